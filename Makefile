@@ -1,0 +1,52 @@
+# AgentShell: `make` builds bin/agentshell and bin/agentshell-launch.
+SHELL := /bin/bash
+CC ?= gcc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wformat-security
+HARDEN := -fPIE -pie -Wl,-z,noexecstack -Wl,-z,relro,-z,now
+BIN := bin
+DOTNET ?= dotnet
+# AOT=1 (default) publishes a NativeAOT binary (15 ms start-up); AOT=0 a framework-dependent one.
+AOT ?= 1
+MANAGED_SRC := $(shell find managed -name '*.cs' -o -name '*.csproj') Directory.Build.props
+
+.PHONY: all native managed test test-core test-supervisor bench demo clean setup
+
+all: native managed
+
+native: $(BIN)/agentshell-launch
+
+$(BIN)/agentshell-launch: native/launcher/agentshell-launch.c
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(WARN) $(HARDEN) -o $@ $<
+
+managed: $(BIN)/agentshell
+
+$(BIN)/agentshell: $(MANAGED_SRC)
+	@mkdir -p $(BIN) build
+ifeq ($(AOT),1)
+	$(DOTNET) publish managed/AgentShell.Cli -c Release -r linux-x64 -p:PublishAot=true -o build/publish --nologo -v quiet
+	cp build/publish/agentshell $(BIN)/agentshell
+else
+	$(DOTNET) publish managed/AgentShell.Cli -c Release -o build/publish --nologo -v quiet
+	printf '#!/bin/sh\nexec "%s/build/publish/agentshell" "$$@"\n' "$(CURDIR)" > $(BIN)/agentshell
+	chmod +x $(BIN)/agentshell
+endif
+	@touch $@
+
+# Installs what building and testing need on a fresh machine of this kind (idempotent).
+setup:
+	./scripts/setup.sh
+
+test: all
+	./scripts/test.sh
+
+demo: all
+	./scripts/demo.sh
+
+bench: all
+	./tests/bench/run.sh
+
+clean:
+	rm -rf $(BIN) build TestResults
+	$(DOTNET) clean AgentShell.sln --nologo -v quiet >/dev/null 2>&1 || true

@@ -1,0 +1,47 @@
+using AgentShell.Core.Profiles;
+using AgentShell.Supervisor;
+using CommandLine;
+
+namespace AgentShell.Cli.Verbs;
+
+/// <summary>`agentshell run [--profile P]... -- CMD ARGS`.</summary>
+[Verb("run", HelpText = "Supervise CMD and its descendants: every exec and connect is decided by the policy. Usage: agentshell run [--profile P]... -- CMD [ARGS...]")]
+public sealed class RunVerb
+{
+    /// <summary>Profile files, layered in order.</summary>
+    [Option('p', "profile", HelpText = "Profile JSON file (repeatable; later files take precedence).")]
+    public IEnumerable<string> Profiles { get; set; } = [];
+
+    /// <summary>Receiving threads.</summary>
+    [Option("threads", Default = 2, HelpText = "Threads receiving seccomp notifications.")]
+    public int Threads { get; set; } = 2;
+
+    /// <summary>Runs the verb.</summary>
+    public int Execute(string[] command)
+    {
+        if (command.Length == 0)
+        {
+            Console.Error.WriteLine("agentshell run: no command given. Usage: agentshell run [--profile P]... -- CMD [ARGS...]");
+            return Program.UsageError;
+        }
+        Core.Policy.Policy policy;
+        try
+        {
+            policy = ProfileSet.LoadForRun(Profiles.ToList(), Console.Error);
+        }
+        catch (ProfileException e)
+        {
+            Console.Error.WriteLine($"agentshell: invalid profile: {e.Message}");
+            Console.Error.WriteLine("agentshell: nothing was run.");
+            return Program.UsageError;
+        }
+        var run = new SupervisedRun(new RunOptions
+        {
+            LauncherPath = Launcher.Path(),
+            Command = command,
+            Policy = policy,
+            Threads = Math.Clamp(Threads, 1, 16),
+        });
+        return run.Run();
+    }
+}

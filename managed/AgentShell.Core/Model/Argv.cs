@@ -1,0 +1,54 @@
+using System.Text;
+
+namespace AgentShell.Core.Model;
+
+/// <summary>An argv as the kernel holds it: byte strings, no decoding. The supervisor fills one
+/// from a pooled buffer, so reading it allocates nothing.</summary>
+public readonly struct Argv
+{
+    private readonly byte[] _buffer;
+    private readonly int[] _spans; // start, length pairs
+
+    /// <summary>Wraps <paramref name="count"/> args laid out in <paramref name="buffer"/>.</summary>
+    public Argv(byte[] buffer, int[] spans, int count)
+    {
+        _buffer = buffer;
+        _spans = spans;
+        Count = count;
+    }
+
+    /// <summary>Number of arguments.</summary>
+    public int Count { get; }
+
+    /// <summary>Argument <paramref name="i"/> as bytes.</summary>
+    public ReadOnlySpan<byte> this[int i] => _buffer.AsSpan(_spans[2 * i], _spans[2 * i + 1]);
+
+    /// <summary>Argument <paramref name="i"/> decoded (UTF-8, invalid bytes replaced). Allocates.</summary>
+    public string GetString(int i) => Encoding.UTF8.GetString(this[i]);
+
+    /// <summary>All arguments decoded. Allocates.</summary>
+    public string[] ToStrings()
+    {
+        var r = new string[Count];
+        for (int i = 0; i < Count; i++) r[i] = GetString(i);
+        return r;
+    }
+
+    /// <summary>Builds an argv from strings (tests, <c>check</c>).</summary>
+    public static Argv FromStrings(IReadOnlyList<string> args)
+    {
+        int total = 0;
+        foreach (var a in args) total += Encoding.UTF8.GetByteCount(a);
+        var buf = new byte[total];
+        var spans = new int[args.Count * 2];
+        int pos = 0;
+        for (int i = 0; i < args.Count; i++)
+        {
+            int n = Encoding.UTF8.GetBytes(args[i], buf.AsSpan(pos));
+            spans[2 * i] = pos;
+            spans[2 * i + 1] = n;
+            pos += n;
+        }
+        return new Argv(buf, spans, args.Count);
+    }
+}

@@ -1,0 +1,22 @@
+namespace AgentShell.Core.Model;
+
+/// <summary>What one simple command would do: the tool, its effect, its targets and the
+/// evidence for each fact. Produced by a tool parser; consumed by the policy.</summary>
+public sealed class CommandIntent
+{
+    /// <summary>Canonical tool name ("curl", "psql", "kubectl", "rm", "shell").</summary>
+    public required string Tool { get; init; }
+    /// <summary>Most severe effect of the command.</summary>
+    public required Effect Effect { get; init; }
+    /// <summary>What the command acts on; empty when it names nothing.</summary>
+    public IReadOnlyList<Target> Targets { get; init; } = [];
+    /// <summary>Which token produced which fact.</summary>
+    public IReadOnlyList<Evidence> Evidence { get; init; } = [];
+    /// <summary>A short description for messages, e.g. <c>DELETE http://h/volumes/1</c> or <c>DROP TABLE t</c>.</summary>
+    public string Summary { get; init; } = "";
+    /// <summary>The argv this intent was read from (after unwrapping), for messages and the audit log.</summary>
+    public IReadOnlyList<string> Argv { get; init; } = [];
+
+    /// <summary>"curl DELETE http://h/x" — tool then summary.</summary>
+    public override string ToString() => Summary.Length == 0 ? Tool : $"{Tool} {Summary}";
+}

@@ -1,0 +1,32 @@
+using AgentShell.Core.Model;
+
+namespace AgentShell.Core.Policy;
+
+/// <summary>The verdict on one exec: the action, the rule that produced it, and what it was about.</summary>
+public sealed class Decision
+{
+    /// <summary>Rule id of the built-in fall-through.</summary>
+    public const string DefaultAllowRuleId = "default.any:allow";
+
+    /// <summary>The shared fall-through verdict (no allocation on the common path).</summary>
+    public static readonly Decision DefaultAllow = new() { Action = PolicyAction.Allow, RuleId = DefaultAllowRuleId, Reason = "no rule matched" };
+
+    /// <summary>Allow, pause or block.</summary>
+    public required PolicyAction Action { get; init; }
+    /// <summary>Id of the deciding rule, e.g. <c>default.any:destructive-on-production</c>.</summary>
+    public required string RuleId { get; init; }
+    /// <summary>One line for the agent's stderr.</summary>
+    public string Reason { get; init; } = "";
+    /// <summary>Longer text for the person approving a pause.</summary>
+    public string? Explanation { get; init; }
+    /// <summary>The intent that decided (null for the fall-through).</summary>
+    public CommandIntent? Intent { get; init; }
+    /// <summary>The target that decided, if any.</summary>
+    public Target? Target { get; init; }
+    /// <summary>Environment of <see cref="Target"/>: production, staging, local, unknown, ...</summary>
+    public string Environment { get; init; } = "none";
+
+    /// <summary>"curl DELETE http://h/x (production) [rule r]".</summary>
+    public string Describe() =>
+        Intent == null ? $"[rule {RuleId}]" : $"{Intent} ({Environment}) [rule {RuleId}]";
+}

@@ -1,0 +1,120 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace AgentShell.Core.Policy;
+
+/// <summary>One entry of an environment's <c>Hosts</c>: an exact name, a <c>*.</c> glob, an IP
+/// literal or a CIDR, optionally with <c>:port</c>. Names match case-insensitively and ignore a
+/// trailing dot.</summary>
+public sealed class HostPattern
+{
+    private readonly string? _exact;      // lower-case, no trailing dot
+    private readonly string? _suffix;     // ".example.com" for "*.example.com"
+    private readonly byte[]? _network;    // address bytes for literal / CIDR
+    private readonly int _prefixBits;
+    private readonly int? _port;
+
+    /// <summary>The text it was parsed from.</summary>
+    public string Text { get; }
+
+    private HostPattern(string text, string? exact, string? suffix, byte[]? network, int prefixBits, int? port)
+    {
+        Text = text; _exact = exact; _suffix = suffix; _network = network; _prefixBits = prefixBits; _port = port;
+    }
+
+    /// <summary>Parses a pattern; returns false with a reason when it is not valid.</summary>
+    public static bool TryParse(string text, out HostPattern pattern, out string error)
+    {
+        pattern = null!;
+        error = "";
+        string s = text.Trim();
+        if (s.Length == 0) { error = "empty host pattern"; return false; }
+        int? port = null;
+        // [v6]:port or [v6]/bits
+        if (s[0] == '[')
+        {
+            int close = s.IndexOf(']');
+            if (close < 0) { error = "missing ']'"; return false; }
+            string inner = s[1..close], after = s[(close + 1)..];
+            if (after.StartsWith('/')) { inner += after; after = ""; }
+            if (after.StartsWith(':'))
+            {
+                if (!int.TryParse(after[1..], out int p) || p is < 1 or > 65535) { error = $"bad port '{after[1..]}'"; return false; }
+                port = p;
+            }
+            else if (after.Length > 0) { error = $"unexpected '{after}' after ']'"; return false; }
+            s = inner;
+        }
+        else if (s.Count(c => c == ':') == 1)
+        {
+            int colon = s.IndexOf(':');
+            if (!int.TryParse(s[(colon + 1)..], out int p) || p is < 1 or > 65535) { error = $"bad port '{s[(colon + 1)..]}'"; return false; }
+            port = p;
+            s = s[..colon];
+        }
+
+        int slash = s.IndexOf('/');
+        string addrPart = slash >= 0 ? s[..slash] : s;
+        if (IPAddress.TryParse(addrPart, out var ip))
+        {
+            var bytes = Normalize(ip).GetAddressBytes();
+            int bits = bytes.Length * 8;
+            if (slash >= 0 && (!int.TryParse(s[(slash + 1)..], out bits) || bits < 0 || bits > bytes.Length * 8))
+            {
+                error = $"bad CIDR prefix '{s[(slash + 1)..]}'";
+                return false;
+            }
+            pattern = new HostPattern(text, null, null, bytes, bits, port);
+            return true;
+        }
+        if (slash >= 0) { error = $"'{addrPart}' is not an IP address, so it cannot take a /prefix"; return false; }
+
+        string name = s.TrimEnd('.').ToLowerInvariant();
+        if (name.StartsWith("*.", StringComparison.Ordinal))
+        {
+            string rest = name[1..];
+            if (rest.Length < 2 || rest.Contains('*')) { error = "a glob must be '*.' followed by a domain"; return false; }
+            pattern = new HostPattern(text, null, rest, null, 0, port);
+            return true;
+        }
+        if (name.Contains('*')) { error = "'*' is only allowed as a leading '*.' label"; return false; }
+        foreach (char c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_')) { error = $"'{c}' is not valid in a host name"; return false; }
+        }
+        pattern = new HostPattern(text, name, null, null, 0, port);
+        return true;
+    }
+
+    /// <summary>True when <paramref name="host"/> (name or address literal) and port match.</summary>
+    public bool Matches(string host, int? port)
+    {
+        if (_port is int want && port != want) return false;
+        if (_network != null)
+        {
+            return IPAddress.TryParse(host, out var ip) && Matches(ip);
+        }
+        string h = host.TrimEnd('.');
+        if (_exact != null) return string.Equals(h, _exact, StringComparison.OrdinalIgnoreCase);
+        return h.Length > _suffix!.Length && h.EndsWith(_suffix, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>True when an address falls in this literal/CIDR (port not checked).</summary>
+    public bool Matches(IPAddress address)
+    {
+        if (_network == null) return false;
+        var bytes = Normalize(address).GetAddressBytes();
+        if (bytes.Length != _network.Length) return false;
+        int full = _prefixBits / 8, rem = _prefixBits % 8;
+        for (int i = 0; i < full; i++) if (bytes[i] != _network[i]) return false;
+        if (rem == 0) return true;
+        int mask = 0xFF << (8 - rem) & 0xFF;
+        return (bytes[full] & mask) == (_network[full] & mask);
+    }
+
+    /// <summary>True when the pattern is a name (needs DNS to match addresses).</summary>
+    public bool IsName => _network == null;
+
+    private static IPAddress Normalize(IPAddress ip) =>
+        ip.AddressFamily == AddressFamily.InterNetworkV6 && ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip;
+}

@@ -1,0 +1,53 @@
+using AgentShell.Core.Model;
+
+namespace AgentShell.Core.Tools;
+
+/// <summary>Splits a URL the way clients do: scheme, userinfo (dropped), host (brackets removed,
+/// lower-cased, trailing dot dropped), port, path.</summary>
+public static class UrlParser
+{
+    /// <summary>Parses <paramref name="url"/>; a URL without a scheme gets <paramref name="defaultScheme"/>.</summary>
+    public static bool TryParse(string url, string defaultScheme, out Target target)
+    {
+        target = null!;
+        if (string.IsNullOrEmpty(url)) return false;
+        string scheme = defaultScheme;
+        ReadOnlySpan<char> rest = url;
+        int sep = url.IndexOf("://", StringComparison.Ordinal);
+        if (sep > 0)
+        {
+            scheme = url[..sep].ToLowerInvariant();
+            rest = rest[(sep + 3)..];
+        }
+        int pathStart = rest.IndexOfAny('/', '?', '#');
+        var authority = pathStart >= 0 ? rest[..pathStart] : rest;
+        string path = pathStart >= 0 ? rest[pathStart..].ToString() : "/";
+        if (path.Length > 0 && path[0] != '/') path = "/" + path;
+        int at = authority.LastIndexOf('@');
+        if (at >= 0) authority = authority[(at + 1)..];
+        string host;
+        int? port = null;
+        if (authority.Length > 0 && authority[0] == '[')
+        {
+            int close = authority.IndexOf(']');
+            if (close < 0) return false;
+            host = authority[1..close].ToString();
+            var after = authority[(close + 1)..];
+            if (after.Length > 1 && after[0] == ':' && int.TryParse(after[1..], out int p6)) port = p6;
+        }
+        else
+        {
+            int colon = authority.LastIndexOf(':');
+            if (colon >= 0)
+            {
+                if (int.TryParse(authority[(colon + 1)..], out int p)) port = p;
+                authority = authority[..colon];
+            }
+            host = authority.ToString();
+        }
+        host = host.TrimEnd('.').ToLowerInvariant();
+        if (host.Length == 0) return false;
+        target = new Target { Kind = TargetKind.Url, Scheme = scheme, Host = host, Port = port, Path = path };
+        return true;
+    }
+}

@@ -1,0 +1,27 @@
+namespace AgentShell.Supervisor;
+
+internal static partial class Interop
+{
+    internal static partial class Pidfd
+    {
+        private const int NR_pidfd_open = 434;
+        private const int NR_pidfd_getfd = 438;
+
+        /// <summary>pidfd_open(pid, 0); -1 with errno (ESRCH when the process is gone).</summary>
+        internal static int Open(int pid, out Errno errno)
+        {
+            long r = Libc.syscall3(NR_pidfd_open, pid, 0, 0);
+            errno = r < 0 ? LastErrno : 0;
+            return (int)r;
+        }
+
+        /// <summary>pidfd_getfd(pidfd, targetfd, 0): a dup of another process's fd (same uid, no ptrace attach
+        /// needed under the default Yama-less setup).</summary>
+        internal static int GetFd(int pidfd, int targetFd, out Errno errno)
+        {
+            long r = Libc.syscall3(NR_pidfd_getfd, pidfd, targetFd, 0);
+            errno = r < 0 ? LastErrno : 0;
+            return (int)r;
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+
+namespace AgentShell.Supervisor;
+
+internal static partial class Interop
+{
+    internal static partial class ProcessMemory
+    {
+        [StructLayout(LayoutKind.Sequential)]
+        internal unsafe struct iovec
+        {
+            public void* iov_base;
+            public nuint iov_len;
+        }
+
+        [LibraryImport(Libc.Name, SetLastError = true)]
+        private static unsafe partial nint process_vm_readv(int pid, iovec* local, nuint liovcnt, iovec* remote, nuint riovcnt, nuint flags);
+
+        /// <summary>Reads up to <paramref name="dest"/>.Length bytes at <paramref name="address"/> of
+        /// <paramref name="pid"/>. Returns bytes read (a read that crosses into an unmapped page is
+        /// short, not an error), or -1 with errno.</summary>
+        internal static unsafe int Read(int pid, ulong address, Span<byte> dest, out Errno errno)
+        {
+            fixed (byte* p = dest)
+            {
+                var local = new iovec { iov_base = p, iov_len = (nuint)dest.Length };
+                var remote = new iovec { iov_base = (void*)address, iov_len = (nuint)dest.Length };
+                nint r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+                errno = r < 0 ? LastErrno : 0;
+                return (int)r;
+            }
+        }
+    }
+}

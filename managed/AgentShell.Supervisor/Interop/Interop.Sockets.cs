@@ -1,0 +1,54 @@
+using System.Runtime.InteropServices;
+using Tmds.Linux;
+
+namespace AgentShell.Supervisor;
+
+internal static partial class Interop
+{
+    internal static partial class Sockets
+    {
+        internal const int MSG_CTRUNC = 0x8;
+
+        [LibraryImport(Libc.Name, EntryPoint = "socketpair", SetLastError = true)]
+        private static unsafe partial int socketpair_(int domain, int type, int protocol, int* sv);
+
+        [LibraryImport(Libc.Name, EntryPoint = "recvmsg", SetLastError = true)]
+        private static unsafe partial nint recvmsg_(int fd, msghdr* msg, int flags);
+
+        /// <summary>An AF_UNIX SOCK_SEQPACKET pair, both ends close-on-exec.</summary>
+        internal static unsafe (int Ours, int Theirs) SocketPair()
+        {
+            int* sv = stackalloc int[2];
+            if (socketpair_(LibC.AF_UNIX, LibC.SOCK_SEQPACKET | LibC.SOCK_CLOEXEC, 0, sv) < 0)
+                throw ThrowHelper.Syscall("socketpair(AF_UNIX, SOCK_SEQPACKET)", LastErrno);
+            return (sv[0], sv[1]);
+        }
+
+        /// <summary>Receives one byte and, optionally, one fd passed with SCM_RIGHTS (received
+        /// close-on-exec). Returns bytes received (0 = peer closed) and the fd or -1.</summary>
+        internal static unsafe int ReceiveFd(int sock, out byte data, out int fd)
+        {
+            fd = -1;
+            byte b = 0;
+            int space = LibC.CMSG_SPACE(sizeof(int));
+            byte* control = stackalloc byte[space];
+            new Span<byte>(control, space).Clear();
+            var iov = new Tmds.Linux.iovec { iov_base = &b, iov_len = 1 };
+            var msg = new msghdr { msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = (socklen_t)space };
+            nint n;
+            while ((n = recvmsg_(sock, &msg, LibC.MSG_CMSG_CLOEXEC)) < 0)
+            {
+                var e = LastErrno;
+                if (e != Errno.EINTR) throw ThrowHelper.Syscall("recvmsg(listener fd)", e);
+            }
+            data = b;
+            if ((msg.msg_flags & MSG_CTRUNC) != 0) throw new InvalidOperationException("recvmsg: control data truncated (MSG_CTRUNC)");
+            for (var c = LibC.CMSG_FIRSTHDR(&msg); c != null; c = LibC.CMSG_NXTHDR(&msg, c))
+            {
+                if (c->cmsg_level == LibC.SOL_SOCKET && c->cmsg_type == LibC.SCM_RIGHTS)
+                    fd = *(int*)LibC.CMSG_DATA(c);
+            }
+            return (int)n;
+        }
+    }
+}

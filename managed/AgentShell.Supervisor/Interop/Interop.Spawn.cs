@@ -1,0 +1,105 @@
+using System.Runtime.InteropServices;
+
+namespace AgentShell.Supervisor;
+
+internal static partial class Interop
+{
+    /// <summary>posix_spawn (clone(CLONE_VM|CLONE_VFORK) in glibc: safe from a managed process)
+    /// and waitpid. The supervisor does not use System.Diagnostics.Process, so it alone reaps.</summary>
+    internal static partial class Spawn
+    {
+        // glibc sizes (x86_64): posix_spawnattr_t 336, posix_spawn_file_actions_t 80, sigset_t 128.
+        private const int AttrSize = 512, ActionsSize = 256, SigsetSize = 128;
+        private const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08;
+
+        [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int posix_spawn_file_actions_init(void* fa);
+        [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int posix_spawn_file_actions_destroy(void* fa);
+        [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int posix_spawn_file_actions_adddup2(void* fa, int fd, int newfd);
+        [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int posix_spawnattr_init(void* attr);
+        [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int posix_spawnattr_destroy(void* attr);
+        [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int posix_spawnattr_setflags(void* attr, short flags);
+        [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int posix_spawnattr_setsigmask(void* attr, void* set);
+        [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int posix_spawnattr_setsigdefault(void* attr, void* set);
+        [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int sigemptyset(void* set);
+        [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int sigaddset(void* set, int sig);
+        [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int posix_spawn(int* pid, byte* path, void* fa, void* attr, byte** argv, byte** envp);
+        [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int waitpid(int pid, int* status, int options);
+
+        internal const int WNOHANG = 1;
+
+        /// <summary>Spawns <paramref name="path"/> with <paramref name="argv"/> and this process's
+        /// environment, fd <paramref name="passFd"/> duplicated to <paramref name="asFd"/>, every signal
+        /// reset to default and unblocked (the runtime ignores SIGPIPE; the agent must not inherit that).</summary>
+        internal static unsafe int Start(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int passFd, int asFd)
+        {
+            byte* fa = stackalloc byte[ActionsSize];
+            byte* attr = stackalloc byte[AttrSize];
+            byte* mask = stackalloc byte[SigsetSize];
+            byte* defaults = stackalloc byte[SigsetSize];
+            Check(posix_spawn_file_actions_init(fa), "posix_spawn_file_actions_init");
+            Check(posix_spawnattr_init(attr), "posix_spawnattr_init");
+            var handles = new List<nint>();
+            try
+            {
+                Check(posix_spawn_file_actions_adddup2(fa, passFd, asFd), "posix_spawn_file_actions_adddup2");
+                Check(sigemptyset(mask), "sigemptyset");
+                Check(sigemptyset(defaults), "sigemptyset");
+                for (int s = 1; s < 65; s++) if (s != 9 && s != 19) sigaddset(defaults, s);
+                Check(posix_spawnattr_setsigmask(attr, mask), "posix_spawnattr_setsigmask");
+                Check(posix_spawnattr_setsigdefault(attr, defaults), "posix_spawnattr_setsigdefault");
+                Check(posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags");
+
+                byte* cpath = (byte*)Utf8(path, handles);
+                byte** cargv = (byte**)Marshal.AllocHGlobal(sizeof(nint) * (argv.Count + 1)); handles.Add((nint)cargv);
+                for (int i = 0; i < argv.Count; i++) cargv[i] = (byte*)Utf8(argv[i], handles);
+                cargv[argv.Count] = null;
+                byte** cenv = (byte**)Marshal.AllocHGlobal(sizeof(nint) * (envp.Count + 1)); handles.Add((nint)cenv);
+                for (int i = 0; i < envp.Count; i++) cenv[i] = (byte*)Utf8(envp[i], handles);
+                cenv[envp.Count] = null;
+
+                int pid;
+                int rc = posix_spawn(&pid, cpath, fa, attr, cargv, cenv);
+                if (rc != 0) throw ThrowHelper.Syscall($"posix_spawn({path})", (Errno)rc);
+                return pid;
+            }
+            finally
+            {
+                posix_spawn_file_actions_destroy(fa);
+                posix_spawnattr_destroy(attr);
+                foreach (var h in handles) Marshal.FreeHGlobal(h);
+            }
+        }
+
+        /// <summary>waitpid with EINTR retried. Returns the pid reaped, 0 (WNOHANG, none), or -1 with errno.</summary>
+        internal static unsafe int Wait(int pid, out int status, int options, out Errno errno)
+        {
+            int st = 0;
+            while (true)
+            {
+                int r = waitpid(pid, &st, options);
+                if (r >= 0 || LastErrno != Errno.EINTR)
+                {
+                    errno = r < 0 ? LastErrno : 0;
+                    status = st;
+                    return r;
+                }
+            }
+        }
+
+        private static void Check(int rc, string call)
+        {
+            if (rc != 0) throw ThrowHelper.Syscall(call, (Errno)rc);
+        }
+
+        private static unsafe nint Utf8(string s, List<nint> handles)
+        {
+            int n = System.Text.Encoding.UTF8.GetByteCount(s);
+            nint p = Marshal.AllocHGlobal(n + 1);
+            handles.Add(p);
+            var span = new Span<byte>((void*)p, n + 1);
+            System.Text.Encoding.UTF8.GetBytes(s, span);
+            span[n] = 0;
+            return p;
+        }
+    }
+}

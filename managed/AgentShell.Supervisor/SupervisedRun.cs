@@ -1,0 +1,192 @@
+using System.Runtime.InteropServices;
+using AgentShell.Core.Classification;
+using AgentShell.Core.Policy;
+
+namespace AgentShell.Supervisor;
+
+/// <summary>Options of one supervised run.</summary>
+public sealed class RunOptions
+{
+    /// <summary>Path of agentshell-launch.</summary>
+    public required string LauncherPath { get; init; }
+    /// <summary>The agent command and its arguments.</summary>
+    public required IReadOnlyList<string> Command { get; init; }
+    /// <summary>The compiled policy.</summary>
+    public required Policy Policy { get; init; }
+    /// <summary>Where the supervisor writes its own messages.</summary>
+    public TextWriter Log { get; init; } = Console.Error;
+    /// <summary>Receiving threads.</summary>
+    public int Threads { get; init; } = 2;
+}
+
+/// <summary>One `agentshell run`: spawn the launcher, take the listener, supervise, wait for the
+/// agent, tear the rest of the tree down, and return the agent's exit status.</summary>
+public sealed class SupervisedRun
+{
+    private readonly RunOptions _o;
+    private int _agentPid;
+    private int _agentStatus = -1;
+    private readonly ManualResetEventSlim _agentExited = new();
+
+    /// <summary>Prepares a run.</summary>
+    public SupervisedRun(RunOptions options) => _o = options;
+
+    /// <summary>Checks that the kernel's seccomp notification structs are the sizes this build assumes.</summary>
+    public static string? CheckKernel()
+    {
+        if (!Interop.Seccomp.TryGetNotifSizes(out var s))
+            return $"seccomp(SECCOMP_GET_NOTIF_SIZES) failed: {Marshal.GetPInvokeErrorMessage((int)Interop.LastErrno)} (kernel without seccomp user notification?)";
+        unsafe
+        {
+            if (s.seccomp_notif != sizeof(Interop.Seccomp.seccomp_notif) || s.seccomp_notif_resp != sizeof(Interop.Seccomp.seccomp_notif_resp) || s.seccomp_data != sizeof(Interop.Seccomp.seccomp_data))
+                return $"kernel seccomp struct sizes {s.seccomp_notif}/{s.seccomp_notif_resp}/{s.seccomp_data} differ from this build's; refusing to run";
+        }
+        return null;
+    }
+
+    /// <summary>Runs the agent to completion. Returns its exit code (128+signal when killed).</summary>
+    public int Run()
+    {
+        if (CheckKernel() is string err) { _o.Log.WriteLine($"agentshell: {err}"); return 125; }
+        if (!File.Exists(_o.LauncherPath)) { _o.Log.WriteLine($"agentshell: launcher not found at {_o.LauncherPath} (run make)"); return 125; }
+
+        // Orphans of the tree are re-parented to us, so we can reap them and tear them down.
+        if (Interop.Libc.prctl(Interop.Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+            throw ThrowHelper.Syscall("prctl(PR_SET_CHILD_SUBREAPER)", Interop.LastErrno);
+        // The tree runs as our uid: make sure it cannot ptrace us or read our memory.
+        if (Interop.Libc.prctl(Interop.Libc.PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+            throw ThrowHelper.Syscall("prctl(PR_SET_DUMPABLE, 0)", Interop.LastErrno);
+
+        var (ours, theirs) = Interop.Sockets.SocketPair();
+        var argv = new List<string> { _o.LauncherPath, "--sock-fd", "3", "--" };
+        argv.AddRange(_o.Command);
+        var env = new List<string>();
+        foreach (System.Collections.DictionaryEntry kv in Environment.GetEnvironmentVariables())
+            env.Add($"{kv.Key}={kv.Value}");
+        _agentPid = Interop.Spawn.Start(_o.LauncherPath, argv, env, theirs, 3);
+        Interop.Libc.close(theirs);
+        new Thread(Reap) { IsBackground = true, Name = "reaper" }.Start();
+        using var signals = ForwardSignals();
+
+        int listener;
+        try
+        {
+            int n = Interop.Sockets.ReceiveFd(ours, out _, out listener);
+            if (n == 0 || listener < 0)
+            {
+                // The launcher failed before installing the filter; it printed why.
+                _agentExited.Wait();
+                return ExitCode(_agentStatus);
+            }
+        }
+        catch (Exception)
+        {
+            Interop.Libc.kill(_agentPid, 9);
+            throw;
+        }
+
+        var loop = new NotificationLoop(listener, new ExecDecider(new CommandClassifier(), _o.Policy), _o.Log);
+        loop.Start(_o.Threads);
+        SendGo(ours);
+
+        int execErr = ReadExecResult(ours);
+        Interop.Libc.close(ours);
+        _agentExited.Wait();
+        TearDownTree();
+        if (execErr > 0)
+        {
+            _o.Log.WriteLine($"agentshell: cannot run '{_o.Command[0]}': {Marshal.GetPInvokeErrorMessage(execErr)}");
+            return execErr is 13 or 1 ? 126 : 127;
+        }
+        return ExitCode(_agentStatus);
+    }
+
+    private static unsafe void SendGo(int sock)
+    {
+        byte g = (byte)'G';
+        if (Interop.Libc.write(sock, &g, 1) != 1) throw ThrowHelper.Syscall("write(go)", Interop.LastErrno);
+    }
+
+    /// <summary>0 when the agent's exec succeeded (EOF: the close-on-exec socket closed), else its errno.</summary>
+    private static unsafe int ReadExecResult(int sock)
+    {
+        int err = 0;
+        nint n;
+        while ((n = Interop.Libc.read(sock, (byte*)&err, sizeof(int))) < 0 && Interop.LastErrno == Errno.EINTR) { }
+        return n == sizeof(int) ? err : 0;
+    }
+
+    private void Reap()
+    {
+        while (true)
+        {
+            int pid = Interop.Spawn.Wait(-1, out int status, 0, out var e);
+            if (pid < 0)
+            {
+                if (e == Errno.ECHILD) { Thread.Sleep(50); if (_agentExited.IsSet) return; continue; }
+                return;
+            }
+            if (pid == _agentPid) { _agentStatus = status; _agentExited.Set(); }
+        }
+    }
+
+    /// <summary>Kills what is left of the tree: children re-parented to us (we are their subreaper).</summary>
+    private void TearDownTree()
+    {
+        int self = Environment.ProcessId;
+        for (int round = 0; round < 50; round++)
+        {
+            bool any = false;
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                var name = Path.GetFileName(dir);
+                if (!int.TryParse(name, out int pid)) continue;
+                try
+                {
+                    var stat = File.ReadAllText($"/proc/{pid}/stat");
+                    int close = stat.LastIndexOf(')');
+                    var fields = stat[(close + 2)..].Split(' ');
+                    if (int.TryParse(fields[1], out int ppid) && ppid == self)
+                    {
+                        Interop.Libc.kill(pid, 9);
+                        any = true;
+                    }
+                }
+                catch (IOException) { }
+            }
+            if (!any) return;
+            Thread.Sleep(20);
+        }
+    }
+
+    private static int ExitCode(int status)
+    {
+        if (status < 0) return 125;
+        int sig = status & 0x7f;
+        return sig == 0 ? (status >> 8) & 0xff : 128 + sig;
+    }
+
+    private IDisposable ForwardSignals()
+    {
+        var regs = new List<PosixSignalRegistration>();
+        bool tty = Interop.Libc.isatty(0) == 1;
+        foreach (var sig in new[] { PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGINT, PosixSignal.SIGQUIT })
+        {
+            regs.Add(PosixSignalRegistration.Create(sig, ctx =>
+            {
+                ctx.Cancel = true; // we stay up until the agent is gone
+                // A terminal already delivers SIGINT/SIGQUIT to the agent (same process group);
+                // forwarding would deliver it twice (two Ctrl-Cs quit some agents).
+                if (tty && (ctx.Signal == PosixSignal.SIGINT || ctx.Signal == PosixSignal.SIGQUIT)) return;
+                int num = ctx.Signal switch { PosixSignal.SIGTERM => 15, PosixSignal.SIGHUP => 1, PosixSignal.SIGINT => 2, _ => 3 };
+                Interop.Libc.kill(_agentPid, num);
+            }));
+        }
+        return new Disposables(regs);
+    }
+
+    private sealed class Disposables(List<PosixSignalRegistration> items) : IDisposable
+    {
+        public void Dispose() { foreach (var i in items) i.Dispose(); }
+    }
+}
