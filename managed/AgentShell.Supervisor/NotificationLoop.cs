@@ -11,14 +11,15 @@ namespace AgentShell.Supervisor;
 public sealed class NotificationLoop
 {
     private const int EPERM = 1;
+    private const short PollIn = 1;
     private readonly int _listener;
-    private readonly ExecDecider _decider;
+    private readonly IExecDecider _decider;
     private readonly TextWriter _log;
     private readonly BlockNotifier _notifier = new();
     private long _handled;
 
     /// <summary>Creates a loop over <paramref name="listener"/> (owned by the caller).</summary>
-    public NotificationLoop(int listener, ExecDecider decider, TextWriter log)
+    public NotificationLoop(int listener, IExecDecider decider, TextWriter log)
     {
         _listener = listener;
         _decider = decider;
@@ -27,9 +28,6 @@ public sealed class NotificationLoop
 
     /// <summary>Notifications answered so far.</summary>
     public long Handled => Interlocked.Read(ref _handled);
-
-    /// <summary>Test hook: when set, called before every decision (lets a test make handling throw).</summary>
-    internal Action<int>? BeforeDecide { get; set; }
 
     /// <summary>Starts <paramref name="threads"/> receiving threads (background: they end with the process).</summary>
     public void Start(int threads)
@@ -46,6 +44,8 @@ public sealed class NotificationLoop
         var reader = new ExecReader();
         while (true)
         {
+            // The kernel signals POLLHUP once no task uses the filter: the tree is gone.
+            if (!WaitReadable()) return;
             var e = Receive(_listener, out var n);
             if (e == Errno.ENOENT) continue;   // target died between notify and receive
             if (e != 0)
@@ -72,10 +72,22 @@ public sealed class NotificationLoop
         }
     }
 
+    private unsafe bool WaitReadable()
+    {
+        var pfd = new Tmds.Linux.pollfd { fd = _listener, events = PollIn };
+        while (true)
+        {
+            int r = Interop.Libc.poll(&pfd, 1, -1);
+            if (r < 0 && Interop.LastErrno == Errno.EINTR) continue;
+            if (r < 0) return false;
+            if ((pfd.revents & PollIn) != 0) return true;
+            if (pfd.revents != 0) return false; // POLLHUP, POLLERR, POLLNVAL
+        }
+    }
+
     private unsafe (int Error, uint Flags) Handle(ref seccomp_notif n, ExecReader reader)
     {
         int pid = (int)n.pid;
-        BeforeDecide?.Invoke(pid);
         if (n.data.arch != AUDIT_ARCH_X86_64) return (-EPERM, 0); // the filter kills these first
         switch (n.data.nr)
         {
@@ -105,11 +117,9 @@ public sealed class NotificationLoop
                 _notifier.Write(pid, $"agentshell: blocked an exec whose arguments exceed what can be inspected ({ExecReader.MaxArgs} args, {ExecReader.MaxArgBytes / 1024 / 1024} MiB) [rule supervisor:unreadable-argv]");
             return (-EPERM, 0);
         }
-        var filename = reader.Filename;
-        if (dirfd >= 0 && filename.Length == 0) filename = ResolveFd(pid, dirfd);
-
+        string? resolved = dirfd >= 0 && reader.Filename.Length == 0 ? ResolveFd(pid, dirfd) : null;
         var ctx = new RemoteExecContext(pid, envpAddr, reader);
-        Decision d = _decider.Decide(filename, argv, ctx);
+        Decision d = _decider.Decide(reader.Request(argv, resolved), ctx);
         if (!IdValid(_listener, n.id)) return (-EPERM, 0);
         switch (d.Action)
         {
@@ -123,10 +133,10 @@ public sealed class NotificationLoop
         }
     }
 
-    private static byte[] ResolveFd(int pid, int fd)
+    private static string ResolveFd(int pid, int fd)
     {
         // fexecve / memfd arrive as execveat(fd, "", AT_EMPTY_PATH): name the file by its fd.
-        try { return Encoding.UTF8.GetBytes(new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget ?? ""); }
-        catch (IOException) { return []; }
+        try { return new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget ?? ""; }
+        catch (IOException) { return ""; }
     }
 }

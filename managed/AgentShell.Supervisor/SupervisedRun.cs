@@ -13,6 +13,11 @@ public sealed class RunOptions
     public required IReadOnlyList<string> Command { get; init; }
     /// <summary>The compiled policy.</summary>
     public required Policy Policy { get; init; }
+    /// <summary>Decides execs; default: the classifier and <see cref="Policy"/>.</summary>
+    public IExecDecider? Decider { get; init; }
+    /// <summary>Become the tree's subreaper and reap every child (the CLI). False when hosted in a
+    /// process that has children of its own (tests): only the agent is waited for.</summary>
+    public bool OwnsProcess { get; init; } = true;
     /// <summary>Where the supervisor writes its own messages.</summary>
     public TextWriter Log { get; init; } = Console.Error;
     /// <summary>Receiving threads.</summary>
@@ -50,12 +55,15 @@ public sealed class SupervisedRun
         if (CheckKernel() is string err) { _o.Log.WriteLine($"agentshell: {err}"); return 125; }
         if (!File.Exists(_o.LauncherPath)) { _o.Log.WriteLine($"agentshell: launcher not found at {_o.LauncherPath} (run make)"); return 125; }
 
-        // Orphans of the tree are re-parented to us, so we can reap them and tear them down.
-        if (Interop.Libc.prctl(Interop.Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
-            throw ThrowHelper.Syscall("prctl(PR_SET_CHILD_SUBREAPER)", Interop.LastErrno);
-        // The tree runs as our uid: make sure it cannot ptrace us or read our memory.
-        if (Interop.Libc.prctl(Interop.Libc.PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-            throw ThrowHelper.Syscall("prctl(PR_SET_DUMPABLE, 0)", Interop.LastErrno);
+        if (_o.OwnsProcess)
+        {
+            // Orphans of the tree are re-parented to us, so we can reap them and tear them down.
+            if (Interop.Libc.prctl(Interop.Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+                throw ThrowHelper.Syscall("prctl(PR_SET_CHILD_SUBREAPER)", Interop.LastErrno);
+            // The tree runs as our uid: make sure it cannot ptrace us or read our memory.
+            if (Interop.Libc.prctl(Interop.Libc.PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+                throw ThrowHelper.Syscall("prctl(PR_SET_DUMPABLE, 0)", Interop.LastErrno);
+        }
 
         var (ours, theirs) = Interop.Sockets.SocketPair();
         var argv = new List<string> { _o.LauncherPath, "--sock-fd", "3", "--" };
@@ -66,7 +74,7 @@ public sealed class SupervisedRun
         _agentPid = Interop.Spawn.Start(_o.LauncherPath, argv, env, theirs, 3);
         Interop.Libc.close(theirs);
         new Thread(Reap) { IsBackground = true, Name = "reaper" }.Start();
-        using var signals = ForwardSignals();
+        using var signals = _o.OwnsProcess ? ForwardSignals() : null;
 
         int listener;
         try
@@ -85,14 +93,15 @@ public sealed class SupervisedRun
             throw;
         }
 
-        var loop = new NotificationLoop(listener, new ExecDecider(new CommandClassifier(), _o.Policy), _o.Log);
+        using var listenerHandle = new FdHandle(listener);
+        var loop = new NotificationLoop(listener, _o.Decider ?? new ExecDecider(new CommandClassifier(), _o.Policy), _o.Log);
         loop.Start(_o.Threads);
         SendGo(ours);
 
         int execErr = ReadExecResult(ours);
         Interop.Libc.close(ours);
         _agentExited.Wait();
-        TearDownTree();
+        if (_o.OwnsProcess) TearDownTree();
         if (execErr > 0)
         {
             _o.Log.WriteLine($"agentshell: cannot run '{_o.Command[0]}': {Marshal.GetPInvokeErrorMessage(execErr)}");
@@ -120,7 +129,7 @@ public sealed class SupervisedRun
     {
         while (true)
         {
-            int pid = Interop.Spawn.Wait(-1, out int status, 0, out var e);
+            int pid = Interop.Spawn.Wait(_o.OwnsProcess ? -1 : _agentPid, out int status, 0, out var e);
             if (pid < 0)
             {
                 if (e == Errno.ECHILD) { Thread.Sleep(50); if (_agentExited.IsSet) return; continue; }
