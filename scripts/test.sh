@@ -7,8 +7,14 @@ cd "$(dirname "$0")/.."
 
 results=TestResults
 rm -rf "$results"
-dotnet test AgentShell.sln -c Release --nologo --logger trx --results-directory "$results" "$@"
-status=$?
+status=0
+# One run per project, each with its own TRX file: default TRX names are timestamps, and two
+# projects finishing in the same second would overwrite each other.
+dotnet build AgentShell.sln -c Release --nologo -v quiet || status=1
+for proj in tests/*.Tests/*.csproj; do
+    name=$(basename "$proj" .csproj)
+    dotnet test "$proj" -c Release --no-build --nologo --logger "trx;LogFileName=$name.trx" --results-directory "$results" "$@" || status=1
+done
 
 summary=$(python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
@@ -20,7 +26,7 @@ for f in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
         continue
     passed += int(c.get("passed", 0))
     failed += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
-    skipped += int(c.get("notExecuted", 0)) + int(c.get("inconclusive", 0))
+    skipped += int(c.get("total", 0)) - int(c.get("executed", 0)) + int(c.get("inconclusive", 0))
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
 ) || summary="0 passed, 1 failed, 0 skipped"
