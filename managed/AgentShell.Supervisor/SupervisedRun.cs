@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using AgentShell.Core.Classification;
 using AgentShell.Core.Policy;
+using AgentShell.Supervisor.Approval;
 
 namespace AgentShell.Supervisor;
 
@@ -22,6 +23,12 @@ public sealed class RunOptions
     public TextWriter Log { get; init; } = Console.Error;
     /// <summary>Receiving threads.</summary>
     public int Threads { get; init; } = 2;
+    /// <summary>How long a pause waits and what a timeout means.</summary>
+    public PauseSettings Pause { get; init; } = PauseSettings.Default;
+    /// <summary>Do not print the one-line pause notice on the terminal.</summary>
+    public bool Quiet { get; init; }
+    /// <summary>Control socket path; default: a new one in <see cref="SocketPaths.Directory"/>.</summary>
+    public string? SocketPath { get; init; }
 }
 
 /// <summary>One `agentshell run`: spawn the launcher, take the listener, supervise, wait for the
@@ -35,6 +42,25 @@ public sealed class SupervisedRun
 
     /// <summary>Prepares a run.</summary>
     public SupervisedRun(RunOptions options) => _o = options;
+
+    /// <summary>The control socket, once the run has started.</summary>
+    public string? ControlSocketPath { get; private set; }
+
+    private void PrintPauseNotice(PendingItem i)
+    {
+        // One line on the terminal we were started from, not the agent's stdout (a TUI owns it).
+        string line = $"agentshell: paused {i.Decision.Describe()} — approve with: agentshell approve {i.Id}   (deny: agentshell deny {i.Id})";
+        try
+        {
+            using var tty = new FileStream("/dev/tty", FileMode.Open, FileAccess.Write);
+            var b = System.Text.Encoding.UTF8.GetBytes("\r\n" + line + "\r\n");
+            tty.Write(b);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _o.Log.WriteLine(line);
+        }
+    }
 
     /// <summary>Checks that the kernel's seccomp notification structs are the sizes this build assumes.</summary>
     public static string? CheckKernel()
@@ -65,13 +91,20 @@ public sealed class SupervisedRun
                 throw ThrowHelper.Syscall("prctl(PR_SET_DUMPABLE, 0)", Interop.LastErrno);
         }
 
+        string runId = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+        var self = new SelfIdentity
+        {
+            ProcessGroup = Mono.Unix.Native.Syscall.getpgrp(),
+            Executable = Mono.Unix.Native.Syscall.stat("/proc/self/exe", out var exe) == 0 ? (exe.st_dev, exe.st_ino) : null,
+        };
         var (ours, theirs) = Interop.Sockets.SocketPair();
-        var argv = new List<string> { _o.LauncherPath, "--sock-fd", "3", "--" };
+        var argv = new List<string> { _o.LauncherPath, "--sock-fd", "3", "--supervisor-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--" };
         argv.AddRange(_o.Command);
         var env = new List<string>();
         foreach (System.Collections.DictionaryEntry kv in Environment.GetEnvironmentVariables())
             env.Add($"{kv.Key}={kv.Value}");
         _agentPid = Interop.Spawn.Start(_o.LauncherPath, argv, env, theirs, 3);
+        self.AgentPid = _agentPid;
         Interop.Libc.close(theirs);
         new Thread(Reap) { IsBackground = true, Name = "reaper" }.Start();
         using var signals = _o.OwnsProcess ? ForwardSignals() : null;
@@ -94,7 +127,15 @@ public sealed class SupervisedRun
         }
 
         using var listenerHandle = new FdHandle(listener);
-        var loop = new NotificationLoop(listener, _o.Decider ?? new ExecDecider(new CommandClassifier(), _o.Policy), _o.Log);
+        var loop = new NotificationLoop(listener, _o.Decider ?? new ExecDecider(new CommandClassifier(), _o.Policy), _o.Log, self);
+        using var registry = new PendingRegistry(loop, _o.Pause);
+        loop.Registry = registry;
+        int subreaper = _o.OwnsProcess ? Environment.ProcessId : -1;
+        using var control = new ControlServer(_o.SocketPath ?? Path.Combine(SocketPaths.Directory(), runId + ".sock"), runId, _o.Command, registry,
+            pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper), _o.Log);
+        self.ControlSocket = control.Identity;
+        ControlSocketPath = control.Path;
+        if (!_o.Quiet) registry.Paused += PrintPauseNotice;
         loop.Start(_o.Threads);
         SendGo(ours);
 
