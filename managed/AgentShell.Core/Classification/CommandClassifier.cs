@@ -142,7 +142,8 @@ public sealed partial class CommandClassifier
             foreach (var p in script.Problems) Unknown($"{origin}: {p}", origin);
             foreach (var cmd in script.Commands)
             {
-                var child = ChildContext.Create(ctx, cmd.Assignments, cwd: cmd.WorkingDirectory != ctx.WorkingDirectory ? cmd.WorkingDirectory : null);
+                var child = ChildContext.Create(ctx, cmd.Assignments, cwd: cmd.WorkingDirectory != ctx.WorkingDirectory ? cmd.WorkingDirectory : null,
+                    cwdUnknown: cmd.WorkingDirectoryUnknown);
                 var words = cmd.Words.ToArray();
                 var input = ResolveStdin(cmd, child, stdin);
                 Command(words, cmd.Dynamic.ToArray(), 0, child, input, depth + 1);

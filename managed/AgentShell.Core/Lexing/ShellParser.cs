@@ -34,6 +34,8 @@ public sealed class ShellCommand
     public ShellCommand? PipeSource { get; set; }
     /// <summary>Working directory after the script's earlier literal <c>cd</c>s (null: unchanged).</summary>
     public string? WorkingDirectory { get; set; }
+    /// <summary>True when an earlier <c>cd</c> went somewhere that cannot be known.</summary>
+    public bool WorkingDirectoryUnknown { get; set; }
     /// <summary>Byte offset in the script.</summary>
     public int Offset { get; init; }
 }
@@ -78,6 +80,7 @@ public static class ShellParser
     private sealed class State
     {
         public string? Cwd;
+        public bool CwdUnknown;
     }
 
     private static void ParseInto(ReadOnlySpan<byte> source, Func<string, string?> lookup, Dictionary<string, string> vars,
@@ -204,7 +207,7 @@ public static class ShellParser
 
         ShellCommand NewCommand(int offset)
         {
-            var c = new ShellCommand { Offset = offset, WorkingDirectory = state.Cwd };
+            var c = new ShellCommand { Offset = offset, WorkingDirectory = state.Cwd, WorkingDirectoryUnknown = state.CwdUnknown };
             if (pipeFrom != null)
             {
                 c.Stdin = StdinKind.Pipe;
@@ -228,9 +231,12 @@ public static class ShellParser
             if (c.Words[0] == "cd" && !c.Dynamic[0])
             {
                 string? dir = c.Words.Count > 1 ? c.Words[1] : lookup("HOME");
-                if (dir != null && (c.Words.Count < 2 || !c.Dynamic[1]) && dir != "-")
-                    state.Cwd = state.Cwd != null ? Path.GetFullPath(Path.Combine(state.Cwd, dir)) : Path.IsPathRooted(dir) ? dir : null;
-                else state.Cwd = null;
+                if (dir != null && (c.Words.Count < 2 || !c.Dynamic[1]) && dir != "-" && (state.Cwd != null || Path.IsPathRooted(dir)))
+                {
+                    state.Cwd = Path.GetFullPath(state.Cwd != null ? Path.Combine(state.Cwd, dir) : dir);
+                    state.CwdUnknown = false;
+                }
+                else { state.Cwd = null; state.CwdUnknown = true; }
                 return;
             }
             script.Commands.Add(c);

@@ -45,7 +45,7 @@ public static class Gcloud
         string summary = string.Join(' ', verbAt >= 0 ? pos.Take(verbAt + 2) : pos.Take(3));
         if (verbAt >= 0 && pos[verbAt] == "delete")
         {
-            var path = string.Join(' ', pos.Take(verbAt));
+            var path = string.Join(' ', pos.Take(verbAt).Where(w => w is not ("alpha" or "beta")));
             if (path.EndsWith("projects", StringComparison.Ordinal)) effect = Effect.Wipe;
             else if (path is "sql instances" or "sql databases" or "spanner instances" or "spanner databases" or "bigtable instances" or "firestore databases" or "alloydb clusters" or "redis instances")
                 effect = Effect.Drop;

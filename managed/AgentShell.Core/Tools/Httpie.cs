@@ -48,7 +48,9 @@ public static class Httpie
                 }
                 continue;
             }
-            if (method == null && url == null && a.Length <= 10 && a.All(char.IsAsciiLetterUpper)) { method = a; evidence.Add(new(a, $"method {a}")); continue; }
+            // METHOD is a bare word of letters followed by the URL (HTTPie and xh accept any case).
+            if (method == null && url == null && a.Length <= 10 && a.All(char.IsAsciiLetter) && args.Skip(i + 1).Any(x => !x.StartsWith('-')))
+            { method = a.ToUpperInvariant(); evidence.Add(new(a, $"method {method}")); continue; }
             if (url == null) { url = a; continue; }
             // Request items.
             int sep = ItemSeparator(a, out var kind);

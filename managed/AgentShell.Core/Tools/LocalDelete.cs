@@ -8,6 +8,12 @@ namespace AgentShell.Core.Tools;
 /// <c>.git</c>) → wipe; any other delete → delete. Targets are local paths.</summary>
 public static class LocalDelete
 {
+    private static readonly HashSet<string> SystemDirs = new(StringComparer.Ordinal)
+    {
+        "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/opt", "/proc", "/root", "/sbin", "/srv", "/sys",
+        "/usr", "/var", "/mnt", "/media", "/snap", "/nix", "/Users", "/Applications", "/System", "/Library",
+    };
+
     /// <summary>rm.</summary>
     public static CommandIntent Rm(ToolCall c)
     {
@@ -92,7 +98,7 @@ public static class LocalDelete
             else if (full != null)
             {
                 if (full == "/") why = "the root directory";
-                else if (full.Count(ch => ch == '/') == 1) why = "a top-level system directory";
+                else if (SystemDirs.Contains(full)) why = "a top-level system directory";
                 else if (home != null && (full == Trim(home) || Trim(home).StartsWith(full + "/", StringComparison.Ordinal))) why = "the home directory";
                 else
                 {

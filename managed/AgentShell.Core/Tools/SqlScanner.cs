@@ -148,7 +148,7 @@ public static class SqlScanner
             {
                 // $tag$ ... $tag$ (tag may be empty); $1 is a parameter.
                 int t = i + 1;
-                while (t < s.Length && IsWordChar(s[t]) && !(t == i + 1 && char.IsAsciiDigit(s[t]))) t++;
+                while (t < s.Length && (char.IsAsciiLetterOrDigit(s[t]) || s[t] == '_')) t++;
                 if (t < s.Length && s[t] == '$' && !(t > i + 1 && char.IsAsciiDigit(s[i + 1])))
                 {
                     var tag = s[i..(t + 1)];
