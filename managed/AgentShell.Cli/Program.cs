@@ -11,6 +11,10 @@ public static class Program
     public const int UsageError = 2;
 
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(RunVerb))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(PendingVerb))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(ApproveVerb))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(DenyVerb))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(WatchVerb))]
     public static int Main(string[] args)
     {
         // Everything after the first "--" is the command, untouched by the option parser
@@ -23,10 +27,30 @@ public static class Program
         {
             s.HelpWriter = Console.Error;
             s.CaseInsensitiveEnumValues = true;
+            s.AllowMultiInstance = true; // --profile A --profile B
         });
-        var result = parser.ParseArguments<RunVerb>(head);
+        try
+        {
+            return Dispatch(parser, head, command);
+        }
+        catch (Exception e)
+        {
+            // Nothing has been allowed by this: a run that fails here has not started the agent,
+            // and a supervisor that dies leaves its tree failing closed (ENOSYS).
+            Console.Error.WriteLine($"agentshell: internal error: {e.GetType().Name}: {e.Message}");
+            return 125;
+        }
+    }
+
+    private static int Dispatch(Parser parser, string[] head, string[] command)
+    {
+        var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb>(head);
         return result.MapResult(
             (RunVerb v) => v.Execute(command),
+            (PendingVerb v) => v.Execute(),
+            (ApproveVerb v) => v.Execute(),
+            (DenyVerb v) => v.Execute(),
+            (WatchVerb v) => v.Execute(),
             _ => UsageError);
     }
 }

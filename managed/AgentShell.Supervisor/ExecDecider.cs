@@ -4,16 +4,35 @@ using AgentShell.Core.Policy;
 
 namespace AgentShell.Supervisor;
 
-/// <summary>The seam between the kernel side and Core: classify an exec, ask the policy.</summary>
-public sealed class ExecDecider(CommandClassifier classifier, Policy policy)
+/// <summary>One trapped exec as read from the target: the path given to the kernel and the argv.
+/// Views over the receiving thread's buffers; valid until that thread reads the next one.</summary>
+public readonly struct ExecRequest(byte[] filename, int filenameLength, Argv argv)
+{
+    /// <summary>The path the kernel was asked to run (for fexecve, what /proc/PID/fd/N names).</summary>
+    public ReadOnlySpan<byte> Filename => filename.AsSpan(0, filenameLength);
+    /// <summary>The argv.</summary>
+    public Argv Argv { get; } = argv;
+    /// <summary>Filename decoded (allocates).</summary>
+    public string FilenameString => System.Text.Encoding.UTF8.GetString(Filename);
+}
+
+/// <summary>Decides one trapped exec. The seam between the kernel side and Core.</summary>
+public interface IExecDecider
+{
+    /// <summary>Decides <paramref name="request"/>.</summary>
+    Decision Decide(ExecRequest request, IExecContext ctx);
+}
+
+/// <summary>Classify an exec, ask the policy.</summary>
+public sealed class ExecDecider(CommandClassifier classifier, Policy policy) : IExecDecider
 {
     /// <summary>The policy in force.</summary>
     public Policy Policy { get; } = policy;
 
     /// <summary>Decides one exec.</summary>
-    public Decision Decide(ReadOnlySpan<byte> filename, in Argv argv, IExecContext ctx)
+    public Decision Decide(ExecRequest request, IExecContext ctx)
     {
-        var intents = classifier.Classify(filename, argv, ctx);
+        var intents = classifier.Classify(request.Filename, request.Argv, ctx);
         if (intents.Count == 0) return Decision.DefaultAllow;
         return Policy.Decide(intents);
     }

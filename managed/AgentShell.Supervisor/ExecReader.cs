@@ -25,6 +25,18 @@ internal sealed class ExecReader
     public ReadOnlySpan<byte> Filename => _path.AsSpan(0, _pathLen);
     private int _pathLen;
 
+    /// <summary>The last read filename with <paramref name="argv"/>, as a request; an empty filename
+    /// (execveat with AT_EMPTY_PATH) is replaced by <paramref name="resolved"/>.</summary>
+    public ExecRequest Request(in Argv argv, string? resolved)
+    {
+        if (resolved != null)
+        {
+            int n = System.Text.Encoding.UTF8.GetBytes(resolved.AsSpan(0, Math.Min(resolved.Length, MaxPath / 4)), _path);
+            _pathLen = n;
+        }
+        return new ExecRequest(_path, _pathLen, argv);
+    }
+
     /// <summary>Reads the NUL-terminated path at <paramref name="address"/>.</summary>
     public ReadFailure ReadFilename(int pid, ulong address)
     {

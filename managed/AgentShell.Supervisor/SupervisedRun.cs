@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using AgentShell.Core.Classification;
 using AgentShell.Core.Policy;
+using AgentShell.Supervisor.Approval;
 
 namespace AgentShell.Supervisor;
 
@@ -13,10 +14,21 @@ public sealed class RunOptions
     public required IReadOnlyList<string> Command { get; init; }
     /// <summary>The compiled policy.</summary>
     public required Policy Policy { get; init; }
+    /// <summary>Decides execs; default: the classifier and <see cref="Policy"/>.</summary>
+    public IExecDecider? Decider { get; init; }
+    /// <summary>Become the tree's subreaper and reap every child (the CLI). False when hosted in a
+    /// process that has children of its own (tests): only the agent is waited for.</summary>
+    public bool OwnsProcess { get; init; } = true;
     /// <summary>Where the supervisor writes its own messages.</summary>
     public TextWriter Log { get; init; } = Console.Error;
     /// <summary>Receiving threads.</summary>
     public int Threads { get; init; } = 2;
+    /// <summary>How long a pause waits and what a timeout means.</summary>
+    public PauseSettings Pause { get; init; } = PauseSettings.Default;
+    /// <summary>Do not print the one-line pause notice on the terminal.</summary>
+    public bool Quiet { get; init; }
+    /// <summary>Control socket path; default: a new one in <see cref="SocketPaths.Directory"/>.</summary>
+    public string? SocketPath { get; init; }
 }
 
 /// <summary>One `agentshell run`: spawn the launcher, take the listener, supervise, wait for the
@@ -30,6 +42,25 @@ public sealed class SupervisedRun
 
     /// <summary>Prepares a run.</summary>
     public SupervisedRun(RunOptions options) => _o = options;
+
+    /// <summary>The control socket, once the run has started.</summary>
+    public string? ControlSocketPath { get; private set; }
+
+    private void PrintPauseNotice(PendingItem i)
+    {
+        // One line on the terminal we were started from, not the agent's stdout (a TUI owns it).
+        string line = $"agentshell: paused {i.Decision.Describe()} — approve with: agentshell approve {i.Id}   (deny: agentshell deny {i.Id})";
+        try
+        {
+            using var tty = new FileStream("/dev/tty", FileMode.Open, FileAccess.Write);
+            var b = System.Text.Encoding.UTF8.GetBytes("\r\n" + line + "\r\n");
+            tty.Write(b);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _o.Log.WriteLine(line);
+        }
+    }
 
     /// <summary>Checks that the kernel's seccomp notification structs are the sizes this build assumes.</summary>
     public static string? CheckKernel()
@@ -50,23 +81,33 @@ public sealed class SupervisedRun
         if (CheckKernel() is string err) { _o.Log.WriteLine($"agentshell: {err}"); return 125; }
         if (!File.Exists(_o.LauncherPath)) { _o.Log.WriteLine($"agentshell: launcher not found at {_o.LauncherPath} (run make)"); return 125; }
 
-        // Orphans of the tree are re-parented to us, so we can reap them and tear them down.
-        if (Interop.Libc.prctl(Interop.Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
-            throw ThrowHelper.Syscall("prctl(PR_SET_CHILD_SUBREAPER)", Interop.LastErrno);
-        // The tree runs as our uid: make sure it cannot ptrace us or read our memory.
-        if (Interop.Libc.prctl(Interop.Libc.PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-            throw ThrowHelper.Syscall("prctl(PR_SET_DUMPABLE, 0)", Interop.LastErrno);
+        if (_o.OwnsProcess)
+        {
+            // Orphans of the tree are re-parented to us, so we can reap them and tear them down.
+            if (Interop.Libc.prctl(Interop.Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+                throw ThrowHelper.Syscall("prctl(PR_SET_CHILD_SUBREAPER)", Interop.LastErrno);
+            // The tree runs as our uid: make sure it cannot ptrace us or read our memory.
+            if (Interop.Libc.prctl(Interop.Libc.PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+                throw ThrowHelper.Syscall("prctl(PR_SET_DUMPABLE, 0)", Interop.LastErrno);
+        }
 
+        string runId = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+        var self = new SelfIdentity
+        {
+            ProcessGroup = Mono.Unix.Native.Syscall.getpgrp(),
+            Executable = Mono.Unix.Native.Syscall.stat("/proc/self/exe", out var exe) == 0 ? (exe.st_dev, exe.st_ino) : null,
+        };
         var (ours, theirs) = Interop.Sockets.SocketPair();
-        var argv = new List<string> { _o.LauncherPath, "--sock-fd", "3", "--" };
+        var argv = new List<string> { _o.LauncherPath, "--sock-fd", "3", "--supervisor-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--" };
         argv.AddRange(_o.Command);
         var env = new List<string>();
         foreach (System.Collections.DictionaryEntry kv in Environment.GetEnvironmentVariables())
             env.Add($"{kv.Key}={kv.Value}");
         _agentPid = Interop.Spawn.Start(_o.LauncherPath, argv, env, theirs, 3);
+        self.AgentPid = _agentPid;
         Interop.Libc.close(theirs);
         new Thread(Reap) { IsBackground = true, Name = "reaper" }.Start();
-        using var signals = ForwardSignals();
+        using var signals = _o.OwnsProcess ? ForwardSignals() : null;
 
         int listener;
         try
@@ -85,14 +126,23 @@ public sealed class SupervisedRun
             throw;
         }
 
-        var loop = new NotificationLoop(listener, new ExecDecider(new CommandClassifier(), _o.Policy), _o.Log);
+        using var listenerHandle = new FdHandle(listener);
+        var loop = new NotificationLoop(listener, _o.Decider ?? new ExecDecider(new CommandClassifier(), _o.Policy), _o.Log, self);
+        using var registry = new PendingRegistry(loop, _o.Pause);
+        loop.Registry = registry;
+        int subreaper = _o.OwnsProcess ? Environment.ProcessId : -1;
+        using var control = new ControlServer(_o.SocketPath ?? Path.Combine(SocketPaths.Directory(), runId + ".sock"), runId, _o.Command, registry,
+            pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper), _o.Log);
+        self.ControlSocket = control.Identity;
+        ControlSocketPath = control.Path;
+        if (!_o.Quiet) registry.Paused += PrintPauseNotice;
         loop.Start(_o.Threads);
         SendGo(ours);
 
         int execErr = ReadExecResult(ours);
         Interop.Libc.close(ours);
         _agentExited.Wait();
-        TearDownTree();
+        if (_o.OwnsProcess) TearDownTree();
         if (execErr > 0)
         {
             _o.Log.WriteLine($"agentshell: cannot run '{_o.Command[0]}': {Marshal.GetPInvokeErrorMessage(execErr)}");
@@ -120,7 +170,7 @@ public sealed class SupervisedRun
     {
         while (true)
         {
-            int pid = Interop.Spawn.Wait(-1, out int status, 0, out var e);
+            int pid = Interop.Spawn.Wait(_o.OwnsProcess ? -1 : _agentPid, out int status, 0, out var e);
             if (pid < 0)
             {
                 if (e == Errno.ECHILD) { Thread.Sleep(50); if (_agentExited.IsSet) return; continue; }

@@ -1,7 +1,7 @@
 /*
  * agentshell-launch: put a command under AgentShell's seccomp user-notification filter.
  *
- *   agentshell-launch [--sock-fd N] [--] CMD [ARGS...]
+ *   agentshell-launch [--sock-fd N] [--supervisor-pid P] [--] CMD [ARGS...]
  *
  * 1. PR_SET_NO_NEW_PRIVS (lets an unprivileged process install a filter).
  * 2. Install the filter with NEW_LISTENER | WAIT_KILLABLE_RECV: execve, execveat and connect go
@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdarg.h>
@@ -77,51 +78,84 @@ __attribute__((noreturn, format(printf, 1, 2))) static void die_with_error(const
 
 __attribute__((noreturn)) static void usage(void)
 {
-    fprintf(stderr, "usage: %s [--sock-fd N] [--] CMD [ARGS...]\n", prog);
+    fprintf(stderr, "usage: %s [--sock-fd N] [--supervisor-pid P] [--] CMD [ARGS...]\n", prog);
     exit(2);
 }
 
 #define LOAD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
-/* Low 32 bits of args[i] (x86_64 is little-endian). */
+/* Low 32 bits of args[i] (x86_64 is little-endian; pid_t and int flags live there). */
 #define LOAD_ARG_LO(i) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args) + 8 * (i))
+/* Jumps name their target and their own index; jt/jf are target - (self + 1). */
+#define JEQ(k, to, self) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (to) - (self) - 1, 0)
+#define JEQ_ELSE(k, to, other, self) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (to) - (self) - 1, (other) - (self) - 1)
+#define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
 
-static int install_filter(void)
+/* Labels: indices of the blocks jumped to. */
+enum { FLAGS3 = 24, FLAGS2 = 26, KILLCHK = 28, PID0 = 34, PID1 = 36, ALLOW = 38, EPERM_ = 39, NOTIF = 40, FILTER_LEN = 41 };
+
+static int install_filter(pid_t sup, pid_t sup_pgrp)
 {
+    const __u32 s = (__u32)sup, neg_s = (__u32)-sup, neg_g = (__u32)-sup_pgrp;
     struct sock_filter filter[] = {
-        /* [0] Architecture first: anything but native x86_64 is killed (i386 and x32 would
-         *     reach execve/connect under other numbers). */
+        /* [0] Architecture first: anything but native x86_64 is killed (i386 would reach
+         *     execve/connect under other numbers). */
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        JEQ_ELSE(AUDIT_ARCH_X86_64, 3, 2, 1),
+        RET(SECCOMP_RET_KILL_PROCESS),
         /* [3] x32 ABI numbers have bit 30 set. */
         LOAD_NR,
         BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-        /* [6] The supervised calls; jt = target index - (this index + 1). */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_execve, 7, 0),         /* -> 14 */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_execveat, 6, 0),       /* -> 14 */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_connect, 5, 0),        /* -> 14 */
-        /* io_uring can connect without any syscall this filter sees. */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 10, 0), /* -> 20 */
-        /* TCP Fast Open connects inside sendto/sendmmsg/sendmsg. */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sendto, 4, 0),         /* -> 15 */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sendmmsg, 3, 0),       /* -> 15 */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sendmsg, 4, 0),        /* -> 17 */
-        /* [13] */
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        /* [14] */
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-        /* [15] sendto(fd, buf, len, flags, ...), sendmmsg(fd, vec, vlen, flags): flags = args[3] */
+        RET(SECCOMP_RET_KILL_PROCESS),
+        /* [6] Decided by the supervisor. */
+        JEQ(__NR_execve, NOTIF, 6),
+        JEQ(__NR_execveat, NOTIF, 7),
+        JEQ(__NR_connect, NOTIF, 8),
+        JEQ(__NR_pidfd_send_signal, NOTIF, 9), /* the target hides behind an fd */
+        JEQ(__NR_tkill, NOTIF, 10),            /* a thread id: maybe one of the supervisor's */
+        /* [11] io_uring can connect without any syscall this filter sees. */
+        JEQ(__NR_io_uring_setup, EPERM_, 11),
+        /* [12] TCP Fast Open connects inside sendto/sendmmsg/sendmsg. */
+        JEQ(__NR_sendto, FLAGS3, 12),
+        JEQ(__NR_sendmmsg, FLAGS3, 13),
+        JEQ(__NR_sendmsg, FLAGS2, 14),
+        /* [15] Nothing in the tree may signal, trace or read the supervisor. */
+        JEQ(__NR_kill, KILLCHK, 15),
+        JEQ(__NR_tgkill, PID0, 16),
+        JEQ(__NR_rt_sigqueueinfo, PID0, 17),
+        JEQ(__NR_rt_tgsigqueueinfo, PID0, 18),
+        JEQ(__NR_pidfd_open, PID0, 19),
+        JEQ(__NR_process_vm_readv, PID0, 20),
+        JEQ(__NR_process_vm_writev, PID0, 21),
+        JEQ(__NR_ptrace, PID1, 22),
+        /* [23] */
+        RET(SECCOMP_RET_ALLOW),
+        /* [24] FLAGS3: sendto(fd, buf, len, flags, ...), sendmmsg(fd, vec, vlen, flags) */
         LOAD_ARG_LO(3),
-        BPF_STMT(BPF_JMP | BPF_JA | BPF_K, 1),                         /* -> 18 */
-        /* [17] sendmsg(fd, msg, flags): flags = args[2] */
+        BPF_STMT(BPF_JMP | BPF_JA | BPF_K, 1), /* -> 27 */
+        /* [26] FLAGS2: sendmsg(fd, msg, flags) */
         LOAD_ARG_LO(2),
-        /* [18] */
-        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_FASTOPEN, 1, 0),       /* -> 20 */
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        /* [20] */
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        /* [27] */
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_FASTOPEN, EPERM_ - 27 - 1, ALLOW - 27 - 1),
+        /* [28] KILLCHK: kill(pid, sig). 0 = the caller's group, which may hold the supervisor:
+         *      decided there. -1 = everyone, -pgrp / -pid / pid of the supervisor: refused. */
+        LOAD_ARG_LO(0),
+        JEQ(0, NOTIF, 29),
+        JEQ(0xFFFFFFFFu, EPERM_, 30),
+        JEQ(neg_g, EPERM_, 31),
+        JEQ(neg_s, EPERM_, 32),
+        JEQ_ELSE(s, EPERM_, ALLOW, 33),
+        /* [34] PID0: the target pid is args[0] */
+        LOAD_ARG_LO(0),
+        JEQ_ELSE(s, EPERM_, ALLOW, 35),
+        /* [36] PID1: ptrace(request, pid, ...) */
+        LOAD_ARG_LO(1),
+        JEQ_ELSE(s, EPERM_, ALLOW, 37),
+        /* [38] */
+        RET(SECCOMP_RET_ALLOW),
+        RET(SECCOMP_RET_ERRNO | EPERM),
+        RET(SECCOMP_RET_USER_NOTIF),
     };
+    _Static_assert(sizeof(filter) / sizeof(filter[0]) == FILTER_LEN, "filter labels are out of date");
     struct sock_fprog fprog = {
         .len = (unsigned short)(sizeof(filter) / sizeof(filter[0])),
         .filter = filter,
@@ -131,6 +165,26 @@ static int install_filter(void)
     if (fd < 0)
         die_with_error("seccomp(SECCOMP_SET_MODE_FILTER, NEW_LISTENER|WAIT_KILLABLE_RECV)");
     return fd;
+}
+
+/* As root, CAP_SYS_PTRACE would let the tree read a non-dumpable supervisor's memory through
+ * /proc/PID/mem: drop it from the bounding set and from every capability set. */
+static void drop_ptrace_capability(void)
+{
+    struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof(data));
+    if (syscall(SYS_capget, &hdr, data) < 0)
+        die_with_error("capget");
+    if (!(data[0].effective & (1u << CAP_SYS_PTRACE)) && !(data[0].permitted & (1u << CAP_SYS_PTRACE)))
+        return;
+    if (prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0) < 0)
+        die_with_error("prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE)");
+    data[0].effective &= ~(1u << CAP_SYS_PTRACE);
+    data[0].permitted &= ~(1u << CAP_SYS_PTRACE);
+    data[0].inheritable &= ~(1u << CAP_SYS_PTRACE);
+    if (syscall(SYS_capset, &hdr, data) < 0)
+        die_with_error("capset(drop CAP_SYS_PTRACE)");
 }
 
 static void send_fd(int sock, int fd)
@@ -169,19 +223,23 @@ static void wait_go(int sock)
         die("the supervisor closed the socket before it was ready; not running unsupervised");
 }
 
-static int parse_fd(const char *s)
+static int parse_number(const char *s, const char *what, long max)
 {
     char *end = NULL;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 1 << 20)
-        die("--sock-fd: '%s' is not a file descriptor number", s);
+    if (errno != 0 || end == s || *end != '\0' || v < 0 || v > max)
+        die("'%s' is not a %s", s, what);
     return (int)v;
 }
+
+#define parse_fd(s) parse_number((s), "file descriptor number", 1 << 20)
+#define parse_pid(s) parse_number((s), "process id", 1 << 22)
 
 int main(int argc, char **argv)
 {
     int sock = DEFAULT_SOCK_FD;
+    pid_t sup = getppid(); /* the supervisor spawned us */
     int i = 1;
     for (; i < argc; i++) {
         if (strcmp(argv[i], "--sock-fd") == 0) {
@@ -190,6 +248,10 @@ int main(int argc, char **argv)
             sock = parse_fd(argv[++i]);
         } else if (strncmp(argv[i], "--sock-fd=", 10) == 0) {
             sock = parse_fd(argv[i] + 10);
+        } else if (strcmp(argv[i], "--supervisor-pid") == 0) {
+            if (i + 1 >= argc)
+                usage();
+            sup = parse_pid(argv[++i]);
         } else if (strcmp(argv[i], "--") == 0) {
             i++;
             break;
@@ -211,9 +273,14 @@ int main(int argc, char **argv)
     if (fcntl(sock, F_SETFD, FD_CLOEXEC) < 0)
         die_with_error("fcntl(F_SETFD, FD_CLOEXEC)");
 
+    pid_t sup_pgrp = getpgid(sup);
+    if (sup <= 1 || sup_pgrp < 0)
+        die("supervisor pid %d is not a live process; not running unsupervised", (int)sup);
+
+    drop_ptrace_capability();
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         die_with_error("prctl(PR_SET_NO_NEW_PRIVS)");
-    int listener = install_filter();
+    int listener = install_filter(sup, sup_pgrp);
     send_fd(sock, listener);
     if (close(listener) < 0)
         die_with_error("close(listener)");

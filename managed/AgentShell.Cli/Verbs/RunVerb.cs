@@ -16,6 +16,18 @@ public sealed class RunVerb
     [Option("threads", Default = 2, HelpText = "Threads receiving seccomp notifications.")]
     public int Threads { get; set; } = 2;
 
+    /// <summary>No pause notice on the terminal.</summary>
+    [Option('q', "quiet", HelpText = "Do not print the one-line notice when a request is paused.")]
+    public bool Quiet { get; set; }
+
+    /// <summary>Control socket path.</summary>
+    [Option("socket", HelpText = "Path of the control socket (default: a new one under $XDG_RUNTIME_DIR/agentshell/).")]
+    public string? Socket { get; set; }
+
+    /// <summary>Pause timeout override (tests, demos).</summary>
+    [Option("pause-timeout", HelpText = "Seconds a paused request waits for an answer (default: the profile's Pause.TimeoutSeconds, 300).")]
+    public int? PauseTimeout { get; set; }
+
     /// <summary>Runs the verb.</summary>
     public int Execute(string[] command)
     {
@@ -41,6 +53,11 @@ public sealed class RunVerb
             Command = command,
             Policy = policy,
             Threads = Math.Clamp(Threads, 1, 16),
+            Quiet = Quiet,
+            SocketPath = Socket,
+            Pause = PauseTimeout is int t && t > 0
+                ? AgentShell.Supervisor.Approval.PauseSettings.Default with { Timeout = TimeSpan.FromSeconds(t) }
+                : AgentShell.Supervisor.Approval.PauseSettings.Default,
         });
         return run.Run();
     }

@@ -54,6 +54,7 @@ public static class Program
             .Where(t => typeof(IBench).IsAssignableFrom(t) && !t.IsInterface && !t.IsAbstract)
             .Select(t => (IBench)Activator.CreateInstance(t)!)
             .OrderBy(b => b.Name).ToList();
+        if (benches.Count == 0) { Console.WriteLine("(no in-process benches)"); return 0; }
         var wanted = args.Length == 0 ? benches : benches.Where(b => args.Contains(b.Name)).ToList();
         if (wanted.Count == 0) { Console.Error.WriteLine($"unknown bench; have: {string.Join(", ", benches.Select(b => b.Name))}"); return 2; }
         Console.WriteLine($"machine: {Environment.ProcessorCount} cpus, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");

@@ -1,0 +1,74 @@
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace AgentShell.Supervisor.Approval;
+
+/// <summary>A failure talking to a supervisor, with a message for the person.</summary>
+public sealed class ControlException(string message) : Exception(message);
+
+/// <summary>The human's side of the control socket.</summary>
+public sealed class ControlClient : IDisposable
+{
+    private readonly Socket _s;
+    private readonly LineReader _reader;
+
+    /// <summary>The socket path in use.</summary>
+    public string Path { get; }
+
+    private ControlClient(Socket s, string path)
+    {
+        _s = s;
+        _reader = new LineReader(s);
+        Path = path;
+    }
+
+    /// <summary>Connects to <paramref name="socketPath"/>, $AGENTSHELL_SOCKET, or the newest live run.</summary>
+    public static ControlClient Connect(string? socketPath)
+    {
+        var path = SocketPaths.Find(socketPath)
+            ?? throw new ControlException("no running agentshell supervisor found (start one with 'agentshell run -- CMD', or pass --socket PATH)");
+        var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            s.Connect(new UnixDomainSocketEndPoint(path));
+        }
+        catch (SocketException e)
+        {
+            s.Dispose();
+            throw new ControlException($"cannot connect to {path}: {e.Message}");
+        }
+        return new ControlClient(s, path);
+    }
+
+    /// <summary>Sends one request and returns its answer; throws <see cref="ControlException"/> when it says ok: false.</summary>
+    public JsonElement Request(string op, Action<Utf8JsonWriter>? more = null)
+    {
+        Send(op, more);
+        while (true)
+        {
+            var e = ReadMessage() ?? throw new ControlException("the supervisor closed the connection");
+            if (e.TryGetProperty("event", out _)) continue; // an event for a watcher; not our answer
+            if (e.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.True) return e;
+            throw new ControlException(e.Str("error") ?? "request failed");
+        }
+    }
+
+    /// <summary>Sends one request without waiting.</summary>
+    public void Send(string op, Action<Utf8JsonWriter>? more = null)
+    {
+        var line = ControlProtocol.Line(w => { w.WriteString("op", op); more?.Invoke(w); });
+        try { _s.Send(line); }
+        catch (SocketException e) { throw new ControlException($"lost the supervisor: {e.Message}"); }
+    }
+
+    /// <summary>The next message (answer or event), or null when the supervisor is gone.</summary>
+    public JsonElement? ReadMessage()
+    {
+        var line = _reader.ReadLine();
+        if (line == null) return null;
+        return JsonDocument.Parse(line).RootElement;
+    }
+
+    /// <summary>Closes the connection.</summary>
+    public void Dispose() => _s.Dispose();
+}

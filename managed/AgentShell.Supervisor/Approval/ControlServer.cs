@@ -1,0 +1,207 @@
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace AgentShell.Supervisor.Approval;
+
+/// <summary>The supervisor's control socket: <c>agentshell pending/approve/deny/watch</c> talk to
+/// it. Every client is checked with SO_PEERCRED: same uid (or root), and not a process of the
+/// supervised tree (the connect trap refuses those first; this is the second line).</summary>
+public sealed class ControlServer : IDisposable
+{
+    private readonly Socket _listen;
+    private readonly PendingRegistry _registry;
+    private readonly Func<int, bool> _isInTree;
+    private readonly string _runId;
+    private readonly IReadOnlyList<string> _command;
+    private readonly TextWriter _log;
+    private readonly List<Socket> _watchers = [];
+    private readonly Lock _gate = new();
+    private volatile bool _stopped;
+
+    /// <summary>Path of the socket file.</summary>
+    public string Path { get; }
+    /// <summary>Device and inode of the socket file: a connect to it from the tree is refused by identity, not name.</summary>
+    public (ulong Dev, ulong Ino) Identity { get; }
+
+    /// <summary>Binds <paramref name="path"/> (mode 0600) and starts accepting.</summary>
+    public ControlServer(string path, string runId, IReadOnlyList<string> command, PendingRegistry registry, Func<int, bool> isInTree, TextWriter log)
+    {
+        Path = path;
+        _runId = runId;
+        _command = command;
+        _registry = registry;
+        _isInTree = isInTree;
+        _log = log;
+        if (File.Exists(path)) File.Delete(path);
+        _listen = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        _listen.Bind(new UnixDomainSocketEndPoint(path));
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        _listen.Listen(16);
+        if (Mono.Unix.Native.Syscall.stat(path, out var st) != 0) throw new IOException($"cannot stat {path}");
+        Identity = (st.st_dev, st.st_ino);
+        registry.Paused += i => Broadcast("paused", i);
+        registry.Resolved += i => Broadcast("resolved", i);
+        new Thread(AcceptLoop) { IsBackground = true, Name = "control-accept" }.Start();
+    }
+
+    private void AcceptLoop()
+    {
+        while (!_stopped)
+        {
+            Socket c;
+            try { c = _listen.Accept(); }
+            catch (Exception) { return; }
+            new Thread(() => Serve(c)) { IsBackground = true, Name = "control-client" }.Start();
+        }
+    }
+
+    /// <summary>Reads SO_PEERCRED: the connecting process's pid and uid, fixed at connect time.</summary>
+    internal static (int Pid, uint Uid) PeerCred(Socket s)
+    {
+        var buf = new byte[12]; // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+        s.GetRawSocketOption(1 /* SOL_SOCKET */, 17 /* SO_PEERCRED */, buf);
+        return (BitConverter.ToInt32(buf, 0), BitConverter.ToUInt32(buf, 4));
+    }
+
+    private void Serve(Socket c)
+    {
+        using (c)
+        {
+            var (pid, uid) = PeerCred(c);
+            uint me = Mono.Unix.Native.Syscall.getuid();
+            if (uid != me && uid != 0)
+            {
+                Send(c, ControlProtocol.Line(w => { w.WriteBoolean("ok", false); w.WriteString("error", "refused: another user"); }));
+                return;
+            }
+            if (_isInTree(pid))
+            {
+                _log.WriteLine($"agentshell: refused a control connection from pid {pid}, a process of the supervised tree");
+                Send(c, ControlProtocol.Line(w => { w.WriteBoolean("ok", false); w.WriteString("error", "refused: a supervised process cannot answer its own requests"); }));
+                return;
+            }
+            string who = Who(pid, uid);
+            var reader = new LineReader(c);
+            while (!_stopped && reader.ReadLine() is byte[] line)
+            {
+                var req = ControlProtocol.Parse(line, out var err);
+                if (req is not JsonElement r) { Send(c, Error(err!)); continue; }
+                string? op = r.Str("op");
+                switch (op)
+                {
+                    case "hello":
+                        Send(c, ControlProtocol.Line(w =>
+                        {
+                            w.WriteBoolean("ok", true);
+                            w.WriteString("runId", _runId);
+                            w.WriteNumber("pid", Environment.ProcessId);
+                            w.WriteStartArray("command");
+                            foreach (var a in _command) w.WriteStringValue(a);
+                            w.WriteEndArray();
+                        }));
+                        break;
+                    case "pending":
+                        Send(c, ControlProtocol.Line(w =>
+                        {
+                            w.WriteBoolean("ok", true);
+                            w.WriteNumber("timeoutSeconds", (long)_registry.Settings.Timeout.TotalSeconds);
+                            w.WriteStartArray("items");
+                            foreach (var i in _registry.Pending) ControlProtocol.WriteItem(w, i);
+                            w.WriteEndArray();
+                        }));
+                        break;
+                    case "approve":
+                    case "deny":
+                        string? id = r.Str("id");
+                        if (string.IsNullOrEmpty(id)) { Send(c, Error("missing \"id\"")); break; }
+                        string? e = op == "approve" ? _registry.Approve(id, r.Bool("forRun"), who) : _registry.Deny(id, who, r.Str("reason"));
+                        Send(c, e == null ? ControlProtocol.Line(w => w.WriteBoolean("ok", true)) : Error(e));
+                        break;
+                    case "watch":
+                        lock (_gate) _watchers.Add(c);
+                        Send(c, ControlProtocol.Line(w => w.WriteBoolean("ok", true)));
+                        foreach (var i in _registry.Pending) Send(c, Event("paused", i));
+                        break;
+                    default:
+                        Send(c, Error($"unknown op '{op}' (hello, pending, approve, deny, watch)"));
+                        break;
+                }
+            }
+            lock (_gate) _watchers.Remove(c);
+        }
+    }
+
+    private static string Who(int pid, uint uid)
+    {
+        string name;
+        try { name = new Mono.Unix.UnixUserInfo(uid).UserName; }
+        catch (ArgumentException) { name = $"uid {uid}"; }
+        return $"{name} (pid {pid})";
+    }
+
+    private static byte[] Error(string e) => ControlProtocol.Line(w => { w.WriteBoolean("ok", false); w.WriteString("error", e); });
+
+    private static byte[] Event(string kind, PendingItem i) => ControlProtocol.Line(w =>
+    {
+        w.WriteString("event", kind);
+        w.WritePropertyName("item");
+        ControlProtocol.WriteItem(w, i);
+    });
+
+    private void Broadcast(string kind, PendingItem i)
+    {
+        var line = Event(kind, i);
+        List<Socket> ws;
+        lock (_gate) ws = [.. _watchers];
+        foreach (var w in ws) Send(w, line);
+    }
+
+    private void Send(Socket s, byte[] line)
+    {
+        try
+        {
+            lock (s) s.Send(line);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            lock (_gate) _watchers.Remove(s);
+        }
+    }
+
+    /// <summary>Stops accepting and removes the socket file.</summary>
+    public void Dispose()
+    {
+        _stopped = true;
+        _listen.Dispose();
+        try { File.Delete(Path); } catch (IOException) { }
+    }
+}
+
+/// <summary>Reads '\n'-terminated lines from a socket (64 KiB per line at most).</summary>
+public sealed class LineReader(Socket s)
+{
+    private readonly byte[] _buf = new byte[65536];
+    private int _start, _end;
+
+    /// <summary>The next line without its newline, or null at end of stream.</summary>
+    public byte[]? ReadLine()
+    {
+        while (true)
+        {
+            int nl = Array.IndexOf(_buf, (byte)'\n', _start, _end - _start);
+            if (nl >= 0)
+            {
+                var line = _buf[_start..nl];
+                _start = nl + 1;
+                return line;
+            }
+            if (_start > 0) { Array.Copy(_buf, _start, _buf, 0, _end - _start); _end -= _start; _start = 0; }
+            if (_end == _buf.Length) return null; // a line too long: drop the client
+            int n;
+            try { n = s.Receive(_buf, _end, _buf.Length - _end, SocketFlags.None); }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException) { return null; }
+            if (n == 0) return null;
+            _end += n;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using AgentShell.Core.Policy;
+
+namespace AgentShell.Supervisor.Approval;
+
+/// <summary>How a pending item ended.</summary>
+public enum PendingOutcome { Pending, Approved, ApprovedForRun, Denied, TimedOut, Gone }
+
+/// <summary>One paused request waiting for a person: what, who, where, why, and until when.</summary>
+public sealed class PendingItem
+{
+    private readonly List<(ulong NotifId, int Pid)> _held = [];
+    private readonly Lock _gate = new();
+
+    /// <summary>Short unambiguous id, e.g. "7f3".</summary>
+    public required string Id { get; init; }
+    /// <summary>When it was paused.</summary>
+    public required DateTimeOffset Created { get; init; }
+    /// <summary>When it times out.</summary>
+    public required DateTimeOffset Deadline { get; init; }
+    /// <summary>Thread id that made the syscall.</summary>
+    public required int Pid { get; init; }
+    /// <summary>Process chain, outermost first: ["claude(100)", "bash(120)", "psql(131)"].</summary>
+    public required IReadOnlyList<string> Chain { get; init; }
+    /// <summary>Working directory of the process.</summary>
+    public string? Cwd { get; init; }
+    /// <summary>The full argv.</summary>
+    public required IReadOnlyList<string> Argv { get; init; }
+    /// <summary>The decision that paused it (intent, target, environment, rule).</summary>
+    public required Decision Decision { get; init; }
+    /// <summary>Same request from the same process: joins this item (PATH search, restarts).</summary>
+    public required string JoinKey { get; init; }
+    /// <summary>Same command and target: allowed without asking after an approve --for-run.</summary>
+    public required string RunKey { get; init; }
+
+    /// <summary>Outcome; Pending until answered.</summary>
+    public PendingOutcome Outcome { get; private set; }
+    /// <summary>Who answered (e.g. "alice (uid 1000, pid 4242)").</summary>
+    public string? AnsweredBy { get; private set; }
+    /// <summary>A reason given with a deny.</summary>
+    public string? DenyReason { get; private set; }
+    /// <summary>When it was answered.</summary>
+    public DateTimeOffset? Answered { get; private set; }
+
+    /// <summary>The argv quoted so it can be pasted into a shell.</summary>
+    public string QuotedArgv => ShellQuote.Join(Argv);
+
+    internal void Hold(ulong notifId, int pid)
+    {
+        lock (_gate) _held.Add((notifId, pid));
+    }
+
+    /// <summary>Marks the outcome once; returns the held notifications to answer, or null when
+    /// someone answered first.</summary>
+    internal List<(ulong NotifId, int Pid)>? Resolve(PendingOutcome outcome, string? by, string? reason, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            if (Outcome != PendingOutcome.Pending) return null;
+            Outcome = outcome;
+            AnsweredBy = by;
+            DenyReason = reason;
+            Answered = now;
+            var r = new List<(ulong, int)>(_held);
+            _held.Clear();
+            return r;
+        }
+    }
+
+    internal List<(ulong NotifId, int Pid)> Held()
+    {
+        lock (_gate) return new List<(ulong, int)>(_held);
+    }
+
+    internal void Drop(ulong notifId)
+    {
+        lock (_gate) _held.RemoveAll(h => h.NotifId == notifId);
+    }
+}
+
+/// <summary>POSIX shell quoting for display and paste.</summary>
+public static class ShellQuote
+{
+    /// <summary>Quotes each argument only where needed and joins with spaces.</summary>
+    public static string Join(IEnumerable<string> args) => string.Join(' ', args.Select(Quote));
+
+    /// <summary>Quotes one argument.</summary>
+    public static string Quote(string a)
+    {
+        if (a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:@,+%".Contains(c))) return a;
+        return "'" + a.Replace("'", "'\\''") + "'";
+    }
+}

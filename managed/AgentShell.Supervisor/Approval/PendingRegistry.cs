@@ -1,0 +1,210 @@
+using AgentShell.Core.Policy;
+
+namespace AgentShell.Supervisor.Approval;
+
+/// <summary>Answers held notifications; implemented by the notification loop.</summary>
+public interface INotificationResponder
+{
+    /// <summary>Answers one held notification: continue it, or fail it with EPERM after writing
+    /// <paramref name="message"/> to the process's stderr.</summary>
+    void Answer(ulong notifId, int pid, bool allow, string? message);
+
+    /// <summary>True while the notification is still waiting (its process has not died).</summary>
+    bool IsStillWaiting(ulong notifId);
+}
+
+/// <summary>Settings of pauses (from the profile's <c>Pause</c> section).</summary>
+public sealed record PauseSettings(TimeSpan Timeout, PolicyAction OnTimeout)
+{
+    /// <summary>300 s, then block.</summary>
+    public static readonly PauseSettings Default = new(TimeSpan.FromSeconds(300), PolicyAction.Block);
+}
+
+/// <summary>The paused requests of one run. A paused notification is parked here and the
+/// receiving thread goes back to the kernel; the answer comes from a person (approve/deny over
+/// the control socket), from the timeout, or from the process dying.</summary>
+public sealed class PendingRegistry : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, PendingItem> _items = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PendingItem> _recent = new(StringComparer.Ordinal); // by JoinKey, answered
+    private readonly HashSet<string> _approvedForRun = new(StringComparer.Ordinal);
+    private readonly INotificationResponder _responder;
+    private readonly PauseSettings _settings;
+    private readonly TimeProvider _clock;
+    private readonly Timer _timer;
+    private int _nextSeed = Random.Shared.Next(0x100, 0xfff);
+
+    /// <summary>Raised when a new item starts waiting.</summary>
+    public event Action<PendingItem>? Paused;
+    /// <summary>Raised when an item is answered (approved, denied, timed out, process gone).</summary>
+    public event Action<PendingItem>? Resolved;
+
+    /// <summary>How long a same-key request after an answer gets that answer again (a PATH search
+    /// tries the next directory after a deny).</summary>
+    public static readonly TimeSpan RejoinWindow = TimeSpan.FromSeconds(5);
+
+    /// <summary>Creates a registry; <paramref name="clock"/> is a seam for tests.</summary>
+    public PendingRegistry(INotificationResponder responder, PauseSettings settings, TimeProvider? clock = null)
+    {
+        _responder = responder;
+        _settings = settings;
+        _clock = clock ?? TimeProvider.System;
+        _timer = new Timer(_ => Tick(), null, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));
+    }
+
+    /// <summary>The pause settings in force.</summary>
+    public PauseSettings Settings => _settings;
+
+    /// <summary>Items still waiting, oldest first.</summary>
+    public IReadOnlyList<PendingItem> Pending
+    {
+        get { lock (_gate) return _items.Values.OrderBy(i => i.Created).ToList(); }
+    }
+
+    /// <summary>True when an identical command and target was approved for the rest of the run.</summary>
+    public bool IsApprovedForRun(string runKey)
+    {
+        lock (_gate) return _approvedForRun.Contains(runKey);
+    }
+
+    /// <summary>Parks a paused notification. A request with the same join key as a waiting item
+    /// joins it; one just answered gets the same answer at once. Returns the item it belongs to.</summary>
+    public PendingItem Hold(ulong notifId, int pid, Func<string, DateTimeOffset, PendingItem> create, string joinKey)
+    {
+        PendingItem? item;
+        PendingItem? answeredTwin = null;
+        bool isNew = false;
+        lock (_gate)
+        {
+            item = _items.Values.FirstOrDefault(i => i.JoinKey == joinKey);
+            if (item == null && _recent.TryGetValue(joinKey, out var r) && _clock.GetUtcNow() - r.Answered < RejoinWindow)
+                answeredTwin = r;
+            if (item == null && answeredTwin == null)
+            {
+                string id = NewId();
+                item = create(id, _clock.GetUtcNow());
+                _items[id] = item;
+                isNew = true;
+            }
+            item?.Hold(notifId, pid);
+        }
+        if (answeredTwin != null)
+        {
+            bool allow = answeredTwin.Outcome is PendingOutcome.Approved or PendingOutcome.ApprovedForRun;
+            _responder.Answer(notifId, pid, allow, null); // its message was already written
+            return answeredTwin;
+        }
+        if (isNew) Paused?.Invoke(item!);
+        return item!;
+    }
+
+    /// <summary>Approves an item (by id or unique id prefix). Returns an error text or null.</summary>
+    public string? Approve(string id, bool forRun, string by) =>
+        Answer(id, forRun ? PendingOutcome.ApprovedForRun : PendingOutcome.Approved, by, null);
+
+    /// <summary>Denies an item. Returns an error text or null.</summary>
+    public string? Deny(string id, string by, string? reason) => Answer(id, PendingOutcome.Denied, by, reason);
+
+    private string? Answer(string id, PendingOutcome outcome, string by, string? reason)
+    {
+        PendingItem? item;
+        lock (_gate)
+        {
+            var matches = _items.Values.Where(i => i.Id.StartsWith(id, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (matches.Count == 0) return _recentById(id) is PendingItem done
+                ? $"item {done.Id} was already answered ({OutcomeText(done)})"
+                : $"no pending item '{id}' (agentshell pending lists them)";
+            if (matches.Count > 1) return $"'{id}' is ambiguous: {string.Join(", ", matches.Select(m => m.Id))}";
+            item = matches[0];
+        }
+        Finish(item, outcome, by, reason);
+        return null;
+    }
+
+    private PendingItem? _recentById(string id)
+    {
+        return _recent.Values.FirstOrDefault(i => i.Id.Equals(id, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private void Finish(PendingItem item, PendingOutcome outcome, string? by, string? reason)
+    {
+        var now = _clock.GetUtcNow();
+        var held = item.Resolve(outcome, by, reason, now);
+        if (held == null) return; // answered by someone else first
+        lock (_gate)
+        {
+            _items.Remove(item.Id);
+            _recent[item.JoinKey] = item;
+            if (outcome == PendingOutcome.ApprovedForRun) _approvedForRun.Add(item.RunKey);
+        }
+        bool allow = outcome is PendingOutcome.Approved or PendingOutcome.ApprovedForRun;
+        string? message = allow ? null : Message(item, outcome, now);
+        foreach (var (notif, pid) in held) _responder.Answer(notif, pid, allow, message);
+        Resolved?.Invoke(item);
+    }
+
+    private void Tick()
+    {
+        var now = _clock.GetUtcNow();
+        foreach (var item in Pending)
+        {
+            if (now >= item.Deadline)
+            {
+                var outcome = _settings.OnTimeout == PolicyAction.Allow ? PendingOutcome.Approved : PendingOutcome.TimedOut;
+                Finish(item, outcome, _settings.OnTimeout == PolicyAction.Allow ? "timeout (Pause.OnTimeout: allow)" : null, null);
+                continue;
+            }
+            // A process killed while held: its notification is gone; drop it, and the item with it.
+            foreach (var (notif, _) in item.Held())
+            {
+                if (!_responder.IsStillWaiting(notif)) item.Drop(notif);
+            }
+            if (item.Held().Count == 0) Finish(item, PendingOutcome.Gone, null, null);
+        }
+        lock (_gate)
+        {
+            foreach (var k in _recent.Where(kv => now - kv.Value.Answered > RejoinWindow).Select(kv => kv.Key).ToList()) _recent.Remove(k);
+        }
+    }
+
+    /// <summary>Runs the timeout check now (tests drive a fake clock).</summary>
+    internal void TickNow() => Tick();
+
+    private static string Message(PendingItem item, PendingOutcome outcome, DateTimeOffset now)
+    {
+        long secs = (long)Math.Round((now - item.Created).TotalSeconds);
+        string what = item.Decision.Describe();
+        return outcome switch
+        {
+            PendingOutcome.Denied => $"agentshell: denied by {item.AnsweredBy} after {secs}s: {what}{(item.DenyReason is { Length: > 0 } r ? " — " + r : "")}",
+            PendingOutcome.TimedOut => $"agentshell: no answer in {(long)(item.Deadline - item.Created).TotalSeconds}s: {what}",
+            _ => $"agentshell: refused: {what}",
+        };
+    }
+
+    /// <summary>Human text of an outcome.</summary>
+    public static string OutcomeText(PendingItem i) => i.Outcome switch
+    {
+        PendingOutcome.Approved => $"approved by {i.AnsweredBy}",
+        PendingOutcome.ApprovedForRun => $"approved for the rest of the run by {i.AnsweredBy}",
+        PendingOutcome.Denied => $"denied by {i.AnsweredBy}",
+        PendingOutcome.TimedOut => "timed out",
+        PendingOutcome.Gone => "process gone",
+        _ => "pending",
+    };
+
+    private string NewId()
+    {
+        // Short and unambiguous: 3 hex digits, longer only on a clash with a live or recent id.
+        for (int len = 3; ; len++)
+        {
+            string id = (_nextSeed = (_nextSeed * 1103515245 + 12345) & 0x7fffffff).ToString("x8")[..len];
+            if (!_items.Keys.Any(k => k.StartsWith(id, StringComparison.Ordinal) || id.StartsWith(k, StringComparison.Ordinal)) &&
+                _recentById(id) == null) return id;
+        }
+    }
+
+    /// <summary>Stops the timer.</summary>
+    public void Dispose() => _timer.Dispose();
+}

@@ -1,0 +1,66 @@
+namespace AgentShell.Supervisor;
+
+/// <summary>Facts about processes from /proc. Every read is a Try: processes vanish.</summary>
+internal static class ProcessInfo
+{
+    /// <summary>Parent pid and command name of <paramref name="pid"/> from /proc/PID/stat.</summary>
+    internal static bool TryStat(int pid, out int ppid, out int pgrp, out string comm)
+    {
+        ppid = pgrp = 0;
+        comm = "";
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            int open = stat.IndexOf('('), close = stat.LastIndexOf(')');
+            comm = stat[(open + 1)..close];
+            var f = stat[(close + 2)..].Split(' ');
+            return int.TryParse(f[1], out ppid) & int.TryParse(f[2], out pgrp);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Thread group id of a thread id (exec notifications carry the thread id).</summary>
+    internal static int Tgid(int tid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{tid}/status"))
+                if (line.StartsWith("Tgid:", StringComparison.Ordinal) && int.TryParse(line.AsSpan(5).Trim(), out int t)) return t;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return tid;
+    }
+
+    /// <summary>"name(pid)" from the outermost supervised ancestor down to <paramref name="pid"/>.</summary>
+    internal static IReadOnlyList<string> Chain(int pid, int stopAt)
+    {
+        var chain = new List<string>();
+        int p = Tgid(pid);
+        for (int depth = 0; depth < 64 && p > 1; depth++)
+        {
+            if (!TryStat(p, out int ppid, out _, out var comm)) break;
+            chain.Add($"{comm}({p})");
+            if (p == stopAt) break;
+            p = ppid;
+        }
+        chain.Reverse();
+        return chain;
+    }
+
+    /// <summary>True when <paramref name="pid"/> is <paramref name="root"/>, a descendant of it, or
+    /// a descendant of <paramref name="subreaper"/> (orphans of the tree are re-parented there).</summary>
+    internal static bool IsInTree(int pid, int root, int subreaper)
+    {
+        int p = Tgid(pid);
+        for (int depth = 0; depth < 4096 && p > 1; depth++)
+        {
+            if (p == root || p == subreaper) return true;
+            if (!TryStat(p, out int ppid, out _, out _)) return true; // cannot prove it is outside: refuse
+            p = ppid;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using AgentShell.Core.Model;
+using AgentShell.Core.Policy;
+using AgentShell.Supervisor.Tests.Infrastructure;
+using Moq;
+
+namespace AgentShell.Supervisor.Tests;
+
+/// <summary>Every way the supervisor can fail ends in a refusal, never in "allow".</summary>
+[TestFixture]
+public sealed class FailClosedTests
+{
+    private string _tmp = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        KernelSetUp.RequireInterception();
+        _tmp = Directory.CreateTempSubdirectory("agentshell-fc-").FullName;
+    }
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_tmp, recursive: true);
+
+    [Test]
+    public void WhenTheSupervisorIsKilledTheAgentsNextExecAndConnectFail()
+    {
+        var go = Path.Combine(_tmp, "go");
+        var script = $$"""
+            import os, socket, subprocess, sys, time
+            print('ready', flush=True)
+            while not os.path.exists('{{go}}'): time.sleep(0.02)
+            try:
+                subprocess.run(['/bin/true']); print('exec=ok', flush=True)
+            except OSError as e:
+                print(f'exec={e.errno}', flush=True)
+            try:
+                socket.create_connection(('127.0.0.1', 9), timeout=2); print('connect=ok', flush=True)
+            except OSError as e:
+                print(f'connect={e.errno}', flush=True)
+            """;
+        var psi = new ProcessStartInfo(Repo.AgentShell) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "run", "--", Repo.Python, "-c", script }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        Assert.That(p.StandardOutput.ReadLine(), Is.EqualTo("ready"));
+        p.Kill(); // SIGKILL the supervisor only; the agent lives on, still under the filter
+        p.WaitForExit();
+        File.WriteAllText(go, "");
+        var rest = p.StandardOutput.ReadToEnd();
+        Assert.That(rest, Does.Contain("exec=38"), "ENOSYS: the kernel answers for a dead supervisor");
+        Assert.That(rest, Does.Contain("connect=38"));
+    }
+
+    [Test]
+    public void AnExceptionWhileDecidingRefusesThatExecAndTheLoopGoesOn()
+    {
+        // The decider is the seam: make it throw for one command (a supervisor bug), allow the rest.
+        var decider = new Mock<IExecDecider>();
+        decider.Setup(d => d.Decide(It.IsAny<ExecRequest>(), It.IsAny<IExecContext>()))
+            .Returns((ExecRequest r, IExecContext c) =>
+                r.Argv.Count > 1 && r.Argv.GetString(1) == "boom" ? throw new InvalidOperationException("injected fault") : Decision.DefaultAllow);
+        var outFile = Path.Combine(_tmp, "out");
+        var log = new StringWriter();
+        var run = new SupervisedRun(new RunOptions
+        {
+            LauncherPath = Repo.Launcher,
+            Command = ["/bin/bash", "-c", $"/bin/echo boom 2>/dev/null; echo rc=$? > {outFile}; /bin/echo fine >> {outFile}"],
+            Policy = Policy.Load([]),
+            Decider = decider.Object,
+            Log = log,
+            OwnsProcess = false,
+        });
+        int code = run.Run();
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(File.ReadAllText(outFile), Is.EqualTo("rc=126\nfine\n"));
+        Assert.That(log.ToString(), Does.Contain("injected fault").And.Contain("refused"));
+    }
+
+    [Test]
+    public void AnArgvTooLargeToInspectIsRefusedWithAReason()
+    {
+        var r = AgentShellRunner.Supervise("bash", "-c", "/bin/echo $(seq 1 5000) > /dev/null; echo rc=$?");
+        Assert.That(r.Stdout, Does.Contain("rc=126"));
+        Assert.That(r.Stderr, Does.Contain("exceed what can be inspected").And.Contain("supervisor:unreadable-argv"));
+    }
+
+    [Test]
+    public void ALookAlikeArgvJustUnderTheLimitRuns()
+    {
+        var r = AgentShellRunner.Supervise("bash", "-c", "/bin/echo $(seq 1 4000) | wc -w");
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Assert.That(r.Stdout.Trim(), Is.EqualTo("4000"));
+    }
+
+    [Test]
+    public void AnUnreadableArgvPointerIsRefused()
+    {
+        // execve with argv pointing at unmapped memory: the supervisor cannot read it, so it refuses.
+        var r = AgentShellRunner.Supervise(Repo.Python, "-c",
+            "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\nr = libc.execve(b'/bin/true', ctypes.c_void_p(0x10), None)\nprint(r, ctypes.get_errno())");
+        Assert.That(r.Stdout.Trim(), Is.EqualTo("-1 1"), "EPERM from the supervisor, not the exec");
+    }
+
+    [Test]
+    public void AnInvalidProfileRunsNothing()
+    {
+        var profile = Path.Combine(_tmp, "bad.json");
+        File.WriteAllText(profile, """{ "Rules": [ { "Id": "x", "Effects": ["delete"], "Action": "allwo" } ] }""");
+        var marker = Path.Combine(_tmp, "marker");
+        var r = AgentShellRunner.Run(["run", "--profile", profile, "--", "touch", marker]);
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.Stderr, Does.Contain("bad.json").And.Contain("allwo").And.Contain("nothing was run"));
+        Assert.That(File.Exists(marker), Is.False);
+    }
+
+    [Test]
+    public void AMissingProfileRunsNothing()
+    {
+        var marker = Path.Combine(_tmp, "marker");
+        var r = AgentShellRunner.Run(["run", "--profile", Path.Combine(_tmp, "nope.json"), "--", "touch", marker]);
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.Stderr, Does.Contain("nope.json").And.Contain("not found"));
+        Assert.That(File.Exists(marker), Is.False);
+    }
+}

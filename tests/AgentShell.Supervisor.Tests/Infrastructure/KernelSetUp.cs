@@ -1,0 +1,46 @@
+using System.Diagnostics;
+
+namespace AgentShell.Supervisor.Tests.Infrastructure;
+
+/// <summary>Checks once that the tool is built and that this machine lets us install a seccomp
+/// listener (it does not inside another `agentshell run`: only one listener per tree).</summary>
+[SetUpFixture]
+public sealed class KernelSetUp
+{
+    internal static string? CannotIntercept { get; private set; }
+
+    [OneTimeSetUp]
+    public void Probe()
+    {
+        if (!File.Exists(Repo.AgentShell) || !File.Exists(Repo.Launcher))
+            Assert.Fail($"{Repo.AgentShell} or {Repo.Launcher} missing: run `make` first (make test does)");
+        var r = AgentShellRunner.Run(["run", "--", "/bin/true"], TimeSpan.FromSeconds(30));
+        if (r.ExitCode != 0)
+        {
+            if (r.Stderr.Contains("another seccomp listener", StringComparison.Ordinal))
+                CannotIntercept = "this test process is already supervised by a seccomp listener (inside another agentshell run?)";
+            else if (r.Stderr.Contains("seccomp user notification", StringComparison.Ordinal))
+                CannotIntercept = "this kernel lacks seccomp user notification: " + r.Stderr.Trim();
+            else
+                Assert.Fail($"agentshell run -- /bin/true failed ({r.ExitCode}): {r.Stderr}");
+        }
+    }
+
+    /// <summary>Call first in every test that needs the real filter.</summary>
+    internal static void RequireInterception()
+    {
+        if (CannotIntercept != null) Assert.Ignore(CannotIntercept);
+    }
+
+    internal static string Which(string tool)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':'))
+        {
+            var p = Path.Combine(dir, tool);
+            if (File.Exists(p)) return p;
+        }
+        Assert.Fail($"{tool} is not installed (scripts/setup.sh installs it)");
+        return "";
+    }
+
+}

@@ -1,0 +1,150 @@
+using AgentShell.Supervisor.Tests.Infrastructure;
+
+namespace AgentShell.Supervisor.Tests;
+
+/// <summary>The foundation's promise, with the real filter, the real curl and a real HTTP server
+/// on 127.0.0.2 (production in profiles/demo.json): a DELETE never leaves the machine, a GET does.</summary>
+[TestFixture]
+public sealed class InterceptionTests
+{
+    private LoopbackHttpServer _prod = null!;
+    private string _curl = null!;
+    private string _tmp = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        KernelSetUp.RequireInterception();
+        _curl = KernelSetUp.Which("curl");
+        _prod = new LoopbackHttpServer("127.0.0.2");
+        _tmp = Directory.CreateTempSubdirectory("agentshell-test-").FullName;
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        _prod?.Dispose();
+        if (_tmp != null) Directory.Delete(_tmp, recursive: true);
+    }
+
+    private string Delete => $"{_curl} -sS -X DELETE {_prod.Url("/volumes/1")}";
+
+    private void AssertBlocked(AgentShellRunner.Result r)
+    {
+        Assert.That(_prod.Requests, Is.Empty, "the production server must have received nothing");
+        Assert.That(r.Stderr, Does.Contain($"agentshell: blocked curl DELETE {_prod.Url("/volumes/1")} (production) [rule demo.http:delete-on-production]"));
+        Assert.That(r.Stderr, Does.Contain("Operation not permitted"));
+    }
+
+    [Test]
+    public void CurlDeleteToProductionFailsWithEpermAndTheServerSeesNothing()
+    {
+        var r = AgentShellRunner.Supervise(_curl, "-sS", "-X", "DELETE", _prod.Url("/volumes/1"));
+        Assert.That(r.ExitCode, Is.EqualTo(126), r.Stderr);
+        AssertBlocked(r);
+    }
+
+    [Test]
+    public void CurlGetToProductionReachesTheServer()
+    {
+        var r = AgentShellRunner.Supervise(_curl, "-sS", _prod.Url("/volumes/1"));
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Assert.That(r.Stdout, Is.EqualTo("ok\n"));
+        Assert.That(_prod.Requests.Select(q => $"{q.Method} {q.Path}"), Is.EqualTo(new[] { "GET /volumes/1" }));
+    }
+
+    [TestCase("-XDELETE")]
+    [TestCase("--request=DELETE")]
+    [TestCase("-sSXDELETE")]
+    public void MethodSpellingsAreAllBlocked(string flag)
+    {
+        var r = AgentShellRunner.Supervise(_curl, flag, _prod.Url("/volumes/1"));
+        AssertBlocked(r);
+    }
+
+    [Test]
+    public void MethodAfterTheUrlIsBlocked()
+    {
+        var r = AgentShellRunner.Supervise(_curl, _prod.Url("/volumes/1"), "-X", "DELETE");
+        AssertBlocked(r);
+    }
+
+    [Test]
+    public void DeleteInsideBashDashCIsBlockedAndTheShellGoesOn()
+    {
+        var r = AgentShellRunner.Supervise("bash", "-c", $"{Delete}; echo after=$?");
+        AssertBlocked(r);
+        Assert.That(r.Stdout, Does.Contain("after=126"), "bash saw the exec fail and went on");
+    }
+
+    [Test]
+    public void DeleteInsideAScriptFileIsBlocked()
+    {
+        var script = Path.Combine(_tmp, "cleanup.sh");
+        File.WriteAllText(script, $"#!/bin/sh\necho cleaning up\n{Delete}\necho status=$?\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var r = AgentShellRunner.Supervise(script);
+        AssertBlocked(r);
+        Assert.That(r.Stdout, Does.Contain("cleaning up"));
+        Assert.That(r.Stdout, Does.Match("status=12[67]"));
+    }
+
+    [Test]
+    public void DeleteFromAGrandchildIsBlocked()
+    {
+        // agent (python) -> sh -> bash -> curl: the filter is inherited down the tree.
+        var py = $"import subprocess; subprocess.run(['sh', '-c', \"bash -c '{Delete}'\"])";
+        var r = AgentShellRunner.Supervise(Repo.Python, "-c", py);
+        AssertBlocked(r);
+    }
+
+    [Test]
+    public void DeleteFromABackgroundedSubshellIsBlocked()
+    {
+        var r = AgentShellRunner.Supervise("bash", "-c", $"( {Delete} ) & wait");
+        AssertBlocked(r);
+    }
+
+    [Test]
+    public void ForkedChildrenInheritTheFilter()
+    {
+        // Seccomp: 2 = filter mode, read from the child's own /proc entry after a fork.
+        var r = AgentShellRunner.Supervise(Repo.Python, "-c",
+            "import os\npid=os.fork()\nif pid==0:\n    print([l for l in open('/proc/self/status') if l.startswith('Seccomp:')][0].split()[1]); os._exit(0)\nos.waitpid(pid,0)");
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Assert.That(r.Stdout.Trim(), Is.EqualTo("2"));
+    }
+
+    [TestCase(0)]
+    [TestCase(7)]
+    [TestCase(255)]
+    public void TheAgentsExitCodeIsPassedThrough(int code)
+    {
+        var r = AgentShellRunner.Supervise("bash", "-c", $"exit {code}");
+        Assert.That(r.ExitCode, Is.EqualTo(code), r.Stderr);
+    }
+
+    [TestCase("TERM", 143)]
+    [TestCase("KILL", 137)]
+    public void AnAgentKilledBySignalExitsWith128PlusSignal(string signal, int expected)
+    {
+        var r = AgentShellRunner.Supervise("bash", "-c", $"kill -{signal} $$");
+        Assert.That(r.ExitCode, Is.EqualTo(expected), r.Stderr);
+    }
+
+    [Test]
+    public void AMissingCommandIsReportedWith127()
+    {
+        var r = AgentShellRunner.Supervise("/nonexistent/agent-binary");
+        Assert.That(r.ExitCode, Is.EqualTo(127));
+        Assert.That(r.Stderr, Does.Contain("cannot run '/nonexistent/agent-binary'"));
+    }
+
+    [Test]
+    public void TheAgentCommandItselfIsDecided()
+    {
+        // `agentshell run -- curl -X DELETE prod` is the exec of the agent: decided like any other.
+        var r = AgentShellRunner.Supervise(_curl, "-X", "DELETE", _prod.Url("/volumes/1"));
+        AssertBlocked(r);
+    }
+}
