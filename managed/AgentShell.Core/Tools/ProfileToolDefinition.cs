@@ -1,24 +1,15 @@
 namespace AgentShell.Core.Tools;
 
-/// <summary>A CLI a profile teaches the classifier about, without code:
-/// <c>"Tools": {"mycli": {"Destructive": ["db drop", "nuke *"], "TargetFlags": {"--env": "environment"}}}</c>.</summary>
+/// <summary>A tool described by a profile's <c>Tools</c> section rather than by a built-in parser:
+/// which sub-command patterns are destructive and which flags name the target.</summary>
 public sealed class ProfileToolDefinition
 {
-    /// <summary>Program name (argv[0] basename), e.g. <c>mycli</c>.</summary>
+    /// <summary>Executable name (argv[0] basename), e.g. <c>mycli</c>.</summary>
     public required string Name { get; init; }
 
-    /// <summary>Subcommand word patterns that destroy data: words separated by spaces, each a glob
-    /// where <c>*</c> matches any run of characters (<c>"db drop"</c>, <c>"nuke *"</c>,
-    /// <c>"delete-*"</c>). A pattern matches when its words match the command's leading
-    /// positional words.</summary>
+    /// <summary>Sub-command patterns that destroy data, e.g. <c>db drop</c>, <c>nuke *</c>.</summary>
     public IReadOnlyList<string> Destructive { get; init; } = [];
 
-    /// <summary>Options whose value names the target, and what kind of target:
-    /// <c>environment</c> (the value is the environment name), <c>host</c>, <c>context</c>
-    /// (kube), <c>project</c> (GCP), <c>profile</c> (AWS), <c>subscription</c> (Azure),
-    /// <c>workspace</c> (Terraform).</summary>
+    /// <summary>Flags that name the target, and what they name: <c>--env</c> → <c>environment</c>.</summary>
     public IReadOnlyDictionary<string, string> TargetFlags { get; init; } = new Dictionary<string, string>();
-
-    /// <summary>The target kinds a <see cref="TargetFlags"/> value may name.</summary>
-    public static IReadOnlyList<string> TargetKinds { get; } = ["environment", "host", "context", "project", "profile", "subscription", "workspace"];
 }
