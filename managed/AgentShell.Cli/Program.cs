@@ -15,6 +15,7 @@ public static class Program
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(ApproveVerb))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(DenyVerb))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(WatchVerb))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(CheckVerb))]
     public static int Main(string[] args)
     {
         // Everything after the first "--" is the command, untouched by the option parser
@@ -44,13 +45,14 @@ public static class Program
 
     private static int Dispatch(Parser parser, string[] head, string[] command)
     {
-        var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb>(head);
+        var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb, CheckVerb>(head);
         return result.MapResult(
             (RunVerb v) => v.Execute(command),
             (PendingVerb v) => v.Execute(),
             (ApproveVerb v) => v.Execute(),
             (DenyVerb v) => v.Execute(),
             (WatchVerb v) => v.Execute(),
+            (CheckVerb v) => v.Execute(command),
             _ => UsageError);
     }
 }

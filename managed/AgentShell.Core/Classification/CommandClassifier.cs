@@ -1,14 +1,31 @@
 using System.Text;
+using AgentShell.Core.Lexing;
 using AgentShell.Core.Model;
 using AgentShell.Core.Tools;
 
 namespace AgentShell.Core.Classification;
 
-/// <summary>Turns an exec (executable path + argv) into the intents of the commands it runs.
-/// Returns an empty list for programs no parser knows, without allocating.</summary>
-public sealed class CommandClassifier
+/// <summary>Turns an exec (executable path + argv) or a shell string into the intents of the
+/// commands it runs. Returns the shared empty list for programs no parser knows, without
+/// allocating. Wrappers are unwrapped in one place (see
+/// CommandClassifier.Unwrap.cs for the order).</summary>
+public sealed partial class CommandClassifier
 {
     private static readonly CommandIntent[] None = [];
+
+    /// <summary>Wrappers, shells and substitutions nested deeper than this yield Effect unknown.</summary>
+    public const int MaxDepth = 8;
+
+    private readonly ProfileTool[] _profileTools;
+    private readonly byte[][] _profileNames;
+
+    /// <summary>A classifier with the built-in parsers and, optionally, CLIs defined by a profile's
+    /// <c>Tools</c> section.</summary>
+    public CommandClassifier(IReadOnlyList<ProfileToolDefinition>? tools = null)
+    {
+        _profileTools = tools?.Select(t => new ProfileTool(t)).ToArray() ?? [];
+        _profileNames = _profileTools.Select(t => Encoding.UTF8.GetBytes(t.Name)).ToArray();
+    }
 
     /// <summary>Classifies an exec. <paramref name="executable"/> is the path the kernel was asked
     /// to run (may be empty: then argv[0] names the tool).</summary>
@@ -18,43 +35,238 @@ public sealed class CommandClassifier
         // PERF: tools are recognised on the basename bytes; nothing is decoded for the common case.
         var name = Basename(argv[0]);
         var exe = Basename(executable);
-        ToolId id = Lookup(name);
-        if (id == ToolId.None && !exe.IsEmpty) id = Lookup(exe);
-        if (id == ToolId.None) return None;
+        ToolId id = ToolTable.Lookup(name);
+        bool byExe = false;
+        if (id == ToolId.None && !exe.IsEmpty) { id = ToolTable.Lookup(exe); byExe = id != ToolId.None; }
+        bool profile = _profileNames.Length != 0 && (IsProfileTool(name) || IsProfileTool(exe));
+        if (id == ToolId.None && !profile) return None;
+        if (!profile && QuickReject(id, argv)) return None;
 
-        var args = new string[argv.Count - 1];
-        for (int i = 1; i < argv.Count; i++) args[i - 1] = argv.GetString(i);
-        var intent = id switch
-        {
-            ToolId.Curl => Curl.Parse(args, ctx),
-            _ => null,
-        };
-        if (intent == null) return None;
-        return [new CommandIntent
-        {
-            Tool = intent.Tool, Effect = intent.Effect, Targets = intent.Targets, Evidence = intent.Evidence,
-            Summary = intent.Summary, Argv = argv.ToStrings(),
-        }];
+        var words = argv.ToStrings();
+        // A renamed binary: the executable decides which tool it is.
+        if (byExe) words[0] = Encoding.UTF8.GetString(exe);
+        var run = new Run(this);
+        run.Command(words, null, 0, ctx, default, 0);
+        return run.Result;
     }
 
     /// <summary>Convenience for strings (tests, <c>check</c>).</summary>
     public IReadOnlyList<CommandIntent> Classify(IReadOnlyList<string> argv, IExecContext ctx) =>
         Classify(ReadOnlySpan<byte>.Empty, Argv.FromStrings(argv), ctx);
 
-    internal enum ToolId : byte { None, Curl }
+    /// <summary>Lexes a shell string (as an agent hook or <c>check --shell</c> sees it) and classifies
+    /// each simple command in it.</summary>
+    public IReadOnlyList<CommandIntent> ClassifyShell(ReadOnlySpan<byte> script, IExecContext ctx)
+    {
+        var run = new Run(this);
+        run.Script(script, ctx, default, 0, "shell string");
+        return run.Result;
+    }
+
+    /// <summary>Lexes a shell string given as a string.</summary>
+    public IReadOnlyList<CommandIntent> ClassifyShell(string script, IExecContext ctx) =>
+        ClassifyShell(Encoding.UTF8.GetBytes(script), ctx);
+
+    /// <summary>UTF-8 helper for callers that hold strings.</summary>
+    public static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
+
+    private bool IsProfileTool(ReadOnlySpan<byte> name)
+    {
+        if (name.IsEmpty) return false;
+        foreach (var n in _profileNames) if (name.SequenceEqual(n)) return true;
+        return false;
+    }
+
+    // PERF: common programs that share a name with a parsed tool ("git status", "npm install",
+    // "find . -name x") are let through on bytes when no argument could make them interesting.
+    private static bool QuickReject(ToolId id, in Argv argv)
+    {
+        switch (id)
+        {
+            case ToolId.Git:
+                for (int i = 1; i < argv.Count; i++) if (argv[i].SequenceEqual("push"u8)) return false;
+                return true;
+            case ToolId.Find:
+                for (int i = 1; i < argv.Count; i++)
+                {
+                    var a = argv[i];
+                    if (a.SequenceEqual("-delete"u8) || a.StartsWith("-exec"u8) || a.StartsWith("-ok"u8)) return false;
+                }
+                return true;
+            case ToolId.Npm: case ToolId.Pnpm: case ToolId.Yarn: case ToolId.Bundle:
+                return argv.Count < 2 || (ToolTable.Lookup(argv[1]) == ToolId.None && !argv[1].SequenceEqual("exec"u8)
+                    && !argv[1].SequenceEqual("dlx"u8) && !argv[1].SequenceEqual("x"u8) && !argv[1].SequenceEqual("run"u8));
+            default:
+                return false;
+        }
+    }
 
     private static ReadOnlySpan<byte> Basename(ReadOnlySpan<byte> path)
     {
         int slash = path.LastIndexOf((byte)'/');
-        return slash >= 0 ? path[(slash + 1)..] : path;
+        var b = slash >= 0 ? path[(slash + 1)..] : path;
+        return b.Length > 1 && b[0] == '\\' ? b[1..] : b;
     }
 
-    private static ToolId Lookup(ReadOnlySpan<byte> name) => name switch
+    internal static string Basename(string path)
     {
-        _ when name.SequenceEqual("curl"u8) => ToolId.Curl,
-        _ => ToolId.None,
-    };
+        int slash = path.LastIndexOf('/');
+        var b = slash >= 0 ? path[(slash + 1)..] : path;
+        return b.Length > 1 && b[0] == '\\' ? b[1..] : b;
+    }
 
-    /// <summary>UTF-8 helper for callers that hold strings.</summary>
-    public static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
+    /// <summary>What feeds a command's stdin, as far as it is known.</summary>
+    internal readonly record struct Stdin(string? Text, bool Opaque);
+
+    /// <summary>State of one classification: the intents found so far.</summary>
+    private sealed partial class Run(CommandClassifier owner)
+    {
+        private List<CommandIntent>? _out;
+
+        public IReadOnlyList<CommandIntent> Result => _out == null ? None : _out;
+
+        private void Add(CommandIntent intent) => (_out ??= []).Add(intent);
+
+        private void Unknown(string why, string token, IReadOnlyList<string>? argv = null) => Add(new CommandIntent
+        {
+            Tool = "shell", Effect = Effect.Unknown, Summary = why,
+            Evidence = [new Evidence(token.Length > 200 ? token[..200] + "…" : token, why)],
+            Argv = argv ?? [],
+        });
+
+        /// <summary>Lexes and classifies a script.</summary>
+        public void Script(ReadOnlySpan<byte> text, IExecContext ctx, Stdin stdin, int depth, string origin)
+        {
+            if (depth > MaxDepth) { Unknown($"{origin} nested deeper than {MaxDepth}", origin); return; }
+            var script = ShellParser.Parse(text, ctx.GetEnvironmentVariable, ctx.WorkingDirectory);
+            foreach (var p in script.Problems) Unknown($"{origin}: {p}", origin);
+            foreach (var cmd in script.Commands)
+            {
+                var child = ChildContext.Create(ctx, cmd.Assignments, cwd: cmd.WorkingDirectory != ctx.WorkingDirectory ? cmd.WorkingDirectory : null,
+                    cwdUnknown: cmd.WorkingDirectoryUnknown);
+                var words = cmd.Words.ToArray();
+                var input = ResolveStdin(cmd, child, stdin);
+                Command(words, cmd.Dynamic.ToArray(), 0, child, input, depth + 1);
+            }
+        }
+
+        private static Stdin ResolveStdin(ShellCommand cmd, IExecContext ctx, Stdin outer)
+        {
+            switch (cmd.Stdin)
+            {
+                case StdinKind.Text: return new Stdin(cmd.StdinText, false);
+                case StdinKind.File:
+                    var t = cmd.StdinFile == null ? null : ToolHelp.ReadText(ctx, cmd.StdinFile);
+                    return new Stdin(t, t == null);
+                case StdinKind.Pipe:
+                    var text = cmd.PipeSource == null ? null : OutputOf(cmd.PipeSource, ctx);
+                    return new Stdin(text, text == null);
+                default:
+                    return outer;
+            }
+        }
+
+        /// <summary>The output of simple producers (echo, printf, cat of a here-doc or file) when
+        /// every word is literal; null otherwise.</summary>
+        private static string? OutputOf(ShellCommand src, IExecContext ctx)
+        {
+            if (src.Words.Count == 0 || src.Dynamic.Contains(true)) return null;
+            var w = src.Words;
+            switch (Basename(w[0]))
+            {
+                case "echo":
+                {
+                    int i = 1;
+                    while (i < w.Count && w[i] is "-n" or "-e" or "-E" or "-ne" or "-en") i++;
+                    return string.Join(' ', w.Skip(i)) + "\n";
+                }
+                case "printf":
+                    return w.Count > 1 ? string.Join(' ', w.Skip(1)).Replace("\\n", "\n") : "";
+                case "cat":
+                    if (w.Count == 1) return src.Stdin == StdinKind.Text ? src.StdinText : null;
+                    var sb = new StringBuilder();
+                    foreach (var f in w.Skip(1))
+                    {
+                        if (f.StartsWith('-')) return null;
+                        var t = ToolHelp.ReadText(ctx, f);
+                        if (t == null) return null;
+                        sb.Append(t);
+                    }
+                    return sb.ToString();
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>Classifies <paramref name="words"/>[<paramref name="start"/>..] as one command.</summary>
+        public void Command(string[] words, bool[]? dyn, int start, IExecContext ctx, Stdin stdin, int depth)
+        {
+            if (start >= words.Length) return;
+            if (depth > MaxDepth) { Unknown($"wrappers nested deeper than {MaxDepth}", string.Join(' ', words.Skip(start)), words[start..]); return; }
+            if (dyn != null && dyn[start])
+            {
+                Unknown("command name comes from an expansion", words[start], words[start..]);
+                return;
+            }
+            var name = Basename(words[start]);
+            var id = ToolTable.Lookup(name);
+            if (Unwrap(id, name, words, dyn, start, ctx, stdin, depth)) return;
+
+            var args = words[(start + 1)..];
+            var call = new ToolCall { Args = args, Context = ctx, StdinText = stdin.Text, StdinOpaque = stdin.Opaque };
+            foreach (var pt in owner._profileTools)
+            {
+                if (pt.Name == name) Emit(pt.Parse(call), words, start);
+            }
+            Emit(Parse(id, name, call), words, start);
+        }
+
+        private void Emit(CommandIntent? intent, string[] words, int start)
+        {
+            if (intent == null) return;
+            Add(new CommandIntent
+            {
+                Tool = intent.Tool, Effect = intent.Effect, Targets = intent.Targets, Evidence = intent.Evidence,
+                Summary = intent.Summary, Argv = words[start..],
+            });
+        }
+
+        private static CommandIntent? Parse(ToolId id, string name, ToolCall c) => id switch
+        {
+            ToolId.Curl => Curl.Parse(c.Args, c.Context, c),
+            ToolId.Wget => Wget.Parse(c),
+            ToolId.Httpie => Httpie.Parse(name, c),
+            ToolId.Psql => Psql.Parse(c),
+            ToolId.PgRestore => PostgresTools.PgRestore(c),
+            ToolId.Dropdb => PostgresTools.DropDb(c),
+            ToolId.Mysql => Mysql.Parse(name, c),
+            ToolId.MysqlAdmin => Mysql.ParseAdmin(c),
+            ToolId.Sqlite3 => Sqlite.Parse(c),
+            ToolId.RedisCli => RedisCli.Parse(c),
+            ToolId.Mongosh => Mongosh.Parse(name, c),
+            ToolId.Aws => Aws.Parse(c),
+            ToolId.Gcloud => Gcloud.Parse(c),
+            ToolId.Gsutil => Gcloud.ParseGsutil(c),
+            ToolId.Az => Az.Parse(c),
+            ToolId.Kubectl => Kubectl.Parse(c),
+            ToolId.Helm => Helm.Parse(c),
+            ToolId.Terraform => Terraform.Parse(name, c),
+            ToolId.Pulumi => Pulumi.Parse(c),
+            ToolId.Railway => Railway.Parse(c),
+            ToolId.Fly => Fly.Parse(c),
+            ToolId.Heroku => Heroku.Parse(c),
+            ToolId.Gh => Gh.Parse(c),
+            ToolId.Doctl => Doctl.Parse(c),
+            ToolId.Supabase => Supabase.Parse(c),
+            ToolId.Prisma => OrmClis.Prisma(c),
+            ToolId.DrizzleKit => OrmClis.DrizzleKit(c),
+            ToolId.Sequelize => OrmClis.Sequelize(c),
+            ToolId.Rails => OrmClis.Rails(name, c),
+            ToolId.Git => Git.Parse(c),
+            ToolId.Rm => LocalDelete.Rm(c),
+            ToolId.Find => LocalDelete.Find(c),
+            ToolId.Shred => LocalDelete.Shred(c),
+            _ => null,
+        };
+    }
 }

@@ -25,19 +25,22 @@ public static class Curl
         "--hostpubmd5", "--hostpubsha256", "--curves", "--tls13-ciphers", "--proxy-cacert", "--proxy-capath", "--proxy-cert",
         "--proxy-key", "--proxy-pass", "--proxy-ciphers", "--proxy-crlfile", "--proxy-pinnedpubkey", "--proxy-service-name",
         "--proxy-tls13-ciphers", "--proxy-tlsauthtype", "--proxy-tlspassword", "--proxy-tlsuser", "--proxy-cert-type",
-        "--proxy-key-type", "--tlsauthtype", "--tlspassword", "--tlsuser", "--unix-socket", "--telnet-option", "--socks5-gssapi-service",
+        "--proxy-key-type", "--expand-data", "--expand-url", "--tlsauthtype", "--tlspassword", "--tlsuser", "--unix-socket", "--telnet-option", "--socks5-gssapi-service",
     };
 
     // Short options that take an argument.
-    private const string ShortWithArg = "dFHXoueAbcKTxUwmrCzYyEQthP";
+    private const string ShortWithArg = "dFHXoueAbcKTxUwmrCzYyEQtP";
 
     /// <summary>Parses curl's arguments (argv without argv[0]).</summary>
-    public static CommandIntent Parse(IReadOnlyList<string> args, IExecContext ctx)
+    public static CommandIntent Parse(IReadOnlyList<string> args, IExecContext ctx) => Parse(args, ctx, null);
+
+    /// <summary>Parses curl's arguments; <paramref name="call"/> supplies stdin for <c>@-</c> bodies.</summary>
+    public static CommandIntent Parse(IReadOnlyList<string> args, IExecContext ctx, ToolCall? call)
     {
-        _ = ctx;
-        string? method = null, methodToken = null;
-        bool head = false, hasData = false, getMode = false, upload = false, config = false;
+        string? method = null;
+        bool head = false, hasData = false, getMode = false, upload = false, config = false, help = false, bodyUnknown = false;
         string? dataToken = null;
+        var bodies = new List<string>();
         var urls = new List<(string Url, string Token)>();
         var evidence = new List<Evidence>();
 
@@ -55,7 +58,7 @@ public static class Curl
                 if (inline) value = a[(eq + 1)..];
                 else if (i + 1 < args.Count) value = args[++i];
                 else value = "";
-                Option(name, value, a);
+                Option(name, value, inline ? a : $"{a} {value}");
                 continue;
             }
             if (a.Length > 1 && a[0] == '-')
@@ -65,8 +68,9 @@ public static class Curl
                     char c = a[j];
                     if (ShortWithArg.IndexOf(c) >= 0)
                     {
-                        string value = j + 1 < a.Length ? a[(j + 1)..] : (i + 1 < args.Count ? args[++i] : "");
-                        Option(ShortToLong(c), value, a);
+                        bool attached = j + 1 < a.Length;
+                        string value = attached ? a[(j + 1)..] : (i + 1 < args.Count ? args[++i] : "");
+                        Option(ShortToLong(c), value, attached ? a : $"{a} {value}");
                         break;
                     }
                     Flag("-" + c);
@@ -82,6 +86,7 @@ public static class Curl
             {
                 case "-I": case "--head": head = true; evidence.Add(new(name, "method HEAD")); break;
                 case "-G": case "--get": getMode = true; evidence.Add(new(name, "data sent as query (GET)")); break;
+                case "-h": case "--help": case "-M": case "--manual": case "-V": case "--version": help = true; break;
             }
         }
 
@@ -90,34 +95,83 @@ public static class Curl
             switch (name)
             {
                 case "--request":
-                    method = value.ToUpperInvariant(); methodToken = token == value ? value : token;
-                    evidence.Add(new(token == "-X" || token == "--request" ? $"{token} {value}" : token, $"method {method}"));
+                    method = value.ToUpperInvariant();
+                    evidence.Add(new(token, $"method {method}"));
                     break;
-                case "--data": case "--data-ascii": case "--data-binary": case "--data-raw": case "--data-urlencode":
-                case "--json": case "--form": case "--form-string":
-                    hasData = true; dataToken ??= $"{token} {value}";
+                case "--data": case "--data-ascii": case "--data-binary": case "--json":
+                    hasData = true; dataToken ??= token;
+                    if (name == "--json") evidence.Add(new(token, "JSON body (POST)"));
+                    Body(value, token, allowFile: true);
                     break;
-                case "--upload-file": upload = true; evidence.Add(new($"{token} {value}", "upload (PUT)")); break;
-                case "--url": urls.Add((value, $"{token} {value}")); break;
-                case "--config": config = true; evidence.Add(new($"{token} {value}", "options from a config file")); break;
+                case "--data-raw":
+                    hasData = true; dataToken ??= token;
+                    bodies.Add(value);
+                    break;
+                case "--data-urlencode":
+                {
+                    hasData = true; dataToken ??= token;
+                    // content | =content | name=content | @file | name@file
+                    int at = value.IndexOf('@'), eq = value.IndexOf('=');
+                    if (at >= 0 && (eq < 0 || at < eq)) { Body(value[at..], token, allowFile: true, prefix: at > 0 ? value[..at] + "=" : ""); }
+                    else bodies.Add(eq >= 0 ? value[..(eq + 1)] + value[(eq + 1)..] : value);
+                    break;
+                }
+                case "--form": case "--form-string":
+                    hasData = true; dataToken ??= token;
+                    evidence.Add(new(token, "multipart form (POST)"));
+                    break;
+                case "--upload-file": upload = true; evidence.Add(new(token, "upload (PUT)")); break;
+                case "--url": urls.Add((value, token)); break;
+                case "--config": config = true; evidence.Add(new(token, "options from a config file (unknown)")); break;
+                case "--variable": case "--expand-data": config = config || value.Contains("@"); break;
             }
         }
 
-        _ = methodToken;
+        void Body(string value, string token, bool allowFile, string prefix = "")
+        {
+            if (allowFile && value.StartsWith('@'))
+            {
+                var file = value[1..];
+                string? text = file == "-" ? call?.StdinText : ToolHelp.ReadText(ctx, file);
+                if (text == null)
+                {
+                    bodyUnknown = true;
+                    evidence.Add(new(token, file == "-" ? "body from stdin, which cannot be read" : $"body from {file}, which cannot be read"));
+                    return;
+                }
+                bodies.Add(prefix + text);
+                return;
+            }
+            bodies.Add(prefix + value);
+        }
+
+        if (help) return ToolHelp.Help("curl", "--help");
         string effectiveMethod = method ?? (head ? "HEAD" : hasData && !getMode ? "POST" : upload ? "PUT" : "GET");
         if (method == null && hasData && !getMode && dataToken != null) evidence.Add(new(dataToken, "request body (POST)"));
 
         var targets = new List<Target>(urls.Count);
+        Effect effect = MethodEffect(effectiveMethod);
         foreach (var (url, token) in urls)
         {
             if (UrlParser.TryParse(url, "http", out var t))
             {
                 targets.Add(t);
                 evidence.Add(new(token, $"target {t}"));
+                if (HttpBody.AnalyzeUrl(url, evidence) is Effect ue && effectiveMethod is "GET" or "POST") effect = ToolHelp.Max(effect, ue);
             }
         }
-
-        Effect effect = config ? Effect.Unknown : MethodEffect(effectiveMethod);
+        if (bodies.Count > 0)
+        {
+            // Several -d are joined with '&'; a JSON body is normally a single -d.
+            string body = bodies.Count == 1 ? bodies[0] : string.Join('&', bodies);
+            if (HttpBody.Analyze(body, dataToken ?? body, evidence) is Effect be)
+            {
+                // A GraphQL POST is as destructive as its operation (a query only reads).
+                effect = effectiveMethod is "POST" or "GET" ? be : ToolHelp.Max(effect, be);
+            }
+        }
+        if (bodyUnknown && effect < Effect.Unknown) effect = Effect.Unknown;
+        if (config) effect = ToolHelp.Max(effect, Effect.Unknown);
         string summary = targets.Count == 0 ? effectiveMethod : $"{effectiveMethod} {string.Join(' ', targets)}";
         return new CommandIntent { Tool = "curl", Effect = effect, Targets = targets, Evidence = evidence, Summary = summary };
     }
@@ -137,7 +191,7 @@ public static class Curl
         'e' => "--referer", 'A' => "--user-agent", 'b' => "--cookie", 'c' => "--cookie-jar", 'K' => "--config",
         'T' => "--upload-file", 'x' => "--proxy", 'U' => "--proxy-user", 'w' => "--write-out", 'm' => "--max-time",
         'r' => "--range", 'C' => "--continue-at", 'z' => "--time-cond", 'Y' => "--speed-limit", 'y' => "--speed-time",
-        'E' => "--cert", 'Q' => "--quote", 't' => "--telnet-option", 'h' => "--help", 'P' => "--ftp-port",
+        'E' => "--cert", 'Q' => "--quote", 't' => "--telnet-option", 'P' => "--ftp-port",
         _ => "-" + c,
     };
 }

@@ -1,0 +1,332 @@
+using System.Text;
+using AgentShell.Core.Model;
+using AgentShell.Core.Tools;
+
+namespace AgentShell.Core.Classification;
+
+// Unwrapping, the one place where launchers are stripped. Each call strips one wrapper and
+// classifies what it runs one level deeper (MaxDepth levels at most, then Effect unknown), so any
+// stacking (`sudo env X=1 timeout 5 nice bash -c '...'`) unwinds in argv order. Per level:
+//   1. argv[0]: path and a leading backslash dropped; an expansion as the name → unknown.
+//   2. privilege:     sudo [-u U] [-E] [VAR=v]..., doas [-u U]
+//   3. environment:   env [-i] [-u N] [-C DIR] [-S STR] [VAR=v]...  (assignments reach parsers)
+//   4. process knobs: timeout, nice, ionice, nohup, stdbuf, time, chrt, setsid, flock, watch
+//   5. builtins:      command, builtin, exec; eval (words re-lexed); source/. (unknown)
+//   6. runners:       npx/bunx/pnpx, pnpm|yarn|npm exec|dlx|x, yarn BIN, bundle exec, busybox
+//   7. xargs:         the rest of argv, with the piped-in arguments appended as unknown words
+//   8. shells:        sh|bash|dash|zsh|ksh -c STRING (lexed), FILE (read, lexed), stdin (here-doc
+//                     lexed; a pipe from anything but echo/printf/cat → unknown)
+public sealed partial class CommandClassifier
+{
+    /// <summary>Stands in for arguments xargs reads from stdin.</summary>
+    public const string XargsInput = "{xargs-input}";
+
+    private sealed partial class Run
+    {
+        private bool Unwrap(ToolId id, string name, string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
+        {
+            int next;
+            switch (id)
+            {
+                case ToolId.Sudo:
+                case ToolId.Doas:
+                {
+                    var sets = new List<KeyValuePair<string, string>>();
+                    next = SkipOptions(w, s + 1, id == ToolId.Sudo ? "ugpCDrtUThR" : "uC", ["--user", "--group", "--prompt", "--close-from", "--chdir", "--role", "--type", "--other-user", "--host", "--command-timeout", "--chroot"]);
+                    while (next < w.Length && IsAssignment(w[next])) { int eq = w[next].IndexOf('='); sets.Add(new(w[next][..eq], w[next][(eq + 1)..])); next++; }
+                    // sudo -s/-i CMD runs CMD through the target user's shell: same words.
+                    Command(w, dyn, next, ChildContext.Create(ctx, sets), stdin, depth + 1);
+                    return true;
+                }
+                case ToolId.Env:
+                    EnvWrapper(w, dyn, s, ctx, stdin, depth);
+                    return true;
+                case ToolId.Timeout:
+                    next = SkipOptions(w, s + 1, "sk", ["--signal", "--kill-after"]);
+                    Command(w, dyn, next + 1, ctx, stdin, depth + 1); // skip DURATION
+                    return true;
+                case ToolId.Nice:
+                    next = s + 1;
+                    while (next < w.Length && w[next].StartsWith('-') && w[next] != "--")
+                    {
+                        if (w[next] is "-n" or "--adjustment") next++;
+                        next++;
+                    }
+                    if (next < w.Length && w[next] == "--") next++;
+                    Command(w, dyn, next, ctx, stdin, depth + 1);
+                    return true;
+                case ToolId.Ionice:
+                    next = SkipOptions(w, s + 1, "cnp", ["--class", "--classdata", "--pid", "--pgid", "--uid"]);
+                    Command(w, dyn, next, ctx, stdin, depth + 1);
+                    return true;
+                case ToolId.Nohup:
+                case ToolId.Setsid:
+                case ToolId.Builtin:
+                    Command(w, dyn, SkipOptions(w, s + 1, "", []), ctx, stdin, depth + 1);
+                    return true;
+                case ToolId.Stdbuf:
+                    Command(w, dyn, SkipOptions(w, s + 1, "ioe", ["--input", "--output", "--error"]), ctx, stdin, depth + 1);
+                    return true;
+                case ToolId.Time:
+                    Command(w, dyn, SkipOptions(w, s + 1, "fo", ["--format", "--output"]), ctx, stdin, depth + 1);
+                    return true;
+                case ToolId.Chrt:
+                    next = SkipOptions(w, s + 1, "T", ["--sched-runtime", "--sched-period", "--sched-deadline"]);
+                    if (w.Skip(s + 1).Take(next - s - 1).Any(a => a is "-p" or "--pid")) return true; // acts on a pid
+                    Command(w, dyn, next + 1, ctx, stdin, depth + 1); // skip PRIORITY
+                    return true;
+                case ToolId.Command:
+                    next = s + 1;
+                    while (next < w.Length && w[next].StartsWith('-') && w[next] != "--")
+                    {
+                        if (w[next].Contains('v') || w[next].Contains('V')) return true; // lookup only
+                        next++;
+                    }
+                    if (next < w.Length && w[next] == "--") next++;
+                    Command(w, dyn, next, ctx, stdin, depth + 1);
+                    return true;
+                case ToolId.Exec:
+                    next = SkipOptions(w, s + 1, "a", []);
+                    Command(w, dyn, next, ctx, stdin, depth + 1);
+                    return true;
+                case ToolId.Flock:
+                    next = SkipOptions(w, s + 1, "Ew", ["--timeout", "--conflict-exit-code", "--wait"]);
+                    next++; // the lock file or fd
+                    if (next < w.Length && w[next] is "-c" or "--command")
+                    {
+                        if (next + 1 < w.Length) ShellString(w, dyn, next + 1, ctx, stdin, depth, "flock -c");
+                        return true;
+                    }
+                    Command(w, dyn, next, ctx, stdin, depth + 1);
+                    return true;
+                case ToolId.Watch:
+                {
+                    next = s + 1;
+                    bool exec = false;
+                    while (next < w.Length && w[next].StartsWith('-') && w[next] != "--")
+                    {
+                        var a = w[next];
+                        if (a is "-x" or "--exec") exec = true;
+                        if (a is "-n" or "--interval" or "-q" or "--equexit") next++;
+                        next++;
+                    }
+                    if (next < w.Length && w[next] == "--") next++;
+                    if (exec) Command(w, dyn, next, ctx, stdin, depth + 1);
+                    else if (next < w.Length) ScriptText(string.Join(' ', w[next..]), Any(dyn, next), ctx, stdin, depth, "watch command");
+                    return true;
+                }
+                case ToolId.Eval:
+                    if (s + 1 < w.Length) ScriptText(string.Join(' ', w[(s + 1)..]), Any(dyn, s + 1), ctx, stdin, depth, "eval");
+                    return true;
+                case ToolId.Source:
+                    Unknown($"{name} runs a script in the current shell", string.Join(' ', w[s..]), w[s..]);
+                    return true;
+                case ToolId.Npx:
+                case ToolId.Bunx:
+                    next = s + 1;
+                    while (next < w.Length && w[next].StartsWith('-'))
+                    {
+                        if (w[next] is "-p" or "--package" or "-c" or "--call") { if (w[next] is "-c" or "--call" && next + 1 < w.Length) { ScriptText(w[next + 1], Any(dyn, next + 1), ctx, stdin, depth, "npx -c"); return true; } next++; }
+                        next++;
+                    }
+                    Runner(w, dyn, next, ctx, stdin, depth);
+                    return true;
+                case ToolId.Pnpm:
+                case ToolId.Npm:
+                case ToolId.Yarn:
+                case ToolId.Bundle:
+                    if (s + 1 >= w.Length) return true;
+                    next = s + 1;
+                    if (w[next] is "exec" or "dlx" or "x") next++;
+                    else if (w[next] == "run") return true; // package scripts: not visible here
+                    else if (id is ToolId.Npm or ToolId.Bundle) return true;
+                    while (next < w.Length && w[next].StartsWith('-') && w[next] != "--") next++;
+                    if (next < w.Length && w[next] == "--") next++;
+                    Runner(w, dyn, next, ctx, stdin, depth);
+                    return true;
+                case ToolId.Busybox:
+                    Command(w, dyn, s + 1, ctx, stdin, depth + 1);
+                    return true;
+                case ToolId.Xargs:
+                    Xargs(w, dyn, s, ctx, depth);
+                    return true;
+                case ToolId.Shell:
+                    Shell(w, dyn, s, ctx, stdin, depth);
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        // npx prisma@5 migrate reset → prisma migrate reset
+        private void Runner(string[] w, bool[]? dyn, int next, IExecContext ctx, Stdin stdin, int depth)
+        {
+            if (next >= w.Length) return;
+            var copy = (string[])w.Clone();
+            var pkg = copy[next];
+            int at = pkg.LastIndexOf('@');
+            if (at > 0) pkg = pkg[..at];
+            int slash = pkg.LastIndexOf('/');
+            if (slash >= 0 && pkg.StartsWith('@')) pkg = pkg[(slash + 1)..];
+            if (pkg is "prisma" or "drizzle-kit" or "sequelize-cli" or "sequelize" or "supabase" or "railway" or "@railway/cli" or "vercel") copy[next] = pkg == "@railway/cli" ? "railway" : pkg;
+            Command(copy, dyn, next, ctx, stdin, depth + 1);
+        }
+
+        private void EnvWrapper(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
+        {
+            var sets = new List<KeyValuePair<string, string>>();
+            var unset = new List<string>();
+            bool cleared = false;
+            string? chdir = null;
+            int i = s + 1;
+            for (; i < w.Length; i++)
+            {
+                var a = w[i];
+                if (a == "--") { i++; break; }
+                if (a is "-i" or "--ignore-environment" or "-") { cleared = true; continue; }
+                if (a is "-u" or "--unset") { if (i + 1 < w.Length) unset.Add(w[++i]); continue; }
+                if (a.StartsWith("--unset=", StringComparison.Ordinal)) { unset.Add(a[8..]); continue; }
+                if (a.StartsWith("-u", StringComparison.Ordinal) && a.Length > 2) { unset.Add(a[2..]); continue; }
+                if (a is "-C" or "--chdir") { if (i + 1 < w.Length) chdir = w[++i]; continue; }
+                if (a.StartsWith("--chdir=", StringComparison.Ordinal)) { chdir = a[8..]; continue; }
+                if (a is "-S" or "--split-string" || a.StartsWith("--split-string=", StringComparison.Ordinal) || (a.StartsWith("-S", StringComparison.Ordinal) && a.Length > 2))
+                {
+                    string str = a.StartsWith("--split-string=", StringComparison.Ordinal) ? a[15..] : a.Length > 2 && a[1] == 'S' ? a[2..] : i + 1 < w.Length ? w[++i] : "";
+                    // -S splits STR into words (with quotes) that take the place of the remaining argv.
+                    var script = Lexing.ShellParser.Parse(Encoding.UTF8.GetBytes(str), null);
+                    IEnumerable<string> split = script.Commands.Count > 0
+                        ? script.Commands[0].Assignments.Select(kv => kv.Key + "=" + kv.Value).Concat(script.Commands[0].Words) : [];
+                    var merged = split.Concat(w[(i + 1)..]).ToArray();
+                    int j = 0;
+                    while (j < merged.Length && IsAssignment(merged[j])) { int eq = merged[j].IndexOf('='); sets.Add(new(merged[j][..eq], merged[j][(eq + 1)..])); j++; }
+                    Command(merged, null, j, ChildContext.Create(ctx, sets, unset, cleared, chdir), stdin, depth + 1);
+                    return;
+                }
+                if (a.StartsWith('-') && a.Length > 1) continue; // -0, -v, --debug, -P...
+                break;
+            }
+            while (i < w.Length && IsAssignment(w[i])) { int eq = w[i].IndexOf('='); sets.Add(new(w[i][..eq], w[i][(eq + 1)..])); i++; }
+            Command(w, dyn, i, ChildContext.Create(ctx, sets, unset, cleared, chdir), stdin, depth + 1);
+        }
+
+        private void Xargs(string[] w, bool[]? dyn, int s, IExecContext ctx, int depth)
+        {
+            int i = s + 1;
+            bool replace = false;
+            for (; i < w.Length; i++)
+            {
+                var a = w[i];
+                if (a == "--") { i++; break; }
+                if (!a.StartsWith('-') || a.Length == 1) break;
+                if (a is "-I" or "-i" || a.StartsWith("-I", StringComparison.Ordinal) || a.StartsWith("--replace", StringComparison.Ordinal)) replace = true;
+                if (a is "-a" or "-d" or "-E" or "-I" or "-L" or "-n" or "-P" or "-s" or "--arg-file" or "--delimiter" or "--max-args" or "--max-procs" or "--max-lines" or "--max-chars" or "--eof" or "--process-slot-var") i++;
+            }
+            var inner = i < w.Length ? w[i..] : ["echo"];
+            var innerDyn = dyn != null && i < w.Length ? dyn[i..] : null;
+            if (!replace)
+            {
+                inner = [.. inner, XargsInput];
+                if (innerDyn != null) innerDyn = [.. innerDyn, true];
+            }
+            // The command's stdin is xargs's stdin minus what xargs consumed: treat it as unknown.
+            Command(inner, innerDyn, 0, ctx, new Stdin(null, true), depth + 1);
+        }
+
+        private void Shell(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
+        {
+            int i = s + 1;
+            bool c = false, fromStdin = false;
+            for (; i < w.Length; i++)
+            {
+                var a = w[i];
+                if (a is "--" or "-") { i++; break; }
+                if (a is "--rcfile" or "--init-file") { i++; continue; }
+                if (a.StartsWith("--", StringComparison.Ordinal)) continue;
+                if (a.Length > 1 && (a[0] == '-' || a[0] == '+'))
+                {
+                    for (int k = 1; k < a.Length; k++)
+                    {
+                        if (a[k] == 'c') c = true;
+                        else if (a[k] == 's') fromStdin = true;
+                        else if (a[k] is 'o' or 'O') i++;
+                    }
+                    continue;
+                }
+                break;
+            }
+            string shell = Basename(w[s]);
+            if (c)
+            {
+                if (i < w.Length) ShellString(w, dyn, i, ctx, stdin, depth, $"{shell} -c");
+                else Unknown($"{shell} -c without a command string", string.Join(' ', w[s..]), w[s..]);
+                return;
+            }
+            if (i < w.Length && !fromStdin)
+            {
+                var text = dyn != null && dyn[i] ? null : ToolHelp.ReadText(ctx, w[i]);
+                if (text == null) { Unknown($"{shell} runs script {w[i]}, which cannot be read", string.Join(' ', w[s..]), w[s..]); return; }
+                Script(Encoding.UTF8.GetBytes(text), ctx, default, depth + 1, $"{shell} {w[i]}");
+                return;
+            }
+            if (stdin.Text != null) { Script(Encoding.UTF8.GetBytes(stdin.Text), ctx, default, depth + 1, $"{shell} stdin"); return; }
+            Unknown(stdin.Opaque ? $"{shell} reads commands from a pipe whose content is unknown" : $"{shell} reads commands from stdin",
+                string.Join(' ', w[s..]), w[s..]);
+        }
+
+        private void ShellString(string[] w, bool[]? dyn, int i, IExecContext ctx, Stdin stdin, int depth, string origin) =>
+            ScriptText(w[i], dyn != null && dyn[i], ctx, stdin, depth, origin);
+
+        private void ScriptText(string text, bool dynamic, IExecContext ctx, Stdin stdin, int depth, string origin)
+        {
+            if (dynamic && (text.Contains("$(") || text.Contains('`') || text.StartsWith('$') || text.Contains(" $")))
+            {
+                // The string is built at run time: what runs cannot be known here.
+                Unknown($"{origin} of a string built at run time", text);
+            }
+            Script(Encoding.UTF8.GetBytes(text), ctx, stdin, depth + 1, origin);
+        }
+
+        private static bool Any(bool[]? dyn, int from)
+        {
+            if (dyn == null) return false;
+            for (int i = from; i < dyn.Length; i++) if (dyn[i]) return true;
+            return false;
+        }
+
+        private static bool IsAssignment(string a)
+        {
+            int eq = a.IndexOf('=');
+            if (eq <= 0 || !(char.IsAsciiLetter(a[0]) || a[0] == '_')) return false;
+            for (int k = 0; k < eq; k++) if (!(char.IsAsciiLetterOrDigit(a[k]) || a[k] == '_')) return false;
+            return true;
+        }
+
+        /// <summary>Index of the first word after the options of a wrapper. Short options in
+        /// <paramref name="shortWithValue"/> and the long options listed take a value (attached or
+        /// next); <c>--</c> ends the options.</summary>
+        private static int SkipOptions(string[] w, int i, string shortWithValue, string[] longWithValue)
+        {
+            for (; i < w.Length; i++)
+            {
+                var a = w[i];
+                if (a == "--") return i + 1;
+                if (a.Length < 2 || a[0] != '-') return i;
+                if (a.StartsWith("--", StringComparison.Ordinal))
+                {
+                    if (!a.Contains('=') && Array.IndexOf(longWithValue, a) >= 0) i++;
+                    continue;
+                }
+                // "-u" "root" / "-uroot" / "-Eu" "root"
+                for (int k = 1; k < a.Length; k++)
+                {
+                    if (shortWithValue.IndexOf(a[k]) >= 0)
+                    {
+                        if (k == a.Length - 1) i++;
+                        break;
+                    }
+                }
+            }
+            return i;
+        }
+    }
+}

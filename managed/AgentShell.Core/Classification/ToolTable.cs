@@ -1,0 +1,75 @@
+using System.Text;
+
+namespace AgentShell.Core.Classification;
+
+/// <summary>Every program name the classifier knows: wrappers it unwraps, shells whose scripts it
+/// lexes, and tools with a parser.</summary>
+internal enum ToolId : byte
+{
+    None,
+    // wrappers
+    Sudo, Doas, Env, Timeout, Nice, Ionice, Nohup, Stdbuf, Time, Command, Builtin, Exec, Xargs, Flock, Watch, Setsid, Chrt,
+    Npx, Bunx, Busybox, Bundle, Pnpm, Npm, Yarn,
+    // shells and shell builtins that run code
+    Shell, Eval, Source,
+    // tools
+    Curl, Wget, Httpie, Psql, PgRestore, Dropdb, Mysql, MysqlAdmin, Sqlite3, RedisCli, Mongosh,
+    Aws, Gcloud, Gsutil, Az, Kubectl, Helm, Terraform, Pulumi, Railway, Fly, Heroku, Gh, Doctl, Supabase,
+    Prisma, DrizzleKit, Sequelize, Rails, Git, Rm, Find, Shred,
+}
+
+/// <summary>Name → <see cref="ToolId"/> on bytes, without decoding.</summary>
+internal static class ToolTable
+{
+    private static readonly (string Name, ToolId Id)[] Names =
+    [
+        ("sudo", ToolId.Sudo), ("doas", ToolId.Doas), ("env", ToolId.Env), ("timeout", ToolId.Timeout), ("nice", ToolId.Nice),
+        ("ionice", ToolId.Ionice), ("nohup", ToolId.Nohup), ("stdbuf", ToolId.Stdbuf), ("time", ToolId.Time),
+        ("command", ToolId.Command), ("builtin", ToolId.Builtin), ("exec", ToolId.Exec), ("xargs", ToolId.Xargs),
+        ("flock", ToolId.Flock), ("watch", ToolId.Watch), ("setsid", ToolId.Setsid), ("chrt", ToolId.Chrt),
+        ("npx", ToolId.Npx), ("bunx", ToolId.Bunx), ("pnpx", ToolId.Npx), ("busybox", ToolId.Busybox), ("bundle", ToolId.Bundle),
+        ("pnpm", ToolId.Pnpm), ("npm", ToolId.Npm), ("yarn", ToolId.Yarn),
+        ("sh", ToolId.Shell), ("bash", ToolId.Shell), ("dash", ToolId.Shell), ("zsh", ToolId.Shell), ("ksh", ToolId.Shell),
+        ("ash", ToolId.Shell), ("mksh", ToolId.Shell), ("eval", ToolId.Eval), ("source", ToolId.Source), (".", ToolId.Source),
+        ("curl", ToolId.Curl), ("wget", ToolId.Wget), ("http", ToolId.Httpie), ("https", ToolId.Httpie), ("xh", ToolId.Httpie),
+        ("xhs", ToolId.Httpie), ("psql", ToolId.Psql), ("pg_restore", ToolId.PgRestore), ("dropdb", ToolId.Dropdb),
+        ("mysql", ToolId.Mysql), ("mariadb", ToolId.Mysql), ("mysqladmin", ToolId.MysqlAdmin), ("mariadb-admin", ToolId.MysqlAdmin),
+        ("sqlite3", ToolId.Sqlite3), ("redis-cli", ToolId.RedisCli), ("valkey-cli", ToolId.RedisCli),
+        ("mongosh", ToolId.Mongosh), ("mongo", ToolId.Mongosh), ("aws", ToolId.Aws), ("gcloud", ToolId.Gcloud),
+        ("gsutil", ToolId.Gsutil), ("az", ToolId.Az), ("kubectl", ToolId.Kubectl), ("helm", ToolId.Helm),
+        ("terraform", ToolId.Terraform), ("tofu", ToolId.Terraform), ("pulumi", ToolId.Pulumi), ("railway", ToolId.Railway),
+        ("flyctl", ToolId.Fly), ("fly", ToolId.Fly), ("heroku", ToolId.Heroku), ("gh", ToolId.Gh), ("doctl", ToolId.Doctl),
+        ("supabase", ToolId.Supabase), ("prisma", ToolId.Prisma), ("drizzle-kit", ToolId.DrizzleKit),
+        ("sequelize", ToolId.Sequelize), ("sequelize-cli", ToolId.Sequelize), ("rails", ToolId.Rails), ("rake", ToolId.Rails),
+        ("git", ToolId.Git), ("rm", ToolId.Rm), ("find", ToolId.Find), ("shred", ToolId.Shred),
+    ];
+
+    // PERF: names bucketed by first byte; a lookup compares a handful of short spans at most.
+    private static readonly (byte[] Name, ToolId Id)[][] Buckets = Build();
+    private static readonly Dictionary<string, ToolId> ByString = Names.ToDictionary(n => n.Name, n => n.Id, StringComparer.Ordinal);
+
+    private static (byte[], ToolId)[][] Build()
+    {
+        var b = new List<(byte[], ToolId)>[256];
+        foreach (var (name, id) in Names)
+        {
+            var bytes = Encoding.ASCII.GetBytes(name);
+            (b[bytes[0]] ??= []).Add((bytes, id));
+        }
+        return b.Select(l => l?.ToArray() ?? []).ToArray();
+    }
+
+    /// <summary>Looks up a basename.</summary>
+    public static ToolId Lookup(ReadOnlySpan<byte> name)
+    {
+        if (name.IsEmpty) return ToolId.None;
+        foreach (var (n, id) in Buckets[name[0]])
+        {
+            if (name.SequenceEqual(n)) return id;
+        }
+        return ToolId.None;
+    }
+
+    /// <summary>Looks up a basename given as a string.</summary>
+    public static ToolId Lookup(string name) => ByString.TryGetValue(name, out var id) ? id : ToolId.None;
+}

@@ -1,0 +1,322 @@
+using System.Text;
+
+namespace AgentShell.Core.Lexing;
+
+/// <summary>Where a simple command's standard input comes from.</summary>
+public enum StdinKind : byte
+{
+    /// <summary>Inherited (a terminal, or whatever the caller gave).</summary>
+    Inherited,
+    /// <summary>A here-doc or here-string: <see cref="ShellCommand.StdinText"/> holds it.</summary>
+    Text,
+    /// <summary>A redirection from a file: <see cref="ShellCommand.StdinFile"/>.</summary>
+    File,
+    /// <summary>The output of the previous command of a pipeline: <see cref="ShellCommand.PipeSource"/>.</summary>
+    Pipe,
+}
+
+/// <summary>One simple command of a shell string, decoded.</summary>
+public sealed class ShellCommand
+{
+    /// <summary>Words after assignments and redirections were taken out; Words[0] is the command name.</summary>
+    public List<string> Words { get; } = [];
+    /// <summary>Parallel to <see cref="Words"/>: the word held an expansion whose value is unknown.</summary>
+    public List<bool> Dynamic { get; } = [];
+    /// <summary><c>NAME=value</c> prefixes (the command's environment additions).</summary>
+    public List<KeyValuePair<string, string>> Assignments { get; } = [];
+    /// <summary>Where stdin comes from.</summary>
+    public StdinKind Stdin { get; set; }
+    /// <summary>Here-doc body or here-string (with its trailing newline).</summary>
+    public string? StdinText { get; set; }
+    /// <summary>File of a <c>&lt; FILE</c> redirection.</summary>
+    public string? StdinFile { get; set; }
+    /// <summary>The command whose output feeds this one.</summary>
+    public ShellCommand? PipeSource { get; set; }
+    /// <summary>Working directory after the script's earlier literal <c>cd</c>s (null: unchanged).</summary>
+    public string? WorkingDirectory { get; set; }
+    /// <summary>True when an earlier <c>cd</c> went somewhere that cannot be known.</summary>
+    public bool WorkingDirectoryUnknown { get; set; }
+    /// <summary>Byte offset in the script.</summary>
+    public int Offset { get; init; }
+}
+
+/// <summary>A shell string split into simple commands (including those inside substitutions) and
+/// the constructs that could not be understood.</summary>
+public sealed class ShellScript
+{
+    /// <summary>Simple commands in source order; commands of substitutions follow their host.</summary>
+    public List<ShellCommand> Commands { get; } = [];
+    /// <summary>What could not be understood (unterminated quotes, too deep nesting).</summary>
+    public List<string> Problems { get; } = [];
+}
+
+/// <summary>Builds <see cref="ShellScript"/>s from <see cref="ShellLexer"/> tokens. Control
+/// keywords (<c>if</c>, <c>while</c>, <c>for</c>, <c>case</c>, <c>{</c>, functions) are stepped
+/// over so the commands inside them are seen; subshells are groups. Variables assigned by a bare
+/// <c>NAME=value</c> with a literal value are remembered for later expansions, and literal
+/// <c>cd DIR</c> updates the working directory later commands see.</summary>
+public static class ShellParser
+{
+    /// <summary>Maximum nesting of command substitutions parsed.</summary>
+    public const int MaxDepth = 8;
+
+    private static readonly HashSet<string> SkipKeywords = new(StringComparer.Ordinal)
+    {
+        "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "esac", "in", "]]",
+    };
+
+    /// <summary>Parses <paramref name="source"/>. <paramref name="lookup"/> answers environment
+    /// variables; <paramref name="workingDirectory"/> seeds <c>cd</c> tracking.</summary>
+    public static ShellScript Parse(ReadOnlySpan<byte> source, Func<string, string?>? lookup, string? workingDirectory = null)
+    {
+        var script = new ShellScript();
+        var vars = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? Lookup(string n) => vars.TryGetValue(n, out var v) ? v : lookup?.Invoke(n);
+        var state = new State { Cwd = workingDirectory };
+        ParseInto(source, Lookup, vars, script, 0, state);
+        return script;
+    }
+
+    private sealed class State
+    {
+        public string? Cwd;
+        public bool CwdUnknown;
+    }
+
+    private static void ParseInto(ReadOnlySpan<byte> source, Func<string, string?> lookup, Dictionary<string, string> vars,
+        ShellScript script, int depth, State state)
+    {
+        if (depth > MaxDepth) { script.Problems.Add($"nesting deeper than {MaxDepth}"); return; }
+        var lexer = new ShellLexer(source);
+        ShellCommand? cur = null;
+        ShellCommand? pipeFrom = null;
+        var subs = new List<string>();
+        bool skipToSeparator = false;  // "for x in a b c" header
+        bool caseHeader = false;       // "case WORD in"
+        int parenDepth = 0;
+        while (true)
+        {
+            var t = lexer.Next();
+            switch (t.Kind)
+            {
+                case ShellTokenKind.End:
+                    Finish();
+                    if (lexer.SawUnterminated) script.Problems.Add("unterminated quote, substitution or here-doc");
+                    return;
+                case ShellTokenKind.Word:
+                {
+                    var text = ShellWord.Decode(t.Text, lookup, subs, out bool dyn);
+                    FlushSubstitutions();
+                    if (skipToSeparator) { if (caseHeader && text == "in" && !dyn) { skipToSeparator = caseHeader = false; } continue; }
+                    if (cur == null || cur.Words.Count == 0)
+                    {
+                        if (!dyn && (t.Flags & ShellWordFlags.Quoted) == 0)
+                        {
+                            if (SkipKeywords.Contains(text)) continue;
+                            if (text is "for" or "select") { skipToSeparator = true; continue; }
+                            if (text == "case") { skipToSeparator = caseHeader = true; continue; }
+                            if (text == "function") { skipToSeparator = false; cur ??= NewCommand(t.Offset); cur.Words.Add("function"); cur.Dynamic.Add(false); continue; }
+                            if (text == "[[") { SkipUntil(ref lexer, "]]"u8); continue; }
+                        }
+                        int eq = text.IndexOf('=');
+                        if (eq > 0 && IsName(text.AsSpan(0, eq)) && IsAssignmentRaw(t.Text))
+                        {
+                            cur ??= NewCommand(t.Offset);
+                            cur.Assignments.Add(new(text[..eq], text[(eq + 1)..]));
+                            continue;
+                        }
+                    }
+                    cur ??= NewCommand(t.Offset);
+                    if (cur.Words.Count == 1 && cur.Words[0] == "function") { cur.Words.Clear(); cur.Dynamic.Clear(); continue; }
+                    cur.Words.Add(text);
+                    cur.Dynamic.Add(dyn);
+                    continue;
+                }
+                case ShellTokenKind.Redirect:
+                {
+                    var op = t.Text;
+                    var target = lexer.Next();
+                    if (target.Kind != ShellTokenKind.Word) { script.Problems.Add("redirection without a target"); continue; }
+                    var file = ShellWord.Decode(target.Text, lookup, subs, out _);
+                    FlushSubstitutions();
+                    if (op.Length > 0 && op[^1] == '<' && (op.Length == 1 || op[0] == '0' && op.Length == 2))
+                    {
+                        cur ??= NewCommand(t.Offset);
+                        cur.Stdin = StdinKind.File;
+                        cur.StdinFile = file;
+                    }
+                    continue;
+                }
+                case ShellTokenKind.HereDoc:
+                {
+                    cur ??= NewCommand(t.Offset);
+                    cur.Stdin = StdinKind.Text;
+                    // An unquoted delimiter expands the body; commands substituted there run too.
+                    if ((t.Flags & ShellWordFlags.QuotedDelimiter) == 0)
+                    {
+                        cur.StdinText = DecodeHereDocBody(t.Body, lookup, subs);
+                        FlushSubstitutions();
+                    }
+                    else cur.StdinText = Encoding.UTF8.GetString(t.Body);
+                    continue;
+                }
+                case ShellTokenKind.HereString:
+                {
+                    var w = lexer.Next();
+                    if (w.Kind != ShellTokenKind.Word) { script.Problems.Add("here-string without a word"); continue; }
+                    cur ??= NewCommand(t.Offset);
+                    cur.Stdin = StdinKind.Text;
+                    cur.StdinText = ShellWord.Decode(w.Text, lookup, subs, out _) + "\n";
+                    FlushSubstitutions();
+                    continue;
+                }
+                case ShellTokenKind.Pipe:
+                {
+                    var from = cur;
+                    Finish();
+                    pipeFrom = from ?? new ShellCommand { Offset = t.Offset }; // "(...) | x": opaque source
+                    continue;
+                }
+                case ShellTokenKind.OpenParen:
+                    // "name ( )" defines a function: the name is not a command.
+                    if (cur != null && cur.Words.Count == 1 && cur.Assignments.Count == 0)
+                    {
+                        cur = null;
+                        continue;
+                    }
+                    Finish();
+                    parenDepth++;
+                    continue;
+                case ShellTokenKind.CloseParen:
+                    // "pattern)" in a case arm.
+                    if (parenDepth == 0) { cur = null; pipeFrom = null; continue; }
+                    parenDepth--;
+                    Finish();
+                    continue;
+                case ShellTokenKind.CaseEnd:
+                case ShellTokenKind.Separator:
+                case ShellTokenKind.Background:
+                case ShellTokenKind.AndIf:
+                case ShellTokenKind.OrIf:
+                    Finish();
+                    pipeFrom = null;
+                    skipToSeparator = skipToSeparator && caseHeader;
+                    continue;
+            }
+        }
+
+        ShellCommand NewCommand(int offset)
+        {
+            var c = new ShellCommand { Offset = offset, WorkingDirectory = state.Cwd, WorkingDirectoryUnknown = state.CwdUnknown };
+            if (pipeFrom != null)
+            {
+                c.Stdin = StdinKind.Pipe;
+                c.PipeSource = pipeFrom;
+                pipeFrom = null;
+            }
+            return c;
+        }
+
+        void Finish()
+        {
+            if (cur == null) return;
+            var c = cur;
+            cur = null;
+            if (c.Words.Count == 0)
+            {
+                // Bare assignments set shell variables for later words.
+                foreach (var (k, v) in c.Assignments) vars[k] = v;
+                return;
+            }
+            if (c.Words[0] == "cd" && !c.Dynamic[0])
+            {
+                string? dir = c.Words.Count > 1 ? c.Words[1] : lookup("HOME");
+                if (dir != null && (c.Words.Count < 2 || !c.Dynamic[1]) && dir != "-" && (state.Cwd != null || Path.IsPathRooted(dir)))
+                {
+                    state.Cwd = Path.GetFullPath(state.Cwd != null ? Path.Combine(state.Cwd, dir) : dir);
+                    state.CwdUnknown = false;
+                }
+                else { state.Cwd = null; state.CwdUnknown = true; }
+                return;
+            }
+            script.Commands.Add(c);
+        }
+
+        void FlushSubstitutions()
+        {
+            if (subs.Count == 0) return;
+            var inner = subs.ToArray();
+            subs.Clear();
+            foreach (var s in inner)
+            {
+                // PERF: substitutions are rare; they are re-encoded and parsed on their own.
+                ParseInto(Encoding.UTF8.GetBytes(s), lookup, vars, script, depth + 1, state);
+            }
+        }
+    }
+
+    private static void SkipUntil(ref ShellLexer lexer, ReadOnlySpan<byte> word)
+    {
+        while (true)
+        {
+            var t = lexer.Next();
+            if (t.Kind == ShellTokenKind.End) return;
+            if (t.Kind == ShellTokenKind.Word && t.Text.SequenceEqual(word)) return;
+        }
+    }
+
+    private static bool IsName(ReadOnlySpan<char> s)
+    {
+        if (s.Length == 0 || !(char.IsAsciiLetter(s[0]) || s[0] == '_')) return false;
+        foreach (char c in s) if (!(char.IsAsciiLetterOrDigit(c) || c == '_')) return false;
+        return true;
+    }
+
+    // The name part of an assignment must be unquoted: "A"=b is a command named A=b.
+    private static bool IsAssignmentRaw(ReadOnlySpan<byte> raw)
+    {
+        int eq = raw.IndexOf((byte)'=');
+        if (eq <= 0) return false;
+        foreach (byte b in raw[..eq]) if (!ShellWord.IsNameChar(b)) return false;
+        return true;
+    }
+
+    private static string DecodeHereDocBody(ReadOnlySpan<byte> body, Func<string, string?> lookup, List<string> subs)
+    {
+        if (body.IndexOf((byte)'$') < 0 && body.IndexOf((byte)'`') < 0) return Encoding.UTF8.GetString(body);
+        // Expand line by line as inside double quotes (quotes themselves are literal in a body).
+        var sb = new StringBuilder(body.Length);
+        int start = 0;
+        while (start <= body.Length)
+        {
+            int e = body[start..].IndexOf((byte)'$');
+            int b = body[start..].IndexOf((byte)'`');
+            int next = e < 0 ? b : b < 0 ? e : Math.Min(e, b);
+            if (next < 0) { sb.Append(Encoding.UTF8.GetString(body[start..])); break; }
+            sb.Append(Encoding.UTF8.GetString(body.Slice(start, next)));
+            int p = start + next;
+            int end = ExpansionEnd(body, p);
+            sb.Append(ShellWord.Decode(body[p..end], lookup, subs, out _));
+            start = end;
+            if (start >= body.Length) break;
+        }
+        return sb.ToString();
+    }
+
+    private static int ExpansionEnd(ReadOnlySpan<byte> s, int p)
+    {
+        // Lex just this expansion as a word: it ends where a word would.
+        var lexer = new ShellLexer(s[p..]);
+        var t = lexer.Next();
+        if (t.Kind != ShellTokenKind.Word || t.Text.Length == 0) return p + 1;
+        // A word runs on to the next blank; stop the plain-text tail at the first quote-free
+        // non-name byte after a simple $NAME so "$x," keeps its comma as text.
+        if (s[p] == '$' && p + 1 < s.Length && ShellWord.IsNameStart(s[p + 1]))
+        {
+            int q = p + 1;
+            while (q < s.Length && ShellWord.IsNameChar(s[q])) q++;
+            return q;
+        }
+        return p + t.Text.Length;
+    }
+}

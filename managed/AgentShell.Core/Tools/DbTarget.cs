@@ -1,0 +1,90 @@
+using AgentShell.Core.Model;
+
+namespace AgentShell.Core.Tools;
+
+/// <summary>Builds database targets from the pieces SQL clients take: flags, URIs, conninfo
+/// strings, environment variables.</summary>
+public static class DbTarget
+{
+    /// <summary>A database target; <paramref name="port"/> defaults to the scheme's port.</summary>
+    public static Target Make(string scheme, string? host, string? port, string? database, int defaultPort)
+    {
+        int? p = int.TryParse(port, out var v) ? v : defaultPort;
+        // A socket directory ("/var/run/postgresql") is this machine.
+        if (host != null && (host.StartsWith('/') || host.StartsWith('@'))) host = null;
+        return new Target { Kind = TargetKind.Database, Scheme = scheme, Host = string.IsNullOrEmpty(host) ? null : host.ToLowerInvariant().TrimEnd('.'), Port = p, Database = string.IsNullOrEmpty(database) ? null : database };
+    }
+
+    /// <summary>Parses <c>scheme://user:pw@host:port/db?...</c>; false when it is not a URI.</summary>
+    public static bool TryParseUri(string s, out string? host, out string? port, out string? database)
+    {
+        host = port = database = null;
+        int sep = s.IndexOf("://", StringComparison.Ordinal);
+        if (sep <= 0) return false;
+        var rest = s[(sep + 3)..];
+        int q = rest.IndexOf('?');
+        string query = q >= 0 ? rest[(q + 1)..] : "";
+        if (q >= 0) rest = rest[..q];
+        int slash = rest.IndexOf('/');
+        var authority = slash >= 0 ? rest[..slash] : rest;
+        if (slash >= 0 && slash + 1 < rest.Length) database = Uri.UnescapeDataString(rest[(slash + 1)..]);
+        int at = authority.LastIndexOf('@');
+        if (at >= 0) authority = authority[(at + 1)..];
+        int comma = authority.IndexOf(',');
+        if (comma >= 0) authority = authority[..comma]; // multi-host: the first one
+        if (authority.StartsWith('['))
+        {
+            int close = authority.IndexOf(']');
+            if (close > 0) { host = authority[1..close]; if (close + 2 < authority.Length) port = authority[(close + 2)..]; }
+        }
+        else
+        {
+            int colon = authority.LastIndexOf(':');
+            if (colon >= 0) { host = authority[..colon]; port = authority[(colon + 1)..]; }
+            else host = authority;
+        }
+        if (host?.Length == 0) host = null;
+        foreach (var kv in query.Split('&'))
+        {
+            int eq = kv.IndexOf('=');
+            if (eq <= 0) continue;
+            var k = kv[..eq];
+            var val = Uri.UnescapeDataString(kv[(eq + 1)..]);
+            if (k == "host") host = val;
+            else if (k == "port") port = val;
+            else if (k is "dbname" or "database") database = val;
+        }
+        if (host != null) host = Uri.UnescapeDataString(host);
+        return true;
+    }
+
+    /// <summary>Parses a libpq conninfo string (<c>host=h port=5 dbname='d b'</c>); false when
+    /// <paramref name="s"/> has no <c>key=value</c>.</summary>
+    public static bool TryParseConninfo(string s, out Dictionary<string, string> values)
+    {
+        values = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!s.Contains('=')) return false;
+        int i = 0;
+        while (i < s.Length)
+        {
+            while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
+            int ks = i;
+            while (i < s.Length && s[i] != '=' && !char.IsWhiteSpace(s[i])) i++;
+            var key = s[ks..i];
+            while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
+            if (i >= s.Length || s[i] != '=') { if (key.Length == 0) break; return false; }
+            i++;
+            while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
+            var sb = new System.Text.StringBuilder();
+            if (i < s.Length && s[i] == '\'')
+            {
+                i++;
+                while (i < s.Length && s[i] != '\'') { if (s[i] == '\\' && i + 1 < s.Length) i++; sb.Append(s[i++]); }
+                i++;
+            }
+            else while (i < s.Length && !char.IsWhiteSpace(s[i])) { if (s[i] == '\\' && i + 1 < s.Length) i++; sb.Append(s[i++]); }
+            values[key] = sb.ToString();
+        }
+        return values.Count > 0;
+    }
+}

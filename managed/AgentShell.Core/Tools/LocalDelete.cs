@@ -1,0 +1,145 @@
+using AgentShell.Core.Model;
+
+namespace AgentShell.Core.Tools;
+
+/// <summary>Local deletes: <c>rm</c>, <c>find … -delete</c>/<c>-exec rm</c>, <c>shred</c>. A
+/// recursive delete aimed at <c>/</c>, a top-level system directory, the home directory (or an
+/// ancestor of it), or the repository root (the working directory's nearest ancestor with
+/// <c>.git</c>) → wipe; any other delete → delete. Targets are local paths.</summary>
+public static class LocalDelete
+{
+    private static readonly HashSet<string> SystemDirs = new(StringComparer.Ordinal)
+    {
+        "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/opt", "/proc", "/root", "/sbin", "/srv", "/sys",
+        "/usr", "/var", "/mnt", "/media", "/snap", "/nix", "/Users", "/Applications", "/System", "/Library",
+    };
+
+    /// <summary>rm.</summary>
+    public static CommandIntent Rm(ToolCall c)
+    {
+        var a = c.Args;
+        bool recursive = false, endOpts = false;
+        var paths = new List<string>();
+        foreach (var x in a)
+        {
+            if (!endOpts && x == "--") { endOpts = true; continue; }
+            if (!endOpts && x.StartsWith("--", StringComparison.Ordinal))
+            {
+                if (x == "--recursive") recursive = true;
+                if (x is "--help" or "--version") return ToolHelp.Help("rm", x);
+                continue;
+            }
+            if (!endOpts && x.Length > 1 && x[0] == '-') { if (x.Contains('r') || x.Contains('R')) recursive = true; continue; }
+            paths.Add(x);
+        }
+        return Classify("rm", recursive, filtered: false, paths, c.Context, recursive ? "rm -r" : "rm");
+    }
+
+    /// <summary>find with -delete or -exec/-execdir/-ok rm; null when it deletes nothing.</summary>
+    public static CommandIntent? Find(ToolCall c)
+    {
+        var a = c.Args;
+        var paths = new List<string>();
+        int i = 0;
+        while (i < a.Count && a[i] is "-H" or "-L" or "-P" || (i < a.Count && a[i].StartsWith("-O", StringComparison.Ordinal))) i++;
+        for (; i < a.Count && !a[i].StartsWith('-') && a[i] is not ("(" or "!" or ","); i++) paths.Add(a[i]);
+        bool deletes = false, filtered = false;
+        for (; i < a.Count; i++)
+        {
+            var x = a[i];
+            if (x == "-delete") { deletes = true; continue; }
+            if (x is "-exec" or "-execdir" or "-ok" or "-okdir")
+            {
+                var cmd = i + 1 < a.Count ? Path.GetFileName(a[i + 1]) : "";
+                if (cmd is "rm" or "shred" or "unlink" or "rmdir") deletes = true;
+                while (i < a.Count && a[i] is not (";" or "+")) i++;
+                continue;
+            }
+            if (x is "-depth" or "-mindepth" or "-maxdepth" or "-xdev" or "-mount" or "-print" or "-print0" or "-ignore_readdir_race" or "-noleaf") { if (x is "-mindepth" or "-maxdepth") i++; continue; }
+            if (x.StartsWith('-') || x is "(" or "!") filtered = true;
+        }
+        if (!deletes) return null;
+        if (paths.Count == 0) paths.Add(".");
+        return Classify("find", recursive: true, filtered, paths, c.Context, "find -delete");
+    }
+
+    /// <summary>shred: a block device → wipe; files → delete.</summary>
+    public static CommandIntent Shred(ToolCall c)
+    {
+        var paths = c.Args.Where(x => !x.StartsWith('-')).ToList();
+        if (c.Args.Contains("--help")) return ToolHelp.Help("shred", "--help");
+        var evidence = new List<Evidence>();
+        var targets = new List<Target>();
+        Effect effect = Effect.Delete;
+        foreach (var p in paths)
+        {
+            targets.Add(new Target { Kind = TargetKind.LocalPath, Path = p });
+            if (p.StartsWith("/dev/", StringComparison.Ordinal)) { effect = Effect.Wipe; evidence.Add(new(p, "overwrites a whole device")); }
+            else evidence.Add(new(p, "overwrites a file"));
+        }
+        return ToolHelp.Intent("shred", effect, $"shred {string.Join(' ', paths)}", targets, evidence);
+    }
+
+    private static CommandIntent Classify(string tool, bool recursive, bool filtered, List<string> paths, IExecContext ctx, string verb)
+    {
+        var evidence = new List<Evidence>();
+        var targets = new List<Target>();
+        Effect effect = Effect.Delete;
+        string? home = ctx.GetEnvironmentVariable("HOME");
+        string? root = null;
+        bool rootLooked = false;
+        foreach (var p in paths)
+        {
+            string? full = Resolve(p, ctx, home);
+            targets.Add(new Target { Kind = TargetKind.LocalPath, Path = full ?? p });
+            if (!recursive || filtered) continue;
+            string? why = null;
+            if (p is "$HOME" or "${HOME}" or "~" or "~/" or "$HOME/" or "$HOME/*" or "~/*") why = "the home directory";
+            else if (full != null)
+            {
+                if (full == "/") why = "the root directory";
+                else if (SystemDirs.Contains(full)) why = "a top-level system directory";
+                else if (home != null && (full == Trim(home) || Trim(home).StartsWith(full + "/", StringComparison.Ordinal))) why = "the home directory";
+                else
+                {
+                    if (!rootLooked) { root = RepositoryRoot(ctx, null); rootLooked = true; }
+                    if (root != null && (full == root || root.StartsWith(full + "/", StringComparison.Ordinal))) why = "the repository root";
+                }
+            }
+            if (why != null) { effect = Effect.Wipe; evidence.Add(new(p, $"{verb} of {why}")); }
+            else evidence.Add(new(p, $"{verb} {full ?? p}"));
+        }
+        return ToolHelp.Intent(tool, effect, $"{verb} {string.Join(' ', paths)}", targets, evidence);
+    }
+
+    private static string Trim(string p) => p.Length > 1 ? p.TrimEnd('/') : p;
+
+    /// <summary>Absolute, normalised form of a path argument; a trailing <c>/*</c> or <c>/.</c>
+    /// names its directory. Null when it depends on an unknown expansion.</summary>
+    private static string? Resolve(string p, IExecContext ctx, string? home)
+    {
+        if (p.Contains('$') || p.Contains('`')) return null;
+        if (p == "*" || p == ".*") p = ".";
+        if (p.EndsWith("/*", StringComparison.Ordinal) || p.EndsWith("/.", StringComparison.Ordinal)) p = p[..^2];
+        if (p.Length == 0) p = "/";
+        if (p == "~" || p.StartsWith("~/", StringComparison.Ordinal)) { if (home == null) return null; p = home + p[1..]; }
+        var cwd = ctx.WorkingDirectory;
+        if (!Path.IsPathRooted(p)) { if (cwd == null) return null; p = Path.Combine(cwd, p); }
+        var full = Path.GetFullPath(p);
+        return Trim(full);
+    }
+
+    /// <summary>The nearest ancestor of the working directory (or <paramref name="dir"/>) holding
+    /// <c>.git</c>, found through the context; null when there is none or it cannot be read.</summary>
+    public static string? RepositoryRoot(IExecContext ctx, string? dir)
+    {
+        var cwd = ctx.WorkingDirectory;
+        if (dir != null) cwd = cwd == null ? dir : Path.GetFullPath(Path.Combine(cwd, dir));
+        for (var d = cwd; !string.IsNullOrEmpty(d); d = Path.GetDirectoryName(d))
+        {
+            if (ctx.ReadFile(Path.Combine(d, ".git", "HEAD"), 64) != null || ctx.ReadFile(Path.Combine(d, ".git"), 256) is { Length: > 0 } f && f.AsSpan().StartsWith("gitdir:"u8))
+                return Trim(d);
+        }
+        return null;
+    }
+}

@@ -1,0 +1,148 @@
+using AgentShell.Core.Model;
+
+namespace AgentShell.Core.Tools;
+
+/// <summary>One unwrapped command handed to a tool parser.</summary>
+public sealed class ToolCall
+{
+    /// <summary>Arguments after the command name.</summary>
+    public required IReadOnlyList<string> Args { get; init; }
+    /// <summary>The environment and cwd the command runs with (wrapper assignments applied).</summary>
+    public required IExecContext Context { get; init; }
+    /// <summary>What the command reads on stdin when known (here-doc, echo | ...); null otherwise.</summary>
+    public string? StdinText { get; init; }
+    /// <summary>True when stdin is fed by something whose content cannot be known (a pipe from an
+    /// opaque program, a file that cannot be read).</summary>
+    public bool StdinOpaque { get; init; }
+
+    /// <summary>Convenience for tests.</summary>
+    public static ToolCall Of(IExecContext ctx, params string[] args) => new() { Args = args, Context = ctx };
+}
+
+/// <summary>Helpers shared by tool parsers.</summary>
+public static class ToolHelp
+{
+    /// <summary>Largest file a parser reads (request bodies, SQL files, scripts, configs).</summary>
+    public const int MaxFileBytes = 256 * 1024;
+
+    /// <summary>True when any argument asks for help or the version (nothing is done).</summary>
+    public static bool AsksForHelp(IReadOnlyList<string> args, bool shortH = true)
+    {
+        foreach (var a in args)
+        {
+            if (a == "--") return false;
+            if (a is "--help" or "--version" || (shortH && a == "-h")) return true;
+        }
+        return false;
+    }
+
+    /// <summary>A read intent for a help request.</summary>
+    public static CommandIntent Help(string tool, string token) => new()
+    {
+        Tool = tool, Effect = Effect.Read, Summary = "help",
+        Evidence = [new Evidence(token, "prints help, does nothing")],
+    };
+
+    /// <summary>Positional words (not starting with '-') with the values of
+    /// <paramref name="valued"/> options skipped; <c>--opt=value</c> forms are skipped whole.</summary>
+    public static List<string> Positionals(IReadOnlyList<string> args, ISet<string> valued, int max = int.MaxValue)
+    {
+        var r = new List<string>();
+        for (int i = 0; i < args.Count && r.Count < max; i++)
+        {
+            var a = args[i];
+            if (a == "--") { for (i++; i < args.Count && r.Count < max; i++) r.Add(args[i]); break; }
+            if (a.Length > 1 && a[0] == '-')
+            {
+                if (!a.Contains('=') && valued.Contains(a)) i++;
+                continue;
+            }
+            r.Add(a);
+        }
+        return r;
+    }
+
+    /// <summary>Value of an option given as <c>--name value</c>, <c>--name=value</c> or (for
+    /// one-letter names) <c>-nvalue</c>; the last occurrence wins.</summary>
+    public static string? Option(IReadOnlyList<string> args, params string[] names)
+    {
+        string? value = null;
+        for (int i = 0; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (a == "--") break;
+            foreach (var n in names)
+            {
+                if (a == n) { if (i + 1 < args.Count) value = args[i + 1]; }
+                else if (a.Length > n.Length && a.StartsWith(n, StringComparison.Ordinal))
+                {
+                    if (a[n.Length] == '=') value = a[(n.Length + 1)..];
+                    else if (n.Length == 2 && n[0] == '-' && n[1] != '-') value = a[n.Length..];
+                }
+            }
+        }
+        return value;
+    }
+
+    /// <summary>True when a flag appears (exactly, or as <c>--flag=...</c>).</summary>
+    public static bool HasFlag(IReadOnlyList<string> args, string flag)
+    {
+        foreach (var a in args)
+        {
+            if (a == "--") return false;
+            if (a == flag || (a.StartsWith(flag, StringComparison.Ordinal) && a.Length > flag.Length && a[flag.Length] == '=')) return true;
+        }
+        return false;
+    }
+
+    /// <summary>True when short flag <paramref name="flag"/> appears alone or in a cluster
+    /// (<c>-xvc</c>); letters in <paramref name="shortValued"/> take a value, which ends the cluster.</summary>
+    public static bool HasShortFlag(IReadOnlyList<string> args, char flag, string shortValued)
+    {
+        for (int i = 0; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (a == "--") return false;
+            if (a.Length < 2 || a[0] != '-' || a[1] == '-') continue;
+            for (int k = 1; k < a.Length; k++)
+            {
+                if (a[k] == flag) return true;
+                if (shortValued.IndexOf(a[k]) >= 0) { if (k == a.Length - 1) i++; break; }
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Builds an intent.</summary>
+    public static CommandIntent Intent(string tool, Effect effect, string summary, List<Target>? targets, List<Evidence> evidence) => new()
+    {
+        Tool = tool, Effect = effect, Summary = summary, Targets = targets ?? [], Evidence = evidence,
+    };
+
+    /// <summary>The more severe of two effects.</summary>
+    public static Effect Max(Effect a, Effect b) => a >= b ? a : b;
+
+    /// <summary>Reads a file through the context, as text; null when it cannot be read.</summary>
+    public static string? ReadText(IExecContext ctx, string path)
+    {
+        var bytes = ctx.ReadFile(path, MaxFileBytes);
+        return bytes == null ? null : System.Text.Encoding.UTF8.GetString(bytes);
+    }
+
+    /// <summary>Splits a camelCase, snake_case, kebab-case or dotted name into lower-case words.</summary>
+    public static List<string> Words(string name)
+    {
+        var r = new List<string>();
+        int start = 0;
+        for (int i = 1; i <= name.Length; i++)
+        {
+            bool boundary = i == name.Length || name[i] is '_' or '-' or '.' or ':' or ' '
+                || (char.IsUpper(name[i]) && !char.IsUpper(name[i - 1]));
+            if (!boundary) continue;
+            var w = name[start..i].Trim('_', '-', '.', ':', ' ');
+            if (w.Length > 0) r.Add(w.ToLowerInvariant());
+            start = i;
+        }
+        return r;
+    }
+}

@@ -1,0 +1,103 @@
+using AgentShell.Core.Classification;
+using AgentShell.Core.Lexing;
+using AgentShell.Core.Model;
+using System.Text;
+
+namespace AgentShell.Core.Tests.Corpus;
+
+/// <summary>Runs tests/corpus/*.tsv: one case a line, tab-separated:
+/// <c>kind  input  tool  effect  target  note</c>. kind is <c>argv</c> (input split into words
+/// as a shell would, then classified as an exec) or <c>shell</c> (input classified as a shell
+/// string). tool/effect are those of the most severe intent (<c>-</c>/<c>none</c> for no intent);
+/// target is a substring of one of that intent's targets (<c>-</c>: not checked).</summary>
+public class CorpusTests
+{
+    public sealed record Case(string File, int Line, string Kind, string Input, string Tool, string Effect, string Target, string Note)
+    {
+        public override string ToString() => $"{File}:{Line}";
+    }
+
+    public static IEnumerable<TestCaseData> Cases()
+    {
+        foreach (var c in Load()) yield return new TestCaseData(c).SetName($"{c.File}:{c.Line} {Trunc(c.Input)}");
+    }
+
+    private static string Trunc(string s) => s.Length > 70 ? s[..70] + "…" : s;
+
+    public static string CorpusDir()
+    {
+        var d = AppContext.BaseDirectory;
+        while (d != null && !Directory.Exists(Path.Combine(d, "tests", "corpus"))) d = Path.GetDirectoryName(d);
+        return Path.Combine(d ?? throw new DirectoryNotFoundException("tests/corpus"), "tests", "corpus");
+    }
+
+    public static List<Case> Load()
+    {
+        var r = new List<Case>();
+        foreach (var f in Directory.GetFiles(CorpusDir(), "*.tsv").OrderBy(x => x))
+        {
+            int n = 0;
+            foreach (var line in File.ReadLines(f))
+            {
+                n++;
+                if (line.Length == 0 || line.StartsWith('#')) continue;
+                var p = line.Split('\t');
+                if (p.Length < 5) throw new FormatException($"{Path.GetFileName(f)}:{n}: expected at least 5 tab-separated columns");
+                r.Add(new Case(Path.GetFileName(f), n, p[0], Unescape(p[1]), p[2], p[3], p[4], p.Length > 5 ? p[5] : ""));
+            }
+        }
+        return r;
+    }
+
+    // \n and \t in the input column stand for a newline and a tab; \\n stands for a literal \n.
+    private static string Unescape(string s) =>
+        s.Replace("\\\\n", "\u0001").Replace("\\n", "\n").Replace("\\t", "\t").Replace("\u0001", "\\n");
+
+    /// <summary>Classifies a case's input the way the corpus says.</summary>
+    public static IReadOnlyList<CommandIntent> Run(CommandClassifier classifier, string kind, string input, IExecContext ctx)
+    {
+        if (kind == "shell") return classifier.ClassifyShell(input, ctx);
+        var words = ShellParser.Parse(Encoding.UTF8.GetBytes(input), ctx.GetEnvironmentVariable).Commands[0].Words;
+        return classifier.Classify(words, ctx);
+    }
+
+    public static CommandIntent? Worst(IReadOnlyList<CommandIntent> intents)
+    {
+        CommandIntent? w = null;
+        foreach (var i in intents) if (w == null || i.Effect > w.Effect) w = i;
+        return w;
+    }
+
+    [Test]
+    public void Corpus_has_at_least_400_cases_in_every_intent_file()
+    {
+        var cases = Load();
+        Assert.That(cases, Has.Count.GreaterThanOrEqualTo(400));
+        Assert.That(cases.Select(c => c.File).Distinct(), Is.SupersetOf(new[] { "true-positives.tsv", "look-alikes.tsv", "bypasses.tsv", "edge-cases.tsv" }));
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void Case_is_classified_as_written(Case c)
+    {
+        var classifier = new CommandClassifier([new Tools.ProfileToolDefinition
+        {
+            Name = "mycli", Destructive = ["db drop", "nuke *"], TargetFlags = new Dictionary<string, string> { ["--env"] = "environment" },
+        }]);
+        var intents = Run(classifier, c.Kind, c.Input, CorpusFixture.Context());
+        var worst = Worst(intents);
+        string detail = string.Join("; ", intents.Select(i => $"{i.Tool} {i.Effect.Name()} [{string.Join(", ", i.Targets)}] {i.Summary}"));
+        if (c.Effect == "none")
+        {
+            Assert.That(intents, Is.Empty, $"{c}: expected no intent ({c.Note}); got {detail}");
+            return;
+        }
+        Assert.That(worst, Is.Not.Null, $"{c}: expected {c.Tool} {c.Effect}; got no intent ({c.Note})");
+        Assert.Multiple(() =>
+        {
+            Assert.That(worst!.Effect.Name(), Is.EqualTo(c.Effect), $"{c}: effect ({c.Note}); got {detail}");
+            if (c.Tool != "-") Assert.That(worst.Tool, Is.EqualTo(c.Tool), $"{c}: tool; got {detail}");
+            if (c.Target != "-")
+                Assert.That(worst.Targets.Select(t => t.ToString()), Has.Some.Contains(c.Target), $"{c}: target; got {detail}");
+        });
+    }
+}
