@@ -70,19 +70,15 @@ public sealed class HostPattern
         if (slash >= 0) { error = $"'{addrPart}' is not an IP address, so it cannot take a /prefix"; return false; }
 
         string name = s.TrimEnd('.').ToLowerInvariant();
-        if (name.StartsWith("*.", StringComparison.Ordinal))
-        {
-            string rest = name[1..];
-            if (rest.Length < 2 || rest.Contains('*')) { error = "a glob must be '*.' followed by a domain"; return false; }
-            pattern = new HostPattern(text, null, rest, null, 0, port);
-            return true;
-        }
-        if (name.Contains('*')) { error = "'*' is only allowed as a leading '*.' label"; return false; }
-        foreach (char c in name)
+        bool glob = name.StartsWith("*.", StringComparison.Ordinal);
+        string labels = glob ? name[2..] : name;
+        if (labels.Contains('*')) { error = "'*' is only allowed as a leading '*.' label"; return false; }
+        if (labels.Length == 0 || labels.StartsWith('.') || labels.Contains("..")) { error = glob ? "a glob must be '*.' followed by a domain" : "empty label in host name"; return false; }
+        foreach (char c in labels)
         {
             if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_')) { error = $"'{c}' is not valid in a host name"; return false; }
         }
-        pattern = new HostPattern(text, name, null, null, 0, port);
+        pattern = glob ? new HostPattern(text, null, name[1..], null, 0, port) : new HostPattern(text, name, null, null, 0, port);
         return true;
     }
 
@@ -114,6 +110,18 @@ public sealed class HostPattern
 
     /// <summary>True when the pattern is a name (needs DNS to match addresses).</summary>
     public bool IsName => _network == null;
+
+    /// <summary>The port the pattern requires, if any.</summary>
+    public int? Port => _port;
+
+    /// <summary>Lower-case name without trailing dot for an exact-name pattern, else null.</summary>
+    internal string? ExactName => _exact;
+
+    /// <summary>".example.com" for "*.example.com", else null.</summary>
+    internal string? Suffix => _suffix;
+
+    /// <summary>Prefix length of an address literal (full length) or CIDR; 0 for names.</summary>
+    internal int PrefixBits => _network == null ? 0 : _prefixBits;
 
     private static IPAddress Normalize(IPAddress ip) =>
         ip.AddressFamily == AddressFamily.InterNetworkV6 && ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip;
