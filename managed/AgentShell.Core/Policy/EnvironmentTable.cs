@@ -146,11 +146,17 @@ internal sealed class EnvironmentTable
         {
             if (h[i] == '.' && _suffixLookup.TryGetValue(h[i..], out var suf) && First(suf, port) is int s) return s;
         }
-        if (_networks.Count > 0 && (char.IsAsciiDigit(h[0]) || h.Contains(':')) && IPAddress.TryParse(h, out var ip))
+        if (_networks.Count > 0)
         {
-            foreach (var n in _networks)
+            // PERF: the address is parsed once into stack bytes; each CIDR is a prefix compare.
+            Span<byte> bytes = stackalloc byte[16];
+            int len = HostPattern.AddressBytes(h, bytes);
+            if (len > 0)
             {
-                if ((n.Pattern.Port is not int want || want == port) && n.Pattern.Matches(ip)) return n.Env;
+                foreach (var n in _networks)
+                {
+                    if ((n.Pattern.Port is not int want || want == port) && n.Pattern.Matches(bytes[..len])) return n.Env;
+                }
             }
         }
         return -1;

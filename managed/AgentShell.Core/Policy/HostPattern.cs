@@ -88,24 +88,38 @@ public sealed class HostPattern
         if (_port is int want && port != want) return false;
         if (_network != null)
         {
-            return IPAddress.TryParse(host, out var ip) && Matches(ip);
+            Span<byte> bytes = stackalloc byte[16];
+            int n = AddressBytes(host, bytes);
+            return n > 0 && Matches(bytes[..n]);
         }
-        string h = host.TrimEnd('.');
-        if (_exact != null) return string.Equals(h, _exact, StringComparison.OrdinalIgnoreCase);
+        ReadOnlySpan<char> h = host.AsSpan().TrimEnd('.');
+        if (_exact != null) return h.Equals(_exact, StringComparison.OrdinalIgnoreCase);
         return h.Length > _suffix!.Length && h.EndsWith(_suffix, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>True when an address falls in this literal/CIDR (port not checked).</summary>
     public bool Matches(IPAddress address)
     {
-        if (_network == null) return false;
-        var bytes = Normalize(address).GetAddressBytes();
-        if (bytes.Length != _network.Length) return false;
+        Span<byte> bytes = stackalloc byte[16];
+        return Normalize(address).TryWriteBytes(bytes, out int n) && Matches(bytes[..n]);
+    }
+
+    /// <summary>True when address bytes (4 or 16, IPv4-mapped already unmapped) fall in this literal/CIDR.</summary>
+    internal bool Matches(ReadOnlySpan<byte> bytes)
+    {
+        if (_network == null || bytes.Length != _network.Length) return false;
         int full = _prefixBits / 8, rem = _prefixBits % 8;
-        for (int i = 0; i < full; i++) if (bytes[i] != _network[i]) return false;
+        if (!bytes[..full].SequenceEqual(_network.AsSpan(0, full))) return false;
         if (rem == 0) return true;
         int mask = 0xFF << (8 - rem) & 0xFF;
         return (bytes[full] & mask) == (_network[full] & mask);
+    }
+
+    /// <summary>Writes the address bytes of an IP literal host (IPv4-mapped IPv6 unmapped); 0 when not an address.</summary>
+    internal static int AddressBytes(ReadOnlySpan<char> host, Span<byte> into)
+    {
+        if (host.IsEmpty || !(char.IsAsciiDigit(host[0]) || host.Contains(':')) || !IPAddress.TryParse(host, out var ip)) return 0;
+        return Normalize(ip).TryWriteBytes(into, out int n) ? n : 0;
     }
 
     /// <summary>True when the pattern is a name (needs DNS to match addresses).</summary>

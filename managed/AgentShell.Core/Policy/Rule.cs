@@ -90,6 +90,18 @@ public sealed class Rule
         return false;
     }
 
+    // PERF: the repository root is an ancestor of the working directory; an exact {repo}/X
+    // pattern can only match a path whose prefix before X is such an ancestor, so most paths are
+    // ruled out without reading .git.
+    private static bool CouldBeInRepository(GlobPattern p, string path, string cwd)
+    {
+        if (!p.IsExact) return true;
+        string body = p.Text[6..].TrimEnd('/');
+        if (!path.EndsWith(body, StringComparison.Ordinal)) return false;
+        string root = path[..^body.Length];
+        return LocalPaths.Below(LocalPaths.Normalize(cwd), root.Length == 0 ? "/" : root) != null;
+    }
+
     private bool PathMatches(Target? target, IExecContext? ctx)
     {
         if (target?.Path is not string raw) return false;
@@ -108,7 +120,8 @@ public sealed class Rule
                 PathAnchor.Root => path,
                 PathAnchor.Home => LocalPaths.Below(path, home),
                 PathAnchor.WorkingDirectory => LocalPaths.Below(path, cwd),
-                _ => cwd == null || ctx == null ? null : LocalPaths.Below(path, repo ??= LocalPaths.FindRepositoryRoot(cwd, ctx)),
+                _ => cwd == null || ctx == null || !CouldBeInRepository(p, path, cwd) ? null
+                    : LocalPaths.Below(path, repo ??= LocalPaths.FindRepositoryRoot(cwd, ctx)),
             };
             if (body != null && p.Matches(body)) return true;
         }
