@@ -34,6 +34,6 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy) : I
     {
         var intents = classifier.Classify(request.Filename, request.Argv, ctx);
         if (intents.Count == 0) return Decision.DefaultAllow;
-        return Policy.Decide(intents);
+        return Policy.Decide(intents, ctx);
     }
 }

@@ -139,7 +139,7 @@ public sealed class SelfApprovalTests
         // The second line of defence, with real sockets and real processes: a server whose tree is
         // rooted at a bash we start refuses that bash's python grandchild, and serves us.
         var responder = new Moq.Mock<INotificationResponder>();
-        using var registry = new PendingRegistry(responder.Object, PauseSettings.Default);
+        using var registry = new PendingRegistry(responder.Object, AgentShell.Core.Policy.PauseSettings.Default);
         var sock = Path.Combine(_tmp, "ctl.sock");
         var psi = new ProcessStartInfo("bash", ["-c", $"read line; {Repo.Python} -c \"import socket; s=socket.socket(socket.AF_UNIX); s.connect('{sock}'); s.sendall(b'{{\\\"v\\\":1,\\\"op\\\":\\\"pending\\\"}}\\n'); print(s.recv(4096).decode())\""])
         { RedirectStandardInput = true, RedirectStandardOutput = true };
