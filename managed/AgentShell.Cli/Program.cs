@@ -11,6 +11,7 @@ public static class Program
     public const int UsageError = 2;
 
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(RunVerb))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(LogVerb))]
     public static int Main(string[] args)
     {
         // Everything after the first "--" is the command, untouched by the option parser
@@ -24,9 +25,10 @@ public static class Program
             s.HelpWriter = Console.Error;
             s.CaseInsensitiveEnumValues = true;
         });
-        var result = parser.ParseArguments<RunVerb>(head);
+        var result = parser.ParseArguments<RunVerb, LogVerb>(head);
         return result.MapResult(
             (RunVerb v) => v.Execute(command),
+            (LogVerb v) => v.Execute(),
             _ => UsageError);
     }
 }
