@@ -11,6 +11,7 @@ namespace AgentShell.Core.Audit;
 /// <c>--api-key</c>/<c>--secret</c> (and <c>-token</c>, <c>--github-token</c>, ... but not <c>--tokenizer</c>,
 /// <c>--token-file</c>, <c>--no-password</c>), curl's <c>-H</c>/<c>--header</c> and <c>-u</c>/<c>--user</c>
 /// (inline or next token, also after combined boolean flags such as <c>-su</c>), httpie's <c>Header:value</c>,
+/// <c>redis-cli -a</c>, <c>sshpass -p</c>, <c>mongosh -p</c>, <c>docker login -p</c> (not <c>docker run -p</c>),
 /// mysql's <c>-pSECRET</c> (mysql <c>-p</c> alone prompts and the next token is a database, so it stays), and whole
 /// <c>NAME=value</c> tokens (the value may hold spaces) whose name ends in PASSWORD/TOKEN/SECRET/API_KEY/ACCESS_KEY/PRIVATE_KEY or _PWD.
 /// The token after <c>-c</c> is read as a shell string (free text). Tool-specific rules apply from the first token whose basename is that tool, so wrappers
@@ -54,6 +55,13 @@ public static partial class Redactor
         "psql", "pg_dump", "pg_dumpall", "pg_restore", "createdb", "dropdb", "pg_isready",
     };
 
+    // Short flags whose next token is a password, per tool. docker's -p is a password only after "login"
+    // (docker run -p 8080:80 is a port mapping); see ShortSecretFlag.
+    private static readonly Dictionary<string, string> ShortSecretFlags = new(StringComparer.Ordinal)
+    {
+        ["redis-cli"] = "-a", ["sshpass"] = "-p", ["mongo"] = "-p", ["mongosh"] = "-p", ["docker"] = "-p", ["podman"] = "-p",
+    };
+
     private static readonly HashSet<string> HeaderArgTools = new(StringComparer.Ordinal) { "http", "https", "xh", "xhs" };
 
     // curl short options that take no value and may precede -u/-U/-H in one token (-su user:pass).
@@ -66,6 +74,7 @@ public static partial class Redactor
         string tool = "";
         var pending = Slot.None;
         bool shellString = false;   // the previous token was -c: this one is a command string, read as text
+        bool login = false;         // a "login" subcommand followed the tool (docker login -p)
         for (int i = 0; i < argv.Count; i++)
         {
             string token = argv[i];
@@ -82,10 +91,20 @@ public static partial class Redactor
             }
             else
             {
-                red = RedactToken(token, tool, out pending);
+                if (ShortSecretFlag(tool, token, login))
+                {
+                    red = token;
+                    pending = Slot.Secret;
+                }
+                else red = RedactToken(token, tool, out pending);
                 string name = Basename(token);
-                if (name == "curl" || MysqlTools.Contains(name) || HeaderArgTools.Contains(name) || PromptPasswordTools.Contains(name))
+                if (name == "curl" || MysqlTools.Contains(name) || HeaderArgTools.Contains(name) || PromptPasswordTools.Contains(name)
+                    || ShortSecretFlags.ContainsKey(name))
+                {
                     tool = name;
+                    login = false;
+                }
+                else if (token == "login") login = true;
                 shellString = token == "-c";
             }
             if (red != token)
@@ -198,6 +217,9 @@ public static partial class Redactor
         }
         return RedactText(token);
     }
+
+    private static bool ShortSecretFlag(string tool, string token, bool login) =>
+        ShortSecretFlags.TryGetValue(tool, out string? flag) && token == flag && (login || tool is not ("docker" or "podman"));
 
     private static bool IsShortCluster(string tool, string token) =>
         token[1] != '-' && (tool == "curl" || MysqlTools.Contains(tool));
