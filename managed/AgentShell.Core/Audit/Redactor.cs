@@ -119,16 +119,28 @@ public static partial class Redactor
     /// <summary>Masks secrets in free text (a <c>bash -c</c> string, a reason, a target).</summary>
     public static string RedactText(string text)
     {
-        if (text.AsSpan().IndexOfAny(TextTriggers) < 0) return text;
-        string s = UrlPassword().Replace(text, "${pre}" + Mask + "@");
-        s = HeaderLine().Replace(s, m => m.Groups["name"].Value + MaskKeepingScheme(m.Groups["value"].Value));
-        s = AuthScheme().Replace(s, RedactAuthScheme);
-        s = KeyValue().Replace(s, "${key}=" + Mask);
-        s = EnvAssignment().Replace(s, "${name}=" + Mask);
-        s = JsonField().Replace(s, "${pre}" + Mask + "\"");
-        s = FlagInText().Replace(s, RedactFlagInText);
-        s = MysqlPasswordInText().Replace(s, "${pre}" + Mask);
-        s = CurlUserInText().Replace(s, "${pre}" + Mask);
+        var span = text.AsSpan();
+        if (span.IndexOfAny(TextTriggers) < 0) return text;
+        // PERF: each rule runs only when the text holds what its pattern cannot match without.
+        bool colon = span.Contains(':'), equals = span.Contains('='), space = span.IndexOfAny(" \t") >= 0;
+        string s = text;
+        if (colon && span.Contains("://", StringComparison.Ordinal)) s = UrlPassword().Replace(s, "${pre}" + Mask + "@");
+        if (colon) s = HeaderLine().Replace(s, RedactHeaderLine);
+        if (space && (span.Contains("bearer", StringComparison.OrdinalIgnoreCase) || span.Contains("basic", StringComparison.OrdinalIgnoreCase)))
+            s = AuthScheme().Replace(s, RedactAuthScheme);
+        if (equals)
+        {
+            s = KeyValue().Replace(s, "${key}=" + Mask);
+            s = EnvAssignment().Replace(s, "${name}=" + Mask);
+        }
+        if (colon && span.Contains('"')) s = JsonField().Replace(s, "${pre}" + Mask + "\"");
+        if ((space || equals) && span.Contains('-'))
+        {
+            s = FlagInText().Replace(s, RedactFlagInText);
+            if (space && (span.Contains("mysql", StringComparison.Ordinal) || span.Contains("mariadb", StringComparison.Ordinal)))
+                s = MysqlPasswordInText().Replace(s, "${pre}" + Mask);
+            if (space && span.Contains("curl", StringComparison.Ordinal)) s = CurlUserInText().Replace(s, "${pre}" + Mask);
+        }
         return s;
     }
 
@@ -261,10 +273,26 @@ public static partial class Redactor
     private static string RedactHeader(string header)
     {
         var m = HeaderArgument().Match(header);
-        if (!m.Success) return RedactText(header);
+        if (!m.Success || !IsSecretHeader(m.Groups["header"].ValueSpan)) return RedactText(header);
         string value = m.Groups["value"].Value;
         return value.Length == 0 ? header : m.Groups["name"].Value + MaskKeepingScheme(value);
     }
+
+    private static string RedactHeaderLine(Match m) =>
+        IsSecretHeader(m.Groups["header"].ValueSpan) ? m.Groups["name"].Value + MaskKeepingScheme(m.Groups["value"].Value) : m.Value;
+
+    /// <summary>Authorization, Proxy-Authorization, Cookie, Set-Cookie, *Api-Key / *ApiKey, *-Token, *-Secret, Token, Secret.</summary>
+    private static bool IsSecretHeader(ReadOnlySpan<char> name) =>
+        name.Equals("authorization", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("proxy-authorization", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("cookie", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("set-cookie", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("token", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("secret", StringComparison.OrdinalIgnoreCase)
+        || name.EndsWith("api-key", StringComparison.OrdinalIgnoreCase)
+        || name.EndsWith("apikey", StringComparison.OrdinalIgnoreCase)
+        || name.EndsWith("-token", StringComparison.OrdinalIgnoreCase)
+        || name.EndsWith("-secret", StringComparison.OrdinalIgnoreCase);
 
     private static string MaskKeepingScheme(string value)
     {
@@ -302,20 +330,17 @@ public static partial class Redactor
         return slash < 0 ? token : token[(slash + 1)..];
     }
 
-    private const string SecretHeaderNames =
-        @"(?:proxy-)?authorization|(?:set-)?cookie|[a-z0-9-]*api-?key|[a-z0-9-]*-(?:token|secret)|token|secret";
-
     // scheme://user:password@ — the password runs to the last '@' of the authority.
     [GeneratedRegex(@"(?<pre>[A-Za-z][A-Za-z0-9+.\-]*://[^/?#\s:@'""]*:)(?<pw>[^/?#\s'""]*)@", RegexOptions.CultureInvariant)]
     private static partial Regex UrlPassword();
 
     // A header line in text: the value runs to a quote or the end of the line.
-    [GeneratedRegex(@"(?<![\w\-/.:@])(?<name>(?:" + SecretHeaderNames + @")[ \t]*:[ \t]*)(?<value>[^\s'""\\][^\r\n'""]*)",
+    [GeneratedRegex(@"(?<![\w\-/.:@])(?<name>(?<header>[A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*)(?<value>[^\s'""\\][^\r\n'""]*)",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex HeaderLine();
 
     // A whole header argument: the value is everything after the colon.
-    [GeneratedRegex(@"^(?<name>\s*(?:" + SecretHeaderNames + @")[ \t]*:=?[ \t]*)(?<value>.*)$",
+    [GeneratedRegex(@"^(?<name>\s*(?<header>[A-Za-z][A-Za-z0-9-]*)[ \t]*:=?[ \t]*)(?<value>.*)$",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline)]
     private static partial Regex HeaderArgument();
 
