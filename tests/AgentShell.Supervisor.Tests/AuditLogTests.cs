@@ -57,6 +57,16 @@ public sealed class AuditLogTests
     }
 
     [Test]
+    public void An_existing_world_readable_file_is_narrowed_to_0600()
+    {
+        string path = Path.Combine(_dir, "audit.jsonl");
+        File.WriteAllText(path, "");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        using var log = new AuditLog(path);
+        Assert.That(File.GetUnixFileMode(path), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+    }
+
+    [Test]
     public void File_is_opened_append_and_close_on_exec()
     {
         using var log = new AuditLog(Path.Combine(_dir, "audit.jsonl"));
@@ -162,8 +172,10 @@ public sealed class AuditLogTests
     public void A_failing_write_is_counted_and_reported_once_without_throwing()
     {
         if (!File.Exists("/dev/full")) Assert.Ignore("/dev/full is not available here");
+        var modeBefore = File.GetUnixFileMode("/dev/full");
         var diagnostics = new StringWriter();
         using var log = new AuditLog("/dev/full", diagnostics);
+        Assert.That(File.GetUnixFileMode("/dev/full"), Is.EqualTo(modeBefore), "a device's mode is never touched");
         var results = Enumerable.Range(0, 3).Select(_ => log.Append(Record(), parsedTool: true)).ToArray();
         Assert.Multiple(() =>
         {

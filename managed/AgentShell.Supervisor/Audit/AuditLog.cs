@@ -17,7 +17,8 @@ public enum AuditWrite : byte
 
 /// <summary>The append-only audit log: one redacted JSON line per decision (see <see cref="AuditJson"/>).</summary>
 /// <remarks>
-/// The file is opened once with <c>O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC</c>, mode 0600, in a directory created 0700.
+/// The file is opened once with <c>O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC</c>, mode 0600, in a directory created 0700;
+/// an existing file with group or other bits is narrowed to owner-only.
 /// Each record is redacted (<see cref="Redactor"/>), serialized into a per-thread buffer and written with a single
 /// <c>write(2)</c>: with <c>O_APPEND</c> on a local file the kernel appends it whole, so lines of several threads or
 /// several supervisors sharing the file never interleave. There is no user-space buffer to flush and no fsync, so a
@@ -60,6 +61,21 @@ public sealed class AuditLog : IDisposable
         int fd = Interop.Audit.OpenAppend(Path, FileMode, out var errno);
         if (fd < 0) throw new IOException($"cannot open audit log {Path}: {Marshal.GetPInvokeErrorMessage((int)errno)}");
         _fd = new FdHandle(fd);
+        TightenMode();
+    }
+
+    // O_CREAT's mode only applies to a new file: an existing log readable by others is narrowed to 0600.
+    // fstat/fchmod on the open fd, and only for a regular file (never /dev/null or a FIFO that --audit names).
+    private unsafe void TightenMode()
+    {
+        const uint S_IFMT = 0xF000, S_IFREG = 0x8000, GroupOther = 0x3F;   // 0170000, 0100000, 0077
+        Tmds.Linux.stat st;
+        if (Tmds.Linux.LibC.fstat(_fd.Fd, &st) != 0 || ((uint)st.st_mode & S_IFMT) != S_IFREG) return;
+        uint mode = (uint)st.st_mode & 0xFFF;
+        if ((mode & GroupOther) == 0) return;
+        if (Interop.Audit.fchmod(_fd.Fd, mode & ~GroupOther) != 0)
+            _diagnostics?.WriteLine($"agentshell: audit log {Path} is readable by others and could not be narrowed: "
+                + Marshal.GetPInvokeErrorMessage((int)Interop.LastErrno));
     }
 
     /// <summary>The default location: <c>$XDG_STATE_HOME/agentshell/audit.jsonl</c>, else

@@ -15,6 +15,9 @@ internal static partial class Interop
         [LibraryImport(Libc.Name, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
         private static partial int open(string pathname, int flags, uint mode);
 
+        [LibraryImport(Libc.Name, SetLastError = true)]
+        internal static partial int fchmod(int fd, uint mode);
+
         /// <summary>open(path, O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC, mode), retrying EINTR; -1 with errno.</summary>
         internal static int OpenAppend(string path, uint mode, out Errno errno)
         {
