@@ -17,6 +17,7 @@ public static class Program
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(WatchVerb))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(CheckVerb))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(ProfilesVerb))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(LogVerb))]
     public static int Main(string[] args)
     {
         // Everything after the first "--" is the command, untouched by the option parser
@@ -46,7 +47,7 @@ public static class Program
 
     private static int Dispatch(Parser parser, string[] head, string[] command)
     {
-        var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb, CheckVerb, ProfilesVerb>(head);
+        var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb, CheckVerb, ProfilesVerb, LogVerb>(head);
         return result.MapResult(
             (RunVerb v) => v.Execute(command),
             (PendingVerb v) => v.Execute(),
@@ -55,6 +56,7 @@ public static class Program
             (WatchVerb v) => v.Execute(),
             (CheckVerb v) => v.Execute(command),
             (ProfilesVerb v) => v.Execute(),
+            (LogVerb v) => v.Execute(),
             _ => UsageError);
     }
 }

@@ -35,6 +35,9 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy) : I
         var intents = classifier.Classify(request.Filename, request.Argv, ctx);
         if (intents.Count == 0) return Decision.DefaultAllow;
         var d = Policy.Decide(intents, ctx);
+        // A parsed tool that no rule caught is still worth an audit line: keep what it was.
+        if (ReferenceEquals(d, Decision.DefaultAllow))
+            return new Decision { Action = PolicyAction.Allow, RuleId = Decision.DefaultAllowRuleId, Reason = d.Reason, Intent = intents[0] };
         if (d.Action != PolicyAction.Pause) return d;
         // A pause belongs to the process that will do the thing. A command nested in this exec
         // (bash -c '…', timeout, xargs, env) that is a program of its own will be exec'd, and so
@@ -45,7 +48,10 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy) : I
         foreach (var i in intents)
             if (!IsNestedProgram(i, request.Argv)) here.Add(i);
         if (here.Count == intents.Count) return d;
-        return here.Count == 0 ? Decision.DefaultAllow : Policy.Decide(here, ctx);
+        var atHere = here.Count == 0 ? Decision.DefaultAllow : Policy.Decide(here, ctx);
+        return ReferenceEquals(atHere, Decision.DefaultAllow)
+            ? new Decision { Action = PolicyAction.Allow, RuleId = Decision.DefaultAllowRuleId, Reason = "decided at the nested command's own exec", Intent = intents[0] }
+            : atHere;
     }
 
     private static bool IsNestedProgram(CommandIntent i, in Argv exec)

@@ -2,7 +2,9 @@ using System.Buffers.Binary;
 using System.Text;
 using AgentShell.Core.Model;
 using AgentShell.Core.Policy;
+using AgentShell.Core.Audit;
 using AgentShell.Supervisor.Approval;
+using AgentShell.Supervisor.Audit;
 using static AgentShell.Supervisor.Interop.Seccomp;
 
 namespace AgentShell.Supervisor;
@@ -49,6 +51,16 @@ public sealed class NotificationLoop : INotificationResponder
 
     /// <summary>Where paused execs wait; without one, a pause is refused (fail closed).</summary>
     public PendingRegistry? Registry { get; set; }
+
+    /// <summary>Where decisions are recorded; null: not recorded.</summary>
+    public AuditLog? Audit { get; set; }
+
+    /// <summary>Id of this run, in every audit record.</summary>
+    public string RunId { get; set; } = "";
+
+    // The decision of this thread's last notification, recorded once the answer is sent, so an
+    // audit write never delays a decision.
+    [ThreadStatic] private static (Decision D, int Pid, string[] Argv, string? Cwd, string Syscall, string Outcome)? t_audit;
 
     /// <summary>Notifications answered so far.</summary>
     public long Handled => Interlocked.Read(ref _handled);
@@ -99,7 +111,53 @@ public sealed class NotificationLoop : INotificationResponder
             var se = Send(_listener, n.id, v.Error, v.Flags);
             if (se != 0 && se != Errno.ENOENT) _log.WriteLine($"agentshell: seccomp send failed: {se}");
             Interlocked.Increment(ref _handled);
+            if (t_audit is { } a)
+            {
+                t_audit = null;
+                Record(a.D, a.Pid, a.Argv, a.Cwd, a.Syscall, a.Outcome, null, null);
+            }
         }
+    }
+
+    private void Record(Decision d, int pid, IReadOnlyList<string> argv, string? cwd, string syscall, string outcome, string? by, long? waitedMs)
+    {
+        var audit = Audit;
+        if (audit == null) return;
+        try
+        {
+            var chain = ProcessInfo.Chain(pid, _self.AgentPid);
+            var rec = AuditRecord.FromDecision(d, DateTimeOffset.UtcNow, RunId, syscall, pid, chain, argv, cwd, outcome, by, waitedMs);
+            audit.Append(rec, parsedTool: d.Intent != null);
+        }
+        catch (Exception e)
+        {
+            _log.WriteLine($"agentshell: audit record failed: {e.Message}");
+        }
+    }
+
+    /// <summary>Records a paused request once it is answered.</summary>
+    public void RecordAnswered(PendingItem i)
+    {
+        string outcome = i.Outcome switch
+        {
+            PendingOutcome.Approved or PendingOutcome.ApprovedForRun => AuditOutcome.Approved,
+            PendingOutcome.TimedOut => AuditOutcome.Timeout,
+            _ => AuditOutcome.Denied,
+        };
+        string? by = i.Outcome == PendingOutcome.Gone ? "nobody (the process ended while waiting)" : i.AnsweredBy;
+        long? waited = i.Answered is { } t ? (long)(t - i.Created).TotalMilliseconds : null;
+        Record(i.Decision, i.Pid, i.Argv, i.Cwd, AuditSyscall.Execve, outcome, by, waited);
+    }
+
+    /// <summary>Queues this thread's decision for the audit log (written after the answer is sent).</summary>
+    private void Note(Decision d, int pid, in Argv argv, RemoteExecContext? ctx, string syscall, string outcome)
+    {
+        var audit = Audit;
+        if (audit == null) return;
+        // PERF: allows of programs no parser knows (ls, git status) are not recorded by default:
+        // decide that before building anything.
+        if (d.Action == PolicyAction.Allow && d.Intent == null && !audit.LogAllowsOfUnparsedTools) return;
+        t_audit = (d, pid, argv.Count == 0 ? [] : argv.ToStrings(), ctx?.WorkingDirectory, syscall, outcome);
     }
 
     private unsafe bool WaitReadable()
@@ -149,20 +207,24 @@ public sealed class NotificationLoop : INotificationResponder
         if (IsSelfApproval(pid, request))
         {
             _notifier.WriteOnce(pid, argv, "agentshell: refused: a supervised process cannot answer approval requests; a person must run 'agentshell approve ID' in a terminal outside the agent [rule supervisor:self-approval]");
+            Note(SelfApprovalDecision, pid, argv, null, AuditSyscall.Execve, AuditOutcome.Blocked);
             return Verdict.Refuse;
         }
         var ctx = new RemoteExecContext(pid, envpAddr, reader);
         Decision d = _decider.Decide(request, ctx);
         if (!IdValid(_listener, n.id)) return Verdict.Refuse;
+        string syscall = dirfd >= 0 ? AuditSyscall.Execveat : AuditSyscall.Execve;
         switch (d.Action)
         {
             case PolicyAction.Allow:
+                Note(d, pid, argv, ctx, syscall, AuditOutcome.Allowed);
                 return Verdict.Continue;
             case PolicyAction.Pause when Registry != null:
                 return Pause(ref n, request, d, ctx);
             default:
                 string verb = d.Action == PolicyAction.Block ? "blocked" : "refused (needs approval, none available)";
                 _notifier.WriteOnce(pid, argv, $"agentshell: {verb} {d.Describe()}{(d.Reason.Length > 0 ? ": " + d.Reason : "")}");
+                Note(d, pid, argv, ctx, syscall, AuditOutcome.Blocked);
                 return Verdict.Refuse;
         }
     }
@@ -211,6 +273,12 @@ public sealed class NotificationLoop : INotificationResponder
     /// <inheritdoc/>
     public bool IsStillWaiting(ulong notifId) => IdValid(_listener, notifId);
 
+    private static readonly Decision SelfApprovalDecision = new()
+    {
+        Action = PolicyAction.Block, RuleId = "supervisor:self-approval",
+        Reason = "a supervised process cannot answer approval requests",
+    };
+
     private bool IsSelfApproval(int pid, ExecRequest r)
     {
         if (r.Argv.Count < 2) return false;
@@ -241,6 +309,7 @@ public sealed class NotificationLoop : INotificationResponder
         if (Stat(pid, Encoding.UTF8.GetString(path)) is { } st && st == control && IdValid(_listener, n.id))
         {
             _notifier.Write(pid, "agentshell: refused: a supervised process cannot connect to the approval socket [rule supervisor:self-approval]");
+            Note(SelfApprovalDecision, pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
             return Verdict.Refuse;
         }
         return Verdict.Continue;

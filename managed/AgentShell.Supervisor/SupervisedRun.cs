@@ -27,6 +27,8 @@ public sealed class RunOptions
     public PauseSettings? Pause { get; init; }
     /// <summary>Do not print the one-line pause notice on the terminal.</summary>
     public bool Quiet { get; init; }
+    /// <summary>Audit log; null: decisions are not recorded.</summary>
+    public Audit.AuditLog? Audit { get; init; }
     /// <summary>Control socket path; default: a new one in <see cref="SocketPaths.Directory"/>.</summary>
     public string? SocketPath { get; init; }
 }
@@ -130,6 +132,9 @@ public sealed class SupervisedRun
         var loop = new NotificationLoop(listener, _o.Decider ?? new ExecDecider(new CommandClassifier(_o.Policy.Tools), _o.Policy), _o.Log, self);
         using var registry = new PendingRegistry(loop, _o.Pause ?? _o.Policy.Pause);
         loop.Registry = registry;
+        loop.Audit = _o.Audit;
+        loop.RunId = runId;
+        registry.Resolved += loop.RecordAnswered;
         int subreaper = _o.OwnsProcess ? Environment.ProcessId : -1;
         using var control = new ControlServer(_o.SocketPath ?? Path.Combine(SocketPaths.Directory(), runId + ".sock"), runId, _o.Command, registry,
             pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper), _o.Log);

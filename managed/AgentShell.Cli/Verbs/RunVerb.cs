@@ -28,6 +28,10 @@ public sealed class RunVerb
     [Option("pause-timeout", HelpText = "Seconds a paused request waits for an answer (default: the profile's Pause.TimeoutSeconds, 300).")]
     public int? PauseTimeout { get; set; }
 
+    /// <summary>Audit log file.</summary>
+    [Option("audit", HelpText = "Audit log file (default: $XDG_STATE_HOME/agentshell/audit.jsonl).")]
+    public string? AuditFile { get; set; }
+
     /// <summary>Runs the verb.</summary>
     public int Execute(string[] command)
     {
@@ -47,8 +51,21 @@ public sealed class RunVerb
             Console.Error.WriteLine("agentshell: nothing was run.");
             return Program.UsageError;
         }
+        AgentShell.Supervisor.Audit.AuditLog audit;
+        try
+        {
+            audit = new AgentShell.Supervisor.Audit.AuditLog(AuditFile ?? AgentShell.Supervisor.Audit.AuditLog.DefaultPath(), Console.Error);
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"agentshell: cannot open the audit log: {e.Message}");
+            Console.Error.WriteLine("agentshell: nothing was run.");
+            return Program.UsageError;
+        }
+        using var auditLog = audit;
         var run = new SupervisedRun(new RunOptions
         {
+            Audit = audit,
             LauncherPath = Launcher.Path(),
             Command = command,
             Policy = policy,

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using AgentShell.Supervisor.Tests.Infrastructure;
+
+namespace AgentShell.Supervisor.Tests;
+
+/// <summary>The audit log as a run writes it: every non-allow and every parsed tool's exec, one JSON
+/// object a line, secrets redacted, pauses recorded with who answered and after how long.</summary>
+[TestFixture]
+public sealed class AuditUnderRunTests
+{
+    [Test]
+    public void ARunRecordsAllowsBlocksAndAnsweredPausesWithoutSecrets()
+    {
+        KernelSetUp.RequireInterception();
+        using var prod = new LoopbackHttpServer("127.0.0.2");
+        using var staging = new LoopbackHttpServer("127.0.0.3");
+        var curl = KernelSetUp.Which("curl");
+        var dir = Directory.CreateTempSubdirectory("agentshell-audit-").FullName;
+        var audit = Path.Combine(dir, "audit.jsonl");
+        const string secret = "s3cr3t-token-value";
+        // A python agent: each command is its own exec (a bash -c string with a blocked command in
+        // it would be refused as a whole).
+        var agent = Path.Combine(dir, "agent.py");
+        File.WriteAllText(agent, $$"""
+            import subprocess
+            subprocess.run(['ls', '/'], stdout=subprocess.DEVNULL)
+            subprocess.run(['{{curl}}', '-sS', '-o', '/dev/null', '{{prod.Url("/ok")}}'])
+            try:
+                subprocess.run(['{{curl}}', '-sS', '-X', 'DELETE', '-H', 'Authorization: Bearer {{secret}}', '{{prod.Url("/volumes/1")}}'])
+            except PermissionError:
+                pass
+            try:
+                subprocess.run(['{{curl}}', '-sS', '-o', '/dev/null', '-X', 'DELETE', '{{staging.Url("/volumes/2")}}'])
+            except PermissionError:
+                pass
+            """);
+        using (var run = new BackgroundRun(["--profile", Repo.DemoProfile, "--profile", PauseTests.PauseProfile, "--audit", audit],
+            Repo.Python, agent))
+        {
+            string id = run.WaitForPause();
+            run.Client("deny", id, "--reason", "no");
+            run.WaitForExit();
+        }
+        var text = File.ReadAllText(audit);
+        Assert.That(text, Does.Not.Contain(secret));
+        var records = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var summary = records.Select(r => $"{r.GetProperty("outcome").GetString()} {r.GetProperty("ruleId").GetString()}").ToList();
+        Assert.That(summary, Is.EqualTo(new[]
+        {
+            "allowed default.any:allow",                         // curl GET: a parsed tool
+            "blocked demo.http:delete-on-production",            // curl DELETE to production
+            "denied test.pause:destructive-on-staging",          // the pause, answered
+        }), text);
+        Assert.That(records.Any(r => r.GetRawText().Contains("\"ls\"")), Is.False, "allows of unparsed tools are sampled out");
+        var denied = records[2];
+        Assert.That(denied.GetProperty("approvedBy").GetString(), Does.Contain("pid"));
+        Assert.That(denied.GetProperty("waitedMs").GetInt64(), Is.GreaterThanOrEqualTo(0));
+        Assert.That(records.Select(r => r.GetProperty("runId").GetString()).Distinct().Count(), Is.EqualTo(1));
+
+        var log = AgentShellRunner.Run(["log", "--file", audit, "--action", "block"]);
+        Assert.That(log.ExitCode, Is.EqualTo(0), log.Stderr);
+        Assert.That(log.Stdout, Does.Contain("demo.http:delete-on-production").And.Not.Contain("test.pause"));
+        Directory.Delete(dir, true);
+    }
+}
