@@ -236,7 +236,10 @@ public sealed class NotificationLoop : INotificationResponder
         // kernel would instead of asking a person about a file that does not exist.
         if (!TargetExists(pid, request.FilenameString)) return new Verdict(-ENOENT, 0);
         var argv = request.Argv.ToStrings();
-        string joined = string.Join('\0', argv);
+        // The same request re-issued keeps its arguments but not always its argv[0]: a PATH search
+        // tries other directories, and wrappers (Debian's pg_wrapper behind /usr/bin/psql, pyenv
+        // shims) re-exec the real binary by its full path. Key on the basename and the rest.
+        string joined = argv.Length == 0 ? "" : Path.GetFileName(argv[0]) + "\0" + string.Join('\0', argv.Skip(1));
         string runKey = $"{joined}\u0001{d.Environment}\u0001{d.Target}";
         if (Registry!.IsApprovedForRun(runKey)) return Verdict.Continue;
         int tgid = ProcessInfo.Tgid(pid);
