@@ -116,7 +116,7 @@ public static class ShellParser
                             if (text is "for" or "select") { skipToSeparator = true; continue; }
                             if (text == "case") { skipToSeparator = caseHeader = true; continue; }
                             if (text == "function") { skipToSeparator = false; cur ??= NewCommand(t.Offset); cur.Words.Add("function"); cur.Dynamic.Add(false); continue; }
-                            if (text == "[[") { SkipUntil(ref lexer, "]]"u8); continue; }
+                            if (text == "[[") { if (!SkipUntil(ref lexer, "]]"u8)) script.Problems.Add("'[[' without ']]'"); continue; }
                         }
                         int eq = text.IndexOf('=');
                         if (eq > 0 && IsName(text.AsSpan(0, eq)) && IsAssignmentRaw(t.Text))
@@ -255,13 +255,13 @@ public static class ShellParser
         }
     }
 
-    private static void SkipUntil(ref ShellLexer lexer, ReadOnlySpan<byte> word)
+    private static bool SkipUntil(ref ShellLexer lexer, ReadOnlySpan<byte> word)
     {
         while (true)
         {
             var t = lexer.Next();
-            if (t.Kind == ShellTokenKind.End) return;
-            if (t.Kind == ShellTokenKind.Word && t.Text.SequenceEqual(word)) return;
+            if (t.Kind == ShellTokenKind.End) return false;
+            if (t.Kind == ShellTokenKind.Word && t.Text.SequenceEqual(word)) return true;
         }
     }
 
