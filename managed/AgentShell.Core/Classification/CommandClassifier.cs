@@ -227,7 +227,7 @@ public sealed partial class CommandClassifier
             Add(new CommandIntent
             {
                 Tool = intent.Tool, Effect = intent.Effect, Targets = intent.Targets, Evidence = intent.Evidence,
-                Summary = intent.Summary, Argv = words[start..],
+                Summary = intent.Summary, Argv = start == 0 ? words : words[start..],
             });
         }
 
