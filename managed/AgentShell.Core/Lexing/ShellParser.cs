@@ -44,7 +44,8 @@ public sealed class ShellCommand
 /// the constructs that could not be understood.</summary>
 public sealed class ShellScript
 {
-    /// <summary>Simple commands in source order; commands of substitutions follow their host.</summary>
+    /// <summary>Simple commands in source order; commands of substitutions come before the command
+    /// whose words hold them (they run first).</summary>
     public List<ShellCommand> Commands { get; } = [];
     /// <summary>What could not be understood (unterminated quotes, too deep nesting).</summary>
     public List<string> Problems { get; } = [];
@@ -93,6 +94,8 @@ public static class ShellParser
         var subs = new List<string>();
         bool skipToSeparator = false;  // "for x in a b c" header
         bool caseHeader = false;       // "case WORD in"
+        bool casePattern = false;      // "a|b)" of a case arm
+        int caseDepth = 0;
         int parenDepth = 0;
         while (true)
         {
@@ -107,14 +110,16 @@ public static class ShellParser
                 {
                     var text = ShellWord.Decode(t.Text, lookup, subs, out bool dyn);
                     FlushSubstitutions();
-                    if (skipToSeparator) { if (caseHeader && text == "in" && !dyn) { skipToSeparator = caseHeader = false; } continue; }
+                    if (skipToSeparator) { if (caseHeader && text == "in" && !dyn) { skipToSeparator = caseHeader = false; casePattern = true; } continue; }
+                    if (casePattern) { if (text == "esac" && !dyn) { casePattern = false; caseDepth = Math.Max(0, caseDepth - 1); } continue; }
                     if (cur == null || cur.Words.Count == 0)
                     {
                         if (!dyn && (t.Flags & ShellWordFlags.Quoted) == 0)
                         {
                             if (SkipKeywords.Contains(text)) continue;
                             if (text is "for" or "select") { skipToSeparator = true; continue; }
-                            if (text == "case") { skipToSeparator = caseHeader = true; continue; }
+                            if (text == "case") { skipToSeparator = caseHeader = true; caseDepth++; continue; }
+                            if (text == "esac") { caseDepth = Math.Max(0, caseDepth - 1); continue; }
                             if (text == "function") { skipToSeparator = false; cur ??= NewCommand(t.Offset); cur.Words.Add("function"); cur.Dynamic.Add(false); continue; }
                             if (text == "[[") { if (!SkipUntil(ref lexer, "]]"u8)) script.Problems.Add("'[[' without ']]'"); continue; }
                         }
@@ -170,6 +175,8 @@ public static class ShellParser
                     FlushSubstitutions();
                     continue;
                 }
+                case ShellTokenKind.Pipe when casePattern:
+                    continue;
                 case ShellTokenKind.Pipe:
                 {
                     var from = cur;
@@ -177,6 +184,11 @@ public static class ShellParser
                     pipeFrom = from ?? new ShellCommand { Offset = t.Offset }; // "(...) | x": opaque source
                     continue;
                 }
+                case ShellTokenKind.OpenParen when casePattern:
+                    continue;
+                case ShellTokenKind.CloseParen when casePattern:
+                    casePattern = false;
+                    continue;
                 case ShellTokenKind.OpenParen:
                     // "name ( )" defines a function: the name is not a command.
                     if (cur != null && cur.Words.Count == 1 && cur.Assignments.Count == 0)
@@ -194,6 +206,11 @@ public static class ShellParser
                     Finish();
                     continue;
                 case ShellTokenKind.CaseEnd:
+                    Finish();
+                    pipeFrom = null;
+                    if (caseDepth > 0) casePattern = true;
+                    else script.Problems.Add("';;' outside a case");
+                    continue;
                 case ShellTokenKind.Separator:
                 case ShellTokenKind.Background:
                 case ShellTokenKind.AndIf:
