@@ -84,7 +84,14 @@ public sealed partial class CommandClassifier
         switch (id)
         {
             case ToolId.Git:
-                for (int i = 1; i < argv.Count; i++) if (argv[i].SequenceEqual("push"u8)) return false;
+                // Only "git [global options] push ..." is classified.
+                for (int i = 1; i < argv.Count; i++)
+                {
+                    var a = argv[i];
+                    if (a.SequenceEqual("-C"u8) || a.SequenceEqual("-c"u8) || a.SequenceEqual("--git-dir"u8) || a.SequenceEqual("--work-tree"u8) || a.SequenceEqual("--namespace"u8)) { i++; continue; }
+                    if (a.Length > 0 && a[0] == '-') continue;
+                    return !a.SequenceEqual("push"u8);
+                }
                 return true;
             case ToolId.Find:
                 for (int i = 1; i < argv.Count; i++)
