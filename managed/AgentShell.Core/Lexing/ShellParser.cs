@@ -82,6 +82,7 @@ public static class ShellParser
     {
         public string? Cwd;
         public bool CwdUnknown;
+        public readonly Dictionary<string, string> Exported = new(StringComparer.Ordinal);
     }
 
     private static void ParseInto(ReadOnlySpan<byte> source, Func<string, string?> lookup, Dictionary<string, string> vars,
@@ -255,6 +256,26 @@ public static class ShellParser
                 }
                 else { state.Cwd = null; state.CwdUnknown = true; }
                 return;
+            }
+            if (c.Words[0] is "export" or "unset" && !c.Dynamic[0])
+            {
+                // export NAME=value / export NAME: later commands get it in their environment.
+                for (int i = 1; i < c.Words.Count; i++)
+                {
+                    var w = c.Words[i];
+                    if (w.StartsWith('-')) continue;
+                    int eq = w.IndexOf('=');
+                    string name = eq > 0 ? w[..eq] : w;
+                    if (c.Words[0] == "unset") { vars.Remove(name); state.Exported.Remove(name); continue; }
+                    if (eq > 0 && !c.Dynamic[i]) vars[name] = w[(eq + 1)..];
+                    if (vars.TryGetValue(name, out var v)) state.Exported[name] = v;
+                }
+                return;
+            }
+            if (state.Exported.Count > 0)
+            {
+                var own = c.Assignments.Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+                c.Assignments.InsertRange(0, state.Exported.Where(kv => !own.Contains(kv.Key)));
             }
             script.Commands.Add(c);
         }
