@@ -345,11 +345,19 @@ public ref struct ShellLexer
 
     private int SkipDollar(int p, ref ShellWordFlags flags, bool inDouble = false)
     {
-        // Bounded recursion: pathological nesting must not exhaust the stack of the supervisor.
-        if (++_nest > MaxNesting) { _nest--; flags |= ShellWordFlags.Unterminated; return _src.Length; }
+        if (!Enter(ref flags)) return _src.Length;
         int r = SkipDollarCore(p, ref flags, inDouble);
         _nest--;
         return r;
+    }
+
+    // Bounded recursion: pathological nesting must not exhaust the stack of the supervisor.
+    private bool Enter(ref ShellWordFlags flags)
+    {
+        if (++_nest <= MaxNesting) return true;
+        _nest--;
+        flags |= ShellWordFlags.Unterminated;
+        return false;
     }
 
     private int SkipDollarCore(int p, ref ShellWordFlags flags, bool inDouble)
@@ -395,7 +403,7 @@ public ref struct ShellLexer
     /// honouring quotes and nesting.</summary>
     private int SkipParens(int p, ref ShellWordFlags flags, bool closeTwice = false)
     {
-        if (++_nest > MaxNesting) { _nest--; flags |= ShellWordFlags.Unterminated; return _src.Length; }
+        if (!Enter(ref flags)) return _src.Length;
         int r = SkipParensCore(p, ref flags, closeTwice);
         _nest--;
         return r;
