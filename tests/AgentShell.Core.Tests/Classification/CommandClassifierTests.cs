@@ -84,3 +84,25 @@ public class CommandClassifierTests
         Assert.That(r.Select(i => i.Targets.Single().Host), Is.EqualTo(new[] { "a", null }));
     }
 }
+
+public class CommandClassifierShellQuickPathTests
+{
+    [TestCase("bash", "-c", "ls -la && npm test && git status")]
+    [TestCase("/bin/sh", "-ec", "cd /tmp && make")]
+    [TestCase("bash", "-l", "-c", "echo done")]
+    public void Harmless_bash_c_allocates_nothing(params string[] args)
+    {
+        var classifier = new CommandClassifier();
+        var argv = Argv.FromStrings(args);
+        var ctx = CorpusFixture.Context();
+        classifier.Classify(ReadOnlySpan<byte>.Empty, argv, ctx);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var r = classifier.Classify(ReadOnlySpan<byte>.Empty, argv, ctx);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Multiple(() =>
+        {
+            Assert.That(r, Is.Empty);
+            Assert.That(allocated, Is.Zero);
+        });
+    }
+}

@@ -113,6 +113,32 @@ public class FuzzTests
         }
     }
 
+    [Test]
+    public void Quick_path_never_skips_a_string_the_full_parse_finds_something_in()
+    {
+        var rnd = new Random(5);
+        var ctx = CorpusFixture.Context();
+        var quick = new CommandClassifier();
+        var full = new CommandClassifier { FullParseOnly = true };
+        var inputs = CorpusTests.Load().Where(c => c.Kind == "shell").Select(c => c.Input).ToList();
+        for (int n = 0; n < 3000; n++)
+        {
+            var sb = new StringBuilder();
+            for (int i = rnd.Next(1, 6); i > 0; i--)
+            {
+                sb.Append(rnd.Next(3) switch { 0 => Noise[rnd.Next(Noise.Length)], 1 => Destructive[rnd.Next(Destructive.Length)], _ => RandomString(rnd) });
+                sb.Append(Separators[rnd.Next(Separators.Length)]);
+            }
+            inputs.Add(sb.ToString());
+        }
+        foreach (var input in inputs)
+        {
+            var expected = full.ClassifyShell(input, ctx);
+            if (expected.Count == 0) continue;
+            Assert.That(quick.ClassifyShell(input, ctx), Has.Count.EqualTo(expected.Count), input);
+        }
+    }
+
     [TestCase("$(", 100_000)]
     [TestCase("\"$(", 100_000)]
     [TestCase("${x:-$(", 50_000)]
