@@ -100,8 +100,9 @@ public static class LocalDelete
                 if (full == "/") why = "the root directory";
                 else if (SystemDirs.Contains(full)) why = "a top-level system directory";
                 else if (home != null && (full == Trim(home) || Trim(home).StartsWith(full + "/", StringComparison.Ordinal))) why = "the home directory";
-                else
+                else if (ctx.WorkingDirectory is string cwd && (Trim(cwd) == full || cwd.StartsWith(full + "/", StringComparison.Ordinal)))
                 {
+                    // PERF: the repository root is an ancestor of the cwd; only then is it looked for.
                     if (!rootLooked) { root = RepositoryRoot(ctx, null); rootLooked = true; }
                     if (root != null && (full == root || root.StartsWith(full + "/", StringComparison.Ordinal))) why = "the repository root";
                 }

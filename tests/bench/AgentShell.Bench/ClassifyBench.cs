@@ -63,6 +63,13 @@ public sealed class ClassifyBench : IBench
             Harness.Report("classify+decide: Railway volumeDelete curl", ns, bytes);
         }
 
+        var harmless = Argv.FromStrings(["bash", "-c", "cd /srv/app && git status && npm test 2>&1 | tail -n 20"]);
+        {
+            int sink = 0;
+            var (ns, bytes) = h.Measure(100_000, () => sink += classifier.Classify(ReadOnlySpan<byte>.Empty, harmless, ctx).Count);
+            Harness.Report("bash -c of harmless commands (quick path, target 0 B)", ns, bytes);
+        }
+
         const string ten = "cd /srv/app && git pull --ff-only && npm ci && npm run build && psql -h db.prod.example.com -c 'SELECT 1' "
             + "&& curl -s https://api.example.com/health && kubectl --context prod-eu get pods && ls -la && echo done && redis-cli -h cache GET k";
         var bashC = Argv.FromStrings(["bash", "-c", ten]);
