@@ -16,6 +16,7 @@ public static class Program
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(DenyVerb))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(WatchVerb))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(CheckVerb))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(ProfilesVerb))]
     public static int Main(string[] args)
     {
         // Everything after the first "--" is the command, untouched by the option parser
@@ -45,7 +46,7 @@ public static class Program
 
     private static int Dispatch(Parser parser, string[] head, string[] command)
     {
-        var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb, CheckVerb>(head);
+        var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb, CheckVerb, ProfilesVerb>(head);
         return result.MapResult(
             (RunVerb v) => v.Execute(command),
             (PendingVerb v) => v.Execute(),
@@ -53,6 +54,7 @@ public static class Program
             (DenyVerb v) => v.Execute(),
             (WatchVerb v) => v.Execute(),
             (CheckVerb v) => v.Execute(command),
+            (ProfilesVerb v) => v.Execute(),
             _ => UsageError);
     }
 }

@@ -34,6 +34,26 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy) : I
     {
         var intents = classifier.Classify(request.Filename, request.Argv, ctx);
         if (intents.Count == 0) return Decision.DefaultAllow;
-        return Policy.Decide(intents);
+        var d = Policy.Decide(intents, ctx);
+        if (d.Action != PolicyAction.Pause) return d;
+        // A pause belongs to the process that will do the thing. A command nested in this exec
+        // (bash -c '…', timeout, xargs, env) that is a program of its own will be exec'd, and so
+        // decided, on its own: pausing the wrapper too would ask the person twice. Blocks stay
+        // here (refusing the wrapper runs nothing at all), and so does anything the kernel will
+        // not show as an exec (shell builtins, eval, /dev/tcp).
+        var here = new List<CommandIntent>(intents.Count);
+        foreach (var i in intents)
+            if (!IsNestedProgram(i, request.Argv)) here.Add(i);
+        if (here.Count == intents.Count) return d;
+        return here.Count == 0 ? Decision.DefaultAllow : Policy.Decide(here, ctx);
+    }
+
+    private static bool IsNestedProgram(CommandIntent i, in Argv exec)
+    {
+        if (i.Tool == "shell") return false;
+        if (i.Argv.Count != exec.Count) return true;
+        for (int k = 0; k < exec.Count; k++)
+            if (!exec[k].SequenceEqual(System.Text.Encoding.UTF8.GetBytes(i.Argv[k]))) return true;
+        return false;
     }
 }

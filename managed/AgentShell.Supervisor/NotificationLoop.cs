@@ -182,7 +182,7 @@ public sealed class NotificationLoop : INotificationResponder
         string? cwd = ctx.WorkingDirectory;
         Registry.Hold(id, pid, (itemId, now) => new PendingItem
         {
-            Id = itemId, Created = now, Deadline = now + Registry.Settings.Timeout, Pid = pid,
+            Id = itemId, Created = now, Deadline = now + Registry.Timeout, Pid = pid,
             Chain = ExecChain(pid, argv), Cwd = cwd, Argv = argv, Decision = d,
             JoinKey = $"{tgid}\u0001{joined}", RunKey = runKey,
         }, $"{tgid}\u0001{joined}");

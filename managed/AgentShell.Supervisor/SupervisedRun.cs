@@ -24,7 +24,7 @@ public sealed class RunOptions
     /// <summary>Receiving threads.</summary>
     public int Threads { get; init; } = 2;
     /// <summary>How long a pause waits and what a timeout means.</summary>
-    public PauseSettings Pause { get; init; } = PauseSettings.Default;
+    public PauseSettings? Pause { get; init; }
     /// <summary>Do not print the one-line pause notice on the terminal.</summary>
     public bool Quiet { get; init; }
     /// <summary>Control socket path; default: a new one in <see cref="SocketPaths.Directory"/>.</summary>
@@ -127,8 +127,8 @@ public sealed class SupervisedRun
         }
 
         using var listenerHandle = new FdHandle(listener);
-        var loop = new NotificationLoop(listener, _o.Decider ?? new ExecDecider(new CommandClassifier(), _o.Policy), _o.Log, self);
-        using var registry = new PendingRegistry(loop, _o.Pause);
+        var loop = new NotificationLoop(listener, _o.Decider ?? new ExecDecider(new CommandClassifier(_o.Policy.Tools), _o.Policy), _o.Log, self);
+        using var registry = new PendingRegistry(loop, _o.Pause ?? _o.Policy.Pause);
         loop.Registry = registry;
         int subreaper = _o.OwnsProcess ? Environment.ProcessId : -1;
         using var control = new ControlServer(_o.SocketPath ?? Path.Combine(SocketPaths.Directory(), runId + ".sock"), runId, _o.Command, registry,

@@ -70,9 +70,19 @@ public sealed class InterceptionTests
     }
 
     [Test]
-    public void DeleteInsideBashDashCIsBlockedAndTheShellGoesOn()
+    public void DeleteInsideBashDashCIsBlockedBeforeTheShellRunsAnything()
     {
-        var r = AgentShellRunner.Supervise("bash", "-c", $"{Delete}; echo after=$?");
+        // The string is lexed when bash is exec'd: a blocked command in it refuses the whole shell.
+        var r = AgentShellRunner.Supervise("bash", "-c", $"echo before; {Delete}; echo after=$?");
+        AssertBlocked(r);
+        Assert.That(r.Stdout, Is.Empty, "nothing of the string ran");
+    }
+
+    [Test]
+    public void DeleteBuiltAtRunTimeInsideBashIsBlockedAtItsOwnExec()
+    {
+        // The lexer cannot see through $(…) building the method; the kernel shows curl's final argv.
+        var r = AgentShellRunner.Supervise("bash", "-c", $"m=$(printf 'DEL%sTE' E); {_curl} -sS -X \"$m\" {_prod.Url("/volumes/1")}; echo after=$?");
         AssertBlocked(r);
         Assert.That(r.Stdout, Does.Contain("after=126"), "bash saw the exec fail and went on");
     }

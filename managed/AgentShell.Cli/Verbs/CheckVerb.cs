@@ -45,26 +45,26 @@ public sealed class CheckVerb
         Policy policy;
         try
         {
-            policy = Policy.Load(Profiles.Select(Path.GetFullPath).ToList());
+            policy = ProfileSet.LoadForRun(Profiles.ToList(), TextWriter.Null); // the same layers `run` loads
         }
         catch (ProfileException e)
         {
             stderr.WriteLine($"agentshell check: invalid profile: {e.Message}");
             return Program.UsageError;
         }
-        var classifier = new CommandClassifier();
+        var classifier = new CommandClassifier(policy.Tools);
         var results = new List<(string Input, IReadOnlyList<CommandIntent> Intents, Decision Decision)>();
         if (Shell != null)
         {
             // One verdict per simple command, in source order.
             foreach (var intent in classifier.ClassifyShell(Shell, ctx))
-                results.Add((string.Join(' ', intent.Argv), [intent], policy.Decide([intent])));
+                results.Add((string.Join(' ', intent.Argv), [intent], policy.Decide([intent], ctx)));
             if (results.Count == 0) results.Add((Shell, [], Decision.DefaultAllow));
         }
         else
         {
             var intents = classifier.Classify(command, ctx);
-            results.Add((string.Join(' ', command), intents, intents.Count == 0 ? Decision.DefaultAllow : policy.Decide(intents)));
+            results.Add((string.Join(' ', command), intents, intents.Count == 0 ? Decision.DefaultAllow : policy.Decide(intents, ctx)));
         }
         var worst = results.Select(r => r.Decision.Action).Max();
         if (Json) WriteJson(stdout, results, policy, array: Shell != null);

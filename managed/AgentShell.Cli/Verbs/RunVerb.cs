@@ -56,8 +56,8 @@ public sealed class RunVerb
             Quiet = Quiet,
             SocketPath = Socket,
             Pause = PauseTimeout is int t && t > 0
-                ? AgentShell.Supervisor.Approval.PauseSettings.Default with { Timeout = TimeSpan.FromSeconds(t) }
-                : AgentShell.Supervisor.Approval.PauseSettings.Default,
+                ? new AgentShell.Core.Policy.PauseSettings { TimeoutSeconds = t, OnTimeout = policy.Pause.OnTimeout }
+                : policy.Pause,
         });
         return run.Run();
     }

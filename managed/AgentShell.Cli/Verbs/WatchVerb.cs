@@ -13,7 +13,7 @@ public sealed class WatchVerb : ControlVerb
     private readonly Lock _gate = new();
     private readonly List<JsonElement> _items = [];
     private int _selected;
-    private string _status = "";
+    private readonly List<string> _status = []; // the last few messages, newest last
     private bool _tty, _color;
 
     /// <summary>Runs the verb.</summary>
@@ -65,14 +65,15 @@ public sealed class WatchVerb : ControlVerb
                 if (kind == "paused")
                 {
                     _items.Add(item);
-                    _status = $"new: {id} {item.Str("summary")}";
+                    Status($"new: {id} {item.Str("summary")}");
                     Console.Write('\a');
                     if (!_tty) Console.Write(PendingText.Render(item, DateTimeOffset.UtcNow, color: false));
                 }
                 else
                 {
-                    _status = $"{id}: {item.Str("outcome")}{(item.Str("answeredBy") is string by ? " by " + by : "")}";
-                    if (!_tty) Console.WriteLine(_status);
+                    var text = $"{id}: {item.Str("outcome")}{(item.Str("answeredBy") is string by ? " by " + by : "")}";
+                    Status(text);
+                    if (!_tty) Console.WriteLine(text);
                 }
                 _selected = Math.Clamp(_selected, 0, Math.Max(0, _items.Count - 1));
             }
@@ -121,8 +122,14 @@ public sealed class WatchVerb : ControlVerb
 
     private void Say(string s)
     {
-        lock (_gate) _status = s;
+        lock (_gate) Status(s);
         if (!_tty) Console.WriteLine(s);
+    }
+
+    private void Status(string s)
+    {
+        _status.Add(s);
+        if (_status.Count > 4) _status.RemoveAt(0);
     }
 
     private string? _run;
@@ -139,7 +146,7 @@ public sealed class WatchVerb : ControlVerb
             var now = DateTimeOffset.UtcNow;
             for (int i = 0; i < _items.Count; i++)
                 sb.Append(PendingText.Render(_items[i], now, _color, i == _selected).Replace("\n", "\r\n"));
-            sb.Append("\r\n[a]pprove  [d]eny  [r] approve for run  [j/k] select  [?] help  [q]uit\r\n").Append(_status).Append("\r\n");
+            sb.Append("\r\n[a]pprove  [d]eny  [r] approve for run  [j/k] select  [?] help  [q]uit\r\n").AppendJoin("\r\n", _status).Append("\r\n");
             Console.Write(sb.ToString());
         }
     }

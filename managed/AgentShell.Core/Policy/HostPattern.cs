@@ -70,19 +70,15 @@ public sealed class HostPattern
         if (slash >= 0) { error = $"'{addrPart}' is not an IP address, so it cannot take a /prefix"; return false; }
 
         string name = s.TrimEnd('.').ToLowerInvariant();
-        if (name.StartsWith("*.", StringComparison.Ordinal))
-        {
-            string rest = name[1..];
-            if (rest.Length < 2 || rest.Contains('*')) { error = "a glob must be '*.' followed by a domain"; return false; }
-            pattern = new HostPattern(text, null, rest, null, 0, port);
-            return true;
-        }
-        if (name.Contains('*')) { error = "'*' is only allowed as a leading '*.' label"; return false; }
-        foreach (char c in name)
+        bool glob = name.StartsWith("*.", StringComparison.Ordinal);
+        string labels = glob ? name[2..] : name;
+        if (labels.Contains('*')) { error = "'*' is only allowed as a leading '*.' label"; return false; }
+        if (labels.Length == 0 || labels.StartsWith('.') || labels.Contains("..")) { error = glob ? "a glob must be '*.' followed by a domain" : "empty label in host name"; return false; }
+        foreach (char c in labels)
         {
             if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_')) { error = $"'{c}' is not valid in a host name"; return false; }
         }
-        pattern = new HostPattern(text, name, null, null, 0, port);
+        pattern = glob ? new HostPattern(text, null, name[1..], null, 0, port) : new HostPattern(text, name, null, null, 0, port);
         return true;
     }
 
@@ -92,28 +88,54 @@ public sealed class HostPattern
         if (_port is int want && port != want) return false;
         if (_network != null)
         {
-            return IPAddress.TryParse(host, out var ip) && Matches(ip);
+            Span<byte> bytes = stackalloc byte[16];
+            int n = AddressBytes(host, bytes);
+            return n > 0 && Matches(bytes[..n]);
         }
-        string h = host.TrimEnd('.');
-        if (_exact != null) return string.Equals(h, _exact, StringComparison.OrdinalIgnoreCase);
+        ReadOnlySpan<char> h = host.AsSpan().TrimEnd('.');
+        if (_exact != null) return h.Equals(_exact, StringComparison.OrdinalIgnoreCase);
         return h.Length > _suffix!.Length && h.EndsWith(_suffix, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>True when an address falls in this literal/CIDR (port not checked).</summary>
     public bool Matches(IPAddress address)
     {
-        if (_network == null) return false;
-        var bytes = Normalize(address).GetAddressBytes();
-        if (bytes.Length != _network.Length) return false;
+        Span<byte> bytes = stackalloc byte[16];
+        return Normalize(address).TryWriteBytes(bytes, out int n) && Matches(bytes[..n]);
+    }
+
+    /// <summary>True when address bytes (4 or 16, IPv4-mapped already unmapped) fall in this literal/CIDR.</summary>
+    internal bool Matches(ReadOnlySpan<byte> bytes)
+    {
+        if (_network == null || bytes.Length != _network.Length) return false;
         int full = _prefixBits / 8, rem = _prefixBits % 8;
-        for (int i = 0; i < full; i++) if (bytes[i] != _network[i]) return false;
+        if (!bytes[..full].SequenceEqual(_network.AsSpan(0, full))) return false;
         if (rem == 0) return true;
         int mask = 0xFF << (8 - rem) & 0xFF;
         return (bytes[full] & mask) == (_network[full] & mask);
     }
 
+    /// <summary>Writes the address bytes of an IP literal host (IPv4-mapped IPv6 unmapped); 0 when not an address.</summary>
+    internal static int AddressBytes(ReadOnlySpan<char> host, Span<byte> into)
+    {
+        if (host.IsEmpty || !(char.IsAsciiDigit(host[0]) || host.Contains(':')) || !IPAddress.TryParse(host, out var ip)) return 0;
+        return Normalize(ip).TryWriteBytes(into, out int n) ? n : 0;
+    }
+
     /// <summary>True when the pattern is a name (needs DNS to match addresses).</summary>
     public bool IsName => _network == null;
+
+    /// <summary>The port the pattern requires, if any.</summary>
+    public int? Port => _port;
+
+    /// <summary>Lower-case name without trailing dot for an exact-name pattern, else null.</summary>
+    internal string? ExactName => _exact;
+
+    /// <summary>".example.com" for "*.example.com", else null.</summary>
+    internal string? Suffix => _suffix;
+
+    /// <summary>Prefix length of an address literal (full length) or CIDR; 0 for names.</summary>
+    internal int PrefixBits => _network == null ? 0 : _prefixBits;
 
     private static IPAddress Normalize(IPAddress ip) =>
         ip.AddressFamily == AddressFamily.InterNetworkV6 && ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip;

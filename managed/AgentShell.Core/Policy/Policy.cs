@@ -1,80 +1,175 @@
 using AgentShell.Core.Model;
 using AgentShell.Core.Profiles;
+using AgentShell.Core.Tools;
 
 namespace AgentShell.Core.Policy;
 
-/// <summary>The compiled policy: environments and rules from layered profiles. Built once at
-/// start; <see cref="Decide"/> does no I/O and builds no matcher.</summary>
+/// <summary>The compiled policy: environments, rules and settings from layered profiles. Built
+/// once at start; <see cref="Decide(IReadOnlyList{CommandIntent}, IExecContext?)"/> does no I/O
+/// (beyond what a rule's <c>{repo}</c> path asks of the exec context), reads no configuration and
+/// builds no matcher.</summary>
 public sealed class Policy
 {
-    private readonly List<(string Name, List<HostPattern> Hosts)> _environments;
-    private readonly List<Rule> _rules;
+    private readonly EnvironmentTable _environments;
+    private readonly Rule[] _rules;
 
-    internal Policy(IReadOnlyList<string> files, List<(string, List<HostPattern>)> environments, List<Rule> rules)
+    internal Policy(PolicyParts parts)
     {
-        Files = files;
-        _environments = environments;
-        _rules = rules;
+        Files = parts.Files;
+        _environments = parts.Environments;
+        _environments.Seal();
+        _rules = [.. parts.Rules];
+        foreach (var r in _rules) r.Compile(_environments);
+        EnvironmentEntries = parts.EnvironmentEntries;
+        Pause = parts.Pause;
+        Network = parts.Network;
+        Tools = parts.Tools;
+        SettingSources = parts.SettingSources;
+        ToolSources = parts.ToolSources;
     }
 
     /// <summary>Profile files loaded, in layer order.</summary>
     public IReadOnlyList<string> Files { get; }
 
-    /// <summary>Rules in evaluation order (later layers first).</summary>
+    /// <summary>Rules in evaluation order (later layers first, then file order).</summary>
     public IReadOnlyList<Rule> Rules => _rules;
 
-    /// <summary>Loads and compiles profiles in layer order. Throws <see cref="ProfileException"/>.</summary>
+    /// <summary>Every environment entry with the file it came from (for <c>profiles show</c>).</summary>
+    public IReadOnlyList<EnvironmentEntry> EnvironmentEntries { get; }
+
+    /// <summary>Environments defined by the profiles (without the built-in <c>local</c>, <c>unknown</c>, <c>none</c>).</summary>
+    public IReadOnlyList<string> EnvironmentNames => _environments.Names.Skip(EnvironmentTable.FirstProfileEnvironment).ToList();
+
+    /// <summary>Pause behaviour (<c>Pause</c> section; later layers override).</summary>
+    public PauseSettings Pause { get; }
+
+    /// <summary>Network behaviour (<c>Network</c> section; later layers override the action and add clients).</summary>
+    public NetworkSettings Network { get; }
+
+    /// <summary>Tools defined in the profiles' <c>Tools</c> sections (a later layer replaces a tool of the same name).</summary>
+    public IReadOnlyList<ProfileToolDefinition> Tools { get; }
+
+    /// <summary>Which file set each setting (<c>Pause:TimeoutSeconds</c>, <c>Network:UnknownClientToProduction</c>, ...);
+    /// settings absent here are built-in defaults.</summary>
+    public IReadOnlyDictionary<string, string> SettingSources { get; }
+
+    /// <summary>Rule cases that could not be checked because no parser understood their command
+    /// (the rule is still enforced whenever a parser reports a matching intent).</summary>
+    public IReadOnlyList<string> Warnings { get; internal set; } = [];
+
+    /// <summary>Which file defined each tool of <see cref="Tools"/>.</summary>
+    public IReadOnlyDictionary<string, string> ToolSources { get; }
+
+    /// <summary>Loads, validates and compiles profiles in layer order. Throws <see cref="ProfileException"/>.</summary>
     public static Policy Load(IReadOnlyList<string> files) => ProfileLoader.Load(files);
 
-    /// <summary>The environment a target belongs to: a profile environment name, <c>local</c>
-    /// (loopback, localhost, local paths) or <c>unknown</c>.</summary>
-    public string EnvironmentOf(Target target)
+    /// <summary>The environment a target belongs to by its own facts: a profile environment,
+    /// <c>local</c> (loopback and <c>localhost</c> unless a profile lists them, local paths, unix
+    /// sockets) or <c>unknown</c>.</summary>
+    public string EnvironmentOf(Target target) => _environments.Names[_environments.Classify(target)];
+
+    /// <summary>As <see cref="EnvironmentOf(Target)"/>, and a target that would be <c>unknown</c>
+    /// takes the environment named by the exec's variables (<c>EnvVars</c>, e.g.
+    /// <c>RAILWAY_ENVIRONMENT=production</c>) when <paramref name="ctx"/> has one.</summary>
+    public string EnvironmentOf(Target target, IExecContext? ctx)
     {
-        if (target.Kind == TargetKind.LocalPath) return "local";
-        if (target.Kind == TargetKind.Environment && target.Name != null) return target.Name;
-        string? host = target.Host;
-        if (host != null)
-        {
-            foreach (var (name, hosts) in _environments)
-            {
-                foreach (var h in hosts) if (h.Matches(host, target.Port)) return name;
-            }
-            if (IsLoopback(host)) return "local";
-        }
-        else if (target.Kind is TargetKind.Url or TargetKind.Database) return "local";
-        return "unknown";
+        int id = _environments.Classify(target);
+        if (id == EnvironmentTable.Unknown && _environments.FromContext(ctx) is int fromCtx and >= 0) id = fromCtx;
+        return _environments.Names[id];
     }
 
-    /// <summary>Decides the intents of one exec: the most severe verdict over every intent and target wins.</summary>
-    public Decision Decide(IReadOnlyList<CommandIntent> intents)
+    /// <summary>Decides the intents of one exec without an exec context (env-var environments do not apply).</summary>
+    public Decision Decide(IReadOnlyList<CommandIntent> intents) => Decide(intents, null);
+
+    /// <summary>Decides the intents of one exec: within one (intent, target) the first matching
+    /// rule wins; over every intent and target the most severe action wins (the first on a tie).
+    /// An intent without targets is judged in environment <c>none</c>, or the environment its
+    /// exec's variables name.</summary>
+    public Decision Decide(IReadOnlyList<CommandIntent> intents, IExecContext? ctx)
     {
         Decision best = Decision.DefaultAllow;
-        foreach (var intent in intents)
+        int fromCtx = -2; // not looked up yet
+        for (int i = 0; i < intents.Count; i++)
         {
-            if (intent.Targets.Count == 0) Consider(intent, null, "none", ref best);
-            foreach (var t in intent.Targets) Consider(intent, t, EnvironmentOf(t), ref best);
+            var intent = intents[i];
+            var targets = intent.Targets;
+            if (targets.Count == 0)
+            {
+                int env = ContextEnvironment(ctx, ref fromCtx);
+                Consider(intent, null, env < 0 ? EnvironmentTable.None : env, ctx, ref best);
+            }
+            for (int t = 0; t < targets.Count; t++)
+            {
+                int env = _environments.Classify(targets[t]);
+                if (env == EnvironmentTable.Unknown && ContextEnvironment(ctx, ref fromCtx) is int c and >= 0) env = c;
+                Consider(intent, targets[t], env, ctx, ref best);
+            }
+            if (best.Action == PolicyAction.Block) break; // nothing is more severe
         }
         return best;
     }
 
-    private void Consider(CommandIntent intent, Target? target, string env, ref Decision best)
+    /// <summary>The first rule that matches one (intent, target) pair, or null (rule tests and <c>check</c>).</summary>
+    public Rule? FirstMatch(CommandIntent intent, Target? target, IExecContext? ctx)
+    {
+        int env = EnvironmentIdOf(target, ctx);
+        foreach (var rule in _rules) if (rule.Matches(intent, env, target, ctx)) return rule;
+        return null;
+    }
+
+    /// <summary>True when <paramref name="rule"/> matches any (intent, target) of <paramref name="intents"/>.</summary>
+    public bool RuleMatches(Rule rule, IReadOnlyList<CommandIntent> intents, IExecContext? ctx)
+    {
+        foreach (var intent in intents)
+        {
+            if (intent.Targets.Count == 0 && rule.Matches(intent, EnvironmentIdOf(null, ctx), null, ctx)) return true;
+            foreach (var t in intent.Targets) if (rule.Matches(intent, EnvironmentIdOf(t, ctx), t, ctx)) return true;
+        }
+        return false;
+    }
+
+    private int EnvironmentIdOf(Target? target, IExecContext? ctx)
+    {
+        int fromCtx = -2;
+        int env = target == null ? EnvironmentTable.None : _environments.Classify(target);
+        if ((env == EnvironmentTable.Unknown || target == null) && ContextEnvironment(ctx, ref fromCtx) is int c and >= 0) env = c;
+        return env;
+    }
+
+    private int ContextEnvironment(IExecContext? ctx, ref int cached)
+    {
+        if (cached == -2) cached = _environments.HasEnvVars ? _environments.FromContext(ctx) : -1;
+        return cached;
+    }
+
+    private void Consider(CommandIntent intent, Target? target, int env, IExecContext? ctx, ref Decision best)
     {
         foreach (var rule in _rules)
         {
-            if (!rule.Matches(intent, env)) continue;
+            if (!rule.Matches(intent, env, target, ctx)) continue;
             if (best == Decision.DefaultAllow || rule.Action > best.Action)
             {
                 best = new Decision
                 {
                     Action = rule.Action, RuleId = rule.Id, Reason = rule.Reason, Explanation = rule.Explanation,
-                    Intent = intent, Target = target, Environment = env,
+                    Intent = intent, Target = target, Environment = _environments.Names[env],
                 };
             }
             return; // first matching rule wins for this (intent, target)
         }
     }
+}
 
-    private static bool IsLoopback(string host) =>
-        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) ||
-        (System.Net.IPAddress.TryParse(host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
+/// <summary>What the loader hands the policy to compile.</summary>
+internal sealed class PolicyParts
+{
+    internal required IReadOnlyList<string> Files { get; init; }
+    internal EnvironmentTable Environments { get; } = new();
+    internal List<EnvironmentEntry> EnvironmentEntries { get; } = [];
+    internal List<Rule> Rules { get; } = [];
+    internal PauseSettings Pause { get; set; } = PauseSettings.Default;
+    internal NetworkSettings Network { get; set; } = NetworkSettings.Default;
+    internal List<ProfileToolDefinition> Tools { get; } = [];
+    internal Dictionary<string, string> SettingSources { get; } = new(StringComparer.OrdinalIgnoreCase);
+    internal Dictionary<string, string> ToolSources { get; } = new(StringComparer.OrdinalIgnoreCase);
 }

@@ -2,17 +2,33 @@ using AgentShell.Core.Model;
 
 namespace AgentShell.Core.Policy;
 
-/// <summary>A compiled rule: matches (tool, effect, environment) and names an action.</summary>
+/// <summary>A compiled rule: matches (tool, effect, environment, optionally host and path) and
+/// names an action. An empty <see cref="Tools"/>, <see cref="Effects"/> or
+/// <see cref="Environments"/> set matches anything — including every effect, so a rule with no
+/// <c>Effects</c> applies to reads too; write the effects out when that is not meant.</summary>
 public sealed class Rule
 {
+    private uint _effectMask = uint.MaxValue;
+    private bool[]? _environmentIds;     // null = any environment
+    private bool _usesContextPaths;
+
     /// <summary>Unique id, e.g. <c>demo.http:delete-on-production</c>.</summary>
     public required string Id { get; init; }
-    /// <summary>Tools it applies to; empty = any.</summary>
-    public IReadOnlySet<string> Tools { get; init; } = new HashSet<string>();
+    /// <summary>Tools it applies to (canonical names, case-insensitive); empty = any.</summary>
+    public IReadOnlySet<string> Tools { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
     /// <summary>Effects it applies to; empty = any.</summary>
     public IReadOnlySet<Effect> Effects { get; init; } = new HashSet<Effect>();
-    /// <summary>Environments it applies to; empty = any.</summary>
+    /// <summary>Environments it applies to (a profile environment, <c>local</c>, <c>unknown</c> or
+    /// <c>none</c> for an intent without a target); empty = any.</summary>
     public IReadOnlySet<string> Environments { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+    /// <summary>When not empty, the target must be of one of these kinds (profile key <c>TargetKinds</c>,
+    /// e.g. <c>["local-path"]</c>); an intent without a target never matches such a rule.</summary>
+    public IReadOnlySet<TargetKind> TargetKinds { get; init; } = new HashSet<TargetKind>();
+    /// <summary>When not empty, the target's host must match one of these.</summary>
+    public IReadOnlyList<HostPattern> Hosts { get; init; } = [];
+    /// <summary>When not empty, the target's path (URL path, or local path resolved against the
+    /// exec's HOME and working directory) must match one of these.</summary>
+    public IReadOnlyList<GlobPattern> Paths { get; init; } = [];
     /// <summary>What to do on a match.</summary>
     public required PolicyAction Action { get; init; }
     /// <summary>One line for the agent.</summary>
@@ -21,10 +37,119 @@ public sealed class Rule
     public string? Explanation { get; init; }
     /// <summary>File the rule came from.</summary>
     public string Source { get; init; } = "";
+    /// <summary>Index of <see cref="Source"/> in layer order.</summary>
+    public int Layer { get; init; }
+    /// <summary>Configuration path of the rule in <see cref="Source"/> (<c>Rules:3</c>).</summary>
+    public string KeyPath { get; init; } = "";
+    /// <summary>The rule's own cases (checked at load).</summary>
+    public RuleTests Tests { get; init; } = RuleTests.Empty;
 
-    /// <summary>True when the rule applies to this intent aimed at an environment.</summary>
+    /// <summary>Resolves environment names to ids and effects to a mask; called once by the policy.</summary>
+    internal void Compile(EnvironmentTable environments)
+    {
+        if (Effects.Count > 0)
+        {
+            _effectMask = 0;
+            foreach (var e in Effects) _effectMask |= 1u << (int)e;
+        }
+        if (Environments.Count > 0)
+        {
+            _environmentIds = new bool[environments.Count];
+            foreach (var name in Environments)
+            {
+                int id = environments.IdOf(name);
+                if (id >= 0) _environmentIds[id] = true;
+            }
+        }
+        _usesContextPaths = Paths.Any(p => p.Anchor != PathAnchor.Root);
+    }
+
+    /// <summary>True when the rule applies to this intent aimed at an environment (ignores
+    /// <see cref="Hosts"/> and <see cref="Paths"/>, which need the target).</summary>
     public bool Matches(CommandIntent intent, string environment) =>
         (Tools.Count == 0 || Tools.Contains(intent.Tool)) &&
         (Effects.Count == 0 || Effects.Contains(intent.Effect)) &&
         (Environments.Count == 0 || Environments.Contains(environment));
+
+    /// <summary>The hot-path test: effect and environment bits first, then tool, host and path.</summary>
+    internal bool Matches(CommandIntent intent, int environmentId, Target? target, IExecContext? ctx)
+    {
+        if ((_effectMask & (1u << (int)intent.Effect)) == 0) return false;
+        if (_environmentIds != null && !_environmentIds[environmentId]) return false;
+        if (Tools.Count > 0 && !Tools.Contains(intent.Tool)) return false;
+        if (TargetKinds.Count > 0 && (target == null || !TargetKinds.Contains(target.Kind))) return false;
+        if (Hosts.Count > 0 && !HostMatches(target)) return false;
+        if (Paths.Count > 0 && !PathMatches(target, ctx)) return false;
+        return true;
+    }
+
+    private bool HostMatches(Target? target)
+    {
+        if (target?.Host is not string host) return false;
+        foreach (var h in Hosts) if (h.Matches(host, target.Port)) return true;
+        return false;
+    }
+
+    // PERF: the repository root is an ancestor of the working directory; an exact {repo}/X
+    // pattern can only match a path whose prefix before X is such an ancestor, so most paths are
+    // ruled out without reading .git.
+    private static bool CouldBeInRepository(GlobPattern p, string path, string cwd)
+    {
+        if (!p.IsExact) return true;
+        string body = p.Text[6..].TrimEnd('/');
+        if (!path.EndsWith(body, StringComparison.Ordinal)) return false;
+        string root = path[..^body.Length];
+        return LocalPaths.Below(LocalPaths.Normalize(cwd), root.Length == 0 ? "/" : root) != null;
+    }
+
+    private bool PathMatches(Target? target, IExecContext? ctx)
+    {
+        if (target?.Path is not string raw) return false;
+        string? path = target.Kind == TargetKind.LocalPath ? LocalPaths.Resolve(raw, ctx) : raw;
+        if (path == null) return false;
+        string? home = null, cwd = null, repo = null;
+        if (_usesContextPaths && target.Kind == TargetKind.LocalPath && ctx != null)
+        {
+            home = ctx.GetEnvironmentVariable("HOME");
+            cwd = ctx.WorkingDirectory;
+        }
+        foreach (var p in Paths)
+        {
+            string? body = p.Anchor switch
+            {
+                PathAnchor.Root => path,
+                PathAnchor.Home => LocalPaths.Below(path, home),
+                PathAnchor.WorkingDirectory => LocalPaths.Below(path, cwd),
+                _ => cwd == null || ctx == null || !CouldBeInRepository(p, path, cwd) ? null
+                    : LocalPaths.Below(path, repo ??= LocalPaths.FindRepositoryRoot(cwd, ctx)),
+            };
+            if (body != null && p.Matches(body)) return true;
+        }
+        return false;
+    }
+}
+
+/// <summary>One case of a rule's <c>Tests</c>: an argv, optionally with the exec's environment
+/// variables and working directory (in JSON an array, or <c>{"Argv": [...], "Env": {...}, "Cwd": "/..."}</c>).</summary>
+/// <param name="Argv">The command.</param>
+/// <param name="Env">Environment variables of the exec (nothing else is visible to the case).</param>
+/// <param name="WorkingDirectory">Working directory of the exec, or null.</param>
+public sealed record RuleTestCase(IReadOnlyList<string> Argv, IReadOnlyDictionary<string, string> Env, string? WorkingDirectory)
+{
+    /// <summary>The argv as a shell-like line, for messages.</summary>
+    public override string ToString()
+    {
+        string argv = string.Join(' ', Argv.Select(a => a.Length == 0 || a.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"') ? $"'{a}'" : a));
+        var vars = Env.Where(kv => kv.Key.Length > 0 && kv.Key[0] != '\0').Select(kv => $"{kv.Key}={kv.Value} ");
+        return (WorkingDirectory != null ? $"(in {WorkingDirectory}) " : "") + string.Concat(vars) + argv;
+    }
+}
+
+/// <summary>A rule's <c>Tests</c>: cases it must catch and look-alikes it must let through.</summary>
+/// <param name="Match">Cases the rule must match.</param>
+/// <param name="NoMatch">Cases the rule must not match.</param>
+public sealed record RuleTests(IReadOnlyList<RuleTestCase> Match, IReadOnlyList<RuleTestCase> NoMatch)
+{
+    /// <summary>No cases.</summary>
+    public static readonly RuleTests Empty = new([], []);
 }

@@ -6,7 +6,7 @@ namespace AgentShell.Core.Tools;
 /// → wipe, <c>environment delete</c>/<c>service delete</c> → delete, <c>down</c> → delete (removes
 /// the latest deployment); up/deploy/redeploy/variables set/link → write; status/logs/list → read;
 /// run/shell/connect/ssh → unknown. Targets: <c>-e</c>/<c>--environment</c> names the environment;
-/// the API (backboard.railway.app) is always a target, as in the volumeDelete incident.</summary>
+/// without one, the API (backboard.railway.app) is the target, as in the volumeDelete incident.</summary>
 public static class Railway
 {
     private static readonly (string, Effect)[] Rules =
@@ -27,9 +27,13 @@ public static class Railway
     public static CommandIntent Parse(ToolCall c)
     {
         var evidence = new List<Evidence>();
-        var targets = new List<Target> { CliVerbs.Api("https://backboard.railway.app/graphql/v2") };
+        // A named environment says where the command acts; without one the CLI acts on whatever
+        // environment is linked, so the target is the control plane itself (production in
+        // profiles/railway.json: unknown is treated as the worst case).
+        var targets = new List<Target>();
         if (SubcommandCli.EnvironmentFlag(c.Args, evidence, "--environment", "-e") is Target env) targets.Add(env);
         else if (c.Context.GetEnvironmentVariable("RAILWAY_ENVIRONMENT") is string re) { targets.Add(new Target { Kind = TargetKind.Environment, Name = re }); evidence.Add(new($"RAILWAY_ENVIRONMENT={re}", $"environment {re}")); }
+        else targets.Add(CliVerbs.Api("https://backboard.railway.app/graphql/v2"));
         return SubcommandCli.Classify("railway", c, Rules, Valued, targets, evidence);
     }
 }

@@ -104,7 +104,7 @@ public sealed class ControlServer : IDisposable
                         Send(c, ControlProtocol.Line(w =>
                         {
                             w.WriteBoolean("ok", true);
-                            w.WriteNumber("timeoutSeconds", (long)_registry.Settings.Timeout.TotalSeconds);
+                            w.WriteNumber("timeoutSeconds", (long)_registry.Timeout.TotalSeconds);
                             w.WriteStartArray("items");
                             foreach (var i in _registry.Pending) ControlProtocol.WriteItem(w, i);
                             w.WriteEndArray();

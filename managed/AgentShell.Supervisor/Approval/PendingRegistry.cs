@@ -13,13 +13,6 @@ public interface INotificationResponder
     bool IsStillWaiting(ulong notifId);
 }
 
-/// <summary>Settings of pauses (from the profile's <c>Pause</c> section).</summary>
-public sealed record PauseSettings(TimeSpan Timeout, PolicyAction OnTimeout)
-{
-    /// <summary>300 s, then block.</summary>
-    public static readonly PauseSettings Default = new(TimeSpan.FromSeconds(300), PolicyAction.Block);
-}
-
 /// <summary>The paused requests of one run. A paused notification is parked here and the
 /// receiving thread goes back to the kernel; the answer comes from a person (approve/deny over
 /// the control socket), from the timeout, or from the process dying.</summary>
@@ -53,8 +46,11 @@ public sealed class PendingRegistry : IDisposable
         _timer = new Timer(_ => Tick(), null, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));
     }
 
-    /// <summary>The pause settings in force.</summary>
+    /// <summary>The pause settings in force (the profile's <c>Pause</c> section).</summary>
     public PauseSettings Settings => _settings;
+
+    /// <summary>How long a pause waits.</summary>
+    public TimeSpan Timeout => TimeSpan.FromSeconds(_settings.TimeoutSeconds);
 
     /// <summary>Items still waiting, oldest first.</summary>
     public IReadOnlyList<PendingItem> Pending

@@ -1,6 +1,7 @@
-using System.Diagnostics;
+using AgentShell.Supervisor.Tests.Infrastructure;
 
-namespace AgentShell.Supervisor.Tests.Infrastructure;
+// In the root test namespace: NUnit applies a SetUpFixture only to its namespace and below.
+namespace AgentShell.Supervisor.Tests;
 
 /// <summary>Checks once that the tool is built and that this machine lets us install a seccomp
 /// listener (it does not inside another `agentshell run`: only one listener per tree).</summary>

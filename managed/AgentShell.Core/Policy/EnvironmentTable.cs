@@ -1,0 +1,220 @@
+using System.Net;
+using System.Net.Sockets;
+using AgentShell.Core.Model;
+
+namespace AgentShell.Core.Policy;
+
+/// <summary>Which profile source put a target into an environment.</summary>
+public enum EnvironmentSourceKind : byte
+{
+    /// <summary><c>Hosts</c>: names, <c>*.</c> globs, IP literals, CIDRs.</summary>
+    Hosts,
+    /// <summary><c>KubeContexts</c> globs.</summary>
+    KubeContexts,
+    /// <summary><c>AwsProfiles</c> globs.</summary>
+    AwsProfiles,
+    /// <summary><c>GcpProjects</c> globs.</summary>
+    GcpProjects,
+    /// <summary><c>AzureSubscriptions</c> globs.</summary>
+    AzureSubscriptions,
+    /// <summary><c>TerraformWorkspaces</c> globs.</summary>
+    TerraformWorkspaces,
+    /// <summary><c>EnvVars</c>: a variable of the exec's environment with a value glob.</summary>
+    EnvVars,
+}
+
+/// <summary>One entry of an environment as loaded: e.g. production / Hosts / <c>*.prod.example.com</c>
+/// from <c>/etc/agentshell/team.json</c>.</summary>
+/// <param name="Environment">Environment name.</param>
+/// <param name="Kind">Which key of the environment it came from.</param>
+/// <param name="Pattern">The pattern text (for EnvVars: <c>NAME=value-glob</c>).</param>
+/// <param name="Source">The profile file.</param>
+/// <param name="Layer">Index of the file in layer order.</param>
+public sealed record EnvironmentEntry(string Environment, EnvironmentSourceKind Kind, string Pattern, string Source, int Layer);
+
+/// <summary>Compiled environment sources. Host names are looked up in hash tables (exact names,
+/// then <c>*.</c> suffixes label by label), addresses against CIDRs, other names against exact
+/// tables then globs by specificity. The most specific pattern wins; on a tie the later layer.</summary>
+internal sealed class EnvironmentTable
+{
+    internal const int None = 0, Local = 1, Unknown = 2, FirstProfileEnvironment = 3;
+
+    private readonly List<string> _names = ["none", "local", "unknown"];
+    private readonly Dictionary<string, int> _ids = new(StringComparer.OrdinalIgnoreCase) { ["none"] = None, ["local"] = Local, ["unknown"] = Unknown };
+
+    private readonly Dictionary<string, List<HostEntry>> _exactHosts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, List<HostEntry>> _suffixHosts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<HostEntry> _networks = [];
+    private readonly NameTable[] _nameTables = [new(), new(), new(), new(), new()];
+    private readonly List<(string Variable, GlobPattern Value, int Env, int Layer)> _envVars = [];
+    private Dictionary<string, List<HostEntry>>.AlternateLookup<ReadOnlySpan<char>> _exactLookup;
+    private Dictionary<string, List<HostEntry>>.AlternateLookup<ReadOnlySpan<char>> _suffixLookup;
+
+    private readonly record struct HostEntry(HostPattern Pattern, int Env, int Layer);
+
+    /// <summary>Environment names by id.</summary>
+    internal IReadOnlyList<string> Names => _names;
+
+    /// <summary>Number of ids (built-in and profile environments).</summary>
+    internal int Count => _names.Count;
+
+    /// <summary>Id of an environment name, or -1.</summary>
+    internal int IdOf(string name) => _ids.TryGetValue(name, out int id) ? id : -1;
+
+    /// <summary>Declares an environment (idempotent) and returns its id.</summary>
+    internal int Declare(string name)
+    {
+        if (_ids.TryGetValue(name, out int id)) return id;
+        id = _names.Count;
+        _names.Add(name);
+        _ids[name] = id;
+        return id;
+    }
+
+    internal void AddHost(HostPattern p, int env, int layer)
+    {
+        var e = new HostEntry(p, env, layer);
+        if (p.ExactName != null) Add(_exactHosts, p.ExactName, e);
+        else if (p.Suffix != null) Add(_suffixHosts, p.Suffix, e);
+        else _networks.Add(e);
+    }
+
+    internal void AddName(EnvironmentSourceKind kind, GlobPattern g, int env, int layer) =>
+        _nameTables[(int)kind - 1].Add(g, env, layer);
+
+    internal void AddEnvVar(string variable, GlobPattern value, int env, int layer) => _envVars.Add((variable, value, env, layer));
+
+    /// <summary>Orders every list by specificity then later layer first; call once after adding.</summary>
+    internal void Seal()
+    {
+        static int ByPortThenLayer(HostEntry a, HostEntry b) =>
+            a.Pattern.Port.HasValue != b.Pattern.Port.HasValue ? (a.Pattern.Port.HasValue ? -1 : 1) : b.Layer.CompareTo(a.Layer);
+        foreach (var l in _exactHosts.Values) l.Sort(ByPortThenLayer);
+        foreach (var l in _suffixHosts.Values) l.Sort(ByPortThenLayer);
+        _networks.Sort((a, b) => a.Pattern.PrefixBits != b.Pattern.PrefixBits ? b.Pattern.PrefixBits.CompareTo(a.Pattern.PrefixBits) : ByPortThenLayer(a, b));
+        foreach (var t in _nameTables) t.Seal();
+        _envVars.Sort((a, b) => b.Layer.CompareTo(a.Layer));
+        _exactLookup = _exactHosts.GetAlternateLookup<ReadOnlySpan<char>>();
+        _suffixLookup = _suffixHosts.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>Environment id of a target from its own facts: a profile environment, Local or Unknown.</summary>
+    internal int Classify(Target t)
+    {
+        switch (t.Kind)
+        {
+            case TargetKind.LocalPath:
+                return Local;
+            case TargetKind.Environment:
+                return t.Name != null && _ids.TryGetValue(t.Name, out int named) && named >= FirstProfileEnvironment ? named
+                    : t.Name != null && string.Equals(t.Name, "local", StringComparison.OrdinalIgnoreCase) ? Local : Unknown;
+            case TargetKind.KubeContext:
+            case TargetKind.AwsProfile:
+            case TargetKind.GcpProject:
+            case TargetKind.AzureSubscription:
+            case TargetKind.TerraformWorkspace:
+                return t.Name == null ? Unknown : _nameTables[NameTableIndex(t.Kind)].Lookup(t.Name);
+        }
+        if (t.Host == null) return t.Kind is TargetKind.Database or TargetKind.Url ? Local : Unknown; // unix socket / no host: this machine
+        int env = LookupHost(t.Host, t.Port);
+        if (env >= 0) return env;
+        return IsLoopback(t.Host) ? Local : Unknown;
+    }
+
+    /// <summary>Environment id named by the exec's environment variables, or -1.</summary>
+    internal int FromContext(IExecContext? ctx)
+    {
+        if (ctx == null) return -1;
+        foreach (var (variable, value, env, _) in _envVars)
+        {
+            string? v = ctx.GetEnvironmentVariable(variable);
+            if (v != null && value.Matches(v)) return env;
+        }
+        return -1;
+    }
+
+    /// <summary>True when any profile environment is selected by an env var (so callers can skip the lookup).</summary>
+    internal bool HasEnvVars => _envVars.Count > 0;
+
+    private int LookupHost(string host, int? port)
+    {
+        ReadOnlySpan<char> h = host.AsSpan().TrimEnd('.');
+        if (h.IsEmpty) return -1;
+        if (_exactLookup.TryGetValue(h, out var exact) && First(exact, port) is int e) return e;
+        // PERF: walk the labels from the left, so the first suffix found is the longest.
+        for (int i = 1; i < h.Length; i++)
+        {
+            if (h[i] == '.' && _suffixLookup.TryGetValue(h[i..], out var suf) && First(suf, port) is int s) return s;
+        }
+        if (_networks.Count > 0)
+        {
+            // PERF: the address is parsed once into stack bytes; each CIDR is a prefix compare.
+            Span<byte> bytes = stackalloc byte[16];
+            int len = HostPattern.AddressBytes(h, bytes);
+            if (len > 0)
+            {
+                foreach (var n in _networks)
+                {
+                    if ((n.Pattern.Port is not int want || want == port) && n.Pattern.Matches(bytes[..len])) return n.Env;
+                }
+            }
+        }
+        return -1;
+    }
+
+    private static int? First(List<HostEntry> entries, int? port)
+    {
+        foreach (var e in entries)
+        {
+            if (e.Pattern.Port is not int want || want == port) return e.Env;
+        }
+        return null;
+    }
+
+    private static int NameTableIndex(TargetKind k) => k switch
+    {
+        TargetKind.KubeContext => 0,
+        TargetKind.AwsProfile => 1,
+        TargetKind.GcpProject => 2,
+        TargetKind.AzureSubscription => 3,
+        _ => 4,
+    };
+
+    private static bool IsLoopback(string host)
+    {
+        var h = host.AsSpan().TrimEnd('.');
+        if (h.Equals("localhost", StringComparison.OrdinalIgnoreCase) || h.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)) return true;
+        if (!IPAddress.TryParse(h, out var ip)) return false;
+        if (ip.AddressFamily == AddressFamily.InterNetworkV6 && ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
+        return IPAddress.IsLoopback(ip);
+    }
+
+    private static void Add(Dictionary<string, List<HostEntry>> d, string key, HostEntry e)
+    {
+        if (!d.TryGetValue(key, out var l)) d[key] = l = [];
+        l.Add(e);
+    }
+
+    /// <summary>Exact names in a hash table, globs by literal length (most specific first).</summary>
+    private sealed class NameTable
+    {
+        private readonly Dictionary<string, (int Env, int Layer)> _exact = new(StringComparer.OrdinalIgnoreCase);
+        private readonly List<(GlobPattern Glob, int Env, int Layer)> _globs = [];
+
+        internal void Add(GlobPattern g, int env, int layer)
+        {
+            if (!g.IsExact) { _globs.Add((g, env, layer)); return; }
+            if (!_exact.TryGetValue(g.Text, out var have) || have.Layer <= layer) _exact[g.Text] = (env, layer);
+        }
+
+        internal void Seal() => _globs.Sort((a, b) =>
+            a.Glob.LiteralLength != b.Glob.LiteralLength ? b.Glob.LiteralLength.CompareTo(a.Glob.LiteralLength) : b.Layer.CompareTo(a.Layer));
+
+        internal int Lookup(string name)
+        {
+            if (_exact.TryGetValue(name, out var e)) return e.Env;
+            foreach (var (g, env, _) in _globs) if (g.Matches(name)) return env;
+            return Unknown;
+        }
+    }
+}

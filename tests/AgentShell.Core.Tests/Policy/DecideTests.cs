@@ -1,0 +1,159 @@
+using AgentShell.Core.Model;
+using AgentShell.Core.Policy;
+using PolicyT = AgentShell.Core.Policy.Policy;
+
+namespace AgentShell.Core.Tests.Policy;
+
+/// <summary><see cref="PolicyT.Decide(IReadOnlyList{CommandIntent}, IExecContext?)"/>: rule order, severity, layering.</summary>
+public class DecideTests
+{
+    private TempProfiles _tmp = null!;
+
+    [SetUp] public void SetUp() => _tmp = new TempProfiles();
+    [TearDown] public void TearDown() => _tmp.Dispose();
+
+    private const string Base = """
+        { 'Environments': { 'production': { 'Hosts': ['127.0.0.2', '*.prod.example.com'], 'EnvVars': { 'APP_ENV': 'production' } },
+                            'staging': { 'Hosts': ['127.0.0.3'] } },
+          'Rules': [
+            { 'Id': 'base:delete-prod', 'Effects': ['delete'], 'Environments': ['production'], 'Action': 'block', 'Reason': 'r1',
+              'Tests': { 'Match': [['curl', '-X', 'DELETE', 'http://127.0.0.2/x']], 'NoMatch': [['curl', 'http://127.0.0.2/x']] } },
+            { 'Id': 'base:write-prod', 'Effects': ['write', 'delete'], 'Environments': ['production'], 'Action': 'pause', 'Reason': 'r2',
+              'Tests': { 'Match': [['curl', '-d', 'x', 'http://127.0.0.2/x']], 'NoMatch': [['curl', 'http://127.0.0.2/x']] } },
+            { 'Id': 'base:delete-unknown', 'Effects': ['delete'], 'Environments': ['unknown'], 'Action': 'pause', 'Reason': 'r3',
+              'Tests': { 'Match': [['curl', '-X', 'DELETE', 'http://example.org/x']], 'NoMatch': [['curl', '-X', 'DELETE', 'http://127.0.0.3/x']] } }
+          ] }
+        """;
+
+    private static CommandIntent Intent(Effect effect, params Target[] targets) =>
+        new() { Tool = "curl", Effect = effect, Targets = targets, Summary = $"{effect} {string.Join(' ', targets.Select(t => t.ToString()))}" };
+
+    private static Target Url(string host, string path = "/") => new() { Kind = TargetKind.Url, Scheme = "http", Host = host, Path = path };
+
+    [TestCase(Effect.Delete, "127.0.0.2", PolicyAction.Block, "base:delete-prod")]   // first match wins though write-prod matches too
+    [TestCase(Effect.Write, "127.0.0.2", PolicyAction.Pause, "base:write-prod")]
+    [TestCase(Effect.Read, "127.0.0.2", PolicyAction.Allow, Decision.DefaultAllowRuleId)]
+    [TestCase(Effect.Delete, "127.0.0.3", PolicyAction.Allow, Decision.DefaultAllowRuleId)]
+    [TestCase(Effect.Delete, "example.org", PolicyAction.Pause, "base:delete-unknown")]
+    [TestCase(Effect.Delete, "localhost", PolicyAction.Allow, Decision.DefaultAllowRuleId)]
+    public void FirstMatchingRuleDecides(Effect effect, string host, PolicyAction action, string ruleId)
+    {
+        var policy = PolicyT.Load([_tmp.Write("base.json", Base)]);
+        var d = policy.Decide([Intent(effect, Url(host))]);
+        Assert.That((d.Action, d.RuleId), Is.EqualTo((action, ruleId)));
+    }
+
+    [Test]
+    public void FallThroughIsTheSharedDefaultAllow()
+    {
+        var policy = PolicyT.Load([_tmp.Write("base.json", Base)]);
+        Assert.That(policy.Decide([Intent(Effect.Read, Url("example.org"))]), Is.SameAs(Decision.DefaultAllow));
+        Assert.That(policy.Decide([]), Is.SameAs(Decision.DefaultAllow));
+    }
+
+    [Test]
+    public void MostSevereActionOverTargetsAndIntentsWins()
+    {
+        var policy = PolicyT.Load([_tmp.Write("base.json", Base)]);
+        var d = policy.Decide([Intent(Effect.Delete, Url("example.org"), Url("127.0.0.3")), Intent(Effect.Delete, Url("127.0.0.2", "/volumes/1"))]);
+        Assert.That((d.Action, d.RuleId, d.Environment), Is.EqualTo((PolicyAction.Block, "base:delete-prod", "production")));
+        Assert.That(d.Target!.Host, Is.EqualTo("127.0.0.2"));
+        Assert.That(d.Describe(), Is.EqualTo("curl Delete http://127.0.0.2/volumes/1 (production) [rule base:delete-prod]"));
+    }
+
+    [Test]
+    public void LaterLayersRulesComeFirst()
+    {
+        string user = _tmp.Write("user.json", """
+            { 'Rules': [ { 'Id': 'user:allow-prod-deletes-of-tmp', 'Effects': ['delete'], 'Environments': ['production'], 'Paths': ['/tmp/**'],
+                           'Action': 'allow', 'Reason': 'scratch data',
+                           'Tests': { 'Match': [['curl', '-X', 'DELETE', 'http://127.0.0.2/tmp/a']], 'NoMatch': [['curl', '-X', 'DELETE', 'http://127.0.0.2/volumes/a']] } } ] }
+            """);
+        var policy = PolicyT.Load([_tmp.Write("base.json", Base), user]);
+        Assert.That(policy.Rules.Select(r => r.Id).First(), Is.EqualTo("user:allow-prod-deletes-of-tmp"));
+        Assert.That(policy.Decide([Intent(Effect.Delete, Url("127.0.0.2", "/tmp/a"))]).RuleId, Is.EqualTo("user:allow-prod-deletes-of-tmp"));
+        Assert.That(policy.Decide([Intent(Effect.Delete, Url("127.0.0.2", "/volumes/a"))]).RuleId, Is.EqualTo("base:delete-prod"));
+    }
+
+    [Test]
+    public void LaterLayersAddHostsToEnvironments()
+    {
+        string user = _tmp.Write("user.json", "{ 'Environments': { 'production': { 'Hosts': ['db.acme.internal'] } } }");
+        var policy = PolicyT.Load([_tmp.Write("base.json", Base), user]);
+        Assert.That(policy.Decide([Intent(Effect.Delete, Url("db.acme.internal"))]).RuleId, Is.EqualTo("base:delete-prod"));
+        Assert.That(policy.EnvironmentOf(Url("127.0.0.2")), Is.EqualTo("production"));
+    }
+
+    [Test]
+    public void LaterLayerWinsATieBetweenEnvironments()
+    {
+        string user = _tmp.Write("user.json", "{ 'Environments': { 'staging': { 'Hosts': ['*.prod.example.com'] } } }");
+        var policy = PolicyT.Load([_tmp.Write("base.json", Base), user]);
+        Assert.That(policy.EnvironmentOf(Url("api.prod.example.com")), Is.EqualTo("staging"));
+    }
+
+    [Test]
+    public void ALaterLayerThatBreaksAnEarlierRulesCasesIsAnError()
+    {
+        string user = _tmp.Write("user.json", "{ 'Environments': { 'staging': { 'Hosts': ['127.0.0.2'] } } }");
+        var e = Assert.Throws<AgentShell.Core.Profiles.ProfileException>(() => PolicyT.Load([_tmp.Write("base.json", Base), user]));
+        Assert.That(e!.Errors.Select(x => x.JsonPath), Is.EqualTo(new[] { "Rules[0].Tests.Match[0]", "Rules[1].Tests.Match[0]" }));
+        Assert.That(e.Errors[0].Message, Does.Contain("(staging)").And.Contain("does not catch"));
+    }
+
+    [Test]
+    public void ExecEnvironmentVariablesComeFromTheContext()
+    {
+        var policy = PolicyT.Load([_tmp.Write("base.json", Base)]);
+        var ctx = new LocalExecContext(new Dictionary<string, string> { ["APP_ENV"] = "production" });
+        var intent = Intent(Effect.Delete, Url("example.org"));
+        Assert.That(policy.Decide([intent], ctx).RuleId, Is.EqualTo("base:delete-prod"));
+        Assert.That(policy.Decide([intent]).RuleId, Is.EqualTo("base:delete-unknown"));
+        var noTarget = new CommandIntent { Tool = "railway", Effect = Effect.Delete };
+        Assert.That(policy.Decide([noTarget], ctx).Environment, Is.EqualTo("production"));
+        Assert.That(policy.Decide([noTarget]), Is.SameAs(Decision.DefaultAllow));
+    }
+
+    [Test]
+    public void RuleFiltersOnToolsHostsAndTargetKinds()
+    {
+        string p = _tmp.Write("p.json", """
+            { 'Rules': [ { 'Id': 't:psql-on-db', 'Tools': ['PSQL'], 'Hosts': ['*.db.example.com'], 'TargetKinds': ['database'], 'Action': 'pause', 'Reason': 'r',
+                           'Tests': { 'Match': [['psql', '-h', 'a.db.example.com']], 'NoMatch': [['curl', 'http://a.db.example.com/']] } } ] }
+            """);
+        var policy = PolicyT.Load([p]);
+        var db = new Target { Kind = TargetKind.Database, Host = "a.db.example.com", Port = 5432 };
+        Assert.That(policy.Decide([new CommandIntent { Tool = "psql", Effect = Effect.Read, Targets = [db] }]).RuleId, Is.EqualTo("t:psql-on-db"));
+        Assert.That(policy.Decide([new CommandIntent { Tool = "pg_dump", Effect = Effect.Read, Targets = [db] }]).RuleId, Is.EqualTo(Decision.DefaultAllowRuleId));
+        Assert.That(policy.Decide([new CommandIntent { Tool = "psql", Effect = Effect.Read, Targets = [Url("a.db.example.com")] }]).RuleId, Is.EqualTo(Decision.DefaultAllowRuleId));
+        Assert.That(policy.Decide([new CommandIntent { Tool = "psql", Effect = Effect.Read, Targets = [new Target { Kind = TargetKind.Database, Host = "db.example.com" }] }]).RuleId, Is.EqualTo(Decision.DefaultAllowRuleId));
+        Assert.That(policy.Warnings, Is.Empty, "the psql case was checked by the real parser");
+    }
+
+    [TestCase("/", null, true)]
+    [TestCase("/tmp/..", null, true)]
+    [TestCase("/usr", null, true)]
+    [TestCase("/tmp/build", null, false)]
+    [TestCase("~", null, true)]
+    [TestCase("/home/dev", null, true)]
+    [TestCase("/home/dev/app/dist", null, false)]
+    [TestCase(".", "/home/dev/app", true)]
+    [TestCase("../.git", "/home/dev/app/src", true)]
+    [TestCase("../app/.git", "/home/dev/app/src", false)]
+    [TestCase("node_modules", "/home/dev/app", false)]
+    public void LocalPathsResolveAgainstTheExecsHomeWorkingDirectoryAndRepository(string path, string? cwd, bool blocked)
+    {
+        var policy = PolicyT.Load([Path.Combine(TempProfiles.ShippedDir, "default.json")]);
+        var ctx = new FakeRepoContext("/home/dev", cwd ?? "/home/dev/app", repo: "/home/dev/app");
+        var intent = new CommandIntent { Tool = "rm", Effect = Effect.Delete, Targets = [new Target { Kind = TargetKind.LocalPath, Path = path }] };
+        var d = policy.Decide([intent], ctx);
+        Assert.That(d.RuleId, Is.EqualTo(blocked ? "default.local:catastrophic-wipe" : Decision.DefaultAllowRuleId));
+    }
+
+    private sealed class FakeRepoContext(string home, string cwd, string repo) : IExecContext
+    {
+        public string? WorkingDirectory => cwd;
+        public string? GetEnvironmentVariable(string name) => name == "HOME" ? home : null;
+        public byte[]? ReadFile(string path, int maxBytes) => path == repo + "/.git/HEAD" ? [(byte)'r'] : null;
+    }
+}

@@ -1,0 +1,71 @@
+using AgentShell.Core.Policy;
+
+namespace AgentShell.Core.Tests.Policy;
+
+public class GlobPatternTests
+{
+    [TestCase("prod", "prod", true)]
+    [TestCase("prod", "PROD", true)]
+    [TestCase("prod", "prod-eu", false)]
+    [TestCase("prod-*", "prod-eu", true)]
+    [TestCase("prod-*", "nonprod-eu", false)]
+    [TestCase("*-prod", "acme-prod", true)]
+    [TestCase("*-prod", "acme-prod-2", false)]
+    [TestCase("arn:aws:eks:*:cluster/prod-*", "arn:aws:eks:eu-west-1:123456789012:cluster/prod-main", true)]
+    [TestCase("arn:aws:eks:*:cluster/prod-*", "arn:aws:eks:eu-west-1:123456789012:cluster/dev-main", false)]
+    [TestCase("gke_*_*_main", "gke_acme-prod_europe-west1_main", true)]
+    [TestCase("*", "anything", true)]
+    public void NameGlobs(string pattern, string value, bool expected)
+    {
+        Assert.That(GlobPattern.TryParseName(pattern, out var g, out var error), Is.True, error);
+        Assert.That(g.Matches(value), Is.EqualTo(expected));
+    }
+
+    [TestCase("/", "/", true)]
+    [TestCase("/", "/usr", false)]
+    [TestCase("/*", "/usr", true)]
+    [TestCase("/*", "/usr/lib", false)]
+    [TestCase("/var/**", "/var/lib/postgresql/data", true)]
+    [TestCase("/var/**/data", "/var/lib/postgresql/data", true)]
+    [TestCase("/var/*/data", "/var/lib/postgresql/data", false)]
+    [TestCase("/graphql/**", "/graphql/v2", true)]
+    [TestCase("/Graphql/**", "/graphql/v2", false)]
+    [TestCase("/srv/app/", "/srv/app", true)]
+    public void PathGlobs(string pattern, string path, bool expected)
+    {
+        Assert.That(GlobPattern.TryParsePath(pattern, out var g, out var error), Is.True, error);
+        Assert.That(g.Matches(path), Is.EqualTo(expected));
+    }
+
+    [TestCase("~", PathAnchor.Home)]
+    [TestCase("~/.ssh", PathAnchor.Home)]
+    [TestCase("{cwd}", PathAnchor.WorkingDirectory)]
+    [TestCase("{repo}/.git", PathAnchor.Repository)]
+    [TestCase("/etc", PathAnchor.Root)]
+    public void PathAnchors(string pattern, PathAnchor anchor)
+    {
+        Assert.That(GlobPattern.TryParsePath(pattern, out var g, out var error), Is.True, error);
+        Assert.That(g.Anchor, Is.EqualTo(anchor));
+    }
+
+    [TestCase("prod-?", "only '*' is a wildcard")]
+    [TestCase("prod-[ab]", "only '*' is a wildcard")]
+    [TestCase("prod-**", "'**' is not supported")]
+    [TestCase("", "empty")]
+    [TestCase(" prod", "spaces")]
+    public void RejectsBadNameGlobs(string pattern, string why)
+    {
+        Assert.That(GlobPattern.TryParseName(pattern, out _, out var error), Is.False);
+        Assert.That(error, Does.Contain(why));
+    }
+
+    [TestCase("relative/path", "must start with")]
+    [TestCase("~user", "continues with '/'")]
+    [TestCase("/a/***", "'***'")]
+    [TestCase("{home}/x", "must start with")]
+    public void RejectsBadPathGlobs(string pattern, string why)
+    {
+        Assert.That(GlobPattern.TryParsePath(pattern, out _, out var error), Is.False);
+        Assert.That(error, Does.Contain(why));
+    }
+}

@@ -1,0 +1,103 @@
+using AgentShell.Core.Model;
+using AgentShell.Core.Policy;
+using PolicyT = AgentShell.Core.Policy.Policy;
+
+namespace AgentShell.Core.Tests.Policy;
+
+public class PolicyTests
+{
+    private TempProfiles _tmp = null!;
+    private PolicyT _policy = null!;
+
+    private const string Environments = """
+        { 'Environments': {
+            'production': { 'Hosts': ['*.prod.example.com', 'db.example.com:5432', '10.20.0.0/16', '[2001:db8::]/32', '127.0.0.2'],
+                            'KubeContexts': ['prod-*', 'arn:aws:eks:*:cluster/prod'], 'AwsProfiles': ['prod'], 'GcpProjects': ['acme-prod'],
+                            'AzureSubscriptions': ['acme-production'], 'TerraformWorkspaces': ['prod*'],
+                            'EnvVars': { 'RAILWAY_ENVIRONMENT': 'production' } },
+            'staging': { 'Hosts': ['*.staging.example.com', 'api.prod.example.com', '10.20.9.0/24', '127.0.0.3'],
+                         'KubeContexts': ['prod-sandbox'], 'EnvVars': { 'RAILWAY_ENVIRONMENT': 'staging' } } },
+          'Rules': [] }
+        """;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _tmp = new TempProfiles();
+        _policy = PolicyT.Load([_tmp.Write("envs.json", Environments)]);
+    }
+
+    [TearDown]
+    public void TearDown() => _tmp.Dispose();
+
+    private static Target Url(string host, int? port = null) => new() { Kind = TargetKind.Url, Scheme = "https", Host = host, Port = port, Path = "/" };
+    private static Target Named(TargetKind kind, string name) => new() { Kind = kind, Name = name };
+    private static LocalExecContext Env(params string[] kv) =>
+        new(Enumerable.Range(0, kv.Length / 2).ToDictionary(i => kv[2 * i], i => kv[2 * i + 1]), "/home/dev/app");
+
+    [TestCase("web.prod.example.com", null, "production")]
+    [TestCase("WEB.Prod.Example.COM.", null, "production")]
+    [TestCase("api.prod.example.com", null, "staging")]          // exact name beats the glob
+    [TestCase("x.api.prod.example.com", null, "production")]
+    [TestCase("db.example.com", 5432, "production")]
+    [TestCase("db.example.com", 5433, "unknown")]
+    [TestCase("10.20.1.1", null, "production")]
+    [TestCase("10.20.9.7", null, "staging")]                      // longer prefix wins
+    [TestCase("2001:db8:1::1", null, "production")]
+    [TestCase("127.0.0.2", 8080, "production")]                   // loopback listed by a profile
+    [TestCase("127.0.0.3", null, "staging")]
+    [TestCase("127.0.0.5", null, "local")]
+    [TestCase("localhost", null, "local")]
+    [TestCase("LOCALHOST.", null, "local")]
+    [TestCase("::1", null, "local")]
+    [TestCase("example.org", null, "unknown")]
+    public void EnvironmentOfHosts(string host, int? port, string expected) =>
+        Assert.That(_policy.EnvironmentOf(Url(host, port)), Is.EqualTo(expected));
+
+    [TestCase(TargetKind.KubeContext, "prod-eu", "production")]
+    [TestCase(TargetKind.KubeContext, "prod-sandbox", "staging")]  // exact beats glob
+    [TestCase(TargetKind.KubeContext, "arn:aws:eks:eu-west-1:1234:cluster/prod", "production")]
+    [TestCase(TargetKind.KubeContext, "dev-eu", "unknown")]
+    [TestCase(TargetKind.AwsProfile, "PROD", "production")]
+    [TestCase(TargetKind.AwsProfile, "default", "unknown")]
+    [TestCase(TargetKind.GcpProject, "acme-prod", "production")]
+    [TestCase(TargetKind.AzureSubscription, "acme-production", "production")]
+    [TestCase(TargetKind.TerraformWorkspace, "prod-eu", "production")]
+    [TestCase(TargetKind.TerraformWorkspace, "default", "unknown")]
+    [TestCase(TargetKind.Environment, "staging", "staging")]
+    [TestCase(TargetKind.Environment, "prod", "unknown")]            // a name no profile defines is not trusted
+    public void EnvironmentOfNames(TargetKind kind, string name, string expected) =>
+        Assert.That(_policy.EnvironmentOf(Named(kind, name)), Is.EqualTo(expected));
+
+    [Test]
+    public void LocalPathsAndHostlessDatabasesAreLocal()
+    {
+        Assert.That(_policy.EnvironmentOf(new Target { Kind = TargetKind.LocalPath, Path = "/etc" }), Is.EqualTo("local"));
+        Assert.That(_policy.EnvironmentOf(new Target { Kind = TargetKind.Database, Database = "app" }), Is.EqualTo("local"));
+    }
+
+    [TestCase("production", "example.org", "production")]
+    [TestCase("staging", "example.org", "staging")]
+    [TestCase("production", "api.staging.example.com", "staging")] // a host's own environment wins
+    [TestCase("production", "localhost", "local")]
+    [TestCase("development", "example.org", "unknown")]
+    public void EnvVarsNameTheEnvironmentOfUnknownTargets(string value, string host, string expected) =>
+        Assert.That(_policy.EnvironmentOf(Url(host), Env("RAILWAY_ENVIRONMENT", value)), Is.EqualTo(expected));
+
+    [Test]
+    public void EnvVarsComeFromTheExecContextOnly()
+    {
+        Assert.That(_policy.EnvironmentOf(Url("example.org")), Is.EqualTo("unknown"));
+        Assert.That(_policy.EnvironmentOf(Url("example.org"), Env()), Is.EqualTo("unknown"));
+    }
+
+    [Test]
+    public void SettingsDefaultWhenNoProfileSetsThem()
+    {
+        Assert.That(_policy.Pause.TimeoutSeconds, Is.EqualTo(300));
+        Assert.That(_policy.Pause.OnTimeout, Is.EqualTo(PolicyAction.Block));
+        Assert.That(_policy.Network.UnknownClientToProduction, Is.EqualTo(PolicyAction.Pause));
+        Assert.That(_policy.Network.Clients, Is.Empty);
+        Assert.That(_policy.SettingSources, Is.Empty);
+    }
+}

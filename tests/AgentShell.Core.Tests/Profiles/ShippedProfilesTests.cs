@@ -1,0 +1,78 @@
+using AgentShell.Core.Profiles;
+using PolicyT = AgentShell.Core.Policy.Policy;
+
+namespace AgentShell.Core.Tests.Profiles;
+
+/// <summary>Every shipped profile loads on top of default.json and passes its own rule cases.</summary>
+public class ShippedProfilesTests
+{
+    private static IEnumerable<string> Shipped() =>
+        Directory.GetFiles(TempProfiles.ShippedDir, "*.json").Select(Path.GetFileName).Order(StringComparer.Ordinal)!;
+
+    private static string PathOf(string name) => Path.Combine(TempProfiles.ShippedDir, name);
+
+    private static List<string> Layers(string name) =>
+        name == "default.json" ? [PathOf("default.json")] : [PathOf("default.json"), PathOf(name)];
+
+    [TestCaseSource(nameof(Shipped))]
+    public void LoadsAndPassesItsOwnRuleCases(string name)
+    {
+        var policy = PolicyT.Load(Layers(name));
+        var own = policy.Rules.Where(r => r.Source == PathOf(name)).ToList();
+        Assert.That(own, Is.Not.Empty, "a shipped profile defines rules");
+        Assert.That(own.Select(r => r.Id), Is.All.StartWith(name[..^".json".Length] + "."), "rule ids start with the profile name");
+    }
+
+    [TestCaseSource(nameof(Shipped))]
+    public void StartsWithADescription(string name)
+    {
+        string text = File.ReadAllText(PathOf(name)).TrimStart();
+        Assert.That(text, Does.Match("^\\{\\s*\"Description\"\\s*:\\s*\"[^\"]{20,}"));
+    }
+
+    [TestCaseSource(nameof(Shipped))]
+    public void EveryRuleHasMatchAndNoMatchCasesAndText(string name)
+    {
+        var policy = PolicyT.Load(Layers(name));
+        foreach (var rule in policy.Rules.Where(r => r.Source == PathOf(name)))
+        {
+            Assert.That(rule.Tests.Match, Is.Not.Empty, rule.Id);
+            Assert.That(rule.Tests.NoMatch, Is.Not.Empty, rule.Id);
+            Assert.That(rule.Reason, Is.Not.Empty, rule.Id);
+            Assert.That(rule.Explanation, Is.Not.Null.And.Not.Empty, rule.Id);
+        }
+    }
+
+    [Test]
+    public void AllShippedProfilesLoadTogether()
+    {
+        var files = new[] { "default.json" }.Concat(Shipped().Where(n => n != "default.json")).Select(PathOf).ToList();
+        var policy = PolicyT.Load(files);
+        Assert.That(policy.Files, Has.Count.EqualTo(files.Count));
+        Assert.That(policy.Rules.Select(r => r.Id), Is.Unique);
+    }
+
+    [Test]
+    public void DefaultPolicyIsAsDocumented()
+    {
+        var policy = PolicyT.Load([PathOf("default.json")]);
+        Assert.That(policy.Rules.Select(r => (r.Id, r.Action.ToString())), Is.EqualTo(new[]
+        {
+            ("default.any:destructive-on-production", "Block"),
+            ("default.any:destructive-on-unknown", "Pause"),
+            ("default.any:unknown-effect-on-production", "Pause"),
+            ("default.local:catastrophic-wipe", "Block"),
+        }));
+    }
+
+    [TestCaseSource(nameof(Shipped))]
+    [Category("NeedsParsers")]
+    public void EveryRuleCaseCanBeChecked(string name)
+    {
+        var policy = PolicyT.Load(Layers(name));
+        var unchecked_ = policy.Warnings.Where(w => w.StartsWith(PathOf(name) + ":", StringComparison.Ordinal)).ToList();
+        if (unchecked_.Count > 0)
+            Assert.Ignore($"{unchecked_.Count} case(s) name tools this branch has no parser for yet (they pass or fail for real once the parse branch is merged):\n" + string.Join("\n", unchecked_));
+        Assert.That(unchecked_, Is.Empty);
+    }
+}

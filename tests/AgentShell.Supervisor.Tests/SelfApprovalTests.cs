@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using AgentShell.Supervisor.Approval;
+using AgentShell.Supervisor.Tests.Infrastructure;
+
+namespace AgentShell.Supervisor.Tests;
+
+/// <summary>The agent runs as the approver's user, so permissions alone do not stop it from
+/// approving itself. Every path is refused: exec of `agentshell approve`, connects to the socket
+/// by any name, signals, ptrace and memory reads aimed at the supervisor.</summary>
+[TestFixture]
+public sealed class SelfApprovalTests
+{
+    private LoopbackHttpServer _staging = null!;
+    private string _tmp = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        KernelSetUp.RequireInterception();
+        _staging = new LoopbackHttpServer("127.0.0.3");
+        _tmp = Directory.CreateTempSubdirectory("agentshell-self-").FullName;
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        _staging.Dispose();
+        Directory.Delete(_tmp, true);
+    }
+
+    private static string[] Options() => ["--profile", Repo.DemoProfile, "--profile", PauseTests.PauseProfile, "--pause-timeout", "3"];
+
+    private string Run(string attack, out string stderr)
+    {
+        var outFile = Path.Combine(_tmp, "attack.out");
+        var script = $$"""
+            import os, socket, subprocess, sys, time, ctypes, signal
+            SOCK = sys.argv[1]; SUP = os.getppid()
+            libc = ctypes.CDLL(None, use_errno=True)
+            out = open('{{outFile}}', 'w')
+            def report(*a):
+                print(*a, file=out, flush=True)
+            # A paused DELETE in the background: what an approval from inside would let through.
+            p = subprocess.Popen(['sh', '-c', 'curl -sS -o /dev/null -X DELETE {{_staging.Url("/volumes/1")}} &'])
+            time.sleep(0.8)
+            try:
+            {{Indent(attack)}}
+            except Exception as e:
+                report('exception', type(e).__name__, getattr(e, 'errno', None))
+            p.wait()
+            """;
+        var path = Path.Combine(_tmp, "agent.py");
+        File.WriteAllText(path, script);
+        var sock = Path.Combine(Path.GetTempPath(), $"agentshell-self-{Guid.NewGuid():N}.sock");
+        using var run = new BackgroundRunWithSocket(Options(), sock, Repo.Python, path, sock);
+        run.Inner.WaitForExit();
+        stderr = run.Inner.Stderr;
+        Assert.That(_staging.Requests, Is.Empty, "the paused DELETE must never have been approved");
+        return File.Exists(outFile) ? File.ReadAllText(outFile) : "";
+    }
+
+    // The placeholder sits at column 0 of the template: every line needs the try-block indent.
+    private static string Indent(string code) => string.Join("\n", code.Split('\n').Select(l => "    " + l));
+
+    [Test]
+    public void ExecOfAgentshellApproveFromInsideIsRefused()
+    {
+        var o = Run($"""
+            id = None
+            r = subprocess.run(['{Repo.AgentShell}', 'approve', 'x', '--socket', SOCK])
+            report('approve-exec', r.returncode)
+            """, out var err);
+        Assert.That(o, Does.Contain("exception PermissionError 1").Or.Contain("approve-exec 126"));
+        Assert.That(err + o, Does.Contain("supervisor:self-approval"));
+    }
+
+    [TestCase("direct", "s.connect(SOCK)")]
+    [TestCase("symlink", "os.symlink(SOCK, '/tmp/' + str(os.getpid()) + '.lnk'); s.connect('/tmp/' + str(os.getpid()) + '.lnk')")]
+    [TestCase("proc-root", "s.connect('/proc/self/root' + SOCK)")]
+    [TestCase("relative", "os.chdir(os.path.dirname(SOCK)); s.connect(os.path.basename(SOCK))")]
+    public void ConnectingToTheControlSocketFromInsideIsRefused(string how, string connect)
+    {
+        var o = Run($"""
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            {connect}
+            s.sendall(b'{"{"}"v":1,"op":"pending"{"}"}\n')
+            report('connected', s.recv(4096))
+            """, out var err);
+        Assert.That(o, Does.Contain("exception PermissionError 1"), how);
+        Assert.That(o, Does.Not.Contain("connected"));
+        Assert.That(err, Does.Contain("cannot connect to the approval socket"));
+    }
+
+    [TestCase("kill", "os.kill(SUP, signal.SIGTERM)")]
+    [TestCase("kill-0", "os.kill(SUP, 0)")]
+    [TestCase("kill-group", "os.kill(-os.getpgid(SUP), 0)")]
+    [TestCase("kill-everyone", "os.kill(-1, 0)")]
+    [TestCase("kill-own-group", "os.kill(0, signal.SIGUSR1)")]
+    [TestCase("tgkill", "r = libc.syscall(234, SUP, SUP, 0); report('r', r, ctypes.get_errno()); raise PermissionError(1, 'x') if r < 0 and ctypes.get_errno() == 1 else None")]
+    [TestCase("tkill-thread", "tid = int(sorted(os.listdir(f'/proc/{SUP}/task'))[-1]); r = libc.syscall(200, tid, 0); raise PermissionError(1, 'x') if r < 0 and ctypes.get_errno() == 1 else None")]
+    [TestCase("pidfd_open", "r = libc.syscall(434, SUP, 0); raise PermissionError(1, 'x') if r < 0 and ctypes.get_errno() == 1 else None")]
+    [TestCase("pidfd-procdir", "fd = os.open(f'/proc/{SUP}', os.O_RDONLY); r = libc.syscall(424, fd, 0, None, 0); raise PermissionError(1, 'x') if r < 0 and ctypes.get_errno() == 1 else None")]
+    [TestCase("ptrace", "r = libc.ptrace(16, SUP, None, None); raise PermissionError(1, 'x') if r < 0 and ctypes.get_errno() == 1 else None")]
+    [TestCase("process_vm_readv", "r = libc.syscall(310, SUP, None, 0, None, 0, 0); raise PermissionError(1, 'x') if r < 0 and ctypes.get_errno() == 1 else None")]
+    public void SignalsTracingAndReadsAimedAtTheSupervisorAreRefused(string how, string attack)
+    {
+        var o = Run(attack, out var err);
+        Assert.That(o, Does.Contain("exception PermissionError 1"), how + "\n" + err);
+    }
+
+    [Test]
+    public void TheSupervisorsMemoryCannotBeReadThroughProc()
+    {
+        // Non-dumpable, and a root tree has lost CAP_SYS_PTRACE. (On this kernel /proc/PID/environ of a
+        // non-dumpable same-uid process stays readable; it holds the environment the agent inherited.)
+        var o = Run("f = open(f'/proc/{SUP}/mem', 'rb')\nreport('opened')", out _);
+        Assert.That(o, Does.Contain("exception PermissionError 13"));
+        Assert.That(o, Does.Not.Contain("opened"));
+    }
+
+    [Test]
+    public void TheAgentCanStillReadItsOwnMemory()
+    {
+        var o = Run("f = open('/proc/self/mem', 'rb')\nreport('opened')", out _);
+        Assert.That(o, Does.Contain("opened"));
+    }
+
+    [Test]
+    public void SignalsBetweenTreeProcessesStillWork()
+    {
+        // The look-alike: the agent may signal its own children and itself.
+        var o = Run("c = subprocess.Popen(['sleep', '30']); os.kill(c.pid, signal.SIGTERM); report('child', c.wait()); os.kill(os.getpid(), 0); report('self ok')", out _);
+        Assert.That(o, Does.Contain("child -15").And.Contain("self ok"));
+    }
+
+    [Test]
+    public void AClientInsideATreeIsRefusedBySoPeercredEvenWhenItReachesTheSocket()
+    {
+        // The second line of defence, with real sockets and real processes: a server whose tree is
+        // rooted at a bash we start refuses that bash's python grandchild, and serves us.
+        var responder = new Moq.Mock<INotificationResponder>();
+        using var registry = new PendingRegistry(responder.Object, AgentShell.Core.Policy.PauseSettings.Default);
+        var sock = Path.Combine(_tmp, "ctl.sock");
+        var psi = new ProcessStartInfo("bash", ["-c", $"read line; {Repo.Python} -c \"import socket; s=socket.socket(socket.AF_UNIX); s.connect('{sock}'); s.sendall(b'{{\\\"v\\\":1,\\\"op\\\":\\\"pending\\\"}}\\n'); print(s.recv(4096).decode())\""])
+        { RedirectStandardInput = true, RedirectStandardOutput = true };
+        using var tree = Process.Start(psi)!;
+        using var server = new ControlServer(sock, "test", ["agent"], registry, pid => ProcessInfo.IsInTree(pid, tree.Id, -1), TextWriter.Null);
+        tree.StandardInput.WriteLine("go");
+        var fromTree = tree.StandardOutput.ReadToEnd();
+        tree.WaitForExit();
+        Assert.That(fromTree, Does.Contain("refused: a supervised process cannot answer its own requests"));
+
+        using var me = ControlClient.Connect(sock);
+        var ok = me.Request("pending");
+        Assert.That(ok.GetProperty("items").GetArrayLength(), Is.EqualTo(0));
+    }
+}
+
+/// <summary>A BackgroundRun whose socket path is chosen by the caller (the agent is told it).</summary>
+internal sealed class BackgroundRunWithSocket : IDisposable
+{
+    internal BackgroundRun Inner { get; }
+
+    internal BackgroundRunWithSocket(string[] options, string socket, params string[] command)
+    {
+        Inner = new BackgroundRun(socket, options, command);
+    }
+
+    public void Dispose() => Inner.Dispose();
+}
