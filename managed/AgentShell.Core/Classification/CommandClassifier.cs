@@ -320,6 +320,8 @@ public sealed partial class CommandClassifier
             ToolId.Rm => LocalDelete.Rm(c),
             ToolId.Find => LocalDelete.Find(c),
             ToolId.Shred => LocalDelete.Shred(c),
+            ToolId.Dd => LocalDelete.Dd(c),
+            ToolId.Mkfs => LocalDelete.Mkfs(name, c),
             _ => null,
         };
     }
