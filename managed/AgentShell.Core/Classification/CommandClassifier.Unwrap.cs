@@ -148,7 +148,7 @@ public sealed partial class CommandClassifier
                     Command(w, dyn, s + 1, ctx, stdin, depth + 1);
                     return true;
                 case ToolId.Xargs:
-                    Xargs(w, dyn, s, ctx, depth);
+                    Xargs(w, dyn, s, ctx, stdin, depth);
                     return true;
                 case ToolId.Shell:
                     Shell(w, dyn, s, ctx, stdin, depth);
@@ -209,7 +209,7 @@ public sealed partial class CommandClassifier
             Command(w, dyn, i, ChildContext.Create(ctx, sets, unset, cleared, chdir), stdin, depth + 1);
         }
 
-        private void Xargs(string[] w, bool[]? dyn, int s, IExecContext ctx, int depth)
+        private void Xargs(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
         {
             int i = s + 1;
             bool replace = false;
@@ -225,8 +225,10 @@ public sealed partial class CommandClassifier
             var innerDyn = dyn != null && i < w.Length ? dyn[i..] : null;
             if (!replace)
             {
-                inner = [.. inner, XargsInput];
-                if (innerDyn != null) innerDyn = [.. innerDyn, true];
+                // Known input (echo a b | xargs cmd) becomes the arguments; otherwise a placeholder.
+                string[] input = stdin.Text != null ? stdin.Text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) : [XargsInput];
+                inner = [.. inner, .. input];
+                if (innerDyn != null) innerDyn = [.. innerDyn, .. input.Select(_ => stdin.Text == null)];
             }
             // The command's stdin is xargs's stdin minus what xargs consumed: treat it as unknown.
             Command(inner, innerDyn, 0, ctx, new Stdin(null, true), depth + 1);

@@ -25,7 +25,35 @@ public sealed partial class CommandClassifier
     {
         _profileTools = tools?.Select(t => new ProfileTool(t)).ToArray() ?? [];
         _profileNames = _profileTools.Select(t => Encoding.UTF8.GetBytes(t.Name)).ToArray();
+        // PERF: one delegate each for the life of the classifier, not one per call.
+        _isKnown = IsKnown;
+        _isTrigger = IsTrigger;
     }
+
+    /// <summary>Tests only: always take the full parse of shell strings (to check the quick path agrees).</summary>
+    internal bool FullParseOnly { get; init; }
+
+    private readonly ShellQuickScan.IsKnownName _isKnown;
+    private readonly ShellQuickScan.IsTrigger _isTrigger;
+
+    private ShellQuickScan.KnownName IsKnown(ReadOnlySpan<byte> name)
+    {
+        if (IsProfileTool(name)) return ShellQuickScan.KnownName.Yes;
+        return ToolTable.Lookup(name) switch
+        {
+            ToolId.None => ShellQuickScan.KnownName.No,
+            ToolId.Git or ToolId.Find or ToolId.Npm or ToolId.Pnpm or ToolId.Yarn or ToolId.Bundle => ShellQuickScan.KnownName.WithArguments,
+            _ => ShellQuickScan.KnownName.Yes,
+        };
+    }
+
+    // The same arguments QuickReject looks for, one word at a time.
+    private static bool IsTrigger(ReadOnlySpan<byte> command, ReadOnlySpan<byte> w) => ToolTable.Lookup(command) switch
+    {
+        ToolId.Git => w.SequenceEqual("push"u8),
+        ToolId.Find => w.SequenceEqual("-delete"u8) || w.StartsWith("-exec"u8) || w.StartsWith("-ok"u8),
+        _ => w.SequenceEqual("exec"u8) || w.SequenceEqual("dlx"u8) || w.SequenceEqual("x"u8) || w.SequenceEqual("run"u8) || ToolTable.Lookup(w) != ToolId.None,
+    };
 
     /// <summary>Classifies an exec. <paramref name="executable"/> is the path the kernel was asked
     /// to run (may be empty: then argv[0] names the tool).</summary>
@@ -41,6 +69,7 @@ public sealed partial class CommandClassifier
         bool profile = _profileNames.Length != 0 && (IsProfileTool(name) || IsProfileTool(exe));
         if (id == ToolId.None && !profile) return None;
         if (!profile && QuickReject(id, argv)) return None;
+        if (id == ToolId.Shell && !profile && HarmlessShellString(argv)) return None;
 
         var words = argv.ToStrings();
         // A renamed binary: the executable decides which tool it is.
@@ -58,6 +87,7 @@ public sealed partial class CommandClassifier
     /// each simple command in it.</summary>
     public IReadOnlyList<CommandIntent> ClassifyShell(ReadOnlySpan<byte> script, IExecContext ctx)
     {
+        if (!FullParseOnly && !ShellQuickScan.MayMatter(script, _isKnown, _isTrigger)) return None;
         var run = new Run(this);
         run.Script(script, ctx, default, 0, "shell string");
         return run.Result;
@@ -84,7 +114,14 @@ public sealed partial class CommandClassifier
         switch (id)
         {
             case ToolId.Git:
-                for (int i = 1; i < argv.Count; i++) if (argv[i].SequenceEqual("push"u8)) return false;
+                // Only "git [global options] push ..." is classified.
+                for (int i = 1; i < argv.Count; i++)
+                {
+                    var a = argv[i];
+                    if (a.SequenceEqual("-C"u8) || a.SequenceEqual("-c"u8) || a.SequenceEqual("--git-dir"u8) || a.SequenceEqual("--work-tree"u8) || a.SequenceEqual("--namespace"u8)) { i++; continue; }
+                    if (a.Length > 0 && a[0] == '-') continue;
+                    return !a.SequenceEqual("push"u8);
+                }
                 return true;
             case ToolId.Find:
                 for (int i = 1; i < argv.Count; i++)
@@ -99,6 +136,22 @@ public sealed partial class CommandClassifier
             default:
                 return false;
         }
+    }
+
+    // PERF: `bash -c 'ls -la && npm test'` (how agents run most commands) is let through on bytes
+    // when no command in the string could matter.
+    private bool HarmlessShellString(in Argv argv)
+    {
+        int i = 1;
+        bool c = false;
+        for (; i < argv.Count; i++)
+        {
+            var a = argv[i];
+            if (a.Length < 2 || (a[0] != '-' && a[0] != '+') || a.SequenceEqual("--"u8)) break;
+            if (a[1] == '-' || a.IndexOfAny((byte)'o', (byte)'O') >= 0) return false; // long options, -o NAME: slow path
+            if (a.IndexOf((byte)'c') >= 0) c = true;
+        }
+        return c && i < argv.Count && !ShellQuickScan.MayMatter(argv[i], _isKnown, _isTrigger);
     }
 
     private static ReadOnlySpan<byte> Basename(ReadOnlySpan<byte> path)
@@ -138,6 +191,7 @@ public sealed partial class CommandClassifier
         public void Script(ReadOnlySpan<byte> text, IExecContext ctx, Stdin stdin, int depth, string origin)
         {
             if (depth > MaxDepth) { Unknown($"{origin} nested deeper than {MaxDepth}", origin); return; }
+            if (!owner.FullParseOnly && !ShellQuickScan.MayMatter(text, owner._isKnown, owner._isTrigger)) return;
             var script = ShellParser.Parse(text, ctx.GetEnvironmentVariable, ctx.WorkingDirectory);
             foreach (var p in script.Problems) Unknown($"{origin}: {p}", origin);
             foreach (var cmd in script.Commands)
@@ -227,7 +281,7 @@ public sealed partial class CommandClassifier
             Add(new CommandIntent
             {
                 Tool = intent.Tool, Effect = intent.Effect, Targets = intent.Targets, Evidence = intent.Evidence,
-                Summary = intent.Summary, Argv = words[start..],
+                Summary = intent.Summary, Argv = start == 0 ? words : words[start..],
             });
         }
 
@@ -266,6 +320,8 @@ public sealed partial class CommandClassifier
             ToolId.Rm => LocalDelete.Rm(c),
             ToolId.Find => LocalDelete.Find(c),
             ToolId.Shred => LocalDelete.Shred(c),
+            ToolId.Dd => LocalDelete.Dd(c),
+            ToolId.Mkfs => LocalDelete.Mkfs(name, c),
             _ => null,
         };
     }

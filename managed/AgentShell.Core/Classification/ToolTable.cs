@@ -15,7 +15,7 @@ internal enum ToolId : byte
     // tools
     Curl, Wget, Httpie, Psql, PgRestore, Dropdb, Mysql, MysqlAdmin, Sqlite3, RedisCli, Mongosh,
     Aws, Gcloud, Gsutil, Az, Kubectl, Helm, Terraform, Pulumi, Railway, Fly, Heroku, Gh, Doctl, Supabase,
-    Prisma, DrizzleKit, Sequelize, Rails, Git, Rm, Find, Shred,
+    Prisma, DrizzleKit, Sequelize, Rails, Git, Rm, Find, Shred, Dd, Mkfs,
 }
 
 /// <summary>Name → <see cref="ToolId"/> on bytes, without decoding.</summary>
@@ -42,6 +42,8 @@ internal static class ToolTable
         ("supabase", ToolId.Supabase), ("prisma", ToolId.Prisma), ("drizzle-kit", ToolId.DrizzleKit),
         ("sequelize", ToolId.Sequelize), ("sequelize-cli", ToolId.Sequelize), ("rails", ToolId.Rails), ("rake", ToolId.Rails),
         ("git", ToolId.Git), ("rm", ToolId.Rm), ("find", ToolId.Find), ("shred", ToolId.Shred),
+        ("dd", ToolId.Dd), ("mkfs", ToolId.Mkfs), ("mkfs.ext4", ToolId.Mkfs), ("mkfs.ext3", ToolId.Mkfs), ("mkfs.xfs", ToolId.Mkfs),
+        ("mkfs.btrfs", ToolId.Mkfs), ("mkfs.vfat", ToolId.Mkfs), ("mkfs.fat", ToolId.Mkfs), ("mke2fs", ToolId.Mkfs), ("wipefs", ToolId.Mkfs),
     ];
 
     // PERF: names bucketed by first byte; a lookup compares a handful of short spans at most.

@@ -80,6 +80,10 @@ public ref struct ShellLexer
     private int _pos;
     private int _hereDocLineEnd;   // newline after which pending here-doc bodies start; -1 when none
     private int _hereDocResume;    // where lexing resumes after those bodies
+    private int _nest;             // nesting of quotes/substitutions being skipped
+
+    /// <summary>Deepest nesting of quotes and substitutions scanned; deeper input is treated as unterminated.</summary>
+    public const int MaxNesting = 64;
 
     /// <summary>Lexes <paramref name="source"/>.</summary>
     public ShellLexer(ReadOnlySpan<byte> source)
@@ -88,6 +92,7 @@ public ref struct ShellLexer
         _pos = 0;
         _hereDocLineEnd = -1;
         _hereDocResume = -1;
+        _nest = 0;
     }
 
     /// <summary>True once any unterminated quote or substitution was seen.</summary>
@@ -340,6 +345,23 @@ public ref struct ShellLexer
 
     private int SkipDollar(int p, ref ShellWordFlags flags, bool inDouble = false)
     {
+        if (!Enter(ref flags)) return _src.Length;
+        int r = SkipDollarCore(p, ref flags, inDouble);
+        _nest--;
+        return r;
+    }
+
+    // Bounded recursion: pathological nesting must not exhaust the stack of the supervisor.
+    private bool Enter(ref ShellWordFlags flags)
+    {
+        if (++_nest <= MaxNesting) return true;
+        _nest--;
+        flags |= ShellWordFlags.Unterminated;
+        return false;
+    }
+
+    private int SkipDollarCore(int p, ref ShellWordFlags flags, bool inDouble)
+    {
         var s = _src;
         byte n = p + 1 < s.Length ? s[p + 1] : (byte)0;
         if (n == '(')
@@ -380,6 +402,14 @@ public ref struct ShellLexer
     /// <summary>Skips to after the parenthesis closing one opened before <paramref name="p"/>,
     /// honouring quotes and nesting.</summary>
     private int SkipParens(int p, ref ShellWordFlags flags, bool closeTwice = false)
+    {
+        if (!Enter(ref flags)) return _src.Length;
+        int r = SkipParensCore(p, ref flags, closeTwice);
+        _nest--;
+        return r;
+    }
+
+    private int SkipParensCore(int p, ref ShellWordFlags flags, bool closeTwice)
     {
         var s = _src;
         int depth = closeTwice ? 2 : 1;

@@ -44,7 +44,8 @@ public sealed class ShellCommand
 /// the constructs that could not be understood.</summary>
 public sealed class ShellScript
 {
-    /// <summary>Simple commands in source order; commands of substitutions follow their host.</summary>
+    /// <summary>Simple commands in source order; commands of substitutions come before the command
+    /// whose words hold them (they run first).</summary>
     public List<ShellCommand> Commands { get; } = [];
     /// <summary>What could not be understood (unterminated quotes, too deep nesting).</summary>
     public List<string> Problems { get; } = [];
@@ -81,6 +82,7 @@ public static class ShellParser
     {
         public string? Cwd;
         public bool CwdUnknown;
+        public readonly Dictionary<string, string> Exported = new(StringComparer.Ordinal);
     }
 
     private static void ParseInto(ReadOnlySpan<byte> source, Func<string, string?> lookup, Dictionary<string, string> vars,
@@ -93,6 +95,8 @@ public static class ShellParser
         var subs = new List<string>();
         bool skipToSeparator = false;  // "for x in a b c" header
         bool caseHeader = false;       // "case WORD in"
+        bool casePattern = false;      // "a|b)" of a case arm
+        int caseDepth = 0;
         int parenDepth = 0;
         while (true)
         {
@@ -107,16 +111,18 @@ public static class ShellParser
                 {
                     var text = ShellWord.Decode(t.Text, lookup, subs, out bool dyn);
                     FlushSubstitutions();
-                    if (skipToSeparator) { if (caseHeader && text == "in" && !dyn) { skipToSeparator = caseHeader = false; } continue; }
+                    if (skipToSeparator) { if (caseHeader && text == "in" && !dyn) { skipToSeparator = caseHeader = false; casePattern = true; } continue; }
+                    if (casePattern) { if (text == "esac" && !dyn) { casePattern = false; caseDepth = Math.Max(0, caseDepth - 1); } continue; }
                     if (cur == null || cur.Words.Count == 0)
                     {
                         if (!dyn && (t.Flags & ShellWordFlags.Quoted) == 0)
                         {
                             if (SkipKeywords.Contains(text)) continue;
                             if (text is "for" or "select") { skipToSeparator = true; continue; }
-                            if (text == "case") { skipToSeparator = caseHeader = true; continue; }
+                            if (text == "case") { skipToSeparator = caseHeader = true; caseDepth++; continue; }
+                            if (text == "esac") { caseDepth = Math.Max(0, caseDepth - 1); continue; }
                             if (text == "function") { skipToSeparator = false; cur ??= NewCommand(t.Offset); cur.Words.Add("function"); cur.Dynamic.Add(false); continue; }
-                            if (text == "[[") { SkipUntil(ref lexer, "]]"u8); continue; }
+                            if (text == "[[") { if (!SkipUntil(ref lexer, "]]"u8)) script.Problems.Add("'[[' without ']]'"); continue; }
                         }
                         int eq = text.IndexOf('=');
                         if (eq > 0 && IsName(text.AsSpan(0, eq)) && IsAssignmentRaw(t.Text))
@@ -170,6 +176,8 @@ public static class ShellParser
                     FlushSubstitutions();
                     continue;
                 }
+                case ShellTokenKind.Pipe when casePattern:
+                    continue;
                 case ShellTokenKind.Pipe:
                 {
                     var from = cur;
@@ -177,6 +185,11 @@ public static class ShellParser
                     pipeFrom = from ?? new ShellCommand { Offset = t.Offset }; // "(...) | x": opaque source
                     continue;
                 }
+                case ShellTokenKind.OpenParen when casePattern:
+                    continue;
+                case ShellTokenKind.CloseParen when casePattern:
+                    casePattern = false;
+                    continue;
                 case ShellTokenKind.OpenParen:
                     // "name ( )" defines a function: the name is not a command.
                     if (cur != null && cur.Words.Count == 1 && cur.Assignments.Count == 0)
@@ -194,6 +207,11 @@ public static class ShellParser
                     Finish();
                     continue;
                 case ShellTokenKind.CaseEnd:
+                    Finish();
+                    pipeFrom = null;
+                    if (caseDepth > 0) casePattern = true;
+                    else script.Problems.Add("';;' outside a case");
+                    continue;
                 case ShellTokenKind.Separator:
                 case ShellTokenKind.Background:
                 case ShellTokenKind.AndIf:
@@ -239,6 +257,26 @@ public static class ShellParser
                 else { state.Cwd = null; state.CwdUnknown = true; }
                 return;
             }
+            if (c.Words[0] is "export" or "unset" && !c.Dynamic[0])
+            {
+                // export NAME=value / export NAME: later commands get it in their environment.
+                for (int i = 1; i < c.Words.Count; i++)
+                {
+                    var w = c.Words[i];
+                    if (w.StartsWith('-')) continue;
+                    int eq = w.IndexOf('=');
+                    string name = eq > 0 ? w[..eq] : w;
+                    if (c.Words[0] == "unset") { vars.Remove(name); state.Exported.Remove(name); continue; }
+                    if (eq > 0 && !c.Dynamic[i]) vars[name] = w[(eq + 1)..];
+                    if (vars.TryGetValue(name, out var v)) state.Exported[name] = v;
+                }
+                return;
+            }
+            if (state.Exported.Count > 0)
+            {
+                var own = c.Assignments.Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+                c.Assignments.InsertRange(0, state.Exported.Where(kv => !own.Contains(kv.Key)));
+            }
             script.Commands.Add(c);
         }
 
@@ -255,13 +293,13 @@ public static class ShellParser
         }
     }
 
-    private static void SkipUntil(ref ShellLexer lexer, ReadOnlySpan<byte> word)
+    private static bool SkipUntil(ref ShellLexer lexer, ReadOnlySpan<byte> word)
     {
         while (true)
         {
             var t = lexer.Next();
-            if (t.Kind == ShellTokenKind.End) return;
-            if (t.Kind == ShellTokenKind.Word && t.Text.SequenceEqual(word)) return;
+            if (t.Kind == ShellTokenKind.End) return false;
+            if (t.Kind == ShellTokenKind.Word && t.Text.SequenceEqual(word)) return true;
         }
     }
 

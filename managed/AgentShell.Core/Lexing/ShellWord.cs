@@ -32,7 +32,7 @@ public static class ShellWord
                 var home = lookup?.Invoke("HOME");
                 if (home != null) { w.Append(home); p = 1; }
             }
-            Decode(raw, ref p, ref w, lookup, substitutions, ref dynamic, inDouble: false, stopAt: 0);
+            Decode(raw, ref p, ref w, lookup, substitutions, ref dynamic, inDouble: false, stopAt: 0, depth: 0);
             return Encoding.UTF8.GetString(w.Written);
         }
         finally
@@ -76,9 +76,12 @@ public static class ShellWord
         }
     }
 
+    private const int MaxDepth = 32;
+
     private static void Decode(ReadOnlySpan<byte> s, ref int p, ref Writer w, Func<string, string?>? lookup,
-        List<string>? subs, ref bool dynamic, bool inDouble, byte stopAt)
+        List<string>? subs, ref bool dynamic, bool inDouble, byte stopAt, int depth)
     {
+        if (depth > MaxDepth) { w.Append(s[p..]); p = s.Length; dynamic = true; return; }
         while (p < s.Length)
         {
             byte c = s[p];
@@ -102,7 +105,7 @@ public static class ShellWord
                 }
                 case (byte)'"' when !inDouble:
                     p++;
-                    Decode(s, ref p, ref w, lookup, subs, ref dynamic, inDouble: true, stopAt: (byte)'"');
+                    Decode(s, ref p, ref w, lookup, subs, ref dynamic, inDouble: true, stopAt: (byte)'"', depth + 1);
                     break;
                 case (byte)'`':
                 {
@@ -126,7 +129,7 @@ public static class ShellWord
                     break;
                 }
                 case (byte)'$':
-                    Dollar(s, ref p, ref w, lookup, subs, ref dynamic, inDouble);
+                    Dollar(s, ref p, ref w, lookup, subs, ref dynamic, inDouble, depth);
                     break;
                 default:
                     w.Append(c); p++;
@@ -136,7 +139,7 @@ public static class ShellWord
     }
 
     private static void Dollar(ReadOnlySpan<byte> s, ref int p, ref Writer w, Func<string, string?>? lookup,
-        List<string>? subs, ref bool dynamic, bool inDouble)
+        List<string>? subs, ref bool dynamic, bool inDouble, int depth)
     {
         byte n = p + 1 < s.Length ? s[p + 1] : (byte)0;
         if (n == '(')
@@ -151,12 +154,12 @@ public static class ShellWord
         }
         if (n == '{')
         {
-            int close = p + 2, depth = 1;
-            while (close < s.Length && depth > 0)
+            int close = p + 2, braces = 1;
+            while (close < s.Length && braces > 0)
             {
-                if (s[close] == '{') depth++;
-                else if (s[close] == '}') depth--;
-                if (depth > 0) close++;
+                if (s[close] == '{') braces++;
+                else if (s[close] == '}') braces--;
+                if (braces > 0) close++;
             }
             var inner = s[(p + 2)..Math.Min(close, s.Length)];
             string? value = null;
@@ -169,7 +172,7 @@ public static class ShellWord
                 {
                     int q = 0;
                     var scratch = new Writer(ArrayPool<byte>.Shared.Rent(inner.Length + 16));
-                    Decode(inner, ref q, ref scratch, lookup, subs, ref dynamic, inDouble: true, stopAt: 0);
+                    Decode(inner, ref q, ref scratch, lookup, subs, ref dynamic, inDouble: true, stopAt: 0, depth + 1);
                     ArrayPool<byte>.Shared.Return(scratch.Buffer);
                 }
                 w.Append(s[p..Math.Min(close + 1, s.Length)]);

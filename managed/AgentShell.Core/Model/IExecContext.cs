@@ -40,6 +40,9 @@ public sealed class LocalExecContext : IExecContext
         try
         {
             var full = System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(WorkingDirectory ?? ".", path);
+            // PERF: a missing file is the common answer (kubeconfig, .terraform/environment, .git
+            // of each ancestor); asking first avoids the cost of an exception.
+            if (!File.Exists(full)) return null;
             using var fs = File.OpenRead(full);
             var buf = new byte[Math.Min(maxBytes, (int)Math.Min(fs.Length, int.MaxValue))];
             int n = fs.ReadAtLeast(buf, buf.Length, throwOnEndOfStream: false);

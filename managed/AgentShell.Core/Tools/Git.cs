@@ -3,7 +3,7 @@ using AgentShell.Core.Model;
 namespace AgentShell.Core.Tools;
 
 /// <summary>git push: <c>--force</c>/<c>-f</c>/<c>--force-with-lease</c>/<c>--mirror</c>/a
-/// <c>+refspec</c> → force-push; <c>--delete</c>/<c>:branch</c> → delete; else write. The target
+/// <c>+refspec</c> → force-push; <c>--delete</c>/<c>:branch</c> → delete; <c>--dry-run</c> → read; else write. The target
 /// is the remote's URL (given, or read from <c>.git/config</c> of the repository). Other git
 /// commands are not classified (null).</summary>
 public static class Git
@@ -44,6 +44,11 @@ public static class Git
         {
             if (refspec.StartsWith('+')) { effect = ToolHelp.Max(effect, Effect.ForcePush); evidence.Add(new(refspec, "forced refspec")); }
             else if (refspec.StartsWith(':')) { effect = ToolHelp.Max(effect, Effect.Delete); evidence.Add(new(refspec, "deletes a remote branch")); }
+        }
+        if (rest.Contains("--dry-run") || rest.Contains("-n"))
+        {
+            evidence.Add(new("--dry-run", "nothing is sent"));
+            effect = Effect.Read;
         }
         string remote = pos.Count > 0 ? pos[0] : "origin";
         var url = remote.Contains("://") || remote.Contains('@') ? remote : RemoteUrl(c.Context, dir, remote);

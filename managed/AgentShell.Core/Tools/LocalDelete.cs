@@ -2,7 +2,8 @@ using AgentShell.Core.Model;
 
 namespace AgentShell.Core.Tools;
 
-/// <summary>Local deletes: <c>rm</c>, <c>find … -delete</c>/<c>-exec rm</c>, <c>shred</c>. A
+/// <summary>Local deletes: <c>rm</c>, <c>find … -delete</c>/<c>-exec rm</c>, <c>shred</c>; and
+/// what erases a whole device: <c>dd of=/dev/…</c>, <c>mkfs*</c>, <c>wipefs</c> (wipe). A
 /// recursive delete aimed at <c>/</c>, a top-level system directory, the home directory (or an
 /// ancestor of it), or the repository root (the working directory's nearest ancestor with
 /// <c>.git</c>) → wipe; any other delete → delete. Targets are local paths.</summary>
@@ -80,6 +81,30 @@ public static class LocalDelete
         return ToolHelp.Intent("shred", effect, $"shred {string.Join(' ', paths)}", targets, evidence);
     }
 
+    /// <summary>dd: writing to a device (<c>of=/dev/…</c>) → wipe; to a file → write; no
+    /// <c>of=</c> (stdout) → read.</summary>
+    public static CommandIntent Dd(ToolCall c)
+    {
+        if (c.Args.Contains("--help")) return ToolHelp.Help("dd", "--help");
+        var of = c.Args.FirstOrDefault(a => a.StartsWith("of=", StringComparison.Ordinal))?[3..];
+        if (of == null) return ToolHelp.Intent("dd", Effect.Read, "dd", [], []);
+        bool device = of.StartsWith("/dev/", StringComparison.Ordinal) && of is not ("/dev/null" or "/dev/stdout" or "/dev/stderr" or "/dev/zero");
+        var effect = device ? Effect.Wipe : Effect.Write;
+        return ToolHelp.Intent("dd", effect, $"dd of={of}", [new Target { Kind = TargetKind.LocalPath, Path = of }],
+            [new Evidence($"of={of}", device ? "overwrites a whole device" : "writes a file")]);
+    }
+
+    /// <summary>mkfs and friends, wipefs: the device named is erased.</summary>
+    public static CommandIntent Mkfs(string tool, ToolCall c)
+    {
+        if (c.Args.Contains("--help") || c.Args.Contains("-V") || c.Args.Contains("--version")) return ToolHelp.Help(tool, "--help");
+        var devices = c.Args.Where(a => !a.StartsWith('-') && a.StartsWith('/')).ToList();
+        bool wipefsDry = tool == "wipefs" && !c.Args.Any(a => a is "-a" or "--all" || a.StartsWith("-o", StringComparison.Ordinal) || a.StartsWith("--offset", StringComparison.Ordinal));
+        if (wipefsDry) return ToolHelp.Intent(tool, Effect.Read, "list signatures", [], []);
+        return ToolHelp.Intent(tool, Effect.Wipe, $"{tool} {string.Join(' ', devices)}",
+            devices.Select(d => new Target { Kind = TargetKind.LocalPath, Path = d }).ToList(), devices.Select(d => new Evidence(d, "erases the filesystem")).ToList());
+    }
+
     private static CommandIntent Classify(string tool, bool recursive, bool filtered, List<string> paths, IExecContext ctx, string verb)
     {
         var evidence = new List<Evidence>();
@@ -100,8 +125,9 @@ public static class LocalDelete
                 if (full == "/") why = "the root directory";
                 else if (SystemDirs.Contains(full)) why = "a top-level system directory";
                 else if (home != null && (full == Trim(home) || Trim(home).StartsWith(full + "/", StringComparison.Ordinal))) why = "the home directory";
-                else
+                else if (ctx.WorkingDirectory is string cwd && (Trim(cwd) == full || cwd.StartsWith(full + "/", StringComparison.Ordinal)))
                 {
+                    // PERF: the repository root is an ancestor of the cwd; only then is it looked for.
                     if (!rootLooked) { root = RepositoryRoot(ctx, null); rootLooked = true; }
                     if (root != null && (full == root || root.StartsWith(full + "/", StringComparison.Ordinal))) why = "the repository root";
                 }

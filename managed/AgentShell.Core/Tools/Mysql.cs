@@ -9,6 +9,8 @@ namespace AgentShell.Core.Tools;
 /// <c>shutdown</c>/<c>kill</c> → terminate).</summary>
 public static class Mysql
 {
+    private static readonly HashSet<string> LongValued = new(StringComparer.Ordinal) { "--execute", "--host", "--port", "--database", "--user", "--socket", "--defaults-file", "--defaults-extra-file" };
+
     private const string ShortValued = "ehPDuSO";
 
     /// <summary>Parses mysql's arguments.</summary>
@@ -22,23 +24,8 @@ public static class Mysql
         bool help = false;
         for (int i = 0; i < args.Count; i++)
         {
-            var a = args[i];
-            string? name, value = null;
-            if (a.StartsWith("--", StringComparison.Ordinal))
-            {
-                int eq = a.IndexOf('=');
-                name = eq > 0 ? a[..eq] : a;
-                if (eq > 0) value = a[(eq + 1)..];
-                else if (name is "--execute" or "--host" or "--port" or "--database" or "--user" or "--socket" or "--defaults-file" or "--defaults-extra-file")
-                    value = i + 1 < args.Count ? args[++i] : "";
-            }
-            else if (a.Length >= 2 && a[0] == '-')
-            {
-                name = a[..2];
-                if (ShortValued.IndexOf(a[1]) >= 0) value = a.Length > 2 ? a[2..] : i + 1 < args.Count ? args[++i] : "";
-            }
-            else { positional.Add(a); continue; }
-            string token = value != null && a.Length == name.Length ? $"{a} {value}" : a;
+            var name = ToolHelp.NextOption(args, ref i, LongValued, ShortValued, out var value, out var token);
+            if (name == null) { positional.Add(args[i]); continue; }
             switch (name)
             {
                 case "-e": case "--execute": sql.Add((value ?? "", token)); break;

@@ -8,6 +8,8 @@ namespace AgentShell.Core.Tools;
 /// SQL that cannot be seen (interactive, opaque stdin, unreadable file) → unknown.</summary>
 public static class Psql
 {
+    private static readonly HashSet<string> LongValued = new(StringComparer.Ordinal) { "--command", "--file", "--host", "--port", "--dbname", "--username", "--set", "--variable", "--output", "--log-file", "--pset" };
+
     private const string ShortValued = "cdfhpUvoLPTFRs";
 
     /// <summary>Parses psql's arguments.</summary>
@@ -22,23 +24,8 @@ public static class Psql
         var positional = new List<string>();
         for (int i = 0; i < args.Count; i++)
         {
-            var a = args[i];
-            string? name = null, value = null;
-            if (a.StartsWith("--", StringComparison.Ordinal) && a.Length > 2)
-            {
-                int eq = a.IndexOf('=');
-                name = eq > 0 ? a[..eq] : a;
-                if (eq > 0) value = a[(eq + 1)..];
-                else if (name is "--command" or "--file" or "--host" or "--port" or "--dbname" or "--username" or "--set" or "--variable" or "--output" or "--log-file" or "--pset")
-                    value = i + 1 < args.Count ? args[++i] : "";
-            }
-            else if (a.Length >= 2 && a[0] == '-')
-            {
-                name = a[..2];
-                if (ShortValued.IndexOf(a[1]) >= 0) value = a.Length > 2 ? a[2..] : i + 1 < args.Count ? args[++i] : "";
-            }
-            else { positional.Add(a); continue; }
-            string token = value != null && a.Length == name.Length ? $"{a} {value}" : a;
+            var name = ToolHelp.NextOption(args, ref i, LongValued, ShortValued, out var value, out var token);
+            if (name == null) { positional.Add(args[i]); continue; }
             switch (name)
             {
                 case "-c": case "--command": sql.Add((value ?? "", token)); break;

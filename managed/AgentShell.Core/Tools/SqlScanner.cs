@@ -38,6 +38,8 @@ public static class SqlScanner
 {
     private readonly record struct Word(string Text, int Depth, int Group);
 
+    private const int MaxWords = 20000, MaxNesting = 16;
+
     /// <summary>Scans <paramref name="sql"/>.</summary>
     public static SqlResult Scan(string sql, SqlDialect dialect = SqlDialect.Postgres)
     {
@@ -54,7 +56,9 @@ public static class SqlScanner
             if (words.Count > 0 || text.ToString().Trim().Length > 0)
             {
                 var t = Collapse(text.ToString());
-                statements.Add(new SqlStatement(words.Count == 0 ? Effect.Unknown : Classify(words, 0, words.Count), t));
+                // PERF: a statement too large to classify cheaply is unknown rather than slow.
+                var e = words.Count == 0 || words.Count > MaxWords ? Effect.Unknown : Classify(words, 0, words.Count, 0);
+                statements.Add(new SqlStatement(e, t));
             }
             words.Clear(); text.Clear(); depth = 0; groupStack.Clear();
         }
@@ -215,9 +219,10 @@ public static class SqlScanner
     }
 
     /// <summary>Classifies words[from..to) (one statement, or one parenthesised sub-statement).</summary>
-    private static Effect Classify(List<Word> w, int from, int to)
+    private static Effect Classify(List<Word> w, int from, int to, int nesting)
     {
         if (from >= to) return Effect.Read;
+        if (nesting > MaxNesting) return Effect.Unknown;
         int d = w[from].Depth;
         string k = w[from].Text;
         // Data-modifying sub-statements in parentheses (CTEs, INSERT ... SELECT from a DELETE RETURNING).
@@ -229,7 +234,8 @@ public static class SqlScanner
             {
                 int end = i + 1;
                 while (end < to && (w[end].Depth > w[i].Depth || (w[end].Depth == w[i].Depth && w[end].Group == w[i].Group))) end++;
-                nested = ToolHelp.Max(nested, Classify(w, i, end));
+                nested = ToolHelp.Max(nested, Classify(w, i, end, nesting + 1));
+                i = end - 1;
             }
         }
         return ToolHelp.Max(nested, Statement(w, from, to, d, k));
@@ -312,7 +318,7 @@ public static class SqlScanner
             case "PREPARE":
                 for (int i = from + 1; i < to; i++)
                 {
-                    if (w[i].Depth == d && w[i].Text == "AS" && i + 1 < to) return Classify(w, i + 1, to);
+                    if (w[i].Depth == d && w[i].Text == "AS" && i + 1 < to) return Classify(w, i + 1, to, 1);
                 }
                 return Effect.Unknown;
             default:

@@ -95,6 +95,34 @@ public static class ToolHelp
         return false;
     }
 
+    /// <summary>Reads the argument at <paramref name="i"/> of a getopt-style CLI and advances past
+    /// any value it takes: <c>--name=value</c>; <c>--name value</c> when <paramref name="longValued"/>
+    /// holds the name; <c>-xVALUE</c>/<c>-x VALUE</c> when <paramref name="shortValued"/> holds the
+    /// letter; other <c>-x</c>/<c>--name</c> flags have no value. A positional has a null name.
+    /// <paramref name="token"/> is the text to quote as evidence.</summary>
+    public static string? NextOption(IReadOnlyList<string> args, ref int i, ISet<string> longValued, string shortValued, out string? value, out string token)
+    {
+        var a = args[i];
+        value = null;
+        token = a;
+        string name;
+        if (a.StartsWith("--", StringComparison.Ordinal) && a.Length > 2)
+        {
+            int eq = a.IndexOf('=');
+            name = eq > 0 ? a[..eq] : a;
+            if (eq > 0) { value = a[(eq + 1)..]; return name; }
+            if (longValued.Contains(name)) value = i + 1 < args.Count ? args[++i] : "";
+        }
+        else if (a.Length >= 2 && a[0] == '-')
+        {
+            name = a[..2];
+            if (shortValued.IndexOf(a[1]) >= 0) value = a.Length > 2 ? a[2..] : i + 1 < args.Count ? args[++i] : "";
+        }
+        else return null;
+        if (value != null && a.Length == name.Length) token = $"{a} {value}";
+        return name;
+    }
+
     /// <summary>True when short flag <paramref name="flag"/> appears alone or in a cluster
     /// (<c>-xvc</c>); letters in <paramref name="shortValued"/> take a value, which ends the cluster.</summary>
     public static bool HasShortFlag(IReadOnlyList<string> args, char flag, string shortValued)

@@ -79,7 +79,7 @@ public class CorpusTests
     [TestCaseSource(nameof(Cases))]
     public void Case_is_classified_as_written(Case c)
     {
-        var classifier = new CommandClassifier([new Tools.ProfileToolDefinition
+        var classifier = new CommandClassifier([new AgentShell.Core.Tools.ProfileToolDefinition
         {
             Name = "mycli", Destructive = ["db drop", "nuke *"], TargetFlags = new Dictionary<string, string> { ["--env"] = "environment" },
         }]);

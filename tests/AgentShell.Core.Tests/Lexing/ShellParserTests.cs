@@ -1,0 +1,101 @@
+using System.Text;
+using AgentShell.Core.Lexing;
+
+namespace AgentShell.Core.Tests.Lexing;
+
+public class ShellParserTests
+{
+    private static ShellScript Parse(string s, string? cwd = "/work") =>
+        ShellParser.Parse(Encoding.UTF8.GetBytes(s), n => n == "HOME" ? "/home/u" : null, cwd);
+
+    private static string Names(ShellScript s) => string.Join(",", s.Commands.Select(c => string.Join(" ", c.Words)));
+
+    [TestCase("a; b && c || d & e | f", "a,b,c,d,e,f")]
+    [TestCase("if a; then b; elif c; then d; else e; fi", "a,b,c,d,e")]
+    [TestCase("while a; do b; done; until c; do d; done", "a,b,c,d")]
+    [TestCase("for x in 1 2 3; do b $x; done", "b $x")]
+    [TestCase("case $v in a|b) c;; *) d;; esac", "c,d")]
+    [TestCase("f() { a; }; function g { b; }", "a,b")]
+    [TestCase("(a; (b)); { c; }", "a,b,c")]
+    [TestCase("! a", "a")]
+    [TestCase("[[ -f x && -d y ]] && a", "a")]
+    [TestCase("echo $(a $(b))", "b,a $(b),echo $(a $(b))")]
+    [TestCase("case $v in\n a) x;;\n (b|c) y;;\nesac", "x,y")]
+    [TestCase("A=1 B=2 cmd x", "cmd x")]
+    [TestCase("X=v; echo $X", "echo v")]
+    [TestCase("2>/dev/null a > f b", "a b")]
+    public void Finds_simple_commands(string script, string expected) =>
+        Assert.That(Names(Parse(script)), Is.EqualTo(expected));
+
+    [Test]
+    public void Keeps_assignment_prefixes()
+    {
+        var c = Parse("PGHOST=h PGPORT=1 psql").Commands.Single();
+        Assert.That(c.Assignments.Select(kv => $"{kv.Key}={kv.Value}"), Is.EqualTo(new[] { "PGHOST=h", "PGPORT=1" }));
+    }
+
+    [Test]
+    public void Here_doc_body_is_stdin_text()
+    {
+        var c = Parse("psql <<'EOF'\nDROP TABLE $x;\nEOF").Commands.Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(c.Stdin, Is.EqualTo(StdinKind.Text));
+            Assert.That(c.StdinText, Is.EqualTo("DROP TABLE $x;\n"));
+        });
+    }
+
+    [Test]
+    public void Unquoted_here_doc_body_is_expanded_and_its_substitutions_are_commands()
+    {
+        var s = Parse("cat <<EOF\nhome=$HOME $(rm -rf /)\nEOF");
+        Assert.Multiple(() =>
+        {
+            Assert.That(s.Commands.Single(c => c.Words[0] == "cat").StdinText, Does.StartWith("home=/home/u "));
+            Assert.That(Names(s), Does.Contain("rm -rf /"));
+        });
+    }
+
+    [Test]
+    public void Pipe_links_the_source_command()
+    {
+        var s = Parse("echo x | base64 -d | sh");
+        Assert.Multiple(() =>
+        {
+            Assert.That(s.Commands[2].Stdin, Is.EqualTo(StdinKind.Pipe));
+            Assert.That(s.Commands[2].PipeSource, Is.SameAs(s.Commands[1]));
+            Assert.That(s.Commands[1].PipeSource, Is.SameAs(s.Commands[0]));
+        });
+    }
+
+    [Test]
+    public void Redirection_from_a_file_is_recorded()
+    {
+        var c = Parse("psql < drop.sql").Commands.Single();
+        Assert.That((c.Stdin, c.StdinFile), Is.EqualTo((StdinKind.File, "drop.sql")));
+    }
+
+    [TestCase("cd /srv && a", "/srv")]
+    [TestCase("cd sub; a", "/work/sub")]
+    [TestCase("cd; a", "/home/u")]
+    [TestCase("cd ..; a", "/")]
+    public void Tracks_literal_cd(string script, string cwd) =>
+        Assert.That(Parse(script).Commands.Single().WorkingDirectory, Is.EqualTo(cwd));
+
+    [Test]
+    public void Cd_to_an_unknown_directory_makes_the_cwd_unknown() =>
+        Assert.That(Parse("cd $D; a").Commands.Single().WorkingDirectoryUnknown, Is.True);
+
+    [TestCase("echo 'x")]
+    [TestCase("[[ a")]
+    [TestCase("a >")]
+    public void Reports_problems(string script) => Assert.That(Parse(script).Problems, Is.Not.Empty);
+
+    [Test]
+    public void Substitution_nesting_is_bounded()
+    {
+        var deep = string.Concat(Enumerable.Repeat("$(a ", 50)) + new string(')', 50);
+        var s = Parse("echo " + deep);
+        Assert.That(s.Problems, Has.Some.Contains("nesting"));
+    }
+}

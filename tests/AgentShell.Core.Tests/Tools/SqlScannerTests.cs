@@ -1,0 +1,74 @@
+using AgentShell.Core.Model;
+using AgentShell.Core.Tools;
+
+namespace AgentShell.Core.Tests.Tools;
+
+public class SqlScannerTests
+{
+    [TestCase("DROP TABLE t", Effect.Drop)]
+    [TestCase("drop index i", Effect.Drop)]
+    [TestCase("TRUNCATE t", Effect.Truncate)]
+    [TestCase("DELETE FROM t", Effect.Wipe)]
+    [TestCase("DELETE FROM t WHERE id = 1", Effect.Delete)]
+    [TestCase("DELETE FROM t -- WHERE id = 1", Effect.Wipe)]
+    [TestCase("DELETE FROM t /* WHERE /* nested */ id = 1 */", Effect.Wipe)]
+    [TestCase("DELETE FROM t WHERE id IN (SELECT id FROM u)", Effect.Delete)]
+    [TestCase("DELETE FROM t USING u WHERE t.id = u.id", Effect.Delete)]
+    [TestCase("UPDATE t SET a = 1", Effect.Wipe)]
+    [TestCase("UPDATE t SET a = (SELECT 1 WHERE true)", Effect.Wipe)]
+    [TestCase("UPDATE t SET a = 1 WHERE b", Effect.Write)]
+    [TestCase("ALTER TABLE t DROP COLUMN c", Effect.Drop)]
+    [TestCase("ALTER TABLE t ADD COLUMN c int", Effect.Write)]
+    [TestCase("SELECT 1", Effect.Read)]
+    [TestCase("SELECT 'DROP TABLE x'", Effect.Read)]
+    [TestCase("SELECT E'\\'; DROP TABLE x'", Effect.Read)]
+    [TestCase("SELECT $$; DROP TABLE x$$", Effect.Read)]
+    [TestCase("SELECT $tag$ $$ ; DROP TABLE x $tag$", Effect.Read)]
+    [TestCase("SELECT $1; DROP TABLE x", Effect.Drop)]
+    [TestCase("SELECT \"DROP\" FROM t", Effect.Read)]
+    [TestCase("SELECT 1; DROP TABLE x", Effect.Drop)]
+    [TestCase("SELECT f(1, ';'); SELECT 2", Effect.Read)]
+    [TestCase("EXPLAIN DELETE FROM t", Effect.Read)]
+    [TestCase("EXPLAIN ANALYZE DELETE FROM t", Effect.Wipe)]
+    [TestCase("EXPLAIN (ANALYZE true) UPDATE t SET a=1 WHERE b", Effect.Write)]
+    [TestCase("WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d", Effect.Wipe)]
+    [TestCase("WITH d AS (SELECT 1) SELECT * FROM d", Effect.Read)]
+    [TestCase("WITH d AS (SELECT 1) DELETE FROM t WHERE x IN (SELECT * FROM d)", Effect.Delete)]
+    [TestCase("INSERT INTO t VALUES (1)", Effect.Write)]
+    [TestCase("CREATE TABLE t (a int)", Effect.Write)]
+    [TestCase("SHOW TABLES", Effect.Read)]
+    [TestCase("SELECT pg_terminate_backend(42)", Effect.Terminate)]
+    [TestCase("DO $$ BEGIN DROP TABLE x; END $$", Effect.Unknown)]
+    [TestCase("CALL p()", Effect.Unknown)]
+    [TestCase("FROBNICATE t", Effect.Unknown)]
+    [TestCase("", Effect.Read)]
+    [TestCase("  ;  ; ", Effect.Read)]
+    [TestCase("\\dt", Effect.Read)]
+    [TestCase("\\i x.sql", Effect.Unknown)]
+    [TestCase("SELECT 1 \\gexec", Effect.Unknown)]
+    [TestCase("BEGIN; TRUNCATE t; ROLLBACK;", Effect.Truncate)]
+    public void Postgres(string sql, Effect expected) =>
+        Assert.That(SqlScanner.Scan(sql).Effect, Is.EqualTo(expected));
+
+    [TestCase("SELECT 1 # DROP TABLE x", Effect.Read)]
+    [TestCase("SELECT 'it\\'s; DROP TABLE x'", Effect.Read)]
+    [TestCase("SELECT `DROP` FROM t", Effect.Read)]
+    [TestCase("/*!50000 DROP TABLE x */", Effect.Drop)]
+    [TestCase("/* DROP TABLE x */ SELECT 1", Effect.Read)]
+    [TestCase("DELETE FROM t LIMIT 10", Effect.Delete)]
+    [TestCase("KILL 42", Effect.Terminate)]
+    [TestCase("RESET MASTER", Effect.Delete)]
+    public void MySql(string sql, Effect expected) =>
+        Assert.That(SqlScanner.Scan(sql, SqlDialect.MySql).Effect, Is.EqualTo(expected));
+
+    [Test]
+    public void Summary_is_the_most_severe_statement()
+    {
+        var r = SqlScanner.Scan("SELECT 1;\n  DROP   TABLE\n users; INSERT INTO t VALUES (1)");
+        Assert.Multiple(() =>
+        {
+            Assert.That(r.Summary, Is.EqualTo("DROP TABLE users"));
+            Assert.That(r.Statements, Has.Count.EqualTo(3));
+        });
+    }
+}

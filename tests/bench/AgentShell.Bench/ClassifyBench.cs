@@ -1,0 +1,125 @@
+using System.Text;
+using AgentShell.Core.Classification;
+using AgentShell.Core.Lexing;
+using AgentShell.Core.Model;
+
+namespace AgentShell.Bench;
+
+/// <summary>Classification cost: programs with no parser (the hot path: must not allocate), every
+/// argv case of tests/corpus (median per command), classify+decide, and a `bash -c` string of ten
+/// commands.</summary>
+public sealed class ClassifyBench : IBench
+{
+    /// <inheritdoc/>
+    public string Name => "classify";
+
+    /// <inheritdoc/>
+    public void Run(Harness h)
+    {
+        var ctx = new LocalExecContext(new Dictionary<string, string> { ["HOME"] = "/nonexistent-home", ["PATH"] = "/usr/bin:/bin" }, "/tmp");
+        var classifier = new CommandClassifier();
+
+        Console.WriteLine("  no-parser programs (target 0 B/op):");
+        foreach (var cmd in new[] { "ls -la", "git status", "node server.js", "npm install", "python3 manage.py test", "cat README.md", "/usr/bin/make -j8 all" })
+        {
+            var argv = ToArgv(cmd);
+            var exe = Encoding.UTF8.GetBytes(cmd.Split(' ')[0]);
+            int sink = 0;
+            var (ns, bytes) = h.Measure(200_000, () => sink += classifier.Classify(exe, argv, ctx).Count);
+            Harness.Report(cmd, ns, bytes);
+        }
+
+        var corpus = LoadCorpus();
+        var argvCases = corpus.Where(c => c.Kind == "argv").Select(c => (c.Input, Argv: ToArgv(c.Input))).ToList();
+        Console.WriteLine($"  corpus argv commands: {argvCases.Count} (target: median < 2 µs)");
+        // Parsers read kubeconfig, .terraform/environment, .env, .git/HEAD of each ancestor: once
+        // through the real file system (what the supervisor pays), once with no files at all.
+        var contexts = new (string, IExecContext)[] { ("files", ctx), ("no I/O", new NoFiles()) };
+        // Warm every parser up first (tiered JIT): otherwise whichever pass runs first pays for it.
+        for (int round = 0; round < 60; round++)
+            foreach (var (_, c) in contexts)
+                foreach (var (_, argv) in argvCases) classifier.Classify(ReadOnlySpan<byte>.Empty, argv, c);
+        Thread.Sleep(200);
+        foreach (var (label, c) in contexts)
+        {
+            var perCase = new List<(double Ns, double Bytes, string Input)>();
+            foreach (var (input, argv) in argvCases)
+            {
+                int sink = 0;
+                var (ns, bytes) = h.Measure(300, () => sink += classifier.Classify(ReadOnlySpan<byte>.Empty, argv, c).Count);
+                perCase.Add((ns, bytes, input));
+            }
+            perCase.Sort((a, b) => a.Ns.CompareTo(b.Ns));
+            Harness.Report($"median per argv command ({label})", perCase[perCase.Count / 2].Ns, perCase[perCase.Count / 2].Bytes);
+            Harness.Report($"p90 per argv command ({label})", perCase[perCase.Count * 9 / 10].Ns, perCase[perCase.Count * 9 / 10].Bytes);
+            var slowest = perCase[^1];
+            Harness.Report($"slowest ({label}): " + Short(slowest.Input), slowest.Ns, slowest.Bytes);
+        }
+
+        var root = FindRoot();
+        var policy = AgentShell.Core.Policy.Policy.Load([Path.Combine(root, "profiles", "demo.json")]);
+        var railway = ToArgv("curl -X POST https://backboard.railway.app/graphql/v2 -H 'Authorization: Bearer t' -d '{\"query\":\"mutation { volumeDelete(volumeId: \\\"v\\\") }\"}'");
+        {
+            int sink = 0;
+            var (ns, bytes) = h.Measure(20_000, () =>
+            {
+                var intents = classifier.Classify(ReadOnlySpan<byte>.Empty, railway, ctx);
+                sink += (int)policy.Decide(intents).Action;
+            });
+            Harness.Report("classify+decide: Railway volumeDelete curl", ns, bytes);
+        }
+
+        var harmless = Argv.FromStrings(["bash", "-c", "cd /srv/app && git status && npm test 2>&1 | tail -n 20"]);
+        {
+            int sink = 0;
+            var (ns, bytes) = h.Measure(100_000, () => sink += classifier.Classify(ReadOnlySpan<byte>.Empty, harmless, ctx).Count);
+            Harness.Report("bash -c of harmless commands (quick path, target 0 B)", ns, bytes);
+        }
+
+        const string ten = "cd /srv/app && git pull --ff-only && npm ci && npm run build && psql -h db.prod.example.com -c 'SELECT 1' "
+            + "&& curl -s https://api.example.com/health && kubectl --context prod-eu get pods && ls -la && echo done && redis-cli -h cache GET k";
+        var bashC = Argv.FromStrings(["bash", "-c", ten]);
+        {
+            int sink = 0;
+            var (ns, bytes) = h.Measure(20_000, () => sink += classifier.Classify(ReadOnlySpan<byte>.Empty, bashC, ctx).Count);
+            Harness.Report("bash -c string of 10 commands (target < 20 µs)", ns, bytes);
+        }
+    }
+
+    private sealed class NoFiles : IExecContext
+    {
+        public string? GetEnvironmentVariable(string name) => name == "HOME" ? "/nonexistent-home" : null;
+        public string? WorkingDirectory => "/tmp";
+        public byte[]? ReadFile(string path, int maxBytes) => null;
+    }
+
+    private static string Short(string s) => s.Length > 40 ? s[..40] + "…" : s;
+
+    private static Argv ToArgv(string shellWords)
+    {
+        var script = ShellParser.Parse(Encoding.UTF8.GetBytes(shellWords), null);
+        return Argv.FromStrings(script.Commands.Count > 0 ? script.Commands[0].Words : [""]);
+    }
+
+    private static string FindRoot()
+    {
+        var d = AppContext.BaseDirectory;
+        while (d != null && !Directory.Exists(Path.Combine(d, "tests", "corpus"))) d = Path.GetDirectoryName(d);
+        return d ?? throw new DirectoryNotFoundException("tests/corpus (run from the repository)");
+    }
+
+    private static List<(string Kind, string Input)> LoadCorpus()
+    {
+        var r = new List<(string, string)>();
+        foreach (var f in Directory.GetFiles(Path.Combine(FindRoot(), "tests", "corpus"), "*.tsv"))
+        {
+            foreach (var line in File.ReadLines(f))
+            {
+                if (line.Length == 0 || line[0] == '#') continue;
+                var p = line.Split('\t');
+                if (p.Length >= 2) r.Add((p[0], p[1].Replace("\\n", "\n")));
+            }
+        }
+        return r;
+    }
+}
