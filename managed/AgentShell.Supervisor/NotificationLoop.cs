@@ -5,6 +5,7 @@ using AgentShell.Core.Policy;
 using AgentShell.Core.Audit;
 using AgentShell.Supervisor.Approval;
 using AgentShell.Supervisor.Audit;
+using AgentShell.Supervisor.Network;
 using static AgentShell.Supervisor.Interop.Seccomp;
 
 namespace AgentShell.Supervisor;
@@ -33,6 +34,8 @@ public sealed class NotificationLoop : INotificationResponder
     private const int EPERM = 1, ENOENT = 2;
     private const short PollIn = 1;
     private const int NR_kill = 62, NR_tkill = 200, NR_pidfd_send_signal = 424;
+    private const int NR_sendto = 44, NR_sendmsg = 46, NR_sendmmsg = 307;
+    private const string Production = "production";
     private readonly int _listener;
     private readonly IExecDecider _decider;
     private readonly TextWriter _log;
@@ -52,6 +55,15 @@ public sealed class NotificationLoop : INotificationResponder
     /// <summary>Where paused execs wait; without one, a pause is refused (fail closed).</summary>
     public PendingRegistry? Registry { get; set; }
 
+    /// <summary>The policy (network settings, environments of exec targets); null: connects are not guarded.</summary>
+    public Policy? Policy { get; set; }
+
+    /// <summary>Which environment an address is in.</summary>
+    public IAddressEnvironments? Addresses { get; set; }
+
+    /// <summary>Per-process exec understanding and connect decisions.</summary>
+    public ProcessTable Processes { get; } = new();
+
     /// <summary>Where decisions are recorded; null: not recorded.</summary>
     public AuditLog? Audit { get; set; }
 
@@ -64,6 +76,27 @@ public sealed class NotificationLoop : INotificationResponder
 
     /// <summary>Notifications answered so far.</summary>
     public long Handled => Interlocked.Read(ref _handled);
+
+    private void RememberExec(int pid, Decision d, in Argv argv, IExecContext ctx)
+    {
+        // PERF: programs no parser knows leave nothing behind (a remove of an absent key).
+        if (d.Intent is not { } intent || intent.Tool == "shell" || Policy is not { } policy || !SameArgv(intent, argv))
+        {
+            Processes.NotUnderstood(pid);
+            return;
+        }
+        var envs = new string[intent.Targets.Count];
+        for (int i = 0; i < envs.Length; i++) envs[i] = policy.EnvironmentOf(intent.Targets[i], ctx);
+        Processes.Understood(pid, envs);
+    }
+
+    private static bool SameArgv(CommandIntent i, in Argv exec)
+    {
+        if (i.Argv.Count != exec.Count) return false;
+        for (int k = 0; k < exec.Count; k++)
+            if (!exec[k].SequenceEqual(Encoding.UTF8.GetBytes(i.Argv[k]))) return false;
+        return true;
+    }
 
     private readonly record struct Verdict(int Error, uint Flags, bool Held = false)
     {
@@ -135,6 +168,16 @@ public sealed class NotificationLoop : INotificationResponder
         }
     }
 
+    /// <summary>What an answer implies, put in place before the process is let go.</summary>
+    public void ApplyAnswer(PendingItem i)
+    {
+        bool approved = i.Outcome is PendingOutcome.Approved or PendingOutcome.ApprovedForRun;
+        if (i.ConnectKey is { } key && i.Outcome != PendingOutcome.Gone)
+            Processes.RememberConnect(key, approved); // asked once per process and destination
+        else if (approved && i.ExecEnvironments is { } envs)
+            Processes.Understood(ProcessInfo.Tgid(i.Pid), envs);
+    }
+
     /// <summary>Records a paused request once it is answered.</summary>
     public void RecordAnswered(PendingItem i)
     {
@@ -146,7 +189,7 @@ public sealed class NotificationLoop : INotificationResponder
         };
         string? by = i.Outcome == PendingOutcome.Gone ? "nobody (the process ended while waiting)" : i.AnsweredBy;
         long? waited = i.Answered is { } t ? (long)(t - i.Created).TotalMilliseconds : null;
-        Record(i.Decision, i.Pid, i.Argv, i.Cwd, AuditSyscall.Execve, outcome, by, waited);
+        Record(i.Decision, i.Pid, i.Argv, i.Cwd, i.ConnectKey != null ? AuditSyscall.Connect : AuditSyscall.Execve, outcome, by, waited);
     }
 
     /// <summary>Queues this thread's decision for the audit log (written after the answer is sent).</summary>
@@ -180,7 +223,11 @@ public sealed class NotificationLoop : INotificationResponder
         {
             NR_execve => Exec(ref n, reader, n.data.args[0], n.data.args[1], n.data.args[2], -1),
             NR_execveat => Exec(ref n, reader, n.data.args[1], n.data.args[2], n.data.args[3], (int)n.data.args[0]),
-            NR_connect => Connect(ref n, n.data.args[1], (int)n.data.args[2]),
+            NR_connect => Connect(ref n, n.data.args[1], (int)n.data.args[2], AuditSyscall.Connect),
+            // The filter sends these only with MSG_FASTOPEN: TCP Fast Open connects inside the send.
+            NR_sendto => n.data.args[4] == 0 ? Verdict.Continue : Connect(ref n, n.data.args[4], (int)n.data.args[5], AuditSyscall.Connect),
+            NR_sendmsg => SendMsg(ref n),
+            NR_sendmmsg => RefuseFastOpenBatch(ref n),
             NR_kill => KillOwnGroup(ref n, (int)n.data.args[1]),
             NR_tkill => Directory.Exists($"/proc/self/task/{(int)n.data.args[0]}") ? RefuseSignal(ref n) : Verdict.Continue,
             NR_pidfd_send_signal => PidfdTarget((int)n.pid, (int)n.data.args[0]) == _self.Pid ? RefuseSignal(ref n) : Verdict.Continue,
@@ -217,6 +264,7 @@ public sealed class NotificationLoop : INotificationResponder
         switch (d.Action)
         {
             case PolicyAction.Allow:
+                RememberExec(pid, d, argv, ctx);
                 Note(d, pid, argv, ctx, syscall, AuditOutcome.Allowed);
                 return Verdict.Continue;
             case PolicyAction.Pause when Registry != null:
@@ -245,10 +293,12 @@ public sealed class NotificationLoop : INotificationResponder
         int tgid = ProcessInfo.Tgid(pid);
         ulong id = n.id;
         string? cwd = ctx.WorkingDirectory;
+        string[]? envs = d.Intent is { } intent && Policy is { } policy && intent.Tool != "shell" && SameArgv(intent, request.Argv)
+            ? intent.Targets.Select(t => policy.EnvironmentOf(t, ctx)).ToArray() : null;
         Registry.Hold(id, pid, (itemId, now) => new PendingItem
         {
             Id = itemId, Created = now, Deadline = now + Registry.Timeout, Pid = pid,
-            Chain = ExecChain(pid, argv), Cwd = cwd, Argv = argv, Decision = d,
+            Chain = ExecChain(pid, argv), Cwd = cwd, Argv = argv, Decision = d, ExecEnvironments = envs,
             JoinKey = $"{tgid}\u0001{joined}", RunKey = runKey,
         }, $"{tgid}\u0001{joined}");
         return Verdict.Parked;
@@ -296,16 +346,31 @@ public sealed class NotificationLoop : INotificationResponder
         return false;
     }
 
-    private unsafe Verdict Connect(ref seccomp_notif n, ulong addr, int len)
+    private unsafe Verdict Connect(ref seccomp_notif n, ulong addr, int len, string syscall)
     {
-        if (_self.ControlSocket is not { } control || len < 3) return Verdict.Continue;
+        if (len < 3) return Verdict.Continue; // the kernel fails it (EINVAL) itself
         int pid = (int)n.pid;
-        Span<byte> sa = stackalloc byte[110]; // sizeof(struct sockaddr_un)
-        int got = Interop.ProcessMemory.Read(pid, addr, sa[..Math.Min(len, 110)], out _);
-        if (got < 3) return Verdict.Continue; // the kernel will fail it with EFAULT too
-        if (BinaryPrimitives.ReadUInt16LittleEndian(sa) != 1 /* AF_UNIX */) return Verdict.Continue;
-        var path = sa[2..got];
-        if (path[0] == 0) return Verdict.Continue; // abstract: not our socket
+        Span<byte> sa = stackalloc byte[128]; // sizeof(struct sockaddr_storage)
+        int got = Interop.ProcessMemory.Read(pid, addr, sa[..Math.Min(len, 128)], out _);
+        if (got < 3) return Verdict.Continue; // EFAULT for the kernel too
+        int family = BinaryPrimitives.ReadUInt16LittleEndian(sa);
+        switch (family)
+        {
+            case 1: // AF_UNIX
+                return UnixConnect(ref n, sa[2..got]);
+            case 2 when got >= 8: // AF_INET: port (big-endian) at 2, address at 4
+                return InetConnect(ref n, sa.Slice(4, 4), BinaryPrimitives.ReadUInt16BigEndian(sa[2..]), syscall);
+            case 10 when got >= 24: // AF_INET6: port at 2, address at 8
+                return InetConnect(ref n, sa.Slice(8, 16), BinaryPrimitives.ReadUInt16BigEndian(sa[2..]), syscall);
+            default:
+                return Verdict.Continue; // other families: not guarded
+        }
+    }
+
+    private Verdict UnixConnect(ref seccomp_notif n, Span<byte> path)
+    {
+        if (_self.ControlSocket is not { } control || path.Length == 0 || path[0] == 0) return Verdict.Continue; // abstract: not ours
+        int pid = (int)n.pid;
         int nul = path.IndexOf((byte)0);
         if (nul >= 0) path = path[..nul];
         // Compare by identity, so symlinks, /proc/self/root/... and relative paths do not help.
@@ -316,6 +381,81 @@ public sealed class NotificationLoop : INotificationResponder
             return Verdict.Refuse;
         }
         return Verdict.Continue;
+    }
+
+    private Verdict InetConnect(ref seccomp_notif n, ReadOnlySpan<byte> address, int port, string syscall)
+    {
+        // PERF: the common case (loopback, the internet, staging) is decided here without allocating.
+        if (port == 53 || Addresses is not { } map || Policy is not { } policy) return Verdict.Continue; // DNS is always allowed
+        string env = map.EnvironmentOf(address, port);
+        if (env != Production) return Verdict.Continue;
+
+        int pid = (int)n.pid;
+        int tgid = ProcessInfo.Tgid(pid);
+        var key = new ProcessTable.ConnectKey(tgid, ProcessTable.Pack(address), port);
+        if (Processes.TryGetConnect(key, out bool known)) return known ? Verdict.Continue : Verdict.Refuse;
+        if (Processes.ExecCovers(tgid, env)) { Processes.RememberConnect(key, true); return Verdict.Continue; }
+        string? exe = null;
+        try { exe = new FileInfo($"/proc/{tgid}/exe").LinkTarget; } catch (IOException) { }
+        if (exe != null && policy.Network.Clients.TryGetValue(env, out var clients) && clients.Contains(exe))
+        {
+            Processes.RememberConnect(key, true);
+            return Verdict.Continue;
+        }
+
+        var ip = new System.Net.IPAddress(address);
+        if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
+        var target = new Target { Kind = TargetKind.Socket, Host = ip.ToString(), Port = port };
+        var cmdline = ProcessInfo.Cmdline(tgid);
+        string tool = exe != null ? Path.GetFileName(exe) : (cmdline.Length > 0 ? Path.GetFileName(cmdline[0]) : "?");
+        var d = new Decision
+        {
+            Action = policy.Network.UnknownClientToProduction,
+            RuleId = "network:unknown-client-to-production",
+            Reason = "a program AgentShell does not understand is connecting to production",
+            Explanation = $"{tool} (whose command line no parser understands) opens a connection to {target} in production. What it sends cannot be known from its arguments.",
+            Intent = new CommandIntent { Tool = tool, Effect = Effect.Unknown, Targets = [target], Summary = $"connect {target}", Argv = cmdline },
+            Target = target,
+            Environment = env,
+        };
+        if (!IdValid(_listener, n.id)) return Verdict.Refuse;
+        switch (d.Action)
+        {
+            case PolicyAction.Allow:
+                Processes.RememberConnect(key, true);
+                return Verdict.Continue;
+            case PolicyAction.Pause when Registry != null:
+                ulong id = n.id;
+                string joinKey = $"{tgid}\u0001connect\u0001{target}";
+                Registry.Hold(id, pid, (itemId, now) => new PendingItem
+                {
+                    Id = itemId, Created = now, Deadline = now + Registry.Timeout, Pid = pid,
+                    Chain = ProcessInfo.Chain(pid, _self.AgentPid), Cwd = null, Argv = cmdline, Decision = d,
+                    JoinKey = joinKey, RunKey = $"{exe}\u0001connect\u0001{target}", ConnectKey = key,
+                }, joinKey);
+                return Verdict.Parked;
+            default:
+                Processes.RememberConnect(key, false);
+                _notifier.Write(pid, $"agentshell: blocked {d.Describe()}: {d.Reason}");
+                Note(d, pid, default, null, syscall, AuditOutcome.Blocked);
+                return Verdict.Refuse;
+        }
+    }
+
+    private unsafe Verdict SendMsg(ref seccomp_notif n)
+    {
+        // struct msghdr { void *msg_name; socklen_t msg_namelen; ... }
+        Span<byte> hdr = stackalloc byte[16];
+        if (Interop.ProcessMemory.Read((int)n.pid, n.data.args[1], hdr, out _) < 16) return Verdict.Continue;
+        ulong name = BinaryPrimitives.ReadUInt64LittleEndian(hdr);
+        int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(hdr[8..]);
+        return name == 0 ? Verdict.Continue : Connect(ref n, name, len, AuditSyscall.Connect);
+    }
+
+    private Verdict RefuseFastOpenBatch(ref seccomp_notif n)
+    {
+        _notifier.Write((int)n.pid, "agentshell: refused TCP Fast Open through sendmmsg (not inspected); use connect() or sendto() [rule supervisor:fastopen-batch]");
+        return Verdict.Refuse;
     }
 
     private Verdict KillOwnGroup(ref seccomp_notif n, int sig)

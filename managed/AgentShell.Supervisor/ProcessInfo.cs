@@ -34,6 +34,17 @@ internal static class ProcessInfo
         return tid;
     }
 
+    /// <summary>The process's current argv from /proc/PID/cmdline (empty when unreadable).</summary>
+    internal static string[] Cmdline(int pid)
+    {
+        try
+        {
+            var bytes = File.ReadAllBytes($"/proc/{pid}/cmdline");
+            return System.Text.Encoding.UTF8.GetString(bytes).TrimEnd('\0').Split('\0');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
+    }
+
     /// <summary>"name(pid)" from the outermost supervised ancestor down to <paramref name="pid"/>.</summary>
     internal static IReadOnlyList<string> Chain(int pid, int stopAt)
     {

@@ -27,6 +27,8 @@ public sealed class RunOptions
     public PauseSettings? Pause { get; init; }
     /// <summary>Do not print the one-line pause notice on the terminal.</summary>
     public bool Quiet { get; init; }
+    /// <summary>Address → environment map; default: the policy's literals and CIDRs.</summary>
+    public Network.IAddressEnvironments? Addresses { get; init; }
     /// <summary>Audit log; null: decisions are not recorded.</summary>
     public Audit.AuditLog? Audit { get; init; }
     /// <summary>Control socket path; default: a new one in <see cref="SocketPaths.Directory"/>.</summary>
@@ -133,7 +135,11 @@ public sealed class SupervisedRun
         using var registry = new PendingRegistry(loop, _o.Pause ?? _o.Policy.Pause);
         loop.Registry = registry;
         loop.Audit = _o.Audit;
+        loop.Policy = _o.Policy;
+        loop.Addresses = _o.Addresses ?? new Network.PolicyAddressEnvironments(_o.Policy);
+        using var prune = new Timer(_ => loop.Processes.Prune(), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
         loop.RunId = runId;
+        registry.Answering += loop.ApplyAnswer;
         registry.Resolved += loop.RecordAnswered;
         int subreaper = _o.OwnsProcess ? Environment.ProcessId : -1;
         using var control = new ControlServer(_o.SocketPath ?? Path.Combine(SocketPaths.Directory(), runId + ".sock"), runId, _o.Command, registry,

@@ -4,8 +4,9 @@
  *   agentshell-launch [--sock-fd N] [--supervisor-pid P] [--] CMD [ARGS...]
  *
  * 1. PR_SET_NO_NEW_PRIVS (lets an unprivileged process install a filter).
- * 2. Install the filter with NEW_LISTENER | WAIT_KILLABLE_RECV: execve, execveat and connect go
- *    to the supervisor; io_uring_setup and TCP Fast Open sends fail with EPERM.
+ * 2. Install the filter with NEW_LISTENER | WAIT_KILLABLE_RECV: execve, execveat, connect and
+ *    TCP Fast Open sends go to the supervisor, as do signals whose target hides behind an id;
+ *    signals, ptrace and memory access aimed at the supervisor and io_uring_setup fail with EPERM.
  * 3. Send the listener fd to the supervisor over the socket (default fd 3) with SCM_RIGHTS,
  *    close it, wait for the supervisor's one-byte "go".
  * 4. execvp the command. If that fails, the errno goes to the supervisor as 4 bytes on the same
@@ -114,7 +115,7 @@ static int install_filter(pid_t sup, pid_t sup_pgrp)
         JEQ(__NR_tkill, NOTIF, 10),            /* a thread id: maybe one of the supervisor's */
         /* [11] io_uring can connect without any syscall this filter sees. */
         JEQ(__NR_io_uring_setup, EPERM_, 11),
-        /* [12] TCP Fast Open connects inside sendto/sendmmsg/sendmsg. */
+        /* [12] TCP Fast Open connects inside sendto/sendmmsg/sendmsg (only sends with MSG_FASTOPEN). */
         JEQ(__NR_sendto, FLAGS3, 12),
         JEQ(__NR_sendmmsg, FLAGS3, 13),
         JEQ(__NR_sendmsg, FLAGS2, 14),
@@ -134,8 +135,8 @@ static int install_filter(pid_t sup, pid_t sup_pgrp)
         BPF_STMT(BPF_JMP | BPF_JA | BPF_K, 1), /* -> 27 */
         /* [26] FLAGS2: sendmsg(fd, msg, flags) */
         LOAD_ARG_LO(2),
-        /* [27] */
-        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_FASTOPEN, EPERM_ - 27 - 1, ALLOW - 27 - 1),
+        /* [27] A Fast Open send connects: decided like connect() by the supervisor. */
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_FASTOPEN, NOTIF - 27 - 1, ALLOW - 27 - 1),
         /* [28] KILLCHK: kill(pid, sig). 0 = the caller's group, which may hold the supervisor:
          *      decided there. -1 = everyone, -pgrp / -pid / pid of the supervisor: refused. */
         LOAD_ARG_LO(0),

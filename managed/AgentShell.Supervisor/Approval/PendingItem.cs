@@ -32,6 +32,13 @@ public sealed class PendingItem
     /// <summary>Same command and target: allowed without asking after an approve --for-run.</summary>
     public required string RunKey { get; init; }
 
+    /// <summary>For a paused connect: the process and destination, remembered once answered.</summary>
+    public Network.ProcessTable.ConnectKey? ConnectKey { get; init; }
+
+    /// <summary>For a paused exec: the environments its targets are in (what the process is trusted
+    /// to connect to once approved).</summary>
+    public string[]? ExecEnvironments { get; init; }
+
     /// <summary>Outcome; Pending until answered.</summary>
     public PendingOutcome Outcome { get; private set; }
     /// <summary>Who answered (e.g. "alice (uid 1000, pid 4242)").</summary>

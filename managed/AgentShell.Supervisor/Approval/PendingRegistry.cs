@@ -30,6 +30,9 @@ public sealed class PendingRegistry : IDisposable
 
     /// <summary>Raised when a new item starts waiting.</summary>
     public event Action<PendingItem>? Paused;
+    /// <summary>Raised when an item's outcome is set, before its held syscalls are answered (so
+    /// what an approval implies is in place before the process goes on).</summary>
+    public event Action<PendingItem>? Answering;
     /// <summary>Raised when an item is answered (approved, denied, timed out, process gone).</summary>
     public event Action<PendingItem>? Resolved;
 
@@ -135,6 +138,7 @@ public sealed class PendingRegistry : IDisposable
             if (outcome == PendingOutcome.ApprovedForRun) _approvedForRun.Add(item.RunKey);
         }
         bool allow = outcome is PendingOutcome.Approved or PendingOutcome.ApprovedForRun;
+        Answering?.Invoke(item);
         string? message = allow ? null : Message(item, outcome, now);
         foreach (var (notif, pid) in held) _responder.Answer(notif, pid, allow, message);
         Resolved?.Invoke(item);

@@ -1,0 +1,183 @@
+using System.Net;
+using System.Net.Sockets;
+using AgentShell.Supervisor.Tests.Infrastructure;
+
+namespace AgentShell.Supervisor.Tests;
+
+/// <summary>Outbound connections decided from the kernel's sockaddr, whatever program opens them:
+/// loopback HTTP servers stand in for production (127.0.0.2) and staging (127.0.0.3).</summary>
+[TestFixture]
+public sealed class ConnectTests
+{
+    private LoopbackHttpServer _prod = null!, _staging = null!;
+    private string _tmp = null!;
+    private string _curl = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        KernelSetUp.RequireInterception();
+        _curl = KernelSetUp.Which("curl");
+        _prod = new LoopbackHttpServer("127.0.0.2");
+        _staging = new LoopbackHttpServer("127.0.0.3");
+        _tmp = Directory.CreateTempSubdirectory("agentshell-net-").FullName;
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        _prod.Dispose();
+        _staging.Dispose();
+        Directory.Delete(_tmp, true);
+    }
+
+    private static string PyDelete(string url) =>
+        $"import urllib.request\ntry:\n    r = urllib.request.urlopen(urllib.request.Request('{url}', method='DELETE')); print('status', r.status)\nexcept Exception as e:\n    print('error', getattr(getattr(e, 'reason', e), 'errno', e))";
+
+    private BackgroundRun Run(int timeout, params string[] command) =>
+        new(["--profile", Repo.DemoProfile, "--pause-timeout", timeout.ToString()], command);
+
+    [Test]
+    public void AnInterpreterDeletingOnProductionIsPausedAndRefusedOnTimeout()
+    {
+        using var run = Run(2, Repo.Python, "-c", PyDelete(_prod.Url("/volumes/1")));
+        run.WaitForPause();
+        Assert.That(run.Stderr, Does.Contain($"connect {_prod.Address}:{_prod.Port} (production) [rule network:unknown-client-to-production]"));
+        run.WaitForExit();
+        Assert.That(run.Stdout.Trim(), Is.EqualTo("error 1"));
+        Assert.That(run.Stderr, Does.Contain("no answer in 2s"));
+        Assert.That(_prod.Requests, Is.Empty);
+    }
+
+    [Test]
+    public void ThePendingItemShowsTheInterpretersCommandLine()
+    {
+        using var run = Run(30, Repo.Python, "-c", PyDelete(_prod.Url("/volumes/1")));
+        string id = run.WaitForPause();
+        var pending = run.Client("pending");
+        Assert.That(pending.Stdout, Does.Contain("urllib.request.Request").And.Contain("DELETE").And.Contain("process: python3("));
+        run.Client("approve", id);
+        run.WaitForExit();
+        Assert.That(run.Stdout.Trim(), Is.EqualTo("status 200"));
+        Assert.That(_prod.Requests.Select(r => r.Method), Is.EqualTo(new[] { "DELETE" }));
+    }
+
+    [Test]
+    public void AnApprovedProcessIsNotAskedAgainForTheSameDestination()
+    {
+        var py = $"import urllib.request\nfor i in range(3):\n    urllib.request.urlopen('{_prod.Url("/n")}')\nprint('done')";
+        using var run = Run(30, Repo.Python, "-c", py);
+        run.Client("approve", run.WaitForPause());
+        run.WaitForExit();
+        Assert.That(run.Stdout.Trim(), Is.EqualTo("done"));
+        Assert.That(System.Text.RegularExpressions.Regex.Matches(run.Stderr, "agentshell: paused").Count, Is.EqualTo(1));
+        Assert.That(_prod.Requests.Count, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void TheSameInterpreterOnStagingPasses()
+    {
+        var r = AgentShellRunner.Supervise(Repo.Python, "-c", PyDelete(_staging.Url("/volumes/1")));
+        Assert.That(r.Stdout.Trim(), Is.EqualTo("status 200"), r.Stderr);
+        Assert.That(_staging.Requests.Select(q => q.Method), Is.EqualTo(new[] { "DELETE" }));
+        Assert.That(r.Stderr, Does.Not.Contain("paused"));
+    }
+
+    [Test]
+    public void AnUnderstoodCurlGetToProductionPasses()
+    {
+        var r = AgentShellRunner.Supervise(_curl, "-sS", _prod.Url("/status"));
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Assert.That(_prod.Requests.Select(q => q.Path), Is.EqualTo(new[] { "/status" }));
+    }
+
+    [Test]
+    public void ACurlAimedAtStagingButConnectingToProductionIsNotCoveredByItsArgv()
+    {
+        // --connect-to sends a "staging" request to production's address: the exec named staging only.
+        using var run = Run(1, _curl, "-sS", "-X", "DELETE", "--connect-to", $"127.0.0.3:{_staging.Port}:127.0.0.2:{_prod.Port}", _staging.Url("/volumes/1"));
+        run.WaitForExit();
+        Assert.That(run.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
+        Assert.That(_prod.Requests, Is.Empty);
+        Assert.That(_staging.Requests, Is.Empty);
+    }
+
+    [Test]
+    public void TcpFastOpenFromAnUnknownClientIsPausedNotSent()
+    {
+        using var run = Run(1, Repo.Python, "-c",
+            $"import socket\ns = socket.socket()\ntry:\n    s.sendto(b'DELETE /v HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n', socket.MSG_FASTOPEN, ('127.0.0.2', {_prod.Port})); print('sent')\nexcept OSError as e:\n    print('error', e.errno)");
+        run.WaitForPause();
+        run.WaitForExit();
+        Assert.That(run.Stdout.Trim(), Is.EqualTo("error 1"));
+        Thread.Sleep(200);
+        Assert.That(_prod.Requests, Is.Empty);
+    }
+
+    [Test]
+    public void CurlWithTcpFastOpenStillWorksWhereAllowed()
+    {
+        var r = AgentShellRunner.Supervise(_curl, "-sS", "--tcp-fastopen", _prod.Url("/tfo"));
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Assert.That(_prod.Requests.Select(q => q.Path), Is.EqualTo(new[] { "/tfo" }));
+    }
+
+    [Test]
+    public void AV4MappedIpv6AddressIsTheSameProductionAddress()
+    {
+        var py = $"import socket\ns = socket.socket(socket.AF_INET6)\ntry:\n    s.connect(('::ffff:127.0.0.2', {_prod.Port})); print('connected')\nexcept OSError as e:\n    print('error', e.errno)";
+        using var run = Run(1, Repo.Python, "-c", py);
+        run.WaitForExit();
+        Assert.That(run.Stdout.Trim(), Is.EqualTo("error 1"));
+        Assert.That(run.Stderr, Does.Contain("connect 127.0.0.2:").And.Contain("(production)"));
+    }
+
+    [Test]
+    public void AnIpv6LiteralListedInAProfileIsProductionAndLoopbackOtherwiseIsLocal()
+    {
+        using var v6 = new TcpListener(IPAddress.IPv6Loopback, 0);
+        v6.Start();
+        int port = ((IPEndPoint)v6.LocalEndpoint).Port;
+        var profile = Path.Combine(_tmp, "v6.json");
+        File.WriteAllText(profile, """{ "Description": "test: ::1 is production", "Environments": { "production": { "Hosts": ["[::1]"] } } }""");
+        var py = $"import socket\ns = socket.socket(socket.AF_INET6)\ntry:\n    s.connect(('::1', {port})); print('connected')\nexcept OSError as e:\n    print('error', e.errno)";
+        var listed = AgentShellRunner.Run(["run", "--profile", profile, "--pause-timeout", "1", "--", Repo.Python, "-c", py]);
+        Assert.That(listed.Stdout.Trim(), Is.EqualTo("error 1"), listed.Stderr);
+        Assert.That(listed.Stderr, Does.Contain("connect ::1:").Or.Contain("connect [::1]:"));
+        var plain = AgentShellRunner.Run(["run", "--", Repo.Python, "-c", py]);
+        Assert.That(plain.Stdout.Trim(), Is.EqualTo("connected"), plain.Stderr);
+    }
+
+    [Test]
+    public void AProfileCanNameAClientOfProduction()
+    {
+        var python = new FileInfo(Repo.Python).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Repo.Python;
+        var profile = Path.Combine(_tmp, "clients.json");
+        File.WriteAllText(profile, $$"""{ "Description": "test: python is a known client", "Network": { "Clients": { "production": ["{{python}}"] } } }""");
+        var r = AgentShellRunner.Run(["run", "--profile", Repo.DemoProfile, "--profile", profile, "--", Repo.Python, "-c", PyDelete(_prod.Url("/volumes/1"))]);
+        Assert.That(r.Stdout.Trim(), Is.EqualTo("status 200"), r.Stderr);
+        Assert.That(_prod.Requests.Count, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void AProfileCanBlockUnknownClientsOutright()
+    {
+        var profile = Path.Combine(_tmp, "block.json");
+        File.WriteAllText(profile, """{ "Description": "test: block unknown clients", "Network": { "UnknownClientToProduction": "block" } }""");
+        var r = AgentShellRunner.Run(["run", "--profile", Repo.DemoProfile, "--profile", profile, "--", Repo.Python, "-c", PyDelete(_prod.Url("/volumes/1"))]);
+        Assert.That(r.Stdout.Trim(), Is.EqualTo("error 1"));
+        Assert.That(r.Stderr, Does.Contain("agentshell: blocked python").And.Contain("[rule network:unknown-client-to-production]"));
+        Assert.That(r.Stderr, Does.Not.Contain("paused"));
+        Assert.That(_prod.Requests, Is.Empty);
+    }
+
+    [Test]
+    public void DnsIsAlwaysAllowed()
+    {
+        var profile = Path.Combine(_tmp, "dns.json");
+        File.WriteAllText(profile, """{ "Description": "test: 127.0.0.2 production, block unknown clients", "Environments": { "production": { "Hosts": ["127.0.0.2"] } }, "Network": { "UnknownClientToProduction": "block" } }""");
+        var py = "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.connect(('127.0.0.2', 53)); print('connected')";
+        var r = AgentShellRunner.Run(["run", "--profile", profile, "--", Repo.Python, "-c", py]);
+        Assert.That(r.Stdout.Trim(), Is.EqualTo("connected"), r.Stderr);
+    }
+}
