@@ -32,7 +32,6 @@ public sealed class SelfIdentity
 public sealed class NotificationLoop : INotificationResponder
 {
     private const int EPERM = 1, ENOENT = 2;
-    private const short PollIn = 1;
     private const int NR_kill = 62, NR_tkill = 200, NR_pidfd_send_signal = 424;
     private const int NR_sendto = 44, NR_sendmsg = 46, NR_sendmmsg = 307;
     private const string Production = "production";
@@ -120,8 +119,10 @@ public sealed class NotificationLoop : INotificationResponder
         var reader = new ExecReader();
         while (true)
         {
-            // The kernel signals POLLHUP once no task uses the filter: the tree is gone.
-            if (!WaitReadable()) return;
+            // PERF: a blocking RECV wakes exactly one of the receiving threads per notification; a
+            // poll() first would wake all of them (and cost a syscall) on every exec and connect.
+            // Once the tree is gone nothing more arrives and these background threads end with the
+            // process; a supervisor hosted in a longer-lived process leaves them parked.
             var e = Receive(_listener, out var n);
             if (e == Errno.ENOENT) continue;   // target died between notify and receive
             if (e != 0)
@@ -201,19 +202,6 @@ public sealed class NotificationLoop : INotificationResponder
         // decide that before building anything.
         if (d.Action == PolicyAction.Allow && d.Intent == null && !audit.LogAllowsOfUnparsedTools) return;
         t_audit = (d, pid, argv.Count == 0 ? [] : argv.ToStrings(), ctx?.WorkingDirectory, syscall, outcome);
-    }
-
-    private unsafe bool WaitReadable()
-    {
-        var pfd = new Tmds.Linux.pollfd { fd = _listener, events = PollIn };
-        while (true)
-        {
-            int r = Interop.Libc.poll(&pfd, 1, -1);
-            if (r < 0 && Interop.LastErrno == Errno.EINTR) continue;
-            if (r < 0) return false;
-            if ((pfd.revents & PollIn) != 0) return true;
-            if (pfd.revents != 0) return false; // POLLHUP, POLLERR, POLLNVAL
-        }
     }
 
     private unsafe Verdict Handle(ref seccomp_notif n, ExecReader reader)

@@ -32,6 +32,20 @@ for ((r=0;r<RUNS;r++)); do
 done
 printf '  %8.1f µs   (runs: %s)\n' "$(printf '%s\n' "${st[@]}" | median)" "${st[*]}"
 
+echo "[connect] 2000 loopback TCP connects (socket+connect+close), median of $RUNS runs"
+cb=$(mktemp -d)/connect-bench
+gcc -O2 -pthread -o "$cb" tests/bench/connect-bench.c
+cbare=(); csup=()
+for ((r=0;r<RUNS;r++)); do
+    cbare+=("$("$cb" 2000)")
+    csup+=("$($AS run --profile $PROFILE -- "$cb" 2000 2>/dev/null)")
+done
+mcb=$(printf '%s\n' "${cbare[@]}" | median)
+mcs=$(printf '%s\n' "${csup[@]}" | median)
+printf '  bare        %8.1f µs/connect   (runs: %s)\n' "$mcb" "${cbare[*]}"
+printf '  supervised  %8.1f µs/connect   (runs: %s)\n' "$mcs" "${csup[*]}"
+awk -v a="$mcs" -v b="$mcb" 'BEGIN { printf "  ratio       x%.2f  (+%.1f µs per connect; target < x1.5)\n", a/b, a-b }'
+
 if [[ -d tests/bench/AgentShell.Bench ]]; then
     dotnet run -c Release --project tests/bench/AgentShell.Bench -- "$@"
 fi
