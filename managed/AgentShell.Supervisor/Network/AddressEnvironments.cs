@@ -145,9 +145,8 @@ public sealed class AddressEnvironments : IDisposable
     public void Dispose()
     {
         if (_stop.IsCancellationRequested) return;
-        _stop.Cancel();
+        _stop.Cancel(); // not disposed: a refresh in flight may still read its token
         _timer?.Dispose();
-        _stop.Dispose();
     }
 
     private void OnTimer()
@@ -162,9 +161,10 @@ public sealed class AddressEnvironments : IDisposable
         {
             await RefreshAsync(_stop.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
-            // disposed
+            // Disposed, or an unexpected failure: the published table stays as it was (fail
+            // closed), and the next tick tries again. Nothing here may take the supervisor down.
         }
         finally
         {

@@ -320,6 +320,34 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
+    public void Readers_never_see_a_half_built_table_while_refreshes_swap_it()
+    {
+        int round = 0;
+        Task<IPAddress[]> Resolve(string name, CancellationToken ct) =>
+            Task.FromResult(new[] { IPAddress.Parse("192.0.2.10"), IPAddress.Parse($"198.18.0.{Interlocked.Increment(ref round) % 250 + 1}") });
+        using var envs = new AddressEnvironments(Load(HostsProfile("production", "prod-db.agentshell.test", "10.0.0.0/8")), Resolve);
+        envs.Start();
+        using var stop = new CancellationTokenSource();
+        int wrong = 0, reads = 0;
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            byte[] db = [192, 0, 2, 10], net = [10, 1, 2, 3], other = [192, 0, 2, 11];
+            while (!stop.IsCancellationRequested)
+            {
+                if (envs.EnvironmentOf(db, 5432) != "production" || envs.EnvironmentOf(net, 5432) != "production"
+                    || envs.EnvironmentOf(other, 5432) != "unknown") Interlocked.Increment(ref wrong);
+                Interlocked.Increment(ref reads);
+            }
+        })).ToArray();
+        for (int i = 0; i < 200; i++) envs.RefreshNow();
+        stop.Cancel();
+        Task.WaitAll(readers);
+        Assert.That(wrong, Is.Zero);
+        Assert.That(reads, Is.GreaterThan(0));
+        Assert.That(round, Is.EqualTo(201));
+    }
+
+    [Test]
     public void The_lookup_allocates_nothing()
     {
         var r = new Resolver();
@@ -338,6 +366,9 @@ public sealed class AddressEnvironmentsTests
         for (int i = 0; i < 10_000; i++) hits += envs.EnvironmentOf(addresses[i % addresses.Length], 5432).Length;
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.That(allocated, Is.Zero);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 1_000_000; i++) hits += envs.EnvironmentOf(addresses[i % addresses.Length], 5432).Length;
+        TestContext.Out.WriteLine($"EnvironmentOf: {watch.Elapsed.TotalNanoseconds / 1_000_000:F0} ns per call");
         Assert.That(hits, Is.GreaterThan(0));
     }
 }
