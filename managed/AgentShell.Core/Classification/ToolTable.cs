@@ -21,7 +21,8 @@ internal enum ToolId : byte
 /// <summary>Name → <see cref="ToolId"/> on bytes, without decoding.</summary>
 internal static class ToolTable
 {
-    private static readonly (string Name, ToolId Id)[] Names =
+    /// <summary>Every recognised name with its id, in a stable order.</summary>
+    internal static readonly (string Name, ToolId Id)[] Names =
     [
         ("sudo", ToolId.Sudo), ("doas", ToolId.Doas), ("env", ToolId.Env), ("timeout", ToolId.Timeout), ("nice", ToolId.Nice),
         ("ionice", ToolId.Ionice), ("nohup", ToolId.Nohup), ("stdbuf", ToolId.Stdbuf), ("time", ToolId.Time),

@@ -128,8 +128,21 @@ public sealed class HostPattern
     /// <summary>The port the pattern requires, if any.</summary>
     public int? Port => _port;
 
-    /// <summary>Lower-case name without trailing dot for an exact-name pattern, else null.</summary>
-    internal string? ExactName => _exact;
+    /// <summary>Lower-case name without trailing dot for an exact-name pattern (not a <c>*.</c>
+    /// glob, not an address), else null.</summary>
+    public string? ExactName => _exact;
+
+    /// <summary>For an IP literal or CIDR: writes the network's address bytes into
+    /// <paramref name="into"/> (4 for IPv4, IPv4-mapped literals included; 16 for IPv6) and returns
+    /// the prefix length (32 or 128 for a literal); -1 for a name pattern.</summary>
+    public int CopyNetwork(Span<byte> into, out int length)
+    {
+        length = 0;
+        if (_network == null) return -1;
+        _network.CopyTo(into);
+        length = _network.Length;
+        return _prefixBits;
+    }
 
     /// <summary>".example.com" for "*.example.com", else null.</summary>
     internal string? Suffix => _suffix;

@@ -57,4 +57,29 @@ public class HostPatternTests
         Assert.That(HostPattern.TryParse(pattern, out _, out var error), Is.False);
         Assert.That(error, Does.Contain(why));
     }
+
+    [TestCase("10.20.0.0/16", "10.20.0.0", 16)]
+    [TestCase("127.0.0.2:8080", "127.0.0.2", 32)]
+    [TestCase("::ffff:10.1.2.3", "10.1.2.3", 32)]
+    [TestCase("[2001:db8::]/32", "2001:db8::", 32)]
+    [TestCase("2001:db8::1", "2001:db8::1", 128)]
+    public void CopyNetwork_gives_address_bytes_and_prefix(string pattern, string address, int bits)
+    {
+        Assert.That(HostPattern.TryParse(pattern, out var p, out _), Is.True);
+        Span<byte> into = stackalloc byte[16];
+        int prefix = p.CopyNetwork(into, out int length);
+        Assert.That(prefix, Is.EqualTo(bits));
+        Assert.That(into[..length].ToArray(), Is.EqualTo(System.Net.IPAddress.Parse(address).GetAddressBytes()));
+        Assert.That(p.ExactName, Is.Null);
+    }
+
+    [TestCase("DB.Example.com.:5432", "db.example.com")]
+    [TestCase("*.prod.example.com", null)]
+    public void Names_have_no_network(string pattern, string? exact)
+    {
+        Assert.That(HostPattern.TryParse(pattern, out var p, out _), Is.True);
+        Assert.That(p.CopyNetwork(new byte[16], out int length), Is.EqualTo(-1));
+        Assert.That(length, Is.Zero);
+        Assert.That(p.ExactName, Is.EqualTo(exact));
+    }
 }

@@ -1,0 +1,296 @@
+using System.Buffers.Binary;
+using System.Net;
+using AgentShell.Core.Policy;
+
+namespace AgentShell.Supervisor.Network;
+
+/// <summary>Which environment an IP address belongs to, for the connect decision (the kernel hands
+/// the supervisor a sockaddr, not a name).
+/// <para>Sources: every profile <c>Hosts</c> entry that is an IP literal or CIDR (optionally with
+/// <c>:port</c>) matches directly; every exact host name is resolved to all its A/AAAA addresses
+/// and each of them belongs to the name's environment. <c>*.</c> globs cannot be resolved and do
+/// not take part. Loopback (127/8, ::1) is <c>local</c> unless a profile lists it; anything else
+/// is <c>unknown</c>.</para>
+/// <para>Precedence, as the policy's host table: an exact address (literal or resolved name) beats
+/// any CIDR, a longer prefix beats a shorter one, a port-qualified entry beats a portless one, a
+/// later layer beats an earlier one, and within one layer the entry listed later wins.</para>
+/// <para>Names are resolved by <see cref="Start"/> (each name bounded by <see cref="ResolveTimeout"/>,
+/// all in parallel) and then every <see cref="RefreshInterval"/> off the hot path. The .NET
+/// resolver does not expose DNS TTLs, so <see cref="RefreshInterval"/> (60 s) acts as the TTL
+/// cap. A failed resolution keeps the name's last known addresses (fail closed: a DNS hiccup never
+/// turns a production address into <c>unknown</c>); an address a successful resolution no longer
+/// returns is kept for <see cref="RetainUnseenFor"/>, so round-robin pools that answer with a
+/// subset stay covered.</para>
+/// <para>Limit: the decision is on the address, so a production service behind a shared CDN or
+/// load-balancer address cannot be told apart from the other services on that address.</para></summary>
+public sealed class AddressEnvironments : IDisposable
+{
+    /// <summary>How often names are resolved again; the cap on a DNS TTL.</summary>
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long one name may take to resolve before it counts as failed.</summary>
+    public static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long an address stays with its name after successful resolutions stop returning it.</summary>
+    public static readonly TimeSpan RetainUnseenFor = TimeSpan.FromMinutes(10);
+
+    /// <summary>Environment of loopback addresses no profile lists.</summary>
+    public const string Local = "local";
+
+    /// <summary>Environment of addresses no profile lists.</summary>
+    public const string Unknown = "unknown";
+
+    private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve;
+    private readonly TimeProvider _clock;
+    private readonly List<Candidate> _literals = [];
+    private readonly List<NetworkEntry> _networks = [];
+    private readonly NameState[] _names;
+    private readonly Lock _apply = new();
+    private readonly CancellationTokenSource _stop = new();
+    private ITimer? _timer;
+    private int _backgroundRefreshing;
+    private Snapshot _snapshot;
+
+    /// <summary>Compiles the address sources of <paramref name="policy"/>. Literals and CIDRs apply
+    /// at once; names only after <see cref="Start"/> or <see cref="RefreshNow"/>.</summary>
+    /// <param name="policy">The compiled profiles.</param>
+    /// <param name="resolve">Name → addresses; default <see cref="Dns.GetHostAddressesAsync(string, CancellationToken)"/>.</param>
+    /// <param name="clock">Drives the refresh timer and address retention; default the system clock.</param>
+    public AddressEnvironments(Policy policy, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null, TimeProvider? clock = null)
+    {
+        _resolve = resolve ?? Dns.GetHostAddressesAsync;
+        _clock = clock ?? TimeProvider.System;
+        var names = new Dictionary<string, NameState>(StringComparer.OrdinalIgnoreCase);
+        Span<byte> bytes = stackalloc byte[16];
+        var entries = policy.EnvironmentEntries;
+        for (int i = 0; i < entries.Count; i++)
+        {
+            var e = entries[i];
+            if (e.Kind != EnvironmentSourceKind.Hosts || !HostPattern.TryParse(e.Pattern, out var p, out _)) continue;
+            var rank = new Rank(p.Port ?? 0, e.Layer, i);
+            int bits = p.CopyNetwork(bytes, out int length);
+            if (bits >= 0)
+            {
+                var address = Address16.From(bytes[..length]);
+                if (bits == length * 8) _literals.Add(new Candidate(address, e.Environment, rank));
+                else _networks.Add(NetworkEntry.Create(address, length == 4 ? bits + 96 : bits, length == 4, e.Environment, rank));
+            }
+            else if (p.ExactName is string name)
+            {
+                if (!names.TryGetValue(name, out var state)) names[name] = state = new NameState(name);
+                state.Uses.Add((e.Environment, rank));
+            }
+        }
+        _names = [.. names.Values];
+        _networks.Sort(static (a, b) => a.PrefixBits != b.PrefixBits ? b.PrefixBits.CompareTo(a.PrefixBits) : a.Rank.CompareTo(b.Rank));
+        _snapshot = Build();
+    }
+
+    /// <summary>Profile host names that have no known address (never resolved successfully).</summary>
+    public IReadOnlyList<string> Unresolved
+    {
+        get
+        {
+            lock (_apply) return _names.Where(n => n.Seen.Count == 0).Select(n => n.Name).ToArray();
+        }
+    }
+
+    /// <summary>Resolves every profile host name now (blocking, bounded by <see cref="ResolveTimeout"/>
+    /// per name, all in parallel), then starts the background refresh every
+    /// <see cref="RefreshInterval"/>. Call once, before the agent starts.</summary>
+    public void Start()
+    {
+        RefreshNow();
+        if (_names.Length > 0 && !_stop.IsCancellationRequested)
+            _timer ??= _clock.CreateTimer(static s => ((AddressEnvironments)s!).OnTimer(), this, RefreshInterval, RefreshInterval);
+    }
+
+    /// <summary>Resolves every profile host name once and publishes the result; returns when done
+    /// (bounded by <see cref="ResolveTimeout"/>).</summary>
+    public void RefreshNow() => RefreshAsync(_stop.Token).GetAwaiter().GetResult();
+
+    /// <summary>The environment of <paramref name="address"/> (4 bytes IPv4, or 16 bytes IPv6; a
+    /// v4-mapped <c>::ffff:a.b.c.d</c> is the IPv4 address) connected on <paramref name="port"/>:
+    /// a profile environment name, <see cref="Local"/> or <see cref="Unknown"/>. Allocates nothing,
+    /// takes no lock, does no I/O.</summary>
+    public string EnvironmentOf(ReadOnlySpan<byte> address, int port)
+    {
+        if (address.Length is not (4 or 16)) return Unknown;
+        // PERF: one immutable snapshot read; refreshes replace it whole, so no lock is needed.
+        var snapshot = Volatile.Read(ref _snapshot);
+        var a = Address16.From(address);
+        if (snapshot.Exact.TryGetValue(a, out var candidates))
+        {
+            foreach (var c in candidates)
+            {
+                if (c.Rank.Port == 0 || c.Rank.Port == port) return c.Environment;
+            }
+        }
+        foreach (ref readonly var n in snapshot.Networks.AsSpan())
+        {
+            if ((n.Rank.Port == 0 || n.Rank.Port == port) && n.Contains(a)) return n.Environment;
+        }
+        return a.IsLoopback ? Local : Unknown;
+    }
+
+    /// <summary>As <see cref="EnvironmentOf(ReadOnlySpan{byte}, int)"/> for an <see cref="IPAddress"/>
+    /// (tests, diagnostics).</summary>
+    public string EnvironmentOf(IPAddress address, int port)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        return address.TryWriteBytes(bytes, out int n) ? EnvironmentOf(bytes[..n], port) : Unknown;
+    }
+
+    /// <summary>Stops the background refresh.</summary>
+    public void Dispose()
+    {
+        if (_stop.IsCancellationRequested) return;
+        _stop.Cancel(); // not disposed: a refresh in flight may still read its token
+        _timer?.Dispose();
+    }
+
+    private void OnTimer()
+    {
+        if (Interlocked.Exchange(ref _backgroundRefreshing, 1) == 1) return; // the previous one is still running
+        _ = BackgroundRefreshAsync();
+    }
+
+    private async Task BackgroundRefreshAsync()
+    {
+        try
+        {
+            await RefreshAsync(_stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Disposed, or an unexpected failure: the published table stays as it was (fail
+            // closed), and the next tick tries again. Nothing here may take the supervisor down.
+        }
+        finally
+        {
+            Volatile.Write(ref _backgroundRefreshing, 0);
+        }
+    }
+
+    private async Task RefreshAsync(CancellationToken stop)
+    {
+        if (_names.Length == 0) return;
+        // Resolution runs without any lock; only applying the answers takes one (no I/O under it).
+        var answers = await Task.WhenAll(_names.Select(n => ResolveAsync(n.Name, stop))).ConfigureAwait(false);
+        stop.ThrowIfCancellationRequested();
+        var now = _clock.GetUtcNow();
+        lock (_apply)
+        {
+            for (int i = 0; i < _names.Length; i++) _names[i].Apply(answers[i], now);
+            Volatile.Write(ref _snapshot, Build());
+        }
+    }
+
+    private async Task<IPAddress[]?> ResolveAsync(string name, CancellationToken stop)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            timeout.CancelAfter(ResolveTimeout);
+            // WaitAsync bounds a resolver that ignores its token (getaddrinfo cannot be interrupted).
+            var addresses = await _resolve(name, timeout.Token).WaitAsync(ResolveTimeout, stop).ConfigureAwait(false);
+            return addresses is { Length: > 0 } ? addresses : null;
+        }
+        catch (Exception) when (!stop.IsCancellationRequested)
+        {
+            return null; // NXDOMAIN, timeout, resolver failure: keep what we knew
+        }
+    }
+
+    private Snapshot Build()
+    {
+        var all = new List<Candidate>(_literals);
+        foreach (var n in _names)
+        {
+            foreach (var address in n.Seen.Keys)
+            {
+                foreach (var (env, rank) in n.Uses) all.Add(new Candidate(address, env, rank));
+            }
+        }
+        var exact = new Dictionary<Address16, Candidate[]>();
+        foreach (var g in all.GroupBy(c => c.Address))
+        {
+            var list = g.ToArray();
+            Array.Sort(list, static (x, y) => x.Rank.CompareTo(y.Rank));
+            exact[g.Key] = list;
+        }
+        return new Snapshot(exact, [.. _networks]);
+    }
+
+    /// <summary>Orders candidates for one address: port-qualified first, then later layer, then later entry.</summary>
+    private readonly record struct Rank(int Port, int Layer, int Entry) : IComparable<Rank>
+    {
+        public int CompareTo(Rank other) =>
+            (Port != 0) != (other.Port != 0) ? (Port != 0 ? -1 : 1)
+            : Layer != other.Layer ? other.Layer.CompareTo(Layer)
+            : other.Entry.CompareTo(Entry);
+    }
+
+    private readonly record struct Candidate(Address16 Address, string Environment, Rank Rank);
+
+    private readonly record struct NetworkEntry(Address16 Prefix, Address16 Mask, int PrefixBits, bool IsV4, string Environment, Rank Rank)
+    {
+        // An IPv4 network is held v4-mapped with bits + 96, so its mask covers the ::ffff: prefix
+        // too; the family check keeps an IPv6 network such as ::/0 from matching IPv4.
+        internal static NetworkEntry Create(Address16 address, int bits, bool v4, string env, Rank rank)
+        {
+            var mask = Address16.Mask(bits);
+            return new NetworkEntry(address.And(mask), mask, bits, v4, env, rank);
+        }
+
+        internal bool Contains(Address16 a) => a.IsV4Mapped == IsV4 && a.And(Mask) == Prefix;
+    }
+
+    private sealed record Snapshot(Dictionary<Address16, Candidate[]> Exact, NetworkEntry[] Networks);
+
+    /// <summary>One profile host name: where it is used and the addresses it resolved to, with when each was last seen.</summary>
+    private sealed class NameState(string name)
+    {
+        internal string Name { get; } = name;
+        internal List<(string Environment, Rank Rank)> Uses { get; } = [];
+        internal Dictionary<Address16, DateTimeOffset> Seen { get; } = [];
+
+        internal void Apply(IPAddress[]? answer, DateTimeOffset now)
+        {
+            if (answer == null) return; // failed: keep every known address
+            Span<byte> bytes = stackalloc byte[16];
+            foreach (var ip in answer)
+            {
+                if (ip.TryWriteBytes(bytes, out int n)) Seen[Address16.From(bytes[..n])] = now;
+            }
+            foreach (var (address, seen) in Seen.ToArray())
+            {
+                if (now - seen > RetainUnseenFor) Seen.Remove(address);
+            }
+        }
+    }
+}
+
+/// <summary>An IPv4 or IPv6 address as two big-endian halves; IPv4 is held v4-mapped
+/// (<c>::ffff:a.b.c.d</c>), so a v4-mapped IPv6 address and its IPv4 address are one key.</summary>
+internal readonly record struct Address16(ulong Hi, ulong Lo)
+{
+    private const ulong V4MappedLo = 0x0000_FFFF_0000_0000;
+
+    /// <summary>From 4 (IPv4) or 16 (IPv6) network-order bytes.</summary>
+    internal static Address16 From(ReadOnlySpan<byte> b) => b.Length == 4
+        ? new Address16(0, V4MappedLo | BinaryPrimitives.ReadUInt32BigEndian(b))
+        : new Address16(BinaryPrimitives.ReadUInt64BigEndian(b), BinaryPrimitives.ReadUInt64BigEndian(b[8..]));
+
+    /// <summary>A mask of the first <paramref name="bits"/> bits (0..128).</summary>
+    internal static Address16 Mask(int bits) => new(
+        bits <= 0 ? 0 : bits >= 64 ? ulong.MaxValue : ulong.MaxValue << (64 - bits),
+        bits <= 64 ? 0 : bits >= 128 ? ulong.MaxValue : ulong.MaxValue << (128 - bits));
+
+    internal Address16 And(Address16 m) => new(Hi & m.Hi, Lo & m.Lo);
+
+    internal bool IsV4Mapped => Hi == 0 && (Lo & 0xFFFF_FFFF_0000_0000) == V4MappedLo;
+
+    /// <summary>127.0.0.0/8 or ::1.</summary>
+    internal bool IsLoopback => IsV4Mapped ? (Lo & 0xFF00_0000) == 0x7F00_0000 : Hi == 0 && Lo == 1;
+}

@@ -1,0 +1,197 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using AgentShell.Core.Classification;
+using Microsoft.Win32.SafeHandles;
+using Mono.Unix.Native;
+
+namespace AgentShell.Supervisor.Network;
+
+/// <summary>Recognises known client programs by what they are, not what they are called:
+/// <c>cp /usr/bin/curl /tmp/x; /tmp/x -X DELETE …</c> is curl.
+/// <para>At construction every tool the classifier has a parser for is looked up in the
+/// directories of <c>PATH</c> and the usual system directories, symlinks resolved, and its
+/// device/inode and size remembered. A file is then that tool when it is the same inode (a symlink
+/// or hard link) or a byte-identical copy (same size and SHA-256). A known program's SHA-256 is
+/// computed only when some candidate has its size. Answers for candidates are cached by
+/// (device, inode, size, mtime, ctime), so each file version is hashed once; ctime is in the key
+/// because a process can set mtime back, but not ctime.</para>
+/// <para>A file installed under several tool names (a symlink farm such as Debian's
+/// <c>pg_wrapper</c>, identical entry-point scripts such as httpie's <c>http</c>/<c>https</c>)
+/// answers with the first name in <see cref="CommandClassifier.KnownTools"/> order.</para></summary>
+public sealed class ExecutableIdentity
+{
+    /// <summary>Candidates larger than this are not hashed (and so not recognised by content).</summary>
+    public const long MaxHashBytes = 256L << 20;
+
+    /// <summary>At most this many candidate answers are cached (oldest evicted first).</summary>
+    public const int CacheCapacity = 4096;
+
+    /// <summary>Directories searched besides <c>PATH</c>.</summary>
+    public static readonly IReadOnlyList<string> SystemDirectories = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+
+    private readonly Dictionary<(ulong Dev, ulong Ino), KnownBinary> _byInode = [];
+    private readonly Dictionary<long, KnownBinary[]> _bySize;
+    private readonly Dictionary<FileVersion, string?> _cache = [];
+    private readonly Queue<FileVersion> _cacheOrder = new();
+    private readonly Lock _cacheLock = new();
+    private int _candidateHashes;
+
+    /// <summary>Finds the known tools' binaries.</summary>
+    /// <param name="tools">Tool names; default <see cref="CommandClassifier.KnownTools"/>.</param>
+    /// <param name="directories">Where to look, in order; default the directories of <c>PATH</c>,
+    /// then <see cref="SystemDirectories"/>.</param>
+    public ExecutableIdentity(IEnumerable<string>? tools = null, IEnumerable<string>? directories = null)
+    {
+        var dirs = (directories ?? (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Concat(SystemDirectories))
+            .Where(d => d.StartsWith('/')).Distinct(StringComparer.Ordinal).ToArray();
+        var known = new List<KnownBinary>();
+        foreach (string tool in tools ?? CommandClassifier.KnownTools)
+        {
+            foreach (string dir in dirs)
+            {
+                string path = Path.Combine(dir, tool);
+                // stat follows symlinks: the key is the file that actually runs.
+                if (Syscall.stat(path, out var st) != 0 || !IsRegular(st) || st.st_size <= 0) continue;
+                if (_byInode.ContainsKey((st.st_dev, st.st_ino))) continue; // same file under another name or directory
+                var binary = new KnownBinary(tool, ResolvedPath(path), st.st_size, this);
+                _byInode[(st.st_dev, st.st_ino)] = binary;
+                known.Add(binary);
+            }
+        }
+        Known = known.Select(k => (k.Tool, k.Path)).ToArray();
+        _bySize = known.GroupBy(k => k.Size).ToDictionary(g => g.Key, g => g.ToArray());
+    }
+
+    /// <summary>The binaries found: tool name and resolved path (one entry per distinct file).</summary>
+    public IReadOnlyList<(string Tool, string Path)> Known { get; }
+
+    /// <summary>Candidate files hashed so far (tests: a cached answer does not hash again).</summary>
+    internal int CandidateHashes => Volatile.Read(ref _candidateHashes);
+
+    /// <summary>Known binaries hashed so far (tests: hashing is lazy).</summary>
+    internal int KnownHashes => Volatile.Read(ref _knownHashes);
+
+    private int _knownHashes;
+
+    /// <summary>The tool name (e.g. <c>curl</c>) when <paramref name="openablePath"/> is a known
+    /// tool's binary (same inode) or a byte-identical copy of one, else null. The path must be
+    /// openable by the supervisor, e.g. <c>/proc/PID/root/tmp/x</c> or <c>/proc/PID/fd/N</c>.
+    /// Never throws: a missing, unreadable or non-regular file is null.</summary>
+    public string? Identify(string openablePath)
+    {
+        try
+        {
+            if (Syscall.stat(openablePath, out var st) != 0 || !IsRegular(st)) return null;
+            if (_byInode.TryGetValue((st.st_dev, st.st_ino), out var same)) return same.Tool;
+            if (!_bySize.ContainsKey(st.st_size) || st.st_size > MaxHashBytes) return null;
+            return IdentifyByContent(openablePath);
+        }
+        catch (Exception)
+        {
+            return null; // vanished, unreadable, replaced by a directory mid-way: not a known tool
+        }
+    }
+
+    private string? IdentifyByContent(string path)
+    {
+        // O_NONBLOCK: a FIFO swapped in after the stat must not block the supervisor in open().
+        int fd = Syscall.open(path, OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK | OpenFlags.O_CLOEXEC | OpenFlags.O_NOCTTY);
+        if (fd < 0) return null;
+        using var handle = new SafeFileHandle(fd, ownsHandle: true);
+        // Decide on the file actually opened, not on what the path named a moment ago.
+        if (Syscall.fstat(fd, out var st) != 0 || !IsRegular(st)) return null;
+        if (_byInode.TryGetValue((st.st_dev, st.st_ino), out var same)) return same.Tool;
+        if (!_bySize.TryGetValue(st.st_size, out var sameSize) || st.st_size > MaxHashBytes) return null;
+        var version = FileVersion.Of(st);
+        lock (_cacheLock)
+        {
+            if (_cache.TryGetValue(version, out var cached)) return cached;
+        }
+
+        Interlocked.Increment(ref _candidateHashes);
+        byte[] hash = Sha256(handle);
+        // A file written while it was read is not cached: its next version gets its own answer.
+        if (Syscall.fstat(fd, out var after) != 0 || FileVersion.Of(after) != version) return null;
+        string? tool = null;
+        foreach (var k in sameSize)
+        {
+            if (k.Hash is byte[] h && h.AsSpan().SequenceEqual(hash)) { tool = k.Tool; break; }
+        }
+        lock (_cacheLock)
+        {
+            if (_cache.TryAdd(version, tool))
+            {
+                _cacheOrder.Enqueue(version);
+                if (_cacheOrder.Count > CacheCapacity) _cache.Remove(_cacheOrder.Dequeue());
+            }
+        }
+        return tool;
+    }
+
+    private static byte[] Sha256(SafeFileHandle handle)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            long offset = 0;
+            int n;
+            while ((n = RandomAccess.Read(handle, buffer, offset)) > 0)
+            {
+                sha.AppendData(buffer, 0, n);
+                offset += n;
+            }
+            return sha.GetHashAndReset();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static bool IsRegular(in Stat st) => (st.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFREG;
+
+    private static string ResolvedPath(string path)
+    {
+        try
+        {
+            return File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
+        }
+        catch (IOException)
+        {
+            return path;
+        }
+    }
+
+    /// <summary>One version of one file: a rewrite, a truncation or a touch changes it.</summary>
+    private readonly record struct FileVersion(ulong Dev, ulong Ino, long Size, long MtimeSec, long MtimeNsec, long CtimeSec, long CtimeNsec)
+    {
+        internal static FileVersion Of(in Stat st) =>
+            new(st.st_dev, st.st_ino, st.st_size, st.st_mtime, st.st_mtime_nsec, st.st_ctime, st.st_ctime_nsec);
+    }
+
+    /// <summary>A known tool's binary; its SHA-256 is computed on first need (null when it cannot be read).</summary>
+    private sealed class KnownBinary(string tool, string path, long size, ExecutableIdentity owner)
+    {
+        private readonly Lazy<byte[]?> _hash = new(() => HashFile(path, owner), LazyThreadSafetyMode.ExecutionAndPublication);
+
+        internal string Tool { get; } = tool;
+        internal string Path { get; } = path;
+        internal long Size { get; } = size;
+        internal byte[]? Hash => _hash.Value;
+
+        private static byte[]? HashFile(string path, ExecutableIdentity owner)
+        {
+            Interlocked.Increment(ref owner._knownHashes);
+            try
+            {
+                using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+                return Sha256(handle);
+            }
+            catch (Exception)
+            {
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using AgentShell.Supervisor.Network;
+using Mono.Unix.Native;
+
+namespace AgentShell.Supervisor.Tests.Network;
+
+/// <summary>Tools recognised by what they are: real copies, links and look-alikes of the real
+/// binaries on this machine, in a temporary directory.</summary>
+[TestFixture]
+public sealed class ExecutableIdentityTests
+{
+    private static ExecutableIdentity? s_system;
+    private string _dir = "";
+    private string _curl = "";
+
+    // Built once: scanning PATH is the start-up cost, not what these tests measure.
+    private static ExecutableIdentity Shared => s_system ??= new ExecutableIdentity();
+
+    [SetUp]
+    public void SetUp()
+    {
+        _dir = Directory.CreateTempSubdirectory("agentshell-exe-").FullName;
+        _curl = Path.GetFullPath(File.ResolveLinkTarget(KernelSetUp.Which("curl"), true)?.FullName ?? KernelSetUp.Which("curl"));
+    }
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    private string Copy(string from, string name = "x")
+    {
+        string to = Path.Combine(_dir, name);
+        File.Copy(from, to);
+        return to;
+    }
+
+    [Test]
+    public void Finds_the_known_tools_on_this_machine()
+    {
+        Assert.That(Shared.Known.Select(k => k.Tool), Does.Contain("curl"));
+        Assert.That(Shared.Known.Single(k => k.Tool == "curl").Path, Is.EqualTo(_curl));
+        Assert.That(Shared.Known.Select(k => k.Tool), Does.Not.Contain("sudo").And.Not.Contain("bash"));
+    }
+
+    [Test]
+    public void A_renamed_copy_of_curl_is_curl() => Assert.That(Shared.Identify(Copy(_curl)), Is.EqualTo("curl"));
+
+    [Test]
+    public void A_symlink_to_curl_is_curl()
+    {
+        string link = Path.Combine(_dir, "x");
+        File.CreateSymbolicLink(link, _curl);
+        var identity = new ExecutableIdentity();
+        Assert.That(identity.Identify(link), Is.EqualTo("curl"));
+        Assert.That(identity.CandidateHashes + identity.KnownHashes, Is.Zero, "recognised by inode, nothing hashed");
+    }
+
+    [Test]
+    public void A_hard_link_to_curl_is_curl()
+    {
+        string link = Path.Combine(_dir, "x");
+        if (Syscall.link(_curl, link) != 0) Assert.Ignore($"cannot hard-link {_curl} into {_dir}: {Stdlib.GetLastError()}");
+        var identity = new ExecutableIdentity();
+        Assert.That(identity.Identify(link), Is.EqualTo("curl"));
+        Assert.That(identity.CandidateHashes + identity.KnownHashes, Is.Zero, "recognised by inode, nothing hashed");
+    }
+
+    [TestCase(0)]
+    [TestCase(1000)]
+    [TestCase(-1)]
+    public void A_copy_with_one_byte_changed_is_not_curl(int at)
+    {
+        string x = Copy(_curl);
+        var bytes = File.ReadAllBytes(x);
+        int i = at >= 0 ? at : bytes.Length - 1;
+        bytes[i] ^= 0x01;
+        File.WriteAllBytes(x, bytes);
+        Assert.That(new FileInfo(x).Length, Is.EqualTo(new FileInfo(_curl).Length));
+        var identity = new ExecutableIdentity();
+        Assert.That(identity.Identify(x), Is.Null);
+        Assert.That(identity.CandidateHashes, Is.EqualTo(1), "same size: hashed and compared");
+    }
+
+    [Test]
+    public void An_unrelated_binary_is_nothing()
+    {
+        Assert.That(Shared.Identify(Copy("/bin/true")), Is.Null);
+        Assert.That(Shared.Identify("/bin/true"), Is.Null);
+    }
+
+    [Test]
+    public void Known_binaries_are_hashed_only_when_a_candidate_has_their_size()
+    {
+        var identity = new ExecutableIdentity();
+        Assert.That(identity.KnownHashes, Is.Zero);
+        string x = Copy(_curl);
+        Assert.That(identity.Identify(x), Is.EqualTo("curl"));
+        int sameSizeAsCurl = identity.Known.Count(k => new FileInfo(k.Path).Length == new FileInfo(_curl).Length);
+        Assert.That(identity.KnownHashes, Is.LessThanOrEqualTo(sameSizeAsCurl));
+        Assert.That(identity.KnownHashes, Is.GreaterThanOrEqualTo(1));
+    }
+
+    [Test]
+    public void A_file_is_hashed_once_per_version()
+    {
+        var identity = new ExecutableIdentity();
+        string x = Copy(_curl);
+        Assert.That(identity.Identify(x), Is.EqualTo("curl"));
+        Assert.That(identity.Identify(x), Is.EqualTo("curl"));
+        Assert.That(identity.Identify($"/proc/self/root{x}"), Is.EqualTo("curl"));
+        Assert.That(identity.CandidateHashes, Is.EqualTo(1));
+
+        // Rewritten in place with other bytes of the same size: a new version, hashed again.
+        var bytes = File.ReadAllBytes(x);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(x, bytes);
+        Assert.That(identity.Identify(x), Is.Null);
+        Assert.That(identity.CandidateHashes, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void A_deleted_file_is_nothing_but_an_open_deleted_copy_is_still_curl()
+    {
+        var identity = new ExecutableIdentity();
+        string x = Copy(_curl);
+        using (var open = File.OpenHandle(x))
+        {
+            File.Delete(x);
+            Assert.That(identity.Identify(x), Is.Null);
+            // fexecve of an unlinked file arrives as execveat(fd, "", AT_EMPTY_PATH): /proc/PID/fd/N.
+            Assert.That(identity.Identify($"/proc/self/fd/{open.DangerousGetHandle()}"), Is.EqualTo("curl"));
+        }
+    }
+
+    [Test]
+    public void Things_that_are_not_regular_files_are_nothing()
+    {
+        string fifo = Path.Combine(_dir, "fifo");
+        Assert.That(Syscall.mkfifo(fifo, FilePermissions.S_IRUSR | FilePermissions.S_IWUSR), Is.Zero);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Shared.Identify(fifo), Is.Null);
+            Assert.That(Shared.Identify(_dir), Is.Null);
+            Assert.That(Shared.Identify("/dev/null"), Is.Null);
+            Assert.That(Shared.Identify(""), Is.Null);
+            Assert.That(Shared.Identify("relative/nowhere"), Is.Null);
+            Assert.That(Shared.Identify("/proc/999999999/root/usr/bin/curl"), Is.Null);
+        });
+    }
+
+    [Test]
+    public void A_copy_of_a_script_tool_is_recognised_by_content()
+    {
+        // The Debian wrapper that /usr/bin/psql, pg_restore and dropdb link to is a Perl script.
+        string psql = "/usr/bin/psql";
+        if (!File.Exists(psql)) Assert.Ignore("psql is not installed");
+        string target = File.ResolveLinkTarget(psql, true)?.FullName ?? psql;
+        Assert.That(Shared.Identify(Copy(target)), Is.EqualTo("psql"));
+    }
+
+    [Test]
+    public void The_cache_is_bounded()
+    {
+        string bin = Directory.CreateDirectory(Path.Combine(_dir, "bin")).FullName;
+        File.WriteAllText(Path.Combine(bin, "mytool"), "#!/bin/sh\necho 00000\n");
+        var identity = new ExecutableIdentity(["mytool"], [bin]);
+        Assert.That(identity.Known, Has.Count.EqualTo(1));
+        var files = new List<string>();
+        for (int i = 0; i < ExecutableIdentity.CacheCapacity + 1; i++)
+        {
+            string f = Path.Combine(_dir, $"c{i}");
+            File.WriteAllText(f, $"#!/bin/sh\necho {i:D5}\n");
+            files.Add(f);
+        }
+        foreach (var f in files) Assert.That(identity.Identify(f), Is.EqualTo(f.EndsWith("c0") ? "mytool" : null));
+        Assert.That(identity.CandidateHashes, Is.EqualTo(files.Count));
+        Assert.That(identity.Identify(files[^1]), Is.Null);
+        Assert.That(identity.CandidateHashes, Is.EqualTo(files.Count), "the newest is cached");
+        Assert.That(identity.Identify(files[0]), Is.EqualTo("mytool"));
+        Assert.That(identity.CandidateHashes, Is.EqualTo(files.Count + 1), "the oldest was evicted and is hashed again");
+    }
+}
