@@ -27,14 +27,14 @@ internal sealed class ExecReader
 
     /// <summary>The last read filename with <paramref name="argv"/>, as a request; an empty filename
     /// (execveat with AT_EMPTY_PATH) is replaced by <paramref name="resolved"/>.</summary>
-    public ExecRequest Request(in Argv argv, string? resolved)
+    public ExecRequest Request(in Argv argv, string? resolved, int pid, int dirFd)
     {
         if (resolved != null)
         {
             int n = System.Text.Encoding.UTF8.GetBytes(resolved.AsSpan(0, Math.Min(resolved.Length, MaxPath / 4)), _path);
             _pathLen = n;
         }
-        return new ExecRequest(_path, _pathLen, argv);
+        return new ExecRequest(_path, _pathLen, argv, pid, dirFd);
     }
 
     /// <summary>Reads the NUL-terminated path at <paramref name="address"/>.</summary>

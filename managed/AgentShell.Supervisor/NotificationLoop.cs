@@ -91,8 +91,9 @@ public sealed class NotificationLoop : INotificationResponder
 
     private static bool SameArgv(CommandIntent i, in Argv exec)
     {
+        // argv[0] may differ (a copy recognised by content, a wrapper re-exec): compare the rest.
         if (i.Argv.Count != exec.Count) return false;
-        for (int k = 0; k < exec.Count; k++)
+        for (int k = 1; k < exec.Count; k++)
             if (!exec[k].SequenceEqual(Encoding.UTF8.GetBytes(i.Argv[k]))) return false;
         return true;
     }
@@ -238,7 +239,7 @@ public sealed class NotificationLoop : INotificationResponder
             return Verdict.Refuse;
         }
         string? resolved = dirfd >= 0 && reader.Filename.Length == 0 ? ResolveFd(pid, dirfd) : null;
-        var request = reader.Request(argv, resolved);
+        var request = reader.Request(argv, resolved, pid, resolved != null ? dirfd : -1);
         if (IsSelfApproval(pid, request))
         {
             _notifier.WriteOnce(pid, argv, "agentshell: refused: a supervised process cannot answer approval requests; a person must run 'agentshell approve ID' in a terminal outside the agent [rule supervisor:self-approval]");

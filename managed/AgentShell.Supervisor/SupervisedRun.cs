@@ -27,7 +27,7 @@ public sealed class RunOptions
     public PauseSettings? Pause { get; init; }
     /// <summary>Do not print the one-line pause notice on the terminal.</summary>
     public bool Quiet { get; init; }
-    /// <summary>Address → environment map; default: the policy's literals and CIDRs.</summary>
+    /// <summary>Address → environment map; default: the policy's addresses and resolved host names.</summary>
     public Network.IAddressEnvironments? Addresses { get; init; }
     /// <summary>Audit log; null: decisions are not recorded.</summary>
     public Audit.AuditLog? Audit { get; init; }
@@ -101,6 +101,12 @@ public sealed class SupervisedRun
             ProcessGroup = Mono.Unix.Native.Syscall.getpgrp(),
             Executable = Mono.Unix.Native.Syscall.stat("/proc/self/exe", out var exe) == 0 ? (exe.st_dev, exe.st_ino) : null,
         };
+        // Profile host names are resolved before the agent starts, then refreshed off the hot path.
+        using var ownAddresses = _o.Addresses == null ? new Network.AddressEnvironments(_o.Policy) : null;
+        ownAddresses?.Start();
+        Network.IAddressEnvironments addresses = _o.Addresses ?? ownAddresses!;
+        var identity = new Network.ExecutableIdentity();
+
         var (ours, theirs) = Interop.Sockets.SocketPair();
         var argv = new List<string> { _o.LauncherPath, "--sock-fd", "3", "--supervisor-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--" };
         argv.AddRange(_o.Command);
@@ -131,12 +137,12 @@ public sealed class SupervisedRun
         }
 
         using var listenerHandle = new FdHandle(listener);
-        var loop = new NotificationLoop(listener, _o.Decider ?? new ExecDecider(new CommandClassifier(_o.Policy.Tools), _o.Policy), _o.Log, self);
+        var loop = new NotificationLoop(listener, _o.Decider ?? new ExecDecider(new CommandClassifier(_o.Policy.Tools), _o.Policy, identity), _o.Log, self);
         using var registry = new PendingRegistry(loop, _o.Pause ?? _o.Policy.Pause);
         loop.Registry = registry;
         loop.Audit = _o.Audit;
         loop.Policy = _o.Policy;
-        loop.Addresses = _o.Addresses ?? new Network.PolicyAddressEnvironments(_o.Policy);
+        loop.Addresses = addresses;
         using var prune = new Timer(_ => loop.Processes.Prune(), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
         loop.RunId = runId;
         registry.Answering += loop.ApplyAnswer;

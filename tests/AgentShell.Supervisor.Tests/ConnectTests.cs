@@ -180,4 +180,43 @@ public sealed class ConnectTests
         var r = AgentShellRunner.Run(["run", "--profile", profile, "--", Repo.Python, "-c", py]);
         Assert.That(r.Stdout.Trim(), Is.EqualTo("connected"), r.Stderr);
     }
+
+    [Test]
+    public void ARenamedCopyOfCurlIsParsedAsCurlAndBlocked()
+    {
+        var copy = Path.Combine(_tmp, "definitely-not-curl");
+        File.Copy(_curl, copy);
+        File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
+        var r = AgentShellRunner.Supervise(copy, "-sS", "-X", "DELETE", _prod.Url("/volumes/1"));
+        Assert.That(r.ExitCode, Is.EqualTo(126), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain($"agentshell: blocked curl DELETE {_prod.Url("/volumes/1")} (production) [rule demo.http:delete-on-production]"));
+        Assert.That(_prod.Requests, Is.Empty);
+    }
+
+    [Test]
+    public void ARenamedCopyOfCurlDoingAGetStillPasses()
+    {
+        var copy = Path.Combine(_tmp, "fetch");
+        File.Copy(_curl, copy);
+        File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
+        var r = AgentShellRunner.Supervise(copy, "-sS", _prod.Url("/ok"));
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Assert.That(_prod.Requests.Select(q => q.Path), Is.EqualTo(new[] { "/ok" }));
+    }
+
+    [Test]
+    public void AProfileHostNameIsResolvedToItsAddressesAndGuarded()
+    {
+        // The profile names a host, not an address; a hosts file the test controls (in a private
+        // mount namespace) makes that name resolve to 127.0.0.2 for the supervisor.
+        using var hosts = new HostsOverride(("127.0.0.2", "prod-db.agentshell.test"));
+        if (hosts.Unavailable() is string why) Assert.Ignore(why);
+        var profile = Path.Combine(_tmp, "named.json");
+        File.WriteAllText(profile, """{ "Description": "test: a production host by name", "Environments": { "production": { "Hosts": ["prod-db.agentshell.test"] } } }""");
+        var (code, stdout, stderr) = hosts.Run(Repo.AgentShell, "run", "--profile", profile, "--pause-timeout", "1", "--",
+            Repo.Python, "-c", PyDelete(_prod.Url("/volumes/1")));
+        Assert.That(stdout.Trim(), Is.EqualTo("error 1"), stderr);
+        Assert.That(stderr, Does.Contain($"connect 127.0.0.2:{_prod.Port} (production)"));
+        Assert.That(_prod.Requests, Is.Empty);
+    }
 }

@@ -23,7 +23,7 @@ namespace AgentShell.Supervisor.Network;
 /// subset stay covered.</para>
 /// <para>Limit: the decision is on the address, so a production service behind a shared CDN or
 /// load-balancer address cannot be told apart from the other services on that address.</para></summary>
-public sealed class AddressEnvironments : IDisposable
+public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
 {
     /// <summary>How often names are resolved again; the cap on a DNS TTL.</summary>
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(60);
