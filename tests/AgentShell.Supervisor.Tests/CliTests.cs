@@ -1,0 +1,78 @@
+using System.Text.Json;
+using AgentShell.Supervisor.Tests.Infrastructure;
+
+namespace AgentShell.Supervisor.Tests;
+
+/// <summary>The `agentshell` verbs that run nothing, as a user (or an agent hook) calls them.</summary>
+[TestFixture]
+public sealed class CliTests
+{
+    private const string VolumeDelete = """{"query":"mutation { volumeDelete(volumeId: \"vol-1\") }"}""";
+    private const string VolumeQuery = """{"query":"query { volume(id: \"vol-1\") { name } }"}""";
+
+    [TestCase(4, "block", "demo.http:delete-on-production", "curl", "-X", "POST", "https://backboard.railway.app/graphql/v2", "-d", VolumeDelete)]
+    [TestCase(0, "allow", "default.any:allow", "curl", "-X", "POST", "https://backboard.railway.app/graphql/v2", "-d", VolumeQuery)]
+    [TestCase(4, "block", "demo.http:delete-on-production", "curl", "-X", "DELETE", "http://127.0.0.2:8080/volumes/1")]
+    [TestCase(0, "allow", "default.any:allow", "curl", "http://127.0.0.2:8080/volumes/1")]
+    [TestCase(3, "pause", "default.any:destructive-on-unknown", "psql", "-h", "db.example.net", "-c", "DROP TABLE t")]
+    [TestCase(0, "allow", "default.any:allow", "psql", "-h", "db.example.net", "-c", "SELECT 'DROP TABLE t'")]
+    public void CheckPrintsTheVerdictAndExitsWithItsCode(int code, string verdict, string rule, params string[] argv)
+    {
+        var r = AgentShellRunner.Run(new[] { "check", "--profile", Repo.DemoProfile, "--json", "--" }.Concat(argv));
+        Assert.That(r.ExitCode, Is.EqualTo(code), r.Stderr + r.Stdout);
+        var doc = JsonDocument.Parse(r.Stdout).RootElement;
+        Assert.That(doc.GetProperty("verdict").GetString(), Is.EqualTo(verdict));
+        Assert.That(doc.GetProperty("rule").GetString(), Is.EqualTo(rule));
+    }
+
+    [Test]
+    public void CheckShellClassifiesEachCommandOfAString()
+    {
+        var r = AgentShellRunner.Run(["check", "--profile", Repo.DemoProfile, "--json", "--shell",
+            "echo 'DROP TABLE x' && curl -X DELETE http://127.0.0.2:8080/v/1; kubectl get pods"]);
+        Assert.That(r.ExitCode, Is.EqualTo(4), r.Stderr);
+        var items = JsonDocument.Parse(r.Stdout).RootElement;
+        Assert.That(items.ValueKind, Is.EqualTo(JsonValueKind.Array));
+        var verdicts = items.EnumerateArray().Select(i => i.GetProperty("verdict").GetString()).ToList();
+        Assert.That(verdicts, Does.Contain("block").And.Not.Contain("pause"));
+    }
+
+    [Test]
+    public void CheckWithAnInvalidProfileExits2()
+    {
+        var bad = Path.Combine(Path.GetTempPath(), $"agentshell-bad-{Guid.NewGuid():N}.json");
+        File.WriteAllText(bad, """{ "Rulez": [] }""");
+        var r = AgentShellRunner.Run(["check", "--profile", bad, "--", "ls"]);
+        File.Delete(bad);
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.Stderr, Does.Contain("Rulez").And.Contain("Rules"));
+    }
+
+    [Test]
+    public void EveryShippedProfileValidates()
+    {
+        var files = Directory.GetFiles(Path.Combine(Repo.Root, "profiles"), "*.json");
+        var r = AgentShellRunner.Run(new[] { "profiles", "validate" }.Concat(files));
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr + r.Stdout);
+        Assert.That(files, Has.Length.GreaterThanOrEqualTo(9));
+    }
+
+    [Test]
+    public void ValidateNamesTheFileThePathAndTheFix()
+    {
+        var bad = Path.Combine(Path.GetTempPath(), $"agentshell-bad-{Guid.NewGuid():N}.json");
+        File.WriteAllText(bad, """{ "Rules": [ { "Id": "x:y", "Effects": ["delet"], "Action": "block", "Reason": "r", "Tests": { "Match": [["rm"]], "NoMatch": [["ls"]] } } ] }""");
+        var r = AgentShellRunner.Run(["profiles", "validate", bad]);
+        File.Delete(bad);
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.Stdout + r.Stderr, Does.Contain(Path.GetFileName(bad)).And.Contain("Effects").And.Contain("delet").And.Contain("delete"));
+    }
+
+    [Test]
+    public void PendingWithoutARunningSupervisorSaysSo()
+    {
+        var r = AgentShellRunner.Run(["pending", "--socket", Path.Combine(Path.GetTempPath(), "no-such-agentshell.sock")]);
+        Assert.That(r.ExitCode, Is.EqualTo(1));
+        Assert.That(r.Stderr, Does.Contain("cannot connect"));
+    }
+}
