@@ -32,16 +32,23 @@ public sealed class WatchTests
         return screen;
     }
 
+    /// <summary>A run whose curl DELETE to staging waits for an answer.</summary>
+    private static BackgroundRun PausedDelete(LoopbackHttpServer staging, out string id)
+    {
+        KernelSetUp.RequireInterception();
+        var curl = KernelSetUp.Which("curl");
+        var run = new BackgroundRun(["--profile", Repo.DemoProfile, "--profile", PauseTests.PauseProfile, "--pause-timeout", "60"],
+            "bash", "-c", $"{curl} -sS -o /dev/null -X DELETE {staging.Url("/volumes/3")}; echo rc=$?");
+        id = run.WaitForPause();
+        return run;
+    }
+
     [TestCase("a", "approved", 1)]
     [TestCase("d", "denied", 0)]
     public void AKeyInWatchAnswersThePausedRequest(string key, string word, int deletes)
     {
-        KernelSetUp.RequireInterception();
         using var staging = new LoopbackHttpServer("127.0.0.3");
-        var curl = KernelSetUp.Which("curl");
-        using var run = new BackgroundRun(["--profile", Repo.DemoProfile, "--profile", PauseTests.PauseProfile, "--pause-timeout", "60"],
-            "bash", "-c", $"{curl} -sS -o /dev/null -X DELETE {staging.Url("/volumes/3")}; echo rc=$?");
-        string id = run.WaitForPause();
+        using var run = PausedDelete(staging, out string id);
         string session = $"agentshell-watch-{Guid.NewGuid():N}"[..24];
         Tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "40", $"NO_COLOR=1 {Repo.AgentShell} watch --socket {run.Socket}");
         try
@@ -63,12 +70,8 @@ public sealed class WatchTests
     [Test]
     public void WithoutATerminalWatchReadsLineCommands()
     {
-        KernelSetUp.RequireInterception();
         using var staging = new LoopbackHttpServer("127.0.0.3");
-        var curl = KernelSetUp.Which("curl");
-        using var run = new BackgroundRun(["--profile", Repo.DemoProfile, "--profile", PauseTests.PauseProfile, "--pause-timeout", "60"],
-            "bash", "-c", $"{curl} -sS -o /dev/null -X DELETE {staging.Url("/volumes/3")}; echo rc=$?");
-        string id = run.WaitForPause();
+        using var run = PausedDelete(staging, out string id);
         var psi = new ProcessStartInfo(Repo.AgentShell, ["watch", "--socket", run.Socket]) { RedirectStandardInput = true, RedirectStandardOutput = true };
         using var w = Process.Start(psi)!;
         var first = w.StandardOutput.ReadLine() + w.StandardOutput.ReadLine();

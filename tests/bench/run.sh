@@ -13,17 +13,25 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 loop='s=$(date +%s%N); for ((i=0;i<'"$N"';i++)); do /bin/true; done; e=$(date +%s%N); echo $(( (e-s)/'"$N"'/1000 ))'
 
 echo "machine: $(nproc) cpus, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+# compare UNIT CMD...: runs CMD bare and under `agentshell run` alternately ($RUNS times each; CMD
+# prints one figure in µs) and prints both medians and their ratio.
+compare() {
+    local unit=$1; shift
+    local bare=() sup=()
+    for ((r=0;r<RUNS;r++)); do
+        bare+=("$("$@")")
+        sup+=("$($AS run --profile $PROFILE -- "$@" 2>/dev/null)")
+    done
+    local mb ms
+    mb=$(printf '%s\n' "${bare[@]}" | median)
+    ms=$(printf '%s\n' "${sup[@]}" | median)
+    printf '  bare        %8.1f µs/%s   (runs: %s)\n' "$mb" "$unit" "${bare[*]}"
+    printf '  supervised  %8.1f µs/%s   (runs: %s)\n' "$ms" "$unit" "${sup[*]}"
+    awk -v a="$ms" -v b="$mb" -v u="$unit" 'BEGIN { printf "  ratio       x%.3f  (+%.1f µs per %s; target < x1.5)\n", a/b, a-b, u }'
+}
+
 echo "[exec] $N x execve(/bin/true) from a bash loop, median of $RUNS runs (bare and supervised alternate)"
-bare=(); sup=()
-for ((r=0;r<RUNS;r++)); do
-    bare+=("$(bash -c "$loop")")
-    sup+=("$($AS run --profile $PROFILE -- bash -c "$loop" 2>/dev/null)")
-done
-mb=$(printf '%s\n' "${bare[@]}" | median)
-ms=$(printf '%s\n' "${sup[@]}" | median)
-printf '  bare        %8.1f µs/exec   (runs: %s)\n' "$mb" "${bare[*]}"
-printf '  supervised  %8.1f µs/exec   (runs: %s)\n' "$ms" "${sup[*]}"
-awk -v a="$ms" -v b="$mb" 'BEGIN { printf "  ratio       x%.3f  (+%.1f µs per exec; target < x1.5)\n", a/b, a-b }'
+compare exec bash -c "$loop"
 
 echo "[start-up] agentshell run -- /bin/true, median of $RUNS"
 st=()
@@ -35,16 +43,7 @@ printf '  %8.1f µs   (runs: %s)\n' "$(printf '%s\n' "${st[@]}" | median)" "${st
 echo "[connect] 2000 loopback TCP connects (socket+connect+close), median of $RUNS runs"
 cb=$(mktemp -d)/connect-bench
 gcc -O2 -pthread -o "$cb" tests/bench/connect-bench.c
-cbare=(); csup=()
-for ((r=0;r<RUNS;r++)); do
-    cbare+=("$("$cb" 2000)")
-    csup+=("$($AS run --profile $PROFILE -- "$cb" 2000 2>/dev/null)")
-done
-mcb=$(printf '%s\n' "${cbare[@]}" | median)
-mcs=$(printf '%s\n' "${csup[@]}" | median)
-printf '  bare        %8.1f µs/connect   (runs: %s)\n' "$mcb" "${cbare[*]}"
-printf '  supervised  %8.1f µs/connect   (runs: %s)\n' "$mcs" "${csup[*]}"
-awk -v a="$mcs" -v b="$mcb" 'BEGIN { printf "  ratio       x%.2f  (+%.1f µs per connect; target < x1.5)\n", a/b, a-b }'
+compare connect "$cb" 2000
 
 if [[ -d tests/bench/AgentShell.Bench ]]; then
     dotnet run -c Release --project tests/bench/AgentShell.Bench -- "$@"

@@ -173,6 +173,9 @@ public static class Curl
         if (bodyUnknown && effect < Effect.Unknown) effect = Effect.Unknown;
         if (config) effect = ToolHelp.Max(effect, Effect.Unknown);
         string summary = targets.Count == 0 ? effectiveMethod : $"{effectiveMethod} {string.Join(' ', targets)}";
+        // Name the GraphQL mutation fields: "POST …/graphql/v2 (mutation volumeDelete)" says what was refused.
+        var mutations = evidence.Where(e => e.Fact.StartsWith("GraphQL mutation field ", StringComparison.Ordinal)).Select(e => e.Token).Distinct().ToList();
+        if (mutations.Count > 0) summary += $" (mutation {string.Join(", ", mutations)})";
         return new CommandIntent { Tool = "curl", Effect = effect, Targets = targets, Evidence = evidence, Summary = summary };
     }
 

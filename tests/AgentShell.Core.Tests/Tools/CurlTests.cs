@@ -17,7 +17,7 @@ public class CurlTests
     [TestCase(new[] { "--json", "{}", "http://h/x" }, "POST http://h/x", Effect.Write)]
     [TestCase(new[] { "-K", "cfg", "http://h/x" }, "GET http://h/x", Effect.Unknown)]
     [TestCase(new[] { "-d", "@nope.json", "http://h/x" }, "POST http://h/x", Effect.Unknown)]
-    [TestCase(new[] { "-d", "@railway-delete.json", "http://h/x" }, "POST http://h/x", Effect.Wipe)]
+    [TestCase(new[] { "-d", "@railway-delete.json", "http://h/x" }, "POST http://h/x (mutation volumeDelete)", Effect.Wipe)]
     [TestCase(new[] { "--data-raw", "@railway-delete.json", "http://h/x" }, "POST http://h/x", Effect.Write)]
     [TestCase(new[] { "-X", "DELETE", "-d", "{\"query\":\"query { me { id } }\"}", "http://h/x" }, "DELETE http://h/x", Effect.Delete)]
     public void Method_and_effect(string[] args, string summary, Effect effect)
