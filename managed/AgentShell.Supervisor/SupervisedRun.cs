@@ -137,6 +137,7 @@ public sealed class SupervisedRun
         }
 
         using var listenerHandle = new FdHandle(listener);
+        if (Environment.GetEnvironmentVariable("AGENTSHELL_SYNC_WAKEUP") != "0") Interop.Seccomp.SetSyncWakeUp(listener);
         var loop = new NotificationLoop(listener, _o.Decider ?? new ExecDecider(new CommandClassifier(_o.Policy.Tools), _o.Policy, identity), _o.Log, self);
         using var registry = new PendingRegistry(loop, _o.Pause ?? _o.Policy.Pause);
         loop.Registry = registry;

@@ -20,6 +20,9 @@ internal static partial class Interop
         internal const uint SECCOMP_IOCTL_NOTIF_RECV = 0xC0502100;
         internal const uint SECCOMP_IOCTL_NOTIF_SEND = 0xC0182101;
         internal const uint SECCOMP_IOCTL_NOTIF_ID_VALID = 0x40082102;
+        // _IOW('!', 4, __u64) (Linux 6.6+; not in older uapi headers), and its one flag.
+        internal const uint SECCOMP_IOCTL_NOTIF_SET_FLAGS = 0x40082104;
+        internal const ulong SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP = 1;
 
         [StructLayout(LayoutKind.Sequential)]
         internal unsafe struct seccomp_data
@@ -94,6 +97,12 @@ internal static partial class Interop
                 if (e != Errno.EINTR) return e;
             }
         }
+
+        /// <summary>Asks the kernel to switch straight from the notifying task to the receiver and
+        /// back (synchronous wake-up) instead of a plain wake-up on whichever CPU. False on kernels
+        /// before 6.6, which keep the plain behaviour.</summary>
+        internal static unsafe bool SetSyncWakeUp(int listener) =>
+            ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (void*)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
 
         /// <summary>True while the notification is still pending (its pid was not recycled).</summary>
         internal static unsafe bool IdValid(int listener, ulong id)
