@@ -323,16 +323,16 @@ public sealed class NotificationLoop : INotificationResponder
 
     private bool IsSelfApproval(int pid, ExecRequest r)
     {
-        if (r.Argv.Count < 2) return false;
-        bool named = r.Argv[0].EndsWith("agentshell"u8) || r.Filename.EndsWith("/agentshell"u8);
-        bool same = _self.Executable is { } exe && Stat(pid, r.FilenameString) == exe;
-        if (!named && !same) return false;
-        for (int i = 1; i < r.Argv.Count; i++)
+        // PERF: look for the verbs first (no allocation, no syscall); stat only then.
+        bool verb = false;
+        for (int i = 1; i < r.Argv.Count && !verb; i++)
         {
             var a = r.Argv[i];
-            if (a.SequenceEqual("approve"u8) || a.SequenceEqual("deny"u8) || a.SequenceEqual("watch"u8)) return true;
+            verb = a.SequenceEqual("approve"u8) || a.SequenceEqual("deny"u8) || a.SequenceEqual("watch"u8);
         }
-        return false;
+        if (!verb) return false;
+        if (r.Argv[0].EndsWith("agentshell"u8) || r.Filename.EndsWith("/agentshell"u8)) return true;
+        return _self.Executable is { } exe && Stat(pid, r.FilenameString) == exe;
     }
 
     private unsafe Verdict Connect(ref seccomp_notif n, ulong addr, int len, string syscall)
