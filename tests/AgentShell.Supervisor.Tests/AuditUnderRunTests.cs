@@ -62,4 +62,21 @@ public sealed class AuditUnderRunTests
         Assert.That(log.Stdout, Does.Contain("demo.http:delete-on-production").And.Not.Contain("test.pause"));
         Directory.Delete(dir, true);
     }
+
+    [Test]
+    public void AProfileCanAskForAllowsOfUnparsedToolsToo()
+    {
+        KernelSetUp.RequireInterception();
+        var dir = Directory.CreateTempSubdirectory("agentshell-audit-").FullName;
+        var audit = Path.Combine(dir, "audit.jsonl");
+        var profile = Path.Combine(dir, "all.json");
+        File.WriteAllText(profile, """{ "Description": "test: record everything", "Audit": { "LogAllowsOfUnparsedTools": true } }""");
+        var quiet = AgentShellRunner.Run(["run", "--audit", audit, "--", "ls", "/"]);
+        Assert.That(quiet.ExitCode, Is.EqualTo(0), quiet.Stderr);
+        Assert.That(File.Exists(audit) ? File.ReadAllText(audit) : "", Does.Not.Contain("\"ls\""), "sampled out by default");
+        var all = AgentShellRunner.Run(["run", "--profile", profile, "--audit", audit, "--", "ls", "/"]);
+        Assert.That(all.ExitCode, Is.EqualTo(0), all.Stderr);
+        Assert.That(File.ReadAllText(audit), Does.Contain("\"argv\":[\"ls\",\"/\"]").And.Contain("\"outcome\":\"allowed\""));
+        Directory.Delete(dir, true);
+    }
 }

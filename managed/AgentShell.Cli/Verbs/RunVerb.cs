@@ -54,7 +54,8 @@ public sealed class RunVerb
         AgentShell.Supervisor.Audit.AuditLog audit;
         try
         {
-            audit = new AgentShell.Supervisor.Audit.AuditLog(AuditFile ?? AgentShell.Supervisor.Audit.AuditLog.DefaultPath(), Console.Error);
+            audit = new AgentShell.Supervisor.Audit.AuditLog(AuditFile ?? AgentShell.Supervisor.Audit.AuditLog.DefaultPath(), Console.Error,
+                logAllowsOfUnparsedTools: policy.Audit.LogAllowsOfUnparsedTools);
         }
         catch (IOException e)
         {

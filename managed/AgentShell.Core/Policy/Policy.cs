@@ -22,6 +22,7 @@ public sealed class Policy
         foreach (var r in _rules) r.Compile(_environments);
         EnvironmentEntries = parts.EnvironmentEntries;
         Pause = parts.Pause;
+        Audit = parts.Audit;
         Network = parts.Network;
         Tools = parts.Tools;
         SettingSources = parts.SettingSources;
@@ -42,6 +43,9 @@ public sealed class Policy
 
     /// <summary>Pause behaviour (<c>Pause</c> section; later layers override).</summary>
     public PauseSettings Pause { get; }
+
+    /// <summary>What the audit log records (<c>Audit</c> section; later layers override).</summary>
+    public AuditSettings Audit { get; }
 
     /// <summary>Network behaviour (<c>Network</c> section; later layers override the action and add clients).</summary>
     public NetworkSettings Network { get; }
@@ -169,6 +173,7 @@ internal sealed class PolicyParts
     internal List<Rule> Rules { get; } = [];
     internal PauseSettings Pause { get; set; } = PauseSettings.Default;
     internal NetworkSettings Network { get; set; } = NetworkSettings.Default;
+    internal AuditSettings Audit { get; set; } = AuditSettings.Default;
     internal List<ProfileToolDefinition> Tools { get; } = [];
     internal Dictionary<string, string> SettingSources { get; } = new(StringComparer.OrdinalIgnoreCase);
     internal Dictionary<string, string> ToolSources { get; } = new(StringComparer.OrdinalIgnoreCase);

@@ -32,3 +32,14 @@ public sealed class NetworkSettings
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Clients { get; init; } =
         new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
 }
+
+/// <summary>The profile's <c>Audit</c> section.</summary>
+public sealed class AuditSettings
+{
+    /// <summary>The settings when no profile says otherwise.</summary>
+    public static readonly AuditSettings Default = new();
+
+    /// <summary>Also record allowed execs of programs no parser knows (ls, git status). Default
+    /// false: every non-allow and every exec of a parsed tool is recorded, the rest sampled out.</summary>
+    public bool LogAllowsOfUnparsedTools { get; init; }
+}

@@ -14,7 +14,7 @@ namespace AgentShell.Core.Profiles;
 /// cases; any problem throws <see cref="ProfileException"/>.</summary>
 public static class ProfileLoader
 {
-    internal static readonly string[] RootKeys = ["Description", "Environments", "Rules", "Tools", "Network", "Pause"];
+    internal static readonly string[] RootKeys = ["Description", "Environments", "Rules", "Tools", "Network", "Pause", "Audit"];
     internal static readonly string[] EnvironmentKeys = ["Hosts", "KubeContexts", "AwsProfiles", "GcpProjects", "AzureSubscriptions", "TerraformWorkspaces", "EnvVars"];
     internal static readonly string[] RuleKeys = ["Id", "Description", "Tools", "Effects", "Environments", "TargetKinds", "Hosts", "Paths", "Action", "Reason", "Explanation", "Tests"];
     internal static readonly string[] TestsKeys = ["Match", "NoMatch"];
@@ -22,6 +22,7 @@ public static class ProfileLoader
     internal static readonly string[] ToolKeys = ["Destructive", "TargetFlags"];
     internal static readonly string[] NetworkKeys = ["UnknownClientToProduction", "Clients"];
     internal static readonly string[] PauseKeys = ["TimeoutSeconds", "OnTimeout"];
+    internal static readonly string[] AuditKeys = ["LogAllowsOfUnparsedTools"];
     internal static readonly string[] ActionNames = ["allow", "pause", "block"];
     internal static readonly string[] BuiltInEnvironments = ["local", "unknown", "none"];
 
@@ -51,6 +52,7 @@ public static class ProfileLoader
             ReadTools(json, root.GetSection("Tools"), parts);
             ReadNetwork(json, root.GetSection("Network"), parts, ruleEnvRefs);
             ReadPause(json, root.GetSection("Pause"), parts);
+            ReadAudit(json, root.GetSection("Audit"), parts);
         }
 
         foreach (var (file, path, name) in ruleEnvRefs)
@@ -307,6 +309,20 @@ public static class ProfileLoader
             if (cs.GetChildren().Any()) parts.SettingSources["Network:Clients"] = json.File;
         }
         parts.Network = new NetworkSettings { UnknownClientToProduction = action, Clients = clients };
+    }
+
+    private static void ReadAudit(Json json, IConfigurationSection section, PolicyParts parts)
+    {
+        if (!json.IsObject(section, "'Audit'")) return;
+        json.CheckKeys(section, AuditKeys);
+        string? text = json.String(section, "LogAllowsOfUnparsedTools", required: false);
+        if (text == null) return;
+        if (bool.TryParse(text, out bool all))
+        {
+            parts.Audit = new AuditSettings { LogAllowsOfUnparsedTools = all };
+            parts.SettingSources["Audit:LogAllowsOfUnparsedTools"] = json.File;
+        }
+        else json.Error(section.Path + ":LogAllowsOfUnparsedTools", $"'LogAllowsOfUnparsedTools' must be true or false, found '{text}'");
     }
 
     private static void ReadPause(Json json, IConfigurationSection section, PolicyParts parts)

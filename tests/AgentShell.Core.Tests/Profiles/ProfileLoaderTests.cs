@@ -110,6 +110,22 @@ public class ProfileLoaderTests
         Assert.That(e.Errors.Single().Message, Does.Contain("did you mean 'production'?"));
     }
 
+    [TestCase("{ 'Audit': { 'LogAllowsOfUnparsedTools': 'sometimes' } }", "Audit.LogAllowsOfUnparsedTools")]
+    [TestCase("{ 'Audit': { 'LogAllows': true } }", "Audit.LogAllows")]
+    public void AuditSettingsAreValidated(string json, string path)
+    {
+        var e = Assert.Throws<ProfileException>(() => PolicyT.Load([_tmp.Write("p.json", json)]))!;
+        Assert.That(e.Errors.Single().JsonPath, Is.EqualTo(path));
+    }
+
+    [TestCase("{ 'Audit': { 'LogAllowsOfUnparsedTools': true } }", true)]
+    [TestCase("{ 'Audit': { 'LogAllowsOfUnparsedTools': false } }", false)]
+    [TestCase("{ }", false)]
+    public void AuditSamplingIsAProfileSetting(string json, bool all)
+    {
+        Assert.That(PolicyT.Load([_tmp.Write("p.json", json)]).Audit.LogAllowsOfUnparsedTools, Is.EqualTo(all));
+    }
+
     [TestCase("{ 'Pause': { 'OnTimeout': 'pause' } }")]
     [TestCase("{ 'Pause': { 'OnTimeout': 'yes' } }")]
     public void OnTimeoutIsBlockOrAllow(string json)
