@@ -9,13 +9,17 @@ internal static class AgentShellRunner
 
     internal static Result Run(IEnumerable<string> args, TimeSpan? timeout = null, string? cwd = null, IDictionary<string, string>? env = null)
     {
-        var psi = new ProcessStartInfo(Repo.AgentShell)
+        var psi = new ProcessStartInfo(Repo.Setsid)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             WorkingDirectory = cwd ?? Path.GetTempPath(),
         };
+        // In a session of its own, like an unattended agent: no controlling terminal, so the pause
+        // notice goes to stderr even when the tests themselves run in a terminal.
+        psi.ArgumentList.Add("--wait");
+        psi.ArgumentList.Add(Repo.AgentShell);
         foreach (var a in args) psi.ArgumentList.Add(a);
         if (env != null) foreach (var (k, v) in env) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;

@@ -17,8 +17,9 @@ internal sealed class BackgroundRun : IDisposable
     internal BackgroundRun(string? socket, IEnumerable<string> runOptions, string[] command)
     {
         Socket = socket ?? Path.Combine(Path.GetTempPath(), $"agentshell-test-{Guid.NewGuid():N}.sock");
-        var psi = new ProcessStartInfo(Repo.AgentShell) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var a in new[] { "run", "--socket", Socket }.Concat(runOptions).Append("--").Concat(command)) psi.ArgumentList.Add(a);
+        // setsid: no controlling terminal (see AgentShellRunner), so the pause notice is on stderr.
+        var psi = new ProcessStartInfo(Repo.Setsid) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var a in new[] { "--wait", Repo.AgentShell, "run", "--socket", Socket }.Concat(runOptions).Append("--").Concat(command)) psi.ArgumentList.Add(a);
         _p = Process.Start(psi)!;
         _p.StandardInput.Close();
         _p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (_out) _out.AppendLine(e.Data); };

@@ -7,6 +7,7 @@ internal static class Repo
     internal static string AgentShell => Path.Combine(Root, "bin", "agentshell");
     internal static string Launcher => Path.Combine(Root, "bin", "agentshell-launch");
     internal static string DemoProfile => Path.Combine(Root, "profiles", "demo.json");
+    internal static string Setsid => File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : "setsid";
     internal static string Python => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
     private static string FindRoot()
