@@ -212,7 +212,7 @@ public sealed class NotificationLoop : INotificationResponder
         {
             NR_execve => Exec(ref n, reader, n.data.args[0], n.data.args[1], n.data.args[2], -1),
             NR_execveat => Exec(ref n, reader, n.data.args[1], n.data.args[2], n.data.args[3], (int)n.data.args[0]),
-            NR_connect => Connect(ref n, n.data.args[1], (int)n.data.args[2], AuditSyscall.Connect),
+            NR_connect => Connect(ref n, n.data.args[1], (int)n.data.args[2], AuditSyscall.Connect, sockFd: (int)n.data.args[0]),
             // The filter sends these only with MSG_FASTOPEN: TCP Fast Open connects inside the send.
             NR_sendto => n.data.args[4] == 0 ? Verdict.Continue : Connect(ref n, n.data.args[4], (int)n.data.args[5], AuditSyscall.Connect),
             NR_sendmsg => SendMsg(ref n),
@@ -335,7 +335,7 @@ public sealed class NotificationLoop : INotificationResponder
         return _self.Executable is { } exe && Stat(pid, r.FilenameString) == exe;
     }
 
-    private unsafe Verdict Connect(ref seccomp_notif n, ulong addr, int len, string syscall)
+    private unsafe Verdict Connect(ref seccomp_notif n, ulong addr, int len, string syscall, int sockFd = -1)
     {
         if (len < 3) return Verdict.Continue; // the kernel fails it (EINVAL) itself
         int pid = (int)n.pid;
@@ -348,13 +348,55 @@ public sealed class NotificationLoop : INotificationResponder
             case 1: // AF_UNIX
                 return UnixConnect(ref n, sa[2..got]);
             case 2 when got >= 8: // AF_INET: port (big-endian) at 2, address at 4
-                return InetConnect(ref n, sa.Slice(4, 4), BinaryPrimitives.ReadUInt16BigEndian(sa[2..]), syscall);
+                return OnBehalf(ref n, InetConnect(ref n, sa.Slice(4, 4), BinaryPrimitives.ReadUInt16BigEndian(sa[2..]), syscall), sockFd, sa[..got], sa.Slice(4, 4));
             case 10 when got >= 24: // AF_INET6: port at 2, address at 8
-                return InetConnect(ref n, sa.Slice(8, 16), BinaryPrimitives.ReadUInt16BigEndian(sa[2..]), syscall);
+                return OnBehalf(ref n, InetConnect(ref n, sa.Slice(8, 16), BinaryPrimitives.ReadUInt16BigEndian(sa[2..]), syscall), sockFd, sa[..got], sa.Slice(8, 16));
             default:
                 return Verdict.Continue; // other families: not guarded
         }
     }
+
+    /// <summary>An allowed connect() is performed here, on a dup of the process's socket, to the
+    /// address that was checked, and the process gets its result. A CONTINUE would let the kernel
+    /// re-read the sockaddr, which another thread (or another process sharing the page) can have
+    /// rewritten since the check (kernel-notes pitfall 2). Approved pauses continue: the person
+    /// approved the process, and its destination was remembered.</summary>
+    private Verdict OnBehalf(ref seccomp_notif n, Verdict v, int sockFd, ReadOnlySpan<byte> sockaddr, ReadOnlySpan<byte> address)
+    {
+        if (sockFd < 0 || v.Held || v.Flags != SECCOMP_USER_NOTIF_FLAG_CONTINUE) return v;
+        int pid = (int)n.pid;
+        int pidfd = Interop.Pidfd.Open(pid, out var e);
+        if (pidfd < 0 && e == Errno.EINVAL) pidfd = (int)Interop.Libc.syscall3(434, pid, 0x80 /* PIDFD_THREAD */, 0);
+        if (pidfd < 0) return Verdict.Refuse; // the process is gone (or cannot be reached): nothing to connect
+        int fd;
+        try { fd = Interop.Pidfd.GetFd(pidfd, sockFd, out e); }
+        finally { Interop.Libc.close(pidfd); }
+        if (fd < 0) return new Verdict(-(int)(e == Errno.EBADF ? Errno.EBADF : Errno.EPERM), 0);
+        // PERF: loopback connects and non-blocking sockets finish at once: answer inline. A
+        // blocking connect to another host waits for the handshake: off the receiving thread.
+        bool inline = Interop.Sockets.IsNonBlocking(fd) || IsLoopback(address);
+        if (inline)
+        {
+            int err = Interop.Sockets.Connect(fd, sockaddr);
+            Interop.Libc.close(fd);
+            return new Verdict(-err, 0);
+        }
+        ulong id = n.id;
+        byte[] copy = sockaddr.ToArray();
+        ThreadPool.UnsafeQueueUserWorkItem(_ =>
+        {
+            int err = Interop.Sockets.Connect(fd, copy);
+            Interop.Libc.close(fd);
+            var se = Send(_listener, id, -err, 0);
+            if (se != 0 && se != Errno.ENOENT) _log.WriteLine($"agentshell: seccomp send failed: {se}");
+        }, null);
+        return Verdict.Parked;
+    }
+
+    private static bool IsLoopback(ReadOnlySpan<byte> a) =>
+        a.Length == 4 ? a[0] == 127
+        : a[..15].IndexOfAnyExcept((byte)0) < 0 && a[15] == 1 // ::1
+          || (a[..10].IndexOfAnyExcept((byte)0) < 0 && a[10] == 0xff && a[11] == 0xff && a[12] == 127); // ::ffff:127.x
 
     private Verdict UnixConnect(ref seccomp_notif n, Span<byte> path)
     {

@@ -12,6 +12,29 @@ internal static partial class Interop
         [LibraryImport(Libc.Name, EntryPoint = "socketpair", SetLastError = true)]
         private static unsafe partial int socketpair_(int domain, int type, int protocol, int* sv);
 
+        [LibraryImport(Libc.Name, EntryPoint = "connect", SetLastError = true)]
+        private static unsafe partial int connect_(int fd, byte* addr, uint len);
+
+        [LibraryImport(Libc.Name, EntryPoint = "fcntl", SetLastError = true)]
+        private static partial int fcntl_(int fd, int cmd, int arg);
+
+        private const int F_GETFL = 3, O_NONBLOCK = 0x800;
+
+        /// <summary>connect(2). Returns 0 or the errno, which the caller hands to the process as its
+        /// connect's result (EINPROGRESS for a non-blocking socket, ECONNREFUSED, ...). Not retried on
+        /// EINTR: a second connect on the same socket would report EALREADY instead.</summary>
+        internal static unsafe int Connect(int fd, ReadOnlySpan<byte> sockaddr)
+        {
+            fixed (byte* p = sockaddr)
+            {
+                if (connect_(fd, p, (uint)sockaddr.Length) == 0) return 0;
+                return (int)LastErrno;
+            }
+        }
+
+        /// <summary>True when the open file description has O_NONBLOCK.</summary>
+        internal static bool IsNonBlocking(int fd) => (fcntl_(fd, F_GETFL, 0) & O_NONBLOCK) != 0;
+
         [LibraryImport(Libc.Name, EntryPoint = "recvmsg", SetLastError = true)]
         private static unsafe partial nint recvmsg_(int fd, msghdr* msg, int flags);
 

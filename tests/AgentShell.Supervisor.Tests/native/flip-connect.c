@@ -1,0 +1,50 @@
+/* The sockaddr TOCTOU (kernel-notes pitfall 2): one thread flips sin_addr between an allowed
+ * address (argv[1]) and a forbidden one (argv[2]) while another connects N times to whatever the
+ * struct holds. Prints how many connects succeeded. */
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static struct sockaddr_in sa;
+static in_addr_t a, b;
+static volatile int stop;
+
+static void *flipper(void *arg)
+{
+    (void)arg;
+    while (!stop) {
+        *(volatile in_addr_t *)&sa.sin_addr.s_addr = a;
+        *(volatile in_addr_t *)&sa.sin_addr.s_addr = b;
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 5)
+        return 2;
+    a = inet_addr(argv[1]);
+    b = inet_addr(argv[2]);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((unsigned short)atoi(argv[3]));
+    sa.sin_addr.s_addr = a;
+    int n = atoi(argv[4]), ok = 0;
+    pthread_t t;
+    if (pthread_create(&t, NULL, flipper, NULL) != 0)
+        return 2;
+    for (int i = 0; i < n; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0)
+            return 2;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+            ok++;
+        close(fd);
+    }
+    stop = 1;
+    pthread_join(t, NULL);
+    printf("%d\n", ok);
+    return 0;
+}
