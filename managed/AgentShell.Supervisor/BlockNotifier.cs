@@ -7,7 +7,6 @@ namespace AgentShell.Supervisor;
 /// dup of its fd 2 (pidfd_open + pidfd_getfd), so the agent reads why.</summary>
 internal sealed class BlockNotifier
 {
-    private const uint PIDFD_THREAD = 0x80; // O_EXCL: a pidfd for a non-leader thread id
     private readonly Lock _gate = new();
     private (int Pid, ulong Hash, long Ticks) _last;
 
@@ -34,8 +33,7 @@ internal sealed class BlockNotifier
     /// the refusal stands even when the message cannot be delivered.</summary>
     public unsafe void Write(int pid, string line)
     {
-        int pidfd = Interop.Pidfd.Open(pid, out var e);
-        if (pidfd < 0 && e == Errno.EINVAL) pidfd = (int)Interop.Libc.syscall3(434, pid, PIDFD_THREAD, 0);
+        int pidfd = Interop.Pidfd.OpenTask(pid);
         if (pidfd < 0) return;
         try
         {

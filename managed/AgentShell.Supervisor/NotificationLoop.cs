@@ -365,10 +365,10 @@ public sealed class NotificationLoop : INotificationResponder
     {
         if (sockFd < 0 || v.Held || v.Flags != SECCOMP_USER_NOTIF_FLAG_CONTINUE) return v;
         int pid = (int)n.pid;
-        int pidfd = Interop.Pidfd.Open(pid, out var e);
-        if (pidfd < 0 && e == Errno.EINVAL) pidfd = (int)Interop.Libc.syscall3(434, pid, 0x80 /* PIDFD_THREAD */, 0);
+        int pidfd = Interop.Pidfd.OpenTask(pid);
         if (pidfd < 0) return Verdict.Refuse; // the process is gone (or cannot be reached): nothing to connect
         int fd;
+        Errno e;
         try { fd = Interop.Pidfd.GetFd(pidfd, sockFd, out e); }
         finally { Interop.Libc.close(pidfd); }
         if (fd < 0) return new Verdict(-(int)(e == Errno.EBADF ? Errno.EBADF : Errno.EPERM), 0);

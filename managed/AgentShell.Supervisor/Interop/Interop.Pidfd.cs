@@ -15,6 +15,17 @@ internal static partial class Interop
             return (int)r;
         }
 
+        private const long PIDFD_THREAD = 0x80; // O_EXCL
+
+        /// <summary>A pidfd for the task that made a syscall: seccomp reports thread ids, and a
+        /// non-leader thread needs PIDFD_THREAD (Linux 6.9+). -1 when the task is gone.</summary>
+        internal static int OpenTask(int tid)
+        {
+            int fd = Open(tid, out var e);
+            if (fd < 0 && e == Errno.EINVAL) fd = (int)Libc.syscall3(NR_pidfd_open, tid, PIDFD_THREAD, 0);
+            return fd;
+        }
+
         /// <summary>pidfd_getfd(pidfd, targetfd, 0): a dup of another process's fd (same uid, no ptrace attach
         /// needed under the default Yama-less setup).</summary>
         internal static int GetFd(int pidfd, int targetFd, out Errno errno)
