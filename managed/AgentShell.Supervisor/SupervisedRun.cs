@@ -101,9 +101,10 @@ public sealed class SupervisedRun
             ProcessGroup = Mono.Unix.Native.Syscall.getpgrp(),
             Executable = Mono.Unix.Native.Syscall.stat("/proc/self/exe", out var exe) == 0 ? (exe.st_dev, exe.st_ino) : null,
         };
-        // Profile host names are resolved before the agent starts, then refreshed off the hot path.
+        // Profile host names are resolved while the agent starts (the first connect decision waits
+        // for that), then refreshed off the hot path.
         using var ownAddresses = _o.Addresses == null ? new Network.AddressEnvironments(_o.Policy) : null;
-        ownAddresses?.Start();
+        ownAddresses?.StartInBackground();
         Network.IAddressEnvironments addresses = _o.Addresses ?? ownAddresses!;
         var identity = new Network.ExecutableIdentity();
 

@@ -101,6 +101,7 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
     public void Start()
     {
         RefreshNow();
+        _ready = true;
         if (_names.Length > 0 && !_stop.IsCancellationRequested)
             _timer ??= _clock.CreateTimer(static s => ((AddressEnvironments)s!).OnTimer(), this, RefreshInterval, RefreshInterval);
     }
@@ -109,12 +110,32 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
     /// (bounded by <see cref="ResolveTimeout"/>).</summary>
     public void RefreshNow() => RefreshAsync(_stop.Token).GetAwaiter().GetResult();
 
+    private Task? _first;
+    private volatile bool _ready;
+
+    /// <summary>Like <see cref="Start"/>, but returns at once: the first resolution runs while the
+    /// agent starts, and <see cref="EnvironmentOf(ReadOnlySpan{byte}, int)"/> waits for it (at most
+    /// the resolve timeout) before its first answer, so no connect is decided on a half-known map.</summary>
+    public void StartInBackground()
+    {
+        _first = Task.Run(async () =>
+        {
+            try { await RefreshAsync(_stop.Token).ConfigureAwait(false); }
+            catch (Exception) { /* failed names keep no address; literals and CIDRs still apply */ }
+            finally { _ready = true; }
+        });
+        if (_names.Length > 0 && !_stop.IsCancellationRequested)
+            _timer ??= _clock.CreateTimer(static s => ((AddressEnvironments)s!).OnTimer(), this, RefreshInterval, RefreshInterval);
+    }
+
     /// <summary>The environment of <paramref name="address"/> (4 bytes IPv4, or 16 bytes IPv6; a
     /// v4-mapped <c>::ffff:a.b.c.d</c> is the IPv4 address) connected on <paramref name="port"/>:
     /// a profile environment name, <see cref="Local"/> or <see cref="Unknown"/>. Allocates nothing,
     /// takes no lock, does no I/O.</summary>
     public string EnvironmentOf(ReadOnlySpan<byte> address, int port)
     {
+        // PERF: one volatile read once the first resolution is done; before that, wait for it.
+        if (!_ready && _first is { } first) first.Wait(ResolveTimeout + TimeSpan.FromSeconds(1));
         if (address.Length is not (4 or 16)) return Unknown;
         // PERF: one immutable snapshot read; refreshes replace it whole, so no lock is needed.
         var snapshot = Volatile.Read(ref _snapshot);
