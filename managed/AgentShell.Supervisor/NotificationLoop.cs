@@ -385,10 +385,15 @@ public sealed class NotificationLoop : INotificationResponder
         byte[] copy = sockaddr.ToArray();
         ThreadPool.UnsafeQueueUserWorkItem(_ =>
         {
-            int err = Interop.Sockets.Connect(fd, copy);
-            Interop.Libc.close(fd);
-            var se = Send(_listener, id, -err, 0);
-            if (se != 0 && se != Errno.ENOENT) _log.WriteLine($"agentshell: seccomp send failed: {se}");
+            int err = (int)Errno.EPERM; // answered whatever happens; a failure refuses
+            try { err = Interop.Sockets.Connect(fd, copy); }
+            catch (Exception ex) { _log.WriteLine($"agentshell: connect on behalf of pid {pid} failed, refused: {ex.Message}"); }
+            finally
+            {
+                Interop.Libc.close(fd);
+                var se = Send(_listener, id, -err, 0);
+                if (se != 0 && se != Errno.ENOENT) _log.WriteLine($"agentshell: seccomp send failed: {se}");
+            }
         }, null);
         return Verdict.Parked;
     }

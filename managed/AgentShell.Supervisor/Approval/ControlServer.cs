@@ -65,69 +65,83 @@ public sealed class ControlServer : IDisposable
 
     private void Serve(Socket c)
     {
-        using (c)
+        // A client thread must never take the supervisor down: whatever a client does, it is dropped.
+        try
         {
-            var (pid, uid) = PeerCred(c);
-            uint me = Mono.Unix.Native.Syscall.getuid();
-            if (uid != me && uid != 0)
-            {
-                Send(c, ControlProtocol.Line(w => { w.WriteBoolean("ok", false); w.WriteString("error", "refused: another user"); }));
-                return;
-            }
-            if (_isInTree(pid))
-            {
-                _log.WriteLine($"agentshell: refused a control connection from pid {pid}, a process of the supervised tree");
-                Send(c, ControlProtocol.Line(w => { w.WriteBoolean("ok", false); w.WriteString("error", "refused: a supervised process cannot answer its own requests"); }));
-                return;
-            }
-            string who = Who(pid, uid);
-            var reader = new LineReader(c);
-            while (!_stopped && reader.ReadLine() is byte[] line)
-            {
-                var req = ControlProtocol.Parse(line, out var err);
-                if (req is not JsonElement r) { Send(c, Error(err!)); continue; }
-                string? op = r.Str("op");
-                switch (op)
-                {
-                    case "hello":
-                        Send(c, ControlProtocol.Line(w =>
-                        {
-                            w.WriteBoolean("ok", true);
-                            w.WriteString("runId", _runId);
-                            w.WriteNumber("pid", Environment.ProcessId);
-                            w.WriteStartArray("command");
-                            foreach (var a in _command) w.WriteStringValue(a);
-                            w.WriteEndArray();
-                        }));
-                        break;
-                    case "pending":
-                        Send(c, ControlProtocol.Line(w =>
-                        {
-                            w.WriteBoolean("ok", true);
-                            w.WriteNumber("timeoutSeconds", (long)_registry.Timeout.TotalSeconds);
-                            w.WriteStartArray("items");
-                            foreach (var i in _registry.Pending) ControlProtocol.WriteItem(w, i);
-                            w.WriteEndArray();
-                        }));
-                        break;
-                    case "approve":
-                    case "deny":
-                        string? id = r.Str("id");
-                        if (string.IsNullOrEmpty(id)) { Send(c, Error("missing \"id\"")); break; }
-                        string? e = op == "approve" ? _registry.Approve(id, r.Bool("forRun"), who) : _registry.Deny(id, who, r.Str("reason"));
-                        Send(c, e == null ? ControlProtocol.Line(w => w.WriteBoolean("ok", true)) : Error(e));
-                        break;
-                    case "watch":
-                        lock (_gate) _watchers.Add(c);
-                        Send(c, ControlProtocol.Line(w => w.WriteBoolean("ok", true)));
-                        foreach (var i in _registry.Pending) Send(c, Event("paused", i));
-                        break;
-                    default:
-                        Send(c, Error($"unknown op '{op}' (hello, pending, approve, deny, watch)"));
-                        break;
-                }
-            }
+            ServeClient(c);
+        }
+        catch (Exception e)
+        {
+            _log.WriteLine($"agentshell: control client dropped: {e.GetType().Name}: {e.Message}");
+        }
+        finally
+        {
             lock (_gate) _watchers.Remove(c);
+            c.Dispose();
+        }
+    }
+
+    private void ServeClient(Socket c)
+    {
+        var (pid, uid) = PeerCred(c);
+        uint me = Mono.Unix.Native.Syscall.getuid();
+        if (uid != me && uid != 0)
+        {
+            Send(c, ControlProtocol.Line(w => { w.WriteBoolean("ok", false); w.WriteString("error", "refused: another user"); }));
+            return;
+        }
+        if (_isInTree(pid))
+        {
+            _log.WriteLine($"agentshell: refused a control connection from pid {pid}, a process of the supervised tree");
+            Send(c, ControlProtocol.Line(w => { w.WriteBoolean("ok", false); w.WriteString("error", "refused: a supervised process cannot answer its own requests"); }));
+            return;
+        }
+        string who = Who(pid, uid);
+        var reader = new LineReader(c);
+        while (!_stopped && reader.ReadLine() is byte[] line)
+        {
+            var req = ControlProtocol.Parse(line, out var err);
+            if (req is not JsonElement r) { Send(c, Error(err!)); continue; }
+            string? op = r.Str("op");
+            switch (op)
+            {
+                case "hello":
+                    Send(c, ControlProtocol.Line(w =>
+                    {
+                        w.WriteBoolean("ok", true);
+                        w.WriteString("runId", _runId);
+                        w.WriteNumber("pid", Environment.ProcessId);
+                        w.WriteStartArray("command");
+                        foreach (var a in _command) w.WriteStringValue(a);
+                        w.WriteEndArray();
+                    }));
+                    break;
+                case "pending":
+                    Send(c, ControlProtocol.Line(w =>
+                    {
+                        w.WriteBoolean("ok", true);
+                        w.WriteNumber("timeoutSeconds", (long)_registry.Timeout.TotalSeconds);
+                        w.WriteStartArray("items");
+                        foreach (var i in _registry.Pending) ControlProtocol.WriteItem(w, i);
+                        w.WriteEndArray();
+                    }));
+                    break;
+                case "approve":
+                case "deny":
+                    string? id = r.Str("id");
+                    if (string.IsNullOrEmpty(id)) { Send(c, Error("missing id: the pending item to answer")); break; }
+                    string? e = op == "approve" ? _registry.Approve(id, r.Bool("forRun"), who) : _registry.Deny(id, who, r.Str("reason"));
+                    Send(c, e == null ? ControlProtocol.Line(w => w.WriteBoolean("ok", true)) : Error(e));
+                    break;
+                case "watch":
+                    lock (_gate) _watchers.Add(c);
+                    Send(c, ControlProtocol.Line(w => w.WriteBoolean("ok", true)));
+                    foreach (var i in _registry.Pending) Send(c, Event("paused", i));
+                    break;
+                default:
+                    Send(c, Error($"unknown op '{op}' (hello, pending, approve, deny, watch)"));
+                    break;
+            }
         }
     }
 

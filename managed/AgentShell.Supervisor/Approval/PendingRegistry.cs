@@ -46,7 +46,7 @@ public sealed class PendingRegistry : IDisposable
         _responder = responder;
         _settings = settings;
         _clock = clock ?? TimeProvider.System;
-        _timer = new Timer(_ => Tick(), null, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));
+        _timer = new Timer(_ => SafeTick(), null, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));
     }
 
     /// <summary>The pause settings in force (the profile's <c>Pause</c> section).</summary>
@@ -142,6 +142,13 @@ public sealed class PendingRegistry : IDisposable
         string? message = allow ? null : Message(item, outcome, now);
         foreach (var (notif, pid) in held) _responder.Answer(notif, pid, allow, message);
         Resolved?.Invoke(item);
+    }
+
+    private void SafeTick()
+    {
+        // An exception in a timer callback would end the process; the next tick tries again.
+        try { Tick(); }
+        catch (Exception e) { Console.Error.WriteLine($"agentshell: pause timer: {e.GetType().Name}: {e.Message}"); }
     }
 
     private void Tick()

@@ -1,0 +1,44 @@
+using System.Net.Sockets;
+using System.Text;
+using AgentShell.Supervisor.Approval;
+
+namespace AgentShell.Supervisor.Tests;
+
+/// <summary>The control socket with real sockets: malformed or hostile clients get an error or
+/// are dropped; the supervisor keeps serving.</summary>
+[TestFixture]
+public sealed class ControlServerTests
+{
+    [Test]
+    public void HostileClientsAreDroppedAndTheServerKeepsServing()
+    {
+        var dir = Directory.CreateTempSubdirectory("agentshell-ctl-").FullName;
+        var sock = Path.Combine(dir, "ctl.sock");
+        var responder = new Moq.Mock<INotificationResponder>();
+        using var registry = new PendingRegistry(responder.Object, AgentShell.Core.Policy.PauseSettings.Default);
+        using var server = new ControlServer(sock, "test", ["agent"], registry, _ => false, TextWriter.Null);
+
+        string Exchange(byte[] bytes, bool readAnswer = true)
+        {
+            using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            s.Connect(new UnixDomainSocketEndPoint(sock));
+            s.Send(bytes);
+            if (!readAnswer) return "";
+            s.ReceiveTimeout = 5000;
+            var buf = new byte[4096];
+            int n = s.Receive(buf);
+            return Encoding.UTF8.GetString(buf, 0, n);
+        }
+
+        Assert.That(Exchange("not json\n"u8.ToArray()), Does.Contain("\"ok\":false").And.Contain("malformed JSON"));
+        Assert.That(Exchange("[1,2]\n"u8.ToArray()), Does.Contain("not a JSON object"));
+        Assert.That(Exchange("{\"v\":2,\"op\":\"pending\"}\n"u8.ToArray()), Does.Contain("unsupported protocol version"));
+        Assert.That(Exchange("{\"v\":1,\"op\":\"approve\",\"id\":7}\n"u8.ToArray()), Does.Contain("missing id"));
+        Assert.That(Exchange("{\"v\":1,\"op\":\"rm -rf\"}\n"u8.ToArray()), Does.Contain("unknown op"));
+        Exchange(Encoding.UTF8.GetBytes(new string('x', 200_000)), readAnswer: false); // a line too long: dropped
+        Exchange([], readAnswer: false);                                                // connect and leave
+
+        Assert.That(Exchange("{\"v\":1,\"op\":\"pending\"}\n"u8.ToArray()), Does.Contain("\"ok\":true").And.Contain("\"items\":[]"));
+        Directory.Delete(dir, true);
+    }
+}
