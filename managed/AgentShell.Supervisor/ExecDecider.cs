@@ -6,18 +6,24 @@ namespace AgentShell.Supervisor;
 
 /// <summary>One trapped exec as read from the target: the path given to the kernel and the argv.
 /// Views over the receiving thread's buffers; valid until that thread reads the next one.</summary>
-public readonly struct ExecRequest(byte[] filename, int filenameLength, Argv argv, int pid = 0, int dirFd = -1)
+public readonly struct ExecRequest(byte[] filename, int filenameLength, Argv argv, int pid = 0, int dirFd = ProcessInfo.AtFdCwd, bool emptyPath = false)
 {
     /// <summary>Thread id that made the exec (0 when not from the kernel).</summary>
     public int Pid { get; } = pid;
-    /// <summary>execveat's directory fd, or -1 (with an empty filename: the fd is the program).</summary>
+    /// <summary>execveat's directory fd, or AT_FDCWD.</summary>
     public int DirFd { get; } = dirFd;
+    /// <summary>execveat(fd, "", AT_EMPTY_PATH) (fexecve, memfd): the fd is the program, and
+    /// <see cref="Filename"/> is only what /proc names it.</summary>
+    public bool EmptyPath { get; } = emptyPath;
     /// <summary>The path the kernel was asked to run (for fexecve, what /proc/PID/fd/N names).</summary>
     public ReadOnlySpan<byte> Filename => filename.AsSpan(0, filenameLength);
     /// <summary>The argv.</summary>
     public Argv Argv { get; } = argv;
     /// <summary>Filename decoded (allocates).</summary>
     public string FilenameString => System.Text.Encoding.UTF8.GetString(Filename);
+
+    /// <summary>A path through /proc that opens the file the kernel will run (allocates).</summary>
+    public string OpenablePath() => EmptyPath ? $"/proc/{Pid}/fd/{DirFd}" : ProcessInfo.ProcPath(Pid, FilenameString, DirFd);
 }
 
 /// <summary>Decides one trapped exec. The seam between the kernel side and Core.</summary>
@@ -39,7 +45,7 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         var intents = classifier.Classify(request.Filename, request.Argv, ctx);
         // A program no parser knows by name may still be a known client under another name
         // (cp /usr/bin/curl /tmp/x): recognise it by what the file is.
-        if (intents.Count == 0 && identity != null && request.Pid > 0 && identity.Identify(OpenablePath(request)) is string tool)
+        if (intents.Count == 0 && identity != null && request.Pid > 0 && identity.Identify(request.OpenablePath()) is string tool)
             intents = classifier.Classify(System.Text.Encoding.UTF8.GetBytes(tool), request.Argv, ctx);
         if (intents.Count == 0) return Decision.DefaultAllow;
         var d = Policy.Decide(intents, ctx);
@@ -62,21 +68,22 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
             : atHere;
     }
 
-    private static string OpenablePath(in ExecRequest r)
-    {
-        // The file as the process names it: through its root and cwd, or the fd for fexecve.
-        if (r.DirFd >= 0 && r.Filename.IsEmpty) return $"/proc/{r.Pid}/fd/{r.DirFd}";
-        string f = r.FilenameString;
-        return f.StartsWith('/') ? $"/proc/{r.Pid}/root{f}" : $"/proc/{r.Pid}/cwd/{f}";
-    }
+    private static bool IsNestedProgram(CommandIntent i, in Argv exec) => i.Tool != "shell" && !IsOwnCommand(i, exec);
 
-    private static bool IsNestedProgram(CommandIntent i, in Argv exec)
+    /// <summary>True when <paramref name="i"/> is the command this exec runs (not one nested in a
+    /// wrapper or a shell string). argv[0] may differ (a copy recognised by content, a wrapper
+    /// re-exec); the rest is compared as the classifier decoded it (UTF-8, invalid bytes replaced),
+    /// so an argument that does not round-trip never makes this exec's own command look nested.</summary>
+    internal static bool IsOwnCommand(CommandIntent i, in Argv exec)
     {
-        if (i.Tool == "shell") return false;
-        // argv[0] may differ (a copy recognised by content, a wrapper re-exec): compare the rest.
-        if (i.Argv.Count != exec.Count) return true;
+        if (i.Argv.Count != exec.Count) return false;
         for (int k = 1; k < exec.Count; k++)
-            if (!exec[k].SequenceEqual(System.Text.Encoding.UTF8.GetBytes(i.Argv[k]))) return true;
-        return false;
+        {
+            var raw = exec[k];
+            // PERF: ASCII compares in place; anything else is decoded exactly as the classifier did.
+            bool same = System.Text.Ascii.IsValid(raw) ? System.Text.Ascii.Equals(raw, i.Argv[k]) : exec.GetString(k) == i.Argv[k];
+            if (!same) return false;
+        }
+        return true;
     }
 }

@@ -26,7 +26,7 @@ internal sealed class ExecReader
     private int _pathLen;
 
     /// <summary>The last read filename with <paramref name="argv"/>, as a request; an empty filename
-    /// (execveat with AT_EMPTY_PATH) is replaced by <paramref name="resolved"/>.</summary>
+    /// (execveat with AT_EMPTY_PATH) is replaced by <paramref name="resolved"/>, what /proc names the fd.</summary>
     public ExecRequest Request(in Argv argv, string? resolved, int pid, int dirFd)
     {
         if (resolved != null)
@@ -34,7 +34,7 @@ internal sealed class ExecReader
             int n = System.Text.Encoding.UTF8.GetBytes(resolved.AsSpan(0, Math.Min(resolved.Length, MaxPath / 4)), _path);
             _pathLen = n;
         }
-        return new ExecRequest(_path, _pathLen, argv, pid, dirFd);
+        return new ExecRequest(_path, _pathLen, argv, pid, dirFd, emptyPath: resolved != null);
     }
 
     /// <summary>Reads the NUL-terminated path at <paramref name="address"/>.</summary>

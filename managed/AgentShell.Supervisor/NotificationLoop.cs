@@ -61,7 +61,7 @@ public sealed class NotificationLoop : INotificationResponder
     public IAddressEnvironments? Addresses { get; set; }
 
     /// <summary>Per-process exec understanding and connect decisions.</summary>
-    public ProcessTable Processes { get; } = new();
+    internal ProcessTable Processes { get; } = new();
 
     /// <summary>Where decisions are recorded; null: not recorded.</summary>
     public AuditLog? Audit { get; set; }
@@ -79,23 +79,19 @@ public sealed class NotificationLoop : INotificationResponder
     private void RememberExec(int pid, Decision d, in Argv argv, IExecContext ctx)
     {
         // PERF: programs no parser knows leave nothing behind (a remove of an absent key).
-        if (d.Intent is not { } intent || intent.Tool == "shell" || Policy is not { } policy || !SameArgv(intent, argv))
-        {
-            Processes.NotUnderstood(pid);
-            return;
-        }
-        var envs = new string[intent.Targets.Count];
-        for (int i = 0; i < envs.Length; i++) envs[i] = policy.EnvironmentOf(intent.Targets[i], ctx);
-        Processes.Understood(pid, envs);
+        if (TrustedEnvironments(d, argv, ctx) is { } envs) Processes.Understood(pid, envs);
+        else Processes.NotUnderstood(pid);
     }
 
-    private static bool SameArgv(CommandIntent i, in Argv exec)
+    /// <summary>The environments an allowed exec's own command named (what the process may then
+    /// connect to), or null when the exec was not understood as its own command.</summary>
+    private string[]? TrustedEnvironments(Decision d, in Argv argv, IExecContext ctx)
     {
-        // argv[0] may differ (a copy recognised by content, a wrapper re-exec): compare the rest.
-        if (i.Argv.Count != exec.Count) return false;
-        for (int k = 1; k < exec.Count; k++)
-            if (!exec[k].SequenceEqual(Encoding.UTF8.GetBytes(i.Argv[k]))) return false;
-        return true;
+        if (d.Intent is not { } intent || intent.Tool == "shell" || Policy is not { } policy || !ExecDecider.IsOwnCommand(intent, argv))
+            return null;
+        var envs = new string[intent.Targets.Count];
+        for (int i = 0; i < envs.Length; i++) envs[i] = policy.EnvironmentOf(intent.Targets[i], ctx);
+        return envs;
     }
 
     private readonly record struct Verdict(int Error, uint Flags, bool Held = false)
@@ -118,6 +114,7 @@ public sealed class NotificationLoop : INotificationResponder
     private void Run()
     {
         var reader = new ExecReader();
+        var ctx = new RemoteExecContext(new ExecReader());
         while (true)
         {
             // PERF: a blocking RECV wakes exactly one of the receiving threads per notification; a
@@ -134,7 +131,7 @@ public sealed class NotificationLoop : INotificationResponder
             Verdict v;
             try
             {
-                v = Handle(ref n, reader);
+                v = Handle(ref n, reader, ctx);
             }
             catch (Exception ex)
             {
@@ -205,13 +202,13 @@ public sealed class NotificationLoop : INotificationResponder
         t_audit = (d, pid, argv.Count == 0 ? [] : argv.ToStrings(), ctx?.WorkingDirectory, syscall, outcome);
     }
 
-    private unsafe Verdict Handle(ref seccomp_notif n, ExecReader reader)
+    private unsafe Verdict Handle(ref seccomp_notif n, ExecReader reader, RemoteExecContext ctx)
     {
         if (n.data.arch != AUDIT_ARCH_X86_64) return Verdict.Refuse; // the filter kills these first
         return n.data.nr switch
         {
-            NR_execve => Exec(ref n, reader, n.data.args[0], n.data.args[1], n.data.args[2], -1),
-            NR_execveat => Exec(ref n, reader, n.data.args[1], n.data.args[2], n.data.args[3], (int)n.data.args[0]),
+            NR_execve => Exec(ref n, reader, ctx, n.data.args[0], n.data.args[1], n.data.args[2], -1),
+            NR_execveat => Exec(ref n, reader, ctx, n.data.args[1], n.data.args[2], n.data.args[3], (int)n.data.args[0]),
             NR_connect => Connect(ref n, n.data.args[1], (int)n.data.args[2], AuditSyscall.Connect, sockFd: (int)n.data.args[0]),
             // The filter sends these only with MSG_FASTOPEN: TCP Fast Open connects inside the send.
             NR_sendto => n.data.args[4] == 0 ? Verdict.Continue : Connect(ref n, n.data.args[4], (int)n.data.args[5], AuditSyscall.Connect),
@@ -219,12 +216,13 @@ public sealed class NotificationLoop : INotificationResponder
             NR_sendmmsg => RefuseFastOpenBatch(ref n),
             NR_kill => KillOwnGroup(ref n, (int)n.data.args[1]),
             NR_tkill => Directory.Exists($"/proc/self/task/{(int)n.data.args[0]}") ? RefuseSignal(ref n) : Verdict.Continue,
-            NR_pidfd_send_signal => PidfdTarget((int)n.pid, (int)n.data.args[0]) == _self.Pid ? RefuseSignal(ref n) : Verdict.Continue,
+            // A target that cannot be named might be us: refuse it.
+            NR_pidfd_send_signal => PidfdTarget((int)n.pid, (int)n.data.args[0]) is int t && t != _self.Pid ? Verdict.Continue : RefuseSignal(ref n),
             _ => Verdict.Refuse,
         };
     }
 
-    private Verdict Exec(ref seccomp_notif n, ExecReader reader, ulong pathAddr, ulong argvAddr, ulong envpAddr, int dirfd)
+    private Verdict Exec(ref seccomp_notif n, ExecReader reader, RemoteExecContext ctx, ulong pathAddr, ulong argvAddr, ulong envpAddr, int dirfd)
     {
         int pid = (int)n.pid;
         var f = reader.ReadFilename(pid, pathAddr);
@@ -239,17 +237,24 @@ public sealed class NotificationLoop : INotificationResponder
             return Verdict.Refuse;
         }
         string? resolved = dirfd >= 0 && reader.Filename.Length == 0 ? ResolveFd(pid, dirfd) : null;
-        var request = reader.Request(argv, resolved, pid, resolved != null ? dirfd : -1);
+        var request = reader.Request(argv, resolved, pid, dirfd >= 0 ? dirfd : ProcessInfo.AtFdCwd);
         if (IsSelfApproval(pid, request))
         {
             _notifier.WriteOnce(pid, argv, "agentshell: refused: a supervised process cannot answer approval requests; a person must run 'agentshell approve ID' in a terminal outside the agent [rule supervisor:self-approval]");
             Note(SelfApprovalDecision, pid, argv, null, AuditSyscall.Execve, AuditOutcome.Blocked);
             return Verdict.Refuse;
         }
-        var ctx = new RemoteExecContext(pid, envpAddr, reader);
+        ctx.Reset(pid, envpAddr);
         Decision d = _decider.Decide(request, ctx);
         if (!IdValid(_listener, n.id)) return Verdict.Refuse;
-        string syscall = dirfd >= 0 ? AuditSyscall.Execveat : AuditSyscall.Execve;
+        if (ctx.EnvironmentUnreadable)
+        {
+            // A parser asked for a variable (PGHOST, KUBECONFIG, AWS_PROFILE) that could not be read:
+            // the decision may rest on its absence.
+            _notifier.WriteOnce(pid, argv, $"agentshell: blocked an exec whose environment could not be inspected (more than {ExecReader.MaxArgs} variables or {ExecReader.MaxArgBytes / 1024 / 1024} MiB, or unreadable) [rule supervisor:unreadable-argv]");
+            return Verdict.Refuse;
+        }
+        string syscall = n.data.nr == NR_execveat ? AuditSyscall.Execveat : AuditSyscall.Execve;
         switch (d.Action)
         {
             case PolicyAction.Allow:
@@ -271,19 +276,22 @@ public sealed class NotificationLoop : INotificationResponder
         int pid = (int)n.pid;
         // A PATH search also tries directories where the program is not: answer those as the
         // kernel would instead of asking a person about a file that does not exist.
-        if (!TargetExists(pid, request.FilenameString)) return new Verdict(-ENOENT, 0);
+        if (Mono.Unix.Native.Syscall.stat(request.OpenablePath(), out _) != 0) return new Verdict(-ENOENT, 0);
         var argv = request.Argv.ToStrings();
         // The same request re-issued keeps its arguments but not always its argv[0]: a PATH search
         // tries other directories, and wrappers (Debian's pg_wrapper behind /usr/bin/psql, pyenv
         // shims) re-exec the real binary by its full path. Key on the basename and the rest.
         string joined = argv.Length == 0 ? "" : Path.GetFileName(argv[0]) + "\0" + string.Join('\0', argv.Skip(1));
         string runKey = $"{joined}\u0001{d.Environment}\u0001{d.Target}";
-        if (Registry!.IsApprovedForRun(runKey)) return Verdict.Continue;
+        if (Registry!.IsApprovedForRun(runKey))
+        {
+            RememberExec(pid, d, request.Argv, ctx); // approved like an allow: its connects are covered too
+            return Verdict.Continue;
+        }
         int tgid = ProcessInfo.Tgid(pid);
         ulong id = n.id;
         string? cwd = ctx.WorkingDirectory;
-        string[]? envs = d.Intent is { } intent && Policy is { } policy && intent.Tool != "shell" && SameArgv(intent, request.Argv)
-            ? intent.Targets.Select(t => policy.EnvironmentOf(t, ctx)).ToArray() : null;
+        string[]? envs = TrustedEnvironments(d, request.Argv, ctx);
         Registry.Hold(id, pid, (itemId, now) => new PendingItem
         {
             Id = itemId, Created = now, Deadline = now + Registry.Timeout, Pid = pid,
@@ -332,7 +340,7 @@ public sealed class NotificationLoop : INotificationResponder
         }
         if (!verb) return false;
         if (r.Argv[0].EndsWith("agentshell"u8) || r.Filename.EndsWith("/agentshell"u8)) return true;
-        return _self.Executable is { } exe && Stat(pid, r.FilenameString) == exe;
+        return _self.Executable is { } exe && Mono.Unix.Native.Syscall.stat(r.OpenablePath(), out var st) == 0 && (st.st_dev, st.st_ino) == exe;
     }
 
     private unsafe Verdict Connect(ref seccomp_notif n, ulong addr, int len, string syscall, int sockFd = -1)
@@ -340,8 +348,11 @@ public sealed class NotificationLoop : INotificationResponder
         if (len < 3) return Verdict.Continue; // the kernel fails it (EINVAL) itself
         int pid = (int)n.pid;
         Span<byte> sa = stackalloc byte[128]; // sizeof(struct sockaddr_storage)
-        int got = Interop.ProcessMemory.Read(pid, addr, sa[..Math.Min(len, 128)], out _);
-        if (got < 3) return Verdict.Continue; // EFAULT for the kernel too
+        int want = Math.Min(len, 128);
+        int got = Interop.ProcessMemory.Read(pid, addr, sa[..want], out _);
+        // Unreadable now is no proof the kernel cannot read it after a CONTINUE (another thread can
+        // map the page in between): refuse.
+        if (got < want) return Verdict.Refuse;
         int family = BinaryPrimitives.ReadUInt16LittleEndian(sa);
         switch (family)
         {
@@ -374,7 +385,7 @@ public sealed class NotificationLoop : INotificationResponder
         if (fd < 0) return new Verdict(-(int)(e == Errno.EBADF ? Errno.EBADF : Errno.EPERM), 0);
         // PERF: loopback connects and non-blocking sockets finish at once: answer inline. A
         // blocking connect to another host waits for the handshake: off the receiving thread.
-        bool inline = Interop.Sockets.IsNonBlocking(fd) || IsLoopback(address);
+        bool inline = Interop.Sockets.IsNonBlocking(fd) || Address16.From(address).IsLoopback;
         if (inline)
         {
             int err = Interop.Sockets.Connect(fd, sockaddr);
@@ -398,11 +409,6 @@ public sealed class NotificationLoop : INotificationResponder
         return Verdict.Parked;
     }
 
-    private static bool IsLoopback(ReadOnlySpan<byte> a) =>
-        a.Length == 4 ? a[0] == 127
-        : a[..15].IndexOfAnyExcept((byte)0) < 0 && a[15] == 1 // ::1
-          || (a[..10].IndexOfAnyExcept((byte)0) < 0 && a[10] == 0xff && a[11] == 0xff && a[12] == 127); // ::ffff:127.x
-
     private Verdict UnixConnect(ref seccomp_notif n, Span<byte> path)
     {
         if (_self.ControlSocket is not { } control || path.Length == 0 || path[0] == 0) return Verdict.Continue; // abstract: not ours
@@ -410,7 +416,7 @@ public sealed class NotificationLoop : INotificationResponder
         int nul = path.IndexOf((byte)0);
         if (nul >= 0) path = path[..nul];
         // Compare by identity, so symlinks, /proc/self/root/... and relative paths do not help.
-        if (Stat(pid, Encoding.UTF8.GetString(path)) is { } st && st == control && IdValid(_listener, n.id))
+        if (ProcessInfo.StatAs(pid, Encoding.UTF8.GetString(path)) is { } st && st == control && IdValid(_listener, n.id))
         {
             _notifier.Write(pid, "agentshell: refused: a supervised process cannot connect to the approval socket [rule supervisor:self-approval]");
             Note(SelfApprovalDecision, pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
@@ -428,7 +434,7 @@ public sealed class NotificationLoop : INotificationResponder
 
         int pid = (int)n.pid;
         int tgid = ProcessInfo.Tgid(pid);
-        var key = new ProcessTable.ConnectKey(tgid, ProcessTable.Pack(address), port);
+        var key = new ProcessTable.ConnectKey(tgid, Address16.From(address), port);
         if (Processes.TryGetConnect(key, out bool known)) return known ? Verdict.Continue : Verdict.Refuse;
         if (Processes.ExecCovers(tgid, env)) { Processes.RememberConnect(key, true); return Verdict.Continue; }
         string? exe = null;
@@ -482,7 +488,7 @@ public sealed class NotificationLoop : INotificationResponder
     {
         // struct msghdr { void *msg_name; socklen_t msg_namelen; ... }
         Span<byte> hdr = stackalloc byte[16];
-        if (Interop.ProcessMemory.Read((int)n.pid, n.data.args[1], hdr, out _) < 16) return Verdict.Continue;
+        if (Interop.ProcessMemory.Read((int)n.pid, n.data.args[1], hdr, out _) < 16) return Verdict.Refuse; // as for connect
         ulong name = BinaryPrimitives.ReadUInt64LittleEndian(hdr);
         int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(hdr[8..]);
         return name == 0 ? Verdict.Continue : Connect(ref n, name, len, AuditSyscall.Connect);
@@ -497,7 +503,8 @@ public sealed class NotificationLoop : INotificationResponder
     private Verdict KillOwnGroup(ref seccomp_notif n, int sig)
     {
         // kill(0, sig) signals the caller's process group; ours too when the caller shares it.
-        if (sig != 0 && ProcessInfo.TryStat((int)n.pid, out _, out int pgrp, out _) && pgrp == _self.ProcessGroup)
+        // A caller whose group cannot be read may share ours: refuse it.
+        if (sig != 0 && (!ProcessInfo.TryStat((int)n.pid, out _, out int pgrp, out _) || pgrp == _self.ProcessGroup))
             return RefuseSignal(ref n);
         return Verdict.Continue;
     }
@@ -508,7 +515,9 @@ public sealed class NotificationLoop : INotificationResponder
         return Verdict.Refuse;
     }
 
-    private static int PidfdTarget(int pid, int fd)
+    /// <summary>The pid a pidfd (or a /proc/PID directory fd) of <paramref name="pid"/> refers to
+    /// (-1: the process has exited), or null when it cannot be read.</summary>
+    private static int? PidfdTarget(int pid, int fd)
     {
         try
         {
@@ -517,18 +526,12 @@ public sealed class NotificationLoop : INotificationResponder
             // pidfd_send_signal also takes a /proc/PID directory fd.
             var link = new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget;
             if (link != null && link.StartsWith("/proc/", StringComparison.Ordinal) && int.TryParse(link.AsSpan(6), out int p)) return p;
+            return -1; // another kind of fd: the kernel fails the call (EBADF)
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-        return -1;
-    }
-
-    private static bool TargetExists(int pid, string path) => path.Length == 0 || Stat(pid, path) != null;
-
-    /// <summary>stat() of a path as the process would resolve it (its root and cwd), following symlinks.</summary>
-    internal static (ulong Dev, ulong Ino)? Stat(int pid, string path)
-    {
-        string full = path.StartsWith('/') ? $"/proc/{pid}/root{path}" : $"/proc/{pid}/cwd/{path}";
-        return Mono.Unix.Native.Syscall.stat(full, out var st) == 0 ? (st.st_dev, st.st_ino) : null;
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static string ResolveFd(int pid, int fd)

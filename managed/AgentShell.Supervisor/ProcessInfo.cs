@@ -3,6 +3,21 @@ namespace AgentShell.Supervisor;
 /// <summary>Facts about processes from /proc. Every read is a Try: processes vanish.</summary>
 internal static class ProcessInfo
 {
+    /// <summary>AT_FDCWD: execveat's "relative to the working directory".</summary>
+    internal const int AtFdCwd = -100;
+
+    /// <summary>A path as <paramref name="pid"/> would resolve it, opened through /proc: an absolute
+    /// path under its root, a relative one under its cwd or execveat's <paramref name="dirFd"/>.</summary>
+    internal static string ProcPath(int pid, string path, int dirFd = AtFdCwd)
+    {
+        if (path.StartsWith('/')) return $"/proc/{pid}/root{path}";
+        return dirFd >= 0 ? $"/proc/{pid}/fd/{dirFd}/{path}" : $"/proc/{pid}/cwd/{path}";
+    }
+
+    /// <summary>stat() (following symlinks) of a path as the process resolves it.</summary>
+    internal static (ulong Dev, ulong Ino)? StatAs(int pid, string path, int dirFd = AtFdCwd) =>
+        Mono.Unix.Native.Syscall.stat(ProcPath(pid, path, dirFd), out var st) == 0 ? (st.st_dev, st.st_ino) : null;
+
     /// <summary>Parent pid and command name of <paramref name="pid"/> from /proc/PID/stat.</summary>
     internal static bool TryStat(int pid, out int ppid, out int pgrp, out string comm)
     {

@@ -5,21 +5,31 @@ namespace AgentShell.Supervisor;
 
 /// <summary>The exec's view for parsers: envp is read from the syscall's own argument (not
 /// /proc/PID/environ, which holds the caller's start-up environment), cwd and files through
-/// /proc/PID. Read lazily, only when a parser asks, and before the notification is answered.</summary>
+/// /proc/PID. Read lazily, only when a parser asks, and before the notification is answered.
+/// One per receiving thread, <see cref="Reset"/> for each exec: nothing is allocated for an exec
+/// whose parser asks nothing (the common case).</summary>
 internal sealed class RemoteExecContext : IExecContext
 {
-    private readonly int _pid;
-    private readonly ulong _envp;
-    private readonly ExecReader _reader;
-    private Dictionary<string, string>? _env;
+    private readonly ExecReader _envReader; // its own buffers: the thread's reader holds this exec's argv
+    private readonly Dictionary<string, string> _env = new(StringComparer.Ordinal);
+    private int _pid;
+    private ulong _envp;
+    private bool _envRead;
     private string? _cwd;
     private bool _cwdRead;
 
-    internal RemoteExecContext(int pid, ulong envp, ExecReader reader)
+    internal RemoteExecContext(ExecReader envReader) => _envReader = envReader;
+
+    /// <summary>Points the context at the next exec.</summary>
+    internal void Reset(int pid, ulong envp)
     {
         _pid = pid;
         _envp = envp;
-        _reader = reader;
+        if (_envRead) _env.Clear();
+        _envRead = false;
+        _cwd = null;
+        _cwdRead = false;
+        EnvironmentUnreadable = false;
     }
 
     /// <summary>True when envp could not be read: parsers then see no variables, and the
@@ -28,12 +38,10 @@ internal sealed class RemoteExecContext : IExecContext
 
     public string? GetEnvironmentVariable(string name)
     {
-        if (_env == null)
+        if (!_envRead)
         {
-            _env = new Dictionary<string, string>(StringComparer.Ordinal);
-            // A fresh reader: the argv of this exec lives in the thread's reader buffers.
-            var r = new ExecReader();
-            if (r.ReadVector(_pid, _envp, out var envp) != ReadFailure.None) EnvironmentUnreadable = true;
+            _envRead = true;
+            if (_envReader.ReadVector(_pid, _envp, out var envp) != ReadFailure.None) EnvironmentUnreadable = true;
             else
             {
                 for (int i = 0; i < envp.Count; i++)
@@ -44,7 +52,6 @@ internal sealed class RemoteExecContext : IExecContext
                     _env.TryAdd(Encoding.UTF8.GetString(kv[..eq]), Encoding.UTF8.GetString(kv[(eq + 1)..]));
                 }
             }
-            _ = _reader;
         }
         return _env.TryGetValue(name, out var v) ? v : null;
     }
@@ -66,7 +73,7 @@ internal sealed class RemoteExecContext : IExecContext
     public byte[]? ReadFile(string path, int maxBytes)
     {
         // Resolve against the target's root and cwd, as the kernel would for it.
-        string full = path.StartsWith('/') ? $"/proc/{_pid}/root{path}" : $"/proc/{_pid}/cwd/{path}";
+        string full = ProcessInfo.ProcPath(_pid, path);
         try
         {
             using var fs = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);

@@ -104,7 +104,7 @@ public sealed class SupervisedRun
         // Profile host names are resolved while the agent starts (the first connect decision waits
         // for that), then refreshed off the hot path.
         using var ownAddresses = _o.Addresses == null ? new Network.AddressEnvironments(_o.Policy) : null;
-        ownAddresses?.StartInBackground();
+        ownAddresses?.StartInBackground(_o.Log.WriteLine);
         Network.IAddressEnvironments addresses = _o.Addresses ?? ownAddresses!;
         var identity = new Network.ExecutableIdentity();
 
@@ -208,20 +208,11 @@ public sealed class SupervisedRun
             bool any = false;
             foreach (var dir in Directory.EnumerateDirectories("/proc"))
             {
-                var name = Path.GetFileName(dir);
-                if (!int.TryParse(name, out int pid)) continue;
-                try
+                if (int.TryParse(Path.GetFileName(dir), out int pid) && ProcessInfo.TryStat(pid, out int ppid, out _, out _) && ppid == self)
                 {
-                    var stat = File.ReadAllText($"/proc/{pid}/stat");
-                    int close = stat.LastIndexOf(')');
-                    var fields = stat[(close + 2)..].Split(' ');
-                    if (int.TryParse(fields[1], out int ppid) && ppid == self)
-                    {
-                        Interop.Libc.kill(pid, 9);
-                        any = true;
-                    }
+                    Interop.Libc.kill(pid, 9);
+                    any = true;
                 }
-                catch (IOException) { }
             }
             if (!any) return;
             Thread.Sleep(20);

@@ -219,4 +219,16 @@ public sealed class ConnectTests
         Assert.That(stderr, Does.Contain($"connect 127.0.0.2:{_prod.Port} (production)"));
         Assert.That(_prod.Requests, Is.Empty);
     }
+
+    [Test]
+    public void AnFexecveOfAMemfdCopyOfCurlIsParsedAsCurl()
+    {
+        // execveat(fd, "", AT_EMPTY_PATH): the program has no path at all; it is known by its content.
+        var py = $"import os\nfd = os.memfd_create('x')\nos.write(fd, open('{_curl}', 'rb').read())\n" +
+                 $"try:\n    os.execve(fd, ['x', '-sS', '-X', 'DELETE', '{_prod.Url("/volumes/1")}'], dict(os.environ))\nexcept OSError as e:\n    print('error', e.errno)";
+        var r = AgentShellRunner.Run(["run", "--profile", Repo.DemoProfile, "--pause-timeout", "1", "--", Repo.Python, "-c", py]);
+        Assert.That(r.Stdout.Trim(), Is.EqualTo("error 1"), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain("agentshell: blocked curl DELETE").And.Contain("[rule demo.http:delete-on-production]"));
+        Assert.That(_prod.Requests, Is.Empty);
+    }
 }

@@ -86,4 +86,19 @@ public sealed class PostgresPauseTests
         Assert.That(r.Stderr, Does.Contain("agentshell: blocked psql").And.Contain("(production) [rule default.any:destructive-on-production]"));
         Assert.That(_pg.TableExists("customers"), Is.True);
     }
+
+    [Test]
+    public void ApprovedForTheRunTheSameDropRunsAgainWithoutAnyQuestion()
+    {
+        // The second DROP is allowed by the for-run approval at its exec, and so is its connect to
+        // production: psql named that host.
+        string psql = $"psql -h {_pg.Host} -p {_pg.Port} -U postgres -d postgres";
+        using var run = new BackgroundRun(["--profile", Repo.DemoProfile, "--profile", Profile, "--pause-timeout", "5"],
+            "bash", "-c", $"{psql} -c 'DROP TABLE customers'; {psql} -c 'CREATE TABLE customers (id int)'; {psql} -c 'DROP TABLE customers'; echo rc=$?");
+        run.Client("approve", run.WaitForPause(), "--for-run");
+        run.WaitForExit();
+        Assert.That(System.Text.RegularExpressions.Regex.Matches(run.Stderr, "agentshell: paused").Count, Is.EqualTo(1), run.Stderr);
+        Assert.That(run.Stdout, Does.Contain("rc=0"));
+        Assert.That(_pg.TableExists("customers"), Is.False);
+    }
 }

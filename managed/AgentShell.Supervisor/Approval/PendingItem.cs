@@ -33,7 +33,7 @@ public sealed class PendingItem
     public required string RunKey { get; init; }
 
     /// <summary>For a paused connect: the process and destination, remembered once answered.</summary>
-    public Network.ProcessTable.ConnectKey? ConnectKey { get; init; }
+    internal Network.ProcessTable.ConnectKey? ConnectKey { get; init; }
 
     /// <summary>For a paused exec: the environments its targets are in (what the process is trusted
     /// to connect to once approved).</summary>

@@ -111,7 +111,7 @@ public sealed class PendingRegistry : IDisposable
         lock (_gate)
         {
             var matches = _items.Values.Where(i => i.Id.StartsWith(id, StringComparison.OrdinalIgnoreCase)).ToList();
-            if (matches.Count == 0) return _recentById(id) is PendingItem done
+            if (matches.Count == 0) return RecentById(id) is PendingItem done
                 ? $"item {done.Id} was already answered ({OutcomeText(done)})"
                 : $"no pending item '{id}' (agentshell pending lists them)";
             if (matches.Count > 1) return $"'{id}' is ambiguous: {string.Join(", ", matches.Select(m => m.Id))}";
@@ -121,7 +121,7 @@ public sealed class PendingRegistry : IDisposable
         return null;
     }
 
-    private PendingItem? _recentById(string id)
+    private PendingItem? RecentById(string id)
     {
         return _recent.Values.FirstOrDefault(i => i.Id.Equals(id, StringComparison.OrdinalIgnoreCase));
     }
@@ -208,7 +208,7 @@ public sealed class PendingRegistry : IDisposable
         {
             string id = (_nextSeed = (_nextSeed * 1103515245 + 12345) & 0x7fffffff).ToString("x8")[..len];
             if (!_items.Keys.Any(k => k.StartsWith(id, StringComparison.Ordinal) || id.StartsWith(k, StringComparison.Ordinal)) &&
-                _recentById(id) == null) return id;
+                RecentById(id) == null) return id;
         }
     }
 

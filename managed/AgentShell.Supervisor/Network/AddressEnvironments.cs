@@ -116,13 +116,18 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
     /// <summary>Like <see cref="Start"/>, but returns at once: the first resolution runs while the
     /// agent starts, and <see cref="EnvironmentOf(ReadOnlySpan{byte}, int)"/> waits for it (at most
     /// the resolve timeout) before its first answer, so no connect is decided on a half-known map.</summary>
-    public void StartInBackground()
+    /// <param name="warn">Told, once, which profile host names have no known address.</param>
+    public void StartInBackground(Action<string>? warn = null)
     {
         _first = Task.Run(async () =>
         {
             try { await RefreshAsync(_stop.Token).ConfigureAwait(false); }
-            catch (Exception) { /* failed names keep no address; literals and CIDRs still apply */ }
+            catch (Exception e) { warn?.Invoke($"agentshell: resolving profile host names failed: {e.Message}"); }
             finally { _ready = true; }
+            // A name without an address cannot be recognised at connect(): say so, since connects
+            // to it by address are then decided as if it were not listed.
+            if (Unresolved is { Count: > 0 } names)
+                warn?.Invoke($"agentshell: {names.Count} profile host name(s) do not resolve here ({string.Join(", ", names)}): connects to their addresses are not recognised; commands naming them are still parsed");
         });
         if (_names.Length > 0 && !_stop.IsCancellationRequested)
             _timer ??= _clock.CreateTimer(static s => ((AddressEnvironments)s!).OnTimer(), this, RefreshInterval, RefreshInterval);

@@ -6,13 +6,13 @@ namespace AgentShell.Supervisor.Network;
 /// (a parsed tool whose exec was allowed, e.g. psql -c 'SELECT 1', curl GET), and the connect
 /// decisions already made for it. A process that is not in the table runs a program no parser
 /// understood (python, node, a static binary).</summary>
-public sealed class ProcessTable
+internal sealed class ProcessTable
 {
     private readonly ConcurrentDictionary<int, string[]> _understood = new(); // tgid → environments its exec named
     private readonly ConcurrentDictionary<ConnectKey, bool> _connects = new();
 
     /// <summary>A connect destination of one process.</summary>
-    public readonly record struct ConnectKey(int Tgid, UInt128 Address, int Port);
+    public readonly record struct ConnectKey(int Tgid, Address16 Address, int Port);
 
     /// <summary>Records the allowed exec of a parsed tool and the environments its targets are in.</summary>
     public void Understood(int tgid, string[] environments)
@@ -49,14 +49,5 @@ public sealed class ProcessTable
     {
         foreach (var tgid in _understood.Keys) if (!Directory.Exists($"/proc/{tgid}")) _understood.TryRemove(tgid, out _);
         foreach (var k in _connects.Keys) if (!Directory.Exists($"/proc/{k.Tgid}")) _connects.TryRemove(k, out _);
-    }
-
-    /// <summary>Packs 4 or 16 address bytes into a key (IPv4 as a v4-mapped IPv6 address).</summary>
-    public static UInt128 Pack(ReadOnlySpan<byte> address)
-    {
-        Span<byte> b = stackalloc byte[16];
-        if (address.Length == 4) { b[10] = 0xff; b[11] = 0xff; address.CopyTo(b[12..]); }
-        else address.CopyTo(b);
-        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(b);
     }
 }
