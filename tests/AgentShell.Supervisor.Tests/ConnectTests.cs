@@ -231,4 +231,25 @@ public sealed class ConnectTests
         Assert.That(r.Stderr, Does.Contain("agentshell: blocked curl DELETE").And.Contain("[rule demo.http:delete-on-production]"));
         Assert.That(_prod.Requests, Is.Empty);
     }
+
+    [TestCase("127.0.0.2", true)]
+    [TestCase("127.0.0.3", false)]
+    public void BashsOwnTcpRedirectionIsDecidedLikeAnyUnknownClient(string host, bool production)
+    {
+        var server = production ? _prod : _staging;
+        var cmd = $"printf 'DELETE /volumes/1 HTTP/1.0\\r\\nContent-Length: 0\\r\\n\\r\\n' > /dev/tcp/{host}/{server.Port}; echo rc=$?";
+        var r = AgentShellRunner.Run(["run", "--profile", Repo.DemoProfile, "--pause-timeout", "1", "--", "bash", "-c", cmd]);
+        Thread.Sleep(200);
+        if (production)
+        {
+            Assert.That(r.Stderr, Does.Contain("bash network redirection /dev/tcp/127.0.0.2/").And.Contain("(production)"));
+            Assert.That(r.Stderr, Does.Contain("no answer in 1s"));
+            Assert.That(_prod.Requests, Is.Empty);
+        }
+        else
+        {
+            Assert.That(r.Stdout, Does.Contain("rc=0"), r.Stderr);
+            Assert.That(_staging.Requests.Select(q => q.Method), Is.EqualTo(new[] { "DELETE" }));
+        }
+    }
 }

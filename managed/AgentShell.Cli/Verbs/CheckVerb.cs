@@ -58,7 +58,7 @@ public sealed class CheckVerb
         {
             // One verdict per simple command, in source order.
             foreach (var intent in classifier.ClassifyShell(Shell, ctx))
-                results.Add((string.Join(' ', intent.Argv), [intent], policy.Decide([intent], ctx)));
+                results.Add((intent.Argv.Count > 0 ? string.Join(' ', intent.Argv) : intent.Summary, [intent], policy.Decide([intent], ctx)));
             if (results.Count == 0) results.Add((Shell, [], Decision.DefaultAllow));
         }
         else

@@ -187,6 +187,23 @@ public sealed partial class CommandClassifier
             Argv = argv ?? [],
         });
 
+        /// <summary>A redirection to /dev/tcp/HOST/PORT: the shell sends what it likes to HOST, so
+        /// the effect is unknown and the target is that endpoint.</summary>
+        private void NetworkRedirect(string path)
+        {
+            var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries); // dev, tcp|udp, host, port
+            var target = parts.Length >= 3
+                ? new Target { Kind = TargetKind.Socket, Host = parts[2].Trim('[', ']').TrimEnd('.').ToLowerInvariant(), Port = parts.Length >= 4 && int.TryParse(parts[3], out int port) ? port : null }
+                : null;
+            string why = $"bash network redirection {path}";
+            Add(new CommandIntent
+            {
+                Tool = "shell", Effect = Effect.Unknown, Summary = why,
+                Targets = target == null ? [] : [target],
+                Evidence = [new Evidence(path, why)],
+            });
+        }
+
         /// <summary>Lexes and classifies a script.</summary>
         public void Script(ReadOnlySpan<byte> text, IExecContext ctx, Stdin stdin, int depth, string origin)
         {
@@ -194,6 +211,7 @@ public sealed partial class CommandClassifier
             if (!owner.FullParseOnly && !ShellQuickScan.MayMatter(text, owner._isKnown, owner._isTrigger)) return;
             var script = ShellParser.Parse(text, ctx.GetEnvironmentVariable, ctx.WorkingDirectory);
             foreach (var p in script.Problems) Unknown($"{origin}: {p}", origin);
+            foreach (var nr in script.NetworkRedirects) NetworkRedirect(nr);
             foreach (var cmd in script.Commands)
             {
                 var child = ChildContext.Create(ctx, cmd.Assignments, cwd: cmd.WorkingDirectory != ctx.WorkingDirectory ? cmd.WorkingDirectory : null,

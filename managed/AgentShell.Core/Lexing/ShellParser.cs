@@ -49,6 +49,9 @@ public sealed class ShellScript
     public List<ShellCommand> Commands { get; } = [];
     /// <summary>What could not be understood (unterminated quotes, too deep nesting).</summary>
     public List<string> Problems { get; } = [];
+    /// <summary>Redirections to bash's <c>/dev/tcp/HOST/PORT</c> and <c>/dev/udp/HOST/PORT</c>: the
+    /// shell itself opens a connection, with no program to exec and no argv to read.</summary>
+    public List<string> NetworkRedirects { get; } = [];
 }
 
 /// <summary>Builds <see cref="ShellScript"/>s from <see cref="ShellLexer"/> tokens. Control
@@ -145,6 +148,8 @@ public static class ShellParser
                     if (target.Kind != ShellTokenKind.Word) { script.Problems.Add("redirection without a target"); continue; }
                     var file = ShellWord.Decode(target.Text, lookup, subs, out _);
                     FlushSubstitutions();
+                    if (file.StartsWith("/dev/tcp/", StringComparison.Ordinal) || file.StartsWith("/dev/udp/", StringComparison.Ordinal))
+                        script.NetworkRedirects.Add(file);
                     if (op.Length > 0 && op[^1] == '<' && (op.Length == 1 || op[0] == '0' && op.Length == 2))
                     {
                         cur ??= NewCommand(t.Offset);

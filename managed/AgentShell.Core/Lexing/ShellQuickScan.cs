@@ -4,7 +4,7 @@ namespace AgentShell.Core.Lexing;
 /// tokens that says whether any command in the string could matter. A string matters when a word in
 /// command position is a name the caller knows (tools, wrappers, shells, eval),
 /// is quoted or built by an expansion or substitution (its name is not plain), or when the string
-/// holds a substitution anywhere or is malformed. Everything else (<c>ls -la &amp;&amp; npm test</c>)
+/// holds a substitution anywhere, redirects to bash's /dev/tcp or /dev/udp, or is malformed. Everything else (<c>ls -la &amp;&amp; npm test</c>)
 /// needs no parse.</summary>
 public static class ShellQuickScan
 {
@@ -52,6 +52,8 @@ public static class ShellQuickScan
                     var target = lexer.Next();
                     if (target.Kind != ShellTokenKind.Word) return true; // malformed: the full parse reports it
                     if ((target.Flags & (ShellWordFlags.CommandSubstitution | ShellWordFlags.Unterminated)) != 0) return true;
+                    // bash's /dev/tcp and /dev/udp: the shell connects by itself.
+                    if (target.Text.IndexOf("/dev/tcp/"u8) >= 0 || target.Text.IndexOf("/dev/udp/"u8) >= 0) return true;
                     continue;
                 }
                 case ShellTokenKind.HereDoc:
