@@ -14,11 +14,17 @@ MANAGED_SRC := $(shell find managed -name '*.cs' -o -name '*.csproj') Directory.
 
 all: native managed
 
-native: $(BIN)/agentshell-launch
+native: $(BIN)/agentshell-launch $(BIN)/agentshell-connect.bpf.o
 
 $(BIN)/agentshell-launch: native/launcher/agentshell-launch.c
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(WARN) $(HARDEN) -o $@ $<
+
+# Root mode's connect programs (libbpf CO-RE; loaded by the supervisor when it runs as root).
+BPF_CLANG ?= $(shell command -v clang-14 || command -v clang)
+$(BIN)/agentshell-connect.bpf.o: native/bpf/agentshell-connect.bpf.c
+	@mkdir -p $(BIN)
+	$(BPF_CLANG) -O2 -g -target bpf -D__TARGET_ARCH_x86 -I/usr/include/$(shell uname -m)-linux-gnu -Wall -Werror -c $< -o $@
 
 managed: $(BIN)/agentshell
 

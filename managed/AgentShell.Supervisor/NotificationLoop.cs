@@ -63,6 +63,13 @@ public sealed class NotificationLoop : INotificationResponder
     /// <summary>Per-process exec understanding and connect decisions.</summary>
     internal ProcessTable Processes { get; } = new();
 
+    /// <summary>Root mode: the kernel decides ordinary connects, and this loop keeps its maps in step
+    /// (execs let go, connect decisions) and answers the connects it hands to the gate.</summary>
+    internal KernelConnectGuard? Kernel { get; set; }
+
+    private const ulong GateIdBit = 1UL << 63; // pending ids of gated connects, apart from seccomp's
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, GatedConnection> _gated = new();
+
     /// <summary>Where decisions are recorded; null: not recorded.</summary>
     public AuditLog? Audit { get; set; }
 
@@ -76,12 +83,29 @@ public sealed class NotificationLoop : INotificationResponder
     /// <summary>Notifications answered so far.</summary>
     public long Handled => Interlocked.Read(ref _handled);
 
-    private void RememberExec(int pid, Decision d, in Argv argv, IExecContext ctx)
+    private void RememberExec(int pid, Decision d, in Argv argv, IExecContext ctx) => ExecLetGo(pid, TrustedEnvironments(d, argv, ctx));
+
+    /// <summary>Every exec that is let go passes here: what the process may connect to once the
+    /// exec commits. PERF: programs no parser knows leave nothing behind (a remove of an absent key).</summary>
+    private void ExecLetGo(int tid, string[]? envs)
     {
-        // PERF: programs no parser knows leave nothing behind (a remove of an absent key).
-        if (TrustedEnvironments(d, argv, ctx) is { } envs) Processes.Understood(pid, envs);
-        else Processes.NotUnderstood(pid);
+        Kernel?.StageExec(tid, envs != null && Array.IndexOf(envs, Production) >= 0);
+        if (envs != null) Processes.Understood(ProcessInfo.Tgid(tid), envs, ProcessInfo.ExeIdentity(tid));
+        else if (!Processes.IsEmpty) Processes.NotUnderstood(ProcessInfo.Tgid(tid));
     }
+
+    /// <summary>Remembers a connect decision here and, in root mode, in the kernel (for the
+    /// process's current program, or the one of generation <paramref name="gen"/>).</summary>
+    private void RememberConnect(ProcessTable.ConnectKey key, bool allowed, ulong? gen = null)
+    {
+        Processes.RememberConnect(key, allowed);
+        if (Kernel is { } k) k.Remember(key.Tgid, gen ?? k.Generation(key.Tgid), key.Address, key.Port, allowed);
+    }
+
+    /// <summary>True when the process's current program is an understood exec that named
+    /// <paramref name="env"/>. Root mode asks the kernel, which saw the exec commit.</summary>
+    private bool ExecCovers(int tgid, string env) =>
+        Kernel is { } k ? env == Production && k.Trusted(tgid) : Processes.ExecCovers(tgid, env);
 
     /// <summary>The environments an allowed exec's own command named (what the process may then
     /// connect to), or null when the exec was not understood as its own command.</summary>
@@ -172,9 +196,9 @@ public sealed class NotificationLoop : INotificationResponder
     {
         bool approved = i.Outcome is PendingOutcome.Approved or PendingOutcome.ApprovedForRun;
         if (i.ConnectKey is { } key && i.Outcome != PendingOutcome.Gone)
-            Processes.RememberConnect(key, approved); // asked once per process and destination
-        else if (approved && i.ExecEnvironments is { } envs)
-            Processes.Understood(ProcessInfo.Tgid(i.Pid), envs);
+            RememberConnect(key, approved, i.ConnectGeneration); // asked once per process and destination
+        else if (approved && i.ConnectKey == null)
+            ExecLetGo(i.Pid, i.ExecEnvironments);
     }
 
     /// <summary>Records a paused request once it is answered.</summary>
@@ -315,13 +339,28 @@ public sealed class NotificationLoop : INotificationResponder
     public void Answer(ulong notifId, int pid, bool allow, string? message)
     {
         if (!allow && message != null) _notifier.Write(pid, message);
+        if ((notifId & GateIdBit) != 0)
+        {
+            if (_gated.TryRemove(notifId, out var g))
+            {
+                if (allow) ConnectGate.Proxy(g, _log); else ConnectGate.Reset(g.Client);
+            }
+            return;
+        }
         var e = allow ? Send(_listener, notifId, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE) : Send(_listener, notifId, -EPERM, 0);
         if (e != 0 && e != Errno.ENOENT) _log.WriteLine($"agentshell: seccomp send failed: {e}");
         Interlocked.Increment(ref _handled);
     }
 
     /// <inheritdoc/>
-    public bool IsStillWaiting(ulong notifId) => IdValid(_listener, notifId);
+    public bool IsStillWaiting(ulong notifId)
+    {
+        if ((notifId & GateIdBit) == 0) return IdValid(_listener, notifId);
+        if (!_gated.TryGetValue(notifId, out var g)) return false;
+        if (Directory.Exists($"/proc/{g.Tid}")) return true;
+        if (_gated.TryRemove(notifId, out g)) ConnectGate.Reset(g.Client);
+        return false;
+    }
 
     private static readonly Decision SelfApprovalDecision = new()
     {
@@ -428,31 +467,65 @@ public sealed class NotificationLoop : INotificationResponder
     private Verdict InetConnect(ref seccomp_notif n, ReadOnlySpan<byte> address, int port, string syscall)
     {
         // PERF: the common case (loopback, the internet, staging) is decided here without allocating.
-        if (port == 53 || Addresses is not { } map || Policy is not { } policy) return Verdict.Continue; // DNS is always allowed
+        if (port == 53 || Addresses is not { } map || Policy is null) return Verdict.Continue; // DNS is always allowed
         string env = map.EnvironmentOf(address, port);
         if (env != Production) return Verdict.Continue;
 
         int pid = (int)n.pid;
         int tgid = ProcessInfo.Tgid(pid);
         var key = new ProcessTable.ConnectKey(tgid, Address16.From(address), port);
-        if (Processes.TryGetConnect(key, out bool known)) return known ? Verdict.Continue : Verdict.Refuse;
-        if (Processes.ExecCovers(tgid, env)) { Processes.RememberConnect(key, true); return Verdict.Continue; }
-        string? exe = null;
-        try { exe = new FileInfo($"/proc/{tgid}/exe").LinkTarget; } catch (IOException) { }
-        if (exe != null && policy.Network.Clients.TryGetValue(env, out var clients) && clients.Contains(exe))
+        switch (Settle(key, env, ExecCovers(tgid, env), null, out string? exe))
         {
-            Processes.RememberConnect(key, true);
-            return Verdict.Continue;
+            case Settled.Allowed: return Verdict.Continue;
+            case Settled.Refused: return Verdict.Refuse;
         }
+        var d = UnknownClient(tgid, address, port, env, exe, out var cmdline, out var target);
+        if (!IdValid(_listener, n.id)) return Verdict.Refuse;
+        switch (d.Action)
+        {
+            case PolicyAction.Allow:
+                RememberConnect(key, true);
+                return Verdict.Continue;
+            case PolicyAction.Pause when Registry != null:
+                HoldConnect(n.id, pid, tgid, d, cmdline, exe, target, key, null);
+                return Verdict.Parked;
+            default:
+                RememberConnect(key, false);
+                _notifier.Write(pid, $"agentshell: blocked {d.Describe()}: {d.Reason}");
+                Note(d, pid, default, null, syscall, AuditOutcome.Blocked);
+                return Verdict.Refuse;
+        }
+    }
 
+    private enum Settled { No, Allowed, Refused }
+
+    /// <summary>A connect to production settled without asking: a decision remembered for this
+    /// process and destination, an exec that named production, or a client the profile names.</summary>
+    private Settled Settle(ProcessTable.ConnectKey key, string env, bool execCovers, ulong? gen, out string? exe)
+    {
+        exe = null;
+        if (Processes.TryGetConnect(key, out bool known)) return known ? Settled.Allowed : Settled.Refused;
+        if (execCovers) { RememberConnect(key, true, gen); return Settled.Allowed; }
+        try { exe = new FileInfo($"/proc/{key.Tgid}/exe").LinkTarget; } catch (IOException) { }
+        if (exe != null && Policy!.Network.Clients.TryGetValue(env, out var clients) && clients.Contains(exe))
+        {
+            RememberConnect(key, true, gen);
+            return Settled.Allowed;
+        }
+        return Settled.No;
+    }
+
+    /// <summary>The decision for a program no parser understood connecting to production.</summary>
+    private Decision UnknownClient(int tgid, ReadOnlySpan<byte> address, int port, string env, string? exe, out string[] cmdline, out Target target)
+    {
         var ip = new System.Net.IPAddress(address);
         if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
-        var target = new Target { Kind = TargetKind.Socket, Host = ip.ToString(), Port = port };
-        var cmdline = ProcessInfo.Cmdline(tgid);
+        target = new Target { Kind = TargetKind.Socket, Host = ip.ToString(), Port = port };
+        cmdline = ProcessInfo.Cmdline(tgid);
         string tool = exe != null ? Path.GetFileName(exe) : (cmdline.Length > 0 ? Path.GetFileName(cmdline[0]) : "?");
-        var d = new Decision
+        return new Decision
         {
-            Action = policy.Network.UnknownClientToProduction,
+            Action = Policy!.Network.UnknownClientToProduction,
             RuleId = "network:unknown-client-to-production",
             Reason = "a program AgentShell does not understand is connecting to production",
             Explanation = $"{tool} (whose command line no parser understands) opens a connection to {target} in production. What it sends cannot be known from its arguments.",
@@ -460,28 +533,82 @@ public sealed class NotificationLoop : INotificationResponder
             Target = target,
             Environment = env,
         };
-        if (!IdValid(_listener, n.id)) return Verdict.Refuse;
+    }
+
+    private void HoldConnect(ulong id, int pid, int tgid, Decision d, string[] cmdline, string? exe, Target target, ProcessTable.ConnectKey key, ulong? gen)
+    {
+        string joinKey = $"{tgid}\u0001connect\u0001{target}";
+        Registry!.Hold(id, pid, (itemId, now) => new PendingItem
+        {
+            Id = itemId, Created = now, Deadline = now + Registry.Timeout, Pid = pid,
+            Chain = ProcessInfo.Chain(pid, _self.AgentPid), Cwd = null, Argv = cmdline, Decision = d,
+            JoinKey = joinKey, RunKey = $"{exe}\u0001connect\u0001{target}", ConnectKey = key, ConnectGeneration = gen,
+        }, joinKey);
+    }
+
+    /// <summary>Root mode: a TCP connect the kernel could not settle arrives here, already connected
+    /// to the gate. Decided as a trapped connect would be; then proxied to its destination, or reset.</summary>
+    internal void Gated(GatedConnection g)
+    {
+        byte[] address = g.AddressBytes();
+        int port = g.Port, tgid = g.Tgid, pid = g.Tid;
+        ulong gen = g.Slot.Gen;
+        var key = new ProcessTable.ConnectKey(tgid, g.Address, port);
+        // Also reached while profile host names were still being resolved: this waits for them.
+        string env = Addresses is { } map ? map.EnvironmentOf(address, port) : AddressEnvironments.Unknown;
+        if (port == 53 || env != Production || Policy is null)
+        {
+            RememberConnect(key, true, gen);
+            ConnectGate.Proxy(g, _log);
+            return;
+        }
+        switch (Settle(key, env, Kernel?.Trusted(tgid) == true, gen, out string? exe))
+        {
+            case Settled.Allowed: ConnectGate.Proxy(g, _log); return;
+            case Settled.Refused: ConnectGate.Reset(g.Client); return;
+        }
+        var d = UnknownClient(tgid, address, port, env, exe, out var cmdline, out var target);
         switch (d.Action)
         {
             case PolicyAction.Allow:
-                Processes.RememberConnect(key, true);
-                return Verdict.Continue;
+                RememberConnect(key, true, gen);
+                ConnectGate.Proxy(g, _log);
+                return;
             case PolicyAction.Pause when Registry != null:
-                ulong id = n.id;
-                string joinKey = $"{tgid}\u0001connect\u0001{target}";
-                Registry.Hold(id, pid, (itemId, now) => new PendingItem
-                {
-                    Id = itemId, Created = now, Deadline = now + Registry.Timeout, Pid = pid,
-                    Chain = ProcessInfo.Chain(pid, _self.AgentPid), Cwd = null, Argv = cmdline, Decision = d,
-                    JoinKey = joinKey, RunKey = $"{exe}\u0001connect\u0001{target}", ConnectKey = key,
-                }, joinKey);
-                return Verdict.Parked;
+                ulong id = GateIdBit | g.Slot.Seq;
+                _gated[id] = g;
+                HoldConnect(id, pid, tgid, d, cmdline, exe, target, key, gen);
+                return;
             default:
-                Processes.RememberConnect(key, false);
+                RememberConnect(key, false, gen);
                 _notifier.Write(pid, $"agentshell: blocked {d.Describe()}: {d.Reason}");
-                Note(d, pid, default, null, syscall, AuditOutcome.Blocked);
-                return Verdict.Refuse;
+                Record(d, pid, cmdline, null, AuditSyscall.Connect, AuditOutcome.Blocked, null, null);
+                ConnectGate.Reset(g.Client);
+                return;
         }
+    }
+
+    /// <summary>Root mode: a connect or datagram the kernel refused by itself; the process is told why.</summary>
+    internal void KernelRefused(KernelConnectGuard.Event e)
+    {
+        int pid = (int)e.Tid;
+        var ip = new System.Net.IPEndPoint(new System.Net.IPAddress(AddressBytes(e.Address)), (int)e.Port);
+        string dest = (ip.Address.IsIPv4MappedToIPv6 ? new System.Net.IPEndPoint(ip.Address.MapToIPv4(), ip.Port) : ip).ToString();
+        string line = e.Kind switch
+        {
+            KernelConnectGuard.EventDatagram => $"agentshell: blocked a datagram to {dest} in production from a program AgentShell does not understand (a datagram cannot wait for approval) [rule network:unknown-client-to-production]",
+            KernelConnectGuard.EventGateUnavailable => $"agentshell: refused a connect to {dest}: the supervisor's gate is unavailable [rule supervisor:gate-unavailable]",
+            _ => $"agentshell: blocked connect {dest} in production: a program AgentShell does not understand is connecting to production [rule network:unknown-client-to-production]",
+        };
+        _notifier.Write(pid, line);
+    }
+
+    private static byte[] AddressBytes(Address16 a)
+    {
+        var b = new byte[16];
+        BinaryPrimitives.WriteUInt64BigEndian(b, a.Hi);
+        BinaryPrimitives.WriteUInt64BigEndian(b.AsSpan(8), a.Lo);
+        return b;
     }
 
     private unsafe Verdict SendMsg(ref seccomp_notif n)

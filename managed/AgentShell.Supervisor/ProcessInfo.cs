@@ -37,6 +37,10 @@ internal static class ProcessInfo
         }
     }
 
+    /// <summary>Device/inode of the program <paramref name="pid"/> runs (/proc/PID/exe), or null.</summary>
+    internal static (ulong Dev, ulong Ino)? ExeIdentity(int pid) =>
+        Mono.Unix.Native.Syscall.stat($"/proc/{pid}/exe", out var st) == 0 ? (st.st_dev, st.st_ino) : null;
+
     /// <summary>Thread group id of a thread id (exec notifications carry the thread id).</summary>
     internal static int Tgid(int tid)
     {

@@ -5,6 +5,17 @@ using AgentShell.Supervisor.Approval;
 
 namespace AgentShell.Supervisor;
 
+/// <summary>Where outbound connects are decided.</summary>
+public enum ConnectGuardMode
+{
+    /// <summary>In the kernel when the connect programs load (root), else by seccomp notification.</summary>
+    Auto,
+    /// <summary>In the kernel (eBPF cgroup connect programs); the run refuses to start without them.</summary>
+    Kernel,
+    /// <summary>Every connect stops in the supervisor (seccomp user notification).</summary>
+    Seccomp,
+}
+
 /// <summary>Options of one supervised run.</summary>
 public sealed class RunOptions
 {
@@ -33,6 +44,10 @@ public sealed class RunOptions
     public Audit.AuditLog? Audit { get; init; }
     /// <summary>Control socket path; default: a new one in <see cref="SocketPaths.Directory"/>.</summary>
     public string? SocketPath { get; init; }
+    /// <summary>Where connects are decided.</summary>
+    public ConnectGuardMode ConnectGuard { get; init; } = ConnectGuardMode.Auto;
+    /// <summary>The root-mode connect programs; default: agentshell-connect.bpf.o beside the launcher.</summary>
+    public string? BpfObjectPath { get; init; }
 }
 
 /// <summary>One `agentshell run`: spawn the launcher, take the listener, supervise, wait for the
@@ -108,8 +123,14 @@ public sealed class SupervisedRun
         Network.IAddressEnvironments addresses = _o.Addresses ?? ownAddresses!;
         var identity = new Network.ExecutableIdentity();
 
+        using var kernel = StartKernelGuard(addresses, out string? guardError);
+        if (guardError != null) { _o.Log.WriteLine($"agentshell: {guardError}; nothing was run"); return 125; }
+        KernelMode = kernel != null;
+
         var (ours, theirs) = Interop.Sockets.SocketPair();
-        var argv = new List<string> { _o.LauncherPath, "--sock-fd", "3", "--supervisor-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--" };
+        var argv = new List<string> { _o.LauncherPath, "--sock-fd", "3", "--supervisor-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        if (kernel != null) argv.Add("--kernel-connect");
+        argv.Add("--");
         argv.AddRange(_o.Command);
         var env = new List<string>();
         foreach (System.Collections.DictionaryEntry kv in Environment.GetEnvironmentVariables())
@@ -155,6 +176,7 @@ public sealed class SupervisedRun
         self.ControlSocket = control.Identity;
         ControlSocketPath = control.Path;
         if (!_o.Quiet) registry.Paused += PrintPauseNotice;
+        using var gate = kernel != null ? ConnectKernel(kernel, loop, (Network.AddressEnvironments)addresses) : null;
         loop.Start(_o.Threads);
         SendGo(ours);
 
@@ -169,6 +191,45 @@ public sealed class SupervisedRun
         }
         return ExitCode(_agentStatus);
     }
+
+    /// <summary>True when this run's connects are decided in the kernel (set once the run starts).</summary>
+    public bool KernelMode { get; private set; }
+
+    private Network.KernelConnectGuard? StartKernelGuard(Network.IAddressEnvironments addresses, out string? error)
+    {
+        error = null;
+        if (_o.ConnectGuard == ConnectGuardMode.Seccomp) return null;
+        string reason = "a custom address map cannot be copied into the kernel";
+        if (addresses is Network.AddressEnvironments
+            && Network.KernelConnectGuard.TryCreate(_o.BpfObjectPath ?? Network.KernelConnectGuard.DefaultObjectPath(_o.LauncherPath), out reason) is { } guard)
+            return guard;
+        if (_o.ConnectGuard == ConnectGuardMode.Kernel) error = $"--connect-guard kernel: {reason}";
+        // Auto as root: say why every connect will cost a round trip; as a user this is expected.
+        else if (Mono.Unix.Native.Syscall.geteuid() == 0) _o.Log.WriteLine($"agentshell: connects are decided by seccomp notification ({reason})");
+        return null;
+    }
+
+    /// <summary>Root mode: the gate, the kernel's maps filled, the agent's launcher made the tree's
+    /// first task; all before the launcher is told to go.</summary>
+    private Network.ConnectGate ConnectKernel(Network.KernelConnectGuard kernel, NotificationLoop loop, Network.AddressEnvironments addresses)
+    {
+        loop.Kernel = kernel;
+        var gate = new Network.ConnectGate(kernel, loop.Gated, _o.Log);
+        gate.Start();
+        kernel.Configure(gate.Port, _o.Policy.Network.UnknownClientToProduction);
+        void Publish()
+        {
+            kernel.SyncProduction(addresses.PrefixesOf(Production));
+            if (addresses.IsReady) kernel.SetReady();
+        }
+        addresses.Published += Publish;
+        Publish(); // the first resolution may have finished before the subscription
+        kernel.StartEvents(loop.KernelRefused);
+        kernel.AddTreeRoot(_agentPid);
+        return gate;
+    }
+
+    private const string Production = "production";
 
     private static unsafe void SendGo(int sock)
     {

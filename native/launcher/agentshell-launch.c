@@ -1,12 +1,14 @@
 /*
  * agentshell-launch: put a command under AgentShell's seccomp user-notification filter.
  *
- *   agentshell-launch [--sock-fd N] [--supervisor-pid P] [--] CMD [ARGS...]
+ *   agentshell-launch [--sock-fd N] [--supervisor-pid P] [--kernel-connect] [--] CMD [ARGS...]
  *
  * 1. PR_SET_NO_NEW_PRIVS (lets an unprivileged process install a filter).
  * 2. Install the filter with NEW_LISTENER | WAIT_KILLABLE_RECV: execve, execveat, connect and
  *    TCP Fast Open sends go to the supervisor, as do signals whose target hides behind an id;
- *    signals, ptrace and memory access aimed at the supervisor and io_uring_setup fail with EPERM.
+ *    signals, ptrace and memory access aimed at the supervisor, io_uring_setup and bpf fail with
+ *    EPERM. With --kernel-connect (root mode) IPv4/IPv6-sized connects are left to the kernel's
+ *    cgroup connect programs, which the supervisor has attached.
  * 3. Send the listener fd to the supervisor over the socket (default fd 3) with SCM_RIGHTS,
  *    close it, wait for the supervisor's one-byte "go".
  * 4. execvp the command. If that fails, the errno goes to the supervisor as 4 bytes on the same
@@ -79,7 +81,7 @@ __attribute__((noreturn, format(printf, 1, 2))) static void die_with_error(const
 
 __attribute__((noreturn)) static void usage(void)
 {
-    fprintf(stderr, "usage: %s [--sock-fd N] [--supervisor-pid P] [--] CMD [ARGS...]\n", prog);
+    fprintf(stderr, "usage: %s [--sock-fd N] [--supervisor-pid P] [--kernel-connect] [--] CMD [ARGS...]\n", prog);
     exit(2);
 }
 
@@ -92,11 +94,18 @@ __attribute__((noreturn)) static void usage(void)
 #define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
 
 /* Labels: indices of the blocks jumped to. */
-enum { FLAGS3 = 24, FLAGS2 = 26, KILLCHK = 28, PID0 = 34, PID1 = 36, ALLOW = 38, EPERM_ = 39, NOTIF = 40, FILTER_LEN = 41 };
+enum { FLAGS3 = 25, FLAGS2 = 27, KILLCHK = 29, PID0 = 35, PID1 = 37, CONNLEN = 39, ALLOW = 42, EPERM_ = 43, NOTIF = 44, FILTER_LEN = 45 };
 
-static int install_filter(pid_t sup, pid_t sup_pgrp)
+/* kernel_connect: root mode, where cgroup/connect4|6 programs decide IPv4 and IPv6 connects in the
+ * kernel. Only connects whose address length is not that of a sockaddr_in (16) or sockaddr_in6
+ * (28) still come here: AF_UNIX paths (the approval socket) and anything unusual. A connect of
+ * another family with one of those lengths reaches the kernel's checks, and the approval socket
+ * refuses tree processes by their credentials. */
+static int install_filter(pid_t sup, pid_t sup_pgrp, int kernel_connect)
 {
     const __u32 s = (__u32)sup, neg_s = (__u32)-sup, neg_g = (__u32)-sup_pgrp;
+    /* An impossible length (negative: the kernel fails it with EINVAL) when every connect is ours. */
+    const __u32 len4 = kernel_connect ? 16 : 0xFFFFFFFFu, len6 = kernel_connect ? 28 : 0xFFFFFFFFu;
     struct sock_filter filter[] = {
         /* [0] Architecture first: anything but native x86_64 is killed (i386 would reach
          *     execve/connect under other numbers). */
@@ -110,48 +119,54 @@ static int install_filter(pid_t sup, pid_t sup_pgrp)
         /* [6] Decided by the supervisor. */
         JEQ(__NR_execve, NOTIF, 6),
         JEQ(__NR_execveat, NOTIF, 7),
-        JEQ(__NR_connect, NOTIF, 8),
+        JEQ(__NR_connect, CONNLEN, 8),
         JEQ(__NR_pidfd_send_signal, NOTIF, 9), /* the target hides behind an fd */
         JEQ(__NR_tkill, NOTIF, 10),            /* a thread id: maybe one of the supervisor's */
         /* [11] io_uring can connect without any syscall this filter sees. */
         JEQ(__NR_io_uring_setup, EPERM_, 11),
-        /* [12] TCP Fast Open connects inside sendto/sendmmsg/sendmsg (only sends with MSG_FASTOPEN). */
-        JEQ(__NR_sendto, FLAGS3, 12),
-        JEQ(__NR_sendmmsg, FLAGS3, 13),
-        JEQ(__NR_sendmsg, FLAGS2, 14),
-        /* [15] Nothing in the tree may signal, trace or read the supervisor. */
-        JEQ(__NR_kill, KILLCHK, 15),
-        JEQ(__NR_tgkill, PID0, 16),
-        JEQ(__NR_rt_sigqueueinfo, PID0, 17),
-        JEQ(__NR_rt_tgsigqueueinfo, PID0, 18),
-        JEQ(__NR_pidfd_open, PID0, 19),
-        JEQ(__NR_process_vm_readv, PID0, 20),
-        JEQ(__NR_process_vm_writev, PID0, 21),
-        JEQ(__NR_ptrace, PID1, 22),
-        /* [23] */
+        /* [12] bpf() could detach the root-mode connect programs or edit their maps. */
+        JEQ(__NR_bpf, EPERM_, 12),
+        /* [13] TCP Fast Open connects inside sendto/sendmmsg/sendmsg (only sends with MSG_FASTOPEN). */
+        JEQ(__NR_sendto, FLAGS3, 13),
+        JEQ(__NR_sendmmsg, FLAGS3, 14),
+        JEQ(__NR_sendmsg, FLAGS2, 15),
+        /* [16] Nothing in the tree may signal, trace or read the supervisor. */
+        JEQ(__NR_kill, KILLCHK, 16),
+        JEQ(__NR_tgkill, PID0, 17),
+        JEQ(__NR_rt_sigqueueinfo, PID0, 18),
+        JEQ(__NR_rt_tgsigqueueinfo, PID0, 19),
+        JEQ(__NR_pidfd_open, PID0, 20),
+        JEQ(__NR_process_vm_readv, PID0, 21),
+        JEQ(__NR_process_vm_writev, PID0, 22),
+        JEQ(__NR_ptrace, PID1, 23),
+        /* [24] */
         RET(SECCOMP_RET_ALLOW),
-        /* [24] FLAGS3: sendto(fd, buf, len, flags, ...), sendmmsg(fd, vec, vlen, flags) */
+        /* [25] FLAGS3: sendto(fd, buf, len, flags, ...), sendmmsg(fd, vec, vlen, flags) */
         LOAD_ARG_LO(3),
-        BPF_STMT(BPF_JMP | BPF_JA | BPF_K, 1), /* -> 27 */
-        /* [26] FLAGS2: sendmsg(fd, msg, flags) */
+        BPF_STMT(BPF_JMP | BPF_JA | BPF_K, 1), /* -> 28 */
+        /* [27] FLAGS2: sendmsg(fd, msg, flags) */
         LOAD_ARG_LO(2),
-        /* [27] A Fast Open send connects: decided like connect() by the supervisor. */
-        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_FASTOPEN, NOTIF - 27 - 1, ALLOW - 27 - 1),
-        /* [28] KILLCHK: kill(pid, sig). 0 = the caller's group, which may hold the supervisor:
+        /* [28] A Fast Open send connects: decided like connect() by the supervisor. */
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_FASTOPEN, NOTIF - 28 - 1, ALLOW - 28 - 1),
+        /* [29] KILLCHK: kill(pid, sig). 0 = the caller's group, which may hold the supervisor:
          *      decided there. -1 = everyone, -pgrp / -pid / pid of the supervisor: refused. */
         LOAD_ARG_LO(0),
-        JEQ(0, NOTIF, 29),
-        JEQ(0xFFFFFFFFu, EPERM_, 30),
-        JEQ(neg_g, EPERM_, 31),
-        JEQ(neg_s, EPERM_, 32),
-        JEQ_ELSE(s, EPERM_, ALLOW, 33),
-        /* [34] PID0: the target pid is args[0] */
+        JEQ(0, NOTIF, 30),
+        JEQ(0xFFFFFFFFu, EPERM_, 31),
+        JEQ(neg_g, EPERM_, 32),
+        JEQ(neg_s, EPERM_, 33),
+        JEQ_ELSE(s, EPERM_, ALLOW, 34),
+        /* [35] PID0: the target pid is args[0] */
         LOAD_ARG_LO(0),
-        JEQ_ELSE(s, EPERM_, ALLOW, 35),
-        /* [36] PID1: ptrace(request, pid, ...) */
+        JEQ_ELSE(s, EPERM_, ALLOW, 36),
+        /* [37] PID1: ptrace(request, pid, ...) */
         LOAD_ARG_LO(1),
-        JEQ_ELSE(s, EPERM_, ALLOW, 37),
-        /* [38] */
+        JEQ_ELSE(s, EPERM_, ALLOW, 38),
+        /* [39] CONNLEN: connect(fd, addr, addrlen); the kernel uses the low 32 bits of addrlen. */
+        LOAD_ARG_LO(2),
+        JEQ(len4, ALLOW, 40),
+        JEQ_ELSE(len6, ALLOW, NOTIF, 41),
+        /* [42] */
         RET(SECCOMP_RET_ALLOW),
         RET(SECCOMP_RET_ERRNO | EPERM),
         RET(SECCOMP_RET_USER_NOTIF),
@@ -240,6 +255,7 @@ static int parse_number(const char *s, const char *what, long max)
 int main(int argc, char **argv)
 {
     int sock = DEFAULT_SOCK_FD;
+    int kernel_connect = 0;
     pid_t sup = getppid(); /* the supervisor spawned us */
     int i = 1;
     for (; i < argc; i++) {
@@ -253,6 +269,8 @@ int main(int argc, char **argv)
             if (i + 1 >= argc)
                 usage();
             sup = parse_pid(argv[++i]);
+        } else if (strcmp(argv[i], "--kernel-connect") == 0) {
+            kernel_connect = 1;
         } else if (strcmp(argv[i], "--") == 0) {
             i++;
             break;
@@ -281,7 +299,7 @@ int main(int argc, char **argv)
     drop_ptrace_capability();
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         die_with_error("prctl(PR_SET_NO_NEW_PRIVS)");
-    int listener = install_filter(sup, sup_pgrp);
+    int listener = install_filter(sup, sup_pgrp, kernel_connect);
     send_fd(sock, listener);
     if (close(listener) < 0)
         die_with_error("close(listener)");

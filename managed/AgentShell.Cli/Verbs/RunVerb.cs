@@ -32,12 +32,21 @@ public sealed class RunVerb
     [Option("audit", HelpText = "Audit log file (default: $XDG_STATE_HOME/agentshell/audit.jsonl).")]
     public string? AuditFile { get; set; }
 
+    /// <summary>Where connects are decided.</summary>
+    [Option("connect-guard", Default = "auto", HelpText = "Where outbound connects are decided: kernel (root: eBPF cgroup programs, no round trip per connect), seccomp (every connect stops in the supervisor), or auto (kernel when it loads, else seccomp).")]
+    public string ConnectGuard { get; set; } = "auto";
+
     /// <summary>Runs the verb.</summary>
     public int Execute(string[] command)
     {
         if (command.Length == 0)
         {
             Console.Error.WriteLine("agentshell run: no command given. Usage: agentshell run [--profile P]... -- CMD [ARGS...]");
+            return Program.UsageError;
+        }
+        if (!Enum.TryParse<ConnectGuardMode>(ConnectGuard, ignoreCase: true, out var guard) || int.TryParse(ConnectGuard, out _))
+        {
+            Console.Error.WriteLine($"agentshell run: --connect-guard must be auto, kernel or seccomp, not '{ConnectGuard}'");
             return Program.UsageError;
         }
         Core.Policy.Policy policy;
@@ -73,6 +82,7 @@ public sealed class RunVerb
             Threads = Math.Clamp(Threads, 1, 16),
             Quiet = Quiet,
             SocketPath = Socket,
+            ConnectGuard = guard,
             Pause = PauseTimeout is int t && t > 0
                 ? new AgentShell.Core.Policy.PauseSettings { TimeoutSeconds = t, OnTimeout = policy.Pause.OnTimeout }
                 : policy.Pause,

@@ -34,6 +34,8 @@ public sealed class PendingItem
 
     /// <summary>For a paused connect: the process and destination, remembered once answered.</summary>
     internal Network.ProcessTable.ConnectKey? ConnectKey { get; init; }
+    /// <summary>Root mode: the program generation the gated connect was made under.</summary>
+    internal ulong? ConnectGeneration { get; init; }
 
     /// <summary>For a paused exec: the environments its targets are in (what the process is trusted
     /// to connect to once approved).</summary>

@@ -86,6 +86,27 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
         _snapshot = Build();
     }
 
+    /// <summary>Raised after each table is published (from a refresh thread), and once the first
+    /// resolution is done: root mode copies the production prefixes into the kernel.</summary>
+    internal event Action? Published;
+
+    /// <summary>True once the first resolution of profile host names is done (or there are none).</summary>
+    internal bool IsReady => _ready || _names.Length == 0;
+
+    /// <summary>Every address and network that can be <paramref name="environment"/> on some port,
+    /// as (v4-mapped or IPv6 prefix, bits of 128). A superset is safe: the kernel hands those
+    /// connects to the supervisor, which decides them on this table.</summary>
+    internal IReadOnlyList<(Address16 Prefix, int Bits)> PrefixesOf(string environment)
+    {
+        var snapshot = Volatile.Read(ref _snapshot);
+        var list = new List<(Address16, int)>();
+        foreach (var (address, candidates) in snapshot.Exact)
+            if (candidates.Any(c => c.Environment == environment)) list.Add((address, 128));
+        foreach (var n in snapshot.Networks)
+            if (n.Environment == environment) list.Add((n.Prefix, n.PrefixBits));
+        return list;
+    }
+
     /// <summary>Profile host names that have no known address (never resolved successfully).</summary>
     public IReadOnlyList<string> Unresolved
     {
@@ -124,6 +145,7 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
             try { await RefreshAsync(_stop.Token).ConfigureAwait(false); }
             catch (Exception e) { warn?.Invoke($"agentshell: resolving profile host names failed: {e.Message}"); }
             finally { _ready = true; }
+            OnPublished();
             // A name without an address cannot be recognised at connect(): say so, since connects
             // to it by address are then decided as if it were not listed.
             if (Unresolved is { Count: > 0 } names)
@@ -210,6 +232,7 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
             for (int i = 0; i < _names.Length; i++) _names[i].Apply(answers[i], now);
             Volatile.Write(ref _snapshot, Build());
         }
+        if (_ready) OnPublished();
     }
 
     private async Task<IPAddress[]?> ResolveAsync(string name, CancellationToken stop)
@@ -225,6 +248,15 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
         catch (Exception) when (!stop.IsCancellationRequested)
         {
             return null; // NXDOMAIN, timeout, resolver failure: keep what we knew
+        }
+    }
+
+    private void OnPublished()
+    {
+        try { Published?.Invoke(); }
+        catch (Exception)
+        {
+            // The kernel keeps the previous prefixes (still guarded); the next refresh tries again.
         }
     }
 

@@ -8,39 +8,58 @@ namespace AgentShell.Supervisor.Network;
 /// understood (python, node, a static binary).</summary>
 internal sealed class ProcessTable
 {
-    private readonly ConcurrentDictionary<int, string[]> _understood = new(); // tgid → environments its exec named
+    private readonly ConcurrentDictionary<int, Exec> _understood = new(); // tgid → its understood exec
     private readonly ConcurrentDictionary<ConnectKey, bool> _connects = new();
+    private readonly ConcurrentDictionary<int, byte> _connecting = new(); // tgids with entries in _connects
 
     /// <summary>A connect destination of one process.</summary>
     public readonly record struct ConnectKey(int Tgid, Address16 Address, int Port);
 
-    /// <summary>Records the allowed exec of a parsed tool and the environments its targets are in.</summary>
-    public void Understood(int tgid, string[] environments)
+    /// <summary>An understood exec: the environments it named, and the program the process ran
+    /// before it (to tell whether the exec really happened).</summary>
+    private sealed record Exec(string[] Environments, (ulong Dev, ulong Ino)? Before);
+
+    /// <summary>True when nothing is remembered (the common case: programs no parser knows).</summary>
+    public bool IsEmpty => _understood.IsEmpty && _connecting.IsEmpty;
+
+    /// <summary>Records the allowed exec of a parsed tool and the environments its targets are in.
+    /// <paramref name="before"/> is the program the process ran when the exec was decided.</summary>
+    public void Understood(int tgid, string[] environments, (ulong Dev, ulong Ino)? before = null)
     {
-        _understood[tgid] = environments;
+        _understood[tgid] = new Exec(environments, before);
         Forget(tgid);
     }
 
-    /// <summary>Records the exec of a program no parser understood. PERF: a remove of an absent key allocates nothing.</summary>
+    /// <summary>Records the exec of a program no parser understood. PERF: removes of absent keys allocate nothing.</summary>
     public void NotUnderstood(int tgid)
     {
-        if (_understood.TryRemove(tgid, out _)) Forget(tgid);
+        _understood.TryRemove(tgid, out _);
+        Forget(tgid);
     }
 
     /// <summary>True when the process's exec was understood and named a target in <paramref name="environment"/>:
     /// psql -h prod-db connecting to prod-db's address. A curl aimed at staging that connects to a
-    /// production address (--connect-to, --resolve) is not covered by its exec.</summary>
+    /// production address (--connect-to, --resolve) is not covered by its exec. Nor is an exec that
+    /// failed: a process still running the program it ran before (python whose exec of
+    /// /nonexistent/psql failed) is not the understood tool. Limit: a program that execs a script
+    /// run by its own interpreter (python starting a python script) stays uncovered.</summary>
     public bool ExecCovers(int tgid, string environment) =>
-        _understood.TryGetValue(tgid, out var envs) && Array.IndexOf(envs, environment) >= 0;
+        _understood.TryGetValue(tgid, out var e) && Array.IndexOf(e.Environments, environment) >= 0
+        && (e.Before is not { } before || ProcessInfo.ExeIdentity(tgid) is { } now && now != before);
 
     /// <summary>A decision already made for this process and destination.</summary>
     public bool TryGetConnect(ConnectKey key, out bool allowed) => _connects.TryGetValue(key, out allowed);
 
-    /// <summary>Remembers a decision for the life of the process (or until it execs something else).</summary>
-    public void RememberConnect(ConnectKey key, bool allowed) => _connects[key] = allowed;
+    /// <summary>Remembers a decision for the life of the process's current program.</summary>
+    public void RememberConnect(ConnectKey key, bool allowed)
+    {
+        _connecting[key.Tgid] = 0;
+        _connects[key] = allowed;
+    }
 
     private void Forget(int tgid)
     {
+        if (!_connecting.TryRemove(tgid, out _)) return;
         foreach (var k in _connects.Keys) if (k.Tgid == tgid) _connects.TryRemove(k, out _);
     }
 
@@ -49,5 +68,6 @@ internal sealed class ProcessTable
     {
         foreach (var tgid in _understood.Keys) if (!Directory.Exists($"/proc/{tgid}")) _understood.TryRemove(tgid, out _);
         foreach (var k in _connects.Keys) if (!Directory.Exists($"/proc/{k.Tgid}")) _connects.TryRemove(k, out _);
+        foreach (var tgid in _connecting.Keys) if (!Directory.Exists($"/proc/{tgid}")) _connecting.TryRemove(tgid, out _);
     }
 }

@@ -1,0 +1,187 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace AgentShell.Supervisor.Network;
+
+/// <summary>A connect the kernel handed to the gate. The process's socket is connected to the
+/// supervisor; nothing has reached <see cref="Destination"/>.</summary>
+internal sealed class GatedConnection(Socket client, KernelConnectGuard.Slot slot)
+{
+    internal Socket Client { get; } = client;
+    internal KernelConnectGuard.Slot Slot { get; } = slot;
+    internal int Tgid => (int)Slot.Tgid;
+    internal int Tid => (int)Slot.Tid;
+    internal int Port => (int)Slot.Port;
+    internal Address16 Address => Slot.Address;
+
+    /// <summary>Where the process meant to connect.</summary>
+    internal IPEndPoint Destination
+    {
+        get
+        {
+            var a = Address;
+            Span<byte> b = stackalloc byte[16];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(b, a.Hi);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(b[8..], a.Lo);
+            var ip = new IPAddress(b);
+            return new IPEndPoint(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip, Port);
+        }
+    }
+
+    /// <summary>The 4 (IPv4) or 16 bytes the address map takes.</summary>
+    internal byte[] AddressBytes()
+    {
+        var ip = Destination.Address;
+        return ip.GetAddressBytes();
+    }
+}
+
+/// <summary>Where the kernel redirects a TCP connect that needs a person (root mode): a loopback
+/// listener on 127.254.0.0/16, the slot number in the low 16 bits of the address it was reached
+/// on. A connect that is approved is proxied to its destination; one that is refused is reset, so
+/// the process reads ECONNRESET and nothing reaches the destination.</summary>
+internal sealed class ConnectGate : IDisposable
+{
+    private readonly Socket _listener;
+    private readonly KernelConnectGuard _guard;
+    private readonly Action<GatedConnection> _onConnection;
+    private readonly TextWriter _log;
+    private readonly ulong[] _consumed = new ulong[1 << 16];
+    private volatile bool _stopping;
+
+    /// <summary>The port the kernel redirects to.</summary>
+    internal int Port { get; }
+
+    internal ConnectGate(KernelConnectGuard guard, Action<GatedConnection> onConnection, TextWriter log)
+    {
+        _guard = guard;
+        _onConnection = onConnection;
+        _log = log;
+        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        // Any address (the whole 127.254/16 range) but only on the loopback device: nothing from
+        // another host can reach the gate.
+        _listener.SetRawSocketOption(1 /* SOL_SOCKET */, 25 /* SO_BINDTODEVICE */, "lo\0"u8);
+        _listener.Bind(new IPEndPoint(IPAddress.Any, 0));
+        _listener.Listen(512);
+        Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+    }
+
+    internal void Start() => new Thread(AcceptLoop) { IsBackground = true, Name = "connect-gate" }.Start();
+
+    private void AcceptLoop()
+    {
+        while (!_stopping)
+        {
+            Socket c;
+            try { c = _listener.Accept(); }
+            catch (Exception) when (_stopping) { return; }
+            catch (SocketException e) { _log.WriteLine($"agentshell: connect gate: accept failed: {e.SocketErrorCode}"); continue; }
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Item1.Admit(s.c), (this, c), preferLocal: false);
+        }
+    }
+
+    private void Admit(Socket c)
+    {
+        try
+        {
+            var local = (IPEndPoint)c.LocalEndPoint!;
+            var b = local.Address.MapToIPv4().GetAddressBytes();
+            uint a = (uint)(b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]);
+            int n = (int)(a & 0xffff);
+            // Only a connect the kernel redirected, and each slot once: anything else is refused.
+            if ((a & 0xffff0000u) != KernelConnectGuard.GateNetwork || !_guard.TryReadSlot(n, out var slot) || !Claim(n, slot.Seq))
+            {
+                Reset(c);
+                return;
+            }
+            _onConnection(new GatedConnection(c, slot));
+        }
+        catch (Exception e)
+        {
+            _log.WriteLine($"agentshell: connect gate: {e.Message}; connection refused");
+            Reset(c);
+        }
+    }
+
+    private bool Claim(int n, ulong seq)
+    {
+        lock (_consumed)
+        {
+            if (_consumed[n] == seq) return false;
+            _consumed[n] = seq;
+            return true;
+        }
+    }
+
+    /// <summary>Refuses a gated connection: an RST, so the process reads ECONNRESET.</summary>
+    internal static void Reset(Socket s)
+    {
+        try { s.LingerState = new LingerOption(true, 0); } catch (SocketException) { }
+        s.Dispose();
+    }
+
+    /// <summary>Connects to the destination the process asked for and copies bytes both ways until
+    /// both sides are done. A destination that cannot be reached resets the process's connection.</summary>
+    internal static void Proxy(GatedConnection g, TextWriter log)
+    {
+        _ = ProxyAsync(g, log);
+    }
+
+    private static async Task ProxyAsync(GatedConnection g, TextWriter log)
+    {
+        var dest = g.Destination;
+        var upstream = new Socket(dest.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+                await upstream.ConnectAsync(dest, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            upstream.Dispose();
+            Reset(g.Client);
+            return;
+        }
+        g.Client.NoDelay = true;
+        try
+        {
+            await Task.WhenAll(Pump(g.Client, upstream), Pump(upstream, g.Client)).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            log.WriteLine($"agentshell: connect gate: proxy to {dest} ended: {e.Message}");
+        }
+        finally
+        {
+            g.Client.Dispose();
+            upstream.Dispose();
+        }
+    }
+
+    private static async Task Pump(Socket from, Socket to)
+    {
+        var buf = new byte[16384];
+        try
+        {
+            int n;
+            while ((n = await from.ReceiveAsync(buf, SocketFlags.None).ConfigureAwait(false)) > 0)
+                await to.SendAsync(buf.AsMemory(0, n), SocketFlags.None).ConfigureAwait(false);
+            to.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception) when (from.SafeHandle.IsClosed || to.SafeHandle.IsClosed)
+        {
+        }
+        catch (SocketException)
+        {
+            // One side reset: reset the other too.
+            try { to.LingerState = new LingerOption(true, 0); to.Close(); } catch (Exception) { }
+            try { from.Close(); } catch (Exception) { }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        _listener.Dispose();
+    }
+}

@@ -1,0 +1,246 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using AgentShell.Core.Policy;
+using static AgentShell.Supervisor.Interop.Bpf;
+
+namespace AgentShell.Supervisor.Network;
+
+/// <summary>Root mode: the connect decision runs inside the kernel (native/bpf/agentshell-connect.bpf.c),
+/// so an ordinary connect costs no notification round trip. This class loads and attaches the
+/// programs and keeps their maps in step with the supervisor: which tasks are the tree, which
+/// addresses are production, which execs were understood, and which (process, destination)
+/// decisions were made. Layouts below mirror the C structs.</summary>
+internal sealed class KernelConnectGuard : IDisposable
+{
+    /// <summary>First address of the gate range: 127.254.0.0/16, slot in the low 16 bits.</summary>
+    internal const uint GateNetwork = 0x7ffe0000u;
+
+    [StructLayout(LayoutKind.Sequential, Pack = 4)] private struct AddrKey { public uint PrefixLen; public ulong Hi, Lo; }
+    [StructLayout(LayoutKind.Sequential)] private struct ProcState { public ulong Gen; public uint Trusted, Pad; }
+    [StructLayout(LayoutKind.Sequential)] private struct DecidedKey { public uint Tgid, Port; public ulong Gen, Hi, Lo; }
+    [StructLayout(LayoutKind.Sequential)] private struct Config { public uint GatePort, Action, Ready, Pad; }
+
+    /// <summary>One connect handed to the gate (struct slot).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Slot
+    {
+        public ulong Seq, Gen;
+        public uint Tgid, Tid, Port, Family;
+        public ulong Hi, Lo;
+        public readonly Address16 Address => new(BinaryPrimitives.ReverseEndianness(Hi), BinaryPrimitives.ReverseEndianness(Lo));
+    }
+
+    /// <summary>A connect the kernel refused (struct event).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Event
+    {
+        public uint Tgid, Tid, Port, Kind;
+        public ulong Hi, Lo;
+        public readonly Address16 Address => new(BinaryPrimitives.ReverseEndianness(Hi), BinaryPrimitives.ReverseEndianness(Lo));
+    }
+
+    internal const uint EventBlocked = 1, EventDatagram = 2, EventGateUnavailable = 3;
+
+    private readonly nint _obj;
+    private readonly List<nint> _links = [];
+    private readonly int _tree, _prod, _procs, _staged, _decided, _slots, _conf, _events;
+    private readonly Lock _prodLock = new();
+    private HashSet<(Address16, int)> _published = [];
+    private Config _config;
+    private nint _ring;
+    private GCHandle _self;
+
+    static unsafe KernelConnectGuard()
+    {
+        // The C structs' sizes; a mismatch would read or write the wrong bytes in every map.
+        System.Diagnostics.Debug.Assert(sizeof(AddrKey) == 20 && sizeof(ProcState) == 16 && sizeof(DecidedKey) == 32 && sizeof(Slot) == 48 && sizeof(Config) == 16 && sizeof(Event) == 32);
+    }
+
+    private KernelConnectGuard(nint obj)
+    {
+        _obj = obj;
+        _tree = Map("tree"); _prod = Map("prod"); _procs = Map("procs"); _staged = Map("staged");
+        _decided = Map("decided"); _slots = Map("slots"); _conf = Map("conf"); _events = Map("events");
+    }
+
+    private int Map(string name)
+    {
+        int fd = bpf_object__find_map_fd_by_name(_obj, name);
+        return fd >= 0 ? fd : throw new InvalidOperationException($"the BPF object has no map '{name}'");
+    }
+
+    /// <summary>Where the object file is installed: beside the launcher.</summary>
+    internal static string DefaultObjectPath(string launcherPath) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(launcherPath)) ?? ".", "agentshell-connect.bpf.o");
+
+    /// <summary>Loads and attaches the programs; null (and why) when this machine or user cannot:
+    /// not root, no cgroup v2, no libbpf, or the kernel refuses a program.</summary>
+    internal static KernelConnectGuard? TryCreate(string objectPath, out string reason)
+    {
+        if (Mono.Unix.Native.Syscall.geteuid() != 0) { reason = "not running as root"; return null; }
+        if (!File.Exists(objectPath)) { reason = $"{objectPath} not found (run make)"; return null; }
+        if (CgroupV2Root() is not string cgroupRoot) { reason = "no cgroup v2 hierarchy is mounted"; return null; }
+        nint obj;
+        try
+        {
+            libbpf_set_print(0); // the reason below is enough; libbpf's own log goes nowhere
+            obj = bpf_object__open_file(objectPath, 0);
+        }
+        catch (DllNotFoundException) { reason = "libbpf.so.1 is not installed"; return null; }
+        if (obj == 0) { reason = $"cannot open {objectPath}: {(Errno)Marshal.GetLastPInvokeError()}"; return null; }
+        KernelConnectGuard? g = null;
+        try
+        {
+            if (bpf_object__load(obj) != 0) { reason = $"the kernel refused the connect programs: {(Errno)Marshal.GetLastPInvokeError()}"; bpf_object__close(obj); return null; }
+            g = new KernelConnectGuard(obj);
+            int cg = Mono.Unix.Native.Syscall.open(cgroupRoot, Mono.Unix.Native.OpenFlags.O_RDONLY | Mono.Unix.Native.OpenFlags.O_DIRECTORY | Mono.Unix.Native.OpenFlags.O_CLOEXEC);
+            if (cg < 0) { reason = $"cannot open {cgroupRoot}"; g.Dispose(); return null; }
+            try
+            {
+                for (nint p = bpf_object__next_program(obj, 0); p != 0; p = bpf_object__next_program(obj, p))
+                {
+                    // Attached at the root of the hierarchy: moving to another cgroup does not escape them.
+                    nint link = bpf_program__type(p) == BPF_PROG_TYPE_TRACING ? bpf_program__attach(p) : bpf_program__attach_cgroup(p, cg);
+                    if (link == 0)
+                    {
+                        reason = $"cannot attach {Marshal.PtrToStringUTF8(bpf_program__name(p))}: {(Errno)Marshal.GetLastPInvokeError()}";
+                        g.Dispose();
+                        return null;
+                    }
+                    g._links.Add(link);
+                }
+            }
+            finally { Interop.Libc.close(cg); }
+            reason = "";
+            return g;
+        }
+        catch (Exception e)
+        {
+            g?.Dispose();
+            reason = e.Message;
+            return null;
+        }
+    }
+
+    /// <summary>Mount point of the cgroup v2 hierarchy's root (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems).</summary>
+    internal static string? CgroupV2Root()
+    {
+        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            // id parent major:minor root mount-point options ... - fstype source super-options
+            var parts = line.Split(' ');
+            int dash = Array.IndexOf(parts, "-");
+            if (dash > 0 && dash + 1 < parts.Length && parts[dash + 1] == "cgroup2" && parts[3] == "/") return parts[4];
+        }
+        return null;
+    }
+
+    /// <summary>Makes <paramref name="pid"/> (the launcher, before it execs the agent) the first task of
+    /// the tree; its descendants join as they are forked.</summary>
+    internal void AddTreeRoot(int pid)
+    {
+        Update(_tree, (uint)pid, (byte)1);
+        Update(_procs, (uint)pid, new ProcState { Gen = (1UL << 63) | (uint)pid });
+    }
+
+    /// <summary>The gate's port and the profile's action for unknown clients. Until <see cref="SetReady"/>,
+    /// every connect of the tree that is not DNS goes to the gate (host names not yet resolved).</summary>
+    internal void Configure(int gatePort, PolicyAction unknownClientAction)
+    {
+        _config = new Config
+        {
+            GatePort = (uint)gatePort,
+            Action = unknownClientAction switch { PolicyAction.Allow => 0u, PolicyAction.Block => 1u, _ => 2u },
+        };
+        Update(_conf, 0u, _config);
+    }
+
+    /// <summary>Profile host names are resolved: connects to other addresses no longer need the supervisor.</summary>
+    internal void SetReady()
+    {
+        _config.Ready = 1;
+        Update(_conf, 0u, _config);
+    }
+
+    /// <summary>Publishes the production prefixes (16-byte form, bits of 128); removes those no longer listed.
+    /// New ones are added before old ones go, so no address is unguarded in between.</summary>
+    internal void SyncProduction(IEnumerable<(Address16 Prefix, int Bits)> prefixes)
+    {
+        lock (_prodLock)
+        {
+            var next = new HashSet<(Address16, int)>(prefixes);
+            foreach (var p in next) if (!_published.Contains(p)) Update(_prod, Key(p.Item1, p.Item2), (byte)1);
+            foreach (var p in _published) if (!next.Contains(p)) Delete(_prod, Key(p.Item1, p.Item2));
+            _published = next;
+        }
+    }
+
+    private static AddrKey Key(Address16 a, int bits) =>
+        new() { PrefixLen = (uint)bits, Hi = BinaryPrimitives.ReverseEndianness(a.Hi), Lo = BinaryPrimitives.ReverseEndianness(a.Lo) };
+
+    /// <summary>Called for every exec the supervisor lets go: what the process may connect to once
+    /// that exec commits (the kernel applies it in sched_process_exec; an exec that fails leaves
+    /// the process as it was).</summary>
+    internal void StageExec(int tid, bool trustedForProduction) => Update(_staged, (uint)tid, trustedForProduction ? 1u : 0u);
+
+    /// <summary>The process's current program generation (changes at every exec).</summary>
+    internal ulong Generation(int tgid) => Lookup(_procs, (uint)tgid, out ProcState s) ? s.Gen : 0;
+
+    /// <summary>True when the kernel trusts the process's committed exec for production.</summary>
+    internal bool Trusted(int tgid) => Lookup(_procs, (uint)tgid, out ProcState s) && s.Trusted != 0;
+
+    /// <summary>Remembers a decision for (process, destination) for the life of its current program.</summary>
+    internal void Remember(int tgid, ulong gen, Address16 a, int port, bool allowed) =>
+        Update(_decided, new DecidedKey { Tgid = (uint)tgid, Port = (uint)port, Gen = gen, Hi = BinaryPrimitives.ReverseEndianness(a.Hi), Lo = BinaryPrimitives.ReverseEndianness(a.Lo) }, allowed ? (byte)1 : (byte)2);
+
+    /// <summary>The connect parked in gate slot <paramref name="n"/>.</summary>
+    internal bool TryReadSlot(int n, out Slot s) => Lookup(_slots, (uint)n, out s) && s.Seq != 0;
+
+    /// <summary>Starts a thread that hands each kernel refusal to <paramref name="onEvent"/>.</summary>
+    internal unsafe void StartEvents(Action<Event> onEvent)
+    {
+        _onEvent = onEvent;
+        _self = GCHandle.Alloc(this);
+        _ring = ring_buffer__new(_events, &OnSample, GCHandle.ToIntPtr(_self), 0);
+        if (_ring == 0) throw new InvalidOperationException($"ring_buffer__new: {(Errno)Marshal.GetLastPInvokeError()}");
+        var ring = _ring;
+        _poller = new Thread(() =>
+        {
+            // Ends at Dispose, which frees the ring only after this loop is out of it.
+            while (!_stopping && ring_buffer__poll(ring, 100) >= 0) { }
+        }) { IsBackground = true, Name = "bpf-events" };
+        _poller.Start();
+    }
+
+    private Action<Event>? _onEvent;
+    private Thread? _poller;
+    private volatile bool _stopping;
+
+    [UnmanagedCallersOnly]
+    private static unsafe int OnSample(nint ctx, nint data, nuint size)
+    {
+        try
+        {
+            if ((int)size >= sizeof(Event) && GCHandle.FromIntPtr(ctx).Target is KernelConnectGuard g)
+                g._onEvent?.Invoke(*(Event*)data);
+        }
+        catch (Exception)
+        {
+            // The kernel already refused the connect; only its message is lost. Never unwind into libbpf.
+        }
+        return 0;
+    }
+
+    /// <summary>Detaches the programs (the tree's connects are then decided by nobody: call only once the tree is gone).</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        _poller?.Join();
+        if (_ring != 0) ring_buffer__free(_ring);
+        _ring = 0;
+        foreach (var l in _links) bpf_link__destroy(l);
+        _links.Clear();
+        bpf_object__close(_obj);
+        if (_self.IsAllocated) _self.Free();
+    }
+}
