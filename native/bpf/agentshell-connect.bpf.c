@@ -47,22 +47,24 @@ struct slot { __u64 seq; __u64 gen; __u32 tgid; __u32 tid; __u32 port; __u32 fam
 struct config { __u32 gate_port; __u32 action; __u32 ready; __u32 pad; };
 struct event { __u32 tgid; __u32 tid; __u32 port; __u32 kind; __u8 addr[16]; };
 
-struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1 << 20); __uint(map_flags, BPF_F_NO_PREALLOC);
+/* Sizes: a map's bucket array is allocated at load (1 << 20 entries cost 10 ms each). */
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1 << 17); __uint(map_flags, BPF_F_NO_PREALLOC);
          __type(key, __u32); __type(value, __u8); } tree SEC(".maps");             /* tid -> 1 */
 struct { __uint(type, BPF_MAP_TYPE_LPM_TRIE); __uint(max_entries, 1 << 16); __uint(map_flags, BPF_F_NO_PREALLOC);
          __type(key, struct addr_key); __type(value, __u8); } prod SEC(".maps");    /* production prefixes */
-struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1 << 20); __uint(map_flags, BPF_F_NO_PREALLOC);
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1 << 17); __uint(map_flags, BPF_F_NO_PREALLOC);
          __type(key, __u32); __type(value, struct proc_state); } procs SEC(".maps"); /* tgid -> state */
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 1 << 16);
          __type(key, __u32); __type(value, __u32); } staged SEC(".maps");          /* tid -> trust of its next exec */
-struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 1 << 18);
+struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 1 << 16);
          __type(key, struct decided_key); __type(value, __u8); } decided SEC(".maps"); /* 1 allow, 2 deny */
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1 << 16);
+/* Mapped by the supervisor, which takes a connect by swapping its seq back to 0. */
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1 << 16); __uint(map_flags, BPF_F_MMAPABLE);
          __type(key, __u32); __type(value, struct slot); } slots SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1);
          __type(key, __u32); __type(value, struct config); } conf SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 2);
-         __type(key, __u32); __type(value, __u64); } counters SEC(".maps");          /* 0: slot seq, 1: generation */
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 3);
+         __type(key, __u32); __type(value, __u64); } counters SEC(".maps");          /* 0: slot seq, 1: generation, 2: overflow */
 struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 1 << 18); } events SEC(".maps");
 
 static __always_inline __u64 next(__u32 which)
@@ -89,7 +91,11 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, const __u8 *addr, _
 {
     __u64 id = bpf_get_current_pid_tgid();
     __u32 tid = (__u32)id, tgid = (__u32)(id >> 32), zero = 0;
-    if (!bpf_map_lookup_elem(&tree, &tid))
+    /* A task the tree map had no room for cannot be told apart: then every task is treated as
+     * one of the tree (fail closed; other programs' production connects go to the gate too). */
+    __u32 two = 2;
+    __u64 *overflow = bpf_map_lookup_elem(&counters, &two);
+    if (!bpf_map_lookup_elem(&tree, &tid) && !(overflow && *overflow))
         return 1;
     struct config *c = bpf_map_lookup_elem(&conf, &zero);
     if (!c)
@@ -137,7 +143,9 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, const __u8 *addr, _
     __u64 seq = next(0);
     __u32 n = (__u32)seq & 0xffff;
     struct slot *s = bpf_map_lookup_elem(&slots, &n);
-    if (!seq || !s || c->gate_port == 0) {
+    /* A slot is reused only once the supervisor has taken its connect (it zeroes seq), so a
+     * connect never reaches the gate under another one's process or destination. */
+    if (!seq || !s || c->gate_port == 0 || __sync_val_compare_and_swap(&s->seq, 0, ~0ULL) != 0) {
         emit(tgid, tid, addr, port, EV_GATE_FULL);
         return 0;
     }
@@ -147,7 +155,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, const __u8 *addr, _
     s->port = port;
     s->family = v6 ? 10 : 2;
     __builtin_memcpy(s->addr, addr, 16);
-    __sync_lock_test_and_set(&s->seq, seq); /* written last: the supervisor checks it */
+    __sync_lock_test_and_set(&s->seq, seq); /* written last: the supervisor waits for it */
 
     __u32 gate = bpf_htonl(GATE_NET | n);
     if (v6) {
@@ -188,7 +196,12 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
         return 0;
     __u32 tid = BPF_CORE_READ(child, pid), tgid = BPF_CORE_READ(child, tgid);
     __u8 one = 1;
-    bpf_map_update_elem(&tree, &tid, &one, BPF_ANY);
+    if (bpf_map_update_elem(&tree, &tid, &one, BPF_ANY) != 0) {
+        __u32 two = 2;
+        __u64 *overflow = bpf_map_lookup_elem(&counters, &two);
+        if (overflow)
+            __sync_fetch_and_add(overflow, 1);
+    }
     if (tid == tgid) {
         /* A new process: a fresh generation, so decisions left by an earlier process with the
          * same pid never apply to it. It trusts nothing until it execs an understood tool. */

@@ -13,14 +13,14 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 loop='s=$(date +%s%N); for ((i=0;i<'"$N"';i++)); do /bin/true; done; e=$(date +%s%N); echo $(( (e-s)/'"$N"'/1000 ))'
 
 echo "machine: $(nproc) cpus, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-# compare UNIT CMD...: runs CMD bare and under `agentshell run` alternately ($RUNS times each; CMD
-# prints one figure in µs) and prints both medians and their ratio.
+# compare UNIT GUARD CMD...: runs CMD bare and under `agentshell run --connect-guard GUARD`
+# alternately ($RUNS times each; CMD prints one figure in µs) and prints both medians and their ratio.
 compare() {
-    local unit=$1; shift
+    local unit=$1 guard=$2; shift 2
     local bare=() sup=()
     for ((r=0;r<RUNS;r++)); do
         bare+=("$("$@")")
-        sup+=("$($AS run --profile $PROFILE -- "$@" 2>/dev/null)")
+        sup+=("$($AS run --connect-guard "$guard" --profile $PROFILE -- "$@" 2>/dev/null)")
     done
     local mb ms
     mb=$(printf '%s\n' "${bare[@]}" | median)
@@ -31,7 +31,7 @@ compare() {
 }
 
 echo "[exec] $N x execve(/bin/true) from a bash loop, median of $RUNS runs (bare and supervised alternate)"
-compare exec bash -c "$loop"
+compare exec auto bash -c "$loop"
 
 echo "[start-up] agentshell run -- /bin/true, median of $RUNS"
 st=()
@@ -43,7 +43,14 @@ printf '  %8.1f µs   (runs: %s)\n' "$(printf '%s\n' "${st[@]}" | median)" "${st
 echo "[connect] 2000 loopback TCP connects (socket+connect+close), median of $RUNS runs"
 cb=$(mktemp -d)/connect-bench
 gcc -O2 -pthread -o "$cb" tests/bench/connect-bench.c
-compare connect "$cb" 2000
+echo " seccomp: every connect stops in the supervisor (any user)"
+compare connect seccomp "$cb" 2000
+if $AS run --connect-guard kernel -- /bin/true 2>/dev/null; then
+    echo " kernel: root mode, decided by the eBPF cgroup connect programs"
+    compare connect kernel "$cb" 2000
+else
+    echo " kernel: not measured (root mode unavailable: $($AS run --connect-guard kernel -- /bin/true 2>&1 | tail -1))"
+fi
 
 if [[ -d tests/bench/AgentShell.Bench ]]; then
     dotnet run -c Release --project tests/bench/AgentShell.Bench -- "$@"

@@ -46,7 +46,6 @@ internal sealed class ConnectGate : IDisposable
     private readonly KernelConnectGuard _guard;
     private readonly Action<GatedConnection> _onConnection;
     private readonly TextWriter _log;
-    private readonly ulong[] _consumed = new ulong[1 << 16];
     private volatile bool _stopping;
 
     /// <summary>The port the kernel redirects to.</summary>
@@ -89,7 +88,7 @@ internal sealed class ConnectGate : IDisposable
             uint a = (uint)(b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]);
             int n = (int)(a & 0xffff);
             // Only a connect the kernel redirected, and each slot once: anything else is refused.
-            if ((a & 0xffff0000u) != KernelConnectGuard.GateNetwork || !_guard.TryReadSlot(n, out var slot) || !Claim(n, slot.Seq))
+            if ((a & 0xffff0000u) != KernelConnectGuard.GateNetwork || !_guard.TryTakeSlot(n, out var slot))
             {
                 Reset(c);
                 return;
@@ -100,16 +99,6 @@ internal sealed class ConnectGate : IDisposable
         {
             _log.WriteLine($"agentshell: connect gate: {e.Message}; connection refused");
             Reset(c);
-        }
-    }
-
-    private bool Claim(int n, ulong seq)
-    {
-        lock (_consumed)
-        {
-            if (_consumed[n] == seq) return false;
-            _consumed[n] = seq;
-            return true;
         }
     }
 

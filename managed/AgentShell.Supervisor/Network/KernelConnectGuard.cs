@@ -61,7 +61,16 @@ internal sealed class KernelConnectGuard : IDisposable
         _obj = obj;
         _tree = Map("tree"); _prod = Map("prod"); _procs = Map("procs"); _staged = Map("staged");
         _decided = Map("decided"); _slots = Map("slots"); _conf = Map("conf"); _events = Map("events");
+        unsafe
+        {
+            _slotMemory = Mono.Unix.Native.Syscall.mmap(0, SlotMemorySize, Mono.Unix.Native.MmapProts.PROT_READ | Mono.Unix.Native.MmapProts.PROT_WRITE,
+                Mono.Unix.Native.MmapFlags.MAP_SHARED, _slots, 0);
+            if (_slotMemory == -1) throw new InvalidOperationException($"mmap of the gate slots failed: {Interop.LastErrno}");
+        }
     }
+
+    private static unsafe ulong SlotMemorySize => (ulong)(SlotCount * sizeof(Slot));
+    private readonly nint _slotMemory;
 
     private int Map(string name)
     {
@@ -193,8 +202,25 @@ internal sealed class KernelConnectGuard : IDisposable
     internal void Remember(int tgid, ulong gen, Address16 a, int port, bool allowed) =>
         Update(_decided, new DecidedKey { Tgid = (uint)tgid, Port = (uint)port, Gen = gen, Hi = BinaryPrimitives.ReverseEndianness(a.Hi), Lo = BinaryPrimitives.ReverseEndianness(a.Lo) }, allowed ? (byte)1 : (byte)2);
 
-    /// <summary>The connect parked in gate slot <paramref name="n"/>.</summary>
-    internal bool TryReadSlot(int n, out Slot s) => Lookup(_slots, (uint)n, out s) && s.Seq != 0;
+    /// <summary>Takes the connect parked in gate slot <paramref name="n"/>: false when none is (a
+    /// connect to the gate that the kernel did not redirect, or one already taken). The slot is
+    /// free for the kernel again once this returns.</summary>
+    internal unsafe bool TryTakeSlot(int n, out Slot s)
+    {
+        s = default;
+        if ((uint)n >= SlotCount) return false;
+        var p = (Slot*)_slotMemory + n;
+        ulong seq;
+        var spin = new SpinWait();
+        // ~0: the kernel is still filling it in (it finishes before the connect goes on).
+        while ((seq = Volatile.Read(ref p->Seq)) == ulong.MaxValue && spin.Count < 100) spin.SpinOnce();
+        if (seq == 0 || seq == ulong.MaxValue) return false;
+        s = *p;
+        s.Seq = seq;
+        return Interlocked.CompareExchange(ref p->Seq, 0, seq) == seq;
+    }
+
+    private const int SlotCount = 1 << 16;
 
     /// <summary>Starts a thread that hands each kernel refusal to <paramref name="onEvent"/>.</summary>
     internal unsafe void StartEvents(Action<Event> onEvent)
@@ -206,8 +232,11 @@ internal sealed class KernelConnectGuard : IDisposable
         var ring = _ring;
         _poller = new Thread(() =>
         {
-            // Ends at Dispose, which frees the ring only after this loop is out of it.
-            while (!_stopping && ring_buffer__poll(ring, 100) >= 0) { }
+            // Ends after Dispose; the ring is freed here, never under a poll in progress (its
+            // memory stays mapped after the object's map fd is closed).
+            while (!_stopping && ring_buffer__poll(ring, 250) >= 0) { }
+            ring_buffer__free(ring);
+            _self.Free();
         }) { IsBackground = true, Name = "bpf-events" };
         _poller.Start();
     }
@@ -234,13 +263,10 @@ internal sealed class KernelConnectGuard : IDisposable
     /// <summary>Detaches the programs (the tree's connects are then decided by nobody: call only once the tree is gone).</summary>
     public void Dispose()
     {
-        _stopping = true;
-        _poller?.Join();
-        if (_ring != 0) ring_buffer__free(_ring);
-        _ring = 0;
+        _stopping = true; // the poller frees the ring within one poll timeout
         foreach (var l in _links) bpf_link__destroy(l);
+        if (_slotMemory != 0 && _slotMemory != -1) Mono.Unix.Native.Syscall.munmap(_slotMemory, SlotMemorySize);
         _links.Clear();
         bpf_object__close(_obj);
-        if (_self.IsAllocated) _self.Free();
     }
 }
