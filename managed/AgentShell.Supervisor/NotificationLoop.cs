@@ -67,8 +67,11 @@ public sealed class NotificationLoop : INotificationResponder
     /// (execs let go, connect decisions) and answers the connects it hands to the gate.</summary>
     internal KernelConnectGuard? Kernel { get; set; }
 
-    private const ulong GateIdBit = 1UL << 63; // pending ids of gated connects, apart from seccomp's
+    // Pending ids of gated connects: random 64-bit values, as seccomp's own ids are (they start at a
+    // random value), so the two never meet in the registry.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, GatedConnection> _gated = new();
+    // Held execs: what each one's process may connect to if it is approved.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, string[]?> _heldExecs = new();
 
     /// <summary>Where decisions are recorded; null: not recorded.</summary>
     public AuditLog? Audit { get; set; }
@@ -197,8 +200,8 @@ public sealed class NotificationLoop : INotificationResponder
         bool approved = i.Outcome is PendingOutcome.Approved or PendingOutcome.ApprovedForRun;
         if (i.ConnectKey is { } key && i.Outcome != PendingOutcome.Gone)
             RememberConnect(key, approved, i.ConnectGeneration); // asked once per process and destination
-        else if (approved && i.ConnectKey == null)
-            ExecLetGo(i.Pid, i.ExecEnvironments);
+        // An approved exec is let go in Answer, once per held notification (a PATH search or a
+        // wrapper's re-exec joins the item and is answered with it).
     }
 
     /// <summary>Records a paused request once it is answered.</summary>
@@ -316,6 +319,7 @@ public sealed class NotificationLoop : INotificationResponder
         ulong id = n.id;
         string? cwd = ctx.WorkingDirectory;
         string[]? envs = TrustedEnvironments(d, request.Argv, ctx);
+        _heldExecs[id] = envs;
         Registry.Hold(id, pid, (itemId, now) => new PendingItem
         {
             Id = itemId, Created = now, Deadline = now + Registry.Timeout, Pid = pid,
@@ -339,14 +343,12 @@ public sealed class NotificationLoop : INotificationResponder
     public void Answer(ulong notifId, int pid, bool allow, string? message)
     {
         if (!allow && message != null) _notifier.Write(pid, message);
-        if ((notifId & GateIdBit) != 0)
+        if (_gated.TryRemove(notifId, out var g))
         {
-            if (_gated.TryRemove(notifId, out var g))
-            {
-                if (allow) ConnectGate.Proxy(g, _log); else ConnectGate.Reset(g.Client);
-            }
+            if (allow) ConnectGate.Proxy(g, _log); else ConnectGate.Reset(g.Client);
             return;
         }
+        if (_heldExecs.TryRemove(notifId, out var envs) && allow) ExecLetGo(pid, envs);
         var e = allow ? Send(_listener, notifId, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE) : Send(_listener, notifId, -EPERM, 0);
         if (e != 0 && e != Errno.ENOENT) _log.WriteLine($"agentshell: seccomp send failed: {e}");
         Interlocked.Increment(ref _handled);
@@ -355,8 +357,12 @@ public sealed class NotificationLoop : INotificationResponder
     /// <inheritdoc/>
     public bool IsStillWaiting(ulong notifId)
     {
-        if ((notifId & GateIdBit) == 0) return IdValid(_listener, notifId);
-        if (!_gated.TryGetValue(notifId, out var g)) return false;
+        if (!_gated.TryGetValue(notifId, out var g))
+        {
+            if (IdValid(_listener, notifId)) return true;
+            _heldExecs.TryRemove(notifId, out _);
+            return false;
+        }
         if (Directory.Exists($"/proc/{g.Tid}")) return true;
         if (_gated.TryRemove(notifId, out g)) ConnectGate.Reset(g.Client);
         return false;
@@ -516,7 +522,7 @@ public sealed class NotificationLoop : INotificationResponder
     }
 
     /// <summary>The decision for a program no parser understood connecting to production.</summary>
-    private Decision UnknownClient(int tgid, ReadOnlySpan<byte> address, int port, string env, string? exe, out string[] cmdline, out Target target)
+    private Decision UnknownClient(int tgid, ReadOnlySpan<byte> address, int port, string env, string? exe, out string[] cmdline, out Target target, PolicyAction? action = null)
     {
         var ip = new System.Net.IPAddress(address);
         if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
@@ -525,7 +531,7 @@ public sealed class NotificationLoop : INotificationResponder
         string tool = exe != null ? Path.GetFileName(exe) : (cmdline.Length > 0 ? Path.GetFileName(cmdline[0]) : "?");
         return new Decision
         {
-            Action = Policy!.Network.UnknownClientToProduction,
+            Action = action ?? Policy!.Network.UnknownClientToProduction,
             RuleId = "network:unknown-client-to-production",
             Reason = "a program AgentShell does not understand is connecting to production",
             Explanation = $"{tool} (whose command line no parser understands) opens a connection to {target} in production. What it sends cannot be known from its arguments.",
@@ -575,8 +581,9 @@ public sealed class NotificationLoop : INotificationResponder
                 ConnectGate.Proxy(g, _log);
                 return;
             case PolicyAction.Pause when Registry != null:
-                ulong id = GateIdBit | g.Slot.Seq;
-                _gated[id] = g;
+                ulong id;
+                do id = BinaryPrimitives.ReadUInt64LittleEndian(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+                while (!_gated.TryAdd(id, g));
                 HoldConnect(id, pid, tgid, d, cmdline, exe, target, key, gen);
                 return;
             default:
@@ -588,19 +595,26 @@ public sealed class NotificationLoop : INotificationResponder
         }
     }
 
-    /// <summary>Root mode: a connect or datagram the kernel refused by itself; the process is told why.</summary>
+    /// <summary>Root mode: a connect or datagram the kernel refused by itself; the process is told
+    /// why (as a refusal decided here would be) and the refusal is recorded.</summary>
     internal void KernelRefused(KernelConnectGuard.Event e)
     {
-        int pid = (int)e.Tid;
-        var ip = new System.Net.IPEndPoint(new System.Net.IPAddress(AddressBytes(e.Address)), (int)e.Port);
-        string dest = (ip.Address.IsIPv4MappedToIPv6 ? new System.Net.IPEndPoint(ip.Address.MapToIPv4(), ip.Port) : ip).ToString();
+        int pid = (int)e.Tid, tgid = (int)e.Tgid;
+        byte[] raw = AddressBytes(e.Address);
+        var ip = new System.Net.IPAddress(raw);
+        byte[] address = ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4().GetAddressBytes() : raw;
+        string? exe = null;
+        try { exe = new FileInfo($"/proc/{tgid}/exe").LinkTarget; } catch (IOException) { }
+        if (Policy is null) return;
+        var d = UnknownClient(tgid, address, (int)e.Port, Production, exe, out var cmdline, out var target, PolicyAction.Block);
         string line = e.Kind switch
         {
-            KernelConnectGuard.EventDatagram => $"agentshell: blocked a datagram to {dest} in production from a program AgentShell does not understand (a datagram cannot wait for approval) [rule network:unknown-client-to-production]",
-            KernelConnectGuard.EventGateUnavailable => $"agentshell: refused a connect to {dest}: the supervisor's gate is unavailable [rule supervisor:gate-unavailable]",
-            _ => $"agentshell: blocked connect {dest} in production: a program AgentShell does not understand is connecting to production [rule network:unknown-client-to-production]",
+            KernelConnectGuard.EventDatagram => $"agentshell: blocked {d.Describe()}: a datagram cannot wait for approval",
+            KernelConnectGuard.EventGateUnavailable => $"agentshell: refused a connect to {target}: the supervisor's gate is unavailable [rule supervisor:gate-unavailable]",
+            _ => $"agentshell: blocked {d.Describe()}: {d.Reason}",
         };
         _notifier.Write(pid, line);
+        Record(d, pid, cmdline, null, AuditSyscall.Connect, AuditOutcome.Blocked, null, null);
     }
 
     private static byte[] AddressBytes(Address16 a)

@@ -172,7 +172,7 @@ public sealed class SupervisedRun
         registry.Resolved += loop.RecordAnswered;
         int subreaper = _o.OwnsProcess ? Environment.ProcessId : -1;
         using var control = new ControlServer(_o.SocketPath ?? Path.Combine(SocketPaths.Directory(), runId + ".sock"), runId, _o.Command, registry,
-            pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper), _o.Log);
+            pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper) || kernel?.InTree(pid) == true, _o.Log);
         self.ControlSocket = control.Identity;
         ControlSocketPath = control.Path;
         if (!_o.Quiet) registry.Paused += PrintPauseNotice;

@@ -5,10 +5,19 @@ using AgentShell.Supervisor.Tests.Infrastructure;
 namespace AgentShell.Supervisor.Tests;
 
 /// <summary>Outbound connections decided from the kernel's sockaddr, whatever program opens them:
-/// loopback HTTP servers stand in for production (127.0.0.2) and staging (127.0.0.3).</summary>
-[TestFixture]
-public sealed class ConnectTests
+/// loopback HTTP servers stand in for production (127.0.0.2) and staging (127.0.0.3). Every test
+/// runs with connects decided by seccomp notification and again in root mode, in the kernel.</summary>
+[TestFixture("seccomp")]
+[TestFixture("kernel")]
+public sealed class ConnectTests(string guard)
 {
+    /// <summary>What python prints for a connect that was paused and then refused: seccomp fails
+    /// the connect itself (EPERM); in the kernel mode the connect was held at the gate and is reset.</summary>
+    private string Refused => guard == "kernel" ? "error 104" : "error 1";
+
+    /// <summary>`agentshell run --connect-guard GUARD` and the rest.</summary>
+    private string[] RunArgs(params string[] rest) => ["run", "--connect-guard", guard, .. rest];
+
     private LoopbackHttpServer _prod = null!, _staging = null!;
     private string _tmp = null!;
     private string _curl = null!;
@@ -17,6 +26,7 @@ public sealed class ConnectTests
     public void SetUp()
     {
         KernelSetUp.RequireInterception();
+        if (guard == "kernel") KernelSetUp.RequireKernelConnectGuard();
         _curl = KernelSetUp.Which("curl");
         _prod = new LoopbackHttpServer("127.0.0.2");
         _staging = new LoopbackHttpServer("127.0.0.3");
@@ -35,7 +45,10 @@ public sealed class ConnectTests
         $"import urllib.request\ntry:\n    r = urllib.request.urlopen(urllib.request.Request('{url}', method='DELETE')); print('status', r.status)\nexcept Exception as e:\n    print('error', getattr(getattr(e, 'reason', e), 'errno', e))";
 
     private BackgroundRun Run(int timeout, params string[] command) =>
-        new(["--profile", Repo.DemoProfile, "--pause-timeout", timeout.ToString()], command);
+        new(["--connect-guard", guard, "--profile", Repo.DemoProfile, "--pause-timeout", timeout.ToString()], command);
+
+    private AgentShellRunner.Result Supervise(params string[] command) =>
+        AgentShellRunner.Run(RunArgs(["--profile", Repo.DemoProfile, "--", .. command]));
 
     [Test]
     public void AnInterpreterDeletingOnProductionIsPausedAndRefusedOnTimeout()
@@ -44,7 +57,7 @@ public sealed class ConnectTests
         run.WaitForPause();
         Assert.That(run.Stderr, Does.Contain($"connect {_prod.Address}:{_prod.Port} (production) [rule network:unknown-client-to-production]"));
         run.WaitForExit();
-        Assert.That(run.Stdout.Trim(), Is.EqualTo("error 1"));
+        Assert.That(run.Stdout.Trim(), Is.EqualTo(Refused));
         Assert.That(run.Stderr, Does.Contain("no answer in 2s"));
         Assert.That(_prod.Requests, Is.Empty);
     }
@@ -77,7 +90,7 @@ public sealed class ConnectTests
     [Test]
     public void TheSameInterpreterOnStagingPasses()
     {
-        var r = AgentShellRunner.Supervise(Repo.Python, "-c", PyDelete(_staging.Url("/volumes/1")));
+        var r = Supervise(Repo.Python, "-c", PyDelete(_staging.Url("/volumes/1")));
         Assert.That(r.Stdout.Trim(), Is.EqualTo("status 200"), r.Stderr);
         Assert.That(_staging.Requests.Select(q => q.Method), Is.EqualTo(new[] { "DELETE" }));
         Assert.That(r.Stderr, Does.Not.Contain("paused"));
@@ -86,7 +99,7 @@ public sealed class ConnectTests
     [Test]
     public void AnUnderstoodCurlGetToProductionPasses()
     {
-        var r = AgentShellRunner.Supervise(_curl, "-sS", _prod.Url("/status"));
+        var r = Supervise(_curl, "-sS", _prod.Url("/status"));
         Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
         Assert.That(_prod.Requests.Select(q => q.Path), Is.EqualTo(new[] { "/status" }));
     }
@@ -117,7 +130,7 @@ public sealed class ConnectTests
     [Test]
     public void CurlWithTcpFastOpenStillWorksWhereAllowed()
     {
-        var r = AgentShellRunner.Supervise(_curl, "-sS", "--tcp-fastopen", _prod.Url("/tfo"));
+        var r = Supervise(_curl, "-sS", "--tcp-fastopen", _prod.Url("/tfo"));
         Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
         Assert.That(_prod.Requests.Select(q => q.Path), Is.EqualTo(new[] { "/tfo" }));
     }
@@ -125,10 +138,11 @@ public sealed class ConnectTests
     [Test]
     public void AV4MappedIpv6AddressIsTheSameProductionAddress()
     {
-        var py = $"import socket\ns = socket.socket(socket.AF_INET6)\ntry:\n    s.connect(('::ffff:127.0.0.2', {_prod.Port})); print('connected')\nexcept OSError as e:\n    print('error', e.errno)";
+        // recv: in the kernel mode the connect itself completes at the gate; the verdict comes after.
+        var py = $"import socket\ns = socket.socket(socket.AF_INET6)\ntry:\n    s.connect(('::ffff:127.0.0.2', {_prod.Port})); s.recv(1); print('connected')\nexcept OSError as e:\n    print('error', e.errno)";
         using var run = Run(1, Repo.Python, "-c", py);
         run.WaitForExit();
-        Assert.That(run.Stdout.Trim(), Is.EqualTo("error 1"));
+        Assert.That(run.Stdout.Trim(), Is.EqualTo(Refused));
         Assert.That(run.Stderr, Does.Contain("connect 127.0.0.2:").And.Contain("(production)"));
     }
 
@@ -141,10 +155,12 @@ public sealed class ConnectTests
         var profile = Path.Combine(_tmp, "v6.json");
         File.WriteAllText(profile, """{ "Description": "test: ::1 is production", "Environments": { "production": { "Hosts": ["[::1]"] } } }""");
         var py = $"import socket\ns = socket.socket(socket.AF_INET6)\ntry:\n    s.connect(('::1', {port})); print('connected')\nexcept OSError as e:\n    print('error', e.errno)";
-        var listed = AgentShellRunner.Run(["run", "--profile", profile, "--pause-timeout", "1", "--", Repo.Python, "-c", py]);
-        Assert.That(listed.Stdout.Trim(), Is.EqualTo("error 1"), listed.Stderr);
+        // The listener never answers: a recv after the connect waits for the gate's verdict.
+        var pyWait = py.Replace("print('connected')", "s.recv(1); print('connected')", StringComparison.Ordinal);
+        var listed = AgentShellRunner.Run(RunArgs("--profile", profile, "--pause-timeout", "1", "--", Repo.Python, "-c", pyWait));
+        Assert.That(listed.Stdout.Trim(), Is.EqualTo(Refused), listed.Stderr);
         Assert.That(listed.Stderr, Does.Contain("connect ::1:").Or.Contain("connect [::1]:"));
-        var plain = AgentShellRunner.Run(["run", "--", Repo.Python, "-c", py]);
+        var plain = AgentShellRunner.Run(RunArgs("--", Repo.Python, "-c", py));
         Assert.That(plain.Stdout.Trim(), Is.EqualTo("connected"), plain.Stderr);
     }
 
@@ -154,7 +170,7 @@ public sealed class ConnectTests
         var python = new FileInfo(Repo.Python).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Repo.Python;
         var profile = Path.Combine(_tmp, "clients.json");
         File.WriteAllText(profile, $$"""{ "Description": "test: python is a known client", "Network": { "Clients": { "production": ["{{python}}"] } } }""");
-        var r = AgentShellRunner.Run(["run", "--profile", Repo.DemoProfile, "--profile", profile, "--", Repo.Python, "-c", PyDelete(_prod.Url("/volumes/1"))]);
+        var r = AgentShellRunner.Run(RunArgs("--profile", Repo.DemoProfile, "--profile", profile, "--", Repo.Python, "-c", PyDelete(_prod.Url("/volumes/1"))));
         Assert.That(r.Stdout.Trim(), Is.EqualTo("status 200"), r.Stderr);
         Assert.That(_prod.Requests.Count, Is.EqualTo(1));
     }
@@ -164,7 +180,7 @@ public sealed class ConnectTests
     {
         var profile = Path.Combine(_tmp, "block.json");
         File.WriteAllText(profile, """{ "Description": "test: block unknown clients", "Network": { "UnknownClientToProduction": "block" } }""");
-        var r = AgentShellRunner.Run(["run", "--profile", Repo.DemoProfile, "--profile", profile, "--", Repo.Python, "-c", PyDelete(_prod.Url("/volumes/1"))]);
+        var r = AgentShellRunner.Run(RunArgs("--profile", Repo.DemoProfile, "--profile", profile, "--", Repo.Python, "-c", PyDelete(_prod.Url("/volumes/1"))));
         Assert.That(r.Stdout.Trim(), Is.EqualTo("error 1"));
         Assert.That(r.Stderr, Does.Contain("agentshell: blocked python").And.Contain("[rule network:unknown-client-to-production]"));
         Assert.That(r.Stderr, Does.Not.Contain("paused"));
@@ -177,7 +193,7 @@ public sealed class ConnectTests
         var profile = Path.Combine(_tmp, "dns.json");
         File.WriteAllText(profile, """{ "Description": "test: 127.0.0.2 production, block unknown clients", "Environments": { "production": { "Hosts": ["127.0.0.2"] } }, "Network": { "UnknownClientToProduction": "block" } }""");
         var py = "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.connect(('127.0.0.2', 53)); print('connected')";
-        var r = AgentShellRunner.Run(["run", "--profile", profile, "--", Repo.Python, "-c", py]);
+        var r = AgentShellRunner.Run(RunArgs("--profile", profile, "--", Repo.Python, "-c", py));
         Assert.That(r.Stdout.Trim(), Is.EqualTo("connected"), r.Stderr);
     }
 
@@ -187,7 +203,7 @@ public sealed class ConnectTests
         var copy = Path.Combine(_tmp, "definitely-not-curl");
         File.Copy(_curl, copy);
         File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
-        var r = AgentShellRunner.Supervise(copy, "-sS", "-X", "DELETE", _prod.Url("/volumes/1"));
+        var r = Supervise(copy, "-sS", "-X", "DELETE", _prod.Url("/volumes/1"));
         Assert.That(r.ExitCode, Is.EqualTo(126), r.Stderr);
         Assert.That(r.Stderr, Does.Contain($"agentshell: blocked curl DELETE {_prod.Url("/volumes/1")} (production) [rule demo.http:delete-on-production]"));
         Assert.That(_prod.Requests, Is.Empty);
@@ -199,7 +215,7 @@ public sealed class ConnectTests
         var copy = Path.Combine(_tmp, "fetch");
         File.Copy(_curl, copy);
         File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
-        var r = AgentShellRunner.Supervise(copy, "-sS", _prod.Url("/ok"));
+        var r = Supervise(copy, "-sS", _prod.Url("/ok"));
         Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
         Assert.That(_prod.Requests.Select(q => q.Path), Is.EqualTo(new[] { "/ok" }));
     }
@@ -213,9 +229,9 @@ public sealed class ConnectTests
         if (hosts.Unavailable() is string why) Assert.Ignore(why);
         var profile = Path.Combine(_tmp, "named.json");
         File.WriteAllText(profile, """{ "Description": "test: a production host by name", "Environments": { "production": { "Hosts": ["prod-db.agentshell.test"] } } }""");
-        var (code, stdout, stderr) = hosts.Run(Repo.AgentShell, "run", "--profile", profile, "--pause-timeout", "1", "--",
+        var (code, stdout, stderr) = hosts.Run(Repo.AgentShell, "run", "--connect-guard", guard, "--profile", profile, "--pause-timeout", "1", "--",
             Repo.Python, "-c", PyDelete(_prod.Url("/volumes/1")));
-        Assert.That(stdout.Trim(), Is.EqualTo("error 1"), stderr);
+        Assert.That(stdout.Trim(), Is.EqualTo(Refused), stderr);
         Assert.That(stderr, Does.Contain($"connect 127.0.0.2:{_prod.Port} (production)"));
         Assert.That(_prod.Requests, Is.Empty);
     }
@@ -226,7 +242,7 @@ public sealed class ConnectTests
         // execveat(fd, "", AT_EMPTY_PATH): the program has no path at all; it is known by its content.
         var py = $"import os\nfd = os.memfd_create('x')\nos.write(fd, open('{_curl}', 'rb').read())\n" +
                  $"try:\n    os.execve(fd, ['x', '-sS', '-X', 'DELETE', '{_prod.Url("/volumes/1")}'], dict(os.environ))\nexcept OSError as e:\n    print('error', e.errno)";
-        var r = AgentShellRunner.Run(["run", "--profile", Repo.DemoProfile, "--pause-timeout", "1", "--", Repo.Python, "-c", py]);
+        var r = AgentShellRunner.Run(RunArgs("--profile", Repo.DemoProfile, "--pause-timeout", "1", "--", Repo.Python, "-c", py));
         Assert.That(r.Stdout.Trim(), Is.EqualTo("error 1"), r.Stderr);
         Assert.That(r.Stderr, Does.Contain("agentshell: blocked curl DELETE").And.Contain("[rule demo.http:delete-on-production]"));
         Assert.That(_prod.Requests, Is.Empty);
@@ -238,7 +254,7 @@ public sealed class ConnectTests
     {
         var server = production ? _prod : _staging;
         var cmd = $"printf 'DELETE /volumes/1 HTTP/1.0\\r\\nContent-Length: 0\\r\\n\\r\\n' > /dev/tcp/{host}/{server.Port}; echo rc=$?";
-        var r = AgentShellRunner.Run(["run", "--profile", Repo.DemoProfile, "--pause-timeout", "1", "--", "bash", "-c", cmd]);
+        var r = AgentShellRunner.Run(RunArgs("--profile", Repo.DemoProfile, "--pause-timeout", "1", "--", "bash", "-c", cmd));
         Thread.Sleep(200);
         if (production)
         {

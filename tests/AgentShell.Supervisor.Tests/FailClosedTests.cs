@@ -22,8 +22,10 @@ public sealed class FailClosedTests
     [TearDown]
     public void TearDown() => Directory.Delete(_tmp, recursive: true);
 
-    [Test]
-    public void WhenTheSupervisorIsKilledTheAgentsNextExecAndConnectFail()
+    /// <summary>Starts `agentshell run` with a python agent that waits for a go file, then execs,
+    /// connects to <paramref name="host"/>:<paramref name="port"/> and reports each errno; kills
+    /// the supervisor (only) before the go.</summary>
+    private string AfterSupervisorDeath(string guard, string host, int port, params string[] profile)
     {
         var go = Path.Combine(_tmp, "go");
         var script = $$"""
@@ -35,20 +37,41 @@ public sealed class FailClosedTests
             except OSError as e:
                 print(f'exec={e.errno}', flush=True)
             try:
-                socket.create_connection(('127.0.0.1', 9), timeout=2); print('connect=ok', flush=True)
+                s = socket.create_connection(('{{host}}', {{port}}), timeout=2)
+                s.sendall(b'DELETE /volumes/1 HTTP/1.0\r\n\r\n'); s.recv(1); print('connect=ok', flush=True)
             except OSError as e:
                 print(f'connect={e.errno}', flush=True)
             """;
         var psi = new ProcessStartInfo(Repo.AgentShell) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "run", "--", Repo.Python, "-c", script }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "run", "--connect-guard", guard }.Concat(profile).Concat(["--", Repo.Python, "-c", script])) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         Assert.That(p.StandardOutput.ReadLine(), Is.EqualTo("ready"));
         p.Kill(); // SIGKILL the supervisor only; the agent lives on, still under the filter
         p.WaitForExit();
         File.WriteAllText(go, "");
-        var rest = p.StandardOutput.ReadToEnd();
+        return p.StandardOutput.ReadToEnd();
+    }
+
+    [Test]
+    public void WhenTheSupervisorIsKilledTheAgentsNextExecAndConnectFail()
+    {
+        var rest = AfterSupervisorDeath("seccomp", "127.0.0.1", 9);
         Assert.That(rest, Does.Contain("exec=38"), "ENOSYS: the kernel answers for a dead supervisor");
         Assert.That(rest, Does.Contain("connect=38"));
+    }
+
+    [Test]
+    public void InRootModeAKilledSupervisorLeavesProductionGuarded()
+    {
+        // The kernel's connect programs are pinned: they outlive the supervisor. An unknown
+        // client's connect to production finds no gate and is refused; nothing reaches the server.
+        KernelSetUp.RequireKernelConnectGuard();
+        using var prod = new LoopbackHttpServer("127.0.0.2");
+        var rest = AfterSupervisorDeath("kernel", "127.0.0.2", prod.Port, "--profile", Repo.DemoProfile);
+        Assert.That(rest, Does.Contain("exec=38"), "ENOSYS: the kernel answers for a dead supervisor");
+        Assert.That(rest, Does.Match(@"connect=(111|104|1)\b"));
+        Thread.Sleep(200);
+        Assert.That(prod.Requests, Is.Empty);
     }
 
     [Test]

@@ -33,6 +33,23 @@ public sealed class KernelSetUp
         if (CannotIntercept != null) Assert.Ignore(CannotIntercept);
     }
 
+    private static readonly Lazy<string?> s_noKernelGuard = new(() =>
+    {
+        var r = AgentShellRunner.Run(["run", "--connect-guard", "kernel", "--", "/bin/true"], TimeSpan.FromSeconds(30));
+        if (r.ExitCode == 0) return null;
+        // Only a machine that cannot run the programs is a reason to skip; anything else is a failure.
+        if (Mono.Unix.Native.Syscall.geteuid() != 0) return "root mode needs root: " + r.Stderr.Trim();
+        Assert.Fail($"agentshell run --connect-guard kernel failed as root ({r.ExitCode}): {r.Stderr}");
+        return null;
+    });
+
+    /// <summary>Call first in every test of root mode (connects decided by the kernel's eBPF programs).</summary>
+    internal static void RequireKernelConnectGuard()
+    {
+        RequireInterception();
+        if (s_noKernelGuard.Value is string why) Assert.Ignore(why);
+    }
+
     internal static string Which(string tool)
     {
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':'))

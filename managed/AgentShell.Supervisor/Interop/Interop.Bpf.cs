@@ -40,6 +40,18 @@ internal static partial class Interop
         [LibraryImport(Lib)]
         internal static partial int bpf_link__destroy(nint link);
 
+        [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        internal static partial int bpf_link__pin(nint link, string path);
+
+        [LibraryImport(Lib, SetLastError = true)]
+        internal static partial int bpf_link__unpin(nint link);
+
+        [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        internal static partial int bpf_obj_pin(int fd, string path);
+
+        [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        internal static partial int bpf_obj_get(string path);
+
         [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int bpf_object__find_map_fd_by_name(nint obj, string name);
 

@@ -39,6 +39,9 @@ internal static partial class Interop
         [LibraryImport(Name, SetLastError = true)]
         internal static partial int eventfd(uint initval, int flags);
 
+        [LibraryImport(Name, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        internal static partial int mount(string source, string target, string fstype, nuint flags, string? data);
+
         [LibraryImport(Name, EntryPoint = "syscall", SetLastError = true)]
         internal static partial long syscall3(long number, long a1, long a2, long a3);
 

@@ -120,6 +120,7 @@ internal sealed class KernelConnectGuard : IDisposable
                 }
             }
             finally { Interop.Libc.close(cg); }
+            if (g.Pin() is string pinError) { reason = pinError; g.Dispose(); return null; }
             reason = "";
             return g;
         }
@@ -128,6 +129,84 @@ internal sealed class KernelConnectGuard : IDisposable
             g?.Dispose();
             reason = e.Message;
             return null;
+        }
+    }
+
+    /// <summary>Where runs pin their programs (a bpf filesystem).</summary>
+    internal const string PinRoot = "/sys/fs/bpf/agentshell";
+
+    private string? _pinDir;
+
+    /// <summary>Pins the links (and the tree map) under <see cref="PinRoot"/>, so the programs outlive
+    /// this process: if the supervisor dies, the tree's connects stay guarded (fail closed: an
+    /// unknown client's production connect finds no gate and is refused) instead of becoming free.
+    /// A normal end unpins them; a later run removes those of a dead supervisor whose tree is gone.</summary>
+    private string? Pin()
+    {
+        if (!IsBpfFs("/sys/fs/bpf"))
+        {
+            Directory.CreateDirectory("/sys/fs/bpf");
+            if (Interop.Libc.mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") != 0)
+                return $"cannot mount a bpf filesystem on /sys/fs/bpf: {Interop.LastErrno}";
+        }
+        CollectStale();
+        string dir = Path.Combine(PinRoot, $"{Environment.ProcessId}-{StartTime(Environment.ProcessId)}");
+        Directory.CreateDirectory(dir);
+        _pinDir = dir;
+        for (int i = 0; i < _links.Count; i++)
+        {
+            if (bpf_link__pin(_links[i], Path.Combine(dir, $"link{i}")) != 0)
+                return $"cannot pin the connect programs in {dir}: {(Errno)Marshal.GetLastPInvokeError()}";
+        }
+        return bpf_obj_pin(_tree, Path.Combine(dir, "tree")) == 0 ? null : $"cannot pin the tree map in {dir}: {(Errno)Marshal.GetLastPInvokeError()}";
+    }
+
+    private static bool IsBpfFs(string path)
+    {
+        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            var parts = line.Split(' ');
+            int dash = Array.IndexOf(parts, "-");
+            if (dash > 0 && dash + 1 < parts.Length && parts[4] == path && parts[dash + 1] == "bpf") return true;
+        }
+        return false;
+    }
+
+    private static string StartTime(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19];
+        }
+        catch (IOException) { return "gone"; }
+    }
+
+    /// <summary>Removes the pins of runs whose supervisor is dead and whose tree has no live task.</summary>
+    private static unsafe void CollectStale()
+    {
+        if (!Directory.Exists(PinRoot)) return;
+        foreach (var dir in Directory.GetDirectories(PinRoot))
+        {
+            var name = Path.GetFileName(dir).Split('-');
+            if (name.Length != 2 || !int.TryParse(name[0], out int pid) || StartTime(pid) == name[1]) continue; // alive
+            int tree = bpf_obj_get(Path.Combine(dir, "tree"));
+            bool live = false;
+            if (tree >= 0)
+            {
+                uint key, next;
+                uint* prev = null;
+                while (!live && bpf_map_get_next_key(tree, prev, &next) == 0)
+                {
+                    live = Directory.Exists($"/proc/{next}");
+                    key = next;
+                    prev = &key;
+                }
+                Interop.Libc.close(tree);
+            }
+            if (live) continue; // still guarding what is left of a crashed run
+            try { Directory.Delete(dir, recursive: true); }
+            catch (IOException) { }
         }
     }
 
@@ -151,6 +230,10 @@ internal sealed class KernelConnectGuard : IDisposable
         Update(_tree, (uint)pid, (byte)1);
         Update(_procs, (uint)pid, new ProcState { Gen = (1UL << 63) | (uint)pid });
     }
+
+    /// <summary>True when <paramref name="tid"/> is a task of the supervised tree (followed through
+    /// every fork by the kernel: reparenting or moving cgroups does not leave it).</summary>
+    internal bool InTree(int tid) => Lookup(_tree, (uint)tid, out byte _);
 
     /// <summary>The gate's port and the profile's action for unknown clients. Until <see cref="SetReady"/>,
     /// every connect of the tree that is not DNS goes to the gate (host names not yet resolved).</summary>
@@ -264,7 +347,12 @@ internal sealed class KernelConnectGuard : IDisposable
     public void Dispose()
     {
         _stopping = true; // the poller frees the ring within one poll timeout
-        foreach (var l in _links) bpf_link__destroy(l);
+        foreach (var l in _links) { bpf_link__unpin(l); bpf_link__destroy(l); }
+        if (_pinDir != null)
+        {
+            try { Directory.Delete(_pinDir, recursive: true); }
+            catch (IOException) { }
+        }
         if (_slotMemory != 0 && _slotMemory != -1) Mono.Unix.Native.Syscall.munmap(_slotMemory, SlotMemorySize);
         _links.Clear();
         bpf_object__close(_obj);
