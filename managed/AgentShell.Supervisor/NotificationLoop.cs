@@ -610,10 +610,13 @@ public sealed class NotificationLoop : INotificationResponder
         string line = e.Kind switch
         {
             KernelConnectGuard.EventDatagram => $"agentshell: blocked {d.Describe()}: a datagram cannot wait for approval",
+            KernelConnectGuard.EventNotReady => $"agentshell: refused a datagram to {target}: profile host names are still being resolved, so its environment is not known yet (retry in a moment) [rule supervisor:names-not-resolved]",
             KernelConnectGuard.EventGateUnavailable => $"agentshell: refused a connect to {target}: the supervisor's gate is unavailable [rule supervisor:gate-unavailable]",
             _ => $"agentshell: blocked {d.Describe()}: {d.Reason}",
         };
         _notifier.Write(pid, line);
+        if (e.Kind == KernelConnectGuard.EventNotReady)
+            d = new Decision { Action = PolicyAction.Block, RuleId = "supervisor:names-not-resolved", Reason = "profile host names are still being resolved", Intent = d.Intent, Target = target, Environment = AddressEnvironments.Unknown };
         Record(d, pid, cmdline, null, AuditSyscall.Connect, AuditOutcome.Blocked, null, null);
     }
 

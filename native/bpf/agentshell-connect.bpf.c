@@ -38,7 +38,7 @@ struct linux_binprm;
 #define GATE_NET 0x7ffe0000u /* 127.254.0.0/16 */
 
 enum action { ACT_ALLOW = 0, ACT_BLOCK = 1, ACT_PAUSE = 2 };
-enum event_kind { EV_BLOCKED = 1, EV_DATAGRAM = 2, EV_GATE_FULL = 3 };
+enum event_kind { EV_BLOCKED = 1, EV_DATAGRAM = 2, EV_GATE_FULL = 3, EV_NOT_READY = 4 };
 
 struct addr_key { __u32 prefixlen; __u8 addr[16]; };
 struct proc_state { __u64 gen; __u32 trusted; __u32 pad; };
@@ -136,7 +136,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, const __u8 *addr, _
     }
     /* A datagram cannot wait at the gate: refused, and the supervisor says why. */
     if (ctx->type != SOCK_STREAM) {
-        emit(tgid, tid, addr, port, EV_DATAGRAM);
+        emit(tgid, tid, addr, port, production ? EV_DATAGRAM : EV_NOT_READY);
         return 0;
     }
 

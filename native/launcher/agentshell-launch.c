@@ -106,6 +106,9 @@ static int install_filter(pid_t sup, pid_t sup_pgrp, int kernel_connect)
     const __u32 s = (__u32)sup, neg_s = (__u32)-sup, neg_g = (__u32)-sup_pgrp;
     /* An impossible length (negative: the kernel fails it with EINVAL) when every connect is ours. */
     const __u32 len4 = kernel_connect ? 16 : 0xFFFFFFFFu, len6 = kernel_connect ? 28 : 0xFFFFFFFFu;
+    /* Root mode: a Fast Open send connects through the same kernel programs (pre_connect), on the
+     * kernel's copy of the address, so it no longer needs the supervisor (JSET 0 never matches). */
+    const __u32 fastopen = kernel_connect ? 0 : MSG_FASTOPEN;
     struct sock_filter filter[] = {
         /* [0] Architecture first: anything but native x86_64 is killed (i386 would reach
          *     execve/connect under other numbers). */
@@ -147,7 +150,7 @@ static int install_filter(pid_t sup, pid_t sup_pgrp, int kernel_connect)
         /* [27] FLAGS2: sendmsg(fd, msg, flags) */
         LOAD_ARG_LO(2),
         /* [28] A Fast Open send connects: decided like connect() by the supervisor. */
-        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_FASTOPEN, NOTIF - 28 - 1, ALLOW - 28 - 1),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, fastopen, NOTIF - 28 - 1, ALLOW - 28 - 1),
         /* [29] KILLCHK: kill(pid, sig). 0 = the caller's group, which may hold the supervisor:
          *      decided there. -1 = everyone, -pgrp / -pid / pid of the supervisor: refused. */
         LOAD_ARG_LO(0),

@@ -39,7 +39,7 @@ internal sealed class KernelConnectGuard : IDisposable
         public readonly Address16 Address => new(BinaryPrimitives.ReverseEndianness(Hi), BinaryPrimitives.ReverseEndianness(Lo));
     }
 
-    internal const uint EventBlocked = 1, EventDatagram = 2, EventGateUnavailable = 3;
+    internal const uint EventBlocked = 1, EventDatagram = 2, EventGateUnavailable = 3, EventNotReady = 4;
 
     private readonly nint _obj;
     private readonly List<nint> _links = [];
