@@ -67,7 +67,10 @@ public sealed class NotificationLoop : INotificationResponder
     /// (execs let go, connect decisions) and answers the connects it hands to the gate.</summary>
     internal KernelConnectGuard? Kernel { get; set; }
 
-    private const ulong GateIdBit = 1UL << 63; // pending ids of gated connects, apart from seccomp's
+    // Pending ids of gated connects. Told apart from seccomp's by membership in _gated, never by
+    // this bit: the kernel numbers notifications from a random 64-bit start, so any bit may be set
+    // in a seccomp id (a bit test sent half the runs' paused connects nowhere).
+    private const ulong GateIdBit = 1UL << 63;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, GatedConnection> _gated = new();
 
     /// <summary>Where decisions are recorded; null: not recorded.</summary>
@@ -339,12 +342,9 @@ public sealed class NotificationLoop : INotificationResponder
     public void Answer(ulong notifId, int pid, bool allow, string? message)
     {
         if (!allow && message != null) _notifier.Write(pid, message);
-        if ((notifId & GateIdBit) != 0)
+        if (_gated.TryRemove(notifId, out var g))
         {
-            if (_gated.TryRemove(notifId, out var g))
-            {
-                if (allow) ConnectGate.Proxy(g, _log); else ConnectGate.Reset(g.Client);
-            }
+            if (allow) ConnectGate.Proxy(g, _log); else ConnectGate.Reset(g.Client);
             return;
         }
         var e = allow ? Send(_listener, notifId, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE) : Send(_listener, notifId, -EPERM, 0);
@@ -355,8 +355,7 @@ public sealed class NotificationLoop : INotificationResponder
     /// <inheritdoc/>
     public bool IsStillWaiting(ulong notifId)
     {
-        if ((notifId & GateIdBit) == 0) return IdValid(_listener, notifId);
-        if (!_gated.TryGetValue(notifId, out var g)) return false;
+        if (!_gated.TryGetValue(notifId, out var g)) return IdValid(_listener, notifId);
         if (Directory.Exists($"/proc/{g.Tid}")) return true;
         if (_gated.TryRemove(notifId, out g)) ConnectGate.Reset(g.Client);
         return false;
