@@ -6,7 +6,7 @@ using System.Text;
 namespace AgentShell.Supervisor.Tests.Infrastructure;
 
 /// <summary>A real HTTP/1.1 server on a loopback address (127.0.0.2 stands in for production)
-/// that records every request it receives and answers 200.</summary>
+/// (or ::1) that records every request it receives and answers 200.</summary>
 internal sealed class LoopbackHttpServer : IDisposable
 {
     private readonly TcpListener _listener;
@@ -17,7 +17,8 @@ internal sealed class LoopbackHttpServer : IDisposable
     internal ConcurrentQueue<Request> Requests { get; } = new();
     internal IPAddress Address { get; }
     internal int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
-    internal string Url(string path) => $"http://{Address}:{Port}{path}";
+    internal string Url(string path) =>
+        Address.AddressFamily == AddressFamily.InterNetworkV6 ? $"http://[{Address}]:{Port}{path}" : $"http://{Address}:{Port}{path}";
 
     internal LoopbackHttpServer(string address)
     {
