@@ -166,7 +166,11 @@ public sealed class SupervisedRun
         loop.Audit = _o.Audit;
         loop.Policy = _o.Policy;
         loop.Addresses = addresses;
-        using var prune = new Timer(_ => loop.Processes.Prune(), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
+        using var prune = new Timer(_ =>
+        {
+            loop.Processes.Prune();
+            kernel?.ReclaimStaleSlots();
+        }, null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
         loop.RunId = runId;
         registry.Answering += loop.ApplyAnswer;
         registry.Resolved += loop.RecordAnswered;

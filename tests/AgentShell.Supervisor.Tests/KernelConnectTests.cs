@@ -125,7 +125,7 @@ public sealed class KernelConnectTests
         File.WriteAllText(block, """{ "Description": "test: block unknown clients", "Network": { "UnknownClientToProduction": "block" } }""");
         var r = Supervise(Python($"request('DELETE', '{_prod.Url("/volumes/1")}')"), profiles: [block]);
         Assert.That(r.Stdout.Trim(), Is.EqualTo($"error {EPERM}"), r.Stderr);
-        Assert.That(r.Stderr, Does.Contain($"agentshell: blocked connect 127.0.0.2:{_prod.Port} in production").And.Contain(UnknownClientRule));
+        Assert.That(r.Stderr, Does.Contain($"agentshell: blocked python").And.Contain($"connect 127.0.0.2:{_prod.Port} (production)").And.Contain(UnknownClientRule));
         Assert.That(r.Stderr, Does.Not.Contain("agentshell: paused"));
         Assert.That(_prod.Requests, Is.Empty);
     }
@@ -223,7 +223,7 @@ public sealed class KernelConnectTests
             """));
         // A datagram cannot wait at the gate: refused at once (sendto and a UDP connect alike).
         Assert.That(Lines(r.Stdout), Is.EqualTo(new[] { $"127.0.0.2 error {EPERM}", "127.0.0.3 sent", $"connect error {EPERM}" }), r.Stderr);
-        Assert.That(r.Stderr, Does.Contain("agentshell: blocked a datagram to 127.0.0.2:9999 in production").And.Contain(UnknownClientRule));
+        Assert.That(r.Stderr, Does.Contain("agentshell: blocked python").And.Contain("127.0.0.2:9999 (production)").And.Contain("a datagram cannot wait for approval").And.Contain(UnknownClientRule));
         Assert.That(r.Stderr, Does.Not.Contain("agentshell: paused"));
         Assert.That(received.Wait(TimeSpan.FromSeconds(5)), Is.True, "the datagram to staging did not arrive");
         Assert.That(received.Result.Buffer, Is.EqualTo("hello"u8.ToArray()));

@@ -304,6 +304,24 @@ internal sealed class KernelConnectGuard : IDisposable
     }
 
     private const int SlotCount = 1 << 16;
+    private readonly ulong[] _seenInSlot = new ulong[SlotCount];
+
+    /// <summary>Frees slots whose connect never reached the gate (an IPV6_V6ONLY socket cannot
+    /// reach the v4-mapped gate; a socket bound to another device neither): a slot still holding
+    /// the same connect as at the previous call is taken back. Call every few seconds; a real
+    /// connect is taken within milliseconds of its slot being filled.</summary>
+    internal unsafe int ReclaimStaleSlots()
+    {
+        int freed = 0;
+        var p = (Slot*)_slotMemory;
+        for (int n = 0; n < SlotCount; n++)
+        {
+            ulong seq = Volatile.Read(ref p[n].Seq);
+            if (seq != 0 && seq != ulong.MaxValue && seq == _seenInSlot[n] && Interlocked.CompareExchange(ref p[n].Seq, 0, seq) == seq) freed++;
+            _seenInSlot[n] = seq;
+        }
+        return freed;
+    }
 
     /// <summary>Starts a thread that hands each kernel refusal to <paramref name="onEvent"/>.</summary>
     internal unsafe void StartEvents(Action<Event> onEvent)
