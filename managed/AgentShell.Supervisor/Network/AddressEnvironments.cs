@@ -15,9 +15,15 @@ namespace AgentShell.Supervisor.Network;
 /// any CIDR, a longer prefix beats a shorter one, a port-qualified entry beats a portless one, a
 /// later layer beats an earlier one, and within one layer the entry listed later wins.</para>
 /// <para>Names are resolved by <see cref="Start"/> (each name bounded by <see cref="ResolveTimeout"/>,
-/// all in parallel) and then every <see cref="RefreshInterval"/> off the hot path. The .NET
-/// resolver does not expose DNS TTLs, so <see cref="RefreshInterval"/> (60 s) acts as the TTL
-/// cap. A failed resolution keeps the name's last known addresses (fail closed: a DNS hiccup never
+/// all in parallel) and then again off the hot path, each on its own DNS TTL. The addresses come
+/// from the system resolver (it honours <c>/etc/hosts</c> and nsswitch), which does not expose TTLs,
+/// so alongside each resolution <see cref="DnsTtl"/> asks the nameservers of <c>/etc/resolv.conf</c>
+/// for the TTL; it only decides when the name is resolved again, and never holds the addresses
+/// back. A name is due again after its TTL clamped to [<see cref="MinRefreshInterval"/>,
+/// <see cref="RefreshInterval"/>]; a name without one (only in <c>/etc/hosts</c>, no DNS answer, a
+/// failed resolution) after <see cref="RefreshInterval"/>. One timer ticks at the earliest due name
+/// and only due names are resolved.</para>
+/// <para>A failed resolution keeps the name's last known addresses (fail closed: a DNS hiccup never
 /// turns a production address into <c>unknown</c>); an address a successful resolution no longer
 /// returns is kept for <see cref="RetainUnseenFor"/>, so round-robin pools that answer with a
 /// subset stay covered.</para>
@@ -25,8 +31,13 @@ namespace AgentShell.Supervisor.Network;
 /// load-balancer address cannot be told apart from the other services on that address.</para></summary>
 public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
 {
-    /// <summary>How often names are resolved again; the cap on a DNS TTL.</summary>
+    /// <summary>The longest wait before a name is resolved again: the cap on its DNS TTL, and the
+    /// interval of a name without one.</summary>
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(60);
+
+    /// <summary>The shortest wait before a name is resolved again, whatever its TTL (0 s TTLs are
+    /// common behind load balancers; resolving every second would be load, not safety).</summary>
+    public static readonly TimeSpan MinRefreshInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>How long one name may take to resolve before it counts as failed.</summary>
     public static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(2);
@@ -41,6 +52,7 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
     public const string Unknown = "unknown";
 
     private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve;
+    private readonly Func<string, CancellationToken, Task<TimeSpan?>> _ttl;
     private readonly TimeProvider _clock;
     private readonly List<Candidate> _literals = [];
     private readonly List<NetworkEntry> _networks = [];
@@ -56,10 +68,16 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
     /// <param name="policy">The compiled profiles.</param>
     /// <param name="resolve">Name → addresses; default <see cref="Dns.GetHostAddressesAsync(string, CancellationToken)"/>.</param>
     /// <param name="clock">Drives the refresh timer and address retention; default the system clock.</param>
-    public AddressEnvironments(Policy policy, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null, TimeProvider? clock = null)
+    /// <param name="ttl">Name → DNS TTL, or null when there is none. Default: <see cref="DnsTtl"/> when
+    /// <paramref name="resolve"/> is the system resolver, none otherwise (a TTL describes the resolver
+    /// it came from, so an injected resolver brings its own).</param>
+    public AddressEnvironments(Policy policy, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null, TimeProvider? clock = null,
+        Func<string, CancellationToken, Task<TimeSpan?>>? ttl = null)
     {
         _resolve = resolve ?? Dns.GetHostAddressesAsync;
+        _ttl = ttl ?? (resolve == null ? new DnsTtl().QueryAsync : static (_, _) => Task.FromResult<TimeSpan?>(null));
         _clock = clock ?? TimeProvider.System;
+        long created = _clock.GetTimestamp();
         var names = new Dictionary<string, NameState>(StringComparer.OrdinalIgnoreCase);
         Span<byte> bytes = stackalloc byte[16];
         var entries = policy.EnvironmentEntries;
@@ -77,7 +95,7 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
             }
             else if (p.ExactName is string name)
             {
-                if (!names.TryGetValue(name, out var state)) names[name] = state = new NameState(name);
+                if (!names.TryGetValue(name, out var state)) names[name] = state = new NameState(name, created);
                 state.Uses.Add((e.Environment, rank));
             }
         }
@@ -117,19 +135,22 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
     }
 
     /// <summary>Resolves every profile host name now (blocking, bounded by <see cref="ResolveTimeout"/>
-    /// per name, all in parallel), then starts the background refresh every
-    /// <see cref="RefreshInterval"/>. Call once, before the agent starts.</summary>
+    /// per name, all in parallel), then starts the background refresh, each name on its TTL. Call
+    /// once, before the agent starts.</summary>
     public void Start()
     {
         RefreshNow();
         _ready = true;
-        if (_names.Length > 0 && !_stop.IsCancellationRequested)
-            _timer ??= _clock.CreateTimer(static s => ((AddressEnvironments)s!).OnTimer(), this, RefreshInterval, RefreshInterval);
+        StartTimer();
     }
 
     /// <summary>Resolves every profile host name once and publishes the result; returns when done
-    /// (bounded by <see cref="ResolveTimeout"/>).</summary>
-    public void RefreshNow() => RefreshAsync(_stop.Token).GetAwaiter().GetResult();
+    /// (bounded by <see cref="ResolveTimeout"/>). Each name's next refresh counts from here.</summary>
+    public void RefreshNow()
+    {
+        RefreshAsync(onlyDue: false, waitForTtls: false, _stop.Token).GetAwaiter().GetResult();
+        Schedule();
+    }
 
     private Task? _first;
     private volatile bool _ready;
@@ -140,19 +161,20 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
     /// <param name="warn">Told, once, which profile host names have no known address.</param>
     public void StartInBackground(Action<string>? warn = null)
     {
+        // The timer first, so the first resolution's schedule lands on it.
+        StartTimer();
         _first = Task.Run(async () =>
         {
-            try { await RefreshAsync(_stop.Token).ConfigureAwait(false); }
+            try { await RefreshAsync(onlyDue: false, waitForTtls: false, _stop.Token).ConfigureAwait(false); }
             catch (Exception e) { warn?.Invoke($"agentshell: resolving profile host names failed: {e.Message}"); }
             finally { _ready = true; }
+            Schedule();
             OnPublished();
             // A name without an address cannot be recognised at connect(): say so, since connects
             // to it by address are then decided as if it were not listed.
             if (Unresolved is { Count: > 0 } names)
                 warn?.Invoke($"agentshell: {names.Count} profile host name(s) do not resolve here ({string.Join(", ", names)}): connects to their addresses are not recognised; commands naming them are still parsed");
         });
-        if (_names.Length > 0 && !_stop.IsCancellationRequested)
-            _timer ??= _clock.CreateTimer(static s => ((AddressEnvironments)s!).OnTimer(), this, RefreshInterval, RefreshInterval);
     }
 
     /// <summary>The environment of <paramref name="address"/> (4 bytes IPv4, or 16 bytes IPv6; a
@@ -194,12 +216,50 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
     {
         if (_stop.IsCancellationRequested) return;
         _stop.Cancel(); // not disposed: a refresh in flight may still read its token
-        _timer?.Dispose();
+        lock (_apply) _timer?.Dispose();
+    }
+
+    private void StartTimer()
+    {
+        lock (_apply)
+        {
+            // The period is a backstop: every refresh moves the timer to the next due name, so it
+            // only fires if that never happened; either way no name waits past the cap for long.
+            if (_names.Length > 0 && !_stop.IsCancellationRequested)
+                _timer ??= _clock.CreateTimer(static s => ((AddressEnvironments)s!).OnTimer(), this, NextDue(), RefreshInterval);
+        }
+    }
+
+    /// <summary>Moves the timer to the earliest due name. Never throws: if the move fails, the
+    /// backstop period still ticks.</summary>
+    private void Schedule()
+    {
+        lock (_apply)
+        {
+            if (_timer == null || _stop.IsCancellationRequested) return;
+            try { _timer.Change(NextDue(), RefreshInterval); }
+            catch (Exception) { } // a custom TimeProvider's timer: the backstop still ticks
+        }
+    }
+
+    private TimeSpan NextDue()
+    {
+        long now = _clock.GetTimestamp();
+        var next = RefreshInterval;
+        foreach (var n in _names)
+        {
+            var left = n.Interval - _clock.GetElapsedTime(n.ResolvedAt, now);
+            if (left < next) next = left;
+        }
+        // Whole milliseconds, rounded up: timers count in them, and one rounded down fires just
+        // before the name is due, finds nothing to do and spins.
+        return next <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Ceiling(next.TotalMilliseconds));
     }
 
     private void OnTimer()
     {
-        if (Interlocked.Exchange(ref _backgroundRefreshing, 1) == 1) return; // the previous one is still running
+        // A refresh in flight reschedules when it ends, so a tick skipped here is not lost.
+        if (Interlocked.Exchange(ref _backgroundRefreshing, 1) == 1) return;
         _ = BackgroundRefreshAsync();
     }
 
@@ -207,7 +267,7 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
     {
         try
         {
-            await RefreshAsync(_stop.Token).ConfigureAwait(false);
+            await RefreshAsync(onlyDue: true, waitForTtls: true, _stop.Token).ConfigureAwait(false);
         }
         catch (Exception)
         {
@@ -217,22 +277,67 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
         finally
         {
             Volatile.Write(ref _backgroundRefreshing, 0);
+            Schedule();
         }
     }
 
-    private async Task RefreshAsync(CancellationToken stop)
+    /// <summary>Resolves the names (all, or the due ones) and publishes their addresses; their TTLs
+    /// are asked alongside but never hold the addresses back (a name only in /etc/hosts must not
+    /// wait on an unreachable nameserver): they set the schedule when they arrive, awaited here
+    /// only when <paramref name="waitForTtls"/>.</summary>
+    private async Task RefreshAsync(bool onlyDue, bool waitForTtls, CancellationToken stop)
     {
         if (_names.Length == 0) return;
-        // Resolution runs without any lock; only applying the answers takes one (no I/O under it).
-        var answers = await Task.WhenAll(_names.Select(n => ResolveAsync(n.Name, stop))).ConfigureAwait(false);
-        stop.ThrowIfCancellationRequested();
-        var now = _clock.GetUtcNow();
+        NameState[] due;
         lock (_apply)
         {
-            for (int i = 0; i < _names.Length; i++) _names[i].Apply(answers[i], now);
+            long now = _clock.GetTimestamp();
+            due = onlyDue ? [.. _names.Where(n => _clock.GetElapsedTime(n.ResolvedAt, now) >= n.Interval)] : _names;
+        }
+        if (due.Length == 0) return; // an early tick: Schedule moves the timer to the real due time
+        // Resolution runs without any lock; only applying the answers takes one (no I/O under it).
+        var ttls = due.Select(n => TtlAsync(n.Name, stop)).ToArray();
+        var answers = await Task.WhenAll(due.Select(n => ResolveAsync(n.Name, stop))).ConfigureAwait(false);
+        stop.ThrowIfCancellationRequested();
+        var utcNow = _clock.GetUtcNow();
+        long resolvedAt = _clock.GetTimestamp();
+        var rounds = new long[due.Length];
+        lock (_apply)
+        {
+            for (int i = 0; i < due.Length; i++) rounds[i] = due[i].Apply(answers[i], utcNow, resolvedAt);
             Volatile.Write(ref _snapshot, Build());
         }
         if (_ready) OnPublished();
+        var scheduled = ApplyTtlsAsync(due, rounds, ttls);
+        if (waitForTtls) await scheduled.ConfigureAwait(false);
+    }
+
+    /// <summary>Sets each name's wait from its TTL once it arrives, then moves the timer. Never throws.</summary>
+    private async Task ApplyTtlsAsync(NameState[] names, long[] rounds, Task<TimeSpan?>[] ttls)
+    {
+        var answers = await Task.WhenAll(ttls).ConfigureAwait(false);
+        lock (_apply)
+        {
+            for (int i = 0; i < names.Length; i++)
+            {
+                if (answers[i] is { } ttl) names[i].SetTtl(rounds[i], ttl);
+            }
+        }
+        Schedule();
+    }
+
+    private async Task<TimeSpan?> TtlAsync(string name, CancellationToken stop)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            timeout.CancelAfter(ResolveTimeout);
+            return await _ttl(name, timeout.Token).WaitAsync(ResolveTimeout, stop).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            return null; // no TTL (or disposed): the longest interval; never faults, as nothing may await it
+        }
     }
 
     private async Task<IPAddress[]?> ResolveAsync(string name, CancellationToken stop)
@@ -306,16 +411,31 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
 
     private sealed record Snapshot(Dictionary<Address16, Candidate[]> Exact, NetworkEntry[] Networks);
 
-    /// <summary>One profile host name: where it is used and the addresses it resolved to, with when each was last seen.</summary>
-    private sealed class NameState(string name)
+    /// <summary>One profile host name: where it is used, the addresses it resolved to with when each
+    /// was last seen, and when it is resolved again.</summary>
+    private sealed class NameState(string name, long created)
     {
         internal string Name { get; } = name;
         internal List<(string Environment, Rank Rank)> Uses { get; } = [];
         internal Dictionary<Address16, DateTimeOffset> Seen { get; } = [];
 
-        internal void Apply(IPAddress[]? answer, DateTimeOffset now)
+        /// <summary>Clock timestamp (monotonic: a wall-clock step cannot stall the refresh) of the last resolution.</summary>
+        internal long ResolvedAt { get; private set; } = created;
+
+        /// <summary>How long after <see cref="ResolvedAt"/> the name is due.</summary>
+        internal TimeSpan Interval { get; private set; } = RefreshInterval;
+
+        private long _round;
+        private bool _resolved;
+
+        /// <summary>Records one resolution; returns its round, which its TTL must name.</summary>
+        internal long Apply(IPAddress[]? answer, DateTimeOffset now, long resolvedAt)
         {
-            if (answer == null) return; // failed: keep every known address
+            ResolvedAt = resolvedAt;
+            Interval = RefreshInterval; // until this round's TTL arrives
+            _resolved = answer != null;
+            ++_round;
+            if (answer == null) return _round; // failed: keep every known address
             Span<byte> bytes = stackalloc byte[16];
             foreach (var ip in answer)
             {
@@ -325,6 +445,16 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
             {
                 if (now - seen > RetainUnseenFor) Seen.Remove(address);
             }
+            return _round;
+        }
+
+        /// <summary>The wait after round <paramref name="round"/>: its TTL, clamped. A TTL only counts
+        /// with the addresses it describes (a failure waits the longest), and only for its own round
+        /// (a late answer must not reschedule a newer resolution).</summary>
+        internal void SetTtl(long round, TimeSpan ttl)
+        {
+            if (round != _round || !_resolved) return;
+            Interval = ttl < MinRefreshInterval ? MinRefreshInterval : ttl > RefreshInterval ? RefreshInterval : ttl;
         }
     }
 }
