@@ -246,7 +246,7 @@ public sealed class KernelConnectTests
     {
         // The programs are attached at the root of the cgroup v2 hierarchy and membership follows
         // fork, not cgroups: neither a fresh cgroup nor the root itself is outside them.
-        string root = CgroupV2Root() ?? "";
+        string root = AgentShell.Supervisor.Network.KernelConnectGuard.CgroupV2Root() ?? "";
         if (root.Length == 0) Assert.Ignore("no cgroup v2 hierarchy is mounted");
         string name = $"agentshell-test-{Guid.NewGuid():N}";
         string target = intoFreshChild ? Path.Combine(root, name) : root;
@@ -344,18 +344,6 @@ public sealed class KernelConnectTests
     // ---- helpers for the cgroup and non-root tests -------------------------------------------------
 
     private static readonly string[] Nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
-
-    /// <summary>Mount point of the cgroup v2 root, as the supervisor finds it.</summary>
-    private static string? CgroupV2Root()
-    {
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            var parts = line.Split(' ');
-            int dash = Array.IndexOf(parts, "-");
-            if (dash > 0 && dash + 1 < parts.Length && parts[dash + 1] == "cgroup2" && parts[3] == "/") return parts[4];
-        }
-        return null;
-    }
 
     private static void RemoveCgroup(string dir)
     {

@@ -161,15 +161,17 @@ internal sealed class KernelConnectGuard : IDisposable
         return bpf_obj_pin(_tree, Path.Combine(dir, "tree")) == 0 ? null : $"cannot pin the tree map in {dir}: {(Errno)Marshal.GetLastPInvokeError()}";
     }
 
-    private static bool IsBpfFs(string path)
+    private static bool IsBpfFs(string path) => Mounts().Any(m => m.MountPoint == path && m.FsType == "bpf");
+
+    /// <summary>/proc/self/mountinfo: "id parent major:minor root mount-point options ... - fstype source super-options".</summary>
+    private static IEnumerable<(string Root, string MountPoint, string FsType)> Mounts()
     {
         foreach (var line in File.ReadLines("/proc/self/mountinfo"))
         {
             var parts = line.Split(' ');
             int dash = Array.IndexOf(parts, "-");
-            if (dash > 0 && dash + 1 < parts.Length && parts[4] == path && parts[dash + 1] == "bpf") return true;
+            if (dash > 4 && dash + 1 < parts.Length) yield return (parts[3], parts[4], parts[dash + 1]);
         }
-        return false;
     }
 
     private static string StartTime(int pid)
@@ -211,17 +213,8 @@ internal sealed class KernelConnectGuard : IDisposable
     }
 
     /// <summary>Mount point of the cgroup v2 hierarchy's root (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems).</summary>
-    internal static string? CgroupV2Root()
-    {
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            // id parent major:minor root mount-point options ... - fstype source super-options
-            var parts = line.Split(' ');
-            int dash = Array.IndexOf(parts, "-");
-            if (dash > 0 && dash + 1 < parts.Length && parts[dash + 1] == "cgroup2" && parts[3] == "/") return parts[4];
-        }
-        return null;
-    }
+    internal static string? CgroupV2Root() =>
+        Mounts().Where(m => m.FsType == "cgroup2" && m.Root == "/").Select(m => m.MountPoint).FirstOrDefault();
 
     /// <summary>Makes <paramref name="pid"/> (the launcher, before it execs the agent) the first task of
     /// the tree; its descendants join as they are forked.</summary>
