@@ -227,6 +227,9 @@ public sealed class SupervisedRun
             if (addresses.IsReady) kernel.SetReady();
         }
         addresses.Published += Publish;
+        // Resolved while the programs loaded (usually done by now): until then the kernel would
+        // have to refuse every datagram of the tree, since it cannot hold one at the gate.
+        addresses.WaitUntilReady();
         Publish(); // the first resolution may have finished before the subscription
         kernel.StartEvents(loop.KernelRefused);
         kernel.AddTreeRoot(_agentPid);

@@ -155,6 +155,13 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
     private Task? _first;
     private volatile bool _ready;
 
+    /// <summary>Waits (at most about the resolve timeout) until the first resolution is done. Root
+    /// mode calls this before the agent starts: a datagram cannot be held while names resolve.</summary>
+    internal void WaitUntilReady()
+    {
+        if (!_ready && _first is { } first) first.Wait(ResolveTimeout + TimeSpan.FromSeconds(1));
+    }
+
     /// <summary>Like <see cref="Start"/>, but returns at once: the first resolution runs while the
     /// agent starts, and <see cref="EnvironmentOf(ReadOnlySpan{byte}, int)"/> waits for it (at most
     /// the resolve timeout) before its first answer, so no connect is decided on a half-known map.</summary>
