@@ -71,7 +71,7 @@ public sealed class NotificationLoop : INotificationResponder
     // random value), so the two never meet in the registry.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, GatedConnection> _gated = new();
     // Held execs: what each one's process may connect to if it is approved.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, string[]?> _heldExecs = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, (string[]? Envs, ExecFiles Files)> _heldExecs = new();
 
     /// <summary>Where decisions are recorded; null: not recorded.</summary>
     public AuditLog? Audit { get; set; }
@@ -86,14 +86,20 @@ public sealed class NotificationLoop : INotificationResponder
     /// <summary>Notifications answered so far.</summary>
     public long Handled => Interlocked.Read(ref _handled);
 
-    private void RememberExec(int pid, Decision d, in Argv argv, IExecContext ctx) => ExecLetGo(pid, TrustedEnvironments(d, argv, ctx));
+    private void RememberExec(int pid, Decision d, ExecRequest request, IExecContext ctx)
+    {
+        var envs = TrustedEnvironments(d, request, ctx);
+        ExecLetGo(pid, envs, envs != null ? ExecFiles.Of(request) : default);
+    }
 
     /// <summary>Every exec that is let go passes here: what the process may connect to once the
-    /// exec commits. PERF: programs no parser knows leave nothing behind (a remove of an absent key).</summary>
-    private void ExecLetGo(int tid, string[]? envs)
+    /// exec commits, and only if what runs is the file that was checked (<paramref name="files"/>:
+    /// it, or its script interpreter). PERF: programs no parser knows leave nothing behind (a
+    /// remove of an absent key).</summary>
+    private void ExecLetGo(int tid, string[]? envs, ExecFiles files)
     {
-        Kernel?.StageExec(tid, envs != null && Array.IndexOf(envs, Production) >= 0);
-        if (envs != null) Processes.Understood(ProcessInfo.Tgid(tid), envs, ProcessInfo.ExeIdentity(tid));
+        Kernel?.StageExec(tid, envs != null && Array.IndexOf(envs, Production) >= 0, files);
+        if (envs != null) Processes.Understood(ProcessInfo.Tgid(tid), envs, ProcessInfo.ExeIdentity(tid), files);
         else if (!Processes.IsEmpty) Processes.NotUnderstood(ProcessInfo.Tgid(tid));
     }
 
@@ -102,7 +108,8 @@ public sealed class NotificationLoop : INotificationResponder
     private void RememberConnect(ProcessTable.ConnectKey key, bool allowed, ulong? gen = null)
     {
         Processes.RememberConnect(key, allowed);
-        if (Kernel is { } k) k.Remember(key.Tgid, gen ?? k.Generation(key.Tgid), key.Address, key.Port, allowed);
+        // In root mode the key's program is the kernel's generation of the program that connected.
+        if (Kernel is { } k) k.Remember(key.Tgid, gen ?? key.Program, key.Address, key.Port, allowed);
     }
 
     /// <summary>True when the process's current program is an understood exec that named
@@ -112,14 +119,25 @@ public sealed class NotificationLoop : INotificationResponder
 
     /// <summary>The environments an allowed exec's own command named (what the process may then
     /// connect to), or null when the exec was not understood as its own command.</summary>
-    private string[]? TrustedEnvironments(Decision d, in Argv argv, IExecContext ctx)
+    private string[]? TrustedEnvironments(Decision d, ExecRequest request, IExecContext ctx)
     {
-        if (d.Intent is not { } intent || intent.Tool == "shell" || Policy is not { } policy || !ExecDecider.IsOwnCommand(intent, argv))
+        if (d.Intent is not { } intent || intent.Tool == "shell" || Policy is not { } policy || !ExecDecider.IsOwnCommand(intent, request.Argv)
+            || !Runs(request, intent.Tool))
             return null;
         var envs = new string[intent.Targets.Count];
         for (int i = 0; i < envs.Length; i++) envs[i] = policy.EnvironmentOf(intent.Targets[i], ctx);
         return envs;
     }
+
+    /// <summary>Recognises copies of known clients by content (shared with the decider).</summary>
+    internal ExecutableIdentity? Identity { get; set; }
+
+    /// <summary>True when the exec runs <paramref name="tool"/> itself: by its file name, or by
+    /// content (a renamed copy). A program that only names the tool in argv[0] gets no trust;
+    /// its arguments are still parsed as the tool's, so it is blocked like the tool would be.</summary>
+    private bool Runs(ExecRequest request, string tool) =>
+        (!request.EmptyPath && Core.Classification.CommandClassifier.NamesTool(request.Filename, tool))
+        || Identity?.Identify(request.OpenablePath()) == tool;
 
     private readonly record struct Verdict(int Error, uint Flags, bool Held = false)
     {
@@ -285,7 +303,7 @@ public sealed class NotificationLoop : INotificationResponder
         switch (d.Action)
         {
             case PolicyAction.Allow:
-                RememberExec(pid, d, argv, ctx);
+                RememberExec(pid, d, request, ctx);
                 Note(d, pid, argv, ctx, syscall, AuditOutcome.Allowed);
                 return Verdict.Continue;
             case PolicyAction.Pause when Registry != null:
@@ -312,14 +330,14 @@ public sealed class NotificationLoop : INotificationResponder
         string runKey = $"{joined}\u0001{d.Environment}\u0001{d.Target}";
         if (Registry!.IsApprovedForRun(runKey))
         {
-            RememberExec(pid, d, request.Argv, ctx); // approved like an allow: its connects are covered too
+            RememberExec(pid, d, request, ctx); // approved like an allow: its connects are covered too
             return Verdict.Continue;
         }
         int tgid = ProcessInfo.Tgid(pid);
         ulong id = n.id;
         string? cwd = ctx.WorkingDirectory;
-        string[]? envs = TrustedEnvironments(d, request.Argv, ctx);
-        _heldExecs[id] = envs;
+        string[]? envs = TrustedEnvironments(d, request, ctx);
+        _heldExecs[id] = (envs, envs != null ? ExecFiles.Of(request) : default);
         Registry.Hold(id, pid, (itemId, now) => new PendingItem
         {
             Id = itemId, Created = now, Deadline = now + Registry.Timeout, Pid = pid,
@@ -348,7 +366,7 @@ public sealed class NotificationLoop : INotificationResponder
             if (allow) ConnectGate.Proxy(g, _log); else ConnectGate.Reset(g.Client);
             return;
         }
-        if (_heldExecs.TryRemove(notifId, out var envs) && allow) ExecLetGo(pid, envs);
+        if (_heldExecs.TryRemove(notifId, out var held) && allow) ExecLetGo(pid, held.Envs, held.Files);
         var e = allow ? Send(_listener, notifId, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE) : Send(_listener, notifId, -EPERM, 0);
         if (e != 0 && e != Errno.ENOENT) _log.WriteLine($"agentshell: seccomp send failed: {e}");
         Interlocked.Increment(ref _handled);
@@ -404,12 +422,52 @@ public sealed class NotificationLoop : INotificationResponder
             case 1: // AF_UNIX
                 return UnixConnect(ref n, sa[2..got]);
             case 2 when got >= 8: // AF_INET: port (big-endian) at 2, address at 4
-                return OnBehalf(ref n, InetConnect(ref n, sa.Slice(4, 4), BinaryPrimitives.ReadUInt16BigEndian(sa[2..]), syscall), sockFd, sa[..got], sa.Slice(4, 4));
             case 10 when got >= 24: // AF_INET6: port at 2, address at 8
-                return OnBehalf(ref n, InetConnect(ref n, sa.Slice(8, 16), BinaryPrimitives.ReadUInt16BigEndian(sa[2..]), syscall), sockFd, sa[..got], sa.Slice(8, 16));
+            {
+                var address = family == 2 ? sa.Slice(4, 4) : sa.Slice(8, 16);
+                Span<byte> effective = stackalloc byte[16];
+                // The unspecified address (0.0.0.0, ::) connects to the socket's bound address, or loopback.
+                if (!address.ContainsAnyExcept((byte)0))
+                {
+                    if (Unspecified(pid, (int)n.data.args[0], address.Length, effective) is not int length) return Verdict.Refuse;
+                    address = effective[..length];
+                }
+                // The gate belongs to the supervisor (root mode): nothing of the tree reaches it.
+                if (Kernel != null && Address16.From(address).IsGate) return Verdict.Refuse;
+                return OnBehalf(ref n, InetConnect(ref n, address, BinaryPrimitives.ReadUInt16BigEndian(sa[2..]), syscall), sockFd, sa[..got], address);
+            }
             default:
                 return Verdict.Continue; // other families: not guarded
         }
+    }
+
+    /// <summary>Where a connect to the unspecified address goes: the socket's bound address, or
+    /// loopback. Writes 4 or 16 bytes; null when the socket cannot be inspected (refused).</summary>
+    private static int? Unspecified(int pid, int fd, int length, Span<byte> into)
+    {
+        into.Clear();
+        int pidfd = Interop.Pidfd.OpenTask(pid);
+        if (pidfd < 0) return null;
+        int dup;
+        try { dup = Interop.Pidfd.GetFd(pidfd, fd, out _); }
+        finally { Interop.Libc.close(pidfd); }
+        if (dup < 0) return null;
+        Span<byte> sa = stackalloc byte[128];
+        int n;
+        try { n = Interop.Sockets.GetSockName(dup, sa); }
+        finally { Interop.Libc.close(dup); }
+        if (n < 0) return null;
+        int family = BinaryPrimitives.ReadUInt16LittleEndian(sa);
+        var bound = family == 2 && n >= 8 ? sa.Slice(4, 4) : family == 10 && n >= 24 ? sa.Slice(8, 16) : default;
+        if (bound.Length == 0) return null;
+        if (bound.ContainsAnyExcept((byte)0))
+        {
+            bound.CopyTo(into);
+            return bound.Length;
+        }
+        if (length == 4) { into[0] = 127; into[3] = 1; return 4; } // 127.0.0.1
+        into[15] = 1; // ::1
+        return 16;
     }
 
     /// <summary>An allowed connect() is performed here, on a dup of the process's socket, to the
@@ -479,8 +537,9 @@ public sealed class NotificationLoop : INotificationResponder
 
         int pid = (int)n.pid;
         int tgid = ProcessInfo.Tgid(pid);
-        var key = new ProcessTable.ConnectKey(tgid, Address16.From(address), port);
-        switch (Settle(key, env, ExecCovers(tgid, env), null, out string? exe))
+        ulong program = Kernel is { } k ? k.Generation(tgid) : ProcessInfo.StartTime(tgid);
+        var key = new ProcessTable.ConnectKey(tgid, program, Address16.From(address), port);
+        switch (Settle(key, env, ExecCovers(tgid, env), null, cache: true, out string? exe))
         {
             case Settled.Allowed: return Verdict.Continue;
             case Settled.Refused: return Verdict.Refuse;
@@ -507,10 +566,10 @@ public sealed class NotificationLoop : INotificationResponder
 
     /// <summary>A connect to production settled without asking: a decision remembered for this
     /// process and destination, an exec that named production, or a client the profile names.</summary>
-    private Settled Settle(ProcessTable.ConnectKey key, string env, bool execCovers, ulong? gen, out string? exe)
+    private Settled Settle(ProcessTable.ConnectKey key, string env, bool execCovers, ulong? gen, bool cache, out string? exe)
     {
         exe = null;
-        if (Processes.TryGetConnect(key, out bool known)) return known ? Settled.Allowed : Settled.Refused;
+        if (cache && Processes.TryGetConnect(key, out bool known)) return known ? Settled.Allowed : Settled.Refused;
         if (execCovers) { RememberConnect(key, true, gen); return Settled.Allowed; }
         try { exe = new FileInfo($"/proc/{key.Tgid}/exe").LinkTarget; } catch (IOException) { }
         if (exe != null && Policy!.Network.Clients.TryGetValue(env, out var clients) && clients.Contains(exe))
@@ -543,7 +602,7 @@ public sealed class NotificationLoop : INotificationResponder
 
     private void HoldConnect(ulong id, int pid, int tgid, Decision d, string[] cmdline, string? exe, Target target, ProcessTable.ConnectKey key, ulong? gen)
     {
-        string joinKey = $"{tgid}\u0001connect\u0001{target}";
+        string joinKey = $"{tgid}\u0001{key.Program}\u0001connect\u0001{target}";
         Registry!.Hold(id, pid, (itemId, now) => new PendingItem
         {
             Id = itemId, Created = now, Deadline = now + Registry.Timeout, Pid = pid,
@@ -559,7 +618,10 @@ public sealed class NotificationLoop : INotificationResponder
         byte[] address = g.AddressBytes();
         int port = g.Port, tgid = g.Tgid, pid = g.Tid;
         ulong gen = g.Slot.Gen;
-        var key = new ProcessTable.ConnectKey(tgid, g.Address, port);
+        var key = new ProcessTable.ConnectKey(tgid, gen, g.Address, port);
+        // The connect was made by the program of generation gen; the process may have exec'd since
+        // (a held connect returns at once): trust, named clients and answers of another program do not apply.
+        bool sameProgram = Kernel is { } k && k.Generation(tgid) == gen;
         // Also reached while profile host names were still being resolved: this waits for them.
         string env = Addresses is { } map ? map.EnvironmentOf(address, port) : AddressEnvironments.Unknown;
         if (port == 53 || env != Production || Policy is null)
@@ -568,10 +630,12 @@ public sealed class NotificationLoop : INotificationResponder
             ConnectGate.Proxy(g, _log);
             return;
         }
-        switch (Settle(key, env, Kernel?.Trusted(tgid) == true, gen, out string? exe))
+        string? exe = null;
+        // The user-space answers are not asked: the kernel keeps those per generation, and had one applied it would not be here.
+        if (sameProgram && Settle(key, env, Kernel!.Trusted(tgid), gen, cache: false, out exe) == Settled.Allowed)
         {
-            case Settled.Allowed: ConnectGate.Proxy(g, _log); return;
-            case Settled.Refused: ConnectGate.Reset(g.Client); return;
+            ConnectGate.Proxy(g, _log);
+            return;
         }
         var d = UnknownClient(tgid, address, port, env, exe, out var cmdline, out var target);
         switch (d.Action)

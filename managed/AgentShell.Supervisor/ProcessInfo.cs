@@ -37,6 +37,24 @@ internal static class ProcessInfo
         }
     }
 
+    /// <summary>When <paramref name="pid"/> started (clock ticks since boot, /proc/PID/stat field 22):
+    /// with the pid, it names one process, not a later one that reuses the pid. 0 when unreadable.</summary>
+    internal static ulong StartTime(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var f = stat.AsSpan(stat.LastIndexOf(')') + 2);
+            for (int i = 0; i < 19; i++) f = f[(f.IndexOf(' ') + 1)..];
+            int end = f.IndexOf(' ');
+            return ulong.TryParse(end < 0 ? f : f[..end], out ulong t) ? t : 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>Device/inode of the program <paramref name="pid"/> runs (/proc/PID/exe), or null.</summary>
     internal static (ulong Dev, ulong Ino)? ExeIdentity(int pid) =>
         Mono.Unix.Native.Syscall.stat($"/proc/{pid}/exe", out var st) == 0 ? (st.st_dev, st.st_ino) : null;

@@ -163,6 +163,7 @@ public sealed class SupervisedRun
         var loop = new NotificationLoop(listener, _o.Decider ?? new ExecDecider(new CommandClassifier(_o.Policy.Tools), _o.Policy, identity), _o.Log, self);
         using var registry = new PendingRegistry(loop, _o.Pause ?? _o.Policy.Pause);
         loop.Registry = registry;
+        loop.Identity = identity;
         loop.Audit = _o.Audit;
         loop.Policy = _o.Policy;
         loop.Addresses = addresses;
@@ -187,7 +188,11 @@ public sealed class SupervisedRun
         int execErr = ReadExecResult(ours);
         Interop.Libc.close(ours);
         _agentExited.Wait();
-        if (_o.OwnsProcess) TearDownTree();
+        if (_o.OwnsProcess)
+        {
+            TearDownTree();
+            if (kernel != null) TearDownKernelTree(kernel);
+        }
         if (execErr > 0)
         {
             _o.Log.WriteLine($"agentshell: cannot run '{_o.Command[0]}': {Marshal.GetPInvokeErrorMessage(execErr)}");
@@ -285,6 +290,22 @@ public sealed class SupervisedRun
             if (!any) return;
             Thread.Sleep(20);
         }
+    }
+
+    /// <summary>Root mode: the kernel follows every fork, so its tree map names what is left even of
+    /// processes that left our reach (a double fork racing the teardown). Kill those; if any
+    /// survives, keep the programs pinned so it stays guarded after we exit.</summary>
+    private void TearDownKernelTree(Network.KernelConnectGuard kernel)
+    {
+        for (int round = 0; round < 50; round++)
+        {
+            var left = kernel.TreeTasks().Where(t => Directory.Exists($"/proc/{t}")).ToList();
+            if (left.Count == 0) return;
+            foreach (int tid in left) Interop.Libc.kill(tid, 9);
+            Thread.Sleep(20);
+        }
+        kernel.KeepPinned = true;
+        _o.Log.WriteLine("agentshell: processes of the tree survived the teardown; their connects stay guarded by the pinned programs");
     }
 
     private static int ExitCode(int status)

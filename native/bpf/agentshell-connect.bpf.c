@@ -27,11 +27,29 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* CO-RE: only the fields read, relocated by libbpf against the running kernel's BTF. */
+typedef struct { int counter; } atomic_t;
+struct signal_struct {
+    atomic_t live;
+} __attribute__((preserve_access_index));
 struct task_struct {
     int pid;
     int tgid;
+    struct signal_struct *signal;
 } __attribute__((preserve_access_index));
-struct linux_binprm;
+struct super_block {
+    __u32 s_dev;
+} __attribute__((preserve_access_index));
+struct inode {
+    unsigned long i_ino;
+    struct super_block *i_sb;
+} __attribute__((preserve_access_index));
+struct file {
+    struct inode *f_inode;
+} __attribute__((preserve_access_index));
+struct linux_binprm {
+    struct file *file;
+    const char *filename;
+} __attribute__((preserve_access_index));
 
 #define SOCK_STREAM 1
 #define DNS_PORT 53
@@ -42,6 +60,12 @@ enum event_kind { EV_BLOCKED = 1, EV_DATAGRAM = 2, EV_GATE_FULL = 3, EV_NOT_READ
 
 struct addr_key { __u32 prefixlen; __u8 addr[16]; };
 struct proc_state { __u64 gen; __u32 trusted; __u32 pad; };
+/* What the supervisor checked for an exec it let go: trust applies only if what the kernel runs
+ * is that file, or for a script its interpreter with the same path given to execve (the kernel
+ * runs the interpreter; the script is known by name only). A path flipped after the check runs
+ * another file, which gets no trust. dev is the kernel's encoding (major << 20 | minor). */
+#define STAGE_PATH 256
+struct stage { __u32 trusted; __u32 script; __u64 dev, ino; char path[STAGE_PATH]; };
 struct decided_key { __u32 tgid; __u32 port; __u64 gen; __u8 addr[16]; };
 struct slot { __u64 seq; __u64 gen; __u32 tgid; __u32 tid; __u32 port; __u32 family; __u8 addr[16]; };
 struct config { __u32 gate_port; __u32 action; __u32 ready; __u32 pad; };
@@ -55,7 +79,7 @@ struct { __uint(type, BPF_MAP_TYPE_LPM_TRIE); __uint(max_entries, 1 << 16); __ui
 struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1 << 17); __uint(map_flags, BPF_F_NO_PREALLOC);
          __type(key, __u32); __type(value, struct proc_state); } procs SEC(".maps"); /* tgid -> state */
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 1 << 16);
-         __type(key, __u32); __type(value, __u32); } staged SEC(".maps");          /* tid -> trust of its next exec */
+         __type(key, __u32); __type(value, struct stage); } staged SEC(".maps");    /* tid -> its next exec */
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 1 << 16);
          __type(key, struct decided_key); __type(value, __u8); } decided SEC(".maps"); /* 1 allow, 2 deny */
 /* Mapped by the supervisor, which takes a connect by swapping its seq back to 0. */
@@ -122,12 +146,8 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, const __u8 *addr, _
     struct decided_key dk = { .tgid = tgid, .port = port, .gen = ps ? ps->gen : 0 };
     __builtin_memcpy(dk.addr, addr, 16);
     __u8 *d = bpf_map_lookup_elem(&decided, &dk);
-    if (d) {
-        if (*d == 1)
-            return 1;
-        emit(tgid, tid, addr, port, EV_BLOCKED);
-        return 0;
-    }
+    if (d)
+        return *d == 1; /* a refusal was reported when it was decided */
     if (production && c->action == ACT_ALLOW)
         return 1;
     if (production && c->action == ACT_BLOCK) {
@@ -170,15 +190,30 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, const __u8 *addr, _
     return 1;
 }
 
+/* A connect to the unspecified address (0.0.0.0, ::) goes to the socket's own bound address, or
+ * to loopback: decide on where it really goes. */
 static __always_inline int decide4(struct bpf_sock_addr *ctx)
 {
-    __u32 a[4] = { 0, 0, bpf_htonl(0xffff), ctx->user_ip4 };
+    __u32 ip = ctx->user_ip4;
+    if (ip == 0) {
+        struct bpf_sock *sk = ctx->sk;
+        ip = sk && sk->src_ip4 ? sk->src_ip4 : bpf_htonl(0x7f000001);
+    }
+    __u32 a[4] = { 0, 0, bpf_htonl(0xffff), ip };
     return decide(ctx, (const __u8 *)a, bpf_ntohs((__u16)ctx->user_port), 0);
 }
 
 static __always_inline int decide6(struct bpf_sock_addr *ctx)
 {
     __u32 a[4] = { ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3] };
+    if ((a[0] | a[1] | a[2] | a[3]) == 0) {
+        struct bpf_sock *sk = ctx->sk;
+        if (sk && (sk->src_ip6[0] | sk->src_ip6[1] | sk->src_ip6[2] | sk->src_ip6[3])) {
+            a[0] = sk->src_ip6[0]; a[1] = sk->src_ip6[1]; a[2] = sk->src_ip6[2]; a[3] = sk->src_ip6[3];
+        } else {
+            a[3] = bpf_htonl(1); /* ::1 */
+        }
+    }
     return decide(ctx, (const __u8 *)a, bpf_ntohs((__u16)ctx->user_port), 1);
 }
 
@@ -217,10 +252,33 @@ int BPF_PROG(on_exec, struct task_struct *p, int old_pid, struct linux_binprm *b
     __u32 tid = BPF_CORE_READ(p, pid), tgid = BPF_CORE_READ(p, tgid), old = (__u32)old_pid;
     if (!bpf_map_lookup_elem(&tree, &tid) && !bpf_map_lookup_elem(&tree, &old))
         return 0;
+    if (old != tid) {
+        /* A non-leader thread exec'd and took the leader's pid; the old leader's exit already
+         * removed that pid from the tree: the process stays in it under its new pid. */
+        __u8 one = 1;
+        bpf_map_update_elem(&tree, &tid, &one, BPF_ANY);
+        bpf_map_delete_elem(&tree, &old);
+    }
     struct proc_state st = { .gen = next(1) };
-    __u32 *trust = bpf_map_lookup_elem(&staged, &old);
-    if (trust) {
-        st.trusted = *trust;
+    struct stage *sg = bpf_map_lookup_elem(&staged, &old);
+    if (sg) {
+        __u64 ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
+        __u64 dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
+        int same = dev == sg->dev && ino == sg->ino;
+        if (same && sg->script) {
+            char name[STAGE_PATH];
+            const char *fn = BPF_CORE_READ(bprm, filename);
+            long n = bpf_probe_read_kernel_str(name, sizeof(name), fn);
+            same = n > 0 && n < STAGE_PATH;
+            for (int i = 0; same && i < STAGE_PATH; i++) {
+                if (name[i] != sg->path[i])
+                    same = 0;
+                if (name[i] == 0)
+                    break;
+            }
+        }
+        if (same)
+            st.trusted = sg->trusted;
         bpf_map_delete_elem(&staged, &old);
     }
     bpf_map_update_elem(&procs, &tgid, &st, BPF_ANY);
@@ -231,7 +289,9 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p)
 {
     __u32 tid = BPF_CORE_READ(p, pid), tgid = BPF_CORE_READ(p, tgid);
-    if (bpf_map_delete_elem(&tree, &tid) == 0 && tid == tgid)
+    /* The process's state goes with its last thread (signal->live is already down to 0), not
+     * with a leader that leaves early (pthread_exit in main). */
+    if (bpf_map_delete_elem(&tree, &tid) == 0 && BPF_CORE_READ(p, signal, live.counter) == 0)
         bpf_map_delete_elem(&procs, &tgid);
     return 0;
 }

@@ -269,4 +269,78 @@ public sealed class ConnectTests(string guard)
             Assert.That(_staging.Requests.Select(q => q.Method), Is.EqualTo(new[] { "DELETE" }));
         }
     }
+
+    // ---- a process is trusted only for what it really runs ------------------------------------
+
+    private string FlipExec()
+    {
+        var exe = Path.Combine(_tmp, "flip-exec");
+        var cc = System.Diagnostics.Process.Start("gcc", ["-O2", "-pthread", "-o", exe, Path.Combine(Repo.Root, "tests", "AgentShell.Supervisor.Tests", "native", "flip-exec.c")])!;
+        cc.WaitForExit();
+        Assert.That(cc.ExitCode, Is.EqualTo(0));
+        return exe;
+    }
+
+    private string BlockUnknownClients()
+    {
+        var profile = Path.Combine(_tmp, "block.json");
+        File.WriteAllText(profile, """{ "Description": "test: 127.0.0.2 is production; unknown clients are blocked", "Environments": { "production": { "Hosts": ["127.0.0.2"] } }, "Network": { "UnknownClientToProduction": "block" } }""");
+        return profile;
+    }
+
+    [Test]
+    public void AProgramThatOnlyCallsItselfCurlIsNotTrustedAsCurl()
+    {
+        // exec -a curl: argv[0] says curl, the file is another program. Its arguments are still
+        // parsed as curl's (a GET, allowed), but its connects are an unknown client's.
+        var evil = FlipExec();
+        var r = AgentShellRunner.Run(RunArgs("--profile", BlockUnknownClients(), "--", "bash", "-c", $"exec -a curl {evil} -s -o /dev/null {_prod.Url("/x")}"));
+        Assert.That(r.Stdout.Trim(), Is.EqualTo("evil refused"), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
+        Assert.That(_prod.Requests, Is.Empty);
+    }
+
+    [Test]
+    public void FlippingTheExecPathAfterTheCheckGetsTheOtherProgramNoTrust()
+    {
+        // A thread rewrites the path between curl (checked: a GET to production, trusted) and
+        // another program; whichever the kernel runs, only curl itself may reach production.
+        var flip = FlipExec();
+        var evil = Path.Combine(_tmp, "evil");
+        File.Copy(flip, evil);
+        File.SetUnixFileMode(evil, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var r = AgentShellRunner.Run(RunArgs("--profile", BlockUnknownClients(), "--", flip, "40", _curl, evil, _prod.Url("/x")), TimeSpan.FromSeconds(120));
+        Thread.Sleep(200);
+        Assert.That(r.Stdout, Does.Not.Contain("evil answered"), r.Stderr);
+        Assert.That(_prod.Requests.Select(q => q.Path), Has.None.EqualTo("/evil"));
+        Assert.That(_prod.Requests.Count(q => q.Path == "/x") + System.Text.RegularExpressions.Regex.Matches(r.Stdout, "evil refused").Count, Is.EqualTo(40),
+            "every round ran either curl (its GET arrived) or the other program (refused)");
+    }
+
+    [Test]
+    public void AProcessThatExecsFromAThreadIsStillGuarded()
+    {
+        // A non-leader thread's exec takes over the process's pid.
+        var child = $"import urllib.request\ntry:\n    urllib.request.urlopen('{_prod.Url("/from-thread")}'); print('status ok')\nexcept Exception as e:\n    print('error', getattr(getattr(e, 'reason', e), 'errno', e))";
+        var py = $"import os, sys, threading, time\nthreading.Thread(target=lambda: os.execv(sys.executable, [sys.executable, '-c', {Quote(child)}])).start()\ntime.sleep(30)";
+        using var run = Run(1, Repo.Python, "-c", py);
+        run.WaitForPause();
+        run.WaitForExit();
+        Assert.That(run.Stdout.Trim(), Is.EqualTo(Refused));
+        Assert.That(_prod.Requests, Is.Empty);
+    }
+
+    [Test]
+    public void ConnectingToTheUnspecifiedAddressIsDecidedOnWhereItGoes()
+    {
+        // connect(0.0.0.0) reaches the socket's own bound address: here production.
+        var py = $"import socket\ns = socket.socket()\ns.bind(('127.0.0.2', 0))\ntry:\n    s.connect(('0.0.0.0', {_prod.Port})); s.sendall(b'GET /any HTTP/1.0\\r\\n\\r\\n'); print('got', s.recv(12))\nexcept OSError as e:\n    print('error', e.errno)";
+        using var run = Run(1, Repo.Python, "-c", py);
+        run.WaitForExit();
+        Assert.That(run.Stdout.Trim(), Is.EqualTo(Refused), run.Stderr);
+        Assert.That(run.Stderr, Does.Contain($"connect 127.0.0.2:{_prod.Port} (production)"));
+        Assert.That(_prod.Requests, Is.Empty);
+    }
+
+    private static string Quote(string s) => "'" + s.Replace("\\", "\\\\").Replace("'", "\\'").Replace("\n", "\\n") + "'";
 }

@@ -227,13 +227,17 @@ public sealed class KernelConnectTests
         Assert.That(received.Result.Buffer, Is.EqualTo("hello"u8.ToArray()));
     }
 
-    [Test]
-    public void ATreeProcessCannotReachTheGateRangeItself()
+    // Every way to the gate: a plain connect (the kernel's programs), an address of unusual length
+    // (the supervisor decides it), and the unspecified address from a socket bound in the range.
+    [TestCase("s.connect(('127.254.0.7', 80))")]
+    [TestCase("import ctypes; sa = ctypes.create_string_buffer(b'\\x02\\x00\\x00\\x50\\x7f\\xfe\\x00\\x07' + bytes(9)); r = ctypes.CDLL(None, use_errno=True).connect(s.fileno(), sa, 17); (r == 0) or (_ for _ in ()).throw(OSError(ctypes.get_errno(), 'connect'))")]
+    [TestCase("s.bind(('127.254.0.7', 0)); s.connect(('0.0.0.0', 80))")]
+    public void ATreeProcessCannotReachTheGateRangeItself(string connect)
     {
-        var r = Supervise(Python("""
+        var r = Supervise(Python($"""
             s = socket.socket()
             try:
-                s.connect(('127.254.0.7', 80)); print('connected')
+                {connect}; print('connected')
             except OSError as e:
                 print('error', e.errno)
             """));

@@ -79,6 +79,17 @@ public sealed partial class CommandClassifier
         return run.Result;
     }
 
+    /// <summary>True when the file name of <paramref name="executable"/> (the path given to the
+    /// kernel, before symlinks) is <paramref name="tool"/>'s: the exec runs that tool and not some
+    /// other program that only put the tool's name in argv[0] (`exec -a curl ./x`).</summary>
+    public static bool NamesTool(ReadOnlySpan<byte> executable, string tool)
+    {
+        var exe = Basename(executable);
+        if (exe.IsEmpty) return false;
+        var id = ToolTable.Lookup(exe);
+        return id != ToolId.None ? id == ToolTable.Lookup(tool) : exe.SequenceEqual(Encoding.UTF8.GetBytes(tool));
+    }
+
     /// <summary>Convenience for strings (tests, <c>check</c>).</summary>
     public IReadOnlyList<CommandIntent> Classify(IReadOnlyList<string> argv, IExecContext ctx) =>
         Classify(ReadOnlySpan<byte>.Empty, Argv.FromStrings(argv), ctx);

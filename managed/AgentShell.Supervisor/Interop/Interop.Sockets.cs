@@ -32,6 +32,17 @@ internal static partial class Interop
             }
         }
 
+        [LibraryImport(Libc.Name, EntryPoint = "getsockname", SetLastError = true)]
+        private static unsafe partial int getsockname_(int fd, byte* addr, uint* len);
+
+        /// <summary>getsockname(2) into <paramref name="sockaddr"/>; the length, or -1.</summary>
+        internal static unsafe int GetSockName(int fd, Span<byte> sockaddr)
+        {
+            uint len = (uint)sockaddr.Length;
+            fixed (byte* p = sockaddr)
+                return getsockname_(fd, p, &len) == 0 ? (int)Math.Min(len, (uint)sockaddr.Length) : -1;
+        }
+
         /// <summary>True when the open file description has O_NONBLOCK.</summary>
         internal static bool IsNonBlocking(int fd) => (fcntl_(fd, F_GETFL, 0) & O_NONBLOCK) != 0;
 

@@ -25,8 +25,8 @@ namespace AgentShell.Supervisor.Network;
 /// and only due names are resolved.</para>
 /// <para>A failed resolution keeps the name's last known addresses (fail closed: a DNS hiccup never
 /// turns a production address into <c>unknown</c>); an address a successful resolution no longer
-/// returns is kept for <see cref="RetainUnseenFor"/>, so round-robin pools that answer with a
-/// subset stay covered.</para>
+/// returns is kept for the rest of the run, so round-robin pools that answer with a subset stay
+/// covered, and a tree that edits /etc/hosts (as root) cannot take a production address out.</para>
 /// <para>Limit: the decision is on the address, so a production service behind a shared CDN or
 /// load-balancer address cannot be told apart from the other services on that address.</para></summary>
 public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
@@ -42,8 +42,6 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
     /// <summary>How long one name may take to resolve before it counts as failed.</summary>
     public static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long an address stays with its name after successful resolutions stop returning it.</summary>
-    public static readonly TimeSpan RetainUnseenFor = TimeSpan.FromMinutes(10);
 
     /// <summary>Environment of loopback addresses no profile lists.</summary>
     public const string Local = "local";
@@ -448,10 +446,6 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
             {
                 if (ip.TryWriteBytes(bytes, out int n)) Seen[Address16.From(bytes[..n])] = now;
             }
-            foreach (var (address, seen) in Seen.ToArray())
-            {
-                if (now - seen > RetainUnseenFor) Seen.Remove(address);
-            }
             return _round;
         }
 
@@ -488,4 +482,7 @@ internal readonly record struct Address16(ulong Hi, ulong Lo)
 
     /// <summary>127.0.0.0/8 or ::1.</summary>
     internal bool IsLoopback => IsV4Mapped ? (Lo & 0xFF00_0000) == 0x7F00_0000 : Hi == 0 && Lo == 1;
+
+    /// <summary>127.254.0.0/16: root mode's gate, where held connects wait.</summary>
+    internal bool IsGate => IsV4Mapped && (uint)(Lo & 0xFFFF_0000) == KernelConnectGuard.GateNetwork;
 }

@@ -19,6 +19,8 @@ internal sealed class KernelConnectGuard : IDisposable
     [StructLayout(LayoutKind.Sequential)] private struct ProcState { public ulong Gen; public uint Trusted, Pad; }
     [StructLayout(LayoutKind.Sequential)] private struct DecidedKey { public uint Tgid, Port; public ulong Gen, Hi, Lo; }
     [StructLayout(LayoutKind.Sequential)] private struct Config { public uint GatePort, Action, Ready, Pad; }
+    [StructLayout(LayoutKind.Sequential)] private unsafe struct Stage { public uint Trusted, Script; public ulong Dev, Ino; public fixed byte Path[StagePath]; }
+    private const int StagePath = 256;
 
     /// <summary>One connect handed to the gate (struct slot).</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -53,7 +55,8 @@ internal sealed class KernelConnectGuard : IDisposable
     static unsafe KernelConnectGuard()
     {
         // The C structs' sizes; a mismatch would read or write the wrong bytes in every map.
-        System.Diagnostics.Debug.Assert(sizeof(AddrKey) == 20 && sizeof(ProcState) == 16 && sizeof(DecidedKey) == 32 && sizeof(Slot) == 48 && sizeof(Config) == 16 && sizeof(Event) == 32);
+        if (!(sizeof(AddrKey) == 20 && sizeof(ProcState) == 16 && sizeof(DecidedKey) == 32 && sizeof(Slot) == 48 && sizeof(Config) == 16 && sizeof(Event) == 32 && sizeof(Stage) == 280))
+            throw new InvalidOperationException("the BPF map layouts of this build do not match");
     }
 
     private KernelConnectGuard(nint obj)
@@ -150,7 +153,7 @@ internal sealed class KernelConnectGuard : IDisposable
                 return $"cannot mount a bpf filesystem on /sys/fs/bpf: {Interop.LastErrno}";
         }
         CollectStale();
-        string dir = Path.Combine(PinRoot, $"{Environment.ProcessId}-{StartTime(Environment.ProcessId)}");
+        string dir = Path.Combine(PinRoot, $"{Environment.ProcessId}-{ProcessInfo.StartTime(Environment.ProcessId)}");
         Directory.CreateDirectory(dir);
         _pinDir = dir;
         for (int i = 0; i < _links.Count; i++)
@@ -174,16 +177,6 @@ internal sealed class KernelConnectGuard : IDisposable
         }
     }
 
-    private static string StartTime(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19];
-        }
-        catch (IOException) { return "gone"; }
-    }
-
     /// <summary>Removes the pins of runs whose supervisor is dead and whose tree has no live task.</summary>
     private static unsafe void CollectStale()
     {
@@ -191,7 +184,7 @@ internal sealed class KernelConnectGuard : IDisposable
         foreach (var dir in Directory.GetDirectories(PinRoot))
         {
             var name = Path.GetFileName(dir).Split('-');
-            if (name.Length != 2 || !int.TryParse(name[0], out int pid) || StartTime(pid) == name[1]) continue; // alive
+            if (name.Length != 2 || !int.TryParse(name[0], out int pid) || ProcessInfo.StartTime(pid).ToString(System.Globalization.CultureInfo.InvariantCulture) == name[1]) continue; // alive
             int tree = bpf_obj_get(Path.Combine(dir, "tree"));
             bool live = false;
             if (tree >= 0)
@@ -227,6 +220,25 @@ internal sealed class KernelConnectGuard : IDisposable
     /// <summary>True when <paramref name="tid"/> is a task of the supervised tree (followed through
     /// every fork by the kernel: reparenting or moving cgroups does not leave it).</summary>
     internal bool InTree(int tid) => Lookup(_tree, (uint)tid, out byte _);
+
+    /// <summary>Every task the kernel counts as the tree's (live or not yet reaped).</summary>
+    internal unsafe List<int> TreeTasks()
+    {
+        var tasks = new List<int>();
+        uint key, next;
+        uint* prev = null;
+        while (bpf_map_get_next_key(_tree, prev, &next) == 0)
+        {
+            tasks.Add((int)next);
+            key = next;
+            prev = &key;
+        }
+        return tasks;
+    }
+
+    /// <summary>Set when tasks of the tree outlive the run: the programs stay pinned, guarding them,
+    /// until a later run finds the tree gone.</summary>
+    internal bool KeepPinned { get; set; }
 
     /// <summary>The gate's port and the profile's action for unknown clients. Until <see cref="SetReady"/>,
     /// every connect of the tree that is not DNS goes to the gate (host names not yet resolved).</summary>
@@ -265,8 +277,26 @@ internal sealed class KernelConnectGuard : IDisposable
 
     /// <summary>Called for every exec the supervisor lets go: what the process may connect to once
     /// that exec commits (the kernel applies it in sched_process_exec; an exec that fails leaves
-    /// the process as it was).</summary>
-    internal void StageExec(int tid, bool trustedForProduction) => Update(_staged, (uint)tid, trustedForProduction ? 1u : 0u);
+    /// the process as it was), provided what runs is <paramref name="files"/>.</summary>
+    internal unsafe void StageExec(int tid, bool trustedForProduction, ExecFiles files)
+    {
+        var st = new Stage();
+        var id = files.IsScript ? files.Interpreter : files.File;
+        var path = files.ScriptPath;
+        // Trust needs an identity to check, and a script path the kernel's copy can be compared with in full.
+        if (trustedForProduction && id is { } f && (!files.IsScript || path != null && path.Length < StagePath - 1))
+        {
+            st.Trusted = 1;
+            st.Dev = ExecFiles.KernelDev(f.Dev);
+            st.Ino = f.Ino;
+            if (files.IsScript)
+            {
+                st.Script = 1;
+                path.AsSpan().CopyTo(new Span<byte>(st.Path, StagePath));
+            }
+        }
+        Update(_staged, (uint)tid, st);
+    }
 
     /// <summary>The process's current program generation (changes at every exec).</summary>
     internal ulong Generation(int tgid) => Lookup(_procs, (uint)tgid, out ProcState s) ? s.Gen : 0;
@@ -329,6 +359,7 @@ internal sealed class KernelConnectGuard : IDisposable
             // Ends after Dispose; the ring is freed here, never under a poll in progress (its
             // memory stays mapped after the object's map fd is closed).
             while (!_stopping && ring_buffer__poll(ring, 250) >= 0) { }
+            ring_buffer__consume(ring); // what the kernel refused last is still recorded
             ring_buffer__free(ring);
             _self.Free();
         }) { IsBackground = true, Name = "bpf-events" };
@@ -357,14 +388,20 @@ internal sealed class KernelConnectGuard : IDisposable
     /// <summary>Detaches the programs (the tree's connects are then decided by nobody: call only once the tree is gone).</summary>
     public void Dispose()
     {
-        _stopping = true; // the poller frees the ring within one poll timeout
-        foreach (var l in _links) { bpf_link__unpin(l); bpf_link__destroy(l); }
-        if (_pinDir != null)
+        _stopping = true; // the poller drains and frees the ring within one poll timeout
+        _poller?.Join(TimeSpan.FromSeconds(1));
+        foreach (var l in _links)
+        {
+            if (!KeepPinned) bpf_link__unpin(l);
+            bpf_link__destroy(l); // closes our fd; a pinned link stays attached
+        }
+        if (_pinDir != null && !KeepPinned)
         {
             try { Directory.Delete(_pinDir, recursive: true); }
             catch (IOException) { }
         }
-        if (_slotMemory != 0 && _slotMemory != -1) Mono.Unix.Native.Syscall.munmap(_slotMemory, SlotMemorySize);
+        // The slot memory stays mapped: a gate admission or the reclaim timer still running on
+        // another thread must never touch an unmapped page (it goes with the process).
         _links.Clear();
         bpf_object__close(_obj);
     }

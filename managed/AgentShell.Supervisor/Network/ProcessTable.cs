@@ -12,21 +12,23 @@ internal sealed class ProcessTable
     private readonly ConcurrentDictionary<ConnectKey, bool> _connects = new();
     private readonly ConcurrentDictionary<int, byte> _connecting = new(); // tgids with entries in _connects
 
-    /// <summary>A connect destination of one process.</summary>
-    public readonly record struct ConnectKey(int Tgid, Address16 Address, int Port);
+    /// <summary>A connect destination of one program: <paramref name="Program"/> is the kernel's
+    /// program generation (root mode) or the process's start time, so an answer never carries over
+    /// to a later process that reuses the pid, or (root mode) to what the process execs next.</summary>
+    public readonly record struct ConnectKey(int Tgid, ulong Program, Address16 Address, int Port);
 
     /// <summary>An understood exec: the environments it named, and the program the process ran
     /// before it (to tell whether the exec really happened).</summary>
-    private sealed record Exec(string[] Environments, (ulong Dev, ulong Ino)? Before);
+    private sealed record Exec(string[] Environments, (ulong Dev, ulong Ino)? Before, ExecFiles Files);
 
     /// <summary>True when nothing is remembered (the common case: programs no parser knows).</summary>
     public bool IsEmpty => _understood.IsEmpty && _connecting.IsEmpty;
 
     /// <summary>Records the allowed exec of a parsed tool and the environments its targets are in.
     /// <paramref name="before"/> is the program the process ran when the exec was decided.</summary>
-    public void Understood(int tgid, string[] environments, (ulong Dev, ulong Ino)? before = null)
+    public void Understood(int tgid, string[] environments, (ulong Dev, ulong Ino)? before = null, ExecFiles files = default)
     {
-        _understood[tgid] = new Exec(environments, before);
+        _understood[tgid] = new Exec(environments, before, files);
         Forget(tgid);
     }
 
@@ -42,10 +44,14 @@ internal sealed class ProcessTable
     /// production address (--connect-to, --resolve) is not covered by its exec. Nor is an exec that
     /// failed: a process still running the program it ran before (python whose exec of
     /// /nonexistent/psql failed) is not the understood tool. Limit: a program that execs a script
-    /// run by its own interpreter (python starting a python script) stays uncovered.</summary>
+    /// run by its own interpreter (python starting a python script) stays uncovered. Nor is a
+    /// process running another file than the one checked (a path rewritten after the check).</summary>
     public bool ExecCovers(int tgid, string environment) =>
         _understood.TryGetValue(tgid, out var e) && Array.IndexOf(e.Environments, environment) >= 0
-        && (e.Before is not { } before || ProcessInfo.ExeIdentity(tgid) is { } now && now != before);
+        && ProcessInfo.ExeIdentity(tgid) is { } now
+        && (e.Before is not { } before || now != before)
+        // and it runs the file that was checked (a path flipped after the check ran another)
+        && (e.Files.File == null || e.Files.Matches(now));
 
     /// <summary>A decision already made for this process and destination.</summary>
     public bool TryGetConnect(ConnectKey key, out bool allowed) => _connects.TryGetValue(key, out allowed);

@@ -1,0 +1,63 @@
+using System.Text;
+
+namespace AgentShell.Supervisor.Network;
+
+/// <summary>What an exec was checked against, to tell afterwards whether that is what ran: the
+/// file (device, inode), and for a script its interpreter and the path the kernel was given (the
+/// kernel runs the interpreter, so the script itself is known only by that path).</summary>
+internal readonly record struct ExecFiles((ulong Dev, ulong Ino)? File, (ulong Dev, ulong Ino)? Interpreter, byte[]? ScriptPath)
+{
+    /// <summary>The longest script path the kernel's check compares (a longer one gets no trust).</summary>
+    internal const int MaxScriptPath = 255;
+
+    internal bool IsScript => Interpreter != null;
+
+    /// <summary>Identifies the file <paramref name="request"/> runs, now (at the decision).</summary>
+    internal static ExecFiles Of(ExecRequest request)
+    {
+        string path = request.OpenablePath();
+        if (Mono.Unix.Native.Syscall.stat(path, out var st) != 0) return default;
+        var file = (st.st_dev, st.st_ino);
+        if (ShebangOf(path) is not string interp) return new ExecFiles(file, null, null);
+        var i = ProcessInfo.StatAs(request.Pid, interp);
+        // The name the kernel keeps for the exec (bprm->filename): as given, or through /dev/fd.
+        string given = request.EmptyPath ? $"/dev/fd/{request.DirFd}"
+            : request.FilenameString.StartsWith('/') || request.DirFd == ProcessInfo.AtFdCwd ? request.FilenameString
+            : $"/dev/fd/{request.DirFd}/{request.FilenameString}";
+        return new ExecFiles(file, i, Encoding.UTF8.GetBytes(given));
+    }
+
+    /// <summary>The interpreter a "#!" line names, or null for anything else.</summary>
+    private static string? ShebangOf(string path)
+    {
+        try
+        {
+            using var f = System.IO.File.OpenRead(path);
+            Span<byte> head = stackalloc byte[256];
+            int n = f.Read(head);
+            if (n < 3 || head[0] != '#' || head[1] != '!') return null;
+            var line = head[2..n];
+            int end = line.IndexOfAny((byte)'\n', (byte)'\0');
+            if (end >= 0) line = line[..end];
+            var text = Encoding.UTF8.GetString(line).Trim();
+            int space = text.IndexOfAny([' ', '\t']);
+            return space < 0 ? text : text[..space];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>True when <paramref name="exe"/> (what /proc/PID/exe is now) is the checked file or its interpreter.</summary>
+    internal bool Matches((ulong Dev, ulong Ino) exe) => File == exe || Interpreter == exe;
+
+    /// <summary>The kernel's encoding of a device number (MKDEV: major &lt;&lt; 20 | minor) from
+    /// glibc's st_dev, which is what the kernel's superblock holds.</summary>
+    internal static ulong KernelDev(ulong dev)
+    {
+        ulong major = ((dev >> 8) & 0xfff) | ((dev >> 32) & 0xfffff000);
+        ulong minor = (dev & 0xff) | ((dev >> 12) & 0xffffff00);
+        return (major << 20) | minor;
+    }
+}
