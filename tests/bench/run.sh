@@ -33,12 +33,14 @@ compare() {
 echo "[exec] $N x execve(/bin/true) from a bash loop, median of $RUNS runs (bare and supervised alternate)"
 compare exec auto bash -c "$loop"
 
-echo "[start-up] agentshell run -- /bin/true, median of $RUNS"
-st=()
-for ((r=0;r<RUNS;r++)); do
-    s=$(date +%s%N); $AS run -- /bin/true 2>/dev/null; e=$(date +%s%N); st+=($(( (e-s)/1000 )))
+echo "[start-up] agentshell run -- /bin/true, median of $RUNS (auto: kernel as root, else seccomp)"
+for guard in seccomp auto; do
+    st=()
+    for ((r=0;r<RUNS;r++)); do
+        s=$(date +%s%N); $AS run --connect-guard $guard -- /bin/true 2>/dev/null; e=$(date +%s%N); st+=($(( (e-s)/1000 )))
+    done
+    printf '  %-8s %8.1f µs   (runs: %s)\n' "$guard" "$(printf '%s\n' "${st[@]}" | median)" "${st[*]}"
 done
-printf '  %8.1f µs   (runs: %s)\n' "$(printf '%s\n' "${st[@]}" | median)" "${st[*]}"
 
 echo "[connect] 2000 loopback TCP connects (socket+connect+close), median of $RUNS runs"
 cb=$(mktemp -d)/connect-bench

@@ -71,9 +71,6 @@ internal static partial class Interop
         internal static unsafe partial nint ring_buffer__new(int mapFd, delegate* unmanaged<nint, nint, nuint, int> sample, nint ctx, nint opts);
 
         [LibraryImport(Lib, SetLastError = true)]
-        internal static partial int ring_buffer__poll(nint rb, int timeoutMs);
-
-        [LibraryImport(Lib, SetLastError = true)]
         internal static partial int ring_buffer__consume(nint rb);
 
         [LibraryImport(Lib)]

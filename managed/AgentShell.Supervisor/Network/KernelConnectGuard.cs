@@ -354,11 +354,21 @@ internal sealed class KernelConnectGuard : IDisposable
         _ring = ring_buffer__new(_events, &OnSample, GCHandle.ToIntPtr(_self), 0);
         if (_ring == 0) throw new InvalidOperationException($"ring_buffer__new: {(Errno)Marshal.GetLastPInvokeError()}");
         var ring = _ring;
+        // Woken by the ring (data) or by Dispose (the eventfd), never by a timeout.
+        _wake = Interop.Libc.eventfd(0, 0x80000 /* EFD_CLOEXEC */);
+        if (_wake < 0) throw new InvalidOperationException($"eventfd: {Interop.LastErrno}");
         _poller = new Thread(() =>
         {
-            // Ends after Dispose; the ring is freed here, never under a poll in progress (its
-            // memory stays mapped after the object's map fd is closed).
-            while (!_stopping && ring_buffer__poll(ring, 250) >= 0) { }
+            var fds = stackalloc Tmds.Linux.pollfd[2];
+            fds[0] = new Tmds.Linux.pollfd { fd = _events, events = 1 /* POLLIN */ };
+            fds[1] = new Tmds.Linux.pollfd { fd = _wake, events = 1 };
+            while (!_stopping)
+            {
+                fds[0].revents = fds[1].revents = 0;
+                int n = Interop.Libc.poll(fds, 2, -1);
+                if (n < 0 && Interop.LastErrno != Errno.EINTR) break;
+                if (ring_buffer__consume(ring) < 0) break;
+            }
             ring_buffer__consume(ring); // what the kernel refused last is still recorded
             ring_buffer__free(ring);
             _self.Free();
@@ -368,6 +378,7 @@ internal sealed class KernelConnectGuard : IDisposable
 
     private Action<Event>? _onEvent;
     private Thread? _poller;
+    private int _wake = -1;
     private volatile bool _stopping;
 
     [UnmanagedCallersOnly]
@@ -388,8 +399,14 @@ internal sealed class KernelConnectGuard : IDisposable
     /// <summary>Detaches the programs (the tree's connects are then decided by nobody: call only once the tree is gone).</summary>
     public void Dispose()
     {
-        _stopping = true; // the poller drains and frees the ring within one poll timeout
-        _poller?.Join(TimeSpan.FromSeconds(1));
+        _stopping = true;
+        if (_wake >= 0)
+        {
+            ulong one = 1;
+            unsafe { Interop.Libc.write(_wake, (byte*)&one, 8); }
+            _poller?.Join(TimeSpan.FromSeconds(1)); // drains and frees the ring
+            Interop.Libc.close(_wake);
+        }
         foreach (var l in _links)
         {
             if (!KeepPinned) bpf_link__unpin(l);
