@@ -678,6 +678,14 @@ public sealed class NotificationLoop : INotificationResponder
             KernelConnectGuard.EventGateUnavailable => $"agentshell: refused a connect to {target}: the supervisor's gate is unavailable [rule supervisor:gate-unavailable]",
             _ => $"agentshell: blocked {d.Describe()}: {d.Reason}",
         };
+        // Remembered in the kernel: the process's next tries are refused there without a message
+        // each, and those already in flight are told once.
+        if (e.Kind is KernelConnectGuard.EventBlocked or KernelConnectGuard.EventDatagram && Kernel is { } k)
+        {
+            var key = new ProcessTable.ConnectKey(tgid, k.Generation(tgid), e.Address, (int)e.Port);
+            if (Processes.TryGetConnect(key, out bool allowed) && !allowed) return;
+            RememberConnect(key, false);
+        }
         _notifier.Write(pid, line);
         if (e.Kind == KernelConnectGuard.EventNotReady)
             d = new Decision { Action = PolicyAction.Block, RuleId = "supervisor:names-not-resolved", Reason = "profile host names are still being resolved", Intent = d.Intent, Target = target, Environment = AddressEnvironments.Unknown };

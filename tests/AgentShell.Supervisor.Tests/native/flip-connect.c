@@ -16,8 +16,11 @@ static void *flipper(void *arg)
 {
     (void)arg;
     while (!stop) {
+        /* Each value holds for a moment, so connects see both (the test wants some of each). */
         *(volatile in_addr_t *)&sa.sin_addr.s_addr = a;
+        for (volatile int i = 0; i < 100; i++) {}
         *(volatile in_addr_t *)&sa.sin_addr.s_addr = b;
+        for (volatile int i = 0; i < 100; i++) {}
     }
     return NULL;
 }
