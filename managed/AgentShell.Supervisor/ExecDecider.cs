@@ -47,6 +47,10 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         // (cp /usr/bin/curl /tmp/x): recognise it by what the file is.
         if (intents.Count == 0 && identity != null && request.Pid > 0 && identity.Identify(request.OpenablePath()) is string tool)
             intents = classifier.Classify(System.Text.Encoding.UTF8.GetBytes(tool), request.Argv, ctx);
+        // A script whose interpreter is itself a parsed tool (#!/usr/bin/curl -XDELETE) runs that
+        // tool with arguments of its own: decide what the kernel will really run as well.
+        if (request.Pid > 0 && ScriptOfTool(request) is { } run)
+            intents = [.. intents, .. classifier.Classify(System.Text.Encoding.UTF8.GetBytes(run[0]), Argv.FromStrings(run), ctx)];
         if (intents.Count == 0) return Decision.DefaultAllow;
         var d = Policy.Decide(intents, ctx);
         // A parsed tool that no rule caught is still worth an audit line: keep what it was.
@@ -66,6 +70,21 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         return ReferenceEquals(atHere, Decision.DefaultAllow)
             ? new Decision { Action = PolicyAction.Allow, RuleId = Decision.DefaultAllowRuleId, Reason = "decided at the nested command's own exec", Intent = intents[0] }
             : atHere;
+    }
+
+    /// <summary>For a script whose interpreter is a known tool: the argv the kernel builds
+    /// (interpreter, its argument, the script's path, the rest of argv); else null.</summary>
+    private string[]? ScriptOfTool(ExecRequest request)
+    {
+        if (Network.ExecFiles.Shebang(request.OpenablePath()) is not { } sb) return null;
+        bool tool = CommandClassifier.KnownTools.Contains(Path.GetFileName(sb.Interpreter))
+            || identity?.Identify(ProcessInfo.ProcPath(request.Pid, sb.Interpreter)) != null;
+        if (!tool) return null;
+        var run = new List<string> { sb.Interpreter };
+        if (sb.Argument != null) run.Add(sb.Argument);
+        run.Add(request.FilenameString);
+        for (int i = 1; i < request.Argv.Count; i++) run.Add(request.Argv.GetString(i));
+        return [.. run];
     }
 
     private static bool IsNestedProgram(CommandIntent i, in Argv exec) => i.Tool != "shell" && !IsOwnCommand(i, exec);

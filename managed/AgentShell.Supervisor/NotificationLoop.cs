@@ -122,22 +122,33 @@ public sealed class NotificationLoop : INotificationResponder
     private string[]? TrustedEnvironments(Decision d, ExecRequest request, IExecContext ctx)
     {
         if (d.Intent is not { } intent || intent.Tool == "shell" || Policy is not { } policy || !ExecDecider.IsOwnCommand(intent, request.Argv)
-            || !Runs(request, intent.Tool))
+            || !Runs(request, intent.Tool) || LoadsForeignCode(ctx))
             return null;
         var envs = new string[intent.Targets.Count];
         for (int i = 0; i < envs.Length; i++) envs[i] = policy.EnvironmentOf(intent.Targets[i], ctx);
         return envs;
     }
 
+    // The dynamic loader runs code from these before the tool's own: such a tool is not itself.
+    private static readonly string[] LoaderVariables = ["LD_PRELOAD", "LD_AUDIT", "LD_LIBRARY_PATH", "GCONV_PATH"];
+
+    private static bool LoadsForeignCode(IExecContext ctx)
+    {
+        foreach (var v in LoaderVariables)
+            if (ctx.GetEnvironmentVariable(v) is { Length: > 0 }) return true;
+        return false;
+    }
+
     /// <summary>Recognises copies of known clients by content (shared with the decider).</summary>
     internal ExecutableIdentity? Identity { get; set; }
 
-    /// <summary>True when the exec runs <paramref name="tool"/> itself: by its file name, or by
-    /// content (a renamed copy). A program that only names the tool in argv[0] gets no trust;
-    /// its arguments are still parsed as the tool's, so it is blocked like the tool would be.</summary>
+    /// <summary>True when the exec runs <paramref name="tool"/> itself: a file found installed as
+    /// that tool, or a copy of one. A program that is only named like the tool (argv[0], or its
+    /// file name) gets no trust; its arguments are still parsed as the tool's, so it is blocked
+    /// like the tool would be. Without an identity table (tests), the file name decides.</summary>
     private bool Runs(ExecRequest request, string tool) =>
-        (!request.EmptyPath && Core.Classification.CommandClassifier.NamesTool(request.Filename, tool))
-        || Identity?.Identify(request.OpenablePath()) == tool;
+        Identity is { } id ? id.IsTool(request.OpenablePath(), tool)
+            : !request.EmptyPath && Core.Classification.CommandClassifier.NamesTool(request.Filename, tool);
 
     private readonly record struct Verdict(int Error, uint Flags, bool Held = false)
     {
@@ -427,9 +438,9 @@ public sealed class NotificationLoop : INotificationResponder
                 var address = family == 2 ? sa.Slice(4, 4) : sa.Slice(8, 16);
                 Span<byte> effective = stackalloc byte[16];
                 // The unspecified address (0.0.0.0, ::) connects to the socket's bound address, or loopback.
-                if (!address.ContainsAnyExcept((byte)0))
+                if (!address.ContainsAnyExcept((byte)0) || Address16.From(address) == Address16.V4Unspecified)
                 {
-                    if (Unspecified(pid, (int)n.data.args[0], address.Length, effective) is not int length) return Verdict.Refuse;
+                    if (Unspecified(pid, (int)n.data.args[0], address.Length, address.ContainsAnyExcept((byte)0), effective) is not int length) return Verdict.Refuse;
                     address = effective[..length];
                 }
                 // The gate belongs to the supervisor (root mode): nothing of the tree reaches it.
@@ -443,7 +454,7 @@ public sealed class NotificationLoop : INotificationResponder
 
     /// <summary>Where a connect to the unspecified address goes: the socket's bound address, or
     /// loopback. Writes 4 or 16 bytes; null when the socket cannot be inspected (refused).</summary>
-    private static int? Unspecified(int pid, int fd, int length, Span<byte> into)
+    private static int? Unspecified(int pid, int fd, int length, bool v4Mapped, Span<byte> into)
     {
         into.Clear();
         int pidfd = Interop.Pidfd.OpenTask(pid);
@@ -460,12 +471,12 @@ public sealed class NotificationLoop : INotificationResponder
         int family = BinaryPrimitives.ReadUInt16LittleEndian(sa);
         var bound = family == 2 && n >= 8 ? sa.Slice(4, 4) : family == 10 && n >= 24 ? sa.Slice(8, 16) : default;
         if (bound.Length == 0) return null;
-        if (bound.ContainsAnyExcept((byte)0))
+        if (bound.ContainsAnyExcept((byte)0) && Address16.From(bound) != Address16.V4Unspecified)
         {
             bound.CopyTo(into);
             return bound.Length;
         }
-        if (length == 4) { into[0] = 127; into[3] = 1; return 4; } // 127.0.0.1
+        if (length == 4 || v4Mapped) { into[0] = 127; into[3] = 1; return 4; } // 127.0.0.1
         into[15] = 1; // ::1
         return 16;
     }

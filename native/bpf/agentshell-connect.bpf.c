@@ -206,7 +206,11 @@ static __always_inline int decide4(struct bpf_sock_addr *ctx)
 static __always_inline int decide6(struct bpf_sock_addr *ctx)
 {
     __u32 a[4] = { ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3] };
-    if ((a[0] | a[1] | a[2] | a[3]) == 0) {
+    if (a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0xffff) && a[3] == 0) {
+        /* ::ffff:0.0.0.0 is IPv4's unspecified address: the bound IPv4 address, or 127.0.0.1. */
+        struct bpf_sock *sk = ctx->sk;
+        a[3] = sk && sk->src_ip4 ? sk->src_ip4 : bpf_htonl(0x7f000001);
+    } else if ((a[0] | a[1] | a[2] | a[3]) == 0) {
         struct bpf_sock *sk = ctx->sk;
         if (sk && (sk->src_ip6[0] | sk->src_ip6[1] | sk->src_ip6[2] | sk->src_ip6[3])) {
             a[0] = sk->src_ip6[0]; a[1] = sk->src_ip6[1]; a[2] = sk->src_ip6[2]; a[3] = sk->src_ip6[3];

@@ -301,6 +301,56 @@ public sealed class ConnectTests(string guard)
     }
 
     [Test]
+    public void AProgramWhoseFileIsNamedCurlIsNotTrustedAsCurl()
+    {
+        // Trust comes from what the file is (an installed curl, or a copy), not from its name.
+        var dir = Directory.CreateDirectory(Path.Combine(_tmp, "bin")).FullName;
+        var named = Path.Combine(dir, "curl");
+        File.Copy(FlipExec(), named);
+        var r = AgentShellRunner.Run(RunArgs("--profile", BlockUnknownClients(), "--", named, "-s", "-o", "/dev/null", _prod.Url("/x")));
+        Assert.That(r.Stdout.Trim(), Is.EqualTo("evil refused"), r.Stderr);
+        Assert.That(_prod.Requests, Is.Empty);
+    }
+
+    [Test]
+    public void AScriptWhoseInterpreterIsCurlIsDecidedOnWhatCurlWillDo()
+    {
+        // #!/usr/bin/curl -XDELETE: the kernel runs curl -XDELETE SCRIPT ARGS; argv alone says GET.
+        var script = Path.Combine(_tmp, "fetch");
+        File.WriteAllText(script, $"#!{_curl} -XDELETE\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var r = AgentShellRunner.Run(RunArgs("--profile", Repo.DemoProfile, "--", script, "-s", _prod.Url("/volumes/1")));
+        Assert.That(r.Stderr, Does.Contain($"agentshell: blocked curl DELETE {_prod.Url("/volumes/1")} (production) [rule demo.http:delete-on-production]"));
+        Assert.That(_prod.Requests, Is.Empty);
+        // The look-alike: a script interpreted by something that is no parsed tool is decided as before.
+        var plain = Path.Combine(_tmp, "hello");
+        File.WriteAllText(plain, "#!/bin/sh\necho hello\n");
+        File.SetUnixFileMode(plain, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var ok = AgentShellRunner.Run(RunArgs("--profile", Repo.DemoProfile, "--", plain));
+        Assert.That(ok.Stdout.Trim(), Is.EqualTo("hello"), ok.Stderr);
+    }
+
+    [Test]
+    public void ACurlWithPreloadedCodeIsNotTrustedAsCurl()
+    {
+        // LD_PRELOAD runs other code inside curl: curl's connects are then an unknown client's.
+        var so = Path.Combine(_tmp, "pre.so");
+        var src = Path.Combine(_tmp, "pre.c");
+        File.WriteAllText(src, "int preloaded;\n");
+        var cc = System.Diagnostics.Process.Start("gcc", ["-shared", "-fPIC", "-o", so, src])!;
+        cc.WaitForExit();
+        Assert.That(cc.ExitCode, Is.EqualTo(0));
+        var r = AgentShellRunner.Run(RunArgs("--profile", BlockUnknownClients(), "--", "env", $"LD_PRELOAD={so}", _curl, "-sS", _prod.Url("/x")));
+        Assert.That(r.ExitCode, Is.Not.Zero, r.Stderr);
+        // Root mode reports the kernel's refusal shortly after it; curl may have exited by then.
+        if (guard == "seccomp") Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
+        Assert.That(_prod.Requests, Is.Empty);
+        var plain = AgentShellRunner.Run(RunArgs("--profile", BlockUnknownClients(), "--", _curl, "-sS", _prod.Url("/y")));
+        Assert.That(plain.ExitCode, Is.EqualTo(0), plain.Stderr);
+        Assert.That(_prod.Requests.Select(q => q.Path), Is.EqualTo(new[] { "/y" }));
+    }
+
+    [Test]
     public void FlippingTheExecPathAfterTheCheckGetsTheOtherProgramNoTrust()
     {
         // A thread rewrites the path between curl (checked: a GET to production, trusted) and
@@ -331,11 +381,12 @@ public sealed class ConnectTests(string guard)
         Assert.That(_prod.Requests, Is.Empty);
     }
 
-    [Test]
-    public void ConnectingToTheUnspecifiedAddressIsDecidedOnWhereItGoes()
+    [TestCase("AF_INET", "127.0.0.2", "0.0.0.0")]
+    [TestCase("AF_INET6", "::ffff:127.0.0.2", "::ffff:0.0.0.0")]
+    public void ConnectingToTheUnspecifiedAddressIsDecidedOnWhereItGoes(string family, string bind, string unspecified)
     {
         // connect(0.0.0.0) reaches the socket's own bound address: here production.
-        var py = $"import socket\ns = socket.socket()\ns.bind(('127.0.0.2', 0))\ntry:\n    s.connect(('0.0.0.0', {_prod.Port})); s.sendall(b'GET /any HTTP/1.0\\r\\n\\r\\n'); print('got', s.recv(12))\nexcept OSError as e:\n    print('error', e.errno)";
+        var py = $"import socket\ns = socket.socket(socket.{family})\ns.bind(('{bind}', 0))\ntry:\n    s.connect(('{unspecified}', {_prod.Port})); s.sendall(b'GET /any HTTP/1.0\\r\\n\\r\\n'); print('got', s.recv(12))\nexcept OSError as e:\n    print('error', e.errno)";
         using var run = Run(1, Repo.Python, "-c", py);
         run.WaitForExit();
         Assert.That(run.Stdout.Trim(), Is.EqualTo(Refused), run.Stderr);

@@ -405,4 +405,33 @@ public sealed class KernelConnectTests
         p.WaitForExit();
         return new AgentShellRunner.Result(p.ExitCode, so.Result, se.Result);
     }
+
+    [Test]
+    public void InANestedPidNamespaceTheKernelGuardIsNotUsed()
+    {
+        // The programs see the kernel's pids, a container's supervisor its own: they would guard
+        // nothing. Asked for, it refuses to start; auto falls back to seccomp (and still guards).
+        var r = AgentShellRunner.Run(["run", "--connect-guard", "kernel", "--", "/bin/true"], env: null);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        // sh stays pid 1 of the new namespace; agentshell runs below it, as in a container.
+        var nested = Run("unshare", "-pf", "--mount-proc", "sh", "-c", "\"$@\"; exit $?", "sh", Repo.AgentShell, "run", "--connect-guard", "kernel", "--", "/bin/true");
+        Assert.That(nested.Code, Is.EqualTo(125), nested.Err);
+        Assert.That(nested.Err, Does.Contain("nested pid namespace"));
+        var auto = Run("unshare", "-pf", "--mount-proc", "sh", "-c", "\"$@\"; exit $?", "sh", Repo.AgentShell, "run", "--profile", Repo.DemoProfile, "--pause-timeout", "1", "--", Repo.Python, "-c",
+            $"import socket\ntry:\n    socket.create_connection(('127.0.0.2', {_prod.Port}), timeout=3).sendall(b'GET /nested HTTP/1.0\\r\\n\\r\\n'); print('sent')\nexcept OSError as e:\n    print('error', e.errno)");
+        Assert.That(auto.Err, Does.Contain("connects are decided by seccomp notification"));
+        Assert.That(auto.Out.Trim(), Is.EqualTo($"error {EPERM}"), auto.Err);
+        Assert.That(_prod.Requests, Is.Empty);
+    }
+
+    private static (int Code, string Out, string Err) Run(string file, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var o = p.StandardOutput.ReadToEndAsync();
+        var e = p.StandardError.ReadToEndAsync();
+        Assert.That(p.WaitForExit(60_000), Is.True);
+        return (p.ExitCode, o.Result, e.Result);
+    }
 }

@@ -483,6 +483,9 @@ internal readonly record struct Address16(ulong Hi, ulong Lo)
     /// <summary>127.0.0.0/8 or ::1.</summary>
     internal bool IsLoopback => IsV4Mapped ? (Lo & 0xFF00_0000) == 0x7F00_0000 : Hi == 0 && Lo == 1;
 
+    /// <summary>::ffff:0.0.0.0, IPv4's unspecified address seen from an IPv6 socket.</summary>
+    internal static readonly Address16 V4Unspecified = new(0, V4MappedLo);
+
     /// <summary>127.254.0.0/16: root mode's gate, where held connects wait.</summary>
     internal bool IsGate => IsV4Mapped && (uint)(Lo & 0xFFFF_0000) == KernelConnectGuard.GateNetwork;
 }

@@ -28,25 +28,29 @@ internal readonly record struct ExecFiles((ulong Dev, ulong Ino)? File, (ulong D
     }
 
     /// <summary>The interpreter a "#!" line names, or null for anything else.</summary>
-    private static string? ShebangOf(string path)
+    private static string? ShebangOf(string path) => Shebang(path) is { } sb ? sb.Interpreter : null;
+
+    /// <summary>The "#!" line of the file at <paramref name="path"/>: the interpreter and its one
+    /// optional argument (the kernel passes the rest of the line as a single argument); null for
+    /// a file that is not a script. PERF: one open and one 256-byte read, no allocation for
+    /// non-scripts.</summary>
+    internal static unsafe (string Interpreter, string? Argument)? Shebang(string path)
     {
-        try
-        {
-            using var f = System.IO.File.OpenRead(path);
-            Span<byte> head = stackalloc byte[256];
-            int n = f.Read(head);
-            if (n < 3 || head[0] != '#' || head[1] != '!') return null;
-            var line = head[2..n];
-            int end = line.IndexOfAny((byte)'\n', (byte)'\0');
-            if (end >= 0) line = line[..end];
-            var text = Encoding.UTF8.GetString(line).Trim();
-            int space = text.IndexOfAny([' ', '\t']);
-            return space < 0 ? text : text[..space];
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
+        int fd = Mono.Unix.Native.Syscall.open(path, Mono.Unix.Native.OpenFlags.O_RDONLY | Mono.Unix.Native.OpenFlags.O_CLOEXEC);
+        if (fd < 0) return null;
+        byte* buf = stackalloc byte[256];
+        long n;
+        try { n = Mono.Unix.Native.Syscall.read(fd, buf, 256); }
+        finally { Mono.Unix.Native.Syscall.close(fd); }
+        if (n < 3 || buf[0] != '#' || buf[1] != '!') return null;
+        var line = new ReadOnlySpan<byte>(buf + 2, (int)n - 2);
+        int end = line.IndexOfAny((byte)'\n', (byte)'\0');
+        if (end >= 0) line = line[..end];
+        var text = Encoding.UTF8.GetString(line).Trim(' ', '\t');
+        int space = text.IndexOfAny([' ', '\t']);
+        if (space < 0) return text.Length == 0 ? null : (text, null);
+        string arg = text[(space + 1)..].Trim(' ', '\t');
+        return (text[..space], arg.Length == 0 ? null : arg);
     }
 
     /// <summary>True when <paramref name="exe"/> (what /proc/PID/exe is now) is the checked file or its interpreter.</summary>

@@ -30,6 +30,7 @@ public sealed class ExecutableIdentity
     public static readonly IReadOnlyList<string> SystemDirectories = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
     private readonly Dictionary<(ulong Dev, ulong Ino), KnownBinary> _byInode = [];
+    private readonly Dictionary<(ulong Dev, ulong Ino), HashSet<string>> _namesByInode = []; // every tool name a file is installed under
     private readonly Dictionary<long, KnownBinary[]> _bySize;
     private readonly Dictionary<FileVersion, string?> _cache = [];
     private readonly Queue<FileVersion> _cacheOrder = new();
@@ -42,7 +43,7 @@ public sealed class ExecutableIdentity
     /// then <see cref="SystemDirectories"/>.</param>
     public ExecutableIdentity(IEnumerable<string>? tools = null, IEnumerable<string>? directories = null)
     {
-        var dirs = (directories ?? (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Concat(SystemDirectories))
+        var dirs = (directories ?? (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Concat(SystemDirectories).Concat(VersionedDirectories()))
             .Where(d => d.StartsWith('/')).Distinct(StringComparer.Ordinal).ToArray();
         var known = new List<KnownBinary>();
         foreach (string tool in tools ?? CommandClassifier.KnownTools)
@@ -52,6 +53,8 @@ public sealed class ExecutableIdentity
                 string path = Path.Combine(dir, tool);
                 // stat follows symlinks: the key is the file that actually runs.
                 if (Syscall.stat(path, out var st) != 0 || !IsRegular(st) || st.st_size <= 0) continue;
+                if (!_namesByInode.TryGetValue((st.st_dev, st.st_ino), out var names)) _namesByInode[(st.st_dev, st.st_ino)] = names = [];
+                names.Add(tool);
                 if (_byInode.ContainsKey((st.st_dev, st.st_ino))) continue; // same file under another name or directory
                 var binary = new KnownBinary(tool, ResolvedPath(path), st.st_size, this);
                 _byInode[(st.st_dev, st.st_ino)] = binary;
@@ -77,6 +80,25 @@ public sealed class ExecutableIdentity
     /// tool's binary (same inode) or a byte-identical copy of one, else null. The path must be
     /// openable by the supervisor, e.g. <c>/proc/PID/root/tmp/x</c> or <c>/proc/PID/fd/N</c>.
     /// Never throws: a missing, unreadable or non-regular file is null.</summary>
+    /// <summary>Where wrappers keep the real binaries (Debian's pg_wrapper runs /usr/lib/postgresql/N/bin/psql).</summary>
+    private static IEnumerable<string> VersionedDirectories()
+    {
+        string[] found = [];
+        try { if (Directory.Exists("/usr/lib/postgresql")) found = Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).ToArray(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return found;
+    }
+
+    /// <summary>True when the file at <paramref name="openablePath"/> is <paramref name="tool"/>: one
+    /// of the files found installed under that name (a symlink farm counts for every name), or a
+    /// byte-identical copy of one. Its name does not count: any program can be called curl.</summary>
+    public bool IsTool(string openablePath, string tool)
+    {
+        if (Syscall.stat(openablePath, out var st) != 0) return false;
+        if (_namesByInode.TryGetValue((st.st_dev, st.st_ino), out var names)) return names.Contains(tool);
+        return Identify(openablePath) == tool;
+    }
+
     public string? Identify(string openablePath)
     {
         try

@@ -92,6 +92,8 @@ internal sealed class KernelConnectGuard : IDisposable
         if (Mono.Unix.Native.Syscall.geteuid() != 0) { reason = "not running as root"; return null; }
         if (!File.Exists(objectPath)) { reason = $"{objectPath} not found (run make)"; return null; }
         if (CgroupV2Root() is not string cgroupRoot) { reason = "no cgroup v2 hierarchy is mounted"; return null; }
+        // The programs see the kernel's global pids; the supervisor sees its namespace's.
+        if (InNestedPidNamespace()) { reason = "running in a nested pid namespace (a container): the kernel's pids are not ours"; return null; }
         nint obj;
         try
         {
@@ -133,6 +135,14 @@ internal sealed class KernelConnectGuard : IDisposable
             reason = e.Message;
             return null;
         }
+    }
+
+    /// <summary>True unless we are in the kernel's initial pid namespace, whose inode number is
+    /// fixed (PROC_PID_INIT_INO). NSpid cannot tell: a remounted /proc shows only the inner pid.</summary>
+    internal static bool InNestedPidNamespace()
+    {
+        try { return new FileInfo("/proc/self/ns/pid").LinkTarget != "pid:[4026531836]"; }
+        catch (IOException) { return true; } // unknown: assume the worst
     }
 
     /// <summary>Where runs pin their programs (a bpf filesystem).</summary>
