@@ -301,7 +301,15 @@ public sealed class SupervisedRun
         {
             var left = kernel.TreeTasks().Where(t => Directory.Exists($"/proc/{t}")).ToList();
             if (left.Count == 0) return;
-            foreach (int tid in left) Interop.Libc.kill(tid, 9);
+            foreach (int tid in left)
+            {
+                // Through a pidfd taken first, then checked against the tree: a pid that was freed
+                // and reused by another process in between is never signalled.
+                int pidfd = Interop.Pidfd.OpenTask(tid);
+                if (pidfd < 0) continue;
+                if (kernel.InTree(tid)) Interop.Pidfd.SendSignal(pidfd, 9);
+                Interop.Libc.close(pidfd);
+            }
             Thread.Sleep(20);
         }
         kernel.KeepPinned = true;

@@ -45,6 +45,9 @@ internal static partial class Interop
         [LibraryImport(Name, EntryPoint = "syscall", SetLastError = true)]
         internal static partial long syscall3(long number, long a1, long a2, long a3);
 
+        [LibraryImport(Name, EntryPoint = "syscall", SetLastError = true)]
+        internal static partial long syscall4(long number, long a1, long a2, long a3, long a4);
+
         internal const int PR_SET_DUMPABLE = 4;
         internal const int PR_SET_CHILD_SUBREAPER = 36;
         internal const int EFD_CLOEXEC = 0x80000;

@@ -26,6 +26,11 @@ internal static partial class Interop
             return fd;
         }
 
+        private const int NR_pidfd_send_signal = 424;
+
+        /// <summary>pidfd_send_signal(pidfd, sig, NULL, 0): 0, or -1 with errno.</summary>
+        internal static int SendSignal(int pidfd, int sig) => (int)Libc.syscall4(NR_pidfd_send_signal, pidfd, sig, 0, 0);
+
         /// <summary>pidfd_getfd(pidfd, targetfd, 0): a dup of another process's fd (same uid, no ptrace attach
         /// needed under the default Yama-less setup).</summary>
         internal static int GetFd(int pidfd, int targetFd, out Errno errno)
