@@ -424,6 +424,25 @@ public sealed class KernelConnectTests
         Assert.That(_prod.Requests, Is.Empty);
     }
 
+    [Test]
+    public void ProcessesThatOutrunTheTeardownStayGuarded()
+    {
+        // A background process that keeps forking (each parent exits at once) races the teardown;
+        // whatever survives it must still be guarded after the run ends.
+        var result = Path.Combine(_tmp, "hop.out");
+        var hop = $"import os, time, socket\nend = time.time() + 3\nwhile time.time() < end:\n    if os.fork(): os._exit(0)\ntime.sleep(1)\n" +
+                  $"try:\n    socket.create_connection(('127.0.0.2', {_prod.Port}), timeout=2).sendall(b'GET /hop HTTP/1.0\\r\\n\\r\\n'); r = 'sent'\nexcept OSError as e:\n    r = f'error {{e.errno}}'\nopen('{result}', 'w').write(r)";
+        var script = Path.Combine(_tmp, "hop.py");
+        File.WriteAllText(script, hop);
+        var block = Path.Combine(_tmp, "block.json");
+        File.WriteAllText(block, """{ "Description": "test: block unknown clients", "Network": { "UnknownClientToProduction": "block" } }""");
+        var r = AgentShellRunner.Run(["run", "--connect-guard", "kernel", "--profile", Repo.DemoProfile, "--profile", block, "--", "sh", "-c", $"{Repo.Python} {script} </dev/null >/dev/null 2>&1 & sleep 0.3"]);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Thread.Sleep(5000); // the hopper's connect, if it survived
+        Assert.That(_prod.Requests, Is.Empty);
+        if (File.Exists(result)) Assert.That(File.ReadAllText(result), Does.StartWith("error"));
+    }
+
     private static (int Code, string Out, string Err) Run(string file, params string[] args)
     {
         var psi = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
