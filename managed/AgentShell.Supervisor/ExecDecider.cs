@@ -43,13 +43,14 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
     public Decision Decide(ExecRequest request, IExecContext ctx)
     {
         var intents = classifier.Classify(request.Filename, request.Argv, ctx);
+        string? file = request.Pid > 0 ? request.OpenablePath() : null;
         // A program no parser knows by name may still be a known client under another name
         // (cp /usr/bin/curl /tmp/x): recognise it by what the file is.
-        if (intents.Count == 0 && identity != null && request.Pid > 0 && identity.Identify(request.OpenablePath()) is string tool)
+        if (intents.Count == 0 && identity != null && file != null && identity.Identify(file) is string tool)
             intents = classifier.Classify(System.Text.Encoding.UTF8.GetBytes(tool), request.Argv, ctx);
         // A script whose interpreter is itself a parsed tool (#!/usr/bin/curl -XDELETE) runs that
         // tool with arguments of its own: decide what the kernel will really run as well.
-        if (request.Pid > 0 && ScriptOfTool(request) is { } run)
+        if (file != null && ScriptOfTool(request, file) is { } run)
             intents = [.. intents, .. classifier.Classify(System.Text.Encoding.UTF8.GetBytes(run[0]), Argv.FromStrings(run), ctx)];
         if (intents.Count == 0) return Decision.DefaultAllow;
         var d = Policy.Decide(intents, ctx);
@@ -74,9 +75,9 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
 
     /// <summary>For a script whose interpreter is a known tool: the argv the kernel builds
     /// (interpreter, its argument, the script's path, the rest of argv); else null.</summary>
-    private string[]? ScriptOfTool(ExecRequest request)
+    private string[]? ScriptOfTool(ExecRequest request, string file)
     {
-        if (Network.ExecFiles.Shebang(request.OpenablePath()) is not { } sb) return null;
+        if (Network.ExecFiles.Shebang(file) is not { } sb) return null;
         bool tool = CommandClassifier.KnownTools.Contains(Path.GetFileName(sb.Interpreter))
             || identity?.Identify(ProcessInfo.ProcPath(request.Pid, sb.Interpreter)) != null;
         if (!tool) return null;

@@ -109,7 +109,10 @@ public sealed class NotificationLoop : INotificationResponder
     {
         Processes.RememberConnect(key, allowed);
         // In root mode the key's program is the kernel's generation of the program that connected.
-        if (Kernel is { } k) k.Remember(key.Tgid, gen ?? key.Program, key.Address, key.Port, allowed);
+        if (Kernel is not { } k) return;
+        // Not in the kernel's map, the kernel asks again (the gate, or its own refusal): never an allow.
+        try { k.Remember(key.Tgid, gen ?? key.Program, key.Address, key.Port, allowed); }
+        catch (InvalidOperationException e) { _log.WriteLine($"agentshell: {e.Message}; the kernel will ask again"); }
     }
 
     /// <summary>True when the process's current program is an understood exec that named
@@ -377,7 +380,16 @@ public sealed class NotificationLoop : INotificationResponder
             if (allow) ConnectGate.Proxy(g, _log); else ConnectGate.Reset(g.Client);
             return;
         }
-        if (_heldExecs.TryRemove(notifId, out var held) && allow) ExecLetGo(pid, held.Envs, held.Files);
+        if (_heldExecs.TryRemove(notifId, out var held) && allow)
+        {
+            try { ExecLetGo(pid, held.Envs, held.Files); }
+            catch (Exception ex)
+            {
+                // What the process may connect to could not be recorded: refuse, as a decision would.
+                _log.WriteLine($"agentshell: error letting pid {pid}'s approved exec go, refused: {ex.Message}");
+                allow = false;
+            }
+        }
         var e = allow ? Send(_listener, notifId, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE) : Send(_listener, notifId, -EPERM, 0);
         if (e != 0 && e != Errno.ENOENT) _log.WriteLine($"agentshell: seccomp send failed: {e}");
         Interlocked.Increment(ref _handled);
@@ -582,7 +594,7 @@ public sealed class NotificationLoop : INotificationResponder
         exe = null;
         if (cache && Processes.TryGetConnect(key, out bool known)) return known ? Settled.Allowed : Settled.Refused;
         if (execCovers) { RememberConnect(key, true, gen); return Settled.Allowed; }
-        try { exe = new FileInfo($"/proc/{key.Tgid}/exe").LinkTarget; } catch (IOException) { }
+        exe = ProcessInfo.ExePath(key.Tgid);
         if (exe != null && Policy!.Network.Clients.TryGetValue(env, out var clients) && clients.Contains(exe))
         {
             RememberConnect(key, true, gen);
@@ -626,7 +638,7 @@ public sealed class NotificationLoop : INotificationResponder
     /// to the gate. Decided as a trapped connect would be; then proxied to its destination, or reset.</summary>
     internal void Gated(GatedConnection g)
     {
-        byte[] address = g.AddressBytes();
+        byte[] address = g.Address.ToIPAddress().GetAddressBytes();
         int port = g.Port, tgid = g.Tgid, pid = g.Tid;
         ulong gen = g.Slot.Gen;
         var key = new ProcessTable.ConnectKey(tgid, gen, g.Address, port);
@@ -675,11 +687,8 @@ public sealed class NotificationLoop : INotificationResponder
     internal void KernelRefused(KernelConnectGuard.Event e)
     {
         int pid = (int)e.Tid, tgid = (int)e.Tgid;
-        byte[] raw = AddressBytes(e.Address);
-        var ip = new System.Net.IPAddress(raw);
-        byte[] address = ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4().GetAddressBytes() : raw;
-        string? exe = null;
-        try { exe = new FileInfo($"/proc/{tgid}/exe").LinkTarget; } catch (IOException) { }
+        byte[] address = e.Address.ToIPAddress().GetAddressBytes();
+        string? exe = ProcessInfo.ExePath(tgid);
         if (Policy is null) return;
         var d = UnknownClient(tgid, address, (int)e.Port, Production, exe, out var cmdline, out var target, PolicyAction.Block);
         string line = e.Kind switch
@@ -701,14 +710,6 @@ public sealed class NotificationLoop : INotificationResponder
         if (e.Kind == KernelConnectGuard.EventNotReady)
             d = new Decision { Action = PolicyAction.Block, RuleId = "supervisor:names-not-resolved", Reason = "profile host names are still being resolved", Intent = d.Intent, Target = target, Environment = AddressEnvironments.Unknown };
         Record(d, pid, cmdline, null, AuditSyscall.Connect, AuditOutcome.Blocked, null, null);
-    }
-
-    private static byte[] AddressBytes(Address16 a)
-    {
-        var b = new byte[16];
-        BinaryPrimitives.WriteUInt64BigEndian(b, a.Hi);
-        BinaryPrimitives.WriteUInt64BigEndian(b.AsSpan(8), a.Lo);
-        return b;
     }
 
     private unsafe Verdict SendMsg(ref seccomp_notif n)

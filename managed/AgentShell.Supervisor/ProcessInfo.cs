@@ -55,6 +55,13 @@ internal static class ProcessInfo
         }
     }
 
+    /// <summary>Path of the program <paramref name="pid"/> runs (/proc/PID/exe), or null when unreadable.</summary>
+    internal static string? ExePath(int pid)
+    {
+        try { return new FileInfo($"/proc/{pid}/exe").LinkTarget; }
+        catch (IOException) { return null; } // gone: callers treat an unknown program as an unknown client
+    }
+
     /// <summary>Device/inode of the program <paramref name="pid"/> runs (/proc/PID/exe), or null.</summary>
     internal static (ulong Dev, ulong Ino)? ExeIdentity(int pid) =>
         Mono.Unix.Native.Syscall.stat($"/proc/{pid}/exe", out var st) == 0 ? (st.st_dev, st.st_ino) : null;

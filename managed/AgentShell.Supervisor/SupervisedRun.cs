@@ -125,7 +125,6 @@ public sealed class SupervisedRun
 
         using var kernel = StartKernelGuard(addresses, out string? guardError);
         if (guardError != null) { _o.Log.WriteLine($"agentshell: {guardError}; nothing was run"); return 125; }
-        KernelMode = kernel != null;
 
         var (ours, theirs) = Interop.Sockets.SocketPair();
         var argv = new List<string> { _o.LauncherPath, "--sock-fd", "3", "--supervisor-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
@@ -201,9 +200,6 @@ public sealed class SupervisedRun
         return ExitCode(_agentStatus);
     }
 
-    /// <summary>True when this run's connects are decided in the kernel (set once the run starts).</summary>
-    public bool KernelMode { get; private set; }
-
     private Network.KernelConnectGuard? StartKernelGuard(Network.IAddressEnvironments addresses, out string? error)
     {
         error = null;
@@ -228,8 +224,24 @@ public sealed class SupervisedRun
         kernel.Configure(gate.Port, _o.Policy.Network.UnknownClientToProduction);
         void Publish()
         {
-            kernel.SyncProduction(addresses.PrefixesOf(Production));
-            if (addresses.IsReady) kernel.SetReady();
+            try
+            {
+                kernel.SyncProduction(addresses.PrefixesOf(Production));
+                kernel.SetReady(addresses.IsReady);
+            }
+            catch (Exception e)
+            {
+                // A production address the kernel may not know: every connect goes to the gate,
+                // where the full table decides, until a later publish succeeds.
+                _o.Log.WriteLine($"agentshell: production addresses could not be copied into the kernel ({e.Message}); every connect is decided by the supervisor");
+                try { kernel.SetReady(false); }
+                catch (Exception)
+                {
+                    // The kernel refused even that: the tree cannot stay guarded, so it ends.
+                    _o.Log.WriteLine("agentshell: the kernel's connect configuration cannot be updated; stopping the supervised tree");
+                    KillKernelTree(kernel);
+                }
+            }
         }
         addresses.Published += Publish;
         // Resolved while the programs loaded (usually done by now): until then the kernel would
@@ -297,10 +309,18 @@ public sealed class SupervisedRun
     /// survives, keep the programs pinned so it stays guarded after we exit.</summary>
     private void TearDownKernelTree(Network.KernelConnectGuard kernel)
     {
+        if (KillKernelTree(kernel)) return;
+        kernel.KeepPinned = true;
+        _o.Log.WriteLine("agentshell: processes of the tree survived the teardown; their connects stay guarded by the pinned programs");
+    }
+
+    /// <summary>SIGKILLs every task in the kernel's tree map, for up to a second; true once none is left.</summary>
+    private static bool KillKernelTree(Network.KernelConnectGuard kernel)
+    {
         for (int round = 0; round < 50; round++)
         {
             var left = kernel.TreeTasks().Where(t => Directory.Exists($"/proc/{t}")).ToList();
-            if (left.Count == 0) return;
+            if (left.Count == 0) return true;
             foreach (int tid in left)
             {
                 // Through a pidfd taken first, then checked against the tree: a pid that was freed
@@ -312,8 +332,7 @@ public sealed class SupervisedRun
             }
             Thread.Sleep(20);
         }
-        kernel.KeepPinned = true;
-        _o.Log.WriteLine("agentshell: processes of the tree survived the teardown; their connects stay guarded by the pinned programs");
+        return false;
     }
 
     private static int ExitCode(int status)

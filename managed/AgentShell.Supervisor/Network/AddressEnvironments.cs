@@ -304,12 +304,11 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
         var ttls = due.Select(n => TtlAsync(n.Name, stop)).ToArray();
         var answers = await Task.WhenAll(due.Select(n => ResolveAsync(n.Name, stop))).ConfigureAwait(false);
         stop.ThrowIfCancellationRequested();
-        var utcNow = _clock.GetUtcNow();
         long resolvedAt = _clock.GetTimestamp();
         var rounds = new long[due.Length];
         lock (_apply)
         {
-            for (int i = 0; i < due.Length; i++) rounds[i] = due[i].Apply(answers[i], utcNow, resolvedAt);
+            for (int i = 0; i < due.Length; i++) rounds[i] = due[i].Apply(answers[i], resolvedAt);
             Volatile.Write(ref _snapshot, Build());
         }
         if (_ready) OnPublished();
@@ -375,7 +374,7 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
         var all = new List<Candidate>(_literals);
         foreach (var n in _names)
         {
-            foreach (var address in n.Seen.Keys)
+            foreach (var address in n.Seen)
             {
                 foreach (var (env, rank) in n.Uses) all.Add(new Candidate(address, env, rank));
             }
@@ -416,13 +415,13 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
 
     private sealed record Snapshot(Dictionary<Address16, Candidate[]> Exact, NetworkEntry[] Networks);
 
-    /// <summary>One profile host name: where it is used, the addresses it resolved to with when each
-    /// was last seen, and when it is resolved again.</summary>
+    /// <summary>One profile host name: where it is used, the addresses it resolved to, and when it
+    /// is resolved again.</summary>
     private sealed class NameState(string name, long created)
     {
         internal string Name { get; } = name;
         internal List<(string Environment, Rank Rank)> Uses { get; } = [];
-        internal Dictionary<Address16, DateTimeOffset> Seen { get; } = [];
+        internal HashSet<Address16> Seen { get; } = []; // every address seen this run (never dropped)
 
         /// <summary>Clock timestamp (monotonic: a wall-clock step cannot stall the refresh) of the last resolution.</summary>
         internal long ResolvedAt { get; private set; } = created;
@@ -434,7 +433,7 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
         private bool _resolved;
 
         /// <summary>Records one resolution; returns its round, which its TTL must name.</summary>
-        internal long Apply(IPAddress[]? answer, DateTimeOffset now, long resolvedAt)
+        internal long Apply(IPAddress[]? answer, long resolvedAt)
         {
             ResolvedAt = resolvedAt;
             Interval = RefreshInterval; // until this round's TTL arrives
@@ -444,7 +443,7 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
             Span<byte> bytes = stackalloc byte[16];
             foreach (var ip in answer)
             {
-                if (ip.TryWriteBytes(bytes, out int n)) Seen[Address16.From(bytes[..n])] = now;
+                if (ip.TryWriteBytes(bytes, out int n)) Seen.Add(Address16.From(bytes[..n]));
             }
             return _round;
         }
@@ -482,6 +481,15 @@ internal readonly record struct Address16(ulong Hi, ulong Lo)
 
     /// <summary>127.0.0.0/8 or ::1.</summary>
     internal bool IsLoopback => IsV4Mapped ? (Lo & 0xFF00_0000) == 0x7F00_0000 : Hi == 0 && Lo == 1;
+
+    /// <summary>As an <see cref="IPAddress"/>; a v4-mapped address as plain IPv4.</summary>
+    internal IPAddress ToIPAddress()
+    {
+        Span<byte> b = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt64BigEndian(b, Hi);
+        BinaryPrimitives.WriteUInt64BigEndian(b[8..], Lo);
+        return IsV4Mapped ? new IPAddress(b[12..]) : new IPAddress(b);
+    }
 
     /// <summary>::ffff:0.0.0.0, IPv4's unspecified address seen from an IPv6 socket.</summary>
     internal static readonly Address16 V4Unspecified = new(0, V4MappedLo);

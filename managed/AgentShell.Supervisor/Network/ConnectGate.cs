@@ -15,25 +15,7 @@ internal sealed class GatedConnection(Socket client, KernelConnectGuard.Slot slo
     internal Address16 Address => Slot.Address;
 
     /// <summary>Where the process meant to connect.</summary>
-    internal IPEndPoint Destination
-    {
-        get
-        {
-            var a = Address;
-            Span<byte> b = stackalloc byte[16];
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(b, a.Hi);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(b[8..], a.Lo);
-            var ip = new IPAddress(b);
-            return new IPEndPoint(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip, Port);
-        }
-    }
-
-    /// <summary>The 4 (IPv4) or 16 bytes the address map takes.</summary>
-    internal byte[] AddressBytes()
-    {
-        var ip = Destination.Address;
-        return ip.GetAddressBytes();
-    }
+    internal IPEndPoint Destination => new(Address.ToIPAddress(), Port);
 }
 
 /// <summary>Where the kernel redirects a TCP connect that needs a person (root mode): a loopback
@@ -74,7 +56,13 @@ internal sealed class ConnectGate : IDisposable
             Socket c;
             try { c = _listener.Accept(); }
             catch (Exception) when (_stopping) { return; }
-            catch (SocketException e) { _log.WriteLine($"agentshell: connect gate: accept failed: {e.SocketErrorCode}"); continue; }
+            catch (SocketException e)
+            {
+                // Out of fds, say: nothing was accepted, so nothing was let through; do not spin.
+                _log.WriteLine($"agentshell: connect gate: accept failed: {e.SocketErrorCode}");
+                Thread.Sleep(50);
+                continue;
+            }
             ThreadPool.UnsafeQueueUserWorkItem(static s => s.Item1.Admit(s.c), (this, c), preferLocal: false);
         }
     }
@@ -105,7 +93,8 @@ internal sealed class ConnectGate : IDisposable
     /// <summary>Refuses a gated connection: an RST, so the process reads ECONNRESET.</summary>
     internal static void Reset(Socket s)
     {
-        try { s.LingerState = new LingerOption(true, 0); } catch (SocketException) { }
+        try { s.LingerState = new LingerOption(true, 0); }
+        catch (SocketException) { } // already reset by the peer: the close below still ends it
         s.Dispose();
     }
 
@@ -159,10 +148,11 @@ internal sealed class ConnectGate : IDisposable
         }
         catch (Exception) when (from.SafeHandle.IsClosed || to.SafeHandle.IsClosed)
         {
+            // The other direction ended the connection: nothing left to copy.
         }
         catch (SocketException)
         {
-            // One side reset: reset the other too.
+            // One side reset: reset the other too (closing is all that is left; it cannot fail open).
             try { to.LingerState = new LingerOption(true, 0); to.Close(); } catch (Exception) { }
             try { from.Close(); } catch (Exception) { }
         }

@@ -262,10 +262,12 @@ internal sealed class KernelConnectGuard : IDisposable
         Update(_conf, 0u, _config);
     }
 
-    /// <summary>Profile host names are resolved: connects to other addresses no longer need the supervisor.</summary>
-    internal void SetReady()
+    /// <summary>True once profile host names are resolved and the production prefixes copied in:
+    /// connects to other addresses no longer need the supervisor. False sends every connect of the
+    /// tree to the gate.</summary>
+    internal void SetReady(bool ready)
     {
-        _config.Ready = 1;
+        _config.Ready = ready ? 1u : 0u;
         Update(_conf, 0u, _config);
     }
 
