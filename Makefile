@@ -10,7 +10,7 @@ DOTNET ?= dotnet
 AOT ?= 1
 MANAGED_SRC := $(shell find managed -name '*.cs' -o -name '*.csproj') Directory.Build.props
 
-.PHONY: all native managed test test-core test-supervisor bench demo clean setup
+.PHONY: all native managed test test-unit test-e2e bench demo clean setup
 
 all: native managed
 
@@ -45,8 +45,18 @@ endif
 setup:
 	./scripts/setup.sh
 
+# Every test: unit tests, the corpus, and the end-to-end tests against the built tool.
 test: all
 	./scripts/test.sh
+
+# Unit tests only (Core, and the supervisor's logic): no build of the tool needed, seconds.
+test-unit:
+	$(DOTNET) test tests/AgentShell.Core.Tests --nologo
+	$(DOTNET) test tests/AgentShell.Supervisor.Tests --nologo
+
+# End-to-end tests: the real kernel filter, curl, psql and PostgreSQL against bin/.
+test-e2e: all
+	$(DOTNET) test tests/AgentShell.EndToEnd.Tests -c Release --nologo
 
 demo: all
 	./scripts/demo.sh

@@ -2,7 +2,6 @@ using System.Text;
 using AgentShell.Core.Classification;
 using AgentShell.Core.Model;
 using AgentShell.Core.Policy;
-using AgentShell.Supervisor.Tests.Infrastructure;
 
 namespace AgentShell.Supervisor.Tests;
 
@@ -12,7 +11,7 @@ public sealed class ExecDeciderTests
 {
     private static ExecDecider Decider()
     {
-        var policy = Policy.Load([Path.Combine(Repo.Root, "profiles", "default.json"), Repo.DemoProfile, PauseTests.PauseProfile]);
+        var policy = Policy.Load([Path.Combine(Repo.Root, "profiles", "default.json"), Repo.DemoProfile, Repo.PauseProfile]);
         return new ExecDecider(new CommandClassifier(policy.Tools), policy);
     }
 

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using AgentShell.Core.Policy;
 using AgentShell.Supervisor.Network;
-using AgentShell.Supervisor.Tests.Infrastructure;
 
 namespace AgentShell.Supervisor.Tests.Network;
 

@@ -3,8 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using AgentShell.Supervisor.Network;
-using AgentShell.Supervisor.Tests.Infrastructure;
-using static AgentShell.Supervisor.Tests.Infrastructure.DnsResponder;
+using static AgentShell.Tests.Shared.DnsResponder;
 
 namespace AgentShell.Supervisor.Tests.Network;
 

@@ -19,7 +19,7 @@ public sealed class ExecutableIdentityTests
     public void SetUp()
     {
         _dir = Directory.CreateTempSubdirectory("agentshell-exe-").FullName;
-        _curl = Path.GetFullPath(File.ResolveLinkTarget(KernelSetUp.Which("curl"), true)?.FullName ?? KernelSetUp.Which("curl"));
+        _curl = Path.GetFullPath(File.ResolveLinkTarget(Repo.Which("curl"), true)?.FullName ?? Repo.Which("curl"));
     }
 
     [TearDown]

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using AgentShell.Supervisor.Tests.Infrastructure;
+using AgentShell.EndToEnd.Tests.Infrastructure;
 
-namespace AgentShell.Supervisor.Tests;
+namespace AgentShell.EndToEnd.Tests;
 
 /// <summary>Signals to `agentshell run` reach the agent, and nothing of the tree outlives the run.</summary>
 [TestFixture]

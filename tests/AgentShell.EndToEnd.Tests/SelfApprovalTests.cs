@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using AgentShell.Supervisor.Approval;
-using AgentShell.Supervisor.Tests.Infrastructure;
+using AgentShell.EndToEnd.Tests.Infrastructure;
 
-namespace AgentShell.Supervisor.Tests;
+namespace AgentShell.EndToEnd.Tests;
 
 /// <summary>The agent runs as the approver's user, so permissions alone do not stop it from
 /// approving itself. Every path is refused: exec of `agentshell approve`, connects to the socket
@@ -28,7 +28,7 @@ public sealed class SelfApprovalTests
         Directory.Delete(_tmp, true);
     }
 
-    private static string[] Options() => ["--profile", Repo.DemoProfile, "--profile", PauseTests.PauseProfile, "--pause-timeout", "3"];
+    private static string[] Options() => ["--profile", Repo.DemoProfile, "--profile", Repo.PauseProfile, "--pause-timeout", "3"];
 
     private string Run(string attack, out string stderr)
     {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace AgentShell.Supervisor.Tests.Infrastructure;
+namespace AgentShell.EndToEnd.Tests.Infrastructure;
 
 /// <summary>An `agentshell run` in the background with its own control socket, for tests that
 /// answer its pauses from outside.</summary>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace AgentShell.Supervisor.Tests.Infrastructure;
+namespace AgentShell.Tests.Shared;
 
 /// <summary>Runs a command with a test-controlled <c>/etc/hosts</c>: a private mount namespace in
 /// which a temporary hosts file is bind-mounted over <c>/etc/hosts</c>, so names the test writes

@@ -1,6 +1,6 @@
-using AgentShell.Supervisor.Tests.Infrastructure;
+using AgentShell.EndToEnd.Tests.Infrastructure;
 
-namespace AgentShell.Supervisor.Tests;
+namespace AgentShell.EndToEnd.Tests;
 
 /// <summary>The issue's own scenario, with a real PostgreSQL on 127.0.0.2 and the real psql: a
 /// DROP TABLE waits for a person; approved, the table is gone; denied or unanswered, it is intact.</summary>
@@ -9,13 +9,13 @@ namespace AgentShell.Supervisor.Tests;
 public sealed class PostgresPauseTests
 {
     private PostgresServer _pg = null!;
-    private static string Profile => Path.Combine(Repo.Root, "tests", "AgentShell.Supervisor.Tests", "profiles", "postgres-pause.json");
+    private static string Profile => Repo.PostgresPauseProfile;
 
     [OneTimeSetUp]
     public void StartServer()
     {
         KernelSetUp.RequireInterception();
-        KernelSetUp.Which("psql");
+        Repo.Which("psql");
         _pg = new PostgresServer("127.0.0.2");
     }
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using AgentShell.Supervisor.Tests.Infrastructure;
+using AgentShell.EndToEnd.Tests.Infrastructure;
 
-namespace AgentShell.Supervisor.Tests;
+namespace AgentShell.EndToEnd.Tests;
 
 /// <summary>The filter's own refusals: ways out that the supervisor would not see.</summary>
 [TestFixture]

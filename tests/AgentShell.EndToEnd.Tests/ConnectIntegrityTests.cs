@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using AgentShell.Supervisor.Tests.Infrastructure;
+using AgentShell.EndToEnd.Tests.Infrastructure;
 
-namespace AgentShell.Supervisor.Tests;
+namespace AgentShell.EndToEnd.Tests;
 
 /// <summary>The address a connect is checked on is the address it connects to: a thread that
 /// rewrites the sockaddr after the check (kernel-notes pitfall 2) cannot reach production.</summary>
@@ -43,7 +43,7 @@ public sealed class ConnectIntegrityTests
         using var prod = new CountingListener("127.0.0.2", staging.Port); // same port: only the address flips
         var dir = Directory.CreateTempSubdirectory("agentshell-flip-").FullName;
         var exe = Path.Combine(dir, "flip-connect");
-        var cc = Process.Start("gcc", ["-O2", "-pthread", "-o", exe, Path.Combine(Repo.Root, "tests", "AgentShell.Supervisor.Tests", "native", "flip-connect.c")])!;
+        var cc = Process.Start("gcc", ["-O2", "-pthread", "-o", exe, Path.Combine(Repo.Root, "tests", "AgentShell.EndToEnd.Tests", "native", "flip-connect.c")])!;
         cc.WaitForExit();
         Assert.That(cc.ExitCode, Is.EqualTo(0));
         var profile = Path.Combine(dir, "p.json");

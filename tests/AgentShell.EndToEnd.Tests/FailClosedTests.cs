@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using AgentShell.Core.Model;
 using AgentShell.Core.Policy;
-using AgentShell.Supervisor.Tests.Infrastructure;
+using AgentShell.EndToEnd.Tests.Infrastructure;
 using Moq;
 
-namespace AgentShell.Supervisor.Tests;
+namespace AgentShell.EndToEnd.Tests;
 
 /// <summary>Every way the supervisor can fail ends in a refusal, never in "allow".</summary>
 [TestFixture]

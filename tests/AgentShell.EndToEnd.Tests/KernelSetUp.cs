@@ -1,7 +1,7 @@
-using AgentShell.Supervisor.Tests.Infrastructure;
+using AgentShell.EndToEnd.Tests.Infrastructure;
 
 // In the root test namespace: NUnit applies a SetUpFixture only to its namespace and below.
-namespace AgentShell.Supervisor.Tests;
+namespace AgentShell.EndToEnd.Tests;
 
 /// <summary>Checks once that the tool is built and that this machine lets us install a seccomp
 /// listener (it does not inside another `agentshell run`: only one listener per tree).</summary>
@@ -53,16 +53,4 @@ public sealed class KernelSetUp
         RequireInterception();
         if (s_noKernelGuard.Value is string why) Assert.Ignore(why);
     }
-
-    internal static string Which(string tool)
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':'))
-        {
-            var p = Path.Combine(dir, tool);
-            if (File.Exists(p)) return p;
-        }
-        Assert.Fail($"{tool} is not installed (scripts/setup.sh installs it)");
-        return "";
-    }
-
 }

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using AgentShell.Supervisor.Tests.Infrastructure;
+using AgentShell.EndToEnd.Tests.Infrastructure;
 
-namespace AgentShell.Supervisor.Tests;
+namespace AgentShell.EndToEnd.Tests;
 
 /// <summary>Root mode (`run --connect-guard kernel`): connects decided by the eBPF cgroup programs,
 /// undecided TCP connects held at the supervisor's gate and then proxied or reset. Real kernel,
@@ -167,7 +167,7 @@ public sealed class KernelConnectTests
     public void AnUnderstoodCurlGetToProductionPassesWithoutAPause()
     {
         // curl's committed exec named production: the kernel trusts its connects.
-        var r = Supervise([KernelSetUp.Which("curl"), "-s", _prod.Url("/status")]);
+        var r = Supervise([Repo.Which("curl"), "-s", _prod.Url("/status")]);
         Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
         Assert.That(r.Stdout, Is.EqualTo("ok\n"));
         Assert.That(_prod.Requests.Select(q => q.Path), Is.EqualTo(new[] { "/status" }));
@@ -183,7 +183,7 @@ public sealed class KernelConnectTests
         // The supervisor lets `curl -s GET production` go, but the file cannot be executed: python
         // stays python and must not inherit curl's trust.
         var curl = Path.Combine(_tmp, "curl");
-        File.Copy(KernelSetUp.Which("curl"), curl);
+        File.Copy(Repo.Which("curl"), curl);
         File.SetUnixFileMode(curl, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         string url = _prod.Url("/after-failed-exec");
         var r = Supervise(Python($"""
@@ -387,7 +387,7 @@ public sealed class KernelConnectTests
     /// <summary>Runs a program under setpriv, with HOME and the XDG directories in the test's directory.</summary>
     private AgentShellRunner.Result RunAs(string[] user, params string[] command)
     {
-        var psi = new ProcessStartInfo(KernelSetUp.Which("setpriv"))
+        var psi = new ProcessStartInfo(Repo.Which("setpriv"))
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = _tmp,
         };

@@ -1,4 +1,4 @@
-namespace AgentShell.Supervisor.Tests.Infrastructure;
+namespace AgentShell.Tests.Shared;
 
 /// <summary>Paths of the built tool (`make` leaves them in bin/).</summary>
 internal static class Repo
@@ -7,8 +7,23 @@ internal static class Repo
     internal static string AgentShell => Path.Combine(Root, "bin", "agentshell");
     internal static string Launcher => Path.Combine(Root, "bin", "agentshell-launch");
     internal static string DemoProfile => Path.Combine(Root, "profiles", "demo.json");
+    /// <summary>demo.json plus a rule that pauses DELETEs (tests/profiles/pause.json).</summary>
+    internal static string PauseProfile => Path.Combine(Root, "tests", "profiles", "pause.json");
+    internal static string PostgresPauseProfile => Path.Combine(Root, "tests", "profiles", "postgres-pause.json");
     internal static string Setsid => File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : "setsid";
     internal static string Python => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+
+    /// <summary>The full path of <paramref name="tool"/> on PATH; fails the test when it is not installed.</summary>
+    internal static string Which(string tool)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':'))
+        {
+            var p = Path.Combine(dir, tool);
+            if (File.Exists(p)) return p;
+        }
+        Assert.Fail($"{tool} is not installed (scripts/setup.sh installs it)");
+        return "";
+    }
 
     private static string FindRoot()
     {

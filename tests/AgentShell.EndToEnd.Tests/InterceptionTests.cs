@@ -1,6 +1,6 @@
-using AgentShell.Supervisor.Tests.Infrastructure;
+using AgentShell.EndToEnd.Tests.Infrastructure;
 
-namespace AgentShell.Supervisor.Tests;
+namespace AgentShell.EndToEnd.Tests;
 
 /// <summary>The foundation's promise, with the real filter, the real curl and a real HTTP server
 /// on 127.0.0.2 (production in profiles/demo.json): a DELETE never leaves the machine, a GET does.</summary>
@@ -15,7 +15,7 @@ public sealed class InterceptionTests
     public void SetUp()
     {
         KernelSetUp.RequireInterception();
-        _curl = KernelSetUp.Which("curl");
+        _curl = Repo.Which("curl");
         _prod = new LoopbackHttpServer("127.0.0.2");
         _tmp = Directory.CreateTempSubdirectory("agentshell-test-").FullName;
     }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace AgentShell.Supervisor.Tests.Infrastructure;
+namespace AgentShell.EndToEnd.Tests.Infrastructure;
 
 /// <summary>A real PostgreSQL server listening on a loopback address (127.0.0.2 = production in the
 /// demo profile), in a temporary data directory, run as the `postgres` user when we are root.</summary>

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace AgentShell.Supervisor.Tests.Infrastructure;
+namespace AgentShell.EndToEnd.Tests.Infrastructure;
 
 /// <summary>A real HTTP/1.1 server on a loopback address (127.0.0.2 stands in for production)
 /// (or ::1) that records every request it receives and answers 200.</summary>

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using AgentShell.Supervisor.Tests.Infrastructure;
+using AgentShell.EndToEnd.Tests.Infrastructure;
 
-namespace AgentShell.Supervisor.Tests;
+namespace AgentShell.EndToEnd.Tests;
 
 /// <summary>Outbound connections decided from the kernel's sockaddr, whatever program opens them:
 /// loopback HTTP servers stand in for production (127.0.0.2) and staging (127.0.0.3). Every test
@@ -27,7 +27,7 @@ public sealed class ConnectTests(string guard)
     {
         KernelSetUp.RequireInterception();
         if (guard == "kernel") KernelSetUp.RequireKernelConnectGuard();
-        _curl = KernelSetUp.Which("curl");
+        _curl = Repo.Which("curl");
         _prod = new LoopbackHttpServer("127.0.0.2");
         _staging = new LoopbackHttpServer("127.0.0.3");
         _tmp = Directory.CreateTempSubdirectory("agentshell-net-").FullName;
@@ -275,7 +275,7 @@ public sealed class ConnectTests(string guard)
     private string FlipExec()
     {
         var exe = Path.Combine(_tmp, "flip-exec");
-        var cc = System.Diagnostics.Process.Start("gcc", ["-O2", "-pthread", "-o", exe, Path.Combine(Repo.Root, "tests", "AgentShell.Supervisor.Tests", "native", "flip-exec.c")])!;
+        var cc = System.Diagnostics.Process.Start("gcc", ["-O2", "-pthread", "-o", exe, Path.Combine(Repo.Root, "tests", "AgentShell.EndToEnd.Tests", "native", "flip-exec.c")])!;
         cc.WaitForExit();
         Assert.That(cc.ExitCode, Is.EqualTo(0));
         return exe;

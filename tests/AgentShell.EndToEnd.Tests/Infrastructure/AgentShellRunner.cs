@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace AgentShell.Supervisor.Tests.Infrastructure;
+namespace AgentShell.EndToEnd.Tests.Infrastructure;
 
 /// <summary>Runs the real `bin/agentshell` and captures what a person would see.</summary>
 internal static class AgentShellRunner

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace AgentShell.Supervisor.Tests.Infrastructure;
+namespace AgentShell.Tests.Shared;
 
 /// <summary>A real UDP DNS server on a loopback port: records every query and answers each with the
 /// datagrams <see cref="Answer"/> builds (none: it stays silent). Its wire encoding is written here,

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using AgentShell.Supervisor.Tests.Infrastructure;
+using AgentShell.EndToEnd.Tests.Infrastructure;
 
-namespace AgentShell.Supervisor.Tests;
+namespace AgentShell.EndToEnd.Tests;
 
 /// <summary>The `agentshell` verbs that run nothing, as a user (or an agent hook) calls them.</summary>
 [TestFixture]

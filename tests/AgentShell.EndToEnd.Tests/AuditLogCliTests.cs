@@ -2,26 +2,18 @@ using System.Diagnostics;
 using System.Text.Json;
 using AgentShell.Core.Audit;
 using AgentShell.Supervisor.Audit;
-using AgentShell.Supervisor.Tests.Infrastructure;
+using AgentShell.EndToEnd.Tests.Infrastructure;
 
-namespace AgentShell.Supervisor.Tests;
+namespace AgentShell.EndToEnd.Tests;
 
-/// <summary>`agentshell log` run for real (the Debug build of the CLI, built here; not the lead's bin/agentshell)
-/// over a file written by <see cref="AuditLog"/>.</summary>
+/// <summary>`agentshell log` run for real (the built bin/agentshell) over a file written by <see cref="AuditLog"/>.</summary>
 [TestFixture]
 [NonParallelizable]
 public sealed class AuditLogCliTests
 {
-    private static readonly string Cli = Path.Combine(Repo.Root, "managed", "AgentShell.Cli", "bin", "Debug", "net10.0", "agentshell");
+    private static string Cli => Repo.AgentShell;
     private string _dir = "";
     private string _file = "";
-
-    [OneTimeSetUp]
-    public void Build()
-    {
-        var r = RunProcess("dotnet", ["build", Path.Combine(Repo.Root, "managed", "AgentShell.Cli"), "-c", "Debug", "--nologo", "-v", "quiet"], TimeSpan.FromMinutes(3));
-        if (r.ExitCode != 0) Assert.Fail($"building the CLI failed: {r.Stdout}{r.Stderr}");
-    }
 
     [SetUp]
     public void SetUp()

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using AgentShell.Supervisor.Tests.Infrastructure;
+using AgentShell.EndToEnd.Tests.Infrastructure;
 
-namespace AgentShell.Supervisor.Tests;
+namespace AgentShell.EndToEnd.Tests;
 
 /// <summary>agentshell-launch's argument handling and refusals, run as a real process.</summary>
 [TestFixture]

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
-using AgentShell.Supervisor.Tests.Infrastructure;
+using AgentShell.EndToEnd.Tests.Infrastructure;
 
-namespace AgentShell.Supervisor.Tests;
+namespace AgentShell.EndToEnd.Tests;
 
 /// <summary>Pause and approve with the real filter: a held exec waits for a person, who answers
 /// from outside the tree. 127.0.0.3 (staging) deletes pause under tests/…/profiles/pause.json.</summary>
@@ -11,13 +11,12 @@ public sealed class PauseTests
     private LoopbackHttpServer _staging = null!;
     private string _curl = null!;
     private string _tmp = null!;
-    internal static string PauseProfile => Path.Combine(Repo.Root, "tests", "AgentShell.Supervisor.Tests", "profiles", "pause.json");
 
     [SetUp]
     public void SetUp()
     {
         KernelSetUp.RequireInterception();
-        _curl = KernelSetUp.Which("curl");
+        _curl = Repo.Which("curl");
         _staging = new LoopbackHttpServer("127.0.0.3");
         _tmp = Directory.CreateTempSubdirectory("agentshell-pause-").FullName;
     }
@@ -29,7 +28,7 @@ public sealed class PauseTests
         Directory.Delete(_tmp, true);
     }
 
-    private static string[] Options(int timeout = 30) => ["--profile", Repo.DemoProfile, "--profile", PauseProfile, "--pause-timeout", timeout.ToString()];
+    private static string[] Options(int timeout = 30) => ["--profile", Repo.DemoProfile, "--profile", Repo.PauseProfile, "--pause-timeout", timeout.ToString()];
 
     private string DeleteCmd => $"{_curl} -sS -o /dev/null -w 'status=%{{http_code}}\\n' -X DELETE {_staging.Url("/volumes/9")}";
 

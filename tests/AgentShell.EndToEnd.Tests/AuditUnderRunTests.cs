@@ -1,7 +1,7 @@
 using System.Text.Json;
-using AgentShell.Supervisor.Tests.Infrastructure;
+using AgentShell.EndToEnd.Tests.Infrastructure;
 
-namespace AgentShell.Supervisor.Tests;
+namespace AgentShell.EndToEnd.Tests;
 
 /// <summary>The audit log as a run writes it: every non-allow and every parsed tool's exec, one JSON
 /// object a line, secrets redacted, pauses recorded with who answered and after how long.</summary>
@@ -14,7 +14,7 @@ public sealed class AuditUnderRunTests
         KernelSetUp.RequireInterception();
         using var prod = new LoopbackHttpServer("127.0.0.2");
         using var staging = new LoopbackHttpServer("127.0.0.3");
-        var curl = KernelSetUp.Which("curl");
+        var curl = Repo.Which("curl");
         var dir = Directory.CreateTempSubdirectory("agentshell-audit-").FullName;
         var audit = Path.Combine(dir, "audit.jsonl");
         const string secret = "s3cr3t-token-value";
@@ -34,7 +34,7 @@ public sealed class AuditUnderRunTests
             except PermissionError:
                 pass
             """);
-        using (var run = new BackgroundRun(["--profile", Repo.DemoProfile, "--profile", PauseTests.PauseProfile, "--audit", audit],
+        using (var run = new BackgroundRun(["--profile", Repo.DemoProfile, "--profile", Repo.PauseProfile, "--audit", audit],
             Repo.Python, agent))
         {
             string id = run.WaitForPause();

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using AgentShell.Supervisor.Tests.Infrastructure;
+using AgentShell.EndToEnd.Tests.Infrastructure;
 
-namespace AgentShell.Supervisor.Tests;
+namespace AgentShell.EndToEnd.Tests;
 
 /// <summary>`agentshell watch` driven as a person would: in a real terminal (tmux), reading the
 /// screen and pressing keys.</summary>
@@ -10,7 +10,7 @@ public sealed class WatchTests
 {
     private static string Tmux(params string[] args)
     {
-        var psi = new ProcessStartInfo(KernelSetUp.Which("tmux")) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(Repo.Which("tmux")) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var o = p.StandardOutput.ReadToEnd();
@@ -36,8 +36,8 @@ public sealed class WatchTests
     private static BackgroundRun PausedDelete(LoopbackHttpServer staging, out string id)
     {
         KernelSetUp.RequireInterception();
-        var curl = KernelSetUp.Which("curl");
-        var run = new BackgroundRun(["--profile", Repo.DemoProfile, "--profile", PauseTests.PauseProfile, "--pause-timeout", "60"],
+        var curl = Repo.Which("curl");
+        var run = new BackgroundRun(["--profile", Repo.DemoProfile, "--profile", Repo.PauseProfile, "--pause-timeout", "60"],
             "bash", "-c", $"{curl} -sS -o /dev/null -X DELETE {staging.Url("/volumes/3")}; echo rc=$?");
         id = run.WaitForPause();
         return run;
