@@ -25,8 +25,8 @@ public sealed class CheckVerb
     [Option('p', "profile", HelpText = "Profile JSON file (repeatable; later files take precedence).")]
     public IEnumerable<string> Profiles { get; set; } = [];
 
-    /// <summary>Print JSON (one object; an array of objects for --shell).</summary>
-    [Option("json", HelpText = "Print one JSON object (an array, one per command, for --shell).")]
+    /// <summary>Print JSON (one object: the deciding exec; an array of objects for --shell).</summary>
+    [Option("json", HelpText = "Print one JSON object: the exec that decides (the command, or a program it starts); for --shell an array, one per command.")]
     public bool Json { get; set; }
 
     /// <summary>A shell string to lex and classify.</summary>
