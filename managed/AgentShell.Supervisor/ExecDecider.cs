@@ -33,16 +33,35 @@ public interface IExecDecider
     Decision Decide(ExecRequest request, IExecContext ctx);
 }
 
-/// <summary>Classify an exec, ask the policy.</summary>
-public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Network.ExecutableIdentity? identity = null) : IExecDecider
+/// <summary>The one decision entry point for an exec, for `run` (each trapped exec) and `check`
+/// (each command it is asked about) alike: the supervisor's own rules that apply to any exec
+/// (<see cref="SupervisorRules.UnreadableArgv"/>, <see cref="SupervisorRules.SelfApproval"/>),
+/// then the classifier (by name, by content for renamed copies of known clients, and the script
+/// interpreter the kernel will really run), then the policy, with pauses of nested programs left
+/// to their own exec (<see cref="SupervisorRules.NestedExec"/>).</summary>
+/// <param name="classifier">Turns an argv into intents.</param>
+/// <param name="policy">The policy in force.</param>
+/// <param name="identity">Recognises known clients by content; null: by name only (tests).</param>
+/// <param name="agentshell">Device/inode of the agentshell executable, recognised under any name
+/// for <see cref="SupervisorRules.SelfApproval"/>; null: by name only.</param>
+public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Network.ExecutableIdentity? identity = null, (ulong Dev, ulong Ino)? agentshell = null) : IExecDecider
 {
     /// <summary>The policy in force.</summary>
     public Policy Policy { get; } = policy;
 
     /// <summary>Decides one exec.</summary>
-    public Decision Decide(ExecRequest request, IExecContext ctx)
+    public Decision Decide(ExecRequest request, IExecContext ctx) => Decide(request, ctx, out _);
+
+    /// <summary>Decides one exec; <paramref name="intents"/> is everything the classifier found in it
+    /// (what `check` prints).</summary>
+    public Decision Decide(ExecRequest request, IExecContext ctx, out IReadOnlyList<CommandIntent> intents)
     {
-        var intents = classifier.Classify(request.Filename, request.Argv, ctx);
+        intents = [];
+        // Read from memory, a larger argv never gets here (the read refuses it); given as strings
+        // (check), the same bound applies.
+        if (!ExecReader.WithinLimits(request.Argv)) return SupervisorRules.UnreadableArgv.Decision;
+        if (IsSelfApproval(request)) return SupervisorRules.SelfApproval.Decision;
+        intents = classifier.Classify(request.Filename, request.Argv, ctx);
         string? file = request.Pid > 0 ? request.OpenablePath() : null;
         // A program no parser knows by name may still be a known client under another name
         // (cp /usr/bin/curl /tmp/x): recognise it by what the file is.
@@ -68,9 +87,22 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
             if (!IsNestedProgram(i, request.Argv)) here.Add(i);
         if (here.Count == intents.Count) return d;
         var atHere = here.Count == 0 ? Decision.DefaultAllow : Policy.Decide(here, ctx);
-        return ReferenceEquals(atHere, Decision.DefaultAllow)
-            ? new Decision { Action = PolicyAction.Allow, RuleId = Decision.DefaultAllowRuleId, Reason = "decided at the nested command's own exec", Intent = intents[0] }
-            : atHere;
+        return ReferenceEquals(atHere, Decision.DefaultAllow) ? SupervisorRules.NestedExec.About(intents[0]) : atHere;
+    }
+
+    /// <summary>`agentshell approve|deny|watch` (by name or by file identity): the tree answering
+    /// its own pauses. PERF: the verbs are looked for first (no allocation, no syscall).</summary>
+    private bool IsSelfApproval(in ExecRequest r)
+    {
+        bool verb = false;
+        for (int i = 1; i < r.Argv.Count && !verb; i++)
+        {
+            var a = r.Argv[i];
+            verb = a.SequenceEqual("approve"u8) || a.SequenceEqual("deny"u8) || a.SequenceEqual("watch"u8);
+        }
+        if (!verb) return false;
+        if (r.Argv[0].EndsWith("agentshell"u8) || r.Filename.EndsWith("/agentshell"u8)) return true;
+        return agentshell is { } exe && r.Pid > 0 && Mono.Unix.Native.Syscall.stat(r.OpenablePath(), out var st) == 0 && (st.st_dev, st.st_ino) == exe;
     }
 
     /// <summary>For a script whose interpreter is a known tool: the argv the kernel builds

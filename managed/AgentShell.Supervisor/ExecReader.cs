@@ -21,6 +21,17 @@ internal sealed class ExecReader
     private readonly byte[] _ptrs = new byte[8 * (MaxArgs + 1)];
     private readonly byte[] _path = new byte[MaxPath];
 
+    /// <summary>True when <paramref name="argv"/> is within what a read accepts (at most
+    /// <see cref="MaxArgs"/> strings, their bytes and a terminating NUL within
+    /// <see cref="MaxArgBytes"/>): the same bound for an argv that did not come from memory.</summary>
+    public static bool WithinLimits(in Argv argv)
+    {
+        if (argv.Count > MaxArgs) return false;
+        long bytes = 1;
+        for (int i = 0; i < argv.Count; i++) bytes += argv[i].Length;
+        return bytes <= MaxArgBytes;
+    }
+
     /// <summary>Filename of the last read (bytes, no NUL).</summary>
     public ReadOnlySpan<byte> Filename => _path.AsSpan(0, _pathLen);
     private int _pathLen;

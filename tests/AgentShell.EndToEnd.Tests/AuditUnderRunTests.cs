@@ -64,6 +64,29 @@ public sealed class AuditUnderRunTests
     }
 
     [Test]
+    public void TheSupervisorsOwnRefusalsAreRecordedWithTheirRuleIds()
+    {
+        KernelSetUp.RequireInterception();
+        var dir = Directory.CreateTempSubdirectory("agentshell-audit-").FullName;
+        var audit = Path.Combine(dir, "audit.jsonl");
+        // kill(0, …) from the supervisor's own process group would reach it: refused, and recorded.
+        var r = AgentShellRunner.Run(["run", "--audit", audit, "--", Repo.Python, "-c",
+            "import os, signal\ntry:\n    os.kill(0, signal.SIGUSR1)\nexcept PermissionError:\n    print('refused')"]);
+        Assert.That(r.Stdout, Does.Contain("refused"), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain("[rule supervisor:protect-self]"));
+        var records = File.ReadAllLines(audit).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var refusal = records.Single(x => x.GetProperty("ruleId").GetString() == "supervisor:protect-self");
+        Assert.That(refusal.GetProperty("action").GetString(), Is.EqualTo("block"));
+        Assert.That(refusal.GetProperty("syscall").GetString(), Is.EqualTo("signal"));
+        // The look-alike: a signal to the agent's own child is neither refused nor recorded.
+        var ok = AgentShellRunner.Run(["run", "--audit", audit, "--", Repo.Python, "-c",
+            "import subprocess, signal\nc = subprocess.Popen(['sleep', '30'])\nc.send_signal(signal.SIGTERM)\nprint(c.wait())"]);
+        Assert.That(ok.Stdout.Trim(), Is.EqualTo("-15"), ok.Stderr);
+        Assert.That(File.ReadAllLines(audit).Count(l => l.Contains("supervisor:protect-self")), Is.EqualTo(1));
+        Directory.Delete(dir, true);
+    }
+
+    [Test]
     public void AProfileCanAskForAllowsOfUnparsedToolsToo()
     {
         KernelSetUp.RequireInterception();

@@ -69,6 +69,22 @@ public sealed class CliTests
     }
 
     [Test]
+    public void ProfilesShowListsTheSupervisorsOwnRulesAfterTheProfiles()
+    {
+        var r = AgentShellRunner.Run(["profiles", "show", "--profile", Repo.DemoProfile]);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        int profileRule = r.Stdout.IndexOf("demo.http:delete-on-production ->", StringComparison.Ordinal);
+        Assert.That(profileRule, Is.GreaterThanOrEqualTo(0), r.Stdout);
+        foreach (var rule in SupervisorRules.All)
+        {
+            int at = r.Stdout.IndexOf($"  {rule.Id} -> ", StringComparison.Ordinal);
+            Assert.That(at, Is.GreaterThan(profileRule), rule.Id);
+            Assert.That(r.Stdout, Does.Contain(rule.Reason));
+        }
+        Assert.That(r.Stdout, Does.Contain("network:unknown-client-to-production -> pause [built in; action: Network:UnknownClientToProduction]"));
+    }
+
+    [Test]
     public void PendingWithoutARunningSupervisorSaysSo()
     {
         var r = AgentShellRunner.Run(["pending", "--socket", Path.Combine(Path.GetTempPath(), "no-such-agentshell.sock")]);

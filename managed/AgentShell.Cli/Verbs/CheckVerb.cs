@@ -1,16 +1,18 @@
 using System.Text;
 using System.Text.Json;
-using AgentShell.Core.Classification;
 using AgentShell.Core.Model;
 using AgentShell.Core.Policy;
 using AgentShell.Core.Profiles;
+using AgentShell.Supervisor;
 using CommandLine;
 
 namespace AgentShell.Cli.Verbs;
 
 /// <summary>`agentshell check [--profile P]... [--json] -- CMD ARGS` and
 /// `agentshell check [--profile P]... [--json] --shell 'STRING'`: classify without running and
-/// print what the policy would do. Exit: 0 allow, 3 pause, 4 block, 2 usage or profile error.</summary>
+/// print what the policy would do: each exec decided exactly as `run` decides it (see
+/// <see cref="CommandCheck"/>), the command and every program it would start. Exit (the most
+/// severe verdict): 0 allow, 3 pause, 4 block, 2 usage or profile error.</summary>
 [Verb("check", HelpText = "Classify a command without running it and print the verdict. Usage: agentshell check [--profile P]... [--json] -- CMD [ARGS...] | agentshell check --shell 'STRING'")]
 public sealed class CheckVerb
 {
@@ -23,8 +25,8 @@ public sealed class CheckVerb
     [Option('p', "profile", HelpText = "Profile JSON file (repeatable; later files take precedence).")]
     public IEnumerable<string> Profiles { get; set; } = [];
 
-    /// <summary>Print JSON (one object; an array of objects for --shell).</summary>
-    [Option("json", HelpText = "Print one JSON object (an array, one per command, for --shell).")]
+    /// <summary>Print JSON (one object: the deciding exec; an array of objects for --shell).</summary>
+    [Option("json", HelpText = "Print one JSON object: the exec that decides (the command, or a program it starts); for --shell an array, one per command.")]
     public bool Json { get; set; }
 
     /// <summary>A shell string to lex and classify.</summary>
@@ -52,33 +54,38 @@ public sealed class CheckVerb
             stderr.WriteLine($"agentshell check: invalid profile: {e.Message}");
             return Program.UsageError;
         }
-        var classifier = new CommandClassifier(policy.Tools);
-        var results = new List<(string Input, IReadOnlyList<CommandIntent> Intents, Decision Decision)>();
-        if (Shell != null)
-        {
-            // One verdict per simple command, in source order.
-            foreach (var intent in classifier.ClassifyShell(Shell, ctx))
-                results.Add((intent.Argv.Count > 0 ? string.Join(' ', intent.Argv) : intent.Summary, [intent], policy.Decide([intent], ctx)));
-            if (results.Count == 0) results.Add((Shell, [], Decision.DefaultAllow));
-        }
-        else
-        {
-            var intents = classifier.Classify(command, ctx);
-            results.Add((string.Join(' ', command), intents, intents.Count == 0 ? Decision.DefaultAllow : policy.Decide(intents, ctx)));
-        }
-        var worst = results.Select(r => r.Decision.Action).Max();
-        if (Json) WriteJson(stdout, results, policy, array: Shell != null);
+        // The decision entry point `run` uses for every exec, with this process as the caller.
+        var check = new CommandCheck(policy);
+        var execs = Shell != null ? check.Shell(Shell, ctx) : check.Command(command, ctx);
+        var results = Shell != null ? CommandsOf(execs) : execs;
+        var worst = results.Max(r => r.Decision.Action);
+        if (Json) WriteJson(stdout, Shell != null ? results : [results.First(r => r.Decision.Action == worst)], policy, array: Shell != null);
         else WriteText(stdout, results, policy);
         return worst switch { PolicyAction.Block => ExitBlock, PolicyAction.Pause => ExitPause, _ => 0 };
     }
 
+    /// <summary>For a shell string: one verdict per command it runs, in order; and the string's own
+    /// (that of the <c>sh -c</c> running it) where it says more than they do: a command decided by
+    /// what is piped into it, a redirection to /dev/tcp, a command built at run time.</summary>
+    private static IReadOnlyList<CheckedExec> CommandsOf(IReadOnlyList<CheckedExec> execs)
+    {
+        var whole = execs[0];
+        var commands = execs.Skip(1).Select(c => c with { Depth = c.Depth - 1 }).ToList();
+        if (commands.Count == 0) return [whole with { Argv = [whole.Argv[^1]] }];
+        bool saysMore = whole.Decision.Action != PolicyAction.Allow
+            && !commands.Any(c => c.Decision.Action == whole.Decision.Action && c.Decision.RuleId == whole.Decision.RuleId);
+        return saysMore ? [.. commands, whole with { Argv = [whole.Argv[^1]] }] : commands;
+    }
+
     private static string Verdict(PolicyAction a) => a switch { PolicyAction.Block => "block", PolicyAction.Pause => "pause", _ => "allow" };
 
-    private static void WriteText(TextWriter o, List<(string Input, IReadOnlyList<CommandIntent> Intents, Decision Decision)> results, Policy policy)
+    private static void WriteText(TextWriter o, IReadOnlyList<CheckedExec> results, Policy policy)
     {
-        foreach (var (input, intents, d) in results)
+        foreach (var r in results)
         {
-            o.WriteLine($"{Verdict(d.Action)}  [rule {d.RuleId}]  {input}");
+            var (intents, d) = (r.Intents, r.Decision);
+            o.WriteLine($"{Verdict(d.Action)}  [rule {d.RuleId}]  {(r.Depth > 0 ? "↳ " : "")}{r.Input}");
+            if (r.Program != null && r.Program != r.Argv[0]) o.WriteLine($"  runs: {r.Program}");
             if (d.Reason.Length > 0 && d.Action != PolicyAction.Allow) o.WriteLine($"  reason: {d.Reason}");
             if (intents.Count == 0) o.WriteLine("  no parser: nothing destructive recognised");
             foreach (var i in intents)
@@ -90,16 +97,19 @@ public sealed class CheckVerb
         }
     }
 
-    private static void WriteJson(TextWriter o, List<(string Input, IReadOnlyList<CommandIntent> Intents, Decision Decision)> results, Policy policy, bool array)
+    private static void WriteJson(TextWriter o, IReadOnlyList<CheckedExec> results, Policy policy, bool array)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             if (array) w.WriteStartArray();
-            foreach (var (input, intents, d) in results)
+            foreach (var r in results)
             {
+                var (intents, d) = (r.Intents, r.Decision);
                 w.WriteStartObject();
-                w.WriteString("input", input);
+                w.WriteString("input", r.Input);
+                w.WriteString("program", r.Program);
+                w.WriteBoolean("nested", r.Depth > 0);
                 w.WriteString("verdict", Verdict(d.Action));
                 w.WriteString("rule", d.RuleId);
                 w.WriteString("reason", d.Reason);
@@ -137,7 +147,6 @@ public sealed class CheckVerb
                 }
                 w.WriteEndArray();
                 w.WriteEndObject();
-                if (!array) break;
             }
             if (array) w.WriteEndArray();
         }

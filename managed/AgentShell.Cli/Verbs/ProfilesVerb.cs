@@ -1,6 +1,7 @@
 using AgentShell.Core.Model;
 using AgentShell.Core.Policy;
 using AgentShell.Core.Profiles;
+using AgentShell.Supervisor;
 using CommandLine;
 
 namespace AgentShell.Cli.Verbs;
@@ -99,6 +100,13 @@ public sealed class ProfilesVerb
             o.WriteLine($"    reason: {r.Reason}");
         }
         o.WriteLine($"  {Decision.DefaultAllowRuleId} -> allow [built in]");
+        o.WriteLine("Built-in rules (the supervisor's own, applied besides the rules above):");
+        foreach (var r in SupervisorRules.All)
+        {
+            o.WriteLine($"  {r.Id} -> {Name(r.ActionIn(policy))} [built in{(r.ActionSetting != null ? $"; action: {r.ActionSetting}" : "")}]");
+            o.WriteLine($"    reason: {r.Reason}");
+            o.WriteLine($"    why: {r.Explanation}");
+        }
         o.WriteLine("Settings:");
         Setting(o, policy, "Pause:TimeoutSeconds", policy.Pause.TimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Setting(o, policy, "Pause:OnTimeout", Name(policy.Pause.OnTimeout));

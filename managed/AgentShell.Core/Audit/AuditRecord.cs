@@ -99,8 +99,12 @@ public static class AuditSyscall
     public const string Execve = "execve";
     /// <summary>execveat(2).</summary>
     public const string Execveat = "execveat";
-    /// <summary>connect(2).</summary>
+    /// <summary>connect(2) (and sendto/sendmsg with MSG_FASTOPEN).</summary>
     public const string Connect = "connect";
+    /// <summary>sendmmsg(2) with MSG_FASTOPEN.</summary>
+    public const string Sendmmsg = "sendmmsg";
+    /// <summary>kill(2), tkill(2) or pidfd_send_signal(2) aimed at the supervisor.</summary>
+    public const string Signal = "signal";
 
     /// <summary>True for the exec syscalls.</summary>
     public static bool IsExec(string syscall) => syscall is Execve or Execveat;

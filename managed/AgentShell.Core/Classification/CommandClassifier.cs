@@ -90,6 +90,25 @@ public sealed partial class CommandClassifier
         return id != ToolId.None ? id == ToolTable.Lookup(tool) : exe.SequenceEqual(Encoding.UTF8.GetBytes(tool));
     }
 
+    /// <summary>The commands an exec runs as execs of their own (through wrappers, shell strings and
+    /// scripts it reads), each with the environment it gets, in the order they start: wrappers
+    /// and programs no parser knows included; the builtins that unwrap (<c>exec</c>,
+    /// <c>command</c>, <c>eval</c>, ...) left out, other builtins not (they classify as nothing).
+    /// The exec's own command is not listed. For <c>check</c>, which decides each as the
+    /// supervisor will at its exec; not a hot path: every string is fully parsed.</summary>
+    public IReadOnlyList<NestedCommand> NestedCommands(ReadOnlySpan<byte> executable, in Argv argv, IExecContext ctx)
+    {
+        if (argv.Count == 0) return [];
+        var words = argv.ToStrings();
+        var exe = Basename(executable);
+        // A renamed binary: the executable decides which tool it is (as in Classify).
+        if (ToolTable.Lookup(Basename(argv[0])) == ToolId.None && !exe.IsEmpty && ToolTable.Lookup(exe) != ToolId.None)
+            words[0] = Encoding.UTF8.GetString(exe);
+        var nested = new List<NestedCommand>();
+        new Run(this, nested).Command(words, null, 0, ctx, default, 0);
+        return nested;
+    }
+
     /// <summary>Convenience for strings (tests, <c>check</c>).</summary>
     public IReadOnlyList<CommandIntent> Classify(IReadOnlyList<string> argv, IExecContext ctx) =>
         Classify(ReadOnlySpan<byte>.Empty, Argv.FromStrings(argv), ctx);
@@ -183,9 +202,12 @@ public sealed partial class CommandClassifier
     internal readonly record struct Stdin(string? Text, bool Opaque);
 
     /// <summary>State of one classification: the intents found so far.</summary>
-    private sealed partial class Run(CommandClassifier owner)
+    private sealed partial class Run(CommandClassifier owner, List<NestedCommand>? nested = null)
     {
         private List<CommandIntent>? _out;
+        // Enumerating nested commands needs every string parsed: no quick path.
+        private readonly bool _fullParse = owner.FullParseOnly || nested != null;
+        private int _execLevel; // listed nested commands around the one being classified
 
         public IReadOnlyList<CommandIntent> Result => _out == null ? None : _out;
 
@@ -219,7 +241,7 @@ public sealed partial class CommandClassifier
         public void Script(ReadOnlySpan<byte> text, IExecContext ctx, Stdin stdin, int depth, string origin)
         {
             if (depth > MaxDepth) { Unknown($"{origin} nested deeper than {MaxDepth}", origin); return; }
-            if (!owner.FullParseOnly && !ShellQuickScan.MayMatter(text, owner._isKnown, owner._isTrigger)) return;
+            if (!_fullParse && !ShellQuickScan.MayMatter(text, owner._isKnown, owner._isTrigger)) return;
             var script = ShellParser.Parse(text, ctx.GetEnvironmentVariable, ctx.WorkingDirectory);
             foreach (var p in script.Problems) Unknown($"{origin}: {p}", origin);
             foreach (var nr in script.NetworkRedirects) NetworkRedirect(nr);
@@ -293,7 +315,21 @@ public sealed partial class CommandClassifier
             }
             var name = Basename(words[start]);
             var id = ToolTable.Lookup(name);
-            if (Unwrap(id, name, words, dyn, start, ctx, stdin, depth)) return;
+            // Every program started on the way is an exec (wrappers too); shell builtins are not.
+            bool exec = depth > 0 && nested != null && id is not (ToolId.Command or ToolId.Builtin or ToolId.Exec or ToolId.Eval or ToolId.Source);
+            if (exec)
+            {
+                nested!.Add(new NestedCommand(words[start..], ctx, _execLevel));
+                _execLevel++;
+            }
+            try
+            {
+                if (Unwrap(id, name, words, dyn, start, ctx, stdin, depth)) return;
+            }
+            finally
+            {
+                if (exec) _execLevel--;
+            }
 
             var args = words[(start + 1)..];
             var call = new ToolCall { Args = args, Context = ctx, StdinText = stdin.Text, StdinOpaque = stdin.Opaque };

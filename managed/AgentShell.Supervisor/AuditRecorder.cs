@@ -1,0 +1,47 @@
+using AgentShell.Core.Audit;
+using AgentShell.Core.Policy;
+using AgentShell.Supervisor.Approval;
+using AgentShell.Supervisor.Audit;
+
+namespace AgentShell.Supervisor;
+
+/// <summary>Turns decisions of one run into audit records (with the process chain) and appends
+/// them. Without an audit log it records nothing. Never throws: a failure is reported and the
+/// decision stands.</summary>
+internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid, TextWriter log)
+{
+    /// <summary>False for what is not recorded, decided before anything is built. PERF: allows of
+    /// programs no parser knows (ls, git status) are not recorded by default.</summary>
+    public bool Records(Decision d) =>
+        audit != null && !(d.Action == PolicyAction.Allow && d.Intent == null && !audit.LogAllowsOfUnparsedTools);
+
+    /// <summary>Appends one record.</summary>
+    public void Record(Decision d, int pid, IReadOnlyList<string> argv, string? cwd, string syscall, string outcome, string? by = null, long? waitedMs = null)
+    {
+        if (audit == null) return;
+        try
+        {
+            var chain = ProcessInfo.Chain(pid, agentPid);
+            var rec = AuditRecord.FromDecision(d, DateTimeOffset.UtcNow, runId, syscall, pid, chain, argv, cwd, outcome, by, waitedMs);
+            audit.Append(rec, parsedTool: d.Intent != null);
+        }
+        catch (Exception e)
+        {
+            log.WriteLine($"agentshell: audit record failed: {e.Message}");
+        }
+    }
+
+    /// <summary>Records a paused request once it is answered (the registry's Resolved event).</summary>
+    public void RecordAnswered(PendingItem i)
+    {
+        string outcome = i.Outcome switch
+        {
+            PendingOutcome.Approved or PendingOutcome.ApprovedForRun => AuditOutcome.Approved,
+            PendingOutcome.TimedOut => AuditOutcome.Timeout,
+            _ => AuditOutcome.Denied,
+        };
+        string? by = i.Outcome == PendingOutcome.Gone ? "nobody (the process ended while waiting)" : i.AnsweredBy;
+        long? waited = i.Answered is { } t ? (long)(t - i.Created).TotalMilliseconds : null;
+        Record(i.Decision, i.Pid, i.Argv, i.Cwd, i.ConnectKey != null ? AuditSyscall.Connect : AuditSyscall.Execve, outcome, by, waited);
+    }
+}

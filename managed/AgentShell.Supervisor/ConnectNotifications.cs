@@ -1,0 +1,204 @@
+using System.Buffers.Binary;
+using System.Text;
+using AgentShell.Core.Audit;
+using AgentShell.Core.Policy;
+using AgentShell.Supervisor.Network;
+using static AgentShell.Supervisor.Interop.Seccomp;
+
+namespace AgentShell.Supervisor;
+
+/// <summary>Trapped connects (seccomp mode, and the Unix and gate checks of root mode): read the
+/// sockaddr, refuse connects to the approval socket, decide connects to production addresses, and
+/// perform an allowed inet connect on the process's behalf, to the address that was checked.
+/// TCP Fast Open (sendto/sendmsg with MSG_FASTOPEN) is decided the same way.</summary>
+internal sealed class ConnectNotifications(int listener, IAddressEnvironments addresses, KernelConnectGuard? kernel,
+    TrustLedger trust, UnknownClients unknown, BlockNotifier notifier, SelfIdentity self, TextWriter log)
+{
+    private const string Production = "production";
+
+    /// <summary>connect(fd, addr, len).</summary>
+    public unsafe Verdict Connect(ref seccomp_notif n, DeferredAudit audit) =>
+        Decide(ref n, n.data.args[1], (int)n.data.args[2], audit, sockFd: (int)n.data.args[0]);
+
+    /// <summary>sendto with MSG_FASTOPEN (the filter sends no other): TCP Fast Open connects inside the send.</summary>
+    public unsafe Verdict SendTo(ref seccomp_notif n, DeferredAudit audit) =>
+        n.data.args[4] == 0 ? Verdict.Continue : Decide(ref n, n.data.args[4], (int)n.data.args[5], audit);
+
+    /// <summary>sendmsg with MSG_FASTOPEN: the address is the msghdr's msg_name.</summary>
+    public unsafe Verdict SendMsg(ref seccomp_notif n, DeferredAudit audit)
+    {
+        // struct msghdr { void *msg_name; socklen_t msg_namelen; ... }
+        Span<byte> hdr = stackalloc byte[16];
+        if (Interop.ProcessMemory.Read((int)n.pid, n.data.args[1], hdr, out _) < 16) return Verdict.Refuse; // as for connect
+        ulong name = BinaryPrimitives.ReadUInt64LittleEndian(hdr);
+        int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(hdr[8..]);
+        return name == 0 ? Verdict.Continue : Decide(ref n, name, len, audit);
+    }
+
+    /// <summary>sendmmsg with MSG_FASTOPEN: a batch of addresses, not inspected, refused.</summary>
+    public Verdict SendMmsg(ref seccomp_notif n, DeferredAudit audit)
+    {
+        var rule = SupervisorRules.FastOpenBatch;
+        notifier.Write((int)n.pid, rule.Refusal("TCP Fast Open through sendmmsg"));
+        audit.Note(rule.Decision, (int)n.pid, default, null, AuditSyscall.Sendmmsg, AuditOutcome.Blocked);
+        return Verdict.Refuse;
+    }
+
+    private unsafe Verdict Decide(ref seccomp_notif n, ulong addr, int len, DeferredAudit audit, int sockFd = -1)
+    {
+        if (len < 3) return Verdict.Continue; // the kernel fails it (EINVAL) itself
+        int pid = (int)n.pid;
+        Span<byte> sa = stackalloc byte[128]; // sizeof(struct sockaddr_storage)
+        int want = Math.Min(len, 128);
+        int got = Interop.ProcessMemory.Read(pid, addr, sa[..want], out _);
+        // Unreadable now is no proof the kernel cannot read it after a CONTINUE (another thread can
+        // map the page in between): refuse.
+        if (got < want) return Verdict.Refuse;
+        int family = BinaryPrimitives.ReadUInt16LittleEndian(sa);
+        switch (family)
+        {
+            case 1: // AF_UNIX
+                return UnixConnect(ref n, sa[2..got], audit);
+            case 2 when got >= 8: // AF_INET: port (big-endian) at 2, address at 4
+            case 10 when got >= 24: // AF_INET6: port at 2, address at 8
+            {
+                var address = family == 2 ? sa.Slice(4, 4) : sa.Slice(8, 16);
+                Span<byte> effective = stackalloc byte[16];
+                // The unspecified address (0.0.0.0, ::) connects to the socket's bound address, or loopback.
+                if (!address.ContainsAnyExcept((byte)0) || Address16.From(address) == Address16.V4Unspecified)
+                {
+                    if (Unspecified(pid, (int)n.data.args[0], address.Length, address.ContainsAnyExcept((byte)0), effective) is not int length) return Verdict.Refuse;
+                    address = effective[..length];
+                }
+                // The gate belongs to the supervisor (root mode): nothing of the tree reaches it.
+                if (kernel != null && Address16.From(address).IsGate) return Verdict.Refuse;
+                var v = InetConnect(ref n, address, BinaryPrimitives.ReadUInt16BigEndian(sa[2..]), audit);
+                return OnBehalf(ref n, v, sockFd, sa[..got], address);
+            }
+            default:
+                return Verdict.Continue; // other families: not guarded
+        }
+    }
+
+    private Verdict UnixConnect(ref seccomp_notif n, Span<byte> path, DeferredAudit audit)
+    {
+        if (self.ControlSocket is not { } control || path.Length == 0 || path[0] == 0) return Verdict.Continue; // abstract: not ours
+        int pid = (int)n.pid;
+        int nul = path.IndexOf((byte)0);
+        if (nul >= 0) path = path[..nul];
+        // Compare by identity, so symlinks, /proc/self/root/... and relative paths do not help.
+        if (ProcessInfo.StatAs(pid, Encoding.UTF8.GetString(path)) is { } st && st == control && IdValid(listener, n.id))
+        {
+            var rule = SupervisorRules.SelfApproval;
+            notifier.Write(pid, rule.Refusal("a connect to the approval socket"));
+            audit.Note(rule.Decision, pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
+            return Verdict.Refuse;
+        }
+        return Verdict.Continue;
+    }
+
+    private Verdict InetConnect(ref seccomp_notif n, ReadOnlySpan<byte> address, int port, DeferredAudit audit)
+    {
+        // PERF: the common case (loopback, the internet, staging) is decided here without allocating.
+        if (port == 53) return Verdict.Continue; // DNS is always allowed
+        string env = addresses.EnvironmentOf(address, port);
+        if (env != Production) return Verdict.Continue;
+
+        int pid = (int)n.pid;
+        int tgid = ProcessInfo.Tgid(pid);
+        ulong program = kernel is { } k ? k.Generation(tgid) : ProcessInfo.StartTime(tgid);
+        var key = new ProcessTable.ConnectKey(tgid, program, Address16.From(address), port);
+        switch (trust.Settle(key, env, trust.ExecCovers(tgid, env), null, cache: true, out string? exe))
+        {
+            case TrustLedger.Settled.Allowed: return Verdict.Continue;
+            case TrustLedger.Settled.Refused: return Verdict.Refuse;
+        }
+        var d = unknown.Decide(tgid, address, port, env, exe, out var cmdline, out var target);
+        if (!IdValid(listener, n.id)) return Verdict.Refuse;
+        switch (d.Action)
+        {
+            case PolicyAction.Allow:
+                trust.RememberConnect(key, true);
+                return Verdict.Continue;
+            case PolicyAction.Pause:
+                unknown.Hold(n.id, pid, tgid, d, cmdline, exe, target, key, null);
+                return Verdict.Parked;
+            default:
+                trust.RememberConnect(key, false);
+                notifier.Write(pid, $"agentshell: blocked {d.Describe()}: {d.Reason}");
+                audit.Note(d, pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
+                return Verdict.Refuse;
+        }
+    }
+
+    /// <summary>Where a connect to the unspecified address goes: the socket's bound address, or
+    /// loopback. Writes 4 or 16 bytes; null when the socket cannot be inspected (refused).</summary>
+    private static int? Unspecified(int pid, int fd, int length, bool v4Mapped, Span<byte> into)
+    {
+        into.Clear();
+        int pidfd = Interop.Pidfd.OpenTask(pid);
+        if (pidfd < 0) return null;
+        int dup;
+        try { dup = Interop.Pidfd.GetFd(pidfd, fd, out _); }
+        finally { Interop.Libc.close(pidfd); }
+        if (dup < 0) return null;
+        Span<byte> sa = stackalloc byte[128];
+        int n;
+        try { n = Interop.Sockets.GetSockName(dup, sa); }
+        finally { Interop.Libc.close(dup); }
+        if (n < 0) return null;
+        int family = BinaryPrimitives.ReadUInt16LittleEndian(sa);
+        var bound = family == 2 && n >= 8 ? sa.Slice(4, 4) : family == 10 && n >= 24 ? sa.Slice(8, 16) : default;
+        if (bound.Length == 0) return null;
+        if (bound.ContainsAnyExcept((byte)0) && Address16.From(bound) != Address16.V4Unspecified)
+        {
+            bound.CopyTo(into);
+            return bound.Length;
+        }
+        if (length == 4 || v4Mapped) { into[0] = 127; into[3] = 1; return 4; } // 127.0.0.1
+        into[15] = 1; // ::1
+        return 16;
+    }
+
+    /// <summary>An allowed connect() is performed here, on a dup of the process's socket, to the
+    /// address that was checked, and the process gets its result. A CONTINUE would let the kernel
+    /// re-read the sockaddr, which another thread (or another process sharing the page) can have
+    /// rewritten since the check (kernel-notes pitfall 2). Approved pauses continue: the person
+    /// approved the process, and its destination was remembered.</summary>
+    private Verdict OnBehalf(ref seccomp_notif n, Verdict v, int sockFd, ReadOnlySpan<byte> sockaddr, ReadOnlySpan<byte> address)
+    {
+        if (sockFd < 0 || !v.Continues) return v;
+        int pid = (int)n.pid;
+        int pidfd = Interop.Pidfd.OpenTask(pid);
+        if (pidfd < 0) return Verdict.Refuse; // the process is gone (or cannot be reached): nothing to connect
+        int fd;
+        Errno e;
+        try { fd = Interop.Pidfd.GetFd(pidfd, sockFd, out e); }
+        finally { Interop.Libc.close(pidfd); }
+        if (fd < 0) return Verdict.Result((int)(e == Errno.EBADF ? Errno.EBADF : Errno.EPERM));
+        // PERF: loopback connects and non-blocking sockets finish at once: answer inline. A
+        // blocking connect to another host waits for the handshake: off the receiving thread.
+        bool inline = Interop.Sockets.IsNonBlocking(fd) || Address16.From(address).IsLoopback;
+        if (inline)
+        {
+            int err = Interop.Sockets.Connect(fd, sockaddr);
+            Interop.Libc.close(fd);
+            return Verdict.Result(err);
+        }
+        ulong id = n.id;
+        byte[] copy = sockaddr.ToArray();
+        ThreadPool.UnsafeQueueUserWorkItem(_ =>
+        {
+            int err = (int)Errno.EPERM; // answered whatever happens; a failure refuses
+            try { err = Interop.Sockets.Connect(fd, copy); }
+            catch (Exception ex) { log.WriteLine($"agentshell: connect on behalf of pid {pid} failed, refused: {ex.Message}"); }
+            finally
+            {
+                Interop.Libc.close(fd);
+                var se = Send(listener, id, -err, 0);
+                if (se != 0 && se != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {se}");
+            }
+        }, null);
+        return Verdict.Parked;
+    }
+}

@@ -1,0 +1,41 @@
+using AgentShell.Core.Model;
+using AgentShell.Core.Policy;
+
+namespace AgentShell.Supervisor;
+
+/// <summary>The audit record of one receiving thread's last decision: noted while deciding, written
+/// after the answer is sent, so an audit write never delays a decision. One per receiving thread,
+/// passed along with the notification.</summary>
+internal sealed class DeferredAudit(AuditRecorder recorder)
+{
+    private Decision? _decision;
+    private int _pid;
+    private string[] _argv = [];
+    private string? _cwd;
+    private string _syscall = "";
+    private string _outcome = "";
+
+    /// <summary>Notes a decision (copying what it needs: the argv buffers are reused). PERF: zero
+    /// work for what is not recorded (allows of programs no parser knows).</summary>
+    public void Note(Decision d, int pid, in Argv argv, RemoteExecContext? ctx, string syscall, string outcome)
+    {
+        if (!recorder.Records(d)) return;
+        _decision = d;
+        _pid = pid;
+        _argv = argv.Count == 0 ? [] : argv.ToStrings();
+        _cwd = ctx?.WorkingDirectory; // read now: the process may be gone once answered
+        _syscall = syscall;
+        _outcome = outcome;
+    }
+
+    /// <summary>Drops the noted record (the decision did not stand).</summary>
+    public void Discard() => _decision = null;
+
+    /// <summary>Writes the noted record, if any (after the answer is sent).</summary>
+    public void Flush()
+    {
+        if (_decision is not { } d) return;
+        _decision = null;
+        recorder.Record(d, _pid, _argv, _cwd, _syscall, _outcome);
+    }
+}

@@ -1,0 +1,120 @@
+using AgentShell.Core.Audit;
+using AgentShell.Core.Model;
+using AgentShell.Core.Policy;
+using AgentShell.Supervisor.Approval;
+using AgentShell.Supervisor.Network;
+using static AgentShell.Supervisor.Interop.Seccomp;
+
+namespace AgentShell.Supervisor;
+
+/// <summary>Trapped execve/execveat: read the filename, argv and (lazily) envp from the process,
+/// check the notification is still valid, decide through the <see cref="IExecDecider"/> (the same
+/// entry `agentshell check` uses), then continue, refuse with the reason on the process's stderr,
+/// or hold it in the registry for a person.</summary>
+internal sealed class ExecNotifications(int listener, IExecDecider decider, TrustLedger trust, PendingRegistry registry,
+    HeldNotifications held, BlockNotifier notifier, SelfIdentity self)
+{
+    private const int ENOENT = 2;
+
+    /// <summary>execve(path, argv, envp) or execveat(dirfd, path, argv, envp, flags).</summary>
+    public unsafe Verdict Exec(ref seccomp_notif n, ExecReader reader, RemoteExecContext ctx, DeferredAudit audit)
+    {
+        bool at = n.data.nr == NR_execveat;
+        ulong pathAddr = at ? n.data.args[1] : n.data.args[0], argvAddr = at ? n.data.args[2] : n.data.args[1], envpAddr = at ? n.data.args[3] : n.data.args[2];
+        int dirfd = at ? (int)n.data.args[0] : -1;
+        string syscall = at ? AuditSyscall.Execveat : AuditSyscall.Execve;
+        int pid = (int)n.pid;
+        var f = reader.ReadFilename(pid, pathAddr);
+        Argv argv = default;
+        if (f == ReadFailure.None) f = reader.ReadVector(pid, argvAddr, out argv);
+        // The pid may have been recycled while we read: trust nothing unless the id is still valid.
+        if (!IdValid(listener, n.id)) return Verdict.Refuse;
+        if (f != ReadFailure.None)
+        {
+            if (f != ReadFailure.Gone) Unreadable(pid, default, syscall, audit);
+            return Verdict.Refuse;
+        }
+        string? resolved = dirfd >= 0 && reader.Filename.Length == 0 ? ResolveFd(pid, dirfd) : null;
+        var request = reader.Request(argv, resolved, pid, dirfd >= 0 ? dirfd : ProcessInfo.AtFdCwd);
+        ctx.Reset(pid, envpAddr);
+        Decision d = decider.Decide(request, ctx);
+        if (!IdValid(listener, n.id)) return Verdict.Refuse;
+        if (ctx.EnvironmentUnreadable)
+        {
+            // A parser asked for a variable (PGHOST, KUBECONFIG, AWS_PROFILE) that could not be read:
+            // the decision may rest on its absence.
+            Unreadable(pid, argv, syscall, audit);
+            return Verdict.Refuse;
+        }
+        switch (d.Action)
+        {
+            case PolicyAction.Allow:
+                trust.RememberExec(pid, d, request, ctx);
+                audit.Note(d, pid, argv, ctx, syscall, AuditOutcome.Allowed);
+                return Verdict.Continue;
+            case PolicyAction.Pause:
+                return Pause(ref n, request, d, ctx);
+            default:
+                notifier.WriteOnce(pid, argv, SupervisorRules.ExecRefusal(d, Program(request)));
+                audit.Note(d, pid, argv, ctx, syscall, AuditOutcome.Blocked);
+                return Verdict.Refuse;
+        }
+    }
+
+    private void Unreadable(int pid, in Argv argv, string syscall, DeferredAudit audit)
+    {
+        var rule = SupervisorRules.UnreadableArgv;
+        notifier.WriteOnce(pid, argv, rule.Refusal("an exec"));
+        audit.Note(rule.Decision, pid, argv, null, syscall, AuditOutcome.Blocked);
+    }
+
+    private static string Program(in ExecRequest r) =>
+        r.Argv.Count > 0 ? Path.GetFileName(r.Argv.GetString(0)) : Path.GetFileName(r.FilenameString);
+
+    private Verdict Pause(ref seccomp_notif n, ExecRequest request, Decision d, RemoteExecContext ctx)
+    {
+        int pid = (int)n.pid;
+        // A PATH search also tries directories where the program is not: answer those as the
+        // kernel would instead of asking a person about a file that does not exist.
+        if (Mono.Unix.Native.Syscall.stat(request.OpenablePath(), out _) != 0) return Verdict.Result(ENOENT);
+        var argv = request.Argv.ToStrings();
+        // The same request re-issued keeps its arguments but not always its argv[0]: a PATH search
+        // tries other directories, and wrappers (Debian's pg_wrapper behind /usr/bin/psql, pyenv
+        // shims) re-exec the real binary by its full path. Key on the basename and the rest.
+        string joined = argv.Length == 0 ? "" : Path.GetFileName(argv[0]) + "\0" + string.Join('\0', argv.Skip(1));
+        string runKey = $"{joined}\u0001{d.Environment}\u0001{d.Target}";
+        if (registry.IsApprovedForRun(runKey))
+        {
+            trust.RememberExec(pid, d, request, ctx); // approved like an allow: its connects are covered too
+            return Verdict.Continue;
+        }
+        int tgid = ProcessInfo.Tgid(pid);
+        string? cwd = ctx.WorkingDirectory;
+        string[]? envs = trust.TrustedEnvironments(d, request, ctx);
+        held.HoldExec(n.id, envs, envs != null ? ExecFiles.Of(request) : default);
+        registry.Hold(n.id, pid, (itemId, now) => new PendingItem
+        {
+            Id = itemId, Created = now, Deadline = now + registry.Timeout, Pid = pid,
+            Chain = ExecChain(pid, argv), Cwd = cwd, Argv = argv, Decision = d, ExecEnvironments = envs,
+            JoinKey = $"{tgid}\u0001{joined}", RunKey = runKey,
+        }, $"{tgid}\u0001{joined}");
+        return Verdict.Parked;
+    }
+
+    private IReadOnlyList<string> ExecChain(int pid, string[] argv)
+    {
+        // The last hop has not exec'd yet: /proc still names the forked parent; name the program.
+        var chain = ProcessInfo.Chain(pid, self.AgentPid).ToList();
+        string prog = argv.Length > 0 ? Path.GetFileName(argv[0]) : "?";
+        string name = $"{prog}({ProcessInfo.Tgid(pid)})";
+        if (chain.Count > 0) chain[^1] = name; else chain.Add(name);
+        return chain;
+    }
+
+    private static string ResolveFd(int pid, int fd)
+    {
+        // fexecve / memfd arrive as execveat(fd, "", AT_EMPTY_PATH): name the file by its fd.
+        try { return new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget ?? ""; }
+        catch (IOException) { return ""; }
+    }
+}

@@ -1,0 +1,96 @@
+using AgentShell.Core.Audit;
+using AgentShell.Core.Policy;
+using AgentShell.Supervisor.Network;
+
+namespace AgentShell.Supervisor;
+
+/// <summary>Root mode: the kernel decides ordinary connects itself. A TCP connect it cannot settle
+/// arrives here already connected to the gate, and is decided as a trapped connect would be, then
+/// proxied to its destination, held for a person, or reset; a connect or datagram the kernel
+/// refused by itself is reported here, so the process is told why and the refusal recorded.</summary>
+internal sealed class GatedConnects(IAddressEnvironments addresses, KernelConnectGuard kernel, TrustLedger trust, UnknownClients unknown,
+    HeldNotifications held, BlockNotifier notifier, AuditRecorder recorder, TextWriter log)
+{
+    private const string Production = "production";
+
+    /// <summary>One connection taken by the gate (its accept thread).</summary>
+    public void Gated(GatedConnection g)
+    {
+        byte[] address = g.Address.ToIPAddress().GetAddressBytes();
+        int port = g.Port, tgid = g.Tgid, pid = g.Tid;
+        ulong gen = g.Slot.Gen;
+        var key = new ProcessTable.ConnectKey(tgid, gen, g.Address, port);
+        // The connect was made by the program of generation gen; the process may have exec'd since
+        // (a held connect returns at once): trust, named clients and answers of another program do not apply.
+        bool sameProgram = kernel.Generation(tgid) == gen;
+        // Also reached while profile host names were still being resolved: this waits for them.
+        string env = addresses.EnvironmentOf(address, port);
+        if (port == 53 || env != Production)
+        {
+            trust.RememberConnect(key, true, gen);
+            ConnectGate.Proxy(g, log);
+            return;
+        }
+        string? exe = null;
+        // The user-space answers are not asked: the kernel keeps those per generation, and had one applied it would not be here.
+        if (sameProgram && trust.Settle(key, env, kernel.Trusted(tgid), gen, cache: false, out exe) == TrustLedger.Settled.Allowed)
+        {
+            ConnectGate.Proxy(g, log);
+            return;
+        }
+        var d = unknown.Decide(tgid, address, port, env, exe, out var cmdline, out var target);
+        switch (d.Action)
+        {
+            case PolicyAction.Allow:
+                trust.RememberConnect(key, true, gen);
+                ConnectGate.Proxy(g, log);
+                return;
+            case PolicyAction.Pause:
+                unknown.Hold(held.HoldGated(g), pid, tgid, d, cmdline, exe, target, key, gen);
+                return;
+            default:
+                trust.RememberConnect(key, false, gen);
+                notifier.Write(pid, $"agentshell: blocked {d.Describe()}: {d.Reason}");
+                recorder.Record(d, pid, cmdline, null, AuditSyscall.Connect, AuditOutcome.Blocked);
+                ConnectGate.Reset(g.Client);
+                return;
+        }
+    }
+
+    /// <summary>A connect or datagram the kernel refused by itself (its event thread).</summary>
+    public void KernelRefused(KernelConnectGuard.Event e)
+    {
+        int pid = (int)e.Tid, tgid = (int)e.Tgid;
+        byte[] address = e.Address.ToIPAddress().GetAddressBytes();
+        string? exe = ProcessInfo.ExePath(tgid);
+        var d = unknown.Decide(tgid, address, (int)e.Port, Production, exe, out var cmdline, out var target, PolicyAction.Block);
+        string line;
+        switch (e.Kind)
+        {
+            case KernelConnectGuard.EventDatagram:
+                line = $"agentshell: blocked {d.Describe()}: {SupervisorRules.DatagramCannotWait}";
+                break;
+            case KernelConnectGuard.EventNotReady:
+                d = SupervisorRules.NamesNotResolved.About(d.Intent, target: target, environment: AddressEnvironments.Unknown);
+                line = SupervisorRules.NamesNotResolved.Refusal($"a datagram to {target}");
+                break;
+            case KernelConnectGuard.EventGateUnavailable:
+                d = SupervisorRules.GateUnavailable.About(d.Intent, target: target, environment: Production);
+                line = SupervisorRules.GateUnavailable.Refusal($"a connect to {target}");
+                break;
+            default:
+                line = $"agentshell: blocked {d.Describe()}: {d.Reason}";
+                break;
+        }
+        // Remembered in the kernel: the process's next tries are refused there without a message
+        // each, and those already in flight are told once.
+        if (e.Kind is KernelConnectGuard.EventBlocked or KernelConnectGuard.EventDatagram)
+        {
+            var key = new ProcessTable.ConnectKey(tgid, kernel.Generation(tgid), e.Address, (int)e.Port);
+            if (trust.Processes.TryGetConnect(key, out bool allowed) && !allowed) return;
+            trust.RememberConnect(key, false);
+        }
+        notifier.Write(pid, line);
+        recorder.Record(d, pid, cmdline, null, AuditSyscall.Connect, AuditOutcome.Blocked);
+    }
+}

@@ -1,0 +1,83 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using AgentShell.Supervisor.Approval;
+using AgentShell.Supervisor.Network;
+using static AgentShell.Supervisor.Interop.Seccomp;
+
+namespace AgentShell.Supervisor;
+
+/// <summary>Answers what the registry holds once a person (or the timeout) decides: a held exec is
+/// let go with the trust it was decided with, a root-mode connect held at the gate is proxied or
+/// reset, anything else is answered on the listener. Created before the registry (which answers
+/// through it) and the handlers (which hold through the registry and record here what an answer
+/// needs), so nothing is wired after construction.</summary>
+internal sealed class HeldNotifications(int listener, TrustLedger trust, BlockNotifier notifier, TextWriter log) : INotificationResponder
+{
+    private const int EPERM = 1;
+
+    // Pending ids of gated connects: random 64-bit values, as seccomp's own ids are (they start at a
+    // random value), so the two never meet in the registry.
+    private readonly ConcurrentDictionary<ulong, GatedConnection> _gated = new();
+    // Held execs: what each one's process may connect to if it is approved.
+    private readonly ConcurrentDictionary<ulong, (string[]? Envs, ExecFiles Files)> _execs = new();
+
+    /// <summary>Remembers what a held exec's process may connect to once approved.</summary>
+    public void HoldExec(ulong notifId, string[]? envs, ExecFiles files) => _execs[notifId] = (envs, files);
+
+    /// <summary>Takes a gated connect; returns the id it is held under.</summary>
+    public ulong HoldGated(GatedConnection g)
+    {
+        ulong id;
+        do id = BinaryPrimitives.ReadUInt64LittleEndian(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        while (!_gated.TryAdd(id, g));
+        return id;
+    }
+
+    /// <summary>What an answer implies, put in place before the process is let go (the registry's
+    /// Answering event): a connect's answer is remembered for its process and destination.</summary>
+    public void ApplyAnswer(PendingItem i)
+    {
+        bool approved = i.Outcome is PendingOutcome.Approved or PendingOutcome.ApprovedForRun;
+        if (i.ConnectKey is { } key && i.Outcome != PendingOutcome.Gone)
+            trust.RememberConnect(key, approved, i.ConnectGeneration); // asked once per process and destination
+        // An approved exec is let go in Answer, once per held notification (a PATH search or a
+        // wrapper's re-exec joins the item and is answered with it).
+    }
+
+    /// <inheritdoc/>
+    public void Answer(ulong notifId, int pid, bool allow, string? message)
+    {
+        if (!allow && message != null) notifier.Write(pid, message);
+        if (_gated.TryRemove(notifId, out var g))
+        {
+            if (allow) ConnectGate.Proxy(g, log); else ConnectGate.Reset(g.Client);
+            return;
+        }
+        if (_execs.TryRemove(notifId, out var held) && allow)
+        {
+            try { trust.ExecLetGo(pid, held.Envs, held.Files); }
+            catch (Exception ex)
+            {
+                // What the process may connect to could not be recorded: refuse, as a decision would.
+                log.WriteLine($"agentshell: error letting pid {pid}'s approved exec go, refused: {ex.Message}");
+                allow = false;
+            }
+        }
+        var e = allow ? Send(listener, notifId, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE) : Send(listener, notifId, -EPERM, 0);
+        if (e != 0 && e != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {e}");
+    }
+
+    /// <inheritdoc/>
+    public bool IsStillWaiting(ulong notifId)
+    {
+        if (!_gated.TryGetValue(notifId, out var g))
+        {
+            if (IdValid(listener, notifId)) return true;
+            _execs.TryRemove(notifId, out _);
+            return false;
+        }
+        if (Directory.Exists($"/proc/{g.Tid}")) return true;
+        if (_gated.TryRemove(notifId, out g)) ConnectGate.Reset(g.Client);
+        return false;
+    }
+}

@@ -1,0 +1,64 @@
+using AgentShell.Core.Policy;
+using AgentShell.Supervisor.Network;
+
+namespace AgentShell.Supervisor;
+
+/// <summary>Root mode's set-up: the kernel's connect programs loaded (or why not), then the gate
+/// started and the kernel's maps filled, before the agent's launcher is told to go.</summary>
+internal static class RootMode
+{
+    private const string Production = "production";
+
+    /// <summary>Loads the connect programs unless connects are to be decided by seccomp; null when
+    /// they are not used. <paramref name="error"/>: the run must not start (--connect-guard kernel).</summary>
+    public static KernelConnectGuard? TryStart(RunOptions o, IAddressEnvironments addresses, out string? error)
+    {
+        error = null;
+        if (o.ConnectGuard == ConnectGuardMode.Seccomp) return null;
+        string reason = "a custom address map cannot be copied into the kernel";
+        if (addresses is AddressEnvironments
+            && KernelConnectGuard.TryCreate(o.BpfObjectPath ?? KernelConnectGuard.DefaultObjectPath(o.LauncherPath), out reason) is { } guard)
+            return guard;
+        if (o.ConnectGuard == ConnectGuardMode.Kernel) error = $"--connect-guard kernel: {reason}";
+        // Auto as root: say why every connect will cost a round trip; as a user this is expected.
+        else if (Mono.Unix.Native.Syscall.geteuid() == 0) o.Log.WriteLine($"agentshell: connects are decided by seccomp notification ({reason})");
+        return null;
+    }
+
+    /// <summary>The gate, the kernel's maps filled, the agent's launcher made the tree's first task.</summary>
+    public static ConnectGate Connect(KernelConnectGuard kernel, GatedConnects gated, AddressEnvironments addresses, Policy policy, int agentPid, TextWriter log)
+    {
+        var gate = new ConnectGate(kernel, gated.Gated, log);
+        gate.Start();
+        kernel.Configure(gate.Port, policy.Network.UnknownClientToProduction);
+        void Publish()
+        {
+            try
+            {
+                kernel.SyncProduction(addresses.PrefixesOf(Production));
+                kernel.SetReady(addresses.IsReady);
+            }
+            catch (Exception e)
+            {
+                // A production address the kernel may not know: every connect goes to the gate,
+                // where the full table decides, until a later publish succeeds.
+                log.WriteLine($"agentshell: production addresses could not be copied into the kernel ({e.Message}); every connect is decided by the supervisor");
+                try { kernel.SetReady(false); }
+                catch (Exception)
+                {
+                    // The kernel refused even that: the tree cannot stay guarded, so it ends.
+                    log.WriteLine("agentshell: the kernel's connect configuration cannot be updated; stopping the supervised tree");
+                    TreeTeardown.TryKillKernelTree(kernel);
+                }
+            }
+        }
+        addresses.Published += Publish;
+        // Resolved while the programs loaded (usually done by now): until then the kernel would
+        // have to refuse every datagram of the tree, since it cannot hold one at the gate.
+        addresses.WaitUntilReady();
+        Publish(); // the first resolution may have finished before the subscription
+        kernel.StartEvents(gated.KernelRefused);
+        kernel.AddTreeRoot(agentPid);
+        return gate;
+    }
+}

@@ -1,0 +1,135 @@
+using AgentShell.Core.Model;
+using AgentShell.Core.Policy;
+
+namespace AgentShell.Supervisor;
+
+/// <summary>One of the supervisor's own rules: a decision that no profile makes (the supervisor
+/// protecting itself, an exec it cannot inspect, what root mode's kernel side cannot hold). Data
+/// like a profile rule: `profiles show` lists it, the audit log records its id.</summary>
+public sealed class SupervisorRule
+{
+    private Decision? _decision;
+
+    /// <summary>Rule id, e.g. <c>supervisor:self-approval</c>.</summary>
+    public required string Id { get; init; }
+    /// <summary>What the rule does (for <see cref="ActionSetting"/> rules: the built-in default).</summary>
+    public required PolicyAction Action { get; init; }
+    /// <summary>The profile setting that chooses the action instead, if any.</summary>
+    public string? ActionSetting { get; init; }
+    /// <summary>One line for the agent's stderr.</summary>
+    public required string Reason { get; init; }
+    /// <summary>Why the rule exists, for the person reading the log or approving.</summary>
+    public required string Explanation { get; init; }
+
+    /// <summary>The action in force under <paramref name="policy"/>: <see cref="ActionSetting"/>'s value, or <see cref="Action"/>.</summary>
+    public PolicyAction ActionIn(Policy policy) => ActionSetting switch
+    {
+        "Network:UnknownClientToProduction" => policy.Network.UnknownClientToProduction,
+        _ => Action,
+    };
+
+    /// <summary>This rule's decision about nothing more specific (shared, no allocation).</summary>
+    public Decision Decision => _decision ??= new Decision { Action = Action, RuleId = Id, Reason = Reason, Explanation = Explanation };
+
+    /// <summary>This rule's decision about <paramref name="intent"/>.</summary>
+    public Decision About(CommandIntent? intent, PolicyAction? action = null, Target? target = null, string environment = "none", string? explanation = null) => new()
+    {
+        Action = action ?? Action, RuleId = Id, Reason = Reason, Explanation = explanation ?? Explanation,
+        Intent = intent, Target = target, Environment = environment,
+    };
+
+    /// <summary>The line written to a process this rule refused: <c>agentshell: refused WHAT: REASON [rule ID]</c>.</summary>
+    public string Refusal(string what) => $"agentshell: refused {what}: {Reason} [rule {Id}]";
+}
+
+/// <summary>Every rule the supervisor applies besides the profile's, in one table.</summary>
+public static class SupervisorRules
+{
+    /// <summary>An exec whose argv or environment cannot be read in full is refused.</summary>
+    public static readonly SupervisorRule UnreadableArgv = new()
+    {
+        Id = "supervisor:unreadable-argv", Action = PolicyAction.Block,
+        Reason = $"its arguments or environment exceed what can be inspected ({ExecReader.MaxArgs} strings, {ExecReader.MaxArgBytes / 1024 / 1024} MiB) or cannot be read",
+        Explanation = "An exec is decided on its argv and environment as read from the process's memory; one that cannot be read in full cannot be judged, so it is refused rather than let through unchecked.",
+    };
+
+    /// <summary>The tree cannot answer its own pauses.</summary>
+    public static readonly SupervisorRule SelfApproval = new()
+    {
+        Id = "supervisor:self-approval", Action = PolicyAction.Block,
+        Reason = "a supervised process cannot connect to the approval socket or answer approval requests; a person must run 'agentshell approve ID' in a terminal outside the agent",
+        Explanation = "The agent runs as the approving user: `agentshell approve|deny|watch` run from inside the tree, and connects to the run's control socket (by any path), are refused so that it cannot approve its own requests.",
+    };
+
+    /// <summary>Signals from the tree to the supervisor are refused.</summary>
+    public static readonly SupervisorRule ProtectSelf = new()
+    {
+        Id = "supervisor:protect-self", Action = PolicyAction.Block,
+        Reason = "it is aimed at the supervisor",
+        Explanation = "kill, tkill and pidfd_send_signal aimed at the supervisor (or at its process group) from inside the tree are refused: a stopped or killed supervisor decides nothing.",
+    };
+
+    /// <summary>TCP Fast Open through sendmmsg is refused (it is not inspected).</summary>
+    public static readonly SupervisorRule FastOpenBatch = new()
+    {
+        Id = "supervisor:fastopen-batch", Action = PolicyAction.Block,
+        Reason = "a batch of messages is not inspected; use connect() or sendto()",
+        Explanation = "sendmmsg with MSG_FASTOPEN connects inside the send; its addresses are not read, so it is refused. sendto and sendmsg with MSG_FASTOPEN are decided like connect.",
+    };
+
+    /// <summary>Root mode: a datagram sent before the profile's host names are resolved.</summary>
+    public static readonly SupervisorRule NamesNotResolved = new()
+    {
+        Id = "supervisor:names-not-resolved", Action = PolicyAction.Block,
+        Reason = "profile host names are still being resolved, so its environment is not known yet (retry in a moment)",
+        Explanation = "Root mode: until the profile's host names are resolved the kernel cannot tell production addresses apart; a connect waits at the gate, but a datagram cannot wait, so it is refused.",
+    };
+
+    /// <summary>Root mode: a connect that needs the supervisor when its gate cannot take it.</summary>
+    public static readonly SupervisorRule GateUnavailable = new()
+    {
+        Id = "supervisor:gate-unavailable", Action = PolicyAction.Block,
+        Reason = "the supervisor's gate is unavailable",
+        Explanation = "Root mode: a connect that needs a decision is redirected to the supervisor's gate; when the gate cannot take it (no free slot, the supervisor gone) the kernel refuses it.",
+    };
+
+    /// <summary>A wrapper whose nested command would pause: the pause waits for that command's own exec.</summary>
+    public static readonly SupervisorRule NestedExec = new()
+    {
+        Id = "supervisor:nested-exec", Action = PolicyAction.Allow,
+        Reason = "decided at the nested command's own exec",
+        Explanation = "A wrapper (bash -c, timeout, env, xargs) runs a command that would pause; that command is a program of its own and is decided, and paused, at its own exec. Pausing the wrapper too would ask the person twice. Blocks stay at the wrapper.",
+    };
+
+    /// <summary>A program no parser understood connecting to production (action: the profile's
+    /// <c>Network.UnknownClientToProduction</c>).</summary>
+    public static readonly SupervisorRule UnknownClientToProduction = new()
+    {
+        Id = "network:unknown-client-to-production", Action = PolicyAction.Pause, ActionSetting = "Network:UnknownClientToProduction",
+        Reason = "a program AgentShell does not understand is connecting to production",
+        Explanation = "What it sends cannot be known from its arguments: its command line is one no parser understands (python, node, a static binary), or it did not name that production address.",
+    };
+
+    /// <summary>Why an unknown client's datagram to production is refused whatever the profile's
+    /// action: a datagram cannot be held for a person (root mode).</summary>
+    public const string DatagramCannotWait = "a datagram cannot wait for approval";
+
+    /// <summary>A failure while deciding refuses what was being decided.</summary>
+    public static readonly SupervisorRule DecisionError = new()
+    {
+        Id = "supervisor:decision-error", Action = PolicyAction.Block,
+        Reason = "the supervisor failed while deciding it",
+        Explanation = "An error in the supervisor (an exception while reading or deciding) never turns into an allow: the syscall is refused, and the error is written to the supervisor's log.",
+    };
+
+    /// <summary>Every rule above, in the order `profiles show` lists them.</summary>
+    public static IReadOnlyList<SupervisorRule> All { get; } =
+        [UnreadableArgv, SelfApproval, ProtectSelf, FastOpenBatch, NamesNotResolved, GateUnavailable, DecisionError, NestedExec, UnknownClientToProduction];
+
+    /// <summary>The line for a refused exec: the policy's own wording for a decision about an intent,
+    /// the rule's refusal line for a supervisor rule's decision (which has none).</summary>
+    public static string ExecRefusal(Decision d, string program, string verb = "blocked") =>
+        d.Intent == null
+            ? $"agentshell: refused an exec of {program}: {d.Reason} [rule {d.RuleId}]"
+            : $"agentshell: {verb} {d.Describe()}{(d.Reason.Length > 0 ? ": " + d.Reason : "")}";
+}

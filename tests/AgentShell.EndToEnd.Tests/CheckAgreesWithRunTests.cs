@@ -1,0 +1,117 @@
+using System.Text.Json;
+using AgentShell.EndToEnd.Tests.Infrastructure;
+
+namespace AgentShell.EndToEnd.Tests;
+
+/// <summary>`agentshell check` decides exactly as `agentshell run` does: each case goes through
+/// `check --json` and then runs for real under the supervisor, and the most severe decision of
+/// each (check's verdict; the run's audit log, where every exec is recorded) has the same action
+/// and rule id. Agent hooks are built on check: a disagreement is a hole.</summary>
+[TestFixture]
+public sealed class CheckAgreesWithRunTests
+{
+    private LoopbackHttpServer _prod = null!;
+    private LoopbackHttpServer _staging = null!;
+    private string _dir = "";
+    private string _recordAll = "";
+
+    [SetUp]
+    public void SetUp()
+    {
+        KernelSetUp.RequireInterception();
+        _prod = new LoopbackHttpServer("127.0.0.2");
+        _staging = new LoopbackHttpServer("127.0.0.3");
+        _dir = Directory.CreateTempSubdirectory("agentshell-agree-").FullName;
+        var curl = Repo.Which("curl");
+        File.Copy(curl, Path.Combine(_dir, "fetcher"));
+        Executable(Path.Combine(_dir, "s.sh"), $"#!{curl} -XDELETE\n");
+        _recordAll = Path.Combine(_dir, "record-all.json");
+        File.WriteAllText(_recordAll, """{ "Description": "test: record every exec", "Audit": { "LogAllowsOfUnparsedTools": true } }""");
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        _prod?.Dispose();
+        _staging?.Dispose();
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
+    }
+
+    private static void Executable(string path, string text)
+    {
+        File.WriteAllText(path, text);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    private string Expand(string s) => s.Replace("{prod}", _prod.Url("")).Replace("{staging}", _staging.Url(""))
+        .Replace("{dir}", _dir).Replace("{agentshell}", Repo.AgentShell);
+
+    private string[] Profiles() => ["--profile", Repo.DemoProfile, "--profile", Repo.PauseProfile, "--profile", _recordAll];
+
+    private static int ExitCodeOf(string action) => action switch { "block" => 4, "pause" => 3, _ => 0 };
+
+    private static (string Action, string Rule) Worst(IEnumerable<(string Action, string Rule)> decisions)
+    {
+        var all = decisions.ToList();
+        int Severity(string a) => a switch { "block" => 2, "pause" => 1, _ => 0 };
+        int max = all.Max(d => Severity(d.Action));
+        return all.First(d => Severity(d.Action) == max);
+    }
+
+    /// <summary>`check --json`: its verdict (for --shell, the most severe of the array).</summary>
+    private (string Action, string Rule) Check(IEnumerable<string> args, string expectedAction)
+    {
+        var r = AgentShellRunner.Run(new[] { "check", "--json" }.Concat(Profiles()).Concat(args), cwd: _dir);
+        Assert.That(r.ExitCode, Is.EqualTo(ExitCodeOf(expectedAction)), $"check: {r.Stdout}{r.Stderr}");
+        var doc = JsonDocument.Parse(r.Stdout).RootElement;
+        var items = doc.ValueKind == JsonValueKind.Array ? doc.EnumerateArray().ToList() : [doc];
+        return Worst(items.Select(i => (i.GetProperty("verdict").GetString()!, i.GetProperty("rule").GetString()!)));
+    }
+
+    /// <summary>`run`: the most severe decision in its audit log (a pause times out after a second).</summary>
+    private (string Action, string Rule) Run(params string[] command)
+    {
+        var audit = Path.Combine(_dir, $"audit-{Guid.NewGuid():N}.jsonl");
+        var r = AgentShellRunner.Run(new[] { "run" }.Concat(Profiles()).Concat(["--audit", audit, "--pause-timeout", "1", "--"]).Concat(command), cwd: _dir);
+        Assert.That(File.Exists(audit), Is.True, $"nothing was recorded: {r.Stderr}");
+        var records = File.ReadAllLines(audit).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.That(records, Is.Not.Empty, r.Stderr);
+        return Worst(records.Select(x => (x.GetProperty("action").GetString()!, x.GetProperty("ruleId").GetString()!)));
+    }
+
+    [TestCase("allow", "default.any:allow", "ls", "/")]
+    [TestCase("pause", "test.pause:destructive-on-staging", "curl", "-sS", "-X", "DELETE", "{staging}/volumes/1")]
+    [TestCase("block", "demo.http:delete-on-production", "./fetcher", "-sS", "-X", "DELETE", "{prod}/volumes/1")]
+    [TestCase("allow", "default.any:allow", "./fetcher", "-sS", "-o", "/dev/null", "{prod}/volumes/1")]
+    [TestCase("block", "demo.http:delete-on-production", "./s.sh", "{prod}/volumes/1")]
+    [TestCase("pause", "test.pause:destructive-on-staging", "bash", "-c", "curl -sS -X DELETE {staging}/volumes/2")]
+    [TestCase("block", "demo.http:delete-on-production", "bash", "-c", "cd {dir} && ./fetcher -sS -X DELETE {prod}/volumes/3")]
+    [TestCase("block", "supervisor:self-approval", "{agentshell}", "approve", "7")]
+    [TestCase("allow", "default.any:allow", "echo", "agentshell", "approve", "7")]
+    public void CheckAndRunReachTheSameDecision(string action, string rule, params string[] command)
+    {
+        var argv = command.Select(Expand).ToArray();
+        var check = Check(new[] { "--" }.Concat(argv), action);
+        Assert.That(check, Is.EqualTo((action, rule)), "check");
+        Assert.That(Run(argv), Is.EqualTo((action, rule)), "run");
+        if (action != "allow") Assert.That(_prod.Requests, Is.Empty, "a refused or unanswered request reached production");
+    }
+
+    [TestCase("block", "demo.http:delete-on-production", "cd {dir} && ./fetcher -sS -X DELETE {prod}/volumes/4; ls /")]
+    [TestCase("pause", "test.pause:destructive-on-staging", "timeout 5 curl -sS -X DELETE {staging}/volumes/5")]
+    [TestCase("allow", "default.any:allow", "ls / | wc -l")]
+    public void CheckShellDecidesAStringAsARunDecidesShDashC(string action, string rule, string script)
+    {
+        var s = Expand(script);
+        Assert.That(Check(["--shell", s], action), Is.EqualTo((action, rule)), "check --shell");
+        Assert.That(Run("sh", "-c", s), Is.EqualTo((action, rule)), "run -- sh -c");
+    }
+
+    [Test]
+    public void AnArgvTooLargeToInspectIsRefusedByTheSameRule()
+    {
+        var argv = new[] { "/bin/true" }.Concat(Enumerable.Range(1, 5000).Select(i => i.ToString())).ToArray();
+        Assert.That(Check(new[] { "--" }.Concat(argv), "block"), Is.EqualTo(("block", "supervisor:unreadable-argv")), "check");
+        Assert.That(Run(argv), Is.EqualTo(("block", "supervisor:unreadable-argv")), "run");
+    }
+}
