@@ -39,5 +39,5 @@ internal readonly record struct Address16(ulong Hi, ulong Lo)
     internal static readonly Address16 V4Unspecified = new(0, V4MappedLo);
 
     /// <summary>127.254.0.0/16: root mode's gate, where held connects wait.</summary>
-    internal bool IsGate => IsV4Mapped && (uint)(Lo & 0xFFFF_0000) == KernelConnectGuard.GateNetwork;
+    internal bool IsGate => IsV4Mapped && ((uint)Lo & KernelConnectGuard.GateMask) == KernelConnectGuard.GateNetwork;
 }
