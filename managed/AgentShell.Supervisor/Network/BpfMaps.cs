@@ -35,13 +35,13 @@ internal sealed class BpfMaps
     /// <summary>enum decision: the value of a decided entry.</summary>
     internal const byte DecidedAllow = 1, DecidedDeny = 2;
 
-    private readonly int _tree, _prod, _procs, _staged, _decided, _conf;
+    private readonly int _prod, _procs, _staged, _decided, _conf;
     private readonly Lock _prodLock = new();
     private HashSet<(Address16, int)> _published = [];
     private Config _config;
 
     /// <summary>The tree map (tid → 1), pinned so a later run can tell whether the tree is gone.</summary>
-    internal int Tree => _tree;
+    internal int Tree { get; }
 
     /// <summary>The gate's slots (an mmapable array of struct slot).</summary>
     internal int Slots { get; }
@@ -57,23 +57,23 @@ internal sealed class BpfMaps
             int fd = bpf_object__find_map_fd_by_name(obj, name);
             return fd >= 0 ? fd : throw new InvalidOperationException($"the BPF object has no map '{name}'");
         }
-        _tree = Map("tree"); _prod = Map("prod"); _procs = Map("procs"); _staged = Map("staged");
+        Tree = Map("tree"); _prod = Map("prod"); _procs = Map("procs"); _staged = Map("staged");
         _decided = Map("decided"); Slots = Map("slots"); _conf = Map("conf"); Events = Map("events");
     }
 
     /// <summary>Makes <paramref name="pid"/> the first task of the tree; its descendants join as they are forked.</summary>
     internal void AddTreeRoot(int pid)
     {
-        Update(_tree, (uint)pid, (byte)1);
+        Update(Tree, (uint)pid, (byte)1);
         // A generation the kernel's counter (from 1 up) never hands out.
         Update(_procs, (uint)pid, new ProcState { Gen = (1UL << 63) | (uint)pid });
     }
 
     /// <summary>True when <paramref name="tid"/> is in the tree map.</summary>
-    internal bool InTree(int tid) => Lookup(_tree, (uint)tid, out byte _);
+    internal bool InTree(int tid) => Lookup(Tree, (uint)tid, out byte _);
 
     /// <summary>Every task in the tree map.</summary>
-    internal List<int> TreeTasks() => TasksOf(_tree);
+    internal List<int> TreeTasks() => TasksOf(Tree);
 
     /// <summary>Every key of a tree map (ours, or a pinned one of an earlier run).</summary>
     internal static unsafe List<int> TasksOf(int treeFd)
