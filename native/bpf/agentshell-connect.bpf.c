@@ -17,12 +17,13 @@
  * committed exec (tp_btf/sched_process_exec), so a failed exec of an understood tool never
  * trusts the process that tried it.
  *
- * Shared layouts are mirrored in managed/AgentShell.Supervisor/Network/KernelConnectGuard.cs. */
+ * What the supervisor shares with this program (layouts, constants) is in agentshell-connect.h. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
+#include "agentshell-connect.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -52,24 +53,9 @@ struct linux_binprm {
 } __attribute__((preserve_access_index));
 
 #define SOCK_STREAM 1
+#define AF_INET 2
+#define AF_INET6 10
 #define DNS_PORT 53
-#define GATE_NET 0x7ffe0000u /* 127.254.0.0/16 */
-
-enum action { ACT_ALLOW = 0, ACT_BLOCK = 1, ACT_PAUSE = 2 };
-enum event_kind { EV_BLOCKED = 1, EV_DATAGRAM = 2, EV_GATE_FULL = 3, EV_NOT_READY = 4 };
-
-struct addr_key { __u32 prefixlen; __u8 addr[16]; };
-struct proc_state { __u64 gen; __u32 trusted; __u32 pad; };
-/* What the supervisor checked for an exec it let go: trust applies only if what the kernel runs
- * is that file, or for a script its interpreter with the same path given to execve (the kernel
- * runs the interpreter; the script is known by name only). A path flipped after the check runs
- * another file, which gets no trust. dev is the kernel's encoding (major << 20 | minor). */
-#define STAGE_PATH 256
-struct stage { __u32 trusted; __u32 script; __u64 dev, ino; char path[STAGE_PATH]; };
-struct decided_key { __u32 tgid; __u32 port; __u64 gen; __u8 addr[16]; };
-struct slot { __u64 seq; __u64 gen; __u32 tgid; __u32 tid; __u32 port; __u32 family; __u8 addr[16]; };
-struct config { __u32 gate_port; __u32 action; __u32 ready; __u32 pad; };
-struct event { __u32 tgid; __u32 tid; __u32 port; __u32 kind; __u8 addr[16]; };
 
 /* Sizes: a map's bucket array is allocated at load (1 << 20 entries cost 10 ms each). */
 struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1 << 17); __uint(map_flags, BPF_F_NO_PREALLOC);
@@ -81,9 +67,9 @@ struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1 << 17); __uint(m
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 1 << 16);
          __type(key, __u32); __type(value, struct stage); } staged SEC(".maps");    /* tid -> its next exec */
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 1 << 16);
-         __type(key, struct decided_key); __type(value, __u8); } decided SEC(".maps"); /* 1 allow, 2 deny */
-/* Mapped by the supervisor, which takes a connect by swapping its seq back to 0. */
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1 << 16); __uint(map_flags, BPF_F_MMAPABLE);
+         __type(key, struct decided_key); __type(value, __u8); } decided SEC(".maps"); /* enum decision */
+/* Mapped by the supervisor, which takes a connect by swapping its seq back to SLOT_FREE. */
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, GATE_SLOTS); __uint(map_flags, BPF_F_MMAPABLE);
          __type(key, __u32); __type(value, struct slot); } slots SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1);
          __type(key, __u32); __type(value, struct config); } conf SEC(".maps");
@@ -147,7 +133,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, const __u8 *addr, _
     __builtin_memcpy(dk.addr, addr, 16);
     __u8 *d = bpf_map_lookup_elem(&decided, &dk);
     if (d)
-        return *d == 1; /* a refusal was reported when it was decided */
+        return *d == DECIDED_ALLOW; /* a refusal was reported when it was decided */
     if (production && c->action == ACT_ALLOW)
         return 1;
     if (production && c->action == ACT_BLOCK) {
@@ -161,11 +147,11 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, const __u8 *addr, _
     }
 
     __u64 seq = next(0);
-    __u32 n = (__u32)seq & 0xffff;
+    __u32 n = (__u32)seq & (GATE_SLOTS - 1);
     struct slot *s = bpf_map_lookup_elem(&slots, &n);
-    /* A slot is reused only once the supervisor has taken its connect (it zeroes seq), so a
+    /* A slot is reused only once the supervisor has taken its connect (it frees seq), so a
      * connect never reaches the gate under another one's process or destination. */
-    if (!seq || !s || c->gate_port == 0 || __sync_val_compare_and_swap(&s->seq, 0, ~0ULL) != 0) {
+    if (!seq || !s || c->gate_port == 0 || __sync_val_compare_and_swap(&s->seq, SLOT_FREE, SLOT_FILLING) != SLOT_FREE) {
         emit(tgid, tid, addr, port, EV_GATE_FULL);
         return 0;
     }
@@ -173,7 +159,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, const __u8 *addr, _
     s->tgid = tgid;
     s->tid = tid;
     s->port = port;
-    s->family = v6 ? 10 : 2;
+    s->family = v6 ? AF_INET6 : AF_INET;
     __builtin_memcpy(s->addr, addr, 16);
     __sync_lock_test_and_set(&s->seq, seq); /* written last: the supervisor waits for it */
 

@@ -25,6 +25,7 @@
 #include <linux/seccomp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,16 +86,108 @@ __attribute__((noreturn)) static void usage(void)
     exit(2);
 }
 
-#define LOAD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
-/* Low 32 bits of args[i] (x86_64 is little-endian; pid_t and int flags live there). */
-#define LOAD_ARG_LO(i) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args) + 8 * (i))
-/* Jumps name their target and their own index; jt/jf are target - (self + 1). */
-#define JEQ(k, to, self) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (to) - (self) - 1, 0)
-#define JEQ_ELSE(k, to, other, self) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (to) - (self) - 1, (other) - (self) - 1)
-#define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
+/* The filter is written with named jump targets and assembled at start-up, as the kernel's
+ * samples/seccomp/bpf-helper.h does: inserting an instruction moves every target with it, and
+ * assemble() refuses a program whose targets do not add up before anything is installed. */
+#define LABELS(X) X(NATIVE) X(NOT_X32) X(FLAGS3) X(FLAGS2) X(FASTOPEN) X(KILL_ARGS) X(PID0) X(PID1) \
+                  X(CONNECT_LEN) X(ALLOW) X(REFUSE) X(NOTIFY)
+enum label {
+    NEXT, /* no jump: the next instruction */
+#define LABEL_ENUM(name) name,
+    LABELS(LABEL_ENUM)
+#undef LABEL_ENUM
+    LABEL_COUNT
+};
+static const char *const label_name[LABEL_COUNT] = {
+    "NEXT",
+#define LABEL_NAME(name) #name,
+    LABELS(LABEL_NAME)
+#undef LABEL_NAME
+};
 
-/* Labels: indices of the blocks jumped to. */
-enum { FLAGS3 = 25, FLAGS2 = 27, KILLCHK = 29, PID0 = 35, PID1 = 37, CONNLEN = 39, ALLOW = 42, EPERM_ = 43, NOTIF = 44, FILTER_LEN = 45 };
+/* One line of the filter's source: an instruction whose jump targets are labels, or a label,
+ * which names the instruction after it. */
+struct line {
+    struct sock_filter insn; /* jt/jf, and k of BPF_JA, are filled in by assemble() */
+    enum label jt, jf;       /* conditional targets; BPF_JA's target is jt */
+    enum label label;        /* not NEXT: this line is no instruction but names the next one */
+};
+
+#define STMT(code, k) { BPF_STMT((code), (k)), NEXT, NEXT, NEXT }
+#define LABEL(l) { BPF_STMT(0, 0), NEXT, NEXT, (l) }
+#define LOAD(field) STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, field))
+/* Low 32 bits of args[i] (x86_64 is little-endian; pid_t and int flags live there). */
+#define LOAD_ARG_LO(i) STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args) + 8 * (i))
+#define RET(v) STMT(BPF_RET | BPF_K, (v))
+#define JUMP_IF(op, k, t, f) { BPF_JUMP(BPF_JMP | (op) | BPF_K, (k), 0, 0), (t), (f), NEXT }
+#define JEQ(k, t) JUMP_IF(BPF_JEQ, (k), (t), NEXT) /* falls through when not equal */
+#define JEQ_ELSE(k, t, f) JUMP_IF(BPF_JEQ, (k), (t), (f))
+#define GOTO(t) { BPF_STMT(BPF_JMP | BPF_JA | BPF_K, 0), (t), NEXT, NEXT }
+
+/* The offset from the instruction at pc to label to (0 for NEXT), at most max. */
+static __u32 jump_offset(const long *at, int *used, enum label to, size_t pc, __u32 max)
+{
+    if (to == NEXT)
+        return 0;
+    used[to] = 1;
+    if (at[to] < 0)
+        die("filter: instruction %zu jumps to %s, which labels no instruction", pc, label_name[to]);
+    if ((size_t)at[to] <= pc)
+        die("filter: instruction %zu jumps back to %s (classic BPF only jumps forward)", pc, label_name[to]);
+    size_t d = (size_t)at[to] - pc - 1;
+    if (d > max)
+        die("filter: instruction %zu cannot reach %s, %zu instructions on", pc, label_name[to], d);
+    return (__u32)d;
+}
+
+/* Resolves the labels of src (n lines) into out (room for cap instructions); returns the length.
+ * Dies (nothing is installed, nothing runs) when a target is wrong: a label defined twice, used
+ * but not defined, or defined but never jumped to; a jump backwards or beyond its field's reach;
+ * a target on an instruction that does not jump; a program whose last instruction does not return. */
+static unsigned short assemble(const struct line *src, size_t n, struct sock_filter *out, size_t cap)
+{
+    long at[LABEL_COUNT];
+    int used[LABEL_COUNT] = {0};
+    size_t len = 0;
+    for (int l = 0; l < LABEL_COUNT; l++)
+        at[l] = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (src[i].label == NEXT) {
+            len++;
+        } else if (at[src[i].label] >= 0) {
+            die("filter: label %s is defined twice", label_name[src[i].label]);
+        } else {
+            at[src[i].label] = (long)len;
+        }
+    }
+    if (len == 0 || len > cap || len > BPF_MAXINSNS)
+        die("filter: %zu instructions do not fit", len);
+    size_t pc = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct line *s = &src[i];
+        if (s->label != NEXT)
+            continue;
+        struct sock_filter insn = s->insn;
+        if (BPF_CLASS(insn.code) == BPF_JMP && BPF_OP(insn.code) == BPF_JA) {
+            if (s->jf != NEXT)
+                die("filter: instruction %zu is an unconditional jump with two targets", pc);
+            insn.k = jump_offset(at, used, s->jt, pc, UINT32_MAX);
+        } else if (BPF_CLASS(insn.code) == BPF_JMP) {
+            insn.jt = (__u8)jump_offset(at, used, s->jt, pc, UINT8_MAX);
+            insn.jf = (__u8)jump_offset(at, used, s->jf, pc, UINT8_MAX);
+        } else if (s->jt != NEXT || s->jf != NEXT) {
+            die("filter: instruction %zu does not jump but names a target", pc);
+        }
+        out[pc++] = insn;
+    }
+    for (int l = NEXT + 1; l < LABEL_COUNT; l++) {
+        if (!used[l])
+            die("filter: label %s is never jumped to", label_name[l]);
+    }
+    if (BPF_CLASS(out[len - 1].code) != BPF_RET)
+        die("filter: the last instruction does not return");
+    return (unsigned short)len;
+}
 
 /* kernel_connect: root mode, where cgroup/connect4|6 programs decide IPv4 and IPv6 connects in the
  * kernel. Only connects whose address length is not that of a sockaddr_in (16) or sockaddr_in6
@@ -109,74 +202,84 @@ static int install_filter(pid_t sup, pid_t sup_pgrp, int kernel_connect)
     /* Root mode: a Fast Open send connects through the same kernel programs (pre_connect), on the
      * kernel's copy of the address, so it no longer needs the supervisor (JSET 0 never matches). */
     const __u32 fastopen = kernel_connect ? 0 : MSG_FASTOPEN;
-    struct sock_filter filter[] = {
-        /* [0] Architecture first: anything but native x86_64 is killed (i386 would reach
-         *     execve/connect under other numbers). */
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-        JEQ_ELSE(AUDIT_ARCH_X86_64, 3, 2, 1),
+    const struct line src[] = {
+        /* Architecture first: anything but native x86_64 is killed (i386 would reach
+         * execve/connect under other numbers). */
+        LOAD(arch),
+        JEQ_ELSE(AUDIT_ARCH_X86_64, NATIVE, NEXT),
         RET(SECCOMP_RET_KILL_PROCESS),
-        /* [3] x32 ABI numbers have bit 30 set. */
-        LOAD_NR,
-        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 0, 1),
+        LABEL(NATIVE),
+        /* x32 ABI numbers have bit 30 set. */
+        LOAD(nr),
+        JUMP_IF(BPF_JGE, X32_SYSCALL_BIT, NEXT, NOT_X32),
         RET(SECCOMP_RET_KILL_PROCESS),
-        /* [6] Decided by the supervisor. */
-        JEQ(__NR_execve, NOTIF, 6),
-        JEQ(__NR_execveat, NOTIF, 7),
-        JEQ(__NR_connect, CONNLEN, 8),
-        JEQ(__NR_pidfd_send_signal, NOTIF, 9), /* the target hides behind an fd */
-        JEQ(__NR_tkill, NOTIF, 10),            /* a thread id: maybe one of the supervisor's */
-        /* [11] io_uring can connect without any syscall this filter sees. */
-        JEQ(__NR_io_uring_setup, EPERM_, 11),
-        /* [12] bpf() could detach the root-mode connect programs or edit their maps. */
-        JEQ(__NR_bpf, EPERM_, 12),
-        /* [13] TCP Fast Open connects inside sendto/sendmmsg/sendmsg (only sends with MSG_FASTOPEN). */
-        JEQ(__NR_sendto, FLAGS3, 13),
-        JEQ(__NR_sendmmsg, FLAGS3, 14),
-        JEQ(__NR_sendmsg, FLAGS2, 15),
-        /* [16] Nothing in the tree may signal, trace or read the supervisor. */
-        JEQ(__NR_kill, KILLCHK, 16),
-        JEQ(__NR_tgkill, PID0, 17),
-        JEQ(__NR_rt_sigqueueinfo, PID0, 18),
-        JEQ(__NR_rt_tgsigqueueinfo, PID0, 19),
-        JEQ(__NR_pidfd_open, PID0, 20),
-        JEQ(__NR_process_vm_readv, PID0, 21),
-        JEQ(__NR_process_vm_writev, PID0, 22),
-        JEQ(__NR_ptrace, PID1, 23),
-        /* [24] */
+        LABEL(NOT_X32),
+        /* Decided by the supervisor. */
+        JEQ(__NR_execve, NOTIFY),
+        JEQ(__NR_execveat, NOTIFY),
+        JEQ(__NR_connect, CONNECT_LEN),
+        JEQ(__NR_pidfd_send_signal, NOTIFY), /* the target hides behind an fd */
+        JEQ(__NR_tkill, NOTIFY),             /* a thread id: maybe one of the supervisor's */
+        /* io_uring can connect without any syscall this filter sees. */
+        JEQ(__NR_io_uring_setup, REFUSE),
+        /* bpf() could detach the root-mode connect programs or edit their maps. */
+        JEQ(__NR_bpf, REFUSE),
+        /* TCP Fast Open connects inside sendto/sendmmsg/sendmsg (only sends with MSG_FASTOPEN). */
+        JEQ(__NR_sendto, FLAGS3),
+        JEQ(__NR_sendmmsg, FLAGS3),
+        JEQ(__NR_sendmsg, FLAGS2),
+        /* Nothing in the tree may signal, trace or read the supervisor. */
+        JEQ(__NR_kill, KILL_ARGS),
+        JEQ(__NR_tgkill, PID0),
+        JEQ(__NR_rt_sigqueueinfo, PID0),
+        JEQ(__NR_rt_tgsigqueueinfo, PID0),
+        JEQ(__NR_pidfd_open, PID0),
+        JEQ(__NR_process_vm_readv, PID0),
+        JEQ(__NR_process_vm_writev, PID0),
+        JEQ(__NR_ptrace, PID1),
         RET(SECCOMP_RET_ALLOW),
-        /* [25] FLAGS3: sendto(fd, buf, len, flags, ...), sendmmsg(fd, vec, vlen, flags) */
+        /* sendto(fd, buf, len, flags, ...), sendmmsg(fd, vec, vlen, flags) */
+        LABEL(FLAGS3),
         LOAD_ARG_LO(3),
-        BPF_STMT(BPF_JMP | BPF_JA | BPF_K, 1), /* -> 28 */
-        /* [27] FLAGS2: sendmsg(fd, msg, flags) */
+        GOTO(FASTOPEN),
+        /* sendmsg(fd, msg, flags) */
+        LABEL(FLAGS2),
         LOAD_ARG_LO(2),
-        /* [28] A Fast Open send connects: decided like connect() by the supervisor. */
-        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, fastopen, NOTIF - 28 - 1, ALLOW - 28 - 1),
-        /* [29] KILLCHK: kill(pid, sig). 0 = the caller's group, which may hold the supervisor:
-         *      decided there. -1 = everyone, -pgrp / -pid / pid of the supervisor: refused. */
+        /* A Fast Open send connects: decided like connect() by the supervisor. */
+        LABEL(FASTOPEN),
+        JUMP_IF(BPF_JSET, fastopen, NOTIFY, ALLOW),
+        /* kill(pid, sig). 0 = the caller's group, which may hold the supervisor: decided there.
+         * -1 = everyone, -pgrp / -pid / pid of the supervisor: refused. */
+        LABEL(KILL_ARGS),
         LOAD_ARG_LO(0),
-        JEQ(0, NOTIF, 30),
-        JEQ(0xFFFFFFFFu, EPERM_, 31),
-        JEQ(neg_g, EPERM_, 32),
-        JEQ(neg_s, EPERM_, 33),
-        JEQ_ELSE(s, EPERM_, ALLOW, 34),
-        /* [35] PID0: the target pid is args[0] */
+        JEQ(0, NOTIFY),
+        JEQ(0xFFFFFFFFu, REFUSE),
+        JEQ(neg_g, REFUSE),
+        JEQ(neg_s, REFUSE),
+        JEQ_ELSE(s, REFUSE, ALLOW),
+        /* The target pid is args[0]. */
+        LABEL(PID0),
         LOAD_ARG_LO(0),
-        JEQ_ELSE(s, EPERM_, ALLOW, 36),
-        /* [37] PID1: ptrace(request, pid, ...) */
+        JEQ_ELSE(s, REFUSE, ALLOW),
+        /* ptrace(request, pid, ...) */
+        LABEL(PID1),
         LOAD_ARG_LO(1),
-        JEQ_ELSE(s, EPERM_, ALLOW, 38),
-        /* [39] CONNLEN: connect(fd, addr, addrlen); the kernel uses the low 32 bits of addrlen. */
+        JEQ_ELSE(s, REFUSE, ALLOW),
+        /* connect(fd, addr, addrlen); the kernel uses the low 32 bits of addrlen. */
+        LABEL(CONNECT_LEN),
         LOAD_ARG_LO(2),
-        JEQ(len4, ALLOW, 40),
-        JEQ_ELSE(len6, ALLOW, NOTIF, 41),
-        /* [42] */
+        JEQ(len4, ALLOW),
+        JEQ_ELSE(len6, ALLOW, NOTIFY),
+        LABEL(ALLOW),
         RET(SECCOMP_RET_ALLOW),
+        LABEL(REFUSE),
         RET(SECCOMP_RET_ERRNO | EPERM),
+        LABEL(NOTIFY),
         RET(SECCOMP_RET_USER_NOTIF),
     };
-    _Static_assert(sizeof(filter) / sizeof(filter[0]) == FILTER_LEN, "filter labels are out of date");
+    struct sock_filter filter[sizeof(src) / sizeof(src[0])];
     struct sock_fprog fprog = {
-        .len = (unsigned short)(sizeof(filter) / sizeof(filter[0])),
+        .len = assemble(src, sizeof(src) / sizeof(src[0]), filter, sizeof(filter) / sizeof(filter[0])),
         .filter = filter,
     };
     int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,

@@ -1,12 +1,15 @@
 using System.Diagnostics;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using AgentShell.Supervisor.Network;
 using static AgentShell.Supervisor.Interop.Seccomp;
 
 namespace AgentShell.Supervisor.Tests;
 
 /// <summary>The struct layouts and constants the C# interop assumes, checked by the C compiler
-/// against the kernel headers (as Tmds.LibC's StructTests do), and against the running kernel.</summary>
+/// against the kernel headers and native/bpf/agentshell-connect.h (as Tmds.LibC's StructTests do),
+/// and against the running kernel.</summary>
 [TestFixture]
 public sealed class InteropLayoutTests
 {
@@ -44,17 +47,135 @@ public sealed class InteropLayoutTests
             ("PR_SET_CHILD_SUBREAPER", Interop.Libc.PR_SET_CHILD_SUBREAPER),
             ("PR_SET_DUMPABLE", Interop.Libc.PR_SET_DUMPABLE),
         };
-        var src = "#include <stddef.h>\n#include <linux/seccomp.h>\n#include <linux/audit.h>\n#include <sys/ioctl.h>\n#include <sys/prctl.h>\n#include <sys/syscall.h>\n" +
-            string.Concat(asserts.Select(a => $"_Static_assert((long long)({a.Expr}) == {a.Value}LL, \"{a.Expr} != {a.Value}\");\n"));
+        var (exit, err) = Compile("gcc", [], "#include <stddef.h>\n#include <linux/seccomp.h>\n#include <linux/audit.h>\n#include <sys/ioctl.h>\n#include <sys/prctl.h>\n#include <sys/syscall.h>\n", asserts);
+        Assert.That(exit, Is.EqualTo(0), err);
+        Assert.That(asserts, Has.Length.EqualTo(28));
+    }
+
+    /// <summary>Compiles <paramref name="prelude"/> and one <c>_Static_assert</c> per expression, so
+    /// the compiler names each one that does not hold.</summary>
+    private static (int ExitCode, string Stderr) Compile(string compiler, string[] flags, string prelude, IEnumerable<(string Expr, long Value)> asserts)
+    {
+        var src = prelude + string.Concat(asserts.Select(a => $"_Static_assert((long long)({a.Expr}) == {a.Value}LL, \"{a.Expr} != {a.Value}\");\n"));
         var file = Path.Combine(Path.GetTempPath(), $"agentshell-layout-{Guid.NewGuid():N}.c");
         File.WriteAllText(file, src);
-        var psi = new ProcessStartInfo("gcc", ["-fsyntax-only", "-Wall", "-Werror", file]) { RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        File.Delete(file);
-        Assert.That(p.ExitCode, Is.EqualTo(0), err);
-        Assert.That(asserts, Has.Length.EqualTo(28));
+        try
+        {
+            var psi = new ProcessStartInfo(compiler, [.. flags, "-fsyntax-only", "-Wall", "-Werror", file]) { RedirectStandardError = true };
+            using var p = Process.Start(psi)!;
+            var err = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            return (p.ExitCode, err);
+        }
+        finally { File.Delete(file); }
+    }
+
+    /// <summary>A C# mirror of a struct of native/bpf/agentshell-connect.h: each C# field and the C
+    /// member it stands for; a member held in several C# fields (a 16-byte address as two ulongs)
+    /// is split into <c>Parts</c> equal pieces, the field being piece <c>Part</c>.</summary>
+    private sealed record Mirror(string CStruct, Type Type, int Size, (string Field, string Member, int Part, int Parts)[] Fields);
+
+    private static Mirror Of<T>(string cStruct, params (string, string, int, int)[] fields) where T : unmanaged =>
+        new(cStruct, typeof(T), Unsafe.SizeOf<T>(), fields);
+
+    private static (string, string, int, int) F(string field, string member) => (field, member, 0, 1);
+    private static (string, string, int, int) Half(string field, string member, int part) => (field, member, part, 2);
+
+    private static readonly Mirror[] BpfMirrors =
+    [
+        Of<BpfMaps.AddrKey>("struct addr_key", F("PrefixLen", "prefixlen"), Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
+        Of<BpfMaps.ProcState>("struct proc_state", F("Gen", "gen"), F("Trusted", "trusted"), F("Pad", "pad")),
+        Of<BpfMaps.Stage>("struct stage", F("Trusted", "trusted"), F("Script", "script"), F("Dev", "dev"), F("Ino", "ino"), F("Path", "path")),
+        Of<BpfMaps.DecidedKey>("struct decided_key", F("Tgid", "tgid"), F("Port", "port"), F("Gen", "gen"), Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
+        Of<BpfMaps.Config>("struct config", F("GatePort", "gate_port"), F("Action", "action"), F("Ready", "ready"), F("Pad", "pad")),
+        Of<KernelConnectGuard.Slot>("struct slot", F("Seq", "seq"), F("Gen", "gen"), F("Tgid", "tgid"), F("Tid", "tid"), F("Port", "port"),
+            F("Family", "family"), Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
+        Of<KernelConnectGuard.Event>("struct event", F("Tgid", "tgid"), F("Tid", "tid"), F("Port", "port"), F("Kind", "kind"),
+            Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
+    ];
+
+    private static readonly (string Expr, long Value)[] BpfConstants =
+    [
+        ("GATE_NET", KernelConnectGuard.GateNetwork),
+        ("(__u32)~(GATE_SLOTS - 1)", KernelConnectGuard.GateMask),
+        ("GATE_SLOTS", GateSlots.Count),
+        ("SLOT_FREE", (long)GateSlots.Free),
+        ("SLOT_FILLING", unchecked((long)GateSlots.Filling)),
+        ("STAGE_PATH", BpfMaps.StagePath),
+        ("STAGE_PATH - 2", ExecFiles.MaxScriptPath),
+        ("ACT_ALLOW", BpfMaps.ActionAllow),
+        ("ACT_BLOCK", BpfMaps.ActionBlock),
+        ("ACT_PAUSE", BpfMaps.ActionPause),
+        ("EV_BLOCKED", KernelConnectGuard.EventBlocked),
+        ("EV_DATAGRAM", KernelConnectGuard.EventDatagram),
+        ("EV_GATE_FULL", KernelConnectGuard.EventGateUnavailable),
+        ("EV_NOT_READY", KernelConnectGuard.EventNotReady),
+        ("DECIDED_ALLOW", BpfMaps.DecidedAllow),
+        ("DECIDED_DENY", BpfMaps.DecidedDeny),
+    ];
+
+    /// <summary>Every size, field offset and field size of the C# mirrors, and every shared constant,
+    /// as the compiler sees native/bpf/agentshell-connect.h: the host's gcc, and clang for the BPF
+    /// target (what the programs are built with).</summary>
+    [TestCase("gcc")]
+    [TestCase("clang-bpf")]
+    public void BpfMirrorsMatchTheSharedHeader(string compiler)
+    {
+        var (cc, flags) = BpfHeaderCompiler(compiler);
+        var asserts = new List<(string Expr, long Value)>();
+        foreach (var m in BpfMirrors)
+        {
+            asserts.Add(($"sizeof({m.CStruct})", m.Size));
+            foreach (var (field, member, part, parts) in m.Fields)
+            {
+                string size = $"(sizeof((({m.CStruct} *)0)->{member}) / {parts})";
+                asserts.Add((size, Marshal.SizeOf(FieldOf(m.Type, field).FieldType)));
+                asserts.Add(($"offsetof({m.CStruct}, {member}) + {part} * {size}", Marshal.OffsetOf(m.Type, field)));
+            }
+        }
+        asserts.AddRange(BpfConstants);
+        var (exit, err) = Compile(cc, flags, "#include <stddef.h>\n#include \"agentshell-connect.h\"\n", asserts);
+        Assert.That(exit, Is.EqualTo(0), err);
+
+        // The look-alike: one wrong value is named by the compiler (the check is not vacuous).
+        var (wrongExit, wrongErr) = Compile(cc, flags, "#include \"agentshell-connect.h\"\n", [("STAGE_PATH", BpfMaps.StagePath + 1)]);
+        Assert.That(wrongExit, Is.Not.EqualTo(0));
+        Assert.That(wrongErr, Does.Contain($"STAGE_PATH != {BpfMaps.StagePath + 1}"));
+    }
+
+    /// <summary>Each mirror lists every field of its C# struct, and the fields cover the struct
+    /// without gap or overlap: with sizes equal to the C struct's, no C member is left unchecked.</summary>
+    [Test]
+    public void EveryFieldOfEveryBpfMirrorIsChecked()
+    {
+        Assert.That(BpfMirrors, Has.Length.EqualTo(7));
+        foreach (var m in BpfMirrors)
+        {
+            var declared = m.Type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic).Select(f => f.Name);
+            Assert.That(m.Fields.Select(f => f.Field), Is.EquivalentTo(declared), m.CStruct);
+            int end = 0;
+            foreach (var f in m.Fields.Select(f => FieldOf(m.Type, f.Field)).OrderBy(f => Marshal.OffsetOf(m.Type, f.Name)))
+            {
+                Assert.That((int)Marshal.OffsetOf(m.Type, f.Name), Is.EqualTo(end), $"{m.CStruct}: a gap or an overlap before {f.Name}");
+                end += Marshal.SizeOf(f.FieldType);
+            }
+            Assert.That(end, Is.EqualTo(m.Size), $"{m.CStruct}: padding after the last field");
+        }
+    }
+
+    private static FieldInfo FieldOf(Type t, string name) =>
+        t.GetField(name, BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic) ?? throw new ArgumentException($"{t.Name} has no field {name}");
+
+    /// <summary>The compiler and flags that see the header as the named build does.</summary>
+    private static (string Compiler, string[] Flags) BpfHeaderCompiler(string which)
+    {
+        string include = "-I" + Path.Combine(Repo.Root, "native", "bpf");
+        if (which == "gcc") return ("gcc", [include]);
+        var clang = new[] { "clang-14", "clang" }.Select(c => new[] { "/usr/bin", "/usr/local/bin" }.Select(d => Path.Combine(d, c)).FirstOrDefault(File.Exists)).FirstOrDefault(c => c != null);
+        if (clang == null) Assert.Ignore("clang is not installed: the BPF programs cannot be built here either");
+        string arch = RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "aarch64" : "x86_64";
+        // As the Makefile builds the programs: the BPF target, with the host's asm/ headers.
+        return (clang!, ["-target", "bpf", $"-I/usr/include/{arch}-linux-gnu", include]);
     }
 
     [Test]

@@ -79,6 +79,18 @@ internal static partial class Interop
         [LibraryImport(Lib)]
         internal static partial nint libbpf_set_print(nint fn);
 
+        [LibraryImport(Libc.Name, SetLastError = true)]
+        private static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+
+        private const int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
+
+        /// <summary>MAP_FAILED: what <see cref="MapShared"/> returns when the kernel refuses (errno set).</summary>
+        internal const nint MapFailed = -1;
+
+        /// <summary>Maps the values of a BPF_F_MMAPABLE array map, read-write and shared with the kernel.</summary>
+        internal static nint MapShared(int mapFd, nuint length) =>
+            mmap(0, length, PROT_READ | PROT_WRITE, MAP_SHARED, mapFd, 0);
+
         /// <summary>Updates one element; throws (the caller fails closed) when the kernel refuses.</summary>
         internal static unsafe void Update<TKey, TValue>(int fd, in TKey key, in TValue value)
             where TKey : unmanaged where TValue : unmanaged

@@ -74,9 +74,9 @@ internal sealed class ConnectGate : IDisposable
             var local = (IPEndPoint)c.LocalEndPoint!;
             var b = local.Address.MapToIPv4().GetAddressBytes();
             uint a = (uint)(b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]);
-            int n = (int)(a & 0xffff);
+            int n = (int)(a & ~KernelConnectGuard.GateMask);
             // Only a connect the kernel redirected, and each slot once: anything else is refused.
-            if ((a & 0xffff0000u) != KernelConnectGuard.GateNetwork || !_guard.TryTakeSlot(n, out var slot))
+            if ((a & KernelConnectGuard.GateMask) != KernelConnectGuard.GateNetwork || !_guard.TryTakeSlot(n, out var slot))
             {
                 Reset(c);
                 return;

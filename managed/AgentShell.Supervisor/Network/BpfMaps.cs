@@ -1,0 +1,158 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using AgentShell.Core.Policy;
+using static AgentShell.Supervisor.Interop.Bpf;
+
+namespace AgentShell.Supervisor.Network;
+
+/// <summary>Root mode: the maps of the connect programs, read and written as the supervisor's
+/// facts change: which tasks are the tree, which addresses are production, which execs were
+/// understood, and which (process, destination) decisions were made. The structs below mirror
+/// native/bpf/agentshell-connect.h (InteropLayoutTests checks every offset against it).</summary>
+internal sealed class BpfMaps
+{
+    /// <summary>struct addr_key (addr as two big-endian halves).</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)] internal struct AddrKey { public uint PrefixLen; public ulong Hi, Lo; }
+
+    /// <summary>struct proc_state.</summary>
+    [StructLayout(LayoutKind.Sequential)] internal struct ProcState { public ulong Gen; public uint Trusted, Pad; }
+
+    /// <summary>struct decided_key.</summary>
+    [StructLayout(LayoutKind.Sequential)] internal struct DecidedKey { public uint Tgid, Port; public ulong Gen, Hi, Lo; }
+
+    /// <summary>struct config.</summary>
+    [StructLayout(LayoutKind.Sequential)] internal struct Config { public uint GatePort, Action, Ready, Pad; }
+
+    /// <summary>struct stage.</summary>
+    [StructLayout(LayoutKind.Sequential)] internal unsafe struct Stage { public uint Trusted, Script; public ulong Dev, Ino; public fixed byte Path[StagePath]; }
+
+    /// <summary>STAGE_PATH: the script path buffer of <see cref="Stage"/>, its NUL included.</summary>
+    internal const int StagePath = 256;
+
+    /// <summary>enum action: ACT_ALLOW, ACT_BLOCK, ACT_PAUSE.</summary>
+    internal const uint ActionAllow = 0, ActionBlock = 1, ActionPause = 2;
+
+    /// <summary>enum decision: the value of a decided entry.</summary>
+    internal const byte DecidedAllow = 1, DecidedDeny = 2;
+
+    private readonly int _prod, _procs, _staged, _decided, _conf;
+    private readonly Lock _prodLock = new();
+    private HashSet<(Address16, int)> _published = [];
+    private Config _config;
+
+    /// <summary>The tree map (tid → 1), pinned so a later run can tell whether the tree is gone.</summary>
+    internal int Tree { get; }
+
+    /// <summary>The gate's slots (an mmapable array of struct slot).</summary>
+    internal int Slots { get; }
+
+    /// <summary>The ring buffer of struct event.</summary>
+    internal int Events { get; }
+
+    /// <summary>Finds every map of the loaded object <paramref name="obj"/>; throws when one is missing.</summary>
+    internal BpfMaps(nint obj)
+    {
+        int Map(string name)
+        {
+            int fd = bpf_object__find_map_fd_by_name(obj, name);
+            return fd >= 0 ? fd : throw new InvalidOperationException($"the BPF object has no map '{name}'");
+        }
+        Tree = Map("tree"); _prod = Map("prod"); _procs = Map("procs"); _staged = Map("staged");
+        _decided = Map("decided"); Slots = Map("slots"); _conf = Map("conf"); Events = Map("events");
+    }
+
+    /// <summary>Makes <paramref name="pid"/> the first task of the tree; its descendants join as they are forked.</summary>
+    internal void AddTreeRoot(int pid)
+    {
+        Update(Tree, (uint)pid, (byte)1);
+        // A generation the kernel's counter (from 1 up) never hands out.
+        Update(_procs, (uint)pid, new ProcState { Gen = (1UL << 63) | (uint)pid });
+    }
+
+    /// <summary>True when <paramref name="tid"/> is in the tree map.</summary>
+    internal bool InTree(int tid) => Lookup(Tree, (uint)tid, out byte _);
+
+    /// <summary>Every task in the tree map.</summary>
+    internal List<int> TreeTasks() => TasksOf(Tree);
+
+    /// <summary>Every key of a tree map (ours, or a pinned one of an earlier run).</summary>
+    internal static unsafe List<int> TasksOf(int treeFd)
+    {
+        var tasks = new List<int>();
+        uint key, next;
+        uint* prev = null;
+        while (bpf_map_get_next_key(treeFd, prev, &next) == 0)
+        {
+            tasks.Add((int)next);
+            key = next;
+            prev = &key;
+        }
+        return tasks;
+    }
+
+    /// <summary>Writes the gate's port and the action for unknown clients.</summary>
+    internal void Configure(int gatePort, PolicyAction unknownClientAction)
+    {
+        _config = new Config
+        {
+            GatePort = (uint)gatePort,
+            Action = unknownClientAction switch { PolicyAction.Allow => ActionAllow, PolicyAction.Block => ActionBlock, _ => ActionPause },
+        };
+        Update(_conf, 0u, _config);
+    }
+
+    /// <summary>Writes whether the production prefixes are complete.</summary>
+    internal void SetReady(bool ready)
+    {
+        _config.Ready = ready ? 1u : 0u;
+        Update(_conf, 0u, _config);
+    }
+
+    /// <summary>Publishes the production prefixes; removes those no longer listed. New ones are
+    /// added before old ones go, so no address is unguarded in between.</summary>
+    internal void SyncProduction(IEnumerable<(Address16 Prefix, int Bits)> prefixes)
+    {
+        lock (_prodLock)
+        {
+            var next = new HashSet<(Address16, int)>(prefixes);
+            foreach (var p in next) if (!_published.Contains(p)) Update(_prod, Key(p.Item1, p.Item2), (byte)1);
+            foreach (var p in _published) if (!next.Contains(p)) Delete(_prod, Key(p.Item1, p.Item2));
+            _published = next;
+        }
+    }
+
+    private static AddrKey Key(Address16 a, int bits) =>
+        new() { PrefixLen = (uint)bits, Hi = BinaryPrimitives.ReverseEndianness(a.Hi), Lo = BinaryPrimitives.ReverseEndianness(a.Lo) };
+
+    /// <summary>Stages what <paramref name="tid"/>'s next exec is trusted with, if what runs is <paramref name="files"/>.</summary>
+    internal unsafe void StageExec(int tid, bool trustedForProduction, ExecFiles files)
+    {
+        var st = new Stage();
+        var id = files.IsScript ? files.Interpreter : files.File;
+        var path = files.ScriptPath;
+        // Trust needs an identity to check, and a script path the kernel's copy can be compared with in full.
+        if (trustedForProduction && id is { } f && (!files.IsScript || path != null && path.Length <= ExecFiles.MaxScriptPath))
+        {
+            st.Trusted = 1;
+            st.Dev = ExecFiles.KernelDev(f.Dev);
+            st.Ino = f.Ino;
+            if (files.IsScript)
+            {
+                st.Script = 1;
+                path.AsSpan().CopyTo(new Span<byte>(st.Path, StagePath));
+            }
+        }
+        Update(_staged, (uint)tid, st);
+    }
+
+    /// <summary>The process's current program generation, or 0 when it has none.</summary>
+    internal ulong Generation(int tgid) => Lookup(_procs, (uint)tgid, out ProcState s) ? s.Gen : 0;
+
+    /// <summary>True when the process's committed exec is trusted for production.</summary>
+    internal bool Trusted(int tgid) => Lookup(_procs, (uint)tgid, out ProcState s) && s.Trusted != 0;
+
+    /// <summary>Writes a decision for (process, program generation, destination).</summary>
+    internal void Remember(int tgid, ulong gen, Address16 a, int port, bool allowed) =>
+        Update(_decided, new DecidedKey { Tgid = (uint)tgid, Port = (uint)port, Gen = gen, Hi = BinaryPrimitives.ReverseEndianness(a.Hi), Lo = BinaryPrimitives.ReverseEndianness(a.Lo) },
+            allowed ? DecidedAllow : DecidedDeny);
+}

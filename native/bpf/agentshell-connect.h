@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What native/bpf/agentshell-connect.bpf.c and the supervisor share: the layouts of the map keys
+ * and values, the ring-buffer event, and the constants both sides act on.
+ *
+ * The C# mirrors live beside their users in managed/AgentShell.Supervisor/Network/ (BpfMaps,
+ * KernelConnectGuard.Slot/Event, GateSlots); tests/AgentShell.Supervisor.Tests/InteropLayoutTests.cs
+ * compiles this header and checks every field offset, every size and every constant against them.
+ * Fixed-size types only: the same bytes are read by the kernel and by the supervisor. */
+#ifndef AGENTSHELL_CONNECT_H
+#define AGENTSHELL_CONNECT_H
+
+#include <linux/types.h>
+
+/* The gate: 127.254.0.0/16, the slot number in the low 16 bits of the address a held connect is
+ * redirected to, so there is one address per slot. */
+#define GATE_NET 0x7ffe0000u
+#define GATE_SLOTS (1 << 16)
+_Static_assert((GATE_NET & (GATE_SLOTS - 1)) == 0, "the slot number must fit the gate's host bits");
+
+/* slot.seq: 0 is free; SLOT_FILLING while the kernel writes the slot; any other value is a
+ * connect waiting to be taken (the supervisor takes it by swapping seq back to 0). */
+#define SLOT_FREE 0ULL
+#define SLOT_FILLING (~0ULL)
+
+/* The longest path (with its NUL) the exec check compares for a script; a longer one gets no trust. */
+#define STAGE_PATH 256
+
+/* conf.action: what happens to an unknown client's production connect (Network.UnknownClientToProduction). */
+enum action { ACT_ALLOW = 0, ACT_BLOCK = 1, ACT_PAUSE = 2 };
+
+/* event.kind: why the kernel refused a connect or send. */
+enum event_kind { EV_BLOCKED = 1, EV_DATAGRAM = 2, EV_GATE_FULL = 3, EV_NOT_READY = 4 };
+
+/* The value of a decided map entry. */
+enum decision { DECIDED_ALLOW = 1, DECIDED_DENY = 2 };
+
+/* A production prefix (LPM trie key): prefixlen bits of a 16-byte address, IPv4 as ::ffff:a.b.c.d. */
+struct addr_key { __u32 prefixlen; __u8 addr[16]; };
+
+/* tgid -> the generation of its current program (changes at every exec) and whether that
+ * committed exec is trusted with production. */
+struct proc_state { __u64 gen; __u32 trusted; __u32 pad; };
+
+/* What the supervisor checked for an exec it let go: trust applies only if what the kernel runs
+ * is that file, or for a script its interpreter with the same path given to execve (the kernel
+ * runs the interpreter; the script is known by name only). A path flipped after the check runs
+ * another file, which gets no trust. dev is the kernel's encoding (major << 20 | minor). */
+struct stage { __u32 trusted; __u32 script; __u64 dev, ino; char path[STAGE_PATH]; };
+
+/* A decision for (process, program generation, destination): its value is an enum decision. */
+struct decided_key { __u32 tgid; __u32 port; __u64 gen; __u8 addr[16]; };
+
+/* One connect held at the gate (family AF_INET or AF_INET6, addr as in addr_key). */
+struct slot { __u64 seq; __u64 gen; __u32 tgid; __u32 tid; __u32 port; __u32 family; __u8 addr[16]; };
+
+/* The one entry of the conf map. ready: profile host names are resolved and the production
+ * prefixes copied in; until then every connect of the tree that is not DNS goes to the gate. */
+struct config { __u32 gate_port; __u32 action; __u32 ready; __u32 pad; };
+
+/* A connect or send the kernel refused (ring buffer), so the supervisor can say why. */
+struct event { __u32 tgid; __u32 tid; __u32 port; __u32 kind; __u8 addr[16]; };
+
+#endif

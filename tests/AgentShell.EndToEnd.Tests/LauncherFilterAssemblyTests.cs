@@ -1,0 +1,130 @@
+using System.Diagnostics;
+
+namespace AgentShell.EndToEnd.Tests;
+
+/// <summary>agentshell-launch's filter assembler (named jump targets resolved at start-up): the
+/// launcher's own source is compiled with a test driver in place of its main, so these are the
+/// checks the launcher runs before it installs its filter.</summary>
+[TestFixture]
+public sealed class LauncherFilterAssemblyTests
+{
+    private string _dir = "";
+
+    [SetUp]
+    public void SetUp() => _dir = Directory.CreateTempSubdirectory("agentshell-filter-asm-").FullName;
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>Compiles <paramref name="body"/> as the body of main() after the launcher's source and runs it.</summary>
+    private (int Code, string Stdout, string Stderr) RunDriver(string body)
+    {
+        var src = Path.Combine(_dir, "driver.c");
+        var exe = Path.Combine(_dir, "driver");
+        File.WriteAllText(src, $$"""
+            #define main agentshell_launch_main
+            #include "agentshell-launch.c"
+            #undef main
+            int main(void)
+            {
+            {{body}}
+            }
+            """);
+        var cc = Process.Start(new ProcessStartInfo("gcc", ["-Wall", "-Wno-unused-function", "-Werror", "-I", Path.Combine(Repo.Root, "native", "launcher"), "-o", exe, src])
+            { RedirectStandardError = true })!;
+        var ccErr = cc.StandardError.ReadToEnd();
+        cc.WaitForExit();
+        Assert.That(cc.ExitCode, Is.EqualTo(0), ccErr);
+        using var p = Process.Start(new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr);
+    }
+
+    /// <summary>A program that jumps from one instruction to each label in turn, every label naming a
+    /// RET whose value is the label's number; with <paramref name="padding"/>, extra instructions
+    /// are inserted before every label. The driver checks every jump lands on its label's RET.</summary>
+    private static string EveryLabelOnce(int padding) => $$"""
+            struct line src[4 * LABEL_COUNT + {{padding}} * LABEL_COUNT];
+            size_t n = 0;
+            src[n++] = (struct line)LOAD(nr);
+            for (int l = NEXT + 1; l < LABEL_COUNT; l++)
+                src[n++] = (struct line)JEQ(1000 + l, l);
+            src[n++] = (struct line)RET(SECCOMP_RET_ALLOW);
+            for (int l = NEXT + 1; l < LABEL_COUNT; l++) {
+                for (int i = 0; i < {{padding}}; i++)
+                    src[n++] = (struct line)LOAD(nr);
+                src[n++] = (struct line)LABEL(l);
+                src[n++] = (struct line)RET(l);
+            }
+            struct sock_filter out[sizeof(src) / sizeof(src[0])];
+            unsigned short len = assemble(src, n, out, sizeof(out) / sizeof(out[0]));
+            int jumps = 0;
+            for (unsigned short pc = 0; pc < len; pc++) {
+                if (BPF_CLASS(out[pc].code) != BPF_JMP)
+                    continue;
+                const struct sock_filter *t = &out[pc + 1 + out[pc].jt];
+                if (BPF_CLASS(t->code) != BPF_RET || t->k != out[pc].k - 1000 || out[pc].jf != 0) {
+                    printf("instruction %u lands on %u\n", pc, (unsigned)(t - out));
+                    return 1;
+                }
+                jumps++;
+            }
+            printf("%d jumps, %u instructions\n", jumps, len);
+            return 0;
+            """;
+
+    [TestCase(0)]
+    [TestCase(1)]
+    [TestCase(7)]
+    public void EveryJumpLandsOnItsLabelWhereverInstructionsAreInserted(int padding)
+    {
+        var (code, stdout, stderr) = RunDriver(EveryLabelOnce(padding));
+        Assert.That(code, Is.EqualTo(0), stdout + stderr);
+        Assert.That(stdout, Does.Match(@"^\d+ jumps, \d+ instructions"));
+        int jumps = int.Parse(stdout.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(jumps, Is.GreaterThanOrEqualTo(12), "one jump per label of the launcher's filter");
+    }
+
+    [TestCase("LOAD(nr), JEQ(1, NOTIFY), RET(0)", "instruction 1 jumps to NOTIFY, which labels no instruction")]
+    [TestCase("LOAD(nr), JEQ(1, ALLOW), LABEL(ALLOW), LABEL(ALLOW), RET(0)", "label ALLOW is defined twice")]
+    [TestCase("LABEL(ALLOW), LOAD(nr), JEQ(1, ALLOW), RET(0)", "instruction 1 jumps back to ALLOW (classic BPF only jumps forward)")]
+    [TestCase("LOAD(nr), JEQ(1, ALLOW), RET(1), LABEL(ALLOW), RET(0)", "label NATIVE is never jumped to")]
+    [TestCase("LOAD(nr), { BPF_STMT(BPF_RET | BPF_K, 0), ALLOW, NEXT, NEXT }, LABEL(ALLOW), RET(0)", "instruction 1 does not jump but names a target")]
+    [TestCase("LOAD(nr), { BPF_STMT(BPF_JMP | BPF_JA | BPF_K, 0), ALLOW, REFUSE, NEXT }, LABEL(ALLOW), RET(0), LABEL(REFUSE), RET(0)", "instruction 1 is an unconditional jump with two targets")]
+    public void AWrongJumpTargetStopsTheLauncherBeforeAnythingIsInstalled(string program, string message)
+    {
+        var (code, stdout, stderr) = RunDriver($$"""
+                const struct line src[] = { {{program}} };
+                struct sock_filter out[64];
+                assemble(src, sizeof(src) / sizeof(src[0]), out, 64);
+                puts("assembled");
+                return 0;
+            """);
+        Assert.That(code, Is.EqualTo(125), stdout + stderr);
+        Assert.That(stderr, Is.EqualTo($"agentshell-launch: filter: {message}\n"));
+        Assert.That(stdout, Is.Empty);
+    }
+
+    [Test]
+    public void AJumpBeyondTheReachOfItsFieldStopsTheLauncher()
+    {
+        // Conditional targets are 8-bit offsets: 256 instructions on cannot be reached.
+        var (code, _, stderr) = RunDriver("""
+                static struct line src[300];
+                size_t n = 0;
+                src[n++] = (struct line)LOAD(nr);
+                src[n++] = (struct line)JEQ(1, ALLOW);
+                for (int i = 0; i < 256; i++)
+                    src[n++] = (struct line)LOAD(nr);
+                src[n++] = (struct line)LABEL(ALLOW);
+                src[n++] = (struct line)RET(0);
+                struct sock_filter out[300];
+                assemble(src, n, out, 300);
+                return 0;
+            """);
+        Assert.That(code, Is.EqualTo(125));
+        Assert.That(stderr, Is.EqualTo("agentshell-launch: filter: instruction 1 cannot reach ALLOW, 256 instructions on\n"));
+    }
+}
