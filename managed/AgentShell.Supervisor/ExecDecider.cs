@@ -81,10 +81,17 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         // (bash -c '…', timeout, xargs, env) that is a program of its own will be exec'd, and so
         // decided, on its own: pausing the wrapper too would ask the person twice. Blocks stay
         // here (refusing the wrapper runs nothing at all), and so does anything the kernel will
-        // not show as an exec (shell builtins, eval, /dev/tcp).
+        // not show as an exec (shell builtins, eval, /dev/tcp), anything a runner starts under
+        // another name (npx, busybox), and anything whose own exec would see less than this one
+        // does (the SQL piped into `echo 'DROP …' | psql` is visible here, not at psql's exec).
         var here = new List<CommandIntent>(intents.Count);
+        IReadOnlyList<NestedCommand>? nested = null;
         foreach (var i in intents)
-            if (!IsNestedProgram(i, request.Argv)) here.Add(i);
+        {
+            if (!IsNestedProgram(i, request.Argv)) { here.Add(i); continue; }
+            nested ??= classifier.NestedCommands(request.Filename, request.Argv, ctx);
+            if (!PausedAtOwnExec(i, nested)) here.Add(i);
+        }
         if (here.Count == intents.Count) return d;
         var atHere = here.Count == 0 ? Decision.DefaultAllow : Policy.Decide(here, ctx);
         return ReferenceEquals(atHere, Decision.DefaultAllow) ? SupervisorRules.NestedExec.About(intents[0]) : atHere;
@@ -121,6 +128,20 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
     }
 
     private static bool IsNestedProgram(CommandIntent i, in Argv exec) => i.Tool != "shell" && !IsOwnCommand(i, exec);
+
+    /// <summary>True when the kernel will show <paramref name="i"/>'s command as an exec of its own
+    /// and that exec, decided on what it alone can show (its argv and environment, not what a pipe
+    /// feeds it), is paused or refused too. Not a hot path: pauses only.</summary>
+    private bool PausedAtOwnExec(CommandIntent i, IReadOnlyList<NestedCommand> nested)
+    {
+        foreach (var n in nested)
+        {
+            if (!n.Execs || !n.Argv.SequenceEqual(i.Argv)) continue;
+            var alone = classifier.Classify(System.Text.Encoding.UTF8.GetBytes(n.Argv[0]), Argv.FromStrings(n.Argv), n.Context);
+            return alone.Count > 0 && Policy.Decide(alone, n.Context).Action >= PolicyAction.Pause;
+        }
+        return false;
+    }
 
     /// <summary>True when <paramref name="i"/> is the command this exec runs (not one nested in a
     /// wrapper or a shell string). argv[0] may differ (a copy recognised by content, a wrapper

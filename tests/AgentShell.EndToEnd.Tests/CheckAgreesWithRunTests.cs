@@ -86,6 +86,8 @@ public sealed class CheckAgreesWithRunTests
     [TestCase("block", "demo.http:delete-on-production", "./s.sh", "{prod}/volumes/1")]
     [TestCase("pause", "test.pause:destructive-on-staging", "bash", "-c", "curl -sS -X DELETE {staging}/volumes/2")]
     [TestCase("block", "demo.http:delete-on-production", "bash", "-c", "cd {dir} && ./fetcher -sS -X DELETE {prod}/volumes/3")]
+    [TestCase("pause", "default.any:destructive-on-unknown", "bash", "-c", "echo 'DROP TABLE t' | psql -h db.example.net")]
+    [TestCase("pause", "default.any:destructive-on-unknown", "bash", "-c", "npx prisma migrate reset")]
     [TestCase("block", "supervisor:self-approval", "{agentshell}", "approve", "7")]
     [TestCase("allow", "default.any:allow", "echo", "agentshell", "approve", "7")]
     public void CheckAndRunReachTheSameDecision(string action, string rule, params string[] command)

@@ -45,4 +45,25 @@ public sealed class ExecDeciderTests
         var d = Decider().Decide(r, new LocalExecContext(new Dictionary<string, string>()));
         Assert.That(d.Action, Is.EqualTo(PolicyAction.Allow));
     }
+
+    [TestCase("echo 'DROP TABLE t' | psql -h db.example.net")]
+    [TestCase("cat <<'EOF' | psql -h db.example.net\nDROP TABLE t\nEOF")]
+    public void APauseThatRestsOnPipedInputStaysAtTheWrapper(string script)
+    {
+        // psql's own exec cannot see what the pipe feeds it: left to it, the DROP would pass.
+        var r = Request(B("bash"), B("-c"), B(script));
+        var d = Decider().Decide(r, new LocalExecContext(new Dictionary<string, string>()));
+        Assert.That(d.Action, Is.EqualTo(PolicyAction.Pause));
+        Assert.That(d.RuleId, Is.EqualTo("default.any:destructive-on-unknown"));
+    }
+
+    [TestCase("npx prisma migrate reset")]
+    [TestCase("busybox rm -rf /")]
+    public void APauseOfAToolARunnerStartsStaysAtTheWrapper(string script)
+    {
+        // npx starts node and busybox runs applets in-process: no exec of the tool's argv follows.
+        var r = Request(B("bash"), B("-c"), B(script));
+        var d = Decider().Decide(r, new LocalExecContext(new Dictionary<string, string>()));
+        Assert.That(d.Action, Is.Not.EqualTo(PolicyAction.Allow));
+    }
 }

@@ -145,7 +145,9 @@ public sealed partial class CommandClassifier
                     Runner(w, dyn, next, ctx, stdin, depth);
                     return true;
                 case ToolId.Busybox:
-                    Command(w, dyn, s + 1, ctx, stdin, depth + 1);
+                    _runnerLevel++; // applets run in-process: nothing is exec'd
+                    try { Command(w, dyn, s + 1, ctx, stdin, depth + 1); }
+                    finally { _runnerLevel--; }
                     return true;
                 case ToolId.Xargs:
                     Xargs(w, dyn, s, ctx, stdin, depth);
@@ -169,7 +171,10 @@ public sealed partial class CommandClassifier
             int slash = pkg.LastIndexOf('/');
             if (slash >= 0 && pkg.StartsWith('@')) pkg = pkg[(slash + 1)..];
             if (pkg is "prisma" or "drizzle-kit" or "sequelize-cli" or "sequelize" or "supabase" or "railway" or "@railway/cli" or "vercel") copy[next] = pkg == "@railway/cli" ? "railway" : pkg;
-            Command(copy, dyn, next, ctx, stdin, depth + 1);
+            // A runner starts the package's entry point (node, ruby) under its own name, not this argv.
+            _runnerLevel++;
+            try { Command(copy, dyn, next, ctx, stdin, depth + 1); }
+            finally { _runnerLevel--; }
         }
 
         private void EnvWrapper(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)

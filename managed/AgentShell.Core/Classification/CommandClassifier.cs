@@ -208,6 +208,7 @@ public sealed partial class CommandClassifier
         // Enumerating nested commands needs every string parsed: no quick path.
         private readonly bool _fullParse = owner.FullParseOnly || nested != null;
         private int _execLevel; // listed nested commands around the one being classified
+        private int _runnerLevel; // runners (npx, busybox, …) around it: no exec of that argv is guaranteed
 
         public IReadOnlyList<CommandIntent> Result => _out == null ? None : _out;
 
@@ -319,7 +320,7 @@ public sealed partial class CommandClassifier
             bool exec = depth > 0 && nested != null && id is not (ToolId.Command or ToolId.Builtin or ToolId.Exec or ToolId.Eval or ToolId.Source);
             if (exec)
             {
-                nested!.Add(new NestedCommand(words[start..], ctx, _execLevel));
+                nested!.Add(new NestedCommand(words[start..], ctx, _execLevel, Execs: _runnerLevel == 0));
                 _execLevel++;
             }
             try
