@@ -37,7 +37,7 @@ public sealed class AuditLogCliTests
     };
 
     [Test]
-    public void Json_prints_the_stored_lines_without_secrets_and_counts_malformed()
+    public void JsonPrintsTheStoredLinesWithoutSecretsAndCountsMalformed()
     {
         var r = RunProcess(Cli, ["log", "--file", _file, "--json"]);
         var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -52,7 +52,7 @@ public sealed class AuditLogCliTests
     }
 
     [Test]
-    public void Table_shows_rule_outcome_and_command()
+    public void TableShowsRuleOutcomeAndCommand()
     {
         var r = RunProcess(Cli, ["log", "--file", _file]);
         var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -70,7 +70,7 @@ public sealed class AuditLogCliTests
     [TestCase("--action", "block", "rule-block")]
     [TestCase("--outcome", "denied", "rule-pause")]
     [TestCase("--run", "run-b", "rule-pause")]
-    public void Filters_select_records(string option, string value, string onlyRule)
+    public void FiltersSelectRecords(string option, string value, string onlyRule)
     {
         var r = RunProcess(Cli, ["log", "--file", _file, "--json", option, value]);
         var rules = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
@@ -79,7 +79,7 @@ public sealed class AuditLogCliTests
     }
 
     [Test]
-    public void Since_leaves_out_older_records()
+    public void SinceLeavesOutOlderRecords()
     {
         File.AppendAllText(_file, "{\"v\":1,\"time\":\"2020-01-01T00:00:00Z\",\"ruleId\":\"old\",\"action\":\"block\",\"outcome\":\"blocked\"}\n");
         var all = RunProcess(Cli, ["log", "--file", _file, "--json"]);
@@ -92,7 +92,7 @@ public sealed class AuditLogCliTests
     [TestCase("--action", "approve")]
     [TestCase("--outcome", "maybe")]
     [TestCase("--no-such-option", "x")]
-    public void Usage_errors_exit_2(string option, string value)
+    public void UsageErrorsExit2(string option, string value)
     {
         var r = RunProcess(Cli, ["log", "--file", _file, option, value]);
         Assert.That(r.ExitCode, Is.EqualTo(2));
@@ -100,7 +100,7 @@ public sealed class AuditLogCliTests
     }
 
     [Test]
-    public void Missing_file_exits_1_and_says_where_it_looked()
+    public void MissingFileExits1AndSaysWhereItLooked()
     {
         string missing = Path.Combine(_dir, "none.jsonl");
         var r = RunProcess(Cli, ["log", "--file", missing]);
@@ -109,7 +109,7 @@ public sealed class AuditLogCliTests
     }
 
     [Test]
-    public void Follow_prints_new_records_and_stops_on_a_signal()
+    public void FollowPrintsNewRecordsAndStopsOnASignal()
     {
         var psi = new ProcessStartInfo(Cli) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in new[] { "log", "--file", _file, "--follow", "--run", "run-c" }) psi.ArgumentList.Add(a);

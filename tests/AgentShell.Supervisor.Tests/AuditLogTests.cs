@@ -43,7 +43,7 @@ public sealed class AuditLogTests
     }
 
     [Test]
-    public void Creates_the_directory_0700_and_the_file_0600()
+    public void CreatesTheDirectory0700AndTheFile0600()
     {
         string path = Path.Combine(_dir, "state", "agentshell", "audit.jsonl");
         using (var log = new AuditLog(path))
@@ -57,7 +57,7 @@ public sealed class AuditLogTests
     }
 
     [Test]
-    public void An_existing_world_readable_file_is_narrowed_to_0600()
+    public void AnExistingWorldReadableFileIsNarrowedTo0600()
     {
         string path = Path.Combine(_dir, "audit.jsonl");
         File.WriteAllText(path, "");
@@ -67,7 +67,7 @@ public sealed class AuditLogTests
     }
 
     [Test]
-    public void File_is_opened_append_and_close_on_exec()
+    public void FileIsOpenedAppendAndCloseOnExec()
     {
         using var log = new AuditLog(Path.Combine(_dir, "audit.jsonl"));
         // /proc/self/fdinfo/N "flags:" is octal: O_APPEND 02000, O_CLOEXEC 02000000.
@@ -78,7 +78,7 @@ public sealed class AuditLogTests
     }
 
     [Test]
-    public void Appends_after_what_another_writer_added()
+    public void AppendsAfterWhatAnotherWriterAdded()
     {
         string path = Path.Combine(_dir, "audit.jsonl");
         File.WriteAllText(path, "");
@@ -94,7 +94,7 @@ public sealed class AuditLogTests
 
     [TestCase(1, 16, 300)]
     [TestCase(3, 8, 200)]
-    public void Concurrent_appends_give_only_whole_lines(int logs, int threadsPerLog, int perThread)
+    public void ConcurrentAppendsGiveOnlyWholeLines(int logs, int threadsPerLog, int perThread)
     {
         string path = Path.Combine(_dir, "audit.jsonl");
         var opened = Enumerable.Range(0, logs).Select(_ => new AuditLog(path)).ToArray();
@@ -129,7 +129,7 @@ public sealed class AuditLogTests
     }
 
     [Test]
-    public void Secrets_are_redacted_on_write()
+    public void SecretsAreRedactedOnWrite()
     {
         string path = Path.Combine(_dir, "audit.jsonl");
         using (var log = new AuditLog(path))
@@ -169,7 +169,7 @@ public sealed class AuditLogTests
     }
 
     [Test]
-    public void A_failing_write_is_counted_and_reported_once_without_throwing()
+    public void AFailingWriteIsCountedAndReportedOnceWithoutThrowing()
     {
         if (!File.Exists("/dev/full")) Assert.Ignore("/dev/full is not available here");
         var modeBefore = File.GetUnixFileMode("/dev/full");
@@ -189,7 +189,7 @@ public sealed class AuditLogTests
     }
 
     [Test]
-    public void Append_after_dispose_fails_quietly()
+    public void AppendAfterDisposeFailsQuietly()
     {
         var log = new AuditLog(Path.Combine(_dir, "audit.jsonl"));
         log.Dispose();
@@ -198,7 +198,7 @@ public sealed class AuditLogTests
     }
 
     [Test]
-    public void Unopenable_path_is_a_clear_error()
+    public void UnopenablePathIsAClearError()
     {
         string file = Path.Combine(_dir, "plain-file");
         File.WriteAllText(file, "");
@@ -210,7 +210,7 @@ public sealed class AuditLogTests
     [TestCase(null, "/home/u", "/home/u/.local/state/agentshell/audit.jsonl")]
     [TestCase("", "/home/u", "/home/u/.local/state/agentshell/audit.jsonl")]
     [TestCase("relative/state", "/home/u", "/home/u/.local/state/agentshell/audit.jsonl")]
-    public void Default_path(string? xdgStateHome, string home, string expected)
+    public void DefaultPath(string? xdgStateHome, string home, string expected)
     {
         var env = new Dictionary<string, string?> { ["XDG_STATE_HOME"] = xdgStateHome, ["HOME"] = home };
         Assert.That(AuditLog.DefaultPath(n => env.GetValueOrDefault(n)), Is.EqualTo(expected));

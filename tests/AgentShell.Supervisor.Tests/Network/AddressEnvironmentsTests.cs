@@ -132,7 +132,7 @@ public sealed class AddressEnvironmentsTests
     [TestCase("::ffff:127.0.0.2", 80, "production")]
     [TestCase("8.8.8.8", 53, "unknown")]
     [TestCase("::", 80, "unknown")]
-    public void Literals_and_networks(string address, int port, string expected)
+    public void LiteralsAndNetworks(string address, int port, string expected)
     {
         using var envs = new AddressEnvironments(Load(Profile), new Resolver().Resolve);
         Assert.That(Of(envs, address, port), Is.EqualTo(expected));
@@ -142,7 +142,7 @@ public sealed class AddressEnvironmentsTests
     [TestCase(3)]
     [TestCase(6)]
     [TestCase(17)]
-    public void Other_lengths_are_unknown(int length)
+    public void OtherLengthsAreUnknown(int length)
     {
         using var envs = new AddressEnvironments(Load(Profile), new Resolver().Resolve);
         Assert.That(envs.EnvironmentOf(new byte[length], 443), Is.EqualTo(AddressEnvironments.Unknown));
@@ -155,7 +155,7 @@ public sealed class AddressEnvironmentsTests
     [TestCase("192.0.2.20", 443, "unknown")]        // staging-db.agentshell.test:8080 only
     [TestCase("10.20.30.40", 443, "production")]    // a resolved address is exact: beats the staging /24
     [TestCase("192.0.2.99", 443, "unknown")]
-    public void Names_resolve_to_every_address(string address, int port, string expected)
+    public void NamesResolveToEveryAddress(string address, int port, string expected)
     {
         var r = new Resolver();
         r.Set("prod-db.agentshell.test", "192.0.2.10", "2001:db7::10", "10.20.30.40");
@@ -166,7 +166,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void Names_are_resolved_only_once_started_and_globs_never()
+    public void NamesAreResolvedOnlyOnceStartedAndGlobsNever()
     {
         var r = new Resolver();
         r.Set("prod-db.agentshell.test", "192.0.2.10");
@@ -184,7 +184,7 @@ public sealed class AddressEnvironmentsTests
     [TestCase("db.agentshell.test", "192.0.2.30")]
     [TestCase("192.0.2.30", "db.agentshell.test")]
     [TestCase("192.0.2.0/24", "192.0.2.0/24")]
-    public void The_later_layer_wins(string stagingHost, string productionHost)
+    public void TheLaterLayerWins(string stagingHost, string productionHost)
     {
         var r = new Resolver();
         r.Set("db.agentshell.test", "192.0.2.30");
@@ -203,7 +203,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void An_exact_address_in_an_earlier_layer_beats_a_network_in_a_later_one()
+    public void AnExactAddressInAnEarlierLayerBeatsANetworkInALaterOne()
     {
         var r = new Resolver();
         r.Set("db.agentshell.test", "192.0.2.30");
@@ -218,7 +218,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void A_failed_refresh_keeps_the_last_known_addresses()
+    public void AFailedRefreshKeepsTheLastKnownAddresses()
     {
         var r = new Resolver();
         r.Set("prod-db.agentshell.test", "192.0.2.10");
@@ -234,7 +234,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void A_resolver_that_hangs_is_bounded_and_keeps_the_last_known_addresses()
+    public void AResolverThatHangsIsBoundedAndKeepsTheLastKnownAddresses()
     {
         var hang = false;
         var never = new TaskCompletionSource<IPAddress[]>();
@@ -250,7 +250,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void New_addresses_appear_after_a_refresh_and_unseen_ones_stay_for_the_run()
+    public void NewAddressesAppearAfterARefreshAndUnseenOnesStayForTheRun()
     {
         var r = new Resolver();
         var clock = new ManualClock();
@@ -277,7 +277,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void The_background_refresh_runs_on_the_clock_every_60_s_and_stops_on_dispose()
+    public void TheBackgroundRefreshRunsOnTheClockEvery60SAndStopsOnDispose()
     {
         var r = new Resolver();
         var clock = new ManualClock();
@@ -317,7 +317,7 @@ public sealed class AddressEnvironmentsTests
     [TestCase(0, 5)]
     [TestCase(5, 5)]
     [TestCase(-1, 60)]      // no DNS TTL (hosts file, no answer): the cap
-    public void A_name_is_resolved_again_after_its_ttl_clamped_to_5_to_60_s(int ttlSeconds, int expectedSeconds)
+    public void ANameIsResolvedAgainAfterItsTtlClampedTo5To60S(int ttlSeconds, int expectedSeconds)
     {
         var r = new Resolver();
         var ttls = new Ttls();
@@ -343,7 +343,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void Only_due_names_are_resolved_each_on_its_own_ttl()
+    public void OnlyDueNamesAreResolvedEachOnItsOwnTtl()
     {
         const string Ten = "ten.agentshell.test", None = "none.agentshell.test", One = "one.agentshell.test", Long = "long.agentshell.test";
         var r = new Resolver();
@@ -375,7 +375,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void A_new_address_at_the_ttl_refresh_becomes_production_then()
+    public void ANewAddressAtTheTtlRefreshBecomesProductionThen()
     {
         var r = new Resolver();
         var ttls = new Ttls();
@@ -404,7 +404,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void A_ttl_counts_only_with_addresses_and_a_failing_ttl_source_is_no_ttl()
+    public void ATtlCountsOnlyWithAddressesAndAFailingTtlSourceIsNoTtl()
     {
         var r = new Resolver();
         var clock = new ManualClock();
@@ -431,7 +431,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void A_slow_ttl_query_never_holds_the_addresses_back_and_sets_the_schedule_when_it_answers()
+    public void ASlowTtlQueryNeverHoldsTheAddressesBackAndSetsTheScheduleWhenItAnswers()
     {
         var r = new Resolver();
         var clock = new ManualClock();
@@ -449,7 +449,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void A_late_ttl_does_not_reschedule_a_newer_resolution()
+    public void ALateTtlDoesNotRescheduleANewerResolution()
     {
         var r = new Resolver();
         var clock = new ManualClock();
@@ -475,7 +475,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void RefreshNow_restarts_every_name_s_wait()
+    public void RefreshNowRestartsEveryNameSWait()
     {
         var r = new Resolver();
         var ttls = new Ttls();
@@ -496,7 +496,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void StartInBackground_schedules_on_the_first_resolution_s_ttl()
+    public void StartInBackgroundSchedulesOnTheFirstResolutionSTtl()
     {
         var r = new Resolver();
         var ttls = new Ttls();
@@ -511,7 +511,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void The_ttl_comes_from_a_real_dns_server_and_names_only_in_hosts_wait_60_s()
+    public void TheTtlComesFromARealDnsServerAndNamesOnlyInHostsWait60S()
     {
         using var dns = new DnsResponder
         {
@@ -549,7 +549,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void On_the_real_clock_a_1_s_ttl_from_a_real_dns_server_is_resolved_again_after_5_s()
+    public void OnTheRealClockA1STtlFromARealDnsServerIsResolvedAgainAfter5S()
     {
         using var dns = new DnsResponder
         {
@@ -572,7 +572,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void Without_names_no_timer_is_started()
+    public void WithoutNamesNoTimerIsStarted()
     {
         var clock = new ManualClock();
         using var envs = new AddressEnvironments(Load(HostsProfile("production", "10.0.0.0/8")), new Resolver().Resolve, clock);
@@ -582,7 +582,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void Localhost_resolves_through_the_default_resolver()
+    public void LocalhostResolvesThroughTheDefaultResolver()
     {
         var expected = Dns.GetHostAddresses("localhost");
         Assume.That(expected, Is.Not.Empty, "localhost does not resolve on this machine");
@@ -594,7 +594,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void A_name_in_a_test_hosts_file_resolves_through_the_system_resolver()
+    public void ANameInATestHostsFileResolvesThroughTheSystemResolver()
     {
         using var hosts = new HostsOverride(("192.0.2.55", "prod-db.agentshell.test"), ("2001:db8::55", "prod-db.agentshell.test"));
         if (hosts.Unavailable() is string why) Assert.Ignore(why);
@@ -613,7 +613,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void Readers_never_see_a_half_built_table_while_refreshes_swap_it()
+    public void ReadersNeverSeeAHalfBuiltTableWhileRefreshesSwapIt()
     {
         int round = 0;
         Task<IPAddress[]> Resolve(string name, CancellationToken ct) =>
@@ -643,7 +643,7 @@ public sealed class AddressEnvironmentsTests
     }
 
     [Test]
-    public void The_lookup_allocates_nothing()
+    public void TheLookupAllocatesNothing()
     {
         var r = new Resolver();
         r.Set("prod-db.agentshell.test", "192.0.2.10", "2001:db7::10");

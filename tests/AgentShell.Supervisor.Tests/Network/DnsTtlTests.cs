@@ -47,21 +47,21 @@ public sealed class DnsTtlTests
     [TestCase(null, 45u, 45)]
     [TestCase(0u, 300u, 0)]
     [TestCase(0x8000_0000u, 300u, 0)] // RFC 2181: the top bit set means zero
-    public void The_smallest_ttl_of_the_a_and_aaaa_answers(uint? a, uint? aaaa, int expected)
+    public void TheSmallestTtlOfTheAAndAaaaAnswers(uint? a, uint? aaaa, int expected)
     {
         var s = Server(Addresses(a, aaaa));
         Assert.That(Ask(Name, s), Is.EqualTo(TimeSpan.FromSeconds(expected)));
     }
 
     [Test]
-    public void No_address_records_of_either_type_is_no_ttl()
+    public void NoAddressRecordsOfEitherTypeIsNoTtl()
     {
         var s = Server(Addresses(null, null));
         Assert.That(Ask(Name, s), Is.Null);
     }
 
     [Test]
-    public void Queries_are_standard_recursive_a_and_aaaa_for_the_absolute_name_with_random_ids()
+    public void QueriesAreStandardRecursiveAAndAaaaForTheAbsoluteNameWithRandomIds()
     {
         var s = Server(Addresses(300, 300));
         for (int i = 0; i < 4; i++) Assert.That(Ask(Name, s), Is.EqualTo(TimeSpan.FromSeconds(300)));
@@ -78,7 +78,7 @@ public sealed class DnsTtlTests
     }
 
     [Test]
-    public void A_trailing_dot_or_upper_case_is_the_same_name()
+    public void ATrailingDotOrUpperCaseIsTheSameName()
     {
         var s = Server(Addresses(77, null));
         Assert.Multiple(() =>
@@ -93,7 +93,7 @@ public sealed class DnsTtlTests
     [TestCase(900u, 20u, 300u, 20, true)]
     [TestCase(900u, 600u, 45u, 45, true)]
     [TestCase(30u, 600u, 300u, 30, false)]  // uncompressed names
-    public void A_cname_chain_counts_every_link(uint first, uint second, uint last, int expected, bool compress)
+    public void ACnameChainCountsEveryLink(uint first, uint second, uint last, int expected, bool compress)
     {
         var s = Server(q => One(Response(q,
         [
@@ -107,7 +107,7 @@ public sealed class DnsTtlTests
     }
 
     [Test]
-    public void A_chain_out_of_order_is_followed_and_one_that_ends_nowhere_is_no_ttl()
+    public void AChainOutOfOrderIsFollowedAndOneThatEndsNowhereIsNoTtl()
     {
         var ordered = Server(q => One(Response(q,
         [
@@ -134,7 +134,7 @@ public sealed class DnsTtlTests
     }
 
     [Test]
-    public void Nxdomain_is_an_answer_no_ttl_and_the_next_server_is_not_asked()
+    public void NxdomainIsAnAnswerNoTtlAndTheNextServerIsNotAsked()
     {
         var first = Server(q => One(Response(q, [], rcode: 3)));
         var second = Server(Addresses(300, 300));
@@ -146,7 +146,7 @@ public sealed class DnsTtlTests
 
     [TestCase(2)] // SERVFAIL
     [TestCase(5)] // REFUSED
-    public void A_server_failure_moves_on_to_the_next_server(int rcode)
+    public void AServerFailureMovesOnToTheNextServer(int rcode)
     {
         var first = Server(q => One(Response(q, [new Rr(q.Name, q.Type, 1, q.Type == A ? "192.0.2.1" : "2001:db8::1")], rcode: rcode)));
         var second = Server(Addresses(300, 200));
@@ -155,7 +155,7 @@ public sealed class DnsTtlTests
     }
 
     [Test]
-    public void A_silent_or_closed_server_moves_on_to_the_next()
+    public void ASilentOrClosedServerMovesOnToTheNext()
     {
         var silent = Server(_ => []);
         IPEndPoint closed;
@@ -171,7 +171,7 @@ public sealed class DnsTtlTests
     }
 
     [Test]
-    public void No_server_answering_is_no_ttl_within_the_timeouts()
+    public void NoServerAnsweringIsNoTtlWithinTheTimeouts()
     {
         var a = Server(_ => []);
         var b = Server(_ => []);
@@ -181,7 +181,7 @@ public sealed class DnsTtlTests
     }
 
     [Test]
-    public void An_answer_with_another_id_is_ignored()
+    public void AnAnswerWithAnotherIdIsIgnored()
     {
         // The forged answer comes first with TTL 1; the client waits for its own.
         var s = Server(q =>
@@ -195,7 +195,7 @@ public sealed class DnsTtlTests
     }
 
     [Test]
-    public void An_answer_to_another_question_or_a_query_is_ignored()
+    public void AnAnswerToAnotherQuestionOrAQueryIsIgnored()
     {
         // Right id, but the question is another name's (its records still name ours): ignored, the real answer counts.
         var otherName = Server(q =>
@@ -226,7 +226,7 @@ public sealed class DnsTtlTests
     }
 
     [Test]
-    public void A_truncated_answer_is_not_used()
+    public void ATruncatedAnswerIsNotUsed()
     {
         var tc = Server(q => One(Response(q, [new Rr(q.Name, q.Type, 1, q.Type == A ? "192.0.2.1" : "2001:db8::1")], truncated: true)));
         Assert.That(Ask(Name, tc), Is.Null);
@@ -235,7 +235,7 @@ public sealed class DnsTtlTests
     }
 
     [Test]
-    public void Garbage_is_no_ttl_and_never_throws()
+    public void GarbageIsNoTtlAndNeverThrows()
     {
         var random = new Random(7);
         var noise = Server(_ => [new byte[] { 1, 2, 3, 4, 5 }, RandomBytes(random, 100), []]);
@@ -267,7 +267,7 @@ public sealed class DnsTtlTests
     }
 
     [Test]
-    public void The_parser_never_throws_on_any_cut_or_mutation_of_a_real_answer()
+    public void TheParserNeverThrowsOnAnyCutOrMutationOfARealAnswer()
     {
         Assert.That(DnsTtl.TryEncodeName(Name, out var qname));
         var query = new Query(0x1234, 0x0100, 1, 0, Name + ".", A, 1);
@@ -298,7 +298,7 @@ public sealed class DnsTtlTests
     [TestCase(".")]
     [TestCase("a..railway.app")]
     [TestCase("bäckboard.railway.app")]
-    public void A_name_that_cannot_be_a_dns_name_is_no_ttl_and_sends_nothing(string name)
+    public void ANameThatCannotBeADnsNameIsNoTtlAndSendsNothing(string name)
     {
         var s = Server(Addresses(300, 300));
         Assert.That(Ask(name, s), Is.Null);
@@ -306,7 +306,7 @@ public sealed class DnsTtlTests
     }
 
     [Test]
-    public void Names_over_the_dns_limits_are_refused()
+    public void NamesOverTheDnsLimitsAreRefused()
     {
         Assert.Multiple(() =>
         {
@@ -320,7 +320,7 @@ public sealed class DnsTtlTests
     }
 
     [Test]
-    public void Cancellation_is_the_only_exception()
+    public void CancellationIsTheOnlyException()
     {
         var silent = Server(_ => []);
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
@@ -329,7 +329,7 @@ public sealed class DnsTtlTests
     }
 
     [Test]
-    public void Nameservers_come_from_resolv_conf_lines_as_glibc_reads_them()
+    public void NameserversComeFromResolvConfLinesAsGlibcReadsThem()
     {
         string dir = Directory.CreateTempSubdirectory("agentshell-resolv-").FullName;
         try

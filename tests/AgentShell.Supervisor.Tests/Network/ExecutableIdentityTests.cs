@@ -33,7 +33,7 @@ public sealed class ExecutableIdentityTests
     }
 
     [Test]
-    public void Finds_the_known_tools_on_this_machine()
+    public void FindsTheKnownToolsOnThisMachine()
     {
         Assert.That(Shared.Known.Select(k => k.Tool), Does.Contain("curl"));
         Assert.That(Shared.Known.Single(k => k.Tool == "curl").Path, Is.EqualTo(_curl));
@@ -41,10 +41,10 @@ public sealed class ExecutableIdentityTests
     }
 
     [Test]
-    public void A_renamed_copy_of_curl_is_curl() => Assert.That(Shared.Identify(Copy(_curl)), Is.EqualTo("curl"));
+    public void ARenamedCopyOfCurlIsCurl() => Assert.That(Shared.Identify(Copy(_curl)), Is.EqualTo("curl"));
 
     [Test]
-    public void A_symlink_to_curl_is_curl()
+    public void ASymlinkToCurlIsCurl()
     {
         string link = Path.Combine(_dir, "x");
         File.CreateSymbolicLink(link, _curl);
@@ -54,7 +54,7 @@ public sealed class ExecutableIdentityTests
     }
 
     [Test]
-    public void A_hard_link_to_curl_is_curl()
+    public void AHardLinkToCurlIsCurl()
     {
         string link = Path.Combine(_dir, "x");
         if (Syscall.link(_curl, link) != 0) Assert.Ignore($"cannot hard-link {_curl} into {_dir}: {Stdlib.GetLastError()}");
@@ -66,7 +66,7 @@ public sealed class ExecutableIdentityTests
     [TestCase(0)]
     [TestCase(1000)]
     [TestCase(-1)]
-    public void A_copy_with_one_byte_changed_is_not_curl(int at)
+    public void ACopyWithOneByteChangedIsNotCurl(int at)
     {
         string x = Copy(_curl);
         var bytes = File.ReadAllBytes(x);
@@ -80,14 +80,14 @@ public sealed class ExecutableIdentityTests
     }
 
     [Test]
-    public void An_unrelated_binary_is_nothing()
+    public void AnUnrelatedBinaryIsNothing()
     {
         Assert.That(Shared.Identify(Copy("/bin/true")), Is.Null);
         Assert.That(Shared.Identify("/bin/true"), Is.Null);
     }
 
     [Test]
-    public void Known_binaries_are_hashed_only_when_a_candidate_has_their_size()
+    public void KnownBinariesAreHashedOnlyWhenACandidateHasTheirSize()
     {
         var identity = new ExecutableIdentity();
         Assert.That(identity.KnownHashes, Is.Zero);
@@ -99,7 +99,7 @@ public sealed class ExecutableIdentityTests
     }
 
     [Test]
-    public void A_file_is_hashed_once_per_version()
+    public void AFileIsHashedOncePerVersion()
     {
         var identity = new ExecutableIdentity();
         string x = Copy(_curl);
@@ -117,7 +117,7 @@ public sealed class ExecutableIdentityTests
     }
 
     [Test]
-    public void A_deleted_file_is_nothing_but_an_open_deleted_copy_is_still_curl()
+    public void ADeletedFileIsNothingButAnOpenDeletedCopyIsStillCurl()
     {
         var identity = new ExecutableIdentity();
         string x = Copy(_curl);
@@ -131,7 +131,7 @@ public sealed class ExecutableIdentityTests
     }
 
     [Test]
-    public void Things_that_are_not_regular_files_are_nothing()
+    public void ThingsThatAreNotRegularFilesAreNothing()
     {
         string fifo = Path.Combine(_dir, "fifo");
         Assert.That(Syscall.mkfifo(fifo, FilePermissions.S_IRUSR | FilePermissions.S_IWUSR), Is.Zero);
@@ -147,7 +147,7 @@ public sealed class ExecutableIdentityTests
     }
 
     [Test]
-    public void A_copy_of_a_script_tool_is_recognised_by_content()
+    public void ACopyOfAScriptToolIsRecognisedByContent()
     {
         // The Debian wrapper that /usr/bin/psql, pg_restore and dropdb link to is a Perl script.
         string psql = "/usr/bin/psql";
@@ -157,7 +157,7 @@ public sealed class ExecutableIdentityTests
     }
 
     [Test]
-    public void The_cache_is_bounded()
+    public void TheCacheIsBounded()
     {
         string bin = Directory.CreateDirectory(Path.Combine(_dir, "bin")).FullName;
         File.WriteAllText(Path.Combine(bin, "mytool"), "#!/bin/sh\necho 00000\n");
