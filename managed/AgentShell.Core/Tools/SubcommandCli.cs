@@ -16,10 +16,9 @@ public static class SubcommandCli
         var pos = ToolHelp.Positionals(a, valued);
         foreach (var (pattern, effect) in rules)
         {
-            var words = pattern.Split(' ');
-            if (words.Length > pos.Count) continue;
+            if (!ProfileTool.TryParsePattern(pattern, out var words, out _) || words.Length > pos.Count) continue;
             bool ok = true;
-            for (int i = 0; i < words.Length && ok; i++) ok = ProfileTool.Glob(words[i], pos[i]);
+            for (int i = 0; i < words.Length && ok; i++) ok = words[i].Matches(pos[i]);
             if (!ok) continue;
             var matched = string.Join(' ', pos.Take(words.Length));
             evidence.Add(new(matched, $"{matched} → {effect.Name()}"));
