@@ -3,7 +3,7 @@ using AgentShell.Core.Model;
 namespace AgentShell.Core.Tools;
 
 /// <summary>A CLI described as data rather than by a parser: a profile's <c>Tools</c> section, and
-/// the built-in tables of platform CLIs. What a call does is decided
+/// the built-in tables of platform CLIs (<see cref="BuiltInTools"/>). What a call does is decided
 /// by its subcommand words (the positional arguments, with the values of <see cref="ValueFlags"/>
 /// skipped): the first of <see cref="Subcommands"/> (then <see cref="Destructive"/>) whose words
 /// glob-match the leading words wins; else, with <see cref="CommonVerbs"/>, a common verb among
