@@ -86,6 +86,15 @@ public class ProfileReaderTests
     }
 
     [Test]
+    public void TheProfileSchemaIsNotMistakenForAProfile()
+    {
+        string schema = Path.Combine(TempProfiles.ShippedDir, "schema.json");
+        var e = Assert.Throws<ProfileException>(() => PolicyT.Load([schema]))!;
+        Assert.That(e.Errors.Single().Message, Does.StartWith("this is a JSON Schema, not a profile"));
+        Assert.That((e.Errors.Single().Line, e.Errors.Single().Column), Is.EqualTo((1, 1)));
+    }
+
+    [Test]
     public void CommentsTrailingCommasAndAByteOrderMarkAreAccepted()
     {
         string file = Path.Combine(_tmp.Dir, "c.json");
