@@ -28,5 +28,8 @@ internal sealed class TempProfiles : IDisposable
         }
     }
 
+    /// <summary>The profiles the end-to-end tests load (tests/profiles).</summary>
+    public static string TestProfilesDir => Path.Combine(Path.GetDirectoryName(ShippedDir)!, "tests", "profiles");
+
     public void Dispose() => Directory.Delete(Dir, recursive: true);
 }

@@ -51,7 +51,7 @@ public sealed class CliTests
     [Test]
     public void EveryShippedProfileValidates()
     {
-        var files = Directory.GetFiles(Path.Combine(Repo.Root, "profiles"), "*.json");
+        var files = Directory.GetFiles(Path.Combine(Repo.Root, "profiles"), "*.json").Where(f => Path.GetFileName(f) != "schema.json").ToArray();
         var r = AgentShellRunner.Run(new[] { "profiles", "validate" }.Concat(files));
         Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr + r.Stdout);
         Assert.That(files, Has.Length.GreaterThanOrEqualTo(9));

@@ -1,11 +1,13 @@
 namespace AgentShell.Core.Policy;
 
-/// <summary>A compiled glob. Only <c>*</c> is special. Name globs (kube contexts, cloud profiles,
-/// workspaces, env var values) match case-insensitively and <c>*</c> matches any run of
-/// characters. Path globs (rule <c>Paths</c>) match case-sensitively, <c>*</c> stays within one
-/// path segment and <c>**</c> crosses segments; a path glob may start with <c>~</c> (the exec's
-/// HOME), <c>{cwd}</c> (its working directory) or <c>{repo}</c> (the git repository around the
-/// working directory). Compiled to an exact, prefix, suffix or segment matcher; no regex.</summary>
+/// <summary>The one glob matcher of profiles and tool tables. Only <c>*</c> is special. Name globs
+/// (kube contexts, cloud profiles, workspaces, env var values) match case-insensitively and
+/// <c>*</c> matches any run of characters. Word globs (one word of a tool's subcommand pattern,
+/// <c>apps destroy</c>, <c>ps:scale *=0</c>) are the same but case-sensitive, as the CLIs are.
+/// Path globs (rule <c>Paths</c>) match case-sensitively, <c>*</c> stays within one path segment
+/// and <c>**</c> crosses segments; a path glob may start with <c>~</c> (the exec's HOME),
+/// <c>{cwd}</c> (its working directory) or <c>{repo}</c> (the git repository around the working
+/// directory). Compiled to an exact, prefix, suffix or segment matcher; no regex.</summary>
 public sealed class GlobPattern
 {
     private enum Shape : byte { Exact, Prefix, Suffix, General }
@@ -27,12 +29,12 @@ public sealed class GlobPattern
     /// <summary>True when the pattern has no wildcard.</summary>
     public bool IsExact => _shape == Shape.Exact;
 
-    private GlobPattern(string text, string body, bool path, PathAnchor anchor)
+    private GlobPattern(string text, string body, bool path, PathAnchor anchor, StringComparison cmp)
     {
         Text = text;
         _path = path;
         Anchor = anchor;
-        _cmp = path ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        _cmp = cmp;
         LiteralLength = body.Count(c => c != '*');
         int stars = body.Count(c => c == '*');
         if (stars == 0) { _shape = Shape.Exact; _literal = body; }
@@ -48,7 +50,19 @@ public sealed class GlobPattern
         error = "";
         if (text.Length == 0 || text.Trim().Length != text.Length) { error = "empty pattern or surrounding spaces"; return false; }
         if (!CheckWildcards(text, allowDoubleStar: false, out error)) return false;
-        glob = new GlobPattern(text, text, path: false, PathAnchor.Root);
+        glob = new GlobPattern(text, text, path: false, PathAnchor.Root, StringComparison.OrdinalIgnoreCase);
+        return true;
+    }
+
+    /// <summary>Parses a word glob (one word of a subcommand pattern: case-sensitive, <c>*</c>
+    /// matches anything, no spaces).</summary>
+    public static bool TryParseWord(string text, out GlobPattern glob, out string error)
+    {
+        glob = null!;
+        error = "";
+        if (text.Length == 0 || text.Any(char.IsWhiteSpace)) { error = "empty word or spaces"; return false; }
+        if (!CheckWildcards(text, allowDoubleStar: false, out error)) return false;
+        glob = new GlobPattern(text, text, path: false, PathAnchor.Root, StringComparison.Ordinal);
         return true;
     }
 
@@ -71,7 +85,7 @@ public sealed class GlobPattern
         }
         if (!CheckWildcards(body, allowDoubleStar: true, out error)) return false;
         body = LocalPaths.TrimTrailingSlash(body);
-        glob = new GlobPattern(text, body, path: true, anchor);
+        glob = new GlobPattern(text, body, path: true, anchor, StringComparison.Ordinal);
         return true;
     }
 
@@ -95,7 +109,7 @@ public sealed class GlobPattern
         return true;
     }
 
-    /// <summary>Matches a name (name globs) or an already anchored, normalised path body (path
+    /// <summary>Matches a name (name and word globs) or an already anchored, normalised path body (path
     /// globs: the part after HOME / cwd / repository root, or the whole absolute path).</summary>
     public bool Matches(ReadOnlySpan<char> value)
     {

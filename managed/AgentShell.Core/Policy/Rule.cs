@@ -39,7 +39,7 @@ public sealed class Rule
     public string Source { get; init; } = "";
     /// <summary>Index of <see cref="Source"/> in layer order.</summary>
     public int Layer { get; init; }
-    /// <summary>Configuration path of the rule in <see cref="Source"/> (<c>Rules:3</c>).</summary>
+    /// <summary>Key path of the rule in <see cref="Source"/> (<c>Rules:3</c>).</summary>
     public string KeyPath { get; init; } = "";
     /// <summary>The rule's own cases (checked at load).</summary>
     public RuleTests Tests { get; init; } = RuleTests.Empty;
@@ -136,6 +136,12 @@ public sealed class Rule
 /// <param name="WorkingDirectory">Working directory of the exec, or null.</param>
 public sealed record RuleTestCase(IReadOnlyList<string> Argv, IReadOnlyDictionary<string, string> Env, string? WorkingDirectory)
 {
+    /// <summary>Line of the case in its profile (0 when not read from a file), for messages.</summary>
+    internal int Line { get; init; }
+
+    /// <summary>Column of the case in its profile.</summary>
+    internal int Column { get; init; }
+
     /// <summary>The argv as a shell-like line, for messages.</summary>
     public override string ToString()
     {

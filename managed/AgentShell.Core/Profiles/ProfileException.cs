@@ -2,17 +2,27 @@ using System.Text;
 
 namespace AgentShell.Core.Profiles;
 
-/// <summary>One problem in a profile: the file, the JSON path of the key and what to do about it.</summary>
+/// <summary>One problem in a profile: the file, where in it, the JSON path of the key and what to do about it.</summary>
 /// <param name="File">The profile file.</param>
 /// <param name="Path">Configuration-style key path (<c>Rules:0:Action</c>); empty for the whole file.</param>
 /// <param name="Message">What is wrong and how to fix it.</param>
 public sealed record ProfileError(string File, string Path, string Message)
 {
+    /// <summary>1-based line of the token the problem is about; 0 when it is about the whole file (not found, unreadable).</summary>
+    public int Line { get; init; }
+
+    /// <summary>1-based column (in characters) of that token; 0 with <see cref="Line"/>.</summary>
+    public int Column { get; init; }
+
     /// <summary>The key path as JSON readers write it: <c>Rules[0].Action</c>.</summary>
     public string JsonPath => DisplayPath(Path);
 
-    /// <summary>"file: Rules[0].Action: message".</summary>
-    public override string ToString() => Path.Length == 0 ? $"{File}: {Message}" : $"{File}: {JsonPath}: {Message}";
+    /// <summary>"file:12:5: Rules[0].Action: message", as compilers write it (editors jump to it).</summary>
+    public override string ToString()
+    {
+        string where = Line > 0 ? $"{File}:{Line}:{Column}" : File;
+        return Path.Length == 0 ? $"{where}: {Message}" : $"{where}: {JsonPath}: {Message}";
+    }
 
     /// <summary>Renders a Configuration key path (<c>Rules:0:Action</c>) as <c>Rules[0].Action</c>.</summary>
     public static string DisplayPath(string path)

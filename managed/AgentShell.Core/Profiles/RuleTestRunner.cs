@@ -35,7 +35,7 @@ internal static class RuleTestRunner
             if (intents.Count == 0)
             {
                 if (mustMatch)
-                    warnings.Add($"{rule.Source}: {ProfileError.DisplayPath(path)}: rule '{rule.Id}': no parser understood `{c}`, so this case could not be checked");
+                    warnings.Add($"{rule.Source}:{c.Line}:{c.Column}: {ProfileError.DisplayPath(path)}: rule '{rule.Id}': no parser understood `{c}`, so this case could not be checked");
                 continue;
             }
             bool hit = policy.RuleMatches(rule, intents, ctx);
@@ -43,7 +43,7 @@ internal static class RuleTestRunner
             string seen = string.Join("; ", intents.Select(intent => Describe(policy, intent, ctx)));
             errors.Add(new ProfileError(rule.Source, path, mustMatch
                 ? $"rule '{rule.Id}' does not catch `{c}`, which was understood as {seen}; widen the rule (Tools, Effects, Environments, Hosts, Paths) or fix the case"
-                : $"rule '{rule.Id}' also catches the look-alike `{c}` ({seen}); narrow the rule or move the case to Match"));
+                : $"rule '{rule.Id}' also catches the look-alike `{c}` ({seen}); narrow the rule or move the case to Match") { Line = c.Line, Column = c.Column });
         }
     }
 

@@ -1,91 +1,193 @@
 using AgentShell.Core.Model;
+using AgentShell.Core.Policy;
 
 namespace AgentShell.Core.Tools;
 
-/// <summary>Matches a command against a <see cref="ProfileToolDefinition"/>. A Destructive pattern
-/// match → Effect delete (the profile says destructive, not how); anything else → write (the
-/// profile author listed what destroys). Values of TargetFlags become targets.</summary>
+/// <summary>Classifies calls of a tool described by a <see cref="ProfileToolDefinition"/> (a
+/// profile's <c>Tools</c> entry or a built-in table): help first; then the targets its entries
+/// name; then the effect of its subcommand words.</summary>
 public sealed class ProfileTool
 {
-    private readonly string[][] _patterns;
     private readonly ProfileToolDefinition _def;
+    private readonly (GlobPattern[] Words, Effect Effect)[] _patterns;
+    private readonly (ProfileToolTarget Target, GlobPattern[][] When)[] _targets;
+    private readonly HashSet<string> _valued;
+    private readonly Func<ToolCall, List<string>, List<Evidence>, CommandIntent?>? _special;
 
-    /// <summary>Compiles a definition.</summary>
-    public ProfileTool(ProfileToolDefinition def)
+    /// <summary>Compiles a definition; throws <see cref="ArgumentException"/> for a pattern the profile reader would have refused.</summary>
+    public ProfileTool(ProfileToolDefinition def) : this(def, null) { }
+
+    /// <summary>As above, with a parser for subcommands a table cannot describe (<c>gh api</c>): it
+    /// gets the call, its subcommand words and the evidence so far, and returns null to let the table decide.</summary>
+    internal ProfileTool(ProfileToolDefinition def, Func<ToolCall, List<string>, List<Evidence>, CommandIntent?>? special)
     {
         _def = def;
-        _patterns = def.Destructive.Select(p => p.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(p => p.Length > 0).ToArray();
+        _special = special;
+        _patterns = def.Subcommands.Select(s => (Compile(s.Pattern), s.Effect))
+            .Concat(def.Destructive.Select(p => (Compile(p), Effect.Delete))).ToArray();
+        _targets = def.Targets.Concat(def.TargetFlags.Select(f => new ProfileToolTarget
+        {
+            Flags = [f.Key],
+            Kind = TargetKindNames.TryParse(f.Value, out var kind) ? kind : throw new ArgumentException($"unknown target kind '{f.Value}' for {f.Key}", nameof(def)),
+        })).Select(t => (t, t.When.Select(Compile).ToArray())).ToArray();
+        _valued = new HashSet<string>(def.ValueFlags, StringComparer.Ordinal);
+        foreach (var (t, _) in _targets) _valued.UnionWith(t.Flags);
     }
 
-    /// <summary>Program name.</summary>
+    /// <summary>Program name (and tool name of its intents).</summary>
     public string Name => _def.Name;
+
+    /// <summary>The definition it was compiled from.</summary>
+    public ProfileToolDefinition Definition => _def;
+
+    /// <summary>Splits a subcommand pattern into word globs; false with the reason when a word is not a valid glob.</summary>
+    public static bool TryParsePattern(string pattern, out GlobPattern[] words, out string error)
+    {
+        var parts = pattern.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        words = new GlobPattern[parts.Length];
+        error = parts.Length == 0 ? "empty subcommand pattern" : "";
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!GlobPattern.TryParseWord(parts[i], out words[i], out error)) return false;
+        }
+        return parts.Length > 0;
+    }
+
+    private static GlobPattern[] Compile(string pattern) =>
+        TryParsePattern(pattern, out var words, out var error) ? words : throw new ArgumentException($"{error} in subcommand pattern '{pattern}'", nameof(pattern));
 
     /// <summary>Classifies one call.</summary>
     public CommandIntent Parse(ToolCall c)
     {
         var args = c.Args;
+        if (HelpToken(args) is string help) return ToolHelp.Help(Name, help);
+        var words = ToolHelp.Positionals(args, _valued);
         var evidence = new List<Evidence>();
         var targets = new List<Target>();
-        var words = new List<string>();
+        FindTargets(c, words, targets, evidence);
+        if (_special?.Invoke(c, words, evidence) is CommandIntent special) return special;
+        var (effect, summary) = Match(words, evidence);
+        foreach (var (flag, forced) in _def.EffectFlags)
+        {
+            if (!ToolHelp.HasFlag(args, flag)) continue;
+            evidence.Add(new(flag, $"{flag} → {forced.Name()}"));
+            effect = forced;
+        }
+        return ToolHelp.Intent(Name, effect, summary, targets, evidence);
+    }
+
+    // The first help argument given: a flag anywhere before "--", a word only first (`fly help`).
+    private string? HelpToken(IReadOnlyList<string> args)
+    {
+        foreach (var h in _def.Help)
+        {
+            if (!h.StartsWith('-')) { if (args.Count > 0 && args[0] == h) return "--help"; continue; }
+            foreach (var a in args)
+            {
+                if (a == "--") break;
+                if (a == h) return "--help";
+            }
+        }
+        return null;
+    }
+
+    private (Effect, string) Match(List<string> words, List<Evidence> evidence)
+    {
+        foreach (var (pattern, effect) in _patterns)
+        {
+            if (!Matches(pattern, words)) continue;
+            var matched = string.Join(' ', words.Take(pattern.Length));
+            evidence.Add(new(matched, $"{matched} → {effect.Name()}"));
+            return (effect, matched);
+        }
+        if (_def.CommonVerbs)
+        {
+            for (int i = 0; i < words.Count && i < 3; i++)
+            {
+                if (CliVerbs.Of(words[i]) is not Effect verb) continue;
+                var matched = string.Join(' ', words.Take(i + 1));
+                evidence.Add(new(matched, $"{matched} → {verb.Name()}"));
+                return (verb, matched);
+            }
+        }
+        var summary = string.Join(' ', words.Take(2));
+        var otherwise = words.Count == 0 ? _def.NoSubcommand ?? _def.Otherwise : _def.Otherwise;
+        evidence.Add(new(summary.Length == 0 ? Name : summary, $"subcommand not known ({otherwise.Name()})"));
+        return (otherwise, summary);
+    }
+
+    private static bool Matches(GlobPattern[] pattern, List<string> words)
+    {
+        if (pattern.Length > words.Count) return false;
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            if (!pattern[i].Matches(words[i])) return false;
+        }
+        return true;
+    }
+
+    private void FindTargets(ToolCall c, List<string> words, List<Target> targets, List<Evidence> evidence)
+    {
+        foreach (var (t, when) in _targets)
+        {
+            if (t.Fallback && targets.Count > 0) continue;
+            if (t.Flags.Count > 0)
+            {
+                foreach (var (token, value) in FlagValues(c.Args, t.Flags)) Add(t, value, token);
+            }
+            else if (t.EnvVar != null)
+            {
+                if (c.Context.GetEnvironmentVariable(t.EnvVar) is string v) Add(t, v, $"{t.EnvVar}={v}");
+            }
+            else if (t.Switches.Count > 0)
+            {
+                // Anywhere, even after "--": a switch that makes the target remote is never missed.
+                if (t.Switches.FirstOrDefault(s => c.Args.Any(a => a == s || (a.StartsWith(s, StringComparison.Ordinal) && a.Length > s.Length && a[s.Length] == '='))) is string s)
+                    Add(t, null, s);
+            }
+            else if (when.Length > 0)
+            {
+                foreach (var pattern in when)
+                {
+                    if (!Matches(pattern, words)) continue;
+                    string? value = pattern.Length < words.Count ? words[pattern.Length] : null;
+                    if (t.TakesValue && value == null) continue;
+                    Add(t, t.TakesValue ? value : null, string.Join(' ', words.Take(pattern.Length + (t.TakesValue ? 1 : 0))));
+                    break;
+                }
+            }
+            else Add(t, null, t.Fact != null ? Name : null);
+        }
+
+        void Add(ProfileToolTarget t, string? value, string? token)
+        {
+            if (t.Make(value) is not Target target) return;
+            targets.Add(target);
+            if (token != null) evidence.Add(new(token, t.Fact?.Replace("{}", value, StringComparison.Ordinal) ?? target.ToString()));
+        }
+    }
+
+    /// <summary>Every value given to one of <paramref name="flags"/> before <c>--</c>:
+    /// <c>--name value</c>, <c>--name=value</c>, and <c>-nVALUE</c> for one-letter flags.</summary>
+    private static IEnumerable<(string Token, string Value)> FlagValues(IReadOnlyList<string> args, IReadOnlyList<string> flags)
+    {
         for (int i = 0; i < args.Count; i++)
         {
             var a = args[i];
-            if (a == "--") { words.AddRange(args.Skip(i + 1)); break; }
-            if (a.StartsWith('-'))
+            if (a == "--") yield break;
+            foreach (var f in flags)
             {
-                int eq = a.IndexOf('=');
-                string flag = eq > 0 ? a[..eq] : a;
-                if (_def.TargetFlags.TryGetValue(flag, out var kind))
+                if (a == f)
                 {
-                    string? value = eq > 0 ? a[(eq + 1)..] : i + 1 < args.Count ? args[++i] : null;
-                    if (value != null && MakeTarget(kind, value) is Target t)
-                    {
-                        targets.Add(t);
-                        evidence.Add(new(eq > 0 ? a : $"{a} {value}", $"target {t}"));
-                    }
+                    if (i + 1 < args.Count) { yield return ($"{a} {args[i + 1]}", args[i + 1]); i++; }
+                    break;
                 }
-                continue;
+                if (a.Length > f.Length && a.StartsWith(f, StringComparison.Ordinal) && (a[f.Length] == '=' || (f.Length == 2 && f[1] != '-')))
+                {
+                    yield return (a, a[(f.Length + (a[f.Length] == '=' ? 1 : 0))..]);
+                    break;
+                }
             }
-            words.Add(a);
         }
-        if (ToolHelp.AsksForHelp(args, shortH: false)) return ToolHelp.Help(Name, "--help");
-        foreach (var p in _patterns)
-        {
-            if (p.Length > words.Count) continue;
-            bool all = true;
-            for (int k = 0; k < p.Length && all; k++) all = Glob(p[k], words[k]);
-            if (!all) continue;
-            var matched = string.Join(' ', words.Take(p.Length));
-            evidence.Add(new(matched, $"matches the profile's destructive pattern \"{string.Join(' ', p)}\""));
-            return ToolHelp.Intent(Name, Effect.Delete, matched, targets, evidence);
-        }
-        return ToolHelp.Intent(Name, Effect.Write, string.Join(' ', words.Take(3)), targets, evidence);
-    }
-
-    private static Target? MakeTarget(string kind, string value) => kind.ToLowerInvariant() switch
-    {
-        "environment" => new Target { Kind = TargetKind.Environment, Name = value },
-        "host" => UrlParser.TryParse(value, "https", out var t) ? t : null,
-        "context" => new Target { Kind = TargetKind.KubeContext, Name = value },
-        "project" => new Target { Kind = TargetKind.GcpProject, Name = value },
-        "profile" => new Target { Kind = TargetKind.AwsProfile, Name = value },
-        "subscription" => new Target { Kind = TargetKind.AzureSubscription, Name = value },
-        "workspace" => new Target { Kind = TargetKind.TerraformWorkspace, Name = value },
-        _ => null,
-    };
-
-    /// <summary>Glob match where <c>*</c> matches any run of characters (ordinal).</summary>
-    public static bool Glob(ReadOnlySpan<char> pattern, ReadOnlySpan<char> text)
-    {
-        int p = 0, t = 0, star = -1, mark = 0;
-        while (t < text.Length)
-        {
-            if (p < pattern.Length && pattern[p] == '*') { star = p++; mark = t; continue; }
-            if (p < pattern.Length && pattern[p] == text[t]) { p++; t++; continue; }
-            if (star < 0) return false;
-            p = star + 1; t = ++mark;
-        }
-        while (p < pattern.Length && pattern[p] == '*') p++;
-        return p == pattern.Length;
     }
 }

@@ -21,6 +21,34 @@ public class GlobPatternTests
         Assert.That(g.Matches(value), Is.EqualTo(expected));
     }
 
+    [TestCase("a*", "abc", true)]
+    [TestCase("*c", "abc", true)]
+    [TestCase("a*c", "abbbc", true)]
+    [TestCase("a*c", "abd", false)]
+    [TestCase("*", "", true)]
+    [TestCase("abc", "abd", false)]
+    [TestCase("ps:scale", "ps:scale", true)]
+    [TestCase("*=0", "web=0", true)]
+    [TestCase("*=0", "web=01", false)]
+    [TestCase("destroy", "DESTROY", false)]
+    [TestCase("run:*", "run:detached", true)]
+    [TestCase("*/prod", "a/b/prod", true)]
+    public void WordGlobsAreCaseSensitiveAndStarMatchesAnything(string pattern, string word, bool expected)
+    {
+        Assert.That(GlobPattern.TryParseWord(pattern, out var g, out var error), Is.True, error);
+        Assert.That(g.Matches(word), Is.EqualTo(expected));
+    }
+
+    [TestCase("a b", "spaces")]
+    [TestCase("", "empty")]
+    [TestCase("x?", "only '*' is a wildcard")]
+    [TestCase("**", "'**' is not supported")]
+    public void RejectsBadWordGlobs(string pattern, string why)
+    {
+        Assert.That(GlobPattern.TryParseWord(pattern, out _, out var error), Is.False);
+        Assert.That(error, Does.Contain(why));
+    }
+
     [TestCase("/", "/", true)]
     [TestCase("/", "/usr", false)]
     [TestCase("/*", "/usr", true)]

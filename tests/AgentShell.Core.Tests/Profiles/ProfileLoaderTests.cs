@@ -23,6 +23,7 @@ public class ProfileLoaderTests
         string file = _tmp.Write("p.json", json);
         var e = Assert.Throws<ProfileException>(() => PolicyT.Load([file]))!;
         Assert.That(e.Errors.Select(x => x.File), Is.All.EqualTo(file));
+        Assert.That(e.Errors.Where(x => x.Line < 1 || x.Column < 1), Is.Empty, "every problem names its line and column");
         return e;
     }
 
@@ -161,6 +162,7 @@ public class ProfileLoaderTests
         string b = _tmp.Write("b.json", $"{{ 'Rules': [ {Rule("")} ] }}");
         var e = Assert.Throws<ProfileException>(() => PolicyT.Load([a, b]))!;
         Assert.That(e.Errors.Single().File, Is.EqualTo(b));
+        Assert.That((e.Errors.Single().Line, e.Errors.Single().Column), Is.EqualTo((1, 22)), "the position of the id in the later file");
         Assert.That(e.Errors.Single().Message, Does.Contain("duplicate rule id 't:r'").And.Contain(a));
     }
 
@@ -226,7 +228,7 @@ public class ProfileLoaderTests
 
     [TestCase("{ 'Rules': [ }", "invalid JSON at line 1")]
     [TestCase("[1, 2]", "top level must be an object")]
-    [TestCase("{ 'a': 1, 'A': 2 }", "duplicate key")]
+    [TestCase("{ 'Pause': {}, 'pause': {} }", "duplicate key 'pause'")]
     public void UnreadableFiles(string json, string why)
     {
         var e = Fails(json);
@@ -254,6 +256,18 @@ public class ProfileLoaderTests
     [TestCase("{ 'Tools': { 'mycli': { 'TargetFlags': { 'env': 'environment' } } } }", "Tools.mycli.TargetFlags.env", "not a flag")]
     [TestCase("{ 'Tools': { 'mycli': { 'TargetFlags': { '--env': 'enviroment' } } } }", "Tools.mycli.TargetFlags.--env", "did you mean 'environment'?")]
     [TestCase("{ 'Tools': { '/usr/bin/mycli': {} } }", "Tools./usr/bin/mycli", "basename")]
+    [TestCase("{ 'Tools': { 'mycli': { 'Subcommands': [['db drop', 'destroy']] } } }", "Tools.mycli.Subcommands[0][1]", "unknown effect 'destroy'")]
+    [TestCase("{ 'Tools': { 'mycli': { 'Subcommands': [['db drop']] } } }", "Tools.mycli.Subcommands[0]", "is a pair")]
+    [TestCase("{ 'Tools': { 'mycli': { 'Subcommands': { 'db drop': 'wipe' } } } }", "Tools.mycli.Subcommands", "pairs")]
+    [TestCase("{ 'Tools': { 'mycli': { 'Destructive': ['db ?'] } } }", "Tools.mycli.Destructive[0]", "only '*' is a wildcard")]
+    [TestCase("{ 'Tools': { 'mycli': { 'ValueFlags': ['app'] } } }", "Tools.mycli.ValueFlags[0]", "not a flag")]
+    [TestCase("{ 'Tools': { 'mycli': { 'Otherwise': 'nuke' } } }", "Tools.mycli.Otherwise", "unknown effect 'nuke'")]
+    [TestCase("{ 'Tools': { 'mycli': { 'Targets': [ { 'Flags': ['--env'], 'EnvVar': 'ENV', 'Kind': 'environment' } ] } } }", "Tools.mycli.Targets[0]", "not several")]
+    [TestCase("{ 'Tools': { 'mycli': { 'Targets': [ { 'Flags': ['--env'] } ] } } }", "Tools.mycli.Targets[0].Kind", "'Kind' is required")]
+    [TestCase("{ 'Tools': { 'mycli': { 'Targets': [ { 'Flags': ['--app'], 'Kind': 'url', 'Template': 'https://api.example.com/' } ] } } }", "Tools.mycli.Targets[0].Template", "must contain {}")]
+    [TestCase("{ 'Tools': { 'mycli': { 'Targets': [ { 'Kind': 'url' } ] } } }", "Tools.mycli.Targets[0].Template", "'Template' is required")]
+    [TestCase("{ 'Tools': { 'mycli': { 'Targets': [ { 'Kind': 'databse', 'Template': 'x' } ] } } }", "Tools.mycli.Targets[0].Kind", "did you mean 'database'?")]
+    [TestCase("{ 'Tools': { 'mycli': { 'Targets': [ { 'Kind': 'database', 'Template': 'db.example.com' } ] } } }", "Tools.mycli.Targets[0].Template", "does not make a database target")]
     public void BadToolDefinitions(string json, string path, string why)
     {
         var e = Fails(json);

@@ -1,6 +1,8 @@
+using AgentShell.Core.Classification;
 using AgentShell.Core.Model;
 using AgentShell.Core.Tests.Corpus;
 using AgentShell.Core.Tools;
+using PolicyT = AgentShell.Core.Policy.Policy;
 
 namespace AgentShell.Core.Tests.Tools;
 
@@ -10,7 +12,7 @@ public class ProfileToolTests
     {
         Name = "mycli",
         Destructive = ["db drop", "nuke *", "delete-*"],
-        TargetFlags = new Dictionary<string, string> { ["--env"] = "environment", ["--host"] = "host", ["--ctx"] = "context" },
+        TargetFlags = new Dictionary<string, string> { ["--env"] = "environment", ["--host"] = "url", ["--ctx"] = "kube-context" },
     });
 
     [TestCase("db drop", Effect.Delete)]
@@ -32,11 +34,44 @@ public class ProfileToolTests
     public void Target_flags(string args, string target) =>
         Assert.That(Tool.Parse(ToolCall.Of(CorpusFixture.Context(), args.Split(' '))).Targets.Select(t => t.ToString()), Has.Some.Contains(target));
 
-    [TestCase("a*", "abc", true)]
-    [TestCase("*c", "abc", true)]
-    [TestCase("a*c", "abbbc", true)]
-    [TestCase("a*c", "abd", false)]
-    [TestCase("*", "", true)]
-    [TestCase("abc", "abd", false)]
-    public void Glob(string pattern, string text, bool match) => Assert.That(ProfileTool.Glob(pattern, text), Is.EqualTo(match));
+
+    [Test]
+    public void AKubeContextTargetFlagFromAProfileNamesTheContext()
+    {
+        // Before: the loader accepted 'kube-context' but the tool only knew 'context', so the flag
+        // made no target and `mycli --ctx prod-eu db drop` was judged with no environment at all.
+        using var tmp = new TempProfiles();
+        string file = tmp.Write("p.json", "{ 'Tools': { 'mycli': { 'Destructive': ['db drop'], 'TargetFlags': { '--ctx': 'kube-context' } } } }");
+        var policy = PolicyT.Load([Path.Combine(TempProfiles.ShippedDir, "default.json"), file]);
+        var intents = new CommandClassifier(policy.Tools).Classify(["mycli", "--ctx", "prod-eu", "db", "drop"], CorpusFixture.Context());
+        Assert.That(policy.Decide(intents).RuleId, Is.EqualTo("default.any:destructive-on-production"));
+    }
+
+    [Test]
+    public void AProfileToolCanUseTheWholeTableShape()
+    {
+        using var tmp = new TempProfiles();
+        string file = tmp.Write("p.json", """
+            { 'Tools': { 'acme': {
+                'ValueFlags': ['--region'],
+                'Subcommands': [['cluster rm *', 'wipe'], ['cluster ls', 'read']],
+                'Targets': [ { 'Flags': ['--cluster'], 'Kind': 'url', 'Template': 'https://api.acme.example/clusters/{}' },
+                             { 'EnvVar': 'ACME_CLUSTER', 'Kind': 'environment', 'Fallback': true },
+                             { 'Kind': 'url', 'Template': 'https://api.acme.example/', 'Fallback': true } ],
+                'CommonVerbs': true, 'Otherwise': 'unknown', 'NoSubcommand': 'read',
+                'EffectFlags': { '--dry-run': 'read' } } } }
+            """);
+        var tool = new ProfileTool(PolicyT.Load([file]).Tools.Single());
+        CommandIntent Parse(string args, IExecContext? ctx = null) => tool.Parse(ToolCall.Of(ctx ?? CorpusFixture.Context(), args.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.That(Parse("--region eu cluster rm c1").Effect, Is.EqualTo(Effect.Wipe));
+        Assert.That(Parse("cluster rm c1 --dry-run").Effect, Is.EqualTo(Effect.Read));
+        Assert.That(Parse("cluster ls").Effect, Is.EqualTo(Effect.Read));
+        Assert.That(Parse("node delete n1").Effect, Is.EqualTo(Effect.Delete), "common verb");
+        Assert.That(Parse("frobnicate").Effect, Is.EqualTo(Effect.Unknown));
+        Assert.That(Parse("").Effect, Is.EqualTo(Effect.Read));
+        Assert.That(Parse("--cluster c9 cluster rm c9").Targets.Single().ToString(), Is.EqualTo("https://api.acme.example/clusters/c9"));
+        Assert.That(Parse("cluster rm c1").Targets.Single().ToString(), Is.EqualTo("https://api.acme.example/"));
+        var ctx = new LocalExecContext(new Dictionary<string, string> { ["ACME_CLUSTER"] = "production" }, CorpusFixture.Repo);
+        Assert.That(Parse("cluster rm c1", ctx).Targets.Single().ToString(), Is.EqualTo("environment production"));
+    }
 }

@@ -1,0 +1,38 @@
+using AgentShell.Core.Model;
+
+namespace AgentShell.Core.Tools;
+
+/// <summary><c>gh api</c>: an HTTP client, not a subcommand table (the rest of gh is data in
+/// <c>gh.json</c>). The effect is the method's (<c>-X DELETE</c> → delete; fields imply POST →
+/// write; GET → read), or for <c>gh api graphql</c> the GraphQL document's (<c>-f query=...</c>,
+/// <c>@file</c> read through the exec context). Target: the endpoint under api.github.com.</summary>
+internal static class GhApi
+{
+    /// <summary>The intent of <c>gh api ...</c>; null when the subcommand is not <c>api</c>.</summary>
+    internal static CommandIntent? TryParse(ToolCall c, List<string> words, List<Evidence> evidence)
+    {
+        if (words.Count == 0 || words[0] != "api") return null;
+        var a = c.Args;
+        var method = ToolHelp.Option(a, "-X", "--method")?.ToUpperInvariant();
+        bool fields = a.Any(x => x is "-f" or "-F" or "--field" or "--raw-field" or "--input");
+        method ??= fields ? "POST" : "GET";
+        var endpoint = words.Count > 1 ? words[1] : "";
+        Effect effect = Curl.MethodEffect(method);
+        string? query = null;
+        for (int i = 0; i < a.Count - 1; i++)
+        {
+            if (a[i] is "-f" or "-F" or "--field" or "--raw-field" && a[i + 1].StartsWith("query=", StringComparison.Ordinal)) query = a[i + 1][6..];
+        }
+        if (endpoint == "graphql" && query != null)
+        {
+            if (query.StartsWith('@')) query = ToolHelp.ReadText(c.Context, query[1..]);
+            var r = query == null ? null : GraphQL.Classify(query);
+            effect = r == null || r.Error != null ? Effect.Unknown : r.Effect;
+            if (r != null) foreach (var (f, fe) in r.Fields) evidence.Add(new(f, $"GraphQL mutation field {f}: {fe.Name()}"));
+        }
+        var url = endpoint.StartsWith("http", StringComparison.Ordinal) ? endpoint : "https://api.github.com/" + endpoint.TrimStart('/');
+        var target = CliVerbs.Api(url);
+        evidence.Add(new(endpoint, $"{method} {target}"));
+        return ToolHelp.Intent("gh", effect, $"{method} {target}", [target], evidence);
+    }
+}

@@ -1,0 +1,99 @@
+using AgentShell.Core.Model;
+
+namespace AgentShell.Core.Tools;
+
+/// <summary>One entry of a data tool's <c>Targets</c>: where a target comes from and what it is.
+/// The source is at most one of <see cref="Flags"/> (each value given), <see cref="EnvVar"/>,
+/// <see cref="Switches"/> (a flag without value) or <see cref="When"/> (subcommand patterns);
+/// an entry without one always applies (the platform's API). Entries are read in order; one with
+/// <see cref="Fallback"/> applies only when no entry before it gave a target.</summary>
+public sealed class ProfileToolTarget
+{
+    /// <summary>Flags whose value names the target (<c>--app X</c>, <c>--app=X</c>, <c>-aX</c>; every occurrence counts).</summary>
+    public IReadOnlyList<string> Flags { get; init; } = [];
+
+    /// <summary>An environment variable of the exec whose value names the target.</summary>
+    public string? EnvVar { get; init; }
+
+    /// <summary>Flags without a value whose presence selects this entry (<c>--linked</c>); they count
+    /// anywhere in argv, even after <c>--</c>, so a switch that makes the target remote is never missed.</summary>
+    public IReadOnlyList<string> Switches { get; init; } = [];
+
+    /// <summary>Subcommand patterns that select this entry; when <see cref="Template"/> has <c>{}</c>,
+    /// the word after the matched ones is the value (<c>gh repo delete OWNER/REPO</c>).</summary>
+    public IReadOnlyList<string> When { get; init; } = [];
+
+    /// <summary>What the target is.</summary>
+    public required TargetKind Kind { get; init; }
+
+    /// <summary>The target's text, <c>{}</c> standing for the value found: a URL for <c>url</c>, a
+    /// <c>scheme://host:port/db</c> URI for <c>database</c>, a name for the other kinds.</summary>
+    public string Template { get; init; } = "{}";
+
+    /// <summary>The fact recorded as evidence (<c>app {}</c>); the target itself when null.</summary>
+    public string? Fact { get; init; }
+
+    /// <summary>Applies only when no entry before it gave a target.</summary>
+    public bool Fallback { get; init; }
+
+    /// <summary>True when the entry needs a value from its source (its template has <c>{}</c>).</summary>
+    public bool TakesValue => Template.Contains("{}", StringComparison.Ordinal);
+
+    /// <summary>The target for <paramref name="value"/> (null for a template without <c>{}</c>);
+    /// null when the text is not a valid target of <see cref="Kind"/>.</summary>
+    public Target? Make(string? value)
+    {
+        string text = value == null ? Template : Template.Replace("{}", value, StringComparison.Ordinal);
+        if (text.Length == 0) return null;
+        switch (Kind)
+        {
+            case TargetKind.Url:
+                return UrlParser.TryParse(text, "https", out var url) ? url : null;
+            case TargetKind.Database:
+                if (!DbTarget.TryParseUri(text, out var host, out var port, out var database)) return null;
+                var (scheme, defaultPort) = DatabaseScheme(text[..text.IndexOf("://", StringComparison.Ordinal)]);
+                var t = DbTarget.Make(scheme, host, port, database, defaultPort);
+                return t.Port == 0 ? new Target { Kind = t.Kind, Scheme = t.Scheme, Host = t.Host, Database = t.Database } : t;
+            case TargetKind.LocalPath:
+                return new Target { Kind = TargetKind.LocalPath, Path = text };
+            case TargetKind.Socket:
+                return UrlParser.TryParse(text, "tcp", out var s) ? new Target { Kind = TargetKind.Socket, Host = s.Host, Port = s.Port } : null;
+            default:
+                return new Target { Kind = Kind, Name = text };
+        }
+    }
+
+    private static (string Scheme, int DefaultPort) DatabaseScheme(string scheme) => scheme.ToLowerInvariant() switch
+    {
+        "postgres" or "postgresql" => ("postgresql", 5432),
+        "mysql" or "mariadb" => ("mysql", 3306),
+        "redis" or "rediss" => (scheme.ToLowerInvariant(), 6379),
+        "mongodb" or "mongodb+srv" => ("mongodb", 27017),
+        var other => (other, 0),
+    };
+}
+
+/// <summary>Profile spellings of <see cref="TargetKind"/> (<c>TargetKinds</c>, <c>TargetFlags</c>, a tool target's <c>Kind</c>).</summary>
+public static class TargetKindNames
+{
+    private static readonly string[] Names =
+        ["url", "database", "kube-context", "aws-profile", "gcp-project", "azure-subscription", "terraform-workspace", "local-path", "environment", "socket"];
+
+    /// <summary>Every spelling, in <see cref="TargetKind"/> order.</summary>
+    public static IReadOnlyList<string> All => Names;
+
+    /// <summary>Parses <c>kube-context</c> or <c>KubeContext</c> (case-insensitive, dashes optional).</summary>
+    public static bool TryParse(string text, out TargetKind kind)
+    {
+        string flat = text.Replace("-", "", StringComparison.Ordinal);
+        for (int i = 0; i < Names.Length; i++)
+        {
+            if (flat.Equals(Names[i].Replace("-", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase)) { kind = (TargetKind)i; return true; }
+        }
+        kind = TargetKind.Environment;
+        return false;
+    }
+
+    /// <summary>The profile spelling of a kind.</summary>
+    public static string Name(TargetKind kind) => Names[(int)kind];
+}

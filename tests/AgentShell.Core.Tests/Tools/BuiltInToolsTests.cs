@@ -1,0 +1,111 @@
+using AgentShell.Core.Classification;
+using AgentShell.Core.Model;
+using AgentShell.Core.Tests.Corpus;
+using AgentShell.Core.Tools;
+
+namespace AgentShell.Core.Tests.Tools;
+
+/// <summary>fly, heroku, gh, supabase, railway, doctl and pulumi are data (Tools/*.json, embedded):
+/// their tables, targets, help and the parts that were code before.</summary>
+public class BuiltInToolsTests
+{
+    private static readonly CommandClassifier Classifier = new();
+
+    private static CommandIntent Classify(string command, params string[] env)
+    {
+        var vars = new Dictionary<string, string> { ["HOME"] = CorpusFixture.Home, ["PATH"] = "/usr/bin:/bin" };
+        foreach (var e in env) vars[e[..e.IndexOf('=')]] = e[(e.IndexOf('=') + 1)..];
+        return Classifier.Classify(command.Split(' '), new LocalExecContext(vars, CorpusFixture.Repo)).Single();
+    }
+
+    private static string Targets(CommandIntent i) => string.Join(", ", i.Targets);
+
+    [TestCaseSource(typeof(BuiltInTools), nameof(BuiltInTools.Names))]
+    public void EveryTableLoadsWithItsName(string name)
+    {
+        var tool = BuiltInTools.Get(name);
+        Assert.That(tool.Name, Is.EqualTo(name));
+        Assert.That(tool.Definition.Subcommands, Is.Not.Empty);
+        Assert.That(tool.Definition.Description, Is.Not.Null.And.Not.Empty);
+    }
+
+    [TestCase("fly apps destroy my-app", "fly", Effect.Wipe, "https://api.fly.io/")]
+    [TestCase("flyctl volumes destroy vol_1 -a my-app", "fly", Effect.Wipe, "https://api.fly.io/apps/my-app")]
+    [TestCase("fly scale count 0 --app=api", "fly", Effect.Terminate, "https://api.fly.io/apps/api")]
+    [TestCase("fly scale count 2 -aapi", "fly", Effect.Write, "https://api.fly.io/apps/api")]
+    [TestCase("heroku ps:scale web=0 -a acme-prod", "heroku", Effect.Terminate, "https://api.heroku.com/apps/acme-prod")]
+    [TestCase("heroku ps:scale web=1 -a acme-prod", "heroku", Effect.Write, "https://api.heroku.com/apps/acme-prod")]
+    [TestCase("heroku pg:info", "heroku", Effect.Read, "https://api.heroku.com/")]
+    [TestCase("gh repo delete acme/app --yes", "gh", Effect.Wipe, "https://api.github.com/repos/acme/app")]
+    [TestCase("gh release delete v1 -R acme/app", "gh", Effect.Delete, "https://api.github.com/repos/acme/app")]
+    [TestCase("gh api -X DELETE repos/acme/app", "gh", Effect.Delete, "https://api.github.com/repos/acme/app")]
+    [TestCase("gh api repos/acme/app/issues -f title=x", "gh", Effect.Write, "https://api.github.com/repos/acme/app/issues")]
+    [TestCase("supabase db reset", "supabase", Effect.Wipe, "postgresql://127.0.0.1:54322")]
+    [TestCase("supabase db reset --linked", "supabase", Effect.Wipe, "https://api.supabase.com/")]
+    [TestCase("supabase db push --project-ref abc", "supabase", Effect.Write, "https://api.supabase.com/v1/projects/abc")]
+    [TestCase("supabase db reset --db-url postgres://u@db.prod.example.com/app", "supabase", Effect.Wipe, "postgresql://db.prod.example.com:5432/app")]
+    [TestCase("railway down", "railway", Effect.Delete, "https://backboard.railway.app/graphql/v2")]
+    [TestCase("railway volume delete --volume data -e production", "railway", Effect.Wipe, "environment production")]
+    [TestCase("doctl databases delete 9cc1 --force --context prod", "doctl", Effect.Drop, "https://api.digitalocean.com/, environment prod")]
+    [TestCase("doctl compute droplet delete web-1", "doctl", Effect.Delete, "https://api.digitalocean.com/")]
+    [TestCase("pulumi destroy --yes --stack acme/prod", "pulumi", Effect.Wipe, "terraform workspace acme/prod")]
+    [TestCase("pulumi stack rm -s dev", "pulumi", Effect.Delete, "terraform workspace dev")]
+    public void TablesAndTargets(string command, string tool, Effect effect, string targets)
+    {
+        var i = Classify(command);
+        Assert.That((i.Tool, i.Effect, Targets(i)), Is.EqualTo((tool, effect, targets)));
+    }
+
+    [TestCase("fly volumes destroy v", "FLY_APP=from-env", "https://api.fly.io/apps/from-env")]
+    [TestCase("fly volumes destroy v -a from-flag", "FLY_APP=from-env", "https://api.fly.io/apps/from-flag")]
+    [TestCase("heroku pg:reset DATABASE_URL", "HEROKU_APP=acme-prod", "https://api.heroku.com/apps/acme-prod")]
+    [TestCase("railway down", "RAILWAY_ENVIRONMENT=production", "environment production")]
+    [TestCase("railway down -e staging", "RAILWAY_ENVIRONMENT=production", "environment staging")]
+    public void AVariableNamesTheTargetWhenNoFlagDoes(string command, string variable, string target) =>
+        Assert.That(Targets(Classify(command, variable)), Is.EqualTo(target));
+
+    [Test]
+    public void EveryValueOfATargetFlagIsATarget()
+    {
+        // The CLI may take the first or the last: both are judged, so the production one decides.
+        Assert.That(Targets(Classify("railway down -e staging -e production")), Is.EqualTo("environment staging, environment production"));
+    }
+
+    [TestCase("supabase -p secret projects delete abcdefgh")]
+    [TestCase("supabase --workdir /tmp functions delete hello")]
+    public void ARemoteSupabaseCommandAfterAFlagIsNotTheLocalDatabase(string command)
+    {
+        // Before tables were data, only a first argument of "projects" etc. counted, so a flag in
+        // front made these the local development database (environment local: allowed).
+        Assert.That(Targets(Classify(command)), Is.EqualTo("https://api.supabase.com/"));
+    }
+
+    [Test]
+    public void ALinkedSwitchCountsEvenAfterTheDoubleDash() =>
+        Assert.That(Targets(Classify("supabase db reset -- --linked")), Is.EqualTo("https://api.supabase.com/"));
+
+    [TestCase("pulumi destroy --preview-only", Effect.Read)]
+    [TestCase("pulumi destroy -- --preview-only", Effect.Wipe)]
+    public void PreviewOnlyMakesAReadBeforeTheDoubleDashOnly(string command, Effect effect) =>
+        Assert.That(Classify(command).Effect, Is.EqualTo(effect));
+
+    [TestCase("fly help", Effect.Read, "help")]
+    [TestCase("fly apps destroy x -h", Effect.Read, "help")]
+    [TestCase("gh api -X DELETE repos/a/b --help", Effect.Read, "help")]
+    [TestCase("fly", Effect.Read, "")]
+    [TestCase("fly frobnicate widgets", Effect.Unknown, "frobnicate widgets")]
+    [TestCase("fly widgets purge", Effect.Delete, "widgets purge")]
+    [TestCase("heroku PG:RESET", Effect.Unknown, "PG:RESET")]
+    public void HelpCommonVerbsAndUnknownSubcommands(string command, Effect effect, string summary)
+    {
+        var i = Classify(command);
+        Assert.That((i.Effect, i.Summary), Is.EqualTo((effect, summary)));
+    }
+
+    [Test]
+    public void EvidenceSaysWhichWordsAndWhichFlagDecided()
+    {
+        var i = Classify("fly volumes destroy vol_1 -a my-app");
+        Assert.That(i.Evidence, Is.EqualTo(new[] { new Evidence("-a my-app", "app my-app"), new Evidence("volumes destroy", "volumes destroy → wipe") }));
+    }
+}
