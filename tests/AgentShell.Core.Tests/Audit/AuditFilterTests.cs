@@ -14,7 +14,7 @@ public class AuditFilterTests
     [TestCase("2d", 2, 0)]
     [TestCase("1w", 7, 0)]
     [TestCase(" 1H ", 0, 3600)]
-    public void Durations_count_back_from_now(string text, int days, int seconds)
+    public void DurationsCountBackFromNow(string text, int days, int seconds)
     {
         Assert.That(AuditFilter.TryParseSince(text, Now, Plus2, out var since, out var error), Is.True, error);
         Assert.That(since, Is.EqualTo(Now - TimeSpan.FromDays(days) - TimeSpan.FromSeconds(seconds)));
@@ -24,7 +24,7 @@ public class AuditFilterTests
     [TestCase("2026-11-24T09:30:00+05:00", "2026-11-24T04:30:00+00:00")]
     [TestCase("2026-11-24T09:30", "2026-11-24T07:30:00+00:00")]      // no offset: the user's zone (+2)
     [TestCase("2026-11-24", "2026-11-23T22:00:00+00:00")]
-    public void Iso_times(string text, string expected)
+    public void IsoTimes(string text, string expected)
     {
         Assert.That(AuditFilter.TryParseSince(text, Now, Plus2, out var since, out var error), Is.True, error);
         Assert.That(since, Is.EqualTo(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture)));
@@ -36,7 +36,7 @@ public class AuditFilterTests
     [TestCase("-1h")]
     [TestCase("")]
     [TestCase("99999999999999999d")]
-    public void Bad_since_is_an_error(string text)
+    public void BadSinceIsAnError(string text)
     {
         Assert.That(AuditFilter.TryParseSince(text, Now, Plus2, out _, out var error), Is.False);
         Assert.That(error, Does.Contain("--since"));
@@ -59,7 +59,7 @@ public class AuditFilterTests
     [TestCase(null, null, null, 5, false)]
     [TestCase("block", "blocked", "run-a", 30, true)]
     [TestCase("block", "blocked", "run-b", 30, false)]
-    public void Matches_every_criterion_that_is_set(string? action, string? outcome, string? run, int? sinceMinutes, bool expected)
+    public void MatchesEveryCriterionThatIsSet(string? action, string? outcome, string? run, int? sinceMinutes, bool expected)
     {
         var filter = new AuditFilter
         {

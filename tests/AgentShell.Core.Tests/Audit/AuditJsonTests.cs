@@ -56,7 +56,7 @@ public class AuditJsonTests
     }
 
     [Test]
-    public void Round_trip_keeps_every_field()
+    public void RoundTripKeepsEveryField()
     {
         var record = Sample();
         Assert.That(AuditJson.TryParse(AuditJson.ToLine(record), out var back, out var error), Is.True, error);
@@ -64,7 +64,7 @@ public class AuditJsonTests
     }
 
     [Test]
-    public void Null_fields_are_left_out_and_read_back_as_null()
+    public void NullFieldsAreLeftOutAndReadBackAsNull()
     {
         var record = new AuditRecord
         {
@@ -78,7 +78,7 @@ public class AuditJsonTests
     }
 
     [Test]
-    public void Line_carries_the_version_and_ends_in_one_newline()
+    public void LineCarriesTheVersionAndEndsInOneNewline()
     {
         string line = LineOf(Sample());
         using var doc = JsonDocument.Parse(line);
@@ -91,7 +91,7 @@ public class AuditJsonTests
     [TestCase("\u2028sep\u2029")]
     [TestCase("tab\there\0nul")]
     [TestCase("quote\" and \\ backslash")]
-    public void Control_characters_in_argv_never_break_the_line(string arg)
+    public void ControlCharactersInArgvNeverBreakTheLine(string arg)
     {
         var record = Sample(argv: ["sh", "-c", arg], cwd: "/tmp/" + arg);
         string line = LineOf(record);
@@ -104,7 +104,7 @@ public class AuditJsonTests
     [TestCase("DROP TABLE „Kunden“")]
     [TestCase("日本語のテーブル")]
     [TestCase("emoji 🚀 arg")]
-    public void Unicode_round_trips(string arg)
+    public void UnicodeRoundTrips(string arg)
     {
         var record = Sample(argv: ["psql", "-c", arg]);
         Assert.That(AuditJson.TryParse(AuditJson.ToLine(record), out var back, out var error), Is.True, error);
@@ -114,13 +114,13 @@ public class AuditJsonTests
     // Characters outside the BMP are written as \u escapes by System.Text.Json's encoders; the rest stays as is.
     [TestCase("DROP TABLE „Kunden“")]
     [TestCase("日本語のテーブル")]
-    public void Unicode_stays_readable_in_the_file(string arg)
+    public void UnicodeStaysReadableInTheFile(string arg)
     {
         Assert.That(LineOf(Sample(argv: ["psql", "-c", arg])), Does.Contain(arg));
     }
 
     [Test]
-    public void Lone_surrogate_still_gives_a_valid_line()
+    public void LoneSurrogateStillGivesAValidLine()
     {
         var record = Sample(argv: ["echo", "bad \ud800 half"]);
         string line = LineOf(record);
@@ -129,7 +129,7 @@ public class AuditJsonTests
     }
 
     [Test]
-    public void Unknown_fields_are_ignored()
+    public void UnknownFieldsAreIgnored()
     {
         string line = LineOf(Sample()).TrimEnd('\n');
         string future = "{\"v\":2,\"newField\":{\"nested\":[1,2]},\"flag\":true," + line[1..];
@@ -148,7 +148,7 @@ public class AuditJsonTests
     [TestCase("{\"time\":\"2026-11-24T09:30:15Z\",\"action\":\"allow\",\"pid\":\"12\"}", "pid")]
     [TestCase("{\"time\":\"2026-11-24T09:30:15Z\",\"action\":\"allow\",\"argv\":\"ls\"}", "argv")]
     [TestCase("{\"time\":\"2026-11-24T09:30:15Z\",\"action\":\"allow\",\"argv\":[\"ls\",1]}", "argv")]
-    public void Malformed_lines_are_reported_not_thrown(string line, string errorMentions)
+    public void MalformedLinesAreReportedNotThrown(string line, string errorMentions)
     {
         bool ok = AuditJson.TryParse(line, out var record, out var error);
         Assert.Multiple(() =>
@@ -160,7 +160,7 @@ public class AuditJsonTests
     }
 
     [Test]
-    public void Truncated_line_from_a_crash_is_malformed()
+    public void TruncatedLineFromACrashIsMalformed()
     {
         byte[] line = AuditJson.ToLine(Sample());
         for (int cut = 1; cut < line.Length - 2; cut += 7)

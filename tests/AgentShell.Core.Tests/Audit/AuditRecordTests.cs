@@ -8,7 +8,7 @@ namespace AgentShell.Core.Tests.Audit;
 public class AuditRecordTests
 {
     [Test]
-    public void FromDecision_takes_intent_target_environment_rule_and_action()
+    public void FromDecisionTakesIntentTargetEnvironmentRuleAndAction()
     {
         var target = new Target { Kind = TargetKind.Database, Host = "db.prod.acme.io", Port = 5432, Database = "shop" };
         var intent = new CommandIntent { Tool = "psql", Effect = Effect.Drop, Targets = [target], Summary = "DROP TABLE t" };
@@ -37,7 +37,7 @@ public class AuditRecordTests
     }
 
     [Test]
-    public void FromDecision_of_the_fall_through_has_no_intent()
+    public void FromDecisionOfTheFallThroughHasNoIntent()
     {
         var r = AuditRecord.FromDecision(Decision.DefaultAllow, DateTimeOffset.UnixEpoch, "run1", AuditSyscall.Execve, 5, [], ["ls"]);
         Assert.Multiple(() =>
@@ -53,7 +53,7 @@ public class AuditRecordTests
 
     [TestCase(AuditOutcome.Approved, "uid 1000 pid 4242 (agentshell approve)", 1200L)]
     [TestCase(AuditOutcome.Timeout, null, 300000L)]
-    public void FromDecision_of_a_pause_carries_its_answer(string outcome, string? approvedBy, long waited)
+    public void FromDecisionOfAPauseCarriesItsAnswer(string outcome, string? approvedBy, long waited)
     {
         var decision = new Decision { Action = PolicyAction.Pause, RuleId = "p" };
         var r = AuditRecord.FromDecision(decision, DateTimeOffset.UnixEpoch, "run1", AuditSyscall.Execve, 5, [], ["x"],
@@ -62,7 +62,7 @@ public class AuditRecordTests
     }
 
     [Test]
-    public void FromDecision_of_a_pause_without_its_answer_is_refused()
+    public void FromDecisionOfAPauseWithoutItsAnswerIsRefused()
     {
         var decision = new Decision { Action = PolicyAction.Pause, RuleId = "p" };
         Assert.Throws<ArgumentException>(() =>

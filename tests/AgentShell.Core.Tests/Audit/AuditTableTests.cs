@@ -14,13 +14,13 @@ public class AuditTableTests
     [TestCase("curl|https://h/p?a=1&b=2", "curl 'https://h/p?a=1&b=2'")]
     [TestCase("echo|", "echo ''")]
     [TestCase("psql|-c|SELECT 'ü'", "psql -c 'SELECT '\\''ü'\\'''")]
-    public void Argv_is_quoted_so_it_can_be_pasted(string argv, string expected)
+    public void ArgvIsQuotedSoItCanBePasted(string argv, string expected)
     {
         Assert.That(AuditTable.ShortArgv(argv.Split('|'), 200), Is.EqualTo(expected));
     }
 
     [Test]
-    public void Long_argv_is_cut_with_an_ellipsis()
+    public void LongArgvIsCutWithAnEllipsis()
     {
         string[] argv = ["echo", new string('a', 50), new string('b', 50)];
         string s = AuditTable.ShortArgv(argv, 40);
@@ -29,7 +29,7 @@ public class AuditTableTests
     }
 
     [Test]
-    public void Rows_show_local_time_and_columns_line_up()
+    public void RowsShowLocalTimeAndColumnsLineUp()
     {
         var table = new AuditTable(Plus2);
         AuditRecord[] records =

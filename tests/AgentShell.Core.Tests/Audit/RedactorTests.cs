@@ -48,7 +48,7 @@ public class RedactorTests
     [TestCase("sh|-c|curl -s -u admin:hunter2 https://x.io", "sh|-c|curl -s -u admin:*** https://x.io")]
     [TestCase("sh|-c|railway --token rw_abc123 down", "sh|-c|railway --token *** down")]
     [TestCase("git|clone|https://x-access-token:ghs_abc@github.com/o/r.git", "git|clone|https://x-access-token:***@github.com/o/r.git")]
-    public void Secrets_are_masked(string argv, string expected)
+    public void SecretsAreMasked(string argv, string expected)
     {
         var result = Redactor.RedactArgv(Split(argv));
         Assert.That(Join(result), Is.EqualTo(expected));
@@ -78,7 +78,7 @@ public class RedactorTests
     [TestCase("curl|-d|{\"max_tokens\":100,\"tokenizer\":\"bpe\"}|https://x.io", "JSON keys that are not secrets")]
     [TestCase("grep|-r|password|src/", "the word password")]
     [TestCase("kubectl|get|secret|db-creds|-o|yaml", "the resource kind secret")]
-    public void Look_alikes_are_not_masked(string argv, string why)
+    public void LookAlikesAreNotMasked(string argv, string why)
     {
         string[] tokens = Split(argv);
         var result = Redactor.RedactArgv(tokens);
@@ -86,7 +86,7 @@ public class RedactorTests
     }
 
     [Test]
-    public void Argv_without_secrets_is_returned_as_is()
+    public void ArgvWithoutSecretsIsReturnedAsIs()
     {
         string[] argv = ["git", "status", "--short"];
         Assert.That(Redactor.RedactArgv(argv), Is.SameAs(argv));
@@ -94,7 +94,7 @@ public class RedactorTests
 
     [TestCase("curl|-H|Authorization: Bearer abc.def.ghi123|-u|a:b|https://u:p@x.io")]
     [TestCase("env|PGPASSWORD=x|mysql|-pS|--token|t|sh|-c|curl -u a:b x")]
-    public void Redaction_is_idempotent(string argv)
+    public void RedactionIsIdempotent(string argv)
     {
         var once = Redactor.RedactArgv(Split(argv));
         var twice = Redactor.RedactArgv(once);
@@ -107,13 +107,13 @@ public class RedactorTests
     [TestCase("curl -H \"Cookie: a=1; b=2\" https://x.io", "curl -H \"Cookie: ***\" https://x.io")]
     [TestCase("dial https://x-access-token:ghs_1@github.com", "dial https://x-access-token:***@github.com")]
     [TestCase("no secret here", "no secret here")]
-    public void Free_text(string text, string expected)
+    public void FreeText(string text, string expected)
     {
         Assert.That(Redactor.RedactText(text), Is.EqualTo(expected));
     }
 
     [Test]
-    public void Record_fields_are_redacted_and_the_rest_kept()
+    public void RecordFieldsAreRedactedAndTheRestKept()
     {
         var record = new AuditRecord
         {

@@ -12,25 +12,25 @@ public class CommandClassifierKnownToolsTests
     [TestCase("kubectl")]
     [TestCase("rm")]
     [TestCase("mkfs.ext4")]
-    public void Lists_tools_with_a_parser(string tool) => Assert.That(CommandClassifier.KnownTools, Does.Contain(tool));
+    public void ListsToolsWithAParser(string tool) => Assert.That(CommandClassifier.KnownTools, Does.Contain(tool));
 
     [TestCase("sudo")]
     [TestCase("env")]
     [TestCase("bash")]
     [TestCase("xargs")]
     [TestCase("python3")]
-    public void Leaves_out_wrappers_shells_and_unknown_programs(string name) =>
+    public void LeavesOutWrappersShellsAndUnknownPrograms(string name) =>
         Assert.That(CommandClassifier.KnownTools, Does.Not.Contain(name));
 
     [Test]
-    public void Names_are_unique() => Assert.That(CommandClassifier.KnownTools, Is.Unique);
+    public void NamesAreUnique() => Assert.That(CommandClassifier.KnownTools, Is.Unique);
 
     // Each known tool is parsed: a destructive-looking argv the parser understands yields an intent
     // named after the tool's parser, which only happens when the name reaches Run.Parse.
     [TestCase("curl", "-X", "DELETE", "https://api.example.com/x")]
     [TestCase("psql", "-c", "DROP TABLE t")]
     [TestCase("rm", "-rf", "/srv/data")]
-    public void A_listed_tool_reaches_its_parser(params string[] argv)
+    public void AListedToolReachesItsParser(params string[] argv)
     {
         Assert.That(CommandClassifier.KnownTools, Does.Contain(argv[0]));
         var intents = new CommandClassifier().Classify(argv, new LocalExecContext(new Dictionary<string, string>(), "/tmp"));

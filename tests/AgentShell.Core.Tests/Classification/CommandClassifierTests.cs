@@ -15,7 +15,7 @@ public class CommandClassifierTests
     [TestCase("npm install")]
     [TestCase("find . -name x")]
     [TestCase("/usr/bin/python3 x.py")]
-    public void Programs_without_a_parser_allocate_nothing(string cmd)
+    public void ProgramsWithoutAParserAllocateNothing(string cmd)
     {
         var classifier = new CommandClassifier([new ProfileToolDefinition { Name = "mycli", Destructive = ["x"] }]);
         var argv = Argv.FromStrings(cmd.Split(' '));
@@ -33,7 +33,7 @@ public class CommandClassifierTests
     }
 
     [Test]
-    public void Renamed_binary_is_identified_by_the_executable()
+    public void RenamedBinaryIsIdentifiedByTheExecutable()
     {
         var argv = Argv.FromStrings(["innocent", "-X", "DELETE", "https://api.prod.example.com/x"]);
         var r = new CommandClassifier().Classify("/usr/bin/curl"u8, argv, CorpusFixture.Context());
@@ -41,14 +41,14 @@ public class CommandClassifierTests
     }
 
     [Test]
-    public void Intent_carries_the_unwrapped_argv()
+    public void IntentCarriesTheUnwrappedArgv()
     {
         var r = new CommandClassifier().Classify(["sudo", "-u", "x", "psql", "-c", "DROP TABLE t"], CorpusFixture.Context());
         Assert.That(r.Single().Argv, Is.EqualTo(new[] { "psql", "-c", "DROP TABLE t" }));
     }
 
     [Test]
-    public void Wrapper_nesting_past_the_limit_is_unknown()
+    public void WrapperNestingPastTheLimitIsUnknown()
     {
         var argv = Enumerable.Repeat("nohup", CommandClassifier.MaxDepth + 2).Concat(["rm", "-rf", "/"]).ToArray();
         var r = new CommandClassifier().Classify(argv, CorpusFixture.Context());
@@ -56,7 +56,7 @@ public class CommandClassifierTests
     }
 
     [Test]
-    public void Profile_tool_is_classified()
+    public void ProfileToolIsClassified()
     {
         var c = new CommandClassifier([new ProfileToolDefinition
         {
@@ -71,14 +71,14 @@ public class CommandClassifierTests
     }
 
     [Test]
-    public void Shell_string_yields_one_intent_per_known_command()
+    public void ShellStringYieldsOneIntentPerKnownCommand()
     {
         var r = new CommandClassifier().ClassifyShell("ls; curl -X DELETE http://h/1 && psql -h db -c 'SELECT 1'", CorpusFixture.Context());
         Assert.That(r.Select(i => i.Tool), Is.EqualTo(new[] { "curl", "psql" }));
     }
 
     [Test]
-    public void Env_assignment_reaches_the_parser_only_for_that_command()
+    public void EnvAssignmentReachesTheParserOnlyForThatCommand()
     {
         var r = new CommandClassifier().ClassifyShell("PGHOST=a psql -c 'SELECT 1'; psql -c 'SELECT 1'", CorpusFixture.Context());
         Assert.That(r.Select(i => i.Targets.Single().Host), Is.EqualTo(new[] { "a", null }));
@@ -90,7 +90,7 @@ public class CommandClassifierShellQuickPathTests
     [TestCase("bash", "-c", "ls -la && npm test && git status")]
     [TestCase("/bin/sh", "-ec", "cd /tmp && make")]
     [TestCase("bash", "-l", "-c", "echo done")]
-    public void Harmless_bash_c_allocates_nothing(params string[] args)
+    public void HarmlessBashCAllocatesNothing(params string[] args)
     {
         var classifier = new CommandClassifier();
         var argv = Argv.FromStrings(args);

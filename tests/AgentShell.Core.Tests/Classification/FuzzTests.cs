@@ -42,7 +42,7 @@ public class FuzzTests
     private static IReadOnlyList<CommandIntent> Run(string s, IExecContext ctx) => Classifier.ClassifyShell(s, ctx);
 
     [Test]
-    public void Random_bytes_never_throw_and_stay_bounded()
+    public void RandomBytesNeverThrowAndStayBounded()
     {
         var rnd = new Random(20261124);
         var ctx = CorpusFixture.Context();
@@ -60,7 +60,7 @@ public class FuzzTests
     }
 
     [Test]
-    public void Random_argv_never_throws()
+    public void RandomArgvNeverThrows()
     {
         var rnd = new Random(7);
         var ctx = CorpusFixture.Context();
@@ -78,7 +78,7 @@ public class FuzzTests
     }
 
     [Test]
-    public void Destructive_command_in_well_formed_noise_is_always_destructive()
+    public void DestructiveCommandInWellFormedNoiseIsAlwaysDestructive()
     {
         var rnd = new Random(42);
         var ctx = CorpusFixture.Context();
@@ -96,7 +96,7 @@ public class FuzzTests
     }
 
     [Test]
-    public void Destructive_command_between_lines_of_random_garbage_is_destructive_or_unknown()
+    public void DestructiveCommandBetweenLinesOfRandomGarbageIsDestructiveOrUnknown()
     {
         var rnd = new Random(99);
         var ctx = CorpusFixture.Context();
@@ -114,7 +114,7 @@ public class FuzzTests
     }
 
     [Test]
-    public void Quick_path_never_skips_a_string_the_full_parse_finds_something_in()
+    public void QuickPathNeverSkipsAStringTheFullParseFindsSomethingIn()
     {
         var rnd = new Random(5);
         var ctx = CorpusFixture.Context();
@@ -147,7 +147,7 @@ public class FuzzTests
     [TestCase("'", 100_001)]
     [TestCase("<<a ", 50_000)]
     [TestCase("a|", 100_000)]
-    public void Deep_or_unbalanced_nesting_is_bounded(string unit, int repeat)
+    public void DeepOrUnbalancedNestingIsBounded(string unit, int repeat)
     {
         var input = new StringBuilder().Insert(0, unit, repeat).Append(" rm -rf /").ToString();
         var sw = Stopwatch.StartNew();
@@ -158,7 +158,7 @@ public class FuzzTests
     }
 
     [Test]
-    public void One_MiB_string_is_classified_in_bounded_time()
+    public void OneMiBStringIsClassifiedInBoundedTime()
     {
         var rnd = new Random(1);
         var sb = new StringBuilder(1 << 20);
@@ -171,7 +171,7 @@ public class FuzzTests
     }
 
     [Test]
-    public void One_MiB_SQL_argument_is_bounded()
+    public void OneMiBSQLArgumentIsBounded()
     {
         var sql = new StringBuilder().Insert(0, "(DELETE FROM t ", 70_000).ToString();
         var sw = Stopwatch.StartNew();
@@ -181,7 +181,7 @@ public class FuzzTests
     }
 
     [Test]
-    public void Invalid_utf8_never_throws()
+    public void InvalidUtf8NeverThrows()
     {
         byte[] bad = [0xff, 0xfe, (byte)' ', 0xc3, 0x28, (byte)';', (byte)' ', .. "rm -rf /"u8, (byte)' ', 0xed, 0xa0, 0x80];
         var worst = CorpusTests.Worst(Classifier.ClassifyShell(bad, CorpusFixture.Context()));

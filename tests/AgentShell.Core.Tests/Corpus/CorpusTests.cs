@@ -69,7 +69,7 @@ public class CorpusTests
     }
 
     [Test]
-    public void Corpus_has_at_least_400_cases_in_every_intent_file()
+    public void CorpusHasAtLeast400CasesInEveryIntentFile()
     {
         var cases = Load();
         Assert.That(cases, Has.Count.GreaterThanOrEqualTo(400));
@@ -77,7 +77,7 @@ public class CorpusTests
     }
 
     [TestCaseSource(nameof(Cases))]
-    public void Case_is_classified_as_written(Case c)
+    public void CaseIsClassifiedAsWritten(Case c)
     {
         var classifier = new CommandClassifier([new AgentShell.Core.Tools.ProfileToolDefinition
         {

@@ -50,7 +50,7 @@ public class ShellLexerTests
     [TestCase("diff <(a) >(b)", "W(diff) W(<(a)) W(>(b))")]
     [TestCase("echo $'a\\'b' c", "W(echo) W($'a\\'b') W(c)")]
     [TestCase("case x in a) b;; esac", "W(case) W(x) W(in) W(a) CloseParen()) W(b) CaseEnd(;;) W(esac)")]
-    public void Splits_into_tokens(string input, string expected) =>
+    public void SplitsIntoTokens(string input, string expected) =>
         Assert.That(Tokens(input), Is.EqualTo(expected));
 
     [TestCase("echo 'abc")]
@@ -58,7 +58,7 @@ public class ShellLexerTests
     [TestCase("echo $(abc")]
     [TestCase("echo `abc")]
     [TestCase("cat <<EOF\nbody")]
-    public void Reports_unterminated_input(string input)
+    public void ReportsUnterminatedInput(string input)
     {
         var lexer = new ShellLexer(Encoding.UTF8.GetBytes(input));
         while (lexer.Next().Kind != ShellTokenKind.End) { }
@@ -66,7 +66,7 @@ public class ShellLexerTests
     }
 
     [Test]
-    public void Lexing_allocates_nothing()
+    public void LexingAllocatesNothing()
     {
         var bytes = Encoding.UTF8.GetBytes("sudo -u x env A=1 bash -c 'psql -c \"DROP TABLE t\"' | tee log 2>&1 && echo $(date) `id` <<EOF\nbody\nEOF\n");
         static int Count(byte[] b)

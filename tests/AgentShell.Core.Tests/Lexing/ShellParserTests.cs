@@ -24,18 +24,18 @@ public class ShellParserTests
     [TestCase("A=1 B=2 cmd x", "cmd x")]
     [TestCase("X=v; echo $X", "echo v")]
     [TestCase("2>/dev/null a > f b", "a b")]
-    public void Finds_simple_commands(string script, string expected) =>
+    public void FindsSimpleCommands(string script, string expected) =>
         Assert.That(Names(Parse(script)), Is.EqualTo(expected));
 
     [Test]
-    public void Keeps_assignment_prefixes()
+    public void KeepsAssignmentPrefixes()
     {
         var c = Parse("PGHOST=h PGPORT=1 psql").Commands.Single();
         Assert.That(c.Assignments.Select(kv => $"{kv.Key}={kv.Value}"), Is.EqualTo(new[] { "PGHOST=h", "PGPORT=1" }));
     }
 
     [Test]
-    public void Here_doc_body_is_stdin_text()
+    public void HereDocBodyIsStdinText()
     {
         var c = Parse("psql <<'EOF'\nDROP TABLE $x;\nEOF").Commands.Single();
         Assert.Multiple(() =>
@@ -46,7 +46,7 @@ public class ShellParserTests
     }
 
     [Test]
-    public void Unquoted_here_doc_body_is_expanded_and_its_substitutions_are_commands()
+    public void UnquotedHereDocBodyIsExpandedAndItsSubstitutionsAreCommands()
     {
         var s = Parse("cat <<EOF\nhome=$HOME $(rm -rf /)\nEOF");
         Assert.Multiple(() =>
@@ -57,7 +57,7 @@ public class ShellParserTests
     }
 
     [Test]
-    public void Pipe_links_the_source_command()
+    public void PipeLinksTheSourceCommand()
     {
         var s = Parse("echo x | base64 -d | sh");
         Assert.Multiple(() =>
@@ -69,7 +69,7 @@ public class ShellParserTests
     }
 
     [Test]
-    public void Redirection_from_a_file_is_recorded()
+    public void RedirectionFromAFileIsRecorded()
     {
         var c = Parse("psql < drop.sql").Commands.Single();
         Assert.That((c.Stdin, c.StdinFile), Is.EqualTo((StdinKind.File, "drop.sql")));
@@ -79,20 +79,20 @@ public class ShellParserTests
     [TestCase("cd sub; a", "/work/sub")]
     [TestCase("cd; a", "/home/u")]
     [TestCase("cd ..; a", "/")]
-    public void Tracks_literal_cd(string script, string cwd) =>
+    public void TracksLiteralCd(string script, string cwd) =>
         Assert.That(Parse(script).Commands.Single().WorkingDirectory, Is.EqualTo(cwd));
 
     [Test]
-    public void Cd_to_an_unknown_directory_makes_the_cwd_unknown() =>
+    public void CdToAnUnknownDirectoryMakesTheCwdUnknown() =>
         Assert.That(Parse("cd $D; a").Commands.Single().WorkingDirectoryUnknown, Is.True);
 
     [TestCase("echo 'x")]
     [TestCase("[[ a")]
     [TestCase("a >")]
-    public void Reports_problems(string script) => Assert.That(Parse(script).Problems, Is.Not.Empty);
+    public void ReportsProblems(string script) => Assert.That(Parse(script).Problems, Is.Not.Empty);
 
     [Test]
-    public void Substitution_nesting_is_bounded()
+    public void SubstitutionNestingIsBounded()
     {
         var deep = string.Concat(Enumerable.Repeat("$(a ", 50)) + new string(')', 50);
         var s = Parse("echo " + deep);

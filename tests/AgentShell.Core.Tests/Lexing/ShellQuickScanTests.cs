@@ -34,6 +34,6 @@ public class ShellQuickScanTests
     [TestCase("git status; git push -f", true)]
     [TestCase("function f { rm x; }", true)]
     [TestCase(";;", true)]
-    public void Decides_whether_a_string_needs_parsing(string script, bool matters) =>
+    public void DecidesWhetherAStringNeedsParsing(string script, bool matters) =>
         Assert.That(ShellQuickScan.MayMatter(Encoding.UTF8.GetBytes(script), Known, Push), Is.EqualTo(matters));
 }

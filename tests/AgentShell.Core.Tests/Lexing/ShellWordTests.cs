@@ -45,7 +45,7 @@ public class ShellWordTests
     [TestCase("`a \\`b\\``", "a `b`")]
     [TestCase("<(a)", "a")]
     [TestCase("${X:-$(a)}", "a")]
-    public void Collects_command_substitutions(string raw, string inner)
+    public void CollectsCommandSubstitutions(string raw, string inner)
     {
         var subs = new List<string>();
         ShellWord.Decode(Encoding.UTF8.GetBytes(raw), Vars, subs, out _);

@@ -63,7 +63,7 @@ public class HostPatternTests
     [TestCase("::ffff:10.1.2.3", "10.1.2.3", 32)]
     [TestCase("[2001:db8::]/32", "2001:db8::", 32)]
     [TestCase("2001:db8::1", "2001:db8::1", 128)]
-    public void CopyNetwork_gives_address_bytes_and_prefix(string pattern, string address, int bits)
+    public void CopyNetworkGivesAddressBytesAndPrefix(string pattern, string address, int bits)
     {
         Assert.That(HostPattern.TryParse(pattern, out var p, out _), Is.True);
         Span<byte> into = stackalloc byte[16];
@@ -75,7 +75,7 @@ public class HostPatternTests
 
     [TestCase("DB.Example.com.:5432", "db.example.com")]
     [TestCase("*.prod.example.com", null)]
-    public void Names_have_no_network(string pattern, string? exact)
+    public void NamesHaveNoNetwork(string pattern, string? exact)
     {
         Assert.That(HostPattern.TryParse(pattern, out var p, out _), Is.True);
         Assert.That(p.CopyNetwork(new byte[16], out int length), Is.EqualTo(-1));

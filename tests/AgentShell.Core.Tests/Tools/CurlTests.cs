@@ -20,7 +20,7 @@ public class CurlTests
     [TestCase(new[] { "-d", "@railway-delete.json", "http://h/x" }, "POST http://h/x (mutation volumeDelete)", Effect.Wipe)]
     [TestCase(new[] { "--data-raw", "@railway-delete.json", "http://h/x" }, "POST http://h/x", Effect.Write)]
     [TestCase(new[] { "-X", "DELETE", "-d", "{\"query\":\"query { me { id } }\"}", "http://h/x" }, "DELETE http://h/x", Effect.Delete)]
-    public void Method_and_effect(string[] args, string summary, Effect effect)
+    public void MethodAndEffect(string[] args, string summary, Effect effect)
     {
         var i = Parse(args);
         Assert.Multiple(() =>
@@ -31,14 +31,14 @@ public class CurlTests
     }
 
     [Test]
-    public void Stdin_body_is_used_for_at_dash()
+    public void StdinBodyIsUsedForAtDash()
     {
         var call = new ToolCall { Args = ["-d", "@-", "http://h/g"], Context = CorpusFixture.Context(), StdinText = "{\"query\":\"mutation { deleteUser(id: 1) }\"}" };
         Assert.That(Curl.Parse(call.Args, call.Context, call).Effect, Is.EqualTo(Effect.Delete));
     }
 
     [Test]
-    public void Evidence_quotes_the_tokens()
+    public void EvidenceQuotesTheTokens()
     {
         var i = Parse("-X", "DELETE", "https://api.example.com/v/1");
         Assert.That(i.Evidence.Select(e => e.Token), Has.Member("-X DELETE").And.Member("https://api.example.com/v/1"));

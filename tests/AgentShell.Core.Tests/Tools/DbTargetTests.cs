@@ -25,9 +25,9 @@ public class DbTargetTests
 
     [TestCase("app")]
     [TestCase("")]
-    public void Plain_database_name_is_not_conninfo(string s) => Assert.That(DbTarget.TryParseConninfo(s, out _), Is.False);
+    public void PlainDatabaseNameIsNotConninfo(string s) => Assert.That(DbTarget.TryParseConninfo(s, out _), Is.False);
 
     [Test]
-    public void Socket_directory_is_local() =>
+    public void SocketDirectoryIsLocal() =>
         Assert.That(DbTarget.Make("postgresql", "/var/run/postgresql", null, "app", 5432).Host, Is.Null);
 }

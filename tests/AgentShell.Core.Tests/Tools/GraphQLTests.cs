@@ -22,7 +22,7 @@ public class GraphQLTests
     [TestCase("passwordReset", Effect.Write)]
     [TestCase("databaseReset", Effect.Wipe)]
     [TestCase("frobnicate", Effect.Unknown)]
-    public void Field_effect_from_its_name(string field, Effect expected) =>
+    public void FieldEffectFromItsName(string field, Effect expected) =>
         Assert.That(GraphQL.FieldEffect(field), Is.EqualTo(expected));
 
     [TestCase("mutation { volumeDelete(volumeId: \"v\") }", Effect.Wipe)]
@@ -39,11 +39,11 @@ public class GraphQLTests
     [TestCase("mutation { }", Effect.Unknown)]
     [TestCase("mutation { x(s: \"unterminated) }", Effect.Unknown)]
     [TestCase("", Effect.Unknown)]
-    public void Document_effect(string doc, Effect expected) =>
+    public void DocumentEffect(string doc, Effect expected) =>
         Assert.That(GraphQL.Classify(doc).Effect, Is.EqualTo(expected));
 
     [Test]
-    public void Operation_name_selects_the_operation()
+    public void OperationNameSelectsTheOperation()
     {
         const string doc = "query Q { me { id } } mutation M { deleteUser(id: 1) }";
         Assert.Multiple(() =>
@@ -55,7 +55,7 @@ public class GraphQLTests
     }
 
     [Test]
-    public void Deep_nesting_is_an_error_not_a_crash()
+    public void DeepNestingIsAnErrorNotACrash()
     {
         var doc = "mutation { a" + string.Concat(Enumerable.Repeat("{ b ", 100_000)) + string.Concat(Enumerable.Repeat("}", 100_000)) + " }";
         Assert.That(GraphQL.Classify(doc).Error, Is.Not.Null);

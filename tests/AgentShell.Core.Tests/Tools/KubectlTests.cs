@@ -17,11 +17,11 @@ public class KubectlTests
     [TestCase("apiVersion: v1\ncurrent-context: \"prod us\" # comment\n", "prod us")]
     [TestCase("contexts:\n- name: a\n  current-context: nested\n", null)]
     [TestCase("current-context:\n", null)]
-    public void Current_context(string yaml, string? expected) =>
+    public void CurrentContext(string yaml, string? expected) =>
         Assert.That(Kubectl.CurrentContext(CorpusFixture.Context(), Write(yaml)), Is.EqualTo(expected));
 
     [Test]
-    public void First_kubeconfig_file_wins()
+    public void FirstKubeconfigFileWins()
     {
         var a = Write("current-context: first\n");
         var b = Write("current-context: second\n");

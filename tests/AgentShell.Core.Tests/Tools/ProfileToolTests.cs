@@ -24,14 +24,14 @@ public class ProfileToolTests
     [TestCase("db status", Effect.Write)]
     [TestCase("db", Effect.Write)]
     [TestCase("db drop --help", Effect.Read)]
-    public void Destructive_patterns(string args, Effect expected) =>
+    public void DestructivePatterns(string args, Effect expected) =>
         Assert.That(Tool.Parse(ToolCall.Of(CorpusFixture.Context(), args.Split(' '))).Effect, Is.EqualTo(expected));
 
     [TestCase("--env production db drop", "environment production")]
     [TestCase("--env=staging db drop", "environment staging")]
     [TestCase("--host db.prod.example.com:5432 db drop", "db.prod.example.com:5432")]
     [TestCase("--ctx prod-eu db drop", "kube context prod-eu")]
-    public void Target_flags(string args, string target) =>
+    public void TargetFlags(string args, string target) =>
         Assert.That(Tool.Parse(ToolCall.Of(CorpusFixture.Context(), args.Split(' '))).Targets.Select(t => t.ToString()), Has.Some.Contains(target));
 
 

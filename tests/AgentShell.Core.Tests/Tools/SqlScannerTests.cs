@@ -62,7 +62,7 @@ public class SqlScannerTests
         Assert.That(SqlScanner.Scan(sql, SqlDialect.MySql).Effect, Is.EqualTo(expected));
 
     [Test]
-    public void Summary_is_the_most_severe_statement()
+    public void SummaryIsTheMostSevereStatement()
     {
         var r = SqlScanner.Scan("SELECT 1;\n  DROP   TABLE\n users; INSERT INTO t VALUES (1)");
         Assert.Multiple(() =>
