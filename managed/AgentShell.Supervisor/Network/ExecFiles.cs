@@ -34,15 +34,16 @@ internal readonly record struct ExecFiles((ulong Dev, ulong Ino)? File, (ulong D
 
     /// <summary>The "#!" line of the file at <paramref name="path"/>: the interpreter and its one
     /// optional argument (the kernel passes the rest of the line as a single argument); null for
-    /// a file that is not a script. PERF: one open and one 256-byte read, no allocation for
-    /// non-scripts.</summary>
+    /// a file that is not a script, and for anything but a regular file (a FIFO or a device
+    /// neither blocks nor is read). PERF: one open, one fstat and one 256-byte read, no
+    /// allocation for non-scripts.</summary>
     internal static (string Interpreter, string? Argument)? Shebang(string path)
     {
-        int fd = Interop.Files.Open(path, Interop.Files.O_RDONLY | Interop.Files.O_CLOEXEC, out _);
+        int fd = Interop.Files.Open(path, Interop.Files.ReadOnlyNoWait, out _);
         if (fd < 0) return null;
         Span<byte> buf = stackalloc byte[256];
         int n;
-        try { n = Interop.Files.Read(fd, buf, out _); }
+        try { n = Interop.Files.TryFStat(fd, out var st) && st.IsRegular ? Interop.Files.Read(fd, buf, out _) : -1; }
         finally { Interop.Libc.close(fd); }
         if (n < 3 || buf[0] != '#' || buf[1] != '!') return null;
         ReadOnlySpan<byte> line = buf[2..n];
