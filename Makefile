@@ -33,7 +33,6 @@ $(BIN)/agentshell: $(MANAGED_SRC)
 ifeq ($(AOT),1)
 	$(DOTNET) publish managed/AgentShell.Cli -c Release -r linux-x64 -p:PublishAot=true -o build/publish --nologo -v quiet
 	cp build/publish/agentshell $(BIN)/agentshell
-	cp build/publish/*.so $(BIN)/   # Mono.Posix's native helper, loaded beside the executable
 else
 	$(DOTNET) publish managed/AgentShell.Cli -c Release -o build/publish --nologo -v quiet
 	printf '#!/bin/sh\nexec "%s/build/publish/agentshell" "$$@"\n' "$(CURDIR)" > $(BIN)/agentshell

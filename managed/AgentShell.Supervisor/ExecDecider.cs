@@ -109,7 +109,7 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         }
         if (!verb) return false;
         if (r.Argv[0].EndsWith("agentshell"u8) || r.Filename.EndsWith("/agentshell"u8)) return true;
-        return agentshell is { } exe && r.Pid > 0 && Mono.Unix.Native.Syscall.stat(r.OpenablePath(), out var st) == 0 && (st.st_dev, st.st_ino) == exe;
+        return agentshell is { } exe && r.Pid > 0 && Interop.Files.TryStat(r.OpenablePath(), out var st) && st.Identity == exe;
     }
 
     /// <summary>For a script whose interpreter is a known tool: the argv the kernel builds

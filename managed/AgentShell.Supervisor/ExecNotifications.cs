@@ -76,7 +76,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         int pid = (int)n.pid;
         // A PATH search also tries directories where the program is not: answer those as the
         // kernel would instead of asking a person about a file that does not exist.
-        if (Mono.Unix.Native.Syscall.stat(request.OpenablePath(), out _) != 0) return Verdict.Result(ENOENT);
+        if (!Interop.Files.TryStat(request.OpenablePath(), out _)) return Verdict.Result(ENOENT);
         var argv = request.Argv.ToStrings();
         // The same request re-issued keeps its arguments but not always its argv[0]: a PATH search
         // tries other directories, and wrappers (Debian's pg_wrapper behind /usr/bin/psql, pyenv

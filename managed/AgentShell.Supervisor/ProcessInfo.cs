@@ -16,7 +16,7 @@ internal static class ProcessInfo
 
     /// <summary>stat() (following symlinks) of a path as the process resolves it.</summary>
     internal static (ulong Dev, ulong Ino)? StatAs(int pid, string path, int dirFd = AtFdCwd) =>
-        Mono.Unix.Native.Syscall.stat(ProcPath(pid, path, dirFd), out var st) == 0 ? (st.st_dev, st.st_ino) : null;
+        Interop.Files.TryStat(ProcPath(pid, path, dirFd), out var st) ? st.Identity : null;
 
     /// <summary>Parent pid and command name of <paramref name="pid"/> from /proc/PID/stat.</summary>
     internal static bool TryStat(int pid, out int ppid, out int pgrp, out string comm)
@@ -64,7 +64,7 @@ internal static class ProcessInfo
 
     /// <summary>Device/inode of the program <paramref name="pid"/> runs (/proc/PID/exe), or null.</summary>
     internal static (ulong Dev, ulong Ino)? ExeIdentity(int pid) =>
-        Mono.Unix.Native.Syscall.stat($"/proc/{pid}/exe", out var st) == 0 ? (st.st_dev, st.st_ino) : null;
+        Interop.Files.TryStat($"/proc/{pid}/exe", out var st) ? st.Identity : null;
 
     /// <summary>Thread group id of a thread id (exec notifications carry the thread id).</summary>
     internal static int Tgid(int tid)

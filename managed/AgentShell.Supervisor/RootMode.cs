@@ -21,7 +21,7 @@ internal static class RootMode
             return guard;
         if (o.ConnectGuard == ConnectGuardMode.Kernel) error = $"--connect-guard kernel: {reason}";
         // Auto as root: say why every connect will cost a round trip; as a user this is expected.
-        else if (Mono.Unix.Native.Syscall.geteuid() == 0) o.Log.WriteLine($"agentshell: connects are decided by seccomp notification ({reason})");
+        else if (Interop.Process.GetEffectiveUid() == 0) o.Log.WriteLine($"agentshell: connects are decided by seccomp notification ({reason})");
         return null;
     }
 

@@ -20,7 +20,7 @@ internal static class SignalForwarding
                 // forwarding would deliver it twice (two Ctrl-Cs quit some agents).
                 if (tty && (ctx.Signal == PosixSignal.SIGINT || ctx.Signal == PosixSignal.SIGQUIT)) return;
                 int num = ctx.Signal switch { PosixSignal.SIGTERM => 15, PosixSignal.SIGHUP => 1, PosixSignal.SIGINT => 2, _ => 3 };
-                Interop.Libc.kill(agentPid, num);
+                Interop.Process.kill(agentPid, num);
             }));
         }
         return new Registrations(regs);

@@ -39,15 +39,15 @@ public sealed class SupervisedRun
         if (_o.OwnsProcess)
         {
             // Orphans of the tree are re-parented to us, so we can reap them and tear them down.
-            if (Interop.Libc.prctl(Interop.Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
-                throw ThrowHelper.Syscall("prctl(PR_SET_CHILD_SUBREAPER)", Interop.LastErrno);
+            if (Interop.Process.Prctl(Interop.Process.PR_SET_CHILD_SUBREAPER, 1) is var e1 and not 0)
+                throw ThrowHelper.Syscall("prctl(PR_SET_CHILD_SUBREAPER)", e1);
             // The tree runs as our uid: make sure it cannot ptrace us or read our memory.
-            if (Interop.Libc.prctl(Interop.Libc.PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-                throw ThrowHelper.Syscall("prctl(PR_SET_DUMPABLE, 0)", Interop.LastErrno);
+            if (Interop.Process.Prctl(Interop.Process.PR_SET_DUMPABLE, 0) is var e2 and not 0)
+                throw ThrowHelper.Syscall("prctl(PR_SET_DUMPABLE, 0)", e2);
         }
 
         string runId = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
-        int processGroup = Mono.Unix.Native.Syscall.getpgrp();
+        int processGroup = Interop.Process.GetProcessGroup();
         var executable = ProcessInfo.ExeIdentity(Environment.ProcessId);
         // Profile host names are resolved while the agent starts (the first connect decision waits
         // for that), then refreshed off the hot path.
@@ -85,7 +85,7 @@ public sealed class SupervisedRun
         }
         catch (Exception)
         {
-            Interop.Libc.kill(_agentPid, 9);
+            Interop.Process.kill(_agentPid, 9);
             throw;
         }
 

@@ -14,7 +14,7 @@ internal static class TreeTeardown
             {
                 if (int.TryParse(Path.GetFileName(dir), out int pid) && ProcessInfo.TryStat(pid, out int ppid, out _, out _) && ppid == self)
                 {
-                    Interop.Libc.kill(pid, 9);
+                    Interop.Process.kill(pid, 9);
                     any = true;
                 }
             }

@@ -122,7 +122,7 @@ public sealed class AuditLogCliTests
             log.Append(Record("run-c", AuditAction.Block, AuditOutcome.Blocked, ["rm", "-rf", "/srv/data"]), parsedTool: true);
         var first = p.StandardOutput.ReadLineAsync();
         bool arrived = first.Wait(TimeSpan.FromSeconds(15));
-        Interop.Libc.kill(p.Id, 2);    // SIGINT, as Ctrl-C
+        Interop.Process.kill(p.Id, 2);    // SIGINT, as Ctrl-C
         bool exited = p.WaitForExit(10_000);
         if (!exited) p.Kill();
         Assert.Multiple(() =>

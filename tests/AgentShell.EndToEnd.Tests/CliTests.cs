@@ -26,6 +26,23 @@ public sealed class CliTests
     }
 
     [Test]
+    public void CheckOfAFifoAsTheProgramExitsPromptly()
+    {
+        // A FIFO with no writer: reading its "#!" line with a blocking open(2) hung the decider.
+        var dir = Directory.CreateTempSubdirectory("agentshell-fifo-").FullName;
+        try
+        {
+            string fifo = Path.Combine(dir, "f");
+            Assert.That(Mono.Unix.Native.Syscall.mkfifo(fifo, Mono.Unix.Native.FilePermissions.S_IRWXU), Is.Zero);
+            var r = AgentShellRunner.Run(["check", "--profile", Repo.DemoProfile, "--json", "--", "./f", "-X", "DELETE", "https://backboard.railway.app/v/1"],
+                timeout: TimeSpan.FromSeconds(15), cwd: dir);
+            Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr + r.Stdout);
+            Assert.That(JsonDocument.Parse(r.Stdout).RootElement.GetProperty("verdict").GetString(), Is.EqualTo("allow"));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Test]
     public void CheckShellClassifiesEachCommandOfAString()
     {
         var r = AgentShellRunner.Run(["check", "--profile", Repo.DemoProfile, "--json", "--shell",

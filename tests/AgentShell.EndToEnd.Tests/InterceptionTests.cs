@@ -151,6 +151,18 @@ public sealed class InterceptionTests
     }
 
     [Test]
+    public void AFifoExecutedByTheAgentFailsAsTheKernelSaysAndHangsNothing()
+    {
+        // The decider reads a program's "#!" line: a FIFO with no writer must not block it.
+        string fifo = Path.Combine(_tmp, "f");
+        Assert.That(Mono.Unix.Native.Syscall.mkfifo(fifo, Mono.Unix.Native.FilePermissions.S_IRWXU), Is.Zero);
+        var py = $"import errno, subprocess\ntry: subprocess.run(['{fifo}'])\nexcept OSError as e: print(errno.errorcode[e.errno])\nsubprocess.run(['sh', '-c', '{Delete}'])";
+        var r = AgentShellRunner.Run(["run", "--profile", Repo.DemoProfile, "--", Repo.Python, "-c", py], timeout: TimeSpan.FromSeconds(20));
+        Assert.That(r.Stdout.Trim(), Is.EqualTo("EACCES"), r.Stderr);
+        AssertBlocked(r); // and the next exec is still decided
+    }
+
+    [Test]
     public void TheAgentCommandItselfIsDecided()
     {
         // `agentshell run -- curl -X DELETE prod` is the exec of the agent: decided like any other.

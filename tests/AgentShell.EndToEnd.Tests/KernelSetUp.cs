@@ -38,7 +38,7 @@ public sealed class KernelSetUp
         var r = AgentShellRunner.Run(["run", "--connect-guard", "kernel", "--", "/bin/true"], TimeSpan.FromSeconds(30));
         if (r.ExitCode == 0) return null;
         // Only a machine that cannot run the programs is a reason to skip; anything else is a failure.
-        if (Mono.Unix.Native.Syscall.geteuid() != 0) return "root mode needs root: " + r.Stderr.Trim();
+        if (Interop.Process.GetEffectiveUid() != 0) return "root mode needs root: " + r.Stderr.Trim();
         // What the platform lacks (not what setup forgot): a container's pid namespace, no cgroup
         // v2, a kernel that refuses the programs.
         foreach (var lack in new[] { "nested pid namespace", "no cgroup v2 hierarchy", "the kernel refused the connect programs", "cannot attach" })

@@ -22,7 +22,7 @@ public sealed class LifecycleTests
         { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         using var p = Process.Start(psi)!;
         Assert.That(p.StandardOutput.ReadLine(), Is.EqualTo("ready"));
-        Assert.That(Interop.Libc.kill(p.Id, signal), Is.EqualTo(0));
+        Assert.That(Interop.Process.kill(p.Id, signal), Is.EqualTo(0));
         var rest = p.StandardOutput.ReadToEnd();
         Assert.That(p.WaitForExit(10_000), Is.True);
         Assert.That(rest.Trim(), Is.EqualTo($"got-{name}"));

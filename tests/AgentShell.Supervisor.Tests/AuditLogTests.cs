@@ -73,8 +73,8 @@ public sealed class AuditLogTests
         // /proc/self/fdinfo/N "flags:" is octal: O_APPEND 02000, O_CLOEXEC 02000000.
         string flagsLine = File.ReadLines($"/proc/self/fdinfo/{log.Fd}").First(l => l.StartsWith("flags:", StringComparison.Ordinal));
         int flags = Convert.ToInt32(flagsLine["flags:".Length..].Trim(), 8);
-        Assert.That(flags & (Interop.Audit.O_APPEND | Interop.Audit.O_CLOEXEC | Interop.Audit.O_WRONLY),
-            Is.EqualTo(Interop.Audit.O_APPEND | Interop.Audit.O_CLOEXEC | Interop.Audit.O_WRONLY));
+        Assert.That(flags & (Interop.Files.O_APPEND | Interop.Files.O_CLOEXEC | Interop.Files.O_WRONLY),
+            Is.EqualTo(Interop.Files.O_APPEND | Interop.Files.O_CLOEXEC | Interop.Files.O_WRONLY));
     }
 
     [Test]

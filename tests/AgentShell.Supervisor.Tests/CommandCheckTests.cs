@@ -122,7 +122,7 @@ public sealed class CommandCheckTests
         var tool = Path.Combine(_dir, "helper");
         File.Copy("/bin/true", tool);
         File.SetUnixFileMode(tool, UnixFileMode.UserRead | UnixFileMode.UserExecute);
-        var identity = Mono.Unix.Native.Syscall.stat(tool, out var st) == 0 ? (st.st_dev, st.st_ino) : throw new IOException(tool);
+        var identity = Interop.Files.TryStat(tool, out var st) ? st.Identity : throw new IOException(tool);
         var classifier = new CommandClassifier(s_policy.Value.Tools);
         var check = new CommandCheck(new ExecDecider(classifier, s_policy.Value, null, identity), classifier);
         Assert.That(check.Command(["./helper", "deny", "7"], Ctx())[0].Decision.RuleId, Is.EqualTo("supervisor:self-approval"));

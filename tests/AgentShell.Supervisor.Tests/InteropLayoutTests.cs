@@ -44,12 +44,44 @@ public sealed class InteropLayoutTests
             ("__NR_seccomp", NR_seccomp),
             ("__NR_pidfd_open", 434),
             ("__NR_pidfd_getfd", 438),
-            ("PR_SET_CHILD_SUBREAPER", Interop.Libc.PR_SET_CHILD_SUBREAPER),
-            ("PR_SET_DUMPABLE", Interop.Libc.PR_SET_DUMPABLE),
+            ("PR_SET_CHILD_SUBREAPER", Interop.Process.PR_SET_CHILD_SUBREAPER),
+            ("PR_SET_DUMPABLE", Interop.Process.PR_SET_DUMPABLE),
         };
         var (exit, err) = Compile("gcc", [], "#include <stddef.h>\n#include <linux/seccomp.h>\n#include <linux/audit.h>\n#include <sys/ioctl.h>\n#include <sys/prctl.h>\n#include <sys/syscall.h>\n", asserts);
         Assert.That(exit, Is.EqualTo(0), err);
         Assert.That(asserts, Has.Length.EqualTo(28));
+    }
+
+    [Test]
+    public void TheFileAndCredentialLayoutsAndConstantsMatchGlibc()
+    {
+        var asserts = new (string Expr, long Value)[]
+        {
+            ("sizeof(struct stat)", Unsafe.SizeOf<Tmds.Linux.stat>()),
+            ("offsetof(struct stat, st_dev)", Marshal.OffsetOf<Tmds.Linux.stat>("st_dev")),
+            ("offsetof(struct stat, st_ino)", Marshal.OffsetOf<Tmds.Linux.stat>("st_ino")),
+            ("offsetof(struct stat, st_mode)", Marshal.OffsetOf<Tmds.Linux.stat>("st_mode")),
+            ("offsetof(struct stat, st_uid)", Marshal.OffsetOf<Tmds.Linux.stat>("st_uid")),
+            ("offsetof(struct stat, st_size)", Marshal.OffsetOf<Tmds.Linux.stat>("st_size")),
+            ("offsetof(struct stat, st_mtim)", Marshal.OffsetOf<Tmds.Linux.stat>("st_mtim")),
+            ("offsetof(struct stat, st_ctim)", Marshal.OffsetOf<Tmds.Linux.stat>("st_ctim")),
+            ("sizeof(struct passwd)", Unsafe.SizeOf<Interop.Process.passwd>()),
+            ("offsetof(struct passwd, pw_name)", Marshal.OffsetOf<Interop.Process.passwd>("pw_name")),
+            ("__NR_stat", Interop.Files.NR_stat),
+            ("__NR_fstat", Interop.Files.NR_fstat),
+            ("__NR_lstat", Interop.Files.NR_lstat),
+            ("O_RDONLY", Interop.Files.O_RDONLY),
+            ("O_WRONLY", Interop.Files.O_WRONLY),
+            ("O_CREAT", Interop.Files.O_CREAT),
+            ("O_NOCTTY", Interop.Files.O_NOCTTY),
+            ("O_APPEND", Interop.Files.O_APPEND),
+            ("O_NONBLOCK", Interop.Files.O_NONBLOCK),
+            ("O_DIRECTORY", Interop.Files.O_DIRECTORY),
+            ("O_CLOEXEC", Interop.Files.O_CLOEXEC),
+            ("ERANGE", (long)Errno.ERANGE),
+        };
+        var (exit, err) = Compile("gcc", [], "#define _GNU_SOURCE\n#include <stddef.h>\n#include <errno.h>\n#include <fcntl.h>\n#include <pwd.h>\n#include <sys/stat.h>\n#include <sys/syscall.h>\n", asserts);
+        Assert.That(exit, Is.EqualTo(0), err);
     }
 
     /// <summary>Compiles <paramref name="prelude"/> and one <c>_Static_assert</c> per expression, so

@@ -55,7 +55,7 @@ internal sealed class HostsOverride : IDisposable
     internal string? Unavailable()
     {
         if (!File.Exists("/usr/bin/unshare") && !File.Exists("/bin/unshare")) return "unshare(1) is not installed";
-        if (Mono.Unix.Native.Syscall.geteuid() != 0) return "mounting over /etc/hosts in a private mount namespace needs root";
+        if (AgentShell.Supervisor.Interop.Process.GetEffectiveUid() != 0) return "mounting over /etc/hosts in a private mount namespace needs root";
         var (code, _, err) = Run("true");
         return code == 0 ? null : $"unshare --mount / mount --bind is not permitted here: {err.Trim()}";
     }

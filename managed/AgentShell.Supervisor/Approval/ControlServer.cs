@@ -37,8 +37,8 @@ public sealed class ControlServer : IDisposable
         _listen.Bind(new UnixDomainSocketEndPoint(path));
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         _listen.Listen(16);
-        if (Mono.Unix.Native.Syscall.stat(path, out var st) != 0) throw new IOException($"cannot stat {path}");
-        Identity = (st.st_dev, st.st_ino);
+        if (!Interop.Files.TryStat(path, out var st)) throw new IOException($"cannot stat {path}");
+        Identity = st.Identity;
         registry.Paused += i => Broadcast("paused", i);
         registry.Resolved += i => Broadcast("resolved", i);
         new Thread(AcceptLoop) { IsBackground = true, Name = "control-accept" }.Start();
@@ -84,7 +84,7 @@ public sealed class ControlServer : IDisposable
     private void ServeClient(Socket c)
     {
         var (pid, uid) = PeerCred(c);
-        uint me = Mono.Unix.Native.Syscall.getuid();
+        uint me = Interop.Process.GetUid();
         if (uid != me && uid != 0)
         {
             Send(c, ControlProtocol.Line(w => { w.WriteBoolean("ok", false); w.WriteString("error", "refused: another user"); }));
@@ -147,9 +147,7 @@ public sealed class ControlServer : IDisposable
 
     private static string Who(int pid, uint uid)
     {
-        string name;
-        try { name = new Mono.Unix.UnixUserInfo(uid).UserName; }
-        catch (ArgumentException) { name = $"uid {uid}"; }
+        if (!Interop.Process.TryGetUserName(uid, out string name)) name = $"uid {uid}";
         return $"{name} (pid {pid})";
     }
 

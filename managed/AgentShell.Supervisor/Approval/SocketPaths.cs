@@ -12,14 +12,14 @@ public static class SocketPaths
         var xdg = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
         string dir = !string.IsNullOrEmpty(xdg) && System.IO.Directory.Exists(xdg)
             ? Path.Combine(xdg, "agentshell")
-            : $"/tmp/agentshell-{Mono.Unix.Native.Syscall.getuid()}";
+            : $"/tmp/agentshell-{Interop.Process.GetUid()}";
         if (!System.IO.Directory.Exists(dir))
             System.IO.Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         // /tmp is shared: never use a directory someone else made or a symlink to one.
-        if (Mono.Unix.Native.Syscall.lstat(dir, out var st) != 0)
+        if (!Interop.Files.TryLStat(dir, out var st))
             throw new IOException($"cannot stat {dir}");
-        if (st.st_uid != Mono.Unix.Native.Syscall.getuid() || ((uint)st.st_mode & 0x1FF) != 0x1C0 || (st.st_mode & Mono.Unix.Native.FilePermissions.S_IFMT) != Mono.Unix.Native.FilePermissions.S_IFDIR)
-            throw new IOException($"{dir} must be a directory owned by uid {Mono.Unix.Native.Syscall.getuid()} with mode 0700");
+        if (st.Uid != Interop.Process.GetUid() || (st.Mode & 0x1FF) != 0x1C0 || !st.IsDirectory)
+            throw new IOException($"{dir} must be a directory owned by uid {Interop.Process.GetUid()} with mode 0700");
         return dir;
     }
 

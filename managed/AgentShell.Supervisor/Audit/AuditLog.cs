@@ -58,7 +58,7 @@ public sealed class AuditLog : IDisposable
         {
             throw new IOException($"cannot create audit log directory {dir}: {e.Message}", e);
         }
-        int fd = Interop.Audit.OpenAppend(Path, FileMode, out var errno);
+        int fd = Interop.Files.OpenAppend(Path, FileMode, out var errno);
         if (fd < 0) throw new IOException($"cannot open audit log {Path}: {Marshal.GetPInvokeErrorMessage((int)errno)}");
         _fd = new FdHandle(fd);
         TightenMode();
@@ -66,16 +66,15 @@ public sealed class AuditLog : IDisposable
 
     // O_CREAT's mode only applies to a new file: an existing log readable by others is narrowed to 0600.
     // fstat/fchmod on the open fd, and only for a regular file (never /dev/null or a FIFO that --audit names).
-    private unsafe void TightenMode()
+    private void TightenMode()
     {
-        const uint S_IFMT = 0xF000, S_IFREG = 0x8000, GroupOther = 0x3F;   // 0170000, 0100000, 0077
-        Tmds.Linux.stat st;
-        if (Tmds.Linux.LibC.fstat(_fd.Fd, &st) != 0 || ((uint)st.st_mode & S_IFMT) != S_IFREG) return;
-        uint mode = (uint)st.st_mode & 0xFFF;
+        const uint GroupOther = 0x3F;   // 0077
+        if (!Interop.Files.TryFStat(_fd.Fd, out var st) || !st.IsRegular) return;
+        uint mode = st.Permissions;
         if ((mode & GroupOther) == 0) return;
-        if (Interop.Audit.fchmod(_fd.Fd, mode & ~GroupOther) != 0)
+        if (Interop.Files.FChmod(_fd.Fd, mode & ~GroupOther) is var e and not 0)
             _diagnostics?.WriteLine($"agentshell: audit log {Path} is readable by others and could not be narrowed: "
-                + Marshal.GetPInvokeErrorMessage((int)Interop.LastErrno));
+                + Marshal.GetPInvokeErrorMessage((int)e));
     }
 
     /// <summary>The default location: <c>$XDG_STATE_HOME/agentshell/audit.jsonl</c>, else
@@ -144,7 +143,7 @@ public sealed class AuditLog : IDisposable
         try
         {
             _fd.DangerousAddRef(ref added);     // throws ObjectDisposedException after Dispose
-            nint n = Interop.Audit.WriteOnce(_fd.Fd, line, out var errno);
+            nint n = Interop.Files.WriteOnce(_fd.Fd, line, out var errno);
             if (n == line.Length)
             {
                 Interlocked.Increment(ref _written);
@@ -152,7 +151,7 @@ public sealed class AuditLog : IDisposable
             }
             if (n < 0) return Fail(Marshal.GetPInvokeErrorMessage((int)errno));
             // Short write: end the broken line so the next record starts on a line of its own.
-            Interop.Audit.WriteOnce(_fd.Fd, "\n"u8, out _);
+            Interop.Files.WriteOnce(_fd.Fd, "\n"u8, out _);
             return Fail($"short write ({n} of {line.Length} bytes)");
         }
         finally

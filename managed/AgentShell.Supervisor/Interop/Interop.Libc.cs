@@ -2,10 +2,20 @@ using System.Runtime.InteropServices;
 
 namespace AgentShell.Supervisor;
 
-// Every P/Invoke of the supervisor lives under Interop/, one file per area. Calls are declared
-// here with SetLastError so errno is captured by the runtime right after the call (reading
-// Tmds.LibC's errno later was clobbered by the runtime in a probe); Tmds.LibC supplies the
-// struct layouts, constants and CMSG helpers.
+// Every native call of the supervisor lives under Interop/, one file per area (files, memory,
+// sockets, seccomp, pidfd, bpf, process/credentials, spawn); nothing outside this folder names
+// Tmds.Linux, Mono.Unix or declares a P/Invoke. Callers get typed results: an Errno (EINTR is
+// retried in here and never surfaces), Try* for expected races (a process or file gone), and
+// ThrowHelper on cold paths. Each binding package has one job:
+// - Our own [LibraryImport]s, SetLastError = true, are the calls: errno is captured by the runtime
+//   right after the call (reading errno later, as Tmds.LibC's LibC.errno does, was clobbered by the
+//   runtime in a probe).
+// - Tmds.LibC (Tmds.Linux) supplies struct layouts (stat, pollfd, msghdr, iovec, cmsghdr), socket
+//   constants and the CMSG_* helpers, which our calls take and return.
+// - Mono.Posix (Mono.Unix.Native) supplies the credential queries getuid/geteuid/getpgrp, which it
+//   binds straight to libc. Nothing that goes through its native helper libMonoPosixHelper.so
+//   (Syscall.stat/lstat/fstat, open, read, UnixUserInfo, UnixSignal, NativeConvert) is used, so
+//   the NativeAOT executable runs with no .so beside it.
 internal static partial class Interop
 {
     internal static partial class Libc
@@ -22,19 +32,25 @@ internal static partial class Interop
         internal static unsafe partial nint read(int fd, byte* buf, nint count);
 
         [LibraryImport(Name, SetLastError = true)]
-        internal static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+        private static unsafe partial int poll(Tmds.Linux.pollfd* fds, nuint nfds, int timeout);
 
-        [LibraryImport(Name, SetLastError = true)]
-        internal static unsafe partial int poll(Tmds.Linux.pollfd* fds, nuint nfds, int timeout);
-
-        [LibraryImport(Name, SetLastError = true)]
-        internal static partial int kill(int pid, int sig);
+        /// <summary>Blocks until <paramref name="fd1"/> or <paramref name="fd2"/> is readable (or hung
+        /// up), retrying EINTR: 0, or the errno.</summary>
+        internal static unsafe Errno WaitReadable(int fd1, int fd2)
+        {
+            var fds = stackalloc Tmds.Linux.pollfd[2];
+            fds[0] = new Tmds.Linux.pollfd { fd = fd1, events = Tmds.Linux.LibC.POLLIN };
+            fds[1] = new Tmds.Linux.pollfd { fd = fd2, events = Tmds.Linux.LibC.POLLIN };
+            while (poll(fds, 2, -1) < 0)
+            {
+                var e = LastErrno;
+                if (e != Errno.EINTR) return e;
+            }
+            return 0;
+        }
 
         [LibraryImport(Name, SetLastError = true)]
         internal static partial int isatty(int fd);
-
-        [LibraryImport(Name, SetLastError = true)]
-        internal static partial int getpid();
 
         [LibraryImport(Name, SetLastError = true)]
         internal static partial int eventfd(uint initval, int flags);
@@ -48,8 +64,6 @@ internal static partial class Interop
         [LibraryImport(Name, EntryPoint = "syscall", SetLastError = true)]
         internal static partial long syscall4(long number, long a1, long a2, long a3, long a4);
 
-        internal const int PR_SET_DUMPABLE = 4;
-        internal const int PR_SET_CHILD_SUBREAPER = 36;
         internal const int EFD_CLOEXEC = 0x80000;
     }
 
@@ -61,7 +75,7 @@ internal static partial class Interop
 internal enum Errno
 {
     EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, EBADF = 9, ECHILD = 10, EAGAIN = 11, ENOMEM = 12,
-    EACCES = 13, EFAULT = 14, EBUSY = 16, EINVAL = 22, ENOSYS = 38, EINPROGRESS = 115,
+    EACCES = 13, EFAULT = 14, EBUSY = 16, EINVAL = 22, ERANGE = 34, ENOSYS = 38, EINPROGRESS = 115,
 }
 
 internal static class ThrowHelper

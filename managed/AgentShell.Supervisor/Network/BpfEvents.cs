@@ -23,20 +23,15 @@ internal sealed class BpfEvents : IDisposable
         _onEvent = onEvent;
         _self = GCHandle.Alloc(this);
         nint ring = ring_buffer__new(_ringMap, &OnSample, GCHandle.ToIntPtr(_self), 0);
-        if (ring == 0) throw new InvalidOperationException($"ring_buffer__new: {(Errno)Marshal.GetLastPInvokeError()}");
+        if (ring == 0) throw new InvalidOperationException($"ring_buffer__new: {Interop.LastErrno}");
         // Woken by the ring (data) or by Dispose (the eventfd), never by a timeout.
         _wake = Interop.Libc.eventfd(0, Interop.Libc.EFD_CLOEXEC);
         if (_wake < 0) throw new InvalidOperationException($"eventfd: {Interop.LastErrno}");
         _poller = new Thread(() =>
         {
-            var fds = stackalloc Tmds.Linux.pollfd[2];
-            fds[0] = new Tmds.Linux.pollfd { fd = _ringMap, events = 1 /* POLLIN */ };
-            fds[1] = new Tmds.Linux.pollfd { fd = _wake, events = 1 };
             while (!_stopping)
             {
-                fds[0].revents = fds[1].revents = 0;
-                int n = Interop.Libc.poll(fds, 2, -1);
-                if (n < 0 && Interop.LastErrno != Errno.EINTR) break;
+                if (Interop.Libc.WaitReadable(_ringMap, _wake) != 0) break;
                 if (ring_buffer__consume(ring) < 0) break;
             }
             ring_buffer__consume(ring); // what the kernel refused last is still recorded

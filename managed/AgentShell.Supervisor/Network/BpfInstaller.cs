@@ -32,7 +32,7 @@ internal sealed class BpfInstaller : IDisposable
     /// user cannot: not root, no cgroup v2, no libbpf, or the kernel refuses a program.</summary>
     internal static BpfInstaller? TryLoad(string objectPath, out string reason)
     {
-        if (Mono.Unix.Native.Syscall.geteuid() != 0) { reason = "not running as root"; return null; }
+        if (Interop.Process.GetEffectiveUid() != 0) { reason = "not running as root"; return null; }
         if (!File.Exists(objectPath)) { reason = $"{objectPath} not found (run make)"; return null; }
         if (CgroupV2Root() is not string cgroupRoot) { reason = "no cgroup v2 hierarchy is mounted"; return null; }
         // The programs see the kernel's global pids; the supervisor sees its namespace's.
@@ -44,8 +44,8 @@ internal sealed class BpfInstaller : IDisposable
             obj = bpf_object__open_file(objectPath, 0);
         }
         catch (DllNotFoundException) { reason = "libbpf.so.1 is not installed"; return null; }
-        if (obj == 0) { reason = $"cannot open {objectPath}: {(Errno)Marshal.GetLastPInvokeError()}"; return null; }
-        if (bpf_object__load(obj) != 0) { reason = $"the kernel refused the connect programs: {(Errno)Marshal.GetLastPInvokeError()}"; bpf_object__close(obj); return null; }
+        if (obj == 0) { reason = $"cannot open {objectPath}: {Interop.LastErrno}"; return null; }
+        if (bpf_object__load(obj) != 0) { reason = $"the kernel refused the connect programs: {Interop.LastErrno}"; bpf_object__close(obj); return null; }
         reason = "";
         return new BpfInstaller(obj, cgroupRoot);
     }
@@ -55,15 +55,15 @@ internal sealed class BpfInstaller : IDisposable
     /// tree map <paramref name="treeMap"/>. Returns why it could not, or null.</summary>
     internal string? AttachAndPin(int treeMap)
     {
-        int cg = Mono.Unix.Native.Syscall.open(_cgroupRoot, Mono.Unix.Native.OpenFlags.O_RDONLY | Mono.Unix.Native.OpenFlags.O_DIRECTORY | Mono.Unix.Native.OpenFlags.O_CLOEXEC);
-        if (cg < 0) return $"cannot open {_cgroupRoot}";
+        int cg = Interop.Files.Open(_cgroupRoot, Interop.Files.O_RDONLY | Interop.Files.O_DIRECTORY | Interop.Files.O_CLOEXEC, out var openError);
+        if (cg < 0) return $"cannot open {_cgroupRoot}: {openError}";
         try
         {
             for (nint p = bpf_object__next_program(Object, 0); p != 0; p = bpf_object__next_program(Object, p))
             {
                 nint link = bpf_program__type(p) == BPF_PROG_TYPE_TRACING ? bpf_program__attach(p) : bpf_program__attach_cgroup(p, cg);
                 if (link == 0)
-                    return $"cannot attach {Marshal.PtrToStringUTF8(bpf_program__name(p))}: {(Errno)Marshal.GetLastPInvokeError()}";
+                    return $"cannot attach {Marshal.PtrToStringUTF8(bpf_program__name(p))}: {Interop.LastErrno}";
                 _links.Add(link);
             }
         }
@@ -89,9 +89,9 @@ internal sealed class BpfInstaller : IDisposable
         for (int i = 0; i < _links.Count; i++)
         {
             if (bpf_link__pin(_links[i], Path.Combine(dir, $"link{i}")) != 0)
-                return $"cannot pin the connect programs in {dir}: {(Errno)Marshal.GetLastPInvokeError()}";
+                return $"cannot pin the connect programs in {dir}: {Interop.LastErrno}";
         }
-        return bpf_obj_pin(treeMap, Path.Combine(dir, "tree")) == 0 ? null : $"cannot pin the tree map in {dir}: {(Errno)Marshal.GetLastPInvokeError()}";
+        return bpf_obj_pin(treeMap, Path.Combine(dir, "tree")) == 0 ? null : $"cannot pin the tree map in {dir}: {Interop.LastErrno}";
     }
 
     /// <summary>Removes the pins of runs whose supervisor is dead and whose tree has no live task.</summary>

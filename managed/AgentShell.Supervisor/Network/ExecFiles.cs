@@ -18,8 +18,8 @@ internal readonly record struct ExecFiles((ulong Dev, ulong Ino)? File, (ulong D
     internal static ExecFiles Of(ExecRequest request)
     {
         string path = request.OpenablePath();
-        if (Mono.Unix.Native.Syscall.stat(path, out var st) != 0) return default;
-        var file = (st.st_dev, st.st_ino);
+        if (!Interop.Files.TryStat(path, out var st)) return default;
+        var file = st.Identity;
         if (ShebangOf(path) is not string interp) return new ExecFiles(file, null, null);
         var i = ProcessInfo.StatAs(request.Pid, interp);
         // The name the kernel keeps for the exec (bprm->filename): as given, or through /dev/fd.
@@ -34,18 +34,19 @@ internal readonly record struct ExecFiles((ulong Dev, ulong Ino)? File, (ulong D
 
     /// <summary>The "#!" line of the file at <paramref name="path"/>: the interpreter and its one
     /// optional argument (the kernel passes the rest of the line as a single argument); null for
-    /// a file that is not a script. PERF: one open and one 256-byte read, no allocation for
-    /// non-scripts.</summary>
-    internal static unsafe (string Interpreter, string? Argument)? Shebang(string path)
+    /// a file that is not a script, and for anything but a regular file (a FIFO or a device
+    /// neither blocks nor is read). PERF: one open, one fstat and one 256-byte read, no
+    /// allocation for non-scripts.</summary>
+    internal static (string Interpreter, string? Argument)? Shebang(string path)
     {
-        int fd = Mono.Unix.Native.Syscall.open(path, Mono.Unix.Native.OpenFlags.O_RDONLY | Mono.Unix.Native.OpenFlags.O_CLOEXEC);
+        int fd = Interop.Files.Open(path, Interop.Files.ReadOnlyNoWait, out _);
         if (fd < 0) return null;
-        byte* buf = stackalloc byte[256];
-        long n;
-        try { n = Mono.Unix.Native.Syscall.read(fd, buf, 256); }
-        finally { Mono.Unix.Native.Syscall.close(fd); }
+        Span<byte> buf = stackalloc byte[256];
+        int n;
+        try { n = Interop.Files.TryFStat(fd, out var st) && st.IsRegular ? Interop.Files.Read(fd, buf, out _) : -1; }
+        finally { Interop.Libc.close(fd); }
         if (n < 3 || buf[0] != '#' || buf[1] != '!') return null;
-        var line = new ReadOnlySpan<byte>(buf + 2, (int)n - 2);
+        ReadOnlySpan<byte> line = buf[2..n];
         int end = line.IndexOfAny((byte)'\n', (byte)'\0');
         if (end >= 0) line = line[..end];
         var text = Encoding.UTF8.GetString(line).Trim(' ', '\t');

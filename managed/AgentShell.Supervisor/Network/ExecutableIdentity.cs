@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Security.Cryptography;
 using AgentShell.Core.Classification;
 using Microsoft.Win32.SafeHandles;
-using Mono.Unix.Native;
 
 namespace AgentShell.Supervisor.Network;
 
@@ -52,12 +51,12 @@ public sealed class ExecutableIdentity
             {
                 string path = Path.Combine(dir, tool);
                 // stat follows symlinks: the key is the file that actually runs.
-                if (Syscall.stat(path, out var st) != 0 || !IsRegular(st) || st.st_size <= 0) continue;
-                if (!_namesByInode.TryGetValue((st.st_dev, st.st_ino), out var names)) _namesByInode[(st.st_dev, st.st_ino)] = names = [];
+                if (!Interop.Files.TryStat(path, out var st) || !st.IsRegular || st.Size <= 0) continue;
+                if (!_namesByInode.TryGetValue(st.Identity, out var names)) _namesByInode[st.Identity] = names = [];
                 names.Add(tool);
-                if (_byInode.ContainsKey((st.st_dev, st.st_ino))) continue; // same file under another name or directory
-                var binary = new KnownBinary(tool, ResolvedPath(path), st.st_size, this);
-                _byInode[(st.st_dev, st.st_ino)] = binary;
+                if (_byInode.ContainsKey(st.Identity)) continue; // same file under another name or directory
+                var binary = new KnownBinary(tool, ResolvedPath(path), st.Size, this);
+                _byInode[st.Identity] = binary;
                 known.Add(binary);
             }
         }
@@ -94,8 +93,8 @@ public sealed class ExecutableIdentity
     /// byte-identical copy of one. Its name does not count: any program can be called curl.</summary>
     public bool IsTool(string openablePath, string tool)
     {
-        if (Syscall.stat(openablePath, out var st) != 0) return false;
-        if (_namesByInode.TryGetValue((st.st_dev, st.st_ino), out var names)) return names.Contains(tool);
+        if (!Interop.Files.TryStat(openablePath, out var st)) return false;
+        if (_namesByInode.TryGetValue(st.Identity, out var names)) return names.Contains(tool);
         return Identify(openablePath) == tool;
     }
 
@@ -103,9 +102,9 @@ public sealed class ExecutableIdentity
     {
         try
         {
-            if (Syscall.stat(openablePath, out var st) != 0 || !IsRegular(st)) return null;
-            if (_byInode.TryGetValue((st.st_dev, st.st_ino), out var same)) return same.Tool;
-            if (!_bySize.ContainsKey(st.st_size) || st.st_size > MaxHashBytes) return null;
+            if (!Interop.Files.TryStat(openablePath, out var st) || !st.IsRegular) return null;
+            if (_byInode.TryGetValue(st.Identity, out var same)) return same.Tool;
+            if (!_bySize.ContainsKey(st.Size) || st.Size > MaxHashBytes) return null;
             return IdentifyByContent(openablePath);
         }
         catch (Exception)
@@ -117,13 +116,13 @@ public sealed class ExecutableIdentity
     private string? IdentifyByContent(string path)
     {
         // O_NONBLOCK: a FIFO swapped in after the stat must not block the supervisor in open().
-        int fd = Syscall.open(path, OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK | OpenFlags.O_CLOEXEC | OpenFlags.O_NOCTTY);
+        int fd = Interop.Files.Open(path, Interop.Files.ReadOnlyNoWait, out _);
         if (fd < 0) return null;
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
         // Decide on the file actually opened, not on what the path named a moment ago.
-        if (Syscall.fstat(fd, out var st) != 0 || !IsRegular(st)) return null;
-        if (_byInode.TryGetValue((st.st_dev, st.st_ino), out var same)) return same.Tool;
-        if (!_bySize.TryGetValue(st.st_size, out var sameSize) || st.st_size > MaxHashBytes) return null;
+        if (!Interop.Files.TryFStat(fd, out var st) || !st.IsRegular) return null;
+        if (_byInode.TryGetValue(st.Identity, out var same)) return same.Tool;
+        if (!_bySize.TryGetValue(st.Size, out var sameSize) || st.Size > MaxHashBytes) return null;
         var version = FileVersion.Of(st);
         lock (_cacheLock)
         {
@@ -133,7 +132,7 @@ public sealed class ExecutableIdentity
         Interlocked.Increment(ref _candidateHashes);
         byte[] hash = Sha256(handle);
         // A file written while it was read is not cached: its next version gets its own answer.
-        if (Syscall.fstat(fd, out var after) != 0 || FileVersion.Of(after) != version) return null;
+        if (!Interop.Files.TryFStat(fd, out var after) || FileVersion.Of(after) != version) return null;
         string? tool = null;
         foreach (var k in sameSize)
         {
@@ -171,8 +170,6 @@ public sealed class ExecutableIdentity
         }
     }
 
-    private static bool IsRegular(in Stat st) => (st.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFREG;
-
     private static string ResolvedPath(string path)
     {
         try
@@ -188,8 +185,8 @@ public sealed class ExecutableIdentity
     /// <summary>One version of one file: a rewrite, a truncation or a touch changes it.</summary>
     private readonly record struct FileVersion(ulong Dev, ulong Ino, long Size, long MtimeSec, long MtimeNsec, long CtimeSec, long CtimeNsec)
     {
-        internal static FileVersion Of(in Stat st) =>
-            new(st.st_dev, st.st_ino, st.st_size, st.st_mtime, st.st_mtime_nsec, st.st_ctime, st.st_ctime_nsec);
+        internal static FileVersion Of(in FileStatus st) =>
+            new(st.Dev, st.Ino, st.Size, st.MtimeSec, st.MtimeNsec, st.CtimeSec, st.CtimeNsec);
     }
 
     /// <summary>A known tool's binary; its SHA-256 is computed on first need (null when it cannot be read).</summary>

@@ -1,0 +1,160 @@
+using System.Runtime.InteropServices;
+using Tmds.Linux;
+
+namespace AgentShell.Supervisor;
+
+internal static partial class Interop
+{
+    /// <summary>Files: open, read, write, stat. A file that vanished or was replaced between two
+    /// calls is an expected race: the stat calls are <c>Try*</c>.</summary>
+    internal static partial class Files
+    {
+        internal const int O_RDONLY = 0x0;
+        internal const int O_WRONLY = 0x1;
+        internal const int O_CREAT = 0x40;
+        internal const int O_NOCTTY = 0x100;
+        internal const int O_APPEND = 0x400;
+        internal const int O_NONBLOCK = 0x800;
+        internal const int O_DIRECTORY = 0x10000;
+        internal const int O_CLOEXEC = 0x80000;
+
+        /// <summary>How a file is opened to look at its content: never blocking in open(2) or read(2)
+        /// on a FIFO or a device swapped in for it, never taking a terminal, not leaked to a child.</summary>
+        internal const int ReadOnlyNoWait = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+
+        /// <summary>How the audit log is opened: one write(2) per record lands whole at the end.</summary>
+        internal const int AppendOnly = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC;
+
+        // x86_64 syscall numbers. The raw calls, not glibc's stat(): glibc exports stat, fstat and
+        // lstat only from 2.33 on (earlier ones have __xstat), and on x86_64 the kernel's struct stat
+        // is glibc's (Tmds.Linux.stat).
+        internal const int NR_stat = 4, NR_fstat = 5, NR_lstat = 6;
+
+        // open(2) is variadic in C; the mode is the one variadic int, passed in a register on x86_64 and arm64.
+        [LibraryImport(Libc.Name, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        private static partial int open_(string pathname, int flags, uint mode);
+
+        [LibraryImport(Libc.Name, EntryPoint = "fchmod", SetLastError = true)]
+        private static partial int fchmod_(int fd, uint mode);
+
+        [LibraryImport(Libc.Name, EntryPoint = "syscall", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        private static unsafe partial long syscall_path(long number, string path, stat* buf);
+
+        [LibraryImport(Libc.Name, EntryPoint = "syscall", SetLastError = true)]
+        private static unsafe partial long syscall_fd(long number, long fd, stat* buf);
+
+        /// <summary>open(2), retrying EINTR: the fd, or -1 with errno.</summary>
+        internal static int Open(string path, int flags, out Errno errno, uint mode = 0)
+        {
+            int fd;
+            do
+            {
+                fd = open_(path, flags, mode);
+                errno = fd < 0 ? LastErrno : 0;
+            } while (fd < 0 && errno == Errno.EINTR);
+            return fd;
+        }
+
+        /// <summary>open(path, <see cref="AppendOnly"/>, mode), retrying EINTR; -1 with errno.</summary>
+        internal static int OpenAppend(string path, uint mode, out Errno errno) => Open(path, AppendOnly, out errno, mode);
+
+        /// <summary>One read(2) into <paramref name="buffer"/>, retrying EINTR: bytes read (0 at end of
+        /// file), or -1 with errno.</summary>
+        internal static unsafe int Read(int fd, Span<byte> buffer, out Errno errno)
+        {
+            fixed (byte* p = buffer)
+            {
+                nint n;
+                do
+                {
+                    n = Libc.read(fd, p, buffer.Length);
+                    errno = n < 0 ? LastErrno : 0;
+                } while (n < 0 && errno == Errno.EINTR);
+                return (int)n;
+            }
+        }
+
+        /// <summary>One write(2) of <paramref name="data"/>, retrying EINTR that wrote nothing; bytes written or -1 with errno.</summary>
+        internal static unsafe nint WriteOnce(int fd, ReadOnlySpan<byte> data, out Errno errno)
+        {
+            fixed (byte* p = data)
+            {
+                nint n;
+                do
+                {
+                    n = Libc.write(fd, p, data.Length);
+                    errno = n < 0 ? LastErrno : 0;
+                } while (n < 0 && errno == Errno.EINTR);
+                return n;
+            }
+        }
+
+        /// <summary>fchmod(2): 0, or the errno.</summary>
+        internal static Errno FChmod(int fd, uint mode) => fchmod_(fd, mode) == 0 ? 0 : LastErrno;
+
+        /// <summary>stat(2), following symlinks; false when the path does not resolve (or cannot be read).</summary>
+        internal static unsafe bool TryStat(string path, out FileStatus status)
+        {
+            stat st;
+            bool ok = syscall_path(NR_stat, path, &st) == 0;
+            status = ok ? new FileStatus(st) : default;
+            return ok;
+        }
+
+        /// <summary>lstat(2): the link itself when <paramref name="path"/> is a symlink.</summary>
+        internal static unsafe bool TryLStat(string path, out FileStatus status)
+        {
+            stat st;
+            bool ok = syscall_path(NR_lstat, path, &st) == 0;
+            status = ok ? new FileStatus(st) : default;
+            return ok;
+        }
+
+        /// <summary>fstat(2) of an open fd: the file actually opened, whatever its path names now.</summary>
+        internal static unsafe bool TryFStat(int fd, out FileStatus status)
+        {
+            stat st;
+            bool ok = syscall_fd(NR_fstat, fd, &st) == 0;
+            status = ok ? new FileStatus(st) : default;
+            return ok;
+        }
+    }
+}
+
+/// <summary>What the supervisor uses of a struct stat.</summary>
+internal readonly struct FileStatus
+{
+    private const uint S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFDIR = 0x4000;
+
+    internal FileStatus(in stat st)
+    {
+        Dev = st.st_dev;
+        Ino = st.st_ino;
+        Mode = (uint)st.st_mode;
+        Uid = st.st_uid;
+        Size = st.st_size;
+        MtimeSec = st.st_mtim.tv_sec;
+        MtimeNsec = st.st_mtim.tv_nsec;
+        CtimeSec = st.st_ctim.tv_sec;
+        CtimeNsec = st.st_ctim.tv_nsec;
+    }
+
+    /// <summary>st_dev, glibc's encoding (see <see cref="Network.ExecFiles.KernelDev"/>).</summary>
+    internal ulong Dev { get; }
+    internal ulong Ino { get; }
+    /// <summary>st_mode: file type and permission bits.</summary>
+    internal uint Mode { get; }
+    internal uint Uid { get; }
+    internal long Size { get; }
+    internal long MtimeSec { get; }
+    internal long MtimeNsec { get; }
+    internal long CtimeSec { get; }
+    internal long CtimeNsec { get; }
+
+    /// <summary>(device, inode): names one file.</summary>
+    internal (ulong Dev, ulong Ino) Identity => (Dev, Ino);
+    internal bool IsRegular => (Mode & S_IFMT) == S_IFREG;
+    internal bool IsDirectory => (Mode & S_IFMT) == S_IFDIR;
+    /// <summary>The permission bits (st_mode &amp; 07777).</summary>
+    internal uint Permissions => Mode & 0xFFF;
+}
