@@ -11,12 +11,16 @@ public abstract class ControlVerb
     [Option("socket", HelpText = "Control socket of the run (default: $AGENTSHELL_SOCKET, else the newest live run).")]
     public string? Socket { get; set; }
 
+    /// <summary>The run or daemon session to act on.</summary>
+    [Option("run", HelpText = "Only this run or daemon session (an id, or a unique prefix, from agentshell runs).")]
+    public string? Run { get; set; }
+
     /// <summary>Runs <paramref name="body"/> with a connected client; errors become exit 1 with a message.</summary>
     protected int WithClient(Func<ControlClient, int> body)
     {
         try
         {
-            using var c = ControlClient.Connect(Socket);
+            using var c = ControlClient.Connect(Socket, Run);
             return body(c);
         }
         catch (ControlException e)
@@ -106,6 +110,7 @@ internal static class PendingText
         var sb = new System.Text.StringBuilder();
         sb.Append(selected ? "> " : "  ").Append(b).Append(i.Str("id")).Append(r)
           .Append($"  {red}{i.Str("summary")}{r} ({i.Str("environment")})  [rule {i.Str("rule")}]  waiting {waited}s, {left}s left\n");
+        if (i.Str("run") is string run) sb.Append($"     run:     {run}\n");
         sb.Append($"     process: {chain}\n");
         if (i.Str("cwd") is string cwd) sb.Append($"     cwd:     {cwd}\n");
         sb.Append($"     command: {i.Str("command")}\n");
