@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using static AgentShell.Supervisor.LauncherHandOff;
 
 namespace AgentShell.Supervisor;
 
@@ -59,19 +60,19 @@ public sealed class SupervisedRun
         using var kernel = RootMode.TryStart(_o, addresses, out string? guardError);
         if (guardError != null) { _o.Log.WriteLine($"agentshell: {guardError}; nothing was run"); return 125; }
 
-        (_agentPid, int ours) = LauncherHandOff.Spawn(_o.LauncherPath, Environment.ProcessId, kernel != null, _o.Command);
+        (_agentPid, int ours) = Spawn(_o.LauncherPath, Environment.ProcessId, kernel != null, _o.Command);
         new Thread(Reap) { IsBackground = true, Name = "reaper" }.Start();
         using var signals = _o.OwnsProcess ? SignalForwarding.Start(_agentPid) : null;
 
         int listener;
         try
         {
-            listener = LauncherHandOff.ReceiveListener(ours);
+            listener = ReceiveListener(ours);
             if (listener < 0)
             {
                 // The launcher failed before installing the filter; it printed why.
                 _agentExited.Wait();
-                return LauncherHandOff.ExitCode(_agentStatus);
+                return ExitCode(_agentStatus);
             }
         }
         catch (Exception)
@@ -87,9 +88,9 @@ public sealed class SupervisedRun
             pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper) || kernel?.InTree(pid) == true);
         ControlSocketPath = supervision.ControlSocketPath;
         supervision.Start(_o.Threads);
-        LauncherHandOff.SendGo(ours);
+        SendGo(ours);
 
-        int execErr = LauncherHandOff.ReadExecResult(ours);
+        int execErr = ReadExecResult(ours);
         Interop.Libc.close(ours);
         _agentExited.Wait();
         if (_o.OwnsProcess)
@@ -97,8 +98,8 @@ public sealed class SupervisedRun
             TreeTeardown.KillOrphans();
             if (kernel != null) TreeTeardown.KillKernelTree(kernel, _o.Log);
         }
-        if (execErr > 0) return LauncherHandOff.ExecFailed(execErr, _o.Command[0], _o.Log);
-        return LauncherHandOff.ExitCode(_agentStatus);
+        if (execErr > 0) return ExecFailed(execErr, _o.Command[0], _o.Log);
+        return ExitCode(_agentStatus);
     }
 
     private void Reap()

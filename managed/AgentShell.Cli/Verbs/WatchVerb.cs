@@ -19,7 +19,7 @@ public sealed class WatchVerb : ControlVerb
     /// <summary>Runs the verb.</summary>
     public int Execute() => WithClient(events =>
     {
-        using var commands = ControlClient.Connect(events.Path, events.Run);
+        using var commands = ControlClient.Connect(events.Path);
         _tty = !Console.IsInputRedirected && !Console.IsOutputRedirected;
         _color = _tty && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
         var hello = commands.Request("hello");
