@@ -128,7 +128,8 @@ public sealed class SupervisingDaemon
     }
 
     /// <summary>Supervises one tree until it has gone: then its pauses end, it leaves the registry
-    /// and its listener is closed.</summary>
+    /// and its listener is closed. The listener is the session's once this returns; if it throws,
+    /// it is still the caller's (closed exactly once, by one owner).</summary>
     private void StartSession(string id, int listener, int root, int subreaper, IReadOnlyList<string> command, Action<string>? notice)
     {
         var info = new SessionInfo(id, command, DateTimeOffset.UtcNow, root);
@@ -137,10 +138,21 @@ public sealed class SupervisingDaemon
         var tree = new TreeSession(_o, listener, info, _registry, me, _addresses, _identity, kernel: null,
             notice == null ? null : i => notice(PauseNotice.Line(i, id)),
             ended: () => End(session!));
-        session = new DaemonSession(tree, new FdHandle(listener), root, ProcessInfo.StartTime(root), subreaper);
-        if (Environment.GetEnvironmentVariable("AGENTSHELL_SYNC_WAKEUP") != "0") Interop.Seccomp.SetSyncWakeUp(listener);
-        _sessions.Add(session);
-        tree.Start(_o.Threads);
+        var owned = new FdHandle(listener);
+        try
+        {
+            session = new DaemonSession(tree, owned, root, ProcessInfo.StartTime(root), subreaper);
+            if (Environment.GetEnvironmentVariable("AGENTSHELL_SYNC_WAKEUP") != "0") Interop.Seccomp.SetSyncWakeUp(listener);
+            _sessions.Add(session);
+            tree.Start(_o.Threads);
+        }
+        catch
+        {
+            if (session != null) _sessions.Remove(session);
+            tree.Dispose();
+            owned.SetHandleAsInvalid(); // the caller closes it
+            throw;
+        }
     }
 
     private void End(DaemonSession s)
