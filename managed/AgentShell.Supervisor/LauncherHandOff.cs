@@ -5,8 +5,9 @@ namespace AgentShell.Supervisor;
 
 /// <summary>agentshell-launch as its parent drives it (the protocol is in the launcher's header
 /// comment): spawn it with one end of a socket pair as fd 3, receive the listener it installed,
-/// say "go", then read whether its exec of the command worked. `run`, `daemon` and `shell` are
-/// each the launcher's parent; only who decides differs.</summary>
+/// say "go", then read whether its exec of the command worked. `daemon` and `shell` are each the
+/// launcher's parent; `SupervisedRun` still speaks the same protocol inline (left as it is while
+/// the launcher's hand-off changes elsewhere), and should use this once both agree again.</summary>
 internal static class LauncherHandOff
 {
     /// <summary>Spawns the launcher for <paramref name="command"/> with this process's environment.

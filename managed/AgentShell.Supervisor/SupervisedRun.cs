@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using static AgentShell.Supervisor.LauncherHandOff;
 
 namespace AgentShell.Supervisor;
 
@@ -60,15 +59,24 @@ public sealed class SupervisedRun
         using var kernel = RootMode.TryStart(_o, addresses, out string? guardError);
         if (guardError != null) { _o.Log.WriteLine($"agentshell: {guardError}; nothing was run"); return 125; }
 
-        (_agentPid, int ours) = Spawn(_o.LauncherPath, Environment.ProcessId, kernel != null, _o.Command);
+        var (ours, theirs) = Interop.Sockets.SocketPair();
+        var argv = new List<string> { _o.LauncherPath, "--sock-fd", "3", "--supervisor-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        if (kernel != null) argv.Add("--kernel-connect");
+        argv.Add("--");
+        argv.AddRange(_o.Command);
+        var env = new List<string>();
+        foreach (System.Collections.DictionaryEntry kv in Environment.GetEnvironmentVariables())
+            env.Add($"{kv.Key}={kv.Value}");
+        _agentPid = Interop.Spawn.Start(_o.LauncherPath, argv, env, theirs, 3);
+        Interop.Libc.close(theirs);
         new Thread(Reap) { IsBackground = true, Name = "reaper" }.Start();
         using var signals = _o.OwnsProcess ? SignalForwarding.Start(_agentPid) : null;
 
         int listener;
         try
         {
-            listener = ReceiveListener(ours);
-            if (listener < 0)
+            int n = Interop.Sockets.ReceiveFd(ours, out _, out listener);
+            if (n == 0 || listener < 0)
             {
                 // The launcher failed before installing the filter; it printed why.
                 _agentExited.Wait();
@@ -98,8 +106,27 @@ public sealed class SupervisedRun
             TreeTeardown.KillOrphans();
             if (kernel != null) TreeTeardown.KillKernelTree(kernel, _o.Log);
         }
-        if (execErr > 0) return ExecFailed(execErr, _o.Command[0], _o.Log);
+        if (execErr > 0)
+        {
+            _o.Log.WriteLine($"agentshell: cannot run '{_o.Command[0]}': {Marshal.GetPInvokeErrorMessage(execErr)}");
+            return execErr is 13 or 1 ? 126 : 127;
+        }
         return ExitCode(_agentStatus);
+    }
+
+    private static unsafe void SendGo(int sock)
+    {
+        byte g = (byte)'G';
+        if (Interop.Libc.write(sock, &g, 1) != 1) throw ThrowHelper.Syscall("write(go)", Interop.LastErrno);
+    }
+
+    /// <summary>0 when the agent's exec succeeded (EOF: the close-on-exec socket closed), else its errno.</summary>
+    private static unsafe int ReadExecResult(int sock)
+    {
+        int err = 0;
+        nint n;
+        while ((n = Interop.Libc.read(sock, (byte*)&err, sizeof(int))) < 0 && Interop.LastErrno == Errno.EINTR) { }
+        return n == sizeof(int) ? err : 0;
     }
 
     private void Reap()
@@ -114,5 +141,12 @@ public sealed class SupervisedRun
             }
             if (pid == _agentPid) { _agentStatus = status; _agentExited.Set(); }
         }
+    }
+
+    private static int ExitCode(int status)
+    {
+        if (status < 0) return 125;
+        int sig = status & 0x7f;
+        return sig == 0 ? (status >> 8) & 0xff : 128 + sig;
     }
 }

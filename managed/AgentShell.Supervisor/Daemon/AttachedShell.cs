@@ -15,8 +15,6 @@ public sealed class AttachedShell
     private readonly IReadOnlyList<string> _command;
     private readonly TextWriter _log;
     private int _childPid;
-    private int _childStatus = -1;
-    private readonly ManualResetEventSlim _childExited = new();
     private volatile bool _done;
 
     /// <summary>Prepares a shell; <paramref name="command"/> empty means the user's shell.</summary>
@@ -79,18 +77,12 @@ public sealed class AttachedShell
             throw ThrowHelper.Syscall("prctl(PR_SET_DUMPABLE, 0)", e2);
 
         (_childPid, int ours) = LauncherHandOff.Spawn(_launcherPath, daemonPid, kernelConnect: false, _command);
-        new Thread(Reap) { IsBackground = true, Name = "reaper" }.Start();
         using var signals = SignalForwarding.Start(_childPid);
         int execErr;
         try
         {
             int listener = LauncherHandOff.ReceiveListener(ours);
-            if (listener < 0)
-            {
-                // The launcher failed before installing the filter; it printed why.
-                _childExited.Wait();
-                return LauncherHandOff.ExitCode(_childStatus);
-            }
+            if (listener < 0) return LauncherHandOff.ExitCode(Reap()); // the launcher failed before installing the filter; it printed why
             int pidfd = Interop.Pidfd.Open(_childPid, out var pe);
             if (pidfd < 0)
             {
@@ -117,7 +109,7 @@ public sealed class AttachedShell
             {
                 // Not supervised: the launcher never gets its "go", so nothing ran.
                 Interop.Process.kill(_childPid, 9);
-                _childExited.Wait();
+                Reap();
                 return 125;
             }
             string session = ok.Str("session") ?? "?";
@@ -134,11 +126,11 @@ public sealed class AttachedShell
         {
             Interop.Libc.close(ours);
         }
-        _childExited.Wait();
+        int status = Reap();
         _done = true;
-        TreeTeardown.KillOrphans();
+        TreeTeardown.KillOrphans(reap: true);
         if (execErr > 0) return LauncherHandOff.ExecFailed(execErr, _command[0], _log);
-        return LauncherHandOff.ExitCode(_childStatus);
+        return LauncherHandOff.ExitCode(status);
     }
 
     /// <summary>Sends one request and reads its answer; null (after saying why) unless it says ok.</summary>
@@ -177,22 +169,20 @@ public sealed class AttachedShell
         PauseNotice.ToTerminal($"agentshell: the daemon (pid {daemonPid}) supervising this shell (session {session}) has gone: every command run here now fails (ENOSYS). Exit, and attach a new shell once the daemon is back.", _log);
     }
 
-    private void Reap()
+    /// <summary>Reaps every child (the tree's orphans come to us) until CMD has exited; returns its
+    /// wait status. On the thread that spawned it, as `run` and `daemon` do.</summary>
+    private int Reap()
     {
         while (true)
         {
             int pid = Interop.Spawn.Wait(-1, out int status, 0, out var e);
             if (pid < 0)
             {
-                if (e == Errno.ECHILD && _childExited.IsSet) return;
+                if (e == Errno.ECHILD) return -1;
                 Thread.Sleep(50);
                 continue;
             }
-            if (pid == _childPid)
-            {
-                _childStatus = status;
-                _childExited.Set();
-            }
+            if (pid == _childPid) return status;
         }
     }
 }

@@ -17,8 +17,6 @@ public sealed class SupervisingDaemon
     private readonly string _socketPath;
     private readonly DaemonSessions _sessions = new();
     private int _cmdPid;
-    private int _cmdStatus = -1;
-    private readonly ManualResetEventSlim _cmdExited = new();
     private volatile bool _terminated;
 
     // Shared by every session; set once in Run before any session starts.
@@ -77,18 +75,12 @@ public sealed class SupervisingDaemon
         using var prune = new Timer(_ => _sessions.Prune(), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
 
         (_cmdPid, int ours) = LauncherHandOff.Spawn(_o.LauncherPath, Environment.ProcessId, kernelConnect: false, _o.Command);
-        new Thread(Reap) { IsBackground = true, Name = "reaper" }.Start();
         using var signals = SignalForwarding.Start(_cmdPid, s => { if (s == PosixSignal.SIGTERM) _terminated = true; });
         int execErr;
         try
         {
             int listener = LauncherHandOff.ReceiveListener(ours);
-            if (listener < 0)
-            {
-                // The launcher failed before installing the filter; it printed why.
-                _cmdExited.Wait();
-                return LauncherHandOff.ExitCode(_cmdStatus);
-            }
+            if (listener < 0) return LauncherHandOff.ExitCode(Reap()); // the launcher failed before installing the filter; it printed why
             StartSession(Id, listener, _cmdPid, init ? -1 : Environment.ProcessId, _o.Command,
                 _o.Quiet ? null : line => PauseNotice.ToTerminal(line, _o.Log));
             LauncherHandOff.SendGo(ours);
@@ -105,12 +97,12 @@ public sealed class SupervisingDaemon
         }
         socket.Start();
         if (!_o.Quiet) _o.Log.WriteLine($"agentshell: daemon {Id} supervises '{string.Join(' ', _o.Command)}'; attach shells with: agentshell shell --socket {socket.Path}");
-        _cmdExited.Wait();
+        int status = Reap();
         // The container's command is over: what is left of its tree goes with it. Attached shells'
         // trees fail closed (ENOSYS) once we exit, and each shell says so.
-        TreeTeardown.KillOrphans();
+        TreeTeardown.KillOrphans(reap: true);
         if (execErr > 0) return LauncherHandOff.ExecFailed(execErr, _o.Command[0], _o.Log);
-        return _terminated ? 0 : LauncherHandOff.ExitCode(_cmdStatus);
+        return _terminated ? 0 : LauncherHandOff.ExitCode(status);
     }
 
     /// <summary>An attached shell's tree: its listener, and its launcher, a child of the caller.</summary>
@@ -163,22 +155,22 @@ public sealed class SupervisingDaemon
         s.Listener.Dispose();
     }
 
-    private void Reap()
+    /// <summary>Reaps every child (orphans of the command's tree, of the whole container as PID 1)
+    /// until the command has exited; returns its wait status. On the thread that spawned it, the
+    /// process's first: the thread a later wait restricted to its own children (__WNOTHREAD, so as
+    /// never to take the stops of a task another thread traces) must run on.</summary>
+    private int Reap()
     {
-        // As init this never ends: orphans keep arriving for as long as we live.
         while (true)
         {
             int pid = Interop.Spawn.Wait(-1, out int status, 0, out var e);
             if (pid < 0)
             {
-                Thread.Sleep(e == Errno.ECHILD ? 100 : 50);
+                if (e == Errno.ECHILD) return -1; // cannot happen while the command lives
+                Thread.Sleep(50);
                 continue;
             }
-            if (pid == _cmdPid)
-            {
-                _cmdStatus = status;
-                _cmdExited.Set();
-            }
+            if (pid == _cmdPid) return status;
         }
     }
 }
