@@ -99,6 +99,20 @@ public sealed class ShellTests
     }
 
     [Test]
+    public void WhenTheShellsOwnCommandPausesItsNoticeShowsAndAnApprovalRunsIt()
+    {
+        using var d = Daemon(Repo.DemoProfile, Repo.PauseProfile);
+        using var shell = d.StartShell(_curl, "-sS", "-o", "/dev/null", "-w", "status=%{http_code}\n", "-X", "DELETE", _staging.Url("/volumes/9"));
+        shell.WaitForStderr("— approve with: agentshell approve --run ");
+        var m = Regex.Match(shell.Stderr, @"approve --run ([0-9a-f]+) ([0-9a-f]+)");
+        var ok = AgentShellRunner.Run(["approve", "--run", m.Groups[1].Value, m.Groups[2].Value]);
+        Assert.That(ok.ExitCode, Is.EqualTo(0), ok.Stderr);
+        Assert.That(shell.WaitForExit(), Is.EqualTo(0), shell.Stderr);
+        Assert.That(shell.Stdout, Is.EqualTo("status=200\n"));
+        Assert.That(_staging.Requests.Select(r => r.Method), Is.EqualTo(new[] { "DELETE" }));
+    }
+
+    [Test]
     public void AShellSessionCannotReachTheControlSocket()
     {
         using var d = BackgroundDaemon.Start(["--profile", Repo.DemoProfile], ["sleep", "120"]).Ready();

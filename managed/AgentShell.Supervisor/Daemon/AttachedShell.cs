@@ -113,9 +113,10 @@ public sealed class AttachedShell
                 return 125;
             }
             string session = ok.Str("session") ?? "?";
+            // Before the go: CMD's own exec may be the first thing paused, and its notice must show.
+            new Thread(() => Follow(daemon, daemonPid, session)) { IsBackground = true, Name = "daemon-events" }.Start();
             LauncherHandOff.SendGo(ours);
             execErr = LauncherHandOff.ReadExecResult(ours);
-            new Thread(() => Follow(daemon, daemonPid, session)) { IsBackground = true, Name = "daemon-events" }.Start();
         }
         catch (Exception)
         {
