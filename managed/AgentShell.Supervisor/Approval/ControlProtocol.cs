@@ -70,7 +70,7 @@ public static class ControlProtocol
             var doc = JsonDocument.Parse(line.ToArray());
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) { error = "not a JSON object"; return null; }
-            if (!root.TryGetProperty("v", out var v) || v.ValueKind != JsonValueKind.Number || v.GetInt32() != Version)
+            if (!root.TryGetProperty("v", out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int version) || version != Version)
             {
                 error = $"unsupported protocol version (this supervisor speaks v{Version})";
                 return null;
