@@ -236,7 +236,7 @@ public static partial class Redactor
     private static bool IsShortCluster(string tool, string token) =>
         token[1] != '-' && (tool == "curl" || MysqlTools.Contains(tool));
 
-    private static bool IsSecretFlag(string name)
+    internal static bool IsSecretFlag(string name)
     {
         if (SecretFlagNames.Contains(name)) return true;
         foreach (string prefix in BooleanFlagPrefixes)
@@ -282,7 +282,7 @@ public static partial class Redactor
         IsSecretHeader(m.Groups["header"].ValueSpan) ? m.Groups["name"].Value + MaskKeepingScheme(m.Groups["value"].Value) : m.Value;
 
     /// <summary>Authorization, Proxy-Authorization, Cookie, Set-Cookie, *Api-Key / *ApiKey, *-Token, *-Secret, Token, Secret.</summary>
-    private static bool IsSecretHeader(ReadOnlySpan<char> name) =>
+    internal static bool IsSecretHeader(ReadOnlySpan<char> name) =>
         name.Equals("authorization", StringComparison.OrdinalIgnoreCase)
         || name.Equals("proxy-authorization", StringComparison.OrdinalIgnoreCase)
         || name.Equals("cookie", StringComparison.OrdinalIgnoreCase)
