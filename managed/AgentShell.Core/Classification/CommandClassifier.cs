@@ -213,6 +213,7 @@ public sealed partial class CommandClassifier
         private readonly bool _fullParse = owner.FullParseOnly || nested != null;
         private int _execLevel; // listed nested commands around the one being classified
         private int _runnerLevel; // runners (npx, busybox, …) around it: no exec of that argv is guaranteed
+        private ConfigFacts? _facts;
 
         public IReadOnlyList<CommandIntent> Result => _out == null ? None : _out;
 
@@ -344,7 +345,9 @@ public sealed partial class CommandClassifier
             }
             if (id < ToolId.Curl) return;
             // The tool's own configuration files first (they are part of what it will do), then its parser.
-            var facts = new ConfigFacts();
+            // PERF: one ConfigFacts per classification, cleared for each command (Apply copies what it keeps).
+            var facts = _facts ??= new ConfigFacts();
+            facts.Clear();
             var folded = ToolConfig.Fold(id, name, call, facts);
             Emit(Parse(id, name, folded), words, start, id, folded, facts);
         }

@@ -13,7 +13,15 @@ internal sealed class ConfigFacts
     private string? _summary;
 
     /// <summary>True when anything was found.</summary>
-    internal bool Any => _evidence != null;
+    internal bool Any => _evidence is { Count: > 0 };
+
+    /// <summary>Forgets everything, for the next command.</summary>
+    internal void Clear()
+    {
+        _evidence?.Clear();
+        _effect = Effect.Read;
+        _summary = null;
+    }
 
     /// <summary>Records what a file contributed (quoted as evidence).</summary>
     internal void Note(string token, string fact) => (_evidence ??= []).Add(new Evidence(token, fact));
@@ -35,7 +43,7 @@ internal sealed class ConfigFacts
     /// <summary>The parser's intent with these facts added.</summary>
     internal CommandIntent Apply(CommandIntent intent)
     {
-        if (_evidence == null) return intent;
+        if (_evidence is not { Count: > 0 }) return intent;
         bool raised = _effect > intent.Effect;
         return new CommandIntent
         {

@@ -59,10 +59,16 @@ internal static class CurlConfig
     private static readonly (string Variable, string[] Names)[] Places =
         [("CURL_HOME", [".curlrc"]), ("XDG_CONFIG_HOME", [".curlrc", "curlrc"]), ("HOME", [".curlrc"])];
 
+    // PERF: only a -K in a short-option word, or a long option curl could read as --config
+    // (--conf… in any case; shorter prefixes are ambiguous), makes the command line worth a copy.
     private static bool MayHaveConfig(IReadOnlyList<string> args)
     {
         foreach (var a in args)
-            if (a.Length > 1 && a[0] == '-' && (a[1] == '-' || a.Contains('K'))) return true;
+        {
+            if (a.Length < 2 || a[0] != '-') continue;
+            if (a[1] != '-') { if (a.Contains('K')) return true; }
+            else if (a.Length >= 6 && a.AsSpan(2, 4).Equals("conf", StringComparison.OrdinalIgnoreCase)) return true;
+        }
         return false;
     }
 

@@ -46,6 +46,11 @@ internal static class CurlOptions
     private static readonly (string Name, bool Valued)[] All =
         Table.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(n => n.EndsWith('=') ? (n[..^1], true) : (n, false)).ToArray();
 
+    // PERF: exact names (the common case, and every canonical name folding produces) in a hash
+    // table; only an abbreviation scans the list.
+    private static readonly Dictionary<string, (string Name, bool Valued)> Exact =
+        All.ToDictionary(o => o.Name, o => o, StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Short option letters and their long names.</summary>
     internal static readonly Dictionary<char, string> Short = new()
     {
@@ -69,6 +74,7 @@ internal static class CurlOptions
         name = "";
         valued = false;
         if (word.Length == 0) return false;
+        if (Exact.TryGetValue(word, out var exact)) { (name, valued) = exact; return true; }
         int hit = -1, hits = 0;
         for (int i = 0; i < All.Length; i++)
         {
@@ -88,7 +94,15 @@ internal static class CurlOptions
         return false;
     }
 
+    private static readonly bool[] ShortValued = BuildShortValued();
+
+    private static bool[] BuildShortValued()
+    {
+        var t = new bool[128];
+        foreach (var (letter, name) in Short) t[letter] = Exact[name].Valued;
+        return t;
+    }
+
     /// <summary>True when short option <paramref name="letter"/> takes a value.</summary>
-    internal static bool ShortTakesValue(char letter) =>
-        Short.TryGetValue(letter, out var name) && TryResolve(name, out _, out bool valued) && valued;
+    internal static bool ShortTakesValue(char letter) => letter < 128 && ShortValued[letter];
 }

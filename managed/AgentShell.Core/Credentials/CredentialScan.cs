@@ -45,13 +45,15 @@ internal static class CredentialScan
             var a = args[i];
             if (a.Length < 2) continue;
             string? next = i + 1 < args.Count ? args[i + 1] : null;
-            if (a[0] == '-') Option(id, a, next, c.Context, ref found);
-            else
+            if (a[0] == '-') { Option(id, a, next, c.Context, ref found); continue; }
+            // PERF: every carrier below needs a ':' or an '='; most arguments have neither.
+            int colon = a.IndexOf(':');
+            if (colon > 0)
             {
-                if (a.Contains("://", StringComparison.Ordinal)) UrlUserInfo(a, "URL", ref found);
-                if (a.Contains("password=", StringComparison.OrdinalIgnoreCase)) PasswordParameter(a, ref found);
-                if (a.IndexOf(':') > 0) Header(a, ref found);
+                if (a.AsSpan(colon).StartsWith("://")) UrlUserInfo(a, "URL", ref found);
+                else Header(a, ref found);
             }
+            if (a.Contains('=') && a.Contains("password=", StringComparison.OrdinalIgnoreCase)) PasswordParameter(a, ref found);
         }
         if (EnvironmentSecrets.TryGetValue(id, out var variables))
         {

@@ -76,7 +76,9 @@ public sealed class LocalExecContext : IExecContext
         {
             var full = System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(WorkingDirectory ?? ".", path);
             var info = new FileInfo(full);
-            if (!info.Exists) return Directory.Exists(full) ? ConfigFile.NotRead(path, ConfigFileState.Unreadable) : ConfigFile.Missing;
+            // PERF: one stat answers both; Attributes is -1 for a path that does not exist.
+            if (!info.Exists)
+                return info.Attributes != (FileAttributes)(-1) && info.Attributes.HasFlag(FileAttributes.Directory) ? ConfigFile.NotRead(path, ConfigFileState.Unreadable) : ConfigFile.Missing;
             var stamp = new FileStamp(0, (ulong)info.CreationTimeUtc.Ticks, info.LastWriteTimeUtc.Ticks * 100, info.Length);
             return _cache.Get(full, stamp, () =>
             {
