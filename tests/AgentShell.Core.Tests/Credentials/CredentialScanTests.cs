@@ -1,3 +1,4 @@
+using AgentShell.Core.Audit;
 using AgentShell.Core.Classification;
 using AgentShell.Core.Model;
 
@@ -17,39 +18,68 @@ public class CredentialScanTests
         return Classifier.Classify(argv, ctx).SelectMany(i => i.Credentials).ToList();
     }
 
-    [TestCase(new[] { "curl", "-H", "Authorization: Bearer " + Token, "https://api.example.net/x" }, "Authorization header")]
-    [TestCase(new[] { "curl", "-H", "authorization: token " + Token, "https://api.example.net/x" }, "authorization header")]
-    [TestCase(new[] { "curl", "-sSH", "X-Api-Key: " + Token, "https://api.example.net/x" }, "X-Api-Key header")]
-    [TestCase(new[] { "curl", "--header", "Project-Access-Token: " + Token, "https://backboard.railway.app/graphql/v2" }, "Project-Access-Token header")]
-    [TestCase(new[] { "curl", "--header=Team-Access-Token: " + Token, "https://backboard.railway.app/graphql/v2" }, "Team-Access-Token header")]
-    [TestCase(new[] { "curl", "-H", "PRIVATE-TOKEN: " + Token, "https://gitlab.example.net/api/v4/projects" }, "PRIVATE-TOKEN header")]
-    [TestCase(new[] { "curl", "-u", "deploy:" + Token, "https://api.example.net/x" }, "-u password")]
-    [TestCase(new[] { "curl", "-su", "deploy:" + Token, "https://api.example.net/x" }, "-u password")]
-    [TestCase(new[] { "curl", "--user", "deploy:" + Token, "https://api.example.net/x" }, "--user password")]
-    [TestCase(new[] { "curl", "--oauth2-bearer", Token, "https://api.example.net/x" }, "--oauth2-bearer")]
-    [TestCase(new[] { "curl", "https://deploy:" + Token + "@api.example.net/x" }, "URL password")]
-    [TestCase(new[] { "wget", "--password=" + Token, "https://api.example.net/x" }, "--password")]
-    [TestCase(new[] { "wget", "--header=Authorization: Bearer " + Token, "https://api.example.net/x" }, "Authorization header")]
-    [TestCase(new[] { "http", "-a", "deploy:" + Token, "https://api.example.net/x" }, "-a password")]
-    [TestCase(new[] { "http", "https://api.example.net/x", "Authorization:Bearer " + Token }, "Authorization header")]
-    [TestCase(new[] { "xh", "--auth-type", "bearer", "--auth", Token, "https://api.example.net/x" }, "--auth")]
-    [TestCase(new[] { "psql", "postgresql://app:" + Token + "@db.example.net/app", "-c", "SELECT 1" }, "URL password")]
-    [TestCase(new[] { "psql", "host=db.example.net password=" + Token + " dbname=app", "-c", "SELECT 1" }, "password parameter")]
-    [TestCase(new[] { "mysql", "-uroot", "-p" + Token, "-h", "db.example.net", "-e", "SELECT 1" }, "-p")]
-    [TestCase(new[] { "mysql", "--password=" + Token, "-h", "db.example.net", "-e", "SELECT 1" }, "--password")]
-    [TestCase(new[] { "redis-cli", "-h", "cache.example.net", "-a", Token, "GET", "k" }, "-a")]
-    [TestCase(new[] { "redis-cli", "-u", "redis://:" + Token + "@cache.example.net:6379/0", "GET", "k" }, "URL password")]
-    [TestCase(new[] { "mongosh", "mongodb://app@db.example.net/app", "-p", Token, "--eval", "db.x.find()" }, "-p")]
-    [TestCase(new[] { "kubectl", "--token", Token, "get", "pods" }, "--token")]
-    [TestCase(new[] { "railway", "down", "--token=" + Token }, "--token")]
-    [TestCase(new[] { "gh", "api", "repos/acme/app", "-H", "Authorization: token " + Token }, "Authorization header")]
-    [TestCase(new[] { "git", "push", "--force", "https://x-access-token:" + Token + "@github.com/acme/app.git", "main" }, "URL password")]
-    [TestCase(new[] { "sudo", "-E", "curl", "-H", "Authorization: Bearer " + Token, "https://api.example.net/x" }, "Authorization header")]
+    /// <summary>Every argument carrier: the argv and the name the scan gives it.</summary>
+    public static IEnumerable<TestCaseData> ArgumentCarriers()
+    {
+        yield return new TestCaseData(new[] { "curl", "-H", "Authorization: Bearer " + Token, "https://api.example.net/x" }, "Authorization header");
+        yield return new TestCaseData(new[] { "curl", "-H", "authorization: token " + Token, "https://api.example.net/x" }, "authorization header");
+        yield return new TestCaseData(new[] { "curl", "-sSH", "X-Api-Key: " + Token, "https://api.example.net/x" }, "X-Api-Key header");
+        yield return new TestCaseData(new[] { "curl", "--header", "Project-Access-Token: " + Token, "https://backboard.railway.app/graphql/v2" }, "Project-Access-Token header");
+        yield return new TestCaseData(new[] { "curl", "--header=Team-Access-Token: " + Token, "https://backboard.railway.app/graphql/v2" }, "Team-Access-Token header");
+        yield return new TestCaseData(new[] { "curl", "-H", "PRIVATE-TOKEN: " + Token, "https://gitlab.example.net/api/v4/projects" }, "PRIVATE-TOKEN header");
+        yield return new TestCaseData(new[] { "curl", "-u", "deploy:" + Token, "https://api.example.net/x" }, "-u password");
+        yield return new TestCaseData(new[] { "curl", "-su", "deploy:" + Token, "https://api.example.net/x" }, "-u password");
+        yield return new TestCaseData(new[] { "curl", "--user", "deploy:" + Token, "https://api.example.net/x" }, "--user password");
+        yield return new TestCaseData(new[] { "curl", "--oauth2-bearer", Token, "https://api.example.net/x" }, "--oauth2-bearer");
+        yield return new TestCaseData(new[] { "curl", "https://deploy:" + Token + "@api.example.net/x" }, "URL password");
+        yield return new TestCaseData(new[] { "wget", "--password=" + Token, "https://api.example.net/x" }, "--password");
+        yield return new TestCaseData(new[] { "wget", "--header=Authorization: Bearer " + Token, "https://api.example.net/x" }, "Authorization header");
+        yield return new TestCaseData(new[] { "http", "-a", "deploy:" + Token, "https://api.example.net/x" }, "-a password");
+        yield return new TestCaseData(new[] { "http", "https://api.example.net/x", "Authorization:Bearer " + Token }, "Authorization header");
+        yield return new TestCaseData(new[] { "xh", "--auth-type", "bearer", "--auth", Token, "https://api.example.net/x" }, "--auth");
+        yield return new TestCaseData(new[] { "psql", "postgresql://app:" + Token + "@db.example.net/app", "-c", "SELECT 1" }, "URL password");
+        yield return new TestCaseData(new[] { "psql", "host=db.example.net password=" + Token + " dbname=app", "-c", "SELECT 1" }, "password parameter");
+        yield return new TestCaseData(new[] { "mysql", "-uroot", "-p" + Token, "-h", "db.example.net", "-e", "SELECT 1" }, "-p");
+        yield return new TestCaseData(new[] { "mysql", "--password=" + Token, "-h", "db.example.net", "-e", "SELECT 1" }, "--password");
+        yield return new TestCaseData(new[] { "redis-cli", "-h", "cache.example.net", "-a", Token, "GET", "k" }, "-a");
+        yield return new TestCaseData(new[] { "redis-cli", "-u", "redis://:" + Token + "@cache.example.net:6379/0", "GET", "k" }, "URL password");
+        yield return new TestCaseData(new[] { "mongosh", "mongodb://app@db.example.net/app", "-p", Token, "--eval", "db.x.find()" }, "-p");
+        yield return new TestCaseData(new[] { "kubectl", "--token", Token, "get", "pods" }, "--token");
+        yield return new TestCaseData(new[] { "railway", "down", "--token=" + Token }, "--token");
+        yield return new TestCaseData(new[] { "gh", "api", "repos/acme/app", "-H", "Authorization: token " + Token }, "Authorization header");
+        yield return new TestCaseData(new[] { "git", "push", "--force", "https://x-access-token:" + Token + "@github.com/acme/app.git", "main" }, "URL password");
+        yield return new TestCaseData(new[] { "sudo", "-E", "curl", "-H", "Authorization: Bearer " + Token, "https://api.example.net/x" }, "Authorization header");
+    }
+
+    [TestCaseSource(nameof(ArgumentCarriers))]
     public void AnArgumentCarrierYieldsItsSecret(string[] argv, string carrier)
     {
         var found = Found(argv);
         Assert.That(found.Select(c => (c.Carrier, c.Secret)), Has.Member((carrier, Token)), string.Join(", ", found.Select(c => c.Carrier)));
     }
+
+    [TestCaseSource(nameof(ArgumentCarriers))]
+    public void TheRedactorMasksEveryArgumentCarrier(string[] argv, string carrier) =>
+        Assert.That(string.Join(' ', Redactor.RedactArgv(argv)), Does.Not.Contain(Token), carrier);
+
+    [TestCase("PGPASSWORD")]
+    [TestCase("RAILWAY_TOKEN")]
+    [TestCase("RAILWAY_API_TOKEN")]
+    [TestCase("GITHUB_TOKEN")]
+    [TestCase("GH_TOKEN")]
+    [TestCase("AWS_SECRET_ACCESS_KEY")]
+    [TestCase("AWS_SESSION_TOKEN")]
+    [TestCase("MYSQL_PWD")]
+    [TestCase("REDISCLI_AUTH")]
+    public void TheRedactorMasksAVariableCarrierGivenThroughEnv(string variable)
+    {
+        Assert.That(string.Join(' ', Redactor.RedactArgv(["env", $"{variable}={Token}", "tool"])), Does.Not.Contain(Token));
+        Assert.That(Redactor.RedactText($"{variable}={Token} tool --x"), Does.Not.Contain(Token));
+    }
+
+    [Test]
+    public void TheRedactorMasksADatabaseUrlPassword() =>
+        Assert.That(string.Join(' ', Redactor.RedactArgv(["env", $"DATABASE_URL=postgresql://app:{Token}@db/app", "prisma", "migrate", "reset"])), Does.Not.Contain(Token));
 
     [TestCase("psql", "PGPASSWORD", new[] { "-h", "db.example.net", "-c", "SELECT 1" })]
     [TestCase("railway", "RAILWAY_TOKEN", new[] { "volume", "delete", "--volume", "data" })]
