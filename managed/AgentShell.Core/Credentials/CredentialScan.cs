@@ -40,11 +40,18 @@ internal static class CredentialScan
     {
         List<Credential>? found = null;
         var args = c.Args;
+        Dictionary<string, string>? curlVars = null; // curl --variable, for --expand-* values
         for (int i = 0; i < args.Count; i++)
         {
             var a = args[i];
             if (a.Length < 2) continue;
             string? next = i + 1 < args.Count ? args[i + 1] : null;
+            if (id == ToolId.Curl && a.StartsWith("--expand-", StringComparison.Ordinal) && next != null)
+            {
+                curlVars ??= CurlVariables(c);
+                Option(id, "--" + a[9..], Expand(next, curlVars), c.Context, ref found);
+                continue;
+            }
             if (a[0] == '-') { Option(id, a, next, c.Context, ref found); continue; }
             // PERF: every carrier below needs a ':' or an '='; most arguments have neither.
             int colon = a.IndexOf(':');
@@ -109,6 +116,47 @@ internal static class CredentialScan
             }
             return;
         }
+    }
+
+    /// <summary>curl's <c>--variable</c>s: <c>%NAME</c> (from the environment, <c>%NAME=default</c>),
+    /// <c>NAME=content</c>, <c>NAME@file</c>.</summary>
+    private static Dictionary<string, string> CurlVariables(ToolCall c)
+    {
+        var vars = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i + 1 < c.Args.Count; i++)
+        {
+            if (c.Args[i] != "--variable") continue;
+            var v = c.Args[++i];
+            if (v.StartsWith('%'))
+            {
+                int eq = v.IndexOf('=');
+                var name = eq > 0 ? v[1..eq] : v[1..];
+                var value = c.Context.GetEnvironmentVariable(name) ?? (eq > 0 ? v[(eq + 1)..] : null);
+                if (value != null) vars[name] = value;
+                continue;
+            }
+            int sep = v.IndexOfAny(['=', '@']);
+            if (sep <= 0) continue;
+            var content = v[sep] == '=' ? v[(sep + 1)..] : v[(sep + 1)..] == "-" ? c.StdinText : ToolHelp.ReadText(c.Context, v[(sep + 1)..]);
+            if (content != null) vars[v[..sep]] = content;
+        }
+        return vars;
+    }
+
+    /// <summary>A value with its <c>{{NAME}}</c> / <c>{{NAME:function}}</c> references replaced.</summary>
+    private static string Expand(string value, Dictionary<string, string> vars)
+    {
+        if (!value.Contains("{{", StringComparison.Ordinal)) return value;
+        var sb = new StringBuilder(value.Length);
+        for (int i = 0; i < value.Length; i++)
+        {
+            int close = value[i] == '{' && i + 1 < value.Length && value[i + 1] == '{' ? value.IndexOf("}}", i + 2, StringComparison.Ordinal) : -1;
+            if (close < 0) { sb.Append(value[i]); continue; }
+            var name = value[(i + 2)..close].Split(':')[0];
+            sb.Append(vars.GetValueOrDefault(name, ""));
+            i = close + 1;
+        }
+        return sb.ToString();
     }
 
     private static Kind LongKind(string name)

@@ -97,6 +97,16 @@ public class CredentialScanTests
     }
 
     [Test]
+    public void ACurlVariableExpandedIntoAHeaderIsACredential()
+    {
+        var found = Found(["curl", "--variable", "%RAILWAY_TOKEN", "--expand-header", "Authorization: Bearer {{RAILWAY_TOKEN:trim}}", "https://api.example.net/x"],
+            new Dictionary<string, string> { ["RAILWAY_TOKEN"] = Token });
+        Assert.That(found.Select(c => (c.Carrier, c.Secret)), Has.Member(("Authorization header", Token)));
+        found = Found(["curl", "--variable", "t=" + Token, "--expand-user", "deploy:{{t}}", "https://api.example.net/x"]);
+        Assert.That(found.Select(c => c.Secret), Has.Member(Token));
+    }
+
+    [Test]
     public void ADatabaseUrlsPasswordIsACredentialOfTheOrmClis()
     {
         var found = Found(["prisma", "migrate", "reset", "--force"],
