@@ -1,3 +1,6 @@
+using System.Security.Authentication;
+using AgentShell.Core.Tools;
+
 namespace AgentShell.Supervisor.Wire.Postgres;
 
 /// <summary>Relays one intercepted PostgreSQL connection: negotiates TLS on both sides as the
@@ -9,7 +12,94 @@ public static class PostgresRelay
     /// <summary>Runs the relay until either side closes. <paramref name="firstBytes"/> are the bytes
     /// the dispatcher already read from <paramref name="client"/> (at least the 8 it recognised with
     /// <see cref="PgProtocol.Recognise"/>). Never throws for what a peer does: a malformed or
-    /// undecidable input closes the connection, with a <see cref="IPostgresWireHost.Notice"/>.</summary>
-    public static Task RunAsync(Stream client, ReadOnlyMemory<byte> firstBytes, IPostgresWireHost host, CancellationToken ct) =>
-        throw new NotImplementedException();
+    /// undecidable input closes the connection, with a <see cref="IPostgresWireHost.Notice"/>.
+    /// Disposes <paramref name="client"/> and everything it opened.</summary>
+    public static async Task RunAsync(Stream client, ReadOnlyMemory<byte> firstBytes, IPostgresWireHost host, CancellationToken ct,
+        PostgresRelayLimits? limits = null)
+    {
+        limits ??= PostgresRelayLimits.Default;
+        var owned = new List<IDisposable> { client };
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        try
+        {
+            StartedSession? started;
+            using (var startup = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                startup.CancelAfter(limits.StartupTimeout);
+                try { started = await PostgresStartup.NegotiateAsync(client, firstBytes, host, limits, owned, startup.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    host.Notice($"agentshell: a PostgreSQL connection to {host.Destination.Shown} did not get through its startup in {limits.StartupTimeout.TotalSeconds:0}s; closed");
+                    return;
+                }
+            }
+            if (started == null) return;
+            await RelayAsync(started, host, limits, stop).ConfigureAwait(false);
+        }
+        catch (AuthenticationException e)
+        {
+            // Which side refused is in the message the TLS helper gave; nothing is downgraded.
+            host.Notice($"agentshell: TLS with the PostgreSQL client or server for {host.Destination.Shown} failed: {e.Message}; the connection was closed");
+        }
+        catch (PgProtocolException e)
+        {
+            host.Notice($"agentshell: closed a PostgreSQL connection to {host.Destination.Shown}: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+            // A peer went away (or the run is ending): the connection is closed below; nothing was
+            // forwarded that was not decided.
+        }
+        finally
+        {
+            stop.Cancel();
+            for (int i = owned.Count - 1; i >= 0; i--)
+            {
+                try { owned[i].Dispose(); }
+                catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
+                {
+                    // Closing a broken stream: it is closed either way.
+                }
+            }
+        }
+    }
+
+    private static async Task RelayAsync(StartedSession s, IPostgresWireHost host, PostgresRelayLimits limits, CancellationTokenSource stop)
+    {
+        var target = PostgresWire.Target(host.Destination.Shown, host.Destination.Port, s.Session.Database);
+        var toServer = new PgWriter(s.Upstream);
+        var toClient = new PgWriter(s.ClientStream);
+        var fromServer = new PgReader(s.Upstream, ReadOnlySpan<byte>.Empty, 5 + limits.MaxAuthBytes);
+        var frontend = new FrontendPump(s.Client, toServer, s.State, host, s.Session, target, limits);
+        var backend = new BackendPump(fromServer, toClient, s.State, host, limits);
+        var up = Task.Run(() => frontend.RunAsync(stop.Token));
+        var down = Task.Run(() => backend.RunAsync(stop.Token));
+        var first = await Task.WhenAny(up, down).ConfigureAwait(false);
+        try
+        {
+            if (first == up)
+            {
+                // The client finished (or broke the protocol): the server may still be answering
+                // what it sent (a Terminate, an error); let that through briefly, then close.
+                string? why = await up.ConfigureAwait(false);
+                if (why != null) throw new PgProtocolException(why);
+                await Task.WhenAny(down, Task.Delay(TimeSpan.FromSeconds(2), stop.Token)).ConfigureAwait(false);
+            }
+            else if (await down.ConfigureAwait(false) is string why) throw new PgProtocolException(why);
+            else await toClient.FlushAsync(stop.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            stop.Cancel();
+            try { await Task.WhenAll(up, down).ConfigureAwait(false); }
+            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or PgProtocolException or System.Net.Sockets.SocketException)
+            {
+                // The other direction stopped because this one did.
+            }
+            s.Client.Release();
+            fromServer.Release();
+            toServer.Release();
+            toClient.Release();
+        }
+    }
 }
