@@ -5,14 +5,10 @@ namespace AgentShell.Supervisor.Wire.Postgres;
 
 /// <summary>The server-to-client direction: everything passes in order (rows, notifications,
 /// COPY data stream through without being held whole); ReadyForQuery and ParameterStatus are
-/// noted, the server's failure of a substitute statement becomes the relay's refusal, and SCRAM's
-/// channel-binding mechanism is withdrawn when both legs are TLS (the client would bind to the run
-/// CA's certificate, which the server cannot match).</summary>
+/// noted, the server's failure of a substitute statement becomes the relay's refusal, and the
+/// server's refusal of SCRAM channel binding that cannot survive two TLS legs says why.</summary>
 internal sealed class BackendPump(PgReader server, PgWriter client, RelayState state, IPostgresWireHost host, PostgresRelayLimits limits)
 {
-    private const int AuthenticationSasl = 10;
-    private static readonly byte[] ScramPlus = "SCRAM-SHA-256-PLUS"u8.ToArray();
-
     /// <summary>Why the pump stopped: null at the server's end of stream, else what was malformed.</summary>
     internal async Task<string?> RunAsync(CancellationToken ct)
     {
@@ -47,9 +43,7 @@ internal sealed class BackendPump(PgReader server, PgWriter client, RelayState s
                     break;
                 case (byte)'R':
                     if (body.Length < 4) return "a short authentication request";
-                    int code = BinaryPrimitives.ReadInt32BigEndian(body);
-                    state.AuthRequest = code;
-                    if (code == AuthenticationSasl && state.ClientTls) replacement = WithoutChannelBinding(body);
+                    state.AuthRequest = BinaryPrimitives.ReadInt32BigEndian(body);
                     break;
             }
             if (replacement != null)
@@ -68,26 +62,9 @@ internal sealed class BackendPump(PgReader server, PgWriter client, RelayState s
         if (!state.ChannelBindingConflict || state.AuthRequest == 0) return null;
         state.ChannelBindingConflict = false;
         var code = Encoding.ASCII.GetString(PgMessages.Field(body, (byte)'C'));
-        host.Notice($"agentshell: a PostgreSQL client to {host.Destination.Shown} asked for SCRAM channel binding, which cannot pass through the run CA's TLS; the server refused it ({code})");
+        host.Notice(WireNotice.ChannelBinding, $"agentshell: a PostgreSQL client to {host.Destination.Shown} asked for SCRAM channel binding, which cannot pass through the run CA's TLS; the server refused it ({code})");
         return PgMessages.Error("FATAL", "28000",
             "agentshell: SCRAM channel binding cannot pass through agentshell's TLS interception (the client binds to the run CA's certificate, the server to its own)",
-            hint: "connect with channel_binding=disable (PGCHANNELBINDING=disable); the password exchange itself still passes through untouched");
-    }
-
-    /// <summary>An AuthenticationSASL request without SCRAM-SHA-256-PLUS.</summary>
-    private static byte[] WithoutChannelBinding(ReadOnlySpan<byte> body)
-    {
-        var kept = new List<byte>(body.Length) { (byte)'R', 0, 0, 0, 0 };
-        kept.AddRange(body[..4].ToArray());
-        var rest = body[4..];
-        while (PgMessages.CString(rest, out var mechanism, out int next) && mechanism.Length > 0)
-        {
-            if (!mechanism.SequenceEqual(ScramPlus)) { kept.AddRange(mechanism.ToArray()); kept.Add(0); }
-            rest = rest[next..];
-        }
-        kept.Add(0);
-        var m = kept.ToArray();
-        BinaryPrimitives.WriteInt32BigEndian(m.AsSpan(1), m.Length - 1);
-        return m;
+            hint: "connect with channel_binding=disable (PGCHANNELBINDING=disable; Npgsql: Channel Binding=Disable); the password exchange itself passes through untouched");
     }
 }

@@ -69,7 +69,7 @@ internal sealed class FrontendPump(PgReader client, PgWriter upstream, RelayStat
             // Too large to inspect: drained, never buffered whole, and refused in the protocol.
             if (!await client.PassAsync(1L + length, null, ct).ConfigureAwait(false)) return false;
             var d = PostgresWireRules.StatementTooLarge.About(null, target: target, environment: host.Destination.Environment);
-            host.Notice($"agentshell: refused a {length - 4}-byte {kind} to {target} from the PostgreSQL wire: {d.Reason} [rule {d.RuleId}]");
+            host.Notice(WireNotice.RelayRefusal, $"agentshell: refused a {length - 4}-byte {kind} to {target} from the PostgreSQL wire: {d.Reason} [rule {d.RuleId}]");
             Refuse(kind, ReadOnlySpan<byte>.Empty, PostgresWireRules.StatementTooLarge.Refusal($"a {kind} of {length - 4} bytes"));
             return true;
         }
@@ -135,9 +135,16 @@ internal sealed class FrontendPump(PgReader client, PgWriter upstream, RelayStat
     {
         if (state.AuthRequest == 3 && PgMessages.QueryText(body, out var password))
             host.CleartextPassword(password, session);
-        else if (state.AuthRequest == 10 && state.ClientTls && state.UpstreamTls
-                 && PgMessages.CString(body, out _, out int next) && body.Length >= next + 5 && body[next + 4] == (byte)'y')
-            state.ChannelBindingConflict = true; // gs2 flag y: "I support channel binding, the server does not"
+        else if (state.AuthRequest == 10 && state.ClientTls && state.UpstreamTls && PgMessages.CString(body, out var mechanism, out int next))
+        {
+            // SCRAM channel binding ties the exchange to the certificate each end sees: the client
+            // binds to the run CA's leaf (mechanism -PLUS) or says it could (gs2 flag y, which the
+            // server refuses as a downgrade). Either fails at the server; only flag n passes. The
+            // password exchange itself is untouched either way.
+            bool plus = mechanism.SequenceEqual("SCRAM-SHA-256-PLUS"u8);
+            bool could = body.Length >= next + 5 && body[next + 4] == (byte)'y';
+            if (plus || could) state.ChannelBindingConflict = true;
+        }
     }
 
     private ValueTask<WireVerdict> DecideAsync(PostgresRequest request, CancellationToken ct)
@@ -159,7 +166,7 @@ internal sealed class FrontendPump(PgReader client, PgWriter upstream, RelayStat
     private WireVerdict Failed(Exception e)
     {
         var d = PostgresWireRules.DecisionFailed.About(null, target: target, environment: host.Destination.Environment);
-        host.Notice($"agentshell: the decision on a statement to {target} failed ({e.GetType().Name}: {e.Message}); refused");
+        host.Notice(WireNotice.RelayRefusal, $"agentshell: the decision on a statement to {target} failed ({e.GetType().Name}: {e.Message}); refused");
         return WireVerdict.Refuse(d, PostgresWireRules.DecisionFailed.Refusal("the statement"));
     }
 

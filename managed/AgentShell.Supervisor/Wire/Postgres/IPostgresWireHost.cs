@@ -39,9 +39,24 @@ public interface IPostgresWireHost
     /// valid only during the call.</summary>
     void CleartextPassword(ReadOnlySpan<byte> password, PostgresSession session);
 
-    /// <summary>One line for the person (never a secret): a client that refused the run CA, a
-    /// malformed message that closed the connection, channel binding that cannot pass through.</summary>
-    void Notice(string line);
+    /// <summary>One line for the person (never a secret), and what it is about, so the host can act
+    /// on it (a client that refused the run CA: decide its next connections on argv).</summary>
+    void Notice(WireNotice kind, string line);
+}
+
+/// <summary>What a <see cref="IPostgresWireHost.Notice"/> is about.</summary>
+public enum WireNotice : byte
+{
+    /// <summary>The client did not complete TLS with the run CA's leaf (it does not trust the CA, or pins).</summary>
+    ClientRefusedTls,
+    /// <summary>The server's TLS failed verification (or its handshake): refused, never downgraded.</summary>
+    UpstreamTlsFailed,
+    /// <summary>The client asked for SCRAM channel binding, which two TLS legs cannot carry.</summary>
+    ChannelBinding,
+    /// <summary>A peer broke the protocol (or took too long to start); the connection was closed.</summary>
+    ProtocolViolation,
+    /// <summary>The relay refused a statement on its own rule (too large, decision failed).</summary>
+    RelayRefusal,
 }
 
 /// <summary>Where an intercepted connection was going.</summary>

@@ -1,4 +1,3 @@
-using System.Security.Authentication;
 using AgentShell.Core.Tools;
 
 namespace AgentShell.Supervisor.Wire.Postgres;
@@ -29,21 +28,22 @@ public static class PostgresRelay
                 try { started = await PostgresStartup.NegotiateAsync(client, firstBytes, host, limits, owned, startup.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
-                    host.Notice($"agentshell: a PostgreSQL connection to {host.Destination.Shown} did not get through its startup in {limits.StartupTimeout.TotalSeconds:0}s; closed");
+                    host.Notice(WireNotice.ProtocolViolation, $"agentshell: a PostgreSQL connection to {host.Destination.Shown} did not get through its startup in {limits.StartupTimeout.TotalSeconds:0}s; closed");
                     return;
                 }
             }
             if (started == null) return;
             await RelayAsync(started, host, limits, stop).ConfigureAwait(false);
         }
-        catch (AuthenticationException e)
+        catch (WireTlsException e)
         {
-            // Which side refused is in the message the TLS helper gave; nothing is downgraded.
-            host.Notice($"agentshell: TLS with the PostgreSQL client or server for {host.Destination.Shown} failed: {e.Message}; the connection was closed");
+            host.Notice(e.Kind, e.Kind == WireNotice.ClientRefusedTls
+                ? $"agentshell: a PostgreSQL client of {host.Destination.Shown} did not complete TLS with the run CA's certificate ({e.InnerException?.Message}); closed"
+                : $"agentshell: the PostgreSQL server {host.Destination.Shown} failed TLS verification ({e.InnerException?.Message}); refused, not downgraded");
         }
         catch (PgProtocolException e)
         {
-            host.Notice($"agentshell: closed a PostgreSQL connection to {host.Destination.Shown}: {e.Message}");
+            host.Notice(WireNotice.ProtocolViolation, $"agentshell: closed a PostgreSQL connection to {host.Destination.Shown}: {e.Message}");
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or System.Net.Sockets.SocketException)
         {

@@ -48,10 +48,10 @@ internal static class PostgresStartup
                     {
                         // The server's handshake first: a server that fails verification is refused
                         // before the client hears 'S' (never a downgrade to plaintext).
-                        upstream = Own(owned, await host.AuthenticateUpstreamAsync(upstream, ct).ConfigureAwait(false));
+                        upstream = Own(owned, await Tls(WireNotice.UpstreamTlsFailed, host.AuthenticateUpstreamAsync(upstream, ct)).ConfigureAwait(false));
                         upstreamTls = true;
                         await WriteByteAsync(clientStream, (byte)'S', ct).ConfigureAwait(false);
-                        clientStream = Own(owned, await host.AuthenticateClientAsync(clientStream, ct).ConfigureAwait(false));
+                        clientStream = Own(owned, await Tls(WireNotice.ClientRefusedTls, host.AuthenticateClientAsync(clientStream, ct)).ConfigureAwait(false));
                         clientTls = true;
                         reader.Release();
                         reader = new PgReader(clientStream, ReadOnlySpan<byte>.Empty, PgProtocol.MaxStartupLength);
@@ -106,6 +106,15 @@ internal static class PostgresStartup
         return new PostgresSession(user, string.IsNullOrEmpty(database) ? user : database, application, clientTls);
     }
 
+    private static async Task<Stream> Tls(WireNotice side, Task<Stream> handshake)
+    {
+        try { return await handshake.ConfigureAwait(false); }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException)
+        {
+            throw new WireTlsException(side, e);
+        }
+    }
+
     private static T Own<T>(List<IDisposable> owned, T d) where T : IDisposable
     {
         owned.Add(d);
@@ -123,4 +132,10 @@ internal static class PostgresStartup
         var one = new byte[1];
         return await s.ReadAsync(one, ct).ConfigureAwait(false) == 0 ? -1 : one[0];
     }
+}
+
+/// <summary>A TLS handshake with one side failed.</summary>
+internal sealed class WireTlsException(WireNotice kind, Exception inner) : Exception(inner.Message, inner)
+{
+    internal WireNotice Kind { get; } = kind;
 }

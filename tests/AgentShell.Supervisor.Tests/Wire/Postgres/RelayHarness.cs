@@ -56,6 +56,19 @@ internal sealed class RelayHarness : IDisposable
     /// <summary>The certificate the last upstream TLS server showed.</summary>
     internal X509Certificate2? LastUpstreamCertificate { get; private set; }
 
+    /// <summary>Waits (up to 10 s) for a notice containing <paramref name="text"/>: the relay reports
+    /// after it closed the connection, which the client may notice first.</summary>
+    internal string? WaitForNotice(string text)
+    {
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < until)
+        {
+            if (Notices.FirstOrDefault(n => n.Contains(text, StringComparison.Ordinal)) is string found) return found;
+            Thread.Sleep(20);
+        }
+        return null;
+    }
+
     /// <summary>A libpq connection string to the relay.</summary>
     internal string ConnInfo(string user = "postgres", string extra = "sslmode=disable") =>
         $"host=127.0.0.1 port={Port} user={user} dbname=postgres {extra}";
@@ -142,6 +155,6 @@ internal sealed class RelayHarness : IDisposable
         public void CleartextPassword(ReadOnlySpan<byte> password, PostgresSession session) =>
             h.Passwords.Enqueue(System.Text.Encoding.UTF8.GetString(password));
 
-        public void Notice(string line) => h.Notices.Enqueue(line);
+        public void Notice(WireNotice kind, string line) => h.Notices.Enqueue($"{kind}: {line}");
     }
 }
