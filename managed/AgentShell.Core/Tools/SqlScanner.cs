@@ -47,8 +47,10 @@ public sealed record SqlResult(Effect Effect, string Summary, IReadOnlyList<SqlS
 /// UPDATE without WHERE → wipe (every row rewritten: the old values are gone), with → write;
 /// ALTER … DROP → drop; SELECT/SHOW/EXPLAIN/DESCRIBE → read, except EXPLAIN ANALYZE of a write,
 /// which runs it, and pg_terminate_backend → terminate; INSERT/CREATE/GRANT/COPY FROM/... → write;
-/// DO/CALL/EXECUTE/anything unrecognised → unknown. Data-modifying CTEs count. COPY … PROGRAM
-/// runs a shell command on the database server → wipe (the most severe effect).
+/// DO/CALL/EXECUTE/anything unrecognised → unknown. Data-modifying CTEs count. What runs code as
+/// the database server's OS user is as severe as anything (wipe): COPY … PROGRAM, LOAD 'library',
+/// ALTER SYSTEM of a command or library setting, a function or language in C or an untrusted PL;
+/// COPY … TO a server file → unknown.
 /// Lexing follows the server's where it matters for hiding a statement: <c>--</c> comments end at
 /// a newline or carriage return, and every non-ASCII character continues an identifier (so
 /// <c>é$x$</c> is an identifier, not the start of a dollar quote).</summary>
@@ -280,6 +282,19 @@ public static class SqlScanner
         return false;
     }
 
+    // Settings whose value the server runs as a shell command or loads as a library.
+    private static readonly string[] ServerCodeSettings =
+    [
+        "ARCHIVE_COMMAND", "RESTORE_COMMAND", "ARCHIVE_CLEANUP_COMMAND", "RECOVERY_END_COMMAND", "SSL_PASSPHRASE_COMMAND",
+        "SHARED_PRELOAD_LIBRARIES", "SESSION_PRELOAD_LIBRARIES", "LOCAL_PRELOAD_LIBRARIES", "DYNAMIC_LIBRARY_PATH", "ARCHIVE_LIBRARY",
+    ];
+
+    private static bool RunsServerCode(List<Word> w, int from, int to)
+    {
+        foreach (var name in ServerCodeSettings) if (HasAny(w, from, to, name)) return true;
+        return false;
+    }
+
     private static bool HasAny(List<Word> w, int from, int to, string word)
     {
         for (int i = from; i < to; i++) if (w[i].Text == word) return true;
@@ -297,7 +312,19 @@ public static class SqlScanner
             case "UPDATE":
                 return Has(w, from, to, d, "WHERE") || Has(w, from, to, d, "LIMIT") ? Effect.Write : Effect.Wipe;
             case "ALTER":
+                if (from + 1 < to && w[from + 1].Text == "SYSTEM" && RunsServerCode(w, from, to)) return Effect.Wipe;
                 return Has(w, from, to, d, "DROP") ? Effect.Drop : Effect.Write;
+            case "LOAD":
+                // PostgreSQL's LOAD 'library' runs a shared library in the server; MySQL's LOAD DATA/XML reads a file into a table.
+                return from + 1 < to && w[from + 1].Text is "DATA" or "XML" or "INDEX" ? Effect.Write : Effect.Wipe;
+            case "CREATE":
+                // A function, procedure or language in C or an untrusted PL (plpython3u, plperlu) runs code as the server's OS user.
+                for (int i = from + 1; i + 1 < to; i++)
+                {
+                    if (w[i].Depth == d && w[i].Text == "LANGUAGE" && w[i + 1].Depth == d && w[i + 1].Text is var lang
+                        && (lang is "C" or "INTERNAL" || (lang.StartsWith("PL", StringComparison.Ordinal) && lang.EndsWith('U')))) return Effect.Wipe;
+                }
+                return Effect.Write;
             case "MERGE":
                 return Has(w, from, to, d, "DELETE") ? Effect.Delete : Effect.Write;
             case "WITH":
@@ -337,15 +364,17 @@ public static class SqlScanner
                 return Effect.Read;
             case "RESET":
                 return from + 1 < to && w[from + 1].Text is "MASTER" or "BINARY" or "REPLICA" or "SLAVE" ? Effect.Delete : Effect.Read;
-            case "INSERT" or "CREATE" or "GRANT" or "REVOKE" or "COMMENT" or "VACUUM" or "REINDEX" or "CLUSTER" or "REFRESH"
-                or "IMPORT" or "LOAD" or "REPLACE" or "RENAME" or "SECURITY" or "REASSIGN" or "UPSERT" or "ATTACH" or "DETACH"
+            case "INSERT" or "GRANT" or "REVOKE" or "COMMENT" or "VACUUM" or "REINDEX" or "CLUSTER" or "REFRESH"
+                or "IMPORT" or "REPLACE" or "RENAME" or "SECURITY" or "REASSIGN" or "UPSERT" or "ATTACH" or "DETACH"
                 or "OPTIMIZE" or "REPAIR" or "FLUSH" or "INSTALL" or "UNINSTALL" or "CHANGE" or "CACHE" or "LOCK" or "UNLOCK"
                 or "ALTER_" or "CREATEDB":
                 return Effect.Write;
             case "COPY":
                 // COPY … TO/FROM PROGRAM runs a shell command as the server's operating-system user.
                 if (Has(w, from, to, d, "PROGRAM")) return Effect.Wipe;
-                return Has(w, from, to, d, "FROM") ? Effect.Write : Effect.Read;
+                if (Has(w, from, to, d, "FROM")) return Effect.Write;
+                // COPY … TO 'file' writes a file on the server as its OS user (its own data files included).
+                return Has(w, from, to, d, "TO") && !Has(w, from, to, d, "STDOUT") ? Effect.Unknown : Effect.Read;
             case "KILL" or "SHUTDOWN":
                 return Effect.Terminate;
             case "PURGE":

@@ -58,6 +58,18 @@ public class SqlScannerTests
     [TestCase("COPY t FROM STDIN", Effect.Write)]
     [TestCase("COPY t TO STDOUT", Effect.Read)]
     [TestCase("COPY t (program) TO STDOUT", Effect.Read)]                   // a column named program, in parentheses
+    [TestCase("COPY t TO '/var/lib/postgresql/15/main/PG_VERSION'", Effect.Unknown)] // a file on the server
+    [TestCase("COPY t FROM '/tmp/rows.csv'", Effect.Write)]
+    [TestCase("ALTER SYSTEM SET archive_command = 'rm -rf ~'", Effect.Wipe)]
+    [TestCase("ALTER SYSTEM SET shared_preload_libraries = 'evil'", Effect.Wipe)]
+    [TestCase("ALTER SYSTEM SET work_mem = '64MB'", Effect.Write)]
+    [TestCase("LOAD '/tmp/evil.so'", Effect.Wipe)]
+    [TestCase("CREATE FUNCTION f() RETURNS int AS '/tmp/evil.so', 'f' LANGUAGE C", Effect.Wipe)]
+    [TestCase("CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE plpython3u AS $$ import os $$", Effect.Wipe)]
+    [TestCase("CREATE LANGUAGE plperlu", Effect.Wipe)]
+    [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$", Effect.Write)]
+    [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$", Effect.Write)]
+    [TestCase("CREATE TABLE language (c text)", Effect.Write)]
     public void Postgres(string sql, Effect expected) =>
         Assert.That(SqlScanner.Scan(sql).Effect, Is.EqualTo(expected));
 
@@ -69,6 +81,7 @@ public class SqlScannerTests
     [TestCase("DELETE FROM t LIMIT 10", Effect.Delete)]
     [TestCase("KILL 42", Effect.Terminate)]
     [TestCase("RESET MASTER", Effect.Delete)]
+    [TestCase("LOAD DATA INFILE 'x.csv' INTO TABLE t", Effect.Write)]
     public void MySql(string sql, Effect expected) =>
         Assert.That(SqlScanner.Scan(sql, SqlDialect.MySql).Effect, Is.EqualTo(expected));
 
