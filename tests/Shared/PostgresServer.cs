@@ -27,7 +27,7 @@ internal sealed class PostgresServer : IDisposable
     {
         Host = host;
         var bins = Directory.Exists("/usr/lib/postgresql") ? Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin")).Where(d => File.Exists(Path.Combine(d, "initdb"))).ToList() : [];
-        if (bins.Count == 0) Assert.Fail("PostgreSQL server binaries are not installed (scripts/setup.sh installs postgresql)");
+        if (bins.Count == 0) throw new InvalidOperationException("PostgreSQL server binaries are not installed (scripts/setup.sh installs postgresql)");
         _bin = bins[0];
         _asPostgres = Environment.UserName == "root";
         _dir = Directory.CreateTempSubdirectory("agentshell-pg-").FullName;
