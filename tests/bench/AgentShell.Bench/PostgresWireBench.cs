@@ -26,6 +26,9 @@ public sealed class PostgresWireBench : IBench
         }
         using var _ = server;
         var policy = Policy.Load([Path.Combine(FindRoot(), "profiles", "default.json")]);
+        var target = AgentShell.Core.Tools.PostgresWire.Target("127.0.0.1", server.Port, "postgres");
+        var (ns, bytes) = h.Measure(50_000, () => policy.DecideIn(AgentShell.Core.Tools.PostgresWire.Intents(AgentShell.Core.Tools.PostgresWire.Scan("SELECT 1", false), target), "production"));
+        Harness.Report("classify + decide one statement (SELECT 1)", ns, bytes);
         using var relay = new LoopbackRelay(server, policy);
         using var direct = PgWireClient.ConnectAsync(server.Host, server.Port).GetAwaiter().GetResult();
         using var relayed = PgWireClient.ConnectAsync("127.0.0.1", relay.Port).GetAwaiter().GetResult();

@@ -51,6 +51,8 @@ public enum WireNotice : byte
     ClientRefusedTls,
     /// <summary>The server's TLS failed verification (or its handshake): refused, never downgraded.</summary>
     UpstreamTlsFailed,
+    /// <summary>The destination could not be reached; the client's connection was closed.</summary>
+    UpstreamUnreachable,
     /// <summary>The client asked for SCRAM channel binding, which two TLS legs cannot carry.</summary>
     ChannelBinding,
     /// <summary>A peer broke the protocol (or took too long to start); the connection was closed.</summary>

@@ -35,11 +35,14 @@ public static class PostgresRelay
             if (started == null) return;
             await RelayAsync(started, host, limits, stop).ConfigureAwait(false);
         }
-        catch (WireTlsException e)
+        catch (WireSetupException e)
         {
-            host.Notice(e.Kind, e.Kind == WireNotice.ClientRefusedTls
-                ? $"agentshell: a PostgreSQL client of {host.Destination.Shown} did not complete TLS with the run CA's certificate ({e.InnerException?.Message}); closed"
-                : $"agentshell: the PostgreSQL server {host.Destination.Shown} failed TLS verification ({e.InnerException?.Message}); refused, not downgraded");
+            host.Notice(e.Kind, e.Kind switch
+            {
+                WireNotice.ClientRefusedTls => $"agentshell: a PostgreSQL client of {host.Destination.Shown} did not complete TLS with the run CA's certificate ({e.InnerException?.Message}); closed",
+                WireNotice.UpstreamUnreachable => $"agentshell: the PostgreSQL server {host.Destination.Shown}:{host.Destination.Port} could not be reached ({e.InnerException?.Message}); closed",
+                _ => $"agentshell: the PostgreSQL server {host.Destination.Shown} failed TLS verification ({e.InnerException?.Message}); refused, not downgraded",
+            });
         }
         catch (PgProtocolException e)
         {

@@ -41,7 +41,7 @@ internal static class PostgresStartup
                     // The client waits for the answer before its handshake; bytes already here were
                     // sent in plaintext ahead of TLS (CVE-2021-23214) and are not let in.
                     if (reader.Buffered > 0) throw new PgProtocolException("data after SSLRequest before the answer");
-                    upstream = Own(owned, await host.ConnectUpstreamAsync(ct).ConfigureAwait(false));
+                    upstream = Own(owned, await Upstream(host, ct).ConfigureAwait(false));
                     await upstream.WriteAsync(SslRequest, ct).ConfigureAwait(false);
                     int answer = await ReadByteAsync(upstream, ct).ConfigureAwait(false);
                     if (answer == 'S')
@@ -61,7 +61,7 @@ internal static class PostgresStartup
                     continue;
                 case PgProtocol.Opening.CancelRequest:
                     if (!await reader.FillAsync(length, ct).ConfigureAwait(false)) return null;
-                    upstream ??= Own(owned, await host.ConnectUpstreamAsync(ct).ConfigureAwait(false));
+                    upstream ??= Own(owned, await Upstream(host, ct).ConfigureAwait(false));
                     await upstream.WriteAsync(reader.Span[..length].ToArray(), ct).ConfigureAwait(false);
                     await upstream.FlushAsync(ct).ConfigureAwait(false);
                     // The server closes without answering; wait for that so the cancel is delivered.
@@ -70,7 +70,7 @@ internal static class PostgresStartup
                 case PgProtocol.Opening.Startup:
                     if (!await reader.FillAsync(length, ct).ConfigureAwait(false)) return null;
                     var session = Parse(reader.Span[8..length], clientTls) ?? throw new PgProtocolException("malformed startup message");
-                    upstream ??= Own(owned, await host.ConnectUpstreamAsync(ct).ConfigureAwait(false));
+                    upstream ??= Own(owned, await Upstream(host, ct).ConfigureAwait(false));
                     await upstream.WriteAsync(reader.Span[..length].ToArray(), ct).ConfigureAwait(false);
                     await upstream.FlushAsync(ct).ConfigureAwait(false);
                     reader.Consume(length);
@@ -106,12 +106,21 @@ internal static class PostgresStartup
         return new PostgresSession(user, string.IsNullOrEmpty(database) ? user : database, application, clientTls);
     }
 
+    private static async Task<Stream> Upstream(IPostgresWireHost host, CancellationToken ct)
+    {
+        try { return await host.ConnectUpstreamAsync(ct).ConfigureAwait(false); }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
+        {
+            throw new WireSetupException(WireNotice.UpstreamUnreachable, e);
+        }
+    }
+
     private static async Task<Stream> Tls(WireNotice side, Task<Stream> handshake)
     {
         try { return await handshake.ConfigureAwait(false); }
         catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException)
         {
-            throw new WireTlsException(side, e);
+            throw new WireSetupException(side, e);
         }
     }
 
@@ -134,8 +143,8 @@ internal static class PostgresStartup
     }
 }
 
-/// <summary>A TLS handshake with one side failed.</summary>
-internal sealed class WireTlsException(WireNotice kind, Exception inner) : Exception(inner.Message, inner)
+/// <summary>The way to the server, or a TLS handshake with one side, failed.</summary>
+internal sealed class WireSetupException(WireNotice kind, Exception inner) : Exception(inner.Message, inner)
 {
     internal WireNotice Kind { get; } = kind;
 }

@@ -93,4 +93,20 @@ public sealed class PostgresRelayStartupTests
             Assert.That(relay.WaitForNotice("did not get through its startup in 1s"), Is.Not.Null);
         });
     }
+
+    [Test]
+    public void AnUnreachableServerClosesTheClientsConnectionAndIsReported()
+    {
+        var closed = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        int port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        using var relay = new RelayHarness(PostgresRelaySetUp.Server, PostgresRelaySetUp.LoadPolicy(), PostgresRelaySetUp.RunCa, PostgresRelaySetUp.ServerCa, upstreamPort: port);
+        var r = Psql.Run(relay.ConnInfo(extra: "sslmode=prefer"), ["-tAc", "SELECT 1"]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(r.ExitCode, Is.Not.Zero);
+            Assert.That(relay.WaitForNotice($"UpstreamUnreachable: agentshell: the PostgreSQL server 127.0.0.1:{port} could not be reached"), Is.Not.Null);
+        });
+    }
 }

@@ -18,8 +18,9 @@ internal sealed class RelayHarness : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentBag<Task> _sessions = [];
 
-    internal RelayHarness(PostgresServer server, Policy policy, TestCa runCa, TestCa serverCa, PostgresRelayLimits? limits = null)
+    internal RelayHarness(PostgresServer server, Policy policy, TestCa runCa, TestCa serverCa, PostgresRelayLimits? limits = null, int? upstreamPort = null)
     {
+        UpstreamPort = upstreamPort ?? server.Port;
         Server = server;
         Policy = policy;
         RunCa = runCa;
@@ -36,6 +37,7 @@ internal sealed class RelayHarness : IDisposable
     internal TestCa ServerCa { get; }
     internal PostgresRelayLimits? Limits { get; }
     internal int Port { get; }
+    internal int UpstreamPort { get; }
 
     /// <summary>Every decision asked for, in order.</summary>
     internal ConcurrentQueue<(PostgresRequest Request, WireVerdict Verdict)> Decisions { get; } = new();
@@ -110,7 +112,7 @@ internal sealed class RelayHarness : IDisposable
 
     private sealed class Host(RelayHarness h) : IPostgresWireHost
     {
-        public WireDestination Destination { get; } = new(IPAddress.Parse(h.Server.Host), h.Server.Port, null, "production");
+        public WireDestination Destination { get; } = new(IPAddress.Parse(h.Server.Host), h.UpstreamPort, null, "production");
 
         public async Task<Stream> ConnectUpstreamAsync(CancellationToken ct)
         {
