@@ -159,8 +159,12 @@ internal sealed class FrontendPump(PgReader client, PgWriter upstream, RelayStat
     {
         // Held: what came before it goes out now; nothing of it or after it does.
         await upstream.FlushAsync(ct).ConfigureAwait(false);
-        try { return await pending.ConfigureAwait(false); }
+        WireVerdict verdict;
+        try { verdict = await pending.ConfigureAwait(false); }
         catch (Exception e) when (e is not OperationCanceledException) { return Failed(e); }
+        // An approval answers the client that asked; if it has left, nothing runs on its behalf.
+        if (verdict.Forward && host.IsClientGone()) throw new ClientGoneException(verdict.Decision.Describe());
+        return verdict;
     }
 
     private WireVerdict Failed(Exception e)
@@ -190,3 +194,6 @@ internal sealed class FrontendPump(PgReader client, PgWriter upstream, RelayStat
 
 /// <summary>A peer broke the protocol; the relay closes the connection.</summary>
 internal sealed class PgProtocolException(string message) : Exception(message);
+
+/// <summary>The client left while its statement was held.</summary>
+internal sealed class ClientGoneException(string what) : Exception($"the client closed its connection while {what} was held; the approval was not used");

@@ -34,6 +34,11 @@ public interface IPostgresWireHost
     /// its pending items and audit records around it.</summary>
     ValueTask<WireVerdict> DecideAsync(PostgresRequest request, CancellationToken ct);
 
+    /// <summary>True when the client has closed its end (a check that consumes nothing, e.g.
+    /// <c>Socket.Poll(0, SelectRead) &amp;&amp; Available == 0</c>). A held statement whose client has gone
+    /// is not forwarded even when approved; a pause may end early on it.</summary>
+    bool IsClientGone();
+
     /// <summary>A password the client sent in cleartext (authentication method <c>password</c>), for
     /// credential fingerprints (issue 14). It is still forwarded untouched; never log it. The span is
     /// valid only during the call.</summary>
@@ -59,6 +64,8 @@ public enum WireNotice : byte
     ProtocolViolation,
     /// <summary>The relay refused a statement on its own rule (too large, decision failed).</summary>
     RelayRefusal,
+    /// <summary>The client closed its connection while a statement was held; an approval was not used.</summary>
+    ClientGone,
 }
 
 /// <summary>Where an intercepted connection was going.</summary>

@@ -44,6 +44,10 @@ public static class PostgresRelay
                 _ => $"agentshell: the PostgreSQL server {host.Destination.Shown} failed TLS verification ({e.InnerException?.Message}); refused, not downgraded",
             });
         }
+        catch (ClientGoneException e)
+        {
+            host.Notice(WireNotice.ClientGone, "agentshell: " + e.Message);
+        }
         catch (PgProtocolException e)
         {
             host.Notice(WireNotice.ProtocolViolation, $"agentshell: closed a PostgreSQL connection to {host.Destination.Shown}: {e.Message}");
@@ -95,7 +99,7 @@ public static class PostgresRelay
         {
             stop.Cancel();
             try { await Task.WhenAll(up, down).ConfigureAwait(false); }
-            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or PgProtocolException or System.Net.Sockets.SocketException)
+            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or PgProtocolException or ClientGoneException or System.Net.Sockets.SocketException)
             {
                 // The other direction stopped because this one did.
             }

@@ -97,6 +97,27 @@ public sealed class PostgresRelayNpgsqlTests
     }
 
     [Test]
+    public async Task AnApprovalAfterTheClientLeftIsNotUsed()
+    {
+        using var relay = PostgresRelaySetUp.Relay(PostgresRelaySetUp.LoadPolicy("profiles/demo.json", "tests/profiles/postgres-pause.json"));
+        var held = new TaskCompletionSource<PauseAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        relay.OnPause = (_, _, _) => { asked.TrySetResult(); return new ValueTask<PauseAnswer>(held.Task); };
+        string t = NewTable();
+        var c = await PgWireClient.ConnectAsync("127.0.0.1", relay.Port);
+        await c.SendAsync(PgWireClient.Query($"DROP TABLE {t}"));
+        await asked.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        c.Dispose();
+        await Task.Delay(200);
+        held.SetResult(new PauseAnswer(true, null));
+        Assert.Multiple(() =>
+        {
+            Assert.That(relay.WaitForNotice("ClientGone: agentshell: the client closed its connection while postgres-wire DROP TABLE"), Is.Not.Null);
+            Assert.That(Pg.TableExists(t), Is.True, "the approval was not used");
+        });
+    }
+
+    [Test]
     public void ADeniedStatementIsAnErrorAndTheSessionGoesOn()
     {
         using var relay = PostgresRelaySetUp.Relay(PostgresRelaySetUp.LoadPolicy("profiles/demo.json", "tests/profiles/postgres-pause.json"));

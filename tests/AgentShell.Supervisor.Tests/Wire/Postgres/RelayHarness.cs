@@ -100,7 +100,7 @@ internal sealed class RelayHarness : IDisposable
             n += r;
         }
         if (PgProtocol.Recognise(first.AsSpan(0, 8)) == PgProtocol.Opening.None) { Notices.Enqueue("not postgres"); stream.Dispose(); return; }
-        await PostgresRelay.RunAsync(stream, first.AsMemory(0, n), new Host(this), _stop.Token, Limits);
+        await PostgresRelay.RunAsync(stream, first.AsMemory(0, n), new Host(this, s), _stop.Token, Limits);
     }
 
     public void Dispose()
@@ -110,8 +110,14 @@ internal sealed class RelayHarness : IDisposable
         Task.WaitAll([.. _sessions], TimeSpan.FromSeconds(10));
     }
 
-    private sealed class Host(RelayHarness h) : IPostgresWireHost
+    private sealed class Host(RelayHarness h, Socket client) : IPostgresWireHost
     {
+        public bool IsClientGone()
+        {
+            try { return client.Poll(0, SelectMode.SelectRead) && client.Available == 0; }
+            catch (ObjectDisposedException) { return true; }
+        }
+
         public WireDestination Destination { get; } = new(IPAddress.Parse(h.Server.Host), h.UpstreamPort, null, "production");
 
         public async Task<Stream> ConnectUpstreamAsync(CancellationToken ct)
