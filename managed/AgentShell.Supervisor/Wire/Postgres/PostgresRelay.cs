@@ -13,8 +13,16 @@ public static class PostgresRelay
     /// <see cref="PgProtocol.Recognise"/>). Never throws for what a peer does: a malformed or
     /// undecidable input closes the connection, with a <see cref="IPostgresWireHost.Notice"/>.
     /// Disposes <paramref name="client"/> and everything it opened.</summary>
+    /// <param name="client">The accepted connection (plaintext, or already decrypted: see <paramref name="clientTlsTerminated"/>).</param>
+    /// <param name="firstBytes">What the dispatcher read from it.</param>
+    /// <param name="host">The infrastructure's side.</param>
+    /// <param name="ct">Ends the relay (the run is stopping).</param>
+    /// <param name="limits">Bounds; <see cref="PostgresRelayLimits.Default"/> when null.</param>
+    /// <param name="clientTlsTerminated">The client opened with a TLS ClientHello (libpq
+    /// sslnegotiation=direct, ALPN <c>postgresql</c>) and the host already terminated it: the server
+    /// leg is then TLS too, or refused.</param>
     public static async Task RunAsync(Stream client, ReadOnlyMemory<byte> firstBytes, IPostgresWireHost host, CancellationToken ct,
-        PostgresRelayLimits? limits = null)
+        PostgresRelayLimits? limits = null, bool clientTlsTerminated = false)
     {
         limits ??= PostgresRelayLimits.Default;
         var owned = new List<IDisposable> { client };
@@ -25,7 +33,7 @@ public static class PostgresRelay
             using (var startup = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
                 startup.CancelAfter(limits.StartupTimeout);
-                try { started = await PostgresStartup.NegotiateAsync(client, firstBytes, host, limits, owned, startup.Token).ConfigureAwait(false); }
+                try { started = await PostgresStartup.NegotiateAsync(client, firstBytes, host, limits, owned, clientTlsTerminated, startup.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
                     host.Notice(WireNotice.ProtocolViolation, $"agentshell: a PostgreSQL connection to {host.Destination.Shown} did not get through its startup in {limits.StartupTimeout.TotalSeconds:0}s; closed");
@@ -41,7 +49,7 @@ public static class PostgresRelay
             {
                 WireNotice.ClientRefusedTls => $"agentshell: a PostgreSQL client of {host.Destination.Shown} did not complete TLS with the run CA's certificate ({e.InnerException?.Message}); closed",
                 WireNotice.UpstreamUnreachable => $"agentshell: the PostgreSQL server {host.Destination.Shown}:{host.Destination.Port} could not be reached ({e.InnerException?.Message}); closed",
-                _ => $"agentshell: the PostgreSQL server {host.Destination.Shown} failed TLS verification ({e.InnerException?.Message}); refused, not downgraded",
+                _ => $"agentshell: TLS to the PostgreSQL server {host.Destination.Shown} failed ({e.InnerException?.Message}); refused, not downgraded",
             });
         }
         catch (ClientGoneException e)

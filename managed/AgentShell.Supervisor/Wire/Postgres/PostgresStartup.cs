@@ -17,13 +17,15 @@ internal static class PostgresStartup
     private static readonly byte[] SslRequest = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
 
     /// <summary>Null when the connection ended here (a cancel request forwarded, or the client left).</summary>
+    /// <param name="clientTlsTerminated">The client opened with TLS directly (sslnegotiation=direct)
+    /// and <paramref name="client"/> is already decrypted: the server leg must be TLS too.</param>
     internal static async Task<StartedSession?> NegotiateAsync(Stream client, ReadOnlyMemory<byte> first, IPostgresWireHost host,
-        PostgresRelayLimits limits, List<IDisposable> owned, CancellationToken ct)
+        PostgresRelayLimits limits, List<IDisposable> owned, bool clientTlsTerminated, CancellationToken ct)
     {
         var reader = new PgReader(client, first.Span, PgProtocol.MaxStartupLength);
         Stream clientStream = client;
         Stream? upstream = null;
-        bool clientTls = false, upstreamTls = false, gssAnswered = false;
+        bool clientTls = clientTlsTerminated, upstreamTls = false, gssAnswered = false;
         for (int round = 0; round < 3; round++)
         {
             if (!await reader.FillAsync(8, ct).ConfigureAwait(false)) return null;
@@ -41,27 +43,20 @@ internal static class PostgresStartup
                     // The client waits for the answer before its handshake; bytes already here were
                     // sent in plaintext ahead of TLS (CVE-2021-23214) and are not let in.
                     if (reader.Buffered > 0) throw new PgProtocolException("data after SSLRequest before the answer");
-                    upstream = Own(owned, await Upstream(host, ct).ConfigureAwait(false));
-                    await upstream.WriteAsync(SslRequest, ct).ConfigureAwait(false);
-                    int answer = await ReadByteAsync(upstream, ct).ConfigureAwait(false);
-                    if (answer == 'S')
+                    (upstream, upstreamTls) = await UpstreamAsync(host, owned, ct).ConfigureAwait(false);
+                    if (upstreamTls)
                     {
-                        // The server's handshake first: a server that fails verification is refused
-                        // before the client hears 'S' (never a downgrade to plaintext).
-                        upstream = Own(owned, await Tls(WireNotice.UpstreamTlsFailed, host.AuthenticateUpstreamAsync(upstream, ct)).ConfigureAwait(false));
-                        upstreamTls = true;
                         await WriteByteAsync(clientStream, (byte)'S', ct).ConfigureAwait(false);
                         clientStream = Own(owned, await Tls(WireNotice.ClientRefusedTls, host.AuthenticateClientAsync(clientStream, ct)).ConfigureAwait(false));
                         clientTls = true;
                         reader.Release();
                         reader = new PgReader(clientStream, ReadOnlySpan<byte>.Empty, PgProtocol.MaxStartupLength);
                     }
-                    else if (answer == 'N') await WriteByteAsync(clientStream, (byte)'N', ct).ConfigureAwait(false);
-                    else throw new PgProtocolException($"the server answered SSLRequest with 0x{answer:x2}");
+                    else await WriteByteAsync(clientStream, (byte)'N', ct).ConfigureAwait(false);
                     continue;
                 case PgProtocol.Opening.CancelRequest:
                     if (!await reader.FillAsync(length, ct).ConfigureAwait(false)) return null;
-                    upstream ??= Own(owned, await Upstream(host, ct).ConfigureAwait(false));
+                    upstream ??= await DirectAsync(host, owned, clientTlsTerminated, ct).ConfigureAwait(false);
                     await upstream.WriteAsync(reader.Span[..length].ToArray(), ct).ConfigureAwait(false);
                     await upstream.FlushAsync(ct).ConfigureAwait(false);
                     // The server closes without answering; wait for that so the cancel is delivered.
@@ -70,7 +65,11 @@ internal static class PostgresStartup
                 case PgProtocol.Opening.Startup:
                     if (!await reader.FillAsync(length, ct).ConfigureAwait(false)) return null;
                     var session = Parse(reader.Span[8..length], clientTls) ?? throw new PgProtocolException("malformed startup message");
-                    upstream ??= Own(owned, await Upstream(host, ct).ConfigureAwait(false));
+                    if (upstream == null)
+                    {
+                        upstream = await DirectAsync(host, owned, clientTlsTerminated, ct).ConfigureAwait(false);
+                        upstreamTls = clientTlsTerminated;
+                    }
                     await upstream.WriteAsync(reader.Span[..length].ToArray(), ct).ConfigureAwait(false);
                     await upstream.FlushAsync(ct).ConfigureAwait(false);
                     reader.Consume(length);
@@ -104,6 +103,29 @@ internal static class PostgresStartup
         }
         if (string.IsNullOrEmpty(user)) return null;
         return new PostgresSession(user, string.IsNullOrEmpty(database) ? user : database, application, clientTls);
+    }
+
+    /// <summary>Opens the server leg with an SSLRequest: TLS (verified) when the server answers 'S',
+    /// plaintext when it answers 'N'. The server's handshake comes before the client hears 'S', so a
+    /// server that fails verification is refused before the client could go on (never a downgrade).</summary>
+    private static async Task<(Stream Upstream, bool Tls)> UpstreamAsync(IPostgresWireHost host, List<IDisposable> owned, CancellationToken ct)
+    {
+        var upstream = Own(owned, await Upstream(host, ct).ConfigureAwait(false));
+        await upstream.WriteAsync(SslRequest, ct).ConfigureAwait(false);
+        int answer = await ReadByteAsync(upstream, ct).ConfigureAwait(false);
+        if (answer == 'N') return (upstream, false);
+        if (answer != 'S') throw new PgProtocolException($"the server answered SSLRequest with 0x{answer:x2}");
+        return (Own(owned, await Tls(WireNotice.UpstreamTlsFailed, host.AuthenticateUpstreamAsync(upstream, ct)).ConfigureAwait(false)), true);
+    }
+
+    /// <summary>The server leg for a client that went straight to its startup (or cancel): plaintext,
+    /// or TLS when the client's own leg is direct TLS (a server refusing TLS is then refused).</summary>
+    private static async Task<Stream> DirectAsync(IPostgresWireHost host, List<IDisposable> owned, bool tls, CancellationToken ct)
+    {
+        if (!tls) return Own(owned, await Upstream(host, ct).ConfigureAwait(false));
+        var (upstream, isTls) = await UpstreamAsync(host, owned, ct).ConfigureAwait(false);
+        if (!isTls) throw new WireSetupException(WireNotice.UpstreamTlsFailed, new System.Security.Authentication.AuthenticationException("the server does not offer TLS, and the client connected with direct TLS"));
+        return upstream;
     }
 
     private static async Task<Stream> Upstream(IPostgresWireHost host, CancellationToken ct)

@@ -48,7 +48,7 @@ public sealed class PostgresRelayTlsTests
         {
             Assert.That(r.ExitCode, Is.Not.Zero);
             Assert.That(relay.LastLeaf, Is.Null, "the client never got to TLS with the relay");
-            Assert.That(relay.WaitForNotice("UpstreamTlsFailed: agentshell: the PostgreSQL server 127.0.0.1 failed TLS verification"), Is.Not.Null);
+            Assert.That(relay.WaitForNotice("UpstreamTlsFailed: agentshell: TLS to the PostgreSQL server 127.0.0.1 failed"), Is.Not.Null);
             Assert.That(relay.Decisions, Is.Empty);
         });
     }
@@ -107,6 +107,24 @@ public sealed class PostgresRelayTlsTests
     }
 
     [Test]
+    public void DirectTlsFromTheClientMeansTlsToTheServer()
+    {
+        using var relay = PostgresRelaySetUp.Relay();
+        var csb = new NpgsqlConnectionStringBuilder($"Host=127.0.0.1;Port={relay.Port};Username=postgres;Database=postgres;Pooling=false;Timeout=15")
+        {
+            SslMode = SslMode.VerifyFull, RootCertificate = RunCaFile, SslNegotiation = SslNegotiation.Direct,
+        };
+        using var c = new NpgsqlConnection(csb.ConnectionString);
+        c.Open();
+        var drop = Assert.Throws<PostgresException>(() => new NpgsqlCommand("DROP TABLE IF EXISTS nothing_here", c).ExecuteNonQuery())!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(new NpgsqlCommand(ServerSeesTls, c).ExecuteScalar(), Is.EqualTo(true));
+            Assert.That(drop.SqlState, Is.EqualTo("42501"), "statements inside direct TLS are decided too");
+        });
+    }
+
+    [Test]
     public void ACleartextPasswordIsShownToTheHostAndStillForwarded()
     {
         using var relay = PostgresRelaySetUp.Relay();
@@ -142,5 +160,18 @@ public sealed class PostgresRelayNoTlsServerTests
             if (!connects) Assert.That(r.Stderr, Does.Contain("server does not support SSL, but SSL was required"));
             Assert.That(relay.LastLeaf, Is.Null);
         });
+    }
+
+    [Test]
+    public void ADirectTlsClientIsNotCarriedToTheServerInPlaintext()
+    {
+        using var relay = new RelayHarness(_plain, PostgresRelaySetUp.LoadPolicy(), PostgresRelaySetUp.RunCa, PostgresRelaySetUp.ServerCa);
+        var csb = new NpgsqlConnectionStringBuilder($"Host=127.0.0.1;Port={relay.Port};Username=postgres;Database=postgres;Pooling=false;Timeout=15")
+        {
+            SslMode = SslMode.VerifyFull, RootCertificate = PostgresRelaySetUp.RunCaFile, SslNegotiation = SslNegotiation.Direct,
+        };
+        using var c = new NpgsqlConnection(csb.ConnectionString);
+        Assert.Catch(() => c.Open());
+        Assert.That(relay.WaitForNotice("UpstreamTlsFailed: agentshell: TLS to the PostgreSQL server 127.0.0.1 failed (the server does not offer TLS"), Is.Not.Null);
     }
 }

@@ -99,8 +99,31 @@ internal sealed class RelayHarness : IDisposable
             if (r == 0) { stream.Dispose(); return; }
             n += r;
         }
+        var host = new Host(this, s);
+        if (first[0] == 0x16)
+        {
+            // A TLS ClientHello: direct TLS (sslnegotiation=direct). The dispatcher terminates it
+            // (ALPN postgresql) and hands the relay the decrypted stream.
+            var tls = new SslStream(new PrefixedStream(stream, first.AsMemory(0, n).ToArray()));
+            try
+            {
+                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = LastLeaf = RunCa.Issue(host.Destination.Shown),
+                    ApplicationProtocols = [new SslApplicationProtocol("postgresql")],
+                }, _stop.Token);
+            }
+            catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException)
+            {
+                Notices.Enqueue("direct TLS failed: " + e.Message);
+                tls.Dispose();
+                return;
+            }
+            await PostgresRelay.RunAsync(tls, ReadOnlyMemory<byte>.Empty, host, _stop.Token, Limits, clientTlsTerminated: true);
+            return;
+        }
         if (PgProtocol.Recognise(first.AsSpan(0, 8)) == PgProtocol.Opening.None) { Notices.Enqueue("not postgres"); stream.Dispose(); return; }
-        await PostgresRelay.RunAsync(stream, first.AsMemory(0, n), new Host(this, s), _stop.Token, Limits);
+        await PostgresRelay.RunAsync(stream, first.AsMemory(0, n), host, _stop.Token, Limits);
     }
 
     public void Dispose()
