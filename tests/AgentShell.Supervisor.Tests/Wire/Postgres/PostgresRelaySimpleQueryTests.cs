@@ -118,6 +118,23 @@ public sealed class PostgresRelaySimpleQueryTests
         });
     }
 
+    [Test]
+    public async Task AStatementWhoseDecisionFailsIsRefused()
+    {
+        using var relay = PostgresRelaySetUp.Relay();
+        relay.FailDecisionsOn = "pg_sleep";
+        using var c = await PgWireClient.ConnectAsync("127.0.0.1", relay.Port);
+        var failed = await c.QueryAsync("SELECT pg_sleep(0)");
+        var fine = await c.QueryAsync("SELECT 8");
+        Assert.Multiple(() =>
+        {
+            var e = failed.Single(m => m.Type == 'E');
+            Assert.That((e.Field('C'), e.Field('M')), Is.EqualTo(("42501", "agentshell: refused the statement: the decision on it failed, and a statement that was not decided is not forwarded [rule supervisor:postgres-decision-failed]")));
+            Assert.That(relay.WaitForNotice("RelayRefusal: agentshell: the decision on a statement to postgresql://127.0.0.1"), Does.Contain("test: the decider broke"));
+            Assert.That(fine.Single(m => m.Type == 'D').Column0(), Is.EqualTo("8"));
+        });
+    }
+
     [TestCase(new byte[] { (byte)'Q', 0, 0, 0, 2 }, "length 2")]
     [TestCase(new byte[] { (byte)'Z', 0, 0, 0, 4 }, "unknown message type 0x5a")]
     [TestCase(new byte[] { (byte)'Q', 0, 0, 0, 13, (byte)'S', (byte)'E', (byte)'L', 0, (byte)'D', (byte)'R', (byte)'O', (byte)'P', 0 }, "malformed Query")]

@@ -52,6 +52,9 @@ internal sealed class RelayHarness : IDisposable
     internal Func<Decision, PostgresRequest, CancellationToken, ValueTask<PauseAnswer>> OnPause { get; set; } =
         (_, _, _) => ValueTask.FromResult(new PauseAnswer(false, "agentshell: denied by the test"));
 
+    /// <summary>Makes the host's decision throw for statements containing this text (a supervisor error).</summary>
+    internal string? FailDecisionsOn { get; set; }
+
     /// <summary>The leaf certificate the relay showed the last TLS client.</summary>
     internal X509Certificate2? LastLeaf { get; private set; }
 
@@ -178,6 +181,7 @@ internal sealed class RelayHarness : IDisposable
 
         public async ValueTask<WireVerdict> DecideAsync(PostgresRequest request, CancellationToken ct)
         {
+            if (h.FailDecisionsOn is string f && request.Sql.Contains(f, StringComparison.Ordinal)) throw new InvalidOperationException("test: the decider broke");
             var v = await PostgresDecisions.DecideAsync(h.Policy, request, h.OnPause, ct);
             h.Decisions.Enqueue((request, v));
             return v;
