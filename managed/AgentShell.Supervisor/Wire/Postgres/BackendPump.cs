@@ -10,12 +10,12 @@ namespace AgentShell.Supervisor.Wire.Postgres;
 internal sealed class BackendPump(PgReader server, PgWriter client, RelayState state, IPostgresWireHost host, PostgresRelayLimits limits)
 {
     /// <summary>Why the pump stopped: null at the server's end of stream, else what was malformed.</summary>
-    internal async Task<string?> RunAsync(CancellationToken ct)
+    internal string? Run()
     {
         while (true)
         {
-            if (server.Buffered < 5) await client.FlushAsync(ct).ConfigureAwait(false);
-            if (!await server.FillAsync(5, ct).ConfigureAwait(false)) return null;
+            if (server.Buffered < 5) client.Flush(); // PERF: one write per burst of messages
+            if (!server.Fill(5)) return null;
             byte type = server.Span[0];
             int length = BinaryPrimitives.ReadInt32BigEndian(server.Span[1..]);
             if (length < 4) return $"server message '{(char)type}' with length {length}";
@@ -23,10 +23,10 @@ internal sealed class BackendPump(PgReader server, PgWriter client, RelayState s
             if (!inspect)
             {
                 if (type == (byte)'R') return $"an authentication request of {length - 4} bytes";
-                if (!await server.PassAsync(1L + length, client, ct).ConfigureAwait(false)) return null;
+                if (!server.Pass(1L + length, client)) return null;
                 continue;
             }
-            if (!await server.FillAsync(1 + length, ct).ConfigureAwait(false)) return null;
+            if (!server.Fill(1 + length)) return null;
             var body = server.Span.Slice(5, length - 4);
             byte[]? replacement = null;
             switch (type)
@@ -51,7 +51,7 @@ internal sealed class BackendPump(PgReader server, PgWriter client, RelayState s
                 server.Consume(1 + length);
                 client.Write(replacement);
             }
-            else if (!await server.PassAsync(1L + length, client, ct).ConfigureAwait(false)) return null;
+            else if (!server.Pass(1L + length, client)) return null;
         }
     }
 

@@ -15,43 +15,43 @@ internal sealed class FrontendPump(PgReader client, PgWriter upstream, RelayStat
     private bool _discardUntilSync;
 
     /// <summary>Why the pump stopped: null at the client's end of stream or Terminate, else what was malformed.</summary>
-    internal async Task<string?> RunAsync(CancellationToken ct)
+    internal string? Run(CancellationToken ct)
     {
         while (true)
         {
-            if (client.Buffered < 5) await upstream.FlushAsync(ct).ConfigureAwait(false); // PERF: one write per burst of pipelined messages
-            if (!await client.FillAsync(5, ct).ConfigureAwait(false)) return client.Buffered == 0 ? null : "the client closed the connection inside a message";
+            if (client.Buffered < 5) upstream.Flush(); // PERF: one write per burst of pipelined messages
+            if (!client.Fill(5)) return client.Buffered == 0 ? null : "the client closed the connection inside a message";
             byte type = client.Span[0];
             int length = BinaryPrimitives.ReadInt32BigEndian(client.Span[1..]);
             if (length < 4) return $"message '{(char)type}' with length {length}";
             switch (type)
             {
                 case (byte)'Q' or (byte)'P':
-                    if (!await StatementAsync(type, length, ct).ConfigureAwait(false)) return "the client closed the connection inside a statement";
+                    if (!Statement(type, length, ct)) return "the client closed the connection inside a statement";
                     break;
                 case (byte)'F':
-                    if (!await FunctionCallAsync(length, ct).ConfigureAwait(false)) return "the client closed the connection inside a function call";
+                    if (!FunctionCall(length, ct)) return "the client closed the connection inside a function call";
                     break;
                 case (byte)'p':
-                    if (await PasswordAsync(length, ct).ConfigureAwait(false) is string bad) return bad;
+                    if (Password(length) is string bad) return bad;
                     break;
                 case (byte)'S':
                     if (length != 4) return "Sync with a body";
                     _discardUntilSync = false;
                     state.SentSyncPoint(isSync: true);
-                    if (!await client.PassAsync(5, upstream, ct).ConfigureAwait(false)) return null;
+                    if (!client.Pass(5, upstream)) return null;
                     break;
                 case (byte)'B' or (byte)'E' or (byte)'D' or (byte)'C' or (byte)'H':
                     if (!_discardUntilSync) state.SentExtended();
-                    if (!await client.PassAsync(1L + length, _discardUntilSync ? null : upstream, ct).ConfigureAwait(false)) return null;
+                    if (!client.Pass(1L + length, _discardUntilSync ? null : upstream)) return null;
                     break;
                 case (byte)'d' or (byte)'c' or (byte)'f':
                     // COPY data: the server ignores it outside COPY; the COPY statement itself was decided.
-                    if (!await client.PassAsync(1L + length, _discardUntilSync ? null : upstream, ct).ConfigureAwait(false)) return null;
+                    if (!client.Pass(1L + length, _discardUntilSync ? null : upstream)) return null;
                     break;
                 case (byte)'X':
-                    await client.PassAsync(1L + length, upstream, ct).ConfigureAwait(false);
-                    await upstream.FlushAsync(ct).ConfigureAwait(false);
+                    client.Pass(1L + length, upstream);
+                    upstream.Flush();
                     return null;
                 default:
                     return $"unknown message type 0x{type:x2}";
@@ -60,30 +60,30 @@ internal sealed class FrontendPump(PgReader client, PgWriter upstream, RelayStat
     }
 
     /// <summary>A Query or Parse: read whole (bounded), decide, forward or replace.</summary>
-    private async Task<bool> StatementAsync(byte type, int length, CancellationToken ct)
+    private bool Statement(byte type, int length, CancellationToken ct)
     {
         var kind = type == (byte)'Q' ? PostgresMessageKind.Query : PostgresMessageKind.Parse;
-        if (_discardUntilSync) return await client.PassAsync(1L + length, null, ct).ConfigureAwait(false);
+        if (_discardUntilSync) return client.Pass(1L + length, null);
         if (length - 4 > limits.MaxStatementBytes)
         {
             // Too large to inspect: drained, never buffered whole, and refused in the protocol.
-            if (!await client.PassAsync(1L + length, null, ct).ConfigureAwait(false)) return false;
+            if (!client.Pass(1L + length, null)) return false;
             var d = PostgresWireRules.StatementTooLarge.About(null, target: target, environment: host.Destination.Environment);
             host.Notice(WireNotice.RelayRefusal, $"agentshell: refused a {length - 4}-byte {kind} to {target} from the PostgreSQL wire: {d.Reason} [rule {d.RuleId}]");
             Refuse(kind, ReadOnlySpan<byte>.Empty, PostgresWireRules.StatementTooLarge.Refusal($"a {kind} of {length - 4} bytes"));
             return true;
         }
-        if (!await client.FillAsync(1 + length, ct).ConfigureAwait(false)) return false;
+        if (!client.Fill(1 + length)) return false;
         var body = client.Span.Slice(5, length - 4);
         bool framed = kind == PostgresMessageKind.Query ? PgMessages.QueryText(body, out var text) : PgMessages.ParseText(body, out text);
         if (!framed) throw new PgProtocolException($"malformed {kind} message");
         var request = Request(kind, text);
         var name = kind == PostgresMessageKind.Parse && PgMessages.CString(body, out var n, out _) ? n.ToArray() : [];
-        var verdict = await DecideAsync(request, ct).ConfigureAwait(false);
+        var verdict = Decide(request, ct);
         if (verdict.Forward)
         {
             if (kind == PostgresMessageKind.Query) state.SentSyncPoint(isSync: false); else state.SentExtended();
-            return await client.PassAsync(1L + length, upstream, ct).ConfigureAwait(false);
+            return client.Pass(1L + length, upstream);
         }
         client.Consume(1 + length);
         Refuse(kind, name, verdict.Message ?? verdict.Decision.Describe());
@@ -107,27 +107,27 @@ internal sealed class FrontendPump(PgReader client, PgWriter upstream, RelayStat
     }
 
     /// <summary>A FunctionCall: decided on its function (unknown effect), passed on whole or drained.</summary>
-    private async Task<bool> FunctionCallAsync(int length, CancellationToken ct)
+    private bool FunctionCall(int length, CancellationToken ct)
     {
-        if (_discardUntilSync) return await client.PassAsync(1L + length, null, ct).ConfigureAwait(false);
-        if (!await client.FillAsync(Math.Min(1 + length, 9), ct).ConfigureAwait(false)) return false;
+        if (_discardUntilSync) return client.Pass(1L + length, null);
+        if (!client.Fill(Math.Min(1 + length, 9))) return false;
         if (!PgMessages.FunctionOid(client.Span.Slice(5, Math.Min(length - 4, 4)), out uint oid)) throw new PgProtocolException("malformed FunctionCall");
         var request = new PostgresRequest(PostgresMessageKind.FunctionCall, "", [PostgresWire.FunctionCall(oid, target)], session, host.Destination);
-        var verdict = await DecideAsync(request, ct).ConfigureAwait(false);
+        var verdict = Decide(request, ct);
         if (verdict.Forward) state.SentSyncPoint(isSync: false);
-        if (!await client.PassAsync(1L + length, verdict.Forward ? upstream : null, ct).ConfigureAwait(false)) return false;
+        if (!client.Pass(1L + length, verdict.Forward ? upstream : null)) return false;
         if (!verdict.Forward) Refuse(PostgresMessageKind.FunctionCall, ReadOnlySpan<byte>.Empty, verdict.Message ?? verdict.Decision.Describe());
         return true;
     }
 
     /// <summary>Authentication responses pass untouched; a cleartext password is shown to the host
     /// (never logged), and a SCRAM exchange that asks for channel binding is noted.</summary>
-    private async Task<string?> PasswordAsync(int length, CancellationToken ct)
+    private string? Password(int length)
     {
         if (length - 4 > limits.MaxAuthBytes) return $"an authentication message of {length - 4} bytes";
-        if (!await client.FillAsync(1 + length, ct).ConfigureAwait(false)) return "the client closed the connection inside an authentication message";
+        if (!client.Fill(1 + length)) return "the client closed the connection inside an authentication message";
         Inspect(client.Span.Slice(5, length - 4));
-        await client.PassAsync(1L + length, upstream, ct).ConfigureAwait(false);
+        client.Pass(1L + length, upstream);
         return null;
     }
 
@@ -147,20 +147,17 @@ internal sealed class FrontendPump(PgReader client, PgWriter upstream, RelayStat
         }
     }
 
-    private ValueTask<WireVerdict> DecideAsync(PostgresRequest request, CancellationToken ct)
+    private WireVerdict Decide(PostgresRequest request, CancellationToken ct)
     {
         ValueTask<WireVerdict> pending;
         try { pending = host.DecideAsync(request, ct); }
-        catch (Exception e) when (e is not OperationCanceledException) { return ValueTask.FromResult(Failed(e)); }
-        return pending.IsCompletedSuccessfully ? pending : WaitAsync(pending, ct);
-    }
-
-    private async ValueTask<WireVerdict> WaitAsync(ValueTask<WireVerdict> pending, CancellationToken ct)
-    {
-        // Held: what came before it goes out now; nothing of it or after it does.
-        await upstream.FlushAsync(ct).ConfigureAwait(false);
+        catch (Exception e) when (e is not OperationCanceledException) { return Failed(e); }
+        if (pending.IsCompletedSuccessfully) return pending.Result;
+        // Held: what came before it goes out now; nothing of it or after it does. This thread is
+        // the relay's own, so waiting here holds no pool thread.
+        upstream.Flush();
         WireVerdict verdict;
-        try { verdict = await pending.ConfigureAwait(false); }
+        try { verdict = pending.AsTask().GetAwaiter().GetResult(); }
         catch (Exception e) when (e is not OperationCanceledException) { return Failed(e); }
         // An approval answers the client that asked; if it has left, nothing runs on its behalf.
         if (verdict.Forward && host.IsClientGone()) throw new ClientGoneException(verdict.Decision.Describe());

@@ -4,7 +4,9 @@ namespace AgentShell.Supervisor.Wire.Postgres;
 
 /// <summary>Buffered reads of one direction of a connection: whole messages up to a bound are
 /// made contiguous for inspection; anything else is passed on in pieces. Robust to any split or
-/// coalescing of the peer's writes.</summary>
+/// coalescing of the peer's writes. Blocking reads for the relay's threads (PERF: a thread blocked
+/// in recv wakes once per message; an async read adds a hop through the thread pool, measured at
+/// about twice the added latency), asynchronous ones for the startup.</summary>
 internal sealed class PgReader
 {
     private readonly Stream _stream;
@@ -31,11 +33,37 @@ internal sealed class PgReader
     internal ReadOnlySpan<byte> Span => _buf.AsSpan(_start, _end - _start);
 
     /// <summary>Reads until <paramref name="count"/> bytes are buffered (at most the reader's
-    /// bound); false at end of stream first.</summary>
+    /// bound); false at end of stream first. For the startup, on the thread pool.</summary>
     internal async ValueTask<bool> FillAsync(int count, CancellationToken ct)
     {
+        if (!MakeRoom(count)) return true;
+        while (_end - _start < count)
+        {
+            int n = await _stream.ReadAsync(_buf.AsMemory(_end), ct).ConfigureAwait(false);
+            if (n == 0) return false;
+            _end += n;
+        }
+        return true;
+    }
+
+    /// <summary>As <see cref="FillAsync"/>, blocking: for the relay's own threads.</summary>
+    internal bool Fill(int count)
+    {
+        if (!MakeRoom(count)) return true;
+        while (_end - _start < count)
+        {
+            int n = _stream.Read(_buf, _end, _buf.Length - _end);
+            if (n == 0) return false;
+            _end += n;
+        }
+        return true;
+    }
+
+    /// <summary>False when <paramref name="count"/> bytes are already buffered; else makes room for them.</summary>
+    private bool MakeRoom(int count)
+    {
         if (count > _max) throw new InvalidOperationException("message above the inspection bound");
-        if (_end - _start >= count) return true;
+        if (_end - _start >= count) return false;
         if (_buf.Length - _start < count)
         {
             // PERF: move the tail to the front; grow only for a message larger than the buffer.
@@ -45,12 +73,6 @@ internal sealed class PgReader
             _buf = target;
             _end -= _start;
             _start = 0;
-        }
-        while (_end - _start < count)
-        {
-            int n = await _stream.ReadAsync(_buf.AsMemory(_end), ct).ConfigureAwait(false);
-            if (n == 0) return false;
-            _end += n;
         }
         return true;
     }
@@ -64,19 +86,18 @@ internal sealed class PgReader
 
     /// <summary>Moves <paramref name="count"/> bytes of the stream to <paramref name="sink"/>
     /// (null: discards them) without holding more than one buffer; false at end of stream first.</summary>
-    internal async ValueTask<bool> PassAsync(long count, PgWriter? sink, CancellationToken ct)
+    internal bool Pass(long count, PgWriter? sink)
     {
         while (count > 0)
         {
             if (_end == _start)
             {
-                _start = _end = 0;
-                int n = await _stream.ReadAsync(_buf.AsMemory(0, (int)Math.Min(_buf.Length, Math.Max(count, 4096))), ct).ConfigureAwait(false);
-                if (n == 0) return false;
-                _end = n;
+                _start = 0;
+                _end = _stream.Read(_buf, 0, (int)Math.Min(_buf.Length, Math.Max(count, 4096)));
+                if (_end == 0) return false;
             }
             int take = (int)Math.Min(count, _end - _start);
-            if (sink != null) await sink.WriteAsync(_buf.AsMemory(_start, take), ct).ConfigureAwait(false);
+            sink?.Write(_buf.AsSpan(_start, take));
             Consume(take);
             count -= take;
         }
@@ -92,57 +113,33 @@ internal sealed class PgReader
     }
 }
 
-/// <summary>Buffered writes of one direction: messages collect until <see cref="FlushAsync"/>, so
+/// <summary>Buffered writes of one direction: messages collect until <see cref="Flush"/>, so
 /// pipelined messages leave in one write.</summary>
 internal sealed class PgWriter(Stream stream)
 {
     private byte[] _buf = ArrayPool<byte>.Shared.Rent(16 * 1024);
     private int _used;
 
-    /// <summary>True when nothing waits to be flushed.</summary>
-    internal bool IsEmpty => _used == 0;
-
     /// <summary>Appends bytes; writes through when they do not fit.</summary>
-    internal ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
-    {
-        if (data.Length <= _buf.Length - _used)
-        {
-            data.Span.CopyTo(_buf.AsSpan(_used));
-            _used += data.Length;
-            return ValueTask.CompletedTask;
-        }
-        return WriteSlowAsync(data, ct);
-    }
-
-    /// <summary>Appends bytes that must fit the buffer (messages the relay builds).</summary>
     internal void Write(ReadOnlySpan<byte> data)
     {
         if (data.Length > _buf.Length - _used)
         {
-            var bigger = ArrayPool<byte>.Shared.Rent(_used + data.Length);
-            Buffer.BlockCopy(_buf, 0, bigger, 0, _used);
-            ArrayPool<byte>.Shared.Return(_buf);
-            _buf = bigger;
+            Flush();
+            if (data.Length > _buf.Length) { stream.Write(data); return; }
         }
         data.CopyTo(_buf.AsSpan(_used));
         _used += data.Length;
     }
 
-    private async ValueTask WriteSlowAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
-    {
-        await FlushAsync(ct).ConfigureAwait(false);
-        if (data.Length <= _buf.Length) { data.Span.CopyTo(_buf); _used = data.Length; }
-        else await stream.WriteAsync(data, ct).ConfigureAwait(false);
-    }
-
     /// <summary>Sends what was collected.</summary>
-    internal async ValueTask FlushAsync(CancellationToken ct)
+    internal void Flush()
     {
         if (_used == 0) return;
         int n = _used;
         _used = 0;
-        await stream.WriteAsync(_buf.AsMemory(0, n), ct).ConfigureAwait(false);
-        await stream.FlushAsync(ct).ConfigureAwait(false);
+        stream.Write(_buf, 0, n);
+        stream.Flush();
     }
 
     /// <summary>Gives the buffer back.</summary>

@@ -41,7 +41,9 @@ public static class PostgresRelay
                 }
             }
             if (started == null) return;
-            await RelayAsync(started, host, limits, stop).ConfigureAwait(false);
+            // Blocking reads on the relay's threads end when their streams close: on the run's end too.
+            using var closeOnStop = stop.Token.Register(() => Close(owned));
+            await RelayAsync(started, host, limits, stop, owned).ConfigureAwait(false);
         }
         catch (WireSetupException e)
         {
@@ -68,18 +70,25 @@ public static class PostgresRelay
         finally
         {
             stop.Cancel();
-            for (int i = owned.Count - 1; i >= 0; i--)
+            Close(owned);
+        }
+    }
+
+    private static void Close(List<IDisposable> owned)
+    {
+        IDisposable[] all;
+        lock (owned) all = [.. owned];
+        for (int i = all.Length - 1; i >= 0; i--)
+        {
+            try { all[i].Dispose(); }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
             {
-                try { owned[i].Dispose(); }
-                catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
-                {
-                    // Closing a broken stream: it is closed either way.
-                }
+                // Closing a broken stream: it is closed either way.
             }
         }
     }
 
-    private static async Task RelayAsync(StartedSession s, IPostgresWireHost host, PostgresRelayLimits limits, CancellationTokenSource stop)
+    private static async Task RelayAsync(StartedSession s, IPostgresWireHost host, PostgresRelayLimits limits, CancellationTokenSource stop, List<IDisposable> owned)
     {
         var target = PostgresWire.Target(host.Destination.Shown, host.Destination.Port, s.Session.Database);
         var toServer = new PgWriter(s.Upstream);
@@ -87,8 +96,8 @@ public static class PostgresRelay
         var fromServer = new PgReader(s.Upstream, ReadOnlySpan<byte>.Empty, 5 + limits.MaxAuthBytes);
         var frontend = new FrontendPump(s.Client, toServer, s.State, host, s.Session, target, limits);
         var backend = new BackendPump(fromServer, toClient, s.State, host, limits);
-        var up = Task.Run(() => frontend.RunAsync(stop.Token));
-        var down = Task.Run(() => backend.RunAsync(stop.Token));
+        var up = OnOwnThread("pg client→server", () => frontend.Run(stop.Token));
+        var down = OnOwnThread("pg server→client", backend.Run);
         var first = await Task.WhenAny(up, down).ConfigureAwait(false);
         try
         {
@@ -101,11 +110,11 @@ public static class PostgresRelay
                 await Task.WhenAny(down, Task.Delay(TimeSpan.FromSeconds(2), stop.Token)).ConfigureAwait(false);
             }
             else if (await down.ConfigureAwait(false) is string why) throw new PgProtocolException(why);
-            else await toClient.FlushAsync(stop.Token).ConfigureAwait(false);
         }
         finally
         {
             stop.Cancel();
+            Close(owned);
             try { await Task.WhenAll(up, down).ConfigureAwait(false); }
             catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or PgProtocolException or ClientGoneException or System.Net.Sockets.SocketException)
             {
@@ -116,5 +125,17 @@ public static class PostgresRelay
             toServer.Release();
             toClient.Release();
         }
+    }
+
+    /// <summary>Runs one direction on a thread of its own (PERF: blocking reads wake once per message).</summary>
+    private static Task<string?> OnOwnThread(string name, Func<string?> pump)
+    {
+        var done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
+        {
+            try { done.SetResult(pump()); }
+            catch (Exception e) { done.SetException(e); }
+        }) { IsBackground = true, Name = name }.Start();
+        return done.Task;
     }
 }

@@ -148,7 +148,7 @@ internal static class PostgresStartup
 
     private static T Own<T>(List<IDisposable> owned, T d) where T : IDisposable
     {
-        owned.Add(d);
+        lock (owned) owned.Add(d);
         return d;
     }
 
