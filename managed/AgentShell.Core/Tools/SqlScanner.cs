@@ -295,6 +295,10 @@ public static class SqlScanner
         return false;
     }
 
+    // Functions that run a statement given to them as a string.
+    private static readonly string[] RunsAString =
+        ["DBLINK", "DBLINK_EXEC", "DBLINK_SEND_QUERY", "DBLINK_OPEN", "QUERY_TO_XML", "QUERY_TO_XMLSCHEMA", "QUERY_TO_XML_AND_XMLSCHEMA"];
+
     private static bool HasAny(List<Word> w, int from, int to, string word)
     {
         for (int i = from; i < to; i++) if (w[i].Text == word) return true;
@@ -339,7 +343,7 @@ public static class SqlScanner
                 if (HasAny(w, from, to, "PG_TERMINATE_BACKEND") || HasAny(w, from, to, "PG_CANCEL_BACKEND")) return Effect.Terminate;
                 if (HasAny(w, from, to, "PG_DROP_REPLICATION_SLOT")) return Effect.Drop;
                 if (HasAny(w, from, to, "LO_UNLINK")) return Effect.Delete;
-                if (HasAny(w, from, to, "DBLINK_EXEC") || HasAny(w, from, to, "QUERY_TO_XML")) return Effect.Unknown;
+                foreach (var f in RunsAString) if (HasAny(w, from, to, f)) return Effect.Unknown;
                 for (int i = from; i < to - 1; i++)
                 {
                     if (w[i].Depth == d && w[i].Text == "INTO" && w[i + 1].Text is not ("OUTFILE" or "DUMPFILE")) return Effect.Write;

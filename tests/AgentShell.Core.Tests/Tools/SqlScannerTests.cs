@@ -70,6 +70,10 @@ public class SqlScannerTests
     [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$", Effect.Write)]
     [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$", Effect.Write)]
     [TestCase("CREATE TABLE language (c text)", Effect.Write)]
+    [TestCase("SELECT * FROM dblink('dbname=app', 'DELETE FROM t RETURNING 1') AS x(a int)", Effect.Unknown)] // runs the string
+    [TestCase("SELECT dblink_send_query('c', 'DROP TABLE t')", Effect.Unknown)]
+    [TestCase("SELECT query_to_xmlschema('DELETE FROM t RETURNING 1', true, true, '')", Effect.Unknown)]
+    [TestCase("SELECT dblinked, query_to_xml_count FROM t", Effect.Read)]      // look-alike columns
     public void Postgres(string sql, Effect expected) =>
         Assert.That(SqlScanner.Scan(sql).Effect, Is.EqualTo(expected));
 
