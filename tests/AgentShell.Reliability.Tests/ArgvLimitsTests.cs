@@ -12,16 +12,16 @@ public sealed class ArgvLimitsTests
     /// <summary>Runs a python agent under `agentshell run`; it prints what each exec did, then runs
     /// one more program to show the supervisor still decides.</summary>
     private static AgentShellRunner.Result Agent(string body) =>
-        AgentShellRunner.Run(["run", "--quiet", "--audit", "/dev/null", "--connect-guard", "seccomp", "--profile", Path.Combine(Repo.Root, "profiles", "railway.json"),
+        AgentShellRunner.Run(["run", "--audit", "/dev/null", "--connect-guard", "seccomp", "--profile", Path.Combine(Repo.Root, "profiles", "railway.json"),
             "--", Repo.Python, "-c", """
             import os, subprocess, sys
             def run(name, argv):
                 try:
-                    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                    p = subprocess.run(argv, stdout=subprocess.PIPE)
                     print(f'{name}=rc{p.returncode}:{len(p.stdout)}', flush=True)
                 except OSError as e:
                     print(f'{name}=errno{e.errno}', flush=True)
-            """ + body + """
+            """ + "\n" + body + "\n" + """
             run('after', ['/bin/echo', 'still-decided'])
             """], TimeSpan.FromMinutes(3));
 

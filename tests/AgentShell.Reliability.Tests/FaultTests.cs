@@ -26,27 +26,43 @@ public sealed class FaultTests
     [TearDown]
     public void TearDown() => Directory.Delete(_tmp, recursive: true);
 
+    // The agents are python: a `bash -c` string naming the DELETE would itself be decided (and
+    // refused or held) at bash's exec, before any curl.
+    private const string Exec = """
+        import subprocess, sys
+        def run(argv):
+            try:
+                return f'rc={subprocess.run(argv).returncode}'
+            except OSError as e:
+                return f'errno{e.errno}'
+        """;
+
     [Test]
     public void WithTheAuditDiskFullABlockStaysABlockAndTheLoopGoesOn()
     {
-        var r = AgentShellRunner.Run(["run", "--quiet", "--audit", "/dev/full", "--connect-guard", "seccomp", "--profile", Path.Combine(Repo.Root, "profiles", "railway.json"), "--",
-            "bash", "-c", "for i in 1 2 3; do curl -s -X DELETE https://backboard.railway.app/graphql/v2; echo rc=$?; done; /bin/echo after"]);
-        Assert.That(r.Stdout, Is.EqualTo("rc=126\nrc=126\nrc=126\nafter\n"), r.Stderr);
+        var r = AgentShellRunner.Run(["run", "--audit", "/dev/full", "--connect-guard", "seccomp", "--profile", Path.Combine(Repo.Root, "profiles", "railway.json"), "--",
+            Repo.Python, "-c", Exec + """
+
+            for i in range(3):
+                print(run(['curl', '-s', '-X', 'DELETE', 'https://backboard.railway.app/graphql/v2']), flush=True)
+            print(run(['/bin/echo', 'after']), flush=True)
+            """]);
+        Assert.That(r.Stdout, Is.EqualTo("errno1\nerrno1\nerrno1\nafter\nrc=0\n"), r.Stderr);
         Assert.That(r.Stderr, Does.Contain("cannot write the audit log /dev/full"));
         Assert.That(r.Stderr, Does.Contain("railway.graphql:destructive-call"));
     }
 
     /// <summary>A run whose DELETE to 127.0.0.3 (staging in tests/profiles/pause.json) is paused.</summary>
     private BackgroundRun PausedDelete(string audit, string script) =>
-        new(["--audit", audit, "--connect-guard", "seccomp", "--pause-timeout", "120", "--profile", Repo.PauseProfile], "bash", "-c", script);
+        new(["--audit", audit, "--connect-guard", "seccomp", "--pause-timeout", "120", "--profile", Repo.PauseProfile], Repo.Python, "-c", Exec + "\n" + script);
 
     private static string PendingId(BackgroundRun run)
     {
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed < TimeSpan.FromSeconds(60))
         {
-            var items = JsonDocument.Parse(run.Client("pending", "--json").Stdout).RootElement;
-            if (items.GetArrayLength() > 0) return items[0].GetProperty("id").GetString()!;
+            var listed = run.Client("pending", "--json").Stdout; // empty until the socket is up
+            if (listed.TrimStart().StartsWith('[') && JsonDocument.Parse(listed).RootElement is { } items && items.GetArrayLength() > 0) return items[0].GetProperty("id").GetString()!;
             Thread.Sleep(100);
         }
         Assert.Fail($"nothing was paused; stderr:\n{run.Stderr}");
@@ -57,7 +73,10 @@ public sealed class FaultTests
     public void AnApprovalClientThatHangsUpMidMessageApprovesNothing()
     {
         var audit = Path.Combine(_tmp, "audit.jsonl");
-        using var run = PausedDelete(audit, "curl -s --max-time 2 -X DELETE http://127.0.0.3:9/volumes/1; echo rc=$?; /bin/echo after");
+        using var run = PausedDelete(audit, """
+            print(run(['curl', '-s', '--max-time', '2', '-X', 'DELETE', 'http://127.0.0.3:9/volumes/1']), flush=True)
+            print(run(['/bin/echo', 'after']), flush=True)
+            """);
         string id = PendingId(run);
         foreach (var partial in new[] { $"{{\"v\":1,\"op\":\"approve\",\"id\":\"{id}", "{\"v\":1.5,\"op\":\"approve\",\"id\":\"" + id + "\"}\n", "\u0000\u00ff{{{\n" })
         {
@@ -70,7 +89,7 @@ public sealed class FaultTests
         Assert.That(run.Client("pending", "--json").Stdout, Does.Contain(id), "still waiting: half a message approves nothing");
         Assert.That(run.Client("deny", id).ExitCode, Is.EqualTo(0), "the control socket still answers");
         Assert.That(run.WaitForExit(60), Is.EqualTo(0));
-        Assert.That(run.Stdout, Does.Contain("rc=126").And.Contain("after"), run.Stderr);
+        Assert.That(run.Stdout, Is.EqualTo("errno1\nafter\nrc=0\n"), run.Stderr);
     }
 
     [Test]
@@ -78,8 +97,23 @@ public sealed class FaultTests
     {
         var audit = Path.Combine(_tmp, "audit.jsonl");
         var pidFile = Path.Combine(_tmp, "pid");
-        using var run = PausedDelete(audit, $"curl -s -X DELETE http://127.0.0.3:9/volumes/1 & echo $! > {pidFile}; wait; echo rc=$?; /bin/echo after");
+        using var run = PausedDelete(audit, $$"""
+            import os, signal
+            pid = os.fork()  # not Popen: it waits for the (held) exec to finish
+            if pid == 0:
+                os.execv('/usr/bin/curl', ['curl', '-s', '-X', 'DELETE', 'http://127.0.0.3:9/volumes/1'])
+            open('{{pidFile}}', 'w').write(str(pid))
+            status = os.waitpid(pid, 0)[1]
+            print(f'rc=-{os.WTERMSIG(status)}' if os.WIFSIGNALED(status) else f'rc={os.WEXITSTATUS(status)}', flush=True)
+            print(run(['/bin/echo', 'after']), flush=True)
+            """);
         string id = PendingId(run);
+        var sw0 = Stopwatch.StartNew();
+        while (!File.Exists(pidFile) || File.ReadAllText(pidFile).Length == 0)
+        {
+            if (sw0.Elapsed > TimeSpan.FromSeconds(20)) Assert.Fail("the agent did not write its child's pid");
+            Thread.Sleep(50);
+        }
         Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim())).Kill();
         var sw = Stopwatch.StartNew();
         while (run.Client("pending", "--json").Stdout.Contains(id, StringComparison.Ordinal))
@@ -88,7 +122,7 @@ public sealed class FaultTests
             Thread.Sleep(100);
         }
         Assert.That(run.WaitForExit(60), Is.EqualTo(0));
-        Assert.That(run.Stdout, Does.Contain("rc=137").And.Contain("after"), run.Stderr);
+        Assert.That(run.Stdout, Is.EqualTo("rc=-9\nafter\nrc=0\n"), "killed while held, and the loop went on: " + run.Stderr);
         Assert.That(File.ReadAllText(audit), Does.Contain("the process ended while waiting"));
     }
 

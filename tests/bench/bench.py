@@ -247,7 +247,7 @@ def classify_decide(t):
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     if p.returncode != 0:
         raise RuntimeError(f"AgentShell.Bench failed: {p.stderr.strip()[-400:]}")
-    figs = dict(line.split()[:2] for line in p.stdout.splitlines() if re.match(r"^[a-z_]+ [0-9.]+$", line))
+    figs = dict(line.split()[:2] for line in p.stdout.splitlines() if re.match(r"^[a-z0-9_]+ [0-9.]+$", line))
     argv = [float(x) for x in figs["argv_median_us"].split(",")] if "," in figs["argv_median_us"] else [float(figs["argv_median_us"])]
     shell = [float(figs["shell10_us"])]
     return [
