@@ -1,4 +1,5 @@
 using AgentShell.Fuzz;
+using AgentShell.Supervisor.Approval;
 
 namespace AgentShell.Reliability.Tests;
 
@@ -40,5 +41,18 @@ public sealed class FuzzCorpusTests
         // prints it is allowed without tripping the oracle.
         Assert.DoesNotThrow(() => FuzzTargets.Run("shell", "psql -h db.prod.example.com -c 'DROP TABLE users'"u8));
         Assert.DoesNotThrow(() => FuzzTargets.Run("shell", "echo 'psql -h db.prod.example.com -c \"DROP TABLE users\"'"u8));
+    }
+
+    [Test]
+    public void AControlLineThatIsNotUtf8OrEscapesALoneSurrogateNamesNothing()
+    {
+        // Found by AFL++: both threw from ControlProtocol (an approval client could end its own connection).
+        byte[] notUtf8 = [.. "{\"v\":1,\"op\":\"approve\",\"id\":\"a"u8, 0xbf, 0xbf, .. "\"}"u8];
+        Assert.That(ControlProtocol.Parse(notUtf8, out var error), Is.Null);
+        Assert.That(error, Is.EqualTo("not UTF-8"));
+        var req = ControlProtocol.Parse("{\"v\":1,\"op\":\"approve\",\"id\":\"\\ud800\"}"u8, out error);
+        Assert.That(req, Is.Not.Null, error);
+        Assert.That(req!.Value.Str("id"), Is.Null, "no id: nothing to approve");
+        Assert.That(req.Value.Str("op"), Is.EqualTo("approve"), "the look-alike: a valid string is read");
     }
 }
