@@ -25,6 +25,7 @@ export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT
 status=0
 for t in "${targets[@]}"; do
     findings=build/fuzz-out/$t
+    mkdir -p build/fuzz-out
     rm -rf "$findings"
     echo "fuzz: $t for ${SECONDS_EACH}s"
     afl-fuzz -i "tests/fuzz/$t/corpus" -o "$findings" -V "$SECONDS_EACH" -t 5000 -m none -- dotnet "$out/AgentShell.Fuzz.dll" "$t" >"$findings.log" 2>&1 || true
