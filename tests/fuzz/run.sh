@@ -13,12 +13,16 @@ targets=("$@")
 command -v afl-fuzz >/dev/null || { echo "fuzz: afl-fuzz is missing (scripts/setup.sh installs afl++)" >&2; exit 1; }
 
 out=build/fuzz
+plain=build/fuzz-plain
 tools=build/tools
+rm -rf "$out" "$plain"
 dotnet publish tests/fuzz/AgentShell.Fuzz -c Release -o "$out" --nologo -v quiet
+# Findings are replayed by an uninstrumented copy: instrumented code outside afl-fuzz has no
+# coverage map to write to and fails with an access violation of its own.
+cp -r "$out" "$plain"
 [[ -x $tools/sharpfuzz ]] || dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path "$tools" >/dev/null
-# Instrument what the targets exercise (once per publish: sharpfuzz refuses an instrumented file).
 for dll in AgentShell.Core.dll AgentShell.Supervisor.dll; do
-    "$tools/sharpfuzz" "$out/$dll" >/dev/null 2>&1 || true
+    "$tools/sharpfuzz" "$out/$dll" >/dev/null
 done
 
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
@@ -37,13 +41,13 @@ for t in "${targets[@]}"; do
     for h in "$findings"/default/hangs/id:*; do
         [[ -f $h ]] || continue
         # AFL's 5 s limit is short on a loaded machine: a hang counts only if it still hangs alone.
-        timeout 60 dotnet "$out/AgentShell.Fuzz.dll" "$t" "$h" >/dev/null 2>&1 || { [[ $? -eq 124 ]] && hangs=$((hangs + 1)); }
+        timeout 60 dotnet "$plain/AgentShell.Fuzz.dll" "$t" "$h" >/dev/null 2>&1 || { [[ $? -eq 124 ]] && hangs=$((hangs + 1)); }
     done
     echo "fuzz: $t: $execs executions, $crashes crash(es), $hangs hang(s)"
     for c in "$findings"/default/crashes/id:*; do
         [[ -f $c ]] || continue
         echo "fuzz: $t: crash $c:" >&2
-        dotnet "$out/AgentShell.Fuzz.dll" "$t" "$c" 2>&1 | head -5 >&2 || true
+        dotnet "$plain/AgentShell.Fuzz.dll" "$t" "$c" 2>&1 | head -5 >&2 || true
     done
     ((crashes == 0 && hangs == 0)) || status=1
 done
