@@ -23,12 +23,14 @@ public static class Program
         // Everything after the first "--" is the command, untouched by the option parser
         // (so `run -- bash -c '...'` never has -c taken as an option of run).
         int dd = Array.IndexOf(args, "--");
-        string[] head = dd >= 0 ? args[..dd] : args;
+        string[] head = (dd >= 0 ? args[..dd] : args).Select(a => a == "-h" ? "--help" : a).ToArray(); // the parser knows only --help
         string[] command = dd >= 0 ? args[(dd + 1)..] : [];
 
         using var parser = new Parser(s =>
         {
-            s.HelpWriter = Console.Error;
+            s.HelpWriter = null; // Help.Report writes help to stdout and errors to stderr
+            s.AutoHelp = true;
+            s.AutoVersion = true;
             s.CaseInsensitiveEnumValues = true;
             s.AllowMultiInstance = true; // --profile A --profile B
         });
@@ -57,6 +59,6 @@ public static class Program
             (CheckVerb v) => v.Execute(command),
             (ProfilesVerb v) => v.Execute(),
             (LogVerb v) => v.Execute(),
-            _ => UsageError);
+            errors => Help.Report(result, errors, Console.Out, Console.Error));
     }
 }
