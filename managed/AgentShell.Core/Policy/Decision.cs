@@ -25,6 +25,10 @@ public sealed class Decision
     public Target? Target { get; init; }
     /// <summary>Environment of <see cref="Target"/>: production, staging, local, unknown, ...</summary>
     public string Environment { get; init; } = "none";
+    /// <summary>The profile entry that put the target in <see cref="Environment"/> (a host, CIDR,
+    /// kube context, cloud profile or project, or variable); null when none did (local, unknown,
+    /// an environment the command names itself).</summary>
+    public EnvironmentEntry? MatchedBy { get; init; }
 
     /// <summary>"curl DELETE http://h/x (production) [rule r]".</summary>
     public string Describe() =>

@@ -75,11 +75,14 @@ public sealed class Policy
     /// <summary>As <see cref="EnvironmentOf(Target)"/>, and a target that would be <c>unknown</c>
     /// takes the environment named by the exec's variables (<c>EnvVars</c>, e.g.
     /// <c>RAILWAY_ENVIRONMENT=production</c>) when <paramref name="ctx"/> has one.</summary>
-    public string EnvironmentOf(Target target, IExecContext? ctx)
+    public string EnvironmentOf(Target target, IExecContext? ctx) => _environments.Names[EnvironmentIdOf(target, ctx, out _)];
+
+    /// <summary>The profile entry that puts <paramref name="target"/> in its environment (as
+    /// <see cref="EnvironmentOf(Target, IExecContext?)"/> decides it), or null when none does.</summary>
+    public EnvironmentEntry? EnvironmentMatch(Target target, IExecContext? ctx)
     {
-        int id = _environments.Classify(target);
-        if (id == EnvironmentTable.Unknown && _environments.FromContext(ctx) is int fromCtx and >= 0) id = fromCtx;
-        return _environments.Names[id];
+        EnvironmentIdOf(target, ctx, out var matched);
+        return matched;
     }
 
     /// <summary>Decides the intents of one exec without an exec context (env-var environments do not apply).</summary>
@@ -93,20 +96,21 @@ public sealed class Policy
     {
         Decision best = Decision.DefaultAllow;
         int fromCtx = -2; // not looked up yet
+        EnvironmentEntry? ctxEntry = null;
         for (int i = 0; i < intents.Count; i++)
         {
             var intent = intents[i];
             var targets = intent.Targets;
             if (targets.Count == 0)
             {
-                int env = ContextEnvironment(ctx, ref fromCtx);
-                Consider(intent, null, env < 0 ? EnvironmentTable.None : env, ctx, ref best);
+                int env = ContextEnvironment(ctx, ref fromCtx, ref ctxEntry);
+                Consider(intent, null, env < 0 ? EnvironmentTable.None : env, env < 0 ? null : ctxEntry, ctx, ref best);
             }
             for (int t = 0; t < targets.Count; t++)
             {
-                int env = _environments.Classify(targets[t]);
-                if (env == EnvironmentTable.Unknown && ContextEnvironment(ctx, ref fromCtx) is int c and >= 0) env = c;
-                Consider(intent, targets[t], env, ctx, ref best);
+                int env = _environments.Classify(targets[t], out var matched);
+                if (env == EnvironmentTable.Unknown && ContextEnvironment(ctx, ref fromCtx, ref ctxEntry) is int c and >= 0) (env, matched) = (c, ctxEntry);
+                Consider(intent, targets[t], env, matched, ctx, ref best);
             }
             if (best.Action == PolicyAction.Block) break; // nothing is more severe
         }
@@ -132,21 +136,26 @@ public sealed class Policy
         return false;
     }
 
-    private int EnvironmentIdOf(Target? target, IExecContext? ctx)
+    private int EnvironmentIdOf(Target? target, IExecContext? ctx) => EnvironmentIdOf(target, ctx, out _);
+
+    private int EnvironmentIdOf(Target? target, IExecContext? ctx, out EnvironmentEntry? matched)
     {
         int fromCtx = -2;
-        int env = target == null ? EnvironmentTable.None : _environments.Classify(target);
-        if ((env == EnvironmentTable.Unknown || target == null) && ContextEnvironment(ctx, ref fromCtx) is int c and >= 0) env = c;
+        EnvironmentEntry? ctxEntry = null;
+        matched = null;
+        int env = target == null ? EnvironmentTable.None : _environments.Classify(target, out matched);
+        if ((env == EnvironmentTable.Unknown || target == null) && ContextEnvironment(ctx, ref fromCtx, ref ctxEntry) is int c and >= 0)
+            (env, matched) = (c, ctxEntry);
         return env;
     }
 
-    private int ContextEnvironment(IExecContext? ctx, ref int cached)
+    private int ContextEnvironment(IExecContext? ctx, ref int cached, ref EnvironmentEntry? entry)
     {
-        if (cached == -2) cached = _environments.HasEnvVars ? _environments.FromContext(ctx) : -1;
+        if (cached == -2) cached = _environments.HasEnvVars ? _environments.FromContext(ctx, out entry) : -1;
         return cached;
     }
 
-    private void Consider(CommandIntent intent, Target? target, int env, IExecContext? ctx, ref Decision best)
+    private void Consider(CommandIntent intent, Target? target, int env, EnvironmentEntry? matched, IExecContext? ctx, ref Decision best)
     {
         foreach (var rule in _rules)
         {
@@ -156,7 +165,7 @@ public sealed class Policy
                 best = new Decision
                 {
                     Action = rule.Action, RuleId = rule.Id, Reason = rule.Reason, Explanation = rule.Explanation,
-                    Intent = intent, Target = target, Environment = _environments.Names[env],
+                    Intent = intent, Target = target, Environment = _environments.Names[env], MatchedBy = matched,
                 };
             }
             return; // first matching rule wins for this (intent, target)
