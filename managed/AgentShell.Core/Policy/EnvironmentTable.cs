@@ -30,7 +30,22 @@ public enum EnvironmentSourceKind : byte
 /// <param name="Pattern">The pattern text (for EnvVars: <c>NAME=value-glob</c>).</param>
 /// <param name="Source">The profile file.</param>
 /// <param name="Layer">Index of the file in layer order.</param>
-public sealed record EnvironmentEntry(string Environment, EnvironmentSourceKind Kind, string Pattern, string Source, int Layer);
+public sealed record EnvironmentEntry(string Environment, EnvironmentSourceKind Kind, string Pattern, string Source, int Layer)
+{
+    /// <summary>"host *.prod.example.com in railway.json": what matched, for a person.</summary>
+    public string Describe() => $"{KindLabel} {Pattern} in {System.IO.Path.GetFileName(Source)}";
+
+    private string KindLabel => Kind switch
+    {
+        EnvironmentSourceKind.Hosts => Pattern.Contains('/') ? "network" : "host",
+        EnvironmentSourceKind.KubeContexts => "kube context",
+        EnvironmentSourceKind.AwsProfiles => "AWS profile",
+        EnvironmentSourceKind.GcpProjects => "GCP project",
+        EnvironmentSourceKind.AzureSubscriptions => "Azure subscription",
+        EnvironmentSourceKind.TerraformWorkspaces => "Terraform workspace",
+        _ => "variable",
+    };
+}
 
 /// <summary>Compiled environment sources. Host names are looked up in hash tables (exact names,
 /// then <c>*.</c> suffixes label by label), addresses against CIDRs, other names against exact

@@ -51,6 +51,7 @@ public static class ControlProtocol
         w.WriteString("summary", d.Intent?.ToString());
         w.WriteString("target", d.Target?.ToString());
         w.WriteString("environment", d.Environment);
+        if (d.MatchedBy is { } m) w.WriteString("matched", m.Describe());
         w.WriteString("rule", d.RuleId);
         w.WriteString("reason", d.Reason);
         w.WriteString("explanation", d.Explanation);
