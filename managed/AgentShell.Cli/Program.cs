@@ -18,6 +18,7 @@ public static class Program
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(CheckVerb))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(ProfilesVerb))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(LogVerb))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(HookVerb))]
     public static int Main(string[] args)
     {
         // Everything after the first "--" is the command, untouched by the option parser
@@ -43,13 +44,14 @@ public static class Program
             // Nothing has been allowed by this: a run that fails here has not started the agent,
             // and a supervisor that dies leaves its tree failing closed (ENOSYS).
             Console.Error.WriteLine($"agentshell: internal error: {e.GetType().Name}: {e.Message}");
-            return 125;
+            // An agent hook treats any exit but 0 and 2 as "no decision" and runs the command: 2 blocks.
+            return head.FirstOrDefault() == "hook" ? UsageError : 125;
         }
     }
 
     private static int Dispatch(Parser parser, string[] head, string[] command)
     {
-        var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb, CheckVerb, ProfilesVerb, LogVerb>(head);
+        var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb, CheckVerb, ProfilesVerb, LogVerb, HookVerb>(head);
         return result.MapResult(
             (RunVerb v) => v.Execute(command),
             (PendingVerb v) => v.Execute(),
@@ -59,6 +61,7 @@ public static class Program
             (CheckVerb v) => v.Execute(command),
             (ProfilesVerb v) => v.Execute(),
             (LogVerb v) => v.Execute(),
+            (HookVerb v) => v.Execute(),
             errors => Help.Report(result, errors, Console.Out, Console.Error));
     }
 }
