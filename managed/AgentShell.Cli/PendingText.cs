@@ -20,6 +20,7 @@ internal static class PendingText
         var sb = new StringBuilder();
         sb.Append(selected ? "> " : "  ").Append(b).Append(i.Str("id")).Append(r)
           .Append($"  {red}{DecisionText.Text(i.Str("summary"))}{r} ({i.Str("environment")})  [rule {i.Str("rule")}]  waiting {waited}s, {left}s left\n");
+        if (i.Str("run") is string run) sb.Append($"     run:     {run}\n");
         sb.Append($"     process: {chain}\n");
         if (i.Str("cwd") is string cwd) sb.Append($"     cwd:     {DecisionText.Text(cwd)}\n");
         sb.Append($"     command: {Command(i)}\n");
