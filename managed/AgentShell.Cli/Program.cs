@@ -19,6 +19,7 @@ public static class Program
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(ProfilesVerb))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(LogVerb))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(HookVerb))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(DoctorVerb))]
     public static int Main(string[] args)
     {
         // Everything after the first "--" is the command, untouched by the option parser
@@ -51,7 +52,7 @@ public static class Program
 
     private static int Dispatch(Parser parser, string[] head, string[] command)
     {
-        var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb, CheckVerb, ProfilesVerb, LogVerb, HookVerb>(head);
+        var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb, CheckVerb, ProfilesVerb, LogVerb, HookVerb, DoctorVerb>(head);
         return result.MapResult(
             (RunVerb v) => v.Execute(command),
             (PendingVerb v) => v.Execute(),
@@ -62,6 +63,7 @@ public static class Program
             (ProfilesVerb v) => v.Execute(),
             (LogVerb v) => v.Execute(),
             (HookVerb v) => v.Execute(),
+            (DoctorVerb v) => v.Execute(),
             errors => Help.Report(result, errors, Console.Out, Console.Error));
     }
 }
