@@ -105,10 +105,12 @@ public sealed class WatchTests
         Directory.CreateDirectory(Path.Combine(xdg, "agentshell"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var run = new BackgroundRun(Path.Combine(xdg, "agentshell", $"{Guid.NewGuid():N}.sock"),
             ["--profile", Repo.DemoProfile, "--profile", Repo.PauseProfile, "--pause-timeout", "60"],
-            ["bash", "-c", $"{curl} -sS -o /dev/null -X DELETE {staging.Url("/volumes/3")}; echo rc=$?"]);
+            ["bash", "-c", $"{curl} -sS -o /dev/null -H 'Authorization: Bearer {Token}' -X DELETE {staging.Url("/volumes/3")}; echo rc=$?"]);
         id = run.WaitForPause();
         return run;
     }
+
+    private const string Token = "ghp_WatchT0kenNeverShown42";
 
     [Test]
     public void WatchWaitsForARunAsksWhyOnDenyAndFollowsTheNextRun()
@@ -125,6 +127,7 @@ public sealed class WatchTests
             {
                 var screen = WaitForScreen(session, s => s.Contains(id) && s.Contains("[a]pprove"));
                 Assert.That(screen, Does.Contain("staging because host 127.0.0.3 in pause.json"), "why the target is in its environment");
+                Assert.That(screen, Does.Contain("Bearer ***").And.Not.Contain(Token), "redacted as the audit log redacts");
                 Tmux("send-keys", "-t", session, "d");
                 WaitForScreen(session, s => s.Contains($"deny {id}, reason"));
                 Tmux("send-keys", "-t", session, "not on a friday", "Enter");
@@ -182,6 +185,7 @@ public sealed class WatchTests
             Until(l => l.StartsWith("watching run ", StringComparison.Ordinal));
             var item = Until(l => l.Contains("target: "));
             Assert.That(item, Does.Contain(id).And.Contain("target:  http://127.0.0.3").And.Contain("staging because host 127.0.0.3 in pause.json"));
+            Assert.That(item, Does.Contain("Bearer ***").And.Not.Contain(Token));
             w.StandardInput.WriteLine($"d {id} use the staging API");
             Until(l => l.Contains($"denied {id}"));
             Assert.That(run.WaitForExit(), Is.EqualTo(0));
