@@ -78,7 +78,15 @@ internal static class ProfileSet
     private static IEnumerable<string> JsonFilesIn(string dir)
     {
         if (!Directory.Exists(dir)) return [];
-        return Directory.GetFiles(dir, "*.json").Select(Path.GetFullPath).Order(StringComparer.Ordinal);
+        try
+        {
+            return Directory.GetFiles(dir, "*.json").Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            // Profiles there may define production: running without them would run unguarded.
+            throw new ProfileException(dir, "", $"cannot read the profile directory: {e.Message}; make it readable, or run as a user who can read it");
+        }
     }
 
     private static string ExecutableDirectory()
