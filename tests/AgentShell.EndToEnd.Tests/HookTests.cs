@@ -72,11 +72,32 @@ public sealed class HookTests
     [TestCase("{\"tool_name\":\"Bash\",\"tool_input\":{}}")]        // no command
     [TestCase("{\"tool_name\":\"Bash\",\"tool_input\":{\"command\":42}}")]
     [TestCase("")]                                                 // nothing on stdin
+    [TestCase("{\"tool_name\":\"Read\",\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"curl -X DELETE https://backboard.railway.app/v\"}}")] // a key twice
     public void MalformedInputIsDeniedWithTheErrorNeverAllowed(string input)
     {
         var o = Decision(Hook("claude-code", input));
         Assert.That(o.GetProperty("permissionDecision").GetString(), Is.EqualTo("deny"));
         Assert.That(o.GetProperty("permissionDecisionReason").GetString(), Does.Contain("invalid claude-code hook input"));
+    }
+
+    [Test]
+    public void AHookThatCannotDecideInTimeDeniesBeforeTheAgentGivesUpOnIt()
+    {
+        // stdin left open: the hook never gets its whole input, as if deciding hung.
+        var psi = new System.Diagnostics.ProcessStartInfo(Repo.AgentShell, ["hook", "claude-code", "--timeout", "1", "--profile", Repo.DemoProfile])
+        { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        p.StandardInput.Write("{\"tool_name\":\"Bash\",");
+        p.StandardInput.Flush();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        string stdout = p.StandardOutput.ReadToEnd();
+        Assert.That(p.WaitForExit(20_000), Is.True);
+        Assert.That(sw.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)));
+        Assert.That(p.ExitCode, Is.EqualTo(0), p.StandardError.ReadToEnd());
+        var o = JsonDocument.Parse(stdout).RootElement.GetProperty("hookSpecificOutput");
+        Assert.That(o.GetProperty("permissionDecision").GetString(), Is.EqualTo("deny"));
+        Assert.That(o.GetProperty("permissionDecisionReason").GetString(), Does.Contain("no decision after 1 s"));
+        p.StandardInput.Close();
     }
 
     [Test]

@@ -24,6 +24,10 @@ public sealed class HookVerb
     [Option('p', "profile", HelpText = "Profile JSON file (repeatable; later files take precedence).")]
     public IEnumerable<string> Profiles { get; set; } = [];
 
+    /// <summary>How long deciding may take before the hook refuses.</summary>
+    [Option("timeout", Default = 10, HelpText = "Seconds deciding may take; after that the command is refused (the agents' own hook timeouts, 60 s and more, let it run).")]
+    public int TimeoutSeconds { get; set; } = 10;
+
     /// <summary>Runs the verb on this process's stdin and stdout.</summary>
     public int Execute()
     {
@@ -40,17 +44,33 @@ public sealed class HookVerb
             stderr.WriteLine($"agentshell hook: unknown agent '{Agent}'; expected one of {string.Join(", ", AgentDialect.All.Select(d => d.Name))}");
             return Program.UsageError;
         }
-        HookAnswer answer;
-        try
+        HookAnswer? answer = null;
+        var decider = new Thread(() =>
         {
-            answer = Answer(dialect, stdin, stderr);
-        }
-        catch (Exception e)
+            try
+            {
+                answer = Answer(dialect, stdin, stderr);
+            }
+            catch (Exception e)
+            {
+                // Deciding failed in a way the steps below did not expect: refuse, as a run would.
+                stderr.WriteLine($"agentshell hook: internal error: {e.GetType().Name}: {e.Message}");
+                answer = dialect.Answer(HookDecision.Refuse($"internal error: {e.Message}"));
+            }
+        }) { IsBackground = true, Name = "hook-decide" };
+        decider.Start();
+        // An agent runs the command when its hook times out: a decision that hangs (a stuck read,
+        // a pathological input) is refused here first. The thread is left behind; the process exits.
+        if (!decider.Join(TimeSpan.FromSeconds(Math.Clamp(TimeoutSeconds, 1, 3600))))
         {
-            // Deciding failed in a way the steps below did not expect: refuse, as a run would.
-            stderr.WriteLine($"agentshell hook: internal error: {e.GetType().Name}: {e.Message}");
-            answer = dialect.Answer(HookDecision.Refuse($"internal error: {e.Message}"));
+            stderr.WriteLine($"agentshell hook: no decision after {TimeoutSeconds} s; refusing");
+            return Write(dialect.Answer(HookDecision.Refuse($"no decision after {TimeoutSeconds} s")), stdout, stderr);
         }
+        return Write(answer!, stdout, stderr);
+    }
+
+    private static int Write(HookAnswer answer, TextWriter stdout, TextWriter stderr)
+    {
         try
         {
             if (answer.Stdout.Length > 0) stdout.WriteLine(answer.Stdout);
@@ -71,7 +91,8 @@ public sealed class HookVerb
         try
         {
             var input = ReadBounded(stdin);
-            using var doc = JsonDocument.Parse(input);
+            // A key given twice could be read one way here and another by the agent: refuse it.
+            using var doc = JsonDocument.Parse(input, new JsonDocumentOptions { AllowDuplicateProperties = false });
             call = dialect.Parse(doc.RootElement);
         }
         catch (Exception e) when (e is JsonException or HookInputException or IOException)
