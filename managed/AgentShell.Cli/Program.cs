@@ -20,6 +20,9 @@ public static class Program
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(LogVerb))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(HookVerb))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(DoctorVerb))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(DaemonVerb))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(ShellVerb))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(RunsVerb))]
     public static int Main(string[] args)
     {
         // Everything after the first "--" is the command, untouched by the option parser
@@ -52,7 +55,8 @@ public static class Program
 
     private static int Dispatch(Parser parser, string[] head, string[] command)
     {
-        var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb, CheckVerb, ProfilesVerb, LogVerb, HookVerb, DoctorVerb>(head);
+        var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb, CheckVerb, ProfilesVerb, LogVerb,
+            HookVerb, DoctorVerb, DaemonVerb, ShellVerb, RunsVerb>(head);
         return result.MapResult(
             (RunVerb v) => v.Execute(command),
             (PendingVerb v) => v.Execute(),
@@ -64,6 +68,9 @@ public static class Program
             (LogVerb v) => v.Execute(),
             (HookVerb v) => v.Execute(),
             (DoctorVerb v) => v.Execute(),
+            (DaemonVerb v) => v.Execute(command),
+            (ShellVerb v) => v.Execute(command),
+            (RunsVerb v) => v.Execute(),
             errors => Help.Report(result, errors, Console.Out, Console.Error));
     }
 }

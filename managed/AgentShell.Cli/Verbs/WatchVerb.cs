@@ -6,7 +6,7 @@ namespace AgentShell.Cli.Verbs;
 
 /// <summary>`agentshell watch`: the supervising person's prompt. Follows every live run (waiting
 /// for one when none is live, picking up new ones as they start), or only the run of
-/// <c>--socket</c>/<c>$AGENTSHELL_SOCKET</c> until it ends. New pending items arrive with a bell;
+/// <c>--socket</c>/<c>--run</c>/<c>$AGENTSHELL_SOCKET</c> until it ends. New pending items arrive with a bell;
 /// keys: a approve, d deny (asks for a reason), r approve this command for the rest of its run,
 /// j/k or arrows select, ? help, q quit. Without a terminal it reads the same letters as lines
 /// ("a", "d 7f3 not now").</summary>
@@ -27,7 +27,17 @@ public sealed class WatchVerb : ControlVerb
     public int Execute()
     {
         string? pinned = Socket ?? (Environment.GetEnvironmentVariable("AGENTSHELL_SOCKET") is { Length: > 0 } env ? env : null);
-        using var runs = new WatchedRuns(pinned);
+        WatchedRuns runs;
+        try
+        {
+            runs = new WatchedRuns(pinned, Run);
+        }
+        catch (ControlException e)
+        {
+            Console.Error.WriteLine($"agentshell: {e.Message}");
+            return 1;
+        }
+        using var owned = runs;
         _runs = runs;
         _tty = !Console.IsInputRedirected && !Console.IsOutputRedirected;
         _color = _tty && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));

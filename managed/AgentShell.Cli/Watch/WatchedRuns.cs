@@ -30,9 +30,10 @@ internal sealed class WatchedRuns : IDisposable
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, WatchedRun> _runs = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _refused = new(StringComparer.Ordinal); // sockets that said no (another user, the tree)
+    private readonly Dictionary<string, DateTime> _failed = new(StringComparer.Ordinal); // not a run we can watch, as of its mtime
     private readonly List<WatchedItem> _items = [];
     private readonly string? _pinned;
+    private readonly string? _run;
     private readonly CancellationTokenSource _stop = new();
 
     /// <summary>Something to tell the person (a new item, an answer, a run that came or went).</summary>
@@ -45,7 +46,18 @@ internal sealed class WatchedRuns : IDisposable
     internal ManualResetEventSlim Finished { get; } = new();
 
     /// <param name="pinned">The one socket to follow, or null to follow every live run.</param>
-    internal WatchedRuns(string? pinned) => _pinned = pinned;
+    /// <param name="run">Only this run or daemon session (an id or a unique prefix, `agentshell runs`);
+    /// without <paramref name="pinned"/>, its supervisor's socket is followed.</param>
+    internal WatchedRuns(string? pinned, string? run = null)
+    {
+        if (!string.IsNullOrEmpty(run) && pinned == null)
+        {
+            var live = RunDirectory.Find(run); // throws ControlException when none or several match
+            (pinned, run) = (live.Socket, live.Id);
+        }
+        _pinned = pinned;
+        _run = string.IsNullOrEmpty(run) ? null : run;
+    }
 
     internal bool FollowsAll => _pinned == null;
 
@@ -90,7 +102,8 @@ internal sealed class WatchedRuns : IDisposable
             foreach (var s in sockets)
             {
                 bool known;
-                lock (_gate) known = _runs.ContainsKey(s) || _refused.Contains(s);
+                // A socket that could not be followed is tried again once it is made anew.
+                lock (_gate) known = _runs.ContainsKey(s) || _failed.TryGetValue(s, out var at) && at == MTime(s);
                 if (!known) Follow(s, throwOnError: false);
             }
             _stop.Token.WaitHandle.WaitOne(Poll);
@@ -102,8 +115,8 @@ internal sealed class WatchedRuns : IDisposable
         ControlClient? events = null, commands = null;
         try
         {
-            events = ControlClient.Connect(socket);
-            commands = ControlClient.Connect(events.Path);
+            events = ControlClient.Connect(socket, _run);
+            commands = ControlClient.Connect(events.Path, _run);
             var hello = commands.Request("hello");
             var command = hello.GetProperty("command").EnumerateArray().Select(e => e.GetString() ?? "").ToArray();
             var run = new WatchedRun(events.Path, commands, hello.Str("runId") ?? "?", DecisionText.Argv(command));
@@ -114,14 +127,20 @@ internal sealed class WatchedRuns : IDisposable
             var reader = events;
             new Thread(() => ReadEvents(socket, run, reader)) { IsBackground = true, Name = "watch-events" }.Start();
         }
-        catch (ControlException e)
+        catch (ControlException)
         {
             events?.Dispose();
             commands?.Dispose();
             if (throwOnError) throw;
-            // A stale socket is skipped and tried again later; one that refused us is not retried.
-            if (e.Message.StartsWith("refused", StringComparison.Ordinal)) lock (_gate) _refused.Add(socket);
+            // A stale socket, a daemon's own socket, one that refused us (another user, the tree).
+            lock (_gate) _failed[socket] = MTime(socket);
         }
+    }
+
+    private static DateTime MTime(string path)
+    {
+        try { return File.GetLastWriteTimeUtc(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return default; }
     }
 
     private void ReadEvents(string socket, WatchedRun run, ControlClient events)
