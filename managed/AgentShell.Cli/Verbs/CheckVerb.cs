@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using AgentShell.Core.Audit;
 using AgentShell.Core.Model;
 using AgentShell.Core.Policy;
 using AgentShell.Core.Profiles;
@@ -78,7 +79,13 @@ public sealed class CheckVerb
     }
 
     // Everything printed goes through the audit log's redactor (DecisionText): a check of a command
-    // holding a token prints what the log would record, not the token.
+    // holding a token prints what the log would record, not the token; a credential is shown by its
+    // carrier and the name a profile gives it.
+    private static string? Credential(Policy policy, CommandIntent i) =>
+        i.Credentials.Count == 0 ? null
+            : policy.CredentialOf(i) is { } m ? $"{m.Environment} credential {m.Name}"
+            : $"{string.Join(", ", i.Credentials.Select(c => c.Carrier).Distinct())} (no profile lists it)";
+
     private static void WriteText(TextWriter o, IReadOnlyList<CheckedExec> results, Policy policy, IExecContext ctx)
     {
         foreach (var r in results)
@@ -94,6 +101,7 @@ public sealed class CheckVerb
                 o.WriteLine($"  {i.Tool}: {i.Effect.Name()}  {DecisionText.Text(i.Summary)}");
                 foreach (var t in i.Targets)
                     o.WriteLine($"    target: {DecisionText.Text(t.ToString())} ({DecisionText.Because(policy.EnvironmentOf(t, ctx), policy.EnvironmentMatch(t, ctx))})");
+                if (Credential(policy, i) is string c) o.WriteLine($"    credential: {c}");
                 foreach (var e in i.Evidence) o.WriteLine($"    evidence: {DecisionText.Text(e.Token)} → {DecisionText.Text(e.Fact)}");
             }
         }
@@ -117,6 +125,7 @@ public sealed class CheckVerb
                 w.WriteString("reason", DecisionText.Text(d.Reason));
                 w.WriteString("environment", d.Environment);
                 w.WriteString("matched", DecisionText.Entry(d.MatchedBy));
+                if (d.Credential != null) w.WriteString("credential", d.Credential);
                 w.WriteStartArray("intents");
                 foreach (var i in intents)
                 {
@@ -124,6 +133,7 @@ public sealed class CheckVerb
                     w.WriteString("tool", i.Tool);
                     w.WriteString("effect", i.Effect.Name());
                     w.WriteString("summary", DecisionText.Text(i.Summary));
+                    if (Credential(policy, i) is string c) w.WriteString("credential", c);
                     w.WriteStartArray("argv");
                     foreach (var a in AgentShell.Core.Audit.Redactor.RedactArgv(i.Argv)) w.WriteStringValue(a);
                     w.WriteEndArray();

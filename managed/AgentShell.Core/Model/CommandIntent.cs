@@ -16,6 +16,10 @@ public sealed class CommandIntent
     public string Summary { get; init; } = "";
     /// <summary>The argv this intent was read from (after unwrapping), for messages and the audit log.</summary>
     public IReadOnlyList<string> Argv { get; init; } = [];
+    /// <summary>Secrets the command sends or hands its tool (headers, passwords, tokens in its
+    /// arguments, its configuration files or its environment); matched by hash against the
+    /// profiles' <c>Credentials</c>. Empty for most commands.</summary>
+    public IReadOnlyList<Credential> Credentials { get; init; } = [];
 
     /// <summary>"curl DELETE http://h/x" — tool then summary.</summary>
     public override string ToString() => Summary.Length == 0 ? Tool : $"{Tool} {Summary}";
