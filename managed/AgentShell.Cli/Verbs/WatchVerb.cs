@@ -60,9 +60,16 @@ public sealed class WatchVerb : ControlVerb
         if (runs.FollowsAll) Say("waiting for runs to watch (agentshell run -- CMD starts one) — ? for help");
         using var ticker = _tty ? new Timer(_ => Render(), null, 1000, 1000) : null;
         Render();
-        // The pinned run's end ends the prompt (even while a key or line is awaited); following
-        // every run, only q or the end of input does.
-        new Thread(() => { runs.Finished.Wait(); Console.Out.Flush(); Environment.Exit(0); }) { IsBackground = true }.Start();
+        // The pinned run's end ends the prompt: without a terminal at once (even while a line is
+        // awaited); on a terminal at the next key, so the last answers stay on the screen until
+        // read. Following every run, only q or the end of input ends it.
+        new Thread(() =>
+        {
+            runs.Finished.Wait();
+            if (_tty) { Say("press any key to leave"); return; }
+            Console.Out.Flush();
+            Environment.Exit(0);
+        }) { IsBackground = true }.Start();
         while (!runs.Finished.IsSet)
         {
             string? cmd = _tty ? ReadKey() : Console.ReadLine();
