@@ -84,8 +84,8 @@ internal static class ProfileSet
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            // Profiles there may define production: running without them would run unguarded.
-            throw new ProfileException(dir, "", $"cannot read the profile directory: {e.Message}; make it readable, or run as a user who can read it");
+            // Profiles there may be stricter than the rest: running without them would weaken the policy.
+            throw new ProfileException(dir, "", $"the profile directory cannot be read ({e.Message}); its profiles may apply to this run, so nothing runs: let this user read it (e.g. chmod 755 {dir}) or remove it");
         }
     }
 

@@ -31,7 +31,7 @@ public sealed class ProfileDirectoryTests
             string stderr = p.StandardError.ReadToEnd();
             p.WaitForExit();
             Assert.That(p.ExitCode, Is.EqualTo(2), stderr);
-            Assert.That(stderr, Does.Contain($"{system}").And.Contain("cannot read the profile directory").And.Contain("nothing was run"));
+            Assert.That(stderr, Does.Contain($"{system}").And.Contain("the profile directory cannot be read").And.Contain("nothing was run"));
             Assert.That(stderr, Does.Not.Contain("internal error"));
             Assert.That(File.Exists(made), Is.False);
         }

@@ -127,6 +127,24 @@ public sealed class Policy
         return best;
     }
 
+    /// <summary>Decides intents whose targets are known to be in <paramref name="environment"/>
+    /// whatever their host says: a connection the supervisor intercepted because its address is in
+    /// that environment (the wire layer), where the host may be an address no profile names.
+    /// An environment no profile defines counts as <c>unknown</c>.</summary>
+    public Decision DecideIn(IReadOnlyList<CommandIntent> intents, string environment)
+    {
+        int env = _environments.IdOf(environment);
+        if (env < 0) env = EnvironmentTable.Unknown;
+        Decision best = Decision.DefaultAllow;
+        for (int i = 0; i < intents.Count && best.Action != PolicyAction.Block; i++)
+        {
+            var intent = intents[i];
+            if (intent.Targets.Count == 0) Consider(intent, null, env, null, ref best);
+            for (int t = 0; t < intent.Targets.Count; t++) Consider(intent, intent.Targets[t], env, null, ref best);
+        }
+        return best;
+    }
+
     /// <summary>The first rule that matches one (intent, target) pair, or null (rule tests and <c>check</c>).</summary>
     public Rule? FirstMatch(CommandIntent intent, Target? target, IExecContext? ctx)
     {
