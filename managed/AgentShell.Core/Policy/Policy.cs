@@ -139,8 +139,9 @@ public sealed class Policy
         for (int i = 0; i < intents.Count && best.Action != PolicyAction.Block; i++)
         {
             var intent = intents[i];
-            if (intent.Targets.Count == 0) Consider(intent, null, env, null, ref best);
-            for (int t = 0; t < intent.Targets.Count; t++) Consider(intent, intent.Targets[t], env, null, ref best);
+            // The address decided the environment, not a profile entry matched here: none is named.
+            if (intent.Targets.Count == 0) Consider(intent, null, env, null, null, ref best);
+            for (int t = 0; t < intent.Targets.Count; t++) Consider(intent, intent.Targets[t], env, null, null, ref best);
         }
         return best;
     }
