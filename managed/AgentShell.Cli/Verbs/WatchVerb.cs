@@ -147,7 +147,7 @@ public sealed class WatchVerb : ControlVerb
                     break;
                 case "a" or "r":
                     item!.Run.Commands.Request("approve", w => { w.WriteString("id", item.Id); w.WriteBoolean("forRun", key == "r"); });
-                    Say(key == "r" ? $"approved {item.Id}, and this command for the rest of run {item.Run.RunId}" : $"approved {item.Id}");
+                    Say(key == "r" ? $"approved {item.Id}, and this command for the rest of run {item.Item.Str("run") ?? item.Run.RunId}" : $"approved {item.Id}");
                     break;
                 case "d" when _tty && parts.Length == 1:
                     lock (_gate) { _prompt = item!.Id; _typed = ""; }
