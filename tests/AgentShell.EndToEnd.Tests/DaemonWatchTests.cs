@@ -62,6 +62,8 @@ public sealed class DaemonWatchTests
             return "";
         }
 
+        internal bool WaitForExit() => _p.WaitForExit(10_000);
+
         public void Dispose()
         {
             if (!_p.HasExited) _p.Kill(entireProcessTree: true);
@@ -92,12 +94,10 @@ public sealed class DaemonWatchTests
         var shown = all.Until(l => l.Contains($"run:     {s1}")) + all.Until(l => l.Contains($"run:     {s2}"));
         Assert.That(shown, Does.Contain($"new: {id1}").And.Contain($"new: {id2}"), "both sessions' requests, on the daemon's one socket");
 
-        using (var pinned = new LineWatch(_xdg, "--run", s2))
-        {
-            pinned.Until(l => l.Contains($"run:     {s2}"));
-            pinned.Send($"a {id1}");
-            Assert.That(pinned.Until(l => l.Contains(id1)), Does.Contain($"nothing waiting is called '{id1}'"), "watch --run sees its session only");
-        }
+        using var pinned = new LineWatch(_xdg, "--run", s2);
+        pinned.Until(l => l.Contains($"run:     {s2}"));
+        pinned.Send($"a {id1}");
+        Assert.That(pinned.Until(l => l.Contains(id1)), Does.Contain($"nothing waiting is called '{id1}'"), "watch --run sees its session only");
 
         all.Send($"a {id1}");
         all.Until(l => l.Contains($"approved {id1}"));
@@ -109,6 +109,8 @@ public sealed class DaemonWatchTests
         Assert.That(second.Stdout, Does.Contain("rc=126"));
         Assert.That(second.Stderr, Does.Contain("— not this one"));
         Assert.That(_staging.Requests.Select(r => $"{r.Method} {r.Path}"), Is.EqualTo(new[] { "DELETE /volumes/1" }));
+        pinned.Until(l => l.Contains($"session {s2} has ended"));
+        Assert.That(pinned.WaitForExit(), Is.True, "watch --run SESSION ends with its session, though the daemon lives on");
     }
 
     [Test]

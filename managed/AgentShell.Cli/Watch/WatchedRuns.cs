@@ -126,6 +126,9 @@ internal sealed class WatchedRuns : IDisposable
             Changed?.Invoke();
             var reader = events;
             new Thread(() => ReadEvents(socket, run, reader)) { IsBackground = true, Name = "watch-events" }.Start();
+            // Pinned to one session of a daemon: the socket outlives the session, so ask after it.
+            if (_pinned != null && _run != null && _run != run.RunId)
+                new Thread(() => WaitForSessionEnd(run.Socket, _run)) { IsBackground = true, Name = "watch-session" }.Start();
         }
         catch (ControlException)
         {
@@ -134,6 +137,31 @@ internal sealed class WatchedRuns : IDisposable
             if (throwOnError) throw;
             // A stale socket, a daemon's own socket, one that refused us (another user, the tree).
             lock (_gate) _failed[socket] = MTime(socket);
+        }
+    }
+
+    /// <summary>Ends a watch pinned to a daemon session once the daemon no longer lists it.</summary>
+    private void WaitForSessionEnd(string socket, string session)
+    {
+        while (!_stop.IsCancellationRequested && !Finished.IsSet)
+        {
+            _stop.Token.WaitHandle.WaitOne(Poll);
+            bool live;
+            try
+            {
+                using var c = ControlClient.Connect(socket);
+                var hello = c.Request("hello");
+                live = hello.TryGetProperty("sessions", out var ss) && ss.ValueKind == JsonValueKind.Array
+                    && ss.EnumerateArray().Any(x => x.Str("id") == session);
+            }
+            catch (ControlException)
+            {
+                return; // the daemon itself is gone: its events connection ends the watch
+            }
+            if (live) continue;
+            Message?.Invoke($"session {session} has ended");
+            Finished.Set();
+            return;
         }
     }
 
