@@ -12,6 +12,7 @@ public sealed class Policy
 {
     private readonly EnvironmentTable _environments;
     private readonly Rule[] _rules;
+    private readonly Dictionary<string, WireSettings> _wire;
 
     internal Policy(PolicyParts parts)
     {
@@ -24,6 +25,7 @@ public sealed class Policy
         Pause = parts.Pause;
         Audit = parts.Audit;
         Network = parts.Network;
+        _wire = parts.Wire;
         Tools = parts.Tools;
         SettingSources = parts.SettingSources;
         ToolSources = parts.ToolSources;
@@ -49,6 +51,9 @@ public sealed class Policy
 
     /// <summary>Network behaviour (<c>Network</c> section; later layers override the action and add clients).</summary>
     public NetworkSettings Network { get; }
+
+    /// <summary>The wire layer's settings for <paramref name="environment"/> (<c>Environments.NAME.Wire</c>).</summary>
+    public WireSettings WireFor(string environment) => _wire.GetValueOrDefault(environment, WireSettings.Default);
 
     /// <summary>Tools defined in the profiles' <c>Tools</c> sections (a later layer replaces a tool of the same name).</summary>
     public IReadOnlyList<ProfileToolDefinition> Tools { get; }
@@ -113,6 +118,25 @@ public sealed class Policy
         return best;
     }
 
+    /// <summary>Decides intents whose targets are known to be in <paramref name="environment"/>
+    /// whatever their own facts say: a request or statement seen on a connection to a production
+    /// address is decided as production even when its Host header names another host. Otherwise as
+    /// <see cref="Decide(IReadOnlyList{CommandIntent}, IExecContext?)"/>; an unknown environment
+    /// name is decided as <c>unknown</c>.</summary>
+    public Decision DecideIn(IReadOnlyList<CommandIntent> intents, string environment)
+    {
+        int env = _environments.IdOf(environment);
+        if (env < 0) env = EnvironmentTable.Unknown;
+        Decision best = Decision.DefaultAllow;
+        foreach (var intent in intents)
+        {
+            if (intent.Targets.Count == 0) Consider(intent, null, env, null, ref best);
+            foreach (var t in intent.Targets) Consider(intent, t, env, null, ref best);
+            if (best.Action == PolicyAction.Block) break;
+        }
+        return best;
+    }
+
     /// <summary>The first rule that matches one (intent, target) pair, or null (rule tests and <c>check</c>).</summary>
     public Rule? FirstMatch(CommandIntent intent, Target? target, IExecContext? ctx)
     {
@@ -173,6 +197,7 @@ internal sealed class PolicyParts
     internal List<Rule> Rules { get; } = [];
     internal PauseSettings Pause { get; set; } = PauseSettings.Default;
     internal NetworkSettings Network { get; set; } = NetworkSettings.Default;
+    internal Dictionary<string, WireSettings> Wire { get; } = new(StringComparer.OrdinalIgnoreCase);
     internal AuditSettings Audit { get; set; } = AuditSettings.Default;
     internal List<ProfileToolDefinition> Tools { get; } = [];
     internal Dictionary<string, string> SettingSources { get; } = new(StringComparer.OrdinalIgnoreCase);

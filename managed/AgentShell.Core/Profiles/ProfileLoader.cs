@@ -116,5 +116,16 @@ public static class ProfileLoader
             parts.Environments.AddEnvVar(variable, value, id, doc.Layer);
             parts.EnvironmentEntries.Add(new EnvironmentEntry(name, EnvironmentSourceKind.EnvVars, $"{variable}={value.Text}", doc.File, doc.Layer));
         }
+        if (env.WireHttp != null || env.WirePostgres != null || env.WirePinnedHosts.Count > 0)
+        {
+            // A later layer's switch wins; pinned hosts add up.
+            var was = parts.Wire.GetValueOrDefault(name, WireSettings.Default);
+            parts.Wire[name] = new WireSettings
+            {
+                Http = env.WireHttp ?? was.Http, Postgres = env.WirePostgres ?? was.Postgres,
+                PinnedHosts = [.. was.PinnedHosts, .. env.WirePinnedHosts],
+            };
+            parts.SettingSources[$"Environments:{name}:Wire"] = doc.File;
+        }
     }
 }
