@@ -16,6 +16,7 @@ internal sealed class Supervision : IDisposable
     private readonly Timer _prune;
     private readonly ConnectGate? _gate;
     private readonly NotificationLoop _loop;
+    private readonly Wire.WireLayer _wire;
 
     /// <summary>Wires the run's parts.</summary>
     /// <param name="o">The run's options.</param>
@@ -26,8 +27,10 @@ internal sealed class Supervision : IDisposable
     /// <param name="identity">Recognises known clients by content.</param>
     /// <param name="kernel">Root mode's connect programs, or null.</param>
     /// <param name="inTree">True for a pid of the supervised tree (refused by the control socket).</param>
+    /// <param name="authority">The run's CA (the tree was told to trust it), or null: TLS is not terminated.</param>
     public Supervision(RunOptions o, int listener, string runId, (int ProcessGroup, (ulong, ulong)? Executable, int AgentPid) self,
-        IAddressEnvironments addresses, ExecutableIdentity identity, KernelConnectGuard? kernel, Func<int, bool> inTree)
+        IAddressEnvironments addresses, ExecutableIdentity identity, KernelConnectGuard? kernel, Func<int, bool> inTree,
+        Wire.Tls.RunAuthority? authority)
     {
         var notifier = new BlockNotifier();
         var trust = new TrustLedger(o.Policy, identity, kernel, o.Log);
@@ -48,13 +51,15 @@ internal sealed class Supervision : IDisposable
             var me = new SelfIdentity(self.ProcessGroup, self.Executable, _control.Identity, self.AgentPid);
             var decider = o.Decider ?? new ExecDecider(new CommandClassifier(o.Policy.Tools), o.Policy, identity, me.Executable);
             var unknown = new UnknownClients(o.Policy, _registry, me);
+            _wire = new Wire.WireLayer(o.Policy, authority, new Wire.WireDecisions(o.Policy, _registry, held, notifier, recorder, self.AgentPid, o.Log),
+                new Wire.WireFallback(trust, unknown, held, notifier, recorder), notifier, o.Log);
             _loop = new NotificationLoop(listener,
                 new ExecNotifications(listener, decider, trust, _registry, held, notifier, me),
-                new ConnectNotifications(listener, addresses, kernel, trust, unknown, notifier, me, o.Log),
+                new ConnectNotifications(listener, addresses, kernel, trust, unknown, notifier, me, _wire, o.Log),
                 new SignalProtection(me, notifier),
                 recorder, o.Log);
             if (kernel != null)
-                _gate = RootMode.Connect(kernel, new GatedConnects(addresses, kernel, trust, unknown, held, notifier, recorder, o.Log),
+                _gate = RootMode.Connect(kernel, new GatedConnects(addresses, kernel, trust, unknown, held, notifier, recorder, _wire, o.Log),
                     (AddressEnvironments)addresses, o.Policy, self.AgentPid, o.Log);
         }
         catch
@@ -70,10 +75,11 @@ internal sealed class Supervision : IDisposable
     /// <summary>Starts <paramref name="threads"/> receiving threads.</summary>
     public void Start(int threads) => _loop.Start(threads);
 
-    /// <summary>Stops the gate, the control socket, the pause timer and the prune timer.</summary>
+    /// <summary>Stops the gate, the wire layer, the control socket, the pause timer and the prune timer.</summary>
     public void Dispose()
     {
         _gate?.Dispose();
+        _wire?.Dispose();
         _control?.Dispose();
         _prune?.Dispose();
         _registry.Dispose();

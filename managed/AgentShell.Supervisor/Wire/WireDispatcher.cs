@@ -1,0 +1,244 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using AgentShell.Core.Policy;
+using AgentShell.Supervisor.Wire.Tls;
+
+namespace AgentShell.Supervisor.Wire;
+
+/// <summary>Serves each terminated connection: reads the client's first bytes (a short wait; a
+/// client that says nothing may be waiting for a server that speaks first), recognises TLS, HTTP
+/// or PostgreSQL, and hands the connection to its protocol handler; TLS is terminated here with
+/// the run's CA and what is inside recognised again. Anything the wire layer does not decide (not
+/// recognised, switched off, pinned, a client that does not trust the run CA) gets today's
+/// decision (<see cref="WireFallback"/>) and, if allowed, is copied through untouched.</summary>
+internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, WireDecisions decisions, WireFallback fallback,
+    TlsTermination? tls, BlockNotifier notifier, TextWriter log)
+{
+    /// <summary>The first read's buffer; grown for a ClientHello that needs more.</summary>
+    internal const int SniffBytes = 4096;
+
+    /// <summary>How long the client may stay silent before it is taken for a client of a
+    /// server-speaks-first protocol (SSH, SMTP, MySQL) and the connection decided without its bytes.</summary>
+    internal static readonly TimeSpan SniffTimeout = TimeSpan.FromMilliseconds(300);
+
+    private readonly PinnedServers _names = new();
+    private readonly DistrustingClients _distrust = new(notifier, log);
+
+    private enum Kind { NeedMore, None, Tls, Protocol }
+
+    /// <summary>Serves <paramref name="c"/> to its end; never throws (a failure resets the client).</summary>
+    public async Task ServeAsync(WireConnection c)
+    {
+        Stream client = new NetworkStream(c.Socket, ownsSocket: true);
+        try
+        {
+            await RouteAsync(c, client).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            log.WriteLine($"agentshell: wire: connection of pid {c.Client.Pid} to {c.Destination} ended: {e.GetType().Name}: {e.Message}");
+            WireSockets.Abort(client);
+        }
+    }
+
+    private async Task RouteAsync(WireConnection c, Stream client)
+    {
+        var settings = policy.WireFor(c.Environment);
+        if (settings.Off || settings.IsPinned(c.Host, c.Destination.Port))
+        {
+            await PassAsync(c, client, default, null, null).ConfigureAwait(false);
+            return;
+        }
+        var s = await SniffAsync(client, inner: false, SniffTimeout).ConfigureAwait(false);
+        Socket? upstream = null;
+        if (s.Length == 0 && s.TimedOut)
+        {
+            // Silent client: today's decision, then whoever speaks first says what this is.
+            if (!await fallback.AllowsAsync(c).ConfigureAwait(false)) { c.Reset(); return; }
+            upstream = await WireSockets.ConnectAsync(c.Destination, default).ConfigureAwait(false);
+            if (!await ClientSpeaksFirstAsync(c.Socket, upstream).ConfigureAwait(false))
+            {
+                await WireSockets.PipeAsync(client, new NetworkStream(upstream, ownsSocket: true)).ConfigureAwait(false);
+                return;
+            }
+            s = await SniffAsync(client, inner: false, Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+        }
+        if (s.Length == 0) { await client.DisposeAsync().ConfigureAwait(false); upstream?.Dispose(); return; } // closed without a word
+        var head = s.Buffer.AsMemory(0, s.Length);
+        switch (s.Kind)
+        {
+            case Kind.Tls:
+                await TlsAsync(c, client, head, s.Hello!, upstream, settings).ConfigureAwait(false);
+                return;
+            case Kind.Protocol when Enabled(s.Protocol!, settings):
+                await ServeAsync(s.Protocol!, c, new ReplayStream(client, head), null, upstream).ConfigureAwait(false);
+                return;
+            default:
+                await PassAsync(c, client, head, upstream, null).ConfigureAwait(false);
+                return;
+        }
+    }
+
+    private async Task TlsAsync(WireConnection c, Stream client, ReadOnlyMemory<byte> head, ClientHello hello, Socket? upstream, WireSettings settings)
+    {
+        var (protocol, alpn) = Pick(hello, settings);
+        string? sni = hello.ServerName;
+        if (tls == null || protocol == null || await _names.PinnedAsync(settings, sni, c.Destination).ConfigureAwait(false) || _distrust.Distrusts(c, sni))
+        {
+            await PassAsync(c, client, head, upstream, null).ConfigureAwait(false);
+            return;
+        }
+        SslStream ssl;
+        try
+        {
+            ssl = await tls.AcceptAsync(new ReplayStream(client, head), sni, c.Destination.Address, alpn is { } a ? [a] : null, default).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException)
+        {
+            // The first attempt fails: the handshake cannot be replayed to the destination.
+            _distrust.Remember(c, sni, e);
+            upstream?.Dispose();
+            return;
+        }
+        var s = await SniffAsync(ssl, inner: true, SniffTimeout).ConfigureAwait(false);
+        var inside = new ReplayStream(ssl, s.Buffer.AsMemory(0, s.Length));
+        var clientTls = new ClientTls(sni, ssl.NegotiatedApplicationProtocol == default ? null : ssl.NegotiatedApplicationProtocol);
+        if (s.Kind == Kind.Protocol && Enabled(s.Protocol!, settings))
+            await ServeAsync(s.Protocol!, c, inside, clientTls, upstream).ConfigureAwait(false);
+        else if (s.Length > 0 || s.TimedOut)
+            await PassAsync(c, inside, default, upstream, clientTls).ConfigureAwait(false);
+        else
+            await inside.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task ServeAsync(IWireProtocol protocol, WireConnection c, Stream client, ClientTls? clientTls, Socket? upstream)
+    {
+        var session = new WireSession(protocol.Name, c, client, clientTls, upstream, decisions, tls, log);
+        try
+        {
+            await protocol.ServeAsync(session, default).ConfigureAwait(false);
+            await client.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or WireUpstreamException)
+        {
+            // The client or the destination went away, or the destination could not be reached: end it.
+            WireSockets.Abort(client);
+        }
+    }
+
+    /// <summary>Today's decision; if allowed, the connection is copied through as it is (after
+    /// <paramref name="head"/>, the bytes already read). <paramref name="clientTls"/>: TLS was
+    /// terminated here, so the destination gets a TLS connection of its own.</summary>
+    private async Task PassAsync(WireConnection c, Stream client, ReadOnlyMemory<byte> head, Socket? upstream, ClientTls? clientTls)
+    {
+        if (!await fallback.AllowsAsync(c).ConfigureAwait(false))
+        {
+            upstream?.Dispose();
+            WireSockets.Abort(client);
+            return;
+        }
+        Stream up;
+        try
+        {
+            up = new NetworkStream(upstream ?? await WireSockets.ConnectAsync(c.Destination, default).ConfigureAwait(false), ownsSocket: true);
+            if (clientTls != null) up = await tls!.ConnectUpstreamAsync(up, clientTls.ServerName ?? c.Host, clientTls.Protocol, default).ConfigureAwait(false);
+        }
+        catch (WireUpstreamException e)
+        {
+            log.WriteLine($"agentshell: wire: {c.Destination} refused: {e.Message}");
+            WireSockets.Abort(client);
+            return;
+        }
+        if (!head.IsEmpty) await up.WriteAsync(head).ConfigureAwait(false);
+        await WireSockets.PipeAsync(client, up).ConfigureAwait(false);
+    }
+
+    private bool Enabled(IWireProtocol p, WireSettings settings) => p.Name switch
+    {
+        WireProtocolName.Http => settings.Http,
+        WireProtocolName.Postgres => settings.Postgres,
+        _ => false,
+    };
+
+    /// <summary>The protocol to terminate TLS for, from what the client offers: PostgreSQL's direct
+    /// TLS names itself; HTTP/1.1 when offered or when nothing is named (HTTP/2 alone is not decided).</summary>
+    private (IWireProtocol?, SslApplicationProtocol?) Pick(ClientHello hello, WireSettings settings)
+    {
+        foreach (var p in protocols)
+        {
+            if (!Enabled(p, settings)) continue;
+            if (p.Name == WireProtocolName.Postgres && hello.Protocols.Contains("postgresql")) return (p, new SslApplicationProtocol("postgresql"));
+            if (p.Name == WireProtocolName.Http && hello.Protocols.Count == 0) return (p, null);
+            if (p.Name == WireProtocolName.Http && hello.Protocols.Contains("http/1.1")) return (p, SslApplicationProtocol.Http11);
+        }
+        return (null, null);
+    }
+
+    private readonly record struct Sniffed(Kind Kind, byte[] Buffer, int Length, bool TimedOut, IWireProtocol? Protocol, ClientHello? Hello);
+
+    /// <summary>Reads until the bytes say what they are, the client stops, or <paramref name="wait"/> passes.</summary>
+    private async Task<Sniffed> SniffAsync(Stream s, bool inner, TimeSpan wait)
+    {
+        var buf = new byte[SniffBytes];
+        int n = 0;
+        using var timeout = new CancellationTokenSource();
+        if (wait != Timeout.InfiniteTimeSpan) timeout.CancelAfter(wait);
+        while (true)
+        {
+            if (n == buf.Length)
+            {
+                if (buf.Length >= ClientHello.MaxBytes) return new Sniffed(Kind.None, buf, n, false, null, null);
+                Array.Resize(ref buf, Math.Min(buf.Length * 4, ClientHello.MaxBytes));
+            }
+            int r;
+            try { r = await s.ReadAsync(buf.AsMemory(n), timeout.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested) { return new Sniffed(Kind.None, buf, n, true, null, null); }
+            if (r == 0)
+            {
+                // The client stopped sending (a half-close): what it sent is all there is to go on.
+                var last = Classify(buf.AsSpan(0, n), inner, out var p, out var h);
+                return new Sniffed(last == Kind.NeedMore ? Kind.None : last, buf, n, false, p, h);
+            }
+            n += r;
+            var kind = Classify(buf.AsSpan(0, n), inner, out var protocol, out var hello);
+            if (kind != Kind.NeedMore) return new Sniffed(kind, buf, n, false, protocol, hello);
+        }
+    }
+
+    private Kind Classify(ReadOnlySpan<byte> first, bool inner, out IWireProtocol? protocol, out ClientHello? hello)
+    {
+        protocol = null;
+        hello = null;
+        bool more = false;
+        if (!inner && ClientHello.Looks(first))
+        {
+            switch (ClientHello.TryParse(first, out hello))
+            {
+                case WireSniff.Yes: return Kind.Tls;
+                case WireSniff.NeedMore: more = true; break;
+            }
+        }
+        var head = first.Length > SniffBytes ? first[..SniffBytes] : first;
+        foreach (var p in protocols)
+        {
+            switch (p.Recognise(head))
+            {
+                case WireSniff.Yes: protocol = p; return Kind.Protocol;
+                case WireSniff.NeedMore: more = true; break;
+            }
+        }
+        return more && first.Length < ClientHello.MaxBytes ? Kind.NeedMore : Kind.None;
+    }
+
+    /// <summary>After a silent start: true when the client's bytes come before the server's.</summary>
+    private static async Task<bool> ClientSpeaksFirstAsync(Socket client, Socket upstream)
+    {
+        using var stop = new CancellationTokenSource();
+        var fromClient = client.ReceiveAsync(new byte[1], SocketFlags.Peek, stop.Token).AsTask();
+        var fromServer = upstream.ReceiveAsync(new byte[1], SocketFlags.Peek, stop.Token).AsTask();
+        var first = await Task.WhenAny(fromClient, fromServer).ConfigureAwait(false);
+        stop.Cancel(); // a peek consumes nothing: the other one can be dropped
+        _ = Task.WhenAll(fromClient, fromServer).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        return first == fromClient;
+    }
+}

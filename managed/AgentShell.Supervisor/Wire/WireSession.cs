@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using AgentShell.Supervisor.Wire.Tls;
+
+namespace AgentShell.Supervisor.Wire;
+
+/// <summary>What a protocol handler gets for one terminated connection: the client's bytes, the
+/// way to the destination, and the decision for each request. A handler is given a client stream,
+/// opens the upstream when it needs it, and asks <see cref="DecideAsync"/> before anything that
+/// could change production is forwarded.</summary>
+internal sealed class WireSession
+{
+    private readonly WireConnection _connection;
+    private readonly WireDecisions _decisions;
+    private readonly TlsTermination? _tls;
+    private Socket? _upstream;
+
+    internal WireSession(WireProtocolName protocol, WireConnection connection, Stream client, ClientTls? clientTls, Socket? upstream,
+        WireDecisions decisions, TlsTermination? tls, TextWriter log)
+    {
+        Protocol = protocol;
+        _connection = connection;
+        Client = client;
+        ClientTls = clientTls;
+        _upstream = upstream;
+        _decisions = decisions;
+        _tls = tls;
+        Log = log;
+    }
+
+    /// <summary>The protocol serving the connection (messages name it: "http DELETE https://…").</summary>
+    public WireProtocolName Protocol { get; }
+
+    /// <summary>The client's bytes, from the first one (those the dispatcher sniffed are replayed);
+    /// decrypted when the dispatcher terminated TLS (<see cref="ClientTls"/>). Writing to it answers the client.</summary>
+    public Stream Client { get; }
+
+    /// <summary>Set when the client spoke TLS to us and the dispatcher terminated it: the server
+    /// name it asked for and the application protocol agreed. The upstream is then TLS too.</summary>
+    public ClientTls? ClientTls { get; }
+
+    /// <summary>Where the client meant to connect.</summary>
+    public IPEndPoint Destination => _connection.Destination;
+
+    /// <summary>The destination's environment ("production"): every request is decided in it.</summary>
+    public string Environment => _connection.Environment;
+
+    /// <summary>The process that connected.</summary>
+    public WireClient Process => _connection.Client;
+
+    /// <summary>The server name the client asked for (TLS SNI), else the destination address literal.</summary>
+    public string ServerName => ClientTls?.ServerName ?? _connection.Host;
+
+    /// <summary>The supervisor's log (not the process's stderr: <see cref="DecideAsync"/> writes there).</summary>
+    public TextWriter Log { get; }
+
+    /// <summary>True while the client's side of the connection is open (a pause stops waiting
+    /// once the process has gone).</summary>
+    public bool ClientConnected => WireSockets.IsOpen(_connection.Socket);
+
+    /// <summary>Decides one request in <see cref="Environment"/>: allowed, refused (the process's
+    /// stderr gets the one line and the audit log the record), or held for a person and then
+    /// either. Never throws for a decision; an error deciding is a refusal.</summary>
+    public Task<WireVerdict> DecideAsync(WireRequest request, CancellationToken ct) => _decisions.DecideAsync(this, request, ct);
+
+    /// <summary>Writes one line to the process's stderr (a refusal that is not a decision: the
+    /// destination could not be verified, say).</summary>
+    public void Tell(string line) => _decisions.Tell(Process.Pid, line);
+
+    /// <summary>Connects to <see cref="Destination"/>: plain TCP, or TLS verified against the
+    /// system trust store when the client spoke TLS (same server name and application protocol).
+    /// Throws <see cref="WireUpstreamException"/> when it cannot be reached or not be trusted
+    /// (a failed verification is never downgraded).</summary>
+    public async Task<Stream> ConnectUpstreamAsync(CancellationToken ct)
+    {
+        var socket = Interlocked.Exchange(ref _upstream, null) ?? await WireSockets.ConnectAsync(Destination, ct).ConfigureAwait(false);
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        if (ClientTls is not { } t) return stream;
+        return await Terminator.ConnectUpstreamAsync(stream, t.ServerName ?? _connection.Host, t.Protocol, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>False when the run has no CA (it could not be made): a protocol that would
+    /// negotiate TLS in its own terms (PostgreSQL's SSLRequest) declines it, or passes through.</summary>
+    public bool CanTerminateTls => _tls != null;
+
+    private TlsTermination Terminator => _tls ?? throw new WireUpstreamException("the run has no CA, so TLS cannot be terminated");
+
+    /// <summary>Terminates TLS that the protocol itself negotiated in plain text first (PostgreSQL's
+    /// SSLRequest): our certificate for <paramref name="serverName"/> (or the destination address),
+    /// signed by the run's CA. Throws when the client does not complete the handshake (it does not
+    /// trust the run CA, say).</summary>
+    public Task<SslStream> AcceptClientTlsAsync(Stream client, string? serverName, IReadOnlyList<SslApplicationProtocol>? protocols, CancellationToken ct) =>
+        Terminator.AcceptAsync(client, serverName ?? _connection.Host, _connection.Destination.Address, protocols, ct);
+
+    /// <summary>TLS to the destination over <paramref name="upstream"/>, verified against the system
+    /// trust store (honouring SSL_CERT_FILE and SSL_CERT_DIR of agentshell's own environment).
+    /// Throws <see cref="WireUpstreamException"/> when the server cannot be trusted.</summary>
+    public Task<SslStream> ConnectUpstreamTlsAsync(Stream upstream, string? serverName, SslApplicationProtocol? protocol, CancellationToken ct) =>
+        Terminator.ConnectUpstreamAsync(upstream, serverName ?? _connection.Host, protocol, ct);
+}
+
+/// <summary>TLS the dispatcher terminated on the client's side.</summary>
+/// <param name="ServerName">The SNI the client sent, or null (an address was dialled).</param>
+/// <param name="Protocol">The ALPN protocol agreed with the client, or null.</param>
+internal sealed record ClientTls(string? ServerName, SslApplicationProtocol? Protocol);
+
+/// <summary>The destination could not be reached, or could not be trusted: nothing was sent to it.</summary>
+internal sealed class WireUpstreamException(string message, Exception? inner = null) : Exception(message, inner);
