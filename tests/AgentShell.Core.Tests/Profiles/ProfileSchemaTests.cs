@@ -60,6 +60,9 @@ public class ProfileSchemaTests
     [TestCase("{ 'Tools': { 'mycli': { 'Targets': [ { 'Flags': ['--env'], 'EnvVar': 'ENV', 'Kind': 'environment' } ] } } }", TestName = "AToolTargetWithTwoSourcesIsRefusedByBoth")]
     [TestCase("{ 'Tools': { 'mycli': { 'Targets': [ { 'Flags': ['--env'] } ] } } }", TestName = "AToolTargetWithoutAKindIsRefusedByBoth")]
     [TestCase("{ 'Tools': { 'mycli': { 'TargetFlags': { 'env': 'environment' } } } }", TestName = "ATargetFlagThatIsNotAFlagIsRefusedByBoth")]
+    [TestCase("{ 'Environments': { 'production': { 'Wire': { 'Http': 'no' } } } }", TestName = "AWireSwitchThatIsNotABooleanIsRefusedByBoth")]
+    [TestCase("{ 'Environments': { 'production': { 'Wire': { 'Grpc': true } } } }", TestName = "AnUnknownWireKeyIsRefusedByBoth")]
+    [TestCase("{ 'Environments': { 'production': { 'Wire': { 'PinnedHosts': 'bank.example.com' } } } }", TestName = "PinnedHostsThatAreNotAListAreRefusedByBoth")]
     public void InvalidProfiles(string json)
     {
         string file = _tmp.Write("p.json", json);
