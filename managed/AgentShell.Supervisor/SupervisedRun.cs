@@ -110,6 +110,9 @@ public sealed class SupervisedRun
             TreeTeardown.KillOrphans();
             if (kernel != null) TreeTeardown.KillKernelTree(kernel, _o.Log);
         }
+        // Now, while the listener is still open: removing files opens fds, and a receiving thread
+        // must not meet the listener's number reused by one.
+        ca?.Dispose();
         if (execErr > 0)
         {
             _o.Log.WriteLine($"agentshell: cannot run '{_o.Command[0]}': {Marshal.GetPInvokeErrorMessage(execErr)}");

@@ -32,8 +32,8 @@ internal sealed class ClientHello
         int at = 0;
         while (need < 0 || have < need)
         {
+            if (data.Length - at >= 1 && data[at] != 22 || data.Length - at >= 2 && data[at + 1] != 3) return WireSniff.No;
             if (data.Length - at < 5) return data.Length >= MaxBytes ? WireSniff.No : WireSniff.NeedMore;
-            if (data[at] != 22 || data[at + 1] != 3) return WireSniff.No;
             int len = BinaryPrimitives.ReadUInt16BigEndian(data[(at + 3)..]);
             if (len == 0 || len > 16384 + 256) return WireSniff.No;
             if (data.Length - at - 5 < len) return at + 5 + len > MaxBytes ? WireSniff.No : WireSniff.NeedMore;
