@@ -30,7 +30,7 @@ internal sealed class Supervision : IDisposable
     /// <param name="authority">The run's CA (the tree was told to trust it), or null: TLS is not terminated.</param>
     public Supervision(RunOptions o, int listener, string runId, (int ProcessGroup, (ulong, ulong)? Executable, int AgentPid) self,
         IAddressEnvironments addresses, ExecutableIdentity identity, KernelConnectGuard? kernel, Func<int, bool> inTree,
-        Wire.Tls.RunAuthority? authority)
+        Wire.Tls.RunAuthority? authority = null)
     {
         var notifier = new BlockNotifier();
         var trust = new TrustLedger(o.Policy, identity, kernel, o.Log);

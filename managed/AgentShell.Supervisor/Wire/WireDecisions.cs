@@ -19,7 +19,7 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Hel
         Decision d;
         try
         {
-            d = Shown(policy.DecideIn([r.Intent], s.Environment), s, r);
+            d = Shown(policy.DecideIn([Bound(r.Intent, s)], s.Environment), s, r);
         }
         catch (Exception e)
         {
@@ -38,6 +38,25 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Hel
             default:
                 return await HoldAsync(s, r, d, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The intent with each target's host bound to the connection: a host the request
+    /// names (the Host field) stands only while the profiles put it in the destination's
+    /// environment; otherwise the TLS server name does if it does, else the destination's
+    /// address, so a request to a production address that claims another host does not meet that
+    /// host's rules. PERF: the intent itself when every host stands (the common case).</summary>
+    private CommandIntent Bound(CommandIntent intent, WireSession s)
+    {
+        bool stands = true;
+        foreach (var t in intent.Targets) stands &= t.Host == null || policy.EnvironmentOf(t) == s.Environment;
+        if (stands) return intent;
+        string address = s.ClientTls?.ServerName is { } sni && policy.EnvironmentOf(new Target { Kind = TargetKind.Url, Host = sni }) == s.Environment
+            ? sni : s.Destination.Address.ToString();
+        var targets = intent.Targets.Select(t => t.Host == null || policy.EnvironmentOf(t) == s.Environment ? t : new Target
+        {
+            Kind = t.Kind, Scheme = t.Scheme, Host = address, Port = t.Port, Path = t.Path, Database = t.Database, Name = t.Name, Region = t.Region,
+        }).ToList();
+        return new CommandIntent { Tool = intent.Tool, Effect = intent.Effect, Targets = targets, Evidence = intent.Evidence, Summary = intent.Summary, Argv = intent.Argv };
     }
 
     /// <summary>Writes <paramref name="line"/> to <paramref name="pid"/>'s stderr.</summary>
