@@ -230,7 +230,7 @@ public sealed class ConnectTests(string guard)
         if (hosts.Unavailable() is string why) Assert.Ignore(why);
         var profile = Path.Combine(_tmp, "named.json");
         File.WriteAllText(profile, """{ "Description": "test: a production host by name", "Environments": { "production": { "Hosts": ["prod-db.agentshell.test"] } } }""");
-        var (code, stdout, stderr) = hosts.Run(Repo.AgentShell, "run", "--connect-guard", guard, "--profile", profile, "--pause-timeout", "1", "--",
+        var (code, stdout, stderr) = hosts.Run(Repo.AgentShell, "run", "--connect-guard", guard, "--profile", Repo.WireOffProfile, "--profile", profile, "--pause-timeout", "1", "--",
             Repo.Python, "-c", PyDelete(_prod.Url("/volumes/1")));
         Assert.That(stdout.Trim(), Is.EqualTo(Refused), stderr);
         Assert.That(stderr, Does.Contain($"connect 127.0.0.2:{_prod.Port} (production)"));

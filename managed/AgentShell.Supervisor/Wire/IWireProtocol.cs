@@ -13,7 +13,7 @@ internal enum WireSniff
 
 /// <summary>A protocol decided at the wire (HTTP/1.1, PostgreSQL v3): recognised from the first
 /// bytes a client sends, then served for the rest of the connection, each request or statement
-/// decided through <see cref="WireSession.DecideAsync"/>. Registered in <see cref="WireProtocols"/>;
+/// decided through <see cref="WireSession.Decide"/>. Registered in <see cref="WireProtocols"/>;
 /// <see cref="WireDispatcher"/> picks the first that says <see cref="WireSniff.Yes"/>. TLS is not
 /// a protocol here: the dispatcher terminates it and sniffs what is inside.</summary>
 internal interface IWireProtocol
@@ -25,12 +25,14 @@ internal interface IWireProtocol
     /// Cheap and allocation-free: it runs for every terminated connection.</summary>
     WireSniff Recognise(ReadOnlySpan<byte> first);
 
-    /// <summary>Serves one connection to its end. <see cref="WireSession.Client"/> yields the bytes
-    /// that were sniffed first. Return when either side is done; an exception resets the client's
-    /// connection (and is logged). Nothing may reach the upstream that was not allowed by
-    /// <see cref="WireSession.DecideAsync"/>, other than what the protocol needs to get there (a
-    /// PostgreSQL startup and authentication).</summary>
-    Task ServeAsync(WireSession session, CancellationToken ct);
+    /// <summary>Serves one connection to its end, on a thread of its own: blocking reads and writes
+    /// on the session's streams are the fast path (a blocking read wakes this thread directly; an
+    /// async one goes through the socket engine and the thread pool, tens of µs more per request).
+    /// <see cref="WireSession.Client"/> yields the bytes that were sniffed first. Return when either
+    /// side is done; an exception resets the client's connection. Nothing may reach the upstream
+    /// that was not allowed by <see cref="WireSession.Decide"/>, other than what the protocol needs
+    /// to get there (a PostgreSQL startup and authentication).</summary>
+    void Serve(WireSession session);
 }
 
 /// <summary>The protocols of the wire layer, each with its profile switch.</summary>

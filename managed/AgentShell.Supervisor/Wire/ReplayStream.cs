@@ -35,6 +35,10 @@ internal sealed class ReplayStream(Stream inner, ReadOnlyMemory<byte> prefix) : 
         return new ValueTask<int>(Read(buffer.Span));
     }
 
+    public override bool CanTimeout => Inner.CanTimeout;
+    public override int ReadTimeout { get => Inner.ReadTimeout; set => Inner.ReadTimeout = value; }
+    public override int WriteTimeout { get => Inner.WriteTimeout; set => Inner.WriteTimeout = value; }
+
     public override void Write(byte[] buffer, int offset, int count) => Inner.Write(buffer, offset, count);
     public override void Write(ReadOnlySpan<byte> buffer) => Inner.Write(buffer);
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => Inner.WriteAsync(buffer, offset, count, ct);

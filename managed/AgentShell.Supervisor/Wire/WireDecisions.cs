@@ -14,7 +14,7 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Hel
 {
     /// <summary>The decision for <paramref name="r"/> on <paramref name="s"/>; never throws for a
     /// decision (an error is a refusal under <c>supervisor:decision-error</c>).</summary>
-    public async Task<WireVerdict> DecideAsync(WireSession s, WireRequest r, CancellationToken ct)
+    public WireVerdict Decide(WireSession s, WireRequest r)
     {
         Decision d;
         try
@@ -36,7 +36,7 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Hel
             case PolicyAction.Block:
                 return Refuse(s, d, $"agentshell: blocked {d.Describe()}: {d.Reason}");
             default:
-                return await HoldAsync(s, r, d, ct).ConfigureAwait(false);
+                return Hold(s, r, d);
         }
     }
 
@@ -69,7 +69,7 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Hel
         return new WireVerdict(false, d, line);
     }
 
-    private async Task<WireVerdict> HoldAsync(WireSession s, WireRequest r, Decision d, CancellationToken ct)
+    private WireVerdict Hold(WireSession s, WireRequest r, Decision d)
     {
         var p = s.Process;
         string protocol = s.Protocol.AuditName();
@@ -77,7 +77,8 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Hel
         if (registry.IsApprovedForRun(runKey)) return new WireVerdict(true, d, "");
         string joinKey = $"{p.Tgid}\u0001{p.Key.Program}\u0001{protocol}\u0001{s.Destination}\u0001{r.Key ?? r.Shown}";
         var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        ulong id = held.HoldWire(allow => answer.TrySetResult(allow), () => s.ClientConnected && !ct.IsCancellationRequested);
+        // The registry answers once: a person, the timeout, or the client gone (it asks whether it still waits).
+        ulong id = held.HoldWire(allow => answer.TrySetResult(allow), () => s.ClientConnected);
         var cmdline = p.Cmdline;
         var item = registry.Hold(id, p.Pid, (itemId, now) => new PendingItem
         {
@@ -85,11 +86,7 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Hel
             Chain = ProcessInfo.Chain(p.Pid, agentPid), Cwd = null, Argv = cmdline, Decision = d,
             JoinKey = joinKey, RunKey = runKey, Syscall = protocol,
         }, joinKey);
-        // Cancelled (the connection is torn down): the registry sees the client gone and drops the hold.
-        using (ct.Register(() => answer.TrySetResult(false)))
-        {
-            if (await answer.Task.ConfigureAwait(false)) return new WireVerdict(true, d, "");
-        }
+        if (answer.Task.GetAwaiter().GetResult()) return new WireVerdict(true, d, "");
         // The registry wrote the refusal to the process's stderr and recorded the answer.
         return new WireVerdict(false, d, $"agentshell: {PendingRegistry.OutcomeText(item)}: {d.Describe()}: {d.Reason}");
     }

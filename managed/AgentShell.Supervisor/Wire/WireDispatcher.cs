@@ -26,13 +26,14 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
 
     private enum Kind { NeedMore, None, Tls, Protocol }
 
-    /// <summary>Serves <paramref name="c"/> to its end; never throws (a failure resets the client).</summary>
-    public async Task ServeAsync(WireConnection c)
+    /// <summary>Serves <paramref name="c"/> to its end, on the calling thread (one per connection);
+    /// never throws (a failure resets the client).</summary>
+    public void Serve(WireConnection c)
     {
         Stream client = new NetworkStream(c.Socket, ownsSocket: true);
         try
         {
-            await RouteAsync(c, client).ConfigureAwait(false);
+            Route(c, client);
         }
         catch (Exception e)
         {
@@ -41,85 +42,85 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
         }
     }
 
-    private async Task RouteAsync(WireConnection c, Stream client)
+    private void Route(WireConnection c, Stream client)
     {
         var settings = policy.WireFor(c.Environment);
         if (settings.Off || settings.IsPinned(c.Host, c.Destination.Port))
         {
-            await PassAsync(c, client, default, null, null).ConfigureAwait(false);
+            Pass(c, client, default, null, null);
             return;
         }
-        var s = await SniffAsync(client, inner: false, SniffTimeout).ConfigureAwait(false);
+        var s = Sniff(client, inner: false, SniffTimeout);
         Socket? upstream = null;
         if (s.Length == 0 && s.TimedOut)
         {
             // Silent client: today's decision, then whoever speaks first says what this is.
-            if (!await fallback.AllowsAsync(c).ConfigureAwait(false)) { c.Reset(); return; }
-            upstream = await WireSockets.ConnectAsync(c.Destination, default).ConfigureAwait(false);
-            if (!await ClientSpeaksFirstAsync(c.Socket, upstream).ConfigureAwait(false))
+            if (!fallback.Allows(c)) { c.Reset(); return; }
+            upstream = WireSockets.Connect(c.Destination);
+            if (!ClientSpeaksFirst(c.Socket, upstream))
             {
-                await WireSockets.PipeAsync(client, new NetworkStream(upstream, ownsSocket: true)).ConfigureAwait(false);
+                WireSockets.Pipe(client, new NetworkStream(upstream, ownsSocket: true));
                 return;
             }
-            s = await SniffAsync(client, inner: false, Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+            s = Sniff(client, inner: false, Timeout.InfiniteTimeSpan);
         }
-        if (s.Length == 0) { await client.DisposeAsync().ConfigureAwait(false); upstream?.Dispose(); return; } // closed without a word
+        if (s.Length == 0) { client.Dispose(); upstream?.Dispose(); return; } // closed without a word
         var head = s.Buffer.AsMemory(0, s.Length);
         switch (s.Kind)
         {
             case Kind.Tls:
-                await TlsAsync(c, client, head, s.Hello!, upstream, settings).ConfigureAwait(false);
+                Tls(c, client, head, s.Hello!, upstream, settings);
                 return;
             case Kind.Protocol when Enabled(s.Protocol!, settings):
-                await ServeAsync(s.Protocol!, c, new ReplayStream(client, head), null, upstream).ConfigureAwait(false);
+                Serve(s.Protocol!, c, new ReplayStream(client, head), null, upstream);
                 return;
             default:
-                await PassAsync(c, client, head, upstream, null).ConfigureAwait(false);
+                Pass(c, client, head, upstream, null);
                 return;
         }
     }
 
-    private async Task TlsAsync(WireConnection c, Stream client, ReadOnlyMemory<byte> head, ClientHello hello, Socket? upstream, WireSettings settings)
+    private void Tls(WireConnection c, Stream client, ReadOnlyMemory<byte> head, ClientHello hello, Socket? upstream, WireSettings settings)
     {
         var (protocol, alpn) = Pick(hello, settings);
         string? sni = hello.ServerName;
-        if (tls == null || protocol == null || await _names.PinnedAsync(settings, sni, c.Destination).ConfigureAwait(false) || _distrust.Distrusts(c, sni))
+        if (tls == null || protocol == null || _names.Pinned(settings, sni, c.Destination) || _distrust.Distrusts(c, sni))
         {
-            await PassAsync(c, client, head, upstream, null).ConfigureAwait(false);
+            Pass(c, client, head, upstream, null);
             return;
         }
         SslStream ssl;
         try
         {
-            ssl = await tls.AcceptAsync(new ReplayStream(client, head), sni, c.Destination.Address, alpn is { } a ? [a] : null, default).ConfigureAwait(false);
+            ssl = tls.Accept(new ReplayStream(client, head), sni, c.Destination.Address, alpn is { } a ? [a] : null);
         }
-        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException)
         {
             // The first attempt fails: the handshake cannot be replayed to the destination.
             _distrust.Remember(c, sni, e);
             upstream?.Dispose();
             return;
         }
-        var s = await SniffAsync(ssl, inner: true, SniffTimeout).ConfigureAwait(false);
+        var s = Sniff(ssl, inner: true, SniffTimeout);
         var inside = new ReplayStream(ssl, s.Buffer.AsMemory(0, s.Length));
         var clientTls = new ClientTls(sni, ssl.NegotiatedApplicationProtocol == default ? null : ssl.NegotiatedApplicationProtocol);
         if (s.Kind == Kind.Protocol && Enabled(s.Protocol!, settings))
-            await ServeAsync(s.Protocol!, c, inside, clientTls, upstream).ConfigureAwait(false);
+            Serve(s.Protocol!, c, inside, clientTls, upstream);
         else if (s.Length > 0 || s.TimedOut)
-            await PassAsync(c, inside, default, upstream, clientTls).ConfigureAwait(false);
+            Pass(c, inside, default, upstream, clientTls);
         else
-            await inside.DisposeAsync().ConfigureAwait(false);
+            inside.Dispose();
     }
 
-    private async Task ServeAsync(IWireProtocol protocol, WireConnection c, Stream client, ClientTls? clientTls, Socket? upstream)
+    private void Serve(IWireProtocol protocol, WireConnection c, Stream client, ClientTls? clientTls, Socket? upstream)
     {
         var session = new WireSession(protocol.Name, c, client, clientTls, upstream, decisions, tls, log);
         try
         {
-            await protocol.ServeAsync(session, default).ConfigureAwait(false);
-            await client.DisposeAsync().ConfigureAwait(false);
+            protocol.Serve(session);
+            client.Dispose();
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or WireUpstreamException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or WireUpstreamException)
         {
             // The client or the destination went away, or the destination could not be reached: end it.
             WireSockets.Abort(client);
@@ -129,9 +130,9 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
     /// <summary>Today's decision; if allowed, the connection is copied through as it is (after
     /// <paramref name="head"/>, the bytes already read). <paramref name="clientTls"/>: TLS was
     /// terminated here, so the destination gets a TLS connection of its own.</summary>
-    private async Task PassAsync(WireConnection c, Stream client, ReadOnlyMemory<byte> head, Socket? upstream, ClientTls? clientTls)
+    private void Pass(WireConnection c, Stream client, ReadOnlyMemory<byte> head, Socket? upstream, ClientTls? clientTls)
     {
-        if (!await fallback.AllowsAsync(c).ConfigureAwait(false))
+        if (!fallback.Allows(c))
         {
             upstream?.Dispose();
             WireSockets.Abort(client);
@@ -140,8 +141,8 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
         Stream up;
         try
         {
-            up = new NetworkStream(upstream ?? await WireSockets.ConnectAsync(c.Destination, default).ConfigureAwait(false), ownsSocket: true);
-            if (clientTls != null) up = await tls!.ConnectUpstreamAsync(up, clientTls.ServerName ?? c.Host, clientTls.Protocol, default).ConfigureAwait(false);
+            up = new NetworkStream(upstream ?? WireSockets.Connect(c.Destination), ownsSocket: true);
+            if (clientTls != null) up = tls!.ConnectUpstream(up, clientTls.ServerName ?? c.Host, clientTls.Protocol);
         }
         catch (WireUpstreamException e)
         {
@@ -149,8 +150,8 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
             WireSockets.Abort(client);
             return;
         }
-        if (!head.IsEmpty) await up.WriteAsync(head).ConfigureAwait(false);
-        await WireSockets.PipeAsync(client, up).ConfigureAwait(false);
+        if (!head.IsEmpty) up.Write(head.Span);
+        WireSockets.Pipe(client, up);
     }
 
     private bool Enabled(IWireProtocol p, WireSettings settings) => p.Name switch
@@ -177,31 +178,44 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
     private readonly record struct Sniffed(Kind Kind, byte[] Buffer, int Length, bool TimedOut, IWireProtocol? Protocol, ClientHello? Hello);
 
     /// <summary>Reads until the bytes say what they are, the client stops, or <paramref name="wait"/> passes.</summary>
-    private async Task<Sniffed> SniffAsync(Stream s, bool inner, TimeSpan wait)
+    private Sniffed Sniff(Stream s, bool inner, TimeSpan wait)
     {
         var buf = new byte[SniffBytes];
         int n = 0;
-        using var timeout = new CancellationTokenSource();
-        if (wait != Timeout.InfiniteTimeSpan) timeout.CancelAfter(wait);
-        while (true)
+        long deadline = wait == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)wait.TotalMilliseconds;
+        try
         {
-            if (n == buf.Length)
+            while (true)
             {
-                if (buf.Length >= ClientHello.MaxBytes) return new Sniffed(Kind.None, buf, n, false, null, null);
-                Array.Resize(ref buf, Math.Min(buf.Length * 4, ClientHello.MaxBytes));
+                if (n == buf.Length)
+                {
+                    if (buf.Length >= ClientHello.MaxBytes) return new Sniffed(Kind.None, buf, n, false, null, null);
+                    Array.Resize(ref buf, Math.Min(buf.Length * 4, ClientHello.MaxBytes));
+                }
+                long left = deadline - Environment.TickCount64;
+                if (left <= 0) return new Sniffed(Kind.None, buf, n, true, null, null);
+                // A blocking read bounded by SO_RCVTIMEO: the socket never leaves blocking mode.
+                s.ReadTimeout = deadline == long.MaxValue ? Timeout.Infinite : (int)Math.Max(1, left);
+                int r;
+                try { r = s.Read(buf, n, buf.Length - n); }
+                catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
+                {
+                    return new Sniffed(Kind.None, buf, n, true, null, null);
+                }
+                if (r == 0)
+                {
+                    // The client stopped sending (a half-close): what it sent is all there is to go on.
+                    var last = Classify(buf.AsSpan(0, n), inner, out var p, out var h);
+                    return new Sniffed(last == Kind.NeedMore ? Kind.None : last, buf, n, false, p, h);
+                }
+                n += r;
+                var kind = Classify(buf.AsSpan(0, n), inner, out var protocol, out var hello);
+                if (kind != Kind.NeedMore) return new Sniffed(kind, buf, n, false, protocol, hello);
             }
-            int r;
-            try { r = await s.ReadAsync(buf.AsMemory(n), timeout.Token).ConfigureAwait(false); }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested) { return new Sniffed(Kind.None, buf, n, true, null, null); }
-            if (r == 0)
-            {
-                // The client stopped sending (a half-close): what it sent is all there is to go on.
-                var last = Classify(buf.AsSpan(0, n), inner, out var p, out var h);
-                return new Sniffed(last == Kind.NeedMore ? Kind.None : last, buf, n, false, p, h);
-            }
-            n += r;
-            var kind = Classify(buf.AsSpan(0, n), inner, out var protocol, out var hello);
-            if (kind != Kind.NeedMore) return new Sniffed(kind, buf, n, false, protocol, hello);
+        }
+        finally
+        {
+            s.ReadTimeout = Timeout.Infinite;
         }
     }
 
@@ -230,15 +244,12 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
         return more && first.Length < ClientHello.MaxBytes ? Kind.NeedMore : Kind.None;
     }
 
-    /// <summary>After a silent start: true when the client's bytes come before the server's.</summary>
-    private static async Task<bool> ClientSpeaksFirstAsync(Socket client, Socket upstream)
+    /// <summary>After a silent start: true when the client's bytes come before the server's
+    /// (select(2) on both; nothing is read).</summary>
+    private static bool ClientSpeaksFirst(Socket client, Socket upstream)
     {
-        using var stop = new CancellationTokenSource();
-        var fromClient = client.ReceiveAsync(new byte[1], SocketFlags.Peek, stop.Token).AsTask();
-        var fromServer = upstream.ReceiveAsync(new byte[1], SocketFlags.Peek, stop.Token).AsTask();
-        var first = await Task.WhenAny(fromClient, fromServer).ConfigureAwait(false);
-        stop.Cancel(); // a peek consumes nothing: the other one can be dropped
-        _ = Task.WhenAll(fromClient, fromServer).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
-        return first == fromClient;
+        var readable = new List<Socket> { client, upstream };
+        Socket.Select(readable, null, null, -1);
+        return readable.Contains(client);
     }
 }

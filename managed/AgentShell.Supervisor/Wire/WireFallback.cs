@@ -11,8 +11,8 @@ namespace AgentShell.Supervisor.Wire;
 /// (<c>network:unknown-client-to-production</c>): allowed, refused, or held for a person.</summary>
 internal sealed class WireFallback(TrustLedger trust, UnknownClients unknown, HeldNotifications held, BlockNotifier notifier, AuditRecorder recorder)
 {
-    /// <summary>True when the connection may be forwarded as it is.</summary>
-    public async Task<bool> AllowsAsync(WireConnection c)
+    /// <summary>True when the connection may be forwarded as it is; waits while a person decides.</summary>
+    public bool Allows(WireConnection c)
     {
         var p = c.Client;
         switch (p.Settled)
@@ -33,7 +33,7 @@ internal sealed class WireFallback(TrustLedger trust, UnknownClients unknown, He
                 var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                 ulong id = held.HoldWire(allow => answer.TrySetResult(allow), () => WireSockets.IsOpen(c.Socket));
                 unknown.Hold(id, p.Pid, p.Tgid, d, cmdline, p.Exe, target, p.Key, p.Generation);
-                return await answer.Task.ConfigureAwait(false);
+                return answer.Task.GetAwaiter().GetResult(); // this connection's own thread waits
             default:
                 trust.RememberConnect(p.Key, false, p.Generation);
                 notifier.Write(p.Pid, $"agentshell: blocked {d.Describe()}: {d.Reason}");

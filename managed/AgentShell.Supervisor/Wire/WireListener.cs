@@ -28,6 +28,8 @@ internal sealed class WireListener : IDisposable
     /// <summary>Where a placed connection was going and who opened it.</summary>
     internal sealed record WireConnectionFacts(IPEndPoint Destination, string Environment, WireClient Client);
 
+    /// <param name="serve">Serves one connection on the calling thread (the connection's own).</param>
+    /// <param name="log">The supervisor's log.</param>
     internal WireListener(Action<WireConnection> serve, TextWriter log)
     {
         _serve = serve;
@@ -128,11 +130,11 @@ internal sealed class WireListener : IDisposable
                 Thread.Sleep(50);
                 continue;
             }
-            _ = AdmitAsync(c);
+            new Thread(() => Admit(c), 256 * 1024) { IsBackground = true, Name = "wire" }.Start();
         }
     }
 
-    private async Task AdmitAsync(Socket c)
+    private void Admit(Socket c)
     {
         try
         {
@@ -145,10 +147,10 @@ internal sealed class WireListener : IDisposable
             while (!_placed.TryRemove(key, out placed))
             {
                 if (waited.Elapsed > PlacementWait) { ConnectGate.Reset(c); return; } // nobody placed it
-                await Task.Delay(1).ConfigureAwait(false);
+                Thread.Sleep(1);
             }
             c.NoDelay = true;
-            _serve(new WireConnection(c, placed.Facts.Destination, placed.Facts.Environment, placed.Facts.Client));
+            _serve(new WireConnection(c, placed.Facts.Destination, placed.Facts.Environment, placed.Facts.Client)); // on this thread
         }
         catch (Exception e)
         {

@@ -6,9 +6,9 @@ using AgentShell.Supervisor.Wire.Tls;
 namespace AgentShell.Supervisor.Wire;
 
 /// <summary>What a protocol handler gets for one terminated connection: the client's bytes, the
-/// way to the destination, and the decision for each request. A handler is given a client stream,
-/// opens the upstream when it needs it, and asks <see cref="DecideAsync"/> before anything that
-/// could change production is forwarded.</summary>
+/// way to the destination, and the decision for each request. A handler reads the client stream,
+/// opens the upstream when it needs it, and asks <see cref="Decide"/> before anything that could
+/// change production is forwarded. Every call blocks: the session has a thread of its own.</summary>
 internal sealed class WireSession
 {
     private readonly WireConnection _connection;
@@ -52,7 +52,7 @@ internal sealed class WireSession
     /// <summary>The server name the client asked for (TLS SNI), else the destination address literal.</summary>
     public string ServerName => ClientTls?.ServerName ?? _connection.Host;
 
-    /// <summary>The supervisor's log (not the process's stderr: <see cref="DecideAsync"/> writes there).</summary>
+    /// <summary>The supervisor's log (not the process's stderr: <see cref="Decide"/> writes there).</summary>
     public TextWriter Log { get; }
 
     /// <summary>True while the client's side of the connection is open (a pause stops waiting
@@ -60,9 +60,9 @@ internal sealed class WireSession
     public bool ClientConnected => WireSockets.IsOpen(_connection.Socket);
 
     /// <summary>Decides one request in <see cref="Environment"/>: allowed, refused (the process's
-    /// stderr gets the one line and the audit log the record), or held for a person and then
-    /// either. Never throws for a decision; an error deciding is a refusal.</summary>
-    public Task<WireVerdict> DecideAsync(WireRequest request, CancellationToken ct) => _decisions.DecideAsync(this, request, ct);
+    /// stderr gets the one line and the audit log the record), or held for a person (this call
+    /// waits) and then either. Never throws for a decision; an error deciding is a refusal.</summary>
+    public WireVerdict Decide(WireRequest request) => _decisions.Decide(this, request);
 
     /// <summary>Writes one line to the process's stderr (a refusal that is not a decision: the
     /// destination could not be verified, say).</summary>
@@ -72,12 +72,12 @@ internal sealed class WireSession
     /// system trust store when the client spoke TLS (same server name and application protocol).
     /// Throws <see cref="WireUpstreamException"/> when it cannot be reached or not be trusted
     /// (a failed verification is never downgraded).</summary>
-    public async Task<Stream> ConnectUpstreamAsync(CancellationToken ct)
+    public Stream ConnectUpstream()
     {
-        var socket = Interlocked.Exchange(ref _upstream, null) ?? await WireSockets.ConnectAsync(Destination, ct).ConfigureAwait(false);
+        var socket = Interlocked.Exchange(ref _upstream, null) ?? WireSockets.Connect(Destination);
         var stream = new NetworkStream(socket, ownsSocket: true);
         if (ClientTls is not { } t) return stream;
-        return await Terminator.ConnectUpstreamAsync(stream, t.ServerName ?? _connection.Host, t.Protocol, ct).ConfigureAwait(false);
+        return Terminator.ConnectUpstream(stream, t.ServerName ?? _connection.Host, t.Protocol);
     }
 
     /// <summary>False when the run has no CA (it could not be made): a protocol that would
@@ -90,14 +90,14 @@ internal sealed class WireSession
     /// SSLRequest): our certificate for <paramref name="serverName"/> (or the destination address),
     /// signed by the run's CA. Throws when the client does not complete the handshake (it does not
     /// trust the run CA, say).</summary>
-    public Task<SslStream> AcceptClientTlsAsync(Stream client, string? serverName, IReadOnlyList<SslApplicationProtocol>? protocols, CancellationToken ct) =>
-        Terminator.AcceptAsync(client, serverName ?? _connection.Host, _connection.Destination.Address, protocols, ct);
+    public SslStream AcceptClientTls(Stream client, string? serverName, IReadOnlyList<SslApplicationProtocol>? protocols) =>
+        Terminator.Accept(client, serverName ?? _connection.Host, _connection.Destination.Address, protocols);
 
     /// <summary>TLS to the destination over <paramref name="upstream"/>, verified against the system
     /// trust store (honouring SSL_CERT_FILE and SSL_CERT_DIR of agentshell's own environment).
     /// Throws <see cref="WireUpstreamException"/> when the server cannot be trusted.</summary>
-    public Task<SslStream> ConnectUpstreamTlsAsync(Stream upstream, string? serverName, SslApplicationProtocol? protocol, CancellationToken ct) =>
-        Terminator.ConnectUpstreamAsync(upstream, serverName ?? _connection.Host, protocol, ct);
+    public SslStream ConnectUpstreamTls(Stream upstream, string? serverName, SslApplicationProtocol? protocol) =>
+        Terminator.ConnectUpstream(upstream, serverName ?? _connection.Host, protocol);
 }
 
 /// <summary>TLS the dispatcher terminated on the client's side.</summary>

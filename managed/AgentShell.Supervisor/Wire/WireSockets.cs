@@ -4,27 +4,30 @@ using System.Net.Sockets;
 namespace AgentShell.Supervisor.Wire;
 
 /// <summary>Socket chores of the wire layer: connecting upstream, telling whether a client is
-/// still there, and copying bytes both ways once a connection needs no more decisions.</summary>
+/// still there, and copying bytes both ways once a connection needs no more decisions. Every
+/// socket here stays in blocking mode (no async call is ever made on it): a blocking read wakes
+/// its thread directly, where .NET's async path adds the socket engine's and the thread pool's hops.</summary>
 internal static class WireSockets
 {
     /// <summary>How long a connect to the destination may take.</summary>
     internal static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>A TCP connection to <paramref name="destination"/>; throws <see cref="WireUpstreamException"/>.</summary>
-    internal static async Task<Socket> ConnectAsync(IPEndPoint destination, CancellationToken ct)
+    internal static Socket Connect(IPEndPoint destination)
     {
         var s = new Socket(destination.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(ConnectTimeout);
-            await s.ConnectAsync(destination, timeout.Token).ConfigureAwait(false);
+            // A blocking connect gives up after SO_SNDTIMEO (connect(2)); cleared once connected.
+            s.SendTimeout = (int)ConnectTimeout.TotalMilliseconds;
+            s.Connect(destination);
+            s.SendTimeout = 0;
             return s;
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        catch (SocketException e)
         {
             s.Dispose();
-            throw new WireUpstreamException($"{destination} cannot be reached: {(e is SocketException se ? se.SocketErrorCode.ToString() : "timed out")}", e);
+            throw new WireUpstreamException($"{destination} cannot be reached: {e.SocketErrorCode}", e);
         }
     }
 
@@ -35,32 +38,28 @@ internal static class WireSockets
         catch (Exception e) when (e is SocketException or ObjectDisposedException) { return false; }
     }
 
-    /// <summary>Copies both ways until both directions are done; a reset on one side resets the
-    /// other. Disposes both streams.</summary>
-    internal static async Task PipeAsync(Stream client, Stream upstream, CancellationToken ct = default)
+    /// <summary>Copies both ways until both directions are done (the other direction on a thread of
+    /// its own); a failure on one side ends both. Disposes both streams.</summary>
+    internal static void Pipe(Stream client, Stream upstream)
     {
-        try
-        {
-            await Task.WhenAll(CopyAsync(client, upstream, ct), CopyAsync(upstream, client, ct)).ConfigureAwait(false);
-        }
-        finally
-        {
-            await client.DisposeAsync().ConfigureAwait(false);
-            await upstream.DisposeAsync().ConfigureAwait(false);
-        }
+        var back = new Thread(() => Copy(upstream, client)) { IsBackground = true, Name = "wire-pipe" };
+        back.Start();
+        Copy(client, upstream);
+        back.Join();
+        client.Dispose();
+        upstream.Dispose();
     }
 
-    private static async Task CopyAsync(Stream from, Stream to, CancellationToken ct)
+    private static void Copy(Stream from, Stream to)
     {
         var buf = new byte[16384];
         try
         {
             int n;
-            while ((n = await from.ReadAsync(buf, ct).ConfigureAwait(false)) > 0)
-                await to.WriteAsync(buf.AsMemory(0, n), ct).ConfigureAwait(false);
+            while ((n = from.Read(buf)) > 0) to.Write(buf, 0, n);
             ShutdownSend(to);
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             // One side failed or went away: end both (closing cannot let anything through).
             Abort(to);
@@ -68,7 +67,7 @@ internal static class WireSockets
         }
     }
 
-    /// <summary>Half-closes the sending side of <paramref name="s"/> (a FIN), as the peer did to us.</summary>
+    /// <summary>Half-closes the sending side of <paramref name="s"/> (a FIN, or TLS close_notify), as the peer did to us.</summary>
     internal static void ShutdownSend(Stream s)
     {
         try

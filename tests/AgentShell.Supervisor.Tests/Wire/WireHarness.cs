@@ -65,7 +65,8 @@ internal sealed class WireHarness : IDisposable
         await client.ConnectAsync((IPEndPoint)_front.LocalEndpoint);
         var accepted = await _front.AcceptSocketAsync();
         var key = new ProcessTable.ConnectKey(NoPid, 1, Address16.From(Upstream.Address.GetAddressBytes()), Upstream.Port);
-        _ = Dispatcher.ServeAsync(new WireConnection(accepted, Upstream, "production", new WireClient(NoPid, NoPid, key, null, Settled)));
+        var c = new WireConnection(accepted, Upstream, "production", new WireClient(NoPid, NoPid, key, null, Settled));
+        new Thread(() => Dispatcher.Serve(c)) { IsBackground = true }.Start();
         return client;
     }
 

@@ -30,14 +30,14 @@ internal static class HttpForward
     private const int MaxChunkLine = 4096;
 
     /// <summary>Reads the body of <paramref name="h"/> from <paramref name="client"/>, up to <see cref="DecisionBytes"/>.</summary>
-    public static async Task<RequestBody> ReadAsync(HttpReader client, HttpRequestHead h, CancellationToken ct)
+    public static RequestBody Read(HttpReader client, HttpRequestHead h)
     {
         var b = new RequestBody();
         if (h.Framing == BodyFraming.Length)
         {
             int take = (int)Math.Min(h.ContentLength, DecisionBytes);
             b.Data = new byte[take];
-            await client.ReadExactlyAsync(b.Data, ct).ConfigureAwait(false);
+            client.ReadExactly(b.Data);
             b.Length = take;
             b.Remaining = h.ContentLength - take;
             b.Complete = b.Remaining == 0;
@@ -47,16 +47,16 @@ internal static class HttpForward
             var data = new MemoryStream();
             while (true)
             {
-                long size = ChunkSize((await client.ReadLineAsync(MaxChunkLine, ct).ConfigureAwait(false)).Span);
+                long size = ChunkSize(client.ReadLine(MaxChunkLine).Span);
                 if (size == 0)
                 {
                     ReadOnlyMemory<byte> t;
-                    while ((t = await client.ReadLineAsync(MaxChunkLine, ct).ConfigureAwait(false)).Length > 0) b.Trailers.Add(Encoding.Latin1.GetString(t.Span));
+                    while ((t = client.ReadLine(MaxChunkLine)).Length > 0) b.Trailers.Add(Encoding.Latin1.GetString(t.Span));
                     break;
                 }
                 int take = (int)Math.Min(size, DecisionBytes - data.Length);
                 var tmp = new byte[take];
-                await client.ReadExactlyAsync(tmp, ct).ConfigureAwait(false);
+                client.ReadExactly(tmp);
                 data.Write(tmp);
                 if (take < size)
                 {
@@ -64,7 +64,7 @@ internal static class HttpForward
                     b.Remaining = size - take;
                     break;
                 }
-                await ExpectCrlfAsync(client, ct).ConfigureAwait(false);
+                ExpectCrlf(client);
             }
             b.Data = data.GetBuffer();
             b.Length = (int)data.Length;
@@ -74,7 +74,7 @@ internal static class HttpForward
 
     /// <summary>Writes the request to <paramref name="upstream"/>: its line and fields, our framing,
     /// the body read, and (for an incomplete body) the rest of it from <paramref name="client"/>.</summary>
-    public static async Task WriteAsync(Stream upstream, HttpRequestHead h, RequestBody b, HttpReader client, CancellationToken ct)
+    public static void Write(Stream upstream, HttpRequestHead h, RequestBody b, HttpReader client)
     {
         var sb = new StringBuilder(256);
         sb.Append(h.Method).Append(' ').Append(h.Target).Append(' ').Append(h.Version).Append("\r\n");
@@ -94,47 +94,47 @@ internal static class HttpForward
         var buf = new byte[headLen + (chunked ? 0 : b.Length)];
         Encoding.Latin1.GetBytes(sb.ToString(), buf);
         if (!chunked) b.Span.CopyTo(buf.AsSpan(headLen));
-        await upstream.WriteAsync(buf, ct).ConfigureAwait(false);
+        upstream.Write(buf);
         if (!chunked)
         {
-            if (b.Remaining > 0) await client.CopyAsync(b.Remaining, upstream, ct).ConfigureAwait(false);
-            await upstream.FlushAsync(ct).ConfigureAwait(false);
+            if (b.Remaining > 0) client.Copy(b.Remaining, upstream);
+            upstream.Flush();
             return;
         }
         // Chunked: what was read as one chunk, the rest of the current chunk, then the client's
         // remaining chunks one by one, each re-framed here.
-        if (b.Length > 0) await WriteChunkAsync(upstream, b.Data.AsMemory(0, b.Length), ct).ConfigureAwait(false);
+        if (b.Length > 0) WriteChunk(upstream, b.Span);
         if (!b.Complete)
         {
             long size = b.Remaining;
             while (size > 0)
             {
-                await upstream.WriteAsync(Encoding.ASCII.GetBytes(size.ToString("x", CultureInfo.InvariantCulture) + "\r\n"), ct).ConfigureAwait(false);
-                await client.CopyAsync(size, upstream, ct).ConfigureAwait(false);
-                await upstream.WriteAsync("\r\n"u8.ToArray(), ct).ConfigureAwait(false);
-                await ExpectCrlfAsync(client, ct).ConfigureAwait(false);
-                size = ChunkSize((await client.ReadLineAsync(MaxChunkLine, ct).ConfigureAwait(false)).Span);
+                upstream.Write(Encoding.ASCII.GetBytes(size.ToString("x", CultureInfo.InvariantCulture) + "\r\n"));
+                client.Copy(size, upstream);
+                upstream.Write("\r\n"u8);
+                ExpectCrlf(client);
+                size = ChunkSize(client.ReadLine(MaxChunkLine).Span);
             }
             ReadOnlyMemory<byte> t;
-            while ((t = await client.ReadLineAsync(MaxChunkLine, ct).ConfigureAwait(false)).Length > 0) b.Trailers.Add(Encoding.Latin1.GetString(t.Span));
+            while ((t = client.ReadLine(MaxChunkLine)).Length > 0) b.Trailers.Add(Encoding.Latin1.GetString(t.Span));
         }
         var end = new StringBuilder("0\r\n");
         foreach (var t in b.Trailers) end.Append(t).Append("\r\n");
         end.Append("\r\n");
-        await upstream.WriteAsync(Encoding.Latin1.GetBytes(end.ToString()), ct).ConfigureAwait(false);
-        await upstream.FlushAsync(ct).ConfigureAwait(false);
+        upstream.Write(Encoding.Latin1.GetBytes(end.ToString()));
+        upstream.Flush();
     }
 
-    private static async Task WriteChunkAsync(Stream to, ReadOnlyMemory<byte> data, CancellationToken ct)
+    private static void WriteChunk(Stream to, ReadOnlySpan<byte> data)
     {
-        await to.WriteAsync(Encoding.ASCII.GetBytes(data.Length.ToString("x", CultureInfo.InvariantCulture) + "\r\n"), ct).ConfigureAwait(false);
-        await to.WriteAsync(data, ct).ConfigureAwait(false);
-        await to.WriteAsync("\r\n"u8.ToArray(), ct).ConfigureAwait(false);
+        to.Write(Encoding.ASCII.GetBytes(data.Length.ToString("x", CultureInfo.InvariantCulture) + "\r\n"));
+        to.Write(data);
+        to.Write("\r\n"u8);
     }
 
-    private static async Task ExpectCrlfAsync(HttpReader r, CancellationToken ct)
+    private static void ExpectCrlf(HttpReader r)
     {
-        if ((await r.ReadLineAsync(2, ct).ConfigureAwait(false)).Length != 0) throw new HttpFramingException(400, "the request has a chunk not followed by CRLF");
+        if (r.ReadLine(2).Length != 0) throw new HttpFramingException(400, "the request has a chunk not followed by CRLF");
     }
 
     /// <summary>The size of a chunk line ("1a;ext=v"); throws on anything else.</summary>

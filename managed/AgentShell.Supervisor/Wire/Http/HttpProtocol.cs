@@ -27,7 +27,7 @@ internal sealed class HttpProtocol : IWireProtocol
         return first[..i].SequenceEqual("CONNECT"u8) && t > 0x20 && t < 0x7f ? WireSniff.Yes : WireSniff.No;
     }
 
-    public async Task ServeAsync(WireSession s, CancellationToken ct)
+    public void Serve(WireSession s)
     {
         var client = new HttpReader(s.Client);
         HttpReader? upstream = null;
@@ -39,45 +39,45 @@ internal sealed class HttpProtocol : IWireProtocol
                 RequestBody body;
                 try
                 {
-                    if (await client.ReadHeadAsync(HttpRequestHead.MaxHead, ct).ConfigureAwait(false) is not { } head) return; // done
+                    if (client.ReadHead(HttpRequestHead.MaxHead) is not { } head) return; // done
                     h = HttpRequestHead.Parse(head.Span);
-                    if (h.ExpectsContinue) await s.Client.WriteAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), ct).ConfigureAwait(false);
-                    body = await HttpForward.ReadAsync(client, h, ct).ConfigureAwait(false);
+                    if (h.ExpectsContinue && h.Framing != BodyFraming.None) s.Client.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
+                    body = HttpForward.Read(client, h);
                 }
                 catch (HttpFramingException e)
                 {
-                    await WriteAsync(s.Client, e.Status, $"agentshell: refused a malformed request: {e.Message}", null, keepAlive: false, head: false, ct).ConfigureAwait(false);
+                    Write(s.Client, e.Status, $"agentshell: refused a malformed request: {e.Message}", null, keepAlive: false, head: false);
                     return;
                 }
                 var request = HttpIntent.Build(h, body, s.ClientTls != null, $"{s.ServerName}:{s.Destination.Port}");
-                var verdict = await s.DecideAsync(request, ct).ConfigureAwait(false);
+                var verdict = s.Decide(request);
                 if (!verdict.Allowed)
                 {
                     // Kept open only when the whole body was read: the next request starts where this one ends.
                     bool keep = h.KeepAlive && body.Complete && h.Upgrade == null && h.Method != "CONNECT";
-                    await WriteAsync(s.Client, 403, verdict.Message, verdict.RuleId, keep, h.Method == "HEAD", ct).ConfigureAwait(false);
+                    Write(s.Client, 403, verdict.Message, verdict.RuleId, keep, h.Method == "HEAD");
                     if (!keep) return;
                     continue;
                 }
                 if (upstream == null)
                 {
-                    try { upstream = new HttpReader(await s.ConnectUpstreamAsync(ct).ConfigureAwait(false)); }
+                    try { upstream = new HttpReader(s.ConnectUpstream()); }
                     catch (WireUpstreamException e)
                     {
                         string line = $"agentshell: refused {h.Method} to {s.ServerName} ({s.Destination}): {e.Message}";
                         s.Tell(line);
                         s.Log.WriteLine(line);
-                        await WriteAsync(s.Client, 502, line, null, keepAlive: false, h.Method == "HEAD", ct).ConfigureAwait(false);
+                        Write(s.Client, 502, line, null, keepAlive: false, h.Method == "HEAD");
                         return;
                     }
                 }
-                await HttpForward.WriteAsync(upstream.Stream, h, body, client, ct).ConfigureAwait(false);
-                switch (await HttpResponses.RelayAsync(upstream, s.Client, h, ct).ConfigureAwait(false))
+                HttpForward.Write(upstream.Stream, h, body, client);
+                switch (HttpResponses.Relay(upstream, s.Client, h))
                 {
                     case ResponseEnd.KeepAlive:
                         continue;
                     case ResponseEnd.Tunnel:
-                        await TunnelAsync(client, upstream, ct).ConfigureAwait(false);
+                        Tunnel(client, upstream);
                         return;
                     default:
                         WireSockets.ShutdownSend(s.Client);
@@ -87,21 +87,21 @@ internal sealed class HttpProtocol : IWireProtocol
         }
         finally
         {
-            if (upstream != null) await upstream.Stream.DisposeAsync().ConfigureAwait(false);
+            upstream?.Stream.Dispose();
         }
     }
 
     /// <summary>After an upgrade or a CONNECT: what each side sent ahead, then bytes both ways.</summary>
-    private static async Task TunnelAsync(HttpReader client, HttpReader upstream, CancellationToken ct)
+    private static void Tunnel(HttpReader client, HttpReader upstream)
     {
-        if (!client.Buffered.IsEmpty) await upstream.Stream.WriteAsync(client.Buffered, ct).ConfigureAwait(false);
-        if (!upstream.Buffered.IsEmpty) await client.Stream.WriteAsync(upstream.Buffered, ct).ConfigureAwait(false);
-        await WireSockets.PipeAsync(client.Stream, upstream.Stream, ct).ConfigureAwait(false);
+        if (!client.Buffered.IsEmpty) upstream.Stream.Write(client.Buffered.Span);
+        if (!upstream.Buffered.IsEmpty) client.Stream.Write(upstream.Buffered.Span);
+        WireSockets.Pipe(client.Stream, upstream.Stream);
     }
 
     /// <summary>Our own response: <paramref name="message"/> as a plain-text body, and the rule that
     /// decided in <c>X-AgentShell-Rule</c>.</summary>
-    internal static async Task WriteAsync(Stream client, int status, string message, string? rule, bool keepAlive, bool head, CancellationToken ct)
+    internal static void Write(Stream client, int status, string message, string? rule, bool keepAlive, bool head)
     {
         var body = Encoding.UTF8.GetBytes(message + "\n");
         var sb = new StringBuilder();
@@ -114,8 +114,8 @@ internal sealed class HttpProtocol : IWireProtocol
         var all = new byte[headBytes.Length + (head ? 0 : body.Length)];
         headBytes.CopyTo(all, 0);
         if (!head) body.CopyTo(all, headBytes.Length);
-        await client.WriteAsync(all, ct).ConfigureAwait(false);
-        await client.FlushAsync(ct).ConfigureAwait(false);
+        client.Write(all);
+        client.Flush();
     }
 
     private static string Reason(int status) => status switch

@@ -18,7 +18,7 @@ internal sealed class HttpReader(Stream stream)
     /// read. Null when the stream ends before any byte of a head (a client done with the
     /// connection). Throws <see cref="HttpFramingException"/> past <paramref name="max"/> bytes
     /// (431) and <see cref="IOException"/> when it ends inside a head.</summary>
-    public async ValueTask<ReadOnlyMemory<byte>?> ReadHeadAsync(int max, CancellationToken ct)
+    public ReadOnlyMemory<byte>? ReadHead(int max)
     {
         int scanned = 0;
         while (true)
@@ -34,7 +34,7 @@ internal sealed class HttpReader(Stream stream)
             }
             scanned = have.Length;
             if (scanned >= max) throw new HttpFramingException(431, "the request head is too large");
-            if (await FillAsync(ct).ConfigureAwait(false) == 0)
+            if (Fill() == 0)
             {
                 if (_end == _start) return null;
                 throw new IOException("the connection ended inside a message head");
@@ -44,7 +44,7 @@ internal sealed class HttpReader(Stream stream)
 
     /// <summary>Reads one line ending in CRLF (without it); throws past <paramref name="max"/>
     /// bytes or at the end of the stream.</summary>
-    public async ValueTask<ReadOnlyMemory<byte>> ReadLineAsync(int max, CancellationToken ct)
+    public ReadOnlyMemory<byte> ReadLine(int max)
     {
         while (true)
         {
@@ -56,59 +56,68 @@ internal sealed class HttpReader(Stream stream)
                 return line;
             }
             if (_end - _start >= max) throw new HttpFramingException(400, "a chunk line is too long");
-            if (await FillAsync(ct).ConfigureAwait(false) == 0) throw new IOException("the connection ended inside a chunked body");
+            if (Fill() == 0) throw new IOException("the connection ended inside a chunked body");
         }
     }
 
     /// <summary>Reads up to <paramref name="into"/>'s length; 0 at the end of the stream.</summary>
-    public async ValueTask<int> ReadAsync(Memory<byte> into, CancellationToken ct)
+    public int Read(Span<byte> into)
     {
         if (_end == _start)
         {
             // PERF: a large read goes straight into the caller's memory.
-            if (into.Length >= _buf.Length) return await Stream.ReadAsync(into, ct).ConfigureAwait(false);
-            if (await FillAsync(ct).ConfigureAwait(false) == 0) return 0;
+            if (into.Length >= _buf.Length) return Stream.Read(into);
+            if (Fill() == 0) return 0;
         }
         int n = Math.Min(into.Length, _end - _start);
-        _buf.AsMemory(_start, n).CopyTo(into);
+        _buf.AsSpan(_start, n).CopyTo(into);
         _start += n;
         return n;
     }
 
+    /// <summary>Consumes up to <paramref name="max"/> bytes already read ahead, without reading more.</summary>
+    public ReadOnlySpan<byte> Take(long max)
+    {
+        int n = (int)Math.Min(max, _end - _start);
+        var taken = _buf.AsSpan(_start, n);
+        _start += n;
+        return taken;
+    }
+
     /// <summary>Reads exactly <paramref name="into"/>'s length; throws at an early end.</summary>
-    public async ValueTask ReadExactlyAsync(Memory<byte> into, CancellationToken ct)
+    public void ReadExactly(Span<byte> into)
     {
         while (!into.IsEmpty)
         {
-            int n = await ReadAsync(into, ct).ConfigureAwait(false);
+            int n = Read(into);
             if (n == 0) throw new IOException("the connection ended inside a body");
             into = into[n..];
         }
     }
 
     /// <summary>Copies exactly <paramref name="count"/> bytes to <paramref name="to"/>.</summary>
-    public async ValueTask CopyAsync(long count, Stream to, CancellationToken ct)
+    public void Copy(long count, Stream to)
     {
         var tmp = count > 0 ? new byte[(int)Math.Min(count, 64 * 1024)] : [];
         while (count > 0)
         {
-            int n = await ReadAsync(tmp.AsMemory(0, (int)Math.Min(count, tmp.Length)), ct).ConfigureAwait(false);
+            int n = Read(tmp.AsSpan(0, (int)Math.Min(count, tmp.Length)));
             if (n == 0) throw new IOException("the connection ended inside a body");
-            await to.WriteAsync(tmp.AsMemory(0, n), ct).ConfigureAwait(false);
+            to.Write(tmp, 0, n);
             count -= n;
         }
     }
 
     /// <summary>Copies everything up to the end of the stream to <paramref name="to"/>.</summary>
-    public async ValueTask CopyToEndAsync(Stream to, CancellationToken ct)
+    public void CopyToEnd(Stream to)
     {
         var tmp = new byte[64 * 1024];
         int n;
-        while ((n = await ReadAsync(tmp, ct).ConfigureAwait(false)) > 0)
-            await to.WriteAsync(tmp.AsMemory(0, n), ct).ConfigureAwait(false);
+        while ((n = Read(tmp)) > 0)
+            to.Write(tmp, 0, n);
     }
 
-    private async ValueTask<int> FillAsync(CancellationToken ct)
+    private int Fill()
     {
         if (_start > 0 && _start == _end) _start = _end = 0;
         if (_end == _buf.Length)
@@ -121,7 +130,7 @@ internal sealed class HttpReader(Stream stream)
             }
             else Array.Resize(ref _buf, _buf.Length * 2);
         }
-        int n = await Stream.ReadAsync(_buf.AsMemory(_end), ct).ConfigureAwait(false);
+        int n = Stream.Read(_buf, _end, _buf.Length - _end);
         _end += n;
         return n;
     }

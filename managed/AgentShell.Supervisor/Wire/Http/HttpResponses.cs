@@ -24,57 +24,76 @@ internal static class HttpResponses
 
     /// <summary>Relays the responses to one request. Throws <see cref="IOException"/> when the
     /// destination ends the connection before a whole response.</summary>
-    public static async Task<ResponseEnd> RelayAsync(HttpReader upstream, Stream client, HttpRequestHead request, CancellationToken ct)
+    public static ResponseEnd Relay(HttpReader upstream, Stream client, HttpRequestHead request)
     {
         while (true)
         {
-            var head = await upstream.ReadHeadAsync(MaxHead, ct).ConfigureAwait(false)
-                ?? throw new IOException("the destination closed the connection without a response");
+            var head = upstream.ReadHead(MaxHead) ?? throw new IOException("the destination closed the connection without a response");
             var (status, _, length, chunked, close) = Parse(head.Span);
-            await client.WriteAsync(head, ct).ConfigureAwait(false);
-            if (status == 101) return ResponseEnd.Tunnel;
-            if (status is >= 100 and < 200) continue; // 100 Continue, 103 Early Hints: the final one follows
-            if (request.Method == "CONNECT" && status is >= 200 and < 300) return ResponseEnd.Tunnel;
+            if (status == 101 || request.Method == "CONNECT" && status is >= 200 and < 300)
+            {
+                client.Write(head.Span);
+                return ResponseEnd.Tunnel;
+            }
+            if (status is >= 100 and < 200)
+            {
+                client.Write(head.Span); // 100 Continue, 103 Early Hints: the final one follows
+                continue;
+            }
             bool keep = !close;
-            if (request.Method == "HEAD" || status is 204 or 304) { }
-            else if (chunked) await RelayChunksAsync(upstream, client, ct).ConfigureAwait(false);
-            else if (length >= 0) await upstream.CopyAsync(length, client, ct).ConfigureAwait(false);
+            bool bodiless = request.Method == "HEAD" || status is 204 or 304;
+            if (!bodiless && !chunked && length >= 0)
+            {
+                // PERF: the head and what of the body is already read go out in one write.
+                var first = upstream.Take(length);
+                var both = new byte[head.Length + first.Length];
+                head.Span.CopyTo(both);
+                first.CopyTo(both.AsSpan(head.Length));
+                client.Write(both);
+                upstream.Copy(length - first.Length, client);
+            }
             else
             {
-                await upstream.CopyToEndAsync(client, ct).ConfigureAwait(false);
-                keep = false;
+                client.Write(head.Span);
+                if (bodiless) { }
+                else if (chunked) RelayChunks(upstream, client);
+                else
+                {
+                    upstream.CopyToEnd(client);
+                    keep = false;
+                }
             }
-            await client.FlushAsync(ct).ConfigureAwait(false);
+            client.Flush();
             return keep && request.KeepAlive ? ResponseEnd.KeepAlive : ResponseEnd.Close;
         }
     }
 
-    private static async Task RelayChunksAsync(HttpReader upstream, Stream client, CancellationToken ct)
+    private static void RelayChunks(HttpReader upstream, Stream client)
     {
         while (true)
         {
-            var line = await upstream.ReadLineAsync(4096, ct).ConfigureAwait(false);
+            var line = upstream.ReadLine(4096);
             long size = ChunkSize(line.Span);
-            await WriteLineAsync(client, line, ct).ConfigureAwait(false);
+            WriteLine(client, line.Span);
             if (size == 0) break;
-            await upstream.CopyAsync(size + 2, client, ct).ConfigureAwait(false); // the data and its CRLF
+            upstream.Copy(size + 2, client); // the data and its CRLF
         }
         ReadOnlyMemory<byte> t;
         do
         {
-            t = await upstream.ReadLineAsync(64 * 1024, ct).ConfigureAwait(false);
-            await WriteLineAsync(client, t, ct).ConfigureAwait(false);
+            t = upstream.ReadLine(64 * 1024);
+            WriteLine(client, t.Span);
         }
         while (t.Length > 0);
     }
 
-    private static async Task WriteLineAsync(Stream to, ReadOnlyMemory<byte> line, CancellationToken ct)
+    private static void WriteLine(Stream to, ReadOnlySpan<byte> line)
     {
         var b = new byte[line.Length + 2];
         line.CopyTo(b);
         b[^2] = (byte)'\r';
         b[^1] = (byte)'\n';
-        await to.WriteAsync(b, ct).ConfigureAwait(false);
+        to.Write(b);
     }
 
     private static long ChunkSize(ReadOnlySpan<byte> line)

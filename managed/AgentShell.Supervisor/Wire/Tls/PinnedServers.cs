@@ -15,14 +15,14 @@ internal sealed class PinnedServers
     private readonly ConcurrentDictionary<string, (DateTime At, IPAddress[] Addresses)> _resolved = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>True when <paramref name="serverName"/> is pinned and resolves to <paramref name="destination"/>'s address.</summary>
-    public async Task<bool> PinnedAsync(WireSettings settings, string? serverName, IPEndPoint destination)
+    public bool Pinned(WireSettings settings, string? serverName, IPEndPoint destination)
     {
         if (serverName == null || settings.PinnedHosts.Count == 0 || !settings.IsPinned(serverName, destination.Port)) return false;
         var now = DateTime.UtcNow;
         if (!_resolved.TryGetValue(serverName, out var r) || now - r.At > Keep)
         {
             IPAddress[] addresses;
-            try { addresses = await Dns.GetHostAddressesAsync(serverName).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
+            try { addresses = Dns.GetHostAddressesAsync(serverName).WaitAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult(); }
             catch (Exception e) when (e is System.Net.Sockets.SocketException or TimeoutException or ArgumentException)
             {
                 addresses = []; // cannot tell where the name is: intercepted (a pinning client then falls back by itself)

@@ -20,7 +20,7 @@ internal sealed class TlsTermination(RunAuthority authority)
     /// <summary>Server side of TLS over <paramref name="client"/>, presenting a certificate for
     /// <paramref name="serverName"/> (or <paramref name="address"/>). Throws when the handshake fails
     /// (the client does not trust the run CA, or offered nothing we speak).</summary>
-    public async Task<SslStream> AcceptAsync(Stream client, string? serverName, IPAddress address, IReadOnlyList<SslApplicationProtocol>? protocols, CancellationToken ct)
+    public SslStream Accept(Stream client, string? serverName, IPAddress address, IReadOnlyList<SslApplicationProtocol>? protocols)
     {
         var ssl = new SslStream(client, leaveInnerStreamOpen: false);
         var options = new SslServerAuthenticationOptions
@@ -30,16 +30,14 @@ internal sealed class TlsTermination(RunAuthority authority)
             ClientCertificateRequired = false,
             CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
         };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(HandshakeTimeout);
         try
         {
-            await ssl.AuthenticateAsServerAsync(options, timeout.Token).ConfigureAwait(false);
+            using (Deadline(client)) ssl.AuthenticateAsServer(options);
             return ssl;
         }
         catch
         {
-            await ssl.DisposeAsync().ConfigureAwait(false);
+            ssl.Dispose();
             throw;
         }
     }
@@ -47,7 +45,7 @@ internal sealed class TlsTermination(RunAuthority authority)
     /// <summary>Client side of TLS over <paramref name="upstream"/> to <paramref name="serverName"/>
     /// (a host name, or an address literal matched against the certificate's IP names), verified
     /// against the system trust store; throws <see cref="WireUpstreamException"/> when it cannot be.</summary>
-    public async Task<SslStream> ConnectUpstreamAsync(Stream upstream, string serverName, SslApplicationProtocol? protocol, CancellationToken ct)
+    public SslStream ConnectUpstream(Stream upstream, string serverName, SslApplicationProtocol? protocol)
     {
         var ssl = new SslStream(upstream, leaveInnerStreamOpen: false);
         var options = new SslClientAuthenticationOptions
@@ -58,18 +56,33 @@ internal sealed class TlsTermination(RunAuthority authority)
             // and the name are verified (the default validation: no callback accepts anything else).
             CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
         };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(HandshakeTimeout);
         try
         {
-            await ssl.AuthenticateAsClientAsync(options, timeout.Token).ConfigureAwait(false);
+            using (Deadline(upstream)) ssl.AuthenticateAsClient(options);
             return ssl;
         }
-        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is AuthenticationException or IOException)
         {
-            await ssl.DisposeAsync().ConfigureAwait(false);
+            ssl.Dispose();
             string why = e is AuthenticationException ? $"its certificate cannot be verified for {serverName} ({Inner(e)})" : $"the TLS handshake with it failed ({Inner(e)})";
             throw new WireUpstreamException(why, e);
+        }
+    }
+
+    /// <summary>Bounds a handshake's blocking reads (the peer may never answer); lifted after it.</summary>
+    private static IDisposable Deadline(Stream s)
+    {
+        int ms = (int)HandshakeTimeout.TotalMilliseconds;
+        s.ReadTimeout = ms;
+        return new Lift(s);
+    }
+
+    private sealed class Lift(Stream s) : IDisposable
+    {
+        public void Dispose()
+        {
+            try { s.ReadTimeout = Timeout.Infinite; }
+            catch (ObjectDisposedException) { } // the stream went with a failed handshake: nothing to lift
         }
     }
 
