@@ -165,14 +165,25 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
             Span<byte> to = stackalloc byte[28];
             int len = listener.Sockaddr(family, v6Only, to);
             if (len == 0) return Verdict.Refuse; // an IPv6-only socket on a machine without ::1
-            int err = Interop.Sockets.Connect(fd, to[..len]);
-            if (err is not (0 or (int)Errno.EINPROGRESS)) return Verdict.Result(err);
-            Span<byte> local = stackalloc byte[128];
-            int n = Interop.Sockets.GetSockName(fd, local);
-            if (n < 0) return Verdict.Refuse; // unplaced, the listener resets it
             var ip = new System.Net.IPAddress(address);
             if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
-            listener.Place(local[..n], new Wire.WireListener.WireConnectionFacts(new System.Net.IPEndPoint(ip, port), env, client));
+            var facts = new Wire.WireListener.WireConnectionFacts(new System.Net.IPEndPoint(ip, port), env, client);
+            // PERF: bound first (to loopback, where the connect would bind it), it is placed before it
+            // connects, so the listener never waits for it. A socket bound already (EINVAL) keeps its address.
+            Span<byte> local = stackalloc byte[128];
+            Span<byte> bindTo = stackalloc byte[28];
+            _ = Interop.Sockets.Bind(fd, bindTo[..Wire.WireListener.BindSockaddr(family, v6Only, bindTo)]);
+            int n = Interop.Sockets.GetSockName(fd, local);
+            bool early = n >= 4 && BinaryPrimitives.ReadUInt16BigEndian(local[2..]) != 0;
+            if (early) listener.Place(local[..n], facts);
+            int err = Interop.Sockets.Connect(fd, to[..len]);
+            if (err is not (0 or (int)Errno.EINPROGRESS)) return Verdict.Result(err);
+            if (!early)
+            {
+                n = Interop.Sockets.GetSockName(fd, local);
+                if (n < 0) return Verdict.Refuse; // unplaced, the listener resets it
+                listener.Place(local[..n], facts);
+            }
             return Verdict.Result(err);
         }
         finally { Interop.Libc.close(fd); }

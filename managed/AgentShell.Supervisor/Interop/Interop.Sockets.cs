@@ -32,6 +32,16 @@ internal static partial class Interop
             }
         }
 
+        [LibraryImport(Libc.Name, EntryPoint = "bind", SetLastError = true)]
+        private static unsafe partial int bind_(int fd, byte* addr, uint len);
+
+        /// <summary>bind(2); 0 or the errno.</summary>
+        internal static unsafe int Bind(int fd, ReadOnlySpan<byte> sockaddr)
+        {
+            fixed (byte* p = sockaddr)
+                return bind_(fd, p, (uint)sockaddr.Length) == 0 ? 0 : (int)LastErrno;
+        }
+
         [LibraryImport(Libc.Name, EntryPoint = "getsockname", SetLastError = true)]
         private static unsafe partial int getsockname_(int fd, byte* addr, uint* len);
 

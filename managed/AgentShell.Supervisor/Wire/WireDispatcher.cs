@@ -89,6 +89,9 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
             Pass(c, client, head, upstream, null);
             return;
         }
+        // PERF: the destination's TLS is set up while the client's handshake runs (nothing is sent
+        // through it until a request is allowed), so a new connection waits for one handshake, not two.
+        var prepared = WireThreads.Run<Stream>(() => tls.ConnectUpstream(new NetworkStream(upstream ?? WireSockets.Connect(c.Destination), ownsSocket: true), sni ?? c.Host, alpn));
         SslStream ssl;
         try
         {
@@ -98,23 +101,39 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
         {
             // The first attempt fails: the handshake cannot be replayed to the destination.
             _distrust.Remember(c, sni, e);
-            upstream?.Dispose();
+            Drop(prepared);
             return;
         }
         var s = Sniff(ssl, inner: true, SniffTimeout);
         var inside = new ReplayStream(ssl, s.Buffer.AsMemory(0, s.Length));
         var clientTls = new ClientTls(sni, ssl.NegotiatedApplicationProtocol == default ? null : ssl.NegotiatedApplicationProtocol);
         if (s.Kind == Kind.Protocol && Enabled(s.Protocol!, settings))
-            Serve(s.Protocol!, c, inside, clientTls, upstream);
-        else if (s.Length > 0 || s.TimedOut)
-            Pass(c, inside, default, upstream, clientTls);
-        else
-            inside.Dispose();
+        {
+            Serve(s.Protocol!, c, inside, clientTls, null, prepared);
+            return;
+        }
+        // Not a protocol the wire decides (or the client said nothing): today's decision, through
+        // the prepared connection if it is allowed.
+        if ((s.Length > 0 || s.TimedOut) && fallback.Allows(c))
+        {
+            Stream up;
+            try { up = prepared.GetAwaiter().GetResult(); }
+            catch (WireUpstreamException e)
+            {
+                log.WriteLine($"agentshell: wire: {c.Destination} refused: {e.Message}");
+                WireSockets.Abort(inside);
+                return;
+            }
+            WireSockets.Pipe(inside, up);
+            return;
+        }
+        Drop(prepared);
+        WireSockets.Abort(inside);
     }
 
-    private void Serve(IWireProtocol protocol, WireConnection c, Stream client, ClientTls? clientTls, Socket? upstream)
+    private void Serve(IWireProtocol protocol, WireConnection c, Stream client, ClientTls? clientTls, Socket? upstream, Task<Stream>? prepared = null)
     {
-        var session = new WireSession(protocol.Name, c, client, clientTls, upstream, decisions, tls, log);
+        var session = new WireSession(protocol.Name, c, client, clientTls, upstream, prepared, decisions, tls, log);
         try
         {
             protocol.Serve(session);
@@ -125,7 +144,15 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
             // The client or the destination went away, or the destination could not be reached: end it.
             WireSockets.Abort(client);
         }
+        finally
+        {
+            session.DropUnused();
+        }
     }
+
+    /// <summary>Closes a prepared connection to the destination that will not be used, once it is made.</summary>
+    internal static void Drop(Task<Stream> prepared) =>
+        prepared.ContinueWith(static t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); }, TaskScheduler.Default);
 
     /// <summary>Today's decision; if allowed, the connection is copied through as it is (after
     /// <paramref name="head"/>, the bytes already read). <paramref name="clientTls"/>: TLS was

@@ -26,7 +26,7 @@ internal sealed class WireLayer(Policy policy, RunAuthority? authority, WireDeci
     public void Serve(WireConnection c)
     {
         var dispatcher = Dispatcher;
-        new Thread(() => dispatcher.Serve(c), 256 * 1024) { IsBackground = true, Name = "wire" }.Start();
+        WireThreads.Run(() => dispatcher.Serve(c));
     }
 
     /// <summary>Seccomp mode's listener (started on first use).</summary>

@@ -42,8 +42,8 @@ internal sealed class WireListener : IDisposable
         }
         Port4 = ((IPEndPoint)_v4.LocalEndPoint!).Port;
         Port6 = _v6 != null ? ((IPEndPoint)_v6.LocalEndPoint!).Port : 0;
-        new Thread(() => AcceptLoop(_v4)) { IsBackground = true, Name = "wire-listen-4" }.Start();
-        if (_v6 != null) new Thread(() => AcceptLoop(_v6)) { IsBackground = true, Name = "wire-listen-6" }.Start();
+        StartAccepting(_v4);
+        if (_v6 != null) StartAccepting(_v6);
     }
 
     /// <summary>The IPv4 listener's port (on 127.0.0.1).</summary>
@@ -95,8 +95,20 @@ internal sealed class WireListener : IDisposable
         return 28;
     }
 
-    /// <summary>Records a connection the supervisor made to us: <paramref name="sockname"/> is the
-    /// process socket's own address (getsockname after the connect).</summary>
+    /// <summary>Writes the address a socket of <paramref name="family"/> binds to before it connects
+    /// to us (loopback, port 0: the kernel picks one), so it can be placed before it connects.</summary>
+    internal static int BindSockaddr(int family, bool v6Only, Span<byte> into)
+    {
+        into.Clear();
+        BinaryPrimitives.WriteUInt16LittleEndian(into, (ushort)family);
+        if (family == Interop.Sockets.AF_INET) { into[4] = 127; into[7] = 1; return 16; }
+        if (v6Only) into[8 + 15] = 1;
+        else { into[8 + 10] = 0xff; into[8 + 11] = 0xff; into[8 + 12] = 127; into[8 + 15] = 1; }
+        return 28;
+    }
+
+    /// <summary>Records a connection the supervisor makes to us: <paramref name="sockname"/> is the
+    /// process socket's own address (getsockname, before the connect when it has its port).</summary>
     internal void Place(ReadOnlySpan<byte> sockname, WireConnectionFacts facts)
     {
         if (Key(sockname) is not { } key) return;
@@ -116,22 +128,27 @@ internal sealed class WireListener : IDisposable
         return null;
     }
 
-    private void AcceptLoop(Socket listener)
+    private void StartAccepting(Socket listener) => WireThreads.Run(() => AcceptOne(listener));
+
+    /// <summary>Accepts one connection, hands accepting on to a new thread, and serves the
+    /// connection on this one. PERF: the connection waits for one thread to wake (this one), not
+    /// for a second one to be made and scheduled (under load, milliseconds each).</summary>
+    private void AcceptOne(Socket listener)
     {
-        while (!_stopping)
+        Socket c;
+        while (true)
         {
-            Socket c;
-            try { c = listener.Accept(); }
+            try { c = listener.Accept(); break; }
             catch (Exception) when (_stopping) { return; }
             catch (SocketException e)
             {
                 // Out of fds, say: nothing was accepted, so nothing was let through; do not spin.
                 _log.WriteLine($"agentshell: wire listener: accept failed: {e.SocketErrorCode}");
                 Thread.Sleep(50);
-                continue;
             }
-            new Thread(() => Admit(c), 256 * 1024) { IsBackground = true, Name = "wire" }.Start();
         }
+        StartAccepting(listener);
+        Admit(c);
     }
 
     private void Admit(Socket c)
@@ -144,10 +161,11 @@ internal sealed class WireListener : IDisposable
             var key = (Address16.From(bytes[..n]), peer.Port);
             var waited = System.Diagnostics.Stopwatch.StartNew();
             (WireConnectionFacts Facts, long At) placed;
-            while (!_placed.TryRemove(key, out placed))
+            // Placed before its connect in the common case; after it (a socket bound without a port) within microseconds.
+            for (int i = 0; !_placed.TryRemove(key, out placed); i++)
             {
                 if (waited.Elapsed > PlacementWait) { ConnectGate.Reset(c); return; } // nobody placed it
-                Thread.Sleep(1);
+                if (i < 50) Thread.Yield(); else Thread.Sleep(1);
             }
             c.NoDelay = true;
             _serve(new WireConnection(c, placed.Facts.Destination, placed.Facts.Environment, placed.Facts.Client)); // on this thread

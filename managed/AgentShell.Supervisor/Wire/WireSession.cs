@@ -15,10 +15,14 @@ internal sealed class WireSession
     private readonly WireDecisions _decisions;
     private readonly TlsTermination? _tls;
     private Socket? _upstream;
+    private Task<Stream>? _prepared;
 
+    /// <param name="upstream">A TCP connection to the destination already made (a client that spoke late), or null.</param>
+    /// <param name="prepared">The destination's TLS connection, being made while the client's handshake ran, or null.</param>
     internal WireSession(WireProtocolName protocol, WireConnection connection, Stream client, ClientTls? clientTls, Socket? upstream,
-        WireDecisions decisions, TlsTermination? tls, TextWriter log)
+        Task<Stream>? prepared, WireDecisions decisions, TlsTermination? tls, TextWriter log)
     {
+        _prepared = prepared;
         Protocol = protocol;
         _connection = connection;
         Client = client;
@@ -74,10 +78,19 @@ internal sealed class WireSession
     /// (a failed verification is never downgraded).</summary>
     public Stream ConnectUpstream()
     {
+        if (Interlocked.Exchange(ref _prepared, null) is { } prepared) return prepared.GetAwaiter().GetResult();
         var socket = Interlocked.Exchange(ref _upstream, null) ?? WireSockets.Connect(Destination);
         var stream = new NetworkStream(socket, ownsSocket: true);
         if (ClientTls is not { } t) return stream;
         return Terminator.ConnectUpstream(stream, t.ServerName ?? _connection.Host, t.Protocol);
+    }
+
+    /// <summary>Closes a connection to the destination that was prepared and never used (the
+    /// dispatcher calls it when the protocol is done).</summary>
+    internal void DropUnused()
+    {
+        Interlocked.Exchange(ref _upstream, null)?.Dispose();
+        if (Interlocked.Exchange(ref _prepared, null) is { } prepared) WireDispatcher.Drop(prepared);
     }
 
     /// <summary>False when the run has no CA (it could not be made): a protocol that would

@@ -42,10 +42,9 @@ internal static class WireSockets
     /// its own); a failure on one side ends both. Disposes both streams.</summary>
     internal static void Pipe(Stream client, Stream upstream)
     {
-        var back = new Thread(() => Copy(upstream, client)) { IsBackground = true, Name = "wire-pipe" };
-        back.Start();
+        var back = WireThreads.Run(() => { Copy(upstream, client); return true; });
         Copy(client, upstream);
-        back.Join();
+        back.GetAwaiter().GetResult();
         client.Dispose();
         upstream.Dispose();
     }

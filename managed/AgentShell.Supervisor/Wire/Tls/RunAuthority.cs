@@ -8,12 +8,14 @@ namespace AgentShell.Supervisor.Wire.Tls;
 
 /// <summary>The run's certificate authority: an ECDSA P-256 key made for this run that never
 /// leaves supervisor memory (nothing exports it; the tree gets only the certificate), and the leaf
-/// certificates it signs, one per server name or address, minted on first use and cached.
+/// certificates it signs, one per server name or address, minted on first use and cached (all
+/// with one key of their own, made with the CA: a key per leaf would only cost time).
 /// Extensions follow what strict verifiers ask for (Python 3.13's VERIFY_X509_STRICT, OpenSSL 3):
 /// a critical CA basic constraint with path length 0, key usages, subject and authority key ids.</summary>
 internal sealed class RunAuthority : IDisposable
 {
     private readonly ECDsa _key;
+    private readonly ECDsa _leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly X509Certificate2 _signer;
     private readonly ConcurrentDictionary<string, Lazy<SslStreamCertificateContext>> _leaves = new(StringComparer.OrdinalIgnoreCase);
 
@@ -60,8 +62,7 @@ internal sealed class RunAuthority : IDisposable
 
     private SslStreamCertificateContext Mint(string name)
     {
-        using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var req = new CertificateRequest(new X500DistinguishedName($"CN={Cn(name)}"), leafKey, HashAlgorithmName.SHA256);
+        var req = new CertificateRequest(new X500DistinguishedName($"CN={Cn(name)}"), _leafKey, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
         if (IPAddress.TryParse(name, out var ip)) san.AddIpAddress(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip);
         else san.AddDnsName(name);
@@ -75,16 +76,22 @@ internal sealed class RunAuthority : IDisposable
         serial[0] &= 0x7f; // positive
         var now = DateTimeOffset.UtcNow;
         using var cert = req.Create(_signer, now.AddHours(-1), now.AddDays(30), serial);
-        var leaf = cert.CopyWithPrivateKey(leafKey);
+        var leaf = cert.CopyWithPrivateKey(_leafKey);
         return SslStreamCertificateContext.Create(leaf, [], offline: true);
     }
 
     // A name as an X.500 common name: DNS names and address literals need no escaping but ',' '+' '=' and quotes would.
     private static string Cn(string name) => name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':' or '_' or '*') ? name : "agentshell-leaf";
 
+    /// <summary>Mints a leaf nobody asks for, so the first real one does not pay for loading the
+    /// system trust store (a certificate context builds its chain; ~250 ms the first time). Call
+    /// off the hot path.</summary>
+    public void Warm() => LeafFor("agentshell-warm-up.invalid", IPAddress.Loopback);
+
     public void Dispose()
     {
         _signer.Dispose();
+        _leafKey.Dispose();
         _key.Dispose();
     }
 }

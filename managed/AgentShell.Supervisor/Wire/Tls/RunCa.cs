@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using AgentShell.Core.Policy;
 
 namespace AgentShell.Supervisor.Wire.Tls;
@@ -42,6 +43,16 @@ internal sealed class RunCa : IDisposable
                 log.WriteLine($"agentshell: the run's CA could not be made ({e.Message}); TLS to production is decided on argv");
             }
             CaBundle.Fill(directory, variables, ca?.Pem, Environment.GetEnvironmentVariable);
+            if (ca != null)
+                _ = Task.Run(() =>
+                {
+                    try { ca.Warm(); }
+                    catch (Exception e) when (e is CryptographicException or IOException)
+                    {
+                        // Only a head start: the first real leaf is minted (or fails, refusing that handshake) when needed.
+                        log.WriteLine($"agentshell: warming the run's CA up failed: {e.Message}");
+                    }
+                });
             return ca;
         });
         return new RunCa(directory, variables, made, log);
