@@ -11,7 +11,7 @@ namespace AgentShell.Supervisor;
 /// check the notification is still valid, decide through the <see cref="IExecDecider"/> (the same
 /// entry `agentshell check` uses), then continue, refuse with the reason on the process's stderr,
 /// or hold it in the registry for a person.</summary>
-internal sealed class ExecNotifications(int listener, IExecDecider decider, TrustLedger trust, PendingRegistry registry,
+internal sealed class ExecNotifications(int listener, IExecDecider decider, TrustLedger trust, PendingRegistry registry, PendingScope scope,
     HeldNotifications held, BlockNotifier notifier, SelfIdentity self)
 {
     private const int ENOENT = 2;
@@ -83,7 +83,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         // shims) re-exec the real binary by its full path. Key on the basename and the rest.
         string joined = argv.Length == 0 ? "" : Path.GetFileName(argv[0]) + "\0" + string.Join('\0', argv.Skip(1));
         string runKey = $"{joined}\u0001{d.Environment}\u0001{d.Target}";
-        if (registry.IsApprovedForRun(runKey))
+        if (registry.IsApprovedForRun(runKey, scope.Session))
         {
             trust.RememberExec(pid, d, request, ctx); // approved like an allow: its connects are covered too
             return Verdict.Continue;
@@ -97,7 +97,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
             Id = itemId, Created = now, Deadline = now + registry.Timeout, Pid = pid,
             Chain = ExecChain(pid, argv), Cwd = cwd, Argv = argv, Decision = d, ExecEnvironments = envs,
             JoinKey = $"{tgid}\u0001{joined}", RunKey = runKey,
-        }, $"{tgid}\u0001{joined}");
+        }, $"{tgid}\u0001{joined}", scope);
         return Verdict.Parked;
     }
 

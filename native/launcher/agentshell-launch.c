@@ -14,6 +14,9 @@
  * 4. execvp the command. If that fails, the errno goes to the supervisor as 4 bytes on the same
  *    socket (close-on-exec, so a successful exec is seen as EOF) and we exit 127.
  *
+ * The supervisor (--supervisor-pid, default our parent) is the process the filter protects; it need
+ * not be our parent: `agentshell shell` spawns us and hands the listener on to its daemon.
+ *
  * No policy lives here. Every descendant inherits the filter and nothing can remove it.
  */
 #define _GNU_SOURCE
@@ -362,7 +365,8 @@ int main(int argc, char **argv)
 {
     int sock = DEFAULT_SOCK_FD;
     int kernel_connect = 0;
-    pid_t sup = getppid(); /* the supervisor spawned us */
+    pid_t sup = getppid(); /* the supervisor spawned us, unless --supervisor-pid names it */
+    int sup_named = 0;
     int i = 1;
     for (; i < argc; i++) {
         if (strcmp(argv[i], "--sock-fd") == 0) {
@@ -375,6 +379,7 @@ int main(int argc, char **argv)
             if (i + 1 >= argc)
                 usage();
             sup = parse_pid(argv[++i]);
+            sup_named = 1;
         } else if (strcmp(argv[i], "--kernel-connect") == 0) {
             kernel_connect = 1;
         } else if (strcmp(argv[i], "--") == 0) {
@@ -398,8 +403,10 @@ int main(int argc, char **argv)
     if (fcntl(sock, F_SETFD, FD_CLOEXEC) < 0)
         die_with_error("fcntl(F_SETFD, FD_CLOEXEC)");
 
+    /* A parent pid of 1 means our parent has already died (we were re-parented to init), unless the
+     * supervisor named itself: `agentshell daemon` is PID 1 of its container. */
     pid_t sup_pgrp = getpgid(sup);
-    if (sup <= 1 || sup_pgrp < 0)
+    if (sup <= 0 || (sup == 1 && !sup_named) || sup_pgrp < 0)
         die("supervisor pid %d is not a live process; not running unsupervised", (int)sup);
 
     drop_ptrace_capability();

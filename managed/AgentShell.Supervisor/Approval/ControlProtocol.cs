@@ -5,7 +5,8 @@ using System.Text.Json;
 namespace AgentShell.Supervisor.Approval;
 
 /// <summary>The control socket's protocol: one JSON object per line, each with <c>"v": 1</c>.
-/// Requests carry <c>op</c> (hello, pending, approve, deny, watch); answers carry <c>ok</c> and
+/// Requests carry <c>op</c> (hello, pending, approve, deny, watch) and may name a <c>run</c> (a run's or a
+/// daemon session's id) to act on only its items; answers carry <c>ok</c> and
 /// either the data or <c>error</c>; a watch stream carries <c>event</c> (paused, resolved).</summary>
 public static class ControlProtocol
 {
@@ -35,6 +36,7 @@ public static class ControlProtocol
         var d = i.Decision;
         w.WriteStartObject();
         w.WriteString("id", i.Id);
+        if (i.Session != null) w.WriteString("run", i.Session);
         w.WriteString("created", i.Created);
         w.WriteString("deadline", i.Deadline);
         w.WriteNumber("pid", i.Pid);

@@ -41,6 +41,10 @@ public static class SocketPaths
                 s.Connect(new UnixDomainSocketEndPoint(f.FullName));
                 return f.FullName;
             }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ProtocolType)
+            {
+                // A live socket of another kind (a daemon socket, SOCK_SEQPACKET): not a control socket.
+            }
             catch (SocketException)
             {
                 // A run that died without cleaning up: remove its stale socket.

@@ -9,7 +9,7 @@ namespace AgentShell.Supervisor.Wire;
 /// the environment of the connection's destination: allowed; refused (the process's stderr gets
 /// the one line, the audit log the record); or held as a pending item showing the request, the
 /// process chain and argv, until a person answers or the pause times out.</summary>
-internal sealed class WireDecisions(Policy policy, PendingRegistry registry, HeldNotifications held, BlockNotifier notifier,
+internal sealed class WireDecisions(Policy policy, PendingRegistry registry, PendingScope scope, HeldNotifications held, BlockNotifier notifier,
     AuditRecorder recorder, int agentPid, TextWriter log)
 {
     /// <summary>The decision for <paramref name="r"/> on <paramref name="s"/>; never throws for a
@@ -74,7 +74,7 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Hel
         var p = s.Process;
         string protocol = s.Protocol.AuditName();
         string runKey = $"{p.Exe}\u0001{protocol}\u0001{s.Destination}\u0001{r.Key ?? r.Shown}";
-        if (registry.IsApprovedForRun(runKey)) return new WireVerdict(true, d, "");
+        if (registry.IsApprovedForRun(runKey, scope.Session)) return new WireVerdict(true, d, "");
         string joinKey = $"{p.Tgid}\u0001{p.Key.Program}\u0001{protocol}\u0001{s.Destination}\u0001{r.Key ?? r.Shown}";
         var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         // The registry answers once: a person, the timeout, or the client gone (it asks whether it still waits).
@@ -85,7 +85,7 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Hel
             Id = itemId, Created = now, Deadline = now + registry.Timeout, Pid = p.Pid,
             Chain = ProcessInfo.Chain(p.Pid, agentPid), Cwd = null, Argv = cmdline, Decision = d,
             JoinKey = joinKey, RunKey = runKey, Syscall = protocol,
-        }, joinKey);
+        }, joinKey, scope);
         if (answer.Task.GetAwaiter().GetResult()) return new WireVerdict(true, d, "");
         // The registry wrote the refusal to the process's stderr and recorded the answer.
         return new WireVerdict(false, d, $"agentshell: {PendingRegistry.OutcomeText(item)}: {d.Describe()}: {d.Reason}");

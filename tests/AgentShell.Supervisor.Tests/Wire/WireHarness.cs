@@ -46,10 +46,11 @@ internal sealed class WireHarness : IDisposable
         var notifier = new BlockNotifier();
         var held = new HeldNotifications(-1, trust, notifier, log);
         var recorder = new AuditRecorder(null, "test", NoPid, log);
-        Registry = new PendingRegistry(held, new PauseSettings { TimeoutSeconds = 30 });
+        Registry = new PendingRegistry(new PauseSettings { TimeoutSeconds = 30 });
         Registry.Answering += held.ApplyAnswer;
-        var unknown = new UnknownClients(Policy, Registry, new SelfIdentity(0, null, null, NoPid));
-        Dispatcher = new WireDispatcher(WireProtocols.Create(), Policy, new WireDecisions(Policy, Registry, held, notifier, recorder, NoPid, log),
+        var scope = new PendingScope("test", held);
+        var unknown = new UnknownClients(Policy, Registry, scope, new SelfIdentity(0, null, null, NoPid));
+        Dispatcher = new WireDispatcher(WireProtocols.Create(), Policy, new WireDecisions(Policy, Registry, scope, held, notifier, recorder, NoPid, log),
             new WireFallback(trust, unknown, held, notifier, recorder), null, notifier, log);
         _front.Start();
         _upstream.Start();
