@@ -177,7 +177,13 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
             bool early = n >= 4 && BinaryPrimitives.ReadUInt16BigEndian(local[2..]) != 0;
             if (early) listener.Place(local[..n], facts);
             int err = Interop.Sockets.Connect(fd, to[..len]);
-            if (err is not (0 or (int)Errno.EINPROGRESS)) return Verdict.Result(err);
+            if (err is not (0 or (int)Errno.EINPROGRESS))
+            {
+                // Nothing will arrive from it; but EALREADY and EISCONN (connect called again) name a
+                // connection already placed, which is still to be served.
+                if (early && err is not ((int)Errno.EALREADY or (int)Errno.EISCONN)) listener.Unplace(local[..n]);
+                return Verdict.Result(err);
+            }
             if (!early)
             {
                 n = Interop.Sockets.GetSockName(fd, local);

@@ -9,6 +9,9 @@ internal sealed class ReplayStream(Stream inner, ReadOnlyMemory<byte> prefix) : 
     /// <summary>The stream read on from.</summary>
     public Stream Inner { get; } = inner;
 
+    /// <summary>The bytes yielded first, as given (whether or not read yet).</summary>
+    public ReadOnlyMemory<byte> Prefix { get; } = prefix;
+
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => Inner.CanWrite;

@@ -19,7 +19,7 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Pen
         Decision d;
         try
         {
-            d = Shown(policy.DecideIn([Bound(r.Intent, s)], s.Environment), s, r);
+            d = Shown(policy.DecideIn(r.Intents.Select(i => Bound(i, s)).ToList(), s.Environment), s, r);
         }
         catch (Exception e)
         {
@@ -107,7 +107,7 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Pen
 
     private static CommandIntent ShownIntent(WireSession s, WireRequest r) => new()
     {
-        Tool = s.Protocol.AuditName(), Effect = r.Intent.Effect, Targets = r.Intent.Targets, Evidence = r.Intent.Evidence,
+        Tool = s.Protocol.AuditName(), Effect = r.Intents.Max(i => i.Effect), Targets = r.Intent.Targets, Evidence = r.Intents.SelectMany(i => i.Evidence).ToList(),
         Summary = r.Shown, Argv = s.Process.Cmdline,
     };
 }

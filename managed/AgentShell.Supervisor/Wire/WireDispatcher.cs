@@ -71,7 +71,8 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
             case Kind.Tls:
                 Tls(c, client, head, s.Hello!, upstream, settings);
                 return;
-            case Kind.Protocol when Enabled(s.Protocol!, settings):
+            // A client that refused the run CA in a protocol's own TLS (PostgreSQL's SSLRequest) is decided on argv.
+            case Kind.Protocol when Enabled(s.Protocol!, settings) && !(s.Protocol!.Name == WireProtocolName.Postgres && _distrust.Distrusts(c, null)):
                 Serve(s.Protocol!, c, new ReplayStream(client, head), null, upstream);
                 return;
             default:
@@ -90,8 +91,10 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
             return;
         }
         // PERF: the destination's TLS is set up while the client's handshake runs (nothing is sent
-        // through it until a request is allowed), so a new connection waits for one handshake, not two.
-        var prepared = WireThreads.Run<Stream>(() => tls.ConnectUpstream(new NetworkStream(upstream ?? WireSockets.Connect(c.Destination), ownsSocket: true), sni ?? c.Host, alpn));
+        // through it until a request is allowed), so a new connection waits for one handshake, not
+        // two. Not for PostgreSQL, whose relay opens the destination's TLS itself.
+        Task<Stream>? prepared = protocol.Name != WireProtocolName.Http ? null
+            : WireThreads.Run<Stream>(() => tls.ConnectUpstream(new NetworkStream(upstream ?? WireSockets.Connect(c.Destination), ownsSocket: true), sni ?? c.Host, alpn));
         SslStream ssl;
         try
         {
@@ -101,7 +104,8 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
         {
             // The first attempt fails: the handshake cannot be replayed to the destination.
             _distrust.Remember(c, sni, e);
-            Drop(prepared);
+            if (prepared != null) Drop(prepared);
+            else upstream?.Dispose();
             return;
         }
         var s = Sniff(ssl, inner: true, SniffTimeout);
@@ -109,7 +113,7 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
         var clientTls = new ClientTls(sni, ssl.NegotiatedApplicationProtocol == default ? null : ssl.NegotiatedApplicationProtocol);
         if (s.Kind == Kind.Protocol && Enabled(s.Protocol!, settings))
         {
-            Serve(s.Protocol!, c, inside, clientTls, null, prepared);
+            Serve(s.Protocol!, c, inside, clientTls, prepared == null ? upstream : null, prepared);
             return;
         }
         // Not a protocol the wire decides (or the client said nothing): today's decision, through
@@ -117,7 +121,7 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
         if ((s.Length > 0 || s.TimedOut) && fallback.Allows(c))
         {
             Stream up;
-            try { up = prepared.GetAwaiter().GetResult(); }
+            try { up = prepared?.GetAwaiter().GetResult() ?? tls.ConnectUpstream(new NetworkStream(upstream ?? WireSockets.Connect(c.Destination), ownsSocket: true), sni ?? c.Host, alpn); }
             catch (WireUpstreamException e)
             {
                 log.WriteLine($"agentshell: wire: {c.Destination} refused: {e.Message}");
@@ -127,13 +131,14 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
             WireSockets.Pipe(inside, up);
             return;
         }
-        Drop(prepared);
+        if (prepared != null) Drop(prepared);
+        else upstream?.Dispose();
         WireSockets.Abort(inside);
     }
 
-    private void Serve(IWireProtocol protocol, WireConnection c, Stream client, ClientTls? clientTls, Socket? upstream, Task<Stream>? prepared = null)
+    private void Serve(IWireProtocol protocol, WireConnection c, ReplayStream client, ClientTls? clientTls, Socket? upstream, Task<Stream>? prepared = null)
     {
-        var session = new WireSession(protocol.Name, c, client, clientTls, upstream, prepared, decisions, tls, log);
+        var session = new WireSession(protocol.Name, c, client, clientTls, upstream, prepared, decisions, tls, (sni, e) => _distrust.Remember(c, sni, e), log);
         try
         {
             protocol.Serve(session);

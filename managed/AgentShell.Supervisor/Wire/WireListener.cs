@@ -120,6 +120,12 @@ internal sealed class WireListener : IDisposable
                 if (now - kv.Value.At > 60_000) _placed.TryRemove(kv.Key, out _);
     }
 
+    /// <summary>Forgets a placement whose connect failed.</summary>
+    internal void Unplace(ReadOnlySpan<byte> sockname)
+    {
+        if (Key(sockname) is { } key) _placed.TryRemove(key, out _);
+    }
+
     private static (Address16, int)? Key(ReadOnlySpan<byte> sa)
     {
         int family = sa.Length >= 2 ? BinaryPrimitives.ReadUInt16LittleEndian(sa) : 0;

@@ -16,12 +16,15 @@ internal sealed class WireSession
     private readonly TlsTermination? _tls;
     private Socket? _upstream;
     private Task<Stream>? _prepared;
+    private readonly Action<string?, Exception> _refusedTls;
 
     /// <param name="upstream">A TCP connection to the destination already made (a client that spoke late), or null.</param>
     /// <param name="prepared">The destination's TLS connection, being made while the client's handshake ran, or null.</param>
-    internal WireSession(WireProtocolName protocol, WireConnection connection, Stream client, ClientTls? clientTls, Socket? upstream,
-        Task<Stream>? prepared, WireDecisions decisions, TlsTermination? tls, TextWriter log)
+    /// <param name="refusedTls">Remembers a client that refused the run CA (its next connections are decided on argv).</param>
+    internal WireSession(WireProtocolName protocol, WireConnection connection, ReplayStream client, ClientTls? clientTls, Socket? upstream,
+        Task<Stream>? prepared, WireDecisions decisions, TlsTermination? tls, Action<string?, Exception> refusedTls, TextWriter log)
     {
+        _refusedTls = refusedTls;
         _prepared = prepared;
         Protocol = protocol;
         _connection = connection;
@@ -39,6 +42,13 @@ internal sealed class WireSession
     /// <summary>The client's bytes, from the first one (those the dispatcher sniffed are replayed);
     /// decrypted when the dispatcher terminated TLS (<see cref="ClientTls"/>). Writing to it answers the client.</summary>
     public Stream Client { get; }
+
+    /// <summary>The bytes the dispatcher read to recognise the protocol (<see cref="Client"/> yields
+    /// them first), for a handler that wants them apart: it then reads on from <see cref="ClientAfterSniffed"/>.</summary>
+    public ReadOnlyMemory<byte> Sniffed => ((ReplayStream)Client).Prefix;
+
+    /// <summary>The client's stream after <see cref="Sniffed"/> (not yielding them again).</summary>
+    public Stream ClientAfterSniffed => ((ReplayStream)Client).Inner;
 
     /// <summary>Set when the client spoke TLS to us and the dispatcher terminated it: the server
     /// name it asked for and the application protocol agreed. The upstream is then TLS too.</summary>
@@ -92,6 +102,19 @@ internal sealed class WireSession
         Interlocked.Exchange(ref _upstream, null)?.Dispose();
         if (Interlocked.Exchange(ref _prepared, null) is { } prepared) WireDispatcher.Drop(prepared);
     }
+
+    /// <summary>A plain TCP connection to <see cref="Destination"/>, for a protocol that negotiates
+    /// TLS itself (<see cref="ConnectUpstreamTls"/>). Throws <see cref="WireUpstreamException"/>.</summary>
+    public Stream ConnectUpstreamTcp()
+    {
+        if (Interlocked.Exchange(ref _prepared, null) is { } prepared) WireDispatcher.Drop(prepared);
+        return new NetworkStream(Interlocked.Exchange(ref _upstream, null) ?? WireSockets.Connect(Destination), ownsSocket: true);
+    }
+
+    /// <summary>Says that the client did not complete TLS with the run CA's certificate
+    /// (<see cref="AcceptClientTls"/> threw): it is told so, and its next connections from this
+    /// program to this server name and destination are decided on argv.</summary>
+    public void ClientRefusedTls(string? serverName, Exception e) => _refusedTls(serverName, e);
 
     /// <summary>False when the run has no CA (it could not be made): a protocol that would
     /// negotiate TLS in its own terms (PostgreSQL's SSLRequest) declines it, or passes through.</summary>

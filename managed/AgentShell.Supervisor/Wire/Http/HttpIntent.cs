@@ -58,7 +58,7 @@ internal static class HttpIntent
         string? detail = graphql.Count > 0 ? string.Join("; ", graphql) + "." : null;
         var intent = new CommandIntent { Tool = "curl", Effect = effect, Targets = targets, Evidence = evidence, Summary = shown };
         string key = $"{shown}\u0001{(body.Length > 0 ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(body.Span)) : "")}";
-        return new WireRequest(intent, shown, detail, key);
+        return new WireRequest([intent], shown, detail, key);
     }
 
     /// <summary>The effective request URI (RFC 9112 §3.3): an absolute-form target as sent, else the
