@@ -50,4 +50,6 @@ internal sealed class ProfileEnvironment(string name)
     internal bool? WireHttp { get; set; }
     internal bool? WirePostgres { get; set; }
     internal List<HostPattern> WirePinnedHosts { get; } = [];
+    internal List<(Located Name, byte[] Digest)> Credentials { get; } = [];
+    internal List<Located> CredentialFiles { get; } = [];
 }

@@ -18,9 +18,9 @@ namespace AgentShell.Core.Profiles;
 /// they were when Configuration read the files.</summary>
 internal static partial class ProfileReader
 {
-    internal static readonly string[] RootKeys = ["Description", "Environments", "Rules", "Tools", "Network", "Pause", "Audit"];
+    internal static readonly string[] RootKeys = ["Description", "Environments", "CredentialFiles", "Rules", "Tools", "Network", "Pause", "Audit"];
     // The name sources in EnvironmentSourceKind order, then Wire.
-    internal static readonly string[] EnvironmentKeys = ["Hosts", "KubeContexts", "AwsProfiles", "GcpProjects", "AzureSubscriptions", "TerraformWorkspaces", "EnvVars", "Wire"];
+    internal static readonly string[] EnvironmentKeys = ["Hosts", "KubeContexts", "AwsProfiles", "GcpProjects", "AzureSubscriptions", "TerraformWorkspaces", "EnvVars", "Credentials", "CredentialFiles", "Wire"];
     internal static readonly string[] WireKeys = ["Http", "Postgres", "PinnedHosts"];
     internal static readonly string[] NetworkKeys = ["UnknownClientToProduction", "Clients"];
     internal static readonly string[] PauseKeys = ["TimeoutSeconds", "OnTimeout"];
@@ -105,6 +105,7 @@ internal static partial class ProfileReader
             {
                 case "Description": doc.Description = json.String(ref r, known, known); break;
                 case "Environments": ReadEnvironments(ref r, json, known, doc); break;
+                case "CredentialFiles": ReadTopCredentialFiles(ref r, json, known, doc); break;
                 case "Rules": ReadRules(ref r, json, known, doc); break;
                 case "Tools": ReadTools(ref r, json, known, doc); break;
                 case "Network": ReadNetwork(ref r, json, known, doc); break;
@@ -149,6 +150,8 @@ internal static partial class ProfileReader
                         }
                         break;
                     case "Wire": ReadWire(ref r, json, keyPath, env); break;
+                    case "Credentials": ReadCredentials(ref r, json, keyPath, env); break;
+                    case "CredentialFiles": env.CredentialFiles.AddRange(json.Strings(ref r, keyPath, known)); break;
                     case "EnvVars":
                         foreach (var (variable, value) in json.StringMap(ref r, keyPath, known))
                         {
