@@ -40,6 +40,16 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Pen
         }
     }
 
+    /// <summary>True when the policy pauses <paramref name="r"/> (see <see cref="WireSession.MayHold"/>).</summary>
+    public bool MayHold(WireSession s, WireRequest r)
+    {
+        try { return policy.DecideIn(r.Intents.Select(i => Bound(i, s)).ToList(), s.Environment).Action == PolicyAction.Pause; }
+        catch (Exception)
+        {
+            return false; // Decide meets the same error and refuses: still closed
+        }
+    }
+
     /// <summary>The intent with each target's host bound to the connection: a host the request
     /// names (the Host field) stands only while the profiles put it in the destination's
     /// environment; otherwise the TLS server name does if it does, else the destination's

@@ -9,6 +9,6 @@ internal static class WireProtocols
     internal static IWireProtocol[] Create() =>
     [
         new Http.HttpProtocol(),
-        // new Postgres.PostgresProtocol(),
+        new PostgresProtocol(),
     ];
 }

@@ -78,6 +78,10 @@ internal sealed class WireSession
     /// waits) and then either. Never throws for a decision; an error deciding is a refusal.</summary>
     public WireVerdict Decide(WireRequest request) => _decisions.Decide(this, request);
 
+    /// <summary>True when <see cref="Decide"/> would hold <paramref name="request"/> for a person
+    /// (nothing is recorded; an error deciding is false, and Decide then refuses).</summary>
+    public bool MayHold(WireRequest request) => _decisions.MayHold(this, request);
+
     /// <summary>Writes one line to the process's stderr (a refusal that is not a decision: the
     /// destination could not be verified, say).</summary>
     public void Tell(string line) => _decisions.Tell(Process.Pid, line);

@@ -22,7 +22,7 @@ internal sealed class RunCa : IDisposable
         _log = log;
     }
 
-    /// <summary>The variables to set in the tree's environment (name → bundle file).</summary>
+    /// <summary>The variables to set in the tree's environment (name → bundle file; PGCHANNELBINDING → disable).</summary>
     public IReadOnlyDictionary<string, string> Variables { get; }
 
     /// <summary>Starts making the CA for run <paramref name="runId"/> when <paramref name="policy"/>
@@ -32,7 +32,14 @@ internal sealed class RunCa : IDisposable
         const string Production = "production";
         if (policy.WireFor(Production).Off) return null;
         if (!policy.EnvironmentEntries.Any(e => e.Environment == Production && e.Kind == EnvironmentSourceKind.Hosts)) return null;
-        var variables = CaBundle.Plan(directory, Environment.GetEnvironmentVariable, log);
+        var bundles = CaBundle.Plan(directory, Environment.GetEnvironmentVariable, log);
+        var variables = new Dictionary<string, string>(bundles, StringComparer.Ordinal);
+        // SCRAM channel binding ties a login to the certificate the client sees, which across two
+        // TLS legs is the run CA's leaf, not the server's: libpq's default (prefer) would then fail
+        // at the server. Safe to turn off: the relay verifies the server's certificate itself. A
+        // person who asked for it (require) keeps it, and the relay says why it fails.
+        if (policy.WireFor(Production).Postgres && Environment.GetEnvironmentVariable("PGCHANNELBINDING") is null or "")
+            variables["PGCHANNELBINDING"] = "disable";
         var made = Task.Run(() =>
         {
             RunAuthority? ca = null;
@@ -42,7 +49,7 @@ internal sealed class RunCa : IDisposable
                 // TLS to production is then not intercepted: decided on argv, as before the wire layer.
                 log.WriteLine($"agentshell: the run's CA could not be made ({e.Message}); TLS to production is decided on argv");
             }
-            CaBundle.Fill(directory, variables, ca?.Pem, Environment.GetEnvironmentVariable);
+            CaBundle.Fill(directory, bundles, ca?.Pem, Environment.GetEnvironmentVariable);
             if (ca != null)
                 _ = Task.Run(() =>
                 {
