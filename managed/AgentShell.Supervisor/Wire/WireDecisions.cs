@@ -10,8 +10,13 @@ namespace AgentShell.Supervisor.Wire;
 /// the one line, the audit log the record); or held as a pending item showing the request, the
 /// process chain and argv, until a person answers or the pause times out.</summary>
 internal sealed class WireDecisions(Policy policy, PendingRegistry registry, PendingScope scope, HeldNotifications held, BlockNotifier notifier,
-    AuditRecorder recorder, int agentPid, TextWriter log)
+    AuditRecorder recorder, int agentPid, TextWriter log) : IDisposable
 {
+    private readonly ExecApprovals _approvals = new(registry, scope);
+
+    /// <summary>Stops following the registry's answers.</summary>
+    public void Dispose() => _approvals.Dispose();
+
     /// <summary>The decision for <paramref name="r"/> on <paramref name="s"/>; never throws for a
     /// decision (an error is a refusal under <c>supervisor:decision-error</c>).</summary>
     public WireVerdict Decide(WireSession s, WireRequest r)
@@ -84,7 +89,7 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Pen
         var p = s.Process;
         string protocol = s.Protocol.AuditName();
         string runKey = $"{p.Exe}\u0001{protocol}\u0001{s.Destination}\u0001{r.Key ?? r.Shown}";
-        if (registry.IsApprovedForRun(runKey, scope.Session)) return new WireVerdict(true, d, "");
+        if (registry.IsApprovedForRun(runKey, scope.Session) || _approvals.Cover(p, d, r, s.Protocol)) return new WireVerdict(true, d, "");
         string joinKey = $"{p.Tgid}\u0001{p.Key.Program}\u0001{protocol}\u0001{s.Destination}\u0001{r.Key ?? r.Shown}";
         var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         // The registry answers once: a person, the timeout, or the client gone (it asks whether it still waits).

@@ -56,6 +56,7 @@ internal sealed class WireLayer(Policy policy, RunAuthority? authority, WireDeci
     public void Dispose()
     {
         _listener?.Dispose();
+        decisions.Dispose();
         authority?.Dispose();
     }
 }
