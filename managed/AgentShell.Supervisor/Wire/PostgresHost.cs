@@ -77,7 +77,7 @@ internal sealed class PostgresHost(WireSession s) : IPostgresWireHost
     private static WireRequest Request(PostgresRequest r)
     {
         string sql = r.Kind == PostgresMessageKind.FunctionCall ? "fast-path function call" : r.Sql;
-        string line = string.Join(' ', sql.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+        string line = string.Join(' ', sql.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim().TrimEnd(';').TrimEnd();
         if (line.Length > 200) line = line[..200] + "…";
         string detail = $"Database {r.Session.Database} as {r.Session.User}{(r.Intents.Count > 1 ? $", {r.Intents.Count} statements" : "")}: " +
             (sql.Length > DetailChars ? sql[..DetailChars] + "…" : sql);
