@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using AgentShell.EndToEnd.Tests.Infrastructure;
 
@@ -126,5 +127,27 @@ public sealed class WirePostgresTests(string guard)
         Assert.That(lines[0], Is.EqualTo("SELECT 1 -> ['SELECT 1']"));
         Assert.That(lines[1], Does.StartWith("DROP TABLE customers -> ['error agentshell: blocked postgres DROP TABLE customers (production) [rule default.any:destructive-on-production]"));
         Assert.That(_pg.TableExists("customers"), Is.True);
+    }
+
+    [Test]
+    public void APsqlOverVerifiedTlsWithAScramPasswordIsDecidedPerStatement()
+    {
+        // Both legs TLS: psql verifies the run CA's leaf (PGSSLROOTCERT, set for the tree), the
+        // supervisor verifies the server against the test CA (its own SSL_CERT_FILE); the SCRAM
+        // login passes through (the tree gets PGCHANNELBINDING=disable).
+        using var ca = new TestCa();
+        var key = ca.Server.GetECDsaPrivateKey()!;
+        using var pg = new PostgresServer("127.0.0.2", new PostgresServerOptions(
+            HbaLines: ["hostssl all app 0.0.0.0/0 scram-sha-256", "host all app 0.0.0.0/0 reject"],
+            CertificatePem: ca.Server.ExportCertificatePem(), KeyPem: key.ExportPkcs8PrivateKeyPem()));
+        pg.Sql("CREATE ROLE app LOGIN SUPERUSER PASSWORD 'app-secret'; CREATE TABLE customers (id int); INSERT INTO customers VALUES (1)");
+        string sql = Path.Combine(_tmp, "script.sql");
+        File.WriteAllText(sql, "SELECT count(*) FROM customers;\nSELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid();\nDROP TABLE customers;\n");
+        string[] psql = [Repo.Python, "-c", $"import subprocess\nr = subprocess.run({PyList(["psql", $"host=127.0.0.2 port={pg.Port} user=app dbname=postgres sslmode=verify-full", "-X", "-tA"])}, stdin=open({PyStr(sql)}))\nprint('rc=%d' % r.returncode, flush=True)"];
+        var r = AgentShellRunner.Run(["run", "--connect-guard", guard, "--profile", Repo.DemoProfile, "--profile", Opaque, "--", .. psql],
+            env: new Dictionary<string, string> { ["SSL_CERT_FILE"] = ca.PemFile, ["PGPASSWORD"] = "app-secret" });
+        Assert.That(r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[] { "1", "t", "rc=0" }), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain("agentshell: blocked postgres DROP TABLE customers (production) [rule default.any:destructive-on-production]"));
+        Assert.That(pg.TableExists("customers"), Is.True);
     }
 }
