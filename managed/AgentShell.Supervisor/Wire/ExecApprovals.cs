@@ -39,16 +39,18 @@ internal sealed class ExecApprovals : IDisposable
     public bool Cover(WireClient p, Decision d, WireRequest r, WireProtocolName protocol)
     {
         string? sql = protocol == WireProtocolName.Postgres ? Statement(r) : null;
+        var argv = p.Cmdline;
+        if (argv.Length == 0 || (sql != null && !argv.Any(a => a.Contains(sql, StringComparison.Ordinal)))) return false;
+        // Keyed as the exec handler keys a command: a wrapper's re-exec by full path is the same one.
+        string joined = Path.GetFileName(argv[0]) + "\0" + string.Join('\0', argv.Skip(1));
         if (_byProcess.TryGetValue(p.Tgid, out var list))
         {
             lock (list)
                 foreach (var i in list)
-                    if (Same(i.Decision, d) && (sql == null || i.Argv.Any(a => a.Contains(sql, StringComparison.Ordinal)))) return true;
+                    // The same command line too: a later process that reuses the pid is not the one approved.
+                    if (Same(i.Decision, d) && i.Argv.Count > 0 && Path.GetFileName(i.Argv[0]) + "\0" + string.Join('\0', i.Argv.Skip(1)) == joined) return true;
         }
         // An exec approved for the run (its later runs are let go at exec without an item).
-        var argv = p.Cmdline;
-        if (argv.Length == 0 || (sql != null && !argv.Any(a => a.Contains(sql, StringComparison.Ordinal)))) return false;
-        string joined = Path.GetFileName(argv[0]) + "\0" + string.Join('\0', argv.Skip(1));
         return _registry.IsApprovedForRun($"{joined}\u0001{d.Environment}\u0001{d.Target}", _scope.Session);
     }
 
