@@ -42,10 +42,10 @@ internal static class HttpIntent
             evidence.Add(new("body", $"a body over {HttpForward.DecisionBytes / 1024} KiB, not read whole"));
         }
         foreach (var header in OverrideHeaders)
-            if (h.Header(header) is { Length: > 0 } o) effect = Override(effect, o.Trim().ToUpperInvariant(), $"{header}: {o}", evidence);
-        if (Field(Query(url), "_method") is { Length: > 0 } qm) effect = Override(effect, qm.ToUpperInvariant(), "_method=" + qm, evidence);
+            if (h.Header(header) is { Length: > 0 } o) effect = Override(effect, Upper(o.Trim()), $"{header}: {o}", evidence);
+        if (Field(Query(url), "_method") is { Length: > 0 } qm) effect = Override(effect, Upper(qm), "_method=" + qm, evidence);
         if (body.Complete && ContentType(h) == "application/x-www-form-urlencoded" && Field(Encoding.UTF8.GetString(body.Span), "_method") is { Length: > 0 } bm)
-            effect = Override(effect, bm.ToUpperInvariant(), "_method=" + bm, evidence);
+            effect = Override(effect, Upper(bm), "_method=" + bm, evidence);
         if (h.Upgrade != null)
         {
             effect = ToolHelp.Max(effect, Effect.Unknown);
@@ -198,4 +198,8 @@ internal static class HttpIntent
         }
         return null;
     }
+
+    /// <summary>ASCII upper-casing, as servers compare methods (ToUpperInvariant would also map
+    /// non-ASCII letters, reading a method the server does not).</summary>
+    private static string Upper(string s) => string.Create(s.Length, s, static (d, v) => { for (int i = 0; i < v.Length; i++) d[i] = v[i] is >= 'a' and <= 'z' ? (char)(v[i] - 32) : v[i]; });
 }
