@@ -17,6 +17,8 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, BlockNo
     // Pending ids of gated connects: random 64-bit values, as seccomp's own ids are (they start at a
     // random value), so the two never meet in the registry.
     private readonly ConcurrentDictionary<ulong, GatedConnection> _gated = new();
+    // Requests and connections held at the wire: how each is answered, and whether it still waits.
+    private readonly ConcurrentDictionary<ulong, (Action<bool> Answer, Func<bool> Waiting)> _wire = new();
     // Held execs: what each one's process may connect to if it is approved.
     private readonly ConcurrentDictionary<ulong, (string[]? Envs, ExecFiles Files)> _execs = new();
 
@@ -29,6 +31,17 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, BlockNo
         ulong id;
         do id = RandomIds.UInt64();
         while (!_gated.TryAdd(id, g));
+        return id;
+    }
+
+    /// <summary>Holds a request (or connection) of the wire layer; returns the id it is held under.
+    /// <paramref name="answer"/> is called once with the outcome; <paramref name="waiting"/> says
+    /// whether its client is still there.</summary>
+    public ulong HoldWire(Action<bool> answer, Func<bool> waiting)
+    {
+        ulong id;
+        do id = BinaryPrimitives.ReadUInt64LittleEndian(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        while (_gated.ContainsKey(id) || !_wire.TryAdd(id, (answer, waiting)));
         return id;
     }
 
@@ -52,6 +65,11 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, BlockNo
             if (allow) ConnectGate.Proxy(g, log); else ConnectGate.Reset(g.Client);
             return;
         }
+        if (_wire.TryRemove(notifId, out var w))
+        {
+            w.Answer(allow);
+            return;
+        }
         if (_execs.TryRemove(notifId, out var held) && allow)
         {
             try { trust.ExecLetGo(pid, held.Envs, held.Files); }
@@ -69,6 +87,12 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, BlockNo
     /// <inheritdoc/>
     public bool IsStillWaiting(ulong notifId)
     {
+        if (_wire.TryGetValue(notifId, out var w))
+        {
+            if (w.Waiting()) return true;
+            if (_wire.TryRemove(notifId, out w)) w.Answer(false);
+            return false;
+        }
         if (!_gated.TryGetValue(notifId, out var g))
         {
             if (IdValid(listener, notifId)) return true;

@@ -59,6 +59,9 @@ public sealed class SupervisedRun
         using var kernel = RootMode.TryStart(_o, addresses, out string? guardError, out string? whyNotKernel);
         if (guardError != null) { _o.Log.WriteLine($"agentshell: {guardError}; nothing was run"); return 125; }
 
+        // The run's CA is made while the launcher starts; the tree's TLS clients are pointed at it.
+        using var ca = Wire.Tls.RunCa.Begin(_o.Policy, runId, Path.Combine(Approval.SocketPaths.Directory(), runId + ".ca"), _o.Log);
+
         var (ours, theirs) = Interop.Sockets.SocketPair();
         var argv = new List<string> { _o.LauncherPath, "--sock-fd", "3", "--supervisor-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (kernel != null) argv.Add("--kernel-connect");
@@ -66,7 +69,8 @@ public sealed class SupervisedRun
         argv.AddRange(_o.Command);
         var env = new List<string>();
         foreach (System.Collections.DictionaryEntry kv in Environment.GetEnvironmentVariables())
-            env.Add($"{kv.Key}={kv.Value}");
+            if (ca == null || !ca.Variables.ContainsKey((string)kv.Key)) env.Add($"{kv.Key}={kv.Value}");
+        if (ca != null) foreach (var (k, v) in ca.Variables) env.Add($"{k}={v}");
         _agentPid = Interop.Spawn.Start(_o.LauncherPath, argv, env, theirs, 3);
         Interop.Libc.close(theirs);
         new Thread(Reap) { IsBackground = true, Name = "reaper" }.Start();
@@ -93,7 +97,7 @@ public sealed class SupervisedRun
         if (Environment.GetEnvironmentVariable("AGENTSHELL_SYNC_WAKEUP") != "0") Interop.Seccomp.SetSyncWakeUp(listener);
         int subreaper = _o.OwnsProcess ? Environment.ProcessId : -1;
         using var supervision = new Supervision(_o, listener, runId, (processGroup, executable, _agentPid), addresses, identity, kernel,
-            pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper) || kernel?.InTree(pid) == true);
+            pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper) || kernel?.InTree(pid) == true, ca?.Ready());
         ControlSocketPath = supervision.ControlSocketPath;
         supervision.Start(_o.Threads);
         _o.Started?.Invoke(new RunStarted(runId, ControlSocketPath, kernel != null ? ConnectGuardMode.Kernel : ConnectGuardMode.Seccomp,
@@ -108,6 +112,9 @@ public sealed class SupervisedRun
             TreeTeardown.KillOrphans();
             if (kernel != null) TreeTeardown.KillKernelTree(kernel, _o.Log);
         }
+        // Now, while the listener is still open: removing files opens fds, and a receiving thread
+        // must not meet the listener's number reused by one.
+        ca?.Dispose();
         if (execErr > 0)
         {
             _o.Log.WriteLine($"agentshell: cannot run '{_o.Command[0]}': {Marshal.GetPInvokeErrorMessage(execErr)}");

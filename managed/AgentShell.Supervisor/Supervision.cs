@@ -23,8 +23,10 @@ internal sealed class Supervision : IDisposable
     /// <param name="identity">Recognises known clients by content.</param>
     /// <param name="kernel">Root mode's connect programs, or null.</param>
     /// <param name="inTree">True for a pid of the supervised tree (refused by the control socket).</param>
+    /// <param name="authority">The run's CA (the tree was told to trust it), or null: TLS is not terminated.</param>
     public Supervision(RunOptions o, int listener, string runId, (int ProcessGroup, (ulong, ulong)? Executable, int AgentPid) self,
-        IAddressEnvironments addresses, ExecutableIdentity identity, KernelConnectGuard? kernel, Func<int, bool> inTree)
+        IAddressEnvironments addresses, ExecutableIdentity identity, KernelConnectGuard? kernel, Func<int, bool> inTree,
+        Wire.Tls.RunAuthority? authority = null)
     {
         _registry = new PendingRegistry(o.Pause ?? o.Policy.Pause);
         try
@@ -34,7 +36,7 @@ internal sealed class Supervision : IDisposable
                 () => [info]);
             var me = new SelfIdentity(self.ProcessGroup, self.Executable, _control.Identity, self.AgentPid);
             _tree = new TreeSession(o, listener, info, _registry, me, addresses, identity, kernel,
-                o.Quiet ? null : i => PauseNotice.Print(i, o.Log));
+                o.Quiet ? null : i => PauseNotice.Print(i, o.Log), authority: authority);
             _prune = new Timer(_ => _tree.Prune(), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
         }
         catch

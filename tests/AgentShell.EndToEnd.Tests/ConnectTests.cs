@@ -16,7 +16,7 @@ public sealed class ConnectTests(string guard)
     private string Refused => guard == "kernel" ? "error 104" : "error 1";
 
     /// <summary>`agentshell run --connect-guard GUARD` and the rest.</summary>
-    private string[] RunArgs(params string[] rest) => ["run", "--connect-guard", guard, .. rest];
+    private string[] RunArgs(params string[] rest) => ["run", "--connect-guard", guard, "--profile", Repo.WireOffProfile, .. rest];
 
     private LoopbackHttpServer _prod = null!, _staging = null!;
     private string _tmp = null!;
@@ -45,7 +45,7 @@ public sealed class ConnectTests(string guard)
         $"import urllib.request\ntry:\n    r = urllib.request.urlopen(urllib.request.Request('{url}', method='DELETE')); print('status', r.status)\nexcept Exception as e:\n    print('error', getattr(getattr(e, 'reason', e), 'errno', e))";
 
     private BackgroundRun Run(int timeout, params string[] command) =>
-        new(["--connect-guard", guard, "--profile", Repo.DemoProfile, "--pause-timeout", timeout.ToString()], command);
+        new(["--connect-guard", guard, "--profile", Repo.WireOffProfile, "--profile", Repo.DemoProfile, "--pause-timeout", timeout.ToString()], command);
 
     private AgentShellRunner.Result Supervise(params string[] command) =>
         AgentShellRunner.Run(RunArgs(["--profile", Repo.DemoProfile, "--", .. command]));
@@ -230,7 +230,7 @@ public sealed class ConnectTests(string guard)
         if (hosts.Unavailable() is string why) Assert.Ignore(why);
         var profile = Path.Combine(_tmp, "named.json");
         File.WriteAllText(profile, """{ "Description": "test: a production host by name", "Environments": { "production": { "Hosts": ["prod-db.agentshell.test"] } } }""");
-        var (code, stdout, stderr) = hosts.Run(Repo.AgentShell, "run", "--connect-guard", guard, "--profile", profile, "--pause-timeout", "1", "--",
+        var (code, stdout, stderr) = hosts.Run(Repo.AgentShell, "run", "--connect-guard", guard, "--profile", Repo.WireOffProfile, "--profile", profile, "--pause-timeout", "1", "--",
             Repo.Python, "-c", PyDelete(_prod.Url("/volumes/1")));
         Assert.That(stdout.Trim(), Is.EqualTo(Refused), stderr);
         Assert.That(stderr, Does.Contain($"connect 127.0.0.2:{_prod.Port} (production)"));

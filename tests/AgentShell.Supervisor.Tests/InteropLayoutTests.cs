@@ -119,7 +119,7 @@ public sealed class InteropLayoutTests
         Of<BpfMaps.ProcState>("struct proc_state", F("Gen", "gen"), F("Trusted", "trusted"), F("Pad", "pad")),
         Of<BpfMaps.Stage>("struct stage", F("Trusted", "trusted"), F("Script", "script"), F("Dev", "dev"), F("Ino", "ino"), F("Path", "path")),
         Of<BpfMaps.DecidedKey>("struct decided_key", F("Tgid", "tgid"), F("Port", "port"), F("Gen", "gen"), Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
-        Of<BpfMaps.Config>("struct config", F("GatePort", "gate_port"), F("Action", "action"), F("Ready", "ready"), F("Pad", "pad")),
+        Of<BpfMaps.Config>("struct config", F("GatePort", "gate_port"), F("Action", "action"), F("Ready", "ready"), F("Wire", "wire")),
         Of<KernelConnectGuard.Slot>("struct slot", F("Seq", "seq"), F("Gen", "gen"), F("Tgid", "tgid"), F("Tid", "tid"), F("Port", "port"),
             F("Family", "family"), Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
         Of<KernelConnectGuard.Event>("struct event", F("Tgid", "tgid"), F("Tid", "tid"), F("Port", "port"), F("Kind", "kind"),

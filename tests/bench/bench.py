@@ -269,8 +269,65 @@ def classify_decide(t):
 
 @row
 def wire_layer(t):
-    # Placeholder: the wire layer (HTTP/TLS terminated per request) adds its rows here when it lands.
-    return Row("wire layer: HTTP(S) keep-alive request, first handshake", {}, "≤ x1.3; ≤ +5 ms", "", "placeholder (branch wire)")
+    """Requests through the wire layer (production TCP terminated by the supervisor) against the
+    same requests sent directly; 127.0.0.2 is production in the demo profile, 127.0.0.3 is not."""
+    wb = os.path.join(t.dir, "wire-bench")
+    subprocess.run(["gcc", "-O2", "-pthread", "-Wall", "-Wextra", "-Werror", "-o", wb, os.path.join(BENCH, "wire-bench.c"), "-lssl", "-lcrypto"], check=True)
+    ca = os.path.join(t.dir, "ca")
+    os.makedirs(ca)
+    q = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    # A test CA and a server certificate for *.prod.test and 127.0.0.2: agentshell verifies production with it (SSL_CERT_FILE).
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f"{ca}/ca.key", "-out", f"{ca}/ca.pem",
+                    "-days", "2", "-subj", "/CN=bench CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"], **q)
+    subprocess.run(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f"{ca}/srv.key", "-out", f"{ca}/srv.csr", "-subj", "/CN=prod.test"], **q)
+    with open(f"{ca}/ext", "w") as f:
+        f.write("subjectAltName=DNS:prod.test,DNS:*.prod.test,IP:127.0.0.2\nextendedKeyUsage=serverAuth\n")
+    subprocess.run(["openssl", "x509", "-req", "-in", f"{ca}/srv.csr", "-CA", f"{ca}/ca.pem", "-CAkey", f"{ca}/ca.key", "-CAcreateserial", "-out", f"{ca}/srv.pem",
+                    "-days", "2", "-extfile", f"{ca}/ext"], **q)
+    port, tls_port = os.environ.get("WIRE_PORT", "28080"), os.environ.get("WIRE_TLS_PORT", "28443")
+    servers = [subprocess.Popen([wb, "server", "127.0.0.2", port]), subprocess.Popen([wb, "server", "127.0.0.2", tls_port, f"{ca}/srv.pem", f"{ca}/srv.key"]),
+               subprocess.Popen([wb, "server", "127.0.0.3", port])]
+    old = os.environ.get("SSL_CERT_FILE")
+    os.environ["SSL_CERT_FILE"] = f"{ca}/ca.pem"
+    try:
+        time.sleep(0.3)
+        demo = os.path.join(ROOT, "profiles", "demo.json")
+
+        def sup(column, cmd):
+            mode = "seccomp" if column == SECCOMP else "kernel"
+            return [AS, "run", "--quiet", "--connect-guard", mode, "--profile", demo, "--audit", t.audit, "--", *cmd]
+
+        cases = [
+            ("plain HTTP keep-alive GET to production, per request", [wb, "keepalive", "127.0.0.2", port, "0", "prod.test", "2000"], "µs", "≤ x1.3", 1.3),
+            ("HTTPS keep-alive GET to production after the handshake, per request", [wb, "keepalive", "127.0.0.2", tls_port, "1", "prod.test", "2000"], "µs", "≤ x1.3", 1.3),
+            ("HTTPS first handshake to a new production host + one GET, per connection", [wb, "handshake", "127.0.0.2", tls_port, "prod.test", "50"], "µs", "≤ +5 ms", None),
+            ("plain HTTP keep-alive GET to a non-production address, per request", [wb, "keepalive", "127.0.0.3", port, "0", "staging.test", "2000"], "µs", "x1.0 (untouched)", None),
+        ]
+        rows = []
+        for what, cmd, unit, target, limit in cases:
+            cols = {BARE: cmd}
+            for c in t.columns([SECCOMP, ROOTMODE]):
+                cols[c] = sup(c, cmd)
+            s = interleaved(cols)
+            cells = {c: Cell(v, unit) for c, v in s.items()}
+            b = cells[BARE].median
+            if limit is not None:
+                ok = all(cells[c].median / b <= limit for c in cells if c != BARE)
+            elif target.startswith("≤ +5"):
+                ok = all(cells[c].median - b <= 5000 for c in cells if c != BARE)
+            else:
+                ok = all(cells[c].median / b <= 1.1 for c in cells if c != BARE)
+            note = "wire layer; " + "; ".join(f"{c.split()[-1]} x{cells[c].median / b:.2f} ({cells[c].median - b:+.0f} {unit})" for c in cells if c != BARE)
+            rows.append(Row(what, cells, target, verdict(ok), note))
+        return rows
+    finally:
+        if old is None:
+            os.environ.pop("SSL_CERT_FILE", None)
+        else:
+            os.environ["SSL_CERT_FILE"] = old
+        for p in servers:
+            p.kill()
+            p.wait()
 
 
 @row

@@ -45,6 +45,9 @@ public class ProfileReaderTests
         yield return Case("duplicate key", "{\n  'Pause': {},\n  'pause': {}\n}", "pause", "'pause'");
         yield return Case("tool subcommand effect", "{\n  'Tools': {\n    'mycli': { 'Subcommands': [['db drop', 'wipe'], ['nuke', 'destroy']] }\n  }\n}", "Tools.mycli.Subcommands[1][1]", "'destroy'");
         yield return Case("network client environment", "{\n  'Network': { 'Clients': {\n    'prod': ['/usr/bin/psql'] } }\n}", "Network.Clients.prod", "'prod'");
+        yield return Case("wire switch", "{\n 'Environments': { 'production': {\n  'Wire': { 'Http': true, 'Postgres': 'off' } } } }", "Environments.production.Wire.Postgres", "'off'");
+        yield return Case("wire key", "{\n 'Environments': { 'production': {\n  'Wire': { 'Http': true, 'Htpp': false } } } }", "Environments.production.Wire.Htpp", "'Htpp'");
+        yield return Case("pinned host pattern", "{\n 'Environments': { 'production': {\n  'Wire': { 'PinnedHosts': ['bank.example.com', 'db.*.example.com'] } } } }", "Environments.production.Wire.PinnedHosts[1]", "'db.*");
         yield return Case("characters, not bytes", "{ 'Description': 'Überprüfung — ✓ 日本', 'Zebra': 1 }", "Zebra", "'Zebra'");
     }
 
