@@ -40,7 +40,7 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, BlockNo
     public ulong HoldWire(Action<bool> answer, Func<bool> waiting)
     {
         ulong id;
-        do id = BinaryPrimitives.ReadUInt64LittleEndian(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        do id = RandomIds.UInt64();
         while (_gated.ContainsKey(id) || !_wire.TryAdd(id, (answer, waiting)));
         return id;
     }
