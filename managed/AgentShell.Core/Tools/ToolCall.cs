@@ -150,9 +150,11 @@ public static class ToolHelp
     /// <summary>The more severe of two effects.</summary>
     public static Effect Max(Effect a, Effect b) => a >= b ? a : b;
 
-    /// <summary>Reads a file through the context, as text; null when it cannot be read.</summary>
+    /// <summary>Reads a file through the context, as text; null when it cannot be read, or when
+    /// it is stdin, a descriptor or a device under another name (<see cref="InputPaths"/>).</summary>
     public static string? ReadText(IExecContext ctx, string path)
     {
+        if (InputPaths.Classify(path, ctx.WorkingDirectory) != InputPaths.Kind.File) return null;
         var bytes = ctx.ReadFile(path, MaxFileBytes);
         return bytes == null ? null : System.Text.Encoding.UTF8.GetString(bytes);
     }

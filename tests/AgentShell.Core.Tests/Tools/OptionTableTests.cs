@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using AgentShell.Core.Classification;
+using AgentShell.Core.Model;
+using AgentShell.Core.Tests.Corpus;
+using AgentShell.Core.Tools;
+
+namespace AgentShell.Core.Tests.Tools;
+
+/// <summary>Generated from every parser's option table: each documented long option, in every
+/// spelling its tool accepts (unique prefixes, any letter case, <c>--no-</c>), is read as that
+/// option, and the parser classifies the command exactly as with the canonical spelling; a
+/// prefix of several options is ambiguous; and where the tool is installed, its own help lists
+/// no option the table lacks or gives a different arity.</summary>
+public class OptionTableTests
+{
+    /// <summary>One tool: its table, an argv around one option (with its value, when it takes
+    /// one), and how to list its options from its own help.</summary>
+    public sealed record Grammar(string Tool, OptionTable Table, Func<string[], string[]> Argv, string[]? Help = null, Regex? HelpLine = null)
+    {
+        public override string ToString() => Tool;
+    }
+
+    public static IEnumerable<Grammar> Grammars()
+    {
+        yield return new("curl", Curl.Options, o => ["curl", .. o, "https://api.prod.example.com/v1/x"],
+            ["curl", "--help", "all"], new Regex(@"^\s*(?:-(?<s>\S), )?--(?<l>[a-z0-9.-]+)(?<a> <[^>]+>| \[protocol)?"));
+    }
+
+    private static IEnumerable<(OptionSpec Spec, string Spelling)> Spellings(OptionTable table)
+    {
+        foreach (var spec in table.Options)
+        {
+            foreach (var name in spec.Longs)
+            {
+                yield return (spec, name);
+                if (table.Has(OptionRules.IgnoreCase)) { yield return (spec, name.ToUpperInvariant()); yield return (spec, Mixed(name)); }
+                if (!table.Has(OptionRules.Abbreviations)) continue;
+                for (int n = 1; n < name.Length; n++)
+                {
+                    var prefix = name[..n];
+                    var c = Candidates(table, prefix);
+                    if (c.Count == 1 && c.Contains(spec)) yield return (spec, table.Has(OptionRules.IgnoreCase) ? Mixed(prefix) : prefix);
+                }
+            }
+        }
+    }
+
+    private static string Mixed(string s) => string.Concat(s.Select((c, i) => i % 2 == 0 ? char.ToUpperInvariant(c) : c));
+
+    // The oracle: which options have a long name starting with the prefix (or equal to it).
+    private static HashSet<OptionSpec> Candidates(OptionTable table, string prefix)
+    {
+        var cmp = table.Has(OptionRules.IgnoreCase) ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        var exact = table.Options.Where(o => o.Longs.Any(l => string.Equals(l, prefix, cmp))).ToHashSet();
+        return exact.Count > 0 ? exact : table.Options.Where(o => o.Longs.Any(l => l.StartsWith(prefix, cmp))).ToHashSet();
+    }
+
+    [TestCaseSource(nameof(Grammars))]
+    public void EverySpellingTheToolAcceptsIsReadAsItsOption(Grammar g)
+    {
+        var wrong = new List<string>();
+        foreach (var (spec, spelling) in Spellings(g.Table))
+        {
+            var r = new OptionReader(g.Table, ["--" + spelling, "v"]);
+            if (!r.Next(out var t) || t.Kind != OptionTokenKind.Option || !ReferenceEquals(t.Spec, spec)) wrong.Add($"--{spelling} → {t.Kind} {t.Spec}");
+            if (spec.Arity == OptionArity.None && g.Table.Has(OptionRules.NoPrefix))
+            {
+                var n = new OptionReader(g.Table, ["--no-" + spelling]);
+                if (!n.Next(out var nt) || !ReferenceEquals(nt.Spec, spec) || !nt.Negated) wrong.Add($"--no-{spelling} → {nt.Kind} {nt.Spec}");
+            }
+        }
+        Assert.That(wrong, Is.Empty, $"{g.Tool}: spellings read as something else");
+    }
+
+    [TestCaseSource(nameof(Grammars))]
+    public void APrefixOfSeveralOptionsIsAmbiguousAndUnknown(Grammar g)
+    {
+        if (!g.Table.Has(OptionRules.Abbreviations)) Assert.Ignore($"{g.Tool} takes no abbreviations");
+        var prefixes = g.Table.Options.SelectMany(o => o.Longs).SelectMany(l => Enumerable.Range(1, l.Length - 1).Select(n => l[..n]))
+            .Distinct().Where(p => Candidates(g.Table, p).Count > 1).ToList();
+        Assert.That(prefixes, Is.Not.Empty);
+        var classifier = new CommandClassifier();
+        var wrong = new List<string>();
+        foreach (var p in prefixes)
+        {
+            var r = new OptionReader(g.Table, ["--" + p]);
+            if (!r.Next(out var t) || t.Kind != OptionTokenKind.Ambiguous) wrong.Add($"--{p} → {t.Kind}");
+        }
+        // The parser makes the effect unknown (the tool refuses the command line).
+        var sample = prefixes[prefixes.Count / 2];
+        var intents = classifier.Classify(g.Argv(["--" + sample, "v"]), CorpusFixture.Context());
+        Assert.Multiple(() =>
+        {
+            Assert.That(wrong, Is.Empty);
+            Assert.That(CorpusTests.Worst(intents)?.Effect, Is.GreaterThanOrEqualTo(Effect.Unknown), $"--{sample}");
+        });
+    }
+
+    [TestCaseSource(nameof(Grammars))]
+    public void TheParserClassifiesEverySpellingAsTheCanonicalOne(Grammar g)
+    {
+        var classifier = new CommandClassifier();
+        var ctx = CorpusFixture.Context();
+        var wrong = new List<string>();
+        foreach (var (spec, spelling) in Spellings(g.Table))
+        {
+            string[] Args(string name) => spec.Arity == OptionArity.Required ? [name, "v1"] : [name];
+            var expected = Describe(classifier.Classify(g.Argv(Args(spec.Name)), ctx));
+            var actual = Describe(classifier.Classify(g.Argv(Args("--" + spelling)), ctx));
+            if (expected != actual) wrong.Add($"--{spelling}: {actual} (as {spec.Name}: {expected})");
+        }
+        Assert.That(wrong, Is.Empty);
+    }
+
+    private static string Describe(IReadOnlyList<CommandIntent> intents) =>
+        string.Join("; ", intents.Select(i => $"{i.Tool} {i.Effect.Name()} [{string.Join(", ", i.Targets)}] {i.Summary}"));
+
+    [TestCaseSource(nameof(Grammars))]
+    public void TheInstalledToolListsNoOptionTheTableLacks(Grammar g)
+    {
+        if (g.Help == null) Assert.Ignore($"{g.Tool}: no help to compare (the table follows its manual)");
+        string help;
+        try
+        {
+            var psi = new ProcessStartInfo(g.Help[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in g.Help.Skip(1)) psi.ArgumentList.Add(a);
+            using var p = Process.Start(psi)!;
+            help = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            Assert.Ignore($"{g.Tool} is not installed");
+            return;
+        }
+        var wrong = new List<string>();
+        int seen = 0;
+        foreach (var line in help.Split('\n'))
+        {
+            var m = g.HelpLine!.Match(line);
+            if (!m.Success) continue;
+            seen++;
+            var name = m.Groups["l"].Value;
+            var spec = g.Table.Long(name, out _, out _);
+            bool takesValue = m.Groups["a"].Success && m.Groups["a"].Value.Trim().Length > 0;
+            if (spec == null) wrong.Add($"--{name} missing");
+            else if ((spec.Arity != OptionArity.None) != takesValue) wrong.Add($"--{name}: table says {spec.Arity}, help says {(takesValue ? "a value" : "none")}");
+            if (m.Groups["s"].Success && g.Table.Short(m.Groups["s"].Value[0]) is var s && !ReferenceEquals(s, spec)) wrong.Add($"-{m.Groups["s"].Value} is not --{name}");
+        }
+        Assert.That(seen, Is.GreaterThan(10), $"{g.Tool}: help not understood");
+        Assert.That(wrong, Is.Empty, $"{g.Tool}: the table disagrees with `{string.Join(' ', g.Help)}`");
+    }
+}
