@@ -99,7 +99,7 @@ public static partial class Curl
     }
 
     // _method=DELETE in a form body or query string: Rails, Laravel and method-override honour it.
-    private static string? FormMethod(string? form, List<Evidence> evidence)
+    internal static string? FormMethod(string? form, List<Evidence> evidence)
     {
         if (form == null || !form.Contains("_method=", StringComparison.OrdinalIgnoreCase)) return null;
         foreach (var part in form.Split('&'))

@@ -140,7 +140,7 @@ public static partial class Curl
     }
 
     // X-HTTP-Method-Override: DELETE and its variants: many frameworks take the method from it.
-    private static string? MethodOverride(string header)
+    internal static string? MethodOverride(string header)
     {
         int colon = header.IndexOf(':');
         if (colon <= 0) return null;

@@ -174,15 +174,17 @@ public sealed class OptionTable
             return spec;
         }
         if (!Has(OptionRules.Abbreviations)) return null;
-        spec = Prefix(name, out ambiguous);
-        if (spec != null || ambiguous || !no) return spec;
-        spec = Prefix(name[3..], out ambiguous);
-        negated = spec != null;
-        return spec;
+        // "no-NAME" forms are names too: "--no-c" may abbreviate a real name or a flag's no- form.
+        spec = Prefix(name, false, out ambiguous);
+        var off = no && !ambiguous ? Prefix(name[3..], true, out ambiguous) : null;
+        if (ambiguous || (spec != null && off != null && !ReferenceEquals(spec, off))) { ambiguous = true; return null; }
+        if (spec != null) return spec;
+        negated = off != null;
+        return off;
     }
 
-    // The one option whose long names start with prefix; ambiguous when there are several.
-    private OptionSpec? Prefix(ReadOnlySpan<char> prefix, out bool ambiguous)
+    // The one option whose long names start with prefix (only flags: for a no- form); ambiguous when there are several.
+    private OptionSpec? Prefix(ReadOnlySpan<char> prefix, bool flagsOnly, out bool ambiguous)
     {
         ambiguous = false;
         int lo = 0, hi = _sorted.Length;
@@ -195,6 +197,7 @@ public sealed class OptionTable
         OptionSpec? found = null;
         for (int k = lo; k < _sorted.Length && _sorted[k].AsSpan().StartsWith(prefix, _comparison); k++)
         {
+            if (flagsOnly && _sortedSpec[k].Arity != OptionArity.None) continue;
             if (found == null) found = _sortedSpec[k];
             else if (!ReferenceEquals(found, _sortedSpec[k])) { ambiguous = true; return null; }
         }

@@ -16,7 +16,7 @@ public class OptionTableTests
 {
     /// <summary>One tool: its table, an argv around one option (with its value, when it takes
     /// one), and how to list its options from its own help.</summary>
-    public sealed record Grammar(string Tool, OptionTable Table, Func<string[], string[]> Argv, string[]? Help = null, Regex? HelpLine = null)
+    public sealed record Grammar(string Tool, OptionTable Table, Func<string[], string[]> Argv, string[]? Help = null, Regex? HelpLine = null, string[]? HelpIsWrong = null)
     {
         public override string ToString() => Tool;
     }
@@ -25,6 +25,10 @@ public class OptionTableTests
     {
         yield return new("curl", Curl.Options, o => ["curl", .. o, "https://api.prod.example.com/v1/x"],
             ["curl", "--help", "all"], new Regex(@"^\s*(?:-(?<s>\S), )?--(?<l>[a-z0-9.-]+)(?<a> <[^>]+>| \[protocol)?"));
+        yield return new("wget", Wget.Options, o => ["wget", .. o, "https://api.prod.example.com/v1/x"],
+            ["wget", "--help"], new Regex(@"^\s+(?:-(?<s>\S+),\s+)?--(?<l>[a-z0-9-]+)(?<a>=)?"),
+            // wget takes a value for both (checked against a loopback server: `--max-redirect 0 URL` fetches URL once).
+            HelpIsWrong: ["max-redirect", "hsts-file"]);
     }
 
     private static IEnumerable<(OptionSpec Spec, string Spelling)> Spellings(OptionTable table)
@@ -48,12 +52,19 @@ public class OptionTableTests
 
     private static string Mixed(string s) => string.Concat(s.Select((c, i) => i % 2 == 0 ? char.ToUpperInvariant(c) : c));
 
-    // The oracle: which options have a long name starting with the prefix (or equal to it).
+    // The oracle: which options have a long name starting with the prefix (or equal to it); with
+    // --no- forms, every flag also has the name no-NAME. (wget gives no- forms to its boolean
+    // options only, so `--no-v` is --no-verbose to wget and ambiguous here, with --version: the
+    // table errs towards unknown.)
     private static HashSet<OptionSpec> Candidates(OptionTable table, string prefix)
     {
         var cmp = table.Has(OptionRules.IgnoreCase) ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        var exact = table.Options.Where(o => o.Longs.Any(l => string.Equals(l, prefix, cmp))).ToHashSet();
-        return exact.Count > 0 ? exact : table.Options.Where(o => o.Longs.Any(l => l.StartsWith(prefix, cmp))).ToHashSet();
+        var names = table.Options.SelectMany(o => o.Longs.Select(l => (Name: l, Spec: o)));
+        if (table.Has(OptionRules.NoPrefix) && prefix.Length > 3 && prefix.StartsWith("no-", cmp))
+            names = names.Concat(table.Options.Where(o => o.Arity == OptionArity.None).SelectMany(o => o.Longs.Select(l => (Name: "no-" + l, Spec: o))));
+        var all = names.ToList();
+        var exact = all.Where(n => string.Equals(n.Name, prefix, cmp)).Select(n => n.Spec).ToHashSet();
+        return exact.Count > 0 ? exact : all.Where(n => n.Name.StartsWith(prefix, cmp)).Select(n => n.Spec).ToHashSet();
     }
 
     [TestCaseSource(nameof(Grammars))]
@@ -64,7 +75,9 @@ public class OptionTableTests
         {
             var r = new OptionReader(g.Table, ["--" + spelling, "v"]);
             if (!r.Next(out var t) || t.Kind != OptionTokenKind.Option || !ReferenceEquals(t.Spec, spec)) wrong.Add($"--{spelling} → {t.Kind} {t.Spec}");
-            if (spec.Arity == OptionArity.None && g.Table.Has(OptionRules.NoPrefix))
+            // --no-SPELLING negates the flag, unless it spells (or abbreviates) another option.
+            if (spec.Arity == OptionArity.None && g.Table.Has(OptionRules.NoPrefix) && Candidates(g.Table, "no-" + spelling) is { Count: 1 } only && only.Contains(spec)
+                && !g.Table.Options.Any(o => o.Longs.Any(l => string.Equals(l, "no-" + spelling, StringComparison.OrdinalIgnoreCase))))
             {
                 var n = new OptionReader(g.Table, ["--no-" + spelling]);
                 if (!n.Next(out var nt) || !ReferenceEquals(nt.Spec, spec) || !nt.Negated) wrong.Add($"--no-{spelling} → {nt.Kind} {nt.Spec}");
@@ -145,8 +158,8 @@ public class OptionTableTests
             var spec = g.Table.Long(name, out _, out _);
             bool takesValue = m.Groups["a"].Success && m.Groups["a"].Value.Trim().Length > 0;
             if (spec == null) wrong.Add($"--{name} missing");
-            else if ((spec.Arity != OptionArity.None) != takesValue) wrong.Add($"--{name}: table says {spec.Arity}, help says {(takesValue ? "a value" : "none")}");
-            if (m.Groups["s"].Success && g.Table.Short(m.Groups["s"].Value[0]) is var s && !ReferenceEquals(s, spec)) wrong.Add($"-{m.Groups["s"].Value} is not --{name}");
+            else if ((spec.Arity != OptionArity.None) != takesValue && g.HelpIsWrong?.Contains(name) != true) wrong.Add($"--{name}: table says {spec.Arity}, help says {(takesValue ? "a value" : "none")}");
+            if (m.Groups["s"].Success && m.Groups["s"].Length == 1 && g.Table.Short(m.Groups["s"].Value[0]) is var s && !ReferenceEquals(s, spec)) wrong.Add($"-{m.Groups["s"].Value} is not --{name}");
         }
         Assert.That(seen, Is.GreaterThan(10), $"{g.Tool}: help not understood");
         Assert.That(wrong, Is.Empty, $"{g.Tool}: the table disagrees with `{string.Join(' ', g.Help)}`");
