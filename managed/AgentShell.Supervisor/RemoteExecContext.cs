@@ -72,15 +72,25 @@ internal sealed class RemoteExecContext : IExecContext
 
     public byte[]? ReadFile(string path, int maxBytes)
     {
-        // Resolve against the target's root and cwd, as the kernel would for it.
-        string full = ProcessInfo.ProcPath(_pid, path);
+        // Resolve against the target's root and cwd, as the kernel would for it. Only a regular
+        // file is read: a FIFO, a device or a /proc link (a symlink to /dev/stdin resolves to the
+        // supervisor's own descriptors) has no content the tool will also see; the open must not
+        // block on a FIFO either.
+        int fd = Interop.Files.Open(ProcessInfo.ProcPath(_pid, path), Interop.Files.ReadOnlyNoWait, out _);
+        if (fd < 0) return null;
         try
         {
-            using var fs = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
-            var buf = new byte[maxBytes];
-            int n = fs.ReadAtLeast(buf, maxBytes, throwOnEndOfStream: false);
-            return buf[..n];
+            if (!Interop.Files.TryFStat(fd, out var st) || !st.IsRegular) return null;
+            var buf = new byte[(int)Math.Clamp(st.Size + 1, 1, maxBytes)]; // +1: a file that grew is seen to be longer
+            int total = 0;
+            while (total < buf.Length)
+            {
+                int n = Interop.Files.Read(fd, buf.AsSpan(total), out _);
+                if (n <= 0) break;
+                total += n;
+            }
+            return total == buf.Length ? buf : buf[..total];
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        finally { Interop.Libc.close(fd); }
     }
 }

@@ -155,8 +155,10 @@ public static class ToolHelp
     public static string? ReadText(IExecContext ctx, string path)
     {
         if (InputPaths.Classify(path, ctx.WorkingDirectory) != InputPaths.Kind.File) return null;
-        var bytes = ctx.ReadFile(path, MaxFileBytes);
-        return bytes == null ? null : System.Text.Encoding.UTF8.GetString(bytes);
+        // One byte more than the limit: a file larger than a parser reads is not read at all (a
+        // decision on its first part would miss what follows).
+        var bytes = ctx.ReadFile(path, MaxFileBytes + 1);
+        return bytes == null || bytes.Length > MaxFileBytes ? null : System.Text.Encoding.UTF8.GetString(bytes);
     }
 
     /// <summary>Splits a camelCase, snake_case, kebab-case or dotted name into lower-case words.</summary>
