@@ -29,6 +29,11 @@ public class OptionTableTests
             ["wget", "--help"], new Regex(@"^\s+(?:-(?<s>\S+),\s+)?--(?<l>[a-z0-9-]+)(?<a>=)?"),
             // wget takes a value for both (checked against a loopback server: `--max-redirect 0 URL` fetches URL once).
             HelpIsWrong: ["max-redirect", "hsts-file"]);
+        yield return new("psql", Psql.Options, o => ["psql", "-h", "db.prod.example.com", .. o, "-c", "DROP TABLE t"],
+            ["psql", "--help"], new Regex(@"^\s+(?:-(?<s>\S)(?: \(""one""\))?, )?--(?<l>[a-z0-9-]+)(?<a>=|\[=)?"));
+        var pgHelp = new Regex(@"^\s+(?:-(?<s>\S), )?--(?<l>[a-z0-9-]+)(?<a>=)?");
+        yield return new("pg_restore", PostgresTools.PgRestoreOptions, o => ["pg_restore", "-h", "db.prod.example.com", "-d", "app", .. o, "dump.pgc"], ["pg_restore", "--help"], pgHelp);
+        yield return new("dropdb", PostgresTools.DropDbOptions, o => ["dropdb", "-h", "db.prod.example.com", .. o, "app"], ["dropdb", "--help"], pgHelp);
     }
 
     private static IEnumerable<(OptionSpec Spec, string Spelling)> Spellings(OptionTable table)
