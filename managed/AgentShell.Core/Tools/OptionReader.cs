@@ -128,7 +128,10 @@ public struct OptionReader
         }
         if (negated && spec.Arity != OptionArity.None)
         {
-            token = new OptionToken { Kind = OptionTokenKind.Unknown, Arg = a };
+            // my_getopt: --skip-NAME of an option with a value takes none; elsewhere an error.
+            token = _table.Has(OptionRules.NegateValued)
+                ? new OptionToken { Kind = value == null ? OptionTokenKind.Option : OptionTokenKind.UnexpectedValue, Spec = spec, Negated = true, Arg = a }
+                : new OptionToken { Kind = OptionTokenKind.Unknown, Arg = a };
             return true;
         }
         if (expanded && spec.Arity != OptionArity.Required)

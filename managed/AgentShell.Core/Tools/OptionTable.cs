@@ -31,6 +31,12 @@ public enum OptionRules : ushort
     UnderscoreIsDash = 1 << 8,
     /// <summary>A flag may be given a boolean value, <c>--all=false</c> (pflag, Go flag).</summary>
     FlagValues = 1 << 9,
+    /// <summary>A negation prefix also applies to options that take a value, which then take none
+    /// (my_getopt: <c>--skip-password</c>, <c>--disable-pager</c>).</summary>
+    NegateValued = 1 << 10,
+    /// <summary>Prefixes (<c>skip-</c>, <c>enable-</c>, …) are tried only when the whole word,
+    /// abbreviations included, names no option (my_getopt).</summary>
+    PrefixesLast = 1 << 11,
 
     /// <summary>glibc getopt_long.</summary>
     Getopt = Abbreviations | EqualsValue | Bundles | Permute | DoubleDash,
@@ -137,6 +143,13 @@ public sealed class OptionTable
     /// (curl 8.3+: <c>--expand-data '{{body}}'</c> is <c>--data</c> with variables replaced).</summary>
     public string? ExpandPrefix { get; init; }
 
+    /// <summary>Prefixes that turn an option off, with <see cref="OptionRules.NoPrefix"/>
+    /// (<c>no-</c>; my_getopt also <c>skip-</c> and <c>disable-</c>).</summary>
+    public IReadOnlyList<string> NegationPrefixes { get; init; } = ["no-"];
+
+    /// <summary>Prefixes that leave an option as it is (my_getopt: <c>enable-</c>, <c>loose-</c>).</summary>
+    public IReadOnlyList<string> PlainPrefixes { get; init; } = [];
+
     /// <summary>Every option, in table order.</summary>
     public IReadOnlyList<OptionSpec> Options { get; }
 
@@ -167,8 +180,22 @@ public sealed class OptionTable
         if (name.IsEmpty) return null;
         if (Has(OptionRules.UnderscoreIsDash) && name.Contains('_')) name = Normalize(name.ToString());
         if (_exactSpan.TryGetValue(name, out var spec)) return spec;
-        bool no = Has(OptionRules.NoPrefix) && name.Length > 3 && name.StartsWith("no-", _comparison);
-        if (no && _exactSpan.TryGetValue(name[3..], out spec))
+        if (Has(OptionRules.PrefixesLast | OptionRules.Abbreviations))
+        {
+            spec = Prefix(name, false, out ambiguous);
+            if (spec != null || ambiguous) return spec;
+        }
+        foreach (var p in PlainPrefixes)
+        {
+            if (name.Length > p.Length && name.StartsWith(p, _comparison)) return Long(name[p.Length..], out negated, out ambiguous);
+        }
+        int no = 0;
+        if (Has(OptionRules.NoPrefix))
+        {
+            foreach (var p in NegationPrefixes) if (name.Length > p.Length && name.StartsWith(p, _comparison)) { no = p.Length; break; }
+        }
+        bool negatesValued = Has(OptionRules.NegateValued);
+        if (no > 0 && _exactSpan.TryGetValue(name[no..], out spec) && (negatesValued || spec.Arity == OptionArity.None))
         {
             negated = true;
             return spec;
@@ -176,7 +203,7 @@ public sealed class OptionTable
         if (!Has(OptionRules.Abbreviations)) return null;
         // "no-NAME" forms are names too: "--no-c" may abbreviate a real name or a flag's no- form.
         spec = Prefix(name, false, out ambiguous);
-        var off = no && !ambiguous ? Prefix(name[3..], true, out ambiguous) : null;
+        var off = no > 0 && !ambiguous ? Prefix(name[no..], !negatesValued, out ambiguous) : null;
         if (ambiguous || (spec != null && off != null && !ReferenceEquals(spec, off))) { ambiguous = true; return null; }
         if (spec != null) return spec;
         negated = off != null;

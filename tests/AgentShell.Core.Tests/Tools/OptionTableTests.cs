@@ -33,6 +33,8 @@ public class OptionTableTests
             ["psql", "--help"], new Regex(@"^\s+(?:-(?<s>\S)(?: \(""one""\))?, )?--(?<l>[a-z0-9-]+)(?<a>=|\[=)?"));
         var pgHelp = new Regex(@"^\s+(?:-(?<s>\S), )?--(?<l>[a-z0-9-]+)(?<a>=)?");
         yield return new("pg_restore", PostgresTools.PgRestoreOptions, o => ["pg_restore", "-h", "db.prod.example.com", "-d", "app", .. o, "dump.pgc"], ["pg_restore", "--help"], pgHelp);
+        yield return new("mysql", Mysql.Options, o => ["mysql", "-h", "db.prod.example.com", .. o, "-e", "DROP TABLE t"]);
+        yield return new("mysqladmin", Mysql.AdminOptions, o => ["mysqladmin", "-h", "db.prod.example.com", .. o, "drop", "app"]);
         yield return new("dropdb", PostgresTools.DropDbOptions, o => ["dropdb", "-h", "db.prod.example.com", .. o, "app"], ["dropdb", "--help"], pgHelp);
     }
 
@@ -55,6 +57,11 @@ public class OptionTableTests
         }
     }
 
+    private static IReadOnlyList<string> Negations(OptionTable table) => table.Has(OptionRules.NoPrefix) ? table.NegationPrefixes : [];
+
+    private static IEnumerable<OptionSpec> Negatable(OptionTable table) =>
+        table.Options.Where(o => o.Arity == OptionArity.None || table.Has(OptionRules.NegateValued));
+
     private static string Mixed(string s) => string.Concat(s.Select((c, i) => i % 2 == 0 ? char.ToUpperInvariant(c) : c));
 
     // The oracle: which options have a long name starting with the prefix (or equal to it); with
@@ -65,9 +72,20 @@ public class OptionTableTests
     {
         var cmp = table.Has(OptionRules.IgnoreCase) ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
         var names = table.Options.SelectMany(o => o.Longs.Select(l => (Name: l, Spec: o)));
-        if (table.Has(OptionRules.NoPrefix) && prefix.Length > 3 && prefix.StartsWith("no-", cmp))
-            names = names.Concat(table.Options.Where(o => o.Arity == OptionArity.None).SelectMany(o => o.Longs.Select(l => (Name: "no-" + l, Spec: o))));
+        foreach (var neg in Negations(table))
+        {
+            if (prefix.Length > neg.Length && prefix.StartsWith(neg, cmp))
+                names = names.Concat(Negatable(table).SelectMany(o => o.Longs.Select(l => (Name: neg + l, Spec: o))));
+        }
         var all = names.ToList();
+        if (table.Has(OptionRules.PrefixesLast))
+        {
+            var real = table.Options.SelectMany(o => o.Longs.Select(l => (Name: l, Spec: o))).ToList();
+            var realExact = real.Where(n => string.Equals(n.Name, prefix, cmp)).Select(n => n.Spec).ToHashSet();
+            if (realExact.Count > 0) return realExact;
+            var realPrefix = real.Where(n => n.Name.StartsWith(prefix, cmp)).Select(n => n.Spec).ToHashSet();
+            if (realPrefix.Count > 0) return realPrefix;
+        }
         var exact = all.Where(n => string.Equals(n.Name, prefix, cmp)).Select(n => n.Spec).ToHashSet();
         return exact.Count > 0 ? exact : all.Where(n => n.Name.StartsWith(prefix, cmp)).Select(n => n.Spec).ToHashSet();
     }
@@ -81,11 +99,12 @@ public class OptionTableTests
             var r = new OptionReader(g.Table, ["--" + spelling, "v"]);
             if (!r.Next(out var t) || t.Kind != OptionTokenKind.Option || !ReferenceEquals(t.Spec, spec)) wrong.Add($"--{spelling} → {t.Kind} {t.Spec}");
             // --no-SPELLING negates the flag, unless it spells (or abbreviates) another option.
-            if (spec.Arity == OptionArity.None && g.Table.Has(OptionRules.NoPrefix) && Candidates(g.Table, "no-" + spelling) is { Count: 1 } only && only.Contains(spec)
-                && !g.Table.Options.Any(o => o.Longs.Any(l => string.Equals(l, "no-" + spelling, StringComparison.OrdinalIgnoreCase))))
+            foreach (var neg in Negations(g.Table))
             {
-                var n = new OptionReader(g.Table, ["--no-" + spelling]);
-                if (!n.Next(out var nt) || !ReferenceEquals(nt.Spec, spec) || !nt.Negated) wrong.Add($"--no-{spelling} → {nt.Kind} {nt.Spec}");
+                if (!Negatable(g.Table).Contains(spec) || Candidates(g.Table, neg + spelling) is not { Count: 1 } only || !only.Contains(spec)
+                    || g.Table.Options.Any(o => o.Longs.Any(l => string.Equals(l, neg + spelling, StringComparison.OrdinalIgnoreCase)))) continue;
+                var n = new OptionReader(g.Table, ["--" + neg + spelling]);
+                if (!n.Next(out var nt) || !ReferenceEquals(nt.Spec, spec) || !nt.Negated) wrong.Add($"--{neg}{spelling} → {nt.Kind} {nt.Spec}");
             }
         }
         Assert.That(wrong, Is.Empty, $"{g.Tool}: spellings read as something else");
