@@ -35,6 +35,7 @@ public class OptionTableTests
         yield return new("pg_restore", PostgresTools.PgRestoreOptions, o => ["pg_restore", "-h", "db.prod.example.com", "-d", "app", .. o, "dump.pgc"], ["pg_restore", "--help"], pgHelp);
         yield return new("mysql", Mysql.Options, o => ["mysql", "-h", "db.prod.example.com", .. o, "-e", "DROP TABLE t"]);
         yield return new("mysqladmin", Mysql.AdminOptions, o => ["mysqladmin", "-h", "db.prod.example.com", .. o, "drop", "app"]);
+        yield return new("redis-cli", RedisCli.Options, o => ["redis-cli", "-h", "cache.prod.example.com", .. o, "FLUSHALL"]);
         yield return new("dropdb", PostgresTools.DropDbOptions, o => ["dropdb", "-h", "db.prod.example.com", .. o, "app"], ["dropdb", "--help"], pgHelp);
     }
 
