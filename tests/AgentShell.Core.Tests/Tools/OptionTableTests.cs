@@ -37,6 +37,7 @@ public class OptionTableTests
         yield return new("mysqladmin", Mysql.AdminOptions, o => ["mysqladmin", "-h", "db.prod.example.com", .. o, "drop", "app"]);
         yield return new("redis-cli", RedisCli.Options, o => ["redis-cli", "-h", "cache.prod.example.com", .. o, "FLUSHALL"]);
         yield return new("mongosh", Mongosh.Options, o => ["mongosh", "mongodb://db.prod.example.com/app", .. o, "--eval", "db.users.find()"]);
+        yield return new("http", Httpie.Options, o => ["http", .. o, "DELETE", "https://api.prod.example.com/v1/x"]);
         yield return new("dropdb", PostgresTools.DropDbOptions, o => ["dropdb", "-h", "db.prod.example.com", .. o, "app"], ["dropdb", "--help"], pgHelp);
     }
 
