@@ -178,7 +178,8 @@ public struct OptionReader
             token = new OptionToken { Kind = OptionTokenKind.Unknown, Arg = a.Length == 2 ? a : $"-{a[k]} (in {a})" };
             return true;
         }
-        if (spec.Arity == OptionArity.None)
+        bool eq = _table.Has(OptionRules.FlagValues) && k + 1 < a.Length && a[k + 1] == '=';
+        if (spec.Arity == OptionArity.None && !eq)
         {
             if (k + 1 < a.Length) _bundle = k + 1;
             else { _bundle = 0; _i++; }
@@ -187,7 +188,8 @@ public struct OptionReader
         }
         _bundle = 0;
         _i++;
-        return Valued(spec, a, k + 1 < a.Length ? a[(k + 1)..] : null, false, out token);
+        // pflag: -n=prod and -A=false give the letter's value after '='.
+        return Valued(spec, a, k + 1 < a.Length ? a[(k + (eq ? 2 : 1))..] : null, false, out token);
     }
 
     // A tool without bundles: "-x" alone, its value the next word.
