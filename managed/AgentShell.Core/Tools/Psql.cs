@@ -45,24 +45,52 @@ public static partial class Psql
         if (db == null && positional.Count > 0) db = positional[0];
         var target = ResolveTarget(db, host, port, ctx, evidence, cluster);
         SqlResult? result = null;
+        var results = new List<SqlResult>();
         if (sql.Count > 0)
         {
             foreach (var (text, token) in sql)
             {
                 var r = SqlScanner.Scan(text, SqlDialect.Postgres);
+                results.Add(r);
                 if (result == null || r.Effect > result.Effect) result = r;
                 if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(token), $"SQL: {r.Summary} → {r.Effect.Name()}"));
             }
         }
         else if (!unknown && !list)
         {
-            if (c.StdinText != null) { result = SqlScanner.Scan(c.StdinText, SqlDialect.Postgres); evidence.Add(new("stdin", $"SQL: {result.Summary} → {result.Effect.Name()}")); }
+            if (c.StdinText != null) { result = SqlScanner.Scan(c.StdinText, SqlDialect.Postgres); results.Add(result); evidence.Add(new("stdin", $"SQL: {result.Summary} → {result.Effect.Name()}")); }
             else { unknown = true; evidence.Add(new("psql", c.StdinOpaque ? "SQL from a pipe whose content is unknown" : "interactive or SQL from stdin (unknown)")); }
         }
         Effect effect = result?.Effect ?? Effect.Read;
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         string summary = result?.Summary ?? (list ? "list databases" : "SQL not visible");
-        return ToolHelp.Intent("psql", effect, summary, [target], evidence);
+        var targets = new List<Target> { target };
+        foreach (var r in results) foreach (var conn in r.Connects) targets.Add(Reconnect(conn, target, ctx, evidence));
+        return ToolHelp.Intent("psql", effect, summary, targets, evidence);
+    }
+
+    // \connect [DBNAME [USER [HOST [PORT]]]] | conninfo | URI: the statements after it run there
+    // ("-" keeps that part of the current connection).
+    private static Target Reconnect(string arg, Target current, IExecContext ctx, List<Evidence> evidence)
+    {
+        var a = arg.Trim().Trim('"', '\'');
+        string? db, host = current.Host, port = current.Port?.ToString();
+        if (a.Contains('=') || a.Contains("://", StringComparison.Ordinal))
+        {
+            var t = ResolveTarget(a, null, null, ctx, evidence);
+            db = t.Database; host = t.Host ?? host; port = t.Port?.ToString() ?? port;
+        }
+        else
+        {
+            var p = a.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            string? Part(int i) => i < p.Length && p[i] != "-" ? p[i] : null;
+            db = Part(0) ?? current.Database;
+            host = Part(2) ?? host;
+            port = Part(3) ?? port;
+        }
+        var target = DbTarget.Make("postgresql", host, port, db, 5432);
+        evidence.Add(new("\\connect " + arg, $"later statements run on {target}"));
+        return target;
     }
 
     /// <summary>The database a PostgreSQL client reaches: dbname may be a URI or conninfo; flags

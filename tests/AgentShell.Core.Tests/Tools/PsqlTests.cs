@@ -47,4 +47,15 @@ public class PsqlTests
         Assert.That(Psql.Parse(ToolCall.Of(env, "-c", "DROP TABLE t")).Targets.Single().Host, Is.EqualTo("db.prod.example.com"));
         Assert.That(Parse("--cluster", "15/main", "-c", "DROP TABLE t").Targets.Single().Host, Is.Null);
     }
+
+    [TestCase("\\c \"host=db.prod.example.com dbname=app\"", "postgresql://db.prod.example.com:5432/app")]
+    [TestCase("\\connect app admin db.prod.example.com 6432", "postgresql://db.prod.example.com:6432/app")]
+    [TestCase("\\c postgresql://db.prod.example.com/app", "postgresql://db.prod.example.com:5432/app")]
+    [TestCase("\\c other - -", "postgresql://db.staging.example.com:5432/other")]
+    public void ConnectNamesTheServerTheLaterStatementsRunOn(string connect, string target)
+    {
+        var i = Parse("-h", "db.staging.example.com", "-c", connect, "-c", "DROP TABLE t");
+        Assert.That(i.Effect, Is.EqualTo(Effect.Drop));
+        Assert.That(i.Targets.Select(t => t.ToString()), Has.Member(target));
+    }
 }
