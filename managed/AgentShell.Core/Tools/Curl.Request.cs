@@ -9,9 +9,13 @@ public static partial class Curl
     {
         public string? Method, ProtoDefault, RequestTarget, DataToken, OverrideMethod;
         public bool Head, Get, HasData, Form, Upload, Commands, BodyUnknown, GlobOff;
-        public readonly List<string> Bodies = [], Queries = [];
         public readonly List<(string Url, string Token)> Urls = [];
-        public readonly List<(string Value, string Token)> Reroutes = [];
+        // PERF: most requests have no body, query option or reroute: allocated on first use.
+        private List<string>? _bodies, _queries;
+        private List<(string Value, string Token)>? _reroutes;
+        public List<string> Bodies => _bodies ??= [];
+        public List<string> Queries => _queries ??= [];
+        public List<(string Value, string Token)> Reroutes => _reroutes ??= [];
 
         public void Data(string token) { HasData = true; DataToken ??= token; }
 
@@ -32,10 +36,11 @@ public static partial class Curl
             if (Method == null && HasData && !Get && DataToken != null) evidence.Add(new(DataToken, "request body (POST)"));
             bool graphQLMethod = method is "POST" or "GET";
             Effect http = MethodEffect(method);
-            string? body = Bodies.Count == 0 ? null : Bodies.Count == 1 ? Bodies[0] : string.Join('&', Bodies);
+            string? body = _bodies is not { Count: > 0 } ? null : _bodies.Count == 1 ? _bodies[0] : string.Join('&', _bodies);
             Effect? bodyEffect = body == null ? null : HttpBody.Analyze(body, DataToken ?? body, evidence);
-            foreach (var q in Queries)
-                if (HttpBody.Analyze(q, q, evidence) is Effect qe) bodyEffect = bodyEffect is Effect b ? ToolHelp.Max(b, qe) : qe;
+            if (_queries != null)
+                foreach (var q in _queries)
+                    if (HttpBody.Analyze(q, q, evidence) is Effect qe) bodyEffect = bodyEffect is Effect b ? ToolHelp.Max(b, qe) : qe;
             if (bodyEffect is Effect be) http = graphQLMethod ? be : ToolHelp.Max(http, be);
             var over = OverrideMethod ?? FormMethod(body, evidence);
             if (over != null) http = ToolHelp.Max(http, MethodEffect(over));
@@ -43,14 +48,16 @@ public static partial class Curl
 
             Effect effect = Effect.Read;
             bool any = false;
-            var mine = new List<Target>();
+            var mine = new List<Target>(Urls.Count);
             foreach (var (url, token) in Urls)
             {
                 bool cut = false;
-                var expanded = GlobOff ? [url] : Glob(url, out cut);
+                // PERF: a URL without glob characters is itself; no list.
+                var expanded = GlobOff || url.AsSpan().IndexOfAny('{', '[') < 0 ? null : Glob(url, out cut);
                 if (cut) { effect = ToolHelp.Max(effect, Effect.Unknown); evidence.Add(new(token, $"URL glob of more than {MaxGlob} URLs (unknown)")); }
-                foreach (var u in expanded)
+                for (int k = 0; k < (expanded?.Count ?? 1); k++)
                 {
+                    var u = expanded?[k] ?? url;
                     if (!TryTarget(u, ProtoDefault, out var t))
                     {
                         effect = ToolHelp.Max(effect, Effect.Unknown);
@@ -76,7 +83,7 @@ public static partial class Curl
                 }
             }
             if (!any) effect = ToolHelp.Max(effect, http);
-            foreach (var (value, token) in Reroutes)
+            foreach (var (value, token) in _reroutes ?? [])
             {
                 foreach (var host in RerouteHosts(value))
                 {

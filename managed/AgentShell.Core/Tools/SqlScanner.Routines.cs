@@ -50,8 +50,8 @@ public static partial class SqlScanner
         {
             if (w[i].Depth != d) continue;
             if (w[i].Text == "SONAME") return Effect.ServerExec;
-            if (w[i].Text == "LANGUAGE" && i + 1 < to) language = w[i + 1].Body ?? w[i + 1].Text;
-            if (w[i].Text is "$$" or "'" && body == null && i > from && w[i - 1].Text is "AS" or "," or "$$" or "'") body = w[i].Body;
+            if (w[i].Text == "LANGUAGE" && i + 1 < to) language = Content(w[i + 1], cx) ?? w[i + 1].Text;
+            if (w[i].Text is "$$" or "'" && body == null && i > from && w[i - 1].Text is "AS" or "," or "$$" or "'") body = Content(w[i], cx);
             if (w[i].Text == "ATOMIC") return Procedural(w.GetRange(i + 1, to - i - 1), cx);
         }
         if (body == null)
@@ -83,8 +83,8 @@ public static partial class SqlScanner
         string? language = null, body = null;
         for (int i = from + 1; i < to; i++)
         {
-            if (w[i].Text == "LANGUAGE" && i + 1 < to) { language = w[i + 1].Body ?? w[i + 1].Text; i++; }
-            else if (w[i].Text is "$$" or "'" && body == null) body = w[i].Body;
+            if (w[i].Text == "LANGUAGE" && i + 1 < to) { language = Content(w[i + 1], cx) ?? w[i + 1].Text; i++; }
+            else if (w[i].Text is "$$" or "'" && body == null) body = Content(w[i], cx);
         }
         return body == null ? Effect.Unknown : Body(body, language, cx);
     }
@@ -186,7 +186,7 @@ public static partial class SqlScanner
         {
             // EXECUTE 'constant SQL' runs that SQL; EXECUTE of a built string cannot be known.
             if (i + 2 == n && w[i + 1].Text == "'" || i + 2 < n && w[i + 1].Text == "'" && w[i + 2].Text is "INTO" or "USING")
-                return ToolHelp.Max(extra, Body(w[i + 1].Body!, "sql", cx));
+                return ToolHelp.Max(extra, Body(Content(w[i + 1], cx)!, "sql", cx));
             return Effect.Unknown;
         }
         if (head is "RAISE" or "GET" or "NULL" or "OPEN" or "FETCH" or "CLOSE" or "MOVE" or "EXIT" or "CONTINUE" or "ASSERT" or "CALL" or "PERFORM"

@@ -40,7 +40,7 @@ public static partial class SqlScanner
 {
     /// <summary>A word of a statement: a keyword or identifier (upper-cased), or a quote marker
     /// (<c>'</c> string, <c>"</c> quoted identifier, <c>$$</c> dollar-quoted text) with its content.</summary>
-    private readonly record struct Word(string Text, int Depth, int Group, int Pos, string? Body = null, bool Call = false, char Prev = '\0');
+    private readonly record struct Word(string Text, int Depth, int Group, int Pos, int End = 0, bool Call = false, char Prev = '\0');
 
     private const int MaxWords = 20000, MaxNesting = 16;
 
@@ -133,20 +133,20 @@ public static partial class SqlScanner
                 bool backslash = c != '\'' || dialect == SqlDialect.MySql;
                 int first = i;
                 i += c == '\'' ? 1 : 2;
-                var body = new StringBuilder();
                 while (i < s.Length)
                 {
-                    if (backslash && s[i] == '\\' && i + 1 < s.Length) { body.Append(s[i + 1]); i += 2; continue; }
+                    if (backslash && s[i] == '\\') { i += 2; continue; }
                     if (s[i] == '\'')
                     {
-                        if (i + 1 < s.Length && s[i + 1] == '\'') { body.Append('\''); i += 2; continue; }
+                        if (i + 1 < s.Length && s[i + 1] == '\'') { i += 2; continue; }
                         break;
                     }
-                    body.Append(s[i++]);
+                    i++;
                 }
                 i = Math.Min(i + 1, s.Length);
                 text.Append(s, first, i - first);
-                words.Add(new Word("'", depth, group, first, body.ToString(), Prev: prev));
+                // PERF: the content is decoded only when a body or a language name needs it (Content).
+                words.Add(new Word("'", depth, group, first, i, Prev: prev));
                 prev = '\'';
                 continue;
             }
@@ -162,7 +162,7 @@ public static partial class SqlScanner
                 }
                 i = Math.Min(i + 1, s.Length);
                 text.Append(s, first, i - first);
-                words.Add(new Word("\"", depth, group, first, s[(first + 1)..Math.Max(first + 1, i - 1)], NextIsParen(s, i), prev)); // an identifier, never a keyword
+                words.Add(new Word("\"", depth, group, first, i, NextIsParen(s, i), prev)); // an identifier, never a keyword
                 prev = close;
                 continue;
             }
@@ -177,7 +177,7 @@ public static partial class SqlScanner
                     int close = s.IndexOf(tag, t + 1, StringComparison.Ordinal);
                     int end = close < 0 ? s.Length : close + tag.Length;
                     text.Append(s, i, end - i);
-                    words.Add(new Word("$$", depth, group, i, s[(t + 1)..(close < 0 ? s.Length : close)], Prev: prev));
+                    words.Add(new Word("$$", depth, group, i, end, Prev: prev));
                     prev = '$';
                     i = end;
                     continue;
@@ -212,6 +212,33 @@ public static partial class SqlScanner
     }
 
     [ThreadStatic] private static int _groupCounter;
+
+    /// <summary>The text inside a quote word (<c>'</c>, <c>$$</c>, <c>"</c>) of the statement being
+    /// classified, with its escapes undone; null for other words.</summary>
+    private static string? Content(in Word w, Context cx)
+    {
+        if (w.Text is not ("'" or "$$" or "\"")) return null;
+        var s = cx.Source.AsSpan(w.Pos, Math.Min(w.End, cx.Source.Length) - w.Pos);
+        if (w.Text == "$$")
+        {
+            int tag = s[1..].IndexOf('$') + 2; // "$tag$"
+            return s.Length >= 2 * tag && s[^tag..].SequenceEqual(s[..tag]) ? s[tag..^tag].ToString() : s[Math.Min(tag, s.Length)..].ToString();
+        }
+        if (w.Text == "\"") return s.Length >= 2 ? s[1..^1].ToString() : "";
+        bool backslash = s[0] != '\'' || cx.Dialect == SqlDialect.MySql;
+        var sb = new StringBuilder(s.Length);
+        for (int i = s[0] == '\'' ? 1 : 2; i < s.Length; i++)
+        {
+            if (backslash && s[i] == '\\' && i + 1 < s.Length) { sb.Append(s[++i]); continue; }
+            if (s[i] == '\'')
+            {
+                if (i + 1 < s.Length && s[i + 1] == '\'') { sb.Append('\''); i++; continue; }
+                break;
+            }
+            sb.Append(s[i]);
+        }
+        return sb.ToString();
+    }
 
     private static bool IsWordChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '$';
 
