@@ -55,7 +55,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
             case PolicyAction.Pause:
                 return Pause(ref n, request, d, ctx);
             default:
-                notifier.WriteOnce(pid, argv, SupervisorRules.ExecRefusal(d, Program(request)));
+                notifier.WriteOnce(pid, argv, SupervisorRules.ExecRefusal(d, Program(request)) + ScriptNote(request));
                 audit.Note(d, pid, argv, ctx, syscall, AuditOutcome.Blocked);
                 return Verdict.Refuse;
         }
@@ -67,6 +67,12 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         notifier.WriteOnce(pid, argv, rule.Refusal("an exec"));
         audit.Note(rule.Decision, pid, argv, null, syscall, AuditOutcome.Blocked);
     }
+
+    /// <summary>For a refused script (Debian's /usr/bin/psql is pg_wrapper, a perl script): bash reads
+    /// the "#!" line of a file whose exec failed and reports "INTERPRETER: bad interpreter" after
+    /// this line, whatever the errno; the note says the refusal is this one, not a broken interpreter.</summary>
+    private static string ScriptNote(in ExecRequest r) =>
+        ExecFiles.Shebang(r.OpenablePath()) is { } sb ? $" ({r.FilenameString} is a script: a shell may add \"{sb.Interpreter}: bad interpreter\"; the interpreter is fine, this refusal is why)" : "";
 
     private static string Program(in ExecRequest r) =>
         r.Argv.Count > 0 ? Path.GetFileName(r.Argv.GetString(0)) : Path.GetFileName(r.FilenameString);

@@ -1,4 +1,5 @@
 using System.Text;
+using AgentShell.Core.Config;
 using AgentShell.Core.Model;
 
 namespace AgentShell.Supervisor;
@@ -18,7 +19,13 @@ internal sealed class RemoteExecContext : IExecContext
     private string? _cwd;
     private bool _cwdRead;
 
-    internal RemoteExecContext(ExecReader envReader) => _envReader = envReader;
+    private readonly ConfigFileCache _cache;
+
+    internal RemoteExecContext(ExecReader envReader, ConfigFileCache? cache = null)
+    {
+        _envReader = envReader;
+        _cache = cache ?? ConfigFileCache.Shared;
+    }
 
     /// <summary>Points the context at the next exec.</summary>
     internal void Reset(int pid, ulong envp)
@@ -70,27 +77,15 @@ internal sealed class RemoteExecContext : IExecContext
         }
     }
 
-    public byte[]? ReadFile(string path, int maxBytes)
+    // Both resolve against the target's root and cwd, as the kernel would for it, and read only
+    // regular files (a FIFO named as a request body must not stall the decision).
+    public byte[]? ReadFile(string path, int maxBytes) => TargetFiles.Read(ProcessInfo.ProcPath(_pid, path), maxBytes);
+
+    public ConfigFile ReadConfigFile(string path)
     {
-        // Resolve against the target's root and cwd, as the kernel would for it. Only a regular
-        // file is read: a FIFO, a device or a /proc link (a symlink to /dev/stdin resolves to the
-        // supervisor's own descriptors) has no content the tool will also see; the open must not
-        // block on a FIFO either.
-        int fd = Interop.Files.Open(ProcessInfo.ProcPath(_pid, path), Interop.Files.ReadOnlyNoWait, out _);
-        if (fd < 0) return null;
-        try
-        {
-            if (!Interop.Files.TryFStat(fd, out var st) || !st.IsRegular) return null;
-            var buf = new byte[(int)Math.Clamp(st.Size + 1, 1, maxBytes)]; // +1: a file that grew is seen to be longer
-            int total = 0;
-            while (total < buf.Length)
-            {
-                int n = Interop.Files.Read(fd, buf.AsSpan(total), out _);
-                if (n <= 0) break;
-                total += n;
-            }
-            return total == buf.Length ? buf : buf[..total];
-        }
-        finally { Interop.Libc.close(fd); }
+        // The cache key is the path as the process names it (absolute where its cwd is known), with
+        // the file's identity: every process of the tree that finds the same file shares one read.
+        string key = Path.IsPathRooted(path) || WorkingDirectory is not string cwd ? path : Path.Combine(cwd, path);
+        return TargetFiles.ReadConfig(ProcessInfo.ProcPath(_pid, path), key, _cache);
     }
 }

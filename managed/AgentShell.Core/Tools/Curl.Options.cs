@@ -289,4 +289,10 @@ public static partial class Curl
         -w --write-out <arg>
         --xattr
         """) { ExpandPrefix = "expand-" };
+
+    private static string? _shortWithArg;
+
+    /// <summary>The short option letters that take a value (a bundle ends at one of them).</summary>
+    internal static string ShortWithArg => _shortWithArg ??=
+        string.Concat(Options.Options.Where(o => o.Short != '\0' && o.Arity == OptionArity.Required).Select(o => o.Short));
 }

@@ -67,6 +67,13 @@ public static partial class Curl
                     evidence.Add(new(t.Text, "multipart form (POST)"));
                     int feq = value.IndexOf('=');
                     unknown |= Raw(t, feq >= 0 ? value[..feq] : value, "form field name", evidence);
+                    // GraphQL multipart requests carry the document in an "operations" part.
+                    if (value.StartsWith("operations=", StringComparison.Ordinal))
+                    {
+                        var part = value[11..];
+                        if (t.Name == "--form-string") r.Bodies.Add(part);
+                        else r.BodyUnknown |= !Body(r, part.StartsWith('<') ? "@" + part[1..] : part, t.Text, "", call, ctx, evidence); // <file: its content as the value
+                    }
                     break;
                 case "--upload-file": r.Upload = true; evidence.Add(new(t.Text, "upload (PUT)")); break;
                 case "--url": r.Urls.Add((value, t.Text)); break;

@@ -39,7 +39,7 @@ public static class Gcloud
         var evidence = new List<Evidence>();
         var pos = new List<string>();
         var early = new List<(int Before, OptionToken Token)>(); // command flags and the operand count when seen
-        string? project = null;
+        string? project = null, configuration = null;
         bool help = false, unknown = false;
         var reader = new OptionReader(Options, c.Args);
         while (reader.Next(out var t))
@@ -49,12 +49,13 @@ public static class Gcloud
             switch (t.Name)
             {
                 case "--project": project = t.Value; break;
+                case "--configuration": configuration = t.Value; break;
                 case "--flags-file": unknown = true; evidence.Add(new(t.Text, "flags from a file (unknown)")); break;
                 case "--help": case "--version": help = true; break;
             }
         }
         if (help || (pos.Count > 0 && pos[0] == "help")) return ToolHelp.Help("gcloud", "--help");
-        var target = ProjectTarget(project, c.Context, evidence);
+        var target = ProjectTarget(project, configuration, c.Context, evidence);
         Effect effect = Effect.Unknown;
         int verbAt = -1;
         for (int i = 0; i < pos.Count && verbAt < 0; i++)
@@ -93,9 +94,17 @@ public static class Gcloud
         return ToolHelp.Intent("gcloud", effect, summary, [target], evidence);
     }
 
-    private static Target ProjectTarget(string? opt, IExecContext ctx, List<Evidence> evidence)
+    private static Target ProjectTarget(string? opt, string? configuration, IExecContext ctx, List<Evidence> evidence)
     {
-        var name = opt ?? ctx.GetEnvironmentVariable("CLOUDSDK_CORE_PROJECT") ?? ctx.GetEnvironmentVariable("GOOGLE_CLOUD_PROJECT") ?? "default";
+        var name = opt ?? ctx.GetEnvironmentVariable("CLOUDSDK_CORE_PROJECT") ?? ctx.GetEnvironmentVariable("GOOGLE_CLOUD_PROJECT");
+        if (name == null)
+        {
+            // The active configuration's project, as gcloud reads it; a file it cannot read leaves the project unknown.
+            name = Config.CloudConfig.GcloudProject(ctx, configuration, evidence, out bool unaccountable);
+            if (unaccountable) return new Target { Kind = TargetKind.GcpProject, Name = null };
+            if (name != null) return new Target { Kind = TargetKind.GcpProject, Name = name };
+            name = "default";
+        }
         evidence.Add(new(opt != null ? $"--project {opt}" : "CLOUDSDK_CORE_PROJECT", $"gcp project {name}"));
         return new Target { Kind = TargetKind.GcpProject, Name = name };
     }
@@ -105,7 +114,7 @@ public static class Gcloud
     {
         var a = c.Args;
         var evidence = new List<Evidence>();
-        var project = ProjectTarget(ToolHelp.Option(a, "--project"), c.Context, evidence);
+        var project = ProjectTarget(ToolHelp.Option(a, "--project"), null, c.Context, evidence);
         var pos = ToolHelp.Positionals(a, new HashSet<string> { "-o", "-h", "-p", "-u" });
         if (pos.Count == 0 || pos[0] == "help") return ToolHelp.Help("gsutil", "help");
         Effect effect = pos[0] switch

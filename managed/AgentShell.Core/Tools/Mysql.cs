@@ -17,7 +17,7 @@ public static partial class Mysql
         string? host = null, port = null, db = null;
         var sql = new List<(string, string)>();
         var positional = new List<string>();
-        bool help = false, unknown = false;
+        bool help = false, unknown = false, execute = false;
         var reader = new OptionReader(Options, c.Args);
         while (reader.Next(out var t))
         {
@@ -26,7 +26,10 @@ public static partial class Mysql
             string? value = t.Negated ? null : t.Value;
             switch (t.Name)
             {
-                case "--execute": case "--init-command": case "--init-command-add": if (value != null) sql.Add((value, t.Text)); break;
+                case "--execute": case "--init-command": case "--init-command-add":
+                    if (value != null) sql.Add((value, t.Text));
+                    execute |= t.Name == "--execute" && value != null;
+                    break;
                 case "--host": host = value; evidence.Add(new(t.Text, $"host {value}")); break;
                 case "--port": port = value; break;
                 case "--database": db = value; break;
@@ -47,7 +50,7 @@ public static partial class Mysql
             if (result == null || r.Effect > result.Effect) result = r;
             if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(token), $"SQL: {r.Summary} → {r.Effect.Name()}"));
         }
-        if (!sql.Any(s => !s.Item2.StartsWith("--init", StringComparison.Ordinal)))
+        if (!execute)
         {
             // Without -e the statements come from stdin (an --init-command runs before them).
             if (c.StdinText != null)

@@ -50,7 +50,7 @@ public static partial class Psql
         {
             foreach (var (text, token) in sql)
             {
-                var r = SqlScanner.Scan(text, SqlDialect.Postgres);
+                var r = SqlScanner.Scan(Config.PsqlConfig.Includes(text, null, ctx, evidence), SqlDialect.Postgres);
                 results.Add(r);
                 if (result == null || r.Effect > result.Effect) result = r;
                 if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(token), $"SQL: {r.Summary} → {r.Effect.Name()}"));
@@ -58,7 +58,12 @@ public static partial class Psql
         }
         else if (!unknown && !list)
         {
-            if (c.StdinText != null) { result = SqlScanner.Scan(c.StdinText, SqlDialect.Postgres); results.Add(result); evidence.Add(new("stdin", $"SQL: {result.Summary} → {result.Effect.Name()}")); }
+            if (c.StdinText != null)
+            {
+                result = SqlScanner.Scan(Config.PsqlConfig.Includes(c.StdinText, null, ctx, evidence), SqlDialect.Postgres);
+                results.Add(result);
+                evidence.Add(new("stdin", $"SQL: {result.Summary} → {result.Effect.Name()}"));
+            }
             else { unknown = true; evidence.Add(new("psql", c.StdinOpaque ? "SQL from a pipe whose content is unknown" : "interactive or SQL from stdin (unknown)")); }
         }
         Effect effect = result?.Effect ?? Effect.Read;
@@ -67,6 +72,16 @@ public static partial class Psql
         var targets = new List<Target> { target };
         foreach (var r in results) foreach (var conn in r.Connects) targets.Add(Reconnect(conn, target, ctx, evidence));
         return ToolHelp.Intent("psql", effect, summary, targets, evidence);
+    }
+
+    /// <summary>True when psql is told to skip its startup files: <c>-X</c> (alone or in a bundle
+    /// such as <c>-tAX</c>) or <c>--no-psqlrc</c> (or a prefix getopt accepts), read as psql reads
+    /// its options.</summary>
+    internal static bool NoPsqlrc(IReadOnlyList<string> args)
+    {
+        var reader = new OptionReader(Options, args);
+        while (reader.Next(out var t)) if (t.Kind == OptionTokenKind.Option && t.Name == "--no-psqlrc") return true;
+        return false;
     }
 
     // \connect [DBNAME [USER [HOST [PORT]]]] | conninfo | URI: the statements after it run there
@@ -106,10 +121,12 @@ public static partial class Psql
             port ??= colon + 1 < name.Length ? name[(colon + 1)..] : null;
             evidence.Add(new(cluster, $"network cluster host {host}"));
         }
+        string? service = null;
         if (db != null && (db.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || db.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)))
         {
             DbTarget.TryParseUri(db, out var uh, out var up, out var ud);
             evidence.Add(new(db, $"connection URI host {uh}"));
+            service = UriParameter(db, "service");
             host ??= uh; port ??= up; db = ud;
         }
         else if (db != null && DbTarget.TryParseConninfo(db, out var ci))
@@ -117,11 +134,33 @@ public static partial class Psql
             evidence.Add(new(db, "conninfo string"));
             host ??= ci.GetValueOrDefault("host") ?? ci.GetValueOrDefault("hostaddr");
             port ??= ci.GetValueOrDefault("port");
+            service = ci.GetValueOrDefault("service");
             db = ci.GetValueOrDefault("dbname");
+        }
+        // A connection service's settings beat the environment and lose to the command line (libpq).
+        if ((service ?? ctx.GetEnvironmentVariable("PGSERVICE")) is { Length: > 0 } svc)
+        {
+            var found = Config.PgService.Lookup(ctx, svc, evidence, out var settings);
+            if (found == Config.PgService.Outcome.Unaccountable) return new Target { Kind = TargetKind.Environment, Name = "unknown" };
+            host ??= settings.GetValueOrDefault("host") ?? settings.GetValueOrDefault("hostaddr");
+            port ??= settings.GetValueOrDefault("port");
+            db ??= settings.GetValueOrDefault("dbname");
         }
         if (host == null && ctx.GetEnvironmentVariable("PGHOST") is string eh) { host = eh; evidence.Add(new($"PGHOST={eh}", $"host {eh}")); }
         port ??= ctx.GetEnvironmentVariable("PGPORT");
         db ??= ctx.GetEnvironmentVariable("PGDATABASE");
         return DbTarget.Make("postgresql", host, port, db, 5432);
+    }
+
+    private static string? UriParameter(string uri, string key)
+    {
+        int q = uri.IndexOf('?');
+        if (q < 0) return null;
+        foreach (var kv in uri[(q + 1)..].Split('&'))
+        {
+            int eq = kv.IndexOf('=');
+            if (eq > 0 && kv[..eq] == key) return Uri.UnescapeDataString(kv[(eq + 1)..]);
+        }
+        return null;
     }
 }

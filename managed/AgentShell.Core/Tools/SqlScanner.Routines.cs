@@ -26,6 +26,8 @@ public static partial class SqlScanner
                 return ToolHelp.Max(Effect.Write, TriggerFunction(w, i, to, cx));
             case "RULE":
                 return ToolHelp.Max(Effect.Write, Rule(w, i, to, d, cx));
+            case "LANGUAGE" when i + 1 < to && SqlFunctions.UntrustedLanguages.Contains((Content(w[i + 1], cx) ?? w[i + 1].Text).ToLowerInvariant()):
+                return Effect.ServerExec; // an untrusted language (plperlu, plpython3u) lets any function it backs run programs
             case "SERVER" or "SUBSCRIPTION" or "EXTENSION" or "LANGUAGE":
                 return Effect.ServerAdmin;
             case "USER" when i + 1 < to && w[i + 1].Text == "MAPPING":

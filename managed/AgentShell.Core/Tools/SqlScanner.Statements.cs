@@ -167,12 +167,27 @@ public static partial class SqlScanner
     private static Effect Alter(List<Word> w, int from, int to, int d)
     {
         string what = from + 1 < to ? w[from + 1].Text : "";
+        // A setting the server runs as a shell command or loads as a library runs code as its OS user.
+        if (what == "SYSTEM" && RunsServerCode(w, from, to)) return Effect.ServerExec;
         if (what is "SYSTEM" or "SERVER" or "SUBSCRIPTION" or "EXTENSION") return Effect.ServerAdmin;
         if (what == "USER" && from + 2 < to && w[from + 2].Text == "MAPPING") return Effect.ServerAdmin;
         if (what == "FOREIGN" && from + 2 < to && w[from + 2].Text == "DATA") return Effect.ServerAdmin;
         if (what is "ROLE" or "USER" && RolePower(w, from, to)) return Effect.ServerAdmin;
         if (what == "INSTANCE") return Effect.ServerAdmin; // MySQL ALTER INSTANCE
         return Has(w, from, to, d, "DROP") ? Effect.Drop : Effect.Write;
+    }
+
+    // Settings whose value the server runs as a shell command or loads as a library.
+    private static readonly string[] ServerCodeSettings =
+    [
+        "ARCHIVE_COMMAND", "RESTORE_COMMAND", "ARCHIVE_CLEANUP_COMMAND", "RECOVERY_END_COMMAND", "SSL_PASSPHRASE_COMMAND",
+        "SHARED_PRELOAD_LIBRARIES", "SESSION_PRELOAD_LIBRARIES", "LOCAL_PRELOAD_LIBRARIES", "DYNAMIC_LIBRARY_PATH", "ARCHIVE_LIBRARY",
+    ];
+
+    private static bool RunsServerCode(List<Word> w, int from, int to)
+    {
+        foreach (var name in ServerCodeSettings) if (HasAny(w, from, to, name)) return true;
+        return false;
     }
 
     // SUPERUSER and REPLICATION are server-level powers (NOSUPERUSER is another word).

@@ -14,6 +14,20 @@ public enum SqlDialect : byte
     Sqlite,
 }
 
+/// <summary>How to read the text, besides the dialect.</summary>
+[Flags]
+public enum SqlScanOptions : byte
+{
+    /// <summary>A psql script with standard-conforming strings.</summary>
+    None = 0,
+    /// <summary>Text as the server receives it (the wire), not a psql script: a backslash is an
+    /// ordinary character, never a meta-command that hides the rest of its line.</summary>
+    ServerText = 1,
+    /// <summary><c>standard_conforming_strings</c> is off: a backslash escapes the next character in
+    /// every string literal, not only in <c>E''</c>.</summary>
+    BackslashStrings = 2,
+}
+
 /// <summary>One statement and what it does.</summary>
 /// <param name="Effect">Its effect.</param>
 /// <param name="Text">The statement, whitespace collapsed, at most 100 characters.</param>
@@ -35,7 +49,10 @@ public sealed record SqlResult(Effect Effect, string Summary, IReadOnlyList<SqlS
 /// identifiers), comments (<c>--</c>, nested <c>/* */</c>, <c>#</c> in MySQL) and parentheses;
 /// statements split at <c>;</c> at depth 0. Each statement is classified from its keywords
 /// (SqlScanner.Statements.cs); SQL that runs later or elsewhere is followed: function, procedure,
-/// DO and rule bodies, triggers, calls of functions (SqlScanner.Routines.cs, SqlFunctions.cs).</summary>
+/// DO and rule bodies, triggers, calls of functions (SqlScanner.Routines.cs, SqlFunctions.cs).
+/// Lexing follows the server's where it matters for hiding a statement: <c>--</c> comments end at
+/// a newline or carriage return, and every non-ASCII character continues an identifier (so
+/// <c>é$x$</c> is an identifier, not the start of a dollar quote).</summary>
 public static partial class SqlScanner
 {
     /// <summary>A word of a statement: a keyword or identifier (upper-cased), or a quote marker
@@ -45,13 +62,18 @@ public static partial class SqlScanner
     private const int MaxWords = 20000, MaxNesting = 16;
 
     /// <summary>Scans <paramref name="sql"/>.</summary>
-    public static SqlResult Scan(string sql, SqlDialect dialect = SqlDialect.Postgres) => Scan(new Context(sql, dialect), sql, false);
+    public static SqlResult Scan(string sql, SqlDialect dialect = SqlDialect.Postgres, SqlScanOptions options = SqlScanOptions.None) =>
+        Scan(new Context(sql, dialect, options), sql, false);
 
     /// <summary>What a scan and the scans of the bodies inside it share.</summary>
-    private sealed class Context(string sql, SqlDialect dialect)
+    private sealed class Context(string sql, SqlDialect dialect, SqlScanOptions options)
     {
         public readonly SqlDialect Dialect = dialect;
         public readonly string Sql = sql;
+        /// <summary>A backslash starts a psql meta-command (a psql script, not text sent to the server).</summary>
+        public readonly bool PsqlMeta = dialect == SqlDialect.Postgres && (options & SqlScanOptions.ServerText) == 0;
+        /// <summary>A backslash escapes the next character in every string literal.</summary>
+        public readonly bool BackslashStrings = dialect == SqlDialect.MySql || (options & SqlScanOptions.BackslashStrings) != 0;
         /// <summary>Routines the script defines, by upper-case name, with the effect of their body.</summary>
         public readonly Dictionary<string, Effect> Routines = new(StringComparer.Ordinal);
         public readonly List<string> Connects = [];
@@ -93,8 +115,10 @@ public static partial class SqlScanner
             char c = s[i];
             char n = i + 1 < s.Length ? s[i + 1] : '\0';
             // Comments.
-            if (c == '-' && n == '-') { while (i < s.Length && s[i] != '\n') i++; text.Append(' '); continue; }
-            if (c == '#' && dialect == SqlDialect.MySql) { while (i < s.Length && s[i] != '\n') i++; text.Append(' '); continue; }
+            // The server ends a line comment at \n or \r; a comment that ran on past a \r would hide
+            // the statement after it.
+            if (c == '-' && n == '-') { while (i < s.Length && s[i] is not ('\n' or '\r')) i++; text.Append(' '); continue; }
+            if (c == '#' && dialect == SqlDialect.MySql) { while (i < s.Length && s[i] is not ('\n' or '\r')) i++; text.Append(' '); continue; }
             if (c == '/' && n == '*')
             {
                 if (dialect == SqlDialect.MySql && i + 2 < s.Length && s[i + 2] == '!')
@@ -118,7 +142,7 @@ public static partial class SqlScanner
             }
             if (execComment && c == '*' && n == '/') { execComment = false; i += 2; continue; }
             // psql backslash commands run to the end of the line.
-            if (c == '\\' && dialect == SqlDialect.Postgres && !procedural)
+            if (c == '\\' && cx.PsqlMeta && !procedural)
             {
                 int e = s.IndexOf('\n', i);
                 if (e < 0) e = s.Length;
@@ -130,7 +154,7 @@ public static partial class SqlScanner
             // Strings and quoted identifiers.
             if (c == '\'' || ((c is 'E' or 'e') && n == '\'' && dialect == SqlDialect.Postgres && (i == 0 || !IsWordChar(s[i - 1]))))
             {
-                bool backslash = c != '\'' || dialect == SqlDialect.MySql;
+                bool backslash = c != '\'' || cx.BackslashStrings;
                 int first = i;
                 i += c == '\'' ? 1 : 2;
                 while (i < s.Length)
@@ -170,7 +194,7 @@ public static partial class SqlScanner
             {
                 // $tag$ ... $tag$ (tag may be empty); $1 is a parameter.
                 int t = i + 1;
-                while (t < s.Length && (char.IsAsciiLetterOrDigit(s[t]) || s[t] == '_')) t++;
+                while (t < s.Length && (char.IsAsciiLetterOrDigit(s[t]) || s[t] == '_' || s[t] >= '\u0080')) t++;
                 if (t < s.Length && s[t] == '$' && !(t > i + 1 && char.IsAsciiDigit(s[i + 1])))
                 {
                     var tag = s[i..(t + 1)];
@@ -186,11 +210,11 @@ public static partial class SqlScanner
             if (c == '(') { depth++; groupStack.Push(group); group = ++_groupCounter; text.Append(c); prev = c; i++; continue; }
             if (c == ')') { if (depth > 0) { depth--; group = groupStack.Count > 0 ? groupStack.Pop() : 0; } text.Append(c); prev = c; i++; continue; }
             if (c == ';' && depth == 0) { End(); i++; continue; }
-            if (char.IsAsciiLetter(c) || c == '_')
+            if (char.IsAsciiLetter(c) || c == '_' || c >= '\u0080')
             {
                 int first = i;
                 while (i < s.Length && IsWordChar(s[i])) i++;
-                words.Add(new Word(s[first..i].ToUpperInvariant(), depth, group, first, Call: NextIsParen(s, i), Prev: prev));
+                words.Add(new Word(AsciiUpper(s.AsSpan(first, i - first)), depth, group, first, Call: NextIsParen(s, i), Prev: prev));
                 text.Append(s, first, i - first);
                 prev = s[i - 1];
                 continue;
@@ -225,7 +249,7 @@ public static partial class SqlScanner
             return s.Length >= 2 * tag && s[^tag..].SequenceEqual(s[..tag]) ? s[tag..^tag].ToString() : s[Math.Min(tag, s.Length)..].ToString();
         }
         if (w.Text == "\"") return s.Length >= 2 ? s[1..^1].ToString() : "";
-        bool backslash = s[0] != '\'' || cx.Dialect == SqlDialect.MySql;
+        bool backslash = s[0] != '\'' || cx.BackslashStrings;
         var sb = new StringBuilder(s.Length);
         for (int i = s[0] == '\'' ? 1 : 2; i < s.Length; i++)
         {
@@ -240,7 +264,18 @@ public static partial class SqlScanner
         return sb.ToString();
     }
 
-    private static bool IsWordChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '$';
+    // Every non-ASCII character continues an identifier, as in the server's lexer (ident_cont
+    // includes \200-\377): é$x$ is one identifier, so $x$ after it opens no dollar quote.
+    private static bool IsWordChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '$' || c >= '\u0080';
+
+    // Keywords are ASCII to the server; a Unicode upper-casing would turn the identifier "lımıt"
+    // (dotless i) into LIMIT and make an unfiltered DELETE look filtered.
+    private static string AsciiUpper(ReadOnlySpan<char> word)
+    {
+        Span<char> up = word.Length <= 64 ? stackalloc char[word.Length] : new char[word.Length];
+        for (int k = 0; k < word.Length; k++) up[k] = char.IsAsciiLetterLower(word[k]) ? (char)(word[k] - 32) : word[k];
+        return new string(up);
+    }
 
     private static bool NextIsParen(string s, int i)
     {

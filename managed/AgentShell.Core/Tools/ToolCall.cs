@@ -123,24 +123,6 @@ public static class ToolHelp
         return name;
     }
 
-    /// <summary>True when short flag <paramref name="flag"/> appears alone or in a cluster
-    /// (<c>-xvc</c>); letters in <paramref name="shortValued"/> take a value, which ends the cluster.</summary>
-    public static bool HasShortFlag(IReadOnlyList<string> args, char flag, string shortValued)
-    {
-        for (int i = 0; i < args.Count; i++)
-        {
-            var a = args[i];
-            if (a == "--") return false;
-            if (a.Length < 2 || a[0] != '-' || a[1] == '-') continue;
-            for (int k = 1; k < a.Length; k++)
-            {
-                if (a[k] == flag) return true;
-                if (shortValued.IndexOf(a[k]) >= 0) { if (k == a.Length - 1) i++; break; }
-            }
-        }
-        return false;
-    }
-
     /// <summary>Builds an intent.</summary>
     public static CommandIntent Intent(string tool, Effect effect, string summary, List<Target>? targets, List<Evidence> evidence) => new()
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using AgentShell.Core.Audit;
 
 namespace AgentShell.Supervisor.Approval;
 
@@ -43,16 +44,19 @@ public static class ControlProtocol
         w.WriteStartArray("chain");
         foreach (var c in i.Chain) w.WriteStringValue(c);
         w.WriteEndArray();
-        if (i.Cwd != null) w.WriteString("cwd", i.Cwd);
+        // What leaves the supervisor passes the redactor: pending and watch never show a secret.
+        if (i.Cwd != null) w.WriteString("cwd", Redactor.RedactText(i.Cwd));
+        var argv = Redactor.RedactArgv(i.Argv);
         w.WriteStartArray("argv");
-        foreach (var a in i.Argv) w.WriteStringValue(a);
+        foreach (var a in argv) w.WriteStringValue(a);
         w.WriteEndArray();
-        w.WriteString("command", i.QuotedArgv);
+        w.WriteString("command", ShellQuote.Join(argv));
         w.WriteString("tool", d.Intent?.Tool);
         w.WriteString("effect", d.Intent?.Effect.ToString().ToLowerInvariant());
-        w.WriteString("summary", d.Intent?.ToString());
+        w.WriteString("summary", d.Intent == null ? null : Redactor.RedactText(d.Intent.ToString()));
         w.WriteString("target", d.Target?.ToString());
         w.WriteString("environment", d.Environment);
+        if (d.Credential != null) w.WriteString("credential", d.Credential);
         w.WriteString("rule", d.RuleId);
         w.WriteString("reason", d.Reason);
         w.WriteString("explanation", d.Explanation);

@@ -170,7 +170,7 @@ public sealed class ControlServer : IDisposable
             w.WriteString("kind", _kind);
             w.WriteNumber("pid", Environment.ProcessId);
             w.WriteStartArray("command");
-            foreach (var a in _command) w.WriteStringValue(a);
+            foreach (var a in Core.Audit.Redactor.RedactArgv(_command)) w.WriteStringValue(a); // watch and runs show it: no secret
             w.WriteEndArray();
             w.WriteStartArray("sessions");
             foreach (var s in _sessions())
@@ -181,7 +181,7 @@ public sealed class ControlServer : IDisposable
                 w.WriteNumber("pid", s.Pid);
                 w.WriteNumber("pending", pending.Count(i => i.Session == s.Id || i.Session == null && s.Id == _runId));
                 w.WriteStartArray("command");
-                foreach (var a in s.Command) w.WriteStringValue(a);
+                foreach (var a in Core.Audit.Redactor.RedactArgv(s.Command)) w.WriteStringValue(a);
                 w.WriteEndArray();
                 w.WriteEndObject();
             }

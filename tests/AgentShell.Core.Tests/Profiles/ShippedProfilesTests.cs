@@ -62,8 +62,11 @@ public class ShippedProfilesTests
             ("default.sql:server-program-on-production", "Block"),
             ("default.sql:server-program-elsewhere", "Pause"),
             ("default.sql:server-admin-on-production", "Pause"),
+            ("default.git:force-push-default-branch", "Pause"),
             ("default.any:destructive-on-unknown", "Pause"),
             ("default.any:unknown-effect-on-production", "Pause"),
+            ("default.git:discard-uncommitted-work", "Allow"),
+            ("default.local:block-device-wipe", "Block"),
             ("default.local:catastrophic-wipe", "Block"),
         }));
     }
