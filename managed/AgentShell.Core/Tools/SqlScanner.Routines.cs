@@ -99,7 +99,7 @@ public static partial class SqlScanner
         {
             if (w[i].Text != "EXECUTE" || w[i + 1].Text is not ("FUNCTION" or "PROCEDURE")) continue;
             for (int j = i + 2; j < to; j++)
-                if (w[j].Call) return cx.Routines.TryGetValue(w[j].Text, out var e) ? e : Effect.Unknown;
+                if (w[j].Call) return cx.Defined(w[j].Text, out var e) ? e : Effect.Unknown;
         }
         return Effect.Unknown;
     }
@@ -140,7 +140,7 @@ public static partial class SqlScanner
             if (before is "INTO" or "AS" or "TABLE" or "ONLY" or "REFERENCES" or "WITH" or "RECURSIVE") continue;
             if (word.Text == "\"") { e = ToolHelp.Max(e, Effect.Unknown); continue; }
             if (SqlFunctions.NotCalls.Contains(word.Text)) continue;
-            if (cx.Routines.TryGetValue(word.Text, out var defined)) { e = ToolHelp.Max(e, defined); continue; }
+            if (cx.Defined(word.Text, out var defined)) { e = ToolHelp.Max(e, defined); continue; }
             e = ToolHelp.Max(e, SqlFunctions.EffectOf(word.Text));
         }
         return e;

@@ -75,8 +75,17 @@ public static partial class SqlScanner
         /// <summary>A backslash escapes the next character in every string literal.</summary>
         public readonly bool BackslashStrings = dialect == SqlDialect.MySql || (options & SqlScanOptions.BackslashStrings) != 0;
         /// <summary>Routines the script defines, by upper-case name, with the effect of their body.</summary>
-        public readonly Dictionary<string, Effect> Routines = new(StringComparer.Ordinal);
-        public readonly List<string> Connects = [];
+        // PERF: most scripts define no routine and connect nowhere: allocated on first use.
+        private Dictionary<string, Effect>? _routines;
+        private List<string>? _connects;
+        public Dictionary<string, Effect> Routines => _routines ??= new(StringComparer.Ordinal);
+        public IReadOnlyList<string> Connects => _connects ?? (IReadOnlyList<string>)[];
+        public void Connect(string arg) => (_connects ??= []).Add(arg);
+        public bool Defined(string name, out Effect effect)
+        {
+            effect = Effect.Read;
+            return _routines != null && _routines.TryGetValue(name, out effect);
+        }
         public int Nesting;
         /// <summary>The text being scanned (the script, or a body inside it) and where the statement
         /// being classified ends in it.</summary>
@@ -327,7 +336,7 @@ public static partial class SqlScanner
         if (cmd is "\\c" or "\\connect")
         {
             // The rest of the script runs on the server this names; "-" keeps a part of the current connection.
-            cx.Connects.Add(arg);
+            cx.Connect(arg);
             effect = Effect.Read;
         }
         statements.Add(new SqlStatement(effect, effect == Effect.ServerExec ? Collapse(meta) + " (runs a program)" : Collapse(meta)));
