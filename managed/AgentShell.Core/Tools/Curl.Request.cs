@@ -58,6 +58,11 @@ public static partial class Curl
                 for (int k = 0; k < (expanded?.Count ?? 1); k++)
                 {
                     var u = expanded?[k] ?? url;
+                    if (NamesNoHost(u))
+                    {
+                        evidence.Add(new(token, "names no host curl can resolve (a path: nothing is sent)"));
+                        continue;
+                    }
                     if (!TryTarget(u, ProtoDefault, out var t))
                     {
                         effect = ToolHelp.Max(effect, Effect.Unknown);

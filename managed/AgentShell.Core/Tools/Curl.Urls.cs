@@ -20,6 +20,17 @@ public static partial class Curl
         return true;
     }
 
+    /// <summary>A scheme-less word that curl cannot send anywhere: a path such as <c>./get.sh</c> or
+    /// <c>../x</c> (host "." or "..", which do not resolve) or <c>/x</c> (no host). The script path
+    /// a <c>#!/usr/bin/curl</c> script passes to curl is one.</summary>
+    internal static bool NamesNoHost(string url)
+    {
+        if (UrlParser.SchemeLength(url) > 0) return false;
+        int end = url.AsSpan().IndexOfAny('/', '?', '#');
+        var host = end < 0 ? url.AsSpan() : url.AsSpan(0, end);
+        return end >= 0 && (host.IsEmpty || host is "." or "..");
+    }
+
     private static string GuessScheme(string host)
     {
         foreach (var s in (ReadOnlySpan<string>)["ftp", "dict", "ldap", "imap", "smtp", "pop3"])

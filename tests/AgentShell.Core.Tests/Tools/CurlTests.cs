@@ -166,4 +166,25 @@ public class CurlTests
     [TestCase("/dev/tcp/10.0.0.1/80")]
     public void AnotherDescriptorOrDeviceIsUnknown(string name) =>
         Assert.That(Parse("-d", "@" + name, "https://h/g").Effect, Is.EqualTo(Effect.Unknown));
+
+    // A #!/usr/bin/curl script passes its own path to curl, which takes it for a URL whose host
+    // ("." or "..", or none) does not resolve: nothing is sent there, and the real URL decides.
+    [TestCase("./get.sh")]
+    [TestCase("../bin/get.sh")]
+    [TestCase("/srv/app/get.sh")]
+    public void APathGivenAsAUrlSendsNothing(string path)
+    {
+        var get = Parse(path, "https://api.prod.example.com/v1/volumes");
+        var delete = Parse("-XDELETE", path, "https://api.prod.example.com/v1/volumes/1");
+        Assert.Multiple(() =>
+        {
+            Assert.That((get.Effect, get.Targets.Single().Host), Is.EqualTo((Effect.Read, "api.prod.example.com")));
+            Assert.That((delete.Effect, delete.Targets.Single().Host), Is.EqualTo((Effect.Delete, "api.prod.example.com")));
+        });
+    }
+
+    [TestCase("x./get.sh")]
+    [TestCase("...")]
+    public void AWordThatCouldBeAHostIsStillJudged(string word) =>
+        Assert.That(Parse("-XDELETE", word).Effect, Is.Not.EqualTo(Effect.Read));
 }
