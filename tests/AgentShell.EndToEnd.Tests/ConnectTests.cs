@@ -105,12 +105,13 @@ public sealed class ConnectTests(string guard)
     }
 
     [Test]
-    public void ACurlAimedAtStagingButConnectingToProductionIsNotCoveredByItsArgv()
+    public void ACurlAimedAtStagingButConnectingToProductionIsJudgedAsProduction()
     {
-        // --connect-to sends a "staging" request to production's address: the exec named staging only.
+        // --connect-to sends a "staging" request to production's address: the parser reads the
+        // address it names as a target, so the DELETE is refused at the exec, before any connect.
         using var run = Run(1, _curl, "-sS", "-X", "DELETE", "--connect-to", $"127.0.0.3:{_staging.Port}:127.0.0.2:{_prod.Port}", _staging.Url("/volumes/1"));
         run.WaitForExit();
-        Assert.That(run.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
+        Assert.That(run.Stderr, Does.Contain("[rule demo.http:delete-on-production]"));
         Assert.That(_prod.Requests, Is.Empty);
         Assert.That(_staging.Requests, Is.Empty);
     }
