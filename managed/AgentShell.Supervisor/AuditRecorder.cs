@@ -7,23 +7,28 @@ namespace AgentShell.Supervisor;
 
 /// <summary>Turns decisions of one run into audit records (with the process chain) and appends
 /// them. Without an audit log it records nothing. Never throws: a failure is reported and the
-/// decision stands.</summary>
-internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid, TextWriter log)
+/// decision stands. With an exporter, each appended record is also queued for export (after the
+/// local write, which stays the source of truth).</summary>
+internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid, TextWriter log, Telemetry.TelemetryExporter? telemetry = null)
 {
+    /// <summary>The exporter, or null when export is off.</summary>
+    public Telemetry.TelemetryExporter? Telemetry => telemetry;
+
     /// <summary>False for what is not recorded, decided before anything is built. PERF: allows of
     /// programs no parser knows (ls, git status) are not recorded by default.</summary>
     public bool Records(Decision d) =>
         audit != null && !(d.Action == PolicyAction.Allow && d.Intent == null && !audit.LogAllowsOfUnparsedTools);
 
     /// <summary>Appends one record.</summary>
-    public void Record(Decision d, int pid, IReadOnlyList<string> argv, string? cwd, string syscall, string outcome, string? by = null, long? waitedMs = null)
+    public void Record(Decision d, int pid, IReadOnlyList<string> argv, string? cwd, string syscall, string outcome, string? by = null, long? waitedMs = null,
+        string? pendingId = null)
     {
         if (audit == null) return;
         try
         {
             var chain = ProcessInfo.Chain(pid, agentPid);
             var rec = AuditRecord.FromDecision(d, DateTimeOffset.UtcNow, runId, syscall, pid, chain, argv, cwd, outcome, by, waitedMs);
-            audit.Append(rec, parsedTool: d.Intent != null);
+            if (audit.Append(rec, parsedTool: d.Intent != null) != AuditWrite.Skipped) telemetry?.Decision(rec, runId, pendingId);
         }
         catch (Exception e)
         {
@@ -42,6 +47,6 @@ internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid,
         };
         string? by = i.Outcome == PendingOutcome.Gone ? "nobody (the process ended while waiting)" : i.AnsweredBy;
         long? waited = i.Answered is { } t ? (long)(t - i.Created).TotalMilliseconds : null;
-        Record(i.Decision, i.Pid, i.Argv, i.Cwd, i.ConnectKey != null ? AuditSyscall.Connect : AuditSyscall.Execve, outcome, by, waited);
+        Record(i.Decision, i.Pid, i.Argv, i.Cwd, i.ConnectKey != null ? AuditSyscall.Connect : AuditSyscall.Execve, outcome, by, waited, i.Id);
     }
 }

@@ -45,6 +45,15 @@ public sealed class TelemetryExporter : IDisposable
         _status.Endpoint = settings.Describe();
     }
 
+    /// <summary>The exporter the environment and profiles ask for, or null when export is off (then
+    /// nothing is built). A configuration that cannot work is an <paramref name="error"/>: the caller
+    /// refuses to start.</summary>
+    public static TelemetryExporter? Configure(Core.Policy.TelemetrySettings profile, TextWriter log, out string? error)
+    {
+        var s = OtlpSettings.Resolve(Environment.GetEnvironmentVariable, profile, out error);
+        return s == null ? null : new TelemetryExporter(s, log, SocketPaths.Directory());
+    }
+
     /// <summary>The decision metrics (recorded whether or not an export succeeds).</summary>
     public TelemetryMetrics Metrics { get; } = new();
 
