@@ -28,7 +28,8 @@ internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid,
         {
             var chain = ProcessInfo.Chain(pid, agentPid);
             var rec = AuditRecord.FromDecision(d, DateTimeOffset.UtcNow, runId, syscall, pid, chain, argv, cwd, outcome, by, waitedMs);
-            if (audit.Append(rec, parsedTool: d.Intent != null) != AuditWrite.Skipped) telemetry?.Decision(rec, runId, pendingId);
+            audit.Append(rec, parsedTool: d.Intent != null, out var redacted);
+            if (redacted != null) telemetry?.Decision(redacted, runId, pendingId);
         }
         catch (Exception e)
         {

@@ -19,6 +19,9 @@ internal sealed class ProtoWriter
     /// <summary>The encoded message so far (valid once every <see cref="Begin"/> is ended).</summary>
     public ReadOnlySpan<byte> Written => _levels[0].WrittenSpan;
 
+    /// <summary>The same, as memory (valid until the next <see cref="Reset"/>).</summary>
+    public ReadOnlyMemory<byte> WrittenMemory => _levels[0].WrittenMemory;
+
     /// <summary>Starts over.</summary>
     public void Reset()
     {

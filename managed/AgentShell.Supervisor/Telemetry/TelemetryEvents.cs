@@ -4,9 +4,9 @@ using AgentShell.Supervisor.Approval;
 
 namespace AgentShell.Supervisor.Telemetry;
 
-/// <summary>What was queued for export: a decision's audit record (as given to the audit log, not
-/// yet redacted) or a pause that opened or closed. Turned into a <see cref="LogEntry"/> on the
-/// export thread, so redaction and formatting stay off the deciding threads.</summary>
+/// <summary>What was queued for export: a decision's audit record (as redacted for the audit log)
+/// or a pause that opened or closed. Turned into a <see cref="LogEntry"/> on the export thread, so
+/// formatting (and a pause's redaction) stays off the deciding threads.</summary>
 internal sealed record TelemetryEvent(ulong TimeUnixNano, string Session, AuditRecord? Record, PendingItem? Pause, bool Opened, string? PendingId);
 
 /// <summary>Audit records and pauses as OTLP log records, under the attribute names of issue 17:
@@ -22,7 +22,7 @@ internal static class TelemetryEvents
 
     private static LogEntry Decision(TelemetryEvent e)
     {
-        var r = Redactor.Redact(e.Record!);
+        var r = e.Record!; // redacted already, by the audit log's Append
         string cmd = CommandLine(r.Argv, r.Targets);
         var attrs = Common(r.Action, r.RuleId, r.Effect, r.Environment, r.Tool, r.Pid, cmd, r.RunId, e.Session, e.PendingId);
         attrs.Add(new("agentshell.outcome", r.Outcome));

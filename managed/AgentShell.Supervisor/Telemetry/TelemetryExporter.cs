@@ -94,7 +94,8 @@ public sealed class TelemetryExporter : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "unreadable"; }
     }
 
-    /// <summary>Queues one audit record (as appended to the audit log) and counts the decision.</summary>
+    /// <summary>Queues one audit record, as redacted for the audit log (<see cref="Audit.AuditLog.Append(AuditRecord, bool, out AuditRecord?)"/>),
+    /// and counts the decision.</summary>
     public void Decision(AuditRecord record, string session, string? pendingId)
     {
         Metrics.Decision(record.Action, record.Effect, record.Environment);
@@ -163,7 +164,7 @@ public sealed class TelemetryExporter : IDisposable
                 while (batch.Count < BatchSize && _queue.TryDequeue(out var e)) batch.Add(Convert(e));
             if (batch.Count == 0) return;
             OtlpMessages.Logs(w, _resource, "1", batch);
-            if (!Post(http, _s.LogsEndpoint!, _s.LogsHeaders, w.Written.ToArray(), batch.Count, ct)) return;
+            if (!Post(http, _s.LogsEndpoint!, _s.LogsHeaders, w.WrittenMemory, batch.Count, ct)) return;
         }
     }
 
@@ -183,15 +184,15 @@ public sealed class TelemetryExporter : IDisposable
     {
         if (_s.MetricsEndpoint == null || ct.IsCancellationRequested) return;
         OtlpMessages.Metrics(w, _resource, "1", Metrics.Snapshot());
-        Post(http, _s.MetricsEndpoint, _s.MetricsHeaders, w.Written.ToArray(), 0, ct);
+        Post(http, _s.MetricsEndpoint, _s.MetricsHeaders, w.WrittenMemory, 0, ct);
     }
 
-    private bool Post(HttpClient http, Uri to, IReadOnlyList<KeyValuePair<string, string>> headers, byte[] body, int records, CancellationToken ct)
+    private bool Post(HttpClient http, Uri to, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, int records, CancellationToken ct)
     {
         string? error;
         try
         {
-            using var req = new HttpRequestMessage(HttpMethod.Post, to) { Content = new ByteArrayContent(body) };
+            using var req = new HttpRequestMessage(HttpMethod.Post, to) { Content = new ReadOnlyMemoryContent(body) };
             req.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
             foreach (var (k, v) in headers) req.Headers.TryAddWithoutValidation(k, v);
             using var resp = http.Send(req, ct);
