@@ -22,28 +22,32 @@ internal static class OtlpMessages
     public const int Info = 9, Warn = 13;
     private const int CumulativeTemporality = 2;
 
-    /// <summary>Encodes one ExportLogsServiceRequest of <paramref name="records"/>.</summary>
-    public static void Logs(ProtoWriter w, IReadOnlyList<Attr> resource, string scopeVersion, IReadOnlyList<LogEntry> records)
+    /// <summary>Encodes one ExportLogsServiceRequest of <paramref name="records"/> (each an
+    /// encoded LogRecord, see <see cref="LogRecord"/>).</summary>
+    public static void Logs(ProtoWriter w, IReadOnlyList<Attr> resource, string scopeVersion, IReadOnlyList<byte[]> records)
     {
         w.Reset();
         w.Begin(1);                                    // ExportLogsServiceRequest.resource_logs
         Resource(w, resource);                         // ResourceLogs.resource = 1
         w.Begin(2);                                    // ResourceLogs.scope_logs
         Scope(w, scopeVersion);                        // ScopeLogs.scope = 1
-        foreach (var r in records)
-        {
-            w.Begin(2);                                // ScopeLogs.log_records
-            w.Fixed64(1, r.TimeUnixNano);              // time_unix_nano
-            w.UInt64(2, (ulong)r.Severity);            // severity_number
-            w.String(3, r.SeverityText);               // severity_text
-            w.Begin(5); w.String(1, r.Body); w.End();  // body: AnyValue.string_value
-            foreach (var a in r.Attributes) KeyValue(w, 6, a);
-            w.Fixed64(11, r.TimeUnixNano);             // observed_time_unix_nano
-            w.String(12, r.EventName);                 // event_name
-            w.End();
-        }
+        foreach (var r in records) w.Encoded(2, r);    // ScopeLogs.log_records
         w.End();
         w.End();
+    }
+
+    /// <summary>Encodes the body of one LogRecord message (what <see cref="Logs"/> frames).</summary>
+    public static byte[] LogRecord(ProtoWriter w, LogEntry r)
+    {
+        w.Reset();
+        w.Fixed64(1, r.TimeUnixNano);                  // time_unix_nano
+        w.UInt64(2, (ulong)r.Severity);                // severity_number
+        w.String(3, r.SeverityText);                   // severity_text
+        w.Begin(5); w.String(1, r.Body); w.End();      // body: AnyValue.string_value
+        foreach (var a in r.Attributes) KeyValue(w, 6, a);
+        w.Fixed64(11, r.TimeUnixNano);                 // observed_time_unix_nano
+        w.String(12, r.EventName);                     // event_name
+        return w.Written.ToArray();
     }
 
     /// <summary>Encodes one ExportMetricsServiceRequest: cumulative sums, one gauge, histograms.</summary>

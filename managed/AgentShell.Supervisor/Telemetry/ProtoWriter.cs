@@ -7,12 +7,15 @@ namespace AgentShell.Supervisor.Telemetry;
 /// <summary>The protobuf wire format for the few OTLP messages agentshell sends (see
 /// <see cref="OtlpMessages"/>): varints, fixed64, doubles, strings and nested messages. A nested
 /// message is written into a buffer of its own (one per depth, reused) and copied into its parent
-/// with its length once ended. Runs on the export thread only.</summary>
+/// with its length once ended. Not thread-safe: one per thread.</summary>
 internal sealed class ProtoWriter
 {
     private const int Varint = 0, Fixed64Type = 1, Length = 2;
-    private readonly List<ArrayBufferWriter<byte>> _levels = [new(16 * 1024)];
+    private readonly List<ArrayBufferWriter<byte>> _levels;
     private int _depth;
+
+    /// <summary>A writer whose outer buffer starts at <paramref name="initialSize"/> bytes.</summary>
+    public ProtoWriter(int initialSize = 16 * 1024) => _levels = [new(initialSize)];
 
     private ArrayBufferWriter<byte> Current => _levels[_depth];
 
@@ -45,6 +48,14 @@ internal sealed class ProtoWriter
         _depth--;
         WriteVarint((ulong)child.WrittenCount);
         Current.Write(child.WrittenSpan);
+    }
+
+    /// <summary>A message field whose encoded body is <paramref name="message"/>.</summary>
+    public void Encoded(int field, ReadOnlySpan<byte> message)
+    {
+        Tag(field, Length);
+        WriteVarint((ulong)message.Length);
+        Current.Write(message);
     }
 
     /// <summary>A string field (proto3: an empty string is not written).</summary>

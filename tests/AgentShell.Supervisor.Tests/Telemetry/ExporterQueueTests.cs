@@ -44,8 +44,8 @@ public sealed class ExporterQueueTests
     public void TheEncodedLogRequestStartsWithResourceLogs()
     {
         var w = new ProtoWriter();
-        OtlpMessages.Logs(w, [new("service.name", "agentshell")], "1",
-            [new LogEntry(1, OtlpMessages.Warn, "WARN", "agentshell.decision", "blocked", [Attr.Of("process.pid", 0)])]);
+        var record = OtlpMessages.LogRecord(new ProtoWriter(), new LogEntry(1, OtlpMessages.Warn, "WARN", "agentshell.decision", "blocked", [Attr.Of("process.pid", 0)]));
+        OtlpMessages.Logs(w, [new("service.name", "agentshell")], "1", [record]);
         var bytes = w.Written.ToArray();
         Assert.That(bytes[0], Is.EqualTo((1 << 3) | 2), "field 1 (resource_logs), length-delimited");
         // A zero int attribute is still written: it is a oneof member (its presence is the value).
