@@ -18,6 +18,7 @@ gcc -O2 -Wall -Wextra -Werror -o "$tmp/tb" tests/bench/telemetry-bench.c
 python3 - "$tmp/port" <<'PY' &
 import http.server, sys
 class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as a collector does
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()

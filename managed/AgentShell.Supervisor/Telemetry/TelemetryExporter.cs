@@ -199,11 +199,12 @@ public sealed class TelemetryExporter : IDisposable
         string? error;
         try
         {
-            using var req = new HttpRequestMessage(HttpMethod.Post, to) { Content = new ReadOnlyMemoryContent(body) };
-            req.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
-            foreach (var (k, v) in headers) req.Headers.TryAddWithoutValidation(k, v);
-            using var resp = http.Send(req, ct);
-            error = resp.IsSuccessStatusCode ? null : $"HTTP {(int)resp.StatusCode} {resp.ReasonPhrase}";
+            try { error = Send(http, to, headers, body, ct); }
+            catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.ConnectionError && !ct.IsCancellationRequested)
+            {
+                // A kept-alive connection the receiver had just closed: once more, on a new one.
+                error = Send(http, to, headers, body, ct);
+            }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -227,6 +228,15 @@ public sealed class TelemetryExporter : IDisposable
         }
         if (_stateDirectory != null) _status.Save(_stateDirectory);
         return error == null;
+    }
+
+    private static string? Send(HttpClient http, Uri to, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Post, to) { Content = new ReadOnlyMemoryContent(body) };
+        req.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+        foreach (var (k, v) in headers) req.Headers.TryAddWithoutValidation(k, v);
+        using var resp = http.Send(req, ct);
+        return resp.IsSuccessStatusCode ? null : $"HTTP {(int)resp.StatusCode} {resp.ReasonPhrase}";
     }
 
     private void Report(string line)
