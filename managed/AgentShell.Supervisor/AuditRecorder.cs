@@ -11,6 +11,8 @@ namespace AgentShell.Supervisor;
 /// local write, which stays the source of truth).</summary>
 internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid, TextWriter log, Telemetry.TelemetryExporter? telemetry = null)
 {
+    private readonly RepeatedExecs _repeats = new();
+
     /// <summary>The exporter, or null when export is off.</summary>
     public Telemetry.TelemetryExporter? Telemetry => telemetry;
 
@@ -24,6 +26,8 @@ internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid,
         string? pendingId = null)
     {
         if (audit == null) return;
+        // A PATH search's attempts of one exec are one decision: one row.
+        if (syscall is AuditSyscall.Execve or AuditSyscall.Execveat && _repeats.IsRepeat(pid, argv, d.RuleId, outcome, DateTime.UtcNow.Ticks)) return;
         try
         {
             var chain = ProcessInfo.Chain(pid, agentPid);

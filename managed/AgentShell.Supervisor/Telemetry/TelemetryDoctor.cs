@@ -7,7 +7,15 @@ namespace AgentShell.Supervisor.Telemetry;
 /// now, its endpoint, last success and failure, and records exported, failed and dropped.</summary>
 public static class TelemetryDoctor
 {
-    /// <summary>The check: <paramref name="Refused"/> when <c>run</c> would refuse to start (a
+    /// <summary>The <c>telemetry</c> line of <c>agentshell doctor</c>: a failure when <c>run</c>
+    /// would refuse to start, else a note.</summary>
+    public static Diagnostics.Probe Probe(TelemetrySettings profile)
+    {
+        var (refused, detail, fix) = Check(profile);
+        return new Diagnostics.Probe(refused ? Diagnostics.ProbeStatus.Fail : Diagnostics.ProbeStatus.Note, "telemetry", detail, fix);
+    }
+
+    /// <summary>The check: <c>Refused</c> when <c>run</c> would refuse to start (a
     /// failure), else a note. Headers are never shown.</summary>
     /// <param name="profile">The layered <c>Telemetry</c> section of the profiles doctor loaded.</param>
     /// <param name="env">Reads a variable; null for the process environment.</param>
