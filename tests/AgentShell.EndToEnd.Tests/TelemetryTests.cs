@@ -229,4 +229,32 @@ public sealed class TelemetryTests
         Assert.That(good.ExitCode, Is.EqualTo(0), good.Stderr);
         Assert.That(File.Exists(marker), Is.True);
     }
+
+    [Test]
+    public void DoctorShowsALiveExportersStateAndRefusesABadConfiguration()
+    {
+        KernelSetUp.RequireInterception();
+        using var staging = new LoopbackHttpServer("127.0.0.3");
+        int closed;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            closed = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        using (var run = new BackgroundRun(["--profile", Repo.DemoProfile, "--profile", Repo.PauseProfile, "--profile", TelemetryProfile($"http://127.0.0.1:{closed}"),
+            "--audit", Path.Combine(_dir, "audit.jsonl")], Repo.Which("curl"), "-sS", "-o", "/dev/null", "-X", "DELETE", staging.Url("/volumes/2")))
+        {
+            string id = run.WaitForPause();
+            run.WaitForStderr("telemetry export to");
+            var doctor = AgentShellRunner.Run(["doctor"]);
+            var line = doctor.Stdout.Split('\n').Single(l => l.StartsWith("note  telemetry ", StringComparison.Ordinal));
+            Assert.That(line, Does.Contain($"-> http://127.0.0.1:{closed}/v1/logs: last success never, last failure ").And.Contain("0 exported, 1 failed, 0 dropped")
+                .And.Not.Contain(ApiKey), doctor.Stdout);
+            run.Client("deny", id);
+            run.WaitForExit();
+        }
+        var bad = AgentShellRunner.Run(["doctor"], env: new Dictionary<string, string> { ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc", ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://c:4317" });
+        Assert.That(bad.ExitCode, Is.EqualTo(1), bad.Stdout);
+        Assert.That(bad.Stdout, Does.Contain("FAIL  telemetry       run would refuse to start: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported"));
+    }
 }
