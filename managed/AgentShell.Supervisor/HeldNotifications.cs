@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using AgentShell.Supervisor.Approval;
 using AgentShell.Supervisor.Network;
@@ -28,7 +27,7 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, BlockNo
     public ulong HoldGated(GatedConnection g)
     {
         ulong id;
-        do id = BinaryPrimitives.ReadUInt64LittleEndian(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        do id = RandomIds.UInt64();
         while (!_gated.TryAdd(id, g));
         return id;
     }

@@ -46,7 +46,7 @@ public sealed class SupervisedRun
                 throw ThrowHelper.Syscall("prctl(PR_SET_DUMPABLE, 0)", e2);
         }
 
-        string runId = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+        string runId = RandomIds.Hex(4);
         int processGroup = Interop.Process.GetProcessGroup();
         var executable = ProcessInfo.ExeIdentity(Environment.ProcessId);
         // Profile host names are resolved while the agent starts (the first connect decision waits

@@ -43,6 +43,13 @@ internal static partial class ProfileReader
         var doc = new ProfileDocument { File = file, Layer = layer };
         var settings = new List<(string Section, int Start, int End)>();
         var r = new Utf8JsonReader(text.AsSpan(start), Options);
+        // Names and strings become UTF-16 as they are read: bytes that are not UTF-8 would throw there.
+        if (!System.Text.Unicode.Utf8.IsValid(text.AsSpan(start)))
+        {
+            int bad = FirstInvalidUtf8(text.AsSpan(start));
+            json.Error("", bad, $"not a valid profile: not UTF-8 text (byte 0x{text[start + bad]:X2})");
+            return null;
+        }
         try
         {
             if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
@@ -71,6 +78,13 @@ internal static partial class ProfileReader
         }
         if (settings.Count > 0) doc.Settings = SettingsLayers.Wrap(text, settings);
         return doc;
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> text)
+    {
+        int at = 0;
+        while (at < text.Length && System.Text.Rune.DecodeFromUtf8(text[at..], out _, out int n) == System.Buffers.OperationStatus.Done) at += n;
+        return at;
     }
 
     private static string TopLevelKind(JsonTokenType t) => t switch

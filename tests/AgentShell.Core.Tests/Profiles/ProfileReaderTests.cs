@@ -70,6 +70,18 @@ public class ProfileReaderTests
     }
 
     [Test]
+    public void BytesThatAreNotUtf8AreAnErrorAtTheirPlaceNotACrash()
+    {
+        // Found by AFL++ (tests/fuzz/profile): a key with such bytes threw from the JSON reader.
+        string file = Path.Combine(_tmp.Dir, "p.json");
+        File.WriteAllBytes(file, [.. "{\n  \"Description\": \"caf\u00e9\",\n  \"Env"u8, 0xff, .. "\": {}\n}"u8]);
+        var e = Assert.Throws<ProfileException>(() => PolicyT.Load([file]))!;
+        var error = e.Errors.Single();
+        Assert.That(error.Message, Is.EqualTo("not a valid profile: not UTF-8 text (byte 0xFF)"));
+        Assert.That((error.Line, error.Column), Is.EqualTo((3, 7)), "the look-alike é before it is read as one character");
+    }
+
+    [Test]
     public void MessagesReadLikeACompilers()
     {
         string file = _tmp.Write("p.json", "{\n  'Enviroments': {}\n}");
