@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using AgentShell.Core.Audit;
 using AgentShell.Supervisor.Approval;
@@ -139,8 +139,7 @@ public sealed class TelemetryExporter : IDisposable
     private void Run()
     {
         var w = new ProtoWriter();
-        using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = _s.Timeout, PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) })
-        { Timeout = _s.Timeout };
+        using var http = new OtlpPoster(_s.Timeout);
         var nextMetrics = Stopwatch.GetTimestamp() + (long)(_s.MetricInterval.TotalSeconds * Stopwatch.Frequency);
         while (!_stop.IsCancellationRequested)
         {
@@ -160,7 +159,7 @@ public sealed class TelemetryExporter : IDisposable
         SendMetrics(http, w, final.Token);
     }
 
-    private void SendLogs(HttpClient http, ProtoWriter w, CancellationToken ct)
+    private void SendLogs(OtlpPoster http, ProtoWriter w, CancellationToken ct)
     {
         var batch = new List<byte[]>(BatchSize);
         while (!ct.IsCancellationRequested)
@@ -187,36 +186,23 @@ public sealed class TelemetryExporter : IDisposable
         }
     }
 
-    private void SendMetrics(HttpClient http, ProtoWriter w, CancellationToken ct)
+    private void SendMetrics(OtlpPoster http, ProtoWriter w, CancellationToken ct)
     {
         if (_s.MetricsEndpoint == null || ct.IsCancellationRequested) return;
         OtlpMessages.Metrics(w, _resource, "1", Metrics.Snapshot());
         Post(http, _s.MetricsEndpoint, _s.MetricsHeaders, w.WrittenMemory, 0, ct);
     }
 
-    private bool Post(HttpClient http, Uri to, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, int records, CancellationToken ct)
+    private bool Post(OtlpPoster http, Uri to, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, int records, CancellationToken ct)
     {
         string? error;
-        try
+        try { error = http.Post(to, headers, body, ct); }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
         {
-            try { error = Send(http, to, headers, body, ct); }
-            catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.ConnectionError && !ct.IsCancellationRequested)
-            {
-                // A kept-alive connection the receiver had just closed: once more, on a new one.
-                error = Send(http, to, headers, body, ct);
-            }
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            error = $"no answer within {_s.Timeout.TotalSeconds:0.#} s";
-        }
-        catch (OperationCanceledException)
-        {
-            error = "the run ended before the receiver answered";
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException or System.Net.Sockets.SocketException)
-        {
-            error = e.InnerException?.Message ?? e.Message;
+            error = ct.IsCancellationRequested ? "the run ended before the receiver answered"
+                : e is IOException { InnerException: SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock } }
+                    ? $"no answer within {_s.Timeout.TotalSeconds:0.#} s"
+                    : e.InnerException?.Message ?? e.Message;
         }
         if (error == null) _status.Succeeded(records);
         else
@@ -228,15 +214,6 @@ public sealed class TelemetryExporter : IDisposable
         }
         if (_stateDirectory != null) _status.Save(_stateDirectory);
         return error == null;
-    }
-
-    private static string? Send(HttpClient http, Uri to, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, CancellationToken ct)
-    {
-        using var req = new HttpRequestMessage(HttpMethod.Post, to) { Content = new ReadOnlyMemoryContent(body) };
-        req.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
-        foreach (var (k, v) in headers) req.Headers.TryAddWithoutValidation(k, v);
-        using var resp = http.Send(req, ct);
-        return resp.IsSuccessStatusCode ? null : $"HTTP {(int)resp.StatusCode} {resp.ReasonPhrase}";
     }
 
     private void Report(string line)
