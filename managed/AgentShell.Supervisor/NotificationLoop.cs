@@ -44,6 +44,7 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
         var reader = new ExecReader();
         var ctx = new RemoteExecContext(new ExecReader());
         var audit = new DeferredAudit(recorder);
+        var metrics = recorder.Telemetry?.Metrics;
         while (true)
         {
             // PERF: a blocking RECV wakes exactly one of the receiving threads per notification; a
@@ -62,6 +63,7 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
                 if (e != Errno.EBADF) log.WriteLine($"agentshell: seccomp receive failed: {e}; supervision stopped, the tree fails closed");
                 return;
             }
+            long received = metrics != null ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             Verdict v;
             try
             {
@@ -78,6 +80,7 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
             }
             if (v.Held) continue; // answered later (the registry, or a connect made on the process's behalf)
             var se = Send(listener, n.id, v.Error, v.Flags);
+            metrics?.Latency(System.Diagnostics.Stopwatch.GetTimestamp() - received);
             if (se != 0 && se != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {se}");
             audit.Flush();
         }

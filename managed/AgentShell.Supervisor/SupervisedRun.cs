@@ -96,6 +96,7 @@ public sealed class SupervisedRun
         using var listenerHandle = new FdHandle(listener);
         if (Environment.GetEnvironmentVariable("AGENTSHELL_SYNC_WAKEUP") != "0") Interop.Seccomp.SetSyncWakeUp(listener);
         int subreaper = _o.OwnsProcess ? Environment.ProcessId : -1;
+        _o.Telemetry?.Start(runId, _o.Policy.Files);
         using var supervision = new Supervision(_o, listener, runId, (processGroup, executable, _agentPid), addresses, identity, kernel,
             pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper) || kernel?.InTree(pid) == true, ca?.Ready());
         ControlSocketPath = supervision.ControlSocketPath;

@@ -52,6 +52,13 @@ public sealed class DaemonVerb
             Console.Error.WriteLine("agentshell: nothing was run.");
             return Program.UsageError;
         }
+        using var telemetry = AgentShell.Supervisor.Telemetry.TelemetryExporter.Configure(policy.Telemetry, Console.Error, out string? telemetryError);
+        if (telemetryError != null)
+        {
+            Console.Error.WriteLine($"agentshell: telemetry: {telemetryError}");
+            Console.Error.WriteLine("agentshell: nothing was run.");
+            return Program.UsageError;
+        }
         Supervisor.Audit.AuditLog audit;
         try
         {
@@ -68,6 +75,7 @@ public sealed class DaemonVerb
         var daemon = new SupervisingDaemon(new RunOptions
         {
             Audit = audit,
+            Telemetry = telemetry,
             LauncherPath = Launcher.Path(),
             Command = command,
             Policy = policy,

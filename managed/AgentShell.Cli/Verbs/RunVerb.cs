@@ -64,6 +64,13 @@ public sealed class RunVerb
             Console.Error.WriteLine("agentshell: nothing was run.");
             return Program.UsageError;
         }
+        using var telemetry = AgentShell.Supervisor.Telemetry.TelemetryExporter.Configure(policy.Telemetry, Console.Error, out string? telemetryError);
+        if (telemetryError != null)
+        {
+            Console.Error.WriteLine($"agentshell: telemetry: {telemetryError}");
+            Console.Error.WriteLine("agentshell: nothing was run.");
+            return Program.UsageError;
+        }
         AgentShell.Supervisor.Audit.AuditLog audit;
         try
         {
@@ -80,6 +87,7 @@ public sealed class RunVerb
         var run = new SupervisedRun(new RunOptions
         {
             Audit = audit,
+            Telemetry = telemetry,
             LauncherPath = Launcher.Path(),
             Command = command,
             Policy = policy,
