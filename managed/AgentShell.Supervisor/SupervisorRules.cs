@@ -130,9 +130,10 @@ public static class SupervisorRules
         Explanation = "An error in the supervisor (an exception while reading or deciding) never turns into an allow: the syscall is refused, and the error is written to the supervisor's log.",
     };
 
-    /// <summary>Every rule above, in the order `profiles show` lists them.</summary>
+    /// <summary>Every rule above and the PostgreSQL relay's own, in the order `profiles show` lists them.</summary>
     public static IReadOnlyList<SupervisorRule> All { get; } =
-        [UnreadableArgv, SelfApproval, ProtectSelf, FastOpenBatch, FastOpenToWire, NamesNotResolved, GateUnavailable, DecisionError, NestedExec, UnknownClientToProduction];
+        [UnreadableArgv, SelfApproval, ProtectSelf, FastOpenBatch, FastOpenToWire, NamesNotResolved, GateUnavailable, DecisionError, NestedExec, UnknownClientToProduction,
+         .. Wire.Postgres.PostgresWireRules.All];
 
     /// <summary>The line for a refused exec: the policy's own wording for a decision about an intent,
     /// the rule's refusal line for a supervisor rule's decision (which has none).</summary>
