@@ -53,37 +53,9 @@ public sealed class RunVerb
             Console.Error.WriteLine($"agentshell run: --connect-guard must be auto, kernel or seccomp, not '{ConnectGuard}'");
             return Program.UsageError;
         }
-        Core.Policy.Policy policy;
-        try
-        {
-            policy = ProfileSet.LoadForRun(Profiles.ToList(), Quiet ? TextWriter.Null : Console.Error);
-        }
-        catch (ProfileException e)
-        {
-            Console.Error.WriteLine($"agentshell: invalid profile: {e.Message}");
-            Console.Error.WriteLine("agentshell: nothing was run.");
-            return Program.UsageError;
-        }
-        using var telemetry = AgentShell.Supervisor.Telemetry.TelemetryExporter.Configure(policy.Telemetry, Console.Error, out string? telemetryError);
-        if (telemetryError != null)
-        {
-            Console.Error.WriteLine($"agentshell: telemetry: {telemetryError}");
-            Console.Error.WriteLine("agentshell: nothing was run.");
-            return Program.UsageError;
-        }
-        AgentShell.Supervisor.Audit.AuditLog audit;
-        try
-        {
-            audit = new AgentShell.Supervisor.Audit.AuditLog(AuditFile ?? AgentShell.Supervisor.Audit.AuditLog.DefaultPath(), Console.Error,
-                logAllowsOfUnparsedTools: policy.Audit.LogAllowsOfUnparsedTools);
-        }
-        catch (IOException e)
-        {
-            Console.Error.WriteLine($"agentshell: cannot open the audit log: {e.Message}");
-            Console.Error.WriteLine("agentshell: nothing was run.");
-            return Program.UsageError;
-        }
-        using var auditLog = audit;
+        using var start = SupervisingStart.Prepare(Profiles, Quiet, AuditFile);
+        if (start == null) return Program.UsageError;
+        var (policy, telemetry, audit) = (start.Policy, start.Telemetry, start.Audit);
         var run = new SupervisedRun(new RunOptions
         {
             Audit = audit,
