@@ -19,8 +19,8 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
     private const string Production = "production";
 
     /// <summary>connect(fd, addr, len).</summary>
-    public unsafe Verdict Connect(ref seccomp_notif n, DeferredAudit audit) =>
-        Decide(ref n, n.data.args[1], (int)n.data.args[2], audit, sockFd: (int)n.data.args[0]);
+    public unsafe Verdict Connect(ref seccomp_notif n, DeferredAudit audit, TaskPidfds pidfds) =>
+        Decide(ref n, n.data.args[1], (int)n.data.args[2], audit, sockFd: (int)n.data.args[0], pidfds);
 
     /// <summary>sendto with MSG_FASTOPEN (the filter sends no other): TCP Fast Open connects inside the send.</summary>
     public unsafe Verdict SendTo(ref seccomp_notif n, DeferredAudit audit) =>
@@ -46,7 +46,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         return Verdict.Refuse;
     }
 
-    private unsafe Verdict Decide(ref seccomp_notif n, ulong addr, int len, DeferredAudit audit, int sockFd = -1)
+    private unsafe Verdict Decide(ref seccomp_notif n, ulong addr, int len, DeferredAudit audit, int sockFd = -1, TaskPidfds? pidfds = null)
     {
         if (len < 3) return Verdict.Continue; // the kernel fails it (EINVAL) itself
         int pid = (int)n.pid;
@@ -78,7 +78,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
                 // So does the wire listener: it serves only the connections the supervisor places.
                 if (wire != null && wire.IsListener(Address16.From(address), port)) return Verdict.Refuse;
                 var v = InetConnect(ref n, address, port, audit, sockFd);
-                return OnBehalf(ref n, v, sockFd, sa[..got], address);
+                return OnBehalf(ref n, v, sockFd, sa[..got], address, pidfds);
             }
             default:
                 return Verdict.Continue; // other families: not guarded
@@ -240,20 +240,29 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
     /// re-read the sockaddr, which another thread (or another process sharing the page) can have
     /// rewritten since the check (kernel-notes pitfall 2). Approved pauses continue: the person
     /// approved the process, and its destination was remembered.</summary>
-    private Verdict OnBehalf(ref seccomp_notif n, Verdict v, int sockFd, ReadOnlySpan<byte> sockaddr, ReadOnlySpan<byte> address)
+    private Verdict OnBehalf(ref seccomp_notif n, Verdict v, int sockFd, ReadOnlySpan<byte> sockaddr, ReadOnlySpan<byte> address, TaskPidfds? pidfds)
     {
         if (sockFd < 0 || !v.Continues) return v;
         int pid = (int)n.pid;
-        int pidfd = Interop.Pidfd.OpenTask(pid);
-        if (pidfd < 0) return Verdict.Refuse; // the process is gone (or cannot be reached): nothing to connect
         int fd;
         Errno e;
-        try { fd = Interop.Pidfd.GetFd(pidfd, sockFd, out e); }
-        finally { Interop.Libc.close(pidfd); }
+        if (pidfds != null)
+        {
+            fd = pidfds.GetFd(listener, n.id, pid, sockFd, out e);
+            if (fd < 0 && e == Errno.ESRCH) return Verdict.Refuse; // the process is gone: nothing to connect
+        }
+        else
+        {
+            int pidfd = Interop.Pidfd.OpenTask(pid);
+            if (pidfd < 0) return Verdict.Refuse; // the process is gone (or cannot be reached): nothing to connect
+            try { fd = Interop.Pidfd.GetFd(pidfd, sockFd, out e); }
+            finally { Interop.Libc.close(pidfd); }
+        }
         if (fd < 0) return Verdict.Result((int)(e == Errno.EBADF ? Errno.EBADF : Errno.EPERM));
-        // PERF: loopback connects and non-blocking sockets finish at once: answer inline. A
-        // blocking connect to another host waits for the handshake: off the receiving thread.
-        bool inline = Interop.Sockets.IsNonBlocking(fd) || Address16.From(address).IsLoopback;
+        // PERF: loopback connects and non-blocking sockets finish at once: answer inline (loopback
+        // first: no fcntl). A blocking connect to another host waits for the handshake: off the
+        // receiving thread.
+        bool inline = Address16.From(address).IsLoopback || Interop.Sockets.IsNonBlocking(fd);
         if (inline)
         {
             int err = Interop.Sockets.Connect(fd, sockaddr);

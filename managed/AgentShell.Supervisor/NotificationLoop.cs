@@ -40,10 +40,12 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
     private void Run()
     {
         // What one receiving thread reuses for every notification: argv buffers, the exec's view
-        // for parsers (with buffers of its own for envp), and the decision waiting for its audit record.
+        // for parsers (with buffers of its own for envp), the decision waiting for its audit record,
+        // and the pidfds of the tasks it last connected for.
         var reader = new ExecReader();
         var ctx = new RemoteExecContext(new ExecReader());
         var audit = new DeferredAudit(recorder);
+        using var pidfds = new TaskPidfds();
         var metrics = recorder.Telemetry?.Metrics;
         while (true)
         {
@@ -67,7 +69,7 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
             Verdict v;
             try
             {
-                v = Dispatch(ref n, reader, ctx, audit);
+                v = Dispatch(ref n, reader, ctx, audit, pidfds);
             }
             catch (Exception ex)
             {
@@ -95,13 +97,13 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
         _ => AuditSyscall.Connect,
     };
 
-    private Verdict Dispatch(ref seccomp_notif n, ExecReader reader, RemoteExecContext ctx, DeferredAudit audit)
+    private Verdict Dispatch(ref seccomp_notif n, ExecReader reader, RemoteExecContext ctx, DeferredAudit audit, TaskPidfds pidfds)
     {
         if (n.data.arch != AUDIT_ARCH_X86_64) return Verdict.Refuse; // the filter kills these first
         return n.data.nr switch
         {
             NR_execve or NR_execveat => execs.Exec(ref n, reader, ctx, audit),
-            NR_connect => connects.Connect(ref n, audit),
+            NR_connect => connects.Connect(ref n, audit, pidfds),
             NR_sendto => connects.SendTo(ref n, audit),
             NR_sendmsg => connects.SendMsg(ref n, audit),
             NR_sendmmsg => connects.SendMmsg(ref n, audit),
