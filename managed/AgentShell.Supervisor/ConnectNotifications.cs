@@ -64,6 +64,14 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
             case 2 when got >= 8: // AF_INET: port (big-endian) at 2, address at 4
             case 10 when got >= 24: // AF_INET6: port at 2, address at 8
             {
+                // PERF: a CONTINUE lets the kernel re-read the sockaddr, so another thread can swap in
+                // any address. That is safe only where every inet address is allowed unasked: no
+                // profile address can be production (the table is fixed for the run; names resolve
+                // only into the environments that name them), seccomp mode (no gate), and so no wire
+                // listener either (PlaceOnWire starts it, for production connects only). A swap to
+                // AF_UNIX fails on an inet socket; on a Unix socket it is the same race as any Unix
+                // connect (the approval socket refuses tree processes by SO_PEERCRED).
+                if (kernel == null && !addresses.MayBe(Production)) return Verdict.Continue;
                 var address = family == 2 ? sa.Slice(4, 4) : sa.Slice(8, 16);
                 Span<byte> effective = stackalloc byte[16];
                 // The unspecified address (0.0.0.0, ::) connects to the socket's bound address, or loopback.

@@ -39,6 +39,7 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
     private readonly List<NetworkEntry> _networks = [];
     private readonly Dictionary<string, List<(string Environment, Rank Rank)>> _nameUses = new(StringComparer.OrdinalIgnoreCase);
     private readonly HostNameRefresher _refresher;
+    private readonly HashSet<string> _named = new(StringComparer.Ordinal); // every environment an address source names
     private Snapshot _snapshot;
 
     /// <summary>Compiles the address sources of <paramref name="policy"/>. Literals and CIDRs apply
@@ -57,7 +58,9 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
         for (int i = 0; i < entries.Count; i++)
         {
             var e = entries[i];
-            if (e.Kind != EnvironmentSourceKind.Hosts || !HostPattern.TryParse(e.Pattern, out var p, out _)) continue;
+            if (e.Kind != EnvironmentSourceKind.Hosts) continue;
+            _named.Add(e.Environment); // before parsing: a superset is what MayBe needs
+            if (!HostPattern.TryParse(e.Pattern, out var p, out _)) continue;
             var rank = new Rank(p.Port ?? 0, e.Layer, i);
             int bits = p.CopyNetwork(bytes, out int length);
             if (bits >= 0)
@@ -80,6 +83,11 @@ public sealed class AddressEnvironments : IAddressEnvironments, IDisposable
             known => Volatile.Write(ref _snapshot, Build(known)),
             () => Published?.Invoke());
     }
+
+    /// <summary>False when no address source of the policy names <paramref name="environment"/>:
+    /// every table built from them (literals, networks, resolved names) answers only environments
+    /// they name, local or unknown.</summary>
+    public bool MayBe(string environment) => _named.Contains(environment);
 
     /// <summary>Raised after each table is published (from a refresh thread), and once the first
     /// resolution is done: root mode copies the production prefixes into the kernel.</summary>

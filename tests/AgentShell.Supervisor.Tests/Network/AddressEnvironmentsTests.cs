@@ -202,6 +202,25 @@ public sealed class AddressEnvironmentsTests
         }
     }
 
+    /// <summary>The connect fast path (CONTINUE without a connect on the process's behalf) rests on
+    /// MayBe: it must say "maybe" for every environment a host, network or name names, resolved or not.</summary>
+    [Test]
+    public void MayBeIsFalseOnlyForAnEnvironmentNoAddressSourceNames()
+    {
+        var r = new Resolver();
+        using var none = new AddressEnvironments(Load("""{ "Environments": { "production": { "KubeContexts": ["prod"] } } }"""), r.Resolve);
+        using var byName = new AddressEnvironments(Load(HostsProfile("production", "db.agentshell.test")), r.Resolve);
+        using var byNetwork = new AddressEnvironments(Load(HostsProfile("staging", "192.0.2.0/24"), HostsProfile("production", "10.0.0.0/8")), r.Resolve);
+        Assert.Multiple(() =>
+        {
+            Assert.That(none.MayBe("production"), Is.False, "a kube context is no address");
+            Assert.That(byName.MayBe("production"), Is.True, "a name not resolved yet still may be");
+            Assert.That(byNetwork.MayBe("production"), Is.True);
+            Assert.That(byNetwork.MayBe("staging"), Is.True);
+            Assert.That(byName.MayBe("staging"), Is.False);
+        });
+    }
+
     [Test]
     public void AnExactAddressInAnEarlierLayerBeatsANetworkInALaterOne()
     {
