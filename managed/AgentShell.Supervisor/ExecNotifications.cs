@@ -27,18 +27,24 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         var f = reader.ReadFilename(pid, pathAddr);
         Argv argv = default;
         if (f == ReadFailure.None) f = reader.ReadVector(pid, argvAddr, out argv);
-        // The pid may have been recycled while we read: trust nothing unless the id is still valid.
+        ExecRequest request = default;
+        Decision d = SupervisorRules.UnreadableArgv.Decision;
+        if (f == ReadFailure.None)
+        {
+            string? resolved = dirfd >= 0 && reader.Filename.Length == 0 ? ResolveFd(pid, dirfd) : null;
+            request = reader.Request(argv, resolved, pid, dirfd >= 0 ? dirfd : ProcessInfo.AtFdCwd);
+            ctx.Reset(pid, envpAddr);
+            d = decider.Decide(request, ctx);
+        }
+        // The pid may have been recycled while we read and decided (argv, envp, /proc): trust none of
+        // it unless the id is still valid. PERF: one check after every read proves them all (the
+        // task was alive, so its pid was its own, throughout); nothing is acted on before it.
         if (!IdValid(listener, n.id)) return Verdict.Refuse;
         if (f != ReadFailure.None)
         {
             if (f != ReadFailure.Gone) Unreadable(pid, default, syscall, audit);
             return Verdict.Refuse;
         }
-        string? resolved = dirfd >= 0 && reader.Filename.Length == 0 ? ResolveFd(pid, dirfd) : null;
-        var request = reader.Request(argv, resolved, pid, dirfd >= 0 ? dirfd : ProcessInfo.AtFdCwd);
-        ctx.Reset(pid, envpAddr);
-        Decision d = decider.Decide(request, ctx);
-        if (!IdValid(listener, n.id)) return Verdict.Refuse;
         if (ctx.EnvironmentUnreadable)
         {
             // A parser asked for a variable (PGHOST, KUBECONFIG, AWS_PROFILE) that could not be read:
