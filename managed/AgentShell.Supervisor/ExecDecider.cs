@@ -65,11 +65,18 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         string? file = request.Pid > 0 ? request.OpenablePath() : null;
         // A program no parser knows by name may still be a known client under another name
         // (cp /usr/bin/curl /tmp/x): recognise it by what the file is.
-        if (intents.Count == 0 && identity != null && file != null && identity.Identify(file) is string tool)
-            intents = classifier.Classify(System.Text.Encoding.UTF8.GetBytes(tool), request.Argv, ctx);
+        // PERF: one stat serves the identity and says when nothing is there (a failing exec, execvp's
+        // misses along PATH): then the file is no script either, and is not opened. A file created
+        // after this check is the same race as one replaced after the open.
+        bool missing = false;
+        if (intents.Count == 0 && identity != null && file != null)
+        {
+            if (!Interop.Files.TryStat(file, out var st)) missing = true;
+            else if (identity.Identify(file, st) is string tool) intents = classifier.Classify(System.Text.Encoding.UTF8.GetBytes(tool), request.Argv, ctx);
+        }
         // A script whose interpreter is itself a parsed tool (#!/usr/bin/curl -XDELETE) runs that
         // tool with arguments of its own: decide what the kernel will really run as well.
-        if (file != null && ScriptOfTool(request, file) is { } run)
+        if (file != null && !missing && ScriptOfTool(request, file) is { } run)
             intents = [.. intents, .. classifier.Classify(System.Text.Encoding.UTF8.GetBytes(run[0]), Argv.FromStrings(run), ctx)];
         if (intents.Count == 0) return Decision.DefaultAllow;
         var d = Policy.Decide(intents, ctx);

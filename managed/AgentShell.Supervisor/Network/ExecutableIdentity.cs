@@ -108,10 +108,6 @@ public sealed class ExecutableIdentity
 
     private int _knownHashes;
 
-    /// <summary>The tool name (e.g. <c>curl</c>) when <paramref name="openablePath"/> is a known
-    /// tool's binary (same inode) or a byte-identical copy of one, else null. The path must be
-    /// openable by the supervisor, e.g. <c>/proc/PID/root/tmp/x</c> or <c>/proc/PID/fd/N</c>.
-    /// Never throws: a missing, unreadable or non-regular file is null.</summary>
     /// <summary>Where wrappers keep the real binaries (Debian's pg_wrapper runs /usr/lib/postgresql/N/bin/psql).</summary>
     private static IEnumerable<string> VersionedDirectories()
     {
@@ -131,11 +127,20 @@ public sealed class ExecutableIdentity
         return Identify(openablePath) == tool;
     }
 
-    public string? Identify(string openablePath)
+    /// <summary>The tool name (e.g. <c>curl</c>) when <paramref name="openablePath"/> is a known
+    /// tool's binary (same inode) or a byte-identical copy of one, else null. The path must be
+    /// openable by the supervisor, e.g. <c>/proc/PID/root/tmp/x</c> or <c>/proc/PID/fd/N</c>.
+    /// Never throws: a missing, unreadable or non-regular file is null.</summary>
+    public string? Identify(string openablePath) =>
+        Interop.Files.TryStat(openablePath, out var st) ? Identify(openablePath, st) : null;
+
+    /// <summary>As <see cref="Identify(string)"/>, with the stat of <paramref name="openablePath"/>
+    /// already made (following symlinks).</summary>
+    internal string? Identify(string openablePath, in FileStatus st)
     {
         try
         {
-            if (!Interop.Files.TryStat(openablePath, out var st) || !st.IsRegular) return null;
+            if (!st.IsRegular) return null;
             if (_byInode.TryGetValue(st.Identity, out var same)) return same.Tool;
             if (!_bySize.ContainsKey(st.Size) || st.Size > MaxHashBytes) return null;
             return IdentifyByContent(openablePath);
