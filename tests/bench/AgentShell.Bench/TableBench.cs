@@ -31,14 +31,29 @@ public sealed class TableBench : IBench
         // Warm every parser up (tiered JIT) before timing any of them.
         for (int round = 0; round < 30; round++)
             foreach (var a in cases) Decide(a);
+        // BENCH_PROFILE=SECONDS: only loop over the corpus that long (for perf record with DOTNET_PerfMapEnabled=1).
+        if (int.TryParse(Environment.GetEnvironmentVariable("BENCH_PROFILE"), out int seconds))
+        {
+            var until = DateTime.UtcNow.AddSeconds(seconds);
+            while (DateTime.UtcNow < until)
+                foreach (var a in cases) Decide(a);
+            return;
+        }
         var perCase = new List<double>(cases.Count);
+        var bytes = new List<double>(cases.Count);
+        bool each = Environment.GetEnvironmentVariable("BENCH_CASES") == "1"; // one line per case, for profiling
         foreach (var a in cases)
         {
             var argv = a;
-            perCase.Add(h.Measure(200, () => Decide(argv)).NsPerOp);
+            var (caseNs, b) = h.Measure(200, () => Decide(argv));
+            perCase.Add(caseNs);
+            bytes.Add(b);
+            if (each) Console.WriteLine($"case\t{caseNs:F0}\t{b:F0}\t{string.Join(' ', argv.ToStrings())}");
         }
         perCase.Sort();
+        bytes.Sort();
         Console.WriteLine($"argv_median_us {perCase[perCase.Count / 2] / 1000:F3}");
+        Console.WriteLine($"argv_median_bytes {bytes[bytes.Count / 2]:F0}");
 
         const string ten = "cd /srv/app && git pull --ff-only && npm ci && npm run build && psql -h db.prod.example.com -c 'SELECT 1' "
             + "&& curl -s https://api.example.com/health && kubectl --context prod-eu get pods && ls -la && echo done && redis-cli -h cache GET k";
