@@ -11,18 +11,19 @@ namespace AgentShell.Supervisor;
 /// reset, anything else is answered on the listener. Created before the registry (which answers
 /// through it) and the handlers (which hold through the registry and record here what an answer
 /// needs), so nothing is wired after construction.</summary>
-internal sealed class HeldNotifications(int listener, TrustLedger trust, BlockNotifier notifier, TextWriter log) : INotificationResponder
+internal sealed class HeldNotifications(int listener, TrustLedger trust, VerifiedExecs verified, BlockNotifier notifier, TextWriter log) : INotificationResponder
 {
     private const int EPERM = 1;
 
     // Pending ids of gated connects: random 64-bit values, as seccomp's own ids are (they start at a
     // random value), so the two never meet in the registry.
     private readonly ConcurrentDictionary<ulong, GatedConnection> _gated = new();
-    // Held execs: what each one's process may connect to if it is approved.
-    private readonly ConcurrentDictionary<ulong, (string[]? Envs, ExecFiles Files)> _execs = new();
+    // Held execs: what each one's process may connect to if it is approved, and what it must commit.
+    private readonly ConcurrentDictionary<ulong, (string[]? Envs, ExecFiles Files, CommittedExec? Expected)> _execs = new();
 
-    /// <summary>Remembers what a held exec's process may connect to once approved.</summary>
-    public void HoldExec(ulong notifId, string[]? envs, ExecFiles files) => _execs[notifId] = (envs, files);
+    /// <summary>Remembers what a held exec's process may connect to once approved, and what it must
+    /// commit then (null: its decision did not rest on its arguments).</summary>
+    public void HoldExec(ulong notifId, string[]? envs, ExecFiles files, CommittedExec? expected) => _execs[notifId] = (envs, files, expected);
 
     /// <summary>Takes a gated connect; returns the id it is held under.</summary>
     public ulong HoldGated(GatedConnection g)
@@ -53,9 +54,16 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, BlockNo
             if (allow) ConnectGate.Proxy(g, log); else ConnectGate.Reset(g.Client);
             return;
         }
+        // This thread seizes the task when the approved exec must be checked: it is the tracer
+        // until the exec commits or fails.
+        var tracer = new ExecTracer();
         if (_execs.TryRemove(notifId, out var held) && allow)
         {
-            try { trust.ExecLetGo(pid, held.Envs, held.Files); }
+            try
+            {
+                if (held.Expected is { } x && verified.Prepare(tracer, pid, x, TrustLedger.NamesProduction(held.Envs), null) != 0) allow = false;
+                else trust.ExecLetGo(pid, held.Envs, held.Files, held.Expected);
+            }
             catch (Exception ex)
             {
                 // What the process may connect to could not be recorded: refuse, as a decision would.
@@ -65,6 +73,7 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, BlockNo
         }
         var e = allow ? Send(listener, notifId, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE) : Send(listener, notifId, -EPERM, 0);
         if (e != 0 && e != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {e}");
+        if (tracer.Active) verified.Complete(tracer);
     }
 
     /// <inheritdoc/>
