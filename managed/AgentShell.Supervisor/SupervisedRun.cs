@@ -8,8 +8,6 @@ public sealed class SupervisedRun
 {
     private readonly RunOptions _o;
     private int _agentPid;
-    private int _agentStatus = -1;
-    private readonly ManualResetEventSlim _agentExited = new();
 
     /// <summary>Prepares a run.</summary>
     public SupervisedRun(RunOptions options) => _o = options;
@@ -59,9 +57,18 @@ public sealed class SupervisedRun
         using var kernel = RootMode.TryStart(_o, addresses, out string? guardError);
         if (guardError != null) { _o.Log.WriteLine($"agentshell: {guardError}; nothing was run"); return 125; }
 
+        // The control socket exists before the tree does, so it is among the paths the tree cannot touch.
+        using var control = Approval.ControlEndpoint.Bind(_o.SocketPath ?? Path.Combine(Approval.SocketPaths.Directory(), runId + ".sock"));
+        bool protect = _o.Protect.Count > 0 || _o.RequireProtection;
         var (ours, theirs) = Interop.Sockets.SocketPair();
+        Interop.Sockets.PassCredentials(ours);
         var argv = new List<string> { _o.LauncherPath, "--sock-fd", "3", "--supervisor-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (kernel != null) argv.Add("--kernel-connect");
+        if (protect)
+        {
+            foreach (var p in ProtectedPaths.WithControlSocket(_o.Protect, control.Path)) { argv.Add("--protect"); argv.Add(p); }
+            if (_o.RequireProtection) argv.Add("--require-protection");
+        }
         argv.Add("--");
         argv.AddRange(_o.Command);
         var env = new List<string>();
@@ -69,19 +76,22 @@ public sealed class SupervisedRun
             env.Add($"{kv.Key}={kv.Value}");
         _agentPid = Interop.Spawn.Start(_o.LauncherPath, argv, env, theirs, 3);
         Interop.Libc.close(theirs);
-        new Thread(Reap) { IsBackground = true, Name = "reaper" }.Start();
         using var signals = _o.OwnsProcess ? SignalForwarding.Start(_agentPid) : null;
 
-        int listener;
+        int listener, filterPid;
+        string? note;
         try
         {
-            int n = Interop.Sockets.ReceiveFd(ours, out _, out listener);
-            if (n == 0 || listener < 0)
+            // "L", the listener's fd number in the launcher (4 bytes), why the paths are not protected.
+            Span<byte> message = stackalloc byte[512];
+            int n = Interop.Sockets.ReceiveFd(ours, message, out _, out filterPid);
+            if (n < 5 || message[0] != (byte)'L' || filterPid <= 0)
             {
                 // The launcher failed before installing the filter; it printed why.
-                _agentExited.Wait();
-                return ExitCode(_agentStatus);
+                return ExitCode(Reap());
             }
+            listener = TakeListener(filterPid, System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(message[1..5]));
+            note = n > 5 ? System.Text.Encoding.UTF8.GetString(message[5..n]) : null;
         }
         catch (Exception)
         {
@@ -91,16 +101,19 @@ public sealed class SupervisedRun
 
         using var listenerHandle = new FdHandle(listener);
         if (Environment.GetEnvironmentVariable("AGENTSHELL_SYNC_WAKEUP") != "0") Interop.Seccomp.SetSyncWakeUp(listener);
+        var tree = protect ? TreeSetUp.Of(filterPid, note, protectionAsked: true) : TreeSetUp.None;
+        if (tree.Unprotected is { } why)
+            _o.Log.WriteLine($"agentshell: warning: the agent can change agentshell's profiles, audit log and control sockets: {why} (--require-protection refuses to run instead)");
         int subreaper = _o.OwnsProcess ? Environment.ProcessId : -1;
         using var supervision = new Supervision(_o, listener, runId, (processGroup, executable, _agentPid), addresses, identity, kernel,
-            pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper) || kernel?.InTree(pid) == true);
+            pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper) || kernel?.InTree(pid) == true, tree, control);
         ControlSocketPath = supervision.ControlSocketPath;
         supervision.Start(_o.Threads);
         SendGo(ours);
 
         int execErr = ReadExecResult(ours);
         Interop.Libc.close(ours);
-        _agentExited.Wait();
+        int status = Reap();
         if (_o.OwnsProcess)
         {
             TreeTeardown.KillOrphans();
@@ -111,7 +124,20 @@ public sealed class SupervisedRun
             _o.Log.WriteLine($"agentshell: cannot run '{_o.Command[0]}': {Marshal.GetPInvokeErrorMessage(execErr)}");
             return execErr is 13 or 1 ? 126 : 127;
         }
-        return ExitCode(_agentStatus);
+        return ExitCode(status);
+    }
+
+    /// <summary>The listener, taken from the process that installed the filter (pidfd_getfd).</summary>
+    private static int TakeListener(int pid, int fd)
+    {
+        int pidfd = Interop.Pidfd.Open(pid, out var e);
+        if (pidfd < 0) throw ThrowHelper.Syscall($"pidfd_open(launcher {pid})", e);
+        try
+        {
+            int listener = Interop.Pidfd.GetFd(pidfd, fd, out e);
+            return listener >= 0 ? listener : throw ThrowHelper.Syscall($"pidfd_getfd(launcher {pid}, listener fd {fd})", e);
+        }
+        finally { Interop.Libc.close(pidfd); }
     }
 
     private static unsafe void SendGo(int sock)
@@ -129,17 +155,25 @@ public sealed class SupervisedRun
         return n == sizeof(int) ? err : 0;
     }
 
-    private void Reap()
+    /// <summary>Reaps until the agent has exited; returns its wait status. On this thread, which
+    /// spawned the agent and (as the process's first thread) receives the tree's orphans: waits use
+    /// __WNOTHREAD, so they never take the stops of a task another thread traces (a check of an
+    /// exec), and peek first, leaving a stopped child (an orphan being checked) to its tracer.</summary>
+    private int Reap()
     {
         while (true)
         {
-            int pid = Interop.Spawn.Wait(_o.OwnsProcess ? -1 : _agentPid, out int status, 0, out var e);
-            if (pid < 0)
+            var e = _o.OwnsProcess ? Interop.Ptrace.PeekChild(out var si) : Interop.Ptrace.PeekChild(_agentPid, out si);
+            if (e == Errno.ECHILD) return -1;
+            if (e != 0) throw ThrowHelper.Syscall("waitid", e);
+            if (si.si_code is not (Interop.Ptrace.CLD_EXITED or Interop.Ptrace.CLD_KILLED or Interop.Ptrace.CLD_DUMPED))
             {
-                if (e == Errno.ECHILD) { Thread.Sleep(50); if (_agentExited.IsSet) return; continue; }
-                return;
+                Thread.Sleep(1); // a tracee's stop: its tracer takes it
+                continue;
             }
-            if (pid == _agentPid) { _agentStatus = status; _agentExited.Set(); }
+            if (Interop.Ptrace.ReapExited(si.si_pid, out _) != 0 || si.si_pid != _agentPid) continue;
+            // The wait status waitpid would have given: the code, or the signal.
+            return si.si_code == Interop.Ptrace.CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
         }
     }
 

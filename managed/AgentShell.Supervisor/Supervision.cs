@@ -26,13 +26,18 @@ internal sealed class Supervision : IDisposable
     /// <param name="identity">Recognises known clients by content.</param>
     /// <param name="kernel">Root mode's connect programs, or null.</param>
     /// <param name="inTree">True for a pid of the supervised tree (refused by the control socket).</param>
+    /// <param name="tree">How the tree was set up: its mount namespace and root, whether it has a
+    /// pid namespace of its own, whether the supervisor can reach its non-dumpable processes.</param>
+    /// <param name="control">The control socket, bound before the tree started.</param>
     public Supervision(RunOptions o, int listener, string runId, (int ProcessGroup, (ulong, ulong)? Executable, int AgentPid) self,
-        IAddressEnvironments addresses, ExecutableIdentity identity, KernelConnectGuard? kernel, Func<int, bool> inTree)
+        IAddressEnvironments addresses, ExecutableIdentity identity, KernelConnectGuard? kernel, Func<int, bool> inTree,
+        TreeSetUp tree, ControlEndpoint control)
     {
         var notifier = new BlockNotifier();
-        var trust = new TrustLedger(o.Policy, identity, kernel, o.Log);
-        var held = new HeldNotifications(listener, trust, notifier, o.Log);
+        var trust = new TrustLedger(o.Policy, identity, kernel, tree.Root, o.Log);
         var recorder = new AuditRecorder(o.Audit, runId, self.AgentPid, o.Log);
+        var verified = new VerifiedExecs(kernel, trust, notifier, recorder, o.Log) { Sealable = tree.CanSeal };
+        var held = new HeldNotifications(listener, trust, verified, notifier, o.Log);
         _registry = new PendingRegistry(held, o.Pause ?? o.Policy.Pause);
         try
         {
@@ -41,21 +46,24 @@ internal sealed class Supervision : IDisposable
             _prune = new Timer(_ =>
             {
                 trust.Processes.Prune();
+                verified.Prune();
                 kernel?.ReclaimStaleSlots();
             }, null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
-            _control = new ControlServer(o.SocketPath ?? Path.Combine(SocketPaths.Directory(), runId + ".sock"), runId, o.Command, _registry, inTree, o.Log);
+            _control = new ControlServer(control, runId, o.Command, _registry, inTree, o.Log);
             if (!o.Quiet) _registry.Paused += i => PauseNotice.Print(i, o.Log);
-            var me = new SelfIdentity(self.ProcessGroup, self.Executable, _control.Identity, self.AgentPid);
+            var me = new SelfIdentity(self.ProcessGroup, self.Executable, _control.Identity, self.AgentPid) { TreeHasOwnPids = tree.OwnPidNamespace };
             var decider = o.Decider ?? new ExecDecider(new CommandClassifier(o.Policy.Tools), o.Policy, identity, me.Executable);
             var unknown = new UnknownClients(o.Policy, _registry, me);
             _loop = new NotificationLoop(listener,
-                new ExecNotifications(listener, decider, trust, _registry, held, notifier, me),
+                new ExecNotifications(listener, decider, trust, _registry, held, verified, notifier, me),
                 new ConnectNotifications(listener, addresses, kernel, trust, unknown, notifier, me, o.Log),
+                new DatagramSends(listener, addresses, trust, unknown, notifier),
+                new RootChanges(tree.Root, notifier),
                 new SignalProtection(me, notifier),
                 recorder, o.Log);
             if (kernel != null)
-                _gate = RootMode.Connect(kernel, new GatedConnects(addresses, kernel, trust, unknown, held, notifier, recorder, o.Log),
-                    (AddressEnvironments)addresses, o.Policy, self.AgentPid, o.Log);
+                _gate = RootMode.Connect(kernel, new GatedConnects(addresses, kernel, trust, unknown, held, notifier, recorder, o.Log), verified,
+                    (AddressEnvironments)addresses, o.Policy, [self.AgentPid, .. tree.Roots], o.Log);
         }
         catch
         {

@@ -36,6 +36,10 @@ public sealed class RunVerb
     [Option("connect-guard", Default = "auto", HelpText = "Where outbound connects are decided: kernel (root: eBPF cgroup programs, no round trip per connect), seccomp (every connect stops in the supervisor), or auto (kernel when it loads, else seccomp).")]
     public string ConnectGuard { get; set; } = "auto";
 
+    /// <summary>Refuse to run when agentshell's files cannot be made read-only for the tree.</summary>
+    [Option("require-protection", HelpText = "Refuse to run (exit 125) when the profiles, audit log, control sockets and agentshell's own files cannot be made read-only for the agent (user namespaces disabled, a restricted container). Without it the run goes on and says so.")]
+    public bool RequireProtection { get; set; }
+
     /// <summary>Runs the verb.</summary>
     public int Execute(string[] command)
     {
@@ -73,10 +77,16 @@ public sealed class RunVerb
             return Program.UsageError;
         }
         using var auditLog = audit;
+        string launcher = Launcher.Path();
+        // What the tree must not change: where profiles come from, the audit log, agentshell itself.
+        var protect = ProtectedPaths.Collect(ProfileSet.Resolve(Profiles.ToList()), ProtectedPaths.ProfileDirectories(ProfileSet.SystemDirectory()),
+            audit.Path, ProtectedPaths.OwnFiles(Environment.ProcessPath ?? launcher, launcher));
         var run = new SupervisedRun(new RunOptions
         {
+            Protect = protect,
+            RequireProtection = RequireProtection,
             Audit = audit,
-            LauncherPath = Launcher.Path(),
+            LauncherPath = launcher,
             Command = command,
             Policy = policy,
             Threads = Math.Clamp(Threads, 1, 16),

@@ -11,6 +11,7 @@ internal static partial class Interop
     {
         internal const int O_RDONLY = 0x0;
         internal const int O_WRONLY = 0x1;
+        internal const int O_RDWR = 0x2;
         internal const int O_CREAT = 0x40;
         internal const int O_NOCTTY = 0x100;
         internal const int O_APPEND = 0x400;
@@ -36,6 +37,40 @@ internal static partial class Interop
 
         [LibraryImport(Libc.Name, EntryPoint = "fchmod", SetLastError = true)]
         private static partial int fchmod_(int fd, uint mode);
+
+        [LibraryImport(Libc.Name, EntryPoint = "flock", SetLastError = true)]
+        private static partial int flock_(int fd, int operation);
+
+        private const int LOCK_EX = 2, LOCK_NB = 4;
+
+        [LibraryImport(Libc.Name, EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        private static partial nint realpath_(string path, nint resolved);
+
+        [LibraryImport(Libc.Name, EntryPoint = "free")]
+        private static partial void free_(nint p);
+
+        /// <summary>realpath(3): the absolute path with every symlink resolved, or null (with errno)
+        /// when a component does not exist or cannot be searched.</summary>
+        internal static string? RealPath(string path, out Errno errno)
+        {
+            nint p = realpath_(path, 0);
+            if (p == 0) { errno = LastErrno; return null; }
+            errno = 0;
+            try { return Marshal.PtrToStringUTF8(p); }
+            finally { free_(p); }
+        }
+
+        /// <summary>flock(fd, LOCK_EX|LOCK_NB), EINTR retried: 0, EWOULDBLOCK (EAGAIN: another open
+        /// file holds it), or another errno.</summary>
+        internal static Errno TryLockExclusive(int fd)
+        {
+            while (true)
+            {
+                if (flock_(fd, LOCK_EX | LOCK_NB) == 0) return 0;
+                var e = LastErrno;
+                if (e != Errno.EINTR) return e;
+            }
+        }
 
         [LibraryImport(Libc.Name, EntryPoint = "syscall", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
         private static unsafe partial long syscall_path(long number, string path, stat* buf);
