@@ -150,7 +150,8 @@ public sealed class SelfApprovalTests
         var psi = new ProcessStartInfo("bash", ["-c", $"read line; {Repo.Python} -c \"import socket; s=socket.socket(socket.AF_UNIX); s.connect('{sock}'); s.sendall(b'{{\\\"v\\\":1,\\\"op\\\":\\\"pending\\\"}}\\n'); print(s.recv(4096).decode())\""])
         { RedirectStandardInput = true, RedirectStandardOutput = true };
         using var tree = Process.Start(psi)!;
-        using var server = new ControlServer(sock, "test", ["agent"], registry, pid => ProcessInfo.IsInTree(pid, tree.Id, -1), TextWriter.Null);
+        using var endpoint = ControlEndpoint.Bind(sock);
+        using var server = new ControlServer(endpoint, "test", ["agent"], registry, pid => ProcessInfo.IsInTree(pid, tree.Id, -1), TextWriter.Null);
         tree.StandardInput.WriteLine("go");
         var fromTree = tree.StandardOutput.ReadToEnd();
         tree.WaitForExit();

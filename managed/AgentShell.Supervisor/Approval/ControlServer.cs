@@ -23,22 +23,17 @@ public sealed class ControlServer : IDisposable
     /// <summary>Device and inode of the socket file: a connect to it from the tree is refused by identity, not name.</summary>
     public (ulong Dev, ulong Ino) Identity { get; }
 
-    /// <summary>Binds <paramref name="path"/> (mode 0600) and starts accepting.</summary>
-    public ControlServer(string path, string runId, IReadOnlyList<string> command, PendingRegistry registry, Func<int, bool> isInTree, TextWriter log)
+    /// <summary>Starts accepting on <paramref name="endpoint"/> (bound, and locked, by the caller, who disposes it).</summary>
+    public ControlServer(ControlEndpoint endpoint, string runId, IReadOnlyList<string> command, PendingRegistry registry, Func<int, bool> isInTree, TextWriter log)
     {
-        Path = path;
+        Path = endpoint.Path;
         _runId = runId;
         _command = command;
         _registry = registry;
         _isInTree = isInTree;
         _log = log;
-        if (File.Exists(path)) File.Delete(path);
-        _listen = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        _listen.Bind(new UnixDomainSocketEndPoint(path));
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        _listen.Listen(16);
-        if (!Interop.Files.TryStat(path, out var st)) throw new IOException($"cannot stat {path}");
-        Identity = st.Identity;
+        _listen = endpoint.Listener;
+        Identity = endpoint.Identity;
         registry.Paused += i => Broadcast("paused", i);
         registry.Resolved += i => Broadcast("resolved", i);
         new Thread(AcceptLoop) { IsBackground = true, Name = "control-accept" }.Start();
@@ -180,12 +175,11 @@ public sealed class ControlServer : IDisposable
         }
     }
 
-    /// <summary>Stops accepting and removes the socket file.</summary>
+    /// <summary>Stops accepting (the endpoint's owner removes the socket file).</summary>
     public void Dispose()
     {
         _stopped = true;
         _listen.Dispose();
-        try { File.Delete(Path); } catch (IOException) { }
     }
 }
 

@@ -24,7 +24,9 @@ public static class SocketPaths
     }
 
     /// <summary>The socket a client should use: <paramref name="explicitPath"/>, else
-    /// <c>$AGENTSHELL_SOCKET</c>, else the newest live run's socket. Null when none is live.</summary>
+    /// <c>$AGENTSHELL_SOCKET</c>, else the newest live run's socket. Null when none is live. A socket
+    /// is removed only when its supervisor is provably gone (<see cref="IsStale"/>); one that refuses
+    /// us (we are a process of its tree) ends the search with a <see cref="ControlException"/>.</summary>
     public static string? Find(string? explicitPath)
     {
         if (!string.IsNullOrEmpty(explicitPath)) return explicitPath;
@@ -41,12 +43,40 @@ public static class SocketPaths
                 s.Connect(new UnixDomainSocketEndPoint(f.FullName));
                 return f.FullName;
             }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AccessDenied)
+            {
+                throw Refused(f.FullName);
+            }
             catch (SocketException)
             {
-                // A run that died without cleaning up: remove its stale socket.
-                try { f.Delete(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                if (!IsStale(f.FullName)) continue; // a live supervisor that did not answer: leave it
+                // A run that died without cleaning up: its socket and lock go.
+                try
+                {
+                    f.Delete();
+                    File.Delete(ControlEndpoint.LockPathOf(f.FullName));
+                }
+                catch (Exception d) when (d is IOException or UnauthorizedAccessException)
+                {
+                    // Not ours to remove (a read-only directory inside a tree): it stays, harmless.
+                }
             }
         }
         return null;
     }
+
+    /// <summary>True only when the supervisor that owned <paramref name="socketPath"/> is gone: its
+    /// lock file exists and can be locked (the kernel released it when that supervisor exited). A
+    /// socket without a lock file, or whose lock cannot be opened, is never called stale.</summary>
+    public static bool IsStale(string socketPath)
+    {
+        int fd = Interop.Files.Open(ControlEndpoint.LockPathOf(socketPath), Interop.Files.O_RDONLY | Interop.Files.O_CLOEXEC, out _);
+        if (fd < 0) return false;
+        try { return Interop.Files.TryLockExclusive(fd) == 0; }
+        finally { Interop.Libc.close(fd); } // closing drops the lock we may have taken
+    }
+
+    /// <summary>The error for a socket whose supervisor refused us: we are in its tree.</summary>
+    internal static ControlException Refused(string path) =>
+        new($"refused: {path} belongs to the agentshell run supervising this process, and a supervised process cannot answer its own requests; run 'agentshell pending', 'watch' or 'approve' in a terminal outside the agent");
 }
