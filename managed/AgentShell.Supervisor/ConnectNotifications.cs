@@ -10,7 +10,7 @@ namespace AgentShell.Supervisor;
 /// <summary>Trapped connects (seccomp mode, and the Unix and gate checks of root mode): read the
 /// sockaddr, refuse connects to the approval socket, decide connects to production addresses, and
 /// perform an allowed inet connect on the process's behalf, to the address that was checked.
-/// TCP Fast Open (sendto/sendmsg with MSG_FASTOPEN) is decided the same way.</summary>
+/// Sends that name a destination (datagrams, TCP Fast Open) are <see cref="DatagramSends"/>'.</summary>
 internal sealed class ConnectNotifications(int listener, IAddressEnvironments addresses, KernelConnectGuard? kernel,
     TrustLedger trust, UnknownClients unknown, BlockNotifier notifier, SelfIdentity self, TextWriter log)
 {
@@ -19,30 +19,6 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
     /// <summary>connect(fd, addr, len).</summary>
     public unsafe Verdict Connect(ref seccomp_notif n, DeferredAudit audit) =>
         Decide(ref n, n.data.args[1], (int)n.data.args[2], audit, sockFd: (int)n.data.args[0]);
-
-    /// <summary>sendto with MSG_FASTOPEN (the filter sends no other): TCP Fast Open connects inside the send.</summary>
-    public unsafe Verdict SendTo(ref seccomp_notif n, DeferredAudit audit) =>
-        n.data.args[4] == 0 ? Verdict.Continue : Decide(ref n, n.data.args[4], (int)n.data.args[5], audit);
-
-    /// <summary>sendmsg with MSG_FASTOPEN: the address is the msghdr's msg_name.</summary>
-    public unsafe Verdict SendMsg(ref seccomp_notif n, DeferredAudit audit)
-    {
-        // struct msghdr { void *msg_name; socklen_t msg_namelen; ... }
-        Span<byte> hdr = stackalloc byte[16];
-        if (Interop.ProcessMemory.Read((int)n.pid, n.data.args[1], hdr, out _) < 16) return Verdict.Refuse; // as for connect
-        ulong name = BinaryPrimitives.ReadUInt64LittleEndian(hdr);
-        int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(hdr[8..]);
-        return name == 0 ? Verdict.Continue : Decide(ref n, name, len, audit);
-    }
-
-    /// <summary>sendmmsg with MSG_FASTOPEN: a batch of addresses, not inspected, refused.</summary>
-    public Verdict SendMmsg(ref seccomp_notif n, DeferredAudit audit)
-    {
-        var rule = SupervisorRules.FastOpenBatch;
-        notifier.Write((int)n.pid, rule.Refusal("TCP Fast Open through sendmmsg"));
-        audit.Note(rule.Decision, (int)n.pid, default, null, AuditSyscall.Sendmmsg, AuditOutcome.Blocked);
-        return Verdict.Refuse;
-    }
 
     private unsafe Verdict Decide(ref seccomp_notif n, ulong addr, int len, DeferredAudit audit, int sockFd = -1)
     {
