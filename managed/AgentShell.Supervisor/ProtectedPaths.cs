@@ -107,7 +107,9 @@ public static class ProtectedPaths
     {
         if (create && !Directory.Exists(dir))
         {
-            try { Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); }
+            // 0755: a profile directory every user reads (/etc/agentshell as root); never 0700, which
+            // would make every other user's run fail on an unreadable system profile directory.
+            try { Directory.CreateDirectory(dir, (UnixFileMode)Convert.ToInt32("755", 8)); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // We cannot create it (EACCES, EROFS), and the tree, which runs as we do, cannot either.
