@@ -78,7 +78,15 @@ internal static class ProfileSet
     private static IEnumerable<string> JsonFilesIn(string dir)
     {
         if (!Directory.Exists(dir)) return [];
-        return Directory.GetFiles(dir, "*.json").Select(Path.GetFullPath).Order(StringComparer.Ordinal);
+        try
+        {
+            return Directory.GetFiles(dir, "*.json").Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            // Profiles there may be stricter than the rest: running without them would weaken the policy.
+            throw new ProfileException(dir, "", $"the profile directory cannot be read ({e.Message}); its profiles may apply to this run, so nothing runs: let this user read it (e.g. chmod 755 {dir}) or remove it");
+        }
     }
 
     private static string ExecutableDirectory()

@@ -12,7 +12,7 @@ namespace AgentShell.Supervisor;
 /// entry `agentshell check` uses), then continue, refuse with the reason on the process's stderr,
 /// or hold it in the registry for a person. An exec decided on its arguments is continued only
 /// with a check of what the kernel commits (<see cref="VerifiedExecs"/>).</summary>
-internal sealed class ExecNotifications(int listener, IExecDecider decider, TrustLedger trust, PendingRegistry registry,
+internal sealed class ExecNotifications(int listener, IExecDecider decider, TrustLedger trust, PendingRegistry registry, PendingScope scope,
     HeldNotifications held, VerifiedExecs verified, BlockNotifier notifier, SelfIdentity self)
 {
     private const int ENOENT = 2;
@@ -54,7 +54,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
             case PolicyAction.Pause:
                 return Pause(ref n, request, d, ctx, actsOnArguments, tracer);
             default:
-                notifier.WriteOnce(pid, argv, SupervisorRules.ExecRefusal(d, Program(request)));
+                notifier.WriteOnce(pid, argv, SupervisorRules.ExecRefusal(d, Program(request)) + ScriptNote(request));
                 audit.Note(d, pid, argv, ctx, syscall, AuditOutcome.Blocked);
                 return Verdict.Refuse;
         }
@@ -116,6 +116,12 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         audit.Note(rule.Decision, pid, argv, null, syscall, AuditOutcome.Blocked);
     }
 
+    /// <summary>For a refused script (Debian's /usr/bin/psql is pg_wrapper, a perl script): bash reads
+    /// the "#!" line of a file whose exec failed and reports "INTERPRETER: bad interpreter" after
+    /// this line, whatever the errno; the note says the refusal is this one, not a broken interpreter.</summary>
+    private static string ScriptNote(in ExecRequest r) =>
+        ExecFiles.Shebang(r.OpenablePath()) is { } sb ? $" ({r.FilenameString} is a script: a shell may add \"{sb.Interpreter}: bad interpreter\"; the interpreter is fine, this refusal is why)" : "";
+
     private static string Program(in ExecRequest r) =>
         r.Argv.Count > 0 ? Path.GetFileName(r.Argv.GetString(0)) : Path.GetFileName(r.FilenameString);
 
@@ -143,7 +149,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
                 return Verdict.Refuse;
             }
         }
-        if (registry.IsApprovedForRun(runKey))
+        if (registry.IsApprovedForRun(runKey, scope.Session))
         {
             // Approved like an allow (its connects are covered too), and checked like one.
             if (expected != null && verified.Prepare(tracer, pid, expected, TrustLedger.NamesProduction(envs), null) is var refused and not 0)
@@ -159,7 +165,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
             Id = itemId, Created = now, Deadline = now + registry.Timeout, Pid = pid,
             Chain = ExecChain(pid, argv), Cwd = cwd, Argv = argv, Decision = d, ExecEnvironments = envs,
             JoinKey = $"{tgid}\u0001{joined}", RunKey = runKey,
-        }, $"{tgid}\u0001{joined}");
+        }, $"{tgid}\u0001{joined}", scope);
         return Verdict.Parked;
     }
 

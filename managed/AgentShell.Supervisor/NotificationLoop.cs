@@ -6,20 +6,34 @@ namespace AgentShell.Supervisor;
 /// <summary>Receives seccomp notifications on a few dedicated threads, hands each to the handler
 /// of its syscall, and sends the answer. A decision is made on the receiving thread (no hand-off on
 /// the hot path); a paused one is parked in the registry so the thread goes back to the kernel.
-/// Several threads mean a slow decision never stops the others. Any failure answers EPERM.</summary>
+/// Several threads mean a slow decision never stops the others. Any failure answers EPERM.
+/// The threads end once the tree is gone (every task that had the filter has been reaped), and
+/// <paramref name="ended"/> runs when the last of them has: nothing uses the listener after that.</summary>
 internal sealed class NotificationLoop(int listener, ExecNotifications execs, ConnectNotifications connects, DatagramSends sends,
-    RootChanges roots, SignalProtection signals, AuditRecorder recorder, TextWriter log)
+    RootChanges roots, SignalProtection signals, AuditRecorder recorder, TextWriter log, Action? ended = null)
 {
     private const int NR_kill = 62, NR_tkill = 200, NR_pidfd_send_signal = 424;
     private const int NR_sendto = 44, NR_sendmsg = 46, NR_sendmmsg = 307, NR_chroot = 161;
+    private int _running;
 
-    /// <summary>Starts <paramref name="threads"/> receiving threads (background: they end with the process).</summary>
+    /// <summary>Starts <paramref name="threads"/> receiving threads (background: they end with the
+    /// process, or with the tree).</summary>
     public void Start(int threads)
     {
+        _running = threads;
         for (int i = 0; i < threads; i++)
         {
-            var t = new Thread(Run) { IsBackground = true, Name = $"seccomp-recv-{i}" };
+            var t = new Thread(RunThenCount) { IsBackground = true, Name = $"seccomp-recv-{i}" };
             t.Start();
+        }
+    }
+
+    private void RunThenCount()
+    {
+        try { Run(); }
+        finally
+        {
+            if (Interlocked.Decrement(ref _running) == 0) ended?.Invoke();
         }
     }
 
@@ -36,10 +50,15 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
         {
             // PERF: a blocking RECV wakes exactly one of the receiving threads per notification; a
             // poll() first would wake all of them (and cost a syscall) on every exec and connect.
-            // Once the tree is gone nothing more arrives and these background threads end with the
-            // process; a supervisor hosted in a longer-lived process leaves them parked.
             var e = Receive(listener, out var n);
-            if (e == Errno.ENOENT) continue;   // target died between notify and receive
+            if (e == Errno.ENOENT)
+            {
+                // The target died between notify and receive; or no task has the filter any more, and
+                // the kernel answers every receive with ENOENT at once (measured on 6.18): the tree is
+                // gone and this thread is done.
+                if (Interop.Libc.HungUp(listener)) return;
+                continue;
+            }
             if (e != 0)
             {
                 if (e != Errno.EBADF) log.WriteLine($"agentshell: seccomp receive failed: {e}; supervision stopped, the tree fails closed");

@@ -105,6 +105,42 @@ internal static class ProcessInfo
         return chain;
     }
 
+    /// <summary>True only when <paramref name="pid"/> is provably <paramref name="root"/> or a descendant
+    /// of it: every parent link read, and <paramref name="root"/> still the process that started at
+    /// <paramref name="rootStart"/> (not a later one with its pid). Unlike <see cref="IsInTree"/>, which
+    /// refuses what it cannot read, this answers "yes" only to what it has seen.</summary>
+    internal static bool DescendsFrom(int pid, int root, ulong rootStart)
+    {
+        int p = Tgid(pid);
+        for (int depth = 0; depth < 4096 && p > 0; depth++)
+        {
+            if (p == root) return StartTime(root) == rootStart && rootStart != 0;
+            if (!TryStat(p, out int ppid, out _, out _)) return false;
+            p = ppid;
+        }
+        return false;
+    }
+
+    /// <summary>The pid a pidfd of ours refers to (its fdinfo "Pid:", in our pid namespace), or -1
+    /// when it is no pidfd or its process has exited.</summary>
+    internal static int PidOfPidfd(int fd)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/self/fdinfo/{fd}"))
+                if (line.StartsWith("Pid:", StringComparison.Ordinal) && int.TryParse(line.AsSpan(4).Trim(), out int t)) return t;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return -1;
+    }
+
+    /// <summary>True when our fd <paramref name="fd"/> is a seccomp notification listener.</summary>
+    internal static bool IsSeccompListener(int fd)
+    {
+        try { return new FileInfo($"/proc/self/fd/{fd}").LinkTarget == "anon_inode:seccomp notify"; }
+        catch (IOException) { return false; } // not open: no listener
+    }
+
     /// <summary>True when <paramref name="pid"/> is <paramref name="root"/>, a descendant of it, or
     /// a descendant of <paramref name="subreaper"/> (orphans of the tree are re-parented there).</summary>
     internal static bool IsInTree(int pid, int root, int subreaper)

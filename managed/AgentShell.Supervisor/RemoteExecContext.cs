@@ -1,4 +1,5 @@
 using System.Text;
+using AgentShell.Core.Config;
 using AgentShell.Core.Model;
 
 namespace AgentShell.Supervisor;
@@ -19,7 +20,13 @@ internal sealed class RemoteExecContext : IExecContext
     private string? _cwd;
     private bool _cwdRead;
 
-    internal RemoteExecContext(ExecReader envReader) => _envReader = envReader;
+    private readonly ConfigFileCache _cache;
+
+    internal RemoteExecContext(ExecReader envReader, ConfigFileCache? cache = null)
+    {
+        _envReader = envReader;
+        _cache = cache ?? ConfigFileCache.Shared;
+    }
 
     /// <summary>Points the context at the next exec.</summary>
     internal void Reset(int pid, ulong envp)
@@ -92,17 +99,15 @@ internal sealed class RemoteExecContext : IExecContext
         }
     }
 
-    public byte[]? ReadFile(string path, int maxBytes)
+    // Both resolve against the target's root and cwd, as the kernel would for it, and read only
+    // regular files (a FIFO named as a request body must not stall the decision).
+    public byte[]? ReadFile(string path, int maxBytes) => TargetFiles.Read(ProcessInfo.ProcPath(_pid, path), maxBytes);
+
+    public ConfigFile ReadConfigFile(string path)
     {
-        // Resolve against the target's root and cwd, as the kernel would for it.
-        string full = ProcessInfo.ProcPath(_pid, path);
-        try
-        {
-            using var fs = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
-            var buf = new byte[maxBytes];
-            int n = fs.ReadAtLeast(buf, maxBytes, throwOnEndOfStream: false);
-            return buf[..n];
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        // The cache key is the path as the process names it (absolute where its cwd is known), with
+        // the file's identity: every process of the tree that finds the same file shares one read.
+        string key = Path.IsPathRooted(path) || WorkingDirectory is not string cwd ? path : Path.Combine(cwd, path);
+        return TargetFiles.ReadConfig(ProcessInfo.ProcPath(_pid, path), key, _cache);
     }
 }

@@ -6,8 +6,9 @@ namespace AgentShell.Supervisor;
 /// agent; the supervisor stays up until the agent is gone.</summary>
 internal static class SignalForwarding
 {
-    /// <summary>Forwards to <paramref name="agentPid"/> until disposed.</summary>
-    public static IDisposable Start(int agentPid)
+    /// <summary>Forwards to <paramref name="agentPid"/> until disposed; <paramref name="received"/> is
+    /// told of each signal (the daemon exits 0 after a SIGTERM it passed on).</summary>
+    public static IDisposable Start(int agentPid, Action<PosixSignal>? received = null)
     {
         var regs = new List<PosixSignalRegistration>();
         bool tty = Interop.Libc.isatty(0) == 1;
@@ -16,6 +17,7 @@ internal static class SignalForwarding
             regs.Add(PosixSignalRegistration.Create(sig, ctx =>
             {
                 ctx.Cancel = true; // we stay up until the agent is gone
+                received?.Invoke(ctx.Signal);
                 // A terminal already delivers SIGINT/SIGQUIT to the agent (same process group);
                 // forwarding would deliver it twice (two Ctrl-Cs quit some agents).
                 if (tty && (ctx.Signal == PosixSignal.SIGINT || ctx.Signal == PosixSignal.SIGQUIT)) return;

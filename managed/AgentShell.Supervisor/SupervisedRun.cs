@@ -82,16 +82,9 @@ public sealed class SupervisedRun
         string? note;
         try
         {
-            // "L", the listener's fd number in the launcher (4 bytes), why the paths are not protected.
-            Span<byte> message = stackalloc byte[512];
-            int n = Interop.Sockets.ReceiveFd(ours, message, out _, out filterPid);
-            if (n < 5 || message[0] != (byte)'L' || filterPid <= 0)
-            {
-                // The launcher failed before installing the filter; it printed why.
-                return ExitCode(Reap());
-            }
-            listener = TakeListener(filterPid, System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(message[1..5]));
-            note = n > 5 ? System.Text.Encoding.UTF8.GetString(message[5..n]) : null;
+            listener = LauncherHandOff.ReceiveListener(ours, out filterPid, out note);
+            // The launcher failed before installing the filter; it printed why.
+            if (listener < 0) return ExitCode(Reap());
         }
         catch (Exception)
         {
@@ -125,19 +118,6 @@ public sealed class SupervisedRun
             return execErr is 13 or 1 ? 126 : 127;
         }
         return ExitCode(status);
-    }
-
-    /// <summary>The listener, taken from the process that installed the filter (pidfd_getfd).</summary>
-    private static int TakeListener(int pid, int fd)
-    {
-        int pidfd = Interop.Pidfd.Open(pid, out var e);
-        if (pidfd < 0) throw ThrowHelper.Syscall($"pidfd_open(launcher {pid})", e);
-        try
-        {
-            int listener = Interop.Pidfd.GetFd(pidfd, fd, out e);
-            return listener >= 0 ? listener : throw ThrowHelper.Syscall($"pidfd_getfd(launcher {pid}, listener fd {fd})", e);
-        }
-        finally { Interop.Libc.close(pidfd); }
     }
 
     private static unsafe void SendGo(int sock)

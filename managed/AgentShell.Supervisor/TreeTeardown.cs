@@ -3,12 +3,14 @@ namespace AgentShell.Supervisor;
 /// <summary>Once the agent has exited: what is left of its tree is killed.</summary>
 internal static class TreeTeardown
 {
-    /// <summary>Kills what is left of the tree: children re-parented to us (we are their subreaper).</summary>
-    public static void KillOrphans()
+    /// <summary>Kills what is left of the tree: children re-parented to us (we are their subreaper).
+    /// <paramref name="reap"/>: this thread also reaps them (no other thread is reaping any more).</summary>
+    public static void KillOrphans(bool reap = false)
     {
         int self = Environment.ProcessId;
         for (int round = 0; round < 50; round++)
         {
+            while (reap && Interop.Spawn.Wait(-1, out _, Interop.Spawn.WNOHANG, out _) > 0) { }
             bool any = false;
             foreach (var dir in Directory.EnumerateDirectories("/proc"))
             {

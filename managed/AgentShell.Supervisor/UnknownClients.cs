@@ -8,7 +8,7 @@ namespace AgentShell.Supervisor;
 /// <summary>A program no parser understood connecting to production: the decision (rule
 /// <c>network:unknown-client-to-production</c>, action from the profile) and, for a pause, the
 /// pending item. Shared by trapped connects (seccomp mode) and the gate (root mode).</summary>
-internal sealed class UnknownClients(Policy policy, PendingRegistry registry, SelfIdentity self)
+internal sealed class UnknownClients(Policy policy, PendingRegistry registry, PendingScope scope, SelfIdentity self)
 {
     /// <summary>The decision for the program of <paramref name="tgid"/> connecting to
     /// <paramref name="address"/>; <paramref name="action"/> overrides the profile's.</summary>
@@ -35,6 +35,6 @@ internal sealed class UnknownClients(Policy policy, PendingRegistry registry, Se
             Id = itemId, Created = now, Deadline = now + registry.Timeout, Pid = pid,
             Chain = ProcessInfo.Chain(pid, self.AgentPid), Cwd = null, Argv = cmdline, Decision = d,
             JoinKey = joinKey, RunKey = $"{exe}\u0001connect\u0001{target}", ConnectKey = key, ConnectGeneration = gen,
-        }, joinKey);
+        }, joinKey, scope);
     }
 }

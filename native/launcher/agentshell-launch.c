@@ -22,6 +22,9 @@
  *    the errno goes to the supervisor as 4 bytes on the same socket (close-on-exec, so a
  *    successful exec is seen as EOF) and we exit 127.
  *
+ * The supervisor (--supervisor-pid, default our parent) is the process the filter protects; it need
+ * not be our parent: `agentshell shell` spawns us and hands the listener on to its daemon.
+ *
  * No policy lives here. Every descendant inherits the filter and nothing can remove it.
  */
 #define _GNU_SOURCE
@@ -415,7 +418,8 @@ int main(int argc, char **argv)
     int sock = DEFAULT_SOCK_FD;
     int kernel_connect = 0, require_protection = 0, nprotect = 0;
     char *protect[MAX_PROTECT];
-    pid_t sup = getppid(); /* the supervisor spawned us */
+    pid_t sup = getppid(); /* the supervisor spawned us, unless --supervisor-pid names it */
+    int sup_named = 0;
     int i = 1;
     for (; i < argc; i++) {
         if (strcmp(argv[i], "--sock-fd") == 0) {
@@ -428,6 +432,7 @@ int main(int argc, char **argv)
             if (i + 1 >= argc)
                 usage();
             sup = parse_pid(argv[++i]);
+            sup_named = 1;
         } else if (strcmp(argv[i], "--kernel-connect") == 0) {
             kernel_connect = 1;
         } else if (strcmp(argv[i], "--protect") == 0) {
@@ -461,8 +466,10 @@ int main(int argc, char **argv)
     if (fcntl(sock, F_SETFD, FD_CLOEXEC) < 0)
         die_with_error("fcntl(F_SETFD, FD_CLOEXEC)");
 
+    /* A parent pid of 1 means our parent has already died (we were re-parented to init), unless the
+     * supervisor named itself: `agentshell daemon` is PID 1 of its container. */
     struct filter_opts fo = {.sup = sup, .sup_pgrp = getpgid(sup), .kernel_connect = kernel_connect};
-    if (sup <= 1 || fo.sup_pgrp < 0)
+    if (sup <= 0 || (sup == 1 && !sup_named) || fo.sup_pgrp < 0)
         die("supervisor pid %d is not a live process; not running unsupervised", (int)sup);
 
     drop_ptrace_capability();

@@ -336,6 +336,28 @@ public sealed class KernelConnectTests
     }
 
     [Test]
+    public void ASystemProfileDirectoryTheUserCannotReadRunsNothing()
+    {
+        // Its profiles may be stricter than the rest: running without them would weaken the policy.
+        File.SetUnixFileMode(_tmp, (UnixFileMode)0x1ff);
+        string agentshell = AgentShellFor(Nobody);
+        string system = Path.Combine(_tmp, "etc-agentshell");
+        Directory.CreateDirectory(system);
+        File.SetUnixFileMode(system, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); // root only
+        string made = Path.Combine(_tmp, "made");
+        var env = new Dictionary<string, string> { ["AGENTSHELL_SYSTEM_PROFILES_DIR"] = system };
+        var r = RunAs(Nobody, env, agentshell, "run", "--connect-guard", "seccomp", "--", "/bin/sh", "-c", $"touch {made}");
+        Assert.That(r.ExitCode, Is.EqualTo(2), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain("the profile directory cannot be read").And.Contain("nothing was run"));
+        Assert.That(File.Exists(made), Is.False, "the command ran without the system profiles");
+        // The look-alike: the same directory readable runs it.
+        File.SetUnixFileMode(system, (UnixFileMode)0x1ed); // 0755
+        var ok = RunAs(Nobody, env, agentshell, "run", "--connect-guard", "seccomp", "--", "/bin/sh", "-c", $"touch {made}");
+        Assert.That(ok.ExitCode, Is.EqualTo(0), ok.Stderr);
+        Assert.That(File.Exists(made), Is.True, ok.Stderr);
+    }
+
+    [Test]
     public void AnUnknownConnectGuardIsAUsageError()
     {
         string made = Path.Combine(_tmp, "made");
@@ -385,7 +407,9 @@ public sealed class KernelConnectTests
         RunAs(Nobody, agentshell, "run", "--audit", Path.Combine(_tmp, $"audit-{guard}.jsonl"), "--connect-guard", guard, "--", "/bin/sh", "-c", $"touch {made}");
 
     /// <summary>Runs a program under setpriv, with HOME and the XDG directories in the test's directory.</summary>
-    private AgentShellRunner.Result RunAs(string[] user, params string[] command)
+    private AgentShellRunner.Result RunAs(string[] user, params string[] command) => RunAs(user, null, command);
+
+    private AgentShellRunner.Result RunAs(string[] user, Dictionary<string, string>? env, params string[] command)
     {
         var psi = new ProcessStartInfo(Repo.Which("setpriv"))
         {
@@ -393,6 +417,9 @@ public sealed class KernelConnectTests
         };
         foreach (var a in user.Concat(command)) psi.ArgumentList.Add(a);
         foreach (var v in new[] { "HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR" }) psi.Environment[v] = _tmp;
+        // This machine's /etc/agentshell is not the test's: none unless the test gives one.
+        psi.Environment["AGENTSHELL_SYSTEM_PROFILES_DIR"] = Path.Combine(_tmp, "no-system-profiles");
+        foreach (var (k, v) in env ?? []) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         p.StandardInput.Close();
         var so = p.StandardOutput.ReadToEndAsync();

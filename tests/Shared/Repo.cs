@@ -10,6 +10,9 @@ internal static class Repo
     /// <summary>demo.json plus a rule that pauses DELETEs (tests/profiles/pause.json).</summary>
     internal static string PauseProfile => Path.Combine(Root, "tests", "profiles", "pause.json");
     internal static string PostgresPauseProfile => Path.Combine(Root, "tests", "profiles", "postgres-pause.json");
+    /// <summary>The production credential e2e-root (tests/profiles/credentials.json); its secret is <see cref="ProductionToken"/>.</summary>
+    internal static string CredentialsProfile => Path.Combine(Root, "tests", "profiles", "credentials.json");
+    internal const string ProductionToken = "e2e-prod-token-5f4e3d2c1b0a";
     internal static string Setsid => File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : "setsid";
     internal static string Python => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 

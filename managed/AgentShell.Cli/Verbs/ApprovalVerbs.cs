@@ -11,12 +11,16 @@ public abstract class ControlVerb
     [Option("socket", HelpText = "Control socket of the run (default: $AGENTSHELL_SOCKET, else the newest live run).")]
     public string? Socket { get; set; }
 
+    /// <summary>The run or daemon session to act on.</summary>
+    [Option("run", HelpText = "Only this run or daemon session (an id, or a unique prefix, from agentshell runs).")]
+    public string? Run { get; set; }
+
     /// <summary>Runs <paramref name="body"/> with a connected client; errors become exit 1 with a message.</summary>
     protected int WithClient(Func<ControlClient, int> body)
     {
         try
         {
-            using var c = ControlClient.Connect(Socket);
+            using var c = ControlClient.Connect(Socket, Run);
             return body(c);
         }
         catch (ControlException e)

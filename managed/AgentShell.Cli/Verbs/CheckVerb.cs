@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using AgentShell.Core.Audit;
 using AgentShell.Core.Model;
 using AgentShell.Core.Policy;
 using AgentShell.Core.Profiles;
@@ -79,20 +80,30 @@ public sealed class CheckVerb
 
     private static string Verdict(PolicyAction a) => a switch { PolicyAction.Block => "block", PolicyAction.Pause => "pause", _ => "allow" };
 
+    // Everything printed passes the redactor: a secret in the command (a header, a URL's password)
+    // is masked, and a credential is shown by its carrier and the name a profile gives it.
+    private static string Input(CheckedExec r) => string.Join(' ', Redactor.RedactArgv(r.Argv));
+
+    private static string? Credential(Policy policy, CommandIntent i) =>
+        i.Credentials.Count == 0 ? null
+            : policy.CredentialOf(i) is { } m ? $"{m.Environment} credential {m.Name}"
+            : $"{string.Join(", ", i.Credentials.Select(c => c.Carrier).Distinct())} (no profile lists it)";
+
     private static void WriteText(TextWriter o, IReadOnlyList<CheckedExec> results, Policy policy)
     {
         foreach (var r in results)
         {
             var (intents, d) = (r.Intents, r.Decision);
-            o.WriteLine($"{Verdict(d.Action)}  [rule {d.RuleId}]  {(r.Depth > 0 ? "↳ " : "")}{r.Input}");
+            o.WriteLine($"{Verdict(d.Action)}  [rule {d.RuleId}]  {(r.Depth > 0 ? "↳ " : "")}{Input(r)}");
             if (r.Program != null && r.Program != r.Argv[0]) o.WriteLine($"  runs: {r.Program}");
             if (d.Reason.Length > 0 && d.Action != PolicyAction.Allow) o.WriteLine($"  reason: {d.Reason}");
             if (intents.Count == 0) o.WriteLine("  no parser: nothing destructive recognised");
             foreach (var i in intents)
             {
-                o.WriteLine($"  {i.Tool}: {i.Effect.Name()}  {i.Summary}");
+                o.WriteLine($"  {i.Tool}: {i.Effect.Name()}  {Redactor.RedactText(i.Summary)}");
                 foreach (var t in i.Targets) o.WriteLine($"    target: {t} ({policy.EnvironmentOf(t)})");
-                foreach (var e in i.Evidence) o.WriteLine($"    evidence: {e.Token} → {e.Fact}");
+                if (Credential(policy, i) is string c) o.WriteLine($"    credential: {c}");
+                foreach (var e in i.Evidence) o.WriteLine($"    evidence: {Redactor.RedactText(e.Token)} → {Redactor.RedactText(e.Fact)}");
             }
         }
     }
@@ -107,22 +118,24 @@ public sealed class CheckVerb
             {
                 var (intents, d) = (r.Intents, r.Decision);
                 w.WriteStartObject();
-                w.WriteString("input", r.Input);
+                w.WriteString("input", Input(r));
                 w.WriteString("program", r.Program);
                 w.WriteBoolean("nested", r.Depth > 0);
                 w.WriteString("verdict", Verdict(d.Action));
                 w.WriteString("rule", d.RuleId);
                 w.WriteString("reason", d.Reason);
                 w.WriteString("environment", d.Environment);
+                if (d.Credential != null) w.WriteString("credential", d.Credential);
                 w.WriteStartArray("intents");
                 foreach (var i in intents)
                 {
                     w.WriteStartObject();
                     w.WriteString("tool", i.Tool);
                     w.WriteString("effect", i.Effect.Name());
-                    w.WriteString("summary", i.Summary);
+                    w.WriteString("summary", Redactor.RedactText(i.Summary));
+                    if (Credential(policy, i) is string c) w.WriteString("credential", c);
                     w.WriteStartArray("argv");
-                    foreach (var a in i.Argv) w.WriteStringValue(a);
+                    foreach (var a in Redactor.RedactArgv(i.Argv)) w.WriteStringValue(a);
                     w.WriteEndArray();
                     w.WriteStartArray("targets");
                     foreach (var t in i.Targets)
@@ -138,8 +151,8 @@ public sealed class CheckVerb
                     foreach (var e in i.Evidence)
                     {
                         w.WriteStartObject();
-                        w.WriteString("token", e.Token);
-                        w.WriteString("fact", e.Fact);
+                        w.WriteString("token", Redactor.RedactText(e.Token));
+                        w.WriteString("fact", Redactor.RedactText(e.Fact));
                         w.WriteEndObject();
                     }
                     w.WriteEndArray();

@@ -8,11 +8,11 @@ namespace AgentShell.Cli.Verbs;
 
 /// <summary>`agentshell profiles validate FILE...` and `agentshell profiles show [--profile P]...`.
 /// CommandLineParser has no nested verbs, so the sub-command is the first positional value.</summary>
-[Verb("profiles", HelpText = "Check or print policy profiles. Usage: agentshell profiles validate FILE... | agentshell profiles show [--profile P]...")]
+[Verb("profiles", HelpText = "Check or print policy profiles. Usage: agentshell profiles validate FILE... | agentshell profiles show [--profile P]... | agentshell profiles fingerprint NAME < secret")]
 public sealed class ProfilesVerb
 {
     /// <summary><c>validate</c> or <c>show</c>.</summary>
-    [Value(0, MetaName = "validate|show", Required = true, HelpText = "validate: check profile files and print what each defines; show: print the merged policy and where each entry came from.")]
+    [Value(0, MetaName = "validate|show|fingerprint", Required = true, HelpText = "validate: check profile files and print what each defines; show: print the merged policy and where each entry came from; fingerprint NAME: read a secret from stdin and print its Credentials entry.")]
     public string Action { get; set; } = "";
 
     /// <summary>Files to validate (layered after the shipped, system and user profiles, as `run` would load them).</summary>
@@ -29,11 +29,12 @@ public sealed class ProfilesVerb
     /// <summary>Runs the verb with the given writers.</summary>
     public int Execute(TextWriter stdout, TextWriter stderr)
     {
+        if (Action.Equals("fingerprint", StringComparison.OrdinalIgnoreCase)) return ProfilesFingerprint.Execute(Files.FirstOrDefault(), stdout, stderr);
         bool validate = Action.Equals("validate", StringComparison.OrdinalIgnoreCase);
         bool show = Action.Equals("show", StringComparison.OrdinalIgnoreCase);
         if (!validate && !show)
         {
-            stderr.WriteLine($"agentshell profiles: unknown action '{Action}'. Usage: agentshell profiles validate FILE... | agentshell profiles show [--profile P]...");
+            stderr.WriteLine($"agentshell profiles: unknown action '{Action}'. Usage: agentshell profiles validate FILE... | agentshell profiles show [--profile P]... | agentshell profiles fingerprint NAME < secret");
             return Program.UsageError;
         }
         var named = Files.Concat(Profiles).ToList();
@@ -136,6 +137,8 @@ public sealed class ProfilesVerb
         EnvironmentSourceKind.GcpProjects => n == 1 ? "GCP project" : "GCP projects",
         EnvironmentSourceKind.AzureSubscriptions => n == 1 ? "Azure subscription" : "Azure subscriptions",
         EnvironmentSourceKind.TerraformWorkspaces => n == 1 ? "Terraform workspace" : "Terraform workspaces",
+        EnvironmentSourceKind.Credentials => n == 1 ? "credential" : "credentials",
+        EnvironmentSourceKind.CredentialFiles => n == 1 ? "credential file" : "credential files",
         _ => n == 1 ? "env var" : "env vars",
     };
 }

@@ -87,7 +87,9 @@ public sealed class AuditRecord
             Outcome = outcome ?? AuditOutcome.For(decision.Action),
             ApprovedBy = approvedBy,
             WaitedMs = waitedMs,
-            Reason = decision.Reason.Length == 0 ? null : decision.Reason,
+            // The credential that put the command in its environment, by name (never the secret).
+            Reason = decision.Credential != null ? $"{decision.Reason} ({decision.Environment} credential {decision.Credential})".TrimStart()
+                : decision.Reason.Length == 0 ? null : decision.Reason,
         };
     }
 }

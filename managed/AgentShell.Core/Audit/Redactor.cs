@@ -13,7 +13,7 @@ namespace AgentShell.Core.Audit;
 /// (inline or next token, also after combined boolean flags such as <c>-su</c>), httpie's <c>Header:value</c>,
 /// <c>redis-cli -a</c>, <c>sshpass -p</c>, <c>mongosh -p</c>, <c>docker login -p</c> (not <c>docker run -p</c>),
 /// mysql's <c>-pSECRET</c> (mysql <c>-p</c> alone prompts and the next token is a database, so it stays), and whole
-/// <c>NAME=value</c> tokens (the value may hold spaces) whose name ends in PASSWORD/TOKEN/SECRET/API_KEY/ACCESS_KEY/PRIVATE_KEY or _PWD.
+/// <c>NAME=value</c> tokens (the value may hold spaces) whose name ends in PASSWORD/TOKEN/SECRET/API_KEY/ACCESS_KEY/PRIVATE_KEY, _PWD or _AUTH (REDISCLI_AUTH).
 /// The token after <c>-c</c> is read as a shell string (free text). Tool-specific rules apply from the first token whose basename is that tool, so wrappers
 /// (<c>sudo -u root mysql -pX</c>) do not hide it. Then every token goes through <see cref="RedactText"/>,
 /// which works on free text such as a <c>bash -c</c> string: URL passwords, sensitive header lines,
@@ -166,14 +166,19 @@ public static partial class Redactor
         Reason = record.Reason == null ? null : RedactText(record.Reason),
     };
 
-    private enum Slot : byte { None, Secret, UserPassword, Header }
+    private enum Slot : byte { None, Secret, UserPassword, Header, Auth }
 
     private static string RedactValue(Slot slot, string token) => slot switch
     {
         Slot.Secret => token.Length == 0 ? token : Mask,
         Slot.UserPassword => RedactUserPassword(token),
+        Slot.Auth => RedactAuth(token),
         _ => RedactHeader(token),
     };
+
+    /// <summary>HTTPie/xh <c>--auth</c>: <c>user:password</c>, or a bearer token alone.</summary>
+    private static string RedactAuth(string value) =>
+        value.Length == 0 ? value : value.Contains(':') ? RedactUserPassword(value) : Mask;
 
     /// <summary>One token outside a value slot; sets <paramref name="next"/> when the token is a flag whose value follows.</summary>
     private static string RedactToken(string token, string tool, out Slot next)
@@ -195,6 +200,17 @@ public static partial class Redactor
                     return token;
                 }
                 return flag.Length == eq + 1 ? token : token[..(token.Length - flag.Length + eq + 1)] + Mask;
+            }
+            if (HeaderArgTools.Contains(tool))
+            {
+                // HTTPie/xh -a/--auth: user:password, or (--auth-type bearer) the token itself.
+                if (longForm && name == "auth")
+                {
+                    if (eq < 0) { next = Slot.Auth; return token; }
+                    return token[..(token.Length - flag.Length + eq + 1)] + RedactAuth(flag[(eq + 1)..]);
+                }
+                if (token == "-a") { next = Slot.Auth; return token; }
+                if (token.StartsWith("-a", StringComparison.Ordinal) && token.Length > 2) return "-a" + RedactAuth(token[2..]);
             }
             if (tool == "curl")
             {
@@ -236,7 +252,7 @@ public static partial class Redactor
     private static bool IsShortCluster(string tool, string token) =>
         token[1] != '-' && (tool == "curl" || MysqlTools.Contains(tool));
 
-    private static bool IsSecretFlag(string name)
+    internal static bool IsSecretFlag(string name)
     {
         if (SecretFlagNames.Contains(name)) return true;
         foreach (string prefix in BooleanFlagPrefixes)
@@ -282,7 +298,7 @@ public static partial class Redactor
         IsSecretHeader(m.Groups["header"].ValueSpan) ? m.Groups["name"].Value + MaskKeepingScheme(m.Groups["value"].Value) : m.Value;
 
     /// <summary>Authorization, Proxy-Authorization, Cookie, Set-Cookie, *Api-Key / *ApiKey, *-Token, *-Secret, Token, Secret.</summary>
-    private static bool IsSecretHeader(ReadOnlySpan<char> name) =>
+    internal static bool IsSecretHeader(ReadOnlySpan<char> name) =>
         name.Equals("authorization", StringComparison.OrdinalIgnoreCase)
         || name.Equals("proxy-authorization", StringComparison.OrdinalIgnoreCase)
         || name.Equals("cookie", StringComparison.OrdinalIgnoreCase)
@@ -356,7 +372,7 @@ public static partial class Redactor
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex KeyValue();
 
-    private const string SecretEnvName = @"[A-Z0-9_]*(?:PASSWORD|PASSWD|TOKEN|SECRET|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY)|[A-Z0-9_]*_PWD";
+    private const string SecretEnvName = @"[A-Z0-9_]*(?:PASSWORD|PASSWD|TOKEN|SECRET|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY)|[A-Z0-9_]*_PWD|[A-Z0-9_]+_AUTH";
 
     [GeneratedRegex(@"(?<![\w$])(?<name>" + SecretEnvName + @")=(?<v>'[^']*'|""(?:[^""\\]|\\.)*""|[^\s'""]+)", RegexOptions.CultureInvariant)]
     private static partial Regex EnvAssignment();

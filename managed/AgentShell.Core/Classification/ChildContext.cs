@@ -48,4 +48,11 @@ internal sealed class ChildContext : IExecContext
         if (_cwdUnknown) return null; // relative to a directory that cannot be known
         return _parent.ReadFile(_cwd != null ? Path.Combine(_cwd, path) : path, maxBytes);
     }
+
+    public Config.ConfigFile ReadConfigFile(string path)
+    {
+        if (Path.IsPathRooted(path)) return _parent.ReadConfigFile(path);
+        if (_cwdUnknown) return Config.ConfigFile.NotRead(path, Config.ConfigFileState.Unreadable); // relative to a directory that cannot be known
+        return _parent.ReadConfigFile(_cwd != null ? Path.Combine(_cwd, path) : path);
+    }
 }

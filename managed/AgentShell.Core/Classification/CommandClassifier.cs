@@ -1,4 +1,6 @@
 using System.Text;
+using AgentShell.Core.Config;
+using AgentShell.Core.Credentials;
 using AgentShell.Core.Lexing;
 using AgentShell.Core.Model;
 using AgentShell.Core.Tools;
@@ -50,7 +52,7 @@ public sealed partial class CommandClassifier
     // The same arguments QuickReject looks for, one word at a time.
     private static bool IsTrigger(ReadOnlySpan<byte> command, ReadOnlySpan<byte> w) => ToolTable.Lookup(command) switch
     {
-        ToolId.Git => w.SequenceEqual("push"u8),
+        ToolId.Git => IsGitVerb(w),
         ToolId.Find => w.SequenceEqual("-delete"u8) || w.StartsWith("-exec"u8) || w.StartsWith("-ok"u8),
         _ => w.SequenceEqual("exec"u8) || w.SequenceEqual("dlx"u8) || w.SequenceEqual("x"u8) || w.SequenceEqual("run"u8) || ToolTable.Lookup(w) != ToolId.None,
     };
@@ -160,13 +162,13 @@ public sealed partial class CommandClassifier
         switch (id)
         {
             case ToolId.Git:
-                // Only "git [global options] push ..." is classified.
+                // Only "git [global options] push|reset|clean ..." is classified.
                 for (int i = 1; i < argv.Count; i++)
                 {
                     var a = argv[i];
                     if (a.SequenceEqual("-C"u8) || a.SequenceEqual("-c"u8) || a.SequenceEqual("--git-dir"u8) || a.SequenceEqual("--work-tree"u8) || a.SequenceEqual("--namespace"u8)) { i++; continue; }
                     if (a.Length > 0 && a[0] == '-') continue;
-                    return !a.SequenceEqual("push"u8);
+                    return !IsGitVerb(a);
                 }
                 return true;
             case ToolId.Find:
@@ -183,6 +185,8 @@ public sealed partial class CommandClassifier
                 return false;
         }
     }
+
+    private static bool IsGitVerb(ReadOnlySpan<byte> w) => w.SequenceEqual("push"u8) || w.SequenceEqual("reset"u8) || w.SequenceEqual("clean"u8);
 
     // PERF: `bash -c 'ls -la && npm test'` (how agents run most commands) is let through on bytes
     // when no command in the string could matter.
@@ -225,6 +229,7 @@ public sealed partial class CommandClassifier
         private readonly bool _fullParse = owner.FullParseOnly || nested != null;
         private int _execLevel; // listed nested commands around the one being classified
         private int _runnerLevel; // runners (npx, busybox, …) around it: no exec of that argv is guaranteed
+        private ConfigFacts? _facts;
 
         public IReadOnlyList<CommandIntent> Result => _out == null ? None : _out;
 
@@ -352,18 +357,26 @@ public sealed partial class CommandClassifier
             var call = new ToolCall { Args = args, Context = ctx, StdinText = stdin.Text, StdinOpaque = stdin.Opaque };
             foreach (var pt in owner._profileTools)
             {
-                if (pt.Name == name) Emit(pt.Parse(call), words, start);
+                if (pt.Name == name) Emit(pt.Parse(call), words, start, id, call, null);
             }
-            Emit(Parse(id, name, call), words, start);
+            if (id < ToolId.Curl) return;
+            // The tool's own configuration files first (they are part of what it will do), then its parser.
+            // PERF: one ConfigFacts per classification, cleared for each command (Apply copies what it keeps).
+            var facts = _facts ??= new ConfigFacts();
+            facts.Clear();
+            var folded = ToolConfig.Fold(id, name, call, facts);
+            Emit(Parse(id, name, folded), words, start, id, folded, facts);
         }
 
-        private void Emit(CommandIntent? intent, string[] words, int start)
+        private void Emit(CommandIntent? intent, string[] words, int start, ToolId id, ToolCall call, ConfigFacts? facts)
         {
             if (intent == null) return;
+            if (facts is { Any: true }) intent = facts.Apply(intent);
             Add(new CommandIntent
             {
                 Tool = intent.Tool, Effect = intent.Effect, Targets = intent.Targets, Evidence = intent.Evidence,
                 Summary = intent.Summary, Argv = start == 0 ? words : words[start..],
+                Credentials = CredentialScan.Find(id, call),
             });
         }
 

@@ -45,7 +45,11 @@ internal static class ToolTable
         ("git", ToolId.Git), ("rm", ToolId.Rm), ("find", ToolId.Find), ("shred", ToolId.Shred),
         ("dd", ToolId.Dd), ("mkfs", ToolId.Mkfs), ("mkfs.ext4", ToolId.Mkfs), ("mkfs.ext3", ToolId.Mkfs), ("mkfs.xfs", ToolId.Mkfs),
         ("mkfs.btrfs", ToolId.Mkfs), ("mkfs.vfat", ToolId.Mkfs), ("mkfs.fat", ToolId.Mkfs), ("mke2fs", ToolId.Mkfs), ("wipefs", ToolId.Mkfs),
+        ("blkdiscard", ToolId.Mkfs), ("mkswap", ToolId.Mkfs), ("mkdosfs", ToolId.Mkfs), ("mkntfs", ToolId.Mkfs),
     ];
+
+    // Every mkfs.TYPE helper (mkfs.ext2, mkfs.f2fs, mkfs.exfat, …) makes a file system, listed or not.
+    private static ReadOnlySpan<byte> MkfsPrefix => "mkfs."u8;
 
     // PERF: names bucketed by first byte; a lookup compares a handful of short spans at most.
     private static readonly (byte[] Name, ToolId Id)[][] Buckets = Build();
@@ -70,9 +74,10 @@ internal static class ToolTable
         {
             if (name.SequenceEqual(n)) return id;
         }
-        return ToolId.None;
+        return name.Length > MkfsPrefix.Length && name.StartsWith(MkfsPrefix) ? ToolId.Mkfs : ToolId.None;
     }
 
     /// <summary>Looks up a basename given as a string.</summary>
-    public static ToolId Lookup(string name) => ByString.TryGetValue(name, out var id) ? id : ToolId.None;
+    public static ToolId Lookup(string name) =>
+        ByString.TryGetValue(name, out var id) ? id : name.Length > 5 && name.StartsWith("mkfs.", StringComparison.Ordinal) ? ToolId.Mkfs : ToolId.None;
 }

@@ -6,6 +6,10 @@ public sealed class CommandIntent
 {
     /// <summary>Canonical tool name ("curl", "psql", "kubectl", "rm", "shell").</summary>
     public required string Tool { get; init; }
+    /// <summary>A tool whose rules apply to this intent as well as <see cref="Tool"/>'s own: the
+    /// PostgreSQL wire layer's statements (tool <c>postgres-wire</c>) are what psql would send, so
+    /// a rule written for <c>psql</c> decides them too. Null for a command's own parser.</summary>
+    public string? ActsAs { get; init; }
     /// <summary>Most severe effect of the command.</summary>
     public required Effect Effect { get; init; }
     /// <summary>What the command acts on; empty when it names nothing.</summary>
@@ -16,6 +20,10 @@ public sealed class CommandIntent
     public string Summary { get; init; } = "";
     /// <summary>The argv this intent was read from (after unwrapping), for messages and the audit log.</summary>
     public IReadOnlyList<string> Argv { get; init; } = [];
+    /// <summary>Secrets the command sends or hands its tool (headers, passwords, tokens in its
+    /// arguments, its configuration files or its environment); matched by hash against the
+    /// profiles' <c>Credentials</c>. Empty for most commands.</summary>
+    public IReadOnlyList<Credential> Credentials { get; init; } = [];
 
     /// <summary>"curl DELETE http://h/x" — tool then summary.</summary>
     public override string ToString() => Summary.Length == 0 ? Tool : $"{Tool} {Summary}";

@@ -1,3 +1,5 @@
+using AgentShell.Core.Config;
+
 namespace AgentShell.Core.Model;
 
 /// <summary>What a parser may ask about the process that runs a command. The supervisor answers
@@ -13,18 +15,28 @@ public interface IExecContext
     /// <summary>Reads a file named in argv (relative to <see cref="WorkingDirectory"/>), at most
     /// <paramref name="maxBytes"/>; null when it cannot be read.</summary>
     byte[]? ReadFile(string path, int maxBytes);
+
+    /// <summary>Reads a configuration file the tool reads by itself (<c>~/.curlrc</c>, a
+    /// kubeconfig), as the process would find it (relative to <see cref="WorkingDirectory"/>),
+    /// bounded by <see cref="ConfigFile.MaxBytes"/>. The supervisor's and <c>check</c>'s contexts
+    /// tell a missing file from one they cannot read and cache by file identity; this default,
+    /// for contexts that only have <see cref="ReadFile"/>, takes an unreadable file for a missing one.</summary>
+    ConfigFile ReadConfigFile(string path) => ConfigFile.FromRead(path, ReadFile(path, ConfigFile.MaxBytes + 1));
 }
 
 /// <summary>An <see cref="IExecContext"/> over this process (used by <c>check</c> and tests).</summary>
 public sealed class LocalExecContext : IExecContext
 {
     private readonly IReadOnlyDictionary<string, string>? _env;
+    private readonly ConfigFileCache _cache;
 
-    /// <summary>Uses this process's environment and cwd, or the given overrides.</summary>
-    public LocalExecContext(IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    /// <summary>Uses this process's environment and cwd, or the given overrides; configuration
+    /// files go through <paramref name="cache"/> (default: the shared one).</summary>
+    public LocalExecContext(IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null, ConfigFileCache? cache = null)
     {
         _env = environment;
         WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory;
+        _cache = cache ?? ConfigFileCache.Shared;
     }
 
     /// <inheritdoc/>
@@ -51,6 +63,39 @@ public sealed class LocalExecContext : IExecContext
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             return null;
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>.NET gives no device or inode: the stamp is the modification time, size and
+    /// creation (birth) time, which a file renamed over this one changes. A zero-length file is
+    /// never opened, so a FIFO or a device put in a configuration file's place cannot hang a check.</remarks>
+    public ConfigFile ReadConfigFile(string path)
+    {
+        try
+        {
+            var full = System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(WorkingDirectory ?? ".", path);
+            var info = new FileInfo(full);
+            // PERF: one stat answers both; Attributes is -1 for a path that does not exist.
+            if (!info.Exists)
+                return info.Attributes != (FileAttributes)(-1) && info.Attributes.HasFlag(FileAttributes.Directory) ? ConfigFile.NotRead(path, ConfigFileState.Unreadable) : ConfigFile.Missing;
+            var stamp = new FileStamp(0, (ulong)info.CreationTimeUtc.Ticks, info.LastWriteTimeUtc.Ticks * 100, info.Length);
+            return _cache.Get(full, stamp, () =>
+            {
+                if (info.Length == 0) return [];
+                try
+                {
+                    using var fs = File.OpenRead(full);
+                    var buf = new byte[ConfigFile.MaxBytes + 1];
+                    int n = fs.ReadAtLeast(buf, buf.Length, throwOnEndOfStream: false);
+                    return buf[..n];
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return ConfigFile.NotRead(path, ConfigFileState.Unreadable);
         }
     }
 }

@@ -25,8 +25,13 @@ public sealed class Decision
     public Target? Target { get; init; }
     /// <summary>Environment of <see cref="Target"/>: production, staging, local, unknown, ...</summary>
     public string Environment { get; init; } = "none";
+    /// <summary>The name of the listed credential that put the command in <see cref="Environment"/>
+    /// (never the secret), or null when its targets did.</summary>
+    public string? Credential { get; init; }
 
-    /// <summary>"curl DELETE http://h/x (production) [rule r]".</summary>
+    /// <summary>"curl DELETE http://h/x (production) [rule r]", or "(production credential railway-root)"
+    /// when a credential decided. Secrets in the summary (a URL's password) are masked.</summary>
     public string Describe() =>
-        Intent == null ? $"[rule {RuleId}]" : $"{Intent} ({Environment}) [rule {RuleId}]";
+        Intent == null ? $"[rule {RuleId}]"
+            : $"{Audit.Redactor.RedactText(Intent.ToString())} ({Environment}{(Credential != null ? " credential " + Credential : "")}) [rule {RuleId}]";
 }

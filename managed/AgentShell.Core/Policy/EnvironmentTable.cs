@@ -21,6 +21,10 @@ public enum EnvironmentSourceKind : byte
     TerraformWorkspaces,
     /// <summary><c>EnvVars</c>: a variable of the exec's environment with a value glob.</summary>
     EnvVars,
+    /// <summary><c>Credentials</c>: a secret by SHA-256 (the pattern shows its name and a digest prefix).</summary>
+    Credentials,
+    /// <summary><c>CredentialFiles</c>: a file whose values are the environment's credentials.</summary>
+    CredentialFiles,
 }
 
 /// <summary>One entry of an environment as loaded: e.g. production / Hosts / <c>*.prod.example.com</c>

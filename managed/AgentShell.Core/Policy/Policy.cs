@@ -27,7 +27,13 @@ public sealed class Policy
         Tools = parts.Tools;
         SettingSources = parts.SettingSources;
         ToolSources = parts.ToolSources;
+        Credentials = parts.Credentials;
     }
+
+    /// <summary>The credentials the profiles list, by fingerprint, and their credential files: a
+    /// command carrying one is judged in that credential's environment too, whatever its host says.
+    /// The wire layer matches request headers and passwords through it.</summary>
+    public Credentials.CredentialTable Credentials { get; }
 
     /// <summary>Profile files loaded, in layer order.</summary>
     public IReadOnlyList<string> Files { get; }
@@ -88,7 +94,9 @@ public sealed class Policy
     /// <summary>Decides the intents of one exec: within one (intent, target) the first matching
     /// rule wins; over every intent and target the most severe action wins (the first on a tie).
     /// An intent without targets is judged in environment <c>none</c>, or the environment its
-    /// exec's variables name.</summary>
+    /// exec's variables name. An intent carrying a credential a profile lists is judged in that
+    /// credential's environment as well, whatever its targets' hosts say, and the decision names
+    /// the credential when it decided.</summary>
     public Decision Decide(IReadOnlyList<CommandIntent> intents, IExecContext? ctx)
     {
         Decision best = Decision.DefaultAllow;
@@ -97,18 +105,38 @@ public sealed class Policy
         {
             var intent = intents[i];
             var targets = intent.Targets;
+            // PERF: hashing happens only when a profile lists credentials and the command carries one.
+            var credential = intent.Credentials.Count > 0 && !Credentials.IsEmpty ? Credentials.Match(intent.Credentials) : null;
             if (targets.Count == 0)
             {
                 int env = ContextEnvironment(ctx, ref fromCtx);
-                Consider(intent, null, env < 0 ? EnvironmentTable.None : env, ctx, ref best);
+                ConsiderWith(intent, null, env < 0 ? EnvironmentTable.None : env, credential, ctx, ref best);
             }
             for (int t = 0; t < targets.Count; t++)
             {
                 int env = _environments.Classify(targets[t]);
                 if (env == EnvironmentTable.Unknown && ContextEnvironment(ctx, ref fromCtx) is int c and >= 0) env = c;
-                Consider(intent, targets[t], env, ctx, ref best);
+                ConsiderWith(intent, targets[t], env, credential, ctx, ref best);
             }
             if (best.Action == PolicyAction.Block) break; // nothing is more severe
+        }
+        return best;
+    }
+
+    /// <summary>Decides intents whose targets are known to be in <paramref name="environment"/>
+    /// whatever their host says: a connection the supervisor intercepted because its address is in
+    /// that environment (the wire layer), where the host may be an address no profile names.
+    /// An environment no profile defines counts as <c>unknown</c>.</summary>
+    public Decision DecideIn(IReadOnlyList<CommandIntent> intents, string environment)
+    {
+        int env = _environments.IdOf(environment);
+        if (env < 0) env = EnvironmentTable.Unknown;
+        Decision best = Decision.DefaultAllow;
+        for (int i = 0; i < intents.Count && best.Action != PolicyAction.Block; i++)
+        {
+            var intent = intents[i];
+            if (intent.Targets.Count == 0) Consider(intent, null, env, null, ref best);
+            for (int t = 0; t < intent.Targets.Count; t++) Consider(intent, intent.Targets[t], env, null, ref best);
         }
         return best;
     }
@@ -121,16 +149,23 @@ public sealed class Policy
         return null;
     }
 
-    /// <summary>True when <paramref name="rule"/> matches any (intent, target) of <paramref name="intents"/>.</summary>
+    /// <summary>True when <paramref name="rule"/> matches any (intent, target) of <paramref name="intents"/>,
+    /// in the target's environment or in that of a credential the intent carries.</summary>
     public bool RuleMatches(Rule rule, IReadOnlyList<CommandIntent> intents, IExecContext? ctx)
     {
         foreach (var intent in intents)
         {
-            if (intent.Targets.Count == 0 && rule.Matches(intent, EnvironmentIdOf(null, ctx), null, ctx)) return true;
-            foreach (var t in intent.Targets) if (rule.Matches(intent, EnvironmentIdOf(t, ctx), t, ctx)) return true;
+            int credentialEnv = intent.Credentials.Count > 0 && Credentials.Match(intent.Credentials) is { } m ? m.EnvironmentId : -1;
+            if (intent.Targets.Count == 0 && (rule.Matches(intent, EnvironmentIdOf(null, ctx), null, ctx) || credentialEnv >= 0 && rule.Matches(intent, credentialEnv, null, ctx))) return true;
+            foreach (var t in intent.Targets)
+                if (rule.Matches(intent, EnvironmentIdOf(t, ctx), t, ctx) || credentialEnv >= 0 && rule.Matches(intent, credentialEnv, t, ctx)) return true;
         }
         return false;
     }
+
+    /// <summary>The credential a profile lists among those an intent carries, or null.</summary>
+    public Credentials.CredentialMatch? CredentialOf(CommandIntent intent) =>
+        intent.Credentials.Count > 0 && !Credentials.IsEmpty ? Credentials.Match(intent.Credentials) : null;
 
     private int EnvironmentIdOf(Target? target, IExecContext? ctx)
     {
@@ -146,7 +181,16 @@ public sealed class Policy
         return cached;
     }
 
-    private void Consider(CommandIntent intent, Target? target, int env, IExecContext? ctx, ref Decision best)
+    // A credential's environment is considered besides the host's, never instead of it: a staging
+    // token sent to a production host is still judged as production.
+    private void ConsiderWith(CommandIntent intent, Target? target, int env, Credentials.CredentialMatch? credential, IExecContext? ctx, ref Decision best)
+    {
+        if (credential == null) { Consider(intent, target, env, ctx, ref best); return; }
+        if (credential.EnvironmentId != env) Consider(intent, target, env, ctx, ref best);
+        Consider(intent, target, credential.EnvironmentId, ctx, ref best, credential.Name);
+    }
+
+    private void Consider(CommandIntent intent, Target? target, int env, IExecContext? ctx, ref Decision best, string? credential = null)
     {
         foreach (var rule in _rules)
         {
@@ -156,7 +200,7 @@ public sealed class Policy
                 best = new Decision
                 {
                     Action = rule.Action, RuleId = rule.Id, Reason = rule.Reason, Explanation = rule.Explanation,
-                    Intent = intent, Target = target, Environment = _environments.Names[env],
+                    Intent = intent, Target = target, Environment = _environments.Names[env], Credential = credential,
                 };
             }
             return; // first matching rule wins for this (intent, target)
@@ -177,4 +221,5 @@ internal sealed class PolicyParts
     internal List<ProfileToolDefinition> Tools { get; } = [];
     internal Dictionary<string, string> SettingSources { get; } = new(StringComparer.OrdinalIgnoreCase);
     internal Dictionary<string, string> ToolSources { get; } = new(StringComparer.OrdinalIgnoreCase);
+    internal Credentials.CredentialTable Credentials { get; set; } = Core.Credentials.CredentialTable.Empty;
 }

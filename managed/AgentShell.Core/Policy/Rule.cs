@@ -67,7 +67,7 @@ public sealed class Rule
     /// <summary>True when the rule applies to this intent aimed at an environment (ignores
     /// <see cref="Hosts"/> and <see cref="Paths"/>, which need the target).</summary>
     public bool Matches(CommandIntent intent, string environment) =>
-        (Tools.Count == 0 || Tools.Contains(intent.Tool)) &&
+        (Tools.Count == 0 || Tools.Contains(intent.Tool) || (intent.ActsAs != null && Tools.Contains(intent.ActsAs))) &&
         (Effects.Count == 0 || Effects.Contains(intent.Effect)) &&
         (Environments.Count == 0 || Environments.Contains(environment));
 
@@ -76,7 +76,7 @@ public sealed class Rule
     {
         if ((_effectMask & (1u << (int)intent.Effect)) == 0) return false;
         if (_environmentIds != null && !_environmentIds[environmentId]) return false;
-        if (Tools.Count > 0 && !Tools.Contains(intent.Tool)) return false;
+        if (Tools.Count > 0 && !Tools.Contains(intent.Tool) && (intent.ActsAs == null || !Tools.Contains(intent.ActsAs))) return false;
         if (TargetKinds.Count > 0 && (target == null || !TargetKinds.Contains(target.Kind))) return false;
         if (Hosts.Count > 0 && !HostMatches(target)) return false;
         if (Paths.Count > 0 && !PathMatches(target, ctx)) return false;

@@ -47,4 +47,6 @@ internal sealed class ProfileEnvironment(string name)
     internal List<HostPattern> Hosts { get; } = [];
     internal List<(EnvironmentSourceKind Kind, GlobPattern Glob)> Names { get; } = [];
     internal List<(string Variable, GlobPattern Value)> EnvVars { get; } = [];
+    internal List<(Located Name, byte[] Digest)> Credentials { get; } = [];
+    internal List<Located> CredentialFiles { get; } = [];
 }

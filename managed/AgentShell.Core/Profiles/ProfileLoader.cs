@@ -1,3 +1,4 @@
+using AgentShell.Core.Credentials;
 using AgentShell.Core.Policy;
 
 namespace AgentShell.Core.Profiles;
@@ -23,6 +24,7 @@ public static class ProfileLoader
 
         var parts = new PolicyParts { Files = files };
         var ruleIds = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase); // id -> file
+        var credentials = new CredentialsBuilder();
         var clients = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
         foreach (var doc in documents)
         {
@@ -31,7 +33,11 @@ public static class ProfileLoader
                 if (!ruleIds.TryAdd(id.Value, doc.File))
                     Error(errors, doc.File, id, $"duplicate rule id '{id.Value}' (already defined in {ruleIds[id.Value]}); rename one of them");
             }
-            foreach (var env in doc.Environments) AddEnvironment(parts, doc, env);
+            foreach (var env in doc.Environments)
+            {
+                AddEnvironment(parts, doc, env);
+                credentials.Add(parts, doc, env, errors);
+            }
             foreach (var tool in doc.Tools)
             {
                 parts.Tools.RemoveAll(t => string.Equals(t.Name, tool.Name, StringComparison.Ordinal));
@@ -54,6 +60,7 @@ public static class ProfileLoader
             }
         }
         if (errors.Count > 0) throw new ProfileException(errors);
+        parts.Credentials = credentials.Build();
 
         parts.Network = new NetworkSettings { Clients = clients.ToDictionary(c => c.Key, c => (IReadOnlyList<string>)c.Value, StringComparer.OrdinalIgnoreCase) };
         try { SettingsLayers.Apply(documents, parts); }
@@ -116,5 +123,52 @@ public static class ProfileLoader
             parts.Environments.AddEnvVar(variable, value, id, doc.Layer);
             parts.EnvironmentEntries.Add(new EnvironmentEntry(name, EnvironmentSourceKind.EnvVars, $"{variable}={value.Text}", doc.File, doc.Layer));
         }
+        foreach (var (cred, digest) in env.Credentials)
+            parts.EnvironmentEntries.Add(new EnvironmentEntry(name, EnvironmentSourceKind.Credentials, $"{cred.Value} (sha256 {Convert.ToHexStringLower(digest)[..12]}…)", doc.File, doc.Layer));
+        foreach (var f in env.CredentialFiles)
+            parts.EnvironmentEntries.Add(new EnvironmentEntry(name, EnvironmentSourceKind.CredentialFiles, f.Value, doc.File, doc.Layer));
+    }
+
+    /// <summary>Collects credentials across layers: a name given twice, or one secret listed in two
+    /// environments, is an error (which environment would it mark?).</summary>
+    private sealed class CredentialsBuilder
+    {
+        private readonly List<CredentialEntry> _entries = [];
+        private readonly Dictionary<string, string> _names = new(StringComparer.OrdinalIgnoreCase); // name -> file
+        private readonly List<(string, string, int, string)> _files = [];
+
+        internal void Add(PolicyParts parts, ProfileDocument doc, ProfileEnvironment env, List<ProfileError> errors)
+        {
+            int id = parts.Environments.IdOf(env.Name);
+            string envName = parts.Environments.Names[id];
+            foreach (var (name, digest) in env.Credentials)
+            {
+                if (!_names.TryAdd(name.Value, doc.File))
+                {
+                    Error(errors, doc.File, name, $"duplicate credential name '{name.Value}' (already listed in {_names[name.Value]}); give each credential its own name");
+                    continue;
+                }
+                if (_entries.FirstOrDefault(e => e.Digest.AsSpan().SequenceEqual(digest)) is { Name: not null } same && same.EnvironmentId != id)
+                    Error(errors, doc.File, name, $"credential '{name.Value}' is the same secret as '{same.Name}' of environment {same.Environment}; one secret can mark only one environment");
+                _entries.Add(new CredentialEntry(name.Value, id, envName, digest));
+            }
+            foreach (var f in env.CredentialFiles)
+            {
+                string path = f.Value;
+                if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
+                    path = (Environment.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)) + path[1..];
+                try { path = Path.GetFullPath(path); }
+                catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+                {
+                    Error(errors, doc.File, f, $"credential file '{f.Value}' is not a usable path: {e.Message}");
+                    continue;
+                }
+                _files.Add((path, f.Value, id, envName));
+            }
+        }
+
+        internal CredentialTable Build() =>
+            _entries.Count == 0 && _files.Count == 0 ? CredentialTable.Empty
+                : new CredentialTable([.. _entries], _files.Count > 0 ? new CredentialFileSet(_files) : null);
     }
 }

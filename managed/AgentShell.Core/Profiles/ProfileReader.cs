@@ -18,8 +18,8 @@ namespace AgentShell.Core.Profiles;
 /// they were when Configuration read the files.</summary>
 internal static partial class ProfileReader
 {
-    internal static readonly string[] RootKeys = ["Description", "Environments", "Rules", "Tools", "Network", "Pause", "Audit"];
-    internal static readonly string[] EnvironmentKeys = ["Hosts", "KubeContexts", "AwsProfiles", "GcpProjects", "AzureSubscriptions", "TerraformWorkspaces", "EnvVars"];
+    internal static readonly string[] RootKeys = ["Description", "Environments", "CredentialFiles", "Rules", "Tools", "Network", "Pause", "Audit"];
+    internal static readonly string[] EnvironmentKeys = ["Hosts", "KubeContexts", "AwsProfiles", "GcpProjects", "AzureSubscriptions", "TerraformWorkspaces", "EnvVars", "Credentials", "CredentialFiles"];
     internal static readonly string[] NetworkKeys = ["UnknownClientToProduction", "Clients"];
     internal static readonly string[] PauseKeys = ["TimeoutSeconds", "OnTimeout"];
     internal static readonly string[] AuditKeys = ["LogAllowsOfUnparsedTools"];
@@ -103,6 +103,7 @@ internal static partial class ProfileReader
             {
                 case "Description": doc.Description = json.String(ref r, known, known); break;
                 case "Environments": ReadEnvironments(ref r, json, known, doc); break;
+                case "CredentialFiles": ReadTopCredentialFiles(ref r, json, known, doc); break;
                 case "Rules": ReadRules(ref r, json, known, doc); break;
                 case "Tools": ReadTools(ref r, json, known, doc); break;
                 case "Network": ReadNetwork(ref r, json, known, doc); break;
@@ -146,6 +147,8 @@ internal static partial class ProfileReader
                             else json.Error(h.Path, h.At, $"{err} in host pattern '{h.Value}' (write a name, '*.domain', an IP, a CIDR like 10.0.0.0/8 or [2001:db8::]/32, optionally :port)");
                         }
                         break;
+                    case "Credentials": ReadCredentials(ref r, json, keyPath, env); break;
+                    case "CredentialFiles": env.CredentialFiles.AddRange(json.Strings(ref r, keyPath, known)); break;
                     case "EnvVars":
                         foreach (var (variable, value) in json.StringMap(ref r, keyPath, known))
                         {

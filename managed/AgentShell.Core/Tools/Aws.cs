@@ -24,7 +24,8 @@ public static class Aws
         var evidence = new List<Evidence>();
         var profileOpt = ToolHelp.Option(a, "--profile");
         string profile = profileOpt ?? c.Context.GetEnvironmentVariable("AWS_PROFILE") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_PROFILE") ?? "default";
-        string? region = ToolHelp.Option(a, "--region") ?? c.Context.GetEnvironmentVariable("AWS_REGION") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_REGION");
+        string? region = ToolHelp.Option(a, "--region") ?? c.Context.GetEnvironmentVariable("AWS_REGION") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_REGION")
+            ?? Config.CloudConfig.AwsRegion(c.Context, profile, evidence);
         evidence.Add(new(profileOpt != null ? $"--profile {profileOpt}" : "AWS_PROFILE", $"aws profile {profile}"));
         var target = new Target { Kind = TargetKind.AwsProfile, Name = profile, Region = region };
         var pos = ToolHelp.Positionals(a, GlobalValued, 3);

@@ -21,8 +21,17 @@ public static class Az
         if (ToolHelp.AsksForHelp(a, shortH: true)) return ToolHelp.Help("az", "--help");
         var evidence = new List<Evidence>();
         var opt = ToolHelp.Option(a, "--subscription");
-        var sub = opt ?? c.Context.GetEnvironmentVariable("AZURE_SUBSCRIPTION_ID") ?? "default";
-        evidence.Add(new(opt != null ? $"--subscription {opt}" : "AZURE_SUBSCRIPTION_ID", $"azure subscription {sub}"));
+        var sub = opt ?? c.Context.GetEnvironmentVariable("AZURE_SUBSCRIPTION_ID");
+        // The default subscription az keeps in azureProfile.json: by id and by name, either may be listed.
+        Target? byName = null;
+        bool unaccountable = false;
+        if (sub == null && Config.CloudConfig.AzureSubscription(c.Context, evidence, out unaccountable) is var (id, subName))
+        {
+            sub = id;
+            if (subName != null) byName = new Target { Kind = TargetKind.AzureSubscription, Name = subName };
+        }
+        else if (sub == null && !unaccountable) sub = "default";
+        if (byName == null) evidence.Add(new(opt != null ? $"--subscription {opt}" : "AZURE_SUBSCRIPTION_ID", $"azure subscription {sub ?? "unknown"}"));
         var target = new Target { Kind = TargetKind.AzureSubscription, Name = sub };
         var pos = ToolHelp.Positionals(a, Valued);
         Effect effect = Effect.Unknown;
@@ -42,6 +51,6 @@ public static class Az
         }
         string summary = string.Join(' ', verbAt >= 0 ? pos.Take(verbAt + 1) : pos.Take(3));
         evidence.Add(new(summary, $"{summary} → {effect.Name()}"));
-        return ToolHelp.Intent("az", effect, summary, [target], evidence);
+        return ToolHelp.Intent("az", effect, summary, byName != null ? [target, byName] : [target], evidence);
     }
 }

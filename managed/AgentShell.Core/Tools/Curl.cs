@@ -29,7 +29,7 @@ public static class Curl
     };
 
     // Short options that take an argument.
-    private const string ShortWithArg = "dFHXoueAbcKTxUwmrCzYyEQtP";
+    internal const string ShortWithArg = "dFHXoueAbcKTxUwmrCzYyEQtP";
 
     /// <summary>Parses curl's arguments (argv without argv[0]).</summary>
     public static CommandIntent Parse(IReadOnlyList<string> args, IExecContext ctx) => Parse(args, ctx, null);
@@ -119,6 +119,13 @@ public static class Curl
                 case "--form": case "--form-string":
                     hasData = true; dataToken ??= token;
                     evidence.Add(new(token, "multipart form (POST)"));
+                    // GraphQL multipart requests carry the document in an "operations" part.
+                    if (value.StartsWith("operations=", StringComparison.Ordinal))
+                    {
+                        var part = value[11..];
+                        if (name == "--form" && part.StartsWith('<')) part = "@" + part[1..]; // <file: the file's content as the value
+                        Body(part, token, allowFile: name == "--form");
+                    }
                     break;
                 case "--upload-file": upload = true; evidence.Add(new(token, "upload (PUT)")); break;
                 case "--url": urls.Add((value, token)); break;

@@ -57,7 +57,15 @@ public static class Gcloud
     private static Target ProjectTarget(IReadOnlyList<string> a, IExecContext ctx, List<Evidence> evidence)
     {
         var opt = ToolHelp.Option(a, "--project");
-        var name = opt ?? ctx.GetEnvironmentVariable("CLOUDSDK_CORE_PROJECT") ?? ctx.GetEnvironmentVariable("GOOGLE_CLOUD_PROJECT") ?? "default";
+        var name = opt ?? ctx.GetEnvironmentVariable("CLOUDSDK_CORE_PROJECT") ?? ctx.GetEnvironmentVariable("GOOGLE_CLOUD_PROJECT");
+        if (name == null)
+        {
+            // The active configuration's project, as gcloud reads it; a file it cannot read leaves the project unknown.
+            name = Config.CloudConfig.GcloudProject(ctx, ToolHelp.Option(a, "--configuration"), evidence, out bool unaccountable);
+            if (unaccountable) return new Target { Kind = TargetKind.GcpProject, Name = null };
+            if (name != null) return new Target { Kind = TargetKind.GcpProject, Name = name };
+            name = "default";
+        }
         evidence.Add(new(opt != null ? $"--project {opt}" : "CLOUDSDK_CORE_PROJECT", $"gcp project {name}"));
         return new Target { Kind = TargetKind.GcpProject, Name = name };
     }

@@ -2,60 +2,158 @@ using AgentShell.Core.Model;
 
 namespace AgentShell.Core.Tools;
 
-/// <summary>git push: <c>--force</c>/<c>-f</c>/<c>--force-with-lease</c>/<c>--mirror</c>/a
-/// <c>+refspec</c> → force-push; <c>--delete</c>/<c>:branch</c> → delete; <c>--dry-run</c> → read; else write. The target
-/// is the remote's URL (given, or read from <c>.git/config</c> of the repository). Other git
-/// commands are not classified (null).</summary>
+/// <summary>git: <c>push</c>, and the commands that throw away uncommitted work. Other git
+/// commands are not classified (null).
+/// <list type="bullet">
+/// <item><c>push</c>: a forced update (<c>--force</c>, <c>-f</c>, <c>--force-with-lease</c>,
+/// <c>--mirror</c>, a <c>+refspec</c>) of the remote's default branch → force-push; of any other
+/// branch → write (it rewrites only that branch); <c>--delete</c>/<c>:branch</c> → delete;
+/// <c>--dry-run</c> → read; else write. The default branch is the one the repository records as
+/// the remote's HEAD (<c>refs/remotes/REMOTE/HEAD</c>), else <c>main</c> and <c>master</c>. A push
+/// without a refspec pushes the current branch (<c>push.default</c> simple/current/upstream), or
+/// every branch (<c>matching</c>, <c>--all</c>, <c>--mirror</c>). The target is the remote's URL.</item>
+/// <item><c>reset --hard</c>, <c>clean -f</c> (not <c>-n</c>) → delete: uncommitted changes or
+/// untracked files of the work tree are gone. The target is the work tree (or the paths given).</item>
+/// </list></summary>
 public static class Git
 {
-    /// <summary>Parses git's arguments; null unless it is a push.</summary>
+    private static readonly HashSet<string> PushValued = new(StringComparer.Ordinal) { "--repo", "-o", "--push-option", "--receive-pack", "--exec" };
+
+    /// <summary>Parses git's arguments; null for commands that are not classified.</summary>
     public static CommandIntent? Parse(ToolCall c)
     {
         var a = c.Args;
         int i = 0;
-        string? dir = null;
+        string? dir = null, workTree = c.Context.GetEnvironmentVariable("GIT_WORK_TREE");
         for (; i < a.Count; i++)
         {
             var x = a[i];
-            if (x is "-C") { dir = i + 1 < a.Count ? a[++i] : null; continue; }
-            if (x is "-c" or "--git-dir" or "--work-tree" or "--namespace") { i++; continue; }
+            if (x is "-C") { var d = i + 1 < a.Count ? a[++i] : null; dir = dir == null || d == null || Path.IsPathRooted(d) ? d : Path.Combine(dir, d); continue; }
+            if (x is "--work-tree") { workTree = i + 1 < a.Count ? a[++i] : null; continue; }
+            if (x.StartsWith("--work-tree=", StringComparison.Ordinal)) { workTree = x[12..]; continue; }
+            if (x is "-c" or "--git-dir" or "--namespace") { i++; continue; }
             if (x.StartsWith('-')) continue;
             break;
         }
-        if (i >= a.Count || a[i] != "push") return null;
+        if (i >= a.Count) return null;
         var rest = a.Skip(i + 1).ToList();
-        if (ToolHelp.AsksForHelp(rest, shortH: true)) return ToolHelp.Help("git", "--help");
-        var evidence = new List<Evidence>();
-        Effect effect = Effect.Write;
-        var pos = new List<string>();
-        foreach (var x in rest)
+        return a[i] switch
         {
+            "push" => ToolHelp.AsksForHelp(rest, shortH: true) ? ToolHelp.Help("git", "--help") : Push(c, rest, dir),
+            "reset" => rest.Contains("--hard") ? Discard(c, "reset --hard", "discards uncommitted changes to tracked files", [], dir, workTree) : null,
+            "clean" => Clean(c, rest, dir, workTree),
+            _ => null,
+        };
+    }
+
+    private static CommandIntent Push(ToolCall c, List<string> rest, string? dir)
+    {
+        var evidence = new List<Evidence>();
+        bool forced = false, all = false, delete = false;
+        var pos = new List<string>();
+        for (int k = 0; k < rest.Count; k++)
+        {
+            var x = rest[k];
             if (x is "--force" or "--mirror" || x.StartsWith("--force-with-lease", StringComparison.Ordinal) || x.StartsWith("--force-if-includes", StringComparison.Ordinal)
                 || (x.Length > 1 && x[0] == '-' && x[1] != '-' && x.Contains('f') && !x.Contains('o')))
             {
-                effect = ToolHelp.Max(effect, Effect.ForcePush);
-                evidence.Add(new(x, "rewrites remote history"));
+                forced = true;
+                evidence.Add(new(x, "forced update"));
             }
-            else if (x is "--delete" or "-d") { effect = ToolHelp.Max(effect, Effect.Delete); evidence.Add(new(x, "deletes remote refs")); }
-            else if (x is "--repo" or "-o" or "--push-option" or "--receive-pack" or "--exec") continue;
-            else if (!x.StartsWith('-')) pos.Add(x);
+            if (x is "--mirror" or "--all" or "--branches") all = true;
+            if (x is "--delete" or "-d") delete = true;
+            if (PushValued.Contains(x)) { k++; continue; }
+            if (!x.StartsWith('-')) pos.Add(x);
+        }
+        string remote = pos.Count > 0 ? pos[0] : "origin";
+        var git = GitDir(c.Context, dir);
+        var current = git?.CurrentBranch();
+        Effect effect = Effect.Write;
+        var branches = new List<string?>(); // destination branch names; null: not known
+        if (pos.Count < 2)
+        {
+            if (all || git?.Config("push", "default") == "matching" || git?.Config($"remote \"{remote}\"", "push") != null) branches.Add(null);
+            else branches.Add(current);
         }
         foreach (var refspec in pos.Skip(1))
         {
-            if (refspec.StartsWith('+')) { effect = ToolHelp.Max(effect, Effect.ForcePush); evidence.Add(new(refspec, "forced refspec")); }
-            else if (refspec.StartsWith(':')) { effect = ToolHelp.Max(effect, Effect.Delete); evidence.Add(new(refspec, "deletes a remote branch")); }
+            var spec = refspec;
+            if (spec.StartsWith('+')) { forced = true; spec = spec[1..]; evidence.Add(new(refspec, "forced refspec")); }
+            int colon = spec.IndexOf(':');
+            if (colon == 0) { effect = ToolHelp.Max(effect, Effect.Delete); evidence.Add(new(refspec, "deletes a remote branch")); continue; }
+            var dst = colon > 0 ? spec[(colon + 1)..] : spec;
+            if (dst is "HEAD" || dst.Length == 0) dst = colon > 0 && spec[..colon] != "HEAD" ? spec[..colon] : current ?? "";
+            branches.Add(dst.Length == 0 ? null : dst.StartsWith("refs/heads/", StringComparison.Ordinal) ? dst[11..] : dst);
+        }
+        if (delete) { effect = ToolHelp.Max(effect, Effect.Delete); evidence.Add(new("--delete", "deletes remote refs")); }
+        if (forced)
+        {
+            var defaults = git?.RemoteHead(remote) is string head ? [head] : new[] { "main", "master" };
+            // An unknown destination may be the default branch.
+            var hit = branches.FirstOrDefault(b => b == null || defaults.Contains(b), "");
+            if (hit != "")
+            {
+                effect = ToolHelp.Max(effect, Effect.ForcePush);
+                evidence.Add(new(hit ?? "(every branch)", $"rewrites the history of {remote}'s default branch ({string.Join(" or ", defaults)})"));
+            }
+            else evidence.Add(new(string.Join(' ', branches), $"forced update of a branch other than {remote}'s default ({string.Join(" or ", defaults)})"));
         }
         if (rest.Contains("--dry-run") || rest.Contains("-n"))
         {
             evidence.Add(new("--dry-run", "nothing is sent"));
             effect = Effect.Read;
         }
-        string remote = pos.Count > 0 ? pos[0] : "origin";
-        var url = remote.Contains("://") || remote.Contains('@') ? remote : RemoteUrl(c.Context, dir, remote);
+        var url = remote.Contains("://") || remote.Contains('@') ? remote : git?.Config($"remote \"{remote}\"", "url");
         var targets = new List<Target>();
         if (url != null && UrlParser.TryParse(ScpToUrl(url), "ssh", out var t)) { targets.Add(t); evidence.Add(new(remote, $"remote {url}")); }
-        string summary = $"push {string.Join(' ', pos)}".TrimEnd() + (effect == Effect.ForcePush ? " (force)" : "");
+        string summary = $"push {string.Join(' ', pos)}".TrimEnd() + (effect == Effect.ForcePush ? " (force, default branch)" : forced ? " (force)" : "");
         return ToolHelp.Intent("git", effect, summary, targets, evidence);
+    }
+
+    private static CommandIntent Clean(ToolCall c, List<string> rest, string? dir, string? workTree)
+    {
+        bool force = false, dry = false, interactive = false;
+        var paths = new List<string>();
+        bool endOpts = false;
+        for (int k = 0; k < rest.Count; k++)
+        {
+            var x = rest[k];
+            if (!endOpts && x == "--") { endOpts = true; continue; }
+            if (!endOpts && x.StartsWith("--", StringComparison.Ordinal))
+            {
+                force |= x == "--force"; dry |= x == "--dry-run"; interactive |= x == "--interactive";
+                if (x is "--exclude") k++;
+                continue;
+            }
+            if (!endOpts && x.Length > 1 && x[0] == '-')
+            {
+                force |= x.Contains('f'); dry |= x.Contains('n'); interactive |= x.Contains('i');
+                if (x.EndsWith('e')) k++; // -e PATTERN
+                continue;
+            }
+            paths.Add(x);
+        }
+        if (dry) return ToolHelp.Intent("git", Effect.Read, "clean --dry-run", [], [new("--dry-run", "lists what would be removed")]);
+        // Without -f, git refuses (clean.requireForce); -i asks first: both may still remove files.
+        return Discard(c, "clean", force || interactive ? "removes untracked files" : "removes untracked files (when clean.requireForce is off)", paths, dir, workTree);
+    }
+
+    private static CommandIntent Discard(ToolCall c, string what, string fact, List<string> paths, string? dir, string? workTree)
+    {
+        var ctx = c.Context;
+        string? cwd = ctx.WorkingDirectory;
+        string? Full(string? p) => p == null ? null : Path.IsPathRooted(p) ? Policy.LocalPaths.Normalize(p) : cwd == null ? null : Policy.LocalPaths.Normalize(Path.Combine(cwd, p));
+        string? baseDir = Full(workTree) ?? Full(dir) ?? cwd;
+        var targets = new List<Target>();
+        var evidence = new List<Evidence>();
+        if (paths.Count == 0) paths.Add(".");
+        foreach (var p in paths)
+        {
+            var full = Path.IsPathRooted(p) ? Policy.LocalPaths.Normalize(p) : baseDir == null ? null : Policy.LocalPaths.Normalize(Path.Combine(baseDir, p));
+            targets.Add(new Target { Kind = TargetKind.LocalPath, Path = full ?? p });
+            evidence.Add(new(p, $"git {what} {fact} in {full ?? p}"));
+        }
+        return ToolHelp.Intent("git", Effect.Delete, $"{what} {string.Join(' ', paths)}", targets, evidence);
     }
 
     private static string ScpToUrl(string url)
@@ -66,19 +164,54 @@ public static class Git
         return colon > 0 ? "ssh://" + url[..colon] + "/" + url[(colon + 1)..] : url;
     }
 
-    private static string? RemoteUrl(IExecContext ctx, string? dir, string remote)
+    private static GitDirectory? GitDir(IExecContext ctx, string? dir)
     {
         var root = LocalDelete.RepositoryRoot(ctx, dir);
         if (root == null) return null;
-        var config = ToolHelp.ReadText(ctx, Path.Combine(root, ".git", "config"));
-        if (config == null) return null;
-        bool inRemote = false;
-        foreach (var raw in config.Split('\n'))
+        var git = Path.Combine(root, ".git");
+        // A linked work tree: .git is a file naming the real git dir, whose commondir holds refs and config.
+        if (ctx.ReadFile(Path.Combine(git, "HEAD"), 256) == null && ToolHelp.ReadText(ctx, git) is string link && link.StartsWith("gitdir:", StringComparison.Ordinal))
         {
-            var l = raw.Trim();
-            if (l.StartsWith('[')) { inRemote = l == $"[remote \"{remote}\"]"; continue; }
-            if (inRemote && l.StartsWith("url", StringComparison.Ordinal) && l.Contains('=')) return l[(l.IndexOf('=') + 1)..].Trim();
+            var gitdir = link[7..].Trim();
+            git = Path.IsPathRooted(gitdir) ? gitdir : Path.GetFullPath(Path.Combine(root, gitdir));
         }
-        return null;
+        string common = ToolHelp.ReadText(ctx, Path.Combine(git, "commondir"))?.Trim() is { Length: > 0 } cd
+            ? Path.GetFullPath(Path.IsPathRooted(cd) ? cd : Path.Combine(git, cd)) : git;
+        return new GitDirectory(ctx, git, common);
+    }
+
+    /// <summary>The files of one repository's git directory that decide a push.</summary>
+    private sealed class GitDirectory(IExecContext ctx, string gitDir, string commonDir)
+    {
+        private string? _config;
+
+        /// <summary>The branch HEAD points at, or null (detached, unreadable).</summary>
+        internal string? CurrentBranch() => SymbolicRef(Path.Combine(gitDir, "HEAD"), "refs/heads/");
+
+        /// <summary>The remote's default branch as the repository records it (<c>refs/remotes/R/HEAD</c>).</summary>
+        internal string? RemoteHead(string remote) => SymbolicRef(Path.Combine(commonDir, "refs", "remotes", remote, "HEAD"), $"refs/remotes/{remote}/");
+
+        private string? SymbolicRef(string file, string prefix)
+        {
+            var text = ToolHelp.ReadText(ctx, file)?.Trim();
+            return text != null && text.StartsWith("ref: " + prefix, StringComparison.Ordinal) ? text[(5 + prefix.Length)..] : null;
+        }
+
+        /// <summary>A value of the repository's config: <paramref name="section"/> as written
+        /// between the brackets (<c>remote "origin"</c>), then the key.</summary>
+        internal string? Config(string section, string key)
+        {
+            _config ??= ToolHelp.ReadText(ctx, Path.Combine(commonDir, "config")) ?? "";
+            bool inSection = false;
+            foreach (var raw in _config.Split('\n'))
+            {
+                var l = raw.Trim();
+                if (l.StartsWith('[')) { inSection = l == $"[{section}]"; continue; }
+                if (!inSection) continue;
+                int eq = l.IndexOf('=');
+                if (eq > 0 && l[..eq].Trim().Equals(key, StringComparison.OrdinalIgnoreCase)) return l[(eq + 1)..].Trim();
+            }
+            return null;
+        }
     }
 }

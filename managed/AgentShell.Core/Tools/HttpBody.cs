@@ -4,9 +4,10 @@ using AgentShell.Core.Model;
 
 namespace AgentShell.Core.Tools;
 
-/// <summary>What an HTTP request body (or a GET query string) says beyond its method: today, a
-/// GraphQL document in a JSON <c>{"query": ...}</c> body, a batch of them, or a form/URL
-/// <c>query=</c> parameter.</summary>
+/// <summary>What an HTTP request body (or a GET query string) says beyond its method: a GraphQL
+/// document in a JSON <c>{"query": ...}</c> body, a batch of them, a form/URL <c>query=</c>
+/// parameter, or a raw document (<c>Content-Type: application/graphql</c>,
+/// <c>mutation { deleteUser(id: 7) }</c>), which servers take whatever the header says.</summary>
 public static class HttpBody
 {
     /// <summary>Effect of a GraphQL request in <paramref name="body"/>, or null when the body is not
@@ -15,7 +16,13 @@ public static class HttpBody
     {
         var trimmed = body.AsSpan().TrimStart();
         if (trimmed.Length == 0) return null;
-        if (trimmed[0] is '{' or '[') return AnalyzeJson(body, token, evidence);
+        if (trimmed[0] is '{' or '[')
+        {
+            var json = AnalyzeJson(body, token, evidence, out bool isJson);
+            // Not JSON: a raw GraphQL document in shorthand form ({ me { id } }) is a query.
+            return isJson || json != null || trimmed[0] == '[' ? json : Raw(body, "{", token, evidence);
+        }
+        if (RawKeyword(trimmed) is string keyword) return Raw(body, keyword, token, evidence);
         // application/x-www-form-urlencoded or a query string: query=...&operationName=...
         string? query = null, opName = null;
         foreach (var part in body.Split('&'))
@@ -44,15 +51,50 @@ public static class HttpBody
         catch (UriFormatException) { return s; }
     }
 
-    private static Effect? AnalyzeJson(string body, string token, List<Evidence> evidence)
+    /// <summary>The operation keyword a raw GraphQL document starts with (after blanks and
+    /// <c>#</c> comments), or null: <c>query</c>, <c>mutation</c>, <c>subscription</c>, <c>fragment</c>
+    /// followed by a name, <c>(</c>, <c>{</c> or <c>@</c> (so <c>query=…</c> is a form).</summary>
+    private static string? RawKeyword(ReadOnlySpan<char> s)
+    {
+        while (s.Length > 0 && s[0] == '#')
+        {
+            int nl = s.IndexOf('\n');
+            s = nl < 0 ? [] : s[(nl + 1)..].TrimStart();
+        }
+        foreach (var k in (ReadOnlySpan<string>)["mutation", "query", "subscription", "fragment"])
+        {
+            if (s.Length > k.Length && s.StartsWith(k, StringComparison.Ordinal) && (char.IsWhiteSpace(s[k.Length]) || s[k.Length] is '(' or '{' or '@' or ','))
+                return k;
+        }
+        return null;
+    }
+
+    /// <summary>A raw GraphQL document. One that does not parse is not GraphQL, unless it starts
+    /// with <c>mutation</c>/<c>subscription</c>: then what it would do is unknown.</summary>
+    private static Effect? Raw(string body, string keyword, string token, List<Evidence> evidence)
+    {
+        var r = GraphQL.Classify(body, null);
+        if (r.Error != null)
+        {
+            if (keyword is not ("mutation" or "subscription")) return null;
+            evidence.Add(new(Short(token), $"raw GraphQL {keyword} that cannot be parsed: {r.Error}"));
+            return Effect.Unknown;
+        }
+        evidence.Add(new(Short(token), "raw GraphQL document (application/graphql)"));
+        return Document(body, null, token, evidence);
+    }
+
+    private static Effect? AnalyzeJson(string body, string token, List<Evidence> evidence, out bool isJson)
     {
         JsonDocument doc;
+        isJson = true;
         try
         {
             doc = JsonDocument.Parse(body, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
         }
         catch (JsonException)
         {
+            isJson = false;
             // Looks like JSON and mentions a query, but does not parse: curl would send it anyway.
             if (body.Contains("\"query\"", StringComparison.Ordinal) && body.Contains("mutation", StringComparison.Ordinal))
             {

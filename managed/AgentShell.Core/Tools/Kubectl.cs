@@ -73,19 +73,37 @@ public static class Kubectl
             evidence.Add(new($"--context {flag}", $"kube context {flag}"));
             return new Target { Kind = TargetKind.KubeContext, Name = flag };
         }
-        string? file = kubeconfig;
-        if (file == null && ctx.GetEnvironmentVariable("KUBECONFIG") is string kc && kc.Length > 0) file = kc.Split(':')[0];
-        if (file == null && ctx.GetEnvironmentVariable("HOME") is string home) file = Path.Combine(home, ".kube", "config");
-        string? name = file == null ? null : CurrentContext(ctx, file);
-        if (name != null) evidence.Add(new(file!, $"current-context {name}"));
-        else evidence.Add(new(file ?? "kubeconfig", "current context unknown"));
-        return new Target { Kind = TargetKind.KubeContext, Name = name };
+        // Every $KUBECONFIG file, merged as kubectl does: the first file that sets current-context wins.
+        var files = kubeconfig != null ? [kubeconfig]
+            : ctx.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } kc ? kc.Split(':', StringSplitOptions.RemoveEmptyEntries)
+            : ctx.GetEnvironmentVariable("HOME") is string home ? [Path.Combine(home, ".kube", "config")] : [];
+        foreach (var file in files)
+        {
+            var cf = ctx.ReadConfigFile(file);
+            if (cf.Unaccountable)
+            {
+                evidence.Add(new(file, $"current context unknown: {cf.Problem}"));
+                return new Target { Kind = TargetKind.KubeContext, Name = null };
+            }
+            if (cf.Parsed(ParseCurrentContext).Name is string name)
+            {
+                evidence.Add(new(file, $"current-context {name}"));
+                return new Target { Kind = TargetKind.KubeContext, Name = name };
+            }
+        }
+        evidence.Add(new(files.Length > 0 ? string.Join(':', files) : "kubeconfig", "current context unknown"));
+        return new Target { Kind = TargetKind.KubeContext, Name = null };
     }
 
+    private sealed record CurrentContextOf(string? Name);
+
+    private static CurrentContextOf ParseCurrentContext(Config.ConfigFile f) => new(CurrentContext(f.Text));
+
     /// <summary>The <c>current-context:</c> of a kubeconfig (a top-level YAML key, scanned by line).</summary>
-    public static string? CurrentContext(IExecContext ctx, string file)
+    public static string? CurrentContext(IExecContext ctx, string file) => CurrentContext(ToolHelp.ReadText(ctx, file));
+
+    private static string? CurrentContext(string? text)
     {
-        var text = ToolHelp.ReadText(ctx, file);
         if (text == null) return null;
         foreach (var raw in text.Split('\n'))
         {

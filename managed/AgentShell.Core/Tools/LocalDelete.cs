@@ -67,15 +67,15 @@ public static class LocalDelete
     /// <summary>shred: a block device → wipe; files → delete.</summary>
     public static CommandIntent Shred(ToolCall c)
     {
-        var paths = c.Args.Where(x => !x.StartsWith('-')).ToList();
         if (c.Args.Contains("--help")) return ToolHelp.Help("shred", "--help");
+        var paths = ToolHelp.Positionals(c.Args, new HashSet<string> { "-n", "--iterations", "-s", "--size", "--random-source", "--remove" });
         var evidence = new List<Evidence>();
         var targets = new List<Target>();
         Effect effect = Effect.Delete;
         foreach (var p in paths)
         {
             targets.Add(new Target { Kind = TargetKind.LocalPath, Path = p });
-            if (p.StartsWith("/dev/", StringComparison.Ordinal)) { effect = Effect.Wipe; evidence.Add(new(p, "overwrites a whole device")); }
+            if (IsDevice(p)) { effect = Effect.Wipe; evidence.Add(new(p, "overwrites a whole device")); }
             else evidence.Add(new(p, "overwrites a file"));
         }
         return ToolHelp.Intent("shred", effect, $"shred {string.Join(' ', paths)}", targets, evidence);
@@ -86,23 +86,42 @@ public static class LocalDelete
     public static CommandIntent Dd(ToolCall c)
     {
         if (c.Args.Contains("--help")) return ToolHelp.Help("dd", "--help");
-        var of = c.Args.FirstOrDefault(a => a.StartsWith("of=", StringComparison.Ordinal))?[3..];
+        // dd uses the last of=, as it does every operand.
+        var of = c.Args.LastOrDefault(a => a.StartsWith("of=", StringComparison.Ordinal))?[3..];
         if (of == null) return ToolHelp.Intent("dd", Effect.Read, "dd", [], []);
-        bool device = of.StartsWith("/dev/", StringComparison.Ordinal) && of is not ("/dev/null" or "/dev/stdout" or "/dev/stderr" or "/dev/zero");
+        bool device = IsDevice(of);
         var effect = device ? Effect.Wipe : Effect.Write;
         return ToolHelp.Intent("dd", effect, $"dd of={of}", [new Target { Kind = TargetKind.LocalPath, Path = of }],
             [new Evidence($"of={of}", device ? "overwrites a whole device" : "writes a file")]);
     }
 
-    /// <summary>mkfs and friends, wipefs: the device named is erased.</summary>
+    /// <summary>mkfs and its helpers (<c>mkfs.*</c>, <c>mke2fs</c>, <c>mkswap</c>), <c>wipefs</c>,
+    /// <c>blkdiscard</c>: a device named is erased (wipe); a file (a disk image) is written.
+    /// <c>wipefs</c> without <c>-a</c>/<c>-o</c> only lists signatures.</summary>
     public static CommandIntent Mkfs(string tool, ToolCall c)
     {
         if (c.Args.Contains("--help") || c.Args.Contains("-V") || c.Args.Contains("--version")) return ToolHelp.Help(tool, "--help");
-        var devices = c.Args.Where(a => !a.StartsWith('-') && a.StartsWith('/')).ToList();
-        bool wipefsDry = tool == "wipefs" && !c.Args.Any(a => a is "-a" or "--all" || a.StartsWith("-o", StringComparison.Ordinal) || a.StartsWith("--offset", StringComparison.Ordinal));
+        bool wipefsDry = tool == "wipefs" && !c.Args.Any(a => a is "-a" or "--all" || a.StartsWith("-o", StringComparison.Ordinal) || a.StartsWith("--offset", StringComparison.Ordinal)
+            || a.Length > 2 && a[0] == '-' && a[1] != '-' && a.Contains('a'));
         if (wipefsDry) return ToolHelp.Intent(tool, Effect.Read, "list signatures", [], []);
-        return ToolHelp.Intent(tool, Effect.Wipe, $"{tool} {string.Join(' ', devices)}",
-            devices.Select(d => new Target { Kind = TargetKind.LocalPath, Path = d }).ToList(), devices.Select(d => new Evidence(d, "erases the filesystem")).ToList());
+        // Option values (labels, sizes, types) are never paths: a path has a '/' or names a file here.
+        var paths = c.Args.Where(a => !a.StartsWith('-') && (a.Contains('/') || a.Contains('.'))).ToList();
+        bool device = paths.Any(IsDevice);
+        return ToolHelp.Intent(tool, device ? Effect.Wipe : Effect.Write, $"{tool} {string.Join(' ', paths)}",
+            paths.Select(d => new Target { Kind = TargetKind.LocalPath, Path = d }).ToList(),
+            paths.Select(d => new Evidence(d, IsDevice(d) ? "erases the device" : "writes a file system into a file")).ToList());
+    }
+
+    /// <summary>True for a path under <c>/dev</c> that is a device a command can erase (a disk, a
+    /// partition, a mapper or md volume), not a pseudo-device (<c>/dev/null</c>, <c>/dev/zero</c>,
+    /// the standard streams, terminals) or a file system mounted there (<c>/dev/shm</c>).</summary>
+    public static bool IsDevice(string path)
+    {
+        if (!path.StartsWith("/dev/", StringComparison.Ordinal)) return false;
+        var rest = path[5..];
+        if (rest is "null" or "zero" or "full" or "random" or "urandom" or "stdin" or "stdout" or "stderr" or "tty" or "console" or "ptmx") return false;
+        return !(rest.StartsWith("fd/", StringComparison.Ordinal) || rest.StartsWith("pts/", StringComparison.Ordinal) || rest.StartsWith("shm/", StringComparison.Ordinal)
+            || rest.StartsWith("mqueue/", StringComparison.Ordinal) || rest.StartsWith("tty", StringComparison.Ordinal));
     }
 
     private static CommandIntent Classify(string tool, bool recursive, bool filtered, List<string> paths, IExecContext ctx, string verb)

@@ -28,7 +28,7 @@ public static class Mysql
             if (name == null) { positional.Add(args[i]); continue; }
             switch (name)
             {
-                case "-e": case "--execute": sql.Add((value ?? "", token)); break;
+                case "-e": case "--execute": case "--init-command": sql.Add((value ?? "", token)); break;
                 case "-h": case "--host": host = value; evidence.Add(new(token, $"host {value}")); break;
                 case "-P": case "--port": port = value; break;
                 case "-D": case "--database": db = value; break;

@@ -10,7 +10,7 @@ public static class Psql
 {
     private static readonly HashSet<string> LongValued = new(StringComparer.Ordinal) { "--command", "--file", "--host", "--port", "--dbname", "--username", "--set", "--variable", "--output", "--log-file", "--pset" };
 
-    private const string ShortValued = "cdfhpUvoLPTFRs";
+    internal const string ShortValued = "cdfhpUvoLPTFRs";
 
     /// <summary>Parses psql's arguments.</summary>
     public static CommandIntent Parse(ToolCall c)
@@ -51,14 +51,14 @@ public static class Psql
         {
             foreach (var (text, token) in sql)
             {
-                var r = SqlScanner.Scan(text, SqlDialect.Postgres);
+                var r = SqlScanner.Scan(Config.PsqlConfig.Includes(text, null, ctx, evidence), SqlDialect.Postgres);
                 if (result == null || r.Effect > result.Effect) result = r;
                 if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(token), $"SQL: {r.Summary} → {r.Effect.Name()}"));
             }
         }
         else if (!unknown && !list)
         {
-            if (c.StdinText != null) { result = SqlScanner.Scan(c.StdinText, SqlDialect.Postgres); evidence.Add(new("stdin", $"SQL: {result.Summary} → {result.Effect.Name()}")); }
+            if (c.StdinText != null) { result = SqlScanner.Scan(Config.PsqlConfig.Includes(c.StdinText, null, ctx, evidence), SqlDialect.Postgres); evidence.Add(new("stdin", $"SQL: {result.Summary} → {result.Effect.Name()}")); }
             else { unknown = true; evidence.Add(new("psql", c.StdinOpaque ? "SQL from a pipe whose content is unknown" : "interactive or SQL from stdin (unknown)")); }
         }
         Effect effect = result?.Effect ?? Effect.Read;
@@ -71,10 +71,12 @@ public static class Psql
     /// beat the environment (PGHOST, PGPORT, PGDATABASE).</summary>
     public static Target ResolveTarget(string? db, string? host, string? port, IExecContext ctx, List<Evidence> evidence)
     {
+        string? service = null;
         if (db != null && (db.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || db.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)))
         {
             DbTarget.TryParseUri(db, out var uh, out var up, out var ud);
             evidence.Add(new(db, $"connection URI host {uh}"));
+            service = UriParameter(db, "service");
             host ??= uh; port ??= up; db = ud;
         }
         else if (db != null && DbTarget.TryParseConninfo(db, out var ci))
@@ -82,11 +84,33 @@ public static class Psql
             evidence.Add(new(db, "conninfo string"));
             host ??= ci.GetValueOrDefault("host") ?? ci.GetValueOrDefault("hostaddr");
             port ??= ci.GetValueOrDefault("port");
+            service = ci.GetValueOrDefault("service");
             db = ci.GetValueOrDefault("dbname");
+        }
+        // A connection service's settings beat the environment and lose to the command line (libpq).
+        if ((service ?? ctx.GetEnvironmentVariable("PGSERVICE")) is { Length: > 0 } svc)
+        {
+            var found = Config.PgService.Lookup(ctx, svc, evidence, out var settings);
+            if (found == Config.PgService.Outcome.Unaccountable) return new Target { Kind = TargetKind.Environment, Name = "unknown" };
+            host ??= settings.GetValueOrDefault("host") ?? settings.GetValueOrDefault("hostaddr");
+            port ??= settings.GetValueOrDefault("port");
+            db ??= settings.GetValueOrDefault("dbname");
         }
         if (host == null && ctx.GetEnvironmentVariable("PGHOST") is string eh) { host = eh; evidence.Add(new($"PGHOST={eh}", $"host {eh}")); }
         port ??= ctx.GetEnvironmentVariable("PGPORT");
         db ??= ctx.GetEnvironmentVariable("PGDATABASE");
         return DbTarget.Make("postgresql", host, port, db, 5432);
+    }
+
+    private static string? UriParameter(string uri, string key)
+    {
+        int q = uri.IndexOf('?');
+        if (q < 0) return null;
+        foreach (var kv in uri[(q + 1)..].Split('&'))
+        {
+            int eq = kv.IndexOf('=');
+            if (eq > 0 && kv[..eq] == key) return Uri.UnescapeDataString(kv[(eq + 1)..]);
+        }
+        return null;
     }
 }

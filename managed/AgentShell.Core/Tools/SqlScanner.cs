@@ -14,6 +14,20 @@ public enum SqlDialect : byte
     Sqlite,
 }
 
+/// <summary>How to read the text, besides the dialect.</summary>
+[Flags]
+public enum SqlScanOptions : byte
+{
+    /// <summary>A psql script with standard-conforming strings.</summary>
+    None = 0,
+    /// <summary>Text as the server receives it (the wire), not a psql script: a backslash is an
+    /// ordinary character, never a meta-command that hides the rest of its line.</summary>
+    ServerText = 1,
+    /// <summary><c>standard_conforming_strings</c> is off: a backslash escapes the next character in
+    /// every string literal, not only in <c>E''</c>.</summary>
+    BackslashStrings = 2,
+}
+
 /// <summary>One statement and what it does.</summary>
 /// <param name="Effect">Its effect.</param>
 /// <param name="Text">The statement, whitespace collapsed, at most 100 characters.</param>
@@ -33,7 +47,13 @@ public sealed record SqlResult(Effect Effect, string Summary, IReadOnlyList<SqlS
 /// UPDATE without WHERE → wipe (every row rewritten: the old values are gone), with → write;
 /// ALTER … DROP → drop; SELECT/SHOW/EXPLAIN/DESCRIBE → read, except EXPLAIN ANALYZE of a write,
 /// which runs it, and pg_terminate_backend → terminate; INSERT/CREATE/GRANT/COPY FROM/... → write;
-/// DO/CALL/EXECUTE/anything unrecognised → unknown. Data-modifying CTEs count.</summary>
+/// DO/CALL/EXECUTE/anything unrecognised → unknown. Data-modifying CTEs count. What runs code as
+/// the database server's OS user is as severe as anything (wipe): COPY … PROGRAM, LOAD 'library',
+/// ALTER SYSTEM of a command or library setting, a function or language in C or an untrusted PL;
+/// COPY … TO a server file → unknown.
+/// Lexing follows the server's where it matters for hiding a statement: <c>--</c> comments end at
+/// a newline or carriage return, and every non-ASCII character continues an identifier (so
+/// <c>é$x$</c> is an identifier, not the start of a dollar quote).</summary>
 public static class SqlScanner
 {
     private readonly record struct Word(string Text, int Depth, int Group);
@@ -41,8 +61,10 @@ public static class SqlScanner
     private const int MaxWords = 20000, MaxNesting = 16;
 
     /// <summary>Scans <paramref name="sql"/>.</summary>
-    public static SqlResult Scan(string sql, SqlDialect dialect = SqlDialect.Postgres)
+    public static SqlResult Scan(string sql, SqlDialect dialect = SqlDialect.Postgres, SqlScanOptions options = SqlScanOptions.None)
     {
+        bool psqlMeta = dialect == SqlDialect.Postgres && (options & SqlScanOptions.ServerText) == 0;
+        bool backslashStrings = dialect == SqlDialect.MySql || (options & SqlScanOptions.BackslashStrings) != 0;
         var statements = new List<SqlStatement>();
         var words = new List<Word>();
         var text = new StringBuilder();
@@ -67,8 +89,10 @@ public static class SqlScanner
             char c = s[i];
             char n = i + 1 < s.Length ? s[i + 1] : '\0';
             // Comments.
-            if (c == '-' && n == '-') { while (i < s.Length && s[i] != '\n') i++; text.Append(' '); continue; }
-            if (c == '#' && dialect == SqlDialect.MySql) { while (i < s.Length && s[i] != '\n') i++; text.Append(' '); continue; }
+            // The server ends a line comment at \n or \r; a comment that ran on past a \r would hide
+            // the statement after it.
+            if (c == '-' && n == '-') { while (i < s.Length && s[i] is not ('\n' or '\r')) i++; text.Append(' '); continue; }
+            if (c == '#' && dialect == SqlDialect.MySql) { while (i < s.Length && s[i] is not ('\n' or '\r')) i++; text.Append(' '); continue; }
             if (c == '/' && n == '*')
             {
                 if (dialect == SqlDialect.MySql && i + 2 < s.Length && s[i + 2] == '!')
@@ -92,7 +116,7 @@ public static class SqlScanner
             }
             if (execComment && c == '*' && n == '/') { execComment = false; i += 2; continue; }
             // psql backslash commands run to the end of the line.
-            if (c == '\\' && dialect == SqlDialect.Postgres)
+            if (c == '\\' && psqlMeta)
             {
                 int e = s.IndexOf('\n', i);
                 if (e < 0) e = s.Length;
@@ -115,7 +139,7 @@ public static class SqlScanner
             // Strings and quoted identifiers.
             if (c == '\'' || ((c is 'E' or 'e') && n == '\'' && dialect == SqlDialect.Postgres && (i == 0 || !IsWordChar(s[i - 1]))))
             {
-                bool backslash = c != '\'' || dialect == SqlDialect.MySql;
+                bool backslash = c != '\'' || backslashStrings;
                 int start = i;
                 i += c == '\'' ? 1 : 2;
                 while (i < s.Length)
@@ -152,7 +176,7 @@ public static class SqlScanner
             {
                 // $tag$ ... $tag$ (tag may be empty); $1 is a parameter.
                 int t = i + 1;
-                while (t < s.Length && (char.IsAsciiLetterOrDigit(s[t]) || s[t] == '_')) t++;
+                while (t < s.Length && (char.IsAsciiLetterOrDigit(s[t]) || s[t] == '_' || s[t] >= '\u0080')) t++;
                 if (t < s.Length && s[t] == '$' && !(t > i + 1 && char.IsAsciiDigit(s[i + 1])))
                 {
                     var tag = s[i..(t + 1)];
@@ -167,11 +191,11 @@ public static class SqlScanner
             if (c == '(') { depth++; groupStack.Push(group); group = ++_groupCounter; text.Append(c); i++; continue; }
             if (c == ')') { if (depth > 0) { depth--; group = groupStack.Count > 0 ? groupStack.Pop() : 0; } text.Append(c); i++; continue; }
             if (c == ';' && depth == 0) { i++; End(); continue; }
-            if (char.IsAsciiLetter(c) || c == '_')
+            if (char.IsAsciiLetter(c) || c == '_' || c >= '\u0080')
             {
                 int start = i;
                 while (i < s.Length && IsWordChar(s[i])) i++;
-                words.Add(new Word(s[start..i].ToUpperInvariant(), depth, group));
+                words.Add(new Word(AsciiUpper(s.AsSpan(start, i - start)), depth, group));
                 text.Append(s, start, i - start);
                 continue;
             }
@@ -191,7 +215,18 @@ public static class SqlScanner
 
     [ThreadStatic] private static int _groupCounter;
 
-    private static bool IsWordChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '$';
+    // Every non-ASCII character continues an identifier, as in the server's lexer (ident_cont
+    // includes \200-\377): é$x$ is one identifier, so $x$ after it opens no dollar quote.
+    private static bool IsWordChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '$' || c >= '\u0080';
+
+    // Keywords are ASCII to the server; a Unicode upper-casing would turn the identifier "lımıt"
+    // (dotless i) into LIMIT and make an unfiltered DELETE look filtered.
+    private static string AsciiUpper(ReadOnlySpan<char> word)
+    {
+        Span<char> up = word.Length <= 64 ? stackalloc char[word.Length] : new char[word.Length];
+        for (int k = 0; k < word.Length; k++) up[k] = char.IsAsciiLetterLower(word[k]) ? (char)(word[k] - 32) : word[k];
+        return new string(up);
+    }
 
     private static string Collapse(string s)
     {
@@ -247,6 +282,23 @@ public static class SqlScanner
         return false;
     }
 
+    // Settings whose value the server runs as a shell command or loads as a library.
+    private static readonly string[] ServerCodeSettings =
+    [
+        "ARCHIVE_COMMAND", "RESTORE_COMMAND", "ARCHIVE_CLEANUP_COMMAND", "RECOVERY_END_COMMAND", "SSL_PASSPHRASE_COMMAND",
+        "SHARED_PRELOAD_LIBRARIES", "SESSION_PRELOAD_LIBRARIES", "LOCAL_PRELOAD_LIBRARIES", "DYNAMIC_LIBRARY_PATH", "ARCHIVE_LIBRARY",
+    ];
+
+    private static bool RunsServerCode(List<Word> w, int from, int to)
+    {
+        foreach (var name in ServerCodeSettings) if (HasAny(w, from, to, name)) return true;
+        return false;
+    }
+
+    // Functions that run a statement given to them as a string.
+    private static readonly string[] RunsAString =
+        ["DBLINK", "DBLINK_EXEC", "DBLINK_SEND_QUERY", "DBLINK_OPEN", "QUERY_TO_XML", "QUERY_TO_XMLSCHEMA", "QUERY_TO_XML_AND_XMLSCHEMA"];
+
     private static bool HasAny(List<Word> w, int from, int to, string word)
     {
         for (int i = from; i < to; i++) if (w[i].Text == word) return true;
@@ -264,7 +316,19 @@ public static class SqlScanner
             case "UPDATE":
                 return Has(w, from, to, d, "WHERE") || Has(w, from, to, d, "LIMIT") ? Effect.Write : Effect.Wipe;
             case "ALTER":
+                if (from + 1 < to && w[from + 1].Text == "SYSTEM" && RunsServerCode(w, from, to)) return Effect.Wipe;
                 return Has(w, from, to, d, "DROP") ? Effect.Drop : Effect.Write;
+            case "LOAD":
+                // PostgreSQL's LOAD 'library' runs a shared library in the server; MySQL's LOAD DATA/XML reads a file into a table.
+                return from + 1 < to && w[from + 1].Text is "DATA" or "XML" or "INDEX" ? Effect.Write : Effect.Wipe;
+            case "CREATE":
+                // A function, procedure or language in C or an untrusted PL (plpython3u, plperlu) runs code as the server's OS user.
+                for (int i = from + 1; i + 1 < to; i++)
+                {
+                    if (w[i].Depth == d && w[i].Text == "LANGUAGE" && w[i + 1].Depth == d && w[i + 1].Text is var lang
+                        && (lang is "C" or "INTERNAL" || (lang.StartsWith("PL", StringComparison.Ordinal) && lang.EndsWith('U')))) return Effect.Wipe;
+                }
+                return Effect.Write;
             case "MERGE":
                 return Has(w, from, to, d, "DELETE") ? Effect.Delete : Effect.Write;
             case "WITH":
@@ -279,7 +343,7 @@ public static class SqlScanner
                 if (HasAny(w, from, to, "PG_TERMINATE_BACKEND") || HasAny(w, from, to, "PG_CANCEL_BACKEND")) return Effect.Terminate;
                 if (HasAny(w, from, to, "PG_DROP_REPLICATION_SLOT")) return Effect.Drop;
                 if (HasAny(w, from, to, "LO_UNLINK")) return Effect.Delete;
-                if (HasAny(w, from, to, "DBLINK_EXEC") || HasAny(w, from, to, "QUERY_TO_XML")) return Effect.Unknown;
+                foreach (var f in RunsAString) if (HasAny(w, from, to, f)) return Effect.Unknown;
                 for (int i = from; i < to - 1; i++)
                 {
                     if (w[i].Depth == d && w[i].Text == "INTO" && w[i + 1].Text is not ("OUTFILE" or "DUMPFILE")) return Effect.Write;
@@ -304,13 +368,17 @@ public static class SqlScanner
                 return Effect.Read;
             case "RESET":
                 return from + 1 < to && w[from + 1].Text is "MASTER" or "BINARY" or "REPLICA" or "SLAVE" ? Effect.Delete : Effect.Read;
-            case "INSERT" or "CREATE" or "GRANT" or "REVOKE" or "COMMENT" or "VACUUM" or "REINDEX" or "CLUSTER" or "REFRESH"
-                or "IMPORT" or "LOAD" or "REPLACE" or "RENAME" or "SECURITY" or "REASSIGN" or "UPSERT" or "ATTACH" or "DETACH"
+            case "INSERT" or "GRANT" or "REVOKE" or "COMMENT" or "VACUUM" or "REINDEX" or "CLUSTER" or "REFRESH"
+                or "IMPORT" or "REPLACE" or "RENAME" or "SECURITY" or "REASSIGN" or "UPSERT" or "ATTACH" or "DETACH"
                 or "OPTIMIZE" or "REPAIR" or "FLUSH" or "INSTALL" or "UNINSTALL" or "CHANGE" or "CACHE" or "LOCK" or "UNLOCK"
                 or "ALTER_" or "CREATEDB":
                 return Effect.Write;
             case "COPY":
-                return Has(w, from, to, d, "FROM") ? Effect.Write : Effect.Read;
+                // COPY … TO/FROM PROGRAM runs a shell command as the server's operating-system user.
+                if (Has(w, from, to, d, "PROGRAM")) return Effect.Wipe;
+                if (Has(w, from, to, d, "FROM")) return Effect.Write;
+                // COPY … TO 'file' writes a file on the server as its OS user (its own data files included).
+                return Has(w, from, to, d, "TO") && !Has(w, from, to, d, "STDOUT") ? Effect.Unknown : Effect.Read;
             case "KILL" or "SHUTDOWN":
                 return Effect.Terminate;
             case "PURGE":

@@ -15,16 +15,28 @@ public sealed class ControlClient : IDisposable
     /// <summary>The socket path in use.</summary>
     public string Path { get; }
 
-    private ControlClient(Socket s, string path)
+    /// <summary>The run or daemon session every request is about (null: all the socket answers for).</summary>
+    public string? Run { get; }
+
+    private ControlClient(Socket s, string path, string? run)
     {
         _s = s;
         _reader = new LineReader(s);
         Path = path;
+        Run = run;
     }
 
-    /// <summary>Connects to <paramref name="socketPath"/>, $AGENTSHELL_SOCKET, or the newest live run.</summary>
-    public static ControlClient Connect(string? socketPath)
+    /// <summary>Connects to <paramref name="socketPath"/>, $AGENTSHELL_SOCKET, or the newest live run.
+    /// With <paramref name="run"/> (an id or a unique prefix of one from <c>agentshell runs</c>), every
+    /// request is about that run or daemon session only, and without a socket its supervisor's is used.</summary>
+    public static ControlClient Connect(string? socketPath, string? run = null)
     {
+        if (!string.IsNullOrEmpty(run) && string.IsNullOrEmpty(socketPath))
+        {
+            var live = RunDirectory.Find(run);
+            socketPath = live.Socket;
+            run = live.Id;
+        }
         var path = SocketPaths.Find(socketPath)
             ?? throw new ControlException("no running agentshell supervisor found (start one with 'agentshell run -- CMD', or pass --socket PATH)");
         var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -38,7 +50,7 @@ public sealed class ControlClient : IDisposable
             if (e.SocketErrorCode == SocketError.AccessDenied) throw SocketPaths.Refused(path);
             throw new ControlException($"cannot connect to {path}: {e.Message}");
         }
-        return new ControlClient(s, path);
+        return new ControlClient(s, path, string.IsNullOrEmpty(run) ? null : run);
     }
 
     /// <summary>Sends one request and returns its answer; throws <see cref="ControlException"/> when it says ok: false.</summary>
@@ -57,7 +69,12 @@ public sealed class ControlClient : IDisposable
     /// <summary>Sends one request without waiting.</summary>
     public void Send(string op, Action<Utf8JsonWriter>? more = null)
     {
-        var line = ControlProtocol.Line(w => { w.WriteString("op", op); more?.Invoke(w); });
+        var line = ControlProtocol.Line(w =>
+        {
+            w.WriteString("op", op);
+            if (Run != null) w.WriteString("run", Run);
+            more?.Invoke(w);
+        });
         try { _s.Send(line); }
         catch (SocketException e) { throw new ControlException($"lost the supervisor: {e.Message}"); }
     }

@@ -1,11 +1,13 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using AgentShell.Core.Audit;
 
 namespace AgentShell.Supervisor.Approval;
 
 /// <summary>The control socket's protocol: one JSON object per line, each with <c>"v": 1</c>.
-/// Requests carry <c>op</c> (hello, pending, approve, deny, watch); answers carry <c>ok</c> and
+/// Requests carry <c>op</c> (hello, pending, approve, deny, watch) and may name a <c>run</c> (a run's or a
+/// daemon session's id) to act on only its items; answers carry <c>ok</c> and
 /// either the data or <c>error</c>; a watch stream carries <c>event</c> (paused, resolved).</summary>
 public static class ControlProtocol
 {
@@ -35,22 +37,26 @@ public static class ControlProtocol
         var d = i.Decision;
         w.WriteStartObject();
         w.WriteString("id", i.Id);
+        if (i.Session != null) w.WriteString("run", i.Session);
         w.WriteString("created", i.Created);
         w.WriteString("deadline", i.Deadline);
         w.WriteNumber("pid", i.Pid);
         w.WriteStartArray("chain");
         foreach (var c in i.Chain) w.WriteStringValue(c);
         w.WriteEndArray();
-        if (i.Cwd != null) w.WriteString("cwd", i.Cwd);
+        // What leaves the supervisor passes the redactor: pending and watch never show a secret.
+        if (i.Cwd != null) w.WriteString("cwd", Redactor.RedactText(i.Cwd));
+        var argv = Redactor.RedactArgv(i.Argv);
         w.WriteStartArray("argv");
-        foreach (var a in i.Argv) w.WriteStringValue(a);
+        foreach (var a in argv) w.WriteStringValue(a);
         w.WriteEndArray();
-        w.WriteString("command", i.QuotedArgv);
+        w.WriteString("command", ShellQuote.Join(argv));
         w.WriteString("tool", d.Intent?.Tool);
         w.WriteString("effect", d.Intent?.Effect.ToString().ToLowerInvariant());
-        w.WriteString("summary", d.Intent?.ToString());
+        w.WriteString("summary", d.Intent == null ? null : Redactor.RedactText(d.Intent.ToString()));
         w.WriteString("target", d.Target?.ToString());
         w.WriteString("environment", d.Environment);
+        if (d.Credential != null) w.WriteString("credential", d.Credential);
         w.WriteString("rule", d.RuleId);
         w.WriteString("reason", d.Reason);
         w.WriteString("explanation", d.Explanation);

@@ -3,9 +3,10 @@ using System.Text.Json;
 
 namespace AgentShell.Supervisor.Approval;
 
-/// <summary>The supervisor's control socket: <c>agentshell pending/approve/deny/watch</c> talk to
+/// <summary>The supervisor's control socket: <c>agentshell pending/approve/deny/watch/runs</c> talk to
 /// it. Every client is checked with SO_PEERCRED: same uid (or root), and not a process of the
-/// supervised tree (the connect trap refuses those first; this is the second line).</summary>
+/// supervised tree (the connect trap refuses those first; this is the second line). A daemon's
+/// socket answers for all its sessions; a request may name one with <c>"run"</c>.</summary>
 public sealed class ControlServer : IDisposable
 {
     private readonly Socket _listen;
@@ -14,21 +15,45 @@ public sealed class ControlServer : IDisposable
     private readonly string _runId;
     private readonly IReadOnlyList<string> _command;
     private readonly TextWriter _log;
-    private readonly List<Socket> _watchers = [];
+    private readonly Func<IReadOnlyList<SessionInfo>> _sessions;
+    private readonly string _kind;
+    private readonly List<(Socket Socket, string? Run)> _watchers = [];
     private readonly Lock _gate = new();
     private volatile bool _stopped;
+    private readonly ControlEndpoint _endpoint;
+    private readonly bool _ownsEndpoint;
 
     /// <summary>Path of the socket file.</summary>
     public string Path { get; }
     /// <summary>Device and inode of the socket file: a connect to it from the tree is refused by identity, not name.</summary>
     public (ulong Dev, ulong Ino) Identity { get; }
 
-    /// <summary>Starts accepting on <paramref name="endpoint"/> (bound, and locked, by the caller, who disposes it).</summary>
-    public ControlServer(ControlEndpoint endpoint, string runId, IReadOnlyList<string> command, PendingRegistry registry, Func<int, bool> isInTree, TextWriter log)
+    /// <summary>Binds <paramref name="path"/> (<see cref="ControlEndpoint.Bind"/>: locked, mode 0600)
+    /// and starts accepting; the endpoint is this server's, removed on dispose.</summary>
+    public ControlServer(string path, string runId, IReadOnlyList<string> command, PendingRegistry registry, Func<int, bool> isInTree, TextWriter log,
+        Func<IReadOnlyList<SessionInfo>>? sessions = null, string kind = "run")
+        : this(ControlEndpoint.Bind(path), runId, command, registry, isInTree, log, sessions, kind) => _ownsEndpoint = true;
+
+    /// <summary>Starts accepting on <paramref name="endpoint"/> (bound, and locked, before the tree
+    /// started, so that it is among the paths made read-only for it; the caller disposes it).</summary>
+    /// <param name="endpoint">The bound socket and its lock.</param>
+    /// <param name="runId">Id of the run (or the daemon).</param>
+    /// <param name="command">Its command.</param>
+    /// <param name="registry">The pauses it answers for.</param>
+    /// <param name="isInTree">True for a pid of a supervised tree: refused.</param>
+    /// <param name="log">Where its own messages go.</param>
+    /// <param name="sessions">The trees it answers for (a run: itself; a daemon: each session); default: the run alone.</param>
+    /// <param name="kind">"run" or "daemon", for <c>agentshell runs</c>.</param>
+    public ControlServer(ControlEndpoint endpoint, string runId, IReadOnlyList<string> command, PendingRegistry registry, Func<int, bool> isInTree, TextWriter log,
+        Func<IReadOnlyList<SessionInfo>>? sessions = null, string kind = "run")
     {
+        _endpoint = endpoint;
         Path = endpoint.Path;
         _runId = runId;
         _command = command;
+        var started = DateTimeOffset.UtcNow;
+        _sessions = sessions ?? (() => [new SessionInfo(runId, command, started, 0)]);
+        _kind = kind;
         _registry = registry;
         _isInTree = isInTree;
         _log = log;
@@ -71,7 +96,7 @@ public sealed class ControlServer : IDisposable
         }
         finally
         {
-            lock (_gate) _watchers.Remove(c);
+            lock (_gate) _watchers.RemoveAll(w => w.Socket == c);
             c.Dispose();
         }
     }
@@ -98,18 +123,17 @@ public sealed class ControlServer : IDisposable
             var req = ControlProtocol.Parse(line, out var err);
             if (req is not JsonElement r) { Send(c, Error(err!)); continue; }
             string? op = r.Str("op");
+            // A request may name one run or session; one this socket does not answer for is an error.
+            string? run = r.Str("run");
+            if (run != null && op != "hello" && !_sessions().Any(x => x.Id == run))
+            {
+                Send(c, Error($"no run or session '{run}' here (agentshell runs lists them)"));
+                continue;
+            }
             switch (op)
             {
                 case "hello":
-                    Send(c, ControlProtocol.Line(w =>
-                    {
-                        w.WriteBoolean("ok", true);
-                        w.WriteString("runId", _runId);
-                        w.WriteNumber("pid", Environment.ProcessId);
-                        w.WriteStartArray("command");
-                        foreach (var a in _command) w.WriteStringValue(a);
-                        w.WriteEndArray();
-                    }));
+                    Send(c, Hello());
                     break;
                 case "pending":
                     Send(c, ControlProtocol.Line(w =>
@@ -117,7 +141,7 @@ public sealed class ControlServer : IDisposable
                         w.WriteBoolean("ok", true);
                         w.WriteNumber("timeoutSeconds", (long)_registry.Timeout.TotalSeconds);
                         w.WriteStartArray("items");
-                        foreach (var i in _registry.Pending) ControlProtocol.WriteItem(w, i);
+                        foreach (var i in _registry.PendingIn(run)) ControlProtocol.WriteItem(w, i);
                         w.WriteEndArray();
                     }));
                     break;
@@ -125,19 +149,49 @@ public sealed class ControlServer : IDisposable
                 case "deny":
                     string? id = r.Str("id");
                     if (string.IsNullOrEmpty(id)) { Send(c, Error("missing id: the pending item to answer")); break; }
-                    string? e = op == "approve" ? _registry.Approve(id, r.Bool("forRun"), who) : _registry.Deny(id, who, r.Str("reason"));
+                    string? e = op == "approve" ? _registry.Approve(id, r.Bool("forRun"), who, run) : _registry.Deny(id, who, r.Str("reason"), run);
                     Send(c, e == null ? ControlProtocol.Line(w => w.WriteBoolean("ok", true)) : Error(e));
                     break;
                 case "watch":
-                    lock (_gate) _watchers.Add(c);
+                    lock (_gate) _watchers.Add((c, run));
                     Send(c, ControlProtocol.Line(w => w.WriteBoolean("ok", true)));
-                    foreach (var i in _registry.Pending) Send(c, Event("paused", i));
+                    foreach (var i in _registry.PendingIn(run)) Send(c, Event("paused", i));
                     break;
                 default:
                     Send(c, Error($"unknown op '{op}' (hello, pending, approve, deny, watch)"));
                     break;
             }
         }
+    }
+
+    /// <summary>Who this socket answers for: the run (or daemon), and each of its trees with what waits there.</summary>
+    private byte[] Hello()
+    {
+        var pending = _registry.Pending;
+        return ControlProtocol.Line(w =>
+        {
+            w.WriteBoolean("ok", true);
+            w.WriteString("runId", _runId);
+            w.WriteString("kind", _kind);
+            w.WriteNumber("pid", Environment.ProcessId);
+            w.WriteStartArray("command");
+            foreach (var a in Core.Audit.Redactor.RedactArgv(_command)) w.WriteStringValue(a); // watch and runs show it: no secret
+            w.WriteEndArray();
+            w.WriteStartArray("sessions");
+            foreach (var s in _sessions())
+            {
+                w.WriteStartObject();
+                w.WriteString("id", s.Id);
+                w.WriteString("started", s.Started);
+                w.WriteNumber("pid", s.Pid);
+                w.WriteNumber("pending", pending.Count(i => i.Session == s.Id || i.Session == null && s.Id == _runId));
+                w.WriteStartArray("command");
+                foreach (var a in Core.Audit.Redactor.RedactArgv(s.Command)) w.WriteStringValue(a);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        });
     }
 
     private static string Who(int pid, uint uid)
@@ -159,7 +213,7 @@ public sealed class ControlServer : IDisposable
     {
         var line = Event(kind, i);
         List<Socket> ws;
-        lock (_gate) ws = [.. _watchers];
+        lock (_gate) ws = [.. _watchers.Where(w => w.Run == null || w.Run == i.Session).Select(w => w.Socket)];
         foreach (var w in ws) Send(w, line);
     }
 
@@ -171,15 +225,16 @@ public sealed class ControlServer : IDisposable
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            lock (_gate) _watchers.Remove(s);
+            lock (_gate) _watchers.RemoveAll(w => w.Socket == s);
         }
     }
 
-    /// <summary>Stops accepting (the endpoint's owner removes the socket file).</summary>
+    /// <summary>Stops accepting; removes the socket when the endpoint is this server's own.</summary>
     public void Dispose()
     {
         _stopped = true;
         _listen.Dispose();
+        if (_ownsEndpoint) _endpoint.Dispose();
     }
 }
 

@@ -41,6 +41,11 @@ public sealed class PendingItem
     /// to connect to once approved).</summary>
     public string[]? ExecEnvironments { get; init; }
 
+    /// <summary>The run or daemon session the request came from; null for a registry used without scopes.</summary>
+    public string? Session => Scope?.Session;
+    /// <summary>Its tree and responder, set by the registry when the item is created.</summary>
+    internal PendingScope? Scope { get; set; }
+
     /// <summary>Outcome; Pending until answered.</summary>
     public PendingOutcome Outcome { get; private set; }
     /// <summary>Who answered (e.g. "alice (uid 1000, pid 4242)").</summary>

@@ -20,9 +20,9 @@ public sealed class PendingRegistry : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, PendingItem> _items = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, PendingItem> _recent = new(StringComparer.Ordinal); // by JoinKey, answered
-    private readonly HashSet<string> _approvedForRun = new(StringComparer.Ordinal);
-    private readonly INotificationResponder _responder;
+    private readonly Dictionary<string, PendingItem> _recent = new(StringComparer.Ordinal); // by scoped JoinKey, answered
+    private readonly HashSet<string> _approvedForRun = new(StringComparer.Ordinal); // scoped RunKeys
+    private readonly INotificationResponder? _responder;
     private readonly PauseSettings _settings;
     private readonly TimeProvider _clock;
     private readonly Timer _timer;
@@ -40,8 +40,16 @@ public sealed class PendingRegistry : IDisposable
     /// tries the next directory after a deny).</summary>
     public static readonly TimeSpan RejoinWindow = TimeSpan.FromSeconds(5);
 
-    /// <summary>Creates a registry; <paramref name="clock"/> is a seam for tests.</summary>
+    /// <summary>Creates a registry whose items are all answered by <paramref name="responder"/>;
+    /// <paramref name="clock"/> is a seam for tests.</summary>
     public PendingRegistry(INotificationResponder responder, PauseSettings settings, TimeProvider? clock = null)
+        : this(settings, clock, responder) { }
+
+    /// <summary>Creates a registry shared by several trees: each item is held with the
+    /// <see cref="PendingScope"/> of its tree, which answers it.</summary>
+    public PendingRegistry(PauseSettings settings, TimeProvider? clock = null) : this(settings, clock, null) { }
+
+    private PendingRegistry(PauseSettings settings, TimeProvider? clock, INotificationResponder? responder)
     {
         _responder = responder;
         _settings = settings;
@@ -61,28 +69,43 @@ public sealed class PendingRegistry : IDisposable
         get { lock (_gate) return _items.Values.OrderBy(i => i.Created).ToList(); }
     }
 
-    /// <summary>True when an identical command and target was approved for the rest of the run.</summary>
-    public bool IsApprovedForRun(string runKey)
+    /// <summary>Items of one run or session still waiting, oldest first (all of them for null).</summary>
+    public IReadOnlyList<PendingItem> PendingIn(string? session)
     {
-        lock (_gate) return _approvedForRun.Contains(runKey);
+        lock (_gate) return _items.Values.Where(i => session == null || i.Session == session).OrderBy(i => i.Created).ToList();
     }
 
-    /// <summary>Parks a paused notification. A request with the same join key as a waiting item
-    /// joins it; one just answered gets the same answer at once. Returns the item it belongs to.</summary>
-    public PendingItem Hold(ulong notifId, int pid, Func<string, DateTimeOffset, PendingItem> create, string joinKey)
+    /// <summary>True when an identical command and target was approved for the rest of the run (of
+    /// <paramref name="session"/>, when the registry is shared).</summary>
+    public bool IsApprovedForRun(string runKey, string? session = null)
+    {
+        lock (_gate) return _approvedForRun.Contains(Scoped(session, runKey));
+    }
+
+    // Keys of different trees never meet: the session id is part of every key.
+    private static string Scoped(string? session, string key) => session == null ? key : session + "\u0002" + key;
+
+    /// <summary>Parks a paused notification. A request with the same join key as a waiting item of
+    /// its tree joins it; one just answered gets the same answer at once. Returns the item it
+    /// belongs to. <paramref name="scope"/>: its tree, when the registry is shared.</summary>
+    public PendingItem Hold(ulong notifId, int pid, Func<string, DateTimeOffset, PendingItem> create, string joinKey, PendingScope? scope = null)
     {
         PendingItem? item;
         PendingItem? answeredTwin = null;
         bool isNew = false;
+        var responder = scope?.Responder ?? _responder
+            ?? throw new InvalidOperationException("a shared registry holds items only with their scope");
+        string key = Scoped(scope?.Session, joinKey);
         lock (_gate)
         {
-            item = _items.Values.FirstOrDefault(i => i.JoinKey == joinKey);
-            if (item == null && _recent.TryGetValue(joinKey, out var r) && _clock.GetUtcNow() - r.Answered < RejoinWindow)
+            item = _items.Values.FirstOrDefault(i => i.JoinKey == joinKey && i.Session == scope?.Session);
+            if (item == null && _recent.TryGetValue(key, out var r) && _clock.GetUtcNow() - r.Answered < RejoinWindow)
                 answeredTwin = r;
             if (item == null && answeredTwin == null)
             {
                 string id = NewId();
                 item = create(id, _clock.GetUtcNow());
+                item.Scope = scope;
                 _items[id] = item;
                 isNew = true;
             }
@@ -91,26 +114,39 @@ public sealed class PendingRegistry : IDisposable
         if (answeredTwin != null)
         {
             bool allow = answeredTwin.Outcome is PendingOutcome.Approved or PendingOutcome.ApprovedForRun;
-            _responder.Answer(notifId, pid, allow, null); // its message was already written
+            responder.Answer(notifId, pid, allow, null); // its message was already written
             return answeredTwin;
         }
         if (isNew) Paused?.Invoke(item!);
         return item!;
     }
 
-    /// <summary>Approves an item (by id or unique id prefix). Returns an error text or null.</summary>
-    public string? Approve(string id, bool forRun, string by) =>
-        Answer(id, forRun ? PendingOutcome.ApprovedForRun : PendingOutcome.Approved, by, null);
+    /// <summary>Approves an item (by id or unique id prefix; of <paramref name="session"/> only, when
+    /// given). Returns an error text or null.</summary>
+    public string? Approve(string id, bool forRun, string by, string? session = null) =>
+        Answer(id, forRun ? PendingOutcome.ApprovedForRun : PendingOutcome.Approved, by, null, session);
 
     /// <summary>Denies an item. Returns an error text or null.</summary>
-    public string? Deny(string id, string by, string? reason) => Answer(id, PendingOutcome.Denied, by, reason);
+    public string? Deny(string id, string by, string? reason, string? session = null) => Answer(id, PendingOutcome.Denied, by, reason, session);
 
-    private string? Answer(string id, PendingOutcome outcome, string by, string? reason)
+    /// <summary>A tree has gone: its items end as <see cref="PendingOutcome.Gone"/> (nothing of it is
+    /// left to answer) and nothing it was approved for outlives it.</summary>
+    public void EndSession(string session)
+    {
+        foreach (var item in PendingIn(session)) Finish(item, PendingOutcome.Gone, null, null);
+        lock (_gate)
+        {
+            _approvedForRun.RemoveWhere(k => k.StartsWith(session + "\u0002", StringComparison.Ordinal));
+            foreach (var k in _recent.Where(kv => kv.Value.Session == session).Select(kv => kv.Key).ToList()) _recent.Remove(k);
+        }
+    }
+
+    private string? Answer(string id, PendingOutcome outcome, string by, string? reason, string? session)
     {
         PendingItem? item;
         lock (_gate)
         {
-            var matches = _items.Values.Where(i => i.Id.StartsWith(id, StringComparison.OrdinalIgnoreCase)).ToList();
+            var matches = _items.Values.Where(i => i.Id.StartsWith(id, StringComparison.OrdinalIgnoreCase) && (session == null || i.Session == session)).ToList();
             if (matches.Count == 0) return RecentById(id) is PendingItem done
                 ? $"item {done.Id} was already answered ({OutcomeText(done)})"
                 : $"no pending item '{id}' (agentshell pending lists them)";
@@ -134,13 +170,14 @@ public sealed class PendingRegistry : IDisposable
         lock (_gate)
         {
             _items.Remove(item.Id);
-            _recent[item.JoinKey] = item;
-            if (outcome == PendingOutcome.ApprovedForRun) _approvedForRun.Add(item.RunKey);
+            _recent[Scoped(item.Session, item.JoinKey)] = item;
+            if (outcome == PendingOutcome.ApprovedForRun) _approvedForRun.Add(Scoped(item.Session, item.RunKey));
         }
         bool allow = outcome is PendingOutcome.Approved or PendingOutcome.ApprovedForRun;
         Answering?.Invoke(item);
         string? message = allow ? null : Message(item, outcome, now);
-        foreach (var (notif, pid) in held) _responder.Answer(notif, pid, allow, message);
+        var responder = ResponderOf(item);
+        foreach (var (notif, pid) in held) responder.Answer(notif, pid, allow, message);
         Resolved?.Invoke(item);
     }
 
@@ -165,7 +202,7 @@ public sealed class PendingRegistry : IDisposable
             // A process killed while held: its notification is gone; drop it, and the item with it.
             foreach (var (notif, _) in item.Held())
             {
-                if (!_responder.IsStillWaiting(notif)) item.Drop(notif);
+                if (!ResponderOf(item).IsStillWaiting(notif)) item.Drop(notif);
             }
             if (item.Held().Count == 0) Finish(item, PendingOutcome.Gone, null, null);
         }
@@ -174,6 +211,8 @@ public sealed class PendingRegistry : IDisposable
             foreach (var k in _recent.Where(kv => now - kv.Value.Answered > RejoinWindow).Select(kv => kv.Key).ToList()) _recent.Remove(k);
         }
     }
+
+    private INotificationResponder ResponderOf(PendingItem i) => i.Scope?.Responder ?? _responder!;
 
     /// <summary>Runs the timeout check now (tests drive a fake clock).</summary>
     internal void TickNow() => Tick();

@@ -47,33 +47,43 @@ public static class SocketPaths
             {
                 throw Refused(f.FullName);
             }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ProtocolType)
+            {
+                // A live socket of another kind (a daemon socket, SOCK_SEQPACKET): not a control socket.
+            }
             catch (SocketException)
             {
-                if (!IsStale(f.FullName)) continue; // a live supervisor that did not answer: leave it
-                // A run that died without cleaning up: its socket and lock go.
-                try
-                {
-                    f.Delete();
-                    File.Delete(ControlEndpoint.LockPathOf(f.FullName));
-                }
-                catch (Exception d) when (d is IOException or UnauthorizedAccessException)
-                {
-                    // Not ours to remove (a read-only directory inside a tree): it stays, harmless.
-                }
+                RemoveIfStale(f.FullName);
             }
         }
         return null;
     }
 
-    /// <summary>True only when the supervisor that owned <paramref name="socketPath"/> is gone: its
-    /// lock file exists and can be locked (the kernel released it when that supervisor exited). A
-    /// socket without a lock file, or whose lock cannot be opened, is never called stale.</summary>
+    /// <summary>True only when the supervisor that owned <paramref name="socketPath"/> is provably
+    /// gone: its lock file exists and nobody holds it (the kernel released it when that supervisor
+    /// exited). A socket without a lock file, or whose lock cannot be opened, is never stale.</summary>
     public static bool IsStale(string socketPath)
     {
         int fd = Interop.Files.Open(ControlEndpoint.LockPathOf(socketPath), Interop.Files.O_RDONLY | Interop.Files.O_CLOEXEC, out _);
         if (fd < 0) return false;
         try { return Interop.Files.TryLockExclusive(fd) == 0; }
         finally { Interop.Libc.close(fd); } // closing drops the lock we may have taken
+    }
+
+    /// <summary>Removes a socket whose owner is provably gone, under its lock (<see cref="SocketLock"/>),
+    /// so that a supervisor binding it meanwhile is never undone. Anything else is left alone.</summary>
+    private static void RemoveIfStale(string socketPath)
+    {
+        if (!IsStale(socketPath)) return; // a live supervisor that did not answer (or no lock): leave it
+        try
+        {
+            using var l = SocketLock.TryAcquire(socketPath, out _);
+            l?.ClaimPath(); // removes the socket only if nothing answers on it; disposing drops the lock
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not ours to remove (a read-only directory inside a tree) or not a socket: it stays, harmless.
+        }
     }
 
     /// <summary>The error for a socket whose supervisor refused us: we are in its tree.</summary>

@@ -17,6 +17,7 @@ internal static partial class Interop
         internal const int O_APPEND = 0x400;
         internal const int O_NONBLOCK = 0x800;
         internal const int O_DIRECTORY = 0x10000;
+        internal const int O_NOFOLLOW = 0x20000;
         internal const int O_CLOEXEC = 0x80000;
 
         /// <summary>How a file is opened to look at its content: never blocking in open(2) or read(2)
@@ -38,11 +39,6 @@ internal static partial class Interop
         [LibraryImport(Libc.Name, EntryPoint = "fchmod", SetLastError = true)]
         private static partial int fchmod_(int fd, uint mode);
 
-        [LibraryImport(Libc.Name, EntryPoint = "flock", SetLastError = true)]
-        private static partial int flock_(int fd, int operation);
-
-        private const int LOCK_EX = 2, LOCK_NB = 4;
-
         [LibraryImport(Libc.Name, EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
         private static partial nint realpath_(string path, nint resolved);
 
@@ -58,18 +54,6 @@ internal static partial class Interop
             errno = 0;
             try { return Marshal.PtrToStringUTF8(p); }
             finally { free_(p); }
-        }
-
-        /// <summary>flock(fd, LOCK_EX|LOCK_NB), EINTR retried: 0, EWOULDBLOCK (EAGAIN: another open
-        /// file holds it), or another errno.</summary>
-        internal static Errno TryLockExclusive(int fd)
-        {
-            while (true)
-            {
-                if (flock_(fd, LOCK_EX | LOCK_NB) == 0) return 0;
-                var e = LastErrno;
-                if (e != Errno.EINTR) return e;
-            }
         }
 
         [LibraryImport(Libc.Name, EntryPoint = "syscall", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
@@ -124,6 +108,45 @@ internal static partial class Interop
             }
         }
 
+        [LibraryImport(Libc.Name, EntryPoint = "flock", SetLastError = true)]
+        private static partial int flock_(int fd, int operation);
+
+        private const int LOCK_EX = 2, LOCK_NB = 4;
+
+        /// <summary>flock(LOCK_EX | LOCK_NB), retrying EINTR: 0, or the errno (EAGAIN: another open
+        /// file description holds it). The kernel drops the lock when the last fd of that open file
+        /// description is closed, which a process's death does.</summary>
+        internal static Errno TryLockExclusive(int fd)
+        {
+            while (true)
+            {
+                if (flock_(fd, LOCK_EX | LOCK_NB) == 0) return 0;
+                var e = LastErrno;
+                if (e != Errno.EINTR) return e;
+            }
+        }
+
+        [LibraryImport(Libc.Name, EntryPoint = "ftruncate", SetLastError = true)]
+        private static partial int ftruncate_(int fd, long length);
+
+        [LibraryImport(Libc.Name, EntryPoint = "pread", SetLastError = true)]
+        private static unsafe partial nint pread_(int fd, byte* buf, nint count, long offset);
+
+        /// <summary>ftruncate(fd, 0): 0, or the errno.</summary>
+        internal static Errno FTruncate(int fd) => ftruncate_(fd, 0) == 0 ? 0 : LastErrno;
+
+        /// <summary>pread at offset 0, retrying EINTR: bytes read, or -1.</summary>
+        internal static unsafe int PRead(int fd, Span<byte> buffer)
+        {
+            fixed (byte* p = buffer)
+            {
+                nint n;
+                do n = pread_(fd, p, buffer.Length, 0);
+                while (n < 0 && LastErrno == Errno.EINTR);
+                return (int)n;
+            }
+        }
+
         /// <summary>fchmod(2): 0, or the errno.</summary>
         internal static Errno FChmod(int fd, uint mode) => fchmod_(fd, mode) == 0 ? 0 : LastErrno;
 
@@ -159,7 +182,7 @@ internal static partial class Interop
 /// <summary>What the supervisor uses of a struct stat.</summary>
 internal readonly struct FileStatus
 {
-    private const uint S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFDIR = 0x4000;
+    private const uint S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFDIR = 0x4000, S_IFSOCK = 0xC000;
 
     internal FileStatus(in stat st)
     {
@@ -190,6 +213,7 @@ internal readonly struct FileStatus
     internal (ulong Dev, ulong Ino) Identity => (Dev, Ino);
     internal bool IsRegular => (Mode & S_IFMT) == S_IFREG;
     internal bool IsDirectory => (Mode & S_IFMT) == S_IFDIR;
+    internal bool IsSocket => (Mode & S_IFMT) == S_IFSOCK;
     /// <summary>The permission bits (st_mode &amp; 07777).</summary>
     internal uint Permissions => Mode & 0xFFF;
 }

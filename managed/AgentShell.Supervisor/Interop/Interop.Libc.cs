@@ -49,6 +49,17 @@ internal static partial class Interop
             return 0;
         }
 
+        /// <summary>True when <paramref name="fd"/> reports POLLHUP now (poll with no events and no
+        /// wait). A seccomp listener does once no task uses its filter any more: the tree is gone.</summary>
+        internal static unsafe bool HungUp(int fd)
+        {
+            var p = new Tmds.Linux.pollfd { fd = fd, events = 0 };
+            int r;
+            do r = poll(&p, 1, 0);
+            while (r < 0 && LastErrno == Errno.EINTR);
+            return r > 0 && (p.revents & Tmds.Linux.LibC.POLLHUP) != 0;
+        }
+
         [LibraryImport(Name, SetLastError = true)]
         internal static partial int isatty(int fd);
 
@@ -75,7 +86,8 @@ internal static partial class Interop
 internal enum Errno
 {
     EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, EBADF = 9, ECHILD = 10, EAGAIN = 11, ENOMEM = 12,
-    EACCES = 13, EFAULT = 14, EBUSY = 16, EINVAL = 22, ERANGE = 34, ENOSYS = 38, EINPROGRESS = 115,
+    EACCES = 13, EFAULT = 14, EBUSY = 16, EEXIST = 17, ENOTDIR = 20, EINVAL = 22, EPIPE = 32, ERANGE = 34, ENOSYS = 38, EMSGSIZE = 90,
+    EADDRINUSE = 98, ECONNRESET = 104, ECONNREFUSED = 111, EINPROGRESS = 115,
 }
 
 internal static class ThrowHelper

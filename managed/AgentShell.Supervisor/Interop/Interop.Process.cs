@@ -48,9 +48,14 @@ internal static partial class Interop
 
         /// <summary>The user name of <paramref name="uid"/> (getpwuid_r: /etc/passwd, or NSS); false
         /// when no user has it or the lookup fails.</summary>
-        internal static unsafe bool TryGetUserName(uint uid, out string name)
+        internal static bool TryGetUserName(uint uid, out string name) => TryGetPasswd(uid, p => p.pw_name, out name);
+
+        /// <summary>The login shell of <paramref name="uid"/> (pw_shell); false when none is recorded.</summary>
+        internal static bool TryGetLoginShell(uint uid, out string shell) => TryGetPasswd(uid, p => p.pw_shell, out shell);
+
+        private static unsafe bool TryGetPasswd(uint uid, Func<passwd, nint> field, out string value)
         {
-            name = "";
+            value = "";
             for (int size = 1024; size <= 1 << 20; size *= 4)
             {
                 byte[] buf = new byte[size];
@@ -64,8 +69,8 @@ internal static partial class Interop
                     while (rc == (int)Errno.EINTR);
                     if (rc == 0 && result != null)
                     {
-                        name = Marshal.PtrToStringUTF8(pwd.pw_name) ?? "";
-                        return name.Length > 0;
+                        value = Marshal.PtrToStringUTF8(field(pwd)) ?? "";
+                        return value.Length > 0;
                     }
                 }
                 if (rc != (int)Errno.ERANGE) return false;

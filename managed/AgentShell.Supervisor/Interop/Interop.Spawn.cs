@@ -70,6 +70,36 @@ internal static partial class Interop
             }
         }
 
+        [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int execvp(byte* file, byte** argv);
+        [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int pthread_sigmask(int how, void* set, void* old);
+        [LibraryImport(Libc.Name, SetLastError = true)] private static partial nint signal(int sig, nint handler);
+
+        private const int SIG_SETMASK = 2, SIGPIPE = 13;
+
+        /// <summary>execvp(3): replaces this process with <paramref name="argv"/>[0] found on PATH, keeping
+        /// the environment, with no signal blocked and SIGPIPE back to its default (the runtime ignores
+        /// it, and an exec keeps what is ignored). Returns only on failure, with the errno.</summary>
+        internal static unsafe Errno ExecVp(IReadOnlyList<string> argv)
+        {
+            var handles = new List<nint>();
+            try
+            {
+                byte* none = stackalloc byte[SigsetSize];
+                Check(sigemptyset(none), "sigemptyset");
+                signal(SIGPIPE, 0 /* SIG_DFL */);
+                pthread_sigmask(SIG_SETMASK, none, null);
+                byte** cargv = (byte**)Marshal.AllocHGlobal(sizeof(nint) * (argv.Count + 1)); handles.Add((nint)cargv);
+                for (int i = 0; i < argv.Count; i++) cargv[i] = (byte*)Utf8(argv[i], handles);
+                cargv[argv.Count] = null;
+                execvp(cargv[0], cargv);
+                return LastErrno;
+            }
+            finally
+            {
+                foreach (var h in handles) Marshal.FreeHGlobal(h);
+            }
+        }
+
         /// <summary>waitpid with EINTR retried. Returns the pid reaped, 0 (WNOHANG, none), or -1 with errno.</summary>
         internal static unsafe int Wait(int pid, out int status, int options, out Errno errno)
         {

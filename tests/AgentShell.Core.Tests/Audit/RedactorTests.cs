@@ -25,6 +25,11 @@ public class RedactorTests
     [TestCase("curl|https://deploy:glpat-123@gitlab.com/api/v4", "curl|https://deploy:***@gitlab.com/api/v4")]
     [TestCase("http|POST|api.x.io/v1|Authorization:Bearer tok_123456789", "http|POST|api.x.io/v1|Authorization:Bearer ***")]
     [TestCase("http|api.x.io|X-Api-Key:abc123", "http|api.x.io|X-Api-Key:***")]
+    [TestCase("http|-a|deploy:tok_123|api.x.io", "http|-a|deploy:***|api.x.io")]
+    [TestCase("http|-adeploy:tok_123|api.x.io", "http|-adeploy:***|api.x.io")]
+    [TestCase("xh|--auth-type|bearer|--auth|tok_123|api.x.io", "xh|--auth-type|bearer|--auth|***|api.x.io")]
+    [TestCase("https|--auth=tok_123|api.x.io", "https|--auth=***|api.x.io")]
+    [TestCase("env|REDISCLI_AUTH=r3dis|redis-cli|FLUSHALL", "env|REDISCLI_AUTH=***|redis-cli|FLUSHALL")]
     [TestCase("psql|postgresql://app:Pa55word@db.prod.acme.io:5432/shop|-c|DROP TABLE t", "psql|postgresql://app:***@db.prod.acme.io:5432/shop|-c|DROP TABLE t")]
     [TestCase("psql|host=db.acme.io user=app password=Pa55word dbname=shop", "psql|host=db.acme.io user=app password=*** dbname=shop")]
     [TestCase("psql|host=db user=app password='pa ss' dbname=shop", "psql|host=db user=app password=*** dbname=shop")]
@@ -94,6 +99,7 @@ public class RedactorTests
 
     [TestCase("curl|-H|Authorization: Bearer abc.def.ghi123|-u|a:b|https://u:p@x.io")]
     [TestCase("env|PGPASSWORD=x|mysql|-pS|--token|t|sh|-c|curl -u a:b x")]
+    [TestCase("http|-a|u:p|--auth=tok|-atok2|api.x.io")]
     public void RedactionIsIdempotent(string argv)
     {
         var once = Redactor.RedactArgv(Split(argv));

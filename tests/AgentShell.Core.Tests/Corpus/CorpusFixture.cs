@@ -13,9 +13,33 @@ internal static class CorpusFixture
     public static string Repo => Path.Combine(Root, "repo");
     public static string Home => Path.Combine(Root, "home");
 
+    // System configuration files (wgetrc, psqlrc, pg_service.conf) are looked for in the fixture,
+    // not on this machine, so a case means the same everywhere.
     public static IExecContext Context(string? cwd = null) => new LocalExecContext(
-        new Dictionary<string, string> { ["HOME"] = Home, ["PATH"] = "/usr/bin:/bin", ["USER"] = "agent" },
+        new Dictionary<string, string>
+        {
+            ["HOME"] = Home, ["PATH"] = "/usr/bin:/bin", ["USER"] = "agent",
+            ["SYSTEM_WGETRC"] = Path.Combine(Root, "etc", "wgetrc"), ["PGSYSCONFDIR"] = Path.Combine(Root, "etc", "postgresql"),
+        },
         cwd ?? Repo);
+
+    /// <summary>The production credential of the corpus's credential cases (column 7), listed by
+    /// fingerprint as <c>fixture-root</c>; <c>home/.env.production</c> is a credential file.</summary>
+    public const string ProductionToken = "prod-token-0123456789abcdef";
+
+    private static readonly Lazy<AgentShell.Core.Policy.Policy> PolicyOnce = new(() =>
+    {
+        var profile = Path.Combine(Root, "credentials.json");
+        File.WriteAllText(profile, $$"""
+            { "Environments": { "production": {
+                "Credentials": [ { "Name": "fixture-root", "Sha256": "{{AgentShell.Core.Credentials.CredentialTable.Fingerprint(ProductionToken)}}" } ],
+                "CredentialFiles": [ "{{Path.Combine(Home, ".env.production")}}" ] } } }
+            """);
+        return AgentShell.Core.Policy.Policy.Load([Path.Combine(TempProfiles.ShippedDir, "default.json"), profile]);
+    });
+
+    /// <summary>default.json and the fixture's credentials.</summary>
+    public static AgentShell.Core.Policy.Policy Policy => PolicyOnce.Value;
 
     private static string Create()
     {
@@ -39,6 +63,21 @@ internal static class CorpusFixture
         Write("repo/.env", "DATABASE_URL=postgresql://app@db.prod.example.com:5432/app\n");
         Write("repo/src/app.txt", "x");
         Write("home/.kube/config", "apiVersion: v1\nkind: Config\ncurrent-context: prod-eu\ncontexts:\n- name: prod-eu\n");
+        Write("home/.kube/empty", "apiVersion: v1\nkind: Config\n");
+        // Tool configuration, each where an `env VAR=…` in a case points the tool at it.
+        Write("home/rc-delete/.curlrc", "# set by someone else\nsilent\nrequest = DELETE\n");
+        Write("home/rc-settings/.curlrc", "silent\nshow-error\nlocation\nretry = 3\nuser-agent = \"agent/1.0\"\n");
+        Write("home/rc-big/.curlrc", "silent\n" + new string('#', 300 * 1024));
+        Write("home/rc-token/.curlrc", $"header = \"Authorization: Bearer {ProductionToken}\"\n");
+        Write("home/wgetrc-delete", "tries = 2\nmethod = DELETE\n");
+        Write("home/psqlrc-drop", "\\set QUIET 1\nDROP TABLE audit_log;\n");
+        Write("home/pg_service.conf", "[prod]\nhost=db.prod.example.com\ndbname=app\n");
+        Write("home/my-prod.cnf", "[client]\nhost=db.prod.example.com\n[mysql]\ninit-command=DELETE FROM sessions\n");
+        Write("home/xdg/httpie/config.json", "{ \"default_options\": [\"--raw=mutation { deleteUser(id: 7) }\"] }");
+        Write("home/gcloud/active_config", "work\n");
+        Write("home/gcloud/configurations/config_work", "[core]\nproject = acme-prod\n");
+        Write("home/azure/azureProfile.json", "{\"subscriptions\": [{\"id\": \"0000-prod\", \"name\": \"prod-sub\", \"isDefault\": true}]}");
+        Write("home/.env.production", "RAILWAY_TOKEN=file-token-abcdef123456\n");
         return root;
     }
 }

@@ -9,10 +9,12 @@ namespace AgentShell.Core.Tests.Corpus;
 /// <c>kind  input  tool  effect  target  note</c>. kind is <c>argv</c> (input split into words
 /// as a shell would, then classified as an exec) or <c>shell</c> (input classified as a shell
 /// string). tool/effect are those of the most severe intent (<c>-</c>/<c>none</c> for no intent);
-/// target is a substring of one of that intent's targets (<c>-</c>: not checked).</summary>
+/// target is a substring of one of that intent's targets (<c>-</c>: not checked). An optional
+/// seventh column names the credential of <see cref="CorpusFixture.Policy"/> the intent carries
+/// (a substring of its name), or <c>none</c> for a command whose secrets no profile lists.</summary>
 public class CorpusTests
 {
-    public sealed record Case(string File, int Line, string Kind, string Input, string Tool, string Effect, string Target, string Note)
+    public sealed record Case(string File, int Line, string Kind, string Input, string Tool, string Effect, string Target, string Note, string Credential = "-")
     {
         public override string ToString() => $"{File}:{Line}";
     }
@@ -43,7 +45,7 @@ public class CorpusTests
                 if (line.Length == 0 || line.StartsWith('#')) continue;
                 var p = line.Split('\t');
                 if (p.Length < 5) throw new FormatException($"{Path.GetFileName(f)}:{n}: expected at least 5 tab-separated columns");
-                r.Add(new Case(Path.GetFileName(f), n, p[0], Unescape(p[1]), p[2], p[3], p[4], p.Length > 5 ? p[5] : ""));
+                r.Add(new Case(Path.GetFileName(f), n, p[0], Unescape(p[1]), p[2], p[3], p[4], p.Length > 5 ? p[5] : "", p.Length > 6 ? p[6] : "-"));
             }
         }
         return r;
@@ -98,6 +100,12 @@ public class CorpusTests
             if (c.Tool != "-") Assert.That(worst.Tool, Is.EqualTo(c.Tool), $"{c}: tool; got {detail}");
             if (c.Target != "-")
                 Assert.That(worst.Targets.Select(t => t.ToString()), Has.Some.Contains(c.Target), $"{c}: target; got {detail}");
+            if (c.Credential != "-")
+            {
+                var found = CorpusFixture.Policy.CredentialOf(worst)?.Name ?? "none";
+                Assert.That(found, c.Credential == "none" ? Is.EqualTo("none") : Does.Contain(c.Credential),
+                    $"{c}: credential; carriers {string.Join(", ", worst.Credentials.Select(x => x.Carrier))}");
+            }
         });
     }
 }

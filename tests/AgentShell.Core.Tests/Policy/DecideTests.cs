@@ -130,6 +130,36 @@ public class DecideTests
         Assert.That(policy.Warnings, Is.Empty, "the psql case was checked by the real parser");
     }
 
+    [TestCase("10.9.9.9", "production", PolicyAction.Block, "base:delete-prod")]   // an address no profile names, in production by the caller's word
+    [TestCase("127.0.0.3", "production", PolicyAction.Block, "base:delete-prod")]  // the caller's environment beats the host's
+    [TestCase("127.0.0.2", "staging", PolicyAction.Allow, Decision.DefaultAllowRuleId)]
+    [TestCase("127.0.0.2", "no-such-environment", PolicyAction.Pause, "base:delete-unknown")]
+    public void DecideInUsesTheGivenEnvironment(string host, string environment, PolicyAction action, string ruleId)
+    {
+        var policy = PolicyT.Load([_tmp.Write("base.json", Base)]);
+        var d = policy.DecideIn([Intent(Effect.Delete, Url(host))], environment);
+        Assert.That((d.Action, d.RuleId), Is.EqualTo((action, ruleId)));
+    }
+
+    [Test]
+    public void AnIntentActingAsATool()
+    {
+        var policy = PolicyT.Load([_tmp.Write("p.json", """
+            { 'Environments': { 'production': { 'Hosts': ['db.prod'] } },
+              'Rules': [ { 'Id': 'p:psql-writes', 'Tools': ['psql'], 'Effects': ['write'], 'Environments': ['production'], 'Action': 'block', 'Reason': 'r',
+                           'Tests': { 'Match': [['psql', '-h', 'db.prod', '-c', 'INSERT INTO t VALUES (1)']], 'NoMatch': [['psql', '-h', 'db.prod', '-c', 'SELECT 1']] } } ] }
+            """)]);
+        var db = new Target { Kind = TargetKind.Database, Host = "db.prod", Port = 5432 };
+        CommandIntent Write(string tool, string? actsAs) => new() { Tool = tool, ActsAs = actsAs, Effect = Effect.Write, Targets = [db] };
+        Assert.Multiple(() =>
+        {
+            Assert.That(policy.Decide([Write("postgres-wire", "psql")]).RuleId, Is.EqualTo("p:psql-writes"));
+            Assert.That(policy.Decide([Write("postgres-wire", null)]).RuleId, Is.EqualTo(Decision.DefaultAllowRuleId));
+            Assert.That(policy.Decide([Write("mysql", "mongosh")]).RuleId, Is.EqualTo(Decision.DefaultAllowRuleId));
+            Assert.That(policy.Rules[0].Matches(Write("postgres-wire", "psql"), "production"), Is.True);
+        });
+    }
+
     [TestCase("/", null, true)]
     [TestCase("/tmp/..", null, true)]
     [TestCase("/usr", null, true)]

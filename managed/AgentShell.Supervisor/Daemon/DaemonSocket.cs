@@ -1,0 +1,242 @@
+using System.Text.Json;
+using AgentShell.Supervisor.Approval;
+
+namespace AgentShell.Supervisor.Daemon;
+
+/// <summary>What the daemon does with an attach request; returns the new session's id or an error.</summary>
+/// <param name="PeerPid">The caller (SO_PEERCRED): the launcher must be its child.</param>
+/// <param name="Listener">The tree's seccomp listener (taken over on success).</param>
+/// <param name="Pidfd">A pidfd of the launcher (closed by the caller).</param>
+/// <param name="Command">What the tree runs.</param>
+/// <param name="Notice">Delivers a pause notice to the caller's terminal.</param>
+internal sealed record AttachRequest(int PeerPid, int Listener, int Pidfd, IReadOnlyList<string> Command, Action<string> Notice);
+
+/// <summary>The daemon socket: `agentshell shell` asks here to have a new tree supervised. Bound with
+/// its <see cref="SocketLock"/> held (a live daemon's socket is never replaced), mode 0600, and every
+/// client checked with SO_PEERCRED: our uid or root. A supervised process may connect too: it is
+/// told it is supervised already, and any tree it could hand over stays supervised; nothing here
+/// answers approvals.</summary>
+internal sealed class DaemonSocket : IDisposable
+{
+    private const int MaxClients = 64;
+    private readonly SocketLock _lock;
+    private readonly FdHandle _listen;
+    private readonly string _daemonId;
+    private readonly Func<int, string?> _sessionOf;
+    private readonly Func<AttachRequest, (string? Session, string? Error)> _attach;
+    private readonly TextWriter _log;
+    private int _clients;
+
+    private DaemonSocket(SocketLock l, FdHandle listen, string daemonId, Func<int, string?> sessionOf, Func<AttachRequest, (string?, string?)> attach, TextWriter log)
+    {
+        _lock = l;
+        _listen = listen;
+        _daemonId = daemonId;
+        _sessionOf = sessionOf;
+        _attach = attach;
+        _log = log;
+    }
+
+    /// <summary>The socket's path.</summary>
+    public string Path => _lock.SocketPath;
+
+    /// <summary>Binds <paramref name="path"/>. Throws <see cref="IOException"/> with a message for the
+    /// person when the path belongs to a live daemon or cannot be used.</summary>
+    public static DaemonSocket Bind(string path, string daemonId, Func<int, string?> sessionOf, Func<AttachRequest, (string?, string?)> attach, TextWriter log)
+    {
+        DaemonSocketPaths.PrepareDirectory(path);
+        var l = SocketLock.TryAcquire(path, out int owner)
+            ?? throw new IOException($"another agentshell daemon{(owner > 0 ? $" (pid {owner})" : "")} is listening on {path}");
+        try
+        {
+            l.ClaimPath();
+            int fd = Interop.UnixSockets.Listen(path, 16, out var e);
+            if (fd < 0) throw new IOException($"cannot listen on {path}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage((int)e)}");
+            var listen = new FdHandle(fd);
+            // Connecting needs write permission on the socket file: only our uid (and root). Whoever
+            // connects before this is still checked by SO_PEERCRED.
+            if (Chmod0600(path) is string err)
+            {
+                listen.Dispose();
+                throw new IOException(err);
+            }
+            return new DaemonSocket(l, listen, daemonId, sessionOf, attach, log);
+        }
+        catch
+        {
+            l.Dispose();
+            throw;
+        }
+    }
+
+    private static string? Chmod0600(string path)
+    {
+        try
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot set the mode of {path}: {e.Message}";
+        }
+    }
+
+    /// <summary>Starts accepting (a background thread; one more per client).</summary>
+    public void Start() => new Thread(AcceptLoop) { IsBackground = true, Name = "daemon-accept" }.Start();
+
+    private void AcceptLoop()
+    {
+        while (true)
+        {
+            int c = Interop.UnixSockets.Accept(_listen.Fd, out var e);
+            if (c < 0)
+            {
+                if (e is Errno.EINVAL or Errno.EBADF) return; // shut down
+                Thread.Sleep(50); // EMFILE and the like: try again, never spin
+                continue;
+            }
+            if (Interlocked.Increment(ref _clients) > MaxClients)
+            {
+                DaemonProtocol.Error(c, "too many clients");
+                Interop.Libc.close(c);
+                Interlocked.Decrement(ref _clients);
+                continue;
+            }
+            new Thread(() => Serve(c)) { IsBackground = true, Name = "daemon-client" }.Start();
+        }
+    }
+
+    private void Serve(int fd)
+    {
+        var conn = new Connection(fd);
+        // A client thread must never take the daemon down: whatever a client does, it is dropped.
+        try
+        {
+            ServeClient(conn);
+        }
+        catch (Exception e)
+        {
+            _log.WriteLine($"agentshell: daemon client dropped: {e.GetType().Name}: {e.Message}");
+        }
+        finally
+        {
+            conn.Close();
+            Interlocked.Decrement(ref _clients);
+        }
+    }
+
+    private void ServeClient(Connection conn)
+    {
+        int fd = conn.Fd;
+        if (!Interop.UnixSockets.TryPeerCred(fd, out int peer, out uint uid) || uid != Interop.Process.GetUid() && uid != 0)
+        {
+            DaemonProtocol.Error(fd, "refused: another user");
+            return;
+        }
+        var buffer = new byte[DaemonProtocol.MaxMessage];
+        Span<int> fds = stackalloc int[Interop.UnixSockets.MaxFds];
+        bool attached = false;
+        while (DaemonProtocol.Receive(fd, buffer, fds, out int fdCount, out string? error) is var m)
+        {
+            if (m is not JsonElement msg)
+            {
+                if (error == null) return; // the client has gone
+                DaemonProtocol.Error(fd, error);
+                continue;
+            }
+            var got = fds[..fdCount].ToArray();
+            switch (msg.Str("op"))
+            {
+                case DaemonProtocol.Hello:
+                    DaemonProtocol.CloseAll(got);
+                    string? session = peer > 0 ? _sessionOf(peer) : null;
+                    DaemonProtocol.Send(fd, w =>
+                    {
+                        w.WriteBoolean("ok", true);
+                        w.WriteString("daemon", _daemonId);
+                        if (session != null) w.WriteString("session", session);
+                    });
+                    break;
+                case DaemonProtocol.Attach when attached:
+                    DaemonProtocol.CloseAll(got);
+                    DaemonProtocol.Error(fd, "this connection already attached a session");
+                    break;
+                case DaemonProtocol.Attach:
+                    attached = Attach(conn, peer, msg, got);
+                    break;
+                default:
+                    DaemonProtocol.CloseAll(got);
+                    DaemonProtocol.Error(fd, $"unknown op '{msg.Str("op")}' ({DaemonProtocol.Hello}, {DaemonProtocol.Attach})");
+                    break;
+            }
+        }
+    }
+
+    private bool Attach(Connection conn, int peer, JsonElement msg, int[] fds)
+    {
+        var command = msg.TryGetProperty("command", out var c) && c.ValueKind == JsonValueKind.Array
+            ? c.EnumerateArray().Select(a => a.GetString() ?? "").ToList() : [];
+        if (fds.Length != 2 || command.Count == 0 || peer <= 0)
+        {
+            DaemonProtocol.CloseAll(fds);
+            DaemonProtocol.Error(conn.Fd, peer <= 0
+                ? "refused: the caller is outside the daemon's pid namespace (run agentshell shell where the daemon runs)"
+                : "attach needs a command and two fds: the tree's seccomp listener and a pidfd of its launcher");
+            return false;
+        }
+        (string? session, string? error) = (null, null);
+        try
+        {
+            (session, error) = _attach(new AttachRequest(peer, fds[0], fds[1], command, conn.Notice));
+        }
+        finally
+        {
+            Interop.Libc.close(fds[1]);
+            if (session == null) Interop.Libc.close(fds[0]); // the session owns it otherwise
+        }
+        if (session == null)
+        {
+            DaemonProtocol.Error(conn.Fd, error ?? "refused");
+            return false;
+        }
+        DaemonProtocol.Send(conn.Fd, w => { w.WriteBoolean("ok", true); w.WriteString("session", session); });
+        return true;
+    }
+
+    /// <summary>Stops accepting and removes the socket (its lock released last).</summary>
+    public void Dispose()
+    {
+        Interop.UnixSockets.Shutdown(_listen.Fd);
+        _listen.Dispose();
+        _lock.Dispose();
+    }
+
+    /// <summary>One client: its fd is closed once, and nothing is sent on it after that (a pause
+    /// notice from a decision thread may race the client's end).</summary>
+    private sealed class Connection(int fd)
+    {
+        private readonly Lock _gate = new();
+        private bool _closed;
+
+        public int Fd => fd;
+
+        public void Notice(string line)
+        {
+            lock (_gate)
+            {
+                if (!_closed) DaemonProtocol.Send(fd, w => { w.WriteString("event", DaemonProtocol.Paused); w.WriteString("notice", line); });
+            }
+        }
+
+        public void Close()
+        {
+            lock (_gate)
+            {
+                if (_closed) return;
+                _closed = true;
+                Interop.Libc.close(fd);
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+using System.Runtime.InteropServices;
+using AgentShell.Supervisor.Approval;
+using AgentShell.Supervisor.Network;
+
+namespace AgentShell.Supervisor.Daemon;
+
+/// <summary>`agentshell daemon -- CMD`, a container's entrypoint: runs CMD supervised as `run` does,
+/// acts as init (reaps every orphan that reaches it, passes SIGTERM/SIGINT/SIGHUP/SIGQUIT to CMD,
+/// exits with CMD's status, or 0 after passing on a SIGTERM), and supervises the trees that
+/// `agentshell shell` attaches later through the daemon socket. All trees share the policy, the
+/// resolved addresses, the pause registry, the audit log and one control socket; each has its own
+/// listener, loop and trust. Connects are decided by seccomp notification (root mode's programs
+/// follow one tree; a container rarely may load them).</summary>
+public sealed class SupervisingDaemon
+{
+    private readonly RunOptions _o;
+    private readonly string _socketPath;
+    private readonly DaemonSessions _sessions = new();
+    private int _cmdPid;
+    private volatile bool _terminated;
+
+    // Shared by every session; set once in Run before any session starts.
+    private PendingRegistry _registry = null!;
+    private ControlServer _control = null!;
+    private IAddressEnvironments _addresses = null!;
+    private readonly ExecutableIdentity _identity = new();
+    private (ulong, ulong)? _executable;
+    private int _processGroup;
+
+    /// <summary>Prepares a daemon. <paramref name="options"/>' <see cref="RunOptions.SocketPath"/> is the
+    /// control socket (default: a new one in <see cref="SocketPaths.Directory"/>).</summary>
+    public SupervisingDaemon(RunOptions options, string daemonSocketPath)
+    {
+        _o = options;
+        _socketPath = daemonSocketPath;
+        Id = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+    }
+
+    /// <summary>The daemon's id, which is also its command's session id.</summary>
+    public string Id { get; }
+
+    /// <summary>Runs until CMD exits. Returns CMD's exit code (128+signal when killed), 0 after a
+    /// SIGTERM was passed on, 125 when nothing could be started.</summary>
+    public int Run()
+    {
+        if (SupervisedRun.CheckKernel() is string err) { _o.Log.WriteLine($"agentshell: {err}"); return 125; }
+        if (!File.Exists(_o.LauncherPath)) { _o.Log.WriteLine($"agentshell: launcher not found at {_o.LauncherPath} (run make)"); return 125; }
+        bool init = Environment.ProcessId == 1;
+        // Orphans of the command's tree come to us; as PID 1 every orphan of the container does.
+        if (Interop.Process.Prctl(Interop.Process.PR_SET_CHILD_SUBREAPER, 1) is var e1 and not 0)
+            throw ThrowHelper.Syscall("prctl(PR_SET_CHILD_SUBREAPER)", e1);
+        // The trees run as our uid: make sure they cannot ptrace us or read our memory.
+        if (Interop.Process.Prctl(Interop.Process.PR_SET_DUMPABLE, 0) is var e2 and not 0)
+            throw ThrowHelper.Syscall("prctl(PR_SET_DUMPABLE, 0)", e2);
+        _processGroup = Interop.Process.GetProcessGroup();
+        _executable = ProcessInfo.ExeIdentity(Environment.ProcessId);
+
+        using var ownAddresses = _o.Addresses == null ? new AddressEnvironments(_o.Policy) : null;
+        ownAddresses?.StartInBackground(_o.Log.WriteLine);
+        _addresses = _o.Addresses ?? ownAddresses!;
+        using var registry = _registry = new PendingRegistry(_o.Pause ?? _o.Policy.Pause);
+        using var control = _control = new ControlServer(_o.SocketPath ?? Path.Combine(SocketPaths.Directory(), Id + ".sock"), Id, _o.Command,
+            registry, _sessions.IsInTree, _o.Log, _sessions.Infos, kind: "daemon");
+        DaemonSocket socket;
+        try
+        {
+            socket = DaemonSocket.Bind(_socketPath, Id, _sessions.SessionOf, Attach, _o.Log);
+        }
+        catch (IOException e)
+        {
+            _o.Log.WriteLine($"agentshell: {e.Message}; nothing was run");
+            return 125;
+        }
+        using var daemonSocket = socket;
+        using var prune = new Timer(_ => _sessions.Prune(), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
+
+        (_cmdPid, int ours) = LauncherHandOff.Spawn(_o.LauncherPath, Environment.ProcessId, kernelConnect: false, _o.Command);
+        using var signals = SignalForwarding.Start(_cmdPid, s => { if (s == PosixSignal.SIGTERM) _terminated = true; });
+        int execErr;
+        try
+        {
+            int listener = LauncherHandOff.ReceiveListener(ours);
+            if (listener < 0) return LauncherHandOff.ExitCode(Reap()); // the launcher failed before installing the filter; it printed why
+            StartSession(Id, listener, _cmdPid, init ? -1 : Environment.ProcessId, _o.Command,
+                _o.Quiet ? null : line => PauseNotice.ToTerminal(line, _o.Log));
+            LauncherHandOff.SendGo(ours);
+            execErr = LauncherHandOff.ReadExecResult(ours);
+        }
+        catch (Exception)
+        {
+            Interop.Process.kill(_cmdPid, 9);
+            throw;
+        }
+        finally
+        {
+            Interop.Libc.close(ours);
+        }
+        socket.Start();
+        if (!_o.Quiet) _o.Log.WriteLine($"agentshell: daemon {Id} supervises '{string.Join(' ', _o.Command)}'; attach shells with: agentshell shell --socket {socket.Path}");
+        int status = Reap();
+        // The container's command is over: what is left of its tree goes with it. Attached shells'
+        // trees fail closed (ENOSYS) once we exit, and each shell says so.
+        TreeTeardown.KillOrphans(reap: true);
+        if (execErr > 0) return LauncherHandOff.ExecFailed(execErr, _o.Command[0], _o.Log);
+        return _terminated ? 0 : LauncherHandOff.ExitCode(status);
+    }
+
+    /// <summary>An attached shell's tree: its listener, and its launcher, a child of the caller.</summary>
+    private (string?, string?) Attach(AttachRequest r)
+    {
+        if (!ProcessInfo.IsSeccompListener(r.Listener)) return (null, "refused: the fd passed is not a seccomp listener");
+        int root = ProcessInfo.PidOfPidfd(r.Pidfd);
+        if (root <= 0) return (null, "refused: the launcher has exited");
+        // The tree is the caller's own child: a caller cannot have another process's tree counted as its session.
+        if (!ProcessInfo.TryStat(root, out int ppid, out _, out _) || ppid != r.PeerPid)
+            return (null, $"refused: pid {root} is not a child of the caller (pid {r.PeerPid})");
+        string id = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+        StartSession(id, r.Listener, root, r.PeerPid, r.Command, r.Notice);
+        return (id, null);
+    }
+
+    /// <summary>Supervises one tree until it has gone: then its pauses end, it leaves the registry
+    /// and its listener is closed. The listener is the session's once this returns; if it throws,
+    /// it is still the caller's (closed exactly once, by one owner).</summary>
+    private void StartSession(string id, int listener, int root, int subreaper, IReadOnlyList<string> command, Action<string>? notice)
+    {
+        var info = new SessionInfo(id, command, DateTimeOffset.UtcNow, root);
+        var me = new SelfIdentity(_processGroup, _executable, _control.Identity, root);
+        DaemonSession? session = null;
+        var tree = new TreeSession(_o, listener, info, _registry, me, _addresses, _identity, kernel: null,
+            notice == null ? null : i => notice(PauseNotice.Line(i, id)),
+            ended: () => End(session!));
+        var owned = new FdHandle(listener);
+        try
+        {
+            session = new DaemonSession(tree, owned, root, ProcessInfo.StartTime(root), subreaper);
+            if (Environment.GetEnvironmentVariable("AGENTSHELL_SYNC_WAKEUP") != "0") Interop.Seccomp.SetSyncWakeUp(listener);
+            _sessions.Add(session);
+            tree.Start(_o.Threads);
+        }
+        catch
+        {
+            if (session != null) _sessions.Remove(session);
+            tree.Dispose();
+            owned.SetHandleAsInvalid(); // the caller closes it
+            throw;
+        }
+    }
+
+    private void End(DaemonSession s)
+    {
+        _registry.EndSession(s.Id);
+        s.Tree.Dispose();
+        _sessions.Remove(s);
+        s.Listener.Dispose();
+    }
+
+    /// <summary>Reaps every child (orphans of the command's tree, of the whole container as PID 1)
+    /// until the command has exited; returns its wait status. On the thread that spawned it, the
+    /// process's first: the thread a later wait restricted to its own children (__WNOTHREAD, so as
+    /// never to take the stops of a task another thread traces) must run on.</summary>
+    private int Reap()
+    {
+        while (true)
+        {
+            int pid = Interop.Spawn.Wait(-1, out int status, 0, out var e);
+            if (pid < 0)
+            {
+                if (e == Errno.ECHILD) return -1; // cannot happen while the command lives
+                Thread.Sleep(50);
+                continue;
+            }
+            if (pid == _cmdPid) return status;
+        }
+    }
+}

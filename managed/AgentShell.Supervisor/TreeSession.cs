@@ -1,0 +1,100 @@
+using AgentShell.Core.Classification;
+using AgentShell.Supervisor.Approval;
+using AgentShell.Supervisor.Network;
+
+namespace AgentShell.Supervisor;
+
+/// <summary>One supervised tree: its listener, what the tree is trusted with, the answers to its
+/// held notifications, its audit records, the handlers of each kind of notification and the loop
+/// that receives them. A run has one; a daemon has one per session, all sharing the policy, the
+/// pause registry (each item scoped to its tree), the audit log and the control socket. Each part
+/// gets what it needs in its constructor; nothing is wired afterwards.</summary>
+internal sealed class TreeSession : IDisposable
+{
+    private readonly PendingRegistry _registry;
+    private readonly Action<PendingItem> _answering, _resolved, _paused;
+    private readonly TrustLedger _trust;
+    private readonly KernelConnectGuard? _kernel;
+    private readonly ConnectGate? _gate;
+    private readonly NotificationLoop _loop;
+    private readonly VerifiedExecs _verified;
+
+    /// <summary>Wires one tree's parts.</summary>
+    /// <param name="o">The options of the run (or daemon): policy, audit log, decider, log.</param>
+    /// <param name="listener">The tree's seccomp listener (owned by the caller, open until <paramref name="ended"/>).</param>
+    /// <param name="info">The tree's id, command, start and top pid (audit records, process chains).</param>
+    /// <param name="registry">The pause registry; shared by a daemon's sessions.</param>
+    /// <param name="me">The supervisor's own identity, protected from the tree.</param>
+    /// <param name="addresses">Which environment an address is in.</param>
+    /// <param name="identity">Recognises known clients by content.</param>
+    /// <param name="kernel">Root mode's connect programs, or null.</param>
+    /// <param name="paused">Told of each new pause of this tree (the one-line notice), or null.</param>
+    /// <param name="ended">Runs once the tree is gone and the loop has stopped using the listener.</param>
+    /// <param name="tree">How the launcher set the tree up (its mount namespace and root, its pid
+    /// namespace, whether its non-dumpable processes are reachable); default: nothing known.</param>
+    public TreeSession(RunOptions o, int listener, SessionInfo info, PendingRegistry registry, SelfIdentity me,
+        IAddressEnvironments addresses, ExecutableIdentity identity, KernelConnectGuard? kernel, Action<PendingItem>? paused, Action? ended = null,
+        TreeSetUp? tree = null)
+    {
+        Info = info;
+        _registry = registry;
+        _kernel = kernel;
+        var notifier = new BlockNotifier();
+        tree ??= TreeSetUp.None;
+        _trust = new TrustLedger(o.Policy, identity, kernel, tree.Root, o.Log);
+        var recorder = new AuditRecorder(o.Audit, info.Id, info.Pid, o.Log);
+        _verified = new VerifiedExecs(kernel, _trust, notifier, recorder, o.Log) { Sealable = tree.CanSeal };
+        var held = new HeldNotifications(listener, _trust, _verified, notifier, o.Log);
+        var scope = new PendingScope(info.Id, held);
+        // The registry may be shared: each tree acts only on its own items.
+        _answering = i => { if (i.Session == info.Id) held.ApplyAnswer(i); };
+        _resolved = i => { if (i.Session == info.Id) recorder.RecordAnswered(i); };
+        _paused = i => { if (i.Session == info.Id) paused?.Invoke(i); };
+        registry.Answering += _answering;
+        registry.Resolved += _resolved;
+        registry.Paused += _paused;
+        try
+        {
+            var decider = o.Decider ?? new ExecDecider(new CommandClassifier(o.Policy.Tools), o.Policy, identity, me.Executable);
+            var unknown = new UnknownClients(o.Policy, registry, scope, me);
+            _loop = new NotificationLoop(listener,
+                new ExecNotifications(listener, decider, _trust, registry, scope, held, _verified, notifier, me),
+                new ConnectNotifications(listener, addresses, kernel, _trust, unknown, notifier, me, o.Log),
+                new DatagramSends(listener, addresses, _trust, unknown, notifier),
+                new RootChanges(tree.Root, notifier),
+                new SignalProtection(me, notifier),
+                recorder, o.Log, ended);
+            if (kernel != null)
+                _gate = RootMode.Connect(kernel, new GatedConnects(addresses, kernel, _trust, unknown, held, notifier, recorder, o.Log), _verified,
+                    (AddressEnvironments)addresses, o.Policy, [info.Pid, .. tree.Roots], o.Log);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The tree's id, command, start and top pid.</summary>
+    public SessionInfo Info { get; }
+
+    /// <summary>Starts <paramref name="threads"/> receiving threads.</summary>
+    public void Start(int threads) => _loop.Start(threads);
+
+    /// <summary>Forgets processes that have exited (called every few seconds).</summary>
+    public void Prune()
+    {
+        _trust.Processes.Prune();
+        _verified.Prune();
+        _kernel?.ReclaimStaleSlots();
+    }
+
+    /// <summary>Stops the gate and leaves the registry: later pauses of other trees are not ours.</summary>
+    public void Dispose()
+    {
+        _gate?.Dispose();
+        _registry.Answering -= _answering;
+        _registry.Resolved -= _resolved;
+        _registry.Paused -= _paused;
+    }
+}

@@ -1,0 +1,162 @@
+using AgentShell.Core.Audit;
+using AgentShell.Core.Classification;
+using AgentShell.Core.Model;
+
+namespace AgentShell.Core.Tests.Credentials;
+
+/// <summary>Every parser surfaces the credential-bearing parts of its command: each carrier the
+/// issue lists yields the secret it carries, under a name that says where it was.</summary>
+public class CredentialScanTests
+{
+    private const string Token = "tok_9f8e7d6c5b4a";
+
+    private static readonly CommandClassifier Classifier = new();
+
+    private static IReadOnlyList<Credential> Found(string[] argv, Dictionary<string, string>? env = null, string? cwd = null)
+    {
+        var ctx = new LocalExecContext(env ?? new Dictionary<string, string> { ["HOME"] = "/nonexistent-home" }, cwd ?? "/tmp");
+        return Classifier.Classify(argv, ctx).SelectMany(i => i.Credentials).ToList();
+    }
+
+    /// <summary>Every argument carrier: the argv and the name the scan gives it.</summary>
+    public static IEnumerable<TestCaseData> ArgumentCarriers()
+    {
+        yield return new TestCaseData(new[] { "curl", "-H", "Authorization: Bearer " + Token, "https://api.example.net/x" }, "Authorization header");
+        yield return new TestCaseData(new[] { "curl", "-H", "authorization: token " + Token, "https://api.example.net/x" }, "authorization header");
+        yield return new TestCaseData(new[] { "curl", "-sSH", "X-Api-Key: " + Token, "https://api.example.net/x" }, "X-Api-Key header");
+        yield return new TestCaseData(new[] { "curl", "--header", "Project-Access-Token: " + Token, "https://backboard.railway.app/graphql/v2" }, "Project-Access-Token header");
+        yield return new TestCaseData(new[] { "curl", "--header=Team-Access-Token: " + Token, "https://backboard.railway.app/graphql/v2" }, "Team-Access-Token header");
+        yield return new TestCaseData(new[] { "curl", "-H", "PRIVATE-TOKEN: " + Token, "https://gitlab.example.net/api/v4/projects" }, "PRIVATE-TOKEN header");
+        yield return new TestCaseData(new[] { "curl", "-u", "deploy:" + Token, "https://api.example.net/x" }, "-u password");
+        yield return new TestCaseData(new[] { "curl", "-su", "deploy:" + Token, "https://api.example.net/x" }, "-u password");
+        yield return new TestCaseData(new[] { "curl", "--user", "deploy:" + Token, "https://api.example.net/x" }, "--user password");
+        yield return new TestCaseData(new[] { "curl", "--oauth2-bearer", Token, "https://api.example.net/x" }, "--oauth2-bearer");
+        yield return new TestCaseData(new[] { "curl", "https://deploy:" + Token + "@api.example.net/x" }, "URL password");
+        yield return new TestCaseData(new[] { "wget", "--password=" + Token, "https://api.example.net/x" }, "--password");
+        yield return new TestCaseData(new[] { "wget", "--header=Authorization: Bearer " + Token, "https://api.example.net/x" }, "Authorization header");
+        yield return new TestCaseData(new[] { "http", "-a", "deploy:" + Token, "https://api.example.net/x" }, "-a password");
+        yield return new TestCaseData(new[] { "http", "https://api.example.net/x", "Authorization:Bearer " + Token }, "Authorization header");
+        yield return new TestCaseData(new[] { "xh", "--auth-type", "bearer", "--auth", Token, "https://api.example.net/x" }, "--auth");
+        yield return new TestCaseData(new[] { "psql", "postgresql://app:" + Token + "@db.example.net/app", "-c", "SELECT 1" }, "URL password");
+        yield return new TestCaseData(new[] { "psql", "host=db.example.net password=" + Token + " dbname=app", "-c", "SELECT 1" }, "password parameter");
+        yield return new TestCaseData(new[] { "mysql", "-uroot", "-p" + Token, "-h", "db.example.net", "-e", "SELECT 1" }, "-p");
+        yield return new TestCaseData(new[] { "mysql", "--password=" + Token, "-h", "db.example.net", "-e", "SELECT 1" }, "--password");
+        yield return new TestCaseData(new[] { "redis-cli", "-h", "cache.example.net", "-a", Token, "GET", "k" }, "-a");
+        yield return new TestCaseData(new[] { "redis-cli", "-u", "redis://:" + Token + "@cache.example.net:6379/0", "GET", "k" }, "URL password");
+        yield return new TestCaseData(new[] { "mongosh", "mongodb://app@db.example.net/app", "-p", Token, "--eval", "db.x.find()" }, "-p");
+        yield return new TestCaseData(new[] { "kubectl", "--token", Token, "get", "pods" }, "--token");
+        yield return new TestCaseData(new[] { "railway", "down", "--token=" + Token }, "--token");
+        yield return new TestCaseData(new[] { "gh", "api", "repos/acme/app", "-H", "Authorization: token " + Token }, "Authorization header");
+        yield return new TestCaseData(new[] { "git", "push", "--force", "https://x-access-token:" + Token + "@github.com/acme/app.git", "main" }, "URL password");
+        yield return new TestCaseData(new[] { "sudo", "-E", "curl", "-H", "Authorization: Bearer " + Token, "https://api.example.net/x" }, "Authorization header");
+    }
+
+    [TestCaseSource(nameof(ArgumentCarriers))]
+    public void AnArgumentCarrierYieldsItsSecret(string[] argv, string carrier)
+    {
+        var found = Found(argv);
+        Assert.That(found.Select(c => (c.Carrier, c.Secret)), Has.Member((carrier, Token)), string.Join(", ", found.Select(c => c.Carrier)));
+    }
+
+    [TestCaseSource(nameof(ArgumentCarriers))]
+    public void TheRedactorMasksEveryArgumentCarrier(string[] argv, string carrier) =>
+        Assert.That(string.Join(' ', Redactor.RedactArgv(argv)), Does.Not.Contain(Token), carrier);
+
+    [TestCase("PGPASSWORD")]
+    [TestCase("RAILWAY_TOKEN")]
+    [TestCase("RAILWAY_API_TOKEN")]
+    [TestCase("GITHUB_TOKEN")]
+    [TestCase("GH_TOKEN")]
+    [TestCase("AWS_SECRET_ACCESS_KEY")]
+    [TestCase("AWS_SESSION_TOKEN")]
+    [TestCase("MYSQL_PWD")]
+    [TestCase("REDISCLI_AUTH")]
+    public void TheRedactorMasksAVariableCarrierGivenThroughEnv(string variable)
+    {
+        Assert.That(string.Join(' ', Redactor.RedactArgv(["env", $"{variable}={Token}", "tool"])), Does.Not.Contain(Token));
+        Assert.That(Redactor.RedactText($"{variable}={Token} tool --x"), Does.Not.Contain(Token));
+    }
+
+    [Test]
+    public void TheRedactorMasksADatabaseUrlPassword() =>
+        Assert.That(string.Join(' ', Redactor.RedactArgv(["env", $"DATABASE_URL=postgresql://app:{Token}@db/app", "prisma", "migrate", "reset"])), Does.Not.Contain(Token));
+
+    [TestCase("psql", "PGPASSWORD", new[] { "-h", "db.example.net", "-c", "SELECT 1" })]
+    [TestCase("railway", "RAILWAY_TOKEN", new[] { "volume", "delete", "--volume", "data" })]
+    [TestCase("railway", "RAILWAY_API_TOKEN", new[] { "down" })]
+    [TestCase("gh", "GITHUB_TOKEN", new[] { "repo", "delete", "acme/app" })]
+    [TestCase("gh", "GH_TOKEN", new[] { "api", "-X", "DELETE", "repos/acme/app" })]
+    [TestCase("aws", "AWS_SECRET_ACCESS_KEY", new[] { "s3", "rb", "s3://bucket" })]
+    [TestCase("aws", "AWS_SESSION_TOKEN", new[] { "rds", "delete-db-instance" })]
+    [TestCase("mysql", "MYSQL_PWD", new[] { "-h", "db.example.net", "-e", "SELECT 1" })]
+    [TestCase("redis-cli", "REDISCLI_AUTH", new[] { "-h", "cache.example.net", "FLUSHALL" })]
+    public void AVariableTheToolReadsYieldsItsSecret(string tool, string variable, string[] args)
+    {
+        var found = Found([tool, .. args], new Dictionary<string, string> { ["HOME"] = "/nonexistent-home", [variable] = Token });
+        Assert.That(found.Select(c => (c.Carrier, c.Secret)), Has.Member((variable, Token)));
+    }
+
+    [Test]
+    public void ACurlVariableExpandedIntoAHeaderIsACredential()
+    {
+        var found = Found(["curl", "--variable", "%RAILWAY_TOKEN", "--expand-header", "Authorization: Bearer {{RAILWAY_TOKEN:trim}}", "https://api.example.net/x"],
+            new Dictionary<string, string> { ["RAILWAY_TOKEN"] = Token });
+        Assert.That(found.Select(c => (c.Carrier, c.Secret)), Has.Member(("Authorization header", Token)));
+        found = Found(["curl", "--variable", "t=" + Token, "--expand-user", "deploy:{{t}}", "https://api.example.net/x"]);
+        Assert.That(found.Select(c => c.Secret), Has.Member(Token));
+    }
+
+    [Test]
+    public void ADatabaseUrlsPasswordIsACredentialOfTheOrmClis()
+    {
+        var found = Found(["prisma", "migrate", "reset", "--force"],
+            new Dictionary<string, string> { ["DATABASE_URL"] = $"postgresql://app:{Token}@db.example.net:5432/app" });
+        Assert.That(found.Select(c => (c.Carrier, c.Secret)), Has.Member(("DATABASE_URL password", Token)));
+    }
+
+    [Test]
+    public void AVariableTheToolDoesNotReadIsNoCredentialOfIt()
+    {
+        // curl does not send $RAILWAY_TOKEN by itself: an agent's environment holding one does not
+        // make every curl it runs a production command.
+        var found = Found(["curl", "https://api.example.net/x"], new Dictionary<string, string> { ["RAILWAY_TOKEN"] = Token });
+        Assert.That(found, Is.Empty);
+    }
+
+    [Test]
+    public void ABasicCredentialIsDecodedIntoItsPasswordAndUser()
+    {
+        var basic = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("deploy:" + Token));
+        var found = Found(["curl", "-H", "Authorization: Basic " + basic, "https://api.example.net/x"]);
+        Assert.That(found.Select(c => c.Secret), Does.Contain(Token).And.Contain("deploy:" + Token).And.Contain(basic));
+    }
+
+    [Test]
+    public void AHeaderFileGivenToCurlIsReadForCredentials()
+    {
+        var dir = Directory.CreateTempSubdirectory("agentshell-headers-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "h.txt"), $"Accept: application/json\nAuthorization: Bearer {Token}\n");
+            var found = Found(["curl", "-H", "@h.txt", "https://api.example.net/x"], cwd: dir);
+            Assert.That(found.Select(c => c.Secret), Has.Member(Token));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [TestCase(new[] { "curl", "-H", "Accept: application/json", "https://api.example.net/x" }, "a header that is no credential")]
+    [TestCase(new[] { "curl", "-H", "X-Delete: 1", "https://api.example.net/x" }, "a header named like an action")]
+    [TestCase(new[] { "curl", "https://api.example.net/search?q=token" }, "the word token in a query")]
+    [TestCase(new[] { "psql", "-h", "db.example.net", "-c", "SELECT password FROM users" }, "a column named password")]
+    [TestCase(new[] { "mysql", "-h", "db.example.net", "-p", "app", "-e", "SELECT 1" }, "mysql -p alone prompts")]
+    public void AnArgumentThatCarriesNoSecretYieldsNone(string[] argv, string why) =>
+        Assert.That(Found(argv), Is.Empty, why);
+
+    [Test]
+    public void ACredentialShowsOnlyItsCarrier()
+    {
+        var c = Found(["curl", "-H", "Authorization: Bearer " + Token, "https://api.example.net/x"]).First();
+        Assert.That(c.ToString(), Is.EqualTo("Authorization header"));
+        Assert.That(c.ToString(), Does.Not.Contain(Token));
+    }
+}

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using AgentShell.EndToEnd.Tests.Infrastructure;
+
+namespace AgentShell.EndToEnd.Tests;
+
+/// <summary>`agentshell daemon` as a container's entrypoint: init's duties (orphans reaped, signals
+/// passed on, the command's status kept, 0 after a SIGTERM), both as a subreaper and as PID 1 of a
+/// new pid namespace (what a container gives it), and where its socket goes.</summary>
+[TestFixture]
+public sealed class DaemonTests
+{
+    [SetUp]
+    public void SetUp() => KernelSetUp.RequireInterception();
+
+    private static void RequirePidNamespace(bool pid1)
+    {
+        if (pid1 && Interop.Process.GetEffectiveUid() != 0) Assert.Ignore("PID 1 of a new pid namespace needs root here (unshare --pid)");
+    }
+
+    [Test]
+    public void TheCommandsExitStatusIsTheDaemons([Values(false, true)] bool pid1)
+    {
+        RequirePidNamespace(pid1);
+        using var d = BackgroundDaemon.Start(["-q"], ["sh", "-c", "echo pid=$$; exit 7"], pid1);
+        Assert.That(d.WaitForExit(), Is.EqualTo(7), d.Stderr);
+        if (pid1) Assert.That(d.Stdout, Does.Contain("pid=").And.Not.Contain("pid=1\n"), "the daemon is PID 1, its command another");
+    }
+
+    [Test]
+    public void AnOrphanIsReaped([Values(false, true)] bool pid1)
+    {
+        RequirePidNamespace(pid1);
+        // The subshell exits at once: its sleep is orphaned and re-parented to the daemon (PID 1 of
+        // the namespace, or the subreaper), which must reap it when it ends.
+        using var d = BackgroundDaemon.Start(["-q"], ["sh", "-c", "(sleep 0.7 &); echo orphaned; sleep 30"], pid1);
+        d.WaitForStdout("orphaned");
+        int daemon = d.Ready().Pid();
+        int orphan = -1;
+        d.WaitFor(() => (orphan = FindChild(daemon, "sleep", "0.7")) > 0, "the orphan re-parented to the daemon", 10);
+        var sw = Stopwatch.StartNew();
+        while (Directory.Exists($"/proc/{orphan}") && sw.Elapsed.TotalSeconds < 10) Thread.Sleep(50);
+        Assert.That(Directory.Exists($"/proc/{orphan}"), Is.False, $"pid {orphan} ended but was not reaped ({State(orphan)})");
+        Assert.That(d.HasExited, Is.False, "the daemon keeps running its command");
+    }
+
+    [Test]
+    public void SigtermReachesTheCommandAndTheDaemonExitsZero([Values(false, true)] bool pid1)
+    {
+        RequirePidNamespace(pid1);
+        using var d = BackgroundDaemon.Start(["-q"], ["bash", "-c", Trap("TERM")], pid1);
+        d.WaitForStdout("ready");
+        Assert.That(Interop.Process.kill(d.Ready().Pid(), 15), Is.EqualTo(0));
+        Assert.That(d.WaitForExit(), Is.EqualTo(0), "docker stop: a clean exit after passing SIGTERM on");
+        Assert.That(d.Stdout, Does.Contain("got-TERM"));
+    }
+
+    [TestCase("INT", 2)]
+    [TestCase("HUP", 1)]
+    public void OtherSignalsReachTheCommandAndItsStatusIsKept(string name, int signal)
+    {
+        using var d = BackgroundDaemon.Start(["-q"], ["bash", "-c", Trap(name)]);
+        d.WaitForStdout("ready");
+        Assert.That(Interop.Process.kill(d.Ready().Pid(), signal), Is.EqualTo(0));
+        Assert.That(d.WaitForExit(), Is.EqualTo(3));
+        Assert.That(d.Stdout, Does.Contain($"got-{name}"));
+    }
+
+    [Test]
+    public void TheDaemonsOwnCommandIsSupervised()
+    {
+        using var prod = new LoopbackHttpServer("127.0.0.2");
+        var curl = Repo.Which("curl");
+        using var d = BackgroundDaemon.Start(["--profile", Repo.DemoProfile],
+            ["bash", "-c", $"m=$(printf 'DEL%sTE' E); {curl} -sS -X \"$m\" {prod.Url("/volumes/1")}; echo rc=$?"]);
+        Assert.That(d.WaitForExit(), Is.EqualTo(0), d.Stderr);
+        Assert.That(d.Stdout, Does.Contain("rc=126"));
+        Assert.That(d.Stderr, Does.Contain($"agentshell: blocked curl DELETE {prod.Url("/volumes/1")} (production) [rule demo.http:delete-on-production]"));
+        Assert.That(prod.Requests, Is.Empty);
+    }
+
+    [Test]
+    public void ASecondDaemonOnALiveSocketRefusesAndLeavesItAlone()
+    {
+        using var first = BackgroundDaemon.Start(["-q"], ["sleep", "30"]).Ready();
+        var second = AgentShellRunner.Run(["daemon", "-q", "--socket", first.Socket, "--", "touch", Path.Combine(first.Dir, "ran")]);
+        Assert.That(second.ExitCode, Is.EqualTo(125));
+        Assert.That(second.Stderr, Does.Contain($"another agentshell daemon (pid {first.Pid()}) is listening on {first.Socket}; nothing was run"));
+        Assert.That(File.Exists(Path.Combine(first.Dir, "ran")), Is.False);
+        Assert.That(first.Shell("/bin/echo", "still-served").Stdout, Is.EqualTo("still-served\n"), "the first daemon's socket still works");
+    }
+
+    [Test]
+    public void TheSocketOfADaemonThatDiedIsReplaced()
+    {
+        string socket;
+        using (var dead = BackgroundDaemon.Start(["-q"], ["sleep", "30"]).Ready())
+        {
+            socket = dead.Socket;
+            Interop.Process.kill(dead.Pid(), 9);
+            dead.WaitForExit();
+            Assert.That(File.Exists(socket), Is.True, "a killed daemon leaves its socket behind");
+            var next = AgentShellRunner.Run(["daemon", "-q", "--socket", socket, "--", "sh", "-c", "echo replaced"]);
+            Assert.That(next.ExitCode, Is.EqualTo(0), next.Stderr);
+            Assert.That(next.Stdout, Is.EqualTo("replaced\n"));
+        }
+    }
+
+    [Test]
+    public void WithoutSocketTheEnvironmentSaysWhere()
+    {
+        var tmp = Directory.CreateTempSubdirectory("agentshell-daemon-env-").FullName;
+        try
+        {
+            // $AGENTSHELL_DAEMON_SOCKET first; `shell` with the same environment finds the daemon.
+            var named = Path.Combine(tmp, "named.sock");
+            var env = new Dictionary<string, string> { ["AGENTSHELL_DAEMON_SOCKET"] = named, ["XDG_RUNTIME_DIR"] = tmp };
+            using (var d = new BackgroundTool(BackgroundTool.Setsid, ["daemon", "-q", "--", "sleep", "30"], env))
+            {
+                d.WaitFor(() => File.Exists(named), $"a socket at {named}");
+                var r = AgentShellRunner.Run(["shell", "--", "/bin/echo", "via-variable"], env: env);
+                Assert.That(r.Stdout, Is.EqualTo("via-variable\n"), r.Stderr);
+            }
+            // Else $XDG_RUNTIME_DIR/agentshell/daemon.sock.
+            var xdg = Path.Combine(tmp, "agentshell", "daemon.sock");
+            env = new Dictionary<string, string> { ["AGENTSHELL_DAEMON_SOCKET"] = "", ["XDG_RUNTIME_DIR"] = tmp };
+            using (var d = new BackgroundTool(BackgroundTool.Setsid, ["daemon", "-q", "--", "sleep", "30"], env))
+            {
+                d.WaitFor(() => File.Exists(xdg), $"a socket at {xdg}");
+                var r = AgentShellRunner.Run(["shell", "--", "/bin/echo", "via-xdg"], env: env);
+                Assert.That(r.Stdout, Is.EqualTo("via-xdg\n"), r.Stderr);
+            }
+        }
+        finally
+        {
+            Directory.Delete(tmp, recursive: true);
+        }
+    }
+
+    private static string Trap(string name) =>
+        $"trap 'echo got-{name}; exit 3' {name}; echo ready; while :; do read -t 0.05 < /dev/zero || true; done";
+
+    /// <summary>A child of <paramref name="parent"/> running exactly <paramref name="argv"/>, or -1.</summary>
+    private static int FindChild(int parent, params string[] argv)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            try
+            {
+                var cmd = File.ReadAllText(Path.Combine(dir, "cmdline")).TrimEnd('\0').Split('\0');
+                if (!cmd.SequenceEqual(argv)) continue;
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                if (int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]) == parent) return pid;
+            }
+            catch (IOException) { }
+        }
+        return -1;
+    }
+
+    private static string State(int pid)
+    {
+        try { return "state " + File.ReadAllText($"/proc/{pid}/stat").Split(") ")[1][0]; }
+        catch (IOException) { return "gone"; }
+    }
+}
