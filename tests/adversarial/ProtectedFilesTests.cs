@@ -52,13 +52,14 @@ public sealed class ProtectedFilesTests(string guard)
     public void TheAuditLogCannotBeTruncatedMovedOrDeleted()
     {
         var log = _home.AuditLog;
+        NextRunStillBlocksADelete(); // on record: the refusal the agent wants gone
         var r = _home.Run(guard, "bash", "-c",
-            $"curl -s -X DELETE {_prod.Url("/volumes/1")}; : > {log}; echo truncate=$?; rm -f {log}; echo rm=$?; mv {log} {log}.x; echo mv=$?; " +
+            $": > {log}; echo truncate=$?; rm -f {log}; echo rm=$?; mv {log} {log}.x; echo mv=$?; " +
             $"rm -rf {Path.GetDirectoryName(log)}; echo rmdir=$?; ln -sf /dev/null {log}; echo ln=$?");
         Assert.That(r.Stdout, Does.Contain("truncate=1").And.Contain("rm=1").And.Contain("mv=1").And.Contain("rmdir=1").And.Contain("ln=1"), r.Stderr);
         Assert.That(File.ReadAllText(log), Does.Contain("demo.http:delete-on-production"), "the refusal is still on record");
         NextRunStillBlocksADelete();
-        Assert.That(File.ReadAllLines(log).Count(l => l.Contains("demo.http:delete-on-production")), Is.EqualTo(2));
+        Assert.That(File.ReadAllLines(log).Count(l => l.Contains("demo.http:delete-on-production")), Is.EqualTo(2), "both refusals, the first untouched");
     }
 
     [Test]
