@@ -38,11 +38,12 @@ internal sealed class CommittedExec
     public bool Hashable => !ArgvIsSuffix;
 
     /// <summary>The expectation for <paramref name="request"/> run with <paramref name="envp"/>, as
-    /// the kernel will lay it out; null when the file cannot be read (it cannot be verified).</summary>
-    public static CommittedExec? For(ExecRequest request, in Argv envp)
+    /// the kernel will lay it out; null when the file cannot be read (it cannot be verified), with
+    /// the errno of the open in <paramref name="error"/>.</summary>
+    public static CommittedExec? For(ExecRequest request, in Argv envp, out Errno error)
     {
         string path = request.OpenablePath();
-        var kind = ProgramKind.Of(path);
+        var kind = ProgramKind.Of(path, out error);
         if (kind.Unreadable) return null;
         var files = ExecFiles.Of(request);
         var args = request.Argv.ToStrings();
@@ -93,9 +94,9 @@ internal sealed class CommittedExec
     /// <summary>ELF, a script and its "#!" line, or another format; read as the decision read it.</summary>
     private readonly record struct ProgramKind(bool Unreadable, bool Elf, string? Interpreter, string? Argument)
     {
-        public static ProgramKind Of(string path)
+        public static ProgramKind Of(string path, out Errno error)
         {
-            int fd = Interop.Files.Open(path, Interop.Files.ReadOnlyNoWait, out _);
+            int fd = Interop.Files.Open(path, Interop.Files.ReadOnlyNoWait, out error);
             if (fd < 0) return new(true, false, null, null);
             Span<byte> head = stackalloc byte[4];
             int n;

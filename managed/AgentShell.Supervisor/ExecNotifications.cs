@@ -15,7 +15,7 @@ namespace AgentShell.Supervisor;
 internal sealed class ExecNotifications(int listener, IExecDecider decider, TrustLedger trust, PendingRegistry registry, PendingScope scope,
     HeldNotifications held, VerifiedExecs verified, BlockNotifier notifier, SelfIdentity self)
 {
-    private const int ENOENT = 2;
+    private const int ENOENT = 2, EPERM = 1;
 
     /// <summary>execve(path, argv, envp) or execveat(dirfd, path, argv, envp, flags).</summary>
     public unsafe Verdict Exec(ref seccomp_notif n, ExecReader reader, RemoteExecContext ctx, DeferredAudit audit, ExecTracer tracer)
@@ -68,7 +68,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         // tree yet that could change it.
         if (actsOnArguments && pid != self.AgentPid)
         {
-            if (Expect(pid, request, ctx, syscall, audit) is not { } e) return Verdict.Refuse;
+            if (Expect(pid, request, ctx, syscall, audit, out int errno) is not { } e) return Verdict.Result(errno);
             expected = e;
             int refused = verified.Prepare(tracer, pid, expected, TrustLedger.NamesProduction(envs), audit);
             if (refused != 0) return Verdict.Result(refused);
@@ -84,16 +84,25 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         return Verdict.Continue;
     }
 
-    /// <summary>What the kernel must commit for this exec, or null (refused, the reason written)
-    /// when its environment or file cannot be read.</summary>
-    private CommittedExec? Expect(int pid, ExecRequest request, RemoteExecContext ctx, string syscall, DeferredAudit audit)
+    /// <summary>What the kernel must commit for this exec, or null (refused with <paramref name="errno"/>,
+    /// the reason written) when its environment or file cannot be read. A file that does not exist
+    /// or may not be opened is refused with the kernel's own answer and no line: execvp(3) tries
+    /// every PATH directory in turn, and those misses are not refusals.</summary>
+    private CommittedExec? Expect(int pid, ExecRequest request, RemoteExecContext ctx, string syscall, DeferredAudit audit, out int errno)
     {
+        errno = EPERM;
         if (!ctx.TryGetEnvironment(out var envp))
         {
             Unreadable(pid, request.Argv, syscall, audit);
             return null;
         }
-        var expected = CommittedExec.For(request, envp);
+        var expected = CommittedExec.For(request, envp, out var openError);
+        if (expected == null && openError is Errno.ENOENT or Errno.ENOTDIR or Errno.EACCES)
+        {
+            // Nothing runs, as the kernel would have said; a file that appears after this answer is not run either.
+            errno = (int)openError;
+            return null;
+        }
         if (expected == null)
         {
             var rule = SupervisorRules.ExecUnverifiable;
@@ -142,7 +151,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         CommittedExec? expected = null;
         if (actsOnArguments && pid != self.AgentPid)
         {
-            if (!ctx.TryGetEnvironment(out var envp) || (expected = CommittedExec.For(request, envp)) == null)
+            if (!ctx.TryGetEnvironment(out var envp) || (expected = CommittedExec.For(request, envp, out _)) == null)
             {
                 var rule = SupervisorRules.ExecUnverifiable;
                 notifier.WriteOnce(pid, request.Argv, rule.Refusal($"an exec of {Program(request)}"));

@@ -33,6 +33,23 @@ compare() {
 echo "[exec] $N x execve(/bin/true) from a bash loop, median of $RUNS runs (bare and supervised alternate)"
 compare exec auto bash -c "$loop"
 
+# Issue 11: what verifying the committed argv of a parsed tool costs. curl is parsed (its exec is
+# decided on its arguments, so the supervisor checks what the kernel commits); a copy of curl under
+# another name is not (fast path: no parse, no verification). Their difference bounds the cost of
+# parsing plus verification from above; the /bin/true row above is the unparsed exec.
+NC=${NC:-200}
+xcurl=$(mktemp -d)/xcurl-copy
+cp "$(command -v curl)" "$xcurl"
+curlloop='s=$(date +%s%N); for ((i=0;i<'"$NC"';i++)); do curl --version >/dev/null; done; e=$(date +%s%N); echo $(( (e-s)/'"$NC"'/1000 ))'
+xcurlloop='s=$(date +%s%N); for ((i=0;i<'"$NC"';i++)); do '"$xcurl"' --version >/dev/null; done; e=$(date +%s%N); echo $(( (e-s)/'"$NC"'/1000 ))'
+for guard in seccomp kernel; do
+    [[ $guard == kernel ]] && ! $AS run --connect-guard kernel -- /bin/true 2>/dev/null && { echo "[verified exec] kernel: not measured (root mode unavailable)"; continue; }
+    echo "[verified exec, $guard] $NC x curl --version (parsed: committed argv verified), median of $RUNS runs"
+    compare exec $guard bash -c "$curlloop"
+    echo "[unverified exec, $guard] $NC x the same curl copied as xcurl-copy (unparsed: fast path)"
+    compare exec $guard bash -c "$xcurlloop"
+done
+
 echo "[start-up] agentshell run -- /bin/true, median of $RUNS (auto: kernel as root, else seccomp)"
 for guard in seccomp auto; do
     st=()
