@@ -51,7 +51,9 @@ public sealed class TrustTakenOverTests(string guard)
     {
         var r = Run("env", $"{variable}={value}", Repo.Which("curl"), "-s", "-o", "/dev/null", "-w", "%{http_code}", _prod.Url("/x"));
         Assert.That(r.Stdout, Is.EqualTo("000"), r.Stderr);
-        Assert.That(r.Stderr, Does.Contain("[rule supervisor:foreign-code]").And.Contain("[rule network:unknown-client-to-production]"));
+        Assert.That(r.Stderr, Does.Contain("[rule supervisor:foreign-code]"));
+        // Root mode writes the kernel's refusal just after it: curl may have exited first (README, limits).
+        if (guard == "seccomp") Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
         Assert.That(_prod.Requests, Is.Empty);
     }
 
