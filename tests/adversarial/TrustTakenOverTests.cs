@@ -81,4 +81,14 @@ public sealed class TrustTakenOverTests(string guard)
         Assert.That(held, Is.Not.Empty, "curl was trusted and connected");
         foreach (var s in held) s.Dispose();
     }
+
+    [Test]
+    public void ChrootInTheTreesOwnMountNamespaceIsRefused()
+    {
+        // A thread that chroots while a sibling execs a trusted tool would give it another root's
+        // libraries and /etc (as root here: the tree cannot make a mount namespace of its own).
+        var r = Run("bash", "-c", "chroot / /bin/true; echo rc=$?");
+        Assert.That(r.Stdout, Does.Contain("rc=125"), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain("[rule supervisor:chroot]"));
+    }
 }
