@@ -46,9 +46,11 @@ internal sealed class TestHome : IDisposable
 
     internal Dictionary<string, string> Env => new() { ["HOME"] = Dir, ["XDG_CONFIG_HOME"] = Path.Combine(Dir, ".config") };
 
-    /// <summary>`agentshell run --connect-guard GUARD --audit LOG --profile demo.json -- COMMAND`.</summary>
+    /// <summary>`agentshell run --connect-guard GUARD --audit LOG --profile demo.json --pause-timeout 1 -- COMMAND`:
+    /// a torn read of a string being flipped ("DELET") is an unknown effect, paused; nobody answers
+    /// here, so it times out into a refusal.</summary>
     internal AgentShellRunner.Result Run(string guard, params string[] command) =>
-        AgentShellRunner.Run(["run", "--connect-guard", guard, "--audit", AuditLog, "--profile", Repo.DemoProfile, "--", .. command],
+        AgentShellRunner.Run(["run", "--connect-guard", guard, "--audit", AuditLog, "--profile", Repo.DemoProfile, "--pause-timeout", "1", "--", .. command],
             TimeSpan.FromMinutes(5), Dir, Env);
 
     public void Dispose() => Directory.Delete(Dir, true);
