@@ -1,4 +1,4 @@
-# AgentShell: `make` builds bin/agentshell and bin/agentshell-launch.
+# AgentShell: `make` builds bin/agentshell and bin/agentshell-launch; `make install` installs them.
 SHELL := /bin/bash
 CC ?= gcc
 CFLAGS ?= -O2 -g
@@ -10,7 +10,7 @@ DOTNET ?= dotnet
 AOT ?= 1
 MANAGED_SRC := $(shell find managed -name '*.cs' -o -name '*.csproj') Directory.Build.props
 
-.PHONY: all native managed test test-unit test-e2e bench demo clean setup
+.PHONY: all native managed test test-unit test-e2e bench demo clean setup install uninstall
 
 all: native managed
 
@@ -39,6 +39,39 @@ else
 	chmod +x $(BIN)/agentshell
 endif
 	@touch $@
+
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: the layout the installed agentshell finds
+# by its own path (no environment variables), so it is fixed relative to PREFIX:
+#   $(PREFIX)/bin/agentshell                                  the CLI (one NativeAOT executable)
+#   $(PREFIX)/libexec/agentshell/agentshell-launch            the launcher
+#   $(PREFIX)/libexec/agentshell/agentshell-connect.bpf.o     root mode's connect programs
+#   $(PREFIX)/share/agentshell/profiles/*.json                the shipped profiles (default.json first)
+#   $(PREFIX)/share/agentshell/installed-files                what was installed, for `make uninstall`
+PREFIX ?= /usr/local
+INSTALL ?= install
+LIBEXEC_DIR := $(PREFIX)/libexec/agentshell
+SHARE_DIR := $(PREFIX)/share/agentshell
+MANIFEST := $(SHARE_DIR)/installed-files
+PROFILE_FILES := $(sort $(wildcard profiles/*.json))
+INSTALLED := $(PREFIX)/bin/agentshell $(LIBEXEC_DIR)/agentshell-launch $(LIBEXEC_DIR)/agentshell-connect.bpf.o \
+	$(patsubst profiles/%,$(SHARE_DIR)/profiles/%,$(PROFILE_FILES))
+
+install: all
+	@if [ "$$(head -c 2 $(BIN)/agentshell)" = '#!' ]; then echo "make install needs the NativeAOT build (AOT=1): $(BIN)/agentshell is a wrapper script" >&2; exit 1; fi
+	$(INSTALL) -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXEC_DIR) $(DESTDIR)$(SHARE_DIR)/profiles
+	$(INSTALL) -m 0755 $(BIN)/agentshell $(DESTDIR)$(PREFIX)/bin/agentshell
+	$(INSTALL) -m 0755 $(BIN)/agentshell-launch $(DESTDIR)$(LIBEXEC_DIR)/agentshell-launch
+	$(INSTALL) -m 0644 $(BIN)/agentshell-connect.bpf.o $(DESTDIR)$(LIBEXEC_DIR)/agentshell-connect.bpf.o
+	$(INSTALL) -m 0644 $(PROFILE_FILES) $(DESTDIR)$(SHARE_DIR)/profiles/
+	printf '%s\n' $(INSTALLED) > $(DESTDIR)$(MANIFEST)
+
+# Removes exactly what `make install` recorded in its manifest (same PREFIX and DESTDIR), then the
+# directories it made if they are empty.
+uninstall:
+	@if [ ! -f $(DESTDIR)$(MANIFEST) ]; then echo "nothing to uninstall: no $(DESTDIR)$(MANIFEST) (installed with another PREFIX or DESTDIR?)" >&2; exit 1; fi
+	while IFS= read -r f; do case "$$f" in $(PREFIX)/*) rm -f "$(DESTDIR)$$f";; *) echo "skipping $$f: not under $(PREFIX)" >&2;; esac; done < $(DESTDIR)$(MANIFEST)
+	rm -f $(DESTDIR)$(MANIFEST)
+	rmdir $(DESTDIR)$(SHARE_DIR)/profiles $(DESTDIR)$(SHARE_DIR) $(DESTDIR)$(LIBEXEC_DIR) 2>/dev/null || true
 
 # Installs what building and testing need on a fresh machine of this kind (idempotent).
 setup:

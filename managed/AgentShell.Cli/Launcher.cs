@@ -1,13 +1,32 @@
 namespace AgentShell.Cli;
 
-/// <summary>Finds agentshell-launch: $AGENTSHELL_LAUNCHER, else beside this executable.</summary>
+/// <summary>Finds agentshell-launch (and so the BPF object beside it): <c>$AGENTSHELL_LAUNCHER</c>,
+/// else beside this executable (the build tree's <c>bin/</c>), else
+/// <c>&lt;exe dir&gt;/../libexec/agentshell/</c> (what <c>make install</c> lays out).</summary>
 internal static class Launcher
 {
+    internal const string Variable = "AGENTSHELL_LAUNCHER";
+
+    /// <summary>The launcher to run: the first candidate that exists, else the first candidate (so
+    /// the error names where it was expected).</summary>
     internal static string Path()
     {
-        var env = Environment.GetEnvironmentVariable("AGENTSHELL_LAUNCHER");
+        var env = Environment.GetEnvironmentVariable(Variable);
         if (!string.IsNullOrEmpty(env)) return env;
+        var candidates = Candidates();
+        return candidates.FirstOrDefault(File.Exists) ?? candidates[0];
+    }
+
+    /// <summary>Where the launcher is looked for, in order (without the variable).</summary>
+    internal static string[] Candidates()
+    {
+        // Under NativeAOT Environment.ProcessPath is /proc/self/exe resolved: the real file, so a
+        // symlink in PATH to an installed agentshell still finds its libexec directory.
         var dir = System.IO.Path.GetDirectoryName(Environment.ProcessPath) ?? AppContext.BaseDirectory;
-        return System.IO.Path.Combine(dir, "agentshell-launch");
+        return
+        [
+            System.IO.Path.Combine(dir, "agentshell-launch"),
+            System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, "..", "libexec", "agentshell", "agentshell-launch")),
+        ];
     }
 }

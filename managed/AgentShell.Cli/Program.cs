@@ -18,6 +18,8 @@ public static class Program
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(CheckVerb))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(ProfilesVerb))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(LogVerb))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(HookVerb))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(DoctorVerb))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(DaemonVerb))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(ShellVerb))]
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(RunsVerb))]
@@ -26,12 +28,14 @@ public static class Program
         // Everything after the first "--" is the command, untouched by the option parser
         // (so `run -- bash -c '...'` never has -c taken as an option of run).
         int dd = Array.IndexOf(args, "--");
-        string[] head = dd >= 0 ? args[..dd] : args;
+        string[] head = (dd >= 0 ? args[..dd] : args).Select(a => a == "-h" ? "--help" : a).ToArray(); // the parser knows only --help
         string[] command = dd >= 0 ? args[(dd + 1)..] : [];
 
         using var parser = new Parser(s =>
         {
-            s.HelpWriter = Console.Error;
+            s.HelpWriter = null; // Help.Report writes help to stdout and errors to stderr
+            s.AutoHelp = true;
+            s.AutoVersion = true;
             s.CaseInsensitiveEnumValues = true;
             s.AllowMultiInstance = true; // --profile A --profile B
         });
@@ -44,14 +48,15 @@ public static class Program
             // Nothing has been allowed by this: a run that fails here has not started the agent,
             // and a supervisor that dies leaves its tree failing closed (ENOSYS).
             Console.Error.WriteLine($"agentshell: internal error: {e.GetType().Name}: {e.Message}");
-            return 125;
+            // An agent hook treats any exit but 0 and 2 as "no decision" and runs the command: 2 blocks.
+            return head.FirstOrDefault() == "hook" ? UsageError : 125;
         }
     }
 
     private static int Dispatch(Parser parser, string[] head, string[] command)
     {
         var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb, CheckVerb, ProfilesVerb, LogVerb,
-            DaemonVerb, ShellVerb, RunsVerb>(head);
+            HookVerb, DoctorVerb, DaemonVerb, ShellVerb, RunsVerb>(head);
         return result.MapResult(
             (RunVerb v) => v.Execute(command),
             (PendingVerb v) => v.Execute(),
@@ -61,9 +66,11 @@ public static class Program
             (CheckVerb v) => v.Execute(command),
             (ProfilesVerb v) => v.Execute(),
             (LogVerb v) => v.Execute(),
+            (HookVerb v) => v.Execute(),
+            (DoctorVerb v) => v.Execute(),
             (DaemonVerb v) => v.Execute(command),
             (ShellVerb v) => v.Execute(command),
             (RunsVerb v) => v.Execute(),
-            _ => UsageError);
+            errors => Help.Report(result, errors, Console.Out, Console.Error));
     }
 }

@@ -10,6 +10,8 @@ namespace AgentShell.Supervisor;
 /// decision stands.</summary>
 internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid, TextWriter log)
 {
+    private readonly RepeatedExecs _repeats = new();
+
     /// <summary>False for what is not recorded, decided before anything is built. PERF: allows of
     /// programs no parser knows (ls, git status) are not recorded by default.</summary>
     public bool Records(Decision d) =>
@@ -19,6 +21,8 @@ internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid,
     public void Record(Decision d, int pid, IReadOnlyList<string> argv, string? cwd, string syscall, string outcome, string? by = null, long? waitedMs = null)
     {
         if (audit == null) return;
+        // A PATH search's attempts of one exec are one decision: one row.
+        if (syscall is AuditSyscall.Execve or AuditSyscall.Execveat && _repeats.IsRepeat(pid, argv, d.RuleId, outcome, DateTime.UtcNow.Ticks)) return;
         try
         {
             var chain = ProcessInfo.Chain(pid, agentPid);

@@ -11,17 +11,26 @@ internal static class RootMode
 
     /// <summary>Loads the connect programs unless connects are to be decided by seccomp; null when
     /// they are not used. <paramref name="error"/>: the run must not start (--connect-guard kernel).</summary>
-    public static KernelConnectGuard? TryStart(RunOptions o, IAddressEnvironments addresses, out string? error)
+    public static KernelConnectGuard? TryStart(RunOptions o, IAddressEnvironments addresses, out string? error) =>
+        TryStart(o, addresses, out error, out _);
+
+    /// <summary>As above; <paramref name="whyNot"/> says why the programs are not used (null when they are).</summary>
+    public static KernelConnectGuard? TryStart(RunOptions o, IAddressEnvironments addresses, out string? error, out string? whyNot)
     {
         error = null;
+        whyNot = "--connect-guard seccomp";
         if (o.ConnectGuard == ConnectGuardMode.Seccomp) return null;
         string reason = "a custom address map cannot be copied into the kernel";
         if (addresses is AddressEnvironments
             && KernelConnectGuard.TryCreate(o.BpfObjectPath ?? KernelConnectGuard.DefaultObjectPath(o.LauncherPath), out reason) is { } guard)
+        {
+            whyNot = null;
             return guard;
+        }
+        whyNot = reason;
         if (o.ConnectGuard == ConnectGuardMode.Kernel) error = $"--connect-guard kernel: {reason}";
         // Auto as root: say why every connect will cost a round trip; as a user this is expected.
-        else if (Interop.Process.GetEffectiveUid() == 0) o.Log.WriteLine($"agentshell: connects are decided by seccomp notification ({reason})");
+        else if (Interop.Process.GetEffectiveUid() == 0 && !o.Quiet) o.Log.WriteLine($"agentshell: connects are decided by seccomp notification ({reason})");
         return null;
     }
 

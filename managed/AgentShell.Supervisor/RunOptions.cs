@@ -34,7 +34,8 @@ public sealed class RunOptions
     public int Threads { get; init; } = 2;
     /// <summary>How long a pause waits and what a timeout means.</summary>
     public PauseSettings? Pause { get; init; }
-    /// <summary>Do not print the one-line pause notice on the terminal.</summary>
+    /// <summary>No start-up notes and no one-line pause notice on the terminal (errors and
+    /// warnings about reduced protection are still printed).</summary>
     public bool Quiet { get; init; }
     /// <summary>Address → environment map; default: the policy's addresses and resolved host names.</summary>
     public Network.IAddressEnvironments? Addresses { get; init; }
@@ -51,4 +52,6 @@ public sealed class RunOptions
     public IReadOnlyList<string> Protect { get; init; } = [];
     /// <summary>Refuse to run (exit 125) when the paths cannot be made read-only for the tree.</summary>
     public bool RequireProtection { get; init; }
+    /// <summary>Called once the supervision is set up, just before the agent starts.</summary>
+    public Action<RunStarted>? Started { get; init; }
 }

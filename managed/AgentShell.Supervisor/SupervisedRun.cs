@@ -54,7 +54,7 @@ public sealed class SupervisedRun
         Network.IAddressEnvironments addresses = _o.Addresses ?? ownAddresses!;
         var identity = new Network.ExecutableIdentity();
 
-        using var kernel = RootMode.TryStart(_o, addresses, out string? guardError);
+        using var kernel = RootMode.TryStart(_o, addresses, out string? guardError, out string? whyNotKernel);
         if (guardError != null) { _o.Log.WriteLine($"agentshell: {guardError}; nothing was run"); return 125; }
 
         // The control socket exists before the tree does, so it is among the paths the tree cannot touch.
@@ -102,6 +102,8 @@ public sealed class SupervisedRun
             pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper) || kernel?.InTree(pid) == true, tree, control);
         ControlSocketPath = supervision.ControlSocketPath;
         supervision.Start(_o.Threads);
+        _o.Started?.Invoke(new RunStarted(runId, ControlSocketPath, kernel != null ? ConnectGuardMode.Kernel : ConnectGuardMode.Seccomp,
+            whyNotKernel, RunStarted.Of(kernel != null, _o.OwnsProcess)));
         SendGo(ours);
 
         int execErr = ReadExecResult(ours);

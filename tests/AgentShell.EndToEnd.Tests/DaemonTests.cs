@@ -30,17 +30,30 @@ public sealed class DaemonTests
     public void AnOrphanIsReaped([Values(false, true)] bool pid1)
     {
         RequirePidNamespace(pid1);
-        // The subshell exits at once: its sleep is orphaned and re-parented to the daemon (PID 1 of
-        // the namespace, or the subreaper), which must reap it when it ends.
-        using var d = BackgroundDaemon.Start(["-q"], ["sh", "-c", "(sleep 0.7 &); echo orphaned; sleep 30"], pid1);
-        d.WaitForStdout("orphaned");
-        int daemon = d.Ready().Pid();
-        int orphan = -1;
-        d.WaitFor(() => (orphan = FindChild(daemon, "sleep", "0.7")) > 0, "the orphan re-parented to the daemon", 10);
+        // The subshell exits at once: its cat is orphaned and re-parented to the daemon (PID 1 of
+        // the namespace, or the subreaper), which must reap it when it ends. The cat ends when the
+        // test opens the FIFO it waits on, so a loaded machine cannot end it before it is seen.
+        var fifo = Path.Combine(Path.GetTempPath(), $"agentshell-orphan-{Guid.NewGuid():N}");
+        Assert.That(Mono.Unix.Native.Syscall.mkfifo(fifo, Mono.Unix.Native.FilePermissions.S_IRUSR | Mono.Unix.Native.FilePermissions.S_IWUSR), Is.Zero, "mkfifo");
+        try
+        {
+            using var d = BackgroundDaemon.Start(["-q"], ["sh", "-c", $"(cat {fifo} >/dev/null &); echo orphaned; sleep 30"], pid1);
+            d.WaitForStdout("orphaned");
+            int daemon = d.Ready().Pid();
+            int orphan = -1;
+            d.WaitFor(() => (orphan = FindChild(daemon, "cat", fifo)) > 0, "the orphan re-parented to the daemon", 20);
+            File.WriteAllText(fifo, "");
+            WaitReaped(orphan);
+            Assert.That(d.HasExited, Is.False, "the daemon keeps running its command");
+        }
+        finally { File.Delete(fifo); }
+    }
+
+    private static void WaitReaped(int orphan)
+    {
         var sw = Stopwatch.StartNew();
-        while (Directory.Exists($"/proc/{orphan}") && sw.Elapsed.TotalSeconds < 10) Thread.Sleep(50);
+        while (Directory.Exists($"/proc/{orphan}") && sw.Elapsed.TotalSeconds < 20) Thread.Sleep(50);
         Assert.That(Directory.Exists($"/proc/{orphan}"), Is.False, $"pid {orphan} ended but was not reaped ({State(orphan)})");
-        Assert.That(d.HasExited, Is.False, "the daemon keeps running its command");
     }
 
     [Test]

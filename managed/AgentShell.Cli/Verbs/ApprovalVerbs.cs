@@ -46,7 +46,7 @@ public sealed class PendingVerb : ControlVerb
         var items = r.GetProperty("items");
         if (Json)
         {
-            Console.WriteLine(items.GetRawText());
+            Console.WriteLine(PendingText.RedactAll(items));
             return 0;
         }
         if (items.GetArrayLength() == 0) { Console.WriteLine("nothing is waiting for approval"); return 0; }
@@ -95,25 +95,4 @@ public sealed class DenyVerb : ControlVerb
         Console.WriteLine($"denied {Id}");
         return 0;
     });
-}
-
-/// <summary>Renders a pending item for a person.</summary>
-internal static class PendingText
-{
-    internal static string Render(JsonElement i, DateTimeOffset now, bool color, bool selected = false)
-    {
-        string b = color ? "\e[1m" : "", r = color ? "\e[0m" : "", red = color ? "\e[31m" : "";
-        var created = i.GetProperty("created").GetDateTimeOffset();
-        var deadline = i.GetProperty("deadline").GetDateTimeOffset();
-        long waited = (long)(now - created).TotalSeconds, left = Math.Max(0, (long)(deadline - now).TotalSeconds);
-        var chain = string.Join(" → ", i.GetProperty("chain").EnumerateArray().Select(e => e.GetString()));
-        var sb = new System.Text.StringBuilder();
-        sb.Append(selected ? "> " : "  ").Append(b).Append(i.Str("id")).Append(r)
-          .Append($"  {red}{i.Str("summary")}{r} ({i.Str("environment")})  [rule {i.Str("rule")}]  waiting {waited}s, {left}s left\n");
-        sb.Append($"     process: {chain}\n");
-        if (i.Str("cwd") is string cwd) sb.Append($"     cwd:     {cwd}\n");
-        sb.Append($"     command: {i.Str("command")}\n");
-        if (i.Str("explanation") is { Length: > 0 } ex) sb.Append($"     why:     {ex}\n");
-        return sb.ToString();
-    }
 }

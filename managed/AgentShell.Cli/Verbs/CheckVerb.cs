@@ -60,15 +60,15 @@ public sealed class CheckVerb
         var execs = Shell != null ? check.Shell(Shell, ctx) : check.Command(command, ctx);
         var results = Shell != null ? CommandsOf(execs) : execs;
         var worst = results.Max(r => r.Decision.Action);
-        if (Json) WriteJson(stdout, Shell != null ? results : [results.First(r => r.Decision.Action == worst)], policy, array: Shell != null);
-        else WriteText(stdout, results, policy);
+        if (Json) WriteJson(stdout, Shell != null ? results : [results.First(r => r.Decision.Action == worst)], policy, ctx, array: Shell != null);
+        else WriteText(stdout, results, policy, ctx);
         return worst switch { PolicyAction.Block => ExitBlock, PolicyAction.Pause => ExitPause, _ => 0 };
     }
 
     /// <summary>For a shell string: one verdict per command it runs, in order; and the string's own
     /// (that of the <c>sh -c</c> running it) where it says more than they do: a command decided by
     /// what is piped into it, a redirection to /dev/tcp, a command built at run time.</summary>
-    private static IReadOnlyList<CheckedExec> CommandsOf(IReadOnlyList<CheckedExec> execs)
+    internal static IReadOnlyList<CheckedExec> CommandsOf(IReadOnlyList<CheckedExec> execs)
     {
         var whole = execs[0];
         var commands = execs.Skip(1).Select(c => c with { Depth = c.Depth - 1 }).ToList();
@@ -78,37 +78,36 @@ public sealed class CheckVerb
         return saysMore ? [.. commands, whole with { Argv = [whole.Argv[^1]] }] : commands;
     }
 
-    private static string Verdict(PolicyAction a) => a switch { PolicyAction.Block => "block", PolicyAction.Pause => "pause", _ => "allow" };
-
-    // Everything printed passes the redactor: a secret in the command (a header, a URL's password)
-    // is masked, and a credential is shown by its carrier and the name a profile gives it.
-    private static string Input(CheckedExec r) => string.Join(' ', Redactor.RedactArgv(r.Argv));
-
+    // Everything printed goes through the audit log's redactor (DecisionText): a check of a command
+    // holding a token prints what the log would record, not the token; a credential is shown by its
+    // carrier and the name a profile gives it.
     private static string? Credential(Policy policy, CommandIntent i) =>
         i.Credentials.Count == 0 ? null
             : policy.CredentialOf(i) is { } m ? $"{m.Environment} credential {m.Name}"
             : $"{string.Join(", ", i.Credentials.Select(c => c.Carrier).Distinct())} (no profile lists it)";
 
-    private static void WriteText(TextWriter o, IReadOnlyList<CheckedExec> results, Policy policy)
+    private static void WriteText(TextWriter o, IReadOnlyList<CheckedExec> results, Policy policy, IExecContext ctx)
     {
         foreach (var r in results)
         {
             var (intents, d) = (r.Intents, r.Decision);
-            o.WriteLine($"{Verdict(d.Action)}  [rule {d.RuleId}]  {(r.Depth > 0 ? "↳ " : "")}{Input(r)}");
+            o.WriteLine($"{DecisionText.Verdict(d.Action)}  [rule {d.RuleId}]  {(r.Depth > 0 ? "↳ " : "")}{DecisionText.Argv(r.Argv)}");
             if (r.Program != null && r.Program != r.Argv[0]) o.WriteLine($"  runs: {r.Program}");
-            if (d.Reason.Length > 0 && d.Action != PolicyAction.Allow) o.WriteLine($"  reason: {d.Reason}");
+            if (d.Reason.Length > 0 && d.Action != PolicyAction.Allow) o.WriteLine($"  reason: {DecisionText.Text(d.Reason)}");
+            if (d.Action != PolicyAction.Allow && d.Target != null) o.WriteLine($"  environment: {DecisionText.Because(d.Environment, d.MatchedBy)}");
             if (intents.Count == 0) o.WriteLine("  no parser: nothing destructive recognised");
             foreach (var i in intents)
             {
-                o.WriteLine($"  {i.Tool}: {i.Effect.Name()}  {Redactor.RedactText(i.Summary)}");
-                foreach (var t in i.Targets) o.WriteLine($"    target: {t} ({policy.EnvironmentOf(t)})");
+                o.WriteLine($"  {i.Tool}: {i.Effect.Name()}  {DecisionText.Text(i.Summary)}");
+                foreach (var t in i.Targets)
+                    o.WriteLine($"    target: {DecisionText.Text(t.ToString())} ({DecisionText.Because(policy.EnvironmentOf(t, ctx), policy.EnvironmentMatch(t, ctx))})");
                 if (Credential(policy, i) is string c) o.WriteLine($"    credential: {c}");
-                foreach (var e in i.Evidence) o.WriteLine($"    evidence: {Redactor.RedactText(e.Token)} → {Redactor.RedactText(e.Fact)}");
+                foreach (var e in i.Evidence) o.WriteLine($"    evidence: {DecisionText.Text(e.Token)} → {DecisionText.Text(e.Fact)}");
             }
         }
     }
 
-    private static void WriteJson(TextWriter o, IReadOnlyList<CheckedExec> results, Policy policy, bool array)
+    private static void WriteJson(TextWriter o, IReadOnlyList<CheckedExec> results, Policy policy, IExecContext ctx, bool array)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -118,13 +117,14 @@ public sealed class CheckVerb
             {
                 var (intents, d) = (r.Intents, r.Decision);
                 w.WriteStartObject();
-                w.WriteString("input", Input(r));
+                w.WriteString("input", DecisionText.Argv(r.Argv));
                 w.WriteString("program", r.Program);
                 w.WriteBoolean("nested", r.Depth > 0);
-                w.WriteString("verdict", Verdict(d.Action));
+                w.WriteString("verdict", DecisionText.Verdict(d.Action));
                 w.WriteString("rule", d.RuleId);
-                w.WriteString("reason", d.Reason);
+                w.WriteString("reason", DecisionText.Text(d.Reason));
                 w.WriteString("environment", d.Environment);
+                w.WriteString("matched", DecisionText.Entry(d.MatchedBy));
                 if (d.Credential != null) w.WriteString("credential", d.Credential);
                 w.WriteStartArray("intents");
                 foreach (var i in intents)
@@ -132,18 +132,19 @@ public sealed class CheckVerb
                     w.WriteStartObject();
                     w.WriteString("tool", i.Tool);
                     w.WriteString("effect", i.Effect.Name());
-                    w.WriteString("summary", Redactor.RedactText(i.Summary));
+                    w.WriteString("summary", DecisionText.Text(i.Summary));
                     if (Credential(policy, i) is string c) w.WriteString("credential", c);
                     w.WriteStartArray("argv");
-                    foreach (var a in Redactor.RedactArgv(i.Argv)) w.WriteStringValue(a);
+                    foreach (var a in AgentShell.Core.Audit.Redactor.RedactArgv(i.Argv)) w.WriteStringValue(a);
                     w.WriteEndArray();
                     w.WriteStartArray("targets");
                     foreach (var t in i.Targets)
                     {
                         w.WriteStartObject();
                         w.WriteString("kind", t.Kind.ToString());
-                        w.WriteString("target", t.ToString());
-                        w.WriteString("environment", policy.EnvironmentOf(t));
+                        w.WriteString("target", DecisionText.Text(t.ToString()));
+                        w.WriteString("environment", policy.EnvironmentOf(t, ctx));
+                        w.WriteString("matched", DecisionText.Entry(policy.EnvironmentMatch(t, ctx)));
                         w.WriteEndObject();
                     }
                     w.WriteEndArray();
@@ -151,8 +152,8 @@ public sealed class CheckVerb
                     foreach (var e in i.Evidence)
                     {
                         w.WriteStartObject();
-                        w.WriteString("token", Redactor.RedactText(e.Token));
-                        w.WriteString("fact", Redactor.RedactText(e.Fact));
+                        w.WriteString("token", DecisionText.Text(e.Token));
+                        w.WriteString("fact", DecisionText.Text(e.Fact));
                         w.WriteEndObject();
                     }
                     w.WriteEndArray();

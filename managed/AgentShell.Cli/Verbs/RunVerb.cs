@@ -16,9 +16,13 @@ public sealed class RunVerb
     [Option("threads", Default = 2, HelpText = "Threads receiving seccomp notifications.")]
     public int Threads { get; set; } = 2;
 
-    /// <summary>No pause notice on the terminal.</summary>
-    [Option('q', "quiet", HelpText = "Do not print the one-line notice when a request is paused.")]
+    /// <summary>No start-up lines and no pause notice on the terminal.</summary>
+    [Option('q', "quiet", HelpText = "Print no start-up lines (profiles loaded, connect guard notes) and no one-line notice when a request is paused; errors and warnings still print.")]
     public bool Quiet { get; set; }
+
+    /// <summary>Say what the run set up.</summary>
+    [Option('v', "verbose", HelpText = "Say which connect guard and which protections are active, and where the control socket is.")]
+    public bool Verbose { get; set; }
 
     /// <summary>Control socket path.</summary>
     [Option("socket", HelpText = "Path of the control socket (default: a new one under $XDG_RUNTIME_DIR/agentshell/).")]
@@ -56,7 +60,7 @@ public sealed class RunVerb
         Core.Policy.Policy policy;
         try
         {
-            policy = ProfileSet.LoadForRun(Profiles.ToList(), Console.Error);
+            policy = ProfileSet.LoadForRun(Profiles.ToList(), Quiet ? TextWriter.Null : Console.Error);
         }
         catch (ProfileException e)
         {
@@ -93,10 +97,21 @@ public sealed class RunVerb
             Quiet = Quiet,
             SocketPath = Socket,
             ConnectGuard = guard,
+            Started = Verbose ? Describe : null,
             Pause = PauseTimeout is int t && t > 0
                 ? new AgentShell.Core.Policy.PauseSettings { TimeoutSeconds = t, OnTimeout = policy.Pause.OnTimeout }
                 : policy.Pause,
         });
         return run.Run();
+    }
+
+    private static void Describe(RunStarted s)
+    {
+        var e = Console.Error;
+        e.WriteLine($"agentshell: run {s.RunId}, control socket {s.ControlSocket}");
+        e.WriteLine(s.ConnectGuard == ConnectGuardMode.Kernel
+            ? "agentshell: connect guard: kernel (eBPF cgroup programs)"
+            : $"agentshell: connect guard: seccomp (the kernel guard is not used: {s.WhyNotKernel})");
+        foreach (var p in s.Protections) e.WriteLine($"agentshell: protection: {p}");
     }
 }

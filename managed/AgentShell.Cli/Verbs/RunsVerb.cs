@@ -29,7 +29,7 @@ public sealed class RunsVerb
                     w.WriteString("kind", r.Kind);
                     if (r.Daemon != null) w.WriteString("daemon", r.Daemon);
                     w.WriteStartArray("command");
-                    foreach (var a in r.Command) w.WriteStringValue(a);
+                    foreach (var a in AgentShell.Core.Audit.Redactor.RedactArgv(r.Command)) w.WriteStringValue(a);
                     w.WriteEndArray();
                     if (r.Started is { } s) w.WriteString("started", s);
                     w.WriteNumber("pid", r.Pid);
@@ -54,7 +54,7 @@ public sealed class RunsVerb
             string started = r.Started is { } s ? $"{s.ToLocalTime():HH:mm:ss} ({Ago(now - s)})" : "?";
             string kind = r.Daemon != null ? "session" : r.Kind;
             string of = r.Daemon != null ? $"  [daemon {r.Daemon}]" : "";
-            Console.WriteLine($"{r.Id,-10}{kind,-9}{started,-21}{r.Pending,-9}{ShellQuote.Join(r.Command)}{of}");
+            Console.WriteLine($"{r.Id,-10}{kind,-9}{started,-21}{r.Pending,-9}{DecisionText.Argv(r.Command)}{of}");
         }
         return 0;
     }

@@ -25,6 +25,10 @@ public sealed class Decision
     public Target? Target { get; init; }
     /// <summary>Environment of <see cref="Target"/>: production, staging, local, unknown, ...</summary>
     public string Environment { get; init; } = "none";
+    /// <summary>The profile entry that put the target in <see cref="Environment"/> (a host, CIDR,
+    /// kube context, cloud profile or project, or variable); null when none did (local, unknown,
+    /// an environment the command names itself).</summary>
+    public EnvironmentEntry? MatchedBy { get; init; }
     /// <summary>The name of the listed credential that put the command in <see cref="Environment"/>
     /// (never the secret), or null when its targets did.</summary>
     public string? Credential { get; init; }

@@ -34,7 +34,22 @@ public enum EnvironmentSourceKind : byte
 /// <param name="Pattern">The pattern text (for EnvVars: <c>NAME=value-glob</c>).</param>
 /// <param name="Source">The profile file.</param>
 /// <param name="Layer">Index of the file in layer order.</param>
-public sealed record EnvironmentEntry(string Environment, EnvironmentSourceKind Kind, string Pattern, string Source, int Layer);
+public sealed record EnvironmentEntry(string Environment, EnvironmentSourceKind Kind, string Pattern, string Source, int Layer)
+{
+    /// <summary>"host *.prod.example.com in railway.json": what matched, for a person.</summary>
+    public string Describe() => $"{KindLabel} {Pattern} in {System.IO.Path.GetFileName(Source)}";
+
+    private string KindLabel => Kind switch
+    {
+        EnvironmentSourceKind.Hosts => Pattern.Contains('/') ? "network" : "host",
+        EnvironmentSourceKind.KubeContexts => "kube context",
+        EnvironmentSourceKind.AwsProfiles => "AWS profile",
+        EnvironmentSourceKind.GcpProjects => "GCP project",
+        EnvironmentSourceKind.AzureSubscriptions => "Azure subscription",
+        EnvironmentSourceKind.TerraformWorkspaces => "Terraform workspace",
+        _ => "variable",
+    };
+}
 
 /// <summary>Compiled environment sources. Host names are looked up in hash tables (exact names,
 /// then <c>*.</c> suffixes label by label), addresses against CIDRs, other names against exact
@@ -50,11 +65,11 @@ internal sealed class EnvironmentTable
     private readonly Dictionary<string, List<HostEntry>> _suffixHosts = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<HostEntry> _networks = [];
     private readonly NameTable[] _nameTables = [new(), new(), new(), new(), new()];
-    private readonly List<(string Variable, GlobPattern Value, int Env, int Layer)> _envVars = [];
+    private readonly List<(string Variable, GlobPattern Value, int Env, int Layer, EnvironmentEntry? Entry)> _envVars = [];
     private Dictionary<string, List<HostEntry>>.AlternateLookup<ReadOnlySpan<char>> _exactLookup;
     private Dictionary<string, List<HostEntry>>.AlternateLookup<ReadOnlySpan<char>> _suffixLookup;
 
-    private readonly record struct HostEntry(HostPattern Pattern, int Env, int Layer);
+    private readonly record struct HostEntry(HostPattern Pattern, int Env, int Layer, EnvironmentEntry? Entry);
 
     /// <summary>Environment names by id.</summary>
     internal IReadOnlyList<string> Names => _names;
@@ -75,18 +90,19 @@ internal sealed class EnvironmentTable
         return id;
     }
 
-    internal void AddHost(HostPattern p, int env, int layer)
+    internal void AddHost(HostPattern p, int env, int layer, EnvironmentEntry? entry = null)
     {
-        var e = new HostEntry(p, env, layer);
+        var e = new HostEntry(p, env, layer, entry);
         if (p.ExactName != null) Add(_exactHosts, p.ExactName, e);
         else if (p.Suffix != null) Add(_suffixHosts, p.Suffix, e);
         else _networks.Add(e);
     }
 
-    internal void AddName(EnvironmentSourceKind kind, GlobPattern g, int env, int layer) =>
-        _nameTables[(int)kind - 1].Add(g, env, layer);
+    internal void AddName(EnvironmentSourceKind kind, GlobPattern g, int env, int layer, EnvironmentEntry? entry = null) =>
+        _nameTables[(int)kind - 1].Add(g, env, layer, entry);
 
-    internal void AddEnvVar(string variable, GlobPattern value, int env, int layer) => _envVars.Add((variable, value, env, layer));
+    internal void AddEnvVar(string variable, GlobPattern value, int env, int layer, EnvironmentEntry? entry = null) =>
+        _envVars.Add((variable, value, env, layer, entry));
 
     /// <summary>Orders every list by specificity then later layer first; call once after adding.</summary>
     internal void Seal()
@@ -103,8 +119,13 @@ internal sealed class EnvironmentTable
     }
 
     /// <summary>Environment id of a target from its own facts: a profile environment, Local or Unknown.</summary>
-    internal int Classify(Target t)
+    internal int Classify(Target t) => Classify(t, out _);
+
+    /// <summary>As <see cref="Classify(Target)"/>; <paramref name="matched"/> is the profile entry
+    /// that put the target there (null for the built-in environments and a named environment).</summary>
+    internal int Classify(Target t, out EnvironmentEntry? matched)
     {
+        matched = null;
         switch (t.Kind)
         {
             case TargetKind.LocalPath:
@@ -117,22 +138,26 @@ internal sealed class EnvironmentTable
             case TargetKind.GcpProject:
             case TargetKind.AzureSubscription:
             case TargetKind.TerraformWorkspace:
-                return t.Name == null ? Unknown : _nameTables[NameTableIndex(t.Kind)].Lookup(t.Name);
+                return t.Name == null ? Unknown : _nameTables[NameTableIndex(t.Kind)].Lookup(t.Name, out matched);
         }
         if (t.Host == null) return t.Kind is TargetKind.Database or TargetKind.Url ? Local : Unknown; // unix socket / no host: this machine
-        int env = LookupHost(t.Host, t.Port);
+        int env = LookupHost(t.Host, t.Port, out matched);
         if (env >= 0) return env;
         return IsLoopback(t.Host) ? Local : Unknown;
     }
 
     /// <summary>Environment id named by the exec's environment variables, or -1.</summary>
-    internal int FromContext(IExecContext? ctx)
+    internal int FromContext(IExecContext? ctx) => FromContext(ctx, out _);
+
+    /// <summary>As <see cref="FromContext(IExecContext?)"/>, with the entry that matched.</summary>
+    internal int FromContext(IExecContext? ctx, out EnvironmentEntry? matched)
     {
+        matched = null;
         if (ctx == null) return -1;
-        foreach (var (variable, value, env, _) in _envVars)
+        foreach (var (variable, value, env, _, entry) in _envVars)
         {
             string? v = ctx.GetEnvironmentVariable(variable);
-            if (v != null && value.Matches(v)) return env;
+            if (v != null && value.Matches(v)) { matched = entry; return env; }
         }
         return -1;
     }
@@ -140,15 +165,16 @@ internal sealed class EnvironmentTable
     /// <summary>True when any profile environment is selected by an env var (so callers can skip the lookup).</summary>
     internal bool HasEnvVars => _envVars.Count > 0;
 
-    private int LookupHost(string host, int? port)
+    private int LookupHost(string host, int? port, out EnvironmentEntry? matched)
     {
+        matched = null;
         ReadOnlySpan<char> h = host.AsSpan().TrimEnd('.');
         if (h.IsEmpty) return -1;
-        if (_exactLookup.TryGetValue(h, out var exact) && First(exact, port) is int e) return e;
+        if (_exactLookup.TryGetValue(h, out var exact) && First(exact, port) is { } e) { matched = e.Entry; return e.Env; }
         // PERF: walk the labels from the left, so the first suffix found is the longest.
         for (int i = 1; i < h.Length; i++)
         {
-            if (h[i] == '.' && _suffixLookup.TryGetValue(h[i..], out var suf) && First(suf, port) is int s) return s;
+            if (h[i] == '.' && _suffixLookup.TryGetValue(h[i..], out var suf) && First(suf, port) is { } s) { matched = s.Entry; return s.Env; }
         }
         if (_networks.Count > 0)
         {
@@ -159,18 +185,18 @@ internal sealed class EnvironmentTable
             {
                 foreach (var n in _networks)
                 {
-                    if ((n.Pattern.Port is not int want || want == port) && n.Pattern.Matches(bytes[..len])) return n.Env;
+                    if ((n.Pattern.Port is not int want || want == port) && n.Pattern.Matches(bytes[..len])) { matched = n.Entry; return n.Env; }
                 }
             }
         }
         return -1;
     }
 
-    private static int? First(List<HostEntry> entries, int? port)
+    private static HostEntry? First(List<HostEntry> entries, int? port)
     {
         foreach (var e in entries)
         {
-            if (e.Pattern.Port is not int want || want == port) return e.Env;
+            if (e.Pattern.Port is not int want || want == port) return e;
         }
         return null;
     }
@@ -202,22 +228,23 @@ internal sealed class EnvironmentTable
     /// <summary>Exact names in a hash table, globs by literal length (most specific first).</summary>
     private sealed class NameTable
     {
-        private readonly Dictionary<string, (int Env, int Layer)> _exact = new(StringComparer.OrdinalIgnoreCase);
-        private readonly List<(GlobPattern Glob, int Env, int Layer)> _globs = [];
+        private readonly Dictionary<string, (int Env, int Layer, EnvironmentEntry? Entry)> _exact = new(StringComparer.OrdinalIgnoreCase);
+        private readonly List<(GlobPattern Glob, int Env, int Layer, EnvironmentEntry? Entry)> _globs = [];
 
-        internal void Add(GlobPattern g, int env, int layer)
+        internal void Add(GlobPattern g, int env, int layer, EnvironmentEntry? entry)
         {
-            if (!g.IsExact) { _globs.Add((g, env, layer)); return; }
-            if (!_exact.TryGetValue(g.Text, out var have) || have.Layer <= layer) _exact[g.Text] = (env, layer);
+            if (!g.IsExact) { _globs.Add((g, env, layer, entry)); return; }
+            if (!_exact.TryGetValue(g.Text, out var have) || have.Layer <= layer) _exact[g.Text] = (env, layer, entry);
         }
 
         internal void Seal() => _globs.Sort((a, b) =>
             a.Glob.LiteralLength != b.Glob.LiteralLength ? b.Glob.LiteralLength.CompareTo(a.Glob.LiteralLength) : b.Layer.CompareTo(a.Layer));
 
-        internal int Lookup(string name)
+        internal int Lookup(string name, out EnvironmentEntry? matched)
         {
-            if (_exact.TryGetValue(name, out var e)) return e.Env;
-            foreach (var (g, env, _) in _globs) if (g.Matches(name)) return env;
+            if (_exact.TryGetValue(name, out var e)) { matched = e.Entry; return e.Env; }
+            foreach (var (g, env, _, entry) in _globs) if (g.Matches(name)) { matched = entry; return env; }
+            matched = null;
             return Unknown;
         }
     }

@@ -81,11 +81,14 @@ public sealed class Policy
     /// <summary>As <see cref="EnvironmentOf(Target)"/>, and a target that would be <c>unknown</c>
     /// takes the environment named by the exec's variables (<c>EnvVars</c>, e.g.
     /// <c>RAILWAY_ENVIRONMENT=production</c>) when <paramref name="ctx"/> has one.</summary>
-    public string EnvironmentOf(Target target, IExecContext? ctx)
+    public string EnvironmentOf(Target target, IExecContext? ctx) => _environments.Names[EnvironmentIdOf(target, ctx, out _)];
+
+    /// <summary>The profile entry that puts <paramref name="target"/> in its environment (as
+    /// <see cref="EnvironmentOf(Target, IExecContext?)"/> decides it), or null when none does.</summary>
+    public EnvironmentEntry? EnvironmentMatch(Target target, IExecContext? ctx)
     {
-        int id = _environments.Classify(target);
-        if (id == EnvironmentTable.Unknown && _environments.FromContext(ctx) is int fromCtx and >= 0) id = fromCtx;
-        return _environments.Names[id];
+        EnvironmentIdOf(target, ctx, out var matched);
+        return matched;
     }
 
     /// <summary>Decides the intents of one exec without an exec context (env-var environments do not apply).</summary>
@@ -101,6 +104,7 @@ public sealed class Policy
     {
         Decision best = Decision.DefaultAllow;
         int fromCtx = -2; // not looked up yet
+        EnvironmentEntry? ctxEntry = null;
         for (int i = 0; i < intents.Count; i++)
         {
             var intent = intents[i];
@@ -109,14 +113,14 @@ public sealed class Policy
             var credential = intent.Credentials.Count > 0 && !Credentials.IsEmpty ? Credentials.Match(intent.Credentials) : null;
             if (targets.Count == 0)
             {
-                int env = ContextEnvironment(ctx, ref fromCtx);
-                ConsiderWith(intent, null, env < 0 ? EnvironmentTable.None : env, credential, ctx, ref best);
+                int env = ContextEnvironment(ctx, ref fromCtx, ref ctxEntry);
+                ConsiderWith(intent, null, env < 0 ? EnvironmentTable.None : env, env < 0 ? null : ctxEntry, credential, ctx, ref best);
             }
             for (int t = 0; t < targets.Count; t++)
             {
-                int env = _environments.Classify(targets[t]);
-                if (env == EnvironmentTable.Unknown && ContextEnvironment(ctx, ref fromCtx) is int c and >= 0) env = c;
-                ConsiderWith(intent, targets[t], env, credential, ctx, ref best);
+                int env = _environments.Classify(targets[t], out var matched);
+                if (env == EnvironmentTable.Unknown && ContextEnvironment(ctx, ref fromCtx, ref ctxEntry) is int c and >= 0) (env, matched) = (c, ctxEntry);
+                ConsiderWith(intent, targets[t], env, matched, credential, ctx, ref best);
             }
             if (best.Action == PolicyAction.Block) break; // nothing is more severe
         }
@@ -135,8 +139,9 @@ public sealed class Policy
         for (int i = 0; i < intents.Count && best.Action != PolicyAction.Block; i++)
         {
             var intent = intents[i];
-            if (intent.Targets.Count == 0) Consider(intent, null, env, null, ref best);
-            for (int t = 0; t < intent.Targets.Count; t++) Consider(intent, intent.Targets[t], env, null, ref best);
+            // The address decided the environment, not a profile entry matched here: none is named.
+            if (intent.Targets.Count == 0) Consider(intent, null, env, null, null, ref best);
+            for (int t = 0; t < intent.Targets.Count; t++) Consider(intent, intent.Targets[t], env, null, null, ref best);
         }
         return best;
     }
@@ -167,30 +172,35 @@ public sealed class Policy
     public Credentials.CredentialMatch? CredentialOf(CommandIntent intent) =>
         intent.Credentials.Count > 0 && !Credentials.IsEmpty ? Credentials.Match(intent.Credentials) : null;
 
-    private int EnvironmentIdOf(Target? target, IExecContext? ctx)
+    private int EnvironmentIdOf(Target? target, IExecContext? ctx) => EnvironmentIdOf(target, ctx, out _);
+
+    private int EnvironmentIdOf(Target? target, IExecContext? ctx, out EnvironmentEntry? matched)
     {
         int fromCtx = -2;
-        int env = target == null ? EnvironmentTable.None : _environments.Classify(target);
-        if ((env == EnvironmentTable.Unknown || target == null) && ContextEnvironment(ctx, ref fromCtx) is int c and >= 0) env = c;
+        EnvironmentEntry? ctxEntry = null;
+        matched = null;
+        int env = target == null ? EnvironmentTable.None : _environments.Classify(target, out matched);
+        if ((env == EnvironmentTable.Unknown || target == null) && ContextEnvironment(ctx, ref fromCtx, ref ctxEntry) is int c and >= 0)
+            (env, matched) = (c, ctxEntry);
         return env;
     }
 
-    private int ContextEnvironment(IExecContext? ctx, ref int cached)
+    private int ContextEnvironment(IExecContext? ctx, ref int cached, ref EnvironmentEntry? entry)
     {
-        if (cached == -2) cached = _environments.HasEnvVars ? _environments.FromContext(ctx) : -1;
+        if (cached == -2) cached = _environments.HasEnvVars ? _environments.FromContext(ctx, out entry) : -1;
         return cached;
     }
 
     // A credential's environment is considered besides the host's, never instead of it: a staging
     // token sent to a production host is still judged as production.
-    private void ConsiderWith(CommandIntent intent, Target? target, int env, Credentials.CredentialMatch? credential, IExecContext? ctx, ref Decision best)
+    private void ConsiderWith(CommandIntent intent, Target? target, int env, EnvironmentEntry? matched, Credentials.CredentialMatch? credential, IExecContext? ctx, ref Decision best)
     {
-        if (credential == null) { Consider(intent, target, env, ctx, ref best); return; }
-        if (credential.EnvironmentId != env) Consider(intent, target, env, ctx, ref best);
-        Consider(intent, target, credential.EnvironmentId, ctx, ref best, credential.Name);
+        if (credential == null) { Consider(intent, target, env, matched, ctx, ref best); return; }
+        if (credential.EnvironmentId != env) Consider(intent, target, env, matched, ctx, ref best);
+        Consider(intent, target, credential.EnvironmentId, null, ctx, ref best, credential.Name);
     }
 
-    private void Consider(CommandIntent intent, Target? target, int env, IExecContext? ctx, ref Decision best, string? credential = null)
+    private void Consider(CommandIntent intent, Target? target, int env, EnvironmentEntry? matched, IExecContext? ctx, ref Decision best, string? credential = null)
     {
         foreach (var rule in _rules)
         {
@@ -200,7 +210,7 @@ public sealed class Policy
                 best = new Decision
                 {
                     Action = rule.Action, RuleId = rule.Id, Reason = rule.Reason, Explanation = rule.Explanation,
-                    Intent = intent, Target = target, Environment = _environments.Names[env], Credential = credential,
+                    Intent = intent, Target = target, Environment = _environments.Names[env], MatchedBy = matched, Credential = credential,
                 };
             }
             return; // first matching rule wins for this (intent, target)

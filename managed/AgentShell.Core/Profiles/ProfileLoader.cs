@@ -108,20 +108,24 @@ public static class ProfileLoader
     {
         int id = parts.Environments.Declare(env.Name);
         string name = parts.Environments.Names[id];
+        // Each entry is kept by the table too, so a decision can say which one matched.
         foreach (var h in env.Hosts)
         {
-            parts.Environments.AddHost(h, id, doc.Layer);
-            parts.EnvironmentEntries.Add(new EnvironmentEntry(name, EnvironmentSourceKind.Hosts, h.Text, doc.File, doc.Layer));
+            var entry = new EnvironmentEntry(name, EnvironmentSourceKind.Hosts, h.Text, doc.File, doc.Layer);
+            parts.Environments.AddHost(h, id, doc.Layer, entry);
+            parts.EnvironmentEntries.Add(entry);
         }
         foreach (var (kind, glob) in env.Names)
         {
-            parts.Environments.AddName(kind, glob, id, doc.Layer);
-            parts.EnvironmentEntries.Add(new EnvironmentEntry(name, kind, glob.Text, doc.File, doc.Layer));
+            var entry = new EnvironmentEntry(name, kind, glob.Text, doc.File, doc.Layer);
+            parts.Environments.AddName(kind, glob, id, doc.Layer, entry);
+            parts.EnvironmentEntries.Add(entry);
         }
         foreach (var (variable, value) in env.EnvVars)
         {
-            parts.Environments.AddEnvVar(variable, value, id, doc.Layer);
-            parts.EnvironmentEntries.Add(new EnvironmentEntry(name, EnvironmentSourceKind.EnvVars, $"{variable}={value.Text}", doc.File, doc.Layer));
+            var entry = new EnvironmentEntry(name, EnvironmentSourceKind.EnvVars, $"{variable}={value.Text}", doc.File, doc.Layer);
+            parts.Environments.AddEnvVar(variable, value, id, doc.Layer, entry);
+            parts.EnvironmentEntries.Add(entry);
         }
         foreach (var (cred, digest) in env.Credentials)
             parts.EnvironmentEntries.Add(new EnvironmentEntry(name, EnvironmentSourceKind.Credentials, $"{cred.Value} (sha256 {Convert.ToHexStringLower(digest)[..12]}…)", doc.File, doc.Layer));

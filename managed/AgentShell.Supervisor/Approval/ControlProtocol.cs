@@ -56,6 +56,7 @@ public static class ControlProtocol
         w.WriteString("summary", d.Intent == null ? null : Redactor.RedactText(d.Intent.ToString()));
         w.WriteString("target", d.Target?.ToString());
         w.WriteString("environment", d.Environment);
+        if (d.MatchedBy is { } m) w.WriteString("matched", m.Describe());
         if (d.Credential != null) w.WriteString("credential", d.Credential);
         w.WriteString("rule", d.RuleId);
         w.WriteString("reason", d.Reason);

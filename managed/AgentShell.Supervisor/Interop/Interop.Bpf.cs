@@ -31,6 +31,9 @@ internal static partial class Interop
         [LibraryImport(Lib)]
         internal static partial int bpf_program__type(nint prog);
 
+        [LibraryImport(Lib)]
+        internal static partial nint bpf_program__section_name(nint prog);
+
         [LibraryImport(Lib, SetLastError = true)]
         internal static partial nint bpf_program__attach(nint prog);
 

@@ -62,6 +62,42 @@ internal static partial class Interop
         [LibraryImport(Libc.Name, EntryPoint = "ioctl", SetLastError = true)]
         private static unsafe partial int ioctl(int fd, nuint request, void* arg);
 
+        private const int PR_SET_NO_NEW_PRIVS = 38;
+        private const uint SECCOMP_SET_MODE_FILTER = 1;
+        private const uint SECCOMP_FILTER_FLAG_NEW_LISTENER = 1u << 3;
+        private const uint SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV = 1u << 5;
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct sock_filter
+        {
+            public ushort code;
+            public byte jt;
+            public byte jf;
+            public uint k;
+        }
+
+        [StructLayout(LayoutKind.Sequential)]
+        private unsafe struct sock_fprog
+        {
+            public ushort len;
+            public sock_filter* filter;
+        }
+
+        /// <summary>Asks the kernel for what the launcher asks (a filter with NEW_LISTENER |
+        /// WAIT_KILLABLE_RECV) on the calling thread only (no TSYNC): a filter of one instruction,
+        /// SECCOMP_RET_ALLOW, so nothing on the thread changes but that it carries an inert filter
+        /// and no_new_privs until it exits. Returns the listener fd (the caller closes it), or -1
+        /// with the errno: EINVAL without WAIT_KILLABLE_RECV, EBUSY under another listener.</summary>
+        internal static unsafe int InstallProbeFilterOnThisThread(out Errno errno)
+        {
+            if (Process.Prctl(PR_SET_NO_NEW_PRIVS, 1) is var e and not 0) { errno = e; return -1; }
+            var allow = new sock_filter { code = 0x06 /* BPF_RET | BPF_K */, k = 0x7fff0000 /* SECCOMP_RET_ALLOW */ };
+            var prog = new sock_fprog { len = 1, filter = &allow };
+            long r = Libc.syscall3(NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, (long)&prog);
+            errno = r < 0 ? LastErrno : 0;
+            return (int)r;
+        }
+
         /// <summary>Kernel's struct sizes; the supervisor refuses to run if they differ from ours.</summary>
         internal static unsafe bool TryGetNotifSizes(out seccomp_notif_sizes sizes)
         {

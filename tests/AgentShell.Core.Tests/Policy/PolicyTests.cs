@@ -91,6 +91,60 @@ public class PolicyTests
         Assert.That(_policy.EnvironmentOf(Url("example.org"), Env()), Is.EqualTo("unknown"));
     }
 
+    [TestCase("web.prod.example.com", null, "production", "*.prod.example.com")]
+    [TestCase("api.prod.example.com", null, "staging", "api.prod.example.com")]   // the exact name that won, not the glob
+    [TestCase("db.example.com", 5432, "production", "db.example.com:5432")]
+    [TestCase("10.20.9.7", null, "staging", "10.20.9.0/24")]                     // the longer prefix that won
+    [TestCase("10.20.1.1", null, "production", "10.20.0.0/16")]
+    [TestCase("2001:db8:1::1", null, "production", "[2001:db8::]/32")]
+    public void TheMatchNamesTheHostEntryThatDecidedTheEnvironment(string host, int? port, string env, string pattern)
+    {
+        var m = _policy.EnvironmentMatch(Url(host, port), null);
+        Assert.That(m, Is.Not.Null);
+        Assert.That((m!.Environment, m.Kind, m.Pattern), Is.EqualTo((env, EnvironmentSourceKind.Hosts, pattern)));
+        Assert.That(m.Source, Does.EndWith("envs.json"));
+    }
+
+    [TestCase(TargetKind.KubeContext, "prod-eu", EnvironmentSourceKind.KubeContexts, "prod-*")]
+    [TestCase(TargetKind.KubeContext, "prod-sandbox", EnvironmentSourceKind.KubeContexts, "prod-sandbox")]
+    [TestCase(TargetKind.AwsProfile, "PROD", EnvironmentSourceKind.AwsProfiles, "prod")]
+    [TestCase(TargetKind.GcpProject, "acme-prod", EnvironmentSourceKind.GcpProjects, "acme-prod")]
+    [TestCase(TargetKind.TerraformWorkspace, "prod-eu", EnvironmentSourceKind.TerraformWorkspaces, "prod*")]
+    public void TheMatchNamesTheNameEntryThatDecidedTheEnvironment(TargetKind kind, string name, EnvironmentSourceKind source, string pattern)
+    {
+        var m = _policy.EnvironmentMatch(Named(kind, name), null);
+        Assert.That((m?.Kind, m?.Pattern), Is.EqualTo(((EnvironmentSourceKind?)source, pattern)));
+    }
+
+    [Test]
+    public void TheMatchOfAnEnvVarEnvironmentIsTheVariable()
+    {
+        var m = _policy.EnvironmentMatch(Url("example.org"), Env("RAILWAY_ENVIRONMENT", "production"));
+        Assert.That((m?.Environment, m?.Kind, m?.Pattern), Is.EqualTo(("production", (EnvironmentSourceKind?)EnvironmentSourceKind.EnvVars, "RAILWAY_ENVIRONMENT=production")));
+    }
+
+    [TestCase("localhost")]        // built-in local: no profile entry put it there
+    [TestCase("example.org")]      // unknown
+    public void NoEntryMatchesWhatNoProfileNamed(string host) =>
+        Assert.That(_policy.EnvironmentMatch(Url(host), null), Is.Null);
+
+    [Test]
+    public void ADecisionCarriesTheEntryThatMadeItsTargetProduction()
+    {
+        var policy = PolicyT.Load([_tmp.Write("rules.json", """
+            { 'Environments': { 'production': { 'Hosts': ['*.prod.example.com'], 'EnvVars': { 'APP_ENV': 'prod' } } },
+              'Rules': [ { 'Id': 't:delete-on-production', 'Effects': ['delete'], 'Environments': ['production'], 'Action': 'block', 'Reason': 'no',
+                           'Tests': { 'Match': [['curl', '-X', 'DELETE', 'https://a.prod.example.com/x']], 'NoMatch': [['curl', 'https://a.prod.example.com/x']] } } ] }
+            """)]);
+        var classifier = new AgentShell.Core.Classification.CommandClassifier(policy.Tools);
+        var byHost = policy.Decide(classifier.Classify(["curl", "-X", "DELETE", "https://a.prod.example.com/x"], Env()), Env());
+        Assert.That(byHost.Action, Is.EqualTo(PolicyAction.Block));
+        Assert.That(byHost.MatchedBy?.Pattern, Is.EqualTo("*.prod.example.com"));
+        var byVariable = policy.Decide(classifier.Classify(["curl", "-X", "DELETE", "https://api.example.org/x"], Env("APP_ENV", "prod")), Env("APP_ENV", "prod"));
+        Assert.That(byVariable.Action, Is.EqualTo(PolicyAction.Block));
+        Assert.That(byVariable.MatchedBy?.Pattern, Is.EqualTo("APP_ENV=prod"));
+    }
+
     [Test]
     public void SettingsDefaultWhenNoProfileSetsThem()
     {

@@ -7,7 +7,7 @@ internal static class AgentShellRunner
 {
     internal sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    internal static Result Run(IEnumerable<string> args, TimeSpan? timeout = null, string? cwd = null, IDictionary<string, string>? env = null)
+    internal static Result Run(IEnumerable<string> args, TimeSpan? timeout = null, string? cwd = null, IDictionary<string, string>? env = null, string? stdin = null)
     {
         var psi = new ProcessStartInfo(Repo.Setsid)
         {
@@ -23,6 +23,7 @@ internal static class AgentShellRunner
         foreach (var a in args) psi.ArgumentList.Add(a);
         if (env != null) foreach (var (k, v) in env) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
+        if (stdin != null) p.StandardInput.Write(stdin);
         p.StandardInput.Close();
         var so = p.StandardOutput.ReadToEndAsync();
         var se = p.StandardError.ReadToEndAsync();

@@ -1,0 +1,51 @@
+using System.Reflection;
+using CommandLine;
+using CommandLine.Text;
+
+namespace AgentShell.Cli;
+
+/// <summary>What the option parser could not turn into a verb: help and the version, asked for,
+/// go to stdout with exit 0; a usage error goes to stderr with exit 2. No copyright banner.</summary>
+internal static class Help
+{
+    /// <summary>One line: <c>agentshell 1.0.0+857a6bb</c> (the commit, when the build knows it).</summary>
+    internal static string VersionLine()
+    {
+        string v = typeof(Help).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? typeof(Help).Assembly.GetName().Version?.ToString() ?? "unknown";
+        int plus = v.IndexOf('+');
+        if (plus >= 0 && v.Length > plus + 8) v = v[..(plus + 8)]; // a short commit id is enough
+        return $"agentshell {v}";
+    }
+
+    /// <summary>Prints help, the version or the usage error for <paramref name="result"/> and
+    /// returns the exit code.</summary>
+    internal static int Report<T>(ParserResult<T> result, IEnumerable<Error> errors, TextWriter stdout, TextWriter stderr)
+    {
+        var list = errors.ToList();
+        if (list.Any(e => e is VersionRequestedError))
+        {
+            stdout.WriteLine(VersionLine());
+            return 0;
+        }
+        bool asked = list.Any(e => e is HelpRequestedError or HelpVerbRequestedError);
+        var text = HelpText.AutoBuild(result, h =>
+        {
+            h.Heading = VersionLine();
+            h.Copyright = string.Empty;
+            h.AdditionalNewLineAfterOption = false;
+            return h;
+        }, maxDisplayWidth: 100);
+        // AutoBuild fills the heading and copyright after the callback for some results: set them last.
+        text.Heading = VersionLine();
+        text.Copyright = string.Empty;
+        // A verb's own help starts with what it does and its usage line.
+        var verb = list.OfType<HelpVerbRequestedError>().FirstOrDefault(e => e.Matched)?.Type
+            ?? (list.Any(e => e is HelpRequestedError) ? result.TypeInfo.Current : null);
+        if (verb?.GetCustomAttribute<VerbAttribute>() is { } about) text.AddPreOptionsLine(about.HelpText);
+        if (list.Any(e => e is NoVerbSelectedError or BadVerbSelectedError or HelpVerbRequestedError { Matched: false }))
+            text.AddPostOptionsLine("Run 'agentshell VERB --help' for a verb's options. Exit codes: README.md.");
+        (asked ? stdout : stderr).Write(text.ToString().TrimStart('\r', '\n') + Environment.NewLine);
+        return asked ? 0 : Program.UsageError;
+    }
+}

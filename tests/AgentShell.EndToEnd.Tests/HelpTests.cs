@@ -1,0 +1,56 @@
+using AgentShell.EndToEnd.Tests.Infrastructure;
+
+namespace AgentShell.EndToEnd.Tests;
+
+/// <summary>Help and the version are answers (stdout, exit 0); a usage error is an error (stderr,
+/// exit 2). No copyright banner anywhere.</summary>
+[TestFixture]
+public sealed class HelpTests
+{
+    [TestCase("--help")]
+    [TestCase("-h")]
+    [TestCase("help")]
+    public void HelpListsTheVerbsOnStdoutAndExitsZero(string arg)
+    {
+        var r = AgentShellRunner.Run([arg]);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Assert.That(r.Stderr, Is.Empty);
+        foreach (var verb in new[] { "run", "check", "watch", "pending", "approve", "deny", "log", "profiles", "hook", "doctor" })
+            Assert.That(r.Stdout, Does.Match($@"(?m)^  {verb}\s"), verb);
+        Assert.That(r.Stdout, Does.Not.Contain("Copyright"));
+    }
+
+    [TestCase("run", "--help")]
+    [TestCase("run", "-h")]
+    [TestCase("help", "check")]
+    [TestCase("hook", "--help")]
+    [TestCase("doctor", "--help")]
+    public void AVerbsHelpShowsItsUsageAndOptionsOnStdout(string a, string b)
+    {
+        var r = AgentShellRunner.Run([a, b]);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Assert.That(r.Stderr, Is.Empty);
+        Assert.That(r.Stdout, Does.Contain("--profile").And.Not.Contain("Copyright"));
+    }
+
+    [Test]
+    public void VersionIsOneLineOnStdout()
+    {
+        var r = AgentShellRunner.Run(["--version"]);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Assert.That(r.Stdout, Does.Match(@"^agentshell \d+\.\d+\.\d+\S*\n$"));
+        Assert.That(r.Stderr, Is.Empty);
+    }
+
+    [TestCase(new string[0], "No verb selected")]
+    [TestCase(new[] { "frobnicate" }, "Verb 'frobnicate' is not recognized")]
+    [TestCase(new[] { "run", "--bogus" }, "Option 'bogus' is unknown")]
+    [TestCase(new[] { "approve" }, "ID")]
+    public void AUsageErrorGoesToStderrWithExitTwo(string[] args, string message)
+    {
+        var r = AgentShellRunner.Run(args);
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.Stdout, Is.Empty);
+        Assert.That(r.Stderr, Does.Contain(message).And.Not.Contain("Copyright"));
+    }
+}

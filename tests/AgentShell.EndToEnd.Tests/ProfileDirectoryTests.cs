@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using AgentShell.EndToEnd.Tests.Infrastructure;
+
+namespace AgentShell.EndToEnd.Tests;
+
+/// <summary>A profile directory the user cannot read may hold the definition of production: the
+/// tool refuses to decide without it (exit 2, the directory named), never runs as if it were empty.</summary>
+[TestFixture]
+public sealed class ProfileDirectoryTests
+{
+    [Test]
+    public void AnUnreadableSystemProfileDirectoryStopsEverythingWithAClearError()
+    {
+        if (Interop.Process.GetEffectiveUid() != 0) Assert.Ignore("needs root to run the tool as another user (setpriv)");
+        var setpriv = Repo.Which("setpriv");
+        var tmp = Directory.CreateTempSubdirectory("agentshell-profdir-").FullName;
+        try
+        {
+            File.SetUnixFileMode(tmp, (UnixFileMode)0x1ff); // 777: nobody may use it as HOME
+            string system = Path.Combine(tmp, "etc-agentshell");
+            Directory.CreateDirectory(system);
+            File.WriteAllText(Path.Combine(system, "team.json"), "{}");
+            File.SetUnixFileMode(system, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); // 0700, root's
+            string made = Path.Combine(tmp, "made");
+            var psi = new ProcessStartInfo(setpriv) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = tmp };
+            foreach (var a in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", Repo.AgentShell, "run", "--connect-guard", "seccomp", "--", "/bin/sh", "-c", $"touch {made}" })
+                psi.ArgumentList.Add(a);
+            psi.Environment["AGENTSHELL_SYSTEM_PROFILES_DIR"] = system;
+            foreach (var v in new[] { "HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR" }) psi.Environment[v] = tmp;
+            using var p = Process.Start(psi)!;
+            string stderr = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            Assert.That(p.ExitCode, Is.EqualTo(2), stderr);
+            Assert.That(stderr, Does.Contain($"{system}").And.Contain("the profile directory cannot be read").And.Contain("nothing was run"));
+            Assert.That(stderr, Does.Not.Contain("internal error"));
+            Assert.That(File.Exists(made), Is.False);
+        }
+        finally { Directory.Delete(tmp, recursive: true); }
+    }
+}
