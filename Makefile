@@ -10,7 +10,7 @@ DOTNET ?= dotnet
 AOT ?= 1
 MANAGED_SRC := $(shell find managed -name '*.cs' -o -name '*.csproj') Directory.Build.props
 
-.PHONY: all native managed test test-unit test-e2e bench demo clean setup install uninstall
+.PHONY: all native managed test test-unit test-e2e bench soak demo clean setup install uninstall
 
 all: native managed
 
@@ -93,8 +93,13 @@ test-e2e: all
 demo: all
 	./scripts/demo.sh
 
+# The cost table (tests/bench/results.md): ~5 minutes on a quiet machine.
 bench: all
 	./tests/bench/run.sh
+
+# Long load and fault cases and two minutes of AFL++ per fuzz target (not part of make test).
+soak: all
+	./scripts/soak.sh
 
 clean:
 	rm -rf $(BIN) build TestResults

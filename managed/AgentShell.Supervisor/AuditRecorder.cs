@@ -46,6 +46,6 @@ internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid,
         };
         string? by = i.Outcome == PendingOutcome.Gone ? "nobody (the process ended while waiting)" : i.AnsweredBy;
         long? waited = i.Answered is { } t ? (long)(t - i.Created).TotalMilliseconds : null;
-        Record(i.Decision, i.Pid, i.Argv, i.Cwd, i.ConnectKey != null ? AuditSyscall.Connect : AuditSyscall.Execve, outcome, by, waited);
+        Record(i.Decision, i.Pid, i.Argv, i.Cwd, i.Syscall ?? (i.ConnectKey != null ? AuditSyscall.Connect : AuditSyscall.Execve), outcome, by, waited);
     }
 }

@@ -10,9 +10,11 @@ namespace AgentShell.Supervisor;
 /// <summary>Trapped connects (seccomp mode, and the Unix and gate checks of root mode): read the
 /// sockaddr, refuse connects to the approval socket, decide connects to production addresses, and
 /// perform an allowed inet connect on the process's behalf, to the address that was checked.
-/// Sends that name a destination (datagrams, TCP Fast Open) are <see cref="DatagramSends"/>'.</summary>
+/// Sends that name a destination (datagrams, TCP Fast Open) are <see cref="DatagramSends"/>'. A TCP connect to
+/// production that the wire layer takes is made to the wire listener instead (see
+/// <see cref="PlaceOnWire"/>): what it sends is decided there.</summary>
 internal sealed class ConnectNotifications(int listener, IAddressEnvironments addresses, KernelConnectGuard? kernel,
-    TrustLedger trust, UnknownClients unknown, BlockNotifier notifier, SelfIdentity self, TextWriter log)
+    TrustLedger trust, UnknownClients unknown, BlockNotifier notifier, SelfIdentity self, Wire.WireLayer? wire, TextWriter log)
 {
     private const string Production = "production";
 
@@ -48,7 +50,10 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
                 }
                 // The gate belongs to the supervisor (root mode): nothing of the tree reaches it.
                 if (kernel != null && Address16.From(address).IsGate) return Verdict.Refuse;
-                var v = InetConnect(ref n, address, BinaryPrimitives.ReadUInt16BigEndian(sa[2..]), audit);
+                int port = BinaryPrimitives.ReadUInt16BigEndian(sa[2..]);
+                // So does the wire listener: it serves only the connections the supervisor places.
+                if (wire != null && wire.IsListener(Address16.From(address), port)) return Verdict.Refuse;
+                var v = InetConnect(ref n, address, port, audit, sockFd);
                 return OnBehalf(ref n, v, sockFd, sa[..got], address);
             }
             default:
@@ -73,7 +78,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         return Verdict.Continue;
     }
 
-    private Verdict InetConnect(ref seccomp_notif n, ReadOnlySpan<byte> address, int port, DeferredAudit audit)
+    private Verdict InetConnect(ref seccomp_notif n, ReadOnlySpan<byte> address, int port, DeferredAudit audit, int sockFd)
     {
         // PERF: the common case (loopback, the internet, staging) is decided here without allocating.
         if (port == 53) return Verdict.Continue; // DNS is always allowed
@@ -84,11 +89,15 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         int tgid = ProcessInfo.Tgid(pid);
         ulong program = kernel is { } k ? k.Generation(tgid) : ProcessInfo.StartTime(tgid);
         var key = new ProcessTable.ConnectKey(tgid, program, Address16.From(address), port);
-        switch (trust.Settle(key, env, trust.ExecCovers(tgid, env), null, cache: true, out string? exe))
+        var settled = trust.Settle(key, env, trust.ExecCovers(tgid, env), null, cache: true, out string? exe);
+        if (settled == TrustLedger.Settled.Refused) return Verdict.Refuse;
+        if (wire != null && wire.Takes(env))
         {
-            case TrustLedger.Settled.Allowed: return Verdict.Continue;
-            case TrustLedger.Settled.Refused: return Verdict.Refuse;
+            // An exec's argv no longer settles what this connection may send: the wire decides that.
+            if (sockFd < 0) return FastOpenToWire(pid, address, port, audit);
+            if (PlaceOnWire(pid, sockFd, address, port, env, new Wire.WireClient(pid, tgid, key, null, settled)) is Verdict placed) return placed;
         }
+        if (settled == TrustLedger.Settled.Allowed) return Verdict.Continue;
         var d = unknown.Decide(tgid, address, port, env, exe, out var cmdline, out var target);
         if (!IdValid(listener, n.id)) return Verdict.Refuse;
         switch (d.Action)
@@ -105,6 +114,72 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
                 audit.Note(d, pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
                 return Verdict.Refuse;
         }
+    }
+
+    /// <summary>Connects the process's socket (a dup of it) to the wire listener instead of
+    /// <paramref name="address"/>, and tells the listener where it was going and who asked; the
+    /// process gets the connect's result (EINPROGRESS for a non-blocking socket). Null for a socket
+    /// that is not TCP (a connected UDP socket, SCTP): decided as before.</summary>
+    private Verdict? PlaceOnWire(int pid, int sockFd, ReadOnlySpan<byte> address, int port, string env, Wire.WireClient client)
+    {
+        int pidfd = Interop.Pidfd.OpenTask(pid);
+        if (pidfd < 0) return Verdict.Refuse; // the process is gone: nothing to connect
+        int fd;
+        Errno e;
+        try { fd = Interop.Pidfd.GetFd(pidfd, sockFd, out e); }
+        finally { Interop.Libc.close(pidfd); }
+        if (fd < 0) return Verdict.Result((int)(e == Errno.EBADF ? Errno.EBADF : Errno.EPERM));
+        try
+        {
+            const int Sol = Interop.Sockets.SOL_SOCKET;
+            if (Interop.Sockets.GetIntOption(fd, Sol, Interop.Sockets.SO_TYPE) != Interop.Sockets.SOCK_STREAM
+                || Interop.Sockets.GetIntOption(fd, Sol, Interop.Sockets.SO_PROTOCOL) is not (Interop.Sockets.IPPROTO_TCP or Interop.Sockets.IPPROTO_MPTCP))
+                return null;
+            var listener = wire!.Listener;
+            int family = Interop.Sockets.GetIntOption(fd, Sol, Interop.Sockets.SO_DOMAIN) ?? 0;
+            bool v6Only = family == Interop.Sockets.AF_INET6 && Interop.Sockets.GetIntOption(fd, Interop.Sockets.IPPROTO_IPV6, Interop.Sockets.IPV6_V6ONLY) == 1;
+            Span<byte> to = stackalloc byte[28];
+            int len = listener.Sockaddr(family, v6Only, to);
+            if (len == 0) return Verdict.Refuse; // an IPv6-only socket on a machine without ::1
+            var ip = new System.Net.IPAddress(address);
+            if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
+            var facts = new Wire.WireListener.WireConnectionFacts(new System.Net.IPEndPoint(ip, port), env, client);
+            // PERF: bound first (to loopback, where the connect would bind it), it is placed before it
+            // connects, so the listener never waits for it. A socket bound already (EINVAL) keeps its address.
+            Span<byte> local = stackalloc byte[128];
+            Span<byte> bindTo = stackalloc byte[28];
+            _ = Interop.Sockets.Bind(fd, bindTo[..Wire.WireListener.BindSockaddr(family, v6Only, bindTo)]);
+            int n = Interop.Sockets.GetSockName(fd, local);
+            bool early = n >= 4 && BinaryPrimitives.ReadUInt16BigEndian(local[2..]) != 0;
+            if (early) listener.Place(local[..n], facts);
+            int err = Interop.Sockets.Connect(fd, to[..len]);
+            if (err is not (0 or (int)Errno.EINPROGRESS))
+            {
+                // Nothing will arrive from it; but EALREADY and EISCONN (connect called again) name a
+                // connection already placed, which is still to be served.
+                if (early && err is not ((int)Errno.EALREADY or (int)Errno.EISCONN)) listener.Unplace(local[..n]);
+                return Verdict.Result(err);
+            }
+            if (!early)
+            {
+                n = Interop.Sockets.GetSockName(fd, local);
+                if (n < 0) return Verdict.Refuse; // unplaced, the listener resets it
+                listener.Place(local[..n], facts);
+            }
+            return Verdict.Result(err);
+        }
+        finally { Interop.Libc.close(fd); }
+    }
+
+    /// <summary>TCP Fast Open carries its first bytes inside the connect: they cannot be decided
+    /// at the wire, so it is refused where the wire layer takes the destination.</summary>
+    private Verdict FastOpenToWire(int pid, ReadOnlySpan<byte> address, int port, DeferredAudit audit)
+    {
+        var rule = SupervisorRules.FastOpenToWire;
+        var ip = new System.Net.IPAddress(address);
+        notifier.Write(pid, rule.Refusal($"TCP Fast Open to {(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip)}:{port}"));
+        audit.Note(rule.Decision, pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
+        return Verdict.Refuse;
     }
 
     /// <summary>Where a connect to the unspecified address goes: the socket's bound address, or

@@ -16,7 +16,7 @@ namespace AgentShell.Supervisor;
 /// netlink sockets are not guarded) goes on unchanged. Root mode never sends these here: the
 /// kernel's cgroup programs decide on the kernel's own copy.</summary>
 internal sealed class DatagramSends(int listener, IAddressEnvironments addresses, TrustLedger trust, UnknownClients unknown,
-    BlockNotifier notifier)
+    BlockNotifier notifier, Wire.WireLayer? wire = null)
 {
     private const string Production = "production";
     private const int MSG_FASTOPEN = 0x20000000;
@@ -135,11 +135,19 @@ internal sealed class DatagramSends(int listener, IAddressEnvironments addresses
         if (env != Production) return Verdict.Continue;
         int pid = (int)n.pid, tgid = ProcessInfo.Tgid(pid);
         var key = new ProcessTable.ConnectKey(tgid, ProcessInfo.StartTime(tgid), Address16.From(address), port);
-        switch (trust.Settle(key, env, trust.ExecCovers(tgid, env), null, cache: true, out string? exe))
+        var settled = trust.Settle(key, env, trust.ExecCovers(tgid, env), null, cache: true, out string? exe);
+        if (settled == TrustLedger.Settled.Refused) return Verdict.Refuse;
+        // Where the wire layer decides production, what a connection sends is decided there; Fast
+        // Open's bytes travel inside the connect, so it is refused whatever the process's trust.
+        if (fastOpen && wire != null && wire.Takes(env))
         {
-            case TrustLedger.Settled.Allowed: return Verdict.Continue;
-            case TrustLedger.Settled.Refused: return Verdict.Refuse;
+            var rule = SupervisorRules.FastOpenToWire;
+            var ip = new System.Net.IPAddress(address);
+            notifier.Write(pid, rule.Refusal($"TCP Fast Open to {(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip)}:{port}"));
+            audit.Note(rule.Decision, pid, default, null, syscall, AuditOutcome.Blocked);
+            return Verdict.Refuse;
         }
+        if (settled == TrustLedger.Settled.Allowed) return Verdict.Continue;
         var d = unknown.Decide(tgid, address, port, env, exe, out var cmdline, out _);
         if (!IdValid(listener, n.id)) return Verdict.Refuse;
         if (d.Action == PolicyAction.Allow)

@@ -7,9 +7,11 @@ namespace AgentShell.Supervisor;
 /// <summary>Root mode: the kernel decides ordinary connects itself. A TCP connect it cannot settle
 /// arrives here already connected to the gate, and is decided as a trapped connect would be, then
 /// proxied to its destination, held for a person, or reset; a connect or datagram the kernel
-/// refused by itself is reported here, so the process is told why and the refusal recorded.</summary>
+/// refused by itself is reported here, so the process is told why and the refusal recorded. With
+/// the wire layer on, the kernel sends every production TCP connect here, and the wire layer
+/// decides what it sends.</summary>
 internal sealed class GatedConnects(IAddressEnvironments addresses, KernelConnectGuard kernel, TrustLedger trust, UnknownClients unknown,
-    HeldNotifications held, BlockNotifier notifier, AuditRecorder recorder, TextWriter log)
+    HeldNotifications held, BlockNotifier notifier, AuditRecorder recorder, Wire.WireLayer? wire, TextWriter log)
 {
     private const string Production = "production";
 
@@ -29,6 +31,13 @@ internal sealed class GatedConnects(IAddressEnvironments addresses, KernelConnec
         {
             trust.RememberConnect(key, true, gen);
             ConnectGate.Proxy(g, log);
+            return;
+        }
+        if (wire != null && wire.Takes(env))
+        {
+            // What it was trusted with when it connected: used only if the wire does not know its protocol.
+            var settled = sameProgram ? trust.Settle(key, env, kernel.Trusted(tgid), gen, cache: true, out _) : TrustLedger.Settled.No;
+            wire.Serve(new Wire.WireConnection(g.Client, g.Destination, env, new Wire.WireClient(pid, tgid, key, gen, settled)));
             return;
         }
         string? exe = null;

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using AgentShell.Supervisor.Approval;
 using AgentShell.Supervisor.Network;
@@ -18,6 +17,8 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
     // Pending ids of gated connects: random 64-bit values, as seccomp's own ids are (they start at a
     // random value), so the two never meet in the registry.
     private readonly ConcurrentDictionary<ulong, GatedConnection> _gated = new();
+    // Requests and connections held at the wire: how each is answered, and whether it still waits.
+    private readonly ConcurrentDictionary<ulong, (Action<bool> Answer, Func<bool> Waiting)> _wire = new();
     // Held execs: what each one's process may connect to if it is approved, and what it must commit.
     private readonly ConcurrentDictionary<ulong, (string[]? Envs, ExecFiles Files, CommittedExec? Expected)> _execs = new();
 
@@ -29,8 +30,19 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
     public ulong HoldGated(GatedConnection g)
     {
         ulong id;
-        do id = BinaryPrimitives.ReadUInt64LittleEndian(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        do id = RandomIds.UInt64();
         while (!_gated.TryAdd(id, g));
+        return id;
+    }
+
+    /// <summary>Holds a request (or connection) of the wire layer; returns the id it is held under.
+    /// <paramref name="answer"/> is called once with the outcome; <paramref name="waiting"/> says
+    /// whether its client is still there.</summary>
+    public ulong HoldWire(Action<bool> answer, Func<bool> waiting)
+    {
+        ulong id;
+        do id = RandomIds.UInt64();
+        while (_gated.ContainsKey(id) || !_wire.TryAdd(id, (answer, waiting)));
         return id;
     }
 
@@ -52,6 +64,11 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
         if (_gated.TryRemove(notifId, out var g))
         {
             if (allow) ConnectGate.Proxy(g, log); else ConnectGate.Reset(g.Client);
+            return;
+        }
+        if (_wire.TryRemove(notifId, out var w))
+        {
+            w.Answer(allow);
             return;
         }
         // This thread seizes the task when the approved exec must be checked: it is the tracer
@@ -79,6 +96,12 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
     /// <inheritdoc/>
     public bool IsStillWaiting(ulong notifId)
     {
+        if (_wire.TryGetValue(notifId, out var w))
+        {
+            if (w.Waiting()) return true;
+            if (_wire.TryRemove(notifId, out w)) w.Answer(false);
+            return false;
+        }
         if (!_gated.TryGetValue(notifId, out var g))
         {
             if (IdValid(listener, notifId)) return true;

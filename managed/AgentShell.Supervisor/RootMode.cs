@@ -41,7 +41,7 @@ internal static class RootMode
     {
         var gate = new ConnectGate(kernel, gated.Gated, log);
         gate.Start();
-        kernel.Configure(gate.Port, policy.Network.UnknownClientToProduction);
+        kernel.Configure(gate.Port, policy.Network.UnknownClientToProduction, wire: !policy.WireFor(Production).Off);
         void Publish()
         {
             try

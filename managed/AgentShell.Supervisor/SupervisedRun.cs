@@ -44,7 +44,7 @@ public sealed class SupervisedRun
                 throw ThrowHelper.Syscall("prctl(PR_SET_DUMPABLE, 0)", e2);
         }
 
-        string runId = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+        string runId = RandomIds.Hex(4);
         int processGroup = Interop.Process.GetProcessGroup();
         var executable = ProcessInfo.ExeIdentity(Environment.ProcessId);
         // Profile host names are resolved while the agent starts (the first connect decision waits
@@ -56,6 +56,9 @@ public sealed class SupervisedRun
 
         using var kernel = RootMode.TryStart(_o, addresses, out string? guardError, out string? whyNotKernel);
         if (guardError != null) { _o.Log.WriteLine($"agentshell: {guardError}; nothing was run"); return 125; }
+
+        // The run's CA is made while the launcher starts; the tree's TLS clients are pointed at it.
+        using var ca = Wire.Tls.RunCa.Begin(_o.Policy, runId, Path.Combine(Approval.SocketPaths.Directory(), runId + ".ca"), _o.Log);
 
         // The control socket exists before the tree does, so it is among the paths the tree cannot touch.
         using var control = Approval.ControlEndpoint.Bind(_o.SocketPath ?? Path.Combine(Approval.SocketPaths.Directory(), runId + ".sock"));
@@ -73,7 +76,8 @@ public sealed class SupervisedRun
         argv.AddRange(_o.Command);
         var env = new List<string>();
         foreach (System.Collections.DictionaryEntry kv in Environment.GetEnvironmentVariables())
-            env.Add($"{kv.Key}={kv.Value}");
+            if (ca == null || !ca.Variables.ContainsKey((string)kv.Key)) env.Add($"{kv.Key}={kv.Value}");
+        if (ca != null) foreach (var (k, v) in ca.Variables) env.Add($"{k}={v}");
         _agentPid = Interop.Spawn.Start(_o.LauncherPath, argv, env, theirs, 3);
         Interop.Libc.close(theirs);
         using var signals = _o.OwnsProcess ? SignalForwarding.Start(_agentPid) : null;
@@ -99,7 +103,7 @@ public sealed class SupervisedRun
             _o.Log.WriteLine($"agentshell: warning: the agent can change agentshell's profiles, audit log and control sockets: {why} (--require-protection refuses to run instead)");
         int subreaper = _o.OwnsProcess ? Environment.ProcessId : -1;
         using var supervision = new Supervision(_o, listener, runId, (processGroup, executable, _agentPid), addresses, identity, kernel,
-            pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper) || kernel?.InTree(pid) == true, tree, control);
+            pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper) || kernel?.InTree(pid) == true, tree, control, ca?.Ready());
         ControlSocketPath = supervision.ControlSocketPath;
         supervision.Start(_o.Threads);
         _o.Started?.Invoke(new RunStarted(runId, ControlSocketPath, kernel != null ? ConnectGuardMode.Kernel : ConnectGuardMode.Seccomp,
@@ -114,6 +118,9 @@ public sealed class SupervisedRun
             TreeTeardown.KillOrphans();
             if (kernel != null) TreeTeardown.KillKernelTree(kernel, _o.Log);
         }
+        // Now, while the listener is still open: removing files opens fds, and a receiving thread
+        // must not meet the listener's number reused by one.
+        ca?.Dispose();
         if (execErr > 0)
         {
             _o.Log.WriteLine($"agentshell: cannot run '{_o.Command[0]}': {Marshal.GetPInvokeErrorMessage(execErr)}");

@@ -26,9 +26,10 @@ internal sealed class Supervision : IDisposable
     /// <param name="tree">How the tree was set up: its mount namespace and root, whether it has a
     /// pid namespace of its own, whether the supervisor can reach its non-dumpable processes.</param>
     /// <param name="control">The control socket, bound before the tree started.</param>
+    /// <param name="authority">The run's CA (the tree was told to trust it), or null: TLS is not terminated.</param>
     public Supervision(RunOptions o, int listener, string runId, (int ProcessGroup, (ulong, ulong)? Executable, int AgentPid) self,
         IAddressEnvironments addresses, ExecutableIdentity identity, KernelConnectGuard? kernel, Func<int, bool> inTree,
-        TreeSetUp tree, ControlEndpoint control)
+        TreeSetUp tree, ControlEndpoint control, Wire.Tls.RunAuthority? authority = null)
     {
         _registry = new PendingRegistry(o.Pause ?? o.Policy.Pause);
         try
@@ -37,7 +38,7 @@ internal sealed class Supervision : IDisposable
             _control = new ControlServer(control, runId, o.Command, _registry, inTree, o.Log, () => [info]);
             var me = new SelfIdentity(self.ProcessGroup, self.Executable, _control.Identity, self.AgentPid) { TreeHasOwnPids = tree.OwnPidNamespace };
             _tree = new TreeSession(o, listener, info, _registry, me, addresses, identity, kernel,
-                o.Quiet ? null : i => PauseNotice.Print(i, o.Log), tree: tree);
+                o.Quiet ? null : i => PauseNotice.Print(i, o.Log), tree: tree, authority: authority);
             _prune = new Timer(_ => _tree.Prune(), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
         }
         catch

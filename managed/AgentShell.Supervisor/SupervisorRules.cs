@@ -77,6 +77,14 @@ public static class SupervisorRules
         Explanation = "sendmmsg with MSG_FASTOPEN connects inside the send; its addresses are not read, so it is refused. sendto and sendmsg with MSG_FASTOPEN are decided like connect.",
     };
 
+    /// <summary>TCP Fast Open to a production address whose connections are decided at the wire.</summary>
+    public static readonly SupervisorRule FastOpenToWire = new()
+    {
+        Id = "supervisor:fastopen-to-wire", Action = PolicyAction.Block,
+        Reason = "its first bytes travel inside the connect, where they cannot be decided; connect() first",
+        Explanation = "Connections to production are decided on what they send (the wire layer). TCP Fast Open sends data with the connect itself, before the wire layer could read it, so it is refused to those addresses; clients fall back to an ordinary connect.",
+    };
+
     /// <summary>Root mode: a datagram sent before the profile's host names are resolved.</summary>
     public static readonly SupervisorRule NamesNotResolved = new()
     {
@@ -173,7 +181,7 @@ public static class SupervisorRules
 
     /// <summary>Every rule above, in the order `profiles show` lists them.</summary>
     public static IReadOnlyList<SupervisorRule> All { get; } =
-        [UnreadableArgv, SelfApproval, ProtectSelf, FastOpenBatch, NamesNotResolved, GateUnavailable, DecisionError, ExecChanged, ExecUnverifiable, Chroot,
+        [UnreadableArgv, SelfApproval, ProtectSelf, FastOpenBatch, FastOpenToWire, NamesNotResolved, GateUnavailable, DecisionError, ExecChanged, ExecUnverifiable, Chroot,
          Unprotected, NestedExec, ForeignCode, OtherRoot, UnknownClientToProduction];
 
     /// <summary>The line for a refused exec: the policy's own wording for a decision about an intent,

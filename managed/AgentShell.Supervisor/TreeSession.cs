@@ -18,6 +18,7 @@ internal sealed class TreeSession : IDisposable
     private readonly ConnectGate? _gate;
     private readonly NotificationLoop _loop;
     private readonly VerifiedExecs _verified;
+    private readonly Wire.WireLayer? _wire;
 
     /// <summary>Wires one tree's parts.</summary>
     /// <param name="o">The options of the run (or daemon): policy, audit log, decider, log.</param>
@@ -32,9 +33,10 @@ internal sealed class TreeSession : IDisposable
     /// <param name="ended">Runs once the tree is gone and the loop has stopped using the listener.</param>
     /// <param name="tree">How the launcher set the tree up (its mount namespace and root, its pid
     /// namespace, whether its non-dumpable processes are reachable); default: nothing known.</param>
+    /// <param name="authority">The run's CA, which the tree was told to trust, or null: TLS to production is not terminated.</param>
     public TreeSession(RunOptions o, int listener, SessionInfo info, PendingRegistry registry, SelfIdentity me,
         IAddressEnvironments addresses, ExecutableIdentity identity, KernelConnectGuard? kernel, Action<PendingItem>? paused, Action? ended = null,
-        TreeSetUp? tree = null)
+        TreeSetUp? tree = null, Wire.Tls.RunAuthority? authority = null)
     {
         Info = info;
         _registry = registry;
@@ -57,15 +59,17 @@ internal sealed class TreeSession : IDisposable
         {
             var decider = o.Decider ?? new ExecDecider(new CommandClassifier(o.Policy.Tools), o.Policy, identity, me.Executable);
             var unknown = new UnknownClients(o.Policy, registry, scope, me);
+            _wire = new Wire.WireLayer(o.Policy, authority, new Wire.WireDecisions(o.Policy, registry, scope, held, notifier, recorder, info.Pid, o.Log),
+                new Wire.WireFallback(_trust, unknown, held, notifier, recorder), notifier, o.Log);
             _loop = new NotificationLoop(listener,
                 new ExecNotifications(listener, decider, _trust, registry, scope, held, _verified, notifier, me),
-                new ConnectNotifications(listener, addresses, kernel, _trust, unknown, notifier, me, o.Log),
-                new DatagramSends(listener, addresses, _trust, unknown, notifier),
+                new ConnectNotifications(listener, addresses, kernel, _trust, unknown, notifier, me, _wire, o.Log),
+                new DatagramSends(listener, addresses, _trust, unknown, notifier, _wire),
                 new RootChanges(tree.Root, notifier),
                 new SignalProtection(me, notifier),
                 recorder, o.Log, ended);
             if (kernel != null)
-                _gate = RootMode.Connect(kernel, new GatedConnects(addresses, kernel, _trust, unknown, held, notifier, recorder, o.Log), _verified,
+                _gate = RootMode.Connect(kernel, new GatedConnects(addresses, kernel, _trust, unknown, held, notifier, recorder, _wire, o.Log), _verified,
                     (AddressEnvironments)addresses, o.Policy, [info.Pid, .. tree.Roots], o.Log);
         }
         catch
@@ -89,10 +93,11 @@ internal sealed class TreeSession : IDisposable
         _kernel?.ReclaimStaleSlots();
     }
 
-    /// <summary>Stops the gate and leaves the registry: later pauses of other trees are not ours.</summary>
+    /// <summary>Stops the gate and the wire layer, and leaves the registry: later pauses of other trees are not ours.</summary>
     public void Dispose()
     {
         _gate?.Dispose();
+        _wire?.Dispose();
         _registry.Answering -= _answering;
         _registry.Resolved -= _resolved;
         _registry.Paused -= _paused;

@@ -6,6 +6,7 @@
  * connect itself, on the kernel's own copy of the sockaddr (no TOCTOU):
  *
  *   not a task of the tree, DNS, or not a production address     -> allowed
+ *   a production TCP connect with the wire layer on              -> the gate (what it sends is decided there)
  *   the process's committed exec was understood and named production -> allowed
  *   a decision already made for (process, address, port)         -> that decision
  *   otherwise (an unknown client): the profile's action -> allow / EPERM / a TCP connect is
@@ -139,18 +140,23 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, const __u8 *addr, _
         return 1;
 
     struct proc_state *ps = bpf_map_lookup_elem(&procs, &tgid);
-    if (production && ps && ps->trusted)
-        return 1;
-    struct decided_key dk = { .tgid = tgid, .port = port, .gen = ps ? ps->gen : 0 };
-    __builtin_memcpy(dk.addr, addr, 16);
-    __u8 *d = bpf_map_lookup_elem(&decided, &dk);
-    if (d)
-        return *d == DECIDED_ALLOW; /* a refusal was reported when it was decided */
-    if (production && c->action == ACT_ALLOW)
-        return 1;
-    if (production && c->action == ACT_BLOCK) {
-        emit(tgid, tid, addr, port, EV_BLOCKED);
-        return 0;
+    /* The wire layer decides each request of a production TCP connection: no exec's trust, no
+     * earlier answer and no profile action lets one past the gate. */
+    int wire = production && c->wire && ctx->type == SOCK_STREAM;
+    if (!wire) {
+        if (production && ps && ps->trusted)
+            return 1;
+        struct decided_key dk = { .tgid = tgid, .port = port, .gen = ps ? ps->gen : 0 };
+        __builtin_memcpy(dk.addr, addr, 16);
+        __u8 *d = bpf_map_lookup_elem(&decided, &dk);
+        if (d)
+            return *d == DECIDED_ALLOW; /* a refusal was reported when it was decided */
+        if (production && c->action == ACT_ALLOW)
+            return 1;
+        if (production && c->action == ACT_BLOCK) {
+            emit(tgid, tid, addr, port, EV_BLOCKED);
+            return 0;
+        }
     }
     /* A datagram cannot wait at the gate: refused, and the supervisor says why. */
     if (ctx->type != SOCK_STREAM) {

@@ -63,8 +63,10 @@ struct decided_key { __u32 tgid; __u32 port; __u64 gen; __u8 addr[16]; };
 struct slot { __u64 seq; __u64 gen; __u32 tgid; __u32 tid; __u32 port; __u32 family; __u8 addr[16]; };
 
 /* The one entry of the conf map. ready: profile host names are resolved and the production
- * prefixes copied in; until then every connect of the tree that is not DNS goes to the gate. */
-struct config { __u32 gate_port; __u32 action; __u32 ready; __u32 pad; };
+ * prefixes copied in; until then every connect of the tree that is not DNS goes to the gate.
+ * wire: the wire layer decides what production TCP connections send, so every one of them goes
+ * to the gate, whatever the process's exec was trusted with. */
+struct config { __u32 gate_port; __u32 action; __u32 ready; __u32 wire; };
 
 /* A connect or send the kernel refused (ring buffer), so the supervisor can say why. */
 struct event { __u32 tgid; __u32 tid; __u32 port; __u32 kind; __u8 addr[16]; };

@@ -47,7 +47,7 @@ public sealed class ConnectIntegrityTests
         cc.WaitForExit();
         Assert.That(cc.ExitCode, Is.EqualTo(0));
         var profile = Path.Combine(dir, "p.json");
-        File.WriteAllText(profile, """{ "Description": "test: 127.0.0.2 is production; unknown clients are blocked", "Environments": { "production": { "Hosts": ["127.0.0.2"] } }, "Network": { "UnknownClientToProduction": "block" } }""");
+        File.WriteAllText(profile, """{ "Description": "test: 127.0.0.2 is production; unknown clients are blocked", "Environments": { "production": { "Hosts": ["127.0.0.2"], "Wire": { "Http": false, "Postgres": false } } }, "Network": { "UnknownClientToProduction": "block" } }""");
 
         var r = AgentShellRunner.Run(["run", "--profile", profile, "--", exe, "127.0.0.3", "127.0.0.2", staging.Port.ToString(), "400"]);
         Thread.Sleep(200);

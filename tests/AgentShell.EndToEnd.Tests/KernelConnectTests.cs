@@ -60,7 +60,7 @@ public sealed class KernelConnectTests
     private static string[] Python(string body) => [Repo.Python, "-c", PyPrelude + "\n" + body];
 
     private static string[] Options(string guard, int pauseTimeout, string[]? profiles) =>
-        ["--connect-guard", guard, "--profile", Repo.DemoProfile, .. (profiles ?? []).SelectMany(p => new[] { "--profile", p }), "--pause-timeout", pauseTimeout.ToString()];
+        ["--connect-guard", guard, "--profile", Repo.WireOffProfile, "--profile", Repo.DemoProfile, .. (profiles ?? []).SelectMany(p => new[] { "--profile", p }), "--pause-timeout", pauseTimeout.ToString()];
 
     /// <summary>A run in the background, for tests that answer its pauses.</summary>
     private static BackgroundRun Background(int pauseTimeout, string[] command, string guard = "kernel", string[]? profiles = null) =>
@@ -444,7 +444,7 @@ public sealed class KernelConnectTests
         var nested = Run("unshare", "-pf", "--mount-proc", "sh", "-c", "\"$@\"; exit $?", "sh", Repo.AgentShell, "run", "--connect-guard", "kernel", "--", "/bin/true");
         Assert.That(nested.Code, Is.EqualTo(125), nested.Err);
         Assert.That(nested.Err, Does.Contain("nested pid namespace"));
-        var auto = Run("unshare", "-pf", "--mount-proc", "sh", "-c", "\"$@\"; exit $?", "sh", Repo.AgentShell, "run", "--profile", Repo.DemoProfile, "--pause-timeout", "1", "--", Repo.Python, "-c",
+        var auto = Run("unshare", "-pf", "--mount-proc", "sh", "-c", "\"$@\"; exit $?", "sh", Repo.AgentShell, "run", "--profile", Repo.WireOffProfile, "--profile", Repo.DemoProfile, "--pause-timeout", "1", "--", Repo.Python, "-c",
             $"import socket\ntry:\n    socket.create_connection(('127.0.0.2', {_prod.Port}), timeout=3).sendall(b'GET /nested HTTP/1.0\\r\\n\\r\\n'); print('sent')\nexcept OSError as e:\n    print('error', e.errno)");
         Assert.That(auto.Err, Does.Contain("connects are decided by seccomp notification"));
         Assert.That(auto.Out.Trim(), Is.EqualTo($"error {EPERM}"), auto.Err);
@@ -463,7 +463,7 @@ public sealed class KernelConnectTests
         File.WriteAllText(script, hop);
         var block = Path.Combine(_tmp, "block.json");
         File.WriteAllText(block, """{ "Description": "test: block unknown clients", "Network": { "UnknownClientToProduction": "block" } }""");
-        var r = AgentShellRunner.Run(["run", "--connect-guard", "kernel", "--profile", Repo.DemoProfile, "--profile", block, "--", "sh", "-c", $"{Repo.Python} {script} </dev/null >/dev/null 2>&1 & sleep 0.3"]);
+        var r = AgentShellRunner.Run(["run", "--connect-guard", "kernel", "--profile", Repo.WireOffProfile, "--profile", Repo.DemoProfile, "--profile", block, "--", "sh", "-c", $"{Repo.Python} {script} </dev/null >/dev/null 2>&1 & sleep 0.3"]);
         Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
         Thread.Sleep(5000); // the hopper's connect, if it survived
         Assert.That(_prod.Requests, Is.Empty);

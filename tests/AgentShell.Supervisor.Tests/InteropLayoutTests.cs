@@ -121,7 +121,7 @@ public sealed class InteropLayoutTests
             F("Verify", "verify"), F("Pad", "pad"), F("ArgvLen", "argv_len"), F("ArgvHash", "argv_hash"), F("EnvLen", "env_len"), F("EnvHash", "env_hash")),
         Of<BpfMaps.ExecCheck>("struct exec_check", F("K0", "k0"), F("K1", "k1"), F("Supervisor", "supervisor"), F("Pad", "pad")),
         Of<BpfMaps.DecidedKey>("struct decided_key", F("Tgid", "tgid"), F("Port", "port"), F("Gen", "gen"), Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
-        Of<BpfMaps.Config>("struct config", F("GatePort", "gate_port"), F("Action", "action"), F("Ready", "ready"), F("Pad", "pad")),
+        Of<BpfMaps.Config>("struct config", F("GatePort", "gate_port"), F("Action", "action"), F("Ready", "ready"), F("Wire", "wire")),
         Of<KernelConnectGuard.Slot>("struct slot", F("Seq", "seq"), F("Gen", "gen"), F("Tgid", "tgid"), F("Tid", "tid"), F("Port", "port"),
             F("Family", "family"), Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
         Of<KernelConnectGuard.Event>("struct event", F("Tgid", "tgid"), F("Tid", "tid"), F("Port", "port"), F("Kind", "kind"),

@@ -8,6 +8,8 @@ internal static class Repo
     internal static string Launcher => Path.Combine(Root, "bin", "agentshell-launch");
     internal static string DemoProfile => Path.Combine(Root, "profiles", "demo.json");
     /// <summary>demo.json plus a rule that pauses DELETEs (tests/profiles/pause.json).</summary>
+    /// <summary>Switches the wire layer off for production: connection-level decisions, as for a protocol the wire does not know.</summary>
+    internal static string WireOffProfile => Path.Combine(Root, "tests", "profiles", "wire-off.json");
     internal static string PauseProfile => Path.Combine(Root, "tests", "profiles", "pause.json");
     internal static string PostgresPauseProfile => Path.Combine(Root, "tests", "profiles", "postgres-pause.json");
     /// <summary>The production credential e2e-root (tests/profiles/credentials.json); its secret is <see cref="ProductionToken"/>.</summary>

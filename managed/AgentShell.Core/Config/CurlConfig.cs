@@ -187,7 +187,7 @@ internal static class CurlConfig
             // Short options: a value-taking letter takes the rest of the word, or the parameter.
             for (int k = 1; k < option.Length; k++)
             {
-                if (!CurlOptions.Short.ContainsKey(option[k])) return false;
+                if (!CurlOptions.IsShort(option[k])) return false;
                 if (!CurlOptions.ShortTakesValue(option[k])) continue;
                 tokens.Add(option);
                 if (k + 1 == option.Length) tokens.Add(param ?? "");

@@ -14,7 +14,7 @@ internal static class PsqlConfig
     /// <summary>Adds the SQL of psql's startup files to <paramref name="facts"/>.</summary>
     internal static void Startup(ToolCall call, ConfigFacts facts)
     {
-        if (NoStartupFiles(call.Args)) return;
+        if (Psql.NoPsqlrc(call.Args)) return;
         var ctx = call.Context;
         string system = ctx.GetEnvironmentVariable("PGSYSCONFDIR") is { Length: > 0 } dir ? Path.Combine(dir, "psqlrc") : "/etc/postgresql-common/psqlrc";
         string? user = ctx.GetEnvironmentVariable("PSQLRC") is { Length: > 0 } rc ? rc
@@ -36,19 +36,6 @@ internal static class PsqlConfig
         foreach (var e in evidence) facts.Note(e.Token, e.Fact);
         if (r.Effect != Effect.Read)
             facts.Raise(r.Effect, $"{r.Summary} (in {file})", file, $"startup file runs first: {r.Summary} → {r.Effect.Name()}");
-    }
-
-    /// <summary>True when psql is told to skip its startup files: <c>-X</c> (alone or in a cluster
-    /// such as <c>-tAX</c>) or <c>--no-psqlrc</c> (or a prefix getopt accepts, from <c>--no-ps</c>).</summary>
-    internal static bool NoStartupFiles(IReadOnlyList<string> args)
-    {
-        if (ToolHelp.HasShortFlag(args, 'X', Psql.ShortValued)) return true;
-        foreach (var a in args)
-        {
-            if (a == "--") return false;
-            if (a.Length >= 7 && "--no-psqlrc".StartsWith(a, StringComparison.Ordinal)) return true;
-        }
-        return false;
     }
 
     /// <summary><paramref name="sql"/> with each line that is an <c>\i</c>, <c>\include</c>,

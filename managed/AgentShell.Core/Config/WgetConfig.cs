@@ -27,20 +27,17 @@ internal static class WgetConfig
         var ctx = call.Context;
         string? configFile = null;
         int configAt = -1, configLength = 0;
-        for (int i = 0; i < args.Count; i++)
+        // Read as wget reads its options (its own early getopt_long pass): a "--no-config" that is
+        // the value of --header is no option, and --no-conf is one.
+        var reader = new OptionReader(Wget.Options, args);
+        while (reader.Next(out var t))
         {
-            var a = args[i];
-            if (a == "--") break;
-            if (!a.StartsWith("--", StringComparison.Ordinal)) continue;
-            int eq = a.IndexOf('=');
-            var name = eq > 0 ? a[..eq] : a;
-            if (name.Length >= 9 && "--no-config".StartsWith(name, StringComparison.Ordinal)) return args; // no startup file at all
-            if (name.Length >= 6 && "--config".StartsWith(name, StringComparison.Ordinal))
-            {
-                configFile = eq > 0 ? a[(eq + 1)..] : i + 1 < args.Count ? args[i + 1] : null;
-                configAt = i;
-                configLength = eq > 0 ? 1 : 2;
-            }
+            if (t.Kind != OptionTokenKind.Option) continue;
+            if (t.Name == "--no-config") return args; // no startup file at all
+            if (t.Name != "--config") continue;
+            configFile = t.Value;
+            configLength = t.ValueSeparate ? 2 : 1;
+            configAt = reader.Position - configLength;
         }
         var files = new List<string>();
         if (configFile != null) files.Add(configFile);

@@ -86,7 +86,12 @@ internal static class CredentialScan
             string name = eq > 0 ? a[2..eq] : a[2..];
             string? value = eq > 0 ? a[(eq + 1)..] : next;
             if (value == null || name.Length == 0) return;
-            switch (LongKind(name))
+            var kind = LongKind(name);
+            // An abbreviation or another letter case the tool accepts (curl --us, --HEADER) names
+            // the same option: read it as the tool's option table does.
+            if (kind == Kind.None && Table(id) is OptionTable table && table.Long(name, out bool negated, out _) is { Longs.Count: > 0 } spec && !negated)
+                kind = LongKind(spec.Longs[0]);
+            switch (kind)
             {
                 case Kind.Secret: Add(ref found, "--" + name, value); break;
                 case Kind.UserPassword: UserPassword(ref found, "--" + name, value); break;
@@ -179,6 +184,15 @@ internal static class CredentialScan
         (ToolId.Doctl, 't') => Kind.Secret,
         (ToolId.Wget, _) => Kind.None,
         _ => Kind.None,
+    };
+
+    private static OptionTable? Table(ToolId id) => id switch
+    {
+        ToolId.Curl => Curl.Options, ToolId.Wget => Wget.Options, ToolId.Httpie => Httpie.Options, ToolId.Psql => Psql.Options,
+        ToolId.Mysql => Mysql.Options, ToolId.MysqlAdmin => Mysql.AdminOptions, ToolId.RedisCli => RedisCli.Options,
+        ToolId.Mongosh => Mongosh.Options, ToolId.Aws => Aws.Options, ToolId.Gcloud => Gcloud.Options, ToolId.Az => Az.Options,
+        ToolId.Kubectl => Kubectl.Options, ToolId.Helm => Helm.Options,
+        _ => null,
     };
 
     // Letters that take a value, so a cluster ends there (curl's table; others take no clusters that matter).

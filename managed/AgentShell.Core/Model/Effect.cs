@@ -10,6 +10,10 @@ public enum Effect : byte
     Write,
     /// <summary>The tool talks to a target, but what it will do cannot be known from argv.</summary>
     Unknown,
+    /// <summary>Changes what the server itself is: its configuration (ALTER SYSTEM), its links to
+    /// other hosts (CREATE SERVER, USER MAPPING, SUBSCRIPTION, CHANGE REPLICATION SOURCE), the
+    /// extensions it loads, or server-level powers (SUPERUSER, pg_execute_server_program).</summary>
+    ServerAdmin,
     /// <summary>Deletes records or resources.</summary>
     Delete,
     /// <summary>Rewrites shared history (git push --force).</summary>
@@ -22,12 +26,17 @@ public enum Effect : byte
     Drop,
     /// <summary>Erases everything: FLUSHALL, rm -rf /, an unfiltered DELETE.</summary>
     Wipe,
+    /// <summary>Runs a program or reads and writes files on the database server, outside the
+    /// supervised tree (COPY … TO PROGRAM, pg_read_file, dblink, an untrusted procedural language,
+    /// INTO OUTFILE), or runs a command from a client's script (psql \!): anything can follow,
+    /// so it ranks above every other effect.</summary>
+    ServerExec,
 }
 
 /// <summary>Names and helpers for <see cref="Effect"/>.</summary>
 public static class EffectNames
 {
-    private static readonly string[] Names = ["read", "write", "unknown", "delete", "force-push", "terminate", "truncate", "drop", "wipe"];
+    private static readonly string[] Names = ["read", "write", "unknown", "server-admin", "delete", "force-push", "terminate", "truncate", "drop", "wipe", "server-exec"];
 
     /// <summary>The profile and message spelling of an effect ("force-push", "drop").</summary>
     public static string Name(this Effect e) => Names[(int)e];

@@ -12,6 +12,7 @@ public sealed class Policy
 {
     private readonly EnvironmentTable _environments;
     private readonly Rule[] _rules;
+    private readonly Dictionary<string, WireSettings> _wire;
 
     internal Policy(PolicyParts parts)
     {
@@ -24,6 +25,7 @@ public sealed class Policy
         Pause = parts.Pause;
         Audit = parts.Audit;
         Network = parts.Network;
+        _wire = parts.Wire;
         Tools = parts.Tools;
         SettingSources = parts.SettingSources;
         ToolSources = parts.ToolSources;
@@ -55,6 +57,9 @@ public sealed class Policy
 
     /// <summary>Network behaviour (<c>Network</c> section; later layers override the action and add clients).</summary>
     public NetworkSettings Network { get; }
+
+    /// <summary>The wire layer's settings for <paramref name="environment"/> (<c>Environments.NAME.Wire</c>).</summary>
+    public WireSettings WireFor(string environment) => _wire.GetValueOrDefault(environment, WireSettings.Default);
 
     /// <summary>Tools defined in the profiles' <c>Tools</c> sections (a later layer replaces a tool of the same name).</summary>
     public IReadOnlyList<ProfileToolDefinition> Tools { get; }
@@ -227,6 +232,7 @@ internal sealed class PolicyParts
     internal List<Rule> Rules { get; } = [];
     internal PauseSettings Pause { get; set; } = PauseSettings.Default;
     internal NetworkSettings Network { get; set; } = NetworkSettings.Default;
+    internal Dictionary<string, WireSettings> Wire { get; } = new(StringComparer.OrdinalIgnoreCase);
     internal AuditSettings Audit { get; set; } = AuditSettings.Default;
     internal List<ProfileToolDefinition> Tools { get; } = [];
     internal Dictionary<string, string> SettingSources { get; } = new(StringComparer.OrdinalIgnoreCase);

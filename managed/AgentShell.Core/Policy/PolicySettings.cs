@@ -43,3 +43,33 @@ public sealed class AuditSettings
     /// false: every non-allow and every exec of a parsed tool is recorded, the rest sampled out.</summary>
     public bool LogAllowsOfUnparsedTools { get; init; }
 }
+
+/// <summary>The wire layer for one environment (profile key <c>Environments.NAME.Wire</c>):
+/// connections to its addresses are terminated by the supervisor and each HTTP request or
+/// PostgreSQL statement is decided, unless switched off here. Only production is terminated.</summary>
+public sealed class WireSettings
+{
+    /// <summary>The settings when no profile says otherwise: both protocols on, nothing pinned.</summary>
+    public static readonly WireSettings Default = new();
+
+    /// <summary>Decide HTTP(S) requests at the wire (<c>Wire.Http</c>, default true).</summary>
+    public bool Http { get; init; } = true;
+
+    /// <summary>Decide PostgreSQL statements at the wire (<c>Wire.Postgres</c>, default true).</summary>
+    public bool Postgres { get; init; } = true;
+
+    /// <summary>Hosts whose clients pin their certificates (<c>Wire.PinnedHosts</c>): never
+    /// intercepted, decided as before the wire layer (by the exec that connects).</summary>
+    public IReadOnlyList<HostPattern> PinnedHosts { get; init; } = [];
+
+    /// <summary>True when neither protocol is decided at the wire.</summary>
+    public bool Off => !Http && !Postgres;
+
+    /// <summary>True when <paramref name="host"/> (a name or an address literal) on
+    /// <paramref name="port"/> is one of <see cref="PinnedHosts"/>.</summary>
+    public bool IsPinned(string host, int port)
+    {
+        foreach (var p in PinnedHosts) if (p.Matches(host, port)) return true;
+        return false;
+    }
+}

@@ -47,6 +47,9 @@ internal sealed class ProfileEnvironment(string name)
     internal List<HostPattern> Hosts { get; } = [];
     internal List<(EnvironmentSourceKind Kind, GlobPattern Glob)> Names { get; } = [];
     internal List<(string Variable, GlobPattern Value)> EnvVars { get; } = [];
+    internal bool? WireHttp { get; set; }
+    internal bool? WirePostgres { get; set; }
+    internal List<HostPattern> WirePinnedHosts { get; } = [];
     internal List<(Located Name, byte[] Digest)> Credentials { get; } = [];
     internal List<Located> CredentialFiles { get; } = [];
 }

@@ -127,6 +127,17 @@ public static class ProfileLoader
             parts.Environments.AddEnvVar(variable, value, id, doc.Layer, entry);
             parts.EnvironmentEntries.Add(entry);
         }
+        if (env.WireHttp != null || env.WirePostgres != null || env.WirePinnedHosts.Count > 0)
+        {
+            // A later layer's switch wins; pinned hosts add up.
+            var was = parts.Wire.GetValueOrDefault(name, WireSettings.Default);
+            parts.Wire[name] = new WireSettings
+            {
+                Http = env.WireHttp ?? was.Http, Postgres = env.WirePostgres ?? was.Postgres,
+                PinnedHosts = [.. was.PinnedHosts, .. env.WirePinnedHosts],
+            };
+            parts.SettingSources[$"Environments:{name}:Wire"] = doc.File;
+        }
         foreach (var (cred, digest) in env.Credentials)
             parts.EnvironmentEntries.Add(new EnvironmentEntry(name, EnvironmentSourceKind.Credentials, $"{cred.Value} (sha256 {Convert.ToHexStringLower(digest)[..12]}…)", doc.File, doc.Layer));
         foreach (var f in env.CredentialFiles)

@@ -19,7 +19,9 @@ namespace AgentShell.Core.Profiles;
 internal static partial class ProfileReader
 {
     internal static readonly string[] RootKeys = ["Description", "Environments", "CredentialFiles", "Rules", "Tools", "Network", "Pause", "Audit"];
-    internal static readonly string[] EnvironmentKeys = ["Hosts", "KubeContexts", "AwsProfiles", "GcpProjects", "AzureSubscriptions", "TerraformWorkspaces", "EnvVars", "Credentials", "CredentialFiles"];
+    // The name sources in EnvironmentSourceKind order, then Wire.
+    internal static readonly string[] EnvironmentKeys = ["Hosts", "KubeContexts", "AwsProfiles", "GcpProjects", "AzureSubscriptions", "TerraformWorkspaces", "EnvVars", "Credentials", "CredentialFiles", "Wire"];
+    internal static readonly string[] WireKeys = ["Http", "Postgres", "PinnedHosts"];
     internal static readonly string[] NetworkKeys = ["UnknownClientToProduction", "Clients"];
     internal static readonly string[] PauseKeys = ["TimeoutSeconds", "OnTimeout"];
     internal static readonly string[] AuditKeys = ["LogAllowsOfUnparsedTools"];
@@ -41,6 +43,13 @@ internal static partial class ProfileReader
         var doc = new ProfileDocument { File = file, Layer = layer };
         var settings = new List<(string Section, int Start, int End)>();
         var r = new Utf8JsonReader(text.AsSpan(start), Options);
+        // Names and strings become UTF-16 as they are read: bytes that are not UTF-8 would throw there.
+        if (!System.Text.Unicode.Utf8.IsValid(text.AsSpan(start)))
+        {
+            int bad = FirstInvalidUtf8(text.AsSpan(start));
+            json.Error("", bad, $"not a valid profile: not UTF-8 text (byte 0x{text[start + bad]:X2})");
+            return null;
+        }
         try
         {
             if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
@@ -69,6 +78,13 @@ internal static partial class ProfileReader
         }
         if (settings.Count > 0) doc.Settings = SettingsLayers.Wrap(text, settings);
         return doc;
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> text)
+    {
+        int at = 0;
+        while (at < text.Length && System.Text.Rune.DecodeFromUtf8(text[at..], out _, out int n) == System.Buffers.OperationStatus.Done) at += n;
+        return at;
     }
 
     private static string TopLevelKind(JsonTokenType t) => t switch
@@ -147,6 +163,7 @@ internal static partial class ProfileReader
                             else json.Error(h.Path, h.At, $"{err} in host pattern '{h.Value}' (write a name, '*.domain', an IP, a CIDR like 10.0.0.0/8 or [2001:db8::]/32, optionally :port)");
                         }
                         break;
+                    case "Wire": ReadWire(ref r, json, keyPath, env); break;
                     case "Credentials": ReadCredentials(ref r, json, keyPath, env); break;
                     case "CredentialFiles": env.CredentialFiles.AddRange(json.Strings(ref r, keyPath, known)); break;
                     case "EnvVars":
@@ -167,6 +184,30 @@ internal static partial class ProfileReader
                 }
             }
             doc.Environments.Add(env);
+        }
+    }
+
+    private static void ReadWire(ref Utf8JsonReader r, ProfileJson json, string path, ProfileEnvironment env)
+    {
+        if (!json.IsObject(ref r, path, "'Wire'")) return;
+        var seen = new ProfileJson.Keys();
+        while (json.NextProperty(ref r, path, ref seen, out string key, out var at))
+        {
+            string? known = Known(key, WireKeys);
+            string keyPath = ProfileJson.Child(path, known ?? key);
+            switch (known)
+            {
+                case "Http": env.WireHttp = json.Bool(ref r, keyPath, known); break;
+                case "Postgres": env.WirePostgres = json.Bool(ref r, keyPath, known); break;
+                case "PinnedHosts":
+                    foreach (var h in json.Strings(ref r, keyPath, known))
+                    {
+                        if (HostPattern.TryParse(h.Value, out var p, out var err)) env.WirePinnedHosts.Add(p);
+                        else json.Error(h.Path, h.At, $"{err} in host pattern '{h.Value}' (write a name, '*.domain', an IP or a CIDR, optionally :port)");
+                    }
+                    break;
+                default: json.UnknownKey(ref r, path, key, at, WireKeys); break;
+            }
         }
     }
 

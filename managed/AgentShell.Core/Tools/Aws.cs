@@ -9,46 +9,82 @@ namespace AgentShell.Core.Tools;
 /// s3 sync <c>--delete</c> → delete; describe-/list-/get-/s3 ls → read; <c>--dry-run</c> →
 /// read; unknown operations → unknown. Target: AWS profile (<c>--profile</c>, AWS_PROFILE,
 /// AWS_DEFAULT_PROFILE, else "default") and region.</summary>
-public static class Aws
+public static partial class Aws
 {
-    private static readonly HashSet<string> GlobalValued = new(StringComparer.Ordinal)
-    {
-        "--profile", "--region", "--output", "--endpoint-url", "--query", "--ca-bundle", "--cli-read-timeout",
-        "--cli-connect-timeout", "--color", "--cli-binary-format", "--cli-input-json", "--cli-input-yaml",
-    };
-
     /// <summary>Parses aws's arguments.</summary>
     public static CommandIntent Parse(ToolCall c)
     {
-        var a = c.Args;
         var evidence = new List<Evidence>();
-        var profileOpt = ToolHelp.Option(a, "--profile");
+        var pos = new List<string>();
+        var paths = new List<string>();
+        var opFlags = new HashSet<string>(StringComparer.Ordinal);
+        string? profileOpt = null, region = null;
+        bool unknown = false, help = false, skipValue = false;
+        var reader = new OptionReader(Options, c.Args);
+        while (reader.Next(out var t))
+        {
+            if (t.Kind == OptionTokenKind.Operand)
+            {
+                if (skipValue) { skipValue = false; continue; }
+                if (pos.Count < 2 && !(pos.Count == 1 && t.Value == "help")) pos.Add(t.Value!);
+                else if (t.Value == "help") help = true;
+                else paths.Add(t.Value!);
+                continue;
+            }
+            skipValue = false;
+            if (t.Kind == OptionTokenKind.Option)
+            {
+                switch (t.Name)
+                {
+                    case "--profile": profileOpt = t.Value; break;
+                    case "--region": region = t.Value; break;
+                    case "--version": help = true; break;
+                }
+                continue;
+            }
+            if (pos.Count < 2 || t.Kind != OptionTokenKind.Unknown || !t.Arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                // Before SERVICE OPERATION only aws's own options are taken.
+                OptionProblems.Note(t, evidence);
+                unknown = true;
+                continue;
+            }
+            // An option of the operation: the s3 commands' by their table, others by name.
+            int eq = t.Arg.IndexOf('=');
+            var name = eq > 0 ? t.Arg[2..eq] : t.Arg[2..];
+            if (pos[0] == "s3")
+            {
+                var spec = S3Options.Long(name, out _, out _);
+                if (spec == null) { OptionProblems.Note(t, evidence); unknown = true; continue; }
+                opFlags.Add(spec.Name);
+                skipValue = eq < 0 && spec.Arity == OptionArity.Required;
+            }
+            else opFlags.Add("--" + name);
+        }
         string profile = profileOpt ?? c.Context.GetEnvironmentVariable("AWS_PROFILE") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_PROFILE") ?? "default";
-        string? region = ToolHelp.Option(a, "--region") ?? c.Context.GetEnvironmentVariable("AWS_REGION") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_REGION")
+        region ??= c.Context.GetEnvironmentVariable("AWS_REGION") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_REGION")
             ?? Config.CloudConfig.AwsRegion(c.Context, profile, evidence);
         evidence.Add(new(profileOpt != null ? $"--profile {profileOpt}" : "AWS_PROFILE", $"aws profile {profile}"));
         var target = new Target { Kind = TargetKind.AwsProfile, Name = profile, Region = region };
-        var pos = ToolHelp.Positionals(a, GlobalValued, 3);
-        if (a.Contains("help") && pos.Contains("help") || ToolHelp.AsksForHelp(a, shortH: false)) return ToolHelp.Help("aws", "help");
-        if (pos.Count < 2) return ToolHelp.Intent("aws", pos.Count == 1 && pos[0] == "configure" ? Effect.Write : Effect.Read, string.Join(' ', pos), [target], evidence);
+        if (help || (pos.Count > 0 && pos[0] == "help")) return ToolHelp.Help("aws", "help");
+        if (pos.Count < 2) return ToolHelp.Intent("aws", unknown ? Effect.Unknown : pos.Count == 1 && pos[0] == "configure" ? Effect.Write : Effect.Read, string.Join(' ', pos), [target], evidence);
         string service = pos[0], op = pos[1];
         string summary = $"{service} {op}";
         Effect effect;
         if (service == "s3")
         {
-            var paths = ToolHelp.Positionals(a, GlobalValued).Skip(2).ToList();
             switch (op)
             {
                 case "rm":
                 {
-                    bool recursive = a.Contains("--recursive");
+                    bool recursive = opFlags.Contains("--recursive");
                     bool root = paths.Any(p => p.StartsWith("s3://", StringComparison.Ordinal) && p[5..].TrimEnd('/').IndexOf('/') < 0);
-                    bool filtered = a.Contains("--exclude") || a.Contains("--include");
+                    bool filtered = opFlags.Contains("--exclude") || opFlags.Contains("--include");
                     effect = recursive && root && !filtered ? Effect.Wipe : Effect.Delete;
                     break;
                 }
-                case "rb": effect = a.Contains("--force") ? Effect.Wipe : Effect.Delete; break;
-                case "sync": effect = a.Contains("--delete") ? Effect.Delete : Effect.Write; break;
+                case "rb": effect = opFlags.Contains("--force") ? Effect.Wipe : Effect.Delete; break;
+                case "sync": effect = opFlags.Contains("--delete") ? Effect.Delete : Effect.Write; break;
                 case "mv": effect = Effect.Delete; break; // removes the source objects
                 case "ls" or "presign": effect = Effect.Read; break;
                 case "cp" or "mb" or "website": effect = Effect.Write; break;
@@ -71,7 +107,8 @@ public static class Aws
             if ((service, op) is ("sts", _) && effect == Effect.Unknown) effect = Effect.Read;
         }
         evidence.Add(new(summary, $"{summary} → {effect.Name()}"));
-        if (a.Contains("--dry-run")) { effect = Effect.Read; evidence.Add(new("--dry-run", "checks permissions only")); }
+        if (opFlags.Contains("--dry-run") || opFlags.Contains("--dryrun")) { effect = Effect.Read; evidence.Add(new("--dry-run", "checks permissions only")); }
+        if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("aws", effect, summary, [target], evidence);
     }
 }

@@ -8,19 +8,41 @@ namespace AgentShell.Core.Tools;
 /// subscription (<c>--subscription</c>, AZURE_SUBSCRIPTION_ID, else "default").</summary>
 public static class Az
 {
-    private static readonly HashSet<string> Valued = new(StringComparer.Ordinal)
-    {
-        "--subscription", "-g", "--resource-group", "-n", "--name", "--output", "-o", "--query", "-l", "--location",
-        "--server", "-s", "--ids", "--account-name", "--vault-name", "--only-show-errors",
-    };
+    /// <summary>az's global arguments (Azure CLI 2 manual: <c>az --help</c>), and
+    /// <c>--subscription</c>, which most commands take; read as argparse (knack) reads them:
+    /// unique prefixes, <c>--name=value</c> or the next word. Other arguments belong to the command
+    /// and follow it; one before the command's verb is an error, so the effect is unknown.</summary>
+    public static readonly OptionTable Options = new("az", OptionRules.Abbreviations | OptionRules.EqualsValue | OptionRules.Permute | OptionRules.DoubleDash, """
+           --debug
+        -h --help
+           --only-show-errors
+        -o --output <format>
+           --query <jmespath>
+           --verbose
+           --subscription <subscription>
+           --version
+        """);
 
     /// <summary>Parses az's arguments.</summary>
     public static CommandIntent Parse(ToolCall c)
     {
-        var a = c.Args;
-        if (ToolHelp.AsksForHelp(a, shortH: true)) return ToolHelp.Help("az", "--help");
         var evidence = new List<Evidence>();
-        var opt = ToolHelp.Option(a, "--subscription");
+        var pos = new List<string>();
+        var early = new List<(int Before, OptionToken Token)>();
+        string? opt = null;
+        bool help = false, unknown = false;
+        var reader = new OptionReader(Options, c.Args);
+        while (reader.Next(out var t))
+        {
+            if (t.Kind == OptionTokenKind.Operand) { pos.Add(t.Value!); continue; }
+            if (t.Kind != OptionTokenKind.Option) { early.Add((pos.Count, t)); continue; }
+            switch (t.Name)
+            {
+                case "--subscription": opt = t.Value; break;
+                case "--help": case "--version": help = true; break;
+            }
+        }
+        if (help) return ToolHelp.Help("az", "--help");
         var sub = opt ?? c.Context.GetEnvironmentVariable("AZURE_SUBSCRIPTION_ID");
         // The default subscription az keeps in azureProfile.json: by id and by name, either may be listed.
         Target? byName = null;
@@ -33,7 +55,6 @@ public static class Az
         else if (sub == null && !unaccountable) sub = "default";
         if (byName == null) evidence.Add(new(opt != null ? $"--subscription {opt}" : "AZURE_SUBSCRIPTION_ID", $"azure subscription {sub ?? "unknown"}"));
         var target = new Target { Kind = TargetKind.AzureSubscription, Name = sub };
-        var pos = ToolHelp.Positionals(a, Valued);
         Effect effect = Effect.Unknown;
         int verbAt = -1;
         for (int i = 1; i < pos.Count && verbAt < 0; i++)
@@ -49,8 +70,15 @@ public static class Az
             else if (path is "sql db" or "sql server" or "cosmosdb" or "cosmosdb sql database" or "cosmosdb sql container" or "postgres flexible-server" or "mysql flexible-server" or "postgres server" or "mysql server" or "storage account")
                 effect = Effect.Drop;
         }
+        foreach (var (before, t) in early)
+        {
+            if (verbAt >= 0 && before > verbAt) continue;
+            OptionProblems.Note(t, evidence);
+            unknown = true;
+        }
         string summary = string.Join(' ', verbAt >= 0 ? pos.Take(verbAt + 1) : pos.Take(3));
         evidence.Add(new(summary, $"{summary} → {effect.Name()}"));
+        if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("az", effect, summary, byName != null ? [target, byName] : [target], evidence);
     }
 }

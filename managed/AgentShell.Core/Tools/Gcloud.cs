@@ -9,21 +9,53 @@ namespace AgentShell.Core.Tools;
 /// Also gsutil (<c>rm</c> → delete, <c>rm -r gs://bucket</c> → wipe, <c>rb</c> → delete).</summary>
 public static class Gcloud
 {
-    private static readonly HashSet<string> Valued = new(StringComparer.Ordinal)
-    {
-        "--project", "--account", "--configuration", "--region", "--zone", "--format", "--filter", "--verbosity",
-        "--impersonate-service-account", "--billing-project", "--flags-file", "--limit", "--page-size", "--sort-by",
-        "--instance", "--database", "--cluster", "--location",
-    };
+    /// <summary>gcloud's global flags (<c>gcloud --help</c>, Cloud SDK 528), read as gcloud reads
+    /// them: exact names (no prefixes, checked), <c>--name=value</c> or the next word, anywhere on
+    /// the line. Other flags belong to the command and may only follow it; one before the command's
+    /// verb is an error (<c>gcloud --zone x compute instances list</c>), so the effect is unknown.
+    /// <c>--flags-file</c> reads flags from a file: unknown.</summary>
+    public static readonly OptionTable Options = new("gcloud", OptionRules.EqualsValue | OptionRules.Permute | OptionRules.DoubleDash | OptionRules.NoPrefix, """
+           --account <account>
+           --billing-project <project>
+           --configuration <configuration>
+           --flags-file <file>
+           --flatten <keys>
+           --format <format>
+        -h --help
+           --project <project>
+        -q --quiet
+           --verbosity <verbosity>
+        -v --version
+           --access-token-file <file>
+           --impersonate-service-account <accounts>
+           --log-http
+           --trace-token <token>
+           --user-output-enabled
+        """);
 
     /// <summary>Parses gcloud's arguments.</summary>
     public static CommandIntent Parse(ToolCall c)
     {
-        var a = c.Args;
-        if (ToolHelp.AsksForHelp(a, shortH: true) || (a.Count > 0 && a[0] == "help")) return ToolHelp.Help("gcloud", "--help");
         var evidence = new List<Evidence>();
-        var project = ProjectTarget(a, c.Context, evidence);
-        var pos = ToolHelp.Positionals(a, Valued);
+        var pos = new List<string>();
+        var early = new List<(int Before, OptionToken Token)>(); // command flags and the operand count when seen
+        string? project = null, configuration = null;
+        bool help = false, unknown = false;
+        var reader = new OptionReader(Options, c.Args);
+        while (reader.Next(out var t))
+        {
+            if (t.Kind == OptionTokenKind.Operand) { pos.Add(t.Value!); continue; }
+            if (t.Kind != OptionTokenKind.Option) { early.Add((pos.Count, t)); continue; }
+            switch (t.Name)
+            {
+                case "--project": project = t.Value; break;
+                case "--configuration": configuration = t.Value; break;
+                case "--flags-file": unknown = true; evidence.Add(new(t.Text, "flags from a file (unknown)")); break;
+                case "--help": case "--version": help = true; break;
+            }
+        }
+        if (help || (pos.Count > 0 && pos[0] == "help")) return ToolHelp.Help("gcloud", "--help");
+        var target = ProjectTarget(project, configuration, c.Context, evidence);
         Effect effect = Effect.Unknown;
         int verbAt = -1;
         for (int i = 0; i < pos.Count && verbAt < 0; i++)
@@ -42,6 +74,13 @@ public static class Gcloud
             effect = e.Value;
             verbAt = i;
         }
+        // A flag of the command placed before its verb is an error; its value may be a command word.
+        foreach (var (before, t) in early)
+        {
+            if (verbAt >= 0 && before > verbAt) continue;
+            OptionProblems.Note(t, evidence);
+            unknown = true;
+        }
         string summary = string.Join(' ', verbAt >= 0 ? pos.Take(verbAt + 2) : pos.Take(3));
         if (verbAt >= 0 && pos[verbAt] == "delete")
         {
@@ -51,17 +90,17 @@ public static class Gcloud
                 effect = Effect.Drop;
         }
         evidence.Add(new(summary, $"{summary} → {effect.Name()}"));
-        return ToolHelp.Intent("gcloud", effect, summary, [project], evidence);
+        if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
+        return ToolHelp.Intent("gcloud", effect, summary, [target], evidence);
     }
 
-    private static Target ProjectTarget(IReadOnlyList<string> a, IExecContext ctx, List<Evidence> evidence)
+    private static Target ProjectTarget(string? opt, string? configuration, IExecContext ctx, List<Evidence> evidence)
     {
-        var opt = ToolHelp.Option(a, "--project");
         var name = opt ?? ctx.GetEnvironmentVariable("CLOUDSDK_CORE_PROJECT") ?? ctx.GetEnvironmentVariable("GOOGLE_CLOUD_PROJECT");
         if (name == null)
         {
             // The active configuration's project, as gcloud reads it; a file it cannot read leaves the project unknown.
-            name = Config.CloudConfig.GcloudProject(ctx, ToolHelp.Option(a, "--configuration"), evidence, out bool unaccountable);
+            name = Config.CloudConfig.GcloudProject(ctx, configuration, evidence, out bool unaccountable);
             if (unaccountable) return new Target { Kind = TargetKind.GcpProject, Name = null };
             if (name != null) return new Target { Kind = TargetKind.GcpProject, Name = name };
             name = "default";
@@ -75,7 +114,7 @@ public static class Gcloud
     {
         var a = c.Args;
         var evidence = new List<Evidence>();
-        var project = ProjectTarget(a, c.Context, evidence);
+        var project = ProjectTarget(ToolHelp.Option(a, "--project"), null, c.Context, evidence);
         var pos = ToolHelp.Positionals(a, new HashSet<string> { "-o", "-h", "-p", "-u" });
         if (pos.Count == 0 || pos[0] == "help") return ToolHelp.Help("gsutil", "help");
         Effect effect = pos[0] switch

@@ -2,25 +2,35 @@ using AgentShell.Core.Model;
 
 namespace AgentShell.Core.Tools;
 
-/// <summary>helm: uninstall/delete/del/un → delete; install/upgrade/rollback → write;
-/// list/status/get/history/template/lint/show/search → read; <c>--dry-run</c> → read. Target: kube
-/// context (<c>--kube-context</c>, else the kubeconfig's current-context).</summary>
-public static class Helm
+/// <summary>helm, read with pflag's grammar and helm's flag table (<see cref="Options"/>):
+/// uninstall/delete/del/un → delete; install/upgrade/rollback → write;
+/// list/status/get/history/template/lint/show/search → read; <c>--dry-run</c> → read; a flag helm
+/// does not have → unknown. Target: kube context (<c>--kube-context</c>, else the kubeconfig's
+/// current-context).</summary>
+public static partial class Helm
 {
-    private static readonly HashSet<string> Valued = new(StringComparer.Ordinal)
-    {
-        "--kube-context", "--kubeconfig", "-n", "--namespace", "-f", "--values", "--set", "--set-string", "--set-file", "--version",
-        "--timeout", "-o", "--output", "--repo", "--description", "--post-renderer",
-    };
-
     /// <summary>Parses helm's arguments.</summary>
     public static CommandIntent Parse(ToolCall c)
     {
-        var a = c.Args;
-        if (ToolHelp.AsksForHelp(a, shortH: true)) return ToolHelp.Help("helm", "--help");
         var evidence = new List<Evidence>();
-        var target = Kubectl.ContextTarget(ToolHelp.Option(a, "--kube-context"), ToolHelp.Option(a, "--kubeconfig"), c.Context, evidence);
-        var pos = ToolHelp.Positionals(a, Valued);
+        var pos = new List<string>();
+        string? context = null, kubeconfig = null;
+        bool dryRun = false, help = false, unknown = false;
+        var reader = new OptionReader(Options, c.Args);
+        while (reader.Next(out var t))
+        {
+            if (t.Kind == OptionTokenKind.Operand) { pos.Add(t.Value!); continue; }
+            if (OptionProblems.Note(t, evidence)) { unknown = true; continue; }
+            switch (t.Name)
+            {
+                case "--kube-context": context = t.Value; break;
+                case "--kubeconfig": kubeconfig = t.Value; break;
+                case "--dry-run": dryRun = t.Value is null or "client" or "server" or "true" or "1"; break;
+                case "--help": help = true; break;
+            }
+        }
+        if (help) return ToolHelp.Help("helm", "--help");
+        var target = Kubectl.ContextTarget(context, kubeconfig, c.Context, evidence);
         string verb = pos.Count > 0 ? pos[0] : "";
         Effect effect = verb switch
         {
@@ -33,7 +43,8 @@ public static class Helm
         if (verb is "repo" && pos.Count > 1 && pos[1] == "list") effect = Effect.Read;
         string summary = string.Join(' ', pos.Take(3));
         evidence.Add(new(summary, $"{verb} → {effect.Name()}"));
-        if (a.Any(x => x == "--dry-run" || x.StartsWith("--dry-run=", StringComparison.Ordinal))) { effect = Effect.Read; evidence.Add(new("--dry-run", "nothing is changed")); }
+        if (dryRun) { effect = Effect.Read; evidence.Add(new("--dry-run", "nothing is changed")); }
+        if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("helm", effect, summary, [target], evidence);
     }
 }

@@ -2,37 +2,46 @@ using AgentShell.Core.Model;
 
 namespace AgentShell.Core.Tools;
 
-/// <summary>kubectl: delete → delete (namespaces, <c>--all</c>, <c>-A</c> → wipe), drain →
-/// terminate, <c>scale --replicas=0</c> → terminate, get/describe/logs/... → read,
-/// apply/create/patch/... → write, exec/run/cp/debug/plugins → unknown; any
-/// <c>--dry-run</c> → read. Target: the kube context (<c>--context</c>, else the current-context
-/// of the first <c>$KUBECONFIG</c> file or <c>~/.kube/config</c>, read through the context).</summary>
-public static class Kubectl
+/// <summary>kubectl, read with pflag's grammar and kubectl's flag table (<see cref="Options"/>):
+/// delete → delete (namespaces, <c>--all</c>, <c>-A</c> → wipe), drain → terminate,
+/// <c>scale --replicas=0</c> → terminate, get/describe/logs/... → read, apply/create/patch/... →
+/// write, exec/run/cp/debug/plugins → unknown; <c>--dry-run</c> (any value but none) → read; a flag
+/// kubectl does not have → unknown. Target: the kube context (<c>--context</c>, else the
+/// current-context of the first <c>$KUBECONFIG</c> file or <c>~/.kube/config</c>, read through
+/// the context).</summary>
+public static partial class Kubectl
 {
-    private static readonly HashSet<string> Valued = new(StringComparer.Ordinal)
-    {
-        "--context", "--kubeconfig", "-n", "--namespace", "--cluster", "--user", "-s", "--server", "--token", "-o", "--output",
-        "-l", "--selector", "-f", "--filename", "--field-selector", "--as", "--as-group", "--request-timeout", "--replicas",
-        "-c", "--container", "--grace-period", "--timeout", "--image", "-p", "--patch", "--type", "-k", "--kustomize",
-        "--for", "--cascade", "--certificate-authority", "--client-certificate", "--client-key", "-v", "--v", "--tail", "--since",
-        "--current-replicas", "--overrides", "--port", "--target-port", "--to-revision", "-L", "--label-columns", "--sort-by",
-    };
-
     /// <summary>Parses kubectl's arguments.</summary>
     public static CommandIntent Parse(ToolCall c)
     {
-        var a = c.Args;
-        if (ToolHelp.AsksForHelp(a, shortH: true)) return ToolHelp.Help("kubectl", "--help");
         var evidence = new List<Evidence>();
-        var target = ContextTarget(ToolHelp.Option(a, "--context"), ToolHelp.Option(a, "--kubeconfig"), c.Context, evidence);
-        var pos = ToolHelp.Positionals(a, Valued);
-        if (pos.Count == 0) return ToolHelp.Intent("kubectl", Effect.Read, "", [target], evidence);
+        var pos = new List<string>();
+        string? context = null, kubeconfig = null, replicas = null, dryRun = null;
+        bool all = false, help = false, unknown = false;
+        var reader = new OptionReader(Options, c.Args);
+        while (reader.Next(out var t))
+        {
+            if (t.Kind == OptionTokenKind.Operand) { pos.Add(t.Value!); continue; }
+            if (OptionProblems.Note(t, evidence)) { unknown = true; continue; }
+            switch (t.Name)
+            {
+                case "--context": context = t.Value; break;
+                case "--kubeconfig": kubeconfig = t.Value; break;
+                case "--all": case "--all-namespaces": if (t.IsOn) all = true; break;
+                case "--replicas": replicas = t.Value; break;
+                case "--dry-run": dryRun = t.Value ?? "unchanged"; break;
+                case "--help": help = true; break;
+            }
+        }
+        if (help) return ToolHelp.Help("kubectl", "--help");
+        var target = ContextTarget(context, kubeconfig, c.Context, evidence);
+        if (pos.Count == 0) return ToolHelp.Intent("kubectl", unknown ? Effect.Unknown : Effect.Read, "", [target], evidence);
         string verb = pos[0];
         Effect effect = verb switch
         {
             "delete" => Effect.Delete,
             "drain" => Effect.Terminate,
-            "scale" => ScaleEffect(a),
+            "scale" => replicas != null && int.TryParse(replicas, out var n) && n == 0 ? Effect.Terminate : Effect.Write,
             "cordon" or "uncordon" or "taint" or "apply" or "create" or "patch" or "edit" or "label" or "annotate" or "set"
                 or "replace" or "expose" or "autoscale" or "rollout" or "certificate" => Effect.Write,
             "get" or "describe" or "logs" or "top" or "explain" or "version" or "api-resources" or "api-versions" or "cluster-info"
@@ -43,26 +52,22 @@ public static class Kubectl
         if (verb == "rollout" && pos.Count > 1 && pos[1] is "status" or "history") effect = Effect.Read;
         if (verb == "delete")
         {
-            bool all = a.Contains("--all") || a.Contains("-A") || a.Contains("--all-namespaces");
-            bool ns = pos.Count > 1 && pos[1].Split(',').Any(r => r is "ns" or "namespace" or "namespaces" || r.StartsWith("namespace/", StringComparison.Ordinal) || r.StartsWith("ns/", StringComparison.Ordinal));
-            bool storage = pos.Count > 1 && pos[1].Split(',').Any(r => r is "pvc" or "pv" or "persistentvolumeclaim" or "persistentvolumeclaims" or "persistentvolume" or "persistentvolumes" or "statefulset" or "sts" or "crd" or "crds" || r.StartsWith("pvc/", StringComparison.Ordinal) || r.StartsWith("pv/", StringComparison.Ordinal));
+            bool ns = pos.Count > 1 && pos[1].Split(',').Any(r => r is "ns" or "namespace" or "namespaces" || r.StartsWith("namespace/", StringComparison.Ordinal) || r.StartsWith("ns/", StringComparison.Ordinal))
+                || pos.Skip(1).Any(r => r.StartsWith("namespace/", StringComparison.Ordinal) || r.StartsWith("ns/", StringComparison.Ordinal) || r.StartsWith("namespaces/", StringComparison.Ordinal));
+            bool storage = pos.Skip(1).SelectMany(p => p.Split(',')).Any(r => r is "pvc" or "pv" or "persistentvolumeclaim" or "persistentvolumeclaims" or "persistentvolume" or "persistentvolumes" or "statefulset" or "statefulsets" or "sts" or "crd" or "crds" or "customresourcedefinition" or "customresourcedefinitions"
+                || r.StartsWith("pvc/", StringComparison.Ordinal) || r.StartsWith("pv/", StringComparison.Ordinal) || r.StartsWith("persistentvolumeclaim/", StringComparison.Ordinal) || r.StartsWith("statefulset/", StringComparison.Ordinal) || r.StartsWith("crd/", StringComparison.Ordinal));
             if (ns || all) effect = Effect.Wipe;
             else if (storage) effect = Effect.Drop;
         }
         string summary = string.Join(' ', pos.Take(3));
         evidence.Add(new(summary, $"{verb} → {effect.Name()}"));
-        if (a.Any(x => x == "--dry-run" || x.StartsWith("--dry-run=", StringComparison.Ordinal)) && !a.Contains("--dry-run=none"))
+        if (dryRun != null && dryRun != "none" && dryRun != "false")
         {
             effect = Effect.Read;
             evidence.Add(new("--dry-run", "nothing is changed"));
         }
+        if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("kubectl", effect, summary, [target], evidence);
-    }
-
-    private static Effect ScaleEffect(IReadOnlyList<string> a)
-    {
-        var r = ToolHelp.Option(a, "--replicas");
-        return r != null && int.TryParse(r, out var n) && n == 0 ? Effect.Terminate : Effect.Write;
     }
 
     /// <summary>The kube context a command uses: the flag, else the kubeconfig's current-context.</summary>

@@ -10,42 +10,122 @@ namespace AgentShell.Core.Tools;
 /// argument or <c>--host</c>/<c>--port</c>.</summary>
 public static class Mongosh
 {
+    /// <summary>mongosh's options (@mongosh/arg-parser, read with yargs-parser: exact names,
+    /// <c>--name=value</c> or the next word, <c>--no-</c> for flags, no bundles) and the legacy
+    /// mongo shell's (boost program_options, which also takes unique prefixes); the union of both.</summary>
+    public static readonly OptionTable Options = new("mongosh", OptionRules.Abbreviations | OptionRules.EqualsValue | OptionRules.Permute
+        | OptionRules.DoubleDash | OptionRules.NoPrefix, """
+           --apiDeprecationErrors
+           --apiStrict
+           --apiVersion <version>
+           --authenticationDatabase <db>
+           --authenticationMechanism <mechanism>
+           --awsAccessKeyId <id>
+           --awsIamSessionToken <token>
+           --awsSecretAccessKey <key>
+           --awsSessionToken <token>
+           --browser <browser>
+           --build-info --buildInfo
+           --csfleLibraryPath <path>
+           --cryptSharedLibPath <path>
+           --db <db>
+           --disableImplicitSessions
+           --enableEncryption
+        -f --file <file>
+           --eval <javascript>
+           --exposeAsyncRewriter
+           --gssapiHostName <name>
+           --gssapiServiceName <name>
+        -h --help
+           --host <host>
+           --ipv6
+           --jsContext <context>
+           --json [format]
+           --keyVaultNamespace <namespace>
+           --kmsURL <url>
+           --locale <locale>
+           --nodb
+           --norc
+           --oidcDumpTokens [mode]
+           --oidcFlows <flows>
+           --oidcIdTokenAsAccessToken
+           --oidcNoNonce
+           --oidcRedirectUri --oidcRedirectUrl <uri>
+           --oidcTrustedEndpoint
+        -p --password <password>
+           --perfTests
+           --port <port>
+           --quiet
+           --retryWrites
+           --shell
+           --skipStartupWarnings
+           --smokeTests
+           --sspiHostnameCanonicalization <value>
+           --sspiRealmOverride <realm>
+           --ssl
+           --sslAllowInvalidCertificates
+           --sslAllowInvalidHostnames
+           --sslCAFile <file>
+           --sslCertificateSelector <selector>
+           --sslCRLFile <file>
+           --sslDisabledProtocols <protocols>
+           --sslFIPSMode
+           --sslPEMKeyFile <file>
+           --sslPEMKeyPassword <password>
+           --tls
+           --tlsAllowInvalidCertificates
+           --tlsAllowInvalidHostnames
+           --tlsCAFile <file>
+           --tlsCertificateKeyFile <file>
+           --tlsCertificateKeyFilePassword <password>
+           --tlsCertificateSelector <selector>
+           --tlsCRLFile <file>
+           --tlsDisabledProtocols <protocols>
+           --tlsFIPSMode
+           --tlsUseSystemCA
+        -u --username <username>
+           --verbose
+           --version
+        """);
+
     /// <summary>Parses the arguments of mongosh or mongo.</summary>
     public static CommandIntent Parse(string tool, ToolCall c)
     {
-        var args = c.Args;
         var evidence = new List<Evidence>();
-        if (args.Contains("--help") || args.Contains("-h") || args.Contains("--version")) return ToolHelp.Help(tool, "--help");
         string? host = null, port = null, db = null;
         var code = new List<(string Text, string Token)>();
-        bool unknown = false, nodb = false;
-        for (int i = 0; i < args.Count; i++)
+        bool unknown = false, nodb = false, help = false;
+        var reader = new OptionReader(Options, c.Args);
+        while (reader.Next(out var t))
         {
-            var a = args[i];
-            string? Value() => i + 1 < args.Count ? args[++i] : null;
-            switch (a)
+            if (OptionProblems.Note(t, evidence)) { unknown = true; continue; }
+            string? value = t.Value;
+            if (t.Kind == OptionTokenKind.Option)
             {
-                case "--eval": { var v = Value(); if (v != null) code.Add((v, $"--eval {v}")); continue; }
-                case "-f": case "--file":
+                switch (t.Name)
                 {
-                    var f = Value();
-                    var t = f == null ? null : ToolHelp.ReadText(c.Context, f);
-                    if (t == null) { unknown = true; evidence.Add(new($"{a} {f}", $"script {f}, which cannot be read")); }
-                    else code.Add((t, f!));
-                    continue;
+                    case "--eval": code.Add((value ?? "", t.Text)); break;
+                    case "--file":
+                    {
+                        var text = InputPaths.Read(c, c.Context, value ?? "", dashIsStdin: false, out var why);
+                        if (text == null) { unknown = true; evidence.Add(new(t.Text, $"script from {why}")); }
+                        else code.Add((text, value!));
+                        break;
+                    }
+                    case "--host": host = value; break;
+                    case "--port": port = value; break;
+                    case "--db": db = value; break;
+                    case "--nodb": nodb = t.IsOn; break;
+                    case "--help": case "--version": case "--build-info": help = true; break;
                 }
-                case "--host": host = Value(); continue;
-                case "--port": port = Value(); continue;
-                case "--nodb": nodb = true; continue;
-                case "-u" or "--username" or "-p" or "--password" or "--authenticationDatabase" or "--authenticationMechanism" or "--apiVersion" or "--tlsCAFile" or "--tlsCertificateKeyFile":
-                    Value(); continue;
+                continue;
             }
-            if (a.StartsWith('-')) continue;
-            if (a.EndsWith(".js", StringComparison.Ordinal))
+            var a = value!;
+            if (a.EndsWith(".js", StringComparison.Ordinal) || a.EndsWith(".mongodb", StringComparison.Ordinal) || InputPaths.Classify(a, null) != InputPaths.Kind.File)
             {
-                var t = ToolHelp.ReadText(c.Context, a);
-                if (t == null) { unknown = true; evidence.Add(new(a, $"script {a}, which cannot be read")); }
-                else code.Add((t, a));
+                var text = InputPaths.Read(c, c.Context, a, dashIsStdin: false, out var why);
+                if (text == null) { unknown = true; evidence.Add(new(a, $"script {why}")); }
+                else code.Add((text, a));
                 continue;
             }
             // [mongodb://|mongodb+srv://]host[:port]/db, host/db, or db
@@ -64,6 +144,7 @@ public static class Mongosh
             }
             else db = a;
         }
+        if (help) return ToolHelp.Help(tool, "--help");
         if (host != null && host.Contains(':') && !host.Contains(']') && host.Count(ch => ch == ':') == 1) { var hp = host.Split(':'); host = hp[0]; port ??= hp[1]; }
         var target = DbTarget.Make("mongodb", host ?? "127.0.0.1", port, db, 27017);
         var targets = nodb ? new List<Target>() : [target];

@@ -67,6 +67,18 @@ public sealed class ProfileTool
         FindTargets(c, words, targets, evidence);
         if (_special?.Invoke(c, words, evidence) is CommandIntent special) return special;
         var (effect, summary) = Match(words, evidence);
+        // A flag the table does not list may take the next word as its value: then the subcommand
+        // is the words after it. Judge both readings and keep the more severe.
+        if (UnlistedFlagBeforeWord(args))
+        {
+            var alt = new List<Evidence>();
+            var (altEffect, altSummary) = Match(Positionals(args), alt);
+            if (altEffect > effect)
+            {
+                evidence.AddRange(alt);
+                (effect, summary) = (altEffect, altSummary);
+            }
+        }
         foreach (var (flag, forced) in _def.EffectFlags)
         {
             if (!ToolHelp.HasFlag(args, flag)) continue;
@@ -74,6 +86,33 @@ public sealed class ProfileTool
             effect = forced;
         }
         return ToolHelp.Intent(Name, effect, summary, targets, evidence);
+    }
+
+    // True when a dash word the table does not list (not --name=value) is followed by a word.
+    private bool UnlistedFlagBeforeWord(IReadOnlyList<string> args)
+    {
+        for (int i = 0; i + 1 < args.Count; i++)
+        {
+            var a = args[i];
+            if (a == "--") return false;
+            if (a.Length < 2 || a[0] != '-' || a.Contains('=') || _valued.Contains(a)) continue;
+            if (!args[i + 1].StartsWith('-')) return true;
+        }
+        return false;
+    }
+
+    // The positional words when every unlisted flag takes the next word as its value.
+    private List<string> Positionals(IReadOnlyList<string> args)
+    {
+        var r = new List<string>();
+        for (int i = 0; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (a == "--") { r.AddRange(args.Skip(i + 1)); break; }
+            if (a.Length > 1 && a[0] == '-') { if (!a.Contains('=')) i++; continue; }
+            r.Add(a);
+        }
+        return r;
     }
 
     // The first help argument given: a flag anywhere before "--", a word only first (`fly help`).

@@ -6,71 +6,121 @@ namespace AgentShell.Core.Tools;
 /// context) or stdin (here-doc, <c>echo … |</c>, <c>&lt; file</c>); the target from
 /// <c>-h</c>/<c>-p</c>/<c>-d</c>, a URI or conninfo as the dbname, then PGHOST/PGPORT/PGDATABASE.
 /// SQL that cannot be seen (interactive, opaque stdin, unreadable file) → unknown.</summary>
-public static class Psql
+public static partial class Psql
 {
-    private static readonly HashSet<string> LongValued = new(StringComparer.Ordinal) { "--command", "--file", "--host", "--port", "--dbname", "--username", "--set", "--variable", "--output", "--log-file", "--pset" };
-
-    internal const string ShortValued = "cdfhpUvoLPTFRs";
-
     /// <summary>Parses psql's arguments.</summary>
     public static CommandIntent Parse(ToolCall c)
     {
-        var args = c.Args;
         var ctx = c.Context;
         var evidence = new List<Evidence>();
-        string? host = null, port = null, db = null;
+        string? host = null, port = null, db = null, cluster = null;
         var sql = new List<(string Text, string Token)>();
         bool unknown = false, list = false, help = false;
         var positional = new List<string>();
-        for (int i = 0; i < args.Count; i++)
+        var reader = new OptionReader(Options, c.Args);
+        while (reader.Next(out var t))
         {
-            var name = ToolHelp.NextOption(args, ref i, LongValued, ShortValued, out var value, out var token);
-            if (name == null) { positional.Add(args[i]); continue; }
-            switch (name)
+            if (t.Kind == OptionTokenKind.Operand) { positional.Add(t.Value!); continue; }
+            if (OptionProblems.Note(t, evidence)) { unknown = true; continue; }
+            string? value = t.Value;
+            switch (t.Name)
             {
-                case "-c": case "--command": sql.Add((value ?? "", token)); break;
-                case "-f": case "--file":
+                case "--command": sql.Add((value ?? "", t.Text)); break;
+                case "--file":
                 {
-                    var text = value == "-" ? c.StdinText : ToolHelp.ReadText(ctx, value ?? "");
-                    if (text == null) { unknown = true; evidence.Add(new(token, $"SQL from {value}, which cannot be read")); }
-                    else sql.Add((text, token));
+                    var text = InputPaths.Read(c, ctx, value ?? "", dashIsStdin: true, out var why);
+                    if (text == null) { unknown = true; evidence.Add(new(t.Text, $"SQL from {why}")); }
+                    else sql.Add((text, t.Text));
                     break;
                 }
-                case "-h": case "--host": host = value; evidence.Add(new(token, $"host {value}")); break;
-                case "-p": case "--port": port = value; break;
-                case "-d": case "--dbname": db = value; break;
-                case "-l": case "--list": list = true; break;
-                case "-?": case "--help": case "-V": case "--version": help = true; break;
+                case "--host": host = value; evidence.Add(new(t.Text, $"host {value}")); break;
+                case "--port": port = value; break;
+                case "--dbname": db = value; break;
+                case "--cluster": cluster = value; evidence.Add(new(t.Text, $"cluster {value} (pg_wrapper)")); break;
+                case "--list": list = true; break;
+                case "--help": case "--version": help = true; break;
             }
         }
         if (help) return ToolHelp.Help("psql", "--help");
         if (db == null && positional.Count > 0) db = positional[0];
-        var target = ResolveTarget(db, host, port, ctx, evidence);
+        var target = ResolveTarget(db, host, port, ctx, evidence, cluster);
         SqlResult? result = null;
+        var results = new List<SqlResult>();
         if (sql.Count > 0)
         {
             foreach (var (text, token) in sql)
             {
                 var r = SqlScanner.Scan(Config.PsqlConfig.Includes(text, null, ctx, evidence), SqlDialect.Postgres);
+                results.Add(r);
                 if (result == null || r.Effect > result.Effect) result = r;
                 if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(token), $"SQL: {r.Summary} → {r.Effect.Name()}"));
             }
         }
         else if (!unknown && !list)
         {
-            if (c.StdinText != null) { result = SqlScanner.Scan(Config.PsqlConfig.Includes(c.StdinText, null, ctx, evidence), SqlDialect.Postgres); evidence.Add(new("stdin", $"SQL: {result.Summary} → {result.Effect.Name()}")); }
+            if (c.StdinText != null)
+            {
+                result = SqlScanner.Scan(Config.PsqlConfig.Includes(c.StdinText, null, ctx, evidence), SqlDialect.Postgres);
+                results.Add(result);
+                evidence.Add(new("stdin", $"SQL: {result.Summary} → {result.Effect.Name()}"));
+            }
             else { unknown = true; evidence.Add(new("psql", c.StdinOpaque ? "SQL from a pipe whose content is unknown" : "interactive or SQL from stdin (unknown)")); }
         }
         Effect effect = result?.Effect ?? Effect.Read;
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         string summary = result?.Summary ?? (list ? "list databases" : "SQL not visible");
-        return ToolHelp.Intent("psql", effect, summary, [target], evidence);
+        var targets = new List<Target> { target };
+        foreach (var r in results) foreach (var conn in r.Connects) targets.Add(Reconnect(conn, target, ctx, evidence));
+        return ToolHelp.Intent("psql", effect, summary, targets, evidence);
+    }
+
+    /// <summary>True when psql is told to skip its startup files: <c>-X</c> (alone or in a bundle
+    /// such as <c>-tAX</c>) or <c>--no-psqlrc</c> (or a prefix getopt accepts), read as psql reads
+    /// its options.</summary>
+    internal static bool NoPsqlrc(IReadOnlyList<string> args)
+    {
+        var reader = new OptionReader(Options, args);
+        while (reader.Next(out var t)) if (t.Kind == OptionTokenKind.Option && t.Name == "--no-psqlrc") return true;
+        return false;
+    }
+
+    // \connect [DBNAME [USER [HOST [PORT]]]] | conninfo | URI: the statements after it run there
+    // ("-" keeps that part of the current connection).
+    private static Target Reconnect(string arg, Target current, IExecContext ctx, List<Evidence> evidence)
+    {
+        var a = arg.Trim().Trim('"', '\'');
+        string? db, host = current.Host, port = current.Port?.ToString();
+        if (a.Contains('=') || a.Contains("://", StringComparison.Ordinal))
+        {
+            var t = ResolveTarget(a, null, null, ctx, evidence);
+            db = t.Database; host = t.Host ?? host; port = t.Port?.ToString() ?? port;
+        }
+        else
+        {
+            var p = a.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            string? Part(int i) => i < p.Length && p[i] != "-" ? p[i] : null;
+            db = Part(0) ?? current.Database;
+            host = Part(2) ?? host;
+            port = Part(3) ?? port;
+        }
+        var target = DbTarget.Make("postgresql", host, port, db, 5432);
+        evidence.Add(new("\\connect " + arg, $"later statements run on {target}"));
+        return target;
     }
 
     /// <summary>The database a PostgreSQL client reaches: dbname may be a URI or conninfo; flags
     /// beat the environment (PGHOST, PGPORT, PGDATABASE).</summary>
-    public static Target ResolveTarget(string? db, string? host, string? port, IExecContext ctx, List<Evidence> evidence)
+    public static Target ResolveTarget(string? db, string? host, string? port, IExecContext ctx, List<Evidence> evidence, string? cluster = null)
     {
+        // Debian's pg_wrapper: --cluster (or PGCLUSTER, when PGHOST is unset) VERSION/HOST:PORT is a
+        // network cluster and sets the host; VERSION/NAME is a local one.
+        cluster ??= host == null && ctx.GetEnvironmentVariable("PGHOST") == null ? ctx.GetEnvironmentVariable("PGCLUSTER") : null;
+        if (host == null && cluster != null && cluster.IndexOf('/') is int slash and > 0 && cluster[(slash + 1)..] is var name && name.LastIndexOf(':') is int colon and > 0)
+        {
+            host = name[..colon];
+            port ??= colon + 1 < name.Length ? name[(colon + 1)..] : null;
+            evidence.Add(new(cluster, $"network cluster host {host}"));
+        }
         string? service = null;
         if (db != null && (db.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || db.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)))
         {

@@ -9,13 +9,81 @@ namespace AgentShell.Core.Tools;
 /// <c>-h</c>/<c>-p</c>/<c>-u redis://…</c>/<c>-n</c>, default 127.0.0.1:6379.</summary>
 public static class RedisCli
 {
-    private static readonly HashSet<string> Valued = new(StringComparer.Ordinal)
-    {
-        "-h", "-p", "-s", "-a", "-u", "-r", "-i", "-n", "-d", "-D", "-e", "--user", "--pass", "--rdb", "--functions-rdb",
-        "--pattern", "--count", "--quoted-pattern", "--eval", "--memkeys-samples", "--cacert", "--cacertdir", "--cert",
-        "--key", "--tls-ciphers", "--tls-ciphersuites", "--sni", "--lru-test", "--pipe-timeout", "--intrinsic-latency",
-        "--replica", "--cluster",
-    };
+    /// <summary>redis-cli's options (Redis 7.4 src/redis-cli.c parseOptions, valkey-cli alike). It
+    /// compares each word exactly, takes an option's value from the next word, and stops at the
+    /// first word that is not an option: that word and the rest are the command. An option it does
+    /// not know, or one that lacks its value, is an error.</summary>
+    public static readonly OptionTable Options = new("redis-cli", OptionRules.None, """
+        -h <hostname>
+        -p <port>
+        -t <timeout>
+        -s <socket>
+        -a <password>
+           --pass <password>
+           --user <username>
+           --askpass
+        -u <uri>
+        -r <repeat>
+        -i <interval>
+        -n <db>
+        -2
+        -3
+        -x
+        -X <tag>
+        -d <delimiter>
+        -D <delimiter>
+        -c
+        -e
+        -4
+        -6
+           --raw
+           --no-raw
+           --quoted-input
+           --csv
+           --json
+           --quoted-json
+           --show-pushes <yn>
+           --stat
+           --latency
+           --latency-history
+           --latency-dist
+           --lru-test <keys>
+           --replica
+           --rdb <filename>
+           --functions-rdb <filename>
+           --pipe
+           --pipe-timeout <n>
+           --bigkeys
+           --memkeys
+           --memkeys-samples <n>
+           --keystats
+           --keystats-samples <n>
+           --hotkeys
+           --scan
+           --pattern <pattern>
+           --quoted-pattern <pattern>
+           --count <count>
+           --cursor <n>
+           --top <n>
+           --intrinsic-latency <seconds>
+           --eval <file>
+           --ldb
+           --ldb-sync-mode
+           --cluster <command>
+           --verbose
+           --no-auth-warning
+           --tls
+           --sni <host>
+           --cacert <file>
+           --cacertdir <dir>
+           --insecure
+           --tls-ciphers <list>
+           --tls-ciphersuites <list>
+           --cert <file>
+           --key <file>
+        -v --version
+           --help
+        """);
 
     private static readonly HashSet<string> Reads = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -30,41 +98,40 @@ public static class RedisCli
     /// <summary>Parses redis-cli's arguments.</summary>
     public static CommandIntent Parse(ToolCall c)
     {
-        var args = c.Args;
         var evidence = new List<Evidence>();
-        if (args.Contains("--help") || args.Contains("--version") || args.Contains("-v")) return ToolHelp.Help("redis-cli", "--help");
         string host = "127.0.0.1";
-        string? port = null, db = null;
-        bool pipe = false, scan = false, bigkeys = false, xargsStdin = false;
+        string? port = null, db = null, cluster = null;
+        bool pipe = false, scan = false, bigkeys = false, unknown = false, help = false;
         var cmd = new List<string>();
-        for (int i = 0; i < args.Count; i++)
+        var reader = new OptionReader(Options, c.Args);
+        while (reader.Next(out var t))
         {
-            var a = args[i];
-            if (cmd.Count == 0 && a.StartsWith('-') && a.Length > 1)
+            if (t.Kind == OptionTokenKind.Operand) { cmd.Add(t.Value!); continue; }
+            if (OptionProblems.Note(t, evidence)) { unknown = true; continue; }
+            var value = t.Value;
+            switch (t.Name)
             {
-                string? value = Valued.Contains(a) && i + 1 < args.Count ? args[++i] : null;
-                switch (a)
-                {
-                    case "-h": host = value ?? host; evidence.Add(new($"-h {value}", $"host {value}")); break;
-                    case "-p": port = value; break;
-                    case "-n": db = value; break;
-                    case "-u":
-                        if (value != null && DbTarget.TryParseUri(value, out var uh, out var up, out var ud))
-                        {
-                            host = uh ?? host; port = up ?? port; db = ud ?? db;
-                            evidence.Add(new($"-u {value}", $"host {uh}"));
-                        }
-                        break;
-                    case "--pipe": pipe = true; break;
-                    case "--scan": scan = true; break;
-                    case "--bigkeys" or "--memkeys" or "--hotkeys" or "--stat" or "--latency" or "--latency-history" or "--rdb": bigkeys = true; break;
-                    case "-x": xargsStdin = true; break;
-                    case "--eval": cmd.Add("EVAL"); break;
-                }
-                continue;
+                case "-h": host = value ?? host; evidence.Add(new(t.Text, $"host {value}")); break;
+                case "-p": port = value; break;
+                case "-n": db = value; break;
+                case "-u":
+                    if (value != null && DbTarget.TryParseUri(value, out var uh, out var up, out var ud))
+                    {
+                        host = uh ?? host; port = up ?? port; db = ud ?? db;
+                        evidence.Add(new(t.Text, $"host {uh}"));
+                    }
+                    break;
+                case "--pipe": pipe = true; break;
+                case "--scan": scan = true; break;
+                case "--bigkeys" or "--memkeys" or "--keystats" or "--hotkeys" or "--stat" or "--latency" or "--latency-history" or "--latency-dist" or "--rdb" or "--functions-rdb" or "--replica" or "--intrinsic-latency" or "--lru-test":
+                    bigkeys = true; break;
+                case "--eval": unknown = true; evidence.Add(new(t.Text, "runs a Lua script (unknown)")); break;
+                case "--cluster": cluster = value; break;
+                case "--help": case "--version": help = true; break;
             }
-            cmd.Add(a);
         }
+        if (help) return ToolHelp.Help("redis-cli", "--help");
+        if (cluster != null) return Cluster(cluster, cmd, unknown, evidence);
         var target = DbTarget.Make("redis", host, port, db, 6379);
         Effect effect;
         string summary;
@@ -93,8 +160,28 @@ public static class RedisCli
             effect = Effect.Unknown; summary = pipe ? "--pipe" : "commands not visible";
             evidence.Add(new(pipe ? "--pipe" : "redis-cli", c.StdinOpaque ? "commands from a pipe whose content is unknown" : "interactive or commands from stdin (unknown)"));
         }
-        _ = xargsStdin;
+        if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("redis-cli", effect, summary, [target], evidence);
+    }
+
+    // --cluster SUBCOMMAND HOST:PORT [ARGS]: the cluster manager; "call" runs a command on every node.
+    private static CommandIntent Cluster(string sub, List<string> args, bool unknown, List<Evidence> evidence)
+    {
+        Target? target = null;
+        if (args.Count > 0 && UrlParser.TryParse("redis://" + args[0], "redis", out var t))
+            target = DbTarget.Make("redis", t.Host, t.Port?.ToString(), null, 6379);
+        Effect effect = sub.ToLowerInvariant() switch
+        {
+            "call" => args.Count > 1 ? CommandEffect(args.Skip(1).ToList()) : Effect.Read,
+            "del-node" => Effect.Terminate,
+            "check" or "info" or "help" or "backup" => Effect.Read,
+            "create" or "fix" or "reshard" or "rebalance" or "add-node" or "set-timeout" or "import" => Effect.Write,
+            _ => Effect.Unknown,
+        };
+        if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
+        string summary = $"--cluster {sub} {string.Join(' ', args.Take(4))}".TrimEnd();
+        evidence.Add(new(summary, $"cluster {sub} → {effect.Name()}"));
+        return ToolHelp.Intent("redis-cli", effect, summary, target == null ? [] : [target], evidence);
     }
 
     /// <summary>Effect of one Redis command (words[0] is its name).</summary>

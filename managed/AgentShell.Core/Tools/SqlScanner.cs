@@ -37,52 +37,87 @@ public readonly record struct SqlStatement(Effect Effect, string Text);
 /// <param name="Effect">Most severe effect (read for an empty script).</param>
 /// <param name="Summary">Text of the most severe statement.</param>
 /// <param name="Statements">Every statement.</param>
-public sealed record SqlResult(Effect Effect, string Summary, IReadOnlyList<SqlStatement> Statements);
+public sealed record SqlResult(Effect Effect, string Summary, IReadOnlyList<SqlStatement> Statements)
+{
+    /// <summary>What psql's <c>\connect</c> commands name (a database, or a conninfo/URI): the
+    /// statements after one go to that server, not the one on the command line.</summary>
+    public IReadOnlyList<string> Connects { get; init; } = [];
+}
 
 /// <summary>A SQL statement scanner in the shape of Npgsql's SqlQueryParser: one pass over the
 /// text honouring quotes ('' and backslash escapes per dialect, E-strings, dollar quotes, quoted
 /// identifiers), comments (<c>--</c>, nested <c>/* */</c>, <c>#</c> in MySQL) and parentheses;
-/// statements split at <c>;</c> at depth 0. Each statement is classified from its keywords:
-/// DROP → drop; TRUNCATE → truncate; DELETE without WHERE (or LIMIT) → wipe, with → delete;
-/// UPDATE without WHERE → wipe (every row rewritten: the old values are gone), with → write;
-/// ALTER … DROP → drop; SELECT/SHOW/EXPLAIN/DESCRIBE → read, except EXPLAIN ANALYZE of a write,
-/// which runs it, and pg_terminate_backend → terminate; INSERT/CREATE/GRANT/COPY FROM/... → write;
-/// DO/CALL/EXECUTE/anything unrecognised → unknown. Data-modifying CTEs count. What runs code as
-/// the database server's OS user is as severe as anything (wipe): COPY … PROGRAM, LOAD 'library',
-/// ALTER SYSTEM of a command or library setting, a function or language in C or an untrusted PL;
-/// COPY … TO a server file → unknown.
+/// statements split at <c>;</c> at depth 0. Each statement is classified from its keywords
+/// (SqlScanner.Statements.cs); SQL that runs later or elsewhere is followed: function, procedure,
+/// DO and rule bodies, triggers, calls of functions (SqlScanner.Routines.cs, SqlFunctions.cs).
 /// Lexing follows the server's where it matters for hiding a statement: <c>--</c> comments end at
 /// a newline or carriage return, and every non-ASCII character continues an identifier (so
 /// <c>é$x$</c> is an identifier, not the start of a dollar quote).</summary>
-public static class SqlScanner
+public static partial class SqlScanner
 {
-    private readonly record struct Word(string Text, int Depth, int Group);
+    /// <summary>A word of a statement: a keyword or identifier (upper-cased), or a quote marker
+    /// (<c>'</c> string, <c>"</c> quoted identifier, <c>$$</c> dollar-quoted text) with its content.</summary>
+    private readonly record struct Word(string Text, int Depth, int Group, int Pos, int End = 0, bool Call = false, char Prev = '\0');
 
     private const int MaxWords = 20000, MaxNesting = 16;
 
     /// <summary>Scans <paramref name="sql"/>.</summary>
-    public static SqlResult Scan(string sql, SqlDialect dialect = SqlDialect.Postgres, SqlScanOptions options = SqlScanOptions.None)
+    public static SqlResult Scan(string sql, SqlDialect dialect = SqlDialect.Postgres, SqlScanOptions options = SqlScanOptions.None) =>
+        Scan(new Context(sql, dialect, options), sql, false);
+
+    /// <summary>What a scan and the scans of the bodies inside it share.</summary>
+    private sealed class Context(string sql, SqlDialect dialect, SqlScanOptions options)
     {
-        bool psqlMeta = dialect == SqlDialect.Postgres && (options & SqlScanOptions.ServerText) == 0;
-        bool backslashStrings = dialect == SqlDialect.MySql || (options & SqlScanOptions.BackslashStrings) != 0;
+        public readonly SqlDialect Dialect = dialect;
+        public readonly string Sql = sql;
+        /// <summary>A backslash starts a psql meta-command (a psql script, not text sent to the server).</summary>
+        public readonly bool PsqlMeta = dialect == SqlDialect.Postgres && (options & SqlScanOptions.ServerText) == 0;
+        /// <summary>A backslash escapes the next character in every string literal.</summary>
+        public readonly bool BackslashStrings = dialect == SqlDialect.MySql || (options & SqlScanOptions.BackslashStrings) != 0;
+        /// <summary>Routines the script defines, by upper-case name, with the effect of their body.</summary>
+        // PERF: most scripts define no routine and connect nowhere: allocated on first use.
+        private Dictionary<string, Effect>? _routines;
+        private List<string>? _connects;
+        public Dictionary<string, Effect> Routines => _routines ??= new(StringComparer.Ordinal);
+        public IReadOnlyList<string> Connects => _connects ?? (IReadOnlyList<string>)[];
+        public void Connect(string arg) => (_connects ??= []).Add(arg);
+        public bool Defined(string name, out Effect effect)
+        {
+            effect = Effect.Read;
+            return _routines != null && _routines.TryGetValue(name, out effect);
+        }
+        public int Nesting;
+        /// <summary>The text being scanned (the script, or a body inside it) and where the statement
+        /// being classified ends in it.</summary>
+        public string Source = sql;
+        public int StatementEnd;
+    }
+
+    private static SqlResult Scan(Context cx, string s, bool procedural)
+    {
+        var dialect = cx.Dialect;
         var statements = new List<SqlStatement>();
         var words = new List<Word>();
         var text = new StringBuilder();
         int depth = 0, group = 0;
+        var outerSource = cx.Source;
+        cx.Source = s;
         var groupStack = new Stack<int>();
         bool execComment = false;
+        char prev = '\0';
         int i = 0;
-        string s = sql;
         void End()
         {
             if (words.Count > 0 || text.ToString().Trim().Length > 0)
             {
                 var t = Collapse(text.ToString());
+                cx.StatementEnd = i;
                 // PERF: a statement too large to classify cheaply is unknown rather than slow.
-                var e = words.Count == 0 || words.Count > MaxWords ? Effect.Unknown : Classify(words, 0, words.Count, 0);
+                var e = words.Count == 0 ? Effect.Unknown : words.Count > MaxWords || cx.Nesting > MaxNesting ? Effect.Unknown
+                    : procedural ? Procedural(words, cx) : Classify(words, 0, words.Count, 0, cx);
                 statements.Add(new SqlStatement(e, t));
             }
-            words.Clear(); text.Clear(); depth = 0; groupStack.Clear();
+            words.Clear(); text.Clear(); depth = 0; groupStack.Clear(); prev = '\0';
         }
         while (i < s.Length)
         {
@@ -116,31 +151,20 @@ public static class SqlScanner
             }
             if (execComment && c == '*' && n == '/') { execComment = false; i += 2; continue; }
             // psql backslash commands run to the end of the line.
-            if (c == '\\' && psqlMeta)
+            if (c == '\\' && cx.PsqlMeta && !procedural)
             {
                 int e = s.IndexOf('\n', i);
                 if (e < 0) e = s.Length;
                 var meta = s[i..e].Trim();
                 i = e;
-                if (meta.StartsWith("\\g", StringComparison.Ordinal) && words.Count > 0)
-                {
-                    if (meta.StartsWith("\\gexec", StringComparison.Ordinal))
-                    {
-                        End();
-                        statements.Add(new SqlStatement(Effect.Unknown, "\\gexec (runs the query's output as SQL)"));
-                    }
-                    else End();
-                    continue;
-                }
-                End();
-                statements.Add(new SqlStatement(MetaEffect(meta), Collapse(meta)));
+                Meta(meta, words.Count > 0, End, statements, cx);
                 continue;
             }
             // Strings and quoted identifiers.
             if (c == '\'' || ((c is 'E' or 'e') && n == '\'' && dialect == SqlDialect.Postgres && (i == 0 || !IsWordChar(s[i - 1]))))
             {
-                bool backslash = c != '\'' || backslashStrings;
-                int start = i;
+                bool backslash = c != '\'' || cx.BackslashStrings;
+                int first = i;
                 i += c == '\'' ? 1 : 2;
                 while (i < s.Length)
                 {
@@ -153,14 +177,16 @@ public static class SqlScanner
                     i++;
                 }
                 i = Math.Min(i + 1, s.Length);
-                text.Append(s, start, i - start);
-                if (words.Count == 0) words.Add(new Word("'", depth, group)); // a statement starting with a literal
+                text.Append(s, first, i - first);
+                // PERF: the content is decoded only when a body or a language name needs it (Content).
+                words.Add(new Word("'", depth, group, first, i, Prev: prev));
+                prev = '\'';
                 continue;
             }
             if (c == '"' || (c == '`' && dialect != SqlDialect.Postgres) || (c == '[' && dialect == SqlDialect.Sqlite))
             {
                 char close = c == '[' ? ']' : c;
-                int start = i++;
+                int first = i++;
                 while (i < s.Length)
                 {
                     if (s[i] == close) { if (close != ']' && i + 1 < s.Length && s[i + 1] == close) { i += 2; continue; } break; }
@@ -168,8 +194,9 @@ public static class SqlScanner
                     i++;
                 }
                 i = Math.Min(i + 1, s.Length);
-                text.Append(s, start, i - start);
-                words.Add(new Word("\"", depth, group)); // an identifier, never a keyword
+                text.Append(s, first, i - first);
+                words.Add(new Word("\"", depth, group, first, i, NextIsParen(s, i), prev)); // an identifier, never a keyword
+                prev = close;
                 continue;
             }
             if (c == '$' && dialect == SqlDialect.Postgres && (i == 0 || !IsWordChar(s[i - 1])))
@@ -183,37 +210,68 @@ public static class SqlScanner
                     int close = s.IndexOf(tag, t + 1, StringComparison.Ordinal);
                     int end = close < 0 ? s.Length : close + tag.Length;
                     text.Append(s, i, end - i);
-                    words.Add(new Word("$$", depth, group));
+                    words.Add(new Word("$$", depth, group, i, end, Prev: prev));
+                    prev = '$';
                     i = end;
                     continue;
                 }
             }
-            if (c == '(') { depth++; groupStack.Push(group); group = ++_groupCounter; text.Append(c); i++; continue; }
-            if (c == ')') { if (depth > 0) { depth--; group = groupStack.Count > 0 ? groupStack.Pop() : 0; } text.Append(c); i++; continue; }
-            if (c == ';' && depth == 0) { i++; End(); continue; }
+            if (c == '(') { depth++; groupStack.Push(group); group = ++_groupCounter; text.Append(c); prev = c; i++; continue; }
+            if (c == ')') { if (depth > 0) { depth--; group = groupStack.Count > 0 ? groupStack.Pop() : 0; } text.Append(c); prev = c; i++; continue; }
+            if (c == ';' && depth == 0) { End(); i++; continue; }
             if (char.IsAsciiLetter(c) || c == '_' || c >= '\u0080')
             {
-                int start = i;
+                int first = i;
                 while (i < s.Length && IsWordChar(s[i])) i++;
-                words.Add(new Word(AsciiUpper(s.AsSpan(start, i - start)), depth, group));
-                text.Append(s, start, i - start);
+                words.Add(new Word(AsciiUpper(s.AsSpan(first, i - first)), depth, group, first, Call: NextIsParen(s, i), Prev: prev));
+                text.Append(s, first, i - first);
+                prev = s[i - 1];
                 continue;
             }
             text.Append(c);
+            if (!char.IsWhiteSpace(c)) prev = c;
             i++;
         }
         End();
+        cx.Source = outerSource;
         Effect effect = Effect.Read;
         string summary = "";
-        bool first = true;
+        bool firstStatement = true;
         foreach (var st in statements)
         {
-            if (first || st.Effect > effect) { effect = st.Effect; summary = st.Text; first = false; }
+            if (firstStatement || st.Effect > effect) { effect = st.Effect; summary = st.Text; firstStatement = false; }
         }
-        return new SqlResult(effect, summary, statements);
+        return new SqlResult(effect, summary, statements) { Connects = cx.Connects };
     }
 
     [ThreadStatic] private static int _groupCounter;
+
+    /// <summary>The text inside a quote word (<c>'</c>, <c>$$</c>, <c>"</c>) of the statement being
+    /// classified, with its escapes undone; null for other words.</summary>
+    private static string? Content(in Word w, Context cx)
+    {
+        if (w.Text is not ("'" or "$$" or "\"")) return null;
+        var s = cx.Source.AsSpan(w.Pos, Math.Min(w.End, cx.Source.Length) - w.Pos);
+        if (w.Text == "$$")
+        {
+            int tag = s[1..].IndexOf('$') + 2; // "$tag$"
+            return s.Length >= 2 * tag && s[^tag..].SequenceEqual(s[..tag]) ? s[tag..^tag].ToString() : s[Math.Min(tag, s.Length)..].ToString();
+        }
+        if (w.Text == "\"") return s.Length >= 2 ? s[1..^1].ToString() : "";
+        bool backslash = s[0] != '\'' || cx.BackslashStrings;
+        var sb = new StringBuilder(s.Length);
+        for (int i = s[0] == '\'' ? 1 : 2; i < s.Length; i++)
+        {
+            if (backslash && s[i] == '\\' && i + 1 < s.Length) { sb.Append(s[++i]); continue; }
+            if (s[i] == '\'')
+            {
+                if (i + 1 < s.Length && s[i + 1] == '\'') { sb.Append('\''); i++; continue; }
+                break;
+            }
+            sb.Append(s[i]);
+        }
+        return sb.ToString();
+    }
 
     // Every non-ASCII character continues an identifier, as in the server's lexer (ident_cont
     // includes \200-\377): é$x$ is one identifier, so $x$ after it opens no dollar quote.
@@ -226,6 +284,12 @@ public static class SqlScanner
         Span<char> up = word.Length <= 64 ? stackalloc char[word.Length] : new char[word.Length];
         for (int k = 0; k < word.Length; k++) up[k] = char.IsAsciiLetterLower(word[k]) ? (char)(word[k] - 32) : word[k];
         return new string(up);
+    }
+
+    private static bool NextIsParen(string s, int i)
+    {
+        while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
+        return i < s.Length && s[i] == '(';
     }
 
     private static string Collapse(string s)
@@ -242,155 +306,39 @@ public static class SqlScanner
         return sb.ToString();
     }
 
-    private static Effect MetaEffect(string meta)
+    // A psql backslash command: \g ends the statement before it; some send their output to a
+    // program, run one, read a script, or connect elsewhere.
+    private static void Meta(string meta, bool pending, Action end, List<SqlStatement> statements, Context cx)
     {
-        var cmd = meta.Split(' ', 2)[0];
-        return cmd switch
+        var parts = meta.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries);
+        var cmd = parts[0];
+        var arg = parts.Length > 1 ? parts[1].Trim() : "";
+        bool pipe = arg.StartsWith('|');
+        if (cmd.StartsWith("\\g", StringComparison.Ordinal) && pending)
         {
-            "\\i" or "\\ir" or "\\include" or "\\include_relative" or "\\!" or "\\gexec" or "\\o" or "\\out" or "\\e" or "\\edit" or "\\ef" or "\\ev" => Effect.Unknown,
-            "\\copy" => meta.Contains(" from ", StringComparison.OrdinalIgnoreCase) ? Effect.Write : Effect.Read,
+            end();
+            if (cmd == "\\gexec") statements.Add(new SqlStatement(Effect.Unknown, "\\gexec (runs the query's output as SQL)"));
+            else if (pipe) statements.Add(new SqlStatement(Effect.ServerExec, Collapse(meta) + " (runs a program)"));
+            return;
+        }
+        end();
+        Effect effect = cmd switch
+        {
+            "\\!" => Effect.ServerExec,
+            "\\o" or "\\out" or "\\g" or "\\gx" or "\\w" or "\\write" when pipe => Effect.ServerExec,
+            "\\copy" when arg.Contains(" program ", StringComparison.OrdinalIgnoreCase) => Effect.ServerExec,
+            "\\copy" => arg.Contains(" from ", StringComparison.OrdinalIgnoreCase) ? Effect.Write : Effect.Read,
+            "\\i" or "\\ir" or "\\include" or "\\include_relative" or "\\gexec" or "\\o" or "\\out" or "\\e" or "\\edit" or "\\ef" or "\\ev" => Effect.Unknown,
+            "\\lo_unlink" => Effect.Delete,
+            "\\lo_import" => Effect.Write,
             _ => Effect.Read,
         };
-    }
-
-    /// <summary>Classifies words[from..to) (one statement, or one parenthesised sub-statement).</summary>
-    private static Effect Classify(List<Word> w, int from, int to, int nesting)
-    {
-        if (from >= to) return Effect.Read;
-        if (nesting > MaxNesting) return Effect.Unknown;
-        int d = w[from].Depth;
-        string k = w[from].Text;
-        // Data-modifying sub-statements in parentheses (CTEs, INSERT ... SELECT from a DELETE RETURNING).
-        Effect nested = Effect.Read;
-        for (int i = from + 1; i < to; i++)
+        if (cmd is "\\c" or "\\connect")
         {
-            if (w[i].Depth > d && w[i].Text is "DELETE" or "UPDATE" or "INSERT" or "MERGE" or "DROP" or "TRUNCATE"
-                && (i == 0 || w[i - 1].Group != w[i].Group))
-            {
-                int end = i + 1;
-                while (end < to && (w[end].Depth > w[i].Depth || (w[end].Depth == w[i].Depth && w[end].Group == w[i].Group))) end++;
-                nested = ToolHelp.Max(nested, Classify(w, i, end, nesting + 1));
-                i = end - 1;
-            }
+            // The rest of the script runs on the server this names; "-" keeps a part of the current connection.
+            cx.Connect(arg);
+            effect = Effect.Read;
         }
-        return ToolHelp.Max(nested, Statement(w, from, to, d, k));
-    }
-
-    private static bool Has(List<Word> w, int from, int to, int depth, string word)
-    {
-        for (int i = from; i < to; i++) if (w[i].Depth == depth && w[i].Text == word) return true;
-        return false;
-    }
-
-    // Settings whose value the server runs as a shell command or loads as a library.
-    private static readonly string[] ServerCodeSettings =
-    [
-        "ARCHIVE_COMMAND", "RESTORE_COMMAND", "ARCHIVE_CLEANUP_COMMAND", "RECOVERY_END_COMMAND", "SSL_PASSPHRASE_COMMAND",
-        "SHARED_PRELOAD_LIBRARIES", "SESSION_PRELOAD_LIBRARIES", "LOCAL_PRELOAD_LIBRARIES", "DYNAMIC_LIBRARY_PATH", "ARCHIVE_LIBRARY",
-    ];
-
-    private static bool RunsServerCode(List<Word> w, int from, int to)
-    {
-        foreach (var name in ServerCodeSettings) if (HasAny(w, from, to, name)) return true;
-        return false;
-    }
-
-    // Functions that run a statement given to them as a string.
-    private static readonly string[] RunsAString =
-        ["DBLINK", "DBLINK_EXEC", "DBLINK_SEND_QUERY", "DBLINK_OPEN", "QUERY_TO_XML", "QUERY_TO_XMLSCHEMA", "QUERY_TO_XML_AND_XMLSCHEMA"];
-
-    private static bool HasAny(List<Word> w, int from, int to, string word)
-    {
-        for (int i = from; i < to; i++) if (w[i].Text == word) return true;
-        return false;
-    }
-
-    private static Effect Statement(List<Word> w, int from, int to, int d, string k)
-    {
-        switch (k)
-        {
-            case "DROP": return Effect.Drop;
-            case "TRUNCATE": return Effect.Truncate;
-            case "DELETE":
-                return Has(w, from, to, d, "WHERE") || Has(w, from, to, d, "LIMIT") ? Effect.Delete : Effect.Wipe;
-            case "UPDATE":
-                return Has(w, from, to, d, "WHERE") || Has(w, from, to, d, "LIMIT") ? Effect.Write : Effect.Wipe;
-            case "ALTER":
-                if (from + 1 < to && w[from + 1].Text == "SYSTEM" && RunsServerCode(w, from, to)) return Effect.Wipe;
-                return Has(w, from, to, d, "DROP") ? Effect.Drop : Effect.Write;
-            case "LOAD":
-                // PostgreSQL's LOAD 'library' runs a shared library in the server; MySQL's LOAD DATA/XML reads a file into a table.
-                return from + 1 < to && w[from + 1].Text is "DATA" or "XML" or "INDEX" ? Effect.Write : Effect.Wipe;
-            case "CREATE":
-                // A function, procedure or language in C or an untrusted PL (plpython3u, plperlu) runs code as the server's OS user.
-                for (int i = from + 1; i + 1 < to; i++)
-                {
-                    if (w[i].Depth == d && w[i].Text == "LANGUAGE" && w[i + 1].Depth == d && w[i + 1].Text is var lang
-                        && (lang is "C" or "INTERNAL" || (lang.StartsWith("PL", StringComparison.Ordinal) && lang.EndsWith('U')))) return Effect.Wipe;
-                }
-                return Effect.Write;
-            case "MERGE":
-                return Has(w, from, to, d, "DELETE") ? Effect.Delete : Effect.Write;
-            case "WITH":
-                for (int i = from + 1; i < to; i++)
-                {
-                    if (w[i].Depth == d && w[i].Text is "SELECT" or "INSERT" or "UPDATE" or "DELETE" or "MERGE" or "VALUES" or "TABLE")
-                        return Statement(w, i, to, d, w[i].Text);
-                }
-                return Effect.Unknown;
-            case "SELECT" or "VALUES" or "TABLE":
-            {
-                if (HasAny(w, from, to, "PG_TERMINATE_BACKEND") || HasAny(w, from, to, "PG_CANCEL_BACKEND")) return Effect.Terminate;
-                if (HasAny(w, from, to, "PG_DROP_REPLICATION_SLOT")) return Effect.Drop;
-                if (HasAny(w, from, to, "LO_UNLINK")) return Effect.Delete;
-                foreach (var f in RunsAString) if (HasAny(w, from, to, f)) return Effect.Unknown;
-                for (int i = from; i < to - 1; i++)
-                {
-                    if (w[i].Depth == d && w[i].Text == "INTO" && w[i + 1].Text is not ("OUTFILE" or "DUMPFILE")) return Effect.Write;
-                }
-                return Effect.Read;
-            }
-            case "EXPLAIN":
-            {
-                bool analyze = false;
-                for (int i = from + 1; i < to; i++)
-                {
-                    var t = w[i].Text;
-                    if (t is "ANALYZE" or "ANALYSE") analyze = true;
-                    if (w[i].Depth == d && t is "SELECT" or "INSERT" or "UPDATE" or "DELETE" or "MERGE" or "WITH" or "CREATE" or "EXECUTE" or "VALUES" or "TABLE")
-                        return analyze ? Statement(w, i, to, d, t) : Effect.Read;
-                }
-                return Effect.Read;
-            }
-            case "SHOW" or "DESCRIBE" or "DESC" or "USE" or "SET" or "BEGIN" or "START" or "COMMIT" or "END" or "ROLLBACK"
-                or "SAVEPOINT" or "RELEASE" or "LISTEN" or "UNLISTEN" or "NOTIFY" or "DEALLOCATE" or "DISCARD" or "FETCH" or "CLOSE"
-                or "DECLARE" or "CHECKPOINT" or "HELP" or "PRAGMA" or "ANALYZE" or "ANALYSE" or "MOVE" or "ABORT" or "CHECKSUM":
-                return Effect.Read;
-            case "RESET":
-                return from + 1 < to && w[from + 1].Text is "MASTER" or "BINARY" or "REPLICA" or "SLAVE" ? Effect.Delete : Effect.Read;
-            case "INSERT" or "GRANT" or "REVOKE" or "COMMENT" or "VACUUM" or "REINDEX" or "CLUSTER" or "REFRESH"
-                or "IMPORT" or "REPLACE" or "RENAME" or "SECURITY" or "REASSIGN" or "UPSERT" or "ATTACH" or "DETACH"
-                or "OPTIMIZE" or "REPAIR" or "FLUSH" or "INSTALL" or "UNINSTALL" or "CHANGE" or "CACHE" or "LOCK" or "UNLOCK"
-                or "ALTER_" or "CREATEDB":
-                return Effect.Write;
-            case "COPY":
-                // COPY … TO/FROM PROGRAM runs a shell command as the server's operating-system user.
-                if (Has(w, from, to, d, "PROGRAM")) return Effect.Wipe;
-                if (Has(w, from, to, d, "FROM")) return Effect.Write;
-                // COPY … TO 'file' writes a file on the server as its OS user (its own data files included).
-                return Has(w, from, to, d, "TO") && !Has(w, from, to, d, "STDOUT") ? Effect.Unknown : Effect.Read;
-            case "KILL" or "SHUTDOWN":
-                return Effect.Terminate;
-            case "PURGE":
-                return Effect.Delete;
-            case "PREPARE":
-                for (int i = from + 1; i < to; i++)
-                {
-                    if (w[i].Depth == d && w[i].Text == "AS" && i + 1 < to) return Classify(w, i + 1, to, 1);
-                }
-                return Effect.Unknown;
-            default:
-                return Effect.Unknown; // DO, CALL, EXECUTE, DELIMITER, anything unrecognised
-        }
+        statements.Add(new SqlStatement(effect, effect == Effect.ServerExec ? Collapse(meta) + " (runs a program)" : Collapse(meta)));
     }
 }

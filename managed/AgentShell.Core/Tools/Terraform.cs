@@ -2,39 +2,54 @@ using AgentShell.Core.Model;
 
 namespace AgentShell.Core.Tools;
 
-/// <summary>terraform/tofu: destroy and <c>apply -destroy</c> → wipe (every managed resource);
-/// <c>state rm</c>, <c>workspace delete</c> → delete; apply/import/taint/state mv → write;
-/// plan (even <c>-destroy</c>)/show/output/validate/init/fmt → read. Target: workspace from
-/// TF_WORKSPACE, else <c>[-chdir=DIR/].terraform/environment</c>, else "default".</summary>
-public static class Terraform
+/// <summary>terraform/tofu, read as Go's flag package reads its flags (<see cref="Options"/>):
+/// destroy and <c>apply -destroy</c> (also <c>-destroy=true</c>) → wipe (every managed resource);
+/// <c>apply -replace=ADDR</c> → delete (the resource is destroyed, then created); apply of a saved
+/// plan file → unknown (the plan may destroy, and only the file knows); <c>state rm</c>,
+/// <c>workspace delete</c> → delete; apply/import/taint/state mv → write; plan (even
+/// <c>-destroy</c>)/show/output/validate/init/fmt → read. Target: workspace from TF_WORKSPACE,
+/// else <c>[-chdir=DIR/].terraform/environment</c>, else "default".</summary>
+public static partial class Terraform
 {
     /// <summary>Parses terraform's or tofu's arguments.</summary>
     public static CommandIntent Parse(string tool, ToolCall c)
     {
-        var a = c.Args;
-        if (ToolHelp.AsksForHelp(a, shortH: true) || a.Contains("-help")) return ToolHelp.Help(tool, "-help");
         var evidence = new List<Evidence>();
-        string? chdir = null;
+        string? chdir = null, replace = null;
+        bool destroyFlag = false, help = false, unknown = false;
         var pos = new List<string>();
-        foreach (var x in a)
+        var reader = new OptionReader(Options, c.Args);
+        while (reader.Next(out var t))
         {
-            if (x.StartsWith("-chdir=", StringComparison.Ordinal)) chdir = x[7..];
-            else if (!x.StartsWith('-')) pos.Add(x);
+            if (t.Kind == OptionTokenKind.Operand) { pos.Add(t.Value!); continue; }
+            if (OptionProblems.Note(t, evidence)) { unknown = true; continue; }
+            switch (t.Name)
+            {
+                case "--chdir": chdir = t.Value; break;
+                case "--destroy": destroyFlag = t.IsOn; if (destroyFlag) evidence.Add(new(t.Text, "destroys every managed resource")); break;
+                case "--replace": replace = t.Value; evidence.Add(new(t.Text, $"destroys and recreates {t.Value}")); break;
+                case "--help": case "--version": help = true; break;
+            }
         }
+        if (help || (pos.Count > 0 && pos[0] is "help" or "version")) return ToolHelp.Help(tool, "-help");
         string verb = pos.Count > 0 ? pos[0] : "";
         string sub = pos.Count > 1 ? pos[1] : "";
-        bool destroyFlag = a.Contains("-destroy") || a.Contains("--destroy");
         Effect effect = verb switch
         {
             "destroy" => Effect.Wipe,
-            "apply" => destroyFlag ? Effect.Wipe : Effect.Write,
+            "apply" when destroyFlag => Effect.Wipe,
+            "apply" when pos.Count > 1 => Effect.Unknown,
+            "apply" when replace != null => Effect.Delete,
+            "apply" => Effect.Write,
             "state" => sub switch { "rm" => Effect.Delete, "list" or "show" or "pull" => Effect.Read, _ => Effect.Write },
             "workspace" => sub switch { "delete" => Effect.Delete, "list" or "show" => Effect.Read, _ => Effect.Write },
             "import" or "taint" or "untaint" or "refresh" or "force-unlock" or "login" or "logout" => Effect.Write,
-            "plan" or "show" or "output" or "validate" or "init" or "fmt" or "providers" or "version" or "graph" or "console" or "get" or "test" or "metadata" => Effect.Read,
+            "plan" or "show" or "output" or "validate" or "init" or "fmt" or "providers" or "graph" or "console" or "get" or "test" or "metadata" or "modules" => Effect.Read,
             "" => Effect.Read,
             _ => Effect.Unknown,
         };
+        if (verb == "apply" && pos.Count > 1 && !destroyFlag) evidence.Add(new(pos[1], "applies a saved plan, whose changes are not visible here (unknown)"));
+        if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         string ws = c.Context.GetEnvironmentVariable("TF_WORKSPACE") ?? "";
         if (ws.Length > 0) evidence.Add(new($"TF_WORKSPACE={ws}", $"workspace {ws}"));
         else
@@ -44,7 +59,7 @@ public static class Terraform
             if (ws.Length > 0) evidence.Add(new(file, $"workspace {ws}"));
             else ws = "default";
         }
-        string summary = string.Join(' ', pos.Take(3)) + (destroyFlag && verb == "apply" ? " -destroy" : "");
+        string summary = string.Join(' ', pos.Take(3)) + (destroyFlag && verb == "apply" ? " -destroy" : "") + (replace != null && verb == "apply" ? $" -replace={replace}" : "");
         evidence.Add(new(summary, $"{verb} → {effect.Name()}"));
         return ToolHelp.Intent(tool, effect, summary, [new Target { Kind = TargetKind.TerraformWorkspace, Name = ws, Path = chdir }], evidence);
     }

@@ -123,24 +123,6 @@ public static class ToolHelp
         return name;
     }
 
-    /// <summary>True when short flag <paramref name="flag"/> appears alone or in a cluster
-    /// (<c>-xvc</c>); letters in <paramref name="shortValued"/> take a value, which ends the cluster.</summary>
-    public static bool HasShortFlag(IReadOnlyList<string> args, char flag, string shortValued)
-    {
-        for (int i = 0; i < args.Count; i++)
-        {
-            var a = args[i];
-            if (a == "--") return false;
-            if (a.Length < 2 || a[0] != '-' || a[1] == '-') continue;
-            for (int k = 1; k < a.Length; k++)
-            {
-                if (a[k] == flag) return true;
-                if (shortValued.IndexOf(a[k]) >= 0) { if (k == a.Length - 1) i++; break; }
-            }
-        }
-        return false;
-    }
-
     /// <summary>Builds an intent.</summary>
     public static CommandIntent Intent(string tool, Effect effect, string summary, List<Target>? targets, List<Evidence> evidence) => new()
     {
@@ -150,11 +132,15 @@ public static class ToolHelp
     /// <summary>The more severe of two effects.</summary>
     public static Effect Max(Effect a, Effect b) => a >= b ? a : b;
 
-    /// <summary>Reads a file through the context, as text; null when it cannot be read.</summary>
+    /// <summary>Reads a file through the context, as text; null when it cannot be read, or when
+    /// it is stdin, a descriptor or a device under another name (<see cref="InputPaths"/>).</summary>
     public static string? ReadText(IExecContext ctx, string path)
     {
-        var bytes = ctx.ReadFile(path, MaxFileBytes);
-        return bytes == null ? null : System.Text.Encoding.UTF8.GetString(bytes);
+        if (InputPaths.Classify(path, ctx.WorkingDirectory) != InputPaths.Kind.File) return null;
+        // One byte more than the limit: a file larger than a parser reads is not read at all (a
+        // decision on its first part would miss what follows).
+        var bytes = ctx.ReadFile(path, MaxFileBytes + 1);
+        return bytes == null || bytes.Length > MaxFileBytes ? null : System.Text.Encoding.UTF8.GetString(bytes);
     }
 
     /// <summary>Splits a camelCase, snake_case, kebab-case or dotted name into lower-case words.</summary>

@@ -13,11 +13,14 @@ public static class UrlParser
         if (string.IsNullOrEmpty(url)) return false;
         string scheme = defaultScheme;
         ReadOnlySpan<char> rest = url;
-        int sep = url.IndexOf("://", StringComparison.Ordinal);
+        int sep = SchemeLength(url);
         if (sep > 0)
         {
+            // curl takes "http:/host" and "http:///host" as "http://host".
             scheme = url[..sep].ToLowerInvariant();
-            rest = rest[(sep + 3)..];
+            int slashes = 0;
+            while (sep + 1 + slashes < url.Length && url[sep + 1 + slashes] == '/' && slashes < 3) slashes++;
+            rest = rest[(sep + 1 + slashes)..];
         }
         int pathStart = rest.IndexOfAny('/', '?', '#');
         var authority = pathStart >= 0 ? rest[..pathStart] : rest;
@@ -49,5 +52,15 @@ public static class UrlParser
         if (host.Length == 0) return false;
         target = new Target { Kind = TargetKind.Url, Scheme = scheme, Host = host, Port = port, Path = path };
         return true;
+    }
+
+    /// <summary>Length of the scheme of <paramref name="url"/> (letters, digits, <c>+-.</c>, then
+    /// <c>:/</c>, as curl recognises one), or 0 when it has none (<c>host:8080/x</c>).</summary>
+    public static int SchemeLength(string url)
+    {
+        if (url.Length == 0 || !char.IsAsciiLetter(url[0])) return 0;
+        int i = 1;
+        while (i < url.Length && (char.IsAsciiLetterOrDigit(url[i]) || url[i] is '+' or '-' or '.')) i++;
+        return i + 1 < url.Length && url[i] == ':' && url[i + 1] == '/' ? i : 0;
     }
 }

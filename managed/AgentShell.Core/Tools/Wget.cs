@@ -2,68 +2,83 @@ using AgentShell.Core.Model;
 
 namespace AgentShell.Core.Tools;
 
-/// <summary>wget: <c>--method</c>, <c>--post-data</c>/<c>--post-file</c>,
-/// <c>--body-data</c>/<c>--body-file</c>, URLs anywhere; <c>-i</c> (URLs from a file) and
-/// <c>-e</c> (wgetrc commands) make it unknown.</summary>
-public static class Wget
+/// <summary>wget, read with its own option grammar (<see cref="Options"/>): <c>--method</c>,
+/// <c>--post-data</c>/<c>--post-file</c>, <c>--body-data</c>/<c>--body-file</c>, method override
+/// headers, URLs anywhere. <c>-i</c> (URLs from a file), <c>-e</c> (wgetrc commands),
+/// <c>--config</c>, an option wget does not know, a control character in what wget sends as
+/// written (method, header, URL), or a scheme wget does not speak make the effect unknown.</summary>
+public static partial class Wget
 {
-    private static readonly HashSet<string> Valued = new(StringComparer.Ordinal)
-    {
-        "-O", "-o", "-a", "-P", "-U", "-e", "-i", "-t", "-T", "-w", "-Q", "-l", "-A", "-R", "-D", "-I", "-X", "-B",
-        "--output-document", "--output-file", "--append-output", "--directory-prefix", "--user-agent", "--execute", "--input-file",
-        "--tries", "--timeout", "--wait", "--quota", "--level", "--accept", "--reject", "--domains", "--include-directories",
-        "--exclude-directories", "--base", "--header", "--user", "--password", "--http-user", "--http-password", "--method",
-        "--post-data", "--post-file", "--body-data", "--body-file", "--load-cookies", "--save-cookies", "--referer",
-        "--ca-certificate", "--certificate", "--private-key", "--bind-address", "--limit-rate", "--config",
-    };
-
     /// <summary>Parses wget's arguments.</summary>
     public static CommandIntent Parse(ToolCall c)
     {
-        var args = c.Args;
-        if (ToolHelp.AsksForHelp(args)) return ToolHelp.Help("wget", "--help");
-        string? method = null;
+        string? method = null, over = null;
         string? body = null, bodyToken = null;
-        bool unknown = false, spider = false;
+        bool unknown = false, spider = false, help = false;
         var evidence = new List<Evidence>();
         var urls = new List<string>();
-        for (int i = 0; i < args.Count; i++)
+        var reader = new OptionReader(Options, c.Args);
+        while (reader.Next(out var t))
         {
-            var a = args[i];
-            if (a == "--") { urls.AddRange(args.Skip(i + 1)); break; }
-            string name = a, value = "";
-            int eq = a.IndexOf('=');
-            if (a.StartsWith("--", StringComparison.Ordinal) && eq > 0) { name = a[..eq]; value = a[(eq + 1)..]; }
-            else if (Valued.Contains(a)) value = i + 1 < args.Count ? args[++i] : "";
-            else if (a.Length > 2 && a[0] == '-' && a[1] != '-' && Valued.Contains(a[..2])) { name = a[..2]; value = a[2..]; }
-            else if (!a.StartsWith('-')) { urls.Add(a); continue; }
-            string token = name == a ? $"{a} {value}" : a;
-            switch (name)
+            if (t.Kind == OptionTokenKind.Operand) { urls.Add(t.Value!); continue; }
+            if (OptionProblems.Note(t, evidence)) { unknown = true; continue; }
+            string value = t.Value ?? "";
+            switch (t.Name)
             {
-                case "--method": method = value.ToUpperInvariant(); evidence.Add(new(token, $"method {method}")); break;
-                case "--post-data": case "--body-data": body = value; bodyToken = token; method ??= "POST"; break;
-                case "--post-file": case "--body-file":
-                    bodyToken = token; method ??= "POST";
-                    body = ToolHelp.ReadText(c.Context, value);
-                    if (body == null) { unknown = true; evidence.Add(new(token, $"body from {value}, which cannot be read")); }
+                case "--method":
+                    method = value.ToUpperInvariant();
+                    evidence.Add(new(t.Text, $"method {method}"));
+                    unknown |= Raw(t, value, "method", evidence);
                     break;
-                case "-i": case "--input-file": unknown = true; evidence.Add(new(token, "URLs from a file (unknown)")); break;
-                case "-e": case "--execute": case "--config": unknown = true; evidence.Add(new(token, "wgetrc commands (unknown)")); break;
-                case "--spider": spider = true; break;
+                case "--post-data": case "--body-data": body = value; bodyToken = t.Text; method ??= "POST"; break;
+                case "--post-file": case "--body-file":
+                    bodyToken = t.Text; method ??= "POST";
+                    body = InputPaths.Read(c, c.Context, value, dashIsStdin: false, out var why);
+                    if (body == null) { unknown = true; evidence.Add(new(t.Text, $"body from {why}")); }
+                    break;
+                case "--header":
+                    unknown |= Raw(t, value, "header", evidence);
+                    if (Curl.MethodOverride(value) is string m) { over = m; evidence.Add(new(t.Text, $"method overridden to {m}")); }
+                    break;
+                case "--user-agent": case "--referer": unknown |= Raw(t, value, "header", evidence); break;
+                case "--input-file": unknown = true; evidence.Add(new(t.Text, "URLs from a file (unknown)")); break;
+                case "--execute": case "--config": unknown = true; evidence.Add(new(t.Text, "wgetrc commands (unknown)")); break;
+                case "--spider": spider = t.IsOn; break;
+                case "--help": case "--version": help = true; break;
             }
-            if (a == "--spider") spider = true;
         }
+        if (help) return ToolHelp.Help("wget", "--help");
         method ??= spider ? "HEAD" : "GET";
         Effect effect = Curl.MethodEffect(method);
         if (bodyToken != null && method == "POST") evidence.Add(new(bodyToken, "request body (POST)"));
         if (body != null && HttpBody.Analyze(body, bodyToken ?? body, evidence) is Effect be)
             effect = method is "POST" or "GET" ? be : ToolHelp.Max(effect, be);
-        if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
+        over ??= Curl.FormMethod(body, evidence);
+        if (over != null) effect = ToolHelp.Max(effect, Curl.MethodEffect(over));
         var targets = new List<Target>();
         foreach (var u in urls)
         {
-            if (UrlParser.TryParse(u, "http", out var t)) { targets.Add(t); evidence.Add(new(u, $"target {t}")); }
+            if (!UrlParser.TryParse(u, "http", out var t)) { unknown = true; evidence.Add(new(u, "URL not understood (unknown)")); continue; }
+            targets.Add(t);
+            evidence.Add(new(u, $"target {t}"));
+            if (Curl.HasControl(u)) { unknown = true; evidence.Add(new(HttpBody.Short(u), "URL with a control character (unknown)")); }
+            if (t.Scheme is not ("http" or "https" or "ftp" or "ftps")) { unknown = true; evidence.Add(new(u, $"scheme {t.Scheme} (unknown)")); }
+            if (Curl.FormMethod(UrlQuery(u), evidence) is string qm) effect = ToolHelp.Max(effect, Curl.MethodEffect(qm));
         }
+        if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("wget", effect, targets.Count == 0 ? method : $"{method} {string.Join(' ', targets)}", targets, evidence);
+    }
+
+    private static string? UrlQuery(string url)
+    {
+        int q = url.IndexOf('?');
+        return q < 0 ? null : url[(q + 1)..];
+    }
+
+    private static bool Raw(in OptionToken t, string value, string what, List<Evidence> evidence)
+    {
+        if (!Curl.HasControl(value)) return false;
+        evidence.Add(new(HttpBody.Short(t.Text), $"{what} with a control character (can smuggle another request; unknown)"));
+        return true;
     }
 }

@@ -70,12 +70,14 @@ public static class ControlProtocol
     public static JsonElement? Parse(ReadOnlySpan<byte> line, out string? error)
     {
         error = null;
+        // Strings are read as UTF-16 later: bytes that are not UTF-8 would throw there.
+        if (!System.Text.Unicode.Utf8.IsValid(line)) { error = "not UTF-8"; return null; }
         try
         {
             var doc = JsonDocument.Parse(line.ToArray());
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) { error = "not a JSON object"; return null; }
-            if (!root.TryGetProperty("v", out var v) || v.ValueKind != JsonValueKind.Number || v.GetInt32() != Version)
+            if (!root.TryGetProperty("v", out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int version) || version != Version)
             {
                 error = $"unsupported protocol version (this supervisor speaks v{Version})";
                 return null;
@@ -89,9 +91,20 @@ public static class ControlProtocol
         }
     }
 
-    /// <summary>A string property or null.</summary>
-    public static string? Str(this JsonElement e, string name) =>
-        e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+    /// <summary>A string property or null (also when it escapes a lone surrogate, which no string
+    /// can hold: the request then names nothing, so it approves nothing).</summary>
+    public static string? Str(this JsonElement e, string name)
+    {
+        if (!e.TryGetProperty(name, out var p) || p.ValueKind != JsonValueKind.String) return null;
+        try
+        {
+            return p.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>A bool property or false.</summary>
     public static bool Bool(this JsonElement e, string name) =>

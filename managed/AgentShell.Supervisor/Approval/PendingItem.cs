@@ -37,6 +37,10 @@ public sealed class PendingItem
     /// <summary>Root mode: the program generation the gated connect was made under.</summary>
     internal ulong? ConnectGeneration { get; init; }
 
+    /// <summary>What the audit log records it under when it is answered ("http", "postgres" for a
+    /// request held at the wire); null: connect when <see cref="ConnectKey"/> is set, else execve.</summary>
+    public string? Syscall { get; init; }
+
     /// <summary>For a paused exec: the environments its targets are in (what the process is trusted
     /// to connect to once approved).</summary>
     public string[]? ExecEnvironments { get; init; }

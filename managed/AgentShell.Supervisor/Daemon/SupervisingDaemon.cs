@@ -33,7 +33,7 @@ public sealed class SupervisingDaemon
     {
         _o = options;
         _socketPath = daemonSocketPath;
-        Id = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+        Id = RandomIds.Hex(4);
     }
 
     /// <summary>The daemon's id, which is also its command's session id.</summary>
@@ -114,7 +114,7 @@ public sealed class SupervisingDaemon
         // The tree is the caller's own child: a caller cannot have another process's tree counted as its session.
         if (!ProcessInfo.TryStat(root, out int ppid, out _, out _) || ppid != r.PeerPid)
             return (null, $"refused: pid {root} is not a child of the caller (pid {r.PeerPid})");
-        string id = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+        string id = RandomIds.Hex(4);
         StartSession(id, r.Listener, root, r.PeerPid, r.Command, r.Notice);
         return (id, null);
     }

@@ -32,6 +32,16 @@ internal static partial class Interop
             }
         }
 
+        [LibraryImport(Libc.Name, EntryPoint = "bind", SetLastError = true)]
+        private static unsafe partial int bind_(int fd, byte* addr, uint len);
+
+        /// <summary>bind(2); 0 or the errno.</summary>
+        internal static unsafe int Bind(int fd, ReadOnlySpan<byte> sockaddr)
+        {
+            fixed (byte* p = sockaddr)
+                return bind_(fd, p, (uint)sockaddr.Length) == 0 ? 0 : (int)LastErrno;
+        }
+
         [LibraryImport(Libc.Name, EntryPoint = "getsockname", SetLastError = true)]
         private static unsafe partial int getsockname_(int fd, byte* addr, uint* len);
 
@@ -46,8 +56,18 @@ internal static partial class Interop
         [LibraryImport(Libc.Name, EntryPoint = "getsockopt", SetLastError = true)]
         private static unsafe partial int getsockopt_(int fd, int level, int name, void* value, uint* len);
 
-        internal const int SO_TYPE = 3, SO_PROTOCOL = 38, SO_DOMAIN = 39;
-        internal const int AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10, SOCK_STREAM = 1, SOCK_DGRAM = 2;
+        internal const int SOL_SOCKET = 1, SO_TYPE = 3, SO_PROTOCOL = 38, SO_DOMAIN = 39;
+        internal const int IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
+        internal const int SOCK_STREAM = 1, SOCK_DGRAM = 2, AF_UNIX = 1, IPPROTO_TCP = 6, IPPROTO_MPTCP = 262, AF_INET = 2, AF_INET6 = 10;
+
+        /// <summary>An int socket option (SO_TYPE, SO_PROTOCOL, IPV6_V6ONLY, ...), or null when the
+        /// fd is not a socket or the option cannot be read.</summary>
+        internal static unsafe int? GetIntOption(int fd, int level, int name)
+        {
+            int value = 0;
+            uint len = sizeof(int);
+            return getsockopt_(fd, level, name, &value, &len) == 0 ? value : null;
+        }
 
         /// <summary>An int socket option at SOL_SOCKET (SO_DOMAIN, SO_TYPE); -1 when <paramref name="fd"/> is not a socket.</summary>
         internal static unsafe int GetSocketOption(int fd, int name)

@@ -21,7 +21,7 @@ internal sealed class BpfMaps
     [StructLayout(LayoutKind.Sequential)] internal struct DecidedKey { public uint Tgid, Port; public ulong Gen, Hi, Lo; }
 
     /// <summary>struct config.</summary>
-    [StructLayout(LayoutKind.Sequential)] internal struct Config { public uint GatePort, Action, Ready, Pad; }
+    [StructLayout(LayoutKind.Sequential)] internal struct Config { public uint GatePort, Action, Ready, Wire; }
 
     /// <summary>struct stage.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -111,12 +111,13 @@ internal sealed class BpfMaps
         return tasks;
     }
 
-    /// <summary>Writes the gate's port and the action for unknown clients.</summary>
-    internal void Configure(int gatePort, PolicyAction unknownClientAction)
+    /// <summary>Writes the gate's port, the action for unknown clients, and whether the wire layer
+    /// takes production TCP connects.</summary>
+    internal void Configure(int gatePort, PolicyAction unknownClientAction, bool wire)
     {
         _config = new Config
         {
-            GatePort = (uint)gatePort,
+            GatePort = (uint)gatePort, Wire = wire ? 1u : 0u,
             Action = unknownClientAction switch { PolicyAction.Allow => ActionAllow, PolicyAction.Block => ActionBlock, _ => ActionPause },
         };
         Update(_conf, 0u, _config);

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace AgentShell.Supervisor.Network;
@@ -101,7 +100,7 @@ public sealed class DnsTtl
     private async Task<(bool Answered, uint? Ttl)> AskAsync(IPEndPoint server, byte[] qname, ushort type, CancellationToken cancel)
     {
         // A random id (and the kernel's random source port) so an off-path forger has to guess both.
-        ushort id = (ushort)RandomNumberGenerator.GetInt32(0x10000);
+        ushort id = RandomIds.UInt16();
         var query = BuildQuery(id, qname, type);
         var buffer = ArrayPool<byte>.Shared.Rent(ushort.MaxValue + 1); // a whole datagram: a longer one is never cut to look complete
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);

@@ -45,10 +45,16 @@ public sealed class ExecutableIdentity
         var dirs = (directories ?? (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Concat(SystemDirectories).Concat(VersionedDirectories()))
             .Where(d => d.StartsWith('/')).Distinct(StringComparer.Ordinal).ToArray();
         var known = new List<KnownBinary>();
-        foreach (string tool in tools ?? CommandClassifier.KnownTools)
+        var toolList = (tools ?? CommandClassifier.KnownTools).ToArray();
+        // PERF: one directory listing each (a directory reached twice, /bin and /usr/bin on a
+        // merged /usr, is listed once) instead of a failed stat per tool and directory: start-up of
+        // every run and check.
+        var present = NamesPresent(dirs, toolList);
+        foreach (string tool in toolList)
         {
             foreach (string dir in dirs)
             {
+                if (!present.TryGetValue(dir, out var listed) || !listed.Contains(tool)) continue;
                 string path = Path.Combine(dir, tool);
                 // stat follows symlinks: the key is the file that actually runs.
                 if (!Interop.Files.TryStat(path, out var st) || !st.IsRegular || st.Size <= 0) continue;
@@ -62,6 +68,33 @@ public sealed class ExecutableIdentity
         }
         Known = known.Select(k => (k.Tool, k.Path)).ToArray();
         _bySize = known.GroupBy(k => k.Size).ToDictionary(g => g.Key, g => g.ToArray());
+    }
+
+    /// <summary>For each directory (the first of several that are the same directory), which of
+    /// <paramref name="tools"/> it has an entry for. A directory that cannot be listed has none.</summary>
+    private static Dictionary<string, HashSet<string>> NamesPresent(string[] dirs, string[] tools)
+    {
+        var wanted = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var t in tools) wanted[t] = t;
+        var seen = new HashSet<(ulong, ulong)>();
+        var result = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (string dir in dirs)
+        {
+            if (!Interop.Files.TryStat(dir, out var st) || !seen.Add(st.Identity)) continue;
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            // A directory that cannot be listed has none of them (as a failed stat would have said).
+            Interop.Directories.ForEachName(dir, static (name, state) =>
+            {
+                var (wanted, names) = ((Dictionary<string, string>, HashSet<string>))state!;
+                // PERF: tool names are short ASCII; decode only what could be one.
+                if (name.Length is 0 or > 32) return;
+                Span<char> chars = stackalloc char[name.Length];
+                for (int i = 0; i < name.Length; i++) chars[i] = (char)name[i];
+                if (wanted.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars, out var tool) && System.Text.Ascii.IsValid(name)) names.Add(tool);
+            }, (wanted, names));
+            result[dir] = names;
+        }
+        return result;
     }
 
     /// <summary>The binaries found: tool name and resolved path (one entry per distinct file).</summary>

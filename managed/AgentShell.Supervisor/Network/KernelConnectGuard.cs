@@ -103,9 +103,10 @@ internal sealed class KernelConnectGuard : IDisposable
         set => _installer.KeepPinned = value;
     }
 
-    /// <summary>The gate's port and the profile's action for unknown clients. Until <see cref="SetReady"/>,
-    /// every connect of the tree that is not DNS goes to the gate (host names not yet resolved).</summary>
-    internal void Configure(int gatePort, PolicyAction unknownClientAction) => _maps.Configure(gatePort, unknownClientAction);
+    /// <summary>The gate's port, the profile's action for unknown clients, and whether every production
+    /// TCP connect goes to the gate for the wire layer. Until <see cref="SetReady"/>, every connect of
+    /// the tree that is not DNS goes to the gate (host names not yet resolved).</summary>
+    internal void Configure(int gatePort, PolicyAction unknownClientAction, bool wire) => _maps.Configure(gatePort, unknownClientAction, wire);
 
     /// <summary>True once profile host names are resolved and the production prefixes copied in:
     /// connects to other addresses no longer need the supervisor. False sends every connect of the

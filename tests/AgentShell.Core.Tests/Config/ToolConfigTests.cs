@@ -61,6 +61,19 @@ public class ToolConfigTests
     }
 
     [Test]
+    public void WgetsNoConfigIsFoundAsWgetReadsItsOptions()
+    {
+        Write(".wgetrc", "method = DELETE\n");
+        // The value of --header is not an option: wget reads its wgetrc and sends a DELETE.
+        Assert.That(Classify(["wget", "--header", "--no-config", "https://api.example.net/x"]).Effect, Is.EqualTo(Effect.Delete));
+        Assert.That(Classify(["wget", "--header=--no-config", "https://api.example.net/x"]).Effect, Is.EqualTo(Effect.Delete));
+        // A unique prefix is the option (getopt_long), after the URL too.
+        Assert.That(Classify(["wget", "https://api.example.net/x", "--no-conf"]).Effect, Is.EqualTo(Effect.Read));
+        Write("other.rc", "method = GET\n");
+        Assert.That(Classify(["wget", "--conf", Path.Combine(_home, "other.rc"), "https://api.example.net/x"]).Effect, Is.EqualTo(Effect.Read));
+    }
+
+    [Test]
     public void APsqlrcRunsBeforeTheCommandUnlessX()
     {
         Write(".psqlrc", "\\set QUIET 1\n\\pset null '(null)'\nDROP TABLE customers;\n");

@@ -58,6 +58,18 @@ public class CredentialScanTests
         Assert.That(found.Select(c => (c.Carrier, c.Secret)), Has.Member((carrier, Token)), string.Join(", ", found.Select(c => c.Carrier)));
     }
 
+    // Spellings the tool reads as a carrier option: a unique prefix, another letter case.
+    [TestCase(new[] { "curl", "--proxy-us", "deploy:" + Token, "-x", "http://proxy.example.net", "https://api.example.net/x" }, "--proxy-us password")]
+    [TestCase(new[] { "curl", "--USER=deploy:" + Token, "https://api.example.net/x" }, "--USER password")]
+    [TestCase(new[] { "curl", "--oauth2", Token, "https://api.example.net/x" }, "--oauth2")]
+    [TestCase(new[] { "mongosh", "mongodb://app@db.example.net/app", "--passw", Token, "--eval", "db.x.find()" }, "--passw")]
+    [TestCase(new[] { "wget", "--http-pass=" + Token, "https://api.example.net/x" }, "--http-pass")]
+    public void AnOptionSpelledAsTheToolAcceptsItYieldsItsSecret(string[] argv, string carrier)
+    {
+        var found = Found(argv);
+        Assert.That(found.Select(c => (c.Carrier, c.Secret)), Has.Member((carrier, Token)), string.Join(", ", found.Select(c => c.Carrier)));
+    }
+
     [TestCaseSource(nameof(ArgumentCarriers))]
     public void TheRedactorMasksEveryArgumentCarrier(string[] argv, string carrier) =>
         Assert.That(string.Join(' ', Redactor.RedactArgv(argv)), Does.Not.Contain(Token), carrier);

@@ -45,6 +45,9 @@ public class ProfileReaderTests
         yield return Case("duplicate key", "{\n  'Pause': {},\n  'pause': {}\n}", "pause", "'pause'");
         yield return Case("tool subcommand effect", "{\n  'Tools': {\n    'mycli': { 'Subcommands': [['db drop', 'wipe'], ['nuke', 'destroy']] }\n  }\n}", "Tools.mycli.Subcommands[1][1]", "'destroy'");
         yield return Case("network client environment", "{\n  'Network': { 'Clients': {\n    'prod': ['/usr/bin/psql'] } }\n}", "Network.Clients.prod", "'prod'");
+        yield return Case("wire switch", "{\n 'Environments': { 'production': {\n  'Wire': { 'Http': true, 'Postgres': 'off' } } } }", "Environments.production.Wire.Postgres", "'off'");
+        yield return Case("wire key", "{\n 'Environments': { 'production': {\n  'Wire': { 'Http': true, 'Htpp': false } } } }", "Environments.production.Wire.Htpp", "'Htpp'");
+        yield return Case("pinned host pattern", "{\n 'Environments': { 'production': {\n  'Wire': { 'PinnedHosts': ['bank.example.com', 'db.*.example.com'] } } } }", "Environments.production.Wire.PinnedHosts[1]", "'db.*");
         yield return Case("characters, not bytes", "{ 'Description': 'Überprüfung — ✓ 日本', 'Zebra': 1 }", "Zebra", "'Zebra'");
     }
 
@@ -67,6 +70,18 @@ public class ProfileReaderTests
         var error = e.Errors.Single();
         Assert.That((error.Line, error.Column), Is.EqualTo((4, 5)), error.ToString());
         Assert.That(error.Message, Does.StartWith("not a valid profile: invalid JSON at line 4, byte 5: "));
+    }
+
+    [Test]
+    public void BytesThatAreNotUtf8AreAnErrorAtTheirPlaceNotACrash()
+    {
+        // Found by AFL++ (tests/fuzz/profile): a key with such bytes threw from the JSON reader.
+        string file = Path.Combine(_tmp.Dir, "p.json");
+        File.WriteAllBytes(file, [.. "{\n  \"Description\": \"caf\u00e9\",\n  \"Env"u8, 0xff, .. "\": {}\n}"u8]);
+        var e = Assert.Throws<ProfileException>(() => PolicyT.Load([file]))!;
+        var error = e.Errors.Single();
+        Assert.That(error.Message, Is.EqualTo("not a valid profile: not UTF-8 text (byte 0xFF)"));
+        Assert.That((error.Line, error.Column), Is.EqualTo((3, 7)), "the look-alike é before it is read as one character");
     }
 
     [Test]

@@ -59,6 +59,9 @@ public class ShippedProfilesTests
         Assert.That(policy.Rules.Select(r => (r.Id, r.Action.ToString())), Is.EqualTo(new[]
         {
             ("default.any:destructive-on-production", "Block"),
+            ("default.sql:server-program-on-production", "Block"),
+            ("default.sql:server-program-elsewhere", "Pause"),
+            ("default.sql:server-admin-on-production", "Pause"),
             ("default.git:force-push-default-branch", "Pause"),
             ("default.any:destructive-on-unknown", "Pause"),
             ("default.any:unknown-effect-on-production", "Pause"),

@@ -108,4 +108,12 @@ public class BuiltInToolsTests
         var i = Classify("fly volumes destroy vol_1 -a my-app");
         Assert.That(i.Evidence, Is.EqualTo(new[] { new Evidence("-a my-app", "app my-app"), new Evidence("volumes destroy", "volumes destroy → wipe") }));
     }
+
+    // A flag the table does not list may take the next word as its value; both readings are
+    // judged and the more severe kept (issue 15, option grammar).
+    [TestCase("railway --frob volume delete vol_1", Effect.Wipe)]
+    [TestCase("railway --frob x volume delete vol_1", Effect.Wipe)]
+    [TestCase("railway --json status", Effect.Read)]
+    public void AnUnlistedFlagCannotHideTheSubcommand(string command, Effect effect) =>
+        Assert.That(Classify(command).Effect, Is.EqualTo(effect));
 }

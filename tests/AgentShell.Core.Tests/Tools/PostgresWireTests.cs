@@ -39,7 +39,7 @@ public class PostgresWireTests
     [TestCase("DROP TABLE users", PolicyAction.Block, "postgres.sql:destructive-on-production")]
     [TestCase("DELETE FROM sessions", PolicyAction.Block, "postgres.sql:destructive-on-production")]
     [TestCase("INSERT INTO t VALUES (1)", PolicyAction.Pause, "postgres.sql:write-on-production")]
-    [TestCase("DO $$ BEGIN END $$", PolicyAction.Pause, "postgres.sql:write-on-production")]
+    [TestCase("DO $$ BEGIN PERFORM cleanup(); END $$", PolicyAction.Pause, "postgres.sql:write-on-production")] // a function it cannot see into
     [TestCase("SELECT count(*) FROM users", PolicyAction.Allow, Decision.DefaultAllowRuleId)]
     [TestCase("SELECT 'DROP TABLE users'", PolicyAction.Allow, Decision.DefaultAllowRuleId)]
     [TestCase("SELECT 1; TRUNCATE orders", PolicyAction.Block, "postgres.sql:destructive-on-production")]

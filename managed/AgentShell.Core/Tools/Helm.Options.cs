@@ -1,0 +1,130 @@
+namespace AgentShell.Core.Tools;
+
+public static partial class Helm
+{
+    /// <summary>helm 3's flags: the global ones and those of install, upgrade, uninstall, rollback,
+    /// template, list, get, status, history, repo, search, pull, push, dependency, package, test and
+    /// plugin (helm's manual; no helm is installed here), read with pflag. Where subcommands give a
+    /// letter different meanings, the table keeps install/upgrade's (the others only read).
+    /// <c>--dry-run</c> takes a value only when attached.</summary>
+    public static readonly OptionTable Options = new("helm", OptionRules.Pflag, """
+           --burst-limit <n>
+           --debug
+        -h --help
+           --kube-apiserver <url>
+           --kube-as-group <group>
+           --kube-as-user <user>
+           --kube-ca-file <file>
+           --kube-context <context>
+           --kube-insecure-skip-tls-verify
+           --kube-tls-server-name <name>
+           --kube-token <token>
+           --kubeconfig <file>
+        -n --namespace <namespace>
+           --qps <n>
+           --registry-config <file>
+           --repository-cache <dir>
+           --repository-config <file>
+           --atomic
+           --ca-file <file>
+           --cert-file <file>
+           --cleanup-on-fail
+           --create-namespace
+           --dependency-update
+           --description <text>
+           --devel
+           --disable-openapi-validation
+           --dry-run [mode]
+           --enable-dns
+           --force
+        -g --generate-name
+           --hide-notes
+           --hide-secret
+           --insecure-skip-tls-verify
+        -i --install
+           --key-file <file>
+           --keyring <file>
+        -l --labels <labels>
+           --name-template <template>
+           --no-hooks
+        -o --output <format>
+           --pass-credentials
+           --password <password>
+           --password-stdin
+           --plain-http
+           --post-renderer <path>
+           --post-renderer-args <args>
+           --render-subchart-notes
+           --replace
+           --repo <url>
+           --reset-then-reuse-values
+           --reset-values
+           --reuse-values
+           --set <values>
+           --set-file <values>
+           --set-json <values>
+           --set-literal <values>
+           --set-string <values>
+           --skip-crds
+           --skip-schema-validation
+           --take-ownership
+           --timeout <duration>
+           --username <user>
+        -f --values <file>
+           --verify
+           --version <version>
+           --wait
+           --wait-for-jobs
+           --history-max --max-history <n>
+           --cascade <mode>
+           --ignore-not-found
+           --keep-history
+           --recreate-pods
+        -a --all
+        -A --all-namespaces
+        -d --date --destination <value>
+           --deployed
+           --failed
+           --filter <filter>
+        -m --max <n>
+           --no-headers
+           --offset <n>
+           --pending
+        -r --reverse --regexp
+           --selector <selector>
+        -q --short
+           --superseded
+           --time-format <format>
+           --uninstalled
+           --uninstalling
+           --api-versions <versions>
+           --include-crds
+           --is-upgrade
+           --kube-version <version>
+           --output-dir <dir>
+           --release-name
+        -s --show-only <template>
+           --skip-tests
+           --validate
+           --revision <n>
+           --show-desc
+           --show-resources
+           --template <template>
+           --allow-deprecated-repos
+           --force-update
+           --no-update
+           --max-col-width <n>
+           --versions
+           --fail-on-no-result
+           --list-repo-url
+           --endpoint <url>
+           --logs
+           --untar
+           --untardir <dir>
+           --prov
+           --skip-refresh
+           --app-version <version>
+           --sign
+           --key <key>
+        """);
+}

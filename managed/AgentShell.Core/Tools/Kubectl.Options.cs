@@ -1,0 +1,191 @@
+namespace AgentShell.Core.Tools;
+
+public static partial class Kubectl
+{
+    /// <summary>Every kubectl flag: the global ones (<c>kubectl options</c>) and every subcommand's
+    /// (<c>kubectl CMD --help</c>, kubectl 1.32), read with pflag: exact names, <c>--name=value</c>
+    /// or the next word, bundled one-letter flags, flags anywhere, <c>--</c>, and <c>--flag=false</c>.
+    /// <c>--dry-run</c>, <c>--cascade</c> and <c>--validate</c> take a value only when attached
+    /// (pflag's NoOptDefVal). Where two subcommands give a letter different meanings (logs -f/-p,
+    /// proxy -w), the table keeps the one every other subcommand uses: logs and proxy only read.</summary>
+    public static readonly OptionTable Options = new("kubectl", OptionRules.Pflag, """
+        -h --help
+           --accept-hosts <value>
+           --accept-paths <value>
+           --address <value>
+           --all
+           --all-containers
+        -A --all-namespaces
+           --all-pods
+           --allow-missing-template-keys
+           --annotations <value>
+           --api-group <value>
+           --api-prefix <value>
+           --api-version <value>
+           --append-server-path
+           --arguments-only
+           --as <value>
+           --as-current-user
+           --as-group <value>
+           --as-uid <value>
+           --attach
+           --cache-dir <value>
+           --cached
+           --cascade [value]
+           --categories <value>
+           --certificate-authority <value>
+           --chunk-size <value>
+           --client
+           --client-certificate <value>
+           --client-key <value>
+           --cluster <value>
+           --cluster-ip <value>
+           --command
+           --concurrency <value>
+        -c --container <value>
+           --context <value>
+           --copy-to <value>
+           --cpu-percent <value>
+           --current-replicas <value>
+           --custom <value>
+           --delete-emptydir-data
+           --disable-compression
+           --disable-eviction
+           --disable-filter
+           --dry-run [value]
+           --edit
+           --enable-alpha-plugins
+           --enable-helm
+        -e --env <value>
+           --expose
+           --external-ip <value>
+           --field-manager <value>
+           --field-selector <value>
+        -f --filename <value>
+           --follow
+           --for <value>
+           --force
+           --force-conflicts
+           --grace-period <value>
+           --helm-api-versions <value>
+           --helm-command <value>
+           --helm-debug
+           --helm-kube-version <value>
+           --ignore-daemonsets
+           --ignore-errors
+           --ignore-not-found
+           --image <value>
+           --image-pull-policy <value>
+           --insecure-skip-tls-verify
+           --insecure-skip-tls-verify-backend
+           --interactive
+           --keep-annotations
+           --keep-init-containers
+           --keep-labels
+           --keep-liveness
+           --keep-readiness
+           --keep-startup
+           --keepalive <value>
+           --kubeconfig <value>
+        -k --kustomize <value>
+        -L --label-columns <value>
+           --labels <value>
+           --leave-stdin-open
+           --limit-bytes <value>
+           --list
+           --load-balancer-ip <value>
+           --load-restrictor <value>
+           --local
+           --log-flush-frequency <value>
+           --match-server-version
+           --max <value>
+           --max-log-requests <value>
+           --min <value>
+           --mount <value>
+           --name <value>
+        -n --namespace <value>
+           --namespaced
+           --network
+           --network-name <value>
+           --no-headers
+           --no-preserve
+           --now
+           --openapi-patch
+        -o --output <value>
+           --output-patch
+           --output-watch-events
+           --override-type <value>
+           --overrides <value>
+           --overwrite
+           --password <value>
+        -p --patch <value>
+           --patch-file <value>
+           --pod-running-timeout <value>
+           --pod-selector <value>
+           --port <value>
+           --prefix
+           --previous
+           --privileged
+           --profile <value>
+           --profile-output <value>
+           --protocol <value>
+           --prune
+           --prune-allowlist <value>
+        -q --quiet
+           --raw <value>
+        -R --recursive
+           --reject-methods <value>
+           --reject-paths <value>
+           --replace
+           --replicas <value>
+           --request-timeout <value>
+           --resource-version <value>
+           --restart <value>
+           --retries <value>
+           --rm
+           --same-node
+           --save-config
+        -l --selector <value>
+        -s --server <value>
+           --server-print
+           --server-side
+           --session-affinity <value>
+           --set-image <value>
+           --share-processes
+           --show-events
+           --show-kind
+           --show-labels
+           --show-managed-fields
+           --since <value>
+           --since-time <value>
+           --skip-wait-for-delete-timeout <value>
+           --sort-by <value>
+        -i --stdin
+           --subresource <value>
+           --tail <value>
+           --target <value>
+           --target-port <value>
+           --template <value>
+           --timeout <value>
+           --timestamps
+           --tls-server-name <value>
+           --token <value>
+        -t --tty
+           --type <value>
+           --types <value>
+        -u --unix-socket <value>
+           --user <value>
+           --username <value>
+        -v --v <value>
+           --validate [value]
+           --verbs <value>
+           --vmodule <value>
+           --wait
+           --warnings-as-errors
+        -w --watch
+           --watch-only
+           --windows-line-endings
+           --www <value>
+        -P --www-prefix <value>
+        """);
+}

@@ -1,0 +1,209 @@
+using AgentShell.Core.Model;
+
+namespace AgentShell.Core.Tools;
+
+// Statement classification. DROP → drop; TRUNCATE → truncate; DELETE without WHERE (or LIMIT) →
+// wipe, with → delete; UPDATE without WHERE → wipe (every row rewritten: the old values are gone),
+// with → write; ALTER … DROP → drop; SELECT/SHOW/EXPLAIN/DESCRIBE → read, except EXPLAIN ANALYZE
+// of a write, which runs it; INSERT/CREATE/GRANT/COPY FROM/... → write; DO/CALL/EXECUTE/anything
+// unrecognised → unknown. Data-modifying CTEs count. A call of a function decides by the function
+// (SqlFunctions: built-in reads, server file and program access, admin, terminate; a function the
+// script defines, by its body; any other: unknown). COPY TO/FROM PROGRAM or a server file, LOAD,
+// INSTALL PLUGIN, INTO OUTFILE, LOAD DATA INFILE → server-exec; ALTER SYSTEM, CREATE/ALTER SERVER,
+// USER MAPPING, SUBSCRIPTION, EXTENSION, SUPERUSER/REPLICATION roles, grants of the server file
+// and program roles, SET GLOBAL, CHANGE REPLICATION SOURCE → server-admin.
+public static partial class SqlScanner
+{
+    /// <summary>Classifies words[from..to) (one statement, or one parenthesised sub-statement).</summary>
+    private static Effect Classify(List<Word> w, int from, int to, int nesting, Context cx)
+    {
+        if (from >= to) return Effect.Read;
+        if (nesting > MaxNesting) return Effect.Unknown;
+        int d = w[from].Depth;
+        string k = w[from].Text;
+        // Data-modifying sub-statements in parentheses (CTEs, INSERT ... SELECT from a DELETE RETURNING).
+        Effect nested = Effect.Read;
+        for (int i = from + 1; i < to; i++)
+        {
+            if (w[i].Depth > d && w[i].Text is "DELETE" or "UPDATE" or "INSERT" or "MERGE" or "DROP" or "TRUNCATE" or "COPY"
+                && (i == 0 || w[i - 1].Group != w[i].Group))
+            {
+                int end = i + 1;
+                while (end < to && (w[end].Depth > w[i].Depth || (w[end].Depth == w[i].Depth && w[end].Group == w[i].Group))) end++;
+                nested = ToolHelp.Max(nested, Classify(w, i, end, nesting + 1, cx));
+                i = end - 1;
+            }
+        }
+        return ToolHelp.Max(nested, Statement(w, from, to, d, k, cx));
+    }
+
+    private static bool Has(List<Word> w, int from, int to, int depth, string word)
+    {
+        for (int i = from; i < to; i++) if (w[i].Depth == depth && w[i].Text == word) return true;
+        return false;
+    }
+
+    private static bool HasAny(List<Word> w, int from, int to, string word)
+    {
+        for (int i = from; i < to; i++) if (w[i].Text == word) return true;
+        return false;
+    }
+
+    private static int IndexOf(List<Word> w, int from, int to, int depth, string word)
+    {
+        for (int i = from; i < to; i++) if (w[i].Depth == depth && w[i].Text == word) return i;
+        return -1;
+    }
+
+    private static Effect Statement(List<Word> w, int from, int to, int d, string k, Context cx)
+    {
+        switch (k)
+        {
+            case "DROP": return Effect.Drop;
+            case "TRUNCATE": return Effect.Truncate;
+            case "DELETE":
+                return ToolHelp.Max(Has(w, from, to, d, "WHERE") || Has(w, from, to, d, "LIMIT") ? Effect.Delete : Effect.Wipe, Calls(w, from, to, cx));
+            case "UPDATE":
+                return ToolHelp.Max(Has(w, from, to, d, "WHERE") || Has(w, from, to, d, "LIMIT") ? Effect.Write : Effect.Wipe, Calls(w, from, to, cx));
+            case "ALTER":
+                return Alter(w, from, to, d);
+            case "MERGE":
+                return ToolHelp.Max(Has(w, from, to, d, "DELETE") ? Effect.Delete : Effect.Write, Calls(w, from, to, cx));
+            case "WITH":
+                for (int i = from + 1; i < to; i++)
+                {
+                    if (w[i].Depth == d && w[i].Text is "SELECT" or "INSERT" or "UPDATE" or "DELETE" or "MERGE" or "VALUES" or "TABLE")
+                        return ToolHelp.Max(Statement(w, i, to, d, w[i].Text, cx), Calls(w, from, i, cx));
+                }
+                return Effect.Unknown;
+            case "SELECT" or "VALUES" or "TABLE" or "PERFORM":
+            {
+                var e = Calls(w, from, to, cx);
+                for (int i = from; i < to - 1; i++)
+                {
+                    if (w[i].Depth != d || w[i].Text != "INTO") continue;
+                    // MySQL writes a file on the server; SELECT … INTO t creates a table.
+                    e = ToolHelp.Max(e, w[i + 1].Text is "OUTFILE" or "DUMPFILE" ? (cx.Dialect == SqlDialect.MySql ? Effect.ServerExec : Effect.Write) : Effect.Write);
+                }
+                return e;
+            }
+            case "EXPLAIN":
+            {
+                bool analyze = false;
+                for (int i = from + 1; i < to; i++)
+                {
+                    var t = w[i].Text;
+                    if (t is "ANALYZE" or "ANALYSE") analyze = true;
+                    if (w[i].Depth == d && t is "SELECT" or "INSERT" or "UPDATE" or "DELETE" or "MERGE" or "WITH" or "CREATE" or "EXECUTE" or "VALUES" or "TABLE")
+                        return analyze ? Statement(w, i, to, d, t, cx) : Effect.Read;
+                }
+                return Effect.Read;
+            }
+            case "SET":
+                // MySQL: SET GLOBAL / PERSIST / @@global changes the server for every session.
+                return cx.Dialect == SqlDialect.MySql && (HasAny(w, from, to, "GLOBAL") || HasAny(w, from, to, "PERSIST") || HasAny(w, from, to, "PERSIST_ONLY"))
+                    ? Effect.ServerAdmin : Effect.Read;
+            case "SHOW" or "DESCRIBE" or "DESC" or "USE" or "BEGIN" or "START" or "COMMIT" or "END" or "ROLLBACK"
+                or "SAVEPOINT" or "RELEASE" or "LISTEN" or "UNLISTEN" or "NOTIFY" or "DEALLOCATE" or "DISCARD" or "FETCH" or "CLOSE"
+                or "DECLARE" or "CHECKPOINT" or "HELP" or "PRAGMA" or "ANALYZE" or "ANALYSE" or "MOVE" or "ABORT" or "CHECKSUM":
+                return Effect.Read;
+            case "RESET":
+                return from + 1 < to && w[from + 1].Text is "MASTER" or "BINARY" or "REPLICA" or "SLAVE" ? Effect.Delete : Effect.Read;
+            case "INSERT" or "REPLACE" or "UPSERT":
+                return ToolHelp.Max(Effect.Write, Calls(w, from, to, cx));
+            case "CREATE":
+                return Create(w, from, to, d, cx);
+            case "GRANT":
+                return ServerRole(w, from, to) ? Effect.ServerAdmin : Effect.Write;
+            case "COMMENT" or "VACUUM" or "REINDEX" or "CLUSTER" or "REFRESH" or "IMPORT" or "RENAME" or "SECURITY" or "REASSIGN"
+                or "ATTACH" or "DETACH" or "OPTIMIZE" or "REPAIR" or "FLUSH" or "CACHE" or "LOCK" or "UNLOCK" or "REVOKE" or "ALTER_" or "CREATEDB":
+                return Effect.Write;
+            case "CHANGE":
+                // MySQL: CHANGE MASTER / REPLICATION SOURCE TO host → replicates from another server.
+                return from + 1 < to && w[from + 1].Text is "MASTER" or "REPLICATION" ? Effect.ServerAdmin : Effect.Write;
+            case "INSTALL":
+                return Effect.ServerExec; // MySQL INSTALL PLUGIN/COMPONENT loads a library into the server
+            case "UNINSTALL":
+                return Effect.ServerAdmin;
+            case "LOAD":
+                // PostgreSQL LOAD 'library' runs its code in the server; MySQL LOAD DATA INFILE reads a
+                // server file (LOCAL: the client's).
+                if (cx.Dialect != SqlDialect.MySql) return Effect.ServerExec;
+                return HasAny(w, from, to, "LOCAL") ? Effect.Write : Effect.ServerExec;
+            case "COPY":
+                return Copy(w, from, to, d);
+            case "KILL" or "SHUTDOWN":
+                return Effect.Terminate;
+            case "PURGE":
+                return Effect.Delete;
+            case "PREPARE":
+                for (int i = from + 1; i < to; i++)
+                {
+                    if (w[i].Depth == d && w[i].Text == "AS" && i + 1 < to) return Classify(w, i + 1, to, 1, cx);
+                }
+                return Effect.Unknown;
+            case "DO":
+                return Do(w, from, to, cx);
+            case "CALL":
+                return Calls(w, from, to, cx) is var ce && ce == Effect.Read ? Effect.Unknown : ce;
+            default:
+                return Effect.Unknown; // EXECUTE, DELIMITER, anything unrecognised
+        }
+    }
+
+    // COPY … FROM/TO PROGRAM runs a command on the server; FROM/TO 'file' reads or writes a server
+    // file; FROM STDIN writes the table; TO STDOUT reads it.
+    private static Effect Copy(List<Word> w, int from, int to, int d)
+    {
+        int dir = IndexOf(w, from, to, d, "FROM");
+        bool fromSide = dir >= 0;
+        if (dir < 0) dir = IndexOf(w, from, to, d, "TO");
+        if (dir < 0 || dir + 1 >= to) return fromSide ? Effect.Write : Effect.Read;
+        var next = w[dir + 1].Text;
+        if (next is "PROGRAM" or "'") return Effect.ServerExec;
+        return fromSide ? Effect.Write : Effect.Read;
+    }
+
+    private static Effect Alter(List<Word> w, int from, int to, int d)
+    {
+        string what = from + 1 < to ? w[from + 1].Text : "";
+        // A setting the server runs as a shell command or loads as a library runs code as its OS user.
+        if (what == "SYSTEM" && RunsServerCode(w, from, to)) return Effect.ServerExec;
+        if (what is "SYSTEM" or "SERVER" or "SUBSCRIPTION" or "EXTENSION") return Effect.ServerAdmin;
+        if (what == "USER" && from + 2 < to && w[from + 2].Text == "MAPPING") return Effect.ServerAdmin;
+        if (what == "FOREIGN" && from + 2 < to && w[from + 2].Text == "DATA") return Effect.ServerAdmin;
+        if (what is "ROLE" or "USER" && RolePower(w, from, to)) return Effect.ServerAdmin;
+        if (what == "INSTANCE") return Effect.ServerAdmin; // MySQL ALTER INSTANCE
+        return Has(w, from, to, d, "DROP") ? Effect.Drop : Effect.Write;
+    }
+
+    // Settings whose value the server runs as a shell command or loads as a library.
+    private static readonly string[] ServerCodeSettings =
+    [
+        "ARCHIVE_COMMAND", "RESTORE_COMMAND", "ARCHIVE_CLEANUP_COMMAND", "RECOVERY_END_COMMAND", "SSL_PASSPHRASE_COMMAND",
+        "SHARED_PRELOAD_LIBRARIES", "SESSION_PRELOAD_LIBRARIES", "LOCAL_PRELOAD_LIBRARIES", "DYNAMIC_LIBRARY_PATH", "ARCHIVE_LIBRARY",
+    ];
+
+    private static bool RunsServerCode(List<Word> w, int from, int to)
+    {
+        foreach (var name in ServerCodeSettings) if (HasAny(w, from, to, name)) return true;
+        return false;
+    }
+
+    // SUPERUSER and REPLICATION are server-level powers (NOSUPERUSER is another word).
+    private static bool RolePower(List<Word> w, int from, int to) =>
+        HasAny(w, from, to, "SUPERUSER") || HasAny(w, from, to, "REPLICATION");
+
+    // GRANT of the roles that read or write server files or run server programs; MySQL's FILE,
+    // SUPER and the like on *.*.
+    private static bool ServerRole(List<Word> w, int from, int to)
+    {
+        for (int i = from + 1; i < to; i++)
+        {
+            if (w[i].Text is "PG_READ_SERVER_FILES" or "PG_WRITE_SERVER_FILES" or "PG_EXECUTE_SERVER_PROGRAM" or "FILE" or "SUPER" or "SHUTDOWN"
+                or "SYSTEM_VARIABLES_ADMIN" or "REPLICATION_SLAVE_ADMIN" or "BINLOG_ADMIN" or "CONNECTION_ADMIN") return true;
+            if (w[i].Text is "ON" or "TO") return false; // privileges come before ON / roles before TO
+        }
+        return false;
+    }
+}

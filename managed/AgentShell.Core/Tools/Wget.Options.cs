@@ -1,0 +1,164 @@
+namespace AgentShell.Core.Tools;
+
+public static partial class Wget
+{
+    /// <summary>wget 1.21's options (<c>wget --help</c>; <c>--max-redirect</c> and
+    /// <c>--hsts-file</c> take a value although the help does not say so), read with glibc
+    /// getopt_long: unique prefixes, <c>--name=value</c>, bundles (<c>-qO-</c>), options after
+    /// URLs, and a <c>--no-</c> form of every flag. <c>-nv</c>, <c>-nc</c>, <c>-nd</c>, <c>-nH</c>,
+    /// <c>-np</c> are <c>-n</c> with letters as its value.</summary>
+    public static readonly OptionTable Options = new("wget", OptionRules.Getopt | OptionRules.NoPrefix, """
+        -V --version
+        -h --help
+        -b --background
+        -e --execute <arg>
+        -o --output-file <arg>
+        -a --append-output <arg>
+        -d --debug
+        -q --quiet
+        -v --verbose
+        --no-verbose
+        --report-speed <arg>
+        -i --input-file <arg>
+        -F --force-html
+        -B --base <arg>
+        --config <arg>
+        --no-config
+        --rejected-log <arg>
+        -t --tries <arg>
+        --retry-connrefused
+        --retry-on-http-error <arg>
+        -O --output-document <arg>
+        --no-clobber
+        --no-netrc
+        -c --continue
+        --start-pos <arg>
+        --progress <arg>
+        --show-progress
+        -N --timestamping
+        --no-if-modified-since
+        --no-use-server-timestamps
+        -S --server-response
+        --spider
+        -T --timeout <arg>
+        --dns-timeout <arg>
+        --connect-timeout <arg>
+        --read-timeout <arg>
+        -w --wait <arg>
+        --waitretry <arg>
+        --random-wait
+        --no-proxy
+        -Q --quota <arg>
+        --bind-address <arg>
+        --limit-rate <arg>
+        --no-dns-cache
+        --restrict-file-names <arg>
+        --ignore-case
+        -4 --inet4-only
+        -6 --inet6-only
+        --prefer-family <arg>
+        --user <arg>
+        --password <arg>
+        --ask-password
+        --use-askpass <arg>
+        --no-iri
+        --local-encoding <arg>
+        --remote-encoding <arg>
+        --unlink
+        --xattr
+        --no-directories
+        -x --force-directories
+        --no-host-directories
+        --protocol-directories
+        -P --directory-prefix <arg>
+        --cut-dirs <arg>
+        --http-user <arg>
+        --http-password <arg>
+        --no-cache
+        --default-page <arg>
+        -E --adjust-extension
+        --ignore-length
+        --header <arg>
+        --compression <arg>
+        --max-redirect <arg>
+        --proxy-user <arg>
+        --proxy-password <arg>
+        --referer <arg>
+        --save-headers
+        -U --user-agent <arg>
+        --no-http-keep-alive
+        --no-cookies
+        --load-cookies <arg>
+        --save-cookies <arg>
+        --keep-session-cookies
+        --post-data <arg>
+        --post-file <arg>
+        --method <arg>
+        --body-data <arg>
+        --body-file <arg>
+        --content-disposition
+        --content-on-error
+        --auth-no-challenge
+        --secure-protocol <arg>
+        --https-only
+        --no-check-certificate
+        --certificate <arg>
+        --certificate-type <arg>
+        --private-key <arg>
+        --private-key-type <arg>
+        --ca-certificate <arg>
+        --ca-directory <arg>
+        --crl-file <arg>
+        --pinnedpubkey <arg>
+        --ciphers <arg>
+        --no-hsts
+        --hsts-file <arg>
+        --ftp-user <arg>
+        --ftp-password <arg>
+        --no-remove-listing
+        --no-glob
+        --no-passive-ftp
+        --preserve-permissions
+        --retr-symlinks
+        --ftps-implicit
+        --ftps-resume-ssl
+        --ftps-clear-data-connection
+        --ftps-fallback-to-ftp
+        --warc-file <arg>
+        --warc-header <arg>
+        --warc-max-size <arg>
+        --warc-cdx
+        --warc-dedup <arg>
+        --no-warc-compression
+        --no-warc-digests
+        --no-warc-keep-log
+        --warc-tempdir <arg>
+        -r --recursive
+        -l --level <arg>
+        --delete-after
+        -k --convert-links
+        --convert-file-only
+        --backups <arg>
+        -K --backup-converted
+        -m --mirror
+        -p --page-requisites
+        --strict-comments
+        -A --accept <arg>
+        -R --reject <arg>
+        --accept-regex <arg>
+        --reject-regex <arg>
+        --regex-type <arg>
+        -D --domains <arg>
+        --exclude-domains <arg>
+        --follow-ftp
+        --follow-tags <arg>
+        --ignore-tags <arg>
+        -H --span-hosts
+        -L --relative
+        -I --include-directories <arg>
+        --trust-server-names
+        -X --exclude-directories <arg>
+        --no-parent
+        -n <flags>
+        """);
+}

@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using AgentShell.Core.Policy;
+using AgentShell.Supervisor.Approval;
+
+namespace AgentShell.Supervisor.Wire;
+
+/// <summary>A person's approval of an exec carries to what that process then sends on the wire:
+/// approving <c>psql -c 'DROP TABLE customers'</c> is approving that DROP, so its statement at the
+/// wire is not held a second time. Only for the same process, under the same rule, in the same
+/// environment, at the same target, with an effect no more severe, and for SQL only a statement the
+/// approved argv spells out; anything else the wire decides afresh (an argv alone never grants
+/// trust there). For-run approvals of an exec cover the process's own argv, keyed as the exec
+/// handler keys them.</summary>
+internal sealed class ExecApprovals : IDisposable
+{
+    private readonly PendingRegistry _registry;
+    private readonly PendingScope _scope;
+    private readonly ConcurrentDictionary<int, List<PendingItem>> _byProcess = new();
+    private readonly Action<PendingItem> _resolved;
+
+    public ExecApprovals(PendingRegistry registry, PendingScope scope)
+    {
+        _registry = registry;
+        _scope = scope;
+        _resolved = Resolved;
+        registry.Answering += _resolved; // before the exec is let go: its statements may follow at once
+    }
+
+    private void Resolved(PendingItem i)
+    {
+        if (i.Session != _scope.Session || i.Syscall != null || i.Outcome is not (PendingOutcome.Approved or PendingOutcome.ApprovedForRun)) return;
+        int tgid = ProcessInfo.Tgid(i.Pid);
+        if (tgid <= 0) return;
+        var list = _byProcess.GetOrAdd(tgid, _ => []);
+        lock (list) list.Add(i);
+    }
+
+    /// <summary>True when a person approved this process's exec for <paramref name="d"/> (see the class).</summary>
+    public bool Cover(WireClient p, Decision d, WireRequest r, WireProtocolName protocol)
+    {
+        string? sql = protocol == WireProtocolName.Postgres ? Statement(r) : null;
+        var argv = p.Cmdline;
+        if (argv.Length == 0 || (sql != null && !argv.Any(a => a.Contains(sql, StringComparison.Ordinal)))) return false;
+        // Keyed as the exec handler keys a command: a wrapper's re-exec by full path is the same one.
+        string joined = Path.GetFileName(argv[0]) + "\0" + string.Join('\0', argv.Skip(1));
+        if (_byProcess.TryGetValue(p.Tgid, out var list))
+        {
+            lock (list)
+                foreach (var i in list)
+                    // The same command line too: a later process that reuses the pid is not the one approved.
+                    if (Same(i.Decision, d) && i.Argv.Count > 0 && Path.GetFileName(i.Argv[0]) + "\0" + string.Join('\0', i.Argv.Skip(1)) == joined) return true;
+        }
+        // An exec approved for the run (its later runs are let go at exec without an item).
+        return _registry.IsApprovedForRun($"{joined}\u0001{d.Environment}\u0001{d.Target}", _scope.Session);
+    }
+
+    private static bool Same(Decision approved, Decision d) =>
+        approved.RuleId == d.RuleId && approved.Environment == d.Environment && approved.Target?.ToString() == d.Target?.ToString()
+        && (approved.Intent?.Effect ?? 0) >= (d.Intent?.Effect ?? Core.Model.Effect.Unknown);
+
+    // The statement text as sent, without a trailing semicolon: what a psql -c argument holds.
+    private static string? Statement(WireRequest r) => r.Key?.Split('\u0001') is [_, var sql] ? sql.Trim().TrimEnd(';').Trim() is { Length: > 0 } s ? s : null : null;
+
+    public void Dispose() => _registry.Answering -= _resolved;
+}

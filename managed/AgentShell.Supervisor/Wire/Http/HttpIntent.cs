@@ -1,0 +1,205 @@
+using System.IO.Compression;
+using System.Text;
+using AgentShell.Core.Model;
+using AgentShell.Core.Tools;
+
+namespace AgentShell.Supervisor.Wire.Http;
+
+/// <summary>Turns one HTTP request into what the policy decides on, with the Core code curl's
+/// argv goes through: the method's effect (<see cref="Curl.MethodEffect"/>), the URL
+/// (<see cref="UrlParser"/>), and a GraphQL document in the query string or the body
+/// (<see cref="HttpBody"/>, <see cref="GraphQL"/>: JSON with <c>query</c>, batches,
+/// <c>operationName</c>, <c>application/graphql</c>, form fields, multipart <c>operations</c>).
+/// The tool is <c>curl</c>, so rules written for curl decide every HTTP client alike. What the
+/// wire shows beyond argv fails closed: a compressed body is read decompressed (an unknown coding
+/// is unknown), a method override (<c>X-HTTP-Method-Override</c>, <c>_method=</c>) counts, a
+/// persisted query or a body too large to read is unknown, and what follows an upgrade is unknown.</summary>
+internal static class HttpIntent
+{
+    private static readonly string[] OverrideHeaders = ["X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"];
+
+    /// <summary>The request to decide. <paramref name="authority"/>: the destination (host:port) for
+    /// a request that names none (HTTP/1.0 without Host).</summary>
+    public static WireRequest Build(HttpRequestHead h, RequestBody body, bool tls, string authority)
+    {
+        string scheme = tls ? "https" : "http";
+        string method = h.Method;
+        string url = Url(h, scheme, authority);
+        var evidence = new List<Evidence> { new(method, $"method {method}") };
+        Effect effect = Curl.MethodEffect(method);
+        var targets = new List<Target>(1);
+        if (UrlParser.TryParse(url, scheme, out var target))
+        {
+            targets.Add(target);
+            evidence.Add(new(url, $"target {target}"));
+            if (HttpBody.AnalyzeUrl(url, evidence) is Effect ue && method is "GET" or "POST") effect = ToolHelp.Max(effect, ue);
+        }
+        if (body.Length > 0 && Body(h, body, evidence) is Effect be)
+            effect = method is "POST" or "GET" ? be : ToolHelp.Max(effect, be); // as curl: a GraphQL POST is as destructive as its operation
+        if (!body.Complete && MayCarryOperations(h))
+        {
+            effect = ToolHelp.Max(effect, Effect.Unknown);
+            evidence.Add(new("body", $"a body over {HttpForward.DecisionBytes / 1024} KiB, not read whole"));
+        }
+        foreach (var header in OverrideHeaders)
+            if (h.Header(header) is { Length: > 0 } o) effect = Override(effect, Upper(o.Trim()), $"{header}: {o}", evidence);
+        if (Field(Query(url), "_method") is { Length: > 0 } qm) effect = Override(effect, Upper(qm), "_method=" + qm, evidence);
+        if (body.Complete && ContentType(h) == "application/x-www-form-urlencoded" && Field(Encoding.UTF8.GetString(body.Span), "_method") is { Length: > 0 } bm)
+            effect = Override(effect, Upper(bm), "_method=" + bm, evidence);
+        if (h.Upgrade != null)
+        {
+            effect = ToolHelp.Max(effect, Effect.Unknown);
+            evidence.Add(new("Upgrade: " + h.Upgrade, "a switch of protocol: what is sent after it is not inspected"));
+        }
+        string shown = $"{method} {url}";
+        var mutations = evidence.Where(e => e.Fact.StartsWith("GraphQL mutation field ", StringComparison.Ordinal)).Select(e => e.Token).Distinct().ToList();
+        if (mutations.Count > 0) shown += $" (mutation {string.Join(", ", mutations)})";
+        var graphql = evidence.Where(e => e.Fact.StartsWith("GraphQL", StringComparison.Ordinal)).Select(e => e.Fact).Distinct().ToList();
+        string? detail = graphql.Count > 0 ? string.Join("; ", graphql) + "." : null;
+        var intent = new CommandIntent { Tool = "curl", Effect = effect, Targets = targets, Evidence = evidence, Summary = shown };
+        string key = $"{shown}\u0001{(body.Length > 0 ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(body.Span)) : "")}";
+        return new WireRequest([intent], shown, detail, key);
+    }
+
+    /// <summary>The effective request URI (RFC 9112 §3.3): an absolute-form target as sent, else the
+    /// scheme of the connection, the Host field (or the destination) and the target.</summary>
+    private static string Url(HttpRequestHead h, string scheme, string authority)
+    {
+        string t = h.Target;
+        if (t.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || t.StartsWith("https://", StringComparison.OrdinalIgnoreCase)) return t;
+        string host = h.Header("Host") is { Length: > 0 } hh ? hh : authority;
+        if (h.Method == "CONNECT") return $"{scheme}://{t}/";
+        return t.StartsWith('/') ? $"{scheme}://{host}{t}" : $"{scheme}://{host}/{t}";
+    }
+
+    private static Effect Override(Effect effect, string method, string token, List<Evidence> evidence)
+    {
+        var e = Curl.MethodEffect(method);
+        evidence.Add(new(token, $"method overridden to {method}"));
+        return ToolHelp.Max(effect, e);
+    }
+
+    private static Effect? Body(HttpRequestHead h, RequestBody body, List<Evidence> evidence)
+    {
+        string? coding = h.Header("Content-Encoding");
+        bool whole = true;
+        string text;
+        if (string.IsNullOrWhiteSpace(coding)) text = Encoding.UTF8.GetString(body.Span);
+        else if (Decode(coding, body.Span, out whole) is { } data) text = Encoding.UTF8.GetString(data);
+        else
+        {
+            evidence.Add(new("Content-Encoding: " + coding, "a body in a coding that cannot be read"));
+            return Effect.Unknown;
+        }
+        string type = ContentType(h);
+        Effect? e;
+        if (type == "application/graphql") e = Document(text, evidence);
+        else if (type == "multipart/form-data") e = Multipart(text, h, evidence);
+        else e = HttpBody.Analyze(text, "body", evidence);
+        if (e == null && (text.Contains("\"persistedQuery\"", StringComparison.Ordinal) || text.Contains("\"documentId\"", StringComparison.Ordinal)))
+        {
+            evidence.Add(new("body", "a persisted GraphQL operation (its document is not sent)"));
+            return Effect.Unknown;
+        }
+        if (!whole && MayCarryOperations(h)) return e is Effect known ? ToolHelp.Max(known, Effect.Unknown) : Effect.Unknown;
+        return e;
+    }
+
+    private static Effect Document(string document, List<Evidence> evidence)
+    {
+        var r = GraphQL.Classify(document);
+        if (r.Error != null) { evidence.Add(new("body", r.Error)); return Effect.Unknown; }
+        if (r.Fields.Count == 0) evidence.Add(new("body", $"GraphQL {r.Operation} (reads)"));
+        foreach (var (f, fe) in r.Fields) evidence.Add(new(f, $"GraphQL mutation field {f}: {fe.Name()}"));
+        return r.Effect;
+    }
+
+    // The GraphQL multipart request spec (file uploads): the operation is the "operations" field.
+    private static Effect? Multipart(string text, HttpRequestHead h, List<Evidence> evidence)
+    {
+        var ct = h.Header("Content-Type") ?? "";
+        int b = ct.IndexOf("boundary=", StringComparison.OrdinalIgnoreCase);
+        if (b < 0) return null;
+        string boundary = "--" + ct[(b + 9)..].Split(';')[0].Trim().Trim('"');
+        foreach (var part in text.Split(boundary))
+        {
+            int sep = part.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (sep < 0 || !part[..sep].Contains("name=\"operations\"", StringComparison.OrdinalIgnoreCase)) continue;
+            var value = part[(sep + 4)..];
+            if (value.EndsWith("\r\n", StringComparison.Ordinal)) value = value[..^2];
+            return HttpBody.Analyze(value, "operations", evidence) ?? Effect.Unknown;
+        }
+        return null;
+    }
+
+    /// <summary>The body decoded per Content-Encoding (applied in reverse order); null for a coding
+    /// not understood or data that does not decode. <paramref name="whole"/>: false when cut at the cap.</summary>
+    internal static byte[]? Decode(string encoding, ReadOnlySpan<byte> data, out bool whole)
+    {
+        whole = true;
+        byte[] current = data.ToArray();
+        var codings = encoding.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        for (int i = codings.Length - 1; i >= 0; i--)
+        {
+            string c = codings[i].ToLowerInvariant();
+            if (c == "identity") continue;
+            try
+            {
+                using var input = new MemoryStream(current);
+                using Stream d = c switch
+                {
+                    "gzip" or "x-gzip" => new GZipStream(input, CompressionMode.Decompress),
+                    "deflate" => new ZLibStream(input, CompressionMode.Decompress),
+                    "br" => new BrotliStream(input, CompressionMode.Decompress),
+                    _ => throw new InvalidDataException(c),
+                };
+                var output = new MemoryStream();
+                var buf = new byte[16384];
+                int n;
+                while ((n = d.Read(buf)) > 0)
+                {
+                    output.Write(buf, 0, n);
+                    if (output.Length > HttpForward.DecisionBytes) { whole = false; break; }
+                }
+                current = output.ToArray();
+            }
+            catch (InvalidDataException)
+            {
+                return null;
+            }
+        }
+        return current;
+    }
+
+    private static string ContentType(HttpRequestHead h) =>
+        (h.Header("Content-Type") ?? "").Split(';')[0].Trim().ToLowerInvariant();
+
+    // A body whose type says nothing (absent, text, JSON, form, GraphQL, multipart) may hold an operation.
+    private static bool MayCarryOperations(HttpRequestHead h) =>
+        ContentType(h) is "" or "application/json" or "application/graphql" or "application/graphql-response+json" or "application/x-www-form-urlencoded"
+            or "multipart/form-data" or "text/plain" || ContentType(h).EndsWith("+json", StringComparison.Ordinal);
+
+    private static string Query(string url)
+    {
+        int q = url.IndexOf('?');
+        return q < 0 ? "" : url[(q + 1)..];
+    }
+
+    private static string? Field(string form, string name)
+    {
+        foreach (var part in form.Split('&'))
+        {
+            int eq = part.IndexOf('=');
+            if (eq > 0 && part[..eq] == name)
+            {
+                try { return Uri.UnescapeDataString(part[(eq + 1)..].Replace('+', ' ')); }
+                catch (UriFormatException) { return part[(eq + 1)..]; }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>ASCII upper-casing, as servers compare methods (ToUpperInvariant would also map
+    /// non-ASCII letters, reading a method the server does not).</summary>
+    private static string Upper(string s) => string.Create(s.Length, s, static (d, v) => { for (int i = 0; i < v.Length; i++) d[i] = v[i] is >= 'a' and <= 'z' ? (char)(v[i] - 32) : v[i]; });
+}

@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace AgentShell.Supervisor.Wire.Tls;
+
+/// <summary>The run's certificate authority: an ECDSA P-256 key made for this run that never
+/// leaves supervisor memory (nothing exports it; the tree gets only the certificate), and the leaf
+/// certificates it signs, one per server name or address, minted on first use and cached (all
+/// with one key of their own, made with the CA: a key per leaf would only cost time).
+/// Extensions follow what strict verifiers ask for (Python 3.13's VERIFY_X509_STRICT, OpenSSL 3):
+/// a critical CA basic constraint with path length 0, key usages, subject and authority key ids.</summary>
+internal sealed class RunAuthority : IDisposable
+{
+    private readonly ECDsa _key;
+    private readonly ECDsa _leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly X509Certificate2 _signer;
+    private readonly ConcurrentDictionary<string, Lazy<SslStreamCertificateContext>> _leaves = new(StringComparer.OrdinalIgnoreCase);
+
+    private RunAuthority(ECDsa key, X509Certificate2 signer)
+    {
+        _key = key;
+        _signer = signer;
+        Pem = signer.ExportCertificatePem() + "\n";
+    }
+
+    /// <summary>The CA certificate (PEM, public part only): what the tree is told to trust.</summary>
+    public string Pem { get; }
+
+    /// <summary>The CA certificate's SHA-256 fingerprint (hex), for messages.</summary>
+    public string Fingerprint => _signer.GetCertHashString(HashAlgorithmName.SHA256);
+
+    /// <summary>Makes a new CA for run <paramref name="runId"/>, valid from an hour ago for a year.</summary>
+    public static RunAuthority Create(string runId)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        try
+        {
+            var req = new CertificateRequest($"CN=AgentShell run {runId} CA, O=AgentShell", key, HashAlgorithmName.SHA256);
+            req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+            req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
+            req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
+            var now = DateTimeOffset.UtcNow;
+            return new RunAuthority(key, req.CreateSelfSigned(now.AddHours(-1), now.AddYears(1)));
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The certificate (with its chain) to present for <paramref name="serverName"/>, or for
+    /// <paramref name="address"/> when no name was asked for. Minted once per name.</summary>
+    public SslStreamCertificateContext LeafFor(string? serverName, IPAddress address)
+    {
+        string key = serverName is { Length: > 0 } ? serverName : address.ToString();
+        return _leaves.GetOrAdd(key, k => new Lazy<SslStreamCertificateContext>(() => Mint(k))).Value;
+    }
+
+    private SslStreamCertificateContext Mint(string name)
+    {
+        var req = new CertificateRequest(new X500DistinguishedName($"CN={Cn(name)}"), _leafKey, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        if (IPAddress.TryParse(name, out var ip)) san.AddIpAddress(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip);
+        else san.AddDnsName(name);
+        req.CertificateExtensions.Add(san.Build(true));
+        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false)); // serverAuth
+        req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
+        req.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_signer, true, false));
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7f; // positive
+        var now = DateTimeOffset.UtcNow;
+        using var cert = req.Create(_signer, now.AddHours(-1), now.AddDays(30), serial);
+        var leaf = cert.CopyWithPrivateKey(_leafKey);
+        return SslStreamCertificateContext.Create(leaf, [], offline: true);
+    }
+
+    // A name as an X.500 common name: DNS names and address literals need no escaping but ',' '+' '=' and quotes would.
+    private static string Cn(string name) => name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':' or '_' or '*') ? name : "agentshell-leaf";
+
+    /// <summary>Mints a leaf nobody asks for, so the first real one does not pay for loading the
+    /// system trust store (a certificate context builds its chain; ~250 ms the first time). Call
+    /// off the hot path.</summary>
+    public void Warm() => LeafFor("agentshell-warm-up.invalid", IPAddress.Loopback);
+
+    public void Dispose()
+    {
+        _signer.Dispose();
+        _leafKey.Dispose();
+        _key.Dispose();
+    }
+}

@@ -1,0 +1,44 @@
+using AgentShell.Core.Audit;
+using AgentShell.Core.Policy;
+using AgentShell.Supervisor.Network;
+
+namespace AgentShell.Supervisor.Wire;
+
+/// <summary>Today's decision for a terminated connection whose protocol the wire layer does not
+/// decide (not recognised, switched off, pinned, or a client that does not trust the run CA): the
+/// connect is let through when its exec was understood and named production (settled when it
+/// connected) or an earlier answer allows it; otherwise it is an unknown client
+/// (<c>network:unknown-client-to-production</c>): allowed, refused, or held for a person.</summary>
+internal sealed class WireFallback(TrustLedger trust, UnknownClients unknown, HeldNotifications held, BlockNotifier notifier, AuditRecorder recorder)
+{
+    /// <summary>True when the connection may be forwarded as it is; waits while a person decides.</summary>
+    public bool Allows(WireConnection c)
+    {
+        var p = c.Client;
+        switch (p.Settled)
+        {
+            case TrustLedger.Settled.Allowed: return true;
+            case TrustLedger.Settled.Refused: return false; // told when it was decided
+        }
+        // An answer given since it connected (another connection of the same program, approved).
+        if (trust.Processes.TryGetConnect(p.Key, out bool known)) return known;
+        byte[] address = c.Destination.Address.GetAddressBytes();
+        var d = unknown.Decide(p.Tgid, address, c.Destination.Port, c.Environment, p.Exe, out var cmdline, out var target);
+        switch (d.Action)
+        {
+            case PolicyAction.Allow:
+                trust.RememberConnect(p.Key, true, p.Generation);
+                return true;
+            case PolicyAction.Pause:
+                var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                ulong id = held.HoldWire(allow => answer.TrySetResult(allow), () => WireSockets.IsOpen(c.Socket));
+                unknown.Hold(id, p.Pid, p.Tgid, d, cmdline, p.Exe, target, p.Key, p.Generation);
+                return answer.Task.GetAwaiter().GetResult(); // this connection's own thread waits
+            default:
+                trust.RememberConnect(p.Key, false, p.Generation);
+                notifier.Write(p.Pid, $"agentshell: blocked {d.Describe()}: {d.Reason}");
+                recorder.Record(d, p.Pid, cmdline, null, AuditSyscall.Connect, AuditOutcome.Blocked);
+                return false;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using AgentShell.Core.Model;
+using AgentShell.Core.Tests.Corpus;
+using AgentShell.Core.Tools;
+
+namespace AgentShell.Core.Tests.Tools;
+
+public class MongoshTests
+{
+    private static CommandIntent Parse(params string[] args) => Mongosh.Parse("mongosh", ToolCall.Of(CorpusFixture.Context(), args));
+
+    [TestCase(new[] { "mongodb://db.prod.example.com/app", "--eval=db.dropDatabase()" }, Effect.Wipe)]
+    [TestCase(new[] { "mongodb://db.prod.example.com/app", "--ev", "db.dropDatabase()" }, Effect.Wipe)]
+    [TestCase(new[] { "mongodb://db.prod.example.com/app", "--eval", "db.users.find()", "--eval", "db.users.drop()" }, Effect.Drop)]
+    [TestCase(new[] { "--quiet", "mongodb://db.prod.example.com/app", "--norc", "--eval", "db.users.find()" }, Effect.Read)]
+    [TestCase(new[] { "mongodb://db.prod.example.com/app", "--frob", "--eval", "db.users.find()" }, Effect.Unknown)]
+    [TestCase(new[] { "mongodb://db.prod.example.com/app", "-f", "/dev/fd/63" }, Effect.Unknown)]
+    [TestCase(new[] { "mongodb://db.prod.example.com/app", "--eval" }, Effect.Unknown)]
+    public void OptionsAreReadAsMongoshReadsThem(string[] args, Effect effect)
+    {
+        var i = Parse(args);
+        Assert.That(i.Effect, Is.EqualTo(effect), string.Join(' ', args));
+        Assert.That(i.Targets.Single().Host, Is.EqualTo("db.prod.example.com"));
+    }
+
+    [TestCase("-f", "/dev/stdin")]
+    [TestCase("-f", "/proc/self/fd/0")]
+    [TestCase(null, "/dev/stdin")]
+    public void AScriptThatIsStdinIsReadFromWhatThePipeCarries(string? option, string name)
+    {
+        string[] args = option == null ? ["mongodb://db.prod.example.com/app", name] : ["mongodb://db.prod.example.com/app", option, name];
+        var known = new ToolCall { Args = args, Context = CorpusFixture.Context(), StdinText = "db.dropDatabase()" };
+        Assert.That(Mongosh.Parse("mongosh", known).Effect, Is.EqualTo(Effect.Wipe));
+        Assert.That(Parse(args).Effect, Is.EqualTo(Effect.Unknown));
+    }
+}

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using AgentShell.Core.Policy;
+using AgentShell.Supervisor.Network;
+
+namespace AgentShell.Reliability.Tests;
+
+/// <summary>Faults injected where the supervisor meets the world (the audit file, an approval
+/// client, a held process, the resolver): the loop survives, and every decision they touch fails
+/// closed. (A parser that throws and a supervisor that is killed are in the end-to-end FailClosedTests.)</summary>
+[TestFixture]
+public sealed class FaultTests
+{
+    private string _tmp = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        Workloads.RequireInterception();
+        _tmp = Directory.CreateTempSubdirectory("agentshell-fault-").FullName;
+    }
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_tmp, recursive: true);
+
+    // The agents are python: a `bash -c` string naming the DELETE would itself be decided (and
+    // refused or held) at bash's exec, before any curl.
+    private const string Exec = """
+        import subprocess, sys
+        def run(argv):
+            try:
+                return f'rc={subprocess.run(argv).returncode}'
+            except OSError as e:
+                return f'errno{e.errno}'
+        """;
+
+    [Test]
+    public void WithTheAuditDiskFullABlockStaysABlockAndTheLoopGoesOn()
+    {
+        var r = AgentShellRunner.Run(["run", "--audit", "/dev/full", "--connect-guard", "seccomp", "--profile", Path.Combine(Repo.Root, "profiles", "railway.json"), "--",
+            Repo.Python, "-c", Exec + """
+
+            for i in range(3):
+                print(run(['curl', '-s', '-X', 'DELETE', 'https://backboard.railway.app/graphql/v2']), flush=True)
+            print(run(['/bin/echo', 'after']), flush=True)
+            """]);
+        Assert.That(r.Stdout, Is.EqualTo("errno1\nerrno1\nerrno1\nafter\nrc=0\n"), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain("cannot write the audit log /dev/full"));
+        Assert.That(r.Stderr, Does.Contain("railway.graphql:destructive-call"));
+    }
+
+    /// <summary>A run whose DELETE to 127.0.0.3 (staging in tests/profiles/pause.json) is paused.</summary>
+    private BackgroundRun PausedDelete(string audit, string script) =>
+        new(["--audit", audit, "--connect-guard", "seccomp", "--pause-timeout", "120", "--profile", Repo.PauseProfile], Repo.Python, "-c", Exec + "\n" + script);
+
+    private static string PendingId(BackgroundRun run)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            var listed = run.Client("pending", "--json").Stdout; // empty until the socket is up
+            if (listed.TrimStart().StartsWith('[') && JsonDocument.Parse(listed).RootElement is { } items && items.GetArrayLength() > 0) return items[0].GetProperty("id").GetString()!;
+            Thread.Sleep(100);
+        }
+        Assert.Fail($"nothing was paused; stderr:\n{run.Stderr}");
+        return "";
+    }
+
+    [Test]
+    public void AnApprovalClientThatHangsUpMidMessageApprovesNothing()
+    {
+        var audit = Path.Combine(_tmp, "audit.jsonl");
+        using var run = PausedDelete(audit, """
+            print(run(['curl', '-s', '--max-time', '2', '-X', 'DELETE', 'http://127.0.0.3:9/volumes/1']), flush=True)
+            print(run(['/bin/echo', 'after']), flush=True)
+            """);
+        string id = PendingId(run);
+        foreach (var partial in new[] { $"{{\"v\":1,\"op\":\"approve\",\"id\":\"{id}", "{\"v\":1.5,\"op\":\"approve\",\"id\":\"" + id + "\"}\n", "\u0000\u00ff{{{\n" })
+        {
+            using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            s.Connect(new UnixDomainSocketEndPoint(run.Socket));
+            s.Send(Encoding.Latin1.GetBytes(partial));
+            s.Shutdown(SocketShutdown.Both); // gone mid-message, or after a malformed one
+        }
+        Thread.Sleep(300);
+        Assert.That(run.Client("pending", "--json").Stdout, Does.Contain(id), "still waiting: half a message approves nothing");
+        Assert.That(run.Client("deny", id).ExitCode, Is.EqualTo(0), "the control socket still answers");
+        Assert.That(run.WaitForExit(60), Is.EqualTo(0));
+        Assert.That(run.Stdout, Is.EqualTo("errno1\nafter\nrc=0\n"), run.Stderr);
+    }
+
+    [Test]
+    public void ATargetThatDiesWhileHeldEndsItsItemAndTheLoopGoesOn()
+    {
+        var audit = Path.Combine(_tmp, "audit.jsonl");
+        var pidFile = Path.Combine(_tmp, "pid");
+        using var run = PausedDelete(audit, $$"""
+            import os, signal
+            pid = os.fork()  # not Popen: it waits for the (held) exec to finish
+            if pid == 0:
+                os.execv('/usr/bin/curl', ['curl', '-s', '-X', 'DELETE', 'http://127.0.0.3:9/volumes/1'])
+            open('{{pidFile}}', 'w').write(str(pid))
+            status = os.waitpid(pid, 0)[1]
+            print(f'rc=-{os.WTERMSIG(status)}' if os.WIFSIGNALED(status) else f'rc={os.WEXITSTATUS(status)}', flush=True)
+            print(run(['/bin/echo', 'after']), flush=True)
+            """);
+        string id = PendingId(run);
+        var sw0 = Stopwatch.StartNew();
+        while (!File.Exists(pidFile) || File.ReadAllText(pidFile).Length == 0)
+        {
+            if (sw0.Elapsed > TimeSpan.FromSeconds(20)) Assert.Fail("the agent did not write its child's pid");
+            Thread.Sleep(50);
+        }
+        Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim())).Kill();
+        var sw = Stopwatch.StartNew();
+        while (run.Client("pending", "--json").Stdout.Contains(id, StringComparison.Ordinal))
+        {
+            if (sw.Elapsed > TimeSpan.FromSeconds(20)) Assert.Fail("the item of a dead process stayed pending");
+            Thread.Sleep(100);
+        }
+        Assert.That(run.WaitForExit(60), Is.EqualTo(0));
+        Assert.That(run.Stdout, Is.EqualTo("rc=-9\nafter\nrc=0\n"), "killed while held, and the loop went on: " + run.Stderr);
+        Assert.That(File.ReadAllText(audit), Does.Contain("the process ended while waiting"));
+    }
+
+    [Test]
+    public void WhenTheResolverFailsAProductionAddressStaysProductionAndItsConnectIsRefused()
+    {
+        // db.prod.test resolves once to 127.0.0.2, then every resolution fails: the name keeps its
+        // address, so a connect to it from an unknown client (python) is still paused, then refused.
+        var profile = Path.Combine(_tmp, "prod.json");
+        File.WriteAllText(profile, """
+            { "Environments": { "production": { "Hosts": ["db.prod.test"] } },
+              "Network": { "UnknownClientToProduction": "pause" }, "Pause": { "TimeoutSeconds": 1, "OnTimeout": "block" } }
+            """);
+        var policy = Policy.Load([Path.Combine(Repo.Root, "profiles", "default.json"), profile]);
+        int calls = 0;
+        using var addresses = new AddressEnvironments(policy, (name, _) =>
+            Interlocked.Increment(ref calls) == 1 ? Task.FromResult(new[] { IPAddress.Parse("127.0.0.2") }) : throw new SocketException((int)SocketError.TryAgain));
+        addresses.Start();
+        addresses.RefreshNow(); // fails: the address is kept
+        var listener = new TcpListener(IPAddress.Parse("127.0.0.2"), 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var log = new StringWriter();
+        var outFile = Path.Combine(_tmp, "out");
+        try
+        {
+            var run = new SupervisedRun(new RunOptions
+            {
+                LauncherPath = Repo.Launcher,
+                Command = [Repo.Python, "-c", $$"""
+                    import socket
+                    try:
+                        socket.create_connection(('127.0.0.2', {{port}}), timeout=10); r = 'connected'
+                    except OSError as e:
+                        r = f'errno{e.errno}'
+                    open('{{outFile}}', 'w').write(r)
+                    """],
+                Policy = policy,
+                Addresses = addresses,
+                ConnectGuard = ConnectGuardMode.Seccomp,
+                Log = log,
+                Quiet = true,
+                OwnsProcess = false,
+            });
+            Assert.That(run.Run(), Is.EqualTo(0), log.ToString());
+        }
+        finally
+        {
+            listener.Stop();
+        }
+        Assert.That(calls, Is.GreaterThanOrEqualTo(2), "the failing refresh ran");
+        Assert.That(File.ReadAllText(outFile), Is.EqualTo("errno1"), "refused after the pause timed out: " + log);
+        Assert.That(addresses.EnvironmentOf([127, 0, 0, 2], port), Is.EqualTo("production"));
+    }
+}

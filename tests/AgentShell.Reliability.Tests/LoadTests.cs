@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace AgentShell.Reliability.Tests;
+
+/// <summary>Many processes deciding at once while a paused item waits: every decision is made
+/// exactly once, none is lost, a held item does not slow the others, and the supervisor's fds and
+/// memory do not grow.</summary>
+[TestFixture]
+public sealed class LoadTests
+{
+    private string _tmp = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        Workloads.RequireInterception();
+        _tmp = Directory.CreateTempSubdirectory("agentshell-load-").FullName;
+    }
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_tmp, recursive: true);
+
+    // The agent: phase 1 runs the workers with nothing held (the baseline); then it starts a DELETE
+    // that pauses and waits for the test's go; phase 2 runs the workers again while it is held. A
+    // worker's exec fails with ENOENT once allowed (the file does not exist), EPERM if refused.
+    private const string Agent = """
+        import json, os, socket, subprocess, sys, threading, time
+        tmp, workers, execs, connects = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+        srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(4096); port = srv.getsockname()[1]
+        def accept():
+            while True:
+                c, _ = srv.accept(); c.close()
+        threading.Thread(target=accept, daemon=True).start()
+        WORKER = r'''
+        import json, os, socket, sys, time
+        phase, w, execs, connects, port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+        lat, refused, connected = [], 0, 0
+        every = max(1, execs // max(1, connects))
+        for i in range(execs):
+            t = time.perf_counter()
+            try:
+                os.execv('/nonexistent/agentshell-load/curl', ['curl', '-s', f'https://api.example.com/{phase}/{w}/{i}'])
+            except FileNotFoundError:
+                pass
+            except PermissionError:
+                refused += 1
+            lat.append(time.perf_counter() - t)
+            if i % every == 0 and connected < connects:
+                s = socket.create_connection(('127.0.0.1', port), timeout=10); s.close(); connected += 1
+        while connected < connects:
+            s = socket.create_connection(('127.0.0.1', port), timeout=10); s.close(); connected += 1
+        lat.sort()
+        print(json.dumps({'median': lat[len(lat) // 2], 'refused': refused, 'connected': connected}))
+        '''
+        def phase(name):
+            ps = [subprocess.Popen([sys.executable, '-c', WORKER, name, str(w), str(execs), str(connects), str(port)], stdout=subprocess.PIPE, text=True) for w in range(workers)]
+            out = [json.loads(p.communicate()[0]) for p in ps]
+            assert all(p.returncode == 0 for p in ps)
+            return out
+        one = phase('base')
+        open(os.path.join(tmp, 'phase1'), 'w').close()
+        held = os.fork()  # not Popen: it waits for the (held) exec to finish
+        if held == 0:
+            os.execv('/usr/bin/curl', ['curl', '-s', '-X', 'DELETE', 'https://held.example.com/v1/volumes/1'])
+        while not os.path.exists(os.path.join(tmp, 'go')): time.sleep(0.05)
+        two = phase('held')
+        print(json.dumps({'base': one, 'held': two, 'heldRunning': os.waitpid(held, os.WNOHANG) == (0, 0)}), flush=True)
+        open(os.path.join(tmp, 'phase2'), 'w').close()
+        os.waitpid(held, 0)
+        """;
+
+    private void Run(int workers, int execs, int connects)
+    {
+        var audit = Path.Combine(_tmp, "audit.jsonl");
+        using var run = new BackgroundRun(["--quiet", "--audit", audit, "--connect-guard", "seccomp", "--pause-timeout", "600"],
+            Repo.Python, "-c", Agent, _tmp, workers.ToString(), execs.ToString(), connects.ToString());
+        int supervisor = SupervisorOf(run.Pid);
+        WaitFor(Path.Combine(_tmp, "phase1"), run, minutes: 5);
+        var before = Workloads.Footprint(supervisor);
+        // The DELETE is paused: wait until it is listed, then let phase 2 run while it is held.
+        var sw = Stopwatch.StartNew();
+        while (!run.Client("pending").Stdout.Contains("held.example.com", StringComparison.Ordinal))
+        {
+            if (sw.Elapsed > TimeSpan.FromSeconds(60)) Assert.Fail($"the DELETE was never paused; stderr:\n{run.Stderr}");
+            Thread.Sleep(100);
+        }
+        File.WriteAllText(Path.Combine(_tmp, "go"), "");
+        WaitFor(Path.Combine(_tmp, "phase2"), run, minutes: 5);
+        var after = Workloads.Footprint(supervisor);
+        Assert.That(run.Client("pending").Stdout, Does.Contain("held.example.com"), "still held after the load");
+        var id = JsonDocument.Parse(run.Client("pending", "--json").Stdout).RootElement.EnumerateArray()
+            .First(i => i.GetProperty("command").GetString()!.Contains("held.example.com", StringComparison.Ordinal)).GetProperty("id").GetString()!;
+        Assert.That(run.Client("deny", id).ExitCode, Is.EqualTo(0));
+        Assert.That(run.WaitForExit(120), Is.EqualTo(0), run.Stderr);
+
+        var result = JsonDocument.Parse(run.Stdout.Trim().Split('\n').Last()).RootElement;
+        Assert.That(result.GetProperty("heldRunning").GetBoolean(), Is.True, "the held DELETE stayed held through phase 2");
+        foreach (var phase in new[] { "base", "held" })
+        {
+            foreach (var w in result.GetProperty(phase).EnumerateArray())
+            {
+                Assert.That(w.GetProperty("refused").GetInt32(), Is.Zero, $"{phase}: an allowed exec was refused");
+                Assert.That(w.GetProperty("connected").GetInt32(), Is.EqualTo(connects), $"{phase}: connects lost");
+            }
+        }
+        // Every exec decision made exactly once: one audit record per (phase, worker, i), no more.
+        var urls = File.ReadLines(audit).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(r => r.GetProperty("argv").GetArrayLength() == 3 && r.GetProperty("argv")[2].GetString()!.StartsWith("https://api.example.com/", StringComparison.Ordinal))
+            .Select(r => r.GetProperty("argv")[2].GetString()!).ToList();
+        Assert.That(urls, Is.Unique, "a decision recorded twice");
+        Assert.That(urls, Has.Count.EqualTo(2 * workers * execs), "decisions lost (audit records of the workers' execs)");
+
+        double Median(string phase) => result.GetProperty(phase).EnumerateArray().Select(w => w.GetProperty("median").GetDouble()).Order().ElementAt(workers / 2);
+        Assert.That(Median("held"), Is.LessThan(3 * Median("base")), "allow latency with an item held, against the same load without");
+        Assert.That(after.Fds, Is.LessThanOrEqualTo(before.Fds + 2), "supervisor fds grew");
+        Assert.That((after.Rss - before.Rss) / 1024.0, Is.LessThanOrEqualTo(1.0), "supervisor RSS grew (MiB)");
+    }
+
+    private static void WaitFor(string file, BackgroundRun run, int minutes)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!File.Exists(file))
+        {
+            if (sw.Elapsed > TimeSpan.FromMinutes(minutes)) Assert.Fail($"{Path.GetFileName(file)} never came; stderr:\n{run.Stderr}\nstdout:\n{run.Stdout}");
+            Thread.Sleep(50);
+        }
+    }
+
+    /// <summary>The agentshell process: setsid execs it in place, or forks it as its only child.</summary>
+    internal static int SupervisorOf(int pid)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            if (File.ReadAllText($"/proc/{pid}/comm").Trim() == "agentshell") return pid;
+            var kids = File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (kids.Length > 0 && File.ReadAllText($"/proc/{kids[0]}/comm").Trim() == "agentshell") return int.Parse(kids[0]);
+            Thread.Sleep(20);
+        }
+        Assert.Fail("agentshell did not start");
+        return 0;
+    }
+
+    [Test]
+    public void EightProcessesDecideEveryExecAndConnectOnceWhileAnItemIsHeld() => Run(workers: 8, execs: 100, connects: 40);
+
+    [Test, Category("Soak")]
+    public void EightProcessesOf500ExecsAnd200ConnectsDecideEachOnceWhileAnItemIsHeld() => Run(workers: 8, execs: 500, connects: 200);
+}

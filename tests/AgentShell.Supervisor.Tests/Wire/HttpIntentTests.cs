@@ -1,0 +1,157 @@
+using System.IO.Compression;
+using System.Text;
+using AgentShell.Core.Model;
+using AgentShell.Supervisor.Wire.Http;
+
+namespace AgentShell.Supervisor.Tests.Wire;
+
+/// <summary>An HTTP request becomes the intent curl's argv would give (tool curl, so the same rules
+/// decide), and what only the wire shows fails closed: compressed bodies, method overrides,
+/// persisted queries, bodies too large to read, upgrades.</summary>
+[TestFixture]
+public sealed class HttpIntentTests
+{
+    private static (CommandIntent Intent, string Shown, string? Detail) Build(string head, string body = "", bool tls = true, byte[]? raw = null, bool complete = true)
+    {
+        var h = HttpRequestHead.Parse(Encoding.Latin1.GetBytes(head));
+        var data = raw ?? Encoding.UTF8.GetBytes(body);
+        var b = new RequestBody { Data = data, Length = data.Length, Complete = complete };
+        var r = HttpIntent.Build(h, b, tls, "10.0.0.5:443");
+        return (r.Intent, r.Shown, r.Detail);
+    }
+
+    private static string Post(string path, string type, int length, string extra = "") =>
+        $"POST {path} HTTP/1.1\r\nHost: api.prod.example.com\r\nContent-Type: {type}\r\nContent-Length: {length}\r\n{extra}\r\n";
+
+    [TestCase("GET", Effect.Read)]
+    [TestCase("HEAD", Effect.Read)]
+    [TestCase("DELETE", Effect.Delete)]
+    [TestCase("PUT", Effect.Write)]
+    [TestCase("PATCH", Effect.Write)]
+    [TestCase("PURGE", Effect.Delete)]
+    [TestCase("NUKE", Effect.Unknown)]
+    [TestCase("CONNECT", Effect.Unknown)]
+    public void TheMethodGivesTheEffectCurlsWould(string method, Effect effect)
+    {
+        string target = method == "CONNECT" ? "db.internal:5432" : "/v1/volumes/1";
+        var (i, shown, _) = Build($"{method} {target} HTTP/1.1\r\nHost: api.prod.example.com\r\n\r\n");
+        Assert.That((i.Tool, i.Effect), Is.EqualTo(("curl", effect)));
+        if (method != "CONNECT") Assert.That(shown, Is.EqualTo($"{method} https://api.prod.example.com/v1/volumes/1"));
+        Assert.That(i.Targets.Single().Host, Is.EqualTo(method == "CONNECT" ? "db.internal" : "api.prod.example.com"));
+    }
+
+    [Test]
+    public void AGraphQlQueryReadsAndAVolumeDeleteWipes()
+    {
+        string q = "{\"query\":\"query { volume(id: \\\"1\\\") { name } }\"}";
+        Assert.That(Build(Post("/graphql/v2", "application/json", q.Length), q).Intent.Effect, Is.EqualTo(Effect.Read));
+        string m = "{\"query\":\"mutation { volumeDelete(volumeId: \\\"vol-1\\\") }\"}";
+        var (i, shown, detail) = Build(Post("/graphql/v2", "application/json", m.Length), m);
+        Assert.That(i.Effect, Is.EqualTo(Effect.Wipe));
+        Assert.That(shown, Is.EqualTo("POST https://api.prod.example.com/graphql/v2 (mutation volumeDelete)"));
+        Assert.That(detail, Does.Contain("GraphQL mutation field volumeDelete: wipe"));
+    }
+
+    [Test]
+    public void ABatchIsAsDestructiveAsItsWorstOperation()
+    {
+        string b = "[{\"query\":\"{ me { id } }\"},{\"query\":\"mutation { projectDelete(id: 1) }\"}]";
+        Assert.That(Build(Post("/graphql", "application/json", b.Length), b).Intent.Effect, Is.EqualTo(Effect.Wipe));
+    }
+
+    [Test]
+    public void OperationNamePicksTheOperationThatRuns()
+    {
+        string doc = "query Read { me { id } } mutation Kill { serviceDelete(id: 1) }";
+        string read = $"{{\"query\":\"{doc}\",\"operationName\":\"Read\"}}", kill = $"{{\"query\":\"{doc}\",\"operationName\":\"Kill\"}}";
+        Assert.That(Build(Post("/graphql", "application/json", read.Length), read).Intent.Effect, Is.EqualTo(Effect.Read));
+        Assert.That(Build(Post("/graphql", "application/json", kill.Length), kill).Intent.Effect, Is.EqualTo(Effect.Delete));
+    }
+
+    [Test]
+    public void AnApplicationGraphQlBodyIsTheDocumentItself()
+    {
+        string doc = "mutation { volumeDelete(volumeId: \"v\") }";
+        Assert.That(Build(Post("/graphql", "application/graphql", doc.Length), doc).Intent.Effect, Is.EqualTo(Effect.Wipe));
+    }
+
+    [Test]
+    public void AGetWithAQueryStringIsClassifiedToo() =>
+        Assert.That(Build("GET /graphql?query=mutation%20%7B%20volumeDelete(volumeId%3A%201)%20%7D HTTP/1.1\r\nHost: h\r\n\r\n").Intent.Effect, Is.EqualTo(Effect.Wipe));
+
+    [TestCase("gzip")]
+    [TestCase("deflate")]
+    [TestCase("br")]
+    public void ACompressedBodyIsReadDecompressed(string coding)
+    {
+        var raw = Compress(coding, "{\"query\":\"mutation { volumeDelete(volumeId: 1) }\"}");
+        Assert.That(Build(Post("/graphql", "application/json", raw.Length, $"Content-Encoding: {coding}\r\n"), raw: raw).Intent.Effect, Is.EqualTo(Effect.Wipe));
+    }
+
+    [Test]
+    public void ABodyInACodingThatCannotBeReadIsUnknown()
+    {
+        var raw = new byte[] { 0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3 };
+        Assert.That(Build(Post("/graphql", "application/json", raw.Length, "Content-Encoding: zstd\r\n"), raw: raw).Intent.Effect, Is.EqualTo(Effect.Unknown));
+        Assert.That(Build(Post("/graphql", "application/json", 3, "Content-Encoding: gzip\r\n"), "abc").Intent.Effect, Is.EqualTo(Effect.Unknown), "not gzip at all");
+    }
+
+    [TestCase("X-HTTP-Method-Override: DELETE\r\n", "")]
+    [TestCase("X-HTTP-Method: DELETE\r\n", "")]
+    [TestCase("X-Method-Override: delete\r\n", "")]
+    [TestCase("", "?_method=DELETE")]
+    public void AMethodOverrideCounts(string header, string query)
+    {
+        string q = "{\"query\":\"{ me { id } }\"}";
+        Assert.That(Build(Post("/v1/volumes/1" + query, "application/json", q.Length, header), q).Intent.Effect, Is.EqualTo(Effect.Delete));
+    }
+
+    [Test]
+    public void AFormMethodFieldCounts() =>
+        Assert.That(Build(Post("/v1/volumes/1", "application/x-www-form-urlencoded", 14), "_method=DELETE").Intent.Effect, Is.EqualTo(Effect.Delete));
+
+    [Test]
+    public void APersistedQueryIsUnknown()
+    {
+        string p = "{\"extensions\":{\"persistedQuery\":{\"version\":1,\"sha256Hash\":\"abc\"}}}";
+        Assert.That(Build(Post("/graphql", "application/json", p.Length), p).Intent.Effect, Is.EqualTo(Effect.Unknown));
+    }
+
+    [Test]
+    public void AnOperationInAMultipartUploadIsRead()
+    {
+        string body = "--B\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{\"query\":\"mutation { volumeDelete(volumeId: 1) }\"}\r\n--B\r\nContent-Disposition: form-data; name=\"0\"; filename=\"a\"\r\n\r\nxx\r\n--B--\r\n";
+        Assert.That(Build(Post("/graphql", "multipart/form-data; boundary=B", body.Length), body).Intent.Effect, Is.EqualTo(Effect.Wipe));
+    }
+
+    [Test]
+    public void AJsonBodyTooLargeToReadWholeIsUnknownButAnImageIsAWrite()
+    {
+        Assert.That(Build(Post("/upload", "application/json", 5), "{\"a\":", complete: false).Intent.Effect, Is.EqualTo(Effect.Unknown));
+        Assert.That(Build(Post("/upload", "image/png", 5), "\u0089PNG\r", complete: false).Intent.Effect, Is.EqualTo(Effect.Write));
+    }
+
+    [Test]
+    public void AnUpgradeIsUnknownWhateverItsMethod() =>
+        Assert.That(Build("GET /socket HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n").Intent.Effect, Is.EqualTo(Effect.Unknown));
+
+    [Test]
+    public void TheUrlIsTheEffectiveRequestUri()
+    {
+        Assert.That(Build("GET http://other.example.com/x HTTP/1.1\r\nHost: h\r\n\r\n").Shown, Is.EqualTo("GET http://other.example.com/x"), "absolute-form wins over Host");
+        Assert.That(Build("GET /x HTTP/1.0\r\n\r\n", tls: false).Shown, Is.EqualTo("GET http://10.0.0.5:443/x"), "no Host: the destination");
+    }
+
+    private static byte[] Compress(string coding, string text)
+    {
+        var o = new MemoryStream();
+        using (Stream c = coding switch
+        {
+            "gzip" => new GZipStream(o, CompressionLevel.Fastest, true),
+            "deflate" => new ZLibStream(o, CompressionLevel.Fastest, true),
+            _ => new BrotliStream(o, CompressionLevel.Fastest, true),
+        })
+            c.Write(Encoding.UTF8.GetBytes(text));
+        return o.ToArray();
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text;
+using AgentShell.Core.Classification;
+using AgentShell.Core.Lexing;
+using AgentShell.Core.Model;
+using AgentShell.Core.Policy;
+
+namespace AgentShell.Bench;
+
+/// <summary>The two in-process figures of `make bench`'s table, as "name value" lines:
+/// classify+decide per argv (the median over every argv case of tests/corpus) and per `bash -c`
+/// string of ten commands, both against the shipped default profile.</summary>
+public sealed class TableBench : IBench
+{
+    /// <inheritdoc/>
+    public string Name => "table";
+
+    /// <inheritdoc/>
+    public void Run(Harness h)
+    {
+        string root = FindRoot();
+        var policy = Policy.Load([Path.Combine(root, "profiles", "default.json")]);
+        var classifier = new CommandClassifier(policy.Tools);
+        var ctx = new LocalExecContext(new Dictionary<string, string> { ["HOME"] = "/nonexistent-home", ["PATH"] = "/usr/bin:/bin" }, "/tmp");
+        var cases = Corpus(root).Select(ToArgv).ToList();
+        int sink = 0;
+        void Decide(in Argv argv)
+        {
+            var intents = classifier.Classify(ReadOnlySpan<byte>.Empty, argv, ctx);
+            if (intents.Count > 0) sink += (int)policy.Decide(intents, ctx).Action;
+        }
+        // Warm every parser up (tiered JIT) before timing any of them.
+        for (int round = 0; round < 30; round++)
+            foreach (var a in cases) Decide(a);
+        var perCase = new List<double>(cases.Count);
+        foreach (var a in cases)
+        {
+            var argv = a;
+            perCase.Add(h.Measure(200, () => Decide(argv)).NsPerOp);
+        }
+        perCase.Sort();
+        Console.WriteLine($"argv_median_us {perCase[perCase.Count / 2] / 1000:F3}");
+
+        const string ten = "cd /srv/app && git pull --ff-only && npm ci && npm run build && psql -h db.prod.example.com -c 'SELECT 1' "
+            + "&& curl -s https://api.example.com/health && kubectl --context prod-eu get pods && ls -la && echo done && redis-cli -h cache GET k";
+        var bashC = Argv.FromStrings(["bash", "-c", ten]);
+        var (ns, _) = h.Measure(5000, () => Decide(bashC));
+        Console.WriteLine($"shell10_us {ns / 1000:F3}");
+        GC.KeepAlive(sink);
+    }
+
+    private static Argv ToArgv(string shellWords)
+    {
+        var script = ShellParser.Parse(Encoding.UTF8.GetBytes(shellWords), null);
+        return Argv.FromStrings(script.Commands.Count > 0 ? script.Commands[0].Words : [""]);
+    }
+
+    private static IEnumerable<string> Corpus(string root)
+    {
+        foreach (var f in Directory.GetFiles(Path.Combine(root, "tests", "corpus"), "*.tsv"))
+        {
+            foreach (var line in File.ReadLines(f))
+            {
+                if (line.Length == 0 || line[0] == '#') continue;
+                var p = line.Split('\t');
+                if (p.Length >= 2 && p[0] == "argv") yield return p[1].Replace("\\n", "\n");
+            }
+        }
+    }
+
+    private static string FindRoot()
+    {
+        var d = AppContext.BaseDirectory;
+        while (d != null && !Directory.Exists(Path.Combine(d, "tests", "corpus"))) d = Path.GetDirectoryName(d);
+        return d ?? throw new DirectoryNotFoundException("tests/corpus (run from the repository)");
+    }
+}

@@ -1,0 +1,325 @@
+/*
+ * agentshell-floor: the least a seccomp user-notification supervisor can cost, measured beside
+ * agentshell by `make bench`.
+ *
+ *   agentshell-floor [--noop] [--] CMD [ARGS...]
+ *
+ * Installs the same kind of filter as agentshell-launch (arch checked first, x32 killed; execve,
+ * execveat and connect to SECCOMP_RET_USER_NOTIF; NEW_LISTENER | WAIT_KILLABLE_RECV), runs CMD
+ * under it and answers every notification with CONTINUE. By default it first reads what the
+ * supervisor reads, the same way: for an exec the filename and every argv string with
+ * process_vm_readv (the pointer array in page-bounded chunks, each string 256 bytes first and
+ * then up to the page end), for a connect the sockaddr; then it checks the notification id is
+ * still valid. --noop reads nothing: the notification round trip alone.
+ *
+ * No policy: everything is let through. Exit status: CMD's (128+signal when killed).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP 1
+#endif
+
+#define X32_SYSCALL_BIT 0x40000000
+#define PAGE 4096
+#define MAX_ARGS 4096
+#define ARG_BYTES (2 * 1024 * 1024)
+
+static const char *prog = "agentshell-floor";
+
+__attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(125);
+}
+
+__attribute__((noreturn, format(printf, 1, 2))) static void die_with_error(const char *fmt, ...)
+{
+    int saved = errno;
+    va_list ap;
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, ": %s", strerror(saved));
+    if (saved == EBUSY)
+        fprintf(stderr, " (another seccomp listener already supervises this process)");
+    fputc('\n', stderr);
+    exit(125);
+}
+
+static int install_filter(void)
+{
+    struct sock_filter filter[] = {
+        /* Architecture first: anything but native x86_64 is killed. */
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        /* x32 ABI numbers have bit 30 set. */
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        /* What agentshell decides. */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_execve, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_execveat, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_connect, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+    };
+    struct sock_fprog fprog = {.len = sizeof(filter) / sizeof(filter[0]), .filter = filter};
+    int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                          SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &fprog);
+    if (fd < 0)
+        die_with_error("seccomp(SECCOMP_SET_MODE_FILTER, NEW_LISTENER|WAIT_KILLABLE_RECV)");
+    return fd;
+}
+
+static void send_fd(int sock, int fd)
+{
+    char byte = 'L';
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof(u));
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    ssize_t n;
+    do
+        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n != 1)
+        die_with_error("sendmsg(SCM_RIGHTS listener fd)");
+}
+
+static int recv_fd(int sock)
+{
+    char byte;
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+    ssize_t n;
+    do
+        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        die_with_error("recvmsg(listener fd)");
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (n == 0 || c == NULL || c->cmsg_type != SCM_RIGHTS || (msg.msg_flags & MSG_CTRUNC))
+        die("the child did not send a listener (it printed why)");
+    int fd;
+    memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    return fd;
+}
+
+/* process_vm_readv of len bytes at addr; bytes read (short at an unmapped page), or -1. */
+static ssize_t peek(pid_t pid, uint64_t addr, void *dest, size_t len)
+{
+    struct iovec local = {.iov_base = dest, .iov_len = len};
+    struct iovec remote = {.iov_base = (void *)(uintptr_t)addr, .iov_len = len};
+    return process_vm_readv(pid, &local, 1, &remote, 1, 0);
+}
+
+/* A C string into dest (room bytes): 256 bytes first, then up to each page end, as ExecReader. */
+static ssize_t read_cstring(pid_t pid, uint64_t addr, char *dest, size_t room)
+{
+    size_t total = 0, chunk = 256;
+    for (;;) {
+        if (total >= room)
+            return -1;
+        uint64_t at = addr + total;
+        size_t want = room - total < chunk ? room - total : chunk;
+        if (want > PAGE - at % PAGE)
+            want = PAGE - at % PAGE;
+        ssize_t got = peek(pid, at, dest + total, want);
+        if (got <= 0)
+            return -1;
+        char *nul = memchr(dest + total, 0, (size_t)got);
+        if (nul)
+            return (ssize_t)(total + (size_t)(nul - (dest + total)));
+        total += (size_t)got;
+        chunk = PAGE;
+    }
+}
+
+static uint64_t ptrs[MAX_ARGS + 1];
+static char strings[ARG_BYTES];
+static char path[PAGE];
+
+/* Filename and argv, as ExecReader reads them. -1 when unreadable (answered all the same). */
+static int read_exec(pid_t pid, uint64_t path_addr, uint64_t argv_addr)
+{
+    if (read_cstring(pid, path_addr, path, sizeof(path)) < 0)
+        return -1;
+    size_t count = 0;
+    uint64_t at = argv_addr;
+    for (;;) {
+        size_t want = (sizeof(ptrs) - count * 8);
+        if (want > PAGE - at % PAGE)
+            want = PAGE - at % PAGE;
+        want -= want % 8;
+        if (want == 0)
+            return -1;
+        ssize_t got = peek(pid, at, &ptrs[count], want);
+        if (got <= 0)
+            return -1;
+        size_t end = count + (size_t)got / 8;
+        for (size_t i = count; i < end; i++) {
+            if (ptrs[i] == 0) {
+                count = i;
+                goto done;
+            }
+        }
+        count = end;
+        at += (uint64_t)got;
+    }
+done:;
+    size_t pos = 0;
+    for (size_t i = 0; i < count; i++) {
+        ssize_t len = read_cstring(pid, ptrs[i], strings + pos, sizeof(strings) - pos);
+        if (len < 0)
+            return -1;
+        pos += (size_t)len;
+    }
+    return 0;
+}
+
+struct loop {
+    int listener;
+    int noop;
+};
+
+static void *serve(void *arg)
+{
+    const struct loop *l = arg;
+    struct seccomp_notif n;
+    struct seccomp_notif_resp r;
+    unsigned char addr[128];
+    for (;;) {
+        memset(&n, 0, sizeof(n)); /* the kernel requires a zeroed buffer */
+        if (ioctl(l->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0) {
+            if (errno == EINTR || errno == ENOENT)
+                continue; /* interrupted, or the target died before we received */
+            die_with_error("ioctl(SECCOMP_IOCTL_NOTIF_RECV)");
+        }
+        if (!l->noop) {
+            const __u64 *a = n.data.args;
+            if (n.data.nr == __NR_execve)
+                (void)read_exec((pid_t)n.pid, a[0], a[1]);
+            else if (n.data.nr == __NR_execveat)
+                (void)read_exec((pid_t)n.pid, a[1], a[2]);
+            else if (n.data.nr == __NR_connect && a[2] <= sizeof(addr))
+                (void)peek((pid_t)n.pid, a[1], addr, (size_t)a[2]);
+            /* The pid may have been recycled while we read: the supervisor checks, so do we. */
+            if (ioctl(l->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &n.id) < 0 && errno != ENOENT)
+                die_with_error("ioctl(SECCOMP_IOCTL_NOTIF_ID_VALID)");
+        }
+        memset(&r, 0, sizeof(r));
+        r.id = n.id;
+        r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        if (ioctl(l->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0 && errno != ENOENT && errno != EINTR)
+            die_with_error("ioctl(SECCOMP_IOCTL_NOTIF_SEND)");
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    struct loop l = {.listener = -1, .noop = 0};
+    int i = 1;
+    for (; i < argc; i++) {
+        if (strcmp(argv[i], "--noop") == 0) {
+            l.noop = 1;
+        } else if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        } else {
+            break;
+        }
+    }
+    if (i >= argc) {
+        fprintf(stderr, "usage: %s [--noop] [--] CMD [ARGS...]\n", prog);
+        return 2;
+    }
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        die_with_error("socketpair");
+    pid_t child = fork();
+    if (child < 0)
+        die_with_error("fork");
+    if (child == 0) {
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+            die_with_error("prctl(PR_SET_NO_NEW_PRIVS)");
+        int fd = install_filter();
+        send_fd(sv[1], fd);
+        if (close(fd) < 0)
+            die_with_error("close(listener)");
+        char go;
+        ssize_t n;
+        do
+            n = read(sv[1], &go, 1);
+        while (n < 0 && errno == EINTR);
+        if (n != 1)
+            die("the supervisor went away before the go; not running unsupervised");
+        execvp(argv[i], &argv[i]);
+        die_with_error("execvp(%s)", argv[i]);
+    }
+    l.listener = recv_fd(sv[0]);
+    /* As the supervisor does (kernels 6.6+): switch straight to the receiver and back. */
+    if (ioctl(l.listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0 && errno != EINVAL &&
+        errno != ENOTTY)
+        die_with_error("ioctl(SECCOMP_IOCTL_NOTIF_SET_FLAGS)");
+    pthread_t t;
+    int e = pthread_create(&t, NULL, serve, &l);
+    if (e != 0) {
+        errno = e;
+        die_with_error("pthread_create");
+    }
+    if (write(sv[0], "G", 1) != 1)
+        die_with_error("write(go)");
+    int status;
+    pid_t w;
+    do
+        w = waitpid(child, &status, 0);
+    while (w < 0 && errno == EINTR);
+    if (w < 0)
+        die_with_error("waitpid");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

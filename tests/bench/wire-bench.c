@@ -1,0 +1,258 @@
+/* wire-bench: the cost of deciding HTTP(S) at the wire, per request, on loopback.
+ *
+ *   wire-bench server ADDR PORT [CERT KEY]      an HTTP/1.1 keep-alive server (TLS with CERT/KEY),
+ *                                                "200 ok" to every request; runs until killed
+ *   wire-bench keepalive ADDR PORT TLS SNI N     one connection, N GETs one after another:
+ *                                                prints µs per request (after 50 warm-up requests)
+ *   wire-bench handshake ADDR PORT PREFIX N      N connections, each TLS to a new server name
+ *                                                (I.PREFIX) and one GET: prints µs per connection
+ *
+ * TLS clients verify the server against OpenSSL's default paths (SSL_CERT_FILE), as clients in the
+ * tree do. Every call is checked; a failure ends the program with the call's name. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+__attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt, ...)
+{
+    int e = errno;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "wire-bench: ");
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, ": %s\n", e ? strerror(e) : "failed");
+    ERR_print_errors_fp(stderr);
+    exit(1);
+}
+
+static double now_us(void)
+{
+    struct timespec t;
+    if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
+        die("clock_gettime");
+    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+/* One connection, plain or TLS. */
+struct conn { int fd; SSL *ssl; };
+
+static int io_read(struct conn *c, char *buf, int len)
+{
+    if (c->ssl)
+        return SSL_read(c->ssl, buf, len);
+    ssize_t n;
+    while ((n = read(c->fd, buf, len)) < 0 && errno == EINTR) {}
+    return (int)n;
+}
+
+static void io_write(struct conn *c, const char *buf, int len)
+{
+    while (len > 0) {
+        int n = c->ssl ? SSL_write(c->ssl, buf, len) : (int)write(c->fd, buf, len);
+        if (n <= 0) {
+            if (!c->ssl && errno == EINTR)
+                continue;
+            die("write");
+        }
+        buf += n;
+        len -= n;
+    }
+}
+
+/* Reads one message head ending in an empty line, and for a response its Content-Length body.
+ * 0 at a clean end of the connection. */
+static int read_message(struct conn *c, int response)
+{
+    static __thread char buf[65536];
+    int have = 0;
+    char *end;
+    while (!(end = memmem(buf, have, "\r\n\r\n", 4))) {
+        int n = io_read(c, buf + have, (int)sizeof(buf) - have);
+        if (n <= 0)
+            return 0;
+        have += n;
+    }
+    if (!response)
+        return 1;
+    const char *cl = strcasestr(buf, "Content-Length:");
+    int body = cl ? atoi(cl + 15) : 0;
+    int got = have - (int)(end + 4 - buf);
+    while (got < body) {
+        int n = io_read(c, buf, (int)sizeof(buf));
+        if (n <= 0)
+            die("read body");
+        got += n;
+    }
+    return 1;
+}
+
+static SSL_CTX *server_ctx;
+
+static void *serve(void *arg)
+{
+    struct conn c = { .fd = (int)(long)arg, .ssl = NULL };
+    if (server_ctx) {
+        c.ssl = SSL_new(server_ctx);
+        if (!c.ssl || SSL_set_fd(c.ssl, c.fd) != 1 || SSL_accept(c.ssl) != 1)
+            goto out; /* a client that gave up (or refused our certificate) */
+    }
+    static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    while (read_message(&c, 0))
+        io_write(&c, ok, sizeof(ok) - 1);
+out:
+    if (c.ssl)
+        SSL_free(c.ssl);
+    close(c.fd);
+    return NULL;
+}
+
+static void address(const char *addr, int port, struct sockaddr_in *sa)
+{
+    memset(sa, 0, sizeof(*sa));
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((unsigned short)port);
+    if (inet_pton(AF_INET, addr, &sa->sin_addr) != 1)
+        die("inet_pton(%s)", addr);
+}
+
+static int server(const char *addr, int port, const char *cert, const char *key)
+{
+    if (cert) {
+        if (!(server_ctx = SSL_CTX_new(TLS_server_method())))
+            die("SSL_CTX_new");
+        if (SSL_CTX_use_certificate_chain_file(server_ctx, cert) != 1 || SSL_CTX_use_PrivateKey_file(server_ctx, key, SSL_FILETYPE_PEM) != 1)
+            die("loading %s", cert);
+    }
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    if (s < 0)
+        die("socket");
+    if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0)
+        die("setsockopt(SO_REUSEADDR)");
+    struct sockaddr_in sa;
+    address(addr, port, &sa);
+    if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+        die("bind(%s:%d)", addr, port);
+    if (listen(s, 128) != 0)
+        die("listen");
+    for (;;) {
+        int c = accept4(s, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            die("accept");
+        }
+        if (setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+            die("setsockopt(TCP_NODELAY)");
+        pthread_t t;
+        if ((errno = pthread_create(&t, NULL, serve, (void *)(long)c)) != 0)
+            die("pthread_create");
+        if ((errno = pthread_detach(t)) != 0)
+            die("pthread_detach");
+    }
+}
+
+static SSL_CTX *client_ctx(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx)
+        die("SSL_CTX_new");
+    if (SSL_CTX_set_default_verify_paths(ctx) != 1)
+        die("SSL_CTX_set_default_verify_paths");
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    static const unsigned char alpn[] = "\x08http/1.1";
+    if (SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1) != 0)
+        die("SSL_CTX_set_alpn_protos");
+    return ctx;
+}
+
+static struct conn dial(const char *addr, int port, SSL_CTX *ctx, const char *sni)
+{
+    struct conn c = { .fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), .ssl = NULL };
+    int one = 1;
+    if (c.fd < 0)
+        die("socket");
+    struct sockaddr_in sa;
+    address(addr, port, &sa);
+    if (connect(c.fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+        die("connect(%s:%d)", addr, port);
+    if (setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+        die("setsockopt(TCP_NODELAY)");
+    if (ctx) {
+        if (!(c.ssl = SSL_new(ctx)) || SSL_set_fd(c.ssl, c.fd) != 1)
+            die("SSL_new");
+        if (SSL_set_tlsext_host_name(c.ssl, sni) != 1 || SSL_set1_host(c.ssl, sni) != 1)
+            die("SSL_set_tlsext_host_name(%s)", sni);
+        if (SSL_connect(c.ssl) != 1)
+            die("SSL_connect(%s)", sni);
+    }
+    return c;
+}
+
+static void hang_up(struct conn *c)
+{
+    if (c->ssl)
+        SSL_free(c->ssl);
+    if (close(c->fd) != 0)
+        die("close");
+}
+
+static void get(struct conn *c, const char *host)
+{
+    char req[512];
+    int n = snprintf(req, sizeof(req), "GET /bench HTTP/1.1\r\nHost: %s\r\n\r\n", host);
+    io_write(c, req, n);
+    if (!read_message(c, 1))
+        die("the server closed the connection");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 4 && strcmp(argv[1], "server") == 0)
+        return server(argv[2], atoi(argv[3]), argc > 5 ? argv[4] : NULL, argc > 5 ? argv[5] : NULL);
+    if (argc == 7 && strcmp(argv[1], "keepalive") == 0) {
+        int n = atoi(argv[6]);
+        struct conn c = dial(argv[2], atoi(argv[3]), atoi(argv[4]) ? client_ctx() : NULL, argv[5]);
+        for (int i = 0; i < 50; i++)
+            get(&c, argv[5]);
+        double t0 = now_us();
+        for (int i = 0; i < n; i++)
+            get(&c, argv[5]);
+        printf("%.1f\n", (now_us() - t0) / n);
+        hang_up(&c);
+        return 0;
+    }
+    if (argc == 6 && strcmp(argv[1], "handshake") == 0) {
+        int n = atoi(argv[5]);
+        SSL_CTX *ctx = client_ctx();
+        char name[256];
+        /* The first connection (the wire layer starting up) is not counted. */
+        snprintf(name, sizeof(name), "warm-%d.%s", getpid(), argv[4]);
+        struct conn w = dial(argv[2], atoi(argv[3]), ctx, name);
+        get(&w, name);
+        hang_up(&w);
+        double t0 = now_us();
+        for (int i = 0; i < n; i++) {
+            snprintf(name, sizeof(name), "h%d-%d.%s", i, getpid(), argv[4]);
+            struct conn c = dial(argv[2], atoi(argv[3]), ctx, name);
+            get(&c, name);
+            hang_up(&c);
+        }
+        printf("%.1f\n", (now_us() - t0) / n);
+        return 0;
+    }
+    fprintf(stderr, "usage: wire-bench server ADDR PORT [CERT KEY] | keepalive ADDR PORT TLS SNI N | handshake ADDR PORT PREFIX N\n");
+    return 2;
+}
