@@ -57,6 +57,14 @@ public sealed class RunVerb
             Console.Error.WriteLine($"agentshell run: --connect-guard must be auto, kernel or seccomp, not '{ConnectGuard}'");
             return Program.UsageError;
         }
+        // Inside a supervised tree agentshell's own files are read-only (protected), so a nested run
+        // would fail on them first with a misleading reason: name the nesting, as the launcher would.
+        if (AgentShell.Supervisor.Diagnostics.KernelProbes.AlreadySupervised())
+        {
+            Console.Error.WriteLine("agentshell: seccomp(SECCOMP_SET_MODE_FILTER): Device or resource busy (another seccomp listener already supervises this process: agentshell cannot run inside another agentshell run)");
+            Console.Error.WriteLine("agentshell: nothing was run.");
+            return 125;
+        }
         Core.Policy.Policy policy;
         try
         {
