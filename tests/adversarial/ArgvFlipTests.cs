@@ -4,14 +4,15 @@ namespace AgentShell.EndToEnd.Tests.Adversarial;
 
 /// <summary>Issue 11, class 1: the argv the supervisor checks is rewritten before the kernel copies
 /// it (`curl -X GET` to production flipped to `-X DELETE`), by every writer that can reach it.
-/// Each attack makes 1000 tries (AGENTSHELL_ADVERSARIAL_TRIES overrides); the production stand-in
+/// Each attack makes 100 tries by default, so the project fits CI in minutes; set
+/// AGENTSHELL_ADVERSARIAL_TRIES=1000 (any number) for a longer hunt. The production stand-in
 /// must receive no DELETE. Seccomp mode kills a changed exec at its ptrace exec event, root mode in
 /// the kernel's sched_process_exec program (rule supervisor:exec-changed).</summary>
 [TestFixture("seccomp")]
 [TestFixture("kernel")]
 public sealed partial class ArgvFlipTests(string guard)
 {
-    private static int Tries => int.TryParse(Environment.GetEnvironmentVariable("AGENTSHELL_ADVERSARIAL_TRIES"), out int n) && n > 0 ? n : 1000;
+    private static int Tries => int.TryParse(Environment.GetEnvironmentVariable("AGENTSHELL_ADVERSARIAL_TRIES"), out int n) && n > 0 ? n : 100;
 
     private LoopbackHttpServer _prod = null!;
     private TestHome _home = null!;
