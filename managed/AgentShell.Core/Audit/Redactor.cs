@@ -190,6 +190,8 @@ public static partial class Redactor
             int eq = flag.IndexOf('=');
             string name = eq < 0 ? flag : flag[..eq];
             bool longForm = token.StartsWith("--", StringComparison.Ordinal) || name.Length > 1 && !IsShortCluster(tool, token);
+            // A spelling the tool accepts for a carrier (curl --proxy-us, mongosh --PASSW) is that carrier.
+            if (longForm) name = CanonicalLong(tool, name);
             if (longForm && IsSecretFlag(name))
             {
                 if (eq < 0)
@@ -244,6 +246,30 @@ public static partial class Redactor
             if (h != token) return h;
         }
         return RedactText(token);
+    }
+
+    /// <summary>The long option <paramref name="name"/> (no dashes) as the tool's own table reads
+    /// it: an abbreviation or another letter case gives the option's first long name. Unchanged
+    /// when the tool has no table or the name selects no single option.</summary>
+    private static string CanonicalLong(string tool, string name)
+    {
+        var table = tool switch
+        {
+            "curl" => Tools.Curl.Options,
+            "wget" => Tools.Wget.Options,
+            "http" or "https" or "xh" or "xhs" => Tools.Httpie.Options,
+            "psql" => Tools.Psql.Options,
+            "mysql" or "mariadb" => Tools.Mysql.Options,
+            "mysqladmin" or "mariadb-admin" => Tools.Mysql.AdminOptions,
+            "mongosh" => Tools.Mongosh.Options,
+            "redis-cli" => Tools.RedisCli.Options,
+            "pg_restore" => Tools.PostgresTools.PgRestoreOptions,
+            "dropdb" => Tools.PostgresTools.DropDbOptions,
+            _ => null,
+        };
+        if (table == null || name.Length == 0) return name;
+        var spec = table.Long(name, out bool negated, out bool ambiguous);
+        return spec == null || negated || ambiguous || spec.Longs.Count == 0 ? name : spec.Longs[0];
     }
 
     private static bool ShortSecretFlag(string tool, string token, bool login) =>
