@@ -109,12 +109,12 @@ public sealed class SelfApprovalTests
     [TestCase("kill", "os.kill(SUP, signal.SIGTERM)")]
     [TestCase("kill-0", "os.kill(SUP, 0)")]
     [TestCase("kill-group", "os.kill(-os.getpgid(SUP), 0)")]
-    [TestCase("tgkill", "r = libc.syscall(234, SUP, SUP, 0); report('r', r, ctypes.get_errno()); raise OSError(ctypes.get_errno(), 'x') if r < 0 else None")]
-    [TestCase("tkill-thread", "tid = int(sorted(os.listdir(f'/proc/{SUP}/task'))[-1]); r = libc.syscall(200, tid, 0); raise OSError(ctypes.get_errno(), 'x') if r < 0 else None")]
-    [TestCase("pidfd_open", "r = libc.syscall(434, SUP, 0); raise OSError(ctypes.get_errno(), 'x') if r < 0 else None")]
-    [TestCase("pidfd-procdir", "fd = os.open(f'/proc/{SUP}', os.O_RDONLY); r = libc.syscall(424, fd, 0, None, 0); raise OSError(ctypes.get_errno(), 'x') if r < 0 else None")]
-    [TestCase("ptrace", "r = libc.ptrace(16, SUP, None, None); raise OSError(ctypes.get_errno(), 'x') if r < 0 else None")]
-    [TestCase("process_vm_readv", "r = libc.syscall(310, SUP, None, 0, None, 0, 0); raise OSError(ctypes.get_errno(), 'x') if r < 0 else None")]
+    [TestCase("tgkill", "r = libc.syscall(234, SUP, SUP, 0); report('r', r, ctypes.get_errno())\nif r < 0: raise OSError(ctypes.get_errno(), 'x')\nreport('returned', r)")]
+    [TestCase("tkill-thread", "tid = int(sorted(os.listdir(f'/proc/{SUP}/task'))[-1]); r = libc.syscall(200, tid, 0)\nif r < 0: raise OSError(ctypes.get_errno(), 'x')\nreport('returned', r)")]
+    [TestCase("pidfd_open", "r = libc.syscall(434, SUP, 0)\nif r < 0: raise OSError(ctypes.get_errno(), 'x')\nreport('returned', r)")]
+    [TestCase("pidfd-procdir", "fd = os.open(f'/proc/{SUP}', os.O_RDONLY); r = libc.syscall(424, fd, 0, None, 0)\nif r < 0: raise OSError(ctypes.get_errno(), 'x')\nreport('returned', r)")]
+    [TestCase("ptrace", "r = libc.ptrace(16, SUP, None, None)\nif r < 0: raise OSError(ctypes.get_errno(), 'x')\nreport('returned', r)")]
+    [TestCase("process_vm_readv", "buf = ctypes.create_string_buffer(8); li = (ctypes.c_size_t * 2)(ctypes.addressof(buf), 8); ri = (ctypes.c_size_t * 2)(0x400000, 8); r = libc.syscall(310, SUP, li, 1, ri, 1, 0)\nif r < 0: raise OSError(ctypes.get_errno(), 'x')\nreport('returned', r)")]
     public void SignalsTracingAndReadsAimedAtTheSupervisorAreRefused(string how, string attack)
     {
         var o = Run(attack, out var err);
