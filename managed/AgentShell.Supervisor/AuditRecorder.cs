@@ -7,10 +7,14 @@ namespace AgentShell.Supervisor;
 
 /// <summary>Turns decisions of one run into audit records (with the process chain) and appends
 /// them. Without an audit log it records nothing. Never throws: a failure is reported and the
-/// decision stands.</summary>
-internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid, TextWriter log)
+/// decision stands. With an exporter, each appended record is also queued for export (after the
+/// local write, which stays the source of truth).</summary>
+internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid, TextWriter log, Telemetry.TelemetryExporter? telemetry = null)
 {
     private readonly RepeatedExecs _repeats = new();
+
+    /// <summary>The exporter, or null when export is off.</summary>
+    public Telemetry.TelemetryExporter? Telemetry => telemetry;
 
     /// <summary>False for what is not recorded, decided before anything is built. PERF: allows of
     /// programs no parser knows (ls, git status) are not recorded by default.</summary>
@@ -18,7 +22,8 @@ internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid,
         audit != null && !(d.Action == PolicyAction.Allow && d.Intent == null && !audit.LogAllowsOfUnparsedTools);
 
     /// <summary>Appends one record.</summary>
-    public void Record(Decision d, int pid, IReadOnlyList<string> argv, string? cwd, string syscall, string outcome, string? by = null, long? waitedMs = null)
+    public void Record(Decision d, int pid, IReadOnlyList<string> argv, string? cwd, string syscall, string outcome, string? by = null, long? waitedMs = null,
+        string? pendingId = null)
     {
         if (audit == null) return;
         // A PATH search's attempts of one exec are one decision: one row.
@@ -27,7 +32,8 @@ internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid,
         {
             var chain = ProcessInfo.Chain(pid, agentPid);
             var rec = AuditRecord.FromDecision(d, DateTimeOffset.UtcNow, runId, syscall, pid, chain, argv, cwd, outcome, by, waitedMs);
-            audit.Append(rec, parsedTool: d.Intent != null);
+            audit.Append(rec, parsedTool: d.Intent != null, out var redacted);
+            if (redacted != null) telemetry?.Decision(redacted, runId, pendingId);
         }
         catch (Exception e)
         {
@@ -46,6 +52,6 @@ internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid,
         };
         string? by = i.Outcome == PendingOutcome.Gone ? "nobody (the process ended while waiting)" : i.AnsweredBy;
         long? waited = i.Answered is { } t ? (long)(t - i.Created).TotalMilliseconds : null;
-        Record(i.Decision, i.Pid, i.Argv, i.Cwd, i.Syscall ?? (i.ConnectKey != null ? AuditSyscall.Connect : AuditSyscall.Execve), outcome, by, waited);
+        Record(i.Decision, i.Pid, i.Argv, i.Cwd, i.Syscall ?? (i.ConnectKey != null ? AuditSyscall.Connect : AuditSyscall.Execve), outcome, by, waited, i.Id);
     }
 }

@@ -46,6 +46,7 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
         var audit = new DeferredAudit(recorder);
         // This thread traces the execs it lets go with a check, from the seize to the exec's commit.
         var tracer = new ExecTracer();
+        var metrics = recorder.Telemetry?.Metrics;
         while (true)
         {
             // PERF: a blocking RECV wakes exactly one of the receiving threads per notification; a
@@ -64,6 +65,7 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
                 if (e != Errno.EBADF) log.WriteLine($"agentshell: seccomp receive failed: {e}; supervision stopped, the tree fails closed");
                 return;
             }
+            long received = metrics != null ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             Verdict v;
             try
             {
@@ -80,6 +82,7 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
             }
             if (v.Held) continue; // answered later (the registry, or a connect made on the process's behalf)
             var se = Send(listener, n.id, v.Error, v.Flags, v.Value);
+            metrics?.Latency(System.Diagnostics.Stopwatch.GetTimestamp() - received);
             if (se != 0 && se != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {se}");
             audit.Flush();
             try { execs.AfterAnswer(tracer); }

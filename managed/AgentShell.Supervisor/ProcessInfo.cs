@@ -134,7 +134,10 @@ internal static class ProcessInfo
             foreach (var line in File.ReadLines($"/proc/self/fdinfo/{fd}"))
                 if (line.StartsWith("Pid:", StringComparison.Ordinal) && int.TryParse(line.AsSpan(4).Trim(), out int t)) return t;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Unreadable fdinfo: -1 below, which every caller treats as "not that process" (refused).
+        }
         return -1;
     }
 

@@ -39,6 +39,9 @@ public sealed class RunOptions
     public bool Quiet { get; init; }
     /// <summary>Address → environment map; default: the policy's addresses and resolved host names.</summary>
     public Network.IAddressEnvironments? Addresses { get; init; }
+    /// <summary>OTLP exporter of audit records, pauses and metrics; null (the default): export is off
+    /// and nothing of it is built. Owned by the caller; the run or daemon starts it.</summary>
+    public Telemetry.TelemetryExporter? Telemetry { get; init; }
     /// <summary>Audit log; null: decisions are not recorded.</summary>
     public Audit.AuditLog? Audit { get; init; }
     /// <summary>Control socket path; default: a new one in <see cref="SocketPaths.Directory"/>.</summary>

@@ -102,6 +102,7 @@ public sealed class SupervisedRun
         if (tree.Unprotected is { } why)
             _o.Log.WriteLine($"agentshell: warning: the agent can change agentshell's profiles, audit log and control sockets: {why} (--require-protection refuses to run instead)");
         int subreaper = _o.OwnsProcess ? Environment.ProcessId : -1;
+        _o.Telemetry?.Start(runId, _o.Policy.Files);
         using var supervision = new Supervision(_o, listener, runId, (processGroup, executable, _agentPid), addresses, identity, kernel,
             pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper) || kernel?.InTree(pid) == true, tree, control, ca?.Ready());
         ControlSocketPath = supervision.ControlSocketPath;

@@ -13,6 +13,7 @@ internal sealed class Supervision : IDisposable
     private readonly ControlServer _control;
     private readonly Timer _prune;
     private readonly TreeSession _tree;
+    private readonly string? _runId;
 
     /// <summary>Wires the run's parts.</summary>
     /// <param name="o">The run's options.</param>
@@ -35,6 +36,7 @@ internal sealed class Supervision : IDisposable
         try
         {
             var info = new SessionInfo(runId, o.Command, DateTimeOffset.UtcNow, self.AgentPid);
+            _runId = runId;
             _control = new ControlServer(control, runId, o.Command, _registry, inTree, o.Log, () => [info]);
             var me = new SelfIdentity(self.ProcessGroup, self.Executable, _control.Identity, self.AgentPid) { TreeHasOwnPids = tree.OwnPidNamespace };
             _tree = new TreeSession(o, listener, info, _registry, me, addresses, identity, kernel,
@@ -58,6 +60,9 @@ internal sealed class Supervision : IDisposable
     public void Dispose()
     {
         _prune?.Dispose();
+        // What still waits ends as "process gone" while the tree still records it: a run can end
+        // before the pause timer has seen a held process die, and its audit row must not be lost.
+        if (_runId != null) _registry.EndSession(_runId);
         _tree?.Dispose();
         _control?.Dispose();
         _registry.Dispose();

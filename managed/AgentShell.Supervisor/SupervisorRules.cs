@@ -179,10 +179,10 @@ public static class SupervisorRules
         Explanation = "Each run binds the profile directories and files, the audit log's directory, the control-socket directory and agentshell's own files read-only in a mount namespace of the tree's own (a user namespace as a user), and gives the tree a pid namespace. Where the kernel refuses that (user namespaces disabled, a restricted container), the run goes on unprotected and says so; run with --require-protection to refuse instead.",
     };
 
-    /// <summary>Every rule above, in the order `profiles show` lists them.</summary>
+    /// <summary>Every rule above and the PostgreSQL relay's own, in the order `profiles show` lists them.</summary>
     public static IReadOnlyList<SupervisorRule> All { get; } =
         [UnreadableArgv, SelfApproval, ProtectSelf, FastOpenBatch, FastOpenToWire, NamesNotResolved, GateUnavailable, DecisionError, ExecChanged, ExecUnverifiable, Chroot,
-         Unprotected, NestedExec, ForeignCode, OtherRoot, UnknownClientToProduction];
+         Unprotected, NestedExec, ForeignCode, OtherRoot, UnknownClientToProduction, .. Wire.Postgres.PostgresWireRules.All];
 
     /// <summary>The line for a refused exec: the policy's own wording for a decision about an intent,
     /// the rule's refusal line for a supervisor rule's decision (which has none).</summary>

@@ -44,14 +44,15 @@ internal sealed class TreeSession : IDisposable
         var notifier = new BlockNotifier();
         tree ??= TreeSetUp.None;
         _trust = new TrustLedger(o.Policy, identity, kernel, tree.Root, o.Log);
-        var recorder = new AuditRecorder(o.Audit, info.Id, info.Pid, o.Log);
+        var recorder = new AuditRecorder(o.Audit, info.Id, info.Pid, o.Log, o.Telemetry);
+        var telemetry = o.Telemetry;
         _verified = new VerifiedExecs(kernel, _trust, notifier, recorder, o.Log) { Sealable = tree.CanSeal };
         var held = new HeldNotifications(listener, _trust, _verified, notifier, o.Log);
         var scope = new PendingScope(info.Id, held);
         // The registry may be shared: each tree acts only on its own items.
         _answering = i => { if (i.Session == info.Id) held.ApplyAnswer(i); };
-        _resolved = i => { if (i.Session == info.Id) recorder.RecordAnswered(i); };
-        _paused = i => { if (i.Session == info.Id) paused?.Invoke(i); };
+        _resolved = i => { if (i.Session == info.Id) { telemetry?.PauseClosed(i, info.Id); recorder.RecordAnswered(i); } };
+        _paused = i => { if (i.Session == info.Id) { telemetry?.PauseOpened(i, info.Id); paused?.Invoke(i); } };
         registry.Answering += _answering;
         registry.Resolved += _resolved;
         registry.Paused += _paused;

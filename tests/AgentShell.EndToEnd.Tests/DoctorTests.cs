@@ -9,7 +9,7 @@ namespace AgentShell.EndToEnd.Tests;
 public sealed class DoctorTests
 {
     private static readonly string[] Subjects =
-        ["kernel", "seccomp", "nesting", "pidfd", "supervised run", "ptrace", "namespaces", "cgroup v2", "bpf", "profiles", "sockets", "audit", "connect guard", "runs"];
+        ["kernel", "seccomp", "nesting", "pidfd", "supervised run", "ptrace", "namespaces", "cgroup v2", "bpf", "profiles", "sockets", "audit", "connect guard", "runs", "telemetry"];
 
     [Test]
     public void OnThisMachineEveryCheckHasALineAndRunCanWork()

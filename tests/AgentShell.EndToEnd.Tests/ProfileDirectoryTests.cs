@@ -26,6 +26,12 @@ public sealed class ProfileDirectoryTests
             foreach (var a in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", Repo.AgentShell, "run", "--connect-guard", "seccomp", "--", "/bin/sh", "-c", $"touch {made}" })
                 psi.ArgumentList.Add(a);
             psi.Environment["AGENTSHELL_SYSTEM_PROFILES_DIR"] = system;
+            // The shipped profiles from a place nobody can read whatever the clone's own mode
+            // (mktemp -d makes it 0700): only the system directory is to be unreadable here.
+            string shipped = Path.Combine(tmp, "shipped");
+            Directory.CreateDirectory(shipped);
+            File.Copy(Path.Combine(Repo.Root, "profiles", "default.json"), Path.Combine(shipped, "default.json"));
+            psi.Environment["AGENTSHELL_PROFILES_DIR"] = shipped;
             foreach (var v in new[] { "HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR" }) psi.Environment[v] = tmp;
             using var p = Process.Start(psi)!;
             string stderr = p.StandardError.ReadToEnd();

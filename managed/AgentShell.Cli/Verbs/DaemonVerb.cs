@@ -41,33 +41,13 @@ public sealed class DaemonVerb
             Console.Error.WriteLine("agentshell daemon: no command given. Usage: agentshell daemon [--profile P]... [--socket PATH] -- CMD [ARGS...] (in a container: -- sleep infinity)");
             return Program.UsageError;
         }
-        Core.Policy.Policy policy;
-        try
-        {
-            policy = ProfileSet.LoadForRun(Profiles.ToList(), Quiet ? TextWriter.Null : Console.Error);
-        }
-        catch (ProfileException e)
-        {
-            Console.Error.WriteLine($"agentshell: invalid profile: {e.Message}");
-            Console.Error.WriteLine("agentshell: nothing was run.");
-            return Program.UsageError;
-        }
-        Supervisor.Audit.AuditLog audit;
-        try
-        {
-            audit = new Supervisor.Audit.AuditLog(AuditFile ?? Supervisor.Audit.AuditLog.DefaultPath(), Console.Error,
-                logAllowsOfUnparsedTools: policy.Audit.LogAllowsOfUnparsedTools);
-        }
-        catch (IOException e)
-        {
-            Console.Error.WriteLine($"agentshell: cannot open the audit log: {e.Message}");
-            Console.Error.WriteLine("agentshell: nothing was run.");
-            return Program.UsageError;
-        }
-        using var auditLog = audit;
+        using var start = SupervisingStart.Prepare(Profiles, Quiet, AuditFile);
+        if (start == null) return Program.UsageError;
+        var (policy, telemetry, audit) = (start.Policy, start.Telemetry, start.Audit);
         var daemon = new SupervisingDaemon(new RunOptions
         {
             Audit = audit,
+            Telemetry = telemetry,
             LauncherPath = Launcher.Path(),
             Command = command,
             Policy = policy,

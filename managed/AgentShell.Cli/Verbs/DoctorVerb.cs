@@ -8,7 +8,7 @@ namespace AgentShell.Cli.Verbs;
 
 /// <summary>`agentshell doctor [--profile P]...`: what this machine supports, one line per check
 /// with the fix for anything failing. Exit 0 when `run` can work here, 1 otherwise.</summary>
-[Verb("doctor", HelpText = "Check what this machine supports (kernel, seccomp, nesting, pidfd, a supervised run, namespaces, cgroup v2, BPF, profiles, sockets, audit log, live runs and daemon), with the fix for anything missing. Exit 0 when `run` can work.")]
+[Verb("doctor", HelpText = "Check what this machine supports (kernel, seccomp, nesting, pidfd, a supervised run, namespaces, cgroup v2, BPF, profiles, sockets, audit log, live runs and daemon, telemetry export), with the fix for anything missing. Exit 0 when `run` can work.")]
 public sealed class DoctorVerb
 {
     /// <summary>Profile files to validate with the shipped, system and user ones.</summary>
@@ -57,6 +57,7 @@ public sealed class DoctorVerb
         Add(Inside(nested, PathProbes.AuditDirectory(AuditLog.DefaultPath())));
         Add(RootModeProbes.ConnectGuard(bpf));
         Add(RunsProbe.Live());
+        Add(Supervisor.Telemetry.TelemetryDoctor.Probe(policy?.Telemetry ?? TelemetrySettings.Default));
         int failed = probes.Count(p => p.Status == ProbeStatus.Fail);
         o.WriteLine(failed == 0
             ? $"agentshell run can work here (checked in {sw.ElapsedMilliseconds} ms)"

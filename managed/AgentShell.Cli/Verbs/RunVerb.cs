@@ -65,30 +65,9 @@ public sealed class RunVerb
             Console.Error.WriteLine("agentshell: nothing was run.");
             return 125;
         }
-        Core.Policy.Policy policy;
-        try
-        {
-            policy = ProfileSet.LoadForRun(Profiles.ToList(), Quiet ? TextWriter.Null : Console.Error);
-        }
-        catch (ProfileException e)
-        {
-            Console.Error.WriteLine($"agentshell: invalid profile: {e.Message}");
-            Console.Error.WriteLine("agentshell: nothing was run.");
-            return Program.UsageError;
-        }
-        AgentShell.Supervisor.Audit.AuditLog audit;
-        try
-        {
-            audit = new AgentShell.Supervisor.Audit.AuditLog(AuditFile ?? AgentShell.Supervisor.Audit.AuditLog.DefaultPath(), Console.Error,
-                logAllowsOfUnparsedTools: policy.Audit.LogAllowsOfUnparsedTools);
-        }
-        catch (IOException e)
-        {
-            Console.Error.WriteLine($"agentshell: cannot open the audit log: {e.Message}");
-            Console.Error.WriteLine("agentshell: nothing was run.");
-            return Program.UsageError;
-        }
-        using var auditLog = audit;
+        using var start = SupervisingStart.Prepare(Profiles, Quiet, AuditFile);
+        if (start == null) return Program.UsageError;
+        var (policy, telemetry, audit) = (start.Policy, start.Telemetry, start.Audit);
         string launcher = Launcher.Path();
         // What the tree must not change: where profiles come from, the audit log, agentshell itself.
         var protect = ProtectedPaths.Collect(ProfileSet.Resolve(Profiles.ToList()), ProtectedPaths.ProfileDirectories(ProfileSet.SystemDirectory()),
@@ -98,6 +77,7 @@ public sealed class RunVerb
             Protect = protect,
             RequireProtection = RequireProtection,
             Audit = audit,
+            Telemetry = telemetry,
             LauncherPath = launcher,
             Command = command,
             Policy = policy,

@@ -7,7 +7,8 @@ namespace AgentShell.Core.Credentials;
 /// <summary>The profiles' <c>CredentialFiles</c> (<c>.env.production</c>, <c>~/.railway/config.json</c>):
 /// every value in them is a credential of their environment. They are read when the policy is
 /// built and again whenever one changes (its size or modification time), checked each time a
-/// command carries a credential, so a token written there during the run is recognised.</summary>
+/// command carries a credential, so a token written there during the run is recognised; a value
+/// read once stays recognised after its file changes, goes or becomes unreadable.</summary>
 /// <remarks>Values are taken liberally (a wrong guess only adds a fingerprint nothing sends): in a
 /// JSON file every string, elsewhere the value of each <c>KEY=value</c> or <c>key: value</c> line
 /// (or the whole line), each also without a <c>Bearer</c>/<c>Token</c> scheme, and a URL's
@@ -45,7 +46,9 @@ internal sealed class CredentialFileSet
                 var stamp = Stamp(_files[i].Path);
                 if (stamp == _seen[i]) continue;
                 _seen[i] = stamp;
-                _perFile[i] = stamp.Ticks < 0 ? [] : Read(_files[i]);
+                // A value once read stays a credential of its environment: reading a token and then
+                // deleting, rewriting or chmod-ing its file must not turn the token into nobody's.
+                if (stamp.Ticks >= 0) _perFile[i] = Keep(_perFile[i], Read(_files[i]));
                 changed = true;
             }
             if (changed) _all = [.. _perFile.SelectMany(e => e)];
@@ -60,7 +63,18 @@ internal sealed class CredentialFileSet
             var f = new FileInfo(path);
             return f.Exists ? (f.LastWriteTimeUtc.Ticks, f.Length) : (-1, -1);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return (-2, -2); } // unreadable now: no values, asked again next time
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return (-2, -2); } // unreadable now: values read before are kept, asked again next time
+    }
+
+    // Bounded: a file rewritten over and over cannot grow the set without end; the newest are kept.
+    private const int MaxKeptPerFile = 16 * 1024;
+
+    private static CredentialEntry[] Keep(CredentialEntry[] known, CredentialEntry[] read)
+    {
+        var all = new List<CredentialEntry>(read);
+        foreach (var e in known)
+            if (all.Count < MaxKeptPerFile && !all.Any(x => x.Digest.AsSpan().SequenceEqual(e.Digest))) all.Add(e);
+        return [.. all];
     }
 
     private static CredentialEntry[] Read((string Path, string Display, int EnvId, string Env) file)

@@ -24,6 +24,7 @@ public sealed class Policy
         EnvironmentEntries = parts.EnvironmentEntries;
         Pause = parts.Pause;
         Audit = parts.Audit;
+        Telemetry = parts.Telemetry;
         Network = parts.Network;
         _wire = parts.Wire;
         Tools = parts.Tools;
@@ -54,6 +55,9 @@ public sealed class Policy
 
     /// <summary>What the audit log records (<c>Audit</c> section; later layers override).</summary>
     public AuditSettings Audit { get; }
+
+    /// <summary>Where decisions are exported (<c>Telemetry</c> section; later layers override key by key).</summary>
+    public TelemetrySettings Telemetry { get; }
 
     /// <summary>Network behaviour (<c>Network</c> section; later layers override the action and add clients).</summary>
     public NetworkSettings Network { get; }
@@ -234,6 +238,7 @@ internal sealed class PolicyParts
     internal NetworkSettings Network { get; set; } = NetworkSettings.Default;
     internal Dictionary<string, WireSettings> Wire { get; } = new(StringComparer.OrdinalIgnoreCase);
     internal AuditSettings Audit { get; set; } = AuditSettings.Default;
+    internal TelemetrySettings Telemetry { get; set; } = TelemetrySettings.Default;
     internal List<ProfileToolDefinition> Tools { get; } = [];
     internal Dictionary<string, string> SettingSources { get; } = new(StringComparer.OrdinalIgnoreCase);
     internal Dictionary<string, string> ToolSources { get; } = new(StringComparer.OrdinalIgnoreCase);

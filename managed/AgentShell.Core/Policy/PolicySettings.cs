@@ -73,3 +73,32 @@ public sealed class WireSettings
         return false;
     }
 }
+
+/// <summary>The profile's <c>Telemetry</c> section: where decisions and pauses are exported (OTLP/HTTP).</summary>
+public sealed class TelemetrySettings
+{
+    /// <summary>The settings when no profile says otherwise: no export.</summary>
+    public static readonly TelemetrySettings Default = new();
+
+    /// <summary>Base URL of the OTLP/HTTP receiver (<c>/v1/logs</c> and <c>/v1/metrics</c> are appended), or null.</summary>
+    public string? Endpoint { get; init; }
+
+    /// <summary>Headers sent with every export (may carry an API key: never printed).</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Null when <paramref name="url"/> can be an OTLP endpoint, else why not.</summary>
+    public static string? CheckEndpoint(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https") || u.Host.Length == 0)
+            return $"'{url}' is not an OTLP/HTTP endpoint: write an absolute http:// or https:// URL such as http://localhost:4318";
+        if (u.UserInfo.Length > 0)
+            return "an OTLP endpoint must not carry user:password (it would be printed): put credentials in the headers";
+        if (u.Query.Length > 0 || u.Fragment.Length > 0)
+            return $"'{u.GetLeftPart(UriPartial.Path)}...' must not carry a query or fragment";
+        return null;
+    }
+
+    /// <summary>True for an HTTP header name (RFC 9110 token).</summary>
+    public static bool IsHeaderName(string name) =>
+        name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c));
+}

@@ -18,13 +18,15 @@ namespace AgentShell.Core.Profiles;
 /// they were when Configuration read the files.</summary>
 internal static partial class ProfileReader
 {
-    internal static readonly string[] RootKeys = ["Description", "Environments", "CredentialFiles", "Rules", "Tools", "Network", "Pause", "Audit"];
+    internal static readonly string[] RootKeys = ["Description", "Environments", "CredentialFiles", "Rules", "Tools", "Network", "Pause", "Audit", "Telemetry"];
     // The name sources in EnvironmentSourceKind order, then Wire.
     internal static readonly string[] EnvironmentKeys = ["Hosts", "KubeContexts", "AwsProfiles", "GcpProjects", "AzureSubscriptions", "TerraformWorkspaces", "EnvVars", "Credentials", "CredentialFiles", "Wire"];
     internal static readonly string[] WireKeys = ["Http", "Postgres", "PinnedHosts"];
     internal static readonly string[] NetworkKeys = ["UnknownClientToProduction", "Clients"];
     internal static readonly string[] PauseKeys = ["TimeoutSeconds", "OnTimeout"];
     internal static readonly string[] AuditKeys = ["LogAllowsOfUnparsedTools"];
+    internal static readonly string[] TelemetryKeys = ["Otlp"];
+    internal static readonly string[] OtlpKeys = ["Endpoint", "Headers"];
     internal static readonly string[] ActionNames = ["allow", "pause", "block"];
 
     /// <summary>The key editors use to find the JSON Schema (<c>profiles/schema.json</c>); allowed at the top level.</summary>
@@ -125,9 +127,10 @@ internal static partial class ProfileReader
                 case "Network": ReadNetwork(ref r, json, known, doc); break;
                 case "Pause": ReadPause(ref r, json, known); break;
                 case "Audit": ReadAudit(ref r, json, known); break;
+                case "Telemetry": ReadTelemetry(ref r, json, known); break;
                 default: json.UnknownKey(ref r, "", key, at, RootKeys); break;
             }
-            if (known is "Network" or "Pause" or "Audit" && r.TokenType == JsonTokenType.EndObject)
+            if (known is "Network" or "Pause" or "Audit" or "Telemetry" && r.TokenType == JsonTokenType.EndObject)
                 settings.Add((known, sectionStart, start + (int)r.BytesConsumed));
         }
         return isSchema;
@@ -273,6 +276,39 @@ internal static partial class ProfileReader
         {
             if (Known(key, AuditKeys) is string known) json.Bool(ref r, ProfileJson.Child(path, known), known);
             else json.UnknownKey(ref r, path, key, at, AuditKeys);
+        }
+    }
+
+    // Telemetry.Otlp: where decisions are exported. The endpoint is checked here (an absolute http or
+    // https URL without user:password, which would be printed); header values are never echoed in errors.
+    private static void ReadTelemetry(ref Utf8JsonReader r, ProfileJson json, string path)
+    {
+        if (!json.IsObject(ref r, path, "'Telemetry'")) return;
+        var seen = new ProfileJson.Keys();
+        while (json.NextProperty(ref r, path, ref seen, out string key, out var at))
+        {
+            if (Known(key, TelemetryKeys) is not string known) { json.UnknownKey(ref r, path, key, at, TelemetryKeys); continue; }
+            string otlp = ProfileJson.Child(path, known);
+            if (!json.IsObject(ref r, otlp, "'Telemetry.Otlp'")) continue;
+            var keys = new ProfileJson.Keys();
+            while (json.NextProperty(ref r, otlp, ref keys, out string k, out var kAt))
+            {
+                string? o = Known(k, OtlpKeys);
+                string keyPath = ProfileJson.Child(otlp, o ?? k);
+                if (o == "Endpoint")
+                {
+                    long valueAt = r.TokenStartIndex;
+                    if (json.String(ref r, keyPath, o) is string url && TelemetrySettings.CheckEndpoint(url) is string why)
+                        json.Error(keyPath, valueAt, why);
+                }
+                else if (o == "Headers")
+                {
+                    foreach (var (name, value) in json.StringMap(ref r, keyPath, o))
+                        if (!TelemetrySettings.IsHeaderName(name))
+                            json.Error(value.Path, value.At, $"'{name}' is not a valid HTTP header name");
+                }
+                else json.UnknownKey(ref r, otlp, k, kAt, OtlpKeys);
+            }
         }
     }
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace AgentShell.Core.Profiles;
 
-/// <summary>Layers the settings sections (<c>Pause</c>, <c>Audit</c>, <c>Network</c>) of the
+/// <summary>Layers the settings sections (<c>Pause</c>, <c>Audit</c>, <c>Network</c>, <c>Telemetry</c>) of the
 /// profiles with Microsoft.Extensions.Configuration.Json: each file's sections, as written and
 /// already checked by <see cref="ProfileReader"/>, are one JSON source in layer order, so a later
 /// file overrides an earlier one key by key, and the provider that answers a key names the file
@@ -13,7 +13,8 @@ namespace AgentShell.Core.Profiles;
 internal static class SettingsLayers
 {
     internal const string TimeoutSeconds = "Pause:TimeoutSeconds", OnTimeout = "Pause:OnTimeout",
-        UnknownClientToProduction = "Network:UnknownClientToProduction", LogAllowsOfUnparsedTools = "Audit:LogAllowsOfUnparsedTools";
+        UnknownClientToProduction = "Network:UnknownClientToProduction", LogAllowsOfUnparsedTools = "Audit:LogAllowsOfUnparsedTools",
+        OtlpEndpoint = "Telemetry:Otlp:Endpoint", OtlpHeaders = "Telemetry:Otlp:Headers";
 
     /// <summary>Wraps the sections of one file (byte ranges of <paramref name="text"/>) in one object:
     /// <c>{"Pause": ..., "Network": ...}</c>, the sections' text unchanged.</summary>
@@ -56,6 +57,19 @@ internal static class SettingsLayers
             parts.Network = new NetworkSettings { UnknownClientToProduction = Action(network), Clients = parts.Network.Clients };
         if (Value(LogAllowsOfUnparsedTools) is string all)
             parts.Audit = new AuditSettings { LogAllowsOfUnparsedTools = bool.Parse(all) };
+
+        if (Value(OtlpEndpoint) is string endpoint)
+            parts.Telemetry = new TelemetrySettings { Endpoint = endpoint, Headers = Headers() };
+
+        // Headers layer key by key like the rest; Configuration keys are case-insensitive, as HTTP names are.
+        Dictionary<string, string> Headers()
+        {
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            for (int i = 0; i < providers.Length; i++)
+                foreach (var name in providers[i].GetChildKeys([], OtlpHeaders))
+                    if (providers[i].TryGet(OtlpHeaders + ":" + name, out var v) && v != null) headers[name] = v;
+            return headers;
+        }
 
         string? Value(string key)
         {

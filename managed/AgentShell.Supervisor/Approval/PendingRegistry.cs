@@ -33,7 +33,8 @@ public sealed class PendingRegistry : IDisposable
     /// <summary>Raised when an item's outcome is set, before its held syscalls are answered (so
     /// what an approval implies is in place before the process goes on).</summary>
     public event Action<PendingItem>? Answering;
-    /// <summary>Raised when an item is answered (approved, denied, timed out, process gone).</summary>
+    /// <summary>Raised when an item is answered (approved, denied, timed out, process gone), after
+    /// <see cref="Answering"/> and before its held syscalls are answered.</summary>
     public event Action<PendingItem>? Resolved;
 
     /// <summary>How long a same-key request after an answer gets that answer again (a PATH search
@@ -175,10 +176,12 @@ public sealed class PendingRegistry : IDisposable
         }
         bool allow = outcome is PendingOutcome.Approved or PendingOutcome.ApprovedForRun;
         Answering?.Invoke(item);
+        // Recorded before the held syscalls are answered: once answered the tree may end and the
+        // run exit at once, and the answer must be in the audit log by then.
+        Resolved?.Invoke(item);
         string? message = allow ? null : Message(item, outcome, now);
         var responder = ResponderOf(item);
         foreach (var (notif, pid) in held) responder.Answer(notif, pid, allow, message);
-        Resolved?.Invoke(item);
     }
 
     private void SafeTick()

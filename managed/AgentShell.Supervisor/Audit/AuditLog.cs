@@ -121,14 +121,20 @@ public sealed class AuditLog : IDisposable
     /// Thread-safe; never throws; waits for at most one write.</summary>
     /// <param name="record">The decision to log (secrets are removed here, the caller passes the raw argv).</param>
     /// <param name="parsedTool">True when a tool parser understood the command; see <see cref="ShouldLog"/>.</param>
-    public AuditWrite Append(AuditRecord record, bool parsedTool)
+    public AuditWrite Append(AuditRecord record, bool parsedTool) => Append(record, parsedTool, out _);
+
+    /// <summary>As <see cref="Append(AuditRecord, bool)"/>, also giving the record as redacted for the line (null
+    /// when skipped, or when it failed before that), so the exporter need not redact it again.</summary>
+    public AuditWrite Append(AuditRecord record, bool parsedTool, out AuditRecord? redacted)
     {
+        redacted = null;
         try
         {
             if (!ShouldLog(record, parsedTool, LogAllowsOfUnparsedTools)) return AuditWrite.Skipped;
             var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
             buffer.ResetWrittenCount();
-            AuditJson.WriteLine(buffer, Redactor.Redact(record));
+            redacted = Redactor.Redact(record);
+            AuditJson.WriteLine(buffer, redacted);
             return WriteLine(buffer.WrittenSpan);
         }
         catch (Exception e)

@@ -59,6 +59,7 @@ public sealed class SupervisingDaemon
         ownAddresses?.StartInBackground(_o.Log.WriteLine);
         _addresses = _o.Addresses ?? ownAddresses!;
         using var registry = _registry = new PendingRegistry(_o.Pause ?? _o.Policy.Pause);
+        _o.Telemetry?.Start(Id, _o.Policy.Files);
         using var control = _control = new ControlServer(_o.SocketPath ?? Path.Combine(SocketPaths.Directory(), Id + ".sock"), Id, _o.Command,
             registry, _sessions.IsInTree, _o.Log, _sessions.Infos, kind: "daemon");
         DaemonSocket socket;

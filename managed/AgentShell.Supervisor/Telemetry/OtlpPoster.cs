@@ -1,0 +1,188 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+
+namespace AgentShell.Supervisor.Telemetry;
+
+/// <summary>HTTP/1.1 POSTs to an OTLP receiver over one kept-alive connection (TLS for https).
+/// Written instead of using HttpClient: linking System.Net.Http grows the NativeAOT binary by 3 MB
+/// and its pre-initialised data (which every supervisor maps at start, export on or off) by about
+/// 0.6 MiB, beyond the supervisor's memory target. Only the exporter's thread uses it.</summary>
+internal sealed class OtlpPoster : IDisposable
+{
+    private const int MaxHead = 16 * 1024;
+    private readonly TimeSpan _timeout;
+    private Socket? _socket;
+    private Stream? _stream;
+    private string? _authority;
+
+    internal OtlpPoster(TimeSpan timeout) => _timeout = timeout;
+
+    /// <summary>Posts <paramref name="body"/>; null on a 2xx answer, else what went wrong. A kept-alive
+    /// connection the receiver had closed meanwhile is retried once on a new one.</summary>
+    internal string? Post(Uri to, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
+        bool reused = _stream != null && _authority == Authority(to);
+        try { return Once(to, headers, body, ct); }
+        catch (IOException) when (reused && !ct.IsCancellationRequested)
+        {
+            Close();
+            return Once(to, headers, body, ct);
+        }
+    }
+
+    private string? Once(Uri to, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
+        // Cancellation (the run ending) closes the socket: a blocked read or write returns at once.
+        using var cancel = ct.Register(static s => ((OtlpPoster)s!).Close(), this);
+        var stream = Connect(to, ct);
+        var head = new StringBuilder();
+        head.Append("POST ").Append(to.PathAndQuery).Append(" HTTP/1.1\r\nHost: ").Append(to.Authority)
+            .Append("\r\nContent-Type: application/x-protobuf\r\nContent-Length: ").Append(body.Length).Append("\r\n");
+        foreach (var (k, v) in headers)
+        {
+            // Header names and values came through OtlpSettings; a CR or LF would split the request.
+            if (k.AsSpan().IndexOfAny('\r', '\n') >= 0 || v.AsSpan().IndexOfAny('\r', '\n') >= 0) return "a header holds a line break";
+            head.Append(k).Append(": ").Append(v).Append("\r\n");
+        }
+        head.Append("\r\n");
+        stream.Write(Encoding.ASCII.GetBytes(head.ToString()));
+        stream.Write(body.Span);
+        stream.Flush();
+        return ReadAnswer(stream);
+    }
+
+    private Stream Connect(Uri to, CancellationToken ct)
+    {
+        if (_stream != null && _authority == Authority(to)) return _stream;
+        Close();
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendTimeout = Ms(_timeout), ReceiveTimeout = Ms(_timeout) };
+        try
+        {
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            connectTimeout.CancelAfter(_timeout);
+            socket.ConnectAsync(to.IdnHost, to.Port, connectTimeout.Token).AsTask().GetAwaiter().GetResult();
+            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            if (to.Scheme == Uri.UriSchemeHttps)
+            {
+                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                // The system trust store (SSL_CERT_FILE/SSL_CERT_DIR honoured) and the URL's host name.
+                tls.AuthenticateAsClient(new SslClientAuthenticationOptions { TargetHost = to.IdnHost });
+                stream = tls;
+            }
+            (_socket, _stream, _authority) = (socket, stream, Authority(to));
+            return stream;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new IOException($"no connection within {_timeout.TotalSeconds:0.#} s");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    // Status line and headers, then the body read and dropped so the connection can be kept.
+    private string? ReadAnswer(Stream stream)
+    {
+        var head = new List<byte>(256);
+        int b;
+        while ((b = stream.ReadByte()) >= 0)
+        {
+            head.Add((byte)b);
+            if (head.Count >= 4 && head[^1] == '\n' && head[^2] == '\r' && head[^3] == '\n' && head[^4] == '\r') break;
+            if (head.Count > MaxHead) throw new IOException("the receiver's answer has no end of headers");
+        }
+        if (b < 0) throw new IOException("the receiver closed the connection without an answer");
+        var lines = Encoding.ASCII.GetString(head.ToArray()).Split("\r\n");
+        var status = lines[0].Split(' ', 3);
+        if (status.Length < 2 || !status[0].StartsWith("HTTP/1.", StringComparison.Ordinal) || !int.TryParse(status[1], out int code))
+            throw new IOException("the receiver's answer is not HTTP/1.x");
+        long length = -1;
+        bool chunked = false, close = status[0] == "HTTP/1.0";
+        foreach (var line in lines.Skip(1))
+        {
+            int colon = line.IndexOf(':');
+            if (colon <= 0) continue;
+            var name = line[..colon].Trim();
+            var value = line[(colon + 1)..].Trim();
+            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) && long.TryParse(value, out var n)) length = n;
+            else if (name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)) chunked = value.Contains("chunked", StringComparison.OrdinalIgnoreCase);
+            else if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase)) close |= value.Equals("close", StringComparison.OrdinalIgnoreCase);
+        }
+        if (chunked) DropChunked(stream);
+        else if (length >= 0) Drop(stream, length);
+        else if (code is not (204 or 304)) { DropToEnd(stream); close = true; }
+        if (close) Close();
+        return code is >= 200 and < 300 ? null : $"HTTP {lines[0][(status[0].Length + 1)..]}";
+    }
+
+    private static void Drop(Stream stream, long n)
+    {
+        var buf = new byte[Math.Min(n, 8192)];
+        while (n > 0)
+        {
+            int r = stream.Read(buf, 0, (int)Math.Min(buf.Length, n));
+            if (r <= 0) throw new IOException("the receiver's answer ended early");
+            n -= r;
+        }
+    }
+
+    private static void DropToEnd(Stream stream)
+    {
+        var buf = new byte[8192];
+        while (stream.Read(buf, 0, buf.Length) > 0) { }
+    }
+
+    private static void DropChunked(Stream stream)
+    {
+        while (true)
+        {
+            var size = Line(stream);
+            int semi = size.IndexOf(';');
+            if (!long.TryParse(semi >= 0 ? size[..semi] : size, System.Globalization.NumberStyles.HexNumber, null, out var n) || n < 0)
+                throw new IOException("the receiver's chunked answer is malformed");
+            if (n == 0)
+            {
+                while (Line(stream).Length > 0) { } // trailers
+                return;
+            }
+            Drop(stream, n);
+            Line(stream);
+        }
+    }
+
+    private static string Line(Stream stream)
+    {
+        var sb = new StringBuilder();
+        int b;
+        while ((b = stream.ReadByte()) >= 0 && b != '\n')
+        {
+            if (sb.Length > MaxHead) throw new IOException("the receiver's answer has an endless line");
+            if (b != '\r') sb.Append((char)b);
+        }
+        if (b < 0) throw new IOException("the receiver's answer ended early");
+        return sb.ToString();
+    }
+
+    private static string Authority(Uri to) => to.Scheme + "://" + to.Authority;
+
+    private static int Ms(TimeSpan t) => (int)Math.Clamp(t.TotalMilliseconds, 1, int.MaxValue);
+
+    private void Close()
+    {
+        var s = Interlocked.Exchange(ref _stream, null);
+        _socket = null;
+        _authority = null;
+        try { s?.Dispose(); }
+        catch (Exception)
+        {
+            // Closing a broken connection: nothing to keep; the next post opens a new one.
+        }
+    }
+
+    public void Dispose() => Close();
+}

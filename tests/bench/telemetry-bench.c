@@ -1,0 +1,60 @@
+// telemetry-bench: the decision cost of blocked execs, for comparing OTLP export on and off.
+// Each call is an execve that agentshell blocks (curl -X DELETE to the demo profile's
+// production), so it returns EPERM in this process: no fork, and every call is a decision that
+// is audited and, with export on, queued for export.
+//   telemetry-bench latency N   -> median µs per call over batches of 100
+//   telemetry-bench rss N       -> the supervisor's (our parent's) VmHWM in KiB after N calls
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *what) { fprintf(stderr, "telemetry-bench: %s: %s\n", what, strerror(errno)); exit(1); }
+
+static double now_us(void)
+{
+    struct timespec t;
+    if (clock_gettime(CLOCK_MONOTONIC, &t) != 0) die("clock_gettime");
+    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+static void blocked_exec(char *curl)
+{
+    char *argv[] = { "curl", "-X", "DELETE", "http://127.0.0.2:8080/volumes/1", NULL };
+    char *envp[] = { NULL };
+    execve(curl, argv, envp);
+    if (errno != EPERM) die("execve was not blocked (run under agentshell run --profile profiles/demo.json)");
+}
+
+static int cmp(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y); }
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) { fprintf(stderr, "usage: telemetry-bench latency|rss N CURL\n"); return 2; }
+    long n = atol(argv[2]);
+    char *curl = argv[3];
+    if (strcmp(argv[1], "latency") == 0) {
+        long batches = n / 100;
+        double *per = calloc(batches, sizeof *per);
+        if (!per) die("calloc");
+        for (long b = 0; b < batches; b++) {
+            double s = now_us();
+            for (int i = 0; i < 100; i++) blocked_exec(curl);
+            per[b] = (now_us() - s) / 100;
+        }
+        qsort(per, batches, sizeof *per, cmp);
+        printf("%.2f\n", per[batches / 2]);
+        return 0;
+    }
+    for (long i = 0; i < n; i++) blocked_exec(curl);
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", getppid());
+    FILE *f = fopen(path, "re");
+    if (!f) die(path);
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0) { printf("%ld\n", atol(line + 6)); fclose(f); return 0; }
+    die("no VmHWM");
+}
