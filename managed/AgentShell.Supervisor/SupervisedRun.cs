@@ -99,8 +99,7 @@ public sealed class SupervisedRun
         using var listenerHandle = new FdHandle(listener);
         if (Environment.GetEnvironmentVariable("AGENTSHELL_SYNC_WAKEUP") != "0") Interop.Seccomp.SetSyncWakeUp(listener);
         var tree = protect ? TreeSetUp.Of(filterPid, note, protectionAsked: true) : TreeSetUp.None;
-        if (tree.Unprotected is { } why)
-            _o.Log.WriteLine($"agentshell: warning: the agent can change agentshell's profiles, audit log and control sockets: {why} (--require-protection refuses to run instead)");
+        if (tree.Unprotected is { } why) RecordUnprotected(runId, why);
         int subreaper = _o.OwnsProcess ? Environment.ProcessId : -1;
         _o.Telemetry?.Start(runId, _o.Policy.Files);
         using var supervision = new Supervision(_o, listener, runId, (processGroup, executable, _agentPid), addresses, identity, kernel,
@@ -172,5 +171,16 @@ public sealed class SupervisedRun
         if (status < 0) return 125;
         int sig = status & 0x7f;
         return sig == 0 ? (status >> 8) & 0xff : 128 + sig;
+    }
+
+    /// <summary>A run whose files could not be made read-only says so on stderr and in the audit log
+    /// (always recorded, like a refusal: a later reader must know the log itself was within reach).</summary>
+    private void RecordUnprotected(string runId, string why)
+    {
+        var rule = SupervisorRules.Unprotected;
+        _o.Log.WriteLine($"agentshell: warning: the agent can change agentshell's profiles, audit log and control sockets: {why} (--require-protection refuses to run instead) [rule {rule.Id}]");
+        var d = new Core.Policy.Decision { Action = rule.Action, RuleId = rule.Id, Reason = $"{rule.Reason}: {why}", Explanation = rule.Explanation };
+        _o.Audit?.Append(Core.Audit.AuditRecord.FromDecision(d, DateTimeOffset.UtcNow, runId, Core.Audit.AuditSyscall.Start, _agentPid, [], _o.Command,
+            Environment.CurrentDirectory), parsedTool: true);
     }
 }

@@ -89,6 +89,50 @@ public sealed class ProtectedFilesTests(string guard)
             TimeSpan.FromMinutes(1), _home.Dir, _home.Env);
         Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
         Assert.That(r.Stdout, Does.Contain("rc=1"));
-        Assert.That(r.Stderr, Does.Not.Contain("warning: the agent can change"));
+        Assert.That(r.Stderr, Does.Not.Contain("warning: the agent can change").And.Not.Contain("supervisor:unprotected-files"));
+        Assert.That(File.Exists(_home.AuditLog) ? File.ReadAllText(_home.AuditLog) : "", Does.Not.Contain("supervisor:unprotected-files"));
+    }
+
+    /// <summary>`agentshell ARGS` where the kernel refuses new namespaces (a restricted container).</summary>
+    private AgentShellRunner.Result RunWithoutNamespaces(params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(Repo.Python) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _home.Dir };
+        foreach (var a in new[] { Path.Combine(Repo.Root, "tests", "adversarial", "native", "no-namespaces.py"), Repo.AgentShell }.Concat(args)) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in _home.Env) psi.Environment[k] = v;
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var so = p.StandardOutput.ReadToEndAsync();
+        var se = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(1)))
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail($"agentshell {string.Join(' ', args)} did not finish in time");
+        }
+        p.WaitForExit();
+        return new AgentShellRunner.Result(p.ExitCode, so.Result, se.Result);
+    }
+
+    [Test]
+    public void ARunThatCannotProtectItsFilesSaysSoOnStderrAndInTheAuditLog()
+    {
+        var planted = Path.Combine(Path.GetDirectoryName(_home.AuditLog)!, "x");
+        var r = RunWithoutNamespaces("run", "--connect-guard", guard, "--audit", _home.AuditLog, "--", "bash", "-c", $"touch {planted}; echo rc=$?");
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Assert.That(r.Stdout, Does.Contain("rc=0"), "unprotected indeed: the tree wrote into the audit log's directory");
+        Assert.That(r.Stderr, Does.Contain("[rule supervisor:unprotected-files]").And.Contain("unshare"));
+        var start = File.ReadAllLines(_home.AuditLog).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Single(e => e.GetProperty("ruleId").GetString() == "supervisor:unprotected-files");
+        Assert.That(start.GetProperty("syscall").GetString(), Is.EqualTo("start"));
+        Assert.That(start.GetProperty("reason").GetString(), Does.Contain("unshare"), "the record says why");
+    }
+
+    [Test]
+    public void RequireProtectionRefusesWhenTheFilesCannotBeProtected()
+    {
+        var planted = Path.Combine(Path.GetDirectoryName(_home.AuditLog)!, "x");
+        var r = RunWithoutNamespaces("run", "--connect-guard", guard, "--require-protection", "--audit", _home.AuditLog, "--", "bash", "-c", $"touch {planted}; echo rc=$?");
+        Assert.That(r.ExitCode, Is.EqualTo(125), r.Stderr);
+        Assert.That(r.Stdout, Is.Empty, "nothing was run");
+        Assert.That(r.Stderr, Does.Contain("nothing was run"));
+        Assert.That(File.Exists(planted), Is.False);
     }
 }
