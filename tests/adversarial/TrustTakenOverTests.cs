@@ -58,6 +58,26 @@ public sealed class TrustTakenOverTests(string guard)
     }
 
     [Test]
+    public void AToolStartedInAMountNamespaceMadeInsideTheTreeIsNotTrusted()
+    {
+        // A mount namespace of the tree's making can give curl its own /etc and libraries (unshare
+        // without its usual remount: the mount family of calls is refused to a root tree).
+        var r = Run("unshare", "-m", "--propagation", "unchanged", Repo.Which("curl"), "-s", "-o", "/dev/null", "-w", "%{http_code}", _prod.Url("/x"));
+        Assert.That(r.Stdout, Is.EqualTo("000"), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain("[rule supervisor:other-root]"));
+        Assert.That(_prod.Requests, Is.Empty);
+    }
+
+    [Test]
+    public void AToolStartedInANamespaceThatIsNotAMountNamespaceIsTrusted()
+    {
+        // The look-alike: a hostname namespace of its own changes nothing curl loads.
+        var r = Run("unshare", "-u", Repo.Which("curl"), "-s", "-o", "/dev/null", "-w", "%{http_code}", _prod.Url("/x"));
+        Assert.That(r.Stdout, Is.EqualTo("200"), r.Stderr);
+        Assert.That(r.Stderr, Does.Not.Contain("supervisor:other-root"));
+    }
+
+    [Test]
     public void AToolUnderATracerIsNotRun()
     {
         const string strace = "/usr/bin/strace";
