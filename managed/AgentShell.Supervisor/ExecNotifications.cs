@@ -68,7 +68,13 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         // tree yet that could change it.
         if (actsOnArguments && pid != self.AgentPid)
         {
-            if (Expect(pid, request, ctx, syscall, audit, out int errno) is not { } e) return Verdict.Result(errno);
+            if (Expect(pid, request, ctx, syscall, audit, out int errno) is not { } e)
+            {
+                // No file to run: the policy's allow is recorded as on the fast path, where the kernel
+                // answers ENOENT after it (a PATH search's misses are one row); a refusal was noted.
+                if (errno != EPERM) audit.Note(d, pid, request.Argv, ctx, syscall, AuditOutcome.Allowed);
+                return Verdict.Result(errno);
+            }
             expected = e;
             int refused = verified.Prepare(tracer, pid, expected, TrustLedger.NamesProduction(envs), audit);
             if (refused != 0) return Verdict.Result(refused);
