@@ -25,7 +25,12 @@ public sealed class ApprovalSocketTests(string guard)
     {
         string py = $"import urllib.request\nr = urllib.request.urlopen(urllib.request.Request('{_prod.Url("/volumes/1")}', method='DELETE')); print('status', r.status)";
         string sock = Path.Combine(Path.GetTempPath(), $"agentshell-adv-{Guid.NewGuid():N}.sock");
-        using var run = new BackgroundRun(sock, ["--connect-guard", guard, "--profile", Repo.DemoProfile, "--pause-timeout", "60"], ["bash", "-c",
+        // The wire off for production: python's connect (an unknown client) is paused for a person,
+        // not its DELETE refused at the wire by the demo profile's rule.
+        string profile = Path.Combine(Path.GetTempPath(), $"agentshell-adv-{Guid.NewGuid():N}.json");
+        File.WriteAllText(profile, """{ "Description": "test: the wire off for production", "Environments": { "production": { "Hosts": ["127.0.0.2"], "Wire": { "Http": false, "Postgres": false } } } }""");
+        using var cleanUp = new ProfileFile(profile);
+        using var run = new BackgroundRun(sock, ["--connect-guard", guard, "--profile", Repo.DemoProfile, "--profile", profile, "--pause-timeout", "60"], ["bash", "-c",
             $"rm -f {sock} {sock}.lock; echo rm=$?; " +
             $"{Repo.AgentShell} pending --socket {sock}; echo pending=$?; {Repo.AgentShell} watch --socket {sock}; echo watch=$?; " +
             $"{Repo.Python} -c \"$0\"", py]);
@@ -39,4 +44,10 @@ public sealed class ApprovalSocketTests(string guard)
         Assert.That(run.Stdout, Does.Contain("status 200"));
         Assert.That(_prod.Requests.Select(q => q.Method), Is.EqualTo(new[] { "DELETE" }), "approved by a person, so it went");
     }
+}
+
+/// <summary>Removes a test's profile file when the test is done.</summary>
+internal sealed class ProfileFile(string path) : IDisposable
+{
+    public void Dispose() => File.Delete(path);
 }

@@ -22,7 +22,9 @@ public sealed class TrustTakenOverTests(string guard)
         _prod = new LoopbackHttpServer("127.0.0.2");
         _home = new TestHome();
         _profile = Path.Combine(_home.Dir, "block.json");
-        File.WriteAllText(_profile, """{ "Description": "test: 127.0.0.2 is production; unknown clients are blocked", "Environments": { "production": { "Hosts": ["127.0.0.2"] } }, "Network": { "UnknownClientToProduction": "block" } }""");
+        // The wire off: with it on, every client's HTTP to production is decided per request at the
+        // wire (a GET goes), and what these tests prove is the trust given at the exec.
+        File.WriteAllText(_profile, """{ "Description": "test: 127.0.0.2 is production; unknown clients are blocked", "Environments": { "production": { "Hosts": ["127.0.0.2"], "Wire": { "Http": false, "Postgres": false } } }, "Network": { "UnknownClientToProduction": "block" } }""");
     }
 
     [TearDown]
