@@ -59,7 +59,7 @@ internal sealed class TreeSession : IDisposable
                 new Wire.WireFallback(_trust, unknown, held, notifier, recorder), notifier, o.Log);
             _loop = new NotificationLoop(listener,
                 new ExecNotifications(listener, decider, _trust, registry, scope, held, notifier, me),
-                new ConnectNotifications(listener, addresses, kernel, _trust, unknown, notifier, me, _wire, o.Log),
+                new ConnectNotifications(listener, addresses, kernel, _trust, unknown, held, notifier, me, _wire, o.Log),
                 new SignalProtection(me, notifier),
                 recorder, o.Log, ended);
             if (kernel != null)
