@@ -14,7 +14,7 @@ namespace AgentShell.Supervisor;
 /// production that the wire layer takes is made to the wire listener instead (see
 /// <see cref="PlaceOnWire"/>): what it sends is decided there.</summary>
 internal sealed class ConnectNotifications(int listener, IAddressEnvironments addresses, KernelConnectGuard? kernel,
-    TrustLedger trust, UnknownClients unknown, BlockNotifier notifier, SelfIdentity self, Wire.WireLayer? wire, TextWriter log)
+    TrustLedger trust, UnknownClients unknown, HeldNotifications held, BlockNotifier notifier, SelfIdentity self, Wire.WireLayer? wire, TextWriter log)
 {
     private const string Production = "production";
 
@@ -53,7 +53,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
                 int port = BinaryPrimitives.ReadUInt16BigEndian(sa[2..]);
                 // So does the wire listener: it serves only the connections the supervisor places.
                 if (wire != null && wire.IsListener(Address16.From(address), port)) return Verdict.Refuse;
-                var v = InetConnect(ref n, address, port, audit, sockFd);
+                var v = InetConnect(ref n, address, port, audit, sockFd, sa[..got]);
                 return OnBehalf(ref n, v, sockFd, sa[..got], address);
             }
             default:
@@ -78,7 +78,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         return Verdict.Continue;
     }
 
-    private Verdict InetConnect(ref seccomp_notif n, ReadOnlySpan<byte> address, int port, DeferredAudit audit, int sockFd)
+    private Verdict InetConnect(ref seccomp_notif n, ReadOnlySpan<byte> address, int port, DeferredAudit audit, int sockFd, ReadOnlySpan<byte> sockaddr)
     {
         // PERF: the common case (loopback, the internet, staging) is decided here without allocating.
         if (port == 53) return Verdict.Continue; // DNS is always allowed
@@ -106,6 +106,8 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
                 trust.RememberConnect(key, true);
                 return Verdict.Continue;
             case PolicyAction.Pause:
+                // Approved, it is connected to this sockaddr (HeldNotifications), not continued.
+                if (sockFd >= 0) held.HoldConnect(n.id, sockFd, sockaddr);
                 unknown.Hold(n.id, pid, tgid, d, cmdline, exe, target, key, null);
                 return Verdict.Parked;
             default:
@@ -214,19 +216,14 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
     /// <summary>An allowed connect() is performed here, on a dup of the process's socket, to the
     /// address that was checked, and the process gets its result. A CONTINUE would let the kernel
     /// re-read the sockaddr, which another thread (or another process sharing the page) can have
-    /// rewritten since the check (kernel-notes pitfall 2). Approved pauses continue: the person
-    /// approved the process, and its destination was remembered.</summary>
+    /// rewritten since the check (kernel-notes pitfall 2). An approved pause is connected the same
+    /// way, to the address the person saw (<see cref="HeldNotifications.Answer"/>).</summary>
     private Verdict OnBehalf(ref seccomp_notif n, Verdict v, int sockFd, ReadOnlySpan<byte> sockaddr, ReadOnlySpan<byte> address)
     {
         if (sockFd < 0 || !v.Continues) return v;
         int pid = (int)n.pid;
-        int pidfd = Interop.Pidfd.OpenTask(pid);
-        if (pidfd < 0) return Verdict.Refuse; // the process is gone (or cannot be reached): nothing to connect
-        int fd;
-        Errno e;
-        try { fd = Interop.Pidfd.GetFd(pidfd, sockFd, out e); }
-        finally { Interop.Libc.close(pidfd); }
-        if (fd < 0) return Verdict.Result((int)(e == Errno.EBADF ? Errno.EBADF : Errno.EPERM));
+        int fd = OnBehalfConnect.Dup(pid, sockFd);
+        if (fd < 0) return Verdict.Result(-fd);
         // PERF: loopback connects and non-blocking sockets finish at once: answer inline. A
         // blocking connect to another host waits for the handshake: off the receiving thread.
         bool inline = Interop.Sockets.IsNonBlocking(fd) || Address16.From(address).IsLoopback;

@@ -21,10 +21,16 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
     private readonly ConcurrentDictionary<ulong, (Action<bool> Answer, Func<bool> Waiting)> _wire = new();
     // Held execs: what each one's process may connect to if it is approved, and what it must commit.
     private readonly ConcurrentDictionary<ulong, (string[]? Envs, ExecFiles Files, CommittedExec? Expected)> _execs = new();
+    // Held connects (seccomp mode): the socket and the address the person is shown.
+    private readonly ConcurrentDictionary<ulong, (int SockFd, byte[] Sockaddr)> _connects = new();
 
     /// <summary>Remembers what a held exec's process may connect to once approved, and what it must
     /// commit then (null: its decision did not rest on its arguments).</summary>
     public void HoldExec(ulong notifId, string[]? envs, ExecFiles files, CommittedExec? expected) => _execs[notifId] = (envs, files, expected);
+
+    /// <summary>Remembers the socket and the checked sockaddr of a held connect: if approved, it is
+    /// connected there by the supervisor, not continued.</summary>
+    public void HoldConnect(ulong notifId, int sockFd, ReadOnlySpan<byte> sockaddr) => _connects[notifId] = (sockFd, sockaddr.ToArray());
 
     /// <summary>Takes a gated connect; returns the id it is held under.</summary>
     public ulong HoldGated(GatedConnection g)
@@ -71,6 +77,24 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
             w.Answer(allow);
             return;
         }
+        if (_connects.TryRemove(notifId, out var c) && allow)
+        {
+            // A CONTINUE would let the kernel re-read a sockaddr that another thread may have
+            // rewritten while the item waited: connect to the address the person approved. Off this
+            // thread, as a connect to another host waits for its handshake.
+            ThreadPool.UnsafeQueueUserWorkItem(_ =>
+            {
+                int err = EPERM; // answered whatever happens; a failure refuses
+                try { err = OnBehalfConnect.Connect(pid, c.SockFd, c.Sockaddr); }
+                catch (Exception ex) { log.WriteLine($"agentshell: approved connect of pid {pid} failed, refused: {ex.Message}"); }
+                finally
+                {
+                    var se = Send(listener, notifId, -err, 0);
+                    if (se != 0 && se != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {se}");
+                }
+            }, null);
+            return;
+        }
         // This thread seizes the task when the approved exec must be checked: it is the tracer
         // until the exec commits or fails.
         var tracer = new ExecTracer();
@@ -106,9 +130,12 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
         {
             if (IdValid(listener, notifId)) return true;
             _execs.TryRemove(notifId, out _);
+            _connects.TryRemove(notifId, out _);
             return false;
         }
-        if (Directory.Exists($"/proc/{g.Tid}")) return true;
+        // The process, not the thread that connected: a thread that made the connect and exited
+        // (a pool, a goroutine's thread) leaves a connection its process still uses.
+        if (Directory.Exists($"/proc/{g.Tgid}")) return true;
         if (_gated.TryRemove(notifId, out g)) ConnectGate.Reset(g.Client);
         return false;
     }
