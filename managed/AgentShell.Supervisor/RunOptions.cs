@@ -50,6 +50,11 @@ public sealed class RunOptions
     public ConnectGuardMode ConnectGuard { get; init; } = ConnectGuardMode.Auto;
     /// <summary>The root-mode connect programs; default: agentshell-connect.bpf.o beside the launcher.</summary>
     public string? BpfObjectPath { get; init; }
+    /// <summary>Paths made read-only for the tree (<see cref="ProtectedPaths"/>); the control socket
+    /// is added by the run. Empty: nothing is protected, and the tree gets no namespaces.</summary>
+    public IReadOnlyList<string> Protect { get; init; } = [];
+    /// <summary>Refuse to run (exit 125) when the paths cannot be made read-only for the tree.</summary>
+    public bool RequireProtection { get; init; }
     /// <summary>Called once the supervision is set up, just before the agent starts.</summary>
     public Action<RunStarted>? Started { get; init; }
 }

@@ -26,6 +26,8 @@ internal sealed class TaskPidfds : IDisposable
             if (fd >= 0 || errno != Errno.ESRCH) return fd;
             Drop(slot); // its task is dead: tid T is someone else now, if anyone
         }
+        // OpenTask: a thread that is not its process's leader gets a PIDFD_THREAD pidfd (pidfd_open of
+        // its tid alone fails ENOENT on 6.18), which pidfd_getfd takes like any other.
         int pidfd = Interop.Pidfd.OpenTask(tid);
         if (pidfd < 0) { errno = Errno.ESRCH; return -1; }
         // The notifying task may have died and its tid been reused between the notification and the
