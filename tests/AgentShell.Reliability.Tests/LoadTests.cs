@@ -75,11 +75,12 @@ public sealed class LoadTests
         os.waitpid(held, 0)
         """;
 
-    // Memory under load is judged on rounds of the same load while the item is held: the first round
-    // brings in what the held state and the first decisions page in (code, the GC's regions); every
-    // later round must add no more than RssGrowthMiB over that level. A leak of 1 KiB per exec
-    // decision adds (rounds - 1) × workers × execs KiB: 2.3 MiB in the fast case, which fails.
-    private const int Rounds = 4;
+    // Memory under load is judged on rounds of the same load while the item is held. The base phase
+    // and the first two rounds bring in what the held state and the decisions page in (code) and
+    // let the GC's heap reach the size it keeps (its budgets settle over the first few thousand
+    // decisions); the last rounds must add no more than RssGrowthMiB over that level. A leak of
+    // 1 KiB per exec decision adds (Rounds - 2) × workers × execs KiB: 5.9 MiB in the fast case.
+    private const int Rounds = 5, WarmUpRounds = 2;
     private const double RssGrowthMiB = 1.0;
 
     private void Run(int workers, int execs, int connects)
@@ -136,7 +137,8 @@ public sealed class LoadTests
         Assert.That(after.Fds, Is.LessThanOrEqualTo(before.Fds + 2), "supervisor fds grew");
         string trace = $"KiB after phase 1: {before.Rss}, after each held round: {string.Join(", ", rss)}";
         TestContext.Out.WriteLine($"supervisor RSS {trace}");
-        Assert.That((rss[^1] - rss[0]) / 1024.0, Is.LessThanOrEqualTo(RssGrowthMiB), $"supervisor RSS grew over {Rounds - 1} rounds of the same load (MiB; {trace})");
+        Assert.That((rss[^1] - rss[WarmUpRounds - 1]) / 1024.0, Is.LessThanOrEqualTo(RssGrowthMiB),
+            $"supervisor RSS grew over the last {Rounds - WarmUpRounds} rounds of the same load (MiB; {trace})");
     }
 
     private static void WaitFor(string file, BackgroundRun run, int minutes)
@@ -164,7 +166,7 @@ public sealed class LoadTests
     }
 
     [Test]
-    public void EightProcessesDecideEveryExecAndConnectOnceWhileAnItemIsHeld() => Run(workers: 8, execs: 100, connects: 40);
+    public void EightProcessesDecideEveryExecAndConnectOnceWhileAnItemIsHeld() => Run(workers: 8, execs: 250, connects: 40);
 
     [Test, Category("Soak")]
     public void EightProcessesOf500ExecsAnd200ConnectsDecideEachOnceWhileAnItemIsHeld() => Run(workers: 8, execs: 500, connects: 200);
