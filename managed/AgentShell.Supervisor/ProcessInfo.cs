@@ -23,36 +23,64 @@ internal static class ProcessInfo
     {
         ppid = pgrp = 0;
         comm = "";
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            int open = stat.IndexOf('('), close = stat.LastIndexOf(')');
-            comm = stat[(open + 1)..close];
-            var f = stat[(close + 2)..].Split(' ');
-            return int.TryParse(f[1], out ppid) & int.TryParse(f[2], out pgrp);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException or ArgumentOutOfRangeException)
-        {
-            return false;
-        }
+        Span<byte> buf = stackalloc byte[StatBytes];
+        var stat = ReadSmall($"/proc/{pid}/stat", buf);
+        int open = stat.IndexOf((byte)'('), close = stat.LastIndexOf((byte)')');
+        if (open < 0 || close < open || close + 2 > stat.Length) return false;
+        comm = System.Text.Encoding.UTF8.GetString(stat[(open + 1)..close]);
+        // After "comm) ": state, ppid, pgrp.
+        var f = stat[(close + 2)..];
+        if (!Field(ref f, out _) || !Field(ref f, out var p) || !Field(ref f, out var g)) return false;
+        return int.TryParse(p, out ppid) & int.TryParse(g, out pgrp);
     }
 
     /// <summary>When <paramref name="pid"/> started (clock ticks since boot, /proc/PID/stat field 22):
     /// with the pid, it names one process, not a later one that reuses the pid. 0 when unreadable.</summary>
     internal static ulong StartTime(int pid)
     {
+        Span<byte> buf = stackalloc byte[StatBytes];
+        var stat = ReadSmall($"/proc/{pid}/stat", buf);
+        int close = stat.LastIndexOf((byte)')');
+        if (close < 0 || close + 2 > stat.Length) return 0;
+        var f = stat[(close + 2)..];
+        var t = f[..0];
+        for (int i = 0; i < 20; i++)
+            if (!Field(ref f, out t)) return 0;
+        return ulong.TryParse(t, out ulong start) ? start : 0;
+    }
+
+    // /proc/PID/stat is one line of 52 fields, ~350 bytes; 2 KiB holds the longest the kernel can write.
+    private const int StatBytes = 2048;
+
+    /// <summary>The next space-separated field of <paramref name="rest"/>, which moves past it.</summary>
+    private static bool Field(ref ReadOnlySpan<byte> rest, out ReadOnlySpan<byte> field)
+    {
+        int sp = rest.IndexOfAny((byte)' ', (byte)'\n');
+        field = sp < 0 ? rest : rest[..sp];
+        rest = sp < 0 ? default : rest[(sp + 1)..];
+        return field.Length > 0;
+    }
+
+    /// <summary>A small /proc file read into <paramref name="buf"/>: what was read, empty when the file
+    /// cannot be opened or read or does not fit (callers treat that as unreadable). PERF: no
+    /// FileStream, reader or string per read; these run for every recorded decision.</summary>
+    private static ReadOnlySpan<byte> ReadSmall(string path, Span<byte> buf)
+    {
+        int fd = Interop.Files.Open(path, Interop.Files.ReadOnlyNoWait, out _);
+        if (fd < 0) return default;
+        int total = 0;
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var f = stat.AsSpan(stat.LastIndexOf(')') + 2);
-            for (int i = 0; i < 19; i++) f = f[(f.IndexOf(' ') + 1)..];
-            int end = f.IndexOf(' ');
-            return ulong.TryParse(end < 0 ? f : f[..end], out ulong t) ? t : 0;
+            while (total < buf.Length)
+            {
+                int n = Interop.Files.Read(fd, buf[total..], out _);
+                if (n < 0) return default;
+                if (n == 0) return buf[..total];
+                total += n;
+            }
+            return default; // filled: the end was not seen
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
-        {
-            return 0;
-        }
+        finally { Interop.Libc.close(fd); }
     }
 
     /// <summary>Path of the program <paramref name="pid"/> runs (/proc/PID/exe), or null when unreadable.</summary>
@@ -69,13 +97,22 @@ internal static class ProcessInfo
     /// <summary>Thread group id of a thread id (exec notifications carry the thread id).</summary>
     internal static int Tgid(int tid)
     {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{tid}/status"))
-                if (line.StartsWith("Tgid:", StringComparison.Ordinal) && int.TryParse(line.AsSpan(5).Trim(), out int t)) return t;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-        return tid;
+        // "Tgid:" is the fourth line of /proc/TID/status, after Name (a comm of at most 64 bytes
+        // escaped), Umask and State: the first 512 bytes hold it.
+        Span<byte> buf = stackalloc byte[512];
+        int fd = Interop.Files.Open($"/proc/{tid}/status", Interop.Files.ReadOnlyNoWait, out _);
+        if (fd < 0) return tid;
+        int n;
+        try { n = Interop.Files.Read(fd, buf, out _); }
+        finally { Interop.Libc.close(fd); }
+        if (n <= 0) return tid;
+        ReadOnlySpan<byte> text = buf[..n];
+        int at = text.IndexOf("\nTgid:"u8);
+        if (at < 0) return tid;
+        text = text[(at + 6)..];
+        int end = text.IndexOf((byte)'\n');
+        if (end < 0) return tid; // cut off: not the whole number
+        return int.TryParse(text[..end].Trim((byte)'\t').Trim((byte)' '), out int t) ? t : tid;
     }
 
     /// <summary>The process's current argv from /proc/PID/cmdline (empty when unreadable).</summary>

@@ -33,12 +33,15 @@ public sealed class MemoryTests
 
     // The absolute peak (≤ 16 MiB, issue 16) depends on when the GC runs, which depends on the
     // machine's load: it is a figure of `make bench` (and of the soak case below), like every cost.
-    // What a test can hold on any machine is that nothing grows with the number of decisions.
+    // What a test can hold on any machine is that nothing grows with the number of decisions once
+    // the GC's budgets have settled (over the first few thousand decisions; the issue's own window
+    // starts at 10,000). Until the start-up's garbage was collected early, a one-off peak in the
+    // first thousand decisions stood above everything later and hid that settling from 5,000 on.
     [Test]
     public void PeakRssStaysFlatOver30000Decisions()
     {
-        var hwm = PeakAfter("seccomp", 5_000, 30_000);
-        Assert.That((hwm[1] - hwm[0]) / 1024.0, Is.LessThanOrEqualTo(FlatMiB), $"growth from 5,000 to 30,000 decisions (KiB: {hwm[0]} → {hwm[1]})");
+        var hwm = PeakAfter("seccomp", 10_000, 30_000);
+        Assert.That((hwm[1] - hwm[0]) / 1024.0, Is.LessThanOrEqualTo(FlatMiB), $"growth from 10,000 to 30,000 decisions (KiB: {hwm[0]} → {hwm[1]})");
     }
 
     [Test, Category("Soak")]

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using AgentShell.Core.Audit;
 using AgentShell.Supervisor.Approval;
 
@@ -91,7 +90,7 @@ public sealed class TelemetryExporter : IDisposable
 
     private static string Sha256(string file)
     {
-        try { return System.Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file))); }
+        try { return System.Convert.ToHexStringLower(ProfileDigest.Sha256(File.ReadAllBytes(file))); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "unreadable"; }
     }
 
