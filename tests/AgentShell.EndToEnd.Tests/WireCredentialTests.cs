@@ -101,7 +101,7 @@ public sealed class WireCredentialTests(string guard)
             string id = run.WaitForPause();
             var pending = run.Client("pending");
             var json = run.Client("pending", "--json");
-            Assert.That(pending.Stdout, Does.Contain(id).And.Contain("(production credential e2e-root)"), pending.Stdout);
+            Assert.That(pending.Stdout, Does.Contain(id).And.Contain("private_token=*** (production)"), pending.Stdout);
             Assert.That(json.Stdout, Does.Contain("\"credential\":\"e2e-root\""), json.Stdout);
             Assert.That(pending.Stdout + json.Stdout, Does.Not.Contain(Token));
             run.Client("deny", id, "--reason", "not with that token");
