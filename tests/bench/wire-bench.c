@@ -6,6 +6,12 @@
  *                                                prints µs per request (after 50 warm-up requests)
  *   wire-bench handshake ADDR PORT PREFIX N      N connections, each TLS to a new server name
  *                                                (I.PREFIX) and one GET: prints µs per connection
+ *   wire-bench relay ADDR PORT UPADDR UPPORT     the floor of any relay in user space: a plain TCP
+ *                                                relay (a thread per direction, blocking reads and
+ *                                                writes, TCP_NODELAY both legs, nothing parsed)
+ *   wire-bench pg ADDR PORT USER N               one PostgreSQL connection (trust authentication,
+ *                                                no TLS), N simple-protocol "SELECT 1" round trips:
+ *                                                prints µs per round trip (after 50 warm-up ones)
  *
  * TLS clients verify the server against OpenSSL's default paths (SSL_CERT_FILE), as clients in the
  * tree do. Every call is checked; a failure ends the program with the call's name. */
@@ -100,6 +106,7 @@ static int read_message(struct conn *c, int response)
 }
 
 static SSL_CTX *server_ctx;
+static double t0_pg;
 
 static void *serve(void *arg)
 {
@@ -128,7 +135,7 @@ static void address(const char *addr, int port, struct sockaddr_in *sa)
         die("inet_pton(%s)", addr);
 }
 
-static int server(const char *addr, int port, const char *cert, const char *key)
+static int server(const char *addr, int port, const char *cert, const char *key, void *(*handler)(void *))
 {
     if (cert) {
         if (!(server_ctx = SSL_CTX_new(TLS_server_method())))
@@ -157,7 +164,7 @@ static int server(const char *addr, int port, const char *cert, const char *key)
         if (setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
             die("setsockopt(TCP_NODELAY)");
         pthread_t t;
-        if ((errno = pthread_create(&t, NULL, serve, (void *)(long)c)) != 0)
+        if ((errno = pthread_create(&t, NULL, handler, (void *)(long)c)) != 0)
             die("pthread_create");
         if ((errno = pthread_detach(t)) != 0)
             die("pthread_detach");
@@ -218,10 +225,125 @@ static void get(struct conn *c, const char *host)
         die("the server closed the connection");
 }
 
+/* PostgreSQL: reads one backend message (type, then its body into buf); returns its type. */
+static char pg_message(int fd, char *buf, size_t cap)
+{
+    unsigned char head[5];
+    size_t have = 0;
+    while (have < sizeof(head)) {
+        ssize_t n = read(fd, head + have, sizeof(head) - have);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            die("read (PostgreSQL message head)");
+        have += (size_t)n;
+    }
+    size_t len = ((size_t)head[1] << 24 | (size_t)head[2] << 16 | (size_t)head[3] << 8 | head[4]) - 4;
+    if (len > cap)
+        die("a PostgreSQL message of %zu bytes", len);
+    for (have = 0; have < len;) {
+        ssize_t n = read(fd, buf + have, len - have);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            die("read (PostgreSQL message body)");
+        have += (size_t)n;
+    }
+    if (head[0] == 'E')
+        die("the server answered with an error");
+    if (head[0] == 'R' && (buf[0] | buf[1] | buf[2] | buf[3]) != 0)
+        die("the server asks for a password (the bench needs trust authentication)");
+    return (char)head[0];
+}
+
+static void pg_until_ready(int fd)
+{
+    static __thread char buf[65536];
+    while (pg_message(fd, buf, sizeof(buf)) != 'Z') {}
+}
+
+static void pg_write(int fd, const char *buf, size_t len)
+{
+    struct conn c = { .fd = fd, .ssl = NULL };
+    io_write(&c, buf, (int)len);
+}
+
+/* The relay floor: copies one direction until it ends, then half-closes the other side. */
+struct pipe_ends { int from, to; };
+
+static void *copy_one_way(void *arg)
+{
+    struct pipe_ends *p = arg;
+    char buf[16384];
+    for (;;) {
+        ssize_t n = read(p->from, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(p->to, buf + off, (size_t)(n - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                goto done;
+            off += w;
+        }
+    }
+done:
+    shutdown(p->to, SHUT_WR); /* the peer may be gone already: nothing more to send either way */
+    return NULL;
+}
+
+static const char *relay_up_addr;
+static int relay_up_port;
+
+static void *relay_connection(void *arg)
+{
+    int c = (int)(long)arg;
+    struct conn up = dial(relay_up_addr, relay_up_port, NULL, NULL);
+    struct pipe_ends back = { up.fd, c }, forth = { c, up.fd };
+    pthread_t t;
+    if ((errno = pthread_create(&t, NULL, copy_one_way, &back)) != 0)
+        die("pthread_create");
+    copy_one_way(&forth);
+    if ((errno = pthread_join(t, NULL)) != 0)
+        die("pthread_join");
+    close(c);
+    hang_up(&up);
+    return NULL;
+}
+
+static int pg_bench(const char *addr, int port, const char *user, int n)
+{
+    struct conn c = dial(addr, port, NULL, NULL);
+    char start[256];
+    int len = 8;
+    len += snprintf(start + len, sizeof(start) - (size_t)len, "user%c%s%cdatabase%cpostgres%c", 0, user, 0, 0, 0) + 1;
+    start[len - 1] = 0;
+    uint32_t be = htonl((uint32_t)len), version = htonl(196608);
+    memcpy(start, &be, 4);
+    memcpy(start + 4, &version, 4);
+    pg_write(c.fd, start, (size_t)len);
+    pg_until_ready(c.fd);
+    static const char query[] = "Q\0\0\0\x0dSELECT 1";
+    for (int i = 0; i < 50 + n; i++) {
+        if (i == 50)
+            t0_pg = now_us();
+        pg_write(c.fd, query, sizeof(query)); /* the terminating NUL is the string's */
+        pg_until_ready(c.fd);
+    }
+    printf("%.1f\n", (now_us() - t0_pg) / n);
+    static const char bye[] = "X\0\0\0\x04";
+    pg_write(c.fd, bye, sizeof(bye) - 1);
+    hang_up(&c);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 4 && strcmp(argv[1], "server") == 0)
-        return server(argv[2], atoi(argv[3]), argc > 5 ? argv[4] : NULL, argc > 5 ? argv[5] : NULL);
+        return server(argv[2], atoi(argv[3]), argc > 5 ? argv[4] : NULL, argc > 5 ? argv[5] : NULL, serve);
     if (argc == 7 && strcmp(argv[1], "keepalive") == 0) {
         int n = atoi(argv[6]);
         struct conn c = dial(argv[2], atoi(argv[3]), atoi(argv[4]) ? client_ctx() : NULL, argv[5]);
@@ -253,6 +375,13 @@ int main(int argc, char **argv)
         printf("%.1f\n", (now_us() - t0) / n);
         return 0;
     }
-    fprintf(stderr, "usage: wire-bench server ADDR PORT [CERT KEY] | keepalive ADDR PORT TLS SNI N | handshake ADDR PORT PREFIX N\n");
+    if (argc == 6 && strcmp(argv[1], "relay") == 0) {
+        relay_up_addr = argv[4];
+        relay_up_port = atoi(argv[5]);
+        return server(argv[2], atoi(argv[3]), NULL, NULL, relay_connection);
+    }
+    if (argc == 6 && strcmp(argv[1], "pg") == 0)
+        return pg_bench(argv[2], atoi(argv[3]), argv[4], atoi(argv[5]));
+    fprintf(stderr, "usage: wire-bench server ADDR PORT [CERT KEY] | keepalive ADDR PORT TLS SNI N | handshake ADDR PORT PREFIX N | relay ADDR PORT UPADDR UPPORT | pg ADDR PORT USER N\n");
     return 2;
 }

@@ -139,8 +139,11 @@ public sealed class Policy
     /// <summary>Decides intents whose targets are known to be in <paramref name="environment"/>
     /// whatever their host says: a connection the supervisor intercepted because its address is in
     /// that environment (the wire layer), where the host may be an address no profile names.
-    /// An environment no profile defines counts as <c>unknown</c>.</summary>
-    public Decision DecideIn(IReadOnlyList<CommandIntent> intents, string environment)
+    /// An environment no profile defines counts as <c>unknown</c>. A <paramref name="credential"/>
+    /// the wire saw (a header, a cleartext password) is considered besides the environment, as
+    /// <see cref="Decide(IReadOnlyList{CommandIntent}, IExecContext?)"/> considers one from argv,
+    /// and named by the decision when it decided.</summary>
+    public Decision DecideIn(IReadOnlyList<CommandIntent> intents, string environment, Credentials.CredentialMatch? credential = null)
     {
         int env = _environments.IdOf(environment);
         if (env < 0) env = EnvironmentTable.Unknown;
@@ -149,8 +152,8 @@ public sealed class Policy
         {
             var intent = intents[i];
             // The address decided the environment, not a profile entry matched here: none is named.
-            if (intent.Targets.Count == 0) Consider(intent, null, env, null, null, ref best);
-            for (int t = 0; t < intent.Targets.Count; t++) Consider(intent, intent.Targets[t], env, null, null, ref best);
+            if (intent.Targets.Count == 0) ConsiderWith(intent, null, env, null, credential, null, ref best);
+            for (int t = 0; t < intent.Targets.Count; t++) ConsiderWith(intent, intent.Targets[t], env, null, credential, null, ref best);
         }
         return best;
     }

@@ -21,6 +21,7 @@ internal sealed class PostgresHost(WireSession s) : IPostgresWireHost
     public Task<Stream> ConnectUpstreamAsync(CancellationToken ct) => Task.FromResult(s.ConnectUpstreamTcp());
 
     private string? _sni;
+    private volatile AgentShell.Core.Credentials.CredentialMatch? _credential;
     private SslApplicationProtocol? _alpn;
 
     /// <summary>Reads the client's ClientHello first (its server name picks the leaf; ALPN
@@ -52,9 +53,13 @@ internal sealed class PostgresHost(WireSession s) : IPostgresWireHost
 
     public bool IsClientGone() => !s.ClientConnected;
 
-    /// <summary>Not used: the connection is already decided in its destination's environment, which
-    /// a credential's cannot outrank (the wire only terminates production). Never logged.</summary>
-    public void CleartextPassword(ReadOnlySpan<byte> password, PostgresSession session) { }
+    /// <summary>The password is matched against the profiles' fingerprints (issue 14): a listed
+    /// one's environment is considered for every statement of the connection, and decisions name
+    /// it. Only the match is kept; the password is never logged.</summary>
+    public void CleartextPassword(ReadOnlySpan<byte> password, PostgresSession session)
+    {
+        if (s.Credentials.Match(password) is { } m) _credential = m;
+    }
 
     public void Notice(WireNotice kind, string line)
     {
@@ -74,14 +79,14 @@ internal sealed class PostgresHost(WireSession s) : IPostgresWireHost
     private static PgVerdict Verdict(WireVerdict v) => v.Allowed ? PgVerdict.Allow(v.Decision) : PgVerdict.Refuse(v.Decision, v.Message);
 
     /// <summary>The statement as the wire layer shows it: one line, and the whole text for a pause.</summary>
-    private static WireRequest Request(PostgresRequest r)
+    private WireRequest Request(PostgresRequest r)
     {
         string sql = r.Kind == PostgresMessageKind.FunctionCall ? "fast-path function call" : r.Sql;
         string line = string.Join(' ', sql.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim().TrimEnd(';').TrimEnd();
         if (line.Length > 200) line = line[..200] + "…";
         string detail = $"Database {r.Session.Database} as {r.Session.User}{(r.Intents.Count > 1 ? $", {r.Intents.Count} statements" : "")}: " +
             (sql.Length > DetailChars ? sql[..DetailChars] + "…" : sql);
-        return new WireRequest(r.Intents, line, detail, Key: $"{r.Session.Database}\u0001{sql}");
+        return new WireRequest(r.Intents, line, detail, Key: $"{r.Session.Database}\u0001{sql}", Credential: _credential);
     }
 
     /// <summary>Reads until a whole ClientHello is in (bounded by the handshake timeout).</summary>

@@ -14,6 +14,9 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Pen
 {
     private readonly ExecApprovals _approvals = new(registry, scope);
 
+    /// <summary>The credentials the profiles list, for what a request carries.</summary>
+    public AgentShell.Core.Credentials.CredentialTable Credentials => policy.Credentials;
+
     /// <summary>Stops following the registry's answers.</summary>
     public void Dispose() => _approvals.Dispose();
 
@@ -24,7 +27,7 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Pen
         Decision d;
         try
         {
-            d = Shown(policy.DecideIn(r.Intents.Select(i => Bound(i, s)).ToList(), s.Environment), s, r);
+            d = Shown(policy.DecideIn(r.Intents.Select(i => Bound(i, s)).ToList(), s.Environment, r.Credential), s, r);
         }
         catch (Exception e)
         {
@@ -48,7 +51,7 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Pen
     /// <summary>True when the policy pauses <paramref name="r"/> (see <see cref="WireSession.MayHold"/>).</summary>
     public bool MayHold(WireSession s, WireRequest r)
     {
-        try { return policy.DecideIn(r.Intents.Select(i => Bound(i, s)).ToList(), s.Environment).Action == PolicyAction.Pause; }
+        try { return policy.DecideIn(r.Intents.Select(i => Bound(i, s)).ToList(), s.Environment, r.Credential).Action == PolicyAction.Pause; }
         catch (Exception)
         {
             return false; // Decide meets the same error and refuses: still closed
@@ -114,7 +117,7 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Pen
         var rule = d.Explanation is { Length: > 0 } e ? " " + e : "";
         return new Decision
         {
-            Action = d.Action, RuleId = d.RuleId, Reason = d.Reason, Target = d.Target, Environment = d.Environment,
+            Action = d.Action, RuleId = d.RuleId, Reason = d.Reason, Target = d.Target, Environment = d.Environment, Credential = d.Credential,
             Intent = ShownIntent(s, r),
             Explanation = $"{s.Process.Program} (pid {s.Process.Pid}) sends {r.Shown} to {s.ServerName} ({s.Destination}, {s.Environment}).{(r.Detail is { Length: > 0 } det ? " " + det : "")}{rule}",
         };

@@ -14,7 +14,11 @@ namespace AgentShell.Supervisor.Wire;
 /// whole statement), or null.</param>
 /// <param name="Key">Identifies the same request sent again (a client's retry joins the waiting
 /// item); null: <paramref name="Shown"/>.</param>
-internal sealed record WireRequest(IReadOnlyList<CommandIntent> Intents, string Shown, string? Detail = null, string? Key = null)
+/// <param name="Credential">A credential the profiles list that the request carries (a header, a
+/// cleartext password): its environment is considered too and the decision names it. Only its
+/// name is kept, never the secret.</param>
+internal sealed record WireRequest(IReadOnlyList<CommandIntent> Intents, string Shown, string? Detail = null, string? Key = null,
+    AgentShell.Core.Credentials.CredentialMatch? Credential = null)
 {
     /// <summary>The first intent (the one shown with the request).</summary>
     public CommandIntent Intent => Intents[0];

@@ -66,6 +66,10 @@ internal sealed class WireSession
     /// <summary>The server name the client asked for (TLS SNI), else the destination address literal.</summary>
     public string ServerName => ClientTls?.ServerName ?? _connection.Host;
 
+    /// <summary>The credentials the profiles list (a request's headers or a cleartext password are
+    /// matched against them: <see cref="WireRequest.Credential"/>).</summary>
+    public AgentShell.Core.Credentials.CredentialTable Credentials => _decisions.Credentials;
+
     /// <summary>The supervisor's log (not the process's stderr: <see cref="Decide"/> writes there).</summary>
     public TextWriter Log { get; }
 

@@ -55,6 +55,28 @@ public sealed class RunAuthorityTests
     }
 
     [Test]
+    public void ALeafAlsoServesItsSiblingsAndNoOtherName()
+    {
+        var first = _ca.LeafFor("h1.sib.example.com", IPAddress.Loopback);
+        Assert.That(_ca.LeafFor("h2.sib.example.com", IPAddress.Loopback), Is.SameAs(first), "another host of the domain finds its leaf made");
+        var leaf = first.TargetCertificate;
+        Assert.That(leaf.MatchesHostname("h1.sib.example.com") && leaf.MatchesHostname("h2.sib.example.com"), Is.True);
+        Assert.That(leaf.MatchesHostname("x.h2.sib.example.com"), Is.False, "a wildcard covers one label");
+        Assert.That(leaf.MatchesHostname("sib.example.com"), Is.False);
+        Assert.That(leaf.MatchesHostname("h1.sib.example.net"), Is.False);
+        Assert.That(_ca.LeafFor("h1.other.example.com", IPAddress.Loopback), Is.Not.SameAs(first));
+    }
+
+    [TestCase("api.example.com", "*.example.com")]
+    [TestCase("example.com", null)]
+    [TestCase("a.b.", null)]
+    [TestCase("*.example.com", null)]
+    [TestCase("10.0.0.5", null)]
+    [TestCase("2001:db8::1", null)]
+    public void OnlyANameOfThreeLabelsOrMoreNamesItsSiblings(string name, string? siblings) =>
+        Assert.That(RunAuthority.Siblings(name), Is.EqualTo(siblings));
+
+    [Test]
     public void ALeafIsMintedOncePerName() =>
         Assert.That(_ca.LeafFor("a.example.com", IPAddress.Loopback), Is.SameAs(_ca.LeafFor("A.example.com", IPAddress.Loopback)));
 

@@ -1,5 +1,7 @@
 using System.IO.Compression;
 using System.Text;
+using AgentShell.Core.Audit;
+using AgentShell.Core.Credentials;
 using AgentShell.Core.Model;
 using AgentShell.Core.Tools;
 
@@ -19,19 +21,25 @@ internal static class HttpIntent
     private static readonly string[] OverrideHeaders = ["X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"];
 
     /// <summary>The request to decide. <paramref name="authority"/>: the destination (host:port) for
-    /// a request that names none (HTTP/1.0 without Host).</summary>
-    public static WireRequest Build(HttpRequestHead h, RequestBody body, bool tls, string authority)
+    /// a request that names none (HTTP/1.0 without Host). <paramref name="credentials"/>: the
+    /// profiles' fingerprints, matched against what the request carries (<see cref="HttpCredentials"/>).</summary>
+    public static WireRequest Build(HttpRequestHead h, RequestBody body, bool tls, string authority, CredentialTable? credentials = null)
     {
         string scheme = tls ? "https" : "http";
         string method = h.Method;
         string url = Url(h, scheme, authority);
+        var inUrl = new List<string>(0);
+        var credential = credentials == null ? null : HttpCredentials.Find(h, url, credentials, inUrl);
+        // A listed secret in the URL is never shown (messages, pending items, the audit log).
+        string display = url;
+        foreach (var secret in inUrl) display = display.Replace(secret, Redactor.Mask, StringComparison.Ordinal);
         var evidence = new List<Evidence> { new(method, $"method {method}") };
         Effect effect = Curl.MethodEffect(method);
         var targets = new List<Target>(1);
-        if (UrlParser.TryParse(url, scheme, out var target))
+        if (UrlParser.TryParse(display, scheme, out var target)) // the target is recorded: masked too
         {
             targets.Add(target);
-            evidence.Add(new(url, $"target {target}"));
+            evidence.Add(new(display, $"target {target}"));
             if (HttpBody.AnalyzeUrl(url, evidence) is Effect ue && method is "GET" or "POST") effect = ToolHelp.Max(effect, ue);
         }
         if (body.Length > 0 && Body(h, body, evidence) is Effect be)
@@ -51,14 +59,14 @@ internal static class HttpIntent
             effect = ToolHelp.Max(effect, Effect.Unknown);
             evidence.Add(new("Upgrade: " + h.Upgrade, "a switch of protocol: what is sent after it is not inspected"));
         }
-        string shown = $"{method} {url}";
+        string shown = $"{method} {display}";
         var mutations = evidence.Where(e => e.Fact.StartsWith("GraphQL mutation field ", StringComparison.Ordinal)).Select(e => e.Token).Distinct().ToList();
         if (mutations.Count > 0) shown += $" (mutation {string.Join(", ", mutations)})";
         var graphql = evidence.Where(e => e.Fact.StartsWith("GraphQL", StringComparison.Ordinal)).Select(e => e.Fact).Distinct().ToList();
         string? detail = graphql.Count > 0 ? string.Join("; ", graphql) + "." : null;
         var intent = new CommandIntent { Tool = "curl", Effect = effect, Targets = targets, Evidence = evidence, Summary = shown };
         string key = $"{shown}\u0001{(body.Length > 0 ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(body.Span)) : "")}";
-        return new WireRequest([intent], shown, detail, key);
+        return new WireRequest([intent], shown, detail, key, credential);
     }
 
     /// <summary>The effective request URI (RFC 9112 §3.3): an absolute-form target as sent, else the

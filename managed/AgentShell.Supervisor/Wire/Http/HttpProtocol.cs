@@ -49,7 +49,7 @@ internal sealed class HttpProtocol : IWireProtocol
                     Write(s.Client, e.Status, $"agentshell: refused a malformed request: {e.Message}", null, keepAlive: false, head: false);
                     return;
                 }
-                var request = HttpIntent.Build(h, body, s.ClientTls != null, $"{s.ServerName}:{s.Destination.Port}");
+                var request = HttpIntent.Build(h, body, s.ClientTls != null, $"{s.ServerName}:{s.Destination.Port}", s.Credentials);
                 var verdict = s.Decide(request);
                 if (!verdict.Allowed)
                 {

@@ -9,7 +9,9 @@ namespace AgentShell.Supervisor.Wire.Tls;
 /// <summary>The run's certificate authority: an ECDSA P-256 key made for this run that never
 /// leaves supervisor memory (nothing exports it; the tree gets only the certificate), and the leaf
 /// certificates it signs, one per server name or address, minted on first use and cached (all
-/// with one key of their own, made with the CA: a key per leaf would only cost time).
+/// with one key of their own, made with the CA: a key per leaf would only cost time). A leaf for
+/// a name of three labels or more also names its siblings (<c>*.parent</c>), so the first
+/// connection to another host of the same domain does not wait for a leaf to be made.
 /// Extensions follow what strict verifiers ask for (Python 3.13's VERIFY_X509_STRICT, OpenSSL 3):
 /// a critical CA basic constraint with path length 0, key usages, subject and authority key ids.</summary>
 internal sealed class RunAuthority : IDisposable
@@ -17,12 +19,18 @@ internal sealed class RunAuthority : IDisposable
     private readonly ECDsa _key;
     private readonly ECDsa _leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly X509Certificate2 _signer;
+    // PERF: signed with the key itself, not through the CA certificate (which fetches its private
+    // key again for every leaf: ~3 ms of a new host's first handshake); the same extension for all.
+    private readonly X509SignatureGenerator _generator;
+    private readonly X509AuthorityKeyIdentifierExtension _authorityKeyId;
     private readonly ConcurrentDictionary<string, Lazy<SslStreamCertificateContext>> _leaves = new(StringComparer.OrdinalIgnoreCase);
 
     private RunAuthority(ECDsa key, X509Certificate2 signer)
     {
         _key = key;
         _signer = signer;
+        _generator = X509SignatureGenerator.CreateForECDsa(key);
+        _authorityKeyId = X509AuthorityKeyIdentifierExtension.CreateFromCertificate(signer, true, false);
         Pem = signer.ExportCertificatePem() + "\n";
     }
 
@@ -53,29 +61,48 @@ internal sealed class RunAuthority : IDisposable
     }
 
     /// <summary>The certificate (with its chain) to present for <paramref name="serverName"/>, or for
-    /// <paramref name="address"/> when no name was asked for. Minted once per name.</summary>
+    /// <paramref name="address"/> when no name was asked for. Minted once per name, or found made
+    /// for a sibling of the same domain.</summary>
     public SslStreamCertificateContext LeafFor(string? serverName, IPAddress address)
     {
         string key = serverName is { Length: > 0 } ? serverName : address.ToString();
-        return _leaves.GetOrAdd(key, k => new Lazy<SslStreamCertificateContext>(() => Mint(k))).Value;
+        if (_leaves.TryGetValue(key, out var known)) return known.Value;
+        // PERF: minting is most of a new host's first handshake (~1-3 ms); a sibling's leaf serves.
+        string? siblings = Siblings(key);
+        if (siblings != null && _leaves.TryGetValue(siblings, out var shared)) return shared.Value;
+        var made = new Lazy<SslStreamCertificateContext>(() => Mint(key, siblings));
+        var leaf = _leaves.GetOrAdd(key, made);
+        if (siblings != null && ReferenceEquals(leaf, made)) _leaves.TryAdd(siblings, made);
+        return leaf.Value;
     }
 
-    private SslStreamCertificateContext Mint(string name)
+    /// <summary>"*.b.c" for "a.b.c": a wildcard covers one label, and verifiers (OpenSSL) want two
+    /// labels under it. Null for an address, a name of two labels, a trailing dot or a wildcard.</summary>
+    internal static string? Siblings(string name)
+    {
+        if (IPAddress.TryParse(name, out _) || name.Contains('*') || name.EndsWith('.')) return null;
+        int dot = name.IndexOf('.');
+        if (dot <= 0 || name.IndexOf('.', dot + 1) < 0) return null;
+        return "*" + name[dot..];
+    }
+
+    private SslStreamCertificateContext Mint(string name, string? siblings)
     {
         var req = new CertificateRequest(new X500DistinguishedName($"CN={Cn(name)}"), _leafKey, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
         if (IPAddress.TryParse(name, out var ip)) san.AddIpAddress(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip);
         else san.AddDnsName(name);
+        if (siblings != null) san.AddDnsName(siblings);
         req.CertificateExtensions.Add(san.Build(true));
         req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false)); // serverAuth
         req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
-        req.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_signer, true, false));
+        req.CertificateExtensions.Add(_authorityKeyId);
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7f; // positive
         var now = DateTimeOffset.UtcNow;
-        using var cert = req.Create(_signer, now.AddHours(-1), now.AddDays(30), serial);
+        using var cert = req.Create(_signer.SubjectName, _generator, now.AddHours(-1), now.AddDays(30), serial);
         var leaf = cert.CopyWithPrivateKey(_leafKey);
         return SslStreamCertificateContext.Create(leaf, [], offline: true);
     }
