@@ -53,24 +53,11 @@ public static class Program
         }
     }
 
-    /// <summary>Each verb's type by the name in its [Verb] attribute (VerbTableTests keeps the two
-    /// in step).</summary>
-    internal static readonly IReadOnlyDictionary<string, Type> Verbs = new Dictionary<string, Type>(StringComparer.Ordinal)
-    {
-        ["run"] = typeof(RunVerb), ["pending"] = typeof(PendingVerb), ["approve"] = typeof(ApproveVerb), ["deny"] = typeof(DenyVerb),
-        ["watch"] = typeof(WatchVerb), ["check"] = typeof(CheckVerb), ["profiles"] = typeof(ProfilesVerb), ["log"] = typeof(LogVerb),
-        ["hook"] = typeof(HookVerb), ["doctor"] = typeof(DoctorVerb), ["daemon"] = typeof(DaemonVerb), ["shell"] = typeof(ShellVerb),
-        ["runs"] = typeof(RunsVerb),
-    };
-
     private static int Dispatch(Parser parser, string[] head, string[] command)
     {
-        // PERF: the parser reflects over every type it is given (a sixth of a cold `check`): given
-        // only the verb named first, a valid command line parses the same way. Anything else (help,
-        // the version, a usage error) goes through the full parse below, so its text is unchanged.
-        if (head.Length > 0 && Verbs.TryGetValue(head[0], out var type)
-            && parser.ParseArguments(head, type) is Parsed<object> { Value: var verb })
-            return Execute(verb, command);
+        // PERF: the hot verbs' plain command lines skip the parser's reflection; anything else
+        // (help, the version, a usage error) is the parser's, so its text is unchanged.
+        if (FastArgs.TryParse(head) is { } verb) return Execute(verb, command);
         var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb, CheckVerb, ProfilesVerb, LogVerb,
             HookVerb, DoctorVerb, DaemonVerb, ShellVerb, RunsVerb>(head);
         return result.MapResult(verb => Execute(verb, command), errors => Help.Report(result, errors, Console.Out, Console.Error));
