@@ -50,6 +50,9 @@ public sealed class RunOptions
     public ConnectGuardMode ConnectGuard { get; init; } = ConnectGuardMode.Auto;
     /// <summary>The root-mode connect programs; default: agentshell-connect.bpf.o beside the launcher.</summary>
     public string? BpfObjectPath { get; init; }
+    /// <summary>The connect programs, already loading (root); null: loaded when the run starts.
+    /// The caller disposes it (closing them if the run did not take them).</summary>
+    public Network.KernelGuardPreload? Preload { get; init; }
     /// <summary>Called once the supervision is set up, just before the agent starts.</summary>
     public Action<RunStarted>? Started { get; init; }
 }

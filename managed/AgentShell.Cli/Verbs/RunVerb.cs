@@ -1,5 +1,6 @@
 using AgentShell.Core.Profiles;
 using AgentShell.Supervisor;
+using AgentShell.Supervisor.Network;
 using CommandLine;
 
 namespace AgentShell.Cli.Verbs;
@@ -53,6 +54,9 @@ public sealed class RunVerb
             Console.Error.WriteLine($"agentshell run: --connect-guard must be auto, kernel or seccomp, not '{ConnectGuard}'");
             return Program.UsageError;
         }
+        string launcher = Launcher.Path();
+        // PERF: root mode's programs load while the profiles do; nothing is attached before the run takes them.
+        using var preload = KernelGuardPreload.Start(guard, launcher);
         using var start = SupervisingStart.Prepare(Profiles, Quiet, AuditFile);
         if (start == null) return Program.UsageError;
         var (policy, telemetry, audit) = (start.Policy, start.Telemetry, start.Audit);
@@ -60,7 +64,8 @@ public sealed class RunVerb
         {
             Audit = audit,
             Telemetry = telemetry,
-            LauncherPath = Launcher.Path(),
+            LauncherPath = launcher,
+            Preload = preload,
             Command = command,
             Policy = policy,
             Threads = Math.Clamp(Threads, 1, 16),
