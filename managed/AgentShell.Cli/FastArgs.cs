@@ -3,20 +3,21 @@ using AgentShell.Cli.Verbs;
 
 namespace AgentShell.Cli;
 
-/// <summary>PERF: the command lines of the verbs started most often (<c>check</c>, <c>run</c>,
+/// <summary>PERF: the command lines of the short-lived verbs started most often (<c>check</c>,
 /// <c>hook</c>) in their plain forms — <c>--name value</c>, <c>--name=value</c>, <c>-p value</c>,
 /// flags — read without the option parser, whose reflection is a tenth of a cold <c>check</c>.
 /// Anything else returns null and goes to CommandLineParser, so what it accepts, rejects and
 /// prints is unchanged: help, the version, bundled short options, an option given twice, a value
 /// that is empty or starts with '-', an unknown name, a stray word. FastArgsTests holds the two
-/// to the same result on every line this accepts.</summary>
+/// to the same result on every line this accepts. Not <c>run</c>: without the parser's start-up
+/// garbage the supervisor's later GCs leave its peak RSS ~1 MiB higher after 30,000 decisions
+/// (MemoryTests), which costs more than the ~3 ms the parser takes.</summary>
 internal static class FastArgs
 {
     /// <summary>The verb <paramref name="head"/> names, its options set; null to use the full parser.</summary>
     public static object? TryParse(string[] head) => head.Length == 0 ? null : head[0] switch
     {
         "check" => Check(head),
-        "run" => Run(head),
         "hook" => Hook(head),
         _ => null,
     };
@@ -34,31 +35,6 @@ internal static class FastArgs
                 case "profile" when profiles.Add(a, ref i, inline): break;
                 case "json" when inline == null: v.Json = true; break;
                 case "shell" when Value(a, ref i, inline) is string s: v.Shell = s; break;
-                default: return null;
-            }
-        }
-        v.Profiles = profiles.Items;
-        return v;
-    }
-
-    private static RunVerb? Run(string[] a)
-    {
-        var v = new RunVerb();
-        var profiles = new ProfileList();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (int i = 1; i < a.Length; i++)
-        {
-            if (!Option(a[i], out string name, out string? inline) || (name != "profile" && !seen.Add(name))) return null;
-            switch (name)
-            {
-                case "profile" when profiles.Add(a, ref i, inline): break;
-                case "quiet" when inline == null: v.Quiet = true; break;
-                case "verbose" when inline == null: v.Verbose = true; break;
-                case "threads" when Number(Value(a, ref i, inline)) is int n: v.Threads = n; break;
-                case "pause-timeout" when Number(Value(a, ref i, inline)) is int t: v.PauseTimeout = t; break;
-                case "socket" when Value(a, ref i, inline) is string s: v.Socket = s; break;
-                case "audit" when Value(a, ref i, inline) is string f: v.AuditFile = f; break;
-                case "connect-guard" when Value(a, ref i, inline) is string g: v.ConnectGuard = g; break;
                 default: return null;
             }
         }
@@ -112,7 +88,7 @@ internal static class FastArgs
     }
 
     // Short names the hot verbs declare, by their long name.
-    private static string? Long(char c) => c switch { 'p' => "profile", 'q' => "quiet", 'v' => "verbose", _ => null };
+    private static string? Long(char c) => c == 'p' ? "profile" : null;
 
     /// <summary>`--name`, `--name=value` or `-x` (one letter); false for anything else.</summary>
     private static bool Option(string t, out string name, out string? inline)

@@ -23,10 +23,6 @@ public class FastArgsTests
     [TestCase("check", "--profile=a.json", "--profile=b.json")]
     [TestCase("check", "--shell", "rm -rf /tmp/x; ls")]
     [TestCase("check", "--shell=curl https://x", "-p", "/etc/p.json")]
-    [TestCase("run")]
-    [TestCase("run", "-q", "--threads", "3", "--connect-guard", "seccomp", "--audit", "/tmp/a.jsonl")]
-    [TestCase("run", "--quiet", "--verbose", "--socket=/tmp/s.sock", "--pause-timeout", "30", "-p", "x.json", "-p", "y.json")]
-    [TestCase("run", "-v", "--connect-guard=kernel", "--threads=16")]
     [TestCase("hook", "claude-code")]
     [TestCase("hook", "codex", "--timeout", "5", "-p", "a.json")]
     public void APlainCommandLineIsReadAsTheParserReadsIt(params string[] args)
@@ -56,12 +52,6 @@ public class FastArgsTests
     [TestCase("check", "stray")]
     [TestCase("check", "-pa.json")]
     [TestCase("check", "-Json")]
-    [TestCase("run", "-qv")]
-    [TestCase("run", "--threads", "many")]
-    [TestCase("run", "--threads", "-1")]
-    [TestCase("run", "--threads", "99999999999")]
-    [TestCase("run", "--threads", "2", "--threads", "3")]
-    [TestCase("run", "--Quiet")]
     [TestCase("check", "--profile", "a.json", "-p", "b.json")] // the parser puts b before a
     [TestCase("check", "-p", "a.json", "--profile=b.json")]
     [TestCase("check", "--profile", "a.json", "b.json")]     // the parser reads both as profiles
@@ -69,6 +59,10 @@ public class FastArgsTests
     [TestCase("hook")]
     [TestCase("hook", "codex", "cursor")]
     [TestCase("hook", "codex", "--timeout")]
+    [TestCase("hook", "codex", "--timeout", "99999999999")]
+    [TestCase("hook", "codex", "--timeout", "2", "--timeout", "3")]
+    [TestCase("hook", "codex", "-q")]
+    [TestCase("run", "-q", "--connect-guard", "seccomp")] // the supervisor keeps the parser (see FastArgs)
     [TestCase("pending")]
     [TestCase("--help")]
     [TestCase("Check", "--json")]
