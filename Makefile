@@ -16,13 +16,13 @@ all: native managed
 
 native: $(BIN)/agentshell-launch $(BIN)/agentshell-connect.bpf.o
 
-$(BIN)/agentshell-launch: native/launcher/agentshell-launch.c
+$(BIN)/agentshell-launch: native/launcher/agentshell-launch.c native/launcher/protect.c native/launcher/protect.h
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) $(WARN) $(HARDEN) -o $@ $<
+	$(CC) $(CFLAGS) $(WARN) $(HARDEN) -o $@ native/launcher/agentshell-launch.c native/launcher/protect.c
 
 # Root mode's connect programs (libbpf CO-RE; loaded by the supervisor when it runs as root).
 BPF_CLANG ?= $(shell command -v clang-14 || command -v clang)
-$(BIN)/agentshell-connect.bpf.o: native/bpf/agentshell-connect.bpf.c native/bpf/agentshell-connect.h
+$(BIN)/agentshell-connect.bpf.o: native/bpf/agentshell-connect.bpf.c native/bpf/agentshell-connect.h native/bpf/agentshell-siphash.h
 	@mkdir -p $(BIN)
 	$(BPF_CLANG) -O2 -g -target bpf -D__TARGET_ARCH_x86 -I/usr/include/$(shell uname -m)-linux-gnu -Wall -Werror -c $< -o $@
 

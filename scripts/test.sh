@@ -11,7 +11,7 @@ status=0
 # One run per project, each with its own TRX file: default TRX names are timestamps, and two
 # projects finishing in the same second would overwrite each other.
 dotnet build AgentShell.sln -c Release --nologo -v quiet || status=1
-for proj in tests/*.Tests/*.csproj; do
+for proj in tests/*.Tests/*.csproj tests/adversarial/*.Tests.csproj; do
     name=$(basename "$proj" .csproj)
     dotnet test "$proj" -c Release --no-build --nologo --logger "trx;LogFileName=$name.trx" --results-directory "$results" "$@" || status=1
 done

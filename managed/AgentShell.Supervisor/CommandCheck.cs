@@ -71,7 +71,7 @@ public sealed class CommandCheck
         IReadOnlyList<NestedCommand> nested;
         try
         {
-            var d = _decider.Decide(request, ctx, out var intents);
+            var d = _decider.Decide(request, ctx, out IReadOnlyList<CommandIntent> intents);
             results.Add(new CheckedExec(argv, program, intents, d, depth));
             nested = depth >= CommandClassifier.MaxDepth ? []
                 : descend ? _classifier.NestedCommands(request.Filename, request.Argv, ctx) : [];

@@ -10,41 +10,17 @@ namespace AgentShell.Supervisor;
 /// <summary>Trapped connects (seccomp mode, and the Unix and gate checks of root mode): read the
 /// sockaddr, refuse connects to the approval socket, decide connects to production addresses, and
 /// perform an allowed inet connect on the process's behalf, to the address that was checked.
-/// TCP Fast Open (sendto/sendmsg with MSG_FASTOPEN) is decided the same way. A TCP connect to
+/// Sends that name a destination (datagrams, TCP Fast Open) are <see cref="DatagramSends"/>'. A TCP connect to
 /// production that the wire layer takes is made to the wire listener instead (see
 /// <see cref="PlaceOnWire"/>): what it sends is decided there.</summary>
 internal sealed class ConnectNotifications(int listener, IAddressEnvironments addresses, KernelConnectGuard? kernel,
-    TrustLedger trust, UnknownClients unknown, BlockNotifier notifier, SelfIdentity self, Wire.WireLayer? wire, TextWriter log)
+    TrustLedger trust, UnknownClients unknown, HeldNotifications held, BlockNotifier notifier, SelfIdentity self, Wire.WireLayer? wire, TextWriter log)
 {
     private const string Production = "production";
 
     /// <summary>connect(fd, addr, len).</summary>
     public unsafe Verdict Connect(ref seccomp_notif n, DeferredAudit audit) =>
         Decide(ref n, n.data.args[1], (int)n.data.args[2], audit, sockFd: (int)n.data.args[0]);
-
-    /// <summary>sendto with MSG_FASTOPEN (the filter sends no other): TCP Fast Open connects inside the send.</summary>
-    public unsafe Verdict SendTo(ref seccomp_notif n, DeferredAudit audit) =>
-        n.data.args[4] == 0 ? Verdict.Continue : Decide(ref n, n.data.args[4], (int)n.data.args[5], audit);
-
-    /// <summary>sendmsg with MSG_FASTOPEN: the address is the msghdr's msg_name.</summary>
-    public unsafe Verdict SendMsg(ref seccomp_notif n, DeferredAudit audit)
-    {
-        // struct msghdr { void *msg_name; socklen_t msg_namelen; ... }
-        Span<byte> hdr = stackalloc byte[16];
-        if (Interop.ProcessMemory.Read((int)n.pid, n.data.args[1], hdr, out _) < 16) return Verdict.Refuse; // as for connect
-        ulong name = BinaryPrimitives.ReadUInt64LittleEndian(hdr);
-        int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(hdr[8..]);
-        return name == 0 ? Verdict.Continue : Decide(ref n, name, len, audit);
-    }
-
-    /// <summary>sendmmsg with MSG_FASTOPEN: a batch of addresses, not inspected, refused.</summary>
-    public Verdict SendMmsg(ref seccomp_notif n, DeferredAudit audit)
-    {
-        var rule = SupervisorRules.FastOpenBatch;
-        notifier.Write((int)n.pid, rule.Refusal("TCP Fast Open through sendmmsg"));
-        audit.Note(rule.Decision, (int)n.pid, default, null, AuditSyscall.Sendmmsg, AuditOutcome.Blocked);
-        return Verdict.Refuse;
-    }
 
     private unsafe Verdict Decide(ref seccomp_notif n, ulong addr, int len, DeferredAudit audit, int sockFd = -1)
     {
@@ -77,7 +53,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
                 int port = BinaryPrimitives.ReadUInt16BigEndian(sa[2..]);
                 // So does the wire listener: it serves only the connections the supervisor places.
                 if (wire != null && wire.IsListener(Address16.From(address), port)) return Verdict.Refuse;
-                var v = InetConnect(ref n, address, port, audit, sockFd);
+                var v = InetConnect(ref n, address, port, audit, sockFd, sa[..got]);
                 return OnBehalf(ref n, v, sockFd, sa[..got], address);
             }
             default:
@@ -102,7 +78,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         return Verdict.Continue;
     }
 
-    private Verdict InetConnect(ref seccomp_notif n, ReadOnlySpan<byte> address, int port, DeferredAudit audit, int sockFd)
+    private Verdict InetConnect(ref seccomp_notif n, ReadOnlySpan<byte> address, int port, DeferredAudit audit, int sockFd, ReadOnlySpan<byte> sockaddr)
     {
         // PERF: the common case (loopback, the internet, staging) is decided here without allocating.
         if (port == 53) return Verdict.Continue; // DNS is always allowed
@@ -130,6 +106,8 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
                 trust.RememberConnect(key, true);
                 return Verdict.Continue;
             case PolicyAction.Pause:
+                // Approved, it is connected to this sockaddr (HeldNotifications), not continued.
+                if (sockFd >= 0) held.HoldConnect(n.id, sockFd, sockaddr);
                 unknown.Hold(n.id, pid, tgid, d, cmdline, exe, target, key, null);
                 return Verdict.Parked;
             default:
@@ -238,19 +216,14 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
     /// <summary>An allowed connect() is performed here, on a dup of the process's socket, to the
     /// address that was checked, and the process gets its result. A CONTINUE would let the kernel
     /// re-read the sockaddr, which another thread (or another process sharing the page) can have
-    /// rewritten since the check (kernel-notes pitfall 2). Approved pauses continue: the person
-    /// approved the process, and its destination was remembered.</summary>
+    /// rewritten since the check (kernel-notes pitfall 2). An approved pause is connected the same
+    /// way, to the address the person saw (<see cref="HeldNotifications.Answer"/>).</summary>
     private Verdict OnBehalf(ref seccomp_notif n, Verdict v, int sockFd, ReadOnlySpan<byte> sockaddr, ReadOnlySpan<byte> address)
     {
         if (sockFd < 0 || !v.Continues) return v;
         int pid = (int)n.pid;
-        int pidfd = Interop.Pidfd.OpenTask(pid);
-        if (pidfd < 0) return Verdict.Refuse; // the process is gone (or cannot be reached): nothing to connect
-        int fd;
-        Errno e;
-        try { fd = Interop.Pidfd.GetFd(pidfd, sockFd, out e); }
-        finally { Interop.Libc.close(pidfd); }
-        if (fd < 0) return Verdict.Result((int)(e == Errno.EBADF ? Errno.EBADF : Errno.EPERM));
+        int fd = OnBehalfConnect.Dup(pid, sockFd);
+        if (fd < 0) return Verdict.Result(-fd);
         // PERF: loopback connects and non-blocking sockets finish at once: answer inline. A
         // blocking connect to another host waits for the handshake: off the receiving thread.
         bool inline = Interop.Sockets.IsNonBlocking(fd) || Address16.From(address).IsLoopback;

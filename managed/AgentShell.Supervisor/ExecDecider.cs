@@ -31,6 +31,15 @@ public interface IExecDecider
 {
     /// <summary>Decides <paramref name="request"/>.</summary>
     Decision Decide(ExecRequest request, IExecContext ctx);
+
+    /// <summary>Decides <paramref name="request"/>; <paramref name="actsOnArguments"/>: the decision
+    /// rests on its arguments (the program acts on them), so what the kernel commits must be checked.
+    /// A decider that cannot tell says true.</summary>
+    Decision Decide(ExecRequest request, IExecContext ctx, out bool actsOnArguments)
+    {
+        actsOnArguments = true;
+        return Decide(request, ctx);
+    }
 }
 
 /// <summary>The one decision entry point for an exec, for `run` (each trapped exec) and `check`
@@ -50,13 +59,19 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
     public Policy Policy { get; } = policy;
 
     /// <summary>Decides one exec.</summary>
-    public Decision Decide(ExecRequest request, IExecContext ctx) => Decide(request, ctx, out _);
+    public Decision Decide(ExecRequest request, IExecContext ctx) => Decide(request, ctx, out IReadOnlyList<CommandIntent> _, out _);
+
+    /// <inheritdoc/>
+    public Decision Decide(ExecRequest request, IExecContext ctx, out bool actsOnArguments) => Decide(request, ctx, out _, out actsOnArguments);
 
     /// <summary>Decides one exec; <paramref name="intents"/> is everything the classifier found in it
     /// (what `check` prints).</summary>
-    public Decision Decide(ExecRequest request, IExecContext ctx, out IReadOnlyList<CommandIntent> intents)
+    public Decision Decide(ExecRequest request, IExecContext ctx, out IReadOnlyList<CommandIntent> intents) => Decide(request, ctx, out intents, out _);
+
+    private Decision Decide(ExecRequest request, IExecContext ctx, out IReadOnlyList<CommandIntent> intents, out bool actsOnArguments)
     {
         intents = [];
+        actsOnArguments = classifier.ActsOnArguments(request.Filename, request.Argv);
         // Read from memory, a larger argv never gets here (the read refuses it); given as strings
         // (check), the same bound applies.
         if (!ExecReader.WithinLimits(request.Argv)) return SupervisorRules.UnreadableArgv.Decision;
@@ -66,11 +81,17 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         // A program no parser knows by name may still be a known client under another name
         // (cp /usr/bin/curl /tmp/x): recognise it by what the file is.
         if (intents.Count == 0 && identity != null && file != null && identity.Identify(file) is string tool)
+        {
             intents = classifier.Classify(System.Text.Encoding.UTF8.GetBytes(tool), request.Argv, ctx);
+            actsOnArguments = true;
+        }
         // A script whose interpreter is itself a parsed tool (#!/usr/bin/curl -XDELETE) runs that
         // tool with arguments of its own: decide what the kernel will really run as well.
         if (file != null && ScriptOfTool(request, file) is { } run)
+        {
             intents = [.. intents, .. classifier.Classify(System.Text.Encoding.UTF8.GetBytes(run[0]), Argv.FromStrings(run), ctx)];
+            actsOnArguments = true;
+        }
         if (intents.Count == 0) return Decision.DefaultAllow;
         var d = Policy.Decide(intents, ctx);
         // A parsed tool that no rule caught is still worth an audit line: keep what it was.

@@ -10,14 +10,15 @@ namespace AgentShell.Supervisor;
 /// <summary>Trapped execve/execveat: read the filename, argv and (lazily) envp from the process,
 /// check the notification is still valid, decide through the <see cref="IExecDecider"/> (the same
 /// entry `agentshell check` uses), then continue, refuse with the reason on the process's stderr,
-/// or hold it in the registry for a person.</summary>
+/// or hold it in the registry for a person. An exec decided on its arguments is continued only
+/// with a check of what the kernel commits (<see cref="VerifiedExecs"/>).</summary>
 internal sealed class ExecNotifications(int listener, IExecDecider decider, TrustLedger trust, PendingRegistry registry, PendingScope scope,
-    HeldNotifications held, BlockNotifier notifier, SelfIdentity self)
+    HeldNotifications held, VerifiedExecs verified, BlockNotifier notifier, SelfIdentity self)
 {
-    private const int ENOENT = 2;
+    private const int ENOENT = 2, EPERM = 1;
 
     /// <summary>execve(path, argv, envp) or execveat(dirfd, path, argv, envp, flags).</summary>
-    public unsafe Verdict Exec(ref seccomp_notif n, ExecReader reader, RemoteExecContext ctx, DeferredAudit audit)
+    public unsafe Verdict Exec(ref seccomp_notif n, ExecReader reader, RemoteExecContext ctx, DeferredAudit audit, ExecTracer tracer)
     {
         bool at = n.data.nr == NR_execveat;
         ulong pathAddr = at ? n.data.args[1] : n.data.args[0], argvAddr = at ? n.data.args[2] : n.data.args[1], envpAddr = at ? n.data.args[3] : n.data.args[2];
@@ -37,7 +38,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         string? resolved = dirfd >= 0 && reader.Filename.Length == 0 ? ResolveFd(pid, dirfd) : null;
         var request = reader.Request(argv, resolved, pid, dirfd >= 0 ? dirfd : ProcessInfo.AtFdCwd);
         ctx.Reset(pid, envpAddr);
-        Decision d = decider.Decide(request, ctx);
+        Decision d = decider.Decide(request, ctx, out bool actsOnArguments);
         if (!IdValid(listener, n.id)) return Verdict.Refuse;
         if (ctx.EnvironmentUnreadable)
         {
@@ -49,16 +50,78 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         switch (d.Action)
         {
             case PolicyAction.Allow:
-                trust.RememberExec(pid, d, request, ctx);
-                audit.Note(d, pid, argv, ctx, syscall, AuditOutcome.Allowed);
-                return Verdict.Continue;
+                return Allow(pid, d, request, ctx, actsOnArguments, syscall, audit, tracer);
             case PolicyAction.Pause:
-                return Pause(ref n, request, d, ctx);
+                return Pause(ref n, request, d, ctx, actsOnArguments, tracer);
             default:
                 notifier.WriteOnce(pid, argv, SupervisorRules.ExecRefusal(d, Program(request)) + ScriptNote(request));
                 audit.Note(d, pid, argv, ctx, syscall, AuditOutcome.Blocked);
                 return Verdict.Refuse;
         }
+    }
+
+    private Verdict Allow(int pid, Decision d, ExecRequest request, RemoteExecContext ctx, bool actsOnArguments, string syscall, DeferredAudit audit, ExecTracer tracer)
+    {
+        var envs = trust.TrustedEnvironments(d, request, ctx, out var withheld);
+        CommittedExec? expected = null;
+        // The launcher's own exec of the agent (no namespace of its own): nothing else runs in the
+        // tree yet that could change it.
+        if (actsOnArguments && pid != self.AgentPid)
+        {
+            if (Expect(pid, request, ctx, syscall, audit, out int errno) is not { } e)
+            {
+                // No file to run: the policy's allow is recorded as on the fast path, where the kernel
+                // answers ENOENT after it (a PATH search's misses are one row); a refusal was noted.
+                if (errno != EPERM) audit.Note(d, pid, request.Argv, ctx, syscall, AuditOutcome.Allowed);
+                return Verdict.Result(errno);
+            }
+            expected = e;
+            int refused = verified.Prepare(tracer, pid, expected, TrustLedger.NamesProduction(envs), audit);
+            if (refused != 0) return Verdict.Result(refused);
+        }
+        trust.RememberExec(pid, envs, request, expected);
+        if (withheld != null)
+        {
+            // Understood, allowed, but not trusted with production: say so and record why.
+            d = withheld.About(d.Intent, target: d.Target, environment: d.Environment, explanation: $"{withheld.Explanation} (allowed by {d.RuleId}: {d.Reason})");
+            notifier.WriteOnce(pid, request.Argv, $"agentshell: {Program(request)}: {withheld.Reason} [rule {withheld.Id}]");
+        }
+        audit.Note(d, pid, request.Argv, ctx, syscall, AuditOutcome.Allowed);
+        return Verdict.Continue;
+    }
+
+    /// <summary>What the kernel must commit for this exec, or null (refused with <paramref name="errno"/>,
+    /// the reason written) when its environment or file cannot be read. A file that does not exist
+    /// or may not be opened is refused with the kernel's own answer and no line: execvp(3) tries
+    /// every PATH directory in turn, and those misses are not refusals.</summary>
+    private CommittedExec? Expect(int pid, ExecRequest request, RemoteExecContext ctx, string syscall, DeferredAudit audit, out int errno)
+    {
+        errno = EPERM;
+        if (!ctx.TryGetEnvironment(out var envp))
+        {
+            Unreadable(pid, request.Argv, syscall, audit);
+            return null;
+        }
+        var expected = CommittedExec.For(request, envp, out var openError);
+        if (expected == null && openError is Errno.ENOENT or Errno.ENOTDIR or Errno.EACCES)
+        {
+            // Nothing runs, as the kernel would have said; a file that appears after this answer is not run either.
+            errno = (int)openError;
+            return null;
+        }
+        if (expected == null)
+        {
+            var rule = SupervisorRules.ExecUnverifiable;
+            notifier.WriteOnce(pid, request.Argv, rule.Refusal($"an exec of {Program(request)}"));
+            audit.Note(rule.Decision, pid, request.Argv, ctx, syscall, AuditOutcome.Blocked);
+        }
+        return expected;
+    }
+
+    /// <summary>After the answer to an exec was sent: the check of what it commits, when one was set up.</summary>
+    public void AfterAnswer(ExecTracer tracer)
+    {
+        if (tracer.Active) verified.Complete(tracer);
     }
 
     private void Unreadable(int pid, in Argv argv, string syscall, DeferredAudit audit)
@@ -77,7 +140,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
     private static string Program(in ExecRequest r) =>
         r.Argv.Count > 0 ? Path.GetFileName(r.Argv.GetString(0)) : Path.GetFileName(r.FilenameString);
 
-    private Verdict Pause(ref seccomp_notif n, ExecRequest request, Decision d, RemoteExecContext ctx)
+    private Verdict Pause(ref seccomp_notif n, ExecRequest request, Decision d, RemoteExecContext ctx, bool actsOnArguments, ExecTracer tracer)
     {
         int pid = (int)n.pid;
         // A PATH search also tries directories where the program is not: answer those as the
@@ -89,15 +152,29 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         // shims) re-exec the real binary by its full path. Key on the basename and the rest.
         string joined = argv.Length == 0 ? "" : Path.GetFileName(argv[0]) + "\0" + string.Join('\0', argv.Skip(1));
         string runKey = $"{joined}\u0001{d.Environment}\u0001{d.Target}";
+        string[]? envs = trust.TrustedEnvironments(d, request, ctx);
+        // What it must commit once approved: a person approves these arguments, not others.
+        CommittedExec? expected = null;
+        if (actsOnArguments && pid != self.AgentPid)
+        {
+            if (!ctx.TryGetEnvironment(out var envp) || (expected = CommittedExec.For(request, envp, out _)) == null)
+            {
+                var rule = SupervisorRules.ExecUnverifiable;
+                notifier.WriteOnce(pid, request.Argv, rule.Refusal($"an exec of {Program(request)}"));
+                return Verdict.Refuse;
+            }
+        }
         if (registry.IsApprovedForRun(runKey, scope.Session))
         {
-            trust.RememberExec(pid, d, request, ctx); // approved like an allow: its connects are covered too
+            // Approved like an allow (its connects are covered too), and checked like one.
+            if (expected != null && verified.Prepare(tracer, pid, expected, TrustLedger.NamesProduction(envs), null) is var refused and not 0)
+                return Verdict.Result(refused);
+            trust.RememberExec(pid, envs, request, expected);
             return Verdict.Continue;
         }
         int tgid = ProcessInfo.Tgid(pid);
         string? cwd = ctx.WorkingDirectory;
-        string[]? envs = trust.TrustedEnvironments(d, request, ctx);
-        held.HoldExec(n.id, envs, envs != null ? ExecFiles.Of(request) : default);
+        held.HoldExec(n.id, envs, envs != null || expected != null ? ExecFiles.Of(request) : default, expected);
         registry.Hold(n.id, pid, (itemId, now) => new PendingItem
         {
             Id = itemId, Created = now, Deadline = now + registry.Timeout, Pid = pid,

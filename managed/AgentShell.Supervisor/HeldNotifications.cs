@@ -10,7 +10,7 @@ namespace AgentShell.Supervisor;
 /// reset, anything else is answered on the listener. Created before the registry (which answers
 /// through it) and the handlers (which hold through the registry and record here what an answer
 /// needs), so nothing is wired after construction.</summary>
-internal sealed class HeldNotifications(int listener, TrustLedger trust, BlockNotifier notifier, TextWriter log) : INotificationResponder
+internal sealed class HeldNotifications(int listener, TrustLedger trust, VerifiedExecs verified, BlockNotifier notifier, TextWriter log) : INotificationResponder
 {
     private const int EPERM = 1;
 
@@ -19,11 +19,18 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, BlockNo
     private readonly ConcurrentDictionary<ulong, GatedConnection> _gated = new();
     // Requests and connections held at the wire: how each is answered, and whether it still waits.
     private readonly ConcurrentDictionary<ulong, (Action<bool> Answer, Func<bool> Waiting)> _wire = new();
-    // Held execs: what each one's process may connect to if it is approved.
-    private readonly ConcurrentDictionary<ulong, (string[]? Envs, ExecFiles Files)> _execs = new();
+    // Held execs: what each one's process may connect to if it is approved, and what it must commit.
+    private readonly ConcurrentDictionary<ulong, (string[]? Envs, ExecFiles Files, CommittedExec? Expected)> _execs = new();
+    // Held connects (seccomp mode): the socket and the address the person is shown.
+    private readonly ConcurrentDictionary<ulong, (int SockFd, byte[] Sockaddr)> _connects = new();
 
-    /// <summary>Remembers what a held exec's process may connect to once approved.</summary>
-    public void HoldExec(ulong notifId, string[]? envs, ExecFiles files) => _execs[notifId] = (envs, files);
+    /// <summary>Remembers what a held exec's process may connect to once approved, and what it must
+    /// commit then (null: its decision did not rest on its arguments).</summary>
+    public void HoldExec(ulong notifId, string[]? envs, ExecFiles files, CommittedExec? expected) => _execs[notifId] = (envs, files, expected);
+
+    /// <summary>Remembers the socket and the checked sockaddr of a held connect: if approved, it is
+    /// connected there by the supervisor, not continued.</summary>
+    public void HoldConnect(ulong notifId, int sockFd, ReadOnlySpan<byte> sockaddr) => _connects[notifId] = (sockFd, sockaddr.ToArray());
 
     /// <summary>Takes a gated connect; returns the id it is held under.</summary>
     public ulong HoldGated(GatedConnection g)
@@ -70,9 +77,34 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, BlockNo
             w.Answer(allow);
             return;
         }
+        if (_connects.TryRemove(notifId, out var c) && allow)
+        {
+            // A CONTINUE would let the kernel re-read a sockaddr that another thread may have
+            // rewritten while the item waited: connect to the address the person approved. Off this
+            // thread, as a connect to another host waits for its handshake.
+            ThreadPool.UnsafeQueueUserWorkItem(_ =>
+            {
+                int err = EPERM; // answered whatever happens; a failure refuses
+                try { err = OnBehalfConnect.Connect(pid, c.SockFd, c.Sockaddr); }
+                catch (Exception ex) { log.WriteLine($"agentshell: approved connect of pid {pid} failed, refused: {ex.Message}"); }
+                finally
+                {
+                    var se = Send(listener, notifId, -err, 0);
+                    if (se != 0 && se != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {se}");
+                }
+            }, null);
+            return;
+        }
+        // This thread seizes the task when the approved exec must be checked: it is the tracer
+        // until the exec commits or fails.
+        var tracer = new ExecTracer();
         if (_execs.TryRemove(notifId, out var held) && allow)
         {
-            try { trust.ExecLetGo(pid, held.Envs, held.Files); }
+            try
+            {
+                if (held.Expected is { } x && verified.Prepare(tracer, pid, x, TrustLedger.NamesProduction(held.Envs), null) != 0) allow = false;
+                else trust.ExecLetGo(pid, held.Envs, held.Files, held.Expected);
+            }
             catch (Exception ex)
             {
                 // What the process may connect to could not be recorded: refuse, as a decision would.
@@ -82,6 +114,7 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, BlockNo
         }
         var e = allow ? Send(listener, notifId, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE) : Send(listener, notifId, -EPERM, 0);
         if (e != 0 && e != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {e}");
+        if (tracer.Active) verified.Complete(tracer);
     }
 
     /// <inheritdoc/>
@@ -97,9 +130,12 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, BlockNo
         {
             if (IdValid(listener, notifId)) return true;
             _execs.TryRemove(notifId, out _);
+            _connects.TryRemove(notifId, out _);
             return false;
         }
-        if (Directory.Exists($"/proc/{g.Tid}")) return true;
+        // The process, not the thread that connected: a thread that made the connect and exited
+        // (a pool, a goroutine's thread) leaves a connection its process still uses.
+        if (Directory.Exists($"/proc/{g.Tgid}")) return true;
         if (_gated.TryRemove(notifId, out g)) ConnectGate.Reset(g.Client);
         return false;
     }

@@ -6,8 +6,8 @@ namespace AgentShell.Supervisor;
 /// <summary>agentshell-launch as its parent drives it (the protocol is in the launcher's header
 /// comment): spawn it with one end of a socket pair as fd 3, receive the listener it installed,
 /// say "go", then read whether its exec of the command worked. `daemon` and `shell` are each the
-/// launcher's parent; `SupervisedRun` still speaks the same protocol inline (left as it is while
-/// the launcher's hand-off changes elsewhere), and should use this once both agree again.</summary>
+/// launcher's parent; `SupervisedRun` speaks the same protocol inline (it also passes the paths to
+/// protect) and takes the listener with <see cref="TakeListener"/>.</summary>
 internal static class LauncherHandOff
 {
     /// <summary>Spawns the launcher for <paramref name="command"/> with this process's environment.
@@ -20,6 +20,8 @@ internal static class LauncherHandOff
     public static (int Pid, int Sock) Spawn(string launcherPath, int supervisorPid, bool kernelConnect, IReadOnlyList<string> command)
     {
         var (ours, theirs) = Interop.Sockets.SocketPair();
+        // The launcher's message carries its pid (SCM_CREDENTIALS): the listener is taken from it.
+        Interop.Sockets.PassCredentials(ours);
         var argv = new List<string> { launcherPath, "--sock-fd", "3", "--supervisor-pid", supervisorPid.ToString(CultureInfo.InvariantCulture) };
         if (kernelConnect) argv.Add("--kernel-connect");
         argv.Add("--");
@@ -42,17 +44,37 @@ internal static class LauncherHandOff
         }
     }
 
-    /// <summary>The listener the launcher sends, or -1 when it failed before installing the filter
-    /// (it printed why and exits).</summary>
-    public static int ReceiveListener(int sock)
+    /// <summary>The listener the launcher announces, or -1 when it failed before installing the
+    /// filter (it printed why and exits).</summary>
+    public static int ReceiveListener(int sock) => ReceiveListener(sock, out _, out _);
+
+    /// <summary>The launcher's message: "L", the listener's fd number in the process that installed
+    /// the filter (4 bytes), then why the paths are not protected (nothing when they are, or when
+    /// none were asked). The sender's pid comes with it (SCM_CREDENTIALS, the socket set up with
+    /// PassCredentials), and the listener is taken from that process with pidfd_getfd.
+    /// -1 when the launcher failed before installing the filter.</summary>
+    public static int ReceiveListener(int sock, out int filterPid, out string? note)
     {
-        int n = Interop.Sockets.ReceiveFd(sock, out _, out int listener);
-        if (n == 0 || listener < 0)
+        note = null;
+        Span<byte> message = stackalloc byte[512];
+        int n = Interop.Sockets.ReceiveFd(sock, message, out int stray, out filterPid);
+        if (stray >= 0) Interop.Libc.close(stray); // the launcher sends none
+        if (n < 5 || message[0] != (byte)'L' || filterPid <= 0) return -1;
+        note = n > 5 ? System.Text.Encoding.UTF8.GetString(message[5..n]) : null;
+        return TakeListener(filterPid, System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(message[1..5]));
+    }
+
+    /// <summary>The listener, taken from the process that installed the filter (pidfd_getfd).</summary>
+    public static int TakeListener(int pid, int fd)
+    {
+        int pidfd = Interop.Pidfd.Open(pid, out var e);
+        if (pidfd < 0) throw ThrowHelper.Syscall($"pidfd_open(launcher {pid})", e);
+        try
         {
-            if (listener >= 0) Interop.Libc.close(listener);
-            return -1;
+            int listener = Interop.Pidfd.GetFd(pidfd, fd, out e);
+            return listener >= 0 ? listener : throw ThrowHelper.Syscall($"pidfd_getfd(launcher {pid}, listener fd {fd})", e);
         }
-        return listener;
+        finally { Interop.Libc.close(pidfd); }
     }
 
     /// <summary>Tells the launcher that supervision is in place: it execs the command.</summary>

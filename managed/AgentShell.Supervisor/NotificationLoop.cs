@@ -9,11 +9,11 @@ namespace AgentShell.Supervisor;
 /// Several threads mean a slow decision never stops the others. Any failure answers EPERM.
 /// The threads end once the tree is gone (every task that had the filter has been reaped), and
 /// <paramref name="ended"/> runs when the last of them has: nothing uses the listener after that.</summary>
-internal sealed class NotificationLoop(int listener, ExecNotifications execs, ConnectNotifications connects, SignalProtection signals,
-    AuditRecorder recorder, TextWriter log, Action? ended = null)
+internal sealed class NotificationLoop(int listener, ExecNotifications execs, ConnectNotifications connects, DatagramSends sends,
+    RootChanges roots, SignalProtection signals, AuditRecorder recorder, TextWriter log, Action? ended = null)
 {
     private const int NR_kill = 62, NR_tkill = 200, NR_pidfd_send_signal = 424;
-    private const int NR_sendto = 44, NR_sendmsg = 46, NR_sendmmsg = 307;
+    private const int NR_sendto = 44, NR_sendmsg = 46, NR_sendmmsg = 307, NR_chroot = 161;
     private int _running;
 
     /// <summary>Starts <paramref name="threads"/> receiving threads (background: they end with the
@@ -44,6 +44,8 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
         var reader = new ExecReader();
         var ctx = new RemoteExecContext(new ExecReader());
         var audit = new DeferredAudit(recorder);
+        // This thread traces the execs it lets go with a check, from the seize to the exec's commit.
+        var tracer = new ExecTracer();
         var metrics = recorder.Telemetry?.Metrics;
         while (true)
         {
@@ -67,7 +69,7 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
             Verdict v;
             try
             {
-                v = Dispatch(ref n, reader, ctx, audit);
+                v = Dispatch(ref n, reader, ctx, audit, tracer);
             }
             catch (Exception ex)
             {
@@ -79,10 +81,17 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
                 audit.Note(rule.Decision, (int)n.pid, default, null, SyscallName(n.data.nr), AuditOutcome.Blocked);
             }
             if (v.Held) continue; // answered later (the registry, or a connect made on the process's behalf)
-            var se = Send(listener, n.id, v.Error, v.Flags);
+            var se = Send(listener, n.id, v.Error, v.Flags, v.Value);
             metrics?.Latency(System.Diagnostics.Stopwatch.GetTimestamp() - received);
             if (se != 0 && se != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {se}");
             audit.Flush();
+            try { execs.AfterAnswer(tracer); }
+            catch (Exception ex)
+            {
+                // An exec that could not be checked must not run: it is killed.
+                log.WriteLine($"agentshell: error checking an exec, killed: {ex.GetType().Name}: {ex.Message}");
+                tracer.Abandon();
+            }
         }
     }
 
@@ -90,21 +99,25 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
     {
         NR_execve => AuditSyscall.Execve,
         NR_execveat => AuditSyscall.Execveat,
+        NR_sendto => AuditSyscall.Sendto,
+        NR_sendmsg => AuditSyscall.Sendmsg,
         NR_sendmmsg => AuditSyscall.Sendmmsg,
+        NR_chroot => AuditSyscall.Chroot,
         NR_kill or NR_tkill or NR_pidfd_send_signal => AuditSyscall.Signal,
         _ => AuditSyscall.Connect,
     };
 
-    private Verdict Dispatch(ref seccomp_notif n, ExecReader reader, RemoteExecContext ctx, DeferredAudit audit)
+    private Verdict Dispatch(ref seccomp_notif n, ExecReader reader, RemoteExecContext ctx, DeferredAudit audit, ExecTracer tracer)
     {
         if (n.data.arch != AUDIT_ARCH_X86_64) return Verdict.Refuse; // the filter kills these first
         return n.data.nr switch
         {
-            NR_execve or NR_execveat => execs.Exec(ref n, reader, ctx, audit),
+            NR_execve or NR_execveat => execs.Exec(ref n, reader, ctx, audit, tracer),
             NR_connect => connects.Connect(ref n, audit),
-            NR_sendto => connects.SendTo(ref n, audit),
-            NR_sendmsg => connects.SendMsg(ref n, audit),
-            NR_sendmmsg => connects.SendMmsg(ref n, audit),
+            NR_sendto => sends.SendTo(ref n, audit),
+            NR_sendmsg => sends.SendMsg(ref n, audit),
+            NR_sendmmsg => sends.SendMmsg(ref n, audit),
+            NR_chroot => roots.Chroot(ref n, audit),
             NR_kill => signals.Kill(ref n, audit),
             NR_tkill => signals.Tkill(ref n, audit),
             NR_pidfd_send_signal => signals.PidfdSendSignal(ref n, audit),

@@ -102,7 +102,11 @@ internal static class ProcessInfo
             p = ppid;
         }
         chain.Reverse();
-        return chain;
+        // The launcher at the top of the tree (and, with a pid namespace of its own, the launcher that
+        // is its init) ran no command of the agent's: the chain a person reads starts at the agent.
+        int launchers = 0;
+        while (launchers < 2 && launchers < chain.Count - 1 && chain[launchers].StartsWith("agentshell-laun(", StringComparison.Ordinal)) launchers++;
+        return launchers == 0 ? chain : chain.GetRange(launchers, chain.Count - launchers);
     }
 
     /// <summary>True only when <paramref name="pid"/> is provably <paramref name="root"/> or a descendant

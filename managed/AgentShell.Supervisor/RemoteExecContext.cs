@@ -16,6 +16,7 @@ internal sealed class RemoteExecContext : IExecContext
     private int _pid;
     private ulong _envp;
     private bool _envRead;
+    private Argv _envVector;
     private string? _cwd;
     private bool _cwdRead;
 
@@ -45,22 +46,43 @@ internal sealed class RemoteExecContext : IExecContext
 
     public string? GetEnvironmentVariable(string name)
     {
-        if (!_envRead)
-        {
-            _envRead = true;
-            if (_envReader.ReadVector(_pid, _envp, out var envp) != ReadFailure.None) EnvironmentUnreadable = true;
-            else
-            {
-                for (int i = 0; i < envp.Count; i++)
-                {
-                    var kv = envp[i];
-                    int eq = kv.IndexOf((byte)'=');
-                    if (eq <= 0) continue;
-                    _env.TryAdd(Encoding.UTF8.GetString(kv[..eq]), Encoding.UTF8.GetString(kv[(eq + 1)..]));
-                }
-            }
-        }
+        ReadEnvironment();
         return _env.TryGetValue(name, out var v) ? v : null;
+    }
+
+    /// <summary>The name of every variable of the exec's environment (empty when unreadable).</summary>
+    internal IEnumerable<string> EnvironmentNames
+    {
+        get
+        {
+            ReadEnvironment();
+            return _env.Keys;
+        }
+    }
+
+    /// <summary>The exec's envp as read from its memory (views over this context's buffers, valid
+    /// until the next <see cref="Reset"/>); false when it could not be read.</summary>
+    internal bool TryGetEnvironment(out Argv envp)
+    {
+        ReadEnvironment();
+        envp = _envVector;
+        return !EnvironmentUnreadable;
+    }
+
+    private void ReadEnvironment()
+    {
+        if (_envRead) return;
+        _envRead = true;
+        _envVector = default;
+        if (_envReader.ReadVector(_pid, _envp, out var envp) != ReadFailure.None) { EnvironmentUnreadable = true; return; }
+        _envVector = envp;
+        for (int i = 0; i < envp.Count; i++)
+        {
+            var kv = envp[i];
+            int eq = kv.IndexOf((byte)'=');
+            if (eq <= 0) continue;
+            _env.TryAdd(Encoding.UTF8.GetString(kv[..eq]), Encoding.UTF8.GetString(kv[(eq + 1)..]));
+        }
     }
 
     public string? WorkingDirectory

@@ -34,8 +34,10 @@ internal static class RootMode
         return null;
     }
 
-    /// <summary>The gate, the kernel's maps filled, the agent's launcher made the tree's first task.</summary>
-    public static ConnectGate Connect(KernelConnectGuard kernel, GatedConnects gated, AddressEnvironments addresses, Policy policy, int agentPid, TextWriter log)
+    /// <summary>The gate, the kernel's maps filled, the agent's launcher (and the tree's init, forked
+    /// by it before the programs knew the launcher) made the tree's first tasks.</summary>
+    public static ConnectGate Connect(KernelConnectGuard kernel, GatedConnects gated, VerifiedExecs verified, AddressEnvironments addresses, Policy policy,
+        IReadOnlyList<int> roots, TextWriter log)
     {
         var gate = new ConnectGate(kernel, gated.Gated, log);
         gate.Start();
@@ -66,8 +68,13 @@ internal static class RootMode
         // have to refuse every datagram of the tree, since it cannot hold one at the gate.
         addresses.WaitUntilReady();
         Publish(); // the first resolution may have finished before the subscription
-        kernel.StartEvents(gated.KernelRefused);
-        kernel.AddTreeRoot(agentPid);
+        kernel.StartEvents(e =>
+        {
+            if (e.Kind == KernelConnectGuard.EventExecChanged) verified.KernelKilled(e, "its arguments, environment or program changed");
+            else if (e.Kind == KernelConnectGuard.EventExecTraced) verified.KernelKilled(e, "another process traces it");
+            else gated.KernelRefused(e);
+        });
+        foreach (int pid in roots.Distinct()) kernel.AddTreeRoot(pid);
         return gate;
     }
 }

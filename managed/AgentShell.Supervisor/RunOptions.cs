@@ -53,6 +53,11 @@ public sealed class RunOptions
     /// <summary>The connect programs, already loading (root); null: loaded when the run starts.
     /// The caller disposes it (closing them if the run did not take them).</summary>
     public Network.KernelGuardPreload? Preload { get; init; }
+    /// <summary>Paths made read-only for the tree (<see cref="ProtectedPaths"/>); the control socket
+    /// is added by the run. Empty: nothing is protected, and the tree gets no namespaces.</summary>
+    public IReadOnlyList<string> Protect { get; init; } = [];
+    /// <summary>Refuse to run (exit 125) when the paths cannot be made read-only for the tree.</summary>
+    public bool RequireProtection { get; init; }
     /// <summary>Called once the supervision is set up, just before the agent starts.</summary>
     public Action<RunStarted>? Started { get; init; }
 }

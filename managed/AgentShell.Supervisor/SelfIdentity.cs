@@ -9,4 +9,8 @@ public sealed record SelfIdentity(int ProcessGroup, (ulong Dev, ulong Ino)? Exec
 {
     /// <summary>Our pid (the supervisor's).</summary>
     public int Pid { get; } = Environment.ProcessId;
+
+    /// <summary>True when the tree has a pid namespace of its own: it cannot name our pid or our
+    /// threads, and the numbers it passes are its own.</summary>
+    public bool TreeHasOwnPids { get; init; }
 }

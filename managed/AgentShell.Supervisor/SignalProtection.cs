@@ -17,9 +17,10 @@ internal sealed class SignalProtection(SelfIdentity self, BlockNotifier notifier
         return Verdict.Continue;
     }
 
-    /// <summary>tkill(tid, sig): refused when the thread is one of ours.</summary>
+    /// <summary>tkill(tid, sig): refused when the thread is one of ours. A tree with a pid namespace
+    /// of its own cannot name our threads: its numbers are its own.</summary>
     public unsafe Verdict Tkill(ref seccomp_notif n, DeferredAudit audit) =>
-        Directory.Exists($"/proc/self/task/{(int)n.data.args[0]}") ? Refuse(ref n, audit) : Verdict.Continue;
+        !self.TreeHasOwnPids && Directory.Exists($"/proc/self/task/{(int)n.data.args[0]}") ? Refuse(ref n, audit) : Verdict.Continue;
 
     /// <summary>pidfd_send_signal(fd, …): refused when the fd names us, or names nothing that can be read
     /// (it might be us).</summary>

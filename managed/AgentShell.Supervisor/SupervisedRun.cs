@@ -8,8 +8,6 @@ public sealed class SupervisedRun
 {
     private readonly RunOptions _o;
     private int _agentPid;
-    private int _agentStatus = -1;
-    private readonly ManualResetEventSlim _agentExited = new();
 
     /// <summary>Prepares a run.</summary>
     public SupervisedRun(RunOptions options) => _o = options;
@@ -62,9 +60,18 @@ public sealed class SupervisedRun
         // The run's CA is made while the launcher starts; the tree's TLS clients are pointed at it.
         using var ca = Wire.Tls.RunCa.Begin(_o.Policy, runId, Path.Combine(Approval.SocketPaths.Directory(), runId + ".ca"), _o.Log);
 
+        // The control socket exists before the tree does, so it is among the paths the tree cannot touch.
+        using var control = Approval.ControlEndpoint.Bind(_o.SocketPath ?? Path.Combine(Approval.SocketPaths.Directory(), runId + ".sock"));
+        bool protect = _o.Protect.Count > 0 || _o.RequireProtection;
         var (ours, theirs) = Interop.Sockets.SocketPair();
+        Interop.Sockets.PassCredentials(ours);
         var argv = new List<string> { _o.LauncherPath, "--sock-fd", "3", "--supervisor-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (kernel != null) argv.Add("--kernel-connect");
+        if (protect)
+        {
+            foreach (var p in ProtectedPaths.WithControlSocket(_o.Protect, control.Path)) { argv.Add("--protect"); argv.Add(p); }
+            if (_o.RequireProtection) argv.Add("--require-protection");
+        }
         argv.Add("--");
         argv.AddRange(_o.Command);
         var env = new List<string>();
@@ -73,19 +80,15 @@ public sealed class SupervisedRun
         if (ca != null) foreach (var (k, v) in ca.Variables) env.Add($"{k}={v}");
         _agentPid = Interop.Spawn.Start(_o.LauncherPath, argv, env, theirs, 3);
         Interop.Libc.close(theirs);
-        new Thread(Reap) { IsBackground = true, Name = "reaper" }.Start();
         using var signals = _o.OwnsProcess ? SignalForwarding.Start(_agentPid) : null;
 
-        int listener;
+        int listener, filterPid;
+        string? note;
         try
         {
-            int n = Interop.Sockets.ReceiveFd(ours, out _, out listener);
-            if (n == 0 || listener < 0)
-            {
-                // The launcher failed before installing the filter; it printed why.
-                _agentExited.Wait();
-                return ExitCode(_agentStatus);
-            }
+            listener = LauncherHandOff.ReceiveListener(ours, out filterPid, out note);
+            // The launcher failed before installing the filter; it printed why.
+            if (listener < 0) return ExitCode(Reap());
         }
         catch (Exception)
         {
@@ -95,10 +98,12 @@ public sealed class SupervisedRun
 
         using var listenerHandle = new FdHandle(listener);
         if (Environment.GetEnvironmentVariable("AGENTSHELL_SYNC_WAKEUP") != "0") Interop.Seccomp.SetSyncWakeUp(listener);
+        var tree = protect ? TreeSetUp.Of(filterPid, note, protectionAsked: true) : TreeSetUp.None;
+        if (tree.Unprotected is { } why) RecordUnprotected(runId, why);
         int subreaper = _o.OwnsProcess ? Environment.ProcessId : -1;
         _o.Telemetry?.Start(runId, _o.Policy.Files);
         using var supervision = new Supervision(_o, listener, runId, (processGroup, executable, _agentPid), addresses, identity, kernel,
-            pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper) || kernel?.InTree(pid) == true, ca?.Ready());
+            pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper) || kernel?.InTree(pid) == true, tree, control, ca?.Ready());
         ControlSocketPath = supervision.ControlSocketPath;
         supervision.Start(_o.Threads);
         _o.Started?.Invoke(new RunStarted(runId, ControlSocketPath, kernel != null ? ConnectGuardMode.Kernel : ConnectGuardMode.Seccomp,
@@ -107,7 +112,7 @@ public sealed class SupervisedRun
 
         int execErr = ReadExecResult(ours);
         Interop.Libc.close(ours);
-        _agentExited.Wait();
+        int status = Reap();
         if (_o.OwnsProcess)
         {
             TreeTeardown.KillOrphans();
@@ -121,7 +126,7 @@ public sealed class SupervisedRun
             _o.Log.WriteLine($"agentshell: cannot run '{_o.Command[0]}': {Marshal.GetPInvokeErrorMessage(execErr)}");
             return execErr is 13 or 1 ? 126 : 127;
         }
-        return ExitCode(_agentStatus);
+        return ExitCode(status);
     }
 
     private static unsafe void SendGo(int sock)
@@ -139,17 +144,25 @@ public sealed class SupervisedRun
         return n == sizeof(int) ? err : 0;
     }
 
-    private void Reap()
+    /// <summary>Reaps until the agent has exited; returns its wait status. On this thread, which
+    /// spawned the agent and (as the process's first thread) receives the tree's orphans: waits use
+    /// __WNOTHREAD, so they never take the stops of a task another thread traces (a check of an
+    /// exec), and peek first, leaving a stopped child (an orphan being checked) to its tracer.</summary>
+    private int Reap()
     {
         while (true)
         {
-            int pid = Interop.Spawn.Wait(_o.OwnsProcess ? -1 : _agentPid, out int status, 0, out var e);
-            if (pid < 0)
+            var e = _o.OwnsProcess ? Interop.Ptrace.PeekChild(out var si) : Interop.Ptrace.PeekChild(_agentPid, out si);
+            if (e == Errno.ECHILD) return -1;
+            if (e != 0) throw ThrowHelper.Syscall("waitid", e);
+            if (si.si_code is not (Interop.Ptrace.CLD_EXITED or Interop.Ptrace.CLD_KILLED or Interop.Ptrace.CLD_DUMPED))
             {
-                if (e == Errno.ECHILD) { Thread.Sleep(50); if (_agentExited.IsSet) return; continue; }
-                return;
+                Thread.Sleep(1); // a tracee's stop: its tracer takes it
+                continue;
             }
-            if (pid == _agentPid) { _agentStatus = status; _agentExited.Set(); }
+            if (Interop.Ptrace.ReapExited(si.si_pid, out _) != 0 || si.si_pid != _agentPid) continue;
+            // The wait status waitpid would have given: the code, or the signal.
+            return si.si_code == Interop.Ptrace.CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
         }
     }
 
@@ -158,5 +171,16 @@ public sealed class SupervisedRun
         if (status < 0) return 125;
         int sig = status & 0x7f;
         return sig == 0 ? (status >> 8) & 0xff : 128 + sig;
+    }
+
+    /// <summary>A run whose files could not be made read-only says so on stderr and in the audit log
+    /// (always recorded, like a refusal: a later reader must know the log itself was within reach).</summary>
+    private void RecordUnprotected(string runId, string why)
+    {
+        var rule = SupervisorRules.Unprotected;
+        _o.Log.WriteLine($"agentshell: warning: the agent can change agentshell's profiles, audit log and control sockets: {why} (--require-protection refuses to run instead) [rule {rule.Id}]");
+        var d = new Core.Policy.Decision { Action = rule.Action, RuleId = rule.Id, Reason = $"{rule.Reason}: {why}", Explanation = rule.Explanation };
+        _o.Audit?.Append(Core.Audit.AuditRecord.FromDecision(d, DateTimeOffset.UtcNow, runId, Core.Audit.AuditSyscall.Start, _agentPid, [], _o.Command,
+            Environment.CurrentDirectory), parsedTool: true);
     }
 }

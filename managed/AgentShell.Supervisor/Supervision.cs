@@ -24,21 +24,23 @@ internal sealed class Supervision : IDisposable
     /// <param name="identity">Recognises known clients by content.</param>
     /// <param name="kernel">Root mode's connect programs, or null.</param>
     /// <param name="inTree">True for a pid of the supervised tree (refused by the control socket).</param>
+    /// <param name="tree">How the tree was set up: its mount namespace and root, whether it has a
+    /// pid namespace of its own, whether the supervisor can reach its non-dumpable processes.</param>
+    /// <param name="control">The control socket, bound before the tree started.</param>
     /// <param name="authority">The run's CA (the tree was told to trust it), or null: TLS is not terminated.</param>
     public Supervision(RunOptions o, int listener, string runId, (int ProcessGroup, (ulong, ulong)? Executable, int AgentPid) self,
         IAddressEnvironments addresses, ExecutableIdentity identity, KernelConnectGuard? kernel, Func<int, bool> inTree,
-        Wire.Tls.RunAuthority? authority = null)
+        TreeSetUp tree, ControlEndpoint control, Wire.Tls.RunAuthority? authority = null)
     {
         _registry = new PendingRegistry(o.Pause ?? o.Policy.Pause);
         try
         {
             var info = new SessionInfo(runId, o.Command, DateTimeOffset.UtcNow, self.AgentPid);
             _runId = runId;
-            _control = new ControlServer(o.SocketPath ?? Path.Combine(SocketPaths.Directory(), runId + ".sock"), runId, o.Command, _registry, inTree, o.Log,
-                () => [info]);
-            var me = new SelfIdentity(self.ProcessGroup, self.Executable, _control.Identity, self.AgentPid);
+            _control = new ControlServer(control, runId, o.Command, _registry, inTree, o.Log, () => [info]);
+            var me = new SelfIdentity(self.ProcessGroup, self.Executable, _control.Identity, self.AgentPid) { TreeHasOwnPids = tree.OwnPidNamespace };
             _tree = new TreeSession(o, listener, info, _registry, me, addresses, identity, kernel,
-                o.Quiet ? null : i => PauseNotice.Print(i, o.Log), authority: authority);
+                o.Quiet ? null : i => PauseNotice.Print(i, o.Log), tree: tree, authority: authority);
             _prune = new Timer(_ => _tree.Prune(), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
         }
         catch

@@ -130,10 +130,59 @@ public static class SupervisorRules
         Explanation = "An error in the supervisor (an exception while reading or deciding) never turns into an allow: the syscall is refused, and the error is written to the supervisor's log.",
     };
 
+    /// <summary>An exec whose committed argv, environment or program is not what was decided is killed
+    /// before its first instruction.</summary>
+    public static readonly SupervisorRule ExecChanged = new()
+    {
+        Id = "supervisor:exec-changed", Action = PolicyAction.Block,
+        Reason = "what the kernel committed is not what was checked, so it was killed before it ran",
+        Explanation = "The kernel reads argv, the environment and the path again after the supervisor's check; a thread, a process sharing the memory, process_vm_writev or /proc/PID/mem can rewrite them in between. For every exec whose decision depended on its arguments, what the kernel committed is compared with what was decided, before the new program runs its first instruction (seccomp mode: at the exec's ptrace event; root mode: in the kernel's sched_process_exec program, by a keyed hash), and a difference kills it.",
+    };
+
+    /// <summary>An exec whose decision depended on its arguments cannot be verified: refused.</summary>
+    public static readonly SupervisorRule ExecUnverifiable = new()
+    {
+        Id = "supervisor:exec-unverifiable", Action = PolicyAction.Block,
+        Reason = "what it runs cannot be verified after the check: the process is being traced (a debugger, strace) or cannot be traced by the supervisor",
+        Explanation = "An exec whose decision depended on its arguments is let go only if the supervisor can compare what the kernel commits with what it decided, which needs the process untraced by anyone else. Run the tool without strace or gdb attached.",
+    };
+
+    /// <summary>chroot in the tree's own mount namespace is refused.</summary>
+    public static readonly SupervisorRule Chroot = new()
+    {
+        Id = "supervisor:chroot", Action = PolicyAction.Block,
+        Reason = "changing the root directory inside the supervised tree is not allowed",
+        Explanation = "A trusted tool loads its libraries and reads its configuration (/etc/ld.so.preload, /etc/hosts, nsswitch.conf, its CA store) from its root directory; a thread that chroots while another thread of its process execs such a tool would make it load another root's code. chroot in a mount namespace of the process's own making is allowed.",
+    };
+
+    /// <summary>Trust is withheld from a tool started with code-loading configuration.</summary>
+    public static readonly SupervisorRule ForeignCode = new()
+    {
+        Id = "supervisor:foreign-code", Action = PolicyAction.Allow,
+        Reason = "allowed, but not trusted with production: its environment makes it load code that is not its own",
+        Explanation = $"A tool trusted with production because its command line was understood is trusted only if nothing else runs inside it. Its environment names code to load: {ForeignCodeVariables.Described}. It runs, but its production connections get the decision of an unknown client.",
+    };
+
+    /// <summary>Trust is withheld from a tool started in another mount namespace or root.</summary>
+    public static readonly SupervisorRule OtherRoot = new()
+    {
+        Id = "supervisor:other-root", Action = PolicyAction.Allow,
+        Reason = "allowed, but not trusted with production: it runs in a mount namespace or root directory made inside the tree",
+        Explanation = "A mount namespace or chroot made inside the tree can give a tool its own /etc/ld.so.preload, nsswitch.conf, hosts file or libraries. A tool started there runs, but its production connections get the decision of an unknown client.",
+    };
+
+    /// <summary>The paths agentshell depends on could not be made read-only for the tree.</summary>
+    public static readonly SupervisorRule Unprotected = new()
+    {
+        Id = "supervisor:unprotected-files", Action = PolicyAction.Allow,
+        Reason = "the supervised tree can change agentshell's profiles, audit log and control sockets (they could not be made read-only for it)",
+        Explanation = "Each run binds the profile directories and files, the audit log's directory, the control-socket directory and agentshell's own files read-only in a mount namespace of the tree's own (a user namespace as a user), and gives the tree a pid namespace. Where the kernel refuses that (user namespaces disabled, a restricted container), the run goes on unprotected and says so; run with --require-protection to refuse instead.",
+    };
+
     /// <summary>Every rule above and the PostgreSQL relay's own, in the order `profiles show` lists them.</summary>
     public static IReadOnlyList<SupervisorRule> All { get; } =
-        [UnreadableArgv, SelfApproval, ProtectSelf, FastOpenBatch, FastOpenToWire, NamesNotResolved, GateUnavailable, DecisionError, NestedExec, UnknownClientToProduction,
-         .. Wire.Postgres.PostgresWireRules.All];
+        [UnreadableArgv, SelfApproval, ProtectSelf, FastOpenBatch, FastOpenToWire, NamesNotResolved, GateUnavailable, DecisionError, ExecChanged, ExecUnverifiable, Chroot,
+         Unprotected, NestedExec, ForeignCode, OtherRoot, UnknownClientToProduction, .. Wire.Postgres.PostgresWireRules.All];
 
     /// <summary>The line for a refused exec: the policy's own wording for a decision about an intent,
     /// the rule's refusal line for a supervisor rule's decision (which has none).</summary>

@@ -17,6 +17,7 @@ internal sealed class TreeSession : IDisposable
     private readonly KernelConnectGuard? _kernel;
     private readonly ConnectGate? _gate;
     private readonly NotificationLoop _loop;
+    private readonly VerifiedExecs _verified;
     private readonly Wire.WireLayer? _wire;
 
     /// <summary>Wires one tree's parts.</summary>
@@ -30,19 +31,23 @@ internal sealed class TreeSession : IDisposable
     /// <param name="kernel">Root mode's connect programs, or null.</param>
     /// <param name="paused">Told of each new pause of this tree (the one-line notice), or null.</param>
     /// <param name="ended">Runs once the tree is gone and the loop has stopped using the listener.</param>
+    /// <param name="tree">How the launcher set the tree up (its mount namespace and root, its pid
+    /// namespace, whether its non-dumpable processes are reachable); default: nothing known.</param>
     /// <param name="authority">The run's CA, which the tree was told to trust, or null: TLS to production is not terminated.</param>
     public TreeSession(RunOptions o, int listener, SessionInfo info, PendingRegistry registry, SelfIdentity me,
         IAddressEnvironments addresses, ExecutableIdentity identity, KernelConnectGuard? kernel, Action<PendingItem>? paused, Action? ended = null,
-        Wire.Tls.RunAuthority? authority = null)
+        TreeSetUp? tree = null, Wire.Tls.RunAuthority? authority = null)
     {
         Info = info;
         _registry = registry;
         _kernel = kernel;
         var notifier = new BlockNotifier();
-        _trust = new TrustLedger(o.Policy, identity, kernel, o.Log);
-        var held = new HeldNotifications(listener, _trust, notifier, o.Log);
+        tree ??= TreeSetUp.None;
+        _trust = new TrustLedger(o.Policy, identity, kernel, tree.Root, o.Log);
         var recorder = new AuditRecorder(o.Audit, info.Id, info.Pid, o.Log, o.Telemetry);
         var telemetry = o.Telemetry;
+        _verified = new VerifiedExecs(kernel, _trust, notifier, recorder, o.Log) { Sealable = tree.CanSeal };
+        var held = new HeldNotifications(listener, _trust, _verified, notifier, o.Log);
         var scope = new PendingScope(info.Id, held);
         // The registry may be shared: each tree acts only on its own items.
         _answering = i => { if (i.Session == info.Id) held.ApplyAnswer(i); };
@@ -58,13 +63,15 @@ internal sealed class TreeSession : IDisposable
             _wire = new Wire.WireLayer(o.Policy, authority, new Wire.WireDecisions(o.Policy, registry, scope, held, notifier, recorder, info.Pid, o.Log),
                 new Wire.WireFallback(_trust, unknown, held, notifier, recorder), notifier, o.Log);
             _loop = new NotificationLoop(listener,
-                new ExecNotifications(listener, decider, _trust, registry, scope, held, notifier, me),
-                new ConnectNotifications(listener, addresses, kernel, _trust, unknown, notifier, me, _wire, o.Log),
+                new ExecNotifications(listener, decider, _trust, registry, scope, held, _verified, notifier, me),
+                new ConnectNotifications(listener, addresses, kernel, _trust, unknown, held, notifier, me, _wire, o.Log),
+                new DatagramSends(listener, addresses, _trust, unknown, notifier, _wire),
+                new RootChanges(tree.Root, notifier),
                 new SignalProtection(me, notifier),
                 recorder, o.Log, ended);
             if (kernel != null)
-                _gate = RootMode.Connect(kernel, new GatedConnects(addresses, kernel, _trust, unknown, held, notifier, recorder, _wire, o.Log),
-                    (AddressEnvironments)addresses, o.Policy, info.Pid, o.Log);
+                _gate = RootMode.Connect(kernel, new GatedConnects(addresses, kernel, _trust, unknown, held, notifier, recorder, _wire, o.Log), _verified,
+                    (AddressEnvironments)addresses, o.Policy, [info.Pid, .. tree.Roots], o.Log);
         }
         catch
         {
@@ -83,6 +90,7 @@ internal sealed class TreeSession : IDisposable
     public void Prune()
     {
         _trust.Processes.Prune();
+        _verified.Prune();
         _kernel?.ReclaimStaleSlots();
     }
 

@@ -7,32 +7,51 @@ namespace AgentShell.Supervisor;
 /// <summary>What each process of the tree is trusted to connect to: execs let go (and whether
 /// they were understood as their own command naming an environment), and the connect decisions
 /// made for it. Kept here and, in root mode, in the kernel's maps.</summary>
-internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, KernelConnectGuard? kernel, TextWriter log)
+/// <param name="policy">The policy in force.</param>
+/// <param name="identity">Recognises known clients by content; null: by file name (tests).</param>
+/// <param name="kernel">Root mode's programs, or null.</param>
+/// <param name="tree">The tree's own mount namespace and root: a tool started in another one made
+/// inside the tree is not trusted. Null: not compared (a supervisor hosted in tests).</param>
+/// <param name="log">The supervisor's log.</param>
+internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, KernelConnectGuard? kernel, TreeRoot? tree, TextWriter log)
 {
     private const string Production = "production";
-
-    // The dynamic loader runs code from these before the tool's own: such a tool is not itself.
-    private static readonly string[] LoaderVariables = ["LD_PRELOAD", "LD_AUDIT", "LD_LIBRARY_PATH", "GCONV_PATH"];
 
     /// <summary>Per-process exec understanding and connect decisions.</summary>
     public ProcessTable Processes { get; } = new();
 
-    /// <summary>Lets an allowed exec go: what its process may connect to once it commits.</summary>
-    public void RememberExec(int pid, Decision d, ExecRequest request, IExecContext ctx)
-    {
-        var envs = TrustedEnvironments(d, request, ctx);
-        ExecLetGo(pid, envs, envs != null ? ExecFiles.Of(request) : default);
-    }
+    /// <summary>True when <paramref name="envs"/> includes production.</summary>
+    public static bool NamesProduction(string[]? envs) => envs != null && Array.IndexOf(envs, Production) >= 0;
+
+    /// <summary>Lets an allowed exec go: what its process may connect to once it commits
+    /// (<paramref name="envs"/>, from <see cref="TrustedEnvironments"/>); <paramref name="verify"/>:
+    /// root mode's kernel check of what it commits.</summary>
+    public void RememberExec(int pid, string[]? envs, ExecRequest request, CommittedExec? verify = null) =>
+        ExecLetGo(pid, envs, envs != null || verify != null ? ExecFiles.Of(request) : default, verify);
 
     /// <summary>Every exec that is let go passes here: what the process may connect to once the
     /// exec commits, and only if what runs is the file that was checked (<paramref name="files"/>:
     /// it, or its script interpreter). PERF: programs no parser knows leave nothing behind (a
     /// remove of an absent key).</summary>
-    public void ExecLetGo(int tid, string[]? envs, ExecFiles files)
+    public void ExecLetGo(int tid, string[]? envs, ExecFiles files, CommittedExec? verify = null)
     {
-        kernel?.StageExec(tid, envs != null && Array.IndexOf(envs, Production) >= 0, files);
+        kernel?.StageExec(tid, NamesProduction(envs), files, verify);
         if (envs != null) Processes.Understood(ProcessInfo.Tgid(tid), envs, ProcessInfo.ExeIdentity(tid), files);
         else if (!Processes.IsEmpty) Processes.NotUnderstood(ProcessInfo.Tgid(tid));
+    }
+
+    /// <summary>Ends the trust of <paramref name="pid"/>'s current program (here and in the kernel).</summary>
+    public void Untrust(int pid)
+    {
+        int tgid = ProcessInfo.Tgid(pid);
+        Processes.NotUnderstood(tgid);
+        try { kernel?.Untrust(tgid); }
+        catch (InvalidOperationException e)
+        {
+            // The kernel keeps trusting it: stop it rather than leave it trusted.
+            log.WriteLine($"agentshell: {e.Message}; stopping pid {tgid}, which must not stay trusted");
+            Interop.Process.kill(tgid, 9);
+        }
     }
 
     /// <summary>Remembers a connect decision here and, in root mode, in the kernel (for the
@@ -53,23 +72,30 @@ internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, K
         kernel is { } k ? env == Production && k.Trusted(tgid) : Processes.ExecCovers(tgid, env);
 
     /// <summary>The environments an allowed exec's own command named (what the process may then
-    /// connect to), or null when the exec was not understood as its own command.</summary>
-    public string[]? TrustedEnvironments(Decision d, ExecRequest request, IExecContext ctx)
+    /// connect to), or null when the exec was not understood as its own command, or is not that
+    /// command alone (<paramref name="withheld"/>: the rule that says why, when it named production).</summary>
+    public string[]? TrustedEnvironments(Decision d, ExecRequest request, IExecContext ctx, out SupervisorRule? withheld)
     {
+        withheld = null;
         if (d.Intent is not { } intent || intent.Tool == "shell" || !ExecDecider.IsOwnCommand(intent, request.Argv)
-            || !Runs(request, intent.Tool) || LoadsForeignCode(ctx))
+            || !Runs(request, intent.Tool))
             return null;
         var envs = new string[intent.Targets.Count];
         for (int i = 0; i < envs.Length; i++) envs[i] = policy.EnvironmentOf(intent.Targets[i], ctx);
-        return envs;
+        if (ForeignCode(ctx) != null) withheld = SupervisorRules.ForeignCode;
+        else if (tree != null && request.Pid > 0 && !tree.Holds(request.Pid)) withheld = SupervisorRules.OtherRoot;
+        if (withheld == null) return envs;
+        if (!NamesProduction(envs)) withheld = null;
+        return null;
     }
 
-    private static bool LoadsForeignCode(IExecContext ctx)
-    {
-        foreach (var v in LoaderVariables)
-            if (ctx.GetEnvironmentVariable(v) is { Length: > 0 }) return true;
-        return false;
-    }
+    /// <summary>The environments of <see cref="TrustedEnvironments(Decision, ExecRequest, IExecContext, out SupervisorRule?)"/>.</summary>
+    public string[]? TrustedEnvironments(Decision d, ExecRequest request, IExecContext ctx) => TrustedEnvironments(d, request, ctx, out _);
+
+    /// <summary>The first variable of the exec's environment that makes it load code of another's
+    /// (<see cref="ForeignCodeVariables"/>), or null.</summary>
+    internal static string? ForeignCode(IExecContext ctx) =>
+        ForeignCodeVariables.FirstSet(ctx.GetEnvironmentVariable, ctx is RemoteExecContext r ? r.EnvironmentNames : null);
 
     /// <summary>True when the exec runs <paramref name="tool"/> itself: a file found installed as
     /// that tool, or a copy of one. A program that is only named like the tool (argv[0], or its

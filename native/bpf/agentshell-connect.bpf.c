@@ -16,7 +16,10 @@
  * Tree membership follows fork in tp_btf/sched_process_fork, so it cannot be escaped by moving
  * cgroups: the programs are attached to the root of the cgroup v2 hierarchy. Trust follows a
  * committed exec (tp_btf/sched_process_exec), so a failed exec of an understood tool never
- * trusts the process that tried it.
+ * trusts the process that tried it. The same program checks, for every exec whose decision
+ * depended on its arguments, that what was committed is what was decided (a keyed hash of the
+ * new image's argv and environment, its file, no foreign tracer), and kills it before its first
+ * instruction otherwise.
  *
  * What the supervisor shares with this program (layouts, constants) is in agentshell-connect.h. */
 #include <linux/bpf.h>
@@ -25,6 +28,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "agentshell-connect.h"
+#include "agentshell-siphash.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -33,9 +37,15 @@ typedef struct { int counter; } atomic_t;
 struct signal_struct {
     atomic_t live;
 } __attribute__((preserve_access_index));
+struct mm_struct {
+    unsigned long arg_start, arg_end, env_start, env_end;
+} __attribute__((preserve_access_index));
 struct task_struct {
     int pid;
     int tgid;
+    unsigned int ptrace;
+    struct task_struct *parent;
+    struct mm_struct *mm;
     struct signal_struct *signal;
 } __attribute__((preserve_access_index));
 struct super_block {
@@ -80,6 +90,8 @@ struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1);
          __type(key, __u32); __type(value, struct config); } conf SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 3);
          __type(key, __u32); __type(value, __u64); } counters SEC(".maps");          /* 0: slot seq, 1: generation, 2: overflow */
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1);
+         __type(key, __u32); __type(value, struct exec_check); } check SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 1 << 18); } events SEC(".maps");
 
 static __always_inline __u64 next(__u32 which)
@@ -246,6 +258,78 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
     return 0;
 }
 
+/* Hashing a committed area (argv or environment) of the new image, 64 bytes a step: the state of
+ * one bpf_loop. The bytes were just copied there by the exec, so a read fails only for an area that
+ * is not what it claims to be: fail closed. */
+#define HASH_CHUNK 64
+#define HASH_STEPS (1 << 16) /* 4 MiB: more than an exec's argv or environment can hold */
+struct hash_state { struct sip sip; __u64 start, len, done, tail; __u32 failed; };
+
+/* Step i hashes bytes [64 i, 64 i + 64) of the area. Where it is comes from i alone, never from
+ * what the last step left, so the verifier checks one step, not every possible length. */
+static long hash_chunk(__u32 i, struct hash_state *h)
+{
+    __u64 off = (__u64)i * HASH_CHUNK;
+    if (off >= h->len)
+        return 1;
+    __u64 w[HASH_CHUNK / 8] = {};
+    __u64 n = h->len - off;
+    if (n > HASH_CHUNK)
+        n = HASH_CHUNK;
+    /* clang may lose the bound on a variable read size (kernel-notes 12). */
+    asm volatile("%0 &= 0x7f" : "+r"(n));
+    if (n == 0 || n > HASH_CHUNK || bpf_probe_read_user(w, n, (const void *)(h->start + off)) != 0) {
+        h->failed = 1;
+        return 1;
+    }
+    __u64 words = n / 8;
+    for (int k = 0; k < HASH_CHUNK / 8; k++) {
+        if (k >= words)
+            break;
+        sip_word(&h->sip, w[k]);
+    }
+    /* Only the last step can be short: its leftover bytes (the rest of w is zero). */
+    if (n % 8)
+        h->tail = w[words & (HASH_CHUNK / 8 - 1)];
+    h->done = off + n;
+    return 0;
+}
+
+/* 1 when the area [start, end) has length len and keyed hash hash. */
+static __always_inline int area_is(__u64 start, __u64 end, __u64 len, __u64 hash, const struct exec_check *k)
+{
+    if (end < start || end - start != len || len > (__u64)HASH_STEPS * HASH_CHUNK)
+        return 0;
+    struct hash_state h = { .start = start, .len = len };
+    sip_init(&h.sip, k->k0, k->k1);
+    bpf_loop(HASH_STEPS, hash_chunk, &h, 0);
+    if (h.failed || h.done != len)
+        return 0;
+    return sip_final(&h.sip, h.tail, len) == hash;
+}
+
+/* 0 when the committed exec is what was decided; else the event kind it is killed with. */
+static __always_inline __u32 verify_exec(struct task_struct *p, const struct stage *sg, __u64 dev, __u64 ino)
+{
+    __u32 zero = 0;
+    struct exec_check *k = bpf_map_lookup_elem(&check, &zero);
+    if (!k)
+        return EV_EXEC_CHANGED;
+    /* Traced by anyone but the supervisor: the tracer could change it from now on. */
+    if (BPF_CORE_READ(p, ptrace) != 0 && (__u32)BPF_CORE_READ(p, parent, tgid) != k->supervisor)
+        return EV_EXEC_TRACED;
+    if ((sg->dev | sg->ino) != 0 && (dev != sg->dev || ino != sg->ino))
+        return EV_EXEC_CHANGED;
+    struct mm_struct *mm = BPF_CORE_READ(p, mm);
+    if (!mm)
+        return EV_EXEC_CHANGED;
+    if (!area_is(BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end), sg->argv_len, sg->argv_hash, k))
+        return EV_EXEC_CHANGED;
+    if (!area_is(BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end), sg->env_len, sg->env_hash, k))
+        return EV_EXEC_CHANGED;
+    return 0;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, int old_pid, struct linux_binprm *bprm)
 {
@@ -264,6 +348,18 @@ int BPF_PROG(on_exec, struct task_struct *p, int old_pid, struct linux_binprm *b
     if (sg) {
         __u64 ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
         __u64 dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
+        if (sg->verify) {
+            __u32 kind = verify_exec(p, sg, dev, ino);
+            if (kind) {
+                /* SIGKILL is pending before the new image returns to user space: it never runs. */
+                bpf_send_signal(9);
+                __u8 none[16] = {};
+                emit(tgid, old, none, 0, kind);
+                bpf_map_delete_elem(&staged, &old);
+                bpf_map_update_elem(&procs, &tgid, &st, BPF_ANY);
+                return 0;
+            }
+        }
         int same = dev == sg->dev && ino == sg->ino;
         if (same && sg->script) {
             char name[STAGE_PATH];

@@ -28,8 +28,9 @@ _Static_assert((GATE_NET & (GATE_SLOTS - 1)) == 0, "the slot number must fit the
 /* conf.action: what happens to an unknown client's production connect (Network.UnknownClientToProduction). */
 enum action { ACT_ALLOW = 0, ACT_BLOCK = 1, ACT_PAUSE = 2 };
 
-/* event.kind: why the kernel refused a connect or send. */
-enum event_kind { EV_BLOCKED = 1, EV_DATAGRAM = 2, EV_GATE_FULL = 3, EV_NOT_READY = 4 };
+/* event.kind: why the kernel refused a connect or send, or killed an exec at its commit (what it
+ * committed is not what was decided; or it is traced by another than the supervisor). */
+enum event_kind { EV_BLOCKED = 1, EV_DATAGRAM = 2, EV_GATE_FULL = 3, EV_NOT_READY = 4, EV_EXEC_CHANGED = 5, EV_EXEC_TRACED = 6 };
 
 /* The value of a decided map entry. */
 enum decision { DECIDED_ALLOW = 1, DECIDED_DENY = 2 };
@@ -42,10 +43,18 @@ struct addr_key { __u32 prefixlen; __u8 addr[16]; };
 struct proc_state { __u64 gen; __u32 trusted; __u32 pad; };
 
 /* What the supervisor checked for an exec it let go: trust applies only if what the kernel runs
- * is that file, or for a script its interpreter with the same path given to execve (the kernel
- * runs the interpreter; the script is known by name only). A path flipped after the check runs
- * another file, which gets no trust. dev is the kernel's encoding (major << 20 | minor). */
-struct stage { __u32 trusted; __u32 script; __u64 dev, ino; char path[STAGE_PATH]; };
+ * is that file (dev, ino), or for a script its interpreter with the same path given to execve
+ * (the kernel runs the interpreter; the script is known by name only). A path flipped after the
+ * check runs another file, which gets no trust. dev is the kernel's encoding (major << 20 | minor);
+ * both 0: not known. With verify, the exec is killed at its commit unless it runs that file (when
+ * known), its argv and environment areas have these lengths and keyed hashes (agentshell-siphash.h,
+ * key in struct exec_check), and nothing but the supervisor traces it. */
+struct stage { __u32 trusted; __u32 script; __u64 dev, ino; char path[STAGE_PATH];
+               __u32 verify; __u32 pad; __u64 argv_len, argv_hash, env_len, env_hash; };
+
+/* The one entry of the check map: the run's hash key, drawn by the supervisor, and the
+ * supervisor's pid (its own seize of a trusted tool, to seal it, is not another tracer). */
+struct exec_check { __u64 k0, k1; __u32 supervisor; __u32 pad; };
 
 /* A decision for (process, program generation, destination): its value is an enum decision. */
 struct decided_key { __u32 tgid; __u32 port; __u64 gen; __u8 addr[16]; };

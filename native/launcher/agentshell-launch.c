@@ -1,18 +1,26 @@
 /*
  * agentshell-launch: put a command under AgentShell's seccomp user-notification filter.
  *
- *   agentshell-launch [--sock-fd N] [--supervisor-pid P] [--kernel-connect] [--] CMD [ARGS...]
+ *   agentshell-launch [--sock-fd N] [--supervisor-pid P] [--kernel-connect]
+ *                     [--protect PATH]... [--require-protection] [--] CMD [ARGS...]
  *
- * 1. PR_SET_NO_NEW_PRIVS (lets an unprivileged process install a filter).
- * 2. Install the filter with NEW_LISTENER | WAIT_KILLABLE_RECV: execve, execveat, connect and
- *    TCP Fast Open sends go to the supervisor, as do signals whose target hides behind an id;
- *    signals, ptrace and memory access aimed at the supervisor, io_uring_setup and bpf fail with
- *    EPERM. With --kernel-connect (root mode) IPv4/IPv6-sized connects are left to the kernel's
- *    cgroup connect programs, which the supervisor has attached.
- * 3. Send the listener fd to the supervisor over the socket (default fd 3) with SCM_RIGHTS,
- *    close it, wait for the supervisor's one-byte "go".
- * 4. execvp the command. If that fails, the errno goes to the supervisor as 4 bytes on the same
- *    socket (close-on-exec, so a successful exec is seen as EOF) and we exit 127.
+ * 1. With --protect: bind every PATH read-only in a mount namespace of the tree's own, and give
+ *    the tree a pid namespace with an init of its own (protect.c). Where that cannot be done, the
+ *    reason goes to the supervisor with the listener; --require-protection makes it fatal.
+ * 2. PR_SET_NO_NEW_PRIVS (lets an unprivileged process install a filter).
+ * 3. Install the filter with NEW_LISTENER | WAIT_KILLABLE_RECV: execve, execveat, connect, sends
+ *    that name a destination (seccomp mode: sendto with an address, every sendmsg and sendmmsg;
+ *    root mode: TCP Fast Open is left to the kernel's programs) and chroot go to the supervisor,
+ *    as do signals whose target hides behind an id; signals, ptrace and memory access aimed at
+ *    the supervisor, io_uring_setup and bpf fail with EPERM, and so, for a protected root tree,
+ *    does the mount family of calls. With --kernel-connect (root mode) IPv4/IPv6-sized connects
+ *    are left to the kernel's cgroup connect programs, which the supervisor has attached.
+ * 4. Tell the supervisor over the socket (default fd 3) which fd the listener is, with why the
+ *    paths are not protected (nothing when they are); it takes the fd with pidfd_getfd. Wait for
+ *    its one-byte "go", close the listener.
+ * 5. execvp the command (in a pid namespace: fork it, and stay as its init). If the exec fails,
+ *    the errno goes to the supervisor as 4 bytes on the same socket (close-on-exec, so a
+ *    successful exec is seen as EOF) and we exit 127.
  *
  * The supervisor (--supervisor-pid, default our parent) is the process the filter protects; it need
  * not be our parent: `agentshell shell` spawns us and hands the listener on to its daemon.
@@ -37,6 +45,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "protect.h"
+
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
@@ -45,6 +55,9 @@
 #endif
 #ifndef __NR_io_uring_setup
 #define __NR_io_uring_setup 425
+#endif
+#ifndef __NR_open_tree_attr
+#define __NR_open_tree_attr 467
 #endif
 
 #define DEFAULT_SOCK_FD 3
@@ -85,14 +98,14 @@ __attribute__((noreturn, format(printf, 1, 2))) static void die_with_error(const
 
 __attribute__((noreturn)) static void usage(void)
 {
-    fprintf(stderr, "usage: %s [--sock-fd N] [--supervisor-pid P] [--kernel-connect] [--] CMD [ARGS...]\n", prog);
+    fprintf(stderr, "usage: %s [--sock-fd N] [--supervisor-pid P] [--kernel-connect] [--protect PATH]... [--require-protection] [--] CMD [ARGS...]\n", prog);
     exit(2);
 }
 
 /* The filter is written with named jump targets and assembled at start-up, as the kernel's
  * samples/seccomp/bpf-helper.h does: inserting an instruction moves every target with it, and
  * assemble() refuses a program whose targets do not add up before anything is installed. */
-#define LABELS(X) X(NATIVE) X(NOT_X32) X(FLAGS3) X(FLAGS2) X(FASTOPEN) X(KILL_ARGS) X(PID0) X(PID1) \
+#define LABELS(X) X(NATIVE) X(NOT_X32) X(SENDTO) X(SENDMSG) X(KILL_ARGS) X(PID0) X(PID1) \
                   X(CONNECT_LEN) X(ALLOW) X(REFUSE) X(NOTIFY)
 enum label {
     NEXT, /* no jump: the next instruction */
@@ -192,19 +205,32 @@ static unsigned short assemble(const struct line *src, size_t n, struct sock_fil
     return (unsigned short)len;
 }
 
+/* What the filter is told about the supervisor and the tree. */
+struct filter_opts {
+    pid_t sup, sup_pgrp;  /* as the tree names them (an impossible pid when it cannot name them) */
+    int kernel_connect;   /* root mode: the kernel's cgroup programs decide inet connects and sends */
+    int refuse_mounts;    /* a protected root tree: the mount family of calls is refused */
+};
+
 /* kernel_connect: root mode, where cgroup/connect4|6 programs decide IPv4 and IPv6 connects in the
  * kernel. Only connects whose address length is not that of a sockaddr_in (16) or sockaddr_in6
  * (28) still come here: AF_UNIX paths (the approval socket) and anything unusual. A connect of
  * another family with one of those lengths reaches the kernel's checks, and the approval socket
  * refuses tree processes by their credentials. */
-static int install_filter(pid_t sup, pid_t sup_pgrp, int kernel_connect)
+static int install_filter(const struct filter_opts *o)
 {
-    const __u32 s = (__u32)sup, neg_s = (__u32)-sup, neg_g = (__u32)-sup_pgrp;
+    const __u32 s = (__u32)o->sup, neg_s = (__u32)-o->sup, neg_g = (__u32)-o->sup_pgrp;
+    const int kernel_connect = o->kernel_connect;
     /* An impossible length (negative: the kernel fails it with EINVAL) when every connect is ours. */
     const __u32 len4 = kernel_connect ? 16 : 0xFFFFFFFFu, len6 = kernel_connect ? 28 : 0xFFFFFFFFu;
-    /* Root mode: a Fast Open send connects through the same kernel programs (pre_connect), on the
-     * kernel's copy of the address, so it no longer needs the supervisor (JSET 0 never matches). */
+    /* Sends that name a destination. Seccomp mode: the supervisor decides the destination like a
+     * connect and sends on the process's behalf (the address in its memory can change after a
+     * check); a sendmsg's address sits behind a pointer, so every sendmsg and sendmmsg comes.
+     * Root mode: cgroup/sendmsg4|6 decide datagrams, and a Fast Open send connects through the
+     * kernel's connect programs (pre_connect), all on the kernel's copy of the address. */
+    const enum label with_address = kernel_connect ? ALLOW : NOTIFY;
     const __u32 fastopen = kernel_connect ? 0 : MSG_FASTOPEN;
+    const enum label mounts = o->refuse_mounts ? REFUSE : ALLOW;
     const struct line src[] = {
         /* Architecture first: anything but native x86_64 is killed (i386 would reach
          * execve/connect under other numbers). */
@@ -223,14 +249,16 @@ static int install_filter(pid_t sup, pid_t sup_pgrp, int kernel_connect)
         JEQ(__NR_connect, CONNECT_LEN),
         JEQ(__NR_pidfd_send_signal, NOTIFY), /* the target hides behind an fd */
         JEQ(__NR_tkill, NOTIFY),             /* a thread id: maybe one of the supervisor's */
+        /* A root a trusted tool would load its code and configuration from (the supervisor
+         * refuses it in the tree's own mount namespace). */
+        JEQ(__NR_chroot, NOTIFY),
         /* io_uring can connect without any syscall this filter sees. */
         JEQ(__NR_io_uring_setup, REFUSE),
         /* bpf() could detach the root-mode connect programs or edit their maps. */
         JEQ(__NR_bpf, REFUSE),
-        /* TCP Fast Open connects inside sendto/sendmmsg/sendmsg (only sends with MSG_FASTOPEN). */
-        JEQ(__NR_sendto, FLAGS3),
-        JEQ(__NR_sendmmsg, FLAGS3),
-        JEQ(__NR_sendmsg, FLAGS2),
+        JEQ(__NR_sendto, SENDTO),
+        JEQ(__NR_sendmmsg, SENDMSG),
+        JEQ(__NR_sendmsg, SENDMSG),
         /* Nothing in the tree may signal, trace or read the supervisor. */
         JEQ(__NR_kill, KILL_ARGS),
         JEQ(__NR_tgkill, PID0),
@@ -240,17 +268,33 @@ static int install_filter(pid_t sup, pid_t sup_pgrp, int kernel_connect)
         JEQ(__NR_process_vm_readv, PID0),
         JEQ(__NR_process_vm_writev, PID0),
         JEQ(__NR_ptrace, PID1),
+        /* A protected root tree keeps its capabilities, so it must not remount, unmount or mount
+         * over the read-only binds, nor open a file by handle through another mount. */
+        JEQ(__NR_mount, mounts),
+        JEQ(__NR_umount2, mounts),
+        JEQ(__NR_pivot_root, mounts),
+        JEQ(__NR_open_tree, mounts),
+        JEQ(__NR_open_tree_attr, mounts),
+        JEQ(__NR_move_mount, mounts),
+        JEQ(__NR_fsopen, mounts),
+        JEQ(__NR_fsconfig, mounts),
+        JEQ(__NR_fsmount, mounts),
+        JEQ(__NR_fspick, mounts),
+        JEQ(__NR_mount_setattr, mounts),
+        JEQ(__NR_open_by_handle_at, mounts),
         RET(SECCOMP_RET_ALLOW),
-        /* sendto(fd, buf, len, flags, ...), sendmmsg(fd, vec, vlen, flags) */
-        LABEL(FLAGS3),
+        /* sendto(fd, buf, len, flags, dest_addr, addrlen): a destination (either half of the
+         * pointer), or a Fast Open send (flags), comes to the supervisor. */
+        LABEL(SENDTO),
+        LOAD_ARG_LO(4),
+        JEQ_ELSE(0, NEXT, with_address),
+        STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args) + 8 * 4 + 4),
+        JEQ_ELSE(0, NEXT, with_address),
         LOAD_ARG_LO(3),
-        GOTO(FASTOPEN),
-        /* sendmsg(fd, msg, flags) */
-        LABEL(FLAGS2),
-        LOAD_ARG_LO(2),
-        /* A Fast Open send connects: decided like connect() by the supervisor. */
-        LABEL(FASTOPEN),
         JUMP_IF(BPF_JSET, fastopen, NOTIFY, ALLOW),
+        /* sendmsg(fd, msg, flags), sendmmsg(fd, vec, vlen, flags): the addresses are in memory. */
+        LABEL(SENDMSG),
+        GOTO(with_address),
         /* kill(pid, sig). 0 = the caller's group, which may hold the supervisor: decided there.
          * -1 = everyone, -pgrp / -pid / pid of the supervisor: refused. */
         LABEL(KILL_ARGS),
@@ -312,27 +356,29 @@ static void drop_ptrace_capability(void)
         die_with_error("capset(drop CAP_SYS_PTRACE)");
 }
 
-static void send_fd(int sock, int fd)
+/* Tells the supervisor where the listener is: "L", its fd number (4 bytes, little-endian) and
+ * note (why the paths are not protected; empty when they are), in one write(): the filter just
+ * installed sends every sendmsg to the supervisor, which is not listening yet, so the fd cannot
+ * travel with SCM_RIGHTS. The supervisor takes it with pidfd_getfd; it knows our pid from the
+ * credentials the kernel attaches (SO_PASSCRED on its end). */
+static void announce_listener(int sock, int fd, const char *note)
 {
-    char byte = 'L';
-    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof(u));
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    char text[512];
+    text[0] = 'L';
+    __u32 n32 = (__u32)fd;
+    memcpy(text + 1, &n32, sizeof n32);
+    size_t room = sizeof text - 1 - sizeof n32;
+    size_t len = strlen(note);
+    if (len > room)
+        len = room;
+    memcpy(text + 1 + sizeof n32, note, len);
+    len += 1 + sizeof n32;
     ssize_t n;
     do
-        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+        n = write(sock, text, len);
     while (n < 0 && errno == EINTR);
-    if (n != 1)
-        die_with_error("sendmsg(SCM_RIGHTS listener fd)");
+    if (n != (ssize_t)len)
+        die_with_error("write(listener fd number)");
 }
 
 static void wait_go(int sock)
@@ -361,10 +407,17 @@ static int parse_number(const char *s, const char *what, long max)
 #define parse_fd(s) parse_number((s), "file descriptor number", 1 << 20)
 #define parse_pid(s) parse_number((s), "process id", 1 << 22)
 
+/* A pid no process has (above PID_MAX_LIMIT): what the filter compares with when the tree cannot
+ * name the supervisor at all (it has a pid namespace of its own). */
+#define NO_PID 0x7FFFFFF0
+
+#define MAX_PROTECT 256
+
 int main(int argc, char **argv)
 {
     int sock = DEFAULT_SOCK_FD;
-    int kernel_connect = 0;
+    int kernel_connect = 0, require_protection = 0, nprotect = 0;
+    char *protect[MAX_PROTECT];
     pid_t sup = getppid(); /* the supervisor spawned us, unless --supervisor-pid names it */
     int sup_named = 0;
     int i = 1;
@@ -382,6 +435,16 @@ int main(int argc, char **argv)
             sup_named = 1;
         } else if (strcmp(argv[i], "--kernel-connect") == 0) {
             kernel_connect = 1;
+        } else if (strcmp(argv[i], "--protect") == 0) {
+            if (i + 1 >= argc)
+                usage();
+            if (argv[i + 1][0] != '/')
+                die("--protect needs an absolute path, not '%s'", argv[i + 1]);
+            if (nprotect == MAX_PROTECT)
+                die("more than %d paths to protect", MAX_PROTECT);
+            protect[nprotect++] = argv[++i];
+        } else if (strcmp(argv[i], "--require-protection") == 0) {
+            require_protection = 1;
         } else if (strcmp(argv[i], "--") == 0) {
             i++;
             break;
@@ -405,18 +468,53 @@ int main(int argc, char **argv)
 
     /* A parent pid of 1 means our parent has already died (we were re-parented to init), unless the
      * supervisor named itself: `agentshell daemon` is PID 1 of its container. */
-    pid_t sup_pgrp = getpgid(sup);
-    if (sup <= 0 || (sup == 1 && !sup_named) || sup_pgrp < 0)
+    struct filter_opts fo = {.sup = sup, .sup_pgrp = getpgid(sup), .kernel_connect = kernel_connect};
+    if (sup <= 0 || (sup == 1 && !sup_named) || fo.sup_pgrp < 0)
         die("supervisor pid %d is not a live process; not running unsupervised", (int)sup);
 
     drop_ptrace_capability();
+
+    /* Protection: the read-only binds, then the pid namespace (this process stays outside as the
+     * supervisor's child; its child is the tree's init, and forks the agent once supervised). */
+    char note[400] = "";
+    int own_pid_ns = 0;
+    if (nprotect > 0 || require_protection) {
+        char why[300] = "";
+        int rc = protect_paths(protect, nprotect, why, sizeof why);
+        if (rc == 0)
+            rc = enter_pid_namespace(sock, why, sizeof why);
+        if (rc >= 0) {
+            own_pid_ns = 1;
+            fo.sup = fo.sup_pgrp = NO_PID; /* the supervisor is not in this pid namespace */
+            fo.refuse_mounts = geteuid() == 0;
+        }
+        if (rc != 0) {
+            if (require_protection)
+                die("cannot protect agentshell's files from the tree (--require-protection): %s; nothing was run", why);
+            snprintf(note, sizeof note, "%s", why);
+        }
+    }
+
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         die_with_error("prctl(PR_SET_NO_NEW_PRIVS)");
-    int listener = install_filter(sup, sup_pgrp, kernel_connect);
-    send_fd(sock, listener);
+    int listener = install_filter(&fo);
+    announce_listener(sock, listener, note);
+    /* The supervisor has taken it once it says go. */
+    wait_go(sock);
     if (close(listener) < 0)
         die_with_error("close(listener)");
-    wait_go(sock);
+
+    if (own_pid_ns) {
+        /* pid 1 of the tree forks the agent and stays to reap and pass signals on. */
+        pid_t agent = fork();
+        if (agent < 0)
+            die_with_error("fork (agent)");
+        if (agent > 0) {
+            if (close(sock) < 0)
+                die_with_error("close(socket)");
+            run_init(agent);
+        }
+    }
 
     execvp(argv[i], &argv[i]);
     int err = errno;

@@ -117,14 +117,17 @@ public sealed class ConnectTests(string guard)
     }
 
     [Test]
-    public void TcpFastOpenFromAnUnknownClientIsPausedNotSent()
+    public void TcpFastOpenFromAnUnknownClientIsPausedOrRefusedNotSent()
     {
         using var run = Run(1, Repo.Python, "-c",
             $"import socket\ns = socket.socket()\ntry:\n    s.sendto(b'DELETE /v HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n', socket.MSG_FASTOPEN, ('127.0.0.2', {_prod.Port})); s.recv(1); print('sent')\nexcept OSError as e:\n    print('error', e.errno)");
-        run.WaitForPause();
+        // kernel: the SYN and its data went to the gate, which holds them for a person. seccomp: the
+        // supervisor sends what it checked itself, so a send cannot wait (letting the kernel's own
+        // send go after an approval would re-read an address the process may have rewritten): refused.
+        if (guard == "kernel") run.WaitForPause();
         run.WaitForExit();
-        // seccomp: the send itself is held and refused; kernel: the SYN and its data went to the gate.
         Assert.That(run.Stdout.Trim(), Is.EqualTo(Refused));
+        if (guard != "kernel") Assert.That(run.Stderr, Does.Contain("a TCP Fast Open send cannot wait for approval"));
         Thread.Sleep(200);
         Assert.That(_prod.Requests, Is.Empty);
     }

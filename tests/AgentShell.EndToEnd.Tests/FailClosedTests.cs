@@ -79,9 +79,13 @@ public sealed class FailClosedTests
     {
         // The decider is the seam: make it throw for one command (a supervisor bug), allow the rest.
         var decider = new Mock<IExecDecider>();
-        decider.Setup(d => d.Decide(It.IsAny<ExecRequest>(), It.IsAny<IExecContext>()))
-            .Returns((ExecRequest r, IExecContext c) =>
-                r.Argv.Count > 1 && r.Argv.GetString(1) == "boom" ? throw new InvalidOperationException("injected fault") : Decision.DefaultAllow);
+        Decision Decide(ExecRequest r) =>
+            r.Argv.Count > 1 && r.Argv.GetString(1) == "boom" ? throw new InvalidOperationException("injected fault") : Decision.DefaultAllow;
+        decider.Setup(d => d.Decide(It.IsAny<ExecRequest>(), It.IsAny<IExecContext>())).Returns((ExecRequest r, IExecContext c) => Decide(r));
+        // The supervisor asks through the overload that also says whether the decision rests on the
+        // arguments (a mock does not run the interface's default body): the same, and say it does.
+        decider.Setup(d => d.Decide(It.IsAny<ExecRequest>(), It.IsAny<IExecContext>(), out It.Ref<bool>.IsAny))
+            .Returns(new DecideWithArguments((ExecRequest r, IExecContext c, out bool acts) => { acts = true; return Decide(r); }));
         var outFile = Path.Combine(_tmp, "out");
         var log = new StringWriter();
         var run = new SupervisedRun(new RunOptions
@@ -94,7 +98,7 @@ public sealed class FailClosedTests
             OwnsProcess = false,
         });
         int code = run.Run();
-        Assert.That(code, Is.EqualTo(0));
+        Assert.That(code, Is.EqualTo(0), log.ToString());
         Assert.That(File.ReadAllText(outFile), Is.EqualTo("rc=126\nfine\n"));
         Assert.That(log.ToString(), Does.Contain("injected fault").And.Contain("refused"));
     }
@@ -145,4 +149,6 @@ public sealed class FailClosedTests
         Assert.That(r.Stderr, Does.Contain("nope.json").And.Contain("not found"));
         Assert.That(File.Exists(marker), Is.False);
     }
+
+    private delegate Decision DecideWithArguments(ExecRequest r, IExecContext c, out bool actsOnArguments);
 }

@@ -403,8 +403,14 @@ public sealed class KernelConnectTests
         return Path.Combine(copy, "bin", "agentshell");
     }
 
-    private AgentShellRunner.Result RunAsNobody(string agentshell, string guard, string made) =>
-        RunAs(Nobody, agentshell, "run", "--audit", Path.Combine(_tmp, $"audit-{guard}.jsonl"), "--connect-guard", guard, "--", "/bin/sh", "-c", $"touch {made}");
+    private AgentShellRunner.Result RunAsNobody(string agentshell, string guard, string made)
+    {
+        // The audit log's directory is protected from the tree (read-only in it): not the one the command writes to.
+        string audit = Path.Combine(_tmp, $"audit-{guard}");
+        Directory.CreateDirectory(audit);
+        File.SetUnixFileMode(audit, (UnixFileMode)0x1ff);
+        return RunAs(Nobody, agentshell, "run", "--audit", Path.Combine(audit, "audit.jsonl"), "--connect-guard", guard, "--", "/bin/sh", "-c", $"touch {made}");
+    }
 
     /// <summary>Runs a program under setpriv, with HOME and the XDG directories in the test's directory.</summary>
     private AgentShellRunner.Result RunAs(string[] user, params string[] command) => RunAs(user, null, command);
@@ -416,7 +422,10 @@ public sealed class KernelConnectTests
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = _tmp,
         };
         foreach (var a in user.Concat(command)) psi.ArgumentList.Add(a);
-        foreach (var v in new[] { "HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR" }) psi.Environment[v] = _tmp;
+        foreach (var v in new[] { "HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR" }) psi.Environment[v] = _tmp;
+        // Apart from the runtime directory, as on a real system: a run creates the user's profile
+        // directory (0755, to protect it) and its socket directory (0700) under the same name.
+        psi.Environment["XDG_CONFIG_HOME"] = Path.Combine(_tmp, "config");
         // This machine's /etc/agentshell is not the test's: none unless the test gives one.
         psi.Environment["AGENTSHELL_SYSTEM_PROFILES_DIR"] = Path.Combine(_tmp, "no-system-profiles");
         foreach (var (k, v) in env ?? []) psi.Environment[k] = v;

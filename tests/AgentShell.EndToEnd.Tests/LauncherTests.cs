@@ -49,8 +49,8 @@ public sealed class LauncherTests
             a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             p = subprocess.Popen(['{{Repo.Launcher}}', '--sock-fd', str(b.fileno()), '--', 'touch', '{{marker}}'], pass_fds=[b.fileno()], stderr=subprocess.PIPE)
             b.close()
-            msg, fds, flags, addr = socket.recv_fds(a, 1, 1)
-            print('got', msg, len(fds))
+            msg = a.recv(512)
+            print('got', msg[:1], len(msg) >= 5)
             a.close()
             print(p.wait(), p.stderr.read().decode())
             """;
@@ -60,7 +60,8 @@ public sealed class LauncherTests
         using var p = Process.Start(psi)!;
         var output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        Assert.That(output, Does.Contain("got b'L' 1"), "the listener fd was sent");
+        // The hand-off names the listener's fd ("L" and its number); the supervisor would take it with pidfd_getfd.
+        Assert.That(output, Does.Contain("got b'L' True"), "the listener fd was announced");
         Assert.That(output, Does.Contain("125").And.Contain("not running unsupervised"));
         Assert.That(File.Exists(marker), Is.False);
     }

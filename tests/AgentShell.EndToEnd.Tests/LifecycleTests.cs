@@ -32,15 +32,28 @@ public sealed class LifecycleTests
     [Test]
     public void BackgroundProcessesLeftByTheAgentAreTornDown()
     {
-        var pidFile = Path.Combine(Path.GetTempPath(), $"agentshell-orphan-{Guid.NewGuid():N}");
-        var r = AgentShellRunner.Supervise("bash", "-c", $"setsid sleep 300 < /dev/null > /dev/null 2>&1 & echo $! > {pidFile}; exit 0");
+        // The orphan is found by a unique argument: in the tree's own pid namespace $! is not the pid
+        // the host sees.
+        string mark = $"300.{Random.Shared.Next(100_000, 999_999)}";
+        var started = Path.Combine(Path.GetTempPath(), $"agentshell-orphan-{Guid.NewGuid():N}");
+        var r = AgentShellRunner.Supervise("bash", "-c", $"setsid sleep {mark} < /dev/null > /dev/null 2>&1 & echo $! > {started}; exit 0");
         Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
-        int orphan = int.Parse(File.ReadAllText(pidFile).Trim());
-        File.Delete(pidFile);
+        Assert.That(File.Exists(started), Is.True, "the orphan was started");
+        File.Delete(started);
         var sw = Stopwatch.StartNew();
-        while (Directory.Exists($"/proc/{orphan}") && !IsZombie(orphan) && sw.Elapsed.TotalSeconds < 5) Thread.Sleep(50);
-        Assert.That(!Directory.Exists($"/proc/{orphan}") || IsZombie(orphan), Is.True, $"pid {orphan} (sleep 300) outlived the run");
+        int[] left;
+        while ((left = Live(mark)).Length > 0 && sw.Elapsed.TotalSeconds < 5) Thread.Sleep(50);
+        Assert.That(left, Is.Empty, $"sleep {mark} outlived the run");
     }
+
+    /// <summary>Live (not zombie) processes whose command line holds <paramref name="arg"/>.</summary>
+    private static int[] Live(string arg) =>
+        Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit)).Select(int.Parse!)
+            .Where(pid =>
+            {
+                try { return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0').Contains(arg) && !IsZombie(pid); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; } // gone: not live
+            }).ToArray();
 
     private static bool IsZombie(int pid)
     {

@@ -33,9 +33,14 @@ public sealed class SelfApprovalTests
     private string Run(string attack, out string stderr)
     {
         var outFile = Path.Combine(_tmp, "attack.out");
+        var supFile = Path.Combine(_tmp, "supervisor.pid");
         var script = $$"""
             import os, socket, subprocess, sys, time, ctypes, signal
-            SOCK = sys.argv[1]; SUP = os.getppid()
+            SOCK = sys.argv[1]
+            # The supervisor's pid as the host sees it (the test writes it once the run started): with
+            # the tree in a pid namespace of its own, no pid the tree can see names the supervisor.
+            while not os.path.exists('{{supFile}}.done'): time.sleep(0.02)
+            SUP = int(open('{{supFile}}').read())
             libc = ctypes.CDLL(None, use_errno=True)
             out = open('{{outFile}}', 'w')
             def report(*a):
@@ -53,8 +58,12 @@ public sealed class SelfApprovalTests
         File.WriteAllText(path, script);
         var sock = Path.Combine(Path.GetTempPath(), $"agentshell-self-{Guid.NewGuid():N}.sock");
         using var run = new BackgroundRunWithSocket(Options(), sock, Repo.Python, path, sock);
-        run.Inner.WaitForExit();
+        File.WriteAllText(supFile, run.Inner.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        File.WriteAllText(supFile + ".done", "");
+        int code = run.Inner.WaitForExit();
         stderr = run.Inner.Stderr;
+        // The supervisor outlived every attack: a killed or stopped one would not report the agent's exit 0.
+        Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(_staging.Requests, Is.Empty, "the paused DELETE must never have been approved");
         return File.Exists(outFile) ? File.ReadAllText(outFile) : "";
     }
@@ -75,7 +84,7 @@ public sealed class SelfApprovalTests
     }
 
     [TestCase("direct", "s.connect(SOCK)")]
-    [TestCase("symlink", "os.symlink(SOCK, '/tmp/' + str(os.getpid()) + '.lnk'); s.connect('/tmp/' + str(os.getpid()) + '.lnk')")]
+    [TestCase("symlink", "import uuid; l = '/tmp/' + uuid.uuid4().hex + '.lnk'; os.symlink(SOCK, l); s.connect(l)")]
     [TestCase("proc-root", "s.connect('/proc/self/root' + SOCK)")]
     [TestCase("relative", "os.chdir(os.path.dirname(SOCK)); s.connect(os.path.basename(SOCK))")]
     public void ConnectingToTheControlSocketFromInsideIsRefused(string how, string connect)
@@ -100,18 +109,28 @@ public sealed class SelfApprovalTests
     [TestCase("kill", "os.kill(SUP, signal.SIGTERM)")]
     [TestCase("kill-0", "os.kill(SUP, 0)")]
     [TestCase("kill-group", "os.kill(-os.getpgid(SUP), 0)")]
-    [TestCase("kill-everyone", "os.kill(-1, 0)")]
-    [TestCase("kill-own-group", "os.kill(0, signal.SIGUSR1)")]
-    [TestCase("tgkill", "r = libc.syscall(234, SUP, SUP, 0); report('r', r, ctypes.get_errno()); raise PermissionError(1, 'x') if r < 0 and ctypes.get_errno() == 1 else None")]
-    [TestCase("tkill-thread", "tid = int(sorted(os.listdir(f'/proc/{SUP}/task'))[-1]); r = libc.syscall(200, tid, 0); raise PermissionError(1, 'x') if r < 0 and ctypes.get_errno() == 1 else None")]
-    [TestCase("pidfd_open", "r = libc.syscall(434, SUP, 0); raise PermissionError(1, 'x') if r < 0 and ctypes.get_errno() == 1 else None")]
-    [TestCase("pidfd-procdir", "fd = os.open(f'/proc/{SUP}', os.O_RDONLY); r = libc.syscall(424, fd, 0, None, 0); raise PermissionError(1, 'x') if r < 0 and ctypes.get_errno() == 1 else None")]
-    [TestCase("ptrace", "r = libc.ptrace(16, SUP, None, None); raise PermissionError(1, 'x') if r < 0 and ctypes.get_errno() == 1 else None")]
-    [TestCase("process_vm_readv", "r = libc.syscall(310, SUP, None, 0, None, 0, 0); raise PermissionError(1, 'x') if r < 0 and ctypes.get_errno() == 1 else None")]
+    [TestCase("tgkill", "r = libc.syscall(234, SUP, SUP, 0); report('r', r, ctypes.get_errno())\nif r < 0: raise OSError(ctypes.get_errno(), 'x')\nreport('returned', r)")]
+    [TestCase("tkill-thread", "tid = int(sorted(os.listdir(f'/proc/{SUP}/task'))[-1]); r = libc.syscall(200, tid, 0)\nif r < 0: raise OSError(ctypes.get_errno(), 'x')\nreport('returned', r)")]
+    [TestCase("pidfd_open", "r = libc.syscall(434, SUP, 0)\nif r < 0: raise OSError(ctypes.get_errno(), 'x')\nreport('returned', r)")]
+    [TestCase("pidfd-procdir", "fd = os.open(f'/proc/{SUP}', os.O_RDONLY); r = libc.syscall(424, fd, 0, None, 0)\nif r < 0: raise OSError(ctypes.get_errno(), 'x')\nreport('returned', r)")]
+    [TestCase("ptrace", "r = libc.ptrace(16, SUP, None, None)\nif r < 0: raise OSError(ctypes.get_errno(), 'x')\nreport('returned', r)")]
+    [TestCase("process_vm_readv", "buf = ctypes.create_string_buffer(8); li = (ctypes.c_size_t * 2)(ctypes.addressof(buf), 8); ri = (ctypes.c_size_t * 2)(0x400000, 8); r = libc.syscall(310, SUP, li, 1, ri, 1, 0)\nif r < 0: raise OSError(ctypes.get_errno(), 'x')\nreport('returned', r)")]
     public void SignalsTracingAndReadsAimedAtTheSupervisorAreRefused(string how, string attack)
     {
         var o = Run(attack, out var err);
-        Assert.That(o, Does.Contain("exception PermissionError 1"), how + "\n" + err);
+        // Refused (EPERM) where the tree can name the supervisor; in a pid namespace of its own the
+        // tree cannot name it at all (ESRCH, or no /proc entry).
+        Assert.That(o, Does.Contain("exception PermissionError 1").Or.Contain("exception ProcessLookupError 3").Or.Contain("exception FileNotFoundError 2"), how + "\n" + err);
+    }
+
+    [TestCase("kill-everyone", "os.kill(-1, 0)")]
+    [TestCase("kill-own-group", "os.kill(0, 0)")]
+    public void SignalsToEveryoneOrTheOwnGroupDoNotReachTheSupervisor(string how, string attack)
+    {
+        // Refused where the supervisor is among those they would reach; in the tree's own pid
+        // namespace they reach only the tree (the supervisor has no pid there), so they may succeed.
+        var o = Run(attack + "\nreport('sent', os.path.exists(f'/proc/{SUP}'))", out var err);
+        Assert.That(o, Does.Contain("exception PermissionError 1").Or.Contain("sent False"), how + "\n" + err);
     }
 
     [Test]
@@ -119,8 +138,9 @@ public sealed class SelfApprovalTests
     {
         // Non-dumpable, and a root tree has lost CAP_SYS_PTRACE. (On this kernel /proc/PID/environ of a
         // non-dumpable same-uid process stays readable; it holds the environment the agent inherited.)
-        var o = Run("f = open(f'/proc/{SUP}/mem', 'rb')\nreport('opened')", out _);
-        Assert.That(o, Does.Contain("exception PermissionError 13"));
+        // In the tree's own pid namespace (its own /proc) the supervisor has no entry at all (ENOENT).
+        var o = Run("f = open(f'/proc/{SUP}/mem', 'rb')\nreport('opened', open(f'/proc/{SUP}/cmdline', 'rb').read())", out _);
+        Assert.That(o, Does.Contain("exception PermissionError 13").Or.Contain("exception FileNotFoundError 2"));
         Assert.That(o, Does.Not.Contain("opened"));
     }
 
@@ -150,7 +170,8 @@ public sealed class SelfApprovalTests
         var psi = new ProcessStartInfo("bash", ["-c", $"read line; {Repo.Python} -c \"import socket; s=socket.socket(socket.AF_UNIX); s.connect('{sock}'); s.sendall(b'{{\\\"v\\\":1,\\\"op\\\":\\\"pending\\\"}}\\n'); print(s.recv(4096).decode())\""])
         { RedirectStandardInput = true, RedirectStandardOutput = true };
         using var tree = Process.Start(psi)!;
-        using var server = new ControlServer(sock, "test", ["agent"], registry, pid => ProcessInfo.IsInTree(pid, tree.Id, -1), TextWriter.Null);
+        using var endpoint = ControlEndpoint.Bind(sock);
+        using var server = new ControlServer(endpoint, "test", ["agent"], registry, pid => ProcessInfo.IsInTree(pid, tree.Id, -1), TextWriter.Null);
         tree.StandardInput.WriteLine("go");
         var fromTree = tree.StandardOutput.ReadToEnd();
         tree.WaitForExit();

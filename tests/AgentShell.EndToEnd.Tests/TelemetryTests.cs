@@ -224,7 +224,9 @@ public sealed class TelemetryTests
         Assert.That(fromProfile.Stderr, Does.Contain("bad.json:2:40: Telemetry.Otlp.Endpoint: ").And.Contain("must not carry user:password").And.Not.Contain("hunter2"));
         Assert.That(File.Exists(marker), Is.False, "nothing ran");
         // The look-alike: a good endpoint starts the run (nothing listens; the command still runs).
-        var good = AgentShellRunner.Run(["run", "--audit", Path.Combine(_dir, "a.jsonl"), "--", "touch", marker],
+        // The audit log in a directory of its own: its directory is read-only inside the tree.
+        var auditDir = Directory.CreateDirectory(Path.Combine(_dir, "audit")).FullName;
+        var good = AgentShellRunner.Run(["run", "--audit", Path.Combine(auditDir, "a.jsonl"), "--", "touch", marker],
             env: new Dictionary<string, string> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9" });
         Assert.That(good.ExitCode, Is.EqualTo(0), good.Stderr);
         Assert.That(File.Exists(marker), Is.True);

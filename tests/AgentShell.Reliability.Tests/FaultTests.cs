@@ -92,29 +92,57 @@ public sealed class FaultTests
         Assert.That(run.Stdout, Is.EqualTo("errno1\nafter\nrc=0\n"), run.Stderr);
     }
 
+    /// <summary>The forked child at the bottom of the chain of live processes whose command lines hold
+    /// <paramref name="mark"/> (setsid, agentshell, the launcher and the agent hold it too): the marked
+    /// process that has a marked parent and no marked child; or 0.</summary>
+    private static int HeldChild(string mark)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            var parents = new Dictionary<int, int>();
+            foreach (int pid in Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit)).Select(int.Parse!))
+            {
+                if (!Read($"/proc/{pid}/cmdline").Contains(mark, StringComparison.Ordinal)) continue;
+                // stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after its ')'.
+                var fields = Read($"/proc/{pid}/stat").Split(") ");
+                if (fields.Length > 1 && fields[1].Split(' ') is [not "Z", var ppid, ..] && int.TryParse(ppid, out int parent)) parents[pid] = parent;
+            }
+            var leaves = parents.Where(p => parents.ContainsKey(p.Value) && !parents.ContainsValue(p.Key)).Select(p => p.Key).ToArray();
+            if (leaves.Length == 1) return leaves[0];
+            Thread.Sleep(50);
+        }
+        return 0;
+    }
+
+    private static string Read(string path)
+    {
+        try { return File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return ""; } // gone: not a candidate
+    }
+
     [Test]
     public void ATargetThatDiesWhileHeldEndsItsItemAndTheLoopGoesOn()
     {
         var audit = Path.Combine(_tmp, "audit.jsonl");
-        var pidFile = Path.Combine(_tmp, "pid");
+        // The held child is found from outside by a mark in its command line: the tree has its own
+        // pid namespace (a pid it names means nothing here) and the audit log's directory is read-only
+        // inside it. The forked child shares its parent's command line; the child is the one whose
+        // parent has the mark too.
+        string mark = $"held-{Guid.NewGuid():N}";
         using var run = PausedDelete(audit, $$"""
             import os, signal
             pid = os.fork()  # not Popen: it waits for the (held) exec to finish
             if pid == 0:
                 os.execv('/usr/bin/curl', ['curl', '-s', '-X', 'DELETE', 'http://127.0.0.3:9/volumes/1'])
-            open('{{pidFile}}', 'w').write(str(pid))
-            status = os.waitpid(pid, 0)[1]
+            status = os.waitpid(pid, 0)[1]  # {{mark}}
             print(f'rc=-{os.WTERMSIG(status)}' if os.WIFSIGNALED(status) else f'rc={os.WEXITSTATUS(status)}', flush=True)
             print(run(['/bin/echo', 'after']), flush=True)
             """);
         string id = PendingId(run);
-        var sw0 = Stopwatch.StartNew();
-        while (!File.Exists(pidFile) || File.ReadAllText(pidFile).Length == 0)
-        {
-            if (sw0.Elapsed > TimeSpan.FromSeconds(20)) Assert.Fail("the agent did not write its child's pid");
-            Thread.Sleep(50);
-        }
-        Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim())).Kill();
+        int child = HeldChild(mark);
+        Assert.That(child, Is.GreaterThan(0), "the agent's held child was found by its mark");
+        Process.GetProcessById(child).Kill();
         var sw = Stopwatch.StartNew();
         while (run.Client("pending", "--json").Stdout.Contains(id, StringComparison.Ordinal))
         {

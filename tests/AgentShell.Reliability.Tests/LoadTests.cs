@@ -72,7 +72,9 @@ public sealed class LoadTests
 
     private void Run(int workers, int execs, int connects)
     {
-        var audit = Path.Combine(_tmp, "audit.jsonl");
+        // The audit log in a directory of its own: its directory is read-only inside the tree, and
+        // the agent writes its phase files into _tmp.
+        var audit = Path.Combine(Directory.CreateDirectory(Path.Combine(_tmp, "audit")).FullName, "audit.jsonl");
         using var run = new BackgroundRun(["--quiet", "--audit", audit, "--connect-guard", "seccomp", "--pause-timeout", "600"],
             Repo.Python, "-c", Agent, _tmp, workers.ToString(), execs.ToString(), connects.ToString());
         int supervisor = SupervisorOf(run.Pid);

@@ -16,7 +16,8 @@ public sealed class ControlServerTests
         var sock = Path.Combine(dir, "ctl.sock");
         var responder = new Moq.Mock<INotificationResponder>();
         using var registry = new PendingRegistry(responder.Object, AgentShell.Core.Policy.PauseSettings.Default);
-        using var server = new ControlServer(sock, "test", ["agent"], registry, _ => false, TextWriter.Null);
+        using var endpoint = ControlEndpoint.Bind(sock);
+        using var server = new ControlServer(endpoint, "test", ["agent"], registry, _ => false, TextWriter.Null);
 
         string Exchange(byte[] bytes, bool readAnswer = true)
         {

@@ -117,7 +117,9 @@ public sealed class InteropLayoutTests
     [
         Of<BpfMaps.AddrKey>("struct addr_key", F("PrefixLen", "prefixlen"), Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
         Of<BpfMaps.ProcState>("struct proc_state", F("Gen", "gen"), F("Trusted", "trusted"), F("Pad", "pad")),
-        Of<BpfMaps.Stage>("struct stage", F("Trusted", "trusted"), F("Script", "script"), F("Dev", "dev"), F("Ino", "ino"), F("Path", "path")),
+        Of<BpfMaps.Stage>("struct stage", F("Trusted", "trusted"), F("Script", "script"), F("Dev", "dev"), F("Ino", "ino"), F("Path", "path"),
+            F("Verify", "verify"), F("Pad", "pad"), F("ArgvLen", "argv_len"), F("ArgvHash", "argv_hash"), F("EnvLen", "env_len"), F("EnvHash", "env_hash")),
+        Of<BpfMaps.ExecCheck>("struct exec_check", F("K0", "k0"), F("K1", "k1"), F("Supervisor", "supervisor"), F("Pad", "pad")),
         Of<BpfMaps.DecidedKey>("struct decided_key", F("Tgid", "tgid"), F("Port", "port"), F("Gen", "gen"), Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
         Of<BpfMaps.Config>("struct config", F("GatePort", "gate_port"), F("Action", "action"), F("Ready", "ready"), F("Wire", "wire")),
         Of<KernelConnectGuard.Slot>("struct slot", F("Seq", "seq"), F("Gen", "gen"), F("Tgid", "tgid"), F("Tid", "tid"), F("Port", "port"),
@@ -142,6 +144,8 @@ public sealed class InteropLayoutTests
         ("EV_DATAGRAM", KernelConnectGuard.EventDatagram),
         ("EV_GATE_FULL", KernelConnectGuard.EventGateUnavailable),
         ("EV_NOT_READY", KernelConnectGuard.EventNotReady),
+        ("EV_EXEC_CHANGED", KernelConnectGuard.EventExecChanged),
+        ("EV_EXEC_TRACED", KernelConnectGuard.EventExecTraced),
         ("DECIDED_ALLOW", BpfMaps.DecidedAllow),
         ("DECIDED_DENY", BpfMaps.DecidedDeny),
     ];
@@ -180,7 +184,7 @@ public sealed class InteropLayoutTests
     [Test]
     public void EveryFieldOfEveryBpfMirrorIsChecked()
     {
-        Assert.That(BpfMirrors, Has.Length.EqualTo(7));
+        Assert.That(BpfMirrors, Has.Length.EqualTo(8));
         foreach (var m in BpfMirrors)
         {
             var declared = m.Type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic).Select(f => f.Name);

@@ -8,7 +8,7 @@ Every row is one function below, registered with @row; a row runs its columns in
 (bare, floor, seccomp, root, strace, bare, floor, ... RUNS times) so that the machine's load
 falls on all of them alike, and reports the median with min-max. Results go to stdout and to
 tests/bench/results.md (with --readme, also to the README's Performance section).
-Environment: RUNS (default 5), RSS_RUNS (3), and the sizes N_FAIL, N_SPAWN, N_SHELL, N_CONNECT,
+Environment: RUNS (default 5), RSS_RUNS (3), and the sizes N_FAIL, N_SPAWN, N_SHELL, N_CONNECT, N_TELEMETRY,
 N_RSS_LOW, N_RSS_HIGH.
 """
 import os
@@ -328,6 +328,64 @@ def wire_layer(t):
         for p in servers:
             p.kill()
             p.wait()
+
+
+@row
+def telemetry_export(t):
+    """Issue 17: decision latency and peak RSS with OTLP export off and on (a loopback receiver
+    answering 200, as a collector does), interleaved off/on in each mode."""
+    tb = os.path.join(t.dir, "telemetry-bench")
+    subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", tb, os.path.join(BENCH, "telemetry-bench.c")], check=True)
+    port_file = os.path.join(t.dir, "otlp-port")
+    sink = subprocess.Popen([sys.executable, "-c", OTLP_SINK, port_file])
+    try:
+        while not (os.path.exists(port_file) and os.path.getsize(port_file)):
+            if sink.poll() is not None:
+                raise RuntimeError("the OTLP receiver did not start")
+            time.sleep(0.05)
+        endpoint = f"http://127.0.0.1:{open(port_file).read().strip()}"
+        curl, demo = shutil.which("curl") or "/usr/bin/curl", os.path.join(ROOT, "profiles", "demo.json")
+        modes = [("seccomp", SECCOMP)] + ([("kernel", ROOTMODE)] if t.root_mode else [])
+
+        def sup(mode, on, *cmd):
+            env = ["env", f"OTEL_EXPORTER_OTLP_ENDPOINT={endpoint}"] if on else ["env", "-u", "OTEL_EXPORTER_OTLP_ENDPOINT"]
+            return [*env, AS, "run", "--quiet", "--connect-guard", mode, "--profile", demo, "--audit", t.audit, "--", tb, *cmd, curl]
+
+        n = os.environ.get("N_TELEMETRY", "5000")
+        lat = interleaved({(col, on): sup(mode, on, "latency", n) for mode, col in modes for on in (False, True)})
+        rss = interleaved({(col, on): sup(mode, on, "rss", str(N_RSS_HIGH)) for mode, col in modes for on in (False, True)}, RSS_RUNS)
+    finally:
+        sink.kill()
+        sink.wait()
+    off = {col: Cell(lat[(col, False)], "µs", "{:.2f}") for _, col in modes}
+    on = {col: Cell(lat[(col, True)], "µs", "{:.2f}") for _, col in modes}
+    # "No measurable difference": export on's median lies within export off's own run-to-run spread.
+    same = all(on[c].median <= off[c].values[-1] for c in on)
+    note = "; ".join(f"{c.split()[-1]} {on[c].median - off[c].median:+.2f} µs (x{on[c].median / off[c].median:.3f})" for c in on)
+    rss_on = {col: Cell([k / 1024 for k in rss[(col, True)]], "MiB", "{:.1f}") for _, col in modes}
+    rss_off = {col: statistics.median(rss[(col, False)]) / 1024 for _, col in modes}
+    rss_note = f"median of {RSS_RUNS}; export off " + "; ".join(f"{c.split()[-1]} {v:.1f} MiB" for c, v in rss_off.items())
+    return [
+        Row(f"blocked execve, export off, per call (median of batches of 100, {n} calls)", off, "—", "", "every call decided and audited"),
+        Row("blocked execve, export on (OTLP/HTTP to a loopback receiver), per call", on, "no measurable difference",
+            verdict(same), note + " — met when on's median is within off's min–max"),
+        Row(f"supervisor peak RSS after {N_RSS_HIGH:,} blocked execs, export on", rss_on, "seccomp ≤ 16 MiB",
+            verdict(rss_on[SECCOMP].median <= 16), rss_note),
+    ]
+
+
+OTLP_SINK = """
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as a collector does
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(s.server_address[1]))
+s.serve_forever()
+"""
 
 
 @row

@@ -50,8 +50,11 @@ public sealed class DoctorVerb
         Add(RootModeProbes.CgroupV2());
         Add(RootModeProbes.BpfPrograms(launcher, out bool bpf));
         Add(profiles);
-        Add(PathProbes.SocketDirectory());
-        Add(PathProbes.AuditDirectory(AuditLog.DefaultPath()));
+        // Inside a supervised tree agentshell's own directories are read-only to the tree (its
+        // protected paths): that follows from the nesting reported above, not a fault of the machine.
+        bool nested = nesting.Status == ProbeStatus.Fail;
+        Add(Inside(nested, PathProbes.SocketDirectory()));
+        Add(Inside(nested, PathProbes.AuditDirectory(AuditLog.DefaultPath())));
         Add(RootModeProbes.ConnectGuard(bpf));
         Add(RunsProbe.Live());
         Add(Supervisor.Telemetry.TelemetryDoctor.Probe(policy?.Telemetry ?? TelemetrySettings.Default));
@@ -61,6 +64,11 @@ public sealed class DoctorVerb
             : $"agentshell run cannot work here: {failed} check(s) failed (checked in {sw.ElapsedMilliseconds} ms)");
         return failed == 0 ? 0 : 1;
     }
+
+    private static Probe Inside(bool nested, Probe p) =>
+        nested && p.Status == ProbeStatus.Fail
+            ? new Probe(ProbeStatus.Note, p.Subject, "not testable here: read-only inside the supervised tree (agentshell's files are protected from it)")
+            : p;
 
     private Policy? LoadProfiles(out Probe probe)
     {

@@ -41,6 +41,10 @@ public sealed class RunVerb
     [Option("connect-guard", Default = "auto", HelpText = "Where outbound connects are decided: kernel (root: eBPF cgroup programs, no round trip per connect), seccomp (every connect stops in the supervisor), or auto (kernel when it loads, else seccomp).")]
     public string ConnectGuard { get; set; } = "auto";
 
+    /// <summary>Refuse to run when agentshell's files cannot be made read-only for the tree.</summary>
+    [Option("require-protection", HelpText = "Refuse to run (exit 125) when the profiles, audit log, control sockets and agentshell's own files cannot be made read-only for the agent (user namespaces disabled, a restricted container). Without it the run goes on and says so.")]
+    public bool RequireProtection { get; set; }
+
     /// <summary>Runs the verb.</summary>
     public int Execute(string[] command)
     {
@@ -54,14 +58,27 @@ public sealed class RunVerb
             Console.Error.WriteLine($"agentshell run: --connect-guard must be auto, kernel or seccomp, not '{ConnectGuard}'");
             return Program.UsageError;
         }
+        // Inside a supervised tree agentshell's own files are read-only (protected), so a nested run
+        // would fail on them first with a misleading reason: name the nesting, as the launcher would.
+        if (AgentShell.Supervisor.Diagnostics.KernelProbes.AlreadySupervised())
+        {
+            Console.Error.WriteLine("agentshell: seccomp(SECCOMP_SET_MODE_FILTER): Device or resource busy (another seccomp listener already supervises this process: agentshell cannot run inside another agentshell run)");
+            Console.Error.WriteLine("agentshell: nothing was run.");
+            return 125;
+        }
         string launcher = Launcher.Path();
         // PERF: root mode's programs load while the profiles do; nothing is attached before the run takes them.
         using var preload = KernelGuardPreload.Start(guard, launcher);
         using var start = SupervisingStart.Prepare(Profiles, Quiet, AuditFile);
         if (start == null) return Program.UsageError;
         var (policy, telemetry, audit) = (start.Policy, start.Telemetry, start.Audit);
+        // What the tree must not change: where profiles come from, the audit log, agentshell itself.
+        var protect = ProtectedPaths.Collect(ProfileSet.Resolve(Profiles.ToList()), ProtectedPaths.ProfileDirectories(ProfileSet.SystemDirectory()),
+            audit.Path, ProtectedPaths.OwnFiles(Environment.ProcessPath ?? launcher, launcher));
         var run = new SupervisedRun(new RunOptions
         {
+            Protect = protect,
+            RequireProtection = RequireProtection,
             Audit = audit,
             Telemetry = telemetry,
             LauncherPath = launcher,

@@ -107,6 +107,14 @@ public static class AuditSyscall
     public const string Sendmmsg = "sendmmsg";
     /// <summary>kill(2), tkill(2) or pidfd_send_signal(2) aimed at the supervisor.</summary>
     public const string Signal = "signal";
+    /// <summary>sendto(2) with a destination (a datagram, or TCP Fast Open).</summary>
+    public const string Sendto = "sendto";
+    /// <summary>sendmsg(2) with a destination.</summary>
+    public const string Sendmsg = "sendmsg";
+    /// <summary>chroot(2).</summary>
+    public const string Chroot = "chroot";
+    /// <summary>Not a syscall: the run's start (what it could set up, e.g. protected files).</summary>
+    public const string Start = "start";
 
     /// <summary>True for the exec syscalls.</summary>
     public static bool IsExec(string syscall) => syscall is Execve or Execveat;

@@ -81,6 +81,22 @@ public sealed partial class CommandClassifier
         return run.Result;
     }
 
+    /// <summary>True when the program of an exec (by argv[0] or by the file name of
+    /// <paramref name="executable"/>) acts on its own arguments: a parsed tool, a runner that starts
+    /// tools inside itself (busybox, npx), a profile's tool. Not a shell or a wrapper: the commands
+    /// they run are execs of their own, decided there. Such an exec is decided on its arguments,
+    /// so the supervisor checks that the kernel runs it with those. PERF: two lookups.</summary>
+    public bool ActsOnArguments(ReadOnlySpan<byte> executable, in Argv argv)
+    {
+        if (argv.Count == 0) return false;
+        var name = Basename(argv[0]);
+        var exe = Basename(executable);
+        if (_profileNames.Length != 0 && (IsProfileTool(name) || IsProfileTool(exe))) return true;
+        return Acts(ToolTable.Lookup(name)) || Acts(ToolTable.Lookup(exe));
+    }
+
+    private static bool Acts(ToolId id) => id >= ToolId.Npx && id is not (ToolId.Shell or ToolId.Eval or ToolId.Source);
+
     /// <summary>True when the file name of <paramref name="executable"/> (the path given to the
     /// kernel, before symlinks) is <paramref name="tool"/>'s: the exec runs that tool and not some
     /// other program that only put the tool's name in argv[0] (`exec -a curl ./x`).</summary>

@@ -47,6 +47,7 @@ public sealed class ControlClient : IDisposable
         catch (SocketException e)
         {
             s.Dispose();
+            if (e.SocketErrorCode == SocketError.AccessDenied) throw SocketPaths.Refused(path);
             throw new ControlException($"cannot connect to {path}: {e.Message}");
         }
         return new ControlClient(s, path, string.IsNullOrEmpty(run) ? null : run);

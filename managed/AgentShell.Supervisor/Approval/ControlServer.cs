@@ -20,14 +20,23 @@ public sealed class ControlServer : IDisposable
     private readonly List<(Socket Socket, string? Run)> _watchers = [];
     private readonly Lock _gate = new();
     private volatile bool _stopped;
+    private readonly ControlEndpoint _endpoint;
+    private readonly bool _ownsEndpoint;
 
     /// <summary>Path of the socket file.</summary>
     public string Path { get; }
     /// <summary>Device and inode of the socket file: a connect to it from the tree is refused by identity, not name.</summary>
     public (ulong Dev, ulong Ino) Identity { get; }
 
-    /// <summary>Binds <paramref name="path"/> (mode 0600) and starts accepting.</summary>
-    /// <param name="path">Socket file.</param>
+    /// <summary>Binds <paramref name="path"/> (<see cref="ControlEndpoint.Bind"/>: locked, mode 0600)
+    /// and starts accepting; the endpoint is this server's, removed on dispose.</summary>
+    public ControlServer(string path, string runId, IReadOnlyList<string> command, PendingRegistry registry, Func<int, bool> isInTree, TextWriter log,
+        Func<IReadOnlyList<SessionInfo>>? sessions = null, string kind = "run")
+        : this(ControlEndpoint.Bind(path), runId, command, registry, isInTree, log, sessions, kind) => _ownsEndpoint = true;
+
+    /// <summary>Starts accepting on <paramref name="endpoint"/> (bound, and locked, before the tree
+    /// started, so that it is among the paths made read-only for it; the caller disposes it).</summary>
+    /// <param name="endpoint">The bound socket and its lock.</param>
     /// <param name="runId">Id of the run (or the daemon).</param>
     /// <param name="command">Its command.</param>
     /// <param name="registry">The pauses it answers for.</param>
@@ -35,10 +44,11 @@ public sealed class ControlServer : IDisposable
     /// <param name="log">Where its own messages go.</param>
     /// <param name="sessions">The trees it answers for (a run: itself; a daemon: each session); default: the run alone.</param>
     /// <param name="kind">"run" or "daemon", for <c>agentshell runs</c>.</param>
-    public ControlServer(string path, string runId, IReadOnlyList<string> command, PendingRegistry registry, Func<int, bool> isInTree, TextWriter log,
+    public ControlServer(ControlEndpoint endpoint, string runId, IReadOnlyList<string> command, PendingRegistry registry, Func<int, bool> isInTree, TextWriter log,
         Func<IReadOnlyList<SessionInfo>>? sessions = null, string kind = "run")
     {
-        Path = path;
+        _endpoint = endpoint;
+        Path = endpoint.Path;
         _runId = runId;
         _command = command;
         var started = DateTimeOffset.UtcNow;
@@ -47,13 +57,8 @@ public sealed class ControlServer : IDisposable
         _registry = registry;
         _isInTree = isInTree;
         _log = log;
-        if (File.Exists(path)) File.Delete(path);
-        _listen = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        _listen.Bind(new UnixDomainSocketEndPoint(path));
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        _listen.Listen(16);
-        if (!Interop.Files.TryStat(path, out var st)) throw new IOException($"cannot stat {path}");
-        Identity = st.Identity;
+        _listen = endpoint.Listener;
+        Identity = endpoint.Identity;
         registry.Paused += i => Broadcast("paused", i);
         registry.Resolved += i => Broadcast("resolved", i);
         new Thread(AcceptLoop) { IsBackground = true, Name = "control-accept" }.Start();
@@ -224,12 +229,12 @@ public sealed class ControlServer : IDisposable
         }
     }
 
-    /// <summary>Stops accepting and removes the socket file.</summary>
+    /// <summary>Stops accepting; removes the socket when the endpoint is this server's own.</summary>
     public void Dispose()
     {
         _stopped = true;
         _listen.Dispose();
-        try { File.Delete(Path); } catch (IOException) { }
+        if (_ownsEndpoint) _endpoint.Dispose();
     }
 }
 

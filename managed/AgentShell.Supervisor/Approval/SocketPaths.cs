@@ -24,7 +24,9 @@ public static class SocketPaths
     }
 
     /// <summary>The socket a client should use: <paramref name="explicitPath"/>, else
-    /// <c>$AGENTSHELL_SOCKET</c>, else the newest live run's socket. Null when none is live.</summary>
+    /// <c>$AGENTSHELL_SOCKET</c>, else the newest live run's socket. Null when none is live. A socket
+    /// is removed only when its supervisor is provably gone (<see cref="IsStale"/>); one that refuses
+    /// us (we are a process of its tree) ends the search with a <see cref="ControlException"/>.</summary>
     public static string? Find(string? explicitPath)
     {
         if (!string.IsNullOrEmpty(explicitPath)) return explicitPath;
@@ -41,16 +43,50 @@ public static class SocketPaths
                 s.Connect(new UnixDomainSocketEndPoint(f.FullName));
                 return f.FullName;
             }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AccessDenied)
+            {
+                throw Refused(f.FullName);
+            }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ProtocolType)
             {
                 // A live socket of another kind (a daemon socket, SOCK_SEQPACKET): not a control socket.
             }
             catch (SocketException)
             {
-                // A run that died without cleaning up: remove its stale socket.
-                try { f.Delete(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                RemoveIfStale(f.FullName);
             }
         }
         return null;
     }
+
+    /// <summary>True only when the supervisor that owned <paramref name="socketPath"/> is provably
+    /// gone: its lock file exists and nobody holds it (the kernel released it when that supervisor
+    /// exited). A socket without a lock file, or whose lock cannot be opened, is never stale.</summary>
+    public static bool IsStale(string socketPath)
+    {
+        int fd = Interop.Files.Open(ControlEndpoint.LockPathOf(socketPath), Interop.Files.O_RDONLY | Interop.Files.O_CLOEXEC, out _);
+        if (fd < 0) return false;
+        try { return Interop.Files.TryLockExclusive(fd) == 0; }
+        finally { Interop.Libc.close(fd); } // closing drops the lock we may have taken
+    }
+
+    /// <summary>Removes a socket whose owner is provably gone, under its lock (<see cref="SocketLock"/>),
+    /// so that a supervisor binding it meanwhile is never undone. Anything else is left alone.</summary>
+    private static void RemoveIfStale(string socketPath)
+    {
+        if (!IsStale(socketPath)) return; // a live supervisor that did not answer (or no lock): leave it
+        try
+        {
+            using var l = SocketLock.TryAcquire(socketPath, out _);
+            l?.ClaimPath(); // removes the socket only if nothing answers on it; disposing drops the lock
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not ours to remove (a read-only directory inside a tree) or not a socket: it stays, harmless.
+        }
+    }
+
+    /// <summary>The error for a socket whose supervisor refused us: we are in its tree.</summary>
+    internal static ControlException Refused(string path) =>
+        new($"refused: {path} belongs to the agentshell run supervising this process, and a supervised process cannot answer its own requests; run 'agentshell pending', 'watch' or 'approve' in a terminal outside the agent");
 }

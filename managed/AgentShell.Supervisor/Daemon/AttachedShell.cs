@@ -174,16 +174,21 @@ public sealed class AttachedShell
     /// wait status. On the thread that spawned it, as `run` and `daemon` do.</summary>
     private int Reap()
     {
+        // Waits use __WNOTHREAD and peek first: a plain waitpid(-1) would take the stop of a task a
+        // receiving thread traces (the check of a committed exec), and that check would wait forever.
         while (true)
         {
-            int pid = Interop.Spawn.Wait(-1, out int status, 0, out var e);
-            if (pid < 0)
+            var e = Interop.Ptrace.PeekChild(out var si);
+            if (e == Errno.ECHILD) return -1;
+            if (e != 0) { Thread.Sleep(50); continue; }
+            if (si.si_code is not (Interop.Ptrace.CLD_EXITED or Interop.Ptrace.CLD_KILLED or Interop.Ptrace.CLD_DUMPED))
             {
-                if (e == Errno.ECHILD) return -1;
-                Thread.Sleep(50);
+                Thread.Sleep(1); // a tracee's stop: its tracer takes it
                 continue;
             }
-            if (pid == _childPid) return status;
+            if (Interop.Ptrace.ReapExited(si.si_pid, out _) != 0 || si.si_pid != _childPid) continue;
+            // The wait status waitpid would have given: the code, or the signal.
+            return si.si_code == Interop.Ptrace.CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
         }
     }
 }

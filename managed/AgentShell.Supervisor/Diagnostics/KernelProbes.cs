@@ -23,6 +23,22 @@ public static class KernelProbes
             : new(ProbeStatus.Fail, "kernel", $"Linux {release} is older than {Needed}", $"upgrade to Linux {Needed} or later (seccomp WAIT_KILLABLE_RECV)");
     }
 
+    /// <summary>True when a seccomp listener already supervises this process (a filter with a
+    /// listener fails to install with EBUSY). Cheap: without any filter above us, nothing is tried.</summary>
+    public static bool AlreadySupervised()
+    {
+        if (StatusField("Seccomp_filters") is string f && int.TryParse(f, out int n) && n == 0) return false;
+        Errno errno = 0;
+        var t = new Thread(() =>
+        {
+            int fd = Interop.Seccomp.InstallProbeFilterOnThisThread(out errno);
+            if (fd >= 0) Interop.Libc.close(fd);
+        }) { IsBackground = true, Name = "nesting-probe" };
+        t.Start();
+        t.Join();
+        return errno == Errno.EBUSY;
+    }
+
     /// <summary>Installs what the launcher installs, NEW_LISTENER | WAIT_KILLABLE_RECV, as an inert
     /// filter on a thread that then exits, and checks the notification structs' sizes. Returns that
     /// line and the nesting line (EBUSY: another listener already supervises this process).</summary>

@@ -39,6 +39,23 @@ internal static partial class Interop
         [LibraryImport(Libc.Name, EntryPoint = "fchmod", SetLastError = true)]
         private static partial int fchmod_(int fd, uint mode);
 
+        [LibraryImport(Libc.Name, EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        private static partial nint realpath_(string path, nint resolved);
+
+        [LibraryImport(Libc.Name, EntryPoint = "free")]
+        private static partial void free_(nint p);
+
+        /// <summary>realpath(3): the absolute path with every symlink resolved, or null (with errno)
+        /// when a component does not exist or cannot be searched.</summary>
+        internal static string? RealPath(string path, out Errno errno)
+        {
+            nint p = realpath_(path, 0);
+            if (p == 0) { errno = LastErrno; return null; }
+            errno = 0;
+            try { return Marshal.PtrToStringUTF8(p); }
+            finally { free_(p); }
+        }
+
         [LibraryImport(Libc.Name, EntryPoint = "syscall", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
         private static unsafe partial long syscall_path(long number, string path, stat* buf);
 

@@ -18,11 +18,13 @@ internal static partial class Interop
         private const long PIDFD_THREAD = 0x80; // O_EXCL
 
         /// <summary>A pidfd for the task that made a syscall: seccomp reports thread ids, and a
-        /// non-leader thread needs PIDFD_THREAD (Linux 6.9+). -1 when the task is gone.</summary>
+        /// non-leader thread needs PIDFD_THREAD (Linux 6.9+). -1 when the task is gone.
+        /// A non-leader's tid without it fails EINVAL on older kernels and ENOENT on newer ones
+        /// (6.18 here): either way retry as a thread.</summary>
         internal static int OpenTask(int tid)
         {
             int fd = Open(tid, out var e);
-            if (fd < 0 && e == Errno.EINVAL) fd = (int)Libc.syscall3(NR_pidfd_open, tid, PIDFD_THREAD, 0);
+            if (fd < 0 && e is Errno.EINVAL or Errno.ENOENT) fd = (int)Libc.syscall3(NR_pidfd_open, tid, PIDFD_THREAD, 0);
             return fd;
         }
 

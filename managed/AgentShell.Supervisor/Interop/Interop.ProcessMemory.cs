@@ -16,6 +16,24 @@ internal static partial class Interop
         [LibraryImport(Libc.Name, SetLastError = true)]
         private static unsafe partial nint process_vm_readv(int pid, iovec* local, nuint liovcnt, iovec* remote, nuint riovcnt, nuint flags);
 
+        [LibraryImport(Libc.Name, SetLastError = true)]
+        private static unsafe partial nint process_vm_writev(int pid, iovec* local, nuint liovcnt, iovec* remote, nuint riovcnt, nuint flags);
+
+        /// <summary>Writes <paramref name="data"/> at <paramref name="address"/> of <paramref name="pid"/>
+        /// (what a syscall performed on its behalf returns through memory, e.g. sendmmsg's msg_len):
+        /// bytes written, or -1 with errno.</summary>
+        internal static unsafe int Write(int pid, ulong address, ReadOnlySpan<byte> data, out Errno errno)
+        {
+            fixed (byte* p = data)
+            {
+                var local = new iovec { iov_base = p, iov_len = (nuint)data.Length };
+                var remote = new iovec { iov_base = (void*)address, iov_len = (nuint)data.Length };
+                nint r = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+                errno = r < 0 ? LastErrno : 0;
+                return (int)r;
+            }
+        }
+
         /// <summary>Reads up to <paramref name="dest"/>.Length bytes at <paramref name="address"/> of
         /// <paramref name="pid"/>. Returns bytes read (a read that crosses into an unmapped page is
         /// short, not an error), or -1 with errno.</summary>

@@ -123,9 +123,9 @@ internal static partial class Interop
         }
 
         /// <summary>Answers a notification. ENOENT means the target is gone: normal.</summary>
-        internal static unsafe Errno Send(int listener, ulong id, int error, uint flags)
+        internal static unsafe Errno Send(int listener, ulong id, int error, uint flags, long val = 0)
         {
-            var resp = new seccomp_notif_resp { id = id, val = 0, error = error, flags = flags };
+            var resp = new seccomp_notif_resp { id = id, val = val, error = error, flags = flags };
             while (true)
             {
                 if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0) return 0;

@@ -24,7 +24,18 @@ internal sealed class BpfMaps
     [StructLayout(LayoutKind.Sequential)] internal struct Config { public uint GatePort, Action, Ready, Wire; }
 
     /// <summary>struct stage.</summary>
-    [StructLayout(LayoutKind.Sequential)] internal unsafe struct Stage { public uint Trusted, Script; public ulong Dev, Ino; public fixed byte Path[StagePath]; }
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct Stage
+    {
+        public uint Trusted, Script;
+        public ulong Dev, Ino;
+        public fixed byte Path[StagePath];
+        public uint Verify, Pad;
+        public ulong ArgvLen, ArgvHash, EnvLen, EnvHash;
+    }
+
+    /// <summary>struct exec_check.</summary>
+    [StructLayout(LayoutKind.Sequential)] internal struct ExecCheck { public ulong K0, K1; public uint Supervisor, Pad; }
 
     /// <summary>STAGE_PATH: the script path buffer of <see cref="Stage"/>, its NUL included.</summary>
     internal const int StagePath = 256;
@@ -35,7 +46,8 @@ internal sealed class BpfMaps
     /// <summary>enum decision: the value of a decided entry.</summary>
     internal const byte DecidedAllow = 1, DecidedDeny = 2;
 
-    private readonly int _prod, _procs, _staged, _decided, _conf;
+    private readonly int _prod, _procs, _staged, _decided, _conf, _check;
+    private readonly SipHash _hash;
     private readonly Lock _prodLock = new();
     private HashSet<(Address16, int)> _published = [];
     private Config _config;
@@ -58,7 +70,16 @@ internal sealed class BpfMaps
             return fd >= 0 ? fd : throw new InvalidOperationException($"the BPF object has no map '{name}'");
         }
         Tree = Map("tree"); _prod = Map("prod"); _procs = Map("procs"); _staged = Map("staged");
-        _decided = Map("decided"); Slots = Map("slots"); _conf = Map("conf"); Events = Map("events");
+        _decided = Map("decided"); Slots = Map("slots"); _conf = Map("conf"); Events = Map("events"); _check = Map("check");
+        // The hash key of committed execs: drawn for this run, known to us and the kernel only.
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
+        var check = new ExecCheck
+        {
+            K0 = BinaryPrimitives.ReadUInt64LittleEndian(key), K1 = BinaryPrimitives.ReadUInt64LittleEndian(key.AsSpan(8)),
+            Supervisor = (uint)Environment.ProcessId,
+        };
+        _hash = new SipHash(check.K0, check.K1);
+        Update(_check, 0u, check);
     }
 
     /// <summary>Makes <paramref name="pid"/> the first task of the tree; its descendants join as they are forked.</summary>
@@ -125,25 +146,48 @@ internal sealed class BpfMaps
     private static AddrKey Key(Address16 a, int bits) =>
         new() { PrefixLen = (uint)bits, Hi = BinaryPrimitives.ReverseEndianness(a.Hi), Lo = BinaryPrimitives.ReverseEndianness(a.Lo) };
 
-    /// <summary>Stages what <paramref name="tid"/>'s next exec is trusted with, if what runs is <paramref name="files"/>.</summary>
-    internal unsafe void StageExec(int tid, bool trustedForProduction, ExecFiles files)
+    /// <summary>Stages what <paramref name="tid"/>'s next exec is trusted with, if what runs is
+    /// <paramref name="files"/>; with <paramref name="verify"/>, the kernel kills it at its commit
+    /// unless its argv, environment and file are those.</summary>
+    internal unsafe void StageExec(int tid, bool trustedForProduction, ExecFiles files, CommittedExec? verify)
     {
         var st = new Stage();
         var id = files.IsScript ? files.Interpreter : files.File;
         var path = files.ScriptPath;
-        // Trust needs an identity to check, and a script path the kernel's copy can be compared with in full.
-        if (trustedForProduction && id is { } f && (!files.IsScript || path != null && path.Length <= ExecFiles.MaxScriptPath))
+        if (id is { } f)
         {
-            st.Trusted = 1;
             st.Dev = ExecFiles.KernelDev(f.Dev);
             st.Ino = f.Ino;
-            if (files.IsScript)
+            // Trust needs a script path the kernel's copy can be compared with in full.
+            if (trustedForProduction && (!files.IsScript || path != null && path.Length <= ExecFiles.MaxScriptPath))
             {
-                st.Script = 1;
-                path.AsSpan().CopyTo(new Span<byte>(st.Path, StagePath));
+                st.Trusted = 1;
+                if (files.IsScript)
+                {
+                    st.Script = 1;
+                    path.AsSpan().CopyTo(new Span<byte>(st.Path, StagePath));
+                }
             }
         }
+        if (verify is { Hashable: true })
+        {
+            st.Verify = 1;
+            st.ArgvLen = (ulong)verify.Argv.Length;
+            st.ArgvHash = _hash.Hash(verify.Argv);
+            st.EnvLen = (ulong)verify.Environment.Length;
+            st.EnvHash = _hash.Hash(verify.Environment);
+            // The program checked for is the one the expectation names (the file, or a script's interpreter).
+            if (verify.Program is { } p) { st.Dev = ExecFiles.KernelDev(p.Dev); st.Ino = p.Ino; }
+        }
         Update(_staged, (uint)tid, st);
+    }
+
+    /// <summary>Ends the trust of the process's current program.</summary>
+    internal void Untrust(int tgid)
+    {
+        if (!Lookup(_procs, (uint)tgid, out ProcState s) || s.Trusted == 0) return;
+        s.Trusted = 0;
+        Update(_procs, (uint)tgid, s);
     }
 
     /// <summary>The process's current program generation, or 0 when it has none.</summary>

@@ -203,6 +203,22 @@ public sealed class ExecutableIdentity
         }
     }
 
+    /// <summary>A shell shim that runs whatever its own file name says (pyenv, rbenv, nodenv:
+    /// <c>program="${0##*/}"; exec pyenv exec "$program" "$@"</c>). Every shim of a version
+    /// manager is the same file, so by content <c>python3</c> would be <c>aws</c>; and a copy under
+    /// another name runs that other name, never the tool. Such a file is known by inode only.</summary>
+    internal static bool RunsAsItsOwnName(SafeFileHandle handle)
+    {
+        Span<byte> head = stackalloc byte[4096];
+        int n = RandomAccess.Read(handle, head, 0);
+        var text = head[..n];
+        if (!text.StartsWith("#!"u8)) return false;
+        int eol = text.IndexOf((byte)'\n');
+        var shebang = eol < 0 ? text : text[..eol];
+        if (!(shebang.EndsWith("sh"u8) || shebang.EndsWith("bash"u8))) return false;
+        return text.IndexOf("${0##*/}"u8) >= 0 || text.IndexOf("basename \"$0\""u8) >= 0 || text.IndexOf("basename $0"u8) >= 0;
+    }
+
     private static string ResolvedPath(string path)
     {
         try
@@ -238,6 +254,7 @@ public sealed class ExecutableIdentity
             try
             {
                 using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+                if (RunsAsItsOwnName(handle)) return null;
                 return Sha256(handle);
             }
             catch (Exception)

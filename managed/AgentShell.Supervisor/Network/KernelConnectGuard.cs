@@ -36,8 +36,8 @@ internal sealed class KernelConnectGuard : IDisposable
         public readonly Address16 Address => new(BinaryPrimitives.ReverseEndianness(Hi), BinaryPrimitives.ReverseEndianness(Lo));
     }
 
-    /// <summary>enum event_kind: EV_BLOCKED, EV_DATAGRAM, EV_GATE_FULL, EV_NOT_READY.</summary>
-    internal const uint EventBlocked = 1, EventDatagram = 2, EventGateUnavailable = 3, EventNotReady = 4;
+    /// <summary>enum event_kind: EV_BLOCKED, EV_DATAGRAM, EV_GATE_FULL, EV_NOT_READY, EV_EXEC_CHANGED, EV_EXEC_TRACED.</summary>
+    internal const uint EventBlocked = 1, EventDatagram = 2, EventGateUnavailable = 3, EventNotReady = 4, EventExecChanged = 5, EventExecTraced = 6;
 
     private readonly BpfInstaller _installer;
     private readonly BpfMaps _maps;
@@ -123,8 +123,13 @@ internal sealed class KernelConnectGuard : IDisposable
 
     /// <summary>Called for every exec the supervisor lets go: what the process may connect to once
     /// that exec commits (the kernel applies it in sched_process_exec; an exec that fails leaves
-    /// the process as it was), provided what runs is <paramref name="files"/>.</summary>
-    internal void StageExec(int tid, bool trustedForProduction, ExecFiles files) => _maps.StageExec(tid, trustedForProduction, files);
+    /// the process as it was), provided what runs is <paramref name="files"/>; with
+    /// <paramref name="verify"/>, what the exec must commit (else the kernel kills it).</summary>
+    internal void StageExec(int tid, bool trustedForProduction, ExecFiles files, CommittedExec? verify = null) =>
+        _maps.StageExec(tid, trustedForProduction, files, verify);
+
+    /// <summary>Ends the trust of the process's current program (it could not be sealed).</summary>
+    internal void Untrust(int tgid) => _maps.Untrust(tgid);
 
     /// <summary>The process's current program generation (changes at every exec).</summary>
     internal ulong Generation(int tgid) => _maps.Generation(tgid);

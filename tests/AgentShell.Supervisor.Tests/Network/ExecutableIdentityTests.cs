@@ -156,6 +156,32 @@ public sealed class ExecutableIdentityTests
         Assert.That(Shared.Identify(Copy(target)), Is.EqualTo("psql"));
     }
 
+    private const string PyenvShim = "#!/usr/bin/env bash\nset -e\n[ -n \"$PYENV_DEBUG\" ] && set -x\n\nprogram=\"${0##*/}\"\n\n" +
+        "export PYENV_ROOT=\"/root/.pyenv\"\nexec \"/root/.pyenv/libexec/pyenv\" exec \"$program\" \"$@\"\n";
+
+    [Test]
+    public void AVersionManagersShimIsItsToolByInodeButAnIdenticalShimIsNotThatTool()
+    {
+        // pyenv installs the same shim under every name: python3's shim is byte for byte aws's.
+        string shims = Directory.CreateDirectory(Path.Combine(_dir, "shims")).FullName;
+        foreach (var name in new[] { "aws", "python3" }) File.WriteAllText(Path.Combine(shims, name), PyenvShim);
+        var identity = new ExecutableIdentity(["aws"], [shims]);
+        Assert.That(identity.Identify(Path.Combine(shims, "aws")), Is.EqualTo("aws"), "the installed shim itself");
+        Assert.That(identity.Identify(Path.Combine(shims, "python3")), Is.Null, "another shim runs python3, not aws");
+        Assert.That(identity.Identify(Copy(Path.Combine(shims, "aws"))), Is.Null, "a copy runs `pyenv exec x`, not aws");
+    }
+
+    [Test]
+    public void AShellScriptToolThatDoesNotRunAsItsNameIsStillRecognisedByContent()
+    {
+        // The look-alike: a shell wrapper that names its program itself (as asdf's shims do) is that
+        // program wherever it is copied.
+        string bin = Directory.CreateDirectory(Path.Combine(_dir, "bin")).FullName;
+        File.WriteAllText(Path.Combine(bin, "aws"), "#!/usr/bin/env bash\n# usage: $0 ARGS\nexec /opt/asdf/bin/asdf exec \"aws\" \"$@\"\n");
+        var identity = new ExecutableIdentity(["aws"], [bin]);
+        Assert.That(identity.Identify(Copy(Path.Combine(bin, "aws"))), Is.EqualTo("aws"));
+    }
+
     [Test]
     public void TheCacheIsBounded()
     {

@@ -42,10 +42,10 @@ internal sealed class WireHarness : IDisposable
         File.WriteAllText(profile, profileJson.Replace('\'', '"'));
         Policy = Policy.Load([Path.Combine(Repo.Root, "profiles", "default.json"), profile]);
         var log = TextWriter.Synchronized(Log);
-        var trust = new TrustLedger(Policy, null, null, log);
+        var trust = new TrustLedger(Policy, null, null, null, log);
         var notifier = new BlockNotifier();
-        var held = new HeldNotifications(-1, trust, notifier, log);
         var recorder = new AuditRecorder(null, "test", NoPid, log);
+        var held = new HeldNotifications(-1, trust, new VerifiedExecs(null, trust, notifier, recorder, log), notifier, log);
         Registry = new PendingRegistry(new PauseSettings { TimeoutSeconds = 30 });
         Registry.Answering += held.ApplyAnswer;
         var scope = new PendingScope("test", held);

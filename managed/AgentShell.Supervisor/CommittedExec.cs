@@ -1,0 +1,111 @@
+using System.Buffers;
+using AgentShell.Core.Model;
+using AgentShell.Supervisor.Network;
+
+namespace AgentShell.Supervisor;
+
+/// <summary>What the kernel must commit for an exec that was decided on its arguments: the argv and
+/// the environment exactly as they will lie in the new image's memory (each string followed by its
+/// NUL: what /proc/PID/cmdline and /proc/PID/environ show before it runs), and the program file it
+/// runs. A script runs its interpreter with an argv the kernel builds ("#!" line, the path given,
+/// the arguments); a format the kernel hands to another handler (binfmt_misc) is known only by its
+/// arguments after argv[0].</summary>
+internal sealed class CommittedExec
+{
+    private CommittedExec(byte[] argv, bool argvIsSuffix, byte[] environment, (ulong Dev, ulong Ino)? program, string[] args, string name)
+    {
+        Argv = argv;
+        ArgvIsSuffix = argvIsSuffix;
+        Environment = environment;
+        Program = program;
+        Args = args;
+        Name = name;
+    }
+
+    /// <summary>The argv bytes, or (when <see cref="ArgvIsSuffix"/>) the bytes the committed argv ends with.</summary>
+    public byte[] Argv { get; }
+    /// <summary>True when only the arguments after argv[0] are known (a binfmt_misc format).</summary>
+    public bool ArgvIsSuffix { get; }
+    /// <summary>The environment bytes.</summary>
+    public byte[] Environment { get; }
+    /// <summary>Device and inode of the program the kernel runs (the file, or a script's interpreter); null when unknown.</summary>
+    public (ulong Dev, ulong Ino)? Program { get; }
+    /// <summary>The argv as decided, for messages and the audit log.</summary>
+    public string[] Args { get; }
+    /// <summary>The program's name, for messages.</summary>
+    public string Name { get; }
+    /// <summary>True when the argv and environment can be checked by a hash of the whole area (root mode's kernel check).</summary>
+    public bool Hashable => !ArgvIsSuffix;
+
+    /// <summary>The expectation for <paramref name="request"/> run with <paramref name="envp"/>, as
+    /// the kernel will lay it out; null when the file cannot be read (it cannot be verified), with
+    /// the errno of the open in <paramref name="error"/>.</summary>
+    public static CommittedExec? For(ExecRequest request, in Argv envp, out Errno error)
+    {
+        string path = request.OpenablePath();
+        var kind = ProgramKind.Of(path, out error);
+        if (kind.Unreadable) return null;
+        var files = ExecFiles.Of(request);
+        var args = request.Argv.ToStrings();
+        string name = args.Length > 0 ? System.IO.Path.GetFileName(args[0]) : System.IO.Path.GetFileName(request.FilenameString);
+        byte[] env = Join(envp, 0);
+        if (kind.Interpreter is { } interp)
+        {
+            // The kernel drops argv[0] and puts the interpreter, its one argument and the path it
+            // was given (bprm->filename) in front.
+            var head = new List<byte[]> { System.Text.Encoding.UTF8.GetBytes(interp) };
+            if (kind.Argument != null) head.Add(System.Text.Encoding.UTF8.GetBytes(kind.Argument));
+            head.Add(files.ScriptPath ?? request.Filename.ToArray());
+            var w = new ArrayBufferWriter<byte>();
+            foreach (var h in head) { w.Write<byte>(h); w.Write<byte>([0]); }
+            w.Write<byte>(Join(request.Argv, 1));
+            return new CommittedExec(w.WrittenSpan.ToArray(), false, env, files.Interpreter, args, name);
+        }
+        if (!kind.Elf) return new CommittedExec(Join(request.Argv, 1), true, env, null, args, name);
+        return new CommittedExec(Join(request.Argv, 0), false, env, files.File, args, name);
+    }
+
+    /// <summary>Strings <paramref name="from"/>.. of <paramref name="v"/>, each followed by a NUL.</summary>
+    private static byte[] Join(in Argv v, int from)
+    {
+        int total = 0;
+        for (int i = from; i < v.Count; i++) total += v[i].Length + 1;
+        var b = new byte[total];
+        int pos = 0;
+        for (int i = from; i < v.Count; i++)
+        {
+            v[i].CopyTo(b.AsSpan(pos));
+            pos += v[i].Length + 1;
+        }
+        return b;
+    }
+
+    /// <summary>What differs between this and a committed image (argv and environment bytes, the
+    /// program's identity), in words for the message; null when nothing does.</summary>
+    public string? Difference(ReadOnlySpan<byte> argv, ReadOnlySpan<byte> environment, (ulong Dev, ulong Ino)? program)
+    {
+        if (Program is { } p && program != p) return "another program ran";
+        bool argvSame = ArgvIsSuffix ? argv.EndsWith(Argv) && (argv.Length == Argv.Length || argv[argv.Length - Argv.Length - 1] == 0) : argv.SequenceEqual(Argv);
+        if (!argvSame) return "its arguments changed";
+        if (!environment.SequenceEqual(Environment)) return "its environment changed";
+        return null;
+    }
+
+    /// <summary>ELF, a script and its "#!" line, or another format; read as the decision read it.</summary>
+    private readonly record struct ProgramKind(bool Unreadable, bool Elf, string? Interpreter, string? Argument)
+    {
+        public static ProgramKind Of(string path, out Errno error)
+        {
+            int fd = Interop.Files.Open(path, Interop.Files.ReadOnlyNoWait, out error);
+            if (fd < 0) return new(true, false, null, null);
+            Span<byte> head = stackalloc byte[4];
+            int n;
+            try { n = Interop.Files.Read(fd, head, out _); }
+            finally { Interop.Libc.close(fd); }
+            if (n < 0) return new(true, false, null, null);
+            if (n == 4 && head[0] == 0x7F && head[1] == (byte)'E' && head[2] == (byte)'L' && head[3] == (byte)'F') return new(false, true, null, null);
+            if (n >= 2 && head[0] == '#' && head[1] == '!' && ExecFiles.Shebang(path) is { } sb) return new(false, false, sb.Interpreter, sb.Argument);
+            return new(false, false, null, null);
+        }
+    }
+}

@@ -1,0 +1,215 @@
+using System.Buffers;
+using static AgentShell.Supervisor.Interop.Ptrace;
+
+namespace AgentShell.Supervisor;
+
+/// <summary>Verifies an exec after it commits and before its first instruction (seccomp mode; and,
+/// in root mode, trusted execs, to make them non-dumpable). The thread that decided an exec seizes
+/// the task before answering CONTINUE (ptrace: a tracer is a thread, so this object belongs to
+/// one thread, which also waits); the task then stops at PTRACE_EVENT_EXEC once the new image is
+/// in place, where what the kernel committed (/proc/PID/cmdline, /proc/PID/environ, /proc/PID/exe)
+/// is compared with what was decided: the same, it is let go; not, it is killed. A failed exec
+/// has no exec event: the PTRACE_INTERRUPT sent with the seize stops it on its way back to user
+/// space instead (PTRACE_EVENT_STOP), and it is let go with its error. A tool trusted with
+/// production is made non-dumpable at its exec stop (prctl(PR_SET_DUMPABLE, 0) run in it through
+/// the vDSO's syscall instruction), so that no other process of the tree can ptrace it, read or
+/// write its memory or take its file descriptors: the kernel refuses them all.</summary>
+internal sealed class ExecTracer
+{
+    private const int SIGKILL = 9, SIGTRAP = 5;
+    private const ulong NR_prctl = 157;
+
+    private int _tid, _tgid, _current;
+    private CommittedExec? _expected;
+    private bool _nonDumpable;
+
+    /// <summary>What happened to the exec once it was let go.</summary>
+    internal enum Outcome
+    {
+        /// <summary>Committed as decided (and made non-dumpable when asked).</summary>
+        Verified,
+        /// <summary>Committed as decided, but could not be made non-dumpable: it runs untrusted.</summary>
+        VerifiedNotSealed,
+        /// <summary>The exec failed (it returns its error to the old image), or the task died.</summary>
+        NotCommitted,
+        /// <summary>What was committed is not what was decided: left stopped for <see cref="Kill"/>.</summary>
+        Changed,
+    }
+
+    /// <summary>True between <see cref="Seize"/> and <see cref="Finish"/>.</summary>
+    public bool Active => _tid != 0;
+
+    /// <summary>Seizes <paramref name="tid"/> (blocked in its exec) and asks it to stop on its way
+    /// out: 0, EPERM when someone else traces it (or it may not be traced), ESRCH when it is gone.</summary>
+    public Errno Seize(int tid, CommittedExec expected, bool makeNonDumpable)
+    {
+        var e = Interop.Ptrace.Seize(tid);
+        if (e != 0) return e;
+        e = Interop.Ptrace.Interrupt(tid);
+        _tid = _current = tid;
+        _tgid = ProcessInfo.Tgid(tid);
+        _expected = expected;
+        _nonDumpable = makeNonDumpable;
+        // A seized task that cannot be interrupted is gone (ESRCH): Finish reaps its exit.
+        return e;
+    }
+
+    /// <summary>After the exec's answer was sent: waits until the task commits the exec, fails it
+    /// or dies, and acts. <paramref name="difference"/>: what differed (then the task is left
+    /// stopped at its exec event: <see cref="Kill"/> it).</summary>
+    public Outcome Finish(out int pid, out string? difference, out CommittedExec expected)
+    {
+        int tid = _tid;
+        expected = _expected!;
+        bool seal = _nonDumpable;
+        _tid = 0;
+        _expected = null;
+        pid = tid;
+        difference = null;
+        while (true)
+        {
+            // Any tracee of this thread: a non-leader's exec reports under the leader's pid.
+            if (WaitTracee(0, out var si) != 0) { _current = 0; return Outcome.NotCommitted; } // ECHILD: gone (and reaped)
+            if (si.si_pid != tid && si.si_pid != _tgid)
+            {
+                // Left over from a check abandoned on an error: it was killed; take its exit.
+                if (si.si_code is not (CLD_EXITED or CLD_KILLED or CLD_DUMPED)) Interop.Process.kill(si.si_pid, SIGKILL);
+                continue;
+            }
+            if (si.si_code is CLD_EXITED or CLD_KILLED or CLD_DUMPED) { _current = 0; return Outcome.NotCommitted; }
+            pid = _current = si.si_pid;
+            int sig = si.si_status & 0xff, ev = si.si_status >> 8;
+            if (sig == SIGTRAP && ev == EventExec)
+            {
+                difference = Compare(pid, expected);
+                if (difference != null) return Outcome.Changed;
+                int pending = 0;
+                var outcome = seal && !MakeNonDumpable(pid, ref pending) ? Outcome.VerifiedNotSealed : Outcome.Verified;
+                Detach(pid, pending);
+                _current = 0;
+                return outcome;
+            }
+            // Any other stop means the exec did not commit: it returns its error (an exec that
+            // commits stops at its exec event before anything else). Our interrupt's stop, a
+            // group-stop (it stays stopped once detached) and a signal (delivered on detach).
+            bool delivery = ev == 0 && sig != SIGTRAP;
+            Detach(pid, delivery ? sig : 0);
+            _current = 0;
+            return Outcome.NotCommitted;
+        }
+    }
+
+    private static void Detach(int pid, int sig)
+    {
+        var e = Interop.Ptrace.Detach(pid, sig);
+        // A tracee killed meanwhile (ESRCH) takes its exit with it; nothing else is expected.
+        if (e != 0 && e != Errno.ESRCH) Interop.Process.kill(pid, SIGKILL);
+    }
+
+    /// <summary>After an error in a check: the task being checked, if any, is killed (it must not
+    /// run unchecked); its exit is taken by the next check on this thread.</summary>
+    public void Abandon()
+    {
+        int pid = _current != 0 ? _current : _tid;
+        _tid = _current = 0;
+        _expected = null;
+        if (pid != 0) Interop.Process.kill(pid, SIGKILL);
+    }
+
+    /// <summary>Kills a task left stopped by <see cref="Outcome.Changed"/> before it runs an instruction.</summary>
+    public void Kill(int pid)
+    {
+        _current = 0;
+        Interop.Process.kill(pid, SIGKILL);
+        // Take its exit, so that its parent can reap it (a tracee's exit is the tracer's first).
+        while (WaitTracee(pid, out var si) == 0 && si.si_code is not (CLD_EXITED or CLD_KILLED or CLD_DUMPED)) { }
+    }
+
+    /// <summary>What differs between the committed image of <paramref name="pid"/> and
+    /// <paramref name="expected"/>; null when nothing. Unreadable counts as different.</summary>
+    private static string? Compare(int pid, CommittedExec expected)
+    {
+        var exe = ProcessInfo.ExeIdentity(pid);
+        byte[]? argv = null, env = null;
+        try
+        {
+            // One byte more than expected: a longer area is a difference.
+            argv = ArrayPool<byte>.Shared.Rent(expected.ArgvIsSuffix ? ExecReader.MaxArgBytes + 1 : expected.Argv.Length + 1);
+            env = ArrayPool<byte>.Shared.Rent(expected.Environment.Length + 1);
+            int na = ReadAll($"/proc/{pid}/cmdline", argv);
+            int ne = ReadAll($"/proc/{pid}/environ", env);
+            if (na < 0 || ne < 0) return "what it runs could not be read";
+            return expected.Difference(argv.AsSpan(0, na), env.AsSpan(0, ne), exe);
+        }
+        finally
+        {
+            if (argv != null) ArrayPool<byte>.Shared.Return(argv);
+            if (env != null) ArrayPool<byte>.Shared.Return(env);
+        }
+    }
+
+    /// <summary>Reads a /proc file into <paramref name="buf"/> until it is full or the file ends: the bytes read, -1 on error.</summary>
+    private static int ReadAll(string path, byte[] buf)
+    {
+        int fd = Interop.Files.Open(path, Interop.Files.O_RDONLY | Interop.Files.O_CLOEXEC, out _);
+        if (fd < 0) return -1;
+        try
+        {
+            int total = 0;
+            while (total < buf.Length)
+            {
+                int n = Interop.Files.Read(fd, buf.AsSpan(total), out _);
+                if (n < 0) return -1;
+                if (n == 0) break;
+                total += n;
+            }
+            return total;
+        }
+        finally { Interop.Libc.close(fd); }
+    }
+
+    /// <summary>Runs prctl(PR_SET_DUMPABLE, 0) in the stopped tracee: its registers pointed at the
+    /// vDSO's syscall instruction, two single steps (the first only finishes the exec's own return),
+    /// its registers put back. False (registers restored) when anything is not as expected; a
+    /// signal that arrived meanwhile is left in <paramref name="signal"/> for the detach.</summary>
+    private static bool MakeNonDumpable(int pid, ref int signal)
+    {
+        if (VdsoGadget.In(pid) is not ulong gadget) return false;
+        if (GetRegs(pid, out var saved) != 0) return false;
+        // What the exec returns to the new image: 0, not in a syscall any more.
+        var restore = saved;
+        restore.rax = 0;
+        restore.orig_rax = ulong.MaxValue;
+        bool ok = false;
+        try
+        {
+            var r = saved;
+            r.rip = gadget;
+            if (SetRegs(pid, r) != 0 || !Step(pid, ref signal)) return false;
+            if (GetRegs(pid, out r) != 0 || r.rip != gadget) return false;
+            r.rax = NR_prctl;
+            r.rdi = Interop.Process.PR_SET_DUMPABLE;
+            r.rsi = r.rdx = r.r10 = r.r8 = r.r9 = 0;
+            if (SetRegs(pid, r) != 0 || !Step(pid, ref signal)) return false;
+            ok = GetRegs(pid, out r) == 0 && r.rip == gadget + 2 && r.rax == 0;
+            return ok;
+        }
+        finally
+        {
+            // Whatever happened, it resumes where the exec left it.
+            if (SetRegs(pid, restore) != 0) { Interop.Process.kill(pid, SIGKILL); ok = false; }
+        }
+    }
+
+    /// <summary>One single step that ends in its trap; false for anything else (a signal that
+    /// arrived is kept in <paramref name="signal"/>, a group-stop is left to the detach).</summary>
+    private static bool Step(int pid, ref int signal)
+    {
+        if (SingleStep(pid) != 0) return false;
+        if (WaitTracee(pid, out var si) != 0 || si.si_code != CLD_TRAPPED) return false;
+        int sig = si.si_status & 0xff, ev = si.si_status >> 8;
+        if (sig == SIGTRAP && ev == 0) return true;
+        if (ev == 0) signal = sig;
+        return false;
+    }
+}

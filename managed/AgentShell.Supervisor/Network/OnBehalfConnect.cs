@@ -1,0 +1,32 @@
+namespace AgentShell.Supervisor.Network;
+
+/// <summary>connect() made by the supervisor on a dup of a process's socket (pidfd_getfd), to a
+/// sockaddr the supervisor holds: the address that was checked or approved, never one re-read from
+/// the process's memory, which another thread can rewrite after the check (kernel-notes pitfall 2).</summary>
+internal static class OnBehalfConnect
+{
+    /// <summary>Connects socket <paramref name="sockFd"/> of <paramref name="pid"/> to
+    /// <paramref name="sockaddr"/>; 0 or the errno the process should see (EINPROGRESS for a
+    /// non-blocking socket). A process gone or out of reach gets EPERM: nothing is connected.</summary>
+    internal static int Connect(int pid, int sockFd, ReadOnlySpan<byte> sockaddr)
+    {
+        int fd = Dup(pid, sockFd);
+        if (fd < 0) return -fd;
+        try { return Interop.Sockets.Connect(fd, sockaddr); }
+        finally { Interop.Libc.close(fd); }
+    }
+
+    /// <summary>A dup of socket <paramref name="sockFd"/> of <paramref name="pid"/> (the caller
+    /// closes it), or minus the errno to answer: EBADF for no such fd, else EPERM (the process is
+    /// gone or out of reach: nothing to connect).</summary>
+    internal static int Dup(int pid, int sockFd)
+    {
+        int pidfd = Interop.Pidfd.OpenTask(pid);
+        if (pidfd < 0) return -(int)Errno.EPERM;
+        int fd;
+        Errno e;
+        try { fd = Interop.Pidfd.GetFd(pidfd, sockFd, out e); }
+        finally { Interop.Libc.close(pidfd); }
+        return fd >= 0 ? fd : -(int)(e == Errno.EBADF ? Errno.EBADF : Errno.EPERM);
+    }
+}

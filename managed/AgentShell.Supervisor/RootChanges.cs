@@ -1,0 +1,24 @@
+using AgentShell.Core.Audit;
+using static AgentShell.Supervisor.Interop.Seccomp;
+
+namespace AgentShell.Supervisor;
+
+/// <summary>chroot from the tree (rule <see cref="SupervisorRules.Chroot"/>): refused in the tree's
+/// own mount namespace, where a thread could chroot while a sibling thread execs a trusted tool,
+/// which would then load another root's libraries and configuration; allowed in a mount namespace
+/// a tree process made for itself (its tools are not trusted: <see cref="TreeRoot"/>). A tree
+/// whose mount namespace is not known (no launcher namespaces) refuses every chroot.</summary>
+internal sealed class RootChanges(TreeRoot? tree, BlockNotifier notifier)
+{
+    /// <summary>chroot(path).</summary>
+    public Verdict Chroot(ref seccomp_notif n, DeferredAudit audit)
+    {
+        int pid = (int)n.pid;
+        if (tree != null && Interop.Files.TryStat($"/proc/{pid}/ns/mnt", out var ns) && ns.Identity != tree.MountNamespace)
+            return Verdict.Continue;
+        var rule = SupervisorRules.Chroot;
+        notifier.Write(pid, rule.Refusal("chroot"));
+        audit.Note(rule.Decision, pid, default, null, AuditSyscall.Chroot, AuditOutcome.Blocked);
+        return Verdict.Refuse;
+    }
+}

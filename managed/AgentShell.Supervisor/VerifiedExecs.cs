@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using AgentShell.Core.Audit;
+using AgentShell.Supervisor.Network;
+
+namespace AgentShell.Supervisor;
+
+/// <summary>Execs whose decision depended on their arguments are let go only with a check of what
+/// the kernel commits (rule <see cref="SupervisorRules.ExecChanged"/>): seccomp mode seizes the task
+/// (<see cref="ExecTracer"/>) and compares at its exec event; root mode stages a keyed hash the
+/// kernel's sched_process_exec program compares, and seizes only the tools it trusts with
+/// production, to make them non-dumpable. What cannot be checked is refused
+/// (<see cref="SupervisorRules.ExecUnverifiable"/>). Used by the receiving threads and by whoever
+/// answers a held exec.</summary>
+internal sealed class VerifiedExecs(KernelConnectGuard? kernel, TrustLedger trust, BlockNotifier notifier, AuditRecorder recorder, TextWriter log)
+{
+    private const int EPERM = 1;
+
+    // Root mode: what each task's staged exec was, to say what the kernel killed (its event
+    // arrives after the kill). Entries of execs that committed as decided are pruned by age.
+    private readonly ConcurrentDictionary<int, (CommittedExec Exec, int Parent, long Ticks)> _staged = new();
+
+    /// <summary>True when verification needs the task seized before CONTINUE: always in seccomp mode;
+    /// in root mode for a tool trusted with production (to seal it) or one whose committed argv the
+    /// kernel cannot hash (a binfmt_misc format).</summary>
+    public bool NeedsTracer(CommittedExec expected, bool trustedWithProduction) =>
+        kernel == null || trustedWithProduction || !expected.Hashable;
+
+    /// <summary>Before the CONTINUE of an allowed exec: seizes the task when <see cref="NeedsTracer"/>
+    /// and stages root mode's kernel check. 0 when it can be let go; otherwise the errno to refuse
+    /// it with (the reason already written and noted).</summary>
+    public int Prepare(ExecTracer tracer, int tid, CommittedExec expected, bool trustedWithProduction, DeferredAudit? audit)
+    {
+        if (NeedsTracer(expected, trustedWithProduction))
+        {
+            var e = tracer.Seize(tid, expected, trustedWithProduction && Sealable);
+            if (e == Errno.ESRCH) return EPERM; // gone: nothing runs
+            if (e != 0)
+            {
+                var rule = SupervisorRules.ExecUnverifiable;
+                notifier.Write(tid, rule.Refusal($"an exec of {expected.Name}"));
+                if (audit != null) audit.Note(rule.Decision, tid, Core.Model.Argv.FromStrings(expected.Args), null, AuditSyscall.Execve, AuditOutcome.Blocked);
+                else recorder.Record(rule.Decision, tid, expected.Args, null, AuditSyscall.Execve, AuditOutcome.Blocked);
+                return EPERM;
+            }
+        }
+        if (kernel != null && expected.Hashable)
+        {
+            ProcessInfo.TryStat(tid, out int parent, out _, out _);
+            _staged[tid] = (expected, parent, Environment.TickCount64);
+        }
+        return 0;
+    }
+
+    /// <summary>Non-dumpable processes can be reached by the supervisor only with CAP_SYS_PTRACE in
+    /// their user namespace: as root, or as the owner of the tree's user namespace.</summary>
+    public bool Sealable { get; init; } = true;
+
+    /// <summary>After the answer to an exec prepared with a seize was sent: waits for the exec to
+    /// commit or fail, and acts on a difference.</summary>
+    public void Complete(ExecTracer tracer)
+    {
+        var outcome = tracer.Finish(out int pid, out string? difference, out var expected);
+        switch (outcome)
+        {
+            case ExecTracer.Outcome.Changed:
+                Killed(pid, expected, difference ?? "it changed", pid);
+                tracer.Kill(pid);
+                return;
+            case ExecTracer.Outcome.VerifiedNotSealed:
+                // Its memory and fds stay reachable by the tree: it runs, but is not trusted.
+                trust.Untrust(pid);
+                log.WriteLine($"agentshell: pid {pid} ({expected.Name}) could not be made non-dumpable; it runs without production trust");
+                return;
+        }
+    }
+
+    /// <summary>Root mode: the kernel killed a staged exec (struct event EV_EXEC_*). The task is
+    /// gone: the reason goes to its parent's stderr, which is the agent's in the usual case.</summary>
+    public void KernelKilled(KernelConnectGuard.Event e, string difference)
+    {
+        int tid = (int)e.Tid;
+        if (!_staged.TryRemove(tid, out var s) && !_staged.TryRemove((int)e.Tgid, out s))
+        {
+            recorder.Record(SupervisorRules.ExecChanged.Decision, tid, [], null, AuditSyscall.Execve, AuditOutcome.Blocked);
+            return;
+        }
+        Killed(s.Parent, s.Exec, difference, tid);
+    }
+
+    private void Killed(int writeTo, CommittedExec expected, string difference, int pid)
+    {
+        var rule = SupervisorRules.ExecChanged;
+        notifier.Write(writeTo, $"agentshell: killed {expected.Name}: {difference} after the check; {rule.Reason} [rule {rule.Id}]");
+        var d = rule.About(null, explanation: $"{expected.Name}: {difference} between the check and the exec. {rule.Explanation}");
+        recorder.Record(d, pid, expected.Args, null, AuditSyscall.Execve, AuditOutcome.Blocked);
+    }
+
+    /// <summary>Drops staged entries older than a minute (their execs committed as decided, or failed).</summary>
+    public void Prune()
+    {
+        long now = Environment.TickCount64;
+        foreach (var (tid, s) in _staged)
+            if (now - s.Ticks > 60_000) _staged.TryRemove(tid, out _);
+    }
+}

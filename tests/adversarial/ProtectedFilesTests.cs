@@ -1,0 +1,138 @@
+namespace AgentShell.EndToEnd.Tests.Adversarial;
+
+/// <summary>Issue 11, class 2: the agent weakens the next run or erases the record. The launcher
+/// binds the profile directories, the audit log's directory, the control sockets and agentshell's
+/// own files read-only in a mount namespace of the tree's own: every write fails, nothing the tree
+/// does in the mount family undoes it, and the next run still blocks.</summary>
+[TestFixture("seccomp")]
+[TestFixture("kernel")]
+public sealed class ProtectedFilesTests(string guard)
+{
+    private LoopbackHttpServer _prod = null!;
+    private TestHome _home = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        Attacks.Require(guard);
+        _prod = new LoopbackHttpServer("127.0.0.2");
+        _home = new TestHome();
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        _prod.Dispose();
+        _home.Dispose();
+    }
+
+    private void NextRunStillBlocksADelete()
+    {
+        var r = _home.Run(guard, Repo.Which("curl"), "-s", "-X", "DELETE", _prod.Url("/volumes/1"));
+        Assert.That(r.Stderr, Does.Contain("[rule demo.http:delete-on-production]"), r.Stderr);
+        Assert.That(_prod.Requests, Is.Empty);
+    }
+
+    [Test]
+    public void APlantedProfileCannotBeWrittenAndTheNextRunStillBlocks()
+    {
+        // A profile that would make production unknown: nothing would be destructive there any more.
+        const string planted = """{ "Description": "planted", "Environments": { "production": { "Hosts": [] } } }""";
+        var r = _home.Run(guard, "bash", "-c",
+            $"echo '{planted}' > \"$XDG_CONFIG_HOME/agentshell/zz.json\"; echo user=$?; echo '{planted}' > \"{Repo.DemoProfile}\"; echo profile=$?; " +
+            $"echo '{planted}' > /etc/agentshell/zz.json 2>/dev/null; echo system=$?; mkdir \"$HOME/.config/agentshell/d\" 2>/dev/null; echo mkdir=$?");
+        Assert.That(r.Stdout, Does.Contain("user=1").And.Contain("profile=1").And.Contain("system=1").And.Contain("mkdir=1"), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain("Read-only file system"));
+        Assert.That(Directory.GetFileSystemEntries(_home.Config), Is.Empty);
+        Assert.That(File.Exists("/etc/agentshell/zz.json"), Is.False);
+        NextRunStillBlocksADelete();
+    }
+
+    [Test]
+    public void TheAuditLogCannotBeTruncatedMovedOrDeleted()
+    {
+        var log = _home.AuditLog;
+        NextRunStillBlocksADelete(); // on record: the refusal the agent wants gone
+        var r = _home.Run(guard, "bash", "-c",
+            $": > {log}; echo truncate=$?; rm -f {log}; echo rm=$?; mv {log} {log}.x; echo mv=$?; " +
+            $"rm -rf {Path.GetDirectoryName(log)}; echo rmdir=$?; ln -sf /dev/null {log}; echo ln=$?");
+        Assert.That(r.Stdout, Does.Contain("truncate=1").And.Contain("rm=1").And.Contain("mv=1").And.Contain("rmdir=1").And.Contain("ln=1"), r.Stderr);
+        Assert.That(File.ReadAllText(log), Does.Contain("demo.http:delete-on-production"), "the refusal is still on record");
+        NextRunStillBlocksADelete();
+        Assert.That(File.ReadAllLines(log).Count(l => l.Contains("demo.http:delete-on-production")), Is.EqualTo(2), "both refusals, the first untouched");
+    }
+
+    [Test]
+    public void NothingInTheMountFamilyUndoesTheProtection()
+    {
+        var cfg = _home.Config;
+        // umount and remount in the tree's namespace; then a new user and mount namespace of the
+        // tree's own, where it holds every capability: the binds arrive there locked.
+        string inner = $"umount -l {cfg}; echo inner-umount=$?; mount -o remount,bind,rw {cfg}; echo inner-remount=$?; " +
+                       $"mount -t tmpfs none {cfg} && touch {cfg}/over; touch {cfg}/y; echo inner-touch=$?";
+        var r = _home.Run(guard, "bash", "-c",
+            $"umount -l {cfg}; echo umount=$?; mount -o remount,bind,rw {cfg}; echo remount=$?; " +
+            $"unshare -Urm sh -c '{inner}'; echo unshare=$?; touch {cfg}/z; echo touch=$?; " +
+            $"for p in /proc/[0-9]*/root; do touch $p{cfg}/w 2>/dev/null && echo escaped $p; done; echo pid1=$(cat /proc/1/comm)");
+        Assert.That(r.Stdout, Does.Contain("umount=32").And.Contain("remount=32").And.Contain("touch=1"), r.Stderr);
+        Assert.That(r.Stdout, Does.Not.Contain("escaped").And.Not.Contain("inner-touch=0"), r.Stderr);
+        // /proc shows only the tree's own pid namespace: its init is the launcher.
+        Assert.That(r.Stdout, Does.Contain("pid1=agentshell-laun"));
+        Assert.That(Directory.GetFileSystemEntries(cfg), Is.Empty, "nothing reached the real directory");
+        NextRunStillBlocksADelete();
+    }
+
+    [Test]
+    public void RequireProtectionRunsWhenTheFilesCanBeProtected()
+    {
+        var r = AgentShellRunner.Run(["run", "--connect-guard", guard, "--require-protection", "--audit", _home.AuditLog, "--", "bash", "-c", $"touch {_home.Config}/x; echo rc=$?"],
+            TimeSpan.FromMinutes(1), _home.Dir, _home.Env);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Assert.That(r.Stdout, Does.Contain("rc=1"));
+        Assert.That(r.Stderr, Does.Not.Contain("warning: the agent can change").And.Not.Contain("supervisor:unprotected-files"));
+        Assert.That(File.Exists(_home.AuditLog) ? File.ReadAllText(_home.AuditLog) : "", Does.Not.Contain("supervisor:unprotected-files"));
+    }
+
+    /// <summary>`agentshell ARGS` where the kernel refuses new namespaces (a restricted container).</summary>
+    private AgentShellRunner.Result RunWithoutNamespaces(params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(Repo.Python) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _home.Dir };
+        foreach (var a in new[] { Path.Combine(Repo.Root, "tests", "adversarial", "native", "no-namespaces.py"), Repo.AgentShell }.Concat(args)) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in _home.Env) psi.Environment[k] = v;
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var so = p.StandardOutput.ReadToEndAsync();
+        var se = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(1)))
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail($"agentshell {string.Join(' ', args)} did not finish in time");
+        }
+        p.WaitForExit();
+        return new AgentShellRunner.Result(p.ExitCode, so.Result, se.Result);
+    }
+
+    [Test]
+    public void ARunThatCannotProtectItsFilesSaysSoOnStderrAndInTheAuditLog()
+    {
+        var planted = Path.Combine(Path.GetDirectoryName(_home.AuditLog)!, "x");
+        var r = RunWithoutNamespaces("run", "--connect-guard", guard, "--audit", _home.AuditLog, "--", "bash", "-c", $"touch {planted}; echo rc=$?");
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Assert.That(r.Stdout, Does.Contain("rc=0"), "unprotected indeed: the tree wrote into the audit log's directory");
+        Assert.That(r.Stderr, Does.Contain("[rule supervisor:unprotected-files]").And.Contain("unshare"));
+        var start = File.ReadAllLines(_home.AuditLog).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Single(e => e.GetProperty("ruleId").GetString() == "supervisor:unprotected-files");
+        Assert.That(start.GetProperty("syscall").GetString(), Is.EqualTo("start"));
+        Assert.That(start.GetProperty("reason").GetString(), Does.Contain("unshare"), "the record says why");
+    }
+
+    [Test]
+    public void RequireProtectionRefusesWhenTheFilesCannotBeProtected()
+    {
+        var planted = Path.Combine(Path.GetDirectoryName(_home.AuditLog)!, "x");
+        var r = RunWithoutNamespaces("run", "--connect-guard", guard, "--require-protection", "--audit", _home.AuditLog, "--", "bash", "-c", $"touch {planted}; echo rc=$?");
+        Assert.That(r.ExitCode, Is.EqualTo(125), r.Stderr);
+        Assert.That(r.Stdout, Is.Empty, "nothing was run");
+        Assert.That(r.Stderr, Does.Contain("nothing was run"));
+        Assert.That(File.Exists(planted), Is.False);
+    }
+}
