@@ -55,22 +55,29 @@ public static class Program
 
     private static int Dispatch(Parser parser, string[] head, string[] command)
     {
+        // PERF: the hot verbs' plain command lines skip the parser's reflection; anything else
+        // (help, the version, a usage error) is the parser's, so its text is unchanged.
+        if (FastArgs.TryParse(head) is { } verb) return Execute(verb, command);
         var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb, CheckVerb, ProfilesVerb, LogVerb,
             HookVerb, DoctorVerb, DaemonVerb, ShellVerb, RunsVerb>(head);
-        return result.MapResult(
-            (RunVerb v) => v.Execute(command),
-            (PendingVerb v) => v.Execute(),
-            (ApproveVerb v) => v.Execute(),
-            (DenyVerb v) => v.Execute(),
-            (WatchVerb v) => v.Execute(),
-            (CheckVerb v) => v.Execute(command),
-            (ProfilesVerb v) => v.Execute(),
-            (LogVerb v) => v.Execute(),
-            (HookVerb v) => v.Execute(),
-            (DoctorVerb v) => v.Execute(),
-            (DaemonVerb v) => v.Execute(command),
-            (ShellVerb v) => v.Execute(command),
-            (RunsVerb v) => v.Execute(),
-            errors => Help.Report(result, errors, Console.Out, Console.Error));
+        return result.MapResult(verb => Execute(verb, command), errors => Help.Report(result, errors, Console.Out, Console.Error));
     }
+
+    private static int Execute(object verb, string[] command) => verb switch
+    {
+        RunVerb v => v.Execute(command),
+        PendingVerb v => v.Execute(),
+        ApproveVerb v => v.Execute(),
+        DenyVerb v => v.Execute(),
+        WatchVerb v => v.Execute(),
+        CheckVerb v => v.Execute(command),
+        ProfilesVerb v => v.Execute(),
+        LogVerb v => v.Execute(),
+        HookVerb v => v.Execute(),
+        DoctorVerb v => v.Execute(),
+        DaemonVerb v => v.Execute(command),
+        ShellVerb v => v.Execute(command),
+        RunsVerb v => v.Execute(),
+        _ => throw new InvalidOperationException($"no dispatch for {verb.GetType().Name}"),
+    };
 }

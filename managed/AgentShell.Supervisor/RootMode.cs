@@ -22,7 +22,7 @@ internal static class RootMode
         if (o.ConnectGuard == ConnectGuardMode.Seccomp) return null;
         string reason = "a custom address map cannot be copied into the kernel";
         if (addresses is AddressEnvironments
-            && KernelConnectGuard.TryCreate(o.BpfObjectPath ?? KernelConnectGuard.DefaultObjectPath(o.LauncherPath), out reason) is { } guard)
+            && KernelConnectGuard.TryCreate(o.BpfObjectPath ?? KernelConnectGuard.DefaultObjectPath(o.LauncherPath), out reason, o.Preload) is { } guard)
         {
             whyNot = null;
             return guard;

@@ -50,6 +50,9 @@ public sealed class RunOptions
     public ConnectGuardMode ConnectGuard { get; init; } = ConnectGuardMode.Auto;
     /// <summary>The root-mode connect programs; default: agentshell-connect.bpf.o beside the launcher.</summary>
     public string? BpfObjectPath { get; init; }
+    /// <summary>The connect programs, already loading (root); null: loaded when the run starts.
+    /// The caller disposes it (closing them if the run did not take them).</summary>
+    public Network.KernelGuardPreload? Preload { get; init; }
     /// <summary>Paths made read-only for the tree (<see cref="ProtectedPaths"/>); the control socket
     /// is added by the run. Empty: nothing is protected, and the tree gets no namespaces.</summary>
     public IReadOnlyList<string> Protect { get; init; } = [];

@@ -68,16 +68,20 @@ struct linux_binprm {
 #define AF_INET6 10
 #define DNS_PORT 53
 
-/* Sizes: a map's bucket array is allocated at load (1 << 20 entries cost 10 ms each). */
+/* Sizes: a map's bucket array is allocated at load (1 << 20 entries cost 10 ms each), and an LRU
+ * map cannot skip preallocating its elements: 1 << 16 staged entries took 35-130 ms at every run's
+ * start. The LRU maps are caches whose eviction only fails closed (an exec without its stage is
+ * trusted with nothing; a connect without its remembered decision is decided again), and hold
+ * what is in flight (stages) or recent (decisions), so a few thousand entries are plenty. */
 struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1 << 17); __uint(map_flags, BPF_F_NO_PREALLOC);
          __type(key, __u32); __type(value, __u8); } tree SEC(".maps");             /* tid -> 1 */
 struct { __uint(type, BPF_MAP_TYPE_LPM_TRIE); __uint(max_entries, 1 << 16); __uint(map_flags, BPF_F_NO_PREALLOC);
          __type(key, struct addr_key); __type(value, __u8); } prod SEC(".maps");    /* production prefixes */
 struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1 << 17); __uint(map_flags, BPF_F_NO_PREALLOC);
          __type(key, __u32); __type(value, struct proc_state); } procs SEC(".maps"); /* tgid -> state */
-struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 1 << 16);
+struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 1 << 12);
          __type(key, __u32); __type(value, struct stage); } staged SEC(".maps");    /* tid -> its next exec */
-struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 1 << 16);
+struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 1 << 13);
          __type(key, struct decided_key); __type(value, __u8); } decided SEC(".maps"); /* enum decision */
 /* Mapped by the supervisor, which takes a connect by swapping its seq back to SLOT_FREE. */
 struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, GATE_SLOTS); __uint(map_flags, BPF_F_MMAPABLE);

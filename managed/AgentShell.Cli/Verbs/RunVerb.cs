@@ -1,5 +1,6 @@
 using AgentShell.Core.Profiles;
 using AgentShell.Supervisor;
+using AgentShell.Supervisor.Network;
 using CommandLine;
 
 namespace AgentShell.Cli.Verbs;
@@ -65,10 +66,12 @@ public sealed class RunVerb
             Console.Error.WriteLine("agentshell: nothing was run.");
             return 125;
         }
+        string launcher = Launcher.Path();
+        // PERF: root mode's programs load while the profiles do; nothing is attached before the run takes them.
+        using var preload = KernelGuardPreload.Start(guard, launcher);
         using var start = SupervisingStart.Prepare(Profiles, Quiet, AuditFile);
         if (start == null) return Program.UsageError;
         var (policy, telemetry, audit) = (start.Policy, start.Telemetry, start.Audit);
-        string launcher = Launcher.Path();
         // What the tree must not change: where profiles come from, the audit log, agentshell itself.
         var protect = ProtectedPaths.Collect(ProfileSet.Resolve(Profiles.ToList()), ProtectedPaths.ProfileDirectories(ProfileSet.SystemDirectory()),
             audit.Path, ProtectedPaths.OwnFiles(Environment.ProcessPath ?? launcher, launcher));
@@ -79,6 +82,7 @@ public sealed class RunVerb
             Audit = audit,
             Telemetry = telemetry,
             LauncherPath = launcher,
+            Preload = preload,
             Command = command,
             Policy = policy,
             Threads = Math.Clamp(Threads, 1, 16),

@@ -24,6 +24,7 @@ internal static partial class Interop
         [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int sigaddset(void* set, int sig);
         [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int posix_spawn(int* pid, byte* path, void* fa, void* attr, byte** argv, byte** envp);
         [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int waitpid(int pid, int* status, int options);
+        [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int waitid(int idtype, int id, void* infop, int options);
 
         internal const int WNOHANG = 1;
 
@@ -113,6 +114,20 @@ internal static partial class Interop
                     status = st;
                     return r;
                 }
+            }
+        }
+
+        private const int P_ALL = 0, WEXITED = 4, WNOWAIT = 0x01000000, __WALL = 0x40000000;
+
+        /// <summary>False only when this process has no child at all, live or zombie, of any kind
+        /// (waitid ECHILD); reaps nothing. Any other answer (an error included) is true.</summary>
+        internal static unsafe bool HasChildren()
+        {
+            byte* info = stackalloc byte[128]; // siginfo_t
+            while (true)
+            {
+                if (waitid(P_ALL, 0, info, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0) return true;
+                if (LastErrno != Errno.EINTR) return LastErrno != Errno.ECHILD;
             }
         }
 

@@ -56,11 +56,15 @@ internal sealed class KernelConnectGuard : IDisposable
     internal static string DefaultObjectPath(string launcherPath) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(launcherPath)) ?? ".", "agentshell-connect.bpf.o");
 
-    /// <summary>Loads and attaches the programs; null (and why) when this machine or user cannot:
-    /// not root, no cgroup v2, no libbpf, or the kernel refuses a program.</summary>
-    internal static KernelConnectGuard? TryCreate(string objectPath, out string reason)
+    /// <summary>Loads (or takes from <paramref name="preload"/>) and attaches the programs; null (and
+    /// why) when this machine or user cannot: not root, no cgroup v2, no libbpf, or the kernel
+    /// refuses a program.</summary>
+    internal static KernelConnectGuard? TryCreate(string objectPath, out string reason, KernelGuardPreload? preload = null)
     {
-        if (BpfInstaller.TryLoad(objectPath, out reason) is not { } installer) return null;
+        reason = "";
+        var loaded = preload?.Take(objectPath, out reason);
+        // An empty reason: nothing preloaded for this object; load it here.
+        if ((loaded ?? (reason.Length == 0 ? BpfInstaller.TryLoad(objectPath, out reason) : null)) is not { } installer) return null;
         try
         {
             var maps = new BpfMaps(installer.Object);
