@@ -3,7 +3,7 @@
  *
  *   exec-bench fail N               N execve of a path that does not exist (every one is trapped,
  *                                   decided, and fails with ENOENT): µs per call
- *   exec-bench spawn N PROG         N posix_spawn + waitpid of PROG: µs per spawn
+ *   exec-bench spawn N PROG [ARGS]  N posix_spawn + waitpid of PROG: µs per spawn
  *   exec-bench time CMD [ARGS...]   runs CMD once (posix_spawnp, output to /dev/null): µs, wall
  *   exec-bench decisions N... [--supervisor PID]
  *                                   a supervisor's mixed workload: execs of parsed tools and of
@@ -46,7 +46,7 @@ __attribute__((noreturn, format(printf, 1, 2))) static void die_with_error(const
 
 __attribute__((noreturn)) static void usage(void)
 {
-    fprintf(stderr, "usage: %s fail N | spawn N PROG | time CMD [ARGS...] | decisions N... [--supervisor PID]\n", prog);
+    fprintf(stderr, "usage: %s fail N | spawn N PROG [ARGS...] | time CMD [ARGS...] | decisions N... [--supervisor PID]\n", prog);
     exit(2);
 }
 
@@ -116,9 +116,9 @@ static int wait_for(pid_t pid)
     return status;
 }
 
-static int spawn(long n, char *path)
+static int spawn(long n, char **argv)
 {
-    char *argv[] = {path, NULL};
+    char *path = argv[0];
     wait_for(spawn_quiet(path, argv, 0)); /* warm up */
     double s = now_us();
     for (long i = 0; i < n; i++) {
@@ -285,8 +285,8 @@ int main(int argc, char **argv)
         usage();
     if (strcmp(argv[1], "fail") == 0 && argc == 3)
         return fail(count_arg(argv[2]));
-    if (strcmp(argv[1], "spawn") == 0 && argc == 4)
-        return spawn(count_arg(argv[2]), argv[3]);
+    if (strcmp(argv[1], "spawn") == 0 && argc >= 4)
+        return spawn(count_arg(argv[2]), &argv[3]);
     if (strcmp(argv[1], "time") == 0 && argc >= 3)
         return time_cmd(&argv[2]);
     if (strcmp(argv[1], "decisions") == 0 && argc >= 3)
