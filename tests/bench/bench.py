@@ -236,6 +236,8 @@ def supervisor_rss(t):
             marks = {int(a): int(b) for a, b, _ in (line.split() for line in p.stdout.strip().splitlines())}
             if p.returncode != 0 or N_RSS_HIGH not in marks:
                 raise RuntimeError(f"decisions under {c} failed: {p.stderr.strip()[-400:]}")
+            if marks[N_RSS_HIGH] < 4096:  # the tree's parent is the launcher (pid namespace), not the supervisor
+                raise RuntimeError("measured the launcher, not the supervisor: exec-bench needs --supervisor PID since the tree's own pid namespace")
             low.setdefault(c, []).append(marks[N_RSS_LOW] / 1024)
             high.setdefault(c, []).append(marks[N_RSS_HIGH] / 1024)
     lo = {c: Cell(v, "MiB", "{:.1f}") for c, v in low.items()}
@@ -417,6 +419,8 @@ def telemetry_export(t):
     # "No measurable difference": export on's median lies within export off's own run-to-run spread.
     same = all(on[c].median <= off[c].values[-1] for c in on)
     note = "; ".join(f"{c.split()[-1]} {on[c].median - off[c].median:+.2f} µs (x{on[c].median / off[c].median:.3f})" for c in on)
+    if any(k < 4096 for v in rss.values() for k in v):  # the parent is the launcher (pid namespace), not the supervisor
+        raise RuntimeError("measured the launcher, not the supervisor: telemetry-bench rss needs the supervisor's pid since the tree's own pid namespace")
     rss_on = {col: Cell([k / 1024 for k in rss[(col, True)]], "MiB", "{:.1f}") for _, col in modes}
     rss_off = {col: statistics.median(rss[(col, False)]) / 1024 for _, col in modes}
     rss_note = f"median of {RSS_RUNS}; export off " + "; ".join(f"{c.split()[-1]} {v:.1f} MiB" for c, v in rss_off.items())
