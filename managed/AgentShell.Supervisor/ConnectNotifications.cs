@@ -132,13 +132,8 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
     /// that is not TCP (a connected UDP socket, SCTP): decided as before.</summary>
     private Verdict? PlaceOnWire(int pid, int sockFd, ReadOnlySpan<byte> address, int port, string env, Wire.WireClient client)
     {
-        int pidfd = Interop.Pidfd.OpenTask(pid);
-        if (pidfd < 0) return Verdict.Refuse; // the process is gone: nothing to connect
-        int fd;
-        Errno e;
-        try { fd = Interop.Pidfd.GetFd(pidfd, sockFd, out e); }
-        finally { Interop.Libc.close(pidfd); }
-        if (fd < 0) return Verdict.Result((int)(e == Errno.EBADF ? Errno.EBADF : Errno.EPERM));
+        int fd = OnBehalfConnect.Dup(pid, sockFd);
+        if (fd < 0) return Verdict.Result(-fd); // EBADF, or EPERM: the process is gone, nothing to connect
         try
         {
             const int Sol = Interop.Sockets.SOL_SOCKET;
@@ -197,11 +192,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
     private static int? Unspecified(int pid, int fd, int length, bool v4Mapped, Span<byte> into)
     {
         into.Clear();
-        int pidfd = Interop.Pidfd.OpenTask(pid);
-        if (pidfd < 0) return null;
-        int dup;
-        try { dup = Interop.Pidfd.GetFd(pidfd, fd, out _); }
-        finally { Interop.Libc.close(pidfd); }
+        int dup = OnBehalfConnect.Dup(pid, fd);
         if (dup < 0) return null;
         Span<byte> sa = stackalloc byte[128];
         int n;
