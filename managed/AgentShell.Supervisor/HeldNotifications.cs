@@ -85,7 +85,7 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
             ThreadPool.UnsafeQueueUserWorkItem(_ =>
             {
                 int err = EPERM; // answered whatever happens; a failure refuses
-                try { err = OnBehalfConnect.Connect(pid, c.SockFd, c.Sockaddr); }
+                try { err = OnBehalfConnect.Connect(listener, notifId, pid, c.SockFd, c.Sockaddr); }
                 catch (Exception ex) { log.WriteLine($"agentshell: approved connect of pid {pid} failed, refused: {ex.Message}"); }
                 finally
                 {

@@ -8,9 +8,11 @@ internal static class OnBehalfConnect
     /// <summary>Connects socket <paramref name="sockFd"/> of <paramref name="pid"/> to
     /// <paramref name="sockaddr"/>; 0 or the errno the process should see (EINPROGRESS for a
     /// non-blocking socket). A process gone or out of reach gets EPERM: nothing is connected.</summary>
-    internal static int Connect(int pid, int sockFd, ReadOnlySpan<byte> sockaddr)
+    /// <param name="listener">With <paramref name="id"/>: the notification the task is waiting in,
+    /// checked once the pidfd is open, so a tid reused since by another process is never touched.</param>
+    internal static int Connect(int listener, ulong id, int pid, int sockFd, ReadOnlySpan<byte> sockaddr)
     {
-        int fd = Dup(pid, sockFd);
+        int fd = Dup(pid, sockFd, listener, id);
         if (fd < 0) return -fd;
         try { return Interop.Sockets.Connect(fd, sockaddr); }
         finally { Interop.Libc.close(fd); }
@@ -19,13 +21,16 @@ internal static class OnBehalfConnect
     /// <summary>A dup of socket <paramref name="sockFd"/> of <paramref name="pid"/> (the caller
     /// closes it), or minus the errno to answer: EBADF for no such fd, else EPERM (the process is
     /// gone or out of reach: nothing to connect).</summary>
-    internal static int Dup(int pid, int sockFd)
+    internal static int Dup(int pid, int sockFd, int listener = -1, ulong id = 0)
     {
         int pidfd = Interop.Pidfd.OpenTask(pid);
         if (pidfd < 0) return -(int)Errno.EPERM;
-        int fd;
-        Errno e;
-        try { fd = Interop.Pidfd.GetFd(pidfd, sockFd, out e); }
+        int fd = -1;
+        Errno e = Errno.EPERM;
+        try
+        {
+            if (listener < 0 || Interop.Seccomp.IdValid(listener, id)) fd = Interop.Pidfd.GetFd(pidfd, sockFd, out e);
+        }
         finally { Interop.Libc.close(pidfd); }
         return fd >= 0 ? fd : -(int)(e == Errno.EBADF ? Errno.EBADF : Errno.EPERM);
     }
