@@ -27,16 +27,18 @@ internal static class BpfPool
 
     internal static bool Enabled => Environment.GetEnvironmentVariable("AGENTSHELL_BPF_POOL") != "0";
 
-    /// <summary>What an entry must have been made for: this boot, this object file's bytes and this
-    /// executable. The expected program tags cannot be fixed at build time (CO-RE relocations depend
-    /// on the running kernel), so the entry records those the kernel reported at its load.</summary>
+    /// <summary>What an entry must have been made for: this boot, this object file and this
+    /// executable, each named by its file version (device, inode, size, mtime, ctime: a rebuild or
+    /// a reinstall changes it, and ctime cannot be set back). PERF: not the object's bytes — a
+    /// managed SHA-256 of them was most of a claim. The expected program tags cannot be fixed at
+    /// build time (CO-RE relocations depend on the running kernel), so the entry records those the
+    /// kernel reported at its load.</summary>
     internal static string Key(string objectPath)
     {
-        var exe = Interop.Files.TryStat("/proc/self/exe", out var st)
-            ? $"{st.Dev}:{st.Ino}:{st.Size}:{st.MtimeSec}.{st.MtimeNsec}:{st.CtimeSec}.{st.CtimeNsec}" : throw new IOException("cannot stat /proc/self/exe");
+        static string Version(string path) => Interop.Files.TryStat(path, out var st)
+            ? $"{st.Dev}:{st.Ino}:{st.Size}:{st.MtimeSec}.{st.MtimeNsec}:{st.CtimeSec}.{st.CtimeNsec}" : throw new IOException($"cannot stat {path}");
         string boot = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
-        string obj = Convert.ToHexStringLower(Telemetry.ProfileDigest.Sha256(File.ReadAllBytes(objectPath)));
-        return Convert.ToHexStringLower(Telemetry.ProfileDigest.Sha256(Encoding.UTF8.GetBytes($"v1\n{boot}\n{obj}\n{exe}")))[..32];
+        return Convert.ToHexStringLower(Telemetry.ProfileDigest.Sha256(Encoding.UTF8.GetBytes($"v1\n{boot}\n{Version(objectPath)}\n{Version("/proc/self/exe")}")))[..32];
     }
 
     /// <summary>Claims and opens an entry made for <paramref name="objectPath"/>; null when there is
