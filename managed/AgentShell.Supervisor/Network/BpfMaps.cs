@@ -68,7 +68,10 @@ internal sealed class BpfMaps
         Tree = Map("tree"); _prod = Map("prod"); _procs = Map("procs"); _staged = Map("staged");
         _decided = Map("decided"); Slots = Map("slots"); _conf = Map("conf"); Events = Map("events"); _check = Map("check");
         // The hash key of committed execs: drawn for this run, known to us and the kernel only.
-        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
+        // PERF: getrandom(2), not RandomNumberGenerator, which loaded OpenSSL (libssl, libcrypto)
+        // into every root-mode supervisor: their relocations at start and ~4 MiB resident.
+        var key = new byte[16];
+        Interop.Random.Fill(key);
         var check = new ExecCheck
         {
             K0 = BinaryPrimitives.ReadUInt64LittleEndian(key), K1 = BinaryPrimitives.ReadUInt64LittleEndian(key.AsSpan(8)),
