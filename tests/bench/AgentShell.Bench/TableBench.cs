@@ -25,6 +25,7 @@ public sealed class TableBench : IBench
         int sink = 0;
         void Decide(in Argv argv)
         {
+            ctx.NextDecision(); // each decision drains the missing-file watch once, as the supervisor's do
             var intents = classifier.Classify(ReadOnlySpan<byte>.Empty, argv, ctx);
             if (intents.Count > 0) sink += (int)policy.Decide(intents, ctx).Action;
         }
