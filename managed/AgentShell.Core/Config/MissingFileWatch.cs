@@ -29,22 +29,26 @@ public sealed class MissingFileWatch : IDisposable
     private readonly object _lock = new();
     private readonly HashSet<string> _missing = new(StringComparer.Ordinal);
     private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
-    private readonly string _mountInfo;
     private readonly int _maxWatches;
     private int _inotify = -1, _mounts = -1, _watches;
     private bool _off;
     private long _hits, _lookups;
 
     /// <summary>Watches the paths of the mount namespace whose mountinfo is <paramref name="mountInfo"/>
-    /// (<c>/proc/self/mountinfo</c>, or <c>/proc/PID/mountinfo</c> of a process of the namespace).</summary>
+    /// (<c>/proc/self/mountinfo</c>, or <c>/proc/PID/mountinfo</c> of a process of the namespace),
+    /// opened here and kept: it stays that namespace's whatever becomes of the process.</summary>
     public MissingFileWatch(string mountInfo = "/proc/self/mountinfo", int maxWatches = 256)
     {
-        _mountInfo = mountInfo;
         _maxWatches = maxWatches;
+        _mounts = Open(mountInfo, ORdOnly | OCloExec);
+        if (_mounts < 0) _off = true;
     }
 
     /// <summary>The watch of this process's own view (used by <see cref="Model.LocalExecContext"/>).</summary>
     public static MissingFileWatch Local { get; } = new();
+
+    /// <summary>A watch that remembers nothing: every lookup is real (for comparisons).</summary>
+    public static MissingFileWatch Never() => new("");
 
     /// <summary>Answers given from the cache (tests and the bench count them).</summary>
     public long Hits => Interlocked.Read(ref _hits);
@@ -140,8 +144,7 @@ public sealed class MissingFileWatch : IDisposable
     private bool Start()
     {
         _inotify = InotifyInit(InNonBlock | InCloExec);
-        _mounts = Open(_mountInfo, ORdOnly | OCloExec);
-        if (_inotify >= 0 && _mounts >= 0) return true;
+        if (_inotify >= 0) return true;
         TurnOff();
         return false;
     }
@@ -188,22 +191,17 @@ public sealed class MissingFileWatch : IDisposable
     private void StartOver()
     {
         Forget();
-        CloseFds();
+        if (_inotify >= 0) Close(_inotify);
+        _inotify = -1;
         _watches = 0;
     }
 
     private void TurnOff()
     {
         _off = true;
-        Forget();
-        CloseFds();
-    }
-
-    private void CloseFds()
-    {
-        if (_inotify >= 0) Close(_inotify);
+        StartOver();
         if (_mounts >= 0) Close(_mounts);
-        _inotify = _mounts = -1;
+        _mounts = -1;
     }
 
     /// <inheritdoc/>
