@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using AgentShell.Core.Config;
 
 namespace AgentShell.Supervisor;
@@ -8,7 +7,7 @@ namespace AgentShell.Supervisor;
 /// mount namespace; a new namespace gets copies with new ids) and its directory (a chroot). So the
 /// key is the root's mount id, device and inode, from one statx of /proc/TID/root per decision.
 /// Bounded: a tree that makes more roots than <see cref="MaxRoots"/> gets real lookups in the others.</summary>
-internal static partial class MissingFileWatches
+internal static class MissingFileWatches
 {
     private const int MaxRoots = 8;
     private static readonly Dictionary<(ulong MountId, ulong Dev, ulong Ino), MissingFileWatch> Watches = new();
@@ -43,13 +42,11 @@ internal static partial class MissingFileWatches
     {
         // struct statx: stx_mask at 0, stx_ino at 32, stx_dev_major/minor at 136/140, stx_mnt_id at 144.
         byte* buf = stackalloc byte[256];
-        if (statx(-100, root, AtStatxSyncAsStat, StatxIno | StatxMntId, buf) != 0) return null;
+        if (Interop.Files.Statx(-100, root, AtStatxSyncAsStat, StatxIno | StatxMntId, buf) != 0) return null;
         uint mask = *(uint*)buf;
         if ((mask & (StatxIno | StatxMntId)) != (StatxIno | StatxMntId)) return null;
         ulong dev = ((ulong)*(uint*)(buf + 136) << 32) | *(uint*)(buf + 140);
         return (*(ulong*)(buf + 144), dev, *(ulong*)(buf + 32));
     }
 
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static unsafe partial int statx(int dirfd, string path, int flags, uint mask, byte* buf);
 }
