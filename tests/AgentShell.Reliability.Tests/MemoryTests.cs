@@ -51,4 +51,18 @@ public sealed class MemoryTests
         Assert.That(hwm[1] / 1024.0, Is.LessThanOrEqualTo(TargetMiB), "peak RSS after 100,000 decisions, MiB");
         Assert.That((hwm[1] - hwm[0]) / 1024.0, Is.LessThanOrEqualTo(FlatMiB), $"growth from 10,000 to 100,000 decisions (KiB: {hwm[0]} → {hwm[1]})");
     }
+
+    // The check above sees what it claims: the same run with the supervisor made to keep 256 bytes
+    // per decision (LD_PRELOAD of native/leak-preload.c, which wraps its ioctl) must fail it. A
+    // sampler that read the launcher or the tree instead (as getppid() in the tree did once) sees
+    // no growth at all. What the window can see: a GC peak near 10,000 decisions stands ~2 MiB over
+    // the steady RSS, so a leak must outgrow that first; measured, 256 B per decision grows the
+    // peak by ~3.5 MiB, 128 B by ~0.9 MiB (also caught), 64 B by nothing visible in 20,000
+    // decisions (over the soak case's 90,000 it would add ~6 MiB).
+    [Test]
+    public void ALeakOf256BytesPerDecisionFailsTheFlatnessCheck()
+    {
+        var hwm = PeakAfter("seccomp", [10_000, 30_000], new Dictionary<string, string> { ["LD_PRELOAD"] = Workloads.LeakPreload, ["LEAK_BYTES"] = "256" });
+        Assert.That((hwm[1] - hwm[0]) / 1024.0, Is.GreaterThan(FlatMiB), $"growth from 10,000 to 30,000 decisions with the injected leak (KiB: {hwm[0]} → {hwm[1]})");
+    }
 }

@@ -14,6 +14,9 @@ public sealed class Workloads
     /// <summary>tests/bench/exec-bench (failing execs, a supervisor's mixed decisions with marks).</summary>
     internal static string ExecBench => Path.Combine(s_dir!, "exec-bench");
 
+    /// <summary>native/leak-preload.so: LD_PRELOADed into agentshell, keeps LEAK_BYTES per decision.</summary>
+    internal static string LeakPreload => Path.Combine(s_dir!, "leak-preload.so");
+
     [OneTimeSetUp]
     public void Build()
     {
@@ -23,6 +26,10 @@ public sealed class Workloads
         var gcc = Process.Start("gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o", ExecBench, Path.Combine(Repo.Root, "tests", "bench", "exec-bench.c")])!;
         gcc.WaitForExit();
         Assert.That(gcc.ExitCode, Is.EqualTo(0), "gcc tests/bench/exec-bench.c");
+        gcc = Process.Start("gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o", LeakPreload,
+            Path.Combine(Repo.Root, "tests", "AgentShell.Reliability.Tests", "native", "leak-preload.c"), "-ldl"])!;
+        gcc.WaitForExit();
+        Assert.That(gcc.ExitCode, Is.EqualTo(0), "gcc native/leak-preload.c");
         var r = AgentShellRunner.Run(["run", "--", "/bin/true"], TimeSpan.FromSeconds(60));
         if (r.ExitCode != 0 && r.Stderr.Contains("another seccomp listener", StringComparison.Ordinal))
             CannotIntercept = "this test process is already supervised by a seccomp listener (inside another agentshell run?)";
