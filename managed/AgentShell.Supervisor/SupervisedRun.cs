@@ -117,6 +117,8 @@ public sealed class SupervisedRun
         _o.Started?.Invoke(new RunStarted(runId, ControlSocketPath, kernel != null ? ConnectGuardMode.Kernel : ConnectGuardMode.Seccomp,
             whyNotKernel, RunStarted.Of(kernel != null, _o.OwnsProcess)));
         SendGo(ours);
+        // From here on, the old generation's growth is given back as decisions go (see HeapTrim).
+        using var trim = HeapTrim.Start(TimeSpan.FromMilliseconds(250));
 
         int execErr = ReadExecResult(ours);
         Interop.Libc.close(ours);
