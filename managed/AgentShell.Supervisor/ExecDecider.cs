@@ -24,6 +24,39 @@ public readonly struct ExecRequest(byte[] filename, int filenameLength, Argv arg
 
     /// <summary>A path through /proc that opens the file the kernel will run (allocates).</summary>
     public string OpenablePath() => EmptyPath ? $"/proc/{Pid}/fd/{DirFd}" : ProcessInfo.ProcPath(Pid, FilenameString, DirFd);
+
+    /// <summary>stat(2) of the file the kernel will run, by the path <see cref="OpenablePath"/> names,
+    /// built from the filename's own bytes. PERF: nothing allocated, so a failing exec (each of
+    /// execvp's misses along PATH) costs no string; false when nothing is there.</summary>
+    internal bool TryStatOpenable(out FileStatus st)
+    {
+        ReadOnlySpan<byte> name = EmptyPath ? default : Filename;
+        Span<byte> path = stackalloc byte[64 + ExecReader.MaxPath];
+        int n = 0;
+        Append(path, ref n, "/proc/"u8);
+        Pid.TryFormat(path[n..], out int w);
+        n += w;
+        // As ProcessInfo.ProcPath: /proc/PID/fd/N (the fd itself), /proc/PID/root/ABS, /proc/PID/fd/N/REL, /proc/PID/cwd/REL.
+        bool absolute = name.Length > 0 && name[0] == (byte)'/';
+        if (EmptyPath || (!absolute && DirFd >= 0))
+        {
+            Append(path, ref n, "/fd/"u8);
+            DirFd.TryFormat(path[n..], out w);
+            n += w;
+            if (!EmptyPath) Append(path, ref n, "/"u8);
+        }
+        else Append(path, ref n, absolute ? "/root"u8 : "/cwd/"u8);
+        if (name.Length > path.Length - n - 1) { st = default; return false; } // longer than the kernel takes
+        Append(path, ref n, name);
+        path[n++] = 0;
+        return Interop.Files.TryStat(path[..n], out st);
+    }
+
+    private static void Append(Span<byte> to, ref int n, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(to[n..]);
+        n += bytes.Length;
+    }
 }
 
 /// <summary>Decides one trapped exec. The seam between the kernel side and Core.</summary>
@@ -77,17 +110,19 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         if (!ExecReader.WithinLimits(request.Argv)) return SupervisorRules.UnreadableArgv.Decision;
         if (IsSelfApproval(request)) return SupervisorRules.SelfApproval.Decision;
         intents = classifier.Classify(request.Filename, request.Argv, ctx);
-        string? file = request.Pid > 0 ? request.OpenablePath() : null;
         // A program no parser knows by name may still be a known client under another name
         // (cp /usr/bin/curl /tmp/x): recognise it by what the file is.
         // PERF: one stat serves the identity and says when nothing is there (a failing exec, execvp's
-        // misses along PATH): then the file is no script either, and is not opened. A file created
-        // after this check is the same race as one replaced after the open.
+        // misses along PATH): then the file is no script either, and is not opened, and its /proc
+        // path is never made as a string. A file created after this check is the same race as one
+        // replaced after the open.
         bool missing = false;
+        FileStatus st = default;
+        if (intents.Count == 0 && identity != null && request.Pid > 0) missing = !request.TryStatOpenable(out st);
+        string? file = request.Pid > 0 && !missing ? request.OpenablePath() : null;
         if (intents.Count == 0 && identity != null && file != null)
         {
-            if (!Interop.Files.TryStat(file, out var st)) missing = true;
-            else if (identity.Identify(file, st) is string tool)
+            if (identity.Identify(file, st) is string tool)
             {
                 intents = classifier.Classify(System.Text.Encoding.UTF8.GetBytes(tool), request.Argv, ctx);
                 actsOnArguments = true;

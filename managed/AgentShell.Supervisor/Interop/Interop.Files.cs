@@ -159,6 +159,21 @@ internal static partial class Interop
             return ok;
         }
 
+        [LibraryImport(Libc.Name, EntryPoint = "syscall", SetLastError = true)]
+        private static unsafe partial long syscall_bytes(long number, byte* path, stat* buf);
+
+        /// <summary><see cref="TryStat(string, out FileStatus)"/> of a path given as bytes ending in a NUL:
+        /// the bytes the kernel was given, with no string made or transcoded.</summary>
+        internal static unsafe bool TryStat(ReadOnlySpan<byte> pathWithNul, out FileStatus status)
+        {
+            if (pathWithNul.IsEmpty || pathWithNul[^1] != 0) throw new ArgumentException("the path must end in a NUL", nameof(pathWithNul));
+            stat st;
+            bool ok;
+            fixed (byte* p = pathWithNul) ok = syscall_bytes(NR_stat, p, &st) == 0;
+            status = ok ? new FileStatus(st) : default;
+            return ok;
+        }
+
         /// <summary>lstat(2): the link itself when <paramref name="path"/> is a symlink.</summary>
         internal static unsafe bool TryLStat(string path, out FileStatus status)
         {
