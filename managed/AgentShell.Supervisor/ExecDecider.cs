@@ -30,8 +30,27 @@ public readonly struct ExecRequest(byte[] filename, int filenameLength, Argv arg
     /// execvp's misses along PATH) costs no string; false when nothing is there.</summary>
     internal bool TryStatOpenable(out FileStatus st)
     {
-        ReadOnlySpan<byte> name = EmptyPath ? default : Filename;
         Span<byte> path = stackalloc byte[64 + ExecReader.MaxPath];
+        int n = OpenableBytes(path);
+        st = default;
+        return n > 0 && Interop.Files.TryStat(path[..n], out st);
+    }
+
+    /// <summary>open(2) of the file the kernel will run, as <see cref="TryStatOpenable"/> names it:
+    /// the fd, or -1 with <paramref name="errno"/>.</summary>
+    internal int OpenOpenable(int flags, out Errno errno)
+    {
+        Span<byte> path = stackalloc byte[64 + ExecReader.MaxPath];
+        int n = OpenableBytes(path);
+        if (n <= 0) { errno = Errno.ENAMETOOLONG; return -1; }
+        return Interop.Files.Open(path[..n], flags, out errno);
+    }
+
+    /// <summary><see cref="OpenablePath"/> as bytes ending in a NUL, from the filename's own bytes:
+    /// the length with the NUL, or 0 when it does not fit.</summary>
+    private int OpenableBytes(Span<byte> path)
+    {
+        ReadOnlySpan<byte> name = EmptyPath ? default : Filename;
         int n = 0;
         Append(path, ref n, "/proc/"u8);
         Pid.TryFormat(path[n..], out int w);
@@ -46,10 +65,10 @@ public readonly struct ExecRequest(byte[] filename, int filenameLength, Argv arg
             if (!EmptyPath) Append(path, ref n, "/"u8);
         }
         else Append(path, ref n, absolute ? "/root"u8 : "/cwd/"u8);
-        if (name.Length > path.Length - n - 1) { st = default; return false; } // longer than the kernel takes
+        if (name.Length > path.Length - n - 1) return 0; // longer than the kernel takes
         Append(path, ref n, name);
         path[n++] = 0;
-        return Interop.Files.TryStat(path[..n], out st);
+        return n;
     }
 
     private static void Append(Span<byte> to, ref int n, ReadOnlySpan<byte> bytes)
@@ -112,15 +131,16 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         intents = classifier.Classify(request.Filename, request.Argv, ctx);
         // A program no parser knows by name may still be a known client under another name
         // (cp /usr/bin/curl /tmp/x): recognise it by what the file is.
-        // PERF: one stat serves the identity and says when nothing is there (a failing exec, execvp's
-        // misses along PATH): then the file is no script either, and is not opened, and its /proc
-        // path is never made as a string. A file created after this check is the same race as one
+        // PERF: one open serves the identity's stat and the "#!" check, and says when nothing is
+        // there (a failing exec, execvp's misses along PATH): then nothing more is done and no
+        // string is made. A file created or replaced after this look is the same race as one
         // replaced after the open.
-        bool missing = false;
+        bool missing = false, stated = false;
         FileStatus st = default;
-        if (intents.Count == 0 && identity != null && request.Pid > 0) missing = !request.TryStatOpenable(out st);
+        (string Interpreter, string? Argument)? shebang = null;
+        if (request.Pid > 0) Inspect(request, out missing, out stated, out st, out shebang);
         string? file = request.Pid > 0 && !missing ? request.OpenablePath() : null;
-        if (intents.Count == 0 && identity != null && file != null)
+        if (intents.Count == 0 && identity != null && file != null && stated)
         {
             if (identity.Identify(file, st) is string tool)
             {
@@ -130,7 +150,7 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         }
         // A script whose interpreter is itself a parsed tool (#!/usr/bin/curl -XDELETE) runs that
         // tool with arguments of its own: decide what the kernel will really run as well.
-        if (file != null && !missing && ScriptOfTool(request, file) is { } run)
+        if (file != null && shebang is { } sb && ScriptOfTool(request, sb) is { } run)
         {
             intents = [.. intents, .. classifier.Classify(System.Text.Encoding.UTF8.GetBytes(run[0]), Argv.FromStrings(run), ctx)];
             actsOnArguments = true;
@@ -178,9 +198,32 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
 
     /// <summary>For a script whose interpreter is a known tool: the argv the kernel builds
     /// (interpreter, its argument, the script's path, the rest of argv); else null.</summary>
-    private string[]? ScriptOfTool(ExecRequest request, string file)
+    /// <summary>What is at the path the exec names: <paramref name="missing"/> when nothing (a
+    /// failed open, then stat, say so); its status when it could be stated; its "#!" line when it
+    /// is a regular file that could be opened and read. An open that fails otherwise (a file that
+    /// may be run but not read) falls back to a stat, as before: no "#!" line is read then either.</summary>
+    private static void Inspect(in ExecRequest request, out bool missing, out bool stated, out FileStatus st, out (string Interpreter, string? Argument)? shebang)
     {
-        if (Network.ExecFiles.Shebang(file) is not { } sb) return null;
+        shebang = null;
+        int fd = request.OpenOpenable(Interop.Files.ReadOnlyNoWait, out var errno);
+        if (fd < 0)
+        {
+            st = default;
+            stated = errno is not (Errno.ENOENT or Errno.ENOTDIR) && request.TryStatOpenable(out st);
+            missing = !stated;
+            return;
+        }
+        try
+        {
+            missing = false;
+            stated = Interop.Files.TryFStat(fd, out st);
+            if (stated && st.IsRegular) shebang = Network.ExecFiles.Shebang(fd);
+        }
+        finally { Interop.Libc.close(fd); }
+    }
+
+    private string[]? ScriptOfTool(ExecRequest request, (string Interpreter, string? Argument) sb)
+    {
         bool tool = CommandClassifier.KnownTools.Contains(Path.GetFileName(sb.Interpreter))
             || identity?.Identify(ProcessInfo.ProcPath(request.Pid, sb.Interpreter)) != null;
         if (!tool) return null;

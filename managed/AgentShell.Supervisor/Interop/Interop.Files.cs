@@ -74,6 +74,25 @@ internal static partial class Interop
             return fd;
         }
 
+        [LibraryImport(Libc.Name, EntryPoint = "open", SetLastError = true)]
+        private static unsafe partial int open_bytes(byte* pathname, int flags, uint mode);
+
+        /// <summary><see cref="Open(string, int, out Errno, uint)"/> of a path given as bytes ending in a NUL.</summary>
+        internal static unsafe int Open(ReadOnlySpan<byte> pathWithNul, int flags, out Errno errno)
+        {
+            if (pathWithNul.IsEmpty || pathWithNul[^1] != 0) throw new ArgumentException("the path must end in a NUL", nameof(pathWithNul));
+            int fd;
+            fixed (byte* p = pathWithNul)
+            {
+                do
+                {
+                    fd = open_bytes(p, flags, 0);
+                    errno = fd < 0 ? LastErrno : 0;
+                } while (fd < 0 && errno == Errno.EINTR);
+            }
+            return fd;
+        }
+
         /// <summary>open(path, <see cref="AppendOnly"/>, mode), retrying EINTR; -1 with errno.</summary>
         internal static int OpenAppend(string path, uint mode, out Errno errno) => Open(path, AppendOnly, out errno, mode);
 
