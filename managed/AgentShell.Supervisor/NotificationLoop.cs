@@ -22,7 +22,7 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
     public void Start(int threads)
     {
         _running = threads;
-        _baton = threads > 1 ? new ReceiverBaton() : null;
+        _baton = threads > 1 ? ReceiverBaton.TryCreate() : null;
         for (int i = 0; i < threads; i++)
         {
             int me = i;

@@ -18,11 +18,14 @@ internal sealed class ReceiverBaton : IDisposable
     private int _holder = -1;
     private volatile bool _done;
 
-    /// <summary>Makes the timer; throws when the kernel refuses one (the run does not start).</summary>
-    public ReceiverBaton()
+    private ReceiverBaton(int timer) => _timer = timer;
+
+    /// <summary>A baton, or null when the kernel refuses a timer (then every thread receives, as
+    /// without one: more wake-ups, nothing less safe).</summary>
+    public static ReceiverBaton? TryCreate()
     {
-        _timer = Interop.Timer.Create(out var e);
-        if (_timer < 0) throw new InvalidOperationException($"timerfd_create failed: {e}");
+        int timer = Interop.Timer.Create(out _);
+        return timer < 0 ? null : new ReceiverBaton(timer);
     }
 
     /// <summary>True when thread <paramref name="me"/> receives now: it holds the baton, or takes

@@ -12,7 +12,7 @@ public sealed class ReceiverBatonTests
     [Test]
     public void OneThreadReceivesAndTheOthersDoNot()
     {
-        using var baton = new ReceiverBaton();
+        using var baton = ReceiverBaton.TryCreate()!;
         Assert.That(baton.Receives(0), Is.True);
         Assert.That(baton.Receives(1), Is.False);
         Assert.That(baton.Receives(0), Is.True);
@@ -21,7 +21,7 @@ public sealed class ReceiverBatonTests
     [Test]
     public void AHolderQuickerThanItsPatienceKeepsTheBaton()
     {
-        using var baton = new ReceiverBaton();
+        using var baton = ReceiverBaton.TryCreate()!;
         Assert.That(baton.Receives(0), Is.True);
         var other = StandingBy(baton, 1);
         Thread.Sleep(20); // standing by
@@ -41,7 +41,7 @@ public sealed class ReceiverBatonTests
     [Test]
     public void AHolderSlowerThanItsPatienceHandsTheBatonOn()
     {
-        using var baton = new ReceiverBaton();
+        using var baton = ReceiverBaton.TryCreate()!;
         Assert.That(baton.Receives(0), Is.True);
         var other = StandingBy(baton, 1);
         baton.Handling(0); // and never done
@@ -56,7 +56,7 @@ public sealed class ReceiverBatonTests
     [Test]
     public void AHolderEndingByAnErrorHandsTheBatonOn()
     {
-        using var baton = new ReceiverBaton();
+        using var baton = ReceiverBaton.TryCreate()!;
         Assert.That(baton.Receives(0), Is.True);
         var other = StandingBy(baton, 1);
         baton.Release(0);
@@ -68,7 +68,7 @@ public sealed class ReceiverBatonTests
     [Test]
     public void FinishEndsEveryThreadStandingBy()
     {
-        using var baton = new ReceiverBaton();
+        using var baton = ReceiverBaton.TryCreate()!;
         Assert.That(baton.Receives(0), Is.True);
         var standing = Enumerable.Range(1, 3).Select(i => StandingBy(baton, i)).ToArray();
         Thread.Sleep(50);
