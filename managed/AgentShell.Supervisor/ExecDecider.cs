@@ -24,6 +24,58 @@ public readonly struct ExecRequest(byte[] filename, int filenameLength, Argv arg
 
     /// <summary>A path through /proc that opens the file the kernel will run (allocates).</summary>
     public string OpenablePath() => EmptyPath ? $"/proc/{Pid}/fd/{DirFd}" : ProcessInfo.ProcPath(Pid, FilenameString, DirFd);
+
+    /// <summary>stat(2) of the file the kernel will run, by the path <see cref="OpenablePath"/> names,
+    /// built from the filename's own bytes. PERF: nothing allocated, so a failing exec (each of
+    /// execvp's misses along PATH) costs no string; false when nothing is there.</summary>
+    internal bool TryStatOpenable(out FileStatus st)
+    {
+        Span<byte> path = stackalloc byte[64 + ExecReader.MaxPath];
+        int n = OpenableBytes(path);
+        st = default;
+        return n > 0 && Interop.Files.TryStat(path[..n], out st);
+    }
+
+    /// <summary>open(2) of the file the kernel will run, as <see cref="TryStatOpenable"/> names it:
+    /// the fd, or -1 with <paramref name="errno"/>.</summary>
+    internal int OpenOpenable(int flags, out Errno errno)
+    {
+        Span<byte> path = stackalloc byte[64 + ExecReader.MaxPath];
+        int n = OpenableBytes(path);
+        if (n <= 0) { errno = Errno.ENAMETOOLONG; return -1; }
+        return Interop.Files.Open(path[..n], flags, out errno);
+    }
+
+    /// <summary><see cref="OpenablePath"/> as bytes ending in a NUL, from the filename's own bytes:
+    /// the length with the NUL, or 0 when it does not fit.</summary>
+    private int OpenableBytes(Span<byte> path)
+    {
+        ReadOnlySpan<byte> name = EmptyPath ? default : Filename;
+        int n = 0;
+        Append(path, ref n, "/proc/"u8);
+        Pid.TryFormat(path[n..], out int w);
+        n += w;
+        // As ProcessInfo.ProcPath: /proc/PID/fd/N (the fd itself), /proc/PID/root/ABS, /proc/PID/fd/N/REL, /proc/PID/cwd/REL.
+        bool absolute = name.Length > 0 && name[0] == (byte)'/';
+        if (EmptyPath || (!absolute && DirFd >= 0))
+        {
+            Append(path, ref n, "/fd/"u8);
+            DirFd.TryFormat(path[n..], out w);
+            n += w;
+            if (!EmptyPath) Append(path, ref n, "/"u8);
+        }
+        else Append(path, ref n, absolute ? "/root"u8 : "/cwd/"u8);
+        if (name.Length > path.Length - n - 1) return 0; // longer than the kernel takes
+        Append(path, ref n, name);
+        path[n++] = 0;
+        return n;
+    }
+
+    private static void Append(Span<byte> to, ref int n, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(to[n..]);
+        n += bytes.Length;
+    }
 }
 
 /// <summary>Decides one trapped exec. The seam between the kernel side and Core.</summary>
@@ -77,17 +129,20 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         if (!ExecReader.WithinLimits(request.Argv)) return SupervisorRules.UnreadableArgv.Decision;
         if (IsSelfApproval(request)) return SupervisorRules.SelfApproval.Decision;
         intents = classifier.Classify(request.Filename, request.Argv, ctx);
-        string? file = request.Pid > 0 ? request.OpenablePath() : null;
         // A program no parser knows by name may still be a known client under another name
         // (cp /usr/bin/curl /tmp/x): recognise it by what the file is.
-        // PERF: one stat serves the identity and says when nothing is there (a failing exec, execvp's
-        // misses along PATH): then the file is no script either, and is not opened. A file created
-        // after this check is the same race as one replaced after the open.
-        bool missing = false;
-        if (intents.Count == 0 && identity != null && file != null)
+        // PERF: one open serves the identity's stat and the "#!" check, and says when nothing is
+        // there (a failing exec, execvp's misses along PATH): then nothing more is done and no
+        // string is made. A file created or replaced after this look is the same race as one
+        // replaced after the open.
+        bool missing = false, stated = false;
+        FileStatus st = default;
+        (string Interpreter, string? Argument)? shebang = null;
+        if (request.Pid > 0) Inspect(request, out missing, out stated, out st, out shebang);
+        string? file = request.Pid > 0 && !missing ? request.OpenablePath() : null;
+        if (intents.Count == 0 && identity != null && file != null && stated)
         {
-            if (!Interop.Files.TryStat(file, out var st)) missing = true;
-            else if (identity.Identify(file, st) is string tool)
+            if (identity.Identify(file, st) is string tool)
             {
                 intents = classifier.Classify(System.Text.Encoding.UTF8.GetBytes(tool), request.Argv, ctx);
                 actsOnArguments = true;
@@ -95,7 +150,7 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         }
         // A script whose interpreter is itself a parsed tool (#!/usr/bin/curl -XDELETE) runs that
         // tool with arguments of its own: decide what the kernel will really run as well.
-        if (file != null && !missing && ScriptOfTool(request, file) is { } run)
+        if (file != null && shebang is { } sb && ScriptOfTool(request, sb) is { } run)
         {
             intents = [.. intents, .. classifier.Classify(System.Text.Encoding.UTF8.GetBytes(run[0]), Argv.FromStrings(run), ctx)];
             actsOnArguments = true;
@@ -143,9 +198,32 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
 
     /// <summary>For a script whose interpreter is a known tool: the argv the kernel builds
     /// (interpreter, its argument, the script's path, the rest of argv); else null.</summary>
-    private string[]? ScriptOfTool(ExecRequest request, string file)
+    /// <summary>What is at the path the exec names: <paramref name="missing"/> when nothing (a
+    /// failed open, then stat, say so); its status when it could be stated; its "#!" line when it
+    /// is a regular file that could be opened and read. An open that fails otherwise (a file that
+    /// may be run but not read) falls back to a stat, as before: no "#!" line is read then either.</summary>
+    private static void Inspect(in ExecRequest request, out bool missing, out bool stated, out FileStatus st, out (string Interpreter, string? Argument)? shebang)
     {
-        if (Network.ExecFiles.Shebang(file) is not { } sb) return null;
+        shebang = null;
+        int fd = request.OpenOpenable(Interop.Files.ReadOnlyNoWait, out var errno);
+        if (fd < 0)
+        {
+            st = default;
+            stated = errno is not (Errno.ENOENT or Errno.ENOTDIR) && request.TryStatOpenable(out st);
+            missing = !stated;
+            return;
+        }
+        try
+        {
+            missing = false;
+            stated = Interop.Files.TryFStat(fd, out st);
+            if (stated && st.IsRegular) shebang = Network.ExecFiles.Shebang(fd);
+        }
+        finally { Interop.Libc.close(fd); }
+    }
+
+    private string[]? ScriptOfTool(ExecRequest request, (string Interpreter, string? Argument) sb)
+    {
         bool tool = CommandClassifier.KnownTools.Contains(Path.GetFileName(sb.Interpreter))
             || identity?.Identify(ProcessInfo.ProcPath(request.Pid, sb.Interpreter)) != null;
         if (!tool) return null;

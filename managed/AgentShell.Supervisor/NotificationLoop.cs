@@ -15,30 +15,47 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
     private const int NR_kill = 62, NR_tkill = 200, NR_pidfd_send_signal = 424;
     private const int NR_sendto = 44, NR_sendmsg = 46, NR_sendmmsg = 307, NR_chroot = 161;
     private int _running;
+    private ReceiverBaton? _baton;
 
     /// <summary>Starts <paramref name="threads"/> receiving threads (background: they end with the
-    /// process, or with the tree).</summary>
+    /// process, or with the tree). One of them waits in the kernel at a time (<see cref="ReceiverBaton"/>).</summary>
     public void Start(int threads)
     {
         _running = threads;
+        _baton = threads > 1 ? ReceiverBaton.TryCreate() : null;
         for (int i = 0; i < threads; i++)
         {
-            var t = new Thread(RunThenCount) { IsBackground = true, Name = $"seccomp-recv-{i}" };
+            int me = i;
+            var t = new Thread(() => RunThenCount(me)) { IsBackground = true, Name = $"seccomp-recv-{i}" };
             t.Start();
         }
     }
 
-    private void RunThenCount()
+    private void RunThenCount(int me)
     {
-        try { Run(); }
+        bool over = false;
+        try
+        {
+            Run(me);
+            over = true;
+        }
         finally
         {
-            if (Interlocked.Decrement(ref _running) == 0) ended?.Invoke();
+            // The tree is gone (or the listener failed): the threads standing by end too. A thread
+            // that died of an error hands its baton on, so the others keep receiving.
+            if (over) _baton?.Finish();
+            else _baton?.Release(me);
+            if (Interlocked.Decrement(ref _running) == 0)
+            {
+                _baton?.Dispose();
+                ended?.Invoke();
+            }
         }
     }
 
-    private void Run()
+    private void Run(int me)
     {
+        var baton = _baton;
         // What one receiving thread reuses for every notification: argv buffers, the exec's view
         // for parsers (with buffers of its own for envp), the decision waiting for its audit record,
         // and the pidfds of the tasks it last connected for.
@@ -51,8 +68,9 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
         var metrics = recorder.Telemetry?.Metrics;
         while (true)
         {
-            // PERF: a blocking RECV wakes exactly one of the receiving threads per notification; a
-            // poll() first would wake all of them (and cost a syscall) on every exec and connect.
+            // PERF: a poll() first would wake every thread waiting on the listener (and cost a
+            // syscall) on every exec and connect; so would several threads in RECV: one waits there.
+            if (baton != null && !baton.Receives(me) && !baton.StandBy(me)) return; // receiving has ended
             var e = Receive(listener, out var n);
             if (e == Errno.ENOENT)
             {
@@ -67,33 +85,41 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
                 if (e != Errno.EBADF) log.WriteLine($"agentshell: seccomp receive failed: {e}; supervision stopped, the tree fails closed");
                 return;
             }
-            long received = metrics != null ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
-            Verdict v;
-            try
-            {
-                v = Dispatch(ref n, reader, ctx, audit, tracer, pidfds);
-            }
-            catch (Exception ex)
-            {
-                // Fail closed: an error in the supervisor never turns into "allow".
-                var rule = SupervisorRules.DecisionError;
-                log.WriteLine($"agentshell: error deciding syscall {n.data.nr} of pid {n.pid}, refused [rule {rule.Id}]: {ex.GetType().Name}: {ex.Message}");
-                v = Verdict.Refuse;
-                audit.Discard(); // what was noted is not what happened
-                audit.Note(rule.Decision, (int)n.pid, default, null, SyscallName(n.data.nr), AuditOutcome.Blocked);
-            }
-            if (v.Held) continue; // answered later (the registry, or a connect made on the process's behalf)
-            var se = Send(listener, n.id, v.Error, v.Flags, v.Value);
-            metrics?.Latency(System.Diagnostics.Stopwatch.GetTimestamp() - received);
-            if (se != 0 && se != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {se}");
-            audit.Flush();
-            try { execs.AfterAnswer(tracer); }
-            catch (Exception ex)
-            {
-                // An exec that could not be checked must not run: it is killed.
-                log.WriteLine($"agentshell: error checking an exec, killed: {ex.GetType().Name}: {ex.Message}");
-                tracer.Abandon();
-            }
+            baton?.Handling(me);
+            try { Handle(ref n, reader, ctx, audit, tracer, pidfds, metrics); }
+            finally { baton?.Handled(me); }
+        }
+    }
+
+    private void Handle(ref seccomp_notif n, ExecReader reader, RemoteExecContext ctx, DeferredAudit audit, ExecTracer tracer, TaskPidfds pidfds,
+        Telemetry.TelemetryMetrics? metrics)
+    {
+        long received = metrics != null ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        Verdict v;
+        try
+        {
+            v = Dispatch(ref n, reader, ctx, audit, tracer, pidfds);
+        }
+        catch (Exception ex)
+        {
+            // Fail closed: an error in the supervisor never turns into "allow".
+            var rule = SupervisorRules.DecisionError;
+            log.WriteLine($"agentshell: error deciding syscall {n.data.nr} of pid {n.pid}, refused [rule {rule.Id}]: {ex.GetType().Name}: {ex.Message}");
+            v = Verdict.Refuse;
+            audit.Discard(); // what was noted is not what happened
+            audit.Note(rule.Decision, (int)n.pid, default, null, SyscallName(n.data.nr), AuditOutcome.Blocked);
+        }
+        if (v.Held) return; // answered later (the registry, or a connect made on the process's behalf)
+        var se = Send(listener, n.id, v.Error, v.Flags, v.Value);
+        metrics?.Latency(System.Diagnostics.Stopwatch.GetTimestamp() - received);
+        if (se != 0 && se != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {se}");
+        audit.Flush();
+        try { execs.AfterAnswer(tracer); }
+        catch (Exception ex)
+        {
+            // An exec that could not be checked must not run: it is killed.
+            log.WriteLine($"agentshell: error checking an exec, killed: {ex.GetType().Name}: {ex.Message}");
+            tracer.Abandon();
         }
     }
 

@@ -8,9 +8,10 @@
  * execveat and connect to SECCOMP_RET_USER_NOTIF; NEW_LISTENER | WAIT_KILLABLE_RECV), runs CMD
  * under it and answers every notification with CONTINUE. By default it first reads what the
  * supervisor reads, the same way: for an exec the filename and every argv string with
- * process_vm_readv (the pointer array in page-bounded chunks, each string 256 bytes first and
- * then up to the page end), for a connect the sockaddr; then it checks the notification id is
- * still valid. --noop reads nothing: the notification round trip alone.
+ * process_vm_readv (the path's first 256 bytes and the first page of pointers in one call, the
+ * first 256 bytes of up to 64 strings in one more, never past a page end; what is not whole then
+ * one string at a time, up to each page end), for a connect the sockaddr; then it checks the
+ * notification id is still valid. --noop reads nothing: the notification round trip alone.
  *
  * No policy: everything is let through. Exit status: CMD's (128+signal when killed).
  */
@@ -183,17 +184,22 @@ static uint64_t ptrs[MAX_ARGS + 1];
 static char strings[ARG_BYTES];
 static char path[PAGE];
 
-/* Filename and argv, as ExecReader reads them. -1 when unreadable (answered all the same). */
-static int read_exec(pid_t pid, uint64_t path_addr, uint64_t argv_addr)
+#define FIRST_CHUNK 256
+#define BATCH 64
+static char pre[BATCH][FIRST_CHUNK];
+
+/* Bytes to read at addr: at most want, never past the page end. */
+static size_t chunk(uint64_t addr, size_t want)
 {
-    if (read_cstring(pid, path_addr, path, sizeof(path)) < 0)
-        return -1;
-    size_t count = 0;
-    uint64_t at = argv_addr;
+    size_t left = PAGE - addr % PAGE;
+    return want < left ? want : left;
+}
+
+/* Pointers ptrs[count..] until a NULL one, in page-bounded reads; the count, or -1. */
+static ssize_t read_pointers(pid_t pid, uint64_t at, size_t count)
+{
     for (;;) {
-        size_t want = (sizeof(ptrs) - count * 8);
-        if (want > PAGE - at % PAGE)
-            want = PAGE - at % PAGE;
+        size_t want = chunk(at, sizeof(ptrs) - count * 8);
         want -= want % 8;
         if (want == 0)
             return -1;
@@ -201,22 +207,65 @@ static int read_exec(pid_t pid, uint64_t path_addr, uint64_t argv_addr)
         if (got <= 0)
             return -1;
         size_t end = count + (size_t)got / 8;
-        for (size_t i = count; i < end; i++) {
-            if (ptrs[i] == 0) {
-                count = i;
-                goto done;
-            }
-        }
+        for (size_t i = count; i < end; i++)
+            if (ptrs[i] == 0)
+                return (ssize_t)i;
         count = end;
         at += (uint64_t)got;
     }
-done:;
-    size_t pos = 0;
-    for (size_t i = 0; i < count; i++) {
-        ssize_t len = read_cstring(pid, ptrs[i], strings + pos, sizeof(strings) - pos);
-        if (len < 0)
+}
+
+/* Filename and argv, as ExecReader reads them: the path's first chunk and the first page of
+ * pointers in one process_vm_readv, then the first chunk of up to BATCH strings in one more; what
+ * is not read whole is read again one string at a time. -1 when unreadable (answered all the same). */
+static int read_exec(pid_t pid, uint64_t path_addr, uint64_t argv_addr)
+{
+    size_t path_want = chunk(path_addr, FIRST_CHUNK);
+    size_t ptr_want = chunk(argv_addr, sizeof(ptrs)) & ~(size_t)7;
+    struct iovec local[BATCH] = {{.iov_base = path, .iov_len = path_want}, {.iov_base = ptrs, .iov_len = ptr_want}};
+    struct iovec remote[BATCH] = {{.iov_base = (void *)(uintptr_t)path_addr, .iov_len = path_want},
+                                  {.iov_base = (void *)(uintptr_t)argv_addr, .iov_len = ptr_want}};
+    ssize_t got = process_vm_readv(pid, local, 2, remote, 2, 0);
+    if (got < (ssize_t)path_want || memchr(path, 0, path_want) == NULL) {
+        if (read_cstring(pid, path_addr, path, sizeof(path)) < 0)
             return -1;
-        pos += (size_t)len;
+        got = 0;
+    }
+    ssize_t count;
+    if (got == (ssize_t)(path_want + ptr_want)) {
+        count = -1;
+        for (size_t i = 0; i < ptr_want / 8 && count < 0; i++)
+            if (ptrs[i] == 0)
+                count = (ssize_t)i;
+        if (count < 0)
+            count = read_pointers(pid, argv_addr + ptr_want, ptr_want / 8);
+    } else {
+        count = read_pointers(pid, argv_addr, 0);
+    }
+    if (count < 0)
+        return -1;
+    size_t pos = 0;
+    for (size_t first = 0; first < (size_t)count; first += BATCH) {
+        size_t n = (size_t)count - first < BATCH ? (size_t)count - first : BATCH;
+        for (size_t k = 0; k < n; k++) {
+            size_t want = chunk(ptrs[first + k], FIRST_CHUNK);
+            local[k] = (struct iovec){.iov_base = pre[k], .iov_len = want};
+            remote[k] = (struct iovec){.iov_base = (void *)(uintptr_t)ptrs[first + k], .iov_len = want};
+        }
+        ssize_t left = process_vm_readv(pid, local, n, remote, n, 0);
+        for (size_t k = 0; k < n; k++) {
+            char *nul = left >= (ssize_t)local[k].iov_len ? memchr(pre[k], 0, local[k].iov_len) : NULL;
+            left = left >= (ssize_t)local[k].iov_len ? left - (ssize_t)local[k].iov_len : 0;
+            if (nul != NULL && (size_t)(nul - pre[k]) < sizeof(strings) - pos) {
+                memcpy(strings + pos, pre[k], (size_t)(nul - pre[k]));
+                pos += (size_t)(nul - pre[k]);
+                continue;
+            }
+            ssize_t len = read_cstring(pid, ptrs[first + k], strings + pos, sizeof(strings) - pos);
+            if (len < 0)
+                return -1;
+            pos += (size_t)len;
+        }
     }
     return 0;
 }

@@ -78,6 +78,25 @@ internal static partial class Interop
             return fd;
         }
 
+        [LibraryImport(Libc.Name, EntryPoint = "open", SetLastError = true)]
+        private static unsafe partial int open_bytes(byte* pathname, int flags, uint mode);
+
+        /// <summary><see cref="Open(string, int, out Errno, uint)"/> of a path given as bytes ending in a NUL.</summary>
+        internal static unsafe int Open(ReadOnlySpan<byte> pathWithNul, int flags, out Errno errno)
+        {
+            if (pathWithNul.IsEmpty || pathWithNul[^1] != 0) throw new ArgumentException("the path must end in a NUL", nameof(pathWithNul));
+            int fd;
+            fixed (byte* p = pathWithNul)
+            {
+                do
+                {
+                    fd = open_bytes(p, flags, 0);
+                    errno = fd < 0 ? LastErrno : 0;
+                } while (fd < 0 && errno == Errno.EINTR);
+            }
+            return fd;
+        }
+
         /// <summary>open(path, <see cref="AppendOnly"/>, mode), retrying EINTR; -1 with errno.</summary>
         internal static int OpenAppend(string path, uint mode, out Errno errno) => Open(path, AppendOnly, out errno, mode);
 
@@ -159,6 +178,21 @@ internal static partial class Interop
         {
             stat st;
             bool ok = syscall_path(NR_stat, path, &st) == 0;
+            status = ok ? new FileStatus(st) : default;
+            return ok;
+        }
+
+        [LibraryImport(Libc.Name, EntryPoint = "syscall", SetLastError = true)]
+        private static unsafe partial long syscall_bytes(long number, byte* path, stat* buf);
+
+        /// <summary><see cref="TryStat(string, out FileStatus)"/> of a path given as bytes ending in a NUL:
+        /// the bytes the kernel was given, with no string made or transcoded.</summary>
+        internal static unsafe bool TryStat(ReadOnlySpan<byte> pathWithNul, out FileStatus status)
+        {
+            if (pathWithNul.IsEmpty || pathWithNul[^1] != 0) throw new ArgumentException("the path must end in a NUL", nameof(pathWithNul));
+            stat st;
+            bool ok;
+            fixed (byte* p = pathWithNul) ok = syscall_bytes(NR_stat, p, &st) == 0;
             status = ok ? new FileStatus(st) : default;
             return ok;
         }

@@ -34,6 +34,15 @@ internal static partial class Interop
             }
         }
 
+        /// <summary>process_vm_readv of <paramref name="count"/> remote elements into as many local
+        /// ones: bytes read (the kernel stops at the first element it cannot read), or -1 with errno.</summary>
+        internal static unsafe int ReadV(int pid, iovec* local, iovec* remote, int count, out Errno errno)
+        {
+            nint r = process_vm_readv(pid, local, (nuint)count, remote, (nuint)count, 0);
+            errno = r < 0 ? LastErrno : 0;
+            return (int)r;
+        }
+
         /// <summary>Reads up to <paramref name="dest"/>.Length bytes at <paramref name="address"/> of
         /// <paramref name="pid"/>. Returns bytes read (a read that crosses into an unmapped page is
         /// short, not an error), or -1 with errno.</summary>

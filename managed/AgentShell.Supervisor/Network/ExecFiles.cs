@@ -41,10 +41,15 @@ internal readonly record struct ExecFiles((ulong Dev, ulong Ino)? File, (ulong D
     {
         int fd = Interop.Files.Open(path, Interop.Files.ReadOnlyNoWait, out _);
         if (fd < 0) return null;
-        Span<byte> buf = stackalloc byte[256];
-        int n;
-        try { n = Interop.Files.TryFStat(fd, out var st) && st.IsRegular ? Interop.Files.Read(fd, buf, out _) : -1; }
+        try { return Interop.Files.TryFStat(fd, out var st) && st.IsRegular ? Shebang(fd) : null; }
         finally { Interop.Libc.close(fd); }
+    }
+
+    /// <summary>The "#!" line of the regular file open as <paramref name="fd"/> (read from its start).</summary>
+    internal static (string Interpreter, string? Argument)? Shebang(int fd)
+    {
+        Span<byte> buf = stackalloc byte[256];
+        int n = Interop.Files.Read(fd, buf, out _);
         if (n < 3 || buf[0] != '#' || buf[1] != '!') return null;
         ReadOnlySpan<byte> line = buf[2..n];
         int end = line.IndexOfAny((byte)'\n', (byte)'\0');
