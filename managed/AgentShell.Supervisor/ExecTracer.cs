@@ -54,6 +54,22 @@ internal sealed class ExecTracer
         return e;
     }
 
+    /// <summary>After a <see cref="Seize"/> whose notification turned out to be no longer valid: the
+    /// task may not be the one that asked (its tid reused by another process since), so it is let go
+    /// untouched: taken at the stop the interrupt causes and detached, a signal it was stopped for
+    /// delivered, an exec it made run unchecked (it is not ours to check), never killed.</summary>
+    public void Release()
+    {
+        int tid = _tid;
+        _tid = _current = 0;
+        _expected = null;
+        if (tid == 0 || WaitTracee(tid, out var si) != 0) return; // gone: its exit was taken, or it has none
+        if (si.si_code is CLD_EXITED or CLD_KILLED or CLD_DUMPED) return;
+        int sig = si.si_status & 0xff, ev = si.si_status >> 8;
+        // A detach that fails leaves it traced by this thread until its next stop; it is still not killed.
+        Interop.Ptrace.Detach(si.si_pid, ev == 0 && sig != SIGTRAP ? sig : 0);
+    }
+
     /// <summary>After the exec's answer was sent: waits until the task commits the exec, fails it
     /// or dies, and acts. <paramref name="difference"/>: what differed (then the task is left
     /// stopped at its exec event: <see cref="Kill"/> it).</summary>
