@@ -34,6 +34,22 @@ internal static partial class Interop
             }
         }
 
+        /// <summary>Reads the windows <paramref name="remote"/> of <paramref name="pid"/> (each within one
+        /// page, so each is read whole or not at all) one after another into <paramref name="dest"/>, in
+        /// one call: bytes read (short when a window is unmapped: the windows before it are whole),
+        /// or -1 with errno.</summary>
+        internal static unsafe int ReadMany(int pid, ReadOnlySpan<iovec> remote, Span<byte> dest, out Errno errno)
+        {
+            fixed (byte* p = dest)
+            fixed (iovec* r = remote)
+            {
+                var local = new iovec { iov_base = p, iov_len = (nuint)dest.Length };
+                nint n = process_vm_readv(pid, &local, 1, r, (nuint)remote.Length, 0);
+                errno = n < 0 ? LastErrno : 0;
+                return (int)n;
+            }
+        }
+
         /// <summary>Reads up to <paramref name="dest"/>.Length bytes at <paramref name="address"/> of
         /// <paramref name="pid"/>. Returns bytes read (a read that crosses into an unmapped page is
         /// short, not an error), or -1 with errno.</summary>
