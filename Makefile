@@ -72,6 +72,9 @@ uninstall:
 	while IFS= read -r f; do case "$$f" in $(PREFIX)/*) rm -f "$(DESTDIR)$$f";; *) echo "skipping $$f: not under $(PREFIX)" >&2;; esac; done < $(DESTDIR)$(MANIFEST)
 	rm -f $(DESTDIR)$(MANIFEST)
 	rmdir $(DESTDIR)$(SHARE_DIR)/profiles $(DESTDIR)$(SHARE_DIR) $(DESTDIR)$(LIBEXEC_DIR) 2>/dev/null || true
+	@# Root mode's pool of pre-loaded programs stays pinned in the kernel until removed (running
+	@# supervisors hold their own descriptors, so removing the pins never touches a live run).
+	@if [ -z "$(DESTDIR)" ] && [ -d /sys/fs/bpf/agentshell/pool ]; then rm -rf /sys/fs/bpf/agentshell/pool && echo "removed the pinned program pool /sys/fs/bpf/agentshell/pool"; fi
 
 # Installs what building and testing need on a fresh machine of this kind (idempotent).
 setup:

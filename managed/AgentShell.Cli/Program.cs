@@ -25,6 +25,8 @@ public static class Program
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(RunsVerb))]
     public static int Main(string[] args)
     {
+        // Root mode's background refill of pre-loaded programs, started by a run (not a verb).
+        if (AgentShell.Supervisor.Network.KernelGuardPreload.IsRefill(args)) return AgentShell.Supervisor.Network.KernelGuardPreload.RefillPool(args);
         // Everything after the first "--" is the command, untouched by the option parser
         // (so `run -- bash -c '...'` never has -c taken as an option of run).
         int dd = Array.IndexOf(args, "--");

@@ -37,6 +37,7 @@ internal sealed class RemoteExecContext : IExecContext
         _envRead = false;
         _cwd = null;
         _cwdRead = false;
+        _watchFound = false;
         EnvironmentUnreadable = false;
     }
 
@@ -108,6 +109,22 @@ internal sealed class RemoteExecContext : IExecContext
         // The cache key is the path as the process names it (absolute where its cwd is known), with
         // the file's identity: every process of the tree that finds the same file shares one read.
         string key = Path.IsPathRooted(path) || WorkingDirectory is not string cwd ? path : Path.Combine(cwd, path);
-        return TargetFiles.ReadConfig(ProcessInfo.ProcPath(_pid, path), key, _cache);
+        string proc = ProcessInfo.ProcPath(_pid, path);
+        if (!Path.IsPathRooted(path)) return TargetFiles.ReadConfig(proc, key, _cache);
+        // PERF: the first absolute lookup of each exec names the process's root (one statx) and
+        // drains that root's watch (one poll); a file known missing then costs no syscall.
+        bool drain = !_watchFound;
+        if (!_watchFound)
+        {
+            _watchFound = true;
+            _watch = MissingFileWatches.For(_pid);
+            _root = $"/proc/{_pid}/root";
+        }
+        if (_watch == null) return TargetFiles.ReadConfig(proc, key, _cache);
+        return _watch.Find(_root, path, drain, (proc, key, _cache), static s => TargetFiles.ReadConfig(s.proc, s.key, s._cache));
     }
+
+    private bool _watchFound;
+    private MissingFileWatch? _watch;
+    private string _root = "";
 }

@@ -25,6 +25,9 @@ internal static class RootMode
             && KernelConnectGuard.TryCreate(o.BpfObjectPath ?? KernelConnectGuard.DefaultObjectPath(o.LauncherPath), out reason, o.Preload) is { } guard)
         {
             whyNot = null;
+            // A pool entry that did not check out: not used, but someone or something changed it.
+            if (o.Preload?.Discarded is string discarded)
+                o.Log.WriteLine($"agentshell: warning: a pre-loaded set of connect programs was discarded ({discarded}); this run loaded its own");
             return guard;
         }
         whyNot = reason;

@@ -7,7 +7,7 @@ namespace AgentShell.Supervisor;
 /// /proc/PID/cwd), for parsers: bounded, and never blocking: the file is opened non-blocking and
 /// only a regular file is read, so a FIFO, a device or a socket put where a config file or a
 /// request body is expected cannot stall a decision. Configuration files go through a cache keyed
-/// by the file's device, inode, modification time and size, stamped from the same open file.</summary>
+/// by the file's device, inode, modification and change times and size, stamped from the same open file.</summary>
 internal static class TargetFiles
 {
     /// <summary>At most <paramref name="maxBytes"/> of a regular file, or null when it is missing,
@@ -31,7 +31,7 @@ internal static class TargetFiles
         {
             // The fd's own fstat says what was opened (no race with a rename after a stat of the path).
             if (!TryFStat(fd, out var st) || !st.IsRegular) return ConfigFile.NotRead(path, ConfigFileState.Unreadable);
-            var stamp = new FileStamp(st.Dev, st.Ino, st.MtimeSec * 1_000_000_000 + st.MtimeNsec, st.Size);
+            var stamp = new FileStamp(st.Dev, st.Ino, st.MtimeSec * 1_000_000_000 + st.MtimeNsec, st.Size, st.CtimeSec * 1_000_000_000 + st.CtimeNsec);
             return cache.Get(path, stamp, () => ReadAll(fd, ConfigFile.MaxBytes + 1));
         }
         finally { Interop.Libc.close(fd); }

@@ -90,7 +90,7 @@ public sealed class LoadTests
         var audit = Path.Combine(Directory.CreateDirectory(Path.Combine(_tmp, "audit")).FullName, "audit.jsonl");
         using var run = new BackgroundRun(["--quiet", "--audit", audit, "--connect-guard", "seccomp", "--pause-timeout", "600"],
             Repo.Python, "-c", Agent, _tmp, workers.ToString(), execs.ToString(), connects.ToString(), Rounds.ToString());
-        int supervisor = SupervisorOf(run.Pid);
+        int supervisor = Workloads.SupervisorOf(run.Pid);
         WaitFor(Path.Combine(_tmp, "phase1"), run, minutes: 5);
         var before = Workloads.Footprint(supervisor);
         // The DELETE is paused: wait until it is listed, then let phase 2 run while it is held.
@@ -151,20 +151,6 @@ public sealed class LoadTests
             if (sw.Elapsed > TimeSpan.FromMinutes(minutes)) Assert.Fail($"{Path.GetFileName(file)} never came; stderr:\n{run.Stderr}\nstdout:\n{run.Stdout}");
             Thread.Sleep(50);
         }
-    }
-
-    /// <summary>The agentshell process: setsid execs it in place, or forks it as its only child.</summary>
-    internal static int SupervisorOf(int pid)
-    {
-        for (int i = 0; i < 100; i++)
-        {
-            if (File.ReadAllText($"/proc/{pid}/comm").Trim() == "agentshell") return pid;
-            var kids = File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (kids.Length > 0 && File.ReadAllText($"/proc/{kids[0]}/comm").Trim() == "agentshell") return int.Parse(kids[0]);
-            Thread.Sleep(20);
-        }
-        Assert.Fail("agentshell did not start");
-        return 0;
     }
 
     [Test]

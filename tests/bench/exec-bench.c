@@ -5,12 +5,12 @@
  *                                   decided, and fails with ENOENT): µs per call
  *   exec-bench spawn N PROG [ARGS]  N posix_spawn + waitpid of PROG: µs per spawn
  *   exec-bench time CMD [ARGS...]   runs CMD once (posix_spawnp, output to /dev/null): µs, wall
- *   exec-bench decisions N... [--supervisor PID]
- *                                   a supervisor's mixed workload: execs of parsed tools and of
+ *   exec-bench decisions N...       a supervisor's mixed workload: execs of parsed tools and of
  *                                   programs no parser knows (all failing: nothing runs), loopback
  *                                   connects, and a short-lived child every 100 decisions; at each
- *                                   count N prints "N VmHWM_KiB VmRSS_KiB" of the supervisor
- *                                   (default: our parent, which `agentshell run` is)
+ *                                   count N prints "N" and waits for a line on stdin, so that a
+ *                                   sampler outside the tree reads the supervisor's memory there
+ *                                   (inside, in the tree's own pid namespace, it cannot be seen)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -46,7 +46,7 @@ __attribute__((noreturn, format(printf, 1, 2))) static void die_with_error(const
 
 __attribute__((noreturn)) static void usage(void)
 {
-    fprintf(stderr, "usage: %s fail N | spawn N PROG [ARGS...] | time CMD [ARGS...] | decisions N... [--supervisor PID]\n", prog);
+    fprintf(stderr, "usage: %s fail N | spawn N PROG [ARGS...] | time CMD [ARGS...] | decisions N...\n", prog);
     exit(2);
 }
 
@@ -219,37 +219,25 @@ static void decide_once(long i)
         die_with_error("execve (decision %ld) did not fail with ENOENT", i);
 }
 
-static void report(long n, pid_t sup)
+/* A mark: all decisions so far are answered (each exec and connect returned); the sampler
+ * outside reads the supervisor's VmHWM, then answers with a line, and the workload goes on. */
+static void mark(long n)
 {
-    char path[64], line[256];
-    long hwm = -1, rss = -1;
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)sup);
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        die_with_error("fopen(%s)", path);
-    while (fgets(line, sizeof(line), f)) {
-        if (strncmp(line, "VmHWM:", 6) == 0)
-            hwm = strtol(line + 6, NULL, 10);
-        else if (strncmp(line, "VmRSS:", 6) == 0)
-            rss = strtol(line + 6, NULL, 10);
-    }
-    fclose(f);
-    printf("%ld %ld %ld\n", n, hwm, rss);
-    fflush(stdout);
+    char line[16];
+    if (printf("%ld\n", n) < 0 || fflush(stdout) != 0)
+        die_with_error("write the mark");
+    if (fgets(line, sizeof(line), stdin) == NULL)
+        die_with_error("no answer to mark %ld on stdin (run under a sampler)", n);
 }
 
 static int decisions(int argc, char **argv)
 {
-    pid_t sup = getppid();
     long marks[16];
     int m = 0;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--supervisor") == 0 && i + 1 < argc)
-            sup = (pid_t)count_arg(argv[++i]);
-        else if (m < 16)
-            marks[m++] = count_arg(argv[i]);
-        else
+        if (m == 16)
             usage();
+        marks[m++] = count_arg(argv[i]);
     }
     if (m == 0)
         usage();
@@ -274,7 +262,7 @@ static int decisions(int argc, char **argv)
             }
             decide_once(done);
         }
-        report(done, sup);
+        mark(done);
     }
     return 0;
 }

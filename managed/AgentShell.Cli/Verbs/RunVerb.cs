@@ -68,7 +68,7 @@ public sealed class RunVerb
         }
         string launcher = Launcher.Path();
         // PERF: root mode's programs load while the profiles do; nothing is attached before the run takes them.
-        using var preload = KernelGuardPreload.Start(guard, launcher);
+        using var preload = KernelGuardPreload.Start(guard, launcher, refiller: Environment.ProcessPath);
         using var start = SupervisingStart.Prepare(Profiles, Quiet, AuditFile);
         if (start == null) return Program.UsageError;
         var (policy, telemetry, audit) = (start.Policy, start.Telemetry, start.Audit);

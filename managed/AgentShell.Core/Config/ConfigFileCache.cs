@@ -9,7 +9,9 @@ namespace AgentShell.Core.Config;
 /// <param name="Inode">st_ino.</param>
 /// <param name="ModifiedNs">st_mtim in nanoseconds.</param>
 /// <param name="Size">st_size.</param>
-public readonly record struct FileStamp(ulong Device, ulong Inode, long ModifiedNs, long Size);
+/// <param name="ChangedNs">st_ctim in nanoseconds (0 where unknown): a rewrite that keeps the size
+/// and sets the old mtime back (utimensat) still changes it, and no caller can set it.</param>
+public readonly record struct FileStamp(ulong Device, ulong Inode, long ModifiedNs, long Size, long ChangedNs = 0);
 
 /// <summary>Configuration files read for decisions, by (path, <see cref="FileStamp"/>): a loop of a
 /// thousand <c>curl</c> execs stats <c>~/.curlrc</c> each time but reads and parses it once. The

@@ -29,14 +29,17 @@ public sealed class LocalExecContext : IExecContext
 {
     private readonly IReadOnlyDictionary<string, string>? _env;
     private readonly ConfigFileCache _cache;
+    private readonly MissingFileWatch _missing;
 
     /// <summary>Uses this process's environment and cwd, or the given overrides; configuration
-    /// files go through <paramref name="cache"/> (default: the shared one).</summary>
-    public LocalExecContext(IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null, ConfigFileCache? cache = null)
+    /// files go through <paramref name="cache"/> and <paramref name="missing"/> (default: the shared ones).</summary>
+    public LocalExecContext(IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null, ConfigFileCache? cache = null,
+        MissingFileWatch? missing = null)
     {
         _env = environment;
         WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory;
         _cache = cache ?? ConfigFileCache.Shared;
+        _missing = missing ?? MissingFileWatch.Local;
     }
 
     /// <inheritdoc/>
@@ -72,9 +75,22 @@ public sealed class LocalExecContext : IExecContext
     /// never opened, so a FIFO or a device put in a configuration file's place cannot hang a check.</remarks>
     public ConfigFile ReadConfigFile(string path)
     {
+        var full = System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(WorkingDirectory ?? ".", path);
+        bool drain = !_drained;
+        _drained = true;
+        return _missing.Find("", full, drain, (Context: this, path, full), static s => s.Context.Lookup(s.path, s.full));
+    }
+
+    private bool _drained;
+
+    /// <summary>Starts another decision with this context (a bench or a loop reusing it): its first
+    /// configuration lookup takes in every file-system change made until then.</summary>
+    public void NextDecision() => _drained = false;
+
+    private ConfigFile Lookup(string path, string full)
+    {
         try
         {
-            var full = System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(WorkingDirectory ?? ".", path);
             var info = new FileInfo(full);
             // PERF: one stat answers both; Attributes is -1 for a path that does not exist.
             if (!info.Exists)

@@ -82,6 +82,27 @@ internal static partial class Interop
         [LibraryImport(Lib)]
         internal static partial nint libbpf_set_print(nint fn);
 
+        // The programs and maps as file descriptors: a loaded object's, or a pool entry's (BpfPool).
+        [LibraryImport(Lib)] internal static partial int bpf_program__fd(nint prog);
+        [LibraryImport(Lib)] internal static partial int bpf_program__expected_attach_type(nint prog);
+        [LibraryImport(Lib)] internal static partial nint bpf_object__next_map(nint obj, nint prev);
+        [LibraryImport(Lib)] internal static partial nint bpf_map__name(nint map);
+        [LibraryImport(Lib)] internal static partial int bpf_map__fd(nint map);
+        [LibraryImport(Lib)] internal static partial int bpf_map__type(nint map);
+        [LibraryImport(Lib)] internal static partial uint bpf_map__key_size(nint map);
+        [LibraryImport(Lib)] internal static partial uint bpf_map__value_size(nint map);
+        [LibraryImport(Lib)] internal static partial uint bpf_map__max_entries(nint map);
+        [LibraryImport(Lib)] internal static partial uint bpf_map__map_flags(nint map);
+
+        [LibraryImport(Lib, SetLastError = true)]
+        internal static unsafe partial int bpf_obj_get_info_by_fd(int fd, void* info, uint* infoLen);
+
+        [LibraryImport(Lib, SetLastError = true)]
+        internal static partial int bpf_link_create(int progFd, int targetFd, int attachType, nint opts);
+
+        [LibraryImport(Lib, SetLastError = true)]
+        internal static partial int bpf_raw_tracepoint_open(nint name, int progFd);
+
         [LibraryImport(Libc.Name, SetLastError = true)]
         private static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
 

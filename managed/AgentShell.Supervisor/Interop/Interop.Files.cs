@@ -32,6 +32,10 @@ internal static partial class Interop
         // is glibc's (Tmds.Linux.stat).
         internal const int NR_stat = 4, NR_fstat = 5, NR_lstat = 6;
 
+        /// <summary>statx(2) into a caller's 256-byte buffer: the mount id (STATX_MNT_ID) has no stat(2) field.</summary>
+        [LibraryImport(Libc.Name, EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        internal static unsafe partial int Statx(int dirfd, string path, int flags, uint mask, byte* buf);
+
         // open(2) is variadic in C; the mode is the one variadic int, passed in a register on x86_64 and arm64.
         [LibraryImport(Libc.Name, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
         private static partial int open_(string pathname, int flags, uint mode);

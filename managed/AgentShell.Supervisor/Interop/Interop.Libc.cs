@@ -25,6 +25,15 @@ internal static partial class Interop
         [LibraryImport(Name, SetLastError = true)]
         internal static partial int close(int fd);
 
+        [LibraryImport(Name, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        internal static partial int unlink(string path);
+
+        [LibraryImport(Name, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        internal static partial int rename(string from, string to);
+
+        [LibraryImport(Name, SetLastError = true)]
+        internal static partial int setpriority(int which, uint who, int prio);
+
         [LibraryImport(Name, SetLastError = true)]
         internal static unsafe partial nint write(int fd, byte* buf, nint count);
 

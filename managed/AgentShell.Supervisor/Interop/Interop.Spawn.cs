@@ -10,11 +10,13 @@ internal static partial class Interop
     {
         // glibc sizes (x86_64): posix_spawnattr_t 336, posix_spawn_file_actions_t 80, sigset_t 128.
         private const int AttrSize = 512, ActionsSize = 256, SigsetSize = 128;
-        private const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08;
+        private const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
+        private const int O_RDWR = 2;
 
         [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int posix_spawn_file_actions_init(void* fa);
         [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int posix_spawn_file_actions_destroy(void* fa);
         [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int posix_spawn_file_actions_adddup2(void* fa, int fd, int newfd);
+        [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int posix_spawn_file_actions_addopen(void* fa, int fd, byte* path, int oflag, uint mode);
         [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int posix_spawnattr_init(void* attr);
         [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int posix_spawnattr_destroy(void* attr);
         [LibraryImport(Libc.Name, SetLastError = true)] private static unsafe partial int posix_spawnattr_setflags(void* attr, short flags);
@@ -31,7 +33,15 @@ internal static partial class Interop
         /// <summary>Spawns <paramref name="path"/> with <paramref name="argv"/> and this process's
         /// environment, fd <paramref name="passFd"/> duplicated to <paramref name="asFd"/>, every signal
         /// reset to default and unblocked (the runtime ignores SIGPIPE; the agent must not inherit that).</summary>
-        internal static unsafe int Start(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int passFd, int asFd)
+        internal static int Start(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int passFd, int asFd) =>
+            Start(path, argv, envp, passFd, asFd, detached: false);
+
+        /// <summary>Spawns <paramref name="path"/> in a session of its own with /dev/null as its
+        /// stdin, stdout and stderr: a background job that holds no pipe of ours open and no terminal.</summary>
+        internal static int StartDetached(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp) =>
+            Start(path, argv, envp, -1, -1, detached: true);
+
+        private static unsafe int Start(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int passFd, int asFd, bool detached)
         {
             byte* fa = stackalloc byte[ActionsSize];
             byte* attr = stackalloc byte[AttrSize];
@@ -42,13 +52,18 @@ internal static partial class Interop
             var handles = new List<nint>();
             try
             {
-                Check(posix_spawn_file_actions_adddup2(fa, passFd, asFd), "posix_spawn_file_actions_adddup2");
+                if (detached)
+                {
+                    byte* devNull = (byte*)Utf8("/dev/null", handles);
+                    for (int fd = 0; fd < 3; fd++) Check(posix_spawn_file_actions_addopen(fa, fd, devNull, O_RDWR, 0), "posix_spawn_file_actions_addopen");
+                }
+                else Check(posix_spawn_file_actions_adddup2(fa, passFd, asFd), "posix_spawn_file_actions_adddup2");
                 Check(sigemptyset(mask), "sigemptyset");
                 Check(sigemptyset(defaults), "sigemptyset");
                 for (int s = 1; s < 65; s++) if (s != 9 && s != 19) sigaddset(defaults, s);
                 Check(posix_spawnattr_setsigmask(attr, mask), "posix_spawnattr_setsigmask");
                 Check(posix_spawnattr_setsigdefault(attr, defaults), "posix_spawnattr_setsigdefault");
-                Check(posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags");
+                Check(posix_spawnattr_setflags(attr, (short)(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (detached ? POSIX_SPAWN_SETSID : 0))), "posix_spawnattr_setflags");
 
                 byte* cpath = (byte*)Utf8(path, handles);
                 byte** cargv = (byte**)Marshal.AllocHGlobal(sizeof(nint) * (argv.Count + 1)); handles.Add((nint)cargv);

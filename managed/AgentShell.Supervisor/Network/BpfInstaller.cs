@@ -5,38 +5,55 @@ namespace AgentShell.Supervisor.Network;
 
 /// <summary>Root mode: loads the connect programs (native/bpf/agentshell-connect.bpf.c), attaches
 /// them at the root of the cgroup v2 hierarchy and pins them, so they outlive this process; a
-/// normal end unpins them, and a later run removes those of a dead supervisor whose tree is gone.</summary>
+/// normal end unpins them, and a later run removes those of a dead supervisor whose tree is gone.
+/// The programs are this run's own load or a pool entry it claimed (<see cref="BpfPool"/>).</summary>
 internal sealed class BpfInstaller : IDisposable
 {
     /// <summary>Where runs pin their programs (a bpf filesystem).</summary>
     internal const string PinRoot = "/sys/fs/bpf/agentshell";
 
-    private readonly List<nint> _links = [];
+    private readonly List<(int Fd, string? Pin)> _links = [];
     private readonly string _cgroupRoot;
     private string? _pinDir;
 
-    /// <summary>The loaded object (libbpf's struct bpf_object).</summary>
-    internal nint Object { get; }
+    /// <summary>The loaded programs and their maps.</summary>
+    internal BpfProgramSet Set { get; }
+
+    /// <summary>The libbpf object of a load of this process, or 0 for programs claimed from the pool.</summary>
+    internal nint Object => Set.Object;
 
     /// <summary>Set when tasks of the tree outlive the run: the programs stay pinned, guarding them,
     /// until a later run finds the tree gone.</summary>
     internal bool KeepPinned { get; set; }
 
-    private BpfInstaller(nint obj, string cgroupRoot)
+    private BpfInstaller(BpfProgramSet set, string cgroupRoot)
     {
-        Object = obj;
+        Set = set;
         _cgroupRoot = cgroupRoot;
     }
+
+    /// <summary>Why this machine or user cannot use root mode at all (null when it can), and the
+    /// cgroup v2 root the programs attach to.</summary>
+    internal static string? Unavailable(string objectPath, out string cgroupRoot)
+    {
+        cgroupRoot = "";
+        if (Interop.Process.GetEffectiveUid() != 0) return "not running as root";
+        if (!File.Exists(objectPath)) return $"{objectPath} not found (run make)";
+        if (CgroupV2Root() is not string root) return "no cgroup v2 hierarchy is mounted";
+        cgroupRoot = root;
+        // The programs see the kernel's global pids; the supervisor sees its namespace's.
+        if (InNestedPidNamespace()) return "running in a nested pid namespace (a container): the kernel's pids are not ours";
+        return null;
+    }
+
+    /// <summary>Programs claimed from the pool, to attach like loaded ones.</summary>
+    internal static BpfInstaller OfClaimed(BpfProgramSet set, string cgroupRoot) => new(set, cgroupRoot);
 
     /// <summary>Opens and loads the programs, not yet attached; null (and why) when this machine or
     /// user cannot: not root, no cgroup v2, no libbpf, or the kernel refuses a program.</summary>
     internal static BpfInstaller? TryLoad(string objectPath, out string reason)
     {
-        if (Interop.Process.GetEffectiveUid() != 0) { reason = "not running as root"; return null; }
-        if (!File.Exists(objectPath)) { reason = $"{objectPath} not found (run make)"; return null; }
-        if (CgroupV2Root() is not string cgroupRoot) { reason = "no cgroup v2 hierarchy is mounted"; return null; }
-        // The programs see the kernel's global pids; the supervisor sees its namespace's.
-        if (InNestedPidNamespace()) { reason = "running in a nested pid namespace (a container): the kernel's pids are not ours"; return null; }
+        if (Unavailable(objectPath, out string cgroupRoot) is string why) { reason = why; return null; }
         nint obj;
         try
         {
@@ -47,7 +64,7 @@ internal sealed class BpfInstaller : IDisposable
         if (obj == 0) { reason = $"cannot open {objectPath}: {Interop.LastErrno}"; return null; }
         if (bpf_object__load(obj) != 0) { reason = $"the kernel refused the connect programs: {Interop.LastErrno}"; bpf_object__close(obj); return null; }
         reason = "";
-        return new BpfInstaller(obj, cgroupRoot);
+        return new BpfInstaller(BpfProgramSet.OfLoadedObject(obj), cgroupRoot);
     }
 
     /// <summary>Attaches every program (tracing programs to their tracepoints, the others at the
@@ -59,12 +76,14 @@ internal sealed class BpfInstaller : IDisposable
         if (cg < 0) return $"cannot open {_cgroupRoot}: {openError}";
         try
         {
-            for (nint p = bpf_object__next_program(Object, 0); p != 0; p = bpf_object__next_program(Object, p))
+            foreach (var p in Set.Programs)
             {
-                nint link = bpf_program__type(p) == BPF_PROG_TYPE_TRACING ? bpf_program__attach(p) : bpf_program__attach_cgroup(p, cg);
-                if (link == 0)
-                    return $"cannot attach {Marshal.PtrToStringUTF8(bpf_program__name(p))}: {Interop.LastErrno}";
-                _links.Add(link);
+                // As libbpf attaches them: a tracing program through its raw tracepoint, the
+                // others by a cgroup link of their expected attach type.
+                int link = p.Type == BPF_PROG_TYPE_TRACING ? bpf_raw_tracepoint_open(0, p.Fd) : bpf_link_create(p.Fd, cg, p.AttachType, 0);
+                if (link < 0)
+                    return $"cannot attach {p.Name}: {Interop.LastErrno}";
+                _links.Add((link, null));
             }
         }
         finally { Interop.Libc.close(cg); }
@@ -76,22 +95,27 @@ internal sealed class BpfInstaller : IDisposable
     /// unknown client's production connect finds no gate and is refused) instead of becoming free.</summary>
     private string? Pin(int treeMap)
     {
-        if (!IsBpfFs("/sys/fs/bpf"))
-        {
-            Directory.CreateDirectory("/sys/fs/bpf");
-            if (Interop.Libc.mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") != 0)
-                return $"cannot mount a bpf filesystem on /sys/fs/bpf: {Interop.LastErrno}";
-        }
+        if (EnsureBpfFs() is string error) return error;
         CollectStale();
         string dir = Path.Combine(PinRoot, $"{Environment.ProcessId}-{ProcessInfo.StartTime(Environment.ProcessId)}");
         Directory.CreateDirectory(dir);
         _pinDir = dir;
         for (int i = 0; i < _links.Count; i++)
         {
-            if (bpf_link__pin(_links[i], Path.Combine(dir, $"link{i}")) != 0)
+            string pin = Path.Combine(dir, $"link{i}");
+            if (bpf_obj_pin(_links[i].Fd, pin) != 0)
                 return $"cannot pin the connect programs in {dir}: {Interop.LastErrno}";
+            _links[i] = (_links[i].Fd, pin);
         }
         return bpf_obj_pin(treeMap, Path.Combine(dir, "tree")) == 0 ? null : $"cannot pin the tree map in {dir}: {Interop.LastErrno}";
+    }
+
+    /// <summary>Mounts a bpf filesystem on /sys/fs/bpf (mode 0700) unless one is there; why not, or null.</summary>
+    internal static string? EnsureBpfFs()
+    {
+        if (IsBpfFs("/sys/fs/bpf")) return null;
+        Directory.CreateDirectory("/sys/fs/bpf");
+        return Interop.Libc.mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") == 0 ? null : $"cannot mount a bpf filesystem on /sys/fs/bpf: {Interop.LastErrno}";
     }
 
     /// <summary>Removes the pins of runs whose supervisor is dead and whose tree has no live task.</summary>
@@ -144,10 +168,10 @@ internal sealed class BpfInstaller : IDisposable
     /// decided by nobody: call only once the tree is gone), and closes the object.</summary>
     public void Dispose()
     {
-        foreach (var l in _links)
+        foreach (var (fd, pin) in _links)
         {
-            if (!KeepPinned) bpf_link__unpin(l);
-            bpf_link__destroy(l); // closes our fd; a pinned link stays attached
+            if (!KeepPinned && pin != null) Interop.Libc.unlink(pin);
+            Interop.Libc.close(fd); // a pinned link stays attached
         }
         if (_pinDir != null && !KeepPinned)
         {
@@ -155,6 +179,6 @@ internal sealed class BpfInstaller : IDisposable
             catch (IOException) { } // what is left is collected by a later run once this tree is gone
         }
         _links.Clear();
-        bpf_object__close(Object);
+        Set.Dispose();
     }
 }

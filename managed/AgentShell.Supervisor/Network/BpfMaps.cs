@@ -61,18 +61,17 @@ internal sealed class BpfMaps
     /// <summary>The ring buffer of struct event.</summary>
     internal int Events { get; }
 
-    /// <summary>Finds every map of the loaded object <paramref name="obj"/>; throws when one is missing.</summary>
-    internal BpfMaps(nint obj)
+    /// <summary>Finds every map of the loaded programs <paramref name="set"/>; throws when one is missing.</summary>
+    internal BpfMaps(BpfProgramSet set)
     {
-        int Map(string name)
-        {
-            int fd = bpf_object__find_map_fd_by_name(obj, name);
-            return fd >= 0 ? fd : throw new InvalidOperationException($"the BPF object has no map '{name}'");
-        }
+        int Map(string name) => set.Map(name);
         Tree = Map("tree"); _prod = Map("prod"); _procs = Map("procs"); _staged = Map("staged");
         _decided = Map("decided"); Slots = Map("slots"); _conf = Map("conf"); Events = Map("events"); _check = Map("check");
         // The hash key of committed execs: drawn for this run, known to us and the kernel only.
-        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
+        // PERF: getrandom(2), not RandomNumberGenerator, which loaded OpenSSL (libssl, libcrypto)
+        // into every root-mode supervisor: their relocations at start and ~4 MiB resident.
+        var key = new byte[16];
+        Interop.Random.Fill(key);
         var check = new ExecCheck
         {
             K0 = BinaryPrimitives.ReadUInt64LittleEndian(key), K1 = BinaryPrimitives.ReadUInt64LittleEndian(key.AsSpan(8)),

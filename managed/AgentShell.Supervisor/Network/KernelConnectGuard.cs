@@ -67,7 +67,7 @@ internal sealed class KernelConnectGuard : IDisposable
         if ((loaded ?? (reason.Length == 0 ? BpfInstaller.TryLoad(objectPath, out reason) : null)) is not { } installer) return null;
         try
         {
-            var maps = new BpfMaps(installer.Object);
+            var maps = new BpfMaps(installer.Set);
             var slots = new GateSlots(maps.Slots);
             if (installer.AttachAndPin(maps.Tree) is string error)
             {

@@ -47,8 +47,9 @@ internal sealed class PostgresHost(WireSession s) : IPostgresWireHost
     public ValueTask<PgVerdict> DecideAsync(PostgresRequest request, CancellationToken ct)
     {
         var r = Request(request);
-        if (!s.MayHold(r)) return new ValueTask<PgVerdict>(Verdict(s.Decide(r)));
-        return new ValueTask<PgVerdict>(WireThreads.Run(() => Verdict(s.Decide(r))));
+        var evaluated = s.Evaluate(r);
+        if (evaluated?.Action != AgentShell.Core.Policy.PolicyAction.Pause) return new ValueTask<PgVerdict>(Verdict(s.Decide(r, evaluated)));
+        return new ValueTask<PgVerdict>(WireThreads.Run(() => Verdict(s.Decide(r, evaluated))));
     }
 
     public bool IsClientGone() => !s.ClientConnected;

@@ -22,12 +22,14 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Pen
 
     /// <summary>The decision for <paramref name="r"/> on <paramref name="s"/>; never throws for a
     /// decision (an error is a refusal under <c>supervisor:decision-error</c>).</summary>
-    public WireVerdict Decide(WireSession s, WireRequest r)
+    /// <param name="evaluated">The policy's answer from <see cref="Evaluate"/> when the caller already
+    /// asked it (PERF: one evaluation per statement); null to ask here.</param>
+    public WireVerdict Decide(WireSession s, WireRequest r, Decision? evaluated = null)
     {
         Decision d;
         try
         {
-            d = Shown(policy.DecideIn(r.Intents.Select(i => Bound(i, s)).ToList(), s.Environment, r.Credential), s, r);
+            d = Shown(evaluated ?? Evaluate(s, r), s, r);
         }
         catch (Exception e)
         {
@@ -48,15 +50,9 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Pen
         }
     }
 
-    /// <summary>True when the policy pauses <paramref name="r"/> (see <see cref="WireSession.MayHold"/>).</summary>
-    public bool MayHold(WireSession s, WireRequest r)
-    {
-        try { return policy.DecideIn(r.Intents.Select(i => Bound(i, s)).ToList(), s.Environment, r.Credential).Action == PolicyAction.Pause; }
-        catch (Exception)
-        {
-            return false; // Decide meets the same error and refuses: still closed
-        }
-    }
+    /// <summary>The policy's answer for <paramref name="r"/> in the connection's environment, before
+    /// anything is shown, recorded or held; throws what the policy throws (<see cref="Decide"/> refuses then).</summary>
+    public Decision Evaluate(WireSession s, WireRequest r) => policy.DecideIn(r.Intents.Select(i => Bound(i, s)).ToList(), s.Environment, r.Credential);
 
     /// <summary>The intent with each target's host bound to the connection: a host the request
     /// names (the Host field) stands only while the profiles put it in the destination's

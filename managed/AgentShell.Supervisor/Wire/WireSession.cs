@@ -82,9 +82,22 @@ internal sealed class WireSession
     /// waits) and then either. Never throws for a decision; an error deciding is a refusal.</summary>
     public WireVerdict Decide(WireRequest request) => _decisions.Decide(this, request);
 
-    /// <summary>True when <see cref="Decide"/> would hold <paramref name="request"/> for a person
-    /// (nothing is recorded; an error deciding is false, and Decide then refuses).</summary>
-    public bool MayHold(WireRequest request) => _decisions.MayHold(this, request);
+    /// <summary>As <see cref="Decide"/>, with the policy's answer <paramref name="evaluated"/> from
+    /// <see cref="Evaluate"/> (null: an error evaluating, and the request is refused for it).</summary>
+    public WireVerdict Decide(WireRequest request, AgentShell.Core.Policy.Decision? evaluated) =>
+        evaluated == null ? _decisions.Decide(this, request) : _decisions.Decide(this, request, evaluated);
+
+    /// <summary>The policy's answer for <paramref name="request"/> (nothing shown, recorded or held),
+    /// or null when evaluating failed: a caller learns whether <see cref="Decide"/> would hold it
+    /// (the Pause action) and passes the answer on, so the policy is asked once.</summary>
+    public AgentShell.Core.Policy.Decision? Evaluate(WireRequest request)
+    {
+        try { return _decisions.Evaluate(this, request); }
+        catch (Exception)
+        {
+            return null; // Decide asks again, meets the same error and refuses: still closed
+        }
+    }
 
     /// <summary>Writes one line to the process's stderr (a refusal that is not a decision: the
     /// destination could not be verified, say).</summary>

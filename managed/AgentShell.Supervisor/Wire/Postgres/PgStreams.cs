@@ -6,7 +6,8 @@ namespace AgentShell.Supervisor.Wire.Postgres;
 /// made contiguous for inspection; anything else is passed on in pieces. Robust to any split or
 /// coalescing of the peer's writes. Blocking reads for the relay's threads (PERF: a thread blocked
 /// in recv wakes once per message; an async read adds a hop through the thread pool, measured at
-/// about twice the added latency), asynchronous ones for the startup.</summary>
+/// about twice the added latency; and one async call leaves the socket non-blocking for good, so
+/// the startup blocks too).</summary>
 internal sealed class PgReader
 {
     private readonly Stream _stream;
@@ -33,20 +34,7 @@ internal sealed class PgReader
     internal ReadOnlySpan<byte> Span => _buf.AsSpan(_start, _end - _start);
 
     /// <summary>Reads until <paramref name="count"/> bytes are buffered (at most the reader's
-    /// bound); false at end of stream first. For the startup, on the thread pool.</summary>
-    internal async ValueTask<bool> FillAsync(int count, CancellationToken ct)
-    {
-        if (!MakeRoom(count)) return true;
-        while (_end - _start < count)
-        {
-            int n = await _stream.ReadAsync(_buf.AsMemory(_end), ct).ConfigureAwait(false);
-            if (n == 0) return false;
-            _end += n;
-        }
-        return true;
-    }
-
-    /// <summary>As <see cref="FillAsync"/>, blocking: for the relay's own threads.</summary>
+    /// bound); false at end of stream first. Blocking (see the class's PERF note).</summary>
     internal bool Fill(int count)
     {
         if (!MakeRoom(count)) return true;

@@ -29,16 +29,25 @@ public static class PostgresRelay
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
-            StartedSession? started;
+            StartedSession? started = null;
+            bool timedOut;
             using (var startup = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
                 startup.CancelAfter(limits.StartupTimeout);
-                try { started = await PostgresStartup.NegotiateAsync(client, firstBytes, host, limits, owned, clientTlsTerminated, startup.Token).ConfigureAwait(false); }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                // The startup blocks on this thread (see Negotiate): the timeout ends its reads by closing the streams.
+                var closeOnTimeout = startup.Token.Register(() => Close(owned));
+                try { started = PostgresStartup.Negotiate(client, firstBytes, host, limits, owned, clientTlsTerminated, startup.Token); }
+                catch (Exception) when (startup.IsCancellationRequested && !ct.IsCancellationRequested)
                 {
-                    host.Notice(WireNotice.ProtocolViolation, $"agentshell: a PostgreSQL connection to {host.Destination.Shown} did not get through its startup in {limits.StartupTimeout.TotalSeconds:0}s; closed");
-                    return;
+                    // Whatever the closed streams threw, the cause is the timeout: reported and closed below.
                 }
+                finally { closeOnTimeout.Dispose(); } // waits for a Close already running
+                timedOut = startup.IsCancellationRequested && !ct.IsCancellationRequested;
+            }
+            if (timedOut)
+            {
+                host.Notice(WireNotice.ProtocolViolation, $"agentshell: a PostgreSQL connection to {host.Destination.Shown} did not get through its startup in {limits.StartupTimeout.TotalSeconds:0}s; closed");
+                return;
             }
             if (started == null) return;
             // Blocking reads on the relay's threads end when their streams close: on the run's end too.

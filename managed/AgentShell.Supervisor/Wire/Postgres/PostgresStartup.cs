@@ -16,10 +16,15 @@ internal static class PostgresStartup
 {
     private static readonly byte[] SslRequest = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
 
-    /// <summary>Null when the connection ended here (a cancel request forwarded, or the client left).</summary>
+    /// <summary>Null when the connection ended here (a cancel request forwarded, or the client left).
+    /// Blocking, on the relay's thread: PERF: an async call on a socket makes .NET switch it to
+    /// non-blocking for good, and every later blocking read of the relay's pumps then waits on the
+    /// socket engine's epoll thread (a recv that fails EAGAIN, an epoll wake-up and a futex hand-off
+    /// per message). The timeout closes what <paramref name="owned"/> holds, which ends a blocked read;
+    /// <paramref name="ct"/> is checked after each stream is owned, so none opened after it is missed.</summary>
     /// <param name="clientTlsTerminated">The client opened with TLS directly (sslnegotiation=direct)
     /// and <paramref name="client"/> is already decrypted: the server leg must be TLS too.</param>
-    internal static async Task<StartedSession?> NegotiateAsync(Stream client, ReadOnlyMemory<byte> first, IPostgresWireHost host,
+    internal static StartedSession? Negotiate(Stream client, ReadOnlyMemory<byte> first, IPostgresWireHost host,
         PostgresRelayLimits limits, List<IDisposable> owned, bool clientTlsTerminated, CancellationToken ct)
     {
         var reader = new PgReader(client, first.Span, PgProtocol.MaxStartupLength);
@@ -28,7 +33,7 @@ internal static class PostgresStartup
         bool clientTls = clientTlsTerminated, upstreamTls = false, gssAnswered = false;
         for (int round = 0; round < 3; round++)
         {
-            if (!await reader.FillAsync(8, ct).ConfigureAwait(false)) return null;
+            if (!reader.Fill(8)) return null;
             var opening = PgProtocol.Recognise(reader.Span);
             int length = BinaryPrimitives.ReadInt32BigEndian(reader.Span);
             switch (opening)
@@ -36,42 +41,42 @@ internal static class PostgresStartup
                 case PgProtocol.Opening.GssEncRequest when !clientTls && !gssAnswered:
                     reader.Consume(8);
                     gssAnswered = true;
-                    await WriteByteAsync(clientStream, (byte)'N', ct).ConfigureAwait(false);
+                    WriteByte(clientStream, (byte)'N');
                     continue;
                 case PgProtocol.Opening.SslRequest when !clientTls && upstream == null:
                     reader.Consume(8);
                     // The client waits for the answer before its handshake; bytes already here were
                     // sent in plaintext ahead of TLS (CVE-2021-23214) and are not let in.
                     if (reader.Buffered > 0) throw new PgProtocolException("data after SSLRequest before the answer");
-                    (upstream, upstreamTls) = await UpstreamAsync(host, owned, ct).ConfigureAwait(false);
+                    (upstream, upstreamTls) = Upstream(host, owned, ct);
                     if (upstreamTls)
                     {
-                        await WriteByteAsync(clientStream, (byte)'S', ct).ConfigureAwait(false);
-                        clientStream = Own(owned, await Tls(WireNotice.ClientRefusedTls, host.AuthenticateClientAsync(clientStream, ct)).ConfigureAwait(false));
+                        WriteByte(clientStream, (byte)'S');
+                        clientStream = Own(owned, Tls(WireNotice.ClientRefusedTls, host.AuthenticateClientAsync(clientStream, ct)), ct);
                         clientTls = true;
                         reader.Release();
                         reader = new PgReader(clientStream, ReadOnlySpan<byte>.Empty, PgProtocol.MaxStartupLength);
                     }
-                    else await WriteByteAsync(clientStream, (byte)'N', ct).ConfigureAwait(false);
+                    else WriteByte(clientStream, (byte)'N');
                     continue;
                 case PgProtocol.Opening.CancelRequest:
-                    if (!await reader.FillAsync(length, ct).ConfigureAwait(false)) return null;
-                    upstream ??= await DirectAsync(host, owned, clientTlsTerminated, ct).ConfigureAwait(false);
-                    await upstream.WriteAsync(reader.Span[..length].ToArray(), ct).ConfigureAwait(false);
-                    await upstream.FlushAsync(ct).ConfigureAwait(false);
+                    if (!reader.Fill(length)) return null;
+                    upstream ??= Direct(host, owned, clientTlsTerminated, ct);
+                    upstream.Write(reader.Span[..length]);
+                    upstream.Flush();
                     // The server closes without answering; wait for that so the cancel is delivered.
-                    await ReadByteAsync(upstream, ct).ConfigureAwait(false);
+                    ReadByte(upstream);
                     return null;
                 case PgProtocol.Opening.Startup:
-                    if (!await reader.FillAsync(length, ct).ConfigureAwait(false)) return null;
+                    if (!reader.Fill(length)) return null;
                     var session = Parse(reader.Span[8..length], clientTls) ?? throw new PgProtocolException("malformed startup message");
                     if (upstream == null)
                     {
-                        upstream = await DirectAsync(host, owned, clientTlsTerminated, ct).ConfigureAwait(false);
+                        upstream = Direct(host, owned, clientTlsTerminated, ct);
                         upstreamTls = clientTlsTerminated;
                     }
-                    await upstream.WriteAsync(reader.Span[..length].ToArray(), ct).ConfigureAwait(false);
-                    await upstream.FlushAsync(ct).ConfigureAwait(false);
+                    upstream.Write(reader.Span[..length]);
+                    upstream.Flush();
                     reader.Consume(length);
                     // Statements may follow in the same read; the pump's reader starts with them.
                     var rest = reader.Span.ToArray();
@@ -108,60 +113,64 @@ internal static class PostgresStartup
     /// <summary>Opens the server leg with an SSLRequest: TLS (verified) when the server answers 'S',
     /// plaintext when it answers 'N'. The server's handshake comes before the client hears 'S', so a
     /// server that fails verification is refused before the client could go on (never a downgrade).</summary>
-    private static async Task<(Stream Upstream, bool Tls)> UpstreamAsync(IPostgresWireHost host, List<IDisposable> owned, CancellationToken ct)
+    private static (Stream Upstream, bool Tls) Upstream(IPostgresWireHost host, List<IDisposable> owned, CancellationToken ct)
     {
-        var upstream = Own(owned, await Upstream(host, ct).ConfigureAwait(false));
-        await upstream.WriteAsync(SslRequest, ct).ConfigureAwait(false);
-        int answer = await ReadByteAsync(upstream, ct).ConfigureAwait(false);
+        var upstream = Own(owned, Connect(host, ct), ct);
+        upstream.Write(SslRequest);
+        upstream.Flush();
+        int answer = ReadByte(upstream);
         if (answer == 'N') return (upstream, false);
         if (answer != 'S') throw new PgProtocolException($"the server answered SSLRequest with 0x{answer:x2}");
-        return (Own(owned, await Tls(WireNotice.UpstreamTlsFailed, host.AuthenticateUpstreamAsync(upstream, ct)).ConfigureAwait(false)), true);
+        return (Own(owned, Tls(WireNotice.UpstreamTlsFailed, host.AuthenticateUpstreamAsync(upstream, ct)), ct), true);
     }
 
     /// <summary>The server leg for a client that went straight to its startup (or cancel): plaintext,
     /// or TLS when the client's own leg is direct TLS (a server refusing TLS is then refused).</summary>
-    private static async Task<Stream> DirectAsync(IPostgresWireHost host, List<IDisposable> owned, bool tls, CancellationToken ct)
+    private static Stream Direct(IPostgresWireHost host, List<IDisposable> owned, bool tls, CancellationToken ct)
     {
-        if (!tls) return Own(owned, await Upstream(host, ct).ConfigureAwait(false));
-        var (upstream, isTls) = await UpstreamAsync(host, owned, ct).ConfigureAwait(false);
+        if (!tls) return Own(owned, Connect(host, ct), ct);
+        var (upstream, isTls) = Upstream(host, owned, ct);
         if (!isTls) throw new WireSetupException(WireNotice.UpstreamTlsFailed, new System.Security.Authentication.AuthenticationException("the server does not offer TLS, and the client connected with direct TLS"));
         return upstream;
     }
 
-    private static async Task<Stream> Upstream(IPostgresWireHost host, CancellationToken ct)
+    private static Stream Connect(IPostgresWireHost host, CancellationToken ct)
     {
-        try { return await host.ConnectUpstreamAsync(ct).ConfigureAwait(false); }
+        try { return host.ConnectUpstreamAsync(ct).GetAwaiter().GetResult(); }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
         {
             throw new WireSetupException(WireNotice.UpstreamUnreachable, e);
         }
     }
 
-    private static async Task<Stream> Tls(WireNotice side, Task<Stream> handshake)
+    private static Stream Tls(WireNotice side, Task<Stream> handshake)
     {
-        try { return await handshake.ConfigureAwait(false); }
+        try { return handshake.GetAwaiter().GetResult(); }
         catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException)
         {
             throw new WireSetupException(side, e);
         }
     }
 
-    private static T Own<T>(List<IDisposable> owned, T d) where T : IDisposable
+    /// <summary>Adds <paramref name="d"/> to what the relay closes; throws when the startup was
+    /// cancelled (its closing may have run before <paramref name="d"/> was added).</summary>
+    private static T Own<T>(List<IDisposable> owned, T d, CancellationToken ct) where T : IDisposable
     {
         lock (owned) owned.Add(d);
+        ct.ThrowIfCancellationRequested();
         return d;
     }
 
-    private static async Task WriteByteAsync(Stream s, byte b, CancellationToken ct)
+    private static void WriteByte(Stream s, byte b)
     {
-        await s.WriteAsync(new[] { b }, ct).ConfigureAwait(false);
-        await s.FlushAsync(ct).ConfigureAwait(false);
+        s.WriteByte(b);
+        s.Flush();
     }
 
-    private static async Task<int> ReadByteAsync(Stream s, CancellationToken ct)
+    private static int ReadByte(Stream s)
     {
-        var one = new byte[1];
-        return await s.ReadAsync(one, ct).ConfigureAwait(false) == 0 ? -1 : one[0];
+        Span<byte> one = stackalloc byte[1];
+        return s.Read(one) == 0 ? -1 : one[0];
     }
 }
 

@@ -22,7 +22,7 @@ internal sealed class TlsTermination(RunAuthority authority)
     /// (the client does not trust the run CA, or offered nothing we speak).</summary>
     public SslStream Accept(Stream client, string? serverName, IPAddress address, IReadOnlyList<SslApplicationProtocol>? protocols)
     {
-        var ssl = new SslStream(client, leaveInnerStreamOpen: false);
+        var ssl = new SslStream(new TlsTransport(client), leaveInnerStreamOpen: false);
         var options = new SslServerAuthenticationOptions
         {
             ServerCertificateContext = Authority.LeafFor(IPAddress.TryParse(serverName, out _) ? null : serverName, address),
@@ -47,7 +47,7 @@ internal sealed class TlsTermination(RunAuthority authority)
     /// against the system trust store; throws <see cref="WireUpstreamException"/> when it cannot be.</summary>
     public SslStream ConnectUpstream(Stream upstream, string serverName, SslApplicationProtocol? protocol)
     {
-        var ssl = new SslStream(upstream, leaveInnerStreamOpen: false);
+        var ssl = new SslStream(new TlsTransport(upstream), leaveInnerStreamOpen: false);
         var options = new SslClientAuthenticationOptions
         {
             TargetHost = serverName,

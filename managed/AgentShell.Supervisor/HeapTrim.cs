@@ -1,0 +1,38 @@
+namespace AgentShell.Supervisor;
+
+/// <summary>Keeps the supervisor's GC heap near its live set (issue 16: peak RSS). Decisions leave
+/// little that lives, but what is in flight at each young collection is promoted, and the old
+/// generation's 1 MiB regions fill and stay committed until the GC's own gen2 budget is spent:
+/// ~3 MiB more resident by 10,000 decisions, given back only later. A check every quarter second,
+/// off the decision threads, collects everything and returns the free regions once the committed
+/// heap has grown half a MiB past what the last trim left; an idle supervisor never collects.
+/// Measured (exec-bench's mix, 3 interleaved runs): peak 19.3 → 17.8 MiB at 100,000 decisions,
+/// flat from 1,000; export on 22.1 → 20.0 MiB. Smaller or more frequent did no better; a
+/// non-compacting or background full collection, or gen1 only, kept the growth.</summary>
+internal sealed class HeapTrim : IDisposable
+{
+    private const long SlackBytes = 512 * 1024;
+    private readonly Timer _timer;
+    private long _trimmed;
+
+    private HeapTrim(TimeSpan period)
+    {
+        _trimmed = GC.GetGCMemoryInfo().TotalCommittedBytes;
+        _timer = new Timer(_ => Check(), null, period, period);
+    }
+
+    /// <summary>Starts checking every <paramref name="period"/>.</summary>
+    public static HeapTrim Start(TimeSpan period) => new(period);
+
+    private void Check()
+    {
+        // As of the last collection: young ones run every few dozen decisions while busy.
+        if (GC.GetGCMemoryInfo().TotalCommittedBytes <= _trimmed + SlackBytes) return;
+        // Blocking, like any full collection: a decision in flight waits for it (a heap of a few
+        // MiB: about a millisecond), at most once per half a MiB of growth.
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        _trimmed = GC.GetGCMemoryInfo().TotalCommittedBytes;
+    }
+
+    public void Dispose() => _timer.Dispose();
+}
