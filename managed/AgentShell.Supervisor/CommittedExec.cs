@@ -12,8 +12,9 @@ namespace AgentShell.Supervisor;
 /// arguments after argv[0].</summary>
 internal sealed class CommittedExec
 {
-    private CommittedExec(byte[] argv, bool argvIsSuffix, byte[] environment, (ulong Dev, ulong Ino)? program, string[] args, string name)
+    private CommittedExec(byte[] argv, bool argvIsSuffix, byte[] environment, (ulong Dev, ulong Ino)? program, string[] args, string name, ExecFiles files)
     {
+        Files = files;
         Argv = argv;
         ArgvIsSuffix = argvIsSuffix;
         Environment = environment;
@@ -32,6 +33,8 @@ internal sealed class CommittedExec
     public (ulong Dev, ulong Ino)? Program { get; }
     /// <summary>The argv as decided, for messages and the audit log.</summary>
     public string[] Args { get; }
+    /// <summary>The files the exec was decided on (<see cref="ExecFiles.Of(ExecRequest)"/>), read once for the check and the trust.</summary>
+    public ExecFiles Files { get; }
     /// <summary>The program's name, for messages.</summary>
     public string Name { get; }
     /// <summary>True when the argv and environment can be checked by a hash of the whole area (root mode's kernel check).</summary>
@@ -43,9 +46,10 @@ internal sealed class CommittedExec
     public static CommittedExec? For(ExecRequest request, in Argv envp, out Errno error)
     {
         string path = request.OpenablePath();
+        // PERF: one open, fstat and read tell the kind, the identity and the "#!" line (they were two opens and three stats).
         var kind = ProgramKind.Of(path, out error);
         if (kind.Unreadable) return null;
-        var files = ExecFiles.Of(request);
+        var files = kind.Identity is { } id ? ExecFiles.Of(request, id, kind.Interpreter) : ExecFiles.Of(request);
         var args = request.Argv.ToStrings();
         string name = args.Length > 0 ? System.IO.Path.GetFileName(args[0]) : System.IO.Path.GetFileName(request.FilenameString);
         byte[] env = Join(envp, 0);
@@ -59,10 +63,10 @@ internal sealed class CommittedExec
             var w = new ArrayBufferWriter<byte>();
             foreach (var h in head) { w.Write<byte>(h); w.Write<byte>([0]); }
             w.Write<byte>(Join(request.Argv, 1));
-            return new CommittedExec(w.WrittenSpan.ToArray(), false, env, files.Interpreter, args, name);
+            return new CommittedExec(w.WrittenSpan.ToArray(), false, env, files.Interpreter, args, name, files);
         }
-        if (!kind.Elf) return new CommittedExec(Join(request.Argv, 1), true, env, null, args, name);
-        return new CommittedExec(Join(request.Argv, 0), false, env, files.File, args, name);
+        if (!kind.Elf) return new CommittedExec(Join(request.Argv, 1), true, env, null, args, name, files);
+        return new CommittedExec(Join(request.Argv, 0), false, env, files.File, args, name, files);
     }
 
     /// <summary>Strings <paramref name="from"/>.. of <paramref name="v"/>, each followed by a NUL.</summary>
@@ -91,21 +95,30 @@ internal sealed class CommittedExec
         return null;
     }
 
-    /// <summary>ELF, a script and its "#!" line, or another format; read as the decision read it.</summary>
-    private readonly record struct ProgramKind(bool Unreadable, bool Elf, string? Interpreter, string? Argument)
+    /// <summary>ELF, a script and its "#!" line, or another format; read as the decision read it.
+    /// <see cref="Identity"/>: the regular file's (device, inode) from the same open; null for
+    /// anything else (then <see cref="ExecFiles.Of(ExecRequest)"/> names it, as before).</summary>
+    private readonly record struct ProgramKind(bool Unreadable, bool Elf, string? Interpreter, string? Argument, (ulong Dev, ulong Ino)? Identity = null)
     {
         public static ProgramKind Of(string path, out Errno error)
         {
             int fd = Interop.Files.Open(path, Interop.Files.ReadOnlyNoWait, out error);
             if (fd < 0) return new(true, false, null, null);
-            Span<byte> head = stackalloc byte[4];
+            Span<byte> head = stackalloc byte[ExecFiles.HeadBytes];
             int n;
-            try { n = Interop.Files.Read(fd, head, out _); }
+            (ulong, ulong)? identity = null;
+            try
+            {
+                // A FIFO or a device is read as before (4 bytes, non-blocking); only a regular file's "#!" line is looked at.
+                if (Interop.Files.TryFStat(fd, out var st) && st.IsRegular) identity = st.Identity;
+                else head = head[..4];
+                n = Interop.Files.Read(fd, head, out _);
+            }
             finally { Interop.Libc.close(fd); }
             if (n < 0) return new(true, false, null, null);
-            if (n == 4 && head[0] == 0x7F && head[1] == (byte)'E' && head[2] == (byte)'L' && head[3] == (byte)'F') return new(false, true, null, null);
-            if (n >= 2 && head[0] == '#' && head[1] == '!' && ExecFiles.Shebang(path) is { } sb) return new(false, false, sb.Interpreter, sb.Argument);
-            return new(false, false, null, null);
+            if (n >= 4 && head[0] == 0x7F && head[1] == (byte)'E' && head[2] == (byte)'L' && head[3] == (byte)'F') return new(false, true, null, null, identity);
+            if (identity != null && ExecFiles.Shebang(head[..n]) is { } sb) return new(false, false, sb.Interpreter, sb.Argument, identity);
+            return new(false, false, null, null, identity);
         }
     }
 }

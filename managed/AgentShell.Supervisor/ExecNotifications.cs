@@ -56,7 +56,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         switch (d.Action)
         {
             case PolicyAction.Allow:
-                return Allow(pid, d, request, ctx, actsOnArguments, syscall, audit, tracer);
+                return Allow(pid, n.id, d, request, ctx, actsOnArguments, syscall, audit, tracer);
             case PolicyAction.Pause:
                 return Pause(ref n, request, d, ctx, actsOnArguments, tracer);
             default:
@@ -66,7 +66,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         }
     }
 
-    private Verdict Allow(int pid, Decision d, ExecRequest request, RemoteExecContext ctx, bool actsOnArguments, string syscall, DeferredAudit audit, ExecTracer tracer)
+    private Verdict Allow(int pid, ulong notifId, Decision d, ExecRequest request, RemoteExecContext ctx, bool actsOnArguments, string syscall, DeferredAudit audit, ExecTracer tracer)
     {
         var envs = trust.TrustedEnvironments(d, request, ctx, out var withheld);
         CommittedExec? expected = null;
@@ -82,7 +82,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
                 return Verdict.Result(errno);
             }
             expected = e;
-            int refused = verified.Prepare(tracer, pid, expected, TrustLedger.NamesProduction(envs), audit);
+            int refused = verified.Prepare(tracer, pid, expected, TrustLedger.NamesProduction(envs), audit, listener, notifId);
             if (refused != 0) return Verdict.Result(refused);
         }
         trust.RememberExec(pid, envs, request, expected);
@@ -173,7 +173,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         if (registry.IsApprovedForRun(runKey, scope.Session))
         {
             // Approved like an allow (its connects are covered too), and checked like one.
-            if (expected != null && verified.Prepare(tracer, pid, expected, TrustLedger.NamesProduction(envs), null) is var refused and not 0)
+            if (expected != null && verified.Prepare(tracer, pid, expected, TrustLedger.NamesProduction(envs), null, listener, n.id) is var refused and not 0)
                 return Verdict.Result(refused);
             trust.RememberExec(pid, envs, request, expected);
             return Verdict.Continue;

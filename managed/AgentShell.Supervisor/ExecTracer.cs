@@ -18,6 +18,7 @@ internal sealed class ExecTracer
 {
     private const int SIGKILL = 9, SIGTRAP = 5;
     private const ulong NR_prctl = 157;
+    private const int NR_tgkill = 234;
 
     private int _tid, _tgid, _current;
     private CommittedExec? _expected;
@@ -47,11 +48,29 @@ internal sealed class ExecTracer
         if (e != 0) return e;
         e = Interop.Ptrace.Interrupt(tid);
         _tid = _current = tid;
-        _tgid = ProcessInfo.Tgid(tid);
+        // PERF: tgkill(tid, tid, 0) succeeds only for a thread group's leader, the usual exec caller
+        // (one syscall; /proc/TID/status is three, and a /proc lookup here costs ~25 µs).
+        _tgid = Interop.Libc.syscall4(NR_tgkill, tid, tid, 0, 0) == 0 ? tid : ProcessInfo.Tgid(tid);
         _expected = expected;
         _nonDumpable = makeNonDumpable;
         // A seized task that cannot be interrupted is gone (ESRCH): Finish reaps its exit.
         return e;
+    }
+
+    /// <summary>After a <see cref="Seize"/> whose notification turned out to be no longer valid: the
+    /// task may not be the one that asked (its tid reused by another process since), so it is let go
+    /// untouched: taken at the stop the interrupt causes and detached, a signal it was stopped for
+    /// delivered, an exec it made run unchecked (it is not ours to check), never killed.</summary>
+    public void Release()
+    {
+        int tid = _tid;
+        _tid = _current = 0;
+        _expected = null;
+        if (tid == 0 || WaitTracee(tid, out var si) != 0) return; // gone: its exit was taken, or it has none
+        if (si.si_code is CLD_EXITED or CLD_KILLED or CLD_DUMPED) return;
+        int sig = si.si_status & 0xff, ev = si.si_status >> 8;
+        // A detach that fails leaves it traced by this thread until its next stop; it is still not killed.
+        Interop.Ptrace.Detach(si.si_pid, ev == 0 && sig != SIGTRAP ? sig : 0);
     }
 
     /// <summary>After the exec's answer was sent: waits until the task commits the exec, fails it
@@ -148,7 +167,9 @@ internal sealed class ExecTracer
         }
     }
 
-    /// <summary>Reads a /proc file into <paramref name="buf"/> until it is full or the file ends: the bytes read, -1 on error.</summary>
+    /// <summary>Reads /proc/PID/cmdline or /proc/PID/environ into <paramref name="buf"/> until it is
+    /// full or the area ends: the bytes read, -1 on error. PERF: a short read is the end (the kernel
+    /// fills a read of these files up to the area's end; the one that would say 0 is not made).</summary>
     private static int ReadAll(string path, byte[] buf)
     {
         int fd = Interop.Files.Open(path, Interop.Files.O_RDONLY | Interop.Files.O_CLOEXEC, out _);
@@ -158,10 +179,11 @@ internal sealed class ExecTracer
             int total = 0;
             while (total < buf.Length)
             {
+                int want = buf.Length - total;
                 int n = Interop.Files.Read(fd, buf.AsSpan(total), out _);
                 if (n < 0) return -1;
-                if (n == 0) break;
                 total += n;
+                if (n < want) break;
             }
             return total;
         }

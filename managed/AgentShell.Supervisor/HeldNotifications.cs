@@ -102,7 +102,7 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
         {
             try
             {
-                if (held.Expected is { } x && verified.Prepare(tracer, pid, x, TrustLedger.NamesProduction(held.Envs), null) != 0) allow = false;
+                if (held.Expected is { } x && verified.Prepare(tracer, pid, x, TrustLedger.NamesProduction(held.Envs), null, listener, notifId) != 0) allow = false;
                 else trust.ExecLetGo(pid, held.Envs, held.Files, held.Expected);
             }
             catch (Exception ex)

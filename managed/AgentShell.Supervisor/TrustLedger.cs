@@ -27,7 +27,7 @@ internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, K
     /// (<paramref name="envs"/>, from <see cref="TrustedEnvironments"/>); <paramref name="verify"/>:
     /// root mode's kernel check of what it commits.</summary>
     public void RememberExec(int pid, string[]? envs, ExecRequest request, CommittedExec? verify = null) =>
-        ExecLetGo(pid, envs, envs != null || verify != null ? ExecFiles.Of(request) : default, verify);
+        ExecLetGo(pid, envs, verify?.Files ?? (envs != null ? ExecFiles.Of(request) : default), verify);
 
     /// <summary>Every exec that is let go passes here: what the process may connect to once the
     /// exec commits, and only if what runs is the file that was checked (<paramref name="files"/>:

@@ -25,15 +25,23 @@ internal sealed class VerifiedExecs(KernelConnectGuard? kernel, TrustLedger trus
     public bool NeedsTracer(CommittedExec expected, bool trustedWithProduction) =>
         kernel == null || trustedWithProduction || !expected.Hashable;
 
-    /// <summary>Before the CONTINUE of an allowed exec: seizes the task when <see cref="NeedsTracer"/>
-    /// and stages root mode's kernel check. 0 when it can be let go; otherwise the errno to refuse
-    /// it with (the reason already written and noted).</summary>
-    public int Prepare(ExecTracer tracer, int tid, CommittedExec expected, bool trustedWithProduction, DeferredAudit? audit)
+    /// <summary>Before the CONTINUE of an allowed exec (notification <paramref name="notifId"/> of
+    /// <paramref name="listener"/>): seizes the task when <see cref="NeedsTracer"/> and stages root
+    /// mode's kernel check. 0 when it can be let go; otherwise the errno to refuse it with (the
+    /// reason already written and noted).</summary>
+    public int Prepare(ExecTracer tracer, int tid, CommittedExec expected, bool trustedWithProduction, DeferredAudit? audit, int listener, ulong notifId)
     {
         if (NeedsTracer(expected, trustedWithProduction))
         {
             var e = tracer.Seize(tid, expected, trustedWithProduction && Sealable);
             if (e == Errno.ESRCH) return EPERM; // gone: nothing runs
+            // The caller's check of the notification came before the seize: if its task died since, the
+            // tid may be another process's now. Valid after the seize, the seized task is the one that asked.
+            if (e == 0 && !Interop.Seccomp.IdValid(listener, notifId))
+            {
+                tracer.Release();
+                return EPERM; // its notification is gone: this answer reaches no one
+            }
             if (e != 0)
             {
                 var rule = SupervisorRules.ExecUnverifiable;

@@ -19,8 +19,14 @@ internal readonly record struct ExecFiles((ulong Dev, ulong Ino)? File, (ulong D
     {
         string path = request.OpenablePath();
         if (!Interop.Files.TryStat(path, out var st)) return default;
-        var file = st.Identity;
-        if (ShebangOf(path) is not string interp) return new ExecFiles(file, null, null);
+        return Of(request, st.Identity, ShebangOf(path));
+    }
+
+    /// <summary><see cref="Of(ExecRequest)"/> from what was already read of the file: its identity and
+    /// the interpreter its "#!" line names (null: not a script).</summary>
+    internal static ExecFiles Of(ExecRequest request, (ulong Dev, ulong Ino) file, string? interp)
+    {
+        if (interp == null) return new ExecFiles(file, null, null);
         var i = ProcessInfo.StatAs(request.Pid, interp);
         // The name the kernel keeps for the exec (bprm->filename): as given, or through /dev/fd.
         string given = request.EmptyPath ? $"/dev/fd/{request.DirFd}"
@@ -41,15 +47,28 @@ internal readonly record struct ExecFiles((ulong Dev, ulong Ino)? File, (ulong D
     {
         int fd = Interop.Files.Open(path, Interop.Files.ReadOnlyNoWait, out _);
         if (fd < 0) return null;
-        try { return Interop.Files.TryFStat(fd, out var st) && st.IsRegular ? Shebang(fd) : null; }
+        Span<byte> buf = stackalloc byte[HeadBytes];
+        int n;
+        try { n = Interop.Files.TryFStat(fd, out var st) && st.IsRegular ? Interop.Files.Read(fd, buf, out _) : -1; }
         finally { Interop.Libc.close(fd); }
+        return n < 0 ? null : Shebang(buf[..n]);
     }
 
     /// <summary>The "#!" line of the regular file open as <paramref name="fd"/> (read from its start).</summary>
     internal static (string Interpreter, string? Argument)? Shebang(int fd)
     {
-        Span<byte> buf = stackalloc byte[256];
-        int n = Interop.Files.Read(fd, buf, out _);
+        Span<byte> head = stackalloc byte[HeadBytes];
+        int read = Interop.Files.Read(fd, head, out _);
+        return read < 0 ? null : Shebang(head[..read]);
+    }
+
+    /// <summary>How much of a file's start <see cref="Shebang(ReadOnlySpan{byte})"/> looks at.</summary>
+    internal const int HeadBytes = 256;
+
+    /// <summary>The "#!" line in the first <see cref="HeadBytes"/> bytes of a regular file, as <see cref="Shebang(string)"/>.</summary>
+    internal static (string Interpreter, string? Argument)? Shebang(ReadOnlySpan<byte> buf)
+    {
+        int n = Math.Min(buf.Length, HeadBytes);
         if (n < 3 || buf[0] != '#' || buf[1] != '!') return null;
         ReadOnlySpan<byte> line = buf[2..n];
         int end = line.IndexOfAny((byte)'\n', (byte)'\0');
