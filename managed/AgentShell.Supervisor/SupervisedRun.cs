@@ -44,6 +44,9 @@ public sealed class SupervisedRun
                 throw ThrowHelper.Syscall("prctl(PR_SET_DUMPABLE, 0)", e2);
         }
 
+        // The command line's parser, the profiles' readers and the rules' tests are done with: their
+        // code and data leave the resident set (issue 16; see ImagePages).
+        ImagePages.Drop();
         string runId = RandomIds.Hex(4);
         int processGroup = Interop.Process.GetProcessGroup();
         var executable = ProcessInfo.ExeIdentity(Environment.ProcessId);
@@ -119,6 +122,9 @@ public sealed class SupervisedRun
         GC.Collect(0, GCCollectionMode.Forced, blocking: true, compacting: true);
         // From here on, the old generation's growth is given back as decisions go (see HeapTrim).
         using var trim = HeapTrim.Start(TimeSpan.FromMilliseconds(250));
+        // And the launcher's hand-off, the listener's and the supervision's set-up: what decisions
+        // use comes back as they go (measured, 100,000 decisions: peak ~16 MiB, was ~18).
+        ImagePages.Drop();
 
         int execErr = ReadExecResult(ours);
         Interop.Libc.close(ours);
