@@ -27,6 +27,8 @@ public static class Program
     {
         // Root mode's background refill of pre-loaded programs, started by a run (not a verb).
         if (AgentShell.Supervisor.Network.KernelGuardPreload.IsRefill(args)) return AgentShell.Supervisor.Network.KernelGuardPreload.RefillPool(args);
+        // The run's CA, made in a child of the supervisor (not a verb: see RunCaChild).
+        if (AgentShell.Supervisor.Wire.Tls.RunCaChild.Is(args)) return AgentShell.Supervisor.Wire.Tls.RunCaChild.Main(args);
         // Everything after the first "--" is the command, untouched by the option parser
         // (so `run -- bash -c '...'` never has -c taken as an option of run).
         int dd = Array.IndexOf(args, "--");

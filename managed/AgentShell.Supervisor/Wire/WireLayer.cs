@@ -51,8 +51,12 @@ internal sealed class WireLayer(Policy policy, RunAuthority? authority, WireDeci
         {
             if (Volatile.Read(ref _dispatcher) is { } d) return d;
             lock (_gate)
+            {
+                // The first connection served: the CA's signing half (OpenSSL) loads now, ahead of its handshake.
+                if (_dispatcher == null) authority?.WarmInBackground(log);
                 return _dispatcher ??= new WireDispatcher(WireProtocols.Create(), policy, decisions, fallback,
                     authority != null ? new TlsTermination(authority) : null, notifier, log);
+            }
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using AgentShell.Core.Policy;
 
 namespace AgentShell.Supervisor.Wire.Tls;
@@ -43,23 +42,15 @@ internal sealed class RunCa : IDisposable
         var made = Task.Run(() =>
         {
             RunAuthority? ca = null;
-            try { ca = RunAuthority.Create(runId); }
+            // PERF: in a child, so OpenSSL loads into the supervisor only when production TLS needs a leaf.
+            try { ca = RunCaChild.Available ? RunCaChild.Make(runId) : RunAuthority.Create(runId); }
             catch (Exception e)
             {
                 // TLS to production is then not intercepted: decided on argv, as before the wire layer.
                 log.WriteLine($"agentshell: the run's CA could not be made ({e.Message}); TLS to production is decided on argv");
             }
             CaBundle.Fill(directory, bundles, ca?.Pem, Environment.GetEnvironmentVariable);
-            if (ca != null)
-                _ = Task.Run(() =>
-                {
-                    try { ca.Warm(); }
-                    catch (Exception e) when (e is CryptographicException or IOException)
-                    {
-                        // Only a head start: the first real leaf is minted (or fails, refusing that handshake) when needed.
-                        log.WriteLine($"agentshell: warming the run's CA up failed: {e.Message}");
-                    }
-                });
+            // Not warmed here: that would load OpenSSL into every run; the wire layer warms it at its first connection.
             return ca;
         });
         return new RunCa(directory, variables, made, log);
