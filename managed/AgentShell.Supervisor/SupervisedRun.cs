@@ -46,7 +46,7 @@ public sealed class SupervisedRun
 
         // The command line's parser, the profiles' readers and the rules' tests are done with: their
         // code and data leave the resident set (issue 16; see ImagePages).
-        ImagePages.Drop();
+        ImagePages.Drop(executableOnly: true);
         string runId = RandomIds.Hex(4);
         int processGroup = Interop.Process.GetProcessGroup();
         var executable = ProcessInfo.ExeIdentity(Environment.ProcessId);

@@ -34,6 +34,7 @@ internal static partial class Interop
         internal struct Ranges
         {
             public int Count;
+            public bool ExecutableOnly;
             public fixed ulong Start[MaxRanges];
             public fixed ulong Length[MaxRanges];
         }
@@ -44,12 +45,14 @@ internal static partial class Interop
         [LibraryImport(Libc.Name, SetLastError = true)]
         private static partial int madvise(void* address, nuint length, int advice);
 
-        /// <summary>Each loaded object's load segments that are never written: not writable and
-        /// outside the RELRO area (relocated, so its pages are private copies), rounded inwards to
-        /// whole pages, so no page shared with a written segment is named. The vDSO is not a file: skipped.</summary>
-        internal static Ranges ReadOnlySegments()
+        /// <summary>Each loaded object's load segments that are never written (the executable's
+        /// alone when <paramref name="executableOnly"/>): not writable and outside the RELRO area
+        /// (relocated, so its pages are private copies), rounded inwards to whole pages, so no page
+        /// shared with a written segment is named. The vDSO is not a file: skipped.</summary>
+        internal static Ranges ReadOnlySegments(bool executableOnly)
         {
             Ranges r = default;
+            r.ExecutableOnly = executableOnly;
             dl_iterate_phdr(&Each, &r);
             return r;
         }
@@ -82,7 +85,7 @@ internal static partial class Interop
                 r->Length[r->Count] = end - start;
                 r->Count++;
             }
-            return 0; // on to the next object
+            return r->ExecutableOnly ? 1 : 0; // the first object is the executable; then the libraries
         }
     }
 }
