@@ -85,9 +85,9 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
                 if (e != Errno.EBADF) log.WriteLine($"agentshell: seccomp receive failed: {e}; supervision stopped, the tree fails closed");
                 return;
             }
-            baton?.Handling(me);
+            long handling = baton?.Handling(me) ?? 0;
             try { Handle(ref n, reader, ctx, audit, tracer, pidfds, metrics); }
-            finally { baton?.Handled(me); }
+            finally { baton?.Handled(handling); }
         }
     }
 
