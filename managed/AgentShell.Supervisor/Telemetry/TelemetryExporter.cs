@@ -44,6 +44,7 @@ public sealed class TelemetryExporter : IDisposable
     private int _reported, _reportedDrops;
     // The export thread's buffers: the batch's records, and the request's head.
     private ProtoWriter _batch = new(BatchBytes + BatchBytes / 2), _head = new(256);
+    private readonly DecisionRecords _decisions = new();
     private int _pending; // records encoded in _batch, not yet posted
     private long _lastPost = Stopwatch.GetTimestamp();
 
@@ -201,13 +202,14 @@ public sealed class TelemetryExporter : IDisposable
     }
 
     // A record that cannot be turned into a log record is replaced by one that says so (the audit
-    // log has it): the export thread never stops on one. ToLog, the step that can fail, comes before
-    // any byte is written, so a failure leaves nothing half-written.
+    // log has it): the export thread never stops on one. Both encoders write only after their last
+    // step that can fail, so a failure leaves nothing half-written.
     private void Encode(ProtoWriter w, in TelemetryEvent e)
     {
         try
         {
-            OtlpMessages.LogRecord(w, TelemetryEvents.ToLog(e));
+            if (e.Record != null) _decisions.Write(w, e);
+            else OtlpMessages.LogRecord(w, TelemetryEvents.ToLog(e));
         }
         catch (Exception ex)
         {
