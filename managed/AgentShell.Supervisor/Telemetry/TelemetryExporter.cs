@@ -8,7 +8,7 @@ namespace AgentShell.Supervisor.Telemetry;
 /// <summary>Exports audit records, pauses and decision metrics over OTLP/HTTP (protobuf) off the
 /// hot path. The deciding threads only enqueue the audit record they already have (a lock and a
 /// ring slot, after the answer is sent; no allocation, no encoding, and a wake of the export thread
-/// only once a batch is full); one background thread formats, encodes and posts. The queue is
+/// once per 32 records); one background thread formats, encodes and posts. The queue is
 /// bounded by count and by memory (<see cref="ExportQueue"/>): past either the oldest record is
 /// dropped and counted, never the caller blocked. A receiver that is down or slow delays nothing
 /// but this thread; the first failure and the first drop are reported once on stderr. The local
