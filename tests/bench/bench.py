@@ -9,7 +9,7 @@ Every row is one function below, registered with @row; a row runs its columns in
 falls on all of them alike, and reports the median with min-max. Results go to stdout and to
 tests/bench/results.md (with --readme, also to the README's Performance section).
 Environment: RUNS (default 5), RSS_RUNS (3), and the sizes N_FAIL, N_SPAWN, N_SHELL, N_CONNECT, N_TELEMETRY,
-N_RSS_LOW, N_RSS_HIGH, N_VERIFY (no-op spawns per exec_verification run, 1000) and STARTUP_RUNS (15).
+N_RSS_LOW, N_RSS_HIGH, N_VERIFY, PAIRS (telemetry_export's off/on/off rounds, 15) (no-op spawns per exec_verification run, 1000) and STARTUP_RUNS (15).
 """
 import os
 import platform
@@ -472,7 +472,7 @@ def postgres(host, port, workdir):
 @row
 def telemetry_export(t):
     """Issue 17: decision latency and peak RSS with OTLP export off and on (a loopback receiver
-    answering 200, as a collector does), interleaved off/on in each mode."""
+    answering 200, as a collector does): rounds of off, on and off again in each mode, paired per round."""
     tb = os.path.join(t.dir, "telemetry-bench")
     subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", tb, os.path.join(BENCH, "telemetry-bench.c")], check=True)
     port_file = os.path.join(t.dir, "otlp-port")
@@ -491,7 +491,17 @@ def telemetry_export(t):
             return [*env, AS, "run", "--quiet", "--connect-guard", mode, "--profile", demo, "--audit", t.audit, "--", tb, *cmd, curl]
 
         n = os.environ.get("N_TELEMETRY", "5000")
-        lat = interleaved({(col, on): sup(mode, on, "latency", n) for mode, col in modes for on in (False, True)})
+        # Triplets per mode: off, on and a second off (the noise: what "off" differs from itself by
+        # in the same run), in an order that rotates each round so no column always runs first.
+        lat = {(col, k): [] for _, col in modes for k in ("off", "on", "off2")}
+        cpu = {key: [] for key in lat}
+        for i in range(PAIRS):
+            for mode, col in modes:
+                kinds = ["off", "on", "off2"]
+                for k in kinds[i % 3:] + kinds[:i % 3]:
+                    f, us = cpu_figure(sup(mode, k == "on", "latency", n))
+                    lat[(col, k)].append(f)
+                    cpu[(col, k)].append(us / int(n))
         rss = {(col, on): [] for _, col in modes for on in (False, True)}
         for _ in range(RSS_RUNS):
             for mode, col in modes:
@@ -500,21 +510,44 @@ def telemetry_export(t):
     finally:
         sink.kill()
         sink.wait()
-    off = {col: Cell(lat[(col, False)], "µs", "{:.2f}") for _, col in modes}
-    on = {col: Cell(lat[(col, True)], "µs", "{:.2f}") for _, col in modes}
-    # "No measurable difference": export on's median lies within export off's own run-to-run spread.
-    same = all(on[c].median <= off[c].values[-1] for c in on)
-    note = "; ".join(f"{c.split()[-1]} {on[c].median - off[c].median:+.2f} µs (x{on[c].median / off[c].median:.3f})" for c in on)
+    off = {col: Cell(lat[(col, "off")], "µs", "{:.2f}") for _, col in modes}
+    diff = {col: paired(lat[(col, "on")], lat[(col, "off")]) for _, col in modes}
+    noise = {col: paired(lat[(col, "off2")], lat[(col, "off")]) for _, col in modes}
+    cpu_diff = {col: paired(cpu[(col, "on")], cpu[(col, "off")]) for _, col in modes}
+    cpu_noise = {col: paired(cpu[(col, "off2")], cpu[(col, "off")]) for _, col in modes}
+    # "No measurable difference": the median of the paired on − off differences is no further from
+    # zero than the noise, the median distance between two off runs of the same round (off and
+    # off2 are alike, so their difference is symmetric about zero: this is its interquartile half-width).
+    same = all(abs(diff[c][0]) <= noise[c][3] for c in diff)
+    on_cells = {c: Cell(lat[(c, "on")], "µs", "{:.2f}") for c in diff}
+    note = "; ".join(f"{c.split()[-1]}: on − off {spread(diff[c])}, noise ±{noise[c][3]:.2f}; CPU per call on − off "
+                     f"{spread(cpu_diff[c])}, noise ±{cpu_noise[c][3]:.2f}" for c in diff)
     rss_on = {col: Cell([k / 1024 for k in rss[(col, True)]], "MiB", "{:.1f}") for _, col in modes}
     rss_off = {col: statistics.median(rss[(col, False)]) / 1024 for _, col in modes}
     rss_note = f"median of {RSS_RUNS}; export off " + "; ".join(f"{c.split()[-1]} {v:.1f} MiB" for c, v in rss_off.items())
     return [
-        Row(f"blocked execve, export off, per call (median of batches of 100, {n} calls)", off, "—", "", "every call decided and audited"),
-        Row("blocked execve, export on (OTLP/HTTP to a loopback receiver), per call", on, "no measurable difference",
-            verdict(same), note + " — met when on's median is within off's min–max"),
+        Row(f"blocked execve, export off, per call (median of batches of 100, {n} calls, {PAIRS} rounds)", off, "—", "",
+            "every call decided and audited"),
+        Row("blocked execve, export on (OTLP/HTTP to a loopback receiver), per call", on_cells, "no measurable difference",
+            verdict(same), note + " (µs: median of the per-round differences [quartiles]; noise: median |off − off| of the same rounds)"
+            " — met when on − off's median is within the noise"),
         Row(f"supervisor peak RSS after {N_RSS_HIGH:,} blocked execs, export on", rss_on, "seccomp ≤ 16 MiB",
             verdict(rss_on[SECCOMP].median <= 16), rss_note),
     ]
+
+
+PAIRS = int(os.environ.get("PAIRS", "15"))
+
+
+def paired(a, b):
+    """Per-round differences a[i] − b[i]: (median, first quartile, third quartile, median |difference|)."""
+    d = [x - y for x, y in zip(a, b)]
+    q = statistics.quantiles(d, n=4, method="inclusive") if len(d) > 1 else [d[0]] * 3
+    return statistics.median(d), q[0], q[2], statistics.median(abs(x) for x in d)
+
+
+def spread(m):
+    return f"{m[0]:+.2f} [{m[1]:+.2f}, {m[2]:+.2f}]"
 
 
 OTLP_SINK = """

@@ -102,9 +102,29 @@ public static class ShellQuote
     public static string Join(IEnumerable<string> args) => string.Join(' ', args.Select(Quote));
 
     /// <summary>Quotes one argument.</summary>
-    public static string Quote(string a)
+    public static string Quote(string a) => Plain(a) ? a : "'" + a.Replace("'", "'\\''") + "'";
+
+    /// <summary>As <see cref="Join"/>, appended to <paramref name="to"/> (allocates nothing once it has room).</summary>
+    public static void AppendJoin(System.Text.StringBuilder to, IReadOnlyList<string> args)
     {
-        if (a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:@,+%".Contains(c))) return a;
-        return "'" + a.Replace("'", "'\\''") + "'";
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (i > 0) to.Append(' ');
+            string a = args[i];
+            if (Plain(a)) { to.Append(a); continue; }
+            to.Append('\'');
+            foreach (char c in a)
+                if (c == '\'') to.Append("'\\''");
+                else to.Append(c);
+            to.Append('\'');
+        }
+    }
+
+    private static bool Plain(string a)
+    {
+        if (a.Length == 0) return false;
+        foreach (char c in a)
+            if (!char.IsAsciiLetterOrDigit(c) && "-_./=:@,+%".IndexOf(c) < 0) return false;
+        return true;
     }
 }

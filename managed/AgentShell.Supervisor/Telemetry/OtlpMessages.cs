@@ -22,24 +22,37 @@ internal static class OtlpMessages
     public const int Info = 9, Warn = 13;
     private const int CumulativeTemporality = 2;
 
-    /// <summary>Encodes one ExportLogsServiceRequest of <paramref name="records"/> (each an
-    /// encoded LogRecord, see <see cref="LogRecord"/>).</summary>
-    public static void Logs(ProtoWriter w, IReadOnlyList<Attr> resource, string scopeVersion, IReadOnlyList<byte[]> records)
+    /// <summary>The parts every ExportLogsServiceRequest of the run starts with: the encoded
+    /// <c>ResourceLogs.resource</c> field and <c>ScopeLogs.scope</c> field (built once, at start).</summary>
+    public static (byte[] Resource, byte[] Scope) LogsParts(IReadOnlyList<Attr> resource, string scopeVersion)
     {
-        w.Reset();
-        w.Begin(1);                                    // ExportLogsServiceRequest.resource_logs
+        var w = new ProtoWriter(1024);
         Resource(w, resource);                         // ResourceLogs.resource = 1
-        w.Begin(2);                                    // ResourceLogs.scope_logs
+        byte[] r = w.Written.ToArray();
+        w.Reset();
         Scope(w, scopeVersion);                        // ScopeLogs.scope = 1
-        foreach (var r in records) w.Encoded(2, r);    // ScopeLogs.log_records
-        w.End();
-        w.End();
+        return (r, w.Written.ToArray());
     }
 
-    /// <summary>Encodes the body of one LogRecord message (what <see cref="Logs"/> frames).</summary>
-    public static byte[] LogRecord(ProtoWriter w, LogEntry r)
+    /// <summary>Writes into <paramref name="head"/> the start of one ExportLogsServiceRequest whose
+    /// log records (<see cref="LogRecord"/>, one after another) take <paramref name="recordsLength"/>
+    /// bytes: the request is the head followed by those records. PERF: the records are encoded once,
+    /// into one buffer, and sent from there; nesting them would copy the batch twice more.</summary>
+    public static void LogsHead(ProtoWriter head, (byte[] Resource, byte[] Scope) parts, int recordsLength)
     {
-        w.Reset();
+        head.Reset();
+        int scopeLogs = parts.Scope.Length + recordsLength;
+        int resourceLogs = parts.Resource.Length + ProtoWriter.HeaderLength(2, scopeLogs) + scopeLogs;
+        head.Header(1, resourceLogs);                  // ExportLogsServiceRequest.resource_logs
+        head.Raw(parts.Resource);
+        head.Header(2, scopeLogs);                     // ResourceLogs.scope_logs
+        head.Raw(parts.Scope);
+    }
+
+    /// <summary>Appends one <c>ScopeLogs.log_records</c> field (a LogRecord message) to <paramref name="w"/>.</summary>
+    public static void LogRecord(ProtoWriter w, LogEntry r)
+    {
+        w.Begin(2);                                    // ScopeLogs.log_records
         w.Fixed64(1, r.TimeUnixNano);                  // time_unix_nano
         w.UInt64(2, (ulong)r.Severity);                // severity_number
         w.String(3, r.SeverityText);                   // severity_text
@@ -47,7 +60,7 @@ internal static class OtlpMessages
         foreach (var a in r.Attributes) KeyValue(w, 6, a);
         w.Fixed64(11, r.TimeUnixNano);                 // observed_time_unix_nano
         w.String(12, r.EventName);                     // event_name
-        return w.Written.ToArray();
+        w.End();
     }
 
     /// <summary>Encodes one ExportMetricsServiceRequest: cumulative sums, one gauge, histograms.</summary>

@@ -18,27 +18,30 @@ internal sealed class OtlpPoster : IDisposable
 
     internal OtlpPoster(TimeSpan timeout) => _timeout = timeout;
 
-    /// <summary>Posts <paramref name="body"/>; null on a 2xx answer, else what went wrong. A kept-alive
+    /// <summary>Posts <paramref name="body"/> followed by <paramref name="rest"/> (one request body in
+    /// two parts, so a batch is sent from where it was encoded); null on a 2xx answer, else what went wrong. A kept-alive
     /// connection the receiver had closed meanwhile is retried once on a new one.</summary>
-    internal string? Post(Uri to, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, CancellationToken ct)
+    internal string? Post(Uri to, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> rest,
+        CancellationToken ct)
     {
         bool reused = _stream != null && _authority == Authority(to);
-        try { return Once(to, headers, body, ct); }
+        try { return Once(to, headers, body, rest, ct); }
         catch (IOException) when (reused && !ct.IsCancellationRequested)
         {
             Close();
-            return Once(to, headers, body, ct);
+            return Once(to, headers, body, rest, ct);
         }
     }
 
-    private string? Once(Uri to, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, CancellationToken ct)
+    private string? Once(Uri to, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> rest,
+        CancellationToken ct)
     {
         // Cancellation (the run ending) closes the socket: a blocked read or write returns at once.
         using var cancel = ct.Register(static s => ((OtlpPoster)s!).Close(), this);
         var stream = Connect(to, ct);
         var head = new StringBuilder();
         head.Append("POST ").Append(to.PathAndQuery).Append(" HTTP/1.1\r\nHost: ").Append(to.Authority)
-            .Append("\r\nContent-Type: application/x-protobuf\r\nContent-Length: ").Append(body.Length).Append("\r\n");
+            .Append("\r\nContent-Type: application/x-protobuf\r\nContent-Length: ").Append(body.Length + rest.Length).Append("\r\n");
         foreach (var (k, v) in headers)
         {
             // Header names and values came through OtlpSettings; a CR or LF would split the request.
@@ -48,6 +51,7 @@ internal sealed class OtlpPoster : IDisposable
         head.Append("\r\n");
         stream.Write(Encoding.ASCII.GetBytes(head.ToString()));
         stream.Write(body.Span);
+        if (!rest.IsEmpty) stream.Write(rest.Span);
         stream.Flush();
         return ReadAnswer(stream);
     }

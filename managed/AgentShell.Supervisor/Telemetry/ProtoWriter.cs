@@ -50,18 +50,37 @@ internal sealed class ProtoWriter
         Current.Write(child.WrittenSpan);
     }
 
-    /// <summary>A message field whose encoded body is <paramref name="message"/>.</summary>
-    public void Encoded(int field, ReadOnlySpan<byte> message)
+    /// <summary>The tag and length of a length-delimited field <paramref name="field"/> whose
+    /// body (written next, e.g. with <see cref="Raw"/>) takes <paramref name="length"/> bytes.</summary>
+    public void Header(int field, int length)
     {
         Tag(field, Length);
-        WriteVarint((ulong)message.Length);
-        Current.Write(message);
+        WriteVarint((ulong)length);
+    }
+
+    /// <summary>How many bytes <see cref="Header"/> writes.</summary>
+    public static int HeaderLength(int field, int length) => VarintLength((ulong)((field << 3) | Length)) + VarintLength((ulong)length);
+
+    /// <summary>Bytes already encoded (fields, or a message's body after its <see cref="Header"/>).</summary>
+    public void Raw(ReadOnlySpan<byte> encoded) => Current.Write(encoded);
+
+    /// <summary>The bytes the buffer can hold before it grows.</summary>
+    public int Capacity => _levels[0].Capacity;
+
+    private static int VarintLength(ulong v)
+    {
+        int n = 1;
+        while (v >= 0x80) { v >>= 7; n++; }
+        return n;
     }
 
     /// <summary>A string field (proto3: an empty string is not written).</summary>
-    public void String(int field, string? value)
+    public void String(int field, string? value) => String(field, value.AsSpan());
+
+    /// <summary>A string field from characters (proto3: an empty one is not written).</summary>
+    public void String(int field, ReadOnlySpan<char> value)
     {
-        if (string.IsNullOrEmpty(value)) return;
+        if (value.IsEmpty) return;
         Tag(field, Length);
         int n = Encoding.UTF8.GetByteCount(value);
         WriteVarint((ulong)n);

@@ -5,9 +5,10 @@ using AgentShell.Supervisor.Approval;
 namespace AgentShell.Supervisor.Telemetry;
 
 /// <summary>What was queued for export: a decision's audit record (as redacted for the audit log)
-/// or a pause that opened or closed. Turned into a <see cref="LogEntry"/> on the export thread, so
-/// formatting (and a pause's redaction) stays off the deciding threads.</summary>
-internal sealed record TelemetryEvent(ulong TimeUnixNano, string Session, AuditRecord? Record, PendingItem? Pause, bool Opened, string? PendingId);
+/// or a pause that opened or closed. Turned into a <see cref="LogEntry"/> and encoded on the export
+/// thread, so formatting, encoding (and a pause's redaction) stay off the deciding threads. A struct:
+/// queueing one allocates nothing.</summary>
+internal readonly record struct TelemetryEvent(ulong TimeUnixNano, string Session, AuditRecord? Record, PendingItem? Pause, bool Opened, string? PendingId);
 
 /// <summary>Audit records and pauses as OTLP log records, under the attribute names of issue 17:
 /// <c>agentshell.action</c>, <c>agentshell.rule_id</c>, <c>agentshell.effect</c>,

@@ -6,39 +6,57 @@ using AgentShell.Supervisor.Approval;
 namespace AgentShell.Supervisor.Telemetry;
 
 /// <summary>Exports audit records, pauses and decision metrics over OTLP/HTTP (protobuf) off the
-/// hot path. The deciding threads only enqueue (a lock and a queue insert, after the answer is
-/// sent); one background thread batches, redacts, encodes and posts. The queue is bounded: when
-/// full the oldest record is dropped and counted, never the caller blocked. A receiver that is down
-/// or slow delays nothing but this thread, and the first failure is reported once on stderr; the
-/// local audit log, written before, stays the source of truth. Built only when an endpoint is
+/// hot path. The deciding threads only enqueue the audit record they already have (a lock and a
+/// ring slot, after the answer is sent; no allocation, no encoding, and a wake of the export thread
+/// once per 32 records); one background thread formats, encodes and posts. The queue is
+/// bounded by count and by memory (<see cref="ExportQueue"/>): past either the oldest record is
+/// dropped and counted, never the caller blocked. A receiver that is down or slow delays nothing
+/// but this thread; the first failure and the first drop are reported once on stderr. The local
+/// audit log, written before, stays the source of truth. Built only when an endpoint is
 /// configured (see <see cref="OtlpSettings.Resolve"/>); nothing is started before
 /// <see cref="Start"/>.</summary>
 public sealed class TelemetryExporter : IDisposable
 {
-    private const int BatchSize = 512;
+    // PERF: a batch is 128 records or 48 KB encoded (a blocked curl is ~0.5 KB), whichever comes
+    // first, encoded into one reused 72 KB buffer: the queue drains at a quarter of OTLP's 512
+    // default, and the buffer stays below the large-object heap's 85,000 bytes.
+    internal const int BatchSize = 128;
+    // The export thread is woken (a futex call on the deciding thread) once per 32 queued records,
+    // to encode them: the queue then keeps few records' objects alive, which survive the GC's
+    // 128 KiB gen0 and would be copied into older generations.
+    private const int WakeAt = 32;
+    private const int BatchBytes = 48 * 1024;
+    /// <summary>The memory the queued records may keep alive (estimated, see <see cref="ExportQueue.Cost"/>).</summary>
+    internal const long QueueBytes = 1024 * 1024;
     private static readonly TimeSpan FinalFlush = TimeSpan.FromSeconds(3);
 
     private readonly OtlpSettings _s;
     private readonly TextWriter _log;
     private readonly string? _stateDirectory;
-    [ThreadStatic] private static ProtoWriter? t_writer;
-    private readonly Queue<byte[]> _queue = new();
-    private readonly Lock _gate = new();
+    private readonly ExportQueue _queue;
     private readonly AutoResetEvent _wake = new(false);
     private readonly CancellationTokenSource _stop = new();
     private readonly ExporterStatus _status = new();
     private Thread? _thread;
     private List<Attr> _resource = [];
     private string _runId = "";
-    private int _reported;
+    private (byte[] Resource, byte[] Scope) _logsParts = ([], []);
+    private int _reported, _reportedDrops;
+    // The export thread's buffers: the batch's records, and the request's head.
+    private ProtoWriter _batch = new(BatchBytes + BatchBytes / 2), _head = new(256);
+    private readonly DecisionRecords _decisions = new();
+    private int _pending; // records encoded in _batch, not yet posted
+    private long _lastPost = Stopwatch.GetTimestamp();
 
     /// <summary>Prepares the exporter; nothing runs until <see cref="Start"/>.</summary>
     /// <param name="settings">Where to send, with what headers.</param>
     /// <param name="log">Where the first failure is reported (the supervisor's stderr).</param>
     /// <param name="stateDirectory">Where the state file for <c>agentshell doctor</c> goes (the run
     /// directory), or null for none.</param>
-    public TelemetryExporter(OtlpSettings settings, TextWriter log, string? stateDirectory)
+    /// <param name="queueBytes">The queue's memory bound (tests make it small).</param>
+    public TelemetryExporter(OtlpSettings settings, TextWriter log, string? stateDirectory, long queueBytes = QueueBytes)
     {
+        _queue = new ExportQueue(settings.QueueSize, queueBytes);
         _s = settings;
         _log = log;
         _stateDirectory = stateDirectory;
@@ -60,7 +78,9 @@ public sealed class TelemetryExporter : IDisposable
     /// <summary>Counters and last results, for <c>doctor</c> and tests.</summary>
     public ExporterStatus Status => _status;
 
-    internal static ulong NowUnixNano() => (ulong)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L);
+    internal static ulong NowUnixNano() => UnixNano(DateTimeOffset.UtcNow);
+
+    private static ulong UnixNano(DateTimeOffset t) => (ulong)(t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
 
     /// <summary>Builds the resource and starts the export thread.</summary>
     /// <param name="runId">The run's (or daemon's) id: <c>agentshell.run_id</c> and the state file's name.</param>
@@ -84,6 +104,7 @@ public sealed class TelemetryExporter : IDisposable
         attrs.RemoveAll(a => ours.Any(o => o.Key == a.Key));
         attrs.AddRange(ours);
         _resource = attrs;
+        _logsParts = OtlpMessages.LogsParts(attrs, "1");
         _thread = new Thread(Run) { IsBackground = true, Name = "otlp-export" };
         _thread.Start();
     }
@@ -99,7 +120,7 @@ public sealed class TelemetryExporter : IDisposable
     public void Decision(AuditRecord record, string session, string? pendingId)
     {
         Metrics.Decision(record.Action, record.Effect, record.Environment);
-        Enqueue(new TelemetryEvent(NowUnixNano(), session, record, null, false, pendingId));
+        Enqueue(new TelemetryEvent(UnixNano(record.Time), session, record, null, false, pendingId));
     }
 
     /// <summary>Queues "pause opened".</summary>
@@ -117,22 +138,15 @@ public sealed class TelemetryExporter : IDisposable
         Enqueue(new TelemetryEvent(NowUnixNano(), session, null, item, false, item.Id));
     }
 
-    // PERF: the record is encoded here, on the caller's thread after its answer was sent (as the
-    // audit line is), into one small array: the queue then holds ~0.5 KB per record rather than the
-    // record's object graph (measured: about 7 KB each, counting the GC's slack), and the export
-    // thread only frames and posts.
-    private void Enqueue(TelemetryEvent ev)
+    // PERF: the caller's whole cost: a slot in the ring under a lock. Formatting and encoding wait
+    // for the export thread; the record was built and redacted for the audit line already. The
+    // export thread is woken (a futex call) once per WakeAt records; otherwise its timer finds them.
+    private void Enqueue(in TelemetryEvent ev)
     {
         if (_s.LogsEndpoint == null) return;
-        byte[] e = Encode(ev);
-        int count;
-        lock (_gate)
-        {
-            if (_queue.Count >= _s.QueueSize) { _queue.Dequeue(); _status.AddDropped(); }
-            _queue.Enqueue(e);
-            count = _queue.Count;
-        }
-        if (count == BatchSize) _wake.Set();
+        int count = _queue.Add(ev, out int dropped);
+        for (int i = 0; i < dropped; i++) _status.AddDropped();
+        if (count == Math.Min(WakeAt, _s.QueueSize)) _wake.Set();
     }
 
     private void Run()
@@ -143,9 +157,11 @@ public sealed class TelemetryExporter : IDisposable
         while (!_stop.IsCancellationRequested)
         {
             var untilMetrics = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), nextMetrics);
-            _wake.WaitOne(untilMetrics < _s.LogDelay ? (untilMetrics < TimeSpan.Zero ? TimeSpan.Zero : untilMetrics) : _s.LogDelay);
+            // Woken: records to encode, posted once a batch is full or the schedule delay has passed
+            // since the last post; timed out: post what there is.
+            bool woken = _wake.WaitOne(untilMetrics < _s.LogDelay ? (untilMetrics < TimeSpan.Zero ? TimeSpan.Zero : untilMetrics) : _s.LogDelay);
             if (_stop.IsCancellationRequested) break;
-            SendLogs(http, w, _stop.Token);
+            SendLogs(http, flush: !woken || Stopwatch.GetElapsedTime(_lastPost) >= _s.LogDelay, _stop.Token);
             if (Stopwatch.GetTimestamp() >= nextMetrics)
             {
                 SendMetrics(http, w, _stop.Token);
@@ -154,48 +170,75 @@ public sealed class TelemetryExporter : IDisposable
         }
         // The run is ending: one last bounded attempt, so a short run's records and counts arrive.
         using var final = new CancellationTokenSource(FinalFlush);
-        SendLogs(http, w, final.Token);
+        SendLogs(http, flush: true, final.Token);
         SendMetrics(http, w, final.Token);
     }
 
-    private void SendLogs(OtlpPoster http, ProtoWriter w, CancellationToken ct)
+    // Encodes what is queued into the batch buffer, and posts the batch once it is full or when
+    // flushing (the timer, the end of the run); until the queue is empty or a post fails (then the
+    // timer retries; meanwhile the queue's bounds hold). A failed batch is counted as failed (the
+    // local audit log has it). The buffer is replaced if one huge record made it grow for good.
+    private void SendLogs(OtlpPoster http, bool flush, CancellationToken ct)
     {
-        var batch = new List<byte[]>(BatchSize);
         while (!ct.IsCancellationRequested)
         {
-            batch.Clear();
-            lock (_gate)
-                while (batch.Count < BatchSize && _queue.TryDequeue(out var e)) batch.Add(e);
-            if (batch.Count == 0) return;
-            OtlpMessages.Logs(w, _resource, "1", batch);
-            if (!Post(http, _s.LogsEndpoint!, _s.LogsHeaders, w.WrittenMemory, batch.Count, ct)) return;
+            ReportDrops();
+            var w = _batch;
+            while (_pending < BatchSize && w.Written.Length < BatchBytes && _queue.TryTake(out var e))
+            {
+                Encode(w, e);
+                _pending++;
+            }
+            bool full = _pending >= BatchSize || w.Written.Length >= BatchBytes;
+            if (_pending == 0 || (!full && !flush)) return;
+            OtlpMessages.LogsHead(_head, _logsParts, w.Written.Length);
+            bool posted = Post(http, _s.LogsEndpoint!, _s.LogsHeaders, _head.WrittenMemory, w.WrittenMemory, _pending, ct);
+            _lastPost = Stopwatch.GetTimestamp();
+            _pending = 0;
+            if (w.Capacity > 2 * BatchBytes) _batch = new ProtoWriter(BatchBytes + BatchBytes / 2);
+            _batch.Reset();
+            if (!posted) return;
         }
     }
 
     // A record that cannot be turned into a log record is replaced by one that says so (the audit
-    // log has it): the caller never sees an exception.
-    private static byte[] Encode(TelemetryEvent e)
+    // log has it): the export thread never stops on one. Both encoders write only after their last
+    // step that can fail, so a failure leaves nothing half-written.
+    private void Encode(ProtoWriter w, in TelemetryEvent e)
     {
-        var w = t_writer ??= new ProtoWriter(1024);
-        try { return OtlpMessages.LogRecord(w, TelemetryEvents.ToLog(e)); }
+        try
+        {
+            if (e.Record != null) _decisions.Write(w, e);
+            else OtlpMessages.LogRecord(w, TelemetryEvents.ToLog(e));
+        }
         catch (Exception ex)
         {
-            return OtlpMessages.LogRecord(w, new LogEntry(e.TimeUnixNano, OtlpMessages.Warn, "WARN", "agentshell.export_error",
+            OtlpMessages.LogRecord(w, new LogEntry(e.TimeUnixNano, OtlpMessages.Warn, "WARN", "agentshell.export_error",
                 $"a record could not be exported ({ex.GetType().Name}); see the local audit log", []));
         }
+    }
+
+    // Drops are counted in the state file (doctor); the first is also said once on stderr.
+    private void ReportDrops()
+    {
+        if (_status.Dropped > 0 && Interlocked.Exchange(ref _reportedDrops, 1) == 0)
+            Report($"agentshell: telemetry: the export queue to {_status.Endpoint} is full: the oldest queued records are being dropped "
+                + $"(at most {_s.QueueSize} records or {_queue.MaxBytes / 1024} KiB are held). Decisions and the local audit log are not affected; "
+                + "drops are counted, not shown (agentshell doctor shows the exporter's state).");
     }
 
     private void SendMetrics(OtlpPoster http, ProtoWriter w, CancellationToken ct)
     {
         if (_s.MetricsEndpoint == null || ct.IsCancellationRequested) return;
         OtlpMessages.Metrics(w, _resource, "1", Metrics.Snapshot());
-        Post(http, _s.MetricsEndpoint, _s.MetricsHeaders, w.WrittenMemory, 0, ct);
+        Post(http, _s.MetricsEndpoint, _s.MetricsHeaders, w.WrittenMemory, default, 0, ct);
     }
 
-    private bool Post(OtlpPoster http, Uri to, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, int records, CancellationToken ct)
+    private bool Post(OtlpPoster http, Uri to, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body,
+        ReadOnlyMemory<byte> rest, int records, CancellationToken ct)
     {
         string? error;
-        try { error = http.Post(to, headers, body, ct); }
+        try { error = http.Post(to, headers, body, rest, ct); }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
         {
             error = ct.IsCancellationRequested ? "the run ended before the receiver answered"
