@@ -15,11 +15,6 @@ namespace AgentShell.Supervisor;
 /// a read that comes back short or fails) is a difference, and the task is killed.</summary>
 internal static class CommittedStack
 {
-    /// <summary>The words the kernel puts under the strings besides the pointers: the auxv (about 20
-    /// pairs on x86_64), the random bytes and the platform string. A read of the pointers this much
-    /// longer usually holds the strings too (then one read is enough).</summary>
-    private const int Slack = 1024;
-
     private const ulong UserCs64 = 0x33;
 
     /// <summary>"what it runs could not be read": the difference given when the stack cannot be read.</summary>
@@ -41,12 +36,12 @@ internal static class CommittedStack
         int argc = expected.Argv.AsSpan().Count((byte)0), envc = expected.Environment.AsSpan().Count((byte)0);
         // Bounded by what the supervisor read at the notification (ExecReader's limits).
         int pointers = 8 * (argc + envc + 3);
-        int want = pointers + Slack + expected.Argv.Length + expected.Environment.Length;
-        var buf = ArrayPool<byte>.Shared.Rent(want);
+        var buf = ArrayPool<byte>.Shared.Rent(pointers);
         try
         {
-            // A read past the stack's top is short, not an error: the strings lie just under it.
-            int n = Interop.ProcessMemory.Read(pid, regs.rsp, buf.AsSpan(0, want), out _);
+            // PERF: the pointers alone, then the strings: between them lie the auxv and a random gap
+            // of up to 8 KiB (arch_align_stack) that nobody has touched; reading it costs page faults.
+            int n = Interop.ProcessMemory.Read(pid, regs.rsp, buf.AsSpan(0, pointers), out _);
             if (n < pointers) return Unreadable;
             return Check(pid, regs.rsp, buf.AsSpan(0, n), argc, envc, expected.Argv, expected.Environment);
         }
@@ -54,48 +49,55 @@ internal static class CommittedStack
     }
 
     /// <summary>Checks a read of the stack at <paramref name="sp"/> (<paramref name="window"/>: at
-    /// least the pointers) against the expected strings; a string area outside the window is read
-    /// from <paramref name="pid"/> (no read is made when <paramref name="pid"/> is 0).</summary>
+    /// least the pointers) against the expected strings; strings outside the window are read from
+    /// <paramref name="pid"/> in one read (none is made when <paramref name="pid"/> is 0).</summary>
     internal static string? Check(int pid, ulong sp, ReadOnlySpan<byte> window, int argc, int envc, ReadOnlySpan<byte> argv, ReadOnlySpan<byte> env)
     {
         if ((long)window.Length < 8L * (argc + envc + 3)) return Unreadable;
         if (Word(window, 0) != (ulong)argc) return "its arguments changed";
         var argvPointers = window.Slice(8, 8 * (argc + 1));
         var envPointers = window.Slice(8 * (argc + 2), 8 * (envc + 1));
-        if (Word(argvPointers, argc) != 0) return "its arguments changed";
-        if (Word(envPointers, envc) != 0) return "its environment changed";
-        string? d = Strings(pid, sp, window, argvPointers, argc, argv);
-        if (d != null) return d == Unreadable ? d : "its arguments changed";
-        d = Strings(pid, sp, window, envPointers, envc, env);
-        return d == null || d == Unreadable ? d : "its environment changed";
+        if (Word(argvPointers, argc) != 0 || !OneAfterAnother(argvPointers, argc, argv, out ulong a)) return "its arguments changed";
+        if (Word(envPointers, envc) != 0 || !OneAfterAnother(envPointers, envc, env, out ulong e)) return "its environment changed";
+        // The kernel copies the environment's strings right after argv's (mm->arg_end == env_start):
+        // elsewhere, argv's area is longer or shorter than decided, or the environment moved.
+        bool misplaced = argc > 0 && envc > 0 && e != a + (ulong)argv.Length;
+        ulong start = argc > 0 ? a : e;
+        int total = misplaced ? argv.Length : argv.Length + env.Length;
+        byte[]? rented = null;
+        try
+        {
+            ReadOnlySpan<byte> strings;
+            if (start >= sp && start - sp <= (ulong)window.Length && (ulong)window.Length - (start - sp) >= (ulong)total)
+                strings = window.Slice((int)(start - sp), total);
+            else
+            {
+                if (pid == 0) return Unreadable;
+                rented = ArrayPool<byte>.Shared.Rent(total);
+                int n = Interop.ProcessMemory.Read(pid, start, rented.AsSpan(0, total), out _);
+                if (n < 0) return Unreadable;
+                strings = rented.AsSpan(0, n); // short: the bytes are not all there, a difference below
+            }
+            if (strings.Length < argv.Length || !strings[..argv.Length].SequenceEqual(argv)) return "its arguments changed";
+            if (misplaced || !strings[argv.Length..].SequenceEqual(env)) return "its environment changed";
+            return null;
+        }
+        finally { if (rented != null) ArrayPool<byte>.Shared.Return(rented); }
     }
 
-    /// <summary>Null when the <paramref name="count"/> pointers point, one after another, at the
-    /// strings of <paramref name="expected"/> (each with its NUL) and those bytes are there.</summary>
-    private static string? Strings(int pid, ulong sp, ReadOnlySpan<byte> window, ReadOnlySpan<byte> pointers, int count, ReadOnlySpan<byte> expected)
+    /// <summary>True when the <paramref name="count"/> pointers point one after another at the
+    /// strings of <paramref name="expected"/> (each with its NUL); <paramref name="start"/>: the first.</summary>
+    private static bool OneAfterAnother(ReadOnlySpan<byte> pointers, int count, ReadOnlySpan<byte> expected, out ulong start)
     {
-        if (count == 0) return expected.Length == 0 ? null : "differs";
-        ulong start = Word(pointers, 0), at = start;
+        start = count > 0 ? Word(pointers, 0) : 0;
+        if (count == 0) return expected.Length == 0;
         int offset = 0;
         for (int i = 0; i < count; i++)
         {
-            if (Word(pointers, i) != at) return "differs";
-            int end = expected[offset..].IndexOf((byte)0);
-            offset += end + 1;
-            at = start + (ulong)offset;
+            if (Word(pointers, i) != start + (ulong)offset) return false;
+            offset += expected[offset..].IndexOf((byte)0) + 1;
         }
-        // Inside the read (the usual case), or read now.
-        if (start >= sp && start - sp <= (ulong)window.Length && (ulong)window.Length - (start - sp) >= (ulong)expected.Length)
-            return window.Slice((int)(start - sp), expected.Length).SequenceEqual(expected) ? null : "differs";
-        if (pid == 0) return Unreadable;
-        var buf = ArrayPool<byte>.Shared.Rent(expected.Length);
-        try
-        {
-            int n = Interop.ProcessMemory.Read(pid, start, buf.AsSpan(0, expected.Length), out _);
-            if (n < 0) return Unreadable;
-            return n == expected.Length && buf.AsSpan(0, n).SequenceEqual(expected) ? null : "differs";
-        }
-        finally { ArrayPool<byte>.Shared.Return(buf); }
+        return true;
     }
 
     private static ulong Word(ReadOnlySpan<byte> b, int i) => BinaryPrimitives.ReadUInt64LittleEndian(b.Slice(8 * i, 8));

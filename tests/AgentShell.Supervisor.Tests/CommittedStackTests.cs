@@ -83,6 +83,17 @@ public sealed class CommittedStackTests
     }
 
     [Test]
+    public void AnEnvironmentNotRightAfterTheArgumentsIsADifference()
+    {
+        // Every envp pointer moved one byte on, and the strings with them: not the kernel's layout.
+        var s = Stack(Get, Env);
+        int at = 8 * (Get.Length + 2);
+        for (int i = 0; i < Env.Length; i++)
+            BinaryPrimitives.WriteUInt64LittleEndian(s.AsSpan(at + 8 * i), BinaryPrimitives.ReadUInt64LittleEndian(s.AsSpan(at + 8 * i)) + 1);
+        Assert.That(Check([.. s, 0], Get, Env), Is.EqualTo("its environment changed"));
+    }
+
+    [Test]
     public void AReadShorterThanThePointersIsUnreadable() =>
         Assert.That(Check(Stack(Get, Env)[..(8 * (Get.Length + Env.Length + 3) - 1)], Get, Env), Is.EqualTo(CommittedStack.Unreadable));
 
