@@ -111,7 +111,10 @@ public sealed class CommittedStackTests
             Assert.Ignore("ptrace of a child is not allowed here (yama ptrace_scope)");
         if (!File.Exists("/usr/bin/python3")) Assert.Ignore("no /usr/bin/python3 to exec with a chosen argv and environment");
         string go = Path.Combine(Path.GetTempPath(), $"agentshell-stack-{Guid.NewGuid():N}");
+        // It says when it runs: seized before its own exec has reported (posix_spawn returns once
+        // the new image replaced the old, before the exec's ptrace event), the stop would be that exec's.
         string script = "import os,sys,time\n" +
+            "open(sys.argv[1] + '.ready', 'w').close()\n" +
             "while not os.path.exists(sys.argv[1]): time.sleep(0.002)\n" +
             "n = int(sys.argv[2]); os.execve('/bin/true', sys.argv[3:3 + n], dict(v.split('=', 1) for v in sys.argv[3 + n:]))\n";
         int pid = Interop.Spawn.Start("/usr/bin/python3", ["/usr/bin/python3", "-c", script, go, run.Length.ToString(), .. run, .. runEnv], [], 2, 2);
@@ -122,6 +125,8 @@ public sealed class CommittedStackTests
             var name = "/bin/true"u8.ToArray();
             var expected = CommittedExec.For(new ExecRequest(name, name.Length, Argv.FromStrings(decided), pid), Argv.FromStrings(decidedEnv), out _)
                 ?? throw new InvalidOperationException("/bin/true is not readable");
+            for (int i = 0; i < 3000 && !File.Exists(go + ".ready"); i++) Thread.Sleep(5);
+            Assert.That(File.Exists(go + ".ready"), Is.True, "the child runs");
             Assert.That(Interop.Ptrace.Seize(pid), Is.EqualTo((Errno)0));
             File.WriteAllText(go, "");
             Assert.That(Interop.Ptrace.WaitTracee(pid, out var si), Is.EqualTo((Errno)0));
@@ -141,6 +146,7 @@ public sealed class CommittedStackTests
         finally
         {
             File.Delete(go);
+            File.Delete(go + ".ready");
             if (!reaped)
             {
                 Interop.Process.kill(pid, 9);
