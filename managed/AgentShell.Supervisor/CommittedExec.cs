@@ -42,12 +42,16 @@ internal sealed class CommittedExec
 
     /// <summary>The expectation for <paramref name="request"/> run with <paramref name="envp"/>, as
     /// the kernel will lay it out; null when the file cannot be read (it cannot be verified), with
-    /// the errno of the open in <paramref name="error"/>.</summary>
-    public static CommittedExec? For(ExecRequest request, in Argv envp, out Errno error)
+    /// the errno of the open in <paramref name="error"/>. <paramref name="seen"/>: what the
+    /// decision's own open of the program found (<see cref="RemoteExecContext.Program"/>), the file
+    /// the decision rests on; without it the file is opened here.</summary>
+    public static CommittedExec? For(ExecRequest request, in Argv envp, out Errno error, ProgramKind? seen = null)
     {
-        string path = request.OpenablePath();
-        // PERF: one open, fstat and read tell the kind, the identity and the "#!" line (they were two opens and three stats).
-        var kind = ProgramKind.Of(path, out error);
+        error = 0;
+        // PERF: the decision's open tells the kind, the identity and the "#!" line; one open, fstat
+        // and read here otherwise. Sound either way: what the kernel commits is compared with this
+        // identity, and with the decision's it is the very file decided on.
+        var kind = seen is { Unreadable: false, Identity: not null } s ? s : ProgramKind.Of(request.OpenablePath(), out error);
         if (kind.Unreadable) return null;
         var files = kind.Identity is { } id ? ExecFiles.Of(request, id, kind.Interpreter) : ExecFiles.Of(request);
         var args = request.Argv.ToStrings();
@@ -93,32 +97,5 @@ internal sealed class CommittedExec
         if (!argvSame) return "its arguments changed";
         if (!environment.SequenceEqual(Environment)) return "its environment changed";
         return null;
-    }
-
-    /// <summary>ELF, a script and its "#!" line, or another format; read as the decision read it.
-    /// <see cref="Identity"/>: the regular file's (device, inode) from the same open; null for
-    /// anything else (then <see cref="ExecFiles.Of(ExecRequest)"/> names it, as before).</summary>
-    private readonly record struct ProgramKind(bool Unreadable, bool Elf, string? Interpreter, string? Argument, (ulong Dev, ulong Ino)? Identity = null)
-    {
-        public static ProgramKind Of(string path, out Errno error)
-        {
-            int fd = Interop.Files.Open(path, Interop.Files.ReadOnlyNoWait, out error);
-            if (fd < 0) return new(true, false, null, null);
-            Span<byte> head = stackalloc byte[ExecFiles.HeadBytes];
-            int n;
-            (ulong, ulong)? identity = null;
-            try
-            {
-                // A FIFO or a device is read as before (4 bytes, non-blocking); only a regular file's "#!" line is looked at.
-                if (Interop.Files.TryFStat(fd, out var st) && st.IsRegular) identity = st.Identity;
-                else head = head[..4];
-                n = Interop.Files.Read(fd, head, out _);
-            }
-            finally { Interop.Libc.close(fd); }
-            if (n < 0) return new(true, false, null, null);
-            if (n >= 4 && head[0] == 0x7F && head[1] == (byte)'E' && head[2] == (byte)'L' && head[3] == (byte)'F') return new(false, true, null, null, identity);
-            if (identity != null && ExecFiles.Shebang(head[..n]) is { } sb) return new(false, false, sb.Interpreter, sb.Argument, identity);
-            return new(false, false, null, null, identity);
-        }
     }
 }

@@ -137,17 +137,28 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         // replaced after the open.
         bool missing = false, stated = false;
         FileStatus st = default;
-        (string Interpreter, string? Argument)? shebang = null;
-        if (request.Pid > 0) Inspect(request, out missing, out stated, out st, out shebang);
-        string? file = request.Pid > 0 && !missing ? request.OpenablePath() : null;
-        if (intents.Count == 0 && identity != null && file != null && stated)
+        ProgramKind? kind = null;
+        int fd = request.Pid > 0 ? Inspect(request, out missing, out stated, out st, out kind) : -1;
+        string? file;
+        try
         {
-            if (identity.Identify(file, st) is string tool)
+            file = request.Pid > 0 && !missing ? request.OpenablePath() : null;
+            if (intents.Count == 0 && identity != null && file != null && stated)
             {
-                intents = classifier.Classify(System.Text.Encoding.UTF8.GetBytes(tool), request.Argv, ctx);
-                actsOnArguments = true;
+                // The file that was opened, not its path again: a name that is not UTF-8 does not
+                // survive the trip through a string.
+                if ((fd >= 0 ? identity.Identify(fd, st) : identity.Identify(file, st)) is string tool)
+                {
+                    intents = classifier.Classify(System.Text.Encoding.UTF8.GetBytes(tool), request.Argv, ctx);
+                    actsOnArguments = true;
+                }
             }
         }
+        finally { if (fd >= 0) Interop.Libc.close(fd); }
+        // What the open found, for the check of what the kernel commits (CommittedExec.For): the
+        // file this decision rests on, not one opened again after it.
+        if (ctx is RemoteExecContext remote) remote.Program = kind;
+        (string Interpreter, string? Argument)? shebang = kind is { Interpreter: { } interp } k ? (interp, k.Argument) : null;
         // A script whose interpreter is itself a parsed tool (#!/usr/bin/curl -XDELETE) runs that
         // tool with arguments of its own: decide what the kernel will really run as well.
         if (file != null && shebang is { } sb && ScriptOfTool(request, sb) is { } run)
@@ -199,27 +210,25 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
     /// <summary>For a script whose interpreter is a known tool: the argv the kernel builds
     /// (interpreter, its argument, the script's path, the rest of argv); else null.</summary>
     /// <summary>What is at the path the exec names: <paramref name="missing"/> when nothing (a
-    /// failed open, then stat, say so); its status when it could be stated; its "#!" line when it
-    /// is a regular file that could be opened and read. An open that fails otherwise (a file that
-    /// may be run but not read) falls back to a stat, as before: no "#!" line is read then either.</summary>
-    private static void Inspect(in ExecRequest request, out bool missing, out bool stated, out FileStatus st, out (string Interpreter, string? Argument)? shebang)
+    /// failed open, then stat, say so); its status when it could be stated; for a regular file that
+    /// could be opened, what its start shows (ELF, its "#!" line). The open fd is returned (the
+    /// caller closes it), or -1. An open that fails otherwise (a file that may be run but not read)
+    /// falls back to a stat, as before: nothing of its content is read then.</summary>
+    private static int Inspect(in ExecRequest request, out bool missing, out bool stated, out FileStatus st, out ProgramKind? kind)
     {
-        shebang = null;
+        kind = null;
         int fd = request.OpenOpenable(Interop.Files.ReadOnlyNoWait, out var errno);
         if (fd < 0)
         {
             st = default;
             stated = errno is not (Errno.ENOENT or Errno.ENOTDIR) && request.TryStatOpenable(out st);
             missing = !stated;
-            return;
+            return -1;
         }
-        try
-        {
-            missing = false;
-            stated = Interop.Files.TryFStat(fd, out st);
-            if (stated && st.IsRegular) shebang = Network.ExecFiles.Shebang(fd);
-        }
-        finally { Interop.Libc.close(fd); }
+        missing = false;
+        stated = Interop.Files.TryFStat(fd, out st);
+        if (stated && st.IsRegular) kind = ProgramKind.Of(fd, st.Identity);
+        return fd;
     }
 
     private string[]? ScriptOfTool(ExecRequest request, (string Interpreter, string? Argument) sb)

@@ -115,7 +115,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
             Unreadable(pid, request.Argv, syscall, audit);
             return null;
         }
-        var expected = CommittedExec.For(request, envp, out var openError);
+        var expected = CommittedExec.For(request, envp, out var openError, ctx.Program);
         if (expected == null && openError is Errno.ENOENT or Errno.ENOTDIR or Errno.EACCES)
         {
             // Nothing runs, as the kernel would have said; a file that appears after this answer is not run either.
@@ -170,7 +170,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         CommittedExec? expected = null;
         if (actsOnArguments && pid != self.AgentPid)
         {
-            if (!ctx.TryGetEnvironment(out var envp) || (expected = CommittedExec.For(request, envp, out _)) == null)
+            if (!ctx.TryGetEnvironment(out var envp) || (expected = CommittedExec.For(request, envp, out _, ctx.Program)) == null)
             {
                 var rule = SupervisorRules.ExecUnverifiable;
                 notifier.WriteOnce(pid, request.Argv, rule.Refusal($"an exec of {Program(request)}"));

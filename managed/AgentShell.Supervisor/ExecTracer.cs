@@ -7,7 +7,7 @@ namespace AgentShell.Supervisor;
 /// in root mode, trusted execs, to make them non-dumpable). The thread that decided an exec seizes
 /// the task before answering CONTINUE (ptrace: a tracer is a thread, so this object belongs to
 /// one thread, which also waits); the task then stops at PTRACE_EVENT_EXEC once the new image is
-/// in place, where what the kernel committed (/proc/PID/cmdline, /proc/PID/environ, /proc/PID/exe)
+/// in place, where what the kernel committed (argv and environment on its new stack, /proc/PID/exe)
 /// is compared with what was decided: the same, it is let go; not, it is killed. A failed exec
 /// has no exec event: the PTRACE_INTERRUPT sent with the seize stops it on its way back to user
 /// space instead (PTRACE_EVENT_STOP), and it is let go with its error. A tool trusted with
@@ -144,11 +144,21 @@ internal sealed class ExecTracer
         while (WaitTracee(pid, out var si) == 0 && si.si_code is not (CLD_EXITED or CLD_KILLED or CLD_DUMPED)) { }
     }
 
-    /// <summary>What differs between the committed image of <paramref name="pid"/> and
-    /// <paramref name="expected"/>; null when nothing. Unreadable counts as different.</summary>
-    private static string? Compare(int pid, CommittedExec expected)
+    /// <summary>What differs between the committed image of <paramref name="pid"/> (stopped at its
+    /// exec event) and <paramref name="expected"/>; null when nothing. Unreadable counts as different.</summary>
+    internal static string? Compare(int pid, CommittedExec expected)
     {
         var exe = ProcessInfo.ExeIdentity(pid);
+        // PERF: the strings from the new image's stack (GETREGS, then two process_vm_readv: the
+        // pointers, the strings) instead of two /proc files (an open, read and close each): ~30 µs
+        // less per check on this VM. A format known only by its arguments' end (binfmt_misc) and a
+        // 32-bit image are read from /proc.
+        if (!expected.ArgvIsSuffix && CommittedStack.Supported)
+        {
+            if (expected.Program is { } p && exe != p) return "another program ran";
+            var d = CommittedStack.Difference(pid, expected, out bool other);
+            if (!other) return d;
+        }
         byte[]? argv = null, env = null;
         try
         {

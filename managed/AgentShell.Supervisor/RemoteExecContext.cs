@@ -44,7 +44,12 @@ internal sealed class RemoteExecContext : IExecContext
         _cwdRead = false;
         _watchFound = false;
         EnvironmentUnreadable = false;
+        Program = null;
     }
+
+    /// <summary>What the decision's open of this exec's program found (a regular file), for the
+    /// check of what the kernel commits; null when it was not opened.</summary>
+    internal ProgramKind? Program { get; set; }
 
     /// <summary>True when envp could not be read: parsers then see no variables, and the
     /// decision must not rely on their absence.</summary>

@@ -66,4 +66,45 @@ public sealed class ExecDeciderTests
         var d = Decider().Decide(r, new LocalExecContext(new Dictionary<string, string>()));
         Assert.That(d.Action, Is.Not.EqualTo(PolicyAction.Allow));
     }
+
+    [Test]
+    public void ACopyOfCurlAtAPathThatIsNotUtf8IsRecognisedByItsContent()
+    {
+        // The path's bytes do not survive a round trip through a string: the file must be
+        // identified through what was opened, not a path rebuilt from a decoded name.
+        var dir = Directory.CreateTempSubdirectory("agentshell-decider-").FullName;
+        try
+        {
+            byte[] path = [.. B(dir + "/fetch"), 0xff, 0xfe];
+            using (var cp = System.Diagnostics.Process.Start("/bin/sh", ["-c", "cp \"$1\" \"$2/fetch$(printf '\\377\\376')\"", "sh", Repo.Which("curl"), dir])!)
+            {
+                cp.WaitForExit();
+                Assert.That(cp.ExitCode, Is.EqualTo(0), "the copy at the non-UTF-8 path was made");
+            }
+            var policy = Policy.Load([Path.Combine(Repo.Root, "profiles", "default.json"), Repo.DemoProfile, Repo.PauseProfile]);
+            var decider = new ExecDecider(new CommandClassifier(policy.Tools), policy, new AgentShell.Supervisor.Network.ExecutableIdentity());
+            byte[][] args = [path, B("-X"), B("DELETE"), B("http://127.0.0.2:8080/volumes/1")];
+            var buf = args.SelectMany(a => a).ToArray();
+            var spans = new int[args.Length * 2];
+            for (int i = 0, pos = 0; i < args.Length; pos += args[i].Length, i++) { spans[2 * i] = pos; spans[2 * i + 1] = args[i].Length; }
+            // The pid of this process: the file is opened through /proc/PID/root, as for a trapped exec.
+            var request = new ExecRequest(path, path.Length, new Argv(buf, spans, args.Length), Environment.ProcessId);
+            var ctx = new LocalExecContext(new Dictionary<string, string>(), dir);
+            var d = decider.Decide(request, ctx);
+            Assert.That((d.Action, d.RuleId), Is.EqualTo((PolicyAction.Block, "demo.http:delete-on-production")));
+            // The look-alike: the same copy reading is allowed.
+            args[1] = B("-s");
+            args[2] = B("-o/dev/null");
+            buf = args.SelectMany(a => a).ToArray();
+            for (int i = 0, pos = 0; i < args.Length; pos += args[i].Length, i++) { spans[2 * i] = pos; spans[2 * i + 1] = args[i].Length; }
+            var get = new ExecRequest(path, path.Length, new Argv(buf, spans, args.Length), Environment.ProcessId);
+            Assert.That(decider.Decide(get, ctx).Action, Is.EqualTo(PolicyAction.Allow));
+        }
+        finally
+        {
+            // .NET cannot name the file (its name decodes with a replacement character): rm can.
+            using var rm = System.Diagnostics.Process.Start("rm", ["-rf", dir])!;
+            rm.WaitForExit();
+        }
+    }
 }

@@ -151,6 +151,26 @@ public sealed class ExecutableIdentity
         }
     }
 
+    /// <summary>As <see cref="Identify(string, in FileStatus)"/>, for the file open as <paramref name="fd"/>
+    /// (read with pread: its offset does not matter) whose fstat is <paramref name="st"/>: the
+    /// file the decision looked at, whatever its path's bytes (a name that is not UTF-8 cannot
+    /// be opened again through a string).</summary>
+    internal string? Identify(int fd, in FileStatus st)
+    {
+        try
+        {
+            if (!st.IsRegular) return null;
+            if (_byInode.TryGetValue(st.Identity, out var same)) return same.Tool;
+            if (!_bySize.ContainsKey(st.Size) || st.Size > MaxHashBytes) return null;
+            using var handle = new SafeFileHandle(fd, ownsHandle: false);
+            return IdentifyByContent(handle, st);
+        }
+        catch (Exception)
+        {
+            return null; // unreadable: not a known tool
+        }
+    }
+
     private string? IdentifyByContent(string path)
     {
         // O_NONBLOCK: a FIFO swapped in after the stat must not block the supervisor in open().
@@ -159,6 +179,12 @@ public sealed class ExecutableIdentity
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
         // Decide on the file actually opened, not on what the path named a moment ago.
         if (!Interop.Files.TryFStat(fd, out var st) || !st.IsRegular) return null;
+        return IdentifyByContent(handle, st);
+    }
+
+    private string? IdentifyByContent(SafeFileHandle handle, in FileStatus st)
+    {
+        int fd = (int)handle.DangerousGetHandle();
         if (_byInode.TryGetValue(st.Identity, out var same)) return same.Tool;
         if (!_bySize.TryGetValue(st.Size, out var sameSize) || st.Size > MaxHashBytes) return null;
         var version = FileVersion.Of(st);
