@@ -99,6 +99,17 @@ internal sealed class WireSession
         }
     }
 
+    /// <summary>As <see cref="Evaluate(WireRequest)"/> for a request not made yet: its intents and
+    /// the credential it carries (PERF: an allowed statement needs nothing else).</summary>
+    public AgentShell.Core.Policy.Decision? Evaluate(IReadOnlyList<AgentShell.Core.Model.CommandIntent> intents, AgentShell.Core.Credentials.CredentialMatch? credential)
+    {
+        try { return _decisions.Evaluate(this, intents, credential); }
+        catch (Exception)
+        {
+            return null; // the caller's Decide asks again, meets the same error and refuses: still closed
+        }
+    }
+
     /// <summary>Writes one line to the process's stderr (a refusal that is not a decision: the
     /// destination could not be verified, say).</summary>
     public void Tell(string line) => _decisions.Tell(Process.Pid, line);

@@ -94,12 +94,20 @@ internal sealed class FrontendPump(PgReader client, PgWriter upstream, RelayStat
     {
         SqlResult? worst = null;
         string shown = "";
-        foreach (var (encoding, backslash) in state.Readings(text))
+        if (state.OnlyReading(text) is { } only)
+        {
+            // PERF: the common case, one reading (settled parameters, or nothing they could change).
+            shown = WireText.Decode(text, only.Encoding);
+            worst = PostgresWire.Scan(shown, only.BackslashStrings);
+        }
+        else foreach (var (encoding, backslash) in state.Readings(text))
         {
             string sql = WireText.Decode(text, encoding);
             var r = PostgresWire.Scan(sql, backslash);
             if (worst == null || r.Effect > worst.Effect) { worst = r; shown = sql; }
         }
+        // PERF: scanned text below 0x80 is shown as it is (WireText.Display would return each string unchanged).
+        if (WireText.IsPlain(shown)) return new PostgresRequest(kind, shown, PostgresWire.Intents(worst!, target), session, host.Destination);
         bool utf8 = state.ClientUtf8;
         var statements = worst!.Statements.Select(s => s with { Text = WireText.Display(s.Text, utf8) }).ToList();
         var shownResult = new SqlResult(worst.Effect, WireText.Display(worst.Summary, utf8), statements);
