@@ -85,11 +85,16 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Pen
         for (int i = 0; i < intent.Targets.Count; i++) stands &= intent.Targets[i] is var t && (t.Host == null || policy.EnvironmentOf(t) == s.Environment);
         if (stands) return intent;
         string address = s.ClientTls?.ServerName is { } sni && policy.EnvironmentOf(new Target { Kind = TargetKind.Url, Host = sni }) == s.Environment
-            ? sni : s.Destination.Address.ToString();
-        var targets = intent.Targets.Select(t => t.Host == null || policy.EnvironmentOf(t) == s.Environment ? t : new Target
+            ? sni : s.Host;
+        var targets = new List<Target>(intent.Targets.Count);
+        for (int i = 0; i < intent.Targets.Count; i++)
         {
-            Kind = t.Kind, Scheme = t.Scheme, Host = address, Port = t.Port, Path = t.Path, Database = t.Database, Name = t.Name, Region = t.Region,
-        }).ToList();
+            var t = intent.Targets[i];
+            targets.Add(t.Host == null || policy.EnvironmentOf(t) == s.Environment ? t : new Target
+            {
+                Kind = t.Kind, Scheme = t.Scheme, Host = address, Port = t.Port, Path = t.Path, Database = t.Database, Name = t.Name, Region = t.Region,
+            });
+        }
         return new CommandIntent { Tool = intent.Tool, Effect = intent.Effect, Targets = targets, Evidence = intent.Evidence, Summary = intent.Summary, Argv = intent.Argv };
     }
 

@@ -63,6 +63,9 @@ internal sealed class WireSession
     /// <summary>The process that connected.</summary>
     public WireClient Process => _connection.Client;
 
+    /// <summary>The destination's address as a literal ("10.0.0.5").</summary>
+    public string Host => _connection.Host;
+
     /// <summary>The server name the client asked for (TLS SNI), else the destination address literal.</summary>
     public string ServerName => ClientTls?.ServerName ?? _connection.Host;
 

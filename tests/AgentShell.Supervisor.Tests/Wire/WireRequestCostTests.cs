@@ -23,7 +23,7 @@ public sealed class WireRequestCostTests
     // Bytes per allowed statement or request on the handler's thread, as measured when the budget
     // was set (see the commit that set it), with room for the runtime's own.
     private const long PostgresBudget = 1400;
-    private const long HttpBudget = 5200;
+    private const long HttpBudget = 3200;
 
     [Test]
     public void AnAllowedSelectStaysWithinItsAllocationBudget()
