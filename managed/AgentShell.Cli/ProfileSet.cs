@@ -1,5 +1,6 @@
 using AgentShell.Core.Policy;
 using AgentShell.Core.Profiles;
+using AgentShell.Supervisor;
 
 namespace AgentShell.Cli;
 
@@ -16,11 +17,12 @@ internal static class ProfileSet
     /// <summary>Overrides the system profile directory (tests; default <c>/etc/agentshell</c>).</summary>
     internal const string SystemDirVariable = "AGENTSHELL_SYSTEM_PROFILES_DIR";
 
-    /// <summary>Loads the profiles for a run and says which files were loaded.</summary>
+    /// <summary>Loads the profiles for a run and says which files were loaded. The rules' own cases
+    /// run unless this user's <see cref="RuleTestCache"/> holds a pass for these very bytes.</summary>
     internal static Policy LoadForRun(IReadOnlyList<string> profiles, TextWriter log)
     {
         var files = Resolve(profiles);
-        var policy = Policy.Load(files);
+        var policy = Policy.Load(files, RuleTestCache.ForThisUser());
         log.WriteLine($"agentshell: profiles: {string.Join(", ", files)}");
         if (policy.Warnings.Count > 0)
             log.WriteLine($"agentshell: note: {policy.Warnings.Count} rule test case(s) name commands no parser understands yet; `agentshell profiles validate` lists them");

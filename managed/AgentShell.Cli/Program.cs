@@ -33,17 +33,9 @@ public static class Program
         string[] head = (dd >= 0 ? args[..dd] : args).Select(a => a == "-h" ? "--help" : a).ToArray(); // the parser knows only --help
         string[] command = dd >= 0 ? args[(dd + 1)..] : [];
 
-        using var parser = new Parser(s =>
-        {
-            s.HelpWriter = null; // Help.Report writes help to stdout and errors to stderr
-            s.AutoHelp = true;
-            s.AutoVersion = true;
-            s.CaseInsensitiveEnumValues = true;
-            s.AllowMultiInstance = true; // --profile A --profile B
-        });
         try
         {
-            return Dispatch(parser, head, command);
+            return Dispatch(head, command);
         }
         catch (Exception e)
         {
@@ -55,11 +47,19 @@ public static class Program
         }
     }
 
-    private static int Dispatch(Parser parser, string[] head, string[] command)
+    private static int Dispatch(string[] head, string[] command)
     {
         // PERF: the hot verbs' plain command lines skip the parser's reflection; anything else
         // (help, the version, a usage error) is the parser's, so its text is unchanged.
         if (FastArgs.TryParse(head) is { } verb) return Execute(verb, command);
+        using var parser = new Parser(s =>
+        {
+            s.HelpWriter = null; // Help.Report writes help to stdout and errors to stderr
+            s.AutoHelp = true;
+            s.AutoVersion = true;
+            s.CaseInsensitiveEnumValues = true;
+            s.AllowMultiInstance = true; // --profile A --profile B
+        });
         var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb, CheckVerb, ProfilesVerb, LogVerb,
             HookVerb, DoctorVerb, DaemonVerb, ShellVerb, RunsVerb>(head);
         return result.MapResult(verb => Execute(verb, command), errors => Help.Report(result, errors, Console.Out, Console.Error));

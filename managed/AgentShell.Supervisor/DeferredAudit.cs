@@ -28,6 +28,9 @@ internal sealed class DeferredAudit(AuditRecorder recorder)
         _outcome = outcome;
     }
 
+    /// <summary>False when <paramref name="d"/> would not be recorded (<see cref="Note"/> would do nothing).</summary>
+    public bool Records(Decision d) => recorder.Records(d);
+
     /// <summary>Drops the noted record (the decision did not stand).</summary>
     public void Discard() => _decision = null;
 

@@ -40,7 +40,14 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         // it unless the id is still valid. PERF: one check after the decision's reads proves them all
         // (the task was alive, so its pid was its own, throughout); nothing is acted on before it:
         // no line written, no trust remembered, no seize (VerifiedExecs.Prepare), no answer.
-        if (!IdValid(listener, n.id)) return Verdict.Refuse;
+        // PERF: a plain allow of a program no parser knows, not recorded, acts on nothing but the
+        // answer, and the kernel accepts a CONTINUE only for a notification still valid, which
+        // proves the reads as well as the check would (an id never becomes valid again). What it
+        // does first only takes trust away (ExecLetGo with nothing understood), which fails closed
+        // whoever has the pid by then. Every failing exec and execvp's misses along PATH take this path.
+        bool plainAllow = f == ReadFailure.None && !ctx.EnvironmentUnreadable && d.Action == PolicyAction.Allow && d.Intent == null
+            && !actsOnArguments && !audit.Records(d);
+        if (!plainAllow && !IdValid(listener, n.id)) return Verdict.Refuse;
         if (f != ReadFailure.None)
         {
             if (f != ReadFailure.Gone) Unreadable(pid, default, syscall, audit);

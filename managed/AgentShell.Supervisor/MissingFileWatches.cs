@@ -6,22 +6,33 @@ namespace AgentShell.Supervisor;
 /// an absolute path names depends only on the process's root: its mount (each mount belongs to one
 /// mount namespace; a new namespace gets copies with new ids) and its directory (a chroot). So the
 /// key is the root's mount id, device and inode, from one statx of /proc/TID/root per decision.
-/// Bounded: a tree that makes more roots than <see cref="MaxRoots"/> gets real lookups in the others.</summary>
-internal static class MissingFileWatches
+/// Bounded: a tree that makes more roots than <see cref="MaxRoots"/> gets real lookups in the others.
+/// One table per supervised tree, disposed when the tree ends: each watch holds an inotify fd and
+/// its namespace's mountinfo, which keeps that mount namespace alive (a daemon serves session after
+/// session; a table kept across them filled up with the roots of trees long gone).</summary>
+internal sealed class MissingFileWatches : IDisposable
 {
     private const int MaxRoots = 8;
-    private static readonly Dictionary<(ulong MountId, ulong Dev, ulong Ino), MissingFileWatch> Watches = new();
+    private readonly Dictionary<(ulong MountId, ulong Dev, ulong Ino), MissingFileWatch> _watches = new();
+    private bool _disposed;
+
+    /// <summary>Roots watched now (tests).</summary>
+    internal int Count
+    {
+        get { lock (_watches) return _watches.Count; }
+    }
 
     /// <summary>The watch for the root of <paramref name="tid"/>, or null (real lookups) when its root
-    /// cannot be named or the table is full.</summary>
-    internal static MissingFileWatch? For(int tid)
+    /// cannot be named, the table is full or the tree has ended.</summary>
+    internal MissingFileWatch? For(int tid)
     {
         string root = $"/proc/{tid}/root/";
         if (RootKey(root) is not { } key) return null;
-        lock (Watches)
+        lock (_watches)
         {
-            if (Watches.TryGetValue(key, out var w)) return w;
-            if (Watches.Count >= MaxRoots) return null;
+            if (_disposed) return null;
+            if (_watches.TryGetValue(key, out var w)) return w;
+            if (_watches.Count >= MaxRoots) return null;
             // The task is stopped in its exec and only it can change its own mount namespace, so
             // its mountinfo is the namespace of that root; the second statx makes sure the tid was
             // not reused meanwhile by a process with another root.
@@ -31,8 +42,20 @@ internal static class MissingFileWatches
                 made.Dispose();
                 return null;
             }
-            Watches[key] = made;
+            _watches[key] = made;
             return made;
+        }
+    }
+
+    /// <summary>Closes every watch (the tree has ended). A decision still holding one gets real
+    /// lookups from then on (a disposed watch is off), and the table makes no new ones.</summary>
+    public void Dispose()
+    {
+        lock (_watches)
+        {
+            _disposed = true;
+            foreach (var w in _watches.Values) w.Dispose();
+            _watches.Clear();
         }
     }
 

@@ -10,7 +10,7 @@ namespace AgentShell.Supervisor;
 /// The threads end once the tree is gone (every task that had the filter has been reaped), and
 /// <paramref name="ended"/> runs when the last of them has: nothing uses the listener after that.</summary>
 internal sealed class NotificationLoop(int listener, ExecNotifications execs, ConnectNotifications connects, DatagramSends sends,
-    RootChanges roots, SignalProtection signals, AuditRecorder recorder, TextWriter log, Action? ended = null)
+    RootChanges roots, SignalProtection signals, AuditRecorder recorder, MissingFileWatches watches, TextWriter log, Action? ended = null)
 {
     private const int NR_kill = 62, NR_tkill = 200, NR_pidfd_send_signal = 424;
     private const int NR_sendto = 44, NR_sendmsg = 46, NR_sendmmsg = 307, NR_chroot = 161;
@@ -60,7 +60,7 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
         // for parsers (with buffers of its own for envp), the decision waiting for its audit record,
         // and the pidfds of the tasks it last connected for.
         var reader = new ExecReader();
-        var ctx = new RemoteExecContext(new ExecReader());
+        var ctx = new RemoteExecContext(new ExecReader(), watches);
         var audit = new DeferredAudit(recorder);
         using var pidfds = new TaskPidfds();
         // This thread traces the execs it lets go with a check, from the seize to the exec's commit.
@@ -85,9 +85,9 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
                 if (e != Errno.EBADF) log.WriteLine($"agentshell: seccomp receive failed: {e}; supervision stopped, the tree fails closed");
                 return;
             }
-            baton?.Handling(me);
+            long handling = baton?.Handling(me) ?? 0;
             try { Handle(ref n, reader, ctx, audit, tracer, pidfds, metrics); }
-            finally { baton?.Handled(me); }
+            finally { baton?.Handled(handling); }
         }
     }
 

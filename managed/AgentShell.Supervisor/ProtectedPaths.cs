@@ -30,6 +30,21 @@ public static class ProtectedPaths
         return dirs;
     }
 
+    /// <summary>The directory of the rules' cached test results (<see cref="RuleTestCache"/>),
+    /// created 0700 first so the tree cannot create it: an entry there lets a run skip its
+    /// profiles' own cases, so it is protected as the profiles are. Empty without a home.</summary>
+    public static IReadOnlyList<string> CacheDirectories()
+    {
+        if (RuleTestCache.DefaultDirectory() is not string dir) return [];
+        try { Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // We cannot create it, and the tree, which runs as we do, cannot either.
+            return [];
+        }
+        return [dir];
+    }
+
     /// <summary>agentshell's own files: <paramref name="executable"/>, the launcher, and root mode's
     /// BPF object beside it (which a run as root loads into the kernel).</summary>
     public static IReadOnlyList<string> OwnFiles(string executable, string launcher) =>

@@ -21,10 +21,15 @@ internal sealed class RemoteExecContext : IExecContext
     private bool _cwdRead;
 
     private readonly ConfigFileCache _cache;
+    private readonly MissingFileWatches? _watches;
 
-    internal RemoteExecContext(ExecReader envReader, ConfigFileCache? cache = null)
+    /// <param name="envReader">A reader of its own for envp.</param>
+    /// <param name="watches">The tree's watches of missing files; null: every lookup is real.</param>
+    /// <param name="cache">Files read, shared by the whole process.</param>
+    internal RemoteExecContext(ExecReader envReader, MissingFileWatches? watches, ConfigFileCache? cache = null)
     {
         _envReader = envReader;
+        _watches = watches;
         _cache = cache ?? ConfigFileCache.Shared;
     }
 
@@ -117,7 +122,7 @@ internal sealed class RemoteExecContext : IExecContext
         if (!_watchFound)
         {
             _watchFound = true;
-            _watch = MissingFileWatches.For(_pid);
+            _watch = _watches?.For(_pid);
             _root = $"/proc/{_pid}/root";
         }
         if (_watch == null) return TargetFiles.ReadConfig(proc, key, _cache);

@@ -19,6 +19,7 @@ internal sealed class TreeSession : IDisposable
     private readonly NotificationLoop _loop;
     private readonly VerifiedExecs _verified;
     private readonly Wire.WireLayer? _wire;
+    private readonly MissingFileWatches _watches = new();
 
     /// <summary>Wires one tree's parts.</summary>
     /// <param name="o">The options of the run (or daemon): policy, audit log, decider, log.</param>
@@ -68,7 +69,7 @@ internal sealed class TreeSession : IDisposable
                 new DatagramSends(listener, addresses, _trust, unknown, notifier, _wire),
                 new RootChanges(tree.Root, notifier),
                 new SignalProtection(me, notifier),
-                recorder, o.Log, ended);
+                recorder, _watches, o.Log, ended);
             if (kernel != null)
                 _gate = RootMode.Connect(kernel, new GatedConnects(addresses, kernel, _trust, unknown, held, notifier, recorder, _wire, o.Log), _verified,
                     (AddressEnvironments)addresses, o.Policy, [info.Pid, .. tree.Roots], o.Log);
@@ -94,11 +95,13 @@ internal sealed class TreeSession : IDisposable
         _kernel?.ReclaimStaleSlots();
     }
 
-    /// <summary>Stops the gate and the wire layer, and leaves the registry: later pauses of other trees are not ours.</summary>
+    /// <summary>Stops the gate and the wire layer, closes the watches of the tree's roots, and leaves
+    /// the registry: later pauses of other trees are not ours.</summary>
     public void Dispose()
     {
         _gate?.Dispose();
         _wire?.Dispose();
+        _watches.Dispose();
         _registry.Answering -= _answering;
         _registry.Resolved -= _resolved;
         _registry.Paused -= _paused;

@@ -29,6 +29,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define PATH_MAX_PIN 4096
+
 #ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
 #endif
@@ -119,6 +121,71 @@ static int bind_read_only(const char *path, char *why, size_t whylen)
     return 0;
 }
 
+/* A directory bound over itself, read-write, with every mount below it: a mount point cannot be
+ * renamed or removed (EBUSY), whoever asks. */
+static int pin(const char *path, char *why, size_t whylen)
+{
+    int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR || errno == EACCES)
+            return 0;
+        return fail(why, whylen, "open_tree(%s)", path);
+    }
+    if (syscall(SYS_move_mount, fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+        fail(why, whylen, "move_mount(%s)", path);
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+/* Every directory above a protected path (but /), pinned shallowest first, before the read-only
+ * binds go on top. A read-only bind holds the path itself, not the way to it: a tree that may
+ * write in ~/.config could otherwise move it aside and make a ~/.config/agentshell of its own
+ * for the next run (mv ~/.config ~/.c2; mkdir -p ~/.config/agentshell), outside which no bind is. */
+static int pin_ancestors(char *const *paths, int n, char *why, size_t whylen)
+{
+    enum { MAX_PINNED = 4096 };
+    static struct { const char *path; size_t len; } pinned[MAX_PINNED];
+    static char dir[PATH_MAX_PIN];
+    int npinned = 0;
+    /* Depth by depth, so a parent is pinned before what it holds. */
+    for (size_t depth = 1;; depth++) {
+        int deeper = 0;
+        for (int i = 0; i < n; i++) {
+            const char *p = paths[i];
+            size_t seen = 0, end = 0;
+            for (size_t k = 1; p[k] != '\0'; k++) {
+                if (p[k] == '/' && ++seen == depth) {
+                    end = k;
+                    break;
+                }
+            }
+            if (end == 0)
+                continue; /* no ancestor this deep */
+            deeper = 1;
+            int dup = 0;
+            for (int j = 0; j < npinned && !dup; j++)
+                dup = pinned[j].len == end && strncmp(pinned[j].path, p, end) == 0;
+            if (dup)
+                continue;
+            if (end >= sizeof dir || npinned == MAX_PINNED) {
+                errno = end >= sizeof dir ? ENAMETOOLONG : E2BIG;
+                return fail(why, whylen, "pin the directories above %s", p);
+            }
+            pinned[npinned].path = p;
+            pinned[npinned++].len = end;
+            memcpy(dir, p, end);
+            dir[end] = '\0';
+            if (pin(dir, why, whylen) < 0)
+                return -1;
+        }
+        if (!deeper)
+            return 0;
+    }
+}
+
 int protect_paths(char *const *paths, int n, char *why, size_t whylen)
 {
     if (geteuid() != 0) {
@@ -130,6 +197,8 @@ int protect_paths(char *const *paths, int n, char *why, size_t whylen)
     /* Mounts made later on the host still reach us; ours never leave this namespace. */
     if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
         return fail(why, whylen, "mount(/, MS_REC|MS_SLAVE)");
+    if (pin_ancestors(paths, n, why, whylen) < 0)
+        return -1;
     for (int i = 0; i < n; i++) {
         if (bind_read_only(paths[i], why, whylen) < 0)
             return -1;

@@ -10,8 +10,9 @@
 #include <sys/types.h>
 
 /* Makes each of paths[0..n) read-only for this process and everything it starts: a user namespace
- * mapping only our uid and gid (unless we are root), a mount namespace, and a read-only recursive
- * bind of every path over itself. Paths that do not exist are left out (the supervisor creates
+ * mapping only our uid and gid (unless we are root), a mount namespace, every directory above a
+ * path bound over itself (a mount point cannot be renamed away), and a read-only recursive bind
+ * of every path over itself. Paths that do not exist are left out (the supervisor creates
  * those the tree could create). Returns 0, or -1 with why (one line) in why[0..whylen). On -1 the
  * process may be in new namespaces; nothing of them is relied on. */
 int protect_paths(char *const *paths, int n, char *why, size_t whylen);

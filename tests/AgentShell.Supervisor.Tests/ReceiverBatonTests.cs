@@ -26,8 +26,8 @@ public sealed class ReceiverBatonTests
         var other = StandingBy(baton, 1);
         Thread.Sleep(20); // standing by
         var handled = System.Diagnostics.Stopwatch.StartNew();
-        baton.Handling(0);
-        baton.Handled(0);
+        long h = baton.Handling(0);
+        baton.Handled(h);
         handled.Stop();
         // On a loaded machine this thread can be descheduled between the two for longer than the
         // patience: then the hand-over is right, and this case proves nothing.
@@ -44,12 +44,56 @@ public sealed class ReceiverBatonTests
         using var baton = ReceiverBaton.TryCreate()!;
         Assert.That(baton.Receives(0), Is.True);
         var other = StandingBy(baton, 1);
-        baton.Handling(0); // and never done
+        long slow = baton.Handling(0); // and not done
         Assert.That(other.Wait(TimeSpan.FromSeconds(10)), Is.True, "a thread standing by took over");
         Assert.That(other.Result, Is.True);
         Assert.That(baton.Receives(1), Is.True);
         Assert.That(baton.Receives(0), Is.False, "the slow one stands by once done");
-        baton.Handled(0); // no longer the holder: leaves the new holder's timer alone
+        // The new holder is slow too; the overtaken one finishing its old notification does not
+        // make the new one look done: a third thread still takes over.
+        long second = baton.Handling(1);
+        baton.Handled(slow);
+        var third = StandingBy(baton, 2);
+        Assert.That(third.Wait(TimeSpan.FromSeconds(10)) && third.Result, Is.True, "the second slow holder was overtaken too");
+        Assert.That(baton.Receives(2), Is.True);
+        baton.Handled(second);
+        baton.Finish();
+    }
+
+    [Test]
+    public void ThreadsStandingByStopTickingOnceNothingComesAndStartAgainWithTheNextNotification()
+    {
+        using var baton = ReceiverBaton.TryCreate()!;
+        Assert.That(baton.Receives(0), Is.True);
+        var other = StandingBy(baton, 1);
+        baton.Handled(baton.Handling(0)); // a quick notification arms the ticking
+        // Asleep: no tick for two idle periods (waited for, since a loaded machine may deschedule it).
+        var window = TimeSpan.FromTicks(ReceiverBaton.IdleTicks * ReceiverBaton.Patience.Ticks);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        long asleep = -1;
+        while (DateTime.UtcNow < deadline)
+        {
+            long before = baton.Ticks;
+            Thread.Sleep(window);
+            if (baton.Ticks == before) { asleep = before; break; }
+        }
+        Assert.That(asleep, Is.GreaterThan(0), "it ticked while notifications came, then stopped");
+        baton.Handling(0); // and never done: the sleeping thread wakes and takes over
+        Assert.That(other.Wait(TimeSpan.FromSeconds(10)) && other.Result, Is.True);
+        Assert.That(baton.Ticks, Is.GreaterThan(asleep));
+        baton.Finish();
+    }
+
+    [Test]
+    public void AHolderLeavingWhileTheOthersSleepIsStillReplaced()
+    {
+        using var baton = ReceiverBaton.TryCreate()!;
+        Assert.That(baton.Receives(0), Is.True);
+        var other = StandingBy(baton, 1);
+        Thread.Sleep(20); // asleep from the start: nothing came yet
+        baton.Release(0);
+        Assert.That(other.Wait(TimeSpan.FromSeconds(10)) && other.Result, Is.True);
+        Assert.That(baton.Receives(1), Is.True);
         baton.Finish();
     }
 

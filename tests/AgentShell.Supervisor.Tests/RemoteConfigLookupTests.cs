@@ -13,12 +13,19 @@ public sealed class RemoteConfigLookupTests
 {
     private string _dir = null!;
     private Process? _child;
+    private MissingFileWatches _watches = null!;
 
-    [SetUp] public void SetUp() => _dir = Directory.CreateTempSubdirectory("agentshell-remote-config-").FullName;
+    [SetUp]
+    public void SetUp()
+    {
+        _dir = Directory.CreateTempSubdirectory("agentshell-remote-config-").FullName;
+        _watches = new MissingFileWatches();
+    }
 
     [TearDown]
     public void TearDown()
     {
+        _watches.Dispose();
         if (_child is { HasExited: false }) { _child.StandardInput.Close(); _child.WaitForExit(5000); }
         _child?.Dispose();
         Directory.Delete(_dir, recursive: true);
@@ -31,9 +38,9 @@ public sealed class RemoteConfigLookupTests
         return _child.Id;
     }
 
-    private static RemoteExecContext For(int pid, ConfigFileCache cache)
+    private RemoteExecContext For(int pid, ConfigFileCache cache)
     {
-        var ctx = new RemoteExecContext(new ExecReader(), cache);
+        var ctx = new RemoteExecContext(new ExecReader(), _watches, cache);
         ctx.Reset(pid, 0);
         return ctx;
     }
@@ -44,7 +51,7 @@ public sealed class RemoteConfigLookupTests
         int pid = Start("cat");
         var rc = Path.Combine(_dir, ".curlrc");
         var cache = new ConfigFileCache();
-        var watch = MissingFileWatches.For(pid);
+        var watch = _watches.For(pid);
         Assert.That(watch, Is.Not.Null, "the test process's root can be named");
         long hits = watch!.Hits;
         for (int i = 0; i < 100; i++) Assert.That(For(pid, cache).ReadConfigFile(rc).Exists, Is.False);
@@ -63,8 +70,8 @@ public sealed class RemoteConfigLookupTests
         int pid = Start("unshare", "-Urm", "sh", "-c", $"echo ready; read go; mount --bind '{src}' '{home}' && echo mounted; read done");
         if (_child!.StandardOutput.ReadLine() != "ready") Assert.Ignore("unprivileged user namespaces are not available here");
         var cache = new ConfigFileCache();
-        var theirs = MissingFileWatches.For(pid);
-        Assert.That(theirs, Is.Not.Null.And.Not.SameAs(MissingFileWatches.For(Environment.ProcessId)), "another root, another watch");
+        var theirs = _watches.For(pid);
+        Assert.That(theirs, Is.Not.Null.And.Not.SameAs(_watches.For(Environment.ProcessId)), "another root, another watch");
         var rc = Path.Combine(home, ".curlrc");
         long hits = theirs!.Hits;
         for (int i = 0; i < 10; i++) Assert.That(For(pid, cache).ReadConfigFile(rc).Exists, Is.False);

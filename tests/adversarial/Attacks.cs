@@ -43,8 +43,9 @@ internal sealed class TestHome : IDisposable
     internal string Dir { get; }
     internal string Config => Path.Combine(Dir, ".config", "agentshell");
     internal string AuditLog => Path.Combine(Dir, "state", "agentshell", "audit.jsonl");
+    internal string Cache => Path.Combine(Dir, ".cache", "agentshell");
 
-    internal Dictionary<string, string> Env => new() { ["HOME"] = Dir, ["XDG_CONFIG_HOME"] = Path.Combine(Dir, ".config") };
+    internal Dictionary<string, string> Env => new() { ["HOME"] = Dir, ["XDG_CONFIG_HOME"] = Path.Combine(Dir, ".config"), ["XDG_CACHE_HOME"] = Path.Combine(Dir, ".cache") };
 
     /// <summary>`agentshell run --connect-guard GUARD --audit LOG --profile demo.json --pause-timeout 1 -- COMMAND`:
     /// a torn read of a string being flipped ("DELET") is an unknown effect, paused; nobody answers

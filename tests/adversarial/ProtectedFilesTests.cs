@@ -49,6 +49,62 @@ public sealed class ProtectedFilesTests(string guard)
     }
 
     [Test]
+    public void AProtectedDirectorysParentCannotBeMovedAsideAndReplaced()
+    {
+        // A read-only bind holds the path, not the way to it: moving ~/.config aside and making a
+        // ~/.config/agentshell of the tree's own would plant a profile outside every bind.
+        const string planted = """{ "Description": "planted", "Environments": { "production": { "Hosts": [] } } }""";
+        string config = Path.GetDirectoryName(_home.Config)!;
+        var r = _home.Run(guard, "bash", "-c",
+            $"mv {config} {config}.x; echo mv=$?; rmdir {config} 2>/dev/null; echo rmdir=$?; mv {_home.Dir} {_home.Dir}.x; echo home=$?; " +
+            $"mkdir -p {_home.Config}; echo '{planted}' > {_home.Config}/zz.json; echo plant=$?; touch {config}/writable; echo rw=$?");
+        Assert.That(r.Stdout, Does.Contain("mv=1").And.Contain("rmdir=1").And.Contain("home=1").And.Contain("plant=1"), r.Stderr);
+        Assert.That(r.Stdout, Does.Contain("rw=0"), "the directories above stay the agent's to write in");
+        Assert.That(r.Stderr, Does.Contain("Device or resource busy"));
+        Assert.That(Directory.GetFileSystemEntries(_home.Config), Is.Empty);
+        NextRunStillBlocksADelete();
+    }
+
+    [Test]
+    public void ACachedRuleTestPassCannotBePlantedFromInsideTheTree()
+    {
+        // A pass in the rule-test cache lets a load skip the profiles' own cases. Planted for a
+        // profile whose rule fails them, it would let that profile run: the tree can neither
+        // write there, nor move the directory or its parent aside, nor record through agentshell.
+        string failing = Path.Combine(_home.Dir, "failing.json");
+        File.WriteAllText(failing, """
+            { "Environments": { "production": { "Hosts": ["127.0.0.2"] } },
+              "Rules": [ { "Id": "t:delete", "Effects": ["delete"], "Environments": ["production"], "Action": "block", "Reason": "r",
+                           "Tests": { "Match": [["curl", "http://127.0.0.2/"]], "NoMatch": [["curl", "-X", "GET", "http://127.0.0.2/"]] } } ] }
+            """);
+        string passing = Path.Combine(_home.Dir, "passing.json");
+        File.WriteAllText(passing, File.ReadAllText(failing).Replace("""[["curl", "http://127.0.0.2/"]]""", """[["curl", "-X", "DELETE", "http://127.0.0.2/"]]"""));
+        string cache = _home.Cache;
+        string cacheParent = Path.GetDirectoryName(cache)!;
+        var r = _home.Run(guard, "bash", "-c",
+            $"echo x > {cache}/rule-tests-0; echo write=$?; mv {cache} {cache}.x; echo mv=$?; mv {cacheParent} {cacheParent}.x; echo parent=$?; " +
+            $"{Repo.AgentShell} check --profile {passing} -- ls >/dev/null; echo check=$?; " +
+            $"{Repo.AgentShell} check --profile {failing} -- ls >/dev/null 2>&1; echo failing=$?");
+        Assert.That(r.Stdout, Does.Contain("write=1").And.Contain("mv=1").And.Contain("parent=1"), r.Stderr);
+        Assert.That(r.Stdout, Does.Contain("check=0"), "a check inside the tree still works, from the cases");
+        Assert.That(r.Stdout, Does.Contain("failing=2"));
+        // The one entry is the run's own load of its profiles, made before the tree started.
+        Assert.That(Directory.GetFiles(cache), Has.Length.EqualTo(1), "nothing was recorded from inside the tree");
+
+        // Outside, the passing set is recorded; the failing one still fails, every time.
+        var ok = AgentShellRunner.Run(["check", "--profile", passing, "--", "ls"], TimeSpan.FromMinutes(1), _home.Dir, _home.Env);
+        Assert.That(ok.ExitCode, Is.EqualTo(0), ok.Stderr);
+        Assert.That(Directory.GetFiles(cache), Has.Length.EqualTo(2));
+        for (int i = 0; i < 2; i++)
+        {
+            var bad = AgentShellRunner.Run(["check", "--profile", failing, "--", "ls"], TimeSpan.FromMinutes(1), _home.Dir, _home.Env);
+            Assert.That(bad.ExitCode, Is.EqualTo(2), bad.Stderr);
+            Assert.That(bad.Stderr, Does.Contain("does not catch"));
+        }
+        Assert.That(Directory.GetFiles(cache), Has.Length.EqualTo(2));
+    }
+
+    [Test]
     public void TheAuditLogCannotBeTruncatedMovedOrDeleted()
     {
         var log = _home.AuditLog;

@@ -72,8 +72,10 @@ public sealed class RunVerb
         using var start = SupervisingStart.Prepare(Profiles, Quiet, AuditFile);
         if (start == null) return Program.UsageError;
         var (policy, telemetry, audit) = (start.Policy, start.Telemetry, start.Audit);
-        // What the tree must not change: where profiles come from, the audit log, agentshell itself.
-        var protect = ProtectedPaths.Collect(ProfileSet.Resolve(Profiles.ToList()), ProtectedPaths.ProfileDirectories(ProfileSet.SystemDirectory()),
+        // What the tree must not change: where profiles come from and their cached test results,
+        // the audit log, agentshell itself.
+        var protect = ProtectedPaths.Collect(ProfileSet.Resolve(Profiles.ToList()),
+            [.. ProtectedPaths.ProfileDirectories(ProfileSet.SystemDirectory()), .. ProtectedPaths.CacheDirectories()],
             audit.Path, ProtectedPaths.OwnFiles(Environment.ProcessPath ?? launcher, launcher));
         var run = new SupervisedRun(new RunOptions
         {

@@ -40,6 +40,9 @@ public sealed class CredentialTable
     /// <summary>True when no profile lists a credential or a credential file (matching is skipped).</summary>
     public bool IsEmpty => _listed.Length == 0 && _files == null;
 
+    /// <summary>True when a profile lists credential files (read from this machine, not from the profiles).</summary>
+    internal bool HasFiles => _files != null;
+
     /// <summary>How many fingerprints the profiles list (credential files not counted).</summary>
     public int Count => _listed.Length;
 

@@ -82,6 +82,10 @@ public sealed class Policy
     /// <summary>Loads, validates and compiles profiles in layer order. Throws <see cref="ProfileException"/>.</summary>
     public static Policy Load(IReadOnlyList<string> files) => ProfileLoader.Load(files);
 
+    /// <summary>As <see cref="Load(IReadOnlyList{string})"/>, the rules' own cases skipped where
+    /// <paramref name="cache"/> vouches these bytes passed them (<see cref="IRuleTestCache"/>).</summary>
+    public static Policy Load(IReadOnlyList<string> files, IRuleTestCache? cache) => ProfileLoader.Load(files, cache);
+
     /// <summary>The environment a target belongs to by its own facts: a profile environment,
     /// <c>local</c> (loopback and <c>localhost</c> unless a profile lists them, local paths, unix
     /// sockets) or <c>unknown</c>.</summary>

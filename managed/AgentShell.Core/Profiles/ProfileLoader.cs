@@ -12,14 +12,20 @@ namespace AgentShell.Core.Profiles;
 public static class ProfileLoader
 {
     /// <summary>Loads <paramref name="files"/> in layer order (later layers' rules first).</summary>
-    public static Policy.Policy Load(IReadOnlyList<string> files)
+    public static Policy.Policy Load(IReadOnlyList<string> files) => Load(files, null);
+
+    /// <summary>As <see cref="Load(IReadOnlyList{string})"/>; the rules' own cases are skipped when
+    /// <paramref name="cache"/> vouches that these very bytes passed them, and a pass is recorded there.</summary>
+    public static Policy.Policy Load(IReadOnlyList<string> files, IRuleTestCache? cache)
     {
         var errors = new List<ProfileError>();
         var documents = new List<ProfileDocument>();
+        var texts = new List<byte[]>(files.Count);
         for (int layer = 0; layer < files.Count; layer++)
         {
-            if (ReadFile(files[layer], errors) is byte[] text && ProfileReader.Read(files[layer], text, layer, errors) is ProfileDocument doc)
-                documents.Add(doc);
+            if (ReadFile(files[layer], errors) is not byte[] text) continue;
+            texts.Add(text);
+            if (ProfileReader.Read(files[layer], text, layer, errors) is ProfileDocument doc) documents.Add(doc);
         }
 
         var parts = new PolicyParts { Files = files };
@@ -73,9 +79,18 @@ public static class ProfileLoader
         // Later layers first: a user's --profile can put a stricter rule in front.
         for (int i = documents.Count - 1; i >= 0; i--) parts.Rules.AddRange(documents[i].Rules);
         var policy = new Policy.Policy(parts);
+        // Credential files are read from this machine when the policy is built, and a case's verdict
+        // can depend on them: such a set is not the files' bytes alone, so it is never cached.
+        if (parts.Credentials.HasFiles) cache = null;
+        if (cache?.Passed(files, texts) is { } remembered)
+        {
+            policy.Warnings = remembered;
+            return policy;
+        }
         RuleTestRunner.Run(policy, errors, out var warnings);
         if (errors.Count > 0) throw new ProfileException(errors);
         policy.Warnings = warnings;
+        cache?.RecordPass(files, texts, warnings);
         return policy;
     }
 

@@ -41,15 +41,18 @@ internal static partial class Interop
             return timerfd_settime(fd, 0, &t, null) == 0 ? 0 : LastErrno;
         }
 
-        /// <summary>Blocks until <paramref name="fd"/> expires (retrying EINTR): 0, or the errno.</summary>
-        internal static unsafe Errno Wait(int fd)
+        /// <summary>Blocks until <paramref name="fd"/> expires (retrying EINTR): 0 with the number of
+        /// expirations since the last read, or the errno.</summary>
+        internal static unsafe Errno Wait(int fd, out ulong expirations)
         {
-            ulong ticks;
+            ulong ticks = 0;
+            expirations = 0;
             while (Libc.read(fd, (byte*)&ticks, 8) < 0)
             {
                 var e = LastErrno;
                 if (e != Errno.EINTR) return e;
             }
+            expirations = ticks;
             return 0;
         }
     }

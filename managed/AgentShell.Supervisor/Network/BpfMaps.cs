@@ -178,8 +178,31 @@ internal sealed class BpfMaps
             // The program checked for is the one the expectation names (the file, or a script's interpreter).
             if (verify.Program is { } p) { st.Dev = ExecFiles.KernelDev(p.Dev); st.Ino = p.Ino; }
         }
+        // PERF: a stage that trusts and checks nothing does what no stage does (on_exec trusts an
+        // exec only by a stage that says so), so it is written only over one of ours that may still
+        // wait for this tid (a trusted or checked exec that then failed: the kernel consumes a stage
+        // only at a commit). Most execs (every failing one, every program no parser knows) then
+        // cost no bpf(2) call.
+        bool empty = st.Trusted == 0 && st.Verify == 0;
+        lock (_stagedTids)
+        {
+            if (empty && !_stagedTidsOverflowed && !_stagedTids.Contains(tid)) return;
+        }
         Update(_staged, (uint)tid, st);
+        // Only once the kernel has it: a tid forgotten before its empty stage is written would let
+        // the old stage stand.
+        lock (_stagedTids)
+        {
+            if (empty) _stagedTids.Remove(tid);
+            else if (_stagedTids.Count < MaxStagedTids) _stagedTids.Add(tid);
+            else _stagedTidsOverflowed = true; // from now on every stage is written, as before
+        }
     }
+
+    // The tids given a stage that trusts or checks something, not yet overwritten by an empty one.
+    private const int MaxStagedTids = 1 << 16;
+    private readonly HashSet<int> _stagedTids = [];
+    private bool _stagedTidsOverflowed;
 
     /// <summary>Ends the trust of the process's current program.</summary>
     internal void Untrust(int tgid)

@@ -25,6 +25,12 @@ public class FastArgsTests
     [TestCase("check", "--shell=curl https://x", "-p", "/etc/p.json")]
     [TestCase("hook", "claude-code")]
     [TestCase("hook", "codex", "--timeout", "5", "-p", "a.json")]
+    [TestCase("run")]
+    [TestCase("run", "-q", "--connect-guard", "seccomp")]
+    [TestCase("run", "--quiet", "--audit", "/tmp/a.jsonl", "--connect-guard=kernel", "--threads", "4")]
+    [TestCase("run", "-v", "--require-protection", "--socket", "/tmp/s.sock", "--pause-timeout", "30")]
+    [TestCase("run", "--profile", "a.json", "--profile", "b.json", "--pause-timeout=1", "--threads=1")]
+    [TestCase("run", "-p", "a.json", "-q", "-p", "b.json", "-v")]
     public void APlainCommandLineIsReadAsTheParserReadsIt(params string[] args)
     {
         var fast = FastArgs.TryParse(args);
@@ -62,7 +68,18 @@ public class FastArgsTests
     [TestCase("hook", "codex", "--timeout", "99999999999")]
     [TestCase("hook", "codex", "--timeout", "2", "--timeout", "3")]
     [TestCase("hook", "codex", "-q")]
-    [TestCase("run", "-q", "--connect-guard", "seccomp")] // the supervisor keeps the parser (see FastArgs)
+    [TestCase("run", "--help")]
+    [TestCase("run", "-q", "-q")]
+    [TestCase("run", "--quiet=true")]
+    [TestCase("run", "-qv")]
+    [TestCase("run", "--threads", "-1")]
+    [TestCase("run", "--threads", "two")]
+    [TestCase("run", "--pause-timeout")]
+    [TestCase("run", "--audit", "")]
+    [TestCase("run", "--json")]
+    [TestCase("run", "stray")]
+    [TestCase("run", "-p", "a.json", "--profile", "b.json")]
+    [TestCase("check", "-q")]
     [TestCase("pending")]
     [TestCase("--help")]
     [TestCase("Check", "--json")]

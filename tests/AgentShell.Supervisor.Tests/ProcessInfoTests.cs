@@ -1,0 +1,90 @@
+using System.Runtime.InteropServices;
+
+namespace AgentShell.Supervisor.Tests;
+
+/// <summary>Facts about real processes from the kernel: the thread group of a thread id (a group
+/// leader found with one tgkill, any other thread through /proc), and the chain of parents an audit
+/// record names, read from one-line /proc files in a single read each.</summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class ProcessInfoTests
+{
+    private const int NR_gettid = 186;
+
+    [DllImport("libc", EntryPoint = "syscall")]
+    private static extern long Syscall0(long number);
+
+    [Test]
+    public void AThreadGroupLeaderIsItsOwnGroup() =>
+        Assert.That(ProcessInfo.Tgid(Environment.ProcessId), Is.EqualTo(Environment.ProcessId));
+
+    [Test]
+    public void AnotherThreadOfAProcessIsFoundInItsGroup()
+    {
+        // Look-alike of the leader: tgkill(tid, tid, 0) fails for it, and /proc tells its group.
+        int tid = 0;
+        var alive = new ManualResetEventSlim();
+        var done = new ManualResetEventSlim();
+        var worker = new Thread(() => { tid = (int)Syscall0(NR_gettid); alive.Set(); done.Wait(); });
+        worker.Start();
+        alive.Wait();
+        try
+        {
+            Assert.That(tid, Is.Not.EqualTo(Environment.ProcessId));
+            Assert.That(ProcessInfo.Tgid(tid), Is.EqualTo(Environment.ProcessId));
+        }
+        finally
+        {
+            done.Set();
+            worker.Join();
+        }
+    }
+
+    [Test]
+    public void AChainNamesEachProcessFromTheTopDownAndItsStartTimeIsTheKernels()
+    {
+        // sh (top) -> sh -> sleep, each waiting: the chain from the sleep up to the top.
+        int top = Interop.Spawn.Start("/bin/sh", ["/bin/sh", "-c", "/bin/sh -c '/bin/sleep 30; true'; true"], [], 2, 2);
+        int leaf = -1, middle = -1;
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (leaf < 0 && DateTime.UtcNow < deadline)
+            {
+                foreach (var dir in Directory.EnumerateDirectories("/proc"))
+                {
+                    if (!int.TryParse(Path.GetFileName(dir), out int p)) continue;
+                    try
+                    {
+                        if (File.ReadAllText($"{dir}/comm").Trim() == "sleep" && ProcessInfo.DescendsFrom(p, top, ProcessInfo.StartTime(top))) leaf = p;
+                    }
+                    catch (IOException) { } // gone while listed: not ours
+                }
+                if (leaf < 0) Thread.Sleep(20);
+            }
+            Assert.That(leaf, Is.GreaterThan(0), "the sleep started");
+            Assert.That(ProcessInfo.TryStat(leaf, out middle, out _, out string comm), Is.True);
+            Assert.That(comm, Is.EqualTo("sleep"));
+            Assert.That(ProcessInfo.Chain(leaf, top), Is.EqualTo(new[] { $"sh({top})", $"sh({middle})", $"sleep({leaf})" }));
+            var field22 = File.ReadAllText($"/proc/{leaf}/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[19];
+            Assert.That(ProcessInfo.StartTime(leaf), Is.EqualTo(ulong.Parse(field22)));
+        }
+        finally
+        {
+            if (leaf > 0) Interop.Process.kill(leaf, 9);
+            if (middle > 0) Interop.Process.kill(middle, 9);
+            Interop.Process.kill(top, 9);
+            Interop.Spawn.Wait(top, out _, 0, out _);
+        }
+    }
+
+    [Test]
+    public void AGoneProcessHasNoChainAndNoStartTime()
+    {
+        int pid = Interop.Spawn.Start("/bin/true", ["/bin/true"], [], 2, 2);
+        Interop.Spawn.Wait(pid, out _, 0, out _);
+        Assert.That(ProcessInfo.TryStat(pid, out _, out _, out _), Is.False);
+        Assert.That(ProcessInfo.StartTime(pid), Is.EqualTo(0UL));
+        Assert.That(ProcessInfo.Chain(pid, 1), Is.Empty);
+    }
+}
