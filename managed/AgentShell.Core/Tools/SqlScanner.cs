@@ -102,22 +102,22 @@ public static partial class SqlScanner
         int depth = 0, group = 0;
         var outerSource = cx.Source;
         cx.Source = s;
-        var groupStack = new Stack<int>();
+        Stack<int>? groupStack = null; // PERF: made at the first parenthesis
         bool execComment = false;
         char prev = '\0';
         int i = 0;
         void End()
         {
-            if (words.Count > 0 || text.ToString().Trim().Length > 0)
+            if (words.Count > 0 || !IsBlank(text))
             {
-                var t = Collapse(text.ToString());
+                var t = Collapse(text);
                 cx.StatementEnd = i;
                 // PERF: a statement too large to classify cheaply is unknown rather than slow.
                 var e = words.Count == 0 ? Effect.Unknown : words.Count > MaxWords || cx.Nesting > MaxNesting ? Effect.Unknown
                     : procedural ? Procedural(words, cx) : Classify(words, 0, words.Count, 0, cx);
                 statements.Add(new SqlStatement(e, t));
             }
-            words.Clear(); text.Clear(); depth = 0; groupStack.Clear(); prev = '\0';
+            words.Clear(); text.Clear(); depth = 0; groupStack?.Clear(); prev = '\0';
         }
         while (i < s.Length)
         {
@@ -216,8 +216,8 @@ public static partial class SqlScanner
                     continue;
                 }
             }
-            if (c == '(') { depth++; groupStack.Push(group); group = ++_groupCounter; text.Append(c); prev = c; i++; continue; }
-            if (c == ')') { if (depth > 0) { depth--; group = groupStack.Count > 0 ? groupStack.Pop() : 0; } text.Append(c); prev = c; i++; continue; }
+            if (c == '(') { depth++; (groupStack ??= new Stack<int>()).Push(group); group = ++_groupCounter; text.Append(c); prev = c; i++; continue; }
+            if (c == ')') { if (depth > 0) { depth--; group = groupStack?.Count > 0 ? groupStack.Pop() : 0; } text.Append(c); prev = c; i++; continue; }
             if (c == ';' && depth == 0) { End(); i++; continue; }
             if (char.IsAsciiLetter(c) || c == '_' || c >= '\u0080')
             {
@@ -294,16 +294,47 @@ public static partial class SqlScanner
 
     private static string Collapse(string s)
     {
-        var sb = new StringBuilder(Math.Min(s.Length, 100));
+        Span<char> out_ = stackalloc char[CollapsedMax + 2];
+        int n = 0;
         bool space = false;
+        Collapse(s, out_, ref n, ref space);
+        return new string(out_[..n]);
+    }
+
+    // The collapsed text stops at this many characters or one more (a space and a character land
+    // together), then "…" (at most CollapsedMax + 2 in all).
+    private const int CollapsedMax = 100;
+
+    /// <summary>As <see cref="Collapse(string)"/>, over the statement's text without making it a string first (PERF).</summary>
+    private static string Collapse(StringBuilder text)
+    {
+        Span<char> out_ = stackalloc char[CollapsedMax + 2];
+        int n = 0;
+        bool space = false;
+        foreach (var chunk in text.GetChunks())
+            if (!Collapse(chunk.Span, out_, ref n, ref space)) break;
+        return new string(out_[..n]);
+    }
+
+    /// <summary>Appends <paramref name="s"/> to <paramref name="out_"/> with whitespace runs made one
+    /// space (none leading); false once it is full (<see cref="CollapsedMax"/> characters and "…").</summary>
+    private static bool Collapse(ReadOnlySpan<char> s, Span<char> out_, ref int n, ref bool space)
+    {
         foreach (char ch in s)
         {
-            if (char.IsWhiteSpace(ch)) { space = sb.Length > 0; continue; }
-            if (space) { sb.Append(' '); space = false; }
-            sb.Append(ch);
-            if (sb.Length >= 100) { sb.Append('…'); break; }
+            if (char.IsWhiteSpace(ch)) { space = n > 0; continue; }
+            if (space) { out_[n++] = ' '; space = false; }
+            out_[n++] = ch;
+            if (n >= CollapsedMax) { out_[n++] = '…'; return false; }
         }
-        return sb.ToString();
+        return true;
+    }
+
+    private static bool IsBlank(StringBuilder text)
+    {
+        foreach (var chunk in text.GetChunks())
+            if (!chunk.Span.IsWhiteSpace()) return false;
+        return true;
     }
 
     // A psql backslash command: \g ends the statement before it; some send their output to a

@@ -46,8 +46,12 @@ internal sealed class PostgresHost(WireSession s) : IPostgresWireHost
     /// answers later, so the relay first sends on what was allowed before it.</summary>
     public ValueTask<PgVerdict> DecideAsync(PostgresRequest request, CancellationToken ct)
     {
-        var r = Request(request);
-        var evaluated = s.Evaluate(r);
+        // PERF: the policy first, on the intents alone; an allow shows, records and holds nothing,
+        // so the statement's one-line form and pending-item text are made only for the rest.
+        var credential = _credential;
+        var evaluated = s.Evaluate(request.Intents, credential);
+        if (evaluated?.Action == AgentShell.Core.Policy.PolicyAction.Allow) return new ValueTask<PgVerdict>(PgVerdict.Allow(evaluated));
+        var r = Request(request, credential);
         if (evaluated?.Action != AgentShell.Core.Policy.PolicyAction.Pause) return new ValueTask<PgVerdict>(Verdict(s.Decide(r, evaluated)));
         return new ValueTask<PgVerdict>(WireThreads.Run(() => Verdict(s.Decide(r, evaluated))));
     }
@@ -80,14 +84,14 @@ internal sealed class PostgresHost(WireSession s) : IPostgresWireHost
     private static PgVerdict Verdict(WireVerdict v) => v.Allowed ? PgVerdict.Allow(v.Decision) : PgVerdict.Refuse(v.Decision, v.Message);
 
     /// <summary>The statement as the wire layer shows it: one line, and the whole text for a pause.</summary>
-    private WireRequest Request(PostgresRequest r)
+    private static WireRequest Request(PostgresRequest r, AgentShell.Core.Credentials.CredentialMatch? credential)
     {
         string sql = r.Kind == PostgresMessageKind.FunctionCall ? "fast-path function call" : r.Sql;
         string line = string.Join(' ', sql.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim().TrimEnd(';').TrimEnd();
         if (line.Length > 200) line = line[..200] + "…";
         string detail = $"Database {r.Session.Database} as {r.Session.User}{(r.Intents.Count > 1 ? $", {r.Intents.Count} statements" : "")}: " +
             (sql.Length > DetailChars ? sql[..DetailChars] + "…" : sql);
-        return new WireRequest(r.Intents, line, detail, Key: $"{r.Session.Database}\u0001{sql}", Credential: _credential);
+        return new WireRequest(r.Intents, line, detail, Key: $"{r.Session.Database}\u0001{sql}", Credential: credential);
     }
 
     /// <summary>Reads until a whole ClientHello is in (bounded by the handshake timeout).</summary>

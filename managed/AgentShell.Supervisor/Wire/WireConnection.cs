@@ -55,7 +55,8 @@ internal sealed class WireConnection(Socket socket, IPEndPoint destination, stri
     public WireClient Client { get; } = client;
 
     /// <summary>The destination's address as a literal ("10.0.0.5", "2001:db8::1").</summary>
-    public string Host => Destination.Address.ToString();
+    public string Host => _host ??= Destination.Address.ToString(); // PERF: once per connection, not per request
+    private string? _host;
 
     /// <summary>Refuses the connection: an RST, so the process reads ECONNRESET and nothing has reached the destination.</summary>
     public void Reset() => ConnectGate.Reset(Socket);

@@ -52,7 +52,27 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Pen
 
     /// <summary>The policy's answer for <paramref name="r"/> in the connection's environment, before
     /// anything is shown, recorded or held; throws what the policy throws (<see cref="Decide"/> refuses then).</summary>
-    public Decision Evaluate(WireSession s, WireRequest r) => policy.DecideIn(r.Intents.Select(i => Bound(i, s)).ToList(), s.Environment, r.Credential);
+    public Decision Evaluate(WireSession s, WireRequest r) => Evaluate(s, r.Intents, r.Credential);
+
+    /// <summary>As <see cref="Evaluate(WireSession, WireRequest)"/>, on a request's intents and credential.</summary>
+    public Decision Evaluate(WireSession s, IReadOnlyList<CommandIntent> intents, AgentShell.Core.Credentials.CredentialMatch? credential)
+    {
+        // PERF: the intents themselves when every host stands (the common case): no copy.
+        var bound = intents;
+        for (int i = 0; i < intents.Count; i++)
+        {
+            var b = Bound(intents[i], s);
+            if (ReferenceEquals(b, intents[i]) && ReferenceEquals(bound, intents)) continue;
+            if (ReferenceEquals(bound, intents))
+            {
+                var copy = new List<CommandIntent>(intents.Count);
+                for (int k = 0; k < i; k++) copy.Add(intents[k]);
+                bound = copy;
+            }
+            ((List<CommandIntent>)bound).Add(b);
+        }
+        return policy.DecideIn(bound, s.Environment, credential);
+    }
 
     /// <summary>The intent with each target's host bound to the connection: a host the request
     /// names (the Host field) stands only while the profiles put it in the destination's
@@ -62,14 +82,19 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Pen
     private CommandIntent Bound(CommandIntent intent, WireSession s)
     {
         bool stands = true;
-        foreach (var t in intent.Targets) stands &= t.Host == null || policy.EnvironmentOf(t) == s.Environment;
+        for (int i = 0; i < intent.Targets.Count; i++) stands &= intent.Targets[i] is var t && (t.Host == null || policy.EnvironmentOf(t) == s.Environment);
         if (stands) return intent;
         string address = s.ClientTls?.ServerName is { } sni && policy.EnvironmentOf(new Target { Kind = TargetKind.Url, Host = sni }) == s.Environment
-            ? sni : s.Destination.Address.ToString();
-        var targets = intent.Targets.Select(t => t.Host == null || policy.EnvironmentOf(t) == s.Environment ? t : new Target
+            ? sni : s.Host;
+        var targets = new List<Target>(intent.Targets.Count);
+        for (int i = 0; i < intent.Targets.Count; i++)
         {
-            Kind = t.Kind, Scheme = t.Scheme, Host = address, Port = t.Port, Path = t.Path, Database = t.Database, Name = t.Name, Region = t.Region,
-        }).ToList();
+            var t = intent.Targets[i];
+            targets.Add(t.Host == null || policy.EnvironmentOf(t) == s.Environment ? t : new Target
+            {
+                Kind = t.Kind, Scheme = t.Scheme, Host = address, Port = t.Port, Path = t.Path, Database = t.Database, Name = t.Name, Region = t.Region,
+            });
+        }
         return new CommandIntent { Tool = intent.Tool, Effect = intent.Effect, Targets = targets, Evidence = intent.Evidence, Summary = intent.Summary, Argv = intent.Argv };
     }
 

@@ -63,6 +63,9 @@ internal sealed class WireSession
     /// <summary>The process that connected.</summary>
     public WireClient Process => _connection.Client;
 
+    /// <summary>The destination's address as a literal ("10.0.0.5").</summary>
+    public string Host => _connection.Host;
+
     /// <summary>The server name the client asked for (TLS SNI), else the destination address literal.</summary>
     public string ServerName => ClientTls?.ServerName ?? _connection.Host;
 
@@ -96,6 +99,17 @@ internal sealed class WireSession
         catch (Exception)
         {
             return null; // Decide asks again, meets the same error and refuses: still closed
+        }
+    }
+
+    /// <summary>As <see cref="Evaluate(WireRequest)"/> for a request not made yet: its intents and
+    /// the credential it carries (PERF: an allowed statement needs nothing else).</summary>
+    public AgentShell.Core.Policy.Decision? Evaluate(IReadOnlyList<AgentShell.Core.Model.CommandIntent> intents, AgentShell.Core.Credentials.CredentialMatch? credential)
+    {
+        try { return _decisions.Evaluate(this, intents, credential); }
+        catch (Exception)
+        {
+            return null; // the caller's Decide asks again, meets the same error and refuses: still closed
         }
     }
 

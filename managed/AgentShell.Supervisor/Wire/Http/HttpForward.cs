@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -15,7 +16,8 @@ internal sealed class RequestBody
     /// <summary>Incomplete: bytes left of the Content-Length body, or of the current chunk.</summary>
     public long Remaining { get; set; }
     /// <summary>Trailer fields of a chunked body (complete bodies only).</summary>
-    public List<string> Trailers { get; } = [];
+    public List<string> Trailers => _trailers ??= []; // PERF: made for a chunked body only
+    private List<string>? _trailers;
     public ReadOnlySpan<byte> Span => Data.AsSpan(0, Length);
 }
 
@@ -76,25 +78,22 @@ internal static class HttpForward
     /// the body read, and (for an incomplete body) the rest of it from <paramref name="client"/>.</summary>
     public static void Write(Stream upstream, HttpRequestHead h, RequestBody b, HttpReader client)
     {
-        var sb = new StringBuilder(256);
-        sb.Append(h.Method).Append(' ').Append(h.Target).Append(' ').Append(h.Version).Append("\r\n");
-        foreach (var (name, value) in h.Headers)
-        {
-            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
-                || name.Equals("Expect", StringComparison.OrdinalIgnoreCase)) continue;
-            sb.Append(name).Append(": ").Append(value).Append("\r\n");
-        }
         bool chunked = h.Framing == BodyFraming.Chunked && (!b.Complete || b.Trailers.Count > 0);
-        if (chunked) sb.Append("Transfer-Encoding: chunked\r\n");
-        else if (h.Framing == BodyFraming.Length) sb.Append("Content-Length: ").Append(h.ContentLength.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
-        else if (h.Framing == BodyFraming.Chunked || h.Header("Content-Length") != null) sb.Append("Content-Length: ").Append(b.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
-        sb.Append("\r\n");
-        int headLen = Encoding.Latin1.GetByteCount(sb.ToString());
-        // PERF: one write for the head and a body read whole.
-        var buf = new byte[headLen + (chunked ? 0 : b.Length)];
-        Encoding.Latin1.GetBytes(sb.ToString(), buf);
-        if (!chunked) b.Span.CopyTo(buf.AsSpan(headLen));
-        upstream.Write(buf);
+        long? length = chunked ? null : h.Framing == BodyFraming.Length ? h.ContentLength
+            : h.Framing == BodyFraming.Chunked || h.Header("Content-Length") != null ? b.Length : null;
+        // PERF: one write for the head and a body read whole, from a pooled buffer (no string of the head).
+        int headLen = HeadBytes(h, chunked, length, []);
+        var buf = ArrayPool<byte>.Shared.Rent(headLen + (chunked ? 0 : b.Length));
+        try
+        {
+            HeadBytes(h, chunked, length, buf);
+            if (!chunked) b.Span.CopyTo(buf.AsSpan(headLen));
+            upstream.Write(buf, 0, headLen + (chunked ? 0 : b.Length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buf);
+        }
         if (!chunked)
         {
             if (b.Remaining > 0) client.Copy(b.Remaining, upstream);
@@ -123,6 +122,35 @@ internal static class HttpForward
         end.Append("\r\n");
         upstream.Write(Encoding.Latin1.GetBytes(end.ToString()));
         upstream.Flush();
+    }
+
+    /// <summary>The request head as forwarded, in Latin-1: its line, the client's fields but its
+    /// framing ones, our framing (chunked, or <paramref name="length"/>), the empty line. Writes into
+    /// <paramref name="into"/> when it is not empty; returns the length either way.</summary>
+    private static int HeadBytes(HttpRequestHead h, bool chunked, long? length, Span<byte> into)
+    {
+        int n = 0;
+        void Put(ReadOnlySpan<char> text, Span<byte> dest)
+        {
+            if (!dest.IsEmpty) Encoding.Latin1.GetBytes(text, dest[n..]);
+            n += text.Length; // Latin-1: one byte per character
+        }
+        Put(h.Method, into); Put(" ", into); Put(h.Target, into); Put(" ", into); Put(h.Version, into); Put("\r\n", into);
+        foreach (var (name, value) in h.Headers)
+        {
+            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("Expect", StringComparison.OrdinalIgnoreCase)) continue;
+            Put(name, into); Put(": ", into); Put(value, into); Put("\r\n", into);
+        }
+        if (chunked) Put("Transfer-Encoding: chunked\r\n", into);
+        else if (length is long l)
+        {
+            Span<char> digits = stackalloc char[20];
+            l.TryFormat(digits, out int d, default, CultureInfo.InvariantCulture);
+            Put("Content-Length: ", into); Put(digits[..d], into); Put("\r\n", into);
+        }
+        Put("\r\n", into);
+        return n;
     }
 
     private static void WriteChunk(Stream to, ReadOnlySpan<byte> data)

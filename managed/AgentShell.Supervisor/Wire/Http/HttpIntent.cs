@@ -51,8 +51,8 @@ internal static class HttpIntent
         }
         foreach (var header in OverrideHeaders)
             if (h.Header(header) is { Length: > 0 } o) effect = Override(effect, Upper(o.Trim()), $"{header}: {o}", evidence);
-        if (Field(Query(url), "_method") is { Length: > 0 } qm) effect = Override(effect, Upper(qm), "_method=" + qm, evidence);
-        if (body.Complete && ContentType(h) == "application/x-www-form-urlencoded" && Field(Encoding.UTF8.GetString(body.Span), "_method") is { Length: > 0 } bm)
+        if (url.Contains('?') && Field(Query(url), "_method") is { Length: > 0 } qm) effect = Override(effect, Upper(qm), "_method=" + qm, evidence);
+        if (body.Complete && body.Length > 0 && ContentType(h) == "application/x-www-form-urlencoded" && Field(Encoding.UTF8.GetString(body.Span), "_method") is { Length: > 0 } bm)
             effect = Override(effect, Upper(bm), "_method=" + bm, evidence);
         if (h.Upgrade != null)
         {
@@ -60,10 +60,15 @@ internal static class HttpIntent
             evidence.Add(new("Upgrade: " + h.Upgrade, "a switch of protocol: what is sent after it is not inspected"));
         }
         string shown = $"{method} {display}";
-        var mutations = evidence.Where(e => e.Fact.StartsWith("GraphQL mutation field ", StringComparison.Ordinal)).Select(e => e.Token).Distinct().ToList();
-        if (mutations.Count > 0) shown += $" (mutation {string.Join(", ", mutations)})";
-        var graphql = evidence.Where(e => e.Fact.StartsWith("GraphQL", StringComparison.Ordinal)).Select(e => e.Fact).Distinct().ToList();
-        string? detail = graphql.Count > 0 ? string.Join("; ", graphql) + "." : null;
+        string? detail = null;
+        // PERF: only a request with GraphQL facts pays for collecting them.
+        if (evidence.Exists(e => e.Fact.StartsWith("GraphQL", StringComparison.Ordinal)))
+        {
+            var mutations = evidence.Where(e => e.Fact.StartsWith("GraphQL mutation field ", StringComparison.Ordinal)).Select(e => e.Token).Distinct().ToList();
+            if (mutations.Count > 0) shown += $" (mutation {string.Join(", ", mutations)})";
+            var graphql = evidence.Where(e => e.Fact.StartsWith("GraphQL", StringComparison.Ordinal)).Select(e => e.Fact).Distinct().ToList();
+            detail = string.Join("; ", graphql) + ".";
+        }
         var intent = new CommandIntent { Tool = "curl", Effect = effect, Targets = targets, Evidence = evidence, Summary = shown };
         string key = $"{shown}\u0001{(body.Length > 0 ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(body.Span)) : "")}";
         return new WireRequest([intent], shown, detail, key, credential);

@@ -75,10 +75,10 @@ internal sealed class HttpRequestHead
             if (colon <= 0 || !IsToken(h[..colon])) throw Bad("a malformed header name");
             var rawValue = h[(colon + 1)..];
             if (rawValue.IndexOfAny((byte)0, (byte)'\r', (byte)'\n') >= 0) throw Bad("a control character in a header value");
-            string name = Encoding.ASCII.GetString(h[..colon]);
+            string name = FieldName(h[..colon]);
             string value = Encoding.Latin1.GetString(rawValue.Trim(" \t"u8));
             headers.Add((name, value));
-            switch (name.ToLowerInvariant())
+            switch (Known(h[..colon]))
             {
                 case "content-length":
                     if (value.Length == 0 || value.Length > 18 || !value.All(char.IsAsciiDigit)) throw Bad("a malformed Content-Length");
@@ -124,11 +124,38 @@ internal sealed class HttpRequestHead
         else if (length > 0) framing = BodyFraming.Length;
         return new HttpRequestHead
         {
-            Method = Encoding.ASCII.GetString(method), Target = Encoding.Latin1.GetString(target), Version = Encoding.ASCII.GetString(version),
+            Method = MethodName(method), Target = Encoding.Latin1.GetString(target), Version = http11 ? "HTTP/1.1" : "HTTP/1.0",
             Headers = headers, Framing = framing, ContentLength = Math.Max(0, length), ExpectsContinue = expect && http11,
             KeepAlive = http11 ? !close : keepAlive && !close,
             Upgrade = connectionUpgrade && upgrade is { Length: > 0 } ? upgrade : null,
         };
+    }
+
+    // PERF: the common methods and field names as shared strings, not one copy per request.
+    private static readonly string[] Methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+    private static readonly string[] Names = ["Host", "User-Agent", "Accept", "Content-Type", "Content-Length", "Authorization", "Connection",
+        "Accept-Encoding", "Accept-Language", "Cookie", "Transfer-Encoding", "Expect", "Upgrade"];
+
+    /// <summary>The field names <see cref="Parse"/> acts on, lower-cased, whatever their case on the wire; null for any other.</summary>
+    private static readonly string[] Acted = ["content-length", "transfer-encoding", "host", "connection", "upgrade", "expect"];
+
+    private static string MethodName(ReadOnlySpan<byte> m)
+    {
+        foreach (var known in Methods) if (Ascii.Equals(m, known)) return known;
+        return Encoding.ASCII.GetString(m);
+    }
+
+    // A field name as sent (its case kept: it is forwarded as it came).
+    private static string FieldName(ReadOnlySpan<byte> n)
+    {
+        foreach (var known in Names) if (Ascii.Equals(n, known)) return known;
+        return Encoding.ASCII.GetString(n);
+    }
+
+    private static string? Known(ReadOnlySpan<byte> n)
+    {
+        foreach (var known in Acted) if (Ascii.EqualsIgnoreCase(n, known)) return known;
+        return null;
     }
 
     // tchar (RFC 9110 §5.6.2).

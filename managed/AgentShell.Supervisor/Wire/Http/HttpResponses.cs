@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -46,10 +47,17 @@ internal static class HttpResponses
             {
                 // PERF: the head and what of the body is already read go out in one write.
                 var first = upstream.Take(length);
-                var both = new byte[head.Length + first.Length];
-                head.Span.CopyTo(both);
-                first.CopyTo(both.AsSpan(head.Length));
-                client.Write(both);
+                var both = ArrayPool<byte>.Shared.Rent(head.Length + first.Length);
+                try
+                {
+                    head.Span.CopyTo(both);
+                    first.CopyTo(both.AsSpan(head.Length));
+                    client.Write(both, 0, head.Length + first.Length);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(both);
+                }
                 upstream.Copy(length - first.Length, client);
             }
             else

@@ -13,6 +13,7 @@ internal sealed class FrontendPump(PgReader client, PgWriter upstream, RelayStat
     PostgresSession session, Target target, PostgresRelayLimits limits)
 {
     private bool _discardUntilSync;
+    private readonly StatementMemo _memo = new();
 
     /// <summary>Why the pump stopped: null at the client's end of stream or Terminate, else what was malformed.</summary>
     internal string? Run(CancellationToken ct)
@@ -92,13 +93,28 @@ internal sealed class FrontendPump(PgReader client, PgWriter upstream, RelayStat
 
     private PostgresRequest Request(PostgresMessageKind kind, ReadOnlySpan<byte> text)
     {
+        var only = state.OnlyReading(text);
+        if (only is { } reading && _memo.Find(kind, reading, text) is { } again) return again;
         SqlResult? worst = null;
         string shown = "";
-        foreach (var (encoding, backslash) in state.Readings(text))
+        if (only is { } one)
+        {
+            // PERF: the common case, one reading (settled parameters, or nothing they could change).
+            shown = WireText.Decode(text, one.Encoding);
+            worst = PostgresWire.Scan(shown, one.BackslashStrings);
+        }
+        else foreach (var (encoding, backslash) in state.Readings(text))
         {
             string sql = WireText.Decode(text, encoding);
             var r = PostgresWire.Scan(sql, backslash);
             if (worst == null || r.Effect > worst.Effect) { worst = r; shown = sql; }
+        }
+        // PERF: scanned text below 0x80 is shown as it is (WireText.Display would return each string unchanged).
+        if (WireText.IsPlain(shown))
+        {
+            var request = new PostgresRequest(kind, shown, PostgresWire.Intents(worst!, target), session, host.Destination);
+            if (only is { } kept) _memo.Keep(kind, kept, text, request);
+            return request;
         }
         bool utf8 = state.ClientUtf8;
         var statements = worst!.Statements.Select(s => s with { Text = WireText.Display(s.Text, utf8) }).ToList();

@@ -60,6 +60,22 @@ internal sealed class RelayState(bool clientTls, bool upstreamTls)
         else if (name == "standard_conforming_strings") _standardConformingStrings = value;
     }
 
+    /// <summary>The one reading of <paramref name="text"/> when <see cref="Readings"/> would list
+    /// exactly one, else null (PERF: no lists for the common statement).</summary>
+    internal (LexEncoding Encoding, bool BackslashStrings)? OnlyReading(ReadOnlySpan<byte> text)
+    {
+        bool settled = Volatile.Read(ref _pendingSyncs) == 0 && !_extendedSinceSync;
+        var encoding = _clientEncoding is string e ? WireText.Classify(e) : null;
+        bool? scsOff = _standardConformingStrings switch { "on" => false, "off" => true, _ => null };
+        // One encoding: a known one when settled, or any when every reading of the bytes is the same.
+        bool ascii = WireText.IsAscii(text);
+        if (!ascii && (!settled || encoding == null)) return null;
+        // One mode: no backslash, or the mode in force is known and settled.
+        bool mode = scsOff ?? false;
+        if (text.Contains((byte)'\\') && (!settled || scsOff == null) && !mode) return null;
+        return (encoding ?? LexEncoding.AsciiSafe, mode);
+    }
+
     /// <summary>The ways the server may read <paramref name="text"/>: one when everything forwarded
     /// has been answered (the reported parameters are the ones in force), every plausible encoding
     /// and string mode otherwise — a statement in flight may have changed <c>client_encoding</c> or

@@ -65,13 +65,14 @@ internal static class WireText
         return sb.ToString();
     }
 
+    /// <summary>True when <paramref name="scanned"/> has no character at or above 0x80: <see cref="Display"/> returns it unchanged.</summary>
+    internal static bool IsPlain(string scanned) => !scanned.AsSpan().ContainsAnyExceptInRange('\0', '\u007f');
+
     /// <summary>A statement's scanned text made readable again: the bytes it stands for, decoded as
     /// UTF-8 when the client's encoding is UTF8 (else shown as Latin-1).</summary>
     internal static string Display(string scanned, bool utf8)
     {
-        bool plain = true;
-        foreach (char c in scanned) if (c >= 0x80) { plain = false; break; }
-        if (plain) return scanned;
+        if (IsPlain(scanned)) return scanned;
         bool cut = scanned.EndsWith('…'); // the scanner's mark of a shortened statement
         if (cut) scanned = scanned[..^1];
         var bytes = new byte[scanned.Length];
