@@ -9,20 +9,10 @@ namespace AgentShell.Supervisor.Tests.Wire;
 [TestFixture]
 public sealed class TlsTransportTests
 {
-    private static (Socket Near, Socket Far) Pair()
-    {
-        using var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        l.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        l.Listen(1);
-        var far = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        far.Connect(l.LocalEndPoint!);
-        return (l.Accept(), far);
-    }
-
     [Test]
     public void AZeroByteReadReturnsAtOnceAndTheNextReadGetsTheBytes()
     {
-        var (near, far) = Pair();
+        var (near, far) = WireHarness.Pair();
         using var _ = far;
         using var t = new TlsTransport(new NetworkStream(near, ownsSocket: true));
         var zero = Task.Run(() => t.Read(Span<byte>.Empty));
@@ -42,7 +32,7 @@ public sealed class TlsTransportTests
     public void TheSocketsOwnStreamWaitsOnAZeroByteRead()
     {
         // The look-alike: what SslStream got before, a wait (one more recvmsg) until bytes come.
-        var (near, far) = Pair();
+        var (near, far) = WireHarness.Pair();
         using var _ = far;
         using var s = new NetworkStream(near, ownsSocket: true);
         var zero = Task.Run(() => s.Read(Span<byte>.Empty));

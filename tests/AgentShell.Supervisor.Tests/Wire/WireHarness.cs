@@ -123,6 +123,17 @@ internal sealed class WireHarness : IDisposable
     }
 
     /// <summary>Reads from <paramref name="s"/> until <paramref name="until"/> has been seen <paramref name="times"/> times, or it closes.</summary>
+    /// <summary>Two connected loopback TCP sockets (blocking, as the relay's own are).</summary>
+    internal static (Socket Near, Socket Far) Pair()
+    {
+        using var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        l.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        l.Listen(1);
+        var far = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        far.Connect(l.LocalEndPoint!);
+        return (l.Accept(), far);
+    }
+
     internal static async Task<string> ReadAsync(Socket s, string until, int times = 1, int seconds = 10)
     {
         var sb = new StringBuilder();

@@ -25,21 +25,11 @@ public sealed class PostgresStartupTests
         return (flags & O_NONBLOCK) != 0;
     }
 
-    private static (Socket Near, Socket Far) Pair()
-    {
-        using var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        l.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        l.Listen(1);
-        var far = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        far.Connect(l.LocalEndPoint!);
-        return (l.Accept(), far);
-    }
-
     [Test]
     public void AnSslRequestAnsweredNAndAStartupLeaveBothLegsInBlockingMode()
     {
-        var (client, app) = Pair();
-        var (upstream, server) = Pair();
+        var (client, app) = WireHarness.Pair();
+        var (upstream, server) = WireHarness.Pair();
         using var _ = client; using var __ = app; using var ___ = upstream; using var ____ = server;
         var startup = PgWireClient.Startup("alice", "shop");
         var toServer = new List<byte>();
@@ -76,7 +66,7 @@ public sealed class PostgresStartupTests
     public void TheProbeSeesASocketThatAnAsyncReadLeftNonBlocking()
     {
         // The look-alike: the check above would catch an async call creeping back into the startup.
-        var (a, b) = Pair();
+        var (a, b) = WireHarness.Pair();
         using var _ = a; using var __ = b;
         Assert.That(NonBlocking(a), Is.False, "a fresh accepted socket blocks");
         var read = a.ReceiveAsync(new byte[1], SocketFlags.None);
