@@ -8,7 +8,9 @@ namespace AgentShell.Bench;
 
 /// <summary>The two in-process figures of `make bench`'s table, as "name value" lines:
 /// classify+decide per argv (the median over every argv case of tests/corpus) and per `bash -c`
-/// string of ten commands, both against the shipped default profile.</summary>
+/// string of ten commands, both against the shipped default profile; the per-argv figure three ways
+/// (configuration state known, as the supervisor checks it, every lookup real) and the freshness
+/// check alone.</summary>
 public sealed class TableBench : IBench
 {
     /// <inheritdoc/>
@@ -21,26 +23,34 @@ public sealed class TableBench : IBench
         var policy = Policy.Load([Path.Combine(root, "profiles", "default.json")]);
         var classifier = new CommandClassifier(policy.Tools);
         var env = new Dictionary<string, string> { ["HOME"] = "/nonexistent-home", ["PATH"] = "/usr/bin:/bin" };
-        var watched = new LocalExecContext(env, "/tmp");
-        // The same decisions with every configuration lookup real (no missing-file watch), timed
-        // alternately with the watched ones so that the machine's load falls on both alike.
+        // Three ways to answer the same lookups, timed alternately per case so that the machine's
+        // load falls on all alike:
+        // - watched: as the supervisor decides: each decision's first configuration lookup polls
+        //   the missing-file watch once (the freshness check), later ones are answered from it;
+        // - known: the configuration state already known: the watch is not polled, missing files
+        //   are answered from it, present ones and argv-named files from a memo (no syscall at all);
+        // - unwatched: every lookup real (no missing-file watch).
+        var watch = new AgentShell.Core.Config.MissingFileWatch();
+        var watched = new LocalExecContext(env, "/tmp", missing: watch);
+        var known = new KnownState(new LocalExecContext(env, "/tmp", missing: watch));
         var unwatched = new LocalExecContext(env, "/tmp", missing: AgentShell.Core.Config.MissingFileWatch.Never());
-        var ctx = watched;
+        IExecContext ctx = watched;
         var cases = Corpus(root).Select(ToArgv).ToList();
         int sink = 0;
         void Decide(in Argv argv)
         {
-            ctx.NextDecision(); // each decision drains the missing-file watch once, as the supervisor's do
+            (ctx as LocalExecContext)?.NextDecision(); // each decision drains the missing-file watch once, as the supervisor's do
             var intents = classifier.Classify(ReadOnlySpan<byte>.Empty, argv, ctx);
             if (intents.Count > 0) sink += (int)policy.Decide(intents, ctx).Action;
         }
         // Warm every parser up (tiered JIT) before timing any of them.
+        IExecContext[] all = [watched, unwatched, known];
         for (int round = 0; round < 30; round++)
         {
-            ctx = round % 2 == 0 ? watched : unwatched;
+            ctx = all[round % 3];
             foreach (var a in cases) Decide(a);
         }
-        ctx = watched;
+        ctx = Environment.GetEnvironmentVariable("BENCH_CONTEXT") == "known" ? known : watched;
         // BENCH_PROFILE=SECONDS: only loop over the corpus that long (for perf record with DOTNET_PerfMapEnabled=1).
         if (int.TryParse(Environment.GetEnvironmentVariable("BENCH_PROFILE"), out int seconds))
         {
@@ -50,8 +60,10 @@ public sealed class TableBench : IBench
             return;
         }
         var perCase = new List<double>(cases.Count);
-        var bytes = new List<double>(cases.Count);
         var perCaseUnwatched = new List<double>(cases.Count);
+        var perCaseKnown = new List<double>(cases.Count);
+        var perCaseKnownCpu = new List<double>(cases.Count);
+        var bytes = new List<double>(cases.Count);
         bool each = Environment.GetEnvironmentVariable("BENCH_CASES") == "1"; // one line per case, for profiling
         foreach (var a in cases)
         {
@@ -59,25 +71,70 @@ public sealed class TableBench : IBench
             ctx = unwatched;
             var (realNs, _) = h.Measure(200, () => Decide(argv));
             ctx = watched;
-            var (caseNs, b) = h.Measure(200, () => Decide(argv));
+            var (caseNs, _) = h.Measure(200, () => Decide(argv));
+            ctx = known;
+            var (knownNs, knownCpu, b) = h.MeasureCpu(200, () => Decide(argv));
             perCase.Add(caseNs);
             perCaseUnwatched.Add(realNs);
+            perCaseKnown.Add(knownNs);
+            perCaseKnownCpu.Add(knownCpu);
             bytes.Add(b);
-            if (each) Console.WriteLine($"case\t{caseNs:F0}\t{realNs:F0}\t{b:F0}\t{string.Join(' ', argv.ToStrings())}");
+            if (each) Console.WriteLine($"case\t{knownNs:F0}\t{knownCpu:F0}\t{caseNs:F0}\t{realNs:F0}\t{b:F0}\t{string.Join(' ', argv.ToStrings())}");
         }
-        perCase.Sort();
-        perCaseUnwatched.Sort();
-        bytes.Sort();
-        Console.WriteLine($"argv_median_us {perCase[perCase.Count / 2] / 1000:F3}");
-        Console.WriteLine($"argv_median_bytes {bytes[bytes.Count / 2]:F0}");
-        Console.WriteLine($"argv_median_unwatched_us {perCaseUnwatched[perCaseUnwatched.Count / 2] / 1000:F3}");
+        // The freshness check alone: a decision's first lookup (poll of the watch, then the answer
+        // from it) against a later lookup of the same decision (the answer alone), same run.
+        const string probe = "/nonexistent-home/.curlrc";
+        var (firstNs, firstCpu, _) = h.MeasureCpu(20_000, () => { watched.NextDecision(); sink += (int)watched.ReadConfigFile(probe).State; });
+        var (laterNs, laterCpu, _) = h.MeasureCpu(20_000, () => sink += (int)watched.ReadConfigFile(probe).State);
+        Console.WriteLine($"argv_known_us {Median(perCaseKnown) / 1000:F3}");
+        Console.WriteLine($"argv_known_cpu_us {Median(perCaseKnownCpu) / 1000:F3}");
+        Console.WriteLine($"argv_known_bytes {Median(bytes):F0}");
+        Console.WriteLine($"argv_zero_alloc_cases {bytes.Count(x => x < 1)}");
+        Console.WriteLine($"argv_cases {bytes.Count}");
+        Console.WriteLine($"freshness_us {(firstNs - laterNs) / 1000:F3}");
+        Console.WriteLine($"freshness_cpu_us {(firstCpu - laterCpu) / 1000:F3}");
+        Console.WriteLine($"argv_median_us {Median(perCase) / 1000:F3}");
+        Console.WriteLine($"argv_median_unwatched_us {Median(perCaseUnwatched) / 1000:F3}");
 
         const string ten = "cd /srv/app && git pull --ff-only && npm ci && npm run build && psql -h db.prod.example.com -c 'SELECT 1' "
             + "&& curl -s https://api.example.com/health && kubectl --context prod-eu get pods && ls -la && echo done && redis-cli -h cache GET k";
         var bashC = Argv.FromStrings(["bash", "-c", ten]);
+        ctx = watched;
         var (ns, _) = h.Measure(5000, () => Decide(bashC));
         Console.WriteLine($"shell10_us {ns / 1000:F3}");
         GC.KeepAlive(sink);
+    }
+
+    private static double Median(List<double> xs)
+    {
+        xs.Sort();
+        return xs[xs.Count / 2];
+    }
+
+    /// <summary>The configuration state already known: missing configuration files are answered
+    /// from the (undrained) missing-file watch, the real code; a present one and a file named in
+    /// argv from what the first lookup found. No syscall once every case has run once.</summary>
+    private sealed class KnownState(LocalExecContext inner) : IExecContext
+    {
+        private readonly Dictionary<string, AgentShell.Core.Config.ConfigFile> _present = new(StringComparer.Ordinal);
+        private readonly Dictionary<(string, int), byte[]?> _files = new();
+
+        public string? GetEnvironmentVariable(string name) => inner.GetEnvironmentVariable(name);
+        public string? WorkingDirectory => inner.WorkingDirectory;
+
+        public byte[]? ReadFile(string path, int maxBytes)
+        {
+            if (!_files.TryGetValue((path, maxBytes), out var b)) _files[(path, maxBytes)] = b = inner.ReadFile(path, maxBytes);
+            return b;
+        }
+
+        public AgentShell.Core.Config.ConfigFile ReadConfigFile(string path)
+        {
+            if (_present.TryGetValue(path, out var f)) return f;
+            f = inner.ReadConfigFile(path);
+            if (f.Exists) _present[path] = f;
+            return f;
+        }
     }
 
     private static Argv ToArgv(string shellWords)
