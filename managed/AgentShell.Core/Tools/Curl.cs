@@ -114,8 +114,11 @@ public static partial class Curl
         }
         if (unknown || config) effect = ToolHelp.Max(effect, Effect.Unknown);
         // Name the GraphQL mutation fields: "POST …/graphql/v2 (mutation volumeDelete)" says what was refused.
-        var mutations = evidence.Where(e => e.Fact.StartsWith("GraphQL mutation field ", StringComparison.Ordinal)).Select(e => e.Token).Distinct().ToList();
-        if (mutations.Count > 0) summary += $" (mutation {string.Join(", ", mutations)})";
+        // PERF: a loop, not a query: most requests name no mutation and allocate nothing here.
+        List<string>? mutations = null;
+        foreach (var e in evidence)
+            if (e.Fact.StartsWith("GraphQL mutation field ", StringComparison.Ordinal) && !(mutations ??= []).Contains(e.Token)) mutations.Add(e.Token);
+        if (mutations != null) summary += $" (mutation {string.Join(", ", mutations)})";
         return new CommandIntent { Tool = "curl", Effect = effect, Targets = targets, Evidence = evidence, Summary = summary };
     }
 
