@@ -1,4 +1,4 @@
-using System.Text;
+using System.Runtime.CompilerServices;
 
 namespace AgentShell.Core.Model;
 
@@ -47,37 +47,47 @@ public sealed class Target
     /// <summary>Cloud region.</summary>
     public string? Region { get; init; }
 
+    private string? _text;
+
     /// <summary>Short human form: a URL, host:port/db, "kube context prod-eu", ...</summary>
-    public override string ToString()
+    /// <remarks>PERF: made once per target (evidence, the summary and messages each ask), in a
+    /// pooled buffer: one string, no builder. Every property is init-only, so it cannot go stale.</remarks>
+    public override string ToString() => _text ??= Format();
+
+    private string Format()
     {
-        var sb = new StringBuilder();
+        var sb = new DefaultInterpolatedStringHandler(0, 0);
         switch (Kind)
         {
             case TargetKind.Url:
-                sb.Append(Scheme ?? "http").Append("://").Append(Host.AsSpan().Contains(':') ? $"[{Host}]" : Host);
-                if (Port is int p) sb.Append(':').Append(p);
-                sb.Append(Path ?? "/");
+                sb.AppendLiteral(Scheme ?? "http");
+                sb.AppendLiteral("://");
+                if (Host.AsSpan().Contains(':')) { sb.AppendLiteral("["); sb.AppendFormatted(Host); sb.AppendLiteral("]"); }
+                else sb.AppendFormatted(Host);
+                if (Port is int p) { sb.AppendLiteral(":"); sb.AppendFormatted(p); }
+                sb.AppendFormatted(Path ?? "/");
                 break;
             case TargetKind.Database:
             case TargetKind.Socket:
-                if (Scheme != null) sb.Append(Scheme).Append("://");
-                sb.Append(Host ?? "localhost");
-                if (Port is int dp) sb.Append(':').Append(dp);
-                if (Database != null) sb.Append('/').Append(Database);
+                if (Scheme != null) { sb.AppendFormatted(Scheme); sb.AppendLiteral("://"); }
+                sb.AppendFormatted(Host ?? "localhost");
+                if (Port is int dp) { sb.AppendLiteral(":"); sb.AppendFormatted(dp); }
+                if (Database != null) { sb.AppendLiteral("/"); sb.AppendFormatted(Database); }
                 break;
             case TargetKind.LocalPath:
-                sb.Append(Path);
+                sb.AppendFormatted(Path);
                 break;
-            case TargetKind.KubeContext: sb.Append("kube context ").Append(Name); break;
+            case TargetKind.KubeContext: sb.AppendLiteral("kube context "); sb.AppendFormatted(Name); break;
             case TargetKind.AwsProfile:
-                sb.Append("aws profile ").Append(Name);
-                if (Region != null) sb.Append(" (").Append(Region).Append(')');
+                sb.AppendLiteral("aws profile ");
+                sb.AppendFormatted(Name);
+                if (Region != null) { sb.AppendLiteral(" ("); sb.AppendFormatted(Region); sb.AppendLiteral(")"); }
                 break;
-            case TargetKind.GcpProject: sb.Append("gcp project ").Append(Name); break;
-            case TargetKind.AzureSubscription: sb.Append("azure subscription ").Append(Name); break;
-            case TargetKind.TerraformWorkspace: sb.Append("terraform workspace ").Append(Name); break;
-            case TargetKind.Environment: sb.Append("environment ").Append(Name); break;
+            case TargetKind.GcpProject: sb.AppendLiteral("gcp project "); sb.AppendFormatted(Name); break;
+            case TargetKind.AzureSubscription: sb.AppendLiteral("azure subscription "); sb.AppendFormatted(Name); break;
+            case TargetKind.TerraformWorkspace: sb.AppendLiteral("terraform workspace "); sb.AppendFormatted(Name); break;
+            case TargetKind.Environment: sb.AppendLiteral("environment "); sb.AppendFormatted(Name); break;
         }
-        return sb.ToString();
+        return sb.ToStringAndClear();
     }
 }
