@@ -40,6 +40,7 @@ public static partial class Redactor
         "client-secret", "secret-key", "secret-access-key", "private-token", "refresh-token", "oauth2-bearer",
     };
 
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> SecretFlagNamesBySpan = SecretFlagNames.GetAlternateLookup<ReadOnlySpan<char>>();
     private static readonly string[] SecretFlagSuffixes = ["-token", "-password", "-secret", "-api-key"];
     private static readonly string[] BooleanFlagPrefixes = ["no-", "ask-", "prompt-", "show-", "require-"];
 
@@ -278,9 +279,12 @@ public static partial class Redactor
     private static bool IsShortCluster(string tool, string token) =>
         token[1] != '-' && (tool == "curl" || MysqlTools.Contains(tool));
 
-    internal static bool IsSecretFlag(string name)
+    internal static bool IsSecretFlag(string name) => IsSecretFlag(name.AsSpan());
+
+    /// <summary>As <see cref="IsSecretFlag(string)"/>, for a name inside a longer string.</summary>
+    internal static bool IsSecretFlag(ReadOnlySpan<char> name)
     {
-        if (SecretFlagNames.Contains(name)) return true;
+        if (SecretFlagNamesBySpan.Contains(name)) return true;
         foreach (string prefix in BooleanFlagPrefixes)
             if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return false;
         foreach (string suffix in SecretFlagSuffixes)

@@ -83,18 +83,20 @@ internal static class CredentialScan
         if (a[1] == '-')
         {
             int eq = a.IndexOf('=');
-            string name = eq > 0 ? a[2..eq] : a[2..];
-            string? value = eq > 0 ? a[(eq + 1)..] : next;
-            if (value == null || name.Length == 0) return;
+            // PERF: the name stays a span: most long options carry nothing, and allocate nothing here.
+            var name = eq > 0 ? a.AsSpan(2, eq - 2) : a.AsSpan(2);
+            if ((eq < 0 && next == null) || name.Length == 0) return;
             var kind = LongKind(name);
             // An abbreviation or another letter case the tool accepts (curl --us, --HEADER) names
             // the same option: read it as the tool's option table does.
             if (kind == Kind.None && Table(id) is OptionTable table && table.Long(name, out bool negated, out _) is { Longs.Count: > 0 } spec && !negated)
                 kind = LongKind(spec.Longs[0]);
+            if (kind == Kind.None) return;
+            string value = eq > 0 ? a[(eq + 1)..] : next!;
             switch (kind)
             {
-                case Kind.Secret: Add(ref found, "--" + name, value); break;
-                case Kind.UserPassword: UserPassword(ref found, "--" + name, value); break;
+                case Kind.Secret: Add(ref found, string.Concat("--", name), value); break;
+                case Kind.UserPassword: UserPassword(ref found, string.Concat("--", name), value); break;
                 case Kind.Header: HeaderValue(value, id, ctx, ref found); break;
             }
             return;
@@ -164,9 +166,11 @@ internal static class CredentialScan
         return sb.ToString();
     }
 
-    private static Kind LongKind(string name)
+    private static Kind LongKind(ReadOnlySpan<char> name)
     {
-        var n = name.ToLowerInvariant();
+        // PERF: lower-cased on the stack (option names are short), not into a new string.
+        Span<char> n = name.Length <= 128 ? stackalloc char[name.Length] : new char[name.Length];
+        name.ToLowerInvariant(n);
         if (n is "user" or "proxy-user" or "auth" or "http-user" or "ftp-user" or "username") return Kind.UserPassword;
         if (n is "header" or "proxy-header") return Kind.Header;
         if (n is "pass" or "oauth2-bearer" or "http-password" or "ftp-password" or "proxy-password" || Redactor.IsSecretFlag(n)) return Kind.Secret;
