@@ -47,12 +47,8 @@ public sealed class SupervisedRun
         string runId = RandomIds.Hex(4);
         int processGroup = Interop.Process.GetProcessGroup();
         var executable = ProcessInfo.ExeIdentity(Environment.ProcessId);
-        // Profile host names are resolved while the agent starts (the first connect decision waits
-        // for that), then refreshed off the hot path.
         using var ownAddresses = _o.Addresses == null ? new Network.AddressEnvironments(_o.Policy) : null;
-        ownAddresses?.StartInBackground(_o.Log.WriteLine);
         Network.IAddressEnvironments addresses = _o.Addresses ?? ownAddresses!;
-        var identity = new Network.ExecutableIdentity();
 
         using var kernel = RootMode.TryStart(_o, addresses, out string? guardError, out string? whyNotKernel);
         if (guardError != null) { _o.Log.WriteLine($"agentshell: {guardError}; nothing was run"); return 125; }
@@ -84,8 +80,15 @@ public sealed class SupervisedRun
 
         int listener, filterPid;
         string? note;
+        Network.ExecutableIdentity identity;
         try
         {
+            // PERF: what the launcher does not need is done while it starts (its exec, namespaces
+            // and filter, ~4.5 ms): the known tools' binaries are looked up (in place before the
+            // go) and the profiles' host names start resolving (the first connect decision waits
+            // for that; later they are refreshed off the hot path).
+            ownAddresses?.StartInBackground(_o.Log.WriteLine);
+            identity = new Network.ExecutableIdentity();
             listener = LauncherHandOff.ReceiveListener(ours, out filterPid, out note);
             // The launcher failed before installing the filter; it printed why.
             if (listener < 0) return ExitCode(Reap());
