@@ -44,18 +44,11 @@ public sealed class SupervisedRun
                 throw ThrowHelper.Syscall("prctl(PR_SET_DUMPABLE, 0)", e2);
         }
 
-        // The command line's parser, the profiles' readers and the rules' tests are done with: their
-        // code and data leave the resident set (issue 16; see ImagePages).
-        ImagePages.Drop(executableOnly: true);
         string runId = RandomIds.Hex(4);
         int processGroup = Interop.Process.GetProcessGroup();
         var executable = ProcessInfo.ExeIdentity(Environment.ProcessId);
-        // Profile host names are resolved while the agent starts (the first connect decision waits
-        // for that), then refreshed off the hot path.
         using var ownAddresses = _o.Addresses == null ? new Network.AddressEnvironments(_o.Policy) : null;
-        ownAddresses?.StartInBackground(_o.Log.WriteLine);
         Network.IAddressEnvironments addresses = _o.Addresses ?? ownAddresses!;
-        var identity = new Network.ExecutableIdentity();
 
         using var kernel = RootMode.TryStart(_o, addresses, out string? guardError, out string? whyNotKernel);
         if (guardError != null) { _o.Log.WriteLine($"agentshell: {guardError}; nothing was run"); return 125; }
@@ -87,8 +80,15 @@ public sealed class SupervisedRun
 
         int listener, filterPid;
         string? note;
+        Network.ExecutableIdentity identity;
         try
         {
+            // PERF: what the launcher does not need is done while it starts (its exec, namespaces
+            // and filter, ~4.5 ms): the known tools' binaries are looked up (in place before the
+            // go) and the profiles' host names start resolving (the first connect decision waits
+            // for that; later they are refreshed off the hot path).
+            ownAddresses?.StartInBackground(_o.Log.WriteLine);
+            identity = new Network.ExecutableIdentity();
             listener = LauncherHandOff.ReceiveListener(ours, out filterPid, out note);
             // The launcher failed before installing the filter; it printed why.
             if (listener < 0) return ExitCode(Reap());
@@ -112,22 +112,25 @@ public sealed class SupervisedRun
         _o.Started?.Invoke(new RunStarted(runId, ControlSocketPath, kernel != null ? ConnectGuardMode.Kernel : ConnectGuardMode.Seccomp,
             whyNotKernel, RunStarted.Of(kernel != null, _o.OwnsProcess)));
         SendGo(ours);
-        // Start-up (profiles read, rules compiled, listener and run CA made) leaves a few MiB of
-        // temporaries, and the GC sizes its next budget from what survived it: ~4.5 MiB of decisions'
-        // garbage then became resident before the first collection (the peak RSS, issue 16). One
-        // young collection here, with everything set up, drops them and sets the budget from the
-        // supervisor's own state. Made before the launcher's start instead, it saved ~5 ms of CPU
-        // but left ~2.3 MiB more at the peak (18.0-18.5 vs 20.3-20.8 MiB at 100,000 decisions,
-        // bench supervisor_rss, interleaved): memory is the target further away.
-        GC.Collect(0, GCCollectionMode.Forced, blocking: true, compacting: true);
+        // No collection forced here (issue 16): a blocking one held the tree's first exec for its
+        // length (it suspends the receiving threads) and cost ~6 ms of CPU per run. What it was for,
+        // a young generation's budget sized from start-up's survivors (~4.5 MiB of decisions'
+        // garbage resident before the first collection), is capped in the build instead
+        // (GCgen0MaxBudget): peak RSS at 100,000 decisions 14.1 with the collection, 14.4-14.5
+        // with the cap alone, 14.7 with neither.
         // From here on, the old generation's growth is given back as decisions go (see HeapTrim).
         using var trim = HeapTrim.Start(TimeSpan.FromMilliseconds(250));
-        // And the launcher's hand-off, the listener's and the supervision's set-up: what decisions
-        // use comes back as they go (measured, 100,000 decisions: peak ~16 MiB, was ~18).
-        ImagePages.Drop();
 
         int execErr = ReadExecResult(ours);
         Interop.Libc.close(ours);
+        // Start-up's code and read-only data (the command line's parser, the profiles' readers, the
+        // launcher's hand-off, the supervision's set-up) leave the resident set; what decisions use
+        // comes back as they go (issue 16; see ImagePages). Once the agent's own exec is decided and
+        // done: dropped at the go, its decision ran on pages being unmapped under it and the
+        // agent started ~5 ms later. A second drop of the executable before the launcher's start
+        // only made the rest of start-up fault its pages in again (peak RSS at 100,000 decisions
+        // 14.5 with it, 14.3 without).
+        if (execErr == 0) ImagePages.Drop();
         int status = Reap();
         if (_o.OwnsProcess)
         {

@@ -134,6 +134,9 @@ public sealed class PendingRegistry : IDisposable
     /// left to answer) and nothing it was approved for outlives it.</summary>
     public void EndSession(string session)
     {
+        // PERF: a run that paused nothing ends here. The queries below resolve their generic
+        // methods at first use (NativeAOT's type loader), ~0.7 ms of every run's exit.
+        lock (_gate) if (_items.Count == 0 && _recent.Count == 0 && _approvedForRun.Count == 0) return;
         foreach (var item in PendingIn(session)) Finish(item, PendingOutcome.Gone, null, null);
         lock (_gate)
         {
