@@ -31,6 +31,9 @@ internal sealed class DeferredAudit(AuditRecorder recorder)
     /// <summary>False when <paramref name="d"/> would not be recorded (<see cref="Note"/> would do nothing).</summary>
     public bool Records(Decision d) => recorder.Records(d);
 
+    /// <summary>An exec notification from <paramref name="tid"/> (<see cref="ParentChain.ExecSeen"/>).</summary>
+    public void ExecSeen(int tid) => recorder.Chains.ExecSeen(tid);
+
     /// <summary>Drops the noted record (the decision did not stand).</summary>
     public void Discard() => _decision = null;
 

@@ -25,6 +25,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         int dirfd = at ? (int)n.data.args[0] : -1;
         string syscall = at ? AuditSyscall.Execveat : AuditSyscall.Execve;
         int pid = (int)n.pid;
+        audit.ExecSeen(pid); // its name changes: chains read it again
         var f = reader.ReadExec(pid, pathAddr, argvAddr, out var argv);
         ExecRequest request = default;
         Decision d = SupervisorRules.UnreadableArgv.Decision;
