@@ -46,11 +46,16 @@ internal sealed class RemoteExecContext : IExecContext
         _watchFound = false;
         EnvironmentUnreadable = false;
         Program = null;
+        ProgramStatus = null;
     }
 
     /// <summary>What the decision's open of this exec's program found (a regular file), for the
     /// check of what the kernel commits; null when it was not opened.</summary>
     internal ProgramKind? Program { get; set; }
+
+    /// <summary>The status of this exec's program as the decision found it (fstat of the file it
+    /// opened, else a stat of its path); null when nothing was there or it was not looked at.</summary>
+    internal FileStatus? ProgramStatus { get; set; }
 
     /// <summary>True when envp could not be read: parsers then see no variables, and the
     /// decision must not rely on their absence.</summary>
