@@ -611,9 +611,11 @@ def exec_verification(t):
     runs = [FLOOR, VFLOOR] + [c for c in cols if c != FLOOR]
     wall = {(c, k): [] for c in runs for k in named}
     cpu = {(c, k): [] for c in runs for k in named}
-    for _ in range(RUNS):
+    for r in range(RUNS):
         for c in runs:
-            for k, path in named.items():
+            # Each run flips which program goes first: what comes first in a pair (a cold cache, the
+            # previous column's tail) falls on both alike over the runs.
+            for k, path in (named.items() if r % 2 == 0 else reversed(named.items())):
                 inner = [t.execb, "spawn", str(n), path, "--version"]
                 cmd = [t.floor, "--verify", "curl", "--", *inner] if c == VFLOOR else t.wrap(c, inner)
                 w, u = cpu_figure(cmd)
