@@ -27,16 +27,17 @@ internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid,
     public bool Records(Decision d) =>
         audit != null && !(d.Action == PolicyAction.Allow && d.Intent == null && !audit.LogAllowsOfUnparsedTools);
 
-    /// <summary>Appends one record.</summary>
+    /// <summary>Appends one record; <paramref name="tgid"/>: <paramref name="pid"/>'s thread group when
+    /// known for certain (0: looked up).</summary>
     public void Record(Decision d, int pid, IReadOnlyList<string> argv, string? cwd, string syscall, string outcome, string? by = null, long? waitedMs = null,
-        string? pendingId = null)
+        string? pendingId = null, int tgid = 0)
     {
         if (audit == null) return;
         // A PATH search's attempts of one exec are one decision: one row.
         if (syscall is AuditSyscall.Execve or AuditSyscall.Execveat && _repeats.IsRepeat(pid, argv, d.RuleId, outcome, DateTime.UtcNow.Ticks)) return;
         try
         {
-            var chain = Chains.Of(pid, agentPid);
+            var chain = Chains.Of(pid, agentPid, tgid);
             var rec = AuditRecord.FromDecision(d, DateTimeOffset.UtcNow, runId, syscall, pid, chain, argv, cwd, outcome, by, waitedMs);
             audit.Append(rec, parsedTool: d.Intent != null, out var redacted);
             if (redacted != null) telemetry?.Decision(redacted, runId, pendingId);

@@ -36,11 +36,12 @@ internal sealed class ParentChain : IDisposable
     }
 
     /// <summary>"name(pid)" from the outermost supervised ancestor down to <paramref name="pid"/>,
-    /// as <see cref="ProcessInfo.Chain"/> reads it.</summary>
-    public IReadOnlyList<string> Of(int pid, int stopAt)
+    /// as <see cref="ProcessInfo.Chain"/> reads it; <paramref name="tgid"/>: its thread group when
+    /// known for certain (0: looked up).</summary>
+    public IReadOnlyList<string> Of(int pid, int stopAt, int tgid = 0)
     {
         var chain = new List<string>(8);
-        int p = ProcessInfo.Tgid(pid);
+        int p = tgid > 0 ? tgid : ProcessInfo.Tgid(pid);
         // The process itself, read now: its exec has just changed its name, or is about to.
         if (p > 1 && ProcessInfo.TryStat(p, out int ppid, out _, out var comm))
         {
