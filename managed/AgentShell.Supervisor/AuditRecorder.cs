@@ -9,9 +9,15 @@ namespace AgentShell.Supervisor;
 /// them. Without an audit log it records nothing. Never throws: a failure is reported and the
 /// decision stands. With an exporter, each appended record is also queued for export (after the
 /// local write, which stays the source of truth).</summary>
-internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid, TextWriter log, Telemetry.TelemetryExporter? telemetry = null)
+internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid, TextWriter log, Telemetry.TelemetryExporter? telemetry = null) : IDisposable
 {
     private readonly RepeatedExecs _repeats = new();
+
+    /// <summary>The records' process chains, ancestors remembered while they live.</summary>
+    public ParentChain Chains { get; } = new();
+
+    /// <summary>Closes what the chains hold (the tree has ended).</summary>
+    public void Dispose() => Chains.Dispose();
 
     /// <summary>The exporter, or null when export is off.</summary>
     public Telemetry.TelemetryExporter? Telemetry => telemetry;
@@ -21,16 +27,17 @@ internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid,
     public bool Records(Decision d) =>
         audit != null && !(d.Action == PolicyAction.Allow && d.Intent == null && !audit.LogAllowsOfUnparsedTools);
 
-    /// <summary>Appends one record.</summary>
+    /// <summary>Appends one record; <paramref name="tgid"/>: <paramref name="pid"/>'s thread group when
+    /// known for certain (0: looked up).</summary>
     public void Record(Decision d, int pid, IReadOnlyList<string> argv, string? cwd, string syscall, string outcome, string? by = null, long? waitedMs = null,
-        string? pendingId = null)
+        string? pendingId = null, int tgid = 0)
     {
         if (audit == null) return;
         // A PATH search's attempts of one exec are one decision: one row.
         if (syscall is AuditSyscall.Execve or AuditSyscall.Execveat && _repeats.IsRepeat(pid, argv, d.RuleId, outcome, DateTime.UtcNow.Ticks)) return;
         try
         {
-            var chain = ProcessInfo.Chain(pid, agentPid);
+            var chain = Chains.Of(pid, agentPid, tgid);
             var rec = AuditRecord.FromDecision(d, DateTimeOffset.UtcNow, runId, syscall, pid, chain, argv, cwd, outcome, by, waitedMs);
             audit.Append(rec, parsedTool: d.Intent != null, out var redacted);
             if (redacted != null) telemetry?.Decision(redacted, runId, pendingId);

@@ -12,18 +12,26 @@ internal sealed class DeferredAudit(AuditRecorder recorder)
     private int _pid;
     private string[] _argv = [];
     private string? _cwd;
+    private RemoteExecContext? _cwdLater;
+    private int _tgid;
     private string _syscall = "";
     private string _outcome = "";
 
     /// <summary>Notes a decision (copying what it needs: the argv buffers are reused). PERF: zero
-    /// work for what is not recorded (allows of programs no parser knows).</summary>
-    public void Note(Decision d, int pid, in Argv argv, RemoteExecContext? ctx, string syscall, string outcome)
+    /// work for what is not recorded (allows of programs no parser knows). <paramref name="seizedTgid"/>:
+    /// not 0 when the process (that thread group) is seized and held until this thread lets it go,
+    /// after the record (an exec being checked: it cannot run an instruction, and an exec keeps the
+    /// working directory); then its working directory is read after the answer instead of before
+    /// it, and its thread group is not looked up again for the chain.</summary>
+    public void Note(Decision d, int pid, in Argv argv, RemoteExecContext? ctx, string syscall, string outcome, int seizedTgid = 0)
     {
         if (!recorder.Records(d)) return;
         _decision = d;
         _pid = pid;
         _argv = argv.Count == 0 ? [] : argv.ToStrings();
-        _cwd = ctx?.WorkingDirectory; // read now: the process may be gone once answered
+        _tgid = seizedTgid;
+        _cwdLater = seizedTgid != 0 ? ctx : null;
+        _cwd = seizedTgid != 0 ? null : ctx?.WorkingDirectory; // read now: the process may be gone once answered
         _syscall = syscall;
         _outcome = outcome;
     }
@@ -31,14 +39,24 @@ internal sealed class DeferredAudit(AuditRecorder recorder)
     /// <summary>False when <paramref name="d"/> would not be recorded (<see cref="Note"/> would do nothing).</summary>
     public bool Records(Decision d) => recorder.Records(d);
 
+    /// <summary>An exec notification from <paramref name="tid"/> (<see cref="ParentChain.ExecSeen"/>).</summary>
+    public void ExecSeen(int tid) => recorder.Chains.ExecSeen(tid);
+
     /// <summary>Drops the noted record (the decision did not stand).</summary>
-    public void Discard() => _decision = null;
+    public void Discard()
+    {
+        _decision = null;
+        _cwdLater = null;
+    }
 
     /// <summary>Writes the noted record, if any (after the answer is sent).</summary>
     public void Flush()
     {
         if (_decision is not { } d) return;
         _decision = null;
-        recorder.Record(d, _pid, _argv, _cwd, _syscall, _outcome);
+        // The context still describes this exec: the thread takes no other notification before this.
+        if (_cwdLater is { } ctx) _cwd = ctx.WorkingDirectory;
+        _cwdLater = null;
+        recorder.Record(d, _pid, _argv, _cwd, _syscall, _outcome, tgid: _tgid);
     }
 }

@@ -157,7 +157,11 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         finally { if (fd >= 0) Interop.Libc.close(fd); }
         // What the open found, for the check of what the kernel commits (CommittedExec.For): the
         // file this decision rests on, not one opened again after it.
-        if (ctx is RemoteExecContext remote) remote.Program = kind;
+        if (ctx is RemoteExecContext remote)
+        {
+            remote.Program = kind;
+            remote.ProgramStatus = stated ? st : null;
+        }
         (string Interpreter, string? Argument)? shebang = kind is { Interpreter: { } interp } k ? (interp, k.Argument) : null;
         // A script whose interpreter is itself a parsed tool (#!/usr/bin/curl -XDELETE) runs that
         // tool with arguments of its own: decide what the kernel will really run as well.

@@ -25,6 +25,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         int dirfd = at ? (int)n.data.args[0] : -1;
         string syscall = at ? AuditSyscall.Execveat : AuditSyscall.Execve;
         int pid = (int)n.pid;
+        audit.ExecSeen(pid); // its name changes: chains read it again
         var f = reader.ReadExec(pid, pathAddr, argvAddr, out var argv);
         ExecRequest request = default;
         Decision d = SupervisorRules.UnreadableArgv.Decision;
@@ -99,7 +100,8 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
             d = withheld.About(d.Intent, target: d.Target, environment: d.Environment, explanation: $"{withheld.Explanation} (allowed by {d.RuleId}: {d.Reason})");
             notifier.WriteOnce(pid, request.Argv, $"agentshell: {Program(request)}: {withheld.Reason} [rule {withheld.Id}]");
         }
-        audit.Note(d, pid, request.Argv, ctx, syscall, AuditOutcome.Allowed);
+        // PERF: a seized exec's working directory is read after the answer (DeferredAudit.Note).
+        audit.Note(d, pid, request.Argv, ctx, syscall, AuditOutcome.Allowed, seizedTgid: tracer.Tgid);
         return Verdict.Continue;
     }
 

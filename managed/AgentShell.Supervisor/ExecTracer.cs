@@ -40,6 +40,10 @@ internal sealed class ExecTracer
     /// <summary>True between <see cref="Seize"/> and <see cref="Finish"/>.</summary>
     public bool Active => _tid != 0;
 
+    /// <summary>The thread group of the seized task while <see cref="Active"/> (its pid cannot be
+    /// reused before this thread takes its exit or lets it go), else 0.</summary>
+    public int Tgid => _tid != 0 ? _tgid : 0;
+
     /// <summary>Seizes <paramref name="tid"/> (blocked in its exec) and asks it to stop on its way
     /// out: 0, EPERM when someone else traces it (or it may not be traced), ESRCH when it is gone.</summary>
     public Errno Seize(int tid, CommittedExec expected, bool makeNonDumpable)

@@ -148,6 +148,13 @@ internal static class ProcessInfo
             if (p == stopAt) break;
             p = ppid;
         }
+        return FromTheTop(chain);
+    }
+
+    /// <summary>A chain read from the process up (<see cref="Chain"/>, <see cref="ParentChain"/>), as
+    /// a person reads it: from the top, without the launchers.</summary>
+    internal static List<string> FromTheTop(List<string> chain)
+    {
         chain.Reverse();
         // The launcher at the top of the tree (and, with a pid namespace of its own, the launcher that
         // is its init) ran no command of the agent's: the chain a person reads starts at the agent.

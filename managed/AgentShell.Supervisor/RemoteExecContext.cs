@@ -12,7 +12,8 @@ namespace AgentShell.Supervisor;
 internal sealed class RemoteExecContext : IExecContext
 {
     private readonly ExecReader _envReader; // its own buffers: the thread's reader holds this exec's argv
-    private readonly Dictionary<string, string> _env = new(StringComparer.Ordinal);
+    // The variables a parser asked for this exec (null: not set), decoded from envp's bytes.
+    private readonly Dictionary<string, string?> _looked = new(StringComparer.Ordinal);
     private int _pid;
     private ulong _envp;
     private bool _envRead;
@@ -38,18 +39,23 @@ internal sealed class RemoteExecContext : IExecContext
     {
         _pid = pid;
         _envp = envp;
-        if (_envRead) _env.Clear();
+        if (_looked.Count > 0) _looked.Clear();
         _envRead = false;
         _cwd = null;
         _cwdRead = false;
         _watchFound = false;
         EnvironmentUnreadable = false;
         Program = null;
+        ProgramStatus = null;
     }
 
     /// <summary>What the decision's open of this exec's program found (a regular file), for the
     /// check of what the kernel commits; null when it was not opened.</summary>
     internal ProgramKind? Program { get; set; }
+
+    /// <summary>The status of this exec's program as the decision found it (fstat of the file it
+    /// opened, else a stat of its path); null when nothing was there or it was not looked at.</summary>
+    internal FileStatus? ProgramStatus { get; set; }
 
     /// <summary>True when envp could not be read: parsers then see no variables, and the
     /// decision must not rely on their absence.</summary>
@@ -58,16 +64,56 @@ internal sealed class RemoteExecContext : IExecContext
     public string? GetEnvironmentVariable(string name)
     {
         ReadEnvironment();
-        return _env.TryGetValue(name, out var v) ? v : null;
+        if (_looked.TryGetValue(name, out var v)) return v;
+        v = Find(name);
+        _looked[name] = v;
+        return v;
     }
 
-    /// <summary>The name of every variable of the exec's environment (empty when unreadable).</summary>
+    /// <summary>The value of the first "<paramref name="name"/>=" in envp (as getenv), or null.
+    /// PERF: found in the bytes read, only the value decoded; the whole environment was decoded into
+    /// a dictionary for every exec a parser looked at (~7 KB of garbage each, the receiving thread's
+    /// collections). An ASCII name is compared as its bytes: a variable whose name is not valid
+    /// UTF-8 decodes to U+FFFD, never to an ASCII name; any other name is compared decoded, as before.</summary>
+    private string? Find(string name)
+    {
+        if (name.Length == 0 || name.Contains('=')) return null; // no variable's name (before its first '=') is that
+        var envp = _envVector;
+        if (name.Length > 256 || !System.Text.Ascii.IsValid(name))
+        {
+            for (int i = 0; i < envp.Count; i++)
+            {
+                var kv = envp[i];
+                int eq = kv.IndexOf((byte)'=');
+                if (eq > 0 && Encoding.UTF8.GetString(kv[..eq]) == name) return Encoding.UTF8.GetString(kv[(eq + 1)..]);
+            }
+            return null;
+        }
+        Span<byte> key = stackalloc byte[name.Length];
+        System.Text.Ascii.FromUtf16(name, key, out _);
+        int n = key.Length;
+        for (int i = 0; i < envp.Count; i++)
+        {
+            var kv = envp[i];
+            if (kv.Length > n && kv[n] == (byte)'=' && kv.StartsWith(key)) return Encoding.UTF8.GetString(kv[(n + 1)..]);
+        }
+        return null;
+    }
+
+    /// <summary>The name of every variable of the exec's environment, in envp's order (empty when unreadable).</summary>
     internal IEnumerable<string> EnvironmentNames
     {
         get
         {
             ReadEnvironment();
-            return _env.Keys;
+            var names = new List<string>(_envVector.Count);
+            for (int i = 0; i < _envVector.Count; i++)
+            {
+                var kv = _envVector[i];
+                int eq = kv.IndexOf((byte)'=');
+                if (eq > 0) names.Add(Encoding.UTF8.GetString(kv[..eq]));
+            }
+            return names;
         }
     }
 
@@ -87,13 +133,6 @@ internal sealed class RemoteExecContext : IExecContext
         _envVector = default;
         if (_envReader.ReadVector(_pid, _envp, out var envp) != ReadFailure.None) { EnvironmentUnreadable = true; return; }
         _envVector = envp;
-        for (int i = 0; i < envp.Count; i++)
-        {
-            var kv = envp[i];
-            int eq = kv.IndexOf((byte)'=');
-            if (eq <= 0) continue;
-            _env.TryAdd(Encoding.UTF8.GetString(kv[..eq]), Encoding.UTF8.GetString(kv[(eq + 1)..]));
-        }
     }
 
     public string? WorkingDirectory

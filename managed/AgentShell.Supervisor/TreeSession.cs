@@ -20,6 +20,7 @@ internal sealed class TreeSession : IDisposable
     private readonly VerifiedExecs _verified;
     private readonly Wire.WireLayer? _wire;
     private readonly MissingFileWatches _watches = new();
+    private readonly AuditRecorder _recorder;
 
     /// <summary>Wires one tree's parts.</summary>
     /// <param name="o">The options of the run (or daemon): policy, audit log, decider, log.</param>
@@ -45,7 +46,7 @@ internal sealed class TreeSession : IDisposable
         var notifier = new BlockNotifier();
         tree ??= TreeSetUp.None;
         _trust = new TrustLedger(o.Policy, identity, kernel, tree.Root, o.Log);
-        var recorder = new AuditRecorder(o.Audit, info.Id, info.Pid, o.Log, o.Telemetry);
+        var recorder = _recorder = new AuditRecorder(o.Audit, info.Id, info.Pid, o.Log, o.Telemetry);
         var telemetry = o.Telemetry;
         _verified = new VerifiedExecs(kernel, _trust, notifier, recorder, o.Log) { Sealable = tree.CanSeal };
         var held = new HeldNotifications(listener, _trust, _verified, notifier, o.Log);
@@ -95,8 +96,9 @@ internal sealed class TreeSession : IDisposable
         _kernel?.ReclaimStaleSlots();
     }
 
-    /// <summary>Stops the gate and the wire layer, closes the watches of the tree's roots, and leaves
-    /// the registry: later pauses of other trees are not ours.</summary>
+    /// <summary>Stops the gate and the wire layer, closes the watches of the tree's roots and the
+    /// pidfds of the audit chains' ancestors, and leaves the registry: later pauses of other trees
+    /// are not ours.</summary>
     public void Dispose()
     {
         _gate?.Dispose();
@@ -105,5 +107,6 @@ internal sealed class TreeSession : IDisposable
         _registry.Answering -= _answering;
         _registry.Resolved -= _resolved;
         _registry.Paused -= _paused;
+        _recorder.Dispose();
     }
 }

@@ -64,6 +64,35 @@ public sealed class AuditUnderRunTests
     }
 
     [Test]
+    public void AVerifiedExecsRecordNamesItsWorkingDirectoryAndItsWholeChain()
+    {
+        // Each curl is seized and checked at its exec; its record's working directory is read then,
+        // after the answer, and its ancestors (the same shell twice) from what the first record read.
+        KernelSetUp.RequireInterception();
+        var curl = Repo.Which("curl");
+        var dir = Directory.CreateTempSubdirectory("agentshell-audit-cwd-").FullName;
+        var work = Directory.CreateDirectory(Path.Combine(dir, "work")).FullName;
+        var audit = Path.Combine(dir, "audit.jsonl");
+        var r = AgentShellRunner.Run(["run", "--audit", audit, "--", "/bin/sh", "-c", $"cd {work} && {curl} --version >/dev/null && {curl} --version >/dev/null; true"]);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        var records = File.ReadAllLines(audit).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(e => e.GetProperty("argv")[0].GetString() == curl).ToList();
+        Assert.That(records, Has.Count.EqualTo(2), File.ReadAllText(audit));
+        foreach (var rec in records)
+        {
+            Assert.That(rec.GetProperty("cwd").GetString(), Is.EqualTo(work));
+            var chain = rec.GetProperty("pidChain").EnumerateArray().Select(e => e.GetString()!).ToList();
+            Assert.That(chain, Has.Count.EqualTo(2), string.Join(" ", chain));
+            Assert.That(chain[0], Does.StartWith("sh("));
+            // The process itself is named as /proc names it after the answer: before its exec commits
+            // (the forked sh) or after (curl).
+            Assert.That(chain[1], Does.EndWith($"({rec.GetProperty("pid").GetInt32()})"));
+        }
+        Assert.That(records[0].GetProperty("pidChain")[0].GetString(), Is.EqualTo(records[1].GetProperty("pidChain")[0].GetString()), "the same shell");
+        Directory.Delete(dir, true);
+    }
+
+    [Test]
     public void TheSupervisorsOwnRefusalsAreRecordedWithTheirRuleIds()
     {
         KernelSetUp.RequireInterception();

@@ -603,7 +603,12 @@ def exec_verification(t):
     difference stands out of the noise. Per column: (curl − nothing) − the same in the C floor,
     in wall time per spawn and in CPU time per spawn (supervisor, launcher and tree, from wait4:
     what the load does not inflate much). The difference holds the decision of a parsed tool and
-    its audit record as well as the verification: an upper bound on the verification."""
+    its audit record as well as the verification: an upper bound on the verification (agentshell
+    has no switch to turn it off: one the tree could reach would be a hole).
+    Beside it, the mechanism's own floor: the C notifier with --verify curl (seize before
+    CONTINUE, the exec-event stop, GETREGS and two process_vm_readv of the new stack, detach; the
+    environment read at the notification, as agentshell does), (curl − nothing) − the plain
+    floor's: what verification by a ptrace stop costs on this machine with nothing else around it."""
     prog = os.path.join(t.dir, "nothing")
     subprocess.run(["gcc", "-O2", "-static", "-nostdlib", "-o", prog, os.path.join(BENCH, "nothing.c")], check=True)
     named = {}
@@ -612,13 +617,19 @@ def exec_verification(t):
         named[name] = os.path.join(t.dir, sub, name)
         shutil.copy(prog, named[name])
     n = int(os.environ.get("N_VERIFY", "1000"))
+    VFLOOR = "C floor, verifying"
     cols = t.columns([FLOOR, SECCOMP, ROOTMODE])
-    wall = {(c, k): [] for c in cols for k in named}
-    cpu = {(c, k): [] for c in cols for k in named}
-    for _ in range(RUNS):
-        for c in cols:
-            for k, path in named.items():
-                w, u = cpu_figure(t.wrap(c, [t.execb, "spawn", str(n), path, "--version"]))
+    runs = [FLOOR, VFLOOR] + [c for c in cols if c != FLOOR]
+    wall = {(c, k): [] for c in runs for k in named}
+    cpu = {(c, k): [] for c in runs for k in named}
+    for r in range(RUNS):
+        for c in runs:
+            # Each run flips which program goes first: what comes first in a pair (a cold cache, the
+            # previous column's tail) falls on both alike over the runs.
+            for k, path in (named.items() if r % 2 == 0 else reversed(named.items())):
+                inner = [t.execb, "spawn", str(n), path, "--version"]
+                cmd = [t.floor, "--verify", "curl", "--", *inner] if c == VFLOOR else t.wrap(c, inner)
+                w, u = cpu_figure(cmd)
                 wall[(c, k)].append(w)
                 cpu[(c, k)].append(u / n)
     med = statistics.median
@@ -628,11 +639,13 @@ def exec_verification(t):
         return med(per_run)
 
     ours = [c for c in cols if c != FLOOR]
-    wall_extra = {c: extra(wall, c) for c in ours}
-    cpu_extra = {c: extra(cpu, c) for c in ours}
+    wall_extra = {c: extra(wall, c) for c in ours + [VFLOOR]}
+    cpu_extra = {c: extra(cpu, c) for c in ours + [VFLOOR]}
+    mech = f"C floor verifying (the mechanism alone) {wall_extra[VFLOOR]:+.1f} µs wall, {cpu_extra[VFLOOR]:+.1f} µs CPU"
     note = "; ".join(f"{c.split()[-1]} {wall_extra[c]:+.1f} µs wall, {cpu_extra[c]:+.1f} µs CPU" for c in ours) + \
-        " per verified exec: (curl − nothing) − the floor's, median of the runs' differences"
-    met = all(v <= 30 for v in cpu_extra.values()) and all(v <= 30 for v in wall_extra.values())
+        " per parsed, verified exec: (curl − nothing) − the plain floor's, median of the runs' differences; " + mech + \
+        ("" if max(wall_extra[VFLOOR], cpu_extra[VFLOOR]) <= 30 else " (above +30 µs itself on this machine)")
+    met = all(cpu_extra[c] <= 30 and wall_extra[c] <= 30 for c in ours)
     return [
         Row(f"posix_spawn of a no-op program named curl (parsed: argv verified at the exec), per spawn ({n})",
             {c: Cell(wall[(c, "curl")], "µs") for c in cols}, "parsed-tool surcharge (decision, audit, verification) ≤ +30 µs", verdict(met), note),
@@ -641,6 +654,10 @@ def exec_verification(t):
         Row("CPU per spawn of the curl-named no-op (supervisor, launcher, tree), minus the nothing-named",
             {c: Cell([a - b for a, b in zip(cpu[(c, "curl")], cpu[(c, "nothing")])], "µs") for c in cols}, "—", "",
             "wait4 rusage of the whole run over the spawns; the C floor column is what the exec of a longer name costs alone"),
+        Row("the same with the C floor verifying the curl-named execs (`floor --verify curl`): wall per spawn of curl, nothing; CPU curl − nothing",
+            {FLOOR: Cell(wall[(VFLOOR, "curl")], "µs")}, "—", "",
+            f"nothing-named {med(wall[(VFLOOR, 'nothing')]):.1f} µs; CPU curl − nothing "
+            f"{med([a - b for a, b in zip(cpu[(VFLOOR, 'curl')], cpu[(VFLOOR, 'nothing')])]):+.1f} µs; " + mech),
     ]
 
 

@@ -2,7 +2,7 @@
  * agentshell-floor: the least a seccomp user-notification supervisor can cost, measured beside
  * agentshell by `make bench`.
  *
- *   agentshell-floor [--noop] [--] CMD [ARGS...]
+ *   agentshell-floor [--noop | --verify NAME] [--] CMD [ARGS...]
  *
  * Installs the same kind of filter as agentshell-launch (arch checked first, x32 killed; execve,
  * execveat and connect to SECCOMP_RET_USER_NOTIF; NEW_LISTENER | WAIT_KILLABLE_RECV), runs CMD
@@ -12,6 +12,15 @@
  * first 256 bytes of up to 64 strings in one more, never past a page end; what is not whole then
  * one string at a time, up to each page end), for a connect the sockaddr; then it checks the
  * notification id is still valid. --noop reads nothing: the notification round trip alone.
+ *
+ * --verify NAME: the C floor of seccomp mode's exec verification, for execs whose argv[0] or
+ * filename ends in "/NAME" or is NAME: after the read and the id check the thread seizes the
+ * task (PTRACE_SEIZE with TRACEEXEC|EXITKILL, PTRACE_INTERRUPT) before answering CONTINUE, waits
+ * for its PTRACE_EVENT_EXEC stop (or any other stop: the exec failed), reads the registers
+ * (PTRACE_GETREGS) and, from the new stack, the argc/argv/envp pointers and then the strings
+ * (two process_vm_readv), compares them with the argv and the environment it read at the
+ * notification (envp read as argv is; a difference is SIGKILLed) and detaches. What agentshell does for a parsed tool, without the
+ * decision, the audit record or anything else: the mechanism alone.
  *
  * No policy: everything is let through. Exit status: CMD's (128+signal when killed).
  */
@@ -29,6 +38,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -182,6 +193,8 @@ static ssize_t read_cstring(pid_t pid, uint64_t addr, char *dest, size_t room)
 
 static uint64_t ptrs[MAX_ARGS + 1];
 static char strings[ARG_BYTES];
+/* What the last read_exec read: argc, the bytes of strings[] (no NULs) and each string's length. */
+static size_t read_count, read_bytes, arg_len[MAX_ARGS + 1];
 static char path[PAGE];
 
 #define FIRST_CHUNK 256
@@ -244,6 +257,8 @@ static int read_exec(pid_t pid, uint64_t path_addr, uint64_t argv_addr)
     }
     if (count < 0)
         return -1;
+    read_count = 0;
+    read_bytes = 0;
     size_t pos = 0;
     for (size_t first = 0; first < (size_t)count; first += BATCH) {
         size_t n = (size_t)count - first < BATCH ? (size_t)count - first : BATCH;
@@ -258,22 +273,151 @@ static int read_exec(pid_t pid, uint64_t path_addr, uint64_t argv_addr)
             left = left >= (ssize_t)local[k].iov_len ? left - (ssize_t)local[k].iov_len : 0;
             if (nul != NULL && (size_t)(nul - pre[k]) < sizeof(strings) - pos) {
                 memcpy(strings + pos, pre[k], (size_t)(nul - pre[k]));
+                arg_len[first + k] = (size_t)(nul - pre[k]);
                 pos += (size_t)(nul - pre[k]);
                 continue;
             }
             ssize_t len = read_cstring(pid, ptrs[first + k], strings + pos, sizeof(strings) - pos);
             if (len < 0)
                 return -1;
+            arg_len[first + k] = (size_t)len;
             pos += (size_t)len;
         }
     }
+    read_count = (size_t)count;
+    read_bytes = pos;
     return 0;
 }
 
 struct loop {
     int listener;
     int noop;
+    const char *verify; /* --verify NAME, or NULL */
 };
+
+
+/* True when s (len bytes) is name or ends in "/name". */
+static int names(const char *s, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    return len >= n && memcmp(s + len - n, name, n) == 0 && (len == n || s[len - n - 1] == '/');
+}
+
+static uint64_t stack_ptrs[2 * MAX_ARGS + 3];
+static char stack_strings[2 * ARG_BYTES];
+
+/* The environment at the notification (verify mode): envp's pointers, then the strings, each with
+ * its NUL, one after another in env_strings (the layout the kernel gives them on the new stack). */
+static uint64_t env_ptrs[MAX_ARGS + 1];
+static char env_strings[ARG_BYTES];
+static size_t env_count, env_bytes;
+
+static int read_env(pid_t pid, uint64_t envp)
+{
+    env_count = env_bytes = 0;
+    if (envp == 0)
+        return 0;
+    for (uint64_t at = envp;;) {
+        size_t want = chunk(at, sizeof(env_ptrs) - env_count * 8);
+        want -= want % 8;
+        ssize_t got = want == 0 ? -1 : peek(pid, at, &env_ptrs[env_count], want);
+        if (got <= 0)
+            return -1;
+        size_t end = env_count + (size_t)got / 8, i = env_count;
+        while (i < end && env_ptrs[i] != 0)
+            i++;
+        env_count = i;
+        if (i < end)
+            break;
+        at += (uint64_t)got;
+    }
+    struct iovec local[BATCH], remote[BATCH];
+    for (size_t first = 0; first < env_count; first += BATCH) {
+        size_t n = env_count - first < BATCH ? env_count - first : BATCH;
+        for (size_t k = 0; k < n; k++) {
+            size_t want = chunk(env_ptrs[first + k], FIRST_CHUNK);
+            local[k] = (struct iovec){.iov_base = pre[k], .iov_len = want};
+            remote[k] = (struct iovec){.iov_base = (void *)(uintptr_t)env_ptrs[first + k], .iov_len = want};
+        }
+        ssize_t left = process_vm_readv(pid, local, n, remote, n, 0);
+        for (size_t k = 0; k < n; k++) {
+            char *nul = left >= (ssize_t)local[k].iov_len ? memchr(pre[k], 0, local[k].iov_len) : NULL;
+            left = left >= (ssize_t)local[k].iov_len ? left - (ssize_t)local[k].iov_len : 0;
+            ssize_t len;
+            if (nul != NULL && (size_t)(nul - pre[k]) < sizeof(env_strings) - env_bytes) {
+                len = nul - pre[k];
+                memcpy(env_strings + env_bytes, pre[k], (size_t)len);
+            } else if ((len = read_cstring(pid, env_ptrs[first + k], env_strings + env_bytes, sizeof(env_strings) - env_bytes)) < 0) {
+                return -1;
+            }
+            if ((size_t)len + 1 > sizeof(env_strings) - env_bytes)
+                return -1;
+            env_strings[env_bytes + (size_t)len] = 0;
+            env_bytes += (size_t)len + 1;
+        }
+    }
+    return 0;
+}
+
+/* The task, seized before CONTINUE, at its exec stop: argv and the environment on its new stack
+ * compared with what was read at the notification; a difference is killed. */
+static void verify_exec(pid_t pid)
+{
+    siginfo_t si;
+    for (;;) {
+        memset(&si, 0, sizeof(si));
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WSTOPPED | __WALL | __WNOTHREAD) < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == ECHILD)
+                return; /* gone */
+            die_with_error("waitid(%d)", pid);
+        }
+        break;
+    }
+    if (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED)
+        return;
+    int sig = si.si_status & 0xff, ev = si.si_status >> 8;
+    if (sig != SIGTRAP || ev != PTRACE_EVENT_EXEC) {
+        /* Not committed: the interrupt's stop, or a signal (delivered on detach). */
+        if (ptrace(PTRACE_DETACH, pid, 0, (void *)(uintptr_t)(ev == 0 && sig != SIGTRAP ? sig : 0)) < 0 && errno != ESRCH)
+            die_with_error("ptrace(PTRACE_DETACH, %d)", pid);
+        return;
+    }
+    struct user_regs_struct regs;
+    if (ptrace(PTRACE_GETREGS, pid, 0, &regs) < 0)
+        die_with_error("ptrace(PTRACE_GETREGS, %d)", pid);
+    /* The pointers (argc, argv, NULL, envp, NULL), then the strings, argv's and the environment's
+     * one after another: two reads, as agentshell's check. */
+    size_t want = 8 * (read_count + env_count + 3);
+    int same = peek(pid, regs.rsp, stack_ptrs, want) == (ssize_t)want && stack_ptrs[0] == read_count &&
+               stack_ptrs[read_count + 1] == 0 && stack_ptrs[read_count + env_count + 2] == 0;
+    size_t len = read_bytes + read_count + env_bytes;
+    if (same && len > 0 && len <= sizeof(stack_strings)) {
+        uint64_t start = read_count > 0 ? stack_ptrs[1] : stack_ptrs[2];
+        same = peek(pid, start, stack_strings, len) == (ssize_t)len;
+        /* Each pointer at the next string, each string the bytes read at the notification and its NUL. */
+        size_t off = 0, w = 0;
+        for (size_t i = 0; same && i < read_count; i++) {
+            same = stack_ptrs[1 + i] == start + off && memcmp(stack_strings + off, strings + w, arg_len[i]) == 0 &&
+                   stack_strings[off + arg_len[i]] == 0;
+            off += arg_len[i] + 1;
+            w += arg_len[i];
+        }
+        for (size_t i = 0, e = 0; same && i < env_count; i++) {
+            same = stack_ptrs[read_count + 2 + i] == start + off + e;
+            e += strlen(env_strings + e) + 1;
+        }
+        same = same && memcmp(stack_strings + off, env_strings, env_bytes) == 0;
+    }
+    if (!same) {
+        if (kill(pid, SIGKILL) < 0 && errno != ESRCH)
+            die_with_error("kill(%d)", pid);
+        return;
+    }
+    if (ptrace(PTRACE_DETACH, pid, 0, 0) < 0 && errno != ESRCH)
+        die_with_error("ptrace(PTRACE_DETACH, %d)", pid);
+}
 
 static void *serve(void *arg)
 {
@@ -288,23 +432,38 @@ static void *serve(void *arg)
                 continue; /* interrupted, or the target died before we received */
             die_with_error("ioctl(SECCOMP_IOCTL_NOTIF_RECV)");
         }
+        int seized = 0;
         if (!l->noop) {
             const __u64 *a = n.data.args;
+            int read = -1;
             if (n.data.nr == __NR_execve)
-                (void)read_exec((pid_t)n.pid, a[0], a[1]);
+                read = read_exec((pid_t)n.pid, a[0], a[1]);
             else if (n.data.nr == __NR_execveat)
-                (void)read_exec((pid_t)n.pid, a[1], a[2]);
+                read = read_exec((pid_t)n.pid, a[1], a[2]);
             else if (n.data.nr == __NR_connect && a[2] <= sizeof(addr))
                 (void)peek((pid_t)n.pid, a[1], addr, (size_t)a[2]);
             /* The pid may have been recycled while we read: the supervisor checks, so do we. */
             if (ioctl(l->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &n.id) < 0 && errno != ENOENT)
                 die_with_error("ioctl(SECCOMP_IOCTL_NOTIF_ID_VALID)");
+            size_t first = read_count > 0 ? arg_len[0] : 0;
+            if (l->verify && read == 0 &&
+                (names(path, strlen(path), l->verify) || (read_count > 0 && names(strings, first, l->verify))) &&
+                read_env((pid_t)n.pid, n.data.nr == __NR_execve ? a[2] : a[3]) == 0) {
+                /* Seized before CONTINUE, with the interrupt that stops a failed exec on its way out. */
+                if (ptrace(PTRACE_SEIZE, (pid_t)n.pid, 0, (void *)(PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL)) < 0)
+                    die_with_error("ptrace(PTRACE_SEIZE, %d)", (int)n.pid);
+                if (ptrace(PTRACE_INTERRUPT, (pid_t)n.pid, 0, 0) < 0)
+                    die_with_error("ptrace(PTRACE_INTERRUPT, %d)", (int)n.pid);
+                seized = 1;
+            }
         }
         memset(&r, 0, sizeof(r));
         r.id = n.id;
         r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
         if (ioctl(l->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0 && errno != ENOENT && errno != EINTR)
             die_with_error("ioctl(SECCOMP_IOCTL_NOTIF_SEND)");
+        if (seized)
+            verify_exec((pid_t)n.pid);
     }
     return NULL;
 }
@@ -316,6 +475,8 @@ int main(int argc, char **argv)
     for (; i < argc; i++) {
         if (strcmp(argv[i], "--noop") == 0) {
             l.noop = 1;
+        } else if (strcmp(argv[i], "--verify") == 0 && i + 1 < argc) {
+            l.verify = argv[++i];
         } else if (strcmp(argv[i], "--") == 0) {
             i++;
             break;
@@ -324,7 +485,7 @@ int main(int argc, char **argv)
         }
     }
     if (i >= argc) {
-        fprintf(stderr, "usage: %s [--noop] [--] CMD [ARGS...]\n", prog);
+        fprintf(stderr, "usage: %s [--noop | --verify NAME] [--] CMD [ARGS...]\n", prog);
         return 2;
     }
     int sv[2];

@@ -58,6 +58,18 @@ internal static partial class Interop
             return 0;
         }
 
+        /// <summary>True when none of <paramref name="fds"/> is readable now (one poll, no wait): for
+        /// pidfds, none of their processes has exited. An error or an invalid fd is false.</summary>
+        internal static unsafe bool NoneReadable(ReadOnlySpan<int> fds)
+        {
+            var p = stackalloc Tmds.Linux.pollfd[fds.Length];
+            for (int i = 0; i < fds.Length; i++) p[i] = new Tmds.Linux.pollfd { fd = fds[i], events = Tmds.Linux.LibC.POLLIN };
+            int r;
+            do r = poll(p, (nuint)fds.Length, 0);
+            while (r < 0 && LastErrno == Errno.EINTR);
+            return r == 0;
+        }
+
         /// <summary>True when <paramref name="fd"/> reports POLLHUP now (poll with no events and no
         /// wait). A seccomp listener does once no task uses its filter any more: the tree is gone.</summary>
         internal static unsafe bool HungUp(int fd)

@@ -120,11 +120,15 @@ public sealed class ExecutableIdentity
     /// <summary>True when the file at <paramref name="openablePath"/> is <paramref name="tool"/>: one
     /// of the files found installed under that name (a symlink farm counts for every name), or a
     /// byte-identical copy of one. Its name does not count: any program can be called curl.</summary>
-    public bool IsTool(string openablePath, string tool)
+    public bool IsTool(string openablePath, string tool) =>
+        Interop.Files.TryStat(openablePath, out var st) && IsTool(openablePath, st, tool);
+
+    /// <summary>As <see cref="IsTool(string, string)"/>, with the file's status already taken (the
+    /// decision's fstat of the file it opened): no stat. A copy is read from <paramref name="openablePath"/>.</summary>
+    internal bool IsTool(string openablePath, in FileStatus st, string tool)
     {
-        if (!Interop.Files.TryStat(openablePath, out var st)) return false;
         if (_namesByInode.TryGetValue(st.Identity, out var names)) return names.Contains(tool);
-        return Identify(openablePath) == tool;
+        return Identify(openablePath, st) == tool;
     }
 
     /// <summary>The tool name (e.g. <c>curl</c>) when <paramref name="openablePath"/> is a known
