@@ -15,6 +15,10 @@ internal sealed class OtlpPoster : IDisposable
     private Socket? _socket;
     private Stream? _stream;
     private string? _authority;
+    // PERF: the answer is read through this buffer: a byte at a time from the socket was one
+    // recv per byte of the status line and headers (~100 per post).
+    private readonly byte[] _in = new byte[1024];
+    private int _inPos, _inLen;
 
     internal OtlpPoster(TimeSpan timeout) => _timeout = timeout;
 
@@ -94,7 +98,7 @@ internal sealed class OtlpPoster : IDisposable
     {
         var head = new List<byte>(256);
         int b;
-        while ((b = stream.ReadByte()) >= 0)
+        while ((b = ReadByte(stream)) >= 0)
         {
             head.Add((byte)b);
             if (head.Count >= 4 && head[^1] == '\n' && head[^2] == '\r' && head[^3] == '\n' && head[^4] == '\r') break;
@@ -124,24 +128,37 @@ internal sealed class OtlpPoster : IDisposable
         return code is >= 200 and < 300 ? null : $"HTTP {lines[0][(status[0].Length + 1)..]}";
     }
 
-    private static void Drop(Stream stream, long n)
+    private int ReadByte(Stream stream)
     {
-        var buf = new byte[Math.Min(n, 8192)];
+        if (_inPos == _inLen)
+        {
+            _inPos = 0;
+            _inLen = Math.Max(0, stream.Read(_in, 0, _in.Length));
+            if (_inLen == 0) return -1;
+        }
+        return _in[_inPos++];
+    }
+
+    private void Drop(Stream stream, long n)
+    {
+        int buffered = (int)Math.Min(n, _inLen - _inPos);
+        _inPos += buffered;
+        n -= buffered;
         while (n > 0)
         {
-            int r = stream.Read(buf, 0, (int)Math.Min(buf.Length, n));
+            int r = stream.Read(_in, 0, (int)Math.Min(_in.Length, n));
             if (r <= 0) throw new IOException("the receiver's answer ended early");
             n -= r;
         }
     }
 
-    private static void DropToEnd(Stream stream)
+    private void DropToEnd(Stream stream)
     {
-        var buf = new byte[8192];
-        while (stream.Read(buf, 0, buf.Length) > 0) { }
+        _inPos = _inLen = 0;
+        while (stream.Read(_in, 0, _in.Length) > 0) { }
     }
 
-    private static void DropChunked(Stream stream)
+    private void DropChunked(Stream stream)
     {
         while (true)
         {
@@ -159,11 +176,11 @@ internal sealed class OtlpPoster : IDisposable
         }
     }
 
-    private static string Line(Stream stream)
+    private string Line(Stream stream)
     {
         var sb = new StringBuilder();
         int b;
-        while ((b = stream.ReadByte()) >= 0 && b != '\n')
+        while ((b = ReadByte(stream)) >= 0 && b != '\n')
         {
             if (sb.Length > MaxHead) throw new IOException("the receiver's answer has an endless line");
             if (b != '\r') sb.Append((char)b);
@@ -181,6 +198,7 @@ internal sealed class OtlpPoster : IDisposable
         var s = Interlocked.Exchange(ref _stream, null);
         _socket = null;
         _authority = null;
+        _inPos = _inLen = 0; // what was read belonged to that connection
         try { s?.Dispose(); }
         catch (Exception)
         {
