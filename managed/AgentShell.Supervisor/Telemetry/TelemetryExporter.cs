@@ -150,7 +150,20 @@ public sealed class TelemetryExporter : IDisposable
         if (count == Math.Min(WakeAt, _s.QueueSize)) _wake.Set();
     }
 
+    // Nothing the exporter meets may take the supervisor down with it (an exception escaping a
+    // thread ends the process, and the tree with it): export stops, said once, and the local audit
+    // log, the source of truth, goes on.
     private void Run()
+    {
+        try { Export(); }
+        catch (Exception e)
+        {
+            _status.Fail($"the exporter stopped ({e.GetType().Name}: {e.Message})", 0);
+            Report($"agentshell: telemetry export to {_status.Endpoint} stopped: {e.GetType().Name}. Decisions and the local audit log are not affected.");
+        }
+    }
+
+    private void Export()
     {
         var w = new ProtoWriter();
         using var http = new OtlpPoster(_s.Timeout);
@@ -240,7 +253,9 @@ public sealed class TelemetryExporter : IDisposable
     {
         string? error;
         try { error = http.Post(to, headers, body, rest, ct); }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
+        // OperationCanceledException: the run ended (or the final flush's time ran out) during the connect.
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException
+            or System.Security.Authentication.AuthenticationException)
         {
             error = ct.IsCancellationRequested ? "the run ended before the receiver answered"
                 : e is IOException { InnerException: SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock } }
