@@ -78,11 +78,15 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Pen
     /// names (the Host field) stands only while the profiles put it in the destination's
     /// environment; otherwise the TLS server name does if it does, else the destination's
     /// address, so a request to a production address that claims another host does not meet that
-    /// host's rules. PERF: the intent itself when every host stands (the common case).</summary>
+    /// host's rules. PERF: the intent itself when every host stands (the common case); a target
+    /// naming the destination's own address with no server name (a PostgreSQL statement's) would be
+    /// bound to that same address, so it stands without asking the environment table.</summary>
     private CommandIntent Bound(CommandIntent intent, WireSession s)
     {
         bool stands = true;
-        for (int i = 0; i < intent.Targets.Count; i++) stands &= intent.Targets[i] is var t && (t.Host == null || policy.EnvironmentOf(t) == s.Environment);
+        bool bare = s.ClientTls?.ServerName == null;
+        for (int i = 0; i < intent.Targets.Count; i++)
+            stands &= intent.Targets[i] is var t && (t.Host == null || bare && t.Host == s.Host || policy.EnvironmentOf(t) == s.Environment);
         if (stands) return intent;
         string address = s.ClientTls?.ServerName is { } sni && policy.EnvironmentOf(new Target { Kind = TargetKind.Url, Host = sni }) == s.Environment
             ? sni : s.Host;

@@ -30,7 +30,7 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
     /// never throws (a failure resets the client).</summary>
     public void Serve(WireConnection c)
     {
-        Stream client = new NetworkStream(c.Socket, ownsSocket: true);
+        Stream client = new RelayStream(c.Socket);
         try
         {
             Route(c, client);
@@ -59,7 +59,7 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
             upstream = WireSockets.Connect(c.Destination);
             if (!ClientSpeaksFirst(c.Socket, upstream))
             {
-                WireSockets.Pipe(client, new NetworkStream(upstream, ownsSocket: true));
+                WireSockets.Pipe(client, new RelayStream(upstream));
                 return;
             }
             s = Sniff(client, inner: false, Timeout.InfiniteTimeSpan);
@@ -94,7 +94,7 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
         // through it until a request is allowed), so a new connection waits for one handshake, not
         // two. Not for PostgreSQL, whose relay opens the destination's TLS itself.
         Task<Stream>? prepared = protocol.Name != WireProtocolName.Http ? null
-            : WireThreads.Run<Stream>(() => tls.ConnectUpstream(new NetworkStream(upstream ?? WireSockets.Connect(c.Destination), ownsSocket: true), sni ?? c.Host, alpn));
+            : WireThreads.Run<Stream>(() => tls.ConnectUpstream(new RelayStream(upstream ?? WireSockets.Connect(c.Destination)), sni ?? c.Host, alpn));
         SslStream ssl;
         try
         {
@@ -121,7 +121,7 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
         if ((s.Length > 0 || s.TimedOut) && fallback.Allows(c))
         {
             Stream up;
-            try { up = prepared?.GetAwaiter().GetResult() ?? tls.ConnectUpstream(new NetworkStream(upstream ?? WireSockets.Connect(c.Destination), ownsSocket: true), sni ?? c.Host, alpn); }
+            try { up = prepared?.GetAwaiter().GetResult() ?? tls.ConnectUpstream(new RelayStream(upstream ?? WireSockets.Connect(c.Destination)), sni ?? c.Host, alpn); }
             catch (WireUpstreamException e)
             {
                 log.WriteLine($"agentshell: wire: {c.Destination} refused: {e.Message}");
@@ -173,7 +173,7 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
         Stream up;
         try
         {
-            up = new NetworkStream(upstream ?? WireSockets.Connect(c.Destination), ownsSocket: true);
+            up = new RelayStream(upstream ?? WireSockets.Connect(c.Destination));
             if (clientTls != null) up = tls!.ConnectUpstream(up, clientTls.ServerName ?? c.Host, clientTls.Protocol);
         }
         catch (WireUpstreamException e)

@@ -31,25 +31,34 @@ internal sealed class HttpProtocol : IWireProtocol
     {
         var client = new HttpReader(s.Client);
         HttpReader? upstream = null;
+        var memo = new HttpHeadMemo();
+        string authority = $"{s.ServerName}:{s.Destination.Port}";
         try
         {
             while (true)
             {
                 HttpRequestHead h;
                 RequestBody body;
+                WireRequest request;
                 try
                 {
                     if (client.ReadHead(HttpRequestHead.MaxHead) is not { } head) return; // done
-                    h = HttpRequestHead.Parse(head.Span);
-                    if (h.ExpectsContinue && h.Framing != BodyFraming.None) s.Client.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
-                    body = HttpForward.Read(client, h);
+                    if (memo.Find(head.Span) is { } again) (h, body, request) = again;
+                    else
+                    {
+                        h = HttpRequestHead.Parse(head.Span);
+                        if (h.ExpectsContinue && h.Framing != BodyFraming.None) s.Client.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
+                        body = HttpForward.Read(client, h);
+                        request = HttpIntent.Build(h, body, s.ClientTls != null, authority, s.Credentials);
+                        // A body-less head is still where it was read (no read since); one with a body is not kept.
+                        if (h.Framing == BodyFraming.None) memo.Keep(head.Span, h, body, request);
+                    }
                 }
                 catch (HttpFramingException e)
                 {
                     Write(s.Client, e.Status, $"agentshell: refused a malformed request: {e.Message}", null, keepAlive: false, head: false);
                     return;
                 }
-                var request = HttpIntent.Build(h, body, s.ClientTls != null, $"{s.ServerName}:{s.Destination.Port}", s.Credentials);
                 var verdict = s.Decide(request);
                 if (!verdict.Allowed)
                 {

@@ -116,7 +116,7 @@ internal static class HttpResponses
         int eol = head.IndexOf("\r\n"u8);
         var line = head[..eol];
         if (line.Length < 12 || !line.StartsWith("HTTP/1."u8) || line[8] != (byte)' ' ||
-            !int.TryParse(Encoding.ASCII.GetString(line.Slice(9, 3)), NumberStyles.None, CultureInfo.InvariantCulture, out int status))
+            !int.TryParse(line.Slice(9, 3), NumberStyles.None, CultureInfo.InvariantCulture, out int status))
             throw new IOException("the destination sent a malformed status line");
         bool http11 = line[7] == (byte)'1';
         long length = -1;
@@ -131,16 +131,18 @@ internal static class HttpResponses
             int colon = h.IndexOf((byte)':');
             if (colon <= 0) continue;
             var name = h[..colon];
-            var value = Encoding.Latin1.GetString(h[(colon + 1)..].Trim(" \t"u8));
+            // PERF: only the three fields read here are decoded (no string per field of every response).
+            var raw = h[(colon + 1)..].Trim(" \t"u8);
             if (Ascii.EqualsIgnoreCase(name, "content-length"u8))
             {
-                if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long l)) length = l;
+                // Digits only (NumberStyles.None), as bytes: the Latin-1 reading of a digit is the digit.
+                if (long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out long l)) length = l;
             }
             else if (Ascii.EqualsIgnoreCase(name, "transfer-encoding"u8))
-                chunked = value.Split(',', StringSplitOptions.TrimEntries)[^1].Equals("chunked", StringComparison.OrdinalIgnoreCase);
+                chunked = Encoding.Latin1.GetString(raw).Split(',', StringSplitOptions.TrimEntries)[^1].Equals("chunked", StringComparison.OrdinalIgnoreCase);
             else if (Ascii.EqualsIgnoreCase(name, "connection"u8))
             {
-                foreach (var t in value.Split(',', StringSplitOptions.TrimEntries))
+                foreach (var t in Encoding.Latin1.GetString(raw).Split(',', StringSplitOptions.TrimEntries))
                 {
                     if (t.Equals("close", StringComparison.OrdinalIgnoreCase)) close = true;
                     else if (t.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)) keepAlive = true;
