@@ -42,4 +42,29 @@ public sealed class ControlServerTests
         Assert.That(Exchange("{\"v\":1,\"op\":\"pending\"}\n"u8.ToArray()), Does.Contain("\"ok\":true").And.Contain("\"items\":[]"));
         Directory.Delete(dir, true);
     }
+
+    [Test]
+    public void ARefusedClientThatSendsAfterTheRefusalStillReadsWhy()
+    {
+        // A tree process reaching the socket is refused at once; its request may arrive after that.
+        // It must still read the refusal, not fail its send with EPIPE (a race seen in the
+        // end-to-end self-approval tests under load).
+        var dir = Directory.CreateTempSubdirectory("agentshell-ctl-").FullName;
+        var sock = Path.Combine(dir, "ctl.sock");
+        var responder = new Moq.Mock<INotificationResponder>();
+        using var registry = new PendingRegistry(responder.Object, AgentShell.Core.Policy.PauseSettings.Default);
+        using var endpoint = ControlEndpoint.Bind(sock);
+        using var server = new ControlServer(endpoint, "test", ["agent"], registry, _ => true, TextWriter.Null);
+        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        s.Connect(new UnixDomainSocketEndPoint(sock));
+        s.ReceiveTimeout = 5000;
+        Assert.That(s.Poll(5_000_000, SelectMode.SelectRead), Is.True, "the refusal is sent before any request");
+        Thread.Sleep(100); // the server has answered and moved on
+        Assert.DoesNotThrow(() => s.Send("{\"v\":1,\"op\":\"pending\"}\n"u8.ToArray()), "the request is taken, not met with EPIPE");
+        var buf = new byte[4096];
+        int n = s.Receive(buf);
+        Assert.That(Encoding.UTF8.GetString(buf, 0, n), Does.Contain("refused: a supervised process cannot answer its own requests"));
+        Assert.That(s.Receive(buf), Is.EqualTo(0), "then the end of the stream");
+        Directory.Delete(dir, true);
+    }
 }

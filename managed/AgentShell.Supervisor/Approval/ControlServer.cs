@@ -107,13 +107,13 @@ public sealed class ControlServer : IDisposable
         uint me = Interop.Process.GetUid();
         if (uid != me && uid != 0)
         {
-            Send(c, ControlProtocol.Line(w => { w.WriteBoolean("ok", false); w.WriteString("error", "refused: another user"); }));
+            Refuse(c, "refused: another user");
             return;
         }
         if (_isInTree(pid))
         {
             _log.WriteLine($"agentshell: refused a control connection from pid {pid}, a process of the supervised tree");
-            Send(c, ControlProtocol.Line(w => { w.WriteBoolean("ok", false); w.WriteString("error", "refused: a supervised process cannot answer its own requests"); }));
+            Refuse(c, "refused: a supervised process cannot answer its own requests");
             return;
         }
         string who = Who(pid, uid);
@@ -215,6 +215,30 @@ public sealed class ControlServer : IDisposable
         List<Socket> ws;
         lock (_gate) ws = [.. _watchers.Where(w => w.Run == null || w.Run == i.Session).Select(w => w.Socket)];
         foreach (var w in ws) Send(w, line);
+    }
+
+    // The refusal, then the client's own request read and dropped (bounded: 500 ms, 64 KiB) before
+    // the close: a client that sends after we answered would otherwise get EPIPE and never read why.
+    private void Refuse(Socket c, string why)
+    {
+        Send(c, ControlProtocol.Line(w => { w.WriteBoolean("ok", false); w.WriteString("error", why); }));
+        try
+        {
+            c.Shutdown(SocketShutdown.Send);
+            c.ReceiveTimeout = 500;
+            var sink = new byte[4096];
+            var until = Environment.TickCount64 + 500;
+            for (int total = 0; total < 64 * 1024 && Environment.TickCount64 < until;)
+            {
+                int n = c.Receive(sink);
+                if (n <= 0) break;
+                total += n;
+            }
+        }
+        catch (SocketException)
+        {
+            // The client went away or stayed silent past the bound: it has been refused either way.
+        }
     }
 
     private void Send(Socket s, byte[] line)
