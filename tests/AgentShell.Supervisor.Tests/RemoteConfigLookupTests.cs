@@ -18,7 +18,9 @@ public sealed class RemoteConfigLookupTests
     [SetUp]
     public void SetUp()
     {
-        _dir = Directory.CreateTempSubdirectory("agentshell-remote-config-").FullName;
+        // Not under /tmp: the watch of a missing file forgets on any change in its directories,
+        // and other jobs create files in /tmp all the time (a forgotten answer is a real lookup).
+        _dir = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "remote-config-" + Guid.NewGuid().ToString("N"))).FullName;
         _watches = new MissingFileWatches();
     }
 
