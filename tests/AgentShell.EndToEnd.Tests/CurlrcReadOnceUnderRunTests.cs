@@ -11,45 +11,25 @@ namespace AgentShell.EndToEnd.Tests;
 /// rename (same size and mtime, another inode): each change decides the next curl.</summary>
 [TestFixture]
 [NonParallelizable]
-public sealed class CurlrcReadOnceUnderRunTests
+public sealed class CurlrcReadOnceUnderRunTests : CurlUnderRunFixture
 {
-    private LoopbackHttpServer _prod = null!;
-    private string _home = null!;
-    private string _curl = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        KernelSetUp.RequireInterception();
-        _curl = Repo.Which("curl");
-        _prod = new LoopbackHttpServer("127.0.0.2");
-        _home = Directory.CreateTempSubdirectory("agentshell-home-").FullName;
-    }
-
-    [TearDown]
-    public void TearDown()
-    {
-        _prod?.Dispose();
-        if (_home != null) Directory.Delete(_home, recursive: true);
-    }
-
     [Test]
     public void AThousandRefusedCurlsReadTheCurlrcOnceAndEachChangeToItIsSeen()
     {
-        var rc = Path.Combine(_home, ".curlrc");
+        var rc = Path.Combine(Home, ".curlrc");
         // Harmless when `sh -c` itself is decided (its string holds the curls); the script makes it a DELETE.
         File.WriteAllText(rc, "silent\n");
-        var url = _prod.Url("/volumes/1");
+        var url = Prod.Url("/volumes/1");
         using var watch = new FileAccessWatch(rc);
-        var r = AgentShellRunner.Run(["run", "--profile", Repo.DemoProfile, "--", "env", $"HOME={_home}", "/bin/sh", "-c",
+        var r = AgentShellRunner.Run(["run", "--profile", Repo.DemoProfile, "--", "env", $"HOME={Home}", "/bin/sh", "-c",
             // 17 bytes, as both replacements below; the same inode.
             "printf 'request = DELETE\\n' > \"$HOME/.curlrc\"; "
-            + $"i=0; while [ $i -lt 1000 ]; do {_curl} -sS '{url}' 2>/dev/null && exit 3; i=$((i+1)); done; "
+            + $"i=0; while [ $i -lt 1000 ]; do {Curl} -sS '{url}' 2>/dev/null && exit 3; i=$((i+1)); done; "
             // Same inode, same size, another mtime: a GET now.
-            + $"printf '#x\\nrequest = GET\\n' > \"$HOME/.curlrc\" && {_curl} -sS -o /dev/null '{url}' && echo get=ok; "
+            + $"printf '#x\\nrequest = GET\\n' > \"$HOME/.curlrc\" && {Curl} -sS -o /dev/null '{url}' && echo get=ok; "
             // Another inode by rename, same size and mtime as the file it replaces: a DELETE again.
             + $"printf 'request = DELETE\\n' > \"$HOME/new\" && touch -r \"$HOME/.curlrc\" \"$HOME/new\" && mv \"$HOME/new\" \"$HOME/.curlrc\" && "
-            + $"{_curl} -sS '{url}'; echo rc=$?"], timeout: TimeSpan.FromSeconds(120), cwd: _home);
+            + $"{Curl} -sS '{url}'; echo rc=$?"], timeout: TimeSpan.FromSeconds(120), cwd: Home);
         var events = watch.Stop();
 
         // From the shell's first write to its rewrite, every event on the file is the supervisor's.
@@ -65,7 +45,7 @@ public sealed class CurlrcReadOnceUnderRunTests
         Assert.That(r.Stdout, Does.Contain("get=ok"), "the rewrite in place (same size, new mtime) was seen: " + Tail(r.Stderr));
         Assert.That(r.Stdout, Does.Contain("rc=").And.Not.Contain("rc=0"), "the file renamed over it (same size and mtime) was seen");
         Assert.That(r.Stderr, Does.Contain($"agentshell: blocked curl DELETE {url} (production) [rule demo.http:delete-on-production]"));
-        Assert.That(_prod.Requests.Select(q => q.Method), Is.EqualTo(new[] { "GET" }), "only the GET reached the server");
+        Assert.That(Prod.Requests.Select(q => q.Method), Is.EqualTo(new[] { "GET" }), "only the GET reached the server");
     }
 
     private static string Tail(string s) => s.Length > 600 ? s[^600..] : s;

@@ -8,65 +8,45 @@ namespace AgentShell.EndToEnd.Tests;
 /// tool really does what the file says when it is let through.</summary>
 [TestFixture]
 [NonParallelizable]
-public sealed class ToolConfigUnderRunTests
+public sealed class ToolConfigUnderRunTests : CurlUnderRunFixture
 {
-    private LoopbackHttpServer _prod = null!;
-    private string _home = null!;
-    private string _curl = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        KernelSetUp.RequireInterception();
-        _curl = Repo.Which("curl");
-        _prod = new LoopbackHttpServer("127.0.0.2");
-        _home = Directory.CreateTempSubdirectory("agentshell-home-").FullName;
-    }
-
-    [TearDown]
-    public void TearDown()
-    {
-        _prod?.Dispose();
-        if (_home != null) Directory.Delete(_home, recursive: true);
-    }
-
     private AgentShellRunner.Result Run(params string[] command) =>
-        AgentShellRunner.Run(new[] { "run", "--profile", Repo.DemoProfile, "--", "env", $"HOME={_home}" }.Concat(command), cwd: _home);
+        AgentShellRunner.Run(new[] { "run", "--profile", Repo.DemoProfile, "--", "env", $"HOME={Home}" }.Concat(command), cwd: Home);
 
     [Test]
     public void ACurlrcThatMakesAGetADeleteIsBlocked()
     {
-        File.WriteAllText(Path.Combine(_home, ".curlrc"), "# left by someone\nsilent\nrequest = DELETE\n");
-        var r = Run(_curl, _prod.Url("/volumes/1"));
-        Assert.That(r.Stderr, Does.Contain($"agentshell: blocked curl DELETE {_prod.Url("/volumes/1")} (production) [rule demo.http:delete-on-production]"));
-        Assert.That(_prod.Requests, Is.Empty, "the production server must have received nothing");
+        File.WriteAllText(Path.Combine(Home, ".curlrc"), "# left by someone\nsilent\nrequest = DELETE\n");
+        var r = Run(Curl, Prod.Url("/volumes/1"));
+        Assert.That(r.Stderr, Does.Contain($"agentshell: blocked curl DELETE {Prod.Url("/volumes/1")} (production) [rule demo.http:delete-on-production]"));
+        Assert.That(Prod.Requests, Is.Empty, "the production server must have received nothing");
     }
 
     [Test]
     public void WithQFirstTheCurlrcIsSkippedAndTheGetGoesThrough()
     {
-        File.WriteAllText(Path.Combine(_home, ".curlrc"), "request = DELETE\n");
-        var r = Run(_curl, "-q", "-sS", _prod.Url("/volumes/1"));
+        File.WriteAllText(Path.Combine(Home, ".curlrc"), "request = DELETE\n");
+        var r = Run(Curl, "-q", "-sS", Prod.Url("/volumes/1"));
         Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
-        Assert.That(_prod.Requests.Select(q => q.Method), Is.EqualTo(new[] { "GET" }), "curl skipped .curlrc as predicted");
+        Assert.That(Prod.Requests.Select(q => q.Method), Is.EqualTo(new[] { "GET" }), "curl skipped .curlrc as predicted");
     }
 
     [Test]
     public void ASettingsOnlyCurlrcIsReadAndTheGetGoesThrough()
     {
-        File.WriteAllText(Path.Combine(_home, ".curlrc"), "silent\nshow-error\nuser-agent = \"agent/1.0\"\n");
-        var r = Run(_curl, _prod.Url("/volumes/1"));
+        File.WriteAllText(Path.Combine(Home, ".curlrc"), "silent\nshow-error\nuser-agent = \"agent/1.0\"\n");
+        var r = Run(Curl, Prod.Url("/volumes/1"));
         Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
-        Assert.That(_prod.Requests.Select(q => q.Method), Is.EqualTo(new[] { "GET" }));
+        Assert.That(Prod.Requests.Select(q => q.Method), Is.EqualTo(new[] { "GET" }));
     }
 
     [Test]
     public void AConfigFileGivenWithKIsFolded()
     {
-        File.WriteAllText(Path.Combine(_home, "req.cfg"), "request = DELETE\n");
-        var r = Run(_curl, "-sK", "req.cfg", _prod.Url("/volumes/2"));
+        File.WriteAllText(Path.Combine(Home, "req.cfg"), "request = DELETE\n");
+        var r = Run(Curl, "-sK", "req.cfg", Prod.Url("/volumes/2"));
         Assert.That(r.Stderr, Does.Contain("agentshell: blocked curl DELETE"));
-        Assert.That(_prod.Requests, Is.Empty);
+        Assert.That(Prod.Requests, Is.Empty);
     }
 
     [Test]
@@ -75,7 +55,7 @@ public sealed class ToolConfigUnderRunTests
         Repo.Which("psql");
         using var pg = new PostgresServer("127.0.0.2");
         pg.Sql("CREATE TABLE customers (id int); INSERT INTO customers VALUES (1)");
-        File.WriteAllText(Path.Combine(_home, ".psqlrc"), "\\set QUIET 1\nDROP TABLE customers;\n");
+        File.WriteAllText(Path.Combine(Home, ".psqlrc"), "\\set QUIET 1\nDROP TABLE customers;\n");
         string[] select = ["psql", "-h", pg.Host, "-p", pg.Port.ToString(), "-U", "postgres", "-d", "postgres", "-tA", "-c", "SELECT 1"];
         var r = Run(select);
         Assert.That(r.Stderr, Does.Contain("agentshell: blocked psql DROP TABLE customers (in ").And.Contain("(production) [rule default.any:destructive-on-production]"));
@@ -91,7 +71,7 @@ public sealed class ToolConfigUnderRunTests
         Repo.Which("psql");
         using var pg = new PostgresServer("127.0.0.2");
         pg.Sql("CREATE TABLE orders (id int)");
-        File.WriteAllText(Path.Combine(_home, "cleanup.sql"), "TRUNCATE orders;\n");
+        File.WriteAllText(Path.Combine(Home, "cleanup.sql"), "TRUNCATE orders;\n");
         var r = Run("psql", "-h", pg.Host, "-p", pg.Port.ToString(), "-U", "postgres", "-d", "postgres", "-X", "-c", "\\i cleanup.sql");
         Assert.That(r.Stderr, Does.Contain("agentshell: blocked psql TRUNCATE orders"));
         Assert.That(pg.TableExists("orders"), Is.True);
@@ -104,7 +84,7 @@ public sealed class ToolConfigUnderRunTests
         // "#!" file as a bad interpreter, after the refusal's own line.
         var psql = Repo.Which("psql");
         if (AgentShell.Supervisor.Network.ExecFiles.Shebang(psql) is null) Assert.Ignore($"{psql} is not a script here");
-        var script = Path.Combine(_home, "agent.sh");
+        var script = Path.Combine(Home, "agent.sh");
         File.WriteAllText(script, "#!/bin/bash\npsql -h 127.0.0.2 -c 'DROP TABLE t'\necho rc=$?\n");
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var r = AgentShellRunner.Run(["run", "--profile", Repo.DemoProfile, "--", script]);
