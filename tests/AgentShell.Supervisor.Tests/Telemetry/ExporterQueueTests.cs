@@ -9,7 +9,7 @@ namespace AgentShell.Supervisor.Tests.Telemetry;
 [TestFixture]
 public sealed class ExporterQueueTests
 {
-    private static AuditRecord Record(int pid) => new()
+    internal static AuditRecord Record(int pid) => new()
     {
         Time = DateTimeOffset.UtcNow, RunId = "r1", Syscall = AuditSyscall.Execve, Pid = pid, Argv = ["curl", "-X", "DELETE", "https://prod/x"],
         RuleId = "demo.http:delete-on-production", Action = AuditAction.Block, Outcome = AuditOutcome.Blocked, Environment = "production",

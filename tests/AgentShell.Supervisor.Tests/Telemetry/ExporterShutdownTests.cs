@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using AgentShell.Core.Audit;
 using AgentShell.Core.Policy;
 using AgentShell.Supervisor.Telemetry;
 
@@ -43,11 +42,7 @@ public sealed class ExporterShutdownTests
         try
         {
             exporter.Start("r1", []);
-            exporter.Decision(new AuditRecord
-            {
-                Time = DateTimeOffset.UtcNow, RunId = "r1", Syscall = AuditSyscall.Execve, Pid = 1, Argv = ["curl", "-X", "DELETE", "https://prod/x"],
-                RuleId = "demo.http:delete-on-production", Action = AuditAction.Block, Outcome = AuditOutcome.Blocked, Environment = "production",
-            }, "r1", null);
+            exporter.Decision(ExporterQueueTests.Record(1), "r1", null);
             Thread.Sleep(500); // the schedule delay passes: the thread is in its connect
             var sw = System.Diagnostics.Stopwatch.StartNew();
             exporter.Dispose();
