@@ -228,6 +228,45 @@ static ssize_t read_pointers(pid_t pid, uint64_t at, size_t count)
     }
 }
 
+/* The count strings at ptrs, read in batches of BATCH with one process_vm_readv of their first
+ * FIRST_CHUNK bytes each (read_cstring for a longer one), appended at *pos in out (cap bytes).
+ * With lens: each string's length, no NUL kept (argv's layout); without: each string and its NUL
+ * (the environment's layout on the new stack). -1 on a read error or when out is full. */
+static int read_strings(pid_t pid, const uint64_t *ptrs, size_t count, char *out, size_t cap, size_t *pos, size_t *lens)
+{
+    struct iovec local[BATCH], remote[BATCH];
+    for (size_t first = 0; first < count; first += BATCH) {
+        size_t n = count - first < BATCH ? count - first : BATCH;
+        for (size_t k = 0; k < n; k++) {
+            size_t want = chunk(ptrs[first + k], FIRST_CHUNK);
+            local[k] = (struct iovec){.iov_base = pre[k], .iov_len = want};
+            remote[k] = (struct iovec){.iov_base = (void *)(uintptr_t)ptrs[first + k], .iov_len = want};
+        }
+        ssize_t left = process_vm_readv(pid, local, n, remote, n, 0);
+        for (size_t k = 0; k < n; k++) {
+            char *nul = left >= (ssize_t)local[k].iov_len ? memchr(pre[k], 0, local[k].iov_len) : NULL;
+            left = left >= (ssize_t)local[k].iov_len ? left - (ssize_t)local[k].iov_len : 0;
+            ssize_t len;
+            if (nul != NULL && (size_t)(nul - pre[k]) < cap - *pos) {
+                len = nul - pre[k];
+                memcpy(out + *pos, pre[k], (size_t)len);
+            } else if ((len = read_cstring(pid, ptrs[first + k], out + *pos, cap - *pos)) < 0) {
+                return -1;
+            }
+            if (lens != NULL) {
+                lens[first + k] = (size_t)len;
+                *pos += (size_t)len;
+                continue;
+            }
+            if ((size_t)len + 1 > cap - *pos)
+                return -1;
+            out[*pos + (size_t)len] = 0;
+            *pos += (size_t)len + 1;
+        }
+    }
+    return 0;
+}
+
 /* Filename and argv, as ExecReader reads them: the path's first chunk and the first page of
  * pointers in one process_vm_readv, then the first chunk of up to BATCH strings in one more; what
  * is not read whole is read again one string at a time. -1 when unreadable (answered all the same). */
@@ -260,30 +299,8 @@ static int read_exec(pid_t pid, uint64_t path_addr, uint64_t argv_addr)
     read_count = 0;
     read_bytes = 0;
     size_t pos = 0;
-    for (size_t first = 0; first < (size_t)count; first += BATCH) {
-        size_t n = (size_t)count - first < BATCH ? (size_t)count - first : BATCH;
-        for (size_t k = 0; k < n; k++) {
-            size_t want = chunk(ptrs[first + k], FIRST_CHUNK);
-            local[k] = (struct iovec){.iov_base = pre[k], .iov_len = want};
-            remote[k] = (struct iovec){.iov_base = (void *)(uintptr_t)ptrs[first + k], .iov_len = want};
-        }
-        ssize_t left = process_vm_readv(pid, local, n, remote, n, 0);
-        for (size_t k = 0; k < n; k++) {
-            char *nul = left >= (ssize_t)local[k].iov_len ? memchr(pre[k], 0, local[k].iov_len) : NULL;
-            left = left >= (ssize_t)local[k].iov_len ? left - (ssize_t)local[k].iov_len : 0;
-            if (nul != NULL && (size_t)(nul - pre[k]) < sizeof(strings) - pos) {
-                memcpy(strings + pos, pre[k], (size_t)(nul - pre[k]));
-                arg_len[first + k] = (size_t)(nul - pre[k]);
-                pos += (size_t)(nul - pre[k]);
-                continue;
-            }
-            ssize_t len = read_cstring(pid, ptrs[first + k], strings + pos, sizeof(strings) - pos);
-            if (len < 0)
-                return -1;
-            arg_len[first + k] = (size_t)len;
-            pos += (size_t)len;
-        }
-    }
+    if (read_strings(pid, ptrs, (size_t)count, strings, sizeof(strings), &pos, arg_len) < 0)
+        return -1;
     read_count = (size_t)count;
     read_bytes = pos;
     return 0;
@@ -331,32 +348,7 @@ static int read_env(pid_t pid, uint64_t envp)
             break;
         at += (uint64_t)got;
     }
-    struct iovec local[BATCH], remote[BATCH];
-    for (size_t first = 0; first < env_count; first += BATCH) {
-        size_t n = env_count - first < BATCH ? env_count - first : BATCH;
-        for (size_t k = 0; k < n; k++) {
-            size_t want = chunk(env_ptrs[first + k], FIRST_CHUNK);
-            local[k] = (struct iovec){.iov_base = pre[k], .iov_len = want};
-            remote[k] = (struct iovec){.iov_base = (void *)(uintptr_t)env_ptrs[first + k], .iov_len = want};
-        }
-        ssize_t left = process_vm_readv(pid, local, n, remote, n, 0);
-        for (size_t k = 0; k < n; k++) {
-            char *nul = left >= (ssize_t)local[k].iov_len ? memchr(pre[k], 0, local[k].iov_len) : NULL;
-            left = left >= (ssize_t)local[k].iov_len ? left - (ssize_t)local[k].iov_len : 0;
-            ssize_t len;
-            if (nul != NULL && (size_t)(nul - pre[k]) < sizeof(env_strings) - env_bytes) {
-                len = nul - pre[k];
-                memcpy(env_strings + env_bytes, pre[k], (size_t)len);
-            } else if ((len = read_cstring(pid, env_ptrs[first + k], env_strings + env_bytes, sizeof(env_strings) - env_bytes)) < 0) {
-                return -1;
-            }
-            if ((size_t)len + 1 > sizeof(env_strings) - env_bytes)
-                return -1;
-            env_strings[env_bytes + (size_t)len] = 0;
-            env_bytes += (size_t)len + 1;
-        }
-    }
-    return 0;
+    return read_strings(pid, env_ptrs, env_count, env_strings, sizeof(env_strings), &env_bytes, NULL);
 }
 
 /* The task, seized before CONTINUE, at its exec stop: argv and the environment on its new stack
