@@ -67,4 +67,49 @@ public sealed class ControlServerTests
         Assert.That(s.Receive(buf), Is.EqualTo(0), "then the end of the stream");
         Directory.Delete(dir, true);
     }
+
+    [Test]
+    public void AFloodOfRefusedClientsHoldsAtMostSixteenConnectionsOpen()
+    {
+        // The look-alike of the test above: draining a refused client's request holds a thread, so
+        // only so many are drained at once; past that a refused client is closed at once.
+        var dir = Directory.CreateTempSubdirectory("agentshell-ctl-").FullName;
+        var sock = Path.Combine(dir, "ctl.sock");
+        var responder = new Moq.Mock<INotificationResponder>();
+        using var registry = new PendingRegistry(responder.Object, AgentShell.Core.Policy.PauseSettings.Default);
+        using var endpoint = ControlEndpoint.Bind(sock);
+        using var server = new ControlServer(endpoint, "test", ["agent"], registry, _ => true, TextWriter.Null);
+        var clients = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < 40; i++)
+            {
+                var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                clients.Add(s);
+                s.Connect(new UnixDomainSocketEndPoint(sock));
+            }
+            var buf = new byte[4096];
+            foreach (var s in clients)
+            {
+                s.ReceiveTimeout = 5000;
+                Assert.That(Encoding.UTF8.GetString(buf, 0, s.Receive(buf)), Does.Contain("refused"), "every client reads its refusal");
+            }
+            Thread.Sleep(100); // the ones past the bound are closed by now; the drained ones wait 500 ms
+            int open = 0;
+            foreach (var s in clients)
+            {
+                try { s.Send("{}\n"u8.ToArray()); open++; }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.Shutdown or SocketError.ConnectionReset or SocketError.ConnectionAborted or (SocketError)32)
+                {
+                    // Closed by the server: past the bound.
+                }
+            }
+            Assert.That(open, Is.LessThanOrEqualTo(16), "no more than 16 refused clients are held open at once");
+        }
+        finally
+        {
+            foreach (var s in clients) s.Dispose();
+            Directory.Delete(dir, true);
+        }
+    }
 }

@@ -19,6 +19,8 @@ public sealed class ControlServer : IDisposable
     private readonly string _kind;
     private readonly List<(Socket Socket, string? Run)> _watchers = [];
     private readonly Lock _gate = new();
+    private const int MaxDraining = 16;
+    private int _draining;
     private volatile bool _stopped;
     private readonly ControlEndpoint _endpoint;
     private readonly bool _ownsEndpoint;
@@ -219,9 +221,16 @@ public sealed class ControlServer : IDisposable
 
     // The refusal, then the client's own request read and dropped (bounded: 500 ms, 64 KiB) before
     // the close: a client that sends after we answered would otherwise get EPIPE and never read why.
+    // At most MaxDraining refused clients are drained at once, so a flood of them holds no more
+    // threads than that; the rest are closed at once, as before.
     private void Refuse(Socket c, string why)
     {
         Send(c, ControlProtocol.Line(w => { w.WriteBoolean("ok", false); w.WriteString("error", why); }));
+        if (Interlocked.Increment(ref _draining) > MaxDraining)
+        {
+            Interlocked.Decrement(ref _draining);
+            return;
+        }
         try
         {
             c.Shutdown(SocketShutdown.Send);
@@ -238,6 +247,10 @@ public sealed class ControlServer : IDisposable
         catch (SocketException)
         {
             // The client went away or stayed silent past the bound: it has been refused either way.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _draining);
         }
     }
 
