@@ -67,7 +67,7 @@ public sealed class SupervisedRun
         var argv = new List<string> { _o.LauncherPath, "--sock-fd", "3", "--supervisor-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (kernel != null) argv.Add("--kernel-connect");
         // A protected tree has a pid namespace: the launcher reports its init's end on a pipe before
-        // its own exit tears the namespaces down (~3 ms), and a run that owns its process returns then.
+        // its own exit tears the namespaces down (~1 ms here), and a run that owns its process returns then.
         var (statusRead, statusWrite) = protect && _o.OwnsProcess ? Interop.Pipe.Open() : (-1, -1);
         using var statusHandle = statusRead >= 0 ? new FdHandle(statusRead) : null;
         if (protect)
