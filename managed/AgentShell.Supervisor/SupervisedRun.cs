@@ -125,7 +125,7 @@ public sealed class SupervisedRun
         // length (it suspends the receiving threads) and cost ~6 ms of CPU per run. What it was for,
         // a young generation's budget sized from start-up's survivors (~4.5 MiB of decisions'
         // garbage resident before the first collection), is capped in the build instead
-        // (GCgen0MaxBudget): peak RSS at 100,000 decisions 14.1 with the collection, 14.4-14.5
+        // (GCGen0MaxBudget): peak RSS at 100,000 decisions 14.1 with the collection, 14.4-14.5
         // with the cap alone, 14.7 with neither.
         // From here on, the old generation's growth is given back as decisions go (see HeapTrim).
         using var trim = HeapTrim.Start(TimeSpan.FromMilliseconds(250));

@@ -30,6 +30,9 @@ public class RepeatedExecsTests
     [TestCase(100, "curl -X DELETE https://prod/y", "rule", "blocked")]   // another target
     [TestCase(100, "curl -X DELETE https://prod/x", "other", "blocked")]  // another rule
     [TestCase(100, "curl -X DELETE https://prod/x", "rule", "allowed")]   // another outcome
+    [TestCase(100, "curl -X DELETE https://prod/x -v", "rule", "blocked")] // one argument more
+    [TestCase(100, "curl -X DELETE", "rule", "blocked")]                  // one argument less
+    [TestCase(100, "wget -X DELETE https://prod/x", "rule", "blocked")]   // another program
     public void ADifferentDecisionIsNotARepeat(int pid, string command, string rule, string outcome)
     {
         var r = new RepeatedExecs(Window);
@@ -43,6 +46,18 @@ public class RepeatedExecsTests
         var r = new RepeatedExecs(Window);
         Assert.That(r.IsRepeat(100, Curl, "rule", "blocked", 0), Is.False);
         Assert.That(r.IsRepeat(100, Curl, "rule", "blocked", Window.Ticks + 1), Is.False);
+    }
+
+    [Test]
+    public void CheckingForARepeatAllocatesNothing()
+    {
+        // Every audited exec asks; a key string built per ask was ~0.5 KB of garbage per decision.
+        var r = new RepeatedExecs(Window);
+        string[][] argvs = [["curl", "-X", "DELETE", "https://prod/1"], ["/usr/bin/curl", "-X", "DELETE", "https://prod/1"], ["curl", "-X", "DELETE", "https://prod/2"]];
+        for (int i = 0; i < 3; i++) r.IsRepeat(100, argvs[i], "rule", "blocked", i); // warm: the pid is known
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 300; i++) r.IsRepeat(100, argvs[i % 3], "rule", "blocked", 10 + i);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
     }
 
     [Test]

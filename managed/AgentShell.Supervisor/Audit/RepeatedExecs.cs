@@ -11,7 +11,11 @@ internal sealed class RepeatedExecs(TimeSpan window)
     private const int MaxRemembered = 4096;
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<int, (string Key, long At)> _last = [];
+    // PERF: the attempt itself is remembered (its argv, rule and outcome) and compared field by
+    // field: a key string built per record was ~0.5 KB of garbage per audited decision.
+    private readonly Dictionary<int, Attempt> _last = [];
+
+    private readonly record struct Attempt(IReadOnlyList<string> Argv, string Rule, string Outcome, long At);
 
     /// <summary>A PATH search retries at once; two seconds leaves room for a loaded machine.</summary>
     internal RepeatedExecs() : this(TimeSpan.FromSeconds(2)) { }
@@ -20,25 +24,32 @@ internal sealed class RepeatedExecs(TimeSpan window)
     /// (then it is not recorded again); otherwise remembers it and returns false.</summary>
     internal bool IsRepeat(int pid, IReadOnlyList<string> argv, string rule, string outcome, long nowTicks)
     {
-        string key = Key(argv, rule, outcome);
         lock (_gate)
         {
-            if (_last.TryGetValue(pid, out var last) && last.Key == key && nowTicks - last.At <= window.Ticks)
+            if (_last.TryGetValue(pid, out var last) && Same(last, argv, rule, outcome) && nowTicks - last.At <= window.Ticks)
             {
-                _last[pid] = (key, nowTicks); // a long search keeps counting as one
+                _last[pid] = last with { At = nowTicks }; // a long search keeps counting as one
                 return true;
             }
             if (_last.Count >= MaxRemembered) Forget(nowTicks);
-            _last[pid] = (key, nowTicks);
+            _last[pid] = new Attempt(argv, rule, outcome, nowTicks);
             return false;
         }
     }
 
-    private static string Key(IReadOnlyList<string> argv, string rule, string outcome)
+    // The same argv (argv[0] by basename), rule and outcome.
+    private static bool Same(in Attempt a, IReadOnlyList<string> argv, string rule, string outcome)
     {
-        var sb = new System.Text.StringBuilder(rule).Append('\0').Append(outcome);
-        for (int i = 0; i < argv.Count; i++) sb.Append('\0').Append(i == 0 ? Path.GetFileName(argv[0]) : argv[i]);
-        return sb.ToString();
+        if (a.Argv.Count != argv.Count || !string.Equals(a.Rule, rule, StringComparison.Ordinal)
+            || !string.Equals(a.Outcome, outcome, StringComparison.Ordinal)) return false;
+        for (int i = 0; i < argv.Count; i++)
+        {
+            bool same = i == 0
+                ? Path.GetFileName(a.Argv[0].AsSpan()).SequenceEqual(Path.GetFileName(argv[0].AsSpan()))
+                : string.Equals(a.Argv[i], argv[i], StringComparison.Ordinal);
+            if (!same) return false;
+        }
+        return true;
     }
 
     private void Forget(long nowTicks)

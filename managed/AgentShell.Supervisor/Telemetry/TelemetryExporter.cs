@@ -46,6 +46,9 @@ public sealed class TelemetryExporter : IDisposable
     private ProtoWriter _batch = new(BatchBytes + BatchBytes / 2), _head = new(256);
     private readonly DecisionRecords _decisions = new();
     private int _pending; // records encoded in _batch, not yet posted
+    // Records taken from the queue, not yet encoded (at most a batch: still bounded).
+    private readonly TelemetryEvent[] _taken = new TelemetryEvent[BatchSize];
+    private int _takenAt, _takenCount;
     private long _lastPost = Stopwatch.GetTimestamp(), _lastSave;
     private static readonly TimeSpan StateEvery = TimeSpan.FromSeconds(1);
 
@@ -198,9 +201,16 @@ public sealed class TelemetryExporter : IDisposable
         {
             ReportDrops();
             var w = _batch;
-            while (_pending < BatchSize && w.Written.Length < BatchBytes && _queue.TryTake(out var e))
+            while (_pending < BatchSize && w.Written.Length < BatchBytes)
             {
-                Encode(w, e);
+                if (_takenAt == _takenCount)
+                {
+                    _takenAt = 0;
+                    _takenCount = _queue.Take(_taken.AsSpan(0, BatchSize - _pending));
+                    if (_takenCount == 0) break;
+                }
+                Encode(w, _taken[_takenAt]);
+                _taken[_takenAt++] = default; // let the record go
                 _pending++;
             }
             bool full = _pending >= BatchSize || w.Written.Length >= BatchBytes;

@@ -105,6 +105,20 @@ public sealed class ExporterQueueTests
     }
 
     [Test]
+    public void TakingManyAtOnceGivesTheOldestInOrderAndTheirMemoryBack()
+    {
+        var q = new ExportQueue(maxCount: 100, maxBytes: 1024 * 1024);
+        for (int i = 0; i < 10; i++) q.Add(new TelemetryEvent(1, "r1", Big(i, 100), null, false, null), out _);
+        var into = new TelemetryEvent[4];
+        Assert.That(q.Take(into), Is.EqualTo(4));
+        Assert.That(into.Select(e => e.Record!.Pid), Is.EqualTo(new[] { 0, 1, 2, 3 }));
+        var rest = new TelemetryEvent[16];
+        Assert.That(q.Take(rest), Is.EqualTo(6), "no more than are held");
+        Assert.That(rest.Take(6).Select(e => e.Record!.Pid), Is.EqualTo(new[] { 4, 5, 6, 7, 8, 9 }));
+        Assert.That((q.Count, q.Bytes, q.Take(rest)), Is.EqualTo((0, 0L, 0)), "empty, its memory given back");
+    }
+
+    [Test]
     public void ARecordLargerThanTheWholeBoundIsDroppedAndCountedNotHeld()
     {
         // A long argv: the local audit log has it; the export queue never holds more than its bound.
