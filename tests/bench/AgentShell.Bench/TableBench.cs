@@ -115,7 +115,7 @@ public sealed class TableBench : IBench
     /// in the missing-file watch costs). Not the watch itself: an event in a watched directory
     /// (the working directory is /tmp, busy on a shared machine) makes it forget, and its next
     /// lookups are real. No syscall once every case has run once.</summary>
-    private sealed class KnownState(LocalExecContext inner) : IExecContext
+    internal sealed class KnownState(LocalExecContext inner) : IExecContext
     {
         private readonly Dictionary<string, AgentShell.Core.Config.ConfigFile> _configs = new(StringComparer.Ordinal);
         private readonly Dictionary<(string, int), byte[]?> _files = new();
@@ -136,13 +136,13 @@ public sealed class TableBench : IBench
         }
     }
 
-    private static Argv ToArgv(string shellWords)
+    internal static Argv ToArgv(string shellWords)
     {
         var script = ShellParser.Parse(Encoding.UTF8.GetBytes(shellWords), null);
         return Argv.FromStrings(script.Commands.Count > 0 ? script.Commands[0].Words : [""]);
     }
 
-    private static IEnumerable<string> Corpus(string root)
+    internal static IEnumerable<string> Corpus(string root)
     {
         foreach (var f in Directory.GetFiles(Path.Combine(root, "tests", "corpus"), "*.tsv"))
         {
@@ -155,7 +155,7 @@ public sealed class TableBench : IBench
         }
     }
 
-    private static string FindRoot()
+    internal static string FindRoot()
     {
         var d = AppContext.BaseDirectory;
         while (d != null && !Directory.Exists(Path.Combine(d, "tests", "corpus"))) d = Path.GetDirectoryName(d);
