@@ -22,13 +22,15 @@ public sealed class AllocBench : IBench
         var classifier = new CommandClassifier(policy.Tools);
         var env = new Dictionary<string, string> { ["HOME"] = "/nonexistent-home", ["PATH"] = "/usr/bin:/bin" };
         IExecContext ctx = new TableBench.KnownState(new LocalExecContext(env, "/tmp"));
-        var cases = TableBench.Corpus(root).Select(TableBench.ToArgv).ToList();
+        // ALLOC_CASES=PREFIX: only the cases that start with it (e.g. "curl ", "psql ").
+        var prefix = Environment.GetEnvironmentVariable("ALLOC_CASES") ?? "";
+        var cases = TableBench.Corpus(root).Where(c => c.StartsWith(prefix, StringComparison.Ordinal)).Select(TableBench.ToArgv).ToList();
         int sink = 0;
         for (int round = 0; round < 30; round++)
             foreach (var a in cases) { var i = classifier.Classify(ReadOnlySpan<byte>.Empty, a, ctx); if (i.Count > 0) sink += (int)policy.Decide(i, ctx).Action; }
         using var listener = new Ticks();
         long before = GC.GetAllocatedBytesForCurrentThread();
-        int rounds = int.TryParse(Environment.GetEnvironmentVariable("ALLOC_ROUNDS"), out int r) ? r : 300;
+        int rounds = int.TryParse(Environment.GetEnvironmentVariable("ALLOC_ROUNDS"), out int r) ? r : 300 * 675 / Math.Max(1, cases.Count);
         for (int round = 0; round < rounds; round++)
             foreach (var a in cases) { var i = classifier.Classify(ReadOnlySpan<byte>.Empty, a, ctx); if (i.Count > 0) sink += (int)policy.Decide(i, ctx).Action; }
         long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
