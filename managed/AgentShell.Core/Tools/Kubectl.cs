@@ -81,7 +81,7 @@ public static partial class Kubectl
         // Every $KUBECONFIG file, merged as kubectl does: the first file that sets current-context wins.
         var files = kubeconfig != null ? [kubeconfig]
             : ctx.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } kc ? kc.Split(':', StringSplitOptions.RemoveEmptyEntries)
-            : ctx.GetEnvironmentVariable("HOME") is string home ? [Path.Combine(home, ".kube", "config")] : [];
+            : ctx.GetEnvironmentVariable("HOME") is string home ? [DefaultConfig.Combine(home)] : [];
         foreach (var file in files)
         {
             var cf = ctx.ReadConfigFile(file);
@@ -99,6 +99,8 @@ public static partial class Kubectl
         evidence.Add(new(files.Length > 0 ? string.Join(':', files) : "kubeconfig", "current context unknown"));
         return new Target { Kind = TargetKind.KubeContext, Name = null };
     }
+
+    private static readonly Config.PathMemo DefaultConfig = new(".kube", "config");
 
     private sealed record CurrentContextOf(string? Name);
 
