@@ -372,12 +372,7 @@ public sealed partial class CommandClassifier
         {
             if (intent == null) return;
             if (facts is { Any: true }) intent = facts.Apply(intent);
-            Add(new CommandIntent
-            {
-                Tool = intent.Tool, Effect = intent.Effect, Targets = intent.Targets, Evidence = intent.Evidence,
-                Summary = intent.Summary, Argv = start == 0 ? words : words[start..],
-                Credentials = CredentialScan.Find(id, call),
-            });
+            Add(intent.Complete(start == 0 ? words : words[start..], CredentialScan.Find(id, call)));
         }
 
         private static CommandIntent? Parse(ToolId id, string name, ToolCall c) => id switch
