@@ -41,7 +41,7 @@ public static partial class Curl
             {
                 case "--request":
                     r.Method = value.ToUpperInvariant();
-                    evidence.Add(new(t.Text, $"method {r.Method}"));
+                    evidence.Add(new(t.Text, "method ", r.Method));
                     unknown |= Raw(t, value, "method", evidence);
                     break;
                 case "--head": r.Head = t.IsOn; if (r.Head) evidence.Add(new(t.Text, "method HEAD")); break;
@@ -117,7 +117,7 @@ public static partial class Curl
         // PERF: a loop, not a query: most requests name no mutation and allocate nothing here.
         List<string>? mutations = null;
         foreach (var e in evidence)
-            if (e.Fact.StartsWith("GraphQL mutation field ", StringComparison.Ordinal) && !(mutations ??= []).Contains(e.Token)) mutations.Add(e.Token);
+            if (e.FactStartsWith("GraphQL mutation field ") && !(mutations ??= []).Contains(e.Token)) mutations.Add(e.Token);
         if (mutations != null) summary += $" (mutation {string.Join(", ", mutations)})";
         return new CommandIntent { Tool = "curl", Effect = effect, Targets = targets, Evidence = evidence, Summary = summary };
     }

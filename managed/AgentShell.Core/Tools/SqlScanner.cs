@@ -37,8 +37,11 @@ public readonly record struct SqlStatement(Effect Effect, string Text);
 /// <param name="Effect">Most severe effect (read for an empty script).</param>
 /// <param name="Summary">Text of the most severe statement.</param>
 /// <param name="Statements">Every statement.</param>
-public sealed record SqlResult(Effect Effect, string Summary, IReadOnlyList<SqlStatement> Statements)
+public sealed record SqlResult(Effect Effect, string Summary, IReadOnlyList<SqlStatement> Statements) : IFactText
 {
+    /// <summary>"DROP TABLE t → drop", the end of the evidence "SQL: …" (built when read).</summary>
+    string IFactText.FactText() => string.Concat(Summary, Effect.Arrow());
+
     /// <summary>What psql's <c>\connect</c> commands name (a database, or a conninfo/URI): the
     /// statements after one go to that server, not the one on the command line.</summary>
     public IReadOnlyList<string> Connects { get; init; } = [];
