@@ -28,6 +28,16 @@ public sealed class AllocBench : IBench
         int sink = 0;
         for (int round = 0; round < 30; round++)
             foreach (var a in cases) { var i = classifier.Classify(ReadOnlySpan<byte>.Empty, a, ctx); if (i.Count > 0) sink += (int)policy.Decide(i, ctx).Action; }
+        // The row's bytes figure without timing: each case's bytes per decision, then the median.
+        var perCase = new List<long>(cases.Count);
+        foreach (var a in cases)
+        {
+            long b0 = GC.GetAllocatedBytesForCurrentThread();
+            for (int k = 0; k < 100; k++) { var i = classifier.Classify(ReadOnlySpan<byte>.Empty, a, ctx); if (i.Count > 0) sink += (int)policy.Decide(i, ctx).Action; }
+            perCase.Add((GC.GetAllocatedBytesForCurrentThread() - b0) / 100);
+        }
+        perCase.Sort();
+        Console.WriteLine($"median bytes per case {perCase[perCase.Count / 2]}; zero-alloc cases {perCase.Count(b => b == 0)} of {perCase.Count}");
         using var listener = new Ticks();
         long before = GC.GetAllocatedBytesForCurrentThread();
         int rounds = int.TryParse(Environment.GetEnvironmentVariable("ALLOC_ROUNDS"), out int r) ? r : 300 * 675 / Math.Max(1, cases.Count);
