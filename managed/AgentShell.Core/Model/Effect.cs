@@ -38,11 +38,6 @@ public static class EffectNames
 {
     private static readonly string[] Names = ["read", "write", "unknown", "server-admin", "delete", "force-push", "terminate", "truncate", "drop", "wipe", "server-exec"];
 
-    private static readonly string[] Arrows = [.. Names.Select(n => " → " + n)];
-
-    /// <summary>" → drop": the end of an evidence fact "DROP TABLE t → drop", made once per effect.</summary>
-    internal static string Arrow(this Effect e) => Arrows[(int)e];
-
     /// <summary>The profile and message spelling of an effect ("force-push", "drop").</summary>
     public static string Name(this Effect e) => Names[(int)e];
 

@@ -106,7 +106,7 @@ public static partial class Aws
             if ((service, op) is ("s3api", "delete-bucket") or ("s3api", "delete-objects")) effect = Effect.Delete;
             if ((service, op) is ("sts", _) && effect == Effect.Unknown) effect = Effect.Read;
         }
-        evidence.Add(new(summary, summary, effect.Arrow()));
+        evidence.Add(Evidence.Arrow(summary, effect));
         if (opFlags.Contains("--dry-run") || opFlags.Contains("--dryrun")) { effect = Effect.Read; evidence.Add(new("--dry-run", "checks permissions only")); }
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("aws", effect, summary, [target], evidence);

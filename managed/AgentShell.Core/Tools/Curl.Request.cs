@@ -71,7 +71,7 @@ public static partial class Curl
                     }
                     if (RequestTarget != null && t.Scheme is "http" or "https")
                         t = new Target { Kind = t.Kind, Scheme = t.Scheme, Host = t.Host, Port = t.Port, Path = RequestTarget.StartsWith('/') ? RequestTarget : "/" + RequestTarget };
-                    evidence.Add(new(token, "target ", t));
+                    evidence.Add(new(token, t));
                     mine.Add(t);
                     any = true;
                     if (HasControl(u)) { effect = ToolHelp.Max(effect, Effect.Unknown); evidence.Add(new(HttpBody.Short(token), "URL with a control character (unknown)")); }

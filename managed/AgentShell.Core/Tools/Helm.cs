@@ -42,7 +42,7 @@ public static partial class Helm
         };
         if (verb is "repo" && pos.Count > 1 && pos[1] == "list") effect = Effect.Read;
         string summary = string.Join(' ', pos.Take(3));
-        evidence.Add(new(summary, verb, effect.Arrow()));
+        evidence.Add(new(summary, $"{verb} → {effect.Name()}"));
         if (dryRun) { effect = Effect.Read; evidence.Add(new("--dry-run", "nothing is changed")); }
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("helm", effect, summary, [target], evidence);

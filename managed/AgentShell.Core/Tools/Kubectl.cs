@@ -60,7 +60,7 @@ public static partial class Kubectl
             else if (storage) effect = Effect.Drop;
         }
         string summary = string.Join(' ', pos.Take(3));
-        evidence.Add(new(summary, verb, effect.Arrow()));
+        evidence.Add(new(summary, $"{verb} → {effect.Name()}"));
         if (dryRun != null && dryRun != "none" && dryRun != "false")
         {
             effect = Effect.Read;

@@ -33,7 +33,7 @@ public static partial class Psql
                     else sql.Add((text, t.Text));
                     break;
                 }
-                case "--host": host = value; evidence.Add(new(t.Text, "host ", value ?? "")); break;
+                case "--host": host = value; evidence.Add(new(t.Text, $"host {value}")); break;
                 case "--port": port = value; break;
                 case "--dbname": db = value; break;
                 case "--cluster": cluster = value; evidence.Add(new(t.Text, $"cluster {value} (pg_wrapper)")); break;
@@ -53,7 +53,7 @@ public static partial class Psql
                 var r = SqlScanner.Scan(Config.PsqlConfig.Includes(text, null, ctx, evidence), SqlDialect.Postgres);
                 results.Add(r);
                 if (result == null || r.Effect > result.Effect) result = r;
-                if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(token), "SQL: ", r));
+                if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(token), r));
             }
         }
         else if (!unknown && !list)
@@ -62,7 +62,7 @@ public static partial class Psql
             {
                 result = SqlScanner.Scan(Config.PsqlConfig.Includes(c.StdinText, null, ctx, evidence), SqlDialect.Postgres);
                 results.Add(result);
-                evidence.Add(new("stdin", "SQL: ", result));
+                evidence.Add(new("stdin", result));
             }
             else { unknown = true; evidence.Add(new("psql", c.StdinOpaque ? "SQL from a pipe whose content is unknown" : "interactive or SQL from stdin (unknown)")); }
         }

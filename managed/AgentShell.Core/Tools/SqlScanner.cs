@@ -39,8 +39,10 @@ public readonly record struct SqlStatement(Effect Effect, string Text);
 /// <param name="Statements">Every statement.</param>
 public sealed record SqlResult(Effect Effect, string Summary, IReadOnlyList<SqlStatement> Statements) : IFactText
 {
-    /// <summary>"DROP TABLE t → drop", the end of the evidence "SQL: …" (built when read).</summary>
-    string IFactText.FactText() => string.Concat(Summary, Effect.Arrow());
+    /// <summary>"SQL: DROP TABLE t → drop", the evidence of a scanned script (made when read).</summary>
+    string IFactText.FactText(string token) => $"SQL: {Summary} → {Effect.Name()}";
+
+    string IFactText.Head(string token) => "SQL: ";
 
     /// <summary>What psql's <c>\connect</c> commands name (a database, or a conninfo/URI): the
     /// statements after one go to that server, not the one on the command line.</summary>

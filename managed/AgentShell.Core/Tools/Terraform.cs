@@ -60,7 +60,7 @@ public static partial class Terraform
             else ws = "default";
         }
         string summary = string.Join(' ', pos.Take(3)) + (destroyFlag && verb == "apply" ? " -destroy" : "") + (replace != null && verb == "apply" ? $" -replace={replace}" : "");
-        evidence.Add(new(summary, verb, effect.Arrow()));
+        evidence.Add(new(summary, $"{verb} → {effect.Name()}"));
         return ToolHelp.Intent(tool, effect, summary, [new Target { Kind = TargetKind.TerraformWorkspace, Name = ws, Path = chdir }], evidence);
     }
 }
