@@ -63,8 +63,9 @@ internal static class CurlConfig
     // (--conf… in any case; shorter prefixes are ambiguous), makes the command line worth a copy.
     private static bool MayHaveConfig(IReadOnlyList<string> args)
     {
-        foreach (var a in args)
+        for (int i = 0; i < args.Count; i++) // PERF: no enumerator through the interface
         {
+            var a = args[i];
             if (a.Length < 2 || a[0] != '-') continue;
             if (a[1] != '-') { if (a.Contains('K')) return true; }
             else if (a.Length >= 6 && a.AsSpan(2, 4).Equals("conf", StringComparison.OrdinalIgnoreCase)) return true;
