@@ -231,9 +231,16 @@ public sealed partial class CommandClassifier
         private int _runnerLevel; // runners (npx, busybox, …) around it: no exec of that argv is guaranteed
         private ConfigFacts? _facts;
 
-        public IReadOnlyList<CommandIntent> Result => _out == null ? None : _out;
+        private CommandIntent? _one; // PERF: most commands have one intent: no list for it
 
-        private void Add(CommandIntent intent) => (_out ??= []).Add(intent);
+        public IReadOnlyList<CommandIntent> Result => _out != null ? _out : _one == null ? None : new[] { _one };
+
+        private void Add(CommandIntent intent)
+        {
+            if (_out != null) _out.Add(intent);
+            else if (_one == null) _one = intent;
+            else { _out = [_one, intent]; }
+        }
 
         private void Unknown(string why, string token, IReadOnlyList<string>? argv = null) => Add(new CommandIntent
         {
