@@ -9,13 +9,17 @@ internal sealed class ChildContext : IExecContext
 {
     private readonly IExecContext _parent;
     private readonly Dictionary<string, string?>? _overrides;
+    // PERF: a few assignments (env A=1 B=2 tool …, the common case) are looked up in an array from
+    // the end (the last assignment wins, as in the dictionary); more go in a dictionary.
+    private readonly KeyValuePair<string, string?>[]? _few;
+    private const int FewMax = 8;
     private readonly bool _cleared;
     private readonly string? _cwd;
     private readonly bool _cwdUnknown;
 
-    private ChildContext(IExecContext parent, Dictionary<string, string?>? overrides, bool cleared, string? cwd, bool cwdUnknown)
+    private ChildContext(IExecContext parent, Dictionary<string, string?>? overrides, KeyValuePair<string, string?>[]? few, bool cleared, string? cwd, bool cwdUnknown)
     {
-        _parent = parent; _overrides = overrides; _cleared = cleared; _cwd = cwd; _cwdUnknown = cwdUnknown;
+        _parent = parent; _overrides = overrides; _few = few; _cleared = cleared; _cwd = cwd; _cwdUnknown = cwdUnknown;
     }
 
     /// <summary>Returns <paramref name="parent"/> itself when nothing changes (no allocation).</summary>
@@ -24,19 +28,32 @@ internal sealed class ChildContext : IExecContext
     {
         if ((set == null || set.Count == 0) && (unset == null || unset.Count == 0) && !cleared && cwd == null && !cwdUnknown) return parent;
         Dictionary<string, string?>? o = null;
-        if (set != null || unset != null)
+        KeyValuePair<string, string?>[]? few = null;
+        int n = (set?.Count ?? 0) + (unset?.Count ?? 0);
+        if (n > FewMax)
         {
             o = new Dictionary<string, string?>(StringComparer.Ordinal);
-            if (unset != null) foreach (var u in unset) o[u] = null;
-            if (set != null) foreach (var (k, v) in set) o[k] = v;
+            if (unset != null) for (int i = 0; i < unset.Count; i++) o[unset[i]] = null;
+            if (set != null) for (int i = 0; i < set.Count; i++) o[set[i].Key] = set[i].Value;
+        }
+        else if (n > 0)
+        {
+            // Unsets first, then assignments, as the dictionary applied them.
+            few = new KeyValuePair<string, string?>[n];
+            int k = 0;
+            if (unset != null) for (int i = 0; i < unset.Count; i++) few[k++] = new(unset[i], null);
+            if (set != null) for (int i = 0; i < set.Count; i++) few[k++] = new(set[i].Key, set[i].Value);
         }
         if (cwd != null && parent.WorkingDirectory != null && !Path.IsPathRooted(cwd)) cwd = Path.GetFullPath(Path.Combine(parent.WorkingDirectory, cwd));
-        return new ChildContext(parent, o, cleared, cwd, cwdUnknown);
+        return new ChildContext(parent, o, few, cleared, cwd, cwdUnknown);
     }
 
     public string? GetEnvironmentVariable(string name)
     {
         if (_overrides != null && _overrides.TryGetValue(name, out var v)) return v;
+        if (_few != null)
+            for (int i = _few.Length - 1; i >= 0; i--)
+                if (string.Equals(_few[i].Key, name, StringComparison.Ordinal)) return _few[i].Value;
         return _cleared ? null : _parent.GetEnvironmentVariable(name);
     }
 

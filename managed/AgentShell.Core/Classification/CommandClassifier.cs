@@ -231,9 +231,16 @@ public sealed partial class CommandClassifier
         private int _runnerLevel; // runners (npx, busybox, …) around it: no exec of that argv is guaranteed
         private ConfigFacts? _facts;
 
-        public IReadOnlyList<CommandIntent> Result => _out == null ? None : _out;
+        private CommandIntent? _one; // PERF: most commands have one intent: no list for it
 
-        private void Add(CommandIntent intent) => (_out ??= []).Add(intent);
+        public IReadOnlyList<CommandIntent> Result => _out != null ? _out : _one == null ? None : new[] { _one };
+
+        private void Add(CommandIntent intent)
+        {
+            if (_out != null) _out.Add(intent);
+            else if (_one == null) _one = intent;
+            else { _out = [_one, intent]; }
+        }
 
         private void Unknown(string why, string token, IReadOnlyList<string>? argv = null) => Add(new CommandIntent
         {
@@ -372,12 +379,7 @@ public sealed partial class CommandClassifier
         {
             if (intent == null) return;
             if (facts is { Any: true }) intent = facts.Apply(intent);
-            Add(new CommandIntent
-            {
-                Tool = intent.Tool, Effect = intent.Effect, Targets = intent.Targets, Evidence = intent.Evidence,
-                Summary = intent.Summary, Argv = start == 0 ? words : words[start..],
-                Credentials = CredentialScan.Find(id, call),
-            });
+            Add(intent.Complete(start == 0 ? words : words[start..], CredentialScan.Find(id, call)));
         }
 
         private static CommandIntent? Parse(ToolId id, string name, ToolCall c) => id switch

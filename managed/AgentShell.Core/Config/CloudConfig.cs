@@ -10,11 +10,14 @@ namespace AgentShell.Core.Config;
 /// Each returns null when there is no such setting, and reports a file it could not read.</summary>
 internal static class CloudConfig
 {
+    private static readonly PathMemo AwsConfig = new(".aws", "config"), GcloudDir = new(".config", "gcloud"), GcloudActive = new("active_config"),
+        AzureDir = new(".azure"), AzureProfile = new("azureProfile.json");
+
     /// <summary>The <c>region</c> of AWS profile <paramref name="profile"/> in the shared config file.</summary>
     internal static string? AwsRegion(IExecContext ctx, string profile, List<Evidence> evidence)
     {
         var file = ctx.GetEnvironmentVariable("AWS_CONFIG_FILE") is { Length: > 0 } f ? f
-            : ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? Path.Combine(home, ".aws", "config") : null;
+            : ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? AwsConfig.Combine(home) : null;
         if (file == null) return null;
         var cf = ctx.ReadConfigFile(file);
         if (cf.Unaccountable) { evidence.Add(new(file, $"region: {cf.Problem}")); return null; }
@@ -30,12 +33,12 @@ internal static class CloudConfig
     {
         unaccountable = false;
         var dir = ctx.GetEnvironmentVariable("CLOUDSDK_CONFIG") is { Length: > 0 } d ? d
-            : ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? Path.Combine(home, ".config", "gcloud") : null;
+            : ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? GcloudDir.Combine(home) : null;
         if (dir == null) return null;
         var name = configuration ?? ctx.GetEnvironmentVariable("CLOUDSDK_ACTIVE_CONFIG_NAME");
         if (string.IsNullOrEmpty(name))
         {
-            var active = ctx.ReadConfigFile(Path.Combine(dir, "active_config"));
+            var active = ctx.ReadConfigFile(GcloudActive.Combine(dir));
             if (active.Unaccountable) { unaccountable = true; evidence.Add(new(active.Path, active.Problem)); return null; }
             name = active.Exists && active.Text.Trim() is { Length: > 0 } n ? n : "default";
         }
@@ -52,9 +55,9 @@ internal static class CloudConfig
     {
         unaccountable = false;
         var dir = ctx.GetEnvironmentVariable("AZURE_CONFIG_DIR") is { Length: > 0 } d ? d
-            : ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? Path.Combine(home, ".azure") : null;
+            : ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? AzureDir.Combine(home) : null;
         if (dir == null) return null;
-        var file = Path.Combine(dir, "azureProfile.json");
+        var file = AzureProfile.Combine(dir);
         var cf = ctx.ReadConfigFile(file);
         if (cf.Unaccountable) { unaccountable = true; evidence.Add(new(file, cf.Problem)); return null; }
         if (!cf.Exists) return null;

@@ -48,7 +48,7 @@ internal static class CurlConfig
             if (ctx.GetEnvironmentVariable(variable) is not { Length: > 0 } dir) continue;
             foreach (var name in names)
             {
-                var f = ctx.ReadConfigFile(Path.Combine(dir, name));
+                var f = ctx.ReadConfigFile(name.Combine(dir));
                 if (f.Exists) return f;
             }
         }
@@ -56,15 +56,16 @@ internal static class CurlConfig
     }
 
     // curl 7.x reads .curlrc in $XDG_CONFIG_HOME, curl 8.x curlrc: both are looked for.
-    private static readonly (string Variable, string[] Names)[] Places =
-        [("CURL_HOME", [".curlrc"]), ("XDG_CONFIG_HOME", [".curlrc", "curlrc"]), ("HOME", [".curlrc"])];
+    private static readonly (string Variable, PathMemo[] Names)[] Places =
+        [("CURL_HOME", [new(".curlrc")]), ("XDG_CONFIG_HOME", [new(".curlrc"), new("curlrc")]), ("HOME", [new(".curlrc")])];
 
     // PERF: only a -K in a short-option word, or a long option curl could read as --config
     // (--conf… in any case; shorter prefixes are ambiguous), makes the command line worth a copy.
     private static bool MayHaveConfig(IReadOnlyList<string> args)
     {
-        foreach (var a in args)
+        for (int i = 0; i < args.Count; i++) // PERF: no enumerator through the interface
         {
+            var a = args[i];
             if (a.Length < 2 || a[0] != '-') continue;
             if (a[1] != '-') { if (a.Contains('K')) return true; }
             else if (a.Length >= 6 && a.AsSpan(2, 4).Equals("conf", StringComparison.OrdinalIgnoreCase)) return true;

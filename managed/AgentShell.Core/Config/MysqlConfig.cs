@@ -17,6 +17,7 @@ namespace AgentShell.Core.Config;
 internal static class MysqlConfig
 {
     private const int MaxDepth = 4;
+    private static readonly PathMemo HomeFile = new("my.cnf"), UserFile = new(".my.cnf"), LoginFile = new(".mylogin.cnf");
 
     /// <summary>(group, option) pairs of one file, in order, and a problem.</summary>
     internal sealed record Parsed(IReadOnlyList<(string Group, string Option)> Options, IReadOnlyList<string> Includes, string? Problem);
@@ -50,14 +51,14 @@ internal static class MysqlConfig
             if (defaultsFile != null) files.Add(defaultsFile);
             else
             {
-                if (ctx.GetEnvironmentVariable("MYSQL_HOME") is { Length: > 0 } mh) files.Add(Path.Combine(mh, "my.cnf"));
+                if (ctx.GetEnvironmentVariable("MYSQL_HOME") is { Length: > 0 } mh) files.Add(HomeFile.Combine(mh));
                 if (extraFile != null) files.Add(extraFile);
-                if (home != null) files.Add(Path.Combine(home, ".my.cnf"));
+                if (home != null) files.Add(UserFile.Combine(home));
             }
         }
         var options = new List<string>();
         foreach (var file in files) Read(file, groups, options, call, facts, 0, login: false);
-        if (home != null) Read(Path.Combine(home, ".mylogin.cnf"), groups, options, call, facts, 0, login: true);
+        if (home != null) Read(LoginFile.Combine(home), groups, options, call, facts, 0, login: true);
         if (options.Count == 0) return args;
         facts.Note("option files", "options from mysql option files: " + string.Join(' ', options.Select(o => o.StartsWith("--password=", StringComparison.Ordinal) ? "--password=" + Audit.Redactor.Mask : o)));
         return [.. args.Take(lead), .. options, .. args.Skip(lead)];

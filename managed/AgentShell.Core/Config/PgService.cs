@@ -9,6 +9,8 @@ namespace AgentShell.Core.Config;
 /// set and beat the environment (<c>PGHOST</c>), as in libpq.</summary>
 internal static class PgService
 {
+    private static readonly PathMemo UserFile = new(".pg_service.conf"), SystemFile = new("pg_service.conf");
+
     /// <summary>What a lookup found.</summary>
     internal enum Outcome : byte
     {
@@ -25,8 +27,8 @@ internal static class PgService
     {
         settings = new Dictionary<string, string>();
         string? user = ctx.GetEnvironmentVariable("PGSERVICEFILE") is { Length: > 0 } f ? f
-            : ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? Path.Combine(home, ".pg_service.conf") : null;
-        string system = ctx.GetEnvironmentVariable("PGSYSCONFDIR") is { Length: > 0 } dir ? Path.Combine(dir, "pg_service.conf") : "/etc/postgresql-common/pg_service.conf";
+            : ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? UserFile.Combine(home) : null;
+        string system = ctx.GetEnvironmentVariable("PGSYSCONFDIR") is { Length: > 0 } dir ? SystemFile.Combine(dir) : "/etc/postgresql-common/pg_service.conf";
         foreach (var file in user != null ? [user, system] : new[] { system })
         {
             var cf = ctx.ReadConfigFile(file);

@@ -10,15 +10,16 @@ namespace AgentShell.Core.Config;
 internal static class PsqlConfig
 {
     private const int MaxIncludeDepth = 8;
+    private static readonly PathMemo SystemRc = new("psqlrc"), UserRc = new(".psqlrc");
 
     /// <summary>Adds the SQL of psql's startup files to <paramref name="facts"/>.</summary>
     internal static void Startup(ToolCall call, ConfigFacts facts)
     {
         if (Psql.NoPsqlrc(call.Args)) return;
         var ctx = call.Context;
-        string system = ctx.GetEnvironmentVariable("PGSYSCONFDIR") is { Length: > 0 } dir ? Path.Combine(dir, "psqlrc") : "/etc/postgresql-common/psqlrc";
+        string system = ctx.GetEnvironmentVariable("PGSYSCONFDIR") is { Length: > 0 } dir ? SystemRc.Combine(dir) : "/etc/postgresql-common/psqlrc";
         string? user = ctx.GetEnvironmentVariable("PSQLRC") is { Length: > 0 } rc ? rc
-            : ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? Path.Combine(home, ".psqlrc") : null;
+            : ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? UserRc.Combine(home) : null;
         Run(system, ctx, facts);
         if (user != null) Run(user, ctx, facts);
     }

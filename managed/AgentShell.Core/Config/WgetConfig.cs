@@ -12,6 +12,8 @@ namespace AgentShell.Core.Config;
 /// makes wget exit before sending anything).</summary>
 internal static class WgetConfig
 {
+    private static readonly PathMemo UserFile = new(".wgetrc");
+
     private static readonly Dictionary<string, string> Commands = new(StringComparer.Ordinal)
     {
         ["method"] = "--method", ["postdata"] = "--post-data", ["postfile"] = "--post-file", ["bodydata"] = "--body-data",
@@ -45,7 +47,7 @@ internal static class WgetConfig
         {
             files.Add(ctx.GetEnvironmentVariable("SYSTEM_WGETRC") is { Length: > 0 } sys ? sys : "/etc/wgetrc");
             if (ctx.GetEnvironmentVariable("WGETRC") is { Length: > 0 } user) files.Add(user);
-            else if (ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home) files.Add(Path.Combine(home, ".wgetrc"));
+            else if (ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home) files.Add(UserFile.Combine(home));
         }
         List<string>? output = null;
         bool configRead = false;

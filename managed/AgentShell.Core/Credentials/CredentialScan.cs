@@ -109,6 +109,8 @@ internal static class CredentialScan
             var kind = ShortKind(id, letter);
             bool takesValue = kind != Kind.None || valued.Contains(letter);
             if (!takesValue) continue;
+            // The cluster ends at a letter that takes a value; one that carries nothing (curl -XDELETE) ends it unread.
+            if (kind == Kind.None) return;
             bool attached = k + 1 < a.Length;
             // mysql's -p takes its password only attached (-pSECRET); alone it prompts.
             string? value = attached ? a[(k + 1)..] : id is ToolId.Mysql or ToolId.MysqlAdmin ? null : next;
@@ -263,11 +265,13 @@ internal static class CredentialScan
         int start = url.IndexOf("://", StringComparison.Ordinal);
         if (start <= 0) return;
         start += 3;
-        int end = url.IndexOfAny(['/', '?', '#'], start);
-        var authority = end < 0 ? url[start..] : url[start..end];
+        // PERF: the authority stays a span: most URLs carry no user.
+        var rest = url.AsSpan(start);
+        int end = rest.IndexOfAny('/', '?', '#');
+        var authority = end < 0 ? rest : rest[..end];
         int at = authority.LastIndexOf('@');
         if (at <= 0) return;
-        var info = authority[..at];
+        var info = authority[..at].ToString();
         int colon = info.IndexOf(':');
         string user = Unescape(colon >= 0 ? info[..colon] : info);
         if (colon >= 0 && colon + 1 < info.Length) Add(ref found, $"{carrier} password", Unescape(info[(colon + 1)..]));
@@ -288,7 +292,8 @@ internal static class CredentialScan
             }
             else
             {
-                int end = s.IndexOfAny([' ', '&', ';'], at);
+                int end = s.AsSpan(at).IndexOfAny(' ', '&', ';');
+                if (end >= 0) end += at;
                 value = end < 0 ? s[at..] : s[at..end];
             }
             if (value.Length > 0) Add(ref found, "password parameter", Unescape(value));

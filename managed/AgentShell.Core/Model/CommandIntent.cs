@@ -19,11 +19,24 @@ public sealed class CommandIntent
     /// <summary>A short description for messages, e.g. <c>DELETE http://h/volumes/1</c> or <c>DROP TABLE t</c>.</summary>
     public string Summary { get; init; } = "";
     /// <summary>The argv this intent was read from (after unwrapping), for messages and the audit log.</summary>
-    public IReadOnlyList<string> Argv { get; init; } = [];
+    public IReadOnlyList<string> Argv { get => _argv; init => _argv = value; }
     /// <summary>Secrets the command sends or hands its tool (headers, passwords, tokens in its
     /// arguments, its configuration files or its environment); matched by hash against the
     /// profiles' <c>Credentials</c>. Empty for most commands.</summary>
-    public IReadOnlyList<Credential> Credentials { get; init; } = [];
+    public IReadOnlyList<Credential> Credentials { get => _credentials; init => _credentials = value; }
+
+    private IReadOnlyList<string> _argv = [];
+    private IReadOnlyList<Credential> _credentials = [];
+
+    /// <summary>Sets what the classifier adds to a parser's intent (its argv and credentials).
+    /// PERF: in place, not by a copy of the intent: a parser's intent is fresh and has no other
+    /// owner (no parser returns a shared or cached intent).</summary>
+    internal CommandIntent Complete(IReadOnlyList<string> argv, IReadOnlyList<Credential> credentials)
+    {
+        _argv = argv;
+        _credentials = credentials;
+        return this;
+    }
 
     /// <summary>"curl DELETE http://h/x" — tool then summary.</summary>
     public override string ToString() => Summary.Length == 0 ? Tool : $"{Tool} {Summary}";

@@ -1,6 +1,100 @@
 namespace AgentShell.Core.Model;
 
+/// <summary>A fact that <see cref="Evidence"/> builds only when it is read.</summary>
+internal interface IFactText
+{
+    /// <summary>The fact's text.</summary>
+    string FactText(string token);
+
+    /// <summary>The fixed start of the fact (for a prefix test without building it).</summary>
+    string Head(string token);
+}
+
 /// <summary>Which argv token produced which fact, quoted in messages and the audit log.</summary>
-/// <param name="Token">The token as it appeared (e.g. <c>-XDELETE</c>).</param>
-/// <param name="Fact">What it established (e.g. <c>method DELETE</c>).</param>
-public readonly record struct Evidence(string Token, string Fact);
+/// <remarks>PERF: a common fact is made of parts the intent holds anyway: "SQL: " and a SQL result,
+/// "target " and a target, the token and " → delete". Built with <see cref="Evidence(string, IFactText)"/>
+/// it keeps the object and makes the text only when <see cref="Fact"/> is read (a decision
+/// printed, checked or audited), so a decision that is only allowed never builds it; the struct
+/// stays two references. Equality, hashing and the text form are those of the fact's text, as when
+/// it was a record of two strings.</remarks>
+public readonly struct Evidence : IEquatable<Evidence>
+{
+    private readonly object? _fact; // the fact's string, or an IFactText that makes it
+
+    /// <param name="Token">The token as it appeared (e.g. <c>-XDELETE</c>).</param>
+    /// <param name="Fact">What it established (e.g. <c>method DELETE</c>).</param>
+    public Evidence(string Token, string Fact)
+    {
+        this.Token = Token;
+        _fact = Fact;
+    }
+
+    /// <summary>A fact made by <paramref name="fact"/> when read.</summary>
+    internal Evidence(string token, IFactText fact)
+    {
+        Token = token;
+        _fact = fact;
+    }
+
+    /// <summary>"TOKEN → effect": a verb or subcommand and the effect it has, built when read.</summary>
+    internal static Evidence Arrow(string token, Effect effect) => new(token, TokenArrow.Of(effect));
+
+    /// <summary>The token as it appeared (e.g. <c>-XDELETE</c>).</summary>
+    public string Token { get; init; }
+
+    /// <summary>What it established (e.g. <c>method DELETE</c>).</summary>
+    public string Fact
+    {
+        get => _fact is IFactText f ? f.FactText(Token) : (string)_fact!;
+        init => _fact = value;
+    }
+
+    /// <summary>True when the fact starts with <paramref name="prefix"/>; a fact made when read is
+    /// not made for it when its fixed start decides.</summary>
+    internal bool FactStartsWith(string prefix)
+    {
+        if (_fact is not IFactText f) return Fact.StartsWith(prefix, StringComparison.Ordinal);
+        var head = f.Head(Token);
+        return head.Length >= prefix.Length ? head.StartsWith(prefix, StringComparison.Ordinal) : Fact.StartsWith(prefix, StringComparison.Ordinal);
+    }
+
+    /// <summary>The token and the fact.</summary>
+    public void Deconstruct(out string Token, out string Fact)
+    {
+        Token = this.Token;
+        Fact = this.Fact;
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(Evidence other) => string.Equals(Token, other.Token) && string.Equals(Fact, other.Fact);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is Evidence e && Equals(e);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Token, Fact);
+
+    /// <summary>As a record prints it: <c>Evidence { Token = …, Fact = … }</c>.</summary>
+    public override string ToString() => $"Evidence {{ Token = {Token}, Fact = {Fact} }}";
+
+    /// <summary>Equal token and fact.</summary>
+    public static bool operator ==(Evidence a, Evidence b) => a.Equals(b);
+
+    /// <summary>Different token or fact.</summary>
+    public static bool operator !=(Evidence a, Evidence b) => !a.Equals(b);
+
+    // "TOKEN → drop": one shared instance per effect.
+    private sealed class TokenArrow : IFactText
+    {
+        private static readonly TokenArrow[] All = [.. Enum.GetValues<Effect>().Select(e => new TokenArrow(e))];
+        private readonly string _arrow;
+
+        private TokenArrow(Effect e) => _arrow = " → " + e.Name();
+
+        internal static TokenArrow Of(Effect e) => All[(int)e];
+
+        public string FactText(string token) => string.Concat(token, _arrow);
+
+        public string Head(string token) => token;
+    }
+}

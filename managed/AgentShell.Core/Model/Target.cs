@@ -28,7 +28,7 @@ public enum TargetKind : byte
 }
 
 /// <summary>What a command acts on. Fields not relevant to <see cref="Kind"/> are null.</summary>
-public sealed class Target
+public sealed class Target : IFactText
 {
     /// <summary>Kind of target.</summary>
     public required TargetKind Kind { get; init; }
@@ -53,6 +53,11 @@ public sealed class Target
     /// <remarks>PERF: made once per target (evidence, the summary and messages each ask), in a
     /// pooled buffer: one string, no builder. Every property is init-only, so it cannot go stale.</remarks>
     public override string ToString() => _text ??= Format();
+
+    /// <summary>"target https://h/x", the evidence of a URL curl sends to (made when read).</summary>
+    string IFactText.FactText(string token) => string.Concat("target ", ToString());
+
+    string IFactText.Head(string token) => "target ";
 
     private string Format()
     {

@@ -16,8 +16,10 @@ public static partial class Aws
     {
         var evidence = new List<Evidence>();
         var pos = new List<string>();
-        var paths = new List<string>();
-        var opFlags = new HashSet<string>(StringComparer.Ordinal);
+        // PERF: most commands give no path or operation option: made on first use.
+        List<string>? paths = null;
+        HashSet<string>? opFlags = null;
+        bool Has(string flag) => opFlags != null && opFlags.Contains(flag);
         string? profileOpt = null, region = null;
         bool unknown = false, help = false, skipValue = false;
         var reader = new OptionReader(Options, c.Args);
@@ -28,7 +30,7 @@ public static partial class Aws
                 if (skipValue) { skipValue = false; continue; }
                 if (pos.Count < 2 && !(pos.Count == 1 && t.Value == "help")) pos.Add(t.Value!);
                 else if (t.Value == "help") help = true;
-                else paths.Add(t.Value!);
+                else (paths ??= []).Add(t.Value!);
                 continue;
             }
             skipValue = false;
@@ -56,10 +58,10 @@ public static partial class Aws
             {
                 var spec = S3Options.Long(name, out _, out _);
                 if (spec == null) { OptionProblems.Note(t, evidence); unknown = true; continue; }
-                opFlags.Add(spec.Name);
+                (opFlags ??= new(StringComparer.Ordinal)).Add(spec.Name);
                 skipValue = eq < 0 && spec.Arity == OptionArity.Required;
             }
-            else opFlags.Add("--" + name);
+            else (opFlags ??= new(StringComparer.Ordinal)).Add("--" + name);
         }
         string profile = profileOpt ?? c.Context.GetEnvironmentVariable("AWS_PROFILE") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_PROFILE") ?? "default";
         region ??= c.Context.GetEnvironmentVariable("AWS_REGION") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_REGION")
@@ -77,20 +79,20 @@ public static partial class Aws
             {
                 case "rm":
                 {
-                    bool recursive = opFlags.Contains("--recursive");
-                    bool root = paths.Any(p => p.StartsWith("s3://", StringComparison.Ordinal) && p[5..].TrimEnd('/').IndexOf('/') < 0);
-                    bool filtered = opFlags.Contains("--exclude") || opFlags.Contains("--include");
+                    bool recursive = Has("--recursive");
+                    bool root = paths != null && paths.Any(p => p.StartsWith("s3://", StringComparison.Ordinal) && p[5..].TrimEnd('/').IndexOf('/') < 0);
+                    bool filtered = Has("--exclude") || Has("--include");
                     effect = recursive && root && !filtered ? Effect.Wipe : Effect.Delete;
                     break;
                 }
-                case "rb": effect = opFlags.Contains("--force") ? Effect.Wipe : Effect.Delete; break;
-                case "sync": effect = opFlags.Contains("--delete") ? Effect.Delete : Effect.Write; break;
+                case "rb": effect = Has("--force") ? Effect.Wipe : Effect.Delete; break;
+                case "sync": effect = Has("--delete") ? Effect.Delete : Effect.Write; break;
                 case "mv": effect = Effect.Delete; break; // removes the source objects
                 case "ls" or "presign": effect = Effect.Read; break;
                 case "cp" or "mb" or "website": effect = Effect.Write; break;
                 default: effect = Effect.Unknown; break;
             }
-            if (paths.Count > 0) summary += " " + string.Join(' ', paths);
+            if (paths != null) summary += " " + string.Join(' ', paths);
         }
         else
         {
@@ -106,8 +108,8 @@ public static partial class Aws
             if ((service, op) is ("s3api", "delete-bucket") or ("s3api", "delete-objects")) effect = Effect.Delete;
             if ((service, op) is ("sts", _) && effect == Effect.Unknown) effect = Effect.Read;
         }
-        evidence.Add(new(summary, $"{summary} → {effect.Name()}"));
-        if (opFlags.Contains("--dry-run") || opFlags.Contains("--dryrun")) { effect = Effect.Read; evidence.Add(new("--dry-run", "checks permissions only")); }
+        evidence.Add(Evidence.Arrow(summary, effect));
+        if (Has("--dry-run") || Has("--dryrun")) { effect = Effect.Read; evidence.Add(new("--dry-run", "checks permissions only")); }
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("aws", effect, summary, [target], evidence);
     }

@@ -77,7 +77,7 @@ public static class Az
             unknown = true;
         }
         string summary = string.Join(' ', verbAt >= 0 ? pos.Take(verbAt + 1) : pos.Take(3));
-        evidence.Add(new(summary, $"{summary} → {effect.Name()}"));
+        evidence.Add(Evidence.Arrow(summary, effect));
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("az", effect, summary, byName != null ? [target, byName] : [target], evidence);
     }

@@ -9,7 +9,7 @@ public static partial class Curl
     {
         public string? Method, ProtoDefault, RequestTarget, DataToken, OverrideMethod;
         public bool Head, Get, HasData, Form, Upload, Commands, BodyUnknown, GlobOff;
-        public readonly List<(string Url, string Token)> Urls = [];
+        public readonly List<(string Url, string Token)> Urls = new(1); // PERF: most requests name one URL
         // PERF: most requests have no body, query option or reroute: allocated on first use.
         private List<string>? _bodies, _queries;
         private List<(string Value, string Token)>? _reroutes;
@@ -48,7 +48,8 @@ public static partial class Curl
 
             Effect effect = Effect.Read;
             bool any = false;
-            var mine = new List<Target>(Urls.Count);
+            // PERF: this group's targets go straight into all (they were a list of their own, then copied).
+            int first = all.Count;
             foreach (var (url, token) in Urls)
             {
                 bool cut = false;
@@ -71,8 +72,8 @@ public static partial class Curl
                     }
                     if (RequestTarget != null && t.Scheme is "http" or "https")
                         t = new Target { Kind = t.Kind, Scheme = t.Scheme, Host = t.Host, Port = t.Port, Path = RequestTarget.StartsWith('/') ? RequestTarget : "/" + RequestTarget };
-                    evidence.Add(new(token, $"target {t}"));
-                    mine.Add(t);
+                    evidence.Add(new(token, t));
+                    all.Add(t);
                     any = true;
                     if (HasControl(u)) { effect = ToolHelp.Max(effect, Effect.Unknown); evidence.Add(new(HttpBody.Short(token), "URL with a control character (unknown)")); }
                     if (SchemeEffect(t.Scheme!, this) is Effect se)
@@ -88,17 +89,23 @@ public static partial class Curl
                 }
             }
             if (!any) effect = ToolHelp.Max(effect, http);
-            foreach (var (value, token) in _reroutes ?? [])
+            // PERF: no empty list when there is no reroute (`?? []` made one per request).
+            if (_reroutes != null)
             {
-                foreach (var host in RerouteHosts(value))
+                foreach (var (value, token) in _reroutes)
                 {
-                    if (!UrlParser.TryParse("http://" + host, "http", out var t)) continue;
-                    evidence.Add(new(token, $"connects to {t.Host} instead"));
-                    mine.Add(new Target { Kind = TargetKind.Url, Scheme = "http", Host = t.Host, Port = t.Port, Path = "/" });
+                    foreach (var host in RerouteHosts(value))
+                    {
+                        if (!UrlParser.TryParse("http://" + host, "http", out var t)) continue;
+                        evidence.Add(new(token, $"connects to {t.Host} instead"));
+                        all.Add(new Target { Kind = TargetKind.Url, Scheme = "http", Host = t.Host, Port = t.Port, Path = "/" });
+                    }
                 }
             }
-            all.AddRange(mine);
-            return (effect, mine.Count == 0 ? method : $"{method} {string.Join(' ', mine)}");
+            int count = all.Count - first;
+            // PERF: one target (the common case) is concatenated, not joined through an enumerator.
+            return (effect, count == 0 ? method : count == 1 ? string.Concat(method, " ", all[first].ToString())
+                : $"{method} {string.Join(' ', all.GetRange(first, count))}");
         }
     }
 

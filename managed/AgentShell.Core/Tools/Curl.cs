@@ -18,7 +18,7 @@ public static partial class Curl
     public static CommandIntent Parse(IReadOnlyList<string> args, IExecContext ctx, ToolCall? call)
     {
         var evidence = new List<Evidence>();
-        var groups = new List<Request>();
+        List<Request>? groups = null; // PERF: the groups before the last (--next); most commands have one
         var r = new Request();
         bool unknown = false, config = false, help = false;
         var reader = new OptionReader(Options, args);
@@ -97,18 +97,19 @@ public static partial class Curl
                 case "--connect-to": case "--resolve": r.Reroutes.Add((value, t.Text)); break;
                 case "--globoff": r.GlobOff = t.IsOn; break;
                 case "--config": config = true; evidence.Add(new(t.Text, "options from a config file (unknown)")); break;
-                case "--next": groups.Add(r); r = r.Next(); break;
+                case "--next": (groups ??= []).Add(r); r = r.Next(); break;
                 case "--help": case "--manual": case "--version": help = true; break;
             }
         }
-        groups.Add(r);
         if (help) return ToolHelp.Help("curl", "--help");
 
         var targets = new List<Target>();
         Effect effect = Effect.Read;
         string summary = "";
-        foreach (var g in groups)
+        int earlier = groups?.Count ?? 0;
+        for (int gi = 0; gi <= earlier; gi++)
         {
+            var g = gi < earlier ? groups![gi] : r;
             var (e, s) = g.Evaluate(targets, evidence);
             if (e > effect || summary.Length == 0) { effect = ToolHelp.Max(effect, e); summary = s; }
         }
@@ -117,7 +118,7 @@ public static partial class Curl
         // PERF: a loop, not a query: most requests name no mutation and allocate nothing here.
         List<string>? mutations = null;
         foreach (var e in evidence)
-            if (e.Fact.StartsWith("GraphQL mutation field ", StringComparison.Ordinal) && !(mutations ??= []).Contains(e.Token)) mutations.Add(e.Token);
+            if (e.FactStartsWith("GraphQL mutation field ") && !(mutations ??= []).Contains(e.Token)) mutations.Add(e.Token);
         if (mutations != null) summary += $" (mutation {string.Join(", ", mutations)})";
         return new CommandIntent { Tool = "curl", Effect = effect, Targets = targets, Evidence = evidence, Summary = summary };
     }

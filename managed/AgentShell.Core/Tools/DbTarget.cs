@@ -58,12 +58,16 @@ public static class DbTarget
         return true;
     }
 
+    // What a string that is not a conninfo gets (read-only by convention: callers read values only on true).
+    private static readonly Dictionary<string, string> NoValues = new(StringComparer.Ordinal);
+
     /// <summary>Parses a libpq conninfo string (<c>host=h port=5 dbname='d b'</c>); false when
     /// <paramref name="s"/> has no <c>key=value</c>.</summary>
     public static bool TryParseConninfo(string s, out Dictionary<string, string> values)
     {
+        // PERF: a plain database name (no '=') is not a conninfo: no dictionary for it.
+        if (!s.Contains('=')) { values = NoValues; return false; }
         values = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!s.Contains('=')) return false;
         int i = 0;
         while (i < s.Length)
         {

@@ -89,7 +89,7 @@ public static class Gcloud
             else if (path is "sql instances" or "sql databases" or "spanner instances" or "spanner databases" or "bigtable instances" or "firestore databases" or "alloydb clusters" or "redis instances")
                 effect = Effect.Drop;
         }
-        evidence.Add(new(summary, $"{summary} → {effect.Name()}"));
+        evidence.Add(Evidence.Arrow(summary, effect));
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("gcloud", effect, summary, [target], evidence);
     }
@@ -130,7 +130,7 @@ public static class Gcloud
             _ => Effect.Unknown,
         };
         var summary = string.Join(' ', pos.Take(3));
-        evidence.Add(new(summary, $"{summary} → {effect.Name()}"));
+        evidence.Add(Evidence.Arrow(summary, effect));
         return ToolHelp.Intent("gsutil", effect, summary, [project], evidence);
     }
 }

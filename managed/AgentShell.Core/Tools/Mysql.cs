@@ -48,7 +48,7 @@ public static partial class Mysql
         {
             var r = SqlScanner.Scan(text, SqlDialect.MySql);
             if (result == null || r.Effect > result.Effect) result = r;
-            if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(token), $"SQL: {r.Summary} → {r.Effect.Name()}"));
+            if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(token), r));
         }
         if (!execute)
         {
@@ -57,7 +57,7 @@ public static partial class Mysql
             {
                 var r = SqlScanner.Scan(c.StdinText, SqlDialect.MySql);
                 if (result == null || r.Effect > result.Effect) result = r;
-                evidence.Add(new("stdin", $"SQL: {r.Summary} → {r.Effect.Name()}"));
+                evidence.Add(new("stdin", r));
             }
             else { unknown = true; evidence.Add(new(tool, c.StdinOpaque ? "SQL from a pipe whose content is unknown" : "interactive or SQL from stdin (unknown)")); }
         }

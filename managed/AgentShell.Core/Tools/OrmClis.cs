@@ -42,7 +42,7 @@ public static class OrmClis
         string? sql = file != null ? ToolHelp.ReadText(c.Context, file) : a.Contains("--stdin") ? c.StdinText : null;
         if (sql == null) { evidence.Add(new("db execute", "SQL not visible")); return Effect.Unknown; }
         var r = SqlScanner.Scan(sql);
-        evidence.Add(new(file ?? "--stdin", $"SQL: {r.Summary} → {r.Effect.Name()}"));
+        evidence.Add(new(file ?? "--stdin", r));
         return r.Effect;
     }
 
@@ -87,7 +87,7 @@ public static class OrmClis
             "db:migrate:status" or "init" or "migration:generate" or "model:generate" or "seed:generate" or "version" or "help" => Effect.Read,
             _ => Effect.Unknown,
         };
-        evidence.Add(new(verb, $"{verb} → {effect.Name()}"));
+        evidence.Add(Evidence.Arrow(verb, effect));
         return ToolHelp.Intent("sequelize", effect, verb, targets, evidence);
     }
 

@@ -118,13 +118,15 @@ public sealed class ProfileTool
     // The first help argument given: a flag anywhere before "--", a word only first (`fly help`).
     private string? HelpToken(IReadOnlyList<string> args)
     {
-        foreach (var h in _def.Help)
+        var help = _def.Help;
+        for (int k = 0; k < help.Count; k++)
         {
+            var h = help[k];
             if (!h.StartsWith('-')) { if (args.Count > 0 && args[0] == h) return "--help"; continue; }
-            foreach (var a in args)
+            for (int i = 0; i < args.Count; i++) // PERF: no enumerator through the interface
             {
-                if (a == "--") break;
-                if (a == h) return "--help";
+                if (args[i] == "--") break;
+                if (args[i] == h) return "--help";
             }
         }
         return null;
@@ -135,8 +137,8 @@ public sealed class ProfileTool
         foreach (var (pattern, effect) in _patterns)
         {
             if (!Matches(pattern, words)) continue;
-            var matched = string.Join(' ', words.Take(pattern.Length));
-            evidence.Add(new(matched, $"{matched} → {effect.Name()}"));
+            var matched = JoinFirst(words, pattern.Length);
+            evidence.Add(Evidence.Arrow(matched, effect));
             return (effect, matched);
         }
         if (_def.CommonVerbs)
@@ -144,15 +146,22 @@ public sealed class ProfileTool
             for (int i = 0; i < words.Count && i < 3; i++)
             {
                 if (CliVerbs.Of(words[i]) is not Effect verb) continue;
-                var matched = string.Join(' ', words.Take(i + 1));
-                evidence.Add(new(matched, $"{matched} → {verb.Name()}"));
+                var matched = JoinFirst(words, i + 1);
+                evidence.Add(Evidence.Arrow(matched, verb));
                 return (verb, matched);
             }
         }
-        var summary = string.Join(' ', words.Take(2));
+        var summary = JoinFirst(words, 2);
         var otherwise = words.Count == 0 ? _def.NoSubcommand ?? _def.Otherwise : _def.Otherwise;
         evidence.Add(new(summary.Length == 0 ? Name : summary, $"subcommand not known ({otherwise.Name()})"));
         return (otherwise, summary);
+    }
+
+    // PERF: the first n words joined without a query; one word is itself.
+    private static string JoinFirst(List<string> words, int n)
+    {
+        n = Math.Min(n, words.Count);
+        return n == 0 ? "" : n == 1 ? words[0] : string.Join(' ', System.Runtime.InteropServices.CollectionsMarshal.AsSpan(words)[..n]);
     }
 
     private static bool Matches(GlobPattern[] pattern, List<string> words)
@@ -181,8 +190,7 @@ public sealed class ProfileTool
             else if (t.Switches.Count > 0)
             {
                 // Anywhere, even after "--": a switch that makes the target remote is never missed.
-                if (t.Switches.FirstOrDefault(s => c.Args.Any(a => a == s || (a.StartsWith(s, StringComparison.Ordinal) && a.Length > s.Length && a[s.Length] == '='))) is string s)
-                    Add(t, null, s);
+                if (FirstSwitch(t.Switches, c.Args) is string s) Add(t, null, s);
             }
             else if (when.Length > 0)
             {
@@ -206,6 +214,21 @@ public sealed class ProfileTool
         }
     }
 
+    // The first of switches given anywhere (exactly or as --switch=value). PERF: loops, no closure per call.
+    private static string? FirstSwitch(IReadOnlyList<string> switches, IReadOnlyList<string> args)
+    {
+        for (int k = 0; k < switches.Count; k++)
+        {
+            var s = switches[k];
+            for (int i = 0; i < args.Count; i++)
+            {
+                var a = args[i];
+                if (a == s || (a.StartsWith(s, StringComparison.Ordinal) && a.Length > s.Length && a[s.Length] == '=')) return s;
+            }
+        }
+        return null;
+    }
+
     /// <summary>Every value given to one of <paramref name="flags"/> before <c>--</c>:
     /// <c>--name value</c>, <c>--name=value</c>, and <c>-nVALUE</c> for one-letter flags.</summary>
     private static IEnumerable<(string Token, string Value)> FlagValues(IReadOnlyList<string> args, IReadOnlyList<string> flags)
@@ -214,8 +237,9 @@ public sealed class ProfileTool
         {
             var a = args[i];
             if (a == "--") yield break;
-            foreach (var f in flags)
+            for (int k = 0; k < flags.Count; k++)
             {
+                var f = flags[k];
                 if (a == f)
                 {
                     if (i + 1 < args.Count) { yield return ($"{a} {args[i + 1]}", args[i + 1]); i++; }

@@ -16,11 +16,11 @@ public static partial class Psql
         string? host = null, port = null, db = null, cluster = null;
         var sql = new List<(string Text, string Token)>();
         bool unknown = false, list = false, help = false;
-        var positional = new List<string>();
+        string? firstPositional = null; // PERF: only the first operand is read (the dbname): no list
         var reader = new OptionReader(Options, c.Args);
         while (reader.Next(out var t))
         {
-            if (t.Kind == OptionTokenKind.Operand) { positional.Add(t.Value!); continue; }
+            if (t.Kind == OptionTokenKind.Operand) { firstPositional ??= t.Value!; continue; }
             if (OptionProblems.Note(t, evidence)) { unknown = true; continue; }
             string? value = t.Value;
             switch (t.Name)
@@ -42,10 +42,10 @@ public static partial class Psql
             }
         }
         if (help) return ToolHelp.Help("psql", "--help");
-        if (db == null && positional.Count > 0) db = positional[0];
+        if (db == null && firstPositional != null) db = firstPositional;
         var target = ResolveTarget(db, host, port, ctx, evidence, cluster);
         SqlResult? result = null;
-        var results = new List<SqlResult>();
+        var results = new List<SqlResult>(1); // PERF: one script is the common case
         if (sql.Count > 0)
         {
             foreach (var (text, token) in sql)
@@ -53,7 +53,7 @@ public static partial class Psql
                 var r = SqlScanner.Scan(Config.PsqlConfig.Includes(text, null, ctx, evidence), SqlDialect.Postgres);
                 results.Add(r);
                 if (result == null || r.Effect > result.Effect) result = r;
-                if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(token), $"SQL: {r.Summary} → {r.Effect.Name()}"));
+                if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(token), r));
             }
         }
         else if (!unknown && !list)
@@ -62,7 +62,7 @@ public static partial class Psql
             {
                 result = SqlScanner.Scan(Config.PsqlConfig.Includes(c.StdinText, null, ctx, evidence), SqlDialect.Postgres);
                 results.Add(result);
-                evidence.Add(new("stdin", $"SQL: {result.Summary} → {result.Effect.Name()}"));
+                evidence.Add(new("stdin", result));
             }
             else { unknown = true; evidence.Add(new("psql", c.StdinOpaque ? "SQL from a pipe whose content is unknown" : "interactive or SQL from stdin (unknown)")); }
         }

@@ -37,8 +37,13 @@ public readonly record struct SqlStatement(Effect Effect, string Text);
 /// <param name="Effect">Most severe effect (read for an empty script).</param>
 /// <param name="Summary">Text of the most severe statement.</param>
 /// <param name="Statements">Every statement.</param>
-public sealed record SqlResult(Effect Effect, string Summary, IReadOnlyList<SqlStatement> Statements)
+public sealed record SqlResult(Effect Effect, string Summary, IReadOnlyList<SqlStatement> Statements) : IFactText
 {
+    /// <summary>"SQL: DROP TABLE t → drop", the evidence of a scanned script (made when read).</summary>
+    string IFactText.FactText(string token) => $"SQL: {Summary} → {Effect.Name()}";
+
+    string IFactText.Head(string token) => "SQL: ";
+
     /// <summary>What psql's <c>\connect</c> commands name (a database, or a conninfo/URI): the
     /// statements after one go to that server, not the one on the command line.</summary>
     public IReadOnlyList<string> Connects { get; init; } = [];
@@ -97,8 +102,12 @@ public static partial class SqlScanner
     {
         var dialect = cx.Dialect;
         var statements = new List<SqlStatement>();
-        var words = new List<Word>();
-        var text = new StringBuilder();
+        // PERF: the word list and text buffer of the last scan on this thread are used again (a scan
+        // inside this one finds none and makes its own); neither outlives the scan.
+        var words = _freeWords ?? new List<Word>();
+        var text = _freeText ?? new StringBuilder();
+        _freeWords = null;
+        _freeText = null;
         int depth = 0, group = 0;
         var outerSource = cx.Source;
         cx.Source = s;
@@ -234,6 +243,8 @@ public static partial class SqlScanner
         }
         End();
         cx.Source = outerSource;
+        if (words.Capacity <= 256) { words.Clear(); _freeWords = words; }
+        if (text.Capacity <= 4096) { text.Clear(); _freeText = text; }
         Effect effect = Effect.Read;
         string summary = "";
         bool firstStatement = true;
@@ -245,6 +256,8 @@ public static partial class SqlScanner
     }
 
     [ThreadStatic] private static int _groupCounter;
+    [ThreadStatic] private static List<Word>? _freeWords;
+    [ThreadStatic] private static StringBuilder? _freeText;
 
     /// <summary>The text inside a quote word (<c>'</c>, <c>$$</c>, <c>"</c>) of the statement being
     /// classified, with its escapes undone; null for other words.</summary>
@@ -283,7 +296,7 @@ public static partial class SqlScanner
     {
         Span<char> up = word.Length <= 64 ? stackalloc char[word.Length] : new char[word.Length];
         for (int k = 0; k < word.Length; k++) up[k] = char.IsAsciiLetterLower(word[k]) ? (char)(word[k] - 32) : word[k];
-        return new string(up);
+        return SqlKeywords.Of(up);
     }
 
     private static bool NextIsParen(string s, int i)

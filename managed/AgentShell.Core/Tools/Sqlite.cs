@@ -49,7 +49,7 @@ public static class Sqlite
             var r = SqlScanner.Scan(sqlOnly, SqlDialect.Sqlite);
             if (r.Effect > effect || summary.Length == 0) { summary = r.Summary; }
             effect = ToolHelp.Max(effect, r.Effect);
-            if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(t), $"SQL: {r.Summary} → {r.Effect.Name()}"));
+            if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(t), r));
         }
         return ToolHelp.Intent("sqlite3", effect, summary, [target], evidence);
     }

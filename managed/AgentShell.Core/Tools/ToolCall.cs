@@ -28,8 +28,9 @@ public static class ToolHelp
     /// <summary>True when any argument asks for help or the version (nothing is done).</summary>
     public static bool AsksForHelp(IReadOnlyList<string> args, bool shortH = true)
     {
-        foreach (var a in args)
+        for (int i = 0; i < args.Count; i++) // PERF: no enumerator through the interface
         {
+            var a = args[i];
             if (a == "--") return false;
             if (a is "--help" or "--version" || (shortH && a == "-h")) return true;
         }
@@ -87,8 +88,9 @@ public static class ToolHelp
     /// <summary>True when a flag appears (exactly, or as <c>--flag=...</c>).</summary>
     public static bool HasFlag(IReadOnlyList<string> args, string flag)
     {
-        foreach (var a in args)
+        for (int i = 0; i < args.Count; i++) // PERF: no enumerator through the interface
         {
+            var a = args[i];
             if (a == "--") return false;
             if (a == flag || (a.StartsWith(flag, StringComparison.Ordinal) && a.Length > flag.Length && a[flag.Length] == '=')) return true;
         }
