@@ -58,16 +58,17 @@ public static class DbTarget
         return true;
     }
 
-    // What a string that is not a conninfo gets (read-only by convention: callers read values only on true).
-    private static readonly Dictionary<string, string> NoValues = new(StringComparer.Ordinal);
+    // What a string that is not a conninfo gets: shared, so typed read-only for every caller.
+    private static readonly IReadOnlyDictionary<string, string> NoValues = new Dictionary<string, string>(StringComparer.Ordinal).AsReadOnly();
 
     /// <summary>Parses a libpq conninfo string (<c>host=h port=5 dbname='d b'</c>); false when
     /// <paramref name="s"/> has no <c>key=value</c>.</summary>
-    public static bool TryParseConninfo(string s, out Dictionary<string, string> values)
+    public static bool TryParseConninfo(string s, out IReadOnlyDictionary<string, string> values)
     {
         // PERF: a plain database name (no '=') is not a conninfo: no dictionary for it.
         if (!s.Contains('=')) { values = NoValues; return false; }
-        values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var parsed = new Dictionary<string, string>(StringComparer.Ordinal);
+        values = parsed;
         int i = 0;
         while (i < s.Length)
         {
@@ -87,8 +88,8 @@ public static class DbTarget
                 i++;
             }
             else while (i < s.Length && !char.IsWhiteSpace(s[i])) { if (s[i] == '\\' && i + 1 < s.Length) i++; sb.Append(s[i++]); }
-            values[key] = sb.ToString();
+            parsed[key] = sb.ToString();
         }
-        return values.Count > 0;
+        return parsed.Count > 0;
     }
 }
