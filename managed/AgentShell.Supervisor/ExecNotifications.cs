@@ -146,10 +146,12 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         return expected;
     }
 
-    /// <summary>After the answer to an exec was sent: the check of what it commits, when one was set up.</summary>
-    public void AfterAnswer(ExecTracer tracer)
+    /// <summary>After the answer to an exec was sent: the check of what it commits, when one was set
+    /// up; the exec's record (read while it was held, <see cref="DeferredAudit.Capture"/>) is written
+    /// once it is let go.</summary>
+    public void AfterAnswer(ExecTracer tracer, DeferredAudit audit)
     {
-        if (tracer.Active) verified.Complete(tracer);
+        if (tracer.Active) verified.Complete(tracer, audit);
     }
 
     private void Unreadable(int pid, in Argv argv, string syscall, DeferredAudit audit)
