@@ -28,13 +28,14 @@ internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid,
         audit != null && !(d.Action == PolicyAction.Allow && d.Intent == null && !audit.LogAllowsOfUnparsedTools);
 
     /// <summary>Appends one record; <paramref name="tgid"/>: <paramref name="pid"/>'s thread group when
-    /// known for certain (0: looked up).</summary>
+    /// known for certain (0: looked up); <paramref name="self"/>: its own stat when already read
+    /// for this exec (<see cref="ParentChain.Of"/>).</summary>
     public void Record(Decision d, int pid, IReadOnlyList<string> argv, string? cwd, string syscall, string outcome, string? by = null, long? waitedMs = null,
-        string? pendingId = null, int tgid = 0)
+        string? pendingId = null, int tgid = 0, (int Parent, string Name)? self = null)
     {
         if (Repeats(d, pid, argv, syscall, outcome)) return;
         IReadOnlyList<string> chain;
-        try { chain = Chains.Of(pid, agentPid, tgid); }
+        try { chain = Chains.Of(pid, agentPid, tgid, self); }
         catch (Exception e)
         {
             log.WriteLine($"agentshell: audit record failed: {e.Message}");

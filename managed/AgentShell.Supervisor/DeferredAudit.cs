@@ -18,6 +18,7 @@ internal sealed class DeferredAudit(AuditRecorder recorder)
     private string _outcome = "";
     private IReadOnlyList<string>? _chain;
     private bool _captured;
+    private (int Tid, int Parent, string Name)? _self;
 
     /// <summary>Notes a decision (copying what it needs: the argv buffers are reused). PERF: zero
     /// work for what is not recorded (allows of programs no parser knows). <paramref name="seizedTgid"/>:
@@ -40,6 +41,11 @@ internal sealed class DeferredAudit(AuditRecorder recorder)
         _captured = false;
     }
 
+    /// <summary>The stat of <paramref name="tid"/> read for this exec's check (root mode's kernel
+    /// check, to name its parent if it is killed): its record's chain uses it instead of a read of
+    /// its own. PERF: one /proc/PID/stat (open, read, close) per parsed exec in root mode.</summary>
+    public void Stated(int tid, int parent, string name) => _self = (tid, parent, name);
+
     /// <summary>False when <paramref name="d"/> would not be recorded (<see cref="Note"/> would do nothing).</summary>
     public bool Records(Decision d) => recorder.Records(d);
 
@@ -50,6 +56,7 @@ internal sealed class DeferredAudit(AuditRecorder recorder)
     public void Discard()
     {
         _decision = null;
+        _self = null;
         _cwdLater = null;
         _chain = null;
         _captured = false;
@@ -79,6 +86,8 @@ internal sealed class DeferredAudit(AuditRecorder recorder)
     /// let go when <see cref="Capture"/> was called).</summary>
     public void Flush()
     {
+        var self = _self is { } s && s.Tid == _pid ? (s.Parent, s.Name) : ((int, string)?)null;
+        _self = null;
         if (_decision is not { } d) return;
         _decision = null;
         if (_captured)
@@ -93,6 +102,6 @@ internal sealed class DeferredAudit(AuditRecorder recorder)
         }
         if (_cwdLater is { } ctx) _cwd = ctx.WorkingDirectory;
         _cwdLater = null;
-        recorder.Record(d, _pid, _argv, _cwd, _syscall, _outcome, tgid: _tgid);
+        recorder.Record(d, _pid, _argv, _cwd, _syscall, _outcome, tgid: _tgid, self: self);
     }
 }

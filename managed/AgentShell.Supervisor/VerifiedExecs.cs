@@ -53,7 +53,7 @@ internal sealed class VerifiedExecs(KernelConnectGuard? kernel, TrustLedger trus
         }
         if (kernel != null && expected.Hashable)
         {
-            ProcessInfo.TryStat(tid, out int parent, out _, out _);
+            if (ProcessInfo.TryStat(tid, out int parent, out _, out var name)) audit?.Stated(tid, parent, name);
             _staged[tid] = (expected, parent, Environment.TickCount64);
         }
         return 0;
