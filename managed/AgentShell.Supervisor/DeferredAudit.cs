@@ -23,9 +23,9 @@ internal sealed class DeferredAudit(AuditRecorder recorder)
     /// <summary>Notes a decision (copying what it needs: the argv buffers are reused). PERF: zero
     /// work for what is not recorded (allows of programs no parser knows). <paramref name="seizedTgid"/>:
     /// not 0 when the process (that thread group) is seized and held until this thread lets it go,
-    /// after the record (an exec being checked: it cannot run an instruction, and an exec keeps the
-    /// working directory); then its working directory is read after the answer instead of before
-    /// it, and its thread group is not looked up again for the chain.</summary>
+    /// after its record's reads (an exec being checked: it cannot run an instruction, and an exec
+    /// keeps the working directory); then its working directory is read after the answer instead of
+    /// before it (<see cref="Capture"/>), and its thread group is not looked up again for the chain.</summary>
     public void Note(Decision d, int pid, in Argv argv, RemoteExecContext? ctx, string syscall, string outcome, int seizedTgid = 0)
     {
         if (!recorder.Records(d)) return;
