@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Net;
 using System.Net.Sockets;
 using AgentShell.EndToEnd.Tests.Infrastructure;
@@ -213,6 +214,23 @@ public sealed class ConnectTests(string guard)
         Assert.That(r.Stderr, Does.Contain($"agentshell: blocked curl DELETE {_prod.Url("/volumes/1")} (production) [rule demo.http:delete-on-production]"));
         Assert.That(_prod.Requests, Is.Empty);
     }
+
+    [TestCase("symlink")]
+    [TestCase("hard link")]
+    public void CurlLinkedUnderAnotherNameIsParsedAsCurlAndBlocked(string kind)
+    {
+        // The name says nothing; the file the kernel runs is curl's own inode either way.
+        var link = Path.Combine(_tmp, "definitely-not-curl");
+        if (kind == "symlink") File.CreateSymbolicLink(link, _curl);
+        else if (Link(_curl, link) != 0) Assert.Ignore($"link({_curl}) failed here (errno {Marshal.GetLastPInvokeError()}): another filesystem");
+        var r = Supervise(link, "-sS", "-X", "DELETE", _prod.Url("/volumes/1"));
+        Assert.That(r.ExitCode, Is.EqualTo(126), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain($"agentshell: blocked curl DELETE {_prod.Url("/volumes/1")} (production) [rule demo.http:delete-on-production]"));
+        Assert.That(_prod.Requests, Is.Empty);
+    }
+
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int Link(string existing, string created);
 
     [Test]
     public void ARenamedCopyOfCurlDoingAGetStillPasses()
