@@ -28,16 +28,47 @@ internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid,
         audit != null && !(d.Action == PolicyAction.Allow && d.Intent == null && !audit.LogAllowsOfUnparsedTools);
 
     /// <summary>Appends one record; <paramref name="tgid"/>: <paramref name="pid"/>'s thread group when
-    /// known for certain (0: looked up).</summary>
+    /// known for certain (0: looked up); <paramref name="self"/>: its own stat when already read
+    /// for this exec (<see cref="ParentChain.Of"/>).</summary>
     public void Record(Decision d, int pid, IReadOnlyList<string> argv, string? cwd, string syscall, string outcome, string? by = null, long? waitedMs = null,
-        string? pendingId = null, int tgid = 0)
+        string? pendingId = null, int tgid = 0, (int Parent, string Name)? self = null)
+    {
+        if (Repeats(d, pid, argv, syscall, outcome)) return;
+        IReadOnlyList<string> chain;
+        try { chain = Chains.Of(pid, agentPid, tgid, self); }
+        catch (Exception e)
+        {
+            log.WriteLine($"agentshell: audit record failed: {e.Message}");
+            return;
+        }
+        Write(d, pid, argv, cwd, chain, syscall, outcome, by, waitedMs, pendingId);
+    }
+
+    /// <summary>True when nothing is to be written for this record: no audit log, or a repeat of the
+    /// same exec (a PATH search's attempts of one exec are one decision: one row). Otherwise
+    /// remembers it, as <see cref="Record"/> does: the record must then be written (<see cref="Write"/>).</summary>
+    public bool Repeats(Decision d, int pid, IReadOnlyList<string> argv, string syscall, string outcome) =>
+        audit == null || syscall is AuditSyscall.Execve or AuditSyscall.Execveat && _repeats.IsRepeat(pid, argv, d.RuleId, outcome, DateTime.UtcNow.Ticks);
+
+    /// <summary>The chain of <paramref name="pid"/> for its record (<see cref="ParentChain.Of"/>), or null
+    /// when it could not be read (the record then reads it when written).</summary>
+    public IReadOnlyList<string>? ChainOf(int pid, int tgid)
+    {
+        try { return Chains.Of(pid, agentPid, tgid); }
+        catch (Exception)
+        {
+            // Audit only, never a decision: the record reads it again when written and reports what fails.
+            return null;
+        }
+    }
+
+    /// <summary>Appends one record whose chain was read (after <see cref="Repeats"/> said to).</summary>
+    public void Write(Decision d, int pid, IReadOnlyList<string> argv, string? cwd, IReadOnlyList<string> chain, string syscall, string outcome,
+        string? by = null, long? waitedMs = null, string? pendingId = null)
     {
         if (audit == null) return;
-        // A PATH search's attempts of one exec are one decision: one row.
-        if (syscall is AuditSyscall.Execve or AuditSyscall.Execveat && _repeats.IsRepeat(pid, argv, d.RuleId, outcome, DateTime.UtcNow.Ticks)) return;
         try
         {
-            var chain = Chains.Of(pid, agentPid, tgid);
             var rec = AuditRecord.FromDecision(d, DateTimeOffset.UtcNow, runId, syscall, pid, chain, argv, cwd, outcome, by, waitedMs);
             audit.Append(rec, parsedTool: d.Intent != null, out var redacted);
             if (redacted != null) telemetry?.Decision(redacted, runId, pendingId);

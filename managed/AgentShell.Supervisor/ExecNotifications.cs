@@ -17,6 +17,17 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
 {
     private const int ENOENT = 2, EPERM = 1;
 
+    /// <summary>True: an exec decided on its arguments is let go only with a check of what the kernel
+    /// commits. False only in the bench's own build (`-p:BenchNoVerify=true`, published apart from
+    /// bin/ by tests/bench/bench.py) that measures what the check costs; a compile-time constant, so
+    /// the shipped binary holds no code path without the check and nothing the tree can reach turns
+    /// it off (BuildTests prove the shipped binary is not that build).</summary>
+#if BENCH_NO_VERIFY
+    internal const bool VerifiesCommittedExecs = false;
+#else
+    internal const bool VerifiesCommittedExecs = true;
+#endif
+
     /// <summary>execve(path, argv, envp) or execveat(dirfd, path, argv, envp, flags).</summary>
     public unsafe Verdict Exec(ref seccomp_notif n, ExecReader reader, RemoteExecContext ctx, DeferredAudit audit, ExecTracer tracer)
     {
@@ -80,6 +91,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         CommittedExec? expected = null;
         // The launcher's own exec of the agent (no namespace of its own): nothing else runs in the
         // tree yet that could change it.
+#if !BENCH_NO_VERIFY
         if (actsOnArguments && pid != self.AgentPid)
         {
             if (Expect(pid, request, ctx, syscall, audit, out int errno) is not { } e)
@@ -93,6 +105,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
             int refused = verified.Prepare(tracer, pid, expected, TrustLedger.NamesProduction(envs), audit, listener, notifId);
             if (refused != 0) return Verdict.Result(refused);
         }
+#endif
         trust.RememberExec(pid, envs, request, expected);
         if (withheld != null)
         {
@@ -133,10 +146,12 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         return expected;
     }
 
-    /// <summary>After the answer to an exec was sent: the check of what it commits, when one was set up.</summary>
-    public void AfterAnswer(ExecTracer tracer)
+    /// <summary>After the answer to an exec was sent: the check of what it commits, when one was set
+    /// up; the exec's record (read while it was held, <see cref="DeferredAudit.Capture"/>) is written
+    /// once it is let go.</summary>
+    public void AfterAnswer(ExecTracer tracer, DeferredAudit audit)
     {
-        if (tracer.Active) verified.Complete(tracer);
+        if (tracer.Active) verified.Complete(tracer, audit);
     }
 
     private void Unreadable(int pid, in Argv argv, string syscall, DeferredAudit audit)

@@ -113,14 +113,19 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
         var se = Send(listener, n.id, v.Error, v.Flags, v.Value);
         metrics?.Latency(System.Diagnostics.Stopwatch.GetTimestamp() - received);
         if (se != 0 && se != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {se}");
-        audit.Flush();
-        try { execs.AfterAnswer(tracer); }
+        try
+        {
+            // PERF: a seized exec waits at its exec stop for the reads of its record, not for the line.
+            audit.Capture();
+            execs.AfterAnswer(tracer, audit);
+        }
         catch (Exception ex)
         {
             // An exec that could not be checked must not run: it is killed.
             log.WriteLine($"agentshell: error checking an exec, killed: {ex.GetType().Name}: {ex.Message}");
             tracer.Abandon();
         }
+        audit.Flush();
     }
 
     private static string SyscallName(int nr) => nr switch

@@ -37,13 +37,20 @@ internal sealed class ParentChain : IDisposable
 
     /// <summary>"name(pid)" from the outermost supervised ancestor down to <paramref name="pid"/>,
     /// as <see cref="ProcessInfo.Chain"/> reads it; <paramref name="tgid"/>: its thread group when
-    /// known for certain (0: looked up).</summary>
-    public IReadOnlyList<string> Of(int pid, int stopAt, int tgid = 0)
+    /// known for certain (0: looked up); <paramref name="self"/>: <paramref name="pid"/>'s own stat,
+    /// when read for this exec already (used when it is its thread group's leader).</summary>
+    public IReadOnlyList<string> Of(int pid, int stopAt, int tgid = 0, (int Parent, string Name)? self = null)
     {
         var chain = new List<string>(8);
         int p = tgid > 0 ? tgid : ProcessInfo.Tgid(pid);
-        // The process itself, read now: its exec has just changed its name, or is about to.
-        if (p > 1 && ProcessInfo.TryStat(p, out int ppid, out _, out var comm))
+        // The process itself, read now (or for this exec's check): its exec has just changed its name,
+        // or is about to.
+        int ppid = 0;
+        string comm = "";
+        bool known;
+        if (self is { } s && p == pid && p > 1) { (ppid, comm, known) = (s.Parent, s.Name, true); }
+        else known = p > 1 && ProcessInfo.TryStat(p, out ppid, out _, out comm);
+        if (known)
         {
             chain.Add($"{comm}({p})");
             // An ancestor that exited meanwhile is forgotten and the walk made again; twice, and it is read as before.

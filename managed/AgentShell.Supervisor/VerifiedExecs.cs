@@ -53,7 +53,7 @@ internal sealed class VerifiedExecs(KernelConnectGuard? kernel, TrustLedger trus
         }
         if (kernel != null && expected.Hashable)
         {
-            ProcessInfo.TryStat(tid, out int parent, out _, out _);
+            if (ProcessInfo.TryStat(tid, out int parent, out _, out var name)) audit?.Stated(tid, parent, name);
             _staged[tid] = (expected, parent, Environment.TickCount64);
         }
         return 0;
@@ -64,13 +64,16 @@ internal sealed class VerifiedExecs(KernelConnectGuard? kernel, TrustLedger trus
     public bool Sealable { get; init; } = true;
 
     /// <summary>After the answer to an exec prepared with a seize was sent: waits for the exec to
-    /// commit or fail, and acts on a difference.</summary>
-    public void Complete(ExecTracer tracer)
+    /// commit or fail, and acts on a difference. <paramref name="audit"/>: the exec's own record,
+    /// written once the exec is let go (<see cref="DeferredAudit.Capture"/>) and before a kill's.</summary>
+    public void Complete(ExecTracer tracer, DeferredAudit? audit = null)
     {
         var outcome = tracer.Finish(out int pid, out string? difference, out var expected);
         switch (outcome)
         {
             case ExecTracer.Outcome.Changed:
+                // Left stopped at its exec event: it runs no instruction before the kill.
+                audit?.Flush();
                 Killed(pid, expected, difference ?? "it changed", pid);
                 tracer.Kill(pid);
                 return;
@@ -78,8 +81,9 @@ internal sealed class VerifiedExecs(KernelConnectGuard? kernel, TrustLedger trus
                 // Its memory and fds stay reachable by the tree: it runs, but is not trusted.
                 trust.Untrust(pid);
                 log.WriteLine($"agentshell: pid {pid} ({expected.Name}) could not be made non-dumpable; it runs without production trust");
-                return;
+                break;
         }
+        audit?.Flush();
     }
 
     /// <summary>Root mode: the kernel killed a staged exec (struct event EV_EXEC_*). The task is

@@ -63,17 +63,21 @@ public sealed class AuditUnderRunTests
         Directory.Delete(dir, true);
     }
 
-    [Test]
-    public void AVerifiedExecsRecordNamesItsWorkingDirectoryAndItsWholeChain()
+    [TestCase("seccomp")]
+    [TestCase("kernel")]
+    public void AVerifiedExecsRecordNamesItsWorkingDirectoryAndItsWholeChain(string guard)
     {
-        // Each curl is seized and checked at its exec; its record's working directory is read then,
-        // after the answer, and its ancestors (the same shell twice) from what the first record read.
+        // seccomp: each curl is seized and checked at its exec; its record's working directory and
+        // chain are read then, after the answer, and the line written once it is let go. kernel: the
+        // kernel checks it; the stat read to stage that check (its parent) serves its chain. Both:
+        // its ancestors (the same shell twice) come from what the first record read.
         KernelSetUp.RequireInterception();
+        if (guard == "kernel") KernelSetUp.RequireKernelConnectGuard();
         var curl = Repo.Which("curl");
         var dir = Directory.CreateTempSubdirectory("agentshell-audit-cwd-").FullName;
         var work = Directory.CreateDirectory(Path.Combine(dir, "work")).FullName;
         var audit = Path.Combine(dir, "audit.jsonl");
-        var r = AgentShellRunner.Run(["run", "--audit", audit, "--", "/bin/sh", "-c", $"cd {work} && {curl} --version >/dev/null && {curl} --version >/dev/null; true"]);
+        var r = AgentShellRunner.Run(["run", "--connect-guard", guard, "--audit", audit, "--", "/bin/sh", "-c", $"cd {work} && {curl} --version >/dev/null && {curl} --version >/dev/null; true"]);
         Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
         var records = File.ReadAllLines(audit).Select(l => JsonDocument.Parse(l).RootElement)
             .Where(e => e.GetProperty("argv")[0].GetString() == curl).ToList();

@@ -43,6 +43,24 @@ public sealed class ParentChainTests
     }
 
     [Test]
+    public void TheStatReadForAnExecsCheckNamesTheProcessAndItsParentIsStillWalked()
+    {
+        // Root mode reads the exec's own stat to stage the kernel's check; the record's chain takes
+        // it (a name as /proc gave it then) and walks the real ancestors from the parent it names.
+        var t = Tree();
+        using var chains = new ParentChain();
+        try
+        {
+            Assert.That(chains.Of(t.Leaf, t.Top, self: (t.Middle, "checked")),
+                Is.EqualTo(new[] { $"sh({t.Top})", $"sh({t.Middle})", $"checked({t.Leaf})" }));
+            // Given for another task than the thread group's leader it names, it is not used.
+            Assert.That(chains.Of(t.Leaf, t.Top, tgid: t.Middle, self: (t.Top, "checked")),
+                Is.EqualTo(new[] { $"sh({t.Top})", $"sh({t.Middle})" }));
+        }
+        finally { End(t); }
+    }
+
+    [Test]
     public void TheChainIsTheOneReadFromProcAndItsAncestorsAreRemembered()
     {
         var t = Tree();

@@ -30,6 +30,14 @@ public sealed class VerifiedExecsTests
         File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field + ":")).Split(':', 2)[1].Trim();
 
     [Test]
+    public void TheBuildUnderTestVerifiesExecsDecidedOnTheirArguments()
+    {
+        // Only the bench's own build (BenchNoVerify, published apart) compiles the check out; the
+        // normal build's constants must not carry it (Directory.Build.props).
+        Assert.That(ExecNotifications.VerifiesCommittedExecs, Is.True);
+    }
+
+    [Test]
     public void ATaskSeizedAfterItsNotificationWentIsLetGoUntouched()
     {
         if (Environment.UserName != "root" && File.ReadAllText("/proc/sys/kernel/yama/ptrace_scope").Trim() != "0")
