@@ -142,6 +142,60 @@ public sealed class HttpIntentTests
         Assert.That(Build("GET /x HTTP/1.0\r\n\r\n", tls: false).Shown, Is.EqualTo("GET http://10.0.0.5:443/x"), "no Host: the destination");
     }
 
+    // What a GraphQL server runs when the request names the operation twice, each a reading
+    // servers really have: express-graphql takes a POST's URL query before its body; Go's
+    // encoding/json (gqlgen, graphql-go) and ASP.NET's web defaults match JSON keys without case
+    // and keep the last; Go's FormValue, URLSearchParams.get and Flask keep a form's first value;
+    // every one of them percent-decodes a form key. The request is as destructive as its worst reading.
+    private const string Kill = "mutation { volumeDelete(volumeId: 1) }", Read = "query { me { id } }";
+
+    [Test]
+    public void AMutationInAPostsUrlIsNotHiddenByAQueryInItsBody()
+    {
+        string body = $"{{\"query\":\"{Read}\"}}";
+        foreach (var key in new[] { "query", "%71uery", "q%75ery" })
+            Assert.That(Build(Post($"/graphql?{key}={Uri.EscapeDataString(Kill)}", "application/json", body.Length), body).Intent.Effect,
+                Is.EqualTo(Effect.Wipe), key);
+    }
+
+    [TestCase("QUERY")]
+    [TestCase("Query")]
+    public void AJsonKeyThatDiffersOnlyInCaseIsReadToo(string key)
+    {
+        string body = $"{{\"query\":\"{Read}\",\"{key}\":\"{Kill}\"}}";
+        Assert.That(Build(Post("/graphql", "application/json", body.Length), body).Intent.Effect, Is.EqualTo(Effect.Wipe));
+        string named = $"{{\"query\":\"query R {{ me {{ id }} }} mutation K {{ volumeDelete(volumeId: 1) }}\",\"operationName\":\"R\",\"OPERATIONNAME\":\"K\"}}";
+        Assert.That(Build(Post("/graphql", "application/json", named.Length), named).Intent.Effect, Is.EqualTo(Effect.Wipe), "operationName");
+    }
+
+    [TestCase("query={0}&query={1}")]
+    [TestCase("%71uery={0}&query={1}")]
+    [TestCase("query={1}&operationName=K&operationName=R")]
+    public void EveryValueOfARepeatedFormFieldIsRead(string form)
+    {
+        string both = "query R { me { id } } mutation K { volumeDelete(volumeId: 1) }";
+        string body = string.Format(form, Uri.EscapeDataString(Kill), Uri.EscapeDataString(form.Contains("operationName") ? both : Read));
+        Assert.That(Build(Post("/graphql", "application/x-www-form-urlencoded", body.Length), body).Intent.Effect, Is.EqualTo(Effect.Wipe));
+    }
+
+    [Test]
+    public void AReadLookAlikeOfEachStaysARead()
+    {
+        string json = $"{{\"query\":\"{Read}\",\"variables\":{{\"Query\":1}}}}";
+        Assert.That(Build(Post("/graphql?x=1", "application/json", json.Length), json).Intent.Effect, Is.EqualTo(Effect.Read));
+        string form = $"query={Uri.EscapeDataString(Read)}&operationName=&queryx=mutation";
+        Assert.That(Build(Post("/graphql", "application/x-www-form-urlencoded", form.Length), form).Intent.Effect, Is.EqualTo(Effect.Read));
+    }
+
+    [TestCase("_method=GET&_method=DELETE")]
+    [TestCase("_method=GET&%5Fmethod=DELETE")]
+    public void EveryMethodOverrideInAFormCounts(string form) =>
+        Assert.That(Build(Post("/v1/volumes/1", "application/x-www-form-urlencoded", form.Length), form).Intent.Effect, Is.EqualTo(Effect.Delete));
+
+    [Test]
+    public void EveryMethodOverrideHeaderCounts() =>
+        Assert.That(Build(Post("/v1/volumes/1", "text/plain", 0, "X-HTTP-Method-Override: GET\r\nX-HTTP-Method-Override: DELETE\r\n")).Intent.Effect, Is.EqualTo(Effect.Delete));
+
     private static byte[] Compress(string coding, string text)
     {
         var o = new MemoryStream();

@@ -36,24 +36,30 @@ internal static class HttpIntent
         var evidence = new List<Evidence> { new(method, $"method {method}") };
         Effect effect = Curl.MethodEffect(method);
         var targets = new List<Target>(1);
+        Effect? inUrlQuery = null;
         if (UrlParser.TryParse(display, scheme, out var target)) // the target is recorded: masked too
         {
             targets.Add(target);
             evidence.Add(new(display, $"target {target}"));
-            if (HttpBody.AnalyzeUrl(url, evidence) is Effect ue && method is "GET" or "POST") effect = ToolHelp.Max(effect, ue);
+            if (HttpBody.AnalyzeUrl(url, evidence) is Effect ue && method is "GET" or "POST") effect = ToolHelp.Max(effect, (inUrlQuery = ue).Value);
         }
+        // As curl: a GraphQL POST is as destructive as its operation; a document in the URL too
+        // (express-graphql runs a POST's URL query before its body's).
         if (body.Length > 0 && Body(h, body, evidence) is Effect be)
-            effect = method is "POST" or "GET" ? be : ToolHelp.Max(effect, be); // as curl: a GraphQL POST is as destructive as its operation
+            effect = method is "POST" or "GET" ? ToolHelp.Max(be, inUrlQuery ?? be) : ToolHelp.Max(effect, be);
         if (!body.Complete && MayCarryOperations(h))
         {
             effect = ToolHelp.Max(effect, Effect.Unknown);
             evidence.Add(new("body", $"a body over {HttpForward.DecisionBytes / 1024} KiB, not read whole"));
         }
-        foreach (var header in OverrideHeaders)
-            if (h.Header(header) is { Length: > 0 } o) effect = Override(effect, Upper(o.Trim()), $"{header}: {o}", evidence);
-        if (url.Contains('?') && Field(Query(url), "_method") is { Length: > 0 } qm) effect = Override(effect, Upper(qm), "_method=" + qm, evidence);
-        if (body.Complete && body.Length > 0 && ContentType(h) == "application/x-www-form-urlencoded" && Field(Encoding.UTF8.GetString(body.Span), "_method") is { Length: > 0 } bm)
-            effect = Override(effect, Upper(bm), "_method=" + bm, evidence);
+        // Every override counts, a repeated one too (servers keep the first or the last).
+        foreach (var (name, o) in h.Headers)
+            if (o.Length > 0 && Array.Exists(OverrideHeaders, n => n.Equals(name, StringComparison.OrdinalIgnoreCase)))
+                effect = Override(effect, Upper(o.Trim()), $"{name}: {o}", evidence);
+        if (url.Contains('?'))
+            foreach (var qm in Fields(Query(url), "_method")) effect = Override(effect, Upper(qm), "_method=" + qm, evidence);
+        if (body.Complete && body.Length > 0 && ContentType(h) == "application/x-www-form-urlencoded")
+            foreach (var bm in Fields(Encoding.UTF8.GetString(body.Span), "_method")) effect = Override(effect, Upper(bm), "_method=" + bm, evidence);
         if (h.Upgrade != null)
         {
             effect = ToolHelp.Max(effect, Effect.Unknown);
@@ -198,18 +204,21 @@ internal static class HttpIntent
         return q < 0 ? "" : url[(q + 1)..];
     }
 
-    private static string? Field(string form, string name)
+    // Every non-empty value of field <paramref name="name"/>, its key decoded as servers do ("%5Fmethod").
+    private static IEnumerable<string> Fields(string form, string name)
     {
         foreach (var part in form.Split('&'))
         {
             int eq = part.IndexOf('=');
-            if (eq > 0 && part[..eq] == name)
-            {
-                try { return Uri.UnescapeDataString(part[(eq + 1)..].Replace('+', ' ')); }
-                catch (UriFormatException) { return part[(eq + 1)..]; }
-            }
+            if (eq <= 0 || (part.AsSpan(0, eq).IndexOfAny('%', '+') < 0 ? part[..eq] : Unescape(part[..eq])) != name) continue;
+            if (Unescape(part[(eq + 1)..]) is { Length: > 0 } value) yield return value;
         }
-        return null;
+    }
+
+    private static string Unescape(string s)
+    {
+        try { return Uri.UnescapeDataString(s.Replace('+', ' ')); }
+        catch (UriFormatException) { return s; }
     }
 
     /// <summary>ASCII upper-casing, as servers compare methods (ToUpperInvariant would also map
