@@ -6,8 +6,9 @@ namespace AgentShell.EndToEnd.Tests;
 /// server has, not on one: express-graphql runs a POST's URL <c>query</c> before its body's; Go's
 /// encoding/json (gqlgen, graphql-go) and ASP.NET's web defaults match JSON keys whatever their
 /// case and keep the last; Go's <c>FormValue</c>, <c>URLSearchParams.get</c> and Flask keep a form
-/// field's first value, and all of them percent-decode form keys. Each attack below carries a
-/// <c>volumeDelete</c> that one of those servers runs beside a read the relay saw; python3 sends
+/// field's first value, and all of them percent-decode form keys; graphql-upload keeps a repeated
+/// multipart operations field's last value, and a look-alike "xboundary=" is not the boundary.
+/// Each attack below carries a <c>volumeDelete</c> that one of those servers runs beside a read the relay saw; python3 sends
 /// them to the production stand-in under <c>run</c>, in both guard modes, and nothing carrying the
 /// mutation may arrive.</summary>
 [TestFixture("seccomp")]
@@ -34,6 +35,8 @@ public sealed class WireGraphQlReadingsTests(string guard)
         B = 'query R { me { id } } mutation K { volumeDelete(volumeId: 1) }'
         q = urllib.parse.quote
         J, F = 'application/json', 'application/x-www-form-urlencoded'
+        def part(b, op):
+            return '--%s\r\nContent-Disposition: form-data; name="operations"\r\n\r\n%s\r\n' % (b, json.dumps({'query': op}))
         attacks = [
             ('/graphql?query=' + q(K), J, json.dumps({'query': R})),
             ('/graphql?%71uery=' + q(K), J, json.dumps({'query': R})),
@@ -42,6 +45,8 @@ public sealed class WireGraphQlReadingsTests(string guard)
             ('/graphql', F, 'query=' + q(K) + '&query=' + q(R)),
             ('/graphql', F, '%71uery=' + q(K) + '&query=' + q(R)),
             ('/graphql', F, 'query=' + q(B) + '&operationName=K&operationName=R'),
+            ('/graphql', 'multipart/form-data; xboundary=Z; boundary=B', part('Z', R) + '--Z--\r\n' + part('B', K) + '--B--\r\n'),
+            ('/graphql', 'multipart/form-data; boundary=B', part('B', R) + part('B', K) + '--B--\r\n'),
             ('/graphql?x=1', J, json.dumps({'query': R, 'variables': {'Query': 1}})),
         ]
         for path, ctype, body in attacks:
@@ -61,7 +66,7 @@ public sealed class WireGraphQlReadingsTests(string guard)
         var arrived = _http.Requests.Where(q => (q.Path + q.Body).Contains("volumeDelete", StringComparison.Ordinal)).Select(q => $"{q.Path} {q.Body}");
         Assert.That(arrived, Is.Empty, "a mutation reached production");
         Assert.That(r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries),
-            Is.EqualTo(Enumerable.Repeat("403 demo.http:delete-on-production", 7).Append("200 None")), r.Stderr);
+            Is.EqualTo(Enumerable.Repeat("403 demo.http:delete-on-production", 9).Append("200 None")), r.Stderr);
         Assert.That(_http.Requests.Select(q => q.Path), Is.EqualTo(new[] { "/graphql?x=1" }), "the read look-alike passes");
     }
 }

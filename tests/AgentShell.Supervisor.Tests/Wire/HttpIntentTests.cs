@@ -124,6 +124,18 @@ public sealed class HttpIntentTests
         Assert.That(Build(Post("/graphql", "multipart/form-data; boundary=B", body.Length), body).Intent.Effect, Is.EqualTo(Effect.Wipe));
     }
 
+    [TestCase("multipart/form-data; xboundary=Z; boundary=B", "Z", "B")]
+    [TestCase("multipart/form-data; boundary=B", "B", "B")]
+    public void EveryOperationsPartOfAnUploadIsRead(string type, string first, string second)
+    {
+        static string Part(string boundary, string operation) =>
+            $"--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{{\"query\":\"{operation}\"}}\r\n";
+        string body = Part(first, Read) + (first != second ? $"--{first}--\r\n" : "") + Part(second, Kill) + $"--{second}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{}}\r\n--{second}--\r\n";
+        Assert.That(Build(Post("/graphql", type, body.Length), body).Intent.Effect, Is.EqualTo(Effect.Wipe));
+        string read = Part("B", Read) + "--B--\r\n";
+        Assert.That(Build(Post("/graphql", "multipart/form-data; boundary=B", read.Length), read).Intent.Effect, Is.EqualTo(Effect.Read), "a read upload");
+    }
+
     [Test]
     public void AJsonBodyTooLargeToReadWholeIsUnknownButAnImageIsAWrite()
     {

@@ -134,21 +134,30 @@ internal static class HttpIntent
     }
 
     // The GraphQL multipart request spec (file uploads): the operation is the "operations" field.
+    // Servers part ways on which one they read (graphql-upload keeps a repeated field's last,
+    // FormData.get the first; a look-alike parameter "xboundary=" is not the boundary), so every
+    // boundary= value and every part whose head mentions operations is read, the worst counting.
     private static Effect? Multipart(string text, HttpRequestHead h, List<Evidence> evidence)
     {
         var ct = h.Header("Content-Type") ?? "";
-        int b = ct.IndexOf("boundary=", StringComparison.OrdinalIgnoreCase);
-        if (b < 0) return null;
-        string boundary = "--" + ct[(b + 9)..].Split(';')[0].Trim().Trim('"');
-        foreach (var part in text.Split(boundary))
+        Effect? worst = null;
+        for (int b = ct.IndexOf("boundary=", StringComparison.OrdinalIgnoreCase); b >= 0; b = ct.IndexOf("boundary=", b + 9, StringComparison.OrdinalIgnoreCase))
         {
-            int sep = part.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-            if (sep < 0 || !part[..sep].Contains("name=\"operations\"", StringComparison.OrdinalIgnoreCase)) continue;
-            var value = part[(sep + 4)..];
-            if (value.EndsWith("\r\n", StringComparison.Ordinal)) value = value[..^2];
-            return HttpBody.Analyze(value, "operations", evidence) ?? Effect.Unknown;
+            var v = ct[(b + 9)..].TrimStart();
+            string boundary = "--" + (v.StartsWith('"') && v.IndexOf('"', 1) is int q and > 0 ? v[1..q] : v.Split(';')[0].Trim());
+            if (boundary.Length == 2) continue;
+            foreach (var part in text.Split(boundary))
+            {
+                int sep = part.IndexOf("\r\n\r\n", StringComparison.Ordinal), skip = 4;
+                if (sep < 0) (sep, skip) = (part.IndexOf("\n\n", StringComparison.Ordinal), 2);
+                if (sep < 0 || !part[..sep].Contains("operations", StringComparison.OrdinalIgnoreCase)) continue;
+                var value = part[(sep + skip)..];
+                if (value.EndsWith("\r\n", StringComparison.Ordinal)) value = value[..^2];
+                var e = HttpBody.Analyze(value, "operations", evidence) ?? Effect.Unknown;
+                worst = worst is Effect w ? ToolHelp.Max(w, e) : e;
+            }
         }
-        return null;
+        return worst;
     }
 
     /// <summary>The body decoded per Content-Encoding (applied in reverse order); null for a coding
