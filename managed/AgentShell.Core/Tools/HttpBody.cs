@@ -111,8 +111,9 @@ public static class HttpBody
         catch (JsonException)
         {
             isJson = false;
-            // Looks like JSON and mentions a query, but does not parse: curl would send it anyway.
-            if (body.Contains("\"query\"", StringComparison.Ordinal) && body.Contains("mutation", StringComparison.Ordinal))
+            // Looks like JSON and mentions a query, but does not parse: curl would send it anyway, and
+            // a lenient server reads it (Python's json takes NaN), escapes included ("\u0071uery").
+            if (body.Contains("query", StringComparison.OrdinalIgnoreCase) || body.Contains('\\'))
             {
                 evidence.Add(new(Short(token), "GraphQL body that is not valid JSON"));
                 return Effect.Unknown;

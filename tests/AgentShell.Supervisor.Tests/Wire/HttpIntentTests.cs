@@ -136,6 +136,34 @@ public sealed class HttpIntentTests
         Assert.That(Build(Post("/graphql", "multipart/form-data; boundary=B", read.Length), read).Intent.Effect, Is.EqualTo(Effect.Read), "a read upload");
     }
 
+    // Python's json.loads of bytes (Flask's get_json, Ariadne, Strawberry) reads UTF-8 with a BOM,
+    // UTF-16 and UTF-32 by their BOM or zero bytes, and NaN; body-parser decodes the charset.
+    [TestCase("utf-8-bom")]
+    [TestCase("utf-16le")]
+    [TestCase("utf-16be")]
+    [TestCase("utf-32le")]
+    public void AJsonBodyInAnotherUnicodeFormIsReadAsTheServerReadsIt(string form)
+    {
+        string json = $"{{\"query\":\"{Kill}\"}}";
+        byte[] raw = form switch
+        {
+            "utf-8-bom" => [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(json)],
+            "utf-16le" => Encoding.Unicode.GetBytes(json),
+            "utf-16be" => Encoding.BigEndianUnicode.GetBytes(json),
+            _ => Encoding.UTF32.GetBytes(json),
+        };
+        Assert.That(Build(Post("/graphql", "application/json", raw.Length), raw: raw).Intent.Effect, Is.EqualTo(Effect.Wipe));
+    }
+
+    [Test]
+    public void AJsonBodyThatOnlyALenientParserReadsIsUnknown()
+    {
+        string nan = "{\"\\u0071uery\":\"\\u006dutation { volumeDelete(volumeId: 1) }\",\"n\":NaN}";
+        Assert.That(Build(Post("/graphql", "application/json", nan.Length), nan).Intent.Effect, Is.EqualTo(Effect.Unknown));
+        string notJson = "{\"name\": \"api\",}}";
+        Assert.That(Build(Post("/v1/services", "application/json", notJson.Length), notJson).Intent.Effect, Is.EqualTo(Effect.Write), "no query, no escapes: a write");
+    }
+
     [Test]
     public void AJsonBodyTooLargeToReadWholeIsUnknownButAnImageIsAWrite()
     {

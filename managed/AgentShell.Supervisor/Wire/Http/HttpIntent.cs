@@ -103,8 +103,8 @@ internal static class HttpIntent
         string? coding = h.Header("Content-Encoding");
         bool whole = true;
         string text;
-        if (string.IsNullOrWhiteSpace(coding)) text = Encoding.UTF8.GetString(body.Span);
-        else if (Decode(coding, body.Span, out whole) is { } data) text = Encoding.UTF8.GetString(data);
+        if (string.IsNullOrWhiteSpace(coding)) text = Text(body.Span);
+        else if (Decode(coding, body.Span, out whole) is { } data) text = Text(data);
         else
         {
             evidence.Add(new("Content-Encoding: " + coding, "a body in a coding that cannot be read"));
@@ -122,6 +122,25 @@ internal static class HttpIntent
         }
         if (!whole && MayCarryOperations(h)) return e is Effect known ? ToolHelp.Max(known, Effect.Unknown) : Effect.Unknown;
         return e;
+    }
+
+    /// <summary>The body as text in the Unicode form it is in, found as Python's json.loads finds it
+    /// for bytes (Flask's get_json, Ariadne, Strawberry): a BOM, else where the zero bytes of ASCII
+    /// text are in UTF-16 or UTF-32; else UTF-8. Read as UTF-8 alone, a BOM or UTF-16 hid a mutation.</summary>
+    internal static string Text(ReadOnlySpan<byte> b)
+    {
+        if (b.StartsWith((ReadOnlySpan<byte>)[0, 0, 0xFE, 0xFF])) return new UTF32Encoding(true, false).GetString(b[4..]);
+        if (b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE, 0, 0])) return Encoding.UTF32.GetString(b[4..]);
+        if (b.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF])) return Encoding.BigEndianUnicode.GetString(b[2..]);
+        if (b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE])) return Encoding.Unicode.GetString(b[2..]);
+        if (b.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) return Encoding.UTF8.GetString(b[3..]);
+        if (b.Length >= 4)
+        {
+            if (b[0] == 0) return b[1] != 0 ? Encoding.BigEndianUnicode.GetString(b) : new UTF32Encoding(true, false).GetString(b);
+            if (b[1] == 0) return b[2] != 0 || b[3] != 0 ? Encoding.Unicode.GetString(b) : Encoding.UTF32.GetString(b);
+        }
+        else if (b.Length == 2 && (b[0] == 0 || b[1] == 0)) return b[0] == 0 ? Encoding.BigEndianUnicode.GetString(b) : Encoding.Unicode.GetString(b);
+        return Encoding.UTF8.GetString(b);
     }
 
     private static Effect Document(string document, List<Evidence> evidence)
