@@ -6,6 +6,9 @@ namespace AgentShell.Supervisor;
 /// agent, tear the rest of the tree down, and return the agent's exit status.</summary>
 public sealed class SupervisedRun
 {
+    // The launcher's --status-fd.
+    private const int StatusFd = 4;
+
     private readonly RunOptions _o;
     private int _agentPid;
 
@@ -63,8 +66,13 @@ public sealed class SupervisedRun
         Interop.Sockets.PassCredentials(ours);
         var argv = new List<string> { _o.LauncherPath, "--sock-fd", "3", "--supervisor-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (kernel != null) argv.Add("--kernel-connect");
+        // A protected tree has a pid namespace: the launcher reports its init's end on a pipe before
+        // its own exit tears the namespaces down (~1 ms here), and a run that owns its process returns then.
+        var (statusRead, statusWrite) = protect && _o.OwnsProcess ? Interop.Pipe.Open() : (-1, -1);
+        using var statusHandle = statusRead >= 0 ? new FdHandle(statusRead) : null;
         if (protect)
         {
+            if (statusWrite >= 0) { argv.Add("--status-fd"); argv.Add(StatusFd.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
             foreach (var p in ProtectedPaths.WithControlSocket(_o.Protect, control.Path)) { argv.Add("--protect"); argv.Add(p); }
             if (_o.RequireProtection) argv.Add("--require-protection");
         }
@@ -74,7 +82,8 @@ public sealed class SupervisedRun
         foreach (System.Collections.DictionaryEntry kv in Environment.GetEnvironmentVariables())
             if (ca == null || !ca.Variables.ContainsKey((string)kv.Key)) env.Add($"{kv.Key}={kv.Value}");
         if (ca != null) foreach (var (k, v) in ca.Variables) env.Add($"{k}={v}");
-        _agentPid = Interop.Spawn.Start(_o.LauncherPath, argv, env, theirs, 3);
+        try { _agentPid = Interop.Spawn.Start(_o.LauncherPath, argv, env, theirs, 3, statusWrite, StatusFd); }
+        finally { if (statusWrite >= 0) Interop.Libc.close(statusWrite); }
         Interop.Libc.close(theirs);
         using var signals = _o.OwnsProcess ? SignalForwarding.Start(_agentPid) : null;
 
@@ -131,11 +140,14 @@ public sealed class SupervisedRun
         // only made the rest of start-up fault its pages in again (peak RSS at 100,000 decisions
         // 14.5 with it, 14.3 without).
         if (execErr == 0) ImagePages.Drop();
-        int status = Reap();
+        // Reported: the tree's init was reaped, so its whole pid namespace is gone, and no orphan of
+        // it ever reached us (a namespace's orphans go to its init); the launcher is left to exit.
+        int? reported = statusHandle != null ? ReadReportedStatus(statusRead) : null;
+        int status = reported ?? Reap();
         if (_o.OwnsProcess)
         {
-            TreeTeardown.KillOrphans();
-            if (kernel != null) TreeTeardown.KillKernelTree(kernel, _o.Log);
+            if (reported == null) TreeTeardown.KillOrphans();
+            if (kernel != null) TreeTeardown.KillKernelTree(kernel, _o.Log, reported != null ? _agentPid : 0);
         }
         // Now, while the listener is still open: removing files opens fds, and a receiving thread
         // must not meet the listener's number reused by one.
@@ -152,6 +164,21 @@ public sealed class SupervisedRun
     {
         byte g = (byte)'G';
         if (Interop.Libc.write(sock, &g, 1) != 1) throw ThrowHelper.Syscall("write(go)", Interop.LastErrno);
+    }
+
+    /// <summary>The wait status of the tree's init as the launcher reported it (4 bytes), or null
+    /// when it did not (no pid namespace: the fd closed on exec; the launcher killed): then reap.</summary>
+    private static unsafe int? ReadReportedStatus(int fd)
+    {
+        int st = 0, got = 0;
+        while (got < sizeof(int))
+        {
+            nint n = Interop.Libc.read(fd, (byte*)&st + got, sizeof(int) - got);
+            if (n < 0 && Interop.LastErrno == Errno.EINTR) continue;
+            if (n <= 0) return null;
+            got += (int)n;
+        }
+        return st;
     }
 
     /// <summary>0 when the agent's exec succeeded (EOF: the close-on-exec socket closed), else its errno.</summary>

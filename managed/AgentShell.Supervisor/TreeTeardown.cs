@@ -31,20 +31,21 @@ internal static class TreeTeardown
 
     /// <summary>Root mode: the kernel follows every fork, so its tree map names what is left even of
     /// processes that left our reach (a double fork racing the teardown). Kill those; if any
-    /// survives, keep the programs pinned so it stays guarded after we exit.</summary>
-    public static void KillKernelTree(Network.KernelConnectGuard kernel, TextWriter log)
+    /// survives, keep the programs pinned so it stays guarded after we exit. <paramref name="launcher"/>
+    /// (when not 0): the launcher, which reported the tree's end and is left to exit on its own.</summary>
+    public static void KillKernelTree(Network.KernelConnectGuard kernel, TextWriter log, int launcher = 0)
     {
-        if (TryKillKernelTree(kernel)) return;
+        if (TryKillKernelTree(kernel, launcher)) return;
         kernel.KeepPinned = true;
         log.WriteLine("agentshell: processes of the tree survived the teardown; their connects stay guarded by the pinned programs");
     }
 
     /// <summary>SIGKILLs every task in the kernel's tree map, for up to a second; true once none is left.</summary>
-    public static bool TryKillKernelTree(Network.KernelConnectGuard kernel)
+    public static bool TryKillKernelTree(Network.KernelConnectGuard kernel, int launcher = 0)
     {
         for (int round = 0; round < 50; round++)
         {
-            var left = kernel.TreeTasks().Where(t => Directory.Exists($"/proc/{t}")).ToList();
+            var left = kernel.TreeTasks().Where(t => t != launcher && Directory.Exists($"/proc/{t}")).ToList();
             if (left.Count == 0) return true;
             foreach (int tid in left)
             {

@@ -1,7 +1,7 @@
 /*
  * agentshell-launch: put a command under AgentShell's seccomp user-notification filter.
  *
- *   agentshell-launch [--sock-fd N] [--supervisor-pid P] [--kernel-connect]
+ *   agentshell-launch [--sock-fd N] [--status-fd N] [--supervisor-pid P] [--kernel-connect]
  *                     [--protect PATH]... [--require-protection] [--] CMD [ARGS...]
  *
  * 1. With --protect: bind every PATH read-only in a mount namespace of the tree's own, and give
@@ -21,6 +21,10 @@
  * 5. execvp the command (in a pid namespace: fork it, and stay as its init). If the exec fails,
  *    the errno goes to the supervisor as 4 bytes on the same socket (close-on-exec, so a
  *    successful exec is seen as EOF) and we exit 127.
+ * 6. With --status-fd and a pid namespace: once the namespace's init is reaped (the whole tree is
+ *    gone), the process outside writes its wait status there (4 bytes) before it exits, so the
+ *    supervisor need not wait for the namespaces' teardown. Without a pid namespace the fd is
+ *    closed on exec and says nothing (EOF): the supervisor waits for the exit as before.
  *
  * The supervisor (--supervisor-pid, default our parent) is the process the filter protects; it need
  * not be our parent: `agentshell shell` spawns us and hands the listener on to its daemon.
@@ -98,7 +102,7 @@ __attribute__((noreturn, format(printf, 1, 2))) static void die_with_error(const
 
 __attribute__((noreturn)) static void usage(void)
 {
-    fprintf(stderr, "usage: %s [--sock-fd N] [--supervisor-pid P] [--kernel-connect] [--protect PATH]... [--require-protection] [--] CMD [ARGS...]\n", prog);
+    fprintf(stderr, "usage: %s [--sock-fd N] [--status-fd N] [--supervisor-pid P] [--kernel-connect] [--protect PATH]... [--require-protection] [--] CMD [ARGS...]\n", prog);
     exit(2);
 }
 
@@ -415,7 +419,7 @@ static int parse_number(const char *s, const char *what, long max)
 
 int main(int argc, char **argv)
 {
-    int sock = DEFAULT_SOCK_FD;
+    int sock = DEFAULT_SOCK_FD, status_fd = -1;
     int kernel_connect = 0, require_protection = 0, nprotect = 0;
     char *protect[MAX_PROTECT];
     pid_t sup = getppid(); /* the supervisor spawned us, unless --supervisor-pid names it */
@@ -428,6 +432,10 @@ int main(int argc, char **argv)
             sock = parse_fd(argv[++i]);
         } else if (strncmp(argv[i], "--sock-fd=", 10) == 0) {
             sock = parse_fd(argv[i] + 10);
+        } else if (strcmp(argv[i], "--status-fd") == 0) {
+            if (i + 1 >= argc)
+                usage();
+            status_fd = parse_fd(argv[++i]);
         } else if (strcmp(argv[i], "--supervisor-pid") == 0) {
             if (i + 1 >= argc)
                 usage();
@@ -465,6 +473,11 @@ int main(int argc, char **argv)
     /* Exec success must be visible to the supervisor as EOF on this socket. */
     if (fcntl(sock, F_SETFD, FD_CLOEXEC) < 0)
         die_with_error("fcntl(F_SETFD, FD_CLOEXEC)");
+    /* The agent never inherits the status fd (an exec without a pid namespace closes it). */
+    if (status_fd == sock)
+        die("--status-fd %d is the supervisor's socket", status_fd);
+    if (status_fd >= 0 && fcntl(status_fd, F_SETFD, FD_CLOEXEC) < 0)
+        die_with_error("fd %d is not the status fd: fcntl(F_SETFD, FD_CLOEXEC)", status_fd);
 
     /* A parent pid of 1 means our parent has already died (we were re-parented to init), unless the
      * supervisor named itself: `agentshell daemon` is PID 1 of its container. */
@@ -482,7 +495,7 @@ int main(int argc, char **argv)
         char why[300] = "";
         int rc = protect_paths(protect, nprotect, why, sizeof why);
         if (rc == 0)
-            rc = enter_pid_namespace(sock, why, sizeof why);
+            rc = enter_pid_namespace(sock, status_fd, why, sizeof why);
         if (rc >= 0) {
             own_pid_ns = 1;
             fo.sup = fo.sup_pgrp = NO_PID; /* the supervisor is not in this pid namespace */

@@ -243,7 +243,20 @@ __attribute__((noreturn)) static void exit_like(int st)
     _exit(128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0));
 }
 
-int enter_pid_namespace(int sock, char *why, size_t whylen)
+/* Writes a wait status to the supervisor; best effort: if it cannot be written, the supervisor
+ * learns the status from our own exit, as without the report. */
+static void report_status(int fd, int st)
+{
+    if (fd < 0)
+        return;
+    ssize_t w;
+    do
+        w = write(fd, &st, sizeof st);
+    while (w < 0 && errno == EINTR);
+    close(fd);
+}
+
+int enter_pid_namespace(int sock, int status_fd, char *why, size_t whylen)
 {
     if (unshare(CLONE_NEWPID) < 0)
         return fail(why, whylen, "unshare(CLONE_NEWPID)");
@@ -273,11 +286,20 @@ int enter_pid_namespace(int sock, char *why, size_t whylen)
             fprintf(stderr, "agentshell-launch: waitpid(init): %s\n", strerror(errno));
             _exit(125);
         }
+        /* init is reaped, so every process of the namespace is gone (the kernel killed and reaped
+         * them before init could exit): the supervisor may return now instead of waiting for our
+         * exit, which unmounts the namespace's binds and its /proc (~1 ms measured here). */
+        report_status(status_fd, st);
         if (WIFSIGNALED(st)) {
             signal(WTERMSIG(st), SIG_DFL);
             raise(WTERMSIG(st));
         }
         exit_like(st);
+    }
+    /* Only the parent reports; nothing of the tree may hold a way to end the run early. */
+    if (status_fd >= 0 && close(status_fd) < 0) {
+        fprintf(stderr, "agentshell-launch: close(status fd): %s\n", strerror(errno));
+        _exit(125);
     }
     /* The tree dies with the process that watches over it (also when that died just now). */
     struct pollfd pf = {.fd = parent, .events = POLLIN};

@@ -20,8 +20,10 @@ int protect_paths(char *const *paths, int n, char *why, size_t whylen);
 /* Unshares the pid namespace and forks. Returns in the child, pid 1 of the new namespace, with a
  * /proc of that namespace mounted: 0, or 1 with why when /proc could not be mounted. The parent
  * does not return: it passes the signals a process sends it on to the child and exits as the
- * child does. -1 with why (nothing forked, still the caller) on failure. */
-int enter_pid_namespace(int sock, char *why, size_t whylen);
+ * child does; when status_fd >= 0, it first writes the child's wait status there (4 bytes), once
+ * the whole namespace is gone and before its own exit tears the namespaces down (the child closes
+ * status_fd at once: the tree never holds it). -1 with why (nothing forked, still the caller). */
+int enter_pid_namespace(int sock, int status_fd, char *why, size_t whylen);
 
 /* Pid 1 of the tree: passes signals a process sends it on to agent, reaps whatever is
  * re-parented to it, and exits as agent does (128+N when agent was killed by signal N; then the

@@ -46,6 +46,25 @@ public sealed class LifecycleTests
         Assert.That(left, Is.Empty, $"sleep {mark} outlived the run");
     }
 
+    [TestCase("exit 7", 7)]
+    [TestCase("kill -KILL $$", 137)]
+    public void WhenTheRunReturnsNoProcessOfTheTreeIsLeftAndTheStatusIsTheAgents(string end, int code)
+    {
+        // The run returns once the launcher reports that the tree's init was reaped, before the
+        // launcher's own exit tears the namespaces down (issue 16): by then the kernel has killed and
+        // reaped every process of the tree, a detached one and one that ignores SIGTERM alike. Checked
+        // the moment the run's process has exited, with no grace period.
+        string mark = $"301.{Random.Shared.Next(100_000, 999_999)}";
+        var psi = new ProcessStartInfo(Repo.AgentShell, ["run", "--quiet", "--profile", Repo.DemoProfile, "--", "bash", "-c",
+            $"setsid sleep {mark} < /dev/null > /dev/null 2>&1 & (trap '' TERM HUP; exec sleep {mark}) < /dev/null > /dev/null 2>&1 & " +
+            $"while [ $(pgrep -cf \"^sleep {mark}\") -lt 2 ]; do sleep 0.01; done; {end}"]);
+        using var p = Process.Start(psi)!;
+        Assert.That(p.WaitForExit(60_000), Is.True, "the run did not end");
+        int[] left = Live(mark);
+        Assert.That(p.ExitCode, Is.EqualTo(code));
+        Assert.That(left, Is.Empty, $"sleep {mark} was alive when the run returned");
+    }
+
     /// <summary>Live (not zombie) processes whose command line holds <paramref name="arg"/>.</summary>
     private static int[] Live(string arg) =>
         Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit)).Select(int.Parse!)

@@ -8,13 +8,21 @@ namespace AgentShell.EndToEnd.Tests;
 [TestFixture]
 public sealed class WatchTests
 {
-    private static string Tmux(params string[] args)
+    /// <summary>tmux on a server of the test's own (-L: its session name): with the default
+    /// server, a test's new-session could reach the server the previous test's kill-session was
+    /// shutting down, fail, and leave an empty screen.</summary>
+    private static string Tmux(string session, params string[] args)
     {
         var psi = new ProcessStartInfo(Repo.Which("tmux")) { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("-L");
+        psi.ArgumentList.Add(session);
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
         var o = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
+        if (p.ExitCode != 0 && args[0] == "new-session")
+            Assert.Fail($"tmux new-session failed ({p.ExitCode}): {err.Result}");
         return o;
     }
 
@@ -24,11 +32,12 @@ public sealed class WatchTests
         string screen = "";
         while (sw.Elapsed.TotalSeconds < seconds)
         {
-            screen = Tmux("capture-pane", "-p", "-t", session);
+            screen = Tmux(session, "capture-pane", "-p", "-t", session);
             if (ready(screen)) return screen;
             Thread.Sleep(100);
         }
-        Assert.Fail("the watch screen never showed what was expected; it shows:\n" + screen);
+        Assert.Fail("the watch screen never showed what was expected; it shows:\n" + screen
+            + "\ntmux sessions: " + Tmux(session, "list-sessions"));
         return screen;
     }
 
@@ -50,17 +59,17 @@ public sealed class WatchTests
         using var staging = new LoopbackHttpServer("127.0.0.3");
         using var run = PausedDelete(staging, out string id);
         string session = $"agentshell-watch-{Guid.NewGuid():N}"[..24];
-        Tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "40", $"NO_COLOR=1 {Repo.AgentShell} watch --socket {run.Socket}");
+        Tmux(session, "new-session", "-d", "-s", session, "-x", "160", "-y", "40", $"NO_COLOR=1 {Repo.AgentShell} watch --socket {run.Socket}");
         try
         {
             var screen = WaitForScreen(session, s => s.Contains(id) && s.Contains("[a]pprove"));
             Assert.That(screen, Does.Contain("curl DELETE").And.Contain("(staging)").And.Contain("test.pause:destructive-on-staging"));
-            Tmux("send-keys", "-t", session, key);
+            Tmux(session, "send-keys", "-t", session, key);
             if (key == "d")
             {
                 // Deny asks for a reason; Enter gives none.
                 WaitForScreen(session, s => s.Contains($"deny {id}, reason (Enter for none"));
-                Tmux("send-keys", "-t", session, "Enter");
+                Tmux(session, "send-keys", "-t", session, "Enter");
             }
             screen = WaitForScreen(session, s => s.Contains($"{word} {id}"));
             Assert.That(run.WaitForExit(), Is.EqualTo(0));
@@ -69,7 +78,7 @@ public sealed class WatchTests
         }
         finally
         {
-            Tmux("kill-session", "-t", session);
+            Tmux(session, "kill-server");
         }
     }
 
@@ -119,7 +128,7 @@ public sealed class WatchTests
         using var staging = new LoopbackHttpServer("127.0.0.3");
         var xdg = RuntimeDir();
         string session = $"agentshell-follow-{Guid.NewGuid():N}"[..24];
-        Tmux("new-session", "-d", "-s", session, "-x", "200", "-y", "50", $"XDG_RUNTIME_DIR={xdg} NO_COLOR=1 {Repo.AgentShell} watch");
+        Tmux(session, "new-session", "-d", "-s", session, "-x", "200", "-y", "50", $"XDG_RUNTIME_DIR={xdg} NO_COLOR=1 {Repo.AgentShell} watch");
         try
         {
             WaitForScreen(session, s => s.Contains("waiting for a run"));
@@ -128,9 +137,9 @@ public sealed class WatchTests
                 var screen = WaitForScreen(session, s => s.Contains(id) && s.Contains("[a]pprove"));
                 Assert.That(screen, Does.Contain("staging because host 127.0.0.3 in pause.json"), "why the target is in its environment");
                 Assert.That(screen, Does.Contain("Bearer ***").And.Not.Contain(Token), "redacted as the audit log redacts");
-                Tmux("send-keys", "-t", session, "d");
+                Tmux(session, "send-keys", "-t", session, "d");
                 WaitForScreen(session, s => s.Contains($"deny {id}, reason"));
-                Tmux("send-keys", "-t", session, "not on a friday", "Enter");
+                Tmux(session, "send-keys", "-t", session, "not on a friday", "Enter");
                 WaitForScreen(session, s => s.Contains($"denied {id} — not on a friday"));
                 Assert.That(first.WaitForExit(), Is.EqualTo(0));
                 Assert.That(first.Stderr, Does.Contain("— not on a friday"));
@@ -140,7 +149,7 @@ public sealed class WatchTests
             using (var second = PausedDeleteIn(xdg, staging, out string id2))
             {
                 WaitForScreen(session, s => s.Contains(id2) && s.Contains("[a]pprove"));
-                Tmux("send-keys", "-t", session, "r");
+                Tmux(session, "send-keys", "-t", session, "r");
                 WaitForScreen(session, s => s.Contains($"approved {id2}, and this command for the rest of run"));
                 Assert.That(second.WaitForExit(), Is.EqualTo(0));
                 Assert.That(second.Stdout, Does.Contain("rc=0"));
@@ -149,7 +158,7 @@ public sealed class WatchTests
         }
         finally
         {
-            Tmux("kill-session", "-t", session);
+            Tmux(session, "kill-server");
             Directory.Delete(xdg, recursive: true);
         }
     }

@@ -12,12 +12,8 @@ public sealed class ControlServerTests
     [Test]
     public void HostileClientsAreDroppedAndTheServerKeepsServing()
     {
-        var dir = Directory.CreateTempSubdirectory("agentshell-ctl-").FullName;
-        var sock = Path.Combine(dir, "ctl.sock");
-        var responder = new Moq.Mock<INotificationResponder>();
-        using var registry = new PendingRegistry(responder.Object, AgentShell.Core.Policy.PauseSettings.Default);
-        using var endpoint = ControlEndpoint.Bind(sock);
-        using var server = new ControlServer(endpoint, "test", ["agent"], registry, _ => false, TextWriter.Null);
+        using var server = Serve(refuseEveryClient: false);
+        var sock = server.SocketPath;
 
         string Exchange(byte[] bytes, bool readAnswer = true)
         {
@@ -40,7 +36,6 @@ public sealed class ControlServerTests
         Exchange([], readAnswer: false);                                                // connect and leave
 
         Assert.That(Exchange("{\"v\":1,\"op\":\"pending\"}\n"u8.ToArray()), Does.Contain("\"ok\":true").And.Contain("\"items\":[]"));
-        Directory.Delete(dir, true);
     }
 
     [Test]
@@ -49,12 +44,8 @@ public sealed class ControlServerTests
         // A tree process reaching the socket is refused at once; its request may arrive after that.
         // It must still read the refusal, not fail its send with EPIPE (a race seen in the
         // end-to-end self-approval tests under load).
-        var dir = Directory.CreateTempSubdirectory("agentshell-ctl-").FullName;
-        var sock = Path.Combine(dir, "ctl.sock");
-        var responder = new Moq.Mock<INotificationResponder>();
-        using var registry = new PendingRegistry(responder.Object, AgentShell.Core.Policy.PauseSettings.Default);
-        using var endpoint = ControlEndpoint.Bind(sock);
-        using var server = new ControlServer(endpoint, "test", ["agent"], registry, _ => true, TextWriter.Null);
+        using var server = Serve(refuseEveryClient: true);
+        var sock = server.SocketPath;
         using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         s.Connect(new UnixDomainSocketEndPoint(sock));
         s.ReceiveTimeout = 5000;
@@ -65,7 +56,6 @@ public sealed class ControlServerTests
         int n = s.Receive(buf);
         Assert.That(Encoding.UTF8.GetString(buf, 0, n), Does.Contain("refused: a supervised process cannot answer its own requests"));
         Assert.That(s.Receive(buf), Is.EqualTo(0), "then the end of the stream");
-        Directory.Delete(dir, true);
     }
 
     [Test]
@@ -73,12 +63,8 @@ public sealed class ControlServerTests
     {
         // The look-alike of the test above: draining a refused client's request holds a thread, so
         // only so many are drained at once; past that a refused client is closed at once.
-        var dir = Directory.CreateTempSubdirectory("agentshell-ctl-").FullName;
-        var sock = Path.Combine(dir, "ctl.sock");
-        var responder = new Moq.Mock<INotificationResponder>();
-        using var registry = new PendingRegistry(responder.Object, AgentShell.Core.Policy.PauseSettings.Default);
-        using var endpoint = ControlEndpoint.Bind(sock);
-        using var server = new ControlServer(endpoint, "test", ["agent"], registry, _ => true, TextWriter.Null);
+        using var server = Serve(refuseEveryClient: true);
+        var sock = server.SocketPath;
         var clients = new List<Socket>();
         try
         {
@@ -109,7 +95,36 @@ public sealed class ControlServerTests
         finally
         {
             foreach (var s in clients) s.Dispose();
-            Directory.Delete(dir, true);
+        }
+    }
+
+    /// <summary>A control server on a socket of its own; <paramref name="refuseEveryClient"/> makes
+    /// every client look like a process of the tree.</summary>
+    private static TestServer Serve(bool refuseEveryClient) => new(refuseEveryClient);
+
+    private sealed class TestServer : IDisposable
+    {
+        private readonly string _dir = Directory.CreateTempSubdirectory("agentshell-ctl-").FullName;
+        private readonly PendingRegistry _registry;
+        private readonly ControlEndpoint _endpoint;
+        private readonly ControlServer _server;
+
+        public TestServer(bool refuseEveryClient)
+        {
+            SocketPath = Path.Combine(_dir, "ctl.sock");
+            _registry = new PendingRegistry(new Moq.Mock<INotificationResponder>().Object, AgentShell.Core.Policy.PauseSettings.Default);
+            _endpoint = ControlEndpoint.Bind(SocketPath);
+            _server = new ControlServer(_endpoint, "test", ["agent"], _registry, _ => refuseEveryClient, TextWriter.Null);
+        }
+
+        public string SocketPath { get; }
+
+        public void Dispose()
+        {
+            _server.Dispose();
+            _endpoint.Dispose();
+            _registry.Dispose();
+            Directory.Delete(_dir, true);
         }
     }
 }

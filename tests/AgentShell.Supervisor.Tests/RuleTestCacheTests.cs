@@ -166,6 +166,54 @@ public sealed class RuleTestCacheTests
     }
 
     [Test]
+    public void AHitSkipsReadingTheCasesAndAMissReadsThem()
+    {
+        // What the hit saves (issue 16): the rules' Tests are not even read.
+        var cache = new RuleTestCache(_dir, "build-1\n");
+        var f = Profile("p.json", Passing);
+        var miss = Policy.Load([f], cache);
+        Assert.That(miss.Rules.Single(r => r.Id == "t:delete").Tests.Match, Has.Count.EqualTo(1), "a miss reads and runs the cases");
+        var hit = Policy.Load([f], cache);
+        Assert.That(hit.Rules.Single(r => r.Id == "t:delete").Tests, Is.SameAs(RuleTests.Empty), "a hit leaves them unread");
+        Assert.That(hit.Rules.Single(r => r.Id == "t:delete").Action, Is.EqualTo(PolicyAction.Block), "the rule itself is read as ever");
+    }
+
+    [Test]
+    public void APlantedPassStillLeavesEveryOtherCheckOfTheFilesToRun()
+    {
+        // An entry for these exact bytes, as if someone could write the cache (a run makes it
+        // read-only for its tree: tests/adversarial/ProtectedFilesTests): only the cases are skipped;
+        // an unknown action, a missing reason or an undefined environment still fails the load.
+        var cache = new RuleTestCache(_dir, "build-1\n");
+        foreach (var (broken, error) in new[]
+                 {
+                     (Passing.Replace("\"block\"", "\"allw\""), "unknown action 'allw'"),
+                     (Passing.Replace("\"Reason\": \"r\",", ""), "'Reason' is required"),
+                     (Passing.Replace("\"Environments\": [\"production\"]", "\"Environments\": [\"prod\"]"), "no environment 'prod'"),
+                 })
+        {
+            var f = Profile("planted.json", broken);
+            cache.RecordPass([f], Texts(f), []);
+            Assert.That(cache.Passed([f], Texts(f)), Is.Not.Null, "the control: the planted entry is found");
+            Assert.That(() => Policy.Load([f], cache), Throws.TypeOf<ProfileException>().With.Message.Contain(error));
+        }
+    }
+
+    [Test]
+    public void APlantedPassForProfilesWithCredentialFilesIsNotBelieved()
+    {
+        // No run records such a set (its verdicts depend on a file of this machine); an entry for
+        // one is not believed: the files are read again, cases and all, and the failing case fails.
+        var cred = Path.Combine(_tmp, ".env.production");
+        File.WriteAllText(cred, "TOKEN=abcdefgh12345\n");
+        var f = Profile("p.json", Failing.Replace("""["*.prod.example.com"] }""", $$"""["*.prod.example.com"], "CredentialFiles": ["{{cred}}"] }"""));
+        var cache = new RuleTestCache(_dir, "build-1\n");
+        cache.RecordPass([f], Texts(f), []);
+        Assert.That(cache.Passed([f], Texts(f)), Is.Not.Null, "the control: the planted entry is found");
+        Assert.That(() => Policy.Load([f], cache), Throws.TypeOf<ProfileException>().With.Message.Contain("does not catch"));
+    }
+
+    [Test]
     public void TheEntriesAreKeptToABoundedNumber()
     {
         var cache = new RuleTestCache(_dir, "build-1\n");

@@ -79,7 +79,7 @@ static void one(int protect, char **paths, int n, double *phase)
             }
             marks[T_BOUND] = now_ms();
             /* The parent side waits for init and exits like it: this child never returns here. */
-            if (enter_pid_namespace(-1, why, sizeof why) != 0) {
+            if (enter_pid_namespace(-1, -1, why, sizeof why) != 0) {
                 fprintf(stderr, "protect-bench: %s\n", why);
                 _exit(1);
             }

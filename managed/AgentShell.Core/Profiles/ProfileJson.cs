@@ -33,6 +33,10 @@ internal sealed class ProfileJson
 
     internal string File { get; }
 
+    /// <summary>The rules' <c>Tests</c> are skipped unread: a cache vouched that these very bytes,
+    /// read by this build, were valid and passed them (<see cref="IRuleTestCache"/>).</summary>
+    internal bool SkipTests { get; init; }
+
     internal int ErrorCount => _errors.Count;
 
     /// <summary>Line and column (1-based, column in characters) of a reader offset.</summary>

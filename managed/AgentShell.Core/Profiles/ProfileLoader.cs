@@ -20,12 +20,17 @@ public static class ProfileLoader
     {
         var errors = new List<ProfileError>();
         var documents = new List<ProfileDocument>();
-        var texts = new List<byte[]>(files.Count);
+        var texts = new byte[]?[files.Count];
+        for (int layer = 0; layer < files.Count; layer++) texts[layer] = ReadFile(files[layer], errors);
+        // The cache is asked before the files are read: on a pass for these very bytes (its key
+        // covers every byte and this build, so the same reader already found them valid and their
+        // cases passing), the rules' Tests are skipped unread; everything else is read and checked.
+        byte[][] all = errors.Count == 0 ? Array.ConvertAll(texts, t => t!) : [];
+        var remembered = errors.Count == 0 ? cache?.Passed(files, all) : null;
         for (int layer = 0; layer < files.Count; layer++)
         {
-            if (ReadFile(files[layer], errors) is not byte[] text) continue;
-            texts.Add(text);
-            if (ProfileReader.Read(files[layer], text, layer, errors) is ProfileDocument doc) documents.Add(doc);
+            if (texts[layer] is byte[] text && ProfileReader.Read(files[layer], text, layer, errors, skipTests: remembered != null) is ProfileDocument doc)
+                documents.Add(doc);
         }
 
         var parts = new PolicyParts { Files = files };
@@ -80,9 +85,14 @@ public static class ProfileLoader
         for (int i = documents.Count - 1; i >= 0; i--) parts.Rules.AddRange(documents[i].Rules);
         var policy = new Policy.Policy(parts);
         // Credential files are read from this machine when the policy is built, and a case's verdict
-        // can depend on them: such a set is not the files' bytes alone, so it is never cached.
-        if (parts.Credentials.HasFiles) cache = null;
-        if (cache?.Passed(files, texts) is { } remembered)
+        // can depend on them: such a set is not the files' bytes alone, so it is never cached (and
+        // an entry for one, which no run records, is not believed: read again, cases and all).
+        if (parts.Credentials.HasFiles)
+        {
+            if (remembered != null) return Load(files, null);
+            cache = null;
+        }
+        if (remembered != null)
         {
             policy.Warnings = remembered;
             return policy;
@@ -90,7 +100,7 @@ public static class ProfileLoader
         RuleTestRunner.Run(policy, errors, out var warnings);
         if (errors.Count > 0) throw new ProfileException(errors);
         policy.Warnings = warnings;
-        cache?.RecordPass(files, texts, warnings);
+        cache?.RecordPass(files, all, warnings);
         return policy;
     }
 

@@ -36,12 +36,13 @@ internal static partial class ProfileReader
 
     /// <summary>Reads <paramref name="text"/> (the bytes of <paramref name="file"/>); null when the
     /// file is not a JSON object. Other problems are in <paramref name="errors"/> and the document
-    /// holds what could be read.</summary>
-    internal static ProfileDocument? Read(string file, byte[] text, int layer, List<ProfileError> errors)
+    /// holds what could be read. <paramref name="skipTests"/>: the rules' <c>Tests</c> are skipped
+    /// unread (their JSON is still walked), for bytes a rule-test cache vouched for.</summary>
+    internal static ProfileDocument? Read(string file, byte[] text, int layer, List<ProfileError> errors, bool skipTests = false)
     {
         int start = text.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
         int before = errors.Count;
-        var json = new ProfileJson(file, text, start, errors);
+        var json = new ProfileJson(file, text, start, errors) { SkipTests = skipTests };
         var doc = new ProfileDocument { File = file, Layer = layer };
         var settings = new List<(string Section, int Start, int End)>();
         var r = new Utf8JsonReader(text.AsSpan(start), Options);

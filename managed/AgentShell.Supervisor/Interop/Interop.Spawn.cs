@@ -34,14 +34,18 @@ internal static partial class Interop
         /// environment, fd <paramref name="passFd"/> duplicated to <paramref name="asFd"/>, every signal
         /// reset to default and unblocked (the runtime ignores SIGPIPE; the agent must not inherit that).</summary>
         internal static int Start(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int passFd, int asFd) =>
-            Start(path, argv, envp, passFd, asFd, detached: false);
+            Start(path, argv, envp, passFd, asFd, -1, -1, detached: false);
+
+        /// <summary>As above, with a second fd <paramref name="passFd2"/> duplicated to <paramref name="asFd2"/>.</summary>
+        internal static int Start(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int passFd, int asFd, int passFd2, int asFd2) =>
+            Start(path, argv, envp, passFd, asFd, passFd2, asFd2, detached: false);
 
         /// <summary>Spawns <paramref name="path"/> in a session of its own with /dev/null as its
         /// stdin, stdout and stderr: a background job that holds no pipe of ours open and no terminal.</summary>
         internal static int StartDetached(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp) =>
-            Start(path, argv, envp, -1, -1, detached: true);
+            Start(path, argv, envp, -1, -1, -1, -1, detached: true);
 
-        private static unsafe int Start(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int passFd, int asFd, bool detached)
+        private static unsafe int Start(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int passFd, int asFd, int passFd2, int asFd2, bool detached)
         {
             byte* fa = stackalloc byte[ActionsSize];
             byte* attr = stackalloc byte[AttrSize];
@@ -58,6 +62,7 @@ internal static partial class Interop
                     for (int fd = 0; fd < 3; fd++) Check(posix_spawn_file_actions_addopen(fa, fd, devNull, O_RDWR, 0), "posix_spawn_file_actions_addopen");
                 }
                 else Check(posix_spawn_file_actions_adddup2(fa, passFd, asFd), "posix_spawn_file_actions_adddup2");
+                if (!detached && passFd2 >= 0) Check(posix_spawn_file_actions_adddup2(fa, passFd2, asFd2), "posix_spawn_file_actions_adddup2");
                 Check(sigemptyset(mask), "sigemptyset");
                 Check(sigemptyset(defaults), "sigemptyset");
                 for (int s = 1; s < 65; s++) if (s != 9 && s != 19) sigaddset(defaults, s);
