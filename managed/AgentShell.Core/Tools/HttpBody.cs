@@ -24,23 +24,39 @@ public static class HttpBody
         }
         if (RawKeyword(trimmed) is string keyword) return Raw(body, keyword, token, evidence);
         // application/x-www-form-urlencoded or a query string: query=...&operationName=...
-        string? query = null, opName = null;
+        // Servers disagree on a repeated field (Go's FormValue and URLSearchParams.get keep the
+        // first, PHP and Rack the last) and all decode a key ("%71uery"): every value is read.
+        List<string>? queries = null, opNames = null;
         foreach (var part in body.Split('&'))
         {
             int eq = part.IndexOf('=');
             if (eq <= 0) continue;
-            var key = part[..eq];
-            if (key == "query") query = Unescape(part[(eq + 1)..]);
-            else if (key == "operationName") opName = Unescape(part[(eq + 1)..]);
+            var key = part.AsSpan(0, eq).IndexOfAny('%', '+') < 0 ? part[..eq] : Unescape(part[..eq]);
+            if (key == "query") (queries ??= []).Add(Unescape(part[(eq + 1)..]));
+            else if (key == "operationName") (opNames ??= []).Add(Unescape(part[(eq + 1)..]));
         }
-        return query == null ? null : Document(query, opName, token, evidence);
+        return queries == null ? null : Documents(queries, opNames, token, evidence);
+    }
+
+    /// <summary>The worst of <paramref name="queries"/>, each run as <paramref name="opNames"/>
+    /// names, or as every operation when the request names more than one.</summary>
+    private static Effect Documents(List<string> queries, List<string>? opNames, string token, List<Evidence> evidence)
+    {
+        string? op = opNames is { Count: > 0 } && opNames.TrueForAll(n => n == opNames[0]) ? opNames[0] : null;
+        Effect? worst = null;
+        foreach (var query in queries)
+        {
+            var e = Document(query, op, token, evidence);
+            worst = worst is Effect w ? ToolHelp.Max(w, e) : e;
+        }
+        return worst!.Value;
     }
 
     /// <summary>Effect of a GraphQL document in a URL's query string (GET requests), or null.</summary>
     public static Effect? AnalyzeUrl(string url, List<Evidence> evidence)
     {
         int q = url.IndexOf('?');
-        if (q < 0 || !url.Contains("query=", StringComparison.Ordinal)) return null;
+        if (q < 0 || !url.Contains("query=", StringComparison.Ordinal) && url.IndexOf('%', q) < 0) return null; // "%71uery=" is query= too
         int hash = url.IndexOf('#', q);
         return Analyze(hash < 0 ? url[(q + 1)..] : url[(q + 1)..hash], url, evidence);
     }
@@ -95,8 +111,9 @@ public static class HttpBody
         catch (JsonException)
         {
             isJson = false;
-            // Looks like JSON and mentions a query, but does not parse: curl would send it anyway.
-            if (body.Contains("\"query\"", StringComparison.Ordinal) && body.Contains("mutation", StringComparison.Ordinal))
+            // Looks like JSON and mentions a query, but does not parse: curl would send it anyway, and
+            // a lenient server reads it (Python's json takes NaN), escapes included ("\u0071uery").
+            if (body.Contains("query", StringComparison.OrdinalIgnoreCase) || body.Contains('\\'))
             {
                 evidence.Add(new(Short(token), "GraphQL body that is not valid JSON"));
                 return Effect.Unknown;
@@ -119,17 +136,27 @@ public static class HttpBody
         }
     }
 
+    // Keys are matched whatever their case and every one is read: Go's encoding/json (gqlgen,
+    // graphql-go) and ASP.NET's web defaults take "QUERY" for "query", and a repeated key's last value.
     private static Effect? Request(JsonElement e, string token, List<Evidence> evidence)
     {
         if (e.ValueKind != JsonValueKind.Object) return null;
-        if (!e.TryGetProperty("query", out var q)) return null;
-        if (q.ValueKind != JsonValueKind.String)
+        List<string>? queries = null, opNames = null;
+        foreach (var p in e.EnumerateObject())
         {
-            evidence.Add(new(Short(token), "GraphQL query that is not a string"));
-            return Effect.Unknown;
+            if (p.NameEquals("query") || p.Name.Equals("query", StringComparison.OrdinalIgnoreCase))
+            {
+                if (p.Value.ValueKind != JsonValueKind.String)
+                {
+                    evidence.Add(new(Short(token), "GraphQL query that is not a string"));
+                    return Effect.Unknown;
+                }
+                (queries ??= []).Add(p.Value.GetString()!);
+            }
+            else if (p.Name.Equals("operationName", StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.String)
+                (opNames ??= []).Add(p.Value.GetString()!);
         }
-        string? op = e.TryGetProperty("operationName", out var on) && on.ValueKind == JsonValueKind.String ? on.GetString() : null;
-        return Document(q.GetString()!, op, token, evidence);
+        return queries == null ? null : Documents(queries, opNames, token, evidence);
     }
 
     private static Effect Document(string query, string? op, string token, List<Evidence> evidence)

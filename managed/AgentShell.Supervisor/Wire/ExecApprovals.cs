@@ -40,7 +40,7 @@ internal sealed class ExecApprovals : IDisposable
     {
         string? sql = protocol == WireProtocolName.Postgres ? Statement(r) : null;
         var argv = p.Cmdline;
-        if (argv.Length == 0 || (sql != null && !argv.Any(a => a.Contains(sql, StringComparison.Ordinal)))) return false;
+        if (argv.Length == 0 || (sql != null && !argv.Any(a => Spells(a, sql)))) return false;
         // Keyed as the exec handler keys a command: a wrapper's re-exec by full path is the same one.
         string joined = Path.GetFileName(argv[0]) + "\0" + string.Join('\0', argv.Skip(1));
         if (_byProcess.TryGetValue(p.Tgid, out var list))
@@ -57,6 +57,21 @@ internal sealed class ExecApprovals : IDisposable
     private static bool Same(Decision approved, Decision d) =>
         approved.RuleId == d.RuleId && approved.Environment == d.Environment && approved.Target?.ToString() == d.Target?.ToString()
         && (approved.Intent?.Effect ?? 0) >= (d.Intent?.Effect ?? Core.Model.Effect.Unknown);
+
+    /// <summary>True when <paramref name="sql"/> is one of <paramref name="arg"/>'s statements: it
+    /// starts the argument or follows a ';', and ends it or is followed by one (blanks aside). Not
+    /// a mere substring: "DROP TABLE customers" is in an approved "DROP TABLE customers_old", and
+    /// "DELETE FROM t WHERE id = 1" in "… WHERE id = 1 AND day = 2".</summary>
+    internal static bool Spells(string arg, string sql)
+    {
+        for (int at = arg.IndexOf(sql, StringComparison.Ordinal); at >= 0; at = arg.IndexOf(sql, at + 1, StringComparison.Ordinal))
+        {
+            var before = arg.AsSpan(0, at).TrimEnd();
+            var after = arg.AsSpan(at + sql.Length).TrimStart();
+            if ((before.IsEmpty || before[^1] == ';') && (after.IsEmpty || after[0] == ';')) return true;
+        }
+        return false;
+    }
 
     // The statement text as sent, without a trailing semicolon: what a psql -c argument holds.
     private static string? Statement(WireRequest r) => r.Key?.Split('\u0001') is [_, var sql] ? sql.Trim().TrimEnd(';').Trim() is { Length: > 0 } s ? s : null : null;

@@ -124,6 +124,46 @@ public sealed class HttpIntentTests
         Assert.That(Build(Post("/graphql", "multipart/form-data; boundary=B", body.Length), body).Intent.Effect, Is.EqualTo(Effect.Wipe));
     }
 
+    [TestCase("multipart/form-data; xboundary=Z; boundary=B", "Z", "B")]
+    [TestCase("multipart/form-data; boundary=B", "B", "B")]
+    public void EveryOperationsPartOfAnUploadIsRead(string type, string first, string second)
+    {
+        static string Part(string boundary, string operation) =>
+            $"--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{{\"query\":\"{operation}\"}}\r\n";
+        string body = Part(first, Read) + (first != second ? $"--{first}--\r\n" : "") + Part(second, Kill) + $"--{second}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{}}\r\n--{second}--\r\n";
+        Assert.That(Build(Post("/graphql", type, body.Length), body).Intent.Effect, Is.EqualTo(Effect.Wipe));
+        string read = Part("B", Read) + "--B--\r\n";
+        Assert.That(Build(Post("/graphql", "multipart/form-data; boundary=B", read.Length), read).Intent.Effect, Is.EqualTo(Effect.Read), "a read upload");
+    }
+
+    // Python's json.loads of bytes (Flask's get_json, Ariadne, Strawberry) reads UTF-8 with a BOM,
+    // UTF-16 and UTF-32 by their BOM or zero bytes, and NaN; body-parser decodes the charset.
+    [TestCase("utf-8-bom")]
+    [TestCase("utf-16le")]
+    [TestCase("utf-16be")]
+    [TestCase("utf-32le")]
+    public void AJsonBodyInAnotherUnicodeFormIsReadAsTheServerReadsIt(string form)
+    {
+        string json = $"{{\"query\":\"{Kill}\"}}";
+        byte[] raw = form switch
+        {
+            "utf-8-bom" => [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(json)],
+            "utf-16le" => Encoding.Unicode.GetBytes(json),
+            "utf-16be" => Encoding.BigEndianUnicode.GetBytes(json),
+            _ => Encoding.UTF32.GetBytes(json),
+        };
+        Assert.That(Build(Post("/graphql", "application/json", raw.Length), raw: raw).Intent.Effect, Is.EqualTo(Effect.Wipe));
+    }
+
+    [Test]
+    public void AJsonBodyThatOnlyALenientParserReadsIsUnknown()
+    {
+        string nan = "{\"\\u0071uery\":\"\\u006dutation { volumeDelete(volumeId: 1) }\",\"n\":NaN}";
+        Assert.That(Build(Post("/graphql", "application/json", nan.Length), nan).Intent.Effect, Is.EqualTo(Effect.Unknown));
+        string notJson = "{\"name\": \"api\",}}";
+        Assert.That(Build(Post("/v1/services", "application/json", notJson.Length), notJson).Intent.Effect, Is.EqualTo(Effect.Write), "no query, no escapes: a write");
+    }
+
     [Test]
     public void AJsonBodyTooLargeToReadWholeIsUnknownButAnImageIsAWrite()
     {
@@ -141,6 +181,60 @@ public sealed class HttpIntentTests
         Assert.That(Build("GET http://other.example.com/x HTTP/1.1\r\nHost: h\r\n\r\n").Shown, Is.EqualTo("GET http://other.example.com/x"), "absolute-form wins over Host");
         Assert.That(Build("GET /x HTTP/1.0\r\n\r\n", tls: false).Shown, Is.EqualTo("GET http://10.0.0.5:443/x"), "no Host: the destination");
     }
+
+    // What a GraphQL server runs when the request names the operation twice, each a reading
+    // servers really have: express-graphql takes a POST's URL query before its body; Go's
+    // encoding/json (gqlgen, graphql-go) and ASP.NET's web defaults match JSON keys without case
+    // and keep the last; Go's FormValue, URLSearchParams.get and Flask keep a form's first value;
+    // every one of them percent-decodes a form key. The request is as destructive as its worst reading.
+    private const string Kill = "mutation { volumeDelete(volumeId: 1) }", Read = "query { me { id } }";
+
+    [Test]
+    public void AMutationInAPostsUrlIsNotHiddenByAQueryInItsBody()
+    {
+        string body = $"{{\"query\":\"{Read}\"}}";
+        foreach (var key in new[] { "query", "%71uery", "q%75ery" })
+            Assert.That(Build(Post($"/graphql?{key}={Uri.EscapeDataString(Kill)}", "application/json", body.Length), body).Intent.Effect,
+                Is.EqualTo(Effect.Wipe), key);
+    }
+
+    [TestCase("QUERY")]
+    [TestCase("Query")]
+    public void AJsonKeyThatDiffersOnlyInCaseIsReadToo(string key)
+    {
+        string body = $"{{\"query\":\"{Read}\",\"{key}\":\"{Kill}\"}}";
+        Assert.That(Build(Post("/graphql", "application/json", body.Length), body).Intent.Effect, Is.EqualTo(Effect.Wipe));
+        string named = $"{{\"query\":\"query R {{ me {{ id }} }} mutation K {{ volumeDelete(volumeId: 1) }}\",\"operationName\":\"R\",\"OPERATIONNAME\":\"K\"}}";
+        Assert.That(Build(Post("/graphql", "application/json", named.Length), named).Intent.Effect, Is.EqualTo(Effect.Wipe), "operationName");
+    }
+
+    [TestCase("query={0}&query={1}")]
+    [TestCase("%71uery={0}&query={1}")]
+    [TestCase("query={1}&operationName=K&operationName=R")]
+    public void EveryValueOfARepeatedFormFieldIsRead(string form)
+    {
+        string both = "query R { me { id } } mutation K { volumeDelete(volumeId: 1) }";
+        string body = string.Format(form, Uri.EscapeDataString(Kill), Uri.EscapeDataString(form.Contains("operationName") ? both : Read));
+        Assert.That(Build(Post("/graphql", "application/x-www-form-urlencoded", body.Length), body).Intent.Effect, Is.EqualTo(Effect.Wipe));
+    }
+
+    [Test]
+    public void AReadLookAlikeOfEachStaysARead()
+    {
+        string json = $"{{\"query\":\"{Read}\",\"variables\":{{\"Query\":1}}}}";
+        Assert.That(Build(Post("/graphql?x=1", "application/json", json.Length), json).Intent.Effect, Is.EqualTo(Effect.Read));
+        string form = $"query={Uri.EscapeDataString(Read)}&operationName=&queryx=mutation";
+        Assert.That(Build(Post("/graphql", "application/x-www-form-urlencoded", form.Length), form).Intent.Effect, Is.EqualTo(Effect.Read));
+    }
+
+    [TestCase("_method=GET&_method=DELETE")]
+    [TestCase("_method=GET&%5Fmethod=DELETE")]
+    public void EveryMethodOverrideInAFormCounts(string form) =>
+        Assert.That(Build(Post("/v1/volumes/1", "application/x-www-form-urlencoded", form.Length), form).Intent.Effect, Is.EqualTo(Effect.Delete));
+
+    [Test]
+    public void EveryMethodOverrideHeaderCounts() =>
+        Assert.That(Build(Post("/v1/volumes/1", "text/plain", 0, "X-HTTP-Method-Override: GET\r\nX-HTTP-Method-Override: DELETE\r\n")).Intent.Effect, Is.EqualTo(Effect.Delete));
 
     private static byte[] Compress(string coding, string text)
     {

@@ -89,6 +89,29 @@ public sealed class HttpProtocolTests
     }
 
     [Test]
+    public async Task ASwitchTheRequestWasNotDecidedAsEndsTheConnection()
+    {
+        // Go's h2c handler switches on Upgrade: h2c with Connection: HTTP2-Settings (no "upgrade" token).
+        using var h = new WireHarness(Production, async s =>
+        {
+            var buf = new byte[4096];
+            int n = await s.ReceiveAsync(buf);
+            _seen.Enqueue(Encoding.Latin1.GetString(buf, 0, n));
+            await s.SendAsync("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"u8.ToArray());
+            while ((n = await s.ReceiveAsync(buf)) > 0) _seen.Enqueue(Encoding.Latin1.GetString(buf, 0, n));
+        });
+        using var c = await h.ConnectAsync();
+        await SendAsync(c, "GET / HTTP/1.1\r\nHost: api.prod.test\r\nConnection: HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n");
+        var buf = new byte[4096];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        Assert.That(await c.ReceiveAsync(buf, SocketFlags.None, cts.Token), Is.Zero, "closed, no 101 passed on");
+        try { await SendAsync(c, "DELETE /volumes/1 HTTP/1.1\r\nHost: api.prod.test\r\n\r\n"); }
+        catch (SocketException) { } // closed already: nothing can follow, which is the point
+        await Task.Delay(300);
+        Assert.That(string.Concat(_seen), Does.StartWith("GET / HTTP/1.1").And.Not.Contain("DELETE"));
+    }
+
+    [Test]
     public async Task AHostFieldNamingAnotherEnvironmentDoesNotMeetThatHostsRules()
     {
         // A later layer allows deletes on a staging host; a DELETE to production claiming that host is not one.

@@ -36,24 +36,30 @@ internal static class HttpIntent
         var evidence = new List<Evidence> { new(method, $"method {method}") };
         Effect effect = Curl.MethodEffect(method);
         var targets = new List<Target>(1);
+        Effect? inUrlQuery = null;
         if (UrlParser.TryParse(display, scheme, out var target)) // the target is recorded: masked too
         {
             targets.Add(target);
             evidence.Add(new(display, $"target {target}"));
-            if (HttpBody.AnalyzeUrl(url, evidence) is Effect ue && method is "GET" or "POST") effect = ToolHelp.Max(effect, ue);
+            if (HttpBody.AnalyzeUrl(url, evidence) is Effect ue && method is "GET" or "POST") effect = ToolHelp.Max(effect, (inUrlQuery = ue).Value);
         }
+        // As curl: a GraphQL POST is as destructive as its operation; a document in the URL too
+        // (express-graphql runs a POST's URL query before its body's).
         if (body.Length > 0 && Body(h, body, evidence) is Effect be)
-            effect = method is "POST" or "GET" ? be : ToolHelp.Max(effect, be); // as curl: a GraphQL POST is as destructive as its operation
+            effect = method is "POST" or "GET" ? ToolHelp.Max(be, inUrlQuery ?? be) : ToolHelp.Max(effect, be);
         if (!body.Complete && MayCarryOperations(h))
         {
             effect = ToolHelp.Max(effect, Effect.Unknown);
             evidence.Add(new("body", $"a body over {HttpForward.DecisionBytes / 1024} KiB, not read whole"));
         }
-        foreach (var header in OverrideHeaders)
-            if (h.Header(header) is { Length: > 0 } o) effect = Override(effect, Upper(o.Trim()), $"{header}: {o}", evidence);
-        if (url.Contains('?') && Field(Query(url), "_method") is { Length: > 0 } qm) effect = Override(effect, Upper(qm), "_method=" + qm, evidence);
-        if (body.Complete && body.Length > 0 && ContentType(h) == "application/x-www-form-urlencoded" && Field(Encoding.UTF8.GetString(body.Span), "_method") is { Length: > 0 } bm)
-            effect = Override(effect, Upper(bm), "_method=" + bm, evidence);
+        // Every override counts, a repeated one too (servers keep the first or the last).
+        foreach (var (name, o) in h.Headers)
+            if (o.Length > 0 && Array.Exists(OverrideHeaders, n => n.Equals(name, StringComparison.OrdinalIgnoreCase)))
+                effect = Override(effect, Upper(o.Trim()), $"{name}: {o}", evidence);
+        if (url.Contains('?'))
+            foreach (var qm in Fields(Query(url), "_method")) effect = Override(effect, Upper(qm), "_method=" + qm, evidence);
+        if (body.Complete && body.Length > 0 && ContentType(h) == "application/x-www-form-urlencoded")
+            foreach (var bm in Fields(Encoding.UTF8.GetString(body.Span), "_method")) effect = Override(effect, Upper(bm), "_method=" + bm, evidence);
         if (h.Upgrade != null)
         {
             effect = ToolHelp.Max(effect, Effect.Unknown);
@@ -97,8 +103,8 @@ internal static class HttpIntent
         string? coding = h.Header("Content-Encoding");
         bool whole = true;
         string text;
-        if (string.IsNullOrWhiteSpace(coding)) text = Encoding.UTF8.GetString(body.Span);
-        else if (Decode(coding, body.Span, out whole) is { } data) text = Encoding.UTF8.GetString(data);
+        if (string.IsNullOrWhiteSpace(coding)) text = Text(body.Span);
+        else if (Decode(coding, body.Span, out whole) is { } data) text = Text(data);
         else
         {
             evidence.Add(new("Content-Encoding: " + coding, "a body in a coding that cannot be read"));
@@ -118,6 +124,25 @@ internal static class HttpIntent
         return e;
     }
 
+    /// <summary>The body as text in the Unicode form it is in, found as Python's json.loads finds it
+    /// for bytes (Flask's get_json, Ariadne, Strawberry): a BOM, else where the zero bytes of ASCII
+    /// text are in UTF-16 or UTF-32; else UTF-8. Read as UTF-8 alone, a BOM or UTF-16 hid a mutation.</summary>
+    internal static string Text(ReadOnlySpan<byte> b)
+    {
+        if (b.StartsWith((ReadOnlySpan<byte>)[0, 0, 0xFE, 0xFF])) return new UTF32Encoding(true, false).GetString(b[4..]);
+        if (b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE, 0, 0])) return Encoding.UTF32.GetString(b[4..]);
+        if (b.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF])) return Encoding.BigEndianUnicode.GetString(b[2..]);
+        if (b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE])) return Encoding.Unicode.GetString(b[2..]);
+        if (b.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) return Encoding.UTF8.GetString(b[3..]);
+        if (b.Length >= 4)
+        {
+            if (b[0] == 0) return b[1] != 0 ? Encoding.BigEndianUnicode.GetString(b) : new UTF32Encoding(true, false).GetString(b);
+            if (b[1] == 0) return b[2] != 0 || b[3] != 0 ? Encoding.Unicode.GetString(b) : Encoding.UTF32.GetString(b);
+        }
+        else if (b.Length == 2 && (b[0] == 0 || b[1] == 0)) return b[0] == 0 ? Encoding.BigEndianUnicode.GetString(b) : Encoding.Unicode.GetString(b);
+        return Encoding.UTF8.GetString(b);
+    }
+
     private static Effect Document(string document, List<Evidence> evidence)
     {
         var r = GraphQL.Classify(document);
@@ -128,21 +153,30 @@ internal static class HttpIntent
     }
 
     // The GraphQL multipart request spec (file uploads): the operation is the "operations" field.
+    // Servers part ways on which one they read (graphql-upload keeps a repeated field's last,
+    // FormData.get the first; a look-alike parameter "xboundary=" is not the boundary), so every
+    // boundary= value and every part whose head mentions operations is read, the worst counting.
     private static Effect? Multipart(string text, HttpRequestHead h, List<Evidence> evidence)
     {
         var ct = h.Header("Content-Type") ?? "";
-        int b = ct.IndexOf("boundary=", StringComparison.OrdinalIgnoreCase);
-        if (b < 0) return null;
-        string boundary = "--" + ct[(b + 9)..].Split(';')[0].Trim().Trim('"');
-        foreach (var part in text.Split(boundary))
+        Effect? worst = null;
+        for (int b = ct.IndexOf("boundary=", StringComparison.OrdinalIgnoreCase); b >= 0; b = ct.IndexOf("boundary=", b + 9, StringComparison.OrdinalIgnoreCase))
         {
-            int sep = part.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-            if (sep < 0 || !part[..sep].Contains("name=\"operations\"", StringComparison.OrdinalIgnoreCase)) continue;
-            var value = part[(sep + 4)..];
-            if (value.EndsWith("\r\n", StringComparison.Ordinal)) value = value[..^2];
-            return HttpBody.Analyze(value, "operations", evidence) ?? Effect.Unknown;
+            var v = ct[(b + 9)..].TrimStart();
+            string boundary = "--" + (v.StartsWith('"') && v.IndexOf('"', 1) is int q and > 0 ? v[1..q] : v.Split(';')[0].Trim());
+            if (boundary.Length == 2) continue;
+            foreach (var part in text.Split(boundary))
+            {
+                int sep = part.IndexOf("\r\n\r\n", StringComparison.Ordinal), skip = 4;
+                if (sep < 0) (sep, skip) = (part.IndexOf("\n\n", StringComparison.Ordinal), 2);
+                if (sep < 0 || !part[..sep].Contains("operations", StringComparison.OrdinalIgnoreCase)) continue;
+                var value = part[(sep + skip)..];
+                if (value.EndsWith("\r\n", StringComparison.Ordinal)) value = value[..^2];
+                var e = HttpBody.Analyze(value, "operations", evidence) ?? Effect.Unknown;
+                worst = worst is Effect w ? ToolHelp.Max(w, e) : e;
+            }
         }
-        return null;
+        return worst;
     }
 
     /// <summary>The body decoded per Content-Encoding (applied in reverse order); null for a coding
@@ -198,18 +232,21 @@ internal static class HttpIntent
         return q < 0 ? "" : url[(q + 1)..];
     }
 
-    private static string? Field(string form, string name)
+    // Every non-empty value of field <paramref name="name"/>, its key decoded as servers do ("%5Fmethod").
+    private static IEnumerable<string> Fields(string form, string name)
     {
         foreach (var part in form.Split('&'))
         {
             int eq = part.IndexOf('=');
-            if (eq > 0 && part[..eq] == name)
-            {
-                try { return Uri.UnescapeDataString(part[(eq + 1)..].Replace('+', ' ')); }
-                catch (UriFormatException) { return part[(eq + 1)..]; }
-            }
+            if (eq <= 0 || (part.AsSpan(0, eq).IndexOfAny('%', '+') < 0 ? part[..eq] : Unescape(part[..eq])) != name) continue;
+            if (Unescape(part[(eq + 1)..]) is { Length: > 0 } value) yield return value;
         }
-        return null;
+    }
+
+    private static string Unescape(string s)
+    {
+        try { return Uri.UnescapeDataString(s.Replace('+', ' ')); }
+        catch (UriFormatException) { return s; }
     }
 
     /// <summary>ASCII upper-casing, as servers compare methods (ToUpperInvariant would also map

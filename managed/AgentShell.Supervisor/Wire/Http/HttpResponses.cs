@@ -33,6 +33,9 @@ internal static class HttpResponses
             var (status, _, length, chunked, close) = Parse(head.Span);
             if (status == 101 || request.Method == "CONNECT" && status is >= 200 and < 300)
             {
+                // Bytes go unread only after a switch decided as one (Go's h2c handler switches
+                // without the "upgrade" token the request was read for): else the connection ends.
+                if (status == 101 && request.Upgrade == null) throw new IOException("the destination switched protocols for a request that asked for no upgrade");
                 client.Write(head.Span);
                 return ResponseEnd.Tunnel;
             }
