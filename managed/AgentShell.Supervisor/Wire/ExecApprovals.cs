@@ -41,6 +41,7 @@ internal sealed class ExecApprovals : IDisposable
         string? sql = protocol == WireProtocolName.Postgres ? Statement(r) : null;
         var argv = p.Cmdline;
         if (argv.Length == 0 || (sql != null && !argv.Any(a => Spells(a, sql)))) return false;
+        if (protocol == WireProtocolName.Http && !SpellsRequest(argv, r.Key)) return false;
         // Keyed as the exec handler keys a command: a wrapper's re-exec by full path is the same one.
         string joined = Path.GetFileName(argv[0]) + "\0" + string.Join('\0', argv.Skip(1));
         if (_byProcess.TryGetValue(p.Tgid, out var list))
@@ -72,6 +73,44 @@ internal sealed class ExecApprovals : IDisposable
         }
         return false;
     }
+
+    /// <summary>True when the approved argv spells what the HTTP request sends beyond its target
+    /// (the rule, environment and scheme/host/port/path are compared already): a method other than
+    /// GET, HEAD or POST as an argument (<c>-X DELETE</c>), the URL's query, and a body byte for
+    /// byte as a data argument (<c>-d</c>, <c>--data-raw=</c>, <c>--json</c> …). A body from a file
+    /// (<c>-d @f</c>), a config file or a form (<c>-F</c>) is not spelled: the person never saw
+    /// it, and the tree may have rewritten it while the exec waited, so the wire asks again.</summary>
+    /// <param name="key">The request's key: "METHOD URL[ (mutation …)]\u0001hex SHA-256 of the body".</param>
+    internal static bool SpellsRequest(string[] argv, string? key)
+    {
+        int sep = key?.LastIndexOf('\u0001') ?? -1;
+        if (sep < 0) return false;
+        string bodyHash = key![(sep + 1)..];
+        var shown = key.AsSpan(0, sep);
+        int sp = shown.IndexOf(' ');
+        if (sp <= 0) return false;
+        string method = shown[..sp].ToString();
+        var rest = shown[(sp + 1)..];
+        int end = rest.IndexOf(' ');
+        string url = (end < 0 ? rest : rest[..end]).ToString();
+        if (method is not ("GET" or "HEAD" or "POST")
+            && !argv.Any(a => a == method || a == "-X" + method || a == "--request=" + method)) return false;
+        int q = url.IndexOf('?');
+        if (q >= 0 && !argv.Any(a => a.Contains(url[q..], StringComparison.Ordinal))) return false;
+        return bodyHash.Length == 0 || argv.Any(a => DataValues(a).Any(v => Hash(v) == bodyHash));
+    }
+
+    private static readonly string[] DataPrefixes = ["--data=", "--data-raw=", "--data-binary=", "--data-ascii=", "--json=", "-d"];
+
+    // An argument as a data value, whole (after -d) or attached to its option (-dV, --data=V).
+    private static IEnumerable<string> DataValues(string a)
+    {
+        yield return a;
+        foreach (var p in DataPrefixes)
+            if (a.Length > p.Length && a.StartsWith(p, StringComparison.Ordinal)) yield return a[p.Length..];
+    }
+
+    private static string Hash(string v) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(v)));
 
     // The statement text as sent, without a trailing semicolon: what a psql -c argument holds.
     private static string? Statement(WireRequest r) => r.Key?.Split('\u0001') is [_, var sql] ? sql.Trim().TrimEnd(';').Trim() is { Length: > 0 } s ? s : null : null;

@@ -1,4 +1,6 @@
+using System.Text;
 using AgentShell.Supervisor.Wire;
+using AgentShell.Supervisor.Wire.Http;
 
 namespace AgentShell.Supervisor.Tests.Wire;
 
@@ -19,4 +21,28 @@ public sealed class ExecApprovalsTests
     [TestCase("SELECT 1 -- DROP TABLE customers", "DROP TABLE customers")]
     [TestCase("INSERT INTO notes VALUES ('x; DROP TABLE customers')", "DROP TABLE customers")]
     public void TextThatOnlyOccursInTheArgvIsNot(string arg, string sql) => Assert.That(ExecApprovals.Spells(arg, sql), Is.False);
+
+    /// <summary>The key the relay gives a request (HttpIntent.Build), so the format cannot drift.</summary>
+    private static string? Key(string method, string target, string body = "")
+    {
+        string head = $"{method} {target} HTTP/1.1\r\nHost: 127.0.0.2\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n";
+        var data = Encoding.UTF8.GetBytes(body);
+        return HttpIntent.Build(HttpRequestHead.Parse(Encoding.Latin1.GetBytes(head)), new RequestBody { Data = data, Length = data.Length, Complete = true }, false, "127.0.0.2:80").Key;
+    }
+
+    [TestCase("POST", "/volumes", "name=v", new[] { "curl", "-X", "POST", "http://127.0.0.2/volumes", "-d", "name=v" })]
+    [TestCase("POST", "/volumes", "name=v", new[] { "curl", "http://127.0.0.2/volumes", "-dname=v" })]
+    [TestCase("POST", "/graphql", "{\"query\":\"mutation { a }\"}", new[] { "curl", "http://127.0.0.2/graphql", "--json={\"query\":\"mutation { a }\"}" })]
+    [TestCase("DELETE", "/volumes/3", "", new[] { "curl", "-X", "DELETE", "http://127.0.0.2/volumes/3" })]
+    [TestCase("DELETE", "/volumes/3?force=1", "", new[] { "curl", "-XDELETE", "http://127.0.0.2/volumes/3?force=1" })]
+    [TestCase("PUT", "/volumes/3", "size=2", new[] { "curl", "--request=PUT", "http://127.0.0.2/volumes/3", "--data-raw=size=2" })]
+    public void ARequestTheArgvSpellsIsCovered(string method, string target, string body, string[] argv) =>
+        Assert.That(ExecApprovals.SpellsRequest(argv, Key(method, target, body)), Is.True);
+
+    [TestCase("POST", "/volumes", "name=evil", new[] { "curl", "-X", "POST", "http://127.0.0.2/volumes", "-d", "@body" }, TestName = "ABodyFromAFileIsNot")]
+    [TestCase("POST", "/volumes", "name=v&x=1", new[] { "curl", "-X", "POST", "http://127.0.0.2/volumes", "-d", "name=v" }, TestName = "ABodyWithMoreThanTheArgvSaysIsNot")]
+    [TestCase("DELETE", "/volumes/3?all=1", "", new[] { "curl", "-X", "DELETE", "http://127.0.0.2/volumes/3" }, TestName = "AQueryTheArgvDoesNotSpellIsNot")]
+    [TestCase("DELETE", "/volumes/3", "", new[] { "curl", "-X", "PUT", "http://127.0.0.2/volumes/3" }, TestName = "AMethodTheArgvDoesNotSpellIsNot")]
+    public void ARequestTheArgvDoesNotSpellIsNot(string method, string target, string body, string[] argv) =>
+        Assert.That(ExecApprovals.SpellsRequest(argv, Key(method, target, body)), Is.False);
 }
