@@ -30,19 +30,20 @@ internal sealed class BlockNotifier
     }
 
     /// <summary>Writes <paramref name="line"/> and a newline to fd 2 of <paramref name="pid"/>. Best effort:
-    /// the refusal stands even when the message cannot be delivered.</summary>
-    public unsafe void Write(int pid, string line)
+    /// the refusal stands even when the message cannot be delivered. False when it could not be
+    /// (the process has ended, or has no fd 2).</summary>
+    public unsafe bool Write(int pid, string line)
     {
         int pidfd = Interop.Pidfd.OpenTask(pid);
-        if (pidfd < 0) return;
+        if (pidfd < 0) return false;
         try
         {
             int fd = Interop.Pidfd.GetFd(pidfd, 2, out _);
-            if (fd < 0) return;
+            if (fd < 0) return false;
             try
             {
                 var bytes = Encoding.UTF8.GetBytes(line + "\n");
-                fixed (byte* p = bytes) Interop.Libc.write(fd, p, bytes.Length);
+                fixed (byte* p = bytes) return Interop.Libc.write(fd, p, bytes.Length) > 0;
             }
             finally { Interop.Libc.close(fd); }
         }

@@ -99,7 +99,9 @@ internal sealed class GatedConnects(IAddressEnvironments addresses, KernelConnec
             if (trust.Processes.TryGetConnect(key, out bool allowed) && !allowed) return;
             trust.RememberConnect(key, false);
         }
-        notifier.Write(pid, line);
+        // The kernel refused at once and tells us after: a process that ended in between (a script's
+        // last send) cannot be told, so its thread group, else the person's terminal, gets the line.
+        if (!notifier.Write(pid, line) && (tgid == pid || !notifier.Write(tgid, line))) log.WriteLine(line);
         recorder.Record(d, pid, cmdline, null, AuditSyscall.Connect, AuditOutcome.Blocked);
     }
 }
