@@ -17,10 +17,7 @@ public sealed class AllocBench : IBench
     /// <inheritdoc/>
     public void Run(Harness h)
     {
-        string root = TableBench.FindRoot();
-        var policy = Policy.Load([Path.Combine(root, "profiles", "default.json")]);
-        var classifier = new CommandClassifier(policy.Tools);
-        var env = new Dictionary<string, string> { ["HOME"] = "/nonexistent-home", ["PATH"] = "/usr/bin:/bin" };
+        var (root, policy, classifier, env) = TableBench.RowSetUp();
         IExecContext ctx = new TableBench.KnownState(new LocalExecContext(env, "/tmp"));
         // ALLOC_CASES=PREFIX: only the cases that start with it (e.g. "curl ", "psql ").
         var prefix = Environment.GetEnvironmentVariable("ALLOC_CASES") ?? "";

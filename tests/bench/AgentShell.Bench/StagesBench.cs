@@ -18,10 +18,7 @@ public sealed class StagesBench : IBench
     /// <inheritdoc/>
     public void Run(Harness h)
     {
-        string root = TableBench.FindRoot();
-        var policy = Policy.Load([Path.Combine(root, "profiles", "default.json")]);
-        var classifier = new CommandClassifier(policy.Tools);
-        var env = new Dictionary<string, string> { ["HOME"] = "/nonexistent-home", ["PATH"] = "/usr/bin:/bin" };
+        var (root, policy, classifier, env) = TableBench.RowSetUp();
         IExecContext ctx = new TableBench.KnownState(new LocalExecContext(env, "/tmp"));
         string[] cmds = (Environment.GetEnvironmentVariable("STAGES") ?? "curl -XDELETE https://api.prod.example.com/volumes/1|psql -h db.prod.example.com -c 'TRUNCATE orders'|aws s3 rm s3://b/k|kubectl delete pod x|mysql -h db.prod.example.com -e 'DROP TABLE t'").Split('|');
         foreach (var cmd in cmds)

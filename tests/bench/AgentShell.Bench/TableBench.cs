@@ -16,13 +16,19 @@ public sealed class TableBench : IBench
     /// <inheritdoc/>
     public string Name => "table";
 
-    /// <inheritdoc/>
-    public void Run(Harness h)
+    /// <summary>What the row decides with: the shipped default profile, its classifier, and an
+    /// environment with no home (no config file present). Shared by the row's diagnostic modes.</summary>
+    internal static (string Root, Policy Policy, CommandClassifier Classifier, Dictionary<string, string> Env) RowSetUp()
     {
         string root = FindRoot();
         var policy = Policy.Load([Path.Combine(root, "profiles", "default.json")]);
-        var classifier = new CommandClassifier(policy.Tools);
-        var env = new Dictionary<string, string> { ["HOME"] = "/nonexistent-home", ["PATH"] = "/usr/bin:/bin" };
+        return (root, policy, new CommandClassifier(policy.Tools), new Dictionary<string, string> { ["HOME"] = "/nonexistent-home", ["PATH"] = "/usr/bin:/bin" });
+    }
+
+    /// <inheritdoc/>
+    public void Run(Harness h)
+    {
+        var (root, policy, classifier, env) = RowSetUp();
         // Three ways to answer the same lookups, timed alternately per case so that the machine's
         // load falls on all alike:
         // - watched: as the supervisor decides: each decision's first configuration lookup polls
