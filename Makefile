@@ -12,6 +12,12 @@ MANAGED_SRC := $(shell find managed -name '*.cs' -o -name '*.csproj') Directory.
 
 .PHONY: all native managed test test-unit test-e2e bench soak demo clean setup install uninstall
 
+# MSBuild takes environment variables as properties: BenchNoVerify=true in the environment would
+# build the bench's variant without exec verification into bin/ (bench.py builds it apart itself).
+ifneq ($(BenchNoVerify),)
+$(error BenchNoVerify is set in the environment; unset it: it builds agentshell without exec verification)
+endif
+
 all: native managed
 
 native: $(BIN)/agentshell-launch $(BIN)/agentshell-connect.bpf.o
