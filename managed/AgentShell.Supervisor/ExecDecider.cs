@@ -8,6 +8,10 @@ namespace AgentShell.Supervisor;
 /// Views over the receiving thread's buffers; valid until that thread reads the next one.</summary>
 public readonly struct ExecRequest(byte[] filename, int filenameLength, Argv argv, int pid = 0, int dirFd = ProcessInfo.AtFdCwd, bool emptyPath = false)
 {
+    /// <summary>The tree's root held open while every process has it: <see cref="OpenOpenable"/>
+    /// looks an absolute path up there rather than through /proc/PID/root; null: through /proc.</summary>
+    internal TreeRootDirectory? Root { get; init; }
+
     /// <summary>Thread id that made the exec (0 when not from the kernel).</summary>
     public int Pid { get; } = pid;
     /// <summary>execveat's directory fd, or AT_FDCWD.</summary>
@@ -42,6 +46,8 @@ public readonly struct ExecRequest(byte[] filename, int filenameLength, Argv arg
     [System.Runtime.CompilerServices.SkipLocalsInit] // PERF: as TryStatOpenable
     internal int OpenOpenable(int flags, out Errno errno)
     {
+        // PERF: the same file as /proc/PID/root/PATH names, without following that magic link (TreeRootDirectory).
+        if (!EmptyPath && Filename is [(byte)'/', ..] && Root is { } root && root.TryOpen(Filename, flags, out int fd, out errno)) return fd;
         Span<byte> path = stackalloc byte[64 + ExecReader.MaxPath];
         int n = OpenableBytes(path);
         if (n <= 0) { errno = Errno.ENAMETOOLONG; return -1; }

@@ -13,7 +13,7 @@ namespace AgentShell.Supervisor;
 /// or hold it in the registry for a person. An exec decided on its arguments is continued only
 /// with a check of what the kernel commits (<see cref="VerifiedExecs"/>).</summary>
 internal sealed class ExecNotifications(int listener, IExecDecider decider, TrustLedger trust, PendingRegistry registry, PendingScope scope,
-    HeldNotifications held, VerifiedExecs verified, BlockNotifier notifier, SelfIdentity self)
+    HeldNotifications held, VerifiedExecs verified, BlockNotifier notifier, SelfIdentity self, TreeRootDirectory? root = null)
 {
     private const int ENOENT = 2, EPERM = 1;
 
@@ -44,7 +44,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         if (f == ReadFailure.None)
         {
             string? resolved = dirfd >= 0 && reader.Filename.Length == 0 ? ResolveFd(pid, dirfd) : null;
-            request = reader.Request(argv, resolved, pid, dirfd >= 0 ? dirfd : ProcessInfo.AtFdCwd);
+            request = reader.Request(argv, resolved, pid, dirfd >= 0 ? dirfd : ProcessInfo.AtFdCwd, root);
             ctx.Reset(pid, envpAddr);
             d = decider.Decide(request, ctx, out actsOnArguments);
         }

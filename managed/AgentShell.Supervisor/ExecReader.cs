@@ -37,15 +37,16 @@ internal sealed class ExecReader
     private int _pathLen;
 
     /// <summary>The last read filename with <paramref name="argv"/>, as a request; an empty filename
-    /// (execveat with AT_EMPTY_PATH) is replaced by <paramref name="resolved"/>, what /proc names the fd.</summary>
-    public ExecRequest Request(in Argv argv, string? resolved, int pid, int dirFd)
+    /// (execveat with AT_EMPTY_PATH) is replaced by <paramref name="resolved"/>, what /proc names the fd.
+    /// <paramref name="root"/>: the tree's root held open, where the request's file is looked up.</summary>
+    public ExecRequest Request(in Argv argv, string? resolved, int pid, int dirFd, TreeRootDirectory? root = null)
     {
         if (resolved != null)
         {
             int n = System.Text.Encoding.UTF8.GetBytes(resolved.AsSpan(0, Math.Min(resolved.Length, MaxPath / 4)), _path);
             _pathLen = n;
         }
-        return new ExecRequest(_path, _pathLen, argv, pid, dirFd, emptyPath: resolved != null);
+        return new ExecRequest(_path, _pathLen, argv, pid, dirFd, emptyPath: resolved != null) { Root = root };
     }
 
     /// <summary>Reads the filename at <paramref name="pathAddress"/> and the argv at

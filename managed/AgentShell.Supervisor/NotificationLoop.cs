@@ -14,6 +14,7 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
 {
     private const int NR_kill = 62, NR_tkill = 200, NR_pidfd_send_signal = 424;
     private const int NR_sendto = 44, NR_sendmsg = 46, NR_sendmmsg = 307, NR_chroot = 161;
+    private const int NR_clone = 56, NR_pivot_root = 155, NR_unshare = 272, NR_setns = 308;
     private int _running;
     private ReceiverBaton? _baton;
 
@@ -151,6 +152,7 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
             NR_sendmsg => sends.SendMsg(ref n, audit),
             NR_sendmmsg => sends.SendMmsg(ref n, audit),
             NR_chroot => roots.Chroot(ref n, audit),
+            NR_clone or NR_unshare or NR_setns or NR_pivot_root => roots.Leaving(),
             NR_kill => signals.Kill(ref n, audit),
             NR_tkill => signals.Tkill(ref n, audit),
             NR_pidfd_send_signal => signals.PidfdSendSignal(ref n, audit),

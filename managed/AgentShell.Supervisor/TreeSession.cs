@@ -21,6 +21,7 @@ internal sealed class TreeSession : IDisposable
     private readonly Wire.WireLayer? _wire;
     private readonly MissingFileWatches _watches = new();
     private readonly AuditRecorder _recorder;
+    private readonly TreeRootDirectory? _root;
 
     /// <summary>Wires one tree's parts.</summary>
     /// <param name="o">The options of the run (or daemon): policy, audit log, decider, log.</param>
@@ -45,6 +46,8 @@ internal sealed class TreeSession : IDisposable
         _kernel = kernel;
         var notifier = new BlockNotifier();
         tree ??= TreeSetUp.None;
+        // The process that installed the filter has the tree's root (it has run nothing yet).
+        _root = tree.Root is { } r && tree.Roots.Count > 0 ? TreeRootDirectory.Open(tree.Roots[0], r) : null;
         _trust = new TrustLedger(o.Policy, identity, kernel, tree.Root, o.Log);
         var recorder = _recorder = new AuditRecorder(o.Audit, info.Id, info.Pid, o.Log, o.Telemetry);
         var telemetry = o.Telemetry;
@@ -65,10 +68,10 @@ internal sealed class TreeSession : IDisposable
             _wire = new Wire.WireLayer(o.Policy, authority, new Wire.WireDecisions(o.Policy, registry, scope, held, notifier, recorder, info.Pid, o.Log),
                 new Wire.WireFallback(_trust, unknown, held, notifier, recorder), notifier, o.Log);
             _loop = new NotificationLoop(listener,
-                new ExecNotifications(listener, decider, _trust, registry, scope, held, _verified, notifier, me),
+                new ExecNotifications(listener, decider, _trust, registry, scope, held, _verified, notifier, me, _root),
                 new ConnectNotifications(listener, addresses, kernel, _trust, unknown, held, notifier, me, _wire, o.Log),
                 new DatagramSends(listener, addresses, _trust, unknown, notifier, _wire),
-                new RootChanges(tree.Root, notifier),
+                new RootChanges(tree.Root, notifier, _root),
                 new SignalProtection(me, notifier),
                 recorder, _watches, o.Log, ended);
             if (kernel != null)
@@ -108,5 +111,6 @@ internal sealed class TreeSession : IDisposable
         _registry.Resolved -= _resolved;
         _registry.Paused -= _paused;
         _recorder.Dispose();
+        _root?.Dispose();
     }
 }

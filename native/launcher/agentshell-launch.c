@@ -10,8 +10,10 @@
  * 2. PR_SET_NO_NEW_PRIVS (lets an unprivileged process install a filter).
  * 3. Install the filter with NEW_LISTENER | WAIT_KILLABLE_RECV: execve, execveat, connect, sends
  *    that name a destination (seccomp mode: sendto with an address, every sendmsg and sendmmsg;
- *    root mode: TCP Fast Open is left to the kernel's programs) and chroot go to the supervisor,
- *    as do signals whose target hides behind an id; signals, ptrace and memory access aimed at
+ *    root mode: TCP Fast Open is left to the kernel's programs), chroot, signals whose target
+ *    hides behind an id, and the calls that leave the tree's mount namespace (unshare or clone
+ *    with CLONE_NEWNS, setns, pivot_root) go to the supervisor; clone3 (its flags are out of the
+ *    filter's sight) fails with ENOSYS, so libc uses clone; signals, ptrace and memory access aimed at
  *    the supervisor, io_uring_setup and bpf fail with EPERM, and so, for a protected root tree,
  *    does the mount family of calls. With --kernel-connect (root mode) IPv4/IPv6-sized connects
  *    are left to the kernel's cgroup connect programs, which the supervisor has attached.
@@ -63,6 +65,12 @@
 #ifndef __NR_open_tree_attr
 #define __NR_open_tree_attr 467
 #endif
+#ifndef __NR_clone3
+#define __NR_clone3 435
+#endif
+#ifndef CLONE_NEWNS
+#define CLONE_NEWNS 0x00020000
+#endif
 
 #define DEFAULT_SOCK_FD 3
 #define X32_SYSCALL_BIT 0x40000000
@@ -110,7 +118,7 @@ __attribute__((noreturn)) static void usage(void)
  * samples/seccomp/bpf-helper.h does: inserting an instruction moves every target with it, and
  * assemble() refuses a program whose targets do not add up before anything is installed. */
 #define LABELS(X) X(NATIVE) X(NOT_X32) X(SENDTO) X(SENDMSG) X(KILL_ARGS) X(PID0) X(PID1) \
-                  X(CONNECT_LEN) X(ALLOW) X(REFUSE) X(NOTIFY)
+                  X(CONNECT_LEN) X(NEW_MOUNT_NS) X(NO_CLONE3) X(ALLOW) X(REFUSE) X(NOTIFY)
 enum label {
     NEXT, /* no jump: the next instruction */
 #define LABEL_ENUM(name) name,
@@ -235,6 +243,9 @@ static int install_filter(const struct filter_opts *o)
     const enum label with_address = kernel_connect ? ALLOW : NOTIFY;
     const __u32 fastopen = kernel_connect ? 0 : MSG_FASTOPEN;
     const enum label mounts = o->refuse_mounts ? REFUSE : ALLOW;
+    /* pivot_root moves the root of every process rooted where the tree is: refused with the other
+     * mount calls, else the supervisor is told (as for a new mount namespace, below). */
+    const enum label pivot = o->refuse_mounts ? REFUSE : NOTIFY;
     const struct line src[] = {
         /* Architecture first: anything but native x86_64 is killed (i386 would reach
          * execve/connect under other numbers). */
@@ -256,6 +267,14 @@ static int install_filter(const struct filter_opts *o)
         /* A root a trusted tool would load its code and configuration from (the supervisor
          * refuses it in the tree's own mount namespace). */
         JEQ(__NR_chroot, NOTIFY),
+        /* A process leaving the tree's mount namespace (its root moves with it): the supervisor is
+         * told, and from then on looks up every exec's file through the process's own root
+         * (/proc/PID/root) instead of the tree's, which it holds open. clone3's flags are in
+         * memory, where this filter cannot see them: ENOSYS, and libc falls back to clone. */
+        JEQ(__NR_unshare, NEW_MOUNT_NS),
+        JEQ(__NR_clone, NEW_MOUNT_NS),
+        JEQ(__NR_setns, NOTIFY),
+        JEQ(__NR_clone3, NO_CLONE3),
         /* io_uring can connect without any syscall this filter sees. */
         JEQ(__NR_io_uring_setup, REFUSE),
         /* bpf() could detach the root-mode connect programs or edit their maps. */
@@ -276,7 +295,7 @@ static int install_filter(const struct filter_opts *o)
          * over the read-only binds, nor open a file by handle through another mount. */
         JEQ(__NR_mount, mounts),
         JEQ(__NR_umount2, mounts),
-        JEQ(__NR_pivot_root, mounts),
+        JEQ(__NR_pivot_root, pivot),
         JEQ(__NR_open_tree, mounts),
         JEQ(__NR_open_tree_attr, mounts),
         JEQ(__NR_move_mount, mounts),
@@ -316,6 +335,12 @@ static int install_filter(const struct filter_opts *o)
         LABEL(PID1),
         LOAD_ARG_LO(1),
         JEQ_ELSE(s, REFUSE, ALLOW),
+        /* unshare(flags), clone(flags, ...): a new mount namespace. */
+        LABEL(NEW_MOUNT_NS),
+        LOAD_ARG_LO(0),
+        JUMP_IF(BPF_JSET, CLONE_NEWNS, NOTIFY, ALLOW),
+        LABEL(NO_CLONE3),
+        RET(SECCOMP_RET_ERRNO | ENOSYS),
         /* connect(fd, addr, addrlen); the kernel uses the low 32 bits of addrlen. */
         LABEL(CONNECT_LEN),
         LOAD_ARG_LO(2),

@@ -97,6 +97,28 @@ internal static partial class Interop
             return fd;
         }
 
+        internal const int O_PATH = 0x200000;
+
+        [LibraryImport(Libc.Name, EntryPoint = "openat", SetLastError = true)]
+        private static unsafe partial int openat_bytes(int dirfd, byte* pathname, int flags, uint mode);
+
+        /// <summary>openat(2) of a path given as bytes ending in a NUL, relative to <paramref name="dirfd"/>,
+        /// retrying EINTR: the fd, or -1 with errno.</summary>
+        internal static unsafe int OpenAt(int dirfd, ReadOnlySpan<byte> pathWithNul, int flags, out Errno errno)
+        {
+            if (pathWithNul.IsEmpty || pathWithNul[^1] != 0) throw new ArgumentException("the path must end in a NUL", nameof(pathWithNul));
+            int fd;
+            fixed (byte* p = pathWithNul)
+            {
+                do
+                {
+                    fd = openat_bytes(dirfd, p, flags, 0);
+                    errno = fd < 0 ? LastErrno : 0;
+                } while (fd < 0 && errno == Errno.EINTR);
+            }
+            return fd;
+        }
+
         /// <summary>open(path, <see cref="AppendOnly"/>, mode), retrying EINTR; -1 with errno.</summary>
         internal static int OpenAppend(string path, uint mode, out Errno errno) => Open(path, AppendOnly, out errno, mode);
 

@@ -1,0 +1,88 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace AgentShell.Supervisor;
+
+/// <summary>The tree's root directory, held open, through which an exec's absolute path is looked up
+/// (<c>openat(root, "usr/bin/x")</c>) instead of <c>/proc/PID/root/usr/bin/x</c>, for as long as
+/// every process of the tree has that root. PERF: /proc/PID/root is a magic link; following it
+/// leaves the kernel's lock-free path walk and checks ptrace access, ~1 µs of the supervisor's CPU
+/// on every exec (issue 16: every failing exec and each of execvp's misses along PATH). Both
+/// lookups start at the same directory of the same mount and walk the rest alike, so they find the
+/// same file.
+/// <para>A process's root changes only through chroot, pivot_root, and a new mount namespace
+/// (unshare or clone with CLONE_NEWNS, setns), and the launcher's filter sends each of those to the
+/// supervisor (clone3, whose flags it cannot see, fails with ENOSYS). The first one seen, whatever
+/// becomes of it, retires this directory for the rest of the run, before it is answered: from then
+/// on every lookup goes through /proc/PID/root again. A mount made in the tree's own namespace is
+/// seen by both lookups alike.</para></summary>
+internal sealed class TreeRootDirectory : IDisposable
+{
+    private readonly SafeFileHandle _fd;
+    private volatile bool _retired;
+
+    private TreeRootDirectory(SafeFileHandle fd) => _fd = fd;
+
+    /// <summary>The root of <paramref name="pid"/> (the process that installed the filter, before the
+    /// tree runs anything) held open, when it is <paramref name="root"/>'s; else null.</summary>
+    public static TreeRootDirectory? Open(int pid, TreeRoot root)
+    {
+        int fd = Interop.Files.Open($"/proc/{pid}/root", Interop.Files.O_PATH | Interop.Files.O_DIRECTORY | Interop.Files.O_CLOEXEC, out _);
+        if (fd < 0) return null;
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        if (!Interop.Files.TryFStat(fd, out var st) || st.Identity != root.Root)
+        {
+            handle.Dispose();
+            return null;
+        }
+        return new TreeRootDirectory(handle);
+    }
+
+    /// <summary>False once a process may have left the tree's root.</summary>
+    public bool InUse => !_retired;
+
+    /// <summary>A process may have another root from now on (rule-less: nothing is refused).</summary>
+    public void Retire() => _retired = true;
+
+    /// <summary>openat(2) of <paramref name="absolute"/> (an absolute path's bytes, no NUL) under the
+    /// tree's root: true with the fd or -1 and errno; false when retired (or closed): the caller
+    /// looks up through /proc/PID/root.</summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit] // PERF: the path is written before it is read
+    public bool TryOpen(ReadOnlySpan<byte> absolute, int flags, out int fd, out Errno errno)
+    {
+        fd = -1;
+        errno = 0;
+        if (_retired) return false;
+        // openat ignores the directory for an absolute path: the slashes go ("/" is the root itself).
+        int skip = 0;
+        while (skip < absolute.Length && absolute[skip] == (byte)'/') skip++;
+        var rel = absolute[skip..];
+        if (rel.Length >= ExecReader.MaxPath) return false;
+        Span<byte> path = stackalloc byte[ExecReader.MaxPath + 2];
+        int n;
+        if (rel.IsEmpty) { path[0] = (byte)'.'; n = 1; }
+        else { rel.CopyTo(path); n = rel.Length; }
+        path[n++] = 0;
+        bool added = false;
+        try
+        {
+            _fd.DangerousAddRef(ref added); // a lookup in flight keeps the fd from being closed under it
+            fd = Interop.Files.OpenAt((int)_fd.DangerousGetHandle(), path[..n], flags, out errno);
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        finally
+        {
+            if (added) _fd.DangerousRelease();
+        }
+    }
+
+    /// <summary>Closes the directory (once no lookup uses it).</summary>
+    public void Dispose()
+    {
+        _retired = true;
+        _fd.Dispose();
+    }
+}
