@@ -51,17 +51,8 @@ internal sealed class TreeRootDirectory : IDisposable
     {
         fd = -1;
         errno = 0;
-        if (_retired) return false;
-        // openat ignores the directory for an absolute path: the slashes go ("/" is the root itself).
-        int skip = 0;
-        while (skip < absolute.Length && absolute[skip] == (byte)'/') skip++;
-        var rel = absolute[skip..];
-        if (rel.Length >= ExecReader.MaxPath) return false;
         Span<byte> path = stackalloc byte[ExecReader.MaxPath + 2];
-        int n;
-        if (rel.IsEmpty) { path[0] = (byte)'.'; n = 1; }
-        else { rel.CopyTo(path); n = rel.Length; }
-        path[n++] = 0;
+        if (_retired || Relative(absolute, path) is not int n) return false;
         bool added = false;
         try
         {
@@ -69,14 +60,44 @@ internal sealed class TreeRootDirectory : IDisposable
             fd = Interop.Files.OpenAt((int)_fd.DangerousGetHandle(), path[..n], flags, out errno);
             return true;
         }
-        catch (ObjectDisposedException)
+        catch (ObjectDisposedException) { return false; }
+        finally { if (added) _fd.DangerousRelease(); }
+    }
+
+    /// <summary>fstatat(2) of <paramref name="absolute"/> under the tree's root, as <see cref="TryOpen"/>:
+    /// true with its errno (0: <paramref name="status"/> is the file's); false when retired.</summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit] // PERF: as TryOpen
+    public bool TryStat(ReadOnlySpan<byte> absolute, out FileStatus status, out Errno errno)
+    {
+        status = default;
+        errno = 0;
+        Span<byte> path = stackalloc byte[ExecReader.MaxPath + 2];
+        if (_retired || Relative(absolute, path) is not int n) return false;
+        bool added = false;
+        try
         {
-            return false;
+            _fd.DangerousAddRef(ref added);
+            errno = Interop.Files.StatAt((int)_fd.DangerousGetHandle(), path[..n], out status);
+            return true;
         }
-        finally
-        {
-            if (added) _fd.DangerousRelease();
-        }
+        catch (ObjectDisposedException) { return false; }
+        finally { if (added) _fd.DangerousRelease(); }
+    }
+
+    /// <summary><paramref name="absolute"/> relative to the root, with a NUL, into <paramref name="path"/>:
+    /// its length, or null when too long. openat ignores the directory for an absolute path: the
+    /// slashes go ("/" is the root itself, ".").</summary>
+    private static int? Relative(ReadOnlySpan<byte> absolute, Span<byte> path)
+    {
+        int skip = 0;
+        while (skip < absolute.Length && absolute[skip] == (byte)'/') skip++;
+        var rel = absolute[skip..];
+        if (rel.Length > path.Length - 2) return null;
+        int n;
+        if (rel.IsEmpty) { path[0] = (byte)'.'; n = 1; }
+        else { rel.CopyTo(path); n = rel.Length; }
+        path[n++] = 0;
+        return n;
     }
 
     /// <summary>Closes the directory (once no lookup uses it).</summary>

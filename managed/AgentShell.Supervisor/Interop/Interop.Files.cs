@@ -219,6 +219,31 @@ internal static partial class Interop
             return ok;
         }
 
+        internal const int NR_newfstatat = 262, AT_FDCWD = -100;
+
+        [LibraryImport(Libc.Name, EntryPoint = "syscall", SetLastError = true)]
+        private static unsafe partial long syscall_at(long number, long dirfd, byte* path, stat* buf, long flags);
+
+        /// <summary>fstatat(2) of a path given as bytes ending in a NUL, relative to <paramref name="dirfd"/>
+        /// (or <see cref="AT_FDCWD"/>), following symlinks: 0 with the status, or the errno.</summary>
+        internal static unsafe Errno StatAt(int dirfd, ReadOnlySpan<byte> pathWithNul, out FileStatus status)
+        {
+            if (pathWithNul.IsEmpty || pathWithNul[^1] != 0) throw new ArgumentException("the path must end in a NUL", nameof(pathWithNul));
+            stat st;
+            long r;
+            Errno e;
+            fixed (byte* p = pathWithNul)
+            {
+                do
+                {
+                    r = syscall_at(NR_newfstatat, dirfd, p, &st, 0);
+                    e = r == 0 ? 0 : LastErrno;
+                } while (e == Errno.EINTR);
+            }
+            status = r == 0 ? new FileStatus(st) : default;
+            return e;
+        }
+
         /// <summary>lstat(2): the link itself when <paramref name="path"/> is a symlink.</summary>
         internal static unsafe bool TryLStat(string path, out FileStatus status)
         {
