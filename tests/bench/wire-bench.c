@@ -2,8 +2,10 @@
  *
  *   wire-bench server ADDR PORT [CERT KEY]      an HTTP/1.1 keep-alive server (TLS with CERT/KEY),
  *                                                "200 ok" to every request; runs until killed
- *   wire-bench keepalive ADDR PORT TLS SNI N     one connection, N GETs one after another:
- *                                                prints µs per request (after 50 warm-up requests)
+ *   wire-bench keepalive ADDR PORT TLS SNI N [WARM_MS]
+ *                                                one connection, N GETs one after another:
+ *                                                prints µs per request (after 50 warm-up requests,
+ *                                                and for at least WARM_MS ms of them)
  *   wire-bench handshake ADDR PORT PREFIX N      N connections, each TLS to a new server name
  *                                                (I.PREFIX) and one GET: prints µs per connection
  *   wire-bench relay ADDR PORT UPADDR UPPORT     the floor of any relay in user space: a plain TCP
@@ -344,10 +346,12 @@ int main(int argc, char **argv)
 {
     if (argc >= 4 && strcmp(argv[1], "server") == 0)
         return server(argv[2], atoi(argv[3]), argc > 5 ? argv[4] : NULL, argc > 5 ? argv[5] : NULL, serve);
-    if (argc == 7 && strcmp(argv[1], "keepalive") == 0) {
+    if ((argc == 7 || argc == 8) && strcmp(argv[1], "keepalive") == 0) {
         int n = atoi(argv[6]);
+        double warm_us = argc == 8 ? atof(argv[7]) * 1000 : 0;
         struct conn c = dial(argv[2], atoi(argv[3]), atoi(argv[4]) ? client_ctx() : NULL, argv[5]);
-        for (int i = 0; i < 50; i++)
+        double w0 = now_us();
+        for (int i = 0; i < 50 || now_us() - w0 < warm_us; i++)
             get(&c, argv[5]);
         double t0 = now_us();
         for (int i = 0; i < n; i++)
@@ -382,6 +386,6 @@ int main(int argc, char **argv)
     }
     if (argc == 6 && strcmp(argv[1], "pg") == 0)
         return pg_bench(argv[2], atoi(argv[3]), argv[4], atoi(argv[5]));
-    fprintf(stderr, "usage: wire-bench server ADDR PORT [CERT KEY] | keepalive ADDR PORT TLS SNI N | handshake ADDR PORT PREFIX N | relay ADDR PORT UPADDR UPPORT | pg ADDR PORT USER N\n");
+    fprintf(stderr, "usage: wire-bench server ADDR PORT [CERT KEY] | keepalive ADDR PORT TLS SNI N [WARM_MS] | handshake ADDR PORT PREFIX N | relay ADDR PORT UPADDR UPPORT | pg ADDR PORT USER N\n");
     return 2;
 }
