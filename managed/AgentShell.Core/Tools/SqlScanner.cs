@@ -204,7 +204,7 @@ public static partial class SqlScanner
                 }
                 i = Math.Min(i + 1, s.Length);
                 text.Append(s, first, i - first);
-                words.Add(new Word("\"", depth, group, first, i, NextIsParen(s, i), prev)); // an identifier, never a keyword
+                words.Add(new Word("\"", depth, group, first, i, NextIsParen(s, i, dialect), prev)); // an identifier, never a keyword
                 prev = close;
                 continue;
             }
@@ -232,7 +232,7 @@ public static partial class SqlScanner
             {
                 int first = i;
                 while (i < s.Length && IsWordChar(s[i])) i++;
-                words.Add(new Word(AsciiUpper(s.AsSpan(first, i - first)), depth, group, first, Call: NextIsParen(s, i), Prev: prev));
+                words.Add(new Word(AsciiUpper(s.AsSpan(first, i - first)), depth, group, first, Call: NextIsParen(s, i, dialect), Prev: prev));
                 text.Append(s, first, i - first);
                 prev = s[i - 1];
                 continue;
@@ -299,9 +299,30 @@ public static partial class SqlScanner
         return SqlKeywords.Of(up);
     }
 
-    private static bool NextIsParen(string s, int i)
+    /// <summary>True when the next thing after <paramref name="i"/> is <c>(</c>: whitespace and
+    /// comments are stepped over, as the server does (<c>f/**/()</c> and <c>f--x&lt;newline&gt;()</c>
+    /// call f; read as a plain name they hid the call).</summary>
+    private static bool NextIsParen(string s, int i, SqlDialect dialect)
     {
-        while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
+        while (i < s.Length)
+        {
+            char c = s[i];
+            char n = i + 1 < s.Length ? s[i + 1] : '\0';
+            if (char.IsWhiteSpace(c)) i++;
+            else if ((c == '-' && n == '-') || (c == '#' && dialect == SqlDialect.MySql)) { while (i < s.Length && s[i] is not ('\n' or '\r')) i++; }
+            else if (c == '/' && n == '*' && !(dialect == SqlDialect.MySql && i + 2 < s.Length && s[i + 2] == '!'))
+            {
+                int nest = 1;
+                i += 2;
+                while (i < s.Length && nest > 0)
+                {
+                    if (s[i] == '/' && i + 1 < s.Length && s[i + 1] == '*' && dialect == SqlDialect.Postgres) { nest++; i += 2; }
+                    else if (s[i] == '*' && i + 1 < s.Length && s[i + 1] == '/') { nest--; i += 2; }
+                    else i++;
+                }
+            }
+            else break;
+        }
         return i < s.Length && s[i] == '(';
     }
 

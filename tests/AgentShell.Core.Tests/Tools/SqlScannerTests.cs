@@ -74,6 +74,12 @@ public class SqlScannerTests
     [TestCase("SELECT dblink_send_query('c', 'DROP TABLE t')", Effect.ServerExec)]
     [TestCase("SELECT query_to_xmlschema('DELETE FROM t RETURNING 1', true, true, '')", Effect.ServerExec)]
     [TestCase("SELECT dblinked, query_to_xml_count FROM t", Effect.Read)]      // look-alike columns
+    // A comment between a function's name and its '(' is whitespace to the server: still a call.
+    [TestCase("SELECT pg_terminate_backend/**/(pid) FROM pg_stat_activity", Effect.Terminate)]
+    [TestCase("SELECT lo_unlink/* a /* nested */ b */(16384)", Effect.Delete)]
+    [TestCase("SELECT purge_customers--x\n()", Effect.Unknown)]
+    [TestCase("SELECT count/**/(*), now /* at */ () FROM t", Effect.Read)]     // look-alike: built-ins that read
+    [TestCase("SELECT a /* (b) */ FROM t", Effect.Read)]                       // a comment holding parentheses calls nothing
     public void Postgres(string sql, Effect expected) =>
         Assert.That(SqlScanner.Scan(sql).Effect, Is.EqualTo(expected));
 
