@@ -144,6 +144,17 @@ public class SqlScannerTests
     [TestCase("CREATE TRIGGER t AFTER INSERT ON x FOR EACH ROW EXECUTE FUNCTION elsewhere()", Effect.Unknown)]
     [TestCase("CREATE EVENT TRIGGER e ON ddl_command_start EXECUTE FUNCTION elsewhere()", Effect.Unknown)]
     [TestCase("CREATE RULE r AS ON INSERT TO log DO ALSO DELETE FROM users", Effect.Wipe)]
+    // A body's E-string escapes and quote continuations are undone as the server does.
+    [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS E'DEL\\105TE FROM users RETURNING 1'", Effect.Wipe)]
+    [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS E'\\x44ROP TABLE users'", Effect.Drop)]
+    [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS E'\\u0054RUNCATE users'", Effect.Truncate)]
+    [TestCase("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS E'SELECT 1;\\nDELETE FROM users'", Effect.Wipe)]
+    [TestCase("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS 'SELECT 1; '\n  'DELETE FROM users'", Effect.Wipe)]
+    [TestCase("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS 'SELECT 1; ' -- note\n 'DELETE FROM users'", Effect.Wipe)]
+    [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS E'SELECT \\'it\\'\\'s\\' || \\x41BC'", Effect.Write)] // look-alike: quotes and text
+    [TestCase("SELECT 'a' 'b'; DROP TABLE t", Effect.Drop)]                  // no newline: not one constant (a syntax error), the DROP still counts
+    [TestCase("SELECT 'a'\n'; DROP TABLE t; '", Effect.Read)]                // one constant across the newline: no DROP
+    [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS E'DEL\\105TE FROM users RETURNING 1'; CREATE VIEW v AS SELECT f()", Effect.Wipe)]
     [TestCase("CREATE OR REPLACE RULE r AS ON UPDATE TO t DO INSTEAD (UPDATE u SET a = 1 WHERE id = 2; DROP TABLE v)", Effect.Drop)]
     [TestCase("CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING", Effect.Write)]
     // Calls: a function the scanner cannot see into is unknown; built-ins that read stay reads.
