@@ -37,7 +37,9 @@ public static partial class SqlScanner
             case "ROLE" or "USER" when RolePower(w, i, to):
                 return Effect.ServerAdmin;
             default:
-                return Effect.Write;
+                // CREATE [MATERIALIZED] VIEW / TABLE … AS query: a view's query runs at every read of
+                // it, the others' now; a call in it is as unknown as in a SELECT of its own.
+                return ToolHelp.Max(Effect.Write, QueryAfter(w, i, to, d, "AS", cx));
         }
     }
 

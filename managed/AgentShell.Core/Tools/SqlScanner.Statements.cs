@@ -105,7 +105,7 @@ public static partial class SqlScanner
                     ? Effect.ServerAdmin : Effect.Read;
             case "SHOW" or "DESCRIBE" or "DESC" or "USE" or "BEGIN" or "START" or "COMMIT" or "END" or "ROLLBACK"
                 or "SAVEPOINT" or "RELEASE" or "LISTEN" or "UNLISTEN" or "NOTIFY" or "DEALLOCATE" or "DISCARD" or "FETCH" or "CLOSE"
-                or "DECLARE" or "CHECKPOINT" or "HELP" or "PRAGMA" or "ANALYZE" or "ANALYSE" or "MOVE" or "ABORT" or "CHECKSUM":
+                or "CHECKPOINT" or "HELP" or "PRAGMA" or "ANALYZE" or "ANALYSE" or "MOVE" or "ABORT" or "CHECKSUM":
                 return Effect.Read;
             case "RESET":
                 return from + 1 < to && w[from + 1].Text is "MASTER" or "BINARY" or "REPLICA" or "SLAVE" ? Effect.Delete : Effect.Read;
@@ -131,7 +131,10 @@ public static partial class SqlScanner
                 if (cx.Dialect != SqlDialect.MySql) return Effect.ServerExec;
                 return HasAny(w, from, to, "LOCAL") ? Effect.Write : Effect.ServerExec;
             case "COPY":
-                return Copy(w, from, to, d);
+                return ToolHelp.Max(Copy(w, from, to, d), QueryIn(w, from + 1, to, d, cx));
+            case "DECLARE":
+                // DECLARE c CURSOR FOR query: FETCH runs the query.
+                return QueryAfter(w, from, to, d, "FOR", cx);
             case "KILL" or "SHUTDOWN":
                 return Effect.Terminate;
             case "PURGE":
@@ -149,6 +152,27 @@ public static partial class SqlScanner
             default:
                 return Effect.Unknown; // EXECUTE, DELIMITER, anything unrecognised
         }
+    }
+
+    /// <summary>The effect of the query a statement runs now or stores to run later, when
+    /// <paramref name="keyword"/> at depth <paramref name="d"/> introduces one (CREATE VIEW, CREATE
+    /// MATERIALIZED VIEW and CREATE TABLE … AS query; DECLARE … CURSOR FOR query): its calls decide as
+    /// in a SELECT of its own. Read when there is none.</summary>
+    private static Effect QueryAfter(List<Word> w, int from, int to, int d, string keyword, Context cx)
+    {
+        int at = IndexOf(w, from, to, d, keyword);
+        return at < 0 ? Effect.Read : QueryIn(w, at + 1, to, d, cx);
+    }
+
+    /// <summary>The effect of the query starting at <paramref name="at"/> (bare, or in parentheses
+    /// as in COPY (query) TO), classified to the end of its parentheses; read when none starts there.</summary>
+    private static Effect QueryIn(List<Word> w, int at, int to, int d, Context cx)
+    {
+        if (at >= to || w[at].Text is not ("SELECT" or "WITH" or "VALUES" or "TABLE" or "EXECUTE")) return Effect.Read;
+        int end = at + 1;
+        if (w[at].Depth > d) while (end < to && w[end].Depth > d) end++;
+        else end = to;
+        return Classify(w, at, end, 1, cx);
     }
 
     // COPY … FROM/TO PROGRAM runs a command on the server; FROM/TO 'file' reads or writes a server

@@ -80,6 +80,19 @@ public class SqlScannerTests
     [TestCase("SELECT purge_customers--x\n()", Effect.Unknown)]
     [TestCase("SELECT count/**/(*), now /* at */ () FROM t", Effect.Read)]     // look-alike: built-ins that read
     [TestCase("SELECT a /* (b) */ FROM t", Effect.Read)]                       // a comment holding parentheses calls nothing
+    // The query of a view, a table made from a query, a cursor or a COPY runs: its calls count.
+    [TestCase("COPY (SELECT purge_customers()) TO STDOUT", Effect.Unknown)]
+    [TestCase("COPY (SELECT pg_terminate_backend(pid) FROM pg_stat_activity) TO STDOUT", Effect.Terminate)]
+    [TestCase("COPY (SELECT id, lower(name) FROM t) TO STDOUT", Effect.Read)]  // look-alike
+    [TestCase("CREATE TABLE x AS SELECT purge_customers()", Effect.Unknown)]
+    [TestCase("CREATE MATERIALIZED VIEW m AS SELECT lo_unlink(1)", Effect.Delete)]
+    [TestCase("CREATE VIEW v AS SELECT purge_customers()", Effect.Unknown)]
+    [TestCase("CREATE OR REPLACE VIEW v (a) WITH (security_barrier) AS (SELECT purge_customers())", Effect.Unknown)]
+    [TestCase("CREATE VIEW v AS SELECT id, upper(name) FROM t", Effect.Write)] // look-alike
+    [TestCase("CREATE TABLE x AS TABLE t WITH NO DATA", Effect.Write)]
+    [TestCase("CREATE TYPE pair AS (a int, b text)", Effect.Write)]
+    [TestCase("DECLARE c CURSOR FOR SELECT purge_customers()", Effect.Unknown)]
+    [TestCase("DECLARE c NO SCROLL CURSOR WITH HOLD FOR SELECT * FROM t", Effect.Read)]
     public void Postgres(string sql, Effect expected) =>
         Assert.That(SqlScanner.Scan(sql).Effect, Is.EqualTo(expected));
 
