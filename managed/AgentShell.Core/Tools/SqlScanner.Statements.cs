@@ -66,7 +66,7 @@ public static partial class SqlScanner
             case "UPDATE":
                 return ToolHelp.Max(Has(w, from, to, d, "WHERE") || Has(w, from, to, d, "LIMIT") ? Effect.Write : Effect.Wipe, Calls(w, from, to, cx));
             case "ALTER":
-                return Alter(w, from, to, d);
+                return Alter(w, from, to, d, cx);
             case "MERGE":
                 return ToolHelp.Max(Has(w, from, to, d, "DELETE") ? Effect.Delete : Effect.Write, Calls(w, from, to, cx));
             case "WITH":
@@ -188,7 +188,7 @@ public static partial class SqlScanner
         return fromSide ? Effect.Write : Effect.Read;
     }
 
-    private static Effect Alter(List<Word> w, int from, int to, int d)
+    private static Effect Alter(List<Word> w, int from, int to, int d, Context cx)
     {
         string what = from + 1 < to ? w[from + 1].Text : "";
         // A setting the server runs as a shell command or loads as a library runs code as its OS user.
@@ -198,7 +198,7 @@ public static partial class SqlScanner
         if (what == "FOREIGN" && from + 2 < to && w[from + 2].Text == "DATA") return Effect.ServerAdmin;
         if (what is "ROLE" or "USER" && RolePower(w, from, to)) return Effect.ServerAdmin;
         if (what == "INSTANCE") return Effect.ServerAdmin; // MySQL ALTER INSTANCE
-        return Has(w, from, to, d, "DROP") ? Effect.Drop : Effect.Write;
+        return ToolHelp.Max(Has(w, from, to, d, "DROP") ? Effect.Drop : Effect.Write, Stored(w, from + 1, to, what == "INDEX", cx));
     }
 
     // Settings whose value the server runs as a shell command or loads as a library.

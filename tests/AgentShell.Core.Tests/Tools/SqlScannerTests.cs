@@ -93,6 +93,27 @@ public class SqlScannerTests
     [TestCase("CREATE TYPE pair AS (a int, b text)", Effect.Write)]
     [TestCase("DECLARE c CURSOR FOR SELECT purge_customers()", Effect.Unknown)]
     [TestCase("DECLARE c NO SCROLL CURSOR WITH HOLD FOR SELECT * FROM t", Effect.Read)]
+    // What a definition stores runs later (an INSERT's default, a check) or at once (an ALTER's rewrite): its calls count.
+    [TestCase("CREATE TABLE t3 (a int DEFAULT purge_customers()); INSERT INTO t3 DEFAULT VALUES", Effect.Unknown)]
+    [TestCase("ALTER TABLE t2 ADD COLUMN z int DEFAULT purge_customers()", Effect.Unknown)]
+    [TestCase("ALTER TABLE t2 ALTER COLUMN a SET DEFAULT NOT purge_flag()", Effect.Unknown)]
+    [TestCase("CREATE TABLE t3 (a int CHECK (purge_customers() > 0))", Effect.Unknown)]
+    [TestCase("ALTER TABLE t2 ADD CONSTRAINT c CHECK (lo_unlink(a) > 0) NOT VALID", Effect.Delete)]
+    [TestCase("CREATE DOMAIN d AS int CHECK (purge_customers() > 0)", Effect.Unknown)]
+    [TestCase("ALTER TABLE t2 ALTER COLUMN a TYPE int USING purge_customers()", Effect.Unknown)]
+    [TestCase("CREATE POLICY p ON t2 USING (true) WITH CHECK (purge_customers() > 0)", Effect.Unknown)]
+    [TestCase("CREATE INDEX i ON ONLY public.t2 ((purge_customers()))", Effect.Unknown)]
+    [TestCase("CREATE TABLE t3 (a int GENERATED ALWAYS AS (purge_customers()) STORED)", Effect.Unknown)]
+    [TestCase("CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = public.purge2)", Effect.Unknown)]
+    [TestCase("CREATE AGGREGATE agg(int) (SFUNC = purge2, STYPE = int)", Effect.Unknown)]
+    [TestCase("CREATE CAST (int AS d2) WITH FUNCTION purge2(int)", Effect.Unknown)]
+    [TestCase("CREATE TABLE t (id uuid DEFAULT gen_random_uuid() PRIMARY KEY, at timestamptz NOT NULL DEFAULT timezone('utc', now()), "
+        + "n numeric(10,2) CHECK (n > 0), e vector(1536), o int REFERENCES orders(id), s text GENERATED ALWAYS AS (lower(e::text)) STORED)", Effect.Write)] // look-alikes
+    [TestCase("CREATE INDEX i ON t USING gin (to_tsvector('english', body)) INCLUDE (id) WHERE deleted_at IS NULL", Effect.Write)]
+    [TestCase("CREATE UNIQUE INDEX i ON public.t (lower(email))", Effect.Write)]
+    [TestCase("ALTER TABLE t ALTER COLUMN n TYPE numeric(12,2) USING n::numeric(12,2)", Effect.Write)]
+    [TestCase("CREATE POLICY p ON t FOR SELECT USING (owner = current_user)", Effect.Write)]
+    [TestCase("CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq_mine); CREATE FUNCTION int4eq_mine(int, int) RETURNS bool LANGUAGE sql AS 'SELECT $1 = $2'", Effect.Unknown)]
     public void Postgres(string sql, Effect expected) =>
         Assert.That(SqlScanner.Scan(sql).Effect, Is.EqualTo(expected));
 
