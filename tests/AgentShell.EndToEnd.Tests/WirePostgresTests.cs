@@ -30,7 +30,7 @@ public sealed class WirePostgresTests(string guard)
     [SetUp]
     public void SetUp()
     {
-        _pg.Sql("DROP VIEW IF EXISTS v; DROP TABLE IF EXISTS x; DROP TABLE IF EXISTS t2; DROP FUNCTION IF EXISTS f(); DROP TABLE IF EXISTS customers; CREATE TABLE customers (id int); INSERT INTO customers VALUES (1), (2)");
+        _pg.Sql("DROP VIEW IF EXISTS v; DROP TABLE IF EXISTS x; DROP TABLE IF EXISTS t2; DROP FUNCTION IF EXISTS f(); DROP FUNCTION IF EXISTS public.now(); DROP TABLE IF EXISTS customers; CREATE TABLE customers (id int); INSERT INTO customers VALUES (1), (2)");
         _tmp = Directory.CreateTempSubdirectory("agentshell-wire-pg-").FullName;
     }
 
@@ -144,6 +144,7 @@ public sealed class WirePostgresTests(string guard)
     [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS E'DEL\\105TE FROM customers RETURNING 1'; SELECT f()", TestName = "{m}(AsItsOwnEscapedBody)")]
     [TestCase("CREATE TABLE t2 (a int); INSERT INTO t2 VALUES (1); ALTER TABLE t2 ADD COLUMN z int DEFAULT purge_customers()", TestName = "{m}(AsANewColumnsDefault)")]
     [TestCase("CREATE TABLE t2 (a int CHECK (purge_customers() IS NOT NULL)); INSERT INTO t2 VALUES (1)", TestName = "{m}(InACheck)")]
+    [TestCase("ALTER FUNCTION purge_customers() RENAME TO now; SELECT public.now()", TestName = "{m}(RenamedAfterABuiltIn)")]
     public void AFunctionThatDeletesRunsOnlyAsACallThePersonSees(string attack)
     {
         // purge_customers() is the application's own; called plainly it pauses (an unknown function),

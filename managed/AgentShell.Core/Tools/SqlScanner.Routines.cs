@@ -195,8 +195,14 @@ public static partial class SqlScanner
             // AS p(a) names an alias's columns; AS (f()) (a generated column) is an expression.
             if (before is "INTO" or "TABLE" or "ONLY" or "REFERENCES" or "WITH" or "RECURSIVE" || before == "AS" && w[head].Prev != '(') continue;
             if (word.Text == "\"") { e = ToolHelp.Max(e, Effect.Unknown); continue; }
-            if (SqlFunctions.NotCalls.Contains(word.Text)) continue;
+            if (SqlFunctions.NotCalls.Contains(word.Text) && head == i) continue;
             if (cx.Defined(word.Text, out var defined)) { e = ToolHelp.Max(e, defined); continue; }
+            // public.now() is not pg_catalog.now(): a function of the name in another schema (an
+            // application's deleting function renamed there, say) is one the scanner cannot see into.
+            if (head < i && w[head].Text != "PG_CATALOG") { e = ToolHelp.Max(e, Effect.Unknown); continue; }
+            // set_config('search_path', …) is SET search_path (SearchPathShadows): its value is not read here.
+            if (word.Text == "SET_CONFIG" && i + 1 < to && w[i + 1].Text == "'" && Content(w[i + 1], cx) is { } setting
+                && setting.Trim().Equals("search_path", StringComparison.OrdinalIgnoreCase)) { e = ToolHelp.Max(e, Effect.Unknown); continue; }
             e = ToolHelp.Max(e, SqlFunctions.EffectOf(word.Text));
         }
         return e;

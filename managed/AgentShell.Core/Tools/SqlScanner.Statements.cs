@@ -101,8 +101,11 @@ public static partial class SqlScanner
             }
             case "SET":
                 // MySQL: SET GLOBAL / PERSIST / @@global changes the server for every session.
-                return cx.Dialect == SqlDialect.MySql && (HasAny(w, from, to, "GLOBAL") || HasAny(w, from, to, "PERSIST") || HasAny(w, from, to, "PERSIST_ONLY"))
-                    ? Effect.ServerAdmin : Effect.Read;
+                if (cx.Dialect == SqlDialect.MySql && (HasAny(w, from, to, "GLOBAL") || HasAny(w, from, to, "PERSIST") || HasAny(w, from, to, "PERSIST_ONLY")))
+                    return Effect.ServerAdmin;
+                // A search_path naming pg_catalog after another schema lets a function there stand in
+                // for a built-in of the same name and arguments: the calls read after it are not the built-ins.
+                return SearchPathShadows(w, from, to, cx) ? Effect.Unknown : Effect.Read;
             case "SHOW" or "DESCRIBE" or "DESC" or "USE" or "BEGIN" or "START" or "COMMIT" or "END" or "ROLLBACK"
                 or "SAVEPOINT" or "RELEASE" or "LISTEN" or "UNLISTEN" or "NOTIFY" or "DEALLOCATE" or "DISCARD" or "FETCH" or "CLOSE"
                 or "CHECKPOINT" or "HELP" or "PRAGMA" or "ANALYZE" or "ANALYSE" or "MOVE" or "ABORT" or "CHECKSUM":
@@ -173,6 +176,24 @@ public static partial class SqlScanner
         if (w[at].Depth > d) while (end < to && w[end].Depth > d) end++;
         else end = to;
         return Classify(w, at, end, 1, cx);
+    }
+
+    /// <summary>True for SET [SESSION|LOCAL] search_path (or SET SCHEMA) whose value names
+    /// pg_catalog, and not first.</summary>
+    private static bool SearchPathShadows(List<Word> w, int from, int to, Context cx)
+    {
+        int at = from + 1;
+        while (at < to && w[at].Text is "SESSION" or "LOCAL") at++;
+        if (at >= to || w[at].Text is not ("SEARCH_PATH" or "SCHEMA")) return false;
+        for (int i = at + 1; i < to; i++)
+        {
+            string? name = w[i].Text is "'" or "\"" ? Content(w[i], cx) : w[i].Text;
+            if (name == null) continue;
+            int k = name.IndexOf("pg_catalog", StringComparison.OrdinalIgnoreCase);
+            if (k == 0 && i == at + 1 + (w[at + 1].Text is "TO" or "=" ? 1 : 0)) return false; // first: the built-ins still come first
+            if (k >= 0) return true;
+        }
+        return false;
     }
 
     // COPY … FROM/TO PROGRAM runs a command on the server; FROM/TO 'file' reads or writes a server

@@ -93,6 +93,18 @@ public class SqlScannerTests
     [TestCase("CREATE TYPE pair AS (a int, b text)", Effect.Write)]
     [TestCase("DECLARE c CURSOR FOR SELECT purge_customers()", Effect.Unknown)]
     [TestCase("DECLARE c NO SCROLL CURSOR WITH HOLD FOR SELECT * FROM t", Effect.Read)]
+    // A function of a built-in's name in another schema is not the built-in.
+    [TestCase("ALTER FUNCTION purge_customers() RENAME TO now; SELECT public.now()", Effect.Unknown)]
+    [TestCase("SELECT \"public\".lower('x')", Effect.Unknown)]
+    [TestCase("SELECT app.left('abc', 1)", Effect.Unknown)]
+    [TestCase("SELECT pg_catalog.now(), pg_catalog.lower('X'), now()", Effect.Read)]          // look-alike: the built-ins
+    [TestCase("SET search_path = public, pg_catalog", Effect.Unknown)]
+    [TestCase("SET LOCAL search_path TO 'app, pg_catalog'", Effect.Unknown)]
+    [TestCase("SELECT set_config('search_path', 'public, pg_catalog', false)", Effect.Unknown)]
+    [TestCase("SET search_path = pg_catalog, public", Effect.Read)]                           // look-alikes: built-ins first,
+    [TestCase("SET search_path TO app, public", Effect.Read)]                                 // or implicitly first
+    [TestCase("SET statement_timeout = '5s'", Effect.Read)]
+    [TestCase("SELECT set_config('statement_timeout', '5s', false)", Effect.Write)]
     // What a definition stores runs later (an INSERT's default, a check) or at once (an ALTER's rewrite): its calls count.
     [TestCase("CREATE TABLE t3 (a int DEFAULT purge_customers()); INSERT INTO t3 DEFAULT VALUES", Effect.Unknown)]
     [TestCase("ALTER TABLE t2 ADD COLUMN z int DEFAULT purge_customers()", Effect.Unknown)]
