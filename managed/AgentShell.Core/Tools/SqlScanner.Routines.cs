@@ -60,7 +60,8 @@ public static partial class SqlScanner
 
     /// <summary>The calls in what a definition stores for the server to evaluate later or while it
     /// rewrites rows: DEFAULT, CHECK, GENERATED … AS (…), USING (a policy's expression, ALTER … TYPE
-    /// … USING), WHERE, an index's elements, and a function an operator, aggregate, cast or type
+    /// … USING), WHERE, a partition's bounds (FOR VALUES FROM (…) TO (…), evaluated when it is made),
+    /// an index's elements, and a function an operator, aggregate, cast or type
     /// names (FUNCTION = f, WITH FUNCTION f(…)). On main a column's DEFAULT f() or a view-less
     /// CHECK (f()) ran f unjudged at the next INSERT, or at once for the rows an ALTER rewrote.
     /// Each expression runs to the next comma at its depth (the next column), so a later column's
@@ -71,7 +72,7 @@ public static partial class SqlScanner
         for (int k = from; k < to; k++)
         {
             var t = w[k].Text;
-            if (t is "DEFAULT" or "CHECK" or "USING" or "GENERATED" or "WHERE" || index && t == "ON")
+            if (t is "DEFAULT" or "CHECK" or "USING" or "GENERATED" or "WHERE" or "VALUES" || index && t == "ON")
             {
                 int d = w[k].Depth, start = k + 1;
                 // The table of ON [ONLY] [schema.]t (…) and the access method of USING gin (…): names, not calls.

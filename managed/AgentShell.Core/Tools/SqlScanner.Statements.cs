@@ -219,6 +219,9 @@ public static partial class SqlScanner
         if (what == "FOREIGN" && from + 2 < to && w[from + 2].Text == "DATA") return Effect.ServerAdmin;
         if (what is "ROLE" or "USER" && RolePower(w, from, to)) return Effect.ServerAdmin;
         if (what == "INSTANCE") return Effect.ServerAdmin; // MySQL ALTER INSTANCE
+        // ALTER ROLE / DATABASE / FUNCTION … SET search_path: the SET a later session (or call) starts with.
+        int set = IndexOf(w, from, to, d, "SET");
+        if (what is "ROLE" or "USER" or "DATABASE" or "FUNCTION" or "PROCEDURE" && set > 0 && SearchPathShadows(w, set, to, cx)) return Effect.Unknown;
         return ToolHelp.Max(Has(w, from, to, d, "DROP") ? Effect.Drop : Effect.Write, Stored(w, from + 1, to, what == "INDEX", cx));
     }
 

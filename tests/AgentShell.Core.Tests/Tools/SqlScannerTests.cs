@@ -104,6 +104,14 @@ public class SqlScannerTests
     [TestCase("SET search_path = pg_catalog, public", Effect.Read)]                           // look-alikes: built-ins first,
     [TestCase("SET search_path TO app, public", Effect.Read)]                                 // or implicitly first
     [TestCase("SET statement_timeout = '5s'", Effect.Read)]
+    [TestCase("ALTER ROLE app SET search_path = public, pg_catalog", Effect.Unknown)]
+    [TestCase("ALTER ROLE app IN DATABASE x SET search_path TO 'app, pg_catalog'", Effect.Unknown)]
+    [TestCase("ALTER ROLE app SET search_path = app, public", Effect.Write)]                   // look-alikes
+    [TestCase("ALTER ROLE app SET statement_timeout = '5s'", Effect.Write)]
+    [TestCase("CREATE TABLE p1 PARTITION OF t FOR VALUES FROM (purge_customers()) TO (10)", Effect.Unknown)]
+    [TestCase("CREATE TABLE p1 PARTITION OF t FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')", Effect.Write)] // look-alikes
+    [TestCase("CREATE TABLE p2 PARTITION OF t FOR VALUES WITH (MODULUS 4, REMAINDER 0)", Effect.Write)]
+    [TestCase("ALTER TABLE t ATTACH PARTITION p3 FOR VALUES IN (1, 2)", Effect.Write)]
     [TestCase("SELECT set_config('statement_timeout', '5s', false)", Effect.Write)]
     // What a definition stores runs later (an INSERT's default, a check) or at once (an ALTER's rewrite): its calls count.
     [TestCase("CREATE TABLE t3 (a int DEFAULT purge_customers()); INSERT INTO t3 DEFAULT VALUES", Effect.Unknown)]
