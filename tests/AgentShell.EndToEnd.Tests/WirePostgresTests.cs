@@ -30,7 +30,7 @@ public sealed class WirePostgresTests(string guard)
     [SetUp]
     public void SetUp()
     {
-        _pg.Sql("DROP TABLE IF EXISTS customers; CREATE TABLE customers (id int); INSERT INTO customers VALUES (1), (2)");
+        _pg.Sql("DROP VIEW IF EXISTS v; DROP TABLE IF EXISTS x; DROP TABLE IF EXISTS t2; DROP FUNCTION IF EXISTS f(); DROP FUNCTION IF EXISTS public.now(); DROP TABLE IF EXISTS customers; CREATE TABLE customers (id int); INSERT INTO customers VALUES (1), (2)");
         _tmp = Directory.CreateTempSubdirectory("agentshell-wire-pg-").FullName;
     }
 
@@ -95,12 +95,12 @@ public sealed class WirePostgresTests(string guard)
         Assert.That(_pg.TableExists("customers"), Is.False);
     }
 
-    [Test]
-    public void AnUnknownClientsDropIsRefusedAtTheWire()
-    {
-        // A program no parser knows, speaking the protocol itself (tests/Shared/PgWireClient.cs's
-        // simple query in python): its SELECT passes, its DROP is refused with the rule id.
-        string py = $$"""
+    /// <summary>A program no parser knows, speaking the protocol itself (tests/Shared/PgWireClient.cs's
+    /// simple query in python): one Query per statement of <paramref name="queries"/>, one line each
+    /// (its newlines shown as spaces) with the command tags and errors that came back.</summary>
+    private string[] RawClient(params string[] queries) =>
+    [
+        Repo.Python, "-c", $$"""
             import socket, struct, sys
             s = socket.create_connection(('{{_pg.Host}}', {{_pg.Port}}))
             def msg(t, body): s.sendall(t + struct.pack('!I', len(body) + 4) + body)
@@ -118,15 +118,45 @@ public sealed class WirePostgresTests(string guard)
                     if h[:1] == b'C': out.append(b[:-1].decode())
                     if h[:1] == b'Z': return out
             until_ready()
-            for q in ['SELECT 1', 'DROP TABLE customers']:
-                msg(b'Q', q.encode() + b'\0'); print(q, '->', until_ready())
-            """;
-        var r = AgentShellRunner.Run(["run", "--connect-guard", guard, "--profile", Repo.DemoProfile, "--", Repo.Python, "-c", py]);
+            for q in sys.argv[1:]:
+                msg(b'Q', q.encode() + b'\0'); print(q.replace('\n', ' '), '->', until_ready(), flush=True)
+            """, .. queries,
+    ];
+
+    [Test]
+    public void AnUnknownClientsDropIsRefusedAtTheWire()
+    {
+        // Its SELECT passes, its DROP is refused with the rule id.
+        var r = AgentShellRunner.Run(["run", "--connect-guard", guard, "--profile", Repo.DemoProfile, "--", .. RawClient("SELECT 1", "DROP TABLE customers")]);
         var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Has.Length.EqualTo(2), r.Stdout + r.Stderr);
         Assert.That(lines[0], Is.EqualTo("SELECT 1 -> ['SELECT 1']"));
         Assert.That(lines[1], Does.StartWith("DROP TABLE customers -> ['error agentshell: blocked postgres DROP TABLE customers (production) [rule default.any:destructive-on-production]"));
         Assert.That(_pg.TableExists("customers"), Is.True);
+    }
+
+    [TestCase("SELECT purge_customers/**/()", TestName = "{m}(ACommentBeforeTheParenthesis)")]
+    [TestCase("SELECT purge_customers--x\n()", TestName = "{m}(ALineCommentBeforeTheParenthesis)")]
+    [TestCase("COPY (SELECT purge_customers()) TO STDOUT", TestName = "{m}(InACopysQuery)")]
+    [TestCase("CREATE TABLE x AS SELECT purge_customers()", TestName = "{m}(InACreateTableAs)")]
+    [TestCase("CREATE VIEW v AS SELECT purge_customers()", TestName = "{m}(InAView)")]
+    [TestCase("BEGIN; DECLARE c CURSOR FOR SELECT purge_customers(); FETCH ALL FROM c; COMMIT", TestName = "{m}(InACursor)")]
+    [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS E'DEL\\105TE FROM customers RETURNING 1'; SELECT f()", TestName = "{m}(AsItsOwnEscapedBody)")]
+    [TestCase("CREATE TABLE t2 (a int); INSERT INTO t2 VALUES (1); ALTER TABLE t2 ADD COLUMN z int DEFAULT purge_customers()", TestName = "{m}(AsANewColumnsDefault)")]
+    [TestCase("CREATE TABLE t2 (a int CHECK (purge_customers() IS NOT NULL)); INSERT INTO t2 VALUES (1)", TestName = "{m}(InACheck)")]
+    [TestCase("ALTER FUNCTION purge_customers() RENAME TO now; SELECT public.now()", TestName = "{m}(RenamedAfterABuiltIn)")]
+    public void AFunctionThatDeletesRunsOnlyAsACallThePersonSees(string attack)
+    {
+        // purge_customers() is the application's own; called plainly it pauses (an unknown function),
+        // and nobody answers here. Each attack ran it, or an equivalent of its own, unasked on main.
+        _pg.Sql("CREATE OR REPLACE FUNCTION purge_customers() RETURNS int LANGUAGE sql AS 'DELETE FROM customers RETURNING 1'");
+        var r = AgentShellRunner.Run(["run", "--connect-guard", guard, "--profile", Repo.DemoProfile, "--pause-timeout", "1", "--",
+            .. RawClient(attack, "SELECT * FROM v", "SELECT count/**/(*) FROM customers")]);
+        var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(3), r.Stdout + r.Stderr);
+        Assert.That(lines[0], Does.Contain("error agentshell: "), r.Stderr);
+        Assert.That(lines[2], Is.EqualTo("SELECT count/**/(*) FROM customers -> ['SELECT 1']"), "a built-in that reads is still a read");
+        Assert.That(_pg.Sql("SELECT count(*) FROM customers"), Is.EqualTo("2"), "no row was deleted");
     }
 
     [Test]

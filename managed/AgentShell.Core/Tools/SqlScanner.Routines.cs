@@ -37,8 +37,64 @@ public static partial class SqlScanner
             case "ROLE" or "USER" when RolePower(w, i, to):
                 return Effect.ServerAdmin;
             default:
-                return Effect.Write;
+                // CREATE [MATERIALIZED] VIEW / TABLE … AS query: a view's query runs at every read of
+                // it, the others' now; a call in it is as unknown as in a SELECT of its own.
+                return ToolHelp.Max(ToolHelp.Max(Effect.Write, QueryAfter(w, i, to, d, "AS", cx)), Stored(w, i, to, what is "INDEX" or "UNIQUE", cx));
         }
+    }
+
+    // Options of CREATE OPERATOR / AGGREGATE / TYPE / LANGUAGE … that name a function the server
+    // calls later (FUNCTION = f, SFUNC = f, …).
+    private static readonly HashSet<string> FunctionOptions = new(StringComparer.Ordinal)
+    {
+        "FUNCTION", "PROCEDURE", "SFUNC", "FINALFUNC", "COMBINEFUNC", "SERIALFUNC", "DESERIALFUNC", "MSFUNC", "MINVFUNC", "MFINALFUNC",
+        "INPUT", "OUTPUT", "RECEIVE", "SEND", "TYPMOD_IN", "TYPMOD_OUT", "ANALYZE", "SUBSCRIPT", "SUBTYPE_DIFF", "CANONICAL",
+        "RESTRICT", "JOIN", "HANDLER", "VALIDATOR", "INLINE",
+    };
+
+    // Index access methods: USING gin (…) names one, not a function.
+    private static readonly HashSet<string> IndexMethods = new(StringComparer.Ordinal)
+    {
+        "BTREE", "HASH", "GIST", "SPGIST", "GIN", "BRIN", "BLOOM", "RUM", "IVFFLAT", "HNSW",
+    };
+
+    /// <summary>The calls in what a definition stores for the server to evaluate later or while it
+    /// rewrites rows: DEFAULT, CHECK, GENERATED … AS (…), USING (a policy's expression, ALTER … TYPE
+    /// … USING), WHERE, a partition's bounds (FOR VALUES FROM (…) TO (…), evaluated when it is made),
+    /// an index's elements, and a function an operator, aggregate, cast or type
+    /// names (FUNCTION = f, WITH FUNCTION f(…)). On main a column's DEFAULT f() or a view-less
+    /// CHECK (f()) ran f unjudged at the next INSERT, or at once for the rows an ALTER rewrote.
+    /// Each expression runs to the next comma at its depth (the next column), so a later column's
+    /// type such as vector(3) is not read as a call.</summary>
+    private static Effect Stored(List<Word> w, int from, int to, bool index, Context cx)
+    {
+        Effect e = Effect.Read;
+        for (int k = from; k < to; k++)
+        {
+            var t = w[k].Text;
+            if (t is "DEFAULT" or "CHECK" or "USING" or "GENERATED" or "WHERE" or "VALUES" || index && t == "ON")
+            {
+                int d = w[k].Depth, start = k + 1;
+                // The table of ON [ONLY] [schema.]t (…) and the access method of USING gin (…): names, not calls.
+                if (t == "ON")
+                {
+                    while (start < to && w[start].Depth == d && !w[start].Call) start++;
+                    if (start >= to || !w[start].Call) continue;
+                    start++;
+                }
+                else if (t == "USING" && start < to && w[start].Call && w[start].Depth == d && IndexMethods.Contains(w[start].Text)) start++;
+                int end = start;
+                while (end < to && (w[end].Depth > d || w[end].Depth == d && w[end].Prev != ',')) end++;
+                e = ToolHelp.Max(e, Calls(w, start, end, cx));
+            }
+            else if (k > from && FunctionOptions.Contains(w[k - 1].Text) && (w[k].Prev == '=' || w[k].Call && w[k - 1].Text is "FUNCTION" or "PROCEDURE"))
+            {
+                int name = k;
+                while (name + 1 < to && w[name + 1].Prev == '.') name++; // schema.function
+                e = ToolHelp.Max(e, w[name].Text == "\"" ? Effect.Unknown : cx.Defined(w[name].Text, out var defined) ? defined : SqlFunctions.EffectOf(w[name].Text));
+            }
+        }
+        return e;
     }
 
     // CREATE FUNCTION name(args) … LANGUAGE l AS 'body' | $$body$$ | BEGIN ATOMIC …; MySQL's
@@ -137,10 +193,17 @@ public static partial class SqlScanner
             int head = i;
             while (head > from && w[head].Prev == '.') head--; // schema.function(
             string before = head > from ? w[head - 1].Text : "";
-            if (before is "INTO" or "AS" or "TABLE" or "ONLY" or "REFERENCES" or "WITH" or "RECURSIVE") continue;
+            // AS p(a) names an alias's columns; AS (f()) (a generated column) is an expression.
+            if (before is "INTO" or "TABLE" or "ONLY" or "REFERENCES" or "WITH" or "RECURSIVE" || before == "AS" && w[head].Prev != '(') continue;
             if (word.Text == "\"") { e = ToolHelp.Max(e, Effect.Unknown); continue; }
-            if (SqlFunctions.NotCalls.Contains(word.Text)) continue;
+            if (SqlFunctions.NotCalls.Contains(word.Text) && head == i) continue;
             if (cx.Defined(word.Text, out var defined)) { e = ToolHelp.Max(e, defined); continue; }
+            // public.now() is not pg_catalog.now(): a function of the name in another schema (an
+            // application's deleting function renamed there, say) is one the scanner cannot see into.
+            if (head < i && w[head].Text != "PG_CATALOG") { e = ToolHelp.Max(e, Effect.Unknown); continue; }
+            // set_config('search_path', …) is SET search_path (SearchPathShadows): its value is not read here.
+            if (word.Text == "SET_CONFIG" && i + 1 < to && w[i + 1].Text == "'" && Content(w[i + 1], cx) is { } setting
+                && setting.Trim().Equals("search_path", StringComparison.OrdinalIgnoreCase)) { e = ToolHelp.Max(e, Effect.Unknown); continue; }
             e = ToolHelp.Max(e, SqlFunctions.EffectOf(word.Text));
         }
         return e;

@@ -66,7 +66,7 @@ public static partial class SqlScanner
             case "UPDATE":
                 return ToolHelp.Max(Has(w, from, to, d, "WHERE") || Has(w, from, to, d, "LIMIT") ? Effect.Write : Effect.Wipe, Calls(w, from, to, cx));
             case "ALTER":
-                return Alter(w, from, to, d);
+                return Alter(w, from, to, d, cx);
             case "MERGE":
                 return ToolHelp.Max(Has(w, from, to, d, "DELETE") ? Effect.Delete : Effect.Write, Calls(w, from, to, cx));
             case "WITH":
@@ -101,11 +101,14 @@ public static partial class SqlScanner
             }
             case "SET":
                 // MySQL: SET GLOBAL / PERSIST / @@global changes the server for every session.
-                return cx.Dialect == SqlDialect.MySql && (HasAny(w, from, to, "GLOBAL") || HasAny(w, from, to, "PERSIST") || HasAny(w, from, to, "PERSIST_ONLY"))
-                    ? Effect.ServerAdmin : Effect.Read;
+                if (cx.Dialect == SqlDialect.MySql && (HasAny(w, from, to, "GLOBAL") || HasAny(w, from, to, "PERSIST") || HasAny(w, from, to, "PERSIST_ONLY")))
+                    return Effect.ServerAdmin;
+                // A search_path naming pg_catalog after another schema lets a function there stand in
+                // for a built-in of the same name and arguments: the calls read after it are not the built-ins.
+                return SearchPathShadows(w, from, to, cx) ? Effect.Unknown : Effect.Read;
             case "SHOW" or "DESCRIBE" or "DESC" or "USE" or "BEGIN" or "START" or "COMMIT" or "END" or "ROLLBACK"
                 or "SAVEPOINT" or "RELEASE" or "LISTEN" or "UNLISTEN" or "NOTIFY" or "DEALLOCATE" or "DISCARD" or "FETCH" or "CLOSE"
-                or "DECLARE" or "CHECKPOINT" or "HELP" or "PRAGMA" or "ANALYZE" or "ANALYSE" or "MOVE" or "ABORT" or "CHECKSUM":
+                or "CHECKPOINT" or "HELP" or "PRAGMA" or "ANALYZE" or "ANALYSE" or "MOVE" or "ABORT" or "CHECKSUM":
                 return Effect.Read;
             case "RESET":
                 return from + 1 < to && w[from + 1].Text is "MASTER" or "BINARY" or "REPLICA" or "SLAVE" ? Effect.Delete : Effect.Read;
@@ -131,7 +134,10 @@ public static partial class SqlScanner
                 if (cx.Dialect != SqlDialect.MySql) return Effect.ServerExec;
                 return HasAny(w, from, to, "LOCAL") ? Effect.Write : Effect.ServerExec;
             case "COPY":
-                return Copy(w, from, to, d);
+                return ToolHelp.Max(Copy(w, from, to, d), QueryIn(w, from + 1, to, d, cx));
+            case "DECLARE":
+                // DECLARE c CURSOR FOR query: FETCH runs the query.
+                return QueryAfter(w, from, to, d, "FOR", cx);
             case "KILL" or "SHUTDOWN":
                 return Effect.Terminate;
             case "PURGE":
@@ -151,6 +157,45 @@ public static partial class SqlScanner
         }
     }
 
+    /// <summary>The effect of the query a statement runs now or stores to run later, when
+    /// <paramref name="keyword"/> at depth <paramref name="d"/> introduces one (CREATE VIEW, CREATE
+    /// MATERIALIZED VIEW and CREATE TABLE … AS query; DECLARE … CURSOR FOR query): its calls decide as
+    /// in a SELECT of its own. Read when there is none.</summary>
+    private static Effect QueryAfter(List<Word> w, int from, int to, int d, string keyword, Context cx)
+    {
+        int at = IndexOf(w, from, to, d, keyword);
+        return at < 0 ? Effect.Read : QueryIn(w, at + 1, to, d, cx);
+    }
+
+    /// <summary>The effect of the query starting at <paramref name="at"/> (bare, or in parentheses
+    /// as in COPY (query) TO), classified to the end of its parentheses; read when none starts there.</summary>
+    private static Effect QueryIn(List<Word> w, int at, int to, int d, Context cx)
+    {
+        if (at >= to || w[at].Text is not ("SELECT" or "WITH" or "VALUES" or "TABLE" or "EXECUTE")) return Effect.Read;
+        int end = at + 1;
+        if (w[at].Depth > d) while (end < to && w[end].Depth > d) end++;
+        else end = to;
+        return Classify(w, at, end, 1, cx);
+    }
+
+    /// <summary>True for SET [SESSION|LOCAL] search_path (or SET SCHEMA) whose value names
+    /// pg_catalog, and not first.</summary>
+    private static bool SearchPathShadows(List<Word> w, int from, int to, Context cx)
+    {
+        int at = from + 1;
+        while (at < to && w[at].Text is "SESSION" or "LOCAL") at++;
+        if (at >= to || w[at].Text is not ("SEARCH_PATH" or "SCHEMA")) return false;
+        for (int i = at + 1; i < to; i++)
+        {
+            string? name = w[i].Text is "'" or "\"" ? Content(w[i], cx) : w[i].Text;
+            if (name == null) continue;
+            int k = name.IndexOf("pg_catalog", StringComparison.OrdinalIgnoreCase);
+            if (k == 0 && i == at + 1 + (w[at + 1].Text is "TO" or "=" ? 1 : 0)) return false; // first: the built-ins still come first
+            if (k >= 0) return true;
+        }
+        return false;
+    }
+
     // COPY … FROM/TO PROGRAM runs a command on the server; FROM/TO 'file' reads or writes a server
     // file; FROM STDIN writes the table; TO STDOUT reads it.
     private static Effect Copy(List<Word> w, int from, int to, int d)
@@ -164,7 +209,7 @@ public static partial class SqlScanner
         return fromSide ? Effect.Write : Effect.Read;
     }
 
-    private static Effect Alter(List<Word> w, int from, int to, int d)
+    private static Effect Alter(List<Word> w, int from, int to, int d, Context cx)
     {
         string what = from + 1 < to ? w[from + 1].Text : "";
         // A setting the server runs as a shell command or loads as a library runs code as its OS user.
@@ -174,7 +219,10 @@ public static partial class SqlScanner
         if (what == "FOREIGN" && from + 2 < to && w[from + 2].Text == "DATA") return Effect.ServerAdmin;
         if (what is "ROLE" or "USER" && RolePower(w, from, to)) return Effect.ServerAdmin;
         if (what == "INSTANCE") return Effect.ServerAdmin; // MySQL ALTER INSTANCE
-        return Has(w, from, to, d, "DROP") ? Effect.Drop : Effect.Write;
+        // ALTER ROLE / DATABASE / FUNCTION … SET search_path: the SET a later session (or call) starts with.
+        int set = IndexOf(w, from, to, d, "SET");
+        if (what is "ROLE" or "USER" or "DATABASE" or "FUNCTION" or "PROCEDURE" && set > 0 && SearchPathShadows(w, set, to, cx)) return Effect.Unknown;
+        return ToolHelp.Max(Has(w, from, to, d, "DROP") ? Effect.Drop : Effect.Write, Stored(w, from + 1, to, what == "INDEX", cx));
     }
 
     // Settings whose value the server runs as a shell command or loads as a library.

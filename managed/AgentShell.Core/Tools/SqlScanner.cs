@@ -181,6 +181,8 @@ public static partial class SqlScanner
                     if (s[i] == '\'')
                     {
                         if (i + 1 < s.Length && s[i + 1] == '\'') { i += 2; continue; }
+                        // 'a'<newline>'b' is one constant 'ab' to the server: read on into the next part.
+                        if (dialect == SqlDialect.Postgres && Continuation(s, i + 1) is int next) { i = next + 1; continue; }
                         break;
                     }
                     i++;
@@ -204,7 +206,7 @@ public static partial class SqlScanner
                 }
                 i = Math.Min(i + 1, s.Length);
                 text.Append(s, first, i - first);
-                words.Add(new Word("\"", depth, group, first, i, NextIsParen(s, i), prev)); // an identifier, never a keyword
+                words.Add(new Word("\"", depth, group, first, i, NextIsParen(s, i, dialect), prev)); // an identifier, never a keyword
                 prev = close;
                 continue;
             }
@@ -232,7 +234,7 @@ public static partial class SqlScanner
             {
                 int first = i;
                 while (i < s.Length && IsWordChar(s[i])) i++;
-                words.Add(new Word(AsciiUpper(s.AsSpan(first, i - first)), depth, group, first, Call: NextIsParen(s, i), Prev: prev));
+                words.Add(new Word(AsciiUpper(s.AsSpan(first, i - first)), depth, group, first, Call: NextIsParen(s, i, dialect), Prev: prev));
                 text.Append(s, first, i - first);
                 prev = s[i - 1];
                 continue;
@@ -272,18 +274,82 @@ public static partial class SqlScanner
         }
         if (w.Text == "\"") return s.Length >= 2 ? s[1..^1].ToString() : "";
         bool backslash = s[0] != '\'' || cx.BackslashStrings;
+        bool postgres = cx.Dialect == SqlDialect.Postgres;
         var sb = new StringBuilder(s.Length);
         for (int i = s[0] == '\'' ? 1 : 2; i < s.Length; i++)
         {
-            if (backslash && s[i] == '\\' && i + 1 < s.Length) { sb.Append(s[++i]); continue; }
+            if (backslash && s[i] == '\\' && i + 1 < s.Length)
+            {
+                if (postgres) i = Escape(s, i + 1, sb) - 1;
+                else sb.Append(s[++i]);
+                continue;
+            }
             if (s[i] == '\'')
             {
                 if (i + 1 < s.Length && s[i + 1] == '\'') { sb.Append('\''); i++; continue; }
+                if (postgres && Continuation(s, i + 1) is int next) { i = next; continue; }
                 break;
             }
             sb.Append(s[i]);
         }
         return sb.ToString();
+    }
+
+    /// <summary>Where the next part of a string constant starts (its opening quote) when only
+    /// whitespace holding a newline, and comments, separate it from the part that closed before
+    /// <paramref name="i"/> (the server's quote continuation: 'DEL'&lt;newline&gt;'ETE' is 'DELETE');
+    /// else null.</summary>
+    private static int? Continuation(ReadOnlySpan<char> s, int i)
+    {
+        bool newline = false;
+        while (i < s.Length)
+        {
+            char c = s[i];
+            if (c is '\n' or '\r') { newline = true; i++; }
+            else if (c is ' ' or '\t' or '\f' or '\v') i++;
+            else if (c == '-' && i + 1 < s.Length && s[i + 1] == '-') { while (i < s.Length && s[i] is not ('\n' or '\r')) i++; }
+            else break;
+        }
+        return newline && i < s.Length && s[i] == '\'' ? i : null;
+    }
+
+    /// <summary>Undoes one backslash escape of a PostgreSQL E'' string (or any string with
+    /// standard_conforming_strings off) whose character after the backslash is at <paramref name="i"/>,
+    /// as the server does: \b \f \n \r \t, octal \ooo, hex \xhh, \uXXXX and \UXXXXXXXX, else the
+    /// character itself. Read as the character after the backslash, E'DEL\105TE' hid a DELETE.
+    /// Returns the index after the escape.</summary>
+    private static int Escape(ReadOnlySpan<char> s, int i, StringBuilder sb)
+    {
+        char c = s[i];
+        switch (c)
+        {
+            case 'b': sb.Append('\b'); return i + 1;
+            case 'f': sb.Append('\f'); return i + 1;
+            case 'n': sb.Append('\n'); return i + 1;
+            case 'r': sb.Append('\r'); return i + 1;
+            case 't': sb.Append('\t'); return i + 1;
+        }
+        if (c is >= '0' and <= '7')
+        {
+            int v = 0, k = i;
+            while (k < s.Length && k < i + 3 && s[k] is >= '0' and <= '7') v = v * 8 + (s[k++] - '0');
+            sb.Append((char)(v & 0xFF));
+            return k;
+        }
+        int digits = c switch { 'x' => 2, 'u' => 4, 'U' => 8, _ => 0 };
+        if (digits > 0)
+        {
+            int v = 0, k = i + 1;
+            while (k < s.Length && k < i + 1 + digits && char.IsAsciiHexDigit(s[k])) v = v * 16 + Convert.ToInt32(s[k++].ToString(), 16);
+            if (k > i + 1 && (c == 'x' || k == i + 1 + digits))
+            {
+                if (c == 'x') sb.Append((char)v);
+                else if (v is >= 0 and <= 0x10FFFF and not (>= 0xD800 and <= 0xDFFF)) sb.Append(char.ConvertFromUtf32(v));
+                return k;
+            }
+        }
+        sb.Append(c);
+        return i + 1;
     }
 
     // Every non-ASCII character continues an identifier, as in the server's lexer (ident_cont
@@ -299,9 +365,30 @@ public static partial class SqlScanner
         return SqlKeywords.Of(up);
     }
 
-    private static bool NextIsParen(string s, int i)
+    /// <summary>True when the next thing after <paramref name="i"/> is <c>(</c>: whitespace and
+    /// comments are stepped over, as the server does (<c>f/**/()</c> and <c>f--x&lt;newline&gt;()</c>
+    /// call f; read as a plain name they hid the call).</summary>
+    private static bool NextIsParen(string s, int i, SqlDialect dialect)
     {
-        while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
+        while (i < s.Length)
+        {
+            char c = s[i];
+            char n = i + 1 < s.Length ? s[i + 1] : '\0';
+            if (char.IsWhiteSpace(c)) i++;
+            else if ((c == '-' && n == '-') || (c == '#' && dialect == SqlDialect.MySql)) { while (i < s.Length && s[i] is not ('\n' or '\r')) i++; }
+            else if (c == '/' && n == '*' && !(dialect == SqlDialect.MySql && i + 2 < s.Length && s[i + 2] == '!'))
+            {
+                int nest = 1;
+                i += 2;
+                while (i < s.Length && nest > 0)
+                {
+                    if (s[i] == '/' && i + 1 < s.Length && s[i + 1] == '*' && dialect == SqlDialect.Postgres) { nest++; i += 2; }
+                    else if (s[i] == '*' && i + 1 < s.Length && s[i + 1] == '/') { nest--; i += 2; }
+                    else i++;
+                }
+            }
+            else break;
+        }
         return i < s.Length && s[i] == '(';
     }
 

@@ -74,6 +74,66 @@ public class SqlScannerTests
     [TestCase("SELECT dblink_send_query('c', 'DROP TABLE t')", Effect.ServerExec)]
     [TestCase("SELECT query_to_xmlschema('DELETE FROM t RETURNING 1', true, true, '')", Effect.ServerExec)]
     [TestCase("SELECT dblinked, query_to_xml_count FROM t", Effect.Read)]      // look-alike columns
+    // A comment between a function's name and its '(' is whitespace to the server: still a call.
+    [TestCase("SELECT pg_terminate_backend/**/(pid) FROM pg_stat_activity", Effect.Terminate)]
+    [TestCase("SELECT lo_unlink/* a /* nested */ b */(16384)", Effect.Delete)]
+    [TestCase("SELECT purge_customers--x\n()", Effect.Unknown)]
+    [TestCase("SELECT count/**/(*), now /* at */ () FROM t", Effect.Read)]     // look-alike: built-ins that read
+    [TestCase("SELECT a /* (b) */ FROM t", Effect.Read)]                       // a comment holding parentheses calls nothing
+    // The query of a view, a table made from a query, a cursor or a COPY runs: its calls count.
+    [TestCase("COPY (SELECT purge_customers()) TO STDOUT", Effect.Unknown)]
+    [TestCase("COPY (SELECT pg_terminate_backend(pid) FROM pg_stat_activity) TO STDOUT", Effect.Terminate)]
+    [TestCase("COPY (SELECT id, lower(name) FROM t) TO STDOUT", Effect.Read)]  // look-alike
+    [TestCase("CREATE TABLE x AS SELECT purge_customers()", Effect.Unknown)]
+    [TestCase("CREATE MATERIALIZED VIEW m AS SELECT lo_unlink(1)", Effect.Delete)]
+    [TestCase("CREATE VIEW v AS SELECT purge_customers()", Effect.Unknown)]
+    [TestCase("CREATE OR REPLACE VIEW v (a) WITH (security_barrier) AS (SELECT purge_customers())", Effect.Unknown)]
+    [TestCase("CREATE VIEW v AS SELECT id, upper(name) FROM t", Effect.Write)] // look-alike
+    [TestCase("CREATE TABLE x AS TABLE t WITH NO DATA", Effect.Write)]
+    [TestCase("CREATE TYPE pair AS (a int, b text)", Effect.Write)]
+    [TestCase("DECLARE c CURSOR FOR SELECT purge_customers()", Effect.Unknown)]
+    [TestCase("DECLARE c NO SCROLL CURSOR WITH HOLD FOR SELECT * FROM t", Effect.Read)]
+    // A function of a built-in's name in another schema is not the built-in.
+    [TestCase("ALTER FUNCTION purge_customers() RENAME TO now; SELECT public.now()", Effect.Unknown)]
+    [TestCase("SELECT \"public\".lower('x')", Effect.Unknown)]
+    [TestCase("SELECT app.left('abc', 1)", Effect.Unknown)]
+    [TestCase("SELECT pg_catalog.now(), pg_catalog.lower('X'), now()", Effect.Read)]          // look-alike: the built-ins
+    [TestCase("SET search_path = public, pg_catalog", Effect.Unknown)]
+    [TestCase("SET LOCAL search_path TO 'app, pg_catalog'", Effect.Unknown)]
+    [TestCase("SELECT set_config('search_path', 'public, pg_catalog', false)", Effect.Unknown)]
+    [TestCase("SET search_path = pg_catalog, public", Effect.Read)]                           // look-alikes: built-ins first,
+    [TestCase("SET search_path TO app, public", Effect.Read)]                                 // or implicitly first
+    [TestCase("SET statement_timeout = '5s'", Effect.Read)]
+    [TestCase("ALTER ROLE app SET search_path = public, pg_catalog", Effect.Unknown)]
+    [TestCase("ALTER ROLE app IN DATABASE x SET search_path TO 'app, pg_catalog'", Effect.Unknown)]
+    [TestCase("ALTER ROLE app SET search_path = app, public", Effect.Write)]                   // look-alikes
+    [TestCase("ALTER ROLE app SET statement_timeout = '5s'", Effect.Write)]
+    [TestCase("CREATE TABLE p1 PARTITION OF t FOR VALUES FROM (purge_customers()) TO (10)", Effect.Unknown)]
+    [TestCase("CREATE TABLE p1 PARTITION OF t FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')", Effect.Write)] // look-alikes
+    [TestCase("CREATE TABLE p2 PARTITION OF t FOR VALUES WITH (MODULUS 4, REMAINDER 0)", Effect.Write)]
+    [TestCase("ALTER TABLE t ATTACH PARTITION p3 FOR VALUES IN (1, 2)", Effect.Write)]
+    [TestCase("SELECT set_config('statement_timeout', '5s', false)", Effect.Write)]
+    // What a definition stores runs later (an INSERT's default, a check) or at once (an ALTER's rewrite): its calls count.
+    [TestCase("CREATE TABLE t3 (a int DEFAULT purge_customers()); INSERT INTO t3 DEFAULT VALUES", Effect.Unknown)]
+    [TestCase("ALTER TABLE t2 ADD COLUMN z int DEFAULT purge_customers()", Effect.Unknown)]
+    [TestCase("ALTER TABLE t2 ALTER COLUMN a SET DEFAULT NOT purge_flag()", Effect.Unknown)]
+    [TestCase("CREATE TABLE t3 (a int CHECK (purge_customers() > 0))", Effect.Unknown)]
+    [TestCase("ALTER TABLE t2 ADD CONSTRAINT c CHECK (lo_unlink(a) > 0) NOT VALID", Effect.Delete)]
+    [TestCase("CREATE DOMAIN d AS int CHECK (purge_customers() > 0)", Effect.Unknown)]
+    [TestCase("ALTER TABLE t2 ALTER COLUMN a TYPE int USING purge_customers()", Effect.Unknown)]
+    [TestCase("CREATE POLICY p ON t2 USING (true) WITH CHECK (purge_customers() > 0)", Effect.Unknown)]
+    [TestCase("CREATE INDEX i ON ONLY public.t2 ((purge_customers()))", Effect.Unknown)]
+    [TestCase("CREATE TABLE t3 (a int GENERATED ALWAYS AS (purge_customers()) STORED)", Effect.Unknown)]
+    [TestCase("CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = public.purge2)", Effect.Unknown)]
+    [TestCase("CREATE AGGREGATE agg(int) (SFUNC = purge2, STYPE = int)", Effect.Unknown)]
+    [TestCase("CREATE CAST (int AS d2) WITH FUNCTION purge2(int)", Effect.Unknown)]
+    [TestCase("CREATE TABLE t (id uuid DEFAULT gen_random_uuid() PRIMARY KEY, at timestamptz NOT NULL DEFAULT timezone('utc', now()), "
+        + "n numeric(10,2) CHECK (n > 0), e vector(1536), o int REFERENCES orders(id), s text GENERATED ALWAYS AS (lower(e::text)) STORED)", Effect.Write)] // look-alikes
+    [TestCase("CREATE INDEX i ON t USING gin (to_tsvector('english', body)) INCLUDE (id) WHERE deleted_at IS NULL", Effect.Write)]
+    [TestCase("CREATE UNIQUE INDEX i ON public.t (lower(email))", Effect.Write)]
+    [TestCase("ALTER TABLE t ALTER COLUMN n TYPE numeric(12,2) USING n::numeric(12,2)", Effect.Write)]
+    [TestCase("CREATE POLICY p ON t FOR SELECT USING (owner = current_user)", Effect.Write)]
+    [TestCase("CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq_mine); CREATE FUNCTION int4eq_mine(int, int) RETURNS bool LANGUAGE sql AS 'SELECT $1 = $2'", Effect.Unknown)]
     public void Postgres(string sql, Effect expected) =>
         Assert.That(SqlScanner.Scan(sql).Effect, Is.EqualTo(expected));
 
@@ -138,6 +198,17 @@ public class SqlScannerTests
     [TestCase("CREATE TRIGGER t AFTER INSERT ON x FOR EACH ROW EXECUTE FUNCTION elsewhere()", Effect.Unknown)]
     [TestCase("CREATE EVENT TRIGGER e ON ddl_command_start EXECUTE FUNCTION elsewhere()", Effect.Unknown)]
     [TestCase("CREATE RULE r AS ON INSERT TO log DO ALSO DELETE FROM users", Effect.Wipe)]
+    // A body's E-string escapes and quote continuations are undone as the server does.
+    [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS E'DEL\\105TE FROM users RETURNING 1'", Effect.Wipe)]
+    [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS E'\\x44ROP TABLE users'", Effect.Drop)]
+    [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS E'\\u0054RUNCATE users'", Effect.Truncate)]
+    [TestCase("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS E'SELECT 1;\\nDELETE FROM users'", Effect.Wipe)]
+    [TestCase("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS 'SELECT 1; '\n  'DELETE FROM users'", Effect.Wipe)]
+    [TestCase("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS 'SELECT 1; ' -- note\n 'DELETE FROM users'", Effect.Wipe)]
+    [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS E'SELECT \\'it\\'\\'s\\' || \\x41BC'", Effect.Write)] // look-alike: quotes and text
+    [TestCase("SELECT 'a' 'b'; DROP TABLE t", Effect.Drop)]                  // no newline: not one constant (a syntax error), the DROP still counts
+    [TestCase("SELECT 'a'\n'; DROP TABLE t; '", Effect.Read)]                // one constant across the newline: no DROP
+    [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS E'DEL\\105TE FROM users RETURNING 1'; CREATE VIEW v AS SELECT f()", Effect.Wipe)]
     [TestCase("CREATE OR REPLACE RULE r AS ON UPDATE TO t DO INSTEAD (UPDATE u SET a = 1 WHERE id = 2; DROP TABLE v)", Effect.Drop)]
     [TestCase("CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING", Effect.Write)]
     // Calls: a function the scanner cannot see into is unknown; built-ins that read stay reads.

@@ -15,15 +15,16 @@ internal sealed class RequestBody
     public bool Complete { get; set; } = true;
     /// <summary>Incomplete: bytes left of the Content-Length body, or of the current chunk.</summary>
     public long Remaining { get; set; }
-    /// <summary>Trailer fields of a chunked body (complete bodies only).</summary>
-    public List<string> Trailers => _trailers ??= []; // PERF: made for a chunked body only
-    private List<string>? _trailers;
     public ReadOnlySpan<byte> Span => Data.AsSpan(0, Length);
 }
 
 /// <summary>Reads request bodies for the decision and forwards requests with framing written
 /// here: Content-Length for a body read whole, otherwise the client's own framing, re-encoded
-/// chunk by chunk for a chunked body. Hop-by-hop framing fields of the client's are not copied.</summary>
+/// chunk by chunk for a chunked body. Hop-by-hop framing fields of the client's are not copied,
+/// and neither are a chunked body's trailer fields (RFC 9110 §6.5.1 lets a recipient that removes
+/// the chunked coding discard them): they come after the decision and were copied as sent, so a
+/// bare LF in one ended the message early for a lenient server (Node's insecureHTTPParser, Go's
+/// textproto) and what followed it was a second request nobody decided.</summary>
 internal static class HttpForward
 {
     /// <summary>How much of a body is read before deciding (a GraphQL document is far smaller).</summary>
@@ -52,8 +53,7 @@ internal static class HttpForward
                 long size = ChunkSize(client.ReadLine(MaxChunkLine).Span);
                 if (size == 0)
                 {
-                    ReadOnlyMemory<byte> t;
-                    while ((t = client.ReadLine(MaxChunkLine)).Length > 0) b.Trailers.Add(Encoding.Latin1.GetString(t.Span));
+                    SkipTrailers(client);
                     break;
                 }
                 int take = (int)Math.Min(size, DecisionBytes - data.Length);
@@ -78,7 +78,7 @@ internal static class HttpForward
     /// the body read, and (for an incomplete body) the rest of it from <paramref name="client"/>.</summary>
     public static void Write(Stream upstream, HttpRequestHead h, RequestBody b, HttpReader client)
     {
-        bool chunked = h.Framing == BodyFraming.Chunked && (!b.Complete || b.Trailers.Count > 0);
+        bool chunked = h.Framing == BodyFraming.Chunked && !b.Complete;
         long? length = chunked ? null : h.Framing == BodyFraming.Length ? h.ContentLength
             : h.Framing == BodyFraming.Chunked || h.Header("Content-Length") != null ? b.Length : null;
         // PERF: one write for the head and a body read whole, from a pooled buffer (no string of the head).
@@ -114,14 +114,21 @@ internal static class HttpForward
                 ExpectCrlf(client);
                 size = ChunkSize(client.ReadLine(MaxChunkLine).Span);
             }
-            ReadOnlyMemory<byte> t;
-            while ((t = client.ReadLine(MaxChunkLine)).Length > 0) b.Trailers.Add(Encoding.Latin1.GetString(t.Span));
+            SkipTrailers(client);
         }
-        var end = new StringBuilder("0\r\n");
-        foreach (var t in b.Trailers) end.Append(t).Append("\r\n");
-        end.Append("\r\n");
-        upstream.Write(Encoding.Latin1.GetBytes(end.ToString()));
+        upstream.Write("0\r\n\r\n"u8);
         upstream.Flush();
+    }
+
+    /// <summary>Reads a chunked body's trailer section through its empty line and forgets it; at
+    /// most <see cref="HttpRequestHead.MaxHead"/> bytes of it (a client sending trailer lines
+    /// without end is refused, not buffered).</summary>
+    private static void SkipTrailers(HttpReader client)
+    {
+        int total = 0;
+        ReadOnlyMemory<byte> t;
+        while ((t = client.ReadLine(MaxChunkLine)).Length > 0)
+            if ((total += t.Length + 2) > HttpRequestHead.MaxHead) throw new HttpFramingException(431, "the request's trailer section is too large");
     }
 
     /// <summary>The request head as forwarded, in Latin-1: its line, the client's fields but its
