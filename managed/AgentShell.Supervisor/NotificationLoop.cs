@@ -26,8 +26,7 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
         for (int i = 0; i < threads; i++)
         {
             int me = i;
-            var t = new Thread(() => RunThenCount(me)) { IsBackground = true, Name = $"seccomp-recv-{i}" };
-            t.Start();
+            Interop.Threads.StartBackground($"seccomp-recv-{i}", () => RunThenCount(me));
         }
     }
 

@@ -63,7 +63,7 @@ public sealed class ControlServer : IDisposable
         Identity = endpoint.Identity;
         registry.Paused += i => Broadcast("paused", i);
         registry.Resolved += i => Broadcast("resolved", i);
-        new Thread(AcceptLoop) { IsBackground = true, Name = "control-accept" }.Start();
+        Interop.Threads.StartBackground("control-accept", AcceptLoop);
     }
 
     private void AcceptLoop()
