@@ -25,6 +25,7 @@ public static class Program
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties, typeof(RunsVerb))]
     public static int Main(string[] args)
     {
+        AgentShell.Supervisor.Diagnostics.StartupTrace.Mark("main");
         // Root mode's background refill of pre-loaded programs, started by a run (not a verb).
         if (AgentShell.Supervisor.Network.KernelGuardPreload.IsRefill(args)) return AgentShell.Supervisor.Network.KernelGuardPreload.RefillPool(args);
         // The run's CA, made in a child of the supervisor (not a verb: see RunCaChild).
@@ -37,7 +38,9 @@ public static class Program
 
         try
         {
-            return Dispatch(head, command);
+            int code = Dispatch(head, command);
+            AgentShell.Supervisor.Diagnostics.StartupTrace.Mark("exit");
+            return code;
         }
         catch (Exception e)
         {

@@ -16,9 +16,14 @@ internal sealed class ExecReader
     internal const int MaxArgs = 4096;
     private const int Page = 4096;
 
-    private byte[] _buf = new byte[64 * 1024];
+    private const int MaxPointerBytes = 8 * (MaxArgs + 1);
+
+    // PERF: sized for a common exec and grown (doubling, then kept) for a larger one. At their
+    // bounds from the start, a run's four readers (two per receiving thread) allocated 472 KiB,
+    // most of start-up's, and brought a young collection before the agent's first exec.
+    private byte[] _buf = new byte[4 * 1024];
     private int[] _spans = new int[2 * 256];
-    private readonly byte[] _ptrs = new byte[8 * (MaxArgs + 1)];
+    private byte[] _ptrs = new byte[Page];
     private readonly byte[] _path = new byte[MaxPath];
 
     /// <summary>True when <paramref name="argv"/> is within what a read accepts (at most
@@ -123,6 +128,7 @@ internal sealed class ExecReader
         }
         while (true)
         {
+            if (_ptrs.Length - count * 8 < 8 && _ptrs.Length < MaxPointerBytes) Array.Resize(ref _ptrs, Math.Min(MaxPointerBytes, _ptrs.Length * 2));
             int want = (int)Math.Min((ulong)(_ptrs.Length - count * 8), Page - (at % Page));
             want -= want % 8;
             if (want <= 0) return ReadFailure.TooLarge;

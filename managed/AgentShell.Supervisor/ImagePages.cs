@@ -29,7 +29,8 @@ internal static class ImagePages
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return 0; } // nothing known: nothing dropped
         using (pagemap)
         {
-            var entries = new byte[64 * 1024];
+            // PERF: on the stack: 64 KiB from the heap was an eighth of what a run allocates before its first collection.
+            Span<byte> entries = stackalloc byte[16 * 1024];
             for (int i = 0; i < r.Count; i++)
             {
                 ulong start, length;
@@ -39,12 +40,12 @@ internal static class ImagePages
                 {
                     int pages = (int)Math.Min((start + length - at) / (ulong)page, (ulong)entries.Length / 8);
                     int got;
-                    try { got = RandomAccess.Read(pagemap, entries.AsSpan(0, pages * 8), (long)(at / (ulong)page * 8)); }
+                    try { got = RandomAccess.Read(pagemap, entries[..(pages * 8)], (long)(at / (ulong)page * 8)); }
                     catch (IOException) { return named; } // unknown from here: keep the rest mapped
                     if (got != pages * 8) return named;
                     for (int p = 0; p < pages; p++, at += (ulong)page)
                     {
-                        ulong entry = BitConverter.ToUInt64(entries, p * 8);
+                        ulong entry = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(entries[(p * 8)..]);
                         if ((entry & Present) == 0 || (entry & FileOrShared) != 0) continue;
                         // A private copy: keep it, drop what came before it.
                         named += DropRun(run, at);

@@ -53,14 +53,17 @@ public sealed class SupervisedRun
         using var ownAddresses = _o.Addresses == null ? new Network.AddressEnvironments(_o.Policy) : null;
         Network.IAddressEnvironments addresses = _o.Addresses ?? ownAddresses!;
 
+        Diagnostics.StartupTrace.Mark("kernel-checked");
         using var kernel = RootMode.TryStart(_o, addresses, out string? guardError, out string? whyNotKernel);
         if (guardError != null) { _o.Log.WriteLine($"agentshell: {guardError}; nothing was run"); return 125; }
 
+        Diagnostics.StartupTrace.Mark("root-mode");
         // The run's CA is made while the launcher starts; the tree's TLS clients are pointed at it.
         using var ca = Wire.Tls.RunCa.Begin(_o.Policy, runId, Path.Combine(Approval.SocketPaths.Directory(), runId + ".ca"), _o.Log);
 
         // The control socket exists before the tree does, so it is among the paths the tree cannot touch.
         using var control = Approval.ControlEndpoint.Bind(_o.SocketPath ?? Path.Combine(Approval.SocketPaths.Directory(), runId + ".sock"));
+        Diagnostics.StartupTrace.Mark("control-bound");
         bool protect = _o.Protect.Count > 0 || _o.RequireProtection;
         var (ours, theirs) = Interop.Sockets.SocketPair();
         Interop.Sockets.PassCredentials(ours);
@@ -85,6 +88,7 @@ public sealed class SupervisedRun
         try { _agentPid = Interop.Spawn.Start(_o.LauncherPath, argv, env, theirs, 3, statusWrite, StatusFd); }
         finally { if (statusWrite >= 0) Interop.Libc.close(statusWrite); }
         Interop.Libc.close(theirs);
+        Diagnostics.StartupTrace.Mark("launcher-spawned");
         using var signals = _o.OwnsProcess ? SignalForwarding.Start(_agentPid) : null;
 
         int listener, filterPid;
@@ -98,9 +102,11 @@ public sealed class SupervisedRun
             // for that; later they are refreshed off the hot path).
             ownAddresses?.StartInBackground(_o.Log.WriteLine);
             identity = new Network.ExecutableIdentity();
+            Diagnostics.StartupTrace.Mark("identity");
             listener = LauncherHandOff.ReceiveListener(ours, out filterPid, out note);
             // The launcher failed before installing the filter; it printed why.
             if (listener < 0) return ExitCode(Reap());
+            Diagnostics.StartupTrace.Mark("listener-received");
         }
         catch (Exception)
         {
@@ -117,10 +123,12 @@ public sealed class SupervisedRun
         using var supervision = new Supervision(_o, listener, runId, (processGroup, executable, _agentPid), addresses, identity, kernel,
             pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper) || kernel?.InTree(pid) == true, tree, control, ca?.Ready());
         ControlSocketPath = supervision.ControlSocketPath;
+        Diagnostics.StartupTrace.Mark("supervision-built");
         supervision.Start(_o.Threads);
         _o.Started?.Invoke(new RunStarted(runId, ControlSocketPath, kernel != null ? ConnectGuardMode.Kernel : ConnectGuardMode.Seccomp,
             whyNotKernel, RunStarted.Of(kernel != null, _o.OwnsProcess)));
         SendGo(ours);
+        Diagnostics.StartupTrace.Mark("go-sent");
         // No collection forced here (issue 16): a blocking one held the tree's first exec for its
         // length (it suspends the receiving threads) and cost ~6 ms of CPU per run. What it was for,
         // a young generation's budget sized from start-up's survivors (~4.5 MiB of decisions'
@@ -132,6 +140,7 @@ public sealed class SupervisedRun
 
         int execErr = ReadExecResult(ours);
         Interop.Libc.close(ours);
+        Diagnostics.StartupTrace.Mark("agent-exec-done");
         // Start-up's code and read-only data (the command line's parser, the profiles' readers, the
         // launcher's hand-off, the supervision's set-up) leave the resident set; what decisions use
         // comes back as they go (issue 16; see ImagePages). Once the agent's own exec is decided and
@@ -143,7 +152,9 @@ public sealed class SupervisedRun
         // Reported: the tree's init was reaped, so its whole pid namespace is gone, and no orphan of
         // it ever reached us (a namespace's orphans go to its init); the launcher is left to exit.
         int? reported = statusHandle != null ? ReadReportedStatus(statusRead) : null;
+        Diagnostics.StartupTrace.Mark("pages-dropped");
         int status = reported ?? Reap();
+        Diagnostics.StartupTrace.Mark("tree-ended");
         if (_o.OwnsProcess)
         {
             if (reported == null) TreeTeardown.KillOrphans();
@@ -152,6 +163,7 @@ public sealed class SupervisedRun
         // Now, while the listener is still open: removing files opens fds, and a receiving thread
         // must not meet the listener's number reused by one.
         ca?.Dispose();
+        Diagnostics.StartupTrace.Mark("teardown-done");
         if (execErr > 0)
         {
             _o.Log.WriteLine($"agentshell: cannot run '{_o.Command[0]}': {Marshal.GetPInvokeErrorMessage(execErr)}");

@@ -11,7 +11,7 @@ internal sealed class Supervision : IDisposable
 {
     private readonly PendingRegistry _registry;
     private readonly ControlServer _control;
-    private readonly Timer _prune;
+    private volatile bool _disposed;
     private readonly TreeSession _tree;
     private readonly string? _runId;
 
@@ -41,7 +41,16 @@ internal sealed class Supervision : IDisposable
             var me = new SelfIdentity(self.ProcessGroup, self.Executable, _control.Identity, self.AgentPid) { TreeHasOwnPids = tree.OwnPidNamespace };
             _tree = new TreeSession(o, listener, info, _registry, me, addresses, identity, kernel,
                 o.Quiet ? null : i => PauseNotice.Print(i, o.Log), tree: tree, authority: authority);
-            _prune = new Timer(_ => _tree.Prune(), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
+            // PERF: a sleeping thread of its own (Interop.Threads), not a Timer (see HeapTrim).
+            Interop.Threads.StartBackground("tree-prune", () =>
+            {
+                while (true)
+                {
+                    Thread.Sleep(TimeSpan.FromSeconds(10));
+                    if (_disposed) return;
+                    _tree.Prune();
+                }
+            });
         }
         catch
         {
@@ -59,7 +68,7 @@ internal sealed class Supervision : IDisposable
     /// <summary>Stops the gate, the control socket, the pause timer and the prune timer.</summary>
     public void Dispose()
     {
-        _prune?.Dispose();
+        _disposed = true;
         // What still waits ends as "process gone" while the tree still records it: a run can end
         // before the pause timer has seen a held process die, and its audit row must not be lost.
         if (_runId != null) _registry.EndSession(_runId);

@@ -172,6 +172,29 @@ public sealed unsafe class ExecReaderTests
     }
 
     [Test]
+    public void ExactlyTheBoundOfArgumentsIsReadWhole()
+    {
+        // The pointer array grows from one page to the bound's 8 * (MaxArgs + 1) bytes, NULL included.
+        var argv = Enumerable.Range(0, ExecReader.MaxArgs).Select(i => $"a{i}").ToArray();
+        AssertSameAsOneByOne(CString("/bin/echo"), Vector(argv), ReadFailure.None);
+        Assert.That(Batched(CString("/bin/echo"), Vector(argv)).Argv, Is.EqualTo(argv));
+    }
+
+    [Test]
+    public void OneReaderReadsSmallLargeAndSmallExecsInTurn()
+    {
+        // Buffers grown for a large exec (many pointers, a long argument) serve the next ones as before.
+        var reader = new ExecReader();
+        var small = new[] { "ls", "-l" };
+        var large = Enumerable.Range(0, 3000).Select(i => i == 5 ? new string('z', 70_000) : $"arg{i}").ToArray();
+        foreach (var argv in new[] { small, large, small, large })
+        {
+            Assert.That(reader.ReadExec(Environment.ProcessId, CString("/bin/x"), Vector(argv), out var a), Is.EqualTo(ReadFailure.None));
+            Assert.That(a.ToStrings(), Is.EqualTo(argv));
+        }
+    }
+
+    [Test]
     public void AReadAllocatesNothingOnceItsBuffersHaveGrown()
     {
         var reader = new ExecReader();

@@ -55,11 +55,13 @@ public sealed class CheckVerb
             stderr.WriteLine($"agentshell check: invalid profile: {e.Message}");
             return Program.UsageError;
         }
+        AgentShell.Supervisor.Diagnostics.StartupTrace.Mark("profiles-loaded");
         // The decision entry point `run` uses for every exec, with this process as the caller.
         var check = new CommandCheck(policy);
         var execs = Shell != null ? check.Shell(Shell, ctx) : check.Command(command, ctx);
         var results = Shell != null ? CommandsOf(execs) : execs;
         var worst = results.Max(r => r.Decision.Action);
+        AgentShell.Supervisor.Diagnostics.StartupTrace.Mark("decided");
         if (Json) WriteJson(stdout, Shell != null ? results : [results.First(r => r.Decision.Action == worst)], policy, ctx, array: Shell != null);
         else WriteText(stdout, results, policy, ctx);
         return worst switch { PolicyAction.Block => ExitBlock, PolicyAction.Pause => ExitPause, _ => 0 };

@@ -9,7 +9,6 @@ namespace AgentShell.Supervisor.Approval;
 /// socket answers for all its sessions; a request may name one with <c>"run"</c>.</summary>
 public sealed class ControlServer : IDisposable
 {
-    private readonly Socket _listen;
     private readonly PendingRegistry _registry;
     private readonly Func<int, bool> _isInTree;
     private readonly string _runId;
@@ -59,20 +58,41 @@ public sealed class ControlServer : IDisposable
         _registry = registry;
         _isInTree = isInTree;
         _log = log;
-        _listen = endpoint.Listener;
         Identity = endpoint.Identity;
         registry.Paused += i => Broadcast("paused", i);
         registry.Resolved += i => Broadcast("resolved", i);
-        new Thread(AcceptLoop) { IsBackground = true, Name = "control-accept" }.Start();
+        Interop.Threads.StartBackground("control-accept", AcceptLoop);
     }
 
     private void AcceptLoop()
     {
+        var listener = _endpoint.Listener;
         while (!_stopped)
         {
+            int fd;
+            bool added = false;
+            try
+            {
+                // Held while blocked in accept: the fd is closed only after StopListening's shutdown woke it.
+                listener.DangerousAddRef(ref added);
+                fd = Interop.UnixSockets.Accept(listener.Fd, out var e);
+                if (fd < 0)
+                {
+                    if (_stopped || e is Errno.EINVAL or Errno.EBADF) return; // shut down
+                    Thread.Sleep(50); // EMFILE and the like: try again, never spin
+                    continue;
+                }
+            }
+            catch (ObjectDisposedException) { return; }
+            finally { if (added) listener.DangerousRelease(); }
+            var handle = new SafeSocketHandle(fd, ownsHandle: true);
             Socket c;
-            try { c = _listen.Accept(); }
-            catch (Exception) { return; }
+            try { c = new Socket(handle); }
+            catch (Exception)
+            {
+                handle.Dispose();
+                continue;
+            }
             new Thread(() => Serve(c)) { IsBackground = true, Name = "control-client" }.Start();
         }
     }
@@ -270,7 +290,7 @@ public sealed class ControlServer : IDisposable
     public void Dispose()
     {
         _stopped = true;
-        _listen.Dispose();
+        _endpoint.StopListening();
         if (_ownsEndpoint) _endpoint.Dispose();
     }
 }

@@ -25,7 +25,8 @@ public sealed class PendingRegistry : IDisposable
     private readonly INotificationResponder? _responder;
     private readonly PauseSettings _settings;
     private readonly TimeProvider _clock;
-    private readonly Timer _timer;
+    private bool _disposed;
+    private Timer? _timer; // made with the first pause (PERF: the runtime's timer thread costs every run's start)
     private int _nextSeed = Random.Shared.Next(0x100, 0xfff);
 
     /// <summary>Raised when a new item starts waiting.</summary>
@@ -55,7 +56,6 @@ public sealed class PendingRegistry : IDisposable
         _responder = responder;
         _settings = settings;
         _clock = clock ?? TimeProvider.System;
-        _timer = new Timer(_ => SafeTick(), null, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));
     }
 
     /// <summary>The pause settings in force (the profile's <c>Pause</c> section).</summary>
@@ -109,6 +109,7 @@ public sealed class PendingRegistry : IDisposable
                 item.Scope = scope;
                 _items[id] = item;
                 isNew = true;
+                if (_timer == null && !_disposed) _timer = new Timer(_ => SafeTick(), null, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));
             }
             item?.Hold(notifId, pid);
         }
@@ -258,5 +259,8 @@ public sealed class PendingRegistry : IDisposable
     }
 
     /// <summary>Stops the timer.</summary>
-    public void Dispose() => _timer.Dispose();
+    public void Dispose()
+    {
+        lock (_gate) { _disposed = true; _timer?.Dispose(); }
+    }
 }

@@ -56,4 +56,26 @@ internal static partial class Interop
             return 0;
         }
     }
+
+    /// <summary>clock_gettime(2), for the start-up trace (Diagnostics.StartupTrace).</summary>
+    internal static partial class Clock
+    {
+        internal const int CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3;
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct timespec
+        {
+            public long tv_sec, tv_nsec;
+        }
+
+        [LibraryImport(Libc.Name)]
+        private static unsafe partial int clock_gettime(int clockid, timespec* tp);
+
+        /// <summary>The clock's reading in microseconds (0 if it cannot be read).</summary>
+        internal static unsafe long Microseconds(int clock)
+        {
+            timespec t;
+            return clock_gettime(clock, &t) == 0 ? t.tv_sec * 1_000_000 + t.tv_nsec / 1000 : 0;
+        }
+    }
 }

@@ -7,10 +7,11 @@ namespace AgentShell.Supervisor;
 internal static partial class Interop
 {
     /// <summary>Unix SOCK_SEQPACKET sockets bound to a path (the daemon socket): one message per
-    /// send, with file descriptors passed beside it (SCM_RIGHTS). Every fd is close-on-exec.</summary>
+    /// send, with file descriptors passed beside it (SCM_RIGHTS); and the listening SOCK_STREAM
+    /// socket of a run's control socket. Every fd is close-on-exec.</summary>
     internal static partial class UnixSockets
     {
-        private const int SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000, SOL_SOCKET = 1, SO_PEERCRED = 17;
+        private const int SOCK_STREAM = 1, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000, SOL_SOCKET = 1, SO_PEERCRED = 17;
         private const int MSG_NOSIGNAL = 0x4000, MSG_TRUNC = 0x20, SHUT_RDWR = 2;
 
         /// <summary>Longest fd list a message carries.</summary>
@@ -54,12 +55,30 @@ internal static partial class Interop
             return sa;
         }
 
-        private static int NewSocket()
+        private static int NewSocket(int type = SOCK_SEQPACKET)
         {
-            int fd = socket_(LibC.AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-            if (fd < 0) throw ThrowHelper.Syscall("socket(AF_UNIX, SOCK_SEQPACKET)", LastErrno);
+            int fd = socket_(LibC.AF_UNIX, type | SOCK_CLOEXEC, 0);
+            if (fd < 0) throw ThrowHelper.Syscall(type == SOCK_STREAM ? "socket(AF_UNIX, SOCK_STREAM)" : "socket(AF_UNIX, SOCK_SEQPACKET)", LastErrno);
             return fd;
         }
+
+        /// <summary>A SOCK_STREAM socket bound to <paramref name="path"/>, not yet listening (its
+        /// file's mode can be set first): the fd, or -1 with the errno of bind.</summary>
+        internal static unsafe int BindStream(string path, out Errno errno)
+        {
+            var sa = Address(path);
+            int fd = NewSocket(SOCK_STREAM);
+            fixed (byte* p = sa)
+            {
+                if (bind_(fd, p, (uint)sa.Length) == 0) { errno = 0; return fd; }
+            }
+            errno = LastErrno;
+            Libc.close(fd);
+            return -1;
+        }
+
+        /// <summary>listen(2): 0, or the errno.</summary>
+        internal static Errno StartListening(int fd, int backlog) => listen_(fd, backlog) == 0 ? 0 : LastErrno;
 
         /// <summary>A listening socket bound to <paramref name="path"/>: the fd, or -1 with the errno of
         /// bind or listen (EADDRINUSE: the path exists).</summary>

@@ -9,7 +9,7 @@ internal sealed class BpfEvents : IDisposable
 {
     private readonly int _ringMap;
     private Action<KernelConnectGuard.Event>? _onEvent;
-    private Thread? _poller;
+    private ManualResetEventSlim? _drained; // set by the poller once the ring is drained and freed
     private int _wake = -1;
     private volatile bool _stopping;
     private GCHandle _self;
@@ -27,7 +27,9 @@ internal sealed class BpfEvents : IDisposable
         // Woken by the ring (data) or by Dispose (the eventfd), never by a timeout.
         _wake = Interop.Libc.eventfd(0, Interop.Libc.EFD_CLOEXEC);
         if (_wake < 0) throw new InvalidOperationException($"eventfd: {Interop.LastErrno}");
-        _poller = new Thread(() =>
+        var drained = _drained = new ManualResetEventSlim();
+        // PERF: Interop.Threads, not Thread.Start (which spins until the new thread runs): root mode's start.
+        Interop.Threads.StartBackground("bpf-events", () =>
         {
             while (!_stopping)
             {
@@ -37,8 +39,8 @@ internal sealed class BpfEvents : IDisposable
             ring_buffer__consume(ring); // what the kernel refused last is still recorded
             ring_buffer__free(ring);
             _self.Free();
-        }) { IsBackground = true, Name = "bpf-events" };
-        _poller.Start();
+            drained.Set();
+        });
     }
 
     [UnmanagedCallersOnly]
@@ -63,7 +65,7 @@ internal sealed class BpfEvents : IDisposable
         if (_wake < 0) return;
         ulong one = 1;
         unsafe { Interop.Libc.write(_wake, (byte*)&one, 8); }
-        _poller?.Join(TimeSpan.FromSeconds(1)); // drains and frees the ring
+        _drained?.Wait(TimeSpan.FromSeconds(1)); // drains and frees the ring
         Interop.Libc.close(_wake);
     }
 }

@@ -47,7 +47,8 @@ internal sealed class ConnectGate : IDisposable
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
     }
 
-    internal void Start() => new Thread(AcceptLoop) { IsBackground = true, Name = "connect-gate" }.Start();
+    // PERF: Interop.Threads, not Thread.Start (which spins until the new thread runs): root mode's start.
+    internal void Start() => Interop.Threads.StartBackground("connect-gate", AcceptLoop);
 
     private void AcceptLoop()
     {

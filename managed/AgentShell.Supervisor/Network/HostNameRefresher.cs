@@ -99,6 +99,14 @@ internal sealed class HostNameRefresher : IDisposable
     {
         // The timer first, so the first resolution's schedule lands on it.
         StartTimer();
+        if (_names.Length == 0)
+        {
+            // PERF: nothing to resolve: what the background task would do, done here. Task.Run
+            // starts the thread pool's worker and gate threads, and Thread.Start spins until they run.
+            _ready = true;
+            OnPublished();
+            return;
+        }
         _first = Task.Run(async () =>
         {
             try { await RefreshAsync(onlyDue: false, waitForTtls: false, _stop.Token).ConfigureAwait(false); }

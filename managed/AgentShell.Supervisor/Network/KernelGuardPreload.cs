@@ -17,7 +17,15 @@ public sealed class KernelGuardPreload : IDisposable
     {
         _objectPath = objectPath;
         _refiller = refiller;
-        _load = Task.Run(() => Load(objectPath));
+        // PERF: a thread of its own (Interop.Threads), not Task.Run: the thread pool's first work
+        // starts its worker and gate threads, and Thread.Start spins until each has run.
+        var done = new TaskCompletionSource<(BpfInstaller?, string)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _load = done.Task;
+        Interop.Threads.StartBackground("bpf-preload", () =>
+        {
+            try { done.SetResult(Load(objectPath)); }
+            catch (Exception e) { done.SetException(e); }
+        });
     }
 
     /// <summary>Why a claimed pool entry was discarded (null when none was, or none was claimed).</summary>
