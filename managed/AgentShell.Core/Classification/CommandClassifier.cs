@@ -379,7 +379,7 @@ public sealed partial class CommandClassifier
         {
             if (intent == null) return;
             if (facts is { Any: true }) intent = facts.Apply(intent);
-            Add(intent.Complete(start == 0 ? words : words[start..], CredentialScan.Find(id, call)));
+            Add(intent.Complete(start == 0 ? words : words[start..], id, call));
         }
 
         private static CommandIntent? Parse(ToolId id, string name, ToolCall c) => id switch

@@ -122,8 +122,8 @@ public sealed class Policy
         {
             var intent = intents[i];
             var targets = intent.Targets;
-            // PERF: hashing happens only when a profile lists credentials and the command carries one.
-            var credential = intent.Credentials.Count > 0 && !Credentials.IsEmpty ? Credentials.Match(intent.Credentials) : null;
+            // PERF: the command's credentials are scanned, and hashed, only when a profile lists credentials.
+            var credential = !Credentials.IsEmpty && intent.Credentials.Count > 0 ? Credentials.Match(intent.Credentials) : null;
             if (targets.Count == 0)
             {
                 int env = ContextEnvironment(ctx, ref fromCtx, ref ctxEntry);
@@ -176,7 +176,7 @@ public sealed class Policy
     {
         foreach (var intent in intents)
         {
-            int credentialEnv = intent.Credentials.Count > 0 && Credentials.Match(intent.Credentials) is { } m ? m.EnvironmentId : -1;
+            int credentialEnv = !Credentials.IsEmpty && intent.Credentials.Count > 0 && Credentials.Match(intent.Credentials) is { } m ? m.EnvironmentId : -1;
             if (intent.Targets.Count == 0 && (rule.Matches(intent, EnvironmentIdOf(null, ctx), null, ctx) || credentialEnv >= 0 && rule.Matches(intent, credentialEnv, null, ctx))) return true;
             foreach (var t in intent.Targets)
                 if (rule.Matches(intent, EnvironmentIdOf(t, ctx), t, ctx) || credentialEnv >= 0 && rule.Matches(intent, credentialEnv, t, ctx)) return true;
@@ -186,7 +186,7 @@ public sealed class Policy
 
     /// <summary>The credential a profile lists among those an intent carries, or null.</summary>
     public Credentials.CredentialMatch? CredentialOf(CommandIntent intent) =>
-        intent.Credentials.Count > 0 && !Credentials.IsEmpty ? Credentials.Match(intent.Credentials) : null;
+        !Credentials.IsEmpty && intent.Credentials.Count > 0 ? Credentials.Match(intent.Credentials) : null;
 
     private int EnvironmentIdOf(Target? target, IExecContext? ctx) => EnvironmentIdOf(target, ctx, out _);
 
