@@ -76,9 +76,23 @@ public sealed partial class CommandClassifier
         var words = argv.ToStrings();
         // A renamed binary: the executable decides which tool it is.
         if (byExe) words[0] = Encoding.UTF8.GetString(exe);
-        var run = new Run(this);
+        var run = RentRun();
         run.Command(words, null, 0, ctx, default, 0);
-        return run.Result;
+        return ReturnRun(run);
+    }
+
+    // PERF: one Run (and the ConfigFacts it clears per command) is kept for the next
+    // classification, on whichever thread: taken by an atomic exchange, so two at once never share
+    // it (the second makes its own). A classification that throws does not give it back.
+    private Run? _spareRun;
+
+    private Run RentRun() => Interlocked.Exchange(ref _spareRun, null) ?? new Run(this);
+
+    private IReadOnlyList<CommandIntent> ReturnRun(Run run)
+    {
+        var result = run.TakeResult();
+        Volatile.Write(ref _spareRun, run);
+        return result;
     }
 
     /// <summary>True when the program of an exec (by argv[0] or by the file name of
@@ -136,9 +150,9 @@ public sealed partial class CommandClassifier
     public IReadOnlyList<CommandIntent> ClassifyShell(ReadOnlySpan<byte> script, IExecContext ctx)
     {
         if (!FullParseOnly && !ShellQuickScan.MayMatter(script, _isKnown, _isTrigger)) return None;
-        var run = new Run(this);
+        var run = RentRun();
         run.Script(script, ctx, default, 0, "shell string");
-        return run.Result;
+        return ReturnRun(run);
     }
 
     /// <summary>Lexes a shell string given as a string.</summary>
@@ -233,7 +247,16 @@ public sealed partial class CommandClassifier
 
         private CommandIntent? _one; // PERF: most commands have one intent: no list for it
 
-        public IReadOnlyList<CommandIntent> Result => _out != null ? _out : _one == null ? None : new[] { _one };
+        /// <summary>The intents found, and the run made ready for another classification.</summary>
+        public IReadOnlyList<CommandIntent> TakeResult()
+        {
+            IReadOnlyList<CommandIntent> r = _out != null ? _out : _one == null ? None : new[] { _one };
+            _out = null;
+            _one = null;
+            _execLevel = 0;
+            _runnerLevel = 0;
+            return r;
+        }
 
         private void Add(CommandIntent intent)
         {
