@@ -12,6 +12,7 @@ public sealed class Policy
 {
     private readonly EnvironmentTable _environments;
     private readonly Rule[] _rules;
+    private readonly Rule[][] _rulesByEffect;
     private readonly Dictionary<string, WireSettings> _wire;
 
     internal Policy(PolicyParts parts)
@@ -21,6 +22,11 @@ public sealed class Policy
         _environments.Seal();
         _rules = [.. parts.Rules];
         foreach (var r in _rules) r.Compile(_environments);
+        // PERF: the rules that can match an effect, in evaluation order, looked up by the intent's
+        // effect: a rule for other effects is never tried (most effects have none or a few).
+        int effects = Enum.GetValues<Effect>().Max(e => (int)e) + 1;
+        _rulesByEffect = new Rule[effects][];
+        for (int e = 0; e < effects; e++) _rulesByEffect[e] = [.. _rules.Where(r => r.CanMatch((Effect)e))];
         EnvironmentEntries = parts.EnvironmentEntries;
         Pause = parts.Pause;
         Audit = parts.Audit;
@@ -218,7 +224,7 @@ public sealed class Policy
 
     private void Consider(CommandIntent intent, Target? target, int env, EnvironmentEntry? matched, IExecContext? ctx, ref Decision best, string? credential = null)
     {
-        foreach (var rule in _rules)
+        foreach (var rule in _rulesByEffect[(int)intent.Effect])
         {
             if (!rule.Matches(intent, env, target, ctx)) continue;
             if (best == Decision.DefaultAllow || rule.Action > best.Action)
