@@ -127,6 +127,8 @@ public sealed class Policy
         for (int i = 0; i < intents.Count; i++)
         {
             var intent = intents[i];
+            // PERF: no rule for this effect (a read, under the default profile): no environment to work out.
+            if (_rulesByEffect[(int)intent.Effect].Length == 0) continue;
             var targets = intent.Targets;
             // PERF: the command's credentials are scanned, and hashed, only when a profile lists credentials.
             var credential = !Credentials.IsEmpty && intent.Credentials.Count > 0 ? Credentials.Match(intent.Credentials) : null;
