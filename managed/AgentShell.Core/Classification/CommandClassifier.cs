@@ -77,7 +77,8 @@ public sealed partial class CommandClassifier
         // A renamed binary: the executable decides which tool it is.
         if (byExe) words[0] = Encoding.UTF8.GetString(exe);
         var run = RentRun();
-        run.Command(words, null, 0, ctx, default, 0);
+        // PERF: the name was looked up on its bytes above; the same table gives the same tool for its text.
+        run.Command(words, null, 0, ctx, default, 0, id);
         return ReturnRun(run);
     }
 
@@ -355,8 +356,9 @@ public sealed partial class CommandClassifier
             }
         }
 
-        /// <summary>Classifies <paramref name="words"/>[<paramref name="start"/>..] as one command.</summary>
-        public void Command(string[] words, bool[]? dyn, int start, IExecContext ctx, Stdin stdin, int depth)
+        /// <summary>Classifies <paramref name="words"/>[<paramref name="start"/>..] as one command;
+        /// <paramref name="known"/> is its tool when the caller has looked it up already.</summary>
+        public void Command(string[] words, bool[]? dyn, int start, IExecContext ctx, Stdin stdin, int depth, ToolId? known = null)
         {
             if (start >= words.Length) return;
             if (depth > MaxDepth) { Unknown($"wrappers nested deeper than {MaxDepth}", string.Join(' ', words.Skip(start)), words[start..]); return; }
@@ -366,7 +368,7 @@ public sealed partial class CommandClassifier
                 return;
             }
             var name = Basename(words[start]);
-            var id = ToolTable.Lookup(name);
+            var id = known ?? ToolTable.Lookup(name);
             // Every program started on the way is an exec (wrappers too); shell builtins are not.
             bool exec = depth > 0 && nested != null && id is not (ToolId.Command or ToolId.Builtin or ToolId.Exec or ToolId.Eval or ToolId.Source);
             if (exec)
