@@ -31,9 +31,9 @@ public sealed partial class CommandClassifier
                 case ToolId.Sudo:
                 case ToolId.Doas:
                 {
-                    var sets = new List<KeyValuePair<string, string>>();
+                    List<KeyValuePair<string, string>>? sets = null; // PERF: most sudo commands set no variable
                     next = SkipOptions(w, s + 1, id == ToolId.Sudo ? "ugpCDrtUThR" : "uC", ["--user", "--group", "--prompt", "--close-from", "--chdir", "--role", "--type", "--other-user", "--host", "--command-timeout", "--chroot"]);
-                    while (next < w.Length && IsAssignment(w[next])) { int eq = w[next].IndexOf('='); sets.Add(new(w[next][..eq], w[next][(eq + 1)..])); next++; }
+                    while (next < w.Length && IsAssignment(w[next])) { int eq = w[next].IndexOf('='); (sets ??= []).Add(new(w[next][..eq], w[next][(eq + 1)..])); next++; }
                     // sudo -s/-i CMD runs CMD through the target user's shell: same words.
                     Command(w, dyn, next, ChildContext.Create(ctx, sets), stdin, depth + 1);
                     return true;
@@ -180,7 +180,7 @@ public sealed partial class CommandClassifier
         private void EnvWrapper(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
         {
             var sets = new List<KeyValuePair<string, string>>();
-            var unset = new List<string>();
+            List<string>? unset = null; // PERF: made at the first -u
             bool cleared = false;
             string? chdir = null;
             int i = s + 1;
@@ -189,9 +189,9 @@ public sealed partial class CommandClassifier
                 var a = w[i];
                 if (a == "--") { i++; break; }
                 if (a is "-i" or "--ignore-environment" or "-") { cleared = true; continue; }
-                if (a is "-u" or "--unset") { if (i + 1 < w.Length) unset.Add(w[++i]); continue; }
-                if (a.StartsWith("--unset=", StringComparison.Ordinal)) { unset.Add(a[8..]); continue; }
-                if (a.StartsWith("-u", StringComparison.Ordinal) && a.Length > 2) { unset.Add(a[2..]); continue; }
+                if (a is "-u" or "--unset") { if (i + 1 < w.Length) (unset ??= []).Add(w[++i]); continue; }
+                if (a.StartsWith("--unset=", StringComparison.Ordinal)) { (unset ??= []).Add(a[8..]); continue; }
+                if (a.StartsWith("-u", StringComparison.Ordinal) && a.Length > 2) { (unset ??= []).Add(a[2..]); continue; }
                 if (a is "-C" or "--chdir") { if (i + 1 < w.Length) chdir = w[++i]; continue; }
                 if (a.StartsWith("--chdir=", StringComparison.Ordinal)) { chdir = a[8..]; continue; }
                 if (a is "-S" or "--split-string" || a.StartsWith("--split-string=", StringComparison.Ordinal) || (a.StartsWith("-S", StringComparison.Ordinal) && a.Length > 2))

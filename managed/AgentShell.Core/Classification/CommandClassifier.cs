@@ -76,9 +76,24 @@ public sealed partial class CommandClassifier
         var words = argv.ToStrings();
         // A renamed binary: the executable decides which tool it is.
         if (byExe) words[0] = Encoding.UTF8.GetString(exe);
-        var run = new Run(this);
-        run.Command(words, null, 0, ctx, default, 0);
-        return run.Result;
+        var run = RentRun();
+        // PERF: the name was looked up on its bytes above; the same table gives the same tool for its text.
+        run.Command(words, null, 0, ctx, default, 0, id);
+        return ReturnRun(run);
+    }
+
+    // PERF: one Run (and the ConfigFacts it clears per command) is kept for the next
+    // classification, on whichever thread: taken by an atomic exchange, so two at once never share
+    // it (the second makes its own). A classification that throws does not give it back.
+    private Run? _spareRun;
+
+    private Run RentRun() => Interlocked.Exchange(ref _spareRun, null) ?? new Run(this);
+
+    private IReadOnlyList<CommandIntent> ReturnRun(Run run)
+    {
+        var result = run.TakeResult();
+        Volatile.Write(ref _spareRun, run);
+        return result;
     }
 
     /// <summary>True when the program of an exec (by argv[0] or by the file name of
@@ -136,9 +151,9 @@ public sealed partial class CommandClassifier
     public IReadOnlyList<CommandIntent> ClassifyShell(ReadOnlySpan<byte> script, IExecContext ctx)
     {
         if (!FullParseOnly && !ShellQuickScan.MayMatter(script, _isKnown, _isTrigger)) return None;
-        var run = new Run(this);
+        var run = RentRun();
         run.Script(script, ctx, default, 0, "shell string");
-        return run.Result;
+        return ReturnRun(run);
     }
 
     /// <summary>Lexes a shell string given as a string.</summary>
@@ -233,7 +248,16 @@ public sealed partial class CommandClassifier
 
         private CommandIntent? _one; // PERF: most commands have one intent: no list for it
 
-        public IReadOnlyList<CommandIntent> Result => _out != null ? _out : _one == null ? None : new[] { _one };
+        /// <summary>The intents found, and the run made ready for another classification.</summary>
+        public IReadOnlyList<CommandIntent> TakeResult()
+        {
+            IReadOnlyList<CommandIntent> r = _out != null ? _out : _one == null ? None : new[] { _one };
+            _out = null;
+            _one = null;
+            _execLevel = 0;
+            _runnerLevel = 0;
+            return r;
+        }
 
         private void Add(CommandIntent intent)
         {
@@ -332,8 +356,9 @@ public sealed partial class CommandClassifier
             }
         }
 
-        /// <summary>Classifies <paramref name="words"/>[<paramref name="start"/>..] as one command.</summary>
-        public void Command(string[] words, bool[]? dyn, int start, IExecContext ctx, Stdin stdin, int depth)
+        /// <summary>Classifies <paramref name="words"/>[<paramref name="start"/>..] as one command;
+        /// <paramref name="known"/> is its tool when the caller has looked it up already.</summary>
+        public void Command(string[] words, bool[]? dyn, int start, IExecContext ctx, Stdin stdin, int depth, ToolId? known = null)
         {
             if (start >= words.Length) return;
             if (depth > MaxDepth) { Unknown($"wrappers nested deeper than {MaxDepth}", string.Join(' ', words.Skip(start)), words[start..]); return; }
@@ -343,7 +368,7 @@ public sealed partial class CommandClassifier
                 return;
             }
             var name = Basename(words[start]);
-            var id = ToolTable.Lookup(name);
+            var id = known ?? ToolTable.Lookup(name);
             // Every program started on the way is an exec (wrappers too); shell builtins are not.
             bool exec = depth > 0 && nested != null && id is not (ToolId.Command or ToolId.Builtin or ToolId.Exec or ToolId.Eval or ToolId.Source);
             if (exec)
@@ -379,7 +404,7 @@ public sealed partial class CommandClassifier
         {
             if (intent == null) return;
             if (facts is { Any: true }) intent = facts.Apply(intent);
-            Add(intent.Complete(start == 0 ? words : words[start..], CredentialScan.Find(id, call)));
+            Add(intent.Complete(start == 0 ? words : words[start..], id, call));
         }
 
         private static CommandIntent? Parse(ToolId id, string name, ToolCall c) => id switch

@@ -15,13 +15,26 @@ internal static class PsqlConfig
     /// <summary>Adds the SQL of psql's startup files to <paramref name="facts"/>.</summary>
     internal static void Startup(ToolCall call, ConfigFacts facts)
     {
-        if (Psql.NoPsqlrc(call.Args)) return;
+        if (MaySkipPsqlrc(call.Args) && Psql.NoPsqlrc(call.Args)) return;
         var ctx = call.Context;
         string system = ctx.GetEnvironmentVariable("PGSYSCONFDIR") is { Length: > 0 } dir ? SystemRc.Combine(dir) : "/etc/postgresql-common/psqlrc";
         string? user = ctx.GetEnvironmentVariable("PSQLRC") is { Length: > 0 } rc ? rc
             : ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? UserRc.Combine(home) : null;
         Run(system, ctx, facts);
         if (user != null) Run(user, ctx, facts);
+    }
+
+    // PERF: psql's options are read a second time (Psql.NoPsqlrc) only when one could be -X (in a
+    // bundle too) or a long option that could name --no-psqlrc (any letter case, any abbreviation):
+    // without an 'X' or a "--n…" word it cannot be there.
+    private static bool MaySkipPsqlrc(IReadOnlyList<string> args)
+    {
+        for (int i = 0; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (a.Contains('X') || (a.Length > 2 && a[0] == '-' && a[1] == '-' && (a[2] | 0x20) == 'n')) return true;
+        }
+        return false;
     }
 
     private static void Run(string file, IExecContext ctx, ConfigFacts facts)

@@ -24,7 +24,13 @@ public readonly struct Argv
     public ReadOnlySpan<byte> this[int i] => _buffer.AsSpan(_spans[2 * i], _spans[2 * i + 1]);
 
     /// <summary>Argument <paramref name="i"/> decoded (UTF-8, invalid bytes replaced). Allocates.</summary>
-    public string GetString(int i) => Encoding.UTF8.GetString(this[i]);
+    public string GetString(int i)
+    {
+        var b = this[i];
+        // PERF: argv is almost always ASCII, which Latin-1 decodes to the same characters by widening
+        // alone (no UTF-8 validation pass before the transcoding one).
+        return Ascii.IsValid(b) ? Encoding.Latin1.GetString(b) : Encoding.UTF8.GetString(b);
+    }
 
     /// <summary>All arguments decoded. Allocates.</summary>
     public string[] ToStrings()

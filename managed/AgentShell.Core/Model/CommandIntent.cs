@@ -23,20 +23,30 @@ public sealed class CommandIntent
     /// <summary>Secrets the command sends or hands its tool (headers, passwords, tokens in its
     /// arguments, its configuration files or its environment); matched by hash against the
     /// profiles' <c>Credentials</c>. Empty for most commands.</summary>
-    public IReadOnlyList<Credential> Credentials { get => _credentials; init => _credentials = value; }
+    public IReadOnlyList<Credential> Credentials { get => _credentials ?? Scan(); init => _credentials = value; }
 
     private IReadOnlyList<string> _argv = [];
-    private IReadOnlyList<Credential> _credentials = [];
+    private IReadOnlyList<Credential>? _credentials = [];
+    // The command the credentials are read from when first asked for (null _credentials).
+    private Classification.ToolId _scanTool;
+    private Tools.ToolCall? _scanCall;
 
-    /// <summary>Sets what the classifier adds to a parser's intent (its argv and credentials).
-    /// PERF: in place, not by a copy of the intent: a parser's intent is fresh and has no other
-    /// owner (no parser returns a shared or cached intent).</summary>
-    internal CommandIntent Complete(IReadOnlyList<string> argv, IReadOnlyList<Credential> credentials)
+    /// <summary>Sets what the classifier adds to a parser's intent: its argv, and the command its
+    /// credentials are read from. PERF: in place, not by a copy of the intent: a parser's intent is
+    /// fresh and has no other owner (no parser returns a shared or cached intent). The credential
+    /// scan runs when <see cref="Credentials"/> is first read: the policy reads it only when a
+    /// profile lists credentials, so most decisions never scan.</summary>
+    internal CommandIntent Complete(IReadOnlyList<string> argv, Classification.ToolId tool, Tools.ToolCall call)
     {
         _argv = argv;
-        _credentials = credentials;
+        _scanTool = tool;
+        _scanCall = call;
+        _credentials = null;
         return this;
     }
+
+    // Idempotent: two threads that both find nothing scanned get equal lists.
+    private IReadOnlyList<Credential> Scan() => _credentials = AgentShell.Core.Credentials.CredentialScan.Find(_scanTool, _scanCall!);
 
     /// <summary>"curl DELETE http://h/x" — tool then summary.</summary>
     public override string ToString() => Summary.Length == 0 ? Tool : $"{Tool} {Summary}";

@@ -170,9 +170,10 @@ internal sealed class EnvironmentTable
         matched = null;
         ReadOnlySpan<char> h = host.AsSpan().TrimEnd('.');
         if (h.IsEmpty) return -1;
-        if (_exactLookup.TryGetValue(h, out var exact) && First(exact, port) is { } e) { matched = e.Entry; return e.Env; }
+        // PERF: no hash of the name for a table no profile fills (the default profile lists no host).
+        if (_exactHosts.Count > 0 && _exactLookup.TryGetValue(h, out var exact) && First(exact, port) is { } e) { matched = e.Entry; return e.Env; }
         // PERF: walk the labels from the left, so the first suffix found is the longest.
-        for (int i = 1; i < h.Length; i++)
+        for (int i = 1; i < h.Length && _suffixHosts.Count > 0; i++)
         {
             if (h[i] == '.' && _suffixLookup.TryGetValue(h[i..], out var suf) && First(suf, port) is { } s) { matched = s.Entry; return s.Env; }
         }
@@ -210,10 +211,15 @@ internal sealed class EnvironmentTable
         _ => 4,
     };
 
+    private static readonly System.Buffers.SearchValues<char> Ipv4Chars = System.Buffers.SearchValues.Create("0123456789abcdefABCDEFxX.");
+
     private static bool IsLoopback(string host)
     {
         var h = host.AsSpan().TrimEnd('.');
         if (h.Equals("localhost", StringComparison.OrdinalIgnoreCase) || h.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)) return true;
+        // PERF: a name with a letter no address form uses (IPv4 in any inet_aton base: digits, hex
+        // digits, 'x' and dots; IPv6: ':' is needed) is not parsed as an address.
+        if (!h.Contains(':') && h.ContainsAnyExcept(Ipv4Chars)) return false;
         if (!IPAddress.TryParse(h, out var ip)) return false;
         if (ip.AddressFamily == AddressFamily.InterNetworkV6 && ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
         return IPAddress.IsLoopback(ip);

@@ -36,6 +36,7 @@ public static class LocalPaths
     /// <summary>Collapses <c>.</c>, <c>..</c> and empty segments of an absolute path.</summary>
     public static string Normalize(string absolute)
     {
+        if (IsNormal(absolute)) return absolute; // PERF: most paths are already normal: no split, list or join
         var parts = new List<string>();
         foreach (var seg in absolute.Split('/'))
         {
@@ -44,6 +45,23 @@ public static class LocalPaths
             parts.Add(seg);
         }
         return "/" + string.Join('/', parts);
+    }
+
+    // True when Normalize would give back the same text: absolute, no empty, "." or ".." segment.
+    private static bool IsNormal(string p)
+    {
+        if (p.Length == 0 || p[0] != '/') return false;
+        if (p.Length == 1) return true;
+        if (p[^1] == '/') return false;
+        for (int i = 0; i < p.Length; i++)
+        {
+            if (p[i] != '/') continue;
+            // The segment after this slash: empty, "." or "..".
+            int n = i + 1 < p.Length ? p.IndexOf('/', i + 1) : p.Length;
+            int len = (n < 0 ? p.Length : n) - (i + 1);
+            if (len == 0 || (len <= 2 && p[i + 1] == '.' && (len == 1 || p[i + 2] == '.'))) return false;
+        }
+        return true;
     }
 
     /// <summary>The nearest directory at or above <paramref name="directory"/> that holds a

@@ -12,6 +12,7 @@ public sealed class Policy
 {
     private readonly EnvironmentTable _environments;
     private readonly Rule[] _rules;
+    private readonly Rule[][] _rulesByEffect;
     private readonly Dictionary<string, WireSettings> _wire;
 
     internal Policy(PolicyParts parts)
@@ -21,6 +22,11 @@ public sealed class Policy
         _environments.Seal();
         _rules = [.. parts.Rules];
         foreach (var r in _rules) r.Compile(_environments);
+        // PERF: the rules that can match an effect, in evaluation order, looked up by the intent's
+        // effect: a rule for other effects is never tried (most effects have none or a few).
+        int effects = Enum.GetValues<Effect>().Max(e => (int)e) + 1;
+        _rulesByEffect = new Rule[effects][];
+        for (int e = 0; e < effects; e++) _rulesByEffect[e] = [.. _rules.Where(r => r.CanMatch((Effect)e))];
         EnvironmentEntries = parts.EnvironmentEntries;
         Pause = parts.Pause;
         Audit = parts.Audit;
@@ -121,9 +127,11 @@ public sealed class Policy
         for (int i = 0; i < intents.Count; i++)
         {
             var intent = intents[i];
+            // PERF: no rule for this effect (a read, under the default profile): no environment to work out.
+            if (_rulesByEffect[(int)intent.Effect].Length == 0) continue;
             var targets = intent.Targets;
-            // PERF: hashing happens only when a profile lists credentials and the command carries one.
-            var credential = intent.Credentials.Count > 0 && !Credentials.IsEmpty ? Credentials.Match(intent.Credentials) : null;
+            // PERF: the command's credentials are scanned, and hashed, only when a profile lists credentials.
+            var credential = !Credentials.IsEmpty && intent.Credentials.Count > 0 ? Credentials.Match(intent.Credentials) : null;
             if (targets.Count == 0)
             {
                 int env = ContextEnvironment(ctx, ref fromCtx, ref ctxEntry);
@@ -176,7 +184,7 @@ public sealed class Policy
     {
         foreach (var intent in intents)
         {
-            int credentialEnv = intent.Credentials.Count > 0 && Credentials.Match(intent.Credentials) is { } m ? m.EnvironmentId : -1;
+            int credentialEnv = !Credentials.IsEmpty && intent.Credentials.Count > 0 && Credentials.Match(intent.Credentials) is { } m ? m.EnvironmentId : -1;
             if (intent.Targets.Count == 0 && (rule.Matches(intent, EnvironmentIdOf(null, ctx), null, ctx) || credentialEnv >= 0 && rule.Matches(intent, credentialEnv, null, ctx))) return true;
             foreach (var t in intent.Targets)
                 if (rule.Matches(intent, EnvironmentIdOf(t, ctx), t, ctx) || credentialEnv >= 0 && rule.Matches(intent, credentialEnv, t, ctx)) return true;
@@ -186,7 +194,7 @@ public sealed class Policy
 
     /// <summary>The credential a profile lists among those an intent carries, or null.</summary>
     public Credentials.CredentialMatch? CredentialOf(CommandIntent intent) =>
-        intent.Credentials.Count > 0 && !Credentials.IsEmpty ? Credentials.Match(intent.Credentials) : null;
+        !Credentials.IsEmpty && intent.Credentials.Count > 0 ? Credentials.Match(intent.Credentials) : null;
 
     private int EnvironmentIdOf(Target? target, IExecContext? ctx) => EnvironmentIdOf(target, ctx, out _);
 
@@ -218,7 +226,7 @@ public sealed class Policy
 
     private void Consider(CommandIntent intent, Target? target, int env, EnvironmentEntry? matched, IExecContext? ctx, ref Decision best, string? credential = null)
     {
-        foreach (var rule in _rules)
+        foreach (var rule in _rulesByEffect[(int)intent.Effect])
         {
             if (!rule.Matches(intent, env, target, ctx)) continue;
             if (best == Decision.DefaultAllow || rule.Action > best.Action)

@@ -71,6 +71,10 @@ public sealed class Rule
         (Effects.Count == 0 || Effects.Contains(intent.Effect)) &&
         (Environments.Count == 0 || Environments.Contains(environment));
 
+    /// <summary>True when the rule's effects include <paramref name="effect"/> (the first test of
+    /// the hot path, which the policy's per-effect rule index makes ahead of time).</summary>
+    internal bool CanMatch(Effect effect) => (_effectMask & (1u << (int)effect)) != 0;
+
     /// <summary>The hot-path test: effect and environment bits first, then tool, host and path.</summary>
     internal bool Matches(CommandIntent intent, int environmentId, Target? target, IExecContext? ctx)
     {

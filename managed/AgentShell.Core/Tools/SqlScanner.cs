@@ -115,7 +115,9 @@ public static partial class SqlScanner
         bool execComment = false;
         char prev = '\0';
         int i = 0;
-        void End()
+        // PERF: static, its state passed in: a closure would hold the loop's variables (i, depth,
+        // prev) on the heap for the whole scan, and be allocated per scan.
+        static void End(Context cx, List<SqlStatement> statements, List<Word> words, StringBuilder text, Stack<int>? groupStack, bool procedural, int i, ref int depth, ref char prev)
         {
             if (words.Count > 0 || !IsBlank(text))
             {
@@ -166,7 +168,10 @@ public static partial class SqlScanner
                 if (e < 0) e = s.Length;
                 var meta = s[i..e].Trim();
                 i = e;
-                Meta(meta, words.Count > 0, End, statements, cx);
+                // A meta-command ends the statement before it, whatever it is (\g runs it).
+                bool pending = words.Count > 0;
+                End(cx, statements, words, text, groupStack, procedural, i, ref depth, ref prev);
+                Meta(meta, pending, statements, cx);
                 continue;
             }
             // Strings and quoted identifiers.
@@ -229,7 +234,7 @@ public static partial class SqlScanner
             }
             if (c == '(') { depth++; (groupStack ??= new Stack<int>()).Push(group); group = ++_groupCounter; text.Append(c); prev = c; i++; continue; }
             if (c == ')') { if (depth > 0) { depth--; group = groupStack?.Count > 0 ? groupStack.Pop() : 0; } text.Append(c); prev = c; i++; continue; }
-            if (c == ';' && depth == 0) { End(); i++; continue; }
+            if (c == ';' && depth == 0) { End(cx, statements, words, text, groupStack, procedural, i, ref depth, ref prev); i++; continue; }
             if (char.IsAsciiLetter(c) || c == '_' || c >= '\u0080')
             {
                 int first = i;
@@ -243,7 +248,7 @@ public static partial class SqlScanner
             if (!char.IsWhiteSpace(c)) prev = c;
             i++;
         }
-        End();
+        End(cx, statements, words, text, groupStack, procedural, i, ref depth, ref prev);
         cx.Source = outerSource;
         if (words.Capacity <= 256) { words.Clear(); _freeWords = words; }
         if (text.Capacity <= 4096) { text.Clear(); _freeText = text; }
@@ -439,7 +444,8 @@ public static partial class SqlScanner
 
     // A psql backslash command: \g ends the statement before it; some send their output to a
     // program, run one, read a script, or connect elsewhere.
-    private static void Meta(string meta, bool pending, Action end, List<SqlStatement> statements, Context cx)
+    // The statement before it has been ended (pending: there was one).
+    private static void Meta(string meta, bool pending, List<SqlStatement> statements, Context cx)
     {
         var parts = meta.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries);
         var cmd = parts[0];
@@ -447,12 +453,10 @@ public static partial class SqlScanner
         bool pipe = arg.StartsWith('|');
         if (cmd.StartsWith("\\g", StringComparison.Ordinal) && pending)
         {
-            end();
             if (cmd == "\\gexec") statements.Add(new SqlStatement(Effect.Unknown, "\\gexec (runs the query's output as SQL)"));
             else if (pipe) statements.Add(new SqlStatement(Effect.ServerExec, Collapse(meta) + " (runs a program)"));
             return;
         }
-        end();
         Effect effect = cmd switch
         {
             "\\!" => Effect.ServerExec,

@@ -17,7 +17,9 @@ public static class UrlParser
         if (sep > 0)
         {
             // curl takes "http:/host" and "http:///host" as "http://host".
-            scheme = url[..sep].ToLowerInvariant();
+            // PERF: the common schemes are the shared literals, not a new string per URL.
+            var given = url.AsSpan(0, sep);
+            scheme = given.SequenceEqual("https") ? "https" : given.SequenceEqual("http") ? "http" : url[..sep].ToLowerInvariant();
             int slashes = 0;
             while (sep + 1 + slashes < url.Length && url[sep + 1 + slashes] == '/' && slashes < 3) slashes++;
             rest = rest[(sep + 1 + slashes)..];

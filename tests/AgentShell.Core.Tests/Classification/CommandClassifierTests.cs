@@ -83,6 +83,33 @@ public class CommandClassifierTests
         var r = new CommandClassifier().ClassifyShell("PGHOST=a psql -c 'SELECT 1'; psql -c 'SELECT 1'", CorpusFixture.Context());
         Assert.That(r.Select(i => i.Targets.Single().Host), Is.EqualTo(new[] { "a", null }));
     }
+
+    // One classifier is shared by every thread that decides (its working state is reused between
+    // classifications): the results of one classification stay its own, and concurrent ones agree
+    // with the same commands classified one at a time.
+    [Test]
+    public void ResultsStayTheirOwnAcrossClassificationsAndThreads()
+    {
+        var c = new CommandClassifier();
+        var ctx = CorpusFixture.Context();
+        string[][] commands =
+        [
+            ["psql", "-h", "db.prod.example.com", "-c", "DROP TABLE t"],
+            ["curl", "-X", "DELETE", "https://api.example.com/v1/x"],
+            ["bash", "-c", "curl -X DELETE http://h/1; psql -h db -c 'TRUNCATE t'"],
+            ["kubectl", "--context", "prod-eu", "delete", "ns", "payments"],
+            ["ls", "-la"],
+        ];
+        static string Show(IReadOnlyList<CommandIntent> r) => string.Join(" | ", r.Select(i => $"{i} {i.Effect} {string.Join(",", i.Targets)}"));
+        var expected = commands.Select(a => Show(c.Classify(a, ctx))).ToArray();
+        var first = c.Classify(commands[2], ctx);
+        var kept = Show(first);
+        for (int k = 0; k < commands.Length; k++) c.Classify(commands[k], ctx);
+        Assert.That(Show(first), Is.EqualTo(kept));
+        var seen = new string[8 * 200];
+        Parallel.For(0, seen.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, n => seen[n] = Show(c.Classify(commands[n % commands.Length], CorpusFixture.Context())));
+        for (int n = 0; n < seen.Length; n++) Assert.That(seen[n], Is.EqualTo(expected[n % commands.Length]), $"classification {n}");
+    }
 }
 
 public class CommandClassifierShellQuickPathTests

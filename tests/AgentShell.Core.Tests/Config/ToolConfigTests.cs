@@ -82,6 +82,10 @@ public class ToolConfigTests
         Assert.That(Classify(["psql", "-X", "-h", "db.example.net", "-c", "SELECT 1"]).Effect, Is.EqualTo(Effect.Read));
         Assert.That(Classify(["psql", "-tAX", "-h", "db.example.net", "-c", "SELECT 1"]).Effect, Is.EqualTo(Effect.Read));
         Assert.That(Classify(["psql", "--no-psqlrc", "-h", "db.example.net", "-c", "SELECT 1"]).Effect, Is.EqualTo(Effect.Read));
+        Assert.That(Classify(["psql", "--no-ps", "-h", "db.example.net", "-c", "SELECT 1"]).Effect, Is.EqualTo(Effect.Read));
+        // An X or a --no-psqlrc that is an option's value turns nothing off.
+        Assert.That(Classify(["psql", "-h", "db.example.net", "-c", "SELECT 'X'"]).Effect, Is.EqualTo(Effect.Drop));
+        Assert.That(Classify(["psql", "-h", "db.example.net", "-c", "--no-psqlrc"]).Effect, Is.EqualTo(Effect.Drop));
     }
 
     [Test]

@@ -18,6 +18,25 @@ public class LocalPathsTests
         Assert.That(LocalPaths.Resolve(path, ctx), Is.EqualTo(expected));
     }
 
+    // Paths already normal come back as they are; every other form as collapsed segment by segment.
+    [TestCase("/", "/")]
+    [TestCase("/usr/lib", "/usr/lib")]
+    [TestCase("/a/.b/..c/...", "/a/.b/..c/...")]
+    [TestCase("/a/b.", "/a/b.")]
+    [TestCase("/.", "/")]
+    [TestCase("/..", "/")]
+    [TestCase("/a/.", "/a")]
+    [TestCase("/a/..", "/")]
+    [TestCase("/a/./b", "/a/b")]
+    [TestCase("/a/../b", "/b")]
+    [TestCase("/a//b", "/a/b")]
+    [TestCase("/a/b/", "/a/b")]
+    [TestCase("//", "/")]
+    [TestCase("a/b", "/a/b")]
+    [TestCase("", "/")]
+    public void Normalize(string path, string expected) =>
+        Assert.That(LocalPaths.Normalize(path), Is.EqualTo(expected));
+
     [TestCase("/home/dev/app", "/home/dev", "/app")]
     [TestCase("/home/dev", "/home/dev", "")]
     [TestCase("/home/devx", "/home/dev", null)]

@@ -51,6 +51,17 @@ public class PolicyTests
     [TestCase("LOCALHOST.", null, "local")]
     [TestCase("::1", null, "local")]
     [TestCase("example.org", null, "unknown")]
+    // Loopback in the other address forms an address parser accepts (inet_aton bases, short forms,
+    // mapped IPv6), and names made of the same characters that are not addresses.
+    [TestCase("127.1", null, "local")]
+    [TestCase("0x7f.1", null, "local")]
+    [TestCase("0X7F000001", null, "local")]
+    [TestCase("2130706433", null, "local")]
+    [TestCase("0177.0.0.1", null, "local")]
+    [TestCase("::ffff:127.0.0.1", null, "local")]
+    [TestCase("127.0.0.1.nip.io", null, "unknown")]
+    [TestCase("dead.beef", null, "unknown")]
+    [TestCase("db.example.org", null, "unknown")]
     public void EnvironmentOfHosts(string host, int? port, string expected) =>
         Assert.That(_policy.EnvironmentOf(Url(host, port)), Is.EqualTo(expected));
 
