@@ -37,43 +37,43 @@ internal sealed class DecisionRecords
         w.Begin(2);                                    // ScopeLogs.log_records
         w.Fixed64(1, e.TimeUnixNano);                  // time_unix_nano
         w.UInt64(2, (ulong)(allow ? OtlpMessages.Info : OtlpMessages.Warn));
-        w.String(3, allow ? "INFO" : "WARN");
+        w.Utf8(3, allow ? "INFO"u8 : "WARN"u8);
         w.Begin(5); w.String(1, body); w.End();        // body: AnyValue.string_value
         // The attributes in TelemetryEvents' order.
-        Text(w, "agentshell.action", r.Action);
-        Text(w, "agentshell.rule_id", r.RuleId);
-        Text(w, "agentshell.environment", r.Environment);
-        Int(w, "process.pid", r.Pid);
-        Text(w, "process.command_line", command);
-        Text(w, "agentshell.run_id", r.RunId);
-        Text(w, "agentshell.session_id", e.Session);
-        if (r.Effect != null) Text(w, "agentshell.effect", r.Effect);
-        if (r.Tool != null) Text(w, "agentshell.tool", r.Tool);
-        if (e.PendingId != null) Text(w, "agentshell.pending_id", e.PendingId);
-        Text(w, "agentshell.outcome", r.Outcome);
-        Text(w, "agentshell.syscall", r.Syscall);
-        if (r.Reason != null) Text(w, "agentshell.reason", r.Reason);
-        if (r.ApprovedBy != null) Text(w, "agentshell.answered_by", r.ApprovedBy);
-        if (r.WaitedMs is long waited) Int(w, "agentshell.wait_ms", waited);
+        Text(w, "agentshell.action"u8, r.Action);
+        Text(w, "agentshell.rule_id"u8, r.RuleId);
+        Text(w, "agentshell.environment"u8, r.Environment);
+        Int(w, "process.pid"u8, r.Pid);
+        Text(w, "process.command_line"u8, command);
+        Text(w, "agentshell.run_id"u8, r.RunId);
+        Text(w, "agentshell.session_id"u8, e.Session);
+        if (r.Effect != null) Text(w, "agentshell.effect"u8, r.Effect);
+        if (r.Tool != null) Text(w, "agentshell.tool"u8, r.Tool);
+        if (e.PendingId != null) Text(w, "agentshell.pending_id"u8, e.PendingId);
+        Text(w, "agentshell.outcome"u8, r.Outcome);
+        Text(w, "agentshell.syscall"u8, r.Syscall);
+        if (r.Reason != null) Text(w, "agentshell.reason"u8, r.Reason);
+        if (r.ApprovedBy != null) Text(w, "agentshell.answered_by"u8, r.ApprovedBy);
+        if (r.WaitedMs is long waited) Int(w, "agentshell.wait_ms"u8, waited);
         w.Fixed64(11, e.TimeUnixNano);                 // observed_time_unix_nano
-        w.String(12, "agentshell.decision");           // event_name
+        w.Utf8(12, "agentshell.decision"u8);          // event_name
         w.End();
     }
 
-    private static void Text(ProtoWriter w, string key, ReadOnlySpan<char> value)
+    private static void Text(ProtoWriter w, ReadOnlySpan<byte> key, ReadOnlySpan<char> value)
     {
         w.Begin(6);                                    // LogRecord.attributes: KeyValue
-        w.String(1, key);
+        w.Utf8(1, key);
         w.Begin(2);                                    // AnyValue
         w.String(1, value);                            // string_value
         w.End();
         w.End();
     }
 
-    private static void Int(ProtoWriter w, string key, long value)
+    private static void Int(ProtoWriter w, ReadOnlySpan<byte> key, long value)
     {
         w.Begin(6);
-        w.String(1, key);
+        w.Utf8(1, key);
         w.Begin(2);
         w.Int64(3, value, always: true);               // int_value
         w.End();
