@@ -28,10 +28,13 @@ internal sealed class DecisionRecords
         }
         int cmd = _text.Length;
         _text.Append(r.Outcome).Append(" by rule ").Append(r.RuleId).Append(" (").Append(r.Environment).Append("): ");
-        _text.Append(_text, 0, cmd);
-        if (_chars.Length < _text.Length) _chars = new char[_text.Length * 2];
-        _text.CopyTo(0, _chars, _text.Length);
-        ReadOnlySpan<char> command = _chars.AsSpan(0, cmd), body = _chars.AsSpan(cmd, _text.Length - cmd);
+        // PERF: the command is copied after the body's start here, not appended to the builder from
+        // itself (StringBuilder makes a string of what it appends from itself: 128 bytes a record).
+        int written = _text.Length, end = written + cmd;
+        if (_chars.Length < end) _chars = new char[end * 2];
+        _text.CopyTo(0, _chars, written);
+        _chars.AsSpan(0, cmd).CopyTo(_chars.AsSpan(written));
+        ReadOnlySpan<char> command = _chars.AsSpan(0, cmd), body = _chars.AsSpan(cmd, end - cmd);
 
         bool allow = r.Action == AuditAction.Allow;
         w.Begin(2);                                    // ScopeLogs.log_records
