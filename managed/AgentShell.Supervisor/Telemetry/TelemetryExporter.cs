@@ -14,7 +14,7 @@ namespace AgentShell.Supervisor.Telemetry;
 /// but this thread; the first failure and the first drop are reported once on stderr. The local
 /// audit log, written before, stays the source of truth. Built only when an endpoint is
 /// configured (see <see cref="OtlpSettings.Resolve"/>); nothing is started before
-/// <see cref="Start"/>.</summary>
+/// <see cref="Start"/>, and the export thread only at the first record (or the schedule delay).</summary>
 public sealed class TelemetryExporter : IDisposable
 {
     // PERF: a batch is 128 records or 48 KB encoded (a blocked curl is ~0.5 KB), whichever comes
@@ -38,18 +38,21 @@ public sealed class TelemetryExporter : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ExporterStatus _status = new();
     private Thread? _thread;
+    private int _started;
+    private bool _closed; // disposed: no thread starts after (under _threadGate)
+    private readonly Lock _threadGate = new();
     private List<Attr> _resource = [];
     private string _runId = "";
     private (byte[] Resource, byte[] Scope) _logsParts = ([], []);
     private int _reported, _reportedDrops;
-    // The export thread's buffers: the batch's records, and the request's head.
-    private ProtoWriter _batch = new(BatchBytes + BatchBytes / 2), _head = new(256);
-    private readonly DecisionRecords _decisions = new();
+    // The export thread's buffers, made there: the batch's records, and the request's head.
+    private ProtoWriter _batch = null!, _head = null!;
+    private DecisionRecords _decisions = null!;
     private int _pending; // records encoded in _batch, not yet posted
     // Records taken from the queue, not yet encoded (at most a batch: still bounded).
     private readonly TelemetryEvent[] _taken = new TelemetryEvent[BatchSize];
     private int _takenAt, _takenCount;
-    private long _lastPost = Stopwatch.GetTimestamp(), _lastSave;
+    private long _lastPost, _lastSave;
     private static readonly TimeSpan StateEvery = TimeSpan.FromSeconds(1);
 
     /// <summary>Prepares the exporter; nothing runs until <see cref="Start"/>.</summary>
@@ -86,7 +89,8 @@ public sealed class TelemetryExporter : IDisposable
 
     private static ulong UnixNano(DateTimeOffset t) => (ulong)(t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
 
-    /// <summary>Builds the resource and starts the export thread.</summary>
+    /// <summary>Builds the resource; the export thread starts at the first record queued after this,
+    /// or after the schedule delay (<see cref="OtlpSettings.LogDelay"/>).</summary>
     /// <param name="runId">The run's (or daemon's) id: <c>agentshell.run_id</c> and the state file's name.</param>
     /// <param name="profileFiles">Profile files loaded; each one's SHA-256 goes into the resource.</param>
     public void Start(string runId, IReadOnlyList<string> profileFiles)
@@ -109,8 +113,32 @@ public sealed class TelemetryExporter : IDisposable
         attrs.AddRange(ours);
         _resource = attrs;
         _logsParts = OtlpMessages.LogsParts(attrs, "1");
+        _runStarted = true;
+        // A run of decisions that are not recorded (allows of unparsed tools) queues nothing, and
+        // its metrics are still due: the thread starts after the schedule delay anyway.
+        _late = new Timer(static s => ((TelemetryExporter)s!).EnsureThread(), this, _s.LogDelay, Timeout.InfiniteTimeSpan);
+    }
+
+    private volatile bool _runStarted;
+    private Timer? _late;
+
+    // PERF: the thread, its buffers and its connection are made at the first record, not at the
+    // start: the run's start-up (whose code and data pages are dropped once the agent's exec is
+    // done, see ImagePages) is its peak, and the exporter's first post (its socket, its buffers,
+    // the code it runs) had been lifting it, by up to 1.5 MiB when a loaded start-up took more
+    // than the schedule delay. Once per run, on the deciding thread after its answer was sent.
+    private void EnsureThread()
+    {
+        if (!_runStarted) return;
+        lock (_threadGate) StartLocked();
+    }
+
+    private void StartLocked()
+    {
+        if (_started != 0 || _closed) return;
         _thread = new Thread(Run) { IsBackground = true, Name = "otlp-export" };
         _thread.Start();
+        Volatile.Write(ref _started, 1);
     }
 
     private static string Sha256(string file)
@@ -150,6 +178,7 @@ public sealed class TelemetryExporter : IDisposable
         if (_s.LogsEndpoint == null) return;
         int count = _queue.Add(ev, out int dropped);
         for (int i = 0; i < dropped; i++) _status.AddDropped();
+        if (Volatile.Read(ref _started) == 0) EnsureThread();
         if (count == Math.Min(WakeAt, _s.QueueSize)) _wake.Set();
     }
 
@@ -168,7 +197,11 @@ public sealed class TelemetryExporter : IDisposable
 
     private void Export()
     {
-        var w = new ProtoWriter();
+        _batch = new ProtoWriter(BatchBytes + BatchBytes / 2);
+        _head = new ProtoWriter(256);
+        _decisions = new DecisionRecords();
+        _lastPost = Stopwatch.GetTimestamp();
+        var w = new ProtoWriter(1024);
         using var http = new OtlpPoster(_s.Timeout);
         var nextMetrics = Stopwatch.GetTimestamp() + (long)(_s.MetricInterval.TotalSeconds * Stopwatch.Frequency);
         while (!_stop.IsCancellationRequested)
@@ -303,9 +336,18 @@ public sealed class TelemetryExporter : IDisposable
     /// <summary>Stops the thread after one last bounded flush and removes the state file.</summary>
     public void Dispose()
     {
+        _late?.Dispose();
         _stop.Cancel();
+        Thread? thread;
+        lock (_threadGate)
+        {
+            // Never started (nothing was queued): the metrics still get their one last post.
+            if (_runStarted && _s.MetricsEndpoint != null) StartLocked();
+            _closed = true;
+            thread = _thread;
+        }
         _wake.Set();
-        _thread?.Join(FinalFlush + _s.Timeout);
+        thread?.Join(FinalFlush + _s.Timeout);
         if (_stateDirectory != null) ExporterStatus.Remove(_stateDirectory, _runId);
     }
 }
