@@ -6,34 +6,30 @@ using AgentShell.Supervisor.Approval;
 namespace AgentShell.Supervisor.Telemetry;
 
 /// <summary>Exports audit records, pauses and decision metrics over OTLP/HTTP (protobuf) off the
-/// hot path. The deciding threads only enqueue the audit record they already have (a lock and a
-/// ring slot, after the answer is sent; no allocation, no encoding, and a wake of the export thread
-/// once per 32 records); one background thread formats, encodes and posts. The queue is
-/// bounded by count and by memory (<see cref="ExportQueue"/>): past either the oldest record is
-/// dropped and counted, never the caller blocked. A receiver that is down or slow delays nothing
-/// but this thread; the first failure and the first drop are reported once on stderr. The local
-/// audit log, written before, stays the source of truth. Built only when an endpoint is
-/// configured (see <see cref="OtlpSettings.Resolve"/>); nothing is started before
-/// <see cref="Start"/>, and the export thread only at the first record (or the schedule delay).</summary>
+/// hot path. The deciding thread, after its answer is sent, encodes the audit record it already has
+/// into a reused buffer and copies the bytes into a bounded ring (<see cref="RecordRing"/>): no
+/// allocation, and no wake of anyone until a whole batch waits. One background thread takes
+/// batches and posts them. Past the ring's count or bytes the oldest record is dropped and
+/// counted, never the caller blocked. A receiver that is down or slow delays nothing but this
+/// thread; the first failure and the first drop are reported once on stderr. The local audit log,
+/// written before, stays the source of truth. Built only when an endpoint is configured (see
+/// <see cref="OtlpSettings.Resolve"/>); nothing is started before <see cref="Start"/>, and the
+/// export thread only at the first record (or the schedule delay).</summary>
 public sealed class TelemetryExporter : IDisposable
 {
     // PERF: a batch is 128 records or 48 KB encoded (a blocked curl is ~0.5 KB), whichever comes
-    // first, encoded into one reused 72 KB buffer: the queue drains at a quarter of OTLP's 512
+    // first, copied into one reused 72 KB buffer: the ring drains at a quarter of OTLP's 512
     // default, and the buffer stays below the large-object heap's 85,000 bytes.
     internal const int BatchSize = 128;
-    // The export thread is woken (a futex call on the deciding thread) once per 32 queued records,
-    // to encode them: the queue then keeps few records' objects alive, which survive the GC's
-    // 128 KiB gen0 and would be copied into older generations.
-    private const int WakeAt = 32;
     private const int BatchBytes = 48 * 1024;
-    /// <summary>The memory the queued records may keep alive (estimated, see <see cref="ExportQueue.Cost"/>).</summary>
-    internal const long QueueBytes = 1024 * 1024;
+    /// <summary>The ring's bytes: ~500 records of a blocked curl (0.45-0.65 KB each).</summary>
+    internal const long QueueBytes = 256 * 1024;
     private static readonly TimeSpan FinalFlush = TimeSpan.FromSeconds(3);
 
     private readonly OtlpSettings _s;
     private readonly TextWriter _log;
     private readonly string? _stateDirectory;
-    private readonly ExportQueue _queue;
+    private readonly RecordRing _ring;
     private readonly AutoResetEvent _wake = new(false);
     private readonly CancellationTokenSource _stop = new();
     private readonly ExporterStatus _status = new();
@@ -47,11 +43,9 @@ public sealed class TelemetryExporter : IDisposable
     private int _reported, _reportedDrops;
     // The export thread's buffers, made there: the batch's records, and the request's head.
     private ProtoWriter _batch = null!, _head = null!;
-    private DecisionRecords _decisions = null!;
-    private int _pending; // records encoded in _batch, not yet posted
-    // Records taken from the queue, not yet encoded (at most a batch: still bounded).
-    private readonly TelemetryEvent[] _taken = new TelemetryEvent[BatchSize];
-    private int _takenAt, _takenCount;
+    // Each enqueuing thread's encoder and buffer (deciding threads, the pause registry's).
+    [ThreadStatic] private static DecisionRecords? t_records;
+    [ThreadStatic] private static ProtoWriter? t_record;
     private long _lastPost, _lastSave;
     private static readonly TimeSpan StateEvery = TimeSpan.FromSeconds(1);
 
@@ -60,10 +54,10 @@ public sealed class TelemetryExporter : IDisposable
     /// <param name="log">Where the first failure is reported (the supervisor's stderr).</param>
     /// <param name="stateDirectory">Where the state file for <c>agentshell doctor</c> goes (the run
     /// directory), or null for none.</param>
-    /// <param name="queueBytes">The queue's memory bound (tests make it small).</param>
+    /// <param name="queueBytes">The ring's bytes (tests make it small).</param>
     public TelemetryExporter(OtlpSettings settings, TextWriter log, string? stateDirectory, long queueBytes = QueueBytes)
     {
-        _queue = new ExportQueue(settings.QueueSize, queueBytes);
+        _ring = new RecordRing(settings.QueueSize, (int)queueBytes);
         _s = settings;
         _log = log;
         _stateDirectory = stateDirectory;
@@ -170,16 +164,20 @@ public sealed class TelemetryExporter : IDisposable
         Enqueue(new TelemetryEvent(NowUnixNano(), session, null, item, false, item.Id));
     }
 
-    // PERF: the caller's whole cost: a slot in the ring under a lock. Formatting and encoding wait
-    // for the export thread; the record was built and redacted for the audit line already. The
-    // export thread is woken (a futex call) once per WakeAt records; otherwise its timer finds them.
+    // PERF: the caller's whole cost, after its answer was sent: the record encoded into this thread's
+    // buffer (~1 us; its audit record then dies young) and copied into the ring under a lock. The
+    // export thread is woken (a futex call) only when a whole batch waits; else its timer finds them.
     private void Enqueue(in TelemetryEvent ev)
     {
         if (_s.LogsEndpoint == null) return;
-        int count = _queue.Add(ev, out int dropped);
+        var w = t_record ??= new ProtoWriter(1024);
+        w.Reset();
+        Encode(w, ev, t_records ??= new DecisionRecords());
+        bool batch = _ring.Add(w.Written, BatchSize, BatchBytes, out int dropped);
         for (int i = 0; i < dropped; i++) _status.AddDropped();
+        if (w.Capacity > 64 * 1024) t_record = null; // one huge record: not kept for good
         if (Volatile.Read(ref _started) == 0) EnsureThread();
-        if (count == Math.Min(WakeAt, _s.QueueSize)) _wake.Set();
+        if (batch) _wake.Set();
     }
 
     // Nothing the exporter meets may take the supervisor down with it (an exception escaping a
@@ -199,7 +197,6 @@ public sealed class TelemetryExporter : IDisposable
     {
         _batch = new ProtoWriter(BatchBytes + BatchBytes / 2);
         _head = new ProtoWriter(256);
-        _decisions = new DecisionRecords();
         _lastPost = Stopwatch.GetTimestamp();
         var w = new ProtoWriter(1024);
         using var http = new OtlpPoster(_s.Timeout);
@@ -224,52 +221,40 @@ public sealed class TelemetryExporter : IDisposable
         SendMetrics(http, w, final.Token);
     }
 
-    // Encodes what is queued into the batch buffer, and posts the batch once it is full or when
-    // flushing (the timer, the end of the run); until the queue is empty or a post fails (then the
-    // timer retries; meanwhile the queue's bounds hold). A failed batch is counted as failed (the
-    // local audit log has it). The buffer is replaced if one huge record made it grow for good.
+    // Posts a batch from the ring while a whole one waits, or whatever waits when flushing (the
+    // timer, the end of the run); until a post fails (then the timer retries; meanwhile the ring's
+    // bounds hold). A failed batch is counted as failed (the local audit log has it).
     private void SendLogs(OtlpPoster http, bool flush, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
             ReportDrops();
+            if (!flush && !_ring.HasBatch(BatchSize, BatchBytes)) return;
             var w = _batch;
-            while (_pending < BatchSize && w.Written.Length < BatchBytes)
-            {
-                if (_takenAt == _takenCount)
-                {
-                    _takenAt = 0;
-                    _takenCount = _queue.Take(_taken.AsSpan(0, BatchSize - _pending));
-                    if (_takenCount == 0) break;
-                }
-                Encode(w, _taken[_takenAt]);
-                _taken[_takenAt++] = default; // let the record go
-                _pending++;
-            }
-            bool full = _pending >= BatchSize || w.Written.Length >= BatchBytes;
-            if (_pending == 0 || (!full && !flush)) return;
+            w.Reset();
+            int n = _ring.Take(w, BatchSize, BatchBytes);
+            if (n == 0) return;
             OtlpMessages.LogsHead(_head, _logsParts, w.Written.Length);
-            bool posted = Post(http, _s.LogsEndpoint!, _s.LogsHeaders, _head.WrittenMemory, w.WrittenMemory, _pending, ct);
+            bool posted = Post(http, _s.LogsEndpoint!, _s.LogsHeaders, _head.WrittenMemory, w.WrittenMemory, n, ct);
             _lastPost = Stopwatch.GetTimestamp();
-            _pending = 0;
             if (w.Capacity > 2 * BatchBytes) _batch = new ProtoWriter(BatchBytes + BatchBytes / 2);
-            _batch.Reset();
             if (!posted) return;
         }
     }
 
     // A record that cannot be turned into a log record is replaced by one that says so (the audit
-    // log has it): the export thread never stops on one. Both encoders write only after their last
-    // step that can fail, so a failure leaves nothing half-written.
-    private void Encode(ProtoWriter w, in TelemetryEvent e)
+    // log has it): nothing stops on one. Both encoders write only after their last step that can
+    // fail, so a failure leaves nothing half-written.
+    private static void Encode(ProtoWriter w, in TelemetryEvent e, DecisionRecords records)
     {
         try
         {
-            if (e.Record != null) _decisions.Write(w, e);
+            if (e.Record != null) records.Write(w, e);
             else OtlpMessages.LogRecord(w, TelemetryEvents.ToLog(e));
         }
         catch (Exception ex)
         {
+            w.Reset();
             OtlpMessages.LogRecord(w, new LogEntry(e.TimeUnixNano, OtlpMessages.Warn, "WARN", "agentshell.export_error",
                 $"a record could not be exported ({ex.GetType().Name}); see the local audit log", []));
         }
@@ -280,7 +265,7 @@ public sealed class TelemetryExporter : IDisposable
     {
         if (_status.Dropped > 0 && Interlocked.Exchange(ref _reportedDrops, 1) == 0)
             Report($"agentshell: telemetry: the export queue to {_status.Endpoint} is full: the oldest queued records are being dropped "
-                + $"(at most {_s.QueueSize} records or {_queue.MaxBytes / 1024} KiB are held). Decisions and the local audit log are not affected; "
+                + $"(at most {_s.QueueSize} records or {_ring.Capacity / 1024} KiB are held). Decisions and the local audit log are not affected; "
                 + "drops are counted, not shown (agentshell doctor shows the exporter's state).");
     }
 
