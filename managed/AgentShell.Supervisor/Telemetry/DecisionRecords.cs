@@ -8,7 +8,8 @@ namespace AgentShell.Supervisor.Telemetry;
 /// bytes as <see cref="OtlpMessages.LogRecord"/> of <see cref="TelemetryEvents.ToLog"/>, without
 /// the attribute list, the command line and the body strings that path builds for every record.
 /// PERF: the supervisor's gen0 budget is 128 KiB, so ~1.3 KB of garbage per exported record meant a
-/// collection, which stops the deciding threads too, every hundred decisions. One per export thread.</summary>
+/// collection, which stops the deciding threads too, every hundred decisions. One per thread that
+/// queues records (it holds reused buffers).</summary>
 internal sealed class DecisionRecords
 {
     private readonly StringBuilder _text = new(512);
