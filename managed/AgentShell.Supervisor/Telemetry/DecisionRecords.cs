@@ -8,7 +8,8 @@ namespace AgentShell.Supervisor.Telemetry;
 /// bytes as <see cref="OtlpMessages.LogRecord"/> of <see cref="TelemetryEvents.ToLog"/>, without
 /// the attribute list, the command line and the body strings that path builds for every record.
 /// PERF: the supervisor's gen0 budget is 128 KiB, so ~1.3 KB of garbage per exported record meant a
-/// collection, which stops the deciding threads too, every hundred decisions. One per export thread.</summary>
+/// collection, which stops the deciding threads too, every hundred decisions. One per thread that
+/// queues records (it holds reused buffers).</summary>
 internal sealed class DecisionRecords
 {
     private readonly StringBuilder _text = new(512);
@@ -28,52 +29,55 @@ internal sealed class DecisionRecords
         }
         int cmd = _text.Length;
         _text.Append(r.Outcome).Append(" by rule ").Append(r.RuleId).Append(" (").Append(r.Environment).Append("): ");
-        _text.Append(_text, 0, cmd);
-        if (_chars.Length < _text.Length) _chars = new char[_text.Length * 2];
-        _text.CopyTo(0, _chars, _text.Length);
-        ReadOnlySpan<char> command = _chars.AsSpan(0, cmd), body = _chars.AsSpan(cmd, _text.Length - cmd);
+        // PERF: the command is copied after the body's start here, not appended to the builder from
+        // itself (StringBuilder makes a string of what it appends from itself: 128 bytes a record).
+        int written = _text.Length, end = written + cmd;
+        if (_chars.Length < end) _chars = new char[end * 2];
+        _text.CopyTo(0, _chars, written);
+        _chars.AsSpan(0, cmd).CopyTo(_chars.AsSpan(written));
+        ReadOnlySpan<char> command = _chars.AsSpan(0, cmd), body = _chars.AsSpan(cmd, end - cmd);
 
         bool allow = r.Action == AuditAction.Allow;
         w.Begin(2);                                    // ScopeLogs.log_records
         w.Fixed64(1, e.TimeUnixNano);                  // time_unix_nano
         w.UInt64(2, (ulong)(allow ? OtlpMessages.Info : OtlpMessages.Warn));
-        w.String(3, allow ? "INFO" : "WARN");
+        w.Utf8(3, allow ? "INFO"u8 : "WARN"u8);
         w.Begin(5); w.String(1, body); w.End();        // body: AnyValue.string_value
         // The attributes in TelemetryEvents' order.
-        Text(w, "agentshell.action", r.Action);
-        Text(w, "agentshell.rule_id", r.RuleId);
-        Text(w, "agentshell.environment", r.Environment);
-        Int(w, "process.pid", r.Pid);
-        Text(w, "process.command_line", command);
-        Text(w, "agentshell.run_id", r.RunId);
-        Text(w, "agentshell.session_id", e.Session);
-        if (r.Effect != null) Text(w, "agentshell.effect", r.Effect);
-        if (r.Tool != null) Text(w, "agentshell.tool", r.Tool);
-        if (e.PendingId != null) Text(w, "agentshell.pending_id", e.PendingId);
-        Text(w, "agentshell.outcome", r.Outcome);
-        Text(w, "agentshell.syscall", r.Syscall);
-        if (r.Reason != null) Text(w, "agentshell.reason", r.Reason);
-        if (r.ApprovedBy != null) Text(w, "agentshell.answered_by", r.ApprovedBy);
-        if (r.WaitedMs is long waited) Int(w, "agentshell.wait_ms", waited);
+        Text(w, "agentshell.action"u8, r.Action);
+        Text(w, "agentshell.rule_id"u8, r.RuleId);
+        Text(w, "agentshell.environment"u8, r.Environment);
+        Int(w, "process.pid"u8, r.Pid);
+        Text(w, "process.command_line"u8, command);
+        Text(w, "agentshell.run_id"u8, r.RunId);
+        Text(w, "agentshell.session_id"u8, e.Session);
+        if (r.Effect != null) Text(w, "agentshell.effect"u8, r.Effect);
+        if (r.Tool != null) Text(w, "agentshell.tool"u8, r.Tool);
+        if (e.PendingId != null) Text(w, "agentshell.pending_id"u8, e.PendingId);
+        Text(w, "agentshell.outcome"u8, r.Outcome);
+        Text(w, "agentshell.syscall"u8, r.Syscall);
+        if (r.Reason != null) Text(w, "agentshell.reason"u8, r.Reason);
+        if (r.ApprovedBy != null) Text(w, "agentshell.answered_by"u8, r.ApprovedBy);
+        if (r.WaitedMs is long waited) Int(w, "agentshell.wait_ms"u8, waited);
         w.Fixed64(11, e.TimeUnixNano);                 // observed_time_unix_nano
-        w.String(12, "agentshell.decision");           // event_name
+        w.Utf8(12, "agentshell.decision"u8);          // event_name
         w.End();
     }
 
-    private static void Text(ProtoWriter w, string key, ReadOnlySpan<char> value)
+    private static void Text(ProtoWriter w, ReadOnlySpan<byte> key, ReadOnlySpan<char> value)
     {
         w.Begin(6);                                    // LogRecord.attributes: KeyValue
-        w.String(1, key);
+        w.Utf8(1, key);
         w.Begin(2);                                    // AnyValue
         w.String(1, value);                            // string_value
         w.End();
         w.End();
     }
 
-    private static void Int(ProtoWriter w, string key, long value)
+    private static void Int(ProtoWriter w, ReadOnlySpan<byte> key, long value)
     {
         w.Begin(6);
-        w.String(1, key);
+        w.Utf8(1, key);
         w.Begin(2);
         w.Int64(3, value, always: true);               // int_value
         w.End();

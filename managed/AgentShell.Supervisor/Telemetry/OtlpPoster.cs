@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
@@ -12,7 +13,7 @@ internal sealed class OtlpPoster : IDisposable
 {
     private const int MaxHead = 16 * 1024;
     private readonly TimeSpan _timeout;
-    private Socket? _socket;
+    private Socket? _socket, _connecting;
     private Stream? _stream;
     private string? _authority;
     // PERF: the answer is read through this buffer: a byte at a time from the socket was one
@@ -64,32 +65,71 @@ internal sealed class OtlpPoster : IDisposable
     {
         if (_stream != null && _authority == Authority(to)) return _stream;
         Close();
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendTimeout = Ms(_timeout), ReceiveTimeout = Ms(_timeout) };
+        SocketException? last = null;
+        foreach (var address in Addresses(to))
+        {
+            var socket = Open(address, to.Port, ct, ref last);
+            if (socket == null) continue;
+            try
+            {
+                Stream stream = new NetworkStream(socket, ownsSocket: true);
+                if (to.Scheme == Uri.UriSchemeHttps)
+                {
+                    var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                    // The system trust store (SSL_CERT_FILE/SSL_CERT_DIR honoured) and the URL's host name.
+                    tls.AuthenticateAsClient(new SslClientAuthenticationOptions { TargetHost = to.IdnHost });
+                    stream = tls;
+                }
+                (_socket, _stream, _authority) = (socket, stream, Authority(to));
+                return stream;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+        ct.ThrowIfCancellationRequested();
+        throw last ?? new SocketException((int)SocketError.HostNotFound);
+    }
+
+    private static IPAddress[] Addresses(Uri to) =>
+        IPAddress.TryParse(to.IdnHost, out var ip) ? [ip] : Dns.GetHostAddresses(to.IdnHost);
+
+    // PERF: a blocking socket throughout: it is never handed to .NET's epoll engine (which a
+    // non-blocking connect, or any async call, does for good: a thread of its own, and a wake of it
+    // for every answer read), and its reads and writes are plain blocking calls bounded by
+    // SO_RCVTIMEO and SO_SNDTIMEO; Linux bounds a blocking connect by SO_SNDTIMEO too. The run
+    // ending shuts the connecting socket down (see Close), which ends the connect at once.
+    // Null (with why in last) when this address refused or did not answer in time.
+    private Socket? Open(IPAddress address, int port, CancellationToken ct, ref SocketException? last)
+    {
+        ct.ThrowIfCancellationRequested();
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
+        { NoDelay = true, SendTimeout = Ms(_timeout), ReceiveTimeout = Ms(_timeout) };
+        Interlocked.Exchange(ref _connecting, socket); // a full fence: the check below sees a cancel that missed it
         try
         {
-            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            connectTimeout.CancelAfter(_timeout);
-            socket.ConnectAsync(to.IdnHost, to.Port, connectTimeout.Token).AsTask().GetAwaiter().GetResult();
-            Stream stream = new NetworkStream(socket, ownsSocket: true);
-            if (to.Scheme == Uri.UriSchemeHttps)
-            {
-                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-                // The system trust store (SSL_CERT_FILE/SSL_CERT_DIR honoured) and the URL's host name.
-                tls.AuthenticateAsClient(new SslClientAuthenticationOptions { TargetHost = to.IdnHost });
-                stream = tls;
-            }
-            (_socket, _stream, _authority) = (socket, stream, Authority(to));
-            return stream;
+            if (ct.IsCancellationRequested) throw new OperationCanceledException(ct);
+            socket.Connect(address, port);
+            return socket;
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        catch (SocketException e) when (!ct.IsCancellationRequested)
         {
             socket.Dispose();
-            throw new IOException($"no connection within {_timeout.TotalSeconds:0.#} s");
+            last = e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock or SocketError.InProgress
+                ? new SocketException((int)SocketError.TimedOut, $"no connection within {_timeout.TotalSeconds:0.#} s") : e;
+            return null;
         }
         catch
         {
             socket.Dispose();
+            ct.ThrowIfCancellationRequested();
             throw;
+        }
+        finally
+        {
+            Volatile.Write(ref _connecting, null);
         }
     }
 
@@ -195,6 +235,11 @@ internal sealed class OtlpPoster : IDisposable
 
     private void Close()
     {
+        try { Volatile.Read(ref _connecting)?.Shutdown(SocketShutdown.Both); }
+        catch (Exception)
+        {
+            // Not connecting any more, or not yet: the connect's own bound holds.
+        }
         var s = Interlocked.Exchange(ref _stream, null);
         _socket = null;
         _authority = null;

@@ -5,9 +5,9 @@ using AgentShell.Supervisor.Approval;
 namespace AgentShell.Supervisor.Telemetry;
 
 /// <summary>What was queued for export: a decision's audit record (as redacted for the audit log)
-/// or a pause that opened or closed. Turned into a <see cref="LogEntry"/> and encoded on the export
-/// thread, so formatting, encoding (and a pause's redaction) stay off the deciding threads. A struct:
-/// queueing one allocates nothing.</summary>
+/// or a pause that opened or closed, encoded at once by the thread that queues it into the export
+/// ring (<see cref="RecordRing"/>): a decision's by <see cref="DecisionRecords"/> (no allocation), a
+/// pause's (rare) through a <see cref="LogEntry"/>. A struct: making one allocates nothing.</summary>
 internal readonly record struct TelemetryEvent(ulong TimeUnixNano, string Session, AuditRecord? Record, PendingItem? Pause, bool Opened, string? PendingId);
 
 /// <summary>Audit records and pauses as OTLP log records, under the attribute names of issue 17:

@@ -6,50 +6,50 @@ using AgentShell.Supervisor.Approval;
 namespace AgentShell.Supervisor.Telemetry;
 
 /// <summary>Exports audit records, pauses and decision metrics over OTLP/HTTP (protobuf) off the
-/// hot path. The deciding threads only enqueue the audit record they already have (a lock and a
-/// ring slot, after the answer is sent; no allocation, no encoding, and a wake of the export thread
-/// once per 32 records); one background thread formats, encodes and posts. The queue is
-/// bounded by count and by memory (<see cref="ExportQueue"/>): past either the oldest record is
-/// dropped and counted, never the caller blocked. A receiver that is down or slow delays nothing
-/// but this thread; the first failure and the first drop are reported once on stderr. The local
-/// audit log, written before, stays the source of truth. Built only when an endpoint is
-/// configured (see <see cref="OtlpSettings.Resolve"/>); nothing is started before
-/// <see cref="Start"/>.</summary>
+/// hot path. The deciding thread, after its answer is sent, encodes the audit record it already has
+/// into a reused buffer and copies the bytes into a bounded ring (<see cref="RecordRing"/>): no
+/// allocation, and no wake of anyone until a whole batch waits. One background thread takes
+/// batches and posts them. Past the ring's count or bytes the oldest record is dropped and
+/// counted, never the caller blocked. A receiver that is down or slow delays nothing but this
+/// thread; the first failure and the first drop are reported once on stderr. The local audit log,
+/// written before, stays the source of truth. Built only when an endpoint is configured (see
+/// <see cref="OtlpSettings.Resolve"/>); nothing is started before <see cref="Start"/>, and the
+/// export thread only at the first record (or the schedule delay).</summary>
 public sealed class TelemetryExporter : IDisposable
 {
     // PERF: a batch is 128 records or 48 KB encoded (a blocked curl is ~0.5 KB), whichever comes
-    // first, encoded into one reused 72 KB buffer: the queue drains at a quarter of OTLP's 512
+    // first, copied into one reused 72 KB buffer: the ring drains at a quarter of OTLP's 512
     // default, and the buffer stays below the large-object heap's 85,000 bytes.
     internal const int BatchSize = 128;
-    // The export thread is woken (a futex call on the deciding thread) once per 32 queued records,
-    // to encode them: the queue then keeps few records' objects alive, which survive the GC's
-    // 128 KiB gen0 and would be copied into older generations.
-    private const int WakeAt = 32;
     private const int BatchBytes = 48 * 1024;
-    /// <summary>The memory the queued records may keep alive (estimated, see <see cref="ExportQueue.Cost"/>).</summary>
-    internal const long QueueBytes = 1024 * 1024;
+    /// <summary>The ring's bytes: ~1,000 records of a blocked curl (0.45-0.65 KB each). Measured at
+    /// load 16-33 over 100,000 exported decisions (VmHWM, export off ~16.2): 256 KiB 16.6 MiB, 512 KiB
+    /// 16.1, 1 MiB 17.0 (main's queue 18.8-19.0); runs that dropped records, 20,000 decisions: 256 KiB
+    /// 6 of 8 (main 1 of 8), 512 KiB 3 of 6 (main 2 of 6), 1 MiB 3 of 6 (main 2 of 6).</summary>
+    internal const long QueueBytes = 512 * 1024;
     private static readonly TimeSpan FinalFlush = TimeSpan.FromSeconds(3);
 
     private readonly OtlpSettings _s;
     private readonly TextWriter _log;
     private readonly string? _stateDirectory;
-    private readonly ExportQueue _queue;
+    private readonly RecordRing _ring;
     private readonly AutoResetEvent _wake = new(false);
     private readonly CancellationTokenSource _stop = new();
     private readonly ExporterStatus _status = new();
     private Thread? _thread;
+    private int _started;
+    private bool _closed; // disposed: no thread starts after (under _threadGate)
+    private readonly Lock _threadGate = new();
     private List<Attr> _resource = [];
     private string _runId = "";
     private (byte[] Resource, byte[] Scope) _logsParts = ([], []);
     private int _reported, _reportedDrops;
-    // The export thread's buffers: the batch's records, and the request's head.
-    private ProtoWriter _batch = new(BatchBytes + BatchBytes / 2), _head = new(256);
-    private readonly DecisionRecords _decisions = new();
-    private int _pending; // records encoded in _batch, not yet posted
-    // Records taken from the queue, not yet encoded (at most a batch: still bounded).
-    private readonly TelemetryEvent[] _taken = new TelemetryEvent[BatchSize];
-    private int _takenAt, _takenCount;
-    private long _lastPost = Stopwatch.GetTimestamp(), _lastSave;
+    // The export thread's buffers, made there: the batch's records, and the request's head.
+    private ProtoWriter _batch = null!, _head = null!;
+    // Each enqueuing thread's encoder and buffer (deciding threads, the pause registry's).
+    [ThreadStatic] private static DecisionRecords? t_records;
+    [ThreadStatic] private static ProtoWriter? t_record;
+    private long _lastPost, _lastSave;
     private static readonly TimeSpan StateEvery = TimeSpan.FromSeconds(1);
 
     /// <summary>Prepares the exporter; nothing runs until <see cref="Start"/>.</summary>
@@ -57,10 +57,10 @@ public sealed class TelemetryExporter : IDisposable
     /// <param name="log">Where the first failure is reported (the supervisor's stderr).</param>
     /// <param name="stateDirectory">Where the state file for <c>agentshell doctor</c> goes (the run
     /// directory), or null for none.</param>
-    /// <param name="queueBytes">The queue's memory bound (tests make it small).</param>
+    /// <param name="queueBytes">The ring's bytes (tests make it small).</param>
     public TelemetryExporter(OtlpSettings settings, TextWriter log, string? stateDirectory, long queueBytes = QueueBytes)
     {
-        _queue = new ExportQueue(settings.QueueSize, queueBytes);
+        _ring = new RecordRing(settings.QueueSize, (int)queueBytes);
         _s = settings;
         _log = log;
         _stateDirectory = stateDirectory;
@@ -86,7 +86,8 @@ public sealed class TelemetryExporter : IDisposable
 
     private static ulong UnixNano(DateTimeOffset t) => (ulong)(t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
 
-    /// <summary>Builds the resource and starts the export thread.</summary>
+    /// <summary>Builds the resource; the export thread starts at the first record queued after this,
+    /// or after the schedule delay (<see cref="OtlpSettings.LogDelay"/>).</summary>
     /// <param name="runId">The run's (or daemon's) id: <c>agentshell.run_id</c> and the state file's name.</param>
     /// <param name="profileFiles">Profile files loaded; each one's SHA-256 goes into the resource.</param>
     public void Start(string runId, IReadOnlyList<string> profileFiles)
@@ -109,8 +110,32 @@ public sealed class TelemetryExporter : IDisposable
         attrs.AddRange(ours);
         _resource = attrs;
         _logsParts = OtlpMessages.LogsParts(attrs, "1");
+        _runStarted = true;
+        // A run of decisions that are not recorded (allows of unparsed tools) queues nothing, and
+        // its metrics are still due: the thread starts after the schedule delay anyway.
+        _late = new Timer(static s => ((TelemetryExporter)s!).EnsureThread(), this, _s.LogDelay, Timeout.InfiniteTimeSpan);
+    }
+
+    private volatile bool _runStarted;
+    private Timer? _late;
+
+    // PERF: the thread, its buffers and its connection are made at the first record, not at the
+    // start: the run's start-up (whose code and data pages are dropped once the agent's exec is
+    // done, see ImagePages) is its peak, and the exporter's first post (its socket, its buffers,
+    // the code it runs) had been lifting it, by up to 1.5 MiB when a loaded start-up took more
+    // than the schedule delay. Once per run, on the deciding thread after its answer was sent.
+    private void EnsureThread()
+    {
+        if (!_runStarted) return;
+        lock (_threadGate) StartLocked();
+    }
+
+    private void StartLocked()
+    {
+        if (_started != 0 || _closed) return;
         _thread = new Thread(Run) { IsBackground = true, Name = "otlp-export" };
         _thread.Start();
+        Volatile.Write(ref _started, 1);
     }
 
     private static string Sha256(string file)
@@ -142,15 +167,20 @@ public sealed class TelemetryExporter : IDisposable
         Enqueue(new TelemetryEvent(NowUnixNano(), session, null, item, false, item.Id));
     }
 
-    // PERF: the caller's whole cost: a slot in the ring under a lock. Formatting and encoding wait
-    // for the export thread; the record was built and redacted for the audit line already. The
-    // export thread is woken (a futex call) once per WakeAt records; otherwise its timer finds them.
+    // PERF: the caller's whole cost, after its answer was sent: the record encoded into this thread's
+    // buffer (~1 us; its audit record then dies young) and copied into the ring under a lock. The
+    // export thread is woken (a futex call) only when a whole batch waits; else its timer finds them.
     private void Enqueue(in TelemetryEvent ev)
     {
         if (_s.LogsEndpoint == null) return;
-        int count = _queue.Add(ev, out int dropped);
+        var w = t_record ??= new ProtoWriter(1024);
+        w.Reset();
+        Encode(w, ev, t_records ??= new DecisionRecords());
+        bool batch = _ring.Add(w.Written, BatchSize, BatchBytes, out int dropped);
         for (int i = 0; i < dropped; i++) _status.AddDropped();
-        if (count == Math.Min(WakeAt, _s.QueueSize)) _wake.Set();
+        if (w.Capacity > 64 * 1024) t_record = null; // one huge record: not kept for good
+        if (Volatile.Read(ref _started) == 0) EnsureThread();
+        if (batch) _wake.Set();
     }
 
     // Nothing the exporter meets may take the supervisor down with it (an exception escaping a
@@ -168,7 +198,10 @@ public sealed class TelemetryExporter : IDisposable
 
     private void Export()
     {
-        var w = new ProtoWriter();
+        _batch = new ProtoWriter(BatchBytes + BatchBytes / 2);
+        _head = new ProtoWriter(256);
+        _lastPost = Stopwatch.GetTimestamp();
+        var w = new ProtoWriter(1024);
         using var http = new OtlpPoster(_s.Timeout);
         var nextMetrics = Stopwatch.GetTimestamp() + (long)(_s.MetricInterval.TotalSeconds * Stopwatch.Frequency);
         while (!_stop.IsCancellationRequested)
@@ -191,52 +224,40 @@ public sealed class TelemetryExporter : IDisposable
         SendMetrics(http, w, final.Token);
     }
 
-    // Encodes what is queued into the batch buffer, and posts the batch once it is full or when
-    // flushing (the timer, the end of the run); until the queue is empty or a post fails (then the
-    // timer retries; meanwhile the queue's bounds hold). A failed batch is counted as failed (the
-    // local audit log has it). The buffer is replaced if one huge record made it grow for good.
+    // Posts a batch from the ring while a whole one waits, or whatever waits when flushing (the
+    // timer, the end of the run); until a post fails (then the timer retries; meanwhile the ring's
+    // bounds hold). A failed batch is counted as failed (the local audit log has it).
     private void SendLogs(OtlpPoster http, bool flush, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
             ReportDrops();
+            if (!flush && !_ring.HasBatch(BatchSize, BatchBytes)) return;
             var w = _batch;
-            while (_pending < BatchSize && w.Written.Length < BatchBytes)
-            {
-                if (_takenAt == _takenCount)
-                {
-                    _takenAt = 0;
-                    _takenCount = _queue.Take(_taken.AsSpan(0, BatchSize - _pending));
-                    if (_takenCount == 0) break;
-                }
-                Encode(w, _taken[_takenAt]);
-                _taken[_takenAt++] = default; // let the record go
-                _pending++;
-            }
-            bool full = _pending >= BatchSize || w.Written.Length >= BatchBytes;
-            if (_pending == 0 || (!full && !flush)) return;
+            w.Reset();
+            int n = _ring.Take(w, BatchSize, BatchBytes);
+            if (n == 0) return;
             OtlpMessages.LogsHead(_head, _logsParts, w.Written.Length);
-            bool posted = Post(http, _s.LogsEndpoint!, _s.LogsHeaders, _head.WrittenMemory, w.WrittenMemory, _pending, ct);
+            bool posted = Post(http, _s.LogsEndpoint!, _s.LogsHeaders, _head.WrittenMemory, w.WrittenMemory, n, ct);
             _lastPost = Stopwatch.GetTimestamp();
-            _pending = 0;
             if (w.Capacity > 2 * BatchBytes) _batch = new ProtoWriter(BatchBytes + BatchBytes / 2);
-            _batch.Reset();
             if (!posted) return;
         }
     }
 
     // A record that cannot be turned into a log record is replaced by one that says so (the audit
-    // log has it): the export thread never stops on one. Both encoders write only after their last
-    // step that can fail, so a failure leaves nothing half-written.
-    private void Encode(ProtoWriter w, in TelemetryEvent e)
+    // log has it): nothing stops on one. Both encoders write only after their last step that can
+    // fail, so a failure leaves nothing half-written.
+    private static void Encode(ProtoWriter w, in TelemetryEvent e, DecisionRecords records)
     {
         try
         {
-            if (e.Record != null) _decisions.Write(w, e);
+            if (e.Record != null) records.Write(w, e);
             else OtlpMessages.LogRecord(w, TelemetryEvents.ToLog(e));
         }
         catch (Exception ex)
         {
+            w.Reset();
             OtlpMessages.LogRecord(w, new LogEntry(e.TimeUnixNano, OtlpMessages.Warn, "WARN", "agentshell.export_error",
                 $"a record could not be exported ({ex.GetType().Name}); see the local audit log", []));
         }
@@ -247,7 +268,7 @@ public sealed class TelemetryExporter : IDisposable
     {
         if (_status.Dropped > 0 && Interlocked.Exchange(ref _reportedDrops, 1) == 0)
             Report($"agentshell: telemetry: the export queue to {_status.Endpoint} is full: the oldest queued records are being dropped "
-                + $"(at most {_s.QueueSize} records or {_queue.MaxBytes / 1024} KiB are held). Decisions and the local audit log are not affected; "
+                + $"(at most {_s.QueueSize} records or {_ring.Capacity / 1024} KiB are held). Decisions and the local audit log are not affected; "
                 + "drops are counted, not shown (agentshell doctor shows the exporter's state).");
     }
 
@@ -303,9 +324,18 @@ public sealed class TelemetryExporter : IDisposable
     /// <summary>Stops the thread after one last bounded flush and removes the state file.</summary>
     public void Dispose()
     {
+        _late?.Dispose();
         _stop.Cancel();
+        Thread? thread;
+        lock (_threadGate)
+        {
+            // Never started (nothing was queued): the metrics still get their one last post.
+            if (_runStarted && _s.MetricsEndpoint != null) StartLocked();
+            _closed = true;
+            thread = _thread;
+        }
         _wake.Set();
-        _thread?.Join(FinalFlush + _s.Timeout);
+        thread?.Join(FinalFlush + _s.Timeout);
         if (_stateDirectory != null) ExporterStatus.Remove(_stateDirectory, _runId);
     }
 }

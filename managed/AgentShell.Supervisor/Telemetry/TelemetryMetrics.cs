@@ -42,17 +42,32 @@ public sealed class TelemetryMetrics
     private static readonly double[] WaitBoundsMs = [1000, 5000, 15000, 30000, 60000, 120000, 300000, 900000, 3600000];
     private static readonly double[] LatencyBoundsUs = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 50000, 100000, 1000000];
 
-    private readonly ConcurrentDictionary<(string Action, string Effect, string Environment), StrongBox> _decisions = new();
+    private readonly ConcurrentDictionary<(string Action, string Effect, string Environment), Counter> _decisions = new();
+    // The counter of the last decision counted: a run's decisions mostly repeat one key, whose
+    // strings are the rule's own (the same instances), so most decisions skip the dictionary.
+    private Counter? _last;
     private readonly ConcurrentDictionary<string, Buckets> _waits = new(StringComparer.Ordinal);
     private readonly Buckets _latency = new(LatencyBoundsUs);
     private readonly ulong _start = TelemetryExporter.NowUnixNano();
     private long _open;
 
-    private sealed class StrongBox { public long Value; }
+    private sealed class Counter(string action, string? effect, string environment)
+    {
+        public long Value;
+        public bool Is(string a, string? e, string env) =>
+            ReferenceEquals(a, action) && ReferenceEquals(e, effect) && ReferenceEquals(env, environment);
+    }
 
-    /// <summary>Counts one recorded decision.</summary>
-    public void Decision(string action, string? effect, string environment) =>
-        Interlocked.Increment(ref _decisions.GetOrAdd((action, effect ?? "none", environment), _ => new StrongBox()).Value);
+    /// <summary>Counts one recorded decision. PERF: on the deciding thread; hashing the three
+    /// strings into the dictionary was ~0.3 µs per decision (perf record of the supervisor).</summary>
+    public void Decision(string action, string? effect, string environment)
+    {
+        var c = _last;
+        if (c == null || !c.Is(action, effect, environment))
+            _last = c = _decisions.GetOrAdd((action, effect ?? "none", environment), static (_, k) => new Counter(k.action, k.effect, k.environment),
+                (action, effect, environment));
+        Interlocked.Increment(ref c.Value);
+    }
 
     /// <summary>A pause started waiting.</summary>
     public void PauseOpened() => Interlocked.Increment(ref _open);

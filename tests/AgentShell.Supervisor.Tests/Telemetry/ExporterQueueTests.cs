@@ -85,48 +85,84 @@ public sealed class ExporterQueueTests
         RuleId = "demo.http:delete-on-production", Action = AuditAction.Block, Outcome = AuditOutcome.Blocked, Environment = "production",
     };
 
-    [Test]
-    public void AQueuePastItsMemoryBoundDropsTheOldestAndNeverHoldsMore()
+    // A decision's record as the deciding thread encodes it into the ring.
+    private static byte[] Encoded(AuditRecord r)
     {
-        var q = new ExportQueue(maxCount: 10_000, maxBytes: 64 * 1024);
+        var w = new ProtoWriter(1024);
+        new DecisionRecords().Write(w, new TelemetryEvent(1, "r1", r, null, false, null));
+        return w.Written.ToArray();
+    }
+
+    private static byte[] Taken(RecordRing ring, int maxCount, int maxBytes, out int n)
+    {
+        var w = new ProtoWriter(64);
+        n = ring.Take(w, maxCount, maxBytes);
+        return w.Written.ToArray();
+    }
+
+    [Test]
+    public void ARingPastItsBytesDropsTheOldestAndNeverHoldsMore()
+    {
+        // Records of 1-4 KB into 64 KiB: the ring wraps many times, a record (and its length's
+        // varint) split across its end at every offset the sizes reach.
+        var ring = new RecordRing(maxCount: 10_000, capacity: 64 * 1024);
+        var all = new List<byte[]>();
         int dropped = 0;
         for (int i = 0; i < 1000; i++)
         {
-            q.Add(new TelemetryEvent(1, "r1", Big(i, 1000 + i % 7 * 500), null, false, null), out int d);
+            all.Add(Encoded(Big(i, 1000 + i % 7 * 500 + i % 13)));
+            ring.Add(all[^1], 128, 48 * 1024, out int d);
             dropped += d;
-            Assert.That(q.Bytes, Is.LessThanOrEqualTo(64 * 1024), $"after record {i}");
+            Assert.That(ring.Bytes, Is.LessThanOrEqualTo(64 * 1024), $"after record {i}");
         }
-        Assert.That(q.Count, Is.LessThan(64), "each record keeps ~2-8 KB alive: the byte bound, not the count, held");
-        Assert.That(dropped, Is.EqualTo(1000 - q.Count), "every record not held was dropped and counted");
-        var pids = new List<int>();
-        while (q.TryTake(out var e)) pids.Add(e.Record!.Pid);
-        Assert.That(pids, Is.EqualTo(Enumerable.Range(1000 - pids.Count, pids.Count)), "the newest are kept, oldest first");
-        Assert.That(q.Bytes, Is.Zero, "taking gives the memory back to the bound");
+        int held = ring.Count;
+        Assert.That(held, Is.LessThan(64), "the byte bound, not the count, held");
+        Assert.That(dropped, Is.EqualTo(1000 - held), "every record not held was dropped and counted");
+        var bytes = Taken(ring, 10_000, int.MaxValue, out int n);
+        Assert.That(n, Is.EqualTo(held));
+        Assert.That(bytes, Is.EqualTo(all.Skip(1000 - held).SelectMany(b => b).ToArray()), "the newest are kept, whole, oldest first");
+        Assert.That((ring.Count, ring.Bytes), Is.EqualTo((0, 0)), "taking gives the bytes back to the bound");
     }
 
     [Test]
-    public void TakingManyAtOnceGivesTheOldestInOrderAndTheirMemoryBack()
+    public void TakingGivesTheOldestInOrderUpToTheBatchsCountAndBytes()
     {
-        var q = new ExportQueue(maxCount: 100, maxBytes: 1024 * 1024);
-        for (int i = 0; i < 10; i++) q.Add(new TelemetryEvent(1, "r1", Big(i, 100), null, false, null), out _);
-        var into = new TelemetryEvent[4];
-        Assert.That(q.Take(into), Is.EqualTo(4));
-        Assert.That(into.Select(e => e.Record!.Pid), Is.EqualTo(new[] { 0, 1, 2, 3 }));
-        var rest = new TelemetryEvent[16];
-        Assert.That(q.Take(rest), Is.EqualTo(6), "no more than are held");
-        Assert.That(rest.Take(6).Select(e => e.Record!.Pid), Is.EqualTo(new[] { 4, 5, 6, 7, 8, 9 }));
-        Assert.That((q.Count, q.Bytes, q.Take(rest)), Is.EqualTo((0, 0L, 0)), "empty, its memory given back");
+        var ring = new RecordRing(maxCount: 100, capacity: 1024 * 1024);
+        var all = Enumerable.Range(0, 10).Select(i => Encoded(Big(i, 100))).ToArray();
+        foreach (var r in all) ring.Add(r, 128, 48 * 1024, out _);
+        Assert.That(Taken(ring, 4, int.MaxValue, out int n), Is.EqualTo(all.Take(4).SelectMany(b => b).ToArray()));
+        Assert.That(n, Is.EqualTo(4));
+        Assert.That(Taken(ring, 100, all[4].Length + all[5].Length + 1, out n), Is.EqualTo(all[4].Concat(all[5]).ToArray()), "no more bytes than asked");
+        Assert.That(Taken(ring, 100, 1, out n), Is.EqualTo(all[6]), "but always one record, however large");
+        Assert.That(Taken(ring, 100, int.MaxValue, out n), Is.EqualTo(all.Skip(7).SelectMany(b => b).ToArray()), "no more than are held");
+        Assert.That((ring.Count, ring.Bytes, ring.Take(new ProtoWriter(64), 100, int.MaxValue)), Is.EqualTo((0, 0, 0)), "empty, its bytes given back");
     }
 
     [Test]
-    public void ARecordLargerThanTheWholeBoundIsDroppedAndCountedNotHeld()
+    public void AddingSaysWhenAWholeBatchWaitsAndOnlyThen()
     {
-        // A long argv: the local audit log has it; the export queue never holds more than its bound.
-        var q = new ExportQueue(maxCount: 100, maxBytes: 4096);
-        q.Add(new TelemetryEvent(1, "r1", Big(1, 100), null, false, null), out _);
-        q.Add(new TelemetryEvent(1, "r1", Big(2, 10_000), null, false, null), out int dropped);
-        Assert.That((q.Count, dropped, q.Bytes <= 4096), Is.EqualTo((1, 1, true)), "the huge record went, the one before stayed");
-        Assert.That(q.TryTake(out var e) && e.Record!.Pid == 1, Is.True);
+        var ring = new RecordRing(maxCount: 1000, capacity: 1024 * 1024);
+        var r = Encoded(Big(1, 100));
+        var said = Enumerable.Range(0, 300).Select(_ => ring.Add(r, 128, int.MaxValue, out _)).ToArray();
+        Assert.That(said.Select((b, i) => (b, i)).Where(x => x.b).Select(x => x.i), Is.EqualTo(new[] { 127 }), "once, at the 128th record");
+        Assert.That(ring.HasBatch(128, int.MaxValue), Is.True);
+        ring.Take(new ProtoWriter(64), 1000, int.MaxValue);
+        Assert.That(ring.HasBatch(128, int.MaxValue), Is.False);
+        int bytesAt = (48 * 1024 + r.Length - 1) / r.Length; // the record that reaches 48 KB
+        said = Enumerable.Range(0, 300).Select(_ => ring.Add(r, 1000, 48 * 1024, out _)).ToArray();
+        Assert.That(said.Select((b, i) => (b, i)).Where(x => x.b).Select(x => x.i), Is.EqualTo(new[] { bytesAt - 1 }), "once, when the bytes reach a batch");
+    }
+
+    [Test]
+    public void ARecordLargerThanTheWholeRingIsDroppedAndCountedNotHeld()
+    {
+        // A long argv: the local audit log has it; the ring never holds more than its bytes.
+        var ring = new RecordRing(maxCount: 100, capacity: 4096);
+        var small = Encoded(Big(1, 100));
+        ring.Add(small, 128, 48 * 1024, out _);
+        ring.Add(Encoded(Big(2, 10_000)), 128, 48 * 1024, out int dropped);
+        Assert.That((ring.Count, dropped, ring.Bytes <= 4096), Is.EqualTo((1, 1, true)), "the huge record went, the one before stayed");
+        Assert.That(Taken(ring, 100, int.MaxValue, out _), Is.EqualTo(small));
     }
 
     [Test]
@@ -140,8 +176,15 @@ public sealed class ExporterQueueTests
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10_000; i++) exporter.Decision(records[i % 100], "r1", null);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.That(allocated, Is.Zero, "a decision's export is a slot in the ring: no encoding, no copy");
-        Assert.That(exporter.Status.Dropped, Is.EqualTo(3 * s.QueueSize + 10_000 - s.QueueSize));
+        Assert.That(allocated, Is.Zero, "a decision's export is its bytes in the ring: encoded into a reused buffer");
+        // Held: the newest records that fit both bounds (count and the ring's bytes).
+        int total = 3 * s.QueueSize + 10_000, held = 0;
+        for (long bytes = 0; held < s.QueueSize; held++)
+        {
+            bytes += Encoded(records[(10_000 - 1 - held) % 100]).Length;
+            if (bytes > TelemetryExporter.QueueBytes) break;
+        }
+        Assert.That(exporter.Status.Dropped, Is.EqualTo(total - held));
     }
 
     [Test]
