@@ -123,7 +123,7 @@ public static partial class Psql
         }
         // psql "$DATABASE_URL" where the variable is not set here (check, a hook): the shell will put
         // a URI there, whose server cannot be known, not the name of a local database.
-        if (host == null && db is { Length: > 1 } && db[0] == '$' && (char.IsAsciiLetter(db[1]) || db[1] is '_' or '{'))
+        if (host == null && db != null && DbTarget.IsUnexpanded(db))
         {
             evidence.Add(new(db, "connection from a variable not set here: the server is not known"));
             return new Target { Kind = TargetKind.Environment, Name = "unknown" };
