@@ -493,6 +493,7 @@ public sealed partial class CommandClassifier
             ToolId.Mkfs => LocalDelete.Mkfs(name, c),
             ToolId.Table => BuiltInTools.Parse(BuiltInTools.TableOf(name), c),
             ToolId.PgDump => PostgresTools.PgDump(name, c),
+            ToolId.PgClient => PostgresTools.PgClient(name, c),
             ToolId.Cqlsh => Cqlsh.Parse(c),
             ToolId.ClickHouse => ClickHouseClient.Parse(name, c),
             _ => null,

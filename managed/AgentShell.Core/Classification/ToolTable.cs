@@ -19,7 +19,7 @@ internal enum ToolId : byte
     Aws, Gcloud, Gsutil, Az, Kubectl, Helm, Terraform, Pulumi, Railway, Fly, Heroku, Gh, Doctl, Supabase,
     Prisma, DrizzleKit, Sequelize, Rails, Git, Rm, Find, Shred, Dd, Mkfs,
     // a built-in data table (Tools/*.json) named by BuiltInTools.TableOf
-    Table, PgDump, Cqlsh, ClickHouse,
+    Table, PgDump, Cqlsh, ClickHouse, PgClient,
 }
 
 /// <summary>Name → <see cref="ToolId"/> on bytes, without decoding.</summary>
@@ -55,6 +55,8 @@ internal static class ToolTable
         ("blkdiscard", ToolId.Mkfs), ("mkswap", ToolId.Mkfs), ("mkdosfs", ToolId.Mkfs), ("mkntfs", ToolId.Mkfs),
         ("cqlsh", ToolId.Cqlsh), ("clickhouse-client", ToolId.ClickHouse), ("clickhouse", ToolId.ClickHouse),
         ("terragrunt", ToolId.Terraform), ("pg_dump", ToolId.PgDump), ("pg_dumpall", ToolId.PgDump),
+        ("createdb", ToolId.PgClient), ("createuser", ToolId.PgClient), ("dropuser", ToolId.PgClient), ("vacuumdb", ToolId.PgClient),
+        ("reindexdb", ToolId.PgClient), ("clusterdb", ToolId.PgClient), ("pg_isready", ToolId.PgClient),
         // platform, IaC and migration CLIs described as data (Tools/*.json; aliases in BuiltInTools.TableOf)
         ("vercel", ToolId.Table), ("netlify", ToolId.Table), ("render", ToolId.Table), ("neonctl", ToolId.Table), ("neon", ToolId.Table),
         ("pscale", ToolId.Table), ("turso", ToolId.Table), ("firebase", ToolId.Table), ("wrangler", ToolId.Table), ("cdk", ToolId.Table),

@@ -134,6 +134,63 @@ public static class PostgresTools
            --serializable-deferrable
         """);
 
+    /// <summary>The value-taking options of PostgreSQL's other wrapper-installed clients (createdb,
+    /// createuser, dropuser, vacuumdb, reindexdb, clusterdb, pg_isready; PostgreSQL 16 <c>--help</c>).
+    /// Only the connection matters: their effect is their name's.</summary>
+    public static readonly OptionTable PgClientOptions = new("pg-client", OptionRules.Getopt, """
+        -h --host <hostname>
+        -p --port <port>
+        -U --username <name>
+        -d --dbname <dbname>
+           --maintenance-db <dbname>
+        -D --tablespace <tablespace>
+        -E --encoding <encoding>
+        -l --locale <locale>
+        -O --owner <owner>
+        -T --template <template>
+        -S --schema <schema>
+        -t --table <table>
+        -i --index <index>
+        -j --jobs <num>
+        -N --exclude-schema <schema>
+        -c --connection-limit <limit>
+        -g --member-of <role>
+           --analyze-in-stages
+           --min-xid-age <age>
+           --min-mxid-age <age>
+           --parallel <workers>
+           --buffer-usage-limit <size>
+           --tablespace-name <tablespace>
+           --timeout <secs>
+        -V --version
+        -? --help
+        """);
+
+    /// <summary>createdb, createuser, vacuumdb, reindexdb, clusterdb write; dropuser deletes a role;
+    /// pg_isready reads. Known by name for the same reason as <see cref="PgDump"/>.</summary>
+    public static CommandIntent PgClient(string tool, ToolCall c)
+    {
+        var evidence = new List<Evidence>();
+        string? db = null, host = null, port = null;
+        var reader = new OptionReader(PgClientOptions, c.Args);
+        while (reader.Next(out var t))
+        {
+            if (t.Kind == OptionTokenKind.Operand) { if (tool is "createdb" or "vacuumdb" or "reindexdb" or "clusterdb") db ??= t.Value; continue; }
+            if (t.Kind != OptionTokenKind.Option) continue; // a switch this table does not list: the tool still does what its name says
+            switch (t.Name)
+            {
+                case "--dbname": db = t.Value; break;
+                case "--host": host = t.Value; break;
+                case "--port": port = t.Value; break;
+                case "--help": case "--version": return ToolHelp.Help(tool, "--help");
+            }
+        }
+        var effect = tool switch { "dropuser" => Effect.Delete, "pg_isready" => Effect.Read, _ => Effect.Write };
+        var target = Psql.ResolveTarget(tool == "createdb" ? null : db, host, port, c.Context, evidence);
+        evidence.Add(new(tool, $"{tool} → {effect.Name()}"));
+        return ToolHelp.Intent(tool, effect, tool, [target], evidence);
+    }
+
     /// <summary>pg_dump and pg_dumpall: a dump only reads the server (its output goes to a file
     /// or stdout). Known by name so that Debian's pg_wrapper, which psql is a link to as well,
     /// is not taken for psql (whose SQL would then be unknown).</summary>
