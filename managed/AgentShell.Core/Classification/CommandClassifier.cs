@@ -44,7 +44,8 @@ public sealed partial class CommandClassifier
         return ToolTable.Lookup(name) switch
         {
             ToolId.None => ShellQuickScan.KnownName.No,
-            ToolId.Git or ToolId.Find or ToolId.Npm or ToolId.Pnpm or ToolId.Yarn or ToolId.Bundle => ShellQuickScan.KnownName.WithArguments,
+            ToolId.Git or ToolId.Find or ToolId.Npm or ToolId.Pnpm or ToolId.Yarn or ToolId.Bundle or ToolId.Bun or ToolId.PyRunner
+                or ToolId.Docker or ToolId.Python or ToolId.Php or ToolId.Dotnet => ShellQuickScan.KnownName.WithArguments,
             _ => ShellQuickScan.KnownName.Yes,
         };
     }
@@ -54,6 +55,7 @@ public sealed partial class CommandClassifier
     {
         ToolId.Git => IsGitVerb(w),
         ToolId.Find => w.SequenceEqual("-delete"u8) || w.StartsWith("-exec"u8) || w.StartsWith("-ok"u8),
+        ToolId.Python or ToolId.Php or ToolId.Dotnet => HostsTool(w),
         _ => w.SequenceEqual("exec"u8) || w.SequenceEqual("dlx"u8) || w.SequenceEqual("x"u8) || w.SequenceEqual("run"u8) || ToolTable.Lookup(w) != ToolId.None,
     };
 
@@ -107,10 +109,13 @@ public sealed partial class CommandClassifier
         var name = Basename(argv[0]);
         var exe = Basename(executable);
         if (_profileNames.Length != 0 && (IsProfileTool(name) || IsProfileTool(exe))) return true;
-        return Acts(ToolTable.Lookup(name)) || Acts(ToolTable.Lookup(exe));
+        var id = ToolTable.Lookup(name);
+        // python manage.py, php artisan, dotnet ef: decided on their arguments; other scripts are not.
+        if (id is ToolId.Python or ToolId.Php or ToolId.Dotnet) return !QuickReject(id, argv);
+        return Acts(id) || Acts(ToolTable.Lookup(exe));
     }
 
-    private static bool Acts(ToolId id) => id >= ToolId.Npx && id is not (ToolId.Shell or ToolId.Eval or ToolId.Source);
+    private static bool Acts(ToolId id) => id >= ToolId.Npx && id is not (ToolId.Shell or ToolId.Eval or ToolId.Source or ToolId.Python or ToolId.Php or ToolId.Dotnet);
 
     /// <summary>True when the file name of <paramref name="executable"/> (the path given to the
     /// kernel, before symlinks) is <paramref name="tool"/>'s: the exec runs that tool and not some
@@ -193,13 +198,37 @@ public sealed partial class CommandClassifier
                     if (a.SequenceEqual("-delete"u8) || a.StartsWith("-exec"u8) || a.StartsWith("-ok"u8)) return false;
                 }
                 return true;
-            case ToolId.Npm: case ToolId.Pnpm: case ToolId.Yarn: case ToolId.Bundle:
+            case ToolId.Docker:
+                // Only docker [compose] exec|run CONTAINER CMD... runs a command worth reading.
+                for (int i = 1; i < argv.Count; i++)
+                {
+                    var a = argv[i];
+                    if (a.SequenceEqual("exec"u8) || a.SequenceEqual("run"u8)) return false;
+                }
+                return true;
+            case ToolId.Npm: case ToolId.Pnpm: case ToolId.Yarn: case ToolId.Bundle: case ToolId.Bun: case ToolId.PyRunner:
                 return argv.Count < 2 || (ToolTable.Lookup(argv[1]) == ToolId.None && !argv[1].SequenceEqual("exec"u8)
-                    && !argv[1].SequenceEqual("dlx"u8) && !argv[1].SequenceEqual("x"u8) && !argv[1].SequenceEqual("run"u8));
+                    && !argv[1].SequenceEqual("dlx"u8) && !argv[1].SequenceEqual("x"u8) && !argv[1].SequenceEqual("run"u8)
+                    && !argv[1].SequenceEqual("run-script"u8) && !argv[1].SequenceEqual("test"u8) && !argv[1].SequenceEqual("tool"u8));
+            case ToolId.Python: case ToolId.Php: case ToolId.Dotnet:
+                // Only python [options] manage.py|-m alembic|-m django, php artisan, dotnet ef are classified.
+                for (int i = 1; i < argv.Count; i++)
+                {
+                    var a = argv[i];
+                    if (a.SequenceEqual("-m"u8)) return i + 1 >= argv.Count || !HostsTool(argv[i + 1]);
+                    if (a.Length > 0 && a[0] == '-') { if (a.SequenceEqual("-c"u8)) return true; continue; }
+                    return !HostsTool(a);
+                }
+                return true;
             default:
                 return false;
         }
     }
+
+    // The script or module an interpreter runs that is a known tool: manage.py (Django), artisan
+    // (Laravel), ef (dotnet ef), alembic and django (python -m).
+    internal static bool HostsTool(ReadOnlySpan<byte> w) =>
+        w.EndsWith("manage.py"u8) || w.EndsWith("artisan"u8) || w.SequenceEqual("ef"u8) || w.SequenceEqual("alembic"u8) || w.SequenceEqual("django"u8);
 
     private static bool IsGitVerb(ReadOnlySpan<byte> w) => w.SequenceEqual("push"u8) || w.SequenceEqual("reset"u8) || w.SequenceEqual("clean"u8);
 
@@ -397,7 +426,50 @@ public sealed partial class CommandClassifier
             var facts = _facts ??= new ConfigFacts();
             facts.Clear();
             var folded = ToolConfig.Fold(id, name, call, facts);
-            Emit(Parse(id, name, folded), words, start, id, folded, facts);
+            var intent = Parse(id, name, folded);
+            Emit(intent, words, start, id, folded, facts);
+            if (intent is { Effect: Effect.Unknown } && id is ToolId.Kubectl or ToolId.Heroku or ToolId.Railway && RemoteCommand(id, words, start) is int at)
+                RemoteExec(words, start, at, intent, ctx, depth);
+        }
+
+        // Where the command of kubectl exec POD -- CMD, heroku run CMD and railway run CMD starts, or null.
+        private static int? RemoteCommand(ToolId id, string[] words, int start)
+        {
+            if (id == ToolId.Kubectl)
+            {
+                int dash = Array.IndexOf(words, "--", start + 1);
+                return dash > 0 && dash + 1 < words.Length && Array.IndexOf(words, "exec", start + 1, dash - start - 1) > 0 ? dash + 1 : null;
+            }
+            int i = start + 1;
+            while (i < words.Length && words[i].StartsWith('-')) i += words[i].Contains('=') ? 1 : 2; // global flags with values (-a app)
+            if (i >= words.Length || words[i] is not ("run" or "run:detached")) return null;
+            for (i++; i < words.Length; i++)
+            {
+                var a = words[i];
+                if (a == "--") { i++; break; }
+                if (!a.StartsWith('-')) break;
+                if (!a.Contains('=') && a is "-a" or "--app" or "-r" or "--remote" or "-s" or "--size" or "--service" or "-e" or "--env" or "--environment" or "--type" or "-p" or "--project") i++;
+            }
+            return i < words.Length ? i : null;
+        }
+
+        // The command runs somewhere the tool reaches (a pod of the kube context, a Heroku dyno, a
+        // process with a Railway environment's variables): a destructive command there (psql -c
+        // 'DROP TABLE t' against the pod's own database, rails db:drop) is that effect on the
+        // tool's target, not just an unknown one. One that is not destructive leaves it unknown.
+        private void RemoteExec(string[] words, int start, int at, CommandIntent outer, IExecContext ctx, int depth)
+        {
+            var inner = new Run(owner) { _runnerLevel = 1 };
+            inner.Command(words, null, at, ctx, new Stdin(null, true), depth + 1);
+            foreach (var i in inner.Result)
+            {
+                if (i.Effect < Effect.Delete) continue;
+                Add(new CommandIntent
+                {
+                    Tool = outer.Tool, Effect = i.Effect, Summary = $"{(outer.Tool == "kubectl" ? "exec" : "run")} {i}", Targets = outer.Targets,
+                    Evidence = [.. outer.Evidence, new Evidence(string.Join(' ', words[at..]), $"runs there: {i.Tool} {i.Effect.Name()}")],
+                }.Complete(start == 0 ? words : words[start..], i.Credentials));
+            }
         }
 
         private void Emit(CommandIntent? intent, string[] words, int start, ToolId id, ToolCall call, ConfigFacts? facts)
@@ -444,6 +516,11 @@ public sealed partial class CommandClassifier
             ToolId.Shred => LocalDelete.Shred(c),
             ToolId.Dd => LocalDelete.Dd(c),
             ToolId.Mkfs => LocalDelete.Mkfs(name, c),
+            ToolId.Table => BuiltInTools.Parse(BuiltInTools.TableOf(name), c),
+            ToolId.PgDump => PostgresTools.PgDump(name, c),
+            ToolId.PgClient => PostgresTools.PgClient(name, c),
+            ToolId.Cqlsh => Cqlsh.Parse(c),
+            ToolId.ClickHouse => ClickHouseClient.Parse(name, c),
             _ => null,
         };
     }

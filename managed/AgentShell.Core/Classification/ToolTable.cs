@@ -9,13 +9,17 @@ internal enum ToolId : byte
     None,
     // wrappers
     Sudo, Doas, Env, Timeout, Nice, Ionice, Nohup, Stdbuf, Time, Command, Builtin, Exec, Xargs, Flock, Watch, Setsid, Chrt,
-    Npx, Bunx, Busybox, Bundle, Pnpm, Npm, Yarn,
+    Npx, Bunx, Busybox, Bundle, Pnpm, Npm, Yarn, Bun, PyRunner, Uvx, Docker,
+    // interpreters and SDKs that host a known tool (python manage.py, python -m alembic, php artisan, dotnet ef)
+    Python, Php, Dotnet,
     // shells and shell builtins that run code
     Shell, Eval, Source,
     // tools
     Curl, Wget, Httpie, Psql, PgRestore, Dropdb, Mysql, MysqlAdmin, Sqlite3, RedisCli, Mongosh,
     Aws, Gcloud, Gsutil, Az, Kubectl, Helm, Terraform, Pulumi, Railway, Fly, Heroku, Gh, Doctl, Supabase,
     Prisma, DrizzleKit, Sequelize, Rails, Git, Rm, Find, Shred, Dd, Mkfs,
+    // a built-in data table (Tools/*.json) named by BuiltInTools.TableOf
+    Table, PgDump, Cqlsh, ClickHouse, PgClient,
 }
 
 /// <summary>Name → <see cref="ToolId"/> on bytes, without decoding.</summary>
@@ -29,7 +33,10 @@ internal static class ToolTable
         ("command", ToolId.Command), ("builtin", ToolId.Builtin), ("exec", ToolId.Exec), ("xargs", ToolId.Xargs),
         ("flock", ToolId.Flock), ("watch", ToolId.Watch), ("setsid", ToolId.Setsid), ("chrt", ToolId.Chrt),
         ("npx", ToolId.Npx), ("bunx", ToolId.Bunx), ("pnpx", ToolId.Npx), ("busybox", ToolId.Busybox), ("bundle", ToolId.Bundle),
-        ("pnpm", ToolId.Pnpm), ("npm", ToolId.Npm), ("yarn", ToolId.Yarn),
+        ("pnpm", ToolId.Pnpm), ("npm", ToolId.Npm), ("yarn", ToolId.Yarn), ("bun", ToolId.Bun),
+        ("uv", ToolId.PyRunner), ("poetry", ToolId.PyRunner), ("pipenv", ToolId.PyRunner), ("pipx", ToolId.PyRunner), ("uvx", ToolId.Uvx),
+        ("docker", ToolId.Docker), ("docker-compose", ToolId.Docker), ("podman", ToolId.Docker), ("podman-compose", ToolId.Docker),
+        ("python", ToolId.Python), ("python3", ToolId.Python), ("php", ToolId.Php), ("dotnet", ToolId.Dotnet),
         ("sh", ToolId.Shell), ("bash", ToolId.Shell), ("dash", ToolId.Shell), ("zsh", ToolId.Shell), ("ksh", ToolId.Shell),
         ("ash", ToolId.Shell), ("mksh", ToolId.Shell), ("eval", ToolId.Eval), ("source", ToolId.Source), (".", ToolId.Source),
         ("curl", ToolId.Curl), ("wget", ToolId.Wget), ("http", ToolId.Httpie), ("https", ToolId.Httpie), ("xh", ToolId.Httpie),
@@ -46,6 +53,19 @@ internal static class ToolTable
         ("dd", ToolId.Dd), ("mkfs", ToolId.Mkfs), ("mkfs.ext4", ToolId.Mkfs), ("mkfs.ext3", ToolId.Mkfs), ("mkfs.xfs", ToolId.Mkfs),
         ("mkfs.btrfs", ToolId.Mkfs), ("mkfs.vfat", ToolId.Mkfs), ("mkfs.fat", ToolId.Mkfs), ("mke2fs", ToolId.Mkfs), ("wipefs", ToolId.Mkfs),
         ("blkdiscard", ToolId.Mkfs), ("mkswap", ToolId.Mkfs), ("mkdosfs", ToolId.Mkfs), ("mkntfs", ToolId.Mkfs),
+        ("cqlsh", ToolId.Cqlsh), ("clickhouse-client", ToolId.ClickHouse), ("clickhouse", ToolId.ClickHouse),
+        ("terragrunt", ToolId.Terraform), ("pg_dump", ToolId.PgDump), ("pg_dumpall", ToolId.PgDump),
+        ("createdb", ToolId.PgClient), ("createuser", ToolId.PgClient), ("dropuser", ToolId.PgClient), ("vacuumdb", ToolId.PgClient),
+        ("reindexdb", ToolId.PgClient), ("clusterdb", ToolId.PgClient), ("pg_isready", ToolId.PgClient),
+        // platform, IaC and migration CLIs described as data (Tools/*.json; aliases in BuiltInTools.TableOf)
+        ("vercel", ToolId.Table), ("netlify", ToolId.Table), ("render", ToolId.Table), ("neonctl", ToolId.Table), ("neon", ToolId.Table),
+        ("pscale", ToolId.Table), ("turso", ToolId.Table), ("firebase", ToolId.Table), ("wrangler", ToolId.Table), ("cdk", ToolId.Table),
+        ("cdktf", ToolId.Table), ("serverless", ToolId.Table), ("sls", ToolId.Table), ("sam", ToolId.Table), ("copilot", ToolId.Table),
+        ("helmfile", ToolId.Table), ("bq", ToolId.Table), ("knex", ToolId.Table), ("typeorm", ToolId.Table),
+        ("typeorm-ts-node-commonjs", ToolId.Table), ("typeorm-ts-node-esm", ToolId.Table), ("mikro-orm", ToolId.Table),
+        ("alembic", ToolId.Table), ("flyway", ToolId.Table), ("liquibase", ToolId.Table), ("mix", ToolId.Table),
+        ("artisan", ToolId.Table), ("manage.py", ToolId.Table), ("django-admin", ToolId.Table), ("dotnet-ef", ToolId.Table),
+        ("diesel", ToolId.Table), ("sqlx", ToolId.Table), ("goose", ToolId.Table), ("migrate", ToolId.Table),
     ];
 
     // Every mkfs.TYPE helper (mkfs.ext2, mkfs.f2fs, mkfs.exfat, …) makes a file system, listed or not.

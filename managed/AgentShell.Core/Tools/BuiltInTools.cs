@@ -11,7 +11,21 @@ namespace AgentShell.Core.Tools;
 public static class BuiltInTools
 {
     /// <summary>Names of the built-in data tools (their intents' tool names).</summary>
-    public static readonly IReadOnlyList<string> Names = ["fly", "heroku", "gh", "supabase", "railway", "doctl", "pulumi"];
+    public static readonly IReadOnlyList<string> Names = ["fly", "heroku", "gh", "supabase", "railway", "doctl", "pulumi",
+        "vercel", "netlify", "render", "neonctl", "pscale", "turso", "firebase", "wrangler", "cdk", "cdktf", "serverless", "sam",
+        "copilot", "helmfile", "bq", "knex", "typeorm", "mikro-orm", "alembic", "flyway", "liquibase", "mix", "artisan", "django",
+        "dotnet-ef", "diesel", "sqlx", "goose", "migrate"];
+
+    /// <summary>The table of a program name (<c>neon</c> → <c>neonctl</c>, <c>sls</c> →
+    /// <c>serverless</c>, <c>./manage.py</c> → <c>django</c>); the name itself when it is a table.</summary>
+    public static string TableOf(string program) => program switch
+    {
+        "neon" => "neonctl",
+        "sls" => "serverless",
+        "manage.py" or "django-admin" => "django",
+        "typeorm-ts-node-commonjs" or "typeorm-ts-node-esm" => "typeorm",
+        _ => program,
+    };
 
     private static readonly Dictionary<string, Lazy<ProfileTool>> Tools = Names.ToDictionary(
         n => n, n => new Lazy<ProfileTool>(() => Load(n)), StringComparer.Ordinal);
@@ -40,6 +54,25 @@ public static class BuiltInTools
         var doc = ProfileReader.Read($"tools/{name}.json", Text(name), 0, errors);
         if (doc == null || errors.Count > 0) throw new ProfileException(errors.Count > 0 ? errors : [new ProfileError($"tools/{name}.json", "", "unreadable")]);
         var def = doc.Tools.Single(t => t.Name == name);
-        return new ProfileTool(def, name == "gh" ? GhApi.TryParse : null);
+        return new ProfileTool(def, name == "gh" ? GhApi.TryParse : null, name is "bq" or "wrangler" or "turso" ? SqlOf : null);
+    }
+
+    // The SQL of bq query 'SQL', wrangler d1 execute DB --command 'SQL' (or --file) and turso db
+    // shell DB 'SQL', read by the SQL scanner; null (the table's unknown) when it is not there.
+    private static Effect? SqlOf(ToolCall c, List<string> words, List<Evidence> evidence)
+    {
+        string? sql = null, from = null;
+        if (words.Count >= 2 && words[0] == "query") { sql = words[1]; from = "query"; }
+        else if (words.Count >= 2 && words[0] == "d1" && words[1] == "execute")
+        {
+            sql = ToolHelp.Option(c.Args, "--command");
+            from = "--command";
+            if (sql == null && ToolHelp.Option(c.Args, "--file") is string f) { sql = ToolHelp.ReadText(c.Context, f); from = f; if (sql == null) return null; }
+        }
+        else if (words.Count >= 4 && words[0] is "db" && words[1] == "shell") { sql = words[3]; from = "db shell"; }
+        if (sql == null) return null;
+        var r = SqlScanner.Scan(sql, words[0] == "d1" || words[0] == "db" ? SqlDialect.Sqlite : SqlDialect.Postgres);
+        evidence.Add(new(HttpBody.Short(sql), r));
+        return r.Effect;
     }
 }

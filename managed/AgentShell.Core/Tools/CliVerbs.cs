@@ -11,6 +11,10 @@ public static class CliVerbs
     {
         var w = word.ToLowerInvariant();
         string head = w.Split('-', ':')[0];
+        // batch-delete-image, bulk-delete, force-delete-…: the verb after the qualifier decides;
+        // schedule-key-deletion deletes when its waiting period ends.
+        if (head is "batch" or "bulk" or "force" && w.Length > head.Length + 1) return Of(w[(head.Length + 1)..]);
+        if (head == "schedule" && w.Contains("delet", StringComparison.Ordinal)) return Effect.Delete;
         return head switch
         {
             "delete" or "remove" or "rm" or "destroy" or "deregister" or "purge" or "del" or "uninstall" or "unregister" or "revoke" or "disassociate" or "detach" or "release" => Effect.Delete,
@@ -21,7 +25,7 @@ public static class CliVerbs
             "describe" or "list" or "ls" or "get" or "show" or "view" or "status" or "logs" or "log" or "info" or "whoami" or "version"
                 or "help" or "head" or "wait" or "check" or "lookup" or "search" or "filter" or "query" or "validate" or "estimate"
                 or "simulate" or "test" or "explain" or "diff" or "print" or "export" or "download" or "tail" or "inspect" or "top"
-                or "preview" or "plan" or "output" or "outputs" or "read" or "find" => Effect.Read,
+                or "preview" or "plan" or "output" or "outputs" or "read" or "find" or "scan" or "select" => Effect.Read,
             "create" or "put" or "update" or "modify" or "set" or "add" or "start" or "run" or "deploy" or "apply" or "attach"
                 or "associate" or "register" or "enable" or "disable" or "tag" or "untag" or "copy" or "cp" or "mv" or "move"
                 or "sync" or "upload" or "import" or "restore" or "promote" or "scale" or "resize" or "rollback" or "replace"

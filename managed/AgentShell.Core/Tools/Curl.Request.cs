@@ -85,6 +85,8 @@ public static partial class Curl
                     var ue = graphQLMethod ? HttpBody.AnalyzeUrl(u, evidence) : null;
                     var ume = FormMethod(Query(u), evidence);
                     effect = ToolHelp.Max(effect, ue is Effect q ? ToolHelp.Max(http, q) : http);
+                    // PERF: only a request that writes has its action segment read (POST /v1/users/7/delete).
+                    if (http == Effect.Write && ActionOf(t.Path) is Effect ae) { effect = ToolHelp.Max(effect, ae); evidence.Add(new(token, $"{method} to an action named {ae.Name()}")); }
                     if (ume != null) effect = ToolHelp.Max(effect, MethodEffect(ume));
                 }
             }
@@ -107,6 +109,20 @@ public static partial class Curl
             return (effect, count == 0 ? method : count == 1 ? string.Concat(method, " ", all[first].ToString())
                 : $"{method} {string.Join(' ', all.GetRange(first, count))}");
         }
+    }
+
+    /// <summary>The destructive effect an RPC-style URL names in its last path segment, read as a
+    /// GraphQL mutation field is (<c>/users/7/delete</c>, <c>/cache/flush</c>,
+    /// <c>chat.delete</c>, <c>/admin/reset-database</c>); null for any other (<c>/reset-password</c>, <c>/search</c>, an id).</summary>
+    internal static Effect? ActionOf(string? path)
+    {
+        if (string.IsNullOrEmpty(path)) return null;
+        int q = path.IndexOfAny(['?', '#']);
+        var p = (q >= 0 ? path[..q] : path).TrimEnd('/');
+        var last = p[(p.LastIndexOf('/') + 1)..];
+        if (last.Length < 3 || !char.IsAsciiLetter(last[0]) && last[0] != '_') return null;
+        var e = GraphQL.FieldEffect(last);
+        return e >= Effect.Delete ? e : null;
     }
 
     private static string? Query(string url)

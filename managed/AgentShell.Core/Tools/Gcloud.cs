@@ -91,6 +91,13 @@ public static class Gcloud
         }
         evidence.Add(Evidence.Arrow(summary, effect));
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
+        // gcloud projects delete|undelete|update PROJECT_ID acts on the project it names, whatever --project says.
+        if (verbAt >= 1 && pos[verbAt - 1] == "projects" && verbAt + 1 < pos.Count && pos[verbAt] is not ("list" or "create"))
+        {
+            var named = new Target { Kind = TargetKind.GcpProject, Name = pos[verbAt + 1] };
+            evidence.Add(new(pos[verbAt + 1], $"gcp project {named.Name}"));
+            return ToolHelp.Intent("gcloud", effect, summary, [target, named], evidence);
+        }
         return ToolHelp.Intent("gcloud", effect, summary, [target], evidence);
     }
 

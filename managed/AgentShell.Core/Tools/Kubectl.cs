@@ -16,8 +16,8 @@ public static partial class Kubectl
     {
         var evidence = new List<Evidence>();
         var pos = new List<string>();
-        string? context = null, kubeconfig = null, replicas = null, dryRun = null;
-        bool all = false, help = false, unknown = false;
+        string? context = null, kubeconfig = null, replicas = null, dryRun = null, patch = null;
+        bool all = false, help = false, unknown = false, prune = false, force = false;
         var reader = new OptionReader(Options, c.Args);
         while (reader.Next(out var t))
         {
@@ -29,6 +29,9 @@ public static partial class Kubectl
                 case "--kubeconfig": kubeconfig = t.Value; break;
                 case "--all": case "--all-namespaces": if (t.IsOn) all = true; break;
                 case "--replicas": replicas = t.Value; break;
+                case "--prune": if (t.IsOn) prune = true; break;
+                case "--force": if (t.IsOn) force = true; break;
+                case "--patch": patch = t.Value; break;
                 case "--dry-run": dryRun = t.Value ?? "unchanged"; break;
                 case "--help": help = true; break;
             }
@@ -50,6 +53,12 @@ public static partial class Kubectl
             _ => Effect.Unknown, // exec, run, cp, attach, debug, plugins
         };
         if (verb == "rollout" && pos.Count > 1 && pos[1] is "status" or "history") effect = Effect.Read;
+        // apply --prune deletes what the files no longer list; replace --force deletes and recreates.
+        if (verb is "apply" or "replace" && prune) { effect = Effect.Delete; evidence.Add(new("--prune", "deletes every object of the selector the files no longer list")); }
+        if (verb == "replace" && force) { effect = Effect.Delete; evidence.Add(new("--force", "deletes the objects and creates them again")); }
+        // A patch that sets replicas to 0 scales to zero, as scale --replicas=0 does; a NoExecute taint evicts every pod.
+        if (verb == "patch" && patch != null && ScalesToZero(patch)) { effect = Effect.Terminate; evidence.Add(new(patch, "sets replicas to 0")); }
+        if (verb == "taint" && pos.Exists(p => p.EndsWith(":NoExecute", StringComparison.Ordinal))) { effect = Effect.Terminate; evidence.Add(new("NoExecute", "evicts the node's pods")); }
         if (verb == "delete")
         {
             // PERF: loops over the comma-separated parts as spans, no query or split per word.
@@ -78,6 +87,22 @@ public static partial class Kubectl
         }
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("kubectl", effect, summary, [target], evidence);
+    }
+
+    // "replicas": 0 in a JSON patch, replicas: 0 in a YAML one (not 00, 05 or 10).
+    private static bool ScalesToZero(string patch)
+    {
+        for (int i = patch.IndexOf("replicas", StringComparison.Ordinal); i >= 0; i = patch.IndexOf("replicas", i + 8, StringComparison.Ordinal))
+        {
+            int j = i + 8;
+            if (j < patch.Length && patch[j] == '"') j++;
+            while (j < patch.Length && patch[j] is ' ' or '\t') j++;
+            if (j >= patch.Length || patch[j] != ':') continue;
+            j++;
+            while (j < patch.Length && patch[j] is ' ' or '\t' or '"') j++;
+            if (j < patch.Length && patch[j] == '0' && (j + 1 == patch.Length || !char.IsAsciiDigit(patch[j + 1]))) return true;
+        }
+        return false;
     }
 
     /// <summary>The kube context a command uses: the flag, else the kubeconfig's current-context.</summary>

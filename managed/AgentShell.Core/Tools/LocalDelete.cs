@@ -44,10 +44,14 @@ public static class LocalDelete
         int i = 0;
         while (i < a.Count && a[i] is "-H" or "-L" or "-P" || (i < a.Count && a[i].StartsWith("-O", StringComparison.Ordinal))) i++;
         for (; i < a.Count && !a[i].StartsWith('-') && a[i] is not ("(" or "!" or ","); i++) paths.Add(a[i]);
-        bool deletes = false, filtered = false;
+        bool deletes = false, filtered = false, negated = false;
         for (; i < a.Count; i++)
         {
             var x = a[i];
+            // A negation deletes everything but what it names; -type f or -name '*' select everything.
+            if (x is "!" or "-not") { negated = true; continue; }
+            if (x is "-type" or "-xtype" or "-name" or "-iname" or "-path" or "-ipath" or "-wholename" && i + 1 < a.Count && (x is "-type" or "-xtype" || a[i + 1] is "*" or "*.*" or ".*" or "./*"))
+            { i++; continue; }
             if (x == "-delete") { deletes = true; continue; }
             if (x is "-exec" or "-execdir" or "-ok" or "-okdir")
             {
@@ -61,7 +65,7 @@ public static class LocalDelete
         }
         if (!deletes) return null;
         if (paths.Count == 0) paths.Add(".");
-        return Classify("find", recursive: true, filtered, paths, c.Context, "find -delete");
+        return Classify("find", recursive: true, filtered && !negated, paths, c.Context, "find -delete");
     }
 
     /// <summary>shred: a block device → wipe; files → delete.</summary>
@@ -157,12 +161,28 @@ public static class LocalDelete
         return ToolHelp.Intent(tool, effect, $"{verb} {string.Join(' ', paths)}", targets, evidence);
     }
 
+    // Length of a leading $NAME or ${NAME} whose variable the exec's environment does not have, else null.
+    private static int? UnsetPrefix(string p, IExecContext ctx)
+    {
+        bool braced = p[1] == '{';
+        int i = braced ? 2 : 1, start = i;
+        while (i < p.Length && (char.IsAsciiLetterOrDigit(p[i]) || p[i] == '_')) i++;
+        if (i == start || char.IsAsciiDigit(p[start])) return null;
+        var name = p[start..i];
+        if (braced) { if (i >= p.Length || p[i] != '}') return null; i++; }
+        if (i < p.Length && p[i] != '/') return null; // $DIR-suffix: not a whole directory
+        return ctx.GetEnvironmentVariable(name) == null ? i : null;
+    }
+
     private static string Trim(string p) => p.Length > 1 ? p.TrimEnd('/') : p;
 
     /// <summary>Absolute, normalised form of a path argument; a trailing <c>/*</c> or <c>/.</c>
     /// names its directory. Null when it depends on an unknown expansion.</summary>
     private static string? Resolve(string p, IExecContext ctx, string? home)
     {
+        // "$DIR/" or ${DIR}/* with DIR set nowhere (check, a hook: the shell left it as text) is
+        // "/" or "/*" when the shell runs it: the empty-variable catastrophe.
+        if (p.Length > 1 && p[0] == '$' && UnsetPrefix(p, ctx) is int end) { if (end == p.Length) return null; p = p[end..]; }
         if (p.Contains('$') || p.Contains('`')) return null;
         if (p == "*" || p == ".*") p = ".";
         if (p.EndsWith("/*", StringComparison.Ordinal) || p.EndsWith("/.", StringComparison.Ordinal)) p = p[..^2];

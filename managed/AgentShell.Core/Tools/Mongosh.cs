@@ -128,8 +128,9 @@ public static class Mongosh
                 else code.Add((text, a));
                 continue;
             }
-            // [mongodb://|mongodb+srv://]host[:port]/db, host/db, or db
-            if (a.Contains("://"))
+            // [mongodb://|mongodb+srv://]host[:port]/db, host/db, or db; "$MONGO_URL" unset here: a server not known.
+            if (DbTarget.IsUnexpanded(a)) { host ??= a; evidence.Add(new(a, "connection from a variable not set here: the server is not known")); }
+            else if (a.Contains("://"))
             {
                 DbTarget.TryParseUri(a, out var uh, out var up, out var ud);
                 host ??= uh; port ??= up; db = ud ?? db;

@@ -107,7 +107,9 @@ public static class OrmClis
         }
         if (env == null && c.Context.GetEnvironmentVariable("RAILS_ENV") is string re) { env = re; evidence.Add(new($"RAILS_ENV={re}", $"environment {re}")); }
         env ??= c.Context.GetEnvironmentVariable("RACK_ENV") ?? "development";
-        targets.Add(new Target { Kind = TargetKind.Environment, Name = env });
+        // development and test use config/database.yml's local databases unless DATABASE_URL says otherwise.
+        if (targets.Count == 0 && env is "development" or "test") evidence.Add(new($"environment {env}", "the local database of config/database.yml"));
+        targets.Add(new Target { Kind = TargetKind.Environment, Name = targets.Count == 0 && env is "development" or "test" ? "local" : env });
         Effect effect = Effect.Read;
         string summary = "";
         foreach (var t in tasks)
@@ -123,6 +125,8 @@ public static class OrmClis
                 _ => t.StartsWith("db:", StringComparison.Ordinal) ? Effect.Unknown : null,
             };
             if (t == "db:seed:replant") e = Effect.Truncate;
+            // db:migrate VERSION=0 runs every migration down.
+            if (t == "db:migrate" && a.Contains("VERSION=0")) { e = Effect.Drop; evidence.Add(new("VERSION=0", "migrates every table down")); }
             if (e == null) continue;
             if (e.Value > effect || summary.Length == 0) summary = t;
             effect = ToolHelp.Max(effect, e.Value);

@@ -13,16 +13,19 @@ public sealed class ProfileTool
     private readonly (ProfileToolTarget Target, GlobPattern[][] When)[] _targets;
     private readonly HashSet<string> _valued;
     private readonly Func<ToolCall, List<string>, List<Evidence>, CommandIntent?>? _special;
+    private readonly Func<ToolCall, List<string>, List<Evidence>, Effect?>? _effectOf;
 
     /// <summary>Compiles a definition; throws <see cref="ArgumentException"/> for a pattern the profile reader would have refused.</summary>
     public ProfileTool(ProfileToolDefinition def) : this(def, null) { }
 
     /// <summary>As above, with a parser for subcommands a table cannot describe (<c>gh api</c>): it
     /// gets the call, its subcommand words and the evidence so far, and returns null to let the table decide.</summary>
-    internal ProfileTool(ProfileToolDefinition def, Func<ToolCall, List<string>, List<Evidence>, CommandIntent?>? special)
+    internal ProfileTool(ProfileToolDefinition def, Func<ToolCall, List<string>, List<Evidence>, CommandIntent?>? special,
+        Func<ToolCall, List<string>, List<Evidence>, Effect?>? effectOf = null)
     {
         _def = def;
         _special = special;
+        _effectOf = effectOf;
         _patterns = def.Subcommands.Select(s => (Compile(s.Pattern), s.Effect))
             .Concat(def.Destructive.Select(p => (Compile(p), Effect.Delete))).ToArray();
         _targets = def.Targets.Concat(def.TargetFlags.Select(f => new ProfileToolTarget
@@ -79,6 +82,8 @@ public sealed class ProfileTool
                 (effect, summary) = (altEffect, altSummary);
             }
         }
+        // A subcommand whose effect is in its arguments (bq query 'SQL'): what they say, when it can be read.
+        if (_effectOf?.Invoke(c, words, evidence) is Effect argued) effect = argued;
         foreach (var (flag, forced) in _def.EffectFlags)
         {
             if (!ToolHelp.HasFlag(args, flag)) continue;

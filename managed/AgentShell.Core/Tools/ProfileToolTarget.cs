@@ -50,6 +50,8 @@ public sealed class ProfileToolTarget
             case TargetKind.Url:
                 return UrlParser.TryParse(text, "https", out var url) ? url : null;
             case TargetKind.Database:
+                // JDBC URLs (Flyway, Liquibase) are a URI after "jdbc:".
+                if (text.StartsWith("jdbc:", StringComparison.OrdinalIgnoreCase)) text = text[5..];
                 if (!DbTarget.TryParseUri(text, out var host, out var port, out var database)) return null;
                 var (scheme, defaultPort) = DatabaseScheme(text[..text.IndexOf("://", StringComparison.Ordinal)]);
                 var t = DbTarget.Make(scheme, host, port, database, defaultPort);

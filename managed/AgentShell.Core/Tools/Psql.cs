@@ -121,6 +121,13 @@ public static partial class Psql
             port ??= colon + 1 < name.Length ? name[(colon + 1)..] : null;
             evidence.Add(new(cluster, $"network cluster host {host}"));
         }
+        // psql "$DATABASE_URL" where the variable is not set here (check, a hook): the shell will put
+        // a URI there, whose server cannot be known, not the name of a local database.
+        if (host == null && db != null && DbTarget.IsUnexpanded(db))
+        {
+            evidence.Add(new(db, "connection from a variable not set here: the server is not known"));
+            return new Target { Kind = TargetKind.Environment, Name = "unknown" };
+        }
         string? service = null;
         if (db != null && (db.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || db.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)))
         {

@@ -115,7 +115,8 @@ public static class RedisCli
                 case "-p": port = value; break;
                 case "-n": db = value; break;
                 case "-u":
-                    if (value != null && DbTarget.TryParseUri(value, out var uh, out var up, out var ud))
+                    if (value != null && DbTarget.IsUnexpanded(value)) { host = value; evidence.Add(new(t.Text, "connection from a variable not set here: the server is not known")); }
+                    else if (value != null && DbTarget.TryParseUri(value, out var uh, out var up, out var ud))
                     {
                         host = uh ?? host; port = up ?? port; db = ud ?? db;
                         evidence.Add(new(t.Text, $"host {uh}"));

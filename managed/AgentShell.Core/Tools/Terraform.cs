@@ -18,7 +18,7 @@ public static partial class Terraform
         string? chdir = null, replace = null;
         bool destroyFlag = false, help = false, unknown = false;
         var pos = new List<string>();
-        var reader = new OptionReader(Options, c.Args);
+        var reader = new OptionReader(Options, tool == "terragrunt" ? TerragruntArgs(c.Args, evidence) : c.Args);
         while (reader.Next(out var t))
         {
             if (t.Kind == OptionTokenKind.Operand) { pos.Add(t.Value!); continue; }
@@ -62,5 +62,36 @@ public static partial class Terraform
         string summary = string.Join(' ', pos.Take(3)) + (destroyFlag && verb == "apply" ? " -destroy" : "") + (replace != null && verb == "apply" ? $" -replace={replace}" : "");
         evidence.Add(new(summary, $"{verb} → {effect.Name()}"));
         return ToolHelp.Intent(tool, effect, summary, [new Target { Kind = TargetKind.TerraformWorkspace, Name = ws, Path = chdir }], evidence);
+    }
+
+    // terragrunt passes terraform's command through; what is its own is dropped first: run-all /
+    // run --all (every module below: the same command, more of it), destroy-all and friends, and
+    // its --terragrunt-* / new-style flags.
+    private static readonly HashSet<string> TerragruntValueFlags = new(StringComparer.Ordinal)
+    {
+        "--terragrunt-working-dir", "--terragrunt-config", "--terragrunt-source", "--terragrunt-iam-role", "--terragrunt-download-dir",
+        "--terragrunt-include-dir", "--terragrunt-exclude-dir", "--terragrunt-parallelism", "--terragrunt-log-level", "--working-dir",
+        "--config", "--source", "--iam-assume-role", "--download-dir", "--queue-include-dir", "--queue-exclude-dir", "--parallelism", "--log-level",
+    };
+
+    private static List<string> TerragruntArgs(IReadOnlyList<string> args, List<Evidence> evidence)
+    {
+        var r = new List<string>(args.Count);
+        bool command = false;
+        for (int i = 0; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (TerragruntValueFlags.Contains(a)) { i++; continue; }
+            if (a.StartsWith("--terragrunt-", StringComparison.Ordinal) || a is "--all" or "-all" or "--non-interactive" or "--no-color" or "--graph" or "--queue-ignore-errors"
+                || TerragruntValueFlags.Contains(a.Split('=')[0])) continue;
+            if (!command && !a.StartsWith('-'))
+            {
+                command = true;
+                if (a is "run-all" or "run") { evidence.Add(new(a, "runs the command in every module below")); command = false; continue; }
+                if (a.EndsWith("-all", StringComparison.Ordinal)) { evidence.Add(new(a, "runs the command in every module below")); a = a[..^4]; }
+            }
+            r.Add(a);
+        }
+        return r;
     }
 }

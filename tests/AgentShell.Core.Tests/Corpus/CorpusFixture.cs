@@ -62,6 +62,7 @@ internal static class CorpusFixture
         Write("repo/infra/.terraform/environment", "prod");
         Write("repo/.env", "DATABASE_URL=postgresql://app@db.prod.example.com:5432/app\n");
         Write("repo/src/app.txt", "x");
+        Write("repo/package.json", "{ \"name\": \"app\", \"scripts\": { \"db:reset\": \"prisma migrate reset --force\", \"predb:drop\": \"echo dropping\", \"db:drop\": \"sequelize db:drop\", \"build\": \"tsc -p .\", \"test\": \"jest\", \"migrate\": \"knex migrate:latest\" } }\n");
         Write("home/.kube/config", "apiVersion: v1\nkind: Config\ncurrent-context: prod-eu\ncontexts:\n- name: prod-eu\n");
         Write("home/.kube/empty", "apiVersion: v1\nkind: Config\n");
         // Tool configuration, each where an `env VAR=…` in a case points the tool at it.

@@ -175,9 +175,28 @@ public class DecideTests
     {
         var policy = PolicyT.Load([Path.Combine(TempProfiles.ShippedDir, "default.json")]);
         var ctx = new FakeRepoContext("/home/dev", cwd ?? "/home/dev/app", repo: "/home/dev/app");
-        var intent = new CommandIntent { Tool = "rm", Effect = Effect.Delete, Targets = [new Target { Kind = TargetKind.LocalPath, Path = path }] };
+        // rm -r of a whole tree is a wipe; a filtered delete is judged by its own rule (below).
+        var intent = new CommandIntent { Tool = "rm", Effect = Effect.Wipe, Targets = [new Target { Kind = TargetKind.LocalPath, Path = path }] };
         var d = policy.Decide([intent], ctx);
         Assert.That(d.RuleId, Is.EqualTo(blocked ? "default.local:catastrophic-wipe" : Decision.DefaultAllowRuleId));
+    }
+
+    // A filtered delete (find -name … -delete, rm without -r) is blocked only across /, the home
+    // directory or the repository's history: `find . -name '*.pyc' -delete` was blocked on main.
+    [TestCase("/", null, true)]
+    [TestCase("~", null, true)]
+    [TestCase("/home/dev", null, true)]
+    [TestCase("../.git", "/home/dev/app/src", true)]
+    [TestCase(".", "/home/dev/app", false)]
+    [TestCase("/tmp", null, false)]
+    [TestCase("/home/dev/app/src", null, false)]
+    public void AFilteredDeleteIsBlockedOnlyAcrossRootHomeOrHistory(string path, string? cwd, bool blocked)
+    {
+        var policy = PolicyT.Load([Path.Combine(TempProfiles.ShippedDir, "default.json")]);
+        var ctx = new FakeRepoContext("/home/dev", cwd ?? "/home/dev/app", repo: "/home/dev/app");
+        var intent = new CommandIntent { Tool = "find", Effect = Effect.Delete, Targets = [new Target { Kind = TargetKind.LocalPath, Path = path }] };
+        var d = policy.Decide([intent], ctx);
+        Assert.That(d.RuleId, Is.EqualTo(blocked ? "default.local:selective-delete-in-root-home-or-history" : Decision.DefaultAllowRuleId));
     }
 
     private sealed class FakeRepoContext(string home, string cwd, string repo) : IExecContext

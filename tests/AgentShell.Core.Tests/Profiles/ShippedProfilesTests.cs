@@ -67,6 +67,7 @@ public class ShippedProfilesTests
             ("default.any:unknown-effect-on-production", "Pause"),
             ("default.git:discard-uncommitted-work", "Allow"),
             ("default.local:block-device-wipe", "Block"),
+            ("default.local:selective-delete-in-root-home-or-history", "Block"),
             ("default.local:catastrophic-wipe", "Block"),
         }));
     }
