@@ -461,7 +461,7 @@ public sealed partial class CommandClassifier
         {
             var inner = new Run(owner) { _runnerLevel = 1 };
             inner.Command(words, null, at, ctx, new Stdin(null, true), depth + 1);
-            foreach (var i in inner.Result)
+            foreach (var i in inner.TakeResult())
             {
                 if (i.Effect < Effect.Delete) continue;
                 Add(new CommandIntent

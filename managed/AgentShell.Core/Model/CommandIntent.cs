@@ -45,6 +45,15 @@ public sealed class CommandIntent
         return this;
     }
 
+    /// <summary>As the other overload, for an intent made from another's (a command run remotely):
+    /// its credentials are those already found in the command it wraps.</summary>
+    internal CommandIntent Complete(IReadOnlyList<string> argv, IReadOnlyList<Credential> credentials)
+    {
+        _argv = argv;
+        _credentials = credentials;
+        return this;
+    }
+
     // Idempotent: two threads that both find nothing scanned get equal lists.
     private IReadOnlyList<Credential> Scan() => _credentials = AgentShell.Core.Credentials.CredentialScan.Find(_scanTool, _scanCall!);
 

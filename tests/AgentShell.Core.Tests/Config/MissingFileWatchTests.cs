@@ -41,7 +41,9 @@ public class MissingFileWatchTests
     public void ACurlrcCreatedAfterAHundredMissingAnswersMakesTheNextCurlADelete()
     {
         for (int i = 0; i < 100; i++) Assert.That(CurlMethod(_dir), Is.EqualTo("GET"));
-        Assert.That(_watch.Hits, Is.GreaterThanOrEqualTo(99), "the missing .curlrc was answered from the cache");
+        // Not every one: an entry made by another process under a watched parent (the temp directory
+        // is shared) makes the next lookup a real one, which is the point of the watch.
+        Assert.That(_watch.Hits, Is.GreaterThanOrEqualTo(90), "the missing .curlrc was answered from the cache");
         File.WriteAllText(Path.Combine(_dir, ".curlrc"), "request = \"DELETE\"\n");
         Assert.That(CurlMethod(_dir), Is.EqualTo("DELETE"));
     }
