@@ -149,14 +149,7 @@ public static partial class SqlScanner
                     execComment = true;
                     continue;
                 }
-                int nest = 1;
-                i += 2;
-                while (i < s.Length && nest > 0)
-                {
-                    if (s[i] == '/' && i + 1 < s.Length && s[i + 1] == '*' && dialect == SqlDialect.Postgres) { nest++; i += 2; }
-                    else if (s[i] == '*' && i + 1 < s.Length && s[i + 1] == '/') { nest--; i += 2; }
-                    else i++;
-                }
+                i = AfterBlockComment(s, i, dialect);
                 text.Append(' ');
                 continue;
             }
@@ -381,20 +374,26 @@ public static partial class SqlScanner
             char n = i + 1 < s.Length ? s[i + 1] : '\0';
             if (char.IsWhiteSpace(c)) i++;
             else if ((c == '-' && n == '-') || (c == '#' && dialect == SqlDialect.MySql)) { while (i < s.Length && s[i] is not ('\n' or '\r')) i++; }
-            else if (c == '/' && n == '*' && !(dialect == SqlDialect.MySql && i + 2 < s.Length && s[i + 2] == '!'))
-            {
-                int nest = 1;
-                i += 2;
-                while (i < s.Length && nest > 0)
-                {
-                    if (s[i] == '/' && i + 1 < s.Length && s[i + 1] == '*' && dialect == SqlDialect.Postgres) { nest++; i += 2; }
-                    else if (s[i] == '*' && i + 1 < s.Length && s[i + 1] == '/') { nest--; i += 2; }
-                    else i++;
-                }
-            }
+            else if (c == '/' && n == '*' && !(dialect == SqlDialect.MySql && i + 2 < s.Length && s[i + 2] == '!')) i = AfterBlockComment(s, i, dialect);
             else break;
         }
         return i < s.Length && s[i] == '(';
+    }
+
+    /// <summary>The index just past the block comment that starts at <paramref name="i"/> (its
+    /// <c>/*</c>), or the end of <paramref name="s"/> when it is not closed. PostgreSQL nests them;
+    /// MySQL ends one at the first <c>*/</c>.</summary>
+    private static int AfterBlockComment(string s, int i, SqlDialect dialect)
+    {
+        int nest = 1;
+        i += 2;
+        while (i < s.Length && nest > 0)
+        {
+            if (s[i] == '/' && i + 1 < s.Length && s[i + 1] == '*' && dialect == SqlDialect.Postgres) { nest++; i += 2; }
+            else if (s[i] == '*' && i + 1 < s.Length && s[i + 1] == '/') { nest--; i += 2; }
+            else i++;
+        }
+        return i;
     }
 
     private static string Collapse(string s)
