@@ -13,6 +13,8 @@ namespace AgentShell.Core.Classification;
 //   4. process knobs: timeout, nice, ionice, nohup, stdbuf, time, chrt, setsid, flock, watch
 //   5. builtins:      command, builtin, exec; eval (words re-lexed); source/. (unknown)
 //   6. runners:       npx/bunx/pnpx, pnpm|yarn|npm exec|dlx|x, yarn BIN, bundle exec, busybox
+//                     (and interpreters hosting a tool, containers, package.json scripts:
+//                     CommandClassifier.Runners.cs)
 //   7. xargs:         the rest of argv, with the piped-in arguments appended as unknown words
 //   8. shells:        sh|bash|dash|zsh|ksh -c STRING (lexed), FILE (read, lexed), stdin (here-doc
 //                     lexed; a pipe from anything but echo/printf/cat → unknown)
@@ -188,122 +190,6 @@ public sealed partial class CommandClassifier
             }
         }
 
-        // npx prisma@5 migrate reset → prisma migrate reset
-        private void Runner(string[] w, bool[]? dyn, int next, IExecContext ctx, Stdin stdin, int depth)
-        {
-            if (next >= w.Length) return;
-            var copy = (string[])w.Clone();
-            var pkg = copy[next];
-            int at = pkg.LastIndexOf('@');
-            if (at > 0) pkg = pkg[..at];
-            // A package whose binary has another name; a scoped package is its last part.
-            pkg = pkg switch
-            {
-                "@railway/cli" => "railway", "aws-cdk" => "cdk", "netlify-cli" => "netlify", "firebase-tools" => "firebase",
-                "@mikro-orm/cli" => "mikro-orm", "@cloudflare/wrangler" => "wrangler", "cdktf-cli" => "cdktf", "@aws-amplify/cli" => "amplify",
-                _ => pkg,
-            };
-            int slash = pkg.LastIndexOf('/');
-            if (slash >= 0 && pkg.StartsWith('@')) pkg = pkg[(slash + 1)..];
-            if (ToolTable.Lookup(pkg) != ToolId.None) copy[next] = pkg;
-            // A runner starts the package's entry point (node, ruby) under its own name, not this argv.
-            _runnerLevel++;
-            try { Command(copy, dyn, next, ctx, stdin, depth + 1); }
-            finally { _runnerLevel--; }
-        }
-
-        // python [options] manage.py ARGS, python -m alembic|django ARGS, php artisan ARGS, dotnet ef
-        // ARGS: the tool's table, run inside the interpreter (no exec of its own).
-        private void Hosted(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
-        {
-            int i = s + 1;
-            for (; i < w.Length; i++)
-            {
-                var a = w[i];
-                if (a == "-m") { i++; break; }
-                if (a is "-c" or "--") return;
-                if (!a.StartsWith('-')) break;
-                if (a is "-W" or "-X" or "-d" or "-f" or "-n") i++; // python -W/-X, php -d/-f
-            }
-            if (i >= w.Length || !HostsTool(Encoding.UTF8.GetBytes(w[i]))) return;
-            var copy = (string[])w.Clone();
-            copy[i] = Basename(w[i]) switch { "ef" => "dotnet-ef", "django" => "django-admin", var b => b };
-            _runnerLevel++;
-            try { Command(copy, dyn, i, ctx, stdin, depth + 1); }
-            finally { _runnerLevel--; }
-        }
-
-        // docker/podman options of exec and run (and compose exec/run) that take a value.
-        private static readonly string[] ContainerValueOptions =
-        [
-            "-e", "--env", "--env-file", "-u", "--user", "-w", "--workdir", "-v", "--volume", "-p", "--publish", "--name", "--network", "--net",
-            "--entrypoint", "--mount", "-l", "--label", "--platform", "--cpus", "-m", "--memory", "-h", "--hostname", "--add-host", "--pull",
-            "--restart", "--log-driver", "--log-opt", "--runtime", "--gpus", "--device", "--cap-add", "--cap-drop", "--security-opt", "--ulimit",
-            "--shm-size", "--tmpfs", "--dns", "--ipc", "--pid", "--userns", "--volumes-from", "--link", "--expose", "--health-cmd", "--detach-keys",
-            "--index", "-f", "--file", "--project-name", "--profile", "--project-directory", "--context", "-c", "-H", "--host", "--log-level", "--config",
-        ];
-
-        // docker [compose] exec|run [options] CONTAINER|SERVICE|IMAGE CMD...: CMD runs in the
-        // container (not an exec of this tree), so it is read here; -e VAR=value reaches it.
-        private void Container(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
-        {
-            int i = s + 1;
-            for (; i < w.Length; i++)
-            {
-                var a = w[i];
-                if (a is "exec" or "run") break;
-                if (a == "compose") continue;
-                if (a.StartsWith('-')) { if (!a.Contains('=') && Array.IndexOf(ContainerValueOptions, a) >= 0) i++; continue; }
-                if (a is "container") continue; // docker container exec|run
-                return; // another subcommand (ps, logs, build, compose down, ...)
-            }
-            if (i >= w.Length) return;
-            var sets = new List<KeyValuePair<string, string>>();
-            for (i++; i < w.Length; i++)
-            {
-                var a = w[i];
-                if (a == "--") { i++; break; }
-                if (!a.StartsWith('-') || a.Length == 1) break;
-                string? value = null;
-                if (a.Contains('=')) value = a[(a.IndexOf('=') + 1)..];
-                else if (Array.IndexOf(ContainerValueOptions, a) >= 0 && i + 1 < w.Length) value = w[++i];
-                if (value != null && (a is "-e" or "--env" || a.StartsWith("--env=", StringComparison.Ordinal)) && IsAssignment(value))
-                    sets.Add(new(value[..value.IndexOf('=')], value[(value.IndexOf('=') + 1)..]));
-            }
-            i++; // the container, service or image
-            if (i >= w.Length) return;
-            _runnerLevel++;
-            try { Command(w, dyn, i, ChildContext.Create(ctx, sets), stdin, depth + 1); }
-            finally { _runnerLevel--; }
-        }
-
-        /// <summary>Classifies package.json's script <paramref name="name"/> of the working
-        /// directory (and its pre/post scripts, which npm runs around it) as the shell strings npm
-        /// runs; false when there is no such script or no readable package.json.</summary>
-        private bool PackageScript(string name, IExecContext ctx, Stdin stdin, int depth)
-        {
-            var text = ToolHelp.ReadText(ctx, "package.json");
-            if (text == null) return false;
-            bool found = false;
-            try
-            {
-                using var doc = System.Text.Json.JsonDocument.Parse(text);
-                if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object
-                    || !doc.RootElement.TryGetProperty("scripts", out var scripts) || scripts.ValueKind != System.Text.Json.JsonValueKind.Object) return false;
-                foreach (var n in new[] { "pre" + name, name, "post" + name })
-                {
-                    if (!scripts.TryGetProperty(n, out var v) || v.ValueKind != System.Text.Json.JsonValueKind.String) continue;
-                    found = true;
-                    ScriptText(v.GetString() ?? "", false, ctx, stdin, depth, $"package.json script {n}");
-                }
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                Unknown($"package.json cannot be read for script {name}", name);
-                return true;
-            }
-            return found;
-        }
 
         private void EnvWrapper(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
         {

@@ -432,45 +432,6 @@ public sealed partial class CommandClassifier
                 RemoteExec(words, start, at, intent, ctx, depth);
         }
 
-        // Where the command of kubectl exec POD -- CMD, heroku run CMD and railway run CMD starts, or null.
-        private static int? RemoteCommand(ToolId id, string[] words, int start)
-        {
-            if (id == ToolId.Kubectl)
-            {
-                int dash = Array.IndexOf(words, "--", start + 1);
-                return dash > 0 && dash + 1 < words.Length && Array.IndexOf(words, "exec", start + 1, dash - start - 1) > 0 ? dash + 1 : null;
-            }
-            int i = start + 1;
-            while (i < words.Length && words[i].StartsWith('-')) i += words[i].Contains('=') ? 1 : 2; // global flags with values (-a app)
-            if (i >= words.Length || words[i] is not ("run" or "run:detached")) return null;
-            for (i++; i < words.Length; i++)
-            {
-                var a = words[i];
-                if (a == "--") { i++; break; }
-                if (!a.StartsWith('-')) break;
-                if (!a.Contains('=') && a is "-a" or "--app" or "-r" or "--remote" or "-s" or "--size" or "--service" or "-e" or "--env" or "--environment" or "--type" or "-p" or "--project") i++;
-            }
-            return i < words.Length ? i : null;
-        }
-
-        // The command runs somewhere the tool reaches (a pod of the kube context, a Heroku dyno, a
-        // process with a Railway environment's variables): a destructive command there (psql -c
-        // 'DROP TABLE t' against the pod's own database, rails db:drop) is that effect on the
-        // tool's target, not just an unknown one. One that is not destructive leaves it unknown.
-        private void RemoteExec(string[] words, int start, int at, CommandIntent outer, IExecContext ctx, int depth)
-        {
-            var inner = new Run(owner) { _runnerLevel = 1 };
-            inner.Command(words, null, at, ctx, new Stdin(null, true), depth + 1);
-            foreach (var i in inner.TakeResult())
-            {
-                if (i.Effect < Effect.Delete) continue;
-                Add(new CommandIntent
-                {
-                    Tool = outer.Tool, Effect = i.Effect, Summary = $"{(outer.Tool == "kubectl" ? "exec" : "run")} {i}", Targets = outer.Targets,
-                    Evidence = [.. outer.Evidence, new Evidence(string.Join(' ', words[at..]), $"runs there: {i.Tool} {i.Effect.Name()}")],
-                }.Complete(start == 0 ? words : words[start..], i.Credentials));
-            }
-        }
 
         private void Emit(CommandIntent? intent, string[] words, int start, ToolId id, ToolCall call, ConfigFacts? facts)
         {
@@ -478,50 +439,5 @@ public sealed partial class CommandClassifier
             if (facts is { Any: true }) intent = facts.Apply(intent);
             Add(intent.Complete(start == 0 ? words : words[start..], id, call));
         }
-
-        private static CommandIntent? Parse(ToolId id, string name, ToolCall c) => id switch
-        {
-            ToolId.Curl => Curl.Parse(c.Args, c.Context, c),
-            ToolId.Wget => Wget.Parse(c),
-            ToolId.Httpie => Httpie.Parse(name, c),
-            ToolId.Psql => Psql.Parse(c),
-            ToolId.PgRestore => PostgresTools.PgRestore(c),
-            ToolId.Dropdb => PostgresTools.DropDb(c),
-            ToolId.Mysql => Mysql.Parse(name, c),
-            ToolId.MysqlAdmin => Mysql.ParseAdmin(c),
-            ToolId.Sqlite3 => Sqlite.Parse(c),
-            ToolId.RedisCli => RedisCli.Parse(c),
-            ToolId.Mongosh => Mongosh.Parse(name, c),
-            ToolId.Aws => Aws.Parse(c),
-            ToolId.Gcloud => Gcloud.Parse(c),
-            ToolId.Gsutil => Gcloud.ParseGsutil(c),
-            ToolId.Az => Az.Parse(c),
-            ToolId.Kubectl => Kubectl.Parse(c),
-            ToolId.Helm => Helm.Parse(c),
-            ToolId.Terraform => Terraform.Parse(name, c),
-            ToolId.Pulumi => BuiltInTools.Parse("pulumi", c),
-            ToolId.Railway => BuiltInTools.Parse("railway", c),
-            ToolId.Fly => BuiltInTools.Parse("fly", c),
-            ToolId.Heroku => BuiltInTools.Parse("heroku", c),
-            ToolId.Gh => BuiltInTools.Parse("gh", c),
-            ToolId.Doctl => BuiltInTools.Parse("doctl", c),
-            ToolId.Supabase => BuiltInTools.Parse("supabase", c),
-            ToolId.Prisma => OrmClis.Prisma(c),
-            ToolId.DrizzleKit => OrmClis.DrizzleKit(c),
-            ToolId.Sequelize => OrmClis.Sequelize(c),
-            ToolId.Rails => OrmClis.Rails(name, c),
-            ToolId.Git => Git.Parse(c),
-            ToolId.Rm => LocalDelete.Rm(c),
-            ToolId.Find => LocalDelete.Find(c),
-            ToolId.Shred => LocalDelete.Shred(c),
-            ToolId.Dd => LocalDelete.Dd(c),
-            ToolId.Mkfs => LocalDelete.Mkfs(name, c),
-            ToolId.Table => BuiltInTools.Parse(BuiltInTools.TableOf(name), c),
-            ToolId.PgDump => PostgresTools.PgDump(name, c),
-            ToolId.PgClient => PostgresTools.PgClient(name, c),
-            ToolId.Cqlsh => Cqlsh.Parse(c),
-            ToolId.ClickHouse => ClickHouseClient.Parse(name, c),
-            _ => null,
-        };
     }
 }
