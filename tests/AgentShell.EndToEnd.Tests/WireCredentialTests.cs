@@ -11,30 +11,12 @@ namespace AgentShell.EndToEnd.Tests;
 [TestFixture("seccomp")]
 [TestFixture("kernel")]
 [NonParallelizable]
-public sealed class WireCredentialTests(string guard)
+public sealed class WireCredentialTests(string guard) : ProductionStandInFixture(guard, "agentshell-wire-cred-")
 {
     private const string Token = Repo.ProductionToken;
-    private ProductionServer _http = null!;
-    private string _tmp = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        KernelSetUp.RequireInterception();
-        if (guard == "kernel") KernelSetUp.RequireKernelConnectGuard();
-        _http = new ProductionServer();
-        _tmp = Directory.CreateTempSubdirectory("agentshell-wire-cred-").FullName;
-    }
-
-    [TearDown]
-    public void TearDown()
-    {
-        _http.Dispose();
-        Directory.Delete(_tmp, true);
-    }
 
     private string[] Options(string audit) =>
-        ["--connect-guard", guard, "--profile", Repo.DemoProfile, "--profile", Repo.CredentialsProfile, "--audit", audit, "--pause-timeout", "30"];
+        ["--connect-guard", Guard, "--profile", Repo.DemoProfile, "--profile", Repo.CredentialsProfile, "--audit", audit, "--pause-timeout", "30"];
 
     /// <summary>A python program sending <paramref name="method"/> with the token of file
     /// <paramref name="tokenFile"/> as <paramref name="carrier"/> says; prints the status, the rule and the body.</summary>
@@ -43,7 +25,7 @@ public sealed class WireCredentialTests(string guard)
         string py = $$"""
             import base64, urllib.request, urllib.error
             t = open('{{tokenFile}}').read().strip()
-            url, headers = '{{_http.Url("/volumes/1")}}', {}
+            url, headers = '{{Http.Url("/volumes/1")}}', {}
             carrier = '{{carrier}}'
             if carrier == 'bearer': headers['Authorization'] = 'Bearer ' + t
             elif carrier == 'basic': headers['Authorization'] = 'Basic ' + base64.b64encode(('deploy:' + t).encode()).decode()
@@ -59,7 +41,7 @@ public sealed class WireCredentialTests(string guard)
 
     private string TokenFile(string token)
     {
-        string f = Path.Combine(_tmp, "found-token");
+        string f = Path.Combine(Tmp, "found-token");
         File.WriteAllText(f, token + "\n");
         return f;
     }
@@ -71,12 +53,12 @@ public sealed class WireCredentialTests(string guard)
     [TestCase("query")]
     public void ADeleteCarryingTheProductionTokenIsRefusedAtTheWireNamingTheCredential(string carrier)
     {
-        string audit = Path.Combine(_tmp, "audit.jsonl");
+        string audit = Path.Combine(Tmp, "audit.jsonl");
         var r = AgentShellRunner.Run(["run", .. Options(audit), "--", .. Python("DELETE", TokenFile(Token), carrier)]);
         Assert.That(r.Stdout, Does.StartWith("DELETE 403 demo.http:delete-on-production agentshell: blocked http DELETE"), r.Stderr);
         Assert.That(r.Stdout, Does.Contain("(production credential e2e-root) [rule demo.http:delete-on-production]"), "the 403 body names the credential");
-        Assert.That(r.Stderr, Does.Contain($"agentshell: blocked http DELETE {_http.Url("/volumes/1")}").And.Contain("(production credential e2e-root) [rule demo.http:delete-on-production]"));
-        Assert.That(_http.Requests, Is.Empty);
+        Assert.That(r.Stderr, Does.Contain($"agentshell: blocked http DELETE {Http.Url("/volumes/1")}").And.Contain("(production credential e2e-root) [rule demo.http:delete-on-production]"));
+        Assert.That(Http.Requests, Is.Empty);
         string log = File.ReadAllText(audit);
         Assert.That(log, Does.Contain("e2e-root"));
         Assert.That(r.Stdout + r.Stderr + log, Does.Not.Contain(Token));
@@ -85,16 +67,16 @@ public sealed class WireCredentialTests(string guard)
     [Test]
     public void ALookAlikeTokenIsNobodysAtTheWire()
     {
-        string audit = Path.Combine(_tmp, "audit.jsonl");
+        string audit = Path.Combine(Tmp, "audit.jsonl");
         var r = AgentShellRunner.Run(["run", .. Options(audit), "--", .. Python("DELETE", TokenFile(Token + "0"), "bearer")]);
-        Assert.That(r.Stderr, Does.Contain($"agentshell: blocked http DELETE {_http.Url("/volumes/1")} (production) [rule demo.http:delete-on-production]"), r.Stdout);
+        Assert.That(r.Stderr, Does.Contain($"agentshell: blocked http DELETE {Http.Url("/volumes/1")} (production) [rule demo.http:delete-on-production]"), r.Stdout);
         Assert.That(r.Stdout + r.Stderr + File.ReadAllText(audit), Does.Not.Contain("e2e-root"));
     }
 
     [Test]
     public void AHeldRequestCarryingTheTokenShowsTheCredentialAndNeverTheSecret()
     {
-        string audit = Path.Combine(_tmp, "audit.jsonl");
+        string audit = Path.Combine(Tmp, "audit.jsonl");
         // An unknown method on production waits for a person.
         using (var run = new BackgroundRun(null, Options(audit), Python("NUKE", TokenFile(Token), "query")))
         {
@@ -109,7 +91,7 @@ public sealed class WireCredentialTests(string guard)
             Assert.That(run.Stdout, Does.StartWith("NUKE 403"), run.Stderr);
             Assert.That(run.Stdout + run.Stderr, Does.Not.Contain(Token));
         }
-        Assert.That(_http.Requests, Is.Empty);
+        Assert.That(Http.Requests, Is.Empty);
         Assert.That(File.ReadAllText(audit), Does.Contain("e2e-root").And.Not.Contain(Token));
     }
 }

@@ -10,37 +10,18 @@ namespace AgentShell.EndToEnd.Tests;
 [TestFixture("seccomp")]
 [TestFixture("kernel")]
 [NonParallelizable]
-public sealed class WireExecApprovalTests(string guard)
+public sealed class WireExecApprovalTests(string guard) : ProductionStandInFixture(guard, "agentshell-wire-approval-")
 {
-    private ProductionServer _http = null!;
-    private string _tmp = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        KernelSetUp.RequireInterception();
-        if (guard == "kernel") KernelSetUp.RequireKernelConnectGuard();
-        _http = new ProductionServer();
-        _tmp = Directory.CreateTempSubdirectory("agentshell-wire-approval-").FullName;
-    }
-
-    [TearDown]
-    public void TearDown()
-    {
-        _http.Dispose();
-        Directory.Delete(_tmp, true);
-    }
-
     private BackgroundRun Run(string script) =>
-        new(null, ["--connect-guard", guard, "--profile", Path.Combine(Repo.Root, "tests", "profiles", "wire-pause.json"), "--pause-timeout", "4"], ["bash", "-c", script]);
+        new(null, ["--connect-guard", Guard, "--profile", Path.Combine(Repo.Root, "tests", "profiles", "wire-pause.json"), "--pause-timeout", "4"], ["bash", "-c", script]);
 
     private string Curl(string data) =>
-        $"{Repo.Which("curl")} -q -sS -o /dev/null -w 'http=%{{http_code}}\\n' -X POST {_http.Url("/volumes")} -d {data}; echo rc=$?";
+        $"{Repo.Which("curl")} -q -sS -o /dev/null -w 'http=%{{http_code}}\\n' -X POST {Http.Url("/volumes")} -d {data}; echo rc=$?";
 
     [Test]
     public void ABodyRewrittenWhileTheExecWaitedIsAskedForAgainAtTheWire()
     {
-        string body = Path.Combine(_tmp, "body"), go = Path.Combine(_tmp, "go");
+        string body = Path.Combine(Tmp, "body"), go = Path.Combine(Tmp, "go");
         File.WriteAllText(body, "name=v");
         // The writer runs in the tree; the test only tells it when the exec is waiting.
         using var run = Run($"(while [ ! -e {go} ]; do sleep 0.05; done; printf 'name=evil' > {body}) & {Curl("@" + body)}");
@@ -49,7 +30,7 @@ public sealed class WireExecApprovalTests(string guard)
         while (File.ReadAllText(body) != "name=evil") Thread.Sleep(20);
         run.Client("approve", id);
         run.WaitForExit();
-        Assert.That(_http.Requests.Select(q => q.Body), Has.None.Contains("evil"), "a body nobody saw reached production: " + run.Stdout + run.Stderr);
+        Assert.That(Http.Requests.Select(q => q.Body), Has.None.Contains("evil"), "a body nobody saw reached production: " + run.Stdout + run.Stderr);
         Assert.That(run.Stdout, Does.Contain("http=403"), run.Stderr);
         Assert.That(run.Stderr, Does.Contain("no answer in 4s"), "it waited for its own answer");
     }
@@ -62,7 +43,7 @@ public sealed class WireExecApprovalTests(string guard)
         run.Client("approve", id);
         Assert.That(run.WaitForExit(), Is.EqualTo(0));
         Assert.That(run.Stdout, Does.Contain("http=200"), run.Stderr);
-        Assert.That(_http.Requests.Select(q => q.Body), Is.EqualTo(new[] { "name=v" }));
+        Assert.That(Http.Requests.Select(q => q.Body), Is.EqualTo(new[] { "name=v" }));
         Assert.That(run.Stderr, Does.Not.Contain("no answer"));
     }
 }
