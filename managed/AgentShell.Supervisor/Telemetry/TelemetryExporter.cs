@@ -6,10 +6,11 @@ using AgentShell.Supervisor.Approval;
 namespace AgentShell.Supervisor.Telemetry;
 
 /// <summary>Exports audit records, pauses and decision metrics over OTLP/HTTP (protobuf) off the
-/// hot path. The deciding thread, after its answer is sent, encodes the audit record it already has
-/// into a reused buffer and copies the bytes into a bounded ring (<see cref="RecordRing"/>): no
-/// allocation, and no wake of anyone until a whole batch waits. One background thread takes
-/// batches and posts them. Past the ring's count or bytes the oldest record is dropped and
+/// hot path. The deciding thread, after its answer is sent, queues the redacted audit record it
+/// already has by reference (<see cref="PendingEvents"/>): no allocation, no encoding, and a wake of
+/// the export thread only once per <see cref="WakeAt"/> records. One background thread encodes them
+/// into a bounded ring (<see cref="RecordRing"/>), takes batches and posts them. Past the ring's
+/// count or bytes the oldest record is dropped and
 /// counted, never the caller blocked. A receiver that is down or slow delays nothing but this
 /// thread; the first failure and the first drop are reported once on stderr. The local audit log,
 /// written before, stays the source of truth. Built only when an endpoint is configured (see
@@ -27,12 +28,27 @@ public sealed class TelemetryExporter : IDisposable
     /// 16.1, 1 MiB 17.0 (main's queue 18.8-19.0); runs that dropped records, 20,000 decisions: 256 KiB
     /// 6 of 8 (main 1 of 8), 512 KiB 3 of 6 (main 2 of 6), 1 MiB 3 of 6 (main 2 of 6).</summary>
     internal const long QueueBytes = 512 * 1024;
+    /// <summary>Records queued by reference, not yet encoded, at most: beyond, the deciding thread
+    /// encodes them itself (the export thread is stalled; see <see cref="PendingChars"/>).</summary>
+    internal const int PendingSlots = 256;
+    /// <summary>The characters those records may hold (their argv and texts): a few long command
+    /// lines, not 256, are kept alive by a stalled export thread.</summary>
+    internal const int PendingChars = 128 * 1024;
+    /// <summary>Records queued that wake the export thread to encode them. PERF: one futex wake per
+    /// 64 decisions on the deciding thread; the records wait ~3 ms at the bench's rate, so most die
+    /// young (gen0) as before.</summary>
+    internal const int WakeAt = 64;
     private static readonly TimeSpan FinalFlush = TimeSpan.FromSeconds(3);
 
     private readonly OtlpSettings _s;
     private readonly TextWriter _log;
     private readonly string? _stateDirectory;
     private readonly RecordRing _ring;
+    private readonly PendingEvents _pending = new(PendingSlots, PendingChars);
+    // Held while events move from _pending into _ring (their order kept): by the export thread, or a
+    // deciding thread that found _pending full. Never held across a post.
+    private readonly Lock _encodeGate = new();
+    private readonly PendingEvent[] _taken = new PendingEvent[PendingSlots];
     private readonly AutoResetEvent _wake = new(false);
     private readonly CancellationTokenSource _stop = new();
     private readonly ExporterStatus _status = new();
@@ -46,9 +62,9 @@ public sealed class TelemetryExporter : IDisposable
     private int _reported, _reportedDrops;
     // The export thread's buffers, made there: the batch's records, and the request's head.
     private ProtoWriter _batch = null!, _head = null!;
-    // Each enqueuing thread's encoder and buffer (deciding threads, the pause registry's).
-    [ThreadStatic] private static DecisionRecords? t_records;
-    [ThreadStatic] private static ProtoWriter? t_record;
+    // The encoder and its buffer (used under _encodeGate only).
+    private DecisionRecords? _records;
+    private ProtoWriter? _record;
     private long _lastPost, _lastSave;
     private static readonly TimeSpan StateEvery = TimeSpan.FromSeconds(1);
 
@@ -81,6 +97,17 @@ public sealed class TelemetryExporter : IDisposable
 
     /// <summary>Counters and last results, for <c>doctor</c> and tests.</summary>
     public ExporterStatus Status => _status;
+
+    /// <summary>Records queued and not yet encoded, and records encoded and not yet taken (tests).</summary>
+    internal (int Pending, int Encoded) Queued => (_pending.Count, _ring.Count);
+
+    /// <summary>The encoded records not yet taken, in order (tests; takes them).</summary>
+    internal byte[] TakeEncoded()
+    {
+        var w = new ProtoWriter(1024);
+        while (_ring.Take(w, int.MaxValue, int.MaxValue) > 0) { }
+        return w.Written.ToArray();
+    }
 
     internal static ulong NowUnixNano() => UnixNano(DateTimeOffset.UtcNow);
 
@@ -146,17 +173,19 @@ public sealed class TelemetryExporter : IDisposable
 
     /// <summary>Queues one audit record, as redacted for the audit log (<see cref="Audit.AuditLog.Append(AuditRecord, bool, out AuditRecord?)"/>),
     /// and counts the decision.</summary>
+    /// <remarks>The record is kept by reference until the export thread encodes it: it must not
+    /// change after (an audit record's lists are the caller's, made for it).</remarks>
     public void Decision(AuditRecord record, string session, string? pendingId)
     {
         Metrics.Decision(record.Action, record.Effect, record.Environment);
-        Enqueue(new TelemetryEvent(UnixNano(record.Time), session, record, null, false, pendingId));
+        Enqueue(new PendingEvent(new TelemetryEvent(UnixNano(record.Time), session, record, null, false, pendingId), null));
     }
 
     /// <summary>Queues "pause opened".</summary>
     public void PauseOpened(PendingItem item, string session)
     {
         Metrics.PauseOpened();
-        Enqueue(new TelemetryEvent(NowUnixNano(), session, null, item, true, item.Id));
+        EnqueuePause(new TelemetryEvent(NowUnixNano(), session, null, item, true, item.Id));
     }
 
     /// <summary>Queues "pause answered" or "timed out" (by whom, after how long).</summary>
@@ -164,23 +193,56 @@ public sealed class TelemetryExporter : IDisposable
     {
         double waited = item.Answered is { } t ? (t - item.Created).TotalMilliseconds : 0;
         Metrics.PauseClosed(TelemetryEvents.Outcome(item.Outcome), waited);
-        Enqueue(new TelemetryEvent(NowUnixNano(), session, null, item, false, item.Id));
+        EnqueuePause(new TelemetryEvent(NowUnixNano(), session, null, item, false, item.Id));
     }
 
-    // PERF: the caller's whole cost, after its answer was sent: the record encoded into this thread's
-    // buffer (~1 us; its audit record then dies young) and copied into the ring under a lock. The
-    // export thread is woken (a futex call) only when a whole batch waits; else its timer finds them.
-    private void Enqueue(in TelemetryEvent ev)
+    // A pause item changes as it is answered: its log record is made now (rare, allocates).
+    private void EnqueuePause(in TelemetryEvent ev)
     {
         if (_s.LogsEndpoint == null) return;
-        var w = t_record ??= new ProtoWriter(1024);
-        w.Reset();
-        Encode(w, ev, t_records ??= new DecisionRecords());
-        bool batch = _ring.Add(w.Written, BatchSize, BatchBytes, out int dropped);
-        for (int i = 0; i < dropped; i++) _status.AddDropped();
-        if (w.Capacity > 64 * 1024) t_record = null; // one huge record: not kept for good
+        LogEntry log;
+        try { log = TelemetryEvents.ToLog(ev); }
+        catch (Exception ex) { log = ExportError(ev.TimeUnixNano, ex); }
+        Enqueue(new PendingEvent(ev, log));
+    }
+
+    // PERF: the caller's whole cost, after its answer was sent: the event copied into a slot under a
+    // lock. The export thread is woken (a futex call) once per WakeAt events; else its timer finds
+    // them. Only when the slots are full (the export thread stalled) does the caller encode them.
+    private void Enqueue(in PendingEvent ev)
+    {
+        if (_s.LogsEndpoint == null) return;
+        int size = PendingEvents.Size(ev);
+        int count;
+        while (!_pending.TryAdd(ev, size, out count)) Encode();
         if (Volatile.Read(ref _started) == 0) EnsureThread();
-        if (batch) _wake.Set();
+        if (count == WakeAt) _wake.Set();
+    }
+
+    /// <summary>Encodes the events queued so far into the ring, in order (the export thread; a
+    /// deciding thread when the slots are full; tests).</summary>
+    internal void Encode()
+    {
+        bool batch = false;
+        lock (_encodeGate)
+        {
+            var w = _record ??= new ProtoWriter(1024);
+            var records = _records ??= new DecisionRecords();
+            int n;
+            while ((n = _pending.Take(_taken)) > 0)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    w.Reset();
+                    Encode(w, _taken[i], records);
+                    _taken[i] = default;
+                    batch |= _ring.Add(w.Written, BatchSize, BatchBytes, out int dropped);
+                    for (int d = 0; d < dropped; d++) _status.AddDropped();
+                    if (w.Capacity > 64 * 1024) _record = w = new ProtoWriter(1024); // one huge record: not kept for good
+                }
+            }
+        }
+        if (batch && Thread.CurrentThread != _thread) _wake.Set();
     }
 
     // Nothing the exporter meets may take the supervisor down with it (an exception escaping a
@@ -207,8 +269,8 @@ public sealed class TelemetryExporter : IDisposable
         while (!_stop.IsCancellationRequested)
         {
             var untilMetrics = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), nextMetrics);
-            // Woken: records to encode, posted once a batch is full or the schedule delay has passed
-            // since the last post; timed out: post what there is.
+            // Woken (WakeAt records queued): they are encoded, and posted once a batch is full or the
+            // schedule delay has passed since the last post; timed out: post what there is.
             bool woken = _wake.WaitOne(untilMetrics < _s.LogDelay ? (untilMetrics < TimeSpan.Zero ? TimeSpan.Zero : untilMetrics) : _s.LogDelay);
             if (_stop.IsCancellationRequested) break;
             SendLogs(http, flush: !woken || Stopwatch.GetElapsedTime(_lastPost) >= _s.LogDelay, _stop.Token);
@@ -231,6 +293,7 @@ public sealed class TelemetryExporter : IDisposable
     {
         while (!ct.IsCancellationRequested)
         {
+            Encode(); // the events queued since (while the last batch was posted)
             ReportDrops();
             if (!flush && !_ring.HasBatch(BatchSize, BatchBytes)) return;
             var w = _batch;
@@ -248,20 +311,22 @@ public sealed class TelemetryExporter : IDisposable
     // A record that cannot be turned into a log record is replaced by one that says so (the audit
     // log has it): nothing stops on one. Both encoders write only after their last step that can
     // fail, so a failure leaves nothing half-written.
-    private static void Encode(ProtoWriter w, in TelemetryEvent e, DecisionRecords records)
+    private static void Encode(ProtoWriter w, in PendingEvent e, DecisionRecords records)
     {
         try
         {
-            if (e.Record != null) records.Write(w, e);
-            else OtlpMessages.LogRecord(w, TelemetryEvents.ToLog(e));
+            if (e.Pause != null) OtlpMessages.LogRecord(w, e.Pause);
+            else records.Write(w, e.Event);
         }
         catch (Exception ex)
         {
             w.Reset();
-            OtlpMessages.LogRecord(w, new LogEntry(e.TimeUnixNano, OtlpMessages.Warn, "WARN", "agentshell.export_error",
-                $"a record could not be exported ({ex.GetType().Name}); see the local audit log", []));
+            OtlpMessages.LogRecord(w, ExportError(e.Event.TimeUnixNano, ex));
         }
     }
+
+    private static LogEntry ExportError(ulong time, Exception ex) => new(time, OtlpMessages.Warn, "WARN", "agentshell.export_error",
+        $"a record could not be exported ({ex.GetType().Name}); see the local audit log", []);
 
     // Drops are counted in the state file (doctor); the first is also said once on stderr.
     private void ReportDrops()
