@@ -9,7 +9,7 @@ internal readonly record struct PendingEvent(TelemetryEvent Event, LogEntry? Pau
 /// fixed array of slots made once. The export thread moves them, encoded, into the
 /// <see cref="RecordRing"/>. Bounded by count and by an estimate of the characters the records hold,
 /// so a stalled export thread never lets the references keep much alive: past either bound
-/// <see cref="TryAdd"/> says no, and the caller moves them itself.</summary>
+/// <see cref="TryAdd"/> says no, and the caller encodes the oldest itself (<see cref="TakeOldest"/>).</summary>
 /// <remarks>PERF: the deciding thread's whole share of an export is a struct copy under an
 /// uncontended lock; the encoding (~1.5 µs of a blocked curl's, perf record of the supervisor at
 /// bench telemetry_export) runs on the export thread, off the thread the next decision waits for.</remarks>
@@ -37,6 +37,22 @@ internal sealed class PendingEvents(int slots, int chars)
             _sizes[at] = size;
             _chars += size;
             count = ++_count;
+            return true;
+        }
+    }
+
+    /// <summary>Moves the oldest event into <paramref name="e"/>; false when none waits.</summary>
+    public bool TakeOldest(out PendingEvent e)
+    {
+        lock (_gate)
+        {
+            e = default;
+            if (_count == 0) return false;
+            e = _slots[_head];
+            _slots[_head] = default;
+            _chars -= _sizes[_head];
+            _head = (_head + 1) % _slots.Length;
+            _count--;
             return true;
         }
     }

@@ -45,10 +45,10 @@ public sealed class TelemetryExporter : IDisposable
     private readonly string? _stateDirectory;
     private readonly RecordRing _ring;
     private readonly PendingEvents _pending = new(PendingSlots, PendingChars);
-    // Held while events move from _pending into _ring (their order kept): by the export thread, or a
-    // deciding thread that found _pending full. Never held across a post.
+    // Held while the export thread (or a test) moves events from _pending into _ring, with its own
+    // encoder. Never taken by a deciding thread: one preempted while holding it would hold them up.
     private readonly Lock _encodeGate = new();
-    private readonly PendingEvent[] _taken = new PendingEvent[PendingSlots];
+    private readonly PendingEvent[] _taken = new PendingEvent[WakeAt];
     private readonly AutoResetEvent _wake = new(false);
     private readonly CancellationTokenSource _stop = new();
     private readonly ExporterStatus _status = new();
@@ -62,9 +62,12 @@ public sealed class TelemetryExporter : IDisposable
     private int _reported, _reportedDrops;
     // The export thread's buffers, made there: the batch's records, and the request's head.
     private ProtoWriter _batch = null!, _head = null!;
-    // The encoder and its buffer (used under _encodeGate only).
+    // The export thread's encoder and its buffer (used under _encodeGate only).
     private DecisionRecords? _records;
     private ProtoWriter? _record;
+    // A deciding thread's, made the first time it finds the slots full.
+    [ThreadStatic] private static DecisionRecords? t_records;
+    [ThreadStatic] private static ProtoWriter? t_record;
     private long _lastPost, _lastSave;
     private static readonly TimeSpan StateEvery = TimeSpan.FromSeconds(1);
 
@@ -208,22 +211,39 @@ public sealed class TelemetryExporter : IDisposable
 
     // PERF: the caller's whole cost, after its answer was sent: the event copied into a slot under a
     // lock. The export thread is woken (a futex call) once per WakeAt events; else its timer finds
-    // them. Only when the slots are full (the export thread stalled) does the caller encode them.
+    // them. Only while the slots are full (the export thread starved or stalled) does the caller
+    // encode, the oldest one per event it queues: as much as it did before the slots, never waiting
+    // for the export thread. (That oldest one may then reach the ring beside a chunk the export
+    // thread is encoding, out of order; each record carries its time.)
     private void Enqueue(in PendingEvent ev)
     {
         if (_s.LogsEndpoint == null) return;
         int size = PendingEvents.Size(ev);
         int count;
-        while (!_pending.TryAdd(ev, size, out count)) Encode();
+        while (!_pending.TryAdd(ev, size, out count))
+        {
+            if (!_pending.TakeOldest(out var oldest)) continue;
+            var w = t_record ??= new ProtoWriter(1024);
+            if (Add(w, oldest, t_records ??= new DecisionRecords())) _wake.Set();
+            if (w.Capacity > 64 * 1024) t_record = null; // one huge record: not kept for good
+        }
         if (Volatile.Read(ref _started) == 0) EnsureThread();
         if (count == WakeAt) _wake.Set();
     }
 
-    /// <summary>Encodes the events queued so far into the ring, in order (the export thread; a
-    /// deciding thread when the slots are full; tests).</summary>
+    // Encodes one event into the ring, counting what the ring dropped for it; true when a batch waits.
+    private bool Add(ProtoWriter w, in PendingEvent e, DecisionRecords records)
+    {
+        w.Reset();
+        Encode(w, e, records);
+        bool batch = _ring.Add(w.Written, BatchSize, BatchBytes, out int dropped);
+        for (int d = 0; d < dropped; d++) _status.AddDropped();
+        return batch;
+    }
+
+    /// <summary>Encodes the events queued so far into the ring, in order (the export thread; tests).</summary>
     internal void Encode()
     {
-        bool batch = false;
         lock (_encodeGate)
         {
             var w = _record ??= new ProtoWriter(1024);
@@ -233,16 +253,12 @@ public sealed class TelemetryExporter : IDisposable
             {
                 for (int i = 0; i < n; i++)
                 {
-                    w.Reset();
-                    Encode(w, _taken[i], records);
+                    Add(w, _taken[i], records);
                     _taken[i] = default;
-                    batch |= _ring.Add(w.Written, BatchSize, BatchBytes, out int dropped);
-                    for (int d = 0; d < dropped; d++) _status.AddDropped();
                     if (w.Capacity > 64 * 1024) _record = w = new ProtoWriter(1024); // one huge record: not kept for good
                 }
             }
         }
-        if (batch && Thread.CurrentThread != _thread) _wake.Set();
     }
 
     // Nothing the exporter meets may take the supervisor down with it (an exception escaping a

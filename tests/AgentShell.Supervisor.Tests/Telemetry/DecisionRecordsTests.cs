@@ -41,4 +41,38 @@ public sealed class DecisionRecordsTests
             Assert.That(direct.Written.ToArray(), Is.EqualTo(expected.Written.ToArray().Concat(expected.Written.ToArray()).ToArray()));
         }
     }
+
+    [Test]
+    public void OneEncoderOverRecordsWhoseValuesRepeatOrChangeWritesWhatEachRecordsOwnEncodingDoes()
+    {
+        // Its attributes are kept encoded while their value is the same instance: a value that changes
+        // (another rule, another session, a long reason that is not kept, a string equal but not the
+        // same instance) must never come out as the one before.
+        string rule = "demo.http:delete-on-production", reason = "deletes a volume", longReason = new string('r', 400);
+        AuditRecord R(int i, string ruleId, string? why, string env) => new()
+        {
+            Time = DateTimeOffset.UtcNow, RunId = "r1", Syscall = AuditSyscall.Execve, Pid = 4242 + i, PidChain = ["bash(1)"],
+            Argv = ["curl", "-X", "DELETE", $"http://127.0.0.2:8080/volumes/{i}"], Targets = [], RuleId = ruleId, Action = AuditAction.Block,
+            Outcome = AuditOutcome.Blocked, Environment = env, Tool = i % 3 == 0 ? null : "curl", Effect = "destructive", Reason = why,
+        };
+        var events = new List<TelemetryEvent>();
+        for (int i = 0; i < 40; i++)
+        {
+            string ruleId = i % 7 == 0 ? "demo.other" : i % 11 == 0 ? new string(rule.AsSpan()) : rule;
+            string? why = (i % 5) switch { 0 => null, 1 => longReason, 2 => new string('x', i), _ => reason };
+            events.Add(new TelemetryEvent((ulong)i, i % 4 == 0 ? "s2" : "s1", R(i, ruleId, why, i % 9 == 0 ? "staging" : "production"), null, false,
+                i % 6 == 0 ? "p" + i : null));
+        }
+        var one = new DecisionRecords();
+        var together = new ProtoWriter();
+        var expected = new List<byte>();
+        foreach (var e in events)
+        {
+            one.Write(together, e);
+            var alone = new ProtoWriter();
+            OtlpMessages.LogRecord(alone, TelemetryEvents.ToLog(e));
+            expected.AddRange(alone.Written.ToArray());
+        }
+        Assert.That(together.Written.ToArray(), Is.EqualTo(expected.ToArray()));
+    }
 }

@@ -173,7 +173,7 @@ public sealed class ExporterQueueTests
         var s = OtlpSettings.Resolve(k => env.GetValueOrDefault(k), TelemetrySettings.Default, out _)!;
         var exporter = new TelemetryExporter(s, new StringWriter(), stateDirectory: null); // not started: nothing drains
         var records = Enumerable.Range(0, 100).Select(Record).ToArray();
-        // The ring at its full size, dropping; the caller encodes whenever the slots are full.
+        // The ring at its full size, dropping; the caller encodes the oldest whenever the slots are full.
         for (int i = 0; i < 3 * s.QueueSize; i++) exporter.Decision(records[i % 100], "r1", null);
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10_000; i++) exporter.Decision(records[i % 100], "r1", null);
@@ -200,7 +200,7 @@ public sealed class ExporterQueueTests
         for (int i = 0; i < TelemetryExporter.PendingSlots; i++) exporter.Decision(records[i], "r1", null);
         Assert.That(exporter.Queued, Is.EqualTo((TelemetryExporter.PendingSlots, 0)), "nothing encoded while a slot is free");
         exporter.Decision(records[TelemetryExporter.PendingSlots], "r1", null);
-        Assert.That(exporter.Queued, Is.EqualTo((1, TelemetryExporter.PendingSlots)), "full: the caller encoded the waiting ones, then queued its own");
+        Assert.That(exporter.Queued, Is.EqualTo((TelemetryExporter.PendingSlots, 1)), "full: the caller encoded the oldest, then queued its own");
         for (int i = TelemetryExporter.PendingSlots + 1; i < 1000; i++) exporter.Decision(records[i], "r1", null);
         exporter.Encode();
         Assert.That(exporter.Queued.Pending, Is.Zero);
