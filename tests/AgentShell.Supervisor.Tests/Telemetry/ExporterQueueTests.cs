@@ -87,7 +87,7 @@ public sealed class ExporterQueueTests
     };
 
     // A decision's record as the deciding thread encodes it into the ring.
-    private static byte[] Encoded(AuditRecord r, ulong time = 1)
+    internal static byte[] Encoded(AuditRecord r, ulong time = 1)
     {
         var w = new ProtoWriter(1024);
         new DecisionRecords().Write(w, new TelemetryEvent(time, "r1", r, null, false, null));
