@@ -30,7 +30,7 @@ public sealed class TelemetryExporter : IDisposable
     /// 6 of 8 (main 1 of 8), 512 KiB 3 of 6 (main 2 of 6), 1 MiB 3 of 6 (main 2 of 6).</summary>
     internal const long QueueBytes = 512 * 1024;
     /// <summary>Records queued by reference, not yet encoded, at most: beyond, the deciding thread
-    /// encodes them itself (the export thread is stalled; see <see cref="PendingChars"/>).</summary>
+    /// encodes the oldest itself (the export thread is starved or stalled; see <see cref="PendingChars"/>).</summary>
     internal const int PendingSlots = 256;
     /// <summary>The characters those records may hold (their argv and texts): a few long command
     /// lines, not 256, are kept alive by a stalled export thread.</summary>
@@ -331,7 +331,7 @@ public sealed class TelemetryExporter : IDisposable
             OtlpMessages.LogsHead(_head, _logsParts, w.Written.Length);
             bool posted = Post(http, _s.LogsEndpoint!, _s.LogsHeaders, _head.WrittenMemory, w.WrittenMemory, n, ct);
             _lastPost = Stopwatch.GetTimestamp();
-            if (w.Capacity > 2 * BatchBytes) _batch = new ProtoWriter(BatchBytes + BatchBytes / 2);
+            if (w.Capacity > 2 * BatchBytes) _batch = new ProtoWriter(BatchBytes + 1024);
             if (!posted) return;
         }
     }
