@@ -6,11 +6,10 @@ using AgentShell.Supervisor.Approval;
 namespace AgentShell.Supervisor.Telemetry;
 
 /// <summary>Exports audit records, pauses and decision metrics over OTLP/HTTP (protobuf) off the
-/// hot path. The deciding thread, after its answer is sent, queues the redacted audit record it
-/// already has by reference (<see cref="PendingEvents"/>): no allocation, no encoding, and a wake of
-/// the export thread only once per <see cref="WakeAt"/> records. One background thread encodes them
-/// into a bounded ring (<see cref="RecordRing"/>), takes batches and posts them. Past the ring's
-/// count or bytes the oldest record is dropped and
+/// hot path. The deciding thread, after its answer is sent, encodes the audit record it already has
+/// into a reused buffer and copies the bytes into a bounded ring (<see cref="RecordRing"/>): no
+/// allocation, and no wake of anyone until a whole batch waits. One background thread takes
+/// batches and posts them. Past the ring's count or bytes the oldest record is dropped and
 /// counted, never the caller blocked. A receiver that is down or slow delays nothing but this
 /// thread; the first failure and the first drop are reported once on stderr. The local audit log,
 /// written before, stays the source of truth. Built only when an endpoint is configured (see
@@ -18,42 +17,24 @@ namespace AgentShell.Supervisor.Telemetry;
 /// export thread only at the first record (or the schedule delay).</summary>
 public sealed class TelemetryExporter : IDisposable
 {
-    // PERF: a batch is 512 records (OTLP's default) or 128 KiB encoded (a blocked curl is ~0.5 KB),
-    // whichever comes first, copied into one reused buffer (made once: on the large-object heap).
-    // Posts are what a receiver pays for most: the bench's (Python http.server) took ~130 us a
-    // request at 48 to 190 KB, 1.3 us a record in 48 KB batches, 0.4 in 192 KB ones.
+    // PERF: a batch is 512 records (OTLP's default) or 80 KiB encoded (a blocked curl is ~0.5 KB),
+    // whichever comes first, copied into one reused 81 KiB buffer, below the large-object heap's
+    // 85,000 bytes. A post is what a receiver pays for most: the bench's (Python http.server) took
+    // ~130 us a request from 48 to 192 KB, 1.3 us a record in 48 KB batches (the size before), 0.4
+    // in 192 KB ones; and each post is the export thread's syscalls and the state file's check.
     internal const int BatchSize = 512;
-    private const int BatchBytes = 128 * 1024;
+    private const int BatchBytes = 80 * 1024;
     /// <summary>The ring's bytes: ~1,000 records of a blocked curl (0.45-0.65 KB each). Measured at
     /// load 16-33 over 100,000 exported decisions (VmHWM, export off ~16.2): 256 KiB 16.6 MiB, 512 KiB
     /// 16.1, 1 MiB 17.0 (main's queue 18.8-19.0); runs that dropped records, 20,000 decisions: 256 KiB
     /// 6 of 8 (main 1 of 8), 512 KiB 3 of 6 (main 2 of 6), 1 MiB 3 of 6 (main 2 of 6).</summary>
     internal const long QueueBytes = 512 * 1024;
-    /// <summary>Records queued by reference, not yet encoded, at most: beyond, the deciding thread
-    /// encodes the oldest itself (the export thread is starved or stalled; see <see cref="PendingChars"/>).</summary>
-    internal const int PendingSlots = 256;
-    /// <summary>The characters those records may hold (their argv and texts): a few long command
-    /// lines, not 256, are kept alive by a stalled export thread.</summary>
-    internal const int PendingChars = 128 * 1024;
-    /// <summary>Records queued that wake the export thread to encode them. PERF: one futex wake per
-    /// 64 decisions on the deciding thread; the records wait ~3 ms at the bench's rate, so most die
-    /// young (gen0) as before.</summary>
-    internal const int WakeAt = 64;
-    /// <summary>While records come, the export thread looks for them this often (it is not woken for
-    /// fewer than <see cref="WakeAt"/>); once none came, twice as long each time, up to the schedule
-    /// delay: records that complete a batch after a burst are not left for the delay.</summary>
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(2);
     private static readonly TimeSpan FinalFlush = TimeSpan.FromSeconds(3);
 
     private readonly OtlpSettings _s;
     private readonly TextWriter _log;
     private readonly string? _stateDirectory;
     private readonly RecordRing _ring;
-    private readonly PendingEvents _pending = new(PendingSlots, PendingChars);
-    // Held while the export thread (or a test) moves events from _pending into _ring, with its own
-    // encoder. Never taken by a deciding thread: one preempted while holding it would hold them up.
-    private readonly Lock _encodeGate = new();
-    private readonly PendingEvent[] _taken = new PendingEvent[WakeAt];
     private readonly AutoResetEvent _wake = new(false);
     private readonly CancellationTokenSource _stop = new();
     private readonly ExporterStatus _status = new();
@@ -67,10 +48,7 @@ public sealed class TelemetryExporter : IDisposable
     private int _reported, _reportedDrops;
     // The export thread's buffers, made there: the batch's records, and the request's head.
     private ProtoWriter _batch = null!, _head = null!;
-    // The export thread's encoder and its buffer (used under _encodeGate only).
-    private DecisionRecords? _records;
-    private ProtoWriter? _record;
-    // A deciding thread's, made the first time it finds the slots full.
+    // Each enqueuing thread's encoder and buffer (deciding threads, the pause registry's).
     [ThreadStatic] private static DecisionRecords? t_records;
     [ThreadStatic] private static ProtoWriter? t_record;
     private long _lastPost, _lastSave;
@@ -105,17 +83,6 @@ public sealed class TelemetryExporter : IDisposable
 
     /// <summary>Counters and last results, for <c>doctor</c> and tests.</summary>
     public ExporterStatus Status => _status;
-
-    /// <summary>Records queued and not yet encoded, and records encoded and not yet taken (tests).</summary>
-    internal (int Pending, int Encoded) Queued => (_pending.Count, _ring.Count);
-
-    /// <summary>The encoded records not yet taken, in order (tests; takes them).</summary>
-    internal byte[] TakeEncoded()
-    {
-        var w = new ProtoWriter(1024);
-        while (_ring.Take(w, int.MaxValue, int.MaxValue) > 0) { }
-        return w.Written.ToArray();
-    }
 
     internal static ulong NowUnixNano() => UnixNano(DateTimeOffset.UtcNow);
 
@@ -181,19 +148,17 @@ public sealed class TelemetryExporter : IDisposable
 
     /// <summary>Queues one audit record, as redacted for the audit log (<see cref="Audit.AuditLog.Append(AuditRecord, bool, out AuditRecord?)"/>),
     /// and counts the decision.</summary>
-    /// <remarks>The record is kept by reference until the export thread encodes it: it must not
-    /// change after (an audit record's lists are the caller's, made for it).</remarks>
     public void Decision(AuditRecord record, string session, string? pendingId)
     {
         Metrics.Decision(record.Action, record.Effect, record.Environment);
-        Enqueue(new PendingEvent(new TelemetryEvent(UnixNano(record.Time), session, record, null, false, pendingId), null));
+        Enqueue(new TelemetryEvent(UnixNano(record.Time), session, record, null, false, pendingId));
     }
 
     /// <summary>Queues "pause opened".</summary>
     public void PauseOpened(PendingItem item, string session)
     {
         Metrics.PauseOpened();
-        EnqueuePause(new TelemetryEvent(NowUnixNano(), session, null, item, true, item.Id));
+        Enqueue(new TelemetryEvent(NowUnixNano(), session, null, item, true, item.Id));
     }
 
     /// <summary>Queues "pause answered" or "timed out" (by whom, after how long).</summary>
@@ -201,72 +166,26 @@ public sealed class TelemetryExporter : IDisposable
     {
         double waited = item.Answered is { } t ? (t - item.Created).TotalMilliseconds : 0;
         Metrics.PauseClosed(TelemetryEvents.Outcome(item.Outcome), waited);
-        EnqueuePause(new TelemetryEvent(NowUnixNano(), session, null, item, false, item.Id));
+        Enqueue(new TelemetryEvent(NowUnixNano(), session, null, item, false, item.Id));
     }
 
-    // A pause item changes as it is answered: its log record is made now (rare, allocates).
-    private void EnqueuePause(in TelemetryEvent ev)
+    // PERF: the caller's whole cost, after its answer was sent: the record encoded into this thread's
+    // buffer (~1 us, most attributes copied from DecisionRecords' cache; its audit record then dies
+    // young: queued by reference for the export thread to encode, records outlived young
+    // collections and lifted peak RSS by 0.5 MiB, bench telemetry_export 16.4 against 15.9) and
+    // copied into the ring under a lock. The
+    // export thread is woken (a futex call) only when a whole batch waits; else its timer finds them.
+    private void Enqueue(in TelemetryEvent ev)
     {
         if (_s.LogsEndpoint == null) return;
-        LogEntry log;
-        try { log = TelemetryEvents.ToLog(ev); }
-        catch (Exception ex) { log = ExportError(ev.TimeUnixNano, ex); }
-        Enqueue(new PendingEvent(ev, log));
-    }
-
-    // PERF: the caller's whole cost, after its answer was sent: the event copied into a slot under a
-    // lock. The export thread is woken (a futex call) once per WakeAt events; else its timer finds
-    // them. Only while the slots are full (the export thread starved or stalled) does the caller
-    // encode, the oldest one per event it queues: as much as it did before the slots, never waiting
-    // for the export thread. (That oldest one may then reach the ring beside a chunk the export
-    // thread is encoding, out of order; each record carries its time.)
-    private void Enqueue(in PendingEvent ev)
-    {
-        if (_s.LogsEndpoint == null) return;
-        int size = PendingEvents.Size(ev);
-        int count;
-        while (!_pending.TryAdd(ev, size, out count))
-        {
-            if (!_pending.TakeOldest(out var oldest)) continue;
-            var w = t_record ??= new ProtoWriter(1024);
-            if (Add(w, oldest, t_records ??= new DecisionRecords())) _wake.Set();
-            if (w.Capacity > 64 * 1024) t_record = null; // one huge record: not kept for good
-        }
-        if (Volatile.Read(ref _started) == 0) EnsureThread();
-        if (count == WakeAt) _wake.Set();
-    }
-
-    // Encodes one event into the ring, counting what the ring dropped for it; true when a batch waits.
-    private bool Add(ProtoWriter w, in PendingEvent e, DecisionRecords records)
-    {
+        var w = t_record ??= new ProtoWriter(1024);
         w.Reset();
-        Encode(w, e, records);
+        Encode(w, ev, t_records ??= new DecisionRecords());
         bool batch = _ring.Add(w.Written, BatchSize, BatchBytes, out int dropped);
-        for (int d = 0; d < dropped; d++) _status.AddDropped();
-        return batch;
-    }
-
-    /// <summary>Encodes the events queued so far into the ring, in order (the export thread; tests); how many.</summary>
-    internal int Encode()
-    {
-        int all = 0;
-        lock (_encodeGate)
-        {
-            var w = _record ??= new ProtoWriter(1024);
-            var records = _records ??= new DecisionRecords();
-            int n;
-            while ((n = _pending.Take(_taken)) > 0)
-            {
-                for (int i = 0; i < n; i++)
-                {
-                    Add(w, _taken[i], records);
-                    _taken[i] = default;
-                    if (w.Capacity > 64 * 1024) _record = w = new ProtoWriter(1024); // one huge record: not kept for good
-                }
-                all += n;
-            }
-        }
-        return all;
+        for (int i = 0; i < dropped; i++) _status.AddDropped();
+        if (w.Capacity > 64 * 1024) t_record = null; // one huge record: not kept for good
+        if (Volatile.Read(ref _started) == 0) EnsureThread();
+        if (batch) _wake.Set();
     }
 
     // Nothing the exporter meets may take the supervisor down with it (an exception escaping a
@@ -290,18 +209,14 @@ public sealed class TelemetryExporter : IDisposable
         var w = new ProtoWriter(1024);
         using var http = new OtlpPoster(_s.Timeout);
         var nextMetrics = Stopwatch.GetTimestamp() + (long)(_s.MetricInterval.TotalSeconds * Stopwatch.Frequency);
-        var wait = _s.LogDelay;
         while (!_stop.IsCancellationRequested)
         {
             var untilMetrics = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), nextMetrics);
-            // Woken (WakeAt records queued), or looking again (Poll), or the schedule delay passed:
-            // what was queued is encoded, and posted once a batch is full, or the schedule delay has
-            // passed (waiting, or since the last post).
-            bool woken = _wake.WaitOne(untilMetrics < wait ? (untilMetrics < TimeSpan.Zero ? TimeSpan.Zero : untilMetrics) : wait);
+            // Woken: records to encode, posted once a batch is full or the schedule delay has passed
+            // since the last post; timed out: post what there is.
+            bool woken = _wake.WaitOne(untilMetrics < _s.LogDelay ? (untilMetrics < TimeSpan.Zero ? TimeSpan.Zero : untilMetrics) : _s.LogDelay);
             if (_stop.IsCancellationRequested) break;
-            bool delay = !woken && wait >= _s.LogDelay;
-            wait = Encode() > 0 ? Poll : wait * 2 < _s.LogDelay ? wait * 2 : _s.LogDelay;
-            SendLogs(http, flush: delay || Stopwatch.GetElapsedTime(_lastPost) >= _s.LogDelay, _stop.Token);
+            SendLogs(http, flush: !woken || Stopwatch.GetElapsedTime(_lastPost) >= _s.LogDelay, _stop.Token);
             if (Stopwatch.GetTimestamp() >= nextMetrics)
             {
                 SendMetrics(http, w, _stop.Token);
@@ -321,7 +236,6 @@ public sealed class TelemetryExporter : IDisposable
     {
         while (!ct.IsCancellationRequested)
         {
-            Encode(); // the events queued since (while the last batch was posted)
             ReportDrops();
             if (!flush && !_ring.HasBatch(BatchSize, BatchBytes)) return;
             var w = _batch;
@@ -339,22 +253,20 @@ public sealed class TelemetryExporter : IDisposable
     // A record that cannot be turned into a log record is replaced by one that says so (the audit
     // log has it): nothing stops on one. Both encoders write only after their last step that can
     // fail, so a failure leaves nothing half-written.
-    private static void Encode(ProtoWriter w, in PendingEvent e, DecisionRecords records)
+    private static void Encode(ProtoWriter w, in TelemetryEvent e, DecisionRecords records)
     {
         try
         {
-            if (e.Pause != null) OtlpMessages.LogRecord(w, e.Pause);
-            else records.Write(w, e.Event);
+            if (e.Record != null) records.Write(w, e);
+            else OtlpMessages.LogRecord(w, TelemetryEvents.ToLog(e));
         }
         catch (Exception ex)
         {
             w.Reset();
-            OtlpMessages.LogRecord(w, ExportError(e.Event.TimeUnixNano, ex));
+            OtlpMessages.LogRecord(w, new LogEntry(e.TimeUnixNano, OtlpMessages.Warn, "WARN", "agentshell.export_error",
+                $"a record could not be exported ({ex.GetType().Name}); see the local audit log", []));
         }
     }
-
-    private static LogEntry ExportError(ulong time, Exception ex) => new(time, OtlpMessages.Warn, "WARN", "agentshell.export_error",
-        $"a record could not be exported ({ex.GetType().Name}); see the local audit log", []);
 
     // Drops are counted in the state file (doctor); the first is also said once on stderr.
     private void ReportDrops()

@@ -35,7 +35,6 @@ public sealed class ExporterQueueTests
         var sw = System.Diagnostics.Stopwatch.StartNew();
         for (int i = 0; i < 10_000; i++) exporter.Decision(Record(i + 2), "r1", null);
         sw.Stop();
-        exporter.Encode(); // the last ones queued, not yet encoded (the export thread is stuck in its post)
         Assert.That(exporter.Status.Dropped, Is.EqualTo(10_000 - 100), "everything beyond the bound was dropped, oldest first");
         Assert.That(sw.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)), "enqueueing never waits for the receiver");
         Assert.That(exporter.Metrics.Snapshot().Decisions.Single().Item2, Is.EqualTo(10_001), "metrics count every decision, dropped or not");
@@ -87,10 +86,10 @@ public sealed class ExporterQueueTests
     };
 
     // A decision's record as the deciding thread encodes it into the ring.
-    internal static byte[] Encoded(AuditRecord r, ulong time = 1)
+    private static byte[] Encoded(AuditRecord r)
     {
         var w = new ProtoWriter(1024);
-        new DecisionRecords().Write(w, new TelemetryEvent(time, "r1", r, null, false, null));
+        new DecisionRecords().Write(w, new TelemetryEvent(1, "r1", r, null, false, null));
         return w.Written.ToArray();
     }
 
@@ -173,13 +172,11 @@ public sealed class ExporterQueueTests
         var s = OtlpSettings.Resolve(k => env.GetValueOrDefault(k), TelemetrySettings.Default, out _)!;
         var exporter = new TelemetryExporter(s, new StringWriter(), stateDirectory: null); // not started: nothing drains
         var records = Enumerable.Range(0, 100).Select(Record).ToArray();
-        // The ring at its full size, dropping; the caller encodes the oldest whenever the slots are full.
-        for (int i = 0; i < 3 * s.QueueSize; i++) exporter.Decision(records[i % 100], "r1", null);
+        for (int i = 0; i < 3 * s.QueueSize; i++) exporter.Decision(records[i % 100], "r1", null); // the ring at its full size, dropping
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10_000; i++) exporter.Decision(records[i % 100], "r1", null);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.That(allocated, Is.Zero, "a decision's export is a slot, or its bytes in the ring: encoded into a reused buffer");
-        exporter.Encode();
+        Assert.That(allocated, Is.Zero, "a decision's export is its bytes in the ring: encoded into a reused buffer");
         // Held: the newest records that fit both bounds (count and the ring's bytes).
         int total = 3 * s.QueueSize + 10_000, held = 0;
         for (long bytes = 0; held < s.QueueSize; held++)
@@ -189,43 +186,6 @@ public sealed class ExporterQueueTests
         }
         Assert.That(exporter.Status.Dropped, Is.EqualTo(total - held));
     }
-
-    [Test]
-    public void TheDecidingThreadOnlyQueuesAReferenceUntilTheSlotsAreFull()
-    {
-        var env = new Dictionary<string, string> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9" };
-        var s = OtlpSettings.Resolve(k => env.GetValueOrDefault(k), TelemetrySettings.Default, out _)!;
-        var exporter = new TelemetryExporter(s, new StringWriter(), stateDirectory: null); // not started: nothing drains
-        var records = Enumerable.Range(0, 1000).Select(Record).ToArray();
-        for (int i = 0; i < TelemetryExporter.PendingSlots; i++) exporter.Decision(records[i], "r1", null);
-        Assert.That(exporter.Queued, Is.EqualTo((TelemetryExporter.PendingSlots, 0)), "nothing encoded while a slot is free");
-        exporter.Decision(records[TelemetryExporter.PendingSlots], "r1", null);
-        Assert.That(exporter.Queued, Is.EqualTo((TelemetryExporter.PendingSlots, 1)), "full: the caller encoded the oldest, then queued its own");
-        for (int i = TelemetryExporter.PendingSlots + 1; i < 1000; i++) exporter.Decision(records[i], "r1", null);
-        exporter.Encode();
-        Assert.That(exporter.Queued.Pending, Is.Zero);
-        var expected = records.SelectMany(r => Encoded(r, UnixNano(r))).ToArray();
-        Assert.That(exporter.TakeEncoded(), Is.EqualTo(expected), "every record, encoded as the deciding thread encoded it, in the order queued");
-        Assert.That(exporter.Status.Dropped, Is.Zero);
-    }
-
-    [Test]
-    public void LongCommandLinesAreNotKeptInSlotsBeyondTheirCharacterBound()
-    {
-        var env = new Dictionary<string, string> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9" };
-        var s = OtlpSettings.Resolve(k => env.GetValueOrDefault(k), TelemetrySettings.Default, out _)!;
-        var exporter = new TelemetryExporter(s, new StringWriter(), stateDirectory: null, queueBytes: 64 * 1024 * 1024);
-        int perRecord = TelemetryExporter.PendingChars / 4;
-        for (int i = 0; i < 20; i++)
-        {
-            exporter.Decision(Big(i, perRecord), "r1", null);
-            Assert.That(exporter.Queued.Pending, Is.LessThanOrEqualTo(4), $"after record {i}: at most the bound's characters are held by reference");
-        }
-        exporter.Encode();
-        Assert.That(exporter.Queued, Is.EqualTo((0, 20)), "none lost: each was encoded once the bound was reached");
-    }
-
-    private static ulong UnixNano(AuditRecord r) => (ulong)(r.Time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
 
     [Test]
     public void DropsAreCountedAndSaidOnceOnStderr()

