@@ -40,7 +40,7 @@ public static partial class Curl
             switch (t.Name)
             {
                 case "--request":
-                    r.Method = value.ToUpperInvariant();
+                    r.Method = InvariantCase.Upper(value);
                     evidence.Add(new(t.Text, $"method {r.Method}"));
                     unknown |= Raw(t, value, "method", evidence);
                     break;
