@@ -29,6 +29,15 @@ public sealed class StagesBench : IBench
             foreach (var cmd in cmds) { var a = TableBench.ToArgv(cmd); for (int i = 0; i < 500; i++) policy.Decide(classifier.Classify(ReadOnlySpan<byte>.Empty, a, ctx), ctx); }
             Thread.Sleep(250);
         }
+        // STAGES_LOOP=SECONDS: only decide the commands over and over that long (for perf record).
+        if (int.TryParse(Environment.GetEnvironmentVariable("STAGES_LOOP"), out int seconds))
+        {
+            var all = cmds.Select(TableBench.ToArgv).ToArray();
+            var until = DateTime.UtcNow.AddSeconds(seconds);
+            while (DateTime.UtcNow < until)
+                for (int i = 0; i < 1000; i++) foreach (var a in all) policy.Decide(classifier.Classify(ReadOnlySpan<byte>.Empty, a, ctx), ctx);
+            return;
+        }
         foreach (var cmd in cmds)
         {
             var argv = TableBench.ToArgv(cmd);
