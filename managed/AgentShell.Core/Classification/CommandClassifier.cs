@@ -67,7 +67,7 @@ public sealed partial class CommandClassifier
         // PERF: tools are recognised on the basename bytes; nothing is decoded for the common case.
         var name = Basename(argv[0]);
         var exe = Basename(executable);
-        ToolId id = ToolTable.Lookup(name);
+        ToolId id = ToolTable.Lookup(name, out var nameText);
         bool byExe = false;
         if (id == ToolId.None && !exe.IsEmpty) { id = ToolTable.Lookup(exe); byExe = id != ToolId.None; }
         bool profile = _profileNames.Length != 0 && (IsProfileTool(name) || IsProfileTool(exe));
@@ -75,7 +75,8 @@ public sealed partial class CommandClassifier
         if (!profile && QuickReject(id, argv)) return None;
         if (id == ToolId.Shell && !profile && HarmlessShellString(argv)) return None;
 
-        var words = argv.ToStrings();
+        // PERF: argv[0] that is the tool's name as listed ("curl", not "/usr/bin/curl") is the table's string.
+        var words = argv.ToStrings(name.Length == argv[0].Length ? nameText : null);
         // A renamed binary: the executable decides which tool it is.
         if (byExe) words[0] = Encoding.UTF8.GetString(exe);
         var run = RentRun();

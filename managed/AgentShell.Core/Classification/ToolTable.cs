@@ -72,27 +72,32 @@ internal static class ToolTable
     private static ReadOnlySpan<byte> MkfsPrefix => "mkfs."u8;
 
     // PERF: names bucketed by first byte; a lookup compares a handful of short spans at most.
-    private static readonly (byte[] Name, ToolId Id)[][] Buckets = Build();
+    private static readonly (byte[] Name, ToolId Id, string Text)[][] Buckets = Build();
     private static readonly Dictionary<string, ToolId> ByString = Names.ToDictionary(n => n.Name, n => n.Id, StringComparer.Ordinal);
 
-    private static (byte[], ToolId)[][] Build()
+    private static (byte[], ToolId, string)[][] Build()
     {
-        var b = new List<(byte[], ToolId)>[256];
+        var b = new List<(byte[], ToolId, string)>[256];
         foreach (var (name, id) in Names)
         {
             var bytes = Encoding.ASCII.GetBytes(name);
-            (b[bytes[0]] ??= []).Add((bytes, id));
+            (b[bytes[0]] ??= []).Add((bytes, id, name));
         }
         return b.Select(l => l?.ToArray() ?? []).ToArray();
     }
 
     /// <summary>Looks up a basename.</summary>
-    public static ToolId Lookup(ReadOnlySpan<byte> name)
+    public static ToolId Lookup(ReadOnlySpan<byte> name) => Lookup(name, out _);
+
+    /// <summary>Looks up a basename; <paramref name="text"/> is the table's own string for it when
+    /// the name is listed as it is (null for other names and mkfs.TYPE).</summary>
+    public static ToolId Lookup(ReadOnlySpan<byte> name, out string? text)
     {
+        text = null;
         if (name.IsEmpty) return ToolId.None;
-        foreach (var (n, id) in Buckets[name[0]])
+        foreach (var (n, id, t) in Buckets[name[0]])
         {
-            if (name.SequenceEqual(n)) return id;
+            if (name.SequenceEqual(n)) { text = t; return id; }
         }
         return name.Length > MkfsPrefix.Length && name.StartsWith(MkfsPrefix) ? ToolId.Mkfs : ToolId.None;
     }

@@ -33,12 +33,27 @@ public readonly struct Argv
     }
 
     /// <summary>All arguments decoded. Allocates.</summary>
-    public string[] ToStrings()
+    public string[] ToStrings() => ToStrings(null);
+
+    /// <summary>All arguments decoded; <paramref name="first"/>, when given, is argv[0]'s text
+    /// already at hand (the caller checked it is those bytes). Allocates the array and the words
+    /// that are not shared: one-letter options (<c>-X</c>, <c>-h</c>) are one string each for the
+    /// life of the process.</summary>
+    internal string[] ToStrings(string? first)
     {
         var r = new string[Count];
-        for (int i = 0; i < Count; i++) r[i] = GetString(i);
+        int i = 0;
+        if (first != null && Count > 0) r[i++] = first;
+        for (; i < Count; i++)
+        {
+            var b = this[i];
+            // PERF: "-X", "-h", "-c" are most of the option words of a command line: no string made per word.
+            r[i] = b.Length == 2 && b[0] == '-' && b[1] < 0x80 ? ShortOptions[b[1]] : GetString(i);
+        }
         return r;
     }
+
+    private static readonly string[] ShortOptions = [.. Enumerable.Range(0, 0x80).Select(c => string.Concat("-", ((char)c).ToString()))];
 
     /// <summary>Builds an argv from strings (tests, <c>check</c>).</summary>
     public static Argv FromStrings(IReadOnlyList<string> args)

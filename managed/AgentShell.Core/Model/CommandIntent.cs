@@ -17,7 +17,12 @@ public sealed class CommandIntent
     /// <summary>Which token produced which fact.</summary>
     public IReadOnlyList<Evidence> Evidence { get; init; } = [];
     /// <summary>A short description for messages, e.g. <c>DELETE http://h/volumes/1</c> or <c>DROP TABLE t</c>.</summary>
-    public string Summary { get; init; } = "";
+    public string Summary { get => _summary as string ?? MakeSummary(); init => _summary = value; }
+
+    /// <summary>A summary made when <see cref="Summary"/> is first read: an object whose
+    /// <c>ToString()</c> is the text (<see cref="HeadAndTarget"/>). PERF: a decision that is only
+    /// allowed never reads it, so a parser need not build the text (a URL formatted, then joined).</summary>
+    internal object LazySummary { init => _summary = value; }
     /// <summary>The argv this intent was read from (after unwrapping), for messages and the audit log.</summary>
     public IReadOnlyList<string> Argv { get => _argv; init => _argv = value; }
     /// <summary>Secrets the command sends or hands its tool (headers, passwords, tokens in its
@@ -25,6 +30,9 @@ public sealed class CommandIntent
     /// profiles' <c>Credentials</c>. Empty for most commands.</summary>
     public IReadOnlyList<Credential> Credentials { get => _credentials ?? Scan(); init => _credentials = value; }
 
+    private string MakeSummary() => _summary == null ? null! : (string)(_summary = _summary.ToString()!);
+
+    private object _summary = ""; // the summary's string, or an object that makes it (set once, then the string)
     private IReadOnlyList<string> _argv = [];
     private IReadOnlyList<Credential>? _credentials = [];
     // The command the credentials are read from when first asked for (null _credentials).
@@ -56,6 +64,13 @@ public sealed class CommandIntent
 
     // Idempotent: two threads that both find nothing scanned get equal lists.
     private IReadOnlyList<Credential> Scan() => _credentials = AgentShell.Core.Credentials.CredentialScan.Find(_scanTool, _scanCall!);
+
+    /// <summary>"HEAD TARGET" (<c>DELETE https://h/x</c>), made when read.</summary>
+    internal sealed class HeadAndTarget(string head, Target target)
+    {
+        /// <inheritdoc/>
+        public override string ToString() => string.Concat(head, " ", target.ToString());
+    }
 
     /// <summary>"curl DELETE http://h/x" — tool then summary.</summary>
     public override string ToString() => Summary.Length == 0 ? Tool : $"{Tool} {Summary}";

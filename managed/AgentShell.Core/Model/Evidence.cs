@@ -55,7 +55,10 @@ public readonly struct Evidence : IEquatable<Evidence>
     {
         if (_fact is not IFactText f) return Fact.StartsWith(prefix, StringComparison.Ordinal);
         var head = f.Head(Token);
-        return head.Length >= prefix.Length ? head.StartsWith(prefix, StringComparison.Ordinal) : Fact.StartsWith(prefix, StringComparison.Ordinal);
+        if (head.Length >= prefix.Length) return head.StartsWith(prefix, StringComparison.Ordinal);
+        // PERF: a fixed start that the prefix does not begin with decides too ("target " is not
+        // "GraphQL mutation field "): the fact is built only when its start matches so far.
+        return prefix.StartsWith(head, StringComparison.Ordinal) && Fact.StartsWith(prefix, StringComparison.Ordinal);
     }
 
     /// <summary>The token and the fact.</summary>

@@ -29,8 +29,9 @@ public static partial class Curl
         // --next starts a fresh group; curl keeps the global options (here: none that matter).
         public Request Next() => new();
 
-        /// <summary>The group's effect and summary; adds its targets.</summary>
-        public (Effect, string) Evaluate(List<Target> all, List<Evidence> evidence)
+        /// <summary>The group's effect and summary (a string, or for one target the summary made
+        /// when read); adds its targets.</summary>
+        public (Effect, object) Evaluate(List<Target> all, List<Evidence> evidence)
         {
             string method = Method ?? (Head ? "HEAD" : HasData && !Get ? "POST" : Upload ? "PUT" : "GET");
             if (Method == null && HasData && !Get && DataToken != null) evidence.Add(new(DataToken, "request body (POST)"));
@@ -105,8 +106,9 @@ public static partial class Curl
                 }
             }
             int count = all.Count - first;
-            // PERF: one target (the common case) is concatenated, not joined through an enumerator.
-            return (effect, count == 0 ? method : count == 1 ? string.Concat(method, " ", all[first].ToString())
+            // PERF: one target (the common case): "METHOD URL" is made only when read (a decision
+            // printed, checked or audited), so an allowed request formats no URL.
+            return (effect, count == 0 ? method : count == 1 ? new CommandIntent.HeadAndTarget(method, all[first])
                 : $"{method} {string.Join(' ', all.GetRange(first, count))}");
         }
     }

@@ -40,7 +40,7 @@ public static partial class Curl
             switch (t.Name)
             {
                 case "--request":
-                    r.Method = value.ToUpperInvariant();
+                    r.Method = InvariantCase.Upper(value);
                     evidence.Add(new(t.Text, $"method {r.Method}"));
                     unknown |= Raw(t, value, "method", evidence);
                     break;
@@ -105,13 +105,13 @@ public static partial class Curl
 
         var targets = new List<Target>();
         Effect effect = Effect.Read;
-        string summary = "";
+        object summary = ""; // a string, or one made when read (Request.Evaluate)
         int earlier = groups?.Count ?? 0;
         for (int gi = 0; gi <= earlier; gi++)
         {
             var g = gi < earlier ? groups![gi] : r;
             var (e, s) = g.Evaluate(targets, evidence);
-            if (e > effect || summary.Length == 0) { effect = ToolHelp.Max(effect, e); summary = s; }
+            if (e > effect || summary is string { Length: 0 }) { effect = ToolHelp.Max(effect, e); summary = s; }
         }
         if (unknown || config) effect = ToolHelp.Max(effect, Effect.Unknown);
         // Name the GraphQL mutation fields: "POST …/graphql/v2 (mutation volumeDelete)" says what was refused.
@@ -119,8 +119,8 @@ public static partial class Curl
         List<string>? mutations = null;
         foreach (var e in evidence)
             if (e.FactStartsWith("GraphQL mutation field ") && !(mutations ??= []).Contains(e.Token)) mutations.Add(e.Token);
-        if (mutations != null) summary += $" (mutation {string.Join(", ", mutations)})";
-        return new CommandIntent { Tool = "curl", Effect = effect, Targets = targets, Evidence = evidence, Summary = summary };
+        if (mutations != null) summary = $"{summary} (mutation {string.Join(", ", mutations)})";
+        return new CommandIntent { Tool = "curl", Effect = effect, Targets = targets, Evidence = evidence, LazySummary = summary };
     }
 
     // A body argument: "@file" (or "@-", stdin under any name) is read, anything else is the body.

@@ -12,7 +12,7 @@ public static class DbTarget
         int? p = int.TryParse(port, out var v) ? v : defaultPort;
         // A socket directory ("/var/run/postgresql") is this machine.
         if (host != null && (host.StartsWith('/') || host.StartsWith('@'))) host = null;
-        return new Target { Kind = TargetKind.Database, Scheme = scheme, Host = string.IsNullOrEmpty(host) ? null : host.ToLowerInvariant().TrimEnd('.'), Port = p, Database = string.IsNullOrEmpty(database) ? null : database };
+        return new Target { Kind = TargetKind.Database, Scheme = scheme, Host = string.IsNullOrEmpty(host) ? null : InvariantCase.Lower(host).TrimEnd('.'), Port = p, Database = string.IsNullOrEmpty(database) ? null : database };
     }
 
     /// <summary>Parses <c>scheme://user:pw@host:port/db?...</c>; false when it is not a URI.</summary>

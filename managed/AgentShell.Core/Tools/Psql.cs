@@ -45,13 +45,13 @@ public static partial class Psql
         if (db == null && firstPositional != null) db = firstPositional;
         var target = ResolveTarget(db, host, port, ctx, evidence, cluster);
         SqlResult? result = null;
-        var results = new List<SqlResult>(1); // PERF: one script is the common case
+        List<SqlResult>? connecting = null; // PERF: the scripts with a \connect, in order; most have none
         if (sql.Count > 0)
         {
             foreach (var (text, token) in sql)
             {
                 var r = SqlScanner.Scan(Config.PsqlConfig.Includes(text, null, ctx, evidence), SqlDialect.Postgres);
-                results.Add(r);
+                if (r.Connects.Count > 0) (connecting ??= []).Add(r);
                 if (result == null || r.Effect > result.Effect) result = r;
                 if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(token), r));
             }
@@ -61,7 +61,7 @@ public static partial class Psql
             if (c.StdinText != null)
             {
                 result = SqlScanner.Scan(Config.PsqlConfig.Includes(c.StdinText, null, ctx, evidence), SqlDialect.Postgres);
-                results.Add(result);
+                if (result.Connects.Count > 0) connecting = [result];
                 evidence.Add(new("stdin", result));
             }
             else { unknown = true; evidence.Add(new("psql", c.StdinOpaque ? "SQL from a pipe whose content is unknown" : "interactive or SQL from stdin (unknown)")); }
@@ -69,8 +69,9 @@ public static partial class Psql
         Effect effect = result?.Effect ?? Effect.Read;
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         string summary = result?.Summary ?? (list ? "list databases" : "SQL not visible");
+        if (connecting == null) return ToolHelp.Intent("psql", effect, summary, [target], evidence);
         var targets = new List<Target> { target };
-        foreach (var r in results) foreach (var conn in r.Connects) targets.Add(Reconnect(conn, target, ctx, evidence));
+        foreach (var r in connecting) foreach (var conn in r.Connects) targets.Add(Reconnect(conn, target, ctx, evidence));
         return ToolHelp.Intent("psql", effect, summary, targets, evidence);
     }
 

@@ -125,8 +125,9 @@ public static class ToolHelp
         return name;
     }
 
-    /// <summary>Builds an intent.</summary>
-    public static CommandIntent Intent(string tool, Effect effect, string summary, List<Target>? targets, List<Evidence> evidence) => new()
+    /// <summary>Builds an intent. PERF: the targets are any read-only list, so a parser's
+    /// <c>[target]</c> is the compiler's one-element list, not a List and its array.</summary>
+    public static CommandIntent Intent(string tool, Effect effect, string summary, IReadOnlyList<Target>? targets, List<Evidence> evidence) => new()
     {
         Tool = tool, Effect = effect, Summary = summary, Targets = targets ?? [], Evidence = evidence,
     };

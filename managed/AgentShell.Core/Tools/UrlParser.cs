@@ -30,13 +30,15 @@ public static class UrlParser
         if (path.Length > 0 && path[0] != '/') path = "/" + path;
         int at = authority.LastIndexOf('@');
         if (at >= 0) authority = authority[(at + 1)..];
+        // PERF: the host (trailing dot dropped, lower-cased) is made from its span: one string, not a
+        // copy, a trimmed copy and a lower-cased one.
         string host;
         int? port = null;
         if (authority.Length > 0 && authority[0] == '[')
         {
             int close = authority.IndexOf(']');
             if (close < 0) return false;
-            host = authority[1..close].ToString();
+            host = InvariantCase.Lower(authority[1..close].TrimEnd('.'));
             var after = authority[(close + 1)..];
             if (after.Length > 1 && after[0] == ':' && int.TryParse(after[1..], out int p6)) port = p6;
         }
@@ -48,9 +50,8 @@ public static class UrlParser
                 if (int.TryParse(authority[(colon + 1)..], out int p)) port = p;
                 authority = authority[..colon];
             }
-            host = authority.ToString();
+            host = InvariantCase.Lower(authority.TrimEnd('.'));
         }
-        host = host.TrimEnd('.').ToLowerInvariant();
         if (host.Length == 0) return false;
         target = new Target { Kind = TargetKind.Url, Scheme = scheme, Host = host, Port = port, Path = path };
         return true;

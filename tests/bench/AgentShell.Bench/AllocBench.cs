@@ -27,11 +27,13 @@ public sealed class AllocBench : IBench
             foreach (var a in cases) { var i = classifier.Classify(ReadOnlySpan<byte>.Empty, a, ctx); if (i.Count > 0) sink += (int)policy.Decide(i, ctx).Action; }
         // The row's bytes figure without timing: each case's bytes per decision, then the median.
         var perCase = new List<long>(cases.Count);
+        bool each = Environment.GetEnvironmentVariable("ALLOC_EACH") == "1"; // one line per case: its bytes per decision
         foreach (var a in cases)
         {
             long b0 = GC.GetAllocatedBytesForCurrentThread();
             for (int k = 0; k < 100; k++) { var i = classifier.Classify(ReadOnlySpan<byte>.Empty, a, ctx); if (i.Count > 0) sink += (int)policy.Decide(i, ctx).Action; }
             perCase.Add((GC.GetAllocatedBytesForCurrentThread() - b0) / 100);
+            if (each) Console.WriteLine($"case\t{perCase[^1]}\t{string.Join(' ', a.ToStrings())}");
         }
         perCase.Sort();
         Console.WriteLine($"median bytes per case {perCase[perCase.Count / 2]}; zero-alloc cases {perCase.Count(b => b == 0)} of {perCase.Count}");
