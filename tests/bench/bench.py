@@ -366,13 +366,18 @@ def connects(t):
     noise = med(abs(a / b - 1) for a, b in zip(s[BARE2], s[BARE]))
     prog = root_connect_program_ns(t) if ROOTMODE in cols else None
     ok = ratios[SECCOMP][0] <= 1.7 and (ROOTMODE not in ratios or ratios[ROOTMODE][0] <= 1.05)
+    result = verdict(ok)
+    if ok and ROOTMODE in ratios and noise > 0.05:
+        # Root's 5% budget is inside the wall noise: the paired median alone does not show it.
+        result = "met on the paired median, within the noise" if prog is not None and prog / 1000 / med(s[BARE]) <= 0.05 else \
+            f"inconclusive (noise ±{100 * noise:.0f}% > root's 5% budget)"
     note = "; ".join(f"{c.split()[-1]} x{r[0]:.3f} [x{r[1]:.3f}, x{r[2]:.3f}]" for c, r in ratios.items()) + \
         f" (median of {CONNECT_ROUNDS} rounds' paired ratios to bare [quartiles]; C floor: a no-op notifier); noise ±{100 * noise:.1f}% " \
         "(median |bare − bare| of the same rounds)" + \
         (f"; root: the connect program itself {prog:.0f} ns per connect (kernel.bpf_stats_enabled, one more run), " \
          f"x{1 + prog / 1000 / med(s[BARE]):.3f} of bare" if prog is not None else "")
     return Row(f"loopback TCP connect, per connect ({N_CONNECT} a run, {CONNECT_ROUNDS} paired rounds)", cells,
-               "seccomp ≤ x1.7, root ≤ x1.05 of bare (paired median)", verdict(ok), note)
+               "seccomp ≤ x1.7, root ≤ x1.05 of bare (paired median)", result, note)
 
 
 @row
