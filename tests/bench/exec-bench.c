@@ -3,6 +3,10 @@
  *
  *   exec-bench fail N               N execve of a path that does not exist (every one is trapped,
  *                                   decided, and fails with ENOENT): µs per call
+ *   exec-bench present N PATH       N execve of PATH, a file that is there but not executable: each
+ *                                   is trapped and decided as a program that runs would be (the
+ *                                   supervisor opens and identifies it), then fails with EACCES
+ *                                   from the kernel: the decision without the program, µs per call
  *   exec-bench spawn [--marks] N PROG [ARGS]
  *                                   N posix_spawn + waitpid of PROG: µs per spawn, wall, then the
  *                                   tree's CPU µs per spawn (this process and its children, from
@@ -53,7 +57,7 @@ __attribute__((noreturn, format(printf, 1, 2))) static void die_with_error(const
 
 __attribute__((noreturn)) static void usage(void)
 {
-    fprintf(stderr, "usage: %s fail N | spawn [--marks] N PROG [ARGS...] | time CMD [ARGS...] | decisions N...\n", prog);
+    fprintf(stderr, "usage: %s fail N | present N PATH | spawn [--marks] N PROG [ARGS...] | time CMD [ARGS...] | decisions N...\n", prog);
     exit(2);
 }
 
@@ -75,21 +79,21 @@ static long count_arg(const char *s)
     return n;
 }
 
-/* One failing exec: trapped and decided like any other, then ENOENT from the kernel. */
-static void fail_once(char *const argv[])
+/* One failing exec: trapped and decided like any other, then `expected` from the kernel. */
+static void fail_once(char *const argv[], int expected)
 {
     execve(argv[0], argv, environ);
-    if (errno != ENOENT)
-        die_with_error("execve(%s) did not fail with ENOENT", argv[0]);
+    if (errno != expected)
+        die_with_error("execve(%s) did not fail with %s", argv[0], strerror(expected));
 }
 
-static int fail(long n)
+static int fail(long n, char *path, int expected)
 {
-    char *argv[] = {"/nonexistent/agentshell-bench", "--flag", "value", "/tmp/some/file", NULL};
-    fail_once(argv); /* warm up */
+    char *argv[] = {path, "--flag", "value", "/tmp/some/file", NULL};
+    fail_once(argv, expected); /* warm up */
     double s = now_us();
     for (long i = 0; i < n; i++)
-        fail_once(argv);
+        fail_once(argv, expected);
     printf("%.2f\n", (now_us() - s) / (double)n);
     return 0;
 }
@@ -302,7 +306,9 @@ int main(int argc, char **argv)
     if (argc < 2)
         usage();
     if (strcmp(argv[1], "fail") == 0 && argc == 3)
-        return fail(count_arg(argv[2]));
+        return fail(count_arg(argv[2]), "/nonexistent/agentshell-bench", ENOENT);
+    if (strcmp(argv[1], "present") == 0 && argc == 4)
+        return fail(count_arg(argv[2]), argv[3], EACCES);
     if (strcmp(argv[1], "spawn") == 0 && argc >= 5 && strcmp(argv[2], "--marks") == 0)
         return spawn(count_arg(argv[3]), &argv[4], 1);
     if (strcmp(argv[1], "spawn") == 0 && argc >= 4)
