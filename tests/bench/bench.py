@@ -9,7 +9,8 @@ Every row is one function below, registered with @row; a row runs its columns in
 falls on all of them alike, and reports the median with min-max. Results go to stdout and to
 tests/bench/results.md (with --readme, also to the README's Performance section).
 Environment: RUNS (default 5), RSS_RUNS (3), and the sizes N_FAIL, N_SPAWN, N_SHELL, N_CONNECT, N_TELEMETRY,
-N_RSS_LOW, N_RSS_HIGH, N_VERIFY, PAIRS (telemetry_export's off/on/off rounds, 15) (no-op spawns per exec_verification run, 1000) and STARTUP_RUNS (15).
+N_RSS_LOW, N_RSS_HIGH, N_VERIFY, PAIRS (telemetry_export's off/on/off rounds, 15) (no-op spawns per exec_verification run, 1000) and STARTUP_RUNS (15);
+SPAWN_ROUNDS (posix_spawn_loop's paired rounds, 11) and CONNECT_ROUNDS (connects', 31).
 exec_verification also runs the bench's own build with verification compiled out (published to
 build/bench-noverify/ on first use; AGENTSHELL_NO_VERIFY=<binary> names one instead).
 """
@@ -29,7 +30,7 @@ AS = os.environ.get("AGENTSHELL") or os.path.join(ROOT, "bin", "agentshell")
 RUNS = int(os.environ.get("RUNS", "5"))
 RSS_RUNS = int(os.environ.get("RSS_RUNS", "3"))
 N_FAIL = int(os.environ.get("N_FAIL", "2000"))
-N_SPAWN = int(os.environ.get("N_SPAWN", "100"))
+N_SPAWN = int(os.environ.get("N_SPAWN", "200"))
 N_SHELL = int(os.environ.get("N_SHELL", "100"))
 N_CONNECT = int(os.environ.get("N_CONNECT", "2000"))
 N_RSS_LOW = int(os.environ.get("N_RSS_LOW", "10000"))
@@ -134,30 +135,59 @@ def interleaved(commands, runs=RUNS):
     return out
 
 
-def supervisor_peaks(cmd):
-    """Runs cmd, an `agentshell run` (directly or through env) whose tree prints a mark line and
-    then waits for a line on stdin (exec-bench decisions, telemetry-bench rss); at each mark, reads
-    the supervisor's VmHWM from outside: the tree has its own pid namespace and cannot see it.
-    The supervisor is the run's own process (the launcher and the tree are its descendants).
-    {mark: VmHWM KiB}."""
+def marked(cmd, sample, is_mark=lambda line: True):
+    """Runs cmd, an `agentshell run` (directly or through env) or the C floor, whose tree prints
+    mark lines and waits for a line on stdin at each (exec-bench decisions and spawn --marks,
+    connect-bench --marks, telemetry-bench rss); at each mark calls sample(pid) on the supervisor
+    from outside: the tree has its own pid namespace and cannot see it. The supervisor is the
+    run's own process (the launcher and the tree are its descendants; the floor's child likewise).
+    ({mark: sample}, the last line that is not a mark)."""
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peaks = {}
+    marks, last = {}, None
     try:
         for line in p.stdout:
-            with open(f"/proc/{p.pid}/comm") as f:
-                if f.read().strip() != "agentshell":
-                    raise RuntimeError(f"{' '.join(cmd)}: pid {p.pid} is not the agentshell supervisor")
-            with open(f"/proc/{p.pid}/status") as f:
-                peaks[int(line.split()[0])] = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+            line = line.strip()
+            if not is_mark(line):
+                last = line
+                continue
+            marks[line] = sample(p.pid)
             p.stdin.write("\n")
             p.stdin.flush()
         err = p.stderr.read()
     finally:
         p.stdin.close()
         p.wait()
-    if p.returncode != 0 or not peaks:
+    if p.returncode != 0 or not marks:
         raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}): {err.strip()[-400:]}")
-    return peaks
+    return marks, last
+
+
+def supervisor_peaks(cmd):
+    """The supervisor's VmHWM (KiB) at each mark of cmd (see marked): {mark: KiB}."""
+    def vmhwm(pid):
+        with open(f"/proc/{pid}/comm") as f:
+            if f.read().strip() != "agentshell":
+                raise RuntimeError(f"{' '.join(cmd)}: pid {pid} is not the agentshell supervisor")
+        with open(f"/proc/{pid}/status") as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+    marks, _ = marked(cmd, vmhwm)
+    return {int(m): v for m, v in marks.items()}
+
+
+def process_cpu_us(pid):
+    """CPU time so far of process pid, all its threads (its CPU-time clock, CPUCLOCK_SCHED): µs."""
+    return time.clock_gettime(((~pid) << 3) | 2) * 1e6
+
+
+def marked_loop(cmd, n):
+    """cmd prints "start" and "end" around a loop of n operations and its figures last ("wall
+    [tree-cpu]" per operation, µs): (wall, tree CPU or None, the supervisor's CPU) per operation,
+    the supervisor's from its CPU clock between the marks (the floor's: the notifier process)."""
+    marks, last = marked(cmd, process_cpu_us, lambda line: line in ("start", "end"))
+    figures = [float(x) for x in (last or "").split()]
+    if not figures or set(marks) != {"start", "end"}:
+        raise RuntimeError(f"{' '.join(cmd)}: no figure or marks")
+    return figures[0], figures[1] if len(figures) > 1 else None, (marks["end"] - marks["start"]) / n
 
 
 def verdict(ok):
@@ -187,21 +217,101 @@ def exec_failing(t):
     return Row(f"failing execve, per call ({N_FAIL} calls)", cells, "agentshell ≤ C floor + 2 µs", floor_verdict(ours), note)
 
 
+@row
+def exec_present(t):
+    """Issue 16: the decision of a program that runs, without the program: execve of a file that is
+    there but not executable (a copy of /bin/true, mode 0644), per call. The supervisor opens and
+    identifies it as it does every program that runs (open, fstat, its first bytes, close; the
+    floor reads argv only), then the kernel refuses it (EACCES), so the call costs microseconds and
+    the 2 µs budget can be seen, where a real spawn's hundreds of microseconds of load noise hide it.
+    Paired per round (rotated; the floor twice a round for the noise)."""
+    path = os.path.join(t.dir, "not-executable")
+    shutil.copy("/bin/true", path)
+    os.chmod(path, 0o644)
+    cmd = [t.execb, "present", str(N_FAIL), path]
+    cols = t.columns()
+    cols.insert(cols.index(FLOOR) + 1, FLOOR2)
+    s = rounds(cols, lambda c: figure(t.wrap(FLOOR if c == FLOOR2 else c, cmd)), max(RUNS, 11))
+    cells = {c: Cell(v, "µs") for c, v in s.items() if c != FLOOR2}
+    ours = [c for c in (SECCOMP, ROOTMODE) if c in cols]
+    d = {c: paired(s[c], s[FLOOR]) for c in ours}
+    noise = paired(s[FLOOR2], s[FLOOR])[3]
+    mode = lambda c: c.split()[-1]
+    met = "; ".join(f"{mode(c)}: " + (verdict(d[c][0] <= 2) if noise <= 2 or d[c][0] > 2 + noise else
+                                      f"inconclusive (noise ±{noise:.1f} µs > the 2 µs budget)") for c in ours)
+    note = "; ".join(f"{mode(c)} − floor {spread(d[c])} µs" for c in ours) + \
+        f"; noise (median |floor − floor|) ±{noise:.2f} µs — median of {max(RUNS, 11)} rounds' paired differences [quartiles]"
+    return Row(f"execve of a present, non-executable file (decided as a running program would be, then EACCES), per call ({N_FAIL} calls)",
+               cells, "agentshell ≤ C floor + 2 µs (paired median)", met, note)
+
+
 def per_exec_row(t, what, cmd, unit, execs, fmt="{:.1f}", columns=COLUMNS):
-    s = interleaved({c: t.wrap(c, cmd) for c in t.columns(columns)})
-    cells = {c: Cell(v, unit, fmt) for c, v in s.items()}
+    """A workload of `execs` execs against the C floor, paired per round as posix_spawn_loop (the
+    floor twice a round, rotated order): per exec, the median of the rounds' (ours − floor)."""
+    cols = t.columns(columns)
+    cols.insert(cols.index(FLOOR) + 1, FLOOR2)
+    s = rounds(cols, lambda c: figure(t.wrap(FLOOR if c == FLOOR2 else c, cmd)), RUNS)
+    cells = {c: Cell(v, unit, fmt) for c, v in s.items() if c != FLOOR2}
     b = cells[BARE].median
     ratios = "; ".join(f"{c.split()[-1]} x{cells[c].median / b:.2f}" for c in cells if c != BARE)
-    floor = cells[FLOOR].median
     # Per exec, in µs: the same 2 µs budget as a single exec.
-    scale = 1000.0 if unit == "ms" else 1.0
-    deltas = [(cells[c].median - floor) * scale / execs for c in (SECCOMP, ROOTMODE) if c in cells]
-    return Row(what, cells, "≤ C floor + 2 µs per exec", floor_verdict(deltas), ratios)
+    scale = (1000.0 if unit == "ms" else 1.0) / execs
+    per = {c: [(x - f) * scale for x, f in zip(s[c], s[FLOOR])] for c in (SECCOMP, ROOTMODE) if c in s}
+    noise = paired([x * scale for x in s[FLOOR2]], [x * scale for x in s[FLOOR]])[3]
+    d = {c: paired(v, [0] * len(v)) for c, v in per.items()}
+    mode = lambda c: c.split()[-1]
+    met = "; ".join(f"{mode(c)}: " + (verdict(d[c][0] <= 2) if noise <= 2 or d[c][0] > 2 + noise else
+                                      f"inconclusive (noise ±{noise:.1f} µs per exec > the 2 µs budget)") for c in d)
+    note = "; ".join(f"{mode(c)} − floor {spread(d[c])} µs per exec" for c in d) + \
+        f"; noise (median |floor − floor|) ±{noise:.2f} µs per exec — median of {RUNS} rounds' paired differences [quartiles]; {ratios}"
+    return Row(what, cells, "≤ C floor + 2 µs per exec (paired median)", met, note)
+
+
+FLOOR2 = "C floor, again"  # a second floor run in each round: what the floor differs from itself by
+SPAWN_ROUNDS = int(os.environ.get("SPAWN_ROUNDS", "11"))
+
+
+def rounds(cols, run, n_rounds):
+    """run(column) for each column, n_rounds rounds, each round in a rotated order so that no
+    column always comes first or last: {column: [result per round]}, the rounds aligned."""
+    out = {c: [] for c in cols}
+    for i in range(n_rounds):
+        k = i % len(cols)
+        for c in cols[k:] + cols[:k]:
+            out[c].append(run(c))
+    return out
 
 
 @row
 def posix_spawn_loop(t):
-    return per_exec_row(t, f"posix_spawn + wait of /bin/true, per spawn ({N_SPAWN})", [t.execb, "spawn", str(N_SPAWN), "/bin/true"], "µs", 1)
+    """posix_spawn + wait of /bin/true against the C floor, per spawn, paired per round: each round
+    runs bare, the floor, seccomp, root, the floor again and strace -f (rotated); the figure is the
+    median over the rounds of (ours − the floor) with its quartiles, beside the noise, the median
+    |floor − floor again| of the same rounds. Beside the wall time, the CPU per spawn: the tree's
+    (exec-bench's getrusage of itself and its children: where root mode's kernel programs run) and
+    the supervisor's (its CPU clock between exec-bench's marks; the floor's: the notifier)."""
+    cmd = [t.execb, "spawn", "--marks", str(N_SPAWN), "/bin/true"]
+    cols = t.columns()
+    cols.insert(cols.index(FLOOR) + 1, FLOOR2)
+    res = rounds(cols, lambda c: marked_loop(t.wrap(FLOOR if c == FLOOR2 else c, cmd), N_SPAWN), SPAWN_ROUNDS)
+    wall = {c: [r[0] for r in v] for c, v in res.items()}
+    cpu = {c: [r[1] + r[2] for r in v] for c, v in res.items()}  # the tree's and the supervisor's
+    sup = {c: [r[2] for r in v] for c, v in res.items()}
+    cells = {c: Cell(v, "µs") for c, v in wall.items() if c != FLOOR2}
+    ours = [c for c in (SECCOMP, ROOTMODE) if c in cols]
+    d = {c: paired(wall[c], wall[FLOOR]) for c in ours}
+    dc = {c: paired(cpu[c], cpu[FLOOR]) for c in ours}
+    ds = {c: paired(sup[c], sup[FLOOR]) for c in ours}
+    noise, cnoise = paired(wall[FLOOR2], wall[FLOOR])[3], paired(cpu[FLOOR2], cpu[FLOOR])[3]
+    mode = lambda c: c.split()[-1]
+    note = "; ".join(f"{mode(c)} − floor {spread(d[c])} µs wall, CPU {spread(dc[c])} µs (of which the supervisor's {ds[c][0]:+.2f})" for c in ours) + \
+        f"; noise (median |floor − floor|) ±{noise:.2f} µs wall, ±{cnoise:.2f} µs CPU; floor CPU per spawn {statistics.median(cpu[FLOOR]):.1f} µs " \
+        f"(its notifier {statistics.median(sup[FLOOR]):.2f}) — median of {SPAWN_ROUNDS} rounds' paired differences [quartiles]"
+    # Met: the paired median within 2 µs. Not judged when the noise is wider than the budget itself.
+    met = "; ".join(f"{mode(c)}: " + (verdict(d[c][0] <= 2) if noise <= 2 or d[c][0] > 2 + noise else
+                                      f"inconclusive (noise ±{noise:.1f} µs > the 2 µs budget)") for c in ours)
+    return Row(f"posix_spawn + wait of /bin/true, per spawn ({N_SPAWN} a run, {SPAWN_ROUNDS} paired rounds)", cells,
+               "≤ C floor + 2 µs per exec (paired median)", met, note)
 
 
 @row
@@ -219,17 +329,83 @@ def realish_script(t):
     return s
 
 
+CONNECT_ROUNDS = int(os.environ.get("CONNECT_ROUNDS", "31"))
+BARE2 = "bare, again"
+
+
+def bpf_prog_stats(pid):
+    """{prog id: (run_time_ns, run_cnt)} of the BPF programs process pid holds (its fdinfo; the
+    kernel counts only while kernel.bpf_stats_enabled is 1)."""
+    out = {}
+    fds = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(fds):
+        try:
+            with open(os.path.join(fds, fd)) as f:
+                info = dict(l.split(":", 1) for l in f.read().splitlines() if ":" in l)
+        except OSError:
+            continue  # closed meanwhile
+        info = {k.strip(): v.strip() for k, v in info.items()}
+        if "prog_id" in info and "run_cnt" in info:
+            out[info["prog_id"]] = (int(info["run_time_ns"]), int(info["run_cnt"]))
+    return out
+
+
+def root_connect_program_ns(t):
+    """Root mode: what the cgroup connect program itself costs per connect, from the kernel's own
+    counters (kernel.bpf_stats_enabled on for this one run, then restored): ns per run of the program
+    that ran once per connect, or None."""
+    knob = "/proc/sys/kernel/bpf_stats_enabled"
+    try:
+        with open(knob) as f:
+            was = f.read().strip()
+        with open(knob, "w") as f:
+            f.write("1")
+    except OSError:
+        return None
+    try:
+        marks, _ = marked(t.wrap(ROOTMODE, [t.connectb, "--marks", str(N_CONNECT)]), bpf_prog_stats, lambda l: l in ("start", "end"))
+    finally:
+        with open(knob, "w") as f:
+            f.write(was)
+    a, b = marks["start"], marks["end"]
+    ran = [(b[k][0] - a.get(k, (0, 0))[0], b[k][1] - a.get(k, (0, 0))[1]) for k in b]
+    per = [ns / cnt for ns, cnt in ran if cnt >= N_CONNECT]  # connect4: once per connect
+    return max(per) if per else None
+
+
 @row
 def connects(t):
+    """Loopback connects, per connect, paired per round: each round runs bare, the no-op C floor,
+    seccomp, root, bare again and strace -f (rotated); the figure is the median over the rounds of
+    ours / bare with its quartiles, beside the noise, the median |bare again / bare − 1|. Root mode's
+    own cost is also read from the kernel: the connect program's run time per connect."""
     cmd = [t.connectb, str(N_CONNECT)]
-    cols = {c: t.wrap(c, cmd, floor_noop=True) for c in t.columns()}
-    s = interleaved(cols)
-    cells = {c: Cell(v, "µs") for c, v in s.items()}
-    b = cells[BARE].median
-    ratio = {c: cells[c].median / b for c in cells}
-    ok = ratio.get(SECCOMP, 0) <= 1.7 and ratio.get(ROOTMODE, 1) <= 1.05
-    note = "; ".join(f"{c.split()[-1]} x{r:.2f}" for c, r in ratio.items() if c != BARE) + " (C floor: a no-op notifier)"
-    return Row(f"loopback TCP connect, per connect ({N_CONNECT})", cells, "seccomp ≤ x1.7, root ≤ x1.05 of bare", verdict(ok), note)
+    cols = t.columns()
+    cols.insert(cols.index(BARE) + 1, BARE2)
+    s = rounds(cols, lambda c: figure(t.wrap(BARE if c == BARE2 else c, cmd, floor_noop=True)), CONNECT_ROUNDS)
+    cells = {c: Cell(v, "µs") for c, v in s.items() if c != BARE2}
+    med = statistics.median
+
+    def ratio(c):  # per round: median, quartiles
+        r = [a / b for a, b in zip(s[c], s[BARE])]
+        q = statistics.quantiles(r, n=4, method="inclusive")
+        return med(r), q[0], q[2]
+    ratios = {c: ratio(c) for c in cols if c not in (BARE, BARE2)}
+    noise = med(abs(a / b - 1) for a, b in zip(s[BARE2], s[BARE]))
+    prog = root_connect_program_ns(t) if ROOTMODE in cols else None
+    ok = ratios[SECCOMP][0] <= 1.7 and (ROOTMODE not in ratios or ratios[ROOTMODE][0] <= 1.05)
+    result = verdict(ok)
+    if ok and ROOTMODE in ratios and noise > 0.05:
+        # Root's 5% budget is inside the wall noise: the paired median alone does not show it.
+        result = "met on the paired median, within the noise" if prog is not None and prog / 1000 / med(s[BARE]) <= 0.05 else \
+            f"inconclusive (noise ±{100 * noise:.0f}% > root's 5% budget)"
+    note = "; ".join(f"{c.split()[-1]} x{r[0]:.3f} [x{r[1]:.3f}, x{r[2]:.3f}]" for c, r in ratios.items()) + \
+        f" (median of {CONNECT_ROUNDS} rounds' paired ratios to bare [quartiles]; C floor: a no-op notifier); noise ±{100 * noise:.1f}% " \
+        "(median |bare − bare| of the same rounds)" + \
+        (f"; root: the connect program itself {prog:.0f} ns per connect (kernel.bpf_stats_enabled, one more run), " \
+         f"x{1 + prog / 1000 / med(s[BARE]):.3f} of bare" if prog is not None else "")
+    return Row(f"loopback TCP connect, per connect ({N_CONNECT} a run, {CONNECT_ROUNDS} paired rounds)", cells,
+               "seccomp ≤ x1.7, root ≤ x1.05 of bare (paired median)", result, note)
 
 
 @row

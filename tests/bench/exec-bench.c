@@ -3,7 +3,17 @@
  *
  *   exec-bench fail N               N execve of a path that does not exist (every one is trapped,
  *                                   decided, and fails with ENOENT): µs per call
- *   exec-bench spawn N PROG [ARGS]  N posix_spawn + waitpid of PROG: µs per spawn
+ *   exec-bench present N PATH       N execve of PATH, a file that is there but not executable: each
+ *                                   is trapped and decided as a program that runs would be (the
+ *                                   supervisor opens and identifies it), then fails with EACCES
+ *                                   from the kernel: the decision without the program, µs per call
+ *   exec-bench spawn [--marks] N PROG [ARGS]
+ *                                   N posix_spawn + waitpid of PROG: µs per spawn, wall, then the
+ *                                   tree's CPU µs per spawn (this process and its children, from
+ *                                   getrusage: what a root-mode kernel program costs lands there);
+ *                                   --marks: prints "start" before the loop and "end" after it and
+ *                                   waits for a line on stdin at each, so that a sampler outside
+ *                                   the tree reads the supervisor's CPU clock over the loop alone
  *   exec-bench time CMD [ARGS...]   runs CMD once (posix_spawnp, output to /dev/null): µs, wall
  *   exec-bench decisions N...       a supervisor's mixed workload: execs of parsed tools and of
  *                                   programs no parser knows (all failing: nothing runs), loopback
@@ -23,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -46,7 +57,7 @@ __attribute__((noreturn, format(printf, 1, 2))) static void die_with_error(const
 
 __attribute__((noreturn)) static void usage(void)
 {
-    fprintf(stderr, "usage: %s fail N | spawn N PROG [ARGS...] | time CMD [ARGS...] | decisions N...\n", prog);
+    fprintf(stderr, "usage: %s fail N | present N PATH | spawn [--marks] N PROG [ARGS...] | time CMD [ARGS...] | decisions N...\n", prog);
     exit(2);
 }
 
@@ -68,21 +79,21 @@ static long count_arg(const char *s)
     return n;
 }
 
-/* One failing exec: trapped and decided like any other, then ENOENT from the kernel. */
-static void fail_once(char *const argv[])
+/* One failing exec: trapped and decided like any other, then `expected` from the kernel. */
+static void fail_once(char *const argv[], int expected)
 {
     execve(argv[0], argv, environ);
-    if (errno != ENOENT)
-        die_with_error("execve(%s) did not fail with ENOENT", argv[0]);
+    if (errno != expected)
+        die_with_error("execve(%s) did not fail with %s", argv[0], strerror(expected));
 }
 
-static int fail(long n)
+static int fail(long n, char *path, int expected)
 {
-    char *argv[] = {"/nonexistent/agentshell-bench", "--flag", "value", "/tmp/some/file", NULL};
-    fail_once(argv); /* warm up */
+    char *argv[] = {path, "--flag", "value", "/tmp/some/file", NULL};
+    fail_once(argv, expected); /* warm up */
     double s = now_us();
     for (long i = 0; i < n; i++)
-        fail_once(argv);
+        fail_once(argv, expected);
     printf("%.2f\n", (now_us() - s) / (double)n);
     return 0;
 }
@@ -116,11 +127,28 @@ static int wait_for(pid_t pid)
     return status;
 }
 
-static int spawn(long n, char **argv)
+/* CPU time in µs of this process and of its children waited for so far. */
+static double tree_cpu_us(void)
+{
+    struct rusage self, children;
+    if (getrusage(RUSAGE_SELF, &self) < 0 || getrusage(RUSAGE_CHILDREN, &children) < 0)
+        die_with_error("getrusage");
+    double us = 0;
+    const struct timeval *tv[] = {&self.ru_utime, &self.ru_stime, &children.ru_utime, &children.ru_stime};
+    for (int i = 0; i < 4; i++)
+        us += (double)tv[i]->tv_sec * 1e6 + (double)tv[i]->tv_usec;
+    return us;
+}
+
+static void mark(const char *what);
+
+static int spawn(long n, char **argv, int marks)
 {
     char *path = argv[0];
     wait_for(spawn_quiet(path, argv, 0)); /* warm up */
-    double s = now_us();
+    if (marks)
+        mark("start");
+    double s = now_us(), cpu = tree_cpu_us();
     for (long i = 0; i < n; i++) {
         int status = wait_for(spawn_quiet(path, argv, 0));
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -128,7 +156,11 @@ static int spawn(long n, char **argv)
             return 1;
         }
     }
-    printf("%.1f\n", (now_us() - s) / (double)n);
+    double wall = (now_us() - s) / (double)n;
+    cpu = (tree_cpu_us() - cpu) / (double)n;
+    if (marks)
+        mark("end");
+    printf("%.1f %.1f\n", wall, cpu);
     return 0;
 }
 
@@ -219,15 +251,15 @@ static void decide_once(long i)
         die_with_error("execve (decision %ld) did not fail with ENOENT", i);
 }
 
-/* A mark: all decisions so far are answered (each exec and connect returned); the sampler
- * outside reads the supervisor's VmHWM, then answers with a line, and the workload goes on. */
-static void mark(long n)
+/* A mark: everything before it is done (each exec and connect returned); the sampler outside
+ * reads the supervisor (its VmHWM, its CPU clock), then answers with a line, and the workload goes on. */
+static void mark(const char *what)
 {
     char line[16];
-    if (printf("%ld\n", n) < 0 || fflush(stdout) != 0)
+    if (printf("%s\n", what) < 0 || fflush(stdout) != 0)
         die_with_error("write the mark");
     if (fgets(line, sizeof(line), stdin) == NULL)
-        die_with_error("no answer to mark %ld on stdin (run under a sampler)", n);
+        die_with_error("no answer to mark %s on stdin (run under a sampler)", what);
 }
 
 static int decisions(int argc, char **argv)
@@ -262,7 +294,9 @@ static int decisions(int argc, char **argv)
             }
             decide_once(done);
         }
-        mark(done);
+        char what[24];
+        snprintf(what, sizeof(what), "%ld", done);
+        mark(what);
     }
     return 0;
 }
@@ -272,9 +306,13 @@ int main(int argc, char **argv)
     if (argc < 2)
         usage();
     if (strcmp(argv[1], "fail") == 0 && argc == 3)
-        return fail(count_arg(argv[2]));
+        return fail(count_arg(argv[2]), "/nonexistent/agentshell-bench", ENOENT);
+    if (strcmp(argv[1], "present") == 0 && argc == 4)
+        return fail(count_arg(argv[2]), argv[3], EACCES);
+    if (strcmp(argv[1], "spawn") == 0 && argc >= 5 && strcmp(argv[2], "--marks") == 0)
+        return spawn(count_arg(argv[3]), &argv[4], 1);
     if (strcmp(argv[1], "spawn") == 0 && argc >= 4)
-        return spawn(count_arg(argv[2]), &argv[3]);
+        return spawn(count_arg(argv[2]), &argv[3], 0);
     if (strcmp(argv[1], "time") == 0 && argc >= 3)
         return time_cmd(&argv[2]);
     if (strcmp(argv[1], "decisions") == 0 && argc >= 3)
