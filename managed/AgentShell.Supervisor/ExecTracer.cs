@@ -104,10 +104,10 @@ internal sealed class ExecTracer
             int sig = si.si_status & 0xff, ev = si.si_status >> 8;
             if (sig == SIGTRAP && ev == EventExec)
             {
-                difference = Compare(pid, expected);
+                difference = Compare(pid, expected, seal, out ulong vdso);
                 if (difference != null) return Outcome.Changed;
                 int pending = 0;
-                var outcome = seal && !MakeNonDumpable(pid, ref pending) ? Outcome.VerifiedNotSealed : Outcome.Verified;
+                var outcome = seal && !MakeNonDumpable(pid, vdso, ref pending) ? Outcome.VerifiedNotSealed : Outcome.Verified;
                 Detach(pid, pending);
                 _current = 0;
                 return outcome;
@@ -149,9 +149,12 @@ internal sealed class ExecTracer
     }
 
     /// <summary>What differs between the committed image of <paramref name="pid"/> (stopped at its
-    /// exec event) and <paramref name="expected"/>; null when nothing. Unreadable counts as different.</summary>
-    internal static string? Compare(int pid, CommittedExec expected)
+    /// exec event) and <paramref name="expected"/>; null when nothing. Unreadable counts as different.
+    /// With <paramref name="findVdso"/>: <paramref name="vdso"/> is the image's vDSO base as its
+    /// auxv on the stack gives it (0 when not read).</summary>
+    internal static string? Compare(int pid, CommittedExec expected, bool findVdso, out ulong vdso)
     {
+        vdso = 0;
         var exe = ProcessInfo.ExeIdentity(pid);
         // PERF: the strings from the new image's stack (GETREGS, then two process_vm_readv: the
         // pointers, the strings) instead of two /proc files (an open, read and close each): ~30 µs
@@ -160,7 +163,7 @@ internal sealed class ExecTracer
         if (!expected.ArgvIsSuffix && CommittedStack.Supported)
         {
             if (expected.Program is { } p && exe != p) return "another program ran";
-            var d = CommittedStack.Difference(pid, expected, out bool other);
+            var d = CommittedStack.Difference(pid, expected, out bool other, findVdso, out vdso);
             if (!other) return d;
         }
         byte[]? argv = null, env = null;
@@ -207,10 +210,11 @@ internal sealed class ExecTracer
     /// <summary>Runs prctl(PR_SET_DUMPABLE, 0) in the stopped tracee: its registers pointed at the
     /// vDSO's syscall instruction, two single steps (the first only finishes the exec's own return),
     /// its registers put back. False (registers restored) when anything is not as expected; a
-    /// signal that arrived meanwhile is left in <paramref name="signal"/> for the detach.</summary>
-    private static bool MakeNonDumpable(int pid, ref int signal)
+    /// signal that arrived meanwhile is left in <paramref name="signal"/> for the detach.
+    /// <paramref name="vdso"/>: the vDSO's base from the auxv on its stack, 0 to read /proc/PID/auxv.</summary>
+    private static bool MakeNonDumpable(int pid, ulong vdso, ref int signal)
     {
-        if (VdsoGadget.In(pid) is not ulong gadget) return false;
+        if (VdsoGadget.In(pid, vdso) is not ulong gadget) return false;
         if (GetRegs(pid, out var saved) != 0) return false;
         // What the exec returns to the new image: 0, not in a syscall any more.
         var restore = saved;
@@ -226,8 +230,13 @@ internal sealed class ExecTracer
             r.rax = NR_prctl;
             r.rdi = Interop.Process.PR_SET_DUMPABLE;
             r.rsi = r.rdx = r.r10 = r.r8 = r.r9 = 0;
+            // The step ran a `syscall` only if rcx holds the address after it (the instruction
+            // saves the return address there): the two bytes checked may have been rewritten since
+            // through /proc/PID/mem (it writes read-only pages too), and a 2-byte instruction that
+            // leaves rax 0 (xor eax, eax) would pass for the prctl without that.
+            r.rcx = 0;
             if (SetRegs(pid, r) != 0 || !Step(pid, ref signal)) return false;
-            ok = GetRegs(pid, out r) == 0 && r.rip == gadget + 2 && r.rax == 0;
+            ok = GetRegs(pid, out r) == 0 && r.rip == gadget + 2 && r.rax == 0 && r.rcx == gadget + 2;
             return ok;
         }
         finally
