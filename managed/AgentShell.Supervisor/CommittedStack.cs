@@ -28,36 +28,42 @@ internal static class CommittedStack
     /// event, and the argv and environment of <paramref name="expected"/> (null when none), or
     /// <paramref name="other"/> set when this reading does not apply to the image (a 32-bit one,
     /// whose words are 4 bytes): then the caller reads /proc.</summary>
-    internal static string? Difference(int pid, CommittedExec expected, out bool other) =>
-        Difference(pid, expected, out other, false, out _);
-
-    /// <summary><see cref="Difference(int, CommittedExec, out bool)"/>; with <paramref name="findVdso"/>
-    /// set, <paramref name="vdso"/> is AT_SYSINFO_EHDR from the auxv that follows the pointers (0
-    /// when not there), read in the same read: for the seal's gadget (VdsoGadget), instead of an
-    /// open, read and close of /proc/PID/auxv (~8 µs of the tracer's CPU per sealed exec here).</summary>
-    internal static string? Difference(int pid, CommittedExec expected, out bool other, bool findVdso, out ulong vdso)
+    internal static string? Difference(int pid, CommittedExec expected, out bool other)
     {
         other = false;
-        vdso = 0;
         if (Interop.Ptrace.GetRegs(pid, out var regs) != 0) return Unreadable;
         if (regs.cs != UserCs64) { other = true; return null; }
         int argc = expected.Argv.AsSpan().Count((byte)0), envc = expected.Environment.AsSpan().Count((byte)0);
         // Bounded by what the supervisor read at the notification (ExecReader's limits).
         int pointers = 8 * (argc + envc + 3);
-        // The auxv the kernel wrote right after envp's NULL: 20 pairs and more on x86_64, so its first
-        // AuxvWindow bytes are the kernel's, never the untouched gap above it.
-        int want = pointers + (findVdso ? AuxvWindow : 0);
-        var buf = ArrayPool<byte>.Shared.Rent(want);
+        var buf = ArrayPool<byte>.Shared.Rent(pointers);
         try
         {
             // PERF: the pointers alone, then the strings: between them lie the auxv and a random gap
             // of up to 8 KiB (arch_align_stack) that nobody has touched; reading it costs page faults.
-            int n = Interop.ProcessMemory.Read(pid, regs.rsp, buf.AsSpan(0, want), out _);
+            int n = Interop.ProcessMemory.Read(pid, regs.rsp, buf.AsSpan(0, pointers), out _);
             if (n < pointers) return Unreadable;
-            if (findVdso) vdso = AuxvEntry(buf.AsSpan(pointers, n - pointers), AtSysinfoEhdr);
-            return Check(pid, regs.rsp, buf.AsSpan(0, pointers), argc, envc, expected.Argv, expected.Environment);
+            return Check(pid, regs.rsp, buf.AsSpan(0, n), argc, envc, expected.Argv, expected.Environment);
         }
         finally { ArrayPool<byte>.Shared.Return(buf); }
+    }
+
+    /// <summary>The vDSO's base (AT_SYSINFO_EHDR) from the auxv right after envp's NULL on the stack
+    /// of <paramref name="pid"/>, stopped at its exec event, if its argv and environment are as
+    /// <paramref name="expected"/> counts them; 0 when not found (the seal then reads
+    /// /proc/PID/auxv). PERF: GETREGS and one process_vm_readv of 256 bytes, inside the auxv the
+    /// kernel wrote (20 pairs and more on x86_64), instead of an open, read and close of
+    /// /proc/PID/auxv (~8 µs of the tracer's CPU per sealed exec here). It is the tracee's memory,
+    /// which the tree could write until the seal: a wrong base only makes the seal fail (its two
+    /// bytes are checked, and its step must show a syscall ran), and the tool runs untrusted.</summary>
+    internal static ulong VdsoBase(int pid, CommittedExec expected)
+    {
+        if (expected.ArgvIsSuffix || !Supported) return 0;
+        if (Interop.Ptrace.GetRegs(pid, out var regs) != 0 || regs.cs != UserCs64) return 0;
+        int argc = expected.Argv.AsSpan().Count((byte)0), envc = expected.Environment.AsSpan().Count((byte)0);
+        Span<byte> auxv = stackalloc byte[AuxvWindow];
+        int n = Interop.ProcessMemory.Read(pid, regs.rsp + 8UL * (ulong)(argc + envc + 3), auxv, out _);
+        return n > 0 ? AuxvEntry(auxv[..n], AtSysinfoEhdr) : 0;
     }
 
     private const int AuxvWindow = 256;

@@ -79,7 +79,7 @@ internal sealed class ExecTracer
 
     /// <summary>After the exec's answer was sent: waits until the task commits the exec, fails it
     /// or dies, and acts. <paramref name="difference"/>: what differed (then the task is left
-    /// stopped at its exec event: <see cref="Kill"/> it).</summary>
+    /// stopped, at its exec event or after the seal's step: <see cref="Kill"/> it).</summary>
     public Outcome Finish(out int pid, out string? difference, out CommittedExec expected)
     {
         int tid = _tid;
@@ -104,13 +104,18 @@ internal sealed class ExecTracer
             int sig = si.si_status & 0xff, ev = si.si_status >> 8;
             if (sig == SIGTRAP && ev == EventExec)
             {
-                difference = Compare(pid, expected, seal, out ulong vdso);
-                if (difference != null) return Outcome.Changed;
+                // Sealed first, compared after: until the seal, another process of the tree may
+                // still write the new image's memory (process_vm_writev, /proc/PID/mem), and a
+                // write between the compare and the seal would run a trusted tool with arguments
+                // nobody checked. The seal runs one syscall of ours in it (the program has run no
+                // instruction yet); a difference found after it is killed all the same.
                 int pending = 0;
-                var outcome = seal && !MakeNonDumpable(pid, vdso, ref pending) ? Outcome.VerifiedNotSealed : Outcome.Verified;
+                bool madeNonDumpable = !seal || MakeNonDumpable(pid, CommittedStack.VdsoBase(pid, expected), ref pending);
+                difference = Compare(pid, expected);
+                if (difference != null) return Outcome.Changed;
                 Detach(pid, pending);
                 _current = 0;
-                return outcome;
+                return madeNonDumpable ? Outcome.Verified : Outcome.VerifiedNotSealed;
             }
             // Any other stop means the exec did not commit: it returns its error (an exec that
             // commits stops at its exec event before anything else). Our interrupt's stop, a
@@ -149,12 +154,9 @@ internal sealed class ExecTracer
     }
 
     /// <summary>What differs between the committed image of <paramref name="pid"/> (stopped at its
-    /// exec event) and <paramref name="expected"/>; null when nothing. Unreadable counts as different.
-    /// With <paramref name="findVdso"/>: <paramref name="vdso"/> is the image's vDSO base as its
-    /// auxv on the stack gives it (0 when not read).</summary>
-    internal static string? Compare(int pid, CommittedExec expected, bool findVdso, out ulong vdso)
+    /// exec event) and <paramref name="expected"/>; null when nothing. Unreadable counts as different.</summary>
+    internal static string? Compare(int pid, CommittedExec expected)
     {
-        vdso = 0;
         var exe = ProcessInfo.ExeIdentity(pid);
         // PERF: the strings from the new image's stack (GETREGS, then two process_vm_readv: the
         // pointers, the strings) instead of two /proc files (an open, read and close each): ~30 µs
@@ -163,7 +165,7 @@ internal sealed class ExecTracer
         if (!expected.ArgvIsSuffix && CommittedStack.Supported)
         {
             if (expected.Program is { } p && exe != p) return "another program ran";
-            var d = CommittedStack.Difference(pid, expected, out bool other, findVdso, out vdso);
+            var d = CommittedStack.Difference(pid, expected, out bool other);
             if (!other) return d;
         }
         byte[]? argv = null, env = null;
