@@ -79,7 +79,7 @@ internal sealed class ExecTracer
 
     /// <summary>After the exec's answer was sent: waits until the task commits the exec, fails it
     /// or dies, and acts. <paramref name="difference"/>: what differed (then the task is left
-    /// stopped at its exec event: <see cref="Kill"/> it).</summary>
+    /// stopped, at its exec event or after the seal's step: <see cref="Kill"/> it).</summary>
     public Outcome Finish(out int pid, out string? difference, out CommittedExec expected)
     {
         int tid = _tid;
@@ -104,13 +104,18 @@ internal sealed class ExecTracer
             int sig = si.si_status & 0xff, ev = si.si_status >> 8;
             if (sig == SIGTRAP && ev == EventExec)
             {
+                // Sealed first, compared after: until the seal, another process of the tree may
+                // still write the new image's memory (process_vm_writev, /proc/PID/mem), and a
+                // write between the compare and the seal would run a trusted tool with arguments
+                // nobody checked. The seal runs one syscall of ours in it (the program has run no
+                // instruction yet); a difference found after it is killed all the same.
+                int pending = 0;
+                bool madeNonDumpable = !seal || MakeNonDumpable(pid, CommittedStack.VdsoBase(pid, expected), ref pending);
                 difference = Compare(pid, expected);
                 if (difference != null) return Outcome.Changed;
-                int pending = 0;
-                var outcome = seal && !MakeNonDumpable(pid, ref pending) ? Outcome.VerifiedNotSealed : Outcome.Verified;
                 Detach(pid, pending);
                 _current = 0;
-                return outcome;
+                return madeNonDumpable ? Outcome.Verified : Outcome.VerifiedNotSealed;
             }
             // Any other stop means the exec did not commit: it returns its error (an exec that
             // commits stops at its exec event before anything else). Our interrupt's stop, a
@@ -207,10 +212,11 @@ internal sealed class ExecTracer
     /// <summary>Runs prctl(PR_SET_DUMPABLE, 0) in the stopped tracee: its registers pointed at the
     /// vDSO's syscall instruction, two single steps (the first only finishes the exec's own return),
     /// its registers put back. False (registers restored) when anything is not as expected; a
-    /// signal that arrived meanwhile is left in <paramref name="signal"/> for the detach.</summary>
-    private static bool MakeNonDumpable(int pid, ref int signal)
+    /// signal that arrived meanwhile is left in <paramref name="signal"/> for the detach.
+    /// <paramref name="vdso"/>: the vDSO's base from the auxv on its stack, 0 to read /proc/PID/auxv.</summary>
+    private static bool MakeNonDumpable(int pid, ulong vdso, ref int signal)
     {
-        if (VdsoGadget.In(pid) is not ulong gadget) return false;
+        if (VdsoGadget.In(pid, vdso) is not ulong gadget) return false;
         if (GetRegs(pid, out var saved) != 0) return false;
         // What the exec returns to the new image: 0, not in a syscall any more.
         var restore = saved;
@@ -226,8 +232,13 @@ internal sealed class ExecTracer
             r.rax = NR_prctl;
             r.rdi = Interop.Process.PR_SET_DUMPABLE;
             r.rsi = r.rdx = r.r10 = r.r8 = r.r9 = 0;
+            // The step ran a `syscall` only if rcx holds the address after it (the instruction
+            // saves the return address there): the two bytes checked may have been rewritten since
+            // through /proc/PID/mem (it writes read-only pages too), and a 2-byte instruction that
+            // leaves rax 0 (xor eax, eax) would pass for the prctl without that.
+            r.rcx = 0;
             if (SetRegs(pid, r) != 0 || !Step(pid, ref signal)) return false;
-            ok = GetRegs(pid, out r) == 0 && r.rip == gadget + 2 && r.rax == 0;
+            ok = GetRegs(pid, out r) == 0 && r.rip == gadget + 2 && r.rax == 0 && r.rcx == gadget + 2;
             return ok;
         }
         finally

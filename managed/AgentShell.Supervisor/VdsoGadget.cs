@@ -11,10 +11,14 @@ internal static class VdsoGadget
     private const ulong AT_SYSINFO_EHDR = 33;
     private static readonly long s_offset = FindOwnOffset();
 
-    /// <summary>The instruction's address in <paramref name="pid"/>, or null (no vDSO, or not the same image).</summary>
-    internal static ulong? In(int pid)
+    /// <summary>The instruction's address in <paramref name="pid"/>, or null (no vDSO, or not the same image).
+    /// <paramref name="vdsoBase"/>: the base as the auxv on its stack gives it (CommittedStack), 0 to
+    /// read /proc/PID/auxv. Either way the two bytes are checked in the tracee, and the step that
+    /// runs them checks it ran a `syscall` (ExecTracer.MakeNonDumpable): a wrong base fails, and
+    /// the tool runs untrusted.</summary>
+    internal static ulong? In(int pid, ulong vdsoBase = 0)
     {
-        if (s_offset < 0 || Base(pid) is not ulong b) return null;
+        if (s_offset < 0 || (vdsoBase != 0 ? vdsoBase : Base(pid)) is not ulong b) return null;
         ulong at = b + (ulong)s_offset;
         Span<byte> insn = stackalloc byte[2];
         if (Interop.ProcessMemory.Read(pid, at, insn, out _) != 2 || insn[0] != 0x0f || insn[1] != 0x05) return null;

@@ -72,7 +72,7 @@ internal sealed class VerifiedExecs(KernelConnectGuard? kernel, TrustLedger trus
         switch (outcome)
         {
             case ExecTracer.Outcome.Changed:
-                // Left stopped at its exec event: it runs no instruction before the kill.
+                // Left stopped at its exec event (or after the seal's syscall): the program runs no instruction before the kill.
                 audit?.Flush();
                 Killed(pid, expected, difference ?? "it changed", pid);
                 tracer.Kill(pid);

@@ -131,7 +131,9 @@ public sealed class CommittedStackTests
             File.WriteAllText(go, "");
             Assert.That(Interop.Ptrace.WaitTracee(pid, out var si), Is.EqualTo((Errno)0));
             Assert.That(si.si_status >> 8, Is.EqualTo(Interop.Ptrace.EventExec), "stopped at its exec event");
+            s_stackVdso = CommittedStack.VdsoBase(pid, expected);
             var d = ExecTracer.Compare(pid, expected);
+            s_procVdso = CommittedStack.AuxvEntry(File.ReadAllBytes($"/proc/{pid}/auxv"), 33);
             if (d != null)
             {
                 // Killed at its exec stop, before its first instruction; the tracer's wait for the
@@ -155,10 +157,32 @@ public sealed class CommittedStackTests
         }
     }
 
+    // What the last CommittedDifference found: the vDSO base from the auxv on the stack, and from /proc/PID/auxv.
+    private static ulong s_stackVdso, s_procVdso;
+
     [Test]
     public void AnExecCommittedAsDecidedHasNoDifference()
     {
         Assert.That(CommittedDifference(["true", "-X", "GET"], ["A=1"], ["true", "-X", "GET"], ["A=1"], out _), Is.Null);
+    }
+
+    [Test]
+    public void TheVdsoBaseFromTheStackIsTheOneProcAuxvGives()
+    {
+        // The seal's gadget is found from the auxv after the stack's pointers, not /proc/PID/auxv.
+        Assert.That(CommittedDifference(["true", "x"], ["A=1", "B=2"], ["true", "x"], ["A=1", "B=2"], out _), Is.Null);
+        Assert.That(s_procVdso, Is.Not.Zero, "this kernel maps a vDSO");
+        Assert.That(s_stackVdso, Is.EqualTo(s_procVdso));
+    }
+
+    [Test]
+    public void AnAuxvEntryIsFoundBeforeItsEndAndNotAfter()
+    {
+        static byte[] Pairs(params ulong[] words) => [.. words.SelectMany(w => BitConverter.GetBytes(w))];
+        Assert.That(CommittedStack.AuxvEntry(Pairs(16, 0xbfebfbff, 33, 0x7fff_1000, 6, 4096, 0, 0), 33), Is.EqualTo(0x7fff_1000UL));
+        Assert.That(CommittedStack.AuxvEntry(Pairs(16, 1, 0, 0, 33, 0x7fff_1000), 33), Is.Zero, "after AT_NULL");
+        Assert.That(CommittedStack.AuxvEntry(Pairs(16, 1, 33), 33), Is.Zero, "a pair cut off by the read");
+        Assert.That(CommittedStack.AuxvEntry([], 33), Is.Zero);
     }
 
     [Test]

@@ -157,6 +157,58 @@ public sealed unsafe class ExecReaderTests
     }
 
     [Test]
+    public void StringsOutOfOrderRepeatedOrInsideEachOtherAreReadAsOneByOne()
+    {
+        // The batch merges chunks that overlap or touch the one before into one read: pointers that
+        // go back, repeat, point into the middle of a string, run across a page end or sit apart
+        // must each still give their own string.
+        byte* text = Pages(3);
+        var at = new Dictionary<int, string>
+        {
+            [0] = "first", [6] = "second", [13] = new string('l', 600), [614] = "after-long",
+            [Page - 7] = "crosses-a-page-end", [2 * Page + 100] = "far", [2 * Page + 104] = "next",
+        };
+        foreach (var (offset, str) in at)
+        {
+            int n = Encoding.UTF8.GetBytes(str, new Span<byte>(text + offset, 3 * Page - offset));
+            text[offset + n] = 0;
+        }
+        int[] order = [6, 0, 0, 13, 16, 614, Page - 7, Page - 3, 2 * Page + 100, 2 * Page + 104, 6, 2 * Page + 100, 614];
+        ulong* ptrs = (ulong*)Pages(1);
+        for (int i = 0; i < order.Length; i++) ptrs[i] = (ulong)(text + order[i]);
+        ptrs[order.Length] = 0;
+        AssertSameAsOneByOne(CString("/bin/echo"), (ulong)ptrs, ReadFailure.None);
+        var expected = order.Select(o => at.TryGetValue(o, out var s) ? s : Encoding.UTF8.GetString(new ReadOnlySpan<byte>(text + o, 3 * Page - o)).Split('\0')[0]).ToArray();
+        Assert.That(Batched(CString("/bin/echo"), (ulong)ptrs).Argv, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void StringsOneAfterAnotherUpToAnUnreadablePageAreAFaultAsBefore()
+    {
+        // Merged into one read that stops at the unreadable page: the last string has no NUL
+        // before it, and the ones before are whole.
+        byte* page = Pages(1);
+        int offset = Page - 40;
+        foreach (var str in new[] { "a=1", "b=22", "c=333" })
+        {
+            int n = Encoding.UTF8.GetBytes(str, new Span<byte>(page + offset, Page - offset));
+            page[offset + n] = 0;
+            offset += n + 1;
+        }
+        for (int i = offset; i < Page; i++) page[i] = (byte)'x';
+        ulong* ptrs = (ulong*)Pages(1);
+        ptrs[0] = (ulong)(page + Page - 40);
+        ptrs[1] = (ulong)(page + Page - 36);
+        ptrs[2] = (ulong)(page + Page - 31);
+        ptrs[3] = (ulong)(page + offset);
+        ptrs[4] = 0;
+        AssertSameAsOneByOne(CString("/bin/env"), (ulong)ptrs, ReadFailure.Fault);
+        ptrs[3] = 0;
+        AssertSameAsOneByOne(CString("/bin/env"), (ulong)ptrs, ReadFailure.None);
+        Assert.That(Batched(CString("/bin/env"), (ulong)ptrs).Argv, Is.EqualTo(new[] { "a=1", "b=22", "c=333" }));
+    }
+
+    [Test]
     public void ANullArgvIsEmpty()
     {
         var r = Batched(CString("/bin/true"), 0);

@@ -9,8 +9,9 @@
  * under it and answers every notification with CONTINUE. By default it first reads what the
  * supervisor reads, the same way: for an exec the filename and every argv string with
  * process_vm_readv (the path's first 256 bytes and the first page of pointers in one call, the
- * first 256 bytes of up to 64 strings in one more, never past a page end; what is not whole then
- * one string at a time, up to each page end), for a connect the sockaddr; then it checks the
+ * first 256 bytes of up to 64 strings in one more, never past a page end, chunks that overlap or
+ * touch merged into one element; what is not whole then one string at a time, up to each page
+ * end), for a connect the sockaddr; then it checks the
  * notification id is still valid. --noop reads nothing: the notification round trip alone.
  *
  * --verify NAME: the C floor of seccomp mode's exec verification, for execs whose argv[0] or
@@ -199,7 +200,7 @@ static char path[PAGE];
 
 #define FIRST_CHUNK 256
 #define BATCH 64
-static char pre[BATCH][FIRST_CHUNK];
+static char pre[BATCH * FIRST_CHUNK];
 
 /* Bytes to read at addr: at most want, never past the page end. */
 static size_t chunk(uint64_t addr, size_t want)
@@ -230,26 +231,50 @@ static ssize_t read_pointers(pid_t pid, uint64_t at, size_t count)
 
 /* The count strings at ptrs, read in batches of BATCH with one process_vm_readv of their first
  * FIRST_CHUNK bytes each (read_cstring for a longer one), appended at *pos in out (cap bytes).
- * With lens: each string's length, no NUL kept (argv's layout); without: each string and its NUL
- * (the environment's layout on the new stack). -1 on a read error or when out is full. */
+ * Chunks that overlap or touch the one before are one element of the read, as ExecReader.Prefetch
+ * merges them (the kernel pins each element's pages apart: strings laid one after another, an
+ * environment's, cost one element instead of one each). With lens: each string's length, no NUL
+ * kept (argv's layout); without: each string and its NUL (the environment's layout on the new
+ * stack). -1 on a read error or when out is full. */
 static int read_strings(pid_t pid, const uint64_t *ptrs, size_t count, char *out, size_t cap, size_t *pos, size_t *lens)
 {
     struct iovec local[BATCH], remote[BATCH];
+    size_t at[BATCH], range[BATCH];
     for (size_t first = 0; first < count; first += BATCH) {
-        size_t n = count - first < BATCH ? count - first : BATCH;
+        size_t n = count - first < BATCH ? count - first : BATCH, ranges = 0, used = 0;
+        uint64_t start = 0, end = 0;
         for (size_t k = 0; k < n; k++) {
-            size_t want = chunk(ptrs[first + k], FIRST_CHUNK);
-            local[k] = (struct iovec){.iov_base = pre[k], .iov_len = want};
-            remote[k] = (struct iovec){.iov_base = (void *)(uintptr_t)ptrs[first + k], .iov_len = want};
+            uint64_t p = ptrs[first + k];
+            size_t want = chunk(p, FIRST_CHUNK);
+            if (ranges > 0 && p >= start && p <= end) {
+                if (p + want > end) {
+                    local[ranges - 1].iov_len += (size_t)(p + want - end);
+                    remote[ranges - 1].iov_len += (size_t)(p + want - end);
+                    used += (size_t)(p + want - end);
+                    end = p + want;
+                }
+            } else {
+                local[ranges] = (struct iovec){.iov_base = pre + used, .iov_len = want};
+                remote[ranges] = (struct iovec){.iov_base = (void *)(uintptr_t)p, .iov_len = want};
+                start = p;
+                end = p + want;
+                used += want;
+                ranges++;
+            }
+            at[k] = (size_t)((char *)local[ranges - 1].iov_base - pre) + (size_t)(p - start);
+            range[k] = ranges - 1;
         }
-        ssize_t left = process_vm_readv(pid, local, n, remote, n, 0);
+        /* The local elements lie one after another from the start of pre: its first got bytes are read. */
+        ssize_t got = process_vm_readv(pid, local, ranges, remote, ranges, 0);
         for (size_t k = 0; k < n; k++) {
-            char *nul = left >= (ssize_t)local[k].iov_len ? memchr(pre[k], 0, local[k].iov_len) : NULL;
-            left = left >= (ssize_t)local[k].iov_len ? left - (ssize_t)local[k].iov_len : 0;
+            size_t e = (size_t)((char *)local[range[k]].iov_base - pre) + local[range[k]].iov_len;
+            if (got < (ssize_t)e)
+                e = got > 0 ? (size_t)got : 0;
+            char *nul = e > at[k] ? memchr(pre + at[k], 0, e - at[k]) : NULL;
             ssize_t len;
-            if (nul != NULL && (size_t)(nul - pre[k]) < cap - *pos) {
-                len = nul - pre[k];
-                memcpy(out + *pos, pre[k], (size_t)len);
+            if (nul != NULL && (size_t)(nul - (pre + at[k])) < cap - *pos) {
+                len = nul - (pre + at[k]);
+                memcpy(out + *pos, pre + at[k], (size_t)len);
             } else if ((len = read_cstring(pid, ptrs[first + k], out + *pos, cap - *pos)) < 0) {
                 return -1;
             }
