@@ -281,6 +281,20 @@ public class SqlScannerTests
     [TestCase("\\copy t to program 'sh'", Effect.ServerExec)]
     [TestCase("\\copy t from 'x.csv'", Effect.Write)]
     [TestCase("SELECT 1 \\g out.txt", Effect.Read)]
+    // psql's lexer (checked with psql 15 -f): \; joins statements into one Query, \\ ends a meta-command
+    // and the line is SQL again, and an unquoted backslash starts another meta-command. Each hid what
+    // followed it on the line (read on main).
+    [TestCase("SELECT 1 \\; DELETE FROM t;", Effect.Wipe)]
+    [TestCase("SELECT 1 \\; DELETE FROM t WHERE id = 1;", Effect.Delete)]
+    [TestCase("\\echo hi \\\\ DROP TABLE t;", Effect.Drop)]
+    [TestCase("\\set x 1 \\\\ DROP TABLE t", Effect.Drop)]
+    [TestCase("\\echo hi \\! rm -rf /", Effect.ServerExec)]
+    [TestCase("\\set x 'a \\\\ b' \\\\ INSERT INTO t VALUES (9);", Effect.Write)]
+    [TestCase("\\echo DROP TABLE t; \\g \\\\ TRUNCATE t;", Effect.Truncate)]
+    [TestCase("\\set x 'a \\\\ DROP TABLE t'", Effect.Read)] // look-alikes: quoted, or the whole line is the command's
+    [TestCase("\\echo \"DROP TABLE t \\\\ x\"", Effect.Read)]
+    [TestCase("\\copy t from 'x.csv' \\\\ DROP TABLE t", Effect.Write)]
+    [TestCase("SELECT a \\:x FROM t", Effect.Read)]
     public void SqlThatActsLaterOrElsewhere(string sql, Effect expected) =>
         Assert.That(SqlScanner.Scan(sql, SqlDialect.Postgres).Effect, Is.EqualTo(expected), sql);
 
