@@ -24,6 +24,100 @@ public static class PostgresWire
     public static SqlResult Scan(string text, bool backslashStrings) =>
         SqlScanner.Scan(text, SqlDialect.Postgres, SqlScanOptions.ServerText | (backslashStrings ? SqlScanOptions.BackslashStrings : 0));
 
+    /// <summary>What a startup message's parameter does to name resolution for the whole session,
+    /// or null when nothing: <c>search_path</c> (as a parameter of its own, or <c>-c search_path=…</c>,
+    /// <c>--search_path=…</c> in <c>options</c>, which libpq fills from <c>PGOPTIONS</c>) that puts
+    /// another schema before pg_catalog makes <c>now()</c> or <c>count(*)</c> the functions of that
+    /// schema, as <c>SET search_path</c> does. An <c>options</c> word that is not a setting is not
+    /// understood, so it is reported too.</summary>
+    public static string? StartupShadows(string name, string value)
+    {
+        if (Guc(name) == "search_path") return SearchPathShadows(value) ? $"search_path={value} from the startup message" : null;
+        if (name != "options") return null;
+        var words = OptionWords(value);
+        for (int i = 0; i < words.Count; i++)
+        {
+            string w = words[i];
+            string? setting = w == "-c" ? (i + 1 < words.Count ? words[++i] : null)
+                : w.StartsWith("--", StringComparison.Ordinal) ? w[2..]
+                : w.StartsWith("-c", StringComparison.Ordinal) ? w[2..] : null;
+            int eq = setting?.IndexOf('=') ?? -1;
+            if (setting == null || eq <= 0) return $"options '{value}' from the startup message (not understood)";
+            if (StartupShadows(setting[..eq], setting[(eq + 1)..]) is string why) return why.Replace("startup message", "startup message's options", StringComparison.Ordinal);
+        }
+        return null;
+    }
+
+    // A setting's name as the server looks it up: case-insensitive, '-' read as '_' (ParseLongOption).
+    private static string Guc(string name) => name.Trim().ToLowerInvariant().Replace('-', '_');
+
+    // The server splits options at unescaped whitespace; a backslash takes the next character as is (pg_split_opts).
+    private static List<string> OptionWords(string value)
+    {
+        var words = new List<string>();
+        var word = new System.Text.StringBuilder();
+        bool any = false;
+        for (int i = 0; i < value.Length; i++)
+        {
+            char c = value[i];
+            if (char.IsWhiteSpace(c)) { if (any) words.Add(word.ToString()); word.Clear(); any = false; continue; }
+            if (c == '\\' && i + 1 < value.Length) c = value[++i];
+            word.Append(c);
+            any = true;
+        }
+        if (any) words.Add(word.ToString());
+        return words;
+    }
+
+    // A search_path naming pg_catalog anywhere but first: pg_catalog is searched first only when not named.
+    private static bool SearchPathShadows(string value)
+    {
+        int k = 0;
+        foreach (var part in SplitSchemas(value))
+        {
+            if (part == "pg_catalog") return k > 0;
+            k++;
+        }
+        return false;
+    }
+
+    // The schema names of a search_path value: comma-separated, "quoted" kept as written, others lower-cased.
+    private static IEnumerable<string> SplitSchemas(string value)
+    {
+        int i = 0;
+        while (i < value.Length)
+        {
+            while (i < value.Length && (char.IsWhiteSpace(value[i]) || value[i] == ',')) i++;
+            if (i >= value.Length) yield break;
+            var name = new System.Text.StringBuilder();
+            if (value[i] == '"')
+            {
+                for (i++; i < value.Length; i++)
+                {
+                    if (value[i] == '"') { if (i + 1 < value.Length && value[i + 1] == '"') { name.Append('"'); i++; continue; } i++; break; }
+                    name.Append(value[i]);
+                }
+            }
+            else
+            {
+                for (; i < value.Length && value[i] != ',' && !char.IsWhiteSpace(value[i]); i++) name.Append(char.ToLowerInvariant(value[i]));
+            }
+            while (i < value.Length && value[i] != ',') i++;
+            yield return name.ToString();
+        }
+    }
+
+    /// <summary><paramref name="scan"/> in a session whose startup <paramref name="why"/> made names
+    /// resolve elsewhere (<see cref="StartupShadows"/>): a statement judged below unknown (a read of
+    /// <c>now()</c>) may run the agent's own function, so it is unknown; a worse one keeps its effect.</summary>
+    public static SqlResult Shadowed(SqlResult scan, string why)
+    {
+        if (scan.Effect >= Effect.Unknown && scan.Statements.All(s => s.Effect >= Effect.Unknown)) return scan;
+        var statements = scan.Statements.Select(s => s.Effect >= Effect.Unknown ? s : new SqlStatement(Effect.Unknown, $"{s.Text} (names resolved by {why})")).ToList();
+        var worst = statements.Count == 0 ? new SqlStatement(Effect.Read, "") : statements.MaxBy(s => s.Effect);
+        return new SqlResult(worst.Effect, worst.Text, statements) { Connects = scan.Connects };
+    }
+
     /// <summary>One intent per statement of <paramref name="scan"/> (none for an empty query).</summary>
     public static IReadOnlyList<CommandIntent> Intents(SqlResult scan, Target target)
     {

@@ -222,8 +222,66 @@ public static partial class SqlScanner
         // ALTER ROLE / DATABASE / FUNCTION … SET search_path: the SET a later session (or call) starts with.
         int set = IndexOf(w, from, to, d, "SET");
         if (what is "ROLE" or "USER" or "DATABASE" or "FUNCTION" or "PROCEDURE" && set > 0 && SearchPathShadows(w, set, to, cx)) return Effect.Unknown;
-        return ToolHelp.Max(Has(w, from, to, d, "DROP") ? Effect.Drop : Effect.Write, Stored(w, from + 1, to, what == "INDEX", cx));
+        // ALTER TABLE … ALTER c TYPE t USING expr sets every row's c to expr, as an UPDATE without WHERE does.
+        var own = Has(w, from, to, d, "DROP") ? Effect.Drop : what == "TABLE" && RewritesColumn(w, from, to, d, cx) ? Effect.Wipe : Effect.Write;
+        return ToolHelp.Max(own, Stored(w, from + 1, to, what == "INDEX", cx));
     }
+
+    /// <summary>True when an ALTER TABLE subcommand changes a column's type with <c>USING expr</c>
+    /// whose value is not the column's own, converted (the server rewrites every row with expr:
+    /// <c>USING NULL</c>, <c>USING 0</c> or <c>USING c * 0</c> empty the column). <c>USING c::int</c> and
+    /// <c>CAST(c AS int)</c> keep the values; a cast with a length (<c>c::varchar(1)</c>, <c>c::char</c>)
+    /// cuts them, so it does not. The USING of <c>EXCLUDE USING gist</c> and <c>USING INDEX</c> belong
+    /// to ADD, not to a type change. Subcommands are split at commas at the statement's depth.</summary>
+    private static bool RewritesColumn(List<Word> w, int from, int to, int d, Context cx)
+    {
+        for (int i = from + 2; i < to; i++)
+        {
+            if (w[i].Depth != d || w[i].Text != "USING" || w[i - 1].Text == "EXCLUDE" || (i + 1 < to && w[i + 1].Text == "INDEX")) continue;
+            int start = i - 1;
+            while (start > from + 1 && !(w[start].Depth == d && w[start].Prev == ',')) start--;
+            int type = -1;
+            for (int j = start; j < i; j++) if (w[j].Depth == d && w[j].Text == "TYPE") type = j;
+            if (type < 0) continue;
+            // ALTER [COLUMN] c [SET DATA] TYPE …: the column is the word after ALTER (and COLUMN).
+            int column = start;
+            while (column < type && !(w[column].Depth == d && w[column].Text == "ALTER")) column++;
+            while (column < type && w[column].Text is "ALTER" or "COLUMN") column++;
+            int end = i + 1;
+            while (end < to && !(w[end].Depth == d && w[end].Prev == ',')) end++;
+            int textEnd = end < to ? w[end].Pos : cx.StatementEnd;
+            if (column >= type || !KeepsValues(cx.Source.AsSpan(WordEnd(w[i])..textEnd), cx.Source.AsSpan(w[column].Pos..WordEnd(w[column])))) return true;
+        }
+        return false;
+    }
+
+    private static int WordEnd(Word word) => word.End > 0 ? word.End : word.Pos + word.Text.Length;
+
+    /// <summary>True for <c>c</c>, <c>c::type</c> (cast after cast) or <c>CAST(c AS type)</c>, in
+    /// parentheses or not, where c is <paramref name="column"/>, and no type has a length or is char.</summary>
+    private static bool KeepsValues(ReadOnlySpan<char> expr, ReadOnlySpan<char> column)
+    {
+        var m = KeptValue().Match(expr.Trim().TrimEnd(',').ToString());
+        if (!m.Success) return false;
+        var c = m.Groups["c"].Value;
+        bool same = column.Length > 0 && column[0] == '"' ? c == column.ToString() : c[0] != '"' && c.Equals(column.ToString(), StringComparison.OrdinalIgnoreCase);
+        if (!same) return false;
+        foreach (System.Text.RegularExpressions.Capture t in m.Groups["t"].Captures)
+        {
+            // char and bit without a length are one long; a length on a string or bit type cuts.
+            var type = t.Value.ToUpperInvariant();
+            var name = type.Split(' ', '(', '[')[0].Trim('"');
+            if (name is "CHAR" or "CHARACTER" or "BPCHAR" or "BIT" or "NCHAR" or "VARCHAR" or "VARBIT" or "NVARCHAR"
+                && (type.Contains('(') || !type.Contains("VARYING"))) return false;
+        }
+        return true;
+    }
+
+    private const string TypeName = @"(?<t>(""[^""]+""|[A-Za-z_][A-Za-z0-9_$]*(\s*\.\s*[A-Za-z_][A-Za-z0-9_$]*)?)(\s+(precision|varying))?(\s*\(\s*\d+(\s*,\s*\d+)?\s*\))?(\s+with(out)?\s+time\s+zone)?(\s*\[\s*\d*\s*\])*)";
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(\(\s*)*((?<c>""(?:[^""]|"""")+""|[A-Za-z_][A-Za-z0-9_$]*)(\s*::\s*" + TypeName + @")*|CAST\s*\(\s*(?<c>""(?:[^""]|"""")+""|[A-Za-z_][A-Za-z0-9_$]*)\s+AS\s+" + TypeName + @"\s*\))(\s*\))*$",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.ExplicitCapture)]
+    private static partial System.Text.RegularExpressions.Regex KeptValue();
 
     // Settings whose value the server runs as a shell command or loads as a library.
     private static readonly string[] ServerCodeSettings =

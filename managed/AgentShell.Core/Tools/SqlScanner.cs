@@ -154,16 +154,23 @@ public static partial class SqlScanner
                 continue;
             }
             if (execComment && c == '*' && n == '/') { execComment = false; i += 2; continue; }
-            // psql backslash commands run to the end of the line.
+            // psql backslash commands: \; puts a ; in the query without sending it (psql sends both
+            // statements together later), so it ends a statement as ; does; \: is a plain colon.
+            // Any other runs to the end of the line, or to an unquoted backslash: another command,
+            // or \\, after which the line is SQL again (MetaEnd).
             if (c == '\\' && cx.PsqlMeta && !procedural)
             {
+                if (n == ';') { End(cx, statements, words, text, groupStack, procedural, i, ref depth, ref prev); i += 2; continue; }
+                if (n == ':') { text.Append(':'); prev = ':'; i += 2; continue; }
                 int e = s.IndexOf('\n', i);
                 if (e < 0) e = s.Length;
-                var meta = s[i..e].Trim();
-                i = e;
+                int stop = MetaEnd(s, i, e);
+                var meta = s[i..stop].Trim();
+                int at = i;
+                i = stop < e && stop + 1 < s.Length && s[stop + 1] == '\\' ? stop + 2 : stop;
                 // A meta-command ends the statement before it, whatever it is (\g runs it).
                 bool pending = words.Count > 0;
-                End(cx, statements, words, text, groupStack, procedural, i, ref depth, ref prev);
+                End(cx, statements, words, text, groupStack, procedural, at, ref depth, ref prev);
                 Meta(meta, pending, statements, cx);
                 continue;
             }
@@ -348,6 +355,37 @@ public static partial class SqlScanner
         foreach (var chunk in text.GetChunks())
             if (!chunk.Span.IsWhiteSpace()) return false;
         return true;
+    }
+
+    // Meta-commands whose argument is the rest of the line, backslashes and all.
+    private static readonly string[] WholeLineMetas = ["\\!", "\\copy", "\\h", "\\help", "\\sf", "\\sf+", "\\sv", "\\sv+", "\\ef", "\\ev"];
+
+    /// <summary>Where the psql meta-command at <paramref name="i"/> ends on its line (which ends at
+    /// <paramref name="lineEnd"/>): at the first backslash outside its arguments' quotes ('…', "…",
+    /// `…`), as psql's lexer ends it there: <c>\echo a \! cmd</c> is two commands and
+    /// <c>\set x 1 \\ DROP TABLE t;</c> sends the DROP. A command that takes the whole line, or an
+    /// output piped to a program (<c>\g |cmd</c>), runs to the end of the line.</summary>
+    private static int MetaEnd(string s, int i, int lineEnd)
+    {
+        int k = i + 1;
+        while (k < lineEnd && !char.IsWhiteSpace(s[k]) && s[k] != '\\') k++;
+        var name = s.AsSpan(i, k - i);
+        foreach (var whole in WholeLineMetas) if (name.SequenceEqual(whole)) return lineEnd;
+        while (k < lineEnd && char.IsWhiteSpace(s[k])) k++;
+        if (k < lineEnd && s[k] == '|') return lineEnd;
+        char quote = '\0';
+        for (; k < lineEnd; k++)
+        {
+            char c = s[k];
+            if (quote != '\0')
+            {
+                if (quote == '\'' && c == '\\') k++;
+                else if (c == quote) quote = '\0';
+            }
+            else if (c is '\'' or '"' or '`') quote = c;
+            else if (c == '\\') return k;
+        }
+        return lineEnd;
     }
 
     // A psql backslash command: \g ends the statement before it; some send their output to a

@@ -89,6 +89,8 @@ internal sealed class PostgresHost(WireSession s) : IPostgresWireHost
         string sql = r.Kind == PostgresMessageKind.FunctionCall ? "fast-path function call" : r.Sql;
         string line = string.Join(' ', sql.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim().TrimEnd(';').TrimEnd();
         if (line.Length > 200) line = line[..200] + "…";
+        // A read made unknown by the session's startup settings says why.
+        if (r.Session.Shadows is string why) line += $" (names resolved by {why})";
         string detail = $"Database {r.Session.Database} as {r.Session.User}{(r.Intents.Count > 1 ? $", {r.Intents.Count} statements" : "")}: " +
             (sql.Length > DetailChars ? sql[..DetailChars] + "…" : sql);
         return new WireRequest(r.Intents, line, detail, Key: $"{r.Session.Database}\u0001{sql}", Credential: credential);

@@ -26,10 +26,33 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
 
     private enum Kind { NeedMore, None, Tls, Protocol }
 
+    /// <summary>How many terminated connections the run holds open at once. Each holds a thread
+    /// (and two sockets) for its life, and a client that says nothing, or half a request, holds it
+    /// as long as it likes: past this, a new one is reset before a byte is read, so a tree that opens
+    /// thousands cannot use up the machine's threads (pid_max) or the supervisor's descriptors.</summary>
+    internal const int MaxOpenConnections = 1024;
+
+    private int _open;
+    private long _lastTold = long.MinValue / 2;
+
     /// <summary>Serves <paramref name="c"/> to its end, on the calling thread (one per connection);
     /// never throws (a failure resets the client).</summary>
     public void Serve(WireConnection c)
     {
+        if (Interlocked.Increment(ref _open) > MaxOpenConnections)
+        {
+            Interlocked.Decrement(ref _open);
+            c.Reset();
+            string line = $"agentshell: refused a connection of pid {c.Client.Pid} to {c.Destination} (production): the run already holds {MaxOpenConnections} open production connections, the most the wire layer serves at once; close some first";
+            // Once a second to the process: a flood of refusals is not a flood of lines.
+            long now = Environment.TickCount64, last = Volatile.Read(ref _lastTold);
+            if (now - last >= 1000 && Interlocked.CompareExchange(ref _lastTold, now, last) == last)
+            {
+                log.WriteLine(line);
+                notifier.Write(c.Client.Pid, line);
+            }
+            return;
+        }
         Stream client = new RelayStream(c.Socket);
         try
         {
@@ -39,6 +62,10 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
         {
             log.WriteLine($"agentshell: wire: connection of pid {c.Client.Pid} to {c.Destination} ended: {e.GetType().Name}: {e.Message}");
             WireSockets.Abort(client);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _open);
         }
     }
 

@@ -84,4 +84,42 @@ public class PostgresWireTests
         var d = policy.DecideIn(PostgresWire.Intents(PostgresWire.Scan("INSERT INTO t VALUES (1)", false), Prod), "production");
         Assert.That(d.Action, Is.EqualTo(PolicyAction.Allow));
     }
+
+    [TestCase("search_path", "evil,pg_catalog")]
+    [TestCase("search_path", "\"$user\", pg_catalog")]
+    [TestCase("Search_Path", "evil, PG_CATALOG")]
+    [TestCase("search_path", "pg_temp,\"pg_catalog\"")]
+    [TestCase("options", "-c search_path=evil,pg_catalog")]
+    [TestCase("options", "-csearch_path=evil,pg_catalog")]
+    [TestCase("options", "--search-path=evil,pg_catalog")]
+    [TestCase("options", "-c statement_timeout=0 --search_path=evil,pg_catalog")]
+    [TestCase("options", "-c search_path=evil,\\ pg_catalog")]
+    [TestCase("options", "-c")]                       // not understood
+    [TestCase("options", "-e")]
+    [TestCase("options", "-c search_path")]
+    public void AStartupSearchPathBeforePgCatalogShadowsTheBuiltIns(string name, string value) =>
+        Assert.That(PostgresWire.StartupShadows(name, value), Does.Contain(name == "options" && value.Contains('=') ? "from the startup message's options" : "startup message"));
+
+    [TestCase("search_path", "pg_catalog, evil")]
+    [TestCase("search_path", "evil, public")]
+    [TestCase("search_path", "\"PG_CATALOG\", evil")] // another schema: pg_catalog itself is still first
+    [TestCase("search_path", "")]
+    [TestCase("options", "")]
+    [TestCase("options", "-c statement_timeout=5000 -c DateStyle=ISO")]
+    [TestCase("options", "--search_path=pg_catalog,evil")]
+    [TestCase("client_encoding", "UTF8")]
+    [TestCase("application_name", "search_path=evil,pg_catalog")]
+    public void AStartupSettingThatKeepsTheBuiltInsFirstShadowsNothing(string name, string value) =>
+        Assert.That(PostgresWire.StartupShadows(name, value), Is.Null);
+
+    [Test]
+    public void AShadowedSessionsReadsAreUnknownAndItsDropStaysADrop()
+    {
+        var scan = PostgresWire.Shadowed(PostgresWire.Scan("SELECT now(); INSERT INTO t VALUES (1); DROP TABLE t", false), "search_path=evil,pg_catalog from the startup message");
+        Assert.That(scan.Statements.Select(s => s.Effect), Is.EqualTo(new[] { Effect.Unknown, Effect.Unknown, Effect.Drop }));
+        Assert.That(scan.Effect, Is.EqualTo(Effect.Drop));
+        Assert.That(scan.Statements[0].Text, Is.EqualTo("SELECT now() (names resolved by search_path=evil,pg_catalog from the startup message)"));
+        var d = Load("default.json").DecideIn(PostgresWire.Intents(PostgresWire.Shadowed(PostgresWire.Scan("SELECT now()", false), "x"), Prod), "production");
+        Assert.That((d.Action, d.RuleId), Is.EqualTo((PolicyAction.Pause, "default.any:unknown-effect-on-production")));
+    }
 }

@@ -120,7 +120,7 @@ public class SqlScannerTests
     [TestCase("CREATE TABLE t3 (a int CHECK (purge_customers() > 0))", Effect.Unknown)]
     [TestCase("ALTER TABLE t2 ADD CONSTRAINT c CHECK (lo_unlink(a) > 0) NOT VALID", Effect.Delete)]
     [TestCase("CREATE DOMAIN d AS int CHECK (purge_customers() > 0)", Effect.Unknown)]
-    [TestCase("ALTER TABLE t2 ALTER COLUMN a TYPE int USING purge_customers()", Effect.Unknown)]
+    [TestCase("ALTER TABLE t2 ALTER COLUMN a TYPE int USING purge_customers()", Effect.Wipe)] // every row's a becomes its result
     [TestCase("CREATE POLICY p ON t2 USING (true) WITH CHECK (purge_customers() > 0)", Effect.Unknown)]
     [TestCase("CREATE INDEX i ON ONLY public.t2 ((purge_customers()))", Effect.Unknown)]
     [TestCase("CREATE TABLE t3 (a int GENERATED ALWAYS AS (purge_customers()) STORED)", Effect.Unknown)]
@@ -132,6 +132,29 @@ public class SqlScannerTests
     [TestCase("CREATE INDEX i ON t USING gin (to_tsvector('english', body)) INCLUDE (id) WHERE deleted_at IS NULL", Effect.Write)]
     [TestCase("CREATE UNIQUE INDEX i ON public.t (lower(email))", Effect.Write)]
     [TestCase("ALTER TABLE t ALTER COLUMN n TYPE numeric(12,2) USING n::numeric(12,2)", Effect.Write)]
+    // A type change USING another value rewrites every row with it, as an UPDATE without WHERE does (write on main).
+    [TestCase("ALTER TABLE customers ALTER COLUMN email TYPE text USING NULL", Effect.Wipe)]
+    [TestCase("ALTER TABLE customers ALTER email SET DATA TYPE text USING ''", Effect.Wipe)]
+    [TestCase("ALTER TABLE ONLY customers ALTER COLUMN id TYPE bigint USING id * 0", Effect.Wipe)]
+    [TestCase("ALTER TABLE customers ALTER COLUMN id TYPE int USING (CASE WHEN false THEN id END)", Effect.Wipe)]
+    [TestCase("ALTER TABLE customers ALTER COLUMN email TYPE varchar(1) USING email::varchar(1)", Effect.Wipe)] // cut to one character
+    [TestCase("ALTER TABLE customers ALTER COLUMN email TYPE char USING email::char", Effect.Wipe)]
+    [TestCase("ALTER TABLE customers ALTER COLUMN email TYPE text USING name", Effect.Wipe)]
+    [TestCase("ALTER TABLE customers ALTER COLUMN \"Email\" TYPE text USING email", Effect.Wipe)] // another column: "Email" is not email
+    [TestCase("ALTER TABLE customers ALTER COLUMN id TYPE int USING id /* , */ + 0", Effect.Wipe)]
+    [TestCase("ALTER TABLE customers ADD COLUMN x int, ALTER COLUMN id TYPE bigint USING 0", Effect.Wipe)]
+    [TestCase("ALTER TABLE customers ALTER COLUMN id TYPE bigint USING id, ALTER COLUMN email TYPE text USING NULL", Effect.Wipe)]
+    [TestCase("ALTER TABLE customers ALTER COLUMN email TYPE varchar(2) USING email::character varying(2)", Effect.Wipe)]
+    [TestCase("ALTER TABLE customers ALTER COLUMN id TYPE bigint", Effect.Write)] // look-alikes: the values kept
+    [TestCase("ALTER TABLE customers ALTER COLUMN email TYPE varchar USING email::character varying", Effect.Write)]
+    [TestCase("ALTER TABLE customers ALTER COLUMN id TYPE bigint USING id", Effect.Write)]
+    [TestCase("ALTER TABLE customers ALTER COLUMN code TYPE integer USING code::text::integer", Effect.Write)]
+    [TestCase("ALTER TABLE customers ALTER COLUMN code TYPE integer USING (code::integer)", Effect.Write)]
+    [TestCase("ALTER TABLE customers ALTER COLUMN at TYPE timestamp(3) with time zone USING CAST(at AS timestamp(3) with time zone)", Effect.Write)]
+    [TestCase("ALTER TABLE customers ALTER COLUMN \"Score\" TYPE double precision USING \"Score\"::double precision", Effect.Write)]
+    [TestCase("ALTER TABLE customers ALTER COLUMN tags TYPE text[] USING tags::text[], ADD CONSTRAINT e EXCLUDE USING gist (r WITH &&)", Effect.Write)]
+    [TestCase("ALTER TABLE customers ADD CONSTRAINT u UNIQUE USING INDEX i, ALTER COLUMN id TYPE bigint", Effect.Write)]
+    [TestCase("ALTER TABLE customers ADD COLUMN type text, ADD CONSTRAINT e EXCLUDE USING gist (r WITH &&)", Effect.Write)]
     [TestCase("CREATE POLICY p ON t FOR SELECT USING (owner = current_user)", Effect.Write)]
     [TestCase("CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq_mine); CREATE FUNCTION int4eq_mine(int, int) RETURNS bool LANGUAGE sql AS 'SELECT $1 = $2'", Effect.Unknown)]
     public void Postgres(string sql, Effect expected) =>
@@ -258,6 +281,20 @@ public class SqlScannerTests
     [TestCase("\\copy t to program 'sh'", Effect.ServerExec)]
     [TestCase("\\copy t from 'x.csv'", Effect.Write)]
     [TestCase("SELECT 1 \\g out.txt", Effect.Read)]
+    // psql's lexer (checked with psql 15 -f): \; joins statements into one Query, \\ ends a meta-command
+    // and the line is SQL again, and an unquoted backslash starts another meta-command. Each hid what
+    // followed it on the line (read on main).
+    [TestCase("SELECT 1 \\; DELETE FROM t;", Effect.Wipe)]
+    [TestCase("SELECT 1 \\; DELETE FROM t WHERE id = 1;", Effect.Delete)]
+    [TestCase("\\echo hi \\\\ DROP TABLE t;", Effect.Drop)]
+    [TestCase("\\set x 1 \\\\ DROP TABLE t", Effect.Drop)]
+    [TestCase("\\echo hi \\! rm -rf /", Effect.ServerExec)]
+    [TestCase("\\set x 'a \\\\ b' \\\\ INSERT INTO t VALUES (9);", Effect.Write)]
+    [TestCase("\\echo DROP TABLE t; \\g \\\\ TRUNCATE t;", Effect.Truncate)]
+    [TestCase("\\set x 'a \\\\ DROP TABLE t'", Effect.Read)] // look-alikes: quoted, or the whole line is the command's
+    [TestCase("\\echo \"DROP TABLE t \\\\ x\"", Effect.Read)]
+    [TestCase("\\copy t from 'x.csv' \\\\ DROP TABLE t", Effect.Write)]
+    [TestCase("SELECT a \\:x FROM t", Effect.Read)]
     public void SqlThatActsLaterOrElsewhere(string sql, Effect expected) =>
         Assert.That(SqlScanner.Scan(sql, SqlDialect.Postgres).Effect, Is.EqualTo(expected), sql);
 

@@ -109,6 +109,7 @@ internal sealed class FrontendPump(PgReader client, PgWriter upstream, RelayStat
             var r = PostgresWire.Scan(sql, backslash);
             if (worst == null || r.Effect > worst.Effect) { worst = r; shown = sql; }
         }
+        if (session.Shadows is string why) worst = PostgresWire.Shadowed(worst!, why);
         // PERF: scanned text below 0x80 is shown as it is (WireText.Display would return each string unchanged).
         if (WireText.IsPlain(shown))
         {

@@ -84,7 +84,9 @@ public sealed record WireDestination(System.Net.IPAddress Address, int Port, str
 /// <param name="Database">The <c>database</c> parameter (defaults to the user, as the server does).</param>
 /// <param name="ApplicationName">The <c>application_name</c> parameter, if any.</param>
 /// <param name="ClientTls">True when the client's side of the connection is TLS.</param>
-public sealed record PostgresSession(string User, string Database, string? ApplicationName, bool ClientTls);
+/// <param name="Shadows">A startup parameter that makes built-in names resolve to other schemas for
+/// the whole session (<see cref="AgentShell.Core.Tools.PostgresWire.StartupShadows"/>), if any.</param>
+public sealed record PostgresSession(string User, string Database, string? ApplicationName, bool ClientTls, string? Shadows = null);
 
 /// <summary>Which protocol message carried the statements.</summary>
 public enum PostgresMessageKind : byte

@@ -91,10 +91,12 @@ internal static class PostgresStartup
     }
 
     /// <summary>The parameters of a StartupMessage (after length and version): NUL-terminated name
-    /// and value pairs, then an empty name. <c>user</c> is required; the database defaults to it.</summary>
+    /// and value pairs, then an empty name. <c>user</c> is required; the database defaults to it.
+    /// Every other parameter is a setting the session starts with: one that moves pg_catalog
+    /// behind another schema is kept, and makes each statement's reads unknown.</summary>
     internal static PostgresSession? Parse(ReadOnlySpan<byte> p, bool clientTls)
     {
-        string? user = null, database = null, application = null;
+        string? user = null, database = null, application = null, shadows = null;
         while (true)
         {
             if (!PgMessages.CString(p, out var name, out int a)) return null;
@@ -104,10 +106,11 @@ internal static class PostgresStartup
             if (name.SequenceEqual("user"u8)) user = v;
             else if (name.SequenceEqual("database"u8)) database = v;
             else if (name.SequenceEqual("application_name"u8)) application = v;
+            else shadows ??= AgentShell.Core.Tools.PostgresWire.StartupShadows(Encoding.UTF8.GetString(name), v);
             p = p[(a + b)..];
         }
         if (string.IsNullOrEmpty(user)) return null;
-        return new PostgresSession(user, string.IsNullOrEmpty(database) ? user : database, application, clientTls);
+        return new PostgresSession(user, string.IsNullOrEmpty(database) ? user : database, application, clientTls, shadows);
     }
 
     /// <summary>Opens the server leg with an SSLRequest: TLS (verified) when the server answers 'S',
