@@ -22,9 +22,9 @@ all: native managed
 
 native: $(BIN)/agentshell-launch $(BIN)/agentshell-connect.bpf.o
 
-$(BIN)/agentshell-launch: native/launcher/agentshell-launch.c native/launcher/protect.c native/launcher/protect.h
+$(BIN)/agentshell-launch: $(wildcard native/launcher/*.c native/launcher/*.h)
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) $(WARN) $(HARDEN) -o $@ native/launcher/agentshell-launch.c native/launcher/protect.c
+	$(CC) $(CFLAGS) $(WARN) $(HARDEN) -o $@ native/launcher/agentshell-launch.c native/launcher/filter.c native/launcher/protect.c native/launcher/die.c
 
 # Root mode's connect programs (libbpf CO-RE; loaded by the supervisor when it runs as root).
 BPF_CLANG ?= $(shell command -v clang-14 || command -v clang)

@@ -16,21 +16,20 @@ public sealed class LauncherFilterAssemblyTests
     [TearDown]
     public void TearDown() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>Compiles <paramref name="body"/> as the body of main() after the launcher's source and runs it.</summary>
+    /// <summary>Compiles <paramref name="body"/> as the body of main() after the launcher's filter source and runs it.</summary>
     private (int Code, string Stdout, string Stderr) RunDriver(string body)
     {
         var src = Path.Combine(_dir, "driver.c");
         var exe = Path.Combine(_dir, "driver");
         File.WriteAllText(src, $$"""
-            #define main agentshell_launch_main
-            #include "agentshell-launch.c"
-            #undef main
+            #include "filter.c"
+            #include <stdio.h>
             int main(void)
             {
             {{body}}
             }
             """);
-        var cc = Process.Start(new ProcessStartInfo("gcc", ["-Wall", "-Wno-unused-function", "-Werror", "-I", Path.Combine(Repo.Root, "native", "launcher"), "-o", exe, src, Path.Combine(Repo.Root, "native", "launcher", "protect.c")])
+        var cc = Process.Start(new ProcessStartInfo("gcc", ["-Wall", "-Wno-unused-function", "-Werror", "-I", Path.Combine(Repo.Root, "native", "launcher"), "-o", exe, src, Path.Combine(Repo.Root, "native", "launcher", "die.c")])
             { RedirectStandardError = true })!;
         var ccErr = cc.StandardError.ReadToEnd();
         cc.WaitForExit();
