@@ -128,7 +128,7 @@ public static class LocalDelete
             || rest.StartsWith("mqueue/", StringComparison.Ordinal) || rest.StartsWith("tty", StringComparison.Ordinal));
     }
 
-    private static CommandIntent Classify(string tool, bool recursive, bool filtered, List<string> paths, IExecContext ctx, string verb)
+    internal static CommandIntent Classify(string tool, bool recursive, bool filtered, List<string> paths, IExecContext ctx, string verb)
     {
         var evidence = new List<Evidence>();
         var targets = new List<Target>();
@@ -178,7 +178,7 @@ public static class LocalDelete
 
     /// <summary>Absolute, normalised form of a path argument; a trailing <c>/*</c> or <c>/.</c>
     /// names its directory. Null when it depends on an unknown expansion.</summary>
-    private static string? Resolve(string p, IExecContext ctx, string? home)
+    internal static string? Resolve(string p, IExecContext ctx, string? home)
     {
         // "$DIR/" or ${DIR}/* with DIR set nowhere (check, a hook: the shell left it as text) is
         // "/" or "/*" when the shell runs it: the empty-variable catastrophe.
