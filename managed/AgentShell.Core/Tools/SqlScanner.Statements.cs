@@ -4,7 +4,7 @@ namespace AgentShell.Core.Tools;
 
 // Statement classification. DROP → drop; TRUNCATE → truncate; DELETE without WHERE (or LIMIT) →
 // wipe, with → delete; UPDATE without WHERE → wipe (every row rewritten: the old values are gone),
-// with → write; ALTER … DROP → drop; SELECT/SHOW/EXPLAIN/DESCRIBE → read, except EXPLAIN ANALYZE
+// with → write; ALTER … DROP → drop; ALTER TABLE … DELETE (a ClickHouse mutation, TTL … DELETE) → delete; SELECT/SHOW/EXPLAIN/DESCRIBE → read, except EXPLAIN ANALYZE
 // of a write, which runs it; INSERT/CREATE/GRANT/COPY FROM/... → write; DO/CALL/EXECUTE/anything
 // unrecognised → unknown. Data-modifying CTEs count. A call of a function decides by the function
 // (SqlFunctions: built-in reads, server file and program access, admin, terminate; a function the
@@ -222,7 +222,19 @@ public static partial class SqlScanner
         // ALTER ROLE / DATABASE / FUNCTION … SET search_path: the SET a later session (or call) starts with.
         int set = IndexOf(w, from, to, d, "SET");
         if (what is "ROLE" or "USER" or "DATABASE" or "FUNCTION" or "PROCEDURE" && set > 0 && SearchPathShadows(w, set, to, cx)) return Effect.Unknown;
-        return ToolHelp.Max(Has(w, from, to, d, "DROP") ? Effect.Drop : Effect.Write, Stored(w, from + 1, to, what == "INDEX", cx));
+        return ToolHelp.Max(Has(w, from, to, d, "DROP") ? Effect.Drop : AlterDeletes(w, from, to, d) ? Effect.Delete : Effect.Write, Stored(w, from + 1, to, what == "INDEX", cx));
+    }
+
+    // ClickHouse's ALTER TABLE t DELETE WHERE … (a mutation) and TTL … DELETE remove rows; a
+    // foreign key's ON DELETE is not a deletion.
+    private static bool AlterDeletes(List<Word> w, int from, int to, int d)
+    {
+        if (from + 1 >= to || w[from + 1].Text != "TABLE") return false;
+        for (int i = from + 2; i < to; i++)
+        {
+            if (w[i].Depth == d && w[i].Text == "DELETE" && w[i - 1].Text != "ON") return true;
+        }
+        return false;
     }
 
     // Settings whose value the server runs as a shell command or loads as a library.
