@@ -55,6 +55,7 @@ public sealed partial class CommandClassifier
             ToolId.Mv => LocalFiles.Mv(c),
             ToolId.Truncate => LocalFiles.Truncate(c),
             ToolId.Crontab => LocalFiles.Crontab(c),
+            ToolId.Partition => LocalDelete.Partition(name, c),
             _ => null,
         };
     }
