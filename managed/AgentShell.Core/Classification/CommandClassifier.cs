@@ -58,6 +58,7 @@ public sealed partial class CommandClassifier
         ToolId.Find => w.SequenceEqual("-delete"u8) || w.StartsWith("-exec"u8) || w.StartsWith("-ok"u8),
         ToolId.Python or ToolId.Php or ToolId.Dotnet => HostsTool(w),
         ToolId.Rsync or ToolId.Chmod or ToolId.Mv or ToolId.Truncate or ToolId.Crontab => IsLocalFilesTrigger(ToolTable.Lookup(command), w),
+        ToolId.Docker when IsDockerVolumeWord(w) => true,
         _ => w.SequenceEqual("exec"u8) || w.SequenceEqual("dlx"u8) || w.SequenceEqual("x"u8) || w.SequenceEqual("run"u8) || ToolTable.Lookup(w) != ToolId.None,
     };
 
@@ -201,11 +202,12 @@ public sealed partial class CommandClassifier
                 }
                 return true;
             case ToolId.Docker:
-                // Only docker [compose] exec|run CONTAINER CMD... runs a command worth reading.
+                // Only docker [compose] exec|run CONTAINER CMD... runs a command worth reading, and
+                // volume rm|prune, system prune --volumes, compose down -v remove data.
                 for (int i = 1; i < argv.Count; i++)
                 {
                     var a = argv[i];
-                    if (a.SequenceEqual("exec"u8) || a.SequenceEqual("run"u8)) return false;
+                    if (a.SequenceEqual("exec"u8) || a.SequenceEqual("run"u8) || IsDockerVolumeWord(a)) return false;
                 }
                 return true;
             case ToolId.Npm: case ToolId.Pnpm: case ToolId.Yarn: case ToolId.Bundle: case ToolId.Bun: case ToolId.PyRunner:
@@ -232,6 +234,8 @@ public sealed partial class CommandClassifier
                 return false;
         }
     }
+
+    private static bool IsDockerVolumeWord(ReadOnlySpan<byte> w) => w.SequenceEqual("volume"u8) || w.SequenceEqual("prune"u8) || w.SequenceEqual("down"u8);
 
     // PERF: the word that makes a local-files command worth parsing (LocalFiles.cs); most mv,
     // chmod and truncate calls name relative paths and are let through on bytes.
