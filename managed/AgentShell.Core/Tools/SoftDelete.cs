@@ -76,6 +76,18 @@ public static class SoftDelete
         return result;
     }
 
+    /// <summary>True when a GraphQL argument or input field <paramref name="key"/> with the literal
+    /// <paramref name="value"/> (<paramref name="isString"/>: a string; else a name such as
+    /// <c>true</c> or an enum value, or a number) marks a record deleted.</summary>
+    public static bool Marks(string key, string value, bool isString, bool isNumber)
+    {
+        var k = Normalize(key);
+        if (Flags.Contains(k)) return !isString && value == "true";
+        if (Stamps.Contains(k)) return isString || isNumber; // the GraphQL lexer keeps no string's text: any string is a time
+        if (States.Contains(k)) return StateValues.Contains(Normalize(value));
+        return false;
+    }
+
     // Lower case without '_', '-' and blanks: is_deleted, isDeleted and "Is-Deleted" are one key.
     private static string Normalize(string s)
     {
