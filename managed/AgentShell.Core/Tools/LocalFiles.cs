@@ -5,8 +5,8 @@ namespace AgentShell.Core.Tools;
 /// <summary>Local commands that destroy without deleting by name: <c>rsync --delete</c> into a
 /// directory (what the source lacks is deleted), <c>chmod</c>/<c>chown</c>/<c>chgrp -R</c>,
 /// <c>mv</c> of a whole tree away, <c>truncate</c> to a smaller size, <c>crontab -r</c>. Aimed at
-/// <c>/</c>, a top-level system directory, the home directory (or an ancestor) or the repository
-/// root, they are a wipe (the same places as <see cref="LocalDelete"/>); truncating a file under a
+/// <c>/</c>, a top-level system directory or the home directory (or an ancestor), and for rsync
+/// also the repository root, they are a wipe (the places of <see cref="LocalDelete"/>); truncating a file under a
 /// database server's data directory is a truncate and <c>crontab -r</c> a delete, which the
 /// default profile pauses. Anything else is a write, or null (not classified).</summary>
 public static class LocalFiles
@@ -74,8 +74,14 @@ public static class LocalFiles
         var paths = reference ? ops : ops.Skip(1).ToList();
         if (paths.Count == 0) return null;
         var intent = LocalDelete.Classify(tool, recursive: true, filtered: false, paths, c.Context, $"{tool} -R");
-        return intent.Effect == Effect.Wipe ? intent : null;
+        // The repository's own modes and owners (chmod -R u+w .) are the agent's to change.
+        return intent.Effect == Effect.Wipe && BeyondRepository(intent) ? intent : null;
     }
+
+    // True when a wipe reason other than the repository root is among the intent's evidence.
+    private static bool BeyondRepository(CommandIntent intent) =>
+        intent.Evidence.Any(e => e.Fact.EndsWith("of the root directory", StringComparison.Ordinal) || e.Fact.EndsWith("of a top-level system directory", StringComparison.Ordinal)
+            || e.Fact.EndsWith("of the home directory", StringComparison.Ordinal));
 
     /// <summary>mv: a source that is <c>/</c>, a top-level system directory, the home directory
     /// or an ancestor of it → wipe (everything that expects it there breaks); else null.</summary>
@@ -98,7 +104,7 @@ public static class LocalFiles
         if (sources.Count == 0) return null;
         var intent = LocalDelete.Classify("mv", recursive: true, filtered: false, sources, c.Context, "mv");
         // Moving the repository (or the working directory) away is not a loss; the rest is.
-        return intent.Effect == Effect.Wipe && !intent.Evidence.Any(e => e.Fact.EndsWith("the repository root", StringComparison.Ordinal)) ? intent : null;
+        return intent.Effect == Effect.Wipe && BeyondRepository(intent) ? intent : null;
     }
 
     /// <summary>truncate: a file under a database server's data directory set to a size that may be smaller →
