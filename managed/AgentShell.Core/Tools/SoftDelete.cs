@@ -55,6 +55,8 @@ public static class SoftDelete
         }
         if (e.ValueKind != JsonValueKind.Object) return null;
         Effect? result = null;
+        // A JSON Patch operation ({"op": "remove", "path": "/labels/x"}) edits one field of the resource.
+        bool jsonPatch = e.TryGetProperty("path", out _);
         foreach (var p in e.EnumerateObject())
         {
             var key = Normalize(p.Name);
@@ -66,7 +68,7 @@ public static class SoftDelete
                 (found, why) = (Effect.Delete, "sets the record's deletion time");
             else if (States.Contains(key) && v.ValueKind == JsonValueKind.String && StateValues.Contains(Normalize(v.GetString()!)))
                 (found, why) = (Effect.Delete, $"sets {p.Name} to {v.GetString()}");
-            else if (Actions.Contains(key) && v.ValueKind == JsonValueKind.String && CliVerbs.Of(v.GetString()!) is Effect a && a >= Effect.Delete && a != Effect.ForcePush)
+            else if (Actions.Contains(key) && !(jsonPatch && key == "op") && v.ValueKind == JsonValueKind.String && CliVerbs.Of(v.GetString()!) is Effect a && a >= Effect.Delete && a != Effect.ForcePush)
                 (found, why) = (a, $"asks for {v.GetString()}");
             else if (v.ValueKind is JsonValueKind.Object or JsonValueKind.Array && (anyDepth || Wrappers.Contains(key)))
                 found = Scan(v, token, evidence, anyDepth, depth + 1);
