@@ -50,6 +50,12 @@ public sealed partial class CommandClassifier
             ToolId.PgClient => PostgresTools.PgClient(name, c),
             ToolId.Cqlsh => Cqlsh.Parse(c),
             ToolId.ClickHouse => ClickHouseClient.Parse(name, c),
+            ToolId.Rsync => LocalFiles.Rsync(c),
+            ToolId.Chmod => LocalFiles.Owner(name, c),
+            ToolId.Mv => LocalFiles.Mv(c),
+            ToolId.Truncate => LocalFiles.Truncate(c),
+            ToolId.Crontab => LocalFiles.Crontab(c),
+            ToolId.Partition => LocalDelete.Partition(name, c),
             _ => null,
         };
     }

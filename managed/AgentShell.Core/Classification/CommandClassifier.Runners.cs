@@ -79,6 +79,7 @@ public sealed partial class CommandClassifier
                 if (a == "compose") continue;
                 if (a.StartsWith('-')) { if (!a.Contains('=') && Array.IndexOf(ContainerValueOptions, a) >= 0) i++; continue; }
                 if (a is "container") continue; // docker container exec|run
+                VolumeRemoval(w, s, i);
                 return; // another subcommand (ps, logs, build, compose down, ...)
             }
             if (i >= w.Length) return;
@@ -99,6 +100,41 @@ public sealed partial class CommandClassifier
             _runnerLevel++;
             try { Command(w, dyn, i, ChildContext.Create(ctx, sets), stdin, depth + 1); }
             finally { _runnerLevel--; }
+        }
+
+        // docker|podman volume rm|prune, system prune --volumes, compose down -v|--volumes: named
+        // volumes hold the data of the databases run in containers here; their files are under
+        // /var/lib/docker/volumes, which default.local:server-data-and-cron pauses on.
+        private void VolumeRemoval(string[] w, int s, int at)
+        {
+            var sub = w[at];
+            var rest = w.AsSpan(at + 1);
+            var tool = Path.GetFileName(w[s]);
+            List<string>? names = null;
+            string what;
+            if (sub == "volume" && rest.Length > 0 && rest[0] is "rm" or "remove" or "prune")
+            {
+                if (rest[0] != "prune")
+                    foreach (var x in rest[1..]) if (!x.StartsWith('-')) (names ??= []).Add(x);
+                what = $"volume {rest[0]}";
+            }
+            else if (sub == "system" && rest.Length > 0 && rest[0] == "prune" && rest.Contains("--volumes")) what = "system prune --volumes";
+            else if (sub == "down" && (tool is "docker-compose" or "podman-compose" || Array.IndexOf(w, "compose", s) > s))
+            {
+                bool volumes = false;
+                foreach (var x in rest) if (x is "-v" or "--volumes" || x.StartsWith("--volumes=", StringComparison.Ordinal) && !x.EndsWith("=false", StringComparison.Ordinal)) volumes = true;
+                if (!volumes) return;
+                what = "compose down --volumes";
+            }
+            else return;
+            const string root = "/var/lib/docker/volumes";
+            var targets = names == null ? [new Target { Kind = TargetKind.LocalPath, Path = root }]
+                : names.Select(n => new Target { Kind = TargetKind.LocalPath, Path = $"{root}/{n}" }).ToList();
+            Add(new CommandIntent
+            {
+                Tool = tool, Effect = Effect.Delete, Summary = what, Targets = targets, Argv = w[s..],
+                Evidence = [new Evidence(what, names == null ? "removes container volumes and the data in them" : $"removes volume {string.Join(", ", names)} and its data")],
+            });
         }
 
         /// <summary>Classifies package.json's script <paramref name="name"/> of the working

@@ -45,7 +45,8 @@ public sealed partial class CommandClassifier
         {
             ToolId.None => ShellQuickScan.KnownName.No,
             ToolId.Git or ToolId.Find or ToolId.Npm or ToolId.Pnpm or ToolId.Yarn or ToolId.Bundle or ToolId.Bun or ToolId.PyRunner
-                or ToolId.Docker or ToolId.Python or ToolId.Php or ToolId.Dotnet => ShellQuickScan.KnownName.WithArguments,
+                or ToolId.Docker or ToolId.Python or ToolId.Php or ToolId.Dotnet
+                or ToolId.Rsync or ToolId.Chmod or ToolId.Mv or ToolId.Truncate or ToolId.Crontab => ShellQuickScan.KnownName.WithArguments,
             _ => ShellQuickScan.KnownName.Yes,
         };
     }
@@ -56,6 +57,8 @@ public sealed partial class CommandClassifier
         ToolId.Git => IsGitVerb(w),
         ToolId.Find => w.SequenceEqual("-delete"u8) || w.StartsWith("-exec"u8) || w.StartsWith("-ok"u8),
         ToolId.Python or ToolId.Php or ToolId.Dotnet => HostsTool(w),
+        ToolId.Rsync or ToolId.Chmod or ToolId.Mv or ToolId.Truncate or ToolId.Crontab => IsLocalFilesTrigger(ToolTable.Lookup(command), w),
+        ToolId.Docker when IsDockerVolumeWord(w) => true,
         _ => w.SequenceEqual("exec"u8) || w.SequenceEqual("dlx"u8) || w.SequenceEqual("x"u8) || w.SequenceEqual("run"u8) || ToolTable.Lookup(w) != ToolId.None,
     };
 
@@ -183,7 +186,7 @@ public sealed partial class CommandClassifier
         switch (id)
         {
             case ToolId.Git:
-                // Only "git [global options] push|reset|clean ..." is classified.
+                // Only "git [global options] push|reset|clean|filter-branch|filter-repo ..." is classified.
                 for (int i = 1; i < argv.Count; i++)
                 {
                     var a = argv[i];
@@ -200,11 +203,12 @@ public sealed partial class CommandClassifier
                 }
                 return true;
             case ToolId.Docker:
-                // Only docker [compose] exec|run CONTAINER CMD... runs a command worth reading.
+                // Only docker [compose] exec|run CONTAINER CMD... runs a command worth reading, and
+                // volume rm|prune, system prune --volumes, compose down -v remove data.
                 for (int i = 1; i < argv.Count; i++)
                 {
                     var a = argv[i];
-                    if (a.SequenceEqual("exec"u8) || a.SequenceEqual("run"u8)) return false;
+                    if (a.SequenceEqual("exec"u8) || a.SequenceEqual("run"u8) || IsDockerVolumeWord(a)) return false;
                 }
                 return true;
             case ToolId.Npm: case ToolId.Pnpm: case ToolId.Yarn: case ToolId.Bundle: case ToolId.Bun: case ToolId.PyRunner:
@@ -221,17 +225,38 @@ public sealed partial class CommandClassifier
                     return !HostsTool(a);
                 }
                 return true;
+            case ToolId.Rsync: case ToolId.Chmod: case ToolId.Mv: case ToolId.Truncate: case ToolId.Crontab:
+                for (int i = 1; i < argv.Count; i++)
+                {
+                    if (IsLocalFilesTrigger(id, argv[i])) return false;
+                }
+                return true;
             default:
                 return false;
         }
     }
+
+    private static bool IsDockerVolumeWord(ReadOnlySpan<byte> w) => w.SequenceEqual("volume"u8) || w.SequenceEqual("prune"u8) || w.SequenceEqual("down"u8);
+
+    // PERF: the word that makes a local-files command worth parsing (LocalFiles.cs); most mv,
+    // chmod and truncate calls name relative paths and are let through on bytes.
+    private static bool IsLocalFilesTrigger(ToolId id, ReadOnlySpan<byte> w) => id switch
+    {
+        ToolId.Rsync => w.StartsWith("--del"u8),
+        ToolId.Chmod => w.SequenceEqual("--recursive"u8) || w.Length > 1 && w[0] == '-' && w[1] != '-' && w.IndexOf((byte)'R') > 0,
+        ToolId.Mv => w.Length > 0 && w[0] is (byte)'/' or (byte)'~' or (byte)'$' || w.SequenceEqual("."u8) || w.SequenceEqual(".."u8) || w.StartsWith("../"u8),
+        ToolId.Truncate => w.Length > 0 && w[0] is (byte)'/' or (byte)'~' or (byte)'$',
+        ToolId.Crontab => w.Length > 1 && w[0] == '-' && w[1] != '-' && w.IndexOf((byte)'r') > 0,
+        _ => false,
+    };
 
     // The script or module an interpreter runs that is a known tool: manage.py (Django), artisan
     // (Laravel), ef (dotnet ef), alembic and django (python -m).
     internal static bool HostsTool(ReadOnlySpan<byte> w) =>
         w.EndsWith("manage.py"u8) || w.EndsWith("artisan"u8) || w.SequenceEqual("ef"u8) || w.SequenceEqual("alembic"u8) || w.SequenceEqual("django"u8);
 
-    private static bool IsGitVerb(ReadOnlySpan<byte> w) => w.SequenceEqual("push"u8) || w.SequenceEqual("reset"u8) || w.SequenceEqual("clean"u8);
+    private static bool IsGitVerb(ReadOnlySpan<byte> w) => w.SequenceEqual("push"u8) || w.SequenceEqual("reset"u8) || w.SequenceEqual("clean"u8)
+        || w.SequenceEqual("filter-branch"u8) || w.SequenceEqual("filter-repo"u8);
 
     // PERF: `bash -c 'ls -la && npm test'` (how agents run most commands) is let through on bytes
     // when no command in the string could matter.

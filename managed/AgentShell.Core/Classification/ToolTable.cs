@@ -20,6 +20,10 @@ internal enum ToolId : byte
     Prisma, DrizzleKit, Sequelize, Rails, Git, Rm, Find, Shred, Dd, Mkfs,
     // a built-in data table (Tools/*.json) named by BuiltInTools.TableOf
     Table, PgDump, Cqlsh, ClickHouse, PgClient,
+    // local commands that destroy without deleting by name (Tools/LocalFiles.cs)
+    Rsync, Chmod, Mv, Truncate, Crontab,
+    // partition and volume tools (LocalDelete.Partition)
+    Partition,
 }
 
 /// <summary>Name → <see cref="ToolId"/> on bytes, without decoding.</summary>
@@ -66,6 +70,11 @@ internal static class ToolTable
         ("alembic", ToolId.Table), ("flyway", ToolId.Table), ("liquibase", ToolId.Table), ("mix", ToolId.Table),
         ("artisan", ToolId.Table), ("manage.py", ToolId.Table), ("django-admin", ToolId.Table), ("dotnet-ef", ToolId.Table),
         ("diesel", ToolId.Table), ("sqlx", ToolId.Table), ("goose", ToolId.Table), ("migrate", ToolId.Table),
+        ("dbmate", ToolId.Table), ("atlas", ToolId.Table), ("flask", ToolId.Table),
+        ("rsync", ToolId.Rsync), ("chmod", ToolId.Chmod), ("chown", ToolId.Chmod), ("chgrp", ToolId.Chmod), ("mv", ToolId.Mv),
+        ("truncate", ToolId.Truncate), ("crontab", ToolId.Crontab),
+        ("parted", ToolId.Partition), ("sgdisk", ToolId.Partition), ("sfdisk", ToolId.Partition), ("lvremove", ToolId.Partition),
+        ("vgremove", ToolId.Partition), ("pvremove", ToolId.Partition),
     ];
 
     // Every mkfs.TYPE helper (mkfs.ext2, mkfs.f2fs, mkfs.exfat, …) makes a file system, listed or not.

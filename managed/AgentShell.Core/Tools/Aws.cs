@@ -107,6 +107,10 @@ public static partial class Aws
             if (service == "ssm" && op is "send-command" or "start-session" || service == "lambda" && op == "invoke") effect = Effect.Unknown;
             if ((service, op) is ("s3api", "delete-bucket") or ("s3api", "delete-objects")) effect = Effect.Delete;
             if ((service, op) is ("sts", _) && effect == Effect.Unknown) effect = Effect.Read;
+            // Data encrypted under a disabled key cannot be read until it is enabled again.
+            if ((service, op) is ("kms", "disable-key")) effect = Effect.Terminate;
+            // PERF: only commands that change something are searched for the options that disarm a safeguard.
+            if (effect is Effect.Write or Effect.Unknown) effect = SafeguardFlags.Apply("aws", c.Args, effect, evidence);
         }
         evidence.Add(Evidence.Arrow(summary, effect));
         if (Has("--dry-run") || Has("--dryrun")) { effect = Effect.Read; evidence.Add(new("--dry-run", "checks permissions only")); }

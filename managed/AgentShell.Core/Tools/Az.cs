@@ -77,7 +77,11 @@ public static class Az
             unknown = true;
         }
         string summary = string.Join(' ', verbAt >= 0 ? pos.Take(verbAt + 1) : pos.Take(3));
+        // Turning backup protection off stops every later backup of the item (and, with
+        // --delete-backup-data, deletes the ones kept).
+        if (path == "backup protection" && verbAt >= 0 && pos[verbAt] == "disable") effect = Effect.Delete;
         evidence.Add(Evidence.Arrow(summary, effect));
+        if (effect is Effect.Write or Effect.Unknown or Effect.Delete) effect = SafeguardFlags.Apply("az", c.Args, effect, evidence);
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("az", effect, summary, byName != null ? [target, byName] : [target], evidence);
     }

@@ -14,7 +14,7 @@ public static class BuiltInTools
     public static readonly IReadOnlyList<string> Names = ["fly", "heroku", "gh", "supabase", "railway", "doctl", "pulumi",
         "vercel", "netlify", "render", "neonctl", "pscale", "turso", "firebase", "wrangler", "cdk", "cdktf", "serverless", "sam",
         "copilot", "helmfile", "bq", "knex", "typeorm", "mikro-orm", "alembic", "flyway", "liquibase", "mix", "artisan", "django",
-        "dotnet-ef", "diesel", "sqlx", "goose", "migrate"];
+        "dotnet-ef", "diesel", "sqlx", "goose", "migrate", "dbmate", "atlas", "flask"];
 
     /// <summary>The table of a program name (<c>neon</c> → <c>neonctl</c>, <c>sls</c> →
     /// <c>serverless</c>, <c>./manage.py</c> → <c>django</c>); the name itself when it is a table.</summary>
@@ -54,11 +54,11 @@ public static class BuiltInTools
         var doc = ProfileReader.Read($"tools/{name}.json", Text(name), 0, errors);
         if (doc == null || errors.Count > 0) throw new ProfileException(errors.Count > 0 ? errors : [new ProfileError($"tools/{name}.json", "", "unreadable")]);
         var def = doc.Tools.Single(t => t.Name == name);
-        return new ProfileTool(def, name == "gh" ? GhApi.TryParse : null, name is "bq" or "wrangler" or "turso" ? SqlOf : null);
+        return new ProfileTool(def, name == "gh" ? GhApi.TryParse : null, name is "bq" or "wrangler" or "turso" or "heroku" ? SqlOf : null);
     }
 
-    // The SQL of bq query 'SQL', wrangler d1 execute DB --command 'SQL' (or --file) and turso db
-    // shell DB 'SQL', read by the SQL scanner; null (the table's unknown) when it is not there.
+    // The SQL of bq query 'SQL', wrangler d1 execute DB --command 'SQL' (or --file), turso db
+    // shell DB 'SQL' and heroku pg:psql -c 'SQL' (or -f), read by the SQL scanner; null (the table's unknown) when it is not there.
     private static Effect? SqlOf(ToolCall c, List<string> words, List<Evidence> evidence)
     {
         string? sql = null, from = null;
@@ -70,6 +70,13 @@ public static class BuiltInTools
             if (sql == null && ToolHelp.Option(c.Args, "--file") is string f) { sql = ToolHelp.ReadText(c.Context, f); from = f; if (sql == null) return null; }
         }
         else if (words.Count >= 4 && words[0] is "db" && words[1] == "shell") { sql = words[3]; from = "db shell"; }
+        else if (words.Count >= 1 && words[0] == "pg:psql")
+        {
+            // heroku pg:psql -c 'SQL' | -f FILE: psql on the app's database.
+            sql = ToolHelp.Option(c.Args, "-c", "--command");
+            from = "--command";
+            if (sql == null && ToolHelp.Option(c.Args, "-f", "--file") is string f) { sql = ToolHelp.ReadText(c.Context, f); from = f; if (sql == null) return null; }
+        }
         if (sql == null) return null;
         var r = SqlScanner.Scan(sql, words[0] == "d1" || words[0] == "db" ? SqlDialect.Sqlite : SqlDialect.Postgres);
         evidence.Add(new(HttpBody.Short(sql), r));

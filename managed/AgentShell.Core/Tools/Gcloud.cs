@@ -90,6 +90,7 @@ public static class Gcloud
                 effect = Effect.Drop;
         }
         evidence.Add(Evidence.Arrow(summary, effect));
+        if (effect is Effect.Write or Effect.Unknown) effect = SafeguardFlags.Apply("gcloud", c.Args, effect, evidence);
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         // gcloud projects delete|undelete|update PROJECT_ID acts on the project it names, whatever --project says.
         if (verbAt >= 1 && pos[verbAt - 1] == "projects" && verbAt + 1 < pos.Count && pos[verbAt] is not ("list" or "create"))

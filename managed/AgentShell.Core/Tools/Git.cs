@@ -14,6 +14,8 @@ namespace AgentShell.Core.Tools;
 /// every branch (<c>matching</c>, <c>--all</c>, <c>--mirror</c>). The target is the remote's URL.</item>
 /// <item><c>reset --hard</c>, <c>clean -f</c> (not <c>-n</c>) → delete: uncommitted changes or
 /// untracked files of the work tree are gone. The target is the work tree (or the paths given).</item>
+/// <item><c>filter-branch</c>, <c>filter-repo</c> (not <c>--analyze</c>/<c>--dry-run</c>) → wipe of
+/// <c>.git</c>: the history is rewritten.</item>
 /// </list></summary>
 public static class Git
 {
@@ -42,6 +44,8 @@ public static class Git
             "push" => ToolHelp.AsksForHelp(rest, shortH: true) ? ToolHelp.Help("git", "--help") : Push(c, rest, dir),
             "reset" => rest.Contains("--hard") ? Discard(c, "reset --hard", "discards uncommitted changes to tracked files", [], dir, workTree) : null,
             "clean" => Clean(c, rest, dir, workTree),
+            "filter-branch" or "filter-repo" => ToolHelp.AsksForHelp(rest, shortH: true) || rest.Contains("--analyze") || rest.Contains("--dry-run")
+                ? null : Rewrite(c, a[i], dir, workTree),
             _ => null,
         };
     }
@@ -154,6 +158,14 @@ public static class Git
             evidence.Add(new(p, $"git {what} {fact} in {full ?? p}"));
         }
         return ToolHelp.Intent("git", Effect.Delete, $"{what} {string.Join(' ', paths)}", targets, evidence);
+    }
+
+    // filter-branch/filter-repo rewrite every commit they select: the history the repository had
+    // is gone (filter-repo also drops the reflogs and remotes), so this is a wipe of .git.
+    private static CommandIntent Rewrite(ToolCall c, string what, string? dir, string? workTree)
+    {
+        var discard = Discard(c, what, "rewrites the repository's history", [".git"], dir, workTree);
+        return ToolHelp.Intent("git", Effect.Wipe, discard.Summary, [.. discard.Targets], [.. discard.Evidence]);
     }
 
     private static string ScpToUrl(string url)

@@ -94,6 +94,8 @@ public static class GraphQL
             foreach (var f in top)
             {
                 var fe = FieldEffect(f);
+                // updateUser(input: {deleted: true}): an update that marks the record deleted.
+                if (fe == Effect.Write && p.MarksDeleted(f)) fe = Effect.Delete;
                 fields.Add((f, fe));
                 effect = ToolHelp.Max(effect, fe);
             }
@@ -193,7 +195,7 @@ public static class GraphQL
                 }
                 string name = ExpectName();
                 if (IsPunct(":")) { Advance(); name = ExpectName(); } // alias: field
-                if (IsPunct("(")) Arguments();
+                if (IsPunct("(")) { _marks = false; Arguments(); if (_marks) (_deleting ??= new(StringComparer.Ordinal)).Add(name); }
                 Directives();
                 if (IsPunct("{")) SelectionSet();
                 r.Add(new Selection(name, null, null));
@@ -208,11 +210,25 @@ public static class GraphQL
             Expect("(");
             while (!IsPunct(")"))
             {
-                ExpectName();
+                var key = ExpectName();
                 Expect(":");
+                Note(key);
                 Value();
             }
             Advance();
+        }
+
+        // Set while a field's arguments are read: one of them (or of their input objects) marks a record deleted.
+        private bool _marks;
+        private HashSet<string>? _deleting;
+
+        /// <summary>True when a field named <paramref name="field"/> had arguments marking a record deleted.</summary>
+        public bool MarksDeleted(string field) => _deleting != null && _deleting.Contains(field);
+
+        // The literal value about to be read for key (the current token), checked before Value() consumes it.
+        private void Note(string key)
+        {
+            if (_kind is Tok.Name or Tok.String or Tok.Number && SoftDelete.Marks(key, _text, _kind == Tok.String, _kind == Tok.Number)) _marks = true;
         }
 
         private void VariableDefinitions()
@@ -256,7 +272,7 @@ public static class GraphQL
             else if (IsPunct("{"))
             {
                 Advance();
-                while (!IsPunct("}")) { ExpectName(); Expect(":"); Value(); }
+                while (!IsPunct("}")) { var key = ExpectName(); Expect(":"); Note(key); Value(); }
                 Advance();
             }
             else if (_kind is Tok.Name or Tok.Number or Tok.String) Advance();

@@ -142,10 +142,15 @@ public static class HttpBody
     {
         if (e.ValueKind != JsonValueKind.Object) return null;
         List<string>? queries = null, opNames = null;
+        JsonElement variables = default;
         foreach (var p in e.EnumerateObject())
         {
             if (p.NameEquals("query") || p.Name.Equals("query", StringComparison.OrdinalIgnoreCase))
             {
+                // A query DSL object (Elasticsearch, Mongo) or a search string is no document a
+                // GraphQL server could run: it answers a syntax error. Numbers and the rest stay unknown.
+                if (p.Value.ValueKind == JsonValueKind.Object || p.Value.ValueKind == JsonValueKind.String && !LooksLikeDocument(p.Value.GetString()!))
+                    continue;
                 if (p.Value.ValueKind != JsonValueKind.String)
                 {
                     evidence.Add(new(Short(token), "GraphQL query that is not a string"));
@@ -155,8 +160,29 @@ public static class HttpBody
             }
             else if (p.Name.Equals("operationName", StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.String)
                 (opNames ??= []).Add(p.Value.GetString()!);
+            else if (p.Name.Equals("variables", StringComparison.OrdinalIgnoreCase)) variables = p.Value;
         }
-        return queries == null ? null : Documents(queries, opNames, token, evidence);
+        if (queries == null) return SoftDelete.Of(e, token, evidence);
+        var effect = Documents(queries, opNames, token, evidence);
+        // A mutation that only updates, with variables marking the record deleted, deletes it.
+        if (effect == Effect.Write && variables.ValueKind == JsonValueKind.Object && SoftDelete.Of(variables, token, evidence, anyDepth: true) is Effect v)
+            effect = ToolHelp.Max(effect, v);
+        return effect;
+    }
+
+    /// <summary>True when <paramref name="query"/> starts as a GraphQL document does: after
+    /// ignored tokens (blanks, commas, a byte-order mark, <c>#</c> comments), a <c>{</c> or an
+    /// operation keyword.</summary>
+    private static bool LooksLikeDocument(string query)
+    {
+        var s = query.AsSpan();
+        while (s.Length > 0)
+        {
+            if (s[0] is ' ' or '\t' or '\n' or '\r' or ',' or '\uFEFF') { s = s[1..]; continue; }
+            if (s[0] == '#') { int nl = s.IndexOfAny('\n', '\r'); s = nl < 0 ? [] : s[nl..]; continue; }
+            break;
+        }
+        return s.Length > 0 && (s[0] == '{' || RawKeyword(s) != null);
     }
 
     private static Effect Document(string query, string? op, string token, List<Evidence> evidence)

@@ -3,7 +3,7 @@ using AgentShell.Core.Model;
 namespace AgentShell.Core.Tools;
 
 /// <summary>Local deletes: <c>rm</c>, <c>find … -delete</c>/<c>-exec rm</c>, <c>shred</c>; and
-/// what erases a whole device: <c>dd of=/dev/…</c>, <c>mkfs*</c>, <c>wipefs</c> (wipe). A
+/// what erases a whole device: <c>dd of=/dev/…</c>, <c>mkfs*</c>, <c>wipefs</c>, partition and volume tools (wipe). A
 /// recursive delete aimed at <c>/</c>, a top-level system directory, the home directory (or an
 /// ancestor of it), or the repository root (the working directory's nearest ancestor with
 /// <c>.git</c>) → wipe; any other delete → delete. Targets are local paths.</summary>
@@ -116,6 +116,35 @@ public static class LocalDelete
             paths.Select(d => new Evidence(d, IsDevice(d) ? "erases the device" : "writes a file system into a file")).ToList());
     }
 
+    /// <summary>Partition and volume tools: <c>parted DEV mklabel|mktable|rm|resizepart</c>,
+    /// <c>sgdisk --zap-all|--clear|--delete</c> (and their short forms), <c>sfdisk DEV</c> (it
+    /// writes the table read from stdin) or <c>sfdisk --delete</c>, <c>lvremove</c>/<c>vgremove</c>/
+    /// <c>pvremove</c> → wipe of the device; listing (<c>parted -l</c>, <c>sgdisk -p</c>,
+    /// <c>sfdisk -l</c>) and interactive use (parted without a command) → null.</summary>
+    public static CommandIntent? Partition(string tool, ToolCall c)
+    {
+        var a = c.Args;
+        if (a.Contains("--help") || a.Contains("--version") || a.Contains("-h") && tool != "sfdisk") return ToolHelp.Help(tool, "--help");
+        bool erases = tool switch
+        {
+            "parted" => a.Any(x => x.ToLowerInvariant() is "mklabel" or "mktable" or "rm" or "resizepart"),
+            "sgdisk" => a.Any(x => x is "--zap-all" or "--zap" or "--clear" || x.StartsWith("--delete", StringComparison.Ordinal)
+                || x.Length > 1 && x[0] == '-' && x[1] != '-' && x.AsSpan(1).IndexOfAny("ZzodG") >= 0),
+            "sfdisk" => a.Contains("--delete") || !a.Any(x => x is "-l" or "--list" or "-d" or "--dump" or "-J" or "--json" or "-s" or "--show-size"
+                or "-V" or "--verify" or "-g" or "--show-geometry" or "-T" or "--list-types" or "-F" or "--list-free" or "-n" or "--no-act"),
+            _ => true, // lvremove, vgremove, pvremove
+        };
+        if (!erases) return null;
+        // lvremove VG/LV and vgremove VG name volumes by name: they are /dev/VG/LV and /dev/VG.
+        bool byName = tool is "lvremove" or "vgremove";
+        var devices = a.Where(x => !x.StartsWith('-') && (byName || x.StartsWith("/dev/", StringComparison.Ordinal)))
+            .Select(x => x.StartsWith("/dev/", StringComparison.Ordinal) ? x : "/dev/" + x).ToList();
+        if (devices.Count == 0) return null;
+        return ToolHelp.Intent(tool, Effect.Wipe, $"{tool} {string.Join(' ', devices)}",
+            devices.Select(d => new Target { Kind = TargetKind.LocalPath, Path = d }).ToList(),
+            devices.Select(d => new Evidence(d, "erases the partition table or volume")).ToList());
+    }
+
     /// <summary>True for a path under <c>/dev</c> that is a device a command can erase (a disk, a
     /// partition, a mapper or md volume), not a pseudo-device (<c>/dev/null</c>, <c>/dev/zero</c>,
     /// the standard streams, terminals) or a file system mounted there (<c>/dev/shm</c>).</summary>
@@ -128,7 +157,7 @@ public static class LocalDelete
             || rest.StartsWith("mqueue/", StringComparison.Ordinal) || rest.StartsWith("tty", StringComparison.Ordinal));
     }
 
-    private static CommandIntent Classify(string tool, bool recursive, bool filtered, List<string> paths, IExecContext ctx, string verb)
+    internal static CommandIntent Classify(string tool, bool recursive, bool filtered, List<string> paths, IExecContext ctx, string verb)
     {
         var evidence = new List<Evidence>();
         var targets = new List<Target>();
@@ -178,7 +207,7 @@ public static class LocalDelete
 
     /// <summary>Absolute, normalised form of a path argument; a trailing <c>/*</c> or <c>/.</c>
     /// names its directory. Null when it depends on an unknown expansion.</summary>
-    private static string? Resolve(string p, IExecContext ctx, string? home)
+    internal static string? Resolve(string p, IExecContext ctx, string? home)
     {
         // "$DIR/" or ${DIR}/* with DIR set nowhere (check, a hook: the shell left it as text) is
         // "/" or "/*" when the shell runs it: the empty-variable catastrophe.

@@ -84,12 +84,18 @@ public sealed class ProfileTool
         }
         // A subcommand whose effect is in its arguments (bq query 'SQL'): what they say, when it can be read.
         if (_effectOf?.Invoke(c, words, evidence) is Effect argued) effect = argued;
+        // A read flag (--preview-only, --dry-run) decides; any other raises a write only (pulumi up
+        // --replace URN destroys the resource first; pulumi preview --replace URN still reads).
+        bool readOnly = false;
         foreach (var (flag, forced) in _def.EffectFlags)
         {
             if (!ToolHelp.HasFlag(args, flag)) continue;
+            if (forced == Effect.Read) readOnly = true;
+            else if (effect != Effect.Write) continue;
+            else effect = forced;
             evidence.Add(new(flag, $"{flag} → {forced.Name()}"));
-            effect = forced;
         }
+        if (readOnly) effect = Effect.Read;
         return ToolHelp.Intent(Name, effect, summary, targets, evidence);
     }
 

@@ -185,6 +185,24 @@ public static class RedisCli
         return ToolHelp.Intent("redis-cli", effect, summary, target == null ? [] : [target], evidence);
     }
 
+    // CONFIG SET name value [name value ...]: persistence turned off (appendonly no, save "") means
+    // the data is gone at the next restart → delete; the dump's directory or file name moved
+    // (dir, dbfilename: the known way to write files on the server) → server-admin.
+    private static Effect ConfigSet(IReadOnlyList<string> words)
+    {
+        var effect = Effect.Write;
+        for (int i = 2; i + 1 < words.Count; i += 2)
+        {
+            var key = words[i].ToLowerInvariant();
+            var value = words[i + 1].Trim();
+            if (key == "appendonly" && value.Equals("no", StringComparison.OrdinalIgnoreCase) || key == "save" && value.Trim('"', '\'').Length == 0)
+                effect = ToolHelp.Max(effect, Effect.Delete);
+            else if (key is "dir" or "dbfilename" or "appendfilename" or "appenddirname")
+                effect = ToolHelp.Max(effect, Effect.ServerAdmin);
+        }
+        return effect;
+    }
+
     /// <summary>Effect of one Redis command (words[0] is its name).</summary>
     public static Effect CommandEffect(IReadOnlyList<string> words)
     {
@@ -201,7 +219,7 @@ public static class RedisCli
             case "CLIENT": return sub == "KILL" ? Effect.Terminate : Effect.Read;
             case "SCRIPT": return sub == "FLUSH" ? Effect.Delete : sub is "EXISTS" ? Effect.Read : Effect.Write;
             case "FUNCTION": return sub == "FLUSH" ? Effect.Delete : sub is "LIST" or "STATS" or "DUMP" ? Effect.Read : Effect.Unknown;
-            case "CONFIG": return sub == "GET" ? Effect.Read : Effect.Write;
+            case "CONFIG": return sub == "GET" ? Effect.Read : sub == "SET" ? ConfigSet(words) : Effect.Write;
             case "ACL": return sub is "LIST" or "WHOAMI" or "USERS" or "GETUSER" or "CAT" or "LOG" ? Effect.Read : sub == "DELUSER" ? Effect.Delete : Effect.Write;
             case "EVAL": case "EVALSHA": case "EVAL_RO": case "FCALL": case "DEBUG": case "MODULE": case "MULTI": case "EXEC":
                 return Effect.Unknown;

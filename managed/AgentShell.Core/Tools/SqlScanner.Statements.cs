@@ -4,7 +4,7 @@ namespace AgentShell.Core.Tools;
 
 // Statement classification. DROP → drop; TRUNCATE → truncate; DELETE without WHERE (or LIMIT) →
 // wipe, with → delete; UPDATE without WHERE → wipe (every row rewritten: the old values are gone),
-// with → write; ALTER … DROP → drop; SELECT/SHOW/EXPLAIN/DESCRIBE → read, except EXPLAIN ANALYZE
+// with → write; ALTER … DROP → drop; ALTER TABLE … DELETE (a ClickHouse mutation, TTL … DELETE) → delete; SELECT/SHOW/EXPLAIN/DESCRIBE → read, except EXPLAIN ANALYZE
 // of a write, which runs it; INSERT/CREATE/GRANT/COPY FROM/... → write; DO/CALL/EXECUTE/anything
 // unrecognised → unknown. Data-modifying CTEs count. A call of a function decides by the function
 // (SqlFunctions: built-in reads, server file and program access, admin, terminate; a function the
@@ -223,8 +223,22 @@ public static partial class SqlScanner
         int set = IndexOf(w, from, to, d, "SET");
         if (what is "ROLE" or "USER" or "DATABASE" or "FUNCTION" or "PROCEDURE" && set > 0 && SearchPathShadows(w, set, to, cx)) return Effect.Unknown;
         // ALTER TABLE … ALTER c TYPE t USING expr sets every row's c to expr, as an UPDATE without WHERE does.
-        var own = Has(w, from, to, d, "DROP") ? Effect.Drop : what == "TABLE" && RewritesColumn(w, from, to, d, cx) ? Effect.Wipe : Effect.Write;
+        var own = Has(w, from, to, d, "DROP") ? Effect.Drop
+            : ToolHelp.Max(what == "TABLE" && RewritesColumn(w, from, to, d, cx) ? Effect.Wipe : Effect.Write,
+                           AlterDeletes(w, from, to, d) ? Effect.Delete : Effect.Write);
         return ToolHelp.Max(own, Stored(w, from + 1, to, what == "INDEX", cx));
+    }
+
+    // ClickHouse's ALTER TABLE t DELETE WHERE … (a mutation) and TTL … DELETE remove rows; a
+    // foreign key's ON DELETE is not a deletion.
+    private static bool AlterDeletes(List<Word> w, int from, int to, int d)
+    {
+        if (from + 1 >= to || w[from + 1].Text != "TABLE") return false;
+        for (int i = from + 2; i < to; i++)
+        {
+            if (w[i].Depth == d && w[i].Text == "DELETE" && w[i - 1].Text != "ON") return true;
+        }
+        return false;
     }
 
     /// <summary>True when an ALTER TABLE subcommand changes a column's type with <c>USING expr</c>

@@ -28,13 +28,17 @@ public static class Sqlite
             else sql.Add(a);
         }
         var target = new Target { Kind = TargetKind.LocalPath, Path = file ?? ":memory:" };
+        // A database file named for production (prod.db, production.sqlite3, app-prod.db) is that
+        // environment's data, whatever machine holds it.
+        Target? named = file != null && NamesProduction(Path.GetFileName(file)) ? new Target { Kind = TargetKind.Environment, Name = "production" } : null;
+        if (named != null) evidence.Add(new(file!, "a database file named for production"));
         Effect effect = Effect.Read;
         string summary = "";
         var texts = sql.Count > 0 ? sql : c.StdinText != null ? [c.StdinText] : null;
         if (texts == null)
         {
             evidence.Add(new("sqlite3", "interactive or SQL from stdin (unknown)"));
-            return ToolHelp.Intent("sqlite3", Effect.Unknown, "SQL not visible", [target], evidence);
+            return ToolHelp.Intent("sqlite3", Effect.Unknown, "SQL not visible", named != null ? [target, named] : [target], evidence);
         }
         foreach (var t in texts)
         {
@@ -51,6 +55,16 @@ public static class Sqlite
             effect = ToolHelp.Max(effect, r.Effect);
             if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(t), r));
         }
-        return ToolHelp.Intent("sqlite3", effect, summary, [target], evidence);
+        return ToolHelp.Intent("sqlite3", effect, summary, named != null ? [target, named] : [target], evidence);
+    }
+
+    // True when a word of the file name (split at anything not a letter or digit) is prod or production.
+    private static bool NamesProduction(string name)
+    {
+        foreach (var w in name.Split(['.', '-', '_', ' '], StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (w.Equals("prod", StringComparison.OrdinalIgnoreCase) || w.Equals("production", StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        return false;
     }
 }

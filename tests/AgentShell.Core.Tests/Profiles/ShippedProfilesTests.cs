@@ -69,6 +69,7 @@ public class ShippedProfilesTests
             ("default.local:block-device-wipe", "Block"),
             ("default.local:selective-delete-in-root-home-or-history", "Block"),
             ("default.local:catastrophic-wipe", "Block"),
+            ("default.local:server-data-and-cron", "Pause"),
         }));
     }
 
