@@ -52,11 +52,13 @@ public sealed class ProtectedFilesTests(string guard)
     public void AProtectedDirectorysParentCannotBeMovedAsideAndReplaced()
     {
         // A read-only bind holds the path, not the way to it: moving ~/.config aside and making a
-        // ~/.config/agentshell of the tree's own would plant a profile outside every bind.
+        // ~/.config/agentshell of the tree's own would plant a profile outside every bind. The home
+        // directory is moved by a rename(2) from python: `mv ~` is refused at its exec
+        // (default.local:catastrophic-wipe) before the kernel could be asked.
         const string planted = """{ "Description": "planted", "Environments": { "production": { "Hosts": [] } } }""";
         string config = Path.GetDirectoryName(_home.Config)!;
         var r = _home.Run(guard, "bash", "-c",
-            $"mv {config} {config}.x; echo mv=$?; rmdir {config} 2>/dev/null; echo rmdir=$?; mv {_home.Dir} {_home.Dir}.x; echo home=$?; " +
+            $"mv {config} {config}.x; echo mv=$?; rmdir {config} 2>/dev/null; echo rmdir=$?; python3 -c 'import os, sys; os.rename(sys.argv[1], sys.argv[2])' {_home.Dir} {_home.Dir}.x; echo home=$?; " +
             $"mkdir -p {_home.Config}; echo '{planted}' > {_home.Config}/zz.json; echo plant=$?; touch {config}/writable; echo rw=$?");
         Assert.That(r.Stdout, Does.Contain("mv=1").And.Contain("rmdir=1").And.Contain("home=1").And.Contain("plant=1"), r.Stderr);
         Assert.That(r.Stdout, Does.Contain("rw=0"), "the directories above stay the agent's to write in");
