@@ -10,27 +10,14 @@ namespace AgentShell.EndToEnd.Tests;
 [TestFixture("seccomp")]
 [TestFixture("kernel")]
 [NonParallelizable]
-public sealed class WirePostgresTests(string guard)
+public sealed class WirePostgresTests(string guard) : ProductionPostgresFixture(guard)
 {
-    private PostgresServer _pg = null!;
     private string _tmp = null!;
-
-    [OneTimeSetUp]
-    public void StartServer()
-    {
-        KernelSetUp.RequireInterception();
-        if (guard == "kernel") KernelSetUp.RequireKernelConnectGuard();
-        Repo.Which("psql");
-        _pg = new PostgresServer("127.0.0.2");
-    }
-
-    [OneTimeTearDown]
-    public void StopServer() => _pg?.Dispose();
 
     [SetUp]
     public void SetUp()
     {
-        _pg.Sql("DROP VIEW IF EXISTS v; DROP TABLE IF EXISTS x; DROP TABLE IF EXISTS t2; DROP FUNCTION IF EXISTS f(); DROP FUNCTION IF EXISTS public.now(); DROP TABLE IF EXISTS customers; CREATE TABLE customers (id int); INSERT INTO customers VALUES (1), (2)");
+        Pg.Sql("DROP VIEW IF EXISTS v; DROP TABLE IF EXISTS x; DROP TABLE IF EXISTS t2; DROP FUNCTION IF EXISTS f(); DROP FUNCTION IF EXISTS public.now(); DROP TABLE IF EXISTS customers; CREATE TABLE customers (id int); INSERT INTO customers VALUES (1), (2)");
         _tmp = Directory.CreateTempSubdirectory("agentshell-wire-pg-").FullName;
     }
 
@@ -49,7 +36,7 @@ public sealed class WirePostgresTests(string guard)
     private static string PyList(string[] a) => "[" + string.Join(", ", a.Select(PyStr)) + "]";
 
     private string[] Psql(params string[] more) =>
-        ["psql", "-h", _pg.Host, "-p", _pg.Port.ToString(), "-U", "postgres", "-d", "postgres", "-X", .. more];
+        ["psql", "-h", Pg.Host, "-p", Pg.Port.ToString(), "-U", "postgres", "-d", "postgres", "-X", .. more];
 
     [Test]
     public void AScriptsDropIsRefusedAtTheWireWhileItsSelectAndInsertRun()
@@ -57,10 +44,10 @@ public sealed class WirePostgresTests(string guard)
         // The statements come through a pipe: nothing in psql's argv says what it will send.
         string sql = Path.Combine(_tmp, "script.sql");
         File.WriteAllText(sql, "SELECT count(*) FROM customers;\nINSERT INTO customers VALUES (3);\nDROP TABLE customers;\nSELECT count(*) FROM customers;\n");
-        var r = AgentShellRunner.Run(["run", "--connect-guard", guard, "--profile", Repo.DemoProfile, "--profile", Opaque, "--", .. PsqlFedBy(sql, "-tA")]);
+        var r = AgentShellRunner.Run(["run", "--connect-guard", Guard, "--profile", Repo.DemoProfile, "--profile", Opaque, "--", .. PsqlFedBy(sql, "-tA")]);
         Assert.That(r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[] { "2", "INSERT 0 1", "3", "rc=0" }), r.Stderr);
         Assert.That(r.Stderr, Does.Contain("agentshell: blocked postgres DROP TABLE customers (production) [rule default.any:destructive-on-production]"));
-        Assert.That(_pg.Sql("SELECT count(*) FROM customers"), Is.EqualTo("3"), "the table survives with the inserted row");
+        Assert.That(Pg.Sql("SELECT count(*) FROM customers"), Is.EqualTo("3"), "the table survives with the inserted row");
     }
 
     [Test]
@@ -69,10 +56,10 @@ public sealed class WirePostgresTests(string guard)
         // psql -f: the file is read with the command, so its DROP refuses the exec before any statement is sent.
         string sql = Path.Combine(_tmp, "script.sql");
         File.WriteAllText(sql, "SELECT count(*) FROM customers;\nINSERT INTO customers VALUES (3);\nDROP TABLE customers;\n");
-        var r = AgentShellRunner.Run(["run", "--connect-guard", guard, "--profile", Repo.DemoProfile, "--profile", Opaque, "--", .. Psql("-tA", "-f", sql)]);
+        var r = AgentShellRunner.Run(["run", "--connect-guard", Guard, "--profile", Repo.DemoProfile, "--profile", Opaque, "--", .. Psql("-tA", "-f", sql)]);
         Assert.That(r.ExitCode, Is.EqualTo(126), r.Stdout + r.Stderr);
         Assert.That(r.Stderr, Does.Contain("agentshell: blocked psql DROP TABLE customers (production) [rule default.any:destructive-on-production]"));
-        Assert.That(_pg.Sql("SELECT count(*) FROM customers"), Is.EqualTo("2"), "not even the INSERT ran");
+        Assert.That(Pg.Sql("SELECT count(*) FROM customers"), Is.EqualTo("2"), "not even the INSERT ran");
     }
 
     [Test]
@@ -81,18 +68,18 @@ public sealed class WirePostgresTests(string guard)
         // Under the pause profile the DROP, sent on stdin, waits at the wire for a person.
         string sql = Path.Combine(_tmp, "drop.sql");
         File.WriteAllText(sql, "DROP TABLE customers;\n");
-        using var run = new BackgroundRun(null, ["--connect-guard", guard, "--profile", Repo.DemoProfile, "--profile", Repo.PostgresPauseProfile, "--profile", Opaque, "--pause-timeout", "30"],
+        using var run = new BackgroundRun(null, ["--connect-guard", Guard, "--profile", Repo.DemoProfile, "--profile", Repo.PostgresPauseProfile, "--profile", Opaque, "--pause-timeout", "30"],
             PsqlFedBy(sql));
         string id = run.WaitForPause();
         var pending = run.Client("pending");
         Assert.That(pending.Stdout, Does.Contain("postgres DROP TABLE customers (production)").And.Contain("[rule test.pg:destructive-sql-on-production]")
             .And.Contain("Database postgres as postgres"), pending.Stdout);
-        Assert.That(_pg.TableExists("customers"), Is.True, "nothing runs while it waits");
+        Assert.That(Pg.TableExists("customers"), Is.True, "nothing runs while it waits");
         run.Client("approve", id);
         run.WaitForExit();
         Assert.That(run.Stdout, Does.Contain("DROP TABLE").And.Contain("rc=0"), run.Stderr);
         Assert.That(Regex.Matches(run.Stderr, "agentshell: paused").Count, Is.EqualTo(1), run.Stderr);
-        Assert.That(_pg.TableExists("customers"), Is.False);
+        Assert.That(Pg.TableExists("customers"), Is.False);
     }
 
     /// <summary>A program no parser knows, speaking the protocol itself (tests/Shared/PgWireClient.cs's
@@ -102,7 +89,7 @@ public sealed class WirePostgresTests(string guard)
     [
         Repo.Python, "-c", $$"""
             import socket, struct, sys
-            s = socket.create_connection(('{{_pg.Host}}', {{_pg.Port}}))
+            s = socket.create_connection(('{{Pg.Host}}', {{Pg.Port}}))
             def msg(t, body): s.sendall(t + struct.pack('!I', len(body) + 4) + body)
             body = struct.pack('!I', 196608) + b'user\0postgres\0database\0postgres\0\0'
             s.sendall(struct.pack('!I', len(body) + 4) + body)
@@ -127,12 +114,12 @@ public sealed class WirePostgresTests(string guard)
     public void AnUnknownClientsDropIsRefusedAtTheWire()
     {
         // Its SELECT passes, its DROP is refused with the rule id.
-        var r = AgentShellRunner.Run(["run", "--connect-guard", guard, "--profile", Repo.DemoProfile, "--", .. RawClient("SELECT 1", "DROP TABLE customers")]);
+        var r = AgentShellRunner.Run(["run", "--connect-guard", Guard, "--profile", Repo.DemoProfile, "--", .. RawClient("SELECT 1", "DROP TABLE customers")]);
         var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Has.Length.EqualTo(2), r.Stdout + r.Stderr);
         Assert.That(lines[0], Is.EqualTo("SELECT 1 -> ['SELECT 1']"));
         Assert.That(lines[1], Does.StartWith("DROP TABLE customers -> ['error agentshell: blocked postgres DROP TABLE customers (production) [rule default.any:destructive-on-production]"));
-        Assert.That(_pg.TableExists("customers"), Is.True);
+        Assert.That(Pg.TableExists("customers"), Is.True);
     }
 
     [TestCase("SELECT purge_customers/**/()", TestName = "{m}(ACommentBeforeTheParenthesis)")]
@@ -149,14 +136,14 @@ public sealed class WirePostgresTests(string guard)
     {
         // purge_customers() is the application's own; called plainly it pauses (an unknown function),
         // and nobody answers here. Each attack ran it, or an equivalent of its own, unasked on main.
-        _pg.Sql("CREATE OR REPLACE FUNCTION purge_customers() RETURNS int LANGUAGE sql AS 'DELETE FROM customers RETURNING 1'");
-        var r = AgentShellRunner.Run(["run", "--connect-guard", guard, "--profile", Repo.DemoProfile, "--pause-timeout", "1", "--",
+        Pg.Sql("CREATE OR REPLACE FUNCTION purge_customers() RETURNS int LANGUAGE sql AS 'DELETE FROM customers RETURNING 1'");
+        var r = AgentShellRunner.Run(["run", "--connect-guard", Guard, "--profile", Repo.DemoProfile, "--pause-timeout", "1", "--",
             .. RawClient(attack, "SELECT * FROM v", "SELECT count/**/(*) FROM customers")]);
         var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Has.Length.EqualTo(3), r.Stdout + r.Stderr);
         Assert.That(lines[0], Does.Contain("error agentshell: "), r.Stderr);
         Assert.That(lines[2], Is.EqualTo("SELECT count/**/(*) FROM customers -> ['SELECT 1']"), "a built-in that reads is still a read");
-        Assert.That(_pg.Sql("SELECT count(*) FROM customers"), Is.EqualTo("2"), "no row was deleted");
+        Assert.That(Pg.Sql("SELECT count(*) FROM customers"), Is.EqualTo("2"), "no row was deleted");
     }
 
     [Test]
@@ -174,7 +161,7 @@ public sealed class WirePostgresTests(string guard)
         string sql = Path.Combine(_tmp, "script.sql");
         File.WriteAllText(sql, "SELECT count(*) FROM customers;\nSELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid();\nDROP TABLE customers;\n");
         string[] psql = [Repo.Python, "-c", $"import subprocess\nr = subprocess.run({PyList(["psql", $"host=127.0.0.2 port={pg.Port} user=app dbname=postgres sslmode=verify-full", "-X", "-tA"])}, stdin=open({PyStr(sql)}))\nprint('rc=%d' % r.returncode, flush=True)"];
-        var r = AgentShellRunner.Run(["run", "--connect-guard", guard, "--profile", Repo.DemoProfile, "--profile", Opaque, "--", .. psql],
+        var r = AgentShellRunner.Run(["run", "--connect-guard", Guard, "--profile", Repo.DemoProfile, "--profile", Opaque, "--", .. psql],
             env: new Dictionary<string, string> { ["SSL_CERT_FILE"] = ca.PemFile, ["PGPASSWORD"] = "app-secret" });
         Assert.That(r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[] { "1", "t", "rc=0" }), r.Stderr);
         Assert.That(r.Stderr, Does.Contain("agentshell: blocked postgres DROP TABLE customers (production) [rule default.any:destructive-on-production]"));

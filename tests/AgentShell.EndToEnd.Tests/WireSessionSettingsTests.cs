@@ -10,29 +10,15 @@ namespace AgentShell.EndToEnd.Tests;
 [TestFixture("seccomp")]
 [TestFixture("kernel")]
 [NonParallelizable]
-public sealed class WireSessionSettingsTests(string guard)
+public sealed class WireSessionSettingsTests(string guard) : ProductionPostgresFixture(guard)
 {
-    private PostgresServer _pg = null!;
-
-    [OneTimeSetUp]
-    public void StartServer()
-    {
-        KernelSetUp.RequireInterception();
-        if (guard == "kernel") KernelSetUp.RequireKernelConnectGuard();
-        Repo.Which("psql");
-        _pg = new PostgresServer("127.0.0.2");
-    }
-
-    [OneTimeTearDown]
-    public void StopServer() => _pg?.Dispose();
-
     [SetUp]
     public void SetUp() =>
         // evil.now() was created earlier (called by its name it pauses, as any unknown function does).
-        _pg.Sql("DROP TABLE IF EXISTS customers CASCADE; CREATE TABLE customers (id int, email text); INSERT INTO customers VALUES (1, 'a@x'), (2, 'b@x');"
+        Pg.Sql("DROP TABLE IF EXISTS customers CASCADE; CREATE TABLE customers (id int, email text); INSERT INTO customers VALUES (1, 'a@x'), (2, 'b@x');"
             + " CREATE SCHEMA IF NOT EXISTS evil; CREATE OR REPLACE FUNCTION evil.now() RETURNS int LANGUAGE sql AS 'DELETE FROM public.customers RETURNING 1'");
 
-    private string Count => _pg.Sql("SELECT count(*) FROM customers");
+    private string Count => Pg.Sql("SELECT count(*) FROM customers");
 
     /// <summary>A python client of the protocol whose startup message carries <paramref name="parameters"/>
     /// (name, value, …) besides user and database: one Query per statement, one line each with the
@@ -44,7 +30,7 @@ public sealed class WireSessionSettingsTests(string guard)
         [
             Repo.Python, "-c", $$"""
             import socket, struct, sys
-            s = socket.create_connection(('{{_pg.Host}}', {{_pg.Port}}))
+            s = socket.create_connection(('{{Pg.Host}}', {{Pg.Port}}))
             def msg(t, body): s.sendall(t + struct.pack('!I', len(body) + 4) + body)
             body = struct.pack('!I', 196608) + b'user\0postgres\0database\0postgres\0' + '{{extra}}'.encode() + b'\0'
             s.sendall(struct.pack('!I', len(body) + 4) + body)
@@ -67,7 +53,7 @@ public sealed class WireSessionSettingsTests(string guard)
     }
 
     private AgentShellRunner.Result Supervise(string[] command, IDictionary<string, string>? env = null) =>
-        AgentShellRunner.Run(["run", "--connect-guard", guard, "--profile", Repo.DemoProfile, "--pause-timeout", "1", "--", .. command], env: env);
+        AgentShellRunner.Run(["run", "--connect-guard", Guard, "--profile", Repo.DemoProfile, "--pause-timeout", "1", "--", .. command], env: env);
 
     [TestCase("options", "-c search_path=evil,pg_catalog", TestName = "{m}(OptionsDashC)")]
     [TestCase("options", "-csearch_path=evil,pg_catalog", TestName = "{m}(OptionsDashCJoined)")]
@@ -104,7 +90,7 @@ public sealed class WireSessionSettingsTests(string guard)
     public void PgOptionsOfAPsqlDoNotTurnNowIntoTheAgentsFunction()
     {
         // The argv says SELECT now(), a read; PGOPTIONS (libpq's options) moved evil before pg_catalog.
-        var r = Supervise(["psql", "-h", _pg.Host, "-p", _pg.Port.ToString(), "-U", "postgres", "-d", "postgres", "-X", "-tA", "-c", "SELECT now()"],
+        var r = Supervise(["psql", "-h", Pg.Host, "-p", Pg.Port.ToString(), "-U", "postgres", "-d", "postgres", "-X", "-tA", "-c", "SELECT now()"],
             new Dictionary<string, string> { ["PGOPTIONS"] = "-c search_path=evil,pg_catalog" });
         Assert.That(r.ExitCode, Is.Not.EqualTo(0), r.Stdout + r.Stderr);
         Assert.That(r.Stderr, Does.Contain("search_path=evil,pg_catalog from the startup message's options"));
@@ -121,16 +107,16 @@ public sealed class WireSessionSettingsTests(string guard)
         var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Has.Length.EqualTo(2), r.Stdout + r.Stderr);
         Assert.That(lines[1], Does.Contain("error agentshell: blocked postgres ALTER TABLE customers").And.Contain("[rule default.any:destructive-on-production]"), r.Stderr);
-        Assert.That(_pg.Sql("SELECT string_agg(email, ',' ORDER BY id) FROM customers"), Is.EqualTo("a@x,b@x"));
+        Assert.That(Pg.Sql("SELECT string_agg(email, ',' ORDER BY id) FROM customers"), Is.EqualTo("a@x,b@x"));
     }
 
     [Test]
     public void APsqlColumnTypeChangeThatOverwritesEveryRowIsBlockedAtItsExec()
     {
-        var r = Supervise(["psql", "-h", _pg.Host, "-p", _pg.Port.ToString(), "-U", "postgres", "-d", "postgres", "-X", "-c", "ALTER TABLE customers ALTER COLUMN id TYPE bigint USING 0"]);
+        var r = Supervise(["psql", "-h", Pg.Host, "-p", Pg.Port.ToString(), "-U", "postgres", "-d", "postgres", "-X", "-c", "ALTER TABLE customers ALTER COLUMN id TYPE bigint USING 0"]);
         Assert.That(r.ExitCode, Is.EqualTo(126), r.Stdout + r.Stderr);
         Assert.That(r.Stderr, Does.Contain("agentshell: blocked psql ALTER TABLE customers ALTER COLUMN id TYPE bigint USING 0 (production)"));
-        Assert.That(_pg.Sql("SELECT sum(id) FROM customers"), Is.EqualTo("3"));
+        Assert.That(Pg.Sql("SELECT sum(id) FROM customers"), Is.EqualTo("3"));
     }
 
     [Test]
@@ -143,6 +129,6 @@ public sealed class WireSessionSettingsTests(string guard)
             "startup []", "ALTER TABLE customers ALTER COLUMN id TYPE bigint USING id::bigint -> ['ALTER TABLE']",
             "ALTER TABLE customers ALTER COLUMN email TYPE varchar(200) -> ['ALTER TABLE']",
         }), r.Stderr);
-        Assert.That(_pg.Sql("SELECT string_agg(id || ':' || email, ',' ORDER BY id) FROM customers"), Is.EqualTo("1:a@x,2:b@x"));
+        Assert.That(Pg.Sql("SELECT string_agg(id || ':' || email, ',' ORDER BY id) FROM customers"), Is.EqualTo("1:a@x,2:b@x"));
     }
 }
