@@ -232,10 +232,9 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         return agentshell is { } exe && r.Pid > 0 && Interop.Files.TryStat(r.OpenablePath(), out var st) && st.Identity == exe;
     }
 
-    /// <summary>For a script whose interpreter is a known tool: the argv the kernel builds
-    /// (interpreter, its argument, the script's path, the rest of argv); else null.</summary>
     /// <summary>What is at the path the exec names: <paramref name="missing"/> when nothing (the
-    /// open fails with ENOENT or ENOTDIR, or another failure and then a stat); its status when it could be stated; for a regular file that
+    /// open fails with ENOENT or ENOTDIR, or another failure and then a stat); its status when it
+    /// could be stated; for a regular file that
     /// could be opened, what its start shows (ELF, its "#!" line). The open fd is returned (the
     /// caller closes it), or -1. An open that fails otherwise (a file that may be run but not read)
     /// falls back to a stat, as before: nothing of its content is read then.</summary>
@@ -260,6 +259,8 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         return fd;
     }
 
+    /// <summary>For a script whose interpreter is a known tool: the argv the kernel builds
+    /// (interpreter, its argument, the script's path, the rest of argv); else null.</summary>
     private string[]? ScriptOfTool(ExecRequest request, (string Interpreter, string? Argument) sb)
     {
         bool tool = CommandClassifier.KnownTools.Contains(Path.GetFileName(sb.Interpreter))
