@@ -38,30 +38,6 @@ public sealed partial class CommandClassifier
     private readonly ShellQuickScan.IsKnownName _isKnown;
     private readonly ShellQuickScan.IsTrigger _isTrigger;
 
-    private ShellQuickScan.KnownName IsKnown(ReadOnlySpan<byte> name)
-    {
-        if (IsProfileTool(name)) return ShellQuickScan.KnownName.Yes;
-        return ToolTable.Lookup(name) switch
-        {
-            ToolId.None => ShellQuickScan.KnownName.No,
-            ToolId.Git or ToolId.Find or ToolId.Npm or ToolId.Pnpm or ToolId.Yarn or ToolId.Bundle or ToolId.Bun or ToolId.PyRunner
-                or ToolId.Docker or ToolId.Python or ToolId.Php or ToolId.Dotnet
-                or ToolId.Rsync or ToolId.Chmod or ToolId.Mv or ToolId.Truncate or ToolId.Crontab => ShellQuickScan.KnownName.WithArguments,
-            _ => ShellQuickScan.KnownName.Yes,
-        };
-    }
-
-    // The same arguments QuickReject looks for, one word at a time.
-    private static bool IsTrigger(ReadOnlySpan<byte> command, ReadOnlySpan<byte> w) => ToolTable.Lookup(command) switch
-    {
-        ToolId.Git => IsGitVerb(w),
-        ToolId.Find => w.SequenceEqual("-delete"u8) || w.StartsWith("-exec"u8) || w.StartsWith("-ok"u8),
-        ToolId.Python or ToolId.Php or ToolId.Dotnet => HostsTool(w),
-        ToolId.Rsync or ToolId.Chmod or ToolId.Mv or ToolId.Truncate or ToolId.Crontab => IsLocalFilesTrigger(ToolTable.Lookup(command), w),
-        ToolId.Docker when IsDockerVolumeWord(w) => true,
-        _ => w.SequenceEqual("exec"u8) || w.SequenceEqual("dlx"u8) || w.SequenceEqual("x"u8) || w.SequenceEqual("run"u8) || ToolTable.Lookup(w) != ToolId.None,
-    };
-
     /// <summary>Classifies an exec. <paramref name="executable"/> is the path the kernel was asked
     /// to run (may be empty: then argv[0] names the tool).</summary>
     public IReadOnlyList<CommandIntent> Classify(ReadOnlySpan<byte> executable, in Argv argv, IExecContext ctx)
@@ -177,101 +153,6 @@ public sealed partial class CommandClassifier
         if (name.IsEmpty) return false;
         foreach (var n in _profileNames) if (name.SequenceEqual(n)) return true;
         return false;
-    }
-
-    // PERF: common programs that share a name with a parsed tool ("git status", "npm install",
-    // "find . -name x") are let through on bytes when no argument could make them interesting.
-    private static bool QuickReject(ToolId id, in Argv argv)
-    {
-        switch (id)
-        {
-            case ToolId.Git:
-                // Only "git [global options] push|reset|clean|filter-branch|filter-repo ..." is classified.
-                for (int i = 1; i < argv.Count; i++)
-                {
-                    var a = argv[i];
-                    if (a.SequenceEqual("-C"u8) || a.SequenceEqual("-c"u8) || a.SequenceEqual("--git-dir"u8) || a.SequenceEqual("--work-tree"u8) || a.SequenceEqual("--namespace"u8)) { i++; continue; }
-                    if (a.Length > 0 && a[0] == '-') continue;
-                    return !IsGitVerb(a);
-                }
-                return true;
-            case ToolId.Find:
-                for (int i = 1; i < argv.Count; i++)
-                {
-                    var a = argv[i];
-                    if (a.SequenceEqual("-delete"u8) || a.StartsWith("-exec"u8) || a.StartsWith("-ok"u8)) return false;
-                }
-                return true;
-            case ToolId.Docker:
-                // Only docker [compose] exec|run CONTAINER CMD... runs a command worth reading, and
-                // volume rm|prune, system prune --volumes, compose down -v remove data.
-                for (int i = 1; i < argv.Count; i++)
-                {
-                    var a = argv[i];
-                    if (a.SequenceEqual("exec"u8) || a.SequenceEqual("run"u8) || IsDockerVolumeWord(a)) return false;
-                }
-                return true;
-            case ToolId.Npm: case ToolId.Pnpm: case ToolId.Yarn: case ToolId.Bundle: case ToolId.Bun: case ToolId.PyRunner:
-                return argv.Count < 2 || (ToolTable.Lookup(argv[1]) == ToolId.None && !argv[1].SequenceEqual("exec"u8)
-                    && !argv[1].SequenceEqual("dlx"u8) && !argv[1].SequenceEqual("x"u8) && !argv[1].SequenceEqual("run"u8)
-                    && !argv[1].SequenceEqual("run-script"u8) && !argv[1].SequenceEqual("test"u8) && !argv[1].SequenceEqual("tool"u8));
-            case ToolId.Python: case ToolId.Php: case ToolId.Dotnet:
-                // Only python [options] manage.py|-m alembic|-m django, php artisan, dotnet ef are classified.
-                for (int i = 1; i < argv.Count; i++)
-                {
-                    var a = argv[i];
-                    if (a.SequenceEqual("-m"u8)) return i + 1 >= argv.Count || !HostsTool(argv[i + 1]);
-                    if (a.Length > 0 && a[0] == '-') { if (a.SequenceEqual("-c"u8)) return true; continue; }
-                    return !HostsTool(a);
-                }
-                return true;
-            case ToolId.Rsync: case ToolId.Chmod: case ToolId.Mv: case ToolId.Truncate: case ToolId.Crontab:
-                for (int i = 1; i < argv.Count; i++)
-                {
-                    if (IsLocalFilesTrigger(id, argv[i])) return false;
-                }
-                return true;
-            default:
-                return false;
-        }
-    }
-
-    private static bool IsDockerVolumeWord(ReadOnlySpan<byte> w) => w.SequenceEqual("volume"u8) || w.SequenceEqual("prune"u8) || w.SequenceEqual("down"u8);
-
-    // PERF: the word that makes a local-files command worth parsing (LocalFiles.cs); most mv,
-    // chmod and truncate calls name relative paths and are let through on bytes.
-    private static bool IsLocalFilesTrigger(ToolId id, ReadOnlySpan<byte> w) => id switch
-    {
-        ToolId.Rsync => w.StartsWith("--del"u8),
-        ToolId.Chmod => w.SequenceEqual("--recursive"u8) || w.Length > 1 && w[0] == '-' && w[1] != '-' && w.IndexOf((byte)'R') > 0,
-        ToolId.Mv => w.Length > 0 && w[0] is (byte)'/' or (byte)'~' or (byte)'$' || w.SequenceEqual("."u8) || w.SequenceEqual(".."u8) || w.StartsWith("../"u8),
-        ToolId.Truncate => w.Length > 0 && w[0] is (byte)'/' or (byte)'~' or (byte)'$',
-        ToolId.Crontab => w.Length > 1 && w[0] == '-' && w[1] != '-' && w.IndexOf((byte)'r') > 0,
-        _ => false,
-    };
-
-    // The script or module an interpreter runs that is a known tool: manage.py (Django), artisan
-    // (Laravel), ef (dotnet ef), alembic and django (python -m).
-    internal static bool HostsTool(ReadOnlySpan<byte> w) =>
-        w.EndsWith("manage.py"u8) || w.EndsWith("artisan"u8) || w.SequenceEqual("ef"u8) || w.SequenceEqual("alembic"u8) || w.SequenceEqual("django"u8);
-
-    private static bool IsGitVerb(ReadOnlySpan<byte> w) => w.SequenceEqual("push"u8) || w.SequenceEqual("reset"u8) || w.SequenceEqual("clean"u8)
-        || w.SequenceEqual("filter-branch"u8) || w.SequenceEqual("filter-repo"u8);
-
-    // PERF: `bash -c 'ls -la && npm test'` (how agents run most commands) is let through on bytes
-    // when no command in the string could matter.
-    private bool HarmlessShellString(in Argv argv)
-    {
-        int i = 1;
-        bool c = false;
-        for (; i < argv.Count; i++)
-        {
-            var a = argv[i];
-            if (a.Length < 2 || (a[0] != '-' && a[0] != '+') || a.SequenceEqual("--"u8)) break;
-            if (a[1] == '-' || a.IndexOfAny((byte)'o', (byte)'O') >= 0) return false; // long options, -o NAME: slow path
-            if (a.IndexOf((byte)'c') >= 0) c = true;
-        }
-        return c && i < argv.Count && !ShellQuickScan.MayMatter(argv[i], _isKnown, _isTrigger);
     }
 
     private static ReadOnlySpan<byte> Basename(ReadOnlySpan<byte> path)
