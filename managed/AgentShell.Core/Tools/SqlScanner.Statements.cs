@@ -4,7 +4,7 @@ namespace AgentShell.Core.Tools;
 
 // Statement classification. DROP → drop; TRUNCATE → truncate; DELETE without WHERE (or LIMIT) →
 // wipe, with → delete; UPDATE without WHERE → wipe (every row rewritten: the old values are gone),
-// with → write; ALTER … DROP → drop; ALTER TABLE … DELETE (a ClickHouse mutation, TTL … DELETE) → delete; SELECT/SHOW/EXPLAIN/DESCRIBE → read, except EXPLAIN ANALYZE
+// with → write; a WHERE every row meets (1=1, true, a = a, … OR 1=1) is no WHERE; ALTER … DROP → drop; ALTER TABLE … DELETE (a ClickHouse mutation, TTL … DELETE) → delete; SELECT/SHOW/EXPLAIN/DESCRIBE → read, except EXPLAIN ANALYZE
 // of a write, which runs it; INSERT/CREATE/GRANT/COPY FROM/... → write; DO/CALL/EXECUTE/anything
 // unrecognised → unknown. Data-modifying CTEs count. A call of a function decides by the function
 // (SqlFunctions: built-in reads, server file and program access, admin, terminate; a function the
@@ -37,6 +37,64 @@ public static partial class SqlScanner
         return ToolHelp.Max(nested, Statement(w, from, to, d, k, cx));
     }
 
+    /// <summary>True when a DELETE or UPDATE touches only some rows: it has a LIMIT, or a WHERE that a
+    /// row can fail. A condition that names no column (<c>1=1</c>, <c>true</c>, <c>'a'='a'</c>,
+    /// <c>true::bool</c>, MySQL's <c>WHERE 1</c>) is the same for every row, and so is a column compared
+    /// with itself (<c>a = a</c>, every row but NULLs); either as a term of the condition's top-level
+    /// OR makes it match every row, which is what <c>DELETE FROM t</c> does. A constant that is plainly
+    /// false (<c>1=0</c>, <c>false</c>: an ORM's empty IN list) touches no row.</summary>
+    private static bool Filtered(List<Word> w, int from, int to, int d, Context cx)
+    {
+        if (Has(w, from, to, d, "LIMIT")) return true;
+        int where = IndexOf(w, from, to, d, "WHERE");
+        if (where < 0) return false;
+        int end = where + 1;
+        while (end < to && !(w[end].Depth == d && w[end].Text is "RETURNING" or "ORDER" or "LIMIT")) end++;
+        int endPos = end < w.Count ? w[end].Pos : cx.StatementEnd;
+        int start = where + 1, textStart = WordEnd(w[where]);
+        for (int i = where + 1; i <= end; i++)
+        {
+            if (i < end && !(w[i].Depth == d && w[i].Text == "OR")) continue;
+            int textEnd = i < end ? w[i].Pos : endPos;
+            var term = cx.Source.AsSpan(textStart, Math.Max(0, Math.Min(textEnd, cx.Source.Length) - textStart));
+            if (EveryRowMeets(w, start, i, term, cx)) return false;
+            if (i < end) { start = i + 1; textStart = WordEnd(w[i]); }
+        }
+        return true;
+    }
+
+    private static bool EveryRowMeets(List<Word> w, int from, int to, ReadOnlySpan<char> term, Context cx)
+    {
+        bool constant = true;
+        for (int i = from; i < to && constant; i++)
+        {
+            // A string, a dollar-quoted string, a cast's type name (1::bool) and the boolean words
+            // name no column; anything else (a column, a call, a quoted identifier) may.
+            constant = w[i].Text is "'" or "$$" or "TRUE" or "FALSE" or "NOT" or "AND" or "IS" or "NULL" or "UNKNOWN" || w[i].Prev == ':';
+        }
+        if (constant) return !PlainlyFalse(term);
+        // a = a (also >=, <=): a column compared with itself.
+        if (to - from == 2 && w[from].Text == w[from + 1].Text && w[from].Text is not ("'" or "$$"))
+        {
+            var op = cx.Source.AsSpan(WordEnd(w[from]), Math.Max(0, w[from + 1].Pos - WordEnd(w[from]))).Trim();
+            return op is "=" or ">=" or "<=";
+        }
+        return false;
+    }
+
+    private static bool PlainlyFalse(ReadOnlySpan<char> term)
+    {
+        Span<char> t = stackalloc char[16];
+        int n = 0;
+        foreach (char c in term)
+        {
+            if (char.IsWhiteSpace(c) || c is '(' or ')') continue;
+            if (n == t.Length) return false;
+            t[n++] = char.ToLowerInvariant(c);
+        }
+        return t[..n] is "false" or "0" or "1=0" or "0=1" or "1<>1" or "1!=1" or "nottrue";
+    }
+
     private static bool Has(List<Word> w, int from, int to, int depth, string word)
     {
         for (int i = from; i < to; i++) if (w[i].Depth == depth && w[i].Text == word) return true;
@@ -62,9 +120,9 @@ public static partial class SqlScanner
             case "DROP": return Effect.Drop;
             case "TRUNCATE": return Effect.Truncate;
             case "DELETE":
-                return ToolHelp.Max(Has(w, from, to, d, "WHERE") || Has(w, from, to, d, "LIMIT") ? Effect.Delete : Effect.Wipe, Calls(w, from, to, cx));
+                return ToolHelp.Max(Filtered(w, from, to, d, cx) ? Effect.Delete : Effect.Wipe, Calls(w, from, to, cx));
             case "UPDATE":
-                return ToolHelp.Max(Has(w, from, to, d, "WHERE") || Has(w, from, to, d, "LIMIT") ? Effect.Write : Effect.Wipe, Calls(w, from, to, cx));
+                return ToolHelp.Max(Filtered(w, from, to, d, cx) ? Effect.Write : Effect.Wipe, Calls(w, from, to, cx));
             case "ALTER":
                 return Alter(w, from, to, d, cx);
             case "MERGE":
