@@ -32,7 +32,7 @@ public static class PostgresWire
     /// understood, so it is reported too.</summary>
     public static string? StartupShadows(string name, string value)
     {
-        if (Guc(name) == "search_path") return SearchPathShadows(value) ? $"search_path={value} from the startup message" : null;
+        if (Guc(name) == "search_path") return SearchPath.Shadows(value) ? $"search_path={value} from the startup message" : null;
         if (name != "options") return null;
         var words = OptionWords(value);
         for (int i = 0; i < words.Count; i++)
@@ -67,44 +67,6 @@ public static class PostgresWire
         }
         if (any) words.Add(word.ToString());
         return words;
-    }
-
-    // A search_path naming pg_catalog anywhere but first: pg_catalog is searched first only when not named.
-    private static bool SearchPathShadows(string value)
-    {
-        int k = 0;
-        foreach (var part in SplitSchemas(value))
-        {
-            if (part == "pg_catalog") return k > 0;
-            k++;
-        }
-        return false;
-    }
-
-    // The schema names of a search_path value: comma-separated, "quoted" kept as written, others lower-cased.
-    private static IEnumerable<string> SplitSchemas(string value)
-    {
-        int i = 0;
-        while (i < value.Length)
-        {
-            while (i < value.Length && (char.IsWhiteSpace(value[i]) || value[i] == ',')) i++;
-            if (i >= value.Length) yield break;
-            var name = new System.Text.StringBuilder();
-            if (value[i] == '"')
-            {
-                for (i++; i < value.Length; i++)
-                {
-                    if (value[i] == '"') { if (i + 1 < value.Length && value[i + 1] == '"') { name.Append('"'); i++; continue; } i++; break; }
-                    name.Append(value[i]);
-                }
-            }
-            else
-            {
-                for (; i < value.Length && value[i] != ',' && !char.IsWhiteSpace(value[i]); i++) name.Append(char.ToLowerInvariant(value[i]));
-            }
-            while (i < value.Length && value[i] != ',') i++;
-            yield return name.ToString();
-        }
     }
 
     /// <summary><paramref name="scan"/> in a session whose startup <paramref name="why"/> made names

@@ -243,15 +243,17 @@ public static partial class SqlScanner
         int at = from + 1;
         while (at < to && w[at].Text is "SESSION" or "LOCAL") at++;
         if (at >= to || w[at].Text is not ("SEARCH_PATH" or "SCHEMA")) return false;
+        // The value as the server's list syntax: a word is a name (case-folded), "quoted" stays as
+        // written, and a string's text is read as a list too (set_config's, and never less strict).
+        var value = new System.Text.StringBuilder();
         for (int i = at + 1; i < to; i++)
         {
+            if (i == at + 1 && w[i].Text is "TO" or "=") continue;
             string? name = w[i].Text is "'" or "\"" ? Content(w[i], cx) : w[i].Text;
             if (name == null) continue;
-            int k = name.IndexOf("pg_catalog", StringComparison.OrdinalIgnoreCase);
-            if (k == 0 && i == at + 1 + (w[at + 1].Text is "TO" or "=" ? 1 : 0)) return false; // first: the built-ins still come first
-            if (k >= 0) return true;
+            value.Append(w[i].Text == "\"" ? "\"" + name.Replace("\"", "\"\"") + "\"" : name).Append(',');
         }
-        return false;
+        return SearchPath.Shadows(value.ToString());
     }
 
     // COPY … FROM/TO PROGRAM runs a command on the server; FROM/TO 'file' reads or writes a server

@@ -125,6 +125,11 @@ public class SqlScannerTests
     [TestCase("SELECT set_config('search_path', 'public, pg_catalog', false)", Effect.Unknown)]
     [TestCase("SET search_path = pg_catalog, public", Effect.Read)]                           // look-alikes: built-ins first,
     [TestCase("SET search_path TO app, public", Effect.Read)]                                 // or implicitly first
+    [TestCase("SET search_path = \"$user\", pg_catalog", Effect.Unknown)]                      // read as the wire reads a startup search_path (SearchPath)
+    [TestCase("SET search_path = evil,PG_CATALOG", Effect.Unknown)]
+    [TestCase("SET search_path = \"PG_CATALOG\", evil", Effect.Read)]                         // look-alikes: a quoted "PG_CATALOG" is another schema,
+    [TestCase("SET search_path TO 'pg_catalog, evil'", Effect.Read)]                          // or pg_catalog named first
+    [TestCase("SET search_path TO my_pg_catalog_copy, public", Effect.Read)]
     [TestCase("SET statement_timeout = '5s'", Effect.Read)]
     [TestCase("ALTER ROLE app SET search_path = public, pg_catalog", Effect.Unknown)]
     [TestCase("ALTER ROLE app IN DATABASE x SET search_path TO 'app, pg_catalog'", Effect.Unknown)]
