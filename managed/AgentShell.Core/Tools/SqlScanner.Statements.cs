@@ -70,7 +70,9 @@ public static partial class SqlScanner
         {
             // A string, a dollar-quoted string, a cast's type name (1::bool) and the boolean words
             // name no column; anything else (a column, a call, a quoted identifier) may.
-            constant = w[i].Text is "'" or "$$" or "TRUE" or "FALSE" or "NOT" or "AND" or "IS" or "NULL" or "UNKNOWN" || w[i].Prev == ':';
+            constant = w[i].Text is "'" or "$$" or "TRUE" or "FALSE" or "NOT" or "AND" or "IS" or "NULL" or "UNKNOWN" or "IN" or "BETWEEN"
+                or "LIKE" or "ILIKE" or "SIMILAR" or "TO" or "DISTINCT" or "FROM" or "ARRAY" or "CASE" or "WHEN" or "THEN" or "ELSE" or "END"
+                || w[i].Prev == ':';
         }
         if (constant) return !PlainlyFalse(term);
         // a = a (also >=, <=): a column compared with itself.

@@ -26,6 +26,10 @@ public class SqlScannerTests
     [TestCase("DELETE FROM customers WHERE id = 7 OR 1=1", Effect.Wipe)]
     [TestCase("DELETE FROM customers WHERE id = id", Effect.Wipe)]
     [TestCase("DELETE FROM customers WHERE NOT false RETURNING *", Effect.Wipe)]
+    [TestCase("DELETE FROM customers WHERE 1 IN (1, 2)", Effect.Wipe)]
+    [TestCase("DELETE FROM customers WHERE 'x' LIKE '%' OR id = 3", Effect.Wipe)]
+    [TestCase("DELETE FROM customers WHERE 2 BETWEEN 1 AND 3", Effect.Wipe)]
+    [TestCase("DELETE FROM customers WHERE 1 IN (SELECT id FROM banned)", Effect.Delete)] // look-alike: a subquery names a column
     [TestCase("UPDATE customers SET email = NULL WHERE 1=1", Effect.Wipe)]
     [TestCase("UPDATE customers SET email = NULL WHERE email = email", Effect.Wipe)]
     [TestCase("WITH d AS (DELETE FROM customers WHERE 2 > 1 RETURNING *) SELECT count(*) FROM d", Effect.Wipe)]
