@@ -591,9 +591,16 @@ def wire_layer(t):
                           [wb, "pg", "127.0.0.2", pg_port, "postgres", "2000"], "µs", "≤ +50 µs", None))
         # The C floor of these rows: the same client through a plain TCP relay in C (127.0.0.1, no
         # parsing, no decision, a thread per direction): what any relay in user space costs here.
+        # (wire-bench.c also has a one-thread relay that polls before it sleeps, `relay ... SPIN_US`:
+        # x1.38 at 20 µs with the bench under SCHED_FIFO, worse than this one on a loaded machine.)
         relay_port, relay_pg_port = os.environ.get("WIRE_RELAY_PORT", "28081"), os.environ.get("WIRE_RELAY_PG_PORT", "28433")
         servers.append(subprocess.Popen([wb, "relay", "127.0.0.1", relay_port, "127.0.0.2", port]))
         floors = {cases[0][0]: [wb, "keepalive", "127.0.0.1", relay_port, "0", "prod.test", "2000"]}
+        # HTTPS: a C relay terminating TLS on both legs as the wire layer does (OpenSSL, the server's
+        # own certificate toward the client, upstream verified), one thread per connection.
+        tls_relay_port = os.environ.get("WIRE_TLS_RELAY_PORT", "28444")
+        servers.append(subprocess.Popen([wb, "tls-relay", "127.0.0.1", tls_relay_port, "127.0.0.2", tls_port, f"{ca}/srv.pem", f"{ca}/srv.key", "prod.test"]))
+        floors[cases[1][0]] = [wb, "keepalive", "127.0.0.1", tls_relay_port, "1", "prod.test", "2000"]
         if pg is not None:
             servers.append(subprocess.Popen([wb, "relay", "127.0.0.1", relay_pg_port, "127.0.0.2", pg_port]))
             floors[cases[-1][0]] = [wb, "pg", "127.0.0.1", relay_pg_port, "postgres", "2000"]

@@ -11,6 +11,14 @@
  *   wire-bench relay ADDR PORT UPADDR UPPORT     the floor of any relay in user space: a plain TCP
  *                                                relay (a thread per direction, blocking reads and
  *                                                writes, TCP_NODELAY both legs, nothing parsed)
+ *   wire-bench relay ADDR PORT UPADDR UPPORT SPIN_US
+ *                                                the same relay with one thread per connection for
+ *                                                both directions (poll), polling without blocking for
+ *                                                SPIN_US µs after each transfer before it sleeps
+ *   wire-bench tls-relay ADDR PORT UPADDR UPPORT CERT KEY SNI
+ *                                                the TLS floor: TLS terminated on both legs (CERT/KEY
+ *                                                toward the client, SNI verified upstream), one thread
+ *                                                per connection, records moved as they come (poll)
  *   wire-bench pg ADDR PORT USER N               one PostgreSQL connection (trust authentication,
  *                                                no TLS), N simple-protocol "SELECT 1" round trips:
  *                                                prints µs per round trip (after 50 warm-up ones)
@@ -24,6 +32,7 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -316,6 +325,116 @@ static void *relay_connection(void *arg)
     return NULL;
 }
 
+/* A second relay floor: one thread per connection for both directions (a request
+ * and its response are served in turn, as the wire layer's HTTP path does), and before blocking in
+ * poll it polls both sockets without blocking for up to relay_spin_us µs after the last bytes it
+ * moved: a peer that answers within the window is read without this thread sleeping and being woken. */
+static int relay_spin_us;
+
+/* Moves what is waiting on from to to; 1 if bytes moved, 0 if none waited, -1 at the end of either. */
+static int relay_move(int from, int to, int flags)
+{
+    char buf[16384];
+    ssize_t n;
+    while ((n = recv(from, buf, sizeof(buf), flags)) < 0 && errno == EINTR) {}
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return 0;
+    if (n <= 0)
+        return -1;
+    for (ssize_t off = 0; off < n;) {
+        ssize_t w = write(to, buf + off, (size_t)(n - off));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        off += w;
+    }
+    return 1;
+}
+
+static void *relay_one_thread(void *arg)
+{
+    int c = (int)(long)arg;
+    struct conn up = dial(relay_up_addr, relay_up_port, NULL, NULL);
+    int end = 0;
+    while (!end) {
+        double until = now_us() + relay_spin_us;
+        int moved = 0;
+        while (!end && relay_spin_us > 0 && !moved && now_us() < until) {
+            int a = relay_move(c, up.fd, MSG_DONTWAIT), b = a < 0 ? 0 : relay_move(up.fd, c, MSG_DONTWAIT);
+            end = a < 0 || b < 0;
+            moved = a > 0 || b > 0;
+        }
+        if (end || moved)
+            continue;
+        struct pollfd p[2] = { { .fd = c, .events = POLLIN }, { .fd = up.fd, .events = POLLIN } };
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            die("poll");
+        }
+        if (p[0].revents && relay_move(c, up.fd, MSG_DONTWAIT) < 0)
+            end = 1;
+        if (!end && p[1].revents && relay_move(up.fd, c, MSG_DONTWAIT) < 0)
+            end = 1;
+    }
+    close(c);
+    hang_up(&up);
+    return NULL;
+}
+
+/* The TLS relay floor: TLS terminated on both legs as the wire layer does (the client gets the
+ * server's certificate, the upstream is verified against OpenSSL's default paths), one thread per
+ * connection moving records both ways (poll, then SSL_read and SSL_write, draining SSL_pending). */
+static SSL_CTX *relay_client_ctx;
+static const char *relay_sni;
+
+static int tls_move(SSL *from, SSL *to)
+{
+    char buf[16384];
+    do {
+        int n = SSL_read(from, buf, (int)sizeof(buf));
+        if (n <= 0)
+            return -1;
+        for (int off = 0; off < n;) {
+            int w = SSL_write(to, buf + off, n - off);
+            if (w <= 0)
+                return -1;
+            off += w;
+        }
+    } while (SSL_pending(from) > 0);
+    return 0;
+}
+
+static void *tls_relay_connection(void *arg)
+{
+    int fd = (int)(long)arg;
+    SSL *c = SSL_new(server_ctx);
+    if (!c || SSL_set_fd(c, fd) != 1 || SSL_accept(c) != 1) {
+        if (c)
+            SSL_free(c);
+        close(fd);
+        return NULL;
+    }
+    struct conn up = dial(relay_up_addr, relay_up_port, relay_client_ctx, relay_sni);
+    for (;;) {
+        struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = up.fd, .events = POLLIN } };
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            die("poll");
+        }
+        if (p[0].revents && tls_move(c, up.ssl) < 0)
+            break;
+        if (p[1].revents && tls_move(up.ssl, c) < 0)
+            break;
+    }
+    SSL_free(c);
+    close(fd);
+    hang_up(&up);
+    return NULL;
+}
+
 static int pg_bench(const char *addr, int port, const char *user, int n)
 {
     struct conn c = dial(addr, port, NULL, NULL);
@@ -379,13 +498,22 @@ int main(int argc, char **argv)
         printf("%.1f\n", (now_us() - t0) / n);
         return 0;
     }
-    if (argc == 6 && strcmp(argv[1], "relay") == 0) {
+    if ((argc == 6 || argc == 7) && strcmp(argv[1], "relay") == 0) {
         relay_up_addr = argv[4];
         relay_up_port = atoi(argv[5]);
-        return server(argv[2], atoi(argv[3]), NULL, NULL, relay_connection);
+        if (argc == 7)
+            relay_spin_us = atoi(argv[6]);
+        return server(argv[2], atoi(argv[3]), NULL, NULL, argc == 7 ? relay_one_thread : relay_connection);
+    }
+    if (argc == 9 && strcmp(argv[1], "tls-relay") == 0) {
+        relay_up_addr = argv[4];
+        relay_up_port = atoi(argv[5]);
+        relay_sni = argv[8];
+        relay_client_ctx = client_ctx();
+        return server(argv[2], atoi(argv[3]), argv[6], argv[7], tls_relay_connection);
     }
     if (argc == 6 && strcmp(argv[1], "pg") == 0)
         return pg_bench(argv[2], atoi(argv[3]), argv[4], atoi(argv[5]));
-    fprintf(stderr, "usage: wire-bench server ADDR PORT [CERT KEY] | keepalive ADDR PORT TLS SNI N [WARM_MS] | handshake ADDR PORT PREFIX N | relay ADDR PORT UPADDR UPPORT | pg ADDR PORT USER N\n");
+    fprintf(stderr, "usage: wire-bench server ADDR PORT [CERT KEY] | keepalive ADDR PORT TLS SNI N [WARM_MS] | handshake ADDR PORT PREFIX N | relay ADDR PORT UPADDR UPPORT [SPIN_US] | tls-relay ADDR PORT UPADDR UPPORT CERT KEY SNI | pg ADDR PORT USER N\n");
     return 2;
 }
