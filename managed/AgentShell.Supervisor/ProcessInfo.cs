@@ -100,6 +100,26 @@ internal static class ProcessInfo
     internal static (ulong Dev, ulong Ino)? ExeIdentity(int pid) =>
         Interop.Files.TryStat($"/proc/{pid}/exe", out var st) ? st.Identity : null;
 
+    /// <summary><see cref="ExeIdentity(int)"/> through <paramref name="procDir"/>, an open /proc/PID
+    /// directory: "exe" looked up in it, not the whole path.</summary>
+    internal static (ulong Dev, ulong Ino)? ExeIdentityAt(int procDir) =>
+        Interop.Files.StatAt(procDir, "exe\0"u8, out var st) == 0 ? st.Identity : null;
+
+    /// <summary>Opens /proc/PID as a directory (O_PATH: for lookups in it only) for a later
+    /// <see cref="ExeIdentityAt"/>, its "exe" entry looked up once already (the link itself, not
+    /// followed): the later lookup finds it cached and only follows it to what runs then. -1 when it
+    /// cannot be opened. PERF: the path is formatted on the stack, no string made.</summary>
+    internal static int OpenProcDir(int pid)
+    {
+        Span<byte> path = stackalloc byte[24];
+        "/proc/"u8.CopyTo(path);
+        if (!pid.TryFormat(path[6..], out int n, provider: System.Globalization.CultureInfo.InvariantCulture)) return -1;
+        path[6 + n] = 0;
+        int fd = Interop.Files.Open(path[..(7 + n)], Interop.Files.O_PATH | Interop.Files.O_DIRECTORY | Interop.Files.O_CLOEXEC, out _);
+        if (fd >= 0) Interop.Files.StatAt(fd, "exe\0"u8, out _, Interop.Files.AT_SYMLINK_NOFOLLOW);
+        return fd;
+    }
+
     /// <summary>Thread group id of a thread id (exec notifications carry the thread id).</summary>
     internal static int Tgid(int tid)
     {

@@ -87,4 +87,42 @@ public sealed class ProcessInfoTests
         Assert.That(ProcessInfo.StartTime(pid), Is.EqualTo(0UL));
         Assert.That(ProcessInfo.Chain(pid, 1), Is.Empty);
     }
+
+    [Test]
+    public void AProcDirectoryOpenedBeforeAnExecNamesTheProgramThatRunsAfterIt()
+    {
+        // The exec check opens /proc/PID (and looks its "exe" up) before the exec commits: the
+        // identity read through it at the stop must be the new program's, not the old one's.
+        var go = Path.Combine(Path.GetTempPath(), $"agentshell-exe-{Guid.NewGuid():N}");
+        int pid = Interop.Spawn.Start("/usr/bin/python3", ["/usr/bin/python3", "-c",
+            "import os, sys, time\nwhile not os.path.exists(sys.argv[1]): time.sleep(0.005)\nos.execv('/bin/sleep', ['sleep', '5'])", go], [], 2, 2);
+        int dir = -1;
+        try
+        {
+            Assert.That(Interop.Files.TryStat("/usr/bin/python3", out var python), Is.True);
+            Assert.That(Interop.Files.TryStat("/bin/sleep", out var sleep), Is.True);
+            dir = ProcessInfo.OpenProcDir(pid);
+            Assert.That(dir, Is.GreaterThanOrEqualTo(0));
+            Assert.That(ProcessInfo.ExeIdentityAt(dir), Is.EqualTo(python.Identity), "before: python");
+            File.WriteAllText(go, "");
+            for (int i = 0; i < 400 && ProcessInfo.ExeIdentity(pid) != sleep.Identity; i++) Thread.Sleep(5);
+            Assert.That(ProcessInfo.ExeIdentity(pid), Is.EqualTo(sleep.Identity), "the child exec'd sleep");
+            Assert.That(ProcessInfo.ExeIdentityAt(dir), Is.EqualTo(sleep.Identity), "after: what runs now, through the same directory");
+        }
+        finally
+        {
+            if (dir >= 0) Interop.Libc.close(dir);
+            Interop.Process.kill(pid, 9);
+            Interop.Spawn.Wait(pid, out _, 0, out _);
+            File.Delete(go);
+        }
+    }
+
+    [Test]
+    public void AGoneProcessHasNoProcDirectory()
+    {
+        int pid = Interop.Spawn.Start("/bin/true", ["/bin/true"], [], 2, 2);
+        Interop.Spawn.Wait(pid, out _, 0, out _);
+        Assert.That(ProcessInfo.OpenProcDir(pid), Is.EqualTo(-1));
+    }
 }

@@ -219,14 +219,15 @@ internal static partial class Interop
             return ok;
         }
 
-        internal const int NR_newfstatat = 262, AT_FDCWD = -100;
+        internal const int NR_newfstatat = 262, AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100;
 
         [LibraryImport(Libc.Name, EntryPoint = "syscall", SetLastError = true)]
         private static unsafe partial long syscall_at(long number, long dirfd, byte* path, stat* buf, long flags);
 
         /// <summary>fstatat(2) of a path given as bytes ending in a NUL, relative to <paramref name="dirfd"/>
-        /// (or <see cref="AT_FDCWD"/>), following symlinks: 0 with the status, or the errno.</summary>
-        internal static unsafe Errno StatAt(int dirfd, ReadOnlySpan<byte> pathWithNul, out FileStatus status)
+        /// (or <see cref="AT_FDCWD"/>), following symlinks unless <paramref name="flags"/> has
+        /// <see cref="AT_SYMLINK_NOFOLLOW"/>: 0 with the status, or the errno.</summary>
+        internal static unsafe Errno StatAt(int dirfd, ReadOnlySpan<byte> pathWithNul, out FileStatus status, int flags = 0)
         {
             if (pathWithNul.IsEmpty || pathWithNul[^1] != 0) throw new ArgumentException("the path must end in a NUL", nameof(pathWithNul));
             stat st;
@@ -236,7 +237,7 @@ internal static partial class Interop
             {
                 do
                 {
-                    r = syscall_at(NR_newfstatat, dirfd, p, &st, 0);
+                    r = syscall_at(NR_newfstatat, dirfd, p, &st, flags);
                     e = r == 0 ? 0 : LastErrno;
                 } while (e == Errno.EINTR);
             }

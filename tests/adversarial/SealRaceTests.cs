@@ -1,0 +1,72 @@
+using System.Text.RegularExpressions;
+
+namespace AgentShell.EndToEnd.Tests.Adversarial;
+
+/// <summary>Issue 11 / issue 15 class 6: the seal of a tool trusted with production (prctl run in it
+/// through the vDSO's `syscall` at its exec stop, two single steps) raced by another process of the
+/// tree (tests/adversarial/native/seal-race.c), which widens the steps' window as any tree process
+/// may (its child pinned at nice 19 to a CPU a spinner holds) and watches /proc/PID/stat:
+/// the gadget's two bytes rewritten to `xor eax, eax` after their check (fixed in b841b6a: the step
+/// must show a syscall ran), and the committed argv rewritten GET -> DELETE after the compare and
+/// before the seal (fixed in 93f6f29: the seal comes first). Against the code before each fix the
+/// production stand-in receives DELETEs; here none. The profile blocks unknown clients, so a tool
+/// whose seal failed runs untrusted and gets nowhere on production.</summary>
+[TestFixture("seccomp")]
+[TestFixture("kernel")]
+public sealed partial class SealRaceTests(string guard)
+{
+    private static int Tries => int.TryParse(Environment.GetEnvironmentVariable("AGENTSHELL_ADVERSARIAL_TRIES"), out int n) && n > 0 ? n : 100;
+
+    private LoopbackHttpServer _prod = null!;
+    private TestHome _home = null!;
+    private string _profile = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        Attacks.Require(guard);
+        if (Environment.ProcessorCount < 2) Assert.Ignore("the attack pins a spinner and the tool to one CPU and watches from another");
+        _prod = new LoopbackHttpServer("127.0.0.2");
+        _home = new TestHome();
+        _profile = Path.Combine(_home.Dir, "block.json");
+        // The wire off: what is raced is the trust given at the exec, not a per-request decision.
+        File.WriteAllText(_profile, """{ "Description": "test: 127.0.0.2 is production; unknown clients are blocked", "Environments": { "production": { "Hosts": ["127.0.0.2"], "Wire": { "Http": false, "Postgres": false } } }, "Network": { "UnknownClientToProduction": "block" } }""");
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        _prod.Dispose();
+        _home.Dispose();
+    }
+
+    [GeneratedRegex(@"tries (\d+) ran (\d+) refused (\d+) killed (\d+) wrote (\d+) missed (\d+)")]
+    private static partial Regex Summary();
+
+    [TestCase("gadget", TestName = "{m}(TheGadgetRewrittenBetweenItsCheckAndItsStep)")]
+    [TestCase("argv", TestName = "{m}(TheArgvRewrittenBetweenTheCompareAndTheSeal)")]
+    public void ARaceWithTheSealNeverSendsADeleteToProduction(string race)
+    {
+        // A try counts when the watch saw the exec stop (the tracer can be quicker on a busy machine):
+        // batches until enough tries were made in the window, each batch a fresh run.
+        int raced = 0, killed = 0;
+        var stderr = new System.Text.StringBuilder();
+        for (int batch = 0; batch < 3 && raced < 10; batch++)
+        {
+            var r = AgentShellRunner.Run(["run", "--connect-guard", guard, "--audit", _home.AuditLog, "--profile", _profile, "--",
+                Attacks.Program("seal-race"), race, Tries.ToString(), Repo.Which("curl"), _prod.Url("/volumes/1")], TimeSpan.FromMinutes(5), _home.Dir, _home.Env);
+            var m = Summary().Match(r.Stdout);
+            Assert.That(m.Success, Is.True, $"no summary; stdout: {r.Stdout}\nstderr: {r.Stderr}");
+            TestContext.Out.WriteLine($"{guard} {race}: {m.Value}; requests: {_prod.Requests.Count}");
+            raced += Tries - int.Parse(m.Groups[6].Value);
+            killed += int.Parse(m.Groups[4].Value);
+            stderr.Append(r.Stderr);
+        }
+        Thread.Sleep(100); // a request still in flight
+        Assert.That(_prod.Requests.Where(q => q.Method != "GET").Select(q => q.Method), Is.Empty, "a destructive request reached production");
+        // The attack really ran: tries were made inside the seal's window, and GETs were sent.
+        Assert.That(raced, Is.GreaterThan(0), "the watch never saw an exec stop");
+        Assert.That(_prod.Requests, Is.Not.Empty, stderr.ToString());
+        if (killed > 0) Assert.That(stderr.ToString(), Does.Contain("[rule supervisor:exec-changed]"));
+    }
+}

