@@ -84,6 +84,25 @@ public sealed class RemoteEnvironmentTests
         finally { Marshal.FreeHGlobal(block); }
     }
 
+    [TestCase("RAILS_ENV=production", "production", "default.any:destructive-on-production")]
+    [TestCase("DOTNET_ENVIRONMENT=Production", "production", "default.any:destructive-on-production")] // the last name the profile lists
+    [TestCase("RAILS_ENV=development", "unknown", "default.any:destructive-on-unknown")]             // set, not matching
+    [TestCase("RAILS_ENVIRONMENT=production", "unknown", "default.any:destructive-on-unknown")]      // another name
+    public void AnExecsVariablesNameTheEnvironmentOfAnUnknownTarget(string variable, string environment, string rule)
+    {
+        var policy = AgentShell.Core.Policy.Policy.Load([Path.Combine(Repo.Root, "profiles", "default.json")]);
+        var classifier = new AgentShell.Core.Classification.CommandClassifier(policy.Tools);
+        var (block, envp) = Lay(B("HOME=/nonexistent-home"), B("PATH=/usr/bin:/bin"), B(variable));
+        try
+        {
+            var ctx = new RemoteExecContext(new ExecReader(), null);
+            ctx.Reset(Environment.ProcessId, envp);
+            var d = policy.Decide(classifier.Classify(["curl", "-X", "DELETE", "https://api.example.org/v1/volumes/1"], ctx), ctx);
+            Assert.That((d.Environment, d.RuleId), Is.EqualTo((environment, rule)));
+        }
+        finally { Marshal.FreeHGlobal(block); }
+    }
+
     [Test]
     public void AnUnreadableEnvironmentIsSaid()
     {
