@@ -63,6 +63,47 @@ public sealed class RemoteEnvironmentTests
     }
 
     [Test]
+    public void OneScanForManyNamesAgreesWithTheLookupOfEach()
+    {
+        var names = new AgentShell.Core.Model.VariableNames(["RAILS_ENV", "HOME", "X", "EQ", "EMPTY", "NOEQUALS", "HOM", "CAFÉ", "A=1", "", "MIX_ENV"]);
+        var (block, envp) = Lay(B("A=1"), B("HOME=/first"), B("HOME=/second"), [0xFF, (byte)'X', (byte)'=', (byte)'b'], B("X=good"), B("EQ=a=b"),
+            B("EMPTY="), B("NOEQUALS"), B("CAFÉ=crème"), B("RAILS_ENVX=production"), B("MIX_EN=prod"));
+        try
+        {
+            var ctx = new RemoteExecContext(new ExecReader(), null);
+            ctx.Reset(Environment.ProcessId, envp);
+            ulong scanned = ctx.VariablesSet(names); // before any lookup: nothing cached yet
+            ulong byName = 0;
+            for (int i = 0; i < names.Count; i++) if (ctx.GetEnvironmentVariable(names[i]) != null) byName |= 1UL << i;
+            Assert.That(byName, Is.EqualTo((1UL << 1) | (1UL << 2) | (1UL << 3) | (1UL << 4) | (1UL << 7)));
+            Assert.That(scanned, Is.EqualTo(byName), "CAFÉ is not ASCII: always set, and it is set here");
+            ctx.Reset(Environment.ProcessId, 8); // unreadable: no variable, as the lookups see it
+            Assert.That(ctx.VariablesSet(names), Is.EqualTo(1UL << 7), "only the name left to a lookup");
+            Assert.That(ctx.EnvironmentUnreadable, Is.True);
+        }
+        finally { Marshal.FreeHGlobal(block); }
+    }
+
+    [TestCase("RAILS_ENV=production", "production", "default.any:destructive-on-production")]
+    [TestCase("DOTNET_ENVIRONMENT=Production", "production", "default.any:destructive-on-production")] // the last name the profile lists
+    [TestCase("RAILS_ENV=development", "unknown", "default.any:destructive-on-unknown")]             // set, not matching
+    [TestCase("RAILS_ENVIRONMENT=production", "unknown", "default.any:destructive-on-unknown")]      // another name
+    public void AnExecsVariablesNameTheEnvironmentOfAnUnknownTarget(string variable, string environment, string rule)
+    {
+        var policy = AgentShell.Core.Policy.Policy.Load([Path.Combine(Repo.Root, "profiles", "default.json")]);
+        var classifier = new AgentShell.Core.Classification.CommandClassifier(policy.Tools);
+        var (block, envp) = Lay(B("HOME=/nonexistent-home"), B("PATH=/usr/bin:/bin"), B(variable));
+        try
+        {
+            var ctx = new RemoteExecContext(new ExecReader(), null);
+            ctx.Reset(Environment.ProcessId, envp);
+            var d = policy.Decide(classifier.Classify(["curl", "-X", "DELETE", "https://api.example.org/v1/volumes/1"], ctx), ctx);
+            Assert.That((d.Environment, d.RuleId), Is.EqualTo((environment, rule)));
+        }
+        finally { Marshal.FreeHGlobal(block); }
+    }
+
+    [Test]
     public void AnUnreadableEnvironmentIsSaid()
     {
         var ctx = new RemoteExecContext(new ExecReader(), null);

@@ -57,6 +57,18 @@ internal sealed class ChildContext : IExecContext
         return _cleared ? null : _parent.GetEnvironmentVariable(name);
     }
 
+    // The parent's answer (none when cleared) with the assignments applied in the order the lookup
+    // above reads them: an unset clears the name's bit, an assignment sets it; the last one wins.
+    public ulong VariablesSet(VariableNames names)
+    {
+        ulong set = _cleared ? names.Unmatched : _parent.VariablesSet(names);
+        if (_overrides != null) foreach (var (k, v) in _overrides) set = Apply(set, names.Match(k), v);
+        if (_few != null) foreach (var (k, v) in _few) set = Apply(set, names.Match(k), v);
+        return set;
+
+        static ulong Apply(ulong set, ulong bits, string? value) => value != null ? set | bits : set & ~bits;
+    }
+
     public string? WorkingDirectory => _cwdUnknown ? null : _cwd ?? _parent.WorkingDirectory;
 
     public byte[]? ReadFile(string path, int maxBytes)

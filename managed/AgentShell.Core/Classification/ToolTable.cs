@@ -80,20 +80,26 @@ internal static class ToolTable
     // Every mkfs.TYPE helper (mkfs.ext2, mkfs.f2fs, mkfs.exfat, …) makes a file system, listed or not.
     private static ReadOnlySpan<byte> MkfsPrefix => "mkfs."u8;
 
-    // PERF: names bucketed by first byte; a lookup compares a handful of short spans at most.
+    // PERF: names bucketed by first byte and length (a bucket holds three names at most): by first
+    // byte alone, 'p' held twenty and a lookup of psql compared lengths down the list, and each
+    // command looks its name up two or three times (quick path, classifier, shell trigger).
+    private const int LengthBuckets = 32;
     private static readonly (byte[] Name, ToolId Id, string Text)[][] Buckets = Build();
     private static readonly Dictionary<string, ToolId> ByString = Names.ToDictionary(n => n.Name, n => n.Id, StringComparer.Ordinal);
 
     private static (byte[], ToolId, string)[][] Build()
     {
-        var b = new List<(byte[], ToolId, string)>[256];
+        var b = new List<(byte[], ToolId, string)>[128 * LengthBuckets];
         foreach (var (name, id) in Names)
         {
             var bytes = Encoding.ASCII.GetBytes(name);
-            (b[bytes[0]] ??= []).Add((bytes, id, name));
+            if (bytes.Length >= LengthBuckets || bytes[0] >= 128) throw new InvalidOperationException($"tool name '{name}' does not fit the table");
+            (b[Bucket(bytes)] ??= []).Add((bytes, id, name));
         }
         return b.Select(l => l?.ToArray() ?? []).ToArray();
     }
+
+    private static int Bucket(ReadOnlySpan<byte> name) => name[0] * LengthBuckets + name.Length;
 
     /// <summary>Looks up a basename.</summary>
     public static ToolId Lookup(ReadOnlySpan<byte> name) => Lookup(name, out _);
@@ -104,9 +110,12 @@ internal static class ToolTable
     {
         text = null;
         if (name.IsEmpty) return ToolId.None;
-        foreach (var (n, id, t) in Buckets[name[0]])
+        if (name.Length < LengthBuckets && name[0] < 128) // no listed name is longer or starts otherwise
         {
-            if (name.SequenceEqual(n)) { text = t; return id; }
+            foreach (var (n, id, t) in Buckets[Bucket(name)])
+            {
+                if (name.SequenceEqual(n)) { text = t; return id; }
+            }
         }
         return name.Length > MkfsPrefix.Length && name.StartsWith(MkfsPrefix) ? ToolId.Mkfs : ToolId.None;
     }

@@ -9,6 +9,13 @@ public interface IExecContext
     /// <summary>A variable of the environment passed to the exec (not the caller's start-up one).</summary>
     string? GetEnvironmentVariable(string name);
 
+    /// <summary>Which of <paramref name="names"/> the exec's environment sets, one bit per index
+    /// (<see cref="VariableNames"/>): a clear bit means <see cref="GetEnvironmentVariable"/> returns
+    /// null for that name; a set bit means look it up. Never a clear bit for a set variable (a
+    /// production <c>RAILS_ENV</c> missed would be a destructive command allowed). This default
+    /// sets every bit; a context that can scan its environment once for all names overrides it.</summary>
+    ulong VariablesSet(VariableNames names) => ulong.MaxValue;
+
     /// <summary>Working directory of the process, or null when unknown.</summary>
     string? WorkingDirectory { get; }
 
@@ -48,6 +55,18 @@ public sealed class LocalExecContext : IExecContext
     /// <inheritdoc/>
     public string? GetEnvironmentVariable(string name) =>
         _env != null ? (_env.TryGetValue(name, out var v) ? v : null) : Environment.GetEnvironmentVariable(name);
+
+    /// <inheritdoc/>
+    /// <remarks>One pass over a given environment whose names compare ordinally (as its lookups do);
+    /// this process's environment, or another comparer, is looked up name by name.</remarks>
+    public ulong VariablesSet(VariableNames names)
+    {
+        if (_env is not Dictionary<string, string> d || !ReferenceEquals(d.Comparer, EqualityComparer<string>.Default) && !ReferenceEquals(d.Comparer, StringComparer.Ordinal))
+            return ulong.MaxValue;
+        ulong set = names.Unmatched;
+        foreach (var name in d.Keys) set |= names.Match(name);
+        return set;
+    }
 
     /// <inheritdoc/>
     public byte[]? ReadFile(string path, int maxBytes)

@@ -66,6 +66,9 @@ internal sealed class EnvironmentTable
     private readonly List<HostEntry> _networks = [];
     private readonly NameTable[] _nameTables = [new(), new(), new(), new(), new()];
     private readonly List<(string Variable, GlobPattern Value, int Env, int Layer, EnvironmentEntry? Entry)> _envVars = [];
+    // The distinct names of _envVars and each entry's index among them (set by Seal).
+    private VariableNames _variables = new([]);
+    private int[] _variableOf = [];
     private Dictionary<string, List<HostEntry>>.AlternateLookup<ReadOnlySpan<char>> _exactLookup;
     private Dictionary<string, List<HostEntry>>.AlternateLookup<ReadOnlySpan<char>> _suffixLookup;
 
@@ -114,6 +117,15 @@ internal sealed class EnvironmentTable
         _networks.Sort((a, b) => a.Pattern.PrefixBits != b.Pattern.PrefixBits ? b.Pattern.PrefixBits.CompareTo(a.Pattern.PrefixBits) : ByPortThenLayer(a, b));
         foreach (var t in _nameTables) t.Seal();
         _envVars.Sort((a, b) => b.Layer.CompareTo(a.Layer));
+        var names = new List<string>();
+        _variableOf = new int[_envVars.Count];
+        for (int i = 0; i < _envVars.Count; i++)
+        {
+            int k = names.IndexOf(_envVars[i].Variable);
+            if (k < 0) { k = names.Count; names.Add(_envVars[i].Variable); }
+            _variableOf[i] = k;
+        }
+        _variables = new VariableNames(names);
         _exactLookup = _exactHosts.GetAlternateLookup<ReadOnlySpan<char>>();
         _suffixLookup = _suffixHosts.GetAlternateLookup<ReadOnlySpan<char>>();
     }
@@ -154,8 +166,15 @@ internal sealed class EnvironmentTable
     {
         matched = null;
         if (ctx == null) return -1;
-        foreach (var (variable, value, env, _, entry) in _envVars)
+        // PERF: one scan of the exec's environment says which of the names are set; only those are
+        // looked up (the default profile's six names were six lookups, in the supervisor six scans of
+        // envp, for every target whose environment is unknown: every URL and database it names).
+        ulong set = ctx.VariablesSet(_variables);
+        for (int i = 0; i < _envVars.Count; i++)
         {
+            int k = _variableOf[i];
+            if (k < VariableNames.MaskBits && (set & (1UL << k)) == 0) continue;
+            var (variable, value, env, _, entry) = _envVars[i];
             string? v = ctx.GetEnvironmentVariable(variable);
             if (v != null && value.Matches(v)) { matched = entry; return env; }
         }

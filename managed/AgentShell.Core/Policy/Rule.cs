@@ -11,6 +11,7 @@ public sealed class Rule
     private uint _effectMask = uint.MaxValue;
     private bool[]? _environmentIds;     // null = any environment
     private bool _usesContextPaths;
+    private uint _targetKindMask;        // 0 = any kind (and no target)
 
     /// <summary>Unique id, e.g. <c>demo.http:delete-on-production</c>.</summary>
     public required string Id { get; init; }
@@ -61,6 +62,8 @@ public sealed class Rule
                 if (id >= 0) _environmentIds[id] = true;
             }
         }
+        _targetKindMask = 0;
+        foreach (var k in TargetKinds) _targetKindMask |= (int)k < 32 ? 1u << (int)k : throw new InvalidOperationException($"target kind {k} has no bit");
         _usesContextPaths = Paths.Any(p => p.Anchor != PathAnchor.Root);
     }
 
@@ -81,7 +84,8 @@ public sealed class Rule
         if ((_effectMask & (1u << (int)intent.Effect)) == 0) return false;
         if (_environmentIds != null && !_environmentIds[environmentId]) return false;
         if (Tools.Count > 0 && !Tools.Contains(intent.Tool) && (intent.ActsAs == null || !Tools.Contains(intent.ActsAs))) return false;
-        if (TargetKinds.Count > 0 && (target == null || !TargetKinds.Contains(target.Kind))) return false;
+        // PERF: kinds, like effects, as a mask (was a set's Contains through its interface).
+        if (_targetKindMask != 0 && (target == null || (_targetKindMask & (1u << (int)target.Kind)) == 0)) return false;
         if (Hosts.Count > 0 && !HostMatches(target)) return false;
         if (Paths.Count > 0 && !PathMatches(target, ctx)) return false;
         return true;
@@ -90,7 +94,8 @@ public sealed class Rule
     private bool HostMatches(Target? target)
     {
         if (target?.Host is not string host) return false;
-        foreach (var h in Hosts) if (h.Matches(host, target.Port)) return true;
+        // PERF: by index: foreach over the interface boxed an enumerator per rule tried.
+        for (int i = 0; i < Hosts.Count; i++) if (Hosts[i].Matches(host, target.Port)) return true;
         return false;
     }
 
@@ -117,8 +122,9 @@ public sealed class Rule
             home = ctx.GetEnvironmentVariable("HOME");
             cwd = ctx.WorkingDirectory;
         }
-        foreach (var p in Paths)
+        for (int i = 0; i < Paths.Count; i++) // PERF: by index, as Hosts
         {
+            var p = Paths[i];
             string? body = p.Anchor switch
             {
                 PathAnchor.Root => path,

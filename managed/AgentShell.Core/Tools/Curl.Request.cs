@@ -119,7 +119,7 @@ public static partial class Curl
     internal static Effect? ActionOf(string? path)
     {
         if (string.IsNullOrEmpty(path)) return null;
-        int q = path.IndexOfAny(['?', '#']);
+        int q = path.AsSpan().IndexOfAny('?', '#'); // PERF: string.IndexOfAny takes an array, made per call
         var p = (q >= 0 ? path[..q] : path).TrimEnd('/');
         var last = p[(p.LastIndexOf('/') + 1)..];
         if (last.Length < 3 || !char.IsAsciiLetter(last[0]) && last[0] != '_') return null;

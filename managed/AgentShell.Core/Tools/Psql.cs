@@ -14,7 +14,15 @@ public static partial class Psql
         var ctx = c.Context;
         var evidence = new List<Evidence>();
         string? host = null, port = null, db = null, cluster = null;
-        var sql = new List<(string Text, string Token)>();
+        // PERF: the first script (one -c or -f, the common case) in locals; a list only from the second.
+        (string Text, string Token) firstSql = default;
+        List<(string Text, string Token)>? moreSql = null;
+        int scripts = 0;
+        void AddSql(string text, string token)
+        {
+            if (scripts++ == 0) firstSql = (text, token);
+            else (moreSql ??= []).Add((text, token));
+        }
         bool unknown = false, list = false, help = false;
         string? firstPositional = null; // PERF: only the first operand is read (the dbname): no list
         var reader = new OptionReader(Options, c.Args);
@@ -25,12 +33,12 @@ public static partial class Psql
             string? value = t.Value;
             switch (t.Name)
             {
-                case "--command": sql.Add((value ?? "", t.Text)); break;
+                case "--command": AddSql(value ?? "", t.Text); break;
                 case "--file":
                 {
                     var text = InputPaths.Read(c, ctx, value ?? "", dashIsStdin: true, out var why);
                     if (text == null) { unknown = true; evidence.Add(new(t.Text, $"SQL from {why}")); }
-                    else sql.Add((text, t.Text));
+                    else AddSql(text, t.Text);
                     break;
                 }
                 case "--host": host = value; evidence.Add(new(t.Text, $"host {value}")); break;
@@ -46,10 +54,11 @@ public static partial class Psql
         var target = ResolveTarget(db, host, port, ctx, evidence, cluster);
         SqlResult? result = null;
         List<SqlResult>? connecting = null; // PERF: the scripts with a \connect, in order; most have none
-        if (sql.Count > 0)
+        if (scripts > 0)
         {
-            foreach (var (text, token) in sql)
+            for (int i = 0; i < scripts; i++)
             {
+                var (text, token) = i == 0 ? firstSql : moreSql![i - 1];
                 var r = SqlScanner.Scan(Config.PsqlConfig.Includes(text, null, ctx, evidence), SqlDialect.Postgres);
                 if (r.Connects.Count > 0) (connecting ??= []).Add(r);
                 if (result == null || r.Effect > result.Effect) result = r;

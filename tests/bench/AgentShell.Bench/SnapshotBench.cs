@@ -8,8 +8,9 @@ namespace AgentShell.Bench;
 
 /// <summary>Every corpus decision written out in full (intents: tool, effect, targets, evidence,
 /// summary, argv, credential carriers; the decision: action, rule, reason, explanation,
-/// environment, entry, credential, Describe), twice: in the corpus tests' fixture with their
-/// policy, and in the table row's context (no home) with the shipped default profile. A hot-path
+/// environment, entry, credential, Describe), three times: in the corpus tests' fixture with their
+/// policy, in the table row's context (no home) with the shipped default profile, and in that context
+/// with variables that name an environment. A hot-path
 /// change must leave this output byte for byte the same: `AgentShell.Bench snapshot > before`.</summary>
 public sealed class SnapshotBench : IBench
 {
@@ -29,12 +30,19 @@ public sealed class SnapshotBench : IBench
         var plain = AgentShell.Core.Policy.Policy.Load([Path.Combine(AgentShell.Core.Tests.TempProfiles.ShippedDir, "default.json")]);
         var plainClassifier = new CommandClassifier(plain.Tools);
         var plainCtx = new LocalExecContext(new Dictionary<string, string> { ["HOME"] = "/nonexistent-home", ["PATH"] = "/usr/bin:/bin" }, "/tmp");
+        // The same with variables that name an environment (EnvVars): one set that does not match
+        // its pattern, one that does, so every unknown target takes the second's environment.
+        var varsCtx = new LocalExecContext(new Dictionary<string, string>
+        {
+            ["HOME"] = "/nonexistent-home", ["PATH"] = "/usr/bin:/bin", ["RAILS_ENV"] = "development", ["DOTNET_ENVIRONMENT"] = "Production",
+        }, "/tmp");
         var sb = new StringBuilder();
         foreach (var c in cases)
         {
             sb.Append("== ").Append(c.File).Append(':').Append(c.Line).Append(' ').Append(c.Input).Append('\n');
             Dump(sb, "fixture", Classify(classifier, c.Kind, c.Input, fixtureCtx), fixturePolicy, fixtureCtx);
             Dump(sb, "plain", Classify(plainClassifier, c.Kind, c.Input, plainCtx), plain, plainCtx);
+            Dump(sb, "vars", Classify(plainClassifier, c.Kind, c.Input, varsCtx), plain, varsCtx);
         }
         Console.Out.Write(sb.ToString().Replace(CorpusFixture.Root, "<fixture>"));
     }

@@ -147,6 +147,7 @@ public sealed class TableBench : IBench
         private readonly Dictionary<(string, int), byte[]?> _files = new();
 
         public string? GetEnvironmentVariable(string name) => inner.GetEnvironmentVariable(name);
+        public ulong VariablesSet(VariableNames names) => inner.VariablesSet(names);
         public string? WorkingDirectory => inner.WorkingDirectory;
 
         public byte[]? ReadFile(string path, int maxBytes)
