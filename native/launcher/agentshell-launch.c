@@ -187,6 +187,8 @@ int main(int argc, char **argv)
     }
     if (i >= argc)
         usage();
+    if (kernel_unix && !kernel_connect)
+        die("--kernel-unix needs --kernel-connect");
 
     int type = 0;
     socklen_t len = sizeof(type);
@@ -203,8 +205,6 @@ int main(int argc, char **argv)
 
     /* A parent pid of 1 means our parent has already died (we were re-parented to init), unless the
      * supervisor named itself: `agentshell daemon` is PID 1 of its container. */
-    if (kernel_unix && !kernel_connect)
-        die("--kernel-unix needs --kernel-connect");
     struct filter_opts fo = {.sup = sup, .sup_pgrp = getpgid(sup), .kernel_connect = kernel_connect, .kernel_unix = kernel_unix};
     if (sup <= 0 || (sup == 1 && !sup_named) || fo.sup_pgrp < 0)
         die("supervisor pid %d is not a live process; not running unsupervised", (int)sup);
