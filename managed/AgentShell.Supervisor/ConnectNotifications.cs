@@ -7,7 +7,8 @@ using static AgentShell.Supervisor.Interop.Seccomp;
 
 namespace AgentShell.Supervisor;
 
-/// <summary>Trapped connects (seccomp mode, and the Unix and gate checks of root mode): read the
+/// <summary>Trapped connects (seccomp mode; in root mode only Unix connects, and only on a kernel
+/// without cgroup/connect_unix, which otherwise guards the approval socket itself): read the
 /// sockaddr, refuse connects to the approval socket, decide connects to production addresses, and
 /// perform an allowed inet connect on the process's behalf, to the address that was checked.
 /// Sends that name a destination (datagrams, TCP Fast Open) are <see cref="DatagramSends"/>'. A TCP connect to

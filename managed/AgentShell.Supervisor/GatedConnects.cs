@@ -66,6 +66,17 @@ internal sealed class GatedConnects(IAddressEnvironments addresses, KernelConnec
         }
     }
 
+    /// <summary>A connect of the tree to the approval socket, refused by the kernel (its event thread):
+    /// said and recorded as the seccomp path does (ConnectNotifications.UnixConnect).</summary>
+    public void ControlSocketRefused(KernelConnectGuard.Event e)
+    {
+        int pid = (int)e.Tid, tgid = (int)e.Tgid;
+        var rule = SupervisorRules.SelfApproval;
+        string line = rule.Refusal("a connect to the approval socket");
+        if (!notifier.Write(pid, line) && (tgid == pid || !notifier.Write(tgid, line))) log.WriteLine(line);
+        recorder.Record(rule.Decision, pid, [], null, AuditSyscall.Connect, AuditOutcome.Blocked);
+    }
+
     /// <summary>A connect or datagram the kernel refused by itself (its event thread).</summary>
     public void KernelRefused(KernelConnectGuard.Event e)
     {

@@ -93,6 +93,8 @@ struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 3);
 struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1);
          __type(key, __u32); __type(value, struct exec_check); } check SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 1 << 18); } events SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1);
+         __type(key, __u32); __type(value, struct control_socket); } control SEC(".maps");
 
 static __always_inline __u64 next(__u32 which)
 {
@@ -234,6 +236,61 @@ SEC("cgroup/connect6") int connect6(struct bpf_sock_addr *ctx) { return decide6(
 /* Unconnected UDP sends name their destination on every sendto/sendmsg. */
 SEC("cgroup/sendmsg4") int sendmsg4(struct bpf_sock_addr *ctx) { return decide4(ctx); }
 SEC("cgroup/sendmsg6") int sendmsg6(struct bpf_sock_addr *ctx) { return decide6(ctx); }
+
+/* Unix connects of the tree (Linux >= 6.7, BPF_CGROUP_UNIX_CONNECT), so that seccomp need not trap
+ * them (a notification per nscd lookup, ~57 us each here when the supervisor's vCPU is idle). The
+ * hook runs before the kernel looks the path up: it sees the string, not the inode. A connect naming
+ * the approval socket by the path it was bound at is refused here (EPERM, and the supervisor says
+ * why); another spelling of it (a symlink, a relative path, /proc/PID/root/...) reaches the socket,
+ * whose server refuses every task of the tree by its credentials (SO_PEERCRED, against the tree
+ * map). Abstract names are no file: not the approval socket. libbpf 1.1 has no section name for
+ * this hook, so the program is built as the type's connect4 and the supervisor sets its attach type
+ * before load (BpfInstaller.Prepare); on a kernel without the hook it is not loaded, and seccomp
+ * keeps trapping Unix connects. */
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+struct bpf_sock_addr_kern {
+    void *uaddr; /* the kernel's copy of the sockaddr (a sockaddr_storage, or a whole sockaddr_un) */
+    __u32 uaddrlen;
+} __attribute__((preserve_access_index));
+
+SEC("cgroup/connect4")
+int connect_unix(struct bpf_sock_addr *ctx)
+{
+    __u64 id = bpf_get_current_pid_tgid();
+    __u32 tid = (__u32)id, tgid = (__u32)(id >> 32), zero = 0, two = 2;
+    __u64 *overflow = bpf_map_lookup_elem(&counters, &two);
+    if (!bpf_map_lookup_elem(&tree, &tid) && !(overflow && *overflow))
+        return 1;
+    struct control_socket *c = bpf_map_lookup_elem(&control, &zero);
+    if (!c)
+        return 0;
+    __u32 len = c->len;
+    if (len == 0)
+        return 1; /* none guarded here: seccomp still traps the tree's Unix connects */
+    if (len >= UNIX_PATH)
+        return 0;
+    struct bpf_sock_addr_kern *k = bpf_cast_to_kern_ctx(ctx);
+    const char *sa = BPF_CORE_READ(k, uaddr);
+    __u32 alen = BPF_CORE_READ(k, uaddrlen);
+    char p[UNIX_PATH];
+    if (!sa || bpf_probe_read_kernel(p, sizeof(p), sa + 2) != 0)
+        return 0;
+    /* The kernel's name is sun_path up to its first NUL or the address's end. */
+    __u32 n = alen > 2 ? alen - 2 : 0;
+    if (n < len)
+        return 1;
+    for (int i = 0; i < UNIX_PATH; i++) {
+        if (i >= len)
+            break;
+        if (p[i] != c->path[i])
+            return 1;
+    }
+    if (n > len && p[len] != 0)
+        return 1; /* a longer name */
+    __u8 none[16] = {};
+    emit(tgid, tid, none, 0, EV_CONTROL_SOCKET);
+    return 0;
+}
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)

@@ -30,7 +30,8 @@ enum action { ACT_ALLOW = 0, ACT_BLOCK = 1, ACT_PAUSE = 2 };
 
 /* event.kind: why the kernel refused a connect or send, or killed an exec at its commit (what it
  * committed is not what was decided; or it is traced by another than the supervisor). */
-enum event_kind { EV_BLOCKED = 1, EV_DATAGRAM = 2, EV_GATE_FULL = 3, EV_NOT_READY = 4, EV_EXEC_CHANGED = 5, EV_EXEC_TRACED = 6 };
+enum event_kind { EV_BLOCKED = 1, EV_DATAGRAM = 2, EV_GATE_FULL = 3, EV_NOT_READY = 4, EV_EXEC_CHANGED = 5, EV_EXEC_TRACED = 6,
+                  EV_CONTROL_SOCKET = 7 /* a connect of the tree to the approval socket, by its path */ };
 
 /* The value of a decided map entry. */
 enum decision { DECIDED_ALLOW = 1, DECIDED_DENY = 2 };
@@ -67,6 +68,13 @@ struct slot { __u64 seq; __u64 gen; __u32 tgid; __u32 tid; __u32 port; __u32 fam
  * wire: the wire layer decides what production TCP connections send, so every one of them goes
  * to the gate, whatever the process's exec was trusted with. */
 struct config { __u32 gate_port; __u32 action; __u32 ready; __u32 wire; };
+
+/* The size of sockaddr_un's sun_path. */
+#define UNIX_PATH 108
+
+/* The one entry of the control map: the approval socket's path as the supervisor bound it (len bytes,
+ * no NUL). len 0: none is guarded here, and every Unix connect of the tree is still trapped by seccomp. */
+struct control_socket { __u32 len; __u32 pad; char path[UNIX_PATH]; };
 
 /* A connect or send the kernel refused (ring buffer), so the supervisor can say why. */
 struct event { __u32 tgid; __u32 tid; __u32 port; __u32 kind; __u8 addr[16]; };

@@ -1,7 +1,7 @@
 /*
  * agentshell-launch: put a command under AgentShell's seccomp user-notification filter.
  *
- *   agentshell-launch [--sock-fd N] [--status-fd N] [--supervisor-pid P] [--kernel-connect]
+ *   agentshell-launch [--sock-fd N] [--status-fd N] [--supervisor-pid P] [--kernel-connect [--kernel-unix]]
  *                     [--protect PATH]... [--require-protection] [--] CMD [ARGS...]
  *
  * 1. With --protect: bind every PATH read-only in a mount namespace of the tree's own, and give
@@ -16,7 +16,8 @@
  *    filter's sight) fails with ENOSYS, so libc uses clone; signals, ptrace and memory access aimed at
  *    the supervisor, io_uring_setup and bpf fail with EPERM, and so, for a protected root tree,
  *    does the mount family of calls. With --kernel-connect (root mode) IPv4/IPv6-sized connects
- *    are left to the kernel's cgroup connect programs, which the supervisor has attached.
+ *    are left to the kernel's cgroup connect programs, which the supervisor has attached; with
+ *    --kernel-unix as well, every connect is (its cgroup/connect_unix program guards the approval socket).
  * 4. Tell the supervisor over the socket (default fd 3) which fd the listener is, with why the
  *    paths are not protected (nothing when they are); it takes the fd with pidfd_getfd. Wait for
  *    its one-byte "go", close the listener.
@@ -55,7 +56,7 @@
 
 __attribute__((noreturn)) static void usage(void)
 {
-    fprintf(stderr, "usage: %s [--sock-fd N] [--status-fd N] [--supervisor-pid P] [--kernel-connect] [--protect PATH]... [--require-protection] [--] CMD [ARGS...]\n", prog);
+    fprintf(stderr, "usage: %s [--sock-fd N] [--status-fd N] [--supervisor-pid P] [--kernel-connect [--kernel-unix]] [--protect PATH]... [--require-protection] [--] CMD [ARGS...]\n", prog);
     exit(2);
 }
 
@@ -139,7 +140,7 @@ static int parse_number(const char *s, const char *what, long max)
 int main(int argc, char **argv)
 {
     int sock = DEFAULT_SOCK_FD, status_fd = -1;
-    int kernel_connect = 0, require_protection = 0, nprotect = 0;
+    int kernel_connect = 0, kernel_unix = 0, require_protection = 0, nprotect = 0;
     char *protect[MAX_PROTECT];
     pid_t sup = getppid(); /* the supervisor spawned us, unless --supervisor-pid names it */
     int sup_named = 0;
@@ -162,6 +163,8 @@ int main(int argc, char **argv)
             sup_named = 1;
         } else if (strcmp(argv[i], "--kernel-connect") == 0) {
             kernel_connect = 1;
+        } else if (strcmp(argv[i], "--kernel-unix") == 0) {
+            kernel_unix = 1;
         } else if (strcmp(argv[i], "--protect") == 0) {
             if (i + 1 >= argc)
                 usage();
@@ -184,6 +187,8 @@ int main(int argc, char **argv)
     }
     if (i >= argc)
         usage();
+    if (kernel_unix && !kernel_connect)
+        die("--kernel-unix needs --kernel-connect");
 
     int type = 0;
     socklen_t len = sizeof(type);
@@ -200,7 +205,7 @@ int main(int argc, char **argv)
 
     /* A parent pid of 1 means our parent has already died (we were re-parented to init), unless the
      * supervisor named itself: `agentshell daemon` is PID 1 of its container. */
-    struct filter_opts fo = {.sup = sup, .sup_pgrp = getpgid(sup), .kernel_connect = kernel_connect};
+    struct filter_opts fo = {.sup = sup, .sup_pgrp = getpgid(sup), .kernel_connect = kernel_connect, .kernel_unix = kernel_unix};
     if (sup <= 0 || (sup == 1 && !sup_named) || fo.sup_pgrp < 0)
         die("supervisor pid %d is not a live process; not running unsupervised", (int)sup);
 

@@ -140,11 +140,16 @@ static unsigned short assemble(const struct line *src, size_t n, struct sock_fil
  * kernel. Only connects whose address length is not that of a sockaddr_in (16) or sockaddr_in6
  * (28) still come here: AF_UNIX paths (the approval socket) and anything unusual. A connect of
  * another family with one of those lengths reaches the kernel's checks, and the approval socket
- * refuses tree processes by their credentials. */
+ * refuses tree processes by their credentials.
+ * kernel_unix: root mode with cgroup/connect_unix attached too (Linux >= 6.7): no connect comes here;
+ * that program refuses the tree's connects to the approval socket by its path, and the socket refuses
+ * tree processes by their credentials whatever path reached it. */
 int install_filter(const struct filter_opts *o)
 {
     const __u32 s = (__u32)o->sup, neg_s = (__u32)-o->sup, neg_g = (__u32)-o->sup_pgrp;
     const int kernel_connect = o->kernel_connect;
+    /* A connect whose length is no inet sockaddr's: the kernel's too (kernel_unix), or ours. */
+    const enum label other_connect = kernel_connect && o->kernel_unix ? ALLOW : NOTIFY;
     /* An impossible length (negative: the kernel fails it with EINVAL) when every connect is ours. */
     const __u32 len4 = kernel_connect ? 16 : 0xFFFFFFFFu, len6 = kernel_connect ? 28 : 0xFFFFFFFFu;
     /* Sends that name a destination. Seccomp mode: the supervisor decides the destination like a
@@ -257,7 +262,7 @@ int install_filter(const struct filter_opts *o)
         LABEL(CONNECT_LEN),
         LOAD_ARG_LO(2),
         JEQ(len4, ALLOW),
-        JEQ_ELSE(len6, ALLOW, NOTIFY),
+        JEQ_ELSE(len6, ALLOW, other_connect),
         LABEL(ALLOW),
         RET(SECCOMP_RET_ALLOW),
         LABEL(REFUSE),

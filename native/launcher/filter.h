@@ -9,6 +9,7 @@
 struct filter_opts {
     pid_t sup, sup_pgrp;  /* as the tree names them (an impossible pid when it cannot name them) */
     int kernel_connect;   /* root mode: the kernel's cgroup programs decide inet connects and sends */
+    int kernel_unix;      /* with kernel_connect: Unix connects too (cgroup/connect_unix guards the approval socket) */
     int refuse_mounts;    /* a protected root tree: the mount family of calls is refused */
 };
 

@@ -17,13 +17,14 @@ public sealed class LauncherFilterAssemblyTests
     public void TearDown() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>Compiles <paramref name="body"/> as the body of main() after the launcher's filter source and runs it.</summary>
-    private (int Code, string Stdout, string Stderr) RunDriver(string body)
+    private (int Code, string Stdout, string Stderr) RunDriver(string body, string includes = "")
     {
         var src = Path.Combine(_dir, "driver.c");
         var exe = Path.Combine(_dir, "driver");
         File.WriteAllText(src, $$"""
             #include "filter.c"
             #include <stdio.h>
+            {{includes}}
             int main(void)
             {
             {{body}}
@@ -125,5 +126,56 @@ public sealed class LauncherFilterAssemblyTests
             """);
         Assert.That(code, Is.EqualTo(125));
         Assert.That(stderr, Is.EqualTo("agentshell-launch: filter: instruction 1 cannot reach ALLOW, 256 instructions on\n"));
+    }
+
+    /// <summary>The filter as installed, on the real kernel: which connects come to the listener. Root
+    /// mode leaves inet-sized connects to the kernel's programs; with Unix connects in the kernel too
+    /// (cgroup/connect_unix guards the approval socket) none comes; otherwise every one does.</summary>
+    [TestCase(0, 0, "path notified, abstract notified, inet notified")]
+    [TestCase(1, 0, "path notified, abstract notified, inet kernel")]
+    [TestCase(1, 1, "path kernel, abstract kernel, inet kernel")]
+    public void ConnectsReachTheListenerOnlyWhereTheKernelDoesNotDecideThem(int kernelConnect, int kernelUnix, string expected)
+    {
+        KernelSetUp.RequireInterception();
+        var (code, stdout, stderr) = RunDriver($$"""
+                setvbuf(stdout, NULL, _IONBF, 0);
+                pid_t child = fork();
+                if (child == 0) {
+                    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) { perror("prctl"); _exit(2); }
+                    struct filter_opts o = {.sup = getppid(), .sup_pgrp = getpgid(getppid()), .kernel_connect = {{kernelConnect}}, .kernel_unix = {{kernelUnix}}};
+                    int l = install_filter(&o);
+                    const char *names[] = {"path", "abstract", "inet"};
+                    for (int kind = 0; kind < 3; kind++) {
+                        pid_t g = fork();
+                        if (g == 0) {
+                            struct sockaddr_un un = {.sun_family = AF_UNIX};
+                            struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(9), .sin_addr.s_addr = htonl(0x7f000001)};
+                            int s = socket(kind == 2 ? AF_INET : AF_UNIX, SOCK_STREAM, 0);
+                            if (kind == 0) strcpy(un.sun_path, "/nonexistent/agentshell-filter-test.sock");
+                            else if (kind == 1) memcpy(un.sun_path, "\0agentshell-filter-test", 23);
+                            if (kind == 2) connect(s, (struct sockaddr *)&in, sizeof(in));
+                            else connect(s, (struct sockaddr *)&un, kind == 0 ? sizeof(un) : offsetof(struct sockaddr_un, sun_path) + 23);
+                            _exit(0);
+                        }
+                        struct pollfd p = {.fd = l, .events = POLLIN};
+                        int r = poll(&p, 1, 1000);
+                        printf("%s%s %s", kind ? ", " : "", names[kind], r == 1 ? "notified" : "kernel");
+                        if (r == 1) {
+                            struct seccomp_notif n;
+                            memset(&n, 0, sizeof(n));
+                            if (ioctl(l, SECCOMP_IOCTL_NOTIF_RECV, &n) != 0) { perror("recv"); _exit(3); }
+                            struct seccomp_notif_resp resp = {.id = n.id, .error = -EPERM};
+                            if (ioctl(l, SECCOMP_IOCTL_NOTIF_SEND, &resp) != 0) { perror("send"); _exit(4); }
+                        }
+                        waitpid(g, NULL, 0);
+                    }
+                    _exit(0);
+                }
+                int st;
+                waitpid(child, &st, 0);
+                return WIFEXITED(st) ? WEXITSTATUS(st) : 99;
+            """, "#include <sys/prctl.h>\n#include <sys/ioctl.h>\n#include <sys/wait.h>\n#include <sys/un.h>\n#include <netinet/in.h>\n#include <arpa/inet.h>\n#include <poll.h>\n#include <string.h>");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Is.EqualTo(expected), stderr);
     }
 }

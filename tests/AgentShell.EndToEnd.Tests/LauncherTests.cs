@@ -23,6 +23,7 @@ public sealed class LauncherTests
     [TestCase(new[] { "--sock-fd", "abc", "true" }, 125, "'abc' is not a file descriptor number")]
     [TestCase(new[] { "--sock-fd=-1", "true" }, 125, "'-1' is not a file descriptor number")]
     [TestCase(new[] { "--" }, 2, "usage:")]
+    [TestCase(new[] { "--kernel-unix", "true" }, 125, "--kernel-unix needs --kernel-connect")]
     public void BadArgumentsAreRefused(string[] args, int code, string message)
     {
         var (c, err) = Launch(args);

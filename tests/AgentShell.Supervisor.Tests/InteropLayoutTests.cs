@@ -124,6 +124,7 @@ public sealed class InteropLayoutTests
         Of<BpfMaps.Config>("struct config", F("GatePort", "gate_port"), F("Action", "action"), F("Ready", "ready"), F("Wire", "wire")),
         Of<KernelConnectGuard.Slot>("struct slot", F("Seq", "seq"), F("Gen", "gen"), F("Tgid", "tgid"), F("Tid", "tid"), F("Port", "port"),
             F("Family", "family"), Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
+        Of<BpfMaps.ControlSocket>("struct control_socket", F("Len", "len"), F("Pad", "pad"), F("Path", "path")),
         Of<KernelConnectGuard.Event>("struct event", F("Tgid", "tgid"), F("Tid", "tid"), F("Port", "port"), F("Kind", "kind"),
             Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
     ];
@@ -146,6 +147,8 @@ public sealed class InteropLayoutTests
         ("EV_NOT_READY", KernelConnectGuard.EventNotReady),
         ("EV_EXEC_CHANGED", KernelConnectGuard.EventExecChanged),
         ("EV_EXEC_TRACED", KernelConnectGuard.EventExecTraced),
+        ("EV_CONTROL_SOCKET", KernelConnectGuard.EventControlSocket),
+        ("UNIX_PATH", BpfMaps.UnixPath),
         ("DECIDED_ALLOW", BpfMaps.DecidedAllow),
         ("DECIDED_DENY", BpfMaps.DecidedDeny),
     ];
@@ -184,7 +187,7 @@ public sealed class InteropLayoutTests
     [Test]
     public void EveryFieldOfEveryBpfMirrorIsChecked()
     {
-        Assert.That(BpfMirrors, Has.Length.EqualTo(8));
+        Assert.That(BpfMirrors, Has.Length.EqualTo(9));
         foreach (var m in BpfMirrors)
         {
             var declared = m.Type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic).Select(f => f.Name);

@@ -85,6 +85,9 @@ internal static partial class Interop
         // The programs and maps as file descriptors: a loaded object's, or a pool entry's (BpfPool).
         [LibraryImport(Lib)] internal static partial int bpf_program__fd(nint prog);
         [LibraryImport(Lib)] internal static partial int bpf_program__expected_attach_type(nint prog);
+        [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial nint bpf_object__find_program_by_name(nint obj, string name);
+        [LibraryImport(Lib)] internal static partial int bpf_program__set_expected_attach_type(nint prog, int type);
+        [LibraryImport(Lib)] internal static partial int bpf_program__set_autoload(nint prog, [MarshalAs(UnmanagedType.U1)] bool autoload);
         [LibraryImport(Lib)] internal static partial nint bpf_object__next_map(nint obj, nint prev);
         [LibraryImport(Lib)] internal static partial nint bpf_map__name(nint map);
         [LibraryImport(Lib)] internal static partial int bpf_map__fd(nint map);

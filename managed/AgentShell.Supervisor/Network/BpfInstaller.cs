@@ -62,9 +62,37 @@ internal sealed class BpfInstaller : IDisposable
         }
         catch (DllNotFoundException) { reason = "libbpf.so.1 is not installed"; return null; }
         if (obj == 0) { reason = $"cannot open {objectPath}: {Interop.LastErrno}"; return null; }
-        if (bpf_object__load(obj) != 0) { reason = $"the kernel refused the connect programs: {Interop.LastErrno}"; bpf_object__close(obj); return null; }
+        Prepare(obj, unixConnect: true);
+        if (bpf_object__load(obj) != 0)
+        {
+            reason = $"the kernel refused the connect programs: {Interop.LastErrno}";
+            bpf_object__close(obj);
+            // A kernel without the Unix connect hook (before 6.7) still gets the others; its tree's
+            // Unix connects stay trapped by seccomp (KernelConnectGuard.GuardsUnixConnects is false).
+            obj = bpf_object__open_file(objectPath, 0);
+            if (obj == 0) return null;
+            Prepare(obj, unixConnect: false);
+            if (bpf_object__load(obj) != 0) { bpf_object__close(obj); return null; }
+        }
         reason = "";
         return new BpfInstaller(BpfProgramSet.OfLoadedObject(obj), cgroupRoot);
+    }
+
+    /// <summary>The Unix connect program (native/bpf/agentshell-connect.bpf.c: connect_unix).</summary>
+    internal const string UnixConnectProgram = "connect_unix";
+
+    /// <summary>BPF_CGROUP_UNIX_CONNECT (Linux 6.7), which libbpf 1.1's section names do not know.</summary>
+    private const int BPF_CGROUP_UNIX_CONNECT = 49;
+
+    /// <summary>What the object file cannot say to libbpf 1.1, set on an opened object before its
+    /// load (and before its shape is read, so a pool entry matches it): the Unix connect program's
+    /// attach type, or, with <paramref name="unixConnect"/> false, that it is not loaded at all.</summary>
+    internal static void Prepare(nint obj, bool unixConnect)
+    {
+        nint p = bpf_object__find_program_by_name(obj, UnixConnectProgram);
+        if (p == 0) return;
+        if (unixConnect) bpf_program__set_expected_attach_type(p, BPF_CGROUP_UNIX_CONNECT);
+        else bpf_program__set_autoload(p, false);
     }
 
     /// <summary>Attaches every program (tracing programs to their tracepoints, the others at the

@@ -37,6 +37,17 @@ internal sealed class BpfMaps
     /// <summary>struct exec_check.</summary>
     [StructLayout(LayoutKind.Sequential)] internal struct ExecCheck { public ulong K0, K1; public uint Supervisor, Pad; }
 
+    /// <summary>struct control_socket: the approval socket's path, <see cref="UnixPath"/> bytes at most.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct ControlSocket
+    {
+        public uint Len, Pad;
+        public fixed byte Path[UnixPath];
+    }
+
+    /// <summary>UNIX_PATH: sizeof(sockaddr_un.sun_path).</summary>
+    internal const int UnixPath = 108;
+
     /// <summary>STAGE_PATH: the script path buffer of <see cref="Stage"/>, its NUL included.</summary>
     internal const int StagePath = 256;
 
@@ -46,7 +57,7 @@ internal sealed class BpfMaps
     /// <summary>enum decision: the value of a decided entry.</summary>
     internal const byte DecidedAllow = 1, DecidedDeny = 2;
 
-    private readonly int _prod, _procs, _staged, _decided, _conf, _check;
+    private readonly int _prod, _procs, _staged, _decided, _conf, _check, _control;
     private readonly SipHash _hash;
     private readonly Lock _prodLock = new();
     private HashSet<(Address16, int)> _published = [];
@@ -67,6 +78,7 @@ internal sealed class BpfMaps
         int Map(string name) => set.Map(name);
         Tree = Map("tree"); _prod = Map("prod"); _procs = Map("procs"); _staged = Map("staged");
         _decided = Map("decided"); Slots = Map("slots"); _conf = Map("conf"); Events = Map("events"); _check = Map("check");
+        _control = Map("control");
         // The hash key of committed execs: drawn for this run, known to us and the kernel only.
         // PERF: getrandom(2), not RandomNumberGenerator, which loaded OpenSSL (libssl, libcrypto)
         // into every root-mode supervisor: their relocations at start and ~4 MiB resident.
@@ -79,6 +91,17 @@ internal sealed class BpfMaps
         };
         _hash = new SipHash(check.K0, check.K1);
         Update(_check, 0u, check);
+    }
+
+    /// <summary>Tells the Unix connect program the approval socket's path (its bytes, no NUL): a
+    /// connect of the tree naming it is refused in the kernel. False when the path does not fit.</summary>
+    internal unsafe bool GuardControlSocket(ReadOnlySpan<byte> path)
+    {
+        if (path.Length == 0 || path.Length >= UnixPath) return false;
+        var c = new ControlSocket { Len = (uint)path.Length };
+        path.CopyTo(new Span<byte>(c.Path, UnixPath));
+        Update(_control, 0u, c);
+        return true;
     }
 
     /// <summary>Makes <paramref name="pid"/> the first task of the tree; its descendants join as they are forked.</summary>

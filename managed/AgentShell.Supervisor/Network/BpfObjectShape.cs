@@ -20,6 +20,7 @@ internal sealed record BpfObjectShape(IReadOnlyList<BpfObjectShape.ProgramShape>
         libbpf_set_print(0);
         nint obj = bpf_object__open_file(objectPath, 0);
         if (obj == 0) return null;
+        BpfInstaller.Prepare(obj, unixConnect: true);
         try
         {
             var programs = new List<ProgramShape>();

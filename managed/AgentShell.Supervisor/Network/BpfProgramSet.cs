@@ -40,7 +40,8 @@ internal sealed class BpfProgramSet : IDisposable
     {
         var programs = new List<Program>();
         for (nint p = bpf_object__next_program(obj, 0); p != 0; p = bpf_object__next_program(obj, p))
-            programs.Add(new(Marshal.PtrToStringUTF8(bpf_program__name(p)) ?? "", bpf_program__type(p), bpf_program__expected_attach_type(p), bpf_program__fd(p)));
+            if (bpf_program__fd(p) >= 0) // one left out of the load (BpfInstaller.Prepare) has none
+                programs.Add(new(Marshal.PtrToStringUTF8(bpf_program__name(p)) ?? "", bpf_program__type(p), bpf_program__expected_attach_type(p), bpf_program__fd(p)));
         var maps = new Dictionary<string, int>(StringComparer.Ordinal);
         for (nint m = bpf_object__next_map(obj, 0); m != 0; m = bpf_object__next_map(obj, m))
             maps[Marshal.PtrToStringUTF8(bpf_map__name(m)) ?? ""] = bpf_map__fd(m);

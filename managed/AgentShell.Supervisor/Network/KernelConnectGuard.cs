@@ -36,8 +36,8 @@ internal sealed class KernelConnectGuard : IDisposable
         public readonly Address16 Address => new(BinaryPrimitives.ReverseEndianness(Hi), BinaryPrimitives.ReverseEndianness(Lo));
     }
 
-    /// <summary>enum event_kind: EV_BLOCKED, EV_DATAGRAM, EV_GATE_FULL, EV_NOT_READY, EV_EXEC_CHANGED, EV_EXEC_TRACED.</summary>
-    internal const uint EventBlocked = 1, EventDatagram = 2, EventGateUnavailable = 3, EventNotReady = 4, EventExecChanged = 5, EventExecTraced = 6;
+    /// <summary>enum event_kind: EV_BLOCKED, EV_DATAGRAM, EV_GATE_FULL, EV_NOT_READY, EV_EXEC_CHANGED, EV_EXEC_TRACED, EV_CONTROL_SOCKET.</summary>
+    internal const uint EventBlocked = 1, EventDatagram = 2, EventGateUnavailable = 3, EventNotReady = 4, EventExecChanged = 5, EventExecTraced = 6, EventControlSocket = 7;
 
     private readonly BpfInstaller _installer;
     private readonly BpfMaps _maps;
@@ -83,6 +83,17 @@ internal sealed class KernelConnectGuard : IDisposable
             reason = e.Message;
             return null;
         }
+    }
+
+    /// <summary>Hands the tree's Unix connects to the kernel (Linux 6.7's cgroup/connect_unix, attached
+    /// with the others) with the approval socket's path <paramref name="controlSocket"/>: a connect
+    /// naming it is refused there. True when the launcher may then let every connect through seccomp;
+    /// false (the program is not loaded, or the path does not fit) keeps Unix connects trapped.</summary>
+    internal bool GuardControlSocket(string controlSocket)
+    {
+        if (!_installer.Set.Programs.Any(p => p.Name == BpfInstaller.UnixConnectProgram)) return false;
+        try { return _maps.GuardControlSocket(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(controlSocket))); }
+        catch (Exception) { return false; } // not written: trapped by seccomp as before
     }
 
     /// <summary>Mount point of the cgroup v2 hierarchy's root (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems).</summary>

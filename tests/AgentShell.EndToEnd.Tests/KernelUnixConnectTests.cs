@@ -1,0 +1,78 @@
+using AgentShell.EndToEnd.Tests.Infrastructure;
+
+namespace AgentShell.EndToEnd.Tests;
+
+/// <summary>Root mode leaves the tree's Unix connects to the kernel (cgroup/connect_unix, Linux 6.7)
+/// instead of a seccomp notification each. The program sees the path, not the inode: a connect
+/// naming the approval socket by its path is refused at connect() (EPERM, said on the agent's stderr
+/// and recorded); another spelling reaches the socket, whose server refuses the tree by its
+/// credentials; every other Unix connect, abstract names included, goes on as without agentshell.
+/// Both guard modes give the same answers (seccomp decides them by the socket's identity).</summary>
+[TestFixture("kernel")]
+[TestFixture("seccomp")]
+public sealed class KernelUnixConnectTests(string guard)
+{
+    private string _tmp = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        if (guard == "kernel") KernelSetUp.RequireKernelConnectGuard();
+        else KernelSetUp.RequireInterception();
+        _tmp = Directory.CreateTempSubdirectory("agentshell-unix-").FullName;
+    }
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_tmp, true);
+
+    [Test]
+    public void TheApprovalSocketIsRefusedAndEveryOtherUnixConnectGoesOn()
+    {
+        var sock = Path.Combine(_tmp, "control.sock");
+        var audit = Path.Combine(_tmp, "audit.jsonl");
+        // Not beside the control socket: its directory is read-only for the tree.
+        var mine = Path.Combine(Path.GetTempPath(), $"agentshell-unix-{Guid.NewGuid():N}.sock");
+        var script = """
+            import os, socket, sys
+            SOCK, MINE = sys.argv[1], sys.argv[2]
+            def attempt(name, addr):
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    s.connect(addr)
+                    s.sendall(b'{"v":1,"op":"pending"}\n')
+                    print(name, 'connected', s.recv(4096).decode().strip(), flush=True)
+                except OSError as e:
+                    print(name, 'errno', e.errno, flush=True)
+                finally:
+                    s.close()
+            # The agent's own sockets: a path and an abstract name, each with a listener that answers.
+            for name, addr in (('own-path', MINE), ('own-abstract', '\0agentshell-unix-test-%d' % os.getpid())):
+                l = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); l.bind(addr); l.listen(1)
+                c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); c.connect(addr)
+                a, _ = l.accept(); a.sendall(b'hi'); print(name, 'got', c.recv(2).decode(), flush=True)
+            attempt('direct', SOCK)
+            # sun_path padded with NULs (as far as python lets it): the kernel's name is still SOCK.
+            attempt('padded', SOCK.encode() + b'\0' * (107 - len(SOCK)))
+            attempt('longer', SOCK + 'x')
+            attempt('double-slash', '/' + SOCK)
+            """;
+        var r = AgentShellRunner.Run(["run", "--socket", sock, "--connect-guard", guard, "--audit", audit, "--", Repo.Python, "-c", script, sock, mine]);
+        File.Delete(mine);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        var o = r.Stdout;
+        Assert.That(o, Does.Contain("own-path got hi").And.Contain("own-abstract got hi"), r.Stderr);
+        Assert.That(o, Does.Contain("direct errno 1").And.Contain("padded errno 1"), r.Stderr);
+        Assert.That(o, Does.Contain("longer errno 2"), "a longer name is another file (none here)");
+        // Another spelling of the path: refused at connect() by identity (seccomp), or by the socket's
+        // server, which refuses every process of the tree by its credentials (root mode's kernel program sees strings).
+        Assert.That(o, Does.Contain("double-slash errno 1").Or.Contain("double-slash connected {\"v\":1,\"ok\":false,\"error\":\"refused: a supervised process cannot answer its own requests\"}"), r.Stderr);
+        Assert.That(o, Does.Not.Contain("\"ok\":true"));
+        // Root mode on a kernel with the Unix connect hook traps no Unix connect: the other spelling
+        // reached the socket (seccomp would have refused it at connect() by the socket's identity).
+        if (guard == "kernel" && Environment.OSVersion.Version >= new Version(6, 7))
+            Assert.That(o, Does.Contain("double-slash connected"), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain("cannot connect to the approval socket").And.Contain("supervisor:self-approval"));
+        var refused = File.ReadLines(audit).Where(l => l.Contains("supervisor:self-approval", StringComparison.Ordinal) && l.Contains("\"connect\"", StringComparison.Ordinal)).ToList();
+        Assert.That(refused, Has.Count.GreaterThanOrEqualTo(2), "each refusal at connect() is recorded:\n" + File.ReadAllText(audit));
+    }
+}
