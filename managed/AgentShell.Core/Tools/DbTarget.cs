@@ -15,12 +15,12 @@ public static class DbTarget
         return new Target { Kind = TargetKind.Database, Scheme = scheme, Host = string.IsNullOrEmpty(host) ? null : InvariantCase.Lower(host).TrimEnd('.'), Port = p, Database = string.IsNullOrEmpty(database) ? null : database };
     }
 
-    /// <summary>Parses <c>scheme://user:pw@host:port/db?...</c>; false when it is not a URI.</summary>
     /// <summary>True for text a shell left as it was: a variable it could not expand (<c>$DATABASE_URL</c>,
     /// <c>${REDIS_URL}</c>), in check or a hook. As a connection argument it is a URI whose server is
     /// not known, never the name of a local database.</summary>
     public static bool IsUnexpanded(string s) => s.Length > 1 && s[0] == '$' && (char.IsAsciiLetter(s[1]) || s[1] is '_' or '{');
 
+    /// <summary>Parses <c>scheme://user:pw@host:port/db?...</c>; false when it is not a URI.</summary>
     public static bool TryParseUri(string s, out string? host, out string? port, out string? database)
     {
         host = port = database = null;
