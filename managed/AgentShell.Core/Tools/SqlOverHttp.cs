@@ -37,7 +37,8 @@ public static class SqlOverHttp
         {
             var trimmed = body.AsSpan().TrimStart();
             if (trimmed.Length > 0 && trimmed[0] is '{' or '[') Json(body, endpoint, evidence, ref worst);
-            else if (endpoint) Statement(body, body, evidence, ref worst);
+            // A form body (curl -G/--data-urlencode 'q=DROP …', InfluxDB's q=) holds its SQL in a parameter.
+            else if (endpoint && !Form(body, evidence, ref worst)) Statement(body, body, evidence, ref worst);
         }
         if (endpoint)
         {
@@ -45,14 +46,22 @@ public static class SqlOverHttp
             if (q >= 0)
             {
                 int hash = url.IndexOf('#', q);
-                foreach (var part in (hash < 0 ? url[(q + 1)..] : url[(q + 1)..hash]).Split('&'))
-                {
-                    int eq = part.IndexOf('=');
-                    if (eq > 0 && part[..eq] is "query" or "q" or "sql" or "stmt") Statement(Unescape(part[(eq + 1)..]), part, evidence, ref worst);
-                }
+                Form(hash < 0 ? url[(q + 1)..] : url[(q + 1)..hash], evidence, ref worst);
             }
         }
         return worst;
+    }
+
+    // query=, q=, sql=, stmt= parameters of a query string or form body; false when there are none.
+    private static bool Form(string text, List<Evidence> evidence, ref Effect? worst)
+    {
+        bool any = false;
+        foreach (var part in text.Split('&'))
+        {
+            int eq = part.IndexOf('=');
+            if (eq > 0 && part[..eq] is "query" or "q" or "sql" or "stmt") { any = true; Statement(Unescape(part[(eq + 1)..]), part, evidence, ref worst); }
+        }
+        return any;
     }
 
     private static void Json(string body, bool endpoint, List<Evidence> evidence, ref Effect? worst)
