@@ -36,7 +36,13 @@ public static class SqlOverHttp
         if (body != null)
         {
             var trimmed = body.AsSpan().TrimStart();
-            if (trimmed.Length > 0 && trimmed[0] is '{' or '[') Json(body, endpoint, evidence, ref worst);
+            // PERF: a JSON body is parsed again only on a SQL endpoint or when it names a SQL key (every
+            // curl JSON body was parsed twice: +168 B and more per request in the table bench).
+            if (trimmed.Length > 0 && trimmed[0] is '{' or '[')
+            {
+                if (endpoint || body.Contains("sql", StringComparison.OrdinalIgnoreCase) || body.Contains("stmt", StringComparison.OrdinalIgnoreCase)
+                    || body.Contains("statement", StringComparison.OrdinalIgnoreCase) || body.Contains('\\')) Json(body, endpoint, evidence, ref worst); // "\u0073ql" is "sql"
+            }
             // A form body (curl -G/--data-urlencode 'q=DROP …', InfluxDB's q=) holds its SQL in a parameter.
             else if (endpoint && !Form(body, evidence, ref worst)) Statement(body, body, evidence, ref worst);
         }

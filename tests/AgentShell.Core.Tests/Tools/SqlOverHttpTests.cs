@@ -24,6 +24,7 @@ public class SqlOverHttpTests
     [TestCase("https://api.example.com/anything", """{"sql":"DROP TABLE t"}""", Effect.Drop)]
     [TestCase("https://api.example.com/v2/pipeline", """{"requests":[{"type":"execute","stmt":{"sql":"DROP TABLE users"}}]}""", Effect.Drop)]
     [TestCase("http://rqlite:4001/db/execute", """["DROP TABLE t"]""", Effect.Drop)]
+    [TestCase("https://api.example.com/anything", """{"\u0073ql":"DROP TABLE t"}""", Effect.Drop)]   // an escaped key is the same key
     [TestCase("http://influx:8086/query", "q=DROP DATABASE metrics", Effect.Drop)]        // curl -G --data-urlencode q=…
     public void DestructiveSqlRaisesTheRequest(string url, string? body, Effect expected) =>
         Assert.That(SqlOverHttp.Of(T(url), url, body, []), Is.EqualTo(expected));
