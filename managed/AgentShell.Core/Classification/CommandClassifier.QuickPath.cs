@@ -111,7 +111,8 @@ public sealed partial class CommandClassifier
         w.EndsWith("manage.py"u8) || w.EndsWith("artisan"u8) || w.SequenceEqual("ef"u8) || w.SequenceEqual("alembic"u8) || w.SequenceEqual("django"u8);
 
     private static bool IsGitVerb(ReadOnlySpan<byte> w) => w.SequenceEqual("push"u8) || w.SequenceEqual("reset"u8) || w.SequenceEqual("clean"u8)
-        || w.SequenceEqual("filter-branch"u8) || w.SequenceEqual("filter-repo"u8);
+        || w.SequenceEqual("filter-branch"u8) || w.SequenceEqual("filter-repo"u8) || w.SequenceEqual("reflog"u8) || w.SequenceEqual("gc"u8)
+        || w.SequenceEqual("prune"u8) || w.SequenceEqual("update-ref"u8);
 
     // PERF: `bash -c 'ls -la && npm test'` (how agents run most commands) is let through on bytes
     // when no command in the string could matter.

@@ -234,6 +234,9 @@ public sealed partial class CommandClassifier
             var script = ShellParser.Parse(text, ctx.GetEnvironmentVariable, ctx.WorkingDirectory);
             foreach (var p in script.Problems) Unknown($"{origin}: {p}", origin);
             foreach (var nr in script.NetworkRedirects) NetworkRedirect(nr);
+            foreach (var (path, cut) in script.TruncatedFiles)
+                Add(ToolHelp.Intent("shell", cut, $"> {path}", [new Target { Kind = TargetKind.LocalPath, Path = path }],
+                    [new Evidence($"> {path}", cut == Effect.Wipe ? "redirection overwrites the device" : "redirection truncates the file")]));
             foreach (var cmd in script.Commands)
             {
                 var child = ChildContext.Create(ctx, cmd.Assignments, cwd: cmd.WorkingDirectory != ctx.WorkingDirectory ? cmd.WorkingDirectory : null,

@@ -44,7 +44,7 @@ internal static class ToolTable
         ("sh", ToolId.Shell), ("bash", ToolId.Shell), ("dash", ToolId.Shell), ("zsh", ToolId.Shell), ("ksh", ToolId.Shell),
         ("ash", ToolId.Shell), ("mksh", ToolId.Shell), ("eval", ToolId.Eval), ("source", ToolId.Source), (".", ToolId.Source),
         ("curl", ToolId.Curl), ("wget", ToolId.Wget), ("http", ToolId.Httpie), ("https", ToolId.Httpie), ("xh", ToolId.Httpie),
-        ("xhs", ToolId.Httpie), ("psql", ToolId.Psql), ("pg_restore", ToolId.PgRestore), ("dropdb", ToolId.Dropdb),
+        ("xhs", ToolId.Httpie), ("psql", ToolId.Psql), ("usql", ToolId.Psql), ("pgcli", ToolId.Psql), ("pg_restore", ToolId.PgRestore), ("dropdb", ToolId.Dropdb),
         ("mysql", ToolId.Mysql), ("mariadb", ToolId.Mysql), ("mysqladmin", ToolId.MysqlAdmin), ("mariadb-admin", ToolId.MysqlAdmin),
         ("sqlite3", ToolId.Sqlite3), ("redis-cli", ToolId.RedisCli), ("valkey-cli", ToolId.RedisCli),
         ("mongosh", ToolId.Mongosh), ("mongo", ToolId.Mongosh), ("aws", ToolId.Aws), ("gcloud", ToolId.Gcloud),
@@ -71,10 +71,12 @@ internal static class ToolTable
         ("artisan", ToolId.Table), ("manage.py", ToolId.Table), ("django-admin", ToolId.Table), ("dotnet-ef", ToolId.Table),
         ("diesel", ToolId.Table), ("sqlx", ToolId.Table), ("goose", ToolId.Table), ("migrate", ToolId.Table),
         ("dbmate", ToolId.Table), ("atlas", ToolId.Table), ("flask", ToolId.Table),
+        ("etcdctl", ToolId.Table), ("vault", ToolId.Table), ("consul", ToolId.Table), ("nomad", ToolId.Table), ("argocd", ToolId.Table),
+        ("flux", ToolId.Table), ("sst", ToolId.Table), ("rclone", ToolId.Table), ("s5cmd", ToolId.Table),
         ("rsync", ToolId.Rsync), ("chmod", ToolId.Chmod), ("chown", ToolId.Chmod), ("chgrp", ToolId.Chmod), ("mv", ToolId.Mv),
         ("truncate", ToolId.Truncate), ("crontab", ToolId.Crontab),
         ("parted", ToolId.Partition), ("sgdisk", ToolId.Partition), ("sfdisk", ToolId.Partition), ("lvremove", ToolId.Partition),
-        ("vgremove", ToolId.Partition), ("pvremove", ToolId.Partition),
+        ("vgremove", ToolId.Partition), ("pvremove", ToolId.Partition), ("zfs", ToolId.Partition), ("zpool", ToolId.Partition),
     ];
 
     // Every mkfs.TYPE helper (mkfs.ext2, mkfs.f2fs, mkfs.exfat, …) makes a file system, listed or not.

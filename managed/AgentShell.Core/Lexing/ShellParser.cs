@@ -52,6 +52,8 @@ public sealed class ShellScript
     /// <summary>Redirections to bash's <c>/dev/tcp/HOST/PORT</c> and <c>/dev/udp/HOST/PORT</c>: the
     /// shell itself opens a connection, with no program to exec and no argv to read.</summary>
     public List<string> NetworkRedirects { get; } = [];
+    /// <summary>Files a <c>&gt;</c> redirection truncates that a default rule guards (see <see cref="FileRedirect"/>).</summary>
+    public List<(string Path, AgentShell.Core.Model.Effect Effect)> TruncatedFiles { get; } = [];
 }
 
 /// <summary>Builds <see cref="ShellScript"/>s from <see cref="ShellLexer"/> tokens. Control
@@ -150,6 +152,8 @@ public static class ShellParser
                     FlushSubstitutions();
                     if (file.StartsWith("/dev/tcp/", StringComparison.Ordinal) || file.StartsWith("/dev/udp/", StringComparison.Ordinal))
                         script.NetworkRedirects.Add(file);
+                    else if (FileRedirect.Truncates(op) && FileRedirect.Of(file) is { } cut)
+                        script.TruncatedFiles.Add((file, cut));
                     if (op.Length > 0 && op[^1] == '<' && (op.Length == 1 || op[0] == '0' && op.Length == 2))
                     {
                         cur ??= NewCommand(t.Offset);

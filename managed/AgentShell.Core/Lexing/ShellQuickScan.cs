@@ -54,6 +54,8 @@ public static class ShellQuickScan
                     if ((target.Flags & (ShellWordFlags.CommandSubstitution | ShellWordFlags.Unterminated)) != 0) return true;
                     // bash's /dev/tcp and /dev/udp: the shell connects by itself.
                     if (target.Text.IndexOf("/dev/tcp/"u8) >= 0 || target.Text.IndexOf("/dev/udp/"u8) >= 0) return true;
+                    // : > /var/lib/postgresql/…/PG_VERSION, > /dev/sda: the shell truncates by itself.
+                    if (t.Kind == ShellTokenKind.Redirect && FileRedirect.Truncates(t.Text) && FileRedirect.Of(target.Text) != null) return true;
                     continue;
                 }
                 case ShellTokenKind.HereDoc:

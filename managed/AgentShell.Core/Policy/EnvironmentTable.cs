@@ -25,6 +25,8 @@ public enum EnvironmentSourceKind : byte
     Credentials,
     /// <summary><c>CredentialFiles</c>: a file whose values are the environment's credentials.</summary>
     CredentialFiles,
+    /// <summary><c>Apps</c> globs: platform apps, projects, services and sites by name (<c>fly -a acme-prod</c>).</summary>
+    Apps,
 }
 
 /// <summary>One entry of an environment as loaded: e.g. production / Hosts / <c>*.prod.example.com</c>
@@ -47,6 +49,7 @@ public sealed record EnvironmentEntry(string Environment, EnvironmentSourceKind 
         EnvironmentSourceKind.GcpProjects => "GCP project",
         EnvironmentSourceKind.AzureSubscriptions => "Azure subscription",
         EnvironmentSourceKind.TerraformWorkspaces => "Terraform workspace",
+        EnvironmentSourceKind.Apps => "app",
         _ => "variable",
     };
 }
@@ -64,7 +67,8 @@ internal sealed class EnvironmentTable
     private readonly Dictionary<string, List<HostEntry>> _exactHosts = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, List<HostEntry>> _suffixHosts = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<HostEntry> _networks = [];
-    private readonly NameTable[] _nameTables = [new(), new(), new(), new(), new()];
+    private readonly NameTable[] _nameTables = [new(), new(), new(), new(), new(), new()];
+    private const int AppTable = 5;
     private readonly List<(string Variable, GlobPattern Value, int Env, int Layer, EnvironmentEntry? Entry)> _envVars = [];
     // The distinct names of _envVars and each entry's index among them (set by Seal).
     private VariableNames _variables = new([]);
@@ -102,7 +106,7 @@ internal sealed class EnvironmentTable
     }
 
     internal void AddName(EnvironmentSourceKind kind, GlobPattern g, int env, int layer, EnvironmentEntry? entry = null) =>
-        _nameTables[(int)kind - 1].Add(g, env, layer, entry);
+        _nameTables[kind == EnvironmentSourceKind.Apps ? AppTable : (int)kind - 1].Add(g, env, layer, entry);
 
     internal void AddEnvVar(string variable, GlobPattern value, int env, int layer, EnvironmentEntry? entry = null) =>
         _envVars.Add((variable, value, env, layer, entry));
@@ -152,6 +156,9 @@ internal sealed class EnvironmentTable
             case TargetKind.TerraformWorkspace:
                 return t.Name == null ? Unknown : _nameTables[NameTableIndex(t.Kind)].Lookup(t.Name, out matched);
         }
+        // A platform API URL that names an app (api.fly.io/apps/acme-prod): the app's environment
+        // when a profile lists it, else the host's.
+        if (t.Kind == TargetKind.Url && t.Name != null && _nameTables[AppTable].Lookup(t.Name, out matched) is int app && app != Unknown) return app;
         if (t.Host == null) return t.Kind is TargetKind.Database or TargetKind.Url ? Local : Unknown; // unix socket / no host: this machine
         int env = LookupHost(t.Host, t.Port, out matched);
         if (env >= 0) return env;

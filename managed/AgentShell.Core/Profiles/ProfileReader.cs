@@ -20,7 +20,7 @@ internal static partial class ProfileReader
 {
     internal static readonly string[] RootKeys = ["Description", "Environments", "CredentialFiles", "Rules", "Tools", "Network", "Pause", "Audit", "Telemetry"];
     // The name sources in EnvironmentSourceKind order, then Wire.
-    internal static readonly string[] EnvironmentKeys = ["Hosts", "KubeContexts", "AwsProfiles", "GcpProjects", "AzureSubscriptions", "TerraformWorkspaces", "EnvVars", "Credentials", "CredentialFiles", "Wire"];
+    internal static readonly string[] EnvironmentKeys = ["Hosts", "KubeContexts", "AwsProfiles", "GcpProjects", "AzureSubscriptions", "TerraformWorkspaces", "EnvVars", "Credentials", "CredentialFiles", "Apps", "Wire"];
     internal static readonly string[] WireKeys = ["Http", "Postgres", "PinnedHosts"];
     internal static readonly string[] NetworkKeys = ["UnknownClientToProduction", "Clients"];
     internal static readonly string[] PauseKeys = ["TimeoutSeconds", "OnTimeout"];

@@ -14,7 +14,8 @@ public static class BuiltInTools
     public static readonly IReadOnlyList<string> Names = ["fly", "heroku", "gh", "supabase", "railway", "doctl", "pulumi",
         "vercel", "netlify", "render", "neonctl", "pscale", "turso", "firebase", "wrangler", "cdk", "cdktf", "serverless", "sam",
         "copilot", "helmfile", "bq", "knex", "typeorm", "mikro-orm", "alembic", "flyway", "liquibase", "mix", "artisan", "django",
-        "dotnet-ef", "diesel", "sqlx", "goose", "migrate", "dbmate", "atlas", "flask"];
+        "dotnet-ef", "diesel", "sqlx", "goose", "migrate", "dbmate", "atlas", "flask",
+        "etcdctl", "vault", "consul", "nomad", "argocd", "flux", "sst", "rclone", "s5cmd"];
 
     /// <summary>The table of a program name (<c>neon</c> → <c>neonctl</c>, <c>sls</c> →
     /// <c>serverless</c>, <c>./manage.py</c> → <c>django</c>); the name itself when it is a table.</summary>

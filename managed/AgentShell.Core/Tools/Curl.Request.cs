@@ -84,11 +84,16 @@ public static partial class Curl
                         continue;
                     }
                     var ue = graphQLMethod ? HttpBody.AnalyzeUrl(u, evidence) : null;
+                    // A SQL endpoint's query= is SQL, not a GraphQL document it cannot parse (SqlOverHttp reads it).
+                    if (ue == Effect.Unknown && SqlOverHttp.IsEndpoint(t)) ue = null;
                     var ume = FormMethod(Query(u), evidence);
                     effect = ToolHelp.Max(effect, ue is Effect q ? ToolHelp.Max(http, q) : http);
                     // PERF: only a request that writes has its action segment read (POST /v1/users/7/delete).
                     if (http == Effect.Write && ActionOf(t.Path) is Effect ae) { effect = ToolHelp.Max(effect, ae); evidence.Add(new(token, $"{method} to an action named {ae.Name()}")); }
                     if (ume != null) effect = ToolHelp.Max(effect, MethodEffect(ume));
+                    // PERF: only a request with a body or a query string can carry SQL (ClickHouse :8123, /_sql, {"sql": …}).
+                    if ((body != null || u.Contains('?') || _queries != null) && SqlOverHttp.Of(t, _queries == null ? u : string.Concat(u, u.Contains('?') ? "&" : "?", string.Join('&', _queries)), body, evidence) is Effect sqe)
+                        effect = ToolHelp.Max(effect, sqe);
                 }
             }
             if (!any) effect = ToolHelp.Max(effect, http);
@@ -121,9 +126,13 @@ public static partial class Curl
         if (string.IsNullOrEmpty(path)) return null;
         int q = path.AsSpan().IndexOfAny('?', '#'); // PERF: string.IndexOfAny takes an array, made per call
         var p = (q >= 0 ? path[..q] : path).TrimEnd('/');
-        var last = p[(p.LastIndexOf('/') + 1)..];
+        int slash = p.LastIndexOf('/');
+        var last = p[(slash + 1)..];
         if (last.Length < 3 || !char.IsAsciiLetter(last[0]) && last[0] != '_') return null;
         var e = GraphQL.FieldEffect(last);
+        // A bare /reset names no object: the path before it does (/v1/databases/main/reset wipes;
+        // /users/7/password/reset does not).
+        if (e == Effect.Write && last.Equals("reset", StringComparison.OrdinalIgnoreCase) && slash > 0 && GraphQL.NamesWipeObject(p.AsSpan(0, slash))) e = Effect.Wipe;
         return e >= Effect.Delete ? e : null;
     }
 

@@ -16,6 +16,8 @@ namespace AgentShell.Core.Tools;
 /// untracked files of the work tree are gone. The target is the work tree (or the paths given).</item>
 /// <item><c>filter-branch</c>, <c>filter-repo</c> (not <c>--analyze</c>/<c>--dry-run</c>) → wipe of
 /// <c>.git</c>: the history is rewritten.</item>
+/// <item><c>reflog expire --expire=…</c>, <c>reflog delete</c>, <c>gc --prune=…</c>, <c>prune</c>,
+/// <c>update-ref -d</c> → delete of <c>.git/logs</c>, <c>.git/objects</c> or the ref: what recovers lost commits.</item>
 /// </list></summary>
 public static class Git
 {
@@ -46,9 +48,50 @@ public static class Git
             "clean" => Clean(c, rest, dir, workTree),
             "filter-branch" or "filter-repo" => ToolHelp.AsksForHelp(rest, shortH: true) || rest.Contains("--analyze") || rest.Contains("--dry-run")
                 ? null : Rewrite(c, a[i], dir, workTree),
+            "reflog" or "gc" or "prune" or "update-ref" => History(c, a[i], rest, dir),
             _ => null,
         };
     }
+
+    // Commands that destroy history git keeps for recovery: reflog expire with an explicit expiry
+    // (reflog delete), gc --prune=<date> and prune (unreachable objects go at once), update-ref -d
+    // (the ref itself). Each is a delete of that part of .git (paused by default.git:history-destruction).
+    private static CommandIntent? History(ToolCall c, string verb, List<string> rest, string? dir)
+    {
+        if (ToolHelp.AsksForHelp(rest, shortH: true)) return null;
+        string? part = null, fact = null;
+        switch (verb)
+        {
+            case "reflog":
+                if (rest.Count > 0 && rest[0] == "delete") { part = "logs"; fact = "deletes reflog entries"; break; }
+                if (rest.Count == 0 || rest[0] != "expire" || rest.Contains("-n") || rest.Contains("--dry-run")) return null;
+                foreach (var x in rest)
+                    if ((x.StartsWith("--expire=", StringComparison.Ordinal) || x.StartsWith("--expire-unreachable=", StringComparison.Ordinal)) && !KeepsForever(x[(x.IndexOf('=') + 1)..]))
+                    { part = "logs"; fact = $"expires reflog entries ({x}): the record that recovers lost commits"; }
+                break;
+            case "gc":
+                foreach (var x in rest)
+                    if (x.StartsWith("--prune=", StringComparison.Ordinal) && !KeepsForever(x[8..])) { part = "objects"; fact = $"deletes unreachable objects ({x})"; }
+                break;
+            case "prune":
+                if (rest.Contains("-n") || rest.Contains("--dry-run")) return null;
+                part = "objects"; fact = "deletes every unreachable object";
+                break;
+            case "update-ref":
+                int d = rest.IndexOf("-d");
+                if (d < 0 || d + 1 >= rest.Count) return null;
+                var r = rest[d + 1];
+                part = r.StartsWith("refs/", StringComparison.Ordinal) ? r : r == "HEAD" ? "HEAD" : "refs/" + r;
+                fact = $"deletes the ref {r}";
+                break;
+        }
+        if (part == null) return null;
+        var root = LocalDelete.RepositoryRoot(c.Context, dir) ?? c.Context.WorkingDirectory;
+        var path = root == null ? $".git/{part}" : Policy.LocalPaths.Normalize(Path.Combine(root, ".git", part));
+        return ToolHelp.Intent("git", Effect.Delete, $"{verb} ({part})", [new Target { Kind = TargetKind.LocalPath, Path = path }], [new(verb, $"git {verb} {fact} in {path}")]);
+    }
+
+    private static bool KeepsForever(string when) => when is "never" or "false";
 
     private static CommandIntent Push(ToolCall c, List<string> rest, string? dir)
     {

@@ -15,7 +15,9 @@ public sealed record GraphQLResult(Effect Effect, IReadOnlyList<(string Field, E
 /// inline fragments, comments and commas. Each top-level field of a mutation is classified by its
 /// name; queries and subscriptions read, whatever their fields are called.
 /// <para>Delete-class verbs: delete/remove/destroy/archive → delete; drop → drop; truncate →
-/// truncate; purge/wipe/erase → wipe (reset of a volume/database/... → wipe, else write); terminate/kill/stop/shutdown → terminate. A delete of
+/// truncate; purge/wipe/erase → wipe (reset of a volume/database/..., or of all data → wipe, else write); revoke/deprovision/
+/// decommission/uninstall → delete; deactivate (alone or of a user/account/org/service/key) and disable of those → terminate;
+/// terminate/kill/stop/shutdown → terminate. A delete of
 /// a volume, database, project, environment, cluster, bucket, backup or snapshot counts as wipe:
 /// the data behind it goes with it (the Railway volumeDelete incident). create/update/upsert/
 /// insert/set/add/... → write; any other mutation field → unknown.</para></summary>
@@ -27,6 +29,21 @@ public static class GraphQL
         "cluster", "clusters", "bucket", "buckets", "backup", "backups", "snapshot", "snapshots", "workspace", "account", "organization", "team",
     };
 
+    // deactivate/disable of these takes a user, an organisation or a service out of use (disableFeatureFlag does not).
+    private static readonly HashSet<string> AccountObjects = new(StringComparer.Ordinal)
+    {
+        "user", "users", "account", "accounts", "organization", "organizations", "org", "team", "member", "members", "tenant", "tenants",
+        "service", "services", "project", "projects", "database", "databases", "api", "key", "keys", "token", "tokens", "all",
+    };
+
+    /// <summary>True when a word of <paramref name="path"/> names something whose loss takes its data (a volume, a database, ...).</summary>
+    internal static bool NamesWipeObject(ReadOnlySpan<char> path)
+    {
+        foreach (var seg in path.ToString().Split('/', StringSplitOptions.RemoveEmptyEntries))
+            foreach (var w in ToolHelp.Words(seg)) if (WipeObjects.Contains(w)) return true;
+        return false;
+    }
+
     private static readonly HashSet<string> WriteVerbs = new(StringComparer.Ordinal)
     {
         "create", "update", "upsert", "insert", "set", "add", "patch", "edit", "rename", "connect", "link", "deploy", "redeploy",
@@ -34,7 +51,7 @@ public static class GraphQL
         "login", "logout", "register", "verify", "change", "save", "upload", "move", "copy", "clone", "merge", "assign", "unassign",
         "disconnect", "unlink", "detach", "mark", "toggle", "transfer", "issue", "generate", "refresh", "sync", "import", "run", "apply",
         "replace", "submit", "approve", "reject", "close", "open", "lock", "unlock", "pin", "unpin", "follow", "unfollow", "like", "star",
-        "unstar", "subscribe", "unsubscribe", "commit", "new", "make", "configure", "scale", "request", "revoke", "reorder", "duplicate",
+        "unstar", "subscribe", "unsubscribe", "commit", "new", "make", "configure", "scale", "request", "reorder", "duplicate", "reactivate", "activate",
     };
 
     /// <summary>Effect of a mutation field from its name (<c>volumeDelete</c>, <c>delete_user</c>).</summary>
@@ -53,7 +70,12 @@ public static class GraphQL
                 case "drop": e = Effect.Drop; break;
                 case "truncate": e = Effect.Truncate; break;
                 case "purge" or "wipe" or "erase" or "nuke" or "flush": e = Effect.Wipe; break;
-                case "reset": e = words.Any(WipeObjects.Contains) ? Effect.Wipe : Effect.Write; break;
+                case "reset": e = words.Any(WipeObjects.Contains) || words.Contains("all") || words.Contains("data") ? Effect.Wipe : Effect.Write; break;
+                // revokeAllTokens, deactivateUser, deprovisionDatabase: access or a resource taken away.
+                case "revoke" or "revokes" or "deprovision" or "decommission" or "uninstall":
+                    e = words.Any(WipeObjects.Contains) ? Effect.Wipe : Effect.Delete; break;
+                case "deactivate" when words.Count == 1 || words.Any(AccountObjects.Contains): e = Effect.Terminate; break;
+                case "disable" when words.Any(AccountObjects.Contains): e = Effect.Terminate; break;
                 case "terminate" or "kill" or "stop" or "shutdown" or "suspend" or "pause" or "cancel" or "abort" or "down": e = Effect.Terminate; break;
                 default:
                     if (WriteVerbs.Contains(w)) { if (!known) { best = Effect.Write; known = true; } }

@@ -3,7 +3,7 @@ using AgentShell.Core.Model;
 namespace AgentShell.Core.Tools;
 
 /// <summary>helm, read with pflag's grammar and helm's flag table (<see cref="Options"/>):
-/// uninstall/delete/del/un → delete; install/upgrade/rollback → write;
+/// uninstall/delete/del/un → delete; upgrade/rollback --force → delete (replaces the resources); install/upgrade/rollback → write;
 /// list/status/get/history/template/lint/show/search → read; <c>--dry-run</c> → read; a flag helm
 /// does not have → unknown. Target: kube context (<c>--kube-context</c>, else the kubeconfig's
 /// current-context).</summary>
@@ -15,7 +15,7 @@ public static partial class Helm
         var evidence = new List<Evidence>();
         var pos = new List<string>();
         string? context = null, kubeconfig = null;
-        bool dryRun = false, help = false, unknown = false;
+        bool dryRun = false, help = false, unknown = false, force = false;
         var reader = new OptionReader(Options, c.Args);
         while (reader.Next(out var t))
         {
@@ -27,6 +27,7 @@ public static partial class Helm
                 case "--kubeconfig": kubeconfig = t.Value; break;
                 case "--dry-run": dryRun = t.Value is null or "client" or "server" or "true" or "1"; break;
                 case "--help": help = true; break;
+                case "--force": force = true; break;
             }
         }
         if (help) return ToolHelp.Help("helm", "--help");
@@ -43,6 +44,8 @@ public static partial class Helm
         if (verb is "repo" && pos.Count > 1 && pos[1] == "list") effect = Effect.Read;
         string summary = string.Join(' ', pos.Take(3));
         evidence.Add(new(summary, $"{verb} → {effect.Name()}"));
+        // upgrade/rollback --force replace the resources (delete, then create), as kubectl replace --force does.
+        if (force && verb is "upgrade" or "rollback") { effect = Effect.Delete; evidence.Add(new("--force", "deletes and recreates the resources")); }
         if (dryRun) { effect = Effect.Read; evidence.Add(new("--dry-run", "nothing is changed")); }
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("helm", effect, summary, [target], evidence);

@@ -99,7 +99,14 @@ public static partial class Httpie
         {
             string defaultScheme = scheme ?? (name is "https" or "xhs" ? "https" : "http");
             string u = url.StartsWith(':') ? "localhost" + url : url; // ":3000/x" is localhost
-            if (UrlParser.TryParse(u, defaultScheme, out var t)) { targets.Add(t); evidence.Add(new(url, $"target {t}")); }
+            if (UrlParser.TryParse(u, defaultScheme, out var t))
+            {
+                targets.Add(t);
+                evidence.Add(new(url, $"target {t}"));
+                // As curl: POST /users/7/deactivate names its action; SQL over HTTP (ClickHouse :8123, /_sql, {"sql": …}).
+                if (effect == Effect.Write && Curl.ActionOf(t.Path) is Effect ae) { effect = ToolHelp.Max(effect, ae); evidence.Add(new(url, $"{method} to an action named {ae.Name()}")); }
+                if ((body.Length > 0 || u.Contains('?')) && SqlOverHttp.Of(t, u, body.Length > 0 ? body : null, evidence) is Effect se) effect = ToolHelp.Max(effect, se);
+            }
             if (Curl.HasControl(url) || t?.Scheme is not ("http" or "https"))
             {
                 effect = ToolHelp.Max(effect, Effect.Unknown);

@@ -58,6 +58,8 @@ public static partial class Kubectl
         if (verb == "replace" && force) { effect = Effect.Delete; evidence.Add(new("--force", "deletes the objects and creates them again")); }
         // A patch that sets replicas to 0 scales to zero, as scale --replicas=0 does; a NoExecute taint evicts every pod.
         if (verb == "patch" && patch != null && ScalesToZero(patch)) { effect = Effect.Terminate; evidence.Add(new(patch, "sets replicas to 0")); }
+        // A volume whose reclaim policy becomes Delete loses its data when its claim goes: the safeguard (Retain) is off.
+        if (verb == "patch" && patch != null && ReclaimsByDelete(patch)) { effect = ToolHelp.Max(effect, Effect.Delete); evidence.Add(new(patch, "sets the reclaim policy to Delete (the volume's data goes with its claim)")); }
         if (verb == "taint" && pos.Exists(p => p.EndsWith(":NoExecute", StringComparison.Ordinal))) { effect = Effect.Terminate; evidence.Add(new("NoExecute", "evicts the node's pods")); }
         if (verb == "delete")
         {
@@ -87,6 +89,23 @@ public static partial class Kubectl
         }
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("kubectl", effect, summary, [target], evidence);
+    }
+
+    // "persistentVolumeReclaimPolicy": "Delete" (a PV) or reclaimPolicy: Delete (a StorageClass), JSON or YAML.
+    private static bool ReclaimsByDelete(string patch)
+    {
+        for (int i = patch.IndexOf("eclaimPolicy", StringComparison.Ordinal); i >= 0; i = patch.IndexOf("eclaimPolicy", i + 12, StringComparison.Ordinal))
+        {
+            int j = i + 12;
+            if (j < patch.Length && patch[j] == '"') j++;
+            while (j < patch.Length && patch[j] is ' ' or '\t') j++;
+            if (j >= patch.Length || patch[j] != ':') continue;
+            j++;
+            while (j < patch.Length && patch[j] is ' ' or '\t' or '"' or '\'') j++;
+            if (patch.AsSpan(j).StartsWith("Delete", StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        // A JSON patch: {"op":"replace","path":"/spec/persistentVolumeReclaimPolicy","value":"Delete"}.
+        return patch.Contains("eclaimPolicy\"", StringComparison.Ordinal) && patch.Contains("\"Delete\"", StringComparison.Ordinal);
     }
 
     // "replicas": 0 in a JSON patch, replicas: 0 in a YAML one (not 00, 05 or 10).

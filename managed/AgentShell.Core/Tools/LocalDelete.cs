@@ -119,12 +119,13 @@ public static class LocalDelete
     /// <summary>Partition and volume tools: <c>parted DEV mklabel|mktable|rm|resizepart</c>,
     /// <c>sgdisk --zap-all|--clear|--delete</c> (and their short forms), <c>sfdisk DEV</c> (it
     /// writes the table read from stdin) or <c>sfdisk --delete</c>, <c>lvremove</c>/<c>vgremove</c>/
-    /// <c>pvremove</c> → wipe of the device; listing (<c>parted -l</c>, <c>sgdisk -p</c>,
+    /// <c>pvremove</c>, <c>zfs destroy</c>, <c>zpool destroy|labelclear</c> → wipe of the device; listing (<c>parted -l</c>, <c>sgdisk -p</c>,
     /// <c>sfdisk -l</c>) and interactive use (parted without a command) → null.</summary>
     public static CommandIntent? Partition(string tool, ToolCall c)
     {
         var a = c.Args;
         if (a.Contains("--help") || a.Contains("--version") || a.Contains("-h") && tool != "sfdisk") return ToolHelp.Help(tool, "--help");
+        if (tool is "zfs" or "zpool") return Zfs(tool, a);
         bool erases = tool switch
         {
             "parted" => a.Any(x => x.ToLowerInvariant() is "mklabel" or "mktable" or "rm" or "resizepart"),
@@ -143,6 +144,24 @@ public static class LocalDelete
         return ToolHelp.Intent(tool, Effect.Wipe, $"{tool} {string.Join(' ', devices)}",
             devices.Select(d => new Target { Kind = TargetKind.LocalPath, Path = d }).ToList(),
             devices.Select(d => new Evidence(d, "erases the partition table or volume")).ToList());
+    }
+
+    // zfs destroy POOL/FS (not a snapshot NAME@SNAP, not -n), zpool destroy POOL, zpool labelclear DEV:
+    // the data of a dataset or pool goes with it. A dataset is named as its volume device
+    // (/dev/zvol/POOL/FS), as lvremove's VG/LV is /dev/VG/LV, so block-device-wipe decides.
+    private static CommandIntent? Zfs(string tool, IReadOnlyList<string> a)
+    {
+        int verb = 0;
+        while (verb < a.Count && a[verb].StartsWith('-')) verb++;
+        if (verb >= a.Count || !(a[verb] == "destroy" || tool == "zpool" && a[verb] == "labelclear")) return null;
+        var rest = a.Skip(verb + 1).ToList();
+        if (rest.Any(x => x.Length > 1 && x[0] == '-' && x[1] != '-' && x.Contains('n'))) return null; // -n: dry run
+        var names = rest.Where(x => !x.StartsWith('-') && !x.Contains('@')).ToList();
+        if (names.Count == 0) return null;
+        var devices = names.Select(x => x.StartsWith("/dev/", StringComparison.Ordinal) ? x : "/dev/zvol/" + x).ToList();
+        return ToolHelp.Intent(tool, Effect.Wipe, $"{tool} {a[verb]} {string.Join(' ', names)}",
+            devices.Select(d => new Target { Kind = TargetKind.LocalPath, Path = d }).ToList(),
+            names.Select(n => new Evidence(n, tool == "zfs" ? "destroys the ZFS dataset and its data" : "destroys the pool and every dataset in it")).ToList());
     }
 
     /// <summary>True for a path under <c>/dev</c> that is a device a command can erase (a disk, a

@@ -8,7 +8,7 @@ namespace AgentShell.Core.Tools;
 /// <list type="bullet">
 /// <item>prisma: <c>migrate reset</c> → wipe; <c>db push --accept-data-loss</c>/<c>--force-reset</c> → drop/wipe; <c>db execute</c> → its SQL; generate/validate/format → read.</item>
 /// <item>drizzle-kit: <c>push</c> → drop (it drops columns and tables that left the schema); migrate → write; generate/check/studio/pull → read.</item>
-/// <item>sequelize: <c>db:drop</c>, <c>db:migrate:undo[:all]</c> → drop; <c>db:seed:undo[:all]</c> → delete; db:migrate/db:seed/db:create → write.</item>
+/// <item>sequelize: <c>db:drop</c>, <c>db:migrate:undo[:all]</c> → drop; <c>db:seed:undo[:all]</c> → delete; db:seed[:all] → delete (seed scripts commonly empty their tables first); db:migrate/db:create → write.</item>
 /// <item>rails/rake: <c>db:drop</c> → drop; <c>db:reset</c>/<c>db:schema:load</c>/<c>db:purge</c>/<c>db:migrate:reset</c>/<c>db:setup</c> on an existing db → wipe; <c>db:truncate_all</c> → truncate; <c>db:rollback</c> → drop; <c>runner</c>/<c>console</c>/<c>dbconsole</c> → unknown.</item>
 /// </list></summary>
 public static class OrmClis
@@ -26,7 +26,8 @@ public static class OrmClis
         {
             "migrate reset" => Effect.Wipe,
             "db push" => a.Contains("--force-reset") ? Effect.Wipe : a.Contains("--accept-data-loss") ? Effect.Drop : Effect.Write,
-            "migrate deploy" or "migrate dev" or "migrate resolve" or "db seed" => Effect.Write,
+            "db seed" => Effect.Delete, // a seed script commonly empties tables first (see sequelize)
+            "migrate deploy" or "migrate dev" or "migrate resolve" => Effect.Write,
             "db execute" => Execute(a, c, evidence),
             "db pull" or "migrate status" or "migrate diff" or "generate" or "validate" or "format" or "version" or "init" => Effect.Read,
             _ => pos.Count > 0 && pos[0] is "generate" or "validate" or "format" or "version" or "init" or "studio" ? Effect.Read : Effect.Unknown,
@@ -82,8 +83,10 @@ public static class OrmClis
         Effect effect = verb switch
         {
             "db:drop" or "db:migrate:undo:all" or "db:migrate:undo" => Effect.Drop,
-            "db:seed:undo:all" or "db:seed:undo" => Effect.Delete,
-            "db:migrate" or "db:seed" or "db:seed:all" or "db:create" => Effect.Write,
+            // A seed run against a database: seed scripts commonly empty their tables first (knex's
+            // template does, Rails seeds often destroy_all): a delete, like the undo.
+            "db:seed:undo:all" or "db:seed:undo" or "db:seed" or "db:seed:all" => Effect.Delete,
+            "db:migrate" or "db:create" => Effect.Write,
             "db:migrate:status" or "init" or "migration:generate" or "model:generate" or "seed:generate" or "version" or "help" => Effect.Read,
             _ => Effect.Unknown,
         };
@@ -119,7 +122,8 @@ public static class OrmClis
                 "db:drop" or "db:drop:all" or "db:rollback" or "db:migrate:down" or "db:migrate:redo" => Effect.Drop,
                 "db:reset" or "db:schema:load" or "db:structure:load" or "db:purge" or "db:purge:all" or "db:migrate:reset" or "db:setup" or "db:test:prepare" => Effect.Wipe,
                 "db:truncate_all" => Effect.Truncate,
-                "db:migrate" or "db:seed" or "db:create" or "db:prepare" or "db:migrate:up" or "db:seed:replant" or "generate" or "g" or "destroy" or "d" or "new" => Effect.Write,
+                "db:seed" => Effect.Delete, // seeds often destroy_all first (see sequelize)
+                "db:migrate" or "db:create" or "db:prepare" or "db:migrate:up" or "db:seed:replant" or "generate" or "g" or "destroy" or "d" or "new" => Effect.Write,
                 "runner" or "r" or "console" or "c" or "dbconsole" or "db" => Effect.Unknown,
                 "db:version" or "db:migrate:status" or "routes" or "about" or "stats" or "notes" or "server" or "s" or "test" or "t" or "db:schema:dump" => Effect.Read,
                 _ => t.StartsWith("db:", StringComparison.Ordinal) ? Effect.Unknown : null,

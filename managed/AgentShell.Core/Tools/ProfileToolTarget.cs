@@ -36,6 +36,10 @@ public sealed class ProfileToolTarget
     /// <summary>Applies only when no entry before it gave a target.</summary>
     public bool Fallback { get; init; }
 
+    /// <summary>The value names a platform app/project/service (a <c>url</c> target): the target
+    /// carries it as its name, so a profile's <c>Apps</c> can put it in an environment.</summary>
+    public bool App { get; init; }
+
     /// <summary>True when the entry needs a value from its source (its template has <c>{}</c>).</summary>
     public bool TakesValue => Template.Contains("{}", StringComparison.Ordinal);
 
@@ -48,7 +52,8 @@ public sealed class ProfileToolTarget
         switch (Kind)
         {
             case TargetKind.Url:
-                return UrlParser.TryParse(text, "https", out var url) ? url : null;
+                if (!UrlParser.TryParse(text, "https", out var url)) return null;
+                return App && value != null ? new Target { Kind = url.Kind, Scheme = url.Scheme, Host = url.Host, Port = url.Port, Path = url.Path, Name = value } : url;
             case TargetKind.Database:
                 // JDBC URLs (Flyway, Liquibase) are a URI after "jdbc:".
                 if (text.StartsWith("jdbc:", StringComparison.OrdinalIgnoreCase)) text = text[5..];

@@ -139,7 +139,8 @@ public static partial class Psql
             return new Target { Kind = TargetKind.Environment, Name = "unknown" };
         }
         string? service = null;
-        if (db != null && (db.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || db.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)))
+        // Any scheme: usql and pgcli (psql-compatible clients) take pg://, pgsql://, mysql://, … URLs.
+        if (db != null && db.Contains("://", StringComparison.Ordinal))
         {
             DbTarget.TryParseUri(db, out var uh, out var up, out var ud);
             evidence.Add(new(db, $"connection URI host {uh}"));

@@ -64,6 +64,9 @@ public static partial class Wget
             if (Curl.HasControl(u)) { unknown = true; evidence.Add(new(HttpBody.Short(u), "URL with a control character (unknown)")); }
             if (t.Scheme is not ("http" or "https" or "ftp" or "ftps")) { unknown = true; evidence.Add(new(u, $"scheme {t.Scheme} (unknown)")); }
             if (Curl.FormMethod(UrlQuery(u), evidence) is string qm) effect = ToolHelp.Max(effect, Curl.MethodEffect(qm));
+            // As curl: POST /users/7/deactivate names its action; SQL over HTTP (ClickHouse :8123, /_sql, {"sql": …}).
+            if (method == "POST" && Curl.ActionOf(t.Path) is Effect ae) { effect = ToolHelp.Max(effect, ae); evidence.Add(new(u, $"POST to an action named {ae.Name()}")); }
+            if ((body != null || u.Contains('?')) && SqlOverHttp.Of(t, u, body, evidence) is Effect se) effect = ToolHelp.Max(effect, se);
         }
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("wget", effect, targets.Count == 0 ? method : $"{method} {string.Join(' ', targets)}", targets, evidence);

@@ -199,6 +199,37 @@ public class DecideTests
         Assert.That(d.RuleId, Is.EqualTo(blocked ? "default.local:selective-delete-in-root-home-or-history" : Decision.DefaultAllowRuleId));
     }
 
+    // The shipped default names platform apps as KubeContexts and the rest are named: prod,
+    // production, prod-*, production-*, *-prod, *-production (so prod-like-staging is production
+    // until a profile lists it under staging: the safe side for a name that says prod).
+    [TestCase(new[] { "fly", "apps", "destroy", "acme-prod", "-y" }, PolicyAction.Block)]
+    [TestCase(new[] { "heroku", "pg:reset", "-a", "billing-production", "--confirm", "billing-production" }, PolicyAction.Block)]
+    [TestCase(new[] { "netlify", "sites:delete", "prod-site", "--force" }, PolicyAction.Block)]
+    [TestCase(new[] { "fly", "apps", "destroy", "acme-staging", "-y" }, PolicyAction.Pause)]    // unknown app: destructive-on-unknown
+    [TestCase(new[] { "fly", "apps", "destroy", "product-api", "-y" }, PolicyAction.Pause)]     // "product" is not "prod-"
+    [TestCase(new[] { "fly", "status", "-a", "acme-prod" }, PolicyAction.Allow)]
+    public void TheDefaultAppsMarkProductionAppNames(string[] argv, PolicyAction action)
+    {
+        var policy = PolicyT.Load([Path.Combine(TempProfiles.ShippedDir, "default.json")]);
+        var ctx = new FakeRepoContext("/home/dev", "/home/dev/app", repo: "/home/dev/app");
+        var intents = new AgentShell.Core.Classification.CommandClassifier().Classify(argv, ctx);
+        Assert.That(policy.Decide(intents, ctx).Action, Is.EqualTo(action));
+    }
+
+    [Test]
+    public void AProfileCanListAnAppUnderStaging()
+    {
+        var policy = PolicyT.Load([Path.Combine(TempProfiles.ShippedDir, "default.json"),
+            _tmp.Write("apps.json", "{ 'Environments': { 'staging': { 'Apps': ['prod-like-staging'] }, 'production': { 'Apps': ['acme-web'] } } }")]);
+        var ctx = new FakeRepoContext("/home/dev", "/home/dev/app", repo: "/home/dev/app");
+        var c = new AgentShell.Core.Classification.CommandClassifier();
+        Assert.Multiple(() =>
+        {
+            Assert.That(policy.Decide(c.Classify(["fly", "apps", "destroy", "prod-like-staging", "-y"], ctx), ctx).Action, Is.EqualTo(PolicyAction.Allow));
+            Assert.That(policy.Decide(c.Classify(["heroku", "apps:destroy", "acme-web", "--confirm", "acme-web"], ctx), ctx).Action, Is.EqualTo(PolicyAction.Block));
+        });
+    }
+
     private sealed class FakeRepoContext(string home, string cwd, string repo) : IExecContext
     {
         public string? WorkingDirectory => cwd;

@@ -14,9 +14,9 @@ public class PolicyTests
             'production': { 'Hosts': ['*.prod.example.com', 'db.example.com:5432', '10.20.0.0/16', '[2001:db8::]/32', '127.0.0.2'],
                             'KubeContexts': ['prod-*', 'arn:aws:eks:*:cluster/prod'], 'AwsProfiles': ['prod'], 'GcpProjects': ['acme-prod'],
                             'AzureSubscriptions': ['acme-production'], 'TerraformWorkspaces': ['prod*'],
-                            'EnvVars': { 'RAILWAY_ENVIRONMENT': 'production' } },
+                            'EnvVars': { 'RAILWAY_ENVIRONMENT': 'production' }, 'Apps': ['acme-web', 'prod-*', '*-production'] },
             'staging': { 'Hosts': ['*.staging.example.com', 'api.prod.example.com', '10.20.9.0/24', '127.0.0.3'],
-                         'KubeContexts': ['prod-sandbox'], 'EnvVars': { 'RAILWAY_ENVIRONMENT': 'staging' } } },
+                         'KubeContexts': ['prod-sandbox'], 'EnvVars': { 'RAILWAY_ENVIRONMENT': 'staging' }, 'Apps': ['prod-like-staging'] } },
           'Rules': [] }
         """;
 
@@ -126,6 +126,24 @@ public class PolicyTests
         var m = _policy.EnvironmentMatch(Named(kind, name), null);
         Assert.That((m?.Kind, m?.Pattern), Is.EqualTo(((EnvironmentSourceKind?)source, pattern)));
     }
+
+    // A platform API URL naming an app (fly -a NAME, heroku --app NAME): the app's environment when
+    // Apps lists it (an exact name beats a glob of another environment), else the host's.
+    [TestCase("api.fly.io", "acme-web", "production", "acme-web")]
+    [TestCase("api.heroku.com", "billing-production", "production", "*-production")]
+    [TestCase("api.fly.io", "prod-eu", "production", "prod-*")]
+    [TestCase("api.fly.io", "prod-like-staging", "staging", "prod-like-staging")]
+    [TestCase("web.prod.example.com", "scratch", "production", "*.prod.example.com")]   // app not listed: the host decides
+    public void AnAppNamedByTheTargetIsClassifiedByApps(string host, string app, string env, string pattern)
+    {
+        var t = new Target { Kind = TargetKind.Url, Scheme = "https", Host = host, Path = "/apps/" + app, Name = app };
+        var m = _policy.EnvironmentMatch(t, null);
+        Assert.That((m?.Environment, m?.Pattern), Is.EqualTo(((string?)env, (string?)pattern)));
+    }
+
+    [Test]
+    public void AnAppNoProfileListsLeavesTheHostUnknown() =>
+        Assert.That(_policy.EnvironmentMatch(new Target { Kind = TargetKind.Url, Scheme = "https", Host = "api.fly.io", Path = "/apps/acme-staging", Name = "acme-staging" }, null), Is.Null);
 
     [Test]
     public void TheMatchOfAnEnvVarEnvironmentIsTheVariable()

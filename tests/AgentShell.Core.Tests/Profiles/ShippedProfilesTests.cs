@@ -65,6 +65,7 @@ public class ShippedProfilesTests
             ("default.git:force-push-default-branch", "Pause"),
             ("default.any:destructive-on-unknown", "Pause"),
             ("default.any:unknown-effect-on-production", "Pause"),
+            ("default.git:history-destruction", "Pause"),
             ("default.git:discard-uncommitted-work", "Allow"),
             ("default.local:block-device-wipe", "Block"),
             ("default.local:selective-delete-in-root-home-or-history", "Block"),

@@ -29,7 +29,7 @@ public class BuiltInToolsTests
         Assert.That(tool.Definition.Description, Is.Not.Null.And.Not.Empty);
     }
 
-    [TestCase("fly apps destroy my-app", "fly", Effect.Wipe, "https://api.fly.io/")]
+    [TestCase("fly apps destroy my-app", "fly", Effect.Wipe, "https://api.fly.io/apps/my-app")]
     [TestCase("flyctl volumes destroy vol_1 -a my-app", "fly", Effect.Wipe, "https://api.fly.io/apps/my-app")]
     [TestCase("fly scale count 0 --app=api", "fly", Effect.Terminate, "https://api.fly.io/apps/api")]
     [TestCase("fly scale count 2 -aapi", "fly", Effect.Write, "https://api.fly.io/apps/api")]

@@ -22,6 +22,17 @@ public class GraphQLTests
     [TestCase("passwordReset", Effect.Write)]
     [TestCase("databaseReset", Effect.Wipe)]
     [TestCase("frobnicate", Effect.Unknown)]
+    [TestCase("revokeAllTokens", Effect.Delete)]
+    [TestCase("revokeApiKey", Effect.Delete)]
+    [TestCase("deprovisionDatabase", Effect.Wipe)]
+    [TestCase("deactivateUser", Effect.Terminate)]
+    [TestCase("deactivate", Effect.Terminate)]
+    [TestCase("disableAccount", Effect.Terminate)]
+    [TestCase("disableFeatureFlag", Effect.Write)]
+    [TestCase("resetAllData", Effect.Wipe)]
+    [TestCase("resetPassword", Effect.Write)]
+    [TestCase("activateUser", Effect.Write)]
+    [TestCase("reactivateUser", Effect.Write)]
     public void FieldEffectFromItsName(string field, Effect expected) =>
         Assert.That(GraphQL.FieldEffect(field), Is.EqualTo(expected));
 
