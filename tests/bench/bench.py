@@ -597,11 +597,9 @@ def wire_layer(t):
         relay_port, relay_pg_port = os.environ.get("WIRE_RELAY_PORT", "28081"), os.environ.get("WIRE_RELAY_PG_PORT", "28433")
         servers.append(subprocess.Popen([wb, "relay", "127.0.0.1", relay_port, "127.0.0.2", port]))
         floors = {cases[0][0]: [wb, "keepalive", "127.0.0.1", relay_port, "0", "prod.test", "2000"]}
-        # HTTPS: a C relay terminating TLS on both legs as the wire layer does (OpenSSL, the server's
-        # own certificate toward the client, upstream verified), one thread per connection.
-        tls_relay_port = os.environ.get("WIRE_TLS_RELAY_PORT", "28444")
-        servers.append(subprocess.Popen([wb, "tls-relay", "127.0.0.1", tls_relay_port, "127.0.0.2", tls_port, f"{ca}/srv.pem", f"{ca}/srv.key", "prod.test"]))
-        floors[cases[1][0]] = [wb, "keepalive", "127.0.0.1", tls_relay_port, "1", "prod.test", "2000"]
+        # HTTPS has no floor column: wire-bench.c's `tls-relay` (OpenSSL terminating TLS on both legs)
+        # hung one keep-alive client for 15 minutes in a full run (01:35 UTC 2026-12-06), so it is a
+        # research tool, run by hand, until that is found.
         if pg is not None:
             servers.append(subprocess.Popen([wb, "relay", "127.0.0.1", relay_pg_port, "127.0.0.2", pg_port]))
             floors[cases[-1][0]] = [wb, "pg", "127.0.0.1", relay_pg_port, "postgres", "2000"]
