@@ -13,31 +13,14 @@ namespace AgentShell.EndToEnd.Tests.Adversarial;
 /// whose seal failed runs untrusted and gets nowhere on production.</summary>
 [TestFixture("seccomp")]
 [TestFixture("kernel")]
-public sealed partial class SealRaceTests(string guard)
+public sealed partial class SealRaceTests(string guard) : TrustAtExecFixture(guard)
 {
     private static int Tries => int.TryParse(Environment.GetEnvironmentVariable("AGENTSHELL_ADVERSARIAL_TRIES"), out int n) && n > 0 ? n : 100;
 
-    private LoopbackHttpServer _prod = null!;
-    private TestHome _home = null!;
-    private string _profile = null!;
-
     [SetUp]
-    public void SetUp()
+    public void NeedsTwoCpus()
     {
-        Attacks.Require(guard);
         if (Environment.ProcessorCount < 2) Assert.Ignore("the attack pins a spinner and the tool to one CPU and watches from another");
-        _prod = new LoopbackHttpServer("127.0.0.2");
-        _home = new TestHome();
-        _profile = Path.Combine(_home.Dir, "block.json");
-        // The wire off: what is raced is the trust given at the exec, not a per-request decision.
-        File.WriteAllText(_profile, """{ "Description": "test: 127.0.0.2 is production; unknown clients are blocked", "Environments": { "production": { "Hosts": ["127.0.0.2"], "Wire": { "Http": false, "Postgres": false } } }, "Network": { "UnknownClientToProduction": "block" } }""");
-    }
-
-    [TearDown]
-    public void TearDown()
-    {
-        _prod.Dispose();
-        _home.Dispose();
     }
 
     [GeneratedRegex(@"tries (\d+) ran (\d+) refused (\d+) killed (\d+) wrote (\d+) missed (\d+)")]
@@ -55,20 +38,20 @@ public sealed partial class SealRaceTests(string guard)
         var stderr = new System.Text.StringBuilder();
         for (int batch = 0; batch < 3 && raced < 10; batch++)
         {
-            var r = AgentShellRunner.Run(["run", "--connect-guard", guard, "--audit", _home.AuditLog, "--profile", _profile, "--",
-                Attacks.Program("seal-race"), race, Tries.ToString(), Repo.Which("curl"), _prod.Url("/volumes/1")], TimeSpan.FromMinutes(5), _home.Dir, _home.Env);
+            var r = AgentShellRunner.Run(["run", "--connect-guard", Guard, "--audit", Home.AuditLog, "--profile", Profile, "--",
+                Attacks.Program("seal-race"), race, Tries.ToString(), Repo.Which("curl"), Prod.Url("/volumes/1")], TimeSpan.FromMinutes(5), Home.Dir, Home.Env);
             var m = Summary().Match(r.Stdout);
             Assert.That(m.Success, Is.True, $"no summary; stdout: {r.Stdout}\nstderr: {r.Stderr}");
-            TestContext.Out.WriteLine($"{guard} {race}: {m.Value}; requests: {_prod.Requests.Count}");
+            TestContext.Out.WriteLine($"{Guard} {race}: {m.Value}; requests: {Prod.Requests.Count}");
             raced += Tries - int.Parse(m.Groups[6].Value);
             killed += int.Parse(m.Groups[4].Value);
             stderr.Append(r.Stderr);
         }
         Thread.Sleep(100); // a request still in flight
-        Assert.That(_prod.Requests.Where(q => q.Method != "GET").Select(q => q.Method), Is.Empty, "a destructive request reached production");
+        Assert.That(Prod.Requests.Where(q => q.Method != "GET").Select(q => q.Method), Is.Empty, "a destructive request reached production");
         // The attack really ran: tries were made inside the seal's window, and GETs were sent.
         Assert.That(raced, Is.GreaterThan(0), "the watch never saw an exec stop");
-        Assert.That(_prod.Requests, Is.Not.Empty, stderr.ToString());
+        Assert.That(Prod.Requests, Is.Not.Empty, stderr.ToString());
         if (killed > 0) Assert.That(stderr.ToString(), Does.Contain("[rule supervisor:exec-changed]"));
     }
 }

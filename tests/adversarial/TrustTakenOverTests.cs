@@ -9,39 +9,16 @@ namespace AgentShell.EndToEnd.Tests.Adversarial;
 /// gets nowhere on production.</summary>
 [TestFixture("seccomp")]
 [TestFixture("kernel")]
-public sealed class TrustTakenOverTests(string guard)
+public sealed class TrustTakenOverTests(string guard) : TrustAtExecFixture(guard)
 {
-    private LoopbackHttpServer _prod = null!;
-    private TestHome _home = null!;
-    private string _profile = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        Attacks.Require(guard);
-        _prod = new LoopbackHttpServer("127.0.0.2");
-        _home = new TestHome();
-        _profile = Path.Combine(_home.Dir, "block.json");
-        // The wire off: with it on, every client's HTTP to production is decided per request at the
-        // wire (a GET goes), and what these tests prove is the trust given at the exec.
-        File.WriteAllText(_profile, """{ "Description": "test: 127.0.0.2 is production; unknown clients are blocked", "Environments": { "production": { "Hosts": ["127.0.0.2"], "Wire": { "Http": false, "Postgres": false } } }, "Network": { "UnknownClientToProduction": "block" } }""");
-    }
-
-    [TearDown]
-    public void TearDown()
-    {
-        _prod.Dispose();
-        _home.Dispose();
-    }
-
     private AgentShellRunner.Result Run(params string[] command) =>
-        AgentShellRunner.Run(["run", "--connect-guard", guard, "--profile", _profile, "--", .. command], TimeSpan.FromMinutes(1), _home.Dir, _home.Env);
+        AgentShellRunner.Run(["run", "--connect-guard", Guard, "--profile", Profile, "--", .. command], TimeSpan.FromMinutes(1), Home.Dir, Home.Env);
 
     [Test]
     public void ATrustedToolReachesProduction()
     {
         // The look-alike: the same curl, nothing else in it.
-        var r = Run(Repo.Which("curl"), "-s", "-o", "/dev/null", "-w", "%{http_code}", _prod.Url("/x"));
+        var r = Run(Repo.Which("curl"), "-s", "-o", "/dev/null", "-w", "%{http_code}", Prod.Url("/x"));
         Assert.That(r.Stdout, Is.EqualTo("200"), r.Stderr);
     }
 
@@ -51,12 +28,12 @@ public sealed class TrustTakenOverTests(string guard)
     [TestCase("GCONV_PATH", "/tmp/evil")]
     public void AToolStartedWithCodeLoadingConfigurationIsNotTrusted(string variable, string value)
     {
-        var r = Run("env", $"{variable}={value}", Repo.Which("curl"), "-s", "-o", "/dev/null", "-w", "%{http_code}", _prod.Url("/x"));
+        var r = Run("env", $"{variable}={value}", Repo.Which("curl"), "-s", "-o", "/dev/null", "-w", "%{http_code}", Prod.Url("/x"));
         Assert.That(r.Stdout, Is.EqualTo("000"), r.Stderr);
         Assert.That(r.Stderr, Does.Contain("[rule supervisor:foreign-code]"));
         // Root mode writes the kernel's refusal just after it: curl may have exited first (README, limits).
-        if (guard == "seccomp") Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
-        Assert.That(_prod.Requests, Is.Empty);
+        if (Guard == "seccomp") Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
+        Assert.That(Prod.Requests, Is.Empty);
     }
 
     [Test]
@@ -64,17 +41,17 @@ public sealed class TrustTakenOverTests(string guard)
     {
         // A mount namespace of the tree's making can give curl its own /etc and libraries (unshare
         // without its usual remount: the mount family of calls is refused to a root tree).
-        var r = Run("unshare", "-m", "--propagation", "unchanged", Repo.Which("curl"), "-s", "-o", "/dev/null", "-w", "%{http_code}", _prod.Url("/x"));
+        var r = Run("unshare", "-m", "--propagation", "unchanged", Repo.Which("curl"), "-s", "-o", "/dev/null", "-w", "%{http_code}", Prod.Url("/x"));
         Assert.That(r.Stdout, Is.EqualTo("000"), r.Stderr);
         Assert.That(r.Stderr, Does.Contain("[rule supervisor:other-root]"));
-        Assert.That(_prod.Requests, Is.Empty);
+        Assert.That(Prod.Requests, Is.Empty);
     }
 
     [Test]
     public void AToolStartedInANamespaceThatIsNotAMountNamespaceIsTrusted()
     {
         // The look-alike: a hostname namespace of its own changes nothing curl loads.
-        var r = Run("unshare", "-u", Repo.Which("curl"), "-s", "-o", "/dev/null", "-w", "%{http_code}", _prod.Url("/x"));
+        var r = Run("unshare", "-u", Repo.Which("curl"), "-s", "-o", "/dev/null", "-w", "%{http_code}", Prod.Url("/x"));
         Assert.That(r.Stdout, Is.EqualTo("200"), r.Stderr);
         Assert.That(r.Stderr, Does.Not.Contain("supervisor:other-root"));
     }
@@ -84,9 +61,9 @@ public sealed class TrustTakenOverTests(string guard)
     {
         const string strace = "/usr/bin/strace";
         if (!File.Exists(strace)) Assert.Ignore("strace is not installed");
-        var r = Run(strace, "-f", "-o", "/dev/null", Repo.Which("curl"), "-s", "-o", "/dev/null", _prod.Url("/x"));
+        var r = Run(strace, "-f", "-o", "/dev/null", Repo.Which("curl"), "-s", "-o", "/dev/null", Prod.Url("/x"));
         Assert.That(r.Stderr, Does.Contain("[rule supervisor:exec-unverifiable]"));
-        Assert.That(_prod.Requests, Is.Empty);
+        Assert.That(Prod.Requests, Is.Empty);
     }
 
     [Test]
