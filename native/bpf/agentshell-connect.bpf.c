@@ -96,6 +96,16 @@ struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 1 << 18); } eve
 struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1);
          __type(key, __u32); __type(value, struct control_socket); } control SEC(".maps");
 
+/* Whether a task is one of the tree's. A task the tree map had no room for cannot be told apart:
+ * then every task is treated as one of the tree (fail closed; other programs' production connects
+ * go to the gate too, and their connects to the approval socket's path are refused). */
+static __always_inline int of_tree(__u32 tid)
+{
+    __u32 two = 2;
+    __u64 *overflow = bpf_map_lookup_elem(&counters, &two);
+    return bpf_map_lookup_elem(&tree, &tid) || (overflow && *overflow);
+}
+
 static __always_inline __u64 next(__u32 which)
 {
     __u64 *c = bpf_map_lookup_elem(&counters, &which);
@@ -120,11 +130,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, const __u8 *addr, _
 {
     __u64 id = bpf_get_current_pid_tgid();
     __u32 tid = (__u32)id, tgid = (__u32)(id >> 32), zero = 0;
-    /* A task the tree map had no room for cannot be told apart: then every task is treated as
-     * one of the tree (fail closed; other programs' production connects go to the gate too). */
-    __u32 two = 2;
-    __u64 *overflow = bpf_map_lookup_elem(&counters, &two);
-    if (!bpf_map_lookup_elem(&tree, &tid) && !(overflow && *overflow))
+    if (!of_tree(tid))
         return 1;
     struct config *c = bpf_map_lookup_elem(&conf, &zero);
     if (!c)
@@ -257,9 +263,8 @@ SEC("cgroup/connect4")
 int connect_unix(struct bpf_sock_addr *ctx)
 {
     __u64 id = bpf_get_current_pid_tgid();
-    __u32 tid = (__u32)id, tgid = (__u32)(id >> 32), zero = 0, two = 2;
-    __u64 *overflow = bpf_map_lookup_elem(&counters, &two);
-    if (!bpf_map_lookup_elem(&tree, &tid) && !(overflow && *overflow))
+    __u32 tid = (__u32)id, tgid = (__u32)(id >> 32), zero = 0;
+    if (!of_tree(tid))
         return 1;
     struct control_socket *c = bpf_map_lookup_elem(&control, &zero);
     if (!c)

@@ -94,33 +94,33 @@ public static partial class Kubectl
     // "persistentVolumeReclaimPolicy": "Delete" (a PV) or reclaimPolicy: Delete (a StorageClass), JSON or YAML.
     private static bool ReclaimsByDelete(string patch)
     {
-        for (int i = patch.IndexOf("eclaimPolicy", StringComparison.Ordinal); i >= 0; i = patch.IndexOf("eclaimPolicy", i + 12, StringComparison.Ordinal))
+        foreach (int j in ValuesOf(patch, "eclaimPolicy"))
+            if (patch.AsSpan(j).StartsWith("Delete", StringComparison.OrdinalIgnoreCase)) return true;
+        // A JSON patch: {"op":"replace","path":"/spec/persistentVolumeReclaimPolicy","value":"Delete"}.
+        return patch.Contains("eclaimPolicy\"", StringComparison.Ordinal) && patch.Contains("\"Delete\"", StringComparison.Ordinal);
+    }
+
+    /// <summary>Where the value of each <c>key: value</c> / <c>"key": "value"</c> in a patch starts
+    /// (past the colon, blanks and an opening quote).</summary>
+    private static IEnumerable<int> ValuesOf(string patch, string key)
+    {
+        for (int i = patch.IndexOf(key, StringComparison.Ordinal); i >= 0; i = patch.IndexOf(key, i + key.Length, StringComparison.Ordinal))
         {
-            int j = i + 12;
+            int j = i + key.Length;
             if (j < patch.Length && patch[j] == '"') j++;
             while (j < patch.Length && patch[j] is ' ' or '\t') j++;
             if (j >= patch.Length || patch[j] != ':') continue;
             j++;
             while (j < patch.Length && patch[j] is ' ' or '\t' or '"' or '\'') j++;
-            if (patch.AsSpan(j).StartsWith("Delete", StringComparison.OrdinalIgnoreCase)) return true;
+            yield return j;
         }
-        // A JSON patch: {"op":"replace","path":"/spec/persistentVolumeReclaimPolicy","value":"Delete"}.
-        return patch.Contains("eclaimPolicy\"", StringComparison.Ordinal) && patch.Contains("\"Delete\"", StringComparison.Ordinal);
     }
 
     // "replicas": 0 in a JSON patch, replicas: 0 in a YAML one (not 00, 05 or 10).
     private static bool ScalesToZero(string patch)
     {
-        for (int i = patch.IndexOf("replicas", StringComparison.Ordinal); i >= 0; i = patch.IndexOf("replicas", i + 8, StringComparison.Ordinal))
-        {
-            int j = i + 8;
-            if (j < patch.Length && patch[j] == '"') j++;
-            while (j < patch.Length && patch[j] is ' ' or '\t') j++;
-            if (j >= patch.Length || patch[j] != ':') continue;
-            j++;
-            while (j < patch.Length && patch[j] is ' ' or '\t' or '"') j++;
+        foreach (int j in ValuesOf(patch, "replicas"))
             if (j < patch.Length && patch[j] == '0' && (j + 1 == patch.Length || !char.IsAsciiDigit(patch[j + 1]))) return true;
-        }
         return false;
     }
 
