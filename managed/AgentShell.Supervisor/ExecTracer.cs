@@ -23,6 +23,11 @@ internal sealed class ExecTracer
     private int _tid, _tgid, _current;
     private CommittedExec? _expected;
     private bool _nonDumpable;
+    private TreeFreeze? _freeze;
+    private string? _notTrusted;
+
+    /// <summary>After <see cref="Finish"/> said <see cref="Outcome.VerifiedNotSealed"/>: why.</summary>
+    public string? WhyNotTrusted { get; private set; }
 
     /// <summary>What happened to the exec once it was let go.</summary>
     internal enum Outcome
@@ -45,10 +50,15 @@ internal sealed class ExecTracer
     public int Tgid => _tid != 0 ? _tgid : 0;
 
     /// <summary>Seizes <paramref name="tid"/> (blocked in its exec) and asks it to stop on its way
-    /// out: 0, EPERM when someone else traces it (or it may not be traced), ESRCH when it is gone.</summary>
-    public Errno Seize(int tid, CommittedExec expected, bool makeNonDumpable)
+    /// out: 0, EPERM when someone else traces it (or it may not be traced), ESRCH when it is gone.
+    /// <paramref name="tree"/>: the tree's tasks, held still from before the answer until after the
+    /// seal when <paramref name="makeNonDumpable"/> (<see cref="TreeFreeze"/>); null, or a freeze that
+    /// fails, lets the exec run without production trust (<see cref="Outcome.VerifiedNotSealed"/>).</summary>
+    public Errno Seize(int tid, CommittedExec expected, bool makeNonDumpable, TreeTasks? tree = null)
     {
         var e = Interop.Ptrace.Seize(tid);
+        // A task another thread's freeze holds (it waits in its notification): seized once that ends.
+        if (e == Errno.EPERM && TreeFreeze.Any && TreeFreeze.WaitUntilNone(TimeSpan.FromSeconds(5))) e = Interop.Ptrace.Seize(tid);
         if (e != 0) return e;
         e = Interop.Ptrace.Interrupt(tid);
         _tid = _current = tid;
@@ -57,8 +67,36 @@ internal sealed class ExecTracer
         _tgid = Interop.Libc.syscall4(NR_tgkill, tid, tid, 0, 0) == 0 ? tid : ProcessInfo.Tgid(tid);
         _expected = expected;
         _nonDumpable = makeNonDumpable;
+        _notTrusted = null;
+        WhyNotTrusted = null;
+        if (makeNonDumpable && e == 0)
+        {
+            // Before the answer: from the exec's commit to the seal, no other task of the tree runs.
+            if (tree == null) _notTrusted = "the tree's processes cannot be listed to hold them during the check";
+            else
+            {
+                _freeze = TreeFreeze.Hold(tree, _tgid);
+                if (_freeze.Failure is { } why)
+                {
+                    _notTrusted = $"the tree could not be held still during the check: {why}";
+                    ThawTree();
+                }
+            }
+            if (_notTrusted != null) _nonDumpable = false; // untrusted: nothing to seal
+        }
         // A seized task that cannot be interrupted is gone (ESRCH): Finish reaps its exit.
         return e;
+    }
+
+    /// <summary>Lets the tree go if it is held: true when it was held from the answer until now.</summary>
+    private bool ThawTree()
+    {
+        var f = _freeze;
+        _freeze = null;
+        if (f == null) return true;
+        if (f.Thaw()) return true;
+        _notTrusted ??= $"the tree was not held still during the check: {f.Failure ?? "let go early"}";
+        return false;
     }
 
     /// <summary>After a <see cref="Seize"/> whose notification turned out to be no longer valid: the
@@ -67,6 +105,7 @@ internal sealed class ExecTracer
     /// delivered, an exec it made run unchecked (it is not ours to check), never killed.</summary>
     public void Release()
     {
+        ThawTree();
         int tid = _tid;
         _tid = _current = 0;
         _expected = null;
@@ -96,8 +135,17 @@ internal sealed class ExecTracer
         // group's pid stays its own while it lives, and an exec from another of its threads takes
         // that pid (de_thread): the directory names the task that stops.
         int procDir = ProcessInfo.OpenProcDir(_tgid);
-        try { return Wait(tid, seal, procDir, expected, ref pid, ref difference); }
-        finally { if (procDir >= 0) Interop.Libc.close(procDir); }
+        try
+        {
+            var outcome = Wait(tid, seal, procDir, expected, ref pid, ref difference);
+            if (outcome == Outcome.VerifiedNotSealed) WhyNotTrusted = _notTrusted ?? "it could not be made non-dumpable";
+            return outcome;
+        }
+        finally
+        {
+            ThawTree(); // whatever happened, the tree is never left held
+            if (procDir >= 0) Interop.Libc.close(procDir);
+        }
     }
 
     private Outcome Wait(int tid, bool seal, int procDir, CommittedExec expected, ref int pid, ref string? difference)
@@ -122,13 +170,16 @@ internal sealed class ExecTracer
                 // write between the compare and the seal would run a trusted tool with arguments
                 // nobody checked. The seal runs one syscall of ours in it (the program has run no
                 // instruction yet); a difference found after it is killed all the same.
+                // The tree, held since before the answer, is let go only after the seal: a write
+                // into this image can neither have started before it nor start after it.
                 int pending = 0;
                 bool madeNonDumpable = !seal || MakeNonDumpable(pid, CommittedStack.VdsoBase(pid, expected), ref pending);
                 difference = Compare(pid, expected, pid == _tgid ? procDir : -1);
+                bool held = ThawTree();
                 if (difference != null) return Outcome.Changed;
                 Detach(pid, pending);
                 _current = 0;
-                return madeNonDumpable ? Outcome.Verified : Outcome.VerifiedNotSealed;
+                return madeNonDumpable && held && _notTrusted == null ? Outcome.Verified : Outcome.VerifiedNotSealed;
             }
             // Any other stop means the exec did not commit: it returns its error (an exec that
             // commits stops at its exec event before anything else). Our interrupt's stop, a
@@ -155,6 +206,7 @@ internal sealed class ExecTracer
         _tid = _current = 0;
         _expected = null;
         if (pid != 0) Interop.Process.kill(pid, SIGKILL);
+        ThawTree();
     }
 
     /// <summary>Kills a task left stopped by <see cref="Outcome.Changed"/> before it runs an instruction.</summary>

@@ -66,7 +66,7 @@ internal static class ProcessInfo
     /// empty when the file cannot be opened or read or does not fit (callers treat that as
     /// unreadable). PERF: no FileStream, reader or string per read; these run for every recorded
     /// decision, once per process of its chain.</summary>
-    private static ReadOnlySpan<byte> ReadSmall(string path, Span<byte> buf)
+    internal static ReadOnlySpan<byte> ReadSmall(string path, Span<byte> buf)
     {
         int fd = Interop.Files.Open(path, Interop.Files.ReadOnlyNoWait, out _);
         if (fd < 0) return default;

@@ -122,6 +122,9 @@ public sealed class SupervisedRun
         var tree = protect ? TreeSetUp.Of(filterPid, note, protectionAsked: true) : TreeSetUp.None;
         if (tree.Unprotected is { } why) RecordUnprotected(runId, why);
         int subreaper = _o.OwnsProcess ? Environment.ProcessId : -1;
+        // The tree's processes can all be listed when its orphans come back into it: to us (a
+        // subreaper), or to the init of its own pid namespace.
+        tree = tree with { Tasks = subreaper > 0 || tree.OwnPidNamespace ? new TreeTasks([_agentPid, subreaper]) : null };
         _o.Telemetry?.Start(runId, _o.Policy.Files);
         using var supervision = new Supervision(_o, listener, runId, (processGroup, executable, _agentPid), addresses, identity, kernel,
             pid => ProcessInfo.IsInTree(pid, _agentPid, subreaper) || kernel?.InTree(pid) == true, tree, control, ca?.Ready());

@@ -51,7 +51,7 @@ internal sealed class TreeSession : IDisposable
         _trust = new TrustLedger(o.Policy, identity, kernel, tree.Root, o.Log);
         var recorder = _recorder = new AuditRecorder(o.Audit, info.Id, info.Pid, o.Log, o.Telemetry);
         var telemetry = o.Telemetry;
-        _verified = new VerifiedExecs(kernel, _trust, notifier, recorder, o.Log) { Sealable = tree.CanSeal };
+        _verified = new VerifiedExecs(kernel, _trust, notifier, recorder, o.Log) { Sealable = tree.CanSeal, Tree = tree.Tasks };
         var held = new HeldNotifications(listener, _trust, _verified, notifier, o.Log);
         var scope = new PendingScope(info.Id, held);
         // The registry may be shared: each tree acts only on its own items.

@@ -10,6 +10,9 @@ namespace AgentShell.Supervisor;
 /// <param name="Unprotected">Why agentshell's files are not read-only for the tree; null when they are.</param>
 internal sealed record TreeSetUp(TreeRoot? Root, bool OwnPidNamespace, bool CanSeal, IReadOnlyList<int> Roots, string? Unprotected)
 {
+    /// <summary>The tree's tasks, listed completely (its orphans come back into it), or null.</summary>
+    public TreeTasks? Tasks { get; init; }
+
     /// <summary>A tree set up by no launcher of ours (tests hosting the supervisor): nothing compared.</summary>
     internal static TreeSetUp None { get; } = new(null, false, Interop.Process.GetEffectiveUid() == 0, [], null);
 

@@ -33,7 +33,7 @@ internal sealed class VerifiedExecs(KernelConnectGuard? kernel, TrustLedger trus
     {
         if (NeedsTracer(expected, trustedWithProduction))
         {
-            var e = tracer.Seize(tid, expected, trustedWithProduction && Sealable);
+            var e = tracer.Seize(tid, expected, trustedWithProduction && Sealable, Tree);
             if (e == Errno.ESRCH) return EPERM; // gone: nothing runs
             // The caller's check of the notification came before the seize: if its task died since, the
             // tid may be another process's now. Valid after the seize, the seized task is the one that asked.
@@ -63,6 +63,10 @@ internal sealed class VerifiedExecs(KernelConnectGuard? kernel, TrustLedger trus
     /// their user namespace: as root, or as the owner of the tree's user namespace.</summary>
     public bool Sealable { get; init; } = true;
 
+    /// <summary>The tree's tasks, held still while a tool trusted with production commits its exec;
+    /// null when they cannot be listed completely (then no tool is trusted with production).</summary>
+    public TreeTasks? Tree { get; init; }
+
     /// <summary>After the answer to an exec prepared with a seize was sent: waits for the exec to
     /// commit or fail, and acts on a difference. <paramref name="audit"/>: the exec's own record,
     /// written once the exec is let go (<see cref="DeferredAudit.Capture"/>) and before a kill's.</summary>
@@ -80,7 +84,7 @@ internal sealed class VerifiedExecs(KernelConnectGuard? kernel, TrustLedger trus
             case ExecTracer.Outcome.VerifiedNotSealed:
                 // Its memory and fds stay reachable by the tree: it runs, but is not trusted.
                 trust.Untrust(pid);
-                log.WriteLine($"agentshell: pid {pid} ({expected.Name}) could not be made non-dumpable; it runs without production trust");
+                log.WriteLine($"agentshell: pid {pid} ({expected.Name}) runs without production trust: {tracer.WhyNotTrusted}");
                 break;
         }
         audit?.Flush();

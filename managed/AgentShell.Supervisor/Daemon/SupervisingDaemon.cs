@@ -128,9 +128,11 @@ public sealed class SupervisingDaemon
         var info = new SessionInfo(id, command, DateTimeOffset.UtcNow, root);
         var me = new SelfIdentity(_processGroup, _executable, _control.Identity, root);
         DaemonSession? session = null;
+        // Its orphans come back to the subreaper, when there is one: only then are all its tasks found.
+        var setUp = TreeSetUp.None with { Tasks = subreaper > 0 ? new TreeTasks([root, subreaper]) : null };
         var tree = new TreeSession(_o, listener, info, _registry, me, _addresses, _identity, kernel: null,
             notice == null ? null : i => notice(PauseNotice.Line(i, id)),
-            ended: () => End(session!));
+            ended: () => End(session!), tree: setUp);
         var owned = new FdHandle(listener);
         try
         {

@@ -19,6 +19,30 @@ internal static partial class Interop
         // struct dirent (glibc, x86_64): d_ino 8, d_off 8, d_reclen 2, d_type 1, then d_name.
         private const int DNameOffset = 19;
 
+        /// <summary>A directory entry's name (bytes, no NUL) and inode number.</summary>
+        internal delegate void EntryVisitor(ReadOnlySpan<byte> name, ulong inode, object? state);
+
+        /// <summary><see cref="ForEachName"/> with each entry's inode number (d_ino).</summary>
+        internal static unsafe bool ForEachEntry(string dir, EntryVisitor visit, object? state)
+        {
+            nint d = opendir(dir);
+            if (d == 0) return false;
+            try
+            {
+                nint e;
+                while ((e = readdir(d)) != 0)
+                {
+                    byte* name = (byte*)e + DNameOffset;
+                    visit(new ReadOnlySpan<byte>(name, MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name).Length), *(ulong*)e, state);
+                }
+                return true;
+            }
+            finally
+            {
+                closedir(d);
+            }
+        }
+
         /// <summary>Calls <paramref name="visit"/> with the name of every entry of <paramref name="dir"/>
         /// (bytes, no NUL; "." and ".." included), reading the directory only: no entry is stat'ed, as
         /// .NET's enumeration does for each symlink. False when the directory cannot be opened.</summary>

@@ -13,6 +13,7 @@ internal static partial class Interop
         private const long PTRACE_SINGLESTEP = 9, PTRACE_GETREGS = 12, PTRACE_SETREGS = 13, PTRACE_DETACH = 17;
         private const long PTRACE_SEIZE = 0x4206, PTRACE_INTERRUPT = 0x4207, PTRACE_LISTEN = 0x4208;
         private const long PTRACE_O_TRACEEXEC = 0x10, PTRACE_O_EXITKILL = 0x100000;
+        private const long PTRACE_O_TRACEFORK = 0x2, PTRACE_O_TRACEVFORK = 0x4, PTRACE_O_TRACECLONE = 0x8;
 
         /// <summary>PTRACE_EVENT_EXEC and PTRACE_EVENT_STOP: the event in bits 16.. of a stop's status.</summary>
         internal const int EventExec = 4, EventStop = 128;
@@ -21,7 +22,7 @@ internal static partial class Interop
         internal const int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_TRAPPED = 4, CLD_STOPPED = 5, CLD_CONTINUED = 6;
 
         private const int P_ALL = 0, P_PID = 1;
-        private const int WSTOPPED = 2, WEXITED = 4, WNOWAIT = 0x01000000;
+        private const int WNOHANG = 1, WSTOPPED = 2, WEXITED = 4, WNOWAIT = 0x01000000;
         private const int __WNOTHREAD = 0x20000000, __WALL = 0x40000000;
 
         /// <summary>x86_64 struct user_regs_struct.</summary>
@@ -50,6 +51,11 @@ internal static partial class Interop
         /// <summary>PTRACE_SEIZE with exec events, the tracee killed if this thread goes: EPERM when it
         /// is traced already (or may not be), ESRCH when it is gone. The tracee keeps running.</summary>
         internal static Errno Seize(int tid) => Request(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL);
+
+        /// <summary>PTRACE_SEIZE to hold a task of the tree still (<see cref="TreeFreeze"/>): the
+        /// children it makes meanwhile are attached too and start stopped; no exec events, and no
+        /// kill if this thread goes (its tracees are let go then: the kernel detaches them).</summary>
+        internal static Errno SeizeToHold(int tid) => Request(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE);
 
         /// <summary>PTRACE_INTERRUPT: the tracee stops (PTRACE_EVENT_STOP) the next time it could, on
         /// its way back to user space; an exec stop first clears it.</summary>
@@ -89,6 +95,23 @@ internal static partial class Interop
             while (true)
             {
                 int r = waitid_(pid > 0 ? P_PID : P_ALL, pid > 0 ? pid : 0, &si, WEXITED | WSTOPPED | __WALL | __WNOTHREAD);
+                if (r == 0) { info = si; return 0; }
+                var e = LastErrno;
+                if (e == Errno.EINTR) continue;
+                info = default;
+                return e;
+            }
+        }
+
+        /// <summary>A stop of <paramref name="pid"/>, a tracee of this thread, if it has stopped
+        /// (never its exit, which stays for its parent to reap): 0 with <c>si_pid</c> 0 when it has
+        /// not, ECHILD when it is not this thread's tracee (or is gone).</summary>
+        internal static unsafe Errno TryWaitStop(int pid, out siginfo info)
+        {
+            siginfo si = default;
+            while (true)
+            {
+                int r = waitid_(P_PID, pid, &si, WSTOPPED | WNOHANG | __WALL | __WNOTHREAD);
                 if (r == 0) { info = si; return 0; }
                 var e = LastErrno;
                 if (e == Errno.EINTR) continue;

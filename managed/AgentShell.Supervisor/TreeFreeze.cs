@@ -1,0 +1,315 @@
+using System.Diagnostics;
+using static AgentShell.Supervisor.Interop.Ptrace;
+
+namespace AgentShell.Supervisor;
+
+/// <summary>Holds every other task of the tree still while a tool trusted with production commits
+/// its exec and is sealed (issue 11). The kernel checks access to another process's memory when a
+/// write starts (`process_vm_writev`, the open of /proc/PID/mem), not when it lands: a task that
+/// starts one between the exec's commit and the seal keeps writing after it. Held from before the
+/// exec's CONTINUE until after the seal, no task of the tree runs an instruction in that window, so
+/// none can start one; after it, the kernel refuses them (the tool is non-dumpable).
+///
+/// A task is held by a seize and an interrupt from a thread of its own (this object's): it stops on
+/// its way back to user space. The list is made again until nothing new shows up (a clone under way
+/// when the list was read; the children of held tasks are attached by the kernel and start
+/// stopped). Not every task must have stopped: one blocked in a notification of ours is at its
+/// syscall's entry, and a vfork parent waits at its clone's end; both return to user space only
+/// through the stop. Any other task that does not stop in time (it may be in a syscall that has yet
+/// to take its access), one traced by someone else, or a tree that cannot be listed fails the freeze:
+/// the tool then runs without production trust. When the thread ends, the kernel lets every tracee
+/// go (no PTRACE_O_EXITKILL), also one that never stopped.</summary>
+internal sealed class TreeFreeze
+{
+    private const int SIGTRAP = 5;
+    private static readonly TimeSpan StopDeadline = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan HoldAtMost = TimeSpan.FromSeconds(30);
+    private static readonly SemaphoreSlim OneAtATime = new(1, 1);
+    private static int s_active;
+
+    private readonly TreeTasks _tasks;
+    private readonly int _except; // the thread group of the exec checked: its other threads die in the exec
+    private readonly HashSet<int> _waiting = []; // held, not stopped: where they cannot run an instruction
+    private readonly ManualResetEventSlim _settled = new(), _thaw = new(), _done = new();
+    private readonly Dictionary<int, int> _stopped = []; // tid -> signal to deliver when let go
+    private bool _held, _heldToTheEnd;
+
+    private TreeFreeze(TreeTasks tasks, int except)
+    {
+        _tasks = tasks;
+        _except = except;
+    }
+
+    /// <summary>Why the freeze failed (null when it holds).</summary>
+    public string? Failure { get; private set; }
+
+    /// <summary>True while some thread's freeze is being made or held: a seize that fails meanwhile
+    /// may be of a task it holds (<see cref="WaitUntilNone"/>).</summary>
+    public static bool Any => Volatile.Read(ref s_active) > 0;
+
+    /// <summary>Waits until no freeze is made or held (at most <paramref name="timeout"/>).</summary>
+    public static bool WaitUntilNone(TimeSpan timeout)
+    {
+        var sw = Stopwatch.StartNew();
+        while (Any)
+        {
+            if (sw.Elapsed > timeout) return false;
+            Thread.Sleep(1);
+        }
+        return true;
+    }
+
+    /// <summary>Holds every task of the tree but those of thread group <paramref name="except"/> (the
+    /// task whose exec is checked, seized by the caller, and its other threads, which the exec kills
+    /// before the new image exists: held, their exits would wait for this thread and the exec for them). Returns once they are held or the freeze failed
+    /// (<see cref="Failure"/>); <see cref="Thaw"/> must follow either way.</summary>
+    public static TreeFreeze Hold(TreeTasks tasks, int except)
+    {
+        var f = new TreeFreeze(tasks, except);
+        // One at a time: two freezes would each wait for the other's seized tool.
+        if (!OneAtATime.Wait(HoldAtMost))
+        {
+            f.Failure = "another freeze of the tree did not end";
+            f._done.Set();
+            return f;
+        }
+        Interlocked.Increment(ref s_active);
+        try
+        {
+            Interop.Threads.StartBackground("tree-freeze", f.Run);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref s_active);
+            OneAtATime.Release();
+            throw;
+        }
+        f._settled.Wait();
+        return f;
+    }
+
+    /// <summary>Lets the tree go. True when it was held from <see cref="Hold"/> until now (false: it
+    /// failed, or was let go early because its holder did not come back in time).</summary>
+    public bool Thaw()
+    {
+        _thaw.Set();
+        _done.Wait();
+        return _held && _heldToTheEnd;
+    }
+
+    private void Run()
+    {
+        try
+        {
+            try { _held = Freeze(); }
+            catch (Exception e)
+            {
+                Failure = $"{e.GetType().Name}: {e.Message}";
+                _held = false;
+            }
+            _settled.Set();
+            // Held until the exec is checked; a holder that never comes back does not stop the tree for good.
+            _heldToTheEnd = _thaw.Wait(HoldAtMost) && _held && AllStillHeld();
+            foreach (var (tid, sig) in _stopped)
+                Detach(tid, sig); // ESRCH: it was killed meanwhile
+        }
+        finally
+        {
+            Interlocked.Decrement(ref s_active);
+            OneAtATime.Release();
+            _settled.Set();
+            _done.Set();
+        }
+        // The thread ends here: the kernel lets go every tracee still attached (children attached
+        // on their birth, tasks that never stopped), clearing the stop they had pending.
+    }
+
+    private static readonly bool Trace = Environment.GetEnvironmentVariable("AGENTSHELL_FREEZE_TRACE") == "1";
+
+    private bool Freeze()
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        bool ok = FreezeRounds(out int rounds, out long listing, out long waiting);
+        if (Trace) Console.Error.WriteLine($"freeze: ok={ok} rounds={rounds} held={_stopped.Count}+{_waiting.Count} list={Stopwatch.GetElapsedTime(0, listing).TotalMicroseconds:F0}us wait={Stopwatch.GetElapsedTime(0, waiting).TotalMicroseconds:F0}us total={Stopwatch.GetElapsedTime(t0).TotalMicroseconds:F0}us {Failure}");
+        return ok;
+    }
+
+    private bool FreezeRounds(out int rounds, out long listing, out long waiting)
+    {
+        listing = waiting = 0;
+        rounds = 0;
+        var pending = new HashSet<int>();
+        var ignored = new HashSet<int>();
+        for (int round = 0; round < 16; round++)
+        {
+            rounds++;
+            long a = Stopwatch.GetTimestamp();
+            var tids = _tasks.Snapshot();
+            listing += Stopwatch.GetTimestamp() - a;
+            if (tids == null) { Failure = "the tree's processes could not be listed"; return false; }
+            bool added = false;
+            foreach (var (tid, tgid) in tids)
+            {
+                if (tgid == _except || _stopped.ContainsKey(tid) || _waiting.Contains(tid) || pending.Contains(tid) || ignored.Contains(tid)) continue;
+                switch (Take(tid))
+                {
+                    case Taken.Held: pending.Add(tid); added = true; break;
+                    case Taken.Stopped: added = true; break;
+                    case Taken.Gone: ignored.Add(tid); break;
+                    case Taken.Refused: return false;
+                }
+            }
+            a = Stopwatch.GetTimestamp();
+            bool stopped = WaitForStops(pending);
+            waiting += Stopwatch.GetTimestamp() - a;
+            if (!stopped) return false;
+            if (!added) return true; // listed again with all held: nothing new, nothing running
+        }
+        Failure = "the tree kept growing while it was being stopped";
+        return false;
+    }
+
+    private enum Taken { Held, Stopped, Gone, Refused }
+
+    private Taken Take(int tid)
+    {
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            var e = SeizeToHold(tid);
+            if (e == 0)
+            {
+                var ie = Interrupt(tid);
+                return ie == Errno.ESRCH && State(tid) is '\0' or 'Z' or 'X' ? Taken.Gone : Taken.Held;
+            }
+            if (e == Errno.ESRCH) return Taken.Gone;
+            // EPERM: a zombie (nothing runs), a child attached to us at its birth, a task another
+            // thread of ours checks (its exec; let go soon), or one that someone else traces.
+            char state = State(tid);
+            if (state is '\0' or 'Z' or 'X') return Taken.Gone;
+            if (TryWaitStop(tid, out var si) == 0)
+            {
+                if (si.si_pid == 0) return Taken.Held; // ours, not stopped yet
+                _stopped[tid] = SignalOf(si);
+                return Taken.Stopped;
+            }
+            int tracer = TracerPid(tid);
+            if (tracer != Environment.ProcessId)
+            {
+                Failure = tracer > 0 ? $"pid {tid} is traced by pid {tracer}" : $"pid {tid} cannot be traced";
+                return Taken.Refused;
+            }
+            if (sw.Elapsed > StopDeadline)
+            {
+                Failure = $"pid {tid} stayed under another check of this supervisor";
+                return Taken.Refused;
+            }
+            Thread.Sleep(0);
+        }
+    }
+
+    /// <summary>Waits until every pending task has stopped, or waits where it cannot run an
+    /// instruction before it would stop (a notification of ours, a vfork parent's wait).</summary>
+    private bool WaitForStops(HashSet<int> pending)
+    {
+        var sw = Stopwatch.StartNew();
+        var blocked = new List<int>();
+        bool first = true;
+        while (pending.Count > 0)
+        {
+            // PERF: where it waits is read at once (a vfork parent, the usual caller of a spawned
+            // tool, would otherwise hold the check ~1 ms), then every millisecond.
+            bool look = first || sw.Elapsed > TimeSpan.FromMilliseconds(1);
+            first = false;
+            blocked.Clear();
+            foreach (int tid in pending)
+            {
+                var e = TryWaitStop(tid, out var si);
+                if (e == 0 && si.si_pid != 0) { _stopped[tid] = SignalOf(si); blocked.Add(tid); continue; }
+                if (e != 0 || State(tid) is '\0' or 'Z' or 'X') { blocked.Add(tid); continue; } // gone
+                if (look && WaitsWhereItCannotRun(tid)) { _waiting.Add(tid); blocked.Add(tid); }
+            }
+            foreach (int tid in blocked) pending.Remove(tid);
+            if (pending.Count == 0) return true;
+            if (sw.Elapsed > StopDeadline)
+            {
+                int tid = pending.First();
+                Failure = $"pid {tid} did not stop ({WaitChannel(tid)})";
+                return false;
+            }
+            if (sw.Elapsed > TimeSpan.FromMilliseconds(1)) Thread.Sleep(1);
+            else Thread.Sleep(0);
+        }
+        return true;
+    }
+
+    /// <summary>At the thaw: every task of the tree (but the exec's thread group) is one this thread
+    /// holds, or a child attached to it at birth (it started stopped). A task that is not (made by
+    /// a thread of the exec's process before the exec killed it) may have run in the window.</summary>
+    private bool AllStillHeld()
+    {
+        var tids = _tasks.Snapshot();
+        if (tids == null) { Failure = "the tree's processes could not be listed again"; return false; }
+        foreach (var (tid, tgid) in tids)
+        {
+            if (tgid == _except || _stopped.ContainsKey(tid) || _waiting.Contains(tid)) continue;
+            if (TryWaitStop(tid, out var si) == 0)
+            {
+                if (si.si_pid != 0) _stopped[tid] = SignalOf(si);
+                continue;
+            }
+            if (State(tid) is '\0' or 'Z' or 'X') continue;
+            Failure = $"pid {tid} ran while the exec was checked";
+            return false;
+        }
+        return true;
+    }
+
+    private static int SignalOf(in siginfo si)
+    {
+        int sig = si.si_status & 0xff, ev = si.si_status >> 8;
+        // A signal-delivery stop keeps its signal for the detach; a group-stop stays one after it.
+        return ev == 0 && sig != SIGTRAP ? sig : 0;
+    }
+
+    private static void Detach(int tid, int sig) => Interop.Ptrace.Detach(tid, sig);
+
+    /// <summary>Blocked in a seccomp notification of ours, at its syscall's entry: it leaves either
+    /// without running the syscall (interrupted) or with our answer, and none of the syscalls we
+    /// trap writes another process's memory; or a vfork parent waiting for its child, which returns
+    /// from the clone and nothing else. Neither touches another process's memory before the stop
+    /// that is pending for it.</summary>
+    private static bool WaitsWhereItCannotRun(int tid)
+    {
+        var w = WaitChannel(tid);
+        if (w.StartsWith("seccomp_do_user_notification", StringComparison.Ordinal)) return true;
+        return w.StartsWith("kernel_clone", StringComparison.Ordinal) || w.StartsWith("wait_for_vfork_done", StringComparison.Ordinal);
+    }
+
+    private static string WaitChannel(int tid)
+    {
+        Span<byte> buf = stackalloc byte[128];
+        return System.Text.Encoding.ASCII.GetString(ProcessInfo.ReadSmall($"/proc/{tid}/wchan", buf));
+    }
+
+    /// <summary>The state letter of /proc/TID/stat, '\0' when it cannot be read (gone).</summary>
+    private static char State(int tid)
+    {
+        Span<byte> buf = stackalloc byte[2048];
+        var stat = ProcessInfo.ReadSmall($"/proc/{tid}/stat", buf);
+        int close = stat.LastIndexOf((byte)')');
+        return close < 0 || close + 2 >= stat.Length ? '\0' : (char)stat[close + 2];
+    }
+
+    /// <summary>TracerPid of /proc/TID/status, -1 when unreadable.</summary>
+    private static int TracerPid(int tid)
+    {
+        Span<byte> buf = stackalloc byte[4096];
+        var text = ProcessInfo.ReadSmall($"/proc/{tid}/status", buf);
+        int at = text.IndexOf("\nTracerPid:"u8);
+        if (at < 0) return -1;
+        text = text[(at + 11)..];
+        int end = text.IndexOf((byte)'\n');
+        return end >= 0 && int.TryParse(text[..end].Trim((byte)'\t').Trim((byte)' '), out int t) ? t : -1;
+    }
+}

@@ -1,0 +1,70 @@
+namespace AgentShell.Supervisor;
+
+/// <summary>Every task (thread) of the supervised tree, listed from /proc: the descendants of
+/// <paramref name="roots"/>, whose orphans come back to one of them (a subreaper, or the init of the
+/// tree's pid namespace), so that no process of the tree is left out by having lost its parent.
+/// The supervisor itself is never listed. Used to hold the tree still while a trusted tool's exec
+/// commits (<see cref="TreeFreeze"/>, one at a time); a list that cannot be made is null (the
+/// caller fails closed).</summary>
+internal sealed class TreeTasks(IReadOnlyList<int> roots)
+{
+    private readonly int _self = Environment.ProcessId;
+    private readonly Lock _lock = new();
+
+    // PERF: whether a process is of the tree never changes while it lives (its parent changes only
+    // to a reaper, of the tree for a process of the tree and outside it for one outside), so each
+    // is read once: keyed by pid and the inode of its /proc directory, which a later process with
+    // the same pid does not share. A listing is then one read of /proc, not a stat per process
+    // (~600 µs for 85 processes here, with a stat of each).
+    private Dictionary<int, (ulong Ino, bool InTree)> _known = [];
+
+    /// <summary>Every task of the tree now, with its process (processes created meanwhile may be
+    /// missing: the caller lists again once what it found is stopped), or null when /proc cannot be read.</summary>
+    public List<(int Tid, int Tgid)>? Snapshot()
+    {
+        lock (_lock)
+        {
+            var now = new Dictionary<int, ulong>();
+            if (!Interop.Directories.ForEachEntry("/proc", static (name, ino, state) =>
+                {
+                    if (int.TryParse(name, out int pid)) ((Dictionary<int, ulong>)state!)[pid] = ino;
+                }, now)) return null;
+            var known = new Dictionary<int, (ulong, bool)>(now.Count);
+            var members = new List<int>();
+            foreach (var (pid, ino) in now)
+            {
+                if (!InTree(pid, ino, now, known, 0)) continue;
+                if (pid != _self) members.Add(pid);
+            }
+            _known = known;
+            var tasks = new List<(int, int)>();
+            var threads = new List<int>();
+            foreach (int p in members)
+            {
+                // A process's threads; one that exited since it was listed has none.
+                threads.Clear();
+                Interop.Directories.ForEachName($"/proc/{p}/task", static (name, state) =>
+                {
+                    if (int.TryParse(name, out int tid)) ((List<int>)state!).Add(tid);
+                }, threads);
+                foreach (int t in threads) tasks.Add((t, p));
+            }
+            return tasks;
+        }
+    }
+
+    private bool InTree(int pid, ulong ino, Dictionary<int, ulong> now, Dictionary<int, (ulong Ino, bool InTree)> known, int depth)
+    {
+        if (known.TryGetValue(pid, out var k) && k.Ino == ino) return k.InTree;
+        bool inTree;
+        if (_known.TryGetValue(pid, out k) && k.Ino == ino) inTree = k.InTree;
+        else if (roots.Contains(pid)) inTree = true;
+        else if (!ProcessInfo.TryStat(pid, out int ppid, out _, out _)) return false; // gone: runs nothing (not remembered)
+        else if (roots.Contains(ppid)) inTree = true;
+        else if (ppid <= 1 || depth > 4096) inTree = false;
+        else if (!now.TryGetValue(ppid, out ulong pino)) return false; // its parent went since: read again next time
+        else inTree = InTree(ppid, pino, now, known, depth + 1);
+        known[pid] = (ino, inTree);
+        return inTree;
+    }
+}
