@@ -193,8 +193,9 @@ internal sealed class TreeFreeze
                 _stopped[tid] = SignalOf(si);
                 return Taken.Stopped;
             }
+            // TracerPid names the tracing thread: one of ours is in this process.
             int tracer = TracerPid(tid);
-            if (tracer != Environment.ProcessId)
+            if (tracer <= 0 || ProcessInfo.Tgid(tracer) != Environment.ProcessId)
             {
                 Failure = tracer > 0 ? $"pid {tid} is traced by pid {tracer}" : $"pid {tid} cannot be traced";
                 return Taken.Refused;

@@ -67,6 +67,24 @@ public sealed class TrustTakenOverTests(string guard) : TrustAtExecFixture(guard
     }
 
     [Test]
+    public void AToolWhoseTreeCannotBeHeldStillIsNotTrusted()
+    {
+        // Another process of the tree traced by a third (strace -p): the supervisor cannot hold the
+        // tree still while curl's exec commits (issue 11), so curl runs untrusted and the profile
+        // blocks it on production. Look-alike: the same curl without the traced sleeper reaches it
+        // (ATrustedToolReachesProduction).
+        const string strace = "/usr/bin/strace";
+        if (!File.Exists(strace)) Assert.Ignore("strace is not installed");
+        var script = $"sleep 30 & s=$!; {strace} -o /dev/null -p $s & t=$!; " +
+            "for i in $(seq 50); do grep -q '^TracerPid:[[:space:]]*[1-9]' /proc/$s/status && break; sleep 0.1; done; " +
+            $"{Repo.Which("curl")} -s -o /dev/null -w '%{{http_code}}' {Prod.Url("/x")}; kill $t $s";
+        var r = Run("bash", "-c", script);
+        Assert.That(Prod.Requests, Is.Empty, r.Stderr);
+        Assert.That(r.Stderr, Does.Contain("runs without production trust").And.Contain("is traced by pid"));
+        Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
+    }
+
+    [Test]
     public void ATrustedToolsSocketsAndMemoryCannotBeTaken()
     {
         // A server that accepts and never answers: curl stays connected, holding its socket.

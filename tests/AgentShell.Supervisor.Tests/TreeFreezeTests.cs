@@ -1,0 +1,143 @@
+namespace AgentShell.Supervisor.Tests;
+
+/// <summary>Holding a tree still (issue 11: from a trusted tool's exec to its seal), against real
+/// processes: every task of the tree is found (children, grandchildren, threads), none runs an
+/// instruction while held, all run again once let go, and a tree that cannot be held (a task that
+/// someone else traces) fails the freeze, which the caller turns into "no production trust".
+/// Children are spawned outside System.Diagnostics.Process: the runtime's SIGCHLD handler would
+/// take a seized child's stop report from the holding thread.</summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class TreeFreezeTests
+{
+    private readonly List<int> _spawned = [];
+
+    [SetUp]
+    public void NeedsPtrace()
+    {
+        if (Environment.UserName != "root" && File.Exists("/proc/sys/kernel/yama/ptrace_scope") && File.ReadAllText("/proc/sys/kernel/yama/ptrace_scope").Trim() != "0")
+            Assert.Ignore("ptrace of a child is not allowed here (yama ptrace_scope)");
+    }
+
+    [TearDown]
+    public void KillSpawned()
+    {
+        foreach (int pid in _spawned)
+        {
+            Interop.Process.kill(-pid, 9); // its process group: the shell's children too
+            Interop.Process.kill(pid, 9);
+            Interop.Spawn.Wait(pid, out _, 0, out _);
+        }
+        _spawned.Clear();
+    }
+
+    private int Spawn(params string[] argv)
+    {
+        int pid = Interop.Spawn.Start(argv[0], argv, ["PATH=/usr/bin:/bin"], 2, 2);
+        _spawned.Add(pid);
+        return pid;
+    }
+
+    private static string Status(int tid, string field)
+    {
+        try { return File.ReadLines($"/proc/{tid}/status").First(l => l.StartsWith(field + ":")).Split(':', 2)[1].Trim(); }
+        catch (IOException) { return ""; }
+    }
+
+    private static long CpuTicks(int tid)
+    {
+        var stat = File.ReadAllText($"/proc/{tid}/stat");
+        var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(f[11]) + long.Parse(f[12]); // utime + stime
+    }
+
+    /// <summary>Waits until the tree under <paramref name="root"/> has <paramref name="processes"/> processes.</summary>
+    private static List<(int Tid, int Tgid)> TreeOf(TreeTasks tasks, int processes)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var now = tasks.Snapshot()!;
+            if (now.Select(t => t.Tgid).Distinct().Count() >= processes || DateTime.UtcNow > deadline) return now;
+            Thread.Sleep(20);
+        }
+    }
+
+    [Test]
+    public void EveryProcessAndThreadUnderTheRootsIsListedAndNothingElse()
+    {
+        // A shell with a spinning child and a sleeping grandchild (a subshell's).
+        int root = Spawn("/bin/sh", "-c", "(while :; do :; done) & (sh -c 'sleep 60' & wait) & wait");
+        var tasks = new TreeTasks([root]);
+        var listed = TreeOf(tasks, 5);
+        var pids = listed.Select(t => t.Tgid).Distinct().ToList();
+        Assert.That(pids, Does.Contain(root));
+        Assert.That(pids, Has.Count.EqualTo(5), string.Join(" ", pids)); // sh, the spinner, the subshell, its sh, sleep
+        foreach (int pid in pids)
+            Assert.That(ProcessInfo.DescendsFrom(pid, root, ProcessInfo.StartTime(root)), Is.True, $"pid {pid} is not of the tree");
+        Assert.That(pids, Does.Not.Contain(Environment.ProcessId), "the supervisor itself is never listed");
+        Assert.That(pids, Does.Not.Contain(1));
+    }
+
+    [Test]
+    public void ATreeHeldStillRunsNoInstructionUntilItIsLetGo()
+    {
+        int root = Spawn("/bin/sh", "-c", "(while :; do :; done) & sleep 60 & wait");
+        var tasks = new TreeTasks([root]);
+        var listed = TreeOf(tasks, 3);
+        int spinner = listed.Select(t => t.Tgid).First(p => p != root && File.ReadAllText($"/proc/{p}/comm").Trim() == "sh");
+
+        var freeze = TreeFreeze.Hold(tasks, except: 0);
+        bool thawed = false;
+        try
+        {
+            Assert.That(freeze.Failure, Is.Null);
+            foreach (var (tid, _) in listed)
+            {
+                Assert.That(Status(tid, "State"), Does.StartWith("t"), $"task {tid} is held in a tracing stop");
+                Assert.That(ProcessInfo.Tgid(int.Parse(Status(tid, "TracerPid"))), Is.EqualTo(Environment.ProcessId), "traced by a thread of ours");
+            }
+            long before = CpuTicks(spinner);
+            Thread.Sleep(200);
+            Assert.That(CpuTicks(spinner), Is.EqualTo(before), "the spinner ran while held");
+            Assert.That(freeze.Thaw(), Is.True, "held from the freeze to the thaw");
+            thawed = true;
+        }
+        finally
+        {
+            if (!thawed) freeze.Thaw();
+        }
+        // Let go: nothing stays traced or stopped, and the spinner runs again.
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (listed.Any(t => Status(t.Tid, "TracerPid") is not ("0" or "")) && DateTime.UtcNow < deadline) Thread.Sleep(10);
+        foreach (var (tid, _) in listed)
+        {
+            Assert.That(Status(tid, "TracerPid"), Is.AnyOf("0", ""), $"task {tid} is still traced");
+            Assert.That(Status(tid, "State"), Does.Not.StartWith("t"), $"task {tid} is still stopped");
+        }
+        long after = CpuTicks(spinner);
+        Thread.Sleep(200);
+        Assert.That(CpuTicks(spinner), Is.GreaterThan(after), "the spinner runs again");
+    }
+
+    [Test]
+    public void ATaskTracedBySomeoneElseFailsTheFreezeAndTheTreeIsLetGo()
+    {
+        var strace = new[] { "/usr/bin/strace", "/bin/strace" }.FirstOrDefault(File.Exists);
+        if (strace == null) Assert.Ignore("strace is not installed");
+        int root = Spawn(strace!, "-f", "-o", "/dev/null", "/bin/sleep", "60");
+        var tasks = new TreeTasks([root]);
+        var listed = TreeOf(tasks, 2);
+        int sleeper = listed.Select(t => t.Tgid).First(p => p != root);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (Status(sleeper, "TracerPid") != root.ToString() && DateTime.UtcNow < deadline) Thread.Sleep(10);
+
+        var freeze = TreeFreeze.Hold(tasks, except: 0);
+        Assert.That(freeze.Failure, Does.Contain($"pid {sleeper} is traced by pid {root}"));
+        Assert.That(freeze.Thaw(), Is.False, "a freeze that failed did not hold");
+        deadline = DateTime.UtcNow.AddSeconds(5);
+        while (Status(root, "TracerPid") is not ("0" or "") && DateTime.UtcNow < deadline) Thread.Sleep(10);
+        Assert.That(Status(root, "TracerPid"), Is.AnyOf("0", ""), "strace is let go");
+        Assert.That(Status(sleeper, "TracerPid"), Is.EqualTo(root.ToString()), "its own tracee stays its own");
+    }
+}
