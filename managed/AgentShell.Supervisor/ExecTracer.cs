@@ -75,7 +75,7 @@ internal sealed class ExecTracer
             if (tree == null) _notTrusted = "the tree's processes cannot be listed to hold them during the check";
             else
             {
-                _freeze = TreeFreeze.Hold(tree, _tgid);
+                _freeze = TreeFreeze.Hold(tree, _tgid, tid);
                 if (_freeze.Failure is { } why)
                 {
                     _notTrusted = $"the tree could not be held still during the check: {why}";

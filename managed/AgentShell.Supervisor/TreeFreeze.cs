@@ -28,16 +28,17 @@ internal sealed class TreeFreeze
     private static int s_active;
 
     private readonly TreeTasks _tasks;
-    private readonly int _except; // the thread group of the exec checked: its other threads die in the exec
+    private readonly int _except, _execTid; // the exec checked: its thread group, its task
     private readonly HashSet<int> _waiting = []; // held, not stopped: where they cannot run an instruction
     private readonly ManualResetEventSlim _settled = new(), _thaw = new(), _done = new();
     private readonly Dictionary<int, int> _stopped = []; // tid -> signal to deliver when let go
     private bool _held, _heldToTheEnd;
 
-    private TreeFreeze(TreeTasks tasks, int except)
+    private TreeFreeze(TreeTasks tasks, int except, int execTid)
     {
         _tasks = tasks;
         _except = except;
+        _execTid = execTid;
     }
 
     /// <summary>Why the freeze failed (null when it holds).</summary>
@@ -59,13 +60,15 @@ internal sealed class TreeFreeze
         return true;
     }
 
-    /// <summary>Holds every task of the tree but those of thread group <paramref name="except"/> (the
-    /// task whose exec is checked, seized by the caller, and its other threads, which the exec kills
-    /// before the new image exists: held, their exits would wait for this thread and the exec for them). Returns once they are held or the freeze failed
-    /// (<see cref="Failure"/>); <see cref="Thaw"/> must follow either way.</summary>
-    public static TreeFreeze Hold(TreeTasks tasks, int except)
+    /// <summary>Holds every task of the tree but <paramref name="execTid"/> (whose exec is checked,
+    /// seized by the caller), which must be alone in its thread group <paramref name="except"/>:
+    /// other threads would run until the exec ends them, after its new image exists (held, their
+    /// exits would wait for this thread, and the exec for them); such an exec is not trusted.
+    /// Returns once the tree is held or the freeze failed (<see cref="Failure"/>);
+    /// <see cref="Thaw"/> must follow either way. <paramref name="except"/> 0: hold every task.</summary>
+    public static TreeFreeze Hold(TreeTasks tasks, int except, int execTid = 0)
     {
-        var f = new TreeFreeze(tasks, except);
+        var f = new TreeFreeze(tasks, except, execTid);
         // One at a time: two freezes would each wait for the other's seized tool.
         if (!OneAtATime.Wait(HoldAtMost))
         {
@@ -150,6 +153,7 @@ internal sealed class TreeFreeze
             bool added = false;
             foreach (var (tid, tgid) in tids)
             {
+                if (tgid == _except && !Alone(tid)) return false;
                 if (tgid == _except || _stopped.ContainsKey(tid) || _waiting.Contains(tid) || pending.Contains(tid) || ignored.Contains(tid)) continue;
                 switch (Take(tid))
                 {
@@ -253,6 +257,7 @@ internal sealed class TreeFreeze
         if (tids == null) { Failure = "the tree's processes could not be listed again"; return false; }
         foreach (var (tid, tgid) in tids)
         {
+            if (tgid == _except && !Alone(tid)) return false;
             if (tgid == _except || _stopped.ContainsKey(tid) || _waiting.Contains(tid)) continue;
             if (TryWaitStop(tid, out var si) == 0)
             {
@@ -264,6 +269,13 @@ internal sealed class TreeFreeze
             return false;
         }
         return true;
+    }
+
+    private bool Alone(int tid)
+    {
+        if (tid == _execTid) return true;
+        Failure = $"pid {_except} has other threads than the one that execs (they run until the exec ends them)";
+        return false;
     }
 
     private static int SignalOf(in siginfo si)
