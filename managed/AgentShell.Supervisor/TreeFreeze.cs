@@ -127,7 +127,9 @@ internal sealed class TreeFreeze
         // on their birth, tasks that never stopped), clearing the stop they had pending.
     }
 
-    private static readonly bool Trace = Environment.GetEnvironmentVariable("AGENTSHELL_FREEZE_TRACE") == "1";
+    // AGENTSHELL_TRACE_FREEZE=1: one line on stderr per freeze (rounds, tasks held, where the time
+    // went), for measuring its cost (issue 11's note); off, one branch.
+    private static readonly bool Trace = Environment.GetEnvironmentVariable("AGENTSHELL_TRACE_FREEZE") == "1";
 
     private bool Freeze()
     {
