@@ -22,12 +22,17 @@ public sealed class TreeFreezeTests
     [TearDown]
     public void KillSpawned()
     {
-        foreach (int pid in _spawned)
+        // The whole tree, not only the spawned shell: a spinner left behind would load the machine
+        // for every later test.
+        var everything = new TreeTasks(_spawned);
+        for (int round = 0; round < 5; round++)
         {
-            Interop.Process.kill(-pid, 9); // its process group: the shell's children too
-            Interop.Process.kill(pid, 9);
-            Interop.Spawn.Wait(pid, out _, 0, out _);
+            var left = everything.Snapshot()?.Select(t => t.Tgid).Distinct().ToList() ?? [];
+            foreach (int pid in left) Interop.Process.kill(pid, 9);
+            if (left.Count == 0) break;
+            Thread.Sleep(20);
         }
+        foreach (int pid in _spawned) Interop.Spawn.Wait(pid, out _, 0, out _);
         _spawned.Clear();
     }
 
