@@ -19,7 +19,7 @@ internal sealed class TreeSession : IDisposable
     private readonly NotificationLoop _loop;
     private readonly VerifiedExecs _verified;
     private readonly Wire.WireLayer? _wire;
-    private readonly MissingFileWatches _watches = new();
+    private readonly MissingFileWatches _watches;
     private readonly AuditRecorder _recorder;
     private readonly TreeRootDirectory? _root;
 
@@ -48,6 +48,7 @@ internal sealed class TreeSession : IDisposable
         tree ??= TreeSetUp.None;
         // The process that installed the filter has the tree's root (it has run nothing yet).
         _root = tree.Root is { } r && tree.Roots.Count > 0 ? TreeRootDirectory.Open(tree.Roots[0], r) : null;
+        _watches = new MissingFileWatches(_root);
         _trust = new TrustLedger(o.Policy, identity, kernel, tree.Root, o.Log);
         var recorder = _recorder = new AuditRecorder(o.Audit, info.Id, info.Pid, o.Log, o.Telemetry);
         var telemetry = o.Telemetry;
