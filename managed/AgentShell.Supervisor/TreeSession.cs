@@ -49,7 +49,9 @@ internal sealed class TreeSession : IDisposable
         // The process that installed the filter has the tree's root (it has run nothing yet).
         _root = tree.Root is { } r && tree.Roots.Count > 0 ? TreeRootDirectory.Open(tree.Roots[0], r) : null;
         _watches = new MissingFileWatches(_root);
-        _trust = new TrustLedger(o.Policy, identity, kernel, tree.Root, o.Log);
+        // Trust asks whether an exec's process is still in the tree's root: not looked at while none has left it.
+        var treeRoot = tree.Root is { } theRoot && _root != null ? theRoot with { Directory = _root } : tree.Root;
+        _trust = new TrustLedger(o.Policy, identity, kernel, treeRoot, o.Log);
         var recorder = _recorder = new AuditRecorder(o.Audit, info.Id, info.Pid, o.Log, o.Telemetry);
         var telemetry = o.Telemetry;
         _verified = new VerifiedExecs(kernel, _trust, notifier, recorder, o.Log) { Sealable = tree.CanSeal };

@@ -115,4 +115,21 @@ public sealed class TreeRootDirectoryTests
         Assert.That(held.For(int.MaxValue - 7), Is.Null, "retired: looked at, and there is nothing to look at");
         Assert.That(held.For(Environment.ProcessId), Is.Not.Null);
     }
+
+    [Test]
+    public void TheTreeRootHoldsEveryProcessWithoutALookOnlyWhileItsDirectoryIsInUse()
+    {
+        // A root whose namespace is deliberately not this process's: a look says "not held".
+        var real = TreeRoot.Of(Environment.ProcessId)!;
+        Assert.That(Interop.Files.TryStat(_dir, out var elsewhere), Is.True);
+        var other = real with { MountNamespace = elsewhere.Identity };
+        Assert.That(other.Holds(Environment.ProcessId), Is.False, "looked at: another namespace");
+        Assert.That(real.Holds(Environment.ProcessId), Is.True, "looked at: this one");
+        Assert.That((other with { Directory = _root }).Holds(Environment.ProcessId), Is.True, "in use: nobody has left, no look");
+        Assert.That((real with { Directory = _root }).Holds(Environment.ProcessId), Is.True);
+        _root.Retire();
+        Assert.That((other with { Directory = _root }).Holds(Environment.ProcessId), Is.False, "retired: looked at again");
+        Assert.That((real with { Directory = _root }).Holds(Environment.ProcessId), Is.True);
+        Assert.That((real with { Directory = _root }).Holds(int.MaxValue - 7), Is.False, "a process that cannot be read is not held");
+    }
 }
