@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 using AgentShell.Core.Audit;
 using AgentShell.Core.Policy;
 using AgentShell.Supervisor.Network;
@@ -14,8 +13,11 @@ namespace AgentShell.Supervisor;
 /// Sends that name a destination (datagrams, TCP Fast Open) are <see cref="DatagramSends"/>'. A TCP connect to
 /// production that the wire layer takes is made to the wire listener instead (see
 /// <see cref="PlaceOnWire"/>): what it sends is decided there.</summary>
+/// <param name="root">The tree's root held open while every process has it (absolute Unix paths
+/// are looked up there), or null: through /proc/PID/root.</param>
 internal sealed class ConnectNotifications(int listener, IAddressEnvironments addresses, KernelConnectGuard? kernel,
-    TrustLedger trust, UnknownClients unknown, HeldNotifications held, BlockNotifier notifier, SelfIdentity self, Wire.WireLayer? wire, TextWriter log)
+    TrustLedger trust, UnknownClients unknown, HeldNotifications held, BlockNotifier notifier, SelfIdentity self, Wire.WireLayer? wire, TextWriter log,
+    TreeRootDirectory? root = null)
 {
     private const string Production = "production";
 
@@ -77,7 +79,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         int nul = path.IndexOf((byte)0);
         if (nul >= 0) path = path[..nul];
         // Compare by identity, so symlinks, /proc/self/root/... and relative paths do not help.
-        if (ProcessInfo.StatAs(pid, Encoding.UTF8.GetString(path)) is { } st && st == control && IdValid(listener, n.id))
+        if (Identity(pid, path) is { } st && st == control && IdValid(listener, n.id))
         {
             var rule = SupervisorRules.SelfApproval;
             notifier.Write(pid, rule.Refusal("a connect to the approval socket"));
@@ -85,6 +87,37 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
             return Verdict.Refuse;
         }
         return Verdict.Continue;
+    }
+
+    /// <summary>Device and inode of the file <paramref name="path"/> (sun_path's bytes up to its NUL)
+    /// names for <paramref name="pid"/>, following symlinks as its connect would; null when nothing
+    /// is there. The path's own bytes reach the kernel: a name that is not UTF-8 (a symlink named
+    /// "\xff" to the approval socket) is not turned into another name by a string on the way.
+    /// PERF: an absolute path is looked up under the tree's root held open
+    /// (<see cref="TreeRootDirectory"/>: the same walk from the same directory, without following
+    /// the /proc/PID/root magic link), and no string is made: glibc tries nscd's socket before
+    /// every name lookup (four connects per `curl --version`), and each was a string, its /proc
+    /// path and a stat through /proc/PID/root (~1.7 µs of syscall, ~1 µs through the held root).</summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit] // PERF: the path is written before it is read
+    private (ulong Dev, ulong Ino)? Identity(int pid, ReadOnlySpan<byte> path)
+    {
+        FileStatus st;
+        if (path[0] == (byte)'/' && root is { } r && r.TryStat(path, out st, out var errno)) return errno == 0 ? st.Identity : null;
+        // As ProcessInfo.ProcPath: /proc/PID/root/ABS, /proc/PID/cwd/REL.
+        Span<byte> proc = stackalloc byte[32 + 128];
+        int k = 0;
+        "/proc/"u8.CopyTo(proc);
+        k += 6;
+        pid.TryFormat(proc[k..], out int w);
+        k += w;
+        var via = path[0] == (byte)'/' ? "/root"u8 : "/cwd/"u8;
+        via.CopyTo(proc[k..]);
+        k += via.Length;
+        if (path.Length > proc.Length - k - 1) return null; // longer than a sockaddr holds: not read here
+        path.CopyTo(proc[k..]);
+        k += path.Length;
+        proc[k++] = 0;
+        return Interop.Files.TryStat(proc[..k], out st) ? st.Identity : null;
     }
 
     private Verdict InetConnect(ref seccomp_notif n, ReadOnlySpan<byte> address, int port, DeferredAudit audit, int sockFd, ReadOnlySpan<byte> sockaddr)

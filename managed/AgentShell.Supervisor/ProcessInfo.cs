@@ -19,6 +19,27 @@ internal static class ProcessInfo
     internal static (ulong Dev, ulong Ino)? StatAs(int pid, string path, int dirFd = AtFdCwd) =>
         Interop.Files.TryStat(ProcPath(pid, path, dirFd), out var st) ? st.Identity : null;
 
+    /// <summary>The working directory of <paramref name="pid"/> (its /proc/PID/cwd link), or null when
+    /// it cannot be read. PERF: one readlink into the stack and one string: a DirectoryInfo's
+    /// LinkTarget made a FileSystemInfo, its full path and the /proc string first (~3 µs of the
+    /// receiving thread per audited exec, cold, in issue 16's 500-exec script).</summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit] // PERF: both buffers are written before they are read
+    internal static string? WorkingDirectory(int pid)
+    {
+        Span<byte> path = stackalloc byte[32];
+        "/proc/"u8.CopyTo(path);
+        int k = 6;
+        pid.TryFormat(path[k..], out int w);
+        k += w;
+        "/cwd\0"u8.CopyTo(path[k..]);
+        k += 5;
+        Span<byte> target = stackalloc byte[4096 + 1]; // PATH_MAX, and one byte to see a longer one
+        int n = Interop.Files.ReadLink(path[..k], target, out _);
+        // The kernel answers ENAMETOOLONG for a path longer than a page (PATH_MAX).
+        if (n < 0 || n >= target.Length) return null;
+        return System.Text.Encoding.UTF8.GetString(target[..n]);
+    }
+
     /// <summary>Parent pid and command name of <paramref name="pid"/> from /proc/PID/stat.</summary>
     internal static bool TryStat(int pid, out int ppid, out int pgrp, out string comm)
     {

@@ -155,8 +155,7 @@ internal sealed class RemoteExecContext : IExecContext
             if (!_cwdRead)
             {
                 _cwdRead = true;
-                try { _cwd = new DirectoryInfo($"/proc/{_pid}/cwd").LinkTarget; }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { _cwd = null; }
+                _cwd = ProcessInfo.WorkingDirectory(_pid);
             }
             return _cwd;
         }

@@ -20,7 +20,15 @@ internal sealed class TreeRootDirectory : IDisposable
     private readonly SafeFileHandle _fd;
     private volatile bool _retired;
 
-    private TreeRootDirectory(SafeFileHandle fd) => _fd = fd;
+    private TreeRootDirectory(SafeFileHandle fd, (ulong, ulong, ulong)? key)
+    {
+        _fd = fd;
+        WatchKey = key;
+    }
+
+    /// <summary>The root's mount id, device and inode (as <see cref="MissingFileWatches"/> keys a
+    /// root), read once from the open directory; null when the kernel did not say.</summary>
+    public (ulong MountId, ulong Dev, ulong Ino)? WatchKey { get; }
 
     /// <summary>The root of <paramref name="pid"/> (the process that installed the filter, before the
     /// tree runs anything) held open, when it is <paramref name="root"/>'s; else null.</summary>
@@ -34,7 +42,7 @@ internal sealed class TreeRootDirectory : IDisposable
             handle.Dispose();
             return null;
         }
-        return new TreeRootDirectory(handle);
+        return new TreeRootDirectory(handle, MissingFileWatches.RootKey(fd));
     }
 
     /// <summary>False once a process may have left the tree's root.</summary>

@@ -19,7 +19,7 @@ internal sealed class TreeSession : IDisposable
     private readonly NotificationLoop _loop;
     private readonly VerifiedExecs _verified;
     private readonly Wire.WireLayer? _wire;
-    private readonly MissingFileWatches _watches = new();
+    private readonly MissingFileWatches _watches;
     private readonly AuditRecorder _recorder;
     private readonly TreeRootDirectory? _root;
 
@@ -48,7 +48,10 @@ internal sealed class TreeSession : IDisposable
         tree ??= TreeSetUp.None;
         // The process that installed the filter has the tree's root (it has run nothing yet).
         _root = tree.Root is { } r && tree.Roots.Count > 0 ? TreeRootDirectory.Open(tree.Roots[0], r) : null;
-        _trust = new TrustLedger(o.Policy, identity, kernel, tree.Root, o.Log);
+        _watches = new MissingFileWatches(_root);
+        // Trust asks whether an exec's process is still in the tree's root: not looked at while none has left it.
+        var treeRoot = tree.Root is { } theRoot && _root != null ? theRoot with { Directory = _root } : tree.Root;
+        _trust = new TrustLedger(o.Policy, identity, kernel, treeRoot, o.Log);
         var recorder = _recorder = new AuditRecorder(o.Audit, info.Id, info.Pid, o.Log, o.Telemetry);
         var telemetry = o.Telemetry;
         _verified = new VerifiedExecs(kernel, _trust, notifier, recorder, o.Log) { Sealable = tree.CanSeal, Tree = tree.Tasks };
@@ -69,7 +72,7 @@ internal sealed class TreeSession : IDisposable
                 new Wire.WireFallback(_trust, unknown, held, notifier, recorder), notifier, o.Log);
             _loop = new NotificationLoop(listener,
                 new ExecNotifications(listener, decider, _trust, registry, scope, held, _verified, notifier, me, _root),
-                new ConnectNotifications(listener, addresses, kernel, _trust, unknown, held, notifier, me, _wire, o.Log),
+                new ConnectNotifications(listener, addresses, kernel, _trust, unknown, held, notifier, me, _wire, o.Log, _root),
                 new DatagramSends(listener, addresses, _trust, unknown, notifier, _wire),
                 new RootChanges(tree.Root, notifier, _root),
                 new SignalProtection(me, notifier),

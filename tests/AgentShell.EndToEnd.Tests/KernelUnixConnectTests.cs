@@ -75,4 +75,67 @@ public sealed class KernelUnixConnectTests(string guard)
         var refused = File.ReadLines(audit).Where(l => l.Contains("supervisor:self-approval", StringComparison.Ordinal) && l.Contains("\"connect\"", StringComparison.Ordinal)).ToList();
         Assert.That(refused, Has.Count.GreaterThanOrEqualTo(2), "each refusal at connect() is recorded:\n" + File.ReadAllText(audit));
     }
+
+    [Test]
+    public void TheApprovalSocketUnderAnotherNameIsRefusedToo()
+    {
+        var sock = Path.Combine(_tmp, "control.sock");
+        var audit = Path.Combine(_tmp, "audit.jsonl");
+        // Links where the tree may write (the control socket's directory is read-only for it).
+        var dir = Path.Combine(Path.GetTempPath(), $"agentshell-unix-{Guid.NewGuid():N}");
+        var script = """
+            import os, socket, sys
+            SOCK, DIR = sys.argv[1], sys.argv[2].encode()
+            os.mkdir(DIR)
+            def attempt(name, addr):
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    s.connect(addr)
+                    s.sendall(b'{"v":1,"op":"pending"}\n')
+                    print(name, 'connected', s.recv(4096).decode().strip(), flush=True)
+                except OSError as e:
+                    print(name, 'errno', e.errno, flush=True)
+                finally:
+                    s.close()
+            # A symlink whose name is not UTF-8: decoded to a string, it would name another file.
+            bad = DIR + b'/\xff\xfe.lnk'
+            os.symlink(SOCK.encode(), bad)
+            attempt('not-utf8-link', bad)
+            # A symlinked directory, a relative path, the tree's root through /proc.
+            os.symlink(os.path.dirname(SOCK).encode(), DIR + b'/d')
+            attempt('dir-link', DIR + b'/d/' + os.path.basename(SOCK).encode())
+            os.chdir(os.path.dirname(SOCK))
+            attempt('relative', os.path.basename(SOCK))
+            attempt('proc-root', '/proc/self/root' + SOCK)
+            # The look-alike: the agent's own socket under a name that is not UTF-8 still works.
+            own = DIR + b'/own\xff.sock'
+            l = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); l.bind(own); l.listen(1)
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); c.connect(own)
+            a, _ = l.accept(); a.sendall(b'hi'); print('own-not-utf8 got', c.recv(2).decode(), flush=True)
+            """;
+        AgentShellRunner.Result r;
+        try { r = AgentShellRunner.Run(["run", "--socket", sock, "--connect-guard", guard, "--audit", audit, "--", Repo.Python, "-c", script, sock, dir]); }
+        // rm: .NET enumerates names as strings, and a name that is not UTF-8 does not survive that.
+        finally { System.Diagnostics.Process.Start("rm", ["-rf", dir])!.WaitForExit(); }
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        var o = r.Stdout;
+        Assert.That(o, Does.Contain("own-not-utf8 got hi"), r.Stderr);
+        Assert.That(o, Does.Not.Contain("\"ok\":true"));
+        foreach (var how in new[] { "not-utf8-link", "dir-link", "relative", "proc-root" })
+        {
+            // Seccomp mode refuses these names at connect() by the socket's identity, except one
+            // through /proc/self: the supervisor looks the path up itself, and in the tree's /proc
+            // (a pid namespace of its own) "self" is not the supervisor. Root mode's kernel program
+            // sees strings. What reaches the socket is refused by its server, by the credentials.
+            bool atConnect = guard == "seccomp" && how != "proc-root";
+            if (atConnect) Assert.That(o, Does.Contain($"{how} errno 1"), r.Stderr);
+            else Assert.That(o, Does.Contain($"{how} errno 1").Or.Contain($"{how} connected {{\"v\":1,\"ok\":false,\"error\":\"refused: a supervised process cannot answer its own requests\"}}"), r.Stderr);
+        }
+        if (guard == "seccomp")
+        {
+            Assert.That(r.Stderr, Does.Contain("cannot connect to the approval socket").And.Contain("supervisor:self-approval"));
+            var refused = File.ReadLines(audit).Count(l => l.Contains("supervisor:self-approval", StringComparison.Ordinal) && l.Contains("\"connect\"", StringComparison.Ordinal));
+            Assert.That(refused, Is.GreaterThanOrEqualTo(3), "each refusal at connect() is recorded:\n" + File.ReadAllText(audit));
+        }
+    }
 }

@@ -125,4 +125,22 @@ public sealed class ProcessInfoTests
         Interop.Spawn.Wait(pid, out _, 0, out _);
         Assert.That(ProcessInfo.OpenProcDir(pid), Is.EqualTo(-1));
     }
+
+    [Test]
+    public void TheWorkingDirectoryIsTheCwdLinksTarget()
+    {
+        var dir = Directory.CreateTempSubdirectory("agentshell-cwd-\u00e9-").FullName;
+        try
+        {
+            using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", "30") { WorkingDirectory = dir })!;
+            try
+            {
+                Assert.That(ProcessInfo.WorkingDirectory(p.Id), Is.EqualTo(dir).And.EqualTo(new DirectoryInfo($"/proc/{p.Id}/cwd").LinkTarget));
+                Assert.That(ProcessInfo.WorkingDirectory(Environment.ProcessId), Is.EqualTo(Directory.GetCurrentDirectory()));
+            }
+            finally { p.Kill(); p.WaitForExit(); }
+            Assert.That(ProcessInfo.WorkingDirectory(p.Id), Is.Null, "gone");
+        }
+        finally { Directory.Delete(dir); }
+    }
 }

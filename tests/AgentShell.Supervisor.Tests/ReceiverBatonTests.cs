@@ -61,26 +61,53 @@ public sealed class ReceiverBatonTests
     }
 
     [Test]
-    public void ThreadsStandingByStopTickingOnceNothingComesAndStartAgainWithTheNextNotification()
+    public void AThreadStandingByWakesOnceAfterAQuickNotificationThenSleepsUntilTheNext()
     {
         using var baton = ReceiverBaton.TryCreate()!;
         Assert.That(baton.Receives(0), Is.True);
         var other = StandingBy(baton, 1);
-        baton.Handled(baton.Handling(0)); // a quick notification arms the ticking
-        // Asleep: no tick for two idle periods (waited for, since a loaded machine may deschedule it).
-        var window = TimeSpan.FromTicks(ReceiverBaton.IdleTicks * ReceiverBaton.Patience.Ticks);
+        Thread.Sleep(20);
+        Assert.That(baton.Ticks, Is.Zero, "nothing came: nothing ticks");
+        var handled = System.Diagnostics.Stopwatch.StartNew();
+        baton.Handled(baton.Handling(0)); // a quick notification arms the timer once
+        handled.Stop();
+        if (handled.Elapsed >= ReceiverBaton.Patience) Assert.Ignore($"descheduled for {handled.Elapsed.TotalMilliseconds:F1} ms between Handling and Handled");
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        long asleep = -1;
-        while (DateTime.UtcNow < deadline)
-        {
-            long before = baton.Ticks;
-            Thread.Sleep(window);
-            if (baton.Ticks == before) { asleep = before; break; }
-        }
-        Assert.That(asleep, Is.GreaterThan(0), "it ticked while notifications came, then stopped");
+        while (baton.Ticks == 0 && DateTime.UtcNow < deadline) Thread.Sleep(1);
+        Assert.That(baton.Ticks, Is.EqualTo(1), "it looked once, a patience after the notification");
+        Thread.Sleep(ReceiverBaton.Patience * 10);
+        Assert.That(baton.Ticks, Is.EqualTo(1), "then slept: the holder waits in the kernel");
+        Assert.That(other.IsCompleted, Is.False);
         baton.Handling(0); // and never done: the sleeping thread wakes and takes over
         Assert.That(other.Wait(TimeSpan.FromSeconds(10)) && other.Result, Is.True);
-        Assert.That(baton.Ticks, Is.GreaterThan(asleep));
+        Assert.That(baton.Ticks, Is.GreaterThan(1));
+        baton.Finish();
+    }
+
+    [Test]
+    public void WhileQuickNotificationsComeAThreadStandingByWakesAtMostOncePerPatience()
+    {
+        using var baton = ReceiverBaton.TryCreate()!;
+        Assert.That(baton.Receives(0), Is.True);
+        var other = StandingBy(baton, 1);
+        Thread.Sleep(20);
+        // Quick notifications about a millisecond apart, for 20 patiences (the old baton ticked
+        // every half patience while they came: ~40 times).
+        var window = System.Diagnostics.Stopwatch.StartNew();
+        var one = new System.Diagnostics.Stopwatch();
+        var slowest = TimeSpan.Zero;
+        while (window.Elapsed < ReceiverBaton.Patience * 20)
+        {
+            one.Restart();
+            baton.Handled(baton.Handling(0));
+            if (one.Elapsed > slowest) slowest = one.Elapsed;
+            Thread.Sleep(1);
+        }
+        long ticks = baton.Ticks;
+        if (other.IsCompleted || slowest >= ReceiverBaton.Patience) Assert.Ignore($"descheduled for {slowest.TotalMilliseconds:F1} ms in one notification: overtaken");
+        double patiences = window.Elapsed / ReceiverBaton.Patience;
+        Assert.That(ticks, Is.GreaterThan(0).And.LessThanOrEqualTo((long)patiences + 2), $"{ticks} wake-ups in {patiences:F1} patiences");
+        Assert.That(baton.Receives(0), Is.True, "the quick holder kept the baton");
         baton.Finish();
     }
 

@@ -97,4 +97,39 @@ public sealed class TreeRootDirectoryTests
         var tree = TreeRoot.Of(Environment.ProcessId)! with { Root = elsewhere.Identity };
         Assert.That(TreeRootDirectory.Open(Environment.ProcessId, tree), Is.Null);
     }
+
+    [Test]
+    public void ItsWatchKeyIsTheKeyOfTheProcesssRoot()
+    {
+        using var watches = new MissingFileWatches();
+        Assert.That(_root.WatchKey, Is.Not.Null);
+        // The key a watch is made under for this process (statx of /proc/PID/root/) is the held root's.
+        var forMe = watches.For(Environment.ProcessId);
+        Assert.That(forMe, Is.Not.Null);
+        using var held = new MissingFileWatches(_root);
+        Assert.That(held.For(Environment.ProcessId), Is.Not.Null);
+        Assert.That(held.Count, Is.EqualTo(1));
+        // While in use, a task's root needs no look: even one whose /proc entry is gone gets the watch.
+        Assert.That(held.For(int.MaxValue - 7), Is.SameAs(held.For(Environment.ProcessId)));
+        _root.Retire();
+        Assert.That(held.For(int.MaxValue - 7), Is.Null, "retired: looked at, and there is nothing to look at");
+        Assert.That(held.For(Environment.ProcessId), Is.Not.Null);
+    }
+
+    [Test]
+    public void TheTreeRootHoldsEveryProcessWithoutALookOnlyWhileItsDirectoryIsInUse()
+    {
+        // A root whose namespace is deliberately not this process's: a look says "not held".
+        var real = TreeRoot.Of(Environment.ProcessId)!;
+        Assert.That(Interop.Files.TryStat(_dir, out var elsewhere), Is.True);
+        var other = real with { MountNamespace = elsewhere.Identity };
+        Assert.That(other.Holds(Environment.ProcessId), Is.False, "looked at: another namespace");
+        Assert.That(real.Holds(Environment.ProcessId), Is.True, "looked at: this one");
+        Assert.That((other with { Directory = _root }).Holds(Environment.ProcessId), Is.True, "in use: nobody has left, no look");
+        Assert.That((real with { Directory = _root }).Holds(Environment.ProcessId), Is.True);
+        _root.Retire();
+        Assert.That((other with { Directory = _root }).Holds(Environment.ProcessId), Is.False, "retired: looked at again");
+        Assert.That((real with { Directory = _root }).Holds(Environment.ProcessId), Is.True);
+        Assert.That((real with { Directory = _root }).Holds(int.MaxValue - 7), Is.False, "a process that cannot be read is not held");
+    }
 }

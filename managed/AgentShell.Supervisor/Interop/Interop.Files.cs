@@ -43,6 +43,22 @@ internal static partial class Interop
         [LibraryImport(Libc.Name, EntryPoint = "fchmod", SetLastError = true)]
         private static partial int fchmod_(int fd, uint mode);
 
+        [LibraryImport(Libc.Name, EntryPoint = "readlink", SetLastError = true)]
+        private static unsafe partial nint readlink_(byte* path, byte* buf, nuint size);
+
+        /// <summary>readlink(2) of a path given as bytes ending in a NUL, into <paramref name="into"/>:
+        /// the target's length (it fills <paramref name="into"/> when it may be longer), or -1 with errno.</summary>
+        internal static unsafe int ReadLink(ReadOnlySpan<byte> pathWithNul, Span<byte> into, out Errno errno)
+        {
+            if (pathWithNul.IsEmpty || pathWithNul[^1] != 0) throw new ArgumentException("the path must end in a NUL", nameof(pathWithNul));
+            nint n;
+            fixed (byte* p = pathWithNul)
+            fixed (byte* b = into)
+                n = readlink_(p, b, (nuint)into.Length);
+            errno = n < 0 ? LastErrno : 0;
+            return (int)n;
+        }
+
         [LibraryImport(Libc.Name, EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
         private static partial nint realpath_(string path, nint resolved);
 
