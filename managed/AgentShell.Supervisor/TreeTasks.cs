@@ -33,7 +33,9 @@ internal sealed class TreeTasks(IReadOnlyList<int> roots)
             var members = new List<int>();
             foreach (var (pid, ino) in now)
             {
-                if (!InTree(pid, ino, now, known, 0)) continue;
+                var at = InTree(pid, ino, now, known, 0);
+                if (at == Place.Unresolved) return null; // a parent that stays gone: fail closed
+                if (at != Place.In) continue; // out, or gone: runs nothing
                 if (pid != _self) members.Add(pid);
             }
             _known = known;
@@ -53,18 +55,32 @@ internal sealed class TreeTasks(IReadOnlyList<int> roots)
         }
     }
 
-    private bool InTree(int pid, ulong ino, Dictionary<int, ulong> now, Dictionary<int, (ulong Ino, bool InTree)> known, int depth)
+    private enum Place { Out, In, Gone, Unresolved }
+
+    // A process whose parent is reaped between the read of its stat and its parent's was
+    // reparented before (to a reaper of the tree, for one of the tree): its stat, read again, names
+    // the new parent. Its answer is remembered only once its whole chain was read; a "gone" met on
+    // the way is never turned into "not in the tree" (it would be remembered for a live child).
+    private Place InTree(int pid, ulong ino, Dictionary<int, ulong> now, Dictionary<int, (ulong Ino, bool InTree)> known, int depth)
     {
-        if (known.TryGetValue(pid, out var k) && k.Ino == ino) return k.InTree;
+        if (known.TryGetValue(pid, out var k) && k.Ino == ino) return k.InTree ? Place.In : Place.Out;
         bool inTree;
         if (_known.TryGetValue(pid, out k) && k.Ino == ino) inTree = k.InTree;
         else if (roots.Contains(pid)) inTree = true;
-        else if (!ProcessInfo.TryStat(pid, out int ppid, out _, out _)) return false; // gone: runs nothing (not remembered)
-        else if (roots.Contains(ppid)) inTree = true;
-        else if (ppid <= 1 || depth > 4096) inTree = false;
-        else if (!now.TryGetValue(ppid, out ulong pino)) return false; // its parent went since: read again next time
-        else inTree = InTree(ppid, pino, now, known, depth + 1);
+        else
+        {
+            for (int tries = 0; ; tries++)
+            {
+                if (!ProcessInfo.TryStat(pid, out int ppid, out _, out _)) return Place.Gone; // runs nothing (not remembered)
+                if (roots.Contains(ppid)) { inTree = true; break; }
+                if (ppid <= 1 || depth > 4096) { inTree = false; break; }
+                var up = now.TryGetValue(ppid, out ulong pino) ? InTree(ppid, pino, now, known, depth + 1) : Place.Gone;
+                if (up == Place.Unresolved) return up;
+                if (up != Place.Gone) { inTree = up == Place.In; break; }
+                if (tries == 3) return Place.Unresolved; // its parent went and it was not reparented: not known
+            }
+        }
         known[pid] = (ino, inTree);
-        return inTree;
+        return inTree ? Place.In : Place.Out;
     }
 }

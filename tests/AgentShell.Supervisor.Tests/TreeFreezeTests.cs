@@ -144,6 +144,9 @@ public sealed class TreeFreezeTests
         Assert.That(freeze.Thaw(), Is.True, failure);
         deadline = DateTime.UtcNow.AddSeconds(5);
         while (Status(sleeper, "TracerPid") != "0" && DateTime.UtcNow < deadline) Thread.Sleep(10);
+        // Detached from its ptrace stop, a group-stopped task is woken to stop again (R for a moment,
+        // in the kernel): a resumed sleep would be S.
+        while (Status(sleeper, "State").StartsWith('R') && DateTime.UtcNow < deadline) Thread.Sleep(1);
         Assert.That(Status(sleeper, "State"), Does.StartWith("T"), "still stopped");
         Interop.Process.kill(sleeper, 18); // SIGCONT
         deadline = DateTime.UtcNow.AddSeconds(5);
