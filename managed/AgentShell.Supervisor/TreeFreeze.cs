@@ -186,13 +186,12 @@ internal sealed class TreeFreeze
             if (e == 0)
             {
                 var ie = Interrupt(tid);
-                return ie == Errno.ESRCH && State(tid) is '\0' or 'Z' or 'X' ? Taken.Gone : Taken.Held;
+                return ie == Errno.ESRCH && Dead(tid) ? Taken.Gone : Taken.Held;
             }
             if (e == Errno.ESRCH) return Taken.Gone;
             // EPERM: a zombie (nothing runs), a child attached to us at its birth, a task another
             // thread of ours checks (its exec; let go soon), or one that someone else traces.
-            char state = State(tid);
-            if (state is '\0' or 'Z' or 'X') return Taken.Gone;
+            if (Dead(tid)) return Taken.Gone;
             if (TryWaitStop(tid, out var si) == 0)
             {
                 if (si.si_pid == 0) return Taken.Held; // ours, not stopped yet
@@ -233,7 +232,7 @@ internal sealed class TreeFreeze
             {
                 var e = TryWaitStop(tid, out var si);
                 if (e == 0 && si.si_pid != 0) { _stopped[tid] = SignalOf(si); blocked.Add(tid); continue; }
-                if (e != 0 || State(tid) is '\0' or 'Z' or 'X') { blocked.Add(tid); continue; } // gone
+                if (e != 0 || Dead(tid)) { blocked.Add(tid); continue; } // gone: no longer our tracee, or exited
                 if (look && WaitsWhereItCannotRun(tid)) { _waiting.Add(tid); blocked.Add(tid); }
             }
             foreach (int tid in blocked) pending.Remove(tid);
@@ -266,7 +265,7 @@ internal sealed class TreeFreeze
                 if (si.si_pid != 0) _stopped[tid] = SignalOf(si);
                 continue;
             }
-            if (State(tid) is '\0' or 'Z' or 'X') continue;
+            if (Dead(tid)) continue;
             Failure = $"pid {tid} ran while the exec was checked";
             return false;
         }
@@ -307,7 +306,16 @@ internal sealed class TreeFreeze
         return System.Text.Encoding.ASCII.GetString(ProcessInfo.ReadSmall($"/proc/{tid}/wchan", buf));
     }
 
-    /// <summary>The state letter of /proc/TID/stat, '\0' when it cannot be read (gone).</summary>
+    /// <summary>Exited (a zombie runs nothing) or gone; a task whose state cannot be read but that
+    /// still exists is not.</summary>
+    private static bool Dead(int tid) => State(tid) switch
+    {
+        'Z' or 'X' => true,
+        '\0' => TreeTasks.Gone(tid),
+        _ => false,
+    };
+
+    /// <summary>The state letter of /proc/TID/stat, '\0' when it cannot be read.</summary>
     private static char State(int tid)
     {
         Span<byte> buf = stackalloc byte[2048];

@@ -3,11 +3,14 @@ namespace AgentShell.Supervisor;
 /// <summary>Every task (thread) of the supervised tree, listed from /proc: the descendants of
 /// <paramref name="roots"/>, whose orphans come back to one of them (a subreaper, or the init of the
 /// tree's pid namespace), so that no process of the tree is left out by having lost its parent.
-/// The supervisor itself is never listed. Used to hold the tree still while a trusted tool's exec
-/// commits (<see cref="TreeFreeze"/>, one at a time); a list that cannot be made is null (the
-/// caller fails closed).</summary>
-internal sealed class TreeTasks(IReadOnlyList<int> roots)
+/// The supervisor itself is never listed, nor the <paramref name="outside"/> roots (a subreaper
+/// that is not of the tree, such as an attached shell's client: its descendants are). Used to hold
+/// the tree still while a trusted tool's exec commits (<see cref="TreeFreeze"/>, one at a time); a
+/// list that cannot be made is null (the caller fails closed).</summary>
+internal sealed class TreeTasks(IReadOnlyList<int> roots, IReadOnlyList<int>? outside = null)
 {
+    private const int NR_tkill = 200;
+
     private readonly int _self = Environment.ProcessId;
     private readonly Lock _lock = new();
 
@@ -36,19 +39,20 @@ internal sealed class TreeTasks(IReadOnlyList<int> roots)
                 var at = InTree(pid, ino, now, known, 0);
                 if (at == Place.Unresolved) return null; // a parent that stays gone: fail closed
                 if (at != Place.In) continue; // out, or gone: runs nothing
-                if (pid != _self) members.Add(pid);
+                if (pid != _self && outside?.Contains(pid) != true) members.Add(pid);
             }
             _known = known;
             var tasks = new List<(int, int)>();
             var threads = new List<int>();
             foreach (int p in members)
             {
-                // A process's threads; one that exited since it was listed has none.
+                // A process's threads; one that exited since it was listed has none. One that lives
+                // but cannot be listed fails the listing: its threads would not be held.
                 threads.Clear();
-                Interop.Directories.ForEachName($"/proc/{p}/task", static (name, state) =>
-                {
-                    if (int.TryParse(name, out int tid)) ((List<int>)state!).Add(tid);
-                }, threads);
+                if (!Interop.Directories.ForEachName($"/proc/{p}/task", static (name, state) =>
+                    {
+                        if (int.TryParse(name, out int tid)) ((List<int>)state!).Add(tid);
+                    }, threads) && !Gone(p)) return null;
                 foreach (int t in threads) tasks.Add((t, p));
             }
             return tasks;
@@ -71,9 +75,11 @@ internal sealed class TreeTasks(IReadOnlyList<int> roots)
         {
             for (int tries = 0; ; tries++)
             {
-                if (!ProcessInfo.TryStat(pid, out int ppid, out _, out _)) return Place.Gone; // runs nothing (not remembered)
+                // Gone runs nothing (not remembered); alive but unreadable is not known.
+                if (!ProcessInfo.TryStat(pid, out int ppid, out _, out _)) return Gone(pid) ? Place.Gone : Place.Unresolved;
                 if (roots.Contains(ppid)) { inTree = true; break; }
-                if (ppid <= 1 || depth > 4096) { inTree = false; break; }
+                if (ppid <= 1) { inTree = false; break; }
+                if (depth > 4096) return Place.Unresolved;
                 var up = now.TryGetValue(ppid, out ulong pino) ? InTree(ppid, pino, now, known, depth + 1) : Place.Gone;
                 if (up == Place.Unresolved) return up;
                 if (up != Place.Gone) { inTree = up == Place.In; break; }
@@ -83,4 +89,8 @@ internal sealed class TreeTasks(IReadOnlyList<int> roots)
         known[pid] = (ino, inTree);
         return inTree ? Place.In : Place.Out;
     }
+
+    /// <summary>True when no task has id <paramref name="tid"/> any more (tkill with no signal: ESRCH).</summary>
+    internal static bool Gone(int tid) =>
+        Interop.Libc.syscall4(NR_tkill, tid, 0, 0, 0) < 0 && Interop.LastErrno == Errno.ESRCH;
 }

@@ -91,6 +91,18 @@ public sealed class TreeFreezeTests
     }
 
     [Test]
+    public void ASubreaperOutsideTheTreeIsNotListedButItsDescendantsAre()
+    {
+        // An attached shell's client collects the tree's orphans but is not of the tree: holding it
+        // would stop a process the tree does not reach (and fail whenever it is traced).
+        int client = Spawn("/bin/sh", "-c", "sleep 60 & wait");
+        var listed = TreeOf(new TreeTasks([client], outside: [client]), 1).Select(t => t.Tgid).Distinct().ToList();
+        Assert.That(listed, Does.Not.Contain(client));
+        Assert.That(listed, Has.Count.EqualTo(1), "its sleep");
+        Assert.That(Comm(listed[0]), Is.EqualTo("sleep"));
+    }
+
+    [Test]
     public void ATreeHeldStillRunsNoInstructionUntilItIsLetGo()
     {
         int root = Spawn("/bin/sh", "-c", "(while :; do :; done) & sleep 60 & wait");

@@ -128,8 +128,10 @@ public sealed class SupervisingDaemon
         var info = new SessionInfo(id, command, DateTimeOffset.UtcNow, root);
         var me = new SelfIdentity(_processGroup, _executable, _control.Identity, root);
         DaemonSession? session = null;
-        // Its orphans come back to the subreaper, when there is one: only then are all its tasks found.
-        var setUp = TreeSetUp.None with { Tasks = subreaper > 0 ? new TreeTasks([root, subreaper]) : null };
+        // Its orphans come back to the subreaper (an attached shell's client, which is not of the
+        // tree), or to us as the container's init: only then are all its tasks found.
+        int reaper = subreaper > 0 ? subreaper : Environment.ProcessId == 1 ? 1 : -1;
+        var setUp = TreeSetUp.None with { Tasks = reaper > 0 ? new TreeTasks([root, reaper], outside: [reaper]) : null };
         var tree = new TreeSession(_o, listener, info, _registry, me, _addresses, _identity, kernel: null,
             notice == null ? null : i => notice(PauseNotice.Line(i, id)),
             ended: () => End(session!), tree: setUp);
