@@ -88,6 +88,7 @@ internal sealed class TreeFreeze
             throw;
         }
         f._settled.Wait();
+        if (Trace) Console.Error.WriteLine($"freeze: hold returned after {Stopwatch.GetElapsedTime(f._started).TotalMicroseconds:F0}us");
         return f;
     }
 
@@ -95,10 +96,14 @@ internal sealed class TreeFreeze
     /// failed, or was let go early because its holder did not come back in time).</summary>
     public bool Thaw()
     {
+        long t = Stopwatch.GetTimestamp();
         _thaw.Set();
         _done.Wait();
+        if (Trace) Console.Error.WriteLine($"freeze: thaw={Stopwatch.GetElapsedTime(t).TotalMicroseconds:F0}us since-hold={Stopwatch.GetElapsedTime(_started).TotalMicroseconds:F0}us");
         return _held && _heldToTheEnd;
     }
+
+    private long _started = Stopwatch.GetTimestamp();
 
     private void Run()
     {

@@ -9,7 +9,7 @@ Every row is one function below, registered with @row; a row runs its columns in
 falls on all of them alike, and reports the median with min-max. Results go to stdout and to
 tests/bench/results.md (with --readme, also to the README's Performance section).
 Environment: RUNS (default 5), RSS_RUNS (3), and the sizes N_FAIL, N_SPAWN, N_SHELL, N_CONNECT, N_TELEMETRY,
-N_RSS_LOW, N_RSS_HIGH, N_VERIFY, N_HOLD (trusted_exec_hold's spawns per run, 300), PAIRS (telemetry_export's off/on/off rounds, 15) (no-op spawns per exec_verification run, 1000) and STARTUP_RUNS (15);
+N_RSS_LOW, N_RSS_HIGH, N_VERIFY, N_HOLD (trusted_exec_hold's curls per run, 100), PAIRS (telemetry_export's off/on/off rounds, 15) (no-op spawns per exec_verification run, 1000) and STARTUP_RUNS (15);
 SPAWN_ROUNDS (posix_spawn_loop's paired rounds, 11) and CONNECT_ROUNDS (connects', 31); BENCH_OTLP_SINK=http.server
 puts telemetry_export's old receiver (http.server) back.
 exec_verification also runs the bench's own build with verification compiled out (published to
@@ -959,36 +959,44 @@ def trusted_exec_hold(t):
     """Issue 11: what holding the tree still costs a tool trusted with production. From before such
     an exec is answered until after its seal, every other task of the tree is seized and stopped
     (TreeFreeze), so that no write into the new image can start before the seal and land after it.
-    The same no-op program named curl (nothing.c: it exits at its first instruction), spawned with
-    `-s -X GET` to a production address (127.0.0.2 in the profile: trusted, sealed, the tree held)
-    and to a non-production one (127.0.0.3: verified, neither sealed nor held); the median of the
-    runs' paired differences, per spawn. The tree here is small (exec-bench, the launcher, the
-    namespace's init): each further task of a real tree adds a seize, a stop and a detach."""
-    prog = os.path.join(t.dir, "nothing")
-    if not os.path.exists(prog):
-        subprocess.run(["gcc", "-O2", "-static", "-nostdlib", "-o", prog, os.path.join(BENCH, "nothing.c")], check=True)
-    curl = os.path.join(t.dir, "held", "curl")
-    os.makedirs(os.path.dirname(curl), exist_ok=True)
-    shutil.copy(prog, curl)
-    profile = os.path.join(t.dir, "held-profile.json")
-    with open(profile, "w") as f:
-        f.write('{ "Description": "bench: 127.0.0.2 is production", "Environments": { "production": { "Hosts": ["127.0.0.2"] } } }')
-    n = int(os.environ.get("N_HOLD", "300"))
-    ours = t.columns([SECCOMP, ROOTMODE])
-    cmds = {}
-    for c in ours:
-        for where, host in (("production", "127.0.0.2"), ("elsewhere", "127.0.0.3")):
-            w = t.wrap(c, [t.execb, "spawn", str(n), curl, "-s", "-X", "GET", f"http://{host}:9/x"])
-            cmds[(c, where)] = w[:2] + ["--profile", profile] + w[2:]
-    wall = {k: [] for k in cmds}
-    for r in range(RUNS):
-        for k in (cmds if r % 2 == 0 else list(reversed(list(cmds)))):
-            wall[k].append(cpu_figure(cmds[k])[0])
+    The real curl (trust is given to the real binary only), `-X GET` to a loopback HTTP server on a
+    production address (127.0.0.2 in the profile: trusted, sealed, the tree held) and to the same
+    server on a non-production one (127.0.0.3: verified, neither sealed nor held), the wire off so
+    that both connect straight; the median of the runs' paired differences, per spawn. The tree here
+    is small (exec-bench, the launcher, the namespace's init): each further task of a real tree adds
+    a seize, a stop and a detach."""
+    curl = shutil.which("curl")
+    if curl is None:
+        raise RuntimeError("curl is not installed")
+    port = os.environ.get("HOLD_PORT", "28090")
+    servers = [subprocess.Popen([sys.executable, "-m", "http.server", "--bind", h, str(port)], cwd=t.repo,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for h in ("127.0.0.2", "127.0.0.3")]
+    try:
+        time.sleep(0.5)
+        profile = os.path.join(t.dir, "held-profile.json")
+        with open(profile, "w") as f:
+            f.write('{ "Description": "bench: 127.0.0.2 is production", "Environments": { "production": '
+                    '{ "Hosts": ["127.0.0.2"], "Wire": { "Http": false, "Postgres": false } } } }')
+        n = int(os.environ.get("N_HOLD", "100"))
+        ours = t.columns([SECCOMP, ROOTMODE])
+        cmds = {}
+        for c in ours:
+            for where, host in (("production", "127.0.0.2"), ("elsewhere", "127.0.0.3")):
+                w = t.wrap(c, [t.execb, "spawn", str(n), curl, "-s", "-o", "/dev/null", "-X", "GET", f"http://{host}:{port}/README"])
+                cmds[(c, where)] = w[:2] + ["--profile", profile] + w[2:]
+        wall = {k: [] for k in cmds}
+        for r in range(RUNS):
+            for k in (cmds if r % 2 == 0 else list(reversed(list(cmds)))):
+                wall[k].append(cpu_figure(cmds[k])[0])
+    finally:
+        for p in servers:
+            p.kill()
+            p.wait()
     med = statistics.median
     diff = {c: med([a - b for a, b in zip(wall[(c, "production")], wall[(c, "elsewhere")])]) for c in ours}
     note = "; ".join(f"{c.split()[-1]} {diff[c]:+.1f} µs" for c in ours) + \
-        " per spawn, production − elsewhere (median of the runs' paired differences): the seal and the held tree"
-    return Row(f"posix_spawn of a no-op named curl, `-X GET` to production (trusted: sealed, tree held), per spawn ({n})",
+        " per curl, production − elsewhere (median of the runs' paired differences): the seal and the held tree"
+    return Row(f"curl -X GET to a loopback server on a production address (trusted: sealed, tree held), per curl ({n})",
                {c: Cell(wall[(c, "production")], "µs") for c in ours}, "— (issue 11: measured)", "", note)
 
 
