@@ -19,7 +19,7 @@ internal enum ToolId : byte
     Aws, Gcloud, Gsutil, Az, Kubectl, Helm, Terraform, Pulumi, Railway, Fly, Heroku, Gh, Doctl, Supabase,
     Prisma, DrizzleKit, Sequelize, Rails, Git, Rm, Find, Shred, Dd, Mkfs,
     // a built-in data table (Tools/*.json) named by BuiltInTools.TableOf
-    Table, PgDump, Cqlsh, ClickHouse, PgClient,
+    Table, PgDump, Cqlsh, ClickHouse, PgClient, Sqlcmd,
     // local commands that destroy without deleting by name (Tools/LocalFiles.cs)
     Rsync, Chmod, Mv, Truncate, Crontab,
     // partition and volume tools (LocalDelete.Partition)
@@ -57,7 +57,7 @@ internal static class ToolTable
         ("dd", ToolId.Dd), ("mkfs", ToolId.Mkfs), ("mkfs.ext4", ToolId.Mkfs), ("mkfs.ext3", ToolId.Mkfs), ("mkfs.xfs", ToolId.Mkfs),
         ("mkfs.btrfs", ToolId.Mkfs), ("mkfs.vfat", ToolId.Mkfs), ("mkfs.fat", ToolId.Mkfs), ("mke2fs", ToolId.Mkfs), ("wipefs", ToolId.Mkfs),
         ("blkdiscard", ToolId.Mkfs), ("mkswap", ToolId.Mkfs), ("mkdosfs", ToolId.Mkfs), ("mkntfs", ToolId.Mkfs),
-        ("cqlsh", ToolId.Cqlsh), ("clickhouse-client", ToolId.ClickHouse), ("clickhouse", ToolId.ClickHouse),
+        ("cqlsh", ToolId.Cqlsh), ("sqlcmd", ToolId.Sqlcmd), ("clickhouse-client", ToolId.ClickHouse), ("clickhouse", ToolId.ClickHouse),
         ("terragrunt", ToolId.Terraform), ("pg_dump", ToolId.PgDump), ("pg_dumpall", ToolId.PgDump),
         ("createdb", ToolId.PgClient), ("createuser", ToolId.PgClient), ("dropuser", ToolId.PgClient), ("vacuumdb", ToolId.PgClient),
         ("reindexdb", ToolId.PgClient), ("clusterdb", ToolId.PgClient), ("pg_isready", ToolId.PgClient),
@@ -73,6 +73,7 @@ internal static class ToolTable
         ("dbmate", ToolId.Table), ("atlas", ToolId.Table), ("flask", ToolId.Table),
         ("etcdctl", ToolId.Table), ("vault", ToolId.Table), ("consul", ToolId.Table), ("nomad", ToolId.Table), ("argocd", ToolId.Table),
         ("flux", ToolId.Table), ("sst", ToolId.Table), ("rclone", ToolId.Table), ("s5cmd", ToolId.Table),
+        ("mc", ToolId.Table), ("s3cmd", ToolId.Table), ("influx", ToolId.Table),
         ("rsync", ToolId.Rsync), ("chmod", ToolId.Chmod), ("chown", ToolId.Chmod), ("chgrp", ToolId.Chmod), ("mv", ToolId.Mv),
         ("truncate", ToolId.Truncate), ("crontab", ToolId.Crontab),
         ("parted", ToolId.Partition), ("sgdisk", ToolId.Partition), ("sfdisk", ToolId.Partition), ("lvremove", ToolId.Partition),
