@@ -9,7 +9,9 @@ internal enum ToolId : byte
     None,
     // wrappers
     Sudo, Doas, Env, Timeout, Nice, Ionice, Nohup, Stdbuf, Time, Command, Builtin, Exec, Xargs, Flock, Watch, Setsid, Chrt,
-    Npx, Bunx, Busybox, Bundle, Pnpm, Npm, Yarn, Bun, PyRunner, Uvx, Docker,
+    SecretRunner, Npx, Bunx, Busybox, Bundle, Pnpm, Npm, Yarn, Bun, PyRunner, Uvx, Docker, Make,
+    // remote shells: the command runs on another host (CommandClassifier.RemoteExec.cs)
+    Ssh, Ansible,
     // interpreters and SDKs that host a known tool (python manage.py, python -m alembic, php artisan, dotnet ef)
     Python, Php, Dotnet,
     // shells and shell builtins that run code
@@ -35,10 +37,13 @@ internal static class ToolTable
         ("sudo", ToolId.Sudo), ("doas", ToolId.Doas), ("env", ToolId.Env), ("timeout", ToolId.Timeout), ("nice", ToolId.Nice),
         ("ionice", ToolId.Ionice), ("nohup", ToolId.Nohup), ("stdbuf", ToolId.Stdbuf), ("time", ToolId.Time),
         ("command", ToolId.Command), ("builtin", ToolId.Builtin), ("exec", ToolId.Exec), ("xargs", ToolId.Xargs),
-        ("flock", ToolId.Flock), ("watch", ToolId.Watch), ("setsid", ToolId.Setsid), ("chrt", ToolId.Chrt),
+        ("flock", ToolId.Flock), ("chronic", ToolId.Nohup), ("unbuffer", ToolId.Nohup),
+        ("aws-vault", ToolId.SecretRunner), ("doppler", ToolId.SecretRunner), ("op", ToolId.SecretRunner), ("infisical", ToolId.SecretRunner),
+        ("dotenv", ToolId.SecretRunner), ("dotenvx", ToolId.SecretRunner), ("watch", ToolId.Watch), ("setsid", ToolId.Setsid), ("chrt", ToolId.Chrt),
         ("npx", ToolId.Npx), ("bunx", ToolId.Bunx), ("pnpx", ToolId.Npx), ("busybox", ToolId.Busybox), ("bundle", ToolId.Bundle),
         ("pnpm", ToolId.Pnpm), ("npm", ToolId.Npm), ("yarn", ToolId.Yarn), ("bun", ToolId.Bun),
         ("uv", ToolId.PyRunner), ("poetry", ToolId.PyRunner), ("pipenv", ToolId.PyRunner), ("pipx", ToolId.PyRunner), ("uvx", ToolId.Uvx),
+        ("make", ToolId.Make), ("gmake", ToolId.Make), ("ssh", ToolId.Ssh), ("ansible", ToolId.Ansible),
         ("docker", ToolId.Docker), ("docker-compose", ToolId.Docker), ("podman", ToolId.Docker), ("podman-compose", ToolId.Docker),
         ("python", ToolId.Python), ("python3", ToolId.Python), ("php", ToolId.Php), ("dotnet", ToolId.Dotnet),
         ("sh", ToolId.Shell), ("bash", ToolId.Shell), ("dash", ToolId.Shell), ("zsh", ToolId.Shell), ("ksh", ToolId.Shell),
