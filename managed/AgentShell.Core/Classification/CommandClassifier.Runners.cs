@@ -1,4 +1,5 @@
 using System.Text;
+using AgentShell.Core.Config;
 using AgentShell.Core.Model;
 using AgentShell.Core.Tools;
 
@@ -196,8 +197,8 @@ public sealed partial class CommandClassifier
         private void Make(string[] w, int s, IExecContext ctx, Stdin stdin, int depth)
         {
             string? dir = null, file = null;
-            var goals = new List<string>();
-            var sets = new List<KeyValuePair<string, string>>();
+            List<string>? goals = null; // PERF: made when a goal is named; "make -j8" allocates nothing before the makefile is looked up
+            List<KeyValuePair<string, string>>? sets = null;
             for (int i = s + 1; i < w.Length; i++)
             {
                 var a = w[i];
@@ -217,30 +218,46 @@ public sealed partial class CommandClassifier
                     {
                         if (a[k] == 'n' || a[k] == 'q') return;
                         if ("CfIjlOoW".IndexOf(a[k]) < 0) continue;
-                        // -j and -l take an optional number only when attached or next is a number.
-                        string? v = k + 1 < a.Length ? a[(k + 1)..] : (a[k] is 'j' or 'l') && (i + 1 >= w.Length || !char.IsAsciiDigit(w[i + 1][0])) ? null : i + 1 < w.Length ? w[++i] : null;
+                        bool attached = k + 1 < a.Length;
+                        // -j and -l take an optional number: the next word only when it is one.
+                        if (a[k] is not ('C' or 'f'))
+                        {
+                            if (!attached && i + 1 < w.Length && (a[k] is not ('j' or 'l') || w[i + 1].Length > 0 && char.IsAsciiDigit(w[i + 1][0]))) i++;
+                            break;
+                        }
+                        string? v = attached ? a[(k + 1)..] : i + 1 < w.Length ? w[++i] : null;
                         if (a[k] == 'C') dir = dir != null && v != null && !v.StartsWith('/') ? Path.Combine(dir, v) : v;
-                        else if (a[k] == 'f') file = v;
+                        else file = v;
                         break;
                     }
                     continue;
                 }
-                if (IsAssignment(a)) { int eq = a.IndexOf('='); sets.Add(new(a[..eq], a[(eq + 1)..])); continue; }
-                goals.Add(a);
+                if (IsAssignment(a)) { int eq = a.IndexOf('='); (sets ??= []).Add(new(a[..eq], a[(eq + 1)..])); continue; }
+                (goals ??= []).Add(a);
             }
-            string Under(string f) => dir == null || f.StartsWith('/') ? f : Path.Combine(dir, f);
-            string? text = null, used = null;
-            foreach (var f in file != null ? [file] : new[] { "GNUmakefile", "makefile", "Makefile" })
-            {
-                text = ToolHelp.ReadText(ctx, Under(f));
-                if (text != null) { used = f; break; }
-            }
-            if (text == null) return;
-            var mk = Makefile.Parse(text, sets);
-            if (goals.Count == 0 && mk.DefaultGoal is string first) goals.Add(first);
+            // The makefile is configuration make reads by itself: looked up as a config file is (cached by
+            // identity, a missing one answered by the missing-file watch), so a build's "make" costs no I/O.
+            ConfigFile? found = null;
+            string? used = null;
+            if (file != null) { used = file; found = ctx.ReadConfigFile(Under(dir, file)); }
+            else
+                foreach (var f in MakefileNames)
+                {
+                    var cf = ctx.ReadConfigFile(Under(dir, f));
+                    if (cf.Exists) { found = cf; used = f; break; }
+                }
+            if (found is not { Exists: true }) return;
+            if (found.Unaccountable) { Unknown($"{used} cannot be read ({found.Problem})", string.Join(' ', w[s..]), w[s..]); return; }
+            var mk = Makefile.Parse(found.Text, (IReadOnlyList<KeyValuePair<string, string>>?)sets ?? []);
+            if (goals == null && mk.DefaultGoal is string first) goals = [first];
+            if (goals == null) return;
             var child = dir == null ? ctx : ChildContext.Create(ctx, null, cwd: dir.StartsWith('/') || ctx.WorkingDirectory is not string wd ? dir : Path.Combine(wd, dir));
             foreach (var (target, line) in mk.Recipes(goals))
                 ScriptText(line, false, child, stdin, depth, $"{used} target {target}");
         }
+
+        private static readonly string[] MakefileNames = ["GNUmakefile", "makefile", "Makefile"];
+
+        private static string Under(string? dir, string f) => dir == null || f.StartsWith('/') ? f : Path.Combine(dir, f);
     }
 }
