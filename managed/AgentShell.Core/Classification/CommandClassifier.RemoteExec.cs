@@ -82,6 +82,9 @@ public sealed partial class CommandClassifier
             if (i < w.Length && w[i] == "--") i++;
             string? script = i < w.Length ? string.Join(' ', w[i..]) : stdin.Text;
             if (script == null) return; // an interactive session
+            // The remote half of a local rsync (rsync -e ssh starts "rsync --server …" there): that rsync's
+            // own exec was decided on its arguments already.
+            if (script.StartsWith("rsync --server", StringComparison.Ordinal)) return;
             // ssh://[user@]host[:port]: user@ in HOST wins over -l.
             int at = host.LastIndexOf('@');
             var url = "ssh://" + (at < 0 && user != null ? user + "@" : "") + host + (port != null ? ":" + port : "");
@@ -90,7 +93,7 @@ public sealed partial class CommandClassifier
             inner.Script(Encoding.UTF8.GetBytes(script), ctx, i < w.Length ? stdin : default, depth + 1, $"ssh {host}");
             foreach (var r in inner.TakeResult())
             {
-                if (r.Effect < Effect.Delete) continue;
+                if (r.Effect < Effect.Delete || ScratchOnly(r)) continue;
                 var targets = new List<Target> { target };
                 foreach (var t in r.Targets) if (!OnThisMachine(t)) targets.Add(t);
                 Add(new CommandIntent
@@ -139,7 +142,7 @@ public sealed partial class CommandClassifier
             inner.Script(Encoding.UTF8.GetBytes(args), ctx, default, depth + 1, $"ansible {pattern}");
             foreach (var r in inner.TakeResult())
             {
-                if (r.Effect < Effect.Delete) continue;
+                if (r.Effect < Effect.Delete || ScratchOnly(r)) continue;
                 var targets = new List<Target> { target };
                 foreach (var t in r.Targets) if (!OnThisMachine(t)) targets.Add(t);
                 Add(new CommandIntent
@@ -148,6 +151,20 @@ public sealed partial class CommandClassifier
                     Evidence = [new Evidence(pattern, $"hosts {pattern} of the inventory"), new Evidence(args.Length > 200 ? args[..200] + "…" : args, $"{module} runs there: {r.Tool} {r.Effect.Name()}")],
                 }.Complete(w[s..], r.Credentials));
             }
+        }
+
+        // A delete of scratch files only (/tmp, /var/tmp, ansible's ~/.ansible/tmp, which ansible itself
+        // removes over ssh after every task): not the host's data.
+        private static bool ScratchOnly(CommandIntent r)
+        {
+            if (r.Effect == Effect.Wipe || r.Targets.Count == 0) return false;
+            foreach (var t in r.Targets)
+            {
+                var p = t.Path;
+                if (t.Kind != TargetKind.LocalPath || p == null || p.Contains("/../", StringComparison.Ordinal)) return false;
+                if (!(p.StartsWith("/tmp/", StringComparison.Ordinal) || p.StartsWith("/var/tmp/", StringComparison.Ordinal) || p.Contains("/.ansible/tmp/", StringComparison.Ordinal))) return false;
+            }
+            return true;
         }
 
         // A target that is the machine the command runs on: its files, a server on localhost, the
