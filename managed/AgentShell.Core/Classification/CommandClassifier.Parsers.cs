@@ -49,6 +49,7 @@ public sealed partial class CommandClassifier
             ToolId.PgDump => PostgresTools.PgDump(name, c),
             ToolId.PgClient => PostgresTools.PgClient(name, c),
             ToolId.Cqlsh => Cqlsh.Parse(c),
+            ToolId.Sqlcmd => Sqlcmd.Parse(c),
             ToolId.ClickHouse => ClickHouseClient.Parse(name, c),
             ToolId.Rsync => LocalFiles.Rsync(c),
             ToolId.Chmod => LocalFiles.Owner(name, c),

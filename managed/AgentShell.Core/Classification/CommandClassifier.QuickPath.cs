@@ -17,7 +17,7 @@ public sealed partial class CommandClassifier
             ToolId.None => ShellQuickScan.KnownName.No,
             ToolId.Git or ToolId.Find or ToolId.Npm or ToolId.Pnpm or ToolId.Yarn or ToolId.Bundle or ToolId.Bun or ToolId.PyRunner
                 or ToolId.Docker or ToolId.Python or ToolId.Php or ToolId.Dotnet
-                or ToolId.Rsync or ToolId.Chmod or ToolId.Mv or ToolId.Truncate or ToolId.Crontab => ShellQuickScan.KnownName.WithArguments,
+                or ToolId.Rsync or ToolId.Chmod or ToolId.Mv or ToolId.Truncate or ToolId.Crontab or ToolId.Make => ShellQuickScan.KnownName.WithArguments,
             _ => ShellQuickScan.KnownName.Yes,
         };
     }
@@ -30,6 +30,9 @@ public sealed partial class CommandClassifier
         ToolId.Python or ToolId.Php or ToolId.Dotnet => HostsTool(w),
         ToolId id and (ToolId.Rsync or ToolId.Chmod or ToolId.Mv or ToolId.Truncate or ToolId.Crontab) => IsLocalFilesTrigger(id, w),
         ToolId.Docker when IsDockerVolumeWord(w) => true,
+        // PERF: make with a goal named (make db-reset) reads the makefile; a bare "cd x && make"
+        // stays on the quick path (its default goal is read when make itself is exec'd).
+        ToolId.Make => w.Length > 0 && w[0] != '-' && w.IndexOf((byte)'=') < 0,
         _ => w.SequenceEqual("exec"u8) || w.SequenceEqual("dlx"u8) || w.SequenceEqual("x"u8) || w.SequenceEqual("run"u8) || ToolTable.Lookup(w) != ToolId.None,
     };
 
@@ -97,7 +100,7 @@ public sealed partial class CommandClassifier
     // chmod and truncate calls name relative paths and are let through on bytes.
     private static bool IsLocalFilesTrigger(ToolId id, ReadOnlySpan<byte> w) => id switch
     {
-        ToolId.Rsync => w.StartsWith("--del"u8),
+        ToolId.Rsync => w.StartsWith("--del"u8) || w.SequenceEqual("--remove-source-files"u8),
         ToolId.Chmod => w.SequenceEqual("--recursive"u8) || w.Length > 1 && w[0] == '-' && w[1] != '-' && w.IndexOf((byte)'R') > 0,
         ToolId.Mv => w.Length > 0 && w[0] is (byte)'/' or (byte)'~' or (byte)'$' || w.SequenceEqual("."u8) || w.SequenceEqual(".."u8) || w.StartsWith("../"u8),
         ToolId.Truncate => w.Length > 0 && w[0] is (byte)'/' or (byte)'~' or (byte)'$',
@@ -106,9 +109,9 @@ public sealed partial class CommandClassifier
     };
 
     // The script or module an interpreter runs that is a known tool: manage.py (Django), artisan
-    // (Laravel), ef (dotnet ef), alembic and django (python -m).
+    // (Laravel), ef (dotnet ef), alembic, django and awscli (python -m).
     internal static bool HostsTool(ReadOnlySpan<byte> w) =>
-        w.EndsWith("manage.py"u8) || w.EndsWith("artisan"u8) || w.SequenceEqual("ef"u8) || w.SequenceEqual("alembic"u8) || w.SequenceEqual("django"u8);
+        w.EndsWith("manage.py"u8) || w.EndsWith("artisan"u8) || w.SequenceEqual("ef"u8) || w.SequenceEqual("alembic"u8) || w.SequenceEqual("django"u8) || w.SequenceEqual("awscli"u8);
 
     private static bool IsGitVerb(ReadOnlySpan<byte> w) => w.SequenceEqual("push"u8) || w.SequenceEqual("reset"u8) || w.SequenceEqual("clean"u8)
         || w.SequenceEqual("filter-branch"u8) || w.SequenceEqual("filter-repo"u8) || w.SequenceEqual("reflog"u8) || w.SequenceEqual("gc"u8)

@@ -1,4 +1,5 @@
 using System.Text;
+using AgentShell.Core.Config;
 using AgentShell.Core.Model;
 using AgentShell.Core.Tools;
 
@@ -51,7 +52,7 @@ public sealed partial class CommandClassifier
             }
             if (i >= w.Length || !HostsTool(Encoding.UTF8.GetBytes(w[i]))) return;
             var copy = (string[])w.Clone();
-            copy[i] = Basename(w[i]) switch { "ef" => "dotnet-ef", "django" => "django-admin", var b => b };
+            copy[i] = Basename(w[i]) switch { "ef" => "dotnet-ef", "django" => "django-admin", "awscli" => "aws", var b => b };
             _runnerLevel++;
             try { Command(copy, dyn, i, ctx, stdin, depth + 1); }
             finally { _runnerLevel--; }
@@ -72,14 +73,24 @@ public sealed partial class CommandClassifier
         private void Container(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
         {
             int i = s + 1;
+            string? host = null, context = null;
             for (; i < w.Length; i++)
             {
                 var a = w[i];
                 if (a is "exec" or "run") break;
                 if (a == "compose") continue;
-                if (a.StartsWith('-')) { if (!a.Contains('=') && Array.IndexOf(ContainerValueOptions, a) >= 0) i++; continue; }
+                if (a.StartsWith('-'))
+                {
+                    if (a is "-H" or "--host" && i + 1 < w.Length) host = w[i + 1];
+                    else if (a is "-c" or "--context" && i + 1 < w.Length) context = w[i + 1];
+                    else if (a.StartsWith("--context=", StringComparison.Ordinal)) context = a[10..];
+                    else if (a.StartsWith("--host=", StringComparison.Ordinal)) host = a[7..];
+                    else if (a.StartsWith("-H", StringComparison.Ordinal) && a.Length > 2) host = a[2..];
+                    if (!a.Contains('=') && Array.IndexOf(ContainerValueOptions, a) >= 0) i++;
+                    continue;
+                }
                 if (a is "container") continue; // docker container exec|run
-                VolumeRemoval(w, s, i);
+                VolumeRemoval(w, s, i, host ?? ctx.GetEnvironmentVariable("DOCKER_HOST"), context ?? ctx.GetEnvironmentVariable("DOCKER_CONTEXT"));
                 return; // another subcommand (ps, logs, build, compose down, ...)
             }
             if (i >= w.Length) return;
@@ -105,7 +116,12 @@ public sealed partial class CommandClassifier
         // docker|podman volume rm|prune, system prune --volumes, compose down -v|--volumes: named
         // volumes hold the data of the databases run in containers here; their files are under
         // /var/lib/docker/volumes, which default.local:server-data-and-cron pauses on.
-        private void VolumeRemoval(string[] w, int s, int at)
+        // With -H/--host or DOCKER_HOST naming another machine (ssh://, tcp://), the volumes are
+        // that machine's: the target is its host, not this machine's /var/lib/docker. A context
+        // (--context, DOCKER_CONTEXT) other than "default" is another engine too, named as an app
+        // is (the default profile's Apps put "prod" and "*-prod" in production); its endpoint in
+        // ~/.docker/contexts is not read.
+        private void VolumeRemoval(string[] w, int s, int at, string? host, string? context)
         {
             var sub = w[at];
             var rest = w.AsSpan(at + 1);
@@ -130,6 +146,11 @@ public sealed partial class CommandClassifier
             const string root = "/var/lib/docker/volumes";
             var targets = names == null ? [new Target { Kind = TargetKind.LocalPath, Path = root }]
                 : names.Select(n => new Target { Kind = TargetKind.LocalPath, Path = $"{root}/{n}" }).ToList();
+            if (host != null && !host.StartsWith("unix:", StringComparison.Ordinal) && !host.StartsWith("npipe:", StringComparison.Ordinal)
+                && UrlParser.TryParse(host.Contains("://", StringComparison.Ordinal) ? host : "tcp://" + host, "tcp", out var remote))
+                targets = [remote];
+            else if (host == null && context is { Length: > 0 } and not "default")
+                targets = [new Target { Kind = TargetKind.Url, Scheme = "docker", Host = context, Name = context }];
             Add(new CommandIntent
             {
                 Tool = tool, Effect = Effect.Delete, Summary = what, Targets = targets, Argv = w[s..],
@@ -164,5 +185,79 @@ public sealed partial class CommandClassifier
             }
             return found;
         }
+        // make options that take a value (GNU make); -C and -f are read, the rest skipped.
+        private static readonly string[] MakeValued = ["-C", "--directory", "-f", "--file", "--makefile", "-I", "--include-dir", "-j", "--jobs", "-l", "--load-average", "-o", "--old-file", "--assume-old", "-W", "--what-if", "--new-file", "--assume-new", "-O", "--output-sync", "--eval"];
+
+        /// <summary>make [options] [VAR=value]... [TARGET]...: the recipes of TARGET (the default
+        /// goal when none is named) and of its prerequisites, read from the makefile make would
+        /// read (<c>-f FILE</c>, else GNUmakefile, makefile, Makefile in <c>-C DIR</c> or the
+        /// working directory), each classified as the <c>sh -c</c> make runs it with. A dry run
+        /// (<c>-n</c>, <c>-q</c>), <c>--help</c> and <c>--version</c> run nothing; no makefile,
+        /// or a target without a rule, adds nothing (under run each recipe line is an exec of its own).</summary>
+        private void Make(string[] w, int s, IExecContext ctx, Stdin stdin, int depth)
+        {
+            string? dir = null, file = null;
+            List<string>? goals = null; // PERF: made when a goal is named; "make -j8" allocates nothing before the makefile is looked up
+            List<KeyValuePair<string, string>>? sets = null;
+            for (int i = s + 1; i < w.Length; i++)
+            {
+                var a = w[i];
+                if (a is "-n" or "--dry-run" or "--just-print" or "--recon" or "-q" or "--question" or "-h" or "--help" or "-v" or "--version") return;
+                if (a.StartsWith("--", StringComparison.Ordinal))
+                {
+                    int eq = a.IndexOf('=');
+                    var name = eq > 0 ? a[..eq] : a;
+                    string? v = eq > 0 ? a[(eq + 1)..] : Array.IndexOf(MakeValued, a) >= 0 && i + 1 < w.Length ? w[++i] : null;
+                    if (name == "--directory") dir = v;
+                    else if (name is "--file" or "--makefile") file = v;
+                    continue;
+                }
+                if (a.Length > 1 && a[0] == '-')
+                {
+                    for (int k = 1; k < a.Length; k++)
+                    {
+                        if (a[k] == 'n' || a[k] == 'q') return;
+                        if ("CfIjlOoW".IndexOf(a[k]) < 0) continue;
+                        bool attached = k + 1 < a.Length;
+                        // -j and -l take an optional number: the next word only when it is one.
+                        if (a[k] is not ('C' or 'f'))
+                        {
+                            if (!attached && i + 1 < w.Length && (a[k] is not ('j' or 'l') || w[i + 1].Length > 0 && char.IsAsciiDigit(w[i + 1][0]))) i++;
+                            break;
+                        }
+                        string? v = attached ? a[(k + 1)..] : i + 1 < w.Length ? w[++i] : null;
+                        if (a[k] == 'C') dir = dir != null && v != null && !v.StartsWith('/') ? Path.Combine(dir, v) : v;
+                        else file = v;
+                        break;
+                    }
+                    continue;
+                }
+                if (IsAssignment(a)) { int eq = a.IndexOf('='); (sets ??= []).Add(new(a[..eq], a[(eq + 1)..])); continue; }
+                (goals ??= []).Add(a);
+            }
+            // The makefile is configuration make reads by itself: looked up as a config file is (cached by
+            // identity, a missing one answered by the missing-file watch), so a build's "make" costs no I/O.
+            ConfigFile? found = null;
+            string? used = null;
+            if (file != null) { used = file; found = ctx.ReadConfigFile(Under(dir, file)); }
+            else
+                foreach (var f in MakefileNames)
+                {
+                    var cf = ctx.ReadConfigFile(Under(dir, f));
+                    if (cf.Exists) { found = cf; used = f; break; }
+                }
+            if (found is not { Exists: true }) return;
+            if (found.Unaccountable) { Unknown($"{used} cannot be read ({found.Problem})", string.Join(' ', w[s..]), w[s..]); return; }
+            var mk = Makefile.Parse(found.Text, (IReadOnlyList<KeyValuePair<string, string>>?)sets ?? []);
+            if (goals == null && mk.DefaultGoal is string first) goals = [first];
+            if (goals == null) return;
+            var child = dir == null ? ctx : ChildContext.Create(ctx, null, cwd: dir.StartsWith('/') || ctx.WorkingDirectory is not string wd ? dir : Path.Combine(wd, dir));
+            foreach (var (target, line) in mk.Recipes(goals))
+                ScriptText(line, false, child, stdin, depth, $"{used} target {target}");
+        }
+
+        private static readonly string[] MakefileNames = ["GNUmakefile", "makefile", "Makefile"];
+
+        private static string Under(string? dir, string f) => dir == null || f.StartsWith('/') ? f : Path.Combine(dir, f);
     }
 }

@@ -15,6 +15,10 @@ namespace AgentShell.Core.Classification;
 //   6. runners:       npx/bunx/pnpx, pnpm|yarn|npm exec|dlx|x, yarn BIN, bundle exec, busybox
 //                     (and interpreters hosting a tool, containers, package.json scripts:
 //                     CommandClassifier.Runners.cs)
+//                     make TARGET (the Makefile's recipes), ssh HOST CMD and ansible PATTERN -m shell -a CMD (CMD run there:
+//                     CommandClassifier.RemoteExec.cs)
+//                     secret and environment runners: aws-vault exec PROFILE -- CMD (AWS_PROFILE is
+//                     PROFILE), doppler|op|infisical|dotenvx run … -- CMD, dotenv … -- CMD
 //   7. xargs:         the rest of argv, with the piped-in arguments appended as unknown words
 //   8. shells:        sh|bash|dash|zsh|ksh -c STRING (lexed), FILE (read, lexed), stdin (here-doc
 //                     lexed; a pipe from anything but echo/printf/cat → unknown)
@@ -174,6 +178,15 @@ public sealed partial class CommandClassifier
                 case ToolId.Docker:
                     Container(w, dyn, s, ctx, stdin, depth);
                     return true;
+                case ToolId.Make:
+                    Make(w, s, ctx, stdin, depth);
+                    return true;
+                case ToolId.Ssh:
+                    RemoteShell(w, dyn, s, ctx, stdin, depth);
+                    return true;
+                case ToolId.Ansible:
+                    AnsibleAdHoc(w, s, ctx, depth);
+                    return true;
                 case ToolId.Busybox:
                     _runnerLevel++; // applets run in-process: nothing is exec'd
                     try { Command(w, dyn, s + 1, ctx, stdin, depth + 1); }
@@ -181,6 +194,9 @@ public sealed partial class CommandClassifier
                     return true;
                 case ToolId.Xargs:
                     Xargs(w, dyn, s, ctx, stdin, depth);
+                    return true;
+                case ToolId.SecretRunner:
+                    SecretRunner(name, w, dyn, s, ctx, stdin, depth);
                     return true;
                 case ToolId.Shell:
                     Shell(w, dyn, s, ctx, stdin, depth);
@@ -226,6 +242,32 @@ public sealed partial class CommandClassifier
             }
             while (i < w.Length && IsAssignment(w[i])) { int eq = w[i].IndexOf('='); sets.Add(new(w[i][..eq], w[i][(eq + 1)..])); i++; }
             Command(w, dyn, i, ChildContext.Create(ctx, sets, unset, cleared, chdir), stdin, depth + 1);
+        }
+
+        // aws-vault exec PROFILE [--] CMD, doppler|op|infisical|dotenvx run [options] -- CMD,
+        // dotenv [options] -- CMD: CMD runs with secrets the runner adds to its environment. Only
+        // aws-vault's profile is known here (the AWS profile CMD acts as); the other runners'
+        // variables are not read. Without the "--" the command cannot be told from an option's value.
+        private void SecretRunner(string name, string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
+        {
+            int i = s + 1;
+            if (name != "dotenv")
+            {
+                if (i >= w.Length || w[i] != (name == "aws-vault" ? "exec" : "run")) return;
+                i++;
+            }
+            if (name == "aws-vault")
+            {
+                i = SkipOptions(w, i, "dt", ["--duration", "--mfa-token", "--region", "--prompt", "--json", "--server-type"]);
+                if (i >= w.Length) return;
+                var profile = w[i++];
+                if (i < w.Length && w[i] == "--") i++;
+                Command(w, dyn, i, ChildContext.Create(ctx, [new("AWS_PROFILE", profile), new("AWS_VAULT", profile)]), stdin, depth + 1);
+                return;
+            }
+            int dash = Array.IndexOf(w, "--", i);
+            if (dash < 0) return;
+            Command(w, dyn, dash + 1, ctx, stdin, depth + 1);
         }
 
         private void Xargs(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
@@ -299,6 +341,12 @@ public sealed partial class CommandClassifier
 
         private void ScriptText(string text, bool dynamic, IExecContext ctx, Stdin stdin, int depth, string origin)
         {
+            if (dynamic && SubstitutedOutput(text, ctx) is string produced)
+            {
+                // sh -c "$(echo B64 | base64 -d)": the substitution's output is known, and it is the script.
+                Script(Encoding.UTF8.GetBytes(produced), ctx, stdin, depth + 1, $"{origin} of a substituted script");
+                return;
+            }
             if (dynamic && (text.Contains("$(") || text.Contains('`') || text.StartsWith('$') || text.Contains(" $")))
             {
                 // The string is built at run time: what runs cannot be known here.

@@ -264,8 +264,9 @@ public sealed partial class CommandClassifier
         }
 
         /// <summary>The output of simple producers (echo, printf, cat of a here-doc or file) when
-        /// every word is literal; null otherwise.</summary>
-        private static string? OutputOf(ShellCommand src, IExecContext ctx)
+        /// every word is literal, and of filters that pass a known input on (cat and tee without
+        /// files, <c>base64 -d</c>: <c>echo B64 | base64 -d | sh</c>); null otherwise.</summary>
+        private static string? OutputOf(ShellCommand src, IExecContext ctx, int hops = 0)
         {
             if (src.Words.Count == 0 || src.Dynamic.Contains(true)) return null;
             var w = src.Words;
@@ -280,7 +281,7 @@ public sealed partial class CommandClassifier
                 case "printf":
                     return w.Count > 1 ? string.Join(' ', w.Skip(1)).Replace("\\n", "\n") : "";
                 case "cat":
-                    if (w.Count == 1) return src.Stdin == StdinKind.Text ? src.StdinText : null;
+                    if (w.Count == 1) return InputOf(src, ctx, hops);
                     var sb = new StringBuilder();
                     foreach (var f in w.Skip(1))
                     {
@@ -290,9 +291,63 @@ public sealed partial class CommandClassifier
                         sb.Append(t);
                     }
                     return sb.ToString();
+                case "tee":
+                    return InputOf(src, ctx, hops); // tee FILE… passes its input on
+                case "base64":
+                {
+                    bool decode = false;
+                    string? file = null;
+                    foreach (var a in w.Skip(1))
+                    {
+                        if (a is "-d" or "--decode" or "-D" or "-di" or "-id") decode = true;
+                        else if (a is "-i" or "--ignore-garbage" or "-w0") { }
+                        else if (a.StartsWith('-')) return null;
+                        else file = a;
+                    }
+                    if (!decode) return null;
+                    var text = file != null ? ToolHelp.ReadText(ctx, file) : InputOf(src, ctx, hops);
+                    if (text == null) return null;
+                    try { return Encoding.UTF8.GetString(Convert.FromBase64String(string.Concat(text.Where(c => !char.IsWhiteSpace(c))))); }
+                    catch (FormatException) { return null; }
+                }
                 default:
                     return null;
             }
+        }
+
+        // What a filter of a pipeline reads: its here-doc or here-string, its < FILE, or the known
+        // output of the command before it (a few hops at most).
+        private static string? InputOf(ShellCommand src, IExecContext ctx, int hops) => src.Stdin switch
+        {
+            StdinKind.Text => src.StdinText,
+            StdinKind.File => src.StdinFile == null ? null : ToolHelp.ReadText(ctx, src.StdinFile),
+            StdinKind.Pipe => src.PipeSource == null || hops >= 4 ? null : OutputOf(src.PipeSource, ctx, hops + 1),
+            _ => null,
+        };
+
+        /// <summary>The output of the command substitution that is the whole of
+        /// <paramref name="word"/> (<c>$(echo B64 | base64 -d)</c>, <c>`cat x.sh`</c>) when its last
+        /// command is a producer <see cref="OutputOf"/> knows; null otherwise.</summary>
+        private static string? SubstitutedOutput(string word, IExecContext ctx)
+        {
+            string inner;
+            if (word.Length > 3 && word.StartsWith("$(", StringComparison.Ordinal) && word.EndsWith(')') && !word.StartsWith("$((", StringComparison.Ordinal)) inner = word[2..^1];
+            else if (word.Length > 2 && word[0] == '`' && word[^1] == '`' && word.IndexOf('`', 1) == word.Length - 1) inner = word[1..^1];
+            else return null;
+            var script = ShellParser.Parse(Encoding.UTF8.GetBytes(inner), ctx.GetEnvironmentVariable, ctx.WorkingDirectory);
+            if (script.Problems.Count > 0 || script.Commands.Count == 0) return null;
+            var last = script.Commands[^1];
+            // One pipeline: every command before the last feeds it.
+            for (int i = 0; i < script.Commands.Count - 1; i++) if (!Feeds(script.Commands[i], script.Commands, i + 1)) return null;
+            var output = OutputOf(last, ctx);
+            // The shell drops the trailing newlines of a substitution.
+            return output?.TrimEnd('\n');
+        }
+
+        private static bool Feeds(ShellCommand c, IReadOnlyList<ShellCommand> all, int from)
+        {
+            for (int i = from; i < all.Count; i++) if (ReferenceEquals(all[i].PipeSource, c)) return true;
+            return false;
         }
 
         /// <summary>Classifies <paramref name="words"/>[<paramref name="start"/>..] as one command;
@@ -340,8 +395,24 @@ public sealed partial class CommandClassifier
             Emit(intent, words, start, id, folded, facts);
             if (intent is { Effect: Effect.Unknown } && id is ToolId.Kubectl or ToolId.Heroku or ToolId.Railway && RemoteCommand(id, words, start) is int at)
                 RemoteExec(words, start, at, intent, ctx, depth);
+            if (id == ToolId.Find) FindExec(words, start, ctx, depth);
         }
 
+
+        // find … -exec|-execdir|-ok|-okdir CMD … ; (or +): find execs CMD for each file found
+        // ({} stays a word). rm, shred, unlink and rmdir are find's own deletes (LocalDelete.Find).
+        private void FindExec(string[] words, int start, IExecContext ctx, int depth)
+        {
+            for (int i = start + 1; i < words.Length; i++)
+            {
+                if (words[i] is not ("-exec" or "-execdir" or "-ok" or "-okdir")) continue;
+                int end = i + 1;
+                while (end < words.Length && words[end] is not (";" or "+")) end++;
+                if (end > i + 1 && Basename(words[i + 1]) is not ("rm" or "shred" or "unlink" or "rmdir"))
+                    Command(words[(i + 1)..end], null, 0, ctx, new Stdin(null, true), depth + 1);
+                i = end;
+            }
+        }
 
         private void Emit(CommandIntent? intent, string[] words, int start, ToolId id, ToolCall call, ConfigFacts? facts)
         {

@@ -9,7 +9,9 @@ internal enum ToolId : byte
     None,
     // wrappers
     Sudo, Doas, Env, Timeout, Nice, Ionice, Nohup, Stdbuf, Time, Command, Builtin, Exec, Xargs, Flock, Watch, Setsid, Chrt,
-    Npx, Bunx, Busybox, Bundle, Pnpm, Npm, Yarn, Bun, PyRunner, Uvx, Docker,
+    SecretRunner, Npx, Bunx, Busybox, Bundle, Pnpm, Npm, Yarn, Bun, PyRunner, Uvx, Docker, Make,
+    // remote shells: the command runs on another host (CommandClassifier.RemoteExec.cs)
+    Ssh, Ansible,
     // interpreters and SDKs that host a known tool (python manage.py, python -m alembic, php artisan, dotnet ef)
     Python, Php, Dotnet,
     // shells and shell builtins that run code
@@ -19,7 +21,7 @@ internal enum ToolId : byte
     Aws, Gcloud, Gsutil, Az, Kubectl, Helm, Terraform, Pulumi, Railway, Fly, Heroku, Gh, Doctl, Supabase,
     Prisma, DrizzleKit, Sequelize, Rails, Git, Rm, Find, Shred, Dd, Mkfs,
     // a built-in data table (Tools/*.json) named by BuiltInTools.TableOf
-    Table, PgDump, Cqlsh, ClickHouse, PgClient,
+    Table, PgDump, Cqlsh, ClickHouse, PgClient, Sqlcmd,
     // local commands that destroy without deleting by name (Tools/LocalFiles.cs)
     Rsync, Chmod, Mv, Truncate, Crontab,
     // partition and volume tools (LocalDelete.Partition)
@@ -35,10 +37,13 @@ internal static class ToolTable
         ("sudo", ToolId.Sudo), ("doas", ToolId.Doas), ("env", ToolId.Env), ("timeout", ToolId.Timeout), ("nice", ToolId.Nice),
         ("ionice", ToolId.Ionice), ("nohup", ToolId.Nohup), ("stdbuf", ToolId.Stdbuf), ("time", ToolId.Time),
         ("command", ToolId.Command), ("builtin", ToolId.Builtin), ("exec", ToolId.Exec), ("xargs", ToolId.Xargs),
-        ("flock", ToolId.Flock), ("watch", ToolId.Watch), ("setsid", ToolId.Setsid), ("chrt", ToolId.Chrt),
+        ("flock", ToolId.Flock), ("chronic", ToolId.Nohup), ("unbuffer", ToolId.Nohup),
+        ("aws-vault", ToolId.SecretRunner), ("doppler", ToolId.SecretRunner), ("op", ToolId.SecretRunner), ("infisical", ToolId.SecretRunner),
+        ("dotenv", ToolId.SecretRunner), ("dotenvx", ToolId.SecretRunner), ("watch", ToolId.Watch), ("setsid", ToolId.Setsid), ("chrt", ToolId.Chrt),
         ("npx", ToolId.Npx), ("bunx", ToolId.Bunx), ("pnpx", ToolId.Npx), ("busybox", ToolId.Busybox), ("bundle", ToolId.Bundle),
         ("pnpm", ToolId.Pnpm), ("npm", ToolId.Npm), ("yarn", ToolId.Yarn), ("bun", ToolId.Bun),
         ("uv", ToolId.PyRunner), ("poetry", ToolId.PyRunner), ("pipenv", ToolId.PyRunner), ("pipx", ToolId.PyRunner), ("uvx", ToolId.Uvx),
+        ("make", ToolId.Make), ("gmake", ToolId.Make), ("ssh", ToolId.Ssh), ("ansible", ToolId.Ansible),
         ("docker", ToolId.Docker), ("docker-compose", ToolId.Docker), ("podman", ToolId.Docker), ("podman-compose", ToolId.Docker),
         ("python", ToolId.Python), ("python3", ToolId.Python), ("php", ToolId.Php), ("dotnet", ToolId.Dotnet),
         ("sh", ToolId.Shell), ("bash", ToolId.Shell), ("dash", ToolId.Shell), ("zsh", ToolId.Shell), ("ksh", ToolId.Shell),
@@ -57,7 +62,7 @@ internal static class ToolTable
         ("dd", ToolId.Dd), ("mkfs", ToolId.Mkfs), ("mkfs.ext4", ToolId.Mkfs), ("mkfs.ext3", ToolId.Mkfs), ("mkfs.xfs", ToolId.Mkfs),
         ("mkfs.btrfs", ToolId.Mkfs), ("mkfs.vfat", ToolId.Mkfs), ("mkfs.fat", ToolId.Mkfs), ("mke2fs", ToolId.Mkfs), ("wipefs", ToolId.Mkfs),
         ("blkdiscard", ToolId.Mkfs), ("mkswap", ToolId.Mkfs), ("mkdosfs", ToolId.Mkfs), ("mkntfs", ToolId.Mkfs),
-        ("cqlsh", ToolId.Cqlsh), ("clickhouse-client", ToolId.ClickHouse), ("clickhouse", ToolId.ClickHouse),
+        ("cqlsh", ToolId.Cqlsh), ("sqlcmd", ToolId.Sqlcmd), ("clickhouse-client", ToolId.ClickHouse), ("clickhouse", ToolId.ClickHouse),
         ("terragrunt", ToolId.Terraform), ("pg_dump", ToolId.PgDump), ("pg_dumpall", ToolId.PgDump),
         ("createdb", ToolId.PgClient), ("createuser", ToolId.PgClient), ("dropuser", ToolId.PgClient), ("vacuumdb", ToolId.PgClient),
         ("reindexdb", ToolId.PgClient), ("clusterdb", ToolId.PgClient), ("pg_isready", ToolId.PgClient),
@@ -73,6 +78,7 @@ internal static class ToolTable
         ("dbmate", ToolId.Table), ("atlas", ToolId.Table), ("flask", ToolId.Table),
         ("etcdctl", ToolId.Table), ("vault", ToolId.Table), ("consul", ToolId.Table), ("nomad", ToolId.Table), ("argocd", ToolId.Table),
         ("flux", ToolId.Table), ("sst", ToolId.Table), ("rclone", ToolId.Table), ("s5cmd", ToolId.Table),
+        ("mc", ToolId.Table), ("s3cmd", ToolId.Table), ("influx", ToolId.Table),
         ("rsync", ToolId.Rsync), ("chmod", ToolId.Chmod), ("chown", ToolId.Chmod), ("chgrp", ToolId.Chmod), ("mv", ToolId.Mv),
         ("truncate", ToolId.Truncate), ("crontab", ToolId.Crontab),
         ("parted", ToolId.Partition), ("sgdisk", ToolId.Partition), ("sfdisk", ToolId.Partition), ("lvremove", ToolId.Partition),

@@ -15,7 +15,7 @@ public static class BuiltInTools
         "vercel", "netlify", "render", "neonctl", "pscale", "turso", "firebase", "wrangler", "cdk", "cdktf", "serverless", "sam",
         "copilot", "helmfile", "bq", "knex", "typeorm", "mikro-orm", "alembic", "flyway", "liquibase", "mix", "artisan", "django",
         "dotnet-ef", "diesel", "sqlx", "goose", "migrate", "dbmate", "atlas", "flask",
-        "etcdctl", "vault", "consul", "nomad", "argocd", "flux", "sst", "rclone", "s5cmd"];
+        "etcdctl", "vault", "consul", "nomad", "argocd", "flux", "sst", "rclone", "s5cmd", "mc", "s3cmd", "influx"];
 
     /// <summary>The table of a program name (<c>neon</c> → <c>neonctl</c>, <c>sls</c> →
     /// <c>serverless</c>, <c>./manage.py</c> → <c>django</c>); the name itself when it is a table.</summary>

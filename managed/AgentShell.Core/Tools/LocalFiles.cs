@@ -31,22 +31,57 @@ public static class LocalFiles
     /// lacks: a wipe when it is a protected place, else a delete; without one, null.</summary>
     public static CommandIntent? Rsync(ToolCall c)
     {
-        bool delete = false;
+        bool delete = false, removeSource = false;
         string? deleteFlag = null;
-        foreach (var x in c.Args)
+        for (int i = 0; i < c.Args.Count; i++)
         {
+            var x = c.Args[i];
             if (x == "--") break;
             if (x.StartsWith("--del", StringComparison.Ordinal) && !x.StartsWith("--delay", StringComparison.Ordinal)) { delete = true; deleteFlag ??= x; }
+            if (x == "--remove-source-files") removeSource = true;
+            // A dry run (-n, --dry-run) lists what it would delete and deletes nothing.
+            if (x == "--dry-run" || x.Length > 1 && x[0] == '-' && x[1] != '-' && x.Skip(1).All(char.IsAsciiLetter) && x.Contains('n')) return null;
+            if (RsyncValued.Contains(x)) i++;
         }
-        if (!delete) return null;
+        if (!delete && !removeSource) return null;
         var pos = ToolHelp.Positionals(c.Args, RsyncValued);
         if (pos.Count < 2) return null;
+        if (!delete)
+        {
+            // --remove-source-files: the sources lose what was sent; on another machine (host:path)
+            // that is a delete of its files there (a local source moves into the destination).
+            var hosts = pos.Take(pos.Count - 1).Where(IsRemote).Select(RemoteHost).OfType<Target>().ToList();
+            return hosts.Count == 0 ? null
+                : ToolHelp.Intent("rsync", Effect.Delete, $"rsync --remove-source-files {string.Join(' ', pos.Take(pos.Count - 1))}", hosts,
+                    [new("--remove-source-files", "deletes the sent files on another machine")]);
+        }
         var dest = pos[^1];
         // host:path and rsync:// destinations are another machine's files.
-        int colon = dest.IndexOf(':');
-        if (dest.StartsWith("rsync://", StringComparison.Ordinal) || colon > 0 && dest.IndexOf('/') is var slash && (slash < 0 || colon < slash))
-            return ToolHelp.Intent("rsync", Effect.Delete, $"rsync {deleteFlag} {dest}", [], [new(dest, $"{deleteFlag} deletes files on another machine")]);
+        if (IsRemote(dest))
+            return ToolHelp.Intent("rsync", Effect.Delete, $"rsync {deleteFlag} {dest}", RemoteHost(dest) is { } host ? [host] : [],
+                [new(dest, $"{deleteFlag} deletes files on another machine")]);
         return LocalDelete.Classify("rsync", recursive: true, filtered: false, [dest], c.Context, $"rsync {deleteFlag}");
+    }
+
+    private static bool IsRemote(string location)
+    {
+        int colon = location.IndexOf(':');
+        return location.StartsWith("rsync://", StringComparison.Ordinal) || colon > 0 && location.IndexOf('/') is var slash && (slash < 0 || colon < slash);
+    }
+
+    // The machine of an rsync location: [user@]host:path (over ssh), host::module and
+    // rsync://[user@]host[:port]/module (the rsync daemon).
+    private static Target? RemoteHost(string location)
+    {
+        string url;
+        if (location.StartsWith("rsync://", StringComparison.Ordinal)) url = location;
+        else
+        {
+            int colon = location.IndexOf(':');
+            bool daemon = colon + 1 < location.Length && location[colon + 1] == ':';
+            url = (daemon ? "rsync://" : "ssh://") + location[..colon] + "/" + location[(colon + (daemon ? 2 : 1))..].TrimStart('/');
+        }
+        return UrlParser.TryParse(url, "ssh", out var t) ? t : null;
     }
 
     /// <summary>chmod, chown, chgrp: recursive over a protected place → wipe (the system or the

@@ -31,6 +31,7 @@ public static class SafeguardFlags
         new("aws", "--desired-capacity", When.Zero, "", Effect.Terminate, "scales the group to zero instances"),
         new("aws", "--max-size", When.Zero, "", Effect.Terminate, "scales the group to zero instances"),
         new("aws", "--reserved-concurrent-executions", When.Zero, "", Effect.Terminate, "throttles the function to zero"),
+        new("aws", "--change-batch", When.Contains, "\"action\":\"delete\"", Effect.Delete, "the change batch deletes a DNS record (route53)"),
         // gcloud (sql, compute, spanner, storage, container)
         new("gcloud", "--no-backup", When.Present, "", Effect.Delete, "turns automated backups off"),
         new("gcloud", "--no-deletion-protection", When.Present, "", Effect.Delete, "turns deletion protection off"),

@@ -63,6 +63,7 @@ internal static class CorpusFixture
         Write("repo/.env", "DATABASE_URL=postgresql://app@db.prod.example.com:5432/app\n");
         Write("repo/src/app.txt", "x");
         Write("repo/package.json", "{ \"name\": \"app\", \"scripts\": { \"db:reset\": \"prisma migrate reset --force\", \"predb:drop\": \"echo dropping\", \"db:drop\": \"sequelize db:drop\", \"build\": \"tsc -p .\", \"test\": \"jest\", \"migrate\": \"knex migrate:latest\" } }\n");
+        Write("repo/Makefile", "DB_HOST ?= db.prod.example.com\nPSQL = psql -h $(DB_HOST)\n\n.PHONY: test db-reset deploy\n\ntest:\n\tgo test ./...\n\ndb-reset:\n\t@echo resetting\n\t$(PSQL) -c 'DROP SCHEMA public CASCADE'\n\ndeploy: build db-migrate\n\t@echo deployed\n\nbuild:\n\tgo build ./...\n\ndb-migrate:\n\t-$(PSQL) -c \"DELETE FROM schema_migrations\"\n");
         Write("home/.kube/config", "apiVersion: v1\nkind: Config\ncurrent-context: prod-eu\ncontexts:\n- name: prod-eu\n");
         Write("home/.kube/empty", "apiVersion: v1\nkind: Config\n");
         // Tool configuration, each where an `env VAR=…` in a case points the tool at it.
