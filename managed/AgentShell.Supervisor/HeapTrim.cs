@@ -17,22 +17,24 @@ internal sealed class HeapTrim : IDisposable
     private long _trimmed;
     private volatile bool _stopped;
 
-    private HeapTrim(TimeSpan period)
+    private HeapTrim(TimeSpan period, TimeSpan first)
     {
         _trimmed = GC.GetGCMemoryInfo().TotalCommittedBytes;
         Interop.Threads.StartBackground("heap-trim", () =>
         {
+            var wait = first;
             while (true)
             {
-                Thread.Sleep(period);
+                Thread.Sleep(wait);
+                wait = period;
                 if (_stopped) return;
                 Check();
             }
         });
     }
 
-    /// <summary>Starts checking every <paramref name="period"/>.</summary>
-    public static HeapTrim Start(TimeSpan period) => new(period);
+    /// <summary>Starts checking every <paramref name="period"/>, the first time after <paramref name="first"/>.</summary>
+    public static HeapTrim Start(TimeSpan period, TimeSpan first) => new(period, first);
 
     private void Check()
     {
