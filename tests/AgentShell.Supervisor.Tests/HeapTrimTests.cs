@@ -1,7 +1,7 @@
 namespace AgentShell.Supervisor.Tests;
 
 /// <summary>The heap's growth is given back by a full collection off the decision threads (issue 16),
-/// the first check soon after the go rather than a period later (the growth before it was a
+/// checked often until the first trim rather than only a period later (the growth before it was a
 /// second peak of the run's RSS with export on).</summary>
 [TestFixture]
 [NonParallelizable] // collection counts are the process's
