@@ -17,31 +17,40 @@ internal sealed class HeapTrim : IDisposable
     private long _trimmed;
     private volatile bool _stopped;
 
-    private HeapTrim(TimeSpan period)
+    private HeapTrim(TimeSpan period, TimeSpan first)
     {
         _trimmed = GC.GetGCMemoryInfo().TotalCommittedBytes;
         Interop.Threads.StartBackground("heap-trim", () =>
         {
+            // Every `first` until the first trim (or a period has passed), then every period: the
+            // heap's growth right after the go is caught as soon as it passes the slack, and that
+            // costs one collection, as a single later check did (a check that finds no growth
+            // reads a counter).
+            var wait = first;
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             while (true)
             {
-                Thread.Sleep(period);
+                Thread.Sleep(wait);
                 if (_stopped) return;
-                Check();
+                bool trimmed = Check();
+                wait = !trimmed && System.Diagnostics.Stopwatch.GetElapsedTime(started) < period ? first : period;
             }
         });
     }
 
-    /// <summary>Starts checking every <paramref name="period"/>.</summary>
-    public static HeapTrim Start(TimeSpan period) => new(period);
+    /// <summary>Starts checking every <paramref name="first"/> until the first trim or until
+    /// <paramref name="period"/> has passed, then every <paramref name="period"/>.</summary>
+    public static HeapTrim Start(TimeSpan period, TimeSpan first) => new(period, first);
 
-    private void Check()
+    private bool Check()
     {
         // As of the last collection: young ones run every few dozen decisions while busy.
-        if (GC.GetGCMemoryInfo().TotalCommittedBytes <= _trimmed + SlackBytes) return;
+        if (GC.GetGCMemoryInfo().TotalCommittedBytes <= _trimmed + SlackBytes) return false;
         // Blocking, like any full collection: a decision in flight waits for it (a heap of a few
         // MiB: about a millisecond), at most once per half a MiB of growth.
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         _trimmed = GC.GetGCMemoryInfo().TotalCommittedBytes;
+        return true;
     }
 
     /// <summary>No check after this (one under way finishes; nothing waits for it).</summary>

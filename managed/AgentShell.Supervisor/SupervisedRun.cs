@@ -92,6 +92,18 @@ public sealed class SupervisedRun
         finally { if (statusWrite >= 0) Interop.Libc.close(statusWrite); }
         Interop.Libc.close(theirs);
         Diagnostics.StartupTrace.Mark("launcher-spawned");
+        // PERF: the command line's parser, the profiles' readers and the rules' tests leave the
+        // resident set now, while the launcher starts (its exec, namespaces and filter): the rest
+        // of start-up (identity, hand-off, supervision) stacked on them made the run's peak, just
+        // before the drop after the go below. The executable only: start-up goes on in libc.
+        // Measured with the first trim 40 ms after the go (see there), bench telemetry_export's RSS
+        // workload (100,000 blocked execs), peak RSS, medians (min-max): one build's knobs, export
+        // on, 5 interleaved rounds, load 6-11: neither 15.74 (15.50-16.30), both 15.28
+        // (14.87-15.46), this drop alone 16.00 (the growth before the first trim was the peak
+        // then); main's binary vs this, 6 rounds, load 10-13: export on 15.81 (15.55-16.39) ->
+        // 15.46 (15.29-15.99), off 15.70 (15.15-16.65) -> 14.58 (14.18-14.88). run -- /bin/true
+        // CPU 12.50 -> 12.69 ms (median of 40 interleaved).
+        ImagePages.Drop(executableOnly: true);
         using var signals = _o.OwnsProcess ? SignalForwarding.Start(_agentPid) : null;
 
         int listener, filterPid;
@@ -142,7 +154,13 @@ public sealed class SupervisedRun
         // (GCGen0MaxBudget): peak RSS at 100,000 decisions 14.1 with the collection, 14.4-14.5
         // with the cap alone, 14.7 with neither.
         // From here on, the old generation's growth is given back as decisions go (see HeapTrim).
-        using var trim = HeapTrim.Start(TimeSpan.FromMilliseconds(250));
+        // Checked every 20 ms until the first trim: start-up's survivors and the first decisions'
+        // promotions had grown the heap by ~2 MiB (export on) in the 250 ms before the first
+        // check, a second peak as high as start-up's (VmRSS traced every ms: 15.5 MiB at 335 ms,
+        // 13.3 after the trim). Export on, 100,000 blocked execs, one build's knobs, 6 interleaved
+        // rounds, load 5-12: one check at 40 ms 15.47 (15.13-15.89) MiB, every 10 ms 15.17
+        // (14.89-15.61), every 20 ms 15.08 (14.72-15.45).
+        using var trim = HeapTrim.Start(TimeSpan.FromMilliseconds(250), first: TimeSpan.FromMilliseconds(20));
 
         int execErr = ReadExecResult(ours);
         Interop.Libc.close(ours);
@@ -151,9 +169,9 @@ public sealed class SupervisedRun
         // launcher's hand-off, the supervision's set-up) leave the resident set; what decisions use
         // comes back as they go (issue 16; see ImagePages). Once the agent's own exec is decided and
         // done: dropped at the go, its decision ran on pages being unmapped under it and the
-        // agent started ~5 ms later. A second drop of the executable before the launcher's start
-        // only made the rest of start-up fault its pages in again (peak RSS at 100,000 decisions
-        // 14.5 with it, 14.3 without).
+        // agent started ~5 ms later. (A drop of the executable before the launcher's start, the
+        // earlier one's place until export19, only made the rest of start-up fault its pages in
+        // again: peak 14.5 with it, 14.3 without, when the growth before the first trim was the peak.)
         if (execErr == 0) ImagePages.Drop();
         // Reported: the tree's init was reaped, so its whole pid namespace is gone, and no orphan of
         // it ever reached us (a namespace's orphans go to its init); the launcher is left to exit.

@@ -1,0 +1,33 @@
+namespace AgentShell.Supervisor.Tests;
+
+/// <summary>The heap's growth is given back by a full collection off the decision threads (issue 16),
+/// checked often until the first trim rather than only a period later (the growth before it was a
+/// second peak of the run's RSS with export on).</summary>
+[TestFixture]
+[NonParallelizable] // collection counts are the process's
+public sealed class HeapTrimTests
+{
+    [Test]
+    public void TheFirstCheckComesAfterFirstNotAfterThePeriod()
+    {
+        using var trim = HeapTrim.Start(TimeSpan.FromHours(1), first: TimeSpan.FromMilliseconds(20));
+        // ~4 MiB that live past the check: the committed heap grows well past the half MiB of slack.
+        var kept = Enumerable.Range(0, 64).Select(_ => new byte[64 * 1024]).ToArray();
+        GC.Collect(0); // the committed figure the check reads is as of the last collection
+        int before = GC.CollectionCount(2);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (GC.CollectionCount(2) == before && DateTime.UtcNow < until) Thread.Sleep(10);
+        Assert.That(GC.CollectionCount(2), Is.GreaterThan(before), "no full collection within 10 s: the first check waited for the period (an hour)");
+        GC.KeepAlive(kept);
+    }
+
+    [Test]
+    public void AnIdleHeapIsNotCollected()
+    {
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        using var trim = HeapTrim.Start(TimeSpan.FromMilliseconds(20), first: TimeSpan.FromMilliseconds(20));
+        int before = GC.CollectionCount(2);
+        Thread.Sleep(300); // ~15 checks, and nothing allocated that lives
+        Assert.That(GC.CollectionCount(2), Is.EqualTo(before));
+    }
+}
