@@ -46,24 +46,7 @@ internal static partial class Interop
         /// <summary>Calls <paramref name="visit"/> with the name of every entry of <paramref name="dir"/>
         /// (bytes, no NUL; "." and ".." included), reading the directory only: no entry is stat'ed, as
         /// .NET's enumeration does for each symlink. False when the directory cannot be opened.</summary>
-        internal static unsafe bool ForEachName(string dir, ReadOnlySpanAction<byte, object?> visit, object? state)
-        {
-            nint d = opendir(dir);
-            if (d == 0) return false;
-            try
-            {
-                nint e;
-                while ((e = readdir(d)) != 0)
-                {
-                    byte* name = (byte*)e + DNameOffset;
-                    visit(new ReadOnlySpan<byte>(name, MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name).Length), state);
-                }
-                return true;
-            }
-            finally
-            {
-                closedir(d);
-            }
-        }
+        internal static bool ForEachName(string dir, ReadOnlySpanAction<byte, object?> visit, object? state) =>
+            ForEachEntry(dir, (name, _, s) => visit(name, s), state);
     }
 }
