@@ -25,6 +25,7 @@ internal sealed class ExecTracer
     private bool _nonDumpable;
     private TreeFreeze? _freeze;
     private string? _notTrusted;
+    private int _pendingSignal;
 
     /// <summary>After <see cref="Finish"/> said <see cref="Outcome.VerifiedNotSealed"/>: why.</summary>
     public string? WhyNotTrusted { get; private set; }
@@ -34,7 +35,8 @@ internal sealed class ExecTracer
     {
         /// <summary>Committed as decided (and made non-dumpable when asked).</summary>
         Verified,
-        /// <summary>Committed as decided, but could not be made non-dumpable: it runs untrusted.</summary>
+        /// <summary>Committed as decided, but could not be made non-dumpable (or the tree held still):
+        /// it runs untrusted. Left stopped at its exec event: <see cref="LetGo"/> it once its trust ended.</summary>
         VerifiedNotSealed,
         /// <summary>The exec failed (it returns its error to the old image), or the task died.</summary>
         NotCommitted,
@@ -177,9 +179,15 @@ internal sealed class ExecTracer
                 difference = Compare(pid, expected, pid == _tgid ? procDir : -1);
                 bool held = ThawTree();
                 if (difference != null) return Outcome.Changed;
+                if (!(madeNonDumpable && held && _notTrusted == null))
+                {
+                    // Left stopped: its trust ends before it runs an instruction (LetGo).
+                    _pendingSignal = pending;
+                    return Outcome.VerifiedNotSealed;
+                }
                 Detach(pid, pending);
                 _current = 0;
-                return madeNonDumpable && held && _notTrusted == null ? Outcome.Verified : Outcome.VerifiedNotSealed;
+                return Outcome.Verified;
             }
             // Any other stop means the exec did not commit: it returns its error (an exec that
             // commits stops at its exec event before anything else). Our interrupt's stop, a
@@ -207,6 +215,15 @@ internal sealed class ExecTracer
         _expected = null;
         if (pid != 0) Interop.Process.kill(pid, SIGKILL);
         ThawTree();
+    }
+
+    /// <summary>Lets go a task left stopped by <see cref="Outcome.VerifiedNotSealed"/> (once its trust
+    /// has ended), with a signal that arrived during the seal.</summary>
+    public void LetGo(int pid)
+    {
+        _current = 0;
+        Detach(pid, _pendingSignal);
+        _pendingSignal = 0;
     }
 
     /// <summary>Kills a task left stopped by <see cref="Outcome.Changed"/> before it runs an instruction.</summary>

@@ -82,8 +82,15 @@ internal sealed class VerifiedExecs(KernelConnectGuard? kernel, TrustLedger trus
                 tracer.Kill(pid);
                 return;
             case ExecTracer.Outcome.VerifiedNotSealed:
-                // Its memory and fds stay reachable by the tree: it runs, but is not trusted.
-                trust.Untrust(pid);
+                // Its memory and fds stay reachable by the tree: it runs, but is not trusted, from
+                // its first instruction on (it is let go only after its trust ended).
+                try { trust.Untrust(pid); }
+                catch
+                {
+                    tracer.Kill(pid); // its trust could not be taken back: it must not run
+                    throw;
+                }
+                tracer.LetGo(pid);
                 log.WriteLine($"agentshell: pid {pid} ({expected.Name}) runs without production trust: {tracer.WhyNotTrusted}");
                 break;
         }
