@@ -5,7 +5,7 @@ internal static class ProcessInfo
 {
     /// <summary>AT_FDCWD: execveat's "relative to the working directory".</summary>
     internal const int AtFdCwd = -100;
-    private const int NR_tgkill = 234;
+    private const int NR_tgkill = 234, NR_tkill = 200;
 
     /// <summary>A path as <paramref name="pid"/> would resolve it, opened through /proc: an absolute
     /// path under its root, a relative one under its cwd or execveat's <paramref name="dirFd"/>.</summary>
@@ -149,22 +149,55 @@ internal static class ProcessInfo
         // group's leader, where /proc/TID/status is three and a /proc lookup costs ~25 µs here.
         if (Interop.Libc.syscall4(NR_tgkill, tid, tid, 0, 0) == 0 || Interop.LastErrno == Errno.EPERM) return tid;
         // "Tgid:" is the fourth line of /proc/TID/status, after Name (a comm of at most 64 bytes
-        // escaped), Umask and State: the first 512 bytes hold it.
+        // escaped), Umask and State.
+        return StatusNumber(tid, "\nTgid:"u8) is int t and > 0 ? t : tid;
+    }
+
+    /// <summary>TracerPid of /proc/TID/status (the tracing thread's id, 0 when untraced), -1 when unreadable.</summary>
+    internal static int TracerPid(int tid) => StatusNumber(tid, "\nTracerPid:"u8);
+
+    /// <summary>A number among the first lines of /proc/TID/status (<paramref name="key"/> with its
+    /// newline and colon): the first 512 bytes hold them, read once (Name is at most 64 bytes
+    /// escaped). -1 when the file or the field cannot be read.</summary>
+    private static int StatusNumber(int tid, ReadOnlySpan<byte> key)
+    {
         Span<byte> buf = stackalloc byte[512];
         int fd = Interop.Files.Open($"/proc/{tid}/status", Interop.Files.ReadOnlyNoWait, out _);
-        if (fd < 0) return tid;
+        if (fd < 0) return -1;
         int n;
         try { n = Interop.Files.Read(fd, buf, out _); }
         finally { Interop.Libc.close(fd); }
-        if (n <= 0) return tid;
+        if (n <= 0) return -1;
         ReadOnlySpan<byte> text = buf[..n];
-        int at = text.IndexOf("\nTgid:"u8);
-        if (at < 0) return tid;
-        text = text[(at + 6)..];
+        int at = text.IndexOf(key);
+        if (at < 0) return -1;
+        text = text[(at + key.Length)..];
         int end = text.IndexOf((byte)'\n');
-        if (end < 0) return tid; // cut off: not the whole number
-        return int.TryParse(text[..end].Trim((byte)'\t').Trim((byte)' '), out int t) ? t : tid;
+        if (end < 0) return -1; // cut off: not the whole number
+        return int.TryParse(text[..end].Trim((byte)'\t').Trim((byte)' '), out int v) ? v : -1;
     }
+
+    /// <summary>The state letter of /proc/TID/stat ('R', 'S', 't', 'Z', …), '\0' when it cannot be read.</summary>
+    internal static char TaskState(int tid)
+    {
+        Span<byte> buf = stackalloc byte[StatBytes];
+        var stat = ReadSmall($"/proc/{tid}/stat", buf);
+        int close = stat.LastIndexOf((byte)')');
+        return close < 0 || close + 2 >= stat.Length ? '\0' : (char)stat[close + 2];
+    }
+
+    /// <summary>Where the task sleeps in the kernel (/proc/TID/wchan: a function's name, "0" when it
+    /// runs), empty when unreadable.</summary>
+    internal static string WaitChannel(int tid)
+    {
+        Span<byte> buf = stackalloc byte[128];
+        return System.Text.Encoding.ASCII.GetString(ReadSmall($"/proc/{tid}/wchan", buf));
+    }
+
+    /// <summary>True when no task has id <paramref name="tid"/> any more (tkill with no signal:
+    /// ESRCH); false for one that exists, readable or not.</summary>
+    internal static bool TaskGone(int tid) =>
+        Interop.Libc.syscall4(NR_tkill, tid, 0, 0, 0) < 0 && Interop.LastErrno == Errno.ESRCH;
 
     /// <summary>The process's current argv from /proc/PID/cmdline (empty when unreadable).</summary>
     internal static string[] Cmdline(int pid)

@@ -33,6 +33,7 @@ internal sealed class TreeFreeze
     private readonly ManualResetEventSlim _settled = new(), _thaw = new(), _done = new();
     private readonly Dictionary<int, int> _stopped = []; // tid -> signal to deliver when let go
     private bool _held, _heldToTheEnd;
+    private readonly long _started = Stopwatch.GetTimestamp();
 
     private TreeFreeze(TreeTasks tasks, int except, int execTid)
     {
@@ -103,7 +104,6 @@ internal sealed class TreeFreeze
         return _held && _heldToTheEnd;
     }
 
-    private long _started = Stopwatch.GetTimestamp();
 
     private void Run()
     {
@@ -204,7 +204,7 @@ internal sealed class TreeFreeze
                 return Taken.Stopped;
             }
             // TracerPid names the tracing thread: one of ours is in this process.
-            int tracer = TracerPid(tid);
+            int tracer = ProcessInfo.TracerPid(tid);
             if (tracer <= 0 || ProcessInfo.Tgid(tracer) != Environment.ProcessId)
             {
                 Failure = tracer > 0 ? $"pid {tid} is traced by pid {tracer}" : $"pid {tid} cannot be traced";
@@ -245,7 +245,7 @@ internal sealed class TreeFreeze
             if (sw.Elapsed > StopDeadline)
             {
                 int tid = pending.First();
-                Failure = $"pid {tid} did not stop ({WaitChannel(tid)})";
+                Failure = $"pid {tid} did not stop ({ProcessInfo.WaitChannel(tid)})";
                 return false;
             }
             if (sw.Elapsed > TimeSpan.FromMilliseconds(1)) Thread.Sleep(1);
@@ -291,8 +291,6 @@ internal sealed class TreeFreeze
         return ev == 0 && sig != SIGTRAP ? sig : 0;
     }
 
-    private static void Detach(int tid, int sig) => Interop.Ptrace.Detach(tid, sig);
-
     /// <summary>Blocked in a seccomp notification of ours, at its syscall's entry: it leaves either
     /// without running the syscall (interrupted) or with our answer, and none of the syscalls we
     /// trap writes another process's memory; or a vfork parent waiting for its child, which returns
@@ -300,44 +298,17 @@ internal sealed class TreeFreeze
     /// that is pending for it.</summary>
     private static bool WaitsWhereItCannotRun(int tid)
     {
-        var w = WaitChannel(tid);
+        var w = ProcessInfo.WaitChannel(tid);
         if (w.StartsWith("seccomp_do_user_notification", StringComparison.Ordinal)) return true;
         return w.StartsWith("kernel_clone", StringComparison.Ordinal) || w.StartsWith("wait_for_vfork_done", StringComparison.Ordinal);
     }
 
-    private static string WaitChannel(int tid)
-    {
-        Span<byte> buf = stackalloc byte[128];
-        return System.Text.Encoding.ASCII.GetString(ProcessInfo.ReadSmall($"/proc/{tid}/wchan", buf));
-    }
-
     /// <summary>Exited (a zombie runs nothing) or gone; a task whose state cannot be read but that
     /// still exists is not.</summary>
-    private static bool Dead(int tid) => State(tid) switch
+    private static bool Dead(int tid) => ProcessInfo.TaskState(tid) switch
     {
         'Z' or 'X' => true,
-        '\0' => TreeTasks.Gone(tid),
+        '\0' => ProcessInfo.TaskGone(tid),
         _ => false,
     };
-
-    /// <summary>The state letter of /proc/TID/stat, '\0' when it cannot be read.</summary>
-    private static char State(int tid)
-    {
-        Span<byte> buf = stackalloc byte[2048];
-        var stat = ProcessInfo.ReadSmall($"/proc/{tid}/stat", buf);
-        int close = stat.LastIndexOf((byte)')');
-        return close < 0 || close + 2 >= stat.Length ? '\0' : (char)stat[close + 2];
-    }
-
-    /// <summary>TracerPid of /proc/TID/status, -1 when unreadable.</summary>
-    private static int TracerPid(int tid)
-    {
-        Span<byte> buf = stackalloc byte[4096];
-        var text = ProcessInfo.ReadSmall($"/proc/{tid}/status", buf);
-        int at = text.IndexOf("\nTracerPid:"u8);
-        if (at < 0) return -1;
-        text = text[(at + 11)..];
-        int end = text.IndexOf((byte)'\n');
-        return end >= 0 && int.TryParse(text[..end].Trim((byte)'\t').Trim((byte)' '), out int t) ? t : -1;
-    }
 }

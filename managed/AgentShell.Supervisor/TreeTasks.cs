@@ -9,7 +9,6 @@ namespace AgentShell.Supervisor;
 /// list that cannot be made is null (the caller fails closed).</summary>
 internal sealed class TreeTasks(IReadOnlyList<int> roots, IReadOnlyList<int>? outside = null)
 {
-    private const int NR_tkill = 200;
 
     private readonly int _self = Environment.ProcessId;
     private readonly Lock _lock = new();
@@ -52,7 +51,7 @@ internal sealed class TreeTasks(IReadOnlyList<int> roots, IReadOnlyList<int>? ou
                 if (!Interop.Directories.ForEachName($"/proc/{p}/task", static (name, state) =>
                     {
                         if (int.TryParse(name, out int tid)) ((List<int>)state!).Add(tid);
-                    }, threads) && !Gone(p)) return null;
+                    }, threads) && !ProcessInfo.TaskGone(p)) return null;
                 foreach (int t in threads) tasks.Add((t, p));
             }
             return tasks;
@@ -76,7 +75,7 @@ internal sealed class TreeTasks(IReadOnlyList<int> roots, IReadOnlyList<int>? ou
             for (int tries = 0; ; tries++)
             {
                 // Gone runs nothing (not remembered); alive but unreadable is not known.
-                if (!ProcessInfo.TryStat(pid, out int ppid, out _, out _)) return Gone(pid) ? Place.Gone : Place.Unresolved;
+                if (!ProcessInfo.TryStat(pid, out int ppid, out _, out _)) return ProcessInfo.TaskGone(pid) ? Place.Gone : Place.Unresolved;
                 if (roots.Contains(ppid)) { inTree = true; break; }
                 if (ppid <= 1) { inTree = false; break; }
                 if (depth > 4096) return Place.Unresolved;
@@ -89,8 +88,4 @@ internal sealed class TreeTasks(IReadOnlyList<int> roots, IReadOnlyList<int>? ou
         known[pid] = (ino, inTree);
         return inTree ? Place.In : Place.Out;
     }
-
-    /// <summary>True when no task has id <paramref name="tid"/> any more (tkill with no signal: ESRCH).</summary>
-    internal static bool Gone(int tid) =>
-        Interop.Libc.syscall4(NR_tkill, tid, 0, 0, 0) < 0 && Interop.LastErrno == Errno.ESRCH;
 }
