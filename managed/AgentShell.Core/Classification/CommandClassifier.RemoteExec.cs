@@ -47,6 +47,9 @@ public sealed partial class CommandClassifier
                 }.Complete(start == 0 ? words : words[start..], i.Credentials));
             }
         }
+        // What would make a remote command line more than one simple command (or substitute one in).
+        private static readonly System.Buffers.SearchValues<char> ShellControl = System.Buffers.SearchValues.Create(";&|`$()<>\n");
+
         // ssh options that take a value (OpenSSH's getopt string "46AaCfGgKkMNnqsTtVvXxYyB:b:c:D:E:e:F:I:i:J:L:l:m:O:o:P:p:Q:R:S:W:w:").
         private const string SshValued = "BbcDEeFIiJLlmOoPpQRSWw";
 
@@ -83,8 +86,9 @@ public sealed partial class CommandClassifier
             string? script = i < w.Length ? string.Join(' ', w[i..]) : stdin.Text;
             if (script == null) return; // an interactive session
             // The remote half of a local rsync (rsync -e ssh starts "rsync --server …" there): that rsync's
-            // own exec was decided on its arguments already.
-            if (script.StartsWith("rsync --server", StringComparison.Ordinal)) return;
+            // own exec was decided on its arguments already. Only that command alone: anything the
+            // remote shell would run after it (`; dropdb app`) is read as any script.
+            if (script.StartsWith("rsync --server ", StringComparison.Ordinal) && script.AsSpan().IndexOfAny(ShellControl) < 0) return;
             // ssh://[user@]host[:port]: user@ in HOST wins over -l.
             int at = host.LastIndexOf('@');
             var url = "ssh://" + (at < 0 && user != null ? user + "@" : "") + host + (port != null ? ":" + port : "");

@@ -30,6 +30,20 @@ public class RemoteCommandTests
         Assert.That(w.Targets.Any(t => t.Kind == TargetKind.LocalPath || t.Host is "localhost" or "127.0.0.1"), Is.False, shell);
     }
 
+    // What rides on the two look-alikes below is still read: a shell command after rsync's server
+    // half, and a delete that climbs out of /tmp.
+    [TestCase("ssh h.example.com 'rsync --server . /x; rm -rf /var/lib/postgresql'", Effect.Delete)]
+    [TestCase("ssh h.example.com 'rsync --server . /x && dropdb app'", Effect.Drop)]
+    [TestCase("ssh h.example.com rm -rf /tmp/..", Effect.Delete)]
+    [TestCase("ssh h.example.com 'rm -rf /tmp/../var/lib/postgresql'", Effect.Delete)]
+    public void WhatRidesOnARemoteLookAlikeIsStillRead(string shell, Effect atLeast)
+    {
+        var w = Worst(shell);
+        Assert.That(w, Is.Not.Null, shell);
+        Assert.That(w!.Effect, Is.GreaterThanOrEqualTo(atLeast), shell);
+        Assert.That(w.Tool, Is.EqualTo("ssh"), shell);
+    }
+
     [TestCase("ssh h.example.com 'df -h; tail /var/log/syslog'")]
     [TestCase("ssh -N -f -L 5432:localhost:5432 h.example.com")]
     [TestCase("ssh h.example.com")]
