@@ -40,7 +40,7 @@ public static class LocalFiles
             if (x.StartsWith("--del", StringComparison.Ordinal) && !x.StartsWith("--delay", StringComparison.Ordinal)) { delete = true; deleteFlag ??= x; }
             if (x == "--remove-source-files") removeSource = true;
             // A dry run (-n, --dry-run) lists what it would delete and deletes nothing.
-            if (x == "--dry-run" || x.Length > 1 && x[0] == '-' && x[1] != '-' && x.Skip(1).All(char.IsAsciiLetter) && x.Contains('n')) return null;
+            if (x == "--dry-run" || DryRunCluster(x)) return null;
             if (RsyncValued.Contains(x)) i++;
         }
         if (!delete && !removeSource) return null;
@@ -61,6 +61,19 @@ public static class LocalFiles
             return ToolHelp.Intent("rsync", Effect.Delete, $"rsync {deleteFlag} {dest}", RemoteHost(dest) is { } host ? [host] : [],
                 [new(dest, $"{deleteFlag} deletes files on another machine")]);
         return LocalDelete.Classify("rsync", recursive: true, filtered: false, [dest], c.Context, $"rsync {deleteFlag}");
+    }
+
+    // -n in a cluster of short options (-avn); an n after a letter that takes a value is that
+    // value (-en: the remote shell "n", -Tn: the temp dir "n"), not a dry run.
+    private static bool DryRunCluster(string x)
+    {
+        if (x.Length < 2 || x[0] != '-' || x[1] == '-') return false;
+        for (int k = 1; k < x.Length; k++)
+        {
+            if (x[k] == 'n') return true;
+            if (!char.IsAsciiLetter(x[k]) || "eBfMT".IndexOf(x[k]) >= 0) return false;
+        }
+        return false;
     }
 
     private static bool IsRemote(string location)

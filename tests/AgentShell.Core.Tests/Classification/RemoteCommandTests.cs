@@ -54,6 +54,7 @@ public class RemoteCommandTests
     [TestCase("ansible all -m setup")]
     [TestCase("ansible web -m copy -a 'src=a dest=/tmp/a'")]
     [TestCase("rsync -av --delete --dry-run ./a/ h:/srv/a/")]
+    [TestCase("rsync -avn --delete ./a/ h:/srv/a/")]
     [TestCase("make -q db-reset")]
     [TestCase("make --dry-run deploy")]
     [TestCase("make no-such-target")]
@@ -81,6 +82,9 @@ public class RemoteCommandTests
     [TestCase("rsync -a --delete ./a/ deploy@h.example.com:/srv/a/", "ssh://h.example.com/srv/a/")]
     [TestCase("rsync -a --delete-after ./a/ h.example.com::site/a", "rsync://h.example.com/site/a")]
     [TestCase("rsync -a --remove-source-files h.example.com:/srv/out/ ./out/", "ssh://h.example.com/srv/out/")]
+    // The n of -en is -e's value (the remote shell), not --dry-run; look-alike: -avn above.
+    [TestCase("rsync -avzen --delete ./a/ deploy@h.example.com:/srv/a/", "ssh://h.example.com/srv/a/")]
+    [TestCase("rsync -aTn --delete ./a/ deploy@h.example.com:/srv/a/", "ssh://h.example.com/srv/a/")]
     public void RsyncToAnotherMachineTargetsIt(string shell, string target)
     {
         var w = Worst(shell);
