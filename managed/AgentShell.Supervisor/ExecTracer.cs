@@ -55,8 +55,9 @@ internal sealed class ExecTracer
     /// out: 0, EPERM when someone else traces it (or it may not be traced), ESRCH when it is gone.
     /// <paramref name="tree"/>: the tree's tasks, held still from before the answer until after the
     /// seal when <paramref name="makeNonDumpable"/> (<see cref="TreeFreeze"/>); null, or a freeze that
-    /// fails, lets the exec run without production trust (<see cref="Outcome.VerifiedNotSealed"/>).</summary>
-    public Errno Seize(int tid, CommittedExec expected, bool makeNonDumpable, TreeTasks? tree = null)
+    /// fails, lets the exec run without production trust (<see cref="Outcome.VerifiedNotSealed"/>), as
+    /// does <paramref name="cannotSeal"/>: why a tool to be trusted cannot be sealed at all.</summary>
+    public Errno Seize(int tid, CommittedExec expected, bool makeNonDumpable, TreeTasks? tree = null, string? cannotSeal = null)
     {
         var e = Interop.Ptrace.Seize(tid);
         // A task another thread's freeze holds (it waits in its notification): seized once that ends.
@@ -74,7 +75,8 @@ internal sealed class ExecTracer
         if (makeNonDumpable && e == 0)
         {
             // Before the answer: from the exec's commit to the seal, no other task of the tree runs.
-            if (tree == null) _notTrusted = "the tree's processes cannot be listed to hold them during the check";
+            if (cannotSeal != null) _notTrusted = cannotSeal;
+            else if (tree == null) _notTrusted = "the tree's processes cannot be listed to hold them during the check";
             else
             {
                 _freeze = TreeFreeze.Hold(tree, _tgid, tid);

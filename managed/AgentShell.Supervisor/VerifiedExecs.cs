@@ -33,7 +33,7 @@ internal sealed class VerifiedExecs(KernelConnectGuard? kernel, TrustLedger trus
     {
         if (NeedsTracer(expected, trustedWithProduction))
         {
-            var e = tracer.Seize(tid, expected, trustedWithProduction && Sealable, Tree);
+            var e = tracer.Seize(tid, expected, trustedWithProduction, Tree, Sealable ? null : NotSealable);
             if (e == Errno.ESRCH) return EPERM; // gone: nothing runs
             // The caller's check of the notification came before the seize: if its task died since, the
             // tid may be another process's now. Valid after the seize, the seized task is the one that asked.
@@ -62,6 +62,10 @@ internal sealed class VerifiedExecs(KernelConnectGuard? kernel, TrustLedger trus
     /// <summary>Non-dumpable processes can be reached by the supervisor only with CAP_SYS_PTRACE in
     /// their user namespace: as root, or as the owner of the tree's user namespace.</summary>
     public bool Sealable { get; init; } = true;
+
+    /// <summary>Why a tool is not trusted where <see cref="Sealable"/> is false: unsealed, any process
+    /// of the tree could take its connections (pidfd_getfd), attach to it or write its memory.</summary>
+    internal const string NotSealable = "it cannot be made unreachable to the tree's other processes (the supervisor has no CAP_SYS_PTRACE over them: not root, and not the owner of their user namespace)";
 
     /// <summary>The tree's tasks, held still while a tool trusted with production commits its exec;
     /// null when they cannot be listed completely (then no tool is trusted with production).</summary>

@@ -323,7 +323,7 @@ public sealed class KernelConnectTests
     {
         // nobody can write here, so a missing file means the command was not run.
         File.SetUnixFileMode(_tmp, (UnixFileMode)0x1ff);
-        string agentshell = AgentShellFor(Nobody);
+        string agentshell = OtherUser.Nobody(_tmp).AgentShell();
         string made = Path.Combine(_tmp, "made");
         var kernel = RunAsNobody(agentshell, "kernel", made);
         Assert.That(kernel.ExitCode, Is.EqualTo(125), kernel.Stderr);
@@ -340,19 +340,19 @@ public sealed class KernelConnectTests
     {
         // Its profiles may be stricter than the rest: running without them would weaken the policy.
         File.SetUnixFileMode(_tmp, (UnixFileMode)0x1ff);
-        string agentshell = AgentShellFor(Nobody);
+        string agentshell = OtherUser.Nobody(_tmp).AgentShell();
         string system = Path.Combine(_tmp, "etc-agentshell");
         Directory.CreateDirectory(system);
         File.SetUnixFileMode(system, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); // root only
         string made = Path.Combine(_tmp, "made");
         var env = new Dictionary<string, string> { ["AGENTSHELL_SYSTEM_PROFILES_DIR"] = system };
-        var r = RunAs(Nobody, env, agentshell, "run", "--connect-guard", "seccomp", "--", "/bin/sh", "-c", $"touch {made}");
+        var r = OtherUser.Nobody(_tmp).Run(env, agentshell, "run", "--connect-guard", "seccomp", "--", "/bin/sh", "-c", $"touch {made}");
         Assert.That(r.ExitCode, Is.EqualTo(2), r.Stderr);
         Assert.That(r.Stderr, Does.Contain("the profile directory cannot be read").And.Contain("nothing was run"));
         Assert.That(File.Exists(made), Is.False, "the command ran without the system profiles");
         // The look-alike: the same directory readable runs it.
         File.SetUnixFileMode(system, (UnixFileMode)0x1ed); // 0755
-        var ok = RunAs(Nobody, env, agentshell, "run", "--connect-guard", "seccomp", "--", "/bin/sh", "-c", $"touch {made}");
+        var ok = OtherUser.Nobody(_tmp).Run(env, agentshell, "run", "--connect-guard", "seccomp", "--", "/bin/sh", "-c", $"touch {made}");
         Assert.That(ok.ExitCode, Is.EqualTo(0), ok.Stderr);
         Assert.That(File.Exists(made), Is.True, ok.Stderr);
     }
@@ -369,8 +369,6 @@ public sealed class KernelConnectTests
 
     // ---- helpers for the cgroup and non-root tests -------------------------------------------------
 
-    private static readonly string[] Nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
-
     private static void RemoveCgroup(string dir)
     {
         // The moved process has exited, but the kernel may take a moment to empty the cgroup.
@@ -381,65 +379,13 @@ public sealed class KernelConnectTests
         }
     }
 
-    /// <summary>bin/agentshell when nobody can reach it; else a world-readable copy of bin/ and
-    /// profiles/ (the binary finds its launcher and default profile beside itself).</summary>
-    private string AgentShellFor(string[] user)
-    {
-        if (RunAs(user, "/usr/bin/test", "-x", Repo.AgentShell, "-a", "-x", Repo.Launcher, "-a", "-r", Repo.DemoProfile).ExitCode == 0)
-            return Repo.AgentShell;
-        string copy = Path.Combine(_tmp, "install");
-        foreach (var sub in new[] { "bin", "profiles" })
-        {
-            Directory.CreateDirectory(Path.Combine(copy, sub));
-            foreach (var f in Directory.GetFiles(Path.Combine(Repo.Root, sub)))
-            {
-                string to = Path.Combine(copy, sub, Path.GetFileName(f));
-                File.Copy(f, to);
-                File.SetUnixFileMode(to, (UnixFileMode)0x1ed); // 755
-            }
-            File.SetUnixFileMode(Path.Combine(copy, sub), (UnixFileMode)0x1ed);
-        }
-        File.SetUnixFileMode(copy, (UnixFileMode)0x1ed);
-        return Path.Combine(copy, "bin", "agentshell");
-    }
-
     private AgentShellRunner.Result RunAsNobody(string agentshell, string guard, string made)
     {
         // The audit log's directory is protected from the tree (read-only in it): not the one the command writes to.
         string audit = Path.Combine(_tmp, $"audit-{guard}");
         Directory.CreateDirectory(audit);
         File.SetUnixFileMode(audit, (UnixFileMode)0x1ff);
-        return RunAs(Nobody, agentshell, "run", "--audit", Path.Combine(audit, "audit.jsonl"), "--connect-guard", guard, "--", "/bin/sh", "-c", $"touch {made}");
-    }
-
-    /// <summary>Runs a program under setpriv, with HOME and the XDG directories in the test's directory.</summary>
-    private AgentShellRunner.Result RunAs(string[] user, params string[] command) => RunAs(user, null, command);
-
-    private AgentShellRunner.Result RunAs(string[] user, Dictionary<string, string>? env, params string[] command)
-    {
-        var psi = new ProcessStartInfo(Repo.Which("setpriv"))
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = _tmp,
-        };
-        foreach (var a in user.Concat(command)) psi.ArgumentList.Add(a);
-        foreach (var v in new[] { "HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR" }) psi.Environment[v] = _tmp;
-        // Apart from the runtime directory, as on a real system: a run creates the user's profile
-        // directory (0755, to protect it) and its socket directory (0700) under the same name.
-        psi.Environment["XDG_CONFIG_HOME"] = Path.Combine(_tmp, "config");
-        // This machine's /etc/agentshell is not the test's: none unless the test gives one.
-        psi.Environment["AGENTSHELL_SYSTEM_PROFILES_DIR"] = Path.Combine(_tmp, "no-system-profiles");
-        foreach (var (k, v) in env ?? []) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
-        var so = p.StandardOutput.ReadToEndAsync();
-        var se = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromSeconds(30)))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"{string.Join(' ', command)} as {string.Join(' ', user)} did not finish in time");
-        }
-        p.WaitForExit();
-        return new AgentShellRunner.Result(p.ExitCode, so.Result, se.Result);
+        return OtherUser.Nobody(_tmp).Run(null, agentshell, "run", "--audit", Path.Combine(audit, "audit.jsonl"), "--connect-guard", guard, "--", "/bin/sh", "-c", $"touch {made}");
     }
 
     [Test]
