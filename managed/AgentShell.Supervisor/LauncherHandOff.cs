@@ -17,13 +17,18 @@ internal static class LauncherHandOff
     /// refuses signals, ptrace and memory access aimed at it.</param>
     /// <param name="kernelConnect">Root mode: inet connects are left to the kernel's programs.</param>
     /// <param name="command">The command and its arguments.</param>
-    public static (int Pid, int Sock) Spawn(string launcherPath, int supervisorPid, bool kernelConnect, IReadOnlyList<string> command)
+    /// <param name="protection">What the launcher makes read-only for the tree, in namespaces of its
+    /// own; null: nothing, and no namespaces.</param>
+    public static (int Pid, int Sock) Spawn(string launcherPath, int supervisorPid, bool kernelConnect, IReadOnlyList<string> command,
+        TreeProtection? protection = null)
     {
         var (ours, theirs) = Interop.Sockets.SocketPair();
         // The launcher's message carries its pid (SCM_CREDENTIALS): the listener is taken from it.
         Interop.Sockets.PassCredentials(ours);
         var argv = new List<string> { launcherPath, "--sock-fd", "3", "--supervisor-pid", supervisorPid.ToString(CultureInfo.InvariantCulture) };
         if (kernelConnect) argv.Add("--kernel-connect");
+        foreach (var p in protection?.Paths ?? []) { argv.Add("--protect"); argv.Add(p); }
+        if (protection?.Required == true) argv.Add("--require-protection");
         argv.Add("--");
         argv.AddRange(command);
         var env = new List<string>();
@@ -108,4 +113,13 @@ internal static class LauncherHandOff
         int sig = status & 0x7f;
         return sig == 0 ? (status >> 8) & 0xff : 128 + sig;
     }
+}
+
+/// <summary>What a tree's launcher makes read-only for it (<see cref="ProtectedPaths"/>), and whether
+/// it must refuse to start the command when it cannot.</summary>
+internal sealed record TreeProtection(IReadOnlyList<string> Paths, bool Required)
+{
+    /// <summary>Null when nothing is to be protected: the tree gets no namespaces.</summary>
+    public static TreeProtection? Of(IReadOnlyList<string> paths, bool required) =>
+        paths.Count > 0 || required ? new TreeProtection(paths, required) : null;
 }

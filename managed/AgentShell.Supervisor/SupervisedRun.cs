@@ -132,7 +132,7 @@ public sealed class SupervisedRun
         using var listenerHandle = new FdHandle(listener);
         if (Environment.GetEnvironmentVariable("AGENTSHELL_SYNC_WAKEUP") != "0") Interop.Seccomp.SetSyncWakeUp(listener);
         var tree = protect ? TreeSetUp.Of(filterPid, note, protectionAsked: true) : TreeSetUp.None;
-        if (tree.Unprotected is { } why) RecordUnprotected(runId, why);
+        if (tree.Unprotected is { } why) RecordUnprotected(_o, runId, _agentPid, _o.Command, why);
         int subreaper = _o.OwnsProcess ? Environment.ProcessId : -1;
         // The tree's processes can all be listed when its orphans come back into it: to us (a
         // subreaper), or to the init of its own pid namespace.
@@ -257,12 +257,12 @@ public sealed class SupervisedRun
 
     /// <summary>A run whose files could not be made read-only says so on stderr and in the audit log
     /// (always recorded, like a refusal: a later reader must know the log itself was within reach).</summary>
-    private void RecordUnprotected(string runId, string why)
+    internal static void RecordUnprotected(RunOptions o, string runId, int pid, IReadOnlyList<string> command, string why)
     {
         var rule = SupervisorRules.Unprotected;
-        _o.Log.WriteLine($"agentshell: warning: the agent can change agentshell's profiles, audit log and control sockets: {why} (--require-protection refuses to run instead) [rule {rule.Id}]");
+        o.Log.WriteLine($"agentshell: warning: the agent can change agentshell's profiles, audit log and control sockets: {why} (--require-protection refuses to run instead) [rule {rule.Id}]");
         var d = new Core.Policy.Decision { Action = rule.Action, RuleId = rule.Id, Reason = $"{rule.Reason}: {why}", Explanation = rule.Explanation };
-        _o.Audit?.Append(Core.Audit.AuditRecord.FromDecision(d, DateTimeOffset.UtcNow, runId, Core.Audit.AuditSyscall.Start, _agentPid, [], _o.Command,
+        o.Audit?.Append(Core.Audit.AuditRecord.FromDecision(d, DateTimeOffset.UtcNow, runId, Core.Audit.AuditSyscall.Start, pid, [], command,
             Environment.CurrentDirectory), parsedTool: true);
     }
 }

@@ -30,8 +30,9 @@ public sealed class DaemonTests
     public void AnOrphanIsReaped([Values(false, true)] bool pid1)
     {
         RequirePidNamespace(pid1);
-        // The subshell exits at once: its cat is orphaned and re-parented to the daemon (PID 1 of
-        // the namespace, or the subreaper), which must reap it when it ends. The cat ends when the
+        // The subshell exits at once: its cat is orphaned and re-parented to the init of the tree's
+        // own pid namespace (the launcher's; the daemon, PID 1 of the container or a subreaper, where
+        // the tree has none), which must reap it when it ends. The cat ends when the
         // test opens the FIFO it waits on, so a loaded machine cannot end it before it is seen.
         var fifo = Path.Combine(Path.GetTempPath(), $"agentshell-orphan-{Guid.NewGuid():N}");
         Assert.That(Mono.Unix.Native.Syscall.mkfifo(fifo, Mono.Unix.Native.FilePermissions.S_IRUSR | Mono.Unix.Native.FilePermissions.S_IWUSR), Is.Zero, "mkfifo");
@@ -41,7 +42,7 @@ public sealed class DaemonTests
             d.WaitForStdout("orphaned");
             int daemon = d.Ready().Pid();
             int orphan = -1;
-            d.WaitFor(() => (orphan = FindChild(daemon, "cat", fifo)) > 0, "the orphan re-parented to the daemon", 20);
+            d.WaitFor(() => (orphan = FindAdopted(daemon, "cat", fifo)) > 0, "the orphan re-parented to the tree's init or the daemon", 20);
             File.WriteAllText(fifo, "");
             WaitReaped(orphan);
             Assert.That(d.HasExited, Is.False, "the daemon keeps running its command");
@@ -153,7 +154,9 @@ public sealed class DaemonTests
         $"trap 'echo got-{name}; exit 3' {name}; echo ready; while :; do read -t 0.05 < /dev/zero || true; done";
 
     /// <summary>A child of <paramref name="parent"/> running exactly <paramref name="argv"/>, or -1.</summary>
-    private static int FindChild(int parent, params string[] argv)
+    /// <summary>The process running <paramref name="argv"/> whose parent is <paramref name="daemon"/>
+    /// or the init of a tree's pid namespace (the launcher's, a descendant of the daemon).</summary>
+    private static int FindAdopted(int daemon, params string[] argv)
     {
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
@@ -162,12 +165,25 @@ public sealed class DaemonTests
             {
                 var cmd = File.ReadAllText(Path.Combine(dir, "cmdline")).TrimEnd('\0').Split('\0');
                 if (!cmd.SequenceEqual(argv)) continue;
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                if (int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]) == parent) return pid;
+                int parent = Parent(pid);
+                if (parent == daemon || File.ReadAllText($"/proc/{parent}/comm").Trim() == "agentshell-laun" && DescendsFrom(parent, daemon)) return pid;
             }
             catch (IOException) { }
         }
         return -1;
+    }
+
+    private static int Parent(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static bool DescendsFrom(int pid, int ancestor)
+    {
+        for (int i = 0; i < 8 && pid > 1; i++)
+            if ((pid = Parent(pid)) == ancestor) return true;
+        return false;
     }
 
     private static string State(int pid)

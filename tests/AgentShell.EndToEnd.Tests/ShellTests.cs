@@ -51,14 +51,16 @@ public sealed class ShellTests
     {
         // The daemon is PID 1 of a new pid (and mount) namespace, as a container's entrypoint; the
         // shell joins those namespaces with nsenter, so its parent is outside them (pid 0 inside),
-        // which is how `docker exec` starts a process in a container.
+        // which is how `docker exec` starts a process in a container. The shell's tree then gets a pid
+        // namespace of its own inside the container's (its files protected, as under `run`): its
+        // PID 1 is the launcher's init, whose parent is outside it too.
         if (Interop.Process.GetEffectiveUid() != 0) Assert.Ignore("a new pid namespace and nsenter need root here");
         using var d = BackgroundDaemon.Start(["-q", "--profile", Repo.DemoProfile], ["sleep", "120"], pid1: true).Ready();
         string pid = d.Pid().ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var r = new BackgroundTool([Repo.Setsid, "--wait", "nsenter", "-t", pid, "-p", "-m", Repo.AgentShell], ["shell", "--socket", d.Socket, "--", "bash", "-c",
-            $"echo ppid=$(cut -d' ' -f4 /proc/$PPID/stat) daemon=$(cut -d' ' -f2 /proc/1/stat); {Delete(_prod)}; {_curl} -sS {_prod.Url("/volumes/1")}; echo get=$?"]);
+            $"echo ppid=$(cut -d' ' -f4 /proc/$PPID/stat) init=$(cut -d' ' -f2 /proc/1/stat); {Delete(_prod)}; {_curl} -sS {_prod.Url("/volumes/1")}; echo get=$?"]);
         Assert.That(r.WaitForExit(), Is.EqualTo(0), r.Stderr);
-        Assert.That(r.Stdout, Does.Contain("ppid=0 daemon=(agentshell)"), "the shell's parent is outside the namespace; PID 1 is the daemon");
+        Assert.That(r.Stdout, Does.Contain("ppid=0 init=(agentshell-laun)"), "the shell's parent is outside the namespace; PID 1 is the tree's init");
         Assert.That(r.Stdout, Does.Contain("rc=126").And.Contain("ok\nget=0"));
         Assert.That(r.Stderr, Does.Contain($"agentshell: blocked curl DELETE {_prod.Url("/volumes/9")} (production) [rule demo.http:delete-on-production]"));
         Assert.That(_prod.Requests.Select(q => $"{q.Method} {q.Path}"), Is.EqualTo(new[] { "GET /volumes/1" }));

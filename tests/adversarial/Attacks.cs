@@ -8,14 +8,14 @@ internal static class Attacks
 {
     private static readonly Lazy<string> s_bin = new(() => Directory.CreateTempSubdirectory("agentshell-adv-bin-").FullName);
 
-    /// <summary>Builds tests/adversarial/native/NAME.c (once per test run) and returns the program.</summary>
-    internal static string Program(string name)
+    /// <summary>Builds tests/adversarial/native/NAME.c, or tests/DIR/NAME.c (once per test run), and returns the program.</summary>
+    internal static string Program(string name, string dir = "adversarial/native")
     {
         var exe = Path.Combine(s_bin.Value, name);
         lock (s_bin)
         {
             if (File.Exists(exe)) return exe;
-            var cc = Process.Start("gcc", ["-O2", "-Wall", "-pthread", "-o", exe, Path.Combine(Repo.Root, "tests", "adversarial", "native", name + ".c")])!;
+            var cc = Process.Start("gcc", ["-O2", "-Wall", "-pthread", "-o", exe, Path.Combine(Repo.Root, "tests", dir, name + ".c")])!;
             cc.WaitForExit();
             Assert.That(cc.ExitCode, Is.EqualTo(0), $"gcc {name}.c");
         }

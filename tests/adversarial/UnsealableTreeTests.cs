@@ -4,9 +4,10 @@ using System.Net.Sockets;
 namespace AgentShell.EndToEnd.Tests.Adversarial;
 
 /// <summary>Issue 11: a tool trusted with production is sealed (made unreachable to the rest of the
-/// tree) before it runs. A daemon run by an ordinary user cannot seal its sessions' tools (no
-/// CAP_SYS_PTRACE over them): there they must not be trusted, or any process of the tree takes a
-/// trusted tool's production connection (pidfd_getfd), attaches to it or writes its memory.</summary>
+/// tree) before it runs. A daemon run by an ordinary user can seal only in a tree that has a user
+/// namespace of its own (it holds CAP_SYS_PTRACE there); where it cannot, the tool must not be
+/// trusted, or any process of the tree takes its production connection (pidfd_getfd), attaches to
+/// it or writes its memory.</summary>
 [TestFixture]
 public sealed class UnsealableTreeTests
 {
@@ -40,21 +41,42 @@ public sealed class UnsealableTreeTests
         if (_silent == null) return;
         _silent.Stop();
         _silent.Dispose();
-        lock (_held) foreach (var s in _held) s.Dispose();
+        lock (_held)
+        {
+            foreach (var s in _held) s.Dispose();
+            _held.Clear(); // one fixture instance serves every test
+        }
         Directory.Delete(_dir, true);
     }
 
     [Test]
-    public void ATrustedToolOfADaemonRunByAnOrdinaryUserCannotBeTakenOver()
+    public void ATrustedToolOfAnUnprotectedDaemonRunByAnOrdinaryUserCannotBeTakenOver()
     {
+        // unshare(2) refused, as in a restricted container: the daemon's tree gets no user namespace
+        // of its own, so the daemon has no CAP_SYS_PTRACE over it and cannot seal curl. curl's exec
+        // was understood (a GET), but it runs untrusted, and the profile blocks unknown clients on
+        // production, so it never holds a connection there for the tree to take.
         var nobody = OtherUser.Nobody(_dir);
-        var r = nobody.Run(null, nobody.AgentShell(), "daemon", "-q", "--profile", _profile, "--", Repo.Python, _takeOver, _url);
-        // curl's exec was understood (a GET), but it could not be sealed: it runs untrusted, and
-        // the profile blocks unknown clients on production, so it never holds a connection there.
+        var gate = Attacks.Program("unshare-gate", "bench");
+        File.Copy(gate, Path.Combine(_dir, "unshare-gate"));
+        var r = nobody.Run(null, Path.Combine(_dir, "unshare-gate"), "--deny", nobody.AgentShell(), "daemon", "-q", "--profile", _profile, "--", Repo.Python, _takeOver, _url);
+        Assert.That(r.Stderr, Does.Contain("[rule supervisor:unprotected-files]"), r.Stdout);
         Assert.That(r.Stderr, Does.Contain("runs without production trust").And.Contain("cannot be made unreachable"), r.Stdout);
         Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
         Assert.That(r.Stdout, Does.Not.Contain("getfd ok"));
         lock (_held) Assert.That(_held, Is.Empty, "curl connected to production while the tree could take it over");
+    }
+
+    [Test]
+    public void ATrustedToolOfAProtectedDaemonRunByAnOrdinaryUserIsSealedAndConnects()
+    {
+        // The look-alike: the same daemon where user namespaces work gives its tree one of its own,
+        // over which it holds every capability: curl is sealed, stays trusted and connects.
+        var nobody = OtherUser.Nobody(_dir);
+        var r = nobody.Run(null, nobody.AgentShell(), "daemon", "-q", "--profile", _profile, "--", Repo.Python, _takeOver, _url);
+        Assert.That(r.Stdout, Does.Contain("getfd refused").And.Contain("attach refused").And.Contain("mem refused"), r.Stderr);
+        Assert.That(r.Stderr, Does.Not.Contain("runs without production trust"));
+        lock (_held) Assert.That(_held, Is.Not.Empty, "curl was trusted and connected");
     }
 
     [Test]

@@ -33,6 +33,10 @@ public sealed class DaemonVerb
     [Option("audit", HelpText = "Audit log file (default: $XDG_STATE_HOME/agentshell/audit.jsonl).")]
     public string? AuditFile { get; set; }
 
+    /// <summary>Refuse to run when agentshell's files cannot be made read-only for the trees.</summary>
+    [Option("require-protection", HelpText = "Refuse to start (exit 125) when the profiles, audit log, sockets and agentshell's own files cannot be made read-only for CMD's tree (user namespaces disabled, a restricted container); attached shells then refuse too. Without it the daemon goes on and says so.")]
+    public bool RequireProtection { get; set; }
+
     /// <summary>Runs the verb.</summary>
     public int Execute(string[] command)
     {
@@ -44,11 +48,14 @@ public sealed class DaemonVerb
         using var start = SupervisingStart.Prepare(Profiles, Quiet, AuditFile);
         if (start == null) return Program.UsageError;
         var (policy, telemetry, audit) = (start.Policy, start.Telemetry, start.Audit);
+        string launcher = Launcher.Path();
         var daemon = new SupervisingDaemon(new RunOptions
         {
+            Protect = start.ProtectedPaths(Profiles, launcher),
+            RequireProtection = RequireProtection,
             Audit = audit,
             Telemetry = telemetry,
-            LauncherPath = Launcher.Path(),
+            LauncherPath = launcher,
             Command = command,
             Policy = policy,
             Threads = Math.Clamp(Threads, 1, 16),

@@ -73,11 +73,7 @@ public sealed class RunVerb
         if (start == null) return Program.UsageError;
         AgentShell.Supervisor.Diagnostics.StartupTrace.Mark("profiles-loaded");
         var (policy, telemetry, audit) = (start.Policy, start.Telemetry, start.Audit);
-        // What the tree must not change: where profiles come from and their cached test results,
-        // the audit log, agentshell itself.
-        var protect = ProtectedPaths.Collect(ProfileSet.Resolve(Profiles.ToList()),
-            [.. ProtectedPaths.ProfileDirectories(ProfileSet.SystemDirectory()), .. ProtectedPaths.CacheDirectories()],
-            audit.Path, ProtectedPaths.OwnFiles(Environment.ProcessPath ?? launcher, launcher));
+        var protect = start.ProtectedPaths(Profiles, launcher);
         AgentShell.Supervisor.Diagnostics.StartupTrace.Mark("protected-paths");
         var run = new SupervisedRun(new RunOptions
         {

@@ -45,6 +45,14 @@ internal sealed class SupervisingStart : IDisposable
         }
     }
 
+    /// <summary>What the tree must not change (made read-only for it by the launcher): where
+    /// profiles come from and their cached test results, the audit log, agentshell itself. The
+    /// control sockets are added by the run or daemon that binds them.</summary>
+    public IReadOnlyList<string> ProtectedPaths(IEnumerable<string> profiles, string launcher) =>
+        Supervisor.ProtectedPaths.Collect(ProfileSet.Resolve(profiles.ToList()),
+            [.. Supervisor.ProtectedPaths.ProfileDirectories(ProfileSet.SystemDirectory()), .. Supervisor.ProtectedPaths.CacheDirectories()],
+            Audit.Path, Supervisor.ProtectedPaths.OwnFiles(Environment.ProcessPath ?? launcher, launcher));
+
     private static SupervisingStart? Refuse(string why)
     {
         Console.Error.WriteLine($"agentshell: {why}");

@@ -51,23 +51,28 @@ public sealed class AttachedShell
             _log.WriteLine($"agentshell: refused: {_socketPath} is served by uid {uid}, neither yours nor root's");
             return 125;
         }
+        var buffer = new byte[DaemonProtocol.MaxMessage];
+        if (Request(fd, buffer, w => w.WriteString("op", DaemonProtocol.Hello), default) is not JsonElement hello) return 125;
+        if (hello.Str("session") is string mine)
+        {
+            // Already in tree `mine` of this daemon (whose pid namespace may hide the daemon from
+            // us): its filter decides for whatever we exec.
+            var xe = Interop.Spawn.ExecVp(_command);
+            return LauncherHandOff.ExecFailed((int)xe, _command[0], _log);
+        }
         if (daemonPid <= 0)
         {
             _log.WriteLine($"agentshell: the daemon on {_socketPath} runs in another pid namespace; run agentshell shell inside its container (docker exec)");
             return 125;
         }
-        var buffer = new byte[DaemonProtocol.MaxMessage];
-        if (Request(fd, buffer, w => w.WriteString("op", DaemonProtocol.Hello), default) is not JsonElement hello) return 125;
-        if (hello.Str("session") is string mine)
-        {
-            // Already in tree `mine` of this daemon: its filter decides for whatever we exec.
-            var xe = Interop.Spawn.ExecVp(_command);
-            return LauncherHandOff.ExecFailed((int)xe, _command[0], _log);
-        }
-        return Attach(fd, daemonPid, buffer);
+        TreeProtection? protection = null;
+        if (hello.TryGetProperty("protect", out var paths) && paths.ValueKind == JsonValueKind.Array)
+            protection = TreeProtection.Of([.. paths.EnumerateArray().Select(p => p.GetString() ?? "")],
+                hello.TryGetProperty("require_protection", out var req) && req.ValueKind == JsonValueKind.True);
+        return Attach(fd, daemonPid, buffer, protection);
     }
 
-    private int Attach(int daemon, int daemonPid, byte[] buffer)
+    private int Attach(int daemon, int daemonPid, byte[] buffer, TreeProtection? protection)
     {
         // Orphans of the tree come to us (reaped, and killed at the end, as `run` does); and the
         // tree, which runs as our uid, cannot ptrace us or take our fds.
@@ -76,13 +81,15 @@ public sealed class AttachedShell
         if (Interop.Process.Prctl(Interop.Process.PR_SET_DUMPABLE, 0) is var e2 and not 0)
             throw ThrowHelper.Syscall("prctl(PR_SET_DUMPABLE, 0)", e2);
 
-        (_childPid, int ours) = LauncherHandOff.Spawn(_launcherPath, daemonPid, kernelConnect: false, _command);
+        (_childPid, int ours) = LauncherHandOff.Spawn(_launcherPath, daemonPid, kernelConnect: false, _command, protection);
         using var signals = SignalForwarding.Start(_childPid);
         int execErr;
         try
         {
-            int listener = LauncherHandOff.ReceiveListener(ours);
+            int listener = LauncherHandOff.ReceiveListener(ours, out int filterPid, out string? note);
             if (listener < 0) return LauncherHandOff.ExitCode(Reap()); // the launcher failed before installing the filter; it printed why
+            if (protection != null && !string.IsNullOrEmpty(note))
+                _log.WriteLine($"agentshell: warning: the agent can change agentshell's profiles, audit log and sockets: {note} [rule {SupervisorRules.Unprotected.Id}]");
             int pidfd = Interop.Pidfd.Open(_childPid, out var pe);
             if (pidfd < 0)
             {
@@ -98,6 +105,8 @@ public sealed class AttachedShell
                     w.WriteStartArray("command");
                     foreach (var a in _command) w.WriteStringValue(a);
                     w.WriteEndArray();
+                    w.WriteNumber("filter_pid", filterPid);
+                    if (!string.IsNullOrEmpty(note)) w.WriteString("unprotected", note);
                 }, [listener, pidfd]);
             }
             finally

@@ -7,10 +7,14 @@ namespace AgentShell.Supervisor.Daemon;
 /// protocol's form per message, <c>"v": 1</c>):
 /// <list type="number">
 /// <item><c>hello</c> → <c>ok</c>, <c>daemon</c> (its id), and <c>session</c> when the caller already
-/// belongs to one of the daemon's trees: it is supervised, and needs no session of its own.</item>
-/// <item><c>attach</c> with <c>command</c>, and two fds beside it (SCM_RIGHTS): the new tree's seccomp
-/// listener and a pidfd of its launcher, a child of the caller → <c>ok</c> and <c>session</c> once the
-/// daemon supervises the tree (only then may the launcher exec), or <c>error</c>.</item>
+/// belongs to one of the daemon's trees: it is supervised, and needs no session of its own. Else
+/// <c>protect</c> (the paths the caller's launcher must make read-only for the tree, as `run`'s
+/// does) and <c>require_protection</c> when the daemon refuses unprotected trees.</item>
+/// <item><c>attach</c> with <c>command</c>, <c>filter_pid</c> and <c>unprotected</c> (the launcher's
+/// message: who installed the filter, and why the paths are not protected, if they are not), and two
+/// fds beside it (SCM_RIGHTS): the new tree's seccomp listener and a pidfd of its launcher, a child
+/// of the caller → <c>ok</c> and <c>session</c> once the daemon supervises the tree (only then may
+/// the launcher exec), or <c>error</c>.</item>
 /// <item>Then, daemon → caller: <c>event</c> "paused" with the <c>notice</c> line for its terminal.</item>
 /// </list>
 /// Approvals are never answered here: they stay on the control socket and its refusals.</summary>

@@ -9,7 +9,9 @@ namespace AgentShell.Supervisor.Daemon;
 /// <param name="Pidfd">A pidfd of the launcher (closed by the caller).</param>
 /// <param name="Command">What the tree runs.</param>
 /// <param name="Notice">Delivers a pause notice to the caller's terminal.</param>
-internal sealed record AttachRequest(int PeerPid, int Listener, int Pidfd, IReadOnlyList<string> Command, Action<string> Notice);
+/// <param name="FilterPid">The process that installed the filter, as the launcher's message named it (0: not said).</param>
+/// <param name="Note">The launcher's reason for not protecting the tree's files, if any.</param>
+internal sealed record AttachRequest(int PeerPid, int Listener, int Pidfd, IReadOnlyList<string> Command, Action<string> Notice, int FilterPid = 0, string? Note = null);
 
 /// <summary>The daemon socket: `agentshell shell` asks here to have a new tree supervised. Bound with
 /// its <see cref="SocketLock"/> held (a live daemon's socket is never replaced), mode 0600, and every
@@ -24,11 +26,14 @@ internal sealed class DaemonSocket : IDisposable
     private readonly string _daemonId;
     private readonly Func<int, string?> _sessionOf;
     private readonly Func<AttachRequest, (string? Session, string? Error)> _attach;
+    private readonly Func<TreeProtection?> _protection;
     private readonly TextWriter _log;
     private int _clients;
 
-    private DaemonSocket(SocketLock l, FdHandle listen, string daemonId, Func<int, string?> sessionOf, Func<AttachRequest, (string?, string?)> attach, TextWriter log)
+    private DaemonSocket(SocketLock l, FdHandle listen, string daemonId, Func<int, string?> sessionOf, Func<AttachRequest, (string?, string?)> attach,
+        Func<TreeProtection?> protection, TextWriter log)
     {
+        _protection = protection;
         _lock = l;
         _listen = listen;
         _daemonId = daemonId;
@@ -42,7 +47,9 @@ internal sealed class DaemonSocket : IDisposable
 
     /// <summary>Binds <paramref name="path"/>. Throws <see cref="IOException"/> with a message for the
     /// person when the path belongs to a live daemon or cannot be used.</summary>
-    public static DaemonSocket Bind(string path, string daemonId, Func<int, string?> sessionOf, Func<AttachRequest, (string?, string?)> attach, TextWriter log)
+    /// <paramref name="protection"/>: what an attaching shell's launcher must make read-only (hello's answer).
+    public static DaemonSocket Bind(string path, string daemonId, Func<int, string?> sessionOf, Func<AttachRequest, (string?, string?)> attach,
+        Func<TreeProtection?> protection, TextWriter log)
     {
         DaemonSocketPaths.PrepareDirectory(path);
         var l = SocketLock.TryAcquire(path, out int owner)
@@ -60,7 +67,7 @@ internal sealed class DaemonSocket : IDisposable
                 listen.Dispose();
                 throw new IOException(err);
             }
-            return new DaemonSocket(l, listen, daemonId, sessionOf, attach, log);
+            return new DaemonSocket(l, listen, daemonId, sessionOf, attach, protection, log);
         }
         catch
         {
@@ -156,6 +163,14 @@ internal sealed class DaemonSocket : IDisposable
                         w.WriteBoolean("ok", true);
                         w.WriteString("daemon", _daemonId);
                         if (session != null) w.WriteString("session", session);
+                        else if (_protection() is { } p)
+                        {
+                            // What the caller's launcher makes read-only for the tree it starts.
+                            w.WriteStartArray("protect");
+                            foreach (var path in p.Paths) w.WriteStringValue(path);
+                            w.WriteEndArray();
+                            if (p.Required) w.WriteBoolean("require_protection", true);
+                        }
                     });
                     break;
                 case DaemonProtocol.Attach when attached:
@@ -188,7 +203,8 @@ internal sealed class DaemonSocket : IDisposable
         (string? session, string? error) = (null, null);
         try
         {
-            (session, error) = _attach(new AttachRequest(peer, fds[0], fds[1], command, conn.Notice));
+            int filterPid = msg.TryGetProperty("filter_pid", out var f) && f.ValueKind == JsonValueKind.Number && f.TryGetInt32(out int fp) ? fp : 0;
+            (session, error) = _attach(new AttachRequest(peer, fds[0], fds[1], command, conn.Notice, filterPid, msg.Str("unprotected")));
         }
         finally
         {

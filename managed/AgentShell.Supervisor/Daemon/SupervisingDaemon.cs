@@ -26,6 +26,8 @@ public sealed class SupervisingDaemon
     private readonly ExecutableIdentity _identity = new();
     private (ulong, ulong)? _executable;
     private int _processGroup;
+    // What every tree's launcher makes read-only for it (set once the sockets are bound); null: nothing.
+    private TreeProtection? _protection;
 
     /// <summary>Prepares a daemon. <paramref name="options"/>' <see cref="RunOptions.SocketPath"/> is the
     /// control socket (default: a new one in <see cref="SocketPaths.Directory"/>).</summary>
@@ -65,7 +67,7 @@ public sealed class SupervisingDaemon
         DaemonSocket socket;
         try
         {
-            socket = DaemonSocket.Bind(_socketPath, Id, _sessions.SessionOf, Attach, _o.Log);
+            socket = DaemonSocket.Bind(_socketPath, Id, _sessions.SessionOf, Attach, () => _protection, _o.Log);
         }
         catch (IOException e)
         {
@@ -73,17 +75,20 @@ public sealed class SupervisingDaemon
             return 125;
         }
         using var daemonSocket = socket;
+        // As `run` protects its tree: the profiles, the audit log, agentshell's files, and both sockets.
+        if (_o.Protect.Count > 0 || _o.RequireProtection)
+            _protection = TreeProtection.Of(ProtectedPaths.WithControlSocket(ProtectedPaths.WithControlSocket(_o.Protect, control.Path), socket.Path), _o.RequireProtection);
         using var prune = new Timer(_ => _sessions.Prune(), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
 
-        (_cmdPid, int ours) = LauncherHandOff.Spawn(_o.LauncherPath, Environment.ProcessId, kernelConnect: false, _o.Command);
+        (_cmdPid, int ours) = LauncherHandOff.Spawn(_o.LauncherPath, Environment.ProcessId, kernelConnect: false, _o.Command, _protection);
         using var signals = SignalForwarding.Start(_cmdPid, s => { if (s == PosixSignal.SIGTERM) _terminated = true; });
         int execErr;
         try
         {
-            int listener = LauncherHandOff.ReceiveListener(ours);
+            int listener = LauncherHandOff.ReceiveListener(ours, out int filterPid, out string? note);
             if (listener < 0) return LauncherHandOff.ExitCode(Reap()); // the launcher failed before installing the filter; it printed why
             StartSession(Id, listener, _cmdPid, init ? -1 : Environment.ProcessId, _o.Command,
-                _o.Quiet ? null : line => PauseNotice.ToTerminal(line, _o.Log));
+                _o.Quiet ? null : line => PauseNotice.ToTerminal(line, _o.Log), SetUp(Id, _cmdPid, _o.Command, filterPid, note));
             LauncherHandOff.SendGo(ours);
             execErr = LauncherHandOff.ReadExecResult(ours);
         }
@@ -115,15 +120,29 @@ public sealed class SupervisingDaemon
         // The tree is the caller's own child: a caller cannot have another process's tree counted as its session.
         if (!ProcessInfo.TryStat(root, out int ppid, out _, out _) || ppid != r.PeerPid)
             return (null, $"refused: pid {root} is not a child of the caller (pid {r.PeerPid})");
+        // The filter is installed by the launcher, or by the init of the tree's own pid namespace, its child.
+        if (_protection != null && r.FilterPid > 0 && r.FilterPid != root && !(ProcessInfo.TryStat(r.FilterPid, out int fp, out _, out _) && fp == root))
+            return (null, $"refused: pid {r.FilterPid} is not the tree's launcher (pid {root}) nor its child");
         string id = RandomIds.Hex(4);
-        StartSession(id, r.Listener, root, r.PeerPid, r.Command, r.Notice);
+        StartSession(id, r.Listener, root, r.PeerPid, r.Command, r.Notice,
+            SetUp(id, root, r.Command, r.FilterPid, r.FilterPid > 0 ? r.Note : "the shell that started the tree did not say how it was set up (an older agentshell shell?)"));
         return (id, null);
+    }
+
+    /// <summary>What the launcher set up for a session's tree (its namespaces, checked as `run` checks
+    /// its own), said and recorded when its files are not protected.</summary>
+    private TreeSetUp SetUp(string session, int root, IReadOnlyList<string> command, int filterPid, string? note)
+    {
+        if (_protection == null) return TreeSetUp.None;
+        var tree = TreeSetUp.Of(filterPid, note, protectionAsked: true);
+        if (tree.Unprotected is { } why) SupervisedRun.RecordUnprotected(_o, session, root, command, why);
+        return tree;
     }
 
     /// <summary>Supervises one tree until it has gone: then its pauses end, it leaves the registry
     /// and its listener is closed. The listener is the session's once this returns; if it throws,
     /// it is still the caller's (closed exactly once, by one owner).</summary>
-    private void StartSession(string id, int listener, int root, int subreaper, IReadOnlyList<string> command, Action<string>? notice)
+    private void StartSession(string id, int listener, int root, int subreaper, IReadOnlyList<string> command, Action<string>? notice, TreeSetUp setUp)
     {
         var info = new SessionInfo(id, command, DateTimeOffset.UtcNow, root);
         var me = new SelfIdentity(_processGroup, _executable, _control.Identity, root);
@@ -131,7 +150,8 @@ public sealed class SupervisingDaemon
         // Its orphans come back to the subreaper (an attached shell's client, which is not of the
         // tree), or to us as the container's init: only then are all its tasks found.
         int reaper = subreaper > 0 ? subreaper : Environment.ProcessId == 1 ? 1 : -1;
-        var setUp = TreeSetUp.None with { Tasks = reaper > 0 ? new TreeTasks([root, reaper], outside: [reaper]) : null };
+        // A tree with a pid namespace of its own keeps its orphans: the launcher's descendants are all of it.
+        setUp = setUp with { Tasks = setUp.OwnPidNamespace ? new TreeTasks([root]) : reaper > 0 ? new TreeTasks([root, reaper], outside: [reaper]) : null };
         var tree = new TreeSession(_o, listener, info, _registry, me, _addresses, _identity, kernel: null,
             notice == null ? null : i => notice(PauseNotice.Line(i, id)),
             ended: () => End(session!), tree: setUp);
