@@ -19,8 +19,9 @@ internal static class LauncherHandOff
     /// <param name="command">The command and its arguments.</param>
     /// <param name="protection">What the launcher makes read-only for the tree, in namespaces of its
     /// own; null: nothing, and no namespaces.</param>
+    /// <param name="variables">Set in the tree's environment over ours (the CA bundle's).</param>
     public static (int Pid, int Sock) Spawn(string launcherPath, int supervisorPid, bool kernelConnect, IReadOnlyList<string> command,
-        TreeProtection? protection = null)
+        TreeProtection? protection = null, IReadOnlyDictionary<string, string>? variables = null)
     {
         var (ours, theirs) = Interop.Sockets.SocketPair();
         // The launcher's message carries its pid (SCM_CREDENTIALS): the listener is taken from it.
@@ -33,7 +34,8 @@ internal static class LauncherHandOff
         argv.AddRange(command);
         var env = new List<string>();
         foreach (System.Collections.DictionaryEntry kv in Environment.GetEnvironmentVariables())
-            env.Add($"{kv.Key}={kv.Value}");
+            if (variables == null || !variables.ContainsKey((string)kv.Key)) env.Add($"{kv.Key}={kv.Value}");
+        foreach (var (k, v) in variables ?? new Dictionary<string, string>()) env.Add($"{k}={v}");
         try
         {
             return (Interop.Spawn.Start(launcherPath, argv, env, theirs, 3), ours);
@@ -123,3 +125,8 @@ internal sealed record TreeProtection(IReadOnlyList<string> Paths, bool Required
     public static TreeProtection? Of(IReadOnlyList<string> paths, bool required) =>
         paths.Count > 0 || required ? new TreeProtection(paths, required) : null;
 }
+
+/// <summary>What the daemon tells a shell before it starts a tree (hello's answer): what the tree's
+/// launcher must protect, and the daemon's CA for the tree's TLS clients to trust (null: TLS to
+/// production is not terminated), with whether libpq's channel binding must be turned off for it.</summary>
+internal sealed record ShellSetUp(TreeProtection? Protection, string? CaPem, bool ChannelBindingOff);

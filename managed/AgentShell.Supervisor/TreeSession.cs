@@ -37,9 +37,10 @@ internal sealed class TreeSession : IDisposable
     /// <param name="tree">How the launcher set the tree up (its mount namespace and root, its pid
     /// namespace, whether its non-dumpable processes are reachable); default: nothing known.</param>
     /// <param name="authority">The run's CA, which the tree was told to trust, or null: TLS to production is not terminated.</param>
+    /// <param name="ownsAuthority">The session disposes <paramref name="authority"/> (false: a daemon's, shared).</param>
     public TreeSession(RunOptions o, int listener, SessionInfo info, PendingRegistry registry, SelfIdentity me,
         IAddressEnvironments addresses, ExecutableIdentity identity, KernelConnectGuard? kernel, Action<PendingItem>? paused, Action? ended = null,
-        TreeSetUp? tree = null, Wire.Tls.RunAuthority? authority = null)
+        TreeSetUp? tree = null, Wire.Tls.RunAuthority? authority = null, bool ownsAuthority = true)
     {
         Info = info;
         _registry = registry;
@@ -69,7 +70,7 @@ internal sealed class TreeSession : IDisposable
             var decider = o.Decider ?? new ExecDecider(new CommandClassifier(o.Policy.Tools), o.Policy, identity, me.Executable);
             var unknown = new UnknownClients(o.Policy, registry, scope, me);
             _wire = new Wire.WireLayer(o.Policy, authority, new Wire.WireDecisions(o.Policy, registry, scope, held, notifier, recorder, info.Pid, o.Log),
-                new Wire.WireFallback(_trust, unknown, held, notifier, recorder), notifier, o.Log);
+                new Wire.WireFallback(_trust, unknown, held, notifier, recorder), notifier, o.Log, ownsAuthority);
             _loop = new NotificationLoop(listener,
                 new ExecNotifications(listener, decider, _trust, registry, scope, held, _verified, notifier, me, _root),
                 new ConnectNotifications(listener, addresses, kernel, _trust, unknown, held, notifier, me, _wire, o.Log, _root),

@@ -69,10 +69,37 @@ public sealed class AttachedShell
         if (hello.TryGetProperty("protect", out var paths) && paths.ValueKind == JsonValueKind.Array)
             protection = TreeProtection.Of([.. paths.EnumerateArray().Select(p => p.GetString() ?? "")],
                 hello.TryGetProperty("require_protection", out var req) && req.ValueKind == JsonValueKind.True);
-        return Attach(fd, daemonPid, buffer, protection);
+        // The daemon's CA, in bundles made from this shell's environment (a bundle the person named
+        // is extended, as `run` does), in a directory of ours removed when the shell ends.
+        string? caDir = null;
+        Dictionary<string, string>? variables = null;
+        if (hello.Str("ca_pem") is string pem)
+        {
+            caDir = Path.Combine(SocketPaths.Directory(), $"shell-{RandomIds.Hex(4)}.ca");
+            variables = Wire.Tls.CaBundle.Plan(caDir, Environment.GetEnvironmentVariable, _log);
+            try { Wire.Tls.CaBundle.Fill(caDir, variables, pem, Environment.GetEnvironmentVariable); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Its clients then fail TLS to production, or meet the argv decision: nothing is let through for it.
+                _log.WriteLine($"agentshell: the CA bundle for the tree could not be written: {e.Message}");
+                variables = null;
+            }
+            if (variables != null && hello.TryGetProperty("channel_binding_off", out var cb) && cb.ValueKind == JsonValueKind.True
+                && Environment.GetEnvironmentVariable("PGCHANNELBINDING") is null or "")
+                variables["PGCHANNELBINDING"] = "disable";
+        }
+        try { return Attach(fd, daemonPid, buffer, protection, variables); }
+        finally
+        {
+            if (caDir != null)
+            {
+                try { Directory.Delete(caDir, recursive: true); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* our own 0700 directory: harmless */ }
+            }
+        }
     }
 
-    private int Attach(int daemon, int daemonPid, byte[] buffer, TreeProtection? protection)
+    private int Attach(int daemon, int daemonPid, byte[] buffer, TreeProtection? protection, IReadOnlyDictionary<string, string>? variables)
     {
         // Orphans of the tree come to us (reaped, and killed at the end, as `run` does); and the
         // tree, which runs as our uid, cannot ptrace us or take our fds.
@@ -81,7 +108,7 @@ public sealed class AttachedShell
         if (Interop.Process.Prctl(Interop.Process.PR_SET_DUMPABLE, 0) is var e2 and not 0)
             throw ThrowHelper.Syscall("prctl(PR_SET_DUMPABLE, 0)", e2);
 
-        (_childPid, int ours) = LauncherHandOff.Spawn(_launcherPath, daemonPid, kernelConnect: false, _command, protection);
+        (_childPid, int ours) = LauncherHandOff.Spawn(_launcherPath, daemonPid, kernelConnect: false, _command, protection, variables);
         using var signals = SignalForwarding.Start(_childPid);
         int execErr;
         try

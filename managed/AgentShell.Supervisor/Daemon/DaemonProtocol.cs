@@ -9,7 +9,9 @@ namespace AgentShell.Supervisor.Daemon;
 /// <item><c>hello</c> → <c>ok</c>, <c>daemon</c> (its id), and <c>session</c> when the caller already
 /// belongs to one of the daemon's trees: it is supervised, and needs no session of its own. Else
 /// <c>protect</c> (the paths the caller's launcher must make read-only for the tree, as `run`'s
-/// does) and <c>require_protection</c> when the daemon refuses unprotected trees.</item>
+/// does) and <c>require_protection</c> when the daemon refuses unprotected trees; <c>ca_pem</c>, the
+/// daemon's CA for TLS to production, which the caller points the tree's clients at (as `run` does,
+/// CaBundle), and <c>channel_binding_off</c> when libpq's is to be turned off for it.</item>
 /// <item><c>attach</c> with <c>command</c>, <c>filter_pid</c> and <c>unprotected</c> (the launcher's
 /// message: who installed the filter, and why the paths are not protected, if they are not), and two
 /// fds beside it (SCM_RIGHTS): the new tree's seccomp listener and a pidfd of its launcher, a child

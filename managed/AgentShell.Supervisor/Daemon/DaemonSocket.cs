@@ -26,14 +26,14 @@ internal sealed class DaemonSocket : IDisposable
     private readonly string _daemonId;
     private readonly Func<int, string?> _sessionOf;
     private readonly Func<AttachRequest, (string? Session, string? Error)> _attach;
-    private readonly Func<TreeProtection?> _protection;
+    private readonly Func<ShellSetUp> _setUp;
     private readonly TextWriter _log;
     private int _clients;
 
     private DaemonSocket(SocketLock l, FdHandle listen, string daemonId, Func<int, string?> sessionOf, Func<AttachRequest, (string?, string?)> attach,
-        Func<TreeProtection?> protection, TextWriter log)
+        Func<ShellSetUp> setUp, TextWriter log)
     {
-        _protection = protection;
+        _setUp = setUp;
         _lock = l;
         _listen = listen;
         _daemonId = daemonId;
@@ -47,9 +47,9 @@ internal sealed class DaemonSocket : IDisposable
 
     /// <summary>Binds <paramref name="path"/>. Throws <see cref="IOException"/> with a message for the
     /// person when the path belongs to a live daemon or cannot be used.</summary>
-    /// <paramref name="protection"/>: what an attaching shell's launcher must make read-only (hello's answer).
+    /// <paramref name="setUp"/>: what an attaching shell must set its tree up with (hello's answer).
     public static DaemonSocket Bind(string path, string daemonId, Func<int, string?> sessionOf, Func<AttachRequest, (string?, string?)> attach,
-        Func<TreeProtection?> protection, TextWriter log)
+        Func<ShellSetUp> setUp, TextWriter log)
     {
         DaemonSocketPaths.PrepareDirectory(path);
         var l = SocketLock.TryAcquire(path, out int owner)
@@ -67,7 +67,7 @@ internal sealed class DaemonSocket : IDisposable
                 listen.Dispose();
                 throw new IOException(err);
             }
-            return new DaemonSocket(l, listen, daemonId, sessionOf, attach, protection, log);
+            return new DaemonSocket(l, listen, daemonId, sessionOf, attach, setUp, log);
         }
         catch
         {
@@ -163,14 +163,7 @@ internal sealed class DaemonSocket : IDisposable
                         w.WriteBoolean("ok", true);
                         w.WriteString("daemon", _daemonId);
                         if (session != null) w.WriteString("session", session);
-                        else if (_protection() is { } p)
-                        {
-                            // What the caller's launcher makes read-only for the tree it starts.
-                            w.WriteStartArray("protect");
-                            foreach (var path in p.Paths) w.WriteStringValue(path);
-                            w.WriteEndArray();
-                            if (p.Required) w.WriteBoolean("require_protection", true);
-                        }
+                        else WriteSetUp(w, _setUp());
                     });
                     break;
                 case DaemonProtocol.Attach when attached:
@@ -185,6 +178,24 @@ internal sealed class DaemonSocket : IDisposable
                     DaemonProtocol.Error(fd, $"unknown op '{msg.Str("op")}' ({DaemonProtocol.Hello}, {DaemonProtocol.Attach})");
                     break;
             }
+        }
+    }
+
+    private static void WriteSetUp(Utf8JsonWriter w, ShellSetUp s)
+    {
+        if (s.Protection is { } p)
+        {
+            // What the caller's launcher makes read-only for the tree it starts.
+            w.WriteStartArray("protect");
+            foreach (var path in p.Paths) w.WriteStringValue(path);
+            w.WriteEndArray();
+            if (p.Required) w.WriteBoolean("require_protection", true);
+        }
+        if (s.CaPem != null)
+        {
+            // The CA the tree's TLS clients are to trust (a certificate: nothing secret).
+            w.WriteString("ca_pem", s.CaPem);
+            if (s.ChannelBindingOff) w.WriteBoolean("channel_binding_off", true);
         }
     }
 

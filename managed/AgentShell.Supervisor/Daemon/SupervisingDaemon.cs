@@ -28,6 +28,8 @@ public sealed class SupervisingDaemon
     private int _processGroup;
     // What every tree's launcher makes read-only for it (set once the sockets are bound); null: nothing.
     private TreeProtection? _protection;
+    // The CA the trees' TLS clients trust (TLS to production is terminated with it); null: not terminated.
+    private Wire.Tls.RunAuthority? _authority;
 
     /// <summary>Prepares a daemon. <paramref name="options"/>' <see cref="RunOptions.SocketPath"/> is the
     /// control socket (default: a new one in <see cref="SocketPaths.Directory"/>).</summary>
@@ -67,7 +69,8 @@ public sealed class SupervisingDaemon
         DaemonSocket socket;
         try
         {
-            socket = DaemonSocket.Bind(_socketPath, Id, _sessions.SessionOf, Attach, () => _protection, _o.Log);
+            socket = DaemonSocket.Bind(_socketPath, Id, _sessions.SessionOf, Attach,
+                () => new ShellSetUp(_protection, _authority?.Pem, ChannelBindingOff()), _o.Log);
         }
         catch (IOException e)
         {
@@ -80,13 +83,16 @@ public sealed class SupervisingDaemon
             _protection = TreeProtection.Of(ProtectedPaths.WithControlSocket(ProtectedPaths.WithControlSocket(_o.Protect, control.Path), socket.Path), _o.RequireProtection);
         using var prune = new Timer(_ => _sessions.Prune(), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
 
-        (_cmdPid, int ours) = LauncherHandOff.Spawn(_o.LauncherPath, Environment.ProcessId, kernelConnect: false, _o.Command, _protection);
+        // As run's: the CA is made while the launcher starts; the command's TLS clients are pointed at it.
+        using var ca = Wire.Tls.RunCa.Begin(_o.Policy, Id, Path.Combine(SocketPaths.Directory(), Id + ".ca"), _o.Log);
+        (_cmdPid, int ours) = LauncherHandOff.Spawn(_o.LauncherPath, Environment.ProcessId, kernelConnect: false, _o.Command, _protection, ca?.Variables);
         using var signals = SignalForwarding.Start(_cmdPid, s => { if (s == PosixSignal.SIGTERM) _terminated = true; });
         int execErr;
         try
         {
             int listener = LauncherHandOff.ReceiveListener(ours, out int filterPid, out string? note);
             if (listener < 0) return LauncherHandOff.ExitCode(Reap()); // the launcher failed before installing the filter; it printed why
+            _authority = ca?.Ready();
             StartSession(Id, listener, _cmdPid, init ? -1 : Environment.ProcessId, _o.Command,
                 _o.Quiet ? null : line => PauseNotice.ToTerminal(line, _o.Log), SetUp(Id, _cmdPid, _o.Command, filterPid, note));
             LauncherHandOff.SendGo(ours);
@@ -107,9 +113,14 @@ public sealed class SupervisingDaemon
         // The container's command is over: what is left of its tree goes with it. Attached shells'
         // trees fail closed (ENOSYS) once we exit, and each shell says so.
         TreeTeardown.KillOrphans(reap: true);
+        _authority?.Dispose();
         if (execErr > 0) return LauncherHandOff.ExecFailed(execErr, _o.Command[0], _o.Log);
         return _terminated ? 0 : LauncherHandOff.ExitCode(status);
     }
+
+    /// <summary>libpq's SCRAM channel binding is turned off for the CA's second TLS leg, as `run` does
+    /// (<see cref="Wire.Tls.RunCa"/>; the shell keeps a PGCHANNELBINDING the person set).</summary>
+    private bool ChannelBindingOff() => _authority != null && _o.Policy.WireFor("production").Postgres;
 
     /// <summary>An attached shell's tree: its listener, and its launcher, a child of the caller.</summary>
     private (string?, string?) Attach(AttachRequest r)
@@ -154,7 +165,7 @@ public sealed class SupervisingDaemon
         setUp = setUp with { Tasks = setUp.OwnPidNamespace ? new TreeTasks([root]) : reaper > 0 ? new TreeTasks([root, reaper], outside: [reaper]) : null };
         var tree = new TreeSession(_o, listener, info, _registry, me, _addresses, _identity, kernel: null,
             notice == null ? null : i => notice(PauseNotice.Line(i, id)),
-            ended: () => End(session!), tree: setUp);
+            ended: () => End(session!), tree: setUp, authority: _authority, ownsAuthority: false);
         var owned = new FdHandle(listener);
         try
         {

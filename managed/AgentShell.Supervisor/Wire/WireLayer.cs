@@ -9,7 +9,8 @@ namespace AgentShell.Supervisor.Wire;
 /// dispatcher and, in seccomp mode, the listener), so a run that never reaches production pays
 /// nothing. Root mode hands it the connections its gate holds; seccomp mode connects processes to
 /// its <see cref="Listener"/>.</summary>
-internal sealed class WireLayer(Policy policy, RunAuthority? authority, WireDecisions decisions, WireFallback fallback, BlockNotifier notifier, TextWriter log)
+internal sealed class WireLayer(Policy policy, RunAuthority? authority, WireDecisions decisions, WireFallback fallback, BlockNotifier notifier, TextWriter log,
+    bool ownsAuthority = true)
     : IDisposable
 {
     private const string Production = "production";
@@ -64,6 +65,6 @@ internal sealed class WireLayer(Policy policy, RunAuthority? authority, WireDeci
     {
         _listener?.Dispose();
         decisions.Dispose();
-        authority?.Dispose();
+        if (ownsAuthority) authority?.Dispose(); // a daemon's serves every session, and outlives each
     }
 }
