@@ -61,17 +61,52 @@ public sealed class ReceiverBatonTests
     }
 
     [Test]
-    public void AThreadStandingByWakesOnceAfterAQuickNotificationThenSleepsUntilTheNext()
+    public void AThreadStandingBySleepsThroughQuickNotificationsThatComeAlone()
     {
         using var baton = ReceiverBaton.TryCreate()!;
         Assert.That(baton.Receives(0), Is.True);
         var other = StandingBy(baton, 1);
         Thread.Sleep(20);
         Assert.That(baton.Ticks, Is.Zero, "nothing came: nothing ticks");
+        // Quick notifications further apart than Alone, for 20 patiences: each arms the timer and
+        // disarms it when done (the old baton's thread standing by looked once for each).
+        var window = System.Diagnostics.Stopwatch.StartNew();
+        var one = new System.Diagnostics.Stopwatch();
+        var slowest = TimeSpan.Zero;
+        int count = 0;
+        while (window.Elapsed < ReceiverBaton.Patience * 20)
+        {
+            one.Restart();
+            baton.Handled(baton.Handling(0));
+            if (one.Elapsed > slowest) slowest = one.Elapsed;
+            count++;
+            Thread.Sleep(ReceiverBaton.Alone + TimeSpan.FromMilliseconds(1));
+        }
+        if (other.IsCompleted || slowest >= ReceiverBaton.Patience) Assert.Ignore($"descheduled for {slowest.TotalMilliseconds:F1} ms in one notification: overtaken");
+        Thread.Sleep(ReceiverBaton.Patience * 4);
+        Assert.That(count, Is.GreaterThan(5));
+        Assert.That(baton.Ticks, Is.Zero, $"{baton.Ticks} wake-ups for {count} notifications that came alone");
+        Assert.That(other.IsCompleted, Is.False);
+        // One that came alone and is never done: the sleeping thread still wakes and takes over.
+        baton.Handling(0);
+        Assert.That(other.Wait(TimeSpan.FromSeconds(10)) && other.Result, Is.True);
+        Assert.That(baton.Ticks, Is.GreaterThan(0));
+        baton.Finish();
+    }
+
+    [Test]
+    public void AThreadStandingByWakesOnceAfterAQuickNotificationThatFollowsAnotherThenSleepsUntilTheNext()
+    {
+        // The look-alike of the above: notifications that come close together leave the timer armed.
+        using var baton = ReceiverBaton.TryCreate()!;
+        Assert.That(baton.Receives(0), Is.True);
+        var other = StandingBy(baton, 1);
+        Thread.Sleep(20);
         var handled = System.Diagnostics.Stopwatch.StartNew();
-        baton.Handled(baton.Handling(0)); // a quick notification arms the timer once
+        baton.Handled(baton.Handling(0)); // alone: armed, then disarmed
+        baton.Handled(baton.Handling(0)); // right after it: arms the timer once, and leaves it
         handled.Stop();
-        if (handled.Elapsed >= ReceiverBaton.Patience) Assert.Ignore($"descheduled for {handled.Elapsed.TotalMilliseconds:F1} ms between Handling and Handled");
+        if (handled.Elapsed >= ReceiverBaton.Alone) Assert.Ignore($"descheduled for {handled.Elapsed.TotalMilliseconds:F1} ms between two notifications");
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (baton.Ticks == 0 && DateTime.UtcNow < deadline) Thread.Sleep(1);
         Assert.That(baton.Ticks, Is.EqualTo(1), "it looked once, a patience after the notification");
