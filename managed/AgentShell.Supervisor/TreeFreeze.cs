@@ -17,8 +17,9 @@ namespace AgentShell.Supervisor;
 /// syscall's entry, and a vfork parent waits at its clone's end; both return to user space only
 /// through the stop. Any other task that does not stop in time (it may be in a syscall that has yet
 /// to take its access), one traced by someone else, or a tree that cannot be listed fails the freeze:
-/// the tool then runs without production trust. When the thread ends, the kernel lets every tracee
-/// go (no PTRACE_O_EXITKILL), also one that never stopped.</summary>
+/// the tool then runs without production trust. The thread detaches what it holds; what it cannot
+/// (a task that never stopped) the kernel lets go when the thread ends (no PTRACE_O_EXITKILL), and
+/// it ends then (<see cref="Holder"/>).</summary>
 internal sealed class TreeFreeze
 {
     private const int SIGTRAP = 5;
@@ -80,7 +81,7 @@ internal sealed class TreeFreeze
         Interlocked.Increment(ref s_active);
         try
         {
-            Interop.Threads.StartBackground("tree-freeze", f.Run);
+            (s_holder ??= Holder.Start()).Take(f);
         }
         catch
         {
@@ -93,8 +94,9 @@ internal sealed class TreeFreeze
         return f;
     }
 
-    /// <summary>Lets the tree go. True when it was held from <see cref="Hold"/> until now (false: it
-    /// failed, or was let go early because its holder did not come back in time).</summary>
+    /// <summary>Lets the tree go (its tasks are detached as this returns). True when it was held from
+    /// <see cref="Hold"/> until now (false: it failed, or was let go early because its holder did not
+    /// come back in time).</summary>
     public bool Thaw()
     {
         long t = Stopwatch.GetTimestamp();
@@ -105,8 +107,49 @@ internal sealed class TreeFreeze
     }
 
 
-    private void Run()
+    /// <summary>The thread that holds the tree, kept from one freeze to the next while it has let
+    /// every task go. PERF: a thread made per freeze cost its start (~100 µs here, up to 4 ms on a
+    /// loaded machine, where a new thread waits for a CPU) on every exec of a trusted tool. A task
+    /// it cannot let go itself (one held while it waited in the kernel and still there, a child
+    /// attached at its birth and not stopped yet) is let go by the kernel when this thread ends:
+    /// then it ends, and the next freeze starts another. Used under <see cref="OneAtATime"/>.</summary>
+    private sealed class Holder
     {
+        private readonly SemaphoreSlim _next = new(0, 1);
+        private TreeFreeze? _job;
+
+        public static Holder Start()
+        {
+            var h = new Holder();
+            Interop.Threads.StartBackground("tree-freeze", h.Loop);
+            return h;
+        }
+
+        public void Take(TreeFreeze f)
+        {
+            _job = f;
+            _next.Release();
+        }
+
+        private void Loop()
+        {
+            while (true)
+            {
+                _next.Wait();
+                var f = _job!;
+                _job = null;
+                if (!f.Run()) return; // the kernel lets go what is still attached
+            }
+        }
+    }
+
+    private static Holder? s_holder; // under OneAtATime
+
+    /// <summary>One freeze on the holder's thread: true when it let go of every task it held (the
+    /// thread may hold the next one), false when the thread must end for the kernel to.</summary>
+    private bool Run()
+    {
+        bool clean = false;
         try
         {
             try { _held = Freeze(); }
@@ -118,19 +161,33 @@ internal sealed class TreeFreeze
             _settled.Set();
             // Held until the exec is checked; a holder that never comes back does not stop the tree for good.
             _heldToTheEnd = _thaw.Wait(HoldAtMost) && _held && AllStillHeld();
+            // PERF: the verdict is known: the checked tool is let go while the tree is (the seal and
+            // the compare are behind us), instead of after it.
+            _done.Set();
+            // A task that waited where it could not run (a vfork parent, whose child's exec has
+            // committed by now) has usually reached its stop: it is let go like the others.
+            foreach (int tid in _waiting)
+                if (TryWaitStop(tid, out var si) == 0 && si.si_pid != 0) _stopped[tid] = SignalOf(si);
             foreach (var (tid, sig) in _stopped)
                 Detach(tid, sig); // ESRCH: it was killed meanwhile
+            clean = NoTraceeLeft();
         }
         finally
         {
+            if (!clean) s_holder = null; // this thread ends: the next freeze starts another
             Interlocked.Decrement(ref s_active);
             OneAtATime.Release();
             _settled.Set();
             _done.Set();
         }
-        // The thread ends here: the kernel lets go every tracee still attached (children attached
-        // on their birth, tasks that never stopped), clearing the stop they had pending.
+        // Not clean: the thread ends after this, and the kernel lets go every tracee still attached
+        // (children attached on their birth, tasks that never stopped), clearing the stop they had pending.
+        return clean;
     }
+
+    /// <summary>True when this thread traces no task any more (waitid: ECHILD; it has no children
+    /// of its own), so that it can hold the next freeze without anything left attached.</summary>
+    private static bool NoTraceeLeft() => PeekAnyTracee() == Errno.ECHILD;
 
     // AGENTSHELL_TRACE_FREEZE=1: one line on stderr per freeze (rounds, tasks held, where the time
     // went), for measuring its cost (issue 11's note); off, one branch.

@@ -144,6 +144,31 @@ public sealed class TreeFreezeTests
     }
 
     [Test]
+    public void TheHoldingThreadIsKeptForTheNextFreezeOnlyOnceItLetEveryTaskGo()
+    {
+        // A thread started per freeze cost its start on every exec of a trusted tool; kept, it must
+        // hold nothing between two freezes: what it held is detached at the thaw, not at its end.
+        int sleeper = Spawn("/bin/sleep", "60");
+        var tasks = new TreeTasks([sleeper]);
+        TreeOf(tasks, 1);
+        int HeldBy()
+        {
+            var freeze = TreeFreeze.Hold(tasks, except: 0);
+            string? failure = freeze.Failure;
+            string tracer = Status(sleeper, "TracerPid");
+            Assert.That(freeze.Thaw(), Is.True, failure);
+            return int.Parse(tracer);
+        }
+        int first = HeldBy();
+        Assert.That(ProcessInfo.Tgid(first), Is.EqualTo(Environment.ProcessId), "held by a thread of ours");
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (Status(sleeper, "TracerPid") != "0" && DateTime.UtcNow < deadline) Thread.Sleep(1);
+        Assert.That(Status(sleeper, "TracerPid"), Is.EqualTo("0"), "let go at the thaw");
+        Assert.That(Directory.Exists($"/proc/self/task/{first}"), Is.True, "the holding thread lives on");
+        Assert.That(HeldBy(), Is.EqualTo(first), "and holds the next freeze");
+    }
+
+    [Test]
     public void AJobStoppedByTheAgentIsHeldAndStaysStoppedOnceLetGo()
     {
         // Ctrl-Z in the agent's shell: the freeze does not fail on it, nor resume it.
