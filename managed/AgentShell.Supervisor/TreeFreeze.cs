@@ -213,6 +213,27 @@ internal sealed class TreeFreeze
         rounds = 0;
         var pending = new HashSet<int>();
         var ignored = new HashSet<int>();
+        // PERF: the tasks of the last listing that are still those tasks are held first, before any
+        // listing: for a tree unchanged since the last freeze, the first listing then finds nothing
+        // new and decides, and a freeze reads /proc twice (with the thaw's), not three times. What
+        // decides is as before: a listing made once everything found so far is held, that finds
+        // nothing new. One gone meanwhile is skipped (not ignored: the listing has the last word).
+        foreach (var (tid, tgid) in _tasks.StillListed())
+        {
+            if (tgid == _except || _stopped.ContainsKey(tid) || pending.Contains(tid)) continue;
+            switch (Take(tid))
+            {
+                case Taken.Held: pending.Add(tid); break;
+                case Taken.Refused: return false;
+            }
+        }
+        if (pending.Count > 0)
+        {
+            long a = Stopwatch.GetTimestamp();
+            bool stopped = WaitForStops(pending);
+            waiting += Stopwatch.GetTimestamp() - a;
+            if (!stopped) return false;
+        }
         for (int round = 0; round < 16; round++)
         {
             rounds++;

@@ -169,6 +169,40 @@ public sealed class TreeFreezeTests
     }
 
     [Test]
+    public void AFreezeHoldsWhatTheLastListingFoundAndWhatCameSince()
+    {
+        // The last listing's tasks are held before the freeze lists the tree (a tree unchanged since
+        // reads /proc once less); the listing still decides: processes made since are held too.
+        int root = Spawn("/usr/bin/python3", "-c", "import subprocess, time; time.sleep(0.5); s = [subprocess.Popen(['sleep', '60']) for _ in range(2)]; s[0].wait()");
+        var tasks = new TreeTasks([root]);
+        var before = tasks.Snapshot()!;
+        Assert.That(before.Select(t => t.Tgid).Distinct(), Is.EquivalentTo(new[] { root }), "listed before it forked");
+        Assert.That(tasks.StillListed(), Is.EquivalentTo(before));
+        var listed = TreeOf(tasks, 3);
+        var freeze = TreeFreeze.Hold(tasks, except: 0);
+        try
+        {
+            Assert.That(freeze.Failure, Is.Null);
+            foreach (var (tid, _) in listed)
+                Assert.That(Status(tid, "State"), Does.StartWith("t"), $"task {tid} ({Comm(tid)}) is held");
+        }
+        finally { freeze.Thaw(); }
+    }
+
+    [Test]
+    public void StillListedNamesNoTaskThatIsGone()
+    {
+        int a = Spawn("/bin/sleep", "60"), b = Spawn("/bin/sleep", "60");
+        var tasks = new TreeTasks([a, b]);
+        Assert.That(tasks.StillListed(), Is.Empty, "nothing before a listing");
+        Assert.That(tasks.Snapshot()!.Select(t => t.Tgid), Is.EquivalentTo(new[] { a, b }));
+        Interop.Process.kill(a, 9);
+        Interop.Spawn.Wait(a, out _, 0, out _);
+        _spawned.Remove(a);
+        Assert.That(tasks.StillListed(), Is.EquivalentTo(new[] { (b, b) }), "the one reaped is gone");
+    }
+
+    [Test]
     public void AJobStoppedByTheAgentIsHeldAndStaysStoppedOnceLetGo()
     {
         // Ctrl-Z in the agent's shell: the freeze does not fail on it, nor resume it.
