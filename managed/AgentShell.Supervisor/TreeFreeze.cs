@@ -17,20 +17,24 @@ namespace AgentShell.Supervisor;
 /// syscall's entry, and a vfork parent waits at its clone's end; both return to user space only
 /// through the stop. Any other task that does not stop in time (it may be in a syscall that has yet
 /// to take its access), one traced by someone else, or a tree that cannot be listed fails the freeze:
-/// the tool then runs without production trust. When the thread ends, the kernel lets every tracee
-/// go (no PTRACE_O_EXITKILL), also one that never stopped.</summary>
+/// the tool then runs without production trust. The thread detaches what it holds; what it cannot
+/// (a task that never stopped) the kernel lets go when the thread ends (no PTRACE_O_EXITKILL), and
+/// it ends then (<see cref="Holder"/>).</summary>
 internal sealed class TreeFreeze
 {
     private const int SIGTRAP = 5;
     private static readonly TimeSpan StopDeadline = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan HoldAtMost = TimeSpan.FromSeconds(30);
+    private const long FirstNap = 10_000, LongestNap = 1_000_000; // ns
     private static readonly SemaphoreSlim OneAtATime = new(1, 1);
     private static int s_active;
 
     private readonly TreeTasks _tasks;
     private readonly int _except, _execTid; // the exec checked: its thread group, its task
     private readonly HashSet<int> _waiting = []; // held, not stopped: where they cannot run an instruction
-    private readonly ManualResetEventSlim _settled = new(), _thaw = new(), _done = new();
+    // PERF: no spinning before blocking (each waits for a freeze, an exec's check or a listing:
+    // longer than a spin); spinning cost ~75 µs of CPU per trusted exec (perf, loaded machine).
+    private readonly ManualResetEventSlim _settled = new(false, 0), _thaw = new(false, 0), _done = new(false, 0);
     private readonly Dictionary<int, int> _stopped = []; // tid -> signal to deliver when let go
     private bool _held, _heldToTheEnd;
     private readonly long _started = Stopwatch.GetTimestamp();
@@ -80,7 +84,7 @@ internal sealed class TreeFreeze
         Interlocked.Increment(ref s_active);
         try
         {
-            Interop.Threads.StartBackground("tree-freeze", f.Run);
+            (s_holder ??= Holder.Start()).Take(f);
         }
         catch
         {
@@ -93,8 +97,9 @@ internal sealed class TreeFreeze
         return f;
     }
 
-    /// <summary>Lets the tree go. True when it was held from <see cref="Hold"/> until now (false: it
-    /// failed, or was let go early because its holder did not come back in time).</summary>
+    /// <summary>Lets the tree go (its tasks are detached as this returns). True when it was held from
+    /// <see cref="Hold"/> until now (false: it failed, or was let go early because its holder did not
+    /// come back in time).</summary>
     public bool Thaw()
     {
         long t = Stopwatch.GetTimestamp();
@@ -105,8 +110,52 @@ internal sealed class TreeFreeze
     }
 
 
-    private void Run()
+    /// <summary>The thread that holds the tree, kept from one freeze to the next while it has let
+    /// every task go. PERF: a thread made per freeze cost its start (~100 µs here, up to 4 ms on a
+    /// loaded machine, where a new thread waits for a CPU) on every exec of a trusted tool. A task
+    /// it cannot let go itself (one held while it waited in the kernel and still there, a child
+    /// attached at its birth and not stopped yet) is let go by the kernel when this thread ends:
+    /// then it ends, and the next freeze starts another. Used under <see cref="OneAtATime"/>.</summary>
+    private sealed class Holder
     {
+        private readonly ManualResetEventSlim _next = new(false, 0);
+        private TreeFreeze? _job;
+
+        public static Holder Start()
+        {
+            var h = new Holder();
+            Interop.Threads.StartBackground("tree-freeze", h.Loop);
+            return h;
+        }
+
+        public void Take(TreeFreeze f)
+        {
+            _job = f;
+            _next.Set();
+        }
+
+        private void Loop()
+        {
+            // Its waits for stops are short naps (WaitForStops): without the default 50 µs of slack.
+            Interop.Process.Prctl(Interop.Process.PR_SET_TIMERSLACK, 1000);
+            while (true)
+            {
+                _next.Wait();
+                _next.Reset(); // the next job is given only after this one's Run (OneAtATime)
+                var f = _job!;
+                _job = null;
+                if (!f.Run()) return; // the kernel lets go what is still attached
+            }
+        }
+    }
+
+    private static Holder? s_holder; // under OneAtATime
+
+    /// <summary>One freeze on the holder's thread: true when it let go of every task it held (the
+    /// thread may hold the next one), false when the thread must end for the kernel to.</summary>
+    private bool Run()
+    {
+        bool clean = false;
         try
         {
             try { _held = Freeze(); }
@@ -118,19 +167,33 @@ internal sealed class TreeFreeze
             _settled.Set();
             // Held until the exec is checked; a holder that never comes back does not stop the tree for good.
             _heldToTheEnd = _thaw.Wait(HoldAtMost) && _held && AllStillHeld();
+            // PERF: the verdict is known: the checked tool is let go while the tree is (the seal and
+            // the compare are behind us), instead of after it.
+            _done.Set();
+            // A task that waited where it could not run (a vfork parent, whose child's exec has
+            // committed by now) has usually reached its stop: it is let go like the others.
+            foreach (int tid in _waiting)
+                if (TryWaitStop(tid, out var si) == 0 && si.si_pid != 0) _stopped[tid] = SignalOf(si);
             foreach (var (tid, sig) in _stopped)
                 Detach(tid, sig); // ESRCH: it was killed meanwhile
+            clean = NoTraceeLeft();
         }
         finally
         {
+            if (!clean) s_holder = null; // this thread ends: the next freeze starts another
             Interlocked.Decrement(ref s_active);
             OneAtATime.Release();
             _settled.Set();
             _done.Set();
         }
-        // The thread ends here: the kernel lets go every tracee still attached (children attached
-        // on their birth, tasks that never stopped), clearing the stop they had pending.
+        // Not clean: the thread ends after this, and the kernel lets go every tracee still attached
+        // (children attached on their birth, tasks that never stopped), clearing the stop they had pending.
+        return clean;
     }
+
+    /// <summary>True when this thread traces no task any more (waitid: ECHILD; it has no children
+    /// of its own), so that it can hold the next freeze without anything left attached.</summary>
+    private static bool NoTraceeLeft() => PeekAnyTracee() == Errno.ECHILD;
 
     // AGENTSHELL_TRACE_FREEZE=1: one line on stderr per freeze (rounds, tasks held, where the time
     // went), for measuring its cost (issue 11's note); off, one branch.
@@ -150,6 +213,27 @@ internal sealed class TreeFreeze
         rounds = 0;
         var pending = new HashSet<int>();
         var ignored = new HashSet<int>();
+        // PERF: the tasks of the last listing that are still those tasks are held first, before any
+        // listing: for a tree unchanged since the last freeze, the first listing then finds nothing
+        // new and decides, and a freeze reads /proc twice (with the thaw's), not three times. What
+        // decides is as before: a listing made once everything found so far is held, that finds
+        // nothing new. One gone meanwhile is skipped (not ignored: the listing has the last word).
+        foreach (var (tid, tgid) in _tasks.StillListed())
+        {
+            if (tgid == _except || _stopped.ContainsKey(tid) || pending.Contains(tid)) continue;
+            switch (Take(tid))
+            {
+                case Taken.Held: pending.Add(tid); break;
+                case Taken.Refused: return false;
+            }
+        }
+        if (pending.Count > 0)
+        {
+            long a = Stopwatch.GetTimestamp();
+            bool stopped = WaitForStops(pending);
+            waiting += Stopwatch.GetTimestamp() - a;
+            if (!stopped) return false;
+        }
         for (int round = 0; round < 16; round++)
         {
             rounds++;
@@ -226,10 +310,13 @@ internal sealed class TreeFreeze
         var sw = Stopwatch.StartNew();
         var blocked = new List<int>();
         bool first = true;
+        long nap = FirstNap;
         while (pending.Count > 0)
         {
-            // PERF: where it waits is read at once (a vfork parent, the usual caller of a spawned
-            // tool, would otherwise hold the check ~1 ms), then every millisecond.
+            // PERF: whether it exited and where it waits (/proc) are read at once (a vfork parent, the
+            // usual caller of a spawned tool, would otherwise hold the check ~1 ms), then every
+            // millisecond; in between, only a waitid each. Reading /proc/TID/stat at every turn of a
+            // sched_yield loop was ~95 µs of CPU per trusted exec (perf, loaded machine).
             bool look = first || sw.Elapsed > TimeSpan.FromMilliseconds(1);
             first = false;
             blocked.Clear();
@@ -237,7 +324,7 @@ internal sealed class TreeFreeze
             {
                 var e = TryWaitStop(tid, out var si);
                 if (e == 0 && si.si_pid != 0) { _stopped[tid] = SignalOf(si); blocked.Add(tid); continue; }
-                if (e != 0 || Dead(tid)) { blocked.Add(tid); continue; } // gone: no longer our tracee, or exited
+                if (e != 0 || (look && Dead(tid))) { blocked.Add(tid); continue; } // gone: no longer our tracee, or exited
                 if (look && WaitsWhereItCannotRun(tid)) { _waiting.Add(tid); blocked.Add(tid); }
             }
             foreach (int tid in blocked) pending.Remove(tid);
@@ -248,8 +335,10 @@ internal sealed class TreeFreeze
                 Failure = $"pid {tid} did not stop ({ProcessInfo.WaitChannel(tid)})";
                 return false;
             }
-            if (sw.Elapsed > TimeSpan.FromMilliseconds(1)) Thread.Sleep(1);
-            else Thread.Sleep(0);
+            // PERF: naps that double, 10 µs to 1 ms (a stop takes the task's wake-up, tens of µs):
+            // the CPU goes to the tasks that must reach their stops, not to a sched_yield loop.
+            Interop.Libc.Nap(nap);
+            nap = Math.Min(nap * 2, LongestNap);
         }
         return true;
     }

@@ -144,6 +144,65 @@ public sealed class TreeFreezeTests
     }
 
     [Test]
+    public void TheHoldingThreadIsKeptForTheNextFreezeOnlyOnceItLetEveryTaskGo()
+    {
+        // A thread started per freeze cost its start on every exec of a trusted tool; kept, it must
+        // hold nothing between two freezes: what it held is detached at the thaw, not at its end.
+        int sleeper = Spawn("/bin/sleep", "60");
+        var tasks = new TreeTasks([sleeper]);
+        TreeOf(tasks, 1);
+        int HeldBy()
+        {
+            var freeze = TreeFreeze.Hold(tasks, except: 0);
+            string? failure = freeze.Failure;
+            string tracer = Status(sleeper, "TracerPid");
+            Assert.That(freeze.Thaw(), Is.True, failure);
+            return int.Parse(tracer);
+        }
+        int first = HeldBy();
+        Assert.That(ProcessInfo.Tgid(first), Is.EqualTo(Environment.ProcessId), "held by a thread of ours");
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (Status(sleeper, "TracerPid") != "0" && DateTime.UtcNow < deadline) Thread.Sleep(1);
+        Assert.That(Status(sleeper, "TracerPid"), Is.EqualTo("0"), "let go at the thaw");
+        Assert.That(Directory.Exists($"/proc/self/task/{first}"), Is.True, "the holding thread lives on");
+        Assert.That(HeldBy(), Is.EqualTo(first), "and holds the next freeze");
+    }
+
+    [Test]
+    public void AFreezeHoldsWhatTheLastListingFoundAndWhatCameSince()
+    {
+        // The last listing's tasks are held before the freeze lists the tree (a tree unchanged since
+        // reads /proc once less); the listing still decides: processes made since are held too.
+        int root = Spawn("/usr/bin/python3", "-c", "import subprocess, time; time.sleep(0.5); s = [subprocess.Popen(['sleep', '60']) for _ in range(2)]; s[0].wait()");
+        var tasks = new TreeTasks([root]);
+        var before = tasks.Snapshot()!;
+        Assert.That(before.Select(t => t.Tgid).Distinct(), Is.EquivalentTo(new[] { root }), "listed before it forked");
+        Assert.That(tasks.StillListed(), Is.EquivalentTo(before));
+        var listed = TreeOf(tasks, 3);
+        var freeze = TreeFreeze.Hold(tasks, except: 0);
+        try
+        {
+            Assert.That(freeze.Failure, Is.Null);
+            foreach (var (tid, _) in listed)
+                Assert.That(Status(tid, "State"), Does.StartWith("t"), $"task {tid} ({Comm(tid)}) is held");
+        }
+        finally { freeze.Thaw(); }
+    }
+
+    [Test]
+    public void StillListedNamesNoTaskThatIsGone()
+    {
+        int a = Spawn("/bin/sleep", "60"), b = Spawn("/bin/sleep", "60");
+        var tasks = new TreeTasks([a, b]);
+        Assert.That(tasks.StillListed(), Is.Empty, "nothing before a listing");
+        Assert.That(tasks.Snapshot()!.Select(t => t.Tgid), Is.EquivalentTo(new[] { a, b }));
+        Interop.Process.kill(a, 9);
+        Interop.Spawn.Wait(a, out _, 0, out _);
+        _spawned.Remove(a);
+        Assert.That(tasks.StillListed(), Is.EquivalentTo(new[] { (b, b) }), "the one reaped is gone");
+    }
+
+    [Test]
     public void AJobStoppedByTheAgentIsHeldAndStaysStoppedOnceLetGo()
     {
         // Ctrl-Z in the agent's shell: the freeze does not fail on it, nor resume it.

@@ -35,7 +35,9 @@ internal static partial class Interop
                     byte* name = (byte*)e + DNameOffset;
                     visit(new ReadOnlySpan<byte>(name, MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name).Length), *(ulong*)e, state);
                 }
-                return true;
+                // readdir's NULL is the end, or an error (errno set; the stub cleared it before the
+                // call): a listing cut short by an error is not a whole one (the tree's, which fails closed).
+                return LastErrno == 0;
             }
             finally
             {
@@ -45,7 +47,8 @@ internal static partial class Interop
 
         /// <summary>Calls <paramref name="visit"/> with the name of every entry of <paramref name="dir"/>
         /// (bytes, no NUL; "." and ".." included), reading the directory only: no entry is stat'ed, as
-        /// .NET's enumeration does for each symlink. False when the directory cannot be opened.</summary>
+        /// .NET's enumeration does for each symlink. False when the directory cannot be opened or
+        /// read to its end.</summary>
         internal static bool ForEachName(string dir, ReadOnlySpanAction<byte, object?> visit, object? state) =>
             ForEachEntry(dir, (name, _, s) => visit(name, s), state);
     }

@@ -43,6 +43,23 @@ internal static partial class Interop
         [LibraryImport(Name, SetLastError = true)]
         private static unsafe partial int poll(Tmds.Linux.pollfd* fds, nuint nfds, int timeout);
 
+        [StructLayout(LayoutKind.Sequential)]
+        private struct timespec
+        {
+            public long tv_sec, tv_nsec;
+        }
+
+        [LibraryImport(Name, SetLastError = true)]
+        private static unsafe partial int nanosleep(timespec* req, timespec* rem);
+
+        /// <summary>Sleeps about <paramref name="nanoseconds"/> (under a second; a signal may end it
+        /// early): finer than Thread.Sleep's milliseconds, for a short wait that polls.</summary>
+        internal static unsafe void Nap(long nanoseconds)
+        {
+            var t = new timespec { tv_sec = 0, tv_nsec = Math.Clamp(nanoseconds, 1, 999_999_999) };
+            nanosleep(&t, null);
+        }
+
         /// <summary>Blocks until <paramref name="fd1"/> or <paramref name="fd2"/> is readable (or hung
         /// up), retrying EINTR: 0, or the errno.</summary>
         internal static unsafe Errno WaitReadable(int fd1, int fd2)

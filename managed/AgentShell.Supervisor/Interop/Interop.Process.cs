@@ -10,6 +10,7 @@ internal static partial class Interop
     {
         internal const int PR_SET_DUMPABLE = 4;
         internal const int PR_SET_CHILD_SUBREAPER = 36;
+        internal const int PR_SET_TIMERSLACK = 29;
 
         // Mono.Posix's Syscall.getuid/geteuid/getpgrp are plain libc calls (no MonoPosixHelper).
         /// <summary>The real uid.</summary>

@@ -120,6 +120,20 @@ internal static partial class Interop
             }
         }
 
+        /// <summary>Whether this thread still has a child or tracee (nothing taken: WNOHANG | WNOWAIT):
+        /// 0 when it has one, ECHILD when it has none, or the errno.</summary>
+        internal static unsafe Errno PeekAnyTracee()
+        {
+            siginfo si = default;
+            while (true)
+            {
+                int r = waitid_(P_ALL, 0, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL | __WNOTHREAD);
+                if (r == 0) return 0;
+                var e = LastErrno;
+                if (e != Errno.EINTR) return e;
+            }
+        }
+
         /// <summary>For a reaper: the next child of this thread that changed state, left waitable
         /// (WNOWAIT), EINTR retried. A stopped child is a tracee of another thread of ours: its stop
         /// is that thread's to take. 0, or the errno (ECHILD: no child).</summary>
