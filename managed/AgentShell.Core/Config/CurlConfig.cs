@@ -43,8 +43,13 @@ internal static class CurlConfig
     /// <summary>The first default config file that exists, or null.</summary>
     private static ConfigFile? DefaultFile(IExecContext ctx)
     {
-        foreach (var (variable, names) in Places)
+        // PERF: one pass over the exec's environment says which of the three are set; an unset one
+        // is not looked up (CURL_HOME and XDG_CONFIG_HOME rarely are: two lookups per curl exec).
+        ulong set = ctx.VariablesSet(PlaceVariables);
+        for (int k = 0; k < Places.Length; k++)
         {
+            if ((set & (1UL << k)) == 0) continue;
+            var (variable, names) = Places[k];
             if (ctx.GetEnvironmentVariable(variable) is not { Length: > 0 } dir) continue;
             foreach (var name in names)
             {
@@ -58,6 +63,8 @@ internal static class CurlConfig
     // curl 7.x reads .curlrc in $XDG_CONFIG_HOME, curl 8.x curlrc: both are looked for.
     private static readonly (string Variable, PathMemo[] Names)[] Places =
         [("CURL_HOME", [new(".curlrc")]), ("XDG_CONFIG_HOME", [new(".curlrc"), new("curlrc")]), ("HOME", [new(".curlrc")])];
+
+    private static readonly VariableNames PlaceVariables = new([.. Places.Select(p => p.Variable)]);
 
     // PERF: only a -K in a short-option word, or a long option curl could read as --config
     // (--conf… in any case; shorter prefixes are ambiguous), makes the command line worth a copy.

@@ -11,15 +11,18 @@ internal static class PsqlConfig
 {
     private const int MaxIncludeDepth = 8;
     private static readonly PathMemo SystemRc = new("psqlrc"), UserRc = new(".psqlrc");
+    private static readonly VariableNames Variables = new(["PGSYSCONFDIR", "PSQLRC", "HOME"]); // bits 1, 2, 4
 
     /// <summary>Adds the SQL of psql's startup files to <paramref name="facts"/>.</summary>
     internal static void Startup(ToolCall call, ConfigFacts facts)
     {
         if (MaySkipPsqlrc(call.Args) && Psql.NoPsqlrc(call.Args)) return;
         var ctx = call.Context;
-        string system = ctx.GetEnvironmentVariable("PGSYSCONFDIR") is { Length: > 0 } dir ? SystemRc.Combine(dir) : "/etc/postgresql-common/psqlrc";
-        string? user = ctx.GetEnvironmentVariable("PSQLRC") is { Length: > 0 } rc ? rc
-            : ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? UserRc.Combine(home) : null;
+        // PERF: one pass over the exec's environment says which are set; an unset one is not looked up.
+        ulong set = ctx.VariablesSet(Variables);
+        string system = (set & 1) != 0 && ctx.GetEnvironmentVariable("PGSYSCONFDIR") is { Length: > 0 } dir ? SystemRc.Combine(dir) : "/etc/postgresql-common/psqlrc";
+        string? user = (set & 2) != 0 && ctx.GetEnvironmentVariable("PSQLRC") is { Length: > 0 } rc ? rc
+            : (set & 4) != 0 && ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? UserRc.Combine(home) : null;
         Run(system, ctx, facts);
         if (user != null) Run(user, ctx, facts);
     }

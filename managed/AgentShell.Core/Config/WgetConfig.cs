@@ -13,6 +13,7 @@ namespace AgentShell.Core.Config;
 internal static class WgetConfig
 {
     private static readonly PathMemo UserFile = new(".wgetrc");
+    private static readonly Model.VariableNames Variables = new(["SYSTEM_WGETRC", "WGETRC", "HOME"]); // bits 1, 2, 4
 
     private static readonly Dictionary<string, string> Commands = new(StringComparer.Ordinal)
     {
@@ -45,9 +46,11 @@ internal static class WgetConfig
         if (configFile != null) files.Add(configFile);
         else
         {
-            files.Add(ctx.GetEnvironmentVariable("SYSTEM_WGETRC") is { Length: > 0 } sys ? sys : "/etc/wgetrc");
-            if (ctx.GetEnvironmentVariable("WGETRC") is { Length: > 0 } user) files.Add(user);
-            else if (ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home) files.Add(UserFile.Combine(home));
+            // PERF: one pass over the exec's environment says which are set; an unset one is not looked up.
+            ulong set = ctx.VariablesSet(Variables);
+            files.Add((set & 1) != 0 && ctx.GetEnvironmentVariable("SYSTEM_WGETRC") is { Length: > 0 } sys ? sys : "/etc/wgetrc");
+            if ((set & 2) != 0 && ctx.GetEnvironmentVariable("WGETRC") is { Length: > 0 } user) files.Add(user);
+            else if ((set & 4) != 0 && ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home) files.Add(UserFile.Combine(home));
         }
         List<string>? output = null;
         bool configRead = false;

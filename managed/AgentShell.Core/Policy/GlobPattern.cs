@@ -16,6 +16,7 @@ public sealed class GlobPattern
     private readonly string _literal; // Exact: whole text; Prefix/Suffix: the literal part; General: body
     private readonly bool _path;
     private readonly StringComparison _cmp;
+    private readonly string[]? _parts; // General name and word globs: the literals between the stars
 
     /// <summary>The text it was parsed from.</summary>
     public string Text { get; }
@@ -40,7 +41,7 @@ public sealed class GlobPattern
         if (stars == 0) { _shape = Shape.Exact; _literal = body; }
         else if (stars == 1 && body[^1] == '*' && !path) { _shape = Shape.Prefix; _literal = body[..^1]; }
         else if (stars == 1 && body[0] == '*' && !path) { _shape = Shape.Suffix; _literal = body[1..]; }
-        else { _shape = Shape.General; _literal = body; }
+        else { _shape = Shape.General; _literal = body; _parts = path ? null : body.Split('*'); }
     }
 
     /// <summary>Parses a name glob (case-insensitive, <c>*</c> matches anything).</summary>
@@ -119,8 +120,26 @@ public sealed class GlobPattern
             Shape.Exact => value.Equals(_literal, _cmp),
             Shape.Prefix => value.StartsWith(_literal, _cmp),
             Shape.Suffix => value.EndsWith(_literal, _cmp),
-            _ => MatchGeneral(_literal, value),
+            _ => _parts != null ? MatchParts(_parts, value, _cmp) : MatchGeneral(_literal, value),
         };
+    }
+
+    // PERF: a name or word glob with stars inside ("*/prod-*", "*/*-prod": kube contexts and Terraform
+    // workspaces of the default profile) without backtracking: the first literal is a prefix, the
+    // last a suffix, and each one between is found leftmost in what remains. Leftmost is never
+    // wrong when '*' matches any run, so this is the recursive match's answer, in one pass.
+    private static bool MatchParts(string[] parts, ReadOnlySpan<char> v, StringComparison cmp)
+    {
+        string first = parts[0], last = parts[^1];
+        if (v.Length < first.Length + last.Length || !v.StartsWith(first, cmp) || !v.EndsWith(last, cmp)) return false;
+        var rest = v[first.Length..^last.Length];
+        for (int k = 1; k < parts.Length - 1; k++)
+        {
+            int at = rest.IndexOf(parts[k], cmp);
+            if (at < 0) return false;
+            rest = rest[(at + parts[k].Length)..];
+        }
+        return true;
     }
 
     // Iterative wildcard match with single-star backtracking; '*' in path globs stops at '/'.

@@ -226,9 +226,10 @@ public sealed class Policy
 
     private void Consider(CommandIntent intent, Target? target, int env, EnvironmentEntry? matched, IExecContext? ctx, ref Decision best, string? credential = null)
     {
+        Rule.ResolvedPath resolved = default;
         foreach (var rule in _rulesByEffect[(int)intent.Effect])
         {
-            if (!rule.Matches(intent, env, target, ctx)) continue;
+            if (!rule.Matches(intent, env, target, ctx, ref resolved)) continue;
             if (best == Decision.DefaultAllow || rule.Action > best.Action)
             {
                 best = new Decision

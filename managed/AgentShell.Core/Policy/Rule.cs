@@ -12,6 +12,7 @@ public sealed class Rule
     private bool[]? _environmentIds;     // null = any environment
     private bool _usesContextPaths;
     private uint _targetKindMask;        // 0 = any kind (and no target)
+    private string? _rootPrefix;         // every path glob is absolute: what each one's literal start shares
 
     /// <summary>Unique id, e.g. <c>demo.http:delete-on-production</c>.</summary>
     public required string Id { get; init; }
@@ -65,6 +66,27 @@ public sealed class Rule
         _targetKindMask = 0;
         foreach (var k in TargetKinds) _targetKindMask |= (int)k < 32 ? 1u << (int)k : throw new InvalidOperationException($"target kind {k} has no bit");
         _usesContextPaths = Paths.Any(p => p.Anchor != PathAnchor.Root);
+        // PERF: a path that does not start with what every pattern's literal start shares matches
+        // none (the default profile's server-data-and-cron: 22 patterns under /var/ tried one by
+        // one for every local delete). Only when all are absolute: the others are relative to HOME,
+        // the working directory or the repository.
+        if (Paths.Count > 0 && !_usesContextPaths)
+        {
+            string? common = null;
+            foreach (var p in Paths)
+            {
+                int star = p.Text.IndexOf('*');
+                string head = star < 0 ? LocalPaths.TrimTrailingSlash(p.Text) : p.Text[..star];
+                if (common == null) common = head;
+                else
+                {
+                    int n = 0;
+                    while (n < common.Length && n < head.Length && common[n] == head[n]) n++;
+                    common = common[..n];
+                }
+            }
+            _rootPrefix = common is { Length: > 1 } ? common : null;
+        }
     }
 
     /// <summary>True when the rule applies to this intent aimed at an environment (ignores
@@ -81,14 +103,36 @@ public sealed class Rule
     /// <summary>The hot-path test: effect and environment bits first, then tool, host and path.</summary>
     internal bool Matches(CommandIntent intent, int environmentId, Target? target, IExecContext? ctx)
     {
+        ResolvedPath resolved = default;
+        return Matches(intent, environmentId, target, ctx, ref resolved);
+    }
+
+    /// <summary>As above; <paramref name="resolved"/> keeps the target's resolved local path for the
+    /// next rule tried on the same target and context (PERF: resolved once, not once per rule).</summary>
+    internal bool Matches(CommandIntent intent, int environmentId, Target? target, IExecContext? ctx, ref ResolvedPath resolved)
+    {
         if ((_effectMask & (1u << (int)intent.Effect)) == 0) return false;
         if (_environmentIds != null && !_environmentIds[environmentId]) return false;
         if (Tools.Count > 0 && !Tools.Contains(intent.Tool) && (intent.ActsAs == null || !Tools.Contains(intent.ActsAs))) return false;
         // PERF: kinds, like effects, as a mask (was a set's Contains through its interface).
         if (_targetKindMask != 0 && (target == null || (_targetKindMask & (1u << (int)target.Kind)) == 0)) return false;
         if (Hosts.Count > 0 && !HostMatches(target)) return false;
-        if (Paths.Count > 0 && !PathMatches(target, ctx)) return false;
+        if (Paths.Count > 0 && !PathMatches(target, ctx, ref resolved)) return false;
         return true;
+    }
+
+    /// <summary>A target's path resolved against the exec's HOME and working directory, made at
+    /// most once while the rules of one (intent, target) are tried.</summary>
+    internal struct ResolvedPath
+    {
+        private string? _path;
+        private bool _done;
+
+        internal string? Of(Target target, string raw, IExecContext? ctx)
+        {
+            if (!_done) { _path = target.Kind == TargetKind.LocalPath ? LocalPaths.Resolve(raw, ctx) : raw; _done = true; }
+            return _path;
+        }
     }
 
     private bool HostMatches(Target? target)
@@ -111,11 +155,12 @@ public sealed class Rule
         return LocalPaths.Below(LocalPaths.Normalize(cwd), root.Length == 0 ? "/" : root) != null;
     }
 
-    private bool PathMatches(Target? target, IExecContext? ctx)
+    private bool PathMatches(Target? target, IExecContext? ctx, ref ResolvedPath resolved)
     {
         if (target?.Path is not string raw) return false;
-        string? path = target.Kind == TargetKind.LocalPath ? LocalPaths.Resolve(raw, ctx) : raw;
+        string? path = resolved.Of(target, raw, ctx);
         if (path == null) return false;
+        if (_rootPrefix != null && !path.StartsWith(_rootPrefix, StringComparison.Ordinal)) return false;
         string? home = null, cwd = null, repo = null;
         if (_usesContextPaths && target.Kind == TargetKind.LocalPath && ctx != null)
         {

@@ -12,6 +12,13 @@ public sealed class ProfileTool
     private readonly (GlobPattern[] Words, Effect Effect)[] _patterns;
     private readonly (ProfileToolTarget Target, GlobPattern[][] When)[] _targets;
     private readonly HashSet<string> _valued;
+    // PERF: the patterns that can match, by the first subcommand word: a pattern whose first word is
+    // exact is tried only for that word (up to 46 patterns a table were each tried on every call).
+    // Each list keeps the table's order (the first match wins); _wildFirst serves any other word.
+    private readonly Dictionary<string, int[]> _byFirstWord = new(StringComparer.Ordinal);
+    private readonly int[] _wildFirst;
+    private readonly string[] _helpFlags, _helpWords;
+    private readonly bool _dashedFlags; // every target flag is a dash word of two or more characters (as the profile reader requires)
     private readonly Func<ToolCall, List<string>, List<Evidence>, CommandIntent?>? _special;
     private readonly Func<ToolCall, List<string>, List<Evidence>, Effect?>? _effectOf;
 
@@ -35,6 +42,20 @@ public sealed class ProfileTool
         })).Select(t => (t, t.When.Select(Compile).ToArray())).ToArray();
         _valued = new HashSet<string>(def.ValueFlags, StringComparer.Ordinal);
         foreach (var (t, _) in _targets) _valued.UnionWith(t.Flags);
+        var wild = new List<int>();
+        var exactFirst = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (int i = 0; i < _patterns.Length; i++)
+        {
+            var first = _patterns[i].Words[0];
+            if (!first.IsExact) { wild.Add(i); continue; }
+            if (!exactFirst.TryGetValue(first.Text, out var l)) exactFirst[first.Text] = l = [];
+            l.Add(i);
+        }
+        _wildFirst = [.. wild];
+        foreach (var (word, l) in exactFirst) _byFirstWord[word] = [.. l.Concat(wild).Order()];
+        _dashedFlags = _targets.All(t => t.Target.Flags.All(f => f.Length > 1 && f[0] == '-'));
+        _helpFlags = [.. def.Help.Where(h => h.StartsWith('-'))];
+        _helpWords = [.. def.Help.Where(h => !h.StartsWith('-'))];
     }
 
     /// <summary>Program name (and tool name of its intents).</summary>
@@ -127,26 +148,27 @@ public sealed class ProfileTool
     }
 
     // The first help argument given: a flag anywhere before "--", a word only first (`fly help`).
+    // PERF: one pass over the arguments; only a dash word is compared with the help flags.
     private string? HelpToken(IReadOnlyList<string> args)
     {
-        var help = _def.Help;
-        for (int k = 0; k < help.Count; k++)
+        if (args.Count == 0) return null;
+        foreach (var h in _helpWords) if (args[0] == h) return "--help";
+        for (int i = 0; i < args.Count; i++) // PERF: no enumerator through the interface
         {
-            var h = help[k];
-            if (!h.StartsWith('-')) { if (args.Count > 0 && args[0] == h) return "--help"; continue; }
-            for (int i = 0; i < args.Count; i++) // PERF: no enumerator through the interface
-            {
-                if (args[i] == "--") break;
-                if (args[i] == h) return "--help";
-            }
+            var a = args[i];
+            if (a.Length == 0 || a[0] != '-') continue;
+            if (a == "--") break;
+            foreach (var h in _helpFlags) if (a == h) return "--help";
         }
         return null;
     }
 
     private (Effect, string) Match(List<string> words, List<Evidence> evidence)
     {
-        foreach (var (pattern, effect) in _patterns)
+        int[] candidates = words.Count == 0 ? [] : _byFirstWord.GetValueOrDefault(words[0]) ?? _wildFirst;
+        foreach (int k in candidates)
         {
+            var (pattern, effect) = _patterns[k];
             if (!Matches(pattern, words)) continue;
             var matched = JoinFirst(words, pattern.Length);
             evidence.Add(Evidence.Arrow(matched, effect));
@@ -192,7 +214,29 @@ public sealed class ProfileTool
             if (t.Fallback && targets.Count > 0) continue;
             if (t.Flags.Count > 0)
             {
-                foreach (var (token, value) in FlagValues(c.Args, t.Flags)) Add(t, value, token);
+                // PERF: a loop, not an iterator: no enumerator object per target entry per call.
+                var args = c.Args;
+                for (int i = 0; i < args.Count; i++)
+                {
+                    var a = args[i];
+                    if (a == "--") break;
+                    if (_dashedFlags && (a.Length < 2 || a[0] != '-')) continue; // no flag of the table can be it
+                    var flags = t.Flags;
+                    for (int k = 0; k < flags.Count; k++)
+                    {
+                        var f = flags[k];
+                        if (a == f)
+                        {
+                            if (i + 1 < args.Count) { Add(t, args[i + 1], $"{a} {args[i + 1]}"); i++; }
+                            break;
+                        }
+                        if (a.Length > f.Length && a.StartsWith(f, StringComparison.Ordinal) && (a[f.Length] == '=' || (f.Length == 2 && f[1] != '-')))
+                        {
+                            Add(t, a[(f.Length + (a[f.Length] == '=' ? 1 : 0))..], a);
+                            break;
+                        }
+                    }
+                }
             }
             else if (t.EnvVar != null)
             {
@@ -238,30 +282,5 @@ public sealed class ProfileTool
             }
         }
         return null;
-    }
-
-    /// <summary>Every value given to one of <paramref name="flags"/> before <c>--</c>:
-    /// <c>--name value</c>, <c>--name=value</c>, and <c>-nVALUE</c> for one-letter flags.</summary>
-    private static IEnumerable<(string Token, string Value)> FlagValues(IReadOnlyList<string> args, IReadOnlyList<string> flags)
-    {
-        for (int i = 0; i < args.Count; i++)
-        {
-            var a = args[i];
-            if (a == "--") yield break;
-            for (int k = 0; k < flags.Count; k++)
-            {
-                var f = flags[k];
-                if (a == f)
-                {
-                    if (i + 1 < args.Count) { yield return ($"{a} {args[i + 1]}", args[i + 1]); i++; }
-                    break;
-                }
-                if (a.Length > f.Length && a.StartsWith(f, StringComparison.Ordinal) && (a[f.Length] == '=' || (f.Length == 2 && f[1] != '-')))
-                {
-                    yield return (a, a[(f.Length + (a[f.Length] == '=' ? 1 : 0))..]);
-                    break;
-                }
-            }
-        }
     }
 }

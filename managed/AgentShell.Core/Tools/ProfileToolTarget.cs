@@ -47,6 +47,19 @@ public sealed class ProfileToolTarget
     /// null when the text is not a valid target of <see cref="Kind"/>.</summary>
     public Target? Make(string? value)
     {
+        if (value != null) return MakeOf(value);
+        // PERF: the template alone (a platform's API URL) is parsed once, not per call: a Target is
+        // immutable, so every intent may share it. A race makes two equal ones; either is kept.
+        var made = _fixed;
+        if (made == null) _fixed = made = (object?)MakeOf(null) ?? NoTarget;
+        return made as Target;
+    }
+
+    private static readonly object NoTarget = new();
+    private object? _fixed; // Make(null): its Target, or NoTarget
+
+    private Target? MakeOf(string? value)
+    {
         string text = value == null ? Template : Template.Replace("{}", value, StringComparison.Ordinal);
         if (text.Length == 0) return null;
         switch (Kind)

@@ -40,8 +40,7 @@ public static class SqlOverHttp
             // curl JSON body was parsed twice: +168 B and more per request in the table bench).
             if (trimmed.Length > 0 && trimmed[0] is '{' or '[')
             {
-                if (endpoint || body.Contains("sql", StringComparison.OrdinalIgnoreCase) || body.Contains("stmt", StringComparison.OrdinalIgnoreCase)
-                    || body.Contains("statement", StringComparison.OrdinalIgnoreCase) || body.Contains('\\')) Json(body, endpoint, evidence, ref worst); // "\u0073ql" is "sql"
+                if (endpoint || NamesSqlKey(body) || body.Contains('\\')) Json(body, endpoint, evidence, ref worst); // "\u0073ql" is "sql"
             }
             // A form body (curl -G/--data-urlencode 'q=DROP …', InfluxDB's q=) holds its SQL in a parameter.
             else if (endpoint && !Form(body, evidence, ref worst)) Statement(body, body, evidence, ref worst);
@@ -56,6 +55,30 @@ public static class SqlOverHttp
             }
         }
         return worst;
+    }
+
+    /// <summary>True when <paramref name="body"/> contains "sql", "stmt" or "statement" in any case,
+    /// as <see cref="StringComparison.OrdinalIgnoreCase"/> finds them (it folds no other character
+    /// onto an ASCII letter: a test checks every one). PERF: one pass from each S to the word after
+    /// it; the three case-insensitive searches (invariant-mode casing, scalar) were 6% of curl's
+    /// time over its corpus cases (perf).</summary>
+    internal static bool NamesSqlKey(string body)
+    {
+        var rest = body.AsSpan();
+        for (int at; (at = rest.IndexOfAny('s', 'S')) >= 0; rest = rest[(at + 1)..])
+        {
+            var after = rest[(at + 1)..];
+            if (Follows(after, "ql") || Follows(after, "tmt") || Follows(after, "tatement")) return true;
+        }
+        return false;
+
+        // ASCII letters only: (c | 0x20) is the lower case of an ASCII letter and never one for c >= 0x80.
+        static bool Follows(ReadOnlySpan<char> s, string lower)
+        {
+            if (s.Length < lower.Length) return false;
+            for (int i = 0; i < lower.Length; i++) if ((s[i] | 0x20) != lower[i]) return false;
+            return true;
+        }
     }
 
     // query=, q=, sql=, stmt= parameters of a query string or form body; false when there are none.

@@ -181,6 +181,27 @@ public class DecideTests
         Assert.That(d.RuleId, Is.EqualTo(blocked ? "default.local:catastrophic-wipe" : Decision.DefaultAllowRuleId));
     }
 
+    // A rule whose paths are all absolute (server data under /var/): relative paths, trailing
+    // slashes, .. and look-alikes that only share a prefix, each resolved as the exec would.
+    [TestCase("/var/lib/mysql", null, true)]
+    [TestCase("/var/lib/mysql/", null, true)]
+    [TestCase("/var/lib/mysql/ibdata1", null, true)]
+    [TestCase("/var/lib/mysqlx", null, false)]
+    [TestCase("/var/spool/cron/crontabs", null, true)]
+    [TestCase("/var/tmp/x", null, false)]
+    [TestCase("/srv/var/lib/mysql", null, false)]
+    [TestCase("mysql/ibdata1", "/var/lib", true)]
+    [TestCase("../../var/lib/redis", "/home/dev", true)]
+    [TestCase("lib/redis", "/tmp", false)]
+    public void AbsolutePathRulesMatchTheResolvedPath(string path, string? cwd, bool paused)
+    {
+        var policy = PolicyT.Load([Path.Combine(TempProfiles.ShippedDir, "default.json")]);
+        var ctx = new FakeRepoContext("/home/dev", cwd ?? "/home/dev/app", repo: "/home/dev/app");
+        var intent = new CommandIntent { Tool = "truncate", Effect = Effect.Truncate, Targets = [new Target { Kind = TargetKind.LocalPath, Path = path }] };
+        var d = policy.Decide([intent], ctx);
+        Assert.That(d.RuleId, Is.EqualTo(paused ? "default.local:server-data-and-cron" : Decision.DefaultAllowRuleId));
+    }
+
     // A filtered delete (find -name … -delete, rm without -r) is blocked only across /, the home
     // directory or the repository's history: `find . -name '*.pyc' -delete` was blocked on main.
     [TestCase("/", null, true)]

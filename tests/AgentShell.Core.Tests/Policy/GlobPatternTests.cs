@@ -15,6 +15,22 @@ public class GlobPatternTests
     [TestCase("arn:aws:eks:*:cluster/prod-*", "arn:aws:eks:eu-west-1:123456789012:cluster/dev-main", false)]
     [TestCase("gke_*_*_main", "gke_acme-prod_europe-west1_main", true)]
     [TestCase("*", "anything", true)]
+    // Stars inside (matched literal by literal, leftmost): the default profile's shapes, overlaps, case.
+    [TestCase("*/prod-*", "acme/prod-eu", true)]
+    [TestCase("*/prod-*", "ACME/PROD-EU", true)]
+    [TestCase("*/prod-*", "acme/prod", false)]
+    [TestCase("*/prod-*", "a/b/prod-", true)]
+    [TestCase("*/*-prod", "acme/eu-prod", true)]
+    [TestCase("*/*-prod", "acme/-prod", true)]
+    [TestCase("*/*-prod", "acme-prod", false)]
+    [TestCase("*/*-prod", "/-prod", true)]
+    [TestCase("*/*-prod", "/prod", false)]
+    [TestCase("a*a", "a", false)]
+    [TestCase("a*a", "aa", true)]
+    [TestCase("a*b*b", "abb", true)]
+    [TestCase("a*b*b", "ab", false)]
+    [TestCase("*ab*ab*", "xabyab", true)]
+    [TestCase("*ab*ab*", "xaab", false)]
     public void NameGlobs(string pattern, string value, bool expected)
     {
         Assert.That(GlobPattern.TryParseName(pattern, out var g, out var error), Is.True, error);

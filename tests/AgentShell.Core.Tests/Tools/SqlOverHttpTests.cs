@@ -35,4 +35,30 @@ public class SqlOverHttpTests
     [TestCase("https://api.example.com/chat", """{"messages":[{"content":"DROP TABLE users"}]}""")]
     public void OtherBodiesChangeNothing(string url, string? body) =>
         Assert.That(SqlOverHttp.Of(T(url), url, body, []), Is.Null);
+
+    // The quick check for a SQL key in a JSON body answers as the three case-insensitive searches it
+    // replaced, for every character of the BMP in every position of each word.
+    [Test]
+    public void TheSqlKeyCheckIsTheOrdinalIgnoreCaseSearch()
+    {
+        int mismatches = 0;
+        foreach (var word in new[] { "sql", "stmt", "statement" })
+        {
+            for (int at = 0; at < word.Length; at++)
+            {
+                for (int c = 0; c <= 0xFFFF; c++)
+                {
+                    string body = "{\"" + word[..at] + (char)c + word[(at + 1)..] + "\":1}";
+                    bool expected = body.Contains("sql", StringComparison.OrdinalIgnoreCase) || body.Contains("stmt", StringComparison.OrdinalIgnoreCase)
+                        || body.Contains("statement", StringComparison.OrdinalIgnoreCase);
+                    if (SqlOverHttp.NamesSqlKey(body) != expected) mismatches++;
+                }
+            }
+        }
+        Assert.That(mismatches, Is.Zero);
+        Assert.That(SqlOverHttp.NamesSqlKey("""{"STMT":"x"}"""), Is.True);
+        Assert.That(SqlOverHttp.NamesSqlKey("""{"\u017Fql":"x"}"""), Is.False); // an escape is text here (the backslash sends it to the parse)
+        Assert.That(SqlOverHttp.NamesSqlKey("""{"sTaTeMeNt":"x"}"""), Is.True);
+        Assert.That(SqlOverHttp.NamesSqlKey("""{"s":"q","l":1}"""), Is.False);
+    }
 }

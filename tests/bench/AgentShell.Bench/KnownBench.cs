@@ -1,0 +1,80 @@
+using AgentShell.Core.Model;
+
+namespace AgentShell.Bench;
+
+/// <summary>The table row's figure alone (classify+decide per corpus argv, configuration state
+/// known, shipped default profile), for A/B runs of two builds: only that context is timed, so a
+/// run takes seconds, not minutes. Prints "argv_known_us", "argv_known_cpu_us" and
+/// "argv_known_bytes" as the table does; KNOWN_CASES=1 adds one line per case.</summary>
+public sealed class KnownBench : IBench
+{
+    /// <inheritdoc/>
+    public string Name => "known";
+
+    /// <summary>One decision per corpus argv case, as the row makes it (for a driver that loads two
+    /// builds side by side and times them case by case, alternating).</summary>
+    public static Action[] Cases()
+    {
+        // The repository of this assembly's build (the driver's own directory is elsewhere).
+        var root = Path.GetDirectoryName(typeof(KnownBench).Assembly.Location);
+        while (root != null && !Directory.Exists(Path.Combine(root, "tests", "corpus"))) root = Path.GetDirectoryName(root);
+        if (root == null) throw new DirectoryNotFoundException("tests/corpus above " + typeof(KnownBench).Assembly.Location);
+        var policy = AgentShell.Core.Policy.Policy.Load([Path.Combine(root, "profiles", "default.json")]);
+        var classifier = new AgentShell.Core.Classification.CommandClassifier(policy.Tools);
+        var env = new Dictionary<string, string> { ["HOME"] = "/nonexistent-home", ["PATH"] = "/usr/bin:/bin" };
+        IExecContext ctx = new TableBench.KnownState(new LocalExecContext(env, "/tmp"));
+        int sink = 0;
+        return [.. TableBench.Corpus(root).Select(TableBench.ToArgv).Select(argv => (Action)(() =>
+        {
+            var intents = classifier.Classify(ReadOnlySpan<byte>.Empty, argv, ctx);
+            if (intents.Count > 0) sink += (int)policy.Decide(intents, ctx).Action;
+        }))];
+    }
+
+    /// <inheritdoc/>
+    public void Run(Harness h)
+    {
+        var (root, policy, classifier, env) = TableBench.RowSetUp();
+        IExecContext ctx = new TableBench.KnownState(new LocalExecContext(env, "/tmp"));
+        var cases = TableBench.Corpus(root).Select(TableBench.ToArgv).ToList();
+        int sink = 0;
+        void Decide(in Argv argv)
+        {
+            var intents = classifier.Classify(ReadOnlySpan<byte>.Empty, argv, ctx);
+            if (intents.Count > 0) sink += (int)policy.Decide(intents, ctx).Action;
+        }
+        // Warm up until the JIT is quiet (as TableBench).
+        for (int round = 0; round < 30; round++) foreach (var a in cases) Decide(a);
+        long jitBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+        for (int round = 0, quiet = 0; round < 200 && quiet < 3; round++)
+        {
+            Thread.Sleep(250);
+            for (int c = 0; c < 3; c++) foreach (var a in cases) Decide(a);
+            long now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            quiet = now == jitBefore ? quiet + 1 : 0;
+            jitBefore = now;
+        }
+        bool each = Environment.GetEnvironmentVariable("KNOWN_CASES") == "1";
+        var wall = new List<double>(cases.Count);
+        var cpu = new List<double>(cases.Count);
+        var bytes = new List<double>(cases.Count);
+        foreach (var a in cases)
+        {
+            var argv = a;
+            var (ns, cpuNs, b) = h.MeasureCpu(200, () => Decide(argv));
+            wall.Add(ns);
+            cpu.Add(cpuNs);
+            bytes.Add(b);
+            if (each) Console.WriteLine($"case\t{ns:F0}\t{cpuNs:F0}\t{b:F0}\t{string.Join(' ', argv.ToStrings())}");
+        }
+        wall.Sort();
+        cpu.Sort();
+        var sortedBytes = bytes.OrderBy(x => x).ToList();
+        Console.WriteLine($"argv_known_us {wall[wall.Count / 2] / 1000:F3}");
+        Console.WriteLine($"argv_known_cpu_us {cpu[cpu.Count / 2] / 1000:F3}");
+        Console.WriteLine($"argv_known_bytes {sortedBytes[sortedBytes.Count / 2]:F0}");
+        Console.WriteLine($"argv_zero_alloc_cases {bytes.Count(x => x < 1)}");
+        Console.WriteLine($"argv_cases {bytes.Count}");
+        GC.KeepAlive(sink);
+    }
+}
