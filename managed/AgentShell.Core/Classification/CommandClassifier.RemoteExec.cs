@@ -13,8 +13,10 @@ public sealed partial class CommandClassifier
         {
             if (id == ToolId.Kubectl)
             {
+                // kubectl exec POD -- CMD, and kubectl run NAME --image=I [--rm -i] -- CMD (a new pod runs CMD).
                 int dash = Array.IndexOf(words, "--", start + 1);
-                return dash > 0 && dash + 1 < words.Length && Array.IndexOf(words, "exec", start + 1, dash - start - 1) > 0 ? dash + 1 : null;
+                return dash > 0 && dash + 1 < words.Length && (Array.IndexOf(words, "exec", start + 1, dash - start - 1) > 0
+                    || Array.IndexOf(words, "run", start + 1, dash - start - 1) > 0) ? dash + 1 : null;
             }
             int i = start + 1;
             while (i < words.Length && words[i].StartsWith('-')) i += words[i].Contains('=') ? 1 : 2; // global flags with values (-a app)
@@ -40,9 +42,12 @@ public sealed partial class CommandClassifier
             foreach (var i in inner.TakeResult())
             {
                 if (i.Effect < Effect.Delete) continue;
+                // Plus any other host the command names (psql -h db.prod… run from a pod).
+                var targets = new List<Target>(outer.Targets);
+                foreach (var t in i.Targets) if (!OnThisMachine(t)) targets.Add(t);
                 Add(new CommandIntent
                 {
-                    Tool = outer.Tool, Effect = i.Effect, Summary = $"{(outer.Tool == "kubectl" ? "exec" : "run")} {i}", Targets = outer.Targets,
+                    Tool = outer.Tool, Effect = i.Effect, Summary = $"{(outer.Tool == "kubectl" ? "exec" : "run")} {i}", Targets = targets,
                     Evidence = [.. outer.Evidence, new Evidence(string.Join(' ', words[at..]), $"runs there: {i.Tool} {i.Effect.Name()}")],
                 }.Complete(start == 0 ? words : words[start..], i.Credentials));
             }
