@@ -17,7 +17,8 @@ namespace AgentShell.Core.Classification;
 //   6. runners:       npx/bunx/pnpx, pnpm|yarn|npm exec|dlx|x, yarn BIN, bundle exec, busybox
 //                     (and interpreters hosting a tool, containers, package.json scripts:
 //                     CommandClassifier.Runners.cs)
-//                     make TARGET (the Makefile's recipes), ssh HOST CMD and ansible PATTERN -m shell -a CMD (CMD run there:
+//                     make TARGET (the Makefile's recipes), ssh HOST CMD, pssh -h FILE CMD, ansible PATTERN -m MODULE -a ARGS
+//                     and ansible-playbook PLAYBOOK (CMD or the tasks run there:
 //                     CommandClassifier.RemoteExec.cs)
 //                     secret and environment runners: aws-vault exec PROFILE -- CMD (AWS_PROFILE is
 //                     PROFILE), doppler|op|infisical|dotenvx run … -- CMD, dotenv … -- CMD
@@ -195,6 +196,12 @@ public sealed partial class CommandClassifier
                     return true;
                 case ToolId.Ssh:
                     RemoteShell(w, dyn, s, ctx, stdin, depth);
+                    return true;
+                case ToolId.Pssh:
+                    ParallelShell(name, w, dyn, s, ctx, depth);
+                    return true;
+                case ToolId.AnsiblePlaybook:
+                    Playbook(w, s, ctx, depth);
                     return true;
                 case ToolId.Ansible:
                     AnsibleAdHoc(w, s, ctx, depth);
