@@ -175,14 +175,10 @@ public static class HttpBody
     // no destructive verb leaves the body to the other readers.
     private static Effect? JsonRpc(JsonElement e, string token, List<Evidence> evidence)
     {
-        string? method = null;
-        bool rpc = false;
-        foreach (var p in e.EnumerateObject())
-        {
-            if (p.Name.Equals("jsonrpc", StringComparison.OrdinalIgnoreCase)) rpc = true;
-            else if (p.Name.Equals("method", StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.String) method = p.Value.GetString();
-        }
-        if (!rpc || string.IsNullOrEmpty(method)) return null;
+        // PERF: TryGetProperty compares UTF-8 names in place; enumerating would make a string per key of every JSON body.
+        if (!e.TryGetProperty("jsonrpc", out _) || !e.TryGetProperty("method", out var m) || m.ValueKind != JsonValueKind.String) return null;
+        var method = m.GetString();
+        if (string.IsNullOrEmpty(method)) return null;
         var effect = GraphQL.FieldEffect(method);
         if (effect < Effect.Delete) return null;
         evidence.Add(new(Short(token), $"JSON-RPC method {method}: {effect.Name()}"));
