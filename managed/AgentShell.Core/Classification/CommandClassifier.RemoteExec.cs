@@ -13,8 +13,10 @@ public sealed partial class CommandClassifier
         {
             if (id == ToolId.Kubectl)
             {
+                // kubectl exec POD -- CMD, and kubectl run NAME --image=I [--rm -i] -- CMD (a new pod runs CMD).
                 int dash = Array.IndexOf(words, "--", start + 1);
-                return dash > 0 && dash + 1 < words.Length && Array.IndexOf(words, "exec", start + 1, dash - start - 1) > 0 ? dash + 1 : null;
+                return dash > 0 && dash + 1 < words.Length && (Array.IndexOf(words, "exec", start + 1, dash - start - 1) > 0
+                    || Array.IndexOf(words, "run", start + 1, dash - start - 1) > 0) ? dash + 1 : null;
             }
             int i = start + 1;
             while (i < words.Length && words[i].StartsWith('-')) i += words[i].Contains('=') ? 1 : 2; // global flags with values (-a app)
@@ -40,9 +42,12 @@ public sealed partial class CommandClassifier
             foreach (var i in inner.TakeResult())
             {
                 if (i.Effect < Effect.Delete) continue;
+                // Plus any other host the command names (psql -h db.prod… run from a pod).
+                var targets = new List<Target>(outer.Targets);
+                foreach (var t in i.Targets) if (!OnThisMachine(t)) targets.Add(t);
                 Add(new CommandIntent
                 {
-                    Tool = outer.Tool, Effect = i.Effect, Summary = $"{(outer.Tool == "kubectl" ? "exec" : "run")} {i}", Targets = outer.Targets,
+                    Tool = outer.Tool, Effect = i.Effect, Summary = $"{(outer.Tool == "kubectl" ? "exec" : "run")} {i}", Targets = targets,
                     Evidence = [.. outer.Evidence, new Evidence(string.Join(' ', words[at..]), $"runs there: {i.Tool} {i.Effect.Name()}")],
                 }.Complete(start == 0 ? words : words[start..], i.Credentials));
             }
@@ -93,19 +98,84 @@ public sealed partial class CommandClassifier
             int at = host.LastIndexOf('@');
             var url = "ssh://" + (at < 0 && user != null ? user + "@" : "") + host + (port != null ? ":" + port : "");
             if (!UrlParser.TryParse(url, "ssh", out var target)) return;
+            OnHosts("ssh", [target], target.Host!, new Evidence(host, $"remote host {target}"), script, "", w[s..], ctx, i < w.Length ? stdin : default, depth);
+        }
+
+        // What SCRIPT does on the machines of HOSTS (ssh, pssh, ansible): a destructive command there is
+        // that effect on them, plus any other host it names (psql -h db.prod… run from a bastion); its
+        // local paths and localhost are theirs. Anything else adds nothing (ssh to production is still
+        // met by the network gate under run).
+        private void OnHosts(string tool, List<Target> hosts, string where, Evidence hostFact, string script, string how, string[] argv, IExecContext ctx, Stdin stdin, int depth)
+        {
             var inner = new Run(owner) { _runnerLevel = 1 };
-            inner.Script(Encoding.UTF8.GetBytes(script), ctx, i < w.Length ? stdin : default, depth + 1, $"ssh {host}");
+            inner.Script(Encoding.UTF8.GetBytes(script), ctx, stdin, depth + 1, $"{tool} {where}");
             foreach (var r in inner.TakeResult())
             {
                 if (r.Effect < Effect.Delete || ScratchOnly(r)) continue;
-                var targets = new List<Target> { target };
+                var targets = new List<Target>(hosts);
                 foreach (var t in r.Targets) if (!OnThisMachine(t)) targets.Add(t);
                 Add(new CommandIntent
                 {
-                    Tool = "ssh", Effect = r.Effect, Summary = $"on {target.Host}: {r}", Targets = targets,
-                    Evidence = [new Evidence(host, $"remote host {target}"), new Evidence(script.Length > 200 ? script[..200] + "…" : script, $"runs there: {r.Tool} {r.Effect.Name()}")],
-                }.Complete(w[s..], r.Credentials));
+                    Tool = tool, Effect = r.Effect, Summary = $"on {where}: {r}", Targets = targets,
+                    Evidence = [hostFact, new Evidence(script.Length > 200 ? script[..200] + "…" : script, $"{how}runs there: {r.Tool} {r.Effect.Name()}")],
+                }.Complete(argv, r.Credentials));
             }
+        }
+
+        // pssh options that take a value (parallel-ssh 2.x: "h:H:l:p:o:e:t:O:x:X:").
+        private const string PsshValued = "hHlpoetOxX";
+
+        // pssh|parallel-ssh [options] -h FILE | -H HOST… CMD: CMD runs on every host, as ssh HOST CMD
+        // would. Hosts: each -H ("[user@]host[:port]", several in one quoted word) and each line of a
+        // -h file; a host file that cannot be read is an unknown host.
+        private void ParallelShell(string name, string[] w, bool[]? dyn, int s, IExecContext ctx, int depth)
+        {
+            var hosts = new List<Target>();
+            var named = new List<string>();
+            int i = s + 1;
+            for (; i < w.Length; i++)
+            {
+                var a = w[i];
+                if (a == "--") { i++; break; }
+                if (a.Length < 2 || a[0] != '-') break;
+                char o;
+                string? v;
+                int eq = a.IndexOf('=');
+                if (a.StartsWith("--", StringComparison.Ordinal))
+                {
+                    o = a switch { _ when a.StartsWith("--hosts", StringComparison.Ordinal) => 'h', _ when a.StartsWith("--host", StringComparison.Ordinal) => 'H',
+                        _ when a.StartsWith("--user", StringComparison.Ordinal) || a.StartsWith("--par", StringComparison.Ordinal) || a.StartsWith("--outdir", StringComparison.Ordinal)
+                            || a.StartsWith("--errdir", StringComparison.Ordinal) || a.StartsWith("--timeout", StringComparison.Ordinal) || a.StartsWith("--option", StringComparison.Ordinal)
+                            || a.StartsWith("--extra-arg", StringComparison.Ordinal) => 'l', _ => '\0' };
+                    if (o == '\0') continue;
+                    v = eq > 0 ? a[(eq + 1)..] : i + 1 < w.Length ? w[++i] : null;
+                }
+                else
+                {
+                    int k = 1;
+                    while (k < a.Length && PsshValued.IndexOf(a[k]) < 0) k++;
+                    if (k == a.Length) continue;
+                    o = a[k];
+                    v = k + 1 < a.Length ? a[(k + 1)..] : i + 1 < w.Length ? w[++i] : null;
+                }
+                if (v == null) continue;
+                if (o == 'H') named.AddRange(v.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+                else if (o == 'h')
+                {
+                    var text = ToolHelp.ReadText(ctx, v);
+                    if (text == null) hosts.Add(new Target { Kind = TargetKind.Environment, Name = "unknown" });
+                    else foreach (var line in text.Split('\n'))
+                    {
+                        var t = line.Trim();
+                        if (t.Length > 0 && t[0] != '#' && named.Count < 64) named.Add(t.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0]);
+                    }
+                }
+            }
+            if (i >= w.Length || Any(dyn, i)) return;
+            foreach (var h in named) if (UrlParser.TryParse("ssh://" + h, "ssh", out var t)) hosts.Add(t);
+            if (hosts.Count == 0) hosts.Add(new Target { Kind = TargetKind.Environment, Name = "unknown" });
+            var where = hosts.Count == 1 ? hosts[0].Host ?? "an unknown host" : $"{hosts.Count} hosts";
+            OnHosts(name, hosts, where, new Evidence(string.Join(' ', named.Take(8)), $"hosts {where}"), string.Join(' ', w[i..]), "", w[s..], ctx, default, depth);
         }
 
         // ansible options that take a value (ansible-core 2.x ad-hoc).
@@ -120,7 +190,8 @@ public sealed partial class CommandClassifier
         // ansible PATTERN -m shell|command|raw -a CMD (the default module is command): CMD runs on
         // every host PATTERN selects. A destructive CMD is that effect on the host pattern, named
         // as an app is (the default profile's Apps put "prod", "prod-*", "*-prod" in production)
-        // and else as a host; anything else adds nothing. Other modules and playbooks are not read.
+        // and else as a host, and on the hosts of the -i inventory; anything else adds nothing.
+        // Other modules: their state= (AnsiblePlaybook.ModuleEffect).
         private void AnsibleAdHoc(string[] w, int s, IExecContext ctx, int depth)
         {
             string? pattern = null, module = null, args = null;
@@ -140,20 +211,120 @@ public sealed partial class CommandClassifier
             module ??= "command";
             int dot = module.LastIndexOf('.');
             if (dot >= 0) module = module[(dot + 1)..]; // ansible.builtin.shell
-            if (pattern == null || args == null || module is not ("shell" or "command" or "raw")) return;
-            var target = new Target { Kind = TargetKind.Url, Scheme = "ssh", Host = pattern, Name = pattern };
-            var inner = new Run(owner) { _runnerLevel = 1 };
-            inner.Script(Encoding.UTF8.GetBytes(args), ctx, default, depth + 1, $"ansible {pattern}");
-            foreach (var r in inner.TakeResult())
+            if (pattern == null) return;
+            var targets = AnsibleTargets([pattern], Option(w, s, "-i", "--inventory", "--inventory-file"), ctx);
+            var fact = new Evidence(pattern, $"hosts {pattern} of the inventory");
+            if (module is "shell" or "command" or "raw")
             {
-                if (r.Effect < Effect.Delete || ScratchOnly(r)) continue;
-                var targets = new List<Target> { target };
-                foreach (var t in r.Targets) if (!OnThisMachine(t)) targets.Add(t);
-                Add(new CommandIntent
+                if (args != null) OnHosts("ansible", targets, pattern, fact, args, module + " ", w[s..], ctx, default, depth);
+                return;
+            }
+            // Another module: what its state= does (file state=absent deletes, postgresql_db state=absent
+            // drops, service state=stopped terminates); reboot and shutdown terminate.
+            var state = args == null ? null : AnsiblePlaybook.KeyValue(args, "state");
+            var effect = state != null ? AnsiblePlaybook.ModuleEffect(module, state) : module is "reboot" or "shutdown" ? Effect.Terminate : Effect.Write;
+            if (effect == Effect.Write) return;
+            Add(new CommandIntent
+            {
+                Tool = "ansible", Effect = effect, Summary = $"on {pattern}: {module} {args}", Targets = targets,
+                Evidence = [fact, new Evidence($"-m {module} -a {args}", $"{module} {(state != null ? "state=" + state : "")} → {effect.Name()}")],
+            }.Complete(w[s..], []));
+        }
+
+        // The value of an option of an ansible command (-i X, -iX, --inventory=X), or null.
+        private static string? Option(string[] w, int s, string brief, string full, string alias)
+        {
+            for (int i = s + 1; i < w.Length; i++)
+            {
+                var a = w[i];
+                if (a == "--") break;
+                if ((a == brief || a == full || a == alias) && i + 1 < w.Length) return w[i + 1];
+                if (a.StartsWith(full + "=", StringComparison.Ordinal)) return a[(full.Length + 1)..];
+                if (a.StartsWith(alias + "=", StringComparison.Ordinal)) return a[(alias.Length + 1)..];
+                if (a.Length > 2 && a.StartsWith(brief, StringComparison.Ordinal) && a[1] != '-') return a[2..];
+            }
+            return null;
+        }
+
+        // Whom an ansible command reaches: the hosts its -i inventory lists; when there are none to
+        // read, each host pattern and the inventory's own name (inventory/prod, inventories/prod/hosts:
+        // "prod"), named as apps are (so "prod" is production by default).
+        private static List<Target> AnsibleTargets(IEnumerable<string> patterns, string? inventory, IExecContext ctx)
+        {
+            var targets = new List<Target>();
+            foreach (var p in patterns) targets.Add(new Target { Kind = TargetKind.Url, Scheme = "ssh", Host = p, Name = p });
+            if (inventory == null) return targets;
+            var hosts = AnsiblePlaybook.Hosts(inventory, path => ToolHelp.ReadText(ctx, path));
+            if (hosts is { Count: > 0 })
+            {
+                // The pattern selects among these hosts: they are whom it reaches, as the profile names them.
+                targets.Clear();
+                foreach (var h in hosts) if (UrlParser.TryParse("ssh://" + h, "ssh", out var t)) targets.Add(t);
+                if (targets.Count > 0) return targets;
+            }
+            if (!inventory.Contains(','))
+            {
+                var parts = inventory.TrimEnd('/').Split('/');
+                var leaf = parts[^1];
+                int ext = leaf.LastIndexOf('.');
+                if (ext > 0) leaf = leaf[..ext];
+                if (leaf is "hosts" or "inventory" or "main" && parts.Length > 1) leaf = parts[^2];
+                if (leaf.Length > 0) targets.Add(new Target { Kind = TargetKind.Url, Scheme = "ssh", Host = leaf, Name = leaf });
+            }
+            return targets;
+        }
+
+        // ansible-playbook options that take a value (ansible-core 2.x), beyond the ad-hoc ones.
+        private static readonly string[] PlaybookValued = ["--tags", "--skip-tags", "--start-at-task", "-t"];
+
+        // ansible-playbook [options] PLAYBOOK…: each task of each play runs on the play's hosts
+        // (AnsiblePlaybook reads them): a shell/command/raw task is read as ansible -m shell is, a
+        // module's state=absent/stopped is its effect, and what a play pulls in unread (roles,
+        // include/import) or a playbook that cannot be read is unknown there. --check,
+        // --syntax-check and --list-* run nothing.
+        private void Playbook(string[] w, int s, IExecContext ctx, int depth)
+        {
+            var books = new List<string>();
+            for (int i = s + 1; i < w.Length; i++)
+            {
+                var a = w[i];
+                if (a is "-C" or "--check" or "--syntax-check" or "--list-tasks" or "--list-hosts" or "--list-tags") return;
+                if (a.StartsWith('-'))
                 {
-                    Tool = "ansible", Effect = r.Effect, Summary = $"on {pattern}: {r}", Targets = targets,
-                    Evidence = [new Evidence(pattern, $"hosts {pattern} of the inventory"), new Evidence(args.Length > 200 ? args[..200] + "…" : args, $"{module} runs there: {r.Tool} {r.Effect.Name()}")],
-                }.Complete(w[s..], r.Credentials));
+                    if (!a.Contains('=') && (Array.IndexOf(AnsibleValued, a) >= 0 || Array.IndexOf(PlaybookValued, a) >= 0)) i++;
+                    continue;
+                }
+                books.Add(a);
+            }
+            var inventory = Option(w, s, "-i", "--inventory", "--inventory-file");
+            foreach (var book in books)
+            {
+                var patterns = new List<string>();
+                var text = ToolHelp.ReadText(ctx, book);
+                var steps = text == null ? null : AnsiblePlaybook.Read(text, patterns);
+                var targets = AnsibleTargets(patterns, inventory, ctx);
+                if (targets.Count == 0) targets.Add(new Target { Kind = TargetKind.Environment, Name = "unknown" });
+                var where = patterns.Count > 0 ? string.Join(',', patterns) : inventory ?? "the inventory";
+                var fact = new Evidence(book, $"plays of {book} on {where}");
+                if (steps == null || steps.Any(x => x.Effect == Effect.Unknown))
+                {
+                    var why = steps == null ? $"playbook {book} cannot be read" : $"{book}: {steps.First(x => x.Effect == Effect.Unknown).Line} is not read";
+                    Add(new CommandIntent
+                    {
+                        Tool = "ansible-playbook", Effect = Effect.Unknown, Summary = why, Targets = targets, Evidence = [fact, new Evidence(book, why)],
+                    }.Complete(w[s..], []));
+                }
+                if (steps == null) continue;
+                foreach (var step in steps)
+                {
+                    if (step.Script != null) OnHosts("ansible-playbook", targets, where, fact, step.Script, step.Module + " ", w[s..], ctx, default, depth);
+                    else if (step.Effect > Effect.Write && step.Effect != Effect.Unknown)
+                        Add(new CommandIntent
+                        {
+                            Tool = "ansible-playbook", Effect = step.Effect, Summary = $"on {where}: {step.Line}", Targets = targets,
+                            Evidence = [fact, new Evidence(step.Line, $"{step.Module} → {step.Effect.Name()}")],
+                        }.Complete(w[s..], []));
+                }
             }
         }
 

@@ -108,9 +108,40 @@ public sealed partial class CommandClassifier
             }
             i++; // the container, service or image
             if (i >= w.Length) return;
+            // On another engine's machine (-H, DOCKER_HOST, a context), the container's localhost
+            // and files are that machine's: what CMD destroys there is aimed at the engine.
+            if (Engine(host ?? ctx.GetEnvironmentVariable("DOCKER_HOST"), context ?? ctx.GetEnvironmentVariable("DOCKER_CONTEXT")) is { } engine)
+            {
+                var inner = new Run(owner) { _runnerLevel = _runnerLevel + 1 };
+                inner.Command(w, dyn, i, ChildContext.Create(ctx, sets), stdin, depth + 1);
+                foreach (var r in inner.TakeResult())
+                {
+                    if (r.Effect < Effect.Delete) { Add(r); continue; }
+                    var targets = new List<Target> { engine };
+                    foreach (var t in r.Targets) if (!OnThisMachine(t)) targets.Add(t);
+                    Add(new CommandIntent
+                    {
+                        Tool = r.Tool, Effect = r.Effect, Summary = $"on engine {engine}: {r}", Targets = targets,
+                        Evidence = [new Evidence(string.Join(' ', w[s..i]), $"a container of engine {engine}"), .. r.Evidence],
+                    }.Complete(r.Argv, r.Credentials));
+                }
+                return;
+            }
             _runnerLevel++;
             try { Command(w, dyn, i, ChildContext.Create(ctx, sets), stdin, depth + 1); }
             finally { _runnerLevel--; }
+        }
+
+        // The machine of a docker engine other than this one's: -H/DOCKER_HOST naming ssh:// or tcp://,
+        // or a context other than "default" (named as an app is); null for the local socket.
+        private static Target? Engine(string? host, string? context)
+        {
+            if (host != null && !host.StartsWith("unix:", StringComparison.Ordinal) && !host.StartsWith("npipe:", StringComparison.Ordinal)
+                && UrlParser.TryParse(host.Contains("://", StringComparison.Ordinal) ? host : "tcp://" + host, "tcp", out var remote))
+                return remote;
+            if (host == null && context is { Length: > 0 } and not "default")
+                return new Target { Kind = TargetKind.Url, Scheme = "docker", Host = context, Name = context };
+            return null;
         }
 
         // docker|podman volume rm|prune, system prune --volumes, compose down -v|--volumes: named
@@ -144,13 +175,9 @@ public sealed partial class CommandClassifier
             }
             else return;
             const string root = "/var/lib/docker/volumes";
-            var targets = names == null ? [new Target { Kind = TargetKind.LocalPath, Path = root }]
+            var targets = Engine(host, context) is { } engine ? [engine]
+                : names == null ? [new Target { Kind = TargetKind.LocalPath, Path = root }]
                 : names.Select(n => new Target { Kind = TargetKind.LocalPath, Path = $"{root}/{n}" }).ToList();
-            if (host != null && !host.StartsWith("unix:", StringComparison.Ordinal) && !host.StartsWith("npipe:", StringComparison.Ordinal)
-                && UrlParser.TryParse(host.Contains("://", StringComparison.Ordinal) ? host : "tcp://" + host, "tcp", out var remote))
-                targets = [remote];
-            else if (host == null && context is { Length: > 0 } and not "default")
-                targets = [new Target { Kind = TargetKind.Url, Scheme = "docker", Host = context, Name = context }];
             Add(new CommandIntent
             {
                 Tool = tool, Effect = Effect.Delete, Summary = what, Targets = targets, Argv = w[s..],

@@ -9,9 +9,9 @@ internal enum ToolId : byte
     None,
     // wrappers
     Sudo, Doas, Env, Timeout, Nice, Ionice, Nohup, Stdbuf, Time, Command, Builtin, Exec, Xargs, Flock, Watch, Setsid, Chrt,
-    SecretRunner, Npx, Bunx, Busybox, Bundle, Pnpm, Npm, Yarn, Bun, PyRunner, Uvx, Docker, Make,
+    SecretRunner, Su, Runuser, Script, Parallel, Npx, Bunx, Busybox, Bundle, Pnpm, Npm, Yarn, Bun, PyRunner, Uvx, Docker, Make,
     // remote shells: the command runs on another host (CommandClassifier.RemoteExec.cs)
-    Ssh, Ansible,
+    Ssh, Ansible, Pssh, AnsiblePlaybook,
     // interpreters and SDKs that host a known tool (python manage.py, python -m alembic, php artisan, dotnet ef)
     Python, Php, Dotnet,
     // shells and shell builtins that run code
@@ -23,7 +23,9 @@ internal enum ToolId : byte
     // a built-in data table (Tools/*.json) named by BuiltInTools.TableOf
     Table, PgDump, Cqlsh, ClickHouse, PgClient, Sqlcmd,
     // local commands that destroy without deleting by name (Tools/LocalFiles.cs)
-    Rsync, Chmod, Mv, Truncate, Crontab,
+    Rsync, Scp, Chmod, Mv, Truncate, Crontab,
+    // service managers and power commands (Tools/Systemctl.cs)
+    Systemctl, Power,
     // partition and volume tools (LocalDelete.Partition)
     Partition,
 }
@@ -40,10 +42,12 @@ internal static class ToolTable
         ("flock", ToolId.Flock), ("chronic", ToolId.Nohup), ("unbuffer", ToolId.Nohup),
         ("aws-vault", ToolId.SecretRunner), ("doppler", ToolId.SecretRunner), ("op", ToolId.SecretRunner), ("infisical", ToolId.SecretRunner),
         ("dotenv", ToolId.SecretRunner), ("dotenvx", ToolId.SecretRunner), ("watch", ToolId.Watch), ("setsid", ToolId.Setsid), ("chrt", ToolId.Chrt),
+        ("su", ToolId.Su), ("runuser", ToolId.Runuser), ("script", ToolId.Script), ("parallel", ToolId.Parallel),
         ("npx", ToolId.Npx), ("bunx", ToolId.Bunx), ("pnpx", ToolId.Npx), ("busybox", ToolId.Busybox), ("bundle", ToolId.Bundle),
         ("pnpm", ToolId.Pnpm), ("npm", ToolId.Npm), ("yarn", ToolId.Yarn), ("bun", ToolId.Bun),
         ("uv", ToolId.PyRunner), ("poetry", ToolId.PyRunner), ("pipenv", ToolId.PyRunner), ("pipx", ToolId.PyRunner), ("uvx", ToolId.Uvx),
         ("make", ToolId.Make), ("gmake", ToolId.Make), ("ssh", ToolId.Ssh), ("ansible", ToolId.Ansible),
+        ("pssh", ToolId.Pssh), ("parallel-ssh", ToolId.Pssh), ("ansible-playbook", ToolId.AnsiblePlaybook),
         ("docker", ToolId.Docker), ("docker-compose", ToolId.Docker), ("podman", ToolId.Docker), ("podman-compose", ToolId.Docker),
         ("python", ToolId.Python), ("python3", ToolId.Python), ("php", ToolId.Php), ("dotnet", ToolId.Dotnet),
         ("sh", ToolId.Shell), ("bash", ToolId.Shell), ("dash", ToolId.Shell), ("zsh", ToolId.Shell), ("ksh", ToolId.Shell),
@@ -79,7 +83,11 @@ internal static class ToolTable
         ("etcdctl", ToolId.Table), ("vault", ToolId.Table), ("consul", ToolId.Table), ("nomad", ToolId.Table), ("argocd", ToolId.Table),
         ("flux", ToolId.Table), ("sst", ToolId.Table), ("rclone", ToolId.Table), ("s5cmd", ToolId.Table),
         ("mc", ToolId.Table), ("s3cmd", ToolId.Table), ("influx", ToolId.Table),
-        ("rsync", ToolId.Rsync), ("chmod", ToolId.Chmod), ("chown", ToolId.Chmod), ("chgrp", ToolId.Chmod), ("mv", ToolId.Mv),
+        ("kafka-topics", ToolId.Table), ("kafka-topics.sh", ToolId.Table), ("kafka-consumer-groups", ToolId.Table),
+        ("kafka-consumer-groups.sh", ToolId.Table), ("rabbitmqadmin", ToolId.Table), ("rabbitmqctl", ToolId.Table), ("nats", ToolId.Table),
+        ("mongorestore", ToolId.Table), ("glab", ToolId.Table),
+        ("rsync", ToolId.Rsync), ("scp", ToolId.Scp), ("systemctl", ToolId.Systemctl), ("service", ToolId.Power),
+        ("reboot", ToolId.Power), ("shutdown", ToolId.Power), ("poweroff", ToolId.Power), ("halt", ToolId.Power), ("chmod", ToolId.Chmod), ("chown", ToolId.Chmod), ("chgrp", ToolId.Chmod), ("mv", ToolId.Mv),
         ("truncate", ToolId.Truncate), ("crontab", ToolId.Crontab),
         ("parted", ToolId.Partition), ("sgdisk", ToolId.Partition), ("sfdisk", ToolId.Partition), ("lvremove", ToolId.Partition),
         ("vgremove", ToolId.Partition), ("pvremove", ToolId.Partition), ("zfs", ToolId.Partition), ("zpool", ToolId.Partition),

@@ -133,7 +133,12 @@ public static class ShellParser
                         if (eq > 0 && IsName(text.AsSpan(0, eq)) && IsAssignmentRaw(t.Text))
                         {
                             cur ??= NewCommand(t.Offset);
-                            cur.Assignments.Add(new(text[..eq], text[(eq + 1)..]));
+                            var value = text[(eq + 1)..];
+                            // bash expands an unquoted ~ after the = of an assignment (KUBECONFIG=~/.kube/prod).
+                            if (t.Text.Length > eq + 1 && t.Text[eq + 1] == '~' && (t.Text.Length == eq + 2 || t.Text[eq + 2] == '/')
+                                && value.StartsWith('~') && lookup("HOME") is string home)
+                                value = home + value[1..];
+                            cur.Assignments.Add(new(text[..eq], value));
                             continue;
                         }
                     }

@@ -15,7 +15,8 @@ public static class BuiltInTools
         "vercel", "netlify", "render", "neonctl", "pscale", "turso", "firebase", "wrangler", "cdk", "cdktf", "serverless", "sam",
         "copilot", "helmfile", "bq", "knex", "typeorm", "mikro-orm", "alembic", "flyway", "liquibase", "mix", "artisan", "django",
         "dotnet-ef", "diesel", "sqlx", "goose", "migrate", "dbmate", "atlas", "flask",
-        "etcdctl", "vault", "consul", "nomad", "argocd", "flux", "sst", "rclone", "s5cmd", "mc", "s3cmd", "influx"];
+        "etcdctl", "vault", "consul", "nomad", "argocd", "flux", "sst", "rclone", "s5cmd", "mc", "s3cmd", "influx",
+        "kafka-topics", "kafka-consumer-groups", "rabbitmqadmin", "rabbitmqctl", "nats", "mongorestore", "glab"];
 
     /// <summary>The table of a program name (<c>neon</c> → <c>neonctl</c>, <c>sls</c> →
     /// <c>serverless</c>, <c>./manage.py</c> → <c>django</c>); the name itself when it is a table.</summary>
@@ -25,6 +26,8 @@ public static class BuiltInTools
         "sls" => "serverless",
         "manage.py" or "django-admin" => "django",
         "typeorm-ts-node-commonjs" or "typeorm-ts-node-esm" => "typeorm",
+        "kafka-topics.sh" => "kafka-topics",
+        "kafka-consumer-groups.sh" => "kafka-consumer-groups",
         _ => program,
     };
 
@@ -55,7 +58,7 @@ public static class BuiltInTools
         var doc = ProfileReader.Read($"tools/{name}.json", Text(name), 0, errors);
         if (doc == null || errors.Count > 0) throw new ProfileException(errors.Count > 0 ? errors : [new ProfileError($"tools/{name}.json", "", "unreadable")]);
         var def = doc.Tools.Single(t => t.Name == name);
-        return new ProfileTool(def, name == "gh" ? GhApi.TryParse : null, name is "bq" or "wrangler" or "turso" or "heroku" ? SqlOf : null);
+        return new ProfileTool(def, name == "gh" ? GhApi.TryParse : name == "glab" ? GhApi.TryParseGlab : null, name is "bq" or "wrangler" or "turso" or "heroku" ? SqlOf : null);
     }
 
     // The SQL of bq query 'SQL', wrangler d1 execute DB --command 'SQL' (or --file), turso db

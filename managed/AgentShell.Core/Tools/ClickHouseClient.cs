@@ -14,6 +14,10 @@ public static class ClickHouseClient
         "--config-file", "-C", "--connection", "--param", "--max_threads", "--log-level", "--history_file", "--progress", "--time", "-t",
     };
 
+    private static readonly string[] ShortNames = Enumerable.Range(0, 128).Select(ch => "-" + (char)ch).ToArray();
+
+    private static string ShortName(char ch) => ch < 128 ? ShortNames[ch] : "-?";
+
     /// <summary>Parses clickhouse-client's arguments (after <c>client</c> for <c>clickhouse client</c>).</summary>
     public static CommandIntent? Parse(string tool, ToolCall c)
     {
@@ -36,8 +40,16 @@ public static class ClickHouseClient
             string name = x;
             string? value = null;
             if (x.StartsWith("--", StringComparison.Ordinal) && x.IndexOf('=') is int eq and > 0) { name = x[..eq]; value = x[(eq + 1)..]; }
-            else if (x.Length > 2 && x[0] == '-' && x[1] != '-' && Valued.Contains(x[..2])) { name = x[..2]; value = x[2..]; }
             else if (Valued.Contains(x) && i + 1 < a.Count) value = a[++i];
+            else if (x.Length > 2 && x[0] == '-' && x[1] != '-')
+            {
+                // Short options bundle (boost's sticky style): -nmq 'SQL' is -n -m -q 'SQL', -qSQL is -q SQL.
+                int k = 1;
+                while (k < x.Length && !Valued.Contains(ShortName(x[k]))) k++;
+                if (k == x.Length) continue;
+                name = ShortName(x[k]);
+                value = k + 1 < x.Length ? x[(k + 1)..] : i + 1 < a.Count ? a[++i] : null;
+            }
             else continue;
             switch (name)
             {

@@ -66,6 +66,7 @@ public static class Gcloud
                 "ssh" or "scp" or "connect" or "execute-sql" => Effect.Unknown,
                 "config" when i + 1 < pos.Count && pos[i + 1] is "list" or "get" or "get-value" => Effect.Read,
                 "config" when i + 1 < pos.Count => Effect.Write,
+                "access" when i > 0 && pos[i - 1] == "versions" => Effect.Read, // secrets versions access: prints the secret
                 "get-credentials" or "get-iam-policy" or "get-value" or "print-access-token" or "print-identity-token" => Effect.Read,
                 "ssh-keys" or "operations" or "instances" or "databases" or "clusters" or "projects" or "sql" or "compute" or "container" or "storage" or "iam" or "run" or "functions" or "auth" or "services" => (Effect?)null,
                 _ => i > 0 || pos[i] is "info" or "version" ? CliVerbs.Of(pos[i]) : null,

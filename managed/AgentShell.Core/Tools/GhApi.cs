@@ -2,14 +2,20 @@ using AgentShell.Core.Model;
 
 namespace AgentShell.Core.Tools;
 
-/// <summary><c>gh api</c>: an HTTP client, not a subcommand table (the rest of gh is data in
-/// <c>gh.json</c>). The effect is the method's (<c>-X DELETE</c> → delete; fields imply POST →
-/// write; GET → read), or for <c>gh api graphql</c> the GraphQL document's (<c>-f query=...</c>,
-/// <c>@file</c> read through the exec context). Target: the endpoint under api.github.com.</summary>
+/// <summary><c>gh api</c> and <c>glab api</c>: HTTP clients, not subcommand tables (the rest of gh
+/// and glab is data in <c>gh.json</c>, <c>glab.json</c>). The effect is the method's (<c>-X DELETE</c>
+/// → delete; fields imply POST → write; GET → read), or for <c>api graphql</c> the GraphQL document's
+/// (<c>-f query=...</c>, <c>@file</c> read through the exec context). Target: the endpoint under the
+/// API of the host (<c>--hostname</c>, else GH_HOST / GITLAB_HOST, else github.com / gitlab.com).</summary>
 internal static class GhApi
 {
     /// <summary>The intent of <c>gh api ...</c>; null when the subcommand is not <c>api</c>.</summary>
-    internal static CommandIntent? TryParse(ToolCall c, List<string> words, List<Evidence> evidence)
+    internal static CommandIntent? TryParse(ToolCall c, List<string> words, List<Evidence> evidence) => TryParse("gh", c, words, evidence);
+
+    /// <summary>The intent of <c>glab api ...</c>; null when the subcommand is not <c>api</c>.</summary>
+    internal static CommandIntent? TryParseGlab(ToolCall c, List<string> words, List<Evidence> evidence) => TryParse("glab", c, words, evidence);
+
+    private static CommandIntent? TryParse(string tool, ToolCall c, List<string> words, List<Evidence> evidence)
     {
         if (words.Count == 0 || words[0] != "api") return null;
         var a = c.Args;
@@ -30,9 +36,24 @@ internal static class GhApi
             effect = r == null || r.Error != null ? Effect.Unknown : r.Effect;
             if (r != null) foreach (var (f, fe) in r.Fields) evidence.Add(new(f, $"GraphQL mutation field {f}: {fe.Name()}"));
         }
-        var url = endpoint.StartsWith("http", StringComparison.Ordinal) ? endpoint : "https://api.github.com/" + endpoint.TrimStart('/');
+        var url = endpoint.StartsWith("http", StringComparison.Ordinal) ? endpoint : ApiBase(tool, c, endpoint == "graphql") + endpoint.TrimStart('/');
         var target = CliVerbs.Api(url);
         evidence.Add(new(endpoint, $"{method} {target}"));
-        return ToolHelp.Intent("gh", effect, $"{method} {target}", [target], evidence);
+        return ToolHelp.Intent(tool, effect, $"{method} {target}", [target], evidence);
+    }
+
+    // gh: api.github.com, GitHub Enterprise at HOST/api/v3/ (GraphQL at HOST/api/graphql); glab: HOST/api/v4/.
+    private static string ApiBase(string tool, ToolCall c, bool graphql)
+    {
+        var host = ToolHelp.Option(c.Args, "--hostname") ?? c.Context.GetEnvironmentVariable(tool == "gh" ? "GH_HOST" : "GITLAB_HOST");
+        if (host != null)
+        {
+            int scheme = host.IndexOf("://", StringComparison.Ordinal);
+            host = (scheme >= 0 ? host[(scheme + 3)..] : host).TrimEnd('/');
+            if (host.Length == 0) host = null;
+        }
+        if (tool == "gh")
+            return host == null || host == "github.com" ? "https://api.github.com/" : graphql ? $"https://{host}/api/" : $"https://{host}/api/v3/";
+        return $"https://{host ?? "gitlab.com"}/api/" + (graphql ? "" : "v4/");
     }
 }

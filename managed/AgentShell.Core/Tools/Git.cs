@@ -108,7 +108,7 @@ public static class Git
                 evidence.Add(new(x, "forced update"));
             }
             if (x is "--mirror" or "--all" or "--branches") all = true;
-            if (x is "--delete" or "-d") delete = true;
+            if (x is "--delete" or "-d" or "--prune") delete = true; // --prune: remote branches with no local counterpart go
             if (PushValued.Contains(x)) { k++; continue; }
             if (!x.StartsWith('-')) pos.Add(x);
         }

@@ -162,11 +162,26 @@ public static class HttpBody
                 (opNames ??= []).Add(p.Value.GetString()!);
             else if (p.Name.Equals("variables", StringComparison.OrdinalIgnoreCase)) variables = p.Value;
         }
-        if (queries == null) return SoftDelete.Of(e, token, evidence);
+        if (queries == null) return JsonRpc(e, token, evidence) ?? SoftDelete.Of(e, token, evidence);
         var effect = Documents(queries, opNames, token, evidence);
         // A mutation that only updates, with variables marking the record deleted, deletes it.
         if (effect == Effect.Write && variables.ValueKind == JsonValueKind.Object && SoftDelete.Of(variables, token, evidence, anyDepth: true) is Effect v)
             effect = ToolHelp.Max(effect, v);
+        return effect;
+    }
+
+    // A JSON-RPC request ({"jsonrpc": "2.0", "method": "deleteAccount", …}): the method names the
+    // operation as a GraphQL field does (accounts.delete, user/purge, drop_table); a method naming
+    // no destructive verb leaves the body to the other readers.
+    private static Effect? JsonRpc(JsonElement e, string token, List<Evidence> evidence)
+    {
+        // PERF: TryGetProperty compares UTF-8 names in place; enumerating would make a string per key of every JSON body.
+        if (!e.TryGetProperty("jsonrpc", out _) || !e.TryGetProperty("method", out var m) || m.ValueKind != JsonValueKind.String) return null;
+        var method = m.GetString();
+        if (string.IsNullOrEmpty(method)) return null;
+        var effect = GraphQL.FieldEffect(method);
+        if (effect < Effect.Delete) return null;
+        evidence.Add(new(Short(token), $"JSON-RPC method {method}: {effect.Name()}"));
         return effect;
     }
 

@@ -63,6 +63,38 @@ public static class LocalFiles
         return LocalDelete.Classify("rsync", recursive: true, filtered: false, [dest], c.Context, $"rsync {deleteFlag}");
     }
 
+    // scp's options that take a value (OpenSSH's getopt string "346ABCc:D:F:i:J:l:o:P:pqRrS:TvX:").
+    private const string ScpValued = "cDFiJloPSX";
+
+    /// <summary>scp: a copy of <c>/dev/null</c> (or of an empty file) onto another machine's file
+    /// empties that file there: a truncate of host:path. Any other copy is a write (null: not classified).</summary>
+    public static CommandIntent? Scp(ToolCall c)
+    {
+        var pos = new List<string>();
+        var a = c.Args;
+        for (int i = 0; i < a.Count; i++)
+        {
+            var x = a[i];
+            if (x == "--") { pos.AddRange(a.Skip(i + 1)); break; }
+            if (x.Length < 2 || x[0] != '-') { pos.Add(x); continue; }
+            for (int k = 1; k < x.Length; k++)
+            {
+                if (ScpValued.IndexOf(x[k]) < 0) continue;
+                if (k + 1 == x.Length) i++;
+                break;
+            }
+        }
+        if (pos.Count < 2 || !IsRemote(pos[^1]) || RemoteHost(pos[^1]) is not { } host) return null;
+        foreach (var src in pos.Take(pos.Count - 1))
+        {
+            if (IsRemote(src)) continue;
+            bool empty = src is "/dev/null" || (ToolHelp.ReadText(c.Context, src) is { Length: 0 });
+            if (!empty) continue;
+            return ToolHelp.Intent("scp", Effect.Truncate, $"scp {src} {pos[^1]}", [host], [new(src, $"an empty copy over {pos[^1]} empties it")]);
+        }
+        return null;
+    }
+
     // -n in a cluster of short options (-avn); an n after a letter that takes a value is that
     // value (-en: the remote shell "n", -Tn: the temp dir "n"), not a dry run.
     private static bool DryRunCluster(string x)

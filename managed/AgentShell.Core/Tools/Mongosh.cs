@@ -4,7 +4,7 @@ namespace AgentShell.Core.Tools;
 
 /// <summary>mongosh/mongo: JavaScript from <c>--eval</c>, <c>-f</c>/<c>--file</c>, script
 /// arguments or stdin, scanned for destructive calls (comments stripped): <c>dropDatabase()</c>
-/// → wipe, <c>.drop()</c> → drop, <c>deleteMany({})</c>/<c>remove({})</c> → wipe,
+/// → wipe, <c>.drop()</c> → drop, <c>deleteMany({})</c>/<c>remove({})</c>/<c>updateMany({}, …)</c> → wipe,
 /// <c>deleteMany(filter)</c>/<c>deleteOne</c>/<c>findOneAndDelete</c> → delete, <c>shutdownServer</c>
 /// → terminate, insert/update → write, find/count/show → read. Target from the URI/host
 /// argument or <c>--host</c>/<c>--port</c>.</summary>
@@ -188,6 +188,8 @@ public static class Mongosh
                 Consider(empty ? Effect.Wipe : Effect.Delete, empty ? m + "{})" : m + "filter)");
             }
         }
+        // updateMany({}, …) rewrites every document, as UPDATE without WHERE does (a wipe of what it sets).
+        if (Has(compact, "updateMany({},")) Consider(Effect.Wipe, "updateMany({}, …)");
         if (Has(compact, "deleteOne(") || Has(compact, "findOneAndDelete(") || Has(compact, "findAndModify(") && Has(compact, "remove:true")) Consider(Effect.Delete, "deleteOne()");
         if (Has(compact, "bulkWrite(") && (Has(compact, "deleteMany") || Has(compact, "deleteOne"))) Consider(Effect.Delete, "bulkWrite delete");
         if (Has(compact, "shutdownServer(") || Has(compact, "{shutdown:") || Has(compact, "killOp(")) Consider(Effect.Terminate, "shutdownServer()");

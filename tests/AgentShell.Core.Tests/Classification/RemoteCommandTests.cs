@@ -79,6 +79,80 @@ public class RemoteCommandTests
         Assert.That(w.Targets[0].Name, Is.EqualTo(pattern));
     }
 
+    // corpus10: pssh, ansible modules and inventories, ansible-playbook, scp of an empty file.
+    [TestCase("pssh -H 'h1.example.com h2.example.com' -i 'redis-cli FLUSHALL'", "pssh", Effect.Wipe, "ssh://h2.example.com/")]
+    [TestCase("parallel-ssh -h prod-hosts.txt 'rm -rf /srv/app/releases'", "parallel-ssh", Effect.Delete, "ssh://web2.prod.example.com/")]
+    [TestCase("pssh -h no-such-hosts.txt dropdb app", "pssh", Effect.Drop, "environment unknown")]
+    [TestCase("pssh -H web1.example.com 'sudo systemctl stop app'", "pssh", Effect.Terminate, "ssh://web1.example.com/")]
+    [TestCase("ssh web1.example.com sudo systemctl disable --now app", "ssh", Effect.Terminate, "ssh://web1.example.com/")]
+    [TestCase("ssh web1.example.com 'sudo service nginx stop'", "ssh", Effect.Terminate, "ssh://web1.example.com/")]
+    [TestCase("systemctl -H ops@db1.example.com stop postgresql", "systemctl", Effect.Terminate, "ssh://db1.example.com/")]
+    [TestCase("ansible all -i inventory/prod -m file -a 'path=/srv/app/shared state=absent'", "ansible", Effect.Delete, "ssh://db1.prod.example.com/")]
+    [TestCase("ansible web -i inventory/prod -m ansible.builtin.service -a 'name=app state=stopped'", "ansible", Effect.Terminate, "ssh://web1.prod.example.com/")]
+    [TestCase("ansible db -i inventory/prod -m postgresql_db -a 'name=app state=absent'", "ansible", Effect.Drop, "ssh://db1.prod.example.com/")]
+    [TestCase("ansible db -i inventory/missing-prod -m postgresql_db -a 'name=app state=absent'", "ansible", Effect.Drop, "ssh://missing-prod/")]
+    [TestCase("ansible all -i h1.example.com, -m reboot", "ansible", Effect.Terminate, "ssh://h1.example.com/")]
+    [TestCase("ansible db -i inventory/prod -b -m shell -a 'psql -c \"TRUNCATE orders\"'", "ansible", Effect.Truncate, "ssh://db1.prod.example.com/")]
+    [TestCase("ansible-playbook -i inventory/prod playbooks/drop-db.yml", "ansible-playbook", Effect.Drop, "ssh://db1.prod.example.com/")]
+    [TestCase("ansible-playbook --inventory=inventory/prod playbooks/cleanup.yml -e x=1", "ansible-playbook", Effect.Terminate, "ssh://web1.prod.example.com/")]
+    [TestCase("ansible-playbook -i inventory/prod playbooks/site.yml", "ansible-playbook", Effect.Unknown, "ssh://web2.prod.example.com/")]
+    [TestCase("ansible-playbook -i inventory/prod playbooks/missing.yml", "ansible-playbook", Effect.Unknown, "ssh://web1.prod.example.com/")]
+    [TestCase("scp /dev/null deploy@web1.example.com:/etc/app/config.yml", "scp", Effect.Truncate, "ssh://web1.example.com/etc/app/config.yml")]
+    [TestCase("scp -P 2222 -o BatchMode=yes empty.yml web1.example.com:/etc/app/config.yml", "scp", Effect.Truncate, "ssh://web1.example.com/etc/app/config.yml")]
+    public void CommandsRunOnEveryHostTheyName(string shell, string tool, Effect effect, string target)
+    {
+        var w = Worst(shell);
+        Assert.That(w, Is.Not.Null, shell);
+        Assert.That((w!.Tool, w.Effect), Is.EqualTo((tool, effect)), shell);
+        Assert.That(w.Targets.Select(t => t.ToString()), Has.Member(target), shell);
+    }
+
+    [TestCase("pssh -h prod-hosts.txt -i 'df -h'")]
+    [TestCase("ansible all -i inventory/prod -m file -a 'path=/srv/app/shared state=directory'")]
+    [TestCase("ansible all -i inventory/prod -m service -a 'name=app state=restarted'")]
+    [TestCase("ansible-playbook -i inventory/prod playbooks/drop-db.yml --check")]
+    [TestCase("ansible-playbook -i inventory/prod playbooks/drop-db.yml --syntax-check")]
+    [TestCase("ansible-playbook -i inventory/prod playbooks/ping.yml")]
+    [TestCase("scp deploy@web1.example.com:/var/log/app.log ./app.log")]
+    [TestCase("scp ./select.sql deploy@web1.example.com:/tmp/")]
+    [TestCase("scp /dev/null ./local-copy")]
+    [TestCase("ssh web1.example.com 'systemctl status app; systemctl list-units --failed'")]
+    [TestCase("ssh web1.example.com 'sudo systemctl restart app'")]
+    [TestCase("ssh web1.example.com 'sudo systemctl stop app --dry-run'")]
+    [TestCase("ssh web1.example.com 'sudo shutdown -c'")]
+    public void RemoteLookAlikesAddNothing(string shell)
+    {
+        var w = Worst(shell);
+        Assert.That(w == null || w.Effect <= Effect.Write, shell + " → " + w?.Effect);
+    }
+
+    // corpus10: wrappers that run a string or a command as another user, in a recorder, or per argument.
+    [TestCase("su - postgres -c \"psql -h db.example.com -c 'DROP DATABASE app'\"", "psql", Effect.Drop)]
+    [TestCase("su -c 'psql -h db.example.com -c \"TRUNCATE t\"' postgres", "psql", Effect.Truncate)]
+    [TestCase("su --command='rm -rf /srv/data' deploy", "rm", Effect.Delete)]
+    [TestCase("runuser -u postgres -- psql -h db.example.com -c 'DROP TABLE t'", "psql", Effect.Drop)]
+    [TestCase("runuser -l postgres -c 'psql -h db.example.com -c \"DROP TABLE t\"'", "psql", Effect.Drop)]
+    [TestCase("script -qec \"kubectl --context prod-eu delete ns x\" /dev/null", "kubectl", Effect.Wipe)]
+    [TestCase("script -q --command='psql -h db.example.com -c \"DROP TABLE t\"' /dev/null", "psql", Effect.Drop)]
+    [TestCase("seq 3 | parallel -j2 curl -X DELETE https://api.example.com/jobs/{}", "curl", Effect.Delete)]
+    [TestCase("parallel --jobs 2 psql -h db.example.com -c 'TRUNCATE {}' ::: a b", "psql", Effect.Truncate)]
+    [TestCase("parallel ::: 'psql -h db.example.com -c \"DROP TABLE a\"' 'ls'", "psql", Effect.Drop)]
+    public void AWrapperRunsWhatItsStringSays(string shell, string tool, Effect effect)
+    {
+        var w = Worst(shell);
+        Assert.That(w, Is.Not.Null, shell);
+        Assert.That((w!.Tool, w.Effect), Is.EqualTo((tool, effect)), shell);
+    }
+
+    [TestCase("su - postgres -c 'psql -h db.example.com -c \"SELECT 1\"'", Effect.Read)]
+    [TestCase("runuser -u app -- ls -la", null)]
+    [TestCase("script -q /dev/null", null)]
+    [TestCase("parallel echo {} ::: a b", null)]
+    [TestCase("su postgres", null)]
+    [TestCase("cat jobs.txt | parallel", Effect.Unknown)]
+    public void WrapperLookAlikes(string shell, Effect? effect) =>
+        Assert.That(Worst(shell)?.Effect, Is.EqualTo(effect), shell);
+
     [TestCase("rsync -a --delete ./a/ deploy@h.example.com:/srv/a/", "ssh://h.example.com/srv/a/")]
     [TestCase("rsync -a --delete-after ./a/ h.example.com::site/a", "rsync://h.example.com/site/a")]
     [TestCase("rsync -a --remove-source-files h.example.com:/srv/out/ ./out/", "ssh://h.example.com/srv/out/")]
@@ -90,6 +164,17 @@ public class RemoteCommandTests
         var w = Worst(shell);
         Assert.That(w?.Effect, Is.EqualTo(Effect.Delete), shell);
         Assert.That(w!.Targets.Select(t => t.ToString()), Has.Member(target));
+    }
+
+    [TestCase("docker -H ssh://ops@h.example.com exec pg psql -U postgres -c 'DROP DATABASE app'", Effect.Drop, "ssh://h.example.com/")]
+    [TestCase("DOCKER_HOST=tcp://10.0.0.5:2376 docker exec -i redis redis-cli FLUSHALL", Effect.Wipe, "tcp://10.0.0.5:2376/")]
+    [TestCase("docker --context acme-prod compose exec api rm -rf /srv/uploads", Effect.Delete, "docker://acme-prod/")]
+    public void AContainerOfAnotherEngineIsThatMachines(string shell, Effect effect, string target)
+    {
+        var w = Worst(shell);
+        Assert.That(w?.Effect, Is.EqualTo(effect), shell);
+        Assert.That(w!.Targets.Select(t => t.ToString()), Has.Member(target), shell);
+        Assert.That(w.Targets.Any(t => t.Kind == TargetKind.LocalPath || t.Host is "localhost" or "127.0.0.1"), Is.False, shell);
     }
 
     [TestCase("docker -H tcp://10.0.0.5:2376 volume prune -f", "tcp://10.0.0.5:2376/")]

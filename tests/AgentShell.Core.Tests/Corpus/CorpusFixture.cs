@@ -64,6 +64,14 @@ internal static class CorpusFixture
         Write("repo/src/app.txt", "x");
         Write("repo/package.json", "{ \"name\": \"app\", \"scripts\": { \"db:reset\": \"prisma migrate reset --force\", \"predb:drop\": \"echo dropping\", \"db:drop\": \"sequelize db:drop\", \"build\": \"tsc -p .\", \"test\": \"jest\", \"migrate\": \"knex migrate:latest\" } }\n");
         Write("repo/Makefile", "DB_HOST ?= db.prod.example.com\nPSQL = psql -h $(DB_HOST)\n\n.PHONY: test db-reset deploy\n\ntest:\n\tgo test ./...\n\ndb-reset:\n\t@echo resetting\n\t$(PSQL) -c 'DROP SCHEMA public CASCADE'\n\ndeploy: build db-migrate\n\t@echo deployed\n\nbuild:\n\tgo build ./...\n\ndb-migrate:\n\t-$(PSQL) -c \"DELETE FROM schema_migrations\"\n");
+        Write("repo/inventory/prod", "[web]\nweb1.prod.example.com\nweb2.prod.example.com ansible_port=2222\n\n[db]\ndb1.prod.example.com\n\n[all:vars]\nansible_user=deploy\n");
+        Write("repo/inventory/staging", "[web]\nweb1.staging.example.com\n");
+        Write("repo/playbooks/drop-db.yml", "- hosts: db\n  become: true\n  tasks:\n    - name: drop the database\n      ansible.builtin.shell: psql -c \"DROP DATABASE app\"\n");
+        Write("repo/playbooks/cleanup.yml", "- hosts: web\n  tasks:\n    - name: stop app\n      service:\n        name: app\n        state: stopped\n    - name: old releases\n      file:\n        path: /srv/app/releases\n        state: absent\n");
+        Write("repo/playbooks/ping.yml", "- hosts: all\n  gather_facts: false\n  tasks:\n    - ping:\n    - name: disk\n      command: df -h\n    - service: name=app state=restarted\n");
+        Write("repo/playbooks/site.yml", "- hosts: web\n  roles:\n    - app\n");
+        Write("repo/prod-hosts.txt", "# production web\nweb1.prod.example.com\nweb2.prod.example.com\n");
+        Write("repo/empty.yml", "");
         Write("home/.kube/config", "apiVersion: v1\nkind: Config\ncurrent-context: prod-eu\ncontexts:\n- name: prod-eu\n");
         Write("home/.kube/empty", "apiVersion: v1\nkind: Config\n");
         // Tool configuration, each where an `env VAR=…` in a case points the tool at it.

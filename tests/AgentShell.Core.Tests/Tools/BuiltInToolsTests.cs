@@ -25,7 +25,8 @@ public class BuiltInToolsTests
     {
         var tool = BuiltInTools.Get(name);
         Assert.That(tool.Name, Is.EqualTo(name));
-        Assert.That(tool.Definition.Subcommands, Is.Not.Empty);
+        // A table decides by subcommand words, or (kafka-topics --delete, mongorestore --drop) by flags.
+        Assert.That(tool.Definition.Subcommands.Count + tool.Definition.EffectFlags.Count, Is.Positive, name);
         Assert.That(tool.Definition.Description, Is.Not.Null.And.Not.Empty);
     }
 
@@ -50,6 +51,28 @@ public class BuiltInToolsTests
     [TestCase("doctl compute droplet delete web-1", "doctl", Effect.Delete, "https://api.digitalocean.com/")]
     [TestCase("pulumi destroy --yes --stack acme/prod", "pulumi", Effect.Wipe, "terraform workspace acme/prod")]
     [TestCase("pulumi stack rm -s dev", "pulumi", Effect.Delete, "terraform workspace dev")]
+    // corpus10: message brokers, mongorestore, glab (and gh/glab api on another host)
+    [TestCase("kafka-topics.sh --bootstrap-server k1.example.com:9092 --delete --topic orders", "kafka-topics", Effect.Delete, "kafka://k1.example.com:9092/")]
+    [TestCase("kafka-topics --bootstrap-server k1.example.com:9092 --describe --topic orders", "kafka-topics", Effect.Read, "kafka://k1.example.com:9092/")]
+    [TestCase("kafka-topics --bootstrap-server k1.example.com:9092 --create --topic orders --partitions 3", "kafka-topics", Effect.Write, "kafka://k1.example.com:9092/")]
+    [TestCase("kafka-topics --delete --topic orders", "kafka-topics", Effect.Delete, "environment unknown")]
+    [TestCase("kafka-consumer-groups --bootstrap-server k1.example.com:9092 --delete --group billing", "kafka-consumer-groups", Effect.Delete, "kafka://k1.example.com:9092/")]
+    [TestCase("kafka-consumer-groups --bootstrap-server k1.example.com:9092 --reset-offsets --to-earliest --group g --topic t --dry-run", "kafka-consumer-groups", Effect.Read, "kafka://k1.example.com:9092/")]
+    [TestCase("rabbitmqadmin -H mq.example.com delete queue name=orders", "rabbitmqadmin", Effect.Delete, "http://mq.example.com:15672/")]
+    [TestCase("rabbitmqadmin -H mq.example.com delete vhost name=/", "rabbitmqadmin", Effect.Wipe, "http://mq.example.com:15672/")]
+    [TestCase("rabbitmqadmin -H mq.example.com list queues", "rabbitmqadmin", Effect.Read, "http://mq.example.com:15672/")]
+    [TestCase("rabbitmqctl -n rabbit@mq.example.com purge_queue orders", "rabbitmqctl", Effect.Delete, "amqp://mq.example.com/")]
+    [TestCase("rabbitmqctl list_queues", "rabbitmqctl", Effect.Read, "amqp://localhost/")]
+    [TestCase("nats -s nats://n.example.com:4222 stream rm ORDERS -f", "nats", Effect.Delete, "nats://n.example.com:4222/")]
+    [TestCase("nats --server=nats://n.example.com:4222 kv purge cfg key", "nats", Effect.Delete, "nats://n.example.com:4222/")]
+    [TestCase("nats -s nats://n.example.com:4222 stream info ORDERS", "nats", Effect.Read, "nats://n.example.com:4222/")]
+    [TestCase("mongorestore --drop --uri mongodb://m.example.com/shop dump/", "mongorestore", Effect.Drop, "mongodb://m.example.com:27017/shop")]
+    [TestCase("mongorestore --host m.example.com:27018 dump/", "mongorestore", Effect.Write, "mongodb://m.example.com:27018")]
+    [TestCase("mongorestore -h m.example.com --drop --dryRun dump/", "mongorestore", Effect.Read, "mongodb://m.example.com:27017")]
+    [TestCase("glab repo delete acme/shop --yes", "glab", Effect.Wipe, "https://gitlab.com/api/v4/projects/acme/shop")]
+    [TestCase("glab api -X DELETE projects/42", "glab", Effect.Delete, "https://gitlab.com/api/v4/projects/42")]
+    [TestCase("glab api --hostname git.example.com projects/42", "glab", Effect.Read, "https://git.example.com/api/v4/projects/42")]
+    [TestCase("gh api --hostname github.example.com -X DELETE repos/acme/app", "gh", Effect.Delete, "https://github.example.com/api/v3/repos/acme/app")]
     public void TablesAndTargets(string command, string tool, Effect effect, string targets)
     {
         var i = Classify(command);

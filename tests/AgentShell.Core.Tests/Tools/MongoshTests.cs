@@ -32,4 +32,10 @@ public class MongoshTests
         Assert.That(Mongosh.Parse("mongosh", known).Effect, Is.EqualTo(Effect.Wipe));
         Assert.That(Parse(args).Effect, Is.EqualTo(Effect.Unknown));
     }
+
+    [TestCase("db.orders.updateMany({}, {$unset: {total: \"\"}})", Effect.Wipe)]
+    [TestCase("db.orders.updateMany( {} , {$set: {x: 1}})", Effect.Wipe)]
+    [TestCase("db.orders.updateMany({status: 'stale'}, {$set: {archived: true}})", Effect.Write)]
+    [TestCase("db.orders.updateOne({}, {$set: {x: 1}})", Effect.Write)]
+    public void AnUpdateOfEveryDocumentIsAWipe(string js, Effect effect) => Assert.That(Mongosh.Scan(js).Effect, Is.EqualTo(effect), js);
 }
