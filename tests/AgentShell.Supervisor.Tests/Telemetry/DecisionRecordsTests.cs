@@ -24,6 +24,8 @@ public sealed class DecisionRecordsTests
             null, "alice (uid 1000)", 1234)).SetName("AnApprovedPauseWithQuotesAndAnEmptyArgument");
         yield return new TestCaseData(R(AuditAction.Block, AuditOutcome.Blocked, [], ["10.0.0.5:5432", "db.prod:5432"])).SetName("AConnectWithTargets");
         yield return new TestCaseData(R(AuditAction.Block, AuditOutcome.Blocked, [], [])).SetName("AConnectWithoutTargets");
+        yield return new TestCaseData(R(AuditAction.Block, AuditOutcome.Blocked, ["sh", "-c", "echo \"a\\b\"\n\t{\"x\":[1]}"], [], reason: "a \"quoted\" reason"))
+            .SetName("QuotesBackslashesAndControlCharactersTheLineEscapes");
         yield return new TestCaseData(R(AuditAction.Block, AuditOutcome.Blocked, ["curl", "héllo wörld ✓", new string('a', 3000)], [])).SetName("NonAsciiAndALongArgument");
         // Each string is made UTF-8 on its own (the snapshot) rather than the whole body at once:
         // an unpaired surrogate, at an argument's end or start, comes out as U+FFFD either way.
@@ -40,12 +42,15 @@ public sealed class DecisionRecordsTests
             var e = new TelemetryEvent(UnixNano(r.Time), "session-1", r, null, false, pending);
             var expected = new ProtoWriter();
             OtlpMessages.LogRecord(expected, TelemetryEvents.ToLog(e));
-            var direct = new ProtoWriter();
-            var records = new DecisionRecords();
-            records.Write(direct, e);
-            Assert.That(direct.Written.ToArray(), Is.EqualTo(expected.Written.ToArray()), $"pending id {pending ?? "none"}");
-            records.Write(direct, e); // a second record after the first: the reused buffers start clean
-            Assert.That(direct.Written.ToArray(), Is.EqualTo(expected.Written.ToArray().Concat(expected.Written.ToArray()).ToArray()));
+            foreach (bool readOnly in new[] { false, true }) // the line scanned, and read by the JSON reader
+            {
+                var direct = new ProtoWriter();
+                var records = new DecisionRecords { ReadOnly = readOnly };
+                records.Write(direct, e);
+                Assert.That(direct.Written.ToArray(), Is.EqualTo(expected.Written.ToArray()), $"pending id {pending ?? "none"}, JSON reader {readOnly}");
+                records.Write(direct, e); // a second record after the first: the reused buffers start clean
+                Assert.That(direct.Written.ToArray(), Is.EqualTo(expected.Written.ToArray().Concat(expected.Written.ToArray()).ToArray()));
+            }
         }
     }
 
@@ -75,6 +80,8 @@ public sealed class DecisionRecordsTests
         }
         var one = new DecisionRecords();
         var together = new ProtoWriter();
+        var escaped = R(19, rule, "a \"quoted\" reason", "production"); // a line the scan leaves to the JSON reader, between scanned ones
+        events.Insert(20, new TelemetryEvent(UnixNano(escaped.Time), "s1", escaped, null, false, null));
         var expected = new List<byte>();
         foreach (var e in events)
         {
