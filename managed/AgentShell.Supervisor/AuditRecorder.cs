@@ -70,8 +70,14 @@ internal sealed class AuditRecorder(AuditLog? audit, string runId, int agentPid,
         try
         {
             var rec = AuditRecord.FromDecision(d, DateTimeOffset.UtcNow, runId, syscall, pid, chain, argv, cwd, outcome, by, waitedMs);
-            audit.Append(rec, parsedTool: d.Intent != null, out var redacted);
-            if (redacted != null) telemetry?.Decision(redacted, runId, pendingId);
+            audit.Append(rec, parsedTool: d.Intent != null, out var redacted, out var line);
+            // The exporter is handed the line as written (read back off the hot path), or, when the
+            // line could not be made, the record (whose export then says why).
+            if (redacted != null && telemetry != null)
+            {
+                if (line.IsEmpty) telemetry.Decision(redacted, runId, pendingId);
+                else telemetry.Decision(redacted, line, runId, pendingId);
+            }
         }
         catch (Exception e)
         {

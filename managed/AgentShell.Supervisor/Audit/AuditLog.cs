@@ -121,13 +121,15 @@ public sealed class AuditLog : IDisposable
     /// Thread-safe; never throws; waits for at most one write.</summary>
     /// <param name="record">The decision to log (secrets are removed here, the caller passes the raw argv).</param>
     /// <param name="parsedTool">True when a tool parser understood the command; see <see cref="ShouldLog"/>.</param>
-    public AuditWrite Append(AuditRecord record, bool parsedTool) => Append(record, parsedTool, out _);
+    public AuditWrite Append(AuditRecord record, bool parsedTool) => Append(record, parsedTool, out _, out _);
 
-    /// <summary>As <see cref="Append(AuditRecord, bool)"/>, also giving the record as redacted for the line (null
-    /// when skipped, or when it failed before that), so the exporter need not redact it again.</summary>
-    public AuditWrite Append(AuditRecord record, bool parsedTool, out AuditRecord? redacted)
+    /// <summary>As <see cref="Append(AuditRecord, bool)"/>, also giving the record as redacted for the line and the
+    /// line itself (null and empty when skipped, or when it failed before that; the line is in a buffer of this
+    /// thread's, valid until its next append), so the exporter need neither redact nor serialize it again.</summary>
+    public AuditWrite Append(AuditRecord record, bool parsedTool, out AuditRecord? redacted, out ReadOnlySpan<byte> line)
     {
         redacted = null;
+        line = default;
         try
         {
             if (!ShouldLog(record, parsedTool, LogAllowsOfUnparsedTools)) return AuditWrite.Skipped;
@@ -135,7 +137,8 @@ public sealed class AuditLog : IDisposable
             buffer.ResetWrittenCount();
             redacted = Redactor.Redact(record);
             AuditJson.WriteLine(buffer, redacted);
-            return WriteLine(buffer.WrittenSpan);
+            line = buffer.WrittenSpan;
+            return WriteLine(line);
         }
         catch (Exception e)
         {

@@ -81,6 +81,36 @@ internal sealed class ProtoWriter
         _pos += encoded.Length;
     }
 
+    /// <summary><paramref name="n"/> bytes at the end, for the caller to fill (valid until the next write).</summary>
+    public Span<byte> Reserve(int n)
+    {
+        Ensure(n);
+        _pos += n;
+        return _buf.AsSpan(_pos - n, n);
+    }
+
+    /// <summary>Bytes already written, to fill in later (valid until the next write).</summary>
+    public Span<byte> At(int offset, int length) => _buf.AsSpan(0, _pos).Slice(offset, length);
+
+    /// <summary>Appends <paramref name="value"/>'s UTF-8 (no tag, no length); how many bytes.</summary>
+    public int AppendUtf8(ReadOnlySpan<char> value)
+    {
+        Ensure(Encoding.UTF8.GetMaxByteCount(value.Length));
+        int n = Encoding.UTF8.GetBytes(value, _buf.AsSpan(_pos));
+        _pos += n;
+        return n;
+    }
+
+    /// <summary>Writes <paramref name="value"/> at <paramref name="at"/> as a varint of five bytes
+    /// whatever its value (a length known only after what follows it was written).</summary>
+    public void PaddedVarintAt(int at, int value)
+    {
+        var span = At(at, 5);
+        uint v = (uint)value;
+        for (int i = 0; i < 4; i++, v >>= 7) span[i] = (byte)(v | 0x80);
+        span[4] = (byte)(v & 0x7f);
+    }
+
     /// <summary>The bytes the buffer can hold before it grows.</summary>
     public int Capacity => _buf.Length;
 

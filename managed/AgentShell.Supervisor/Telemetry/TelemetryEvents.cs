@@ -5,9 +5,11 @@ using AgentShell.Supervisor.Approval;
 namespace AgentShell.Supervisor.Telemetry;
 
 /// <summary>What was queued for export: a decision's audit record (as redacted for the audit log)
-/// or a pause that opened or closed, encoded at once by the thread that queues it into the export
-/// ring (<see cref="RecordRing"/>): a decision's by <see cref="DecisionRecords"/> (no allocation), a
-/// pause's (rare) through a <see cref="LogEntry"/>. A struct: making one allocates nothing.</summary>
+/// or a pause that opened or closed, put at once into the export ring (<see cref="RecordRing"/>) by
+/// the thread that queues it: a decision's audit line (<see cref="DecisionRecords.Entry"/>, no
+/// allocation, read back and encoded by the export thread), a pause's (rare) encoded through a
+/// <see cref="LogEntry"/>.
+/// A struct: making one allocates nothing.</summary>
 internal readonly record struct TelemetryEvent(ulong TimeUnixNano, string Session, AuditRecord? Record, PendingItem? Pause, bool Opened, string? PendingId);
 
 /// <summary>Audit records and pauses as OTLP log records, under the attribute names of issue 17:

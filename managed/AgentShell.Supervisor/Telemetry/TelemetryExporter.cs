@@ -6,11 +6,11 @@ using AgentShell.Supervisor.Approval;
 namespace AgentShell.Supervisor.Telemetry;
 
 /// <summary>Exports audit records, pauses and decision metrics over OTLP/HTTP (protobuf) off the
-/// hot path. The deciding thread, after its answer is sent, encodes the audit record it already has
-/// into a reused buffer and copies the bytes into a bounded ring (<see cref="RecordRing"/>): no
-/// allocation, and no wake of anyone until a whole batch waits. One background thread takes
-/// batches and posts them. Past the ring's count or bytes the oldest record is dropped and
-/// counted, never the caller blocked. A receiver that is down or slow delays nothing but this
+/// hot path. The deciding thread, after its answer is sent, copies the line it wrote to the audit log
+/// into a bounded ring (<see cref="RecordRing"/>, <see cref="DecisionRecords.Entry"/>): no
+/// allocation, no encoding, and no wake of anyone until a whole batch waits. One background
+/// thread takes batches, encodes them and posts them. Past the ring's count or bytes the oldest
+/// record is dropped and counted, never the caller blocked. A receiver that is down or slow delays nothing but this
 /// thread; the first failure and the first drop are reported once on stderr. The local audit log,
 /// written before, stays the source of truth. Built only when an endpoint is configured (see
 /// <see cref="OtlpSettings.Resolve"/>); nothing is started before <see cref="Start"/>, and the
@@ -47,10 +47,11 @@ public sealed class TelemetryExporter : IDisposable
     private string _runId = "";
     private (byte[] Resource, byte[] Scope) _logsParts = ([], []);
     private int _reported, _reportedDrops;
-    // The export thread's buffers, made there: the batch's records, and the request's head.
-    private ProtoWriter _batch = null!, _head = null!;
-    // Each enqueuing thread's encoder and buffer (deciding threads, the pause registry's).
-    [ThreadStatic] private static DecisionRecords? t_records;
+    // The export thread's buffers, made there: the batch's records, the request's head, the ring's
+    // entries taken, and the encoder of decisions.
+    private ProtoWriter _batch = null!, _head = null!, _taken = null!;
+    private DecisionRecords _records = null!;
+    // Each enqueuing thread's buffer (deciding threads, the pause registry's).
     [ThreadStatic] private static ProtoWriter? t_record;
     private long _lastPost, _lastSave;
     private static readonly TimeSpan StateEvery = TimeSpan.FromSeconds(1);
@@ -147,12 +148,36 @@ public sealed class TelemetryExporter : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "unreadable"; }
     }
 
-    /// <summary>Queues one audit record, as redacted for the audit log (<see cref="Audit.AuditLog.Append(AuditRecord, bool, out AuditRecord?)"/>),
-    /// and counts the decision.</summary>
+    /// <summary>Queues one audit record, as redacted for the audit log, and counts the decision;
+    /// its line is written here as the audit log writes it (<see cref="Decision(AuditRecord, ReadOnlySpan{byte}, string, string?)"/>
+    /// takes the line the audit log wrote).</summary>
     public void Decision(AuditRecord record, string session, string? pendingId)
     {
+        ReadOnlySpan<byte> line;
+        try { line = DecisionRecords.Line(record); }
+        catch (Exception e)
+        {
+            Metrics.Decision(record.Action, record.Effect, record.Environment);
+            if (_s.LogsEndpoint == null) return;
+            var w = t_record ??= new ProtoWriter(1024);
+            w.Reset();
+            ExportError(w, UnixNano(record.Time), e);
+            Add(w);
+            return;
+        }
+        Decision(record, line, session, pendingId);
+    }
+
+    /// <summary>Queues one decision and counts it: <paramref name="line"/> is the line the audit log
+    /// wrote for <paramref name="record"/> (<see cref="Audit.AuditLog.Append(AuditRecord, bool, out AuditRecord?, out ReadOnlySpan{byte})"/>:
+    /// redacted), copied as it is; the export thread reads it back into a log record.</summary>
+    public void Decision(AuditRecord record, ReadOnlySpan<byte> line, string session, string? pendingId)
+    {
         Metrics.Decision(record.Action, record.Effect, record.Environment);
-        Enqueue(new TelemetryEvent(UnixNano(record.Time), session, record, null, false, pendingId));
+        if (_s.LogsEndpoint == null) return;
+        var w = t_record ??= new ProtoWriter(1024);
+        DecisionRecords.Entry(w, line, session, pendingId);
+        Add(w);
     }
 
     /// <summary>Queues "pause opened".</summary>
@@ -170,18 +195,23 @@ public sealed class TelemetryExporter : IDisposable
         Enqueue(new TelemetryEvent(NowUnixNano(), session, null, item, false, item.Id));
     }
 
-    // PERF: the caller's whole cost, after its answer was sent: the record encoded into this thread's
-    // buffer (~1 us, most attributes copied from DecisionRecords' cache; its audit record then dies
-    // young: queued by reference for the export thread to encode, records outlived young
-    // collections and lifted peak RSS by 0.5 MiB, bench telemetry_export 16.4 against 15.9) and
-    // copied into the ring under a lock. The
-    // export thread is woken (a futex call) only when a whole batch waits; else its timer finds them.
+    // A pause (rare) is encoded here, on the registry's thread.
     private void Enqueue(in TelemetryEvent ev)
     {
         if (_s.LogsEndpoint == null) return;
         var w = t_record ??= new ProtoWriter(1024);
         w.Reset();
-        Encode(w, ev, t_records ??= new DecisionRecords());
+        Encode(w, ev);
+        Add(w);
+    }
+
+    // PERF: a deciding thread's whole cost, after its answer was sent: its audit line copied into this
+    // thread's buffer (DecisionRecords.Entry; its audit record then dies young: queued by reference
+    // for the export thread, records outlived young collections and lifted peak RSS by 0.5 MiB, bench
+    // telemetry_export 16.4 against 15.9) and into the ring under a lock. The export thread is woken
+    // (a futex call) only when a whole batch waits; else its timer finds them.
+    private void Add(ProtoWriter w)
+    {
         bool batch = _ring.Add(w.Written, BatchSize, BatchBytes, out int dropped);
         for (int i = 0; i < dropped; i++) _status.AddDropped();
         if (w.Capacity > 64 * 1024) t_record = null; // one huge record: not kept for good
@@ -206,6 +236,8 @@ public sealed class TelemetryExporter : IDisposable
     {
         _batch = new ProtoWriter(BatchBytes + 1024);
         _head = new ProtoWriter(256);
+        _taken = new ProtoWriter(BatchBytes / 2 + 1024);
+        _records = new DecisionRecords();
         _lastPost = Stopwatch.GetTimestamp();
         var w = new ProtoWriter(1024);
         using var http = new OtlpPoster(_s.Timeout);
@@ -241,7 +273,7 @@ public sealed class TelemetryExporter : IDisposable
             if (!flush && !_ring.HasBatch(BatchSize, BatchBytes)) return;
             var w = _batch;
             w.Reset();
-            int n = _ring.Take(w, BatchSize, BatchBytes);
+            int n = Fill(w);
             if (n == 0) return;
             OtlpMessages.LogsHead(_head, _logsParts, w.Written.Length);
             bool posted = Post(http, _s.LogsEndpoint!, _s.LogsHeaders, _head.WrittenMemory, w.WrittenMemory, n, ct);
@@ -251,23 +283,54 @@ public sealed class TelemetryExporter : IDisposable
         }
     }
 
+    // Takes up to a batch of entries from the ring and writes their log records into w: a
+    // decision's entry is read and encoded here, a pause's copied. A decision's record may be larger
+    // than its entry, so each take asks for at most half the batch's bytes still free: the batch
+    // stays near BatchBytes, below the large-object heap. How many records.
+    private int Fill(ProtoWriter w)
+    {
+        int n = 0;
+        while (n < BatchSize && w.Written.Length < BatchBytes)
+        {
+            var taken = _taken;
+            taken.Reset();
+            int k = _ring.Take(taken, BatchSize - n, (BatchBytes - w.Written.Length) / 2);
+            if (k == 0) break;
+            n += k;
+            for (var entries = taken.Written; !entries.IsEmpty;)
+            {
+                var entry = entries[..RecordRing.EntryLength(entries)];
+                if (entry[0] == DecisionRecords.Kind) Encode(w, entry);
+                else w.Raw(entry);
+                entries = entries[entry.Length..];
+            }
+        }
+        if (_taken.Capacity > 2 * BatchBytes) _taken = new ProtoWriter(BatchBytes / 2 + 1024);
+        return n;
+    }
+
     // A record that cannot be turned into a log record is replaced by one that says so (the audit
     // log has it): nothing stops on one. Both encoders write only after their last step that can
     // fail, so a failure leaves nothing half-written.
-    private static void Encode(ProtoWriter w, in TelemetryEvent e, DecisionRecords records)
+    private void Encode(ProtoWriter w, ReadOnlySpan<byte> decision)
     {
-        try
-        {
-            if (e.Record != null) records.Write(w, e);
-            else OtlpMessages.LogRecord(w, TelemetryEvents.ToLog(e));
-        }
+        try { _records.Write(w, decision); }
+        catch (Exception ex) { ExportError(w, NowUnixNano(), ex); }
+    }
+
+    private static void Encode(ProtoWriter w, in TelemetryEvent e)
+    {
+        try { OtlpMessages.LogRecord(w, TelemetryEvents.ToLog(e)); }
         catch (Exception ex)
         {
             w.Reset();
-            OtlpMessages.LogRecord(w, new LogEntry(e.TimeUnixNano, OtlpMessages.Warn, "WARN", "agentshell.export_error",
-                $"a record could not be exported ({ex.GetType().Name}); see the local audit log", []));
+            ExportError(w, e.TimeUnixNano, ex);
         }
     }
+
+    private static void ExportError(ProtoWriter w, ulong time, Exception ex) =>
+        OtlpMessages.LogRecord(w, new LogEntry(time, OtlpMessages.Warn, "WARN", "agentshell.export_error",
+            $"a record could not be exported ({ex.GetType().Name}); see the local audit log", []));
 
     // Drops are counted in the state file (doctor); the first is also said once on stderr.
     private void ReportDrops()

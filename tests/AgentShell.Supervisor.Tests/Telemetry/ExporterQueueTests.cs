@@ -85,11 +85,11 @@ public sealed class ExporterQueueTests
         RuleId = "demo.http:delete-on-production", Action = AuditAction.Block, Outcome = AuditOutcome.Blocked, Environment = "production",
     };
 
-    // A decision's record as the deciding thread encodes it into the ring.
+    // A decision's entry as the deciding thread copies it into the ring.
     private static byte[] Encoded(AuditRecord r)
     {
         var w = new ProtoWriter(1024);
-        new DecisionRecords().Write(w, new TelemetryEvent(1, "r1", r, null, false, null));
+        DecisionRecords.Entry(w, DecisionRecords.Line(r), "r1", null);
         return w.Written.ToArray();
     }
 
@@ -139,6 +139,21 @@ public sealed class ExporterQueueTests
     }
 
     [Test]
+    public void AnEmptiedRingStartsOverAtItsStartAndAPartlyTakenOneDoesNot()
+    {
+        var ring = new RecordRing(maxCount: 100, capacity: 64 * 1024);
+        var all = Enumerable.Range(0, 6).Select(i => Encoded(Big(i, 100 + i))).ToArray();
+        foreach (var r in all.Take(3)) ring.Add(r, 128, 48 * 1024, out _);
+        Assert.That(Taken(ring, 1, int.MaxValue, out _), Is.EqualTo(all[0]));
+        Assert.That(ring.Head, Is.EqualTo(all[0].Length), "records still held stay where they are");
+        Assert.That(Taken(ring, 100, int.MaxValue, out _), Is.EqualTo(all[1].Concat(all[2]).ToArray()));
+        Assert.That(ring.Head, Is.Zero, "emptied: the next record goes at the start");
+        foreach (var r in all.Skip(3)) ring.Add(r, 128, 48 * 1024, out _);
+        Assert.That(Taken(ring, 100, int.MaxValue, out int n), Is.EqualTo(all.Skip(3).SelectMany(b => b).ToArray()));
+        Assert.That(n, Is.EqualTo(3));
+    }
+
+    [Test]
     public void AddingSaysWhenAWholeBatchWaitsAndOnlyThen()
     {
         var ring = new RecordRing(maxCount: 1000, capacity: 1024 * 1024);
@@ -172,11 +187,12 @@ public sealed class ExporterQueueTests
         var s = OtlpSettings.Resolve(k => env.GetValueOrDefault(k), TelemetrySettings.Default, out _)!;
         var exporter = new TelemetryExporter(s, new StringWriter(), stateDirectory: null); // not started: nothing drains
         var records = Enumerable.Range(0, 100).Select(Record).ToArray();
-        for (int i = 0; i < 3 * s.QueueSize; i++) exporter.Decision(records[i % 100], "r1", null); // the ring at its full size, dropping
+        var lines = records.Select(r => DecisionRecords.Line(r).ToArray()).ToArray(); // as the audit log wrote them
+        for (int i = 0; i < 3 * s.QueueSize; i++) exporter.Decision(records[i % 100], lines[i % 100], "r1", null); // the ring at its full size, dropping
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++) exporter.Decision(records[i % 100], "r1", null);
+        for (int i = 0; i < 10_000; i++) exporter.Decision(records[i % 100], lines[i % 100], "r1", null);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.That(allocated, Is.Zero, "a decision's export is its bytes in the ring: encoded into a reused buffer");
+        Assert.That(allocated, Is.Zero, "a decision's export is its audit line copied into the ring through a reused buffer");
         // Held: the newest records that fit both bounds (count and the ring's bytes).
         int total = 3 * s.QueueSize + 10_000, held = 0;
         for (long bytes = 0; held < s.QueueSize; held++)
