@@ -108,6 +108,11 @@ internal sealed class TreeTasks(IReadOnlyList<int> roots, IReadOnlyList<int>? ou
             {
                 // Gone runs nothing (not remembered); alive but unreadable is not known.
                 if (!ProcessInfo.TryStat(pid, out int ppid, out _, out _)) return ProcessInfo.TaskGone(pid) ? Place.Gone : Place.Unresolved;
+                // A parent's pid reused since the listing read /proc (the pid space wraps; a tree can
+                // set ns_last_pid) names another process, whose place is not its child's: the parent
+                // listed is gone (its child is retried, then fails closed). Another inode is another
+                // process; for a process of its own (depth 0) the one now at the pid is judged.
+                if (depth > 0 && !(Interop.Files.TryStat($"/proc/{pid}", out var now0) && now0.Ino == ino)) return Place.Gone;
                 if (roots.Contains(ppid)) { inTree = true; break; }
                 if (ppid <= 1) { inTree = false; break; }
                 if (depth > 4096) return Place.Unresolved;
