@@ -9,23 +9,8 @@ namespace AgentShell.EndToEnd.Tests;
 /// connection needs a leaf; then HTTPS to production is terminated as before. The child's
 /// hand-over fails closed: no CA, never a CA without its key.</summary>
 [TestFixture]
-public sealed class RunCaLoadingTests
+public sealed class RunCaLoadingTests : HttpsProductionFixture
 {
-    private TestCa _ca = null!;
-    private ProductionServer _https = null!;
-
-    [OneTimeSetUp] public void MakeCa() => _ca = new TestCa();
-    [OneTimeTearDown] public void DropCa() => _ca.Dispose();
-
-    [SetUp]
-    public void SetUp()
-    {
-        KernelSetUp.RequireInterception();
-        _https = new ProductionServer(_ca.Server);
-    }
-
-    [TearDown] public void TearDown() => _https.Dispose();
-
     private static bool MapsOpenSsl(int pid) =>
         File.ReadAllLines($"/proc/{pid}/maps").Any(l => l.Contains("libcrypto", StringComparison.Ordinal) || l.Contains("libssl", StringComparison.Ordinal));
 
@@ -36,12 +21,12 @@ public sealed class RunCaLoadingTests
         string py = WireTests.PyGo + $$"""
 
             print('ready', flush=True); sys.stdin.readline()
-            go('GET', '{{_https.Url("/volumes/1")}}')
+            go('GET', '{{Https.Url("/volumes/1")}}')
             print('done', flush=True); sys.stdin.readline()
             """;
         var psi = new ProcessStartInfo(Repo.AgentShell) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "run", "--connect-guard", "seccomp", "--profile", Repo.DemoProfile, "--", Repo.Python, "-c", py }) psi.ArgumentList.Add(a);
-        psi.Environment["SSL_CERT_FILE"] = _ca.PemFile;
+        psi.Environment["SSL_CERT_FILE"] = Ca.PemFile;
         using var p = Process.Start(psi)!;
         try
         {
@@ -59,7 +44,7 @@ public sealed class RunCaLoadingTests
         {
             if (!p.HasExited) p.Kill(entireProcessTree: true);
         }
-        Assert.That(_https.Requests.Select(q => $"{q.Method} {q.Path}"), Is.EqualTo(new[] { "GET /volumes/1" }));
+        Assert.That(Https.Requests.Select(q => $"{q.Method} {q.Path}"), Is.EqualTo(new[] { "GET /volumes/1" }));
     }
 
     [Test]
