@@ -135,8 +135,11 @@ public sealed class SupervisingDaemon
         if (_protection != null && r.FilterPid > 0 && r.FilterPid != root && !(ProcessInfo.TryStat(r.FilterPid, out int fp, out _, out _) && fp == root))
             return (null, $"refused: pid {r.FilterPid} is not the tree's launcher (pid {root}) nor its child");
         string id = RandomIds.Hex(4);
-        StartSession(id, r.Listener, root, r.PeerPid, r.Command, r.Notice,
-            SetUp(id, root, r.Command, r.FilterPid, r.FilterPid > 0 ? r.Note : "the shell that started the tree did not say how it was set up (an older agentshell shell?)"));
+        var setUp = SetUp(id, root, r.Command, r.FilterPid, r.FilterPid > 0 ? r.Note : "the shell that started the tree did not say how it was set up (an older agentshell shell?)");
+        // The shell's launcher was told to refuse; a client that did not (or could not) is refused here.
+        if (_protection?.Required == true && setUp.Unprotected is { } why)
+            return (null, $"refused: the tree's files are not protected ({why}) and the daemon was started with --require-protection");
+        StartSession(id, r.Listener, root, r.PeerPid, r.Command, r.Notice, setUp);
         return (id, null);
     }
 
