@@ -255,12 +255,16 @@ public sealed class SupervisedRun
         return sig == 0 ? (status >> 8) & 0xff : 128 + sig;
     }
 
+    /// <summary>The line a tree whose files could not be made read-only gets on stderr (run, daemon, shell).</summary>
+    internal static string UnprotectedWarning(string why) =>
+        $"agentshell: warning: the agent can change agentshell's profiles, audit log and control sockets: {why} (--require-protection refuses to run instead) [rule {SupervisorRules.Unprotected.Id}]";
+
     /// <summary>A run whose files could not be made read-only says so on stderr and in the audit log
     /// (always recorded, like a refusal: a later reader must know the log itself was within reach).</summary>
     internal static void RecordUnprotected(RunOptions o, string runId, int pid, IReadOnlyList<string> command, string why)
     {
         var rule = SupervisorRules.Unprotected;
-        o.Log.WriteLine($"agentshell: warning: the agent can change agentshell's profiles, audit log and control sockets: {why} (--require-protection refuses to run instead) [rule {rule.Id}]");
+        o.Log.WriteLine(UnprotectedWarning(why));
         var d = new Core.Policy.Decision { Action = rule.Action, RuleId = rule.Id, Reason = $"{rule.Reason}: {why}", Explanation = rule.Explanation };
         o.Audit?.Append(Core.Audit.AuditRecord.FromDecision(d, DateTimeOffset.UtcNow, runId, Core.Audit.AuditSyscall.Start, pid, [], command,
             Environment.CurrentDirectory), parsedTool: true);

@@ -25,6 +25,23 @@ public sealed class KernelUnixConnectTests(string guard)
     [TearDown]
     public void TearDown() => Directory.Delete(_tmp, true);
 
+    /// <summary>Python prelude: attempt(name, addr) connects an AF_UNIX socket to addr, asks the
+    /// control protocol's pending, and prints "NAME connected REPLY" or "NAME errno N".</summary>
+    private const string PyAttempt = """
+        import os, socket, sys
+        def attempt(name, addr):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(addr)
+                s.sendall(b'{"v":1,"op":"pending"}\n')
+                print(name, 'connected', s.recv(4096).decode().strip(), flush=True)
+            except OSError as e:
+                print(name, 'errno', e.errno, flush=True)
+            finally:
+                s.close()
+
+        """;
+
     [Test]
     public void TheApprovalSocketIsRefusedAndEveryOtherUnixConnectGoesOn()
     {
@@ -32,19 +49,8 @@ public sealed class KernelUnixConnectTests(string guard)
         var audit = Path.Combine(_tmp, "audit.jsonl");
         // Not beside the control socket: its directory is read-only for the tree.
         var mine = Path.Combine(Path.GetTempPath(), $"agentshell-unix-{Guid.NewGuid():N}.sock");
-        var script = """
-            import os, socket, sys
+        var script = PyAttempt + """
             SOCK, MINE = sys.argv[1], sys.argv[2]
-            def attempt(name, addr):
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                try:
-                    s.connect(addr)
-                    s.sendall(b'{"v":1,"op":"pending"}\n')
-                    print(name, 'connected', s.recv(4096).decode().strip(), flush=True)
-                except OSError as e:
-                    print(name, 'errno', e.errno, flush=True)
-                finally:
-                    s.close()
             # The agent's own sockets: a path and an abstract name, each with a listener that answers.
             for name, addr in (('own-path', MINE), ('own-abstract', '\0agentshell-unix-test-%d' % os.getpid())):
                 l = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); l.bind(addr); l.listen(1)
@@ -83,20 +89,9 @@ public sealed class KernelUnixConnectTests(string guard)
         var audit = Path.Combine(_tmp, "audit.jsonl");
         // Links where the tree may write (the control socket's directory is read-only for it).
         var dir = Path.Combine(Path.GetTempPath(), $"agentshell-unix-{Guid.NewGuid():N}");
-        var script = """
-            import os, socket, sys
+        var script = PyAttempt + """
             SOCK, DIR = sys.argv[1], sys.argv[2].encode()
             os.mkdir(DIR)
-            def attempt(name, addr):
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                try:
-                    s.connect(addr)
-                    s.sendall(b'{"v":1,"op":"pending"}\n')
-                    print(name, 'connected', s.recv(4096).decode().strip(), flush=True)
-                except OSError as e:
-                    print(name, 'errno', e.errno, flush=True)
-                finally:
-                    s.close()
             # A symlink whose name is not UTF-8: decoded to a string, it would name another file.
             bad = DIR + b'/\xff\xfe.lnk'
             os.symlink(SOCK.encode(), bad)

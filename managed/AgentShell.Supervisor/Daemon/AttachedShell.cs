@@ -84,9 +84,8 @@ public sealed class AttachedShell
                 _log.WriteLine($"agentshell: the CA bundle for the tree could not be written: {e.Message}");
                 variables = null;
             }
-            if (variables != null && hello.TryGetProperty("channel_binding_off", out var cb) && cb.ValueKind == JsonValueKind.True
-                && Environment.GetEnvironmentVariable("PGCHANNELBINDING") is null or "")
-                variables["PGCHANNELBINDING"] = "disable";
+            if (variables != null && hello.TryGetProperty("channel_binding_off", out var cb) && cb.ValueKind == JsonValueKind.True)
+                Wire.Tls.RunCa.TurnOffChannelBinding(variables);
         }
         try { return Attach(fd, daemonPid, buffer, protection, variables); }
         finally
@@ -116,7 +115,7 @@ public sealed class AttachedShell
             int listener = LauncherHandOff.ReceiveListener(ours, out int filterPid, out string? note);
             if (listener < 0) return LauncherHandOff.ExitCode(Reap()); // the launcher failed before installing the filter; it printed why
             if (protection != null && !string.IsNullOrEmpty(note))
-                _log.WriteLine($"agentshell: warning: the agent can change agentshell's profiles, audit log and sockets: {note} [rule {SupervisorRules.Unprotected.Id}]");
+                _log.WriteLine(SupervisedRun.UnprotectedWarning(note));
             int pidfd = Interop.Pidfd.Open(_childPid, out var pe);
             if (pidfd < 0)
             {

@@ -33,12 +33,7 @@ internal sealed class RunCa : IDisposable
         if (!policy.EnvironmentEntries.Any(e => e.Environment == Production && e.Kind == EnvironmentSourceKind.Hosts)) return null;
         var bundles = CaBundle.Plan(directory, Environment.GetEnvironmentVariable, log);
         var variables = new Dictionary<string, string>(bundles, StringComparer.Ordinal);
-        // SCRAM channel binding ties a login to the certificate the client sees, which across two
-        // TLS legs is the run CA's leaf, not the server's: libpq's default (prefer) would then fail
-        // at the server. Safe to turn off: the relay verifies the server's certificate itself. A
-        // person who asked for it (require) keeps it, and the relay says why it fails.
-        if (policy.WireFor(Production).Postgres && Environment.GetEnvironmentVariable("PGCHANNELBINDING") is null or "")
-            variables["PGCHANNELBINDING"] = "disable";
+        if (policy.WireFor(Production).Postgres) TurnOffChannelBinding(variables);
         var made = Task.Run(() =>
         {
             RunAuthority? ca = null;
@@ -54,6 +49,15 @@ internal sealed class RunCa : IDisposable
             return ca;
         });
         return new RunCa(directory, variables, made, log);
+    }
+
+    /// <summary>SCRAM channel binding ties a login to the certificate the client sees, which across two
+    /// TLS legs is the run CA's leaf, not the server's: libpq's default (prefer) would then fail at
+    /// the server. Safe to turn off: the relay verifies the server's certificate itself. A person who
+    /// asked for it (require) keeps it, and the relay says why it fails. (`run`, and each shell of a daemon.)</summary>
+    internal static void TurnOffChannelBinding(Dictionary<string, string> variables)
+    {
+        if (Environment.GetEnvironmentVariable("PGCHANNELBINDING") is null or "") variables["PGCHANNELBINDING"] = "disable";
     }
 
     /// <summary>Waits until the bundle files are written; the CA, or null when it could not be made.</summary>
