@@ -8,7 +8,9 @@ BIN := bin
 DOTNET ?= dotnet
 # AOT=1 (default) publishes a NativeAOT binary (15 ms start-up); AOT=0 a framework-dependent one.
 AOT ?= 1
-MANAGED_SRC := $(shell find managed -name '*.cs' -o -name '*.csproj' -o -path '*/Tools/*.json') Directory.Build.props managed/AgentShell.Cli/NoCertificateDownloads.xml native/prefault/prefault.c
+# obj/ and bin/ are build output (generated AssemblyInfo.cs and the like): listing them made every test
+# build look like a source change and rebuild bin/ partway through a test run.
+MANAGED_SRC := $(shell find managed \( -name obj -o -name bin \) -prune -o \( -name '*.cs' -o -name '*.csproj' -o -path '*/Tools/*.json' \) -print) Directory.Build.props managed/AgentShell.Cli/NoCertificateDownloads.xml native/prefault/prefault.c
 
 .PHONY: all native managed test test-unit test-e2e bench soak demo clean setup install uninstall
 
