@@ -64,8 +64,9 @@ class Tools:
         self.dir = tempfile.mkdtemp(prefix="agentshell-bench-")
         self.audit = os.path.join(self.dir, "audit.jsonl")
         cflags = ["-O2", "-Wall", "-Wextra", "-Werror", "-Wformat-security", "-pthread"]
-        for src, out in [("notifier.c", "floor"), ("exec-bench.c", "exec-bench"), ("connect-bench.c", "connect-bench")]:
-            subprocess.run(["gcc", *cflags, "-o", os.path.join(self.dir, out), os.path.join(BENCH, src)], check=True)
+        for srcs, out in [(["notifier.c", "floor-read.c", "floor-verify.c"], "floor"), (["exec-bench.c"], "exec-bench"),
+                          (["connect-bench.c"], "connect-bench")]:
+            subprocess.run(["gcc", *cflags, "-o", os.path.join(self.dir, out), *(os.path.join(BENCH, s) for s in srcs)], check=True)
         self.floor = os.path.join(self.dir, "floor")
         self.execb = os.path.join(self.dir, "exec-bench")
         self.connectb = os.path.join(self.dir, "connect-bench")

@@ -14,7 +14,7 @@ def wire_layer(t):
     """Requests through the wire layer (production TCP terminated by the supervisor) against the
     same requests sent directly; 127.0.0.2 is production in the demo profile, 127.0.0.3 is not."""
     wb = os.path.join(t.dir, "wire-bench")
-    subprocess.run(["gcc", "-O2", "-pthread", "-Wall", "-Wextra", "-Werror", "-o", wb, os.path.join(BENCH, "wire-bench.c"), "-lssl", "-lcrypto"], check=True)
+    subprocess.run(["gcc", "-O2", "-pthread", "-Wall", "-Wextra", "-Werror", "-o", wb, os.path.join(BENCH, "wire-bench.c"), os.path.join(BENCH, "wire-relay.c"), "-lssl", "-lcrypto"], check=True)
     ca = os.path.join(t.dir, "ca")
     os.makedirs(ca)
     q = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
