@@ -147,8 +147,14 @@ internal sealed class EnvironmentTable
             case TargetKind.LocalPath:
                 return Local;
             case TargetKind.Environment:
-                return t.Name != null && _ids.TryGetValue(t.Name, out int named) && named >= FirstProfileEnvironment ? named
-                    : t.Name != null && string.Equals(t.Name, "local", StringComparison.OrdinalIgnoreCase) ? Local : Unknown;
+                if (t.Name == null) return Unknown;
+                if (_ids.TryGetValue(t.Name, out int named))
+                    return named >= FirstProfileEnvironment ? named : named == Local ? Local : Unknown;
+                // A stage, --env or stack named as the profiles name apps (`--stage prod`, `-e acme-prod`):
+                // the default profile lists prod, prod-*, *-prod for production, as it does for kube
+                // contexts and workspaces; only an environment's own name matched before, so
+                // `serverless remove --stage prod` was unknown while `--stage production` was production.
+                return _nameTables[AppTable].Lookup(t.Name, out matched);
             case TargetKind.KubeContext:
             case TargetKind.AwsProfile:
             case TargetKind.GcpProject:

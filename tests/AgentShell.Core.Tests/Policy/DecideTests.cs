@@ -229,6 +229,14 @@ public class DecideTests
     [TestCase(new[] { "fly", "apps", "destroy", "acme-staging", "-y" }, PolicyAction.Pause)]    // unknown app: destructive-on-unknown
     [TestCase(new[] { "fly", "apps", "destroy", "product-api", "-y" }, PolicyAction.Pause)]     // "product" is not "prod-"
     [TestCase(new[] { "fly", "status", "-a", "acme-prod" }, PolicyAction.Allow)]
+    // A stage, --env or -e that names no environment of its own is looked up as an app name: the
+    // catch (prod, acme-prod) and the look-alikes (dev, product, a name no rule lists).
+    [TestCase(new[] { "serverless", "remove", "--stage", "prod" }, PolicyAction.Block)]
+    [TestCase(new[] { "sls", "remove", "-s", "prod-eu" }, PolicyAction.Block)]
+    [TestCase(new[] { "serverless", "remove", "--stage", "production" }, PolicyAction.Block)]  // an environment's own name, as before
+    [TestCase(new[] { "serverless", "remove", "--stage", "dev" }, PolicyAction.Pause)]
+    [TestCase(new[] { "serverless", "remove", "--stage", "product" }, PolicyAction.Pause)]
+    [TestCase(new[] { "serverless", "deploy", "--stage", "prod" }, PolicyAction.Allow)]        // a deploy is a write
     public void TheDefaultAppsMarkProductionAppNames(string[] argv, PolicyAction action)
     {
         var policy = PolicyT.Load([Path.Combine(TempProfiles.ShippedDir, "default.json")]);
