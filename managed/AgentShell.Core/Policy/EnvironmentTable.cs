@@ -159,8 +159,12 @@ internal sealed class EnvironmentTable
             case TargetKind.AwsProfile:
             case TargetKind.GcpProject:
             case TargetKind.AzureSubscription:
-            case TargetKind.TerraformWorkspace:
                 return t.Name == null ? Unknown : _nameTables[NameTableIndex(t.Kind)].Lookup(t.Name, out matched);
+            case TargetKind.TerraformWorkspace:
+                if (t.Name == null) return Unknown;
+                int ws = _nameTables[NameTableIndex(t.Kind)].Lookup(t.Name, out matched);
+                // The default workspace of a directory-per-environment layout: the directory names it.
+                return ws == Unknown && t.Name == "default" && t.Path != null ? DirectoryWorkspace(t.Path, out matched) : ws;
         }
         // A platform API URL that names an app (api.fly.io/apps/acme-prod): the app's environment
         // when a profile lists it, else the host's.
@@ -169,6 +173,21 @@ internal sealed class EnvironmentTable
         int env = LookupHost(t.Host, t.Port, out matched);
         if (env >= 0) return env;
         return IsLoopback(t.Host) ? Local : Unknown;
+    }
+
+    /// <summary>The environment of the deepest component of <paramref name="dir"/> that the workspace
+    /// names list (<c>live/prod/us-east-1/vpc</c> → prod), or Unknown.</summary>
+    private int DirectoryWorkspace(string dir, out EnvironmentEntry? matched)
+    {
+        var table = _nameTables[NameTableIndex(TargetKind.TerraformWorkspace)];
+        foreach (var part in dir.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse())
+        {
+            if (part is "." or "..") continue;
+            int env = table.Lookup(part, out matched);
+            if (env != Unknown) return env;
+        }
+        matched = null;
+        return Unknown;
     }
 
     /// <summary>Environment id named by the exec's environment variables, or -1.</summary>

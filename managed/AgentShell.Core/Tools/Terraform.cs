@@ -8,7 +8,9 @@ namespace AgentShell.Core.Tools;
 /// plan file → unknown (the plan may destroy, and only the file knows); <c>state rm</c>,
 /// <c>workspace delete</c> → delete; apply/import/taint/state mv → write; plan (even
 /// <c>-destroy</c>)/show/output/validate/init/fmt → read. Target: workspace from TF_WORKSPACE,
-/// else <c>[-chdir=DIR/].terraform/environment</c>, else "default".</summary>
+/// else <c>[-chdir=DIR/].terraform/environment</c>, else "default" with the directory it works in
+/// (-chdir, terragrunt's working dir, else the cwd) as the target's path: a layout of one directory per
+/// environment (<c>envs/prod</c>, <c>live/prod/us-east-1/vpc</c>) names the environment there.</summary>
 public static partial class Terraform
 {
     /// <summary>Parses terraform's or tofu's arguments.</summary>
@@ -18,7 +20,8 @@ public static partial class Terraform
         string? chdir = null, replace = null;
         bool destroyFlag = false, help = false, unknown = false;
         var pos = new List<string>();
-        var reader = new OptionReader(Options, tool == "terragrunt" ? TerragruntArgs(c.Args, evidence) : c.Args);
+        string? workingDir = null;
+        var reader = new OptionReader(Options, tool == "terragrunt" ? TerragruntArgs(c.Args, evidence, out workingDir) : c.Args);
         while (reader.Next(out var t))
         {
             if (t.Kind == OptionTokenKind.Operand) { pos.Add(t.Value!); continue; }
@@ -59,9 +62,16 @@ public static partial class Terraform
             if (ws.Length > 0) evidence.Add(new(file, $"workspace {ws}"));
             else ws = "default";
         }
+        // The default workspace says nothing of the environment; the directory may (EnvironmentTable
+        // looks its components up among the workspace names, deepest first).
+        string? dir = chdir ?? workingDir;
+        string? where = ws != "default" ? chdir
+            : dir != null && !Path.IsPathRooted(dir) && c.Context.WorkingDirectory is { } cwd ? Path.Combine(cwd, dir)
+            : dir ?? c.Context.WorkingDirectory;
+        if (ws == "default" && where != null) evidence.Add(new(where, "the default workspace, in this directory"));
         string summary = string.Join(' ', pos.Take(3)) + (destroyFlag && verb == "apply" ? " -destroy" : "") + (replace != null && verb == "apply" ? $" -replace={replace}" : "");
         evidence.Add(new(summary, $"{verb} → {effect.Name()}"));
-        return ToolHelp.Intent(tool, effect, summary, [new Target { Kind = TargetKind.TerraformWorkspace, Name = ws, Path = chdir }], evidence);
+        return ToolHelp.Intent(tool, effect, summary, [new Target { Kind = TargetKind.TerraformWorkspace, Name = ws, Path = where }], evidence);
     }
 
     // terragrunt passes terraform's command through; what is its own is dropped first: run-all /
@@ -74,13 +84,16 @@ public static partial class Terraform
         "--config", "--source", "--iam-assume-role", "--download-dir", "--queue-include-dir", "--queue-exclude-dir", "--parallelism", "--log-level",
     };
 
-    private static List<string> TerragruntArgs(IReadOnlyList<string> args, List<Evidence> evidence)
+    private static List<string> TerragruntArgs(IReadOnlyList<string> args, List<Evidence> evidence, out string? workingDir)
     {
+        workingDir = null;
         var r = new List<string>(args.Count);
         bool command = false;
         for (int i = 0; i < args.Count; i++)
         {
             var a = args[i];
+            if (a is "--terragrunt-working-dir" or "--working-dir" && i + 1 < args.Count) workingDir = args[i + 1];
+            else if (a.StartsWith("--terragrunt-working-dir=", StringComparison.Ordinal) || a.StartsWith("--working-dir=", StringComparison.Ordinal)) workingDir = a[(a.IndexOf('=') + 1)..];
             if (TerragruntValueFlags.Contains(a)) { i++; continue; }
             if (a.StartsWith("--terragrunt-", StringComparison.Ordinal) || a is "--all" or "-all" or "--non-interactive" or "--no-color" or "--graph" or "--queue-ignore-errors"
                 || TerragruntValueFlags.Contains(a.Split('=')[0])) continue;

@@ -245,6 +245,43 @@ public class DecideTests
         Assert.That(policy.Decide(intents, ctx).Action, Is.EqualTo(action));
     }
 
+    // One directory per environment: in the default workspace, the deepest component of the
+    // directory terraform works in that the workspace names list names the environment. Catch:
+    // -chdir, terragrunt's working dir, the cwd; look-alikes: dev, product, a workspace chosen.
+    [TestCase(new[] { "terraform", "-chdir=envs/prod", "destroy", "-auto-approve" }, "/home/dev/infra", PolicyAction.Block)]
+    [TestCase(new[] { "terraform", "destroy", "-auto-approve" }, "/home/dev/infra/live/prod/us-east-1/vpc", PolicyAction.Block)]
+    [TestCase(new[] { "terragrunt", "destroy", "--terragrunt-working-dir", "live/production/db" }, "/home/dev/infra", PolicyAction.Block)]
+    [TestCase(new[] { "terragrunt", "run-all", "destroy", "--working-dir=live/prod-eu" }, "/home/dev/infra", PolicyAction.Block)]
+    [TestCase(new[] { "terraform", "-chdir=envs/dev", "destroy", "-auto-approve" }, "/home/dev/infra", PolicyAction.Pause)]
+    [TestCase(new[] { "terraform", "destroy", "-auto-approve" }, "/home/dev/products/vpc", PolicyAction.Pause)]
+    [TestCase(new[] { "terraform", "-chdir=envs/prod", "plan" }, "/home/dev/infra", PolicyAction.Allow)]
+    public void ADirectoryNamedProdIsProductionInTheDefaultWorkspace(string[] argv, string cwd, PolicyAction action)
+    {
+        var policy = PolicyT.Load([Path.Combine(TempProfiles.ShippedDir, "default.json")]);
+        var ctx = new FakeRepoContext("/home/dev", cwd, repo: "/nowhere");
+        var intents = new AgentShell.Core.Classification.CommandClassifier().Classify(argv, ctx);
+        Assert.That(policy.Decide(intents, ctx).Action, Is.EqualTo(action));
+    }
+
+    [Test]
+    public void AChosenWorkspaceIsTheEnvironmentWhateverTheDirectorySays()
+    {
+        var policy = PolicyT.Load([Path.Combine(TempProfiles.ShippedDir, "default.json")]);
+        var ctx = new WorkspaceContext("/home/dev/infra/envs/prod", "TF_WORKSPACE", "dev");
+        var intents = new AgentShell.Core.Classification.CommandClassifier().Classify(["terraform", "destroy", "-auto-approve"], ctx);
+        Assert.That(policy.Decide(intents, ctx).Action, Is.EqualTo(PolicyAction.Pause));   // workspace dev: unknown, not production
+        var prod = new WorkspaceContext("/home/dev/infra/envs/dev", "TF_WORKSPACE", "prod");
+        Assert.That(policy.Decide(new AgentShell.Core.Classification.CommandClassifier().Classify(["terraform", "destroy", "-auto-approve"], prod), prod).Action,
+            Is.EqualTo(PolicyAction.Block));
+    }
+
+    private sealed class WorkspaceContext(string cwd, string variable, string value) : IExecContext
+    {
+        public string? WorkingDirectory => cwd;
+        public string? GetEnvironmentVariable(string name) => name == variable ? value : name == "HOME" ? "/home/dev" : null;
+        public byte[]? ReadFile(string path, int maxBytes) => null;
+    }
+
     [Test]
     public void AProfileCanListAnAppUnderStaging()
     {
