@@ -100,7 +100,7 @@ public static partial class SqlScanner
     private static SqlResult Scan(Context cx, string s, bool procedural)
     {
         var dialect = cx.Dialect;
-        var statements = new List<SqlStatement>();
+        var statements = new List<SqlStatement>(1); // PERF: most scripts are one statement (an array of 4 was made for it)
         // PERF: the word list of the last scan on this thread is used again (a scan inside this one
         // finds none and makes its own); it does not outlive the scan.
         var words = _freeWords ?? new List<Word>();
