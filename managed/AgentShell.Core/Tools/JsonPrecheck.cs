@@ -5,7 +5,8 @@ namespace AgentShell.Core.Tools;
 /// skipped, depth 64): a raw GraphQL document (<c>{ me { id } }</c>) looks like JSON to a body
 /// reader, and the parser's exception costs microseconds each time.</summary>
 /// <remarks>Conservative on purpose: it answers <c>true</c> only at a printable ASCII character
-/// that standard JSON cannot have there, reached through standard JSON only. Anything where the
+/// that standard JSON cannot have there, a control character inside a string, an escape JSON does
+/// not have, or the end of the text, reached through standard JSON only. Anything where the
 /// parser's options or encoding rules come in (a comment, a trailing comma, a non-ASCII or control
 /// character outside a string, a surrogate anywhere, more than 64 levels) stops the check with
 /// <c>false</c>, and the caller parses as before. So <c>true</c> implies the parser throws.</remarks>
