@@ -104,21 +104,16 @@ public static class HttpBody
     {
         JsonDocument doc;
         isJson = true;
+        // PERF: a body that surely does not parse (raw GraphQL, {me{id}}) is told without the parser's
+        // exception, which cost 4-12 us; any other body is parsed as before.
+        if (JsonPrecheck.SurelyInvalid(body)) return NotJson(body, token, evidence, out isJson);
         try
         {
             doc = JsonDocument.Parse(body, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
         }
         catch (JsonException)
         {
-            isJson = false;
-            // Looks like JSON and mentions a query, but does not parse: curl would send it anyway, and
-            // a lenient server reads it (Python's json takes NaN), escapes included ("\u0071uery").
-            if (body.Contains("query", StringComparison.OrdinalIgnoreCase) || body.Contains('\\'))
-            {
-                evidence.Add(new(Short(token), "GraphQL body that is not valid JSON"));
-                return Effect.Unknown;
-            }
-            return null;
+            return NotJson(body, token, evidence, out isJson);
         }
         using (doc)
         {
@@ -134,6 +129,19 @@ public static class HttpBody
             }
             return Request(doc.RootElement, token, evidence);
         }
+    }
+
+    private static Effect? NotJson(string body, string token, List<Evidence> evidence, out bool isJson)
+    {
+        isJson = false;
+        // Looks like JSON and mentions a query, but does not parse: curl would send it anyway, and
+        // a lenient server reads it (Python's json takes NaN), escapes included ("\u0071uery").
+        if (body.Contains("query", StringComparison.OrdinalIgnoreCase) || body.Contains('\\'))
+        {
+            evidence.Add(new(Short(token), "GraphQL body that is not valid JSON"));
+            return Effect.Unknown;
+        }
+        return null;
     }
 
     // Keys are matched whatever their case and every one is read: Go's encoding/json (gqlgen,

@@ -96,6 +96,7 @@ public static class SqlOverHttp
     private static void Json(string body, bool endpoint, List<Evidence> evidence, ref Effect? worst)
     {
         JsonDocument doc;
+        if (JsonPrecheck.SurelyInvalid(body)) return; // PERF: as the parse's exception says, without it
         try { doc = JsonDocument.Parse(body, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 }); }
         catch (JsonException) { return; }
         using (doc) Walk(doc.RootElement, endpoint, 0, evidence, ref worst);

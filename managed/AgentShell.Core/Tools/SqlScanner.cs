@@ -1,4 +1,3 @@
-using System.Text;
 using AgentShell.Core.Model;
 
 namespace AgentShell.Core.Tools;
@@ -101,13 +100,14 @@ public static partial class SqlScanner
     private static SqlResult Scan(Context cx, string s, bool procedural)
     {
         var dialect = cx.Dialect;
-        var statements = new List<SqlStatement>();
-        // PERF: the word list and text buffer of the last scan on this thread are used again (a scan
-        // inside this one finds none and makes its own); neither outlives the scan.
+        var statements = new List<SqlStatement>(1); // PERF: most scripts are one statement (an array of 4 was made for it)
+        // PERF: the word list of the last scan on this thread is used again (a scan inside this one
+        // finds none and makes its own); it does not outlive the scan.
         var words = _freeWords ?? new List<Word>();
-        var text = _freeText ?? new StringBuilder();
         _freeWords = null;
-        _freeText = null;
+        // PERF: of a statement's text only its summary is kept, built as the scan goes (the whole
+        // text was copied into a StringBuilder only to be cut to 100 characters).
+        var text = new Summary();
         int depth = 0, group = 0;
         var outerSource = cx.Source;
         cx.Source = s;
@@ -117,11 +117,11 @@ public static partial class SqlScanner
         int i = 0;
         // PERF: static, its state passed in: a closure would hold the loop's variables (i, depth,
         // prev) on the heap for the whole scan, and be allocated per scan.
-        static void End(Context cx, List<SqlStatement> statements, List<Word> words, StringBuilder text, Stack<int>? groupStack, bool procedural, int i, ref int depth, ref char prev)
+        static void End(Context cx, List<SqlStatement> statements, List<Word> words, ref Summary text, Stack<int>? groupStack, bool procedural, int i, ref int depth, ref char prev)
         {
-            if (words.Count > 0 || !IsBlank(text))
+            if (words.Count > 0 || !text.Blank)
             {
-                var t = Collapse(text);
+                var t = text.ToText();
                 cx.StatementEnd = i;
                 // PERF: a statement too large to classify cheaply is unknown rather than slow.
                 var e = words.Count == 0 ? Effect.Unknown : words.Count > MaxWords || cx.Nesting > MaxNesting ? Effect.Unknown
@@ -160,7 +160,7 @@ public static partial class SqlScanner
             // or \\, after which the line is SQL again (MetaEnd).
             if (c == '\\' && cx.PsqlMeta && !procedural)
             {
-                if (n == ';') { End(cx, statements, words, text, groupStack, procedural, i, ref depth, ref prev); i += 2; continue; }
+                if (n == ';') { End(cx, statements, words, ref text, groupStack, procedural, i, ref depth, ref prev); i += 2; continue; }
                 if (n == ':') { text.Append(':'); prev = ':'; i += 2; continue; }
                 int e = s.IndexOf('\n', i);
                 if (e < 0) e = s.Length;
@@ -170,7 +170,7 @@ public static partial class SqlScanner
                 i = stop < e && stop + 1 < s.Length && s[stop + 1] == '\\' ? stop + 2 : stop;
                 // A meta-command ends the statement before it, whatever it is (\g runs it).
                 bool pending = words.Count > 0;
-                End(cx, statements, words, text, groupStack, procedural, at, ref depth, ref prev);
+                End(cx, statements, words, ref text, groupStack, procedural, at, ref depth, ref prev);
                 Meta(meta, pending, statements, cx);
                 continue;
             }
@@ -234,7 +234,7 @@ public static partial class SqlScanner
             }
             if (c == '(') { depth++; (groupStack ??= new Stack<int>()).Push(group); group = ++_groupCounter; text.Append(c); prev = c; i++; continue; }
             if (c == ')') { if (depth > 0) { depth--; group = groupStack?.Count > 0 ? groupStack.Pop() : 0; } text.Append(c); prev = c; i++; continue; }
-            if (c == ';' && depth == 0) { End(cx, statements, words, text, groupStack, procedural, i, ref depth, ref prev); i++; continue; }
+            if (c == ';' && depth == 0) { End(cx, statements, words, ref text, groupStack, procedural, i, ref depth, ref prev); i++; continue; }
             if (char.IsAsciiLetter(c) || c == '_' || c >= '\u0080')
             {
                 int first = i;
@@ -248,10 +248,9 @@ public static partial class SqlScanner
             if (!char.IsWhiteSpace(c)) prev = c;
             i++;
         }
-        End(cx, statements, words, text, groupStack, procedural, i, ref depth, ref prev);
+        End(cx, statements, words, ref text, groupStack, procedural, i, ref depth, ref prev);
         cx.Source = outerSource;
         if (words.Capacity <= 256) { words.Clear(); _freeWords = words; }
-        if (text.Capacity <= 4096) { text.Clear(); _freeText = text; }
         Effect effect = Effect.Read;
         string summary = "";
         bool firstStatement = true;
@@ -264,7 +263,6 @@ public static partial class SqlScanner
 
     [ThreadStatic] private static int _groupCounter;
     [ThreadStatic] private static List<Word>? _freeWords;
-    [ThreadStatic] private static StringBuilder? _freeText;
 
     // Every non-ASCII character continues an identifier, as in the server's lexer (ident_cont
     // includes \200-\377): é$x$ is one identifier, so $x$ after it opens no dollar quote.
@@ -325,16 +323,34 @@ public static partial class SqlScanner
     // together), then "…" (at most CollapsedMax + 2 in all).
     private const int CollapsedMax = 100;
 
-    /// <summary>As <see cref="Collapse(string)"/>, over the statement's text without making it a string first (PERF).</summary>
-    private static string Collapse(StringBuilder text)
+    /// <summary>A statement's text as <see cref="Collapse(string)"/> makes it, appended piece by piece
+    /// as the scan reads the statement; once full, the rest is not looked at.</summary>
+    private struct Summary
     {
-        Span<char> out_ = stackalloc char[CollapsedMax + 2];
-        int n = 0;
-        bool space = false;
-        foreach (var chunk in text.GetChunks())
-            if (!Collapse(chunk.Span, out_, ref n, ref space)) break;
-        return new string(out_[..n]);
+        private SummaryChars _chars;
+        private int _n;
+        private bool _space, _full;
+
+        /// <summary>Only whitespace was appended, or nothing.</summary>
+        public readonly bool Blank => _n == 0;
+
+        public void Append(char c)
+        {
+            if (!_full) _full = !Collapse(new ReadOnlySpan<char>(in c), _chars, ref _n, ref _space);
+        }
+
+        public void Append(string s, int start, int count)
+        {
+            if (!_full) _full = !Collapse(s.AsSpan(start, count), _chars, ref _n, ref _space);
+        }
+
+        public readonly string ToText() => new(((ReadOnlySpan<char>)_chars)[.._n]);
+
+        public void Clear() { _n = 0; _space = _full = false; }
     }
+
+    [System.Runtime.CompilerServices.InlineArray(CollapsedMax + 2)]
+    private struct SummaryChars { private char _c; }
 
     /// <summary>Appends <paramref name="s"/> to <paramref name="out_"/> with whitespace runs made one
     /// space (none leading); false once it is full (<see cref="CollapsedMax"/> characters and "…").</summary>
@@ -347,13 +363,6 @@ public static partial class SqlScanner
             out_[n++] = ch;
             if (n >= CollapsedMax) { out_[n++] = '…'; return false; }
         }
-        return true;
-    }
-
-    private static bool IsBlank(StringBuilder text)
-    {
-        foreach (var chunk in text.GetChunks())
-            if (!chunk.Span.IsWhiteSpace()) return false;
         return true;
     }
 

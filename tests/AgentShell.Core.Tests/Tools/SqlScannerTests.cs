@@ -237,6 +237,39 @@ public class SqlScannerTests
         });
     }
 
+    // Each statement's text (the summary shown in a decision) is the statement with comments made
+    // blanks, whitespace runs one space, cut after 100 characters with "…". The expectations are
+    // those of the scanner that built the whole text first and collapsed it at the end.
+    [TestCase("DELETE /* c */ FROM   t -- tail\n WHERE a = 1", SqlDialect.Postgres, new[] { "DELETE FROM t WHERE a = 1" })]
+    [TestCase("  ;  -- only a comment\n ; /* x */ ;", SqlDialect.Postgres, new string[0])]
+    [TestCase("1 + 2; ()", SqlDialect.Postgres, new[] { "1 + 2", "()" })]
+    [TestCase("/*!50000 DROP TABLE t */; # note\nSELECT `a`  FROM `b`", SqlDialect.MySql, new[] { "DROP TABLE t", "SELECT `a` FROM `b`" })]
+    [TestCase("SELECT 1 \\; DROP TABLE t \\: x", SqlDialect.Postgres, new[] { "SELECT 1", "DROP TABLE t : x" })]
+    [TestCase("SELECT $q$ a  ;  b $q$, E'x\\'y'  ,\t\t'z'", SqlDialect.Postgres, new[] { "SELECT $q$ a ; b $q$, E'x\\'y' , 'z'" })]
+    [TestCase("\n\n\t  DROP\r\n\tTABLE\u00a0t\u2003", SqlDialect.Postgres, new[] { "DROP TABLE t" })]
+    public void StatementTextIsCollapsed(string sql, SqlDialect dialect, string[] texts)
+    {
+        Assert.That(SqlScanner.Scan(sql, dialect).Statements.Select(st => st.Text), Is.EqualTo(texts));
+    }
+
+    [Test]
+    public void StatementTextIsCutAfter100Characters()
+    {
+        var big = new string('a', 5000);
+        // A word (or a string) longer than the summary; a space landing at the cut; a statement of
+        // exactly 100 characters.
+        var r = SqlScanner.Scan($"SELECT '{big}';SELECT {new string('b', 92)}   c d;SELECT {new string('e', 93)};DROP TABLE {big} /* {big} */");
+        var x99 = "SELECT " + new string('b', 92);
+        Assert.That(r.Statements.Select(st => st.Text), Is.EqualTo(new[]
+        {
+            "SELECT '" + new string('a', 92) + "…",
+            x99 + " c…",
+            "SELECT " + new string('e', 93) + "…",
+            "DROP TABLE " + new string('a', 89) + "…",
+        }));
+        Assert.That(r.Summary, Is.EqualTo("DROP TABLE " + new string('a', 89) + "…"));
+    }
+
     // SQL that acts later: bodies of functions, procedures, DO blocks, triggers and rules.
     [TestCase("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ DELETE FROM users $$", Effect.Wipe)]
     [TestCase("CREATE OR REPLACE FUNCTION f() RETURNS void AS $body$ BEGIN DELETE FROM users WHERE id = 1; END $body$ LANGUAGE plpgsql", Effect.Delete)]
