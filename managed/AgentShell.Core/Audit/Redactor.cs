@@ -37,7 +37,7 @@ public static partial class Redactor
     private static readonly HashSet<string> SecretFlagNames = new(StringComparer.OrdinalIgnoreCase)
     {
         "token", "password", "passwd", "secret", "api-key", "apikey", "access-token", "auth-token",
-        "client-secret", "secret-key", "secret-access-key", "private-token", "refresh-token", "oauth2-bearer",
+        "client-secret", "secret-key", "secret-access-key", "private-token", "refresh-token", "oauth2-bearer", "bearer",
     };
 
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> SecretFlagNamesBySpan = SecretFlagNames.GetAlternateLookup<ReadOnlySpan<char>>();

@@ -247,9 +247,10 @@ public sealed partial class CommandClassifier
                 {
                     string str = a.StartsWith("--split-string=", StringComparison.Ordinal) ? a[15..] : a.Length > 2 && a[1] == 'S' ? a[2..] : i + 1 < w.Length ? w[++i] : "";
                     // -S splits STR into words (with quotes) that take the place of the remaining argv.
-                    var script = Lexing.ShellParser.Parse(Encoding.UTF8.GetBytes(str), null);
-                    IEnumerable<string> split = script.Commands.Count > 0
-                        ? script.Commands[0].Assignments.Select(kv => kv.Key + "=" + kv.Value).Concat(script.Commands[0].Words) : [];
+                    // Parsed after a ':' word so that NAME=value words stay words: alone (env -S 'TOKEN=x' CMD)
+                    // they would be bare shell assignments, and no command at all.
+                    var script = Lexing.ShellParser.Parse(Encoding.UTF8.GetBytes(": " + str), null);
+                    IEnumerable<string> split = script.Commands.Count > 0 ? script.Commands[0].Words.Skip(1) : [];
                     var merged = split.Concat(w[(i + 1)..]).ToArray();
                     int j = 0;
                     while (j < merged.Length && IsAssignment(merged[j])) { int eq = merged[j].IndexOf('='); sets.Add(new(merged[j][..eq], merged[j][(eq + 1)..])); j++; }
@@ -293,16 +294,29 @@ public sealed partial class CommandClassifier
         {
             int i = s + 1;
             bool replace = false;
+            string replStr = "{}";
             for (; i < w.Length; i++)
             {
                 var a = w[i];
                 if (a == "--") { i++; break; }
                 if (!a.StartsWith('-') || a.Length == 1) break;
-                if (a is "-I" or "-i" || a.StartsWith("-I", StringComparison.Ordinal) || a.StartsWith("--replace", StringComparison.Ordinal)) replace = true;
+                if (a is "-I" or "-i" || a.StartsWith("-I", StringComparison.Ordinal) || a.StartsWith("--replace", StringComparison.Ordinal))
+                {
+                    replace = true;
+                    replStr = a == "-I" ? (i + 1 < w.Length ? w[i + 1] : replStr) : a.StartsWith("-I", StringComparison.Ordinal) ? a[2..]
+                        : a.StartsWith("--replace=", StringComparison.Ordinal) ? a[10..] : a.StartsWith("-i", StringComparison.Ordinal) && a.Length > 2 ? a[2..] : "{}";
+                }
                 if (a is "-a" or "-d" or "-E" or "-I" or "-L" or "-n" or "-P" or "-s" or "--arg-file" or "--delimiter" or "--max-args" or "--max-procs" or "--max-lines" or "--max-chars" or "--eof" or "--process-slot-var") i++;
             }
             var inner = i < w.Length ? w[i..] : ["echo"];
             var innerDyn = dyn != null && i < w.Length ? dyn[i..] : null;
+            if (replace && stdin.Text != null && replStr.Length > 0)
+            {
+                // -I R: one command per known input line, with R replaced by the line (the first 16 lines).
+                foreach (var line in stdin.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(16))
+                    Command([.. inner.Select(x => x.Replace(replStr, line, StringComparison.Ordinal))], innerDyn, 0, ctx, new Stdin(null, true), depth + 1);
+                return;
+            }
             if (!replace)
             {
                 // Known input (echo a b | xargs cmd) becomes the arguments; otherwise a placeholder.

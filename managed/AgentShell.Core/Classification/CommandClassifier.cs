@@ -279,7 +279,7 @@ public sealed partial class CommandClassifier
                     return string.Join(' ', w.Skip(i)) + "\n";
                 }
                 case "printf":
-                    return w.Count > 1 ? string.Join(' ', w.Skip(1)).Replace("\\n", "\n") : "";
+                    return w.Count > 1 ? Printf(w) : "";
                 case "cat":
                     if (w.Count == 1) return InputOf(src, ctx, hops);
                     var sb = new StringBuilder();
@@ -313,6 +313,39 @@ public sealed partial class CommandClassifier
                 default:
                     return null;
             }
+        }
+
+        /// <summary>printf FORMAT [ARG…] as bash prints it for <c>%s</c>, <c>%b</c>, <c>%d</c>, <c>%%</c> and the
+        /// common escapes, the format reused while arguments remain; null for any other directive (a
+        /// width, a precision, <c>%x</c>): its output is not known.</summary>
+        private static string? Printf(List<string> w)
+        {
+            var sb = new StringBuilder();
+            string format = w[1];
+            int next = 2;
+            do
+            {
+                for (int i = 0; i < format.Length; i++)
+                {
+                    char c = format[i];
+                    if (c == '\\' && i + 1 < format.Length)
+                    {
+                        char e = format[++i];
+                        sb.Append(e switch { 'n' => '\n', 't' => '\t', 'r' => '\r', '\\' => '\\', '"' => '"', '\'' => '\'', _ => '\0' });
+                        if (e is not ('n' or 't' or 'r' or '\\' or '"' or '\'')) return null;
+                        continue;
+                    }
+                    if (c != '%') { sb.Append(c); continue; }
+                    if (i + 1 >= format.Length) return null;
+                    char d = format[++i];
+                    if (d == '%') { sb.Append('%'); continue; }
+                    if (d is not ('s' or 'b' or 'd')) return null;
+                    string arg = next < w.Count ? w[next++] : "";
+                    sb.Append(d == 'b' ? arg.Replace("\\n", "\n") : arg);
+                }
+            }
+            while (next < w.Count && next > 2);
+            return sb.ToString();
         }
 
         // What a filter of a pipeline reads: its here-doc or here-string, its < FILE, or the known

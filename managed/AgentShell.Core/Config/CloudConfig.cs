@@ -28,6 +28,23 @@ internal static class CloudConfig
         return region;
     }
 
+    private static readonly PathMemo AwsCredentials = new(".aws", "credentials");
+
+    /// <summary>The secret key and session token of AWS profile <paramref name="profile"/> in the shared
+    /// credentials file (<c>$AWS_SHARED_CREDENTIALS_FILE</c>, else <c>~/.aws/credentials</c>), so that a
+    /// production key there makes the command production as the same key in the environment would.</summary>
+    internal static IEnumerable<(string Key, string Value)> AwsSecrets(IExecContext ctx, string profile)
+    {
+        var file = ctx.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE") is { Length: > 0 } f ? f
+            : ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? AwsCredentials.Combine(home) : null;
+        if (file == null) yield break;
+        var cf = ctx.ReadConfigFile(file);
+        if (!cf.Exists || cf.Unaccountable) yield break;
+        if (cf.Parsed(Ini).GetValueOrDefault(profile) is not { } section) yield break;
+        foreach (var key in (string[])["aws_secret_access_key", "aws_session_token"])
+            if (section.GetValueOrDefault(key) is { Length: > 0 } v) yield return (key, v);
+    }
+
     /// <summary>The project of gcloud's active configuration (or of <paramref name="configuration"/>).</summary>
     internal static string? GcloudProject(IExecContext ctx, string? configuration, List<Evidence> evidence, out bool unaccountable)
     {

@@ -6,7 +6,8 @@ namespace AgentShell.Core.Config;
 
 /// <summary>curl's configuration files folded into its arguments, as curl reads them: the default
 /// <c>.curlrc</c> first (the first that exists of <c>$CURL_HOME/.curlrc</c>,
-/// <c>$XDG_CONFIG_HOME/.curlrc</c>, <c>$XDG_CONFIG_HOME/curlrc</c>, <c>$HOME/.curlrc</c>) unless the
+/// <c>$XDG_CONFIG_HOME/.curlrc</c>, <c>$XDG_CONFIG_HOME/curlrc</c>, <c>$HOME/.curlrc</c>, and when
+/// <c>XDG_CONFIG_HOME</c> is not set <c>$CURL_HOME/.config/curlrc</c>, <c>$HOME/.config/curlrc</c>) unless the
 /// first argument starts with <c>-q</c> or is <c>--disable</c>; then each <c>-K</c>/<c>--config</c>
 /// file where it appears, nested ones too. Each config line becomes the argv it stands for
 /// (<c>request = DELETE</c> → <c>--request DELETE</c>), so the parser reads it like the command line.
@@ -57,8 +58,21 @@ internal static class CurlConfig
                 if (f.Exists) return f;
             }
         }
+        // curl's XDG default when XDG_CONFIG_HOME is not set (7.88: CURL_HOME's, then HOME's .config/curlrc).
+        // (The set bits may say "maybe": a context that cannot tell answers every bit set.)
+        if ((set & XdgBit) != 0 && ctx.GetEnvironmentVariable("XDG_CONFIG_HOME") != null) return null;
+        for (int k = 0; k < Places.Length; k++)
+        {
+            if ((set & (1UL << k)) == 0 || Places[k].Variable == "XDG_CONFIG_HOME") continue;
+            if (ctx.GetEnvironmentVariable(Places[k].Variable) is not { Length: > 0 } dir) continue;
+            var f = ctx.ReadConfigFile(XdgDefaults[k].Combine(dir));
+            if (f.Exists) return f;
+        }
         return null;
     }
+
+    private static readonly PathMemo[] XdgDefaults = [new(".config", "curlrc"), new(".config", "curlrc"), new(".config", "curlrc")];
+    private const ulong XdgBit = 1UL << 1; // Places[1]
 
     // curl 7.x reads .curlrc in $XDG_CONFIG_HOME, curl 8.x curlrc: both are looked for.
     private static readonly (string Variable, PathMemo[] Names)[] Places =

@@ -20,7 +20,7 @@ namespace AgentShell.Core.Credentials;
 /// carry nothing (the common case).</remarks>
 internal static class CredentialScan
 {
-    private enum Kind : byte { None, Secret, UserPassword, Header }
+    private enum Kind : byte { None, Secret, UserPassword, Header, Cookie }
 
     private static readonly Dictionary<ToolId, string[]> EnvironmentSecrets = new()
     {
@@ -60,7 +60,7 @@ internal static class CredentialScan
                 if (a.AsSpan(colon).StartsWith("://")) UrlUserInfo(a, "URL", ref found);
                 else Header(a, ref found);
             }
-            if (a.Contains('=') && a.Contains("password=", StringComparison.OrdinalIgnoreCase)) PasswordParameter(a, ref found);
+            if (a.Contains('=')) SecretParameters(a, ref found);
         }
         if (EnvironmentSecrets.TryGetValue(id, out var variables))
         {
@@ -73,7 +73,45 @@ internal static class CredentialScan
             if (Array.IndexOf(variables, "DATABASE_URL") >= 0 && c.Context.GetEnvironmentVariable("DATABASE_URL") == null)
                 DotEnvDatabaseUrl(c.Context, ref found);
         }
+        if (id == ToolId.Aws && c.Context.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") == null)
+            foreach (var (key, value) in Config.CloudConfig.AwsSecrets(c.Context, AwsProfile(c))) Add(ref found, "~/.aws/credentials " + key, value);
+        if (found != null) Substitutions(c.Context, ref found);
         return found ?? (IReadOnlyList<Credential>)[];
+    }
+
+    // The profile aws acts as: --profile, else AWS_PROFILE, AWS_DEFAULT_PROFILE, default (as Aws.cs reads it).
+    private static string AwsProfile(ToolCall c)
+    {
+        for (int i = 0; i < c.Args.Count; i++)
+        {
+            if (c.Args[i] == "--profile" && i + 1 < c.Args.Count) return c.Args[i + 1];
+            if (c.Args[i].StartsWith("--profile=", StringComparison.Ordinal)) return c.Args[i][10..];
+        }
+        return c.Context.GetEnvironmentVariable("AWS_PROFILE") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_PROFILE") ?? "default";
+    }
+
+    /// <summary>A secret written as a command substitution that reads a file (<c>$(cat token.txt)</c>,
+    /// <c>$(&lt; .env.production)</c>, <c>$(jq -r .token ~/.railway/config.json)</c>, <c>$(grep KEY .env | cut
+    /// -d= -f2)</c>): the file's values are the candidates (its whole text, and each value as a
+    /// credential file's are read), since what the pipeline picks out of it is not evaluated.</summary>
+    private static void Substitutions(IExecContext ctx, ref List<Credential>? found)
+    {
+        int n = found!.Count;
+        for (int i = 0; i < n; i++)
+        {
+            var (carrier, secret) = (found![i].Carrier, found[i].Secret);
+            // PERF: a literal secret (the common case) has neither.
+            if (!secret.Contains("$(", StringComparison.Ordinal) && !secret.Contains('`')) continue;
+            foreach (var word in secret.Split([' ', '\t', '|', ';', '(', ')', '`', '<', '>', '"', '\''], StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (word[0] is '-' or '$' or '.' && !word.StartsWith("./", StringComparison.Ordinal) && !word.StartsWith(".env", StringComparison.Ordinal)) continue;
+                var path = word.StartsWith("~/", StringComparison.Ordinal) && ctx.GetEnvironmentVariable("HOME") is string home ? home + word[1..] : word;
+                if (ToolHelp.ReadText(ctx, path) is not string text) continue;
+                Add(ref found, $"{carrier} (from {word})", text);
+                foreach (var (_, value) in CredentialFileSet.Values(text))
+                    if (value.Length >= CredentialFileSet.MinLength) Add(ref found, $"{carrier} (from {word})", value);
+            }
+        }
     }
 
     /// <summary>An option argument: long options named like a secret, <c>--user</c>/<c>--auth</c>
@@ -98,6 +136,7 @@ internal static class CredentialScan
                 case Kind.Secret: Add(ref found, string.Concat("--", name), value); break;
                 case Kind.UserPassword: UserPassword(ref found, string.Concat("--", name), value); break;
                 case Kind.Header: HeaderValue(value, id, ctx, ref found); break;
+                case Kind.Cookie: Cookies(value, "--" + name.ToString(), ref found); break;
             }
             return;
         }
@@ -121,6 +160,7 @@ internal static class CredentialScan
                     case Kind.Secret: Add(ref found, "-" + letter, value); break;
                     case Kind.UserPassword: UserPassword(ref found, "-" + letter, value); break;
                     case Kind.Header: HeaderValue(value, id, ctx, ref found); break;
+                    case Kind.Cookie: Cookies(value, "-" + letter, ref found); break;
                 }
             }
             return;
@@ -175,7 +215,8 @@ internal static class CredentialScan
         name.ToLowerInvariant(n);
         if (n is "user" or "proxy-user" or "auth" or "http-user" or "ftp-user" or "username") return Kind.UserPassword;
         if (n is "header" or "proxy-header") return Kind.Header;
-        if (n is "pass" or "oauth2-bearer" or "http-password" or "ftp-password" or "proxy-password" || Redactor.IsSecretFlag(n)) return Kind.Secret;
+        if (n is "cookie") return Kind.Cookie;
+        if (n is "pass" or "oauth2-bearer" or "bearer" or "http-password" or "ftp-password" or "proxy-password" || Redactor.IsSecretFlag(n)) return Kind.Secret;
         return Kind.None;
     }
 
@@ -183,6 +224,7 @@ internal static class CredentialScan
     {
         (ToolId.Curl, 'u' or 'U') => Kind.UserPassword,
         (ToolId.Curl, 'H') => Kind.Header,
+        (ToolId.Curl, 'b') => Kind.Cookie,
         (ToolId.Httpie, 'a') => Kind.UserPassword,
         (ToolId.Mysql or ToolId.MysqlAdmin, 'p') => Kind.Secret,
         (ToolId.RedisCli, 'a') => Kind.Secret,
@@ -228,6 +270,7 @@ internal static class CredentialScan
         var v = value.Trim().ToString();
         if (v.Length == 0) return;
         string carrier = $"{name.ToString()} header";
+        if (name.Equals("cookie", StringComparison.OrdinalIgnoreCase) || name.Equals("set-cookie", StringComparison.OrdinalIgnoreCase)) Cookies(v, carrier, ref found);
         int space = v.IndexOf(' ');
         if (space > 0)
         {
@@ -278,25 +321,47 @@ internal static class CredentialScan
         if (user.Length > 0) Add(ref found, $"{carrier} user", user);
     }
 
-    /// <summary><c>password=…</c> in a libpq conninfo (quoted values too) or a query string.</summary>
-    private static void PasswordParameter(string s, ref List<Credential>? found)
+    // Parameter names that carry a secret in a libpq conninfo or a URL's query string (?access_token=…).
+    private static readonly string[] SecretParameterNames = ["password=", "access_token=", "api_key=", "apikey=", "token=", "private_token=", "auth_token=", "client_secret="];
+
+    /// <summary><c>password=…</c> in a libpq conninfo (quoted values too), and the secret-named
+    /// parameters of a query string (<c>?access_token=…</c>, <c>&amp;api_key=…</c>).</summary>
+    private static void SecretParameters(string s, ref List<Credential>? found)
     {
-        for (int at = 0; (at = s.IndexOf("password=", at, StringComparison.OrdinalIgnoreCase)) >= 0;)
+        foreach (var key in SecretParameterNames)
         {
-            at += "password=".Length;
-            string value;
-            if (at < s.Length && s[at] == '\'')
+            for (int at = 0; (at = s.IndexOf(key, at, StringComparison.OrdinalIgnoreCase)) >= 0;)
             {
-                int close = s.IndexOf('\'', at + 1);
-                value = close < 0 ? s[(at + 1)..] : s[(at + 1)..close];
+                // The whole name: "token=" is not the end of "csrf_token=" or "next_page_token=".
+                bool whole = at == 0 || s[at - 1] is '?' or '&' or ' ' or ';' or '\'' or '"';
+                at += key.Length;
+                if (!whole) continue;
+                string value;
+                if (at < s.Length && s[at] == '\'')
+                {
+                    int close = s.IndexOf('\'', at + 1);
+                    value = close < 0 ? s[(at + 1)..] : s[(at + 1)..close];
+                }
+                else
+                {
+                    int end = s.AsSpan(at).IndexOfAny(" &;#");
+                    if (end >= 0) end += at;
+                    value = end < 0 ? s[at..] : s[at..end];
+                }
+                if (value.Length > 0) Add(ref found, key[..^1] + " parameter", Unescape(value));
             }
-            else
-            {
-                int end = s.AsSpan(at).IndexOfAny(' ', '&', ';');
-                if (end >= 0) end += at;
-                value = end < 0 ? s[at..] : s[at..end];
-            }
-            if (value.Length > 0) Add(ref found, "password parameter", Unescape(value));
+        }
+    }
+
+    /// <summary>A cookie string (<c>a=1; session=TOKEN</c>): each cookie's value, and the whole text.
+    /// A curl <c>-b</c> value without <c>=</c> names a cookie file, which is not read.</summary>
+    private static void Cookies(string value, string carrier, ref List<Credential>? found)
+    {
+        if (!value.Contains('=')) return;
+        foreach (var pair in value.Split(';'))
+        {
+            int eq = pair.IndexOf('=');
+            if (eq > 0 && eq + 1 < pair.Length) Add(ref found, carrier + " cookie", pair[(eq + 1)..].Trim().Trim('"'));
         }
     }
 

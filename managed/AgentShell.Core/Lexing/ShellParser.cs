@@ -133,17 +133,16 @@ public static class ShellParser
                         if (eq > 0 && IsName(text.AsSpan(0, eq)) && IsAssignmentRaw(t.Text))
                         {
                             cur ??= NewCommand(t.Offset);
-                            var value = text[(eq + 1)..];
-                            // bash expands an unquoted ~ after the = of an assignment (KUBECONFIG=~/.kube/prod).
-                            if (t.Text.Length > eq + 1 && t.Text[eq + 1] == '~' && (t.Text.Length == eq + 2 || t.Text[eq + 2] == '/')
-                                && value.StartsWith('~') && lookup("HOME") is string home)
-                                value = home + value[1..];
-                            cur.Assignments.Add(new(text[..eq], value));
+                            cur.Assignments.Add(new(text[..eq], TildeAfterEquals(text, eq, t.Text, lookup)));
                             continue;
                         }
                     }
                     cur ??= NewCommand(t.Offset);
                     if (cur.Words.Count == 1 && cur.Words[0] == "function") { cur.Words.Clear(); cur.Dynamic.Clear(); continue; }
+                    // bash expands it in the arguments of its declaration builtins too (export KUBECONFIG=~/.kube/prod).
+                    if (cur.Words.Count > 0 && cur.Words[0] is "export" or "declare" or "local" or "readonly" or "typeset" && !cur.Dynamic[0]
+                        && text.IndexOf('=') is int aeq && aeq > 0 && IsName(text.AsSpan(0, aeq)) && IsAssignmentRaw(t.Text))
+                        text = text[..(aeq + 1)] + TildeAfterEquals(text, aeq, t.Text, lookup);
                     cur.Words.Add(text);
                     cur.Dynamic.Add(dyn);
                     continue;
@@ -315,6 +314,17 @@ public static class ShellParser
             if (t.Kind == ShellTokenKind.End) return false;
             if (t.Kind == ShellTokenKind.Word && t.Text.SequenceEqual(word)) return true;
         }
+    }
+
+    /// <summary>An assignment's value, with an unquoted <c>~</c> right after its <c>=</c> expanded to
+    /// the home directory as bash does (<c>KUBECONFIG=~/.kube/prod</c>).</summary>
+    private static string TildeAfterEquals(string text, int eq, ReadOnlySpan<byte> raw, Func<string, string?> lookup)
+    {
+        var value = text[(eq + 1)..];
+        if (raw.Length > eq + 1 && raw[eq + 1] == '~' && (raw.Length == eq + 2 || raw[eq + 2] == '/')
+            && value.StartsWith('~') && lookup("HOME") is string home)
+            return home + value[1..];
+        return value;
     }
 
     private static bool IsName(ReadOnlySpan<char> s)

@@ -15,13 +15,14 @@ public static partial class Psql
         var evidence = new List<Evidence>();
         string? host = null, port = null, db = null, cluster = null;
         // PERF: the first script (one -c or -f, the common case) in locals; a list only from the second.
-        (string Text, string Token) firstSql = default;
-        List<(string Text, string Token)>? moreSql = null;
+        // Dir: a -f script's directory, where its \ir lines are looked for (null: -c, from the working directory).
+        (string Text, string Token, string? Dir) firstSql = default;
+        List<(string Text, string Token, string? Dir)>? moreSql = null;
         int scripts = 0;
-        void AddSql(string text, string token)
+        void AddSql(string text, string token, string? dir = null)
         {
-            if (scripts++ == 0) firstSql = (text, token);
-            else (moreSql ??= []).Add((text, token));
+            if (scripts++ == 0) firstSql = (text, token, dir);
+            else (moreSql ??= []).Add((text, token, dir));
         }
         bool unknown = false, list = false, help = false;
         string? firstPositional = null; // PERF: only the first operand is read (the dbname): no list
@@ -38,7 +39,7 @@ public static partial class Psql
                 {
                     var text = InputPaths.Read(c, ctx, value ?? "", dashIsStdin: true, out var why);
                     if (text == null) { unknown = true; evidence.Add(new(t.Text, $"SQL from {why}")); }
-                    else AddSql(text, t.Text);
+                    else AddSql(text, t.Text, value is { Length: > 0 } and not "-" ? Path.GetDirectoryName(value) : null);
                     break;
                 }
                 case "--host": host = value; evidence.Add(new(t.Text, $"host {value}")); break;
@@ -58,8 +59,8 @@ public static partial class Psql
         {
             for (int i = 0; i < scripts; i++)
             {
-                var (text, token) = i == 0 ? firstSql : moreSql![i - 1];
-                var r = SqlScanner.Scan(Config.PsqlConfig.Includes(text, null, ctx, evidence), SqlDialect.Postgres);
+                var (text, token, dir) = i == 0 ? firstSql : moreSql![i - 1];
+                var r = SqlScanner.Scan(Config.PsqlConfig.Includes(text, dir, ctx, evidence), SqlDialect.Postgres);
                 if (r.Connects.Count > 0) (connecting ??= []).Add(r);
                 if (result == null || r.Effect > result.Effect) result = r;
                 if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(token), r));

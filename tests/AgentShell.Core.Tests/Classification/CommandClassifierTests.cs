@@ -132,4 +132,44 @@ public class CommandClassifierShellQuickPathTests
             Assert.That(allocated, Is.Zero);
         });
     }
+    // corpus11: shapes that hid a command's effect or target.
+    [TestCase("echo orders carts | xargs -n1 -I{} psql -h db.prod.example.com -c 'DROP TABLE {}'", "DROP TABLE orders")]
+    [TestCase("printf '%s\\n' orders | xargs -I TBL psql -h db.prod.example.com -c 'TRUNCATE TBL'", "TRUNCATE orders")]
+    [TestCase("printf '%s' 'DROP TABLE users' | psql -h db.prod.example.com", "DROP TABLE users")]
+    [TestCase("printf '%s;\\n' 'DELETE FROM users' | psql -h db.prod.example.com", "DELETE FROM users")]
+    public void AKnownInputReachesTheCommand(string shell, string statement)
+    {
+        var r = new CommandClassifier().ClassifyShell(shell, CorpusFixture.Context());
+        var psql = r.Where(i => i.Tool == "psql").ToList();
+        Assert.That(psql, Is.Not.Empty);
+        var evidence = string.Join("; ", psql.SelectMany(i => i.Evidence));
+        Assert.That(psql.Select(i => i.Effect), Has.Some.AnyOf(Effect.Delete, Effect.Drop, Effect.Truncate, Effect.Wipe), evidence);
+        Assert.That(evidence, Does.Contain(statement));
+    }
+
+    [TestCase("printf '%5s' 'DROP TABLE users' | psql -h db.prod.example.com")]
+    [TestCase("printf '%x' 7 | psql -h db.prod.example.com")]
+    public void APrintfDirectiveNotFollowedLeavesTheInputUnknown(string shell)
+    {
+        var r = new CommandClassifier().ClassifyShell(shell, CorpusFixture.Context());
+        Assert.That(r.Single(i => i.Tool == "psql").Effect, Is.EqualTo(Effect.Unknown));
+    }
+
+    [Test]
+    public void EnvSplitStringOfAssignmentsOnlySetsThemForTheCommand()
+    {
+        var r = new CommandClassifier().ClassifyShell("env -S 'PGHOST=db.prod.example.com PGDATABASE=app' psql -c 'DROP TABLE t'", CorpusFixture.Context());
+        var psql = r.Single(i => i.Tool == "psql");
+        Assert.That((psql.Effect, psql.Targets.Single().Host), Is.EqualTo((Effect.Drop, "db.prod.example.com")));
+    }
+
+    [TestCase("export KUBECONFIG=~/.kube/config; kubectl delete ns shop", "prod-eu")]
+    [TestCase("declare -x KUBECONFIG=~/.kube/config; kubectl delete ns shop", "prod-eu")]
+    [TestCase("export KUBECONFIG='~/.kube/config'; kubectl delete ns shop", "")]
+    public void ExportExpandsATildeAfterTheEqualsSignAsBashDoes(string shell, string context)
+    {
+        var r = new CommandClassifier().ClassifyShell(shell, CorpusFixture.Context());
+        var k = r.Single(i => i.Tool == "kubectl");
+        Assert.That(k.Targets.Single().ToString(), context.Length > 0 ? Does.Contain(context) : Does.Not.Contain("prod-eu"));
+    }
 }

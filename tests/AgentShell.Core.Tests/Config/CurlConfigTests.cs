@@ -88,6 +88,20 @@ public class CurlConfigTests
         Assert.That(Classify(["curl", "https://api.example.net/x"], env).Summary, Does.StartWith("PURGE"));
     }
 
+    // curl 7.88, tried: without XDG_CONFIG_HOME, $CURL_HOME/.config/curlrc then $HOME/.config/curlrc
+    // are read after $HOME/.curlrc; with XDG_CONFIG_HOME set they are not.
+    [Test]
+    public void WithoutXdgConfigHomeTheDotConfigCurlrcIsRead()
+    {
+        Write(".config/curlrc", "request = DELETE\n");
+        Assert.That(Classify(["curl", "https://api.example.net/x"]).Effect, Is.EqualTo(Effect.Delete));
+        Assert.That(Classify(["curl", "-q", "https://api.example.net/x"]).Effect, Is.EqualTo(Effect.Read));
+        var env = new Dictionary<string, string> { ["HOME"] = _home, ["XDG_CONFIG_HOME"] = Path.Combine(_home, "xdg") };
+        Assert.That(Classify(["curl", "https://api.example.net/x"], env).Effect, Is.EqualTo(Effect.Read));
+        Write(".curlrc", "request = GET\n");
+        Assert.That(Classify(["curl", "https://api.example.net/x"]).Effect, Is.EqualTo(Effect.Read));
+    }
+
     [Test]
     public void AUrlAndABodyInTheCurlrcAreSeen()
     {

@@ -110,9 +110,12 @@ public class ToolConfigTests
         Write("sql/drop.sql", "DROP TABLE users;\n");
         Write("sql/main.sql", "SELECT 1;\n\\ir drop.sql\n");
         Assert.That(Classify(["psql", "-h", "db.example.net", "-c", "\\i sql/drop.sql"]).Effect, Is.EqualTo(Effect.Drop));
-        Assert.That(Classify(["psql", "-h", "db.example.net", "-f", "sql/main.sql"]).Effect, Is.EqualTo(Effect.Unknown), "\\ir from -f is relative to the working directory here: not found, so unknown");
-        Write("drop.sql", "DROP TABLE users;\n");
-        Assert.That(Classify(["psql", "-h", "db.example.net", "-f", "sql/main.sql"]).Effect, Is.EqualTo(Effect.Drop));
+        // psql looks for \ir's file beside the script (corpus11), not in the working directory.
+        Write("drop.sql", "SELECT 2;\n");
+        Assert.That(Classify(["psql", "-h", "db.example.net", "-f", "sql/main.sql"]).Effect, Is.EqualTo(Effect.Drop), "\\ir from -f is beside the script");
+        Write("sql/other.sql", "SELECT 1;\n\\ir only-in-cwd.sql\n");
+        Write("only-in-cwd.sql", "DROP TABLE users;\n");
+        Assert.That(Classify(["psql", "-h", "db.example.net", "-f", "sql/other.sql"]).Effect, Is.EqualTo(Effect.Unknown), "not beside the script: unknown");
         Assert.That(Classify(["psql", "-h", "db.example.net", "-c", "\\i missing.sql"]).Effect, Is.EqualTo(Effect.Unknown));
     }
 

@@ -88,6 +88,12 @@ internal static class CorpusFixture
         Write("home/gcloud/configurations/config_work", "[core]\nproject = acme-prod\n");
         Write("home/azure/azureProfile.json", "{\"subscriptions\": [{\"id\": \"0000-prod\", \"name\": \"prod-sub\", \"isDefault\": true}]}");
         Write("home/.env.production", "RAILWAY_TOKEN=file-token-abcdef123456\n");
+        // corpus11: curl's $HOME/.config/curlrc, a token in a file read by $(cat …), \ir from a -f script's directory.
+        Write("home/xdg-default/.config/curlrc", "request = DELETE\n");
+        Write("repo/token.txt", ProductionToken + "\n");
+        Write("repo/sql/wrap-drop.sql", "\\set ON_ERROR_STOP on\n\\ir ../drop.sql\n");
+        Write("repo/sql/wrap-select.sql", "\\ir ../select.sql\n");
+        Write("home/aws-prod/.aws/credentials", $"[default]\naws_access_key_id = AKIAFIXTURE\naws_secret_access_key = {ProductionToken}\n");
         return root;
     }
 }

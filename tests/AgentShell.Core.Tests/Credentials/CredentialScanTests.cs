@@ -156,6 +156,61 @@ public class CredentialScanTests
         finally { Directory.Delete(dir, true); }
     }
 
+    // corpus11: carriers the first scan did not read.
+    [TestCase(new[] { "curl", "-X", "DELETE", "-b", "session=" + Token, "https://api.example.net/x" }, "-b cookie")]
+    [TestCase(new[] { "curl", "--cookie", "theme=dark; session=" + Token, "https://api.example.net/x" }, "--cookie cookie")]
+    [TestCase(new[] { "curl", "-H", "Cookie: theme=dark; session=" + Token, "https://api.example.net/x" }, "Cookie header cookie")]
+    [TestCase(new[] { "curl", "https://api.example.net/x?access_token=" + Token }, "access_token parameter")]
+    [TestCase(new[] { "curl", "https://api.example.net/x?page=2&api_key=" + Token + "#top" }, "api_key parameter")]
+    [TestCase(new[] { "wget", "https://api.example.net/x?token=" + Token }, "token parameter")]
+    [TestCase(new[] { "xh", "DELETE", "api.example.net/x", "--bearer", Token }, "--bearer")]
+    public void AMoreCarrierYieldsItsSecret(string[] argv, string carrier)
+    {
+        var found = Found(argv);
+        Assert.That(found.Select(c => (c.Carrier, c.Secret)), Has.Member((carrier, Token)), string.Join(", ", found.Select(c => c.Carrier)));
+    }
+
+    [TestCase(new[] { "curl", "-b", "cookies.txt", "https://api.example.net/x" }, "a cookie file's name")]
+    [TestCase(new[] { "curl", "https://api.example.net/x?csrf_token=abcdef123" }, "a parameter that only ends in token")]
+    public void ALookAlikeOfTheMoreCarriersYieldsNoSecret(string[] argv, string why) =>
+        Assert.That(Found(argv).Select(c => c.Secret), Has.None.EqualTo("abcdef123").And.None.EqualTo("cookies.txt"), why);
+
+    [TestCase("$(cat t.txt)")]
+    [TestCase("$(< t.txt)")]
+    [TestCase("`cat t.txt`")]
+    [TestCase("$(grep TOKEN t.env | cut -d= -f2)")]
+    [TestCase("$(jq -r .user.token ./t.json)")]
+    public void ASecretReadFromAFileByACommandSubstitutionIsThatFilesValue(string substitution)
+    {
+        var dir = Directory.CreateTempSubdirectory("agentshell-subst-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "t.txt"), Token + "\n");
+            File.WriteAllText(Path.Combine(dir, "t.env"), $"OTHER=1\nTOKEN={Token}\n");
+            File.WriteAllText(Path.Combine(dir, "t.json"), $"{{\"user\": {{\"token\": \"{Token}\"}}}}");
+            var found = Found(["curl", "-X", "DELETE", "-H", "Authorization: Bearer " + substitution, "https://api.example.net/x"], cwd: dir);
+            Assert.That(found.Select(c => c.Secret), Has.Member(Token), string.Join(", ", found.Select(c => c.Carrier)));
+            Assert.That(Found(["curl", "-H", "Authorization: Bearer $(cat missing.txt)", "https://api.example.net/x"], cwd: dir).Select(c => c.Secret), Has.None.EqualTo(Token));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
+    public void TheAwsProfilesKeyInTheSharedCredentialsFileIsACredential()
+    {
+        var home = Directory.CreateTempSubdirectory("agentshell-aws-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(home, ".aws"));
+            File.WriteAllText(Path.Combine(home, ".aws", "credentials"), $"[default]\naws_secret_access_key = other-key-000000\n[prod]\naws_access_key_id = AKIA1\naws_secret_access_key = {Token}\n");
+            var env = new Dictionary<string, string> { ["HOME"] = home };
+            Assert.That(Found(["aws", "--profile", "prod", "s3", "rb", "s3://b"], env).Select(c => c.Secret), Has.Member(Token));
+            Assert.That(Found(["aws", "s3", "rb", "s3://b"], new Dictionary<string, string>(env) { ["AWS_PROFILE"] = "prod" }).Select(c => c.Secret), Has.Member(Token));
+            Assert.That(Found(["aws", "s3", "rb", "s3://b"], env).Select(c => c.Secret), Has.None.EqualTo(Token), "the default profile's key is another");
+        }
+        finally { Directory.Delete(home, true); }
+    }
+
     [TestCase(new[] { "curl", "-H", "Accept: application/json", "https://api.example.net/x" }, "a header that is no credential")]
     [TestCase(new[] { "curl", "-H", "X-Delete: 1", "https://api.example.net/x" }, "a header named like an action")]
     [TestCase(new[] { "curl", "https://api.example.net/search?q=token" }, "the word token in a query")]
