@@ -56,12 +56,21 @@ public static partial class Redactor
         "psql", "pg_dump", "pg_dumpall", "pg_restore", "createdb", "dropdb", "pg_isready",
     };
 
-    // Short flags whose next token is a password, per tool. docker's -p is a password only after "login"
-    // (docker run -p 8080:80 is a port mapping); see ShortSecretFlag.
+    // Short flags whose next token is a password or token, per tool (the same letter is something
+    // else in other tools: pulumi -t is --target, sam -t --template-file). docker's, podman's and
+    // az's -p and glab's -t are secrets only after "login" (docker run -p 8080:80 is a port mapping,
+    // glab mr create -t a title); see ShortSecretFlag.
     private static readonly Dictionary<string, string> ShortSecretFlags = new(StringComparer.Ordinal)
     {
         ["redis-cli"] = "-a", ["sshpass"] = "-p", ["mongo"] = "-p", ["mongosh"] = "-p", ["docker"] = "-p", ["podman"] = "-p",
+        ["vercel"] = "-t", ["doctl"] = "-t", ["fly"] = "-t", ["flyctl"] = "-t", ["influx"] = "-t", ["sqlcmd"] = "-P", ["bcp"] = "-P",
+        ["supabase"] = "-p", ["az"] = "-p", ["glab"] = "-t",
     };
+
+    private static readonly HashSet<string> LoginOnlyShortSecrets = new(StringComparer.Ordinal) { "docker", "podman", "az", "glab" };
+
+    // Long options that carry a token under a name no other tool gives a secret (netlify --auth).
+    private static readonly Dictionary<string, string> LongSecretFlags = new(StringComparer.Ordinal) { ["netlify"] = "auth", ["ntl"] = "auth" };
 
     private static readonly HashSet<string> HeaderArgTools = new(StringComparer.Ordinal) { "http", "https", "xh", "xhs" };
 
@@ -100,7 +109,7 @@ public static partial class Redactor
                 else red = RedactToken(token, tool, out pending);
                 string name = Basename(token);
                 if (name == "curl" || MysqlTools.Contains(name) || HeaderArgTools.Contains(name) || PromptPasswordTools.Contains(name)
-                    || ShortSecretFlags.ContainsKey(name))
+                    || ShortSecretFlags.ContainsKey(name) || LongSecretFlags.ContainsKey(name))
                 {
                     tool = name;
                     login = false;
@@ -167,15 +176,30 @@ public static partial class Redactor
         Reason = record.Reason == null ? null : RedactText(record.Reason),
     };
 
-    private enum Slot : byte { None, Secret, UserPassword, Header, Auth }
+    private enum Slot : byte { None, Secret, UserPassword, Header, Auth, Cookie }
 
     private static string RedactValue(Slot slot, string token) => slot switch
     {
         Slot.Secret => token.Length == 0 ? token : Mask,
         Slot.UserPassword => RedactUserPassword(token),
         Slot.Auth => RedactAuth(token),
+        Slot.Cookie => RedactCookies(token),
         _ => RedactHeader(token),
     };
+
+    /// <summary>curl <c>-b</c>: <c>NAME=VALUE; NAME2=VALUE2</c> → each value masked; a value without
+    /// '=' names a cookie file and stays.</summary>
+    private static string RedactCookies(string value)
+    {
+        if (!value.Contains('=')) return value;
+        var parts = value.Split(';');
+        for (int i = 0; i < parts.Length; i++)
+        {
+            int eq = parts[i].IndexOf('=');
+            if (eq >= 0 && eq < parts[i].Length - 1) parts[i] = parts[i][..(eq + 1)] + Mask;
+        }
+        return string.Join(';', parts);
+    }
 
     /// <summary>HTTPie/xh <c>--auth</c>: <c>user:password</c>, or a bearer token alone.</summary>
     private static string RedactAuth(string value) =>
@@ -193,7 +217,7 @@ public static partial class Redactor
             bool longForm = token.StartsWith("--", StringComparison.Ordinal) || name.Length > 1 && !IsShortCluster(tool, token);
             // A spelling the tool accepts for a carrier (curl --proxy-us, mongosh --PASSW) is that carrier.
             if (longForm) name = CanonicalLong(tool, name);
-            if (longForm && IsSecretFlag(name))
+            if (longForm && (IsSecretFlag(name) || LongSecretFlags.TryGetValue(tool, out string? own) && name == own))
             {
                 if (eq < 0)
                 {
@@ -227,9 +251,14 @@ public static partial class Redactor
                     if (eq < 0) { next = Slot.Header; return token; }
                     return token[..(token.Length - flag.Length + eq + 1)] + RedactHeader(flag[(eq + 1)..]);
                 }
+                if (name == "cookie" && token.StartsWith("--", StringComparison.Ordinal))
+                {
+                    if (eq < 0) { next = Slot.Cookie; return token; }
+                    return token[..(token.Length - flag.Length + eq + 1)] + RedactCookies(flag[(eq + 1)..]);
+                }
                 if (token[1] != '-' && CurlShortValue(token, out int at, out char option))
                 {
-                    Slot slot = option == 'H' ? Slot.Header : Slot.UserPassword;
+                    Slot slot = option switch { 'H' => Slot.Header, 'b' => Slot.Cookie, _ => Slot.UserPassword };
                     if (at == token.Length - 1) { next = slot; return token; }
                     return token[..(at + 1)] + RedactValue(slot, token[(at + 1)..]);
                 }
@@ -274,7 +303,7 @@ public static partial class Redactor
     }
 
     private static bool ShortSecretFlag(string tool, string token, bool login) =>
-        ShortSecretFlags.TryGetValue(tool, out string? flag) && token == flag && (login || tool is not ("docker" or "podman"));
+        ShortSecretFlags.TryGetValue(tool, out string? flag) && token == flag && (login || !LoginOnlyShortSecrets.Contains(tool));
 
     private static bool IsShortCluster(string tool, string token) =>
         token[1] != '-' && (tool == "curl" || MysqlTools.Contains(tool));
@@ -299,7 +328,7 @@ public static partial class Redactor
         for (at = 1; at < token.Length; at++)
         {
             option = token[at];
-            if (option is 'u' or 'U' or 'H') return true;
+            if (option is 'u' or 'U' or 'H' or 'b') return true;
             if (!CurlBooleanShorts.Contains(option)) break;
         }
         option = '\0';

@@ -229,7 +229,9 @@ internal static class CredentialScan
         (ToolId.Mysql or ToolId.MysqlAdmin, 'p') => Kind.Secret,
         (ToolId.RedisCli, 'a') => Kind.Secret,
         (ToolId.Mongosh, 'p') => Kind.Secret,
-        (ToolId.Doctl, 't') => Kind.Secret,
+        (ToolId.Doctl or ToolId.Fly, 't') => Kind.Secret,
+        (ToolId.Sqlcmd, 'P') => Kind.Secret,
+        (ToolId.Supabase, 'p') => Kind.Secret,
         (ToolId.Wget, _) => Kind.None,
         _ => Kind.None,
     };

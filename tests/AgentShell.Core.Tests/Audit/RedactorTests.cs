@@ -58,6 +58,27 @@ public class RedactorTests
     [TestCase("sh|-c|curl -s -u admin:hunter2 https://x.io", "sh|-c|curl -s -u admin:*** https://x.io")]
     [TestCase("sh|-c|railway --token rw_abc123 down", "sh|-c|railway --token *** down")]
     [TestCase("git|clone|https://x-access-token:ghs_abc@github.com/o/r.git", "git|clone|https://x-access-token:***@github.com/o/r.git")]
+    // Cookies given as values (curl -b/--cookie NAME=VALUE; a value without '=' is a cookie file).
+    [TestCase("curl|-b|session=abc123|https://x.io", "curl|-b|session=***|https://x.io")]
+    [TestCase("curl|--cookie|a=1; sid=xyz|https://x.io", "curl|--cookie|a=***; sid=***|https://x.io")]
+    [TestCase("curl|--cookie=sid=xyz|https://x.io", "curl|--cookie=sid=***|https://x.io")]
+    [TestCase("curl|-bsid=xyz|https://x.io", "curl|-bsid=***|https://x.io")]
+    [TestCase("curl|-sb|sid=xyz|https://x.io", "curl|-sb|sid=***|https://x.io")]
+    // Secret-named query parameters in a URL.
+    [TestCase("curl|https://api.x.io/v1/items?access_token=abc123&page=2", "curl|https://api.x.io/v1/items?access_token=***&page=2")]
+    [TestCase("wget|https://x.io/dl?api_key=k_live_1", "wget|https://x.io/dl?api_key=***")]
+    // Short token/password options of the CLIs that have them (the look-alikes below: the same letter elsewhere).
+    [TestCase("vercel|remove|my-app|-t|vc_tok_1|--yes", "vercel|remove|my-app|-t|***|--yes")]
+    [TestCase("doctl|-t|dop_v1_abc|compute|droplet|delete|web-1", "doctl|-t|***|compute|droplet|delete|web-1")]
+    [TestCase("fly|apps|destroy|acme-prod|-t|fo1_abc|-y", "fly|apps|destroy|acme-prod|-t|***|-y")]
+    [TestCase("flyctl|-t|fo1_abc|status", "flyctl|-t|***|status")]
+    [TestCase("influx|delete|-t|infl_tok|--bucket|b", "influx|delete|-t|***|--bucket|b")]
+    [TestCase("netlify|deploy|--prod|--auth|nfp_abc", "netlify|deploy|--prod|--auth|***")]
+    [TestCase("netlify|deploy|--auth=nfp_abc", "netlify|deploy|--auth=***")]
+    [TestCase("sqlcmd|-S|db.prod|-U|sa|-P|S3cret!|-Q|DROP TABLE t", "sqlcmd|-S|db.prod|-U|sa|-P|***|-Q|DROP TABLE t")]
+    [TestCase("az|login|-u|me@x.io|-p|S3cret", "az|login|-u|me@x.io|-p|***")]
+    [TestCase("glab|auth|login|-t|glpat-abc", "glab|auth|login|-t|***")]
+    [TestCase("supabase|db|push|-p|S3cret", "supabase|db|push|-p|***")]
     public void SecretsAreMasked(string argv, string expected)
     {
         var result = Redactor.RedactArgv(Split(argv));
@@ -65,6 +86,12 @@ public class RedactorTests
     }
 
     // Look-alikes: each is one step from a secret and must stay untouched.
+    [TestCase("curl|-b|cookies.txt|https://x.io", "a cookie file, not a value")]
+    [TestCase("curl|https://x.io/search?token_type=bearer&page=2", "token_type names no secret")]
+    [TestCase("pulumi|destroy|-t|urn:pulumi:prod::app::aws:s3/bucket:Bucket::b", "pulumi -t is --target")]
+    [TestCase("sam|deploy|-t|template.yaml", "sam -t is --template-file")]
+    [TestCase("glab|mr|create|-t|Fix the login page", "glab -t is a title outside login")]
+    [TestCase("az|vm|create|-p|8080", "az -p is a password only after login")]
     [TestCase("curl|-H|Accept: application/json|https://x.io", "header that is not a credential")]
     [TestCase("curl|-H|X-Token-Count: 5|https://x.io", "header name only contains Token")]
     [TestCase("curl|-u|admin|https://x.io", "curl -u without a password prompts for it")]

@@ -49,6 +49,11 @@ public class CredentialScanTests
         yield return new TestCaseData(new[] { "gh", "api", "repos/acme/app", "-H", "Authorization: token " + Token }, "Authorization header");
         yield return new TestCaseData(new[] { "git", "push", "--force", "https://x-access-token:" + Token + "@github.com/acme/app.git", "main" }, "URL password");
         yield return new TestCaseData(new[] { "sudo", "-E", "curl", "-H", "Authorization: Bearer " + Token, "https://api.example.net/x" }, "Authorization header");
+        yield return new TestCaseData(new[] { "curl", "-b", "session=" + Token, "https://api.example.net/x" }, "-b cookie");
+        yield return new TestCaseData(new[] { "doctl", "-t", Token, "compute", "droplet", "delete", "web-1" }, "-t");
+        yield return new TestCaseData(new[] { "fly", "apps", "destroy", "acme-prod", "-t", Token, "-y" }, "-t");
+        yield return new TestCaseData(new[] { "sqlcmd", "-S", "db.example.net", "-U", "sa", "-P", Token, "-Q", "SELECT 1" }, "-P");
+        yield return new TestCaseData(new[] { "supabase", "db", "push", "-p", Token }, "-p");
     }
 
     [TestCaseSource(nameof(ArgumentCarriers))]
