@@ -163,7 +163,7 @@ internal sealed class RemoteExecContext : IExecContext
 
     // Both resolve against the target's root and cwd, as the kernel would for it, and read only
     // regular files (a FIFO named as a request body must not stall the decision).
-    public byte[]? ReadFile(string path, int maxBytes) => TargetFiles.Read(ProcessInfo.ProcPath(_pid, path), maxBytes);
+    public byte[]? ReadFile(string path, int maxBytes) => TargetFiles.Read(ProcessInfo.ProcPath(_pid, path), maxBytes, ProcessView.Of(_pid, path));
 
     public ConfigFile ReadConfigFile(string path)
     {

@@ -109,4 +109,29 @@ public sealed class TargetFilesTests
         File.CreateSymbolicLink(Path.Combine(_dir, "loop"), Path.Combine(_dir, "loop"));
         Assert.That(TargetFiles.MissingFor(ProcessView.Of(me, Path.Combine(_dir, "loop")), out _), Is.False);
     }
+
+    [Test]
+    public void AFileIsOpenedAsTheProcessWouldOpenIt()
+    {
+        var evil = Path.Combine(_dir, "evil");
+        Directory.CreateDirectory(evil);
+        File.WriteAllText(Path.Combine(evil, "rc"), "request = DELETE\n");
+        using var child = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", "30") { WorkingDirectory = evil })!;
+        try
+        {
+            // An absolute link through /proc/self/cwd: our open followed it from our root, to our cwd.
+            var link = Path.Combine(_dir, ".curlrc");
+            File.CreateSymbolicLink(link, "/proc/self/cwd/rc");
+            var f = TargetFiles.ReadConfig(ProcessInfo.ProcPath(child.Id, link), link, new ConfigFileCache(), ProcessView.Of(child.Id, link));
+            Assert.That(f.State, Is.EqualTo(ConfigFileState.Unreadable));
+            Assert.That(TargetFiles.Read(ProcessInfo.ProcPath(child.Id, link), 4096, ProcessView.Of(child.Id, link)), Is.Null);
+            // A relative name from the process's cwd, and an absolute link under its root: read.
+            var rel = TargetFiles.ReadConfig(ProcessInfo.ProcPath(child.Id, "rc"), Path.Combine(evil, "rc"), new ConfigFileCache(), ProcessView.Of(child.Id, "rc"));
+            Assert.That((rel.State, rel.Text), Is.EqualTo((ConfigFileState.Read, "request = DELETE\n")));
+            var plain = Path.Combine(_dir, "plain");
+            File.CreateSymbolicLink(plain, Path.Combine(evil, "rc"));
+            Assert.That(TargetFiles.ReadConfig(ProcessInfo.ProcPath(child.Id, plain), plain, new ConfigFileCache(), ProcessView.Of(child.Id, plain)).Text, Is.EqualTo("request = DELETE\n"));
+        }
+        finally { child.Kill(); }
+    }
 }

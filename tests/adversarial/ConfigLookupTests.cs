@@ -17,15 +17,22 @@ namespace AgentShell.EndToEnd.Tests.Adversarial;
 [TestFixture("kernel")]
 public sealed class ConfigLookupTests(string guard) : TrustAtExecFixture(guard)
 {
-    private string _work = null!;
+    private string _work = null!, _evil = null!;
 
+    /// <summary>The run starts in _work, so the supervisor's own cwd (what /proc/self/cwd names for
+    /// it) holds a harmless .curlrc and rc; the tree's processes go to _evil, whose files say DELETE.</summary>
     [SetUp]
     public void MakeWorkDirectory()
     {
         _work = Path.Combine(Home.Dir, "work");
+        _evil = Path.Combine(Home.Dir, "evil");
         Directory.CreateDirectory(_work);
-        File.WriteAllText(Path.Combine(_work, ".curlrc"), "request = \"DELETE\"\n");
-        File.WriteAllText(Path.Combine(_work, "rc"), "request = \"DELETE\"\n");
+        Directory.CreateDirectory(_evil);
+        foreach (var name in new[] { ".curlrc", "rc" })
+        {
+            File.WriteAllText(Path.Combine(_work, name), "silent\n");
+            File.WriteAllText(Path.Combine(_evil, name), "request = \"DELETE\"\n");
+        }
     }
 
     private AgentShellRunner.Result Run(string script) =>
@@ -51,7 +58,7 @@ public sealed class ConfigLookupTests(string guard) : TrustAtExecFixture(guard)
     public void AConfigDirectoryNamedThroughProcIsNotTakenForEmpty(string home)
     {
         var curl = Repo.Which("curl");
-        var r = Run($"exec 3<{_work}; env {home.Replace("/WORK", _work)} {curl} -sS {Prod.Url("/volumes/1")}");
+        var r = Run($"exec 3<{_evil}; cd {_evil}; env {home.Replace("/WORK", _evil)} {curl} -sS {Prod.Url("/volumes/1")}");
         NothingDestructiveAndTheControlGot(r);
     }
 
@@ -62,8 +69,8 @@ public sealed class ConfigLookupTests(string guard) : TrustAtExecFixture(guard)
     {
         File.CreateSymbolicLink(Path.Combine(Home.Dir, ".curlrc"), target);
         var curl = Repo.Which("curl");
-        // The supervisor's own cwd is not the tree's here, and its stdin is not the rc file.
-        var r = Run($"exec 3<{_work}; cd /; {curl} -sS {Prod.Url("/volumes/1")} < {_work}/rc");
+        // The supervisor's own cwd and fd 3 are not the tree's here, and its stdin is not the rc file.
+        var r = Run($"exec 3<{_evil}; cd {_evil}; {curl} -sS {Prod.Url("/volumes/1")} < {_evil}/rc");
         NothingDestructiveAndTheControlGot(r);
     }
 

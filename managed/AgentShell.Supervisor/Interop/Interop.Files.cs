@@ -284,6 +284,28 @@ internal static partial class Interop
             return n < 0 || n == buf.Length ? null : System.Text.Encoding.UTF8.GetString(buf, 0, (int)n);
         }
 
+        private const long NR_openat2 = 437;
+        internal const ulong RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_IN_ROOT = 0x10;
+
+        /// <summary>openat2(2) of <paramref name="pathWithNul"/> under <paramref name="dirfd"/> with
+        /// <paramref name="resolve"/> (RESOLVE_IN_ROOT: absolute symlinks and ".." stay under dirfd, as
+        /// for a process whose root it is), retrying EINTR and EAGAIN: the fd, or -1 with errno.</summary>
+        internal static unsafe int OpenAt2(int dirfd, ReadOnlySpan<byte> pathWithNul, int flags, ulong resolve, out Errno errno)
+        {
+            if (pathWithNul.IsEmpty || pathWithNul[^1] != 0) throw new ArgumentException("the path must end in a NUL", nameof(pathWithNul));
+            var how = stackalloc ulong[3] { (ulong)(uint)flags, 0, resolve }; // struct open_how { flags, mode, resolve }
+            long fd;
+            fixed (byte* p = pathWithNul)
+            {
+                do
+                {
+                    fd = Libc.syscall4(NR_openat2, dirfd, (long)p, (long)how, 24);
+                    errno = fd < 0 ? LastErrno : 0;
+                } while (fd < 0 && errno is Errno.EINTR or Errno.EAGAIN);
+            }
+            return (int)fd;
+        }
+
         [LibraryImport(Libc.Name, EntryPoint = "fstatfs", SetLastError = true)]
         private static unsafe partial int fstatfs_(int fd, byte* buf);
 
