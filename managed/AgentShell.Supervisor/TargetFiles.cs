@@ -53,15 +53,18 @@ internal static class TargetFiles
     /// /proc/PID/root/… follows one from ours: ~/.curlrc linked to /proc/self/cwd/rc was our cwd's
     /// rc), and no magic link (/proc/PID/cwd, fd/N, /dev/fd: they would name their target for any
     /// reader, but "self" in front of them names the reader). An absolute path is one openat2
-    /// (RESOLVE_IN_ROOT under the process's root); a relative one is walked (<see cref="Walk"/>).
+    /// (RESOLVE_IN_ROOT under the process's root); a relative one, or any where openat2 is missing
+    /// (ENOSYS), is walked (<see cref="Walk"/>).
     /// -1 when not opened: <paramref name="unprovable"/> unless the process would find it missing too
     /// (<paramref name="viaLink"/>: missing through a symlink).</summary>
+    private static volatile bool s_noOpenat2;
+
     internal static int OpenAs(ProcessView v, out bool unprovable, out bool viaLink)
     {
         unprovable = true;
         viaLink = false;
         if (v.Named.Length == 0 || v.Named.Contains('\0')) return -1;
-        if (v.Named.StartsWith('/'))
+        if (v.Named.StartsWith('/') && !s_noOpenat2)
         {
             int root = Open(v.Root, O_PATH | O_DIRECTORY | O_CLOEXEC, out _);
             if (root < 0) return -1;
@@ -70,11 +73,15 @@ internal static class TargetFiles
             try { fd = OpenAt2(root, Nul(v.Named), ReadOnlyNoWait, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, out errno); }
             finally { Interop.Libc.close(root); }
             if (fd >= 0) { unprovable = false; return fd; }
-            if (errno is not (Errno.ENOENT or Errno.ENOTDIR)) return -1;
-            // Not found: proven missing only by a walk that meets no procfs ("self" in the tree's own
-            // /proc, from our pid namespace, is ENOENT to us and the tool's own process to it).
-            unprovable = Walk(v, wantFile: false, out _, out viaLink) != Lookup.Missing;
-            return -1;
+            if (errno == Errno.ENOSYS) s_noOpenat2 = true; // a kernel before 5.6, or a seccomp profile without it: walk instead
+            else if (errno is not (Errno.ENOENT or Errno.ENOTDIR)) return -1;
+            else
+            {
+                // Not found: proven missing only by a walk that meets no procfs ("self" in the tree's own
+                // /proc, from our pid namespace, is ENOENT to us and the tool's own process to it).
+                unprovable = Walk(v, wantFile: false, out _, out viaLink) != Lookup.Missing;
+                return -1;
+            }
         }
         var found = Walk(v, wantFile: true, out int at, out viaLink);
         if (found == Lookup.Missing) { unprovable = false; return -1; }
