@@ -163,7 +163,7 @@ internal sealed class RemoteExecContext : IExecContext
 
     // Both resolve against the target's root and cwd, as the kernel would for it, and read only
     // regular files (a FIFO named as a request body must not stall the decision).
-    public byte[]? ReadFile(string path, int maxBytes) => TargetFiles.Read(ProcessInfo.ProcPath(_pid, path), maxBytes);
+    public byte[]? ReadFile(string path, int maxBytes) => TargetFiles.Read(ProcessInfo.ProcPath(_pid, path), maxBytes, ProcessView.Of(_pid, path));
 
     public ConfigFile ReadConfigFile(string path)
     {
@@ -171,7 +171,8 @@ internal sealed class RemoteExecContext : IExecContext
         // the file's identity: every process of the tree that finds the same file shares one read.
         string key = Path.IsPathRooted(path) || WorkingDirectory is not string cwd ? path : Path.Combine(cwd, path);
         string proc = ProcessInfo.ProcPath(_pid, path);
-        if (!Path.IsPathRooted(path)) return TargetFiles.ReadConfig(proc, key, _cache);
+        var view = ProcessView.Of(_pid, path);
+        if (!Path.IsPathRooted(path)) return TargetFiles.ReadConfig(proc, key, _cache, view);
         // PERF: the first absolute lookup of each exec names the process's root (one statx) and
         // drains that root's watch (one poll); a file known missing then costs no syscall.
         bool drain = !_watchFound;
@@ -181,8 +182,8 @@ internal sealed class RemoteExecContext : IExecContext
             _watch = _watches?.For(_pid);
             _root = $"/proc/{_pid}/root";
         }
-        if (_watch == null) return TargetFiles.ReadConfig(proc, key, _cache);
-        return _watch.Find(_root, path, drain, (proc, key, _cache), static s => TargetFiles.ReadConfig(s.proc, s.key, s._cache));
+        if (_watch == null) return TargetFiles.ReadConfig(proc, key, _cache, view);
+        return _watch.Find(_root, path, drain, (proc, key, _cache, view), static s => TargetFiles.ReadConfig(s.proc, s.key, s._cache, s.view));
     }
 
     private bool _watchFound;

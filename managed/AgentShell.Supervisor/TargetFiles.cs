@@ -11,31 +11,176 @@ namespace AgentShell.Supervisor;
 internal static class TargetFiles
 {
     /// <summary>At most <paramref name="maxBytes"/> of a regular file, or null when it is missing,
-    /// not a regular file or cannot be read.</summary>
-    internal static byte[]? Read(string procPath, int maxBytes)
+    /// not a regular file or cannot be read. <paramref name="view"/>: as for <see cref="ReadConfig"/>.</summary>
+    internal static byte[]? Read(string procPath, int maxBytes, ProcessView? view = null)
     {
-        int fd = Open(procPath, ReadOnlyNoWait, out _);
+        int fd = view is { } v ? OpenAs(v, out _, out _) : Open(procPath, ReadOnlyNoWait, out _);
         if (fd < 0) return null;
-        try { return TryFStat(fd, out var st) && st.IsRegular ? ReadAll(fd, maxBytes) : null; }
+        try { return TryFStat(fd, out var st) && st.IsRegular && !OnProcfs(fd) ? ReadAll(fd, maxBytes) : null; }
         finally { Interop.Libc.close(fd); }
     }
 
     /// <summary>A configuration file: <paramref name="procPath"/> opens it, <paramref name="path"/>
     /// names it as the process sees it (the cache key, with the stamp).</summary>
-    internal static ConfigFile ReadConfig(string procPath, string path, ConfigFileCache cache)
+    /// <param name="view">How the process resolves the path (its root, its cwd, the path as it names
+    /// it): the file is opened as the process would open it (<see cref="OpenAs"/>), and counts as
+    /// missing only when the process's own lookup would not find it either. Null only for a path
+    /// read in this process's own view (tests).</param>
+    internal static ConfigFile ReadConfig(string procPath, string path, ConfigFileCache cache, ProcessView? view = null)
     {
-        int fd = Open(procPath, ReadOnlyNoWait, out var errno);
+        bool unprovable = false, viaLink = false;
+        int fd = view is { } v ? OpenAs(v, out unprovable, out viaLink) : Open(procPath, ReadOnlyNoWait, out _);
         if (fd < 0)
-            return errno is Errno.ENOENT or Errno.ENOTDIR ? ConfigFile.Missing : ConfigFile.NotRead(path, ConfigFileState.Unreadable);
+        {
+            if (unprovable) return ConfigFile.NotRead(path, ConfigFileState.Unreadable);
+            // Missing through a symlink: a file of its own, not the shared Missing, so the missing-file
+            // watch does not remember it (the link's target can appear where nothing is watched).
+            return viaLink ? ConfigFile.NotRead(path, ConfigFileState.Missing) : ConfigFile.Missing;
+        }
         try
         {
             // The fd's own fstat says what was opened (no race with a rename after a stat of the path).
-            if (!TryFStat(fd, out var st) || !st.IsRegular) return ConfigFile.NotRead(path, ConfigFileState.Unreadable);
+            // A file on procfs is not read: what it holds depends on who reads it (/proc/self/environ).
+            if (!TryFStat(fd, out var st) || !st.IsRegular || OnProcfs(fd)) return ConfigFile.NotRead(path, ConfigFileState.Unreadable);
             var stamp = new FileStamp(st.Dev, st.Ino, st.MtimeSec * 1_000_000_000 + st.MtimeNsec, st.Size, st.CtimeSec * 1_000_000_000 + st.CtimeNsec);
             return cache.Get(path, stamp, () => ReadAll(fd, ConfigFile.MaxBytes + 1));
         }
         finally { Interop.Libc.close(fd); }
     }
+
+    /// <summary>Opens <paramref name="v"/>'s path for reading (non-blocking) as the kernel would
+    /// resolve it for the process: an absolute symlink from the process's root, not ours (our open of
+    /// /proc/PID/root/… follows one from ours: ~/.curlrc linked to /proc/self/cwd/rc was our cwd's
+    /// rc), and no magic link (/proc/PID/cwd, fd/N, /dev/fd: they would name their target for any
+    /// reader, but "self" in front of them names the reader). An absolute path is one openat2
+    /// (RESOLVE_IN_ROOT under the process's root); a relative one, or any where openat2 is missing
+    /// (ENOSYS), is walked (<see cref="Walk"/>).
+    /// -1 when not opened: <paramref name="unprovable"/> unless the process would find it missing too
+    /// (<paramref name="viaLink"/>: missing through a symlink).</summary>
+    private static volatile bool s_noOpenat2;
+
+    internal static int OpenAs(ProcessView v, out bool unprovable, out bool viaLink)
+    {
+        unprovable = true;
+        viaLink = false;
+        if (v.Named.Length == 0 || v.Named.Contains('\0')) return -1;
+        if (v.Named.StartsWith('/') && !s_noOpenat2)
+        {
+            int root = Open(v.Root, O_PATH | O_DIRECTORY | O_CLOEXEC, out _);
+            if (root < 0) return -1;
+            int fd;
+            Errno errno;
+            try { fd = OpenAt2(root, Nul(v.Named), ReadOnlyNoWait, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, out errno); }
+            finally { Interop.Libc.close(root); }
+            if (fd >= 0) { unprovable = false; return fd; }
+            if (errno == Errno.ENOSYS) s_noOpenat2 = true; // a kernel before 5.6, or a seccomp profile without it: walk instead
+            else if (errno is not (Errno.ENOENT or Errno.ENOTDIR)) return -1;
+            else
+            {
+                // Not found: proven missing only by a walk that meets no procfs ("self" in the tree's own
+                // /proc, from our pid namespace, is ENOENT to us and the tool's own process to it).
+                unprovable = Walk(v, wantFile: false, out _, out viaLink) != Lookup.Missing;
+                return -1;
+            }
+        }
+        var found = Walk(v, wantFile: true, out int at, out viaLink);
+        if (found == Lookup.Missing) { unprovable = false; return -1; }
+        if (found != Lookup.Found) return -1;
+        try
+        {
+            int fd = Open($"/proc/self/fd/{at}", ReadOnlyNoWait, out _); // reopens what the O_PATH fd names
+            unprovable = fd < 0;
+            return fd;
+        }
+        finally { Interop.Libc.close(at); }
+    }
+
+    /// <summary>True only when <paramref name="v"/>'s path is missing for the process (see <see cref="Walk"/>).</summary>
+    internal static bool MissingFor(ProcessView v, out bool viaLink) => Walk(v, wantFile: false, out _, out viaLink) == Lookup.Missing;
+
+    internal enum Lookup { Found, Missing, Unprovable }
+
+    /// <summary>Looks <paramref name="v"/>'s path up as the kernel would for the process: one
+    /// component at a time from its cwd or root, an absolute symlink from its root, ".." of its
+    /// root staying there, and never through procfs, where "self", "thread-self" and the magic
+    /// links (cwd, fd/N: /dev/fd is one) name the reader: a lookup there by us says nothing of the
+    /// tool's (HOME=/proc/self/cwd, a ~/.curlrc linked to /dev/fd/3/x, found missing by us, were the
+    /// tool's own file). Anything else (a loop, an unreadable link, an error) is
+    /// <see cref="Lookup.Unprovable"/>. <paramref name="found"/>: an O_PATH fd of the file when
+    /// <paramref name="wantFile"/> (the caller closes it). PERF: ~3 syscalls a component; runs for a
+    /// relative path, and for an absolute one only when it was not found and the missing-file watch
+    /// had not already remembered it (a known-missing file costs nothing).</summary>
+    private static Lookup Walk(ProcessView v, bool wantFile, out int found, out bool viaLink)
+    {
+        const int PathFlags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+        found = -1;
+        viaLink = false;
+        int root = Open(v.Root, O_PATH | O_DIRECTORY | O_CLOEXEC, out _);
+        if (root < 0) return Lookup.Unprovable;
+        int cur = -1;
+        try
+        {
+            if (!TryFStat(root, out var top)) return Lookup.Unprovable;
+            cur = Open(v.Named.StartsWith('/') ? v.Root : v.Cwd, O_PATH | O_DIRECTORY | O_CLOEXEC, out _);
+            if (cur < 0) return Lookup.Unprovable;
+            var todo = new List<string>(); // a stack: the next component last
+            Push(todo, v.Named);
+            int links = 0;
+            while (todo.Count > 0)
+            {
+                string name = todo[^1];
+                todo.RemoveAt(todo.Count - 1);
+                if (name == ".") continue;
+                if (OnProcfs(cur)) return Lookup.Unprovable;
+                if (name == ".." && TryFStat(cur, out var here) && here.Identity == top.Identity) continue; // ".." of the root is the root
+                int next = OpenAt(cur, Nul(name), PathFlags, out var errno);
+                if (next < 0) return errno is Errno.ENOENT or Errno.ENOTDIR ? Lookup.Missing : Lookup.Unprovable;
+                if (!TryFStat(next, out var st)) { Interop.Libc.close(next); return Lookup.Unprovable; }
+                if (st.IsSymlink)
+                {
+                    viaLink = true;
+                    string? target = ReadLinkOf(next);
+                    Interop.Libc.close(next);
+                    if (target is not { Length: > 0 } || ++links > 40) return Lookup.Unprovable; // ELOOP's limit
+                    if (target.StartsWith('/'))
+                    {
+                        int again = OpenAt(root, ".\0"u8, O_PATH | O_DIRECTORY | O_CLOEXEC, out _);
+                        if (again < 0) return Lookup.Unprovable;
+                        Interop.Libc.close(cur);
+                        cur = again;
+                    }
+                    Push(todo, target);
+                    continue;
+                }
+                Interop.Libc.close(cur);
+                cur = next;
+                if (todo.Count > 0 && !st.IsDirectory) return Lookup.Missing; // a file named as a directory: ENOTDIR for the tool too
+            }
+            if (OnProcfs(cur)) return Lookup.Unprovable;
+            if (wantFile) { found = cur; cur = -1; }
+            return Lookup.Found;
+        }
+        finally
+        {
+            if (cur >= 0) Interop.Libc.close(cur);
+            Interop.Libc.close(root);
+        }
+
+        static void Push(List<string> todo, string path)
+        {
+            var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            for (int i = parts.Length - 1; i >= 0; i--) todo.Add(parts[i]);
+        }
+    }
+
+    private static byte[] Nul(string name)
+    {
+        var b = new byte[System.Text.Encoding.UTF8.GetByteCount(name) + 1];
+        System.Text.Encoding.UTF8.GetBytes(name, b);
+        return b;
+    }
+
+    private static bool OnProcfs(int fd) => FileSystemType(fd) is not long t || t == ProcSuperMagic;
 
     private static byte[]? ReadAll(int fd, int maxBytes)
     {
@@ -50,4 +195,13 @@ internal static class TargetFiles
         }
         return total == buf.Length ? buf : buf[..total];
     }
+}
+
+/// <summary>How a process resolves a path: <paramref name="Root"/> and <paramref name="Cwd"/> open its
+/// root and working directory (<c>/proc/PID/root</c>, <c>/proc/PID/cwd</c>), <paramref name="Named"/>
+/// is the path as the process names it.</summary>
+internal readonly record struct ProcessView(string Root, string Cwd, string Named)
+{
+    /// <summary>Process <paramref name="pid"/>'s view of <paramref name="named"/>.</summary>
+    internal static ProcessView Of(int pid, string named) => new($"/proc/{pid}/root", $"/proc/{pid}/cwd", named);
 }

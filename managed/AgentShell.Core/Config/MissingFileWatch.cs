@@ -84,7 +84,9 @@ public sealed class MissingFileWatch : IDisposable
             long before = _generation;
             bool watched = WatchDirectories(prefix, path);
             var found = Real(state, lookup);
-            if (watched && found.State == ConfigFileState.Missing && Drain() && before == _generation)
+            // Only the shared Missing: a lookup that found the name missing through a symlink says so
+            // with a file of its own (the link's target is not under the watched directories).
+            if (watched && ReferenceEquals(found, ConfigFile.Missing) && Drain() && before == _generation)
             {
                 if (_missing.Count >= MaxEntries) _missing.Clear();
                 _missing.Add(path);

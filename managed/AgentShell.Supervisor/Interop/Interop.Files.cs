@@ -270,6 +270,56 @@ internal static partial class Interop
             return ok;
         }
 
+        [LibraryImport(Libc.Name, EntryPoint = "readlinkat", SetLastError = true)]
+        private static unsafe partial nint readlinkat_(int dirfd, byte* path, byte* buf, nuint size);
+
+        /// <summary>The target of the symlink <paramref name="fd"/> was opened on (O_PATH | O_NOFOLLOW:
+        /// readlinkat with an empty path), or null when it cannot be read or is longer than 4096 bytes.</summary>
+        internal static unsafe string? ReadLinkOf(int fd)
+        {
+            var buf = new byte[4097];
+            byte empty = 0;
+            nint n;
+            fixed (byte* b = buf) n = readlinkat_(fd, &empty, b, (nuint)buf.Length);
+            return n < 0 || n == buf.Length ? null : System.Text.Encoding.UTF8.GetString(buf, 0, (int)n);
+        }
+
+        private const long NR_openat2 = 437;
+        internal const ulong RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_IN_ROOT = 0x10;
+
+        /// <summary>openat2(2) of <paramref name="pathWithNul"/> under <paramref name="dirfd"/> with
+        /// <paramref name="resolve"/> (RESOLVE_IN_ROOT: absolute symlinks and ".." stay under dirfd, as
+        /// for a process whose root it is), retrying EINTR and EAGAIN: the fd, or -1 with errno.</summary>
+        internal static unsafe int OpenAt2(int dirfd, ReadOnlySpan<byte> pathWithNul, int flags, ulong resolve, out Errno errno)
+        {
+            if (pathWithNul.IsEmpty || pathWithNul[^1] != 0) throw new ArgumentException("the path must end in a NUL", nameof(pathWithNul));
+            var how = stackalloc ulong[3] { (ulong)(uint)flags, 0, resolve }; // struct open_how { flags, mode, resolve }
+            long fd;
+            fixed (byte* p = pathWithNul)
+            {
+                do
+                {
+                    fd = Libc.syscall4(NR_openat2, dirfd, (long)p, (long)how, 24);
+                    errno = fd < 0 ? LastErrno : 0;
+                } while (fd < 0 && errno is Errno.EINTR or Errno.EAGAIN);
+            }
+            return (int)fd;
+        }
+
+        [LibraryImport(Libc.Name, EntryPoint = "fstatfs", SetLastError = true)]
+        private static unsafe partial int fstatfs_(int fd, byte* buf);
+
+        /// <summary>procfs's f_type (PROC_SUPER_MAGIC).</summary>
+        internal const long ProcSuperMagic = 0x9fa0;
+
+        /// <summary>fstatfs(2)'s f_type of the file system <paramref name="fd"/> is on (its first field,
+        /// a long on 64-bit Linux), or null when it fails.</summary>
+        internal static unsafe long? FileSystemType(int fd)
+        {
+            var buf = stackalloc byte[256]; // struct statfs is 120 bytes on x86_64 and arm64
+            return fstatfs_(fd, buf) == 0 ? *(long*)buf : null;
+        }
+
         /// <summary>fstat(2) of an open fd: the file actually opened, whatever its path names now.</summary>
         internal static unsafe bool TryFStat(int fd, out FileStatus status)
         {
@@ -284,7 +334,7 @@ internal static partial class Interop
 /// <summary>What the supervisor uses of a struct stat.</summary>
 internal readonly struct FileStatus
 {
-    private const uint S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFDIR = 0x4000, S_IFSOCK = 0xC000;
+    private const uint S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFDIR = 0x4000, S_IFSOCK = 0xC000, S_IFLNK = 0xA000;
 
     internal FileStatus(in stat st)
     {
@@ -316,6 +366,7 @@ internal readonly struct FileStatus
     internal bool IsRegular => (Mode & S_IFMT) == S_IFREG;
     internal bool IsDirectory => (Mode & S_IFMT) == S_IFDIR;
     internal bool IsSocket => (Mode & S_IFMT) == S_IFSOCK;
+    internal bool IsSymlink => (Mode & S_IFMT) == S_IFLNK;
     /// <summary>The permission bits (st_mode &amp; 07777).</summary>
     internal uint Permissions => Mode & 0xFFF;
 }

@@ -220,8 +220,11 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
         _ => false,
     };
 
+    private static readonly SslApplicationProtocol Http10 = new("http/1.0");
+
     /// <summary>The protocol to terminate TLS for, from what the client offers: PostgreSQL's direct
-    /// TLS names itself; HTTP/1.1 when offered or when nothing is named (HTTP/2 alone is not decided).</summary>
+    /// TLS names itself; HTTP/1.1 or HTTP/1.0 when offered, or when nothing is named (HTTP/2 alone is
+    /// not decided).</summary>
     private (IWireProtocol?, SslApplicationProtocol?) Pick(ClientHello hello, WireSettings settings)
     {
         foreach (var p in protocols)
@@ -230,6 +233,9 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
             if (p.Name == WireProtocolName.Postgres && hello.Protocols.Contains("postgresql")) return (p, new SslApplicationProtocol("postgresql"));
             if (p.Name == WireProtocolName.Http && hello.Protocols.Count == 0) return (p, null);
             if (p.Name == WireProtocolName.Http && hello.Protocols.Contains("http/1.1")) return (p, SslApplicationProtocol.Http11);
+            // HTTP/1.0 alone (curl --http1.0) is HTTP too: passed through, it went out decided on argv
+            // alone, so a .curlrc rewritten after the exec's decision sent its DELETE unread.
+            if (p.Name == WireProtocolName.Http && hello.Protocols.Contains("http/1.0")) return (p, Http10);
         }
         return (null, null);
     }
