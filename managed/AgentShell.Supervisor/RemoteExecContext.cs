@@ -113,23 +113,6 @@ internal sealed class RemoteExecContext : IExecContext
         return null;
     }
 
-    /// <summary>The name of every variable of the exec's environment, in envp's order (empty when unreadable).</summary>
-    internal IEnumerable<string> EnvironmentNames
-    {
-        get
-        {
-            ReadEnvironment();
-            var names = new List<string>(_envVector.Count);
-            for (int i = 0; i < _envVector.Count; i++)
-            {
-                var kv = _envVector[i];
-                int eq = kv.IndexOf((byte)'=');
-                if (eq > 0) names.Add(Encoding.UTF8.GetString(kv[..eq]));
-            }
-            return names;
-        }
-    }
-
     /// <summary>The exec's envp as read from its memory (views over this context's buffers, valid
     /// until the next <see cref="Reset"/>); false when it could not be read.</summary>
     internal bool TryGetEnvironment(out Argv envp)

@@ -94,8 +94,12 @@ internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, K
 
     /// <summary>The first variable of the exec's environment that makes it load code of another's
     /// (<see cref="ForeignCodeVariables"/>), or null.</summary>
-    internal static string? ForeignCode(IExecContext ctx) =>
-        ForeignCodeVariables.FirstSet(ctx.GetEnvironmentVariable, ctx is RemoteExecContext r ? r.EnvironmentNames : null);
+    internal static string? ForeignCode(IExecContext ctx)
+    {
+        if (ctx is not RemoteExecContext r) return ForeignCodeVariables.FirstSet(ctx.GetEnvironmentVariable);
+        // Unreadable, the exec was refused before this (ExecNotifications): nothing is set then.
+        return r.TryGetEnvironment(out var envp) ? ForeignCodeVariables.FirstSet(envp) : null;
+    }
 
     /// <summary>True when the exec runs <paramref name="tool"/> itself: a file found installed as
     /// that tool, or a copy of one. A program that is only named like the tool (argv[0], or its
