@@ -11,9 +11,10 @@ namespace AgentShell.Supervisor.Network;
 /// directories of <c>PATH</c> and the usual system directories, symlinks resolved, and its
 /// device/inode and size remembered. A file is then that tool when it is the same inode (a symlink
 /// or hard link) or a byte-identical copy (same size and SHA-256). A known program's SHA-256 is
-/// computed only when some candidate has its size. Answers for candidates are cached by
-/// (device, inode, size, mtime, ctime), so each file version is hashed once; ctime is in the key
-/// because a process can set mtime back, but not ctime.</para>
+/// computed only when some candidate has its size. A candidate is hashed each time it is asked
+/// about: no answer is kept for a file version, because no stat tells that the bytes are the ones
+/// hashed (a shared writable mapping whose pages were written before the hash changes them again
+/// without a fault, so without a new mtime or ctime).</para>
 /// <para>A file installed under several tool names (a symlink farm such as Debian's
 /// <c>pg_wrapper</c>, identical entry-point scripts such as httpie's <c>http</c>/<c>https</c>)
 /// answers with the first name in <see cref="CommandClassifier.KnownTools"/> order.</para></summary>
@@ -22,18 +23,12 @@ public sealed class ExecutableIdentity
     /// <summary>Candidates larger than this are not hashed (and so not recognised by content).</summary>
     public const long MaxHashBytes = 256L << 20;
 
-    /// <summary>At most this many candidate answers are cached (oldest evicted first).</summary>
-    public const int CacheCapacity = 4096;
-
     /// <summary>Directories searched besides <c>PATH</c>.</summary>
     public static readonly IReadOnlyList<string> SystemDirectories = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
     private readonly Dictionary<(ulong Dev, ulong Ino), KnownBinary> _byInode = [];
     private readonly Dictionary<(ulong Dev, ulong Ino), HashSet<string>> _namesByInode = []; // every tool name a file is installed under
     private readonly Dictionary<long, KnownBinary[]> _bySize;
-    private readonly Dictionary<FileVersion, string?> _cache = [];
-    private readonly Queue<FileVersion> _cacheOrder = new();
-    private readonly Lock _cacheLock = new();
     private int _candidateHashes;
 
     /// <summary>Finds the known tools' binaries.</summary>
@@ -100,7 +95,7 @@ public sealed class ExecutableIdentity
     /// <summary>The binaries found: tool name and resolved path (one entry per distinct file).</summary>
     public IReadOnlyList<(string Tool, string Path)> Known { get; }
 
-    /// <summary>Candidate files hashed so far (tests: a cached answer does not hash again).</summary>
+    /// <summary>Candidate files hashed so far (tests).</summary>
     internal int CandidateHashes => Volatile.Read(ref _candidateHashes);
 
     /// <summary>Known binaries hashed so far (tests: hashing is lazy).</summary>
@@ -192,29 +187,15 @@ public sealed class ExecutableIdentity
         if (_byInode.TryGetValue(st.Identity, out var same)) return same.Tool;
         if (!_bySize.TryGetValue(st.Size, out var sameSize) || st.Size > MaxHashBytes) return null;
         var version = FileVersion.Of(st);
-        lock (_cacheLock)
-        {
-            if (_cache.TryGetValue(version, out var cached)) return cached;
-        }
-
         Interlocked.Increment(ref _candidateHashes);
         byte[] hash = Sha256(handle);
-        // A file written while it was read is not cached: its next version gets its own answer.
+        // A file written while it was read has no one content to answer for.
         if (!Interop.Files.TryFStat(fd, out var after) || FileVersion.Of(after) != version) return null;
-        string? tool = null;
         foreach (var k in sameSize)
         {
-            if (k.Hash is byte[] h && h.AsSpan().SequenceEqual(hash)) { tool = k.Tool; break; }
+            if (k.Hash is byte[] h && h.AsSpan().SequenceEqual(hash)) return k.Tool;
         }
-        lock (_cacheLock)
-        {
-            if (_cache.TryAdd(version, tool))
-            {
-                _cacheOrder.Enqueue(version);
-                if (_cacheOrder.Count > CacheCapacity) _cache.Remove(_cacheOrder.Dequeue());
-            }
-        }
-        return tool;
+        return null;
     }
 
     private static byte[] Sha256(SafeFileHandle handle)
@@ -266,7 +247,7 @@ public sealed class ExecutableIdentity
         }
     }
 
-    /// <summary>One version of one file: a rewrite, a truncation or a touch changes it.</summary>
+    /// <summary>One version of one file: a write, a truncation or a touch while it is hashed changes it.</summary>
     private readonly record struct FileVersion(ulong Dev, ulong Ino, long Size, long MtimeSec, long MtimeNsec, long CtimeSec, long CtimeNsec)
     {
         internal static FileVersion Of(in FileStatus st) =>
