@@ -36,7 +36,10 @@ internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, K
     public void ExecLetGo(int tid, string[]? envs, ExecFiles files, CommittedExec? verify = null)
     {
         kernel?.StageExec(tid, NamesProduction(envs), files, verify);
-        if (envs != null) Processes.Understood(ProcessInfo.Tgid(tid), envs, ProcessInfo.ExeIdentity(tid), files);
+        // PERF: an exec that named no target (curl --version) covers no connect (ProcessTable.ExecCovers),
+        // as one not understood: no lookup of its thread group and program (a tgkill and a stat of
+        // /proc/TID/exe), and nothing kept that every later exec would have to remove.
+        if (envs is { Length: > 0 }) Processes.Understood(ProcessInfo.Tgid(tid), envs, ProcessInfo.ExeIdentity(tid), files);
         else if (!Processes.IsEmpty) Processes.NotUnderstood(ProcessInfo.Tgid(tid));
     }
 
