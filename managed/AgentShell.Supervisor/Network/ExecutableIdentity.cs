@@ -119,11 +119,13 @@ public sealed class ExecutableIdentity
         Interop.Files.TryStat(openablePath, out var st) && IsTool(openablePath, st, tool);
 
     /// <summary>As <see cref="IsTool(string, string)"/>, with the file's status already taken (the
-    /// decision's fstat of the file it opened): no stat. A copy is read from <paramref name="openablePath"/>.</summary>
-    internal bool IsTool(string openablePath, in FileStatus st, string tool)
+    /// decision's fstat of the file it opened): no stat. A copy is read from <paramref name="openablePath"/>,
+    /// unless <paramref name="identified"/> is what <see cref="Identify(int, in FileStatus)"/> said of that file.</summary>
+    internal bool IsTool(string openablePath, in FileStatus st, string tool, IdentifiedProgram? identified = null)
     {
         if (_namesByInode.TryGetValue(st.Identity, out var names)) return names.Contains(tool);
-        return Identify(openablePath, st) == tool;
+        // The same file's content already looked at (the decision's Identify): its answer, not a second hash.
+        return (identified is { } known ? known.Tool : Identify(openablePath, st)) == tool;
     }
 
     /// <summary>The tool name (e.g. <c>curl</c>) when <paramref name="openablePath"/> is a known
