@@ -112,7 +112,7 @@ internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, K
     /// like the tool would be. Without an identity table (tests), the file name decides.</summary>
     /// PERF: the decision's fstat of the file it opened stands for the two stats this made (~16 µs
     /// of the receiving thread per parsed exec here), and is the very file decided on.
-    /// A program the decision already identified by content is not hashed a second time: the answer
+    /// A program the decision already identified by content is not compared a second time: the answer
     /// of its look at the file it opened stands (there is no cache of answers, ExecutableIdentity).
     private bool Runs(ExecRequest request, string tool, IExecContext ctx) =>
         identity is not { } id ? !request.EmptyPath && Core.Classification.CommandClassifier.NamesTool(request.Filename, tool)
