@@ -162,13 +162,16 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         // PERF: the /proc path (three strings) is made only where it is used: a program that could
         // not be opened and is identified by path, or a script whose interpreter is looked up.
         bool present = request.Pid > 0 && !missing;
+        bool identified = false;
+        string? identifiedAs = null;
         try
         {
             if (intents.Count == 0 && identity != null && present && stated)
             {
                 // The file that was opened, not its path again: a name that is not UTF-8 does not
                 // survive the trip through a string.
-                if ((fd >= 0 ? identity.Identify(fd, st) : identity.Identify(request.OpenablePath(), st)) is string tool)
+                identified = true;
+                if ((identifiedAs = fd >= 0 ? identity.Identify(fd, st) : identity.Identify(request.OpenablePath(), st)) is string tool)
                 {
                     intents = classifier.Classify(System.Text.Encoding.UTF8.GetBytes(tool), request.Argv, ctx);
                     actsOnArguments = true;
@@ -182,6 +185,7 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         {
             remote.Program = kind;
             remote.ProgramStatus = stated ? st : null;
+            remote.Identified = identified ? new(identifiedAs) : null;
         }
         (string Interpreter, string? Argument)? shebang = kind is { Interpreter: { } interp } k ? (interp, k.Argument) : null;
         // A script whose interpreter is itself a parsed tool (#!/usr/bin/curl -XDELETE) runs that

@@ -106,7 +106,8 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
             if (refused != 0) return Verdict.Result(refused);
         }
 #endif
-        trust.RememberExec(pid, envs, request, expected);
+        // PERF: a seized exec's thread group is the seize's (valid: its notification was checked after it).
+        trust.RememberExec(pid, envs, request, expected, tracer.Tgid);
         if (withheld != null)
         {
             // Understood, allowed, but not trusted with production: say so and record why.

@@ -49,26 +49,43 @@ internal static class ForeignCodeVariables
     internal static string Described { get; } =
         string.Join(", ", Prefixes.Select(p => p + "*").Concat(Names.Select(n => n.Name)));
 
-    private static readonly HashSet<string> ByName = Names.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+    private static readonly byte[][] PrefixBytes = Prefixes.Select(System.Text.Encoding.ASCII.GetBytes).ToArray();
+    private static readonly byte[][] NameBytes = Names.Select(n => System.Text.Encoding.ASCII.GetBytes(n.Name)).ToArray();
 
-    /// <summary>True when <paramref name="name"/> is one of the variables.</summary>
-    internal static bool Matches(string name)
+    /// <summary>True when the variable named <paramref name="name"/> (its bytes) is one of these. An
+    /// ASCII name is its own bytes, and no other decodes to a name here.</summary>
+    internal static bool Matches(ReadOnlySpan<byte> name)
     {
-        if (ByName.Contains(name)) return true;
-        foreach (var p in Prefixes) if (name.StartsWith(p, StringComparison.Ordinal)) return true;
+        foreach (var p in PrefixBytes) if (name.StartsWith(p)) return true;
+        foreach (var n in NameBytes) if (name.SequenceEqual(n)) return true;
         return false;
     }
 
-    /// <summary>The first variable set (non-empty) in an exec's environment, or null.
-    /// <paramref name="names"/>: every variable name of the environment, when known; else only the
-    /// exact names and the loader's best-known ones are looked up.</summary>
-    internal static string? FirstSet(Func<string, string?> get, IEnumerable<string>? names)
+    /// <summary>The first entry of the exec's environment <paramref name="envp"/> (as read from its
+    /// memory) that sets one of the variables to something (not empty), or null. Every entry counts,
+    /// not only the first of a name: an environment can name a variable twice, and what reads it does
+    /// not always take the first (ld.so takes the last LD_PRELOAD, where getenv(3) and
+    /// <see cref="Core.Config.IExecContext.GetEnvironmentVariable"/> see the first, empty, one).
+    /// PERF: compared as bytes, nothing allocated but the name found (one string a name per
+    /// variable, ~40 an exec, and a lookup of each, for every parsed exec let go before).</summary>
+    internal static string? FirstSet(in Core.Model.Argv envp)
     {
-        if (names != null)
+        for (int i = 0; i < envp.Count; i++)
         {
-            foreach (var n in names) if (Matches(n) && get(n) is { Length: > 0 }) return n;
-            return null;
+            var kv = envp[i];
+            int eq = kv.IndexOf((byte)'=');
+            if (eq <= 0 || eq == kv.Length - 1) continue; // no name, or set to nothing
+            var name = kv[..eq];
+            if (Matches(name)) return System.Text.Encoding.UTF8.GetString(name);
         }
+        return null;
+    }
+
+    /// <summary>The first variable set (non-empty) among the exact names and the loader's
+    /// best-known ones, looked up through <paramref name="get"/>: for a context whose environment
+    /// cannot be listed (not read from a process).</summary>
+    internal static string? FirstSet(Func<string, string?> get)
+    {
         foreach (var (n, _) in Names) if (get(n) is { Length: > 0 }) return n;
         foreach (var n in (string[])["LD_PRELOAD", "LD_AUDIT", "LD_LIBRARY_PATH", "LD_PROFILE"]) if (get(n) is { Length: > 0 }) return n;
         return null;

@@ -47,6 +47,7 @@ internal sealed class RemoteExecContext : IExecContext
         EnvironmentUnreadable = false;
         Program = null;
         ProgramStatus = null;
+        Identified = null;
     }
 
     /// <summary>What the decision's open of this exec's program found (a regular file), for the
@@ -56,6 +57,11 @@ internal sealed class RemoteExecContext : IExecContext
     /// <summary>The status of this exec's program as the decision found it (fstat of the file it
     /// opened, else a stat of its path); null when nothing was there or it was not looked at.</summary>
     internal FileStatus? ProgramStatus { get; set; }
+
+    /// <summary>What the decision found this exec's program to be by its content (<see
+    /// cref="Network.ExecutableIdentity.Identify(int, in FileStatus)"/> of the file it opened, a
+    /// known tool's name or null); null when it did not look.</summary>
+    internal IdentifiedProgram? Identified { get; set; }
 
     /// <summary>True when envp could not be read: parsers then see no variables, and the
     /// decision must not rely on their absence.</summary>
@@ -111,23 +117,6 @@ internal sealed class RemoteExecContext : IExecContext
             if (kv.Length > n && kv[n] == (byte)'=' && kv.StartsWith(key)) return Encoding.UTF8.GetString(kv[(n + 1)..]);
         }
         return null;
-    }
-
-    /// <summary>The name of every variable of the exec's environment, in envp's order (empty when unreadable).</summary>
-    internal IEnumerable<string> EnvironmentNames
-    {
-        get
-        {
-            ReadEnvironment();
-            var names = new List<string>(_envVector.Count);
-            for (int i = 0; i < _envVector.Count; i++)
-            {
-                var kv = _envVector[i];
-                int eq = kv.IndexOf((byte)'=');
-                if (eq > 0) names.Add(Encoding.UTF8.GetString(kv[..eq]));
-            }
-            return names;
-        }
     }
 
     /// <summary>The exec's envp as read from its memory (views over this context's buffers, valid
@@ -190,3 +179,6 @@ internal sealed class RemoteExecContext : IExecContext
     private MissingFileWatch? _watch;
     private string _root = "";
 }
+
+/// <summary>The answer of one look at a program's content: a known tool's name, or null for none.</summary>
+internal readonly record struct IdentifiedProgram(string? Tool);

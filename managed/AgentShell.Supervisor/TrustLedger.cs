@@ -25,19 +25,24 @@ internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, K
 
     /// <summary>Lets an allowed exec go: what its process may connect to once it commits
     /// (<paramref name="envs"/>, from <see cref="TrustedEnvironments"/>); <paramref name="verify"/>:
-    /// root mode's kernel check of what it commits.</summary>
-    public void RememberExec(int pid, string[]? envs, ExecRequest request, CommittedExec? verify = null) =>
-        ExecLetGo(pid, envs, verify?.Files ?? (envs != null ? ExecFiles.Of(request) : default), verify);
+    /// root mode's kernel check of what it commits; <paramref name="tgid"/>: its thread group when
+    /// known (the seize of its check found it), else 0.</summary>
+    public void RememberExec(int pid, string[]? envs, ExecRequest request, CommittedExec? verify = null, int tgid = 0) =>
+        ExecLetGo(pid, envs, verify?.Files ?? (envs != null ? ExecFiles.Of(request) : default), verify, tgid);
 
     /// <summary>Every exec that is let go passes here: what the process may connect to once the
     /// exec commits, and only if what runs is the file that was checked (<paramref name="files"/>:
     /// it, or its script interpreter). PERF: programs no parser knows leave nothing behind (a
-    /// remove of an absent key).</summary>
-    public void ExecLetGo(int tid, string[]? envs, ExecFiles files, CommittedExec? verify = null)
+    /// remove of an absent key). <paramref name="tgid"/>: <paramref name="tid"/>'s thread group when
+    /// known for certain, else 0 (looked up).</summary>
+    public void ExecLetGo(int tid, string[]? envs, ExecFiles files, CommittedExec? verify = null, int tgid = 0)
     {
         kernel?.StageExec(tid, NamesProduction(envs), files, verify);
-        if (envs != null) Processes.Understood(ProcessInfo.Tgid(tid), envs, ProcessInfo.ExeIdentity(tid), files);
-        else if (!Processes.IsEmpty) Processes.NotUnderstood(ProcessInfo.Tgid(tid));
+        // PERF: an exec that named no target (curl --version) covers no connect (ProcessTable.ExecCovers),
+        // as one not understood: no lookup of its thread group and program (a tgkill and a stat of
+        // /proc/TID/exe), and nothing kept that every later exec would have to remove.
+        if (envs is { Length: > 0 }) Processes.Understood(tgid != 0 ? tgid : ProcessInfo.Tgid(tid), envs, ProcessInfo.ExeIdentity(tid), files);
+        else if (!Processes.IsEmpty) Processes.NotUnderstood(tgid != 0 ? tgid : ProcessInfo.Tgid(tid));
     }
 
     /// <summary>Ends the trust of <paramref name="pid"/>'s current program (here and in the kernel).</summary>
@@ -94,8 +99,12 @@ internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, K
 
     /// <summary>The first variable of the exec's environment that makes it load code of another's
     /// (<see cref="ForeignCodeVariables"/>), or null.</summary>
-    internal static string? ForeignCode(IExecContext ctx) =>
-        ForeignCodeVariables.FirstSet(ctx.GetEnvironmentVariable, ctx is RemoteExecContext r ? r.EnvironmentNames : null);
+    internal static string? ForeignCode(IExecContext ctx)
+    {
+        if (ctx is not RemoteExecContext r) return ForeignCodeVariables.FirstSet(ctx.GetEnvironmentVariable);
+        // Unreadable, the exec was refused before this (ExecNotifications): nothing is set then.
+        return r.TryGetEnvironment(out var envp) ? ForeignCodeVariables.FirstSet(envp) : null;
+    }
 
     /// <summary>True when the exec runs <paramref name="tool"/> itself: a file found installed as
     /// that tool, or a copy of one. A program that is only named like the tool (argv[0], or its
@@ -103,9 +112,11 @@ internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, K
     /// like the tool would be. Without an identity table (tests), the file name decides.</summary>
     /// PERF: the decision's fstat of the file it opened stands for the two stats this made (~16 µs
     /// of the receiving thread per parsed exec here), and is the very file decided on.
+    /// A program the decision already identified by content is not compared a second time: the answer
+    /// of its look at the file it opened stands (there is no cache of answers, ExecutableIdentity).
     private bool Runs(ExecRequest request, string tool, IExecContext ctx) =>
         identity is not { } id ? !request.EmptyPath && Core.Classification.CommandClassifier.NamesTool(request.Filename, tool)
-            : ctx is RemoteExecContext { ProgramStatus: { } st } ? id.IsTool(request.OpenablePath(), st, tool)
+            : ctx is RemoteExecContext { ProgramStatus: { } st } r ? id.IsTool(request.OpenablePath(), st, tool, r.Identified)
             : id.IsTool(request.OpenablePath(), tool);
 
     /// <summary>How a connect to production was settled without asking.</summary>

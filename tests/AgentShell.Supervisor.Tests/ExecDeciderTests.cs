@@ -107,4 +107,48 @@ public sealed class ExecDeciderTests
             rm.WaitForExit();
         }
     }
+
+    [Test]
+    public void ACopyOfCurlIsHashedOnceForItsDecisionAndItsTrust()
+    {
+        var dir = Directory.CreateTempSubdirectory("agentshell-decider-").FullName;
+        nint env = System.Runtime.InteropServices.Marshal.AllocHGlobal(64);
+        try
+        {
+            string copy = Path.Combine(dir, "fetch"), other = Path.Combine(dir, "other");
+            File.Copy(Repo.Which("curl"), copy);
+            var bytes = File.ReadAllBytes(copy);
+            bytes[^1] ^= 0xFF;
+            File.WriteAllBytes(other, bytes); // curl's size, not curl
+            // An empty environment in this process's memory, read as a trapped exec's is.
+            System.Runtime.InteropServices.Marshal.WriteInt64(env, 0);
+            var policy = Policy.Load([Path.Combine(Repo.Root, "profiles", "default.json"), Repo.DemoProfile]);
+            var identity = new AgentShell.Supervisor.Network.ExecutableIdentity();
+            var decider = new ExecDecider(new CommandClassifier(policy.Tools), policy, identity);
+            var trust = new TrustLedger(policy, identity, null, null, TextWriter.Null);
+            var ctx = new RemoteExecContext(new ExecReader(), null);
+            string[]? Trusted(string file)
+            {
+                byte[][] args = [B(file), B("-s"), B("-o/dev/null"), B("http://127.0.0.3:8080/x")];
+                var buf = args.SelectMany(a => a).ToArray();
+                var spans = new int[args.Length * 2];
+                for (int i = 0, pos = 0; i < args.Length; pos += args[i].Length, i++) { spans[2 * i] = pos; spans[2 * i + 1] = args[i].Length; }
+                var request = new ExecRequest(B(file), file.Length, new Argv(buf, spans, args.Length), Environment.ProcessId);
+                ctx.Reset(Environment.ProcessId, (ulong)env);
+                var d = decider.Decide(request, ctx, out bool _);
+                Assert.That(d.Action, Is.EqualTo(PolicyAction.Allow), file);
+                return trust.TrustedEnvironments(d, request, ctx, out _);
+            }
+            Assert.That(Trusted(copy), Is.Not.Null, "a copy of curl runs curl");
+            Assert.That(identity.CandidateHashes, Is.EqualTo(1), "hashed for the decision, not again for the trust");
+            // The look-alike: a file of curl's size that is not curl is not trusted (nor parsed as curl).
+            Assert.That(Trusted(other), Is.Null);
+            Assert.That(identity.CandidateHashes, Is.EqualTo(2));
+        }
+        finally
+        {
+            System.Runtime.InteropServices.Marshal.FreeHGlobal(env);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -72,4 +72,22 @@ public sealed class FailingExecCostTests
         trust.ExecLetGo(pid, null, default);
         Assert.That(trust.Processes.ExecCovers(pid, "production"), Is.False);
     }
+
+    [Test]
+    public void AnExecThatNamesNoTargetEndsTheTrustBeforeItAndKeepsNothing()
+    {
+        // curl --version: understood, its own command, naming nothing to connect to.
+        var policy = Policy.Load([Path.Combine(Repo.Root, "profiles", "default.json")]);
+        var trust = new TrustLedger(policy, null, null, null, TextWriter.Null);
+        int pid = Environment.ProcessId;
+        trust.ExecLetGo(pid, [], default);
+        Assert.That(trust.Processes.IsEmpty, Is.True, "nothing for later execs to remove");
+        trust.Processes.Understood(pid, ["production"]);
+        trust.ExecLetGo(pid, [], default);
+        Assert.That(trust.Processes.ExecCovers(pid, "production"), Is.False);
+        // The look-alike: an exec that names production is kept (it covers once the exec commits).
+        var fresh = new TrustLedger(policy, null, null, null, TextWriter.Null);
+        fresh.ExecLetGo(pid, ["production"], default);
+        Assert.That(fresh.Processes.IsEmpty, Is.False);
+    }
 }

@@ -5,7 +5,7 @@ namespace AgentShell.Supervisor.Tests;
 /// <summary>An exec's environment as parsers see it (<see cref="RemoteExecContext"/>), read from a
 /// real process's memory (this one's: an envp laid out here): the first of a repeated name wins, as
 /// getenv; a value holding '=' is whole; a name that is not valid UTF-8 never matches an ASCII name;
-/// names are listed in envp's order.</summary>
+/// a variable that loads foreign code counts in any of its entries.</summary>
 [TestFixture]
 public sealed class RemoteEnvironmentTests
 {
@@ -47,7 +47,6 @@ public sealed class RemoteEnvironmentTests
             Assert.That(ctx.GetEnvironmentVariable("HOM"), Is.Null, "a prefix is not the name");
             Assert.That(ctx.GetEnvironmentVariable("CAFÉ"), Is.EqualTo("crème"), "a name that is not ASCII, compared decoded");
             Assert.That(ctx.GetEnvironmentVariable(""), Is.Null);
-            Assert.That(ctx.EnvironmentNames, Is.EqualTo(new[] { "A", "HOME", "HOME", "\uFFFDX", "X", "EQ", "EMPTY", "CAFÉ" }));
             Assert.That(ctx.EnvironmentUnreadable, Is.False);
             // The next exec sees its own environment, not what was looked up before.
             var (block2, envp2) = Lay(B("HOME=/other"));
@@ -60,6 +59,33 @@ public sealed class RemoteEnvironmentTests
             finally { Marshal.FreeHGlobal(block2); }
         }
         finally { Marshal.FreeHGlobal(block); }
+    }
+
+    [Test]
+    public void CodeLoadingVariablesCountInAnyOfTheirEntries()
+    {
+        // ld.so takes the last LD_PRELOAD, getenv the first (empty) one: set either way.
+        var (block, envp) = Lay(B("LD_PRELOAD="), B("PATH=/bin"), B("LD_PRELOAD=/lib/x86_64-linux-gnu/libc.so.6"));
+        var (quiet, quietEnvp) = Lay(B("LD_PRELOAD="), B("XLD_PRELOAD=/x.so"), B("OPENSSL_CONFX=/x"), B("PSQLRC"), [0xFF, (byte)'L', (byte)'D', (byte)'_', (byte)'=', (byte)'x'],
+            B("HOME=/root"));
+        var (exact, exactEnvp) = Lay(B("HOME=/root"), B("PYTHONPATH=/tmp/evil"), B("LD_AUDIT=/x.so"));
+        try
+        {
+            var ctx = new RemoteExecContext(new ExecReader(), null);
+            ctx.Reset(Environment.ProcessId, envp);
+            Assert.That(ctx.GetEnvironmentVariable("LD_PRELOAD"), Is.EqualTo(""), "getenv's answer");
+            Assert.That(TrustLedger.ForeignCode(ctx), Is.EqualTo("LD_PRELOAD"));
+            ctx.Reset(Environment.ProcessId, quietEnvp);
+            Assert.That(TrustLedger.ForeignCode(ctx), Is.Null, "empty, other names, no value, a name that is not ASCII");
+            ctx.Reset(Environment.ProcessId, exactEnvp);
+            Assert.That(TrustLedger.ForeignCode(ctx), Is.EqualTo("PYTHONPATH"), "the first entry that sets one");
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(block);
+            Marshal.FreeHGlobal(quiet);
+            Marshal.FreeHGlobal(exact);
+        }
     }
 
     [Test]

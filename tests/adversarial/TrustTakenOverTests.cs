@@ -37,6 +37,25 @@ public sealed class TrustTakenOverTests(string guard) : TrustAtExecFixture(guard
     }
 
     [Test]
+    public void AToolWhoseCodeLoadingVariableIsSetInASecondEntryIsNotTrusted()
+    {
+        // An environment may name a variable twice. getenv(3) takes the first entry (empty here),
+        // ld.so the last one, which preloads a library: python execs curl with both.
+        const string Exec = "import os, sys\n" +
+            "class Env:\n" +
+            "    kv = [('LD_PRELOAD', ''), ('LD_PRELOAD', '/lib/x86_64-linux-gnu/libc.so.6')]\n" +
+            "    def keys(self): return [k for k, _ in self.kv]\n" +
+            "    def values(self): return [v for _, v in self.kv]\n" +
+            "    def __getitem__(self, k): return dict(self.kv)[k]\n" +
+            "    def __len__(self): return len(self.kv)\n" +
+            "os.execve(sys.argv[1], sys.argv[1:], Env())\n";
+        var r = Run("python3", "-c", Exec, Repo.Which("curl"), "-s", "-o", "/dev/null", "-w", "%{http_code}", Prod.Url("/x"));
+        Assert.That(r.Stdout, Is.EqualTo("000"), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain("[rule supervisor:foreign-code]"));
+        Assert.That(Prod.Requests, Is.Empty);
+    }
+
+    [Test]
     public void AToolStartedInAMountNamespaceMadeInsideTheTreeIsNotTrusted()
     {
         // A mount namespace of the tree's making can give curl its own /etc and libraries (unshare

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using AgentShell.Core.Classification;
 using Microsoft.Win32.SafeHandles;
 
@@ -10,20 +9,18 @@ namespace AgentShell.Supervisor.Network;
 /// <para>At construction every tool the classifier has a parser for is looked up in the
 /// directories of <c>PATH</c> and the usual system directories, symlinks resolved, and its
 /// device/inode and size remembered. A file is then that tool when it is the same inode (a symlink
-/// or hard link) or a byte-identical copy (same size and SHA-256). A known program's SHA-256 is
-/// computed only when some candidate has its size. Answers for candidates are cached by
-/// (device, inode, size, mtime, ctime), so each file version is hashed once; ctime is in the key
-/// because a process can set mtime back, but not ctime.</para>
+/// or hard link) or a byte-identical copy (same size, same bytes). A known program is read only
+/// when some candidate has its size. A candidate is compared each time it is asked about: no
+/// answer is kept for a file version, because no stat tells that the bytes are the ones compared
+/// (a shared writable mapping whose pages were written before the look changes them again
+/// without a fault, so without a new mtime or ctime).</para>
 /// <para>A file installed under several tool names (a symlink farm such as Debian's
 /// <c>pg_wrapper</c>, identical entry-point scripts such as httpie's <c>http</c>/<c>https</c>)
 /// answers with the first name in <see cref="CommandClassifier.KnownTools"/> order.</para></summary>
 public sealed class ExecutableIdentity
 {
-    /// <summary>Candidates larger than this are not hashed (and so not recognised by content).</summary>
+    /// <summary>Candidates larger than this are not compared (and so not recognised by content).</summary>
     public const long MaxHashBytes = 256L << 20;
-
-    /// <summary>At most this many candidate answers are cached (oldest evicted first).</summary>
-    public const int CacheCapacity = 4096;
 
     /// <summary>Directories searched besides <c>PATH</c>.</summary>
     public static readonly IReadOnlyList<string> SystemDirectories = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
@@ -31,9 +28,6 @@ public sealed class ExecutableIdentity
     private readonly Dictionary<(ulong Dev, ulong Ino), KnownBinary> _byInode = [];
     private readonly Dictionary<(ulong Dev, ulong Ino), HashSet<string>> _namesByInode = []; // every tool name a file is installed under
     private readonly Dictionary<long, KnownBinary[]> _bySize;
-    private readonly Dictionary<FileVersion, string?> _cache = [];
-    private readonly Queue<FileVersion> _cacheOrder = new();
-    private readonly Lock _cacheLock = new();
     private int _candidateHashes;
 
     /// <summary>Finds the known tools' binaries.</summary>
@@ -100,10 +94,10 @@ public sealed class ExecutableIdentity
     /// <summary>The binaries found: tool name and resolved path (one entry per distinct file).</summary>
     public IReadOnlyList<(string Tool, string Path)> Known { get; }
 
-    /// <summary>Candidate files hashed so far (tests: a cached answer does not hash again).</summary>
+    /// <summary>Candidate files compared so far (tests).</summary>
     internal int CandidateHashes => Volatile.Read(ref _candidateHashes);
 
-    /// <summary>Known binaries hashed so far (tests: hashing is lazy).</summary>
+    /// <summary>Known binaries first looked at so far (tests: that is lazy).</summary>
     internal int KnownHashes => Volatile.Read(ref _knownHashes);
 
     private int _knownHashes;
@@ -124,11 +118,13 @@ public sealed class ExecutableIdentity
         Interop.Files.TryStat(openablePath, out var st) && IsTool(openablePath, st, tool);
 
     /// <summary>As <see cref="IsTool(string, string)"/>, with the file's status already taken (the
-    /// decision's fstat of the file it opened): no stat. A copy is read from <paramref name="openablePath"/>.</summary>
-    internal bool IsTool(string openablePath, in FileStatus st, string tool)
+    /// decision's fstat of the file it opened): no stat. A copy is read from <paramref name="openablePath"/>,
+    /// unless <paramref name="identified"/> is what <see cref="Identify(int, in FileStatus)"/> said of that file.</summary>
+    internal bool IsTool(string openablePath, in FileStatus st, string tool, IdentifiedProgram? identified = null)
     {
         if (_namesByInode.TryGetValue(st.Identity, out var names)) return names.Contains(tool);
-        return Identify(openablePath, st) == tool;
+        // The same file's content already looked at (the decision's Identify): its answer, not a second comparison.
+        return (identified is { } known ? known.Tool : Identify(openablePath, st)) == tool;
     }
 
     /// <summary>The tool name (e.g. <c>curl</c>) when <paramref name="openablePath"/> is a known
@@ -192,50 +188,24 @@ public sealed class ExecutableIdentity
         if (_byInode.TryGetValue(st.Identity, out var same)) return same.Tool;
         if (!_bySize.TryGetValue(st.Size, out var sameSize) || st.Size > MaxHashBytes) return null;
         var version = FileVersion.Of(st);
-        lock (_cacheLock)
-        {
-            if (_cache.TryGetValue(version, out var cached)) return cached;
-        }
-
         Interlocked.Increment(ref _candidateHashes);
-        byte[] hash = Sha256(handle);
-        // A file written while it was read is not cached: its next version gets its own answer.
-        if (!Interop.Files.TryFStat(fd, out var after) || FileVersion.Of(after) != version) return null;
         string? tool = null;
         foreach (var k in sameSize)
         {
-            if (k.Hash is byte[] h && h.AsSpan().SequenceEqual(hash)) { tool = k.Tool; break; }
+            if (k.SameBytes(handle, st.Size)) { tool = k.Tool; break; }
         }
-        lock (_cacheLock)
-        {
-            if (_cache.TryAdd(version, tool))
-            {
-                _cacheOrder.Enqueue(version);
-                if (_cacheOrder.Count > CacheCapacity) _cache.Remove(_cacheOrder.Dequeue());
-            }
-        }
+        // A file written while it was read has no one content to answer for.
+        if (!Interop.Files.TryFStat(fd, out var after) || FileVersion.Of(after) != version) return null;
         return tool;
     }
 
-    private static byte[] Sha256(SafeFileHandle handle)
+    /// <summary>Reads <paramref name="into"/> full from <paramref name="offset"/>, or up to the end
+    /// of the file: the bytes read.</summary>
+    private static int ReadFull(SafeFileHandle handle, Span<byte> into, long offset)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
-        try
-        {
-            long offset = 0;
-            int n;
-            while ((n = RandomAccess.Read(handle, buffer, offset)) > 0)
-            {
-                sha.AppendData(buffer, 0, n);
-                offset += n;
-            }
-            return sha.GetHashAndReset();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        int total = 0, n;
+        while (total < into.Length && (n = RandomAccess.Read(handle, into[total..], offset + total)) > 0) total += n;
+        return total;
     }
 
     /// <summary>A shell shim that runs whatever its own file name says (pyenv, rbenv, nodenv:
@@ -266,35 +236,63 @@ public sealed class ExecutableIdentity
         }
     }
 
-    /// <summary>One version of one file: a rewrite, a truncation or a touch changes it.</summary>
+    /// <summary>One version of one file: a write, a truncation or a touch while it is compared changes it.</summary>
     private readonly record struct FileVersion(ulong Dev, ulong Ino, long Size, long MtimeSec, long MtimeNsec, long CtimeSec, long CtimeNsec)
     {
         internal static FileVersion Of(in FileStatus st) =>
             new(st.Dev, st.Ino, st.Size, st.MtimeSec, st.MtimeNsec, st.CtimeSec, st.CtimeNsec);
     }
 
-    /// <summary>A known tool's binary; its SHA-256 is computed on first need (null when it cannot be read).</summary>
+    /// <summary>A known tool's binary. Whether a copy of it can be recognised at all (readable, not
+    /// a shim that runs as its own name) is found on first need.</summary>
     private sealed class KnownBinary(string tool, string path, long size, ExecutableIdentity owner)
     {
-        private readonly Lazy<byte[]?> _hash = new(() => HashFile(path, owner), LazyThreadSafetyMode.ExecutionAndPublication);
+        private readonly Lazy<bool> _comparable = new(() => Comparable(path, owner), LazyThreadSafetyMode.ExecutionAndPublication);
 
         internal string Tool { get; } = tool;
         internal string Path { get; } = path;
         internal long Size { get; } = size;
-        internal byte[]? Hash => _hash.Value;
 
-        private static byte[]? HashFile(string path, ExecutableIdentity owner)
+        /// <summary>True when <paramref name="candidate"/> (<paramref name="length"/> bytes) holds this
+        /// binary's bytes. PERF: compared as read, 64 KiB at a time, instead of a SHA-256 of each
+        /// candidate (~220 µs of the receiving thread per exec of a copy of curl here): a copy reads
+        /// both files (page cache), and a look-alike stops at its first difference.</summary>
+        internal bool SameBytes(SafeFileHandle candidate, long length)
+        {
+            if (!_comparable.Value) return false;
+            int fd = Interop.Files.Open(Path, Interop.Files.ReadOnlyNoWait, out _);
+            if (fd < 0) return false;
+            using var known = new SafeFileHandle(fd, ownsHandle: true);
+            if (!Interop.Files.TryFStat(fd, out var st) || !st.IsRegular || st.Size != length) return false;
+            const int Chunk = 1 << 16;
+            byte[] a = ArrayPool<byte>.Shared.Rent(Chunk), b = ArrayPool<byte>.Shared.Rent(Chunk);
+            try
+            {
+                for (long offset = 0; ; offset += Chunk)
+                {
+                    int n = ReadFull(candidate, a.AsSpan(0, Chunk), offset), m = ReadFull(known, b.AsSpan(0, Chunk), offset);
+                    if (n != m || !a.AsSpan(0, n).SequenceEqual(b.AsSpan(0, m))) return false;
+                    if (n < Chunk) return offset + n == length;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(a);
+                ArrayPool<byte>.Shared.Return(b);
+            }
+        }
+
+        private static bool Comparable(string path, ExecutableIdentity owner)
         {
             Interlocked.Increment(ref owner._knownHashes);
             try
             {
                 using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-                if (RunsAsItsOwnName(handle)) return null;
-                return Sha256(handle);
+                return !RunsAsItsOwnName(handle);
             }
             catch (Exception)
             {
-                return null;
+                return false;
             }
         }
     }
