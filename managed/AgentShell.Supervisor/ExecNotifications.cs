@@ -107,7 +107,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         }
 #endif
         // PERF: a seized exec's thread group is the seize's (valid: its notification was checked after it).
-        trust.RememberExec(pid, envs, request, expected, tracer.Tgid);
+        trust.RememberExec(pid, envs, request, expected, tracer.Tgid, envs != null ? ctx.Reads : null);
         if (withheld != null)
         {
             // Understood, allowed, but not trusted with production: say so and record why.
@@ -200,12 +200,12 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
             // Approved like an allow (its connects are covered too), and checked like one.
             if (expected != null && verified.Prepare(tracer, pid, expected, TrustLedger.NamesProduction(envs), null, listener, n.id) is var refused and not 0)
                 return Verdict.Result(refused);
-            trust.RememberExec(pid, envs, request, expected);
+            trust.RememberExec(pid, envs, request, expected, reads: envs != null ? ctx.Reads : null);
             return Verdict.Continue;
         }
         int tgid = ProcessInfo.Tgid(pid);
         string? cwd = ctx.WorkingDirectory;
-        held.HoldExec(n.id, envs, envs != null || expected != null ? ExecFiles.Of(request) : default, expected);
+        held.HoldExec(n.id, envs, envs != null || expected != null ? ExecFiles.Of(request) : default, expected, envs != null ? ctx.Reads : null);
         registry.Hold(n.id, pid, (itemId, now) => new PendingItem
         {
             Id = itemId, Created = now, Deadline = now + registry.Timeout, Pid = pid,

@@ -20,13 +20,14 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
     // Requests and connections held at the wire: how each is answered, and whether it still waits.
     private readonly ConcurrentDictionary<ulong, (Action<bool> Answer, Func<bool> Waiting)> _wire = new();
     // Held execs: what each one's process may connect to if it is approved, and what it must commit.
-    private readonly ConcurrentDictionary<ulong, (string[]? Envs, ExecFiles Files, CommittedExec? Expected)> _execs = new();
+    private readonly ConcurrentDictionary<ulong, (string[]? Envs, ExecFiles Files, CommittedExec? Expected, ConfigReads? Reads)> _execs = new();
     // Held connects (seccomp mode): the socket and the address the person is shown.
     private readonly ConcurrentDictionary<ulong, (int SockFd, byte[] Sockaddr)> _connects = new();
 
     /// <summary>Remembers what a held exec's process may connect to once approved, and what it must
     /// commit then (null: its decision did not rest on its arguments).</summary>
-    public void HoldExec(ulong notifId, string[]? envs, ExecFiles files, CommittedExec? expected) => _execs[notifId] = (envs, files, expected);
+    public void HoldExec(ulong notifId, string[]? envs, ExecFiles files, CommittedExec? expected, ConfigReads? reads = null) =>
+        _execs[notifId] = (envs, files, expected, reads);
 
     /// <summary>Remembers the socket and the checked sockaddr of a held connect: if approved, it is
     /// connected there by the supervisor, not continued.</summary>
@@ -103,7 +104,7 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
             try
             {
                 if (held.Expected is { } x && verified.Prepare(tracer, pid, x, TrustLedger.NamesProduction(held.Envs), null, listener, notifId) != 0) allow = false;
-                else trust.ExecLetGo(pid, held.Envs, held.Files, held.Expected);
+                else trust.ExecLetGo(pid, held.Envs, held.Files, held.Expected, reads: held.Reads);
             }
             catch (Exception ex)
             {

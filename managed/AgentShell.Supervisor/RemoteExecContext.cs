@@ -48,7 +48,25 @@ internal sealed class RemoteExecContext : IExecContext
         Program = null;
         ProgramStatus = null;
         Identified = null;
+        _readSince = 0;
+        _reads?.Clear();
     }
+
+    // The files the decision read, as the process names them, and the time just before the first
+    // read (ConfigReads): a client that refuses the run CA is let through on the decision only while
+    // none of them changed since (WireFallback.AllowsUndecided). PERF: nothing for an exec whose
+    // parser reads no file.
+    private List<string>? _reads;
+    private long _readSince;
+
+    private void Reading(string path)
+    {
+        if (_readSince == 0) _readSince = ConfigReads.Now();
+        (_reads ??= []).Add(path);
+    }
+
+    /// <summary>What this exec's decision read (null: nothing), for <see cref="ConfigReads"/>.</summary>
+    internal ConfigReads? Reads => _readSince == 0 ? null : new ConfigReads(_readSince, [.. _reads!]);
 
     /// <summary>What the decision's open of this exec's program found (a regular file), for the
     /// check of what the kernel commits; null when it was not opened.</summary>
@@ -152,10 +170,15 @@ internal sealed class RemoteExecContext : IExecContext
 
     // Both resolve against the target's root and cwd, as the kernel would for it, and read only
     // regular files (a FIFO named as a request body must not stall the decision).
-    public byte[]? ReadFile(string path, int maxBytes) => TargetFiles.Read(ProcessInfo.ProcPath(_pid, path), maxBytes, ProcessView.Of(_pid, path));
+    public byte[]? ReadFile(string path, int maxBytes)
+    {
+        Reading(path);
+        return TargetFiles.Read(ProcessInfo.ProcPath(_pid, path), maxBytes, ProcessView.Of(_pid, path));
+    }
 
     public ConfigFile ReadConfigFile(string path)
     {
+        Reading(path);
         // The cache key is the path as the process names it (absolute where its cwd is known), with
         // the file's identity: every process of the tree that finds the same file shares one read.
         string key = Path.IsPathRooted(path) || WorkingDirectory is not string cwd ? path : Path.Combine(cwd, path);

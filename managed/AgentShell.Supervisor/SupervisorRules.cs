@@ -171,6 +171,15 @@ public static class SupervisorRules
         Explanation = "A mount namespace or chroot made inside the tree can give a tool its own /etc/ld.so.preload, nsswitch.conf, hosts file or libraries. A tool started there runs, but its production connections get the decision of an unknown client.",
     };
 
+    /// <summary>A client that refused the run CA is let through on its exec's decision only while the
+    /// files that decision read are unchanged.</summary>
+    public static readonly SupervisorRule ConfigChanged = new()
+    {
+        Id = "supervisor:config-changed", Action = PolicyAction.Block,
+        Reason = "it does not trust the run CA, so what it sends cannot be decided, and a file its exec's decision read has changed since",
+        Explanation = "A client that refuses the run CA (it pins, or brings its own CA) cannot be decided at the wire; its production connections are let through on what its exec's decision understood. That decision read the tool's configuration (~/.curlrc, a -K file, ~/.psqlrc, a kubeconfig): if any file, link or directory that lookup passes has changed since, the tool may have read another file than the decision did (one rewritten to bring its own CA and a DELETE), so the connection is refused.",
+    };
+
     /// <summary>The paths agentshell depends on could not be made read-only for the tree.</summary>
     public static readonly SupervisorRule Unprotected = new()
     {
@@ -182,7 +191,7 @@ public static class SupervisorRules
     /// <summary>Every rule above and the PostgreSQL relay's own, in the order `profiles show` lists them.</summary>
     public static IReadOnlyList<SupervisorRule> All { get; } =
         [UnreadableArgv, SelfApproval, ProtectSelf, FastOpenBatch, FastOpenToWire, NamesNotResolved, GateUnavailable, DecisionError, ExecChanged, ExecUnverifiable, Chroot,
-         Unprotected, NestedExec, ForeignCode, OtherRoot, UnknownClientToProduction, .. Wire.Postgres.PostgresWireRules.All];
+         Unprotected, NestedExec, ForeignCode, OtherRoot, ConfigChanged, UnknownClientToProduction, .. Wire.Postgres.PostgresWireRules.All];
 
     /// <summary>The line for a refused exec: the policy's own wording for a decision about an intent,
     /// the rule's refusal line for a supervisor rule's decision (which has none).</summary>

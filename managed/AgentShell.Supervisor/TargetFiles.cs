@@ -100,6 +100,16 @@ internal static class TargetFiles
 
     internal enum Lookup { Found, Missing, Unprovable }
 
+    /// <summary>The newest ctime (ns) of everything <paramref name="v"/>'s lookup passes: the
+    /// directory it starts in, each directory and link on the way, and the file, or the directory
+    /// where the name is missing; null when the lookup is not provable (see <see cref="Walk"/>).</summary>
+    internal static long? NewestChange(ProcessView v)
+    {
+        long newest = long.MinValue;
+        var found = Walk(v, wantFile: false, out _, out _, ref newest);
+        return found == Lookup.Unprovable ? null : newest;
+    }
+
     /// <summary>Looks <paramref name="v"/>'s path up as the kernel would for the process: one
     /// component at a time from its cwd or root, an absolute symlink from its root, ".." of its
     /// root staying there, and never through procfs, where "self", "thread-self" and the magic
@@ -112,6 +122,12 @@ internal static class TargetFiles
     /// had not already remembered it (a known-missing file costs nothing).</summary>
     private static Lookup Walk(ProcessView v, bool wantFile, out int found, out bool viaLink)
     {
+        long ignored = 0;
+        return Walk(v, wantFile, out found, out viaLink, ref ignored);
+    }
+
+    private static Lookup Walk(ProcessView v, bool wantFile, out int found, out bool viaLink, ref long newest)
+    {
         const int PathFlags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
         found = -1;
         viaLink = false;
@@ -122,7 +138,8 @@ internal static class TargetFiles
         {
             if (!TryFStat(root, out var top)) return Lookup.Unprovable;
             cur = Open(v.Named.StartsWith('/') ? v.Root : v.Cwd, O_PATH | O_DIRECTORY | O_CLOEXEC, out _);
-            if (cur < 0) return Lookup.Unprovable;
+            if (cur < 0 || !TryFStat(cur, out var start)) return Lookup.Unprovable;
+            newest = Math.Max(newest, start.CtimeNs);
             var todo = new List<string>(); // a stack: the next component last
             Push(todo, v.Named);
             int links = 0;
@@ -136,6 +153,7 @@ internal static class TargetFiles
                 int next = OpenAt(cur, Nul(name), PathFlags, out var errno);
                 if (next < 0) return errno is Errno.ENOENT or Errno.ENOTDIR ? Lookup.Missing : Lookup.Unprovable;
                 if (!TryFStat(next, out var st)) { Interop.Libc.close(next); return Lookup.Unprovable; }
+                newest = Math.Max(newest, st.CtimeNs);
                 if (st.IsSymlink)
                 {
                     viaLink = true;
@@ -146,6 +164,7 @@ internal static class TargetFiles
                     {
                         int again = OpenAt(root, ".\0"u8, O_PATH | O_DIRECTORY | O_CLOEXEC, out _);
                         if (again < 0) return Lookup.Unprovable;
+                        newest = Math.Max(newest, top.CtimeNs);
                         Interop.Libc.close(cur);
                         cur = again;
                     }

@@ -27,21 +27,21 @@ internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, K
     /// (<paramref name="envs"/>, from <see cref="TrustedEnvironments"/>); <paramref name="verify"/>:
     /// root mode's kernel check of what it commits; <paramref name="tgid"/>: its thread group when
     /// known (the seize of its check found it), else 0.</summary>
-    public void RememberExec(int pid, string[]? envs, ExecRequest request, CommittedExec? verify = null, int tgid = 0) =>
-        ExecLetGo(pid, envs, verify?.Files ?? (envs != null ? ExecFiles.Of(request) : default), verify, tgid);
+    public void RememberExec(int pid, string[]? envs, ExecRequest request, CommittedExec? verify = null, int tgid = 0, ConfigReads? reads = null) =>
+        ExecLetGo(pid, envs, verify?.Files ?? (envs != null ? ExecFiles.Of(request) : default), verify, tgid, reads);
 
     /// <summary>Every exec that is let go passes here: what the process may connect to once the
     /// exec commits, and only if what runs is the file that was checked (<paramref name="files"/>:
     /// it, or its script interpreter). PERF: programs no parser knows leave nothing behind (a
     /// remove of an absent key). <paramref name="tgid"/>: <paramref name="tid"/>'s thread group when
     /// known for certain, else 0 (looked up).</summary>
-    public void ExecLetGo(int tid, string[]? envs, ExecFiles files, CommittedExec? verify = null, int tgid = 0)
+    public void ExecLetGo(int tid, string[]? envs, ExecFiles files, CommittedExec? verify = null, int tgid = 0, ConfigReads? reads = null)
     {
         kernel?.StageExec(tid, NamesProduction(envs), files, verify);
         // PERF: an exec that named no target (curl --version) covers no connect (ProcessTable.ExecCovers),
         // as one not understood: no lookup of its thread group and program (a tgkill and a stat of
         // /proc/TID/exe), and nothing kept that every later exec would have to remove.
-        if (envs is { Length: > 0 }) Processes.Understood(tgid != 0 ? tgid : ProcessInfo.Tgid(tid), envs, ProcessInfo.ExeIdentity(tid), files);
+        if (envs is { Length: > 0 }) Processes.Understood(tgid != 0 ? tgid : ProcessInfo.Tgid(tid), envs, ProcessInfo.ExeIdentity(tid), files, reads);
         else if (!Processes.IsEmpty) Processes.NotUnderstood(tgid != 0 ? tgid : ProcessInfo.Tgid(tid));
     }
 

@@ -47,22 +47,19 @@ public sealed partial class ConfigRaceOverTlsTests(string guard) : HttpsProducti
         """;
 
     [Test]
-    public void ACurlrcSwappedAfterTheDecisionToHttp10SendsNoDelete() => RaceSendsNoDelete("http1.0\ninsecure\nrequest = \"DELETE\"\n");
+    public void ACurlrcSwappedAfterTheDecisionToHttp10SendsNoDelete() => RaceSendsNoDelete("http1.0\ninsecure\nrequest = \"DELETE\"\n", ownCa: false);
 
-    /// <summary>Open (redteam21, not closed): the same race where the rewritten file brings its own
-    /// trust (`cacert = the server's real CA`). The first curl that reads it fails its handshake
-    /// with the run CA's leaf, and DistrustingClients then remembers /usr/bin/curl for that server:
-    /// every later curl connection there is passed through on its exec's trust, and the next curl
-    /// that reads the DELETE sends it undecided. The fix I would make: fall back to argv for a
-    /// distrusting client only when the exec's decided command explains the refusal (curl's
-    /// --cacert/--capath/--pinnedpubkey, a CA bundle variable not the run's), recorded with the
-    /// exec's trust; a refusal the decided command does not explain means the tool read something
-    /// else than what was decided, and its later connections stay decided at the wire (a
-    /// failed handshake, never an undecided one).</summary>
-    [Test, Explicit("open: a .curlrc swapped after the decision to `cacert` + DELETE turns curl into a distrusting client, whose later connections pass on argv")]
-    public void ACurlrcSwappedAfterTheDecisionToItsOwnCaSendsNoDelete() => RaceSendsNoDelete($"cacert = \"{Ca.PemFile}\"\nrequest = \"DELETE\"\n");
+    /// <summary>The same race where the rewritten file brings its own trust (`cacert = the server's
+    /// real CA`): the first curl that reads it fails its handshake with the run CA's leaf, and
+    /// DistrustingClients remembers /usr/bin/curl for that server, so later curl connections there
+    /// are not decided at the wire. They used to pass on the exec's trust, and the next curl that
+    /// read the DELETE sent it undecided (redteam21: 11 of 13). Now such a connection passes only
+    /// while nothing the exec's decision read has changed since (ConfigReads): the flipping
+    /// ~/.curlrc has, so it is refused (supervisor:config-changed).</summary>
+    [Test]
+    public void ACurlrcSwappedAfterTheDecisionToItsOwnCaSendsNoDelete() => RaceSendsNoDelete($"cacert = \"{Ca.PemFile}\"\nrequest = \"DELETE\"\n", ownCa: true);
 
-    private void RaceSendsNoDelete(string evil)
+    private void RaceSendsNoDelete(string evil, bool ownCa)
     {
         Attacks.Require(guard);
         using var home = new TestHome();
@@ -76,11 +73,14 @@ public sealed partial class ConfigRaceOverTlsTests(string guard) : HttpsProducti
         TestContext.Out.WriteLine($"{guard}: {r.Stdout.Trim()}; production got {string.Join(", ", Https.Requests.GroupBy(q => q.Method).Select(g => $"{g.Key} {g.Count()}"))}");
         Assert.That(Https.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}"), Is.Empty, $"a destructive request reached production\n{r.Stdout}\n{r.Stderr}");
         // The attack ran: curls read the rewritten file (the wire's 403 to its DELETE, or a failed
-        // handshake where it brought its own CA) and plain GETs got through.
+        // handshake where it brought its own CA).
         Assert.That(r.Stdout, Does.Contain("tries "), $"no summary\n{r.Stderr}");
         int read = Codes().Matches(r.Stdout).Sum(m => int.Parse(m.Groups[1].Value));
         Assert.That(read, Is.GreaterThan(0), $"no curl read the rewritten .curlrc: the race was not run\n{r.Stdout}");
-        Assert.That(Https.Requests, Is.Not.Empty, r.Stderr);
+        if (!ownCa) Assert.That(Https.Requests, Is.Not.Empty, r.Stderr); // plain GETs got through the wire
+        // Once curl is a client that refuses the run CA, its connections are no longer decided at the
+        // wire; with ~/.curlrc changing, each is refused by the supervisor's rule.
+        else Assert.That(File.ReadAllText(home.AuditLog), Does.Contain("supervisor:config-changed"), r.Stderr);
     }
 
     [GeneratedRegex(@"\b(?:403|000)=(\d+)")]

@@ -357,6 +357,8 @@ internal readonly struct FileStatus
     internal uint Uid { get; }
     internal long Size { get; }
     internal long MtimeSec { get; }
+    /// <summary>st_ctim in nanoseconds since the epoch.</summary>
+    internal long CtimeNs => CtimeSec * 1_000_000_000 + CtimeNsec;
     internal long MtimeNsec { get; }
     internal long CtimeSec { get; }
     internal long CtimeNsec { get; }

@@ -19,7 +19,16 @@ internal sealed class ProcessTable
 
     /// <summary>An understood exec: the environments it named, and the program the process ran
     /// before it (to tell whether the exec really happened).</summary>
-    private sealed record Exec(string[] Environments, (ulong Dev, ulong Ino)? Before, ExecFiles Files);
+    private sealed record Exec(string[] Environments, (ulong Dev, ulong Ino)? Before, ExecFiles Files, ConfigReads? Reads);
+
+    /// <summary>False when the process's current understood exec read files of which one changed
+    /// since (<see cref="ConfigReads.Unchanged"/>; <paramref name="changed"/>: which); true when it
+    /// read none, or no understood exec is recorded (nothing rests on its decision then).</summary>
+    public bool ReadsUnchanged(int tgid, int pid, out string? changed)
+    {
+        changed = null;
+        return !_understood.TryGetValue(tgid, out var e) || e.Reads is not { } r || r.Unchanged(pid, out changed);
+    }
 
     // Set before anything is first added to either table, and never cleared.
     private volatile bool _used;
@@ -33,10 +42,10 @@ internal sealed class ProcessTable
 
     /// <summary>Records the allowed exec of a parsed tool and the environments its targets are in.
     /// <paramref name="before"/> is the program the process ran when the exec was decided.</summary>
-    public void Understood(int tgid, string[] environments, (ulong Dev, ulong Ino)? before = null, ExecFiles files = default)
+    public void Understood(int tgid, string[] environments, (ulong Dev, ulong Ino)? before = null, ExecFiles files = default, ConfigReads? reads = null)
     {
         _used = true;
-        _understood[tgid] = new Exec(environments, before, files);
+        _understood[tgid] = new Exec(environments, before, files, reads);
         Forget(tgid);
     }
 

@@ -11,10 +11,21 @@ namespace AgentShell.Supervisor.Wire;
 /// (<c>network:unknown-client-to-production</c>): allowed, refused, or held for a person.</summary>
 internal sealed class WireFallback(TrustLedger trust, UnknownClients unknown, HeldNotifications held, BlockNotifier notifier, AuditRecorder recorder)
 {
-    /// <summary>True when the connection may be forwarded as it is; waits while a person decides.</summary>
+    /// <summary>True when the connection may be forwarded as it is; waits while a person decides.
+    /// Every caller forwards bytes the wire does not decide (a client that refused the run CA, a
+    /// pinned host, a protocol it does not speak): refused when a file the process's exec decision
+    /// read has changed since, since the tool may then have read another one than the decision did
+    /// (a ~/.curlrc swapped to its own CA and a DELETE after it: ConfigRaceOverTlsTests).</summary>
     public bool Allows(WireConnection c)
     {
         var p = c.Client;
+        if (!trust.Processes.ReadsUnchanged(p.Tgid, p.Pid, out string? changed))
+        {
+            var rule = SupervisorRules.ConfigChanged;
+            notifier.Write(p.Pid, $"agentshell: blocked {p.Program}'s connection to {c.Host} ({c.Destination}): {rule.Reason} ({changed}) [rule {rule.Id}]");
+            recorder.Record(rule.Decision, p.Pid, ProcessInfo.Cmdline(p.Tgid), null, AuditSyscall.Connect, AuditOutcome.Blocked);
+            return false;
+        }
         switch (p.Settled)
         {
             case TrustLedger.Settled.Allowed: return true;
