@@ -55,7 +55,7 @@ public sealed class ExecutableIdentity
                 if (!_namesByInode.TryGetValue(st.Identity, out var names)) _namesByInode[st.Identity] = names = [];
                 names.Add(tool);
                 if (_byInode.ContainsKey(st.Identity)) continue; // same file under another name or directory
-                var binary = new KnownBinary(tool, ResolvedPath(path), st.Size, this);
+                var binary = new KnownBinary(tool, ResolvedPath(path), st.Size, st.Identity, this);
                 _byInode[st.Identity] = binary;
                 known.Add(binary);
             }
@@ -245,13 +245,14 @@ public sealed class ExecutableIdentity
 
     /// <summary>A known tool's binary. Whether a copy of it can be recognised at all (readable, not
     /// a shim that runs as its own name) is found on first need.</summary>
-    private sealed class KnownBinary(string tool, string path, long size, ExecutableIdentity owner)
+    private sealed class KnownBinary(string tool, string path, long size, (ulong Dev, ulong Ino) identity, ExecutableIdentity owner)
     {
         private readonly Lazy<bool> _comparable = new(() => Comparable(path, owner), LazyThreadSafetyMode.ExecutionAndPublication);
 
         internal string Tool { get; } = tool;
         internal string Path { get; } = path;
         internal long Size { get; } = size;
+
 
         /// <summary>True when <paramref name="candidate"/> (<paramref name="length"/> bytes) holds this
         /// binary's bytes. PERF: compared as read, 64 KiB at a time, instead of a SHA-256 of each
@@ -263,7 +264,9 @@ public sealed class ExecutableIdentity
             int fd = Interop.Files.Open(Path, Interop.Files.ReadOnlyNoWait, out _);
             if (fd < 0) return false;
             using var known = new SafeFileHandle(fd, ownsHandle: true);
-            if (!Interop.Files.TryFStat(fd, out var st) || !st.IsRegular || st.Size != length) return false;
+            // The file found at start, not whatever has been put at its path since (a tree that can
+            // write /usr/bin would otherwise make its own program the model of curl).
+            if (!Interop.Files.TryFStat(fd, out var st) || !st.IsRegular || st.Size != length || st.Identity != identity) return false;
             const int Chunk = 1 << 16;
             byte[] a = ArrayPool<byte>.Shared.Rent(Chunk), b = ArrayPool<byte>.Shared.Rent(Chunk);
             try

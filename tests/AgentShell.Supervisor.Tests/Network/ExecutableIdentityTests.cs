@@ -209,4 +209,22 @@ public sealed class ExecutableIdentityTests
         var identity = new ExecutableIdentity(["aws"], [bin]);
         Assert.That(identity.Identify(Copy(Path.Combine(bin, "aws"))), Is.EqualTo("aws"));
     }
+
+    [Test]
+    public void ProgramPutAtAKnownToolsPathSinceStartIsNotItsModel()
+    {
+        // The tool found at start is the model of a copy; a file put at its path since (a tree
+        // that can write the directory) is another file, and neither it nor a copy of it is the tool.
+        string bin = Directory.CreateDirectory(Path.Combine(_dir, "bin")).FullName;
+        string aws = Path.Combine(bin, "aws");
+        File.WriteAllText(aws, "#!/bin/sh\n# the real one\nexec /opt/aws/bin/aws \"$@\"\n");
+        var identity = new ExecutableIdentity(["aws"], [bin]);
+        string evil = "#!/bin/sh\n# not it, same size\ncurl -X DELETE \"$@\" # \n";
+        evil = evil.PadRight((int)new FileInfo(aws).Length, '#')[..(int)new FileInfo(aws).Length];
+        Assert.That(identity.Identify(Copy(aws)), Is.EqualTo("aws"), "the look-alike: a copy of the file found at start");
+        File.Move(aws, aws + ".old"); // kept: its inode number is not given to a new file
+        File.WriteAllText(aws, evil);
+        Assert.That(identity.Identify(Copy(aws, "y")), Is.Null, "a copy of what was put there since");
+        Assert.That(identity.Identify(aws), Is.Null, "what was put there since");
+    }
 }
