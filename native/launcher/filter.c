@@ -196,6 +196,13 @@ int install_filter(const struct filter_opts *o)
         JEQ(__NR_io_uring_setup, REFUSE),
         /* bpf() could detach the root-mode connect programs or edit their maps. */
         JEQ(__NR_bpf, REFUSE),
+        /* Setting the clock (a root tree): the supervisor tells whether a file changed after a
+         * decision read it by its ctime, which a clock set back would date before the decision
+         * (ConfigReads). adjtimex and clock_adjtime can step it too (ADJ_SETOFFSET, in memory). */
+        JEQ(__NR_settimeofday, REFUSE),
+        JEQ(__NR_clock_settime, REFUSE),
+        JEQ(__NR_adjtimex, REFUSE),
+        JEQ(__NR_clock_adjtime, REFUSE),
         JEQ(__NR_sendto, SENDTO),
         JEQ(__NR_sendmmsg, SENDMSG),
         JEQ(__NR_sendmsg, SENDMSG),

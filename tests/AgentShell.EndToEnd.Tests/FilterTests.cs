@@ -31,6 +31,32 @@ public sealed class FilterTests
         Assert.That(o.Trim(), Is.EqualTo("True"));
     }
 
+    // clock_settime(CLOCK_REALTIME, NULL): outside the filter the kernel reads the time first and
+    // answers EFAULT (14), root or not; inside, the filter refuses the call itself (EPERM, 1).
+    private const string SetClock = "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nprint(libc.syscall(227, 0, None), ctypes.get_errno())";
+
+    [Test]
+    public void SettingTheClockIsRefused()
+    {
+        var r = AgentShellRunner.Supervise(Repo.Python, "-c", SetClock);
+        Assert.That(r.Stdout.Trim(), Is.EqualTo("-1 1"), r.Stderr);
+        var adj = AgentShellRunner.Supervise(Repo.Python, "-c", "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nprint(libc.syscall(159, None), ctypes.get_errno())");
+        Assert.That(adj.Stdout.Trim(), Is.EqualTo("-1 1"), adj.Stderr);
+    }
+
+    [Test]
+    public void SettingTheClockReachesTheKernelUnsupervised()
+    {
+        // The look-alike: the same call outside the tree gets the kernel's own answer.
+        var psi = new ProcessStartInfo(Repo.Python) { RedirectStandardOutput = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(SetClock);
+        using var p = Process.Start(psi)!;
+        var o = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.That(o.Trim(), Is.EqualTo("-1 14"));
+    }
+
     [Test]
     public void PlainUdpSendtoStillWorks()
     {
