@@ -3,7 +3,8 @@ namespace AgentShell.Supervisor;
 /// <summary>The files an exec's decision read (a tool's configuration, a body named by @file), as
 /// the process names them, and a time just before the first read. A client that refuses the run
 /// CA cannot be decided at the wire; its connection is let through on its exec's decision only
-/// while nothing these lookups pass through has changed since (<see cref="Unchanged"/>): otherwise
+/// while nothing these lookups pass through has changed since (<see cref="Unchanged"/>), else it is
+/// an unknown client's (Wire.WireFallback): otherwise
 /// the tool may have read another file than the decision did (a ~/.curlrc swapped to
 /// <c>cacert = …</c> and <c>request = DELETE</c> between the two reads), and what it sends is unseen.</summary>
 internal sealed record ConfigReads(long Since, string[] Paths)

@@ -175,9 +175,9 @@ public static class SupervisorRules
     /// files that decision read are unchanged.</summary>
     public static readonly SupervisorRule ConfigChanged = new()
     {
-        Id = "supervisor:config-changed", Action = PolicyAction.Block,
-        Reason = "it does not trust the run CA, so what it sends cannot be decided, and a file its exec's decision read has changed since",
-        Explanation = "A client that refuses the run CA (it pins, or brings its own CA) cannot be decided at the wire; its production connections are let through on what its exec's decision understood. That decision read the tool's configuration (~/.curlrc, a -K file, ~/.psqlrc, a kubeconfig): if any file, link or directory that lookup passes has changed since, the tool may have read another file than the decision did (one rewritten to bring its own CA and a DELETE), so the connection is refused.",
+        Id = "supervisor:config-changed", Action = PolicyAction.Pause, ActionSetting = "Network:UnknownClientToProduction",
+        Reason = "what it sends to production cannot be decided here, and a file its exec's decision read has changed since: decided as an unknown client",
+        Explanation = "A client that refuses the run CA (it pins, or brings its own CA), a pinned host or a protocol the wire does not speak cannot be decided at the wire; such connections are let through on what the exec's decision understood. That decision read the tool's configuration (~/.curlrc, a -K file, ~/.psqlrc, a kubeconfig): if any file, link or directory that lookup passes has changed since, the tool may have read another file than the decision did (one rewritten to bring its own CA and a DELETE), so the exec's trust does not count and the connection gets an unknown client's decision (Network.UnknownClientToProduction: paused by default).",
     };
 
     /// <summary>The paths agentshell depends on could not be made read-only for the tree.</summary>

@@ -12,14 +12,15 @@ internal sealed class UnknownClients(Policy policy, PendingRegistry registry, Pe
 {
     /// <summary>The decision for the program of <paramref name="tgid"/> connecting to
     /// <paramref name="address"/>; <paramref name="action"/> overrides the profile's.</summary>
-    public Decision Decide(int tgid, ReadOnlySpan<byte> address, int port, string env, string? exe, out string[] cmdline, out Target target, PolicyAction? action = null)
+    public Decision Decide(int tgid, ReadOnlySpan<byte> address, int port, string env, string? exe, out string[] cmdline, out Target target, PolicyAction? action = null,
+        SupervisorRule? why = null)
     {
         var ip = new System.Net.IPAddress(address);
         if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
         target = new Target { Kind = TargetKind.Socket, Host = ip.ToString(), Port = port };
         cmdline = ProcessInfo.Cmdline(tgid);
         string tool = exe != null ? Path.GetFileName(exe) : (cmdline.Length > 0 ? Path.GetFileName(cmdline[0]) : "?");
-        var rule = SupervisorRules.UnknownClientToProduction;
+        var rule = why ?? SupervisorRules.UnknownClientToProduction;
         var intent = new CommandIntent { Tool = tool, Effect = Effect.Unknown, Targets = [target], Summary = $"connect {target}", Argv = cmdline };
         return rule.About(intent, action ?? rule.ActionIn(policy), target, env,
             explanation: $"{tool} opens a connection to {target} in production. {rule.Explanation}");

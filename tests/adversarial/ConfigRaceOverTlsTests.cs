@@ -53,9 +53,10 @@ public sealed partial class ConfigRaceOverTlsTests(string guard) : HttpsProducti
     /// real CA`): the first curl that reads it fails its handshake with the run CA's leaf, and
     /// DistrustingClients remembers /usr/bin/curl for that server, so later curl connections there
     /// are not decided at the wire. They used to pass on the exec's trust, and the next curl that
-    /// read the DELETE sent it undecided (redteam21: 11 of 13). Now such a connection passes only
-    /// while nothing the exec's decision read has changed since (ConfigReads): the flipping
-    /// ~/.curlrc has, so it is refused (supervisor:config-changed).</summary>
+    /// read the DELETE sent it undecided (redteam21: 11 of 13). Now such a connection passes on the
+    /// exec's trust only while nothing the exec's decision read has changed since (ConfigReads): the
+    /// flipping ~/.curlrc has, so it gets an unknown client's decision (supervisor:config-changed:
+    /// paused, and refused when the one-second pause times out).</summary>
     [Test]
     public void ACurlrcSwappedAfterTheDecisionToItsOwnCaSendsNoDelete() => RaceSendsNoDelete($"cacert = \"{Ca.PemFile}\"\nrequest = \"DELETE\"\n", ownCa: true);
 
@@ -79,7 +80,7 @@ public sealed partial class ConfigRaceOverTlsTests(string guard) : HttpsProducti
         Assert.That(read, Is.GreaterThan(0), $"no curl read the rewritten .curlrc: the race was not run\n{r.Stdout}");
         if (!ownCa) Assert.That(Https.Requests, Is.Not.Empty, r.Stderr); // plain GETs got through the wire
         // Once curl is a client that refuses the run CA, its connections are no longer decided at the
-        // wire; with ~/.curlrc changing, each is refused by the supervisor's rule.
+        // wire; with ~/.curlrc changing, each is an unknown client's, under the supervisor's rule.
         else Assert.That(File.ReadAllText(home.AuditLog), Does.Contain("supervisor:config-changed"), r.Stderr);
     }
 

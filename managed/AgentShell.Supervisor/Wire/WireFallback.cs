@@ -13,28 +13,29 @@ internal sealed class WireFallback(TrustLedger trust, UnknownClients unknown, He
 {
     /// <summary>True when the connection may be forwarded as it is; waits while a person decides.
     /// Every caller forwards bytes the wire does not decide (a client that refused the run CA, a
-    /// pinned host, a protocol it does not speak): refused when a file the process's exec decision
-    /// read has changed since, since the tool may then have read another one than the decision did
-    /// (a ~/.curlrc swapped to its own CA and a DELETE after it: ConfigRaceOverTlsTests).</summary>
+    /// pinned host, a protocol it does not speak). When a file the process's exec decision read has
+    /// changed since, the tool may have read another one than the decision did (a ~/.curlrc swapped
+    /// to its own CA and a DELETE after it: ConfigRaceOverTlsTests): its exec's trust, and the
+    /// answers remembered from it, do not count, and the connection is decided as an unknown
+    /// client's (supervisor:config-changed).</summary>
     public bool Allows(WireConnection c)
     {
         var p = c.Client;
-        if (!trust.Processes.ReadsUnchanged(p.Tgid, p.Pid, out string? changed))
+        bool changed = !trust.Processes.ReadsUnchanged(p.Tgid, p.Pid, out string? what);
+        if (!changed)
         {
-            var rule = SupervisorRules.ConfigChanged;
-            notifier.Write(p.Pid, $"agentshell: blocked {p.Program}'s connection to {c.Host} ({c.Destination}): {rule.Reason} ({changed}) [rule {rule.Id}]");
-            recorder.Record(rule.Decision, p.Pid, ProcessInfo.Cmdline(p.Tgid), null, AuditSyscall.Connect, AuditOutcome.Blocked);
-            return false;
+            switch (p.Settled)
+            {
+                case TrustLedger.Settled.Allowed: return true;
+                case TrustLedger.Settled.Refused: return false; // told when it was decided
+            }
+            // An answer given since it connected (another connection of the same program, approved).
+            if (trust.Processes.TryGetConnect(p.Key, out bool known)) return known;
         }
-        switch (p.Settled)
-        {
-            case TrustLedger.Settled.Allowed: return true;
-            case TrustLedger.Settled.Refused: return false; // told when it was decided
-        }
-        // An answer given since it connected (another connection of the same program, approved).
-        if (trust.Processes.TryGetConnect(p.Key, out bool known)) return known;
         byte[] address = c.Destination.Address.GetAddressBytes();
-        var d = unknown.Decide(p.Tgid, address, c.Destination.Port, c.Environment, p.Exe, out var cmdline, out var target);
+        var d = unknown.Decide(p.Tgid, address, c.Destination.Port, c.Environment, p.Exe, out var cmdline, out var target,
+            why: changed ? SupervisorRules.ConfigChanged : null);
+        if (changed) notifier.Write(p.Pid, $"agentshell: {p.Program}'s connection to {c.Host} ({c.Destination}): {what} changed after its exec was decided [rule {d.RuleId}]");
         switch (d.Action)
         {
             case PolicyAction.Allow:
