@@ -11,7 +11,8 @@ namespace AgentShell.Core.Audit;
 /// <c>--api-key</c>/<c>--secret</c> (and <c>-token</c>, <c>--github-token</c>, ... but not <c>--tokenizer</c>,
 /// <c>--token-file</c>, <c>--no-password</c>), curl's <c>-H</c>/<c>--header</c> and <c>-u</c>/<c>--user</c>
 /// (inline or next token, also after combined boolean flags such as <c>-su</c>), httpie's <c>Header:value</c>,
-/// <c>redis-cli -a</c>, <c>sshpass -p</c>, <c>mongosh -p</c>, <c>docker login -p</c> (not <c>docker run -p</c>),
+/// <c>redis-cli -a</c>, <c>sshpass -p</c>, <c>mongosh -p</c>, <c>docker login -p</c> (not <c>docker run -p</c>), the CLIs'
+/// short token options (<c>vercel -t</c>, <c>sqlcmd -P</c>, …; which options carry a secret: Redactor.SecretOptions.cs),
 /// mysql's <c>-pSECRET</c> (mysql <c>-p</c> alone prompts and the next token is a database, so it stays), and whole
 /// <c>NAME=value</c> tokens (the value may hold spaces) whose name ends in PASSWORD/TOKEN/SECRET/API_KEY/ACCESS_KEY/PRIVATE_KEY, _PWD or _AUTH (REDISCLI_AUTH).
 /// The token after <c>-c</c> is read as a shell string (free text). Tool-specific rules apply from the first token whose basename is that tool, so wrappers
@@ -33,49 +34,6 @@ public static partial class Redactor
 
     // PERF: every text rule needs one of these characters; a token without them is returned as is.
     private static readonly SearchValues<char> TextTriggers = SearchValues.Create(":= \t\r\n");
-
-    private static readonly HashSet<string> SecretFlagNames = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "token", "password", "passwd", "secret", "api-key", "apikey", "access-token", "auth-token",
-        "client-secret", "secret-key", "secret-access-key", "private-token", "refresh-token", "oauth2-bearer", "bearer",
-    };
-
-    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> SecretFlagNamesBySpan = SecretFlagNames.GetAlternateLookup<ReadOnlySpan<char>>();
-    private static readonly string[] SecretFlagSuffixes = ["-token", "-password", "-secret", "-api-key"];
-    private static readonly string[] BooleanFlagPrefixes = ["no-", "ask-", "prompt-", "show-", "require-"];
-
-    private static readonly HashSet<string> MysqlTools = new(StringComparer.Ordinal)
-    {
-        "mysql", "mysqldump", "mysqladmin", "mysqlimport", "mysqlshow", "mysqlcheck", "mysqlpump", "mysqlsh",
-        "mariadb", "mariadb-dump", "mariadb-admin",
-    };
-
-    // Tools whose --password (without '=') only asks for a prompt: the next token is not a secret.
-    private static readonly HashSet<string> PromptPasswordTools = new(StringComparer.Ordinal)
-    {
-        "psql", "pg_dump", "pg_dumpall", "pg_restore", "createdb", "dropdb", "pg_isready",
-    };
-
-    // Short flags whose next token is a password or token, per tool (the same letter is something
-    // else in other tools: pulumi -t is --target, sam -t --template-file). docker's, podman's and
-    // az's -p and glab's -t are secrets only after "login" (docker run -p 8080:80 is a port mapping,
-    // glab mr create -t a title); see ShortSecretFlag.
-    private static readonly Dictionary<string, string> ShortSecretFlags = new(StringComparer.Ordinal)
-    {
-        ["redis-cli"] = "-a", ["sshpass"] = "-p", ["mongo"] = "-p", ["mongosh"] = "-p", ["docker"] = "-p", ["podman"] = "-p",
-        ["vercel"] = "-t", ["doctl"] = "-t", ["fly"] = "-t", ["flyctl"] = "-t", ["influx"] = "-t", ["sqlcmd"] = "-P", ["bcp"] = "-P",
-        ["supabase"] = "-p", ["az"] = "-p", ["glab"] = "-t",
-    };
-
-    private static readonly HashSet<string> LoginOnlyShortSecrets = new(StringComparer.Ordinal) { "docker", "podman", "az", "glab" };
-
-    // Long options that carry a token under a name no other tool gives a secret (netlify --auth).
-    private static readonly Dictionary<string, string> LongSecretFlags = new(StringComparer.Ordinal) { ["netlify"] = "auth", ["ntl"] = "auth" };
-
-    private static readonly HashSet<string> HeaderArgTools = new(StringComparer.Ordinal) { "http", "https", "xh", "xhs" };
-
-    // curl short options that take no value and may precede -u/-U/-H in one token (-su user:pass).
-    private static readonly SearchValues<char> CurlBooleanShorts = SearchValues.Create("sSvkLfiIgGNnqlj46#Z:");
 
     /// <summary>Returns <paramref name="argv"/> with secrets masked; the same instance when nothing was secret.</summary>
     public static IReadOnlyList<string> RedactArgv(IReadOnlyList<string> argv)
@@ -276,63 +234,6 @@ public static partial class Redactor
             if (h != token) return h;
         }
         return RedactText(token);
-    }
-
-    /// <summary>The long option <paramref name="name"/> (no dashes) as the tool's own table reads
-    /// it: an abbreviation or another letter case gives the option's first long name. Unchanged
-    /// when the tool has no table or the name selects no single option.</summary>
-    private static string CanonicalLong(string tool, string name)
-    {
-        var table = tool switch
-        {
-            "curl" => Tools.Curl.Options,
-            "wget" => Tools.Wget.Options,
-            "http" or "https" or "xh" or "xhs" => Tools.Httpie.Options,
-            "psql" => Tools.Psql.Options,
-            "mysql" or "mariadb" => Tools.Mysql.Options,
-            "mysqladmin" or "mariadb-admin" => Tools.Mysql.AdminOptions,
-            "mongosh" => Tools.Mongosh.Options,
-            "redis-cli" => Tools.RedisCli.Options,
-            "pg_restore" => Tools.PostgresTools.PgRestoreOptions,
-            "dropdb" => Tools.PostgresTools.DropDbOptions,
-            _ => null,
-        };
-        if (table == null || name.Length == 0) return name;
-        var spec = table.Long(name, out bool negated, out bool ambiguous);
-        return spec == null || negated || ambiguous || spec.Longs.Count == 0 ? name : spec.Longs[0];
-    }
-
-    private static bool ShortSecretFlag(string tool, string token, bool login) =>
-        ShortSecretFlags.TryGetValue(tool, out string? flag) && token == flag && (login || !LoginOnlyShortSecrets.Contains(tool));
-
-    private static bool IsShortCluster(string tool, string token) =>
-        token[1] != '-' && (tool == "curl" || MysqlTools.Contains(tool));
-
-    internal static bool IsSecretFlag(string name) => IsSecretFlag(name.AsSpan());
-
-    /// <summary>As <see cref="IsSecretFlag(string)"/>, for a name inside a longer string.</summary>
-    internal static bool IsSecretFlag(ReadOnlySpan<char> name)
-    {
-        if (SecretFlagNamesBySpan.Contains(name)) return true;
-        foreach (string prefix in BooleanFlagPrefixes)
-            if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return false;
-        foreach (string suffix in SecretFlagSuffixes)
-            if (name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) return true;
-        return false;
-    }
-
-    /// <summary>curl short options in one token: <c>-u</c>, <c>-U</c>, <c>-H</c>, possibly after boolean ones
-    /// (<c>-su</c>, <c>-sSH</c>). <paramref name="at"/> is the index of the option letter.</summary>
-    private static bool CurlShortValue(string token, out int at, out char option)
-    {
-        for (at = 1; at < token.Length; at++)
-        {
-            option = token[at];
-            if (option is 'u' or 'U' or 'H' or 'b') return true;
-            if (!CurlBooleanShorts.Contains(option)) break;
-        }
-        option = '\0';
-        return false;
     }
 
     /// <summary><c>user:pass</c> → <c>user:***</c>; a value without a colon (curl prompts) stays.</summary>
