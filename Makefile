@@ -40,7 +40,8 @@ $(BIN)/agentshell: $(MANAGED_SRC)
 	@mkdir -p $(BIN) build
 ifeq ($(AOT),1)
 	$(DOTNET) publish managed/AgentShell.Cli -c Release -r linux-x64 -p:PublishAot=true -o build/publish --nologo -v quiet
-	cp build/publish/agentshell $(BIN)/agentshell
+	@# A new file renamed over the old: a running agentshell keeps its image (cp would fail: text file busy).
+	cp build/publish/agentshell $(BIN)/.agentshell.new && mv -f $(BIN)/.agentshell.new $(BIN)/agentshell
 else
 	$(DOTNET) publish managed/AgentShell.Cli -c Release -o build/publish --nologo -v quiet
 	printf '#!/bin/sh\nexec "%s/build/publish/agentshell" "$$@"\n' "$(CURDIR)" > $(BIN)/agentshell
