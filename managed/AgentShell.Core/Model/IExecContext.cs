@@ -71,27 +71,16 @@ public sealed class LocalExecContext : IExecContext
     /// <inheritdoc/>
     public byte[]? ReadFile(string path, int maxBytes)
     {
-        try
-        {
-            var full = System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(WorkingDirectory ?? ".", path);
-            // PERF: a missing file is the common answer (kubeconfig, .terraform/environment, .git
-            // of each ancestor); asking first avoids the cost of an exception.
-            if (!File.Exists(full)) return null;
-            using var fs = File.OpenRead(full);
-            var buf = new byte[Math.Min(maxBytes, (int)Math.Min(fs.Length, int.MaxValue))];
-            int n = fs.ReadAtLeast(buf, buf.Length, throwOnEndOfStream: false);
-            return n == buf.Length ? buf : buf[..n];
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return null;
-        }
+        var full = System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(WorkingDirectory ?? ".", path);
+        // A FIFO or a device is not read (it could hang the check) and is not content: null.
+        return LocalFiles.Read(full, maxBytes, out var bytes) == LocalFiles.Outcome.Read ? bytes : null;
     }
 
     /// <inheritdoc/>
     /// <remarks>.NET gives no device or inode: the stamp is the modification time, size and
-    /// creation (birth) time, which a file renamed over this one changes. A zero-length file is
-    /// never opened, so a FIFO or a device put in a configuration file's place cannot hang a check.</remarks>
+    /// creation (birth) time, which a file renamed over this one changes. Files are opened
+    /// non-blocking and read only when regular (<see cref="LocalFiles"/>), so a FIFO or a device put in
+    /// a configuration file's place can neither hang a check nor pass for an empty file.</remarks>
     public ConfigFile ReadConfigFile(string path)
     {
         var full = System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(WorkingDirectory ?? ".", path);
@@ -115,18 +104,9 @@ public sealed class LocalExecContext : IExecContext
             if (!info.Exists)
                 return info.Attributes != (FileAttributes)(-1) && info.Attributes.HasFlag(FileAttributes.Directory) ? ConfigFile.NotRead(path, ConfigFileState.Unreadable) : ConfigFile.Missing;
             var stamp = new FileStamp(0, (ulong)info.CreationTimeUtc.Ticks, info.LastWriteTimeUtc.Ticks * 100, info.Length);
-            return _cache.Get(full, stamp, () =>
-            {
-                if (info.Length == 0) return [];
-                try
-                {
-                    using var fs = File.OpenRead(full);
-                    var buf = new byte[ConfigFile.MaxBytes + 1];
-                    int n = fs.ReadAtLeast(buf, buf.Length, throwOnEndOfStream: false);
-                    return buf[..n];
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
-            });
+            // A FIFO, socket or device gives the tool whatever a writer sends when it runs: null here,
+            // so unreadable (never remembered), not empty.
+            return _cache.Get(full, stamp, () => LocalFiles.Read(full, ConfigFile.MaxBytes + 1, out var bytes) == LocalFiles.Outcome.Read ? bytes : null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
