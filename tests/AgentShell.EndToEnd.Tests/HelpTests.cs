@@ -34,6 +34,17 @@ public sealed class HelpTests
     }
 
     [Test]
+    public void ChecksHelpGivesItsExitCodesAsREADMEDoes()
+    {
+        // `agentshell --help` sends the reader to README for exit codes; check's are its interface.
+        static string Words(string text) => string.Join(' ', text.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        var r = AgentShellRunner.Run(["check", "--help"]);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Assert.That(Words(r.Stdout), Does.Contain("Exit 0 allow, 3 pause, 4 block, 2 usage or profile error."));
+        Assert.That(Words(File.ReadAllText(Path.Combine(Repo.Root, "README.md"))), Does.Contain("`check`: 0 allow, 3 pause, 4 block, 2 usage or profile error."));
+    }
+
+    [Test]
     public void VersionIsOneLineOnStdout()
     {
         var r = AgentShellRunner.Run(["--version"]);
