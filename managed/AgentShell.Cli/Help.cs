@@ -19,8 +19,8 @@ internal static class Help
     }
 
     /// <summary>Prints help, the version or the usage error for <paramref name="result"/> and
-    /// returns the exit code.</summary>
-    internal static int Report<T>(ParserResult<T> result, IEnumerable<Error> errors, TextWriter stdout, TextWriter stderr)
+    /// returns the exit code. <paramref name="separator"/>: the command line had a <c>--</c>.</summary>
+    internal static int Report<T>(ParserResult<T> result, IEnumerable<Error> errors, TextWriter stdout, TextWriter stderr, bool separator = true)
     {
         var list = errors.ToList();
         if (list.Any(e => e is VersionRequestedError))
@@ -46,6 +46,18 @@ internal static class Help
         if (list.Any(e => e is NoVerbSelectedError or BadVerbSelectedError or HelpVerbRequestedError { Matched: false }))
             text.AddPostOptionsLine("Run 'agentshell VERB --help' for a verb's options. Exit codes: README.md.");
         (asked ? stdout : stderr).Write(text.ToString().TrimStart('\r', '\n') + Environment.NewLine);
+        // `agentshell check curl -X DELETE …` reads -X as check's option: say where the command goes.
+        if (!asked && !separator && CommandAfter(result.TypeInfo.Current) is { } usage)
+            stderr.WriteLine($"agentshell: the command goes after '--': {usage}");
         return asked ? 0 : Program.UsageError;
     }
+
+    private static string? CommandAfter(Type verb) => verb.GetCustomAttribute<VerbAttribute>()?.Name switch
+    {
+        "run" => "agentshell run [--profile P]... -- CMD [ARGS...]",
+        "check" => "agentshell check [--profile P]... -- CMD [ARGS...]",
+        "daemon" => "agentshell daemon [--profile P]... -- CMD [ARGS...]",
+        "shell" => "agentshell shell -- CMD [ARGS...]",
+        _ => null,
+    };
 }

@@ -38,7 +38,7 @@ public static class Program
 
         try
         {
-            int code = Dispatch(head, command);
+            int code = Dispatch(head, command, separator: dd >= 0);
             AgentShell.Supervisor.Diagnostics.StartupTrace.Mark("exit");
             return code;
         }
@@ -52,7 +52,7 @@ public static class Program
         }
     }
 
-    private static int Dispatch(string[] head, string[] command)
+    private static int Dispatch(string[] head, string[] command, bool separator)
     {
         // PERF: the hot verbs' plain command lines skip the parser's reflection; anything else
         // (help, the version, a usage error) is the parser's, so its text is unchanged.
@@ -67,7 +67,7 @@ public static class Program
         });
         var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb, CheckVerb, ProfilesVerb, LogVerb,
             HookVerb, DoctorVerb, DaemonVerb, ShellVerb, RunsVerb>(head);
-        return result.MapResult(verb => Execute(verb, command), errors => Help.Report(result, errors, Console.Out, Console.Error));
+        return result.MapResult(verb => Execute(verb, command), errors => Help.Report(result, errors, Console.Out, Console.Error, separator));
     }
 
     private static int Execute(object verb, string[] command) => verb switch

@@ -141,6 +141,33 @@ public sealed class FailClosedTests
     }
 
     [Test]
+    public void AUserProfileThatCallsProductionProdRunsNothingAndTheHookDenies()
+    {
+        // A newcomer's ~/.config/agentshell/prod.json: before, 127.0.0.2 was classified "prod", no
+        // rule named it, and the DELETE below reached the server without a word.
+        using var prod = new LoopbackHttpServer("127.0.0.2");
+        var config = Directory.CreateDirectory(Path.Combine(_tmp, "config", "agentshell")).FullName;
+        File.WriteAllText(Path.Combine(config, "prod.json"), """{ "Environments": { "prod": { "Hosts": ["127.0.0.2"] } } }""");
+        var env = new Dictionary<string, string> { ["XDG_CONFIG_HOME"] = Path.Combine(_tmp, "config"), ["HOME"] = _tmp, ["XDG_STATE_HOME"] = _tmp };
+        string url = $"http://127.0.0.2:{prod.Port}/volumes/1";
+
+        var r = AgentShellRunner.Run(["run", "--", Repo.Which("curl"), "-sS", "-X", "DELETE", url], env: env);
+        Assert.That(r.ExitCode, Is.EqualTo(2), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain("prod.json:1:").And.Contain("environment 'prod' is named by no rule")
+            .And.Contain("call it 'production'").And.Contain("nothing was run"));
+
+        var check = AgentShellRunner.Run(["check", "--", "curl", "-X", "DELETE", url], env: env);
+        Assert.That(check.ExitCode, Is.EqualTo(2), check.Stderr);
+
+        var hook = AgentShellRunner.Run(["hook", "claude-code"], env: env,
+            stdin: $$"""{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"curl -X DELETE {{url}}"},"cwd":"/tmp"}""");
+        Assert.That(hook.ExitCode, Is.EqualTo(0), hook.Stderr);
+        Assert.That(hook.Stdout, Does.Contain("\"permissionDecision\":\"deny\"").And.Contain("named by no rule"));
+        Thread.Sleep(200);
+        Assert.That(prod.Requests, Is.Empty);
+    }
+
+    [Test]
     public void AMissingProfileRunsNothing()
     {
         var marker = Path.Combine(_tmp, "marker");

@@ -34,6 +34,17 @@ public sealed class HelpTests
     }
 
     [Test]
+    public void ChecksHelpGivesItsExitCodesAsREADMEDoes()
+    {
+        // `agentshell --help` sends the reader to README for exit codes; check's are its interface.
+        static string Words(string text) => string.Join(' ', text.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        var r = AgentShellRunner.Run(["check", "--help"]);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Assert.That(Words(r.Stdout), Does.Contain("Exit 0 allow, 3 pause, 4 block, 2 usage or profile error."));
+        Assert.That(Words(File.ReadAllText(Path.Combine(Repo.Root, "README.md"))), Does.Contain("`check`: 0 allow, 3 pause, 4 block, 2 usage or profile error."));
+    }
+
+    [Test]
     public void VersionIsOneLineOnStdout()
     {
         var r = AgentShellRunner.Run(["--version"]);
@@ -52,5 +63,25 @@ public sealed class HelpTests
         Assert.That(r.ExitCode, Is.EqualTo(2));
         Assert.That(r.Stdout, Is.Empty);
         Assert.That(r.Stderr, Does.Contain(message).And.Not.Contain("Copyright"));
+    }
+
+    // A newcomer types the command straight after the verb: -X was read as check's own option, and
+    // `run echo hi` said only "no command given".
+    [TestCase(new[] { "check", "curl", "-X", "DELETE", "https://db.example.com/t" }, "the command goes after '--': agentshell check")]
+    [TestCase(new[] { "run", "-q", "curl", "-X", "DELETE", "https://db.example.com/t" }, "the command goes after '--': agentshell run")]
+    [TestCase(new[] { "run", "echo", "hi" }, "no command given (it goes after '--')")]
+    public void ACommandWithoutTheSeparatorIsToldWhereItGoes(string[] args, string hint)
+    {
+        var r = AgentShellRunner.Run(args);
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.Stderr, Does.Contain(hint));
+    }
+
+    [Test]
+    public void WithTheSeparatorAnUnknownOptionGetsNoSuchHint()
+    {
+        var r = AgentShellRunner.Run(["check", "--bogus", "--", "ls"]);
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.Stderr, Does.Contain("Option 'bogus' is unknown").And.Not.Contain("goes after"));
     }
 }

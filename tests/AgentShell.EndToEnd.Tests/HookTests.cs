@@ -122,6 +122,16 @@ public sealed class HookTests
         Assert.That(r.Stderr, Does.Contain("unknown agent 'claude'").And.Contain("claude-code"));
     }
 
+    [Test]
+    public void AiderHasNoHookAndIsToldToRunUnderTheKernelGuard()
+    {
+        var r = AgentShellRunner.Run(["hook", "aider"], stdin: "{}");
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.Stdout, Is.Empty);
+        Assert.That(r.Stderr.TrimEnd(), Does.Not.Contain("\n"), "one line");
+        Assert.That(r.Stderr, Does.Contain("unknown agent 'aider'").And.Contain("agentshell run -- aider"));
+    }
+
     /// <summary>The hook's verdict is check --shell's, case by case (exit 0 allow, 3 pause, 4 block).</summary>
     [TestCase(Delete)]
     [TestCase(Pause)]

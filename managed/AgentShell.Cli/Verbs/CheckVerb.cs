@@ -14,7 +14,7 @@ namespace AgentShell.Cli.Verbs;
 /// print what the policy would do: each exec decided exactly as `run` decides it (see
 /// <see cref="CommandCheck"/>), the command and every program it would start. Exit (the most
 /// severe verdict): 0 allow, 3 pause, 4 block, 2 usage or profile error.</summary>
-[Verb("check", HelpText = "Classify a command without running it and print the verdict. Usage: agentshell check [--profile P]... [--json] -- CMD [ARGS...] | agentshell check --shell 'STRING'")]
+[Verb("check", HelpText = "Classify a command without running it and print the verdict. Usage: agentshell check [--profile P]... [--json] -- CMD [ARGS...] | agentshell check --shell 'STRING'. Exit 0 allow, 3 pause, 4 block, 2 usage or profile error.")]
 public sealed class CheckVerb
 {
     /// <summary>Exit code for a pause verdict.</summary>

@@ -41,7 +41,9 @@ public sealed class HookVerb
         if (AgentDialect.Find(Agent) is not { } dialect)
         {
             // Exit 2 with the reason on stderr: what Claude Code, Codex and Gemini CLI treat as a block.
-            stderr.WriteLine($"agentshell hook: unknown agent '{Agent}'; expected one of {string.Join(", ", AgentDialect.All.Select(d => d.Name))}");
+            // Aider (and any agent without pre-tool hooks) is guarded in the kernel instead: say how.
+            stderr.WriteLine($"agentshell hook: unknown agent '{Agent}'; expected one of {string.Join(", ", AgentDialect.All.Select(d => d.Name))}"
+                + $" (an agent without pre-tool hooks, such as Aider, is guarded by running it as: agentshell run -- {(Agent.Length > 0 ? Agent : "AGENT")})");
             return Program.UsageError;
         }
         HookAnswer? answer = null;

@@ -50,7 +50,7 @@ public sealed class RunVerb
     {
         if (command.Length == 0)
         {
-            Console.Error.WriteLine("agentshell run: no command given. Usage: agentshell run [--profile P]... -- CMD [ARGS...]");
+            Console.Error.WriteLine("agentshell run: no command given (it goes after '--'). Usage: agentshell run [--profile P]... -- CMD [ARGS...]");
             return Program.UsageError;
         }
         if (!Enum.TryParse<ConnectGuardMode>(ConnectGuard, ignoreCase: true, out var guard) || int.TryParse(ConnectGuard, out _))

@@ -44,6 +44,9 @@ public sealed class RunsVerb
         }
         if (runs.Count == 0)
         {
+            // An unusable run directory lists nothing: say why rather than "no live runs".
+            try { AgentShell.Supervisor.Approval.SocketPaths.Directory(); }
+            catch (IOException e) { Console.Error.WriteLine($"agentshell: {e.Message}"); return 1; }
             Console.WriteLine("no live runs (start one with 'agentshell run -- CMD' or 'agentshell daemon -- CMD')");
             return 0;
         }

@@ -27,6 +27,10 @@ internal sealed class SupervisingStart : IDisposable
         {
             return Refuse($"invalid profile: {e.Message}");
         }
+        // The run's control socket and CA go there: an unusable one is a setting to fix, said before
+        // anything starts (not an internal error from deep inside the run).
+        try { Supervisor.Approval.SocketPaths.Directory(); }
+        catch (IOException e) { return Refuse(e.Message); }
         var telemetry = TelemetryExporter.Configure(policy.Telemetry, Console.Error, out string? telemetryError);
         if (telemetryError != null)
         {

@@ -44,6 +44,8 @@ internal sealed class ProfileDocument
 internal sealed class ProfileEnvironment(string name)
 {
     internal string Name { get; } = name;
+    /// <summary>Where the profile declares it (null for one the reader makes itself).</summary>
+    internal Located? Declared { get; init; }
     internal List<HostPattern> Hosts { get; } = [];
     internal List<(EnvironmentSourceKind Kind, GlobPattern Glob)> Names { get; } = [];
     internal List<(string Variable, GlobPattern Value)> EnvVars { get; } = [];

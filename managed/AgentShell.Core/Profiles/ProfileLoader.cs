@@ -70,6 +70,19 @@ public static class ProfileLoader
                     Error(errors, doc.File, name, $"no environment '{name.Value}' is defined by the profiles loaded{Suggest.Hint(name.Value, parts.Environments.Names)}");
             }
         }
+        // The shipped rules, the wire layer and the unknown-client guard protect the environment
+        // named "production" only: hosts listed under "prod" that no rule names would have their
+        // destructive commands allowed. A look-alike name nothing refers to is taken for a slip.
+        var referenced = documents.SelectMany(d => d.EnvironmentReferences).Select(l => l.Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var doc in documents)
+        {
+            foreach (var env in doc.Environments)
+            {
+                if (env.Declared is { } at && LooksLikeProduction(env.Name) && !referenced.Contains(env.Name))
+                    Error(errors, doc.File, at, $"environment '{env.Name}' is named by no rule, so destructive commands aimed at it would be allowed; "
+                        + "call it 'production' (the environment the shipped rules, the wire layer and the unknown-client guard protect) or add rules naming it");
+            }
+        }
         if (errors.Count > 0) throw new ProfileException(errors);
         parts.Credentials = credentials.Build();
 
@@ -103,6 +116,12 @@ public static class ProfileLoader
         cache?.RecordPass(files, all, warnings);
         return policy;
     }
+
+    // prod, prod-eu, PROD_US, prd, live, a misspelt production; not preprod, nonprod, staging.
+    private static bool LooksLikeProduction(string name) =>
+        !name.Equals("production", StringComparison.OrdinalIgnoreCase)
+        && (name.StartsWith("prod", StringComparison.OrdinalIgnoreCase) || name.Equals("prd", StringComparison.OrdinalIgnoreCase)
+            || name.Equals("live", StringComparison.OrdinalIgnoreCase) || Suggest.Closest(name, ["production"]) != null);
 
     private static void Error(List<ProfileError> errors, string file, Located at, string message) =>
         errors.Add(new ProfileError(file, at.Path, message) { Line = at.At.Line, Column = at.At.Column });

@@ -151,7 +151,7 @@ internal static partial class ProfileReader
                 r.Skip();
                 continue;
             }
-            var env = new ProfileEnvironment(name);
+            var env = new ProfileEnvironment(name) { Declared = new Located(name, envPath, at) };
             var keys = new ProfileJson.Keys();
             while (json.NextProperty(ref r, envPath, ref keys, out string key, out var keyAt))
             {

@@ -6,15 +6,25 @@ namespace AgentShell.Supervisor.Approval;
 /// <c>/tmp/agentshell-$UID/</c>, mode 0700 and owned by us (refused otherwise).</summary>
 public static class SocketPaths
 {
-    /// <summary>The directory, created 0700 when missing.</summary>
+    /// <summary>The directory, created 0700 when missing. Throws <see cref="IOException"/> naming the
+    /// fix when it cannot be used.</summary>
     public static string Directory()
     {
         var xdg = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-        string dir = !string.IsNullOrEmpty(xdg) && System.IO.Directory.Exists(xdg)
-            ? Path.Combine(xdg, "agentshell")
-            : $"/tmp/agentshell-{Interop.Process.GetUid()}";
-        if (!System.IO.Directory.Exists(dir))
-            System.IO.Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        bool fromXdg = !string.IsNullOrEmpty(xdg) && System.IO.Directory.Exists(xdg);
+        string dir = fromXdg ? Path.Combine(xdg!, "agentshell") : $"/tmp/agentshell-{Interop.Process.GetUid()}";
+        try
+        {
+            if (!System.IO.Directory.Exists(dir))
+                System.IO.Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            // Typically `su` or `sudo -u` keeping the first user's XDG_RUNTIME_DIR (/run/user/0).
+            throw new IOException(fromXdg
+                ? $"cannot use {dir} for control sockets ({e.Message}): XDG_RUNTIME_DIR={xdg} is not this user's (after su or sudo?); set XDG_RUNTIME_DIR to a directory of your own, or unset it"
+                : $"cannot use {dir} for control sockets ({e.Message}); make it yours with mode 0700, or set XDG_RUNTIME_DIR to a directory of your own", e);
+        }
         // /tmp is shared: never use a directory someone else made or a symlink to one.
         if (!Interop.Files.TryLStat(dir, out var st))
             throw new IOException($"cannot stat {dir}");
@@ -34,7 +44,7 @@ public static class SocketPaths
         if (!string.IsNullOrEmpty(env)) return env;
         string dir;
         try { dir = Directory(); }
-        catch (IOException) { return null; }
+        catch (IOException e) { throw new ControlException(e.Message); } // "no run" would hide why
         foreach (var f in new DirectoryInfo(dir).GetFiles("*.sock").OrderByDescending(f => f.LastWriteTimeUtc))
         {
             try

@@ -25,7 +25,10 @@ public static class TelemetryDoctor
         var s = OtlpSettings.Resolve(env ?? Environment.GetEnvironmentVariable, profile, out string? error);
         if (error != null)
             return (true, $"run would refuse to start: {error}", "fix or unset the OTEL_EXPORTER_OTLP_* variable or the profile's Telemetry.Otlp named");
-        var lines = ExporterStatus.DoctorLines(runDirectory ?? Approval.SocketPaths.Directory(), s?.Describe());
+        string? dir = runDirectory;
+        try { dir ??= Approval.SocketPaths.Directory(); }
+        catch (IOException) { dir = "/nonexistent"; } // the sockets line reports it; no exporter state to show
+        var lines = ExporterStatus.DoctorLines(dir, s?.Describe());
         return (false, string.Join("; ", lines.Select(l => l.StartsWith("telemetry: ", StringComparison.Ordinal) ? l[11..] : l)), null);
     }
 }

@@ -111,6 +111,39 @@ public class ProfileLoaderTests
         Assert.That(e.Errors.Single().Message, Does.Contain("did you mean 'production'?"));
     }
 
+    // A newcomer's first profile: the host listed under 'prod' fell under no rule, and a DELETE to
+    // it was allowed without a word.
+    [TestCase("prod")]
+    [TestCase("PROD")]
+    [TestCase("prod-eu")]
+    [TestCase("prd")]
+    [TestCase("live")]
+    [TestCase("prodution")]
+    public void AProductionLookAlikeThatNoRuleNamesIsAnError(string name)
+    {
+        var e = Fails($"{{ 'Environments': {{ '{name}': {{ 'Hosts': ['127.0.0.2'] }} }} }}");
+        Assert.That(e.Errors.Single().JsonPath, Is.EqualTo($"Environments.{name}"));
+        Assert.That(e.Errors.Single().Message, Does.Contain("named by no rule").And.Contain("call it 'production'"));
+    }
+
+    [TestCase("staging")]
+    [TestCase("preprod")]
+    [TestCase("nonprod")]
+    [TestCase("dev")]
+    public void OtherEnvironmentsNeedNoRule(string name)
+    {
+        var policy = PolicyT.Load([_tmp.Write("p.json", $"{{ 'Environments': {{ '{name}': {{ 'Hosts': ['127.0.0.2'] }} }} }}")]);
+        Assert.That(policy.Rules, Is.Empty);
+    }
+
+    [Test]
+    public void AProductionLookAlikeWithItsOwnRuleIsFine()
+    {
+        string rule = Rule("").Replace("['production']", "['prod']");
+        var policy = PolicyT.Load([_tmp.Write("p.json", $"{{ 'Environments': {{ 'prod': {{ 'Hosts': ['127.0.0.2'] }} }}, 'Rules': [ {rule} ] }}")]);
+        Assert.That(policy.Rules.Single().Id, Is.EqualTo("t:r"));
+    }
+
     [TestCase("{ 'Audit': { 'LogAllowsOfUnparsedTools': 'sometimes' } }", "Audit.LogAllowsOfUnparsedTools")]
     [TestCase("{ 'Audit': { 'LogAllows': true } }", "Audit.LogAllows")]
     public void AuditSettingsAreValidated(string json, string path)

@@ -43,6 +43,19 @@ public class ShippedProfilesTests
         }
     }
 
+    // The Reason is the last thing on the agent's stderr line: default.json's headline rule once
+    // ended in "ask a person to", which reads as a cut-off message.
+    [TestCaseSource(nameof(Shipped))]
+    public void EveryReasonEndsAsACompletePhrase(string name)
+    {
+        string[] dangling = ["to", "a", "an", "the", "and", "or", "of", "with", "for", "it,"];
+        foreach (var rule in PolicyT.Load(Layers(name)).Rules.Where(r => r.Source == PathOf(name)))
+        {
+            string last = rule.Reason.TrimEnd().Split(' ')[^1];
+            Assert.That(dangling, Does.Not.Contain(last), $"{rule.Id}: '{rule.Reason}'");
+        }
+    }
+
     [Test]
     public void AllShippedProfilesLoadTogether()
     {
