@@ -60,7 +60,8 @@ public sealed class ProfileToolTarget
 
     private Target? MakeOf(string? value)
     {
-        string text = value == null ? Template : Template.Replace("{}", value, StringComparison.Ordinal);
+        // PERF: a bare "{}" template is the value itself (no copy of it).
+        string text = value == null ? Template : Template == "{}" ? value : Template.Replace("{}", value, StringComparison.Ordinal);
         if (text.Length == 0) return null;
         switch (Kind)
         {
