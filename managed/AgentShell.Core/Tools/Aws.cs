@@ -68,7 +68,7 @@ public static partial class Aws
         string profile = profileOpt ?? c.Context.GetEnvironmentVariable("AWS_PROFILE") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_PROFILE") ?? "default";
         region ??= c.Context.GetEnvironmentVariable("AWS_REGION") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_REGION")
             ?? Config.CloudConfig.AwsRegion(c.Context, profile, evidence);
-        evidence.Add(new(profileOpt != null ? $"--profile {profileOpt}" : "AWS_PROFILE", $"aws profile {profile}"));
+        evidence.Add(Evidence.Joined(profileOpt != null ? $"--profile {profileOpt}" : "AWS_PROFILE", "aws profile ", profile));
         var target = new Target { Kind = TargetKind.AwsProfile, Name = profile, Region = region };
         if (help || (pos.Count > 0 && pos[0] == "help")) return ToolHelp.Help("aws", "help");
         if (pos.Count < 2) return ToolHelp.Intent("aws", unknown ? Effect.Unknown : pos.Count == 1 && pos[0] == "configure" ? Effect.Write : Effect.Read, string.Join(' ', pos), [target], evidence);

@@ -55,6 +55,24 @@ public sealed class ProfileToolTarget
         return made as Target;
     }
 
+    /// <summary>The text of <see cref="Fact"/> before and after its one <c>{}</c>; false when it has
+    /// none or more than one. PERF: split once per entry, not per call.</summary>
+    internal bool TryFactParts(out string head, out string tail)
+    {
+        var parts = _factParts ??= SplitFact();
+        (head, tail) = parts.Length == 2 ? (parts[0], parts[1]) : ("", "");
+        return parts.Length == 2;
+    }
+
+    private string[] SplitFact()
+    {
+        if (Fact is not string f) return [];
+        int hole = f.IndexOf("{}", StringComparison.Ordinal);
+        return hole < 0 || f.IndexOf("{}", hole + 2, StringComparison.Ordinal) >= 0 ? [] : [f[..hole], f[(hole + 2)..]];
+    }
+
+    private string[]? _factParts; // [before, after] the fact's one {}, or empty (a race makes two equal ones)
+
     private static readonly object NoTarget = new();
     private object? _fixed; // Make(null): its Target, or NoTarget
 
