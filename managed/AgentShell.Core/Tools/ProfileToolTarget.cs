@@ -84,8 +84,7 @@ public sealed class ProfileToolTarget
         switch (Kind)
         {
             case TargetKind.Url:
-                if (!UrlParser.TryParse(text, "https", out var url)) return null;
-                return App && value != null ? new Target { Kind = url.Kind, Scheme = url.Scheme, Host = url.Host, Port = url.Port, Path = url.Path, Name = value } : url;
+                return UrlParser.TryParse(text, "https", App ? value : null, out var url) ? url : null;
             case TargetKind.Database:
                 // JDBC URLs (Flyway, Liquibase) are a URI after "jdbc:".
                 if (text.StartsWith("jdbc:", StringComparison.OrdinalIgnoreCase)) text = text[5..];
