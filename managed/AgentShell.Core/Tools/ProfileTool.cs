@@ -256,7 +256,7 @@ public sealed class ProfileTool
                     if (!Matches(pattern, words)) continue;
                     string? value = pattern.Length < words.Count ? words[pattern.Length] : null;
                     if (t.TakesValue && value == null) continue;
-                    Add(t, t.TakesValue ? value : null, JoinFirst(words, pattern.Length + (t.TakesValue ? 1 : 0)));
+                    Add(t, t.TakesValue ? value : null, string.Join(' ', words.Take(pattern.Length + (t.TakesValue ? 1 : 0))));
                     break;
                 }
             }
