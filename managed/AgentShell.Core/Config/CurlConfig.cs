@@ -47,11 +47,13 @@ internal static class CurlConfig
         // PERF: one pass over the exec's environment says which of the three are set; an unset one
         // is not looked up (CURL_HOME and XDG_CONFIG_HOME rarely are: two lookups per curl exec).
         ulong set = ctx.VariablesSet(PlaceVariables);
+        // PERF: each variable is looked up once for both passes (HOME was looked up twice per curl exec).
+        Dirs dirs = default;
         for (int k = 0; k < Places.Length; k++)
         {
             if ((set & (1UL << k)) == 0) continue;
             var (variable, names) = Places[k];
-            if (ctx.GetEnvironmentVariable(variable) is not { Length: > 0 } dir) continue;
+            if ((dirs[k] = ctx.GetEnvironmentVariable(variable)) is not { Length: > 0 } dir) continue;
             foreach (var name in names)
             {
                 var f = ctx.ReadConfigFile(name.Combine(dir));
@@ -60,15 +62,22 @@ internal static class CurlConfig
         }
         // curl's XDG default when XDG_CONFIG_HOME is not set (7.88: CURL_HOME's, then HOME's .config/curlrc).
         // (The set bits may say "maybe": a context that cannot tell answers every bit set.)
-        if ((set & XdgBit) != 0 && ctx.GetEnvironmentVariable("XDG_CONFIG_HOME") != null) return null;
+        if ((set & XdgBit) != 0 && dirs[1] != null) return null; // dirs[1]: XDG_CONFIG_HOME
         for (int k = 0; k < Places.Length; k++)
         {
-            if ((set & (1UL << k)) == 0 || Places[k].Variable == "XDG_CONFIG_HOME") continue;
-            if (ctx.GetEnvironmentVariable(Places[k].Variable) is not { Length: > 0 } dir) continue;
+            if ((set & (1UL << k)) == 0 || (1UL << k) == XdgBit) continue;
+            if (dirs[k] is not { Length: > 0 } dir) continue;
             var f = ctx.ReadConfigFile(XdgDefaults[k].Combine(dir));
             if (f.Exists) return f;
         }
         return null;
+    }
+
+    // The values of Places' variables (null: not set, or not looked up because its bit is clear).
+    [System.Runtime.CompilerServices.InlineArray(3)]
+    private struct Dirs
+    {
+        private string? _first;
     }
 
     private static readonly PathMemo[] XdgDefaults = [new(".config", "curlrc"), new(".config", "curlrc"), new(".config", "curlrc")];

@@ -39,6 +39,14 @@ public readonly struct Evidence : IEquatable<Evidence>
     /// <summary>"TOKEN → effect": a verb or subcommand and the effect it has, built when read.</summary>
     internal static Evidence Arrow(string token, Effect effect) => new(token, TokenArrow.Of(effect));
 
+    /// <summary>"HEAD VALUE TAIL" (<c>host db.prod…</c>, <c>kube context prod-eu</c>, <c>delete →
+    /// drop</c>), built when read: the fact <c>$"{head}{value}{tail}"</c> would be, as a
+    /// null value or tail adds nothing.</summary>
+    internal static Evidence Joined(string token, string head, string? value, string? tail = null) => new(token, new HeadValue(head, value, tail));
+
+    /// <summary>A fact that is <paramref name="text"/>'s <c>ToString()</c> (a target, a summary), made when read.</summary>
+    internal static Evidence TextOf(string token, object text) => new(token, new Later(text));
+
     /// <summary>The token as it appeared (e.g. <c>-XDELETE</c>).</summary>
     public string Token { get; init; }
 
@@ -85,6 +93,22 @@ public readonly struct Evidence : IEquatable<Evidence>
 
     /// <summary>Different token or fact.</summary>
     public static bool operator !=(Evidence a, Evidence b) => !a.Equals(b);
+
+    // PERF: the parts of a fact that is mostly a fixed word and a value the parser holds anyway
+    // ("host " and the host): an object of three references, no text built for a decision never printed.
+    private sealed class HeadValue(string head, string? value, string? tail) : IFactText
+    {
+        public string FactText(string token) => string.Concat(head, value, tail);
+
+        public string Head(string token) => head;
+    }
+
+    private sealed class Later(object text) : IFactText
+    {
+        public string FactText(string token) => text.ToString() ?? "";
+
+        public string Head(string token) => "";
+    }
 
     // "TOKEN → drop": one shared instance per effect.
     private sealed class TokenArrow : IFactText

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net;
 using System.Net.Sockets;
 using AgentShell.Core.Model;
@@ -180,9 +181,14 @@ internal sealed class EnvironmentTable
     private int DirectoryWorkspace(string dir, out EnvironmentEntry? matched)
     {
         var table = _nameTables[NameTableIndex(TargetKind.TerraformWorkspace)];
-        foreach (var part in dir.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse())
+        // PERF: the parts are read as slices from the last (no array, no string per part).
+        var rest = dir.AsSpan();
+        while (!rest.IsEmpty)
         {
-            if (part is "." or "..") continue;
+            int slash = rest.LastIndexOf('/');
+            var part = rest[(slash + 1)..];
+            rest = slash < 0 ? default : rest[..slash];
+            if (part.IsEmpty || part is "." or "..") continue;
             int env = table.Lookup(part, out matched);
             if (env != Unknown) return env;
         }
@@ -287,6 +293,10 @@ internal sealed class EnvironmentTable
     {
         private readonly Dictionary<string, (int Env, int Layer, EnvironmentEntry? Entry)> _exact = new(StringComparer.OrdinalIgnoreCase);
         private readonly List<(GlobPattern Glob, int Env, int Layer, EnvironmentEntry? Entry)> _globs = [];
+        // PERF: what Lookup reads once sealed: a frozen copy of _exact, looked up by span (a kube
+        // context, profile, project or app name per decision; a workspace directory's parts).
+        private FrozenDictionary<string, (int Env, int Layer, EnvironmentEntry? Entry)>.AlternateLookup<ReadOnlySpan<char>> _sealed;
+        private bool _isSealed;
 
         internal void Add(GlobPattern g, int env, int layer, EnvironmentEntry? entry)
         {
@@ -294,12 +304,17 @@ internal sealed class EnvironmentTable
             if (!_exact.TryGetValue(g.Text, out var have) || have.Layer <= layer) _exact[g.Text] = (env, layer, entry);
         }
 
-        internal void Seal() => _globs.Sort((a, b) =>
-            a.Glob.LiteralLength != b.Glob.LiteralLength ? b.Glob.LiteralLength.CompareTo(a.Glob.LiteralLength) : b.Layer.CompareTo(a.Layer));
-
-        internal int Lookup(string name, out EnvironmentEntry? matched)
+        internal void Seal()
         {
-            if (_exact.TryGetValue(name, out var e)) { matched = e.Entry; return e.Env; }
+            _globs.Sort((a, b) =>
+                a.Glob.LiteralLength != b.Glob.LiteralLength ? b.Glob.LiteralLength.CompareTo(a.Glob.LiteralLength) : b.Layer.CompareTo(a.Layer));
+            _sealed = _exact.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
+            _isSealed = true;
+        }
+
+        internal int Lookup(ReadOnlySpan<char> name, out EnvironmentEntry? matched)
+        {
+            if (_isSealed ? _sealed.TryGetValue(name, out var e) : _exact.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name, out e)) { matched = e.Entry; return e.Env; }
             foreach (var (g, env, _, entry) in _globs) if (g.Matches(name)) { matched = entry; return env; }
             matched = null;
             return Unknown;

@@ -18,8 +18,10 @@ public static partial class Aws
         var pos = new List<string>();
         // PERF: most commands give no path or operation option: made on first use.
         List<string>? paths = null;
-        HashSet<string>? opFlags = null;
-        bool Has(string flag) => opFlags != null && opFlags.Contains(flag);
+        // PERF: of the operation's options only those asked about below are kept, a bit each (a set
+        // of every option given, and a "--" + name string per option, were made for most commands).
+        OpFlags opFlags = OpFlags.None;
+        bool Has(OpFlags flag) => (opFlags & flag) != 0;
         string? profileOpt = null, region = null;
         bool unknown = false, help = false, skipValue = false;
         var reader = new OptionReader(Options, c.Args);
@@ -53,20 +55,20 @@ public static partial class Aws
             }
             // An option of the operation: the s3 commands' by their table, others by name.
             int eq = t.Arg.IndexOf('=');
-            var name = eq > 0 ? t.Arg[2..eq] : t.Arg[2..];
+            var dashed = eq > 0 ? t.Arg.AsSpan(0, eq) : t.Arg.AsSpan();
             if (pos[0] == "s3")
             {
-                var spec = S3Options.Long(name, out _, out _);
+                var spec = S3Options.Long(dashed[2..], out _, out _);
                 if (spec == null) { OptionProblems.Note(t, evidence); unknown = true; continue; }
-                (opFlags ??= new(StringComparer.Ordinal)).Add(spec.Name);
+                opFlags |= FlagOf(spec.Name);
                 skipValue = eq < 0 && spec.Arity == OptionArity.Required;
             }
-            else (opFlags ??= new(StringComparer.Ordinal)).Add("--" + name);
+            else opFlags |= FlagOf(dashed);
         }
         string profile = profileOpt ?? c.Context.GetEnvironmentVariable("AWS_PROFILE") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_PROFILE") ?? "default";
         region ??= c.Context.GetEnvironmentVariable("AWS_REGION") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_REGION")
             ?? Config.CloudConfig.AwsRegion(c.Context, profile, evidence);
-        evidence.Add(new(profileOpt != null ? $"--profile {profileOpt}" : "AWS_PROFILE", $"aws profile {profile}"));
+        evidence.Add(Evidence.Joined(profileOpt != null ? $"--profile {profileOpt}" : "AWS_PROFILE", "aws profile ", profile));
         var target = new Target { Kind = TargetKind.AwsProfile, Name = profile, Region = region };
         if (help || (pos.Count > 0 && pos[0] == "help")) return ToolHelp.Help("aws", "help");
         if (pos.Count < 2) return ToolHelp.Intent("aws", unknown ? Effect.Unknown : pos.Count == 1 && pos[0] == "configure" ? Effect.Write : Effect.Read, string.Join(' ', pos), [target], evidence);
@@ -79,14 +81,14 @@ public static partial class Aws
             {
                 case "rm":
                 {
-                    bool recursive = Has("--recursive");
+                    bool recursive = Has(OpFlags.Recursive);
                     bool root = paths != null && paths.Any(p => p.StartsWith("s3://", StringComparison.Ordinal) && p[5..].TrimEnd('/').IndexOf('/') < 0);
-                    bool filtered = Has("--exclude") || Has("--include");
+                    bool filtered = Has(OpFlags.Exclude) || Has(OpFlags.Include);
                     effect = recursive && root && !filtered ? Effect.Wipe : Effect.Delete;
                     break;
                 }
-                case "rb": effect = Has("--force") ? Effect.Wipe : Effect.Delete; break;
-                case "sync": effect = Has("--delete") ? Effect.Delete : Effect.Write; break;
+                case "rb": effect = Has(OpFlags.Force) ? Effect.Wipe : Effect.Delete; break;
+                case "sync": effect = Has(OpFlags.Delete) ? Effect.Delete : Effect.Write; break;
                 case "mv": effect = Effect.Delete; break; // removes the source objects
                 case "ls" or "presign": effect = Effect.Read; break;
                 case "cp" or "mb" or "website": effect = Effect.Write; break;
@@ -113,8 +115,24 @@ public static partial class Aws
             if (effect is Effect.Write or Effect.Unknown) effect = SafeguardFlags.Apply("aws", c.Args, effect, evidence);
         }
         evidence.Add(Evidence.Arrow(summary, effect));
-        if (Has("--dry-run") || Has("--dryrun")) { effect = Effect.Read; evidence.Add(new("--dry-run", "checks permissions only")); }
+        if (Has(OpFlags.DryRun) || Has(OpFlags.Dryrun)) { effect = Effect.Read; evidence.Add(new("--dry-run", "checks permissions only")); }
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("aws", effect, summary, [target], evidence);
     }
+
+    [Flags]
+    private enum OpFlags { None = 0, Recursive = 1, Exclude = 2, Include = 4, Force = 8, Delete = 16, DryRun = 32, Dryrun = 64 }
+
+    // The operation options Parse asks about, by their full name; any other is no bit.
+    private static OpFlags FlagOf(ReadOnlySpan<char> dashed) => dashed switch
+    {
+        "--recursive" => OpFlags.Recursive,
+        "--exclude" => OpFlags.Exclude,
+        "--include" => OpFlags.Include,
+        "--force" => OpFlags.Force,
+        "--delete" => OpFlags.Delete,
+        "--dry-run" => OpFlags.DryRun,
+        "--dryrun" => OpFlags.Dryrun,
+        _ => OpFlags.None,
+    };
 }

@@ -97,7 +97,7 @@ public static class Gcloud
         if (verbAt >= 1 && pos[verbAt - 1] == "projects" && verbAt + 1 < pos.Count && pos[verbAt] is not ("list" or "create"))
         {
             var named = new Target { Kind = TargetKind.GcpProject, Name = pos[verbAt + 1] };
-            evidence.Add(new(pos[verbAt + 1], $"gcp project {named.Name}"));
+            evidence.Add(Evidence.Joined(pos[verbAt + 1], "gcp project ", named.Name));
             return ToolHelp.Intent("gcloud", effect, summary, [target, named], evidence);
         }
         return ToolHelp.Intent("gcloud", effect, summary, [target], evidence);
@@ -114,7 +114,7 @@ public static class Gcloud
             if (name != null) return new Target { Kind = TargetKind.GcpProject, Name = name };
             name = "default";
         }
-        evidence.Add(new(opt != null ? $"--project {opt}" : "CLOUDSDK_CORE_PROJECT", $"gcp project {name}"));
+        evidence.Add(Evidence.Joined(opt != null ? $"--project {opt}" : "CLOUDSDK_CORE_PROJECT", "gcp project ", name));
         return new Target { Kind = TargetKind.GcpProject, Name = name };
     }
 

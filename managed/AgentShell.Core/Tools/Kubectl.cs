@@ -81,7 +81,7 @@ public static partial class Kubectl
             else if (storage) effect = Effect.Drop;
         }
         string summary = pos.Count == 1 ? pos[0] : string.Join(' ', System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pos)[..Math.Min(3, pos.Count)]);
-        evidence.Add(new(summary, $"{verb} → {effect.Name()}"));
+        evidence.Add(Evidence.Joined(summary, verb, " → ", effect.Name()));
         if (dryRun != null && dryRun != "none" && dryRun != "false")
         {
             effect = Effect.Read;
@@ -129,7 +129,7 @@ public static partial class Kubectl
     {
         if (flag != null)
         {
-            evidence.Add(new($"--context {flag}", $"kube context {flag}"));
+            evidence.Add(Evidence.Joined($"--context {flag}", "kube context ", flag));
             return new Target { Kind = TargetKind.KubeContext, Name = flag };
         }
         // Every $KUBECONFIG file, merged as kubectl does: the first file that sets current-context wins.

@@ -204,7 +204,7 @@ public static class LocalDelete
                 }
             }
             if (why != null) { effect = Effect.Wipe; evidence.Add(new(p, $"{verb} of {why}")); }
-            else evidence.Add(new(p, $"{verb} {full ?? p}"));
+            else evidence.Add(Evidence.Joined(p, verb, " ", full ?? p));
         }
         return ToolHelp.Intent(tool, effect, $"{verb} {string.Join(' ', paths)}", targets, evidence);
     }

@@ -30,7 +30,7 @@ public static partial class Mysql
                     if (value != null) sql.Add((value, t.Text));
                     execute |= t.Name == "--execute" && value != null;
                     break;
-                case "--host": host = value; evidence.Add(new(t.Text, $"host {value}")); break;
+                case "--host": host = value; evidence.Add(Evidence.Joined(t.Text, "host ", value)); break;
                 case "--port": port = value; break;
                 case "--database": db = value; break;
                 case "--help": case "--version": help = true; break;
@@ -39,7 +39,7 @@ public static partial class Mysql
         }
         if (help) return ToolHelp.Help(tool, "--help");
         db ??= positional.Count > 0 ? positional[0] : null;
-        if (host == null && c.Context.GetEnvironmentVariable("MYSQL_HOST") is string eh) { host = eh; evidence.Add(new($"MYSQL_HOST={eh}", $"host {eh}")); }
+        if (host == null && c.Context.GetEnvironmentVariable("MYSQL_HOST") is string eh) { host = eh; evidence.Add(Evidence.Joined($"MYSQL_HOST={eh}", "host ", eh)); }
         port ??= c.Context.GetEnvironmentVariable("MYSQL_TCP_PORT");
         if (host == "localhost") host = null; // mysql: "localhost" means the Unix socket
         var target = DbTarget.Make("mysql", host, port, db, 3306);

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using AgentShell.Core.Model;
 using AgentShell.Core.Policy;
 
@@ -11,11 +12,11 @@ public sealed class ProfileTool
     private readonly ProfileToolDefinition _def;
     private readonly (GlobPattern[] Words, Effect Effect)[] _patterns;
     private readonly (ProfileToolTarget Target, GlobPattern[][] When)[] _targets;
-    private readonly HashSet<string> _valued;
+    private readonly FrozenSet<string> _valued; // PERF: frozen: looked up for every dash word of every call
     // PERF: the patterns that can match, by the first subcommand word: a pattern whose first word is
     // exact is tried only for that word (up to 46 patterns a table were each tried on every call).
     // Each list keeps the table's order (the first match wins); _wildFirst serves any other word.
-    private readonly Dictionary<string, int[]> _byFirstWord = new(StringComparer.Ordinal);
+    private readonly FrozenDictionary<string, int[]> _byFirstWord;
     private readonly int[] _wildFirst;
     private readonly string[] _helpFlags, _helpWords;
     private readonly bool _dashedFlags; // every target flag is a dash word of two or more characters (as the profile reader requires)
@@ -40,8 +41,9 @@ public sealed class ProfileTool
             Flags = [f.Key],
             Kind = TargetKindNames.TryParse(f.Value, out var kind) ? kind : throw new ArgumentException($"unknown target kind '{f.Value}' for {f.Key}", nameof(def)),
         })).Select(t => (t, t.When.Select(Compile).ToArray())).ToArray();
-        _valued = new HashSet<string>(def.ValueFlags, StringComparer.Ordinal);
-        foreach (var (t, _) in _targets) _valued.UnionWith(t.Flags);
+        var valued = new HashSet<string>(def.ValueFlags, StringComparer.Ordinal);
+        foreach (var (t, _) in _targets) valued.UnionWith(t.Flags);
+        _valued = valued.ToFrozenSet(StringComparer.Ordinal);
         var wild = new List<int>();
         var exactFirst = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         for (int i = 0; i < _patterns.Length; i++)
@@ -52,7 +54,7 @@ public sealed class ProfileTool
             l.Add(i);
         }
         _wildFirst = [.. wild];
-        foreach (var (word, l) in exactFirst) _byFirstWord[word] = [.. l.Concat(wild).Order()];
+        _byFirstWord = exactFirst.ToFrozenDictionary(kv => kv.Key, kv => (int[])[.. kv.Value.Concat(wild).Order()], StringComparer.Ordinal);
         _dashedFlags = _targets.All(t => t.Target.Flags.All(f => f.Length > 1 && f[0] == '-'));
         _helpFlags = [.. def.Help.Where(h => h.StartsWith('-'))];
         _helpWords = [.. def.Help.Where(h => !h.StartsWith('-'))];
@@ -265,7 +267,11 @@ public sealed class ProfileTool
         {
             if (t.Make(value) is not Target target) return;
             targets.Add(target);
-            if (token != null) evidence.Add(new(token, t.Fact?.Replace("{}", value, StringComparison.Ordinal) ?? target.ToString()));
+            if (token == null) return;
+            // PERF: the fact is made when read ("app {}" from its two sides and the value; else the target's text).
+            if (t.Fact == null) evidence.Add(Evidence.TextOf(token, target));
+            else if (t.TryFactParts(out var head, out var tail)) evidence.Add(Evidence.Joined(token, head, value, tail));
+            else evidence.Add(new(token, t.Fact.Replace("{}", value, StringComparison.Ordinal)));
         }
     }
 

@@ -55,18 +55,36 @@ public sealed class ProfileToolTarget
         return made as Target;
     }
 
+    /// <summary>The text of <see cref="Fact"/> before and after its one <c>{}</c>; false when it has
+    /// none or more than one. PERF: split once per entry, not per call.</summary>
+    internal bool TryFactParts(out string head, out string tail)
+    {
+        var parts = _factParts ??= SplitFact();
+        (head, tail) = parts.Length == 2 ? (parts[0], parts[1]) : ("", "");
+        return parts.Length == 2;
+    }
+
+    private string[] SplitFact()
+    {
+        if (Fact is not string f) return [];
+        int hole = f.IndexOf("{}", StringComparison.Ordinal);
+        return hole < 0 || f.IndexOf("{}", hole + 2, StringComparison.Ordinal) >= 0 ? [] : [f[..hole], f[(hole + 2)..]];
+    }
+
+    private string[]? _factParts; // [before, after] the fact's one {}, or empty (a race makes two equal ones)
+
     private static readonly object NoTarget = new();
     private object? _fixed; // Make(null): its Target, or NoTarget
 
     private Target? MakeOf(string? value)
     {
-        string text = value == null ? Template : Template.Replace("{}", value, StringComparison.Ordinal);
+        // PERF: a bare "{}" template is the value itself (no copy of it).
+        string text = value == null ? Template : Template == "{}" ? value : Template.Replace("{}", value, StringComparison.Ordinal);
         if (text.Length == 0) return null;
         switch (Kind)
         {
             case TargetKind.Url:
-                if (!UrlParser.TryParse(text, "https", out var url)) return null;
-                return App && value != null ? new Target { Kind = url.Kind, Scheme = url.Scheme, Host = url.Host, Port = url.Port, Path = url.Path, Name = value } : url;
+                return UrlParser.TryParse(text, "https", App ? value : null, out var url) ? url : null;
             case TargetKind.Database:
                 // JDBC URLs (Flyway, Liquibase) are a URI after "jdbc:".
                 if (text.StartsWith("jdbc:", StringComparison.OrdinalIgnoreCase)) text = text[5..];

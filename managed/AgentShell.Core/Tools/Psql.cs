@@ -42,7 +42,7 @@ public static partial class Psql
                     else AddSql(text, t.Text, value is { Length: > 0 } and not "-" ? Path.GetDirectoryName(value) : null);
                     break;
                 }
-                case "--host": host = value; evidence.Add(new(t.Text, $"host {value}")); break;
+                case "--host": host = value; evidence.Add(Evidence.Joined(t.Text, "host ", value)); break;
                 case "--port": port = value; break;
                 case "--dbname": db = value; break;
                 case "--cluster": cluster = value; evidence.Add(new(t.Text, $"cluster {value} (pg_wrapper)")); break;
@@ -165,7 +165,7 @@ public static partial class Psql
             port ??= settings.GetValueOrDefault("port");
             db ??= settings.GetValueOrDefault("dbname");
         }
-        if (host == null && ctx.GetEnvironmentVariable("PGHOST") is string eh) { host = eh; evidence.Add(new($"PGHOST={eh}", $"host {eh}")); }
+        if (host == null && ctx.GetEnvironmentVariable("PGHOST") is string eh) { host = eh; evidence.Add(Evidence.Joined($"PGHOST={eh}", "host ", eh)); }
         port ??= ctx.GetEnvironmentVariable("PGPORT");
         db ??= ctx.GetEnvironmentVariable("PGDATABASE");
         return DbTarget.Make("postgresql", host, port, db, 5432);

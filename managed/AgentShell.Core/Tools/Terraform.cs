@@ -54,12 +54,12 @@ public static partial class Terraform
         if (verb == "apply" && pos.Count > 1 && !destroyFlag) evidence.Add(new(pos[1], "applies a saved plan, whose changes are not visible here (unknown)"));
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         string ws = c.Context.GetEnvironmentVariable("TF_WORKSPACE") ?? "";
-        if (ws.Length > 0) evidence.Add(new($"TF_WORKSPACE={ws}", $"workspace {ws}"));
+        if (ws.Length > 0) evidence.Add(Evidence.Joined($"TF_WORKSPACE={ws}", "workspace ", ws));
         else
         {
             var file = chdir != null ? Path.Combine(chdir, ".terraform", "environment") : Path.Combine(".terraform", "environment");
             ws = ToolHelp.ReadText(c.Context, file)?.Trim() ?? "";
-            if (ws.Length > 0) evidence.Add(new(file, $"workspace {ws}"));
+            if (ws.Length > 0) evidence.Add(Evidence.Joined(file, "workspace ", ws));
             else ws = "default";
         }
         // The default workspace says nothing of the environment; the directory may (EnvironmentTable

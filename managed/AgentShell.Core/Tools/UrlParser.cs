@@ -7,7 +7,12 @@ namespace AgentShell.Core.Tools;
 public static class UrlParser
 {
     /// <summary>Parses <paramref name="url"/>; a URL without a scheme gets <paramref name="defaultScheme"/>.</summary>
-    public static bool TryParse(string url, string defaultScheme, out Target target)
+    public static bool TryParse(string url, string defaultScheme, out Target target) => TryParse(url, defaultScheme, null, out target);
+
+    /// <summary>As <see cref="TryParse(string, string, out Target)"/>; the target carries
+    /// <paramref name="name"/> (a platform app's) as its <see cref="Target.Name"/>. PERF: one target
+    /// made, not a parsed one and a copy with the name.</summary>
+    internal static bool TryParse(string url, string defaultScheme, string? name, out Target target)
     {
         target = null!;
         if (string.IsNullOrEmpty(url)) return false;
@@ -53,7 +58,7 @@ public static class UrlParser
             host = InvariantCase.Lower(authority.TrimEnd('.'));
         }
         if (host.Length == 0) return false;
-        target = new Target { Kind = TargetKind.Url, Scheme = scheme, Host = host, Port = port, Path = path };
+        target = new Target { Kind = TargetKind.Url, Scheme = scheme, Host = host, Port = port, Path = path, Name = name };
         return true;
     }
 

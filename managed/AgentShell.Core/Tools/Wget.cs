@@ -27,7 +27,7 @@ public static partial class Wget
             {
                 case "--method":
                     method = value.ToUpperInvariant();
-                    evidence.Add(new(t.Text, $"method {method}"));
+                    evidence.Add(Evidence.Joined(t.Text, "method ", method));
                     unknown |= Raw(t, value, "method", evidence);
                     break;
                 case "--post-data": case "--body-data": body = value; bodyToken = t.Text; method ??= "POST"; break;
@@ -60,7 +60,7 @@ public static partial class Wget
         {
             if (!UrlParser.TryParse(u, "http", out var t)) { unknown = true; evidence.Add(new(u, "URL not understood (unknown)")); continue; }
             targets.Add(t);
-            evidence.Add(new(u, $"target {t}"));
+            evidence.Add(new(u, t)); // "target URL", made when read
             if (Curl.HasControl(u)) { unknown = true; evidence.Add(new(HttpBody.Short(u), "URL with a control character (unknown)")); }
             if (t.Scheme is not ("http" or "https" or "ftp" or "ftps")) { unknown = true; evidence.Add(new(u, $"scheme {t.Scheme} (unknown)")); }
             if (Curl.FormMethod(UrlQuery(u), evidence) is string qm) effect = ToolHelp.Max(effect, Curl.MethodEffect(qm));

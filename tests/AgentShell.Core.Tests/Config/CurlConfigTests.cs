@@ -102,6 +102,21 @@ public class CurlConfigTests
         Assert.That(Classify(["curl", "https://api.example.net/x"]).Effect, Is.EqualTo(Effect.Read));
     }
 
+    // The XDG fallback reads $CURL_HOME/.config/curlrc too; an XDG_CONFIG_HOME set to nothing is set
+    // (no fallback) though it names no directory to read.
+    [Test]
+    public void TheDotConfigFallbackOfCurlHomeAndAnEmptyXdgConfigHome()
+    {
+        Write("curl-home/.config/curlrc", "request = DELETE\n");
+        var env = new Dictionary<string, string> { ["HOME"] = _home, ["CURL_HOME"] = Path.Combine(_home, "curl-home") };
+        Assert.That(Classify(["curl", "https://api.example.net/x"], env).Effect, Is.EqualTo(Effect.Delete));
+        env["XDG_CONFIG_HOME"] = "";
+        Assert.That(Classify(["curl", "https://api.example.net/x"], env).Effect, Is.EqualTo(Effect.Read));
+        env.Remove("XDG_CONFIG_HOME");
+        env["CURL_HOME"] = "";
+        Assert.That(Classify(["curl", "https://api.example.net/x"], env).Effect, Is.EqualTo(Effect.Read));
+    }
+
     [Test]
     public void AUrlAndABodyInTheCurlrcAreSeen()
     {

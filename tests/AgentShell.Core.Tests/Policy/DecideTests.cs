@@ -255,6 +255,10 @@ public class DecideTests
     [TestCase(new[] { "terraform", "-chdir=envs/dev", "destroy", "-auto-approve" }, "/home/dev/infra", PolicyAction.Pause)]
     [TestCase(new[] { "terraform", "destroy", "-auto-approve" }, "/home/dev/products/vpc", PolicyAction.Pause)]
     [TestCase(new[] { "terraform", "-chdir=envs/prod", "plan" }, "/home/dev/infra", PolicyAction.Allow)]
+    // The parts as read from the last: empty parts, "." and ".." skipped, any case, a trailing slash.
+    [TestCase(new[] { "terraform", "destroy", "-auto-approve" }, "/home/dev/infra/live//PROD/./vpc/", PolicyAction.Block)]
+    [TestCase(new[] { "terraform", "destroy", "-auto-approve" }, "/home/dev/infra/live/prod/..", PolicyAction.Block)]
+    [TestCase(new[] { "terraform", "destroy", "-auto-approve" }, "/home/dev/infra/live/xprod/.", PolicyAction.Pause)]
     public void ADirectoryNamedProdIsProductionInTheDefaultWorkspace(string[] argv, string cwd, PolicyAction action)
     {
         var policy = PolicyT.Load([Path.Combine(TempProfiles.ShippedDir, "default.json")]);

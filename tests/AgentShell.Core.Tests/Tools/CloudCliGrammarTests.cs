@@ -44,6 +44,15 @@ public class CloudCliGrammarTests
     [TestCase(new[] { "aws", "--profile", "prod", "s3", "rm", "s3://bucket/", "--rec" }, Effect.Wipe, "aws profile prod")]
     [TestCase(new[] { "aws", "--profile", "prod", "s3", "rm", "s3://bucket/", "--exclude", "*.log", "--recursive" }, Effect.Delete, "aws profile prod")]
     [TestCase(new[] { "aws", "--profile", "prod", "s3", "rb", "s3://bucket", "--force" }, Effect.Wipe, "aws profile prod")]
+    // The operation options that decide, in each spelling (s3: the table's prefixes; others: the exact name, =value too).
+    [TestCase(new[] { "aws", "--profile", "prod", "s3", "sync", ".", "s3://bucket/site", "--del" }, Effect.Delete, "aws profile prod")]
+    [TestCase(new[] { "aws", "--profile", "prod", "s3", "sync", ".", "s3://bucket/site" }, Effect.Write, "aws profile prod")]
+    [TestCase(new[] { "aws", "--profile", "prod", "s3", "rm", "s3://bucket/", "--recursive", "--include=*.log" }, Effect.Delete, "aws profile prod")]
+    [TestCase(new[] { "aws", "--profile", "prod", "s3", "rm", "s3://bucket/", "--recursive", "--dryrun" }, Effect.Read, "aws profile prod")]
+    [TestCase(new[] { "aws", "--profile", "prod", "ec2", "terminate-instances", "--instance-ids", "i-1", "--dry-run" }, Effect.Read, "aws profile prod")]
+    [TestCase(new[] { "aws", "--profile", "prod", "ec2", "delete-vpc", "--vpc-id", "v", "--dryrun=true" }, Effect.Read, "aws profile prod")]
+    [TestCase(new[] { "aws", "--profile", "prod", "ec2", "delete-vpc", "--vpc-id", "v", "--dry-runs" }, Effect.Delete, "aws profile prod")]
+    [TestCase(new[] { "aws", "--profile", "prod", "ec2", "delete-vpc", "--dry", "--vpc-id", "v" }, Effect.Delete, "aws profile prod")]
     [TestCase(new[] { "aws", "--frob", "x", "rds", "delete-db-instance" }, Effect.Unknown, "aws profile default")]
     [TestCase(new[] { "aws", "--profile", "prod", "--frob", "x", "rds", "describe-db-instances" }, Effect.Unknown, "aws profile prod")]
     public void Aws(string[] argv, Effect effect, string target) => Check(argv, effect, target);

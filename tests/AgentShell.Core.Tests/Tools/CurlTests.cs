@@ -187,4 +187,22 @@ public class CurlTests
     [TestCase("...")]
     public void AWordThatCouldBeAHostIsStillJudged(string word) =>
         Assert.That(Parse("-XDELETE", word).Effect, Is.Not.EqualTo(Effect.Read));
+
+    // Every UTF-16 unit, alone and at each position of a URL long enough for the vectorised search:
+    // a C0 control other than tab, or DEL, and nothing else.
+    [Test]
+    public void HasControlIsC0ButTabAndDel()
+    {
+        const string url = "https://api.prod.example.com/v1/volumes/1234567890?x=y";
+        for (int c = 0; c <= 0xFFFF; c++)
+        {
+            bool expected = (c < 0x20 && c != '\t') || c == 0x7F;
+            Assert.That(Curl.HasControl(((char)c).ToString()), Is.EqualTo(expected), $"U+{c:X4}");
+            if (c < 0x100 || c is 0xFEFF or 0xFFFF or 0x2028)
+                for (int at = 0; at <= url.Length; at += 7)
+                    Assert.That(Curl.HasControl(url.Insert(at, ((char)c).ToString())), Is.EqualTo(expected), $"U+{c:X4} at {at}");
+        }
+        Assert.That(Curl.HasControl(""), Is.False);
+        Assert.That(Curl.HasControl(url), Is.False);
+    }
 }
