@@ -45,6 +45,24 @@ public sealed class KnownToolInPlaceTests(string guard) : TrustAtExecFixture(gua
         Assert.That(r.Stdout, Does.StartWith("200 "), "the untouched curl went through first");
         Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
     }
+
+    private static int Tries => int.TryParse(Environment.GetEnvironmentVariable("AGENTSHELL_ADVERSARIAL_TRIES"), out int n) && n > 0 ? n : 100;
+
+    [Test]
+    public void AProgramWrittenIntoACopyOfCurlBetweenItsCheckAndItsExecDoesNotRun()
+    {
+        // A copy of curl is curl by its bytes when its exec is decided; a thread of the tree writes
+        // another program into it in place (no new inode) before the kernel opens it for the exec.
+        // On main 4d7a276: 40-77 (seccomp) and 33 (kernel) DELETEs in 100 runs. The kernel's open for
+        // the exec stops further writes (ETXTBSY), and the ctime the decision saw tells one made
+        // before it: such an exec is killed at its exec event (supervisor:exec-changed).
+        var r = AgentShellRunner.Run(["run", "--connect-guard", Guard, "--profile", Profile, "--audit", Home.AuditLog, "--", Repo.Python,
+            Path.Combine(Repo.Root, "tests", "adversarial", "native", "rewrite-race.py"), Repo.Which("curl"), Attacks.Program("not-curl"), Prod.Url("/volumes/1"), Tries.ToString()],
+            TimeSpan.FromMinutes(5), Home.Dir, Home.Env);
+        Thread.Sleep(100);
+        Assert.That(Prod.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}"), Is.Empty, r.Stderr);
+        Assert.That(r.Stdout, Does.Contain($"ran {Tries}"), $"the race was not run\n{r.Stderr}");
+    }
 }
 
 /// <summary>The same attack in an ordinary user's run (nobody, seccomp mode, its own user and pid
