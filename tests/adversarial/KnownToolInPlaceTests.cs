@@ -102,4 +102,35 @@ public sealed class KnownToolInPlaceAsAUserTests
             Directory.Delete(dir, true);
         }
     }
+
+    [Test]
+    public void AProgramWrittenIntoAKnownToolIsNotThatToolInADaemonsCommand()
+    {
+        // The same in an `agentshell daemon`'s command (root): its identities are found at the
+        // daemon's start, from the daemon's PATH.
+        Attacks.Require("seccomp");
+        using var prod = new LoopbackHttpServer("127.0.0.2");
+        string dir = Directory.CreateTempSubdirectory("agentshell-adv-inplace-").FullName;
+        try
+        {
+            string bin = Directory.CreateDirectory(Path.Combine(dir, ".local", "bin")).FullName;
+            File.Copy(Repo.Which("curl"), Path.Combine(bin, "curl"));
+            string profile = Path.Combine(dir, "block.json");
+            File.WriteAllText(profile, """{ "Description": "test: 127.0.0.2 is production; unknown clients are blocked", "Environments": { "production": { "Hosts": ["127.0.0.2"], "Wire": { "Http": false, "Postgres": false } } }, "Network": { "UnknownClientToProduction": "block" } }""");
+            var env = new Dictionary<string, string>
+            {
+                ["HOME"] = dir, ["XDG_RUNTIME_DIR"] = Path.Combine(dir, "run"), ["XDG_STATE_HOME"] = dir, ["XDG_CONFIG_HOME"] = Path.Combine(dir, "config"),
+                ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH"),
+            };
+            string script = $"curl -s -o /dev/null -w '%{{http_code}} ' {prod.Url("/before")}; cat {Attacks.Program("not-curl")} > {bin}/curl; curl -s -X GET {prod.Url("/volumes/1")}";
+            var r = AgentShellRunner.Run(["daemon", "-q", "--profile", profile, "--pause-timeout", "1", "--", "bash", "-c", script], TimeSpan.FromMinutes(1), dir, env);
+            Thread.Sleep(100);
+            Assert.That(prod.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}"), Is.Empty, r.Stderr);
+            Assert.That(r.Stdout, Does.StartWith("200 "), $"the untouched curl went through first\n{r.Stderr}");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }
