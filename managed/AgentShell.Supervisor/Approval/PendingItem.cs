@@ -105,8 +105,13 @@ public static class ShellQuote
     /// <summary>Quotes each argument only where needed and joins with spaces.</summary>
     public static string Join(IEnumerable<string> args) => string.Join(' ', args.Select(Quote));
 
-    /// <summary>Quotes one argument: bash's <c>$'…'</c> when it holds a character a terminal acts on.</summary>
-    public static string Quote(string a) => Plain(a) ? a : !Acts(a) ? "'" + a.Replace("'", "'\\''") + "'" : AnsiC(a);
+    /// <summary>Quotes one argument.</summary>
+    public static string Quote(string a) => Plain(a) ? a : "'" + a.Replace("'", "'\\''") + "'";
+
+    /// <summary>As <see cref="Join"/>, for a person's terminal (`pending`, `watch`): an argument that
+    /// holds a character a terminal acts on is written as bash's <c>$'…'</c> with escapes. (The
+    /// exported and logged command keeps <see cref="Join"/>'s form: it reaches no terminal as it is.)</summary>
+    public static string JoinShown(IEnumerable<string> args) => string.Join(' ', args.Select(a => Acts(a) ? AnsiC(a) : Quote(a)));
 
     private static readonly System.Buffers.SearchValues<char> ActingChars = System.Buffers.SearchValues.Create(
         "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f" +
@@ -157,7 +162,6 @@ public static class ShellQuote
             if (i > 0) to.Append(' ');
             string a = args[i];
             if (Plain(a)) { to.Append(a); continue; }
-            if (Acts(a)) { to.Append(AnsiC(a)); continue; }
             to.Append('\'');
             foreach (char c in a)
                 if (c == '\'') to.Append("'\\''");

@@ -19,7 +19,11 @@ public sealed class ShellQuoteTests
     [TestCase("x\u202e'y\\", "$'x\\u202e\\'y\\\\'")]
     [TestCase("\u009b2K", "$'\\u009b2K'")]
     [TestCase("\u007f", "$'\\x7f'")]
-    public void ArgumentsWithTerminalControlsAreAnsiCQuoted(string arg, string shown) => Assert.That(ShellQuote.Quote(arg), Is.EqualTo(shown));
+    public void ArgumentsWithTerminalControlsAreAnsiCQuoted(string arg, string shown)
+    {
+        Assert.That(ShellQuote.JoinShown([arg]), Is.EqualTo(shown));
+        Assert.That(ShellQuote.Quote(arg), Is.EqualTo("'" + arg.Replace("'", "'\\''") + "'"), "the logged and exported form is as before");
+    }
 
     [TestCase("\r\e[2Kcurl GET\u202e")]
     [TestCase("x\u202e'y\\ \t z\n")]
@@ -30,7 +34,7 @@ public sealed class ShellQuoteTests
         var psi = new ProcessStartInfo("/bin/bash") { RedirectStandardOutput = true, StandardOutputEncoding = System.Text.Encoding.UTF8 };
         psi.Environment["LC_ALL"] = "C.UTF-8"; // \u escapes are written in the locale's encoding
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("printf %s " + ShellQuote.Quote(arg));
+        psi.ArgumentList.Add("printf %s " + ShellQuote.JoinShown([arg]));
         using var p = Process.Start(psi)!;
         string o = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
@@ -38,14 +42,8 @@ public sealed class ShellQuoteTests
     }
 
     [Test]
-    public void JoinAndAppendJoinAgree()
-    {
-        string[] argv = ["python3", "-c", "x", "\r\e[1Acurl GET /health", "a b"];
-        var sb = new System.Text.StringBuilder();
-        ShellQuote.AppendJoin(sb, argv);
-        Assert.That(sb.ToString(), Is.EqualTo(ShellQuote.Join(argv)));
-        Assert.That(sb.ToString(), Is.EqualTo("python3 -c x $'\\r\\x1b[1Acurl GET /health' 'a b'"));
-    }
+    public void JoinShownQuotesEachArgumentOnItsOwn() =>
+        Assert.That(ShellQuote.JoinShown(["python3", "-c", "x", "\r\e[1Acurl GET /health", "a b"]), Is.EqualTo("python3 -c x $'\\r\\x1b[1Acurl GET /health' 'a b'"));
 
     [TestCase("w\e[2Kx", "w\\x1b[2Kx")]
     [TestCase("\r\ncurl", "\\r\\ncurl")]
