@@ -37,7 +37,7 @@ internal static class PendingText
     /// <summary>The item's argv, redacted and quoted for a shell.</summary>
     private static string Command(JsonElement i) =>
         i.TryGetProperty("argv", out var a) && a.ValueKind == JsonValueKind.Array
-            ? ShellQuote.Join(Redactor.RedactArgv(a.EnumerateArray().Select(e => e.GetString() ?? "").ToArray()))
+            ? ShellQuote.JoinShown(Redactor.RedactArgv(a.EnumerateArray().Select(e => e.GetString() ?? "").ToArray()))
             : DecisionText.Text(i.Str("command"));
 
     /// <summary>A JSON array of items with every text a secret can hide in redacted.</summary>
