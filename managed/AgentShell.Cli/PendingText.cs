@@ -16,24 +16,28 @@ internal static class PendingText
         var created = i.GetProperty("created").GetDateTimeOffset();
         var deadline = i.GetProperty("deadline").GetDateTimeOffset();
         long waited = (long)(now - created).TotalSeconds, left = Math.Max(0, (long)(deadline - now).TotalSeconds);
-        var chain = string.Join(" → ", i.GetProperty("chain").EnumerateArray().Select(e => DecisionText.Text(e.GetString())));
+        var chain = string.Join(" → ", i.GetProperty("chain").EnumerateArray().Select(e => Shown(e.GetString())));
         var sb = new StringBuilder();
         sb.Append(selected ? "> " : "  ").Append(b).Append(i.Str("id")).Append(r)
-          .Append($"  {red}{DecisionText.Text(i.Str("summary"))}{r} ({i.Str("environment")})  [rule {i.Str("rule")}]  waiting {waited}s, {left}s left\n");
+          .Append($"  {red}{Shown(i.Str("summary"))}{r} ({i.Str("environment")})  [rule {i.Str("rule")}]  waiting {waited}s, {left}s left\n");
         if (i.Str("run") is string run) sb.Append($"     run:     {run}\n");
         sb.Append($"     process: {chain}\n");
-        if (i.Str("cwd") is string cwd) sb.Append($"     cwd:     {DecisionText.Text(cwd)}\n");
-        sb.Append($"     command: {Command(i)}\n");
+        if (i.Str("cwd") is string cwd) sb.Append($"     cwd:     {Shown(cwd)}\n");
+        sb.Append($"     command: {ShellQuote.Inert(Command(i))}\n");
         if (i.Str("target") is string target)
-            sb.Append($"     target:  {DecisionText.Text(target)} ({(i.Str("matched") is string m ? $"{i.Str("environment")} because {m}" : i.Str("environment"))})\n");
-        if (i.Str("explanation") is { Length: > 0 } ex) sb.Append($"     why:     {DecisionText.Text(ex)}\n");
+            sb.Append($"     target:  {Shown(target)} ({(i.Str("matched") is string m ? $"{i.Str("environment")} because {m}" : i.Str("environment"))})\n");
+        if (i.Str("explanation") is { Length: > 0 } ex) sb.Append($"     why:     {Shown(ex)}\n");
         return sb.ToString();
     }
+
+    /// <summary>A text of the item as a person is shown it: redacted, and with every character a
+    /// terminal acts on written as an escape (the tree chooses its argv, cwd and process names).</summary>
+    private static string Shown(string? text) => ShellQuote.Inert(DecisionText.Text(text));
 
     /// <summary>The item's argv, redacted and quoted for a shell.</summary>
     private static string Command(JsonElement i) =>
         i.TryGetProperty("argv", out var a) && a.ValueKind == JsonValueKind.Array
-            ? ShellQuote.Join(Redactor.RedactArgv(a.EnumerateArray().Select(e => e.GetString() ?? "").ToArray()))
+            ? ShellQuote.JoinShown(Redactor.RedactArgv(a.EnumerateArray().Select(e => e.GetString() ?? "").ToArray()))
             : DecisionText.Text(i.Str("command"));
 
     /// <summary>A JSON array of items with every text a secret can hide in redacted.</summary>

@@ -12,8 +12,9 @@ namespace AgentShell.Supervisor;
 /// arguments after argv[0].</summary>
 internal sealed class CommittedExec
 {
-    private CommittedExec(byte[] argv, bool argvIsSuffix, byte[] environment, (ulong Dev, ulong Ino)? program, string[] args, string name, ExecFiles files)
+    private CommittedExec(byte[] argv, bool argvIsSuffix, byte[] environment, (ulong Dev, ulong Ino)? program, string[] args, string name, ExecFiles files, long programCtime = 0)
     {
+        ProgramCtime = programCtime;
         Files = files;
         Argv = argv;
         ArgvIsSuffix = argvIsSuffix;
@@ -31,6 +32,11 @@ internal sealed class CommittedExec
     public byte[] Environment { get; }
     /// <summary>Device and inode of the program the kernel runs (the file, or a script's interpreter); null when unknown.</summary>
     public (ulong Dev, ulong Ino)? Program { get; }
+    /// <summary>The ctime (ns) the decision saw on an ELF program's file; 0 when unknown or a script.
+    /// The inode alone does not tell a file written in place (O_WRONLY, no new inode) after the
+    /// decision looked and before the kernel's open for the exec, which stops further writes
+    /// (ETXTBSY); a write sets the ctime, and the tree cannot set the clock back.</summary>
+    public long ProgramCtime { get; }
     /// <summary>The argv as decided, for messages and the audit log.</summary>
     public string[] Args { get; }
     /// <summary>The files the exec was decided on (<see cref="ExecFiles.Of(ExecRequest)"/>), read once for the check and the trust.</summary>
@@ -70,7 +76,7 @@ internal sealed class CommittedExec
             return new CommittedExec(w.WrittenSpan.ToArray(), false, env, files.Interpreter, args, name, files);
         }
         if (!kind.Elf) return new CommittedExec(Join(request.Argv, 1), true, env, null, args, name, files);
-        return new CommittedExec(Join(request.Argv, 0), false, env, files.File, args, name, files);
+        return new CommittedExec(Join(request.Argv, 0), false, env, files.File, args, name, files, kind.Ctime);
     }
 
     // PERF: an agent runs its tools with the same environment exec after exec: the bytes this thread

@@ -259,7 +259,7 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         }
         missing = false;
         stated = Interop.Files.TryFStat(fd, out st);
-        if (stated && st.IsRegular) kind = ProgramKind.Of(fd, st.Identity);
+        if (stated && st.IsRegular) kind = ProgramKind.Of(fd, st.Identity) with { Ctime = st.CtimeNs };
         return fd;
     }
 

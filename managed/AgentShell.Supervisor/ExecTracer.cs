@@ -242,7 +242,9 @@ internal sealed class ExecTracer
     /// <paramref name="procDir"/>: /proc/PID open as a directory, or -1.</summary>
     internal static string? Compare(int pid, CommittedExec expected, int procDir = -1)
     {
-        var exe = procDir >= 0 ? ProcessInfo.ExeIdentityAt(procDir) : ProcessInfo.ExeIdentity(pid);
+        bool stated = procDir >= 0 ? ProcessInfo.ExeStatusAt(procDir, out var st) : ProcessInfo.ExeStatus(pid, out st);
+        (ulong Dev, ulong Ino)? exe = stated ? st.Identity : null;
+        if (stated && expected.ProgramCtime != 0 && exe == expected.Program && st.CtimeNs != expected.ProgramCtime) return "its program's file was written after the check";
         // PERF: the strings from the new image's stack (GETREGS, then two process_vm_readv: the
         // pointers, the strings) instead of two /proc files (an open, read and close each): ~30 µs
         // less per check on this VM. A format known only by its arguments' end (binfmt_misc) and a

@@ -9,7 +9,7 @@ internal static class PauseNotice
     public static string Line(PendingItem i, string? run = null)
     {
         string target = run == null ? i.Id : $"--run {run} {i.Id}";
-        return $"agentshell: paused {i.Decision.Describe()} — approve with: agentshell approve {target}   (deny: agentshell deny {target})";
+        return $"agentshell: paused {ShellQuote.Inert(i.Decision.Describe())} — approve with: agentshell approve {target}   (deny: agentshell deny {target})";
     }
 
     /// <summary>Writes the notice to /dev/tty, or to <paramref name="log"/> without a terminal.</summary>

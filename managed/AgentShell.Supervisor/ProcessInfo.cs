@@ -121,13 +121,16 @@ internal static class ProcessInfo
     internal static (ulong Dev, ulong Ino)? ExeIdentity(int pid) =>
         Interop.Files.TryStat($"/proc/{pid}/exe", out var st) ? st.Identity : null;
 
-    /// <summary><see cref="ExeIdentity(int)"/> through <paramref name="procDir"/>, an open /proc/PID
+    /// <summary>The status of what <c>exe</c> names in <paramref name="procDir"/>, an open /proc/PID
     /// directory: "exe" looked up in it, not the whole path.</summary>
-    internal static (ulong Dev, ulong Ino)? ExeIdentityAt(int procDir) =>
-        Interop.Files.StatAt(procDir, "exe\0"u8, out var st) == 0 ? st.Identity : null;
+    internal static bool ExeStatusAt(int procDir, out FileStatus st) =>
+        Interop.Files.StatAt(procDir, "exe\0"u8, out st) == 0;
+
+    /// <summary>The status of what /proc/PID/exe names (the file itself, not the link).</summary>
+    internal static bool ExeStatus(int pid, out FileStatus st) => Interop.Files.TryStat($"/proc/{pid}/exe", out st);
 
     /// <summary>Opens /proc/PID as a directory (O_PATH: for lookups in it only) for a later
-    /// <see cref="ExeIdentityAt"/>, its "exe" entry looked up once already (the link itself, not
+    /// <see cref="ExeStatusAt"/>, its "exe" entry looked up once already (the link itself, not
     /// followed): the later lookup finds it cached and only follows it to what runs then. -1 when it
     /// cannot be opened. PERF: the path is formatted on the stack, no string made.</summary>
     internal static int OpenProcDir(int pid)

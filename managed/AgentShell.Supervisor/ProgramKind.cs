@@ -4,8 +4,9 @@ namespace AgentShell.Supervisor;
 
 /// <summary>What one open of an exec's program found: ELF, a script and its "#!" line, or another
 /// format; <see cref="Identity"/>: the regular file's (device, inode) from the same open; null for
-/// anything else (then <see cref="ExecFiles.Of(ExecRequest)"/> names it).</summary>
-internal readonly record struct ProgramKind(bool Unreadable, bool Elf, string? Interpreter, string? Argument, (ulong Dev, ulong Ino)? Identity = null)
+/// anything else (then <see cref="ExecFiles.Of(ExecRequest)"/> names it); <see cref="Ctime"/>: its
+/// ctime then (ns; 0 unknown), to tell a file written in place between the look and the exec.</summary>
+internal readonly record struct ProgramKind(bool Unreadable, bool Elf, string? Interpreter, string? Argument, (ulong Dev, ulong Ino)? Identity = null, long Ctime = 0)
 {
     /// <summary>Opens <paramref name="path"/> and looks: one open, fstat and read.</summary>
     public static ProgramKind Of(string path, out Errno error)
@@ -16,7 +17,7 @@ internal readonly record struct ProgramKind(bool Unreadable, bool Elf, string? I
         {
             // A FIFO or a device is read as before (4 bytes, non-blocking); only a regular file's "#!" line is looked at.
             bool regular = Interop.Files.TryFStat(fd, out var st) && st.IsRegular;
-            return Of(fd, regular ? st.Identity : null);
+            return regular ? Of(fd, st.Identity) with { Ctime = st.CtimeNs } : Of(fd, null);
         }
         finally { Interop.Libc.close(fd); }
     }

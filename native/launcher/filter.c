@@ -27,6 +27,9 @@
 #ifndef __NR_clone3
 #define __NR_clone3 435
 #endif
+#ifndef USERFAULTFD_IOC_NEW
+#define USERFAULTFD_IOC_NEW 0xAA00 /* _IO(0xAA, 0x00): /dev/userfaultfd's one ioctl */
+#endif
 #ifndef CLONE_NEWNS
 #define CLONE_NEWNS 0x00020000
 #endif
@@ -37,7 +40,7 @@
  * samples/seccomp/bpf-helper.h does: inserting an instruction moves every target with it, and
  * assemble() refuses a program whose targets do not add up before anything is installed. */
 #define LABELS(X) X(NATIVE) X(NOT_X32) X(SENDTO) X(SENDMSG) X(KILL_ARGS) X(PID0) X(PID1) \
-                  X(CONNECT_LEN) X(NEW_MOUNT_NS) X(NO_CLONE3) X(ALLOW) X(REFUSE) X(NOTIFY)
+                  X(CONNECT_LEN) X(NEW_MOUNT_NS) X(NO_CLONE3) X(IOCTL_CMD) X(ALLOW) X(REFUSE) X(NOTIFY)
 enum label {
     NEXT, /* no jump: the next instruction */
 #define LABEL_ENUM(name) name,
@@ -203,6 +206,12 @@ int install_filter(const struct filter_opts *o)
         JEQ(__NR_clock_settime, REFUSE),
         JEQ(__NR_adjtimex, REFUSE),
         JEQ(__NR_clock_adjtime, REFUSE),
+        /* userfaultfd: the supervisor reads an exec's argv from the tree's memory, and a page the
+         * tree registered and never fills would hold that read (and the receiving thread) for
+         * ever. The syscall takes the kernel's faults only with CAP_SYS_PTRACE, the device
+         * (0600 root) for a root tree: both refused. */
+        JEQ(__NR_userfaultfd, REFUSE),
+        JEQ(__NR_ioctl, IOCTL_CMD),
         JEQ(__NR_sendto, SENDTO),
         JEQ(__NR_sendmmsg, SENDMSG),
         JEQ(__NR_sendmsg, SENDMSG),
@@ -265,6 +274,10 @@ int install_filter(const struct filter_opts *o)
         JUMP_IF(BPF_JSET, CLONE_NEWNS, NOTIFY, ALLOW),
         LABEL(NO_CLONE3),
         RET(SECCOMP_RET_ERRNO | ENOSYS),
+        /* ioctl(fd, cmd, arg); the kernel uses the low 32 bits of cmd. */
+        LABEL(IOCTL_CMD),
+        LOAD_ARG_LO(1),
+        JEQ_ELSE(USERFAULTFD_IOC_NEW, REFUSE, ALLOW),
         /* connect(fd, addr, addrlen); the kernel uses the low 32 bits of addrlen. */
         LABEL(CONNECT_LEN),
         LOAD_ARG_LO(2),

@@ -95,7 +95,11 @@ public sealed class PendingItem
     }
 }
 
-/// <summary>POSIX shell quoting for display and paste.</summary>
+/// <summary>POSIX shell quoting for display and paste. What a person is shown must be what is
+/// there: a character a terminal acts on (CR, ESC, any C0 or C1 control, DEL) or that reorders the
+/// text around it (a bidi override or isolate) is shown as an escape, never sent as it is. A tree
+/// process chooses its argv, its working directory and its name, and with them it could otherwise
+/// erase and rewrite the lines of a pending item (`curl GET …/health` over a DELETE).</summary>
 public static class ShellQuote
 {
     /// <summary>Quotes each argument only where needed and joins with spaces.</summary>
@@ -103,6 +107,52 @@ public static class ShellQuote
 
     /// <summary>Quotes one argument.</summary>
     public static string Quote(string a) => Plain(a) ? a : "'" + a.Replace("'", "'\\''") + "'";
+
+    /// <summary>As <see cref="Join"/>, for a person's terminal (`pending`, `watch`): an argument that
+    /// holds a character a terminal acts on is written as bash's <c>$'…'</c> with escapes. (The
+    /// exported and logged command keeps <see cref="Join"/>'s form: it reaches no terminal as it is.)</summary>
+    public static string JoinShown(IEnumerable<string> args) => string.Join(' ', args.Select(a => Acts(a) ? AnsiC(a) : Quote(a)));
+
+    private static readonly System.Buffers.SearchValues<char> ActingChars = System.Buffers.SearchValues.Create(
+        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f" +
+        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f" +
+        "\u007f\u0080\u0081\u0082\u0083\u0084\u0085\u0086\u0087\u0088\u0089\u008a\u008b\u008c\u008d\u008e\u008f" +
+        "\u0090\u0091\u0092\u0093\u0094\u0095\u0096\u0097\u0098\u0099\u009a\u009b\u009c\u009d\u009e\u009f" +
+        "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069");
+
+    /// <summary>True when <paramref name="s"/> holds a character a terminal acts on or reorders by.</summary>
+    public static bool Acts(string s) => s.AsSpan().ContainsAny(ActingChars);
+
+    /// <summary><paramref name="s"/> with each character a terminal acts on written as an escape
+    /// (<c>\r</c>, <c>\x1b</c>, <c>\u202e</c>): for texts shown to a person that are not pasted
+    /// (a summary, a target, a working directory, a process name).</summary>
+    public static string Inert(string s)
+    {
+        if (!Acts(s)) return s;
+        var b = new System.Text.StringBuilder(s.Length + 8);
+        foreach (char c in s) AppendEscaped(b, c);
+        return b.ToString();
+    }
+
+    private static void AppendEscaped(System.Text.StringBuilder b, char c)
+    {
+        if (!ActingChars.Contains(c)) b.Append(c);
+        else if (c == '\n') b.Append("\\n");
+        else if (c == '\r') b.Append("\\r");
+        else if (c == '\t') b.Append("\\t");
+        else if (c <= '\u007f') b.Append("\\x").Append(((int)c).ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+        else b.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>bash's ANSI-C quoting (<c>$'…'</c>): pasted, it is the same argument.</summary>
+    private static string AnsiC(string a)
+    {
+        var b = new System.Text.StringBuilder(a.Length + 8).Append("$'");
+        foreach (char c in a)
+            if (c is '\\' or '\'') b.Append('\\').Append(c);
+            else AppendEscaped(b, c);
+        return b.Append('\'').ToString();
+    }
 
     /// <summary>As <see cref="Join"/>, appended to <paramref name="to"/> (allocates nothing once it has room).</summary>
     public static void AppendJoin(System.Text.StringBuilder to, IReadOnlyList<string> args)

@@ -9,7 +9,10 @@ namespace AgentShell.Supervisor.Network;
 /// <para>At construction every tool the classifier has a parser for is looked up in the
 /// directories of <c>PATH</c> and the usual system directories, symlinks resolved, and its
 /// device/inode and size remembered. A file is then that tool when it is the same inode (a symlink
-/// or hard link) or a byte-identical copy (same size, same bytes). A known program is read only
+/// or hard link) or a byte-identical copy (same size, same bytes), and only while that inode is
+/// as it was found (size, mtime, ctime): a tree that can write the file (a root tree, or a tool
+/// installed in a directory the user owns, such as <c>~/.local/bin</c>) could otherwise write
+/// its own program into curl's inode and have it trusted as curl. A known program is read only
 /// when some candidate has its size. A candidate is compared each time it is asked about: no
 /// answer is kept for a file version, because no stat tells that the bytes are the ones compared
 /// (a shared writable mapping whose pages were written before the look changes them again
@@ -27,6 +30,7 @@ public sealed class ExecutableIdentity
 
     private readonly Dictionary<(ulong Dev, ulong Ino), KnownBinary> _byInode = [];
     private readonly Dictionary<(ulong Dev, ulong Ino), HashSet<string>> _namesByInode = []; // every tool name a file is installed under
+    private readonly Dictionary<(ulong Dev, ulong Ino), FileVersion> _found = []; // each one as it was found at start
     private readonly Dictionary<long, KnownBinary[]> _bySize;
     private int _candidateHashes;
 
@@ -53,6 +57,7 @@ public sealed class ExecutableIdentity
                 // stat follows symlinks: the key is the file that actually runs.
                 if (!Interop.Files.TryStat(path, out var st) || !st.IsRegular || st.Size <= 0) continue;
                 if (!_namesByInode.TryGetValue(st.Identity, out var names)) _namesByInode[st.Identity] = names = [];
+                _found.TryAdd(st.Identity, FileVersion.Of(st));
                 names.Add(tool);
                 if (_byInode.ContainsKey(st.Identity)) continue; // same file under another name or directory
                 var binary = new KnownBinary(tool, ResolvedPath(path), st.Size, st.Identity, this);
@@ -122,7 +127,7 @@ public sealed class ExecutableIdentity
     /// unless <paramref name="identified"/> is what <see cref="Identify(int, in FileStatus)"/> said of that file.</summary>
     internal bool IsTool(string openablePath, in FileStatus st, string tool, IdentifiedProgram? identified = null)
     {
-        if (_namesByInode.TryGetValue(st.Identity, out var names)) return names.Contains(tool);
+        if (_namesByInode.TryGetValue(st.Identity, out var names)) return AsFound(st) && names.Contains(tool);
         // The same file's content already looked at (the decision's Identify): its answer, not a second comparison.
         return (identified is { } known ? known.Tool : Identify(openablePath, st)) == tool;
     }
@@ -141,7 +146,7 @@ public sealed class ExecutableIdentity
         try
         {
             if (!st.IsRegular) return null;
-            if (_byInode.TryGetValue(st.Identity, out var same)) return same.Tool;
+            if (_byInode.TryGetValue(st.Identity, out var same)) return AsFound(st) ? same.Tool : null;
             if (!_bySize.ContainsKey(st.Size) || st.Size > MaxHashBytes) return null;
             return IdentifyByContent(openablePath);
         }
@@ -160,7 +165,7 @@ public sealed class ExecutableIdentity
         try
         {
             if (!st.IsRegular) return null;
-            if (_byInode.TryGetValue(st.Identity, out var same)) return same.Tool;
+            if (_byInode.TryGetValue(st.Identity, out var same)) return AsFound(st) ? same.Tool : null;
             if (!_bySize.ContainsKey(st.Size) || st.Size > MaxHashBytes) return null;
             using var handle = new SafeFileHandle(fd, ownsHandle: false);
             return IdentifyByContent(handle, st);
@@ -185,7 +190,7 @@ public sealed class ExecutableIdentity
     private string? IdentifyByContent(SafeFileHandle handle, in FileStatus st)
     {
         int fd = (int)handle.DangerousGetHandle();
-        if (_byInode.TryGetValue(st.Identity, out var same)) return same.Tool;
+        if (_byInode.TryGetValue(st.Identity, out var same)) return AsFound(st) ? same.Tool : null;
         if (!_bySize.TryGetValue(st.Size, out var sameSize) || st.Size > MaxHashBytes) return null;
         var version = FileVersion.Of(st);
         Interlocked.Increment(ref _candidateHashes);
@@ -198,6 +203,12 @@ public sealed class ExecutableIdentity
         if (!Interop.Files.TryFStat(fd, out var after) || FileVersion.Of(after) != version) return null;
         return tool;
     }
+
+    /// <summary>True when <paramref name="st"/>, a known binary's inode, is as it was found at start.
+    /// A write in place (O_WRONLY, a shared writable mapping) sets the ctime, and nothing in the tree
+    /// can set it back (the clock is out of its reach). So does a new hard link, a chmod or a chown:
+    /// the tool is then unknown for the rest of the run (fail closed; a person can approve).</summary>
+    private bool AsFound(in FileStatus st) => _found.TryGetValue(st.Identity, out var v) && v == FileVersion.Of(st);
 
     /// <summary>Reads <paramref name="into"/> full from <paramref name="offset"/>, or up to the end
     /// of the file: the bytes read.</summary>
@@ -266,7 +277,7 @@ public sealed class ExecutableIdentity
             using var known = new SafeFileHandle(fd, ownsHandle: true);
             // The file found at start, not whatever has been put at its path since (a tree that can
             // write /usr/bin would otherwise make its own program the model of curl).
-            if (!Interop.Files.TryFStat(fd, out var st) || !st.IsRegular || st.Size != length || st.Identity != identity) return false;
+            if (!Interop.Files.TryFStat(fd, out var st) || !st.IsRegular || st.Size != length || st.Identity != identity || !owner.AsFound(st)) return false;
             const int Chunk = 1 << 16;
             byte[] a = ArrayPool<byte>.Shared.Rent(Chunk), b = ArrayPool<byte>.Shared.Rent(Chunk);
             try

@@ -53,14 +53,53 @@ public sealed class ExecutableIdentityTests
         Assert.That(identity.CandidateHashes + identity.KnownHashes, Is.Zero, "recognised by inode, nothing hashed");
     }
 
+    /// <summary>curl installed in a directory of the test's own (a link to the system's curl
+    /// would change its ctime, and with it what every run started before counts as curl).</summary>
+    private (string Bin, string Curl) InstalledCurl()
+    {
+        string bin = Directory.CreateDirectory(Path.Combine(_dir, "bin")).FullName;
+        return (bin, Copy(_curl, Path.Combine("bin", "curl")));
+    }
+
     [Test]
     public void AHardLinkToCurlIsCurl()
     {
+        var (bin, curl) = InstalledCurl();
         string link = Path.Combine(_dir, "x");
-        if (Syscall.link(_curl, link) != 0) Assert.Ignore($"cannot hard-link {_curl} into {_dir}: {Stdlib.GetLastError()}");
-        var identity = new ExecutableIdentity();
+        if (Syscall.link(curl, link) != 0) Assert.Ignore($"cannot hard-link {curl} into {_dir}: {Stdlib.GetLastError()}");
+        var identity = new ExecutableIdentity(["curl"], [bin]);
         Assert.That(identity.Identify(link), Is.EqualTo("curl"));
         Assert.That(identity.CandidateHashes + identity.KnownHashes, Is.Zero, "recognised by inode, nothing hashed");
+    }
+
+    [Test]
+    public void AKnownToolWrittenInPlaceIsNotThatToolNorTheModelOfACopy()
+    {
+        // A tree that can write the file writes another program into curl's inode (same inode, no
+        // O_TRUNC): it must not be curl, nor may a copy of the new bytes be. Written here with its
+        // own first bytes: no stat tells what was written, only that something was.
+        var (bin, curl) = InstalledCurl();
+        var identity = new ExecutableIdentity(["curl"], [bin]);
+        Assert.That(identity.Identify(curl), Is.EqualTo("curl"), "the look-alike: as found at start");
+        Assert.That(identity.Identify(Copy(curl, "y")), Is.EqualTo("curl"), "the look-alike: a copy of it");
+        Thread.Sleep(10); // a coarse ctime could otherwise not move
+        using (var f = new FileStream(curl, FileMode.Open, FileAccess.Write)) f.Write(File.ReadAllBytes(_curl).AsSpan(0, 4));
+        Assert.That(identity.Identify(curl), Is.Null, "written since start");
+        Assert.That(identity.IsTool(curl, "curl"), Is.False);
+        Assert.That(identity.Identify(Copy(curl, "z")), Is.Null, "a copy compared with a model written since start");
+    }
+
+    [Test]
+    public void AKnownToolLinkedSinceStartIsNoLongerKnown()
+    {
+        // The price of the check above: a new link (or a chmod, a chown) also sets the ctime, and
+        // cannot be told from a write. The tool is then unknown for the rest of the run: paused,
+        // never trusted on a guess.
+        var (bin, curl) = InstalledCurl();
+        var identity = new ExecutableIdentity(["curl"], [bin]);
+        Thread.Sleep(10);
+        if (Syscall.link(curl, Path.Combine(_dir, "x")) != 0) Assert.Ignore($"cannot hard-link {curl}: {Stdlib.GetLastError()}");
+        Assert.That(identity.Identify(curl), Is.Null);
     }
 
     [TestCase(0)]
