@@ -25,7 +25,22 @@ internal static class ToolConfig
             _ => call.Args,
         };
         if (id == ToolId.Psql) PsqlConfig.Startup(call, facts);
+        if (id is ToolId.Kubectl or ToolId.Helm) KubeContextSetEarlier(id, call, facts);
         return ReferenceEquals(args, call.Args) ? call
             : new ToolCall { Args = args, Context = call.Context, StdinText = call.StdinText, StdinOpaque = call.StdinOpaque };
+    }
+
+    // kubectl config use-context NAME (or kubectx NAME) earlier in the same shell string
+    // (Lexing.ShellStateChanges): without a --context of its own, the command reaches NAME. Added
+    // beside the context the parser reads from the kubeconfig as it is now, never instead of it:
+    // the variable is the simulation's, and an exec that sets it by hand only adds a target.
+    private static void KubeContextSetEarlier(ToolId id, ToolCall call, ConfigFacts facts)
+    {
+        if (call.Context.GetEnvironmentVariable(Lexing.ShellStateChanges.KubeContext) is not { } name) return;
+        string flag = id == ToolId.Helm ? "--kube-context" : "--context";
+        foreach (var a in call.Args)
+            if (a == flag || a.StartsWith(flag + "=", StringComparison.Ordinal)) return;
+        facts.AddTarget(new Model.Target { Kind = Model.TargetKind.KubeContext, Name = name == Lexing.ShellStateChanges.NotKnown ? null : name },
+            "use-context " + name, $"kube context {name}, chosen earlier in the same command string");
     }
 }
