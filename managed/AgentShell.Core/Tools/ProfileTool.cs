@@ -254,6 +254,11 @@ public sealed class ProfileTool
                     if (!Matches(pattern, words)) continue;
                     string? value = pattern.Length < words.Count ? words[pattern.Length] : null;
                     if (t.TakesValue && value == null) continue;
+                    if (t.Words)
+                    {
+                        for (int k = pattern.Length; k < words.Count; k++) Add(t, words[k], string.Join(' ', words.Take(pattern.Length)) + " " + words[k]);
+                        break;
+                    }
                     Add(t, t.TakesValue ? value : null, string.Join(' ', words.Take(pattern.Length + (t.TakesValue ? 1 : 0))));
                     break;
                 }
@@ -263,6 +268,18 @@ public sealed class ProfileTool
 
         void Add(ProfileToolTarget t, string? value, string? token)
         {
+            if (t.Words)
+            {
+                // A stack's name names no target itself; each environment word in it does (ShopProdStack → prod).
+                if (value == null) return;
+                foreach (var word in ProfileToolTarget.EnvironmentWords(value))
+                {
+                    if (t.Make(word) is not Target named) continue;
+                    targets.Add(named);
+                    evidence.Add(new(token ?? value, $"{t.Fact?.Replace("{}", value, StringComparison.Ordinal) ?? value} names {word}"));
+                }
+                return;
+            }
             if (t.Make(value) is not Target target) return;
             targets.Add(target);
             if (token != null) evidence.Add(new(token, t.Fact?.Replace("{}", value, StringComparison.Ordinal) ?? target.ToString()));

@@ -40,6 +40,44 @@ public sealed class ProfileToolTarget
     /// carries it as its name, so a profile's <c>Apps</c> can put it in an environment.</summary>
     public bool App { get; init; }
 
+    /// <summary>The values are names (a CloudFormation stack <c>ShopProdStack</c>, <c>api-production</c>)
+    /// whose environment words are each a target (<see cref="EnvironmentWords"/>); the name itself is
+    /// not one. With <see cref="When"/>, every word after the pattern is such a name (<c>cdk destroy A B</c>).</summary>
+    public bool Words { get; init; }
+
+    // Words that name an environment in a resource's name, as the Apps globs of the default profile and
+    // common stage names spell them.
+    private static readonly HashSet<string> EnvironmentWordSet = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "prod", "production", "prd", "live", "staging", "stage", "stg", "preprod", "uat", "qa", "dev", "development", "test", "sandbox",
+    };
+
+    /// <summary>The environment words of <paramref name="name"/>: split at every non-alphanumeric and at
+    /// a lower-to-upper change (<c>ShopProdStack</c> → Shop, Prod, Stack), lower-cased, those that name an
+    /// environment (prod, staging, …). Empty when none does.</summary>
+    public static List<string> EnvironmentWords(string name)
+    {
+        var found = new List<string>();
+        int from = 0;
+        for (int i = 0; i <= name.Length; i++)
+        {
+            if (i < name.Length && i > from && !Boundary(name, i) && char.IsAsciiLetterOrDigit(name[i])) continue;
+            if (i > from)
+            {
+                var word = name[from..i].ToLowerInvariant();
+                if (EnvironmentWordSet.Contains(word) && !found.Contains(word)) found.Add(word);
+            }
+            from = i < name.Length && char.IsAsciiLetterOrDigit(name[i]) ? i : i + 1;
+        }
+        return found;
+    }
+
+    // A word starts at i: lower→Upper (ShopProd), UPPER→Upper-lower (PRODStack: S), letter↔digit (prod2).
+    private static bool Boundary(string s, int i) =>
+        char.IsAsciiLetterUpper(s[i]) && char.IsAsciiLetterLower(s[i - 1])
+        || char.IsAsciiLetterUpper(s[i]) && char.IsAsciiLetterUpper(s[i - 1]) && i + 1 < s.Length && char.IsAsciiLetterLower(s[i + 1])
+        || char.IsAsciiDigit(s[i]) != char.IsAsciiDigit(s[i - 1]) && char.IsAsciiLetterOrDigit(s[i - 1]);
+
     /// <summary>True when the entry needs a value from its source (its template has <c>{}</c>).</summary>
     public bool TakesValue => Template.Contains("{}", StringComparison.Ordinal);
 
