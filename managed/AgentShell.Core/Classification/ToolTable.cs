@@ -91,6 +91,8 @@ internal static class ToolTable
         ("truncate", ToolId.Truncate), ("crontab", ToolId.Crontab),
         ("parted", ToolId.Partition), ("sgdisk", ToolId.Partition), ("sfdisk", ToolId.Partition), ("lvremove", ToolId.Partition),
         ("vgremove", ToolId.Partition), ("pvremove", ToolId.Partition), ("zfs", ToolId.Partition), ("zpool", ToolId.Partition),
+        ("fdisk", ToolId.Partition), ("cryptsetup", ToolId.Partition), ("mdadm", ToolId.Partition), ("tee", ToolId.Partition),
+        ("oc", ToolId.Kubectl),
     ];
 
     // Every mkfs.TYPE helper (mkfs.ext2, mkfs.f2fs, mkfs.exfat, …) makes a file system, listed or not.
