@@ -108,7 +108,7 @@ public sealed class ProfileToolTarget
             case TargetKind.Database:
                 // JDBC URLs (Flyway, Liquibase) are a URI after "jdbc:".
                 if (text.StartsWith("jdbc:", StringComparison.OrdinalIgnoreCase)) text = text[5..];
-                if (!DbTarget.TryParseUri(text, out var host, out var port, out var database)) return null;
+                if (!DbTarget.TryParseUri(text, out var host, out var port, out var database)) return KeyValueDatabase(text);
                 var (scheme, defaultPort) = DatabaseScheme(text[..text.IndexOf("://", StringComparison.Ordinal)]);
                 var t = DbTarget.Make(scheme, host, port, database, defaultPort);
                 return t.Port == 0 ? new Target { Kind = t.Kind, Scheme = t.Scheme, Host = t.Host, Database = t.Database } : t;
@@ -119,6 +119,43 @@ public sealed class ProfileToolTarget
             default:
                 return new Target { Kind = Kind, Name = text };
         }
+    }
+
+    // A connection string of key=value pairs: a libpq conninfo (host=h port=5 dbname=d: goose's DSN) or an
+    // ADO.NET one (Host=h;Database=d, Server=tcp:h,1433;Initial Catalog=d: dotnet ef --connection). Only
+    // with a host: without one the server depends on what is not read here (PGHOST, a socket), so no target.
+    private static Target? KeyValueDatabase(string text)
+    {
+        string? host = null, port = null, database = null;
+        bool ado = text.Contains(';');
+        IEnumerable<KeyValuePair<string, string>> pairs;
+        if (ado)
+        {
+            var list = new List<KeyValuePair<string, string>>();
+            foreach (var part in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                int eq = part.IndexOf('=');
+                if (eq > 0) list.Add(new(part[..eq].Trim(), part[(eq + 1)..].Trim().Trim('"', '\'')));
+            }
+            pairs = list;
+        }
+        else if (DbTarget.TryParseConninfo(text, out var ci)) pairs = ci;
+        else return null;
+        foreach (var (key, value) in pairs)
+        {
+            switch (key.ToLowerInvariant())
+            {
+                case "host" or "server" or "data source" or "datasource" or "address" or "addr" or "hostaddr": host ??= value; break;
+                case "port": port = value; break;
+                case "dbname" or "database" or "initial catalog": database = value; break;
+            }
+        }
+        if (string.IsNullOrEmpty(host)) return null;
+        if (host.StartsWith("tcp:", StringComparison.OrdinalIgnoreCase)) host = host[4..];
+        int comma = host.IndexOf(',');
+        if (comma > 0) { port ??= host[(comma + 1)..]; host = host[..comma]; }
+        var t = DbTarget.Make(ado ? "db" : "postgresql", host, port, database, ado ? 0 : 5432);
+        return t.Port == 0 ? new Target { Kind = t.Kind, Scheme = t.Scheme, Host = t.Host, Database = t.Database } : t;
     }
 
     private static (string Scheme, int DefaultPort) DatabaseScheme(string scheme) => scheme.ToLowerInvariant() switch
