@@ -32,6 +32,7 @@ internal static class CredentialScan
         [ToolId.Fly] = ["FLY_API_TOKEN", "FLY_ACCESS_TOKEN"], [ToolId.Heroku] = ["HEROKU_API_KEY"],
         [ToolId.Doctl] = ["DIGITALOCEAN_ACCESS_TOKEN"], [ToolId.Supabase] = ["SUPABASE_ACCESS_TOKEN", "SUPABASE_DB_PASSWORD"],
         [ToolId.Pulumi] = ["PULUMI_ACCESS_TOKEN"], [ToolId.Az] = ["AZURE_CLIENT_SECRET"],
+        [ToolId.Gcloud] = ["CLOUDSDK_AUTH_ACCESS_TOKEN"], [ToolId.Gsutil] = ["CLOUDSDK_AUTH_ACCESS_TOKEN"],
         [ToolId.Prisma] = ["DATABASE_URL"], [ToolId.DrizzleKit] = ["DATABASE_URL"], [ToolId.Sequelize] = ["DATABASE_URL"], [ToolId.Rails] = ["DATABASE_URL"],
     };
 
