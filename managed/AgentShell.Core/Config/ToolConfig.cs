@@ -25,22 +25,59 @@ internal static class ToolConfig
             _ => call.Args,
         };
         if (id == ToolId.Psql) PsqlConfig.Startup(call, facts);
-        if (id is ToolId.Kubectl or ToolId.Helm) KubeContextSetEarlier(id, call, facts);
+        SetEarlier(id, name, call, facts);
         return ReferenceEquals(args, call.Args) ? call
             : new ToolCall { Args = args, Context = call.Context, StdinText = call.StdinText, StdinOpaque = call.StdinOpaque };
     }
 
-    // kubectl config use-context NAME (or kubectx NAME) earlier in the same shell string
-    // (Lexing.ShellStateChanges): without a --context of its own, the command reaches NAME. Added
-    // beside the context the parser reads from the kubeconfig as it is now, never instead of it:
-    // the variable is the simulation's, and an exec that sets it by hand only adds a target.
-    private static void KubeContextSetEarlier(ToolId id, ToolCall call, ConfigFacts facts)
+    // A setting changed earlier in the same shell string (Lexing.ShellStateChanges: kubectl config
+    // use-context, terraform workspace select, gcloud config set project, az account set, pulumi
+    // stack select): the command reaches it too. Added beside the target the parser reads, never
+    // instead: the earlier command may have failed, and the variable can be set by hand. A command
+    // that names its own (--context, --project, --subscription, -s) is left alone.
+    // PERF: only the tools a simulation can change look a variable up.
+    private static void SetEarlier(ToolId id, string name, ToolCall call, ConfigFacts facts)
     {
-        if (call.Context.GetEnvironmentVariable(Lexing.ShellStateChanges.KubeContext) is not { } name) return;
-        string flag = id == ToolId.Helm ? "--kube-context" : "--context";
-        foreach (var a in call.Args)
-            if (a == flag || a.StartsWith(flag + "=", StringComparison.Ordinal)) return;
-        facts.AddTarget(new Model.Target { Kind = Model.TargetKind.KubeContext, Name = name == Lexing.ShellStateChanges.NotKnown ? null : name },
-            "use-context " + name, $"kube context {name}, chosen earlier in the same command string");
+        switch (id)
+        {
+            case ToolId.Kubectl or ToolId.Helm:
+                Add(Lexing.ShellStateChanges.KubeContext, Model.TargetKind.KubeContext, "kube context", id == ToolId.Helm ? ["--kube-context"] : ["--context"]);
+                break;
+            case ToolId.Terraform:
+                Add(Lexing.ShellStateChanges.TerraformWorkspace, Model.TargetKind.TerraformWorkspace, "workspace", []);
+                break;
+            case ToolId.Pulumi:
+                Add(Lexing.ShellStateChanges.PulumiStack, Model.TargetKind.TerraformWorkspace, "stack", ["-s", "--stack"]);
+                break;
+            case ToolId.Gcloud or ToolId.Gsutil:
+                Add(Lexing.ShellStateChanges.GcpProject, Model.TargetKind.GcpProject, "project", ["--project"]);
+                if (!HasFlag(call.Args, ["--project", "--configuration"]) && call.Context.GetEnvironmentVariable(Lexing.ShellStateChanges.GcpConfiguration) is { } conf)
+                {
+                    var evidence = new List<Model.Evidence>();
+                    var project = conf == Lexing.ShellStateChanges.NotKnown ? null : CloudConfig.GcloudProject(call.Context, conf, evidence, out _);
+                    facts.AddTarget(new Model.Target { Kind = Model.TargetKind.GcpProject, Name = project ?? Lexing.ShellStateChanges.NotKnown },
+                        "configurations activate " + conf, $"gcloud configuration {conf} (project {project ?? "not known"}), activated earlier in the same command string");
+                }
+                break;
+            case ToolId.Az:
+                Add(Lexing.ShellStateChanges.AzureSubscription, Model.TargetKind.AzureSubscription, "subscription", ["--subscription"]);
+                break;
+        }
+
+        void Add(string variable, Model.TargetKind kind, string what, string[] ownFlags)
+        {
+            if (call.Context.GetEnvironmentVariable(variable) is not { } value || HasFlag(call.Args, ownFlags)) return;
+            // A name not known here stays the marker's text: no profile lists it, so the target is unknown.
+            facts.AddTarget(new Model.Target { Kind = kind, Name = value },
+                value, $"{what} {value}, chosen earlier in the same command string");
+        }
+    }
+
+    private static bool HasFlag(IReadOnlyList<string> args, string[] flags)
+    {
+        foreach (var a in args)
+            foreach (var f in flags)
+                if (a == f || a.Length > f.Length && a.StartsWith(f, StringComparison.Ordinal) && a[f.Length] == '=') return true;
+        return false;
     }
 }

@@ -95,6 +95,9 @@ internal static class CredentialScan
             if (Array.IndexOf(variables, "DATABASE_URL") >= 0 && c.Context.GetEnvironmentVariable("DATABASE_URL") == null)
                 DotEnvDatabaseUrl(c.Context, ref found);
         }
+        // The key set by aws configure set earlier in the same shell string (Lexing.ShellStateChanges): beside the others.
+        if (id == ToolId.Aws && c.Context.GetEnvironmentVariable(Lexing.ShellStateChanges.AwsSecretKey) is { Length: > 0 } configured)
+            Add(ref found, "aws configure set aws_secret_access_key (earlier)", configured);
         if (id == ToolId.Aws && c.Context.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") == null)
             foreach (var (key, value) in Config.CloudConfig.AwsSecrets(c.Context, AwsProfile(c))) Add(ref found, "~/.aws/credentials " + key, value);
         if (found != null) Substitutions(c.Context, ref found);

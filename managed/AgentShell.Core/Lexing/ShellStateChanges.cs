@@ -5,15 +5,28 @@ namespace AgentShell.Core.Lexing;
 /// <c>kubectx</c>), the Terraform/OpenTofu workspace, the pulumi stack, gcloud's project or
 /// configuration, az's subscription, the AWS secret key. Under <c>run</c> each exec is decided
 /// with the state as it is then; <c>check</c> and the agent hooks see the whole string before any
-/// of it runs, so the change is simulated: the later commands get the variable each tool reads
-/// for that setting (its own where it has one: TF_WORKSPACE, CLOUDSDK_CORE_PROJECT, …). A name
-/// given by a variable or substitution is kept as written: no profile names it, so the target is
-/// unknown (paused on production), never the old one.</summary>
+/// of it runs, so the change is simulated: the later commands get a variable of this simulation
+/// (AGENTSHELL_SHELL_*), and the tool's configuration pass (<c>Config.ToolConfig</c>) adds the
+/// setting as a target beside the one the parser reads, never instead of it: the earlier command
+/// may fail (<c>;</c> runs the next one anyway), and a variable set by hand can then only add a
+/// target. A name given by a variable or substitution is <see cref="NotKnown"/>: no profile names
+/// it, so the target is unknown (paused on production).</summary>
 internal static class ShellStateChanges
 {
-    /// <summary>The kube context set earlier in the same string. Not a kubectl variable: kubectl and
-    /// helm add it beside the context they read (so setting it by hand can only add a target).</summary>
+    /// <summary>The kube context set earlier in the same string (kubectl, helm).</summary>
     internal const string KubeContext = "AGENTSHELL_SHELL_KUBE_CONTEXT";
+    /// <summary>The Terraform/OpenTofu workspace selected earlier in the same string.</summary>
+    internal const string TerraformWorkspace = "AGENTSHELL_SHELL_TF_WORKSPACE";
+    /// <summary>The pulumi stack selected earlier in the same string.</summary>
+    internal const string PulumiStack = "AGENTSHELL_SHELL_PULUMI_STACK";
+    /// <summary>gcloud's project set earlier in the same string.</summary>
+    internal const string GcpProject = "AGENTSHELL_SHELL_GCP_PROJECT";
+    /// <summary>gcloud's configuration activated earlier in the same string.</summary>
+    internal const string GcpConfiguration = "AGENTSHELL_SHELL_GCP_CONFIGURATION";
+    /// <summary>az's subscription set earlier in the same string.</summary>
+    internal const string AzureSubscription = "AGENTSHELL_SHELL_AZ_SUBSCRIPTION";
+    /// <summary>The AWS secret key configured earlier in the same string (a credential candidate).</summary>
+    internal const string AwsSecretKey = "AGENTSHELL_SHELL_AWS_SECRET_ACCESS_KEY";
 
     /// <summary>Records in <paramref name="exported"/> what <paramref name="c"/> changes for the commands after it.</summary>
     internal static void Apply(ShellCommand c, Dictionary<string, string> exported)
@@ -32,23 +45,23 @@ internal static class ShellStateChanges
                 if (Operands(c, 1) is [var (ctx, kdyn)] && !ctx.Contains('=')) exported[KubeContext] = Named(ctx == "-" ? "" : ctx, kdyn);
                 break;
             case "terraform" or "tofu" or "terragrunt":
-                if (Operands(c, 1) is [("workspace", _), ("select" or "new", _), var (ws, wdyn), ..]) exported["TF_WORKSPACE"] = Named(ws, wdyn);
+                if (Operands(c, 1) is [("workspace", _), ("select" or "new", _), var (ws, wdyn), ..]) exported[TerraformWorkspace] = Named(ws, wdyn);
                 break;
             case "pulumi":
-                if (Operands(c, 1) is [("stack", _), ("select" or "init", _), var (stack, sdyn), ..]) exported["PULUMI_STACK"] = Named(stack, sdyn);
-                else if (Operands(c, 1) is [("stack", _), ("select" or "init", _)] && Value(c, "-s", "--stack") is var (s, dyn2)) exported["PULUMI_STACK"] = Named(s, dyn2);
+                if (Operands(c, 1) is [("stack", _), ("select" or "init", _), var (stack, sdyn), ..]) exported[PulumiStack] = Named(stack, sdyn);
+                else if (Operands(c, 1) is [("stack", _), ("select" or "init", _)] && Value(c, "-s", "--stack") is var (s, dyn2)) exported[PulumiStack] = Named(s, dyn2);
                 break;
             case "gcloud":
-                if (Operands(c, 1) is [("config", _), ("set", _), ("project" or "core/project", _), var (project, pdyn), ..]) exported["CLOUDSDK_CORE_PROJECT"] = Named(project, pdyn);
-                else if (Operands(c, 1) is [("config", _), ("configurations", _), ("activate", _), var (conf, cfdyn), ..]) exported["CLOUDSDK_ACTIVE_CONFIG_NAME"] = Named(conf, cfdyn);
+                if (Operands(c, 1) is [("config", _), ("set", _), ("project" or "core/project", _), var (project, pdyn), ..]) exported[GcpProject] = Named(project, pdyn);
+                else if (Operands(c, 1) is [("config", _), ("configurations", _), ("activate", _), var (conf, cfdyn), ..]) exported[GcpConfiguration] = Named(conf, cfdyn);
                 break;
             case "az":
-                if (Operands(c, 1) is [("account", _), ("set", _), ..] && Value(c, "--subscription", "-s", "--name", "-n") is var (sub, adyn)) exported["AZURE_SUBSCRIPTION_ID"] = Named(sub, adyn);
+                if (Operands(c, 1) is [("account", _), ("set", _), ..] && Value(c, "--subscription", "-s", "--name", "-n") is var (sub, adyn)) exported[AzureSubscription] = Named(sub, adyn);
                 break;
             case "aws":
                 // aws configure set aws_secret_access_key KEY (the default profile): later aws commands sign with KEY.
                 if (Value(c, "--profile") == null && Operands(c, 1) is [("configure", _), ("set", _), ("aws_secret_access_key", _), var (key, _), ..])
-                    exported["AWS_SECRET_ACCESS_KEY"] = key;
+                    exported[AwsSecretKey] = key;
                 break;
         }
     }

@@ -99,17 +99,17 @@ public class ShellParserTests
 
     // corpus12: a setting changed by an earlier command of the string is the later command's (check and hooks see the
     // whole string before any of it runs).
-    [TestCase("terraform workspace select prod && terraform destroy", "TF_WORKSPACE=prod")]
-    [TestCase("tofu -chdir=infra workspace new prod-eu; tofu destroy", "TF_WORKSPACE=prod-eu")]
-    [TestCase("gcloud config set project shop-prod && gcloud sql instances delete db", "CLOUDSDK_CORE_PROJECT=shop-prod")]
-    [TestCase("gcloud config configurations activate prod; gcloud sql instances delete db", "CLOUDSDK_ACTIVE_CONFIG_NAME=prod")]
-    [TestCase("az account set -s prod-sub; az group delete -n rg", "AZURE_SUBSCRIPTION_ID=prod-sub")]
-    [TestCase("pulumi stack select acme/prod && pulumi destroy", "PULUMI_STACK=acme/prod")]
+    [TestCase("terraform workspace select prod && terraform destroy", ShellStateChanges.TerraformWorkspace + "=prod")]
+    [TestCase("tofu -chdir=infra workspace new prod-eu; tofu destroy", ShellStateChanges.TerraformWorkspace + "=prod-eu")]
+    [TestCase("gcloud config set project shop-prod && gcloud sql instances delete db", ShellStateChanges.GcpProject + "=shop-prod")]
+    [TestCase("gcloud config configurations activate prod; gcloud sql instances delete db", ShellStateChanges.GcpConfiguration + "=prod")]
+    [TestCase("az account set -s prod-sub; az group delete -n rg", ShellStateChanges.AzureSubscription + "=prod-sub")]
+    [TestCase("pulumi stack select acme/prod && pulumi destroy", ShellStateChanges.PulumiStack + "=acme/prod")]
     [TestCase("kubectl config use-context prod-eu && kubectl delete ns x", ShellStateChanges.KubeContext + "=prod-eu")]
     [TestCase("kubectl --kubeconfig k config use-context prod-eu && kubectl delete ns x", ShellStateChanges.KubeContext + "=prod-eu")]
     [TestCase("kubectx prod-eu; kubectl delete ns x", ShellStateChanges.KubeContext + "=prod-eu")]
     [TestCase("kubectx -; kubectl delete ns x", ShellStateChanges.KubeContext + "=" + ShellStateChanges.NotKnown)]
-    [TestCase("terraform workspace select $WS && terraform destroy", "TF_WORKSPACE=" + ShellStateChanges.NotKnown)]
+    [TestCase("terraform workspace select $WS && terraform destroy", ShellStateChanges.TerraformWorkspace + "=" + ShellStateChanges.NotKnown)]
     public void AnEarlierCommandsSettingReachesTheLaterCommand(string script, string assignment) =>
         Assert.That(Parse(script).Commands.Last().Assignments.Select(kv => $"{kv.Key}={kv.Value}"), Does.Contain(assignment));
 
