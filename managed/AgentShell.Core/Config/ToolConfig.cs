@@ -33,9 +33,10 @@ internal static class ToolConfig
     // A setting changed earlier in the same shell string (Lexing.ShellStateChanges: kubectl config
     // use-context, terraform workspace select, gcloud config set project, az account set, pulumi
     // stack select): the command reaches it too. Added beside the target the parser reads, never
-    // instead: the earlier command may have failed, and the variable can be set by hand. A command
-    // that names its own (--context, --project, --subscription, -s) is left alone.
-    // PERF: only the tools a simulation can change look a variable up.
+    // instead: the earlier command may have failed. Only the simulation's assignments are read,
+    // never the process's environment. A command that names its own (--context, --project,
+    // --subscription, -s) is left alone. PERF: only the tools a simulation can change look, and
+    // only in a shell command's context.
     private static void SetEarlier(ToolId id, string name, ToolCall call, ConfigFacts facts)
     {
         switch (id)
@@ -51,7 +52,7 @@ internal static class ToolConfig
                 break;
             case ToolId.Gcloud or ToolId.Gsutil:
                 Add(Lexing.ShellStateChanges.GcpProject, Model.TargetKind.GcpProject, "project", ["--project"]);
-                if (!HasFlag(call.Args, ["--project", "--configuration"]) && call.Context.GetEnvironmentVariable(Lexing.ShellStateChanges.GcpConfiguration) is { } conf)
+                if (!HasFlag(call.Args, ["--project", "--configuration"]) && Lexing.ShellStateChanges.Get(call.Context, Lexing.ShellStateChanges.GcpConfiguration) is { } conf)
                 {
                     var evidence = new List<Model.Evidence>();
                     var project = conf == Lexing.ShellStateChanges.NotKnown ? null : CloudConfig.GcloudProject(call.Context, conf, evidence, out _);
@@ -66,7 +67,7 @@ internal static class ToolConfig
 
         void Add(string variable, Model.TargetKind kind, string what, string[] ownFlags)
         {
-            if (call.Context.GetEnvironmentVariable(variable) is not { } value || HasFlag(call.Args, ownFlags)) return;
+            if (Lexing.ShellStateChanges.Get(call.Context, variable) is not { } value || HasFlag(call.Args, ownFlags)) return;
             // A name not known here stays the marker's text: no profile lists it, so the target is unknown.
             facts.AddTarget(new Model.Target { Kind = kind, Name = value },
                 value, $"{what} {value}, chosen earlier in the same command string");

@@ -96,7 +96,7 @@ internal static class CredentialScan
                 DotEnvDatabaseUrl(c.Context, ref found);
         }
         // The key set by aws configure set earlier in the same shell string (Lexing.ShellStateChanges): beside the others.
-        if (id == ToolId.Aws && c.Context.GetEnvironmentVariable(Lexing.ShellStateChanges.AwsSecretKey) is { Length: > 0 } configured)
+        if (id == ToolId.Aws && Lexing.ShellStateChanges.Get(c.Context, Lexing.ShellStateChanges.AwsSecretKey) is { Length: > 0 } configured)
             Add(ref found, "aws configure set aws_secret_access_key (earlier)", configured);
         if (id == ToolId.Aws && c.Context.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") == null)
             foreach (var (key, value) in Config.CloudConfig.AwsSecrets(c.Context, AwsProfile(c))) Add(ref found, "~/.aws/credentials " + key, value);

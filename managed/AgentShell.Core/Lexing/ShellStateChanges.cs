@@ -8,8 +8,8 @@ namespace AgentShell.Core.Lexing;
 /// of it runs, so the change is simulated: the later commands get a variable of this simulation
 /// (AGENTSHELL_SHELL_*), and the tool's configuration pass (<c>Config.ToolConfig</c>) adds the
 /// setting as a target beside the one the parser reads, never instead of it: the earlier command
-/// may fail (<c>;</c> runs the next one anyway), and a variable set by hand can then only add a
-/// target. A name given by a variable or substitution is <see cref="NotKnown"/>: no profile names
+/// may fail (<c>;</c> runs the next one anyway). Only a shell command's assignments are read (see
+/// <see cref="Get"/>): the same name in a process's environment means nothing. A name given by a variable or substitution is <see cref="NotKnown"/>: no profile names
 /// it, so the target is unknown (paused on production).</summary>
 internal static class ShellStateChanges
 {
@@ -69,6 +69,12 @@ internal static class ShellStateChanges
     /// <summary>What a name no one can know here is recorded as (a variable, a substitution, kubectx's "-"):
     /// no profile lists it, so the later command's target is unknown.</summary>
     internal const string NotKnown = "(set earlier: not known)";
+
+    /// <summary>The simulated setting NAME a command got from an earlier one of its string; null when
+    /// none (a process's own environment is not read: a hand-set variable means nothing).</summary>
+    internal static string? Get(Model.IExecContext ctx, string name) =>
+        // PERF: an exec's own context (every argv decision) is not a shell command's: no lookup at all.
+        ctx is Classification.ChildContext child ? child.Assigned(name) : null;
 
     private static string Named(string name, bool dynamic) => dynamic || name.Length == 0 ? NotKnown : name;
 
