@@ -39,20 +39,21 @@ internal static class ToolConfig
     // only in a shell command's context.
     private static void SetEarlier(ToolId id, string name, ToolCall call, ConfigFacts facts)
     {
+        if (call.Context is not ChildContext) return; // PERF: an exec's own context: no shell command before it
         switch (id)
         {
             case ToolId.Kubectl or ToolId.Helm:
-                Add(Lexing.ShellStateChanges.KubeContext, Model.TargetKind.KubeContext, "kube context", id == ToolId.Helm ? ["--kube-context"] : ["--context"]);
+                Add(Lexing.ShellStateChanges.KubeContext, Model.TargetKind.KubeContext, "kube context", id == ToolId.Helm ? HelmOwn : KubectlOwn);
                 break;
             case ToolId.Terraform:
                 Add(Lexing.ShellStateChanges.TerraformWorkspace, Model.TargetKind.TerraformWorkspace, "workspace", []);
                 break;
             case ToolId.Pulumi:
-                Add(Lexing.ShellStateChanges.PulumiStack, Model.TargetKind.TerraformWorkspace, "stack", ["-s", "--stack"]);
+                Add(Lexing.ShellStateChanges.PulumiStack, Model.TargetKind.TerraformWorkspace, "stack", PulumiOwn);
                 break;
             case ToolId.Gcloud or ToolId.Gsutil:
-                Add(Lexing.ShellStateChanges.GcpProject, Model.TargetKind.GcpProject, "project", ["--project"]);
-                if (!HasFlag(call.Args, ["--project", "--configuration"]) && Lexing.ShellStateChanges.Get(call.Context, Lexing.ShellStateChanges.GcpConfiguration) is { } conf)
+                Add(Lexing.ShellStateChanges.GcpProject, Model.TargetKind.GcpProject, "project", GcloudOwn);
+                if (Lexing.ShellStateChanges.Get(call.Context, Lexing.ShellStateChanges.GcpConfiguration) is { } conf && !HasFlag(call.Args, GcloudConfigurationOwn))
                 {
                     var evidence = new List<Model.Evidence>();
                     var project = conf == Lexing.ShellStateChanges.NotKnown ? null : CloudConfig.GcloudProject(call.Context, conf, evidence, out _);
@@ -61,7 +62,7 @@ internal static class ToolConfig
                 }
                 break;
             case ToolId.Az:
-                Add(Lexing.ShellStateChanges.AzureSubscription, Model.TargetKind.AzureSubscription, "subscription", ["--subscription"]);
+                Add(Lexing.ShellStateChanges.AzureSubscription, Model.TargetKind.AzureSubscription, "subscription", AzOwn);
                 break;
         }
 
@@ -73,6 +74,10 @@ internal static class ToolConfig
                 value, $"{what} {value}, chosen earlier in the same command string");
         }
     }
+
+    // The options with which a command names its own context, stack, project or subscription.
+    private static readonly string[] KubectlOwn = ["--context"], HelmOwn = ["--kube-context"], PulumiOwn = ["-s", "--stack"],
+        GcloudOwn = ["--project"], GcloudConfigurationOwn = ["--project", "--configuration"], AzOwn = ["--subscription"];
 
     private static bool HasFlag(IReadOnlyList<string> args, string[] flags)
     {

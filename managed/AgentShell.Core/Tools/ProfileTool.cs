@@ -256,7 +256,9 @@ public sealed class ProfileTool
                     if (t.TakesValue && value == null) continue;
                     if (t.Words)
                     {
-                        for (int k = pattern.Length; k < words.Count; k++) Add(t, words[k], string.Join(' ', words.Take(pattern.Length)) + " " + words[k]);
+                        // PERF: the evidence token is made only for a name that has an environment word.
+                        for (int k = pattern.Length; k < words.Count; k++)
+                            if (ProfileToolTarget.EnvironmentWords(words[k]).Count > 0) Add(t, words[k], string.Join(' ', words.Take(pattern.Length)) + " " + words[k]);
                         break;
                     }
                     Add(t, t.TakesValue ? value : null, string.Join(' ', words.Take(pattern.Length + (t.TakesValue ? 1 : 0))));

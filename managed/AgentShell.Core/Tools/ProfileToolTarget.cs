@@ -51,25 +51,23 @@ public sealed class ProfileToolTarget
     {
         "prod", "production", "prd", "live", "staging", "stage", "stg", "preprod", "uat", "qa", "dev", "development", "test", "sandbox",
     };
+    // PERF: looked up by span, in any letter case; the set's own (lower-case) spelling is what is returned.
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> EnvironmentWordLookup = EnvironmentWordSet.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>The environment words of <paramref name="name"/>: split at every non-alphanumeric and at
     /// a lower-to-upper change (<c>ShopProdStack</c> → Shop, Prod, Stack), lower-cased, those that name an
     /// environment (prod, staging, …). Empty when none does.</summary>
-    public static List<string> EnvironmentWords(string name)
+    public static IReadOnlyList<string> EnvironmentWords(string name)
     {
-        var found = new List<string>();
+        List<string>? found = null; // PERF: nothing allocated for a name without one (the common case)
         int from = 0;
         for (int i = 0; i <= name.Length; i++)
         {
             if (i < name.Length && i > from && !Boundary(name, i) && char.IsAsciiLetterOrDigit(name[i])) continue;
-            if (i > from)
-            {
-                var word = name[from..i].ToLowerInvariant();
-                if (EnvironmentWordSet.Contains(word) && !found.Contains(word)) found.Add(word);
-            }
+            if (i > from && EnvironmentWordLookup.TryGetValue(name.AsSpan(from, i - from), out var word) && found?.Contains(word) != true) (found ??= []).Add(word);
             from = i < name.Length && char.IsAsciiLetterOrDigit(name[i]) ? i : i + 1;
         }
-        return found;
+        return found ?? (IReadOnlyList<string>)[];
     }
 
     // A word starts at i: lower→Upper (ShopProd), UPPER→Upper-lower (PRODStack: S), letter↔digit (prod2).
