@@ -39,7 +39,7 @@ public static partial class Redactor
     {
         ["redis-cli"] = "-a", ["sshpass"] = "-p", ["mongo"] = "-p", ["mongosh"] = "-p", ["docker"] = "-p", ["podman"] = "-p",
         ["vercel"] = "-t", ["doctl"] = "-t", ["fly"] = "-t", ["flyctl"] = "-t", ["influx"] = "-t", ["sqlcmd"] = "-P", ["bcp"] = "-P",
-        ["supabase"] = "-p", ["az"] = "-p", ["glab"] = "-t",
+        ["supabase"] = "-p", ["az"] = "-p", ["glab"] = "-t", ["cqlsh"] = "-p", ["rabbitmqadmin"] = "-p",
     };
 
     private static readonly HashSet<string> LoginOnlyShortSecrets = new(StringComparer.Ordinal) { "docker", "podman", "az", "glab" };
@@ -75,6 +75,11 @@ public static partial class Redactor
         var spec = table.Long(name, out bool negated, out bool ambiguous);
         return spec == null || negated || ambiguous || spec.Longs.Count == 0 ? name : spec.Longs[0];
     }
+
+    /// <summary>True when <paramref name="letter"/> is <paramref name="tool"/>'s short secret option
+    /// (login-only ones included: the credential scan reads liberally).</summary>
+    internal static bool IsShortSecretFlag(string tool, char letter) =>
+        ShortSecretFlags.TryGetValue(tool, out string? flag) && flag.Length == 2 && flag[1] == letter;
 
     private static bool ShortSecretFlag(string tool, string token, bool login) =>
         ShortSecretFlags.TryGetValue(tool, out string? flag) && token == flag && (login || !LoginOnlyShortSecrets.Contains(tool));

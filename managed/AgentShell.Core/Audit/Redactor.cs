@@ -59,7 +59,7 @@ public static partial class Redactor
             }
             else
             {
-                if (ShortSecretFlag(tool, token, login))
+                if (ShortSecretFlag(tool, token, login) || IsSecretSettingName(token))
                 {
                     red = token;
                     pending = Slot.Secret;
@@ -109,6 +109,7 @@ public static partial class Redactor
                 s = MysqlPasswordInText().Replace(s, "${pre}" + Mask);
             if (space && span.Contains("curl", StringComparison.Ordinal)) s = CurlUserInText().Replace(s, "${pre}" + Mask);
         }
+        if (space && span.Contains("aws_s", StringComparison.OrdinalIgnoreCase)) s = SecretSettingInText().Replace(s, "${pre}" + Mask);
         return s;
     }
 
@@ -339,6 +340,13 @@ public static partial class Redactor
 
     [GeneratedRegex(@"^(?:" + SecretEnvName + @")=.", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
     private static partial Regex EnvAssignmentToken();
+
+    // aws configure set aws_secret_access_key VALUE (and the session token): the setting's value is the secret.
+    private static bool IsSecretSettingName(string token) =>
+        token.Equals("aws_secret_access_key", StringComparison.OrdinalIgnoreCase) || token.Equals("aws_session_token", StringComparison.OrdinalIgnoreCase);
+
+    [GeneratedRegex(@"(?<pre>(?<![\w-])(?:aws_secret_access_key|aws_session_token)[ \t]+['""]?)(?<v>(?!\*\*\*)[^\s'""]+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SecretSettingInText();
 
     [GeneratedRegex(@"(?<pre>""[A-Za-z0-9_\-]*(?:token|password|passwd|secret|api_?key|api-key)""\s*:\s*"")(?<v>(?:[^""\\]|\\.)*)""",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

@@ -48,6 +48,20 @@ internal sealed class ChildContext : IExecContext
         return new ChildContext(parent, o, few, cleared, cwd, cwdUnknown);
     }
 
+    /// <summary>NAME as an assignment of this context or a context it was made from (not the
+    /// process's environment): how the shell simulation's settings reach a later command.</summary>
+    internal string? Assigned(string name)
+    {
+        for (var c = this; c != null; c = c._parent as ChildContext)
+        {
+            if (c._overrides != null && c._overrides.TryGetValue(name, out var v)) return v;
+            if (c._few != null)
+                for (int i = c._few.Length - 1; i >= 0; i--)
+                    if (string.Equals(c._few[i].Key, name, StringComparison.Ordinal)) return c._few[i].Value;
+        }
+        return null;
+    }
+
     public string? GetEnvironmentVariable(string name)
     {
         if (_overrides != null && _overrides.TryGetValue(name, out var v)) return v;

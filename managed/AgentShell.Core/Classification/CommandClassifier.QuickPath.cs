@@ -17,7 +17,7 @@ public sealed partial class CommandClassifier
             ToolId.None => ShellQuickScan.KnownName.No,
             ToolId.Git or ToolId.Find or ToolId.Npm or ToolId.Pnpm or ToolId.Yarn or ToolId.Bundle or ToolId.Bun or ToolId.PyRunner
                 or ToolId.Docker or ToolId.Python or ToolId.Php or ToolId.Dotnet
-                or ToolId.Rsync or ToolId.Chmod or ToolId.Mv or ToolId.Truncate or ToolId.Crontab or ToolId.Make => ShellQuickScan.KnownName.WithArguments,
+                or ToolId.Rsync or ToolId.Chmod or ToolId.Mv or ToolId.Truncate or ToolId.Crontab or ToolId.Make or ToolId.Cargo => ShellQuickScan.KnownName.WithArguments,
             _ => ShellQuickScan.KnownName.Yes,
         };
     }
@@ -33,6 +33,7 @@ public sealed partial class CommandClassifier
         // PERF: make with a goal named (make db-reset) reads the makefile; a bare "cd x && make"
         // stays on the quick path (its default goal is read when make itself is exec'd).
         ToolId.Make => w.Length > 0 && w[0] != '-' && w.IndexOf((byte)'=') < 0,
+        ToolId.Cargo => ToolTable.Lookup(w) >= ToolId.Curl,
         _ => w.SequenceEqual("exec"u8) || w.SequenceEqual("dlx"u8) || w.SequenceEqual("x"u8) || w.SequenceEqual("run"u8) || ToolTable.Lookup(w) != ToolId.None,
     };
 
@@ -67,6 +68,9 @@ public sealed partial class CommandClassifier
                     if (a.SequenceEqual("exec"u8) || a.SequenceEqual("run"u8) || IsDockerVolumeWord(a)) return false;
                 }
                 return true;
+            case ToolId.Cargo:
+                // Only cargo TOOL … (cargo sqlx: the cargo-sqlx plugin) is classified; cargo build/test/run go through.
+                return argv.Count < 2 || ToolTable.Lookup(argv[1]) < ToolId.Curl;
             case ToolId.Npm: case ToolId.Pnpm: case ToolId.Yarn: case ToolId.Bundle: case ToolId.Bun: case ToolId.PyRunner:
                 return argv.Count < 2 || (ToolTable.Lookup(argv[1]) == ToolId.None && !argv[1].SequenceEqual("exec"u8)
                     && !argv[1].SequenceEqual("dlx"u8) && !argv[1].SequenceEqual("x"u8) && !argv[1].SequenceEqual("run"u8)

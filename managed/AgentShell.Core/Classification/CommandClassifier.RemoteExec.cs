@@ -52,6 +52,30 @@ public sealed partial class CommandClassifier
                 }.Complete(start == 0 ? words : words[start..], i.Credentials));
             }
         }
+        // gcloud compute ssh [USER@]VM --command CMD (or CMD after "--", passed on to ssh): CMD is a shell
+        // string the VM runs, read as ssh's is; the VM is reached in the command's project (the outer
+        // intent's targets). Without a command it is an interactive session: nothing is added.
+        private void GcloudSsh(string[] w, int s, CommandIntent outer, IExecContext ctx, int depth)
+        {
+            int i = s + 1;
+            while (i < w.Length && w[i].StartsWith('-')) i++;
+            if (i + 2 >= w.Length || w[i] != "compute" || w[i + 1] != "ssh") return;
+            string? vm = null, script = null;
+            for (int k = i + 2; k < w.Length; k++)
+            {
+                var a = w[k];
+                if (a == "--") { if (k + 1 < w.Length) script ??= string.Join(' ', w[(k + 1)..]); break; }
+                if (a == "--command" && k + 1 < w.Length) script = w[++k];
+                else if (a.StartsWith("--command=", StringComparison.Ordinal)) script = a[10..];
+                else if (!a.StartsWith('-') && vm == null) vm = a;
+                else if (a is "--zone" or "--project" or "--ssh-key-file" or "--ssh-flag" or "--container" or "--worker" or "--account" or "--configuration" && k + 1 < w.Length) k++;
+            }
+            if (vm == null || script == null) return;
+            // The project decides; with none read, the VM's environment is unknown.
+            List<Target> hosts = outer.Targets.Count > 0 ? [.. outer.Targets] : [new Target { Kind = TargetKind.Environment, Name = "unknown" }];
+            OnHosts("gcloud", hosts, vm, new Evidence(vm, $"VM {vm} in {string.Join(", ", outer.Targets)}"), script, "", w[s..], ctx, default, depth);
+        }
+
         // What would make a remote command line more than one simple command (or substitute one in).
         private static readonly System.Buffers.SearchValues<char> ShellControl = System.Buffers.SearchValues.Create(";&|`$()<>\n");
 

@@ -194,6 +194,11 @@ public sealed partial class CommandClassifier
                 case ToolId.Make:
                     Make(w, s, ctx, stdin, depth);
                     return true;
+                case ToolId.Cargo:
+                    // cargo NAME … runs the plugin cargo-NAME with NAME's arguments (cargo sqlx database reset):
+                    // a known tool's name is read as that tool; cargo's own commands add nothing.
+                    if (s + 1 < w.Length && (dyn == null || !dyn[s + 1]) && ToolTable.Lookup(w[s + 1]) >= ToolId.Curl) Runner(w, dyn, s + 1, ctx, stdin, depth);
+                    return true;
                 case ToolId.Ssh:
                     RemoteShell(w, dyn, s, ctx, stdin, depth);
                     return true;

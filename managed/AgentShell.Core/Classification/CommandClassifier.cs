@@ -292,6 +292,7 @@ public sealed partial class CommandClassifier
             Emit(intent, words, start, id, folded, facts);
             if (intent is { Effect: Effect.Unknown } && id is ToolId.Kubectl or ToolId.Heroku or ToolId.Railway && RemoteCommand(id, words, start) is int at)
                 RemoteExec(words, start, at, intent, ctx, depth);
+            if (id == ToolId.Gcloud && intent != null) GcloudSsh(words, start, intent, ctx, depth);
             if (id == ToolId.Find) FindExec(words, start, ctx, depth);
         }
 

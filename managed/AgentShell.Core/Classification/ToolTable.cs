@@ -9,7 +9,7 @@ internal enum ToolId : byte
     None,
     // wrappers
     Sudo, Doas, Env, Timeout, Nice, Ionice, Nohup, Stdbuf, Time, Command, Builtin, Exec, Xargs, Flock, Watch, Setsid, Chrt,
-    SecretRunner, Su, Runuser, Script, Parallel, Npx, Bunx, Busybox, Bundle, Pnpm, Npm, Yarn, Bun, PyRunner, Uvx, Docker, Make,
+    SecretRunner, Su, Runuser, Script, Parallel, Npx, Bunx, Busybox, Bundle, Pnpm, Npm, Yarn, Bun, PyRunner, Uvx, Docker, Make, Cargo,
     // remote shells: the command runs on another host (CommandClassifier.RemoteExec.cs)
     Ssh, Ansible, Pssh, AnsiblePlaybook,
     // interpreters and SDKs that host a known tool (python manage.py, python -m alembic, php artisan, dotnet ef)
@@ -46,7 +46,7 @@ internal static class ToolTable
         ("npx", ToolId.Npx), ("bunx", ToolId.Bunx), ("pnpx", ToolId.Npx), ("busybox", ToolId.Busybox), ("bundle", ToolId.Bundle),
         ("pnpm", ToolId.Pnpm), ("npm", ToolId.Npm), ("yarn", ToolId.Yarn), ("bun", ToolId.Bun),
         ("uv", ToolId.PyRunner), ("poetry", ToolId.PyRunner), ("pipenv", ToolId.PyRunner), ("pipx", ToolId.PyRunner), ("uvx", ToolId.Uvx),
-        ("make", ToolId.Make), ("gmake", ToolId.Make), ("ssh", ToolId.Ssh), ("ansible", ToolId.Ansible),
+        ("make", ToolId.Make), ("gmake", ToolId.Make), ("cargo", ToolId.Cargo), ("ssh", ToolId.Ssh), ("ansible", ToolId.Ansible),
         ("pssh", ToolId.Pssh), ("parallel-ssh", ToolId.Pssh), ("ansible-playbook", ToolId.AnsiblePlaybook),
         ("docker", ToolId.Docker), ("docker-compose", ToolId.Docker), ("podman", ToolId.Docker), ("podman-compose", ToolId.Docker),
         ("python", ToolId.Python), ("python3", ToolId.Python), ("php", ToolId.Php), ("dotnet", ToolId.Dotnet),
@@ -85,12 +85,16 @@ internal static class ToolTable
         ("mc", ToolId.Table), ("s3cmd", ToolId.Table), ("influx", ToolId.Table),
         ("kafka-topics", ToolId.Table), ("kafka-topics.sh", ToolId.Table), ("kafka-consumer-groups", ToolId.Table),
         ("kafka-consumer-groups.sh", ToolId.Table), ("rabbitmqadmin", ToolId.Table), ("rabbitmqctl", ToolId.Table), ("nats", ToolId.Table),
-        ("mongorestore", ToolId.Table), ("glab", ToolId.Table),
+        ("mongorestore", ToolId.Table), ("glab", ToolId.Table), ("amplify", ToolId.Table), ("mongoimport", ToolId.Table),
+        ("nodetool", ToolId.Table), ("rpk", ToolId.Table), ("kafka-delete-records", ToolId.Table), ("kafka-delete-records.sh", ToolId.Table),
+        ("hcloud", ToolId.Table),
         ("rsync", ToolId.Rsync), ("scp", ToolId.Scp), ("systemctl", ToolId.Systemctl), ("service", ToolId.Power),
         ("reboot", ToolId.Power), ("shutdown", ToolId.Power), ("poweroff", ToolId.Power), ("halt", ToolId.Power), ("chmod", ToolId.Chmod), ("chown", ToolId.Chmod), ("chgrp", ToolId.Chmod), ("mv", ToolId.Mv),
         ("truncate", ToolId.Truncate), ("crontab", ToolId.Crontab),
         ("parted", ToolId.Partition), ("sgdisk", ToolId.Partition), ("sfdisk", ToolId.Partition), ("lvremove", ToolId.Partition),
         ("vgremove", ToolId.Partition), ("pvremove", ToolId.Partition), ("zfs", ToolId.Partition), ("zpool", ToolId.Partition),
+        ("fdisk", ToolId.Partition), ("cryptsetup", ToolId.Partition), ("mdadm", ToolId.Partition), ("tee", ToolId.Partition),
+        ("oc", ToolId.Kubectl),
     ];
 
     // Every mkfs.TYPE helper (mkfs.ext2, mkfs.f2fs, mkfs.exfat, …) makes a file system, listed or not.

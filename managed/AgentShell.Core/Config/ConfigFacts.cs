@@ -9,6 +9,7 @@ namespace AgentShell.Core.Config;
 internal sealed class ConfigFacts
 {
     private List<Evidence>? _evidence;
+    private List<Model.Target>? _targets;
     private Effect _effect;
     private string? _summary;
 
@@ -19,6 +20,7 @@ internal sealed class ConfigFacts
     internal void Clear()
     {
         _evidence?.Clear();
+        _targets?.Clear();
         _effect = Effect.Read;
         _summary = null;
     }
@@ -40,6 +42,14 @@ internal sealed class ConfigFacts
         if (effect > _effect) { _effect = effect; _summary = summary; }
     }
 
+    /// <summary>A target the tool will also reach because of state set outside its argv (a kube
+    /// context chosen earlier in the same shell string): added beside the parser's own.</summary>
+    internal void AddTarget(Model.Target target, string token, string fact)
+    {
+        Note(token, fact);
+        (_targets ??= []).Add(target);
+    }
+
     /// <summary>The parser's intent with these facts added.</summary>
     internal CommandIntent Apply(CommandIntent intent)
     {
@@ -47,7 +57,8 @@ internal sealed class ConfigFacts
         bool raised = _effect > intent.Effect;
         return new CommandIntent
         {
-            Tool = intent.Tool, Effect = raised ? _effect : intent.Effect, Targets = intent.Targets,
+            Tool = intent.Tool, Effect = raised ? _effect : intent.Effect,
+            Targets = _targets is { Count: > 0 } && intent.Targets.Count > 0 ? [.. intent.Targets, .. _targets] : intent.Targets,
             Evidence = [.. intent.Evidence, .. _evidence], Summary = raised && _summary != null ? _summary : intent.Summary,
             Argv = intent.Argv, Credentials = intent.Credentials,
         };

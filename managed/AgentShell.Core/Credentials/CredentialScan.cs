@@ -32,11 +32,33 @@ internal static class CredentialScan
         [ToolId.Fly] = ["FLY_API_TOKEN", "FLY_ACCESS_TOKEN"], [ToolId.Heroku] = ["HEROKU_API_KEY"],
         [ToolId.Doctl] = ["DIGITALOCEAN_ACCESS_TOKEN"], [ToolId.Supabase] = ["SUPABASE_ACCESS_TOKEN", "SUPABASE_DB_PASSWORD"],
         [ToolId.Pulumi] = ["PULUMI_ACCESS_TOKEN"], [ToolId.Az] = ["AZURE_CLIENT_SECRET"],
+        [ToolId.Gcloud] = ["CLOUDSDK_AUTH_ACCESS_TOKEN"], [ToolId.Gsutil] = ["CLOUDSDK_AUTH_ACCESS_TOKEN"],
         [ToolId.Prisma] = ["DATABASE_URL"], [ToolId.DrizzleKit] = ["DATABASE_URL"], [ToolId.Sequelize] = ["DATABASE_URL"], [ToolId.Rails] = ["DATABASE_URL"],
     };
 
-    /// <summary>The credentials <paramref name="c"/> carries when run as tool <paramref name="id"/>.</summary>
-    internal static IReadOnlyList<Credential> Find(ToolId id, ToolCall c)
+    // The built-in tables' tools (ToolId.Table), by the table's name: the variables each reads its
+    // token or password from (a URL's password for DATABASE_URL-style ones). cdk, sam, copilot,
+    // serverless and sst act with the AWS keys.
+    private static readonly Dictionary<string, string[]> TableSecrets = new(StringComparer.Ordinal)
+    {
+        ["vercel"] = ["VERCEL_TOKEN"], ["netlify"] = ["NETLIFY_AUTH_TOKEN"], ["render"] = ["RENDER_API_KEY"],
+        ["neonctl"] = ["NEON_API_KEY"], ["pscale"] = ["PLANETSCALE_SERVICE_TOKEN"], ["turso"] = ["TURSO_API_TOKEN"],
+        ["firebase"] = ["FIREBASE_TOKEN"], ["wrangler"] = ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY"],
+        ["vault"] = ["VAULT_TOKEN"], ["consul"] = ["CONSUL_HTTP_TOKEN"], ["nomad"] = ["NOMAD_TOKEN"],
+        ["argocd"] = ["ARGOCD_AUTH_TOKEN"], ["glab"] = ["GITLAB_TOKEN", "GLAB_TOKEN"], ["influx"] = ["INFLUX_TOKEN"],
+        ["etcdctl"] = ["ETCDCTL_PASSWORD"], ["flyway"] = ["FLYWAY_PASSWORD"], ["liquibase"] = ["LIQUIBASE_COMMAND_PASSWORD"],
+        ["hcloud"] = ["HCLOUD_TOKEN"], ["bq"] = ["CLOUDSDK_AUTH_ACCESS_TOKEN"],
+        ["cdk"] = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"], ["sam"] = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"],
+        ["copilot"] = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"], ["sst"] = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"],
+        ["serverless"] = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "SERVERLESS_ACCESS_KEY"],
+        ["alembic"] = ["DATABASE_URL"], ["knex"] = ["DATABASE_URL"], ["django"] = ["DATABASE_URL"], ["dbmate"] = ["DATABASE_URL"],
+        ["diesel"] = ["DATABASE_URL"], ["sqlx"] = ["DATABASE_URL"], ["typeorm"] = ["DATABASE_URL"], ["mikro-orm"] = ["DATABASE_URL"],
+        ["flask"] = ["DATABASE_URL"], ["mix"] = ["DATABASE_URL"], ["goose"] = ["GOOSE_DBSTRING"], ["artisan"] = ["DB_PASSWORD"],
+    };
+
+    /// <summary>The credentials <paramref name="c"/> carries when run as tool <paramref name="id"/>
+    /// (<paramref name="tool"/>: the intent's tool name, which names a built-in table's tool).</summary>
+    internal static IReadOnlyList<Credential> Find(ToolId id, ToolCall c, string? tool = null)
     {
         List<Credential>? found = null;
         var args = c.Args;
@@ -52,7 +74,7 @@ internal static class CredentialScan
                 Option(id, "--" + a[9..], Expand(next, curlVars), c.Context, ref found);
                 continue;
             }
-            if (a[0] == '-') { Option(id, a, next, c.Context, ref found); continue; }
+            if (a[0] == '-') { Option(id, a, next, c.Context, ref found, tool); continue; }
             // PERF: every carrier below needs a ':' or an '='; most arguments have neither.
             int colon = a.IndexOf(':');
             if (colon > 0)
@@ -62,17 +84,20 @@ internal static class CredentialScan
             }
             if (a.Contains('=')) SecretParameters(a, ref found);
         }
-        if (EnvironmentSecrets.TryGetValue(id, out var variables))
+        if (EnvironmentSecrets.TryGetValue(id, out var variables) || id == ToolId.Table && tool != null && TableSecrets.TryGetValue(tool, out variables))
         {
             foreach (var v in variables)
             {
                 if (c.Context.GetEnvironmentVariable(v) is not { Length: > 0 } value) continue;
-                if (v == "DATABASE_URL") UrlUserInfo(value, v, ref found);
+                if (v is "DATABASE_URL" or "GOOSE_DBSTRING") { UrlUserInfo(value, v, ref found); SecretParameters(value, ref found); }
                 else Add(ref found, v, value);
             }
             if (Array.IndexOf(variables, "DATABASE_URL") >= 0 && c.Context.GetEnvironmentVariable("DATABASE_URL") == null)
                 DotEnvDatabaseUrl(c.Context, ref found);
         }
+        // The key set by aws configure set earlier in the same shell string (Lexing.ShellStateChanges): beside the others.
+        if (id == ToolId.Aws && Lexing.ShellStateChanges.Get(c.Context, Lexing.ShellStateChanges.AwsSecretKey) is { Length: > 0 } configured)
+            Add(ref found, "aws configure set aws_secret_access_key (earlier)", configured);
         if (id == ToolId.Aws && c.Context.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") == null)
             foreach (var (key, value) in Config.CloudConfig.AwsSecrets(c.Context, AwsProfile(c))) Add(ref found, "~/.aws/credentials " + key, value);
         if (found != null) Substitutions(c.Context, ref found);
@@ -116,8 +141,14 @@ internal static class CredentialScan
 
     /// <summary>An option argument: long options named like a secret, <c>--user</c>/<c>--auth</c>
     /// user:password values, <c>--header</c>; and the tools' short secret options, in clusters too.</summary>
-    private static void Option(ToolId id, string a, string? next, IExecContext ctx, ref List<Credential>? found)
+    private static void Option(ToolId id, string a, string? next, IExecContext ctx, ref List<Credential>? found, string? tool = null)
     {
+        // A single-dash long option with its value (flyway -password=X, -user=…): named like a secret.
+        if (a[1] != '-' && a.IndexOf('=') is int eq1 and > 2 && Redactor.IsSecretFlag(a.AsSpan(1, eq1 - 1)))
+        {
+            Add(ref found, a[..eq1], a[(eq1 + 1)..]);
+            return;
+        }
         if (a[1] == '-')
         {
             int eq = a.IndexOf('=');
@@ -146,6 +177,8 @@ internal static class CredentialScan
         {
             char letter = a[k];
             var kind = ShortKind(id, letter);
+            // A built-in table's tool: the short secret options the Redactor masks (vercel -t, rabbitmqadmin -p).
+            if (kind == Kind.None && id == ToolId.Table && tool != null && Redactor.IsShortSecretFlag(tool, letter)) kind = Kind.Secret;
             bool takesValue = kind != Kind.None || valued.Contains(letter);
             if (!takesValue) continue;
             // The cluster ends at a letter that takes a value; one that carries nothing (curl -XDELETE) ends it unread.
@@ -229,6 +262,7 @@ internal static class CredentialScan
         (ToolId.Mysql or ToolId.MysqlAdmin, 'p') => Kind.Secret,
         (ToolId.RedisCli, 'a') => Kind.Secret,
         (ToolId.Mongosh, 'p') => Kind.Secret,
+        (ToolId.Cqlsh, 'p') => Kind.Secret,
         (ToolId.Doctl or ToolId.Fly, 't') => Kind.Secret,
         (ToolId.Sqlcmd, 'P') => Kind.Secret,
         (ToolId.Supabase, 'p') => Kind.Secret,

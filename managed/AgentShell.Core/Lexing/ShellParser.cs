@@ -259,7 +259,13 @@ public static class ShellParser
                 foreach (var (k, v) in c.Assignments) vars[k] = v;
                 return;
             }
-            if (c.Words[0] == "cd" && !c.Dynamic[0])
+            // pushd DIR moves as cd DIR does; pushd alone, pushd +N/-N and popd go to a directory of the stack (not kept).
+            if (c.Words[0] is "pushd" or "popd" && !c.Dynamic[0] && (c.Words[0] == "popd" || c.Words.Count < 2 || c.Words[1] is ['-' or '+', ..]))
+            {
+                state.Cwd = null; state.CwdUnknown = true;
+                return;
+            }
+            if (c.Words[0] is "cd" or "pushd" && !c.Dynamic[0])
             {
                 string? dir = c.Words.Count > 1 ? c.Words[1] : lookup("HOME");
                 if (dir != null && (c.Words.Count < 2 || !c.Dynamic[1]) && dir != "-" && (state.Cwd != null || Path.IsPathRooted(dir)))
@@ -291,6 +297,8 @@ public static class ShellParser
                 c.Assignments.InsertRange(0, state.Exported.Where(kv => !own.Contains(kv.Key)));
             }
             script.Commands.Add(c);
+            // What it changes for the commands after it (kubectl config use-context, terraform workspace select, …).
+            ShellStateChanges.Apply(c, state.Exported);
         }
 
         void FlushSubstitutions()

@@ -8,7 +8,7 @@ internal static partial class ProfileReader
 {
     internal static readonly string[] ToolKeys =
         ["Description", "Subcommands", "Destructive", "ValueFlags", "TargetFlags", "Targets", "Help", "CommonVerbs", "Otherwise", "NoSubcommand", "EffectFlags"];
-    internal static readonly string[] ToolTargetKeys = ["Flags", "EnvVar", "Switches", "When", "Kind", "Template", "Fact", "Fallback", "App"];
+    internal static readonly string[] ToolTargetKeys = ["Flags", "EnvVar", "Switches", "When", "Kind", "Template", "Fact", "Fallback", "App", "Words"];
 
     private const string PairExample = "[\"apps destroy\", \"wipe\"]";
 
@@ -130,7 +130,7 @@ internal static partial class ProfileReader
         List<string> flags = [], switches = [], when = [];
         string? envVar = null, template = null, fact = null;
         TargetKind? kind = null;
-        bool fallback = false, app = false;
+        bool fallback = false, app = false, words = false;
         var templateAt = at;
         var seen = new ProfileJson.Keys();
         while (json.NextProperty(ref r, path, ref seen, out string key, out var keyAt))
@@ -149,6 +149,7 @@ internal static partial class ProfileReader
                 case "Fact": fact = json.String(ref r, keyPath, known); break;
                 case "Fallback": fallback = json.Bool(ref r, keyPath, known) ?? false; break;
                 case "App": app = json.Bool(ref r, keyPath, known) ?? false; break;
+                case "Words": words = json.Bool(ref r, keyPath, known) ?? false; break;
                 case "Kind":
                     if (json.String(ref r, keyPath, known) is not string k) break;
                     if (TargetKindNames.TryParse(k, out var parsed)) kind = parsed;
@@ -160,7 +161,7 @@ internal static partial class ProfileReader
         if (sources > 1) json.Error(path, at, "a target comes from one of 'Flags', 'EnvVar', 'Switches' or 'When', not several: write one entry for each");
         if (kind == null && json.ErrorCount == before) json.Error(ProfileJson.Child(path, "Kind"), at, $"'Kind' is required: one of {string.Join(", ", TargetKindNames.All)}");
         if (json.ErrorCount != before || kind == null) return null;
-        var target = new ProfileToolTarget { Flags = flags, EnvVar = envVar, Switches = switches, When = when, Kind = kind.Value, Template = template ?? "{}", Fact = fact, Fallback = fallback, App = app };
+        var target = new ProfileToolTarget { Flags = flags, EnvVar = envVar, Switches = switches, When = when, Kind = kind.Value, Template = template ?? "{}", Fact = fact, Fallback = fallback, App = app, Words = words };
         string templatePath = ProfileJson.Child(path, "Template");
         bool valued = flags.Count > 0 || envVar != null;
         if (valued && !target.TakesValue) json.Error(templatePath, templateAt, $"'Template' must contain {{}} where the value goes, e.g. \"{Example(target.Kind)}\"");

@@ -16,7 +16,8 @@ public static class BuiltInTools
         "copilot", "helmfile", "bq", "knex", "typeorm", "mikro-orm", "alembic", "flyway", "liquibase", "mix", "artisan", "django",
         "dotnet-ef", "diesel", "sqlx", "goose", "migrate", "dbmate", "atlas", "flask",
         "etcdctl", "vault", "consul", "nomad", "argocd", "flux", "sst", "rclone", "s5cmd", "mc", "s3cmd", "influx",
-        "kafka-topics", "kafka-consumer-groups", "rabbitmqadmin", "rabbitmqctl", "nats", "mongorestore", "glab"];
+        "kafka-topics", "kafka-consumer-groups", "rabbitmqadmin", "rabbitmqctl", "nats", "mongorestore", "glab",
+        "amplify", "mongoimport", "nodetool", "rpk", "kafka-delete-records", "hcloud"];
 
     /// <summary>The table of a program name (<c>neon</c> → <c>neonctl</c>, <c>sls</c> →
     /// <c>serverless</c>, <c>./manage.py</c> → <c>django</c>); the name itself when it is a table.</summary>
@@ -28,6 +29,7 @@ public static class BuiltInTools
         "typeorm-ts-node-commonjs" or "typeorm-ts-node-esm" => "typeorm",
         "kafka-topics.sh" => "kafka-topics",
         "kafka-consumer-groups.sh" => "kafka-consumer-groups",
+        "kafka-delete-records.sh" => "kafka-delete-records",
         _ => program,
     };
 

@@ -126,8 +126,11 @@ public static class LocalDelete
         var a = c.Args;
         if (a.Contains("--help") || a.Contains("--version") || a.Contains("-h") && tool != "sfdisk") return ToolHelp.Help(tool, "--help");
         if (tool is "zfs" or "zpool") return Zfs(tool, a);
+        if (tool is "tee" or "cryptsetup" or "mdadm") return DeviceWriters(tool, a);
         bool erases = tool switch
         {
+            // fdisk DEV: an interactive or scripted (stdin) table editor, as sfdisk DEV; -l/--list only lists.
+            "fdisk" => !a.Any(x => x is "-l" or "--list" or "-s" or "--getsz" || x.Length > 1 && x[0] == '-' && x[1] != '-' && x.Contains('l')),
             "parted" => a.Any(x => x.ToLowerInvariant() is "mklabel" or "mktable" or "rm" or "resizepart"),
             "sgdisk" => a.Any(x => x is "--zap-all" or "--zap" or "--clear" || x.StartsWith("--delete", StringComparison.Ordinal)
                 || x.Length > 1 && x[0] == '-' && x[1] != '-' && x.AsSpan(1).IndexOfAny("ZzodG") >= 0),
@@ -144,6 +147,25 @@ public static class LocalDelete
         return ToolHelp.Intent(tool, Effect.Wipe, $"{tool} {string.Join(' ', devices)}",
             devices.Select(d => new Target { Kind = TargetKind.LocalPath, Path = d }).ToList(),
             devices.Select(d => new Evidence(d, "erases the partition table or volume")).ToList());
+    }
+
+    // tee DEV (echo … | tee /dev/sda writes it over the disk), cryptsetup luksFormat|erase|luksErase|reencrypt DEV
+    // (a new header: the old data is unreadable; erase drops the keys), mdadm --zero-superblock|--create
+    // DEV… (the member devices' metadata, or a new array over them): a device named → wipe. Anything else,
+    // or no device, → null (as before).
+    private static CommandIntent? DeviceWriters(string tool, IReadOnlyList<string> a)
+    {
+        bool erases = tool switch
+        {
+            "tee" => true,
+            "cryptsetup" => a.Any(x => x is "luksFormat" or "erase" or "luksErase" or "reencrypt"),
+            _ => a.Any(x => x is "--zero-superblock" or "--create" or "-C"),
+        };
+        var devices = erases ? a.Where(x => !x.StartsWith('-') && IsDevice(x)).ToList() : [];
+        if (devices.Count == 0) return null;
+        return ToolHelp.Intent(tool, Effect.Wipe, $"{tool} {string.Join(' ', devices)}",
+            devices.Select(d => new Target { Kind = TargetKind.LocalPath, Path = d }).ToList(),
+            devices.Select(d => new Evidence(d, tool == "tee" ? "writes its input over the device" : "erases the device's data or metadata")).ToList());
     }
 
     // zfs destroy POOL/FS (not a snapshot NAME@SNAP, not -n), zpool destroy POOL, zpool labelclear DEV:

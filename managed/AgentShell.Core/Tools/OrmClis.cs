@@ -19,7 +19,9 @@ public static class OrmClis
         var a = c.Args;
         if (ToolHelp.AsksForHelp(a, shortH: true)) return ToolHelp.Help("prisma", "--help");
         var evidence = new List<Evidence>();
-        var targets = DatabaseUrl(c, evidence);
+        // db execute --url URL runs on URL, not on DATABASE_URL (the schema's datasource is not read then).
+        var url = ToolHelp.Option(a, "--url");
+        var targets = url == null ? DatabaseUrl(c, evidence) : UrlOption(url, evidence);
         var pos = ToolHelp.Positionals(a, new HashSet<string> { "--schema", "--url", "--file", "--name", "--from-url", "--to-url" });
         string cmd = string.Join(' ', pos.Take(2));
         Effect effect = cmd switch
@@ -164,6 +166,18 @@ public static class OrmClis
         }
         if (!includeLocalDefault) return [];
         evidence.Add(new("DATABASE_URL", "not set: the database is not known"));
+        return [new Target { Kind = TargetKind.Environment, Name = "unknown" }];
+    }
+
+    // A --url option: its database, or (a variable not set here, a form not read) unknown.
+    private static List<Target> UrlOption(string url, List<Evidence> evidence)
+    {
+        if (!DbTarget.IsUnexpanded(url) && DbUrl(url) is Target t)
+        {
+            evidence.Add(new($"--url {url}", $"database {t}"));
+            return [t];
+        }
+        evidence.Add(new($"--url {url}", "a database not read here: not known"));
         return [new Target { Kind = TargetKind.Environment, Name = "unknown" }];
     }
 

@@ -256,6 +256,13 @@ public sealed class ProfileTool
                     if (!Matches(pattern, words)) continue;
                     string? value = pattern.Length < words.Count ? words[pattern.Length] : null;
                     if (t.TakesValue && value == null) continue;
+                    if (t.Words)
+                    {
+                        // PERF: the evidence token is made only for a name that has an environment word.
+                        for (int k = pattern.Length; k < words.Count; k++)
+                            if (ProfileToolTarget.EnvironmentWords(words[k]).Count > 0) Add(t, words[k], string.Join(' ', words.Take(pattern.Length)) + " " + words[k]);
+                        break;
+                    }
                     Add(t, t.TakesValue ? value : null, string.Join(' ', words.Take(pattern.Length + (t.TakesValue ? 1 : 0))));
                     break;
                 }
@@ -265,6 +272,18 @@ public sealed class ProfileTool
 
         void Add(ProfileToolTarget t, string? value, string? token)
         {
+            if (t.Words)
+            {
+                // A stack's name names no target itself; each environment word in it does (ShopProdStack → prod).
+                if (value == null) return;
+                foreach (var word in ProfileToolTarget.EnvironmentWords(value))
+                {
+                    if (t.Make(word) is not Target named) continue;
+                    targets.Add(named);
+                    evidence.Add(new(token ?? value, $"{t.Fact?.Replace("{}", value, StringComparison.Ordinal) ?? value} names {word}"));
+                }
+                return;
+            }
             if (t.Make(value) is not Target target) return;
             targets.Add(target);
             if (token == null) return;

@@ -40,6 +40,42 @@ public sealed class ProfileToolTarget
     /// carries it as its name, so a profile's <c>Apps</c> can put it in an environment.</summary>
     public bool App { get; init; }
 
+    /// <summary>The values are names (a CloudFormation stack <c>ShopProdStack</c>, <c>api-production</c>)
+    /// whose environment words are each a target (<see cref="EnvironmentWords"/>); the name itself is
+    /// not one. With <see cref="When"/>, every word after the pattern is such a name (<c>cdk destroy A B</c>).</summary>
+    public bool Words { get; init; }
+
+    // Words that name an environment in a resource's name, as the Apps globs of the default profile and
+    // common stage names spell them.
+    private static readonly HashSet<string> EnvironmentWordSet = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "prod", "production", "prd", "live", "staging", "stage", "stg", "preprod", "uat", "qa", "dev", "development", "test", "sandbox",
+    };
+    // PERF: looked up by span, in any letter case; the set's own (lower-case) spelling is what is returned.
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> EnvironmentWordLookup = EnvironmentWordSet.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>The environment words of <paramref name="name"/>: split at every non-alphanumeric and at
+    /// a lower-to-upper change (<c>ShopProdStack</c> → Shop, Prod, Stack), lower-cased, those that name an
+    /// environment (prod, staging, …). Empty when none does.</summary>
+    public static IReadOnlyList<string> EnvironmentWords(string name)
+    {
+        List<string>? found = null; // PERF: nothing allocated for a name without one (the common case)
+        int from = 0;
+        for (int i = 0; i <= name.Length; i++)
+        {
+            if (i < name.Length && i > from && !Boundary(name, i) && char.IsAsciiLetterOrDigit(name[i])) continue;
+            if (i > from && EnvironmentWordLookup.TryGetValue(name.AsSpan(from, i - from), out var word) && found?.Contains(word) != true) (found ??= []).Add(word);
+            from = i < name.Length && char.IsAsciiLetterOrDigit(name[i]) ? i : i + 1;
+        }
+        return found ?? (IReadOnlyList<string>)[];
+    }
+
+    // A word starts at i: lower→Upper (ShopProd), UPPER→Upper-lower (PRODStack: S), letter↔digit (prod2).
+    private static bool Boundary(string s, int i) =>
+        char.IsAsciiLetterUpper(s[i]) && char.IsAsciiLetterLower(s[i - 1])
+        || char.IsAsciiLetterUpper(s[i]) && char.IsAsciiLetterUpper(s[i - 1]) && i + 1 < s.Length && char.IsAsciiLetterLower(s[i + 1])
+        || char.IsAsciiDigit(s[i]) != char.IsAsciiDigit(s[i - 1]) && char.IsAsciiLetterOrDigit(s[i - 1]);
+
     /// <summary>True when the entry needs a value from its source (its template has <c>{}</c>).</summary>
     public bool TakesValue => Template.Contains("{}", StringComparison.Ordinal);
 
@@ -88,7 +124,7 @@ public sealed class ProfileToolTarget
             case TargetKind.Database:
                 // JDBC URLs (Flyway, Liquibase) are a URI after "jdbc:".
                 if (text.StartsWith("jdbc:", StringComparison.OrdinalIgnoreCase)) text = text[5..];
-                if (!DbTarget.TryParseUri(text, out var host, out var port, out var database)) return null;
+                if (!DbTarget.TryParseUri(text, out var host, out var port, out var database)) return KeyValueDatabase(text);
                 var (scheme, defaultPort) = DatabaseScheme(text[..text.IndexOf("://", StringComparison.Ordinal)]);
                 var t = DbTarget.Make(scheme, host, port, database, defaultPort);
                 return t.Port == 0 ? new Target { Kind = t.Kind, Scheme = t.Scheme, Host = t.Host, Database = t.Database } : t;
@@ -99,6 +135,43 @@ public sealed class ProfileToolTarget
             default:
                 return new Target { Kind = Kind, Name = text };
         }
+    }
+
+    // A connection string of key=value pairs: a libpq conninfo (host=h port=5 dbname=d: goose's DSN) or an
+    // ADO.NET one (Host=h;Database=d, Server=tcp:h,1433;Initial Catalog=d: dotnet ef --connection). Only
+    // with a host: without one the server depends on what is not read here (PGHOST, a socket), so no target.
+    private static Target? KeyValueDatabase(string text)
+    {
+        string? host = null, port = null, database = null;
+        bool ado = text.Contains(';');
+        IEnumerable<KeyValuePair<string, string>> pairs;
+        if (ado)
+        {
+            var list = new List<KeyValuePair<string, string>>();
+            foreach (var part in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                int eq = part.IndexOf('=');
+                if (eq > 0) list.Add(new(part[..eq].Trim(), part[(eq + 1)..].Trim().Trim('"', '\'')));
+            }
+            pairs = list;
+        }
+        else if (DbTarget.TryParseConninfo(text, out var ci)) pairs = ci;
+        else return null;
+        foreach (var (key, value) in pairs)
+        {
+            switch (key.ToLowerInvariant())
+            {
+                case "host" or "server" or "data source" or "datasource" or "address" or "addr" or "hostaddr": host ??= value; break;
+                case "port": port = value; break;
+                case "dbname" or "database" or "initial catalog": database = value; break;
+            }
+        }
+        if (string.IsNullOrEmpty(host)) return null;
+        if (host.StartsWith("tcp:", StringComparison.OrdinalIgnoreCase)) host = host[4..];
+        int comma = host.IndexOf(',');
+        if (comma > 0) { port ??= host[(comma + 1)..]; host = host[..comma]; }
+        var t = DbTarget.Make(ado ? "db" : "postgresql", host, port, database, ado ? 0 : 5432);
+        return t.Port == 0 ? new Target { Kind = t.Kind, Scheme = t.Scheme, Host = t.Host, Database = t.Database } : t;
     }
 
     private static (string Scheme, int DefaultPort) DatabaseScheme(string scheme) => scheme.ToLowerInvariant() switch

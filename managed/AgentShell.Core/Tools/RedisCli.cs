@@ -101,13 +101,13 @@ public static class RedisCli
         var evidence = new List<Evidence>();
         string host = "127.0.0.1";
         string? port = null, db = null, cluster = null;
-        bool pipe = false, scan = false, bigkeys = false, unknown = false, help = false;
+        bool pipe = false, scan = false, bigkeys = false, unknown = false, help = false, badOption = false;
         var cmd = new List<string>();
         var reader = new OptionReader(Options, c.Args);
         while (reader.Next(out var t))
         {
             if (t.Kind == OptionTokenKind.Operand) { cmd.Add(t.Value!); continue; }
-            if (OptionProblems.Note(t, evidence)) { unknown = true; continue; }
+            if (OptionProblems.Note(t, evidence)) { unknown = badOption = true; continue; }
             var value = t.Value;
             switch (t.Name)
             {
@@ -162,6 +162,9 @@ public static class RedisCli
             evidence.Add(new(pipe ? "--pipe" : "redis-cli", c.StdinOpaque ? "commands from a pipe whose content is unknown" : "interactive or commands from stdin (unknown)"));
         }
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
+        // An option redis-cli would not take as written (-hHOST: it compares whole words) may be
+        // meant for another server than the one read here: that server is not known.
+        if (badOption) return ToolHelp.Intent("redis-cli", effect, summary, [target, new Target { Kind = TargetKind.Environment, Name = "unknown" }], evidence);
         return ToolHelp.Intent("redis-cli", effect, summary, [target], evidence);
     }
 

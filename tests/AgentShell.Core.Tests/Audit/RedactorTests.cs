@@ -79,6 +79,11 @@ public class RedactorTests
     [TestCase("az|login|-u|me@x.io|-p|S3cret", "az|login|-u|me@x.io|-p|***")]
     [TestCase("glab|auth|login|-t|glpat-abc", "glab|auth|login|-t|***")]
     [TestCase("supabase|db|push|-p|S3cret", "supabase|db|push|-p|***")]
+    // corpus12: cqlsh -p, rabbitmqadmin -p, and the value of aws configure set aws_secret_access_key.
+    [TestCase("cqlsh|cass|-u|cassandra|-p|S3cret|-e|DROP KEYSPACE k", "cqlsh|cass|-u|cassandra|-p|***|-e|DROP KEYSPACE k")]
+    [TestCase("rabbitmqadmin|-H|mq|-u|admin|-p|S3cret|list|queues", "rabbitmqadmin|-H|mq|-u|admin|-p|***|list|queues")]
+    [TestCase("aws|configure|set|aws_secret_access_key|wJalrXUtnFEMI", "aws|configure|set|aws_secret_access_key|***")]
+    [TestCase("aws|configure|set|aws_session_token|FwoGZX|--profile|p", "aws|configure|set|aws_session_token|***|--profile|p")]
     public void SecretsAreMasked(string argv, string expected)
     {
         var result = Redactor.RedactArgv(Split(argv));
@@ -115,6 +120,8 @@ public class RedactorTests
     [TestCase("curl|-d|{\"max_tokens\":100,\"tokenizer\":\"bpe\"}|https://x.io", "JSON keys that are not secrets")]
     [TestCase("grep|-r|password|src/", "the word password")]
     [TestCase("kubectl|get|secret|db-creds|-o|yaml", "the resource kind secret")]
+    [TestCase("aws|configure|set|aws_access_key_id|AKIAEXAMPLE", "the key id is not the secret")]
+    [TestCase("aws|configure|get|region", "a setting read")]
     public void LookAlikesAreNotMasked(string argv, string why)
     {
         string[] tokens = Split(argv);
@@ -145,6 +152,7 @@ public class RedactorTests
     [TestCase("curl -H \"Cookie: a=1; b=2\" https://x.io", "curl -H \"Cookie: ***\" https://x.io")]
     [TestCase("dial https://x-access-token:ghs_1@github.com", "dial https://x-access-token:***@github.com")]
     [TestCase("no secret here", "no secret here")]
+    [TestCase("aws configure set aws_secret_access_key wJalrX && aws s3 ls", "aws configure set aws_secret_access_key *** && aws s3 ls")]
     public void FreeText(string text, string expected)
     {
         Assert.That(Redactor.RedactText(text), Is.EqualTo(expected));

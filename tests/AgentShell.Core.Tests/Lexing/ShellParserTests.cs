@@ -86,6 +86,42 @@ public class ShellParserTests
     public void CdToAnUnknownDirectoryMakesTheCwdUnknown() =>
         Assert.That(Parse("cd $D; a").Commands.Single().WorkingDirectoryUnknown, Is.True);
 
+    [TestCase("pushd sub && a", "/work/sub")]
+    [TestCase("pushd /tmp; a", "/tmp")]
+    public void PushdMovesAsCd(string script, string cwd) =>
+        Assert.That(Parse(script).Commands.Last().WorkingDirectory, Is.EqualTo(cwd));
+
+    [TestCase("cd sub; popd; a")]
+    [TestCase("pushd; a")]
+    [TestCase("pushd +1 && a")]
+    public void PopdAndPushdOfTheStackMakeTheCwdUnknown(string script) =>
+        Assert.That(Parse(script).Commands.Last().WorkingDirectoryUnknown, Is.True);
+
+    // corpus12: a setting changed by an earlier command of the string is the later command's (check and hooks see the
+    // whole string before any of it runs).
+    [TestCase("terraform workspace select prod && terraform destroy", ShellStateChanges.TerraformWorkspace + "=prod")]
+    [TestCase("tofu -chdir=infra workspace new prod-eu; tofu destroy", ShellStateChanges.TerraformWorkspace + "=prod-eu")]
+    [TestCase("gcloud config set project shop-prod && gcloud sql instances delete db", ShellStateChanges.GcpProject + "=shop-prod")]
+    [TestCase("gcloud config configurations activate prod; gcloud sql instances delete db", ShellStateChanges.GcpConfiguration + "=prod")]
+    [TestCase("az account set -s prod-sub; az group delete -n rg", ShellStateChanges.AzureSubscription + "=prod-sub")]
+    [TestCase("pulumi stack select acme/prod && pulumi destroy", ShellStateChanges.PulumiStack + "=acme/prod")]
+    [TestCase("kubectl config use-context prod-eu && kubectl delete ns x", ShellStateChanges.KubeContext + "=prod-eu")]
+    [TestCase("kubectl --kubeconfig k config use-context prod-eu && kubectl delete ns x", ShellStateChanges.KubeContext + "=prod-eu")]
+    [TestCase("kubectx prod-eu; kubectl delete ns x", ShellStateChanges.KubeContext + "=prod-eu")]
+    [TestCase("kubectx -; kubectl delete ns x", ShellStateChanges.KubeContext + "=" + ShellStateChanges.NotKnown)]
+    [TestCase("terraform workspace select $WS && terraform destroy", ShellStateChanges.TerraformWorkspace + "=" + ShellStateChanges.NotKnown)]
+    public void AnEarlierCommandsSettingReachesTheLaterCommand(string script, string assignment) =>
+        Assert.That(Parse(script).Commands.Last().Assignments.Select(kv => $"{kv.Key}={kv.Value}"), Does.Contain(assignment));
+
+    [TestCase("terraform workspace list && terraform destroy")]
+    [TestCase("terraform workspace show; terraform destroy")]
+    [TestCase("kubectl config get-contexts && kubectl delete ns x")]
+    [TestCase("kubectx && kubectl delete ns x")]
+    [TestCase("gcloud config get project && gcloud sql instances delete db")]
+    [TestCase("terraform destroy; terraform workspace select prod")]
+    public void CommandsThatChangeNothingLeaveTheLaterCommandAlone(string script) =>
+        Assert.That(Parse(script).Commands.First(c => c.Words.Contains("delete") || c.Words.Contains("destroy")).Assignments, Is.Empty);
+
     [TestCase("echo 'x")]
     [TestCase("[[ a")]
     [TestCase("a >")]

@@ -74,4 +74,17 @@ public class ProfileToolTests
         var ctx = new LocalExecContext(new Dictionary<string, string> { ["ACME_CLUSTER"] = "production" }, CorpusFixture.Repo);
         Assert.That(Parse("cluster rm c1", ctx).Targets.Single().ToString(), Is.EqualTo("environment production"));
     }
+    // corpus12: a stack's name names an environment by its words (ShopProdStack), never by a substring (ProductCatalog).
+    [TestCase("ShopProdStack", "prod")]
+    [TestCase("Shop-PROD-Api", "prod")]
+    [TestCase("ShopPRODStack", "prod")]
+    [TestCase("api-production", "production")]
+    [TestCase("org/shop/staging", "staging")]
+    [TestCase("prod2-db", "prod")]
+    [TestCase("stg_eu_api", "stg")]
+    [TestCase("ProductCatalogStack", "")]
+    [TestCase("reproduce", "")]
+    [TestCase("DevProdBridge", "dev,prod")]
+    public void EnvironmentWordsOfAName(string name, string words) =>
+        Assert.That(string.Join(",", ProfileToolTarget.EnvironmentWords(name)), Is.EqualTo(words));
 }
