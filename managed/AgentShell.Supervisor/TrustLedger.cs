@@ -85,6 +85,14 @@ internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, K
         if (d.Intent is not { } intent || intent.Tool == "shell" || !ExecDecider.IsOwnCommand(intent, request.Argv)
             || !Runs(request, intent.Tool, ctx))
             return null;
+        // A script (an interpreted tool: httpie's http, pip's aws, Debian's psql wrapper) runs code
+        // from more files than its own, several the tree can write: Python's user site
+        // (usercustomize.py, *.pth), site-packages, node_modules, the script's own directory, and the
+        // script itself, which the interpreter opens after the exec. Its command line says nothing of
+        // what they send (InterpretedToolTests): no trust, so its production connections are decided
+        // at the wire, or as an unknown client's. A wrapper that execs the real binary (Debian's psql)
+        // loses nothing: that exec is decided and trusted on its own.
+        if (ctx is RemoteExecContext { Program: { } kind } && (kind.Unreadable || kind.Interpreter != null)) return null;
         var envs = new string[intent.Targets.Count];
         for (int i = 0; i < envs.Length; i++) envs[i] = policy.EnvironmentOf(intent.Targets[i], ctx);
         if (ForeignCode(ctx) != null) withheld = SupervisorRules.ForeignCode;

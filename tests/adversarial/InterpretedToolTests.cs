@@ -1,20 +1,22 @@
 namespace AgentShell.EndToEnd.Tests.Adversarial;
 
-/// <summary>OPEN. An interpreted tool is trusted with production by its script's file (and its
-/// interpreter's), but the interpreter runs code from many more files, several of them writable by
-/// the tree: Python's user site (<c>~/.local/lib/pythonX.Y/site-packages</c>: <c>usercustomize.py</c>,
-/// <c>*.pth</c>, a package that shadows the tool's own), the script's directory, node's
-/// <c>node_modules</c> chain. Here <c>http</c> (httpie's name) is a Python script on PATH, as pip
-/// installs it; the tree writes a <c>usercustomize.py</c> and the trusted `http GET` sends a DELETE.
-/// Delivered on main 4d7a276 and on this branch, both modes (wire off, as every trust-at-exec
-/// attack is run; with the wire on, plain HTTP is decided per request, and HTTPS too when the tool
-/// trusts the run CA, which botocore-based tools with their own bundle do not).</summary>
+/// <summary>An interpreted tool is not trusted with production on its exec. Its script and
+/// interpreter are checked, but the interpreter runs code from many more files, several of them
+/// writable by the tree: Python's user site (<c>~/.local/lib/pythonX.Y/site-packages</c>:
+/// <c>usercustomize.py</c>, <c>*.pth</c>, a package that shadows the tool's own), the script's
+/// directory, node's <c>node_modules</c> chain, and the script itself, which the interpreter opens
+/// after the exec. Here <c>http</c> (httpie's name) is a Python script on PATH, as pip installs it;
+/// the tree writes a <c>usercustomize.py</c> and the trusted `http GET` sent a DELETE: delivered on
+/// main 4d7a276, both modes (wire off, as every trust-at-exec attack is run; with the wire on, plain
+/// HTTP is decided per request, and HTTPS too when the tool trusts the run CA, which botocore-based
+/// tools with their own bundle do not). Now a script's connections are an unknown client's
+/// (blocked by this profile, paused by default); an installed binary (curl) keeps its trust
+/// (<see cref="KnownToolInPlaceTests"/>' look-alike).</summary>
 [TestFixture("seccomp")]
 [TestFixture("kernel")]
 public sealed class InterpretedToolTests(string guard) : TrustAtExecFixture(guard)
 {
     [Test]
-    [Explicit("open: an interpreted tool's trust covers only its script and interpreter, not the modules the interpreter loads from paths the tree can write")]
     public void CodeAddedToAnInterpretedToolsModulePathIsNotTrustedAsThatTool()
     {
         string bin = Path.Combine(Home.Dir, ".local", "bin");
@@ -36,7 +38,9 @@ public sealed class InterpretedToolTests(string guard) : TrustAtExecFixture(guar
             $"http GET {Prod.Url("/volumes/1")}";
         var r = AgentShellRunner.Run(["run", "--connect-guard", Guard, "--profile", Profile, "--", "bash", "-c", script], TimeSpan.FromMinutes(1), Home.Dir, env);
         Thread.Sleep(100);
-        Assert.That(r.Stdout, Does.StartWith("200"), $"the untouched tool went through first\n{r.Stderr}");
         Assert.That(Prod.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}"), Is.Empty, r.Stderr);
+        // The price: the untouched script's own GET is an unknown client's too (blocked here).
+        Assert.That(Prod.Requests.Select(q => q.Path), Has.None.EqualTo("/before"), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
     }
 }
