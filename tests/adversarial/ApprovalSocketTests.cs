@@ -6,31 +6,19 @@ namespace AgentShell.EndToEnd.Tests.Adversarial;
 /// supervisor's lock is free (the supervisor is gone). A person outside still approves.</summary>
 [TestFixture("seccomp")]
 [TestFixture("kernel")]
-public sealed class ApprovalSocketTests(string guard)
+public sealed class ApprovalSocketTests(string guard) : ProductionFixture(guard)
 {
-    private LoopbackHttpServer _prod = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        Attacks.Require(guard);
-        _prod = new LoopbackHttpServer("127.0.0.2");
-    }
-
-    [TearDown]
-    public void TearDown() => _prod.Dispose();
-
     [Test]
     public void RemovingTheSocketAndRunningPendingInsideLeaveAPersonAbleToApprove()
     {
-        string py = $"import urllib.request\nr = urllib.request.urlopen(urllib.request.Request('{_prod.Url("/volumes/1")}', method='DELETE')); print('status', r.status)";
+        string py = $"import urllib.request\nr = urllib.request.urlopen(urllib.request.Request('{Prod.Url("/volumes/1")}', method='DELETE')); print('status', r.status)";
         string sock = Path.Combine(Path.GetTempPath(), $"agentshell-adv-{Guid.NewGuid():N}.sock");
         // The wire off for production: python's connect (an unknown client) is paused for a person,
         // not its DELETE refused at the wire by the demo profile's rule.
         string profile = Path.Combine(Path.GetTempPath(), $"agentshell-adv-{Guid.NewGuid():N}.json");
         File.WriteAllText(profile, """{ "Description": "test: the wire off for production", "Environments": { "production": { "Hosts": ["127.0.0.2"], "Wire": { "Http": false, "Postgres": false } } } }""");
         using var cleanUp = new ProfileFile(profile);
-        using var run = new BackgroundRun(sock, ["--connect-guard", guard, "--profile", Repo.DemoProfile, "--profile", profile, "--pause-timeout", "60"], ["bash", "-c",
+        using var run = new BackgroundRun(sock, ["--connect-guard", Guard, "--profile", Repo.DemoProfile, "--profile", profile, "--pause-timeout", "60"], ["bash", "-c",
             $"rm -f {sock} {sock}.lock; echo rm=$?; " +
             $"{Repo.AgentShell} pending --socket {sock}; echo pending=$?; {Repo.AgentShell} watch --socket {sock}; echo watch=$?; " +
             $"{Repo.Python} -c \"$0\"", py]);
@@ -42,7 +30,7 @@ public sealed class ApprovalSocketTests(string guard)
         Assert.That(approve.ExitCode, Is.EqualTo(0), approve.Stderr);
         Assert.That(run.WaitForExit(), Is.EqualTo(0), run.Stderr);
         Assert.That(run.Stdout, Does.Contain("status 200"));
-        Assert.That(_prod.Requests.Select(q => q.Method), Is.EqualTo(new[] { "DELETE" }), "approved by a person, so it went");
+        Assert.That(Prod.Requests.Select(q => q.Method), Is.EqualTo(new[] { "DELETE" }), "approved by a person, so it went");
     }
 }
 

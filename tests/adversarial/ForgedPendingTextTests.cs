@@ -9,20 +9,8 @@ namespace AgentShell.EndToEnd.Tests.Adversarial;
 /// <c>$'…'</c>, still pasteable).</summary>
 [TestFixture("seccomp")]
 [TestFixture("kernel")]
-public sealed class ForgedPendingTextTests(string guard)
+public sealed class ForgedPendingTextTests(string guard) : ProductionFixture(guard)
 {
-    private LoopbackHttpServer _prod = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        Attacks.Require(guard);
-        _prod = new LoopbackHttpServer("127.0.0.2");
-    }
-
-    [TearDown]
-    public void TearDown() => _prod.Dispose();
-
     [Test]
     public void TerminalControlsInAPausedRequestAreShownAsEscapes()
     {
@@ -35,12 +23,12 @@ public sealed class ForgedPendingTextTests(string guard)
         // An unknown client's connect is paused for a person; its name and argv carry the controls.
         string py = "import ctypes, os, socket, sys\n" +
             "ctypes.CDLL(None).prctl(15, b'\\x1b[2K\\rcurl', 0, 0, 0)\n" +
-            $"s = socket.create_connection(('127.0.0.2', {_prod.Port}))\n" +
+            $"s = socket.create_connection(('127.0.0.2', {Prod.Port}))\n" +
             "s.sendall(b'DELETE /volumes/1 HTTP/1.0\\r\\n\\r\\n'); print(s.recv(12))\n";
         try
         {
-            using var run = new BackgroundRun(sock, ["--connect-guard", guard, "--profile", profile, "--pause-timeout", "30"],
-                ["bash", "-c", $"cd \"$1\" && exec {Repo.Python} -c \"$2\" \"$3\"", "sh", cwd, py, Forged + $"curl GET {_prod.Url("/health")}\u202e"]);
+            using var run = new BackgroundRun(sock, ["--connect-guard", Guard, "--profile", profile, "--pause-timeout", "30"],
+                ["bash", "-c", $"cd \"$1\" && exec {Repo.Python} -c \"$2\" \"$3\"", "sh", cwd, py, Forged + $"curl GET {Prod.Url("/health")}\u202e"]);
             string id = run.WaitForPause();
             var pending = run.Client("pending");
             Assert.That(pending.ExitCode, Is.EqualTo(0), pending.Stderr);
@@ -52,7 +40,7 @@ public sealed class ForgedPendingTextTests(string guard)
             Assert.That(run.Stderr.Split('\n').Where(l => l.Contains("paused")).SelectMany(l => l).Where(char.IsControl), Is.Empty, run.Stderr);
             Assert.That(run.Client("deny", id).ExitCode, Is.EqualTo(0));
             run.WaitForExit();
-            Assert.That(_prod.Requests, Is.Empty);
+            Assert.That(Prod.Requests, Is.Empty);
         }
         finally
         {

@@ -4,27 +4,19 @@ namespace AgentShell.EndToEnd.Tests.Adversarial;
 /// and a profile that blocks unknown clients there, with the wire off (with it on, every client's
 /// HTTP to production is decided per request at the wire, and what these tests prove is the trust
 /// given at the exec).</summary>
-public abstract class TrustAtExecFixture(string guard)
+public abstract class TrustAtExecFixture(string guard) : ProductionFixture(guard)
 {
-    private protected readonly string Guard = guard;
-    private protected LoopbackHttpServer Prod = null!;
     private protected TestHome Home = null!;
     private protected string Profile = null!;
 
     [SetUp]
-    public void StartProduction()
+    public void WriteProfile()
     {
-        Attacks.Require(Guard);
-        Prod = new LoopbackHttpServer("127.0.0.2");
         Home = new TestHome();
         Profile = Path.Combine(Home.Dir, "block.json");
         File.WriteAllText(Profile, """{ "Description": "test: 127.0.0.2 is production; unknown clients are blocked", "Environments": { "production": { "Hosts": ["127.0.0.2"], "Wire": { "Http": false, "Postgres": false } } }, "Network": { "UnknownClientToProduction": "block" } }""");
     }
 
     [TearDown]
-    public void StopProduction()
-    {
-        Prod.Dispose();
-        Home.Dispose();
-    }
+    public void RemoveHome() => Home.Dispose();
 }
