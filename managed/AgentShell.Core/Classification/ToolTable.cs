@@ -87,7 +87,7 @@ internal static class ToolTable
         ("kafka-consumer-groups.sh", ToolId.Table), ("rabbitmqadmin", ToolId.Table), ("rabbitmqctl", ToolId.Table), ("nats", ToolId.Table),
         ("mongorestore", ToolId.Table), ("glab", ToolId.Table), ("amplify", ToolId.Table), ("mongoimport", ToolId.Table),
         ("nodetool", ToolId.Table), ("rpk", ToolId.Table), ("kafka-delete-records", ToolId.Table), ("kafka-delete-records.sh", ToolId.Table),
-        ("hcloud", ToolId.Table),
+        ("hcloud", ToolId.Table), ("linode-cli", ToolId.Table), ("linode", ToolId.Table),
         ("rsync", ToolId.Rsync), ("scp", ToolId.Scp), ("systemctl", ToolId.Systemctl), ("service", ToolId.Power),
         ("reboot", ToolId.Power), ("shutdown", ToolId.Power), ("poweroff", ToolId.Power), ("halt", ToolId.Power), ("chmod", ToolId.Chmod), ("chown", ToolId.Chmod), ("chgrp", ToolId.Chmod), ("mv", ToolId.Mv),
         ("truncate", ToolId.Truncate), ("crontab", ToolId.Crontab),

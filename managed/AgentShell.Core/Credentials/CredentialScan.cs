@@ -47,7 +47,7 @@ internal static class CredentialScan
         ["vault"] = ["VAULT_TOKEN"], ["consul"] = ["CONSUL_HTTP_TOKEN"], ["nomad"] = ["NOMAD_TOKEN"],
         ["argocd"] = ["ARGOCD_AUTH_TOKEN"], ["glab"] = ["GITLAB_TOKEN", "GLAB_TOKEN"], ["influx"] = ["INFLUX_TOKEN"],
         ["etcdctl"] = ["ETCDCTL_PASSWORD"], ["flyway"] = ["FLYWAY_PASSWORD"], ["liquibase"] = ["LIQUIBASE_COMMAND_PASSWORD"],
-        ["hcloud"] = ["HCLOUD_TOKEN"], ["bq"] = ["CLOUDSDK_AUTH_ACCESS_TOKEN"],
+        ["hcloud"] = ["HCLOUD_TOKEN"], ["linode-cli"] = ["LINODE_CLI_TOKEN"], ["bq"] = ["CLOUDSDK_AUTH_ACCESS_TOKEN"],
         ["cdk"] = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"], ["sam"] = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"],
         ["copilot"] = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"], ["sst"] = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"],
         ["serverless"] = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "SERVERLESS_ACCESS_KEY"],

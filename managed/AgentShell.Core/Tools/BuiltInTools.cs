@@ -17,7 +17,7 @@ public static class BuiltInTools
         "dotnet-ef", "diesel", "sqlx", "goose", "migrate", "dbmate", "atlas", "flask",
         "etcdctl", "vault", "consul", "nomad", "argocd", "flux", "sst", "rclone", "s5cmd", "mc", "s3cmd", "influx",
         "kafka-topics", "kafka-consumer-groups", "rabbitmqadmin", "rabbitmqctl", "nats", "mongorestore", "glab",
-        "amplify", "mongoimport", "nodetool", "rpk", "kafka-delete-records", "hcloud"];
+        "amplify", "mongoimport", "nodetool", "rpk", "kafka-delete-records", "hcloud", "linode-cli"];
 
     /// <summary>The table of a program name (<c>neon</c> → <c>neonctl</c>, <c>sls</c> →
     /// <c>serverless</c>, <c>./manage.py</c> → <c>django</c>); the name itself when it is a table.</summary>
@@ -30,6 +30,7 @@ public static class BuiltInTools
         "kafka-topics.sh" => "kafka-topics",
         "kafka-consumer-groups.sh" => "kafka-consumer-groups",
         "kafka-delete-records.sh" => "kafka-delete-records",
+        "linode" => "linode-cli",
         _ => program,
     };
 
