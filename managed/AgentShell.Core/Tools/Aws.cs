@@ -8,7 +8,8 @@ namespace AgentShell.Core.Tools;
 /// (<c>--recursive</c> at a bucket's root → wipe); s3 rb → delete (<c>--force</c> → wipe);
 /// s3 sync <c>--delete</c> → delete; describe-/list-/get-/s3 ls → read; <c>--dry-run</c> →
 /// read; unknown operations → unknown. Target: AWS profile (<c>--profile</c>, AWS_PROFILE,
-/// AWS_DEFAULT_PROFILE, else "default") and region.</summary>
+/// AWS_DEFAULT_PROFILE, else "default") and region; beside it, each environment word in the name
+/// of the resource acted on (<c>--stack-name shop-prod</c>, <c>s3://assets-production</c>).</summary>
 public static partial class Aws
 {
     /// <summary>Parses aws's arguments.</summary>
@@ -23,19 +24,22 @@ public static partial class Aws
         OpFlags opFlags = OpFlags.None;
         bool Has(OpFlags flag) => (opFlags & flag) != 0;
         string? profileOpt = null, region = null;
-        bool unknown = false, help = false, skipValue = false;
+        bool unknown = false, help = false, skipValue = false, nameValue = false;
+        // Values of the operation's name options (--stack-name shop-prod, --db-instance-identifier …).
+        List<string>? names = null;
         var reader = new OptionReader(Options, c.Args);
         while (reader.Next(out var t))
         {
             if (t.Kind == OptionTokenKind.Operand)
             {
+                if (nameValue) { nameValue = false; (names ??= []).Add(t.Value!); }
                 if (skipValue) { skipValue = false; continue; }
                 if (pos.Count < 2 && !(pos.Count == 1 && t.Value == "help")) pos.Add(t.Value!);
                 else if (t.Value == "help") help = true;
                 else (paths ??= []).Add(t.Value!);
                 continue;
             }
-            skipValue = false;
+            skipValue = nameValue = false;
             if (t.Kind == OptionTokenKind.Option)
             {
                 switch (t.Name)
@@ -63,7 +67,15 @@ public static partial class Aws
                 opFlags |= FlagOf(spec.Name);
                 skipValue = eq < 0 && spec.Arity == OptionArity.Required;
             }
-            else opFlags |= FlagOf(dashed);
+            else
+            {
+                opFlags |= FlagOf(dashed);
+                if (NamesResource(dashed))
+                {
+                    if (eq > 0) (names ??= []).Add(t.Arg[(eq + 1)..]);
+                    else nameValue = true;
+                }
+            }
         }
         string profile = profileOpt ?? c.Context.GetEnvironmentVariable("AWS_PROFILE") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_PROFILE") ?? "default";
         region ??= c.Context.GetEnvironmentVariable("AWS_REGION") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_REGION")
@@ -71,7 +83,8 @@ public static partial class Aws
         evidence.Add(Evidence.Joined(profileOpt != null ? $"--profile {profileOpt}" : "AWS_PROFILE", "aws profile ", profile));
         var target = new Target { Kind = TargetKind.AwsProfile, Name = profile, Region = region };
         if (help || (pos.Count > 0 && pos[0] == "help")) return ToolHelp.Help("aws", "help");
-        if (pos.Count < 2) return ToolHelp.Intent("aws", unknown ? Effect.Unknown : pos.Count == 1 && pos[0] == "configure" ? Effect.Write : Effect.Read, string.Join(' ', pos), [target], evidence);
+        var targets = NamedEnvironments(target, names, pos.Count > 0 && pos[0] == "s3" ? paths : null, evidence);
+        if (pos.Count < 2) return ToolHelp.Intent("aws", unknown ? Effect.Unknown : pos.Count == 1 && pos[0] == "configure" ? Effect.Write : Effect.Read, string.Join(' ', pos), targets, evidence);
         string service = pos[0], op = pos[1];
         string summary = $"{service} {op}";
         Effect effect;
@@ -117,7 +130,35 @@ public static partial class Aws
         evidence.Add(Evidence.Arrow(summary, effect));
         if (Has(OpFlags.DryRun) || Has(OpFlags.Dryrun)) { effect = Effect.Read; evidence.Add(new("--dry-run", "checks permissions only")); }
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
-        return ToolHelp.Intent("aws", effect, summary, [target], evidence);
+        return ToolHelp.Intent("aws", effect, summary, targets, evidence);
+    }
+
+    // An operation option that names the resource it acts on: --stack-name, --function-name,
+    // --db-instance-identifier, --cluster-identifier, --table-name, --bucket, --cluster.
+    private static bool NamesResource(ReadOnlySpan<char> dashed) =>
+        dashed.EndsWith("-name") || dashed.EndsWith("-identifier") || dashed is "--bucket" or "--cluster" or "--stack";
+
+    /// <summary>The profile's target, and beside it (never instead) an environment target for each
+    /// environment word in the names of the resources acted on (a stack <c>shop-prod</c>, a bucket
+    /// <c>s3://assets-production</c>): the account a profile reaches is often shared by every stage.</summary>
+    private static IReadOnlyList<Target> NamedEnvironments(Target profile, List<string>? names, List<string>? s3Paths, List<Evidence> evidence)
+    {
+        // PERF: the common command names no resource by an option and no s3 path.
+        if (names == null && s3Paths == null) return [profile];
+        List<Target>? targets = null;
+        void Add(string name)
+        {
+            foreach (var word in ProfileToolTarget.EnvironmentWords(name))
+            {
+                (targets ??= [profile]).Add(new Target { Kind = TargetKind.Environment, Name = word });
+                evidence.Add(new(name, $"{name} names {word}"));
+            }
+        }
+        if (names != null) foreach (var n in names) Add(n);
+        if (s3Paths != null)
+            foreach (var p in s3Paths)
+                if (p.StartsWith("s3://", StringComparison.Ordinal)) Add(p[5..].Split('/', 2)[0]);
+        return targets ?? (IReadOnlyList<Target>)[profile];
     }
 
     [Flags]
