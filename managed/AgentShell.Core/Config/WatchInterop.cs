@@ -13,10 +13,10 @@ internal static partial class WatchInterop
     internal const uint InAttrib = 0x4, InMovedFrom = 0x40, InMovedTo = 0x80, InCreate = 0x100, InDelete = 0x200,
         InDeleteSelf = 0x400, InMoveSelf = 0x800, InOnlyDir = 0x1000000, InDontFollow = 0x2000000;
     internal const short PollIn = 0x1, PollPri = 0x2, PollErr = 0x8, PollHup = 0x10, PollNval = 0x20;
-    internal const int ENOENT = 2, EINTR = 4, EAGAIN = 11;
+    internal const int ENOENT = 2, EINTR = 4, EAGAIN = 11, ENOTDIR = 20;
     internal const int ORdOnly = 0, ONonBlock = 0x800, OCloExec = 0x80000;
     internal const int AtEmptyPath = 0x1000;
-    internal const uint StatxType = 0x1, StatxSize = 0x200;
+    internal const uint StatxBasicStats = 0x7ff;
     internal const ushort SIfMt = 0xF000, SIfReg = 0x8000;
 
     [StructLayout(LayoutKind.Sequential)]
@@ -51,16 +51,21 @@ internal static partial class WatchInterop
     [LibraryImport(Libc, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int Statx(int dirfd, string path, int flags, uint mask, byte* buf);
 
-    /// <summary>The file type bits (S_IFMT) and size of an open descriptor; false when statx fails.</summary>
-    internal static unsafe bool FileTypeAndSize(int fd, out ushort type, out long size)
+    /// <summary>What statx says of an open descriptor: its type bits (S_IFMT), and its identity, size
+    /// and times as a <see cref="FileStamp"/>; false when statx fails.</summary>
+    internal static unsafe bool Status(int fd, out ushort type, out FileStamp stamp)
     {
-        // struct statx is 256 bytes; stx_mode (a __u16) is at offset 28, stx_size (a __u64) at 40,
-        // on every architecture.
+        // struct statx is 256 bytes, the same on every architecture: stx_mode (__u16) at 28, stx_ino
+        // at 32, stx_size at 40, stx_ctime at 96 and stx_mtime at 112 ({__s64 sec, __u32 nsec}),
+        // stx_dev_major/minor (__u32) at 136/140.
         byte* buf = stackalloc byte[256];
-        bool ok = Statx(fd, "", AtEmptyPath, StatxType | StatxSize, buf) == 0;
+        bool ok = Statx(fd, "", AtEmptyPath, StatxBasicStats, buf) == 0;
         type = ok ? (ushort)(*(ushort*)(buf + 28) & SIfMt) : (ushort)0;
-        size = ok ? *(long*)(buf + 40) : 0;
+        stamp = ok ? new FileStamp(((ulong)*(uint*)(buf + 136) << 32) | *(uint*)(buf + 140), *(ulong*)(buf + 32),
+            Ns(buf + 112), *(long*)(buf + 40), Ns(buf + 96)) : default;
         return ok;
+
+        static long Ns(byte* t) => *(long*)t * 1_000_000_000 + *(uint*)(t + 8);
     }
 
     [LibraryImport(Libc, EntryPoint = "statfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

@@ -77,10 +77,9 @@ public sealed class LocalExecContext : IExecContext
     }
 
     /// <inheritdoc/>
-    /// <remarks>.NET gives no device or inode: the stamp is the modification time, size and
-    /// creation (birth) time, which a file renamed over this one changes. Files are opened
-    /// non-blocking and read only when regular (<see cref="LocalFiles"/>), so a FIFO or a device put in
-    /// a configuration file's place can neither hang a check nor pass for an empty file.</remarks>
+    /// <remarks>Files are opened non-blocking and read only when regular, cached by the stamp of the
+    /// file opened (<see cref="LocalFiles.ReadConfig"/>), so a FIFO or a device put in a configuration
+    /// file's place can neither hang a check nor pass for an empty file.</remarks>
     public ConfigFile ReadConfigFile(string path)
     {
         var full = System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(WorkingDirectory ?? ".", path);
@@ -95,22 +94,5 @@ public sealed class LocalExecContext : IExecContext
     /// configuration lookup takes in every file-system change made until then.</summary>
     public void NextDecision() => _drained = false;
 
-    private ConfigFile Lookup(string path, string full)
-    {
-        try
-        {
-            var info = new FileInfo(full);
-            // PERF: one stat answers both; Attributes is -1 for a path that does not exist.
-            if (!info.Exists)
-                return info.Attributes != (FileAttributes)(-1) && info.Attributes.HasFlag(FileAttributes.Directory) ? ConfigFile.NotRead(path, ConfigFileState.Unreadable) : ConfigFile.Missing;
-            var stamp = new FileStamp(0, (ulong)info.CreationTimeUtc.Ticks, info.LastWriteTimeUtc.Ticks * 100, info.Length);
-            // A FIFO, socket or device gives the tool whatever a writer sends when it runs: null here,
-            // so unreadable (never remembered), not empty.
-            return _cache.Get(full, stamp, () => LocalFiles.Read(full, ConfigFile.MaxBytes + 1, out var bytes) == LocalFiles.Outcome.Read ? bytes : null);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return ConfigFile.NotRead(path, ConfigFileState.Unreadable);
-        }
-    }
+    private ConfigFile Lookup(string path, string full) => LocalFiles.ReadConfig(full, path, _cache);
 }

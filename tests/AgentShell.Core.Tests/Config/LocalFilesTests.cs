@@ -77,4 +77,25 @@ public class LocalFilesTests
         Assert.That(LocalFiles.Read(Path.Combine(_home, "r"), 2, out bytes), Is.EqualTo(LocalFiles.Outcome.Read));
         Assert.That(bytes, Is.EqualTo("ab"u8.ToArray()));
     }
+
+    [Test]
+    public void ACurlrcRewrittenInPlaceWithItsTimeSetBackIsReadAgain()
+    {
+        // Same inode, same size, the modification time set back: only the change time (which no
+        // one can set back) tells the cached content is stale. On main the stamp was the path's
+        // birth time, modification time and size, so the harmless first content stood.
+        string rc = Path.Combine(_home, ".curlrc");
+        const string Get = "request = GET\n# padding\n", Delete = "request = DELETE\n# padd\n";
+        Assert.That(Get.Length, Is.EqualTo(Delete.Length));
+        var ctx = new LocalExecContext(new Dictionary<string, string> { ["HOME"] = _home }, _home, new ConfigFileCache());
+        var classifier = new CommandClassifier();
+        File.WriteAllText(rc, Get);
+        var written = File.GetLastWriteTimeUtc(rc);
+        Assert.That(classifier.Classify(["curl", "https://api.example.net/v1/volumes/1"], ctx).Single().Effect, Is.EqualTo(Effect.Read));
+        Thread.Sleep(50); // past the file system's clock tick
+        using (var f = new FileStream(rc, FileMode.Open, FileAccess.Write)) f.Write(System.Text.Encoding.ASCII.GetBytes(Delete));
+        File.SetLastWriteTimeUtc(rc, written);
+        ctx.NextDecision();
+        Assert.That(classifier.Classify(["curl", "https://api.example.net/v1/volumes/1"], ctx).Single().Effect, Is.EqualTo(Effect.Delete));
+    }
 }
