@@ -5,7 +5,8 @@ namespace AgentShell.Core.Tools;
 /// <summary>az <c>GROUP... COMMAND</c>: <c>delete</c> → delete (<c>group delete</c> → wipe: every
 /// resource in the group goes; <c>sql db delete</c>/<c>cosmosdb ... delete</c> → drop),
 /// <c>stop</c>/<c>deallocate</c>/<c>restart</c> → terminate, show/list → read. Target: Azure
-/// subscription (<c>--subscription</c>, AZURE_SUBSCRIPTION_ID, else "default").</summary>
+/// subscription (<c>--subscription</c>, else azureProfile.json's default, else "default"). az does not read
+/// AZURE_SUBSCRIPTION_ID (azd and the SDKs do): taken as the target, that variable hid a production default.</summary>
 public static class Az
 {
     /// <summary>az's global arguments (Azure CLI 2 manual: <c>az --help</c>), and
@@ -43,7 +44,7 @@ public static class Az
             }
         }
         if (help) return ToolHelp.Help("az", "--help");
-        var sub = opt ?? c.Context.GetEnvironmentVariable("AZURE_SUBSCRIPTION_ID");
+        var sub = opt;
         // The default subscription az keeps in azureProfile.json: by id and by name, either may be listed.
         Target? byName = null;
         bool unaccountable = false;
@@ -53,7 +54,7 @@ public static class Az
             if (subName != null) byName = new Target { Kind = TargetKind.AzureSubscription, Name = subName };
         }
         else if (sub == null && !unaccountable) sub = "default";
-        if (byName == null) evidence.Add(new(opt != null ? $"--subscription {opt}" : "AZURE_SUBSCRIPTION_ID", $"azure subscription {sub ?? "unknown"}"));
+        if (byName == null) evidence.Add(new(opt != null ? $"--subscription {opt}" : "az's default", $"azure subscription {sub ?? "unknown"}"));
         var target = new Target { Kind = TargetKind.AzureSubscription, Name = sub };
         Effect effect = Effect.Unknown;
         int verbAt = -1;

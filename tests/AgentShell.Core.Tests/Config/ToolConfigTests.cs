@@ -217,4 +217,15 @@ public class ToolConfigTests
         Write(".azure/azureProfile.json", "\uFEFF{\"subscriptions\": [{\"id\": \"1111\", \"name\": \"dev-sub\", \"isDefault\": false}, {\"id\": \"2222\", \"name\": \"prod-sub\", \"isDefault\": true}]}");
         Assert.That(Classify(["az", "group", "delete", "-n", "rg"]).Targets.Select(t => t.Name), Is.EqualTo(new[] { "2222", "prod-sub" }));
     }
+
+    [Test]
+    public void AzureSubscriptionIdInTheEnvironmentDoesNotHideAzsDefault()
+    {
+        // az does not read AZURE_SUBSCRIPTION_ID (azd and the SDKs do): the subscription a command
+        // acts on is --subscription, else azureProfile.json's default. Read as the target, the
+        // variable set to a staging id hid a production default.
+        Write(".azure/azureProfile.json", "\uFEFF{\"subscriptions\": [{\"id\": \"1111\", \"name\": \"dev-sub\", \"isDefault\": false}, {\"id\": \"2222\", \"name\": \"prod-sub\", \"isDefault\": true}]}");
+        Assert.That(Classify(["az", "group", "delete", "-n", "rg"], Env(("AZURE_SUBSCRIPTION_ID", "1111"))).Targets.Select(t => t.Name), Is.EqualTo(new[] { "2222", "prod-sub" }));
+        Assert.That(Classify(["az", "--subscription", "1111", "group", "delete", "-n", "rg"], Env(("AZURE_SUBSCRIPTION_ID", "2222"))).Targets.Select(t => t.Name), Is.EqualTo(new[] { "1111" }));
+    }
 }
