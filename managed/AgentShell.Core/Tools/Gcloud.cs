@@ -5,7 +5,7 @@ namespace AgentShell.Core.Tools;
 /// <summary>gcloud <c>GROUP... COMMAND</c>: the first verb among the positional words decides
 /// (<c>delete</c> → delete; <c>sql instances/databases delete</c> → drop; <c>projects delete</c>
 /// → wipe; <c>stop</c> → terminate; <c>list</c>/<c>describe</c> → read; <c>ssh</c>/unknown →
-/// unknown). Target: GCP project (<c>--project</c>, CLOUDSDK_CORE_PROJECT, else "default").
+/// unknown). Target: GCP project (<c>--project</c>, CLOUDSDK_CORE_PROJECT, the active configuration, else "default").
 /// Also gsutil (<c>rm</c> → delete, <c>rm -r gs://bucket</c> → wipe, <c>rb</c> → delete).</summary>
 public static class Gcloud
 {
@@ -105,7 +105,9 @@ public static class Gcloud
 
     private static Target ProjectTarget(string? opt, string? configuration, IExecContext ctx, List<Evidence> evidence)
     {
-        var name = opt ?? ctx.GetEnvironmentVariable("CLOUDSDK_CORE_PROJECT") ?? ctx.GetEnvironmentVariable("GOOGLE_CLOUD_PROJECT");
+        // Not GOOGLE_CLOUD_PROJECT: gcloud does not read it (the client libraries do), and taken as
+        // the target it hid the active configuration's project.
+        var name = opt ?? ctx.GetEnvironmentVariable("CLOUDSDK_CORE_PROJECT");
         if (name == null)
         {
             // The active configuration's project, as gcloud reads it; a file it cannot read leaves the project unknown.

@@ -219,6 +219,18 @@ public class ToolConfigTests
     }
 
     [Test]
+    public void GoogleCloudProjectInTheEnvironmentDoesNotHideGcloudsProject()
+    {
+        // gcloud reads CLOUDSDK_CORE_PROJECT, not GOOGLE_CLOUD_PROJECT (the client libraries do):
+        // read as the target, that variable set to a dev project hid the active configuration's
+        // production project.
+        Write(".config/gcloud/active_config", "work\n");
+        Write(".config/gcloud/configurations/config_work", "[core]\nproject = acme-prod\n");
+        Assert.That(Classify(["gcloud", "sql", "instances", "delete", "db1"], Env(("GOOGLE_CLOUD_PROJECT", "acme-dev"))).Targets.Single().Name, Is.EqualTo("acme-prod"));
+        Assert.That(Classify(["gcloud", "sql", "instances", "delete", "db1"], Env(("CLOUDSDK_CORE_PROJECT", "acme-dev"))).Targets.Single().Name, Is.EqualTo("acme-dev"));
+    }
+
+    [Test]
     public void AzureSubscriptionIdInTheEnvironmentDoesNotHideAzsDefault()
     {
         // az does not read AZURE_SUBSCRIPTION_ID (azd and the SDKs do): the subscription a command
