@@ -63,6 +63,38 @@ public static class DbTarget
         return true;
     }
 
+    /// <summary>Every host of a URI's authority, for clients that take a list (libpq:
+    /// <c>postgresql://a:5432,b,[::1]:5433/db</c>), with its port when it has one.</summary>
+    public static List<(string Host, string? Port)> UriHosts(string s)
+    {
+        var hosts = new List<(string, string?)>();
+        int sep = s.IndexOf("://", StringComparison.Ordinal);
+        if (sep <= 0) return hosts;
+        var rest = s[(sep + 3)..];
+        int end = rest.IndexOfAny(['/', '?']);
+        var authority = end >= 0 ? rest[..end] : rest;
+        int at = authority.LastIndexOf('@');
+        if (at >= 0) authority = authority[(at + 1)..];
+        foreach (var part in authority.Split(','))
+        {
+            string? host, port = null;
+            if (part.StartsWith('['))
+            {
+                int close = part.IndexOf(']');
+                host = close > 0 ? part[1..close] : part;
+                if (close > 0 && close + 2 < part.Length) port = part[(close + 2)..];
+            }
+            else
+            {
+                int colon = part.LastIndexOf(':');
+                host = colon >= 0 ? part[..colon] : part;
+                if (colon >= 0) port = part[(colon + 1)..];
+            }
+            hosts.Add((Uri.UnescapeDataString(host), port));
+        }
+        return hosts;
+    }
+
     // What a string that is not a conninfo gets: shared, so typed read-only for every caller.
     private static readonly IReadOnlyDictionary<string, string> NoValues = new Dictionary<string, string>(StringComparer.Ordinal).AsReadOnly();
 

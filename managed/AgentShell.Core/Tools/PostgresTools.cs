@@ -186,9 +186,9 @@ public static class PostgresTools
             }
         }
         var effect = tool switch { "dropuser" => Effect.Delete, "pg_isready" => Effect.Read, _ => Effect.Write };
-        var target = Psql.ResolveTarget(tool == "createdb" ? null : db, host, port, c.Context, evidence);
+        var targets = Psql.ResolveTargets(tool == "createdb" ? null : db, host, port, c.Context, evidence);
         evidence.Add(new(tool, $"{tool} → {effect.Name()}"));
-        return ToolHelp.Intent(tool, effect, tool, [target], evidence);
+        return ToolHelp.Intent(tool, effect, tool, targets, evidence);
     }
 
     /// <summary>pg_dump and pg_dumpall: a dump only reads the server (its output goes to a file
@@ -211,9 +211,9 @@ public static class PostgresTools
                 case "--help": case "--version": return ToolHelp.Help(tool, "--help");
             }
         }
-        var target = Psql.ResolveTarget(db, host, port, c.Context, evidence);
+        var targets = Psql.ResolveTargets(db, host, port, c.Context, evidence);
         evidence.Add(new(tool, "dumps the database: reads"));
-        return ToolHelp.Intent(tool, Effect.Read, "dump", [target], evidence);
+        return ToolHelp.Intent(tool, Effect.Read, "dump", targets, evidence);
     }
 
     /// <summary>Parses pg_restore's arguments.</summary>
@@ -238,11 +238,11 @@ public static class PostgresTools
             }
         }
         if (help) return ToolHelp.Help("pg_restore", "--help");
-        var target = Psql.ResolveTarget(db, host, port, c.Context, evidence);
+        var targets = Psql.ResolveTargets(db, host, port, c.Context, evidence);
         Effect effect = list ? Effect.Read : db == null ? Effect.Read : clean ? Effect.Drop : Effect.Write;
         string summary = list ? "list archive" : db == null ? "print restore script" : clean ? "restore --clean (drops objects)" : "restore";
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
-        return ToolHelp.Intent("pg_restore", effect, summary, db == null && !list && !unknown ? [] : [target], evidence);
+        return ToolHelp.Intent("pg_restore", effect, summary, db == null && !list && !unknown ? [] : targets, evidence);
     }
 
     /// <summary>Parses dropdb's arguments.</summary>
@@ -264,9 +264,10 @@ public static class PostgresTools
             }
         }
         if (help) return ToolHelp.Help("dropdb", "--help");
-        var target = Psql.ResolveTarget(null, host, port, c.Context, evidence);
-        target = new Target { Kind = TargetKind.Database, Scheme = target.Scheme, Host = target.Host, Port = target.Port, Database = name };
+        // The database is the one named, on each server the connection may reach.
+        var targets = Psql.ResolveTargets(null, host, port, c.Context, evidence)
+            .Select(t => t.Kind == TargetKind.Database ? new Target { Kind = TargetKind.Database, Scheme = t.Scheme, Host = t.Host, Port = t.Port, Database = name } : t).ToList();
         evidence.Add(new(name ?? "dropdb", $"drops database {name}"));
-        return ToolHelp.Intent("dropdb", Effect.Drop, $"DROP DATABASE {name}", [target], evidence);
+        return ToolHelp.Intent("dropdb", Effect.Drop, $"DROP DATABASE {name}", targets, evidence);
     }
 }

@@ -52,7 +52,8 @@ public static partial class Psql
         }
         if (help) return ToolHelp.Help("psql", "--help");
         if (db == null && firstPositional != null) db = firstPositional;
-        var target = ResolveTarget(db, host, port, ctx, evidence, cluster);
+        var servers = ResolveTargets(db, host, port, ctx, evidence, cluster);
+        var target = servers[0];
         SqlResult? result = null;
         List<SqlResult>? connecting = null; // PERF: the scripts with a \connect, in order; most have none
         if (scripts > 0)
@@ -79,9 +80,9 @@ public static partial class Psql
         Effect effect = result?.Effect ?? Effect.Read;
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         string summary = result?.Summary ?? (list ? "list databases" : "SQL not visible");
-        if (connecting == null) return ToolHelp.Intent("psql", effect, summary, [target], evidence);
-        var targets = new List<Target> { target };
-        foreach (var r in connecting) foreach (var conn in r.Connects) targets.Add(Reconnect(conn, target, ctx, evidence));
+        if (connecting == null) return ToolHelp.Intent("psql", effect, summary, servers, evidence);
+        var targets = new List<Target>(servers);
+        foreach (var r in connecting) foreach (var conn in r.Connects) Reconnect(conn, target, ctx, evidence, targets);
         return ToolHelp.Intent("psql", effect, summary, targets, evidence);
     }
 
@@ -97,31 +98,41 @@ public static partial class Psql
 
     // \connect [DBNAME [USER [HOST [PORT]]]] | conninfo | URI: the statements after it run there
     // ("-" keeps that part of the current connection).
-    private static Target Reconnect(string arg, Target current, IExecContext ctx, List<Evidence> evidence)
+    private static void Reconnect(string arg, Target current, IExecContext ctx, List<Evidence> evidence, List<Target> targets)
     {
         var a = arg.Trim().Trim('"', '\'');
         string? db, host = current.Host, port = current.Port?.ToString();
         if (a.Contains('=') || a.Contains("://", StringComparison.Ordinal))
         {
-            var t = ResolveTarget(a, null, null, ctx, evidence);
-            db = t.Database; host = t.Host ?? host; port = t.Port?.ToString() ?? port;
+            foreach (var t in ResolveTargets(a, null, null, ctx, evidence))
+            {
+                // A part the conninfo leaves out is the current connection's; a server that cannot be known stays unknown.
+                var target = t.Kind != TargetKind.Database ? t : DbTarget.Make("postgresql", t.Host ?? current.Host, t.Port?.ToString() ?? port, t.Database, 5432);
+                evidence.Add(new("\\connect " + arg, $"later statements run on {target}"));
+                targets.Add(target);
+            }
+            return;
         }
-        else
+        var p = a.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        string? Part(int i) => i < p.Length && p[i] != "-" ? p[i] : null;
+        db = Part(0) ?? current.Database;
+        port = Part(3) ?? port;
+        // \connect DB USER a,b: libpq tries each host.
+        foreach (var h in (Part(2) ?? host ?? "").Split(','))
         {
-            var p = a.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            string? Part(int i) => i < p.Length && p[i] != "-" ? p[i] : null;
-            db = Part(0) ?? current.Database;
-            host = Part(2) ?? host;
-            port = Part(3) ?? port;
+            var target = DbTarget.Make("postgresql", h.Length == 0 ? null : h, port, db, 5432);
+            evidence.Add(new("\\connect " + arg, $"later statements run on {target}"));
+            targets.Add(target);
         }
-        var target = DbTarget.Make("postgresql", host, port, db, 5432);
-        evidence.Add(new("\\connect " + arg, $"later statements run on {target}"));
-        return target;
     }
 
-    /// <summary>The database a PostgreSQL client reaches: dbname may be a URI or conninfo; flags
-    /// beat the environment (PGHOST, PGPORT, PGDATABASE).</summary>
-    public static Target ResolveTarget(string? db, string? host, string? port, IExecContext ctx, List<Evidence> evidence, string? cluster = null)
+    /// <summary>Every server a PostgreSQL client may reach, as libpq resolves them: dbname may be a
+    /// URI or conninfo; flags beat a service, which beats the environment (PGHOST, PGHOSTADDR,
+    /// PGPORT, PGDATABASE). libpq takes lists: <c>host=a,b</c>, <c>-h a,b</c>,
+    /// <c>postgresql://a:1,b:2/db</c> try each host in turn, so each is a target; and
+    /// <c>hostaddr</c> is the address connected to whatever <c>host</c> says (the name is kept for
+    /// TLS and authentication), so it is a target beside the host.</summary>
+    public static List<Target> ResolveTargets(string? db, string? host, string? port, IExecContext ctx, List<Evidence> evidence, string? cluster = null)
     {
         // Debian's pg_wrapper: --cluster (or PGCLUSTER, when PGHOST is unset) VERSION/HOST:PORT is a
         // network cluster and sets the host; VERSION/NAME is a local one.
@@ -137,21 +148,25 @@ public static partial class Psql
         if (host == null && db != null && DbTarget.IsUnexpanded(db))
         {
             evidence.Add(new(db, "connection from a variable not set here: the server is not known"));
-            return new Target { Kind = TargetKind.Environment, Name = "unknown" };
+            return [new Target { Kind = TargetKind.Environment, Name = "unknown" }];
         }
-        string? service = null;
+        string? service = null, hostaddr = null;
+        List<(string Host, string? Port)>? uriHosts = null;
         // Any scheme: usql and pgcli (psql-compatible clients) take pg://, pgsql://, mysql://, … URLs.
         if (db != null && db.Contains("://", StringComparison.Ordinal))
         {
             DbTarget.TryParseUri(db, out var uh, out var up, out var ud);
             evidence.Add(new(db, $"connection URI host {uh}"));
             service = UriParameter(db, "service");
+            hostaddr = UriParameter(db, "hostaddr");
+            if (host == null && UriParameter(db, "host") == null && DbTarget.UriHosts(db) is { Count: > 1 } several) uriHosts = several;
             host ??= uh; port ??= up; db = ud;
         }
         else if (db != null && DbTarget.TryParseConninfo(db, out var ci))
         {
             evidence.Add(new(db, "conninfo string"));
-            host ??= ci.GetValueOrDefault("host") ?? ci.GetValueOrDefault("hostaddr");
+            hostaddr = ci.GetValueOrDefault("hostaddr");
+            host ??= ci.GetValueOrDefault("host");
             port ??= ci.GetValueOrDefault("port");
             service = ci.GetValueOrDefault("service");
             db = ci.GetValueOrDefault("dbname");
@@ -160,15 +175,31 @@ public static partial class Psql
         if ((service ?? ctx.GetEnvironmentVariable("PGSERVICE")) is { Length: > 0 } svc)
         {
             var found = Config.PgService.Lookup(ctx, svc, evidence, out var settings);
-            if (found == Config.PgService.Outcome.Unaccountable) return new Target { Kind = TargetKind.Environment, Name = "unknown" };
-            host ??= settings.GetValueOrDefault("host") ?? settings.GetValueOrDefault("hostaddr");
+            if (found == Config.PgService.Outcome.Unaccountable) return [new Target { Kind = TargetKind.Environment, Name = "unknown" }];
+            if (host == null && uriHosts == null) hostaddr ??= settings.GetValueOrDefault("hostaddr");
+            host ??= settings.GetValueOrDefault("host");
             port ??= settings.GetValueOrDefault("port");
             db ??= settings.GetValueOrDefault("dbname");
         }
-        if (host == null && ctx.GetEnvironmentVariable("PGHOST") is string eh) { host = eh; evidence.Add(Evidence.Joined($"PGHOST={eh}", "host ", eh)); }
+        if (host == null && uriHosts == null && ctx.GetEnvironmentVariable("PGHOST") is string eh) { host = eh; evidence.Add(Evidence.Joined($"PGHOST={eh}", "host ", eh)); }
+        if (hostaddr == null && ctx.GetEnvironmentVariable("PGHOSTADDR") is { Length: > 0 } ea) { hostaddr = ea; evidence.Add(Evidence.Joined($"PGHOSTADDR={ea}", "address ", ea)); }
         port ??= ctx.GetEnvironmentVariable("PGPORT");
         db ??= ctx.GetEnvironmentVariable("PGDATABASE");
-        return DbTarget.Make("postgresql", host, port, db, 5432);
+        // PERF: one host, no address: the common case, one target.
+        if (uriHosts == null && hostaddr == null && (host == null || !host.Contains(','))) return [DbTarget.Make("postgresql", host ?? hostaddr, port, db, 5432)];
+        var targets = new List<Target>();
+        var ports = port?.Split(',');
+        string? PortAt(int i) => ports == null ? null : ports.Length == 1 ? ports[0] : i < ports.Length ? ports[i] : null;
+        if (uriHosts != null) foreach (var (h, p) in uriHosts) targets.Add(DbTarget.Make("postgresql", h, p ?? port, db, 5432));
+        else if (host != null) { var hs = host.Split(','); for (int i = 0; i < hs.Length; i++) targets.Add(DbTarget.Make("postgresql", hs[i], PortAt(i), db, 5432)); }
+        if (hostaddr != null)
+        {
+            var addrs = hostaddr.Split(',');
+            for (int i = 0; i < addrs.Length; i++) if (addrs[i].Length > 0) targets.Add(DbTarget.Make("postgresql", addrs[i], PortAt(i), db, 5432));
+            evidence.Add(new("hostaddr=" + hostaddr, "the address connected to, whatever the host name says"));
+        }
+        if (targets.Count == 0) targets.Add(DbTarget.Make("postgresql", null, PortAt(0), db, 5432));
+        return targets;
     }
 
     private static string? UriParameter(string uri, string key)

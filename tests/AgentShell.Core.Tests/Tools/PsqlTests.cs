@@ -58,4 +58,53 @@ public class PsqlTests
         Assert.That(i.Effect, Is.EqualTo(Effect.Drop));
         Assert.That(i.Targets.Select(t => t.ToString()), Has.Member(target));
     }
+
+    private static CommandIntent ParseWith(IReadOnlyDictionary<string, string> env, params string[] args)
+    {
+        var vars = new Dictionary<string, string> { ["HOME"] = CorpusFixture.Home, ["PATH"] = "/usr/bin:/bin" };
+        foreach (var (k, v) in env) vars[k] = v;
+        return Psql.Parse(ToolCall.Of(new LocalExecContext(vars, CorpusFixture.Repo), args));
+    }
+
+    // libpq tries each host of a list in turn, and connects to hostaddr whatever host says: every one
+    // is a server the statement may reach. Only the first host was read, and hostaddr not at all.
+    [TestCase(new[] { "-h", "db.prod.example.com,db.staging.example.com", "-c", "DROP TABLE t" }, "db.prod.example.com")]
+    [TestCase(new[] { "-h", "db.staging.example.com,db.prod.example.com", "-c", "DROP TABLE t" }, "db.prod.example.com")]
+    [TestCase(new[] { "host=db.staging.example.com,db.prod.example.com dbname=app", "-c", "DROP TABLE t" }, "db.prod.example.com")]
+    [TestCase(new[] { "postgresql://db.staging.example.com,db.prod.example.com:5433/app", "-c", "DROP TABLE t" }, "db.prod.example.com")]
+    [TestCase(new[] { "postgresql://u:pw@[::1]:5432,db.prod.example.com/app", "-c", "DROP TABLE t" }, "db.prod.example.com")]
+    [TestCase(new[] { "host=db.staging.example.com hostaddr=203.0.113.5", "-c", "DROP TABLE t" }, "203.0.113.5")]
+    [TestCase(new[] { "postgresql://db.staging.example.com/app?hostaddr=203.0.113.5", "-c", "DROP TABLE t" }, "203.0.113.5")]
+    [TestCase(new[] { "-h", "db.staging.example.com", "host=x hostaddr=203.0.113.5", "-c", "DROP TABLE t" }, "203.0.113.5")]
+    public void EveryServerOfAListAndTheAddressAreTargets(string[] args, string host)
+    {
+        var i = Parse(args);
+        Assert.That(i.Effect, Is.EqualTo(Effect.Drop));
+        Assert.That(i.Targets.Select(t => t.Host), Has.Member(host), string.Join(' ', args));
+    }
+
+    [Test]
+    public void PghostaddrIsTheAddressConnectedTo()
+    {
+        var i = ParseWith(new Dictionary<string, string> { ["PGHOSTADDR"] = "203.0.113.5" }, "-h", "db.staging.example.com", "-c", "DROP TABLE t");
+        Assert.That(i.Targets.Select(t => t.Host), Is.EquivalentTo(new[] { "db.staging.example.com", "203.0.113.5" }));
+        var list = ParseWith(new Dictionary<string, string> { ["PGHOST"] = "a.example.com,b.example.com", ["PGPORT"] = "5433,5434" }, "-c", "SELECT 1");
+        Assert.That(list.Targets.Select(t => t.ToString()), Is.EqualTo(new[] { "postgresql://a.example.com:5433", "postgresql://b.example.com:5434" }));
+    }
+
+    [Test]
+    public void OneHostIsOneTarget()
+    {
+        // The look-alike: a single host, a socket directory, a URI with one host: one target as before.
+        Assert.That(Parse("-h", "db.staging.example.com", "-c", "DROP TABLE t").Targets.Select(t => t.Host), Is.EqualTo(new[] { "db.staging.example.com" }));
+        Assert.That(Parse("postgresql://db.staging.example.com:5433/app", "-c", "SELECT 1").Targets.Select(t => t.ToString()), Is.EqualTo(new[] { "postgresql://db.staging.example.com:5433/app" }));
+        Assert.That(Parse("-h", "/var/run/postgresql", "-c", "SELECT 1").Targets.Single().Host, Is.Null);
+    }
+
+    [Test]
+    public void DropdbDropsTheNamedDatabaseOnEachServer()
+    {
+        var i = PostgresTools.DropDb(ToolCall.Of(CorpusFixture.Context(), ["-h", "db.staging.example.com,db.prod.example.com", "app"]));
+        Assert.That(i.Targets.Select(t => t.ToString()), Is.EqualTo(new[] { "postgresql://db.staging.example.com:5432/app", "postgresql://db.prod.example.com:5432/app" }));
+    }
 }
