@@ -93,6 +93,7 @@ public static class Mongosh
     {
         var evidence = new List<Evidence>();
         string? host = null, port = null, db = null;
+        List<(string Host, string? Port)>? seeds = null;
         var code = new List<(string Text, string Token)>();
         bool unknown = false, nodb = false, help = false;
         var reader = new OptionReader(Options, c.Args);
@@ -133,6 +134,8 @@ public static class Mongosh
             else if (a.Contains("://"))
             {
                 DbTarget.TryParseUri(a, out var uh, out var up, out var ud);
+                // A replica set's seed list: the driver connects to every seed and finds the primary.
+                if (host == null && DbTarget.UriHosts(a) is { Count: > 1 } several) seeds = several;
                 host ??= uh; port ??= up; db = ud ?? db;
                 evidence.Add(new(a, $"host {uh}"));
             }
@@ -146,9 +149,24 @@ public static class Mongosh
             else db = a;
         }
         if (help) return ToolHelp.Help(tool, "--help");
+        // --host rs0/a:27017,b:27017 (a replica set's name first) or a,b: a seed list too.
+        if (seeds == null && host != null && (host.Contains(',') || host.Contains('/')) && !DbTarget.IsUnexpanded(host))
+        {
+            seeds = [];
+            foreach (var seed in host[(host.IndexOf('/') + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                int colon = seed.LastIndexOf(':');
+                seeds.Add(colon > 0 && !seed.EndsWith(']') ? (seed[..colon], seed[(colon + 1)..]) : (seed.Trim('[', ']'), null));
+            }
+        }
         if (host != null && host.Contains(':') && !host.Contains(']') && host.Count(ch => ch == ':') == 1) { var hp = host.Split(':'); host = hp[0]; port ??= hp[1]; }
         var target = DbTarget.Make("mongodb", host ?? "127.0.0.1", port, db, 27017);
         var targets = nodb ? new List<Target>() : [target];
+        if (!nodb && seeds != null)
+        {
+            targets.Clear();
+            foreach (var (h, p) in seeds) targets.Add(DbTarget.Make("mongodb", h, p ?? port, db, 27017));
+        }
         Effect effect = Effect.Read;
         string summary = "";
         if (code.Count == 0 && c.StdinText != null) code.Add((c.StdinText, "stdin"));

@@ -38,4 +38,25 @@ public class MongoshTests
     [TestCase("db.orders.updateMany({status: 'stale'}, {$set: {archived: true}})", Effect.Write)]
     [TestCase("db.orders.updateOne({}, {$set: {x: 1}})", Effect.Write)]
     public void AnUpdateOfEveryDocumentIsAWipe(string js, Effect effect) => Assert.That(Mongosh.Scan(js).Effect, Is.EqualTo(effect), js);
+
+    // A replica set's seeds: the driver connects to each and finds the primary, so each is a target.
+    [TestCase("mongodb://db-0.staging.example.com,db-0.prod.example.com/app", "db-0.prod.example.com")]
+    [TestCase("mongodb://u:pw@db-0.prod.example.com:27018,db-0.staging.example.com/app?replicaSet=rs0", "db-0.prod.example.com")]
+    public void EverySeedOfAUriIsATarget(string uri, string host)
+    {
+        var i = Parse(uri, "--eval", "db.dropDatabase()");
+        Assert.That(i.Effect, Is.EqualTo(Effect.Wipe));
+        Assert.That(i.Targets.Select(t => t.Host), Has.Member(host));
+        Assert.That(i.Targets, Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public void EverySeedOfHostIsATarget()
+    {
+        var i = Parse("--host", "rs0/db-0.staging.example.com:27017,db-0.prod.example.com:27017", "--eval", "db.dropDatabase()");
+        Assert.That(i.Targets.Select(t => t.ToString()), Is.EqualTo(new[] { "mongodb://db-0.staging.example.com:27017", "mongodb://db-0.prod.example.com:27017" }));
+        // The look-alike: one host is one target.
+        Assert.That(Parse("--host", "db-0.staging.example.com:27017", "--eval", "db.dropDatabase()").Targets.Select(t => t.Host), Is.EqualTo(new[] { "db-0.staging.example.com" }));
+        Assert.That(Parse("--host", "rs0/db-0.prod.example.com", "--eval", "db.dropDatabase()").Targets.Select(t => t.Host), Is.EqualTo(new[] { "db-0.prod.example.com" }));
+    }
 }
