@@ -16,7 +16,7 @@ public static partial class Kubectl
     {
         var evidence = new List<Evidence>();
         var pos = new List<string>();
-        string? context = null, kubeconfig = null, replicas = null, dryRun = null, patch = null;
+        string? context = null, kubeconfig = null, replicas = null, dryRun = null, patch = null, server = null, cluster = null;
         bool all = false, help = false, unknown = false, prune = false, force = false;
         var reader = new OptionReader(Options, c.Args);
         while (reader.Next(out var t))
@@ -27,6 +27,8 @@ public static partial class Kubectl
             {
                 case "--context": context = t.Value; break;
                 case "--kubeconfig": kubeconfig = t.Value; break;
+                case "--server": server = t.Value; break;
+                case "--cluster": cluster = t.Value; break;
                 case "--all": case "--all-namespaces": if (t.IsOn) all = true; break;
                 case "--replicas": replicas = t.Value; break;
                 case "--prune": if (t.IsOn) prune = true; break;
@@ -38,7 +40,8 @@ public static partial class Kubectl
         }
         if (help) return ToolHelp.Help("kubectl", "--help");
         var target = ContextTarget(context, kubeconfig, c.Context, evidence);
-        if (pos.Count == 0) return ToolHelp.Intent("kubectl", unknown ? Effect.Unknown : Effect.Read, "", [target], evidence);
+        IReadOnlyList<Target> targets = server == null && cluster == null ? [target] : Overridden(target, server, cluster, evidence);
+        if (pos.Count == 0) return ToolHelp.Intent("kubectl", unknown ? Effect.Unknown : Effect.Read, "", targets, evidence);
         string verb = pos[0];
         Effect effect = verb switch
         {
@@ -88,7 +91,27 @@ public static partial class Kubectl
             evidence.Add(new("--dry-run", "nothing is changed"));
         }
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
-        return ToolHelp.Intent("kubectl", effect, summary, [target], evidence);
+        return ToolHelp.Intent("kubectl", effect, summary, targets, evidence);
+    }
+
+    /// <summary>The context's target, and beside it what overrides the context's cluster:
+    /// <c>--server</c>/<c>-s</c> (helm: <c>--kube-apiserver</c>) is the API server spoken to,
+    /// whatever the context says; <c>--cluster NAME</c> is another kubeconfig cluster, named as a
+    /// context is (profiles list contexts, and a cluster is usually named as its context).</summary>
+    internal static IReadOnlyList<Target> Overridden(Target context, string? server, string? cluster, List<Evidence> evidence, string serverSource = "--server ")
+    {
+        var targets = new List<Target>(3) { context };
+        if (server != null)
+        {
+            targets.Add(CliVerbs.Api(server.Contains("://", StringComparison.Ordinal) ? server : "https://" + server));
+            evidence.Add(new(serverSource + server, "the API server spoken to, whatever the context says"));
+        }
+        if (cluster != null)
+        {
+            targets.Add(new Target { Kind = TargetKind.KubeContext, Name = cluster });
+            evidence.Add(new("--cluster " + cluster, "the kubeconfig cluster spoken to, whatever the context says"));
+        }
+        return targets;
     }
 
     // "persistentVolumeReclaimPolicy": "Delete" (a PV) or reclaimPolicy: Delete (a StorageClass), JSON or YAML.
@@ -125,11 +148,11 @@ public static partial class Kubectl
     }
 
     /// <summary>The kube context a command uses: the flag, else the kubeconfig's current-context.</summary>
-    public static Target ContextTarget(string? flag, string? kubeconfig, IExecContext ctx, List<Evidence> evidence)
+    public static Target ContextTarget(string? flag, string? kubeconfig, IExecContext ctx, List<Evidence> evidence, string source = "--context ")
     {
         if (flag != null)
         {
-            evidence.Add(Evidence.Joined($"--context {flag}", "kube context ", flag));
+            evidence.Add(Evidence.Joined(source + flag, "kube context ", flag));
             return new Target { Kind = TargetKind.KubeContext, Name = flag };
         }
         // Every $KUBECONFIG file, merged as kubectl does: the first file that sets current-context wins.

@@ -10,7 +10,8 @@ namespace AgentShell.Core.Tools;
 /// <c>-destroy</c>)/show/output/validate/init/fmt → read. Target: workspace from TF_WORKSPACE,
 /// else <c>[-chdir=DIR/].terraform/environment</c>, else "default" with the directory it works in
 /// (-chdir, terragrunt's working dir, else the cwd) as the target's path: a layout of one directory per
-/// environment (<c>envs/prod</c>, <c>live/prod/us-east-1/vpc</c>) names the environment there.</summary>
+/// environment (<c>envs/prod</c>, <c>live/prod/us-east-1/vpc</c>) names the environment there.
+/// <c>TF_CLI_ARGS</c>/<c>TF_CLI_ARGS_&lt;command&gt;</c> are read as part of the command.</summary>
 public static partial class Terraform
 {
     /// <summary>Parses terraform's or tofu's arguments.</summary>
@@ -21,7 +22,9 @@ public static partial class Terraform
         bool destroyFlag = false, help = false, unknown = false;
         var pos = new List<string>();
         string? workingDir = null;
-        var reader = new OptionReader(Options, tool == "terragrunt" ? TerragruntArgs(c.Args, evidence, out workingDir) : c.Args);
+        var args = tool == "terragrunt" ? TerragruntArgs(c.Args, evidence, out workingDir) : c.Args;
+        args = WithCliArgs(args, c.Context, evidence, ref unknown);
+        var reader = new OptionReader(Options, args);
         while (reader.Next(out var t))
         {
             if (t.Kind == OptionTokenKind.Operand) { pos.Add(t.Value!); continue; }
@@ -72,6 +75,38 @@ public static partial class Terraform
         string summary = string.Join(' ', pos.Take(3)) + (destroyFlag && verb == "apply" ? " -destroy" : "") + (replace != null && verb == "apply" ? $" -replace={replace}" : "");
         evidence.Add(new(summary, $"{verb} → {effect.Name()}"));
         return ToolHelp.Intent(tool, effect, summary, [new Target { Kind = TargetKind.TerraformWorkspace, Name = ws, Path = where }], evidence);
+    }
+
+    /// <summary>terraform (and tofu, and terraform under terragrunt) inserts the words of
+    /// <c>TF_CLI_ARGS</c> and of <c>TF_CLI_ARGS_&lt;command&gt;</c> right after the command, split as
+    /// a shell would: <c>TF_CLI_ARGS_apply=-destroy terraform apply -auto-approve</c> destroys.
+    /// A value that cannot be split to plain words makes the effect unknown.</summary>
+    private static IReadOnlyList<string> WithCliArgs(IReadOnlyList<string> args, IExecContext ctx, List<Evidence> evidence, ref bool unknown)
+    {
+        int at = 0;
+        while (at < args.Count && args[at].StartsWith('-')) at++;
+        if (at >= args.Count) return args;
+        var all = ctx.GetEnvironmentVariable("TF_CLI_ARGS");
+        var own = ctx.GetEnvironmentVariable("TF_CLI_ARGS_" + args[at].Replace('-', '_'));
+        // PERF: most runs set neither.
+        if (string.IsNullOrWhiteSpace(all) && string.IsNullOrWhiteSpace(own)) return args;
+        var r = new List<string>(args.Count + 4);
+        for (int i = 0; i <= at; i++) r.Add(args[i]);
+        foreach (var (name, value) in new[] { ("TF_CLI_ARGS", all), ("TF_CLI_ARGS_" + args[at].Replace('-', '_'), own) })
+        {
+            if (string.IsNullOrWhiteSpace(value)) continue;
+            var script = Lexing.ShellParser.Parse(System.Text.Encoding.UTF8.GetBytes(value), null);
+            if (script.Problems.Count > 0 || script.Commands.Count != 1 || script.Commands[0].Dynamic.Contains(true) || script.Commands[0].Assignments.Count > 0)
+            {
+                unknown = true;
+                evidence.Add(new($"{name}={value}", "arguments terraform adds that cannot be read (unknown)"));
+                continue;
+            }
+            evidence.Add(new($"{name}={value}", "arguments terraform adds after the command"));
+            r.AddRange(script.Commands[0].Words);
+        }
+        for (int i = at + 1; i < args.Count; i++) r.Add(args[i]);
+        return r;
     }
 
     // terragrunt passes terraform's command through; what is its own is dropped first: run-all /

@@ -240,4 +240,30 @@ public class ToolConfigTests
         Assert.That(Classify(["az", "group", "delete", "-n", "rg"], Env(("AZURE_SUBSCRIPTION_ID", "1111"))).Targets.Select(t => t.Name), Is.EqualTo(new[] { "2222", "prod-sub" }));
         Assert.That(Classify(["az", "--subscription", "1111", "group", "delete", "-n", "rg"], Env(("AZURE_SUBSCRIPTION_ID", "2222"))).Targets.Select(t => t.Name), Is.EqualTo(new[] { "1111" }));
     }
+
+    // Arguments and targets a tool takes from its environment, beside its argv.
+    [TestCase("TF_CLI_ARGS_apply", "-destroy", new[] { "terraform", "apply", "-auto-approve" }, Effect.Wipe)]
+    [TestCase("TF_CLI_ARGS", "-destroy", new[] { "tofu", "apply", "-auto-approve" }, Effect.Wipe)]
+    [TestCase("TF_CLI_ARGS_apply", "-replace=aws_db_instance.main", new[] { "terraform", "-chdir=infra", "apply" }, Effect.Delete)]
+    [TestCase("TF_CLI_ARGS_apply", "-var 'x=$(id)' -destroy", new[] { "terraform", "apply" }, Effect.Wipe)]
+    [TestCase("TF_CLI_ARGS_apply", "-destroy $(cat flags)", new[] { "terraform", "apply" }, Effect.Unknown)]
+    [TestCase("TF_CLI_ARGS_plan", "-destroy", new[] { "terraform", "apply", "-auto-approve" }, Effect.Write)]
+    [TestCase("TF_CLI_ARGS_apply", "-input=false", new[] { "terraform", "apply", "-auto-approve" }, Effect.Write)]
+    public void TerraformsCliArgsVariablesArePartOfTheCommand(string name, string value, string[] argv, Effect effect) =>
+        Assert.That(Classify(argv, Env((name, value))).Effect, Is.EqualTo(effect));
+
+    [Test]
+    public void AnApiServerOrClusterGivenBesideTheContextIsATarget()
+    {
+        Write(".kube/config", "apiVersion: v1\ncurrent-context: staging\n");
+        var server = Classify(["kubectl", "-s", "https://k8s.prod.example.com", "delete", "ns", "shop"]);
+        Assert.That(server.Targets.Select(t => t.Host ?? t.Name), Is.EqualTo(new[] { "staging", "k8s.prod.example.com" }));
+        Assert.That(Classify(["kubectl", "--cluster=prod", "delete", "ns", "shop"]).Targets.Select(t => t.Name), Is.EqualTo(new[] { "staging", "prod" }));
+        Assert.That(Classify(["helm", "--kube-apiserver", "https://k8s.prod.example.com:6443", "uninstall", "shop"]).Targets.Select(t => t.Host ?? t.Name), Is.EqualTo(new[] { "staging", "k8s.prod.example.com" }));
+        Assert.That(Classify(["helm", "uninstall", "shop"], Env(("HELM_KUBECONTEXT", "prod"))).Targets.Select(t => t.Name), Is.EqualTo(new[] { "prod" }));
+        Assert.That(Classify(["helm", "--kube-context", "staging", "uninstall", "shop"], Env(("HELM_KUBECONTEXT", "prod"))).Targets.Select(t => t.Name), Is.EqualTo(new[] { "staging" }));
+        Assert.That(Classify(["helm", "list"], Env(("HELM_KUBEAPISERVER", "k8s.prod.example.com"))).Targets.Select(t => t.Host ?? t.Name), Is.EqualTo(new[] { "staging", "k8s.prod.example.com" }));
+        // The look-alike: no override, one target.
+        Assert.That(Classify(["kubectl", "delete", "ns", "shop"]).Targets.Select(t => t.Name), Is.EqualTo(new[] { "staging" }));
+    }
 }
