@@ -245,6 +245,24 @@ public class DecideTests
         Assert.That(policy.Decide(intents, ctx).Action, Is.EqualTo(action));
     }
 
+    // GKE names its contexts gke_PROJECT_LOCATION_CLUSTER: the shipped default reads a production
+    // project or cluster there (EKS ARNs end in cluster/NAME, which */prod and *-prod cover).
+    [TestCase("gke_acme-prod_us-central1_main", PolicyAction.Block)]
+    [TestCase("gke_prod_europe-west1_main", PolicyAction.Block)]
+    [TestCase("gke_acme_us-central1_prod", PolicyAction.Block)]
+    [TestCase("gke_production-data_us-east1_main", PolicyAction.Block)]
+    [TestCase("arn:aws:eks:us-east-1:123456789012:cluster/prod", PolicyAction.Block)]
+    [TestCase("gke_acme-staging_us-central1_main", PolicyAction.Pause)]   // look-alikes: unknown, paused
+    [TestCase("gke_acme-products_us-central1_main", PolicyAction.Pause)]
+    [TestCase("gke_acme_us-central1_prodigy", PolicyAction.Pause)]
+    public void TheDefaultReadsGkeContexts(string context, PolicyAction action)
+    {
+        var policy = PolicyT.Load([Path.Combine(TempProfiles.ShippedDir, "default.json")]);
+        var ctx = new FakeRepoContext("/home/dev", "/home/dev/app", repo: "/home/dev/app");
+        var intents = new AgentShell.Core.Classification.CommandClassifier().Classify(["kubectl", "--context", context, "delete", "ns", "shop"], ctx);
+        Assert.That(policy.Decide(intents, ctx).Action, Is.EqualTo(action));
+    }
+
     // One directory per environment: in the default workspace, the deepest component of the
     // directory terraform works in that the workspace names list names the environment. Catch:
     // -chdir, terragrunt's working dir, the cwd; look-alikes: dev, product, a workspace chosen.
