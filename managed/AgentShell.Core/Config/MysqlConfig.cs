@@ -6,7 +6,7 @@ namespace AgentShell.Core.Config;
 
 /// <summary>mysql's option files folded into its arguments: the file of <c>--defaults-file</c> alone,
 /// else <c>$MYSQL_HOME/my.cnf</c>, the file of <c>--defaults-extra-file</c> and <c>~/.my.cnf</c>; then
-/// <c>~/.mylogin.cnf</c> (read even with <c>--no-defaults</c>, decrypted as mysql does). These
+/// <c>~/.mylogin.cnf</c> or <c>$MYSQL_TEST_LOGIN_FILE</c> (read even with <c>--no-defaults</c>, decrypted as mysql does). These
 /// startup options must come first on mysql's command line. Options of the groups a client reads
 /// (<c>[client]</c>, <c>[mysql]</c> or <c>[mysqladmin]</c>, <c>[client-server]</c>, the MariaDB
 /// ones, each also with <c>--defaults-group-suffix</c>) become <c>--name=value</c> arguments in
@@ -58,7 +58,9 @@ internal static class MysqlConfig
         }
         var options = new List<string>();
         foreach (var file in files) Read(file, groups, options, call, facts, 0, login: false);
-        if (home != null) Read(LoginFile.Combine(home), groups, options, call, facts, 0, login: true);
+        // mysys reads MYSQL_TEST_LOGIN_FILE in place of ~/.mylogin.cnf when it is set.
+        if (ctx.GetEnvironmentVariable("MYSQL_TEST_LOGIN_FILE") is { Length: > 0 } loginFile) Read(loginFile, groups, options, call, facts, 0, login: true);
+        else if (home != null) Read(LoginFile.Combine(home), groups, options, call, facts, 0, login: true);
         if (options.Count == 0) return args;
         facts.Note("option files", "options from mysql option files: " + string.Join(' ', options.Select(o => o.StartsWith("--password=", StringComparison.Ordinal) ? "--password=" + Audit.Redactor.Mask : o)));
         return [.. args.Take(lead), .. options, .. args.Skip(lead)];

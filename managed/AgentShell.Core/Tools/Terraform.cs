@@ -8,7 +8,7 @@ namespace AgentShell.Core.Tools;
 /// plan file → unknown (the plan may destroy, and only the file knows); <c>state rm</c>,
 /// <c>workspace delete</c> → delete; apply/import/taint/state mv → write; plan (even
 /// <c>-destroy</c>)/show/output/validate/init/fmt → read. Target: workspace from TF_WORKSPACE,
-/// else <c>[-chdir=DIR/].terraform/environment</c>, else "default" with the directory it works in
+/// else <c>[-chdir=DIR/]$TF_DATA_DIR|.terraform/environment</c>, else "default" with the directory it works in
 /// (-chdir, terragrunt's working dir, else the cwd) as the target's path: a layout of one directory per
 /// environment (<c>envs/prod</c>, <c>live/prod/us-east-1/vpc</c>) names the environment there.
 /// <c>TF_CLI_ARGS</c>/<c>TF_CLI_ARGS_&lt;command&gt;</c> are read as part of the command.</summary>
@@ -60,7 +60,9 @@ public static partial class Terraform
         if (ws.Length > 0) evidence.Add(Evidence.Joined($"TF_WORKSPACE={ws}", "workspace ", ws));
         else
         {
-            var file = chdir != null ? Path.Combine(chdir, ".terraform", "environment") : Path.Combine(".terraform", "environment");
+            // The data directory is TF_DATA_DIR when set (relative to the directory terraform works in).
+            var data = c.Context.GetEnvironmentVariable("TF_DATA_DIR") is { Length: > 0 } dd ? dd : ".terraform";
+            var file = chdir != null ? Path.Combine(chdir, data, "environment") : Path.Combine(data, "environment");
             ws = ToolHelp.ReadText(c.Context, file)?.Trim() ?? "";
             if (ws.Length > 0) evidence.Add(Evidence.Joined(file, "workspace ", ws));
             else ws = "default";

@@ -163,6 +163,17 @@ public class ToolConfigTests
         Assert.That(string.Join(" ", i.Evidence.Select(e => e.Fact)), Does.Not.Contain("login-secret-1"));
     }
 
+    [Test]
+    public void MysqlTestLoginFileIsReadInPlaceOfTheUsersLoginFile()
+    {
+        // mysys reads MYSQL_TEST_LOGIN_FILE instead of ~/.mylogin.cnf: on main the staging login
+        // file in the home was read while mysql went to the production one.
+        Write(".mylogin.cnf", MyLogin("[client]\nhost = db.staging.example.com\n"));
+        var prod = Write("elsewhere/login.cnf", MyLogin("[client]\nhost = db.prod.example.com\n"));
+        Assert.That(Classify(["mysql", "-e", "DROP TABLE t"], Env(("MYSQL_TEST_LOGIN_FILE", prod))).Targets.Single().Host, Is.EqualTo("db.prod.example.com"));
+        Assert.That(Classify(["mysql", "-e", "DROP TABLE t"]).Targets.Single().Host, Is.EqualTo("db.staging.example.com"));
+    }
+
     // mysql_config_editor's format: 4 unused bytes, a 20-byte key, then per line a length and AES-128-ECB.
     private static byte[] MyLogin(string text)
     {
@@ -251,6 +262,16 @@ public class ToolConfigTests
     [TestCase("TF_CLI_ARGS_apply", "-input=false", new[] { "terraform", "apply", "-auto-approve" }, Effect.Write)]
     public void TerraformsCliArgsVariablesArePartOfTheCommand(string name, string value, string[] argv, Effect effect) =>
         Assert.That(Classify(argv, Env((name, value))).Effect, Is.EqualTo(effect));
+
+    [Test]
+    public void TerraformsWorkspaceIsReadFromItsDataDirectory()
+    {
+        Write(".terraform/environment", "staging");
+        Write("tfdata/environment", "prod");
+        Assert.That(Classify(["terraform", "destroy"], Env(("TF_DATA_DIR", "tfdata"))).Targets.Single().Name, Is.EqualTo("prod"));
+        Assert.That(Classify(["terraform", "destroy"], Env(("TF_DATA_DIR", Path.Combine(_home, "tfdata")))).Targets.Single().Name, Is.EqualTo("prod"));
+        Assert.That(Classify(["terraform", "destroy"]).Targets.Single().Name, Is.EqualTo("staging"));
+    }
 
     [Test]
     public void AnApiServerOrClusterGivenBesideTheContextIsATarget()
