@@ -237,6 +237,13 @@ public class DecideTests
     [TestCase(new[] { "serverless", "remove", "--stage", "dev" }, PolicyAction.Pause)]
     [TestCase(new[] { "serverless", "remove", "--stage", "product" }, PolicyAction.Pause)]
     [TestCase(new[] { "serverless", "deploy", "--stage", "prod" }, PolicyAction.Allow)]        // a deploy is a write
+    // gh: a secret's or variable's deployment environment, and the repository repo delete names.
+    [TestCase(new[] { "gh", "secret", "delete", "DB_PASSWORD", "--env", "production" }, PolicyAction.Block)]
+    [TestCase(new[] { "gh", "variable", "delete", "DB_HOST", "--env=prod" }, PolicyAction.Block)]
+    [TestCase(new[] { "gh", "repo", "delete", "acme/shop-prod", "--yes" }, PolicyAction.Block)]
+    [TestCase(new[] { "gh", "secret", "delete", "DB_PASSWORD", "--env", "staging" }, PolicyAction.Pause)]
+    [TestCase(new[] { "gh", "repo", "delete", "acme/product-site", "--yes" }, PolicyAction.Pause)]
+    [TestCase(new[] { "gh", "secret", "list", "--env", "production" }, PolicyAction.Allow)]
     public void TheDefaultAppsMarkProductionAppNames(string[] argv, PolicyAction action)
     {
         var policy = PolicyT.Load([Path.Combine(TempProfiles.ShippedDir, "default.json")]);
