@@ -60,6 +60,8 @@ public sealed partial class CommandClassifier
             ToolId.Truncate => LocalFiles.Truncate(c),
             ToolId.Crontab => LocalFiles.Crontab(c),
             ToolId.Partition => LocalDelete.Partition(name, c),
+            ToolId.Netcat => Netcat.Parse(name, c),
+            ToolId.MemcachedTool => Memcached.Parse(c),
             _ => null,
         };
     }

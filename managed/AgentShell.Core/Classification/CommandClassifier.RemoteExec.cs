@@ -91,27 +91,35 @@ public sealed partial class CommandClassifier
         private void RemoteShell(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
         {
             string? user = null, port = null, host = null;
-            bool noCommand = false;
-            int i = s + 1;
-            for (; i < w.Length; i++)
-            {
-                var a = w[i];
-                if (a == "--") { i++; break; }
-                if (a.Length < 2 || a[0] != '-') break;
-                for (int k = 1; k < a.Length; k++)
-                {
-                    char o = a[k];
-                    if (o == 'N') noCommand = true;
-                    if (SshValued.IndexOf(o) < 0) continue;
-                    string? v = k + 1 < a.Length ? a[(k + 1)..] : i + 1 < w.Length ? w[++i] : null;
-                    if (o == 'l') user = v;
-                    else if (o == 'p') port = v;
-                    break;
-                }
-            }
-            if (i >= w.Length || noCommand || dyn != null && dyn[i]) return;
+            bool noCommand = false, terminated = false;
+            int i = Options(s + 1);
+            if (i >= w.Length || dyn != null && dyn[i]) return;
             host = w[i++];
-            if (i < w.Length && w[i] == "--") i++;
+            // ssh parses options again after the host (ssh.c: "again"): `ssh HOST -t 'CMD'` runs CMD.
+            if (!terminated) i = Options(i);
+            if (noCommand) return;
+
+            int Options(int from)
+            {
+                int j = from;
+                for (; j < w.Length; j++)
+                {
+                    var a = w[j];
+                    if (a == "--") { terminated = true; return j + 1; }
+                    if (a.Length < 2 || a[0] != '-') break;
+                    for (int k = 1; k < a.Length; k++)
+                    {
+                        char o = a[k];
+                        if (o == 'N') noCommand = true;
+                        if (SshValued.IndexOf(o) < 0) continue;
+                        string? v = k + 1 < a.Length ? a[(k + 1)..] : j + 1 < w.Length ? w[++j] : null;
+                        if (o == 'l') user = v;
+                        else if (o == 'p') port = v;
+                        break;
+                    }
+                }
+                return j;
+            }
             string? script = i < w.Length ? string.Join(' ', w[i..]) : stdin.Text;
             if (script == null) return; // an interactive session
             // The remote half of a local rsync (rsync -e ssh starts "rsync --server …" there): that rsync's

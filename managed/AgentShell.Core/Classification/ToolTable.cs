@@ -28,6 +28,8 @@ internal enum ToolId : byte
     Systemctl, Power,
     // partition and volume tools (LocalDelete.Partition)
     Partition,
+    // raw connections and the memcached tool (Tools/Netcat.cs, Tools/Memcached.cs)
+    Netcat, MemcachedTool,
 }
 
 /// <summary>Name → <see cref="ToolId"/> on bytes, without decoding.</summary>
@@ -95,6 +97,8 @@ internal static class ToolTable
         ("vgremove", ToolId.Partition), ("pvremove", ToolId.Partition), ("zfs", ToolId.Partition), ("zpool", ToolId.Partition),
         ("fdisk", ToolId.Partition), ("cryptsetup", ToolId.Partition), ("mdadm", ToolId.Partition), ("tee", ToolId.Partition),
         ("oc", ToolId.Kubectl),
+        ("nc", ToolId.Netcat), ("ncat", ToolId.Netcat), ("netcat", ToolId.Netcat), ("telnet", ToolId.Netcat), ("memcached-tool", ToolId.MemcachedTool),
+        ("kafka-configs", ToolId.Table), ("kafka-configs.sh", ToolId.Table),
     ];
 
     // Every mkfs.TYPE helper (mkfs.ext2, mkfs.f2fs, mkfs.exfat, …) makes a file system, listed or not.

@@ -134,9 +134,12 @@ public static partial class Aws
     }
 
     // An operation option that names the resource it acts on: --stack-name, --function-name,
-    // --db-instance-identifier, --cluster-identifier, --table-name, --bucket, --cluster.
+    // --db-instance-identifier, --cluster-identifier, --table-name, --bucket, --cluster; and by id,
+    // ARN or URL (--secret-id shop/prod/db, --key-id alias/shop-prod, --topic-arn …:orders-prod,
+    // --queue-url …/orders-prod, --backup-arn), --work-group.
     private static bool NamesResource(ReadOnlySpan<char> dashed) =>
-        dashed.EndsWith("-name") || dashed.EndsWith("-identifier") || dashed is "--bucket" or "--cluster" or "--stack";
+        dashed.EndsWith("-name") || dashed.EndsWith("-identifier") || dashed.EndsWith("-id") || dashed.EndsWith("-arn") || dashed.EndsWith("-url")
+        || dashed is "--bucket" or "--cluster" or "--stack" or "--work-group";
 
     /// <summary>The profile's target, and beside it (never instead) an environment target for each
     /// environment word in the names of the resources acted on (a stack <c>shop-prod</c>, a bucket

@@ -84,6 +84,34 @@ public static class Az
         evidence.Add(Evidence.Arrow(summary, effect));
         if (effect is Effect.Write or Effect.Unknown or Effect.Delete) effect = SafeguardFlags.Apply("az", c.Args, effect, evidence);
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
-        return ToolHelp.Intent("az", effect, summary, byName != null ? [target, byName] : [target], evidence);
+        var targets = byName != null ? new List<Target> { target, byName } : new List<Target>(1) { target };
+        NamedEnvironments(c.Args, targets, evidence);
+        return ToolHelp.Intent("az", effect, summary, targets, evidence);
+    }
+
+    // The options that name the resource a command acts on: its group, its name, its account,
+    // vault, server or cluster, and full resource ids (/resourceGroups/shop-prod-rg/…).
+    private static bool NamesResource(string option) => option is "-g" or "--resource-group" or "-n" or "--name" or "--ids" or "-s" or "--server"
+        or "--account-name" or "--vault-name" or "--cluster-name" or "--registry" or "--workspace-name" or "--server-name" or "--database-name";
+
+    /// <summary>Beside the subscription (never instead), an environment target for each environment
+    /// word in the names of the resources acted on (<c>az group delete -n shop-prod-rg</c>): one
+    /// subscription often holds every stage.</summary>
+    private static void NamedEnvironments(IReadOnlyList<string> args, List<Target> targets, List<Evidence> evidence)
+    {
+        for (int i = 0; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (a == "--") break;
+            if (a.Length < 2 || a[0] != '-') continue;
+            int eq = a.IndexOf('=');
+            string? value = eq > 0 ? (NamesResource(a[..eq]) ? a[(eq + 1)..] : null) : NamesResource(a) && i + 1 < args.Count ? args[++i] : null;
+            if (value == null) continue;
+            foreach (var word in ProfileToolTarget.EnvironmentWords(value))
+            {
+                targets.Add(new Target { Kind = TargetKind.Environment, Name = word });
+                evidence.Add(new(value, $"{value} names {word}"));
+            }
+        }
     }
 }

@@ -17,7 +17,7 @@ public static class BuiltInTools
         "dotnet-ef", "diesel", "sqlx", "goose", "migrate", "dbmate", "atlas", "flask",
         "etcdctl", "vault", "consul", "nomad", "argocd", "flux", "sst", "rclone", "s5cmd", "mc", "s3cmd", "influx",
         "kafka-topics", "kafka-consumer-groups", "rabbitmqadmin", "rabbitmqctl", "nats", "mongorestore", "glab",
-        "amplify", "mongoimport", "nodetool", "rpk", "kafka-delete-records", "hcloud", "linode-cli"];
+        "amplify", "mongoimport", "nodetool", "rpk", "kafka-delete-records", "hcloud", "linode-cli", "kafka-configs"];
 
     /// <summary>The table of a program name (<c>neon</c> → <c>neonctl</c>, <c>sls</c> →
     /// <c>serverless</c>, <c>./manage.py</c> → <c>django</c>); the name itself when it is a table.</summary>
@@ -30,6 +30,7 @@ public static class BuiltInTools
         "kafka-topics.sh" => "kafka-topics",
         "kafka-consumer-groups.sh" => "kafka-consumer-groups",
         "kafka-delete-records.sh" => "kafka-delete-records",
+        "kafka-configs.sh" => "kafka-configs",
         "linode" => "linode-cli",
         _ => program,
     };
@@ -61,7 +62,7 @@ public static class BuiltInTools
         var doc = ProfileReader.Read($"tools/{name}.json", Text(name), 0, errors);
         if (doc == null || errors.Count > 0) throw new ProfileException(errors.Count > 0 ? errors : [new ProfileError($"tools/{name}.json", "", "unreadable")]);
         var def = doc.Tools.Single(t => t.Name == name);
-        return new ProfileTool(def, name == "gh" ? GhApi.TryParse : name == "glab" ? GhApi.TryParseGlab : null, name is "bq" or "wrangler" or "turso" or "heroku" ? SqlOf : null);
+        return new ProfileTool(def, name == "gh" ? GhApi.TryParse : name == "glab" ? GhApi.TryParseGlab : null, name is "bq" or "wrangler" or "turso" or "heroku" ? SqlOf : name == "kafka-configs" ? KafkaConfigs.EffectOf : null);
     }
 
     // The SQL of bq query 'SQL', wrangler d1 execute DB --command 'SQL' (or --file), turso db

@@ -90,6 +90,12 @@ public static class Gcloud
             else if (path is "sql instances" or "sql databases" or "spanner instances" or "spanner databases" or "bigtable instances" or "firestore databases" or "alloydb clusters" or "redis instances")
                 effect = Effect.Drop;
         }
+        // sql instances patch --activation-policy=NEVER stops the instance.
+        if (verbAt >= 0 && pos[verbAt] == "patch" && ToolHelp.Option(c.Args, "--activation-policy") is string policy && policy.Equals("NEVER", StringComparison.OrdinalIgnoreCase))
+        {
+            effect = Effect.Terminate;
+            evidence.Add(new("--activation-policy " + policy, "stops the instance (terminate)"));
+        }
         evidence.Add(Evidence.Arrow(summary, effect));
         if (effect is Effect.Write or Effect.Unknown) effect = SafeguardFlags.Apply("gcloud", c.Args, effect, evidence);
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
@@ -98,9 +104,32 @@ public static class Gcloud
         {
             var named = new Target { Kind = TargetKind.GcpProject, Name = pos[verbAt + 1] };
             evidence.Add(Evidence.Joined(pos[verbAt + 1], "gcp project ", named.Name));
-            return ToolHelp.Intent("gcloud", effect, summary, [target, named], evidence);
+            return ToolHelp.Intent("gcloud", effect, summary, NamedEnvironments([target, named], pos, evidence), evidence);
         }
-        return ToolHelp.Intent("gcloud", effect, summary, [target], evidence);
+        return ToolHelp.Intent("gcloud", effect, summary, NamedEnvironments([target], pos, evidence), evidence);
+    }
+
+    /// <summary>Beside the project targets (never instead), an environment target for each
+    /// environment word in a project id (<c>acme-prod-291</c>: ids carry a suffix the profile's globs
+    /// do not expect) and in the buckets the words name (<c>gs://shop-prod-uploads</c>): one project
+    /// or account often holds every stage.</summary>
+    private static List<Target> NamedEnvironments(List<Target> targets, List<string> words, List<Evidence> evidence)
+    {
+        int projects = targets.Count;
+        for (int i = 0; i < projects; i++)
+            if (targets[i].Name is string project and not "default") Add(project);
+        foreach (var w in words)
+            if (w.StartsWith("gs://", StringComparison.Ordinal)) Add(w[5..].Split('/', 2)[0]);
+        return targets;
+
+        void Add(string name)
+        {
+            foreach (var word in ProfileToolTarget.EnvironmentWords(name))
+            {
+                targets.Add(new Target { Kind = TargetKind.Environment, Name = word });
+                evidence.Add(new(name, $"{name} names {word}"));
+            }
+        }
     }
 
     private static Target ProjectTarget(string? opt, string? configuration, IExecContext ctx, List<Evidence> evidence)
@@ -142,6 +171,6 @@ public static class Gcloud
         };
         var summary = string.Join(' ', pos.Take(3));
         evidence.Add(Evidence.Arrow(summary, effect));
-        return ToolHelp.Intent("gsutil", effect, summary, [project], evidence);
+        return ToolHelp.Intent("gsutil", effect, summary, NamedEnvironments([project], pos, evidence), evidence);
     }
 }

@@ -136,11 +136,34 @@ public static class OrmClis
             if (e == null) continue;
             if (e.Value > effect || summary.Length == 0) summary = t;
             effect = ToolHelp.Max(effect, e.Value);
+            if (t is "runner" or "r" && RunnerCode(c, t, evidence) is Effect code) { effect = ToolHelp.Max(effect, code); summary = t; }
             if (t is "runner" or "r" or "console" or "c" or "dbconsole" or "db") break; // the rest are its arguments
         }
         if (tasks.Count > 0 && summary.Length == 0) { effect = Effect.Unknown; summary = tasks[0]; }
         evidence.Add(new(summary, $"{tool} {summary} → {effect.Name()} (environment {env})"));
         return ToolHelp.Intent(tool, effect, summary, targets, evidence);
+    }
+
+    // rails runner CODE|FILE: the code (or the file's) as RubyCode reads it; null when there is none.
+    private static Effect? RunnerCode(ToolCall c, string task, List<Evidence> evidence)
+    {
+        var a = c.Args;
+        int i = 0;
+        while (i < a.Count && a[i] != task) i++;
+        for (i++; i < a.Count; i++)
+        {
+            if (a[i] is "-e" or "--environment") { i++; continue; }
+            if (a[i].StartsWith('-')) continue;
+            var arg = a[i];
+            if (arg.EndsWith(".rb", StringComparison.Ordinal) && !arg.Contains(' ') && !arg.Contains('('))
+            {
+                var text = ToolHelp.ReadText(c.Context, arg);
+                if (text == null) { evidence.Add(new(arg, "a script not read (unknown)")); return Effect.Unknown; }
+                return RubyCode.EffectOf(text, arg, evidence);
+            }
+            return RubyCode.EffectOf(arg, arg, evidence);
+        }
+        return null;
     }
 
     /// <summary>DATABASE_URL from the environment, else from <c>.env</c> in the working directory.</summary>

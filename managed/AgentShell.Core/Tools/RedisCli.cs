@@ -103,6 +103,7 @@ public static class RedisCli
         string? port = null, db = null, cluster = null;
         bool pipe = false, scan = false, bigkeys = false, unknown = false, help = false, badOption = false;
         var cmd = new List<string>();
+        string? evalScript = null, evalFile = null;
         var reader = new OptionReader(Options, c.Args);
         while (reader.Next(out var t))
         {
@@ -126,7 +127,11 @@ public static class RedisCli
                 case "--scan": scan = true; break;
                 case "--bigkeys" or "--memkeys" or "--keystats" or "--hotkeys" or "--stat" or "--latency" or "--latency-history" or "--latency-dist" or "--rdb" or "--functions-rdb" or "--replica" or "--intrinsic-latency" or "--lru-test":
                     bigkeys = true; break;
-                case "--eval": unknown = true; evidence.Add(new(t.Text, "runs a Lua script (unknown)")); break;
+                case "--eval":
+                    evalScript = value == null ? null : ToolHelp.ReadText(c.Context, value);
+                    evalFile = value ?? "";
+                    if (evalScript == null) { unknown = true; evidence.Add(new(t.Text, "runs a Lua script not read (unknown)")); }
+                    break;
                 case "--cluster": cluster = value; break;
                 case "--help": case "--version": help = true; break;
             }
@@ -136,7 +141,14 @@ public static class RedisCli
         var target = DbTarget.Make("redis", host, port, db, 6379);
         Effect effect;
         string summary;
-        if (cmd.Count > 0)
+        if (evalScript != null)
+        {
+            // --eval FILE key … , arg …: the words after it are the script's keys and arguments.
+            effect = LuaEffect(evalScript);
+            summary = "--eval " + evalFile;
+            evidence.Add(new(summary, $"Lua script: {effect.Name()}"));
+        }
+        else if (cmd.Count > 0)
         {
             effect = CommandEffect(cmd);
             summary = string.Join(' ', cmd.Take(4));
@@ -224,10 +236,68 @@ public static class RedisCli
             case "FUNCTION": return sub == "FLUSH" ? Effect.Delete : sub is "LIST" or "STATS" or "DUMP" ? Effect.Read : Effect.Unknown;
             case "CONFIG": return sub == "GET" ? Effect.Read : sub == "SET" ? ConfigSet(words) : Effect.Write;
             case "ACL": return sub is "LIST" or "WHOAMI" or "USERS" or "GETUSER" or "CAT" or "LOG" ? Effect.Read : sub == "DELUSER" ? Effect.Delete : Effect.Write;
+            case "EVAL" when words.Count > 1: return LuaEffect(words[1]);
             case "EVAL": case "EVALSHA": case "EVAL_RO": case "FCALL": case "DEBUG": case "MODULE": case "MULTI": case "EXEC":
                 return Effect.Unknown;
         }
         if (Reads.Contains(name)) return Effect.Read;
         return name.All(char.IsAsciiLetter) ? Effect.Write : Effect.Unknown;
+    }
+
+    // The redis API a script may touch besides call/pcall (logging, replies, hashing, replication modes).
+    private static readonly string[] LuaHelpers = ["log(", "sha1hex(", "status_reply(", "error_reply(", "breakpoint(", "debug(",
+        "replicate_commands(", "set_repl(", "setresp(", "LOG_", "REPL_", "REDIS_VERSION", "acl_check_cmd("];
+
+    /// <summary>The effect of a Lua script run by EVAL or --eval: the worst of the commands its
+    /// <c>redis.call</c>/<c>redis.pcall</c> (Valkey's <c>server.</c> too) name as string literals;
+    /// a command named otherwise (a variable), or the API reached another way, is unknown. A script
+    /// without calls reads. Comments are not skipped (a call there only counts more).</summary>
+    public static Effect LuaEffect(string script)
+    {
+        var effect = Effect.Read;
+        foreach (var api in (ReadOnlySpan<string>)["redis.", "server."])
+        {
+            for (int at = script.IndexOf(api, StringComparison.Ordinal); at >= 0; at = script.IndexOf(api, at + 1, StringComparison.Ordinal))
+            {
+                if (at > 0 && (char.IsAsciiLetterOrDigit(script[at - 1]) || script[at - 1] == '_')) continue; // myredis.x
+                var rest = script.AsSpan(at + api.Length);
+                int open = rest.StartsWith("call") ? 4 : rest.StartsWith("pcall") ? 5 : -1;
+                if (open < 0)
+                {
+                    bool helper = false;
+                    foreach (var h in LuaHelpers) if (rest.StartsWith(h, StringComparison.Ordinal)) { helper = true; break; }
+                    if (!helper) return Effect.Unknown;
+                    continue;
+                }
+                var args = LuaLiterals(rest[open..]);
+                if (args == null) return Effect.Unknown;
+                effect = ToolHelp.Max(effect, CommandEffect(args));
+            }
+        }
+        if (effect < Effect.Unknown && (script.Contains("loadstring", StringComparison.Ordinal) || script.Contains("_G", StringComparison.Ordinal))) return Effect.Unknown;
+        return effect;
+    }
+
+    // The leading string-literal arguments of a call: ( 'NAME' , "arg" , … ); null when the first is not a literal.
+    private static List<string>? LuaLiterals(ReadOnlySpan<char> s)
+    {
+        s = s.TrimStart();
+        if (s.IsEmpty || s[0] != '(') return null;
+        s = s[1..];
+        var args = new List<string>(2);
+        while (true)
+        {
+            s = s.TrimStart();
+            if (s.IsEmpty || s[0] is not ('\'' or '"')) break;
+            char q = s[0];
+            int end = 1;
+            while (end < s.Length && s[end] != q) end += s[end] == '\\' ? 2 : 1;
+            if (end >= s.Length) return null;
+            args.Add(s[1..end].ToString());
+            s = s[(end + 1)..].TrimStart();
+            if (s.IsEmpty || s[0] != ',') break;
+            s = s[1..];
+        }
+        return args.Count == 0 || args[0].Length == 0 ? null : args;
     }
 }

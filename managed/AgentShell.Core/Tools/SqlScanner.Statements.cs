@@ -163,6 +163,9 @@ public static partial class SqlScanner
                 // MySQL: SET GLOBAL / PERSIST / @@global changes the server for every session.
                 if (cx.Dialect == SqlDialect.MySql && (HasAny(w, from, to, "GLOBAL") || HasAny(w, from, to, "PERSIST") || HasAny(w, from, to, "PERSIST_ONLY")))
                     return Effect.ServerAdmin;
+                // session_replication_role = replica turns off every ordinary trigger, foreign keys'
+                // cascades and checks among them: what the session deletes next leaves orphans behind.
+                if (ReplicaRole(w, from, to, cx)) return Effect.ServerAdmin;
                 // A search_path naming pg_catalog after another schema lets a function there stand in
                 // for a built-in of the same name and arguments: the calls read after it are not the built-ins.
                 return SearchPathShadows(w, from, to, cx) ? Effect.Unknown : Effect.Read;
@@ -178,8 +181,13 @@ public static partial class SqlScanner
                 return Create(w, from, to, d, cx);
             case "GRANT":
                 return ServerRole(w, from, to) ? Effect.ServerAdmin : Effect.Write;
+            // VACUUM FULL rewrites each table under an exclusive lock (every read and write waits, for
+            // as long as the copy takes); REVOKE takes access away from roles that may be serving traffic.
+            case "VACUUM" when HasAny(w, from, to, "FULL"):
+            case "REVOKE":
+                return Effect.ServerAdmin;
             case "COMMENT" or "VACUUM" or "REINDEX" or "CLUSTER" or "REFRESH" or "IMPORT" or "RENAME" or "SECURITY" or "REASSIGN"
-                or "ATTACH" or "DETACH" or "OPTIMIZE" or "REPAIR" or "FLUSH" or "CACHE" or "LOCK" or "UNLOCK" or "REVOKE" or "ALTER_" or "CREATEDB":
+                or "ATTACH" or "DETACH" or "OPTIMIZE" or "REPAIR" or "FLUSH" or "CACHE" or "LOCK" or "UNLOCK" or "ALTER_" or "CREATEDB":
                 return Effect.Write;
             case "CHANGE":
                 // MySQL: CHANGE MASTER / REPLICATION SOURCE TO host → replicates from another server.
@@ -280,6 +288,14 @@ public static partial class SqlScanner
         if (what == "USER" && from + 2 < to && w[from + 2].Text == "MAPPING") return Effect.ServerAdmin;
         if (what == "FOREIGN" && from + 2 < to && w[from + 2].Text == "DATA") return Effect.ServerAdmin;
         if (what is "ROLE" or "USER" && RolePower(w, from, to)) return Effect.ServerAdmin;
+        // A role that can no longer log in (NOLOGIN, MySQL ACCOUNT LOCK) cuts off whatever connects as
+        // it; a new password (IDENTIFIED BY) or expiry (VALID UNTIL) may do the same until every client has it.
+        if (what is "ROLE" or "USER" && (HasAny(w, from, to, "NOLOGIN") || Has(w, from, to, d, "ACCOUNT") && HasAny(w, from, to, "LOCK"))) return Effect.Terminate;
+        if (what is "ROLE" or "USER" && (HasAny(w, from, to, "PASSWORD") || HasAny(w, from, to, "IDENTIFIED") || HasAny(w, from, to, "VALID"))) return Effect.ServerAdmin;
+        // ALTER DATABASE … ALLOW_CONNECTIONS false: no new session gets in.
+        if (what == "DATABASE" && ClosesDatabase(w, from, to)) return Effect.Terminate;
+        // ALTER TABLE … DISABLE TRIGGER (ALL, USER): foreign keys' cascades and checks stop with them.
+        if (what == "TABLE" && Has(w, from, to, d, "DISABLE") && HasAny(w, from, to, "TRIGGER")) return Effect.ServerAdmin;
         if (what == "INSTANCE") return Effect.ServerAdmin; // MySQL ALTER INSTANCE
         // ALTER ROLE / DATABASE / FUNCTION … SET search_path: the SET a later session (or call) starts with.
         int set = IndexOf(w, from, to, d, "SET");
@@ -375,6 +391,30 @@ public static partial class SqlScanner
     // SUPERUSER and REPLICATION are server-level powers (NOSUPERUSER is another word).
     private static bool RolePower(List<Word> w, int from, int to) =>
         HasAny(w, from, to, "SUPERUSER") || HasAny(w, from, to, "REPLICATION");
+
+    private static bool ClosesDatabase(List<Word> w, int from, int to)
+    {
+        for (int i = from + 2; i + 1 < to; i++)
+        {
+            if (w[i].Text == "ALLOW_CONNECTIONS" && w[i + 1].Text is "FALSE" or "OFF" or "0" || w[i + 1].Text is "=" && i + 2 < to && w[i].Text == "ALLOW_CONNECTIONS" && w[i + 2].Text is "FALSE" or "OFF") return true;
+        }
+        return false;
+    }
+
+    // SET [SESSION|LOCAL] session_replication_role TO|= replica|local (origin and DEFAULT keep triggers on).
+    private static bool ReplicaRole(List<Word> w, int from, int to, Context cx)
+    {
+        int at = from + 1;
+        while (at < to && w[at].Text is "SESSION" or "LOCAL") at++;
+        if (at >= to || w[at].Text != "SESSION_REPLICATION_ROLE") return false;
+        for (int i = at + 1; i < to; i++)
+        {
+            if (w[i].Text is "TO" or "=") continue;
+            var value = w[i].Text is "'" or "\"" ? Content(w[i], cx)?.ToUpperInvariant() : w[i].Text;
+            return value is not ("ORIGIN" or "DEFAULT");
+        }
+        return false;
+    }
 
     // GRANT of the roles that read or write server files or run server programs; MySQL's FILE,
     // SUPER and the like on *.*.

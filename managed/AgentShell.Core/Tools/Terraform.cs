@@ -6,7 +6,7 @@ namespace AgentShell.Core.Tools;
 /// destroy and <c>apply -destroy</c> (also <c>-destroy=true</c>) → wipe (every managed resource);
 /// <c>apply -replace=ADDR</c> → delete (the resource is destroyed, then created); apply of a saved
 /// plan file → unknown (the plan may destroy, and only the file knows); <c>state rm</c>,
-/// <c>workspace delete</c> → delete; apply/import/taint/state mv → write; plan (even
+/// <c>workspace delete</c> → delete; apply/import/state mv → write; taint → delete; force-unlock → unknown; plan (even
 /// <c>-destroy</c>)/show/output/validate/init/fmt → read. Target: workspace from TF_WORKSPACE,
 /// else <c>[-chdir=DIR/]$TF_DATA_DIR|.terraform/environment</c>, else "default" with the directory it works in
 /// (-chdir, terragrunt's working dir, else the cwd) as the target's path: a layout of one directory per
@@ -22,6 +22,7 @@ public static partial class Terraform
         bool destroyFlag = false, help = false, unknown = false;
         var pos = new List<string>();
         string? workingDir = null;
+        List<string>? varFiles = null;
         var args = tool == "terragrunt" ? TerragruntArgs(c.Args, evidence, out workingDir) : c.Args;
         args = WithCliArgs(args, c.Context, evidence, ref unknown);
         var reader = new OptionReader(Options, args);
@@ -34,6 +35,7 @@ public static partial class Terraform
                 case "--chdir": chdir = t.Value; break;
                 case "--destroy": destroyFlag = t.IsOn; if (destroyFlag) evidence.Add(new(t.Text, "destroys every managed resource")); break;
                 case "--replace": replace = t.Value; evidence.Add(new(t.Text, $"destroys and recreates {t.Value}")); break;
+                case "--var-file": if (t.Value != null) (varFiles ??= []).Add(t.Value); break;
                 case "--help": case "--version": help = true; break;
             }
         }
@@ -49,7 +51,11 @@ public static partial class Terraform
             "apply" => Effect.Write,
             "state" => sub switch { "rm" => Effect.Delete, "list" or "show" or "pull" => Effect.Read, _ => Effect.Write },
             "workspace" => sub switch { "delete" => Effect.Delete, "list" or "show" => Effect.Read, _ => Effect.Write },
-            "import" or "taint" or "untaint" or "refresh" or "force-unlock" or "login" or "logout" => Effect.Write,
+            // taint marks a resource to be destroyed and recreated by the next apply (the old -replace).
+            "taint" => Effect.Delete,
+            // force-unlock removes another run's lock: if that run is alive, both write the state.
+            "force-unlock" => Effect.Unknown,
+            "import" or "untaint" or "refresh" or "login" or "logout" => Effect.Write,
             "plan" or "show" or "output" or "validate" or "init" or "fmt" or "providers" or "graph" or "console" or "get" or "test" or "metadata" or "modules" => Effect.Read,
             "" => Effect.Read,
             _ => Effect.Unknown,
@@ -76,7 +82,19 @@ public static partial class Terraform
         if (ws == "default" && where != null) evidence.Add(new(where, "the default workspace, in this directory"));
         string summary = string.Join(' ', pos.Take(3)) + (destroyFlag && verb == "apply" ? " -destroy" : "") + (replace != null && verb == "apply" ? $" -replace={replace}" : "");
         evidence.Add(new(summary, $"{verb} → {effect.Name()}"));
-        return ToolHelp.Intent(tool, effect, summary, [new Target { Kind = TargetKind.TerraformWorkspace, Name = ws, Path = where }], evidence);
+        var workspace = new Target { Kind = TargetKind.TerraformWorkspace, Name = ws, Path = where };
+        // PERF: most calls name no variable file.
+        if (varFiles == null) return ToolHelp.Intent(tool, effect, summary, [workspace], evidence);
+        // A variable file's name says which stage its values configure (-var-file=envs/production.tfvars):
+        // beside the workspace, never instead (a default workspace may well hold every stage).
+        var targets = new List<Target> { workspace };
+        foreach (var f in varFiles)
+            foreach (var word in ProfileToolTarget.EnvironmentWords(f))
+            {
+                targets.Add(new Target { Kind = TargetKind.Environment, Name = word });
+                evidence.Add(new("-var-file=" + f, $"{f} names {word}"));
+            }
+        return ToolHelp.Intent(tool, effect, summary, targets, evidence);
     }
 
     /// <summary>terraform (and tofu, and terraform under terragrunt) inserts the words of

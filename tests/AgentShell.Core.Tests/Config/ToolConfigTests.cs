@@ -223,8 +223,9 @@ public class ToolConfigTests
         Assert.That(Classify(["aws", "--profile", "prod", "s3", "ls"]).Targets.Single().Region, Is.EqualTo("us-east-1"));
         Write(".config/gcloud/active_config", "work\n");
         Write(".config/gcloud/configurations/config_work", "[core]\naccount = me@example.com\nproject = acme-prod\n");
-        Assert.That(Classify(["gcloud", "compute", "instances", "delete", "vm-1"]).Targets.Single().Name, Is.EqualTo("acme-prod"));
-        Assert.That(Classify(["gcloud", "--project", "acme-dev", "compute", "instances", "list"]).Targets.Single().Name, Is.EqualTo("acme-dev"));
+        // The project first; beside it (corpus13) the environment word its id carries.
+        Assert.That(Classify(["gcloud", "compute", "instances", "delete", "vm-1"]).Targets.Select(t => t.Name), Is.EqualTo(new[] { "acme-prod", "prod" }));
+        Assert.That(Classify(["gcloud", "--project", "acme-dev", "compute", "instances", "list"]).Targets.Select(t => t.Name), Is.EqualTo(new[] { "acme-dev", "dev" }));
         Write(".azure/azureProfile.json", "\uFEFF{\"subscriptions\": [{\"id\": \"1111\", \"name\": \"dev-sub\", \"isDefault\": false}, {\"id\": \"2222\", \"name\": \"prod-sub\", \"isDefault\": true}]}");
         Assert.That(Classify(["az", "group", "delete", "-n", "rg"]).Targets.Select(t => t.Name), Is.EqualTo(new[] { "2222", "prod-sub" }));
     }
