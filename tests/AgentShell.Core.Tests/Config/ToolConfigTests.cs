@@ -238,8 +238,8 @@ public class ToolConfigTests
         // production project.
         Write(".config/gcloud/active_config", "work\n");
         Write(".config/gcloud/configurations/config_work", "[core]\nproject = acme-prod\n");
-        Assert.That(Classify(["gcloud", "sql", "instances", "delete", "db1"], Env(("GOOGLE_CLOUD_PROJECT", "acme-dev"))).Targets.Single().Name, Is.EqualTo("acme-prod"));
-        Assert.That(Classify(["gcloud", "sql", "instances", "delete", "db1"], Env(("CLOUDSDK_CORE_PROJECT", "acme-dev"))).Targets.Single().Name, Is.EqualTo("acme-dev"));
+        Assert.That(Classify(["gcloud", "sql", "instances", "delete", "db1"], Env(("GOOGLE_CLOUD_PROJECT", "acme-dev"))).Targets.Select(t => t.Name), Is.EqualTo(new[] { "acme-prod", "prod" }));
+        Assert.That(Classify(["gcloud", "sql", "instances", "delete", "db1"], Env(("CLOUDSDK_CORE_PROJECT", "acme-dev"))).Targets.Select(t => t.Name), Is.EqualTo(new[] { "acme-dev", "dev" }));
     }
 
     [Test]
