@@ -62,6 +62,9 @@ internal readonly record struct ExecFiles((ulong Dev, ulong Ino)? File, (ulong D
         return read < 0 ? null : Shebang(head[..read]);
     }
 
+    /// <summary>S_IXUSR | S_IXGRP | S_IXOTH: a regular file with none of them set is never exec'd (EACCES).</summary>
+    internal const uint AnyExecuteBit = 0b001_001_001;
+
     /// <summary>How much of a file's start <see cref="Shebang(ReadOnlySpan{byte})"/> looks at.</summary>
     internal const int HeadBytes = 256;
 
