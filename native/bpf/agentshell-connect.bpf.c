@@ -60,7 +60,6 @@ struct file {
 } __attribute__((preserve_access_index));
 struct linux_binprm {
     struct file *file;
-    const char *filename;
 } __attribute__((preserve_access_index));
 
 #define SOCK_STREAM 1
@@ -422,20 +421,7 @@ int BPF_PROG(on_exec, struct task_struct *p, int old_pid, struct linux_binprm *b
                 return 0;
             }
         }
-        int same = dev == sg->dev && ino == sg->ino;
-        if (same && sg->script) {
-            char name[STAGE_PATH];
-            const char *fn = BPF_CORE_READ(bprm, filename);
-            long n = bpf_probe_read_kernel_str(name, sizeof(name), fn);
-            same = n > 0 && n < STAGE_PATH;
-            for (int i = 0; same && i < STAGE_PATH; i++) {
-                if (name[i] != sg->path[i])
-                    same = 0;
-                if (name[i] == 0)
-                    break;
-            }
-        }
-        if (same)
+        if (dev == sg->dev && ino == sg->ino)
             st.trusted = sg->trusted;
         bpf_map_delete_elem(&staged, &old);
     }

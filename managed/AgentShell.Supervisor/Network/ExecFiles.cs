@@ -7,11 +7,6 @@ namespace AgentShell.Supervisor.Network;
 /// kernel runs the interpreter, so the script itself is known only by that path).</summary>
 internal readonly record struct ExecFiles((ulong Dev, ulong Ino)? File, (ulong Dev, ulong Ino)? Interpreter, byte[]? ScriptPath)
 {
-    /// <summary>The longest script path the kernel's check compares (a longer one gets no trust): its
-    /// buffer (STAGE_PATH) less the NUL, less one more, since a path that fills the buffer cannot be
-    /// told from a longer one cut short.</summary>
-    internal const int MaxScriptPath = BpfMaps.StagePath - 2;
-
     internal bool IsScript => Interpreter != null;
 
     /// <summary>Identifies the file <paramref name="request"/> runs, now (at the decision).</summary>
