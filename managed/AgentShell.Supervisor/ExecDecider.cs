@@ -259,7 +259,9 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         }
         missing = false;
         stated = Interop.Files.TryFStat(fd, out st);
-        if (stated && st.IsRegular) kind = ProgramKind.Of(fd, st.Identity) with { Ctime = st.CtimeNs };
+        // PERF: a regular file with no execute bit is never run (ExecNotifications answers its exec
+        // EACCES): its start is not read.
+        if (stated && st.IsRegular && (st.Permissions & Network.ExecFiles.AnyExecuteBit) != 0) kind = ProgramKind.Of(fd, st.Identity) with { Ctime = st.CtimeNs };
         return fd;
     }
 

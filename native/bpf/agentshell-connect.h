@@ -22,9 +22,6 @@ _Static_assert((GATE_NET & (GATE_SLOTS - 1)) == 0, "the slot number must fit the
 #define SLOT_FREE 0ULL
 #define SLOT_FILLING (~0ULL)
 
-/* The longest path (with its NUL) the exec check compares for a script; a longer one gets no trust. */
-#define STAGE_PATH 256
-
 /* conf.action: what happens to an unknown client's production connect (Network.UnknownClientToProduction). */
 enum action { ACT_ALLOW = 0, ACT_BLOCK = 1, ACT_PAUSE = 2 };
 
@@ -44,14 +41,12 @@ struct addr_key { __u32 prefixlen; __u8 addr[16]; };
 struct proc_state { __u64 gen; __u32 trusted; __u32 pad; };
 
 /* What the supervisor checked for an exec it let go: trust applies only if what the kernel runs
- * is that file (dev, ino), or for a script its interpreter with the same path given to execve
- * (the kernel runs the interpreter; the script is known by name only). A path flipped after the
- * check runs another file, which gets no trust. dev is the kernel's encoding (major << 20 | minor);
- * both 0: not known. With verify, the exec is killed at its commit unless it runs that file (when
- * known), its argv and environment areas have these lengths and keyed hashes (agentshell-siphash.h,
- * key in struct exec_check), and nothing but the supervisor traces it. */
-struct stage { __u32 trusted; __u32 script; __u64 dev, ino; char path[STAGE_PATH];
-               __u32 verify; __u32 pad; __u64 argv_len, argv_hash, env_len, env_hash; };
+ * is that file (dev, ino); a script is never trusted (the supervisor stages none). A path flipped
+ * after the check runs another file, which gets no trust. dev is the kernel's encoding (major << 20
+ * | minor); both 0: not known. With verify, the exec is killed at its commit unless it runs that
+ * file (when known), its argv and environment areas have these lengths and keyed hashes
+ * (agentshell-siphash.h, key in struct exec_check), and nothing but the supervisor traces it. */
+struct stage { __u32 trusted; __u32 verify; __u64 dev, ino; __u64 argv_len, argv_hash, env_len, env_hash; };
 
 /* The one entry of the check map: the run's hash key, drawn by the supervisor, and the
  * supervisor's pid (its own seize of a trusted tool, to seal it, is not another tracer). */

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AgentShell.EndToEnd.Tests.Infrastructure;
 
 namespace AgentShell.EndToEnd.Tests;
@@ -160,6 +161,32 @@ public sealed class InterceptionTests
         var r = AgentShellRunner.Run(["run", "--profile", Repo.DemoProfile, "--", Repo.Python, "-c", py], timeout: TimeSpan.FromSeconds(20));
         Assert.That(r.Stdout.Trim(), Is.EqualTo("EACCES"), r.Stderr);
         AssertBlocked(r); // and the next exec is still decided
+    }
+
+    [TestCase("seccomp")]
+    [TestCase("kernel")]
+    public void AFileWithNoExecuteBitFailsAsTheKernelSaysAndADestructiveOneIsStillRefused(string guard)
+    {
+        // A file with no execute bit is answered EACCES by the supervisor itself (the kernel's own
+        // answer, even to root); a refusal keeps its reason, and the next exec is still decided.
+        if (guard == "kernel") KernelSetUp.RequireKernelConnectGuard();
+        string plain = Path.Combine(_tmp, "plain"), curl = Path.Combine(_tmp, "curl");
+        File.Copy("/bin/true", plain);
+        File.Copy(_curl, curl);
+        foreach (var f in new[] { plain, curl }) File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        var py = "import errno, os, subprocess\n" +
+                 "def run(*a):\n    try: subprocess.run(list(a)); print('ran')\n    except OSError as e: print(errno.errorcode[e.errno])\n" +
+                 $"run('{plain}')\nrun('{curl}', '--version')\nrun('{curl}', '-sS', '-X', 'DELETE', '{_prod.Url("/volumes/1")}')\n" +
+                 $"subprocess.run(['sh', '-c', '{Delete}'])";
+        var bare = Process.Start(new ProcessStartInfo(Repo.Python, ["-c", "import errno, subprocess\n" +
+            $"try: subprocess.run(['{plain}'])\nexcept OSError as e: print(errno.errorcode[e.errno])"]) { RedirectStandardOutput = true })!;
+        string kernelSays = bare.StandardOutput.ReadToEnd().Trim();
+        bare.WaitForExit();
+        Assert.That(kernelSays, Is.EqualTo("EACCES"), "without agentshell");
+        var r = AgentShellRunner.Run(["run", "--connect-guard", guard, "--profile", Repo.DemoProfile, "--", Repo.Python, "-c", py], timeout: TimeSpan.FromSeconds(30));
+        Assert.That(r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[] { "EACCES", "EACCES", "EPERM" }), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain($"agentshell: blocked curl DELETE {_prod.Url("/volumes/1")} (production)"));
+        AssertBlocked(r);
     }
 
     [Test]

@@ -117,8 +117,7 @@ public sealed class InteropLayoutTests
     [
         Of<BpfMaps.AddrKey>("struct addr_key", F("PrefixLen", "prefixlen"), Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
         Of<BpfMaps.ProcState>("struct proc_state", F("Gen", "gen"), F("Trusted", "trusted"), F("Pad", "pad")),
-        Of<BpfMaps.Stage>("struct stage", F("Trusted", "trusted"), F("Script", "script"), F("Dev", "dev"), F("Ino", "ino"), F("Path", "path"),
-            F("Verify", "verify"), F("Pad", "pad"), F("ArgvLen", "argv_len"), F("ArgvHash", "argv_hash"), F("EnvLen", "env_len"), F("EnvHash", "env_hash")),
+        Of<BpfMaps.Stage>("struct stage", F("Trusted", "trusted"), F("Verify", "verify"), F("Dev", "dev"), F("Ino", "ino"), F("ArgvLen", "argv_len"), F("ArgvHash", "argv_hash"), F("EnvLen", "env_len"), F("EnvHash", "env_hash")),
         Of<BpfMaps.ExecCheck>("struct exec_check", F("K0", "k0"), F("K1", "k1"), F("Supervisor", "supervisor"), F("Pad", "pad")),
         Of<BpfMaps.DecidedKey>("struct decided_key", F("Tgid", "tgid"), F("Port", "port"), F("Gen", "gen"), Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
         Of<BpfMaps.Config>("struct config", F("GatePort", "gate_port"), F("Action", "action"), F("Ready", "ready"), F("Wire", "wire")),
@@ -136,8 +135,6 @@ public sealed class InteropLayoutTests
         ("GATE_SLOTS", GateSlots.Count),
         ("SLOT_FREE", (long)GateSlots.Free),
         ("SLOT_FILLING", unchecked((long)GateSlots.Filling)),
-        ("STAGE_PATH", BpfMaps.StagePath),
-        ("STAGE_PATH - 2", ExecFiles.MaxScriptPath),
         ("ACT_ALLOW", BpfMaps.ActionAllow),
         ("ACT_BLOCK", BpfMaps.ActionBlock),
         ("ACT_PAUSE", BpfMaps.ActionPause),
@@ -177,9 +174,9 @@ public sealed class InteropLayoutTests
         Assert.That(exit, Is.EqualTo(0), err);
 
         // The look-alike: one wrong value is named by the compiler (the check is not vacuous).
-        var (wrongExit, wrongErr) = Compile(cc, flags, "#include \"agentshell-connect.h\"\n", [("STAGE_PATH", BpfMaps.StagePath + 1)]);
+        var (wrongExit, wrongErr) = Compile(cc, flags, "#include \"agentshell-connect.h\"\n", [("UNIX_PATH", BpfMaps.UnixPath + 1)]);
         Assert.That(wrongExit, Is.Not.EqualTo(0));
-        Assert.That(wrongErr, Does.Contain($"STAGE_PATH != {BpfMaps.StagePath + 1}"));
+        Assert.That(wrongErr, Does.Contain($"UNIX_PATH != {BpfMaps.UnixPath + 1}"));
     }
 
     /// <summary>Each mirror lists every field of its C# struct, and the fields cover the struct

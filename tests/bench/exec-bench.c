@@ -6,7 +6,8 @@
  *   exec-bench present N PATH       N execve of PATH, a file that is there but not executable: each
  *                                   is trapped and decided as a program that runs would be (the
  *                                   supervisor opens and identifies it), then fails with EACCES
- *                                   from the kernel: the decision without the program, µs per call
+ *                                   (the supervisor's answer under agentshell, the kernel's
+ *                                   elsewhere): the decision without the program, µs per call
  *   exec-bench spawn [--marks] N PROG [ARGS]
  *                                   N posix_spawn + waitpid of PROG: µs per spawn, wall, then the
  *                                   tree's CPU µs per spawn (this process and its children, from

@@ -22,8 +22,9 @@ def exec_failing(t):
 def exec_present(t):
     """Issue 16: the decision of a program that runs, without the program: execve of a file that is
     there but not executable (a copy of /bin/true, mode 0644), per call. The supervisor opens and
-    identifies it as it does every program that runs (open, fstat, its first bytes, close; the
-    floor reads argv only), then the kernel refuses it (EACCES), so the call costs microseconds and
+    identifies it as it does every program that runs (open, fstat, close; a file with no execute
+    bit is answered EACCES by the supervisor itself, as the kernel would; the floor reads argv only
+    and the kernel refuses it after its CONTINUE), so the call costs microseconds and
     the 2 µs budget can be seen, where a real spawn's hundreds of microseconds of load noise hide it.
     Paired per round (rotated; the floor twice a round for the noise)."""
     path = os.path.join(t.dir, "not-executable")
@@ -42,7 +43,7 @@ def exec_present(t):
                                       f"inconclusive (noise ±{noise:.1f} µs > the 2 µs budget)") for c in ours)
     note = "; ".join(f"{mode(c)} − floor {spread(d[c])} µs" for c in ours) + \
         f"; noise (median |floor − floor|) ±{noise:.2f} µs — median of {max(RUNS, 11)} rounds' paired differences [quartiles]"
-    return Row(f"execve of a present, non-executable file (decided as a running program would be, then EACCES), per call ({N_FAIL} calls)",
+    return Row(f"execve of a present, non-executable file (decided as a running program would be; EACCES), per call ({N_FAIL} calls)",
                cells, "agentshell ≤ C floor + 2 µs (paired median)", met, note)
 SPAWN_ROUNDS = int(os.environ.get("SPAWN_ROUNDS", "11"))
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using AgentShell.Core.Policy;
 using static AgentShell.Supervisor.Interop.Bpf;
@@ -25,12 +26,10 @@ internal sealed class BpfMaps
 
     /// <summary>struct stage.</summary>
     [StructLayout(LayoutKind.Sequential)]
-    internal unsafe struct Stage
+    internal struct Stage
     {
-        public uint Trusted, Script;
+        public uint Trusted, Verify;
         public ulong Dev, Ino;
-        public fixed byte Path[StagePath];
-        public uint Verify, Pad;
         public ulong ArgvLen, ArgvHash, EnvLen, EnvHash;
     }
 
@@ -47,9 +46,6 @@ internal sealed class BpfMaps
 
     /// <summary>UNIX_PATH: sizeof(sockaddr_un.sun_path).</summary>
     internal const int UnixPath = 108;
-
-    /// <summary>STAGE_PATH: the script path buffer of <see cref="Stage"/>, its NUL included.</summary>
-    internal const int StagePath = 256;
 
     /// <summary>enum action: ACT_ALLOW, ACT_BLOCK, ACT_PAUSE.</summary>
     internal const uint ActionAllow = 0, ActionBlock = 1, ActionPause = 2;
@@ -79,6 +75,18 @@ internal sealed class BpfMaps
         Tree = Map("tree"); _prod = Map("prod"); _procs = Map("procs"); _staged = Map("staged");
         _decided = Map("decided"); Slots = Map("slots"); _conf = Map("conf"); Events = Map("events"); _check = Map("check");
         _control = Map("control");
+        // The kernel copies a map's own key and value sizes to and from the structs below, whatever
+        // their sizes: an object built from another header (an install that mixed a binary and an
+        // object of two versions) would read past them or cut them short. Refused instead.
+        Sized(Tree, "tree", sizeof(uint), sizeof(byte));
+        Sized(_prod, "prod", Unsafe.SizeOf<AddrKey>(), sizeof(byte));
+        Sized(_procs, "procs", sizeof(uint), Unsafe.SizeOf<ProcState>());
+        Sized(_staged, "staged", sizeof(uint), Unsafe.SizeOf<Stage>());
+        Sized(_decided, "decided", Unsafe.SizeOf<DecidedKey>(), sizeof(byte));
+        Sized(Slots, "slots", sizeof(uint), Unsafe.SizeOf<KernelConnectGuard.Slot>());
+        Sized(_conf, "conf", sizeof(uint), Unsafe.SizeOf<Config>());
+        Sized(_check, "check", sizeof(uint), Unsafe.SizeOf<ExecCheck>());
+        Sized(_control, "control", sizeof(uint), Unsafe.SizeOf<ControlSocket>());
         // The hash key of committed execs: drawn for this run, known to us and the kernel only.
         // PERF: getrandom(2), not RandomNumberGenerator, which loaded OpenSSL (libssl, libcrypto)
         // into every root-mode supervisor: their relocations at start and ~4 MiB resident.
@@ -91,6 +99,13 @@ internal sealed class BpfMaps
         };
         _hash = new SipHash(check.K0, check.K1);
         Update(_check, 0u, check);
+    }
+
+    private static void Sized(int fd, string name, int keySize, int valueSize)
+    {
+        var info = BpfPoolEntry.MapInfoOf(fd);
+        if (info.KeySize != keySize || info.ValueSize != valueSize)
+            throw new InvalidOperationException($"the BPF object's map '{name}' holds {info.KeySize}-byte keys and {info.ValueSize}-byte values, this agentshell {keySize} and {valueSize}: the object is not this version's (reinstall both)");
     }
 
     /// <summary>Tells the Unix connect program the approval socket's path (its bytes, no NUL): a
@@ -170,26 +185,17 @@ internal sealed class BpfMaps
 
     /// <summary>Stages what <paramref name="tid"/>'s next exec is trusted with, if what runs is
     /// <paramref name="files"/>; with <paramref name="verify"/>, the kernel kills it at its commit
-    /// unless its argv, environment and file are those.</summary>
-    internal unsafe void StageExec(int tid, bool trustedForProduction, ExecFiles files, CommittedExec? verify)
+    /// unless its argv, environment and file are those. A script is never trusted (its
+    /// interpreter runs code from files the tree can write: TrustLedger.TrustedEnvironments gives
+    /// it none); should one come here with trust all the same, it is staged without.</summary>
+    internal void StageExec(int tid, bool trustedForProduction, ExecFiles files, CommittedExec? verify)
     {
         var st = new Stage();
-        var id = files.IsScript ? files.Interpreter : files.File;
-        var path = files.ScriptPath;
-        if (id is { } f)
+        if ((files.IsScript ? files.Interpreter : files.File) is { } f)
         {
             st.Dev = ExecFiles.KernelDev(f.Dev);
             st.Ino = f.Ino;
-            // Trust needs a script path the kernel's copy can be compared with in full.
-            if (trustedForProduction && (!files.IsScript || path != null && path.Length <= ExecFiles.MaxScriptPath))
-            {
-                st.Trusted = 1;
-                if (files.IsScript)
-                {
-                    st.Script = 1;
-                    path.AsSpan().CopyTo(new Span<byte>(st.Path, StagePath));
-                }
-            }
+            if (trustedForProduction && !files.IsScript) st.Trusted = 1;
         }
         if (verify is { Hashable: true })
         {

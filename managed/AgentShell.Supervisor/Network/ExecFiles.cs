@@ -7,11 +7,6 @@ namespace AgentShell.Supervisor.Network;
 /// kernel runs the interpreter, so the script itself is known only by that path).</summary>
 internal readonly record struct ExecFiles((ulong Dev, ulong Ino)? File, (ulong Dev, ulong Ino)? Interpreter, byte[]? ScriptPath)
 {
-    /// <summary>The longest script path the kernel's check compares (a longer one gets no trust): its
-    /// buffer (STAGE_PATH) less the NUL, less one more, since a path that fills the buffer cannot be
-    /// told from a longer one cut short.</summary>
-    internal const int MaxScriptPath = BpfMaps.StagePath - 2;
-
     internal bool IsScript => Interpreter != null;
 
     /// <summary>Identifies the file <paramref name="request"/> runs, now (at the decision).</summary>
@@ -61,6 +56,9 @@ internal readonly record struct ExecFiles((ulong Dev, ulong Ino)? File, (ulong D
         int read = Interop.Files.Read(fd, head, out _);
         return read < 0 ? null : Shebang(head[..read]);
     }
+
+    /// <summary>S_IXUSR | S_IXGRP | S_IXOTH: a regular file with none of them set is never exec'd (EACCES).</summary>
+    internal const uint AnyExecuteBit = 0b001_001_001;
 
     /// <summary>How much of a file's start <see cref="Shebang(ReadOnlySpan{byte})"/> looks at.</summary>
     internal const int HeadBytes = 256;
