@@ -15,17 +15,22 @@ internal static class ExecMappings
 {
     private const int MaxMapsBytes = 256 * 1024;
 
-    /// <summary>True when every file-backed executable mapping of <paramref name="tgid"/> is a file
+    /// <summary>True when every file-backed executable mapping of <paramref name="tgid"/> but its program's is a file
     /// whose change time is before <paramref name="sinceNs"/> (ns since the epoch), found again
     /// under the path the mapping shows. False when one is not, or when the maps cannot be read whole.</summary>
     public static bool UnchangedSince(int tgid, long sinceNs, out string? file)
     {
         file = null;
+        // The program itself was checked at its exec (identity, and the ctime its decision saw), and
+        // the kernel refuses writes to a running program's file (ETXTBSY): it is not compared with
+        // the run's start, so a tool installed just before the run, or a copy made during it, keeps
+        // the trust its exec was given.
+        if (!Interop.Files.TryStat($"/proc/{tgid}/exe", out var exe)) return false;
         byte[] buf = ArrayPool<byte>.Shared.Rent(MaxMapsBytes);
         try
         {
             int n = ReadMaps(tgid, buf);
-            return n > 0 && AllUnchanged(buf.AsSpan(0, n), sinceNs, out file);
+            return n > 0 && AllUnchanged(buf.AsSpan(0, n), sinceNs, (Network.ExecFiles.KernelDev(exe.Dev), exe.Ino), out file);
         }
         finally { ArrayPool<byte>.Shared.Return(buf); }
     }
@@ -52,8 +57,9 @@ internal static class ExecMappings
     }
 
     /// <summary>The check over the text of a maps file: "START-END PERMS OFFSET MAJ:MIN INODE   PATH".</summary>
-    /// <paramref name="file"/>: the mapping's name that failed, when one did.
-    internal static bool AllUnchanged(ReadOnlySpan<byte> maps, long sinceNs, out string? file)
+    /// <paramref name="program"/>: the (kernel device, inode) of the process's own program, not
+    /// compared; <paramref name="file"/>: the mapping's name that failed, when one did.
+    internal static bool AllUnchanged(ReadOnlySpan<byte> maps, long sinceNs, (ulong Dev, ulong Ino) program, out string? file)
     {
         file = null;
         ulong lastDev = ulong.MaxValue, lastIno = 0;
@@ -77,6 +83,7 @@ internal static class ExecMappings
                 return false;
             ulong kdev = (major << 20) | minor;
             if (kdev == lastDev && ino == lastIno) continue; // PERF: one stat per file, not per segment
+            if (kdev == program.Dev && ino == program.Ino) continue;
             var name = rest.TrimStart((byte)' ');
             // A name that no longer leads to the mapped file ("(deleted)", renamed, replaced, or a
             // mapping from another mount namespace): what it held cannot be told, so it is not trusted.

@@ -18,7 +18,7 @@ public sealed class ExecMappingsTests
         return $"7f0000000000-7f0000001000 {perms} 00001000 {kdev >> 20:x2}:{kdev & 0xfffff:x2} {st.Ino}                    {name ?? path}\n";
     }
 
-    private static bool Check(string maps, long since) => ExecMappings.AllUnchanged(Encoding.UTF8.GetBytes(maps), since, out _);
+    private static bool Check(string maps, long since) => ExecMappings.AllUnchanged(Encoding.UTF8.GetBytes(maps), since, (0, 0), out _);
 
     private string _dir = null!;
 
@@ -92,6 +92,17 @@ public sealed class ExecMappingsTests
     [TestCase("7f0000000000-7f0000001000 r-xp 00001000 fe:01\n")]
     [TestCase("7f0000000000-7f0000001000 r-xp 00001000 fe:01 12 relative\n")]
     public void AnUnreadableLineFails(string maps) => Assert.That(Check(maps, Now), Is.False);
+
+    [Test]
+    public void TheProgramItselfIsNotCompared()
+    {
+        // Checked at its exec, and unwritable while it runs (ETXTBSY).
+        string prog = Path.Combine(_dir, "prog");
+        File.WriteAllBytes(prog, [1, 2, 3]);
+        Assert.That(Interop.Files.TryStat(prog, out var st), Is.True);
+        var id = (AgentShell.Supervisor.Network.ExecFiles.KernelDev(st.Dev), st.Ino);
+        Assert.That(ExecMappings.AllUnchanged(Encoding.UTF8.GetBytes(Line(prog)), Now - 10_000_000_000, id, out _), Is.True);
+    }
 
     [Test]
     public void AProcessThatIsGoneFails() => Assert.That(ExecMappings.UnchangedSince(int.MaxValue - 1, Now, out _), Is.False);
