@@ -83,3 +83,55 @@ public sealed class LibraryInPlaceTests(string guard) : TrustAtExecFixture(guard
         Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
     }
 }
+
+/// <summary>The same in an ordinary user's run (nobody, seccomp mode): a curl the user installed
+/// with its own libcurl (RUNPATH $ORIGIN/../lib, as conda's or linuxbrew's), found on PATH at start
+/// and so trusted as curl; the user's tree writes that libcurl in place. On main 8a88507 the DELETE
+/// was delivered (by hand: the same script with main's binary).</summary>
+[TestFixture]
+public sealed class LibraryInPlaceAsAUserTests
+{
+    [Test]
+    public void ALibraryOfAToolTheUserInstalledWrittenInPlaceIsNotTrustedAsTheTool()
+    {
+        Attacks.Require("seccomp");
+        using var prod = new LoopbackHttpServer("127.0.0.2");
+        string dir = Directory.CreateTempSubdirectory("agentshell-adv-userlib-").FullName;
+        try
+        {
+            File.SetUnixFileMode(dir, (UnixFileMode)0x1ff); // 777: nobody's HOME
+            string bin = Path.Combine(dir, ".local", "bin"), lib = Path.Combine(dir, ".local", "lib");
+            Directory.CreateDirectory(bin);
+            Directory.CreateDirectory(lib);
+            string libcurl = new FileInfo(Path.Combine("/usr/lib/x86_64-linux-gnu", "libcurl.so.4")).ResolveLinkTarget(true)?.FullName
+                ?? Path.Combine("/usr/lib/x86_64-linux-gnu", "libcurl.so.4");
+            if (!File.Exists(libcurl)) Assert.Ignore("no shared libcurl at /usr/lib/x86_64-linux-gnu");
+            var cc = Process.Start("gcc", ["-O2", "-o", Path.Combine(bin, "curl"), Path.Combine(Repo.Root, "tests", "adversarial", "native", "user-curl.c"),
+                libcurl, "-Wl,-rpath,$ORIGIN/../lib"])!;
+            cc.WaitForExit();
+            Assert.That(cc.ExitCode, Is.EqualTo(0), "gcc user-curl.c");
+            File.Copy(libcurl, Path.Combine(lib, "libcurl.so.4"));
+            string evil = Path.Combine(dir, "evil.so");
+            File.Copy(Attacks.Library("evil-libcurl", Repo.Which("curl")), evil);
+            File.SetUnixFileMode(evil, (UnixFileMode)0x1a4);
+            string profile = Path.Combine(dir, "block.json");
+            File.WriteAllText(profile, """{ "Description": "test: 127.0.0.2 is production; unknown clients are blocked", "Environments": { "production": { "Hosts": ["127.0.0.2"], "Wire": { "Http": false, "Postgres": false } } }, "Network": { "UnknownClientToProduction": "block" } }""");
+            File.SetUnixFileMode(profile, (UnixFileMode)0x1a4);
+            var nobody = OtherUser.Nobody(dir);
+            var chown = Process.Start("chown", ["-R", "65534:65534", Path.Combine(dir, ".local")])!;
+            chown.WaitForExit();
+            Thread.Sleep(100); // the user's install is older than the run
+            var env = new Dictionary<string, string> { ["PATH"] = bin + ":/usr/local/bin:/usr/bin:/bin" };
+            string script = $"curl {prod.Url("/before")}; echo; cat {evil} > {lib}/libcurl.so.4; curl -X GET {prod.Url("/volumes/1")}";
+            var r = nobody.Run(env, nobody.AgentShell(), "run", "--connect-guard", "seccomp", "--profile", profile, "--", "bash", "-c", script);
+            Thread.Sleep(100);
+            Assert.That(prod.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}"), Is.Empty, r.Stderr);
+            Assert.That(prod.Requests.Select(q => q.Path), Has.Member("/before"), $"the untouched tool went through first\n{r.Stderr}");
+            Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
