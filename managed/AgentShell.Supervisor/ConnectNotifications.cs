@@ -131,9 +131,10 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         int tgid = ProcessInfo.Tgid(pid);
         ulong program = kernel is { } k ? k.Generation(tgid) : ProcessInfo.StartTime(tgid);
         var key = new ProcessTable.ConnectKey(tgid, program, Address16.From(address), port);
-        var settled = trust.Settle(key, env, trust.ExecCovers(tgid, env), null, cache: true, out string? exe);
+        bool atWire = wire != null && wire.Takes(env);
+        var settled = trust.Settle(key, env, trust.ExecCovers(tgid, env), null, cache: true, out string? exe, atWire);
         if (settled == TrustLedger.Settled.Refused) return Verdict.Refuse;
-        if (wire != null && wire.Takes(env))
+        if (atWire)
         {
             // An exec's argv no longer settles what this connection may send: the wire decides that.
             if (sockFd < 0) return FastOpenToWire(pid, address, port, audit);

@@ -36,7 +36,7 @@ internal sealed class GatedConnects(IAddressEnvironments addresses, KernelConnec
         if (wire != null && wire.Takes(env))
         {
             // What it was trusted with when it connected: used only if the wire does not know its protocol.
-            var settled = sameProgram ? trust.Settle(key, env, kernel.Trusted(tgid), gen, cache: true, out _) : TrustLedger.Settled.No;
+            var settled = sameProgram ? trust.Settle(key, env, kernel.Trusted(tgid), gen, cache: true, out _, atWire: true) : TrustLedger.Settled.No;
             wire.Serve(new Wire.WireConnection(g.Client, g.Destination, env, new Wire.WireClient(pid, tgid, key, gen, settled)));
             return;
         }

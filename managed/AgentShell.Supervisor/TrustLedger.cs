@@ -17,6 +17,11 @@ internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, K
 {
     private const string Production = "production";
 
+    /// <summary>The change time a file mapped as code by a trusted process must be older than: the
+    /// ledger's making (a run's or a daemon session's start, before its tree), less 50 ms, as a
+    /// file's times come from the kernel's coarse clock (a tick behind at most).</summary>
+    private readonly long _since = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100 - 50_000_000;
+
     /// <summary>Per-process exec understanding and connect decisions.</summary>
     public ProcessTable Processes { get; } = new();
 
@@ -127,16 +132,33 @@ internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, K
             : ctx is RemoteExecContext { ProgramStatus: { } st } r ? id.IsTool(request.OpenablePath(), st, tool, r.Identified)
             : id.IsTool(request.OpenablePath(), tool);
 
+    /// <summary>True when all the code <paramref name="tgid"/> maps is from files unchanged since the
+    /// run began (<see cref="ExecMappings"/>); otherwise its exec's trust is withdrawn for the rest
+    /// of its program, and false.</summary>
+    public bool CodeUnchanged(int tgid)
+    {
+        if (ExecMappings.UnchangedSince(tgid, _since, out string? file)) return true;
+        log.WriteLine($"agentshell: pid {tgid} runs code from {file ?? "a file"} changed during the run (or not found again, or its mappings cannot be read): its exec's trust is withdrawn");
+        Untrust(tgid);
+        return false;
+    }
+
     /// <summary>How a connect to production was settled without asking.</summary>
     public enum Settled { No, Allowed, Refused }
 
     /// <summary>A connect to production settled without asking: a decision remembered for this
-    /// process and destination, an exec that named production, or a client the profile names.</summary>
-    public Settled Settle(ProcessTable.ConnectKey key, string env, bool execCovers, ulong? gen, bool cache, out string? exe)
+    /// process and destination, an exec that named production (while all the code the process maps
+    /// is from files unchanged since the run began: <see cref="ExecMappings"/>), or a client the
+    /// profile names.</summary>
+    /// <paramref name="atWire"/>: the connection goes to the wire layer, which uses this only if it
+    /// does not decide the protocol; then the code is checked there (<see cref="CodeUnchanged"/>), not
+    /// for every connection, and an exec's trust is not remembered as an answer.
+    public Settled Settle(ProcessTable.ConnectKey key, string env, bool execCovers, ulong? gen, bool cache, out string? exe, bool atWire = false)
     {
         exe = null;
         if (cache && Processes.TryGetConnect(key, out bool known)) return known ? Settled.Allowed : Settled.Refused;
-        if (execCovers) { RememberConnect(key, true, gen); return Settled.Allowed; }
+        if (execCovers && atWire) return Settled.Allowed;
+        if (execCovers && CodeUnchanged(key.Tgid)) { RememberConnect(key, true, gen); return Settled.Allowed; }
         exe = ProcessInfo.ExePath(key.Tgid);
         if (exe != null && policy.Network.Clients.TryGetValue(env, out var clients) && clients.Contains(exe))
         {

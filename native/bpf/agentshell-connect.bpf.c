@@ -7,8 +7,10 @@
  *
  *   not a task of the tree, DNS, or not a production address     -> allowed
  *   a production TCP connect with the wire layer on              -> the gate (what it sends is decided there)
- *   the process's committed exec was understood and named production -> allowed
  *   a decision already made for (process, address, port)         -> that decision
+ *   the process's committed exec was understood and named production -> a datagram is allowed;
+ *     a TCP connect goes to the gate once per destination, where the supervisor checks the code
+ *     the process has mapped since (its libraries) before it is proxied and remembered
  *   otherwise (an unknown client): the profile's action -> allow / EPERM / a TCP connect is
  *   redirected to the supervisor's gate (127.254.S.S:port, S = slot), where it waits for a person
  *   and is then proxied to its destination or reset.
@@ -155,16 +157,20 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, const __u8 *addr, _
      * earlier answer and no profile action lets one past the gate. */
     int wire = production && c->wire && ctx->type == SOCK_STREAM;
     if (!wire) {
-        if (production && ps && ps->trusted)
-            return 1;
         struct decided_key dk = { .tgid = tgid, .port = port, .gen = ps ? ps->gen : 0 };
         __builtin_memcpy(dk.addr, addr, 16);
         __u8 *d = bpf_map_lookup_elem(&decided, &dk);
         if (d)
             return *d == DECIDED_ALLOW; /* a refusal was reported when it was decided */
-        if (production && c->action == ACT_ALLOW)
+        /* A trusted program's first TCP connect to a destination goes to the gate, where the
+         * supervisor checks the code it has mapped since its exec (a library written in place);
+         * its answer is remembered above. A datagram cannot wait: the exec's trust decides it. */
+        int trusted = production && ps && ps->trusted;
+        if (trusted && ctx->type != SOCK_STREAM)
             return 1;
-        if (production && c->action == ACT_BLOCK) {
+        if (!trusted && production && c->action == ACT_ALLOW)
+            return 1;
+        if (!trusted && production && c->action == ACT_BLOCK) {
             emit(tgid, tid, addr, port, EV_BLOCKED);
             return 0;
         }

@@ -34,13 +34,17 @@
 #define CLONE_NEWNS 0x00020000
 #endif
 
+#ifndef PR_SET_MM
+#define PR_SET_MM 35
+#endif
+
 #define X32_SYSCALL_BIT 0x40000000
 
 /* The filter is written with named jump targets and assembled at start-up, as the kernel's
  * samples/seccomp/bpf-helper.h does: inserting an instruction moves every target with it, and
  * assemble() refuses a program whose targets do not add up before anything is installed. */
 #define LABELS(X) X(NATIVE) X(NOT_X32) X(SENDTO) X(SENDMSG) X(KILL_ARGS) X(PID0) X(PID1) \
-                  X(CONNECT_LEN) X(NEW_MOUNT_NS) X(NO_CLONE3) X(IOCTL_CMD) X(ALLOW) X(REFUSE) X(NOTIFY)
+                  X(CONNECT_LEN) X(NEW_MOUNT_NS) X(NO_CLONE3) X(IOCTL_CMD) X(PRCTL_OPT) X(ALLOW) X(REFUSE) X(NOTIFY)
 enum label {
     NEXT, /* no jump: the next instruction */
 #define LABEL_ENUM(name) name,
@@ -212,6 +216,10 @@ int install_filter(const struct filter_opts *o)
          * (0600 root) for a root tree: both refused. */
         JEQ(__NR_userfaultfd, REFUSE),
         JEQ(__NR_ioctl, IOCTL_CMD),
+        /* prctl(PR_SET_MM, ...) rewrites what /proc/PID/exe and cmdline say (PR_SET_MM_MAP needs
+         * only CAP_SYS_ADMIN in the caller's user namespace: any tree after unshare -U), and a
+         * profile's named clients and a pause's text are read from them. */
+        JEQ(__NR_prctl, PRCTL_OPT),
         JEQ(__NR_sendto, SENDTO),
         JEQ(__NR_sendmmsg, SENDMSG),
         JEQ(__NR_sendmsg, SENDMSG),
@@ -278,6 +286,10 @@ int install_filter(const struct filter_opts *o)
         LABEL(IOCTL_CMD),
         LOAD_ARG_LO(1),
         JEQ_ELSE(USERFAULTFD_IOC_NEW, REFUSE, ALLOW),
+        /* prctl(option, ...); option is an int. */
+        LABEL(PRCTL_OPT),
+        LOAD_ARG_LO(0),
+        JEQ_ELSE(PR_SET_MM, REFUSE, ALLOW),
         /* connect(fd, addr, addrlen); the kernel uses the low 32 bits of addrlen. */
         LABEL(CONNECT_LEN),
         LOAD_ARG_LO(2),

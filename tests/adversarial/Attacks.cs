@@ -22,6 +22,31 @@ internal static class Attacks
         return exe;
     }
 
+    /// <summary>Builds tests/adversarial/native/NAME.c as a shared library standing in for one that
+    /// <paramref name="program"/> loads: a stub for every function the program binds from it, under
+    /// the program's symbol version (nm's answer), so the loader maps it and runs its constructor.</summary>
+    internal static string Library(string name, string program)
+    {
+        var so = Path.Combine(s_bin.Value, name + ".so");
+        lock (s_bin)
+        {
+            if (File.Exists(so)) return so;
+            var nm = Process.Start(new ProcessStartInfo("nm", ["-D", "--undefined-only", program]) { RedirectStandardOutput = true })!;
+            var bound = nm.StandardOutput.ReadToEnd().Split('\n').Select(l => l.Trim().Split(' ')).Where(f => f.Length == 2 && f[0] == "U" && f[1].Contains("@CURL"))
+                .Select(f => f[1].Split('@')).ToArray();
+            nm.WaitForExit();
+            Assert.That(bound, Is.Not.Empty, $"nm {program}: no libcurl symbols");
+            string src = Path.Combine(s_bin.Value, name + "-stubs.c"), map = Path.Combine(s_bin.Value, name + ".map");
+            File.WriteAllText(src, File.ReadAllText(Path.Combine(Repo.Root, "tests", "adversarial", "native", name + ".c")) +
+                string.Concat(bound.Select(b => $"void {b[0]}(void) {{}}\n")));
+            File.WriteAllText(map, $"{bound[0][1]} {{ global: {string.Concat(bound.Select(b => b[0] + "; "))} local: *; }};\n");
+            var cc = Process.Start("gcc", ["-O2", "-Wall", "-shared", "-fPIC", "-o", so, src, "-Wl,-soname,libcurl.so.4", "-Wl,--version-script=" + map])!;
+            cc.WaitForExit();
+            Assert.That(cc.ExitCode, Is.EqualTo(0), $"gcc -shared {name}.c");
+        }
+        return so;
+    }
+
     /// <summary>Skips what this machine cannot run: the filter, and root mode's programs for "kernel".</summary>
     internal static void Require(string guard)
     {

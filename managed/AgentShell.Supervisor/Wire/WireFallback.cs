@@ -26,12 +26,22 @@ internal sealed class WireFallback(TrustLedger trust, UnknownClients unknown, He
         {
             switch (p.Settled)
             {
+                // Settled on its exec's trust when it connected: only while its code is the run's (a
+                // library written in place since: LibraryInPlaceTests); otherwise an unknown client's.
+                case TrustLedger.Settled.Allowed when !trust.Processes.TryGetConnect(p.Key, out _) && !trust.CodeUnchanged(p.Tgid):
+                    return Decide(c, false, null);
                 case TrustLedger.Settled.Allowed: return true;
                 case TrustLedger.Settled.Refused: return false; // told when it was decided
             }
             // An answer given since it connected (another connection of the same program, approved).
             if (trust.Processes.TryGetConnect(p.Key, out bool known)) return known;
         }
+        return Decide(c, changed, what);
+    }
+
+    private bool Decide(WireConnection c, bool changed, string? what)
+    {
+        var p = c.Client;
         byte[] address = c.Destination.Address.GetAddressBytes();
         var d = unknown.Decide(p.Tgid, address, c.Destination.Port, c.Environment, p.Exe, out var cmdline, out var target,
             why: changed ? SupervisorRules.ConfigChanged : null);

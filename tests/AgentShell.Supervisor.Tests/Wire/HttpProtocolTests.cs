@@ -137,6 +137,35 @@ public sealed class HttpProtocolTests
     }
 
     [Test]
+    public async Task WhatIsNotHttpFromATrustedProcessRunningANewLibraryIsAnUnknownClients()
+    {
+        // Settled on its exec's trust when it connected, but it maps a library copied since the run
+        // began (LibraryInPlaceTests): the unknown client's decision, blocked here; nothing sent.
+        string dir = Directory.CreateTempSubdirectory("agentshell-wire-lib-").FullName;
+        try
+        {
+            string lib = Path.Combine(dir, "libz.so.1");
+            using (var h = new WireHarness("{ 'Environments': { 'production': { 'Hosts': ['127.0.0.1'] } }, 'Network': { 'UnknownClientToProduction': 'block' } }", _ => Task.CompletedTask))
+            {
+                File.Copy(Directory.GetFiles("/usr/lib/x86_64-linux-gnu", "libz.so.1*").Concat(Directory.GetFiles("/lib/x86_64-linux-gnu", "libz.so.1*")).First(), lib);
+                var psi = new System.Diagnostics.ProcessStartInfo("sleep", "30");
+                psi.Environment["LD_PRELOAD"] = lib;
+                using var client = System.Diagnostics.Process.Start(psi)!;
+                Thread.Sleep(200); // its libraries are mapped
+                Assert.That(File.ReadAllText($"/proc/{client.Id}/maps"), Does.Contain(lib));
+                h.Settled = TrustLedger.Settled.Allowed;
+                h.Pid = client.Id;
+                using var c = await h.ConnectAsync();
+                await SendAsync(c, "\u0002raw protocol");
+                Assert.That(await WireHarness.ReadAsync(c, "never"), Is.Empty);
+                Assert.That(h.UpstreamConnections, Is.EqualTo(0));
+                client.Kill();
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
     public async Task WhatIsNotHttpGetsTodaysDecision()
     {
         var got = new ConcurrentQueue<string>();
@@ -146,8 +175,11 @@ public sealed class HttpProtocolTests
             int n = await s.ReceiveAsync(buf);
             got.Enqueue(Encoding.Latin1.GetString(buf, 0, n));
         };
-        // Trusted when it connected (an exec that named production): copied through untouched.
-        using (var h = new WireHarness(Production, record) { Settled = TrustLedger.Settled.Allowed })
+        // Trusted when it connected (an exec that named production), and its code is the run's (a
+        // program with its system libraries stands for it): copied through untouched.
+        using var client = System.Diagnostics.Process.Start("sleep", "30")!;
+        Thread.Sleep(200); // its libraries are mapped
+        using (var h = new WireHarness(Production, record) { Settled = TrustLedger.Settled.Allowed, Pid = client.Id })
         {
             using var c = await h.ConnectAsync();
             await SendAsync(c, "\u0002raw protocol");
@@ -155,6 +187,7 @@ public sealed class HttpProtocolTests
             while (got.IsEmpty && sw.Elapsed.TotalSeconds < 10) await Task.Delay(20);
             Assert.That(got, Is.EqualTo(new[] { "\u0002raw protocol" }));
         }
+        client.Kill();
         // An unknown client, and the profile blocks those: reset, nothing sent.
         using (var h = new WireHarness("{ 'Environments': { 'production': { 'Hosts': ['127.0.0.1'] } }, 'Network': { 'UnknownClientToProduction': 'block' } }", record))
         {

@@ -30,6 +30,9 @@ internal sealed class WireHarness : IDisposable
     internal StringWriter Log { get; } = new();
     /// <summary>How the connections are settled without asking (today's decision).</summary>
     internal TrustLedger.Settled Settled { get; set; } = TrustLedger.Settled.No;
+    /// <summary>The client's process: none by default; a real one where its mapped code is looked at
+    /// (a connection settled on an exec's trust, <see cref="ExecMappings"/>).</summary>
+    internal int Pid { get; set; } = NoPid;
     /// <summary>Connections the upstream stand-in accepted.</summary>
     internal int UpstreamConnections;
 
@@ -65,8 +68,8 @@ internal sealed class WireHarness : IDisposable
         var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await client.ConnectAsync((IPEndPoint)_front.LocalEndpoint);
         var accepted = await _front.AcceptSocketAsync();
-        var key = new ProcessTable.ConnectKey(NoPid, 1, Address16.From(Upstream.Address.GetAddressBytes()), Upstream.Port);
-        var c = new WireConnection(accepted, Upstream, "production", new WireClient(NoPid, NoPid, key, null, Settled));
+        var key = new ProcessTable.ConnectKey(Pid, 1, Address16.From(Upstream.Address.GetAddressBytes()), Upstream.Port);
+        var c = new WireConnection(accepted, Upstream, "production", new WireClient(Pid, Pid, key, null, Settled));
         new Thread(() => Dispatcher.Serve(c)) { IsBackground = true }.Start();
         return client;
     }

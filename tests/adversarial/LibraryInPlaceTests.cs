@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using AgentShell.EndToEnd.Tests.Infrastructure;
+
+namespace AgentShell.EndToEnd.Tests.Adversarial;
+
+/// <summary>A trusted tool's shared library written in place by the tree. A root tree can write
+/// /usr/lib/…/libcurl.so.4 (an ordinary user's tree, the libraries of a tool it installed itself:
+/// conda's, linuxbrew's); the kernel refuses writes to a running program's file (ETXTBSY) but not
+/// to a mapped library, and nothing at the exec looks at the libraries the loader maps after it.
+/// On main 8a88507 a plain `curl -X GET https://prod/…` loaded a libcurl whose constructor sent a
+/// DELETE from the trusted process, and it arrived (both modes, wire off, as every trust-at-exec
+/// attack is run). A shared machine's libcurl is not the test's to overwrite: the run starts in a
+/// mount namespace of the test's own where a copy of it is bound over the system's file, and the
+/// tree writes that copy, the very file curl maps.</summary>
+[TestFixture("seccomp")]
+[TestFixture("kernel")]
+public sealed class LibraryInPlaceTests(string guard) : TrustAtExecFixture(guard)
+{
+    private string _lib = null!, _copy = null!;
+
+    [SetUp]
+    public void BindACopyOfLibcurl()
+    {
+        if (Environment.UserName != "root") Assert.Ignore("binds a copy of libcurl over the system's: needs root");
+        _lib = Path.GetFullPath(ResolveLinks(LibcurlOf(Repo.Which("curl"))));
+        _copy = Path.Combine(Home.Dir, "libcurl-copy.so");
+        File.Copy(_lib, _copy);
+        Thread.Sleep(100); // the copy is older than the run: it stands for the system's file
+    }
+
+    private static string ResolveLinks(string path) => new FileInfo(path).ResolveLinkTarget(true)?.FullName ?? path;
+
+    /// <summary>The libcurl the loader gives curl (ldd's answer).</summary>
+    private static string LibcurlOf(string curl)
+    {
+        var p = Process.Start(new ProcessStartInfo("ldd", [curl]) { RedirectStandardOutput = true })!;
+        string o = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        var line = o.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith("libcurl.so"));
+        if (line == null) Assert.Ignore("curl is not linked with a shared libcurl");
+        return line!.Split("=>")[1].Trim().Split(' ')[0];
+    }
+
+    /// <summary>`agentshell run …` in a private mount namespace where <see cref="_copy"/> is the
+    /// system's libcurl.</summary>
+    private AgentShellRunner.Result RunWithCopy(string script)
+    {
+        var psi = new ProcessStartInfo(Repo.Setsid) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Home.Dir };
+        foreach (var a in (string[])["--wait", "unshare", "-m", "--propagation", "private", "--", "sh", "-c", "mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\"",
+            "sh", _copy, _lib, Repo.AgentShell, "run", "--connect-guard", Guard, "--profile", Profile, "--audit", Home.AuditLog, "--", "bash", "-c", script])
+            psi.ArgumentList.Add(a);
+        foreach (var (k, v) in Home.Env) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var so = p.StandardOutput.ReadToEndAsync();
+        var se = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(1)))
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail($"the run did not finish in time; stderr so far: {se.Result}");
+        }
+        p.WaitForExit();
+        return new AgentShellRunner.Result(p.ExitCode, so.Result, se.Result);
+    }
+
+    [Test]
+    public void ACurlWithItsOwnLibraryIsTrusted()
+    {
+        // The look-alike: the same namespace and copy, untouched, and curl reaches production.
+        var r = RunWithCopy($"curl -s -o /dev/null -w '%{{http_code}}' {Prod.Url("/volumes/1")}");
+        Assert.That(r.Stdout, Is.EqualTo("200"), r.Stderr);
+        Assert.That(Prod.Requests.Select(q => $"{q.Method} {q.Path}"), Is.EqualTo(new[] { "GET /volumes/1" }));
+    }
+
+    [Test]
+    public void ALibraryWrittenInPlaceIsNotTrustedAsTheTool()
+    {
+        string evil = Attacks.Library("evil-libcurl", Repo.Which("curl"));
+        var r = RunWithCopy($"curl -s -o /dev/null -w '%{{http_code}} ' {Prod.Url("/before")}; cat {evil} > {_lib}; " +
+            $"curl -s -X GET {Prod.Url("/volumes/1")}");
+        Thread.Sleep(100); // a request still in flight
+        Assert.That(Prod.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}"), Is.Empty, r.Stderr);
+        Assert.That(r.Stdout, Does.StartWith("200 "), $"the untouched curl went through first\n{r.Stderr}");
+        Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
+    }
+}
+
+/// <summary>The same in an ordinary user's run (nobody, seccomp mode): a curl the user installed
+/// with its own libcurl (RUNPATH $ORIGIN/../lib, as conda's or linuxbrew's), found on PATH at start
+/// and so trusted as curl; the user's tree writes that libcurl in place. On main 8a88507 the DELETE
+/// was delivered (by hand: the same script with main's binary).</summary>
+[TestFixture]
+public sealed class LibraryInPlaceAsAUserTests
+{
+    [Test]
+    public void ALibraryOfAToolTheUserInstalledWrittenInPlaceIsNotTrustedAsTheTool()
+    {
+        Attacks.Require("seccomp");
+        using var prod = new LoopbackHttpServer("127.0.0.2");
+        string dir = Directory.CreateTempSubdirectory("agentshell-adv-userlib-").FullName;
+        try
+        {
+            File.SetUnixFileMode(dir, (UnixFileMode)0x1ff); // 777: nobody's HOME
+            string bin = Path.Combine(dir, ".local", "bin"), lib = Path.Combine(dir, ".local", "lib");
+            Directory.CreateDirectory(bin);
+            Directory.CreateDirectory(lib);
+            string libcurl = new FileInfo(Path.Combine("/usr/lib/x86_64-linux-gnu", "libcurl.so.4")).ResolveLinkTarget(true)?.FullName
+                ?? Path.Combine("/usr/lib/x86_64-linux-gnu", "libcurl.so.4");
+            if (!File.Exists(libcurl)) Assert.Ignore("no shared libcurl at /usr/lib/x86_64-linux-gnu");
+            var cc = Process.Start("gcc", ["-O2", "-o", Path.Combine(bin, "curl"), Path.Combine(Repo.Root, "tests", "adversarial", "native", "user-curl.c"),
+                libcurl, "-Wl,-rpath,$ORIGIN/../lib"])!;
+            cc.WaitForExit();
+            Assert.That(cc.ExitCode, Is.EqualTo(0), "gcc user-curl.c");
+            File.Copy(libcurl, Path.Combine(lib, "libcurl.so.4"));
+            string evil = Path.Combine(dir, "evil.so");
+            File.Copy(Attacks.Library("evil-libcurl", Repo.Which("curl")), evil);
+            File.SetUnixFileMode(evil, (UnixFileMode)0x1a4);
+            string profile = Path.Combine(dir, "block.json");
+            File.WriteAllText(profile, """{ "Description": "test: 127.0.0.2 is production; unknown clients are blocked", "Environments": { "production": { "Hosts": ["127.0.0.2"], "Wire": { "Http": false, "Postgres": false } } }, "Network": { "UnknownClientToProduction": "block" } }""");
+            File.SetUnixFileMode(profile, (UnixFileMode)0x1a4);
+            var nobody = OtherUser.Nobody(dir);
+            var chown = Process.Start("chown", ["-R", "65534:65534", Path.Combine(dir, ".local")])!;
+            chown.WaitForExit();
+            Thread.Sleep(100); // the user's install is older than the run
+            var env = new Dictionary<string, string> { ["PATH"] = bin + ":/usr/local/bin:/usr/bin:/bin" };
+            string script = $"curl {prod.Url("/before")}; echo; cat {evil} > {lib}/libcurl.so.4; curl -X GET {prod.Url("/volumes/1")}";
+            var r = nobody.Run(env, nobody.AgentShell(), "run", "--connect-guard", "seccomp", "--profile", profile, "--", "bash", "-c", script);
+            Thread.Sleep(100);
+            Assert.That(prod.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}"), Is.Empty, r.Stderr);
+            Assert.That(prod.Requests.Select(q => q.Path), Has.Member("/before"), $"the untouched tool went through first\n{r.Stderr}");
+            Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
