@@ -23,7 +23,13 @@ internal static class PendingText
         if (i.Str("run") is string run) sb.Append($"     run:     {run}\n");
         sb.Append($"     process: {chain}\n");
         if (i.Str("cwd") is string cwd) sb.Append($"     cwd:     {Shown(cwd)}\n");
-        sb.Append($"     command: {ShellQuote.Inert(Command(i))}\n");
+        if (i.Str("program") is string program)
+        {
+            // The process chose this argv (it may rewrite /proc/PID/cmdline); the program it cannot.
+            sb.Append($"     program: {Shown(program)}\n");
+            sb.Append($"     argv:    {ShellQuote.Inert(Command(i))}  (as the process shows it; it can rewrite this)\n");
+        }
+        else sb.Append($"     command: {ShellQuote.Inert(Command(i))}\n");
         if (i.Str("target") is string target)
             sb.Append($"     target:  {Shown(target)} ({(i.Str("matched") is string m ? $"{i.Str("environment")} because {m}" : i.Str("environment"))})\n");
         if (i.Str("explanation") is { Length: > 0 } ex) sb.Append($"     why:     {Shown(ex)}\n");

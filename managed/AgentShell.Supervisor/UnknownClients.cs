@@ -34,7 +34,7 @@ internal sealed class UnknownClients(Policy policy, PendingRegistry registry, Pe
         registry.Hold(id, pid, (itemId, now) => new PendingItem
         {
             Id = itemId, Created = now, Deadline = now + registry.Timeout, Pid = pid,
-            Chain = ProcessInfo.Chain(pid, self.AgentPid), Cwd = null, Argv = cmdline, Decision = d,
+            Chain = ProcessInfo.Chain(pid, self.AgentPid), Cwd = null, Argv = cmdline, Program = exe ?? "?", Decision = d,
             JoinKey = joinKey, RunKey = $"{exe}\u0001connect\u0001{target}", ConnectKey = key, ConnectGeneration = gen,
         }, joinKey, scope);
     }

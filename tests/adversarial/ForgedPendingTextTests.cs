@@ -6,7 +6,8 @@ namespace AgentShell.EndToEnd.Tests.Adversarial;
 /// python3 about to send a DELETE was shown, on a terminal, as `command: curl GET …/health`
 /// (`pending`, `watch`, and the pause notice on the run's terminal carried the bytes as they were).
 /// Every such character is now shown as an escape (<c>\x1b</c>, <c>\r</c>; an argument as bash's
-/// <c>$'…'</c>, still pasteable).</summary>
+/// <c>$'…'</c>, still pasteable). A connection's argv is labelled as the process's own claim, with
+/// the program that runs beside it (redteam23: any process can rewrite its /proc/PID/cmdline).</summary>
 [TestFixture("seccomp")]
 [TestFixture("kernel")]
 public sealed class ForgedPendingTextTests(string guard) : ProductionFixture(guard)
@@ -32,7 +33,11 @@ public sealed class ForgedPendingTextTests(string guard) : ProductionFixture(gua
             string id = run.WaitForPause();
             var pending = run.Client("pending");
             Assert.That(pending.ExitCode, Is.EqualTo(0), pending.Stderr);
-            Assert.That(pending.Stdout, Does.Contain("command:"), pending.Stdout);
+            // A connection's argv is what the process shows (it can rewrite /proc/PID/cmdline): it
+            // is labelled so, and the program that runs (/proc/PID/exe) is shown beside it.
+            Assert.That(pending.Stdout, Does.Contain("argv:").And.Contain("it can rewrite this"), pending.Stdout);
+            var program = pending.Stdout.Split('\n').Single(l => l.TrimStart().StartsWith("program:", StringComparison.Ordinal));
+            Assert.That(program, Does.Contain("python").And.Not.Contain("curl"), pending.Stdout);
             var acting = pending.Stdout.Where(c => c != '\n' && (char.IsControl(c) || c is >= '\u202a' and <= '\u202e')).Select(c => $"U+{(int)c:X4}").Distinct();
             Assert.That(acting, Is.Empty, pending.Stdout);
             Assert.That(pending.Stdout, Does.Contain("\\x1b[2K").And.Contain("$'"), pending.Stdout);

@@ -51,6 +51,8 @@ public static class ControlProtocol
         foreach (var a in argv) w.WriteStringValue(a);
         w.WriteEndArray();
         w.WriteString("command", ShellQuote.Join(argv));
+        // A connection's or request's argv is the process's own claim: the program is what runs.
+        if (i.Program != null) { w.WriteString("program", i.Program); w.WriteString("argvSource", "process"); }
         w.WriteString("tool", d.Intent?.Tool);
         w.WriteString("effect", d.Intent?.Effect.ToString().ToLowerInvariant());
         w.WriteString("summary", d.Intent == null ? null : Redactor.RedactText(d.Intent.ToString()));

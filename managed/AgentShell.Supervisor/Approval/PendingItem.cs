@@ -41,6 +41,12 @@ public sealed class PendingItem
     /// request held at the wire); null: connect when <see cref="ConnectKey"/> is set, else execve.</summary>
     public string? Syscall { get; init; }
 
+    /// <summary>For a paused connection or request: the program the process runs (/proc/PID/exe,
+    /// which the tree cannot forge), shown beside <see cref="Argv"/>, which is then what the process
+    /// shows now (/proc/PID/cmdline: any process may rewrite its own, so a paused python3 could
+    /// show "curl … /health"). Null for a paused exec, whose argv is the one the decision read.</summary>
+    public string? Program { get; init; }
+
     /// <summary>For a paused exec: the environments its targets are in (what the process is trusted
     /// to connect to once approved).</summary>
     public string[]? ExecEnvironments { get; init; }

@@ -126,7 +126,7 @@ internal sealed class WireDecisions(Policy policy, PendingRegistry registry, Pen
         var item = registry.Hold(id, p.Pid, (itemId, now) => new PendingItem
         {
             Id = itemId, Created = now, Deadline = now + registry.Timeout, Pid = p.Pid,
-            Chain = ProcessInfo.Chain(p.Pid, agentPid), Cwd = null, Argv = cmdline, Decision = d,
+            Chain = ProcessInfo.Chain(p.Pid, agentPid), Cwd = null, Argv = cmdline, Program = p.Exe ?? "?", Decision = d,
             JoinKey = joinKey, RunKey = runKey, Syscall = protocol,
         }, joinKey, scope);
         if (answer.Task.GetAwaiter().GetResult()) return new WireVerdict(true, d, "");
