@@ -38,13 +38,18 @@
 #define PR_SET_MM 35
 #endif
 
+#ifndef IPPROTO_SCTP
+#define IPPROTO_SCTP 132
+#endif
+
 #define X32_SYSCALL_BIT 0x40000000
 
 /* The filter is written with named jump targets and assembled at start-up, as the kernel's
  * samples/seccomp/bpf-helper.h does: inserting an instruction moves every target with it, and
  * assemble() refuses a program whose targets do not add up before anything is installed. */
 #define LABELS(X) X(NATIVE) X(NOT_X32) X(SENDTO) X(SENDMSG) X(KILL_ARGS) X(PID0) X(PID1) \
-                  X(CONNECT_LEN) X(NEW_MOUNT_NS) X(NO_CLONE3) X(IOCTL_CMD) X(PRCTL_OPT) X(ALLOW) X(REFUSE) X(NOTIFY)
+                  X(CONNECT_LEN) X(NEW_MOUNT_NS) X(NO_CLONE3) X(IOCTL_CMD) X(PRCTL_OPT) X(SOCKET_ARGS) \
+                  X(INET_SOCKET) X(ALLOW) X(REFUSE) X(NOTIFY)
 enum label {
     NEXT, /* no jump: the next instruction */
 #define LABEL_ENUM(name) name,
@@ -220,6 +225,9 @@ int install_filter(const struct filter_opts *o)
          * only CAP_SYS_ADMIN in the caller's user namespace: any tree after unshare -U), and a
          * profile's named clients and a pause's text are read from them. */
         JEQ(__NR_prctl, PRCTL_OPT),
+        /* SCTP associates without connect(2) (setsockopt SCTP_SOCKOPT_CONNECTX, a sendmsg to an
+         * address on a one-to-many socket): refused, as inet SOCK_SEQPACKET is (SCTP's type). */
+        JEQ(__NR_socket, SOCKET_ARGS),
         JEQ(__NR_sendto, SENDTO),
         JEQ(__NR_sendmmsg, SENDMSG),
         JEQ(__NR_sendmsg, SENDMSG),
@@ -290,6 +298,18 @@ int install_filter(const struct filter_opts *o)
         LABEL(PRCTL_OPT),
         LOAD_ARG_LO(0),
         JEQ_ELSE(PR_SET_MM, REFUSE, ALLOW),
+        /* socket(domain, type, protocol): IPPROTO_SCTP, or an inet SOCK_SEQPACKET (whose protocol 0
+         * is SCTP); the type's low 4 bits are the type, the rest its flags. */
+        LABEL(SOCKET_ARGS),
+        LOAD_ARG_LO(2),
+        JEQ(IPPROTO_SCTP, REFUSE),
+        LOAD_ARG_LO(0),
+        JEQ(AF_INET, INET_SOCKET),
+        JEQ_ELSE(AF_INET6, INET_SOCKET, ALLOW),
+        LABEL(INET_SOCKET),
+        LOAD_ARG_LO(1),
+        STMT(BPF_ALU | BPF_AND | BPF_K, 0xf),
+        JEQ_ELSE(SOCK_SEQPACKET, REFUSE, ALLOW),
         /* connect(fd, addr, addrlen); the kernel uses the low 32 bits of addrlen. */
         LABEL(CONNECT_LEN),
         LOAD_ARG_LO(2),
