@@ -196,7 +196,18 @@ def classify_decide(t):
     if p.returncode != 0:
         raise RuntimeError(f"AgentShell.Bench failed: {p.stderr.strip()[-400:]}")
     figs = dict(line.split()[:2] for line in p.stdout.splitlines() if re.match(r"^[a-z0-9_]+ [0-9.]+$", line))
-    known = [float(figs["argv_known_us"])]
+    # The row's figure is the same harness (KnownBench) built as the supervisor is, NativeAOT: the
+    # JIT figure above it reads about a third less (mostly tiered PGO, which the shipped binary does
+    # not have), so it could meet a target the supervisor misses. The JIT figure stays in the note, for A/B runs (AgentShell.Bench.AB).
+    aot_dir = os.path.join(ROOT, "build", "bench-aot")
+    subprocess.run(["dotnet", "publish", os.path.join(BENCH, "AgentShell.Bench.Aot"), "-c", "Release", "-r", "linux-x64",
+                    "--artifacts-path", os.path.join(aot_dir, "artifacts"), "-o", os.path.join(aot_dir, "publish"), "--nologo", "-v", "quiet"],
+                   check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+    a = subprocess.run([os.path.join(aot_dir, "publish", "AgentShell.Bench.Aot")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    if a.returncode != 0:
+        raise RuntimeError(f"AgentShell.Bench.Aot failed: {a.stderr.strip()[-400:]}")
+    aot = dict(line.split()[:2] for line in a.stdout.splitlines() if re.match(r"^[a-z0-9_]+ [0-9.]+$", line))
+    known = [float(aot["argv_known_us"])]
     fresh = [float(figs["freshness_us"])]
     shell = [float(figs["shell10_us"])]
     # Split because the issue's own design (a per-exec freshness check by path, inode and mtime)
@@ -205,10 +216,11 @@ def classify_decide(t):
     return [
         Row("classify+decide, one argv, configuration state known (median over the corpus)", {BARE: Cell(known, "µs", "{:.2f}")}, "≤ 1 µs",
             verdict(known[0] <= 1),
-            "in-process, JIT with tiered PGO (tests/bench/AgentShell.Bench), no config file present; no syscall: each lookup is answered "
-            + f"from its first answer, the missing-file watch is not polled. Thread CPU {float(figs['argv_known_cpu_us']):.2f} µs; {figs['argv_known_bytes']} B allocated (median), "
-            + f"{figs['argv_zero_alloc_cases']} of {figs['argv_cases']} cases allocate nothing. Split from the freshness check (next row), which is a syscall by design. "
-            + f"Same run: with the check, as the supervisor decides {float(figs['argv_median_us']):.2f} µs; "
+            "in-process, NativeAOT as the supervisor (tests/bench/AgentShell.Bench.Aot), no config file present; no syscall: each lookup is answered "
+            + f"from its first answer, the missing-file watch is not polled. Thread CPU {float(aot['argv_known_cpu_us']):.2f} µs; {aot['argv_known_bytes']} B allocated (median), "
+            + f"{aot['argv_zero_alloc_cases']} of {aot['argv_cases']} cases allocate nothing. Split from the freshness check (next row), which is a syscall by design. "
+            + f"The same under the JIT with tiered PGO (tests/bench/AgentShell.Bench, what the A/B driver times): {float(figs['argv_known_us']):.2f} µs. "
+            + f"JIT, same run: with the check, as the supervisor decides {float(figs['argv_median_us']):.2f} µs; "
             + f"every config lookup real (no missing-file watch) {float(figs['argv_median_unwatched_us']):.2f} µs"),
         Row("freshness check per decision (one poll of the missing-file watch)", {BARE: Cell(fresh, "µs", "{:.2f}")}, "—", "",
             f"a decision's first config lookup minus a later one: poll(inotify fd, mountinfo fd) with no wait; thread CPU {float(figs['freshness_cpu_us']):.2f} µs. "
