@@ -3,6 +3,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -36,10 +37,6 @@
 
 #ifndef PR_SET_MM
 #define PR_SET_MM 35
-#endif
-
-#ifndef IPPROTO_SCTP
-#define IPPROTO_SCTP 132
 #endif
 
 #define X32_SYSCALL_BIT 0x40000000
