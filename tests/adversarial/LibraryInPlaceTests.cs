@@ -82,6 +82,25 @@ public sealed class LibraryInPlaceTests(string guard) : TrustAtExecFixture(guard
         Assert.That(r.Stdout, Does.StartWith("200 "), $"the untouched curl went through first\n{r.Stderr}");
         Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
     }
+
+    /// <summary>The same library, whose constructor sends datagrams (sendto, and a connected UDP
+    /// socket's send) to a UDP listener on production. On main 4c0dc77 root mode let both through on
+    /// the exec's trust (the library check ran for TCP connects only: a datagram cannot wait at the
+    /// gate).</summary>
+    [Test]
+    public void ALibraryWrittenInPlaceSendsNoDatagramToProduction()
+    {
+        using var udp = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.2"), 0));
+        int port = ((System.Net.IPEndPoint)udp.Client.LocalEndPoint!).Port;
+        string evil = Attacks.Library("evil-libcurl-udp", Repo.Which("curl"));
+        var r = RunWithCopy($"curl -s -o /dev/null -w '%{{http_code}} ' {Prod.Url("/before")}; cat {evil} > {_lib}; " +
+            $"curl -s -X GET http://127.0.0.2:{port}/volumes/1");
+        Thread.Sleep(200); // a datagram still in flight
+        Assert.That(r.Stdout, Does.StartWith("200 "), $"the untouched curl went through first\n{r.Stderr}");
+        Assert.That(r.Stdout, Does.Contain("sendto:"), $"the library ran\n{r.Stderr}");
+        Assert.That(udp.Available, Is.EqualTo(0), $"a datagram reached production: {r.Stdout}\n{r.Stderr}");
+        Assert.That(r.Stdout, Does.Contain("sendto:1 ").And.Contain("connect:"), r.Stderr);
+    }
 }
 
 /// <summary>The same in an ordinary user's run (nobody, seccomp mode): a curl the user installed
