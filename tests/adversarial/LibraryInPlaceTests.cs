@@ -100,6 +100,25 @@ public sealed class LibraryInPlaceTests(string guard) : TrustAtExecFixture(guard
         Assert.That(r.Stdout, Does.Contain("sendto:"), $"the library ran\n{r.Stderr}");
         Assert.That(udp.Available, Is.EqualTo(0), $"a datagram reached production: {r.Stdout}\n{r.Stderr}");
         Assert.That(r.Stdout, Does.Contain("sendto:1 ").And.Contain("connect:"), r.Stderr);
+        Assert.That(r.Stdout, Does.Not.Contain(":ok"), r.Stderr);
+    }
+
+    /// <summary>The look-alike: the same datagrams from a libcurl in place before the run began (code
+    /// the run did not change) go on curl's trust. Root mode refuses the first while it checks the
+    /// code (a datagram cannot wait at the gate), then lets the next through.</summary>
+    [Test]
+    public void DatagramsOfCodeUnchangedSinceTheRunBeganGoOnTheToolsTrust()
+    {
+        using var udp = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.2"), 0));
+        int port = ((System.Net.IPEndPoint)udp.Client.LocalEndPoint!).Port;
+        File.Copy(Attacks.Library("evil-libcurl-udp", Repo.Which("curl")), _copy, overwrite: true);
+        Thread.Sleep(100); // older than the run
+        var r = RunWithCopy($"curl -s -X GET http://127.0.0.2:{port}/volumes/1");
+        Thread.Sleep(200);
+        Assert.That(r.Stdout, Does.StartWith(Guard == "kernel" ? "sendto:1 retry:ok " : "sendto:ok "), r.Stderr);
+        Assert.That(r.Stdout, Does.Contain("connect:ok"), r.Stderr);
+        Assert.That(udp.Available, Is.GreaterThan(0), r.Stderr);
+        Assert.That(r.Stderr, Does.Not.Contain("[rule network:unknown-client-to-production]"));
     }
 }
 
