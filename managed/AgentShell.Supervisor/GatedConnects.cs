@@ -77,15 +77,45 @@ internal sealed class GatedConnects(IAddressEnvironments addresses, KernelConnec
         recorder.Record(rule.Decision, pid, [], null, AuditSyscall.Connect, AuditOutcome.Blocked);
     }
 
-    /// <summary>A connect or datagram the kernel refused by itself (its event thread).</summary>
-    public void KernelRefused(KernelConnectGuard.Event e)
+    /// <summary>A trusted program's first datagram to a production destination, refused by the kernel
+    /// because it cannot wait for the check a TCP connect gets at the gate (its event thread). The
+    /// check runs now: all the code the process maps unchanged since the run began, its next
+    /// datagrams there go (the kernel remembers); otherwise its trust is withdrawn and the datagram is
+    /// said and remembered as an unknown client's.</summary>
+    public void TrustedDatagram(KernelConnectGuard.Event e)
     {
+        int pid = (int)e.Tid, tgid = (int)e.Tgid, port = (int)e.Port;
+        ulong gen = kernel.Generation(tgid);
+        var key = new ProcessTable.ConnectKey(tgid, gen, e.Address, port);
+        // A burst before the answer reached the kernel: one check, one line.
+        if (trust.Processes.TryGetConnect(key, out _)) return;
+        if (trust.Settle(key, Production, kernel.Trusted(tgid), gen, cache: false, out _) == TrustLedger.Settled.Allowed)
+        {
+            string line = $"agentshell: a first datagram to {e.Address.ToIPAddress()}:{port} was refused while the sender's code was checked (a datagram cannot wait); its next ones go";
+            if (!notifier.Write(pid, line) && (tgid == pid || !notifier.Write(tgid, line))) log.WriteLine(line);
+            return;
+        }
+        // An unknown client's datagram: the profile may let those through (the kernel now does).
+        byte[] address = e.Address.ToIPAddress().GetAddressBytes();
+        if (unknown.Decide(tgid, address, port, Production, null, out _, out _).Action == PolicyAction.Allow)
+        {
+            trust.RememberConnect(key, true, gen);
+            return;
+        }
+        KernelRefused(e, KernelConnectGuard.EventDatagram);
+    }
+
+    /// <summary>A connect or datagram the kernel refused by itself (its event thread), as
+    /// <paramref name="kind"/> when given.</summary>
+    public void KernelRefused(KernelConnectGuard.Event e, uint? kind = null)
+    {
+        uint eventKind = kind ?? e.Kind;
         int pid = (int)e.Tid, tgid = (int)e.Tgid;
         byte[] address = e.Address.ToIPAddress().GetAddressBytes();
         string? exe = ProcessInfo.ExePath(tgid);
         var d = unknown.Decide(tgid, address, (int)e.Port, Production, exe, out var cmdline, out var target, PolicyAction.Block);
         string line;
-        switch (e.Kind)
+        switch (eventKind)
         {
             case KernelConnectGuard.EventDatagram:
                 line = $"agentshell: blocked {d.Describe()}: {SupervisorRules.DatagramCannotWait}";
@@ -104,7 +134,7 @@ internal sealed class GatedConnects(IAddressEnvironments addresses, KernelConnec
         }
         // Remembered in the kernel: the process's next tries are refused there without a message
         // each, and those already in flight are told once.
-        if (e.Kind is KernelConnectGuard.EventBlocked or KernelConnectGuard.EventDatagram)
+        if (eventKind is KernelConnectGuard.EventBlocked or KernelConnectGuard.EventDatagram)
         {
             var key = new ProcessTable.ConnectKey(tgid, kernel.Generation(tgid), e.Address, (int)e.Port);
             if (trust.Processes.TryGetConnect(key, out bool allowed) && !allowed) return;

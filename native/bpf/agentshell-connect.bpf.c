@@ -8,9 +8,10 @@
  *   not a task of the tree, DNS, or not a production address     -> allowed
  *   a production TCP connect with the wire layer on              -> the gate (what it sends is decided there)
  *   a decision already made for (process, address, port)         -> that decision
- *   the process's committed exec was understood and named production -> a datagram is allowed;
- *     a TCP connect goes to the gate once per destination, where the supervisor checks the code
- *     the process has mapped since (its libraries) before it is proxied and remembered
+ *   the process's committed exec was understood and named production -> the supervisor checks
+ *     the code the process has mapped since (its libraries) once per destination: a TCP connect
+ *     goes to the gate, where it waits for that check; a datagram cannot wait, so the first one is
+ *     refused and the supervisor's answer, remembered above, decides the next
  *   otherwise (an unknown client): the profile's action -> allow / EPERM / a TCP connect is
  *   redirected to the supervisor's gate (127.254.S.S:port, S = slot), where it waits for a person
  *   and is then proxied to its destination or reset.
@@ -164,10 +165,13 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, const __u8 *addr, _
             return *d == DECIDED_ALLOW; /* a refusal was reported when it was decided */
         /* A trusted program's first TCP connect to a destination goes to the gate, where the
          * supervisor checks the code it has mapped since its exec (a library written in place);
-         * its answer is remembered above. A datagram cannot wait: the exec's trust decides it. */
+         * its answer is remembered above. A datagram cannot wait for that check: the first one is
+         * refused, and the supervisor checks on its event. */
         int trusted = production && ps && ps->trusted;
-        if (trusted && ctx->type != SOCK_STREAM)
-            return 1;
+        if (trusted && ctx->type != SOCK_STREAM) {
+            emit(tgid, tid, addr, port, EV_TRUSTED_DATAGRAM);
+            return 0;
+        }
         if (!trusted && production && c->action == ACT_ALLOW)
             return 1;
         if (!trusted && production && c->action == ACT_BLOCK) {

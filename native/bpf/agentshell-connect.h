@@ -28,7 +28,8 @@ enum action { ACT_ALLOW = 0, ACT_BLOCK = 1, ACT_PAUSE = 2 };
 /* event.kind: why the kernel refused a connect or send, or killed an exec at its commit (what it
  * committed is not what was decided; or it is traced by another than the supervisor). */
 enum event_kind { EV_BLOCKED = 1, EV_DATAGRAM = 2, EV_GATE_FULL = 3, EV_NOT_READY = 4, EV_EXEC_CHANGED = 5, EV_EXEC_TRACED = 6,
-                  EV_CONTROL_SOCKET = 7 /* a connect of the tree to the approval socket, by its path */ };
+                  EV_CONTROL_SOCKET = 7, /* a connect of the tree to the approval socket, by its path */
+                  EV_TRUSTED_DATAGRAM = 8 /* a trusted program's first datagram to a production destination */ };
 
 /* The value of a decided map entry. */
 enum decision { DECIDED_ALLOW = 1, DECIDED_DENY = 2 };

@@ -3,7 +3,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <netinet/in.h>
+#include <netinet/in.h> /* IPPROTO_SCTP: glibc's enum and macro, so a later include of it still compiles */
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>

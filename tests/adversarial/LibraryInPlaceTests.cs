@@ -82,6 +82,44 @@ public sealed class LibraryInPlaceTests(string guard) : TrustAtExecFixture(guard
         Assert.That(r.Stdout, Does.StartWith("200 "), $"the untouched curl went through first\n{r.Stderr}");
         Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
     }
+
+    /// <summary>The same library, whose constructor sends datagrams (sendto, and a connected UDP
+    /// socket's send) to a UDP listener on production. On main 4c0dc77 root mode let both through on
+    /// the exec's trust (the library check ran for TCP connects only: a datagram cannot wait at the
+    /// gate).</summary>
+    [Test]
+    public void ALibraryWrittenInPlaceSendsNoDatagramToProduction()
+    {
+        using var udp = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.2"), 0));
+        int port = ((System.Net.IPEndPoint)udp.Client.LocalEndPoint!).Port;
+        string evil = Attacks.Library("evil-libcurl-udp", Repo.Which("curl"));
+        var r = RunWithCopy($"curl -s -o /dev/null -w '%{{http_code}} ' {Prod.Url("/before")}; cat {evil} > {_lib}; " +
+            $"curl -s -X GET http://127.0.0.2:{port}/volumes/1");
+        Thread.Sleep(200); // a datagram still in flight
+        Assert.That(r.Stdout, Does.StartWith("200 "), $"the untouched curl went through first\n{r.Stderr}");
+        Assert.That(r.Stdout, Does.Contain("sendto:"), $"the library ran\n{r.Stderr}");
+        Assert.That(udp.Available, Is.EqualTo(0), $"a datagram reached production: {r.Stdout}\n{r.Stderr}");
+        Assert.That(r.Stdout, Does.Contain("sendto:1 ").And.Contain("connect:"), r.Stderr);
+        Assert.That(r.Stdout, Does.Not.Contain(":ok"), r.Stderr);
+    }
+
+    /// <summary>The look-alike: the same datagrams from a libcurl in place before the run began (code
+    /// the run did not change) go on curl's trust. Root mode refuses the first while it checks the
+    /// code (a datagram cannot wait at the gate), then lets the next through.</summary>
+    [Test]
+    public void DatagramsOfCodeUnchangedSinceTheRunBeganGoOnTheToolsTrust()
+    {
+        using var udp = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.2"), 0));
+        int port = ((System.Net.IPEndPoint)udp.Client.LocalEndPoint!).Port;
+        File.Copy(Attacks.Library("evil-libcurl-udp", Repo.Which("curl")), _copy, overwrite: true);
+        Thread.Sleep(100); // older than the run
+        var r = RunWithCopy($"curl -s -X GET http://127.0.0.2:{port}/volumes/1");
+        Thread.Sleep(200);
+        Assert.That(r.Stdout, Does.StartWith(Guard == "kernel" ? "sendto:1 retry:ok " : "sendto:ok "), r.Stderr);
+        Assert.That(r.Stdout, Does.Contain("connect:ok"), r.Stderr);
+        Assert.That(udp.Available, Is.GreaterThan(0), r.Stderr);
+        Assert.That(r.Stderr, Does.Not.Contain("[rule network:unknown-client-to-production]"));
+    }
 }
 
 /// <summary>The same in an ordinary user's run (nobody, seccomp mode): a curl the user installed
@@ -128,6 +166,71 @@ public sealed class LibraryInPlaceAsAUserTests
             Assert.That(prod.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}"), Is.Empty, r.Stderr);
             Assert.That(prod.Requests.Select(q => q.Path), Has.Member("/before"), $"the untouched tool went through first\n{r.Stderr}");
             Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
+
+/// <summary>Open (issue 11): a library file that existed before the run, reached during it through a
+/// link repointed in the run. The user's curl (RUNPATH $ORIGIN/../lib, trusted as curl because it is
+/// on PATH at start, as in <see cref="LibraryInPlaceAsAUserTests"/>) finds libcurl.so.4, a symlink to
+/// libcurl.so.4.8.0; evil.so sits beside it from before the run. The tree runs `ln -sfn evil.so
+/// lib/libcurl.so.4`: /proc/PID/maps names only the link's target, evil.so, whose change time is
+/// before the run, so ExecMappings passes it and the DELETE from its constructor is delivered
+/// (branch redteam24, seccomp, by this test run explicitly). The same holds for a pre-run file
+/// reached through a regenerated /etc/ld.so.cache or an /etc/ld.so.preload written in the run.
+/// Design for the fix: for each mapped library M, read its SONAME S (DT_SONAME, the name the loader
+/// matched: ldconfig names the link after it) and require dirname(M)/S to lead to M's device and
+/// inode with every link on the way (lstat of each component the kernel follows) changed before the
+/// run; a name that leads elsewhere or nowhere fails closed (M was reached from outside its
+/// directory). Then /etc/ld.so.preload (each file it lists must be a mapped one, or the file must be
+/// absent and its directory entry unchanged) and /etc/ld.so.cache: not its change time (any apt
+/// install runs ldconfig), but its entry for S must name a path that leads to M, parsed once per
+/// cache inode and ctime. RUNPATH directories are the program's own and need only the link check.
+/// Cost: one open and read of the ELF dynamic section per library per check (cacheable by device,
+/// inode and ctime), plus one lstat per link; not done this session.</summary>
+[TestFixture]
+public sealed class PreRunLibraryThroughARepointedLinkTests
+{
+    [Test]
+    [Explicit("open: a pre-run library reached through a link repointed during the run (design in the summary)")]
+    public void APreRunLibraryReachedThroughARepointedLinkIsNotTrustedAsTheTool()
+    {
+        Attacks.Require("seccomp");
+        using var prod = new LoopbackHttpServer("127.0.0.2");
+        string dir = Directory.CreateTempSubdirectory("agentshell-adv-relink-").FullName;
+        try
+        {
+            File.SetUnixFileMode(dir, (UnixFileMode)0x1ff); // 777: nobody's HOME
+            string bin = Path.Combine(dir, ".local", "bin"), lib = Path.Combine(dir, ".local", "lib");
+            Directory.CreateDirectory(bin);
+            Directory.CreateDirectory(lib);
+            string libcurl = new FileInfo(Path.Combine("/usr/lib/x86_64-linux-gnu", "libcurl.so.4")).ResolveLinkTarget(true)?.FullName
+                ?? Path.Combine("/usr/lib/x86_64-linux-gnu", "libcurl.so.4");
+            if (!File.Exists(libcurl)) Assert.Ignore("no shared libcurl at /usr/lib/x86_64-linux-gnu");
+            var cc = Process.Start("gcc", ["-O2", "-o", Path.Combine(bin, "curl"), Path.Combine(Repo.Root, "tests", "adversarial", "native", "user-curl.c"),
+                libcurl, "-Wl,-rpath,$ORIGIN/../lib"])!;
+            cc.WaitForExit();
+            Assert.That(cc.ExitCode, Is.EqualTo(0), "gcc user-curl.c");
+            File.Copy(libcurl, Path.Combine(lib, "libcurl.so.4.8.0"));
+            File.CreateSymbolicLink(Path.Combine(lib, "libcurl.so.4"), "libcurl.so.4.8.0");
+            File.Copy(Attacks.Library("evil-libcurl", Repo.Which("curl")), Path.Combine(lib, "evil.so"));
+            string profile = Path.Combine(dir, "block.json");
+            File.WriteAllText(profile, """{ "Description": "test: 127.0.0.2 is production; unknown clients are blocked", "Environments": { "production": { "Hosts": ["127.0.0.2"], "Wire": { "Http": false, "Postgres": false } } }, "Network": { "UnknownClientToProduction": "block" } }""");
+            File.SetUnixFileMode(profile, (UnixFileMode)0x1a4);
+            var nobody = OtherUser.Nobody(dir);
+            var chown = Process.Start("chown", ["-R", "-h", "65534:65534", Path.Combine(dir, ".local")])!;
+            chown.WaitForExit();
+            Thread.Sleep(100); // the user's install, evil.so included, is older than the run
+            var env = new Dictionary<string, string> { ["PATH"] = bin + ":/usr/local/bin:/usr/bin:/bin" };
+            string script = $"curl {prod.Url("/before")}; echo; ln -sfn evil.so {lib}/libcurl.so.4; curl -X GET {prod.Url("/volumes/1")}";
+            var r = nobody.Run(env, nobody.AgentShell(), "run", "--connect-guard", "seccomp", "--profile", profile, "--", "bash", "-c", script);
+            Thread.Sleep(100);
+            Assert.That(prod.Requests.Select(q => q.Path), Has.Member("/before"), $"the untouched tool went through first\n{r.Stderr}");
+            Assert.That(prod.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}"), Is.Empty, r.Stderr);
         }
         finally
         {

@@ -36,8 +36,9 @@ internal sealed class KernelConnectGuard : IDisposable
         public readonly Address16 Address => new(BinaryPrimitives.ReverseEndianness(Hi), BinaryPrimitives.ReverseEndianness(Lo));
     }
 
-    /// <summary>enum event_kind: EV_BLOCKED, EV_DATAGRAM, EV_GATE_FULL, EV_NOT_READY, EV_EXEC_CHANGED, EV_EXEC_TRACED, EV_CONTROL_SOCKET.</summary>
-    internal const uint EventBlocked = 1, EventDatagram = 2, EventGateUnavailable = 3, EventNotReady = 4, EventExecChanged = 5, EventExecTraced = 6, EventControlSocket = 7;
+    /// <summary>enum event_kind: EV_BLOCKED, EV_DATAGRAM, EV_GATE_FULL, EV_NOT_READY, EV_EXEC_CHANGED, EV_EXEC_TRACED, EV_CONTROL_SOCKET, EV_TRUSTED_DATAGRAM.</summary>
+    internal const uint EventBlocked = 1, EventDatagram = 2, EventGateUnavailable = 3, EventNotReady = 4, EventExecChanged = 5, EventExecTraced = 6, EventControlSocket = 7,
+        EventTrustedDatagram = 8;
 
     private readonly BpfInstaller _installer;
     private readonly BpfMaps _maps;
