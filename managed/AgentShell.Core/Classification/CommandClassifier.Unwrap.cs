@@ -410,8 +410,9 @@ public sealed partial class CommandClassifier
 
         /// <summary>Index of the first word after the options of a wrapper. Short options in
         /// <paramref name="shortWithValue"/> and the long options listed take a value (attached or
-        /// next); <c>--</c> ends the options.</summary>
-        private static int SkipOptions(string[] w, int i, string shortWithValue, string[] longWithValue)
+        /// next); <c>--</c> ends the options. PERF: a span, so each call's <c>["--user", …]</c> is
+        /// built on the stack, not a new array per wrapper.</summary>
+        private static int SkipOptions(string[] w, int i, string shortWithValue, ReadOnlySpan<string> longWithValue)
         {
             for (; i < w.Length; i++)
             {
@@ -420,7 +421,7 @@ public sealed partial class CommandClassifier
                 if (a.Length < 2 || a[0] != '-') return i;
                 if (a.StartsWith("--", StringComparison.Ordinal))
                 {
-                    if (!a.Contains('=') && Array.IndexOf(longWithValue, a) >= 0) i++;
+                    if (!a.Contains('=') && longWithValue.Contains(a)) i++;
                     continue;
                 }
                 // "-u" "root" / "-uroot" / "-Eu" "root"

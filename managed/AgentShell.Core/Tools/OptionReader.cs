@@ -70,7 +70,7 @@ public readonly struct OptionToken
 public struct OptionReader
 {
     private readonly OptionTable _table;
-    private readonly IReadOnlyList<string> _args;
+    private readonly string[] _args; // PERF: an array, not the interface: no dispatch per word under NativeAOT
     private int _i;
     private int _bundle; // position inside a short-option bundle, 0 = not in one
     private bool _ended;
@@ -79,7 +79,7 @@ public struct OptionReader
     public OptionReader(OptionTable table, IReadOnlyList<string> args, int start = 0)
     {
         _table = table;
-        _args = args;
+        _args = args as string[] ?? [.. args]; // the classifier passes arrays; a list is copied once
         _i = start;
     }
 
@@ -93,7 +93,7 @@ public struct OptionReader
     public bool Next(out OptionToken token)
     {
         if (_bundle > 0) return NextShort(out token);
-        while (_i < _args.Count)
+        while (_i < _args.Length)
         {
             var a = _args[_i];
             if (_ended || a.Length < 2 || a[0] != '-')
@@ -156,7 +156,7 @@ public struct OptionReader
                 break;
             case OptionArity.Required:
                 if (value != null) break;
-                if (_i < _args.Count) { value = _args[_i++]; separate = true; }
+                if (_i < _args.Length) { value = _args[_i++]; separate = true; }
                 else kind = OptionTokenKind.MissingValue;
                 break;
         }

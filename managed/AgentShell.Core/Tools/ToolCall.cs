@@ -26,9 +26,11 @@ public static class ToolHelp
     public const int MaxFileBytes = 256 * 1024;
 
     /// <summary>True when any argument asks for help or the version (nothing is done).</summary>
-    public static bool AsksForHelp(IReadOnlyList<string> args, bool shortH = true)
+    public static bool AsksForHelp(IReadOnlyList<string> args, bool shortH = true) => AsksForHelp(Span(args), shortH);
+
+    private static bool AsksForHelp(ReadOnlySpan<string> args, bool shortH)
     {
-        for (int i = 0; i < args.Count; i++) // PERF: no enumerator through the interface
+        for (int i = 0; i < args.Length; i++)
         {
             var a = args[i];
             if (a == "--") return false;
@@ -36,6 +38,12 @@ public static class ToolHelp
         }
         return false;
     }
+
+    // PERF: argv as a span. The classifier's args are arrays (and parsers' own lists are Lists), so
+    // NativeAOT reads them without an interface dispatch per word; anything else is copied once
+    // (only in helpers that read every word anyway: the copy never makes a call more than linear).
+    internal static ReadOnlySpan<string> Span(IReadOnlyList<string> args) =>
+        args is string[] a ? a : args is List<string> l ? System.Runtime.InteropServices.CollectionsMarshal.AsSpan(l) : System.Linq.Enumerable.ToArray(args);
 
     /// <summary>A read intent for a help request.</summary>
     public static CommandIntent Help(string tool, string token) => new()
@@ -46,13 +54,14 @@ public static class ToolHelp
 
     /// <summary>Positional words (not starting with '-') with the values of
     /// <paramref name="valued"/> options skipped; <c>--opt=value</c> forms are skipped whole.</summary>
-    public static List<string> Positionals(IReadOnlyList<string> args, ISet<string> valued, int max = int.MaxValue)
+    public static List<string> Positionals(IReadOnlyList<string> argList, ISet<string> valued, int max = int.MaxValue)
     {
+        var args = Span(argList);
         var r = new List<string>();
-        for (int i = 0; i < args.Count && r.Count < max; i++)
+        for (int i = 0; i < args.Length && r.Count < max; i++)
         {
             var a = args[i];
-            if (a == "--") { for (i++; i < args.Count && r.Count < max; i++) r.Add(args[i]); break; }
+            if (a == "--") { for (i++; i < args.Length && r.Count < max; i++) r.Add(args[i]); break; }
             if (a.Length > 1 && a[0] == '-')
             {
                 if (!a.Contains('=') && valued.Contains(a)) i++;
@@ -64,17 +73,19 @@ public static class ToolHelp
     }
 
     /// <summary>Value of an option given as <c>--name value</c>, <c>--name=value</c> or (for
-    /// one-letter names) <c>-nvalue</c>; the last occurrence wins.</summary>
-    public static string? Option(IReadOnlyList<string> args, params string[] names)
+    /// one-letter names) <c>-nvalue</c>; the last occurrence wins. PERF: the names are a span: no
+    /// array per call.</summary>
+    public static string? Option(IReadOnlyList<string> argList, params ReadOnlySpan<string> names)
     {
+        var args = Span(argList);
         string? value = null;
-        for (int i = 0; i < args.Count; i++)
+        for (int i = 0; i < args.Length; i++)
         {
             var a = args[i];
             if (a == "--") break;
             foreach (var n in names)
             {
-                if (a == n) { if (i + 1 < args.Count) value = args[i + 1]; }
+                if (a == n) { if (i + 1 < args.Length) value = args[i + 1]; }
                 else if (a.Length > n.Length && a.StartsWith(n, StringComparison.Ordinal))
                 {
                     if (a[n.Length] == '=') value = a[(n.Length + 1)..];
@@ -86,9 +97,10 @@ public static class ToolHelp
     }
 
     /// <summary>True when a flag appears (exactly, or as <c>--flag=...</c>).</summary>
-    public static bool HasFlag(IReadOnlyList<string> args, string flag)
+    public static bool HasFlag(IReadOnlyList<string> argList, string flag)
     {
-        for (int i = 0; i < args.Count; i++) // PERF: no enumerator through the interface
+        var args = Span(argList);
+        for (int i = 0; i < args.Length; i++)
         {
             var a = args[i];
             if (a == "--") return false;
