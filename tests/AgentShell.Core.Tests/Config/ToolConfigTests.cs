@@ -288,4 +288,17 @@ public class ToolConfigTests
         // The look-alike: no override, one target.
         Assert.That(Classify(["kubectl", "delete", "ns", "shop"]).Targets.Select(t => t.Name), Is.EqualTo(new[] { "staging" }));
     }
+
+    [Test]
+    public void MysqlGroupSuffixVariablesAddTheirGroups()
+    {
+        // mysys takes MARIADB_GROUP_SUFFIX, then MYSQL_GROUP_SUFFIX, when --defaults-group-suffix is not given:
+        // on main the variable was not read, so [client_prod]'s production host was hidden by [client]'s staging one.
+        Write(".my.cnf", "[client]\nhost=db.staging.example.com\n[client_prod]\nhost=db.prod.example.com\n");
+        Assert.That(Classify(["mysql", "-e", "DROP TABLE t"], Env(("MYSQL_GROUP_SUFFIX", "_prod"))).Targets.Single().Host, Is.EqualTo("db.prod.example.com"));
+        Assert.That(Classify(["mariadb", "-e", "DROP TABLE t"], Env(("MARIADB_GROUP_SUFFIX", "_prod"))).Targets.Single().Host, Is.EqualTo("db.prod.example.com"));
+        // The option wins over the variable, as in mysys; without either, [client] alone.
+        Assert.That(Classify(["mysql", "--defaults-group-suffix=_none", "-e", "DROP TABLE t"], Env(("MYSQL_GROUP_SUFFIX", "_prod"))).Targets.Single().Host, Is.EqualTo("db.staging.example.com"));
+        Assert.That(Classify(["mysql", "-e", "DROP TABLE t"]).Targets.Single().Host, Is.EqualTo("db.staging.example.com"));
+    }
 }
