@@ -301,4 +301,16 @@ public class ToolConfigTests
         Assert.That(Classify(["mysql", "--defaults-group-suffix=_none", "-e", "DROP TABLE t"], Env(("MYSQL_GROUP_SUFFIX", "_prod"))).Targets.Single().Host, Is.EqualTo("db.staging.example.com"));
         Assert.That(Classify(["mysql", "-e", "DROP TABLE t"]).Targets.Single().Host, Is.EqualTo("db.staging.example.com"));
     }
+
+    [Test]
+    public void AwsDefaultProfileIsATargetBesideAwsProfile()
+    {
+        // botocore lists AWS_DEFAULT_PROFILE before AWS_PROFILE; on main AWS_PROFILE=staging hid it.
+        var targets = Classify(["aws", "s3", "rb", "s3://shop-assets", "--force"], Env(("AWS_PROFILE", "staging"), ("AWS_DEFAULT_PROFILE", "prod"))).Targets;
+        Assert.That(targets.Where(t => t.Kind == TargetKind.AwsProfile).Select(t => t.Name), Is.EquivalentTo(new[] { "staging", "prod" }));
+        Assert.That(Classify(["aws", "s3", "ls"], Env(("AWS_DEFAULT_PROFILE", "prod"))).Targets.Single().Name, Is.EqualTo("prod"));
+        // --profile is the only profile; the same name twice is one target.
+        Assert.That(Classify(["aws", "--profile", "staging", "s3", "ls"], Env(("AWS_DEFAULT_PROFILE", "prod"))).Targets.Single().Name, Is.EqualTo("staging"));
+        Assert.That(Classify(["aws", "s3", "ls"], Env(("AWS_PROFILE", "staging"), ("AWS_DEFAULT_PROFILE", "staging"))).Targets.Single().Name, Is.EqualTo("staging"));
+    }
 }
