@@ -313,4 +313,17 @@ public class ToolConfigTests
         Assert.That(Classify(["aws", "--profile", "staging", "s3", "ls"], Env(("AWS_DEFAULT_PROFILE", "prod"))).Targets.Single().Name, Is.EqualTo("staging"));
         Assert.That(Classify(["aws", "s3", "ls"], Env(("AWS_PROFILE", "staging"), ("AWS_DEFAULT_PROFILE", "staging"))).Targets.Single().Name, Is.EqualTo("staging"));
     }
+
+    [Test]
+    public void CqlshReadsItsRcFilesConnection()
+    {
+        Write(".cassandra/cqlshrc", "[authentication]\nhostname = not-this\n[connection]\nhostname = cass1.prod.example.com\nport = 9142\n");
+        var t = Classify(["cqlsh", "-e", "DROP KEYSPACE shop"]).Targets.Single();
+        Assert.That((t.Host, t.Port), Is.EqualTo(("cass1.prod.example.com", (int?)9142)));
+        // CQLSH_HOST and the host argument come before the file, as in cqlsh.py.
+        Assert.That(Classify(["cqlsh", "-e", "DROP KEYSPACE shop"], Env(("CQLSH_HOST", "cass1.staging.example.com"))).Targets.Single().Host, Is.EqualTo("cass1.staging.example.com"));
+        Assert.That(Classify(["cqlsh", "cass2.staging.example.com", "-e", "DROP KEYSPACE shop"]).Targets.Single().Host, Is.EqualTo("cass2.staging.example.com"));
+        var other = Write("other.rc", "[connection]\nhostname: cass9.prod.example.com\n");
+        Assert.That(Classify(["cqlsh", "--cqlshrc", other, "-e", "SELECT 1"]).Targets.Single().Host, Is.EqualTo("cass9.prod.example.com"));
+    }
 }
