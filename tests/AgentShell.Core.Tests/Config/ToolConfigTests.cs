@@ -326,4 +326,17 @@ public class ToolConfigTests
         var other = Write("other.rc", "[connection]\nhostname: cass9.prod.example.com\n");
         Assert.That(Classify(["cqlsh", "--cqlshrc", other, "-e", "SELECT 1"]).Targets.Single().Host, Is.EqualTo("cass9.prod.example.com"));
     }
+
+    [Test]
+    public void AzsDefaultResourceGroupNamesAnEnvironment()
+    {
+        Write(".azure/azureProfile.json", "{\"subscriptions\": [{\"id\": \"2222\", \"name\": \"shared\", \"isDefault\": true}]}");
+        Write(".azure/config", "[core]\noutput = json\n[defaults]\ngroup = shop-prod-rg\n");
+        static string[] Names(CommandIntent i) => i.Targets.Where(t => t.Kind == TargetKind.Environment).Select(t => t.Name!).ToArray();
+        Assert.That(Names(Classify(["az", "webapp", "delete", "-n", "api"])), Is.EqualTo(new[] { "prod" }));
+        Assert.That(Names(Classify(["az", "webapp", "delete", "-n", "api"], Env(("AZURE_DEFAULTS_GROUP", "shop-staging-rg")))), Is.EqualTo(new[] { "staging" }));
+        // A group given is the group; group commands name it with -n.
+        Assert.That(Names(Classify(["az", "webapp", "delete", "-n", "api", "-g", "shop-staging-rg"])), Is.EqualTo(new[] { "staging" }));
+        Assert.That(Names(Classify(["az", "group", "delete", "-n", "shop-staging-rg"])), Is.EqualTo(new[] { "staging" }));
+    }
 }
