@@ -153,4 +153,13 @@ public class BuiltInToolsTests
     [TestCase("consul kv delete -http-addr=https://c.prod.example.com/v1/kv?keys=a,b x", new[] { "c.prod.example.com" })]
     public void AServerListIsEveryServer(string command, string[] hosts) =>
         Assert.That(Classify(command).Targets.Select(t => t.Host), Is.EqualTo(hosts));
+
+    [Test]
+    public void GhRepoIsTheRepositoryWithoutRepo()
+    {
+        // gh reads GH_REPO for commands that act on a repository; -R wins over it.
+        Assert.That(Classify("gh secret delete DB_URL", "GH_REPO=acme/shop-prod").Targets.Single().ToString(), Does.Contain("/repos/acme/shop-prod"));
+        Assert.That(Classify("gh secret delete DB_URL -R acme/shop-staging", "GH_REPO=acme/shop-prod").Targets.Single().ToString(), Does.Contain("/repos/acme/shop-staging"));
+        Assert.That(Classify("gh secret delete DB_URL").Targets.Single().ToString(), Does.Not.Contain("/repos/"));
+    }
 }
