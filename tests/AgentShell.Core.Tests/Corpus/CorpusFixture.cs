@@ -87,6 +87,7 @@ internal static class CorpusFixture
         Write("home/gcloud/active_config", "work\n");
         Write("home/gcloud/configurations/config_work", "[core]\nproject = acme-prod\n");
         Write("home/my-suffix.cnf", "[client]\nhost=db.staging.example.com\n[client_prod]\nhost=db.prod.example.com\n");
+        Write("home/docker-prod/config.json", "{\"auths\": {}, \"currentContext\": \"acme-prod\"}");
         Write("home/cqlshrc-prod", "[connection]\nhostname = cass1.prod.example.com\nport = 9042\n");
         Write("home/azure-defaults/azureProfile.json", "{\"subscriptions\": [{\"id\": \"0000-prod\", \"name\": \"prod-sub\", \"isDefault\": true}]}");
         Write("home/azure-defaults/config", "[defaults]\ngroup = shop-prod-rg\n");
