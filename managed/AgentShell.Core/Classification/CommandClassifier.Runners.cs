@@ -93,7 +93,7 @@ public sealed partial class CommandClassifier
                 }
                 if (a is "container") continue; // docker container exec|run
                 host ??= context == null ? ctx.GetEnvironmentVariable("DOCKER_HOST") : null;
-                VolumeRemoval(w, s, i, host, context ?? DefaultContext(w[s], host, ctx, configDir));
+                VolumeRemoval(w, s, i, host, context, ctx, configDir);
                 return; // another subcommand (ps, logs, build, compose down, ...)
             }
             if (i >= w.Length) return;
@@ -165,7 +165,7 @@ public sealed partial class CommandClassifier
         // (--context, DOCKER_CONTEXT) other than "default" is another engine too, named as an app
         // is (the default profile's Apps put "prod" and "*-prod" in production); its endpoint in
         // ~/.docker/contexts is not read.
-        private void VolumeRemoval(string[] w, int s, int at, string? host, string? context)
+        private void VolumeRemoval(string[] w, int s, int at, string? host, string? context, IExecContext ctx, string? configDir)
         {
             var sub = w[at];
             var rest = w.AsSpan(at + 1);
@@ -188,6 +188,8 @@ public sealed partial class CommandClassifier
             }
             else return;
             const string root = "/var/lib/docker/volumes";
+            // PERF: the config file is looked at only for a removal, not for every docker command.
+            context ??= DefaultContext(w[s], host, ctx, configDir);
             var targets = Engine(host, context) is { } engine ? [engine]
                 : names == null ? [new Target { Kind = TargetKind.LocalPath, Path = root }]
                 : names.Select(n => new Target { Kind = TargetKind.LocalPath, Path = $"{root}/{n}" }).ToList();
