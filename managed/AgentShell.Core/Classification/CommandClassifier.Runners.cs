@@ -73,7 +73,7 @@ public sealed partial class CommandClassifier
         private void Container(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
         {
             int i = s + 1;
-            string? host = null, context = null;
+            string? host = null, context = null, configDir = null;
             for (; i < w.Length; i++)
             {
                 var a = w[i];
@@ -86,11 +86,14 @@ public sealed partial class CommandClassifier
                     else if (a.StartsWith("--context=", StringComparison.Ordinal)) context = a[10..];
                     else if (a.StartsWith("--host=", StringComparison.Ordinal)) host = a[7..];
                     else if (a.StartsWith("-H", StringComparison.Ordinal) && a.Length > 2) host = a[2..];
+                    else if (a == "--config" && i + 1 < w.Length) configDir = w[i + 1];
+                    else if (a.StartsWith("--config=", StringComparison.Ordinal)) configDir = a[9..];
                     if (!a.Contains('=') && Array.IndexOf(ContainerValueOptions, a) >= 0) i++;
                     continue;
                 }
                 if (a is "container") continue; // docker container exec|run
-                VolumeRemoval(w, s, i, host ?? ctx.GetEnvironmentVariable("DOCKER_HOST"), context ?? ctx.GetEnvironmentVariable("DOCKER_CONTEXT"));
+                host ??= context == null ? ctx.GetEnvironmentVariable("DOCKER_HOST") : null;
+                VolumeRemoval(w, s, i, host, context, ctx, configDir);
                 return; // another subcommand (ps, logs, build, compose down, ...)
             }
             if (i >= w.Length) return;
@@ -110,7 +113,8 @@ public sealed partial class CommandClassifier
             if (i >= w.Length) return;
             // On another engine's machine (-H, DOCKER_HOST, a context), the container's localhost
             // and files are that machine's: what CMD destroys there is aimed at the engine.
-            if (Engine(host ?? ctx.GetEnvironmentVariable("DOCKER_HOST"), context ?? ctx.GetEnvironmentVariable("DOCKER_CONTEXT")) is { } engine)
+            host ??= context == null ? ctx.GetEnvironmentVariable("DOCKER_HOST") : null;
+            if (Engine(host, context ?? DefaultContext(w[s], host, ctx, configDir)) is { } engine)
             {
                 var inner = new Run(owner) { _runnerLevel = _runnerLevel + 1 };
                 inner.Command(w, dyn, i, ChildContext.Create(ctx, sets), stdin, depth + 1);
@@ -130,6 +134,15 @@ public sealed partial class CommandClassifier
             _runnerLevel++;
             try { Command(w, dyn, i, ChildContext.Create(ctx, sets), stdin, depth + 1); }
             finally { _runnerLevel--; }
+        }
+
+        // Without --context: DOCKER_CONTEXT, else docker's config.json currentContext (docker context use);
+        // none when a host is given (docker takes the host over any context). Podman keeps no such file.
+        private static string? DefaultContext(string tool, string? host, IExecContext ctx, string? configDir)
+        {
+            if (host != null) return null;
+            if (ctx.GetEnvironmentVariable("DOCKER_CONTEXT") is { Length: > 0 } env) return env;
+            return Path.GetFileName(tool) == "docker" ? Config.DockerConfig.CurrentContext(ctx, configDir) : null;
         }
 
         // The machine of a docker engine other than this one's: -H/DOCKER_HOST naming ssh:// or tcp://,
@@ -152,7 +165,7 @@ public sealed partial class CommandClassifier
         // (--context, DOCKER_CONTEXT) other than "default" is another engine too, named as an app
         // is (the default profile's Apps put "prod" and "*-prod" in production); its endpoint in
         // ~/.docker/contexts is not read.
-        private void VolumeRemoval(string[] w, int s, int at, string? host, string? context)
+        private void VolumeRemoval(string[] w, int s, int at, string? host, string? context, IExecContext ctx, string? configDir)
         {
             var sub = w[at];
             var rest = w.AsSpan(at + 1);
@@ -175,6 +188,8 @@ public sealed partial class CommandClassifier
             }
             else return;
             const string root = "/var/lib/docker/volumes";
+            // PERF: the config file is looked at only for a removal, not for every docker command.
+            context ??= DefaultContext(w[s], host, ctx, configDir);
             var targets = Engine(host, context) is { } engine ? [engine]
                 : names == null ? [new Target { Kind = TargetKind.LocalPath, Path = root }]
                 : names.Select(n => new Target { Kind = TargetKind.LocalPath, Path = $"{root}/{n}" }).ToList();

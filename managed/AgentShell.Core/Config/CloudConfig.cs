@@ -11,7 +11,7 @@ namespace AgentShell.Core.Config;
 internal static class CloudConfig
 {
     private static readonly PathMemo AwsConfig = new(".aws", "config"), GcloudDir = new(".config", "gcloud"), GcloudActive = new("active_config"),
-        AzureDir = new(".azure"), AzureProfile = new("azureProfile.json");
+        AzureDir = new(".azure"), AzureProfile = new("azureProfile.json"), AzureConfig = new("config");
 
     /// <summary>The <c>region</c> of AWS profile <paramref name="profile"/> in the shared config file.</summary>
     internal static string? AwsRegion(IExecContext ctx, string profile, List<Evidence> evidence)
@@ -83,6 +83,20 @@ internal static class CloudConfig
         if (found.Id == null) return null;
         evidence.Add(new(file, $"default subscription {found.Name ?? found.Id}"));
         return (found.Id, found.Name);
+    }
+
+    /// <summary>az's default resource group: <c>[defaults] group</c> of <c>config</c> in az's directory.</summary>
+    internal static string? AzureDefaultsGroup(IExecContext ctx, List<Evidence> evidence, out bool unaccountable)
+    {
+        unaccountable = false;
+        var dir = ctx.GetEnvironmentVariable("AZURE_CONFIG_DIR") is { Length: > 0 } d ? d
+            : ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? AzureDir.Combine(home) : null;
+        if (dir == null) return null;
+        var file = AzureConfig.Combine(dir);
+        var cf = ctx.ReadConfigFile(file);
+        if (cf.Unaccountable) { unaccountable = true; evidence.Add(new(file, cf.Problem)); return null; }
+        if (!cf.Exists) return null;
+        return cf.Parsed(Ini).TryGetValue("defaults", out var defaults) && defaults.TryGetValue("group", out var group) && group.Length > 0 ? group : null;
     }
 
     private sealed record Subscription(string? Id, string? Name, bool Problem);

@@ -9,7 +9,7 @@ namespace AgentShell.Core.Config;
 /// <c>~/.mylogin.cnf</c> or <c>$MYSQL_TEST_LOGIN_FILE</c> (read even with <c>--no-defaults</c>, decrypted as mysql does). These
 /// startup options must come first on mysql's command line. Options of the groups a client reads
 /// (<c>[client]</c>, <c>[mysql]</c> or <c>[mysqladmin]</c>, <c>[client-server]</c>, the MariaDB
-/// ones, each also with <c>--defaults-group-suffix</c>) become <c>--name=value</c> arguments in
+/// ones, each also with <c>--defaults-group-suffix</c>, else <c>$MARIADB_GROUP_SUFFIX</c>/<c>$MYSQL_GROUP_SUFFIX</c>) become <c>--name=value</c> arguments in
 /// front of the command line, which overrides them; <c>init-command</c> is SQL the parser scans.
 /// <c>!include</c> is followed; <c>!includedir</c> (a directory cannot be listed here) and files
 /// that cannot be read are not accounted for (unknown). The system files under <c>/etc</c> are
@@ -42,7 +42,12 @@ internal static class MysqlConfig
             else break;
         }
         var groups = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "client", "mysql", "mysqladmin", "client-server", "client-mariadb", "mariadb-client" };
-        if (suffix != null) foreach (var g in groups.ToList()) groups.Add(g + suffix);
+        // Without --defaults-group-suffix mysys takes MARIADB_GROUP_SUFFIX (MariaDB only), then MYSQL_GROUP_SUFFIX:
+        // which client this is is not known here, so each one set adds its groups.
+        string? s1 = suffix ?? (ctx.GetEnvironmentVariable("MARIADB_GROUP_SUFFIX") is { Length: > 0 } ms ? ms : null);
+        string? s2 = suffix == null && ctx.GetEnvironmentVariable("MYSQL_GROUP_SUFFIX") is { Length: > 0 } ys && ys != s1 ? ys : null;
+        if (s1 != null || s2 != null)
+            foreach (var g in groups.ToList()) { if (s1 != null) groups.Add(g + s1); if (s2 != null) groups.Add(g + s2); }
         if (loginPath != null) groups.Add(loginPath);
         string? home = ctx.GetEnvironmentVariable("HOME");
         var files = new List<string>();

@@ -84,6 +84,15 @@ public static partial class Aws
         var target = new Target { Kind = TargetKind.AwsProfile, Name = profile, Region = region };
         if (help || (pos.Count > 0 && pos[0] == "help")) return ToolHelp.Help("aws", "help");
         var targets = NamedEnvironments(target, names, pos.Count > 0 && pos[0] == "s3" ? paths : null, evidence);
+        // botocore reads AWS_DEFAULT_PROFILE before AWS_PROFILE (its session variables list both, in that
+        // order); the v2 CLI documents AWS_PROFILE. When both are set and differ, both profiles are targets.
+        if (profileOpt == null && c.Context.GetEnvironmentVariable("AWS_DEFAULT_PROFILE") is { Length: > 0 } dp && dp != profile)
+        {
+            evidence.Add(Evidence.Joined("AWS_DEFAULT_PROFILE", "aws profile ", dp));
+            var dpRegion = c.Context.GetEnvironmentVariable("AWS_REGION") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_REGION")
+                ?? Config.CloudConfig.AwsRegion(c.Context, dp, evidence);
+            targets = [.. targets, new Target { Kind = TargetKind.AwsProfile, Name = dp, Region = dpRegion }];
+        }
         if (pos.Count < 2) return ToolHelp.Intent("aws", unknown ? Effect.Unknown : pos.Count == 1 && pos[0] == "configure" ? Effect.Write : Effect.Read, string.Join(' ', pos), targets, evidence);
         string service = pos[0], op = pos[1];
         string summary = $"{service} {op}";

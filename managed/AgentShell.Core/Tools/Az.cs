@@ -85,7 +85,7 @@ public static class Az
         if (effect is Effect.Write or Effect.Unknown or Effect.Delete) effect = SafeguardFlags.Apply("az", c.Args, effect, evidence);
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         var targets = byName != null ? new List<Target> { target, byName } : new List<Target>(1) { target };
-        NamedEnvironments(c.Args, targets, evidence);
+        if (!NamedEnvironments(c.Args, targets, evidence) && !(pos.Count > 0 && pos[0] == "group")) DefaultGroup(c.Context, targets, evidence);
         return ToolHelp.Intent("az", effect, summary, targets, evidence);
     }
 
@@ -97,14 +97,18 @@ public static class Az
     /// <summary>Beside the subscription (never instead), an environment target for each environment
     /// word in the names of the resources acted on (<c>az group delete -n shop-prod-rg</c>): one
     /// subscription often holds every stage.</summary>
-    private static void NamedEnvironments(IReadOnlyList<string> args, List<Target> targets, List<Evidence> evidence)
+    /// True when a resource group is given (-g, --resource-group or --ids).
+    private static bool NamedEnvironments(IReadOnlyList<string> args, List<Target> targets, List<Evidence> evidence)
     {
+        bool group = false;
         for (int i = 0; i < args.Count; i++)
         {
             var a = args[i];
             if (a == "--") break;
             if (a.Length < 2 || a[0] != '-') continue;
             int eq = a.IndexOf('=');
+            var name = eq > 0 ? a.AsSpan(0, eq) : a.AsSpan();
+            if (name is "-g" or "--resource-group" or "--ids") group = true;
             string? value = eq > 0 ? (NamesResource(a[..eq]) ? a[(eq + 1)..] : null) : NamesResource(a) && i + 1 < args.Count ? args[++i] : null;
             if (value == null) continue;
             foreach (var word in ProfileToolTarget.EnvironmentWords(value))
@@ -112,6 +116,23 @@ public static class Az
                 targets.Add(new Target { Kind = TargetKind.Environment, Name = word });
                 evidence.Add(new(value, $"{value} names {word}"));
             }
+        }
+        return group;
+    }
+
+    /// <summary>Without <c>-g</c>, a command that takes a resource group uses az's default one:
+    /// <c>AZURE_DEFAULTS_GROUP</c>, else <c>[defaults] group</c> of az's config file (<c>az config set
+    /// defaults.group=…</c>). Its environment words are targets, as a given group's are.</summary>
+    private static void DefaultGroup(IExecContext ctx, List<Target> targets, List<Evidence> evidence)
+    {
+        bool unaccountable = false;
+        var group = ctx.GetEnvironmentVariable("AZURE_DEFAULTS_GROUP") is { Length: > 0 } g ? g : Config.CloudConfig.AzureDefaultsGroup(ctx, evidence, out unaccountable);
+        if (unaccountable) targets.Add(new Target { Kind = TargetKind.Environment, Name = "unknown" });
+        if (group == null) return;
+        foreach (var word in ProfileToolTarget.EnvironmentWords(group))
+        {
+            targets.Add(new Target { Kind = TargetKind.Environment, Name = word });
+            evidence.Add(new(group, $"default resource group {group} names {word}"));
         }
     }
 }

@@ -5,7 +5,7 @@ namespace AgentShell.Core.Tools;
 /// <summary>clickhouse-client (and <c>clickhouse client</c>): SQL from <c>--query</c>/<c>-q</c>,
 /// <c>--queries-file</c> or stdin, read by the SQL scanner; interactive → unknown. Target:
 /// <c>--host</c>/<c>-h</c> (else CLICKHOUSE_HOST, else localhost), <c>--port</c> (9000),
-/// <c>--database</c>/<c>-d</c>.</summary>
+/// <c>--database</c>/<c>-d</c>. The client takes several <c>--host</c>s and tries them in turn, so each is a target.</summary>
 public static class ClickHouseClient
 {
     private static readonly HashSet<string> Valued = new(StringComparer.Ordinal)
@@ -31,6 +31,7 @@ public static class ClickHouseClient
         }
         var evidence = new List<Evidence>();
         string? host = null, port = null, db = null;
+        List<string>? more = null; // the --hosts after the first
         var sql = new List<string>();
         string? file = null;
         for (int i = start; i < a.Count; i++)
@@ -53,7 +54,7 @@ public static class ClickHouseClient
             else continue;
             switch (name)
             {
-                case "--host": case "-h": host = value; break;
+                case "--host": case "-h": if (host == null) host = value; else if (value != null) (more ??= []).Add(value); break;
                 case "--port": port = value; break;
                 case "--database": case "-d": db = value; break;
                 case "--query": case "-q": if (value != null) sql.Add(value); break;
@@ -62,12 +63,14 @@ public static class ClickHouseClient
         }
         host ??= c.Context.GetEnvironmentVariable("CLICKHOUSE_HOST");
         var target = DbTarget.Make("clickhouse", host, port, db, 9000);
-        if (file != null) { if (ToolHelp.ReadText(c.Context, file) is string t) sql.Add(t); else { evidence.Add(new(file, "queries file cannot be read (unknown)")); return ToolHelp.Intent("clickhouse-client", Effect.Unknown, "SQL not visible", [target], evidence); } }
+        IReadOnlyList<Target> targets = [target];
+        if (more != null) targets = [target, .. more.Select(h => DbTarget.Make("clickhouse", h, port, db, 9000))];
+        if (file != null) { if (ToolHelp.ReadText(c.Context, file) is string t) sql.Add(t); else { evidence.Add(new(file, "queries file cannot be read (unknown)")); return ToolHelp.Intent("clickhouse-client", Effect.Unknown, "SQL not visible", targets, evidence); } }
         if (sql.Count == 0 && c.StdinText != null) sql.Add(c.StdinText);
         if (sql.Count == 0)
         {
             evidence.Add(new("clickhouse-client", "interactive or SQL from stdin (unknown)"));
-            return ToolHelp.Intent("clickhouse-client", Effect.Unknown, "SQL not visible", [target], evidence);
+            return ToolHelp.Intent("clickhouse-client", Effect.Unknown, "SQL not visible", targets, evidence);
         }
         Effect effect = Effect.Read;
         string summary = "";
@@ -78,6 +81,6 @@ public static class ClickHouseClient
             effect = ToolHelp.Max(effect, r.Effect);
             evidence.Add(new(HttpBody.Short(q), r));
         }
-        return ToolHelp.Intent("clickhouse-client", effect, summary, [target], evidence);
+        return ToolHelp.Intent("clickhouse-client", effect, summary, targets, evidence);
     }
 }

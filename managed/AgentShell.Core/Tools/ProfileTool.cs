@@ -284,6 +284,12 @@ public sealed class ProfileTool
                 }
                 return;
             }
+            // A server list (etcd endpoints, a Kafka bootstrap list, replica-set seeds): every server is a target.
+            if (value != null && t.Kind is TargetKind.Url or TargetKind.Database && value.Contains(',') && ProfileToolTarget.ServerList(value) is { } servers)
+            {
+                foreach (var server in servers) Add(t, server, token);
+                return;
+            }
             if (t.Make(value) is not Target target) return;
             targets.Add(target);
             if (token == null) return;

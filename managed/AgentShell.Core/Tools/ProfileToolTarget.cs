@@ -91,6 +91,45 @@ public sealed class ProfileToolTarget
         return made as Target;
     }
 
+    /// <summary>A server list in one value, each server as the tool reaches it: several URLs
+    /// (<c>http://a:2379,http://b:2379</c>: etcdctl, nats), one URL with several hosts
+    /// (<c>mongodb://a,b/db</c>: a replica set's seeds), or bare <c>host:port</c>s (<c>a:9092,b:9092</c>:
+    /// a Kafka bootstrap list; a Mongo <c>rs0/a,b</c> without its set's name). Each client tries or
+    /// joins every one, so each is a target. Null when the value is not such a list (a comma only in a
+    /// path or query). PERF: called only for a url or database value with a comma.</summary>
+    internal static List<string>? ServerList(string value)
+    {
+        int sep = value.IndexOf("://", StringComparison.Ordinal);
+        var list = new List<string>();
+        if (sep > 0 && value.IndexOf("://", sep + 3, StringComparison.Ordinal) < 0)
+        {
+            var rest = value[(sep + 3)..];
+            int end = rest.IndexOfAny(['/', '?']);
+            var authority = end >= 0 ? rest[..end] : rest;
+            if (!authority.Contains(',')) return null;
+            int at = authority.LastIndexOf('@');
+            string head = value[..(sep + 3)] + (at >= 0 ? authority[..(at + 1)] : ""), tail = end >= 0 ? rest[end..] : "";
+            foreach (var h in authority[(at + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) list.Add(head + h + tail);
+            return list;
+        }
+        if (sep > 0)
+        {
+            // Each URL with its scheme; a piece without one takes the scheme before it.
+            string scheme = value[..(sep + 3)];
+            foreach (var piece in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                int ps = piece.IndexOf("://", StringComparison.Ordinal);
+                if (ps > 0) scheme = piece[..(ps + 3)];
+                list.Add(ps > 0 ? piece : scheme + piece);
+            }
+            return list;
+        }
+        int comma = value.IndexOf(','), slash = value.IndexOf('/');
+        var hosts = slash >= 0 && slash < comma ? value[(slash + 1)..] : value;
+        foreach (var h in hosts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) list.Add(h);
+        return list.Count > 1 ? list : null;
+    }
+
     /// <summary>The text of <see cref="Fact"/> before and after its one <c>{}</c>; false when it has
     /// none or more than one. PERF: split once per entry, not per call.</summary>
     internal bool TryFactParts(out string head, out string tail)

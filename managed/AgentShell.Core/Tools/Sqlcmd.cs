@@ -6,7 +6,8 @@ namespace AgentShell.Core.Tools;
 /// <c>-q</c> (run, then interactive: unknown as well) or <c>-i</c> files, read by the SQL scanner
 /// (DROP DATABASE/TABLE → drop, TRUNCATE → truncate, DELETE without WHERE → wipe); interactive or
 /// stdin → unknown. Target: <c>-S</c> (<c>[tcp:]host[\instance][,port]</c>, else SQLCMDSERVER,
-/// else localhost), port 1433, the database of <c>-d</c> (else SQLCMDDBNAME).</summary>
+/// else localhost), port 1433, the database of <c>-d</c> (else SQLCMDDBNAME). The startup script of
+/// <c>SQLCMDINI</c> runs first and is scanned as well (unreadable: unknown).</summary>
 public static class Sqlcmd
 {
     // Options that take a value (sqlcmd's getopt string; -? and the one-letter flags take none).
@@ -40,10 +41,13 @@ public static class Sqlcmd
         var evidence = new List<Evidence>();
         if (server != null) evidence.Add(new($"-S {server}", $"server {target}"));
         var scripts = new List<(string Token, string? Text)>();
+        // SQLCMDINI names a startup script sqlcmd runs before anything else (the ODBC sqlcmd and go-sqlcmd).
+        if (c.Context.GetEnvironmentVariable("SQLCMDINI") is { Length: > 0 } ini) scripts.Add((ini, ToolHelp.ReadText(c.Context, ini)));
+        bool onlyIni = scripts.Count > 0;
         if (exit != null) scripts.Add(("-Q", exit));
         if (query != null) scripts.Add(("-q", query));
         foreach (var f in files) scripts.Add((f, ToolHelp.ReadText(c.Context, f)));
-        if (scripts.Count == 0)
+        if (scripts.Count == (onlyIni ? 1 : 0))
         {
             if (c.StdinText != null) scripts.Add(("stdin", c.StdinText));
             else

@@ -189,6 +189,21 @@ public class RemoteCommandTests
         Assert.That(w!.Targets.Select(t => t.ToString()), Is.EqualTo(new[] { target }));
     }
 
+    // docker's config.json currentContext (docker context use acme-prod) is the engine when nothing else
+    // names one; on main it was not read and the volume was this machine's. -H and DOCKER_CONTEXT win.
+    [TestCase("DOCKER_CONFIG=$D docker volume rm data", "docker://acme-prod/")]
+    [TestCase("docker --config $D volume rm data", "docker://acme-prod/")]
+    [TestCase("DOCKER_CONFIG=$D docker exec -i db dropdb app", "docker://acme-prod/")]
+    [TestCase("DOCKER_CONFIG=$D docker -H unix:///var/run/docker.sock volume rm data", "/var/lib/docker/volumes/data")]
+    [TestCase("DOCKER_CONFIG=$D DOCKER_CONTEXT=default docker volume rm data", "/var/lib/docker/volumes/data")]
+    [TestCase("DOCKER_CONFIG=$D podman volume rm data", "/var/lib/docker/volumes/data")]
+    public void DockersCurrentContextIsTheEngine(string shell, string target)
+    {
+        shell = shell.Replace("$D", Path.Combine(CorpusFixture.Home, "docker-prod"));
+        var w = Worst(shell);
+        Assert.That(w!.Targets.Select(t => t.ToString()), Has.Member(target), shell);
+    }
+
     [TestCase("printf 'cm0gLXJmIH4K' | base64 --decode | bash", Effect.Wipe)]
     [TestCase("base64 -d <<< cm0gLXJmIH4K | sh", Effect.Wipe)]
     [TestCase("bash -c \"$(base64 -d <<< cm0gLXJmIH4K)\"", Effect.Wipe)]

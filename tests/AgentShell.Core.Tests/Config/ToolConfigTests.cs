@@ -288,4 +288,55 @@ public class ToolConfigTests
         // The look-alike: no override, one target.
         Assert.That(Classify(["kubectl", "delete", "ns", "shop"]).Targets.Select(t => t.Name), Is.EqualTo(new[] { "staging" }));
     }
+
+    [Test]
+    public void MysqlGroupSuffixVariablesAddTheirGroups()
+    {
+        // mysys takes MARIADB_GROUP_SUFFIX, then MYSQL_GROUP_SUFFIX, when --defaults-group-suffix is not given:
+        // on main the variable was not read, so [client_prod]'s production host was hidden by [client]'s staging one.
+        Write(".my.cnf", "[client]\nhost=db.staging.example.com\n[client_prod]\nhost=db.prod.example.com\n");
+        Assert.That(Classify(["mysql", "-e", "DROP TABLE t"], Env(("MYSQL_GROUP_SUFFIX", "_prod"))).Targets.Single().Host, Is.EqualTo("db.prod.example.com"));
+        Assert.That(Classify(["mariadb", "-e", "DROP TABLE t"], Env(("MARIADB_GROUP_SUFFIX", "_prod"))).Targets.Single().Host, Is.EqualTo("db.prod.example.com"));
+        // The option wins over the variable, as in mysys; without either, [client] alone.
+        Assert.That(Classify(["mysql", "--defaults-group-suffix=_none", "-e", "DROP TABLE t"], Env(("MYSQL_GROUP_SUFFIX", "_prod"))).Targets.Single().Host, Is.EqualTo("db.staging.example.com"));
+        Assert.That(Classify(["mysql", "-e", "DROP TABLE t"]).Targets.Single().Host, Is.EqualTo("db.staging.example.com"));
+    }
+
+    [Test]
+    public void AwsDefaultProfileIsATargetBesideAwsProfile()
+    {
+        // botocore lists AWS_DEFAULT_PROFILE before AWS_PROFILE; on main AWS_PROFILE=staging hid it.
+        var targets = Classify(["aws", "s3", "rb", "s3://shop-assets", "--force"], Env(("AWS_PROFILE", "staging"), ("AWS_DEFAULT_PROFILE", "prod"))).Targets;
+        Assert.That(targets.Where(t => t.Kind == TargetKind.AwsProfile).Select(t => t.Name), Is.EquivalentTo(new[] { "staging", "prod" }));
+        Assert.That(Classify(["aws", "s3", "ls"], Env(("AWS_DEFAULT_PROFILE", "prod"))).Targets.Single().Name, Is.EqualTo("prod"));
+        // --profile is the only profile; the same name twice is one target.
+        Assert.That(Classify(["aws", "--profile", "staging", "s3", "ls"], Env(("AWS_DEFAULT_PROFILE", "prod"))).Targets.Single().Name, Is.EqualTo("staging"));
+        Assert.That(Classify(["aws", "s3", "ls"], Env(("AWS_PROFILE", "staging"), ("AWS_DEFAULT_PROFILE", "staging"))).Targets.Single().Name, Is.EqualTo("staging"));
+    }
+
+    [Test]
+    public void CqlshReadsItsRcFilesConnection()
+    {
+        Write(".cassandra/cqlshrc", "[authentication]\nhostname = not-this\n[connection]\nhostname = cass1.prod.example.com\nport = 9142\n");
+        var t = Classify(["cqlsh", "-e", "DROP KEYSPACE shop"]).Targets.Single();
+        Assert.That((t.Host, t.Port), Is.EqualTo(("cass1.prod.example.com", (int?)9142)));
+        // CQLSH_HOST and the host argument come before the file, as in cqlsh.py.
+        Assert.That(Classify(["cqlsh", "-e", "DROP KEYSPACE shop"], Env(("CQLSH_HOST", "cass1.staging.example.com"))).Targets.Single().Host, Is.EqualTo("cass1.staging.example.com"));
+        Assert.That(Classify(["cqlsh", "cass2.staging.example.com", "-e", "DROP KEYSPACE shop"]).Targets.Single().Host, Is.EqualTo("cass2.staging.example.com"));
+        var other = Write("other.rc", "[connection]\nhostname: cass9.prod.example.com\n");
+        Assert.That(Classify(["cqlsh", "--cqlshrc", other, "-e", "SELECT 1"]).Targets.Single().Host, Is.EqualTo("cass9.prod.example.com"));
+    }
+
+    [Test]
+    public void AzsDefaultResourceGroupNamesAnEnvironment()
+    {
+        Write(".azure/azureProfile.json", "{\"subscriptions\": [{\"id\": \"2222\", \"name\": \"shared\", \"isDefault\": true}]}");
+        Write(".azure/config", "[core]\noutput = json\n[defaults]\ngroup = shop-prod-rg\n");
+        static string[] Names(CommandIntent i) => i.Targets.Where(t => t.Kind == TargetKind.Environment).Select(t => t.Name!).ToArray();
+        Assert.That(Names(Classify(["az", "webapp", "delete", "-n", "api"])), Is.EqualTo(new[] { "prod" }));
+        Assert.That(Names(Classify(["az", "webapp", "delete", "-n", "api"], Env(("AZURE_DEFAULTS_GROUP", "shop-staging-rg")))), Is.EqualTo(new[] { "staging" }));
+        // A group given is the group; group commands name it with -n.
+        Assert.That(Names(Classify(["az", "webapp", "delete", "-n", "api", "-g", "shop-staging-rg"])), Is.EqualTo(new[] { "staging" }));
+        Assert.That(Names(Classify(["az", "group", "delete", "-n", "shop-staging-rg"])), Is.EqualTo(new[] { "staging" }));
+    }
 }

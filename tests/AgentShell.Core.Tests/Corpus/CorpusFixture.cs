@@ -86,6 +86,11 @@ internal static class CorpusFixture
         Write("home/xdg/httpie/config.json", "{ \"default_options\": [\"--raw=mutation { deleteUser(id: 7) }\"] }");
         Write("home/gcloud/active_config", "work\n");
         Write("home/gcloud/configurations/config_work", "[core]\nproject = acme-prod\n");
+        Write("home/my-suffix.cnf", "[client]\nhost=db.staging.example.com\n[client_prod]\nhost=db.prod.example.com\n");
+        Write("home/docker-prod/config.json", "{\"auths\": {}, \"currentContext\": \"acme-prod\"}");
+        Write("home/cqlshrc-prod", "[connection]\nhostname = cass1.prod.example.com\nport = 9042\n");
+        Write("home/azure-defaults/azureProfile.json", "{\"subscriptions\": [{\"id\": \"0000-prod\", \"name\": \"prod-sub\", \"isDefault\": true}]}");
+        Write("home/azure-defaults/config", "[defaults]\ngroup = shop-prod-rg\n");
         Write("home/azure/azureProfile.json", "{\"subscriptions\": [{\"id\": \"0000-prod\", \"name\": \"prod-sub\", \"isDefault\": true}]}");
         Write("home/.env.production", "RAILWAY_TOKEN=file-token-abcdef123456\n");
         // corpus11: curl's $HOME/.config/curlrc, a token in a file read by $(cat …), \ir from a -f script's directory.

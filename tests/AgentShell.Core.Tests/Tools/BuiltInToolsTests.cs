@@ -139,4 +139,27 @@ public class BuiltInToolsTests
     [TestCase("railway --json status", Effect.Read)]
     public void AnUnlistedFlagCannotHideTheSubcommand(string command, Effect effect) =>
         Assert.That(Classify(command).Effect, Is.EqualTo(effect));
+
+    // A server list in one value: every server is a target (on main the list was one garbled host, an
+    // unknown or a glob's accident: k1.prod…:9092,k1.staging… matched *.staging.example.com).
+    [TestCase("kafka-topics --bootstrap-server k1.prod.example.com:9092,k1.staging.example.com:9092 --delete --topic t", new[] { "k1.prod.example.com", "k1.staging.example.com" })]
+    [TestCase("etcdctl --endpoints=http://e1.prod.example.com:2379,http://e1.staging.example.com:2379 del --prefix /", new[] { "e1.prod.example.com", "e1.staging.example.com" })]
+    [TestCase("etcdctl --endpoints=e1.staging.example.com:2379,e1.prod.example.com:2379 del k", new[] { "e1.staging.example.com", "e1.prod.example.com" })]
+    [TestCase("nats -s nats://n1.staging.example.com:4222,n1.prod.example.com:4222 stream rm S -f", new[] { "n1.staging.example.com", "n1.prod.example.com" })]
+    [TestCase("mongorestore --uri mongodb://u:p@m1.staging.example.com,m1.prod.example.com:27018/shop?replicaSet=rs0 --drop d/", new[] { "m1.staging.example.com", "m1.prod.example.com" })]
+    [TestCase("mongorestore --host rs0/m1.staging.example.com:27017,m1.prod.example.com:27017 --drop d/", new[] { "m1.staging.example.com", "m1.prod.example.com" })]
+    [TestCase("rpk topic delete t --brokers k1.staging.example.com:9092,k1.prod.example.com:9092", new[] { "k1.staging.example.com", "k1.prod.example.com" })]
+    [TestCase("kafka-topics --bootstrap-server k1.prod.example.com:9092 --delete --topic t", new[] { "k1.prod.example.com" })]
+    [TestCase("consul kv delete -http-addr=https://c.prod.example.com/v1/kv?keys=a,b x", new[] { "c.prod.example.com" })]
+    public void AServerListIsEveryServer(string command, string[] hosts) =>
+        Assert.That(Classify(command).Targets.Select(t => t.Host), Is.EqualTo(hosts));
+
+    [Test]
+    public void GhRepoIsTheRepositoryWithoutRepo()
+    {
+        // gh reads GH_REPO for commands that act on a repository; -R wins over it.
+        Assert.That(Classify("gh secret delete DB_URL", "GH_REPO=acme/shop-prod").Targets.Single().ToString(), Does.Contain("/repos/acme/shop-prod"));
+        Assert.That(Classify("gh secret delete DB_URL -R acme/shop-staging", "GH_REPO=acme/shop-prod").Targets.Single().ToString(), Does.Contain("/repos/acme/shop-staging"));
+        Assert.That(Classify("gh secret delete DB_URL").Targets.Single().ToString(), Does.Not.Contain("/repos/"));
+    }
 }

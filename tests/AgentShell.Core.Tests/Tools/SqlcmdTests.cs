@@ -22,4 +22,19 @@ public class SqlcmdTests
         Assert.That(i.Effect, Is.EqualTo(effect), string.Join(' ', args));
         Assert.That(i.Targets.Select(t => t.ToString()), Has.Member(target));
     }
+
+    [Test]
+    public void TheStartupScriptOfSqlcmdiniIsRunFirst()
+    {
+        // sqlcmd runs the SQLCMDINI file before -Q: on main its DROP was not read (a read, allowed).
+        static CommandIntent WithIni(string ini, params string[] args)
+        {
+            var env = new Dictionary<string, string> { ["HOME"] = CorpusFixture.Home, ["PATH"] = "/usr/bin:/bin", ["SQLCMDINI"] = ini };
+            return Sqlcmd.Parse(ToolCall.Of(new LocalExecContext(env, CorpusFixture.Repo), args));
+        }
+        Assert.That(WithIni("drop.sql", "-S", "db.prod.example.com", "-Q", "SELECT 1").Effect, Is.EqualTo(Effect.Drop));
+        Assert.That(WithIni("missing.sql", "-S", "db.prod.example.com", "-Q", "SELECT 1").Effect, Is.EqualTo(Effect.Unknown));
+        Assert.That(WithIni("select.sql", "-S", "db.prod.example.com", "-Q", "SELECT 1").Effect, Is.EqualTo(Effect.Read));
+        Assert.That(WithIni("select.sql", "-S", "db.prod.example.com").Effect, Is.EqualTo(Effect.Unknown));
+    }
 }
