@@ -8,7 +8,7 @@ namespace AgentShell.Cli.Verbs;
 public abstract class ControlVerb
 {
     /// <summary>The control socket to use.</summary>
-    [Option("socket", HelpText = "Control socket of the run (default: $AGENTSHELL_SOCKET, else the newest live run).")]
+    [Option("socket", HelpText = "Control socket of one run (default: $AGENTSHELL_SOCKET, else every live run of yours: approve and deny find the one holding ID).")]
     public string? Socket { get; set; }
 
     /// <summary>The run or daemon session to act on.</summary>
@@ -32,7 +32,7 @@ public abstract class ControlVerb
         }
     }
 
-    /// <summary>Neither --socket, --run nor $AGENTSHELL_SOCKET: the newest live run would be used.</summary>
+    /// <summary>Neither --socket, --run nor $AGENTSHELL_SOCKET: the default is every live run.</summary>
     protected bool NoRunNamed => string.IsNullOrEmpty(Socket) && string.IsNullOrEmpty(Run)
         && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AGENTSHELL_SOCKET"));
 
