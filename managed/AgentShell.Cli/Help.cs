@@ -49,8 +49,20 @@ internal static class Help
         // `agentshell check curl -X DELETE …` reads -X as check's option: say where the command goes.
         if (!asked && !separator && CommandAfter(result.TypeInfo.Current) is { } usage)
             stderr.WriteLine($"agentshell: the command goes after '--': {usage}");
+        // The parser's "A required value not bound to option name is missing" does not say which.
+        if (!asked && list.Any(e => e is MissingRequiredOptionError m && m.NameInfo.Equals(NameInfo.EmptyName))
+            && Needs(result.TypeInfo.Current) is { } what)
+            stderr.WriteLine($"agentshell: {result.TypeInfo.Current.GetCustomAttribute<VerbAttribute>()?.Name} needs {what}");
         return asked ? 0 : Program.UsageError;
     }
+
+    private static string? Needs(Type verb) => verb.GetCustomAttribute<VerbAttribute>()?.Name switch
+    {
+        "approve" or "deny" => "the ID of a pending item: agentshell pending lists them",
+        "hook" => "the AGENT: claude-code, codex, gemini or cursor",
+        "profiles" => "an action: validate FILE... | show | fingerprint NAME < secret",
+        _ => null,
+    };
 
     private static string? CommandAfter(Type verb) => verb.GetCustomAttribute<VerbAttribute>()?.Name switch
     {

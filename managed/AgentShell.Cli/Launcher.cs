@@ -7,14 +7,22 @@ internal static class Launcher
 {
     internal const string Variable = "AGENTSHELL_LAUNCHER";
 
-    /// <summary>The launcher to run: the first candidate that exists, else the first candidate (so
-    /// the error names where it was expected).</summary>
+    /// <summary>The launcher to run: the first candidate that exists, else where this layout expects
+    /// it (so the error names that place): libexec in an installed tree, beside us in the build tree.</summary>
     internal static string Path()
     {
         var env = Environment.GetEnvironmentVariable(Variable);
         if (!string.IsNullOrEmpty(env)) return env;
         var candidates = Candidates();
-        return candidates.FirstOrDefault(File.Exists) ?? candidates[0];
+        return candidates.FirstOrDefault(File.Exists) ?? (Installed() ? candidates[1] : candidates[0]);
+    }
+
+    /// <summary>True when this executable is <c>$PREFIX/bin/agentshell</c> of a <c>make install</c>
+    /// (its manifest is at <c>$PREFIX/share/agentshell/installed-files</c>).</summary>
+    private static bool Installed()
+    {
+        var dir = System.IO.Path.GetDirectoryName(Environment.ProcessPath) ?? AppContext.BaseDirectory;
+        return File.Exists(System.IO.Path.Combine(dir, "..", "share", "agentshell", "installed-files"));
     }
 
     /// <summary>Where the launcher is looked for, in order (without the variable).</summary>

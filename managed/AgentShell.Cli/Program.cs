@@ -30,6 +30,8 @@ public static class Program
         if (AgentShell.Supervisor.Network.KernelGuardPreload.IsRefill(args)) return AgentShell.Supervisor.Network.KernelGuardPreload.RefillPool(args);
         // The run's CA, made in a child of the supervisor (not a verb: see RunCaChild).
         if (AgentShell.Supervisor.Wire.Tls.RunCaChild.Is(args)) return AgentShell.Supervisor.Wire.Tls.RunCaChild.Main(args);
+        // Before anything is printed: Console's own writers would put ESC[?1h ESC= on the terminal.
+        AgentShell.Supervisor.StandardStream.Install();
         // Everything after the first "--" is the command, untouched by the option parser
         // (so `run -- bash -c '...'` never has -c taken as an option of run).
         int dd = Array.IndexOf(args, "--");

@@ -33,6 +33,19 @@ public sealed class HelpTests
         Assert.That(r.Stdout, Does.Contain("--profile").And.Not.Contain("Copyright"));
     }
 
+    [TestCase("approve", "agentshell: approve needs the ID of a pending item: agentshell pending lists them")]
+    [TestCase("deny", "agentshell: deny needs the ID of a pending item")]
+    [TestCase("profiles", "agentshell: profiles needs an action: validate FILE... | show | fingerprint NAME < secret")]
+    [TestCase("hook", "agentshell: hook needs the AGENT: claude-code, codex, gemini or cursor")]
+    public void AMissingArgumentIsNamedInOneLine(string verb, string line)
+    {
+        // The parser alone says "A required value not bound to option name is missing".
+        var r = AgentShellRunner.Run([verb]);
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.Stdout, Is.Empty);
+        Assert.That(r.Stderr.Split('\n'), Has.Some.StartsWith(line), r.Stderr);
+    }
+
     [Test]
     public void ChecksHelpGivesItsExitCodesAsREADMEDoes()
     {

@@ -112,6 +112,25 @@ public sealed class InstallTests
     }
 
     [Test]
+    public void AMissingLauncherIsNamedWhereTheInstallPutsIt()
+    {
+        // A partial uninstall or a package that dropped libexec: the fix must name the installed path,
+        // not the build tree's bin/ (which an installed user does not have).
+        string launcher = $"{Root}/libexec/agentshell/agentshell-launch";
+        File.Move(launcher, launcher + ".away");
+        try
+        {
+            var doctor = Installed("doctor");
+            Assert.That(doctor.ExitCode, Is.EqualTo(1), doctor.Stdout + doctor.Stderr);
+            Assert.That(doctor.Stdout, Does.Contain($"FAIL  supervised run  the launcher is missing: {launcher}"));
+            var run = Installed("run", "--", "true");
+            Assert.That(run.ExitCode, Is.EqualTo(125), run.Stderr);
+            Assert.That(run.Stderr, Does.Contain($"launcher not found at {launcher}"));
+        }
+        finally { File.Move(launcher + ".away", launcher); }
+    }
+
+    [Test]
     public void UninstallRemovesExactlyWhatWasInstalled()
     {
         var staging = Directory.CreateTempSubdirectory("agentshell-uninstall-").FullName;

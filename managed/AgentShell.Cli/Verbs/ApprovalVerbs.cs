@@ -8,18 +8,20 @@ namespace AgentShell.Cli.Verbs;
 public abstract class ControlVerb
 {
     /// <summary>The control socket to use.</summary>
-    [Option("socket", HelpText = "Control socket of the run (default: $AGENTSHELL_SOCKET, else the newest live run).")]
+    [Option("socket", HelpText = "Control socket of one run (default: $AGENTSHELL_SOCKET, else every live run of yours: approve and deny find the one holding ID).")]
     public string? Socket { get; set; }
 
     /// <summary>The run or daemon session to act on.</summary>
     [Option("run", HelpText = "Only this run or daemon session (an id, or a unique prefix, from agentshell runs).")]
     public string? Run { get; set; }
 
-    /// <summary>Runs <paramref name="body"/> with a connected client; errors become exit 1 with a message.</summary>
-    protected int WithClient(Func<ControlClient, int> body)
+    /// <summary>Runs <paramref name="body"/> with a connected client; errors become exit 1 with a message.
+    /// With <paramref name="itemId"/> (approve, deny) and no run named, the run holding that item is used.</summary>
+    protected int WithClient(Func<ControlClient, int> body, string? itemId = null)
     {
         try
         {
+            if (itemId != null && NoRunNamed) FindRunHolding(itemId);
             using var c = ControlClient.Connect(Socket, Run);
             return body(c);
         }
@@ -28,6 +30,41 @@ public abstract class ControlVerb
             Console.Error.WriteLine($"agentshell: {e.Message}");
             return 1;
         }
+    }
+
+    /// <summary>Neither --socket, --run nor $AGENTSHELL_SOCKET: the default is every live run.</summary>
+    protected bool NoRunNamed => string.IsNullOrEmpty(Socket) && string.IsNullOrEmpty(Run)
+        && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AGENTSHELL_SOCKET"));
+
+    /// <summary>The live runs and sessions with items waiting, each with its items (for pending and
+    /// approve/deny without a run named: a pause notice says only `agentshell approve ID`, and with two
+    /// agents running the newest run need not be the one that paused). A run that ended or refuses us
+    /// meanwhile is skipped.</summary>
+    protected static List<(LiveSession Session, JsonElement Items)> WaitingRuns()
+    {
+        var found = new List<(LiveSession, JsonElement)>();
+        foreach (var s in RunDirectory.List().Where(s => s.Pending > 0))
+        {
+            try
+            {
+                using var c = ControlClient.Connect(s.Socket, s.Id);
+                var items = c.Request("pending").GetProperty("items");
+                if (items.GetArrayLength() > 0) found.Add((s, items.Clone()));
+            }
+            catch (ControlException) { }
+        }
+        return found;
+    }
+
+    private void FindRunHolding(string itemId)
+    {
+        // The same prefix match the supervisor applies to the id.
+        var holders = WaitingRuns().Where(r => r.Items.EnumerateArray()
+            .Any(i => i.Str("id") is string x && x.StartsWith(itemId, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (holders.Count > 1)
+            throw new ControlException($"'{itemId}' is pending in {holders.Count} runs ({string.Join(", ", holders.Select(h => h.Session.Id))}): add --run ID");
+        if (holders.Count == 1) (Socket, Run) = (holders[0].Session.Socket, holders[0].Session.Id);
+        // None: the newest run answers, with its own "no pending item" line.
     }
 }
 
@@ -40,19 +77,35 @@ public sealed class PendingVerb : ControlVerb
     public bool Json { get; set; }
 
     /// <summary>Runs the verb.</summary>
-    public int Execute() => WithClient(c =>
+    public int Execute()
     {
-        var r = c.Request("pending");
-        var items = r.GetProperty("items");
-        if (Json)
+        // Without a run named, every run's waiting items (as watch follows every run), not only the
+        // newest run's: that one may have none while another agent waits.
+        if (NoRunNamed && WaitingRuns() is { Count: > 0 } runs)
         {
-            Console.WriteLine(PendingText.RedactAll(items));
+            if (Json)
+            {
+                var arrays = runs.Select(r => PendingText.RedactAll(r.Items)[1..^1]).Where(t => t.Length > 0);
+                Console.WriteLine("[" + string.Join(",", arrays) + "]");
+                return 0;
+            }
+            foreach (var (_, items) in runs) Print(items);
             return 0;
         }
-        if (items.GetArrayLength() == 0) { Console.WriteLine("nothing is waiting for approval"); return 0; }
+        return WithClient(c =>
+        {
+            var items = c.Request("pending").GetProperty("items");
+            if (Json) Console.WriteLine(PendingText.RedactAll(items));
+            else if (items.GetArrayLength() == 0) Console.WriteLine("nothing is waiting for approval");
+            else Print(items);
+            return 0;
+        });
+    }
+
+    private static void Print(JsonElement items)
+    {
         foreach (var i in items.EnumerateArray()) Console.Write(PendingText.Render(i, DateTimeOffset.UtcNow, color: false));
-        return 0;
-    });
+    }
 }
 
 /// <summary>`agentshell approve ID [--for-run]`.</summary>
@@ -73,7 +126,7 @@ public sealed class ApproveVerb : ControlVerb
         c.Request("approve", w => { w.WriteString("id", Id); w.WriteBoolean("forRun", ForRun); });
         Console.WriteLine(ForRun ? $"approved {Id} for the rest of the run" : $"approved {Id}");
         return 0;
-    });
+    }, itemId: Id);
 }
 
 /// <summary>`agentshell deny ID [--reason TEXT]`.</summary>
@@ -94,5 +147,5 @@ public sealed class DenyVerb : ControlVerb
         c.Request("deny", w => { w.WriteString("id", Id); if (Reason != null) w.WriteString("reason", Reason); });
         Console.WriteLine($"denied {Id}");
         return 0;
-    });
+    }, itemId: Id);
 }
