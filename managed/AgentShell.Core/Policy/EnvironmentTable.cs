@@ -171,6 +171,10 @@ internal sealed class EnvironmentTable
         // when a profile lists it, else the host's.
         if (t.Kind == TargetKind.Url && t.Name != null && _nameTables[AppTable].Lookup(t.Name, out matched) is int app && app != Unknown) return app;
         if (t.Host == null) return t.Kind is TargetKind.Database or TargetKind.Url ? Local : Unknown; // unix socket / no host: this machine
+        // No host name or address holds a comma: it is a list a parser did not split (each client
+        // that takes one tries every entry). Its text matched the glob of whichever entry came last
+        // (db.prod…,db.staging… was staging): what it reaches is not known.
+        if (t.Host.Contains(',')) return Unknown;
         int env = LookupHost(t.Host, t.Port, out matched);
         if (env >= 0) return env;
         return IsLoopback(t.Host) ? Local : Unknown;

@@ -62,6 +62,11 @@ public class PolicyTests
     [TestCase("127.0.0.1.nip.io", null, "unknown")]
     [TestCase("dead.beef", null, "unknown")]
     [TestCase("db.example.org", null, "unknown")]
+    // A list a parser did not split is no host: its text matched the glob of its last entry
+    // (db.prod…,db.staging… read as staging). What it reaches is not known.
+    [TestCase("db.prod.example.com,db.staging.example.com", null, "unknown")]
+    [TestCase("db.staging.example.com,db.prod.example.com", null, "unknown")]
+    [TestCase("127.0.0.3,127.0.0.5", null, "unknown")]
     public void EnvironmentOfHosts(string host, int? port, string expected) =>
         Assert.That(_policy.EnvironmentOf(Url(host, port)), Is.EqualTo(expected));
 
