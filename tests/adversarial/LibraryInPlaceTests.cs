@@ -122,6 +122,38 @@ public sealed class LibraryInPlaceTests(string guard) : TrustAtExecFixture(guard
     }
 }
 
+/// <summary>A curl an ordinary user installed with its own libcurl (RUNPATH $ORIGIN/../lib, as
+/// conda's or linuxbrew's) in DIR/.local, and a profile for nobody's run where 127.0.0.2 is
+/// production, the wire is off and unknown clients are blocked.</summary>
+internal static class UserInstalledCurl
+{
+    /// <summary>Builds DIR/.local/bin/curl against the system's libcurl (a 777 DIR: nobody's HOME).</summary>
+    public static (string Bin, string Lib, string Libcurl) Build(string dir)
+    {
+        File.SetUnixFileMode(dir, (UnixFileMode)0x1ff);
+        string bin = Path.Combine(dir, ".local", "bin"), lib = Path.Combine(dir, ".local", "lib");
+        Directory.CreateDirectory(bin);
+        Directory.CreateDirectory(lib);
+        string libcurl = new FileInfo(Path.Combine("/usr/lib/x86_64-linux-gnu", "libcurl.so.4")).ResolveLinkTarget(true)?.FullName
+            ?? Path.Combine("/usr/lib/x86_64-linux-gnu", "libcurl.so.4");
+        if (!File.Exists(libcurl)) Assert.Ignore("no shared libcurl at /usr/lib/x86_64-linux-gnu");
+        var cc = Process.Start("gcc", ["-O2", "-o", Path.Combine(bin, "curl"), Path.Combine(Repo.Root, "tests", "adversarial", "native", "user-curl.c"),
+            libcurl, "-Wl,-rpath,$ORIGIN/../lib"])!;
+        cc.WaitForExit();
+        Assert.That(cc.ExitCode, Is.EqualTo(0), "gcc user-curl.c");
+        return (bin, lib, libcurl);
+    }
+
+    /// <summary>The profile, readable by nobody.</summary>
+    public static string BlockingProfile(string dir)
+    {
+        string profile = Path.Combine(dir, "block.json");
+        File.WriteAllText(profile, """{ "Description": "test: 127.0.0.2 is production; unknown clients are blocked", "Environments": { "production": { "Hosts": ["127.0.0.2"], "Wire": { "Http": false, "Postgres": false } } }, "Network": { "UnknownClientToProduction": "block" } }""");
+        File.SetUnixFileMode(profile, (UnixFileMode)0x1a4);
+        return profile;
+    }
+}
+
 /// <summary>The same in an ordinary user's run (nobody, seccomp mode): a curl the user installed
 /// with its own libcurl (RUNPATH $ORIGIN/../lib, as conda's or linuxbrew's), found on PATH at start
 /// and so trusted as curl; the user's tree writes that libcurl in place. On main 8a88507 the DELETE
@@ -137,24 +169,12 @@ public sealed class LibraryInPlaceAsAUserTests
         string dir = Directory.CreateTempSubdirectory("agentshell-adv-userlib-").FullName;
         try
         {
-            File.SetUnixFileMode(dir, (UnixFileMode)0x1ff); // 777: nobody's HOME
-            string bin = Path.Combine(dir, ".local", "bin"), lib = Path.Combine(dir, ".local", "lib");
-            Directory.CreateDirectory(bin);
-            Directory.CreateDirectory(lib);
-            string libcurl = new FileInfo(Path.Combine("/usr/lib/x86_64-linux-gnu", "libcurl.so.4")).ResolveLinkTarget(true)?.FullName
-                ?? Path.Combine("/usr/lib/x86_64-linux-gnu", "libcurl.so.4");
-            if (!File.Exists(libcurl)) Assert.Ignore("no shared libcurl at /usr/lib/x86_64-linux-gnu");
-            var cc = Process.Start("gcc", ["-O2", "-o", Path.Combine(bin, "curl"), Path.Combine(Repo.Root, "tests", "adversarial", "native", "user-curl.c"),
-                libcurl, "-Wl,-rpath,$ORIGIN/../lib"])!;
-            cc.WaitForExit();
-            Assert.That(cc.ExitCode, Is.EqualTo(0), "gcc user-curl.c");
+            var (bin, lib, libcurl) = UserInstalledCurl.Build(dir);
             File.Copy(libcurl, Path.Combine(lib, "libcurl.so.4"));
             string evil = Path.Combine(dir, "evil.so");
             File.Copy(Attacks.Library("evil-libcurl", Repo.Which("curl")), evil);
             File.SetUnixFileMode(evil, (UnixFileMode)0x1a4);
-            string profile = Path.Combine(dir, "block.json");
-            File.WriteAllText(profile, """{ "Description": "test: 127.0.0.2 is production; unknown clients are blocked", "Environments": { "production": { "Hosts": ["127.0.0.2"], "Wire": { "Http": false, "Postgres": false } } }, "Network": { "UnknownClientToProduction": "block" } }""");
-            File.SetUnixFileMode(profile, (UnixFileMode)0x1a4);
+            string profile = UserInstalledCurl.BlockingProfile(dir);
             var nobody = OtherUser.Nobody(dir);
             var chown = Process.Start("chown", ["-R", "65534:65534", Path.Combine(dir, ".local")])!;
             chown.WaitForExit();
@@ -204,23 +224,11 @@ public sealed class PreRunLibraryThroughARepointedLinkTests
         string dir = Directory.CreateTempSubdirectory("agentshell-adv-relink-").FullName;
         try
         {
-            File.SetUnixFileMode(dir, (UnixFileMode)0x1ff); // 777: nobody's HOME
-            string bin = Path.Combine(dir, ".local", "bin"), lib = Path.Combine(dir, ".local", "lib");
-            Directory.CreateDirectory(bin);
-            Directory.CreateDirectory(lib);
-            string libcurl = new FileInfo(Path.Combine("/usr/lib/x86_64-linux-gnu", "libcurl.so.4")).ResolveLinkTarget(true)?.FullName
-                ?? Path.Combine("/usr/lib/x86_64-linux-gnu", "libcurl.so.4");
-            if (!File.Exists(libcurl)) Assert.Ignore("no shared libcurl at /usr/lib/x86_64-linux-gnu");
-            var cc = Process.Start("gcc", ["-O2", "-o", Path.Combine(bin, "curl"), Path.Combine(Repo.Root, "tests", "adversarial", "native", "user-curl.c"),
-                libcurl, "-Wl,-rpath,$ORIGIN/../lib"])!;
-            cc.WaitForExit();
-            Assert.That(cc.ExitCode, Is.EqualTo(0), "gcc user-curl.c");
+            var (bin, lib, libcurl) = UserInstalledCurl.Build(dir);
             File.Copy(libcurl, Path.Combine(lib, "libcurl.so.4.8.0"));
             File.CreateSymbolicLink(Path.Combine(lib, "libcurl.so.4"), "libcurl.so.4.8.0");
             File.Copy(Attacks.Library("evil-libcurl", Repo.Which("curl")), Path.Combine(lib, "evil.so"));
-            string profile = Path.Combine(dir, "block.json");
-            File.WriteAllText(profile, """{ "Description": "test: 127.0.0.2 is production; unknown clients are blocked", "Environments": { "production": { "Hosts": ["127.0.0.2"], "Wire": { "Http": false, "Postgres": false } } }, "Network": { "UnknownClientToProduction": "block" } }""");
-            File.SetUnixFileMode(profile, (UnixFileMode)0x1a4);
+            string profile = UserInstalledCurl.BlockingProfile(dir);
             var nobody = OtherUser.Nobody(dir);
             var chown = Process.Start("chown", ["-R", "-h", "65534:65534", Path.Combine(dir, ".local")])!;
             chown.WaitForExit();
