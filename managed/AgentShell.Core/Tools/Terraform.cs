@@ -107,12 +107,13 @@ public static partial class Terraform
         while (at < args.Count && args[at].StartsWith('-')) at++;
         if (at >= args.Count) return args;
         var all = ctx.GetEnvironmentVariable("TF_CLI_ARGS");
-        var own = ctx.GetEnvironmentVariable("TF_CLI_ARGS_" + args[at].Replace('-', '_'));
+        string ownName = "TF_CLI_ARGS_" + args[at].Replace('-', '_');
+        var own = ctx.GetEnvironmentVariable(ownName);
         // PERF: most runs set neither.
         if (string.IsNullOrWhiteSpace(all) && string.IsNullOrWhiteSpace(own)) return args;
         var r = new List<string>(args.Count + 4);
         for (int i = 0; i <= at; i++) r.Add(args[i]);
-        foreach (var (name, value) in new[] { ("TF_CLI_ARGS", all), ("TF_CLI_ARGS_" + args[at].Replace('-', '_'), own) })
+        foreach (var (name, value) in new[] { ("TF_CLI_ARGS", all), (ownName, own) })
         {
             if (string.IsNullOrWhiteSpace(value)) continue;
             var script = Lexing.ShellParser.Parse(System.Text.Encoding.UTF8.GetBytes(value), null);
