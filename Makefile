@@ -30,7 +30,7 @@ $(BIN)/agentshell-launch: $(wildcard native/launcher/*.c native/launcher/*.h)
 
 # Root mode's connect programs (libbpf CO-RE; loaded by the supervisor when it runs as root).
 BPF_CLANG ?= $(shell command -v clang-14 || command -v clang)
-$(BIN)/agentshell-connect.bpf.o: native/bpf/agentshell-connect.bpf.c native/bpf/agentshell-connect.h native/bpf/agentshell-siphash.h
+$(BIN)/agentshell-connect.bpf.o: native/bpf/agentshell-connect.bpf.c native/bpf/agentshell-connect.h native/bpf/agentshell-siphash.h native/bpf/agentshell-area-hash.h
 	@mkdir -p $(BIN)
 	$(BPF_CLANG) -O2 -g -target bpf -D__TARGET_ARCH_x86 -I/usr/include/$(shell uname -m)-linux-gnu -Wall -Werror -c $< -o $@
 
