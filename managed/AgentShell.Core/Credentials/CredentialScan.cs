@@ -99,20 +99,26 @@ internal static class CredentialScan
         if (id == ToolId.Aws && Lexing.ShellStateChanges.Get(c.Context, Lexing.ShellStateChanges.AwsSecretKey) is { Length: > 0 } configured)
             Add(ref found, "aws configure set aws_secret_access_key (earlier)", configured);
         if (id == ToolId.Aws && c.Context.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") == null)
-            foreach (var (key, value) in Config.CloudConfig.AwsSecrets(c.Context, AwsProfile(c))) Add(ref found, "~/.aws/credentials " + key, value);
+        {
+            string? opt = ProfileOption(c);
+            string profile = Tools.Aws.Profile(c.Context, opt);
+            foreach (var (key, value) in Config.CloudConfig.AwsSecrets(c.Context, profile)) Add(ref found, "~/.aws/credentials " + key, value);
+            if (Tools.Aws.OtherProfile(c.Context, opt, profile) is { } other)
+                foreach (var (key, value) in Config.CloudConfig.AwsSecrets(c.Context, other)) Add(ref found, "~/.aws/credentials " + key, value);
+        }
         if (found != null) Substitutions(c.Context, ref found);
         return found ?? (IReadOnlyList<Credential>)[];
     }
 
-    // The profile aws acts as: --profile, else AWS_PROFILE, AWS_DEFAULT_PROFILE, default (as Aws.cs reads it).
-    private static string AwsProfile(ToolCall c)
+    // aws's --profile option; the profiles it acts as are Aws.Profile's and Aws.OtherProfile's.
+    private static string? ProfileOption(ToolCall c)
     {
         for (int i = 0; i < c.Args.Count; i++)
         {
             if (c.Args[i] == "--profile" && i + 1 < c.Args.Count) return c.Args[i + 1];
             if (c.Args[i].StartsWith("--profile=", StringComparison.Ordinal)) return c.Args[i][10..];
         }
-        return c.Context.GetEnvironmentVariable("AWS_PROFILE") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_PROFILE") ?? "default";
+        return null;
     }
 
     /// <summary>A secret written as a command substitution that reads a file (<c>$(cat token.txt)</c>,

@@ -77,16 +77,15 @@ public static partial class Aws
                 }
             }
         }
-        string profile = profileOpt ?? c.Context.GetEnvironmentVariable("AWS_PROFILE") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_PROFILE") ?? "default";
+        string profile = Profile(c.Context, profileOpt);
         region ??= c.Context.GetEnvironmentVariable("AWS_REGION") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_REGION")
             ?? Config.CloudConfig.AwsRegion(c.Context, profile, evidence);
         evidence.Add(Evidence.Joined(profileOpt != null ? $"--profile {profileOpt}" : "AWS_PROFILE", "aws profile ", profile));
         var target = new Target { Kind = TargetKind.AwsProfile, Name = profile, Region = region };
         if (help || (pos.Count > 0 && pos[0] == "help")) return ToolHelp.Help("aws", "help");
         var targets = NamedEnvironments(target, names, pos.Count > 0 && pos[0] == "s3" ? paths : null, evidence);
-        // botocore reads AWS_DEFAULT_PROFILE before AWS_PROFILE (its session variables list both, in that
-        // order); the v2 CLI documents AWS_PROFILE. When both are set and differ, both profiles are targets.
-        if (profileOpt == null && c.Context.GetEnvironmentVariable("AWS_DEFAULT_PROFILE") is { Length: > 0 } dp && dp != profile)
+        // Both profiles are targets when AWS_PROFILE and AWS_DEFAULT_PROFILE differ (OtherProfile).
+        if (OtherProfile(c.Context, profileOpt, profile) is { } dp)
         {
             evidence.Add(Evidence.Joined("AWS_DEFAULT_PROFILE", "aws profile ", dp));
             var dpRegion = c.Context.GetEnvironmentVariable("AWS_REGION") ?? c.Context.GetEnvironmentVariable("AWS_DEFAULT_REGION")
@@ -188,4 +187,13 @@ public static partial class Aws
         "--dryrun" => OpFlags.Dryrun,
         _ => OpFlags.None,
     };
+
+    /// <summary>The profile aws acts as: --profile, else AWS_PROFILE, AWS_DEFAULT_PROFILE, "default".</summary>
+    internal static string Profile(IExecContext ctx, string? profileOpt) =>
+        profileOpt ?? ctx.GetEnvironmentVariable("AWS_PROFILE") ?? ctx.GetEnvironmentVariable("AWS_DEFAULT_PROFILE") ?? "default";
+
+    /// <summary>botocore reads AWS_DEFAULT_PROFILE before AWS_PROFILE (its session variables list both, in that
+    /// order); the v2 CLI documents AWS_PROFILE. When both are set and differ, the other one too.</summary>
+    internal static string? OtherProfile(IExecContext ctx, string? profileOpt, string profile) =>
+        profileOpt == null && ctx.GetEnvironmentVariable("AWS_DEFAULT_PROFILE") is { Length: > 0 } dp && dp != profile ? dp : null;
 }
