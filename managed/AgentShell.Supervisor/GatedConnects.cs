@@ -91,8 +91,10 @@ internal sealed class GatedConnects(IAddressEnvironments addresses, KernelConnec
         if (trust.Processes.TryGetConnect(key, out _)) return;
         if (trust.Settle(key, Production, kernel.Trusted(tgid), gen, cache: false, out _) == TrustLedger.Settled.Allowed)
         {
-            string line = $"agentshell: a first datagram to {e.Address.ToIPAddress()}:{port} was refused while the sender's code was checked (a datagram cannot wait); its next ones go";
+            var rule = SupervisorRules.TrustedDatagramChecked;
+            string line = rule.Refusal($"a first datagram to {e.Address.ToIPAddress()}:{port}");
             if (!notifier.Write(pid, line) && (tgid == pid || !notifier.Write(tgid, line))) log.WriteLine(line);
+            recorder.Record(rule.Decision, pid, ProcessInfo.Cmdline(tgid), null, AuditSyscall.Connect, AuditOutcome.Blocked, tgid: tgid);
             return;
         }
         // An unknown client's datagram: the profile may let those through (the kernel now does).

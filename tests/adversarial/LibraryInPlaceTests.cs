@@ -113,12 +113,26 @@ public sealed class LibraryInPlaceTests(string guard) : TrustAtExecFixture(guard
         int port = ((System.Net.IPEndPoint)udp.Client.LocalEndPoint!).Port;
         File.Copy(Attacks.Library("evil-libcurl-udp", Repo.Which("curl")), _copy, overwrite: true);
         Thread.Sleep(100); // older than the run
+        long before = File.Exists(Home.AuditLog) ? new FileInfo(Home.AuditLog).Length : 0;
         var r = RunWithCopy($"curl -s -X GET http://127.0.0.2:{port}/volumes/1");
         Thread.Sleep(200);
         Assert.That(r.Stdout, Does.StartWith(Guard == "kernel" ? "sendto:1 retry:ok " : "sendto:ok "), r.Stderr);
         Assert.That(r.Stdout, Does.Contain("connect:ok"), r.Stderr);
         Assert.That(udp.Available, Is.GreaterThan(0), r.Stderr);
         Assert.That(r.Stderr, Does.Not.Contain("[rule network:unknown-client-to-production]"));
+        // The refused first datagram is said and recorded under its rule (root mode only: seccomp
+        // mode decides each send in its notification, so nothing is refused there).
+        const string Checked = "supervisor:trusted-datagram-checked";
+        string audit = File.Exists(Home.AuditLog) ? System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(Home.AuditLog)[(int)before..]) : "";
+        if (Guard == "kernel")
+        {
+            Assert.That(r.Stderr, Does.Contain($"[rule {Checked}]"), r.Stderr);
+            Assert.That(audit, Does.Contain(Checked), "the refused first datagram has its record");
+        }
+        else
+        {
+            Assert.That(r.Stderr + audit, Does.Not.Contain(Checked), "nothing refused in seccomp mode");
+        }
     }
 }
 
