@@ -44,7 +44,13 @@ internal static class RootMode
     {
         var gate = new ConnectGate(kernel, gated.Gated, log);
         gate.Start();
-        kernel.Configure(gate.Port, policy.Network.UnknownClientToProduction, wire: !policy.WireFor(Production).Off);
+        // The kernel settles untrusted connects by the profile's action alone, but it does not know the
+        // profile's named clients: with some named for production, a block goes to the gate too, where
+        // a named client is let through (TrustLedger.Settle) and any other program is still blocked.
+        var unknownAction = policy.Network.UnknownClientToProduction;
+        if (unknownAction == PolicyAction.Block && policy.Network.Clients.TryGetValue(Production, out var named) && named.Count > 0)
+            unknownAction = PolicyAction.Pause;
+        kernel.Configure(gate.Port, unknownAction, wire: !policy.WireFor(Production).Off);
         void Publish()
         {
             try

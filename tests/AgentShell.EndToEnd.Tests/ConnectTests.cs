@@ -181,6 +181,27 @@ public sealed class ConnectTests(string guard)
         Assert.That(_prod.Requests.Count, Is.EqualTo(1));
     }
 
+    /// <summary>A named client still reaches production when unknown clients are blocked. Root mode's
+    /// kernel refused every untrusted production connect itself there, before the supervisor could
+    /// look at the profile's clients; the look-alike, another program, stays blocked.</summary>
+    [Test]
+    public void ANamedClientReachesProductionWhenUnknownClientsAreBlocked()
+    {
+        var python = new FileInfo(Repo.Python).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Repo.Python;
+        var profile = Path.Combine(_tmp, "clients-block.json");
+        File.WriteAllText(profile, $$"""{ "Description": "test: python is a known client, others blocked", "Network": { "UnknownClientToProduction": "block", "Clients": { "production": ["{{python}}"] } } }""");
+        var r = AgentShellRunner.Run(RunArgs("--profile", Repo.DemoProfile, "--profile", profile, "--", Repo.Python, "-c", PyDelete(_prod.Url("/volumes/1"))));
+        Assert.That(r.Stdout.Trim(), Is.EqualTo("status 200"), r.Stderr);
+        Assert.That(_prod.Requests.Count, Is.EqualTo(1));
+        var perl = AgentShellRunner.Run(RunArgs("--profile", Repo.DemoProfile, "--profile", profile, "--", "perl", "-MIO::Socket::INET", "-e",
+            // Root mode's gate takes the connect and then resets it: the answer is what a read gets.
+            $"my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.2', PeerPort => {new Uri(_prod.Url("/")).Port}) or do {{ print 'refused'; exit }};" +
+            " print $s \"DELETE /volumes/1 HTTP/1.0\\r\\n\\r\\n\"; my $l = <$s>; print defined $l ? 'answered' : 'refused'"));
+        Assert.That(perl.Stdout.Trim(), Is.EqualTo("refused"), perl.Stderr);
+        Assert.That(perl.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
+        Assert.That(_prod.Requests.Count, Is.EqualTo(1), "perl sent nothing");
+    }
+
     [Test]
     public void AProfileCanBlockUnknownClientsOutright()
     {
