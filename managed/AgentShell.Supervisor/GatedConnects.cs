@@ -77,12 +77,13 @@ internal sealed class GatedConnects(IAddressEnvironments addresses, KernelConnec
         recorder.Record(rule.Decision, pid, [], null, AuditSyscall.Connect, AuditOutcome.Blocked);
     }
 
-    /// <summary>A trusted program's first datagram to a production destination, refused by the kernel
-    /// because it cannot wait for the check a TCP connect gets at the gate (its event thread). The
-    /// check runs now: all the code the process maps unchanged since the run began, its next
-    /// datagrams there go (the kernel remembers); otherwise its trust is withdrawn and the datagram is
-    /// said and remembered as an unknown client's.</summary>
-    public void TrustedDatagram(KernelConnectGuard.Event e)
+    /// <summary>A program's first datagram to a production destination, refused by the kernel because
+    /// it cannot wait for what a TCP connect gets at the gate (its event thread): a trusted program's
+    /// code check, or the profile's named clients (which the kernel does not know). Settled now: a
+    /// trusted program whose mapped code is unchanged since the run began, or a named client, sends
+    /// its next datagrams there (the kernel remembers); otherwise (trust withdrawn, or an unknown
+    /// client) the datagram is said and remembered as an unknown client's.</summary>
+    public void FirstDatagram(KernelConnectGuard.Event e)
     {
         int pid = (int)e.Tid, tgid = (int)e.Tgid, port = (int)e.Port;
         ulong gen = kernel.Generation(tgid);

@@ -118,13 +118,13 @@ public static class SupervisorRules
         Explanation = "What it sends cannot be known from its arguments: its command line is one no parser understands (python, node, a static binary), or it did not name that production address.",
     };
 
-    /// <summary>Root mode: a trusted program's first datagram to a production destination, refused
-    /// while its code is checked; once the check passes, its next ones there go.</summary>
+    /// <summary>Root mode: a trusted program's (or a named client's) first datagram to a production
+    /// destination, refused while its sender is checked; once the check passes, its next ones there go.</summary>
     public static readonly SupervisorRule TrustedDatagramChecked = new()
     {
         Id = "supervisor:trusted-datagram-checked", Action = PolicyAction.Block,
-        Reason = "a datagram cannot wait while the sender's code is checked; its next ones there go",
-        Explanation = "Root mode: a program trusted with production (an understood tool) goes there only while all the code it maps is unchanged since the run began. A connect waits at the gate for that check; a datagram cannot, so the first one to each production destination is refused while it runs, and the kernel remembers the answer for the next ones.",
+        Reason = "a datagram cannot wait while its sender is checked; its next ones there go",
+        Explanation = "Root mode: a program trusted with production (an understood tool) goes there only while all the code it maps is unchanged since the run began, and a profile's named client (Network.Clients) only when its program is the named file; the kernel knows neither. A connect waits at the gate for that check; a datagram cannot, so the first one to each production destination is refused while it runs, and the kernel remembers the answer for the next ones.",
     };
 
     /// <summary>Why an unknown client's datagram to production is refused whatever the profile's

@@ -202,6 +202,26 @@ public sealed class ConnectTests(string guard)
         Assert.That(_prod.Requests.Count, Is.EqualTo(1), "perl sent nothing");
     }
 
+    /// <summary>A named client's datagrams reach production too. Root mode refused every one of them
+    /// (a datagram cannot wait at the gate, and the kernel does not know named clients); now the
+    /// first is refused while the sender is checked and the next go, as a trusted tool's do.</summary>
+    [Test]
+    public void ANamedClientsDatagramsReachProduction()
+    {
+        var python = new FileInfo(Repo.Python).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Repo.Python;
+        using var udp = new System.Net.Sockets.UdpClient(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
+        int port = ((IPEndPoint)udp.Client.LocalEndPoint!).Port;
+        var profile = Path.Combine(_tmp, "clients-udp.json");
+        File.WriteAllText(profile, $$"""{ "Description": "test: python is a known client", "Network": { "Clients": { "production": ["{{python}}"] } } }""");
+        var py = $"import socket, time\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nfor i in range(3):\n    try:\n        s.sendto(b'x', ('127.0.0.2', {port})); print('sent')\n    except OSError as e:\n        print('error', e.errno)\n    time.sleep(0.2)";
+        var r = AgentShellRunner.Run(RunArgs("--profile", Repo.DemoProfile, "--profile", profile, "--", Repo.Python, "-c", py));
+        var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Is.EqualTo(guard == "kernel" ? new[] { "error 1", "sent", "sent" } : new[] { "sent", "sent", "sent" }), r.Stderr);
+        Thread.Sleep(100);
+        Assert.That(udp.Available, Is.GreaterThan(0), r.Stderr);
+        if (guard == "kernel") Assert.That(r.Stderr, Does.Contain("[rule supervisor:trusted-datagram-checked]"), r.Stderr);
+    }
+
     [Test]
     public void AProfileCanBlockUnknownClientsOutright()
     {
