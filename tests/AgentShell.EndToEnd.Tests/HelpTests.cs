@@ -90,6 +90,18 @@ public sealed class HelpTests
         Assert.That(r.Stderr, Does.Contain(hint));
     }
 
+    // `agentshell hooks --help` (README's heading is "Agent hooks") said only "Verb 'hooks' is not
+    // recognized" above a list of --help and --version.
+    [TestCase("hooks", "agentshell: no verb 'hooks': did you mean 'hook'? agentshell --help lists the verbs")]
+    [TestCase("doctr", "agentshell: no verb 'doctr': did you mean 'doctor'?")]
+    [TestCase("frobnicate", "agentshell: no verb 'frobnicate': agentshell --help lists the verbs")]
+    public void AnUnknownVerbIsAnsweredWithTheNearestOne(string verb, string line)
+    {
+        var r = AgentShellRunner.Run([verb, "--help"]);
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.Stderr, Does.Contain(line));
+    }
+
     [Test]
     public void WithTheSeparatorAnUnknownOptionGetsNoSuchHint()
     {
