@@ -102,6 +102,19 @@ public sealed class HelpTests
         Assert.That(r.Stderr, Does.Contain(line));
     }
 
+    // A newcomer without XDG_STATE_HOME / XDG_RUNTIME_DIR (root, a container, ssh) looked for the
+    // log and the socket where the help said and found nothing: it named only the XDG place.
+    [TestCase("run", "~/.local/state/agentshell/audit.jsonl")]
+    [TestCase("daemon", "~/.local/state/agentshell/audit.jsonl")]
+    [TestCase("log", "~/.local/state/agentshell/audit.jsonl")]
+    [TestCase("run", "/tmp/agentshell-UID/")]
+    public void AVerbsHelpNamesTheDefaultPathWithoutXdgVariables(string verb, string path)
+    {
+        var r = AgentShellRunner.Run([verb, "--help"]);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Assert.That(string.Join(' ', r.Stdout.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries)), Does.Contain(path));
+    }
+
     [Test]
     public void WithTheSeparatorAnUnknownOptionGetsNoSuchHint()
     {
