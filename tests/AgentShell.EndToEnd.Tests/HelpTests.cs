@@ -115,6 +115,20 @@ public sealed class HelpTests
         Assert.That(string.Join(' ', r.Stdout.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries)), Does.Contain(path));
     }
 
+    // README's test command promised "a 620-case command corpus": the true positives alone; the
+    // corpus is every row of tests/corpus/*.tsv (look-alikes, bypasses and edge cases too).
+    [Test]
+    public void TheReadmesCorpusSizeIsTheCorpus()
+    {
+        string readme = File.ReadAllText(Path.Combine(Repo.Root, "README.md"));
+        var m = System.Text.RegularExpressions.Regex.Match(readme, @"a command corpus of over ([\d,]+) cases");
+        Assert.That(m.Success, "README's test command names the corpus size");
+        int said = int.Parse(m.Groups[1].Value.Replace(",", ""));
+        int rows = Directory.GetFiles(Path.Combine(Repo.Root, "tests", "corpus"), "*.tsv")
+            .SelectMany(File.ReadLines).Count(l => l.Trim().Length > 0 && !l.StartsWith('#'));
+        Assert.That(rows, Is.GreaterThan(said), $"{rows} corpus rows");
+    }
+
     [Test]
     public void WithTheSeparatorAnUnknownOptionGetsNoSuchHint()
     {
