@@ -49,6 +49,13 @@ internal static class Help
         // `agentshell check curl -X DELETE …` reads -X as check's option: say where the command goes.
         if (!asked && !separator && CommandAfter(result.TypeInfo.Current) is { } usage)
             stderr.WriteLine($"agentshell: the command goes after '--': {usage}");
+        // `agentshell hooks`: the parser says only that the verb is not recognised.
+        if (list.OfType<BadVerbSelectedError>().FirstOrDefault() is { } bad)
+        {
+            var verbs = result.TypeInfo.Choices.Select(t => t.GetCustomAttribute<VerbAttribute>()?.Name).OfType<string>();
+            string hint = AgentShell.Core.Profiles.Suggest.Closest(bad.Token, verbs) is { } near ? $"did you mean '{near}'? " : "";
+            stderr.WriteLine($"agentshell: no verb '{bad.Token}': {hint}agentshell --help lists the verbs");
+        }
         // The parser's "A required value not bound to option name is missing" does not say which.
         if (!asked && list.Any(e => e is MissingRequiredOptionError m && m.NameInfo.Equals(NameInfo.EmptyName))
             && Needs(result.TypeInfo.Current) is { } what)

@@ -36,7 +36,7 @@ internal static class ProfileSet
         var files = new List<string> { DefaultProfile() };
         files.AddRange(JsonFilesIn(SystemDirectory()));
         if (UserDirectory() is string user) files.AddRange(JsonFilesIn(user));
-        files.AddRange(profiles.Select(Path.GetFullPath));
+        foreach (var p in profiles) files.Add(ShippedHint(Path.GetFullPath(p), p, files[0]));
         return files.Distinct(StringComparer.Ordinal).ToList();
     }
 
@@ -61,6 +61,17 @@ internal static class ProfileSet
         }
         throw new ProfileException(tried[0], "",
             $"the shipped default profile is missing (looked for {string.Join(" and ", tried)}); reinstall agentshell or set ${ProfilesDirVariable} to the directory holding default.json");
+    }
+
+    // `--profile aws` names a file, which the working directory seldom holds: where a shipped
+    // profile has that name, the error gives its path (it is not taken silently: a file of that
+    // name in the directory would mean something else another day).
+    private static string ShippedHint(string full, string given, string defaultProfile)
+    {
+        if (File.Exists(full) || given.Contains('/')) return full;
+        string shipped = Path.Combine(Path.GetDirectoryName(defaultProfile)!, given.EndsWith(".json", StringComparison.Ordinal) ? given : given + ".json");
+        if (!File.Exists(shipped)) return full;
+        throw new ProfileException(full, "", $"file not found; the shipped profile of that name is {shipped}: pass --profile {shipped}");
     }
 
     /// <summary>The system profile directory.</summary>

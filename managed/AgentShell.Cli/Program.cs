@@ -59,6 +59,7 @@ public static class Program
         // PERF: the hot verbs' plain command lines skip the parser's reflection; anything else
         // (help, the version, a usage error) is the parser's, so its text is unchanged.
         if (FastArgs.TryParse(head) is { } verb) return Execute(verb, command);
+        QuietTerminal.SetUp(); // the parser asks Console for the window width
         using var parser = new Parser(s =>
         {
             s.HelpWriter = null; // Help.Report writes help to stdout and errors to stderr

@@ -31,7 +31,9 @@ public sealed class DoctorTests
         Assert.That(lines[^1], Does.StartWith("agentshell run can work here"));
         if (Interop.Process.GetEffectiveUid() == 0 && r.Stdout.Contains("ok    bpf", StringComparison.Ordinal))
         {
-            Assert.That(r.Stdout, Does.Contain("tp_btf/sched_process_exec").And.Contain("cgroup/connect4"));
+            Assert.That(r.Stdout, Does.Contain("tp_btf/sched_process_exec").And.Contain("cgroup/connect4 (connect4, connect_unix)"));
+            var bpf = lines.Single(l => l.StartsWith("ok    bpf ", StringComparison.Ordinal));
+            Assert.That(System.Text.RegularExpressions.Regex.Matches(bpf, "cgroup/connect4").Count, Is.EqualTo(1), $"each attach point named once: {bpf}");
             Assert.That(r.Stdout, Does.Contain("run would decide connects in the kernel"));
         }
         TestContext.Out.WriteLine($"doctor took {sw.ElapsedMilliseconds} ms (process start included)");

@@ -90,6 +90,45 @@ public sealed class HelpTests
         Assert.That(r.Stderr, Does.Contain(hint));
     }
 
+    // `agentshell hooks --help` (README's heading is "Agent hooks") said only "Verb 'hooks' is not
+    // recognized" above a list of --help and --version.
+    [TestCase("hooks", "agentshell: no verb 'hooks': did you mean 'hook'? agentshell --help lists the verbs")]
+    [TestCase("doctr", "agentshell: no verb 'doctr': did you mean 'doctor'?")]
+    [TestCase("frobnicate", "agentshell: no verb 'frobnicate': agentshell --help lists the verbs")]
+    public void AnUnknownVerbIsAnsweredWithTheNearestOne(string verb, string line)
+    {
+        var r = AgentShellRunner.Run([verb, "--help"]);
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.Stderr, Does.Contain(line));
+    }
+
+    // A newcomer without XDG_STATE_HOME / XDG_RUNTIME_DIR (root, a container, ssh) looked for the
+    // log and the socket where the help said and found nothing: it named only the XDG place.
+    [TestCase("run", "~/.local/state/agentshell/audit.jsonl")]
+    [TestCase("daemon", "~/.local/state/agentshell/audit.jsonl")]
+    [TestCase("log", "~/.local/state/agentshell/audit.jsonl")]
+    [TestCase("run", "/tmp/agentshell-UID/")]
+    public void AVerbsHelpNamesTheDefaultPathWithoutXdgVariables(string verb, string path)
+    {
+        var r = AgentShellRunner.Run([verb, "--help"]);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Assert.That(string.Join(' ', r.Stdout.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries)), Does.Contain(path));
+    }
+
+    // README's test command promised "a 620-case command corpus": the true positives alone; the
+    // corpus is every row of tests/corpus/*.tsv (look-alikes, bypasses and edge cases too).
+    [Test]
+    public void TheReadmesCorpusSizeIsTheCorpus()
+    {
+        string readme = File.ReadAllText(Path.Combine(Repo.Root, "README.md"));
+        var m = System.Text.RegularExpressions.Regex.Match(readme, @"a command corpus of over ([\d,]+) cases");
+        Assert.That(m.Success, "README's test command names the corpus size");
+        int said = int.Parse(m.Groups[1].Value.Replace(",", ""));
+        int rows = Directory.GetFiles(Path.Combine(Repo.Root, "tests", "corpus"), "*.tsv")
+            .SelectMany(File.ReadLines).Count(l => l.Trim().Length > 0 && !l.StartsWith('#'));
+        Assert.That(rows, Is.GreaterThan(said), $"{rows} corpus rows");
+    }
+
     [Test]
     public void WithTheSeparatorAnUnknownOptionGetsNoSuchHint()
     {

@@ -43,4 +43,31 @@ public sealed class ProfileDirectoryTests
         }
         finally { Directory.Delete(tmp, recursive: true); }
     }
+
+    // README: "pass the others with --profile". A new user types the shipped profile's name; the
+    // working directory holds no such file. Nothing runs, and the error gives the path to pass.
+    [TestCase("run", "aws")]
+    [TestCase("check", "railway.json")]
+    public void AShippedProfilesBareNameIsRefusedWithItsPath(string verb, string name)
+    {
+        var tmp = Directory.CreateTempSubdirectory("agentshell-profname-").FullName;
+        try
+        {
+            string made = Path.Combine(tmp, "made");
+            var r = AgentShellRunner.Run([verb, "--profile", name, "--", "/bin/touch", made], cwd: tmp);
+            string shipped = Path.Combine(Repo.Root, "profiles", name.EndsWith(".json") ? name : name + ".json");
+            Assert.That(r.ExitCode, Is.EqualTo(2), r.Stderr);
+            Assert.That(r.Stderr, Does.Contain($"{Path.Combine(tmp, name)}: file not found").And.Contain($"pass --profile {shipped}"));
+            Assert.That(File.Exists(made), Is.False);
+        }
+        finally { Directory.Delete(tmp, recursive: true); }
+    }
+
+    [Test]
+    public void AMissingProfileOfNoShippedNameIsJustNotFound()
+    {
+        var r = AgentShellRunner.Run(["check", "--profile", "no-such-profile", "--", "true"], cwd: Path.GetTempPath());
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.Stderr, Does.Contain("no-such-profile: file not found").And.Not.Contain("shipped"));
+    }
 }

@@ -12,6 +12,7 @@ public sealed class PtyOutputTests
     private static (int Code, byte[] Stdout) InPty(string commandLine)
     {
         var psi = new ProcessStartInfo("script", ["-qec", commandLine, "/dev/null"]) { RedirectStandardOutput = true, RedirectStandardInput = true };
+        psi.Environment["TERM"] = "xterm"; // a terminal whose terminfo has keypad_xmit, as a user's has
         using var p = Process.Start(psi)!;
         p.StandardInput.Close();
         using var ms = new MemoryStream();
@@ -44,6 +45,26 @@ public sealed class PtyOutputTests
         Assert.That(code, Is.EqualTo(0));
         var text = System.Text.Encoding.UTF8.GetString(stdout);
         Assert.That(text, Does.StartWith("allow"));
+        Assert.That(text, Does.Not.Contain("\u001b"), "the keypad mode is left as it was");
+    }
+
+    // The verbs the option parser reads (help, the version, usage errors, every verb but run, check
+    // and hook): CommandLineParser asks Console for the window width, which set the terminal up.
+    [TestCase("--version")]
+    [TestCase("--help")]
+    [TestCase("run --help")]
+    [TestCase("doctor --help")]
+    [TestCase("hook --help")]
+    [TestCase("profiles show")]
+    [TestCase("runs")]
+    [TestCase("pending")]
+    [TestCase("log --since 1m")]
+    [TestCase("run --no-such-option -- true")]
+    public void TheOptionParsersVerbsInAPtyHaveNoTerminalModeSequence(string args)
+    {
+        var (_, output) = InPty($"{Repo.AgentShell} {args} 2>&1");
+        var text = System.Text.Encoding.UTF8.GetString(output);
+        Assert.That(text.Trim(), Is.Not.Empty, "the verb printed its text");
         Assert.That(text, Does.Not.Contain("\u001b"), "the keypad mode is left as it was");
     }
 }

@@ -30,7 +30,7 @@ public sealed class DaemonVerb
     public int? PauseTimeout { get; set; }
 
     /// <summary>Audit log file.</summary>
-    [Option("audit", HelpText = "Audit log file (default: $XDG_STATE_HOME/agentshell/audit.jsonl).")]
+    [Option("audit", HelpText = "Audit log file (default: $XDG_STATE_HOME/agentshell/audit.jsonl, else ~/.local/state/agentshell/audit.jsonl).")]
     public string? AuditFile { get; set; }
 
     /// <summary>Refuse to run when agentshell's files cannot be made read-only for the trees.</summary>

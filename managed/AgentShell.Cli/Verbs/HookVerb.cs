@@ -10,7 +10,7 @@ namespace AgentShell.Cli.Verbs;
 /// hook JSON on stdin and answers on stdout with exit 0 (see <see cref="AgentDialect"/>). Whatever
 /// goes wrong (unreadable or malformed input, an invalid profile, an error while deciding) is
 /// answered with a deny naming the error, never with an allow or a silent failure.</summary>
-[Verb("hook", HelpText = "Answer an agent's pre-tool hook JSON (stdin) from the decision `check --shell` makes: claude-code, codex, gemini or cursor. Usage: agentshell hook AGENT [--profile P]...")]
+[Verb("hook", HelpText = "Answer an agent's pre-tool hook JSON (stdin) from the decision `check --shell` makes: claude-code, codex, gemini or cursor. Usage: agentshell hook AGENT [--profile P]... Each agent's settings: README.md, Agent hooks.")]
 public sealed class HookVerb
 {
     // A Bash call is a few KiB; this bounds what a broken or hostile input can make us read.

@@ -26,7 +26,7 @@ public sealed class RunVerb
     public bool Verbose { get; set; }
 
     /// <summary>Control socket path.</summary>
-    [Option("socket", HelpText = "Path of the control socket (default: a new one under $XDG_RUNTIME_DIR/agentshell/).")]
+    [Option("socket", HelpText = "Path of the control socket (default: a new one under $XDG_RUNTIME_DIR/agentshell/, else /tmp/agentshell-UID/).")]
     public string? Socket { get; set; }
 
     /// <summary>Pause timeout override (tests, demos).</summary>
@@ -34,7 +34,7 @@ public sealed class RunVerb
     public int? PauseTimeout { get; set; }
 
     /// <summary>Audit log file.</summary>
-    [Option("audit", HelpText = "Audit log file (default: $XDG_STATE_HOME/agentshell/audit.jsonl).")]
+    [Option("audit", HelpText = "Audit log file (default: $XDG_STATE_HOME/agentshell/audit.jsonl, else ~/.local/state/agentshell/audit.jsonl).")]
     public string? AuditFile { get; set; }
 
     /// <summary>Where connects are decided.</summary>

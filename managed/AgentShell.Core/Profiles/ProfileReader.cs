@@ -53,6 +53,12 @@ internal static partial class ProfileReader
             json.Error("", bad, $"not a valid profile: not UTF-8 text (byte 0x{text[start + bad]:X2})");
             return null;
         }
+        // `touch ~/.config/agentshell/prod.json`: the parser's "does not contain any JSON tokens" names no fix.
+        if (text.AsSpan(start).Trim(" \t\r\n"u8).IsEmpty)
+        {
+            json.Error("", 0, "not a valid profile: the file is empty; write a profile ({ \"Environments\": { \"production\": { \"Hosts\": [...] } } }) or remove the file");
+            return null;
+        }
         try
         {
             if (!r.Read() || r.TokenType != JsonTokenType.StartObject)

@@ -2,10 +2,10 @@ namespace AgentShell.Core.Profiles;
 
 /// <summary>"Did you mean" for profile keys and values: the closest candidate by Levenshtein
 /// distance, when it is close enough to be a typo.</summary>
-internal static class Suggest
+public static class Suggest
 {
     /// <summary>" (did you mean 'X'?)" or " (valid: a, b, c)".</summary>
-    internal static string Hint(string input, IEnumerable<string> candidates)
+    public static string Hint(string input, IEnumerable<string> candidates)
     {
         var list = candidates.ToList();
         string? best = Closest(input, list);
@@ -13,7 +13,7 @@ internal static class Suggest
     }
 
     /// <summary>The closest candidate within max(2, length/3) edits, or null.</summary>
-    internal static string? Closest(string input, IEnumerable<string> candidates)
+    public static string? Closest(string input, IEnumerable<string> candidates)
     {
         string? best = null;
         int bestDist = int.MaxValue;

@@ -27,11 +27,14 @@ public static class RootModeProbes
             return new(ProbeStatus.Warn, "bpf", $"the connect programs do not load: {reason}", FixFor(reason));
         using (installer)
         {
-            var sections = new List<string>();
+            // By attach point, each with its programs' names: two programs share cgroup/connect4
+            // (IP and Unix connects), which listed by section alone read as a repeated line.
+            var programs = new List<(string Section, string Name)>();
             for (nint p = bpf_object__next_program(installer.Object, 0); p != 0; p = bpf_object__next_program(installer.Object, p))
-                sections.Add(Marshal.PtrToStringUTF8(bpf_program__section_name(p)) ?? "?");
+                programs.Add((Marshal.PtrToStringUTF8(bpf_program__section_name(p)) ?? "?", Marshal.PtrToStringUTF8(bpf_program__name(p)) ?? "?"));
             loads = true;
-            return new(ProbeStatus.Ok, "bpf", $"the connect programs load: {string.Join(", ", sections)}");
+            var bySection = programs.GroupBy(x => x.Section).Select(g => $"{g.Key} ({string.Join(", ", g.Select(x => x.Name))})");
+            return new(ProbeStatus.Ok, "bpf", $"the connect programs load: {string.Join(", ", bySection)}");
         }
     }
 

@@ -41,6 +41,15 @@ public class ProfileLoaderTests
         Assert.That(e.Message, Does.Contain(hint));
     }
 
+    // A profile made with `touch` (or emptied) was "The input does not contain any JSON tokens".
+    [TestCase("")]
+    [TestCase("  \n\t\n")]
+    public void AnEmptyFileSaysSoAndWhatToWrite(string text)
+    {
+        var e = Fails(text);
+        Assert.That(e.Errors.Single().Message, Does.Contain("the file is empty; write a profile").And.Contain("or remove the file"));
+    }
+
     [TestCase("{ 'Rules': { 'Id': 'x' } }", "Rules", "must be an array")]
     [TestCase("{ 'Environments': ['production'] }", "Environments", "must be an object")]
     [TestCase("{ 'Environments': { 'production': { 'Hosts': 'a.example.com' } } }", "Environments.production.Hosts", "write [\"a.example.com\"]")]
