@@ -15,18 +15,20 @@ public static class SoftDelete
     {
         "deleted", "isdeleted", "softdeleted", "removed", "isremoved", "purged", "destroyed", "trashed", "istrashed",
         "markedfordeletion", "pendingdeletion", "todelete",
+        // Archiving takes the record (a project, a repository, a service) out of use, as the archive verb does.
+        "archived", "isarchived",
     };
 
     private static readonly HashSet<string> Stamps = new(StringComparer.Ordinal)
     {
-        "deletedat", "deletedon", "deletiondate", "deletedtime", "removedat", "purgedat", "destroyedat", "trashedat",
+        "deletedat", "deletedon", "deletiondate", "deletedtime", "removedat", "purgedat", "destroyedat", "trashedat", "archivedat",
     };
 
     private static readonly HashSet<string> States = new(StringComparer.Ordinal) { "status", "state", "lifecycle", "lifecyclestate" };
 
     private static readonly HashSet<string> StateValues = new(StringComparer.Ordinal)
     {
-        "deleted", "removed", "purged", "destroyed", "trashed", "pendingdeletion", "markedfordeletion",
+        "deleted", "removed", "purged", "destroyed", "trashed", "pendingdeletion", "markedfordeletion", "archived",
     };
 
     private static readonly HashSet<string> Actions = new(StringComparer.Ordinal) { "action", "op", "operation", "command", "cmd", "verb" };

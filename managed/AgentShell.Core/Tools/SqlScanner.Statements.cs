@@ -123,6 +123,12 @@ public static partial class SqlScanner
             case "TRUNCATE": return Effect.Truncate;
             case "DELETE":
                 return ToolHelp.Max(Filtered(w, from, to, d, cx) ? Effect.Delete : Effect.Wipe, Calls(w, from, to, cx));
+            // UPDATE pg_database SET datallowconn = false closes a database as ALTER DATABASE … ALLOW_CONNECTIONS does;
+            // another write to a system catalog is the server's administration.
+            case "UPDATE" when HasAny(w, from, to, "PG_DATABASE") && HasAny(w, from, to, "DATALLOWCONN"):
+                return Effect.Terminate;
+            case "UPDATE" when from + 1 < to && (w[from + 1].Text.StartsWith("PG_CATALOG.", StringComparison.Ordinal) || w[from + 1].Text is "PG_DATABASE" or "PG_AUTHID" or "PG_CLASS" or "PG_ATTRIBUTE" or "PG_INDEX" or "PG_TRIGGER"):
+                return Effect.ServerAdmin;
             case "UPDATE":
                 return ToolHelp.Max(Filtered(w, from, to, d, cx) ? Effect.Write : Effect.Wipe, Calls(w, from, to, cx));
             case "ALTER":
@@ -185,8 +191,10 @@ public static partial class SqlScanner
             // as long as the copy takes); REVOKE takes access away from roles that may be serving traffic.
             case "VACUUM" when HasAny(w, from, to, "FULL"):
             case "REVOKE":
+            // REASSIGN OWNED BY a TO b: every object a owns changes hands at once (grants and the app's own role with them).
+            case "REASSIGN":
                 return Effect.ServerAdmin;
-            case "COMMENT" or "VACUUM" or "REINDEX" or "CLUSTER" or "REFRESH" or "IMPORT" or "RENAME" or "SECURITY" or "REASSIGN"
+            case "COMMENT" or "VACUUM" or "REINDEX" or "CLUSTER" or "REFRESH" or "IMPORT" or "RENAME" or "SECURITY"
                 or "ATTACH" or "DETACH" or "OPTIMIZE" or "REPAIR" or "FLUSH" or "CACHE" or "LOCK" or "UNLOCK" or "ALTER_" or "CREATEDB":
                 return Effect.Write;
             case "CHANGE":
@@ -296,6 +304,10 @@ public static partial class SqlScanner
         if (what == "DATABASE" && ClosesDatabase(w, from, to)) return Effect.Terminate;
         // ALTER TABLE … DISABLE TRIGGER (ALL, USER): foreign keys' cascades and checks stop with them.
         if (what == "TABLE" && Has(w, from, to, d, "DISABLE") && HasAny(w, from, to, "TRIGGER")) return Effect.ServerAdmin;
+        // ALTER TABLE … SET UNLOGGED: a crash empties the table and replicas no longer get its rows.
+        if (what == "TABLE" && HasAny(w, from, to, "UNLOGGED")) return Effect.ServerAdmin;
+        // ALTER DATABASE|ROLE … CONNECTION LIMIT 0: no new session gets in (another limit is a write).
+        if (what is "DATABASE" or "ROLE" or "USER" && ConnectionLimitZero(w, from, to, cx.Sql)) return Effect.Terminate;
         if (what == "INSTANCE") return Effect.ServerAdmin; // MySQL ALTER INSTANCE
         // ALTER ROLE / DATABASE / FUNCTION … SET search_path: the SET a later session (or call) starts with.
         int set = IndexOf(w, from, to, d, "SET");
@@ -391,6 +403,19 @@ public static partial class SqlScanner
     // SUPERUSER and REPLICATION are server-level powers (NOSUPERUSER is another word).
     private static bool RolePower(List<Word> w, int from, int to) =>
         HasAny(w, from, to, "SUPERUSER") || HasAny(w, from, to, "REPLICATION");
+
+    // The scanner keeps no number words: the limit is read from the text after LIMIT.
+    private static bool ConnectionLimitZero(List<Word> w, int from, int to, string sql)
+    {
+        for (int i = from + 2; i + 1 < to; i++)
+        {
+            if (w[i].Text != "CONNECTION" || w[i + 1].Text != "LIMIT") continue;
+            var rest = sql.AsSpan(Math.Min(w[i + 1].Pos + w[i + 1].Text.Length, sql.Length)).TrimStart();
+            if (rest.StartsWith("=")) rest = rest[1..].TrimStart();
+            return rest.Length > 0 && rest[0] == '0' && (rest.Length == 1 || !char.IsAsciiDigit(rest[1]));
+        }
+        return false;
+    }
 
     private static bool ClosesDatabase(List<Word> w, int from, int to)
     {
