@@ -304,6 +304,8 @@ public static partial class SqlScanner
         if (what == "DATABASE" && ClosesDatabase(w, from, to)) return Effect.Terminate;
         // ALTER TABLE … DISABLE TRIGGER (ALL, USER): foreign keys' cascades and checks stop with them.
         if (what == "TABLE" && Has(w, from, to, d, "DISABLE") && HasAny(w, from, to, "TRIGGER")) return Effect.ServerAdmin;
+        // ALTER SEQUENCE … RESTART: new ids may collide with rows that exist (inserts fail) or repeat ids others hold; unknown.
+        if (what == "SEQUENCE" && HasAny(w, from, to, "RESTART")) return Effect.Unknown;
         // ALTER TABLE … SET UNLOGGED: a crash empties the table and replicas no longer get its rows.
         if (what == "TABLE" && HasAny(w, from, to, "UNLOGGED")) return Effect.ServerAdmin;
         // ALTER DATABASE|ROLE … CONNECTION LIMIT 0: no new session gets in (another limit is a write).
