@@ -10,6 +10,8 @@ namespace AgentShell.Core.Tools;
 /// kubectl writes them (list items of <c>name:</c>, <c>cluster:</c>, <c>server:</c> keys, in any order).</summary>
 internal static class Kubeconfig
 {
+    private static readonly Config.PathMemo DefaultConfig = new(".kube", "config");
+
     private sealed record Parsed(Dictionary<string, string> ContextCluster, Dictionary<string, string> ClusterServer);
 
     /// <summary>The server of <paramref name="cluster"/> (the --cluster flag), else of
@@ -19,20 +21,21 @@ internal static class Kubeconfig
         if (context == null && cluster == null) return null;
         var files = kubeconfig != null ? [kubeconfig]
             : ctx.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } kc ? kc.Split(':', StringSplitOptions.RemoveEmptyEntries)
-            : ctx.GetEnvironmentVariable("HOME") is string home ? [Path.Combine(home, ".kube", "config")] : [];
+            : ctx.GetEnvironmentVariable("HOME") is string home ? [DefaultConfig.Combine(home)] : [];
+        // PERF: each file read (and parsed, cached by its identity) once for both lookups.
+        var parsed = new Parsed?[files.Length];
+        for (int i = 0; i < files.Length; i++)
+        {
+            var cf = ctx.ReadConfigFile(files[i]);
+            parsed[i] = cf.Exists && !cf.Unaccountable ? cf.Parsed(Parse) : null;
+        }
         string? name = cluster;
         if (name == null)
-            foreach (var f in files)
-            {
-                var cf = ctx.ReadConfigFile(f);
-                if (cf.Exists && !cf.Unaccountable && cf.Parsed(Parse).ContextCluster.TryGetValue(context!, out var n)) { name = n; break; }
-            }
+            foreach (var p in parsed)
+                if (p != null && p.ContextCluster.TryGetValue(context!, out var n)) { name = n; break; }
         if (name == null) return null;
-        foreach (var f in files)
-        {
-            var cf = ctx.ReadConfigFile(f);
-            if (cf.Exists && !cf.Unaccountable && cf.Parsed(Parse).ClusterServer.TryGetValue(name, out var s)) return s;
-        }
+        foreach (var p in parsed)
+            if (p != null && p.ClusterServer.TryGetValue(name, out var s)) return s;
         return null;
     }
 
