@@ -129,6 +129,24 @@ public sealed class RemoteEnvironmentTests
         finally { Marshal.FreeHGlobal(block); }
     }
 
+    // Under run a shell that sourced .env.production (set -a; . ./.env.production) execs the ORM CLI with the
+    // file's DATABASE_URL in its envp: the exec is judged on that, never on .env's (check simulates the same).
+    [Test]
+    public void ASourcedFilesVariableReachesTheExecThroughItsEnvironment()
+    {
+        var classifier = new AgentShell.Core.Classification.CommandClassifier([]);
+        var (block, envp) = Lay(B("HOME=/nonexistent-home"), B("PATH=/usr/bin:/bin"), B("DATABASE_URL=postgresql://app@db.prod.example.com:5432/app"));
+        try
+        {
+            var ctx = new RemoteExecContext(new ExecReader(), null);
+            ctx.Reset(Environment.ProcessId, envp);
+            var intents = classifier.Classify(["npx", "prisma", "db", "push", "--force-reset"], ctx);
+            Assert.That(intents.SelectMany(i => i.Targets).Select(t => t.Host), Does.Contain("db.prod.example.com"));
+            Assert.That(intents.Max(i => i.Effect), Is.EqualTo(AgentShell.Core.Model.Effect.Wipe));
+        }
+        finally { Marshal.FreeHGlobal(block); }
+    }
+
     [Test]
     public void AnUnreadableEnvironmentIsSaid()
     {

@@ -16,10 +16,12 @@ internal sealed class ChildContext : IExecContext
     private readonly bool _cleared;
     private readonly string? _cwd;
     private readonly bool _cwdUnknown;
+    // Files the shell string sourced before this command (SourcedFiles), or null (the common case).
+    private readonly string? _sourced;
 
-    private ChildContext(IExecContext parent, Dictionary<string, string?>? overrides, KeyValuePair<string, string?>[]? few, bool cleared, string? cwd, bool cwdUnknown)
+    private ChildContext(IExecContext parent, Dictionary<string, string?>? overrides, KeyValuePair<string, string?>[]? few, bool cleared, string? cwd, bool cwdUnknown, string? sourced)
     {
-        _parent = parent; _overrides = overrides; _few = few; _cleared = cleared; _cwd = cwd; _cwdUnknown = cwdUnknown;
+        _parent = parent; _overrides = overrides; _few = few; _cleared = cleared; _cwd = cwd; _cwdUnknown = cwdUnknown; _sourced = sourced;
     }
 
     /// <summary>Returns <paramref name="parent"/> itself when nothing changes (no allocation).</summary>
@@ -45,7 +47,11 @@ internal sealed class ChildContext : IExecContext
             if (set != null) for (int i = 0; i < set.Count; i++) few[k++] = new(set[i].Key, set[i].Value);
         }
         if (cwd != null && parent.WorkingDirectory != null && !Path.IsPathRooted(cwd)) cwd = Path.GetFullPath(Path.Combine(parent.WorkingDirectory, cwd));
-        return new ChildContext(parent, o, few, cleared, cwd, cwdUnknown);
+        string? sourced = null;
+        if (set != null)
+            for (int i = 0; i < set.Count; i++)
+                if (set[i].Key == Lexing.ShellStateChanges.Sourced) sourced = sourced == null ? set[i].Value : sourced + "\n" + set[i].Value;
+        return new ChildContext(parent, o, few, cleared, cwd, cwdUnknown, sourced);
     }
 
     /// <summary>NAME as an assignment of this context or a context it was made from (not the
@@ -64,6 +70,8 @@ internal sealed class ChildContext : IExecContext
 
     public string? GetEnvironmentVariable(string name)
     {
+        // A sourced file's value wins over the string's other assignments (their order is not kept: fail closed).
+        if (_sourced != null && SourcedFiles.Lookup(this, _sourced, name) is string fromFile) return fromFile;
         if (_overrides != null && _overrides.TryGetValue(name, out var v)) return v;
         if (_few != null)
             for (int i = _few.Length - 1; i >= 0; i--)
@@ -75,6 +83,7 @@ internal sealed class ChildContext : IExecContext
     // above reads them: an unset clears the name's bit, an assignment sets it; the last one wins.
     public ulong VariablesSet(VariableNames names)
     {
+        if (_sourced != null) return ulong.MaxValue; // a sourced file may set any of them: look each up
         ulong set = _cleared ? names.Unmatched : _parent.VariablesSet(names);
         if (_overrides != null) foreach (var (k, v) in _overrides) set = Apply(set, names.Match(k), v);
         if (_few != null) foreach (var (k, v) in _few) set = Apply(set, names.Match(k), v);

@@ -50,6 +50,7 @@ public sealed partial class CommandClassifier
             ToolId.PgClient => PostgresTools.PgClient(name, c),
             ToolId.Cqlsh => Cqlsh.Parse(c),
             ToolId.Sqlcmd => Sqlcmd.Parse(c),
+            ToolId.Snowsql => Snowsql.Parse(c),
             ToolId.ClickHouse => ClickHouseClient.Parse(name, c),
             ToolId.Rsync => LocalFiles.Rsync(c),
             ToolId.Scp => LocalFiles.Scp(c),

@@ -29,7 +29,7 @@ public sealed partial class CommandClassifier
         ToolId.Find => IsFindAction(w),
         ToolId.Python or ToolId.Php or ToolId.Dotnet => HostsTool(w),
         ToolId id and (ToolId.Rsync or ToolId.Chmod or ToolId.Mv or ToolId.Truncate or ToolId.Crontab) => IsLocalFilesTrigger(id, w),
-        ToolId.Docker when IsDockerVolumeWord(w) => true,
+        ToolId.Docker when IsDockerVolumeWord(w) || IsDockerStopWord(w) => true,
         // PERF: make with a goal named (make db-reset) reads the makefile; a bare "cd x && make"
         // stays on the quick path (its default goal is read when make itself is exec'd).
         ToolId.Make => w.Length > 0 && w[0] != '-' && w.IndexOf((byte)'=') < 0,
@@ -61,11 +61,12 @@ public sealed partial class CommandClassifier
                 return true;
             case ToolId.Docker:
                 // Only docker [compose] exec|run CONTAINER CMD... runs a command worth reading, and
-                // volume rm|prune, system prune --volumes, compose down -v remove data.
+                // volume rm|prune, system prune --volumes, compose down -v remove data; rm|kill|stop|pause
+                // stop another machine's containers (-H, a context).
                 for (int i = 1; i < argv.Count; i++)
                 {
                     var a = argv[i];
-                    if (a.SequenceEqual("exec"u8) || a.SequenceEqual("run"u8) || IsDockerVolumeWord(a)) return false;
+                    if (a.SequenceEqual("exec"u8) || a.SequenceEqual("run"u8) || IsDockerVolumeWord(a) || IsDockerStopWord(a)) return false;
                 }
                 return true;
             case ToolId.Cargo:
@@ -99,6 +100,8 @@ public sealed partial class CommandClassifier
     private static bool IsFindAction(ReadOnlySpan<byte> w) => w.SequenceEqual("-delete"u8) || w.StartsWith("-exec"u8) || w.StartsWith("-ok"u8);
 
     private static bool IsDockerVolumeWord(ReadOnlySpan<byte> w) => w.SequenceEqual("volume"u8) || w.SequenceEqual("prune"u8) || w.SequenceEqual("down"u8);
+
+    private static bool IsDockerStopWord(ReadOnlySpan<byte> w) => w.SequenceEqual("rm"u8) || w.SequenceEqual("kill"u8) || w.SequenceEqual("stop"u8) || w.SequenceEqual("pause"u8);
 
     // PERF: the word that makes a local-files command worth parsing (LocalFiles.cs); most mv,
     // chmod and truncate calls name relative paths and are let through on bytes.

@@ -183,10 +183,10 @@ public sealed partial class CommandClassifier
             {
                 bool volumes = false;
                 foreach (var x in rest) if (x is "-v" or "--volumes" || x.StartsWith("--volumes=", StringComparison.Ordinal) && !x.EndsWith("=false", StringComparison.Ordinal)) volumes = true;
-                if (!volumes) return;
+                if (!volumes) { StopOnEngine(w, s, sub, host, context, ctx, configDir); return; }
                 what = "compose down --volumes";
             }
-            else return;
+            else { StopOnEngine(w, s, sub, host, context, ctx, configDir); return; }
             const string root = "/var/lib/docker/volumes";
             // PERF: the config file is looked at only for a removal, not for every docker command.
             context ??= DefaultContext(w[s], host, ctx, configDir);
@@ -197,6 +197,19 @@ public sealed partial class CommandClassifier
             {
                 Tool = tool, Effect = Effect.Delete, Summary = what, Targets = targets, Argv = w[s..],
                 Evidence = [new Evidence(what, names == null ? "removes container volumes and the data in them" : $"removes volume {string.Join(", ", names)} and its data")],
+            });
+        }
+
+        // docker -H ssh://web1.prod… rm -f|kill|stop CONTAINER, compose down: another machine's containers stop
+        // (its service with them). On this machine's engine they are the agent's own: nothing is added.
+        private void StopOnEngine(string[] w, int s, string sub, string? host, string? context, IExecContext ctx, string? configDir)
+        {
+            if (sub is not ("rm" or "kill" or "stop" or "down" or "pause")) return;
+            if (Engine(host, context ?? DefaultContext(w[s], host, ctx, configDir)) is not { } engine) return;
+            Add(new CommandIntent
+            {
+                Tool = Path.GetFileName(w[s]), Effect = Effect.Terminate, Summary = $"{sub} on engine {engine}", Targets = [engine], Argv = w[s..],
+                Evidence = [new Evidence(sub, $"stops containers of engine {engine}")],
             });
         }
 

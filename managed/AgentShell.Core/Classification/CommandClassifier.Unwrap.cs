@@ -265,7 +265,13 @@ public sealed partial class CommandClassifier
                 if (a.StartsWith('-') && a.Length > 1) continue; // -0, -v, --debug, -P...
                 break;
             }
-            while (i < w.Length && IsAssignment(w[i])) { int eq = w[i].IndexOf('='); sets.Add(new(w[i][..eq], w[i][(eq + 1)..])); i++; }
+            while (i < w.Length)
+            {
+                if (IsAssignment(w[i])) { int eq = w[i].IndexOf('='); sets.Add(new(w[i][..eq], w[i][(eq + 1)..])); i++; }
+                // env $(cat .env | xargs) CMD: the substitution's NAME=value words (the parser put the file in CMD's context).
+                else if (dyn != null && dyn[i] && i + 1 < w.Length && SourcedFiles.Entry(w[i], true) != Lexing.ShellStateChanges.NotKnown) i++;
+                else break;
+            }
             Command(w, dyn, i, ChildContext.Create(ctx, sets, unset, cleared, chdir), stdin, depth + 1);
         }
 

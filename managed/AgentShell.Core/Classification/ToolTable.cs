@@ -21,7 +21,7 @@ internal enum ToolId : byte
     Aws, Gcloud, Gsutil, Az, Kubectl, Helm, Terraform, Pulumi, Railway, Fly, Heroku, Gh, Doctl, Supabase,
     Prisma, DrizzleKit, Sequelize, Rails, Git, Rm, Find, Shred, Dd, Mkfs,
     // a built-in data table (Tools/*.json) named by BuiltInTools.TableOf
-    Table, PgDump, Cqlsh, ClickHouse, PgClient, Sqlcmd,
+    Table, PgDump, Cqlsh, ClickHouse, PgClient, Sqlcmd, Snowsql,
     // local commands that destroy without deleting by name (Tools/LocalFiles.cs)
     Rsync, Scp, Chmod, Mv, Truncate, Crontab,
     // service managers and power commands (Tools/Systemctl.cs)
@@ -68,7 +68,7 @@ internal static class ToolTable
         ("dd", ToolId.Dd), ("mkfs", ToolId.Mkfs), ("mkfs.ext4", ToolId.Mkfs), ("mkfs.ext3", ToolId.Mkfs), ("mkfs.xfs", ToolId.Mkfs),
         ("mkfs.btrfs", ToolId.Mkfs), ("mkfs.vfat", ToolId.Mkfs), ("mkfs.fat", ToolId.Mkfs), ("mke2fs", ToolId.Mkfs), ("wipefs", ToolId.Mkfs),
         ("blkdiscard", ToolId.Mkfs), ("mkswap", ToolId.Mkfs), ("mkdosfs", ToolId.Mkfs), ("mkntfs", ToolId.Mkfs),
-        ("cqlsh", ToolId.Cqlsh), ("sqlcmd", ToolId.Sqlcmd), ("clickhouse-client", ToolId.ClickHouse), ("clickhouse", ToolId.ClickHouse),
+        ("cqlsh", ToolId.Cqlsh), ("sqlcmd", ToolId.Sqlcmd), ("snowsql", ToolId.Snowsql), ("clickhouse-client", ToolId.ClickHouse), ("clickhouse", ToolId.ClickHouse),
         ("terragrunt", ToolId.Terraform), ("pg_dump", ToolId.PgDump), ("pg_dumpall", ToolId.PgDump),
         ("createdb", ToolId.PgClient), ("createuser", ToolId.PgClient), ("dropuser", ToolId.PgClient), ("vacuumdb", ToolId.PgClient),
         ("reindexdb", ToolId.PgClient), ("clusterdb", ToolId.PgClient), ("pg_isready", ToolId.PgClient),
@@ -90,6 +90,7 @@ internal static class ToolTable
         ("mongorestore", ToolId.Table), ("glab", ToolId.Table), ("amplify", ToolId.Table), ("mongoimport", ToolId.Table),
         ("nodetool", ToolId.Table), ("rpk", ToolId.Table), ("kafka-delete-records", ToolId.Table), ("kafka-delete-records.sh", ToolId.Table),
         ("hcloud", ToolId.Table), ("linode-cli", ToolId.Table), ("linode", ToolId.Table),
+        ("velero", ToolId.Table), ("stripe", ToolId.Table), ("cf", ToolId.Table), ("cf7", ToolId.Table), ("cf8", ToolId.Table),
         ("rsync", ToolId.Rsync), ("scp", ToolId.Scp), ("systemctl", ToolId.Systemctl), ("service", ToolId.Power),
         ("reboot", ToolId.Power), ("shutdown", ToolId.Power), ("poweroff", ToolId.Power), ("halt", ToolId.Power), ("chmod", ToolId.Chmod), ("chown", ToolId.Chmod), ("chgrp", ToolId.Chmod), ("mv", ToolId.Mv),
         ("truncate", ToolId.Truncate), ("crontab", ToolId.Crontab),

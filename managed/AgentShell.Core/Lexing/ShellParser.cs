@@ -286,11 +286,17 @@ public static class ShellParser
                     int eq = w.IndexOf('=');
                     string name = eq > 0 ? w[..eq] : w;
                     if (c.Words[0] == "unset") { vars.Remove(name); state.Exported.Remove(name); continue; }
+                    // export $(grep -v '^#' .env | xargs): the file's variables, as source reads them.
+                    if (eq < 0 && c.Dynamic[i]) { Classification.SourcedFiles.Add(state.Exported, Classification.SourcedFiles.Entry(w, true)); continue; }
                     if (eq > 0 && !c.Dynamic[i]) vars[name] = w[(eq + 1)..];
                     if (vars.TryGetValue(name, out var v)) state.Exported[name] = v;
                 }
                 return;
             }
+            // env $(cat .env | xargs) CMD: CMD's environment holds the file's variables.
+            if (c.Words[0] == "env" && !c.Dynamic[0])
+                for (int i = 1; i < c.Words.Count && (c.Words[i].Contains('=') || c.Dynamic[i] || c.Words[i].StartsWith('-')); i++)
+                    if (c.Dynamic[i] && !c.Words[i].Contains('=')) c.Assignments.Add(new(ShellStateChanges.Sourced, Classification.SourcedFiles.Entry(c.Words[i], true)));
             if (state.Exported.Count > 0)
             {
                 var own = c.Assignments.Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);

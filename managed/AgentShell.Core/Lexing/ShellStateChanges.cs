@@ -27,6 +27,8 @@ internal static class ShellStateChanges
     internal const string AzureSubscription = "AGENTSHELL_SHELL_AZ_SUBSCRIPTION";
     /// <summary>The AWS secret key configured earlier in the same string (a credential candidate).</summary>
     internal const string AwsSecretKey = "AGENTSHELL_SHELL_AWS_SECRET_ACCESS_KEY";
+    /// <summary>Files sourced earlier in the same string, one a line (see <c>Classification.SourcedFiles</c>).</summary>
+    internal const string Sourced = "AGENTSHELL_SHELL_SOURCED";
 
     /// <summary>Records in <paramref name="exported"/> what <paramref name="c"/> changes for the commands after it.</summary>
     internal static void Apply(ShellCommand c, Dictionary<string, string> exported)
@@ -36,6 +38,13 @@ internal static class ShellStateChanges
         // PERF: one switch on the program's name; most commands end here.
         switch (Path.GetFileName(w[0]))
         {
+            case "source" or ".":
+                // source F / . F: F's variables are the shell's from here on (set -a or export lines export them;
+                // taken as exported either way, since a later $NAME sees them too).
+                var f = w[1];
+                if (!c.Dynamic[1] && c.WorkingDirectory != null && !Path.IsPathRooted(f) && !f.StartsWith('~')) f = Path.Combine(c.WorkingDirectory, f);
+                Classification.SourcedFiles.Add(exported, Classification.SourcedFiles.Entry(f, c.Dynamic[1]));
+                break;
             case "kubectl" or "oc":
                 if (Operands(c, 1) is [("config", _), ("use-context" or "use", _), var (name, dyn), ..]) exported[KubeContext] = Named(name, dyn);
                 else if (Operands(c, 1) is [("config", _), ("set", _), ("current-context", _), var (cur, cdyn), ..]) exported[KubeContext] = Named(cur, cdyn);

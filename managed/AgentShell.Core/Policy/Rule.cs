@@ -10,7 +10,7 @@ public sealed class Rule
 {
     private uint _effectMask = uint.MaxValue;
     private bool[]? _environmentIds;     // null = any environment
-    private bool _usesContextPaths;
+    private bool _usesContextPaths, _allHome;
     private uint _targetKindMask;        // 0 = any kind (and no target)
     private string? _rootPrefix;         // every path glob is absolute: what each one's literal start shares
 
@@ -66,6 +66,7 @@ public sealed class Rule
         _targetKindMask = 0;
         foreach (var k in TargetKinds) _targetKindMask |= (int)k < 32 ? 1u << (int)k : throw new InvalidOperationException($"target kind {k} has no bit");
         _usesContextPaths = Paths.Any(p => p.Anchor != PathAnchor.Root);
+        _allHome = Paths.Count > 0 && Paths.All(p => p.Anchor == PathAnchor.Home);
         // PERF: a path that does not start with what every pattern's literal start shares matches
         // none (the default profile's server-data-and-cron: 22 patterns under /var/ tried one by
         // one for every local delete). Only when all are absolute: the others are relative to HOME,
@@ -161,19 +162,22 @@ public sealed class Rule
         string? path = resolved.Of(target, raw, ctx);
         if (path == null) return false;
         if (_rootPrefix != null && !path.StartsWith(_rootPrefix, StringComparison.Ordinal)) return false;
-        string? home = null, cwd = null, repo = null;
+        string? home = null, cwd = null, repo = null, belowHome = null;
         if (_usesContextPaths && target.Kind == TargetKind.LocalPath && ctx != null)
         {
             home = ctx.GetEnvironmentVariable("HOME");
             cwd = ctx.WorkingDirectory;
         }
+        // PERF: a rule of ~ patterns only (credential-stores has twelve) takes the part below HOME once, and
+        // a path outside HOME matches none of them.
+        if (_allHome && (belowHome = LocalPaths.Below(path, home)) == null) return false;
         for (int i = 0; i < Paths.Count; i++) // PERF: by index, as Hosts
         {
             var p = Paths[i];
             string? body = p.Anchor switch
             {
                 PathAnchor.Root => path,
-                PathAnchor.Home => LocalPaths.Below(path, home),
+                PathAnchor.Home => _allHome ? belowHome : LocalPaths.Below(path, home),
                 PathAnchor.WorkingDirectory => LocalPaths.Below(path, cwd),
                 _ => cwd == null || ctx == null || !CouldBeInRepository(p, path, cwd) ? null
                     : LocalPaths.Below(path, repo ??= LocalPaths.FindRepositoryRoot(cwd, ctx)),

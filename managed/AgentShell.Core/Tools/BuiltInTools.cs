@@ -17,7 +17,8 @@ public static class BuiltInTools
         "dotnet-ef", "diesel", "sqlx", "goose", "migrate", "dbmate", "atlas", "flask",
         "etcdctl", "vault", "consul", "nomad", "argocd", "flux", "sst", "rclone", "s5cmd", "mc", "s3cmd", "influx",
         "kafka-topics", "kafka-consumer-groups", "rabbitmqadmin", "rabbitmqctl", "nats", "mongorestore", "glab",
-        "amplify", "mongoimport", "nodetool", "rpk", "kafka-delete-records", "hcloud", "linode-cli", "kafka-configs"];
+        "amplify", "mongoimport", "nodetool", "rpk", "kafka-delete-records", "hcloud", "linode-cli", "kafka-configs",
+        "velero", "stripe", "cf"];
 
     /// <summary>The table of a program name (<c>neon</c> → <c>neonctl</c>, <c>sls</c> →
     /// <c>serverless</c>, <c>./manage.py</c> → <c>django</c>); the name itself when it is a table.</summary>
@@ -32,6 +33,7 @@ public static class BuiltInTools
         "kafka-delete-records.sh" => "kafka-delete-records",
         "kafka-configs.sh" => "kafka-configs",
         "linode" => "linode-cli",
+        "cf7" or "cf8" => "cf",
         _ => program,
     };
 

@@ -51,7 +51,12 @@ public static partial class Curl
                     if (t.Name == "--json") evidence.Add(new(t.Text, "JSON body (POST)"));
                     r.BodyUnknown |= !Body(r, value, t.Text, "", call, ctx, evidence);
                     break;
-                case "--data-raw": r.Data(t.Text); r.Bodies.Add(value); break;
+                case "--data-raw":
+                    r.Data(t.Text);
+                    // No @file here; a substitution the shell simulation left is read as for --data.
+                    if (value.StartsWith('@') || !value.Contains("$(", StringComparison.Ordinal) && !value.Contains('`')) r.Bodies.Add(value);
+                    else r.BodyUnknown |= !Body(r, value, t.Text, "", call, ctx, evidence);
+                    break;
                 case "--data-urlencode":
                 {
                     r.Data(t.Text);
@@ -126,6 +131,16 @@ public static partial class Curl
     // A body argument: "@file" (or "@-", stdin under any name) is read, anything else is the body.
     private static bool Body(Request r, string value, string token, string prefix, ToolCall? call, IExecContext ctx, List<Evidence> evidence)
     {
+        // A command substitution the shell simulation (check, hooks) left in the text: $(cat F) and $(< F) are F's
+        // content; the output of any other program (jq -n '…mutation…', printf) is not known here.
+        if (value.Contains("$(", StringComparison.Ordinal) || value.Contains('`'))
+        {
+            var inner = value.AsSpan().Trim();
+            if (inner.StartsWith("$(") && inner.EndsWith(")") && inner[2..^1].Trim() is var sub
+                && (sub.StartsWith("cat ") || sub.StartsWith("<")) && sub[(sub[0] == '<' ? 1 : 4)..].Trim() is var f && f.IndexOfAny(" |;&$`<>") < 0)
+                value = "@" + f.ToString();
+            else { evidence.Add(new(token, "body from a command's output (not known here)")); return false; }
+        }
         if (!value.StartsWith('@')) { r.Bodies.Add(prefix + value); return true; }
         var text = InputPaths.Read(call, ctx, value[1..], dashIsStdin: true, out var why);
         if (text == null) { evidence.Add(new(token, $"body from {why}")); return false; }

@@ -118,6 +118,8 @@ public static class GraphQL
                 var fe = FieldEffect(f);
                 // updateUser(input: {deleted: true}): an update that marks the record deleted.
                 if (fe == Effect.Write && p.MarksDeleted(f)) fe = Effect.Delete;
+                // updateService(input: {suspended: true}): an update that puts it out of use.
+                else if (fe == Effect.Write && p.MarksSuspended(f)) fe = Effect.Terminate;
                 fields.Add((f, fe));
                 effect = ToolHelp.Max(effect, fe);
             }
@@ -217,7 +219,13 @@ public static class GraphQL
                 }
                 string name = ExpectName();
                 if (IsPunct(":")) { Advance(); name = ExpectName(); } // alias: field
-                if (IsPunct("(")) { _marks = false; Arguments(); if (_marks) (_deleting ??= new(StringComparer.Ordinal)).Add(name); }
+                if (IsPunct("("))
+                {
+                    _marks = _suspends = false;
+                    Arguments();
+                    if (_marks) (_deleting ??= new(StringComparer.Ordinal)).Add(name);
+                    if (_suspends) (_suspending ??= new(StringComparer.Ordinal)).Add(name);
+                }
                 Directives();
                 if (IsPunct("{")) SelectionSet();
                 r.Add(new Selection(name, null, null));
@@ -247,10 +255,18 @@ public static class GraphQL
         /// <summary>True when a field named <paramref name="field"/> had arguments marking a record deleted.</summary>
         public bool MarksDeleted(string field) => _deleting != null && _deleting.Contains(field);
 
+        // The same for arguments that put a record out of use (SoftDelete.Suspends).
+        private bool _suspends;
+        private HashSet<string>? _suspending;
+
+        /// <summary>True when a field named <paramref name="field"/> had arguments putting a record out of use.</summary>
+        public bool MarksSuspended(string field) => _suspending != null && _suspending.Contains(field);
+
         // The literal value about to be read for key (the current token), checked before Value() consumes it.
         private void Note(string key)
         {
             if (_kind is Tok.Name or Tok.String or Tok.Number && SoftDelete.Marks(key, _text, _kind == Tok.String, _kind == Tok.Number)) _marks = true;
+            if (_kind is Tok.Name or Tok.String && SoftDelete.Suspends(key, _text, _kind == Tok.String)) _suspends = true;
         }
 
         private void VariableDefinitions()

@@ -16,7 +16,7 @@ public static partial class Kubectl
     {
         var evidence = new List<Evidence>();
         var pos = new List<string>();
-        string? context = null, kubeconfig = null, replicas = null, dryRun = null, patch = null, server = null, cluster = null;
+        string? context = null, kubeconfig = null, replicas = null, dryRun = null, patch = null, server = null, cluster = null, min = null;
         bool all = false, help = false, unknown = false, prune = false, force = false;
         var reader = new OptionReader(Options, c.Args);
         while (reader.Next(out var t))
@@ -31,6 +31,7 @@ public static partial class Kubectl
                 case "--cluster": cluster = t.Value; break;
                 case "--all": case "--all-namespaces": if (t.IsOn) all = true; break;
                 case "--replicas": replicas = t.Value; break;
+                case "--min": min = t.Value; break;
                 case "--prune": if (t.IsOn) prune = true; break;
                 case "--force": if (t.IsOn) force = true; break;
                 case "--patch": patch = t.Value; break;
@@ -40,7 +41,10 @@ public static partial class Kubectl
         }
         if (help) return ToolHelp.Help("kubectl", "--help");
         var target = ContextTarget(context, kubeconfig, c.Context, evidence);
-        IReadOnlyList<Target> targets = server == null && cluster == null ? [target] : Overridden(target, server, cluster, evidence);
+        string serverSource = "--server ";
+        // The context's cluster server from the kubeconfig, a target beside its name (a "dev" context on a production host).
+        if (server == null && Kubeconfig.Server(target.Name, cluster, kubeconfig, c.Context) is string ks) { server = ks; serverSource = "kubeconfig server "; }
+        IReadOnlyList<Target> targets = server == null && cluster == null ? [target] : Overridden(target, server, cluster, evidence, serverSource);
         if (pos.Count == 0) return ToolHelp.Intent("kubectl", unknown ? Effect.Unknown : Effect.Read, "", targets, evidence);
         string verb = pos[0];
         Effect effect = verb switch
@@ -63,6 +67,11 @@ public static partial class Kubectl
         if (verb == "patch" && patch != null && ScalesToZero(patch)) { effect = Effect.Terminate; evidence.Add(new(patch, "sets replicas to 0")); }
         // A volume whose reclaim policy becomes Delete loses its data when its claim goes: the safeguard (Retain) is off.
         if (verb == "patch" && patch != null && ReclaimsByDelete(patch)) { effect = ToolHelp.Max(effect, Effect.Delete); evidence.Add(new(patch, "sets the reclaim policy to Delete (the volume's data goes with its claim)")); }
+        // Finalizers cleared (null, [], a JSON patch's remove): what they held back (a namespace's contents, a
+        // claim's volume, a stuck deletion) is deleted at once.
+        if (verb == "patch" && patch != null && ClearsFinalizers(patch)) { effect = ToolHelp.Max(effect, Effect.Delete); evidence.Add(new(patch, "clears the finalizers (a pending deletion completes)")); }
+        // autoscale --min=0 lets the autoscaler scale to zero (HPAScaleToZero), as scale --replicas=0 does.
+        if (verb == "autoscale" && min != null && int.TryParse(min, out var lo) && lo == 0) { effect = Effect.Terminate; evidence.Add(new("--min=0", "may scale to zero")); }
         if (verb == "taint" && pos.Exists(p => p.EndsWith(":NoExecute", StringComparison.Ordinal))) { effect = Effect.Terminate; evidence.Add(new("NoExecute", "evicts the node's pods")); }
         if (verb == "delete")
         {
@@ -139,12 +148,28 @@ public static partial class Kubectl
         }
     }
 
-    // "replicas": 0 in a JSON patch, replicas: 0 in a YAML one (not 00, 05 or 10).
+    // "replicas": 0 in a JSON patch, replicas: 0 in a YAML one (not 00, 05 or 10); a JSON patch's
+    // {"op":"replace","path":"/spec/replicas","value":0}.
     private static bool ScalesToZero(string patch)
     {
         foreach (int j in ValuesOf(patch, "replicas"))
-            if (j < patch.Length && patch[j] == '0' && (j + 1 == patch.Length || !char.IsAsciiDigit(patch[j + 1]))) return true;
+            if (IsZero(patch, j)) return true;
+        if (!patch.Contains("/replicas\"", StringComparison.Ordinal)) return false;
+        foreach (int j in ValuesOf(patch, "value"))
+            if (IsZero(patch, j)) return true;
         return false;
+
+        static bool IsZero(string p, int j) => j < p.Length && p[j] == '0' && (j + 1 == p.Length || !char.IsAsciiDigit(p[j + 1]));
+    }
+
+    // "finalizers": null or [] (merge/strategic patch, JSON or YAML), or a JSON patch op on /metadata/finalizers
+    // that removes or replaces them.
+    private static bool ClearsFinalizers(string patch)
+    {
+        foreach (int j in ValuesOf(patch, "finalizers"))
+            if (patch.AsSpan(j).StartsWith("null") || patch.AsSpan(j).StartsWith("[]") || patch.AsSpan(j).StartsWith("~")) return true;
+        return patch.Contains("/metadata/finalizers", StringComparison.Ordinal)
+            && (patch.Contains("\"remove\"", StringComparison.Ordinal) || patch.Contains("\"replace\"", StringComparison.Ordinal));
     }
 
     /// <summary>The kube context a command uses: the flag, else the kubeconfig's current-context.</summary>

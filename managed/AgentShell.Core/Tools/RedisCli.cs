@@ -202,7 +202,7 @@ public static class RedisCli
 
     // CONFIG SET name value [name value ...]: persistence turned off (appendonly no, save "") means
     // the data is gone at the next restart → delete; the dump's directory or file name moved
-    // (dir, dbfilename: the known way to write files on the server) → server-admin.
+    // (dir, dbfilename: the known way to write files on the server), the eviction policy, passwords → server-admin.
     private static Effect ConfigSet(IReadOnlyList<string> words)
     {
         var effect = Effect.Write;
@@ -213,6 +213,10 @@ public static class RedisCli
             if (key == "appendonly" && value.Equals("no", StringComparison.OrdinalIgnoreCase) || key == "save" && value.Trim('"', '\'').Length == 0)
                 effect = ToolHelp.Max(effect, Effect.Delete);
             else if (key is "dir" or "dbfilename" or "appendfilename" or "appenddirname")
+                effect = ToolHelp.Max(effect, Effect.ServerAdmin);
+            // The eviction policy (keys evicted, or every write refused when full), a new password and the
+            // client limit (clients shut out): the server's administration.
+            else if (key is "maxmemory-policy" or "requirepass" or "maxclients" or "masterauth" or "replicaof" or "slaveof" or "rename-command")
                 effect = ToolHelp.Max(effect, Effect.ServerAdmin);
         }
         return effect;

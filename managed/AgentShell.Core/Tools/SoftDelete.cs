@@ -15,18 +15,31 @@ public static class SoftDelete
     {
         "deleted", "isdeleted", "softdeleted", "removed", "isremoved", "purged", "destroyed", "trashed", "istrashed",
         "markedfordeletion", "pendingdeletion", "todelete",
+        // Archiving takes the record (a project, a repository, a service) out of use, as the archive verb does.
+        "archived", "isarchived",
     };
 
     private static readonly HashSet<string> Stamps = new(StringComparer.Ordinal)
     {
-        "deletedat", "deletedon", "deletiondate", "deletedtime", "removedat", "purgedat", "destroyedat", "trashedat",
+        "deletedat", "deletedon", "deletiondate", "deletedtime", "removedat", "purgedat", "destroyedat", "trashedat", "archivedat",
     };
 
     private static readonly HashSet<string> States = new(StringComparer.Ordinal) { "status", "state", "lifecycle", "lifecyclestate" };
 
     private static readonly HashSet<string> StateValues = new(StringComparer.Ordinal)
     {
-        "deleted", "removed", "purged", "destroyed", "trashed", "pendingdeletion", "markedfordeletion",
+        "deleted", "removed", "purged", "destroyed", "trashed", "pendingdeletion", "markedfordeletion", "archived",
+    };
+
+    // A record (a service, an account, a site) put out of use without deleting it: terminate.
+    private static readonly HashSet<string> SuspendFlags = new(StringComparer.Ordinal)
+    {
+        "suspended", "issuspended", "maintenancemode", "inmaintenance", "ismaintenancemode",
+    };
+
+    private static readonly HashSet<string> SuspendStates = new(StringComparer.Ordinal)
+    {
+        "suspended", "deactivated", "disabled", "maintenance", "decommissioned",
     };
 
     private static readonly HashSet<string> Actions = new(StringComparer.Ordinal) { "action", "op", "operation", "command", "cmd", "verb" };
@@ -68,6 +81,9 @@ public static class SoftDelete
                 (found, why) = (Effect.Delete, "sets the record's deletion time");
             else if (States.Contains(key) && v.ValueKind == JsonValueKind.String && StateValues.Contains(Normalize(v.GetString()!)))
                 (found, why) = (Effect.Delete, $"sets {p.Name} to {v.GetString()}");
+            else if (SuspendFlags.Contains(key) && v.ValueKind == JsonValueKind.True) (found, why) = (Effect.Terminate, "puts the record out of use");
+            else if (States.Contains(key) && v.ValueKind == JsonValueKind.String && SuspendStates.Contains(Normalize(v.GetString()!)))
+                (found, why) = (Effect.Terminate, $"sets {p.Name} to {v.GetString()}");
             else if (Actions.Contains(key) && !(jsonPatch && key == "op") && v.ValueKind == JsonValueKind.String && CliVerbs.Of(v.GetString()!) is Effect a && a >= Effect.Delete && a != Effect.ForcePush)
                 (found, why) = (a, $"asks for {v.GetString()}");
             else if (v.ValueKind is JsonValueKind.Object or JsonValueKind.Array && (anyDepth || Wrappers.Contains(key)))
@@ -88,6 +104,15 @@ public static class SoftDelete
         if (Stamps.Contains(k)) return isString || isNumber; // the GraphQL lexer keeps no string's text: any string is a time
         if (States.Contains(k)) return StateValues.Contains(Normalize(value));
         return false;
+    }
+
+    /// <summary>True when a GraphQL argument or input field <paramref name="key"/> with the literal
+    /// <paramref name="value"/> puts a record out of use (<c>suspended: true</c>, <c>status: SUSPENDED</c>).</summary>
+    public static bool Suspends(string key, string value, bool isString)
+    {
+        var k = Normalize(key);
+        if (SuspendFlags.Contains(k)) return !isString && value == "true";
+        return States.Contains(k) && SuspendStates.Contains(Normalize(value));
     }
 
     // Lower case without '_', '-' and blanks: is_deleted, isDeleted and "Is-Deleted" are one key.

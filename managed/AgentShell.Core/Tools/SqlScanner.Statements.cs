@@ -123,6 +123,12 @@ public static partial class SqlScanner
             case "TRUNCATE": return Effect.Truncate;
             case "DELETE":
                 return ToolHelp.Max(Filtered(w, from, to, d, cx) ? Effect.Delete : Effect.Wipe, Calls(w, from, to, cx));
+            // UPDATE pg_database SET datallowconn = false closes a database as ALTER DATABASE … ALLOW_CONNECTIONS does;
+            // another write to a system catalog is the server's administration.
+            case "UPDATE" when HasAny(w, from, to, "PG_DATABASE") && HasAny(w, from, to, "DATALLOWCONN"):
+                return Effect.Terminate;
+            case "UPDATE" when from + 1 < to && (w[from + 1].Text.StartsWith("PG_CATALOG.", StringComparison.Ordinal) || w[from + 1].Text is "PG_DATABASE" or "PG_AUTHID" or "PG_CLASS" or "PG_ATTRIBUTE" or "PG_INDEX" or "PG_TRIGGER"):
+                return Effect.ServerAdmin;
             case "UPDATE":
                 return ToolHelp.Max(Filtered(w, from, to, d, cx) ? Effect.Write : Effect.Wipe, Calls(w, from, to, cx));
             case "ALTER":
@@ -185,8 +191,10 @@ public static partial class SqlScanner
             // as long as the copy takes); REVOKE takes access away from roles that may be serving traffic.
             case "VACUUM" when HasAny(w, from, to, "FULL"):
             case "REVOKE":
+            // REASSIGN OWNED BY a TO b: every object a owns changes hands at once (grants and the app's own role with them).
+            case "REASSIGN":
                 return Effect.ServerAdmin;
-            case "COMMENT" or "VACUUM" or "REINDEX" or "CLUSTER" or "REFRESH" or "IMPORT" or "RENAME" or "SECURITY" or "REASSIGN"
+            case "COMMENT" or "VACUUM" or "REINDEX" or "CLUSTER" or "REFRESH" or "IMPORT" or "RENAME" or "SECURITY"
                 or "ATTACH" or "DETACH" or "OPTIMIZE" or "REPAIR" or "FLUSH" or "CACHE" or "LOCK" or "UNLOCK" or "ALTER_" or "CREATEDB":
                 return Effect.Write;
             case "CHANGE":
@@ -296,6 +304,12 @@ public static partial class SqlScanner
         if (what == "DATABASE" && ClosesDatabase(w, from, to)) return Effect.Terminate;
         // ALTER TABLE … DISABLE TRIGGER (ALL, USER): foreign keys' cascades and checks stop with them.
         if (what == "TABLE" && Has(w, from, to, d, "DISABLE") && HasAny(w, from, to, "TRIGGER")) return Effect.ServerAdmin;
+        // ALTER SEQUENCE … RESTART: new ids may collide with rows that exist (inserts fail) or repeat ids others hold; unknown.
+        if (what == "SEQUENCE" && HasAny(w, from, to, "RESTART")) return Effect.Unknown;
+        // ALTER TABLE … SET UNLOGGED: a crash empties the table and replicas no longer get its rows.
+        if (what == "TABLE" && HasAny(w, from, to, "UNLOGGED")) return Effect.ServerAdmin;
+        // ALTER DATABASE|ROLE … CONNECTION LIMIT 0: no new session gets in (another limit is a write).
+        if (what is "DATABASE" or "ROLE" or "USER" && ConnectionLimitZero(w, from, to, cx.Sql)) return Effect.Terminate;
         if (what == "INSTANCE") return Effect.ServerAdmin; // MySQL ALTER INSTANCE
         // ALTER ROLE / DATABASE / FUNCTION … SET search_path: the SET a later session (or call) starts with.
         int set = IndexOf(w, from, to, d, "SET");
@@ -385,47 +399,6 @@ public static partial class SqlScanner
     private static bool RunsServerCode(List<Word> w, int from, int to)
     {
         foreach (var name in ServerCodeSettings) if (HasAny(w, from, to, name)) return true;
-        return false;
-    }
-
-    // SUPERUSER and REPLICATION are server-level powers (NOSUPERUSER is another word).
-    private static bool RolePower(List<Word> w, int from, int to) =>
-        HasAny(w, from, to, "SUPERUSER") || HasAny(w, from, to, "REPLICATION");
-
-    private static bool ClosesDatabase(List<Word> w, int from, int to)
-    {
-        for (int i = from + 2; i + 1 < to; i++)
-        {
-            if (w[i].Text == "ALLOW_CONNECTIONS" && w[i + 1].Text is "FALSE" or "OFF" or "0" || w[i + 1].Text is "=" && i + 2 < to && w[i].Text == "ALLOW_CONNECTIONS" && w[i + 2].Text is "FALSE" or "OFF") return true;
-        }
-        return false;
-    }
-
-    // SET [SESSION|LOCAL] session_replication_role TO|= replica|local (origin and DEFAULT keep triggers on).
-    private static bool ReplicaRole(List<Word> w, int from, int to, Context cx)
-    {
-        int at = from + 1;
-        while (at < to && w[at].Text is "SESSION" or "LOCAL") at++;
-        if (at >= to || w[at].Text != "SESSION_REPLICATION_ROLE") return false;
-        for (int i = at + 1; i < to; i++)
-        {
-            if (w[i].Text is "TO" or "=") continue;
-            var value = w[i].Text is "'" or "\"" ? Content(w[i], cx)?.ToUpperInvariant() : w[i].Text;
-            return value is not ("ORIGIN" or "DEFAULT");
-        }
-        return false;
-    }
-
-    // GRANT of the roles that read or write server files or run server programs; MySQL's FILE,
-    // SUPER and the like on *.*.
-    private static bool ServerRole(List<Word> w, int from, int to)
-    {
-        for (int i = from + 1; i < to; i++)
-        {
-            if (w[i].Text is "PG_READ_SERVER_FILES" or "PG_WRITE_SERVER_FILES" or "PG_EXECUTE_SERVER_PROGRAM" or "FILE" or "SUPER" or "SHUTDOWN"
-                or "SYSTEM_VARIABLES_ADMIN" or "REPLICATION_SLAVE_ADMIN" or "BINLOG_ADMIN" or "CONNECTION_ADMIN") return true;
-            if (w[i].Text is "ON" or "TO") return false; // privileges come before ON / roles before TO
-        }
         return false;
     }
 }

@@ -62,6 +62,10 @@ internal static class CorpusFixture
         Write("repo/infra/.terraform/environment", "prod");
         Write("repo/.env", "DATABASE_URL=postgresql://app@db.prod.example.com:5432/app\n");
         Write("repo/src/app.txt", "x");
+        // A service whose .env is local and whose .env.production is not (sourced in one shell string).
+        Write("repo/svc/.env", "DATABASE_URL=postgresql://app@localhost:5432/dev\n");
+        Write("repo/svc/.env.production", "# production\nDATABASE_URL=\"postgresql://app@db.prod.example.com:5432/app\"\n");
+        Write("repo/svc/mutation.json", "{\"query\":\"mutation { volumeDelete(volumeId: \\\"v\\\") }\"}");
         Write("repo/package.json", "{ \"name\": \"app\", \"scripts\": { \"db:reset\": \"prisma migrate reset --force\", \"predb:drop\": \"echo dropping\", \"db:drop\": \"sequelize db:drop\", \"build\": \"tsc -p .\", \"test\": \"jest\", \"migrate\": \"knex migrate:latest\" } }\n");
         Write("repo/Makefile", "DB_HOST ?= db.prod.example.com\nPSQL = psql -h $(DB_HOST)\n\n.PHONY: test db-reset deploy\n\ntest:\n\tgo test ./...\n\ndb-reset:\n\t@echo resetting\n\t$(PSQL) -c 'DROP SCHEMA public CASCADE'\n\ndeploy: build db-migrate\n\t@echo deployed\n\nbuild:\n\tgo build ./...\n\ndb-migrate:\n\t-$(PSQL) -c \"DELETE FROM schema_migrations\"\n");
         Write("repo/inventory/prod", "[web]\nweb1.prod.example.com\nweb2.prod.example.com ansible_port=2222\n\n[db]\ndb1.prod.example.com\n\n[all:vars]\nansible_user=deploy\n");
@@ -74,6 +78,8 @@ internal static class CorpusFixture
         Write("repo/empty.yml", "");
         Write("home/.kube/config", "apiVersion: v1\nkind: Config\ncurrent-context: prod-eu\ncontexts:\n- name: prod-eu\n");
         Write("home/.kube/empty", "apiVersion: v1\nkind: Config\n");
+        // A context named dev whose cluster is the production API server (as kubectl writes a kubeconfig).
+        Write("home/.kube/dev-on-prod", "apiVersion: v1\nkind: Config\ncurrent-context: dev\nclusters:\n- cluster:\n    certificate-authority-data: AAAA\n    server: https://k8s.prod.example.com:6443\n  name: main\n- cluster:\n    server: https://127.0.0.1:6443\n  name: kind\ncontexts:\n- context:\n    cluster: main\n    user: admin\n  name: dev\n- context:\n    cluster: kind\n    user: kind\n  name: kind-dev\nusers:\n- name: admin\n  user:\n    token: x\n");
         // Tool configuration, each where an `env VAR=…` in a case points the tool at it.
         Write("home/rc-delete/.curlrc", "# set by someone else\nsilent\nrequest = DELETE\n");
         Write("home/rc-settings/.curlrc", "silent\nshow-error\nlocation\nretry = 3\nuser-agent = \"agent/1.0\"\n");
