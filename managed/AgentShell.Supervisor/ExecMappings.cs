@@ -34,7 +34,7 @@ internal static class ExecMappings
             int n = ReadMaps(tgid, buf);
             if (n <= 0) return false;
             var program = (Network.ExecFiles.KernelDev(exe.Dev), exe.Ino);
-            var mapped = new Dictionary<(ulong, ulong), (string, long)>();
+            var mapped = new Dictionary<(ulong, ulong), (string, FileStatus)>();
             if (!AllUnchanged(buf.AsSpan(0, n), sinceNs, program, out string? file, mapped))
             {
                 why = $"runs code from {file ?? "a file"} changed during the run (or not found again, or its mappings cannot be read)";
@@ -70,9 +70,9 @@ internal static class ExecMappings
     /// <summary>The check over the text of a maps file: "START-END PERMS OFFSET MAJ:MIN INODE   PATH".</summary>
     /// <paramref name="program"/>: the (kernel device, inode) of the process's own program, not
     /// compared; <paramref name="file"/>: the mapping's name that failed, when one did.
-    /// <paramref name="mapped"/>, when given: filled with each file checked, (kernel device, inode) → its path and change time.
+    /// <paramref name="mapped"/>, when given: filled with each file checked, (kernel device, inode) → its path and stat.
     internal static bool AllUnchanged(ReadOnlySpan<byte> maps, long sinceNs, (ulong Dev, ulong Ino) program, out string? file,
-        Dictionary<(ulong, ulong), (string Path, long CtimeNs)>? mapped = null)
+        Dictionary<(ulong, ulong), (string Path, FileStatus Status)>? mapped = null)
     {
         file = null;
         ulong lastDev = ulong.MaxValue, lastIno = 0;
@@ -115,7 +115,7 @@ internal static class ExecMappings
             }
             lastDev = kdev;
             lastIno = ino;
-            mapped?.TryAdd((kdev, ino), (System.Text.Encoding.UTF8.GetString(name), st.CtimeNs));
+            mapped?.TryAdd((kdev, ino), (System.Text.Encoding.UTF8.GetString(name), st));
         }
         return true;
     }

@@ -19,7 +19,7 @@ internal sealed class LibraryLookups
     private const string Preload = "/etc/ld.so.preload";
     private const int MaxObjects = 1024, MaxPreloadBytes = 64 * 1024;
 
-    private readonly Dictionary<(ulong Dev, ulong Ino), (string Path, long CtimeNs)> _mapped;
+    private readonly Dictionary<(ulong Dev, ulong Ino), (string Path, FileStatus Status)> _mapped;
     private readonly PathWalk _walk;
     private readonly long _since;
     private readonly HashSet<(ulong, ulong)> _reached = [];
@@ -30,19 +30,20 @@ internal sealed class LibraryLookups
     private ElfDynamic _program = null!;
     private string _programOrigin = "/";
 
-    private LibraryLookups(Dictionary<(ulong, ulong), (string, long)> mapped, long sinceNs)
+    private LibraryLookups(Dictionary<(ulong, ulong), (string, FileStatus)> mapped, long sinceNs)
     {
         _mapped = mapped;
         _since = sinceNs;
         _walk = new PathWalk(sinceNs);
+        foreach (var (path, st) in mapped.Values) _walk.Know(path, st);
     }
 
     /// <summary>True when every mapped file of <paramref name="mapped"/> (kernel device, inode → the
-    /// path maps shows, its change time) but the program is reached as above; otherwise false with why not.</summary>
-    public static bool Verify(int tgid, Dictionary<(ulong, ulong), (string, long)> mapped, (ulong Dev, ulong Ino) program, long programCtimeNs, long sinceNs, out string? why)
+    /// path maps shows, its stat) but the program is reached as above; otherwise false with why not.</summary>
+    public static bool Verify(int tgid, Dictionary<(ulong, ulong), (string, FileStatus)> mapped, (ulong Dev, ulong Ino) program, long programCtimeNs, long sinceNs, out string? why)
     {
         try { return new LibraryLookups(mapped, sinceNs).Run(tgid, program, programCtimeNs, out why); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or FormatException)
+        catch (Exception e) // a file it did not expect (a bound, a format) never lets the connect through
         {
             why = $"its libraries could not be looked up again ({e.GetType().Name})";
             return false;
@@ -66,8 +67,8 @@ internal sealed class LibraryLookups
                 if (!_loadedNames.Contains(name) && !Find(name, o.Elf, o.Origin, out why)) return false;
             if (_reached.Count > MaxObjects) { why = "maps more libraries than are checked"; return false; }
         }
-        foreach (var (id, (path, ctime)) in _mapped)
-            if (!_reached.Contains(id) && !Opened(id, path, ctime, preloadKnown, out why)) return false;
+        foreach (var (id, (path, st)) in _mapped)
+            if (!_reached.Contains(id) && !Opened(id, path, st, preloadKnown, out why)) return false;
         why = null;
         return true;
     }
@@ -183,20 +184,24 @@ internal sealed class LibraryLookups
         why = null;
         _loadedNames.Add(name);
         if (!_reached.Add(id)) return true;
-        var (path, ctime) = _mapped[id];
-        var elf = ElfDynamic.Of(path, id.Item1, id.Item2, ctime);
+        var (path, st) = _mapped[id];
+        var elf = ElfDynamic.Of(path, id.Item1, id.Item2, st.CtimeNs);
         if (elf == null) { why = $"maps {path}, which cannot be read as a library"; return false; }
         if (elf.Soname != null) _loadedNames.Add(elf.Soname);
         _queue.Enqueue((elf, Path.GetDirectoryName(opened) ?? "/"));
         return true;
     }
 
-    /// <summary>A mapped library no name led to: dlopened by the program. Its DT_SONAME, looked up in
-    /// its own directory and the cache, must not reach it through a link made in the run.</summary>
-    private bool Opened((ulong Dev, ulong Ino) id, string path, long ctime, bool preloadKnown, out string? why)
+    /// <summary>A mapped library no name led to: dlopened by the program, often because a
+    /// configuration file named it (openssl.cnf, nsswitch.conf, a p11-kit module), which this does
+    /// not follow. So it must be root's and writable by no one else (an ordinary user's tree cannot
+    /// have planted it), and its DT_SONAME, looked up in its own directory and the cache, must not
+    /// reach it through a link made in the run.</summary>
+    private bool Opened((ulong Dev, ulong Ino) id, string path, in FileStatus st, bool preloadKnown, out string? why)
     {
         if (!preloadKnown) { why = $"maps {path}, which no library names, while {Preload} was removed in the run"; return false; }
-        var elf = ElfDynamic.Of(path, id.Dev, id.Ino, ctime);
+        if (st.Uid != 0 || (st.Permissions & 0x12) != 0) { why = $"maps {path}, which no library names (dlopened) and is not root's alone"; return false; }
+        var elf = ElfDynamic.Of(path, id.Dev, id.Ino, st.CtimeNs);
         if (elf == null) { why = $"maps {path}, which cannot be read as a library"; return false; }
         why = null;
         if (elf.Soname == null || elf.Soname.Contains('/')) return true;
@@ -204,7 +209,7 @@ internal sealed class LibraryLookups
         var places = new List<string> { $"{Path.GetDirectoryName(path)}/{elf.Soname}" };
         if (_cache != null && _cache.TryGetValue(elf.Soname, out var cached)) places.AddRange(cached);
         foreach (string place in places)
-            if (_walk.Resolve(place, out var st, out string where) == PathWalk.Result.Changed)
+            if (_walk.Resolve(place, out _, out string where) == PathWalk.Result.Changed)
             {
                 why = $"reaches {elf.Soname} through {where}, made or changed in the run";
                 return false;

@@ -46,7 +46,7 @@ internal static class LoaderCache
             long old = 16 + 12L * BinaryPrimitives.ReadUInt32LittleEndian(file[12..]);
             at = (int)Math.Min((old + 7) & ~7L, int.MaxValue);
         }
-        if (at + 48 > file.Length || !file[at..].StartsWith("glibc-ld.so.cache1.1"u8)) return null;
+        if ((long)at + 48 > file.Length || !file[at..].StartsWith("glibc-ld.so.cache1.1"u8)) return null;
         var cache = file[at..];
         long n = BinaryPrimitives.ReadUInt32LittleEndian(cache[20..]);
         if (48 + n * 24 > cache.Length) return null;

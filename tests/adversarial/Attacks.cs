@@ -47,6 +47,18 @@ internal static class Attacks
         return so;
     }
 
+    /// <summary>What a run that requested /before with an untouched tool, then let a library's
+    /// constructor try a DELETE on the tool's trust, must show: no request but GETs reached
+    /// <paramref name="prod"/>, /before did, and the tool was refused as an unknown client, for
+    /// the reason that names <paramref name="why"/>.</summary>
+    internal static void AssertTheLibraryGotNoTrust(Infrastructure.LoopbackHttpServer prod, Infrastructure.AgentShellRunner.Result r, string why)
+    {
+        Thread.Sleep(100); // a request still in flight
+        Assert.That(prod.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}"), Is.Empty, r.Stderr);
+        Assert.That(prod.Requests.Select(q => q.Path), Has.Member("/before"), $"the untouched tool went through first\n{r.Stderr}");
+        Assert.That(r.Stderr, Does.Contain(why).And.Contain("changed in the run").And.Contain("[rule network:unknown-client-to-production]"));
+    }
+
     /// <summary>Skips what this machine cannot run: the filter, and root mode's programs for "kernel".</summary>
     internal static void Require(string guard)
     {

@@ -48,20 +48,14 @@ public sealed class LibraryThroughLinkTests(string guard)
     private AgentShellRunner.Result Run(string script)
     {
         Thread.Sleep(100); // the user's install is older than the run
-        var r = _user.Run(_env, _user.AgentShell(), "run", "--connect-guard", guard, "--profile", _profile, "--", "bash", "-c", script);
-        Thread.Sleep(100); // a request still in flight
-        return r;
+        return _user.Run(_env, _user.AgentShell(), "run", "--connect-guard", guard, "--profile", _profile, "--", "bash", "-c", script);
     }
-
-    private string[] Destructive => _prod.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}").ToArray();
 
     [Test]
     public void ALinkRepointedInTheRunAtALibraryFromBeforeItIsNotTrustedAsTheTool()
     {
         var r = Run($"curl -s -o /dev/null {_prod.Url("/before")}; ln -sfn evil.so {_lib}/libcurl.so.4; curl -s -X GET {_prod.Url("/volumes/1")}");
-        Assert.That(Destructive, Is.Empty, r.Stderr);
-        Assert.That(_prod.Requests.Select(q => q.Path), Has.Member("/before"), $"the untouched tool went through first\n{r.Stderr}");
-        Assert.That(r.Stderr, Does.Contain("libcurl.so.4").And.Contain("changed in the run").And.Contain("[rule network:unknown-client-to-production]"));
+        Attacks.AssertTheLibraryGotNoTrust(_prod, r, "libcurl.so.4");
     }
 
     /// <summary>The look-alike: an update done before the run the way a package manager does it (a

@@ -28,22 +28,13 @@ public sealed class LoaderFilesInTheRunTests(string guard) : TrustAtExecFixture(
         Thread.Sleep(100); // older than the run
     }
 
-    private AgentShellRunner.Result Run(string script)
-    {
-        var r = RunInOwnMounts(OverlayOnEtc, [_layer], script);
-        Thread.Sleep(100); // a request still in flight
-        return r;
-    }
-
-    private string[] Destructive => Prod.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}").ToArray();
+    private AgentShellRunner.Result Run(string script) => RunInOwnMounts(OverlayOnEtc, [_layer], script);
 
     [Test]
     public void APreloadWrittenInTheRunIsNotTrustedAsTheTool()
     {
         var r = Run($"curl -s -o /dev/null {Prod.Url("/before")}; echo {_evilDir}/libcurl.so.4 > /etc/ld.so.preload; curl -s -X GET {Prod.Url("/volumes/1")}");
-        Assert.That(Destructive, Is.Empty, r.Stderr);
-        Assert.That(Prod.Requests.Select(q => q.Path), Has.Member("/before"), $"the untouched curl went through first\n{r.Stderr}");
-        Assert.That(r.Stderr, Does.Contain("/etc/ld.so.preload").And.Contain("[rule network:unknown-client-to-production]"));
+        Attacks.AssertTheLibraryGotNoTrust(Prod, r, "/etc/ld.so.preload");
     }
 
     [Test]
@@ -51,9 +42,7 @@ public sealed class LoaderFilesInTheRunTests(string guard) : TrustAtExecFixture(
     {
         var r = Run($"curl -s -o /dev/null {Prod.Url("/before")}; echo {_evilDir} > /etc/ld.so.conf.d/000-evil.conf; ldconfig; " +
             $"curl -s -X GET {Prod.Url("/volumes/1")}");
-        Assert.That(Destructive, Is.Empty, r.Stderr);
-        Assert.That(Prod.Requests.Select(q => q.Path), Has.Member("/before"), $"the untouched curl went through first\n{r.Stderr}");
-        Assert.That(r.Stderr, Does.Contain("/etc/ld.so.cache").And.Contain("[rule network:unknown-client-to-production]"));
+        Attacks.AssertTheLibraryGotNoTrust(Prod, r, "/etc/ld.so.cache");
     }
 
     /// <summary>The look-alike: the same overlay, a file written in /etc in the run that the loader
