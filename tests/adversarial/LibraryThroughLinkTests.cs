@@ -58,6 +58,18 @@ public sealed class LibraryThroughLinkTests(string guard)
         Attacks.AssertTheLibraryGotNoTrust(_prod, r, "libcurl.so.4");
     }
 
+    /// <summary>The same with a library whose DT_SONAME is its own file name: a check of
+    /// dirname(file)/SONAME finds the file itself and no link; the lookup by the needed name does.</summary>
+    [Test]
+    public void ALinkRepointedInTheRunAtALibraryNamedOtherwiseIsNotTrustedAsTheTool()
+    {
+        File.Copy(Attacks.Library("evil-libcurl", Repo.Which("curl"), soname: "evil2.so"), Path.Combine(_lib, "evil2.so"));
+        File.SetUnixFileMode(Path.Combine(_lib, "evil2.so"), (UnixFileMode)0x1a4);
+        if (guard == "seccomp") Process.Start("chown", ["-R", "65534:65534", _lib])!.WaitForExit();
+        var r = Run($"curl -s -o /dev/null {_prod.Url("/before")}; ln -sfn evil2.so {_lib}/libcurl.so.4; curl -s -X GET {_prod.Url("/volumes/1")}");
+        Attacks.AssertTheLibraryGotNoTrust(_prod, r, "libcurl.so.4");
+    }
+
     /// <summary>The look-alike: an update done before the run the way a package manager does it (a
     /// new file, the link moved to it) is the run's starting state, trusted.</summary>
     [Test]
