@@ -17,10 +17,12 @@ internal static class ExecMappings
 
     /// <summary>True when every file-backed executable mapping of <paramref name="tgid"/> but its program's is a file
     /// whose change time is before <paramref name="sinceNs"/> (ns since the epoch), found again
-    /// under the path the mapping shows. False when one is not, or when the maps cannot be read whole.</summary>
-    public static bool UnchangedSince(int tgid, long sinceNs, out string? file)
+    /// under the path the mapping shows, and reached by the loader's lookup through links made before
+    /// it (<see cref="LibraryLookups"/>). False, with why, when one is not, or when the maps cannot be
+    /// read whole.</summary>
+    public static bool UnchangedSince(int tgid, long sinceNs, out string? why)
     {
-        file = null;
+        why = "its mappings cannot be read";
         // The program itself was checked at its exec (identity, and the ctime its decision saw), and
         // the kernel refuses writes to a running program's file (ETXTBSY): it is not compared with
         // the run's start, so a tool installed just before the run, or a copy made during it, keeps
@@ -30,7 +32,16 @@ internal static class ExecMappings
         try
         {
             int n = ReadMaps(tgid, buf);
-            return n > 0 && AllUnchanged(buf.AsSpan(0, n), sinceNs, (Network.ExecFiles.KernelDev(exe.Dev), exe.Ino), out file);
+            if (n <= 0) return false;
+            var program = (Network.ExecFiles.KernelDev(exe.Dev), exe.Ino);
+            var mapped = new Dictionary<(ulong, ulong), (string, FileStatus)>();
+            if (!AllUnchanged(buf.AsSpan(0, n), sinceNs, program, out string? file, mapped))
+            {
+                why = $"runs code from {file ?? "a file"} changed during the run (or not found again, or its mappings cannot be read)";
+                return false;
+            }
+            // Each file is from before the run; the links that led the loader to them may not be.
+            return LibraryLookups.Verify(tgid, mapped, program, exe.CtimeNs, sinceNs, out why);
         }
         finally { ArrayPool<byte>.Shared.Return(buf); }
     }
@@ -59,7 +70,9 @@ internal static class ExecMappings
     /// <summary>The check over the text of a maps file: "START-END PERMS OFFSET MAJ:MIN INODE   PATH".</summary>
     /// <paramref name="program"/>: the (kernel device, inode) of the process's own program, not
     /// compared; <paramref name="file"/>: the mapping's name that failed, when one did.
-    internal static bool AllUnchanged(ReadOnlySpan<byte> maps, long sinceNs, (ulong Dev, ulong Ino) program, out string? file)
+    /// <paramref name="mapped"/>, when given: filled with each file checked, (kernel device, inode) → its path and stat.
+    internal static bool AllUnchanged(ReadOnlySpan<byte> maps, long sinceNs, (ulong Dev, ulong Ino) program, out string? file,
+        Dictionary<(ulong, ulong), (string Path, FileStatus Status)>? mapped = null)
     {
         file = null;
         ulong lastDev = ulong.MaxValue, lastIno = 0;
@@ -102,6 +115,7 @@ internal static class ExecMappings
             }
             lastDev = kdev;
             lastIno = ino;
+            mapped?.TryAdd((kdev, ino), (System.Text.Encoding.UTF8.GetString(name), st));
         }
         return true;
     }

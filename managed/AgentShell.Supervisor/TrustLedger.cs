@@ -137,8 +137,8 @@ internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, K
     /// of its program, and false.</summary>
     public bool CodeUnchanged(int tgid)
     {
-        if (ExecMappings.UnchangedSince(tgid, _since, out string? file)) return true;
-        log.WriteLine($"agentshell: pid {tgid} runs code from {file ?? "a file"} changed during the run (or not found again, or its mappings cannot be read): its exec's trust is withdrawn");
+        if (ExecMappings.UnchangedSince(tgid, _since, out string? why)) return true;
+        log.WriteLine($"agentshell: pid {tgid} {why}: its exec's trust is withdrawn");
         Untrust(tgid);
         return false;
     }

@@ -46,7 +46,7 @@ public sealed class ExecMappingsTests
         // The .NET runtime's own double mapping of JIT code (/memfd:doublemapper (deleted)).
         if (!File.ReadAllText("/proc/self/maps").Contains("/memfd:")) Assert.Ignore("the runtime maps no code from a memfd here (W^X off)");
         Assert.That(ExecMappings.UnchangedSince(Environment.ProcessId, Now, out var file), Is.False);
-        Assert.That(file, Does.StartWith("/memfd:"));
+        Assert.That(file, Does.Contain("/memfd:"));
     }
 
     [Test]

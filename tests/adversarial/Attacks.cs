@@ -25,9 +25,11 @@ internal static class Attacks
     /// <summary>Builds tests/adversarial/native/NAME.c as a shared library standing in for one that
     /// <paramref name="program"/> loads: a stub for every function the program binds from it, under
     /// the program's symbol version (nm's answer), so the loader maps it and runs its constructor.</summary>
-    internal static string Library(string name, string program)
+    /// <paramref name="soname"/>: its DT_SONAME (the loader finds a library by the name it is needed
+    /// as, whatever its own SONAME says).
+    internal static string Library(string name, string program, string soname = "libcurl.so.4")
     {
-        var so = Path.Combine(s_bin.Value, name + ".so");
+        var so = Path.Combine(s_bin.Value, soname == "libcurl.so.4" ? name + ".so" : $"{name}-{soname}");
         lock (s_bin)
         {
             if (File.Exists(so)) return so;
@@ -40,11 +42,23 @@ internal static class Attacks
             File.WriteAllText(src, File.ReadAllText(Path.Combine(Repo.Root, "tests", "adversarial", "native", name + ".c")) +
                 string.Concat(bound.Select(b => $"void {b[0]}(void) {{}}\n")));
             File.WriteAllText(map, $"{bound[0][1]} {{ global: {string.Concat(bound.Select(b => b[0] + "; "))} local: *; }};\n");
-            var cc = Process.Start("gcc", ["-O2", "-Wall", "-shared", "-fPIC", "-o", so, src, "-Wl,-soname,libcurl.so.4", "-Wl,--version-script=" + map])!;
+            var cc = Process.Start("gcc", ["-O2", "-Wall", "-shared", "-fPIC", "-o", so, src, "-Wl,-soname," + soname, "-Wl,--version-script=" + map])!;
             cc.WaitForExit();
             Assert.That(cc.ExitCode, Is.EqualTo(0), $"gcc -shared {name}.c");
         }
         return so;
+    }
+
+    /// <summary>What a run that requested /before with an untouched tool, then let a library's
+    /// constructor try a DELETE on the tool's trust, must show: no request but GETs reached
+    /// <paramref name="prod"/>, /before did, and the tool was refused as an unknown client, for
+    /// the reason that names <paramref name="why"/>.</summary>
+    internal static void AssertTheLibraryGotNoTrust(Infrastructure.LoopbackHttpServer prod, Infrastructure.AgentShellRunner.Result r, string why)
+    {
+        Thread.Sleep(100); // a request still in flight
+        Assert.That(prod.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}"), Is.Empty, r.Stderr);
+        Assert.That(prod.Requests.Select(q => q.Path), Has.Member("/before"), $"the untouched tool went through first\n{r.Stderr}");
+        Assert.That(r.Stderr, Does.Contain(why).And.Contain("changed in the run").And.Contain("[rule network:unknown-client-to-production]"));
     }
 
     /// <summary>Skips what this machine cannot run: the filter, and root mode's programs for "kernel".</summary>

@@ -43,24 +43,8 @@ public sealed class LibraryInPlaceTests(string guard) : TrustAtExecFixture(guard
 
     /// <summary>`agentshell run …` in a private mount namespace where <see cref="_copy"/> is the
     /// system's libcurl.</summary>
-    private AgentShellRunner.Result RunWithCopy(string script)
-    {
-        var psi = new ProcessStartInfo(Repo.Setsid) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Home.Dir };
-        foreach (var a in (string[])["--wait", "unshare", "-m", "--propagation", "private", "--", "sh", "-c", "mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\"",
-            "sh", _copy, _lib, Repo.AgentShell, "run", "--connect-guard", Guard, "--profile", Profile, "--audit", Home.AuditLog, "--", "bash", "-c", script])
-            psi.ArgumentList.Add(a);
-        foreach (var (k, v) in Home.Env) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var so = p.StandardOutput.ReadToEndAsync();
-        var se = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(1)))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"the run did not finish in time; stderr so far: {se.Result}");
-        }
-        p.WaitForExit();
-        return new AgentShellRunner.Result(p.ExitCode, so.Result, se.Result);
-    }
+    private AgentShellRunner.Result RunWithCopy(string script) =>
+        RunInOwnMounts("mount --bind \"$1\" \"$2\" && shift 2", [_copy, _lib], script);
 
     [Test]
     public void ACurlWithItsOwnLibraryIsTrusted()

@@ -208,6 +208,18 @@ internal static partial class Interop
             }
         }
 
+        /// <summary>pread at <paramref name="offset"/>, retrying EINTR: bytes read, or -1.</summary>
+        internal static unsafe int PReadAt(int fd, Span<byte> buffer, long offset)
+        {
+            fixed (byte* p = buffer)
+            {
+                nint n;
+                do n = pread_(fd, p, buffer.Length, offset);
+                while (n < 0 && LastErrno == Errno.EINTR);
+                return (int)n;
+            }
+        }
+
         /// <summary>fchmod(2): 0, or the errno.</summary>
         internal static Errno FChmod(int fd, uint mode) => fchmod_(fd, mode) == 0 ? 0 : LastErrno;
 
