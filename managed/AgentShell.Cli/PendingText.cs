@@ -50,7 +50,7 @@ internal static class PendingText
     internal static string RedactAll(JsonElement items)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, AuditJson.WriterOptions))
         {
             w.WriteStartArray();
             foreach (var i in items.EnumerateArray()) WriteRedacted(w, i);

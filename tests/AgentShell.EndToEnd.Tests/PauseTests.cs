@@ -41,6 +41,8 @@ public sealed class PauseTests
         Assert.That(_staging.Requests, Is.Empty, "nothing is sent while the request waits");
         var pending = run.Client("pending", "--json");
         Assert.That(pending.Stdout, Does.Contain($"\"id\":\"{id}\"").And.Contain("\"rule\":\"test.pause:destructive-on-staging\"").And.Contain("\"environment\":\"staging\""));
+        // Readable as the audit log is: a timestamp's '+' as itself, not \u002B.
+        Assert.That(pending.Stdout, Does.Match(@"""\d{4}-\d\d-\d\dT[0-9:.]+\+00:00""").And.Not.Contain("\\u002B"), pending.Stdout);
         var ok = run.Client("approve", id);
         Assert.That(ok.ExitCode, Is.EqualTo(0), ok.Stderr);
         Assert.That(run.WaitForExit(), Is.EqualTo(0));

@@ -69,7 +69,7 @@ internal abstract class AgentDialect
     protected static string Json(Action<Utf8JsonWriter> body)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var w = new Utf8JsonWriter(buffer, AgentShell.Core.Audit.AuditJson.WriterOptions))
         {
             w.WriteStartObject();
             body(w);

@@ -112,7 +112,7 @@ public sealed class CheckVerb
     private static void WriteJson(TextWriter o, IReadOnlyList<CheckedExec> results, Policy policy, IExecContext ctx, bool array)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var w = new Utf8JsonWriter(buffer, AgentShell.Core.Audit.AuditJson.WriterOptions))
         {
             if (array) w.WriteStartArray();
             foreach (var r in results)

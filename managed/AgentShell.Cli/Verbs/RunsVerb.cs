@@ -19,7 +19,7 @@ public sealed class RunsVerb
         if (Json)
         {
             using var stdout = Console.OpenStandardOutput();
-            using (var w = new Utf8JsonWriter(stdout))
+            using (var w = new Utf8JsonWriter(stdout, AgentShell.Core.Audit.AuditJson.WriterOptions))
             {
                 w.WriteStartArray();
                 foreach (var r in runs)

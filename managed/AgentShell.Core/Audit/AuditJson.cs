@@ -19,8 +19,10 @@ public static class AuditJson
     /// <summary>The format version written in <c>"v"</c>.</summary>
     public const int Version = 1;
 
-    // Non-ASCII stays readable (the log is not HTML); control characters and quotes are still escaped.
-    private static readonly JsonWriterOptions WriterOptions = new()
+    /// <summary>How agentshell writes JSON a person may read (the log, --json output): non-ASCII and
+    /// '+', '&lt;', '&amp;' stay as they are (none of it is HTML); control characters and quotes are
+    /// still escaped.</summary>
+    public static readonly JsonWriterOptions WriterOptions = new()
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Indented = false,
