@@ -90,10 +90,30 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
             case PolicyAction.Pause:
                 return Pause(ref n, request, d, ctx, actsOnArguments, tracer);
             default:
+                // Written before the answer, whichever it is: the pipe keeps it for the harness.
                 notifier.WriteOnce(pid, argv, SupervisorRules.ExecRefusal(d, Program(request)) + ScriptNote(request));
-                audit.Note(d, pid, argv, ctx, syscall, AuditOutcome.Blocked);
-                return Verdict.Refuse;
+                bool ends = pid != self.AgentPid && SeizedToEnd(pid, n.id, ctx, tracer);
+                audit.Note(d, pid, argv, ctx, syscall, AuditOutcome.Blocked, seizedTgid: tracer.Tgid);
+                return ends ? Verdict.Continue : Verdict.Refuse;
         }
+    }
+
+    /// <summary>For a refused exec: true when it is seized to be ended at its commit with status 126
+    /// (<see cref="ExecTracer.SeizeToEnd"/>), so that a harness that spawned it keeps its stderr;
+    /// then, and only then, it is answered CONTINUE. Only a program the kernel can run (a regular
+    /// file with an execute bit: another fails as before) from a single-threaded caller: an exec
+    /// ends every other thread of its caller, whose failure with EPERM they survive. That thread
+    /// cannot make another while it waits here.</summary>
+    private bool SeizedToEnd(int pid, ulong notifId, RemoteExecContext ctx, ExecTracer tracer)
+    {
+        if (ctx.ProgramStatus is not { IsRegular: true } st || (st.Permissions & ExecFiles.AnyExecuteBit) == 0) return false;
+        if (ProcessInfo.Threads(pid) != 1) return false;
+        var e = tracer.SeizeToEnd(pid);
+        if (e != 0) return false; // traced already, or gone (then its exit is taken after the answer): EPERM
+        // Checked before the seize: if the task died since, the tid may be another process's now.
+        if (IdValid(listener, notifId)) return true;
+        tracer.Release();
+        return false;
     }
 
     private Verdict Allow(int pid, ulong notifId, Decision d, ExecRequest request, RemoteExecContext ctx, bool actsOnArguments, string syscall, DeferredAudit audit, ExecTracer tracer)
@@ -167,7 +187,16 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
     /// once it is let go.</summary>
     public void AfterAnswer(ExecTracer tracer, DeferredAudit audit)
     {
-        if (tracer.Active) verified.Complete(tracer, audit);
+        if (tracer.Ends)
+        {
+            audit.Noting(tracer.FinishEnding(out _) switch
+            {
+                ExecTracer.Ending.Exited => $"its exec was let commit and ended with status {ExecTracer.RefusedStatus} before its first instruction",
+                ExecTracer.Ending.Killed => "its exec was let commit and killed before its first instruction",
+                _ => "its exec failed in the kernel",
+            });
+        }
+        else if (tracer.Active) verified.Complete(tracer, audit);
     }
 
     private void Unreadable(int pid, in Argv argv, string syscall, DeferredAudit audit)

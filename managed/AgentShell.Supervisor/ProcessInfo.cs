@@ -71,6 +71,21 @@ internal static class ProcessInfo
         return ulong.TryParse(t, out ulong start) ? start : 0;
     }
 
+    /// <summary>The number of threads of <paramref name="tid"/>'s thread group (/proc/TID/stat field 20),
+    /// 0 when unreadable.</summary>
+    internal static int Threads(int tid)
+    {
+        Span<byte> buf = stackalloc byte[StatBytes];
+        var stat = ReadSmall($"/proc/{tid}/stat", buf);
+        int close = stat.LastIndexOf((byte)')');
+        if (close < 0 || close + 2 > stat.Length) return 0;
+        var f = stat[(close + 2)..];
+        var t = f[..0];
+        for (int i = 0; i < 18; i++)
+            if (!Field(ref f, out t)) return 0;
+        return int.TryParse(t, out int n) ? n : 0;
+    }
+
     // /proc/PID/stat is one line of 52 fields, ~350 bytes; 2 KiB holds the longest the kernel can write.
     private const int StatBytes = 2048;
 
