@@ -92,29 +92,16 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
             default:
                 // Written before the answer, whichever it is: the pipe keeps it for the harness.
                 notifier.WriteOnce(pid, argv, SupervisorRules.ExecRefusal(d, Program(request)) + ScriptNote(request));
-                bool ends = pid != self.AgentPid && SeizedToEnd(pid, n.id, ctx, tracer);
+                bool ends = pid != self.AgentPid && tracer.SeizeRefused(pid, Runnable(ctx), listener, n.id);
                 audit.Note(d, pid, argv, ctx, syscall, AuditOutcome.Blocked, seizedTgid: tracer.Tgid);
                 return ends ? Verdict.Continue : Verdict.Refuse;
         }
     }
 
-    /// <summary>For a refused exec: true when it is seized to be ended at its commit with status 126
-    /// (<see cref="ExecTracer.SeizeToEnd"/>), so that a harness that spawned it keeps its stderr;
-    /// then, and only then, it is answered CONTINUE. Only a program the kernel can run (a regular
-    /// file with an execute bit: another fails as before) from a single-threaded caller: an exec
-    /// ends every other thread of its caller, whose failure with EPERM they survive. That thread
-    /// cannot make another while it waits here.</summary>
-    private bool SeizedToEnd(int pid, ulong notifId, RemoteExecContext ctx, ExecTracer tracer)
-    {
-        if (ctx.ProgramStatus is not { IsRegular: true } st || (st.Permissions & ExecFiles.AnyExecuteBit) == 0) return false;
-        if (ProcessInfo.Threads(pid) != 1) return false;
-        var e = tracer.SeizeToEnd(pid);
-        if (e != 0) return false; // traced already, or gone (then its exit is taken after the answer): EPERM
-        // Checked before the seize: if the task died since, the tid may be another process's now.
-        if (IdValid(listener, notifId)) return true;
-        tracer.Release();
-        return false;
-    }
+    /// <summary>True when the decision found the program a file the kernel can run: a regular file
+    /// with an execute bit (a refusal of it can be ended at its commit, ExecTracer.SeizeRefused).</summary>
+    private static bool Runnable(RemoteExecContext ctx) =>
+        ctx.ProgramStatus is { IsRegular: true } st && (st.Permissions & ExecFiles.AnyExecuteBit) != 0;
 
     private Verdict Allow(int pid, ulong notifId, Decision d, ExecRequest request, RemoteExecContext ctx, bool actsOnArguments, string syscall, DeferredAudit audit, ExecTracer tracer)
     {
@@ -249,7 +236,8 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         }
         int tgid = ProcessInfo.Tgid(pid);
         string? cwd = ctx.WorkingDirectory;
-        held.HoldExec(n.id, envs, envs != null || expected != null ? ExecFiles.Of(request) : default, expected, envs != null ? ctx.Reads : null);
+        held.HoldExec(n.id, envs, envs != null || expected != null ? ExecFiles.Of(request) : default, expected, envs != null ? ctx.Reads : null,
+            runnable: pid != self.AgentPid && Runnable(ctx));
         registry.Hold(n.id, pid, (itemId, now) => new PendingItem
         {
             Id = itemId, Created = now, Deadline = now + registry.Timeout, Pid = pid,

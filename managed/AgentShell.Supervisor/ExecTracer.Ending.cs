@@ -49,6 +49,24 @@ internal sealed partial class ExecTracer
         return Interop.Ptrace.Interrupt(tid);
     }
 
+    /// <summary>For a refused exec of <paramref name="tid"/> (notification <paramref name="notifId"/> of
+    /// <paramref name="listener"/>): true when it is seized to be ended at its commit, and then, and
+    /// only then, it may be answered CONTINUE. Only a program the kernel can run
+    /// (<paramref name="runnable"/>: a regular file with an execute bit; another fails as before)
+    /// from a single-threaded caller: an exec ends every other thread of its caller, which a
+    /// failure with EPERM leaves running (that one thread cannot make another while it waits in
+    /// its exec). False: answer EPERM (a task seized but gone is still <see cref="Ends"/>, for
+    /// <see cref="FinishEnding"/> to take its exit).</summary>
+    public bool SeizeRefused(int tid, bool runnable, int listener, ulong notifId)
+    {
+        if (!runnable || ProcessInfo.Threads(tid) != 1) return false;
+        if (SeizeToEnd(tid) != 0) return false; // traced already, or gone
+        // Its notification was checked before the seize: if its task died since, the tid may be another process's now.
+        if (Interop.Seccomp.IdValid(listener, notifId)) return true;
+        Release();
+        return false;
+    }
+
     /// <summary>After the CONTINUE: waits until the exec commits, fails or the task dies, and ends a
     /// committed exec at its exec event. <paramref name="pid"/>: the task.</summary>
     public Ending FinishEnding(out int pid)

@@ -46,19 +46,35 @@ public sealed class ShellSpawningHarnessTests(string guard)
         Assert.That(_prod.Requests.Select(q => q.Method), Is.EqualTo(new[] { "GET" }), "the DELETE was not sent");
     }
 
+    private const string PythonHarness = """
+        import subprocess, sys
+        for cmd in sys.argv[1:]:
+            r = subprocess.run(cmd, shell=True, capture_output=True)
+            print("rc", r.returncode, repr(r.stdout))
+            for line in r.stderr.decode().splitlines():
+                print("err", line)
+        """;
+
     [Test]
     public void PythonSubprocessWithShellTrueReadsTheReasonAndStatus126()
     {
-        const string Harness = """
-            import subprocess, sys
-            for cmd in sys.argv[1:]:
-                r = subprocess.run(cmd, shell=True, capture_output=True)
-                print("rc", r.returncode, repr(r.stdout))
-                for line in r.stderr.decode().splitlines():
-                    print("err", line)
-            """;
-        var r = Run("python3", "-c", Harness, Get, Delete);
+        var r = Run("python3", "-c", PythonHarness, Get, Delete);
         AssertGetRanAndDeleteEnded(r, "rc 0 b'ok\\n'", "rc 126 b''");
+    }
+
+    [Test]
+    public void APausedShellLeftUnansweredReachesTheHarnessAs126WithItsLine()
+    {
+        // A held exec that times out is refused like a block: ended at its commit, its line kept.
+        using var staging = new LoopbackHttpServer("127.0.0.3");
+        var r = AgentShellRunner.Run(["run", "-q", "--connect-guard", guard, "--profile", Repo.DemoProfile, "--profile", Repo.PauseProfile, "--pause-timeout", "1",
+            "--", "python3", "-c", PythonHarness, $"{Repo.Which("curl")} -sS -X DELETE {staging.Url("/volumes/9")}"]);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines[0], Is.EqualTo("rc 126 b''"), r.Stdout);
+        Assert.That(lines.Count(l => l.StartsWith("err agentshell: no answer in 1s: curl DELETE", StringComparison.Ordinal) && l.Contains("[rule test.pause:destructive-on-staging]")),
+            Is.EqualTo(1), r.Stdout);
+        Assert.That(staging.Requests, Is.Empty);
     }
 
     [TestCase("spawnSync")]
