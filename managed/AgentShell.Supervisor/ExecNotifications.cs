@@ -92,9 +92,13 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
             default:
                 // Written before the answer, whichever it is: the pipe keeps it for the harness.
                 notifier.WriteOnce(pid, argv, SupervisorRules.ExecRefusal(d, Program(request)) + ScriptNote(request));
-                bool ends = pid != self.AgentPid && tracer.SeizeRefused(pid, Runnable(ctx), listener, n.id);
+                // A PATH search's miss is answered as the kernel would: execvp(3) gives up at the
+                // first error other than ENOENT, EACCES and a few more, and at an EPERM here would
+                // never reach the file that exists, whose exec is the one ended at its commit.
+                bool missing = ctx.ProgramMissing;
+                bool ends = !missing && tracer.SeizeRefused(pid, Runnable(ctx), listener, n.id);
                 audit.Note(d, pid, argv, ctx, syscall, AuditOutcome.Blocked, seizedTgid: tracer.Tgid);
-                return ends ? Verdict.Continue : Verdict.Refuse;
+                return missing ? Verdict.Result(ENOENT) : ends ? Verdict.Continue : Verdict.Refuse;
         }
     }
 
@@ -237,7 +241,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         int tgid = ProcessInfo.Tgid(pid);
         string? cwd = ctx.WorkingDirectory;
         held.HoldExec(n.id, envs, envs != null || expected != null ? ExecFiles.Of(request) : default, expected, envs != null ? ctx.Reads : null,
-            runnable: pid != self.AgentPid && Runnable(ctx));
+            runnable: Runnable(ctx));
         registry.Hold(n.id, pid, (itemId, now) => new PendingItem
         {
             Id = itemId, Created = now, Deadline = now + registry.Timeout, Pid = pid,

@@ -108,6 +108,25 @@ public sealed class ShellSpawningHarnessTests(string guard)
         AgentShellRunner.Run(new[] { "run", "-q", "--connect-guard", guard, "--profile", Repo.DemoProfile, "--" }.Concat(command), stdin: stdin);
 
     [Test]
+    public void ASpawnThatSearchesPathReachesTheProgramAndReads126()
+    {
+        // execvp(3) (Node's spawn of "curl") tries each PATH directory and gives up at the first
+        // error other than ENOENT and a few: the refused misses say ENOENT, the file that exists is
+        // ended at its commit. The reason is written once.
+        var missing = Path.Combine(Path.GetTempPath(), $"agentshell-no-such-dir-{Guid.NewGuid():N}");
+        const string Harness = """
+            const r = require("child_process").spawnSync("curl", process.argv.slice(1));
+            console.log("rc", r.status, r.error ? r.error.code : "-", JSON.stringify(String(r.stderr)));
+            """;
+        var r = Run("/usr/bin/env", $"PATH={missing}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", Repo.Which("node"), "-e", Harness, "--",
+            "-sS", "-X", "DELETE", _prod.Url("/volumes/1"));
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
+        Assert.That(r.Stdout, Does.StartWith("rc 126 - \"agentshell: blocked curl DELETE"));
+        Assert.That(r.Stdout.Split(Rule).Length - 1, Is.EqualTo(1), r.Stdout);
+        Assert.That(_prod.Requests, Is.Empty);
+    }
+
+    [Test]
     public void AShellTypedIntoPrintsTheReasonOnceAndStatus126()
     {
         // Commands typed into a supervised bash (read from its stdin, unseen at its exec): bash

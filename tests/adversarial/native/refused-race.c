@@ -15,7 +15,7 @@
  * (ran: the refused image ran code of its own), or its exec failed with EPERM (refused); W: the
  * tries where a write into its vDSO landed; M: tries where it was gone before a write was tried.
  * Every syscall is checked; a failure exits 2. */
-#define _GNU_SOURCE
+#include "race.h"
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,36 +29,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#define DIE(what) do { fprintf(stderr, "refused-race: %s: %s\n", (what), strerror(errno)); exit(2); } while (0)
-
-static void pin(pid_t pid, int cpu)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(pid, sizeof set, &set) < 0)
-        DIE("sched_setaffinity");
-}
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-/* Offset of the first `syscall` (0f 05) in our own vDSO: every 64-bit process maps the same image. */
-static long gadget_offset(void)
-{
-    const unsigned char *v = (const unsigned char *)getauxval(AT_SYSINFO_EHDR);
-    if (v == NULL)
-        return -1;
-    for (long i = 0; i + 1 < 2 * 4096; i++)
-        if (v[i] == 0x0f && v[i + 1] == 0x05)
-            return i;
-    return -1;
-}
 
 /* True once the child's exec committed (its name is curl) and while it is not a zombie. */
 static int committed(pid_t c, int *gone)
