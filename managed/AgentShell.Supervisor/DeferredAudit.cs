@@ -41,6 +41,12 @@ internal sealed class DeferredAudit(AuditRecorder recorder)
         _captured = false;
     }
 
+    /// <summary>Adds <paramref name="note"/> to the noted record's reason (how a refused exec ended).</summary>
+    public void Noting(string note)
+    {
+        if (_decision is { } d) _decision = d.WithNote(note);
+    }
+
     /// <summary>The stat of <paramref name="tid"/> read for this exec's check (root mode's kernel
     /// check, to name its parent if it is killed): its record's chain uses it instead of a read of
     /// its own. PERF: one /proc/PID/stat (open, read, close) per parsed exec in root mode.</summary>

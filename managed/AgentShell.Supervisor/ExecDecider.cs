@@ -185,6 +185,7 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         {
             remote.Program = kind;
             remote.ProgramStatus = stated ? st : null;
+            remote.ProgramMissing = request.Pid > 0 && missing;
             remote.Identified = identified ? new(identifiedAs) : null;
         }
         (string Interpreter, string? Argument)? shebang = kind is { Interpreter: { } interp } k ? (interp, k.Argument) : null;

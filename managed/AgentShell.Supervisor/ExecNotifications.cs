@@ -90,11 +90,22 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
             case PolicyAction.Pause:
                 return Pause(ref n, request, d, ctx, actsOnArguments, tracer);
             default:
+                // Written before the answer, whichever it is: the pipe keeps it for the harness.
                 notifier.WriteOnce(pid, argv, SupervisorRules.ExecRefusal(d, Program(request)) + ScriptNote(request));
-                audit.Note(d, pid, argv, ctx, syscall, AuditOutcome.Blocked);
-                return Verdict.Refuse;
+                // A PATH search's miss is answered as the kernel would: execvp(3) gives up at the
+                // first error other than ENOENT, EACCES and a few more, and at an EPERM here would
+                // never reach the file that exists, whose exec is the one ended at its commit.
+                bool missing = ctx.ProgramMissing;
+                bool ends = !missing && tracer.SeizeRefused(pid, Runnable(ctx), listener, n.id);
+                audit.Note(d, pid, argv, ctx, syscall, AuditOutcome.Blocked, seizedTgid: tracer.Tgid);
+                return missing ? Verdict.Result(ENOENT) : ends ? Verdict.Continue : Verdict.Refuse;
         }
     }
+
+    /// <summary>True when the decision found the program a file the kernel can run: a regular file
+    /// with an execute bit (a refusal of it can be ended at its commit, ExecTracer.SeizeRefused).</summary>
+    private static bool Runnable(RemoteExecContext ctx) =>
+        ctx.ProgramStatus is { IsRegular: true } st && (st.Permissions & ExecFiles.AnyExecuteBit) != 0;
 
     private Verdict Allow(int pid, ulong notifId, Decision d, ExecRequest request, RemoteExecContext ctx, bool actsOnArguments, string syscall, DeferredAudit audit, ExecTracer tracer)
     {
@@ -167,7 +178,16 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
     /// once it is let go.</summary>
     public void AfterAnswer(ExecTracer tracer, DeferredAudit audit)
     {
-        if (tracer.Active) verified.Complete(tracer, audit);
+        if (tracer.Ends)
+        {
+            audit.Noting(tracer.FinishEnding(out _) switch
+            {
+                ExecTracer.Ending.Exited => $"its exec was let commit and ended with status {ExecTracer.RefusedStatus} before its first instruction",
+                ExecTracer.Ending.Killed => "its exec was let commit and killed before its first instruction",
+                _ => "its exec failed in the kernel",
+            });
+        }
+        else if (tracer.Active) verified.Complete(tracer, audit);
     }
 
     private void Unreadable(int pid, in Argv argv, string syscall, DeferredAudit audit)
@@ -220,7 +240,8 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
         }
         int tgid = ProcessInfo.Tgid(pid);
         string? cwd = ctx.WorkingDirectory;
-        held.HoldExec(n.id, envs, envs != null || expected != null ? ExecFiles.Of(request) : default, expected, envs != null ? ctx.Reads : null);
+        held.HoldExec(n.id, envs, envs != null || expected != null ? ExecFiles.Of(request) : default, expected, envs != null ? ctx.Reads : null,
+            runnable: Runnable(ctx));
         registry.Hold(n.id, pid, (itemId, now) => new PendingItem
         {
             Id = itemId, Created = now, Deadline = now + registry.Timeout, Pid = pid,

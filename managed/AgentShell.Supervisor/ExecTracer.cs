@@ -14,7 +14,7 @@ namespace AgentShell.Supervisor;
 /// production is made non-dumpable at its exec stop (prctl(PR_SET_DUMPABLE, 0) run in it through
 /// the vDSO's syscall instruction), so that no other process of the tree can ptrace it, read or
 /// write its memory or take its file descriptors: the kernel refuses them all.</summary>
-internal sealed class ExecTracer
+internal sealed partial class ExecTracer
 {
     private const int SIGKILL = 9, SIGTRAP = 5;
     private const ulong NR_prctl = 157;
@@ -112,6 +112,7 @@ internal sealed class ExecTracer
         ThawTree();
         int tid = _tid;
         _tid = _current = 0;
+        _ending = false;
         _expected = null;
         if (tid == 0 || WaitTracee(tid, out var si) != 0) return; // gone: its exit was taken, or it has none
         if (si.si_code is CLD_EXITED or CLD_KILLED or CLD_DUMPED) return;
@@ -158,12 +159,7 @@ internal sealed class ExecTracer
         {
             // Any tracee of this thread: a non-leader's exec reports under the leader's pid.
             if (WaitTracee(0, out var si) != 0) { _current = 0; return Outcome.NotCommitted; } // ECHILD: gone (and reaped)
-            if (si.si_pid != tid && si.si_pid != _tgid)
-            {
-                // Left over from a check abandoned on an error: it was killed; take its exit.
-                if (si.si_code is not (CLD_EXITED or CLD_KILLED or CLD_DUMPED)) Interop.Process.kill(si.si_pid, SIGKILL);
-                continue;
-            }
+            if (LeftOver(si, tid, _tgid)) continue;
             if (si.si_code is CLD_EXITED or CLD_KILLED or CLD_DUMPED) { _current = 0; return Outcome.NotCommitted; }
             pid = _current = si.si_pid;
             int sig = si.si_status & 0xff, ev = si.si_status >> 8;
@@ -201,6 +197,15 @@ internal sealed class ExecTracer
         }
     }
 
+    /// <summary>True for a stop or exit of a tracee left over from a check abandoned on an error (it
+    /// was killed): its exit is taken, nothing else done.</summary>
+    private static bool LeftOver(in siginfo si, int tid, int tgid)
+    {
+        if (si.si_pid == tid || si.si_pid == tgid) return false;
+        if (si.si_code is not (CLD_EXITED or CLD_KILLED or CLD_DUMPED)) Interop.Process.kill(si.si_pid, SIGKILL);
+        return true;
+    }
+
     private static void Detach(int pid, int sig)
     {
         var e = Interop.Ptrace.Detach(pid, sig);
@@ -214,6 +219,7 @@ internal sealed class ExecTracer
     {
         int pid = _current != 0 ? _current : _tid;
         _tid = _current = 0;
+        _ending = false;
         _expected = null;
         if (pid != 0) Interop.Process.kill(pid, SIGKILL);
         ThawTree();

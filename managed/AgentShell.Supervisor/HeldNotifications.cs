@@ -20,14 +20,15 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
     // Requests and connections held at the wire: how each is answered, and whether it still waits.
     private readonly ConcurrentDictionary<ulong, (Action<bool> Answer, Func<bool> Waiting)> _wire = new();
     // Held execs: what each one's process may connect to if it is approved, and what it must commit.
-    private readonly ConcurrentDictionary<ulong, (string[]? Envs, ExecFiles Files, CommittedExec? Expected, ConfigReads? Reads)> _execs = new();
+    private readonly ConcurrentDictionary<ulong, (string[]? Envs, ExecFiles Files, CommittedExec? Expected, ConfigReads? Reads, bool Runnable)> _execs = new();
     // Held connects (seccomp mode): the socket and the address the person is shown.
     private readonly ConcurrentDictionary<ulong, (int SockFd, byte[] Sockaddr)> _connects = new();
 
     /// <summary>Remembers what a held exec's process may connect to once approved, and what it must
-    /// commit then (null: its decision did not rest on its arguments).</summary>
-    public void HoldExec(ulong notifId, string[]? envs, ExecFiles files, CommittedExec? expected, ConfigReads? reads = null) =>
-        _execs[notifId] = (envs, files, expected, reads);
+    /// commit then (null: its decision did not rest on its arguments). <paramref name="runnable"/>: a
+    /// refusal of it may be ended at its commit (<see cref="ExecTracer.SeizeRefused"/>).</summary>
+    public void HoldExec(ulong notifId, string[]? envs, ExecFiles files, CommittedExec? expected, ConfigReads? reads = null, bool runnable = false) =>
+        _execs[notifId] = (envs, files, expected, reads, runnable);
 
     /// <summary>Remembers the socket and the checked sockaddr of a held connect: if approved, it is
     /// connected there by the supervisor, not continued.</summary>
@@ -99,7 +100,8 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
         // This thread seizes the task when the approved exec must be checked: it is the tracer
         // until the exec commits or fails.
         var tracer = new ExecTracer();
-        if (_execs.TryRemove(notifId, out var held) && allow)
+        bool exec = _execs.TryRemove(notifId, out var held);
+        if (exec && allow)
         {
             try
             {
@@ -113,9 +115,13 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
                 allow = false;
             }
         }
-        var e = allow ? Send(listener, notifId, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE) : Send(listener, notifId, -EPERM, 0);
+        // Denied or timed out: ended at its commit where it can be (the line written above stays in
+        // the pipe of a harness that spawned it), else EPERM.
+        bool ends = exec && !allow && tracer.SeizeRefused(pid, held.Runnable, listener, notifId);
+        var e = allow || ends ? Send(listener, notifId, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE) : Send(listener, notifId, -EPERM, 0);
         if (e != 0 && e != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {e}");
-        if (tracer.Active) verified.Complete(tracer);
+        if (tracer.Ends) tracer.FinishEnding(out _);
+        else if (tracer.Active) verified.Complete(tracer);
     }
 
     /// <inheritdoc/>

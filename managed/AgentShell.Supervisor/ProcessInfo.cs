@@ -58,7 +58,15 @@ internal static class ProcessInfo
 
     /// <summary>When <paramref name="pid"/> started (clock ticks since boot, /proc/PID/stat field 22):
     /// with the pid, it names one process, not a later one that reuses the pid. 0 when unreadable.</summary>
-    internal static ulong StartTime(int pid)
+    internal static ulong StartTime(int pid) => StatNumber(pid, 22);
+
+    /// <summary>The number of threads of <paramref name="tid"/>'s thread group (/proc/TID/stat field 20),
+    /// 0 when unreadable.</summary>
+    internal static int Threads(int tid) => (int)StatNumber(tid, 20);
+
+    /// <summary>Field <paramref name="field"/> (numbered as proc(5) does, 3 or more) of /proc/PID/stat
+    /// as a number, 0 when unreadable.</summary>
+    private static ulong StatNumber(int pid, int field)
     {
         Span<byte> buf = stackalloc byte[StatBytes];
         var stat = ReadSmall($"/proc/{pid}/stat", buf);
@@ -66,9 +74,9 @@ internal static class ProcessInfo
         if (close < 0 || close + 2 > stat.Length) return 0;
         var f = stat[(close + 2)..];
         var t = f[..0];
-        for (int i = 0; i < 20; i++)
+        for (int i = 2; i < field; i++)
             if (!Field(ref f, out t)) return 0;
-        return ulong.TryParse(t, out ulong start) ? start : 0;
+        return ulong.TryParse(t, out ulong n) ? n : 0;
     }
 
     // /proc/PID/stat is one line of 52 fields, ~350 bytes; 2 KiB holds the longest the kernel can write.

@@ -47,6 +47,7 @@ internal sealed class RemoteExecContext : IExecContext
         EnvironmentUnreadable = false;
         Program = null;
         ProgramStatus = null;
+        ProgramMissing = false;
         Identified = null;
         _readSince = 0;
         _reads?.Clear();
@@ -75,6 +76,10 @@ internal sealed class RemoteExecContext : IExecContext
     /// <summary>The status of this exec's program as the decision found it (fstat of the file it
     /// opened, else a stat of its path); null when nothing was there or it was not looked at.</summary>
     internal FileStatus? ProgramStatus { get; set; }
+
+    /// <summary>True when the decision's look at this exec's program found nothing there (ENOENT,
+    /// ENOTDIR, or a path that could be neither opened nor stated): a PATH search's miss.</summary>
+    internal bool ProgramMissing { get; set; }
 
     /// <summary>What the decision found this exec's program to be by its content (<see
     /// cref="Network.ExecutableIdentity.Identify(int, in FileStatus)"/> of the file it opened, a

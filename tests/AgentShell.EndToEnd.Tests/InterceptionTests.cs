@@ -34,11 +34,12 @@ public sealed class InterceptionTests
     {
         Assert.That(_prod.Requests, Is.Empty, "the production server must have received nothing");
         Assert.That(r.Stderr, Does.Contain($"agentshell: blocked curl DELETE {_prod.Url("/volumes/1")} (production) [rule demo.http:delete-on-production]"));
-        Assert.That(r.Stderr, Does.Contain("Operation not permitted"));
+        // Ended at its commit (status 126), not failed: no shell or launcher reports a failed exec.
+        Assert.That(r.Stderr, Does.Not.Contain("Operation not permitted"));
     }
 
     [Test]
-    public void CurlDeleteToProductionFailsWithEpermAndTheServerSeesNothing()
+    public void CurlDeleteToProductionIsRefusedAndTheServerSeesNothing()
     {
         var r = AgentShellRunner.Supervise(_curl, "-sS", "-X", "DELETE", _prod.Url("/volumes/1"));
         Assert.That(r.ExitCode, Is.EqualTo(126), r.Stderr);
@@ -85,7 +86,7 @@ public sealed class InterceptionTests
         // The lexer cannot see through $(…) building the method; the kernel shows curl's final argv.
         var r = AgentShellRunner.Supervise("bash", "-c", $"m=$(printf 'DEL%sTE' E); {_curl} -sS -X \"$m\" {_prod.Url("/volumes/1")}; echo after=$?");
         AssertBlocked(r);
-        Assert.That(r.Stdout, Does.Contain("after=126"), "bash saw the exec fail and went on");
+        Assert.That(r.Stdout, Does.Contain("after=126"), "bash saw the command end with 126 and went on");
     }
 
     [Test]

@@ -17,21 +17,19 @@ public sealed class PathSearchAuditTests
         try
         {
             var audit = Path.Combine(tmp, "audit.jsonl");
-            // Python's subprocess tries execve in each PATH directory and goes on after a refusal:
-            // two directories without curl, then the real one.
+            // Python's subprocess tries execve in each PATH directory: two directories without curl
+            // (a refused miss is answered ENOENT), then the real one, ended at its commit (126).
             string path = $"{tmp}/none1:{tmp}/none2:{Path.GetDirectoryName(Repo.Which("curl"))}:/usr/bin:/bin";
             string script = $$"""
                 import subprocess
                 subprocess.run(['curl', '-sS', '-o', '/dev/null', '{{prod.Url("/volumes/1")}}'])
-                try:
-                    subprocess.run(['curl', '-sS', '-X', 'DELETE', '{{prod.Url("/volumes/1")}}'])
-                except PermissionError:
-                    print('refused')
+                r = subprocess.run(['curl', '-sS', '-X', 'DELETE', '{{prod.Url("/volumes/1")}}'])
+                print('refused', r.returncode)
                 """;
             var r = AgentShellRunner.Run(["run", "-q", "--audit", audit, "--profile", Repo.DemoProfile, "--", Repo.Python, "-c", script],
                 env: new Dictionary<string, string> { ["PATH"] = path });
             Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
-            Assert.That(r.Stdout, Does.Contain("refused"));
+            Assert.That(r.Stdout, Does.Contain("refused 126"));
             var rows = File.ReadLines(audit).Select(l => JsonDocument.Parse(l).RootElement)
                 .Where(e => e.GetProperty("argv")[0].GetString()!.EndsWith("curl", StringComparison.Ordinal)).ToList();
             var outcomes = rows.Select(e => e.GetProperty("outcome").GetString()).ToList();

@@ -33,6 +33,14 @@ public sealed class Decision
     /// (never the secret), or null when its targets did.</summary>
     public string? Credential { get; init; }
 
+    /// <summary>This decision with <paramref name="note"/> added to its reason (what became of the
+    /// command, for its audit record).</summary>
+    public Decision WithNote(string note) => new()
+    {
+        Action = Action, RuleId = RuleId, Reason = Reason.Length > 0 ? $"{Reason} ({note})" : note, Explanation = Explanation,
+        Intent = Intent, Target = Target, Environment = Environment, MatchedBy = MatchedBy, Credential = Credential,
+    };
+
     /// <summary>"curl DELETE http://h/x (production) [rule r]", or "(production credential railway-root)"
     /// when a credential decided. Secrets in the summary (a URL's password) are masked.</summary>
     public string Describe() =>

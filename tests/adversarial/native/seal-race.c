@@ -26,7 +26,7 @@
  * ran (curl exited), failed (EPERM), or the child died of a signal (killed at its check); W: how
  * many of the final writes the kernel accepted. Whether a DELETE reached production is for the
  * server the test runs to say. Every syscall is checked; a failure exits 2. */
-#define _GNU_SOURCE
+#include "race.h"
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -41,36 +41,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#define DIE(what) do { fprintf(stderr, "seal-race: %s: %s\n", (what), strerror(errno)); exit(2); } while (0)
-
-static void pin(pid_t pid, int cpu)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(pid, sizeof set, &set) < 0)
-        DIE("sched_setaffinity");
-}
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-/* Offset of the first `syscall` (0f 05) in our own vDSO: every 64-bit process maps the same image. */
-static long gadget_offset(void)
-{
-    const unsigned char *v = (const unsigned char *)getauxval(AT_SYSINFO_EHDR);
-    if (v == NULL)
-        return -1;
-    for (long i = 0; i + 1 < 2 * 4096; i++)
-        if (v[i] == 0x0f && v[i + 1] == 0x05)
-            return i;
-    return -1;
-}
 
 /* /proc/PID/stat of the child: its state, its minor faults (they grow once its own code runs:
  * the tracer's reads of its memory are counted to the tracer) and, while its memory may be read,
@@ -117,16 +87,7 @@ static int try_once(const char *mode, const char *curl, const char *url, long go
     for (int i = 0; i < 6; i++)
         method_off += strlen(av[i]) + 1;
 
-    pid_t c = fork();
-    if (c < 0)
-        DIE("fork");
-    if (c == 0) {
-        pin(0, 0);
-        if (setpriority(PRIO_PROCESS, 0, 19) < 0)
-            DIE("setpriority");
-        execve(curl, av, ev);
-        _exit(errno == EPERM ? 100 : 101);
-    }
+    pid_t c = start_exec(curl, av, ev);
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", c);
     int sfd = open(path, O_RDONLY | O_CLOEXEC);
@@ -159,15 +120,8 @@ static int try_once(const char *mode, const char *curl, const char *url, long go
             mem = open(path, O_RDWR | O_CLOEXEC);
         }
         if (strcmp(mode, "gadget") == 0 && mem >= 0) {
-            unsigned long aux[64];
-            snprintf(path, sizeof path, "/proc/%d/auxv", c);
-            int afd = open(path, O_RDONLY | O_CLOEXEC);
-            ssize_t n = afd >= 0 ? read(afd, aux, sizeof aux) : -1;
-            if (afd >= 0)
-                close(afd);
-            for (ssize_t i = 0; i + 1 < n / 8 && aux[i] != AT_NULL; i += 2)
-                if (aux[i] == AT_SYSINFO_EHDR)
-                    gadget = aux[i + 1] + goff;
+            unsigned long vdso = vdso_of(c);
+            gadget = vdso != 0 ? vdso + goff : 0;
         }
         /* 2. The tracer resumes it for the seal's first step (the gadget's bytes and, before the
          * fix, its argv already checked): it waits for CPU 0. */
@@ -200,15 +154,7 @@ static int try_once(const char *mode, const char *curl, const char *url, long go
     if (mem >= 0)
         close(mem);
     close(sfd);
-    /* The race is over: off the spinner's CPU, so that curl (at nice 19) finishes in its usual time.
-     * It may be gone already (ESRCH). */
-    cpu_set_t any;
-    CPU_ZERO(&any);
-    CPU_SET(1, &any);
-    sched_setaffinity(c, sizeof any, &any);
-    int st;
-    if (waitpid(c, &st, 0) < 0)
-        DIE("waitpid");
+    int st = finish_exec(c);
     return WIFSIGNALED(st) ? 2 : WEXITSTATUS(st) == 100 ? 1 : 0;
 }
 
@@ -220,25 +166,12 @@ int main(int argc, char **argv)
     }
     int n = atoi(argv[2]);
     setvbuf(stdout, NULL, _IONBF, 0);
-    long goff = gadget_offset();
-    if (goff < 0) {
-        fprintf(stderr, "seal-race: no syscall instruction in the vDSO\n");
-        return 2;
-    }
-    pid_t spinner = fork();
-    if (spinner < 0)
-        DIE("fork");
-    if (spinner == 0) {
-        pin(0, 0);
-        for (;;) {
-        }
-    }
-    pin(0, 1);
+    long goff = need_gadget();
+    pid_t spinner = start_spinner();
     int counts[3] = {0, 0, 0}, wrote = 0, missed = 0;
     for (int i = 0; i < n; i++)
         counts[try_once(argv[1], argv[3], argv[4], goff, &wrote, &missed)]++;
-    kill(spinner, SIGKILL);
-    waitpid(spinner, NULL, 0);
+    stop_spinner(spinner);
     printf("tries %d ran %d refused %d killed %d wrote %d missed %d\n", n, counts[0], counts[1], counts[2], wrote, missed);
     return 0;
 }
