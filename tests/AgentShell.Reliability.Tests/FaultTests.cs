@@ -47,7 +47,8 @@ public sealed class FaultTests
                 print(run(['curl', '-s', '-X', 'DELETE', 'https://backboard.railway.app/graphql/v2']), flush=True)
             print(run(['/bin/echo', 'after']), flush=True)
             """]);
-        Assert.That(r.Stdout, Is.EqualTo("errno1\nerrno1\nerrno1\nafter\nrc=0\n"), r.Stderr);
+        // Each refused exec is ended at its commit with 126 (ExecTracer.Ending), as a shell reports "could not run".
+        Assert.That(r.Stdout, Is.EqualTo("rc=126\nrc=126\nrc=126\nafter\nrc=0\n"), r.Stderr);
         Assert.That(r.Stderr, Does.Contain("cannot write the audit log /dev/full"));
         Assert.That(r.Stderr, Does.Contain("railway.graphql:destructive-call"));
     }
@@ -89,7 +90,8 @@ public sealed class FaultTests
         Assert.That(run.Client("pending", "--json").Stdout, Does.Contain(id), "still waiting: half a message approves nothing");
         Assert.That(run.Client("deny", id).ExitCode, Is.EqualTo(0), "the control socket still answers");
         Assert.That(run.WaitForExit(60), Is.EqualTo(0));
-        Assert.That(run.Stdout, Is.EqualTo("errno1\nafter\nrc=0\n"), run.Stderr);
+        Assert.That(run.Stdout, Is.EqualTo("rc=126\nafter\nrc=0\n"), run.Stderr);
+        Assert.That(run.Stderr, Does.Contain($"agentshell: denied by"), "ended by the person's deny, not by the partial messages");
     }
 
     /// <summary>The forked child at the bottom of the chain of live processes whose command lines hold
