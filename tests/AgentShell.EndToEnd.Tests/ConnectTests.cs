@@ -42,7 +42,7 @@ public sealed class ConnectTests(string guard)
         Directory.Delete(_tmp, true);
     }
 
-    private static string PyDelete(string url) =>
+    internal static string PyDelete(string url) =>
         $"import urllib.request\ntry:\n    r = urllib.request.urlopen(urllib.request.Request('{url}', method='DELETE')); print('status', r.status)\nexcept Exception as e:\n    print('error', getattr(getattr(e, 'reason', e), 'errno', e))";
 
     private BackgroundRun Run(int timeout, params string[] command) =>
@@ -168,58 +168,6 @@ public sealed class ConnectTests(string guard)
         Assert.That(listed.Stderr, Does.Contain("connect ::1:").Or.Contain("connect [::1]:"));
         var plain = AgentShellRunner.Run(RunArgs("--", Repo.Python, "-c", py));
         Assert.That(plain.Stdout.Trim(), Is.EqualTo("connected"), plain.Stderr);
-    }
-
-    [Test]
-    public void AProfileCanNameAClientOfProduction()
-    {
-        var python = new FileInfo(Repo.Python).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Repo.Python;
-        var profile = Path.Combine(_tmp, "clients.json");
-        File.WriteAllText(profile, $$"""{ "Description": "test: python is a known client", "Network": { "Clients": { "production": ["{{python}}"] } } }""");
-        var r = AgentShellRunner.Run(RunArgs("--profile", Repo.DemoProfile, "--profile", profile, "--", Repo.Python, "-c", PyDelete(_prod.Url("/volumes/1"))));
-        Assert.That(r.Stdout.Trim(), Is.EqualTo("status 200"), r.Stderr);
-        Assert.That(_prod.Requests.Count, Is.EqualTo(1));
-    }
-
-    /// <summary>A named client still reaches production when unknown clients are blocked. Root mode's
-    /// kernel refused every untrusted production connect itself there, before the supervisor could
-    /// look at the profile's clients; the look-alike, another program, stays blocked.</summary>
-    [Test]
-    public void ANamedClientReachesProductionWhenUnknownClientsAreBlocked()
-    {
-        var python = new FileInfo(Repo.Python).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Repo.Python;
-        var profile = Path.Combine(_tmp, "clients-block.json");
-        File.WriteAllText(profile, $$"""{ "Description": "test: python is a known client, others blocked", "Network": { "UnknownClientToProduction": "block", "Clients": { "production": ["{{python}}"] } } }""");
-        var r = AgentShellRunner.Run(RunArgs("--profile", Repo.DemoProfile, "--profile", profile, "--", Repo.Python, "-c", PyDelete(_prod.Url("/volumes/1"))));
-        Assert.That(r.Stdout.Trim(), Is.EqualTo("status 200"), r.Stderr);
-        Assert.That(_prod.Requests.Count, Is.EqualTo(1));
-        var perl = AgentShellRunner.Run(RunArgs("--profile", Repo.DemoProfile, "--profile", profile, "--", "perl", "-MIO::Socket::INET", "-e",
-            // Root mode's gate takes the connect and then resets it: the answer is what a read gets.
-            $"my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.2', PeerPort => {new Uri(_prod.Url("/")).Port}) or do {{ print 'refused'; exit }};" +
-            " print $s \"DELETE /volumes/1 HTTP/1.0\\r\\n\\r\\n\"; my $l = <$s>; print defined $l ? 'answered' : 'refused'"));
-        Assert.That(perl.Stdout.Trim(), Is.EqualTo("refused"), perl.Stderr);
-        Assert.That(perl.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
-        Assert.That(_prod.Requests.Count, Is.EqualTo(1), "perl sent nothing");
-    }
-
-    /// <summary>A named client's datagrams reach production too. Root mode refused every one of them
-    /// (a datagram cannot wait at the gate, and the kernel does not know named clients); now the
-    /// first is refused while the sender is checked and the next go, as a trusted tool's do.</summary>
-    [Test]
-    public void ANamedClientsDatagramsReachProduction()
-    {
-        var python = new FileInfo(Repo.Python).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Repo.Python;
-        using var udp = new System.Net.Sockets.UdpClient(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
-        int port = ((IPEndPoint)udp.Client.LocalEndPoint!).Port;
-        var profile = Path.Combine(_tmp, "clients-udp.json");
-        File.WriteAllText(profile, $$"""{ "Description": "test: python is a known client", "Network": { "Clients": { "production": ["{{python}}"] } } }""");
-        var py = $"import socket, time\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nfor i in range(3):\n    try:\n        s.sendto(b'x', ('127.0.0.2', {port})); print('sent')\n    except OSError as e:\n        print('error', e.errno)\n    time.sleep(0.2)";
-        var r = AgentShellRunner.Run(RunArgs("--profile", Repo.DemoProfile, "--profile", profile, "--", Repo.Python, "-c", py));
-        var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.That(lines, Is.EqualTo(guard == "kernel" ? new[] { "error 1", "sent", "sent" } : new[] { "sent", "sent", "sent" }), r.Stderr);
-        Thread.Sleep(100);
-        Assert.That(udp.Available, Is.GreaterThan(0), r.Stderr);
-        if (guard == "kernel") Assert.That(r.Stderr, Does.Contain("[rule supervisor:trusted-datagram-checked]"), r.Stderr);
     }
 
     [Test]
