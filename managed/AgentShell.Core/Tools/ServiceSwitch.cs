@@ -33,24 +33,29 @@ public static class ServiceSwitch
         "services", "service", "apps", "app", "sites", "site", "instances", "clusters", "databases", "servers", "environments", "zones",
     };
 
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> SwitchesSpan = Switches.GetAlternateLookup<ReadOnlySpan<char>>(),
+        OnVerbsSpan = OnVerbs.GetAlternateLookup<ReadOnlySpan<char>>(), ServicesSpan = Services.GetAlternateLookup<ReadOnlySpan<char>>();
+
     /// <summary>Terminate when the request to <paramref name="path"/> with <paramref name="body"/>
     /// (may be null) takes a service out of use, else null.</summary>
     public static Effect? Of(string? path, string? body, string token, List<Evidence> evidence)
     {
         if (string.IsNullOrEmpty(path) || path.Length < 4) return null;
         int q = path.AsSpan().IndexOfAny('?', '#');
-        var p = (q >= 0 ? path[..q] : path).TrimEnd('/');
+        var p = (q >= 0 ? path.AsSpan(0, q) : path.AsSpan()).TrimEnd('/');
         int slash = p.LastIndexOf('/');
         if (slash < 0) return null;
-        var last = Normalize(p.AsSpan(slash + 1));
-        int prevSlash = slash > 0 ? p.LastIndexOf('/', slash - 1) : -1;
-        var prev = prevSlash >= 0 ? Normalize(p.AsSpan(prevSlash + 1, slash - prevSlash - 1)) : "";
-        if (OnVerbs.Contains(last) && Switches.Contains(prev))
+        // PERF: the two last segments are normalized into stack buffers and looked up as spans: no string per request.
+        Span<char> lastBuf = stackalloc char[32], prevBuf = stackalloc char[32];
+        var last = Normalize(p[(slash + 1)..], lastBuf);
+        int prevSlash = slash > 0 ? p[..slash].LastIndexOf('/') : -1;
+        var prev = prevSlash >= 0 ? Normalize(p[(prevSlash + 1)..slash], prevBuf) : default;
+        if (OnVerbsSpan.Contains(last) && SwitchesSpan.Contains(prev))
         {
             evidence.Add(new(token, $"turns {prev} on (the service is out of use)"));
             return Effect.Terminate;
         }
-        bool isSwitch = Switches.Contains(last), isService = Services.Contains(prev);
+        bool isSwitch = SwitchesSpan.Contains(last), isService = ServicesSpan.Contains(prev);
         // PERF: a body is parsed only for a switch endpoint or a service resource.
         if (!isSwitch && !isService || body == null || body.Length < 2) return null;
         JsonDocument doc;
@@ -61,10 +66,10 @@ public static class ServiceSwitch
             if (root.ValueKind != JsonValueKind.Object) return null;
             foreach (var prop in root.EnumerateObject())
             {
-                var key = Normalize(prop.Name.AsSpan());
+                var key = SoftDelete.Normalize(prop.Name);
                 var v = prop.Value;
                 if (isSwitch && StateKeys.Contains(key) && (v.ValueKind == JsonValueKind.True
-                    || v.ValueKind == JsonValueKind.String && OnValues.Contains(Normalize(v.GetString().AsSpan()))
+                    || v.ValueKind == JsonValueKind.String && OnValues.Contains(SoftDelete.Normalize(v.GetString()!))
                     || v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n == 1))
                 {
                     evidence.Add(new(token, $"turns {last} on (the service is out of use)"));
@@ -80,5 +85,16 @@ public static class ServiceSwitch
         return null;
     }
 
-    private static string Normalize(ReadOnlySpan<char> s) => SoftDelete.Normalize(s);
+    // Lower case without '_', '-' and blanks into buf (read-only, read_only and readOnly are one name); empty when longer.
+    private static ReadOnlySpan<char> Normalize(ReadOnlySpan<char> s, Span<char> buf)
+    {
+        int n = 0;
+        foreach (var ch in s)
+        {
+            if (ch is '_' or '-' or ' ') continue;
+            if (n == buf.Length) return default;
+            buf[n++] = char.ToLowerInvariant(ch);
+        }
+        return buf[..n];
+    }
 }
