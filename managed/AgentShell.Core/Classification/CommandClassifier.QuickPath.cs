@@ -34,6 +34,7 @@ public sealed partial class CommandClassifier
         // stays on the quick path (its default goal is read when make itself is exec'd).
         ToolId.Make => w.Length > 0 && w[0] != '-' && w.IndexOf((byte)'=') < 0,
         ToolId.Cargo => ToolTable.Lookup(w) >= ToolId.Curl,
+        ToolId.Npm or ToolId.Pnpm when w.SequenceEqual("unpublish"u8) => true,
         _ => w.SequenceEqual("exec"u8) || w.SequenceEqual("dlx"u8) || w.SequenceEqual("x"u8) || w.SequenceEqual("run"u8) || ToolTable.Lookup(w) != ToolId.None,
     };
 
@@ -75,7 +76,8 @@ public sealed partial class CommandClassifier
             case ToolId.Npm: case ToolId.Pnpm: case ToolId.Yarn: case ToolId.Bundle: case ToolId.Bun: case ToolId.PyRunner:
                 return argv.Count < 2 || (ToolTable.Lookup(argv[1]) == ToolId.None && !argv[1].SequenceEqual("exec"u8)
                     && !argv[1].SequenceEqual("dlx"u8) && !argv[1].SequenceEqual("x"u8) && !argv[1].SequenceEqual("run"u8)
-                    && !argv[1].SequenceEqual("run-script"u8) && !argv[1].SequenceEqual("test"u8) && !argv[1].SequenceEqual("tool"u8));
+                    && !argv[1].SequenceEqual("run-script"u8) && !argv[1].SequenceEqual("test"u8) && !argv[1].SequenceEqual("tool"u8)
+                    && !(id is ToolId.Npm or ToolId.Pnpm && argv[1].SequenceEqual("unpublish"u8)));
             case ToolId.Python: case ToolId.Php: case ToolId.Dotnet:
                 // Only python [options] manage.py|-m alembic|-m django, php artisan, dotnet ef are classified.
                 for (int i = 1; i < argv.Count; i++)

@@ -166,6 +166,12 @@ public sealed partial class CommandClassifier
                         if (next < w.Length) PackageScript(w[next], ctx, stdin, depth);
                         return true;
                     }
+                    else if (id is ToolId.Npm or ToolId.Pnpm && w[next] == "unpublish")
+                    {
+                        var call = new ToolCall { Args = w[(next + 1)..], Context = ctx };
+                        Emit(NpmUnpublish.Parse(name, call), w, s, id, call, null);
+                        return true;
+                    }
                     else if (id is ToolId.Npm or ToolId.Bundle) return true;
                     else if (PackageScript(w[next], ctx, stdin, depth)) return true; // yarn NAME, pnpm NAME, bun NAME: a script first
                     while (next < w.Length && w[next].StartsWith('-') && w[next] != "--") next++;

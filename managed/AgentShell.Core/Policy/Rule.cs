@@ -12,7 +12,7 @@ public sealed class Rule
     private bool[]? _environmentIds;     // null = any environment
     private bool _usesContextPaths, _allHome;
     private uint _targetKindMask;        // 0 = any kind (and no target)
-    private string? _rootPrefix;         // every path glob is absolute: what each one's literal start shares
+    private string[]? _rootPrefixes;     // every path glob is absolute: what each one's literal start shares, else their first segments
 
     /// <summary>Unique id, e.g. <c>demo.http:delete-on-production</c>.</summary>
     public required string Id { get; init; }
@@ -71,13 +71,19 @@ public sealed class Rule
         // none (the default profile's server-data-and-cron: 22 patterns under /var/ tried one by
         // one for every local delete). Only when all are absolute: the others are relative to HOME,
         // the working directory or the repository.
+        // With no shared start, the distinct first segments (system-accounts-and-boot: /etc/ and /boot).
         if (Paths.Count > 0 && !_usesContextPaths)
         {
             string? common = null;
+            List<string>? segments = [];
             foreach (var p in Paths)
             {
                 int star = p.Text.IndexOf('*');
                 string head = star < 0 ? LocalPaths.TrimTrailingSlash(p.Text) : p.Text[..star];
+                int second = head.IndexOf('/', 1);
+                string segment = second < 0 ? head : head[..(second + 1)];
+                if (segment.Length <= 1) segments = null; // "/" or "/*": every path
+                else if (segments != null && !segments.Contains(segment)) segments.Add(segment);
                 if (common == null) common = head;
                 else
                 {
@@ -86,7 +92,7 @@ public sealed class Rule
                     common = common[..n];
                 }
             }
-            _rootPrefix = common is { Length: > 1 } ? common : null;
+            _rootPrefixes = common is { Length: > 1 } ? [common] : segments?.ToArray();
         }
     }
 
@@ -136,6 +142,12 @@ public sealed class Rule
         }
     }
 
+    private static bool StartsWithAny(string path, string[] prefixes)
+    {
+        foreach (var p in prefixes) if (path.StartsWith(p, StringComparison.Ordinal)) return true;
+        return false;
+    }
+
     private bool HostMatches(Target? target)
     {
         if (target?.Host is not string host) return false;
@@ -161,7 +173,7 @@ public sealed class Rule
         if (target?.Path is not string raw) return false;
         string? path = resolved.Of(target, raw, ctx);
         if (path == null) return false;
-        if (_rootPrefix != null && !path.StartsWith(_rootPrefix, StringComparison.Ordinal)) return false;
+        if (_rootPrefixes != null && !StartsWithAny(path, _rootPrefixes)) return false;
         string? home = null, cwd = null, repo = null, belowHome = null;
         if (_usesContextPaths && target.Kind == TargetKind.LocalPath && ctx != null)
         {

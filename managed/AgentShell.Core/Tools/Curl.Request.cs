@@ -90,6 +90,7 @@ public static partial class Curl
                     effect = ToolHelp.Max(effect, ue is Effect q ? ToolHelp.Max(http, q) : http);
                     // PERF: only a request that writes has its action segment read (POST /v1/users/7/delete).
                     if (http == Effect.Write && ActionOf(t.Path) is Effect ae) { effect = ToolHelp.Max(effect, ae); evidence.Add(new(token, $"{method} to an action named {ae.Name()}")); }
+                    if (http == Effect.Write && ServiceSwitch.Of(t.Path, body, token, evidence) is Effect sw) effect = ToolHelp.Max(effect, sw);
                     // PERF: only a writing request whose path has a "/_" segment is read as a search-engine API (SearchApi).
                     if (http == Effect.Write && SearchApi.MayBe(t.Path) && SearchApi.Of(t.Path!, Query(u), body, token, evidence) is Effect sa) effect = ToolHelp.Max(effect, sa);
                     if (ume != null) effect = ToolHelp.Max(effect, MethodEffect(ume));

@@ -105,6 +105,7 @@ public static partial class Httpie
                 evidence.Add(new(url, $"target {t}"));
                 // As curl: POST /users/7/deactivate names its action; SQL over HTTP (ClickHouse :8123, /_sql, {"sql": …}).
                 if (effect == Effect.Write && Curl.ActionOf(t.Path) is Effect ae) { effect = ToolHelp.Max(effect, ae); evidence.Add(new(url, $"{method} to an action named {ae.Name()}")); }
+                if (effect == Effect.Write && ServiceSwitch.Of(t.Path, body.Length > 0 ? body : null, url, evidence) is Effect sw) effect = ToolHelp.Max(effect, sw);
                 if ((body.Length > 0 || u.Contains('?')) && SqlOverHttp.Of(t, u, body.Length > 0 ? body : null, evidence) is Effect se) effect = ToolHelp.Max(effect, se);
             }
             if (Curl.HasControl(url) || t?.Scheme is not ("http" or "https"))

@@ -215,10 +215,11 @@ public static class LocalFiles
         {
             var full = LocalDelete.Resolve(f, c.Context, home);
             targets.Add(new Target { Kind = TargetKind.LocalPath, Path = full ?? f });
-            if (shrinks && (full == null || InServerData(full)))
+            if (shrinks && (full == null || InServerData(full) || Lexing.FileRedirect.IsSystemFile(full)))
             {
                 effect = Effect.Truncate;
-                evidence.Add(new(f, full == null ? "truncates a file whose path is not known" : "truncates a file of a database server's data"));
+                evidence.Add(new(f, full == null ? "truncates a file whose path is not known"
+                    : InServerData(full) ? "truncates a file of a database server's data" : "truncates an account, sudo or mount table or a boot file"));
             }
             else evidence.Add(new(f, $"truncate -s {size} {full ?? f}"));
         }

@@ -267,6 +267,7 @@ public sealed class ProfileTool
                     break;
                 }
             }
+            else if (t.Kubeconfig) targets.Add(Kubectl.ContextTarget(null, FlagValue(c.Args, "--kubeconfig"), c.Context, evidence));
             else Add(t, null, t.Fact != null ? Name : null);
         }
 
@@ -298,6 +299,19 @@ public sealed class ProfileTool
             else if (t.TryFactParts(out var head, out var tail)) evidence.Add(Evidence.Joined(token, head, value, tail));
             else evidence.Add(new(token, t.Fact.Replace("{}", value, StringComparison.Ordinal)));
         }
+    }
+
+    // The value of --flag V or --flag=V before "--", else null.
+    private static string? FlagValue(IReadOnlyList<string> args, string flag)
+    {
+        for (int i = 0; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (a == "--") break;
+            if (a == flag) return i + 1 < args.Count ? args[i + 1] : null;
+            if (a.Length > flag.Length && a[flag.Length] == '=' && a.StartsWith(flag, StringComparison.Ordinal)) return a[(flag.Length + 1)..];
+        }
+        return null;
     }
 
     // The first of switches given anywhere (exactly or as --switch=value). PERF: loops, no closure per call.

@@ -33,6 +33,10 @@ public sealed class ProfileToolTarget
     /// <summary>The fact recorded as evidence (<c>app {}</c>); the target itself when null.</summary>
     public string? Fact { get; init; }
 
+    /// <summary>The target is the kubeconfig's current context (<c>--kubeconfig</c>, else every
+    /// <c>$KUBECONFIG</c> file, else <c>~/.kube/config</c>), read as kubectl reads it.</summary>
+    public bool Kubeconfig { get; init; }
+
     /// <summary>Applies only when no entry before it gave a target.</summary>
     public bool Fallback { get; init; }
 

@@ -235,6 +235,8 @@ public static class RedisCli
             case "EXPIREAT": case "PEXPIREAT": case "GETEX":
                 return Effect.Delete;
             case "SHUTDOWN": return Effect.Terminate;
+            // A consumer group destroyed or a consumer deleted loses its pending entries and read position.
+            case "XGROUP": return sub is "DESTROY" or "DELCONSUMER" ? Effect.Delete : Effect.Write;
             case "CLIENT": return sub == "KILL" ? Effect.Terminate : Effect.Read;
             case "SCRIPT": return sub == "FLUSH" ? Effect.Delete : sub is "EXISTS" ? Effect.Read : Effect.Write;
             case "FUNCTION": return sub == "FLUSH" ? Effect.Delete : sub is "LIST" or "STATS" or "DUMP" ? Effect.Read : Effect.Unknown;

@@ -34,7 +34,7 @@ public static class SoftDelete
     // A record (a service, an account, a site) put out of use without deleting it: terminate.
     private static readonly HashSet<string> SuspendFlags = new(StringComparer.Ordinal)
     {
-        "suspended", "issuspended", "maintenancemode", "inmaintenance", "ismaintenancemode",
+        "suspended", "issuspended", "maintenancemode", "inmaintenance", "ismaintenancemode", "maintenance", "readonlymode",
     };
 
     private static readonly HashSet<string> SuspendStates = new(StringComparer.Ordinal)
@@ -116,14 +116,14 @@ public static class SoftDelete
     }
 
     // Lower case without '_', '-' and blanks: is_deleted, isDeleted and "Is-Deleted" are one key.
-    private static string Normalize(string s)
+    internal static string Normalize(ReadOnlySpan<char> s)
     {
         Span<char> buf = stackalloc char[Math.Min(s.Length, 64)];
         int n = 0;
         foreach (var ch in s)
         {
             if (ch is '_' or '-' or ' ') continue;
-            if (n == buf.Length) return s.ToLowerInvariant();
+            if (n == buf.Length) return s.ToString().ToLowerInvariant();
             buf[n++] = char.ToLowerInvariant(ch);
         }
         return new string(buf[..n]);

@@ -66,6 +66,7 @@ public static partial class Wget
             if (Curl.FormMethod(UrlQuery(u), evidence) is string qm) effect = ToolHelp.Max(effect, Curl.MethodEffect(qm));
             // As curl: POST /users/7/deactivate names its action; SQL over HTTP (ClickHouse :8123, /_sql, {"sql": …}).
             if (method == "POST" && Curl.ActionOf(t.Path) is Effect ae) { effect = ToolHelp.Max(effect, ae); evidence.Add(new(u, $"POST to an action named {ae.Name()}")); }
+            if (method is "POST" or "PUT" or "PATCH" && ServiceSwitch.Of(t.Path, body, u, evidence) is Effect sw) effect = ToolHelp.Max(effect, sw);
             if ((body != null || u.Contains('?')) && SqlOverHttp.Of(t, u, body, evidence) is Effect se) effect = ToolHelp.Max(effect, se);
         }
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);

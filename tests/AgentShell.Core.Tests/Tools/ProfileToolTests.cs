@@ -74,6 +74,32 @@ public class ProfileToolTests
         var ctx = new LocalExecContext(new Dictionary<string, string> { ["ACME_CLUSTER"] = "production" }, CorpusFixture.Repo);
         Assert.That(Parse("cluster rm c1", ctx).Targets.Single().ToString(), Is.EqualTo("environment production"));
     }
+    [Test]
+    public void AKubeconfigTargetIsTheCurrentContextAsKubectlReadsIt()
+    {
+        // corpus16: velero and flux without --kubecontext/--context were "unknown" targets, so
+        // `velero restore create` on a production kubeconfig was an unknown effect on nothing known: allowed.
+        using var tmp = new TempProfiles();
+        string file = tmp.Write("p.json", """
+            { 'Tools': { 'kcli': { 'ValueFlags': ['--kubeconfig'], 'Subcommands': [['rm *', 'delete']],
+                'Targets': [ { 'Flags': ['--ctx'], 'Kind': 'kube-context' }, { 'Kind': 'kube-context', 'Kubeconfig': true, 'Fallback': true } ] } } }
+            """);
+        var tool = new ProfileTool(PolicyT.Load([file]).Tools.Single());
+        CommandIntent Parse(params string[] args) => tool.Parse(ToolCall.Of(CorpusFixture.Context(), args));
+        Assert.That(Parse("rm", "x").Targets.Single().ToString(), Is.EqualTo("kube context prod-eu"), "the fixture's ~/.kube/config");
+        Assert.That(Parse("--ctx", "kind-dev", "rm", "x").Targets.Single().ToString(), Is.EqualTo("kube context kind-dev"));
+        Assert.That(Parse("--kubeconfig", "/nonexistent", "rm", "x").Targets.Single().Name, Is.Null, "an unreadable kubeconfig leaves the context unknown");
+    }
+
+    [Test]
+    public void AKubeconfigTargetTakesNoSourceAndOnlyTheKubeContextKind()
+    {
+        using var tmp = new TempProfiles();
+        string file = tmp.Write("p.json", "{ 'Tools': { 'kcli': { 'Targets': [ { 'Flags': ['--ctx'], 'Kind': 'environment', 'Kubeconfig': true } ] } } }");
+        var e = Assert.Throws<AgentShell.Core.Profiles.ProfileException>(() => PolicyT.Load([file]))!;
+        Assert.That(e.Message, Does.Contain("'Kubeconfig' reads the current context"));
+    }
+
     // corpus12: a stack's name names an environment by its words (ShopProdStack), never by a substring (ProductCatalog).
     [TestCase("ShopProdStack", "prod")]
     [TestCase("Shop-PROD-Api", "prod")]
