@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what AgentShell needs to build and test on a fresh Debian machine of this kind.
 # Idempotent: installs only what is missing; runs `apt-get update` once, only if needed.
-# afl++ drives make soak's fuzzing; hyperfine and strace are make bench's comparisons.
+# afl++ drives make soak's fuzzing; hyperfine and strace are make bench's comparisons; nodejs runs the
+# tests' Node harnesses and clients.
 set -euo pipefail
 
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in curl python3 gcc make libc6-dev clang-14 libbpf-dev libbpf1 postgresql postgresql-client tmux iproute2 strace git afl++ hyperfine; do
+for pkg in curl python3 nodejs gcc make libc6-dev clang-14 libbpf-dev libbpf1 postgresql postgresql-client tmux iproute2 strace git afl++ hyperfine; do
     have "$pkg" || need+=("$pkg")
 done
 
