@@ -9,36 +9,17 @@ namespace AgentShell.EndToEnd.Tests;
 /// clone with CLONE_NEWNS, setns) and refusal (clone3: ENOSYS) do not get in a tree's way.</summary>
 [TestFixture("seccomp")]
 [TestFixture("kernel")]
-public sealed class TreeRootLookupTests(string guard)
+public sealed class TreeRootLookupTests(string guard) : ProductionStandInFixture(guard, "agentshell-root-")
 {
-    private LoopbackHttpServer _prod = null!;
-    private string _tmp = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        KernelSetUp.RequireInterception();
-        if (guard == "kernel") KernelSetUp.RequireKernelConnectGuard();
-        _prod = new LoopbackHttpServer("127.0.0.2");
-        _tmp = Directory.CreateTempSubdirectory("agentshell-root-").FullName;
-    }
-
-    [TearDown]
-    public void TearDown()
-    {
-        _prod.Dispose();
-        Directory.Delete(_tmp, true);
-    }
-
     private AgentShellRunner.Result Supervise(params string[] command) =>
-        AgentShellRunner.Run(["run", "--connect-guard", guard, "--profile", Repo.WireOffProfile, "--profile", Repo.DemoProfile, "--", .. command]);
+        AgentShellRunner.Run(["run", "--connect-guard", Guard, "--profile", Repo.WireOffProfile, "--profile", Repo.DemoProfile, "--", .. command]);
 
     [Test]
     public void ACurlCopyThatExistsOnlyUnderAnotherRootIsStillParsedAsCurlAndBlocked()
     {
         // /only-here is nothing under the tree's root: looked up there, the exec would be a plain
         // miss and allowed; under the chroot the process runs in, it is curl.
-        var newRoot = Path.Combine(_tmp, "root");
+        var newRoot = Path.Combine(Tmp, "root");
         Directory.CreateDirectory(newRoot);
         var copy = Path.Combine(newRoot, "only-here");
         File.Copy(Repo.Which("curl"), copy);
@@ -46,13 +27,13 @@ public sealed class TreeRootLookupTests(string guard)
         Assert.That(File.Exists("/only-here"), Is.False, "the test needs /only-here not to exist");
         // unshare's own remount of / is one of the mount calls a protected root tree may not make.
         var r = Supervise(Repo.Which("unshare"), "--mount", "--propagation", "unchanged", "--",
-            Repo.Which("chroot"), newRoot, "/only-here", "-sS", "-X", "DELETE", _prod.Url("/volumes/1"));
-        Assert.That(r.Stderr, Does.Contain($"agentshell: blocked curl DELETE {_prod.Url("/volumes/1")} (production) [rule demo.http:delete-on-production]"));
+            Repo.Which("chroot"), newRoot, "/only-here", "-sS", "-X", "DELETE", Http.Url("/volumes/1"));
+        Assert.That(r.Stderr, Does.Contain($"agentshell: blocked curl DELETE {Http.Url("/volumes/1")} (production) [rule demo.http:delete-on-production]"));
         // Refused, and let commit to be ended at its exec event: the kernel fails it first with its
         // own ENOENT (the copy's ELF interpreter is not under the new root), as it would without
         // agentshell; chroot: command not found. Either way nothing of it runs.
         Assert.That(r.ExitCode, Is.EqualTo(127), r.Stderr);
-        Assert.That(_prod.Requests, Is.Empty);
+        Assert.That(Http.Requests, Is.Empty);
     }
 
     [Test]
