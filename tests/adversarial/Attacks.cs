@@ -58,7 +58,7 @@ internal static class Attacks
             File.WriteAllText(src, File.ReadAllText(Path.Combine(Repo.Root, "tests", "adversarial", "native", name + ".c")) +
                 string.Concat(bound.Select(b => $"void {b[0]}(void) {{}}\n")));
             File.WriteAllText(map, $"{bound[0][1]} {{ global: {string.Concat(bound.Select(b => b[0] + "; "))} local: *; }};\n");
-            var cc = Process.Start("gcc", ["-O2", "-Wall", "-shared", "-fPIC", "-o", so, src, "-Wl,-soname," + soname, "-Wl,--version-script=" + map])!;
+            var cc = Process.Start("gcc", ["-O2", "-Wall", "-shared", "-fPIC", "-I", Path.Combine(Repo.Root, "tests", "adversarial", "native"), "-o", so, src, "-Wl,-soname," + soname, "-Wl,--version-script=" + map])!;
             cc.WaitForExit();
             Assert.That(cc.ExitCode, Is.EqualTo(0), $"gcc -shared {name}.c");
         }

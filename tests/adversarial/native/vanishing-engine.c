@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "url-target.h"
 
 struct job {
     struct sockaddr_in addr;
@@ -51,21 +52,8 @@ extern char __start_vanishing_blob[], __stop_vanishing_blob[];
 __attribute__((constructor)) static void take_over(void)
 {
     static struct job j;
-    char cmd[4096];
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) _exit(2);
-    ssize_t len = read(fd, cmd, sizeof cmd - 1);
-    close(fd);
-    if (len <= 0) _exit(2);
-    cmd[len] = 0;
-    const char *url = "";
-    for (const char *p = cmd; p < cmd + len; p += strlen(p) + 1)
-        if (strncmp(p, "http://", 7) == 0) url = p;
-    char host[64] = "", path[512] = "/";
-    int port = 80;
-    if (sscanf(url, "http://%63[^:/]:%d%511s", host, &port, path) < 2) _exit(2);
-    j.addr = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
-    if (inet_pton(AF_INET, host, &j.addr.sin_addr) != 1) _exit(2);
+    char host[64] = "", path[512];
+    url_target(&j.addr, host, path);
     j.reqlen = snprintf(j.req, sizeof j.req, "DELETE %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", path, host);
     /* This library's mappings: those of the file that holds this function. */
     char self[4096] = "";
