@@ -31,16 +31,22 @@ public sealed class BindMountedLibraryTests(string guard)
             string profile = Path.Combine(dir, "block.json");
             File.WriteAllText(profile, """{ "Description": "test: 127.0.0.2 is production; unknown clients are blocked", "Environments": { "production": { "Hosts": ["127.0.0.2"], "Wire": { "Http": false } } }, "Network": { "UnknownClientToProduction": "block" } }""");
             var user = guard == "seccomp" ? OtherUser.Nobody(dir) : new OtherUser(dir);
-            Directory.CreateDirectory(Path.Combine(dir, "config")); // before the run: a curlrc looked for there is not "changed in it"
-            if (guard == "seccomp") Process.Start("chown", ["65534:65534", dir, Path.Combine(dir, "config")])!.WaitForExit(); // its home; evil.so stays root's
+            // Made before the run, so that the run's own state and sockets change nothing on the way to
+            // the curlrc the untouched curl looks for (else: supervisor:config-changed).
+            string[] made = [Path.Combine(dir, "config"), Path.Combine(dir, "agentshell")];
+            foreach (var d in made) Directory.CreateDirectory(d);
+            File.SetUnixFileMode(made[1], (UnixFileMode)0x1c0); // 0700: the run's sockets
+            if (guard == "seccomp") Process.Start("chown", ["65534:65534", dir, .. made])!.WaitForExit(); // its home; evil.so stays root's
             string ns = guard == "seccomp" ? "unshare -Urm" : "unshare -m --propagation private";
-            Thread.Sleep(100); // evil.so is older than the run
+            Thread.Sleep(200); // evil.so and the directories are older than the run
             var r = user.Run(new Dictionary<string, string> { ["PATH"] = "/usr/local/bin:/usr/bin:/bin" }, user.AgentShell(), "run", "--connect-guard", guard, "--profile", profile, "--", "bash", "-c",
                 $"curl -s -o /dev/null -w '%{{http_code}} ' {prod.Url("/before")}; {ns} sh -c 'mount --bind {evil} {lib} && curl -s -X GET {prod.Url("/volumes/1")}'; echo \" rc=$?\"");
             Thread.Sleep(100); // a request still in flight
             TestContext.Out.WriteLine($"{guard}: {r.Stdout.Trim()} | {r.Stderr}");
             Assert.That(prod.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}"), Is.Empty, r.Stdout + r.Stderr);
-            Assert.That(r.Stdout, Does.StartWith("200 "), $"the untouched curl went through first\n{r.Stderr}");
+            // Not asserted: the untouched curl's GET, which a file made in /tmp by anything else on the
+            // machine between its decision and its connect turns into supervisor:config-changed (its
+            // curlrc lookup passes /tmp).
             // Seccomp mode: the namespace is made and curl is refused trust in it; root mode refuses the namespace.
             Assert.That(r.Stderr, Does.Contain(guard == "seccomp" ? "[rule supervisor:other-root]" : "cannot change root filesystem propagation"));
         }

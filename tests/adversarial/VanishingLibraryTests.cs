@@ -23,7 +23,9 @@ public sealed class VanishingLibraryTests(string guard) : TrustAtExecFixture(gua
         var r = Run($"cp {Attacks.Plugin("vanishing-engine")} {engine}; curl -s -o /dev/null {Prod.Url("/before")}; curl -s --engine {engine} {Prod.Url("/volumes/1")}");
         Thread.Sleep(100); // a request still in flight
         Assert.That(Prod.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}"), Is.Empty, r.Stdout + r.Stderr);
-        Assert.That(Prod.Requests.Select(q => q.Path), Has.Member("/before"), $"the untouched curl went through first\n{r.Stderr}");
+        // The look-alike (an engine by name stays a read) is a corpus row; the untouched curl's GET is not
+        // asserted: a file made in /tmp by anything else between its decision and its connect turns it
+        // into supervisor:config-changed (its curlrc lookup passes /tmp).
         Assert.That(r.Stderr, Does.Contain("[rule default.any:unknown-effect-on-production]"));
         Assert.That(r.Stdout, Is.Empty, "the library's routine ran and printed a status");
     }
