@@ -22,6 +22,22 @@ internal static class Attacks
         return exe;
     }
 
+    /// <summary>Builds tests/adversarial/native/NAME.c as a plugin (a shared library a program dlopens
+    /// by path), without stack protector or CET notes: its routines may run from a copy.</summary>
+    internal static string Plugin(string name)
+    {
+        var so = Path.Combine(s_bin.Value, name + ".so");
+        lock (s_bin)
+        {
+            if (File.Exists(so)) return so;
+            var cc = Process.Start("gcc", ["-O2", "-Wall", "-shared", "-fPIC", "-fno-stack-protector", "-fcf-protection=none", "-o", so,
+                Path.Combine(Repo.Root, "tests", "adversarial", "native", name + ".c")])!;
+            cc.WaitForExit();
+            Assert.That(cc.ExitCode, Is.EqualTo(0), $"gcc -shared {name}.c");
+        }
+        return so;
+    }
+
     /// <summary>Builds tests/adversarial/native/NAME.c as a shared library standing in for one that
     /// <paramref name="program"/> loads: a stub for every function the program binds from it, under
     /// the program's symbol version (nm's answer), so the loader maps it and runs its constructor.</summary>
@@ -42,7 +58,7 @@ internal static class Attacks
             File.WriteAllText(src, File.ReadAllText(Path.Combine(Repo.Root, "tests", "adversarial", "native", name + ".c")) +
                 string.Concat(bound.Select(b => $"void {b[0]}(void) {{}}\n")));
             File.WriteAllText(map, $"{bound[0][1]} {{ global: {string.Concat(bound.Select(b => b[0] + "; "))} local: *; }};\n");
-            var cc = Process.Start("gcc", ["-O2", "-Wall", "-shared", "-fPIC", "-o", so, src, "-Wl,-soname," + soname, "-Wl,--version-script=" + map])!;
+            var cc = Process.Start("gcc", ["-O2", "-Wall", "-shared", "-fPIC", "-I", Path.Combine(Repo.Root, "tests", "adversarial", "native"), "-o", so, src, "-Wl,-soname," + soname, "-Wl,--version-script=" + map])!;
             cc.WaitForExit();
             Assert.That(cc.ExitCode, Is.EqualTo(0), $"gcc -shared {name}.c");
         }

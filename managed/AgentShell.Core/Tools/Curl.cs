@@ -101,6 +101,10 @@ public static partial class Curl
                 case "--proto-default": r.ProtoDefault = value.ToLowerInvariant(); evidence.Add(new(t.Text, $"scheme-less URLs use {value}")); break;
                 case "--connect-to": case "--resolve": r.Reroutes.Add((value, t.Text)); break;
                 case "--globoff": r.GlobOff = t.IsOn; break;
+                case "--engine" when value.Contains('/'):
+                    // OpenSSL's ENGINE_by_id dlopens an id that is a path: code of the command's choosing runs in curl.
+                    unknown = true; evidence.Add(new(t.Text, $"loads {value} into curl as an OpenSSL engine (code that runs in curl: unknown)"));
+                    break;
                 case "--config": config = true; evidence.Add(new(t.Text, "options from a config file (unknown)")); break;
                 case "--next": (groups ??= []).Add(r); r = r.Next(); break;
                 case "--help": case "--manual": case "--version": help = true; break;

@@ -78,6 +78,7 @@ public static partial class Psql
             else { unknown = true; evidence.Add(new("psql", c.StdinOpaque ? "SQL from a pipe whose content is unknown" : "interactive or SQL from stdin (unknown)")); }
         }
         Effect effect = result?.Effect ?? Effect.Read;
+        if (EngineKey(db, ctx, evidence)) unknown = true;
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         string summary = result?.Summary ?? (list ? "list databases" : "SQL not visible");
         if (connecting == null) return ToolHelp.Intent("psql", effect, summary, servers, evidence);
@@ -200,6 +201,24 @@ public static partial class Psql
         }
         if (targets.Count == 0) targets.Add(DbTarget.Make("postgresql", null, PortAt(0), db, 5432));
         return targets;
+    }
+
+    /// <summary>True (and evidence) when libpq's <c>sslkey</c> is ENGINE:KEY with a path for ENGINE
+    /// (a URI's or conninfo's, a service's, PGSSLKEY): OpenSSL's ENGINE_by_id dlopens an id that is a
+    /// path, when libpq sets up TLS, after the connect, so code of the command's choosing runs in psql
+    /// holding a connection to the server.</summary>
+    private static bool EngineKey(string? db, IExecContext ctx, List<Evidence> evidence)
+    {
+        string? service = null, key = null, from = null;
+        if (db != null && db.Contains("://", StringComparison.Ordinal)) { key = UriParameter(db, "sslkey"); service = UriParameter(db, "service"); from = db; }
+        else if (db != null && DbTarget.TryParseConninfo(db, out var ci)) { key = ci.GetValueOrDefault("sslkey"); service = ci.GetValueOrDefault("service"); from = db; }
+        if (key == null && (service ?? ctx.GetEnvironmentVariable("PGSERVICE")) is { Length: > 0 } svc
+            && Config.PgService.Lookup(ctx, svc, [], out var settings) == Config.PgService.Outcome.Found)
+            (key, from) = (settings.GetValueOrDefault("sslkey"), "service " + svc);
+        if (key == null && ctx.GetEnvironmentVariable("PGSSLKEY") is { } env) (key, from) = (env, "PGSSLKEY=" + env);
+        if (key is null || key.IndexOf(':') is not (> 0 and var colon) || !key.AsSpan(0, colon).Contains('/')) return false;
+        evidence.Add(new(HttpBody.Short(from!), $"sslkey loads {key[..colon]} into psql as an OpenSSL engine (code that runs in psql: unknown)"));
+        return true;
     }
 
     private static string? UriParameter(string uri, string key)

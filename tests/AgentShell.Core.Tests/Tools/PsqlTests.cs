@@ -92,6 +92,16 @@ public class PsqlTests
         Assert.That(list.Targets.Select(t => t.ToString()), Is.EqualTo(new[] { "postgresql://a.example.com:5433", "postgresql://b.example.com:5434" }));
     }
 
+    // libpq's sslkey=ENGINE:KEY dlopens ENGINE when it is a path (after the connect): unknown, from PGSSLKEY too;
+    // an ordinary key file, and a conninfo's own key over the variable's, are not.
+    [Test]
+    public void AnEngineKeyFromTheEnvironmentIsUnknown()
+    {
+        Assert.That(ParseWith(new Dictionary<string, string> { ["PGSSLKEY"] = "./e.so:k" }, "-h", "db.prod.example.com", "-c", "SELECT 1").Effect, Is.EqualTo(Effect.Unknown));
+        Assert.That(ParseWith(new Dictionary<string, string> { ["PGSSLKEY"] = "/home/u/.postgresql/client.key" }, "-h", "db.prod.example.com", "-c", "SELECT 1").Effect, Is.EqualTo(Effect.Read));
+        Assert.That(ParseWith(new Dictionary<string, string> { ["PGSSLKEY"] = "./e.so:k" }, "host=db.prod.example.com sslkey=/home/u/k.pem", "-c", "SELECT 1").Effect, Is.EqualTo(Effect.Read));
+    }
+
     [Test]
     public void OneHostIsOneTarget()
     {

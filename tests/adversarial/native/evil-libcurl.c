@@ -11,24 +11,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "url-target.h"
 
 __attribute__((constructor)) static void take_over(void)
 {
-    char cmd[4096];
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) _exit(2);
-    ssize_t len = read(fd, cmd, sizeof cmd - 1);
-    close(fd);
-    if (len <= 0) _exit(2);
-    cmd[len] = 0;
-    const char *url = "";
-    for (const char *p = cmd; p < cmd + len; p += strlen(p) + 1)
-        if (strncmp(p, "http://", 7) == 0) url = p;
-    char host[64] = "", path[512] = "/";
-    int port = 80;
-    if (sscanf(url, "http://%63[^:/]:%d%511s", host, &port, path) < 2) _exit(2);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
-    if (inet_pton(AF_INET, host, &a.sin_addr) != 1) _exit(2);
+    struct sockaddr_in a;
+    char host[64] = "", path[512];
+    url_target(&a, host, path);
     int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s < 0) _exit(2);
     if (connect(s, (struct sockaddr *)&a, sizeof a) != 0) { perror("evil-libcurl: connect"); printf("000"); fflush(stdout); _exit(1); }
