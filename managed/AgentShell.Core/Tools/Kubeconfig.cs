@@ -8,11 +8,16 @@ namespace AgentShell.Core.Tools;
 /// context named <c>dev</c> whose cluster is <c>https://k8s.prod.example.com</c> is aimed at that host,
 /// so the host is a target beside the context's name. Read by line: the clusters and contexts lists as
 /// kubectl writes them (list items of <c>name:</c>, <c>cluster:</c>, <c>server:</c> keys, in any order).</summary>
-internal static class Kubeconfig
+internal static partial class Kubeconfig
 {
     private static readonly Config.PathMemo DefaultConfig = new(".kube", "config");
 
-    private sealed record Parsed(Dictionary<string, string> ContextCluster, Dictionary<string, string> ClusterServer);
+    // NotUnderstood: the file names more servers than the line reader took (JSON, which kubectl reads too;
+    // YAML flow style, quoted keys): its definitions are not known.
+    private sealed record Parsed(Dictionary<string, string> ContextCluster, Dictionary<string, string> ClusterServer, bool NotUnderstood);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![A-Za-z0-9_-])[""']?server[""']?\s*:")]
+    private static partial System.Text.RegularExpressions.Regex ServerKey();
 
     /// <summary>The server of <paramref name="cluster"/> (the --cluster flag), else of
     /// <paramref name="context"/>'s cluster, or null when the files do not say. <paramref name="unreadable"/>:
@@ -33,7 +38,9 @@ internal static class Kubeconfig
         {
             var cf = ctx.ReadConfigFile(files[i]);
             parsed[i] = cf.Exists && !cf.Unaccountable ? cf.Parsed(Parse) : null;
-            if (cf.Unaccountable && firstProblem == null) { firstProblem = cf.Problem; firstUnread = i; }
+            if (firstProblem != null) continue;
+            if (cf.Unaccountable) { firstProblem = cf.Problem; firstUnread = i; }
+            else if (parsed[i] is { NotUnderstood: true }) { firstProblem = $"{files[i]} is not in the form read (clusters and contexts as kubectl writes them)"; firstUnread = i; }
         }
         // A definition counts only from a file before the first one not read: that one may hold an earlier definition.
         string? name = cluster;
@@ -61,11 +68,14 @@ internal static class Kubeconfig
         var contexts = new Dictionary<string, string>(StringComparer.Ordinal);
         var clusters = new Dictionary<string, string>(StringComparer.Ordinal);
         string? section = null, itemName = null, itemValue = null;
-        int itemIndent = -1;
+        int itemIndent = -1, servers = 0;
         void Flush()
         {
             if (itemName != null && itemValue != null)
+            {
+                if (section == "clusters") servers++;
                 (section == "contexts" ? contexts : clusters).TryAdd(itemName, itemValue);
+            }
             itemName = itemValue = null;
         }
         foreach (var raw in f.Text.Split('\n'))
@@ -102,6 +112,6 @@ internal static class Kubeconfig
             else if (section == "clusters" && key == "server") itemValue = value;
         }
         Flush();
-        return new Parsed(contexts, clusters);
+        return new Parsed(contexts, clusters, ServerKey().Count(f.Text) > servers);
     }
 }
