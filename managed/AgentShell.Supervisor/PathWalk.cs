@@ -5,7 +5,7 @@ namespace AgentShell.Supervisor;
 /// <summary>A path resolved one component at a time as the kernel does (lstat, readlink, at most 40
 /// links), telling whether its answer is the one it had when the run began: every link followed
 /// was made before it (a link's change time is when it was made: it cannot be rewritten, only
-/// replaced), and where nothing is found, the directory that holds nothing is unchanged since (its
+/// replaced), no directory on the way was renamed into its place in the run, and where nothing is found, the directory that holds nothing is unchanged since (its
 /// modification time: an entry removed or renamed away sets it). One walk per check: the lstat and
 /// readlink answers are kept for the next path (the loader's places share their directories).</summary>
 internal sealed class PathWalk(long sinceNs)
@@ -50,6 +50,14 @@ internal sealed class PathWalk(long sinceNs)
                 if (target.StartsWith('/')) cur = "";
                 continue;
             }
+            // A directory renamed into its place in the run (`mv lib2 lib`): a rename sets the moved
+            // directory's change time and its parent's modification time. PERF: the parent's lstat
+            // (kept from this walk) only for a directory changed since the run began.
+            if (s.IsDirectory && s.CtimeNs >= sinceNs && ParentChanged(cur))
+            {
+                where = next;
+                return Result.Changed;
+            }
             cur = next;
             last = s;
         }
@@ -75,6 +83,14 @@ internal sealed class PathWalk(long sinceNs)
         var (e, s) = LStat(where);
         if (e != 0) return Result.Unreadable;
         return s.MtimeSec * 1_000_000_000 + s.MtimeNsec < sinceNs ? Result.Missing : Result.MissingChanged;
+    }
+
+    /// <summary>True when the directory <paramref name="dir"/> ("" for the root) had an entry added,
+    /// removed or renamed since the run began (or cannot be read).</summary>
+    private bool ParentChanged(string dir)
+    {
+        var (e, s) = LStat(dir.Length == 0 ? "/" : dir);
+        return e != 0 || s.MtimeSec * 1_000_000_000 + s.MtimeNsec >= sinceNs;
     }
 
     private static void Push(Stack<string> rest, string path)

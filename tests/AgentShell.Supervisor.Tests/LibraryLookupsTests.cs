@@ -195,6 +195,41 @@ public sealed class LibraryLookupsTests
         Assert.That(why, Does.Contain("plugin.so").And.Contain("not root's"));
     }
 
+    /// <summary>A directory from before "the run" renamed into a library's place in it: every file on
+    /// the way is older than the run, only the name's binding changed (the moved directory's change
+    /// time and its parent's modification time say so).</summary>
+    [Test]
+    public void ADirectoryRenamedIntoThePlaceInTheRunIsChanged()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "lib"));
+        Directory.CreateDirectory(Path.Combine(_dir, "lib2"));
+        File.WriteAllText(Path.Combine(_dir, "lib", "libx.so"), "a");
+        File.WriteAllText(Path.Combine(_dir, "lib2", "libx.so"), "b");
+        Thread.Sleep(20);
+        long since = Now;
+        Thread.Sleep(20);
+        Directory.Move(Path.Combine(_dir, "lib"), Path.Combine(_dir, "lib.orig"));
+        Directory.Move(Path.Combine(_dir, "lib2"), Path.Combine(_dir, "lib"));
+        Assert.That(new PathWalk(since).Resolve(Path.Combine(_dir, "lib", "libx.so"), out _, out var where), Is.EqualTo(PathWalk.Result.Changed));
+        Assert.That(where, Is.EqualTo(Path.Combine(_dir, "lib")));
+    }
+
+    /// <summary>The look-alike: a file written in the run beside the directory (its parent changed) and
+    /// one in a sibling directory: the directory was not moved, the path is found.</summary>
+    [Test]
+    public void FilesWrittenBesideADirectoryInTheRunLeaveItFound()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "lib"));
+        Directory.CreateDirectory(Path.Combine(_dir, "bin"));
+        File.WriteAllText(Path.Combine(_dir, "lib", "libx.so"), "a");
+        Thread.Sleep(20);
+        long since = Now;
+        Thread.Sleep(20);
+        File.WriteAllText(Path.Combine(_dir, "notes.txt"), "n");
+        File.WriteAllText(Path.Combine(_dir, "bin", "notes.txt"), "n");
+        Assert.That(new PathWalk(since).Resolve(Path.Combine(_dir, "lib", "libx.so"), out _, out var where), Is.EqualTo(PathWalk.Result.Found), where);
+    }
+
     [Test]
     public void TheSystemsLoaderCacheNamesLibc()
     {

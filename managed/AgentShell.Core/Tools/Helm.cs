@@ -38,8 +38,10 @@ public static partial class Helm
         string serverSource = "--kube-apiserver ";
         if (server == null && c.Context.GetEnvironmentVariable("HELM_KUBEAPISERVER") is { Length: > 0 } es) { server = es; serverSource = "HELM_KUBEAPISERVER="; }
         var target = Kubectl.ContextTarget(context, kubeconfig, c.Context, evidence, source);
-        if (server == null && Kubeconfig.Server(target.Name, null, kubeconfig, c.Context) is string ks) { server = ks; serverSource = "kubeconfig server "; }
+        string? unread = null;
+        if (server == null && Kubeconfig.Server(target.Name, null, kubeconfig, c.Context, out unread) is string ks) { server = ks; serverSource = "kubeconfig server "; }
         IReadOnlyList<Target> targets = server == null ? [target] : Kubectl.Overridden(target, server, null, evidence, serverSource);
+        targets = Kubeconfig.WithUnknownServer(targets, unread, evidence);
         string verb = pos.Count > 0 ? pos[0] : "";
         Effect effect = verb switch
         {

@@ -43,8 +43,10 @@ public static partial class Kubectl
         var target = ContextTarget(context, kubeconfig, c.Context, evidence);
         string serverSource = "--server ";
         // The context's cluster server from the kubeconfig, a target beside its name (a "dev" context on a production host).
-        if (server == null && Kubeconfig.Server(target.Name, cluster, kubeconfig, c.Context) is string ks) { server = ks; serverSource = "kubeconfig server "; }
+        string? unread = null;
+        if (server == null && Kubeconfig.Server(target.Name, cluster, kubeconfig, c.Context, out unread) is string ks) { server = ks; serverSource = "kubeconfig server "; }
         IReadOnlyList<Target> targets = server == null && cluster == null ? [target] : Overridden(target, server, cluster, evidence, serverSource);
+        targets = Kubeconfig.WithUnknownServer(targets, unread, evidence);
         if (pos.Count == 0) return ToolHelp.Intent("kubectl", unknown ? Effect.Unknown : Effect.Read, "", targets, evidence);
         string verb = pos[0];
         Effect effect = verb switch

@@ -80,6 +80,10 @@ internal static class CorpusFixture
         Write("home/.kube/empty", "apiVersion: v1\nkind: Config\n");
         // A context named dev whose cluster is the production API server (as kubectl writes a kubeconfig).
         Write("home/.kube/dev-on-prod", "apiVersion: v1\nkind: Config\ncurrent-context: dev\nclusters:\n- cluster:\n    certificate-authority-data: AAAA\n    server: https://k8s.prod.example.com:6443\n  name: main\n- cluster:\n    server: https://127.0.0.1:6443\n  name: kind\ncontexts:\n- context:\n    cluster: main\n    user: admin\n  name: dev\n- context:\n    cluster: kind\n    user: kind\n  name: kind-dev\nusers:\n- name: admin\n  user:\n    token: x\n");
+        // The same, padded past what is read: the server is unknown, not the name "dev" alone.
+        Write("home/.kube/dev-on-prod-big", "clusters:\n- cluster:\n    server: https://k8s.prod.example.com:6443\n  name: main\ncontexts:\n- context:\n    cluster: main\n  name: dev\n#" + new string('x', 300 * 1024) + "\n");
+        // The same in JSON, which kubectl reads as well: not read by line, so the server is unknown.
+        Write("home/.kube/dev-on-prod.json", "{\"apiVersion\":\"v1\",\"kind\":\"Config\",\"clusters\":[{\"name\":\"main\",\"cluster\":{\"server\":\"https://k8s.prod.example.com\"}}],\"contexts\":[{\"name\":\"dev\",\"context\":{\"cluster\":\"main\"}}],\"current-context\":\"dev\"}\n");
         // Tool configuration, each where an `env VAR=…` in a case points the tool at it.
         Write("home/rc-delete/.curlrc", "# set by someone else\nsilent\nrequest = DELETE\n");
         Write("home/rc-settings/.curlrc", "silent\nshow-error\nlocation\nretry = 3\nuser-agent = \"agent/1.0\"\n");
