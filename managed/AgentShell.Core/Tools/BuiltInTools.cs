@@ -65,7 +65,7 @@ public static class BuiltInTools
         var doc = ProfileReader.Read($"tools/{name}.json", Text(name), 0, errors);
         if (doc == null || errors.Count > 0) throw new ProfileException(errors.Count > 0 ? errors : [new ProfileError($"tools/{name}.json", "", "unreadable")]);
         var def = doc.Tools.Single(t => t.Name == name);
-        return new ProfileTool(def, name == "gh" ? GhApi.TryParse : name == "glab" ? GhApi.TryParseGlab : null, name is "bq" or "wrangler" or "turso" or "heroku" ? SqlOf : name == "kafka-configs" ? KafkaConfigs.EffectOf : null);
+        return new ProfileTool(def, name == "gh" ? GhApi.TryParse : name == "glab" ? GhApi.TryParseGlab : null, name is "bq" or "wrangler" or "turso" or "heroku" ? SqlOf : name == "kafka-configs" ? KafkaConfigs.EffectOf : name == "rpk" ? KafkaConfigs.RpkEffectOf : null);
     }
 
     // The SQL of bq query 'SQL', wrangler d1 execute DB --command 'SQL' (or --file), turso db
@@ -76,6 +76,13 @@ public static class BuiltInTools
         if (words.Count >= 2 && words[0] == "query") { sql = words[1]; from = "query"; }
         else if (words.Count >= 2 && words[0] == "d1" && words[1] == "execute")
         {
+            // --local runs the SQL on the copy in .wrangler/state, never on the named database;
+            // with --remote as well (wrangler refuses the pair) the remote reading stands.
+            if ((c.Args.Contains("--local") || c.Args.Contains("--local=true")) && !ToolHelp.HasFlag(c.Args, "--remote"))
+            {
+                evidence.Add(new("--local", "the local copy in .wrangler/state, not the named database"));
+                return Effect.Read;
+            }
             sql = ToolHelp.Option(c.Args, "--command");
             from = "--command";
             if (sql == null && ToolHelp.Option(c.Args, "--file") is string f) { sql = ToolHelp.ReadText(c.Context, f); from = f; if (sql == null) return null; }

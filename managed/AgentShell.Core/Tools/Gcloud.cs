@@ -169,8 +169,24 @@ public static class Gcloud
             "cp" or "mb" or "acl" or "setmeta" or "defacl" or "lifecycle" or "iam" or "label" or "versioning" or "web" => Effect.Write,
             _ => Effect.Unknown,
         };
+        if (pos[0] == "lifecycle") effect = Lifecycle(c, pos, evidence);
         var summary = string.Join(' ', pos.Take(3));
         evidence.Add(Evidence.Arrow(summary, effect));
         return ToolHelp.Intent("gsutil", effect, summary, NamedEnvironments([project], pos, evidence), evidence);
+    }
+
+    // gsutil lifecycle set FILE gs://B: a rule whose action is Delete deletes objects as they match
+    // (the bucket's own expiry); the file unread is unknown; get reads.
+    private static Effect Lifecycle(ToolCall c, List<string> pos, List<Evidence> evidence)
+    {
+        if (pos.Count < 2 || pos[1] != "set") return pos.Count >= 2 && pos[1] == "get" ? Effect.Read : Effect.Write;
+        if (pos.Count < 3 || ToolHelp.ReadText(c.Context, pos[2]) is not string rules)
+        {
+            evidence.Add(new(pos.Count < 3 ? "lifecycle set" : pos[2], "lifecycle rules cannot be read (unknown)"));
+            return Effect.Unknown;
+        }
+        if (!rules.Contains("delete", StringComparison.OrdinalIgnoreCase)) return Effect.Write;
+        evidence.Add(new(pos[2], "a lifecycle rule deletes objects"));
+        return Effect.Delete;
     }
 }

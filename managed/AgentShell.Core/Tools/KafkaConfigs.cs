@@ -29,15 +29,39 @@ internal static class KafkaConfigs
                 continue;
             }
             if (value == null) continue;
-            foreach (var (key, v) in Entries(value))
-            {
-                var e = del ? Removed(key) : Set(key, v);
-                if (e == null) continue;
-                evidence.Add(new($"{key}{(del ? "" : "=" + v)}", $"{(del ? "removes" : "sets")} {key} → {e.Value.Name()}"));
-                worst = Max(worst, e.Value);
-            }
+            foreach (var (key, v) in Entries(value)) Judge(key, v, del, evidence, ref worst);
         }
         return worst;
+    }
+
+    /// <summary>rpk (Redpanda) spells the same settings: <c>topic alter-config T --set|-s k=v</c>,
+    /// <c>--delete|-d k</c>, and <c>cluster config set KEY VALUE</c> with the broker's names
+    /// (<c>log_retention_ms</c>, <c>retention_bytes</c>, <c>log_cleanup_policy</c>).</summary>
+    internal static Effect? RpkEffectOf(ToolCall c, List<string> words, List<Evidence> evidence)
+    {
+        Effect? worst = null;
+        if (words.Count >= 5 && words[0] == "cluster" && words[1] == "config" && words[2] == "set")
+        {
+            Judge(words[3].Replace('_', '.'), words[4], false, evidence, ref worst);
+            return worst;
+        }
+        if (words.Count < 2 || words[0] != "topic" || words[1] != "alter-config") return null;
+        var a = c.Args;
+        for (int i = 0; i + 1 < a.Count; i++)
+        {
+            bool set = a[i] is "--set" or "-s", del = a[i] is "--delete" or "-d";
+            if (!set && !del) continue;
+            foreach (var (key, v) in Entries(a[++i])) Judge(key, v, del, evidence, ref worst);
+        }
+        return worst;
+    }
+
+    private static void Judge(string key, string value, bool removed, List<Evidence> evidence, ref Effect? worst)
+    {
+        var e = removed ? Removed(key) : Set(key, value);
+        if (e == null) return;
+        evidence.Add(new($"{key}{(removed ? "" : "=" + value)}", $"{(removed ? "removes" : "sets")} {key} → {e.Value.Name()}"));
+        worst = Max(worst, e.Value);
     }
 
     private static Effect Max(Effect? a, Effect b) => a is Effect x ? ToolHelp.Max(x, b) : b;

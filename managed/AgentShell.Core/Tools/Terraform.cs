@@ -6,7 +6,7 @@ namespace AgentShell.Core.Tools;
 /// destroy and <c>apply -destroy</c> (also <c>-destroy=true</c>) → wipe (every managed resource);
 /// <c>apply -replace=ADDR</c> → delete (the resource is destroyed, then created); apply of a saved
 /// plan file → unknown (the plan may destroy, and only the file knows); <c>state rm</c>,
-/// <c>workspace delete</c> → delete; apply/import/state mv → write; taint → delete; force-unlock → unknown; plan (even
+/// <c>workspace delete</c>, <c>state push -force</c> → delete; apply/import/state mv → write; taint → delete; force-unlock → unknown; plan (even
 /// <c>-destroy</c>)/show/output/validate/init/fmt → read. Target: workspace from TF_WORKSPACE,
 /// else <c>[-chdir=DIR/]$TF_DATA_DIR|.terraform/environment</c>, else "default" with the directory it works in
 /// (-chdir, terragrunt's working dir, else the cwd) as the target's path: a layout of one directory per
@@ -19,7 +19,7 @@ public static partial class Terraform
     {
         var evidence = new List<Evidence>();
         string? chdir = null, replace = null;
-        bool destroyFlag = false, help = false, unknown = false;
+        bool destroyFlag = false, force = false, help = false, unknown = false;
         var pos = new List<string>();
         string? workingDir = null;
         List<string>? varFiles = null;
@@ -35,6 +35,7 @@ public static partial class Terraform
                 case "--chdir": chdir = t.Value; break;
                 case "--destroy": destroyFlag = t.IsOn; if (destroyFlag) evidence.Add(new(t.Text, "destroys every managed resource")); break;
                 case "--replace": replace = t.Value; evidence.Add(new(t.Text, $"destroys and recreates {t.Value}")); break;
+                case "--force": force = t.IsOn; break;
                 case "--var-file": if (t.Value != null) (varFiles ??= []).Add(t.Value); break;
                 case "--help": case "--version": help = true; break;
             }
@@ -49,7 +50,9 @@ public static partial class Terraform
             "apply" when pos.Count > 1 => Effect.Unknown,
             "apply" when replace != null => Effect.Delete,
             "apply" => Effect.Write,
-            "state" => sub switch { "rm" => Effect.Delete, "list" or "show" or "pull" => Effect.Read, _ => Effect.Write },
+            // state push -force replaces the state without its lineage and serial checks: an empty or
+            // older file makes terraform forget what it built (the next apply orphans or destroys it).
+            "state" => sub switch { "rm" => Effect.Delete, "push" when force => Effect.Delete, "list" or "show" or "pull" => Effect.Read, _ => Effect.Write },
             "workspace" => sub switch { "delete" => Effect.Delete, "list" or "show" => Effect.Read, _ => Effect.Write },
             // taint marks a resource to be destroyed and recreated by the next apply (the old -replace).
             "taint" => Effect.Delete,

@@ -76,6 +76,9 @@ internal static class CorpusFixture
         Write("repo/playbooks/site.yml", "- hosts: web\n  roles:\n    - app\n");
         Write("repo/prod-hosts.txt", "# production web\nweb1.prod.example.com\nweb2.prod.example.com\n");
         Write("repo/empty.yml", "");
+        // corpus17: gsutil lifecycle set FILE: a rule that deletes, one that only changes the storage class.
+        Write("repo/lifecycle-delete.json", "{\"rule\": [{\"action\": {\"type\": \"Delete\"}, \"condition\": {\"age\": 1}}]}");
+        Write("repo/lifecycle-coldline.json", "{\"rule\": [{\"action\": {\"type\": \"SetStorageClass\", \"storageClass\": \"COLDLINE\"}, \"condition\": {\"age\": 365}}]}");
         Write("home/.kube/config", "apiVersion: v1\nkind: Config\ncurrent-context: prod-eu\ncontexts:\n- name: prod-eu\n");
         Write("home/.kube/empty", "apiVersion: v1\nkind: Config\n");
         // A context named dev whose cluster is the production API server (as kubectl writes a kubeconfig).

@@ -30,6 +30,25 @@ public class BuiltInToolsTests
         Assert.That(tool.Definition.Description, Is.Not.Null.And.Not.Empty);
     }
 
+    // The first pattern that matches decides: one listed before a longer pattern it also matches
+    // hides it (rpk's "cluster" read hid "cluster maintenance enable" terminate until corpus17).
+    [TestCaseSource(typeof(BuiltInTools), nameof(BuiltInTools.Names))]
+    public void NoSubcommandPatternIsHiddenByAnEarlierOne(string name)
+    {
+        var subs = BuiltInTools.Get(name).Definition.Subcommands;
+        for (int i = 0; i < subs.Count; i++)
+        {
+            Assert.That(ProfileTool.TryParsePattern(subs[i].Pattern, out var earlier, out _), Is.True, subs[i].Pattern);
+            for (int j = i + 1; j < subs.Count; j++)
+            {
+                var later = subs[j].Pattern.Split(' ');
+                bool hidden = later.Length >= earlier.Length && earlier.Select((w, k) => w.Matches(later[k])).All(m => m);
+                Assert.That(hidden && subs[i].Effect != subs[j].Effect, Is.False,
+                    $"{name}: \"{subs[i].Pattern}\" ({subs[i].Effect}) is listed before \"{subs[j].Pattern}\" ({subs[j].Effect}) and matches it first");
+            }
+        }
+    }
+
     [TestCase("fly apps destroy my-app", "fly", Effect.Wipe, "https://api.fly.io/apps/my-app")]
     [TestCase("flyctl volumes destroy vol_1 -a my-app", "fly", Effect.Wipe, "https://api.fly.io/apps/my-app")]
     [TestCase("fly scale count 0 --app=api", "fly", Effect.Terminate, "https://api.fly.io/apps/api")]
