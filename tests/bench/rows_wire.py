@@ -144,7 +144,7 @@ def telemetry_export(t):
     """Issue 17: decision latency and peak RSS with OTLP export off and on (a loopback receiver
     answering 200, as a collector does): rounds of off, on and off again in each mode, paired per round."""
     tb = os.path.join(t.dir, "telemetry-bench")
-    subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", tb, os.path.join(BENCH, "telemetry-bench.c")], check=True)
+    subprocess.run(["gcc", "-O2", "-pthread", "-Wall", "-Wextra", "-Werror", "-o", tb, os.path.join(BENCH, "telemetry-bench.c")], check=True)
     port_file = os.path.join(t.dir, "otlp-port")
     sink_code = OTLP_SINK_HTTP_SERVER if os.environ.get("BENCH_OTLP_SINK") == "http.server" else OTLP_SINK
     sink = subprocess.Popen([sys.executable, "-c", sink_code, port_file])

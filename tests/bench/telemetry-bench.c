@@ -1,7 +1,10 @@
 // telemetry-bench: the decision cost of blocked execs, for comparing OTLP export on and off.
 // Each call is an execve that agentshell blocks (curl -X DELETE to the demo profile's
 // production), so it returns EPERM in this process: no fork, and every call is a decision that
-// is audited and, with export on, queued for export. Each call deletes another volume: the
+// is audited and, with export on, queued for export. The process keeps a second thread: a
+// refused exec of a single-threaded caller is let commit and ended with 126 (so that a harness
+// reads the reason), which would end this loop at its first call; a multi-threaded caller's is
+// refused with EPERM, the same decision and record. Each call deletes another volume: the
 // audit log writes one row per exec decision, and the same argv again from the same process
 // within two seconds is a PATH search's retry (one row for all), so a fixed URL was audited
 // and exported once per run.
@@ -11,6 +14,7 @@
 //                                  (inside, in the tree's own pid namespace, it cannot be seen)
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +46,8 @@ static void blocked_exec(char *curl, long i)
     if (errno != EPERM) die("execve was not blocked (run under agentshell run --profile profiles/demo.json)");
 }
 
+static void *idle(void *arg) { (void)arg; for (;;) pause(); return NULL; }
+
 static int cmp(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y); }
 
 int main(int argc, char **argv)
@@ -53,6 +59,8 @@ int main(int argc, char **argv)
     if (null_fd < 0) die("open /dev/null");
     if ((err_fd = fcntl(2, F_DUPFD_CLOEXEC, 3)) < 0) die("dup stderr");
     if (dup2(null_fd, 2) < 0) die("dup2 /dev/null");
+    pthread_t t;
+    if ((errno = pthread_create(&t, NULL, idle, NULL)) != 0) die("pthread_create");
     if (strcmp(argv[1], "latency") == 0) {
         long batches = n / 100;
         double *per = calloc(batches, sizeof *per);
