@@ -31,7 +31,10 @@ child = os.fork()
 if child == 0:
     writer()
 ran = attempts = 0
-while ran < tries and attempts < 20 * tries:
+# Most tries meet the other program or a rewrite before the commit (killed, or an unknown client): on a
+# slow host (decision and commit wider than the writer's pause) one in fifty ran curl whole. The cap only
+# bounds a run that never gets there; the attack itself is unchanged.
+while ran < tries and attempts < 200 * tries:
     attempts += 1
     try:
         r = subprocess.run([x, "-s", "-o", "/dev/null", "-X", "GET", url], capture_output=True, timeout=10)
