@@ -1,0 +1,75 @@
+using System.Text;
+using AgentShell.Core.Model;
+using AgentShell.Core.Tools;
+
+namespace AgentShell.Core.Classification;
+
+// Unwrapping, level 8 (see CommandClassifier.Unwrap.cs): a shell runs what it is given.
+// sh|bash|dash|zsh|ksh -c STRING (lexed), FILE (read, lexed), stdin (a here-doc lexed; a pipe from
+// anything but echo/printf/cat → unknown); a string built at run time is unknown unless its
+// substitution's output is known (then that output is the script).
+public sealed partial class CommandClassifier
+{
+    private sealed partial class Run
+    {
+        private void Shell(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
+        {
+            int i = s + 1;
+            bool c = false, fromStdin = false;
+            for (; i < w.Length; i++)
+            {
+                var a = w[i];
+                if (a is "--" or "-") { i++; break; }
+                if (a is "--rcfile" or "--init-file") { i++; continue; }
+                if (a.StartsWith("--", StringComparison.Ordinal)) continue;
+                if (a.Length > 1 && (a[0] == '-' || a[0] == '+'))
+                {
+                    for (int k = 1; k < a.Length; k++)
+                    {
+                        if (a[k] == 'c') c = true;
+                        else if (a[k] == 's') fromStdin = true;
+                        else if (a[k] is 'o' or 'O') i++;
+                    }
+                    continue;
+                }
+                break;
+            }
+            string shell = Basename(w[s]);
+            if (c)
+            {
+                if (i < w.Length) ShellString(w, dyn, i, ctx, stdin, depth, $"{shell} -c");
+                else Unknown($"{shell} -c without a command string", string.Join(' ', w[s..]), w[s..]);
+                return;
+            }
+            if (i < w.Length && !fromStdin)
+            {
+                var text = dyn != null && dyn[i] ? null : ToolHelp.ReadText(ctx, w[i]);
+                if (text == null) { Unknown($"{shell} runs script {w[i]}, which cannot be read", string.Join(' ', w[s..]), w[s..]); return; }
+                Script(Encoding.UTF8.GetBytes(text), ctx, default, depth + 1, $"{shell} {w[i]}");
+                return;
+            }
+            if (stdin.Text != null) { Script(Encoding.UTF8.GetBytes(stdin.Text), ctx, default, depth + 1, $"{shell} stdin"); return; }
+            Unknown(stdin.Opaque ? $"{shell} reads commands from a pipe whose content is unknown" : $"{shell} reads commands from stdin",
+                string.Join(' ', w[s..]), w[s..]);
+        }
+
+        private void ShellString(string[] w, bool[]? dyn, int i, IExecContext ctx, Stdin stdin, int depth, string origin) =>
+            ScriptText(w[i], dyn != null && dyn[i], ctx, stdin, depth, origin);
+
+        private void ScriptText(string text, bool dynamic, IExecContext ctx, Stdin stdin, int depth, string origin)
+        {
+            if (dynamic && SubstitutedOutput(text, ctx) is string produced)
+            {
+                // sh -c "$(echo B64 | base64 -d)": the substitution's output is known, and it is the script.
+                Script(Encoding.UTF8.GetBytes(produced), ctx, stdin, depth + 1, $"{origin} of a substituted script");
+                return;
+            }
+            if (dynamic && (text.Contains("$(") || text.Contains('`') || text.StartsWith('$') || text.Contains(" $")))
+            {
+                // The string is built at run time: what runs cannot be known here.
+                Unknown($"{origin} of a string built at run time", text);
+            }
+            Script(Encoding.UTF8.GetBytes(text), ctx, stdin, depth + 1, origin);
+        }
+    }
+}
