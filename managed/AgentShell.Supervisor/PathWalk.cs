@@ -6,7 +6,8 @@ namespace AgentShell.Supervisor;
 /// links), telling whether its answer is the one it had when the run began: every link followed
 /// was made before it (a link's change time is when it was made: it cannot be rewritten, only
 /// replaced), no directory on the way was renamed into its place in the run, and where nothing is found, the directory that holds nothing is unchanged since (its
-/// modification time: an entry removed or renamed away sets it). One walk per check: the lstat and
+/// change time: an entry removed or renamed away sets it, and unlike the modification time,
+/// utimes cannot set it back). One walk per check: the lstat and
 /// readlink answers are kept for the next path (the loader's places share their directories).</summary>
 internal sealed class PathWalk(long sinceNs)
 {
@@ -51,7 +52,8 @@ internal sealed class PathWalk(long sinceNs)
                 continue;
             }
             // A directory renamed into its place in the run (`mv lib2 lib`): a rename sets the moved
-            // directory's change time and its parent's modification time. PERF: the parent's lstat
+            // directory's change time and its parent's (change times: `touch -m -d` can set a
+            // modification time back after the rename, not a change time). PERF: the parent's lstat
             // (kept from this walk) only for a directory changed since the run began.
             if (s.IsDirectory && s.CtimeNs >= sinceNs && ParentChanged(cur))
             {
@@ -82,7 +84,7 @@ internal sealed class PathWalk(long sinceNs)
         where = dir.Length == 0 ? "/" : dir;
         var (e, s) = LStat(where);
         if (e != 0) return Result.Unreadable;
-        return s.MtimeSec * 1_000_000_000 + s.MtimeNsec < sinceNs ? Result.Missing : Result.MissingChanged;
+        return s.CtimeNs < sinceNs ? Result.Missing : Result.MissingChanged;
     }
 
     /// <summary>True when the directory <paramref name="dir"/> ("" for the root) had an entry added,
@@ -90,7 +92,7 @@ internal sealed class PathWalk(long sinceNs)
     private bool ParentChanged(string dir)
     {
         var (e, s) = LStat(dir.Length == 0 ? "/" : dir);
-        return e != 0 || s.MtimeSec * 1_000_000_000 + s.MtimeNsec >= sinceNs;
+        return e != 0 || s.CtimeNs >= sinceNs;
     }
 
     private static void Push(Stack<string> rest, string path)

@@ -214,6 +214,43 @@ public sealed class LibraryLookupsTests
         Assert.That(where, Is.EqualTo(Path.Combine(_dir, "lib")));
     }
 
+    /// <summary>The rename with the parent's modification time set back afterwards (`touch -m -d`):
+    /// utimes cannot set a change time back, and that is what is compared.</summary>
+    [Test]
+    public void ADirectoryRenamedIntoThePlaceWithItsParentsTimeSetBackIsChanged()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "lib"));
+        Directory.CreateDirectory(Path.Combine(_dir, "lib2"));
+        File.WriteAllText(Path.Combine(_dir, "lib2", "libx.so"), "b");
+        var before = Directory.GetLastWriteTimeUtc(_dir);
+        Thread.Sleep(20);
+        long since = Now;
+        Thread.Sleep(20);
+        Directory.Move(Path.Combine(_dir, "lib"), Path.Combine(_dir, "lib.orig"));
+        Directory.Move(Path.Combine(_dir, "lib2"), Path.Combine(_dir, "lib"));
+        Directory.SetLastWriteTimeUtc(_dir, before);
+        Directory.SetLastWriteTimeUtc(Path.Combine(_dir, "lib"), before);
+        Assert.That(new PathWalk(since).Resolve(Path.Combine(_dir, "lib", "libx.so"), out _, out var where), Is.EqualTo(PathWalk.Result.Changed));
+        Assert.That(where, Is.EqualTo(Path.Combine(_dir, "lib")));
+    }
+
+    /// <summary>Where nothing is found: a file removed in the run from the directory the loader looks
+    /// in first, its modification time set back afterwards, is still a change.</summary>
+    [Test]
+    public void AFileRemovedWithTheDirectorysTimeSetBackIsAChange()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "a"));
+        File.WriteAllText(Path.Combine(_dir, "a", "libx.so"), "a");
+        var before = Directory.GetLastWriteTimeUtc(Path.Combine(_dir, "a"));
+        Thread.Sleep(20);
+        long since = Now;
+        Thread.Sleep(20);
+        File.Delete(Path.Combine(_dir, "a", "libx.so"));
+        Directory.SetLastWriteTimeUtc(Path.Combine(_dir, "a"), before);
+        Assert.That(new PathWalk(since).Resolve(Path.Combine(_dir, "a", "libx.so"), out _, out var where), Is.EqualTo(PathWalk.Result.MissingChanged));
+        Assert.That(where, Is.EqualTo(Path.Combine(_dir, "a")));
+    }
+
     /// <summary>The look-alike: a file written in the run beside the directory (its parent changed) and
     /// one in a sibling directory: the directory was not moved, the path is found.</summary>
     [Test]

@@ -13,7 +13,7 @@ namespace AgentShell.EndToEnd.Tests.Adversarial;
 [TestFixture("kernel")]
 public sealed class LibraryThroughLinkTests(string guard)
 {
-    private string _dir = null!, _lib = null!, _profile = null!;
+    private string _top = null!, _dir = null!, _lib = null!, _profile = null!;
     private LoopbackHttpServer _prod = null!;
     private OtherUser _user = null!;
     private Dictionary<string, string> _env = null!;
@@ -24,7 +24,11 @@ public sealed class LibraryThroughLinkTests(string guard)
         Attacks.Require(guard);
         if (Environment.UserName != "root") Assert.Ignore("runs as nobody (seccomp) or as root (kernel): needs root");
         _prod = new LoopbackHttpServer("127.0.0.2");
-        _dir = Directory.CreateTempSubdirectory("agentshell-adv-liblink-").FullName;
+        // HOME one level down: the run writes in HOME, and the moved-directory check would take HOME
+        // for moved when its parent changed in the run too, as the shared /tmp always does.
+        _top = Directory.CreateTempSubdirectory("agentshell-adv-liblink-").FullName;
+        File.SetUnixFileMode(_top, (UnixFileMode)0x1ed);
+        _dir = Directory.CreateDirectory(Path.Combine(_top, "home")).FullName;
         var (bin, lib, libcurl) = UserInstalledCurl.Build(_dir);
         _lib = lib;
         File.Copy(libcurl, Path.Combine(lib, "libcurl.so.4.8.0"));
@@ -42,7 +46,7 @@ public sealed class LibraryThroughLinkTests(string guard)
     public void Remove()
     {
         _prod?.Dispose();
-        if (_dir != null) Directory.Delete(_dir, true);
+        if (_top != null) Directory.Delete(_top, true);
     }
 
     private AgentShellRunner.Result Run(string script)
