@@ -62,8 +62,11 @@ internal sealed partial class ExecTracer
     {
         if (!runnable || ProcessInfo.Threads(tid) != 1) return false;
         if (SeizeToEnd(tid) != 0) return false; // traced already, or gone
-        // Its notification was checked before the seize: if its task died since, the tid may be another process's now.
-        if (Interop.Seccomp.IdValid(listener, notifId)) return true;
+        // Its notification was checked before the seize: if its task died since, the tid may be another
+        // process's now. And the count again, now that the task is ours: a thread can only be made by
+        // a thread of its group, and this one waits in its exec, so it cannot change, but a tid reused
+        // between the count and the seize could have had others (they would die with the commit).
+        if (Interop.Seccomp.IdValid(listener, notifId) && ProcessInfo.Threads(tid) == 1) return true;
         Release();
         return false;
     }
