@@ -117,21 +117,34 @@ public sealed class ConfigReadsTests
         Assert.That(reads.Unchanged(Self, out _), Is.False);
     }
 
-    /// <summary>A directory on the way swapped by rename for one made before the reads: nothing in it
-    /// is new, but the directory found by that name is another one.</summary>
-    [Test]
-    public void ADirectoryOnTheWaySwappedByRenameIsChanged()
+    /// <summary>HOME with ~/.config/curlrc and ~/other/curlrc (a DELETE), made before the reads.</summary>
+    private string TwoConfigDirectories()
     {
         var home = Directory.CreateDirectory(Path.Combine(_dir, "home")).FullName;
         Directory.CreateDirectory(Path.Combine(home, ".config"));
         Directory.CreateDirectory(Path.Combine(home, "other"));
         File.WriteAllText(Path.Combine(home, ".config", "curlrc"), "silent\n");
         File.WriteAllText(Path.Combine(home, "other", "curlrc"), "request = \"DELETE\"\n");
+        return home;
+    }
+
+    /// <summary>Swaps ~/.config for ~/other by two renames.</summary>
+    private static void SwapConfigDirectory(string home)
+    {
+        Directory.Move(Path.Combine(home, ".config"), Path.Combine(home, ".config.old"));
+        Directory.Move(Path.Combine(home, "other"), Path.Combine(home, ".config"));
+    }
+
+    /// <summary>A directory on the way swapped by rename for one made before the reads: nothing in it
+    /// is new, but the directory found by that name is another one.</summary>
+    [Test]
+    public void ADirectoryOnTheWaySwappedByRenameIsChanged()
+    {
+        var home = TwoConfigDirectories();
         var rc = Path.Combine(home, ".config", "curlrc");
         var reads = ReadNow(rc);
         Assert.That(reads.Unchanged(Self, out var before), Is.True, before);
-        Directory.Move(Path.Combine(home, ".config"), Path.Combine(home, ".config.old"));
-        Directory.Move(Path.Combine(home, "other"), Path.Combine(home, ".config"));
+        SwapConfigDirectory(home);
         Assert.That(reads.Unchanged(Self, out var changed), Is.False);
         Assert.That(changed, Is.EqualTo(rc));
     }
@@ -141,15 +154,10 @@ public sealed class ConfigReadsTests
     [Test]
     public void ADirectorySwappedWithItsParentsMtimeSetBackIsChanged()
     {
-        var home = Directory.CreateDirectory(Path.Combine(_dir, "home")).FullName;
-        Directory.CreateDirectory(Path.Combine(home, ".config"));
-        Directory.CreateDirectory(Path.Combine(home, "other"));
-        File.WriteAllText(Path.Combine(home, ".config", "curlrc"), "silent\n");
-        File.WriteAllText(Path.Combine(home, "other", "curlrc"), "request = \"DELETE\"\n");
+        var home = TwoConfigDirectories();
         var mtime = Directory.GetLastWriteTimeUtc(home);
         var reads = ReadNow(Path.Combine(home, ".config", "curlrc"));
-        Directory.Move(Path.Combine(home, ".config"), Path.Combine(home, ".config.old"));
-        Directory.Move(Path.Combine(home, "other"), Path.Combine(home, ".config"));
+        SwapConfigDirectory(home);
         Directory.SetLastWriteTimeUtc(home, mtime);
         Directory.SetLastWriteTimeUtc(Path.Combine(home, ".config"), mtime);
         Assert.That(reads.Unchanged(Self, out _), Is.False);

@@ -79,6 +79,12 @@ internal static class Attacks
         Assert.That(r.Stderr, Does.Not.Contain("[rule network:unknown-client-to-production]"), "said under its own rule, not as any unknown client");
     }
 
+    /// <summary>For TrustAtExecFixture.RunInOwnMounts: an overlay on /etc whose upper layer is a tmpfs
+    /// at $1, so that a root tree may write /etc in a mount namespace of the test's own.</summary>
+    internal const string OverlayOnEtc =
+        "mkdir -p \"$1\" && mount -t tmpfs tmpfs \"$1\" && mkdir \"$1/up\" \"$1/work\" && " +
+        "mount -t overlay overlay -o lowerdir=/etc,upperdir=\"$1/up\",workdir=\"$1/work\" /etc && shift 1";
+
     /// <summary>Skips what this machine cannot run: the filter, and root mode's programs for "kernel".</summary>
     internal static void Require(string guard)
     {

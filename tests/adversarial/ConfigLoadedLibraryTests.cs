@@ -11,10 +11,6 @@ namespace AgentShell.EndToEnd.Tests.Adversarial;
 [TestFixture("kernel")]
 public sealed class ConfigLoadedLibraryTests(string guard) : TrustAtExecFixture(guard)
 {
-    private const string OverlayOnEtc =
-        "mkdir -p \"$1\" && mount -t tmpfs tmpfs \"$1\" && mkdir \"$1/up\" \"$1/work\" && " +
-        "mount -t overlay overlay -o lowerdir=/etc,upperdir=\"$1/up\",workdir=\"$1/work\" /etc && shift 1";
-
     private string _provider = null!, _layer = null!;
 
     [SetUp]
@@ -29,7 +25,7 @@ public sealed class ConfigLoadedLibraryTests(string guard) : TrustAtExecFixture(
         Thread.Sleep(100); // older than the run
     }
 
-    private AgentShellRunner.Result Run(string script) => RunInOwnMounts(OverlayOnEtc, [_layer], script);
+    private AgentShellRunner.Result Run(string script) => RunInOwnMounts(Attacks.OverlayOnEtc, [_layer], script);
 
     private string OpensslCnf(string module) =>
         "openssl_conf = openssl_init\\n[openssl_init]\\nproviders = provider_sect\\n[provider_sect]\\ndefault = default_sect\\nx = x_sect\\n" +
@@ -43,12 +39,12 @@ public sealed class ConfigLoadedLibraryTests(string guard) : TrustAtExecFixture(
         Attacks.AssertTheLibraryGotNoTrust(Prod, r, "/etc/ssl/openssl.cnf");
     }
 
-    /// <summary>The look-alike: a file written in /etc in the run that names no code (the same overlay),
-    /// and curl, which dlopens nothing here, keeps its trust.</summary>
+    /// <summary>The look-alike: files written in the run beside openssl.cnf and in /etc (the same
+    /// overlay), none that names code, and curl keeps its trust.</summary>
     [Test]
-    public void AnotherFileWrittenInEtcKeepsTheToolsTrust()
+    public void FilesWrittenBesideOpensslConfKeepTheToolsTrust()
     {
-        var r = Run($"echo x > /etc/agentshell-test-unrelated; curl -s -o /dev/null -w '%{{http_code}}' {Prod.Url("/volumes/1")}");
+        var r = Run($"echo x > /etc/ssl/notes.txt; echo x > /etc/agentshell-test-notes; curl -s -o /dev/null -w '%{{http_code}}' {Prod.Url("/volumes/1")}");
         Assert.That(r.Stdout, Is.EqualTo("200"), r.Stderr);
         Assert.That(r.Stderr, Does.Not.Contain("[rule network:unknown-client-to-production]").And.Not.Contain("[rule supervisor:library-changed]"));
     }
