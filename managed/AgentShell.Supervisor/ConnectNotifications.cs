@@ -132,7 +132,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         ulong program = kernel is { } k ? k.Generation(tgid) : ProcessInfo.StartTime(tgid);
         var key = new ProcessTable.ConnectKey(tgid, program, Address16.From(address), port);
         bool atWire = wire != null && wire.Takes(env);
-        var settled = trust.Settle(key, env, trust.ExecCovers(tgid, env), null, cache: true, out string? exe, atWire);
+        var settled = trust.Settle(key, env, trust.ExecCovers(tgid, env), null, cache: true, out string? exe, out string? codeChanged, atWire);
         if (settled == TrustLedger.Settled.Refused) return Verdict.Refuse;
         if (atWire)
         {
@@ -141,7 +141,8 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
             if (PlaceOnWire(pid, sockFd, address, port, env, new Wire.WireClient(pid, tgid, key, null, settled)) is Verdict placed) return placed;
         }
         if (settled == TrustLedger.Settled.Allowed) return Verdict.Continue;
-        var d = unknown.Decide(tgid, address, port, env, exe, out var cmdline, out var target);
+        var d = unknown.Decide(tgid, address, port, env, exe, out var cmdline, out var target,
+            why: codeChanged != null ? SupervisorRules.LibraryChanged : null, detail: codeChanged);
         if (!IdValid(listener, n.id)) return Verdict.Refuse;
         switch (d.Action)
         {

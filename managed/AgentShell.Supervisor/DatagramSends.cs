@@ -135,7 +135,7 @@ internal sealed class DatagramSends(int listener, IAddressEnvironments addresses
         if (env != Production) return Verdict.Continue;
         int pid = (int)n.pid, tgid = ProcessInfo.Tgid(pid);
         var key = new ProcessTable.ConnectKey(tgid, ProcessInfo.StartTime(tgid), Address16.From(address), port);
-        var settled = trust.Settle(key, env, trust.ExecCovers(tgid, env), null, cache: true, out string? exe);
+        var settled = trust.Settle(key, env, trust.ExecCovers(tgid, env), null, cache: true, out string? exe, out string? codeChanged);
         if (settled == TrustLedger.Settled.Refused) return Verdict.Refuse;
         // Where the wire layer decides production, what a connection sends is decided there; Fast
         // Open's bytes travel inside the connect, so it is refused whatever the process's trust.
@@ -148,7 +148,8 @@ internal sealed class DatagramSends(int listener, IAddressEnvironments addresses
             return Verdict.Refuse;
         }
         if (settled == TrustLedger.Settled.Allowed) return Verdict.Continue;
-        var d = unknown.Decide(tgid, address, port, env, exe, out var cmdline, out _);
+        var d = unknown.Decide(tgid, address, port, env, exe, out var cmdline, out _,
+            why: codeChanged != null ? SupervisorRules.LibraryChanged : null, detail: codeChanged);
         if (!IdValid(listener, n.id)) return Verdict.Refuse;
         if (d.Action == PolicyAction.Allow)
         {

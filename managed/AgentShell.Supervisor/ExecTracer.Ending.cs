@@ -11,6 +11,7 @@ namespace AgentShell.Supervisor;
 internal sealed partial class ExecTracer
 {
     private const ulong NR_exit_group = 231;
+    private const int EPERM = 1;
 
     /// <summary>The exit status of a refused exec ended at its commit.</summary>
     internal const int RefusedStatus = 126;
@@ -61,10 +62,46 @@ internal sealed partial class ExecTracer
     {
         if (!runnable || ProcessInfo.Threads(tid) != 1) return false;
         if (SeizeToEnd(tid) != 0) return false; // traced already, or gone
-        // Its notification was checked before the seize: if its task died since, the tid may be another process's now.
-        if (Interop.Seccomp.IdValid(listener, notifId)) return true;
+        // Its notification was checked before the seize: if its task died since, the tid may be another
+        // process's now. And the count again, now that the task is ours: a thread can only be made by
+        // a thread of its group, and this one waits in its exec, so it cannot change, but a tid reused
+        // between the count and the seize could have had others (they would die with the commit).
+        if (Interop.Seccomp.IdValid(listener, notifId) && ProcessInfo.Threads(tid) == 1) return true;
         Release();
         return false;
+    }
+
+    /// <summary>After the answer to the seized task's exec could not be sent (<paramref name="sent"/>: an
+    /// error other than ENOENT, which says the task is gone): the task still waits in its exec, where
+    /// the seize's interrupt does not stop it (the filter's wait is killable only), and a wait for its
+    /// stop (<see cref="FinishEnding"/>, <see cref="Finish"/>) would never end. It is refused instead
+    /// (EPERM through <paramref name="send"/>: the exec fails and it stops on its way out, as any
+    /// failed exec does), never continued again; where that cannot be sent either, it is killed
+    /// (the wait takes its exit). A task not seized is left to the caller's log.</summary>
+    public void AnswerNotSent(Errno sent, AnswerSender send, int listener, ulong notifId, TextWriter log)
+    {
+        if (sent == 0 || sent == Errno.ENOENT || _tid == 0) return;
+        var e = send(listener, notifId, -EPERM, 0, 0);
+        if (e == 0 || e == Errno.ENOENT)
+        {
+            log.WriteLine($"agentshell: seccomp send failed: {sent}; the exec of pid {_tid} is refused instead");
+            return;
+        }
+        log.WriteLine($"agentshell: seccomp send failed: {sent}, then {e}; the exec of pid {_tid} is killed");
+        Interop.Process.kill(_tid, SIGKILL);
+    }
+
+    /// <summary>After an error while a task is seized (in an answer, or in a check): it is killed and
+    /// its exit taken, so that nothing of it runs unchecked, no wait is left for it, and its parent
+    /// can reap it (a tracee's exit is its tracer's first).</summary>
+    public void KillSeized()
+    {
+        int pid = _current != 0 ? _current : _tid;
+        _tid = 0;
+        _ending = false;
+        _expected = null;
+        ThawTree();
+        if (pid != 0) Kill(pid);
     }
 
     /// <summary>After the CONTINUE: waits until the exec commits, fails or the task dies, and ends a

@@ -36,18 +36,19 @@ internal sealed class GatedConnects(IAddressEnvironments addresses, KernelConnec
         if (wire != null && wire.Takes(env))
         {
             // What it was trusted with when it connected: used only if the wire does not know its protocol.
-            var settled = sameProgram ? trust.Settle(key, env, kernel.Trusted(tgid), gen, cache: true, out _, atWire: true) : TrustLedger.Settled.No;
+            var settled = sameProgram ? trust.Settle(key, env, kernel.Trusted(tgid), gen, cache: true, out _, out _, atWire: true) : TrustLedger.Settled.No;
             wire.Serve(new Wire.WireConnection(g.Client, g.Destination, env, new Wire.WireClient(pid, tgid, key, gen, settled)));
             return;
         }
-        string? exe = null;
+        string? exe = null, codeChanged = null;
         // The user-space answers are not asked: the kernel keeps those per generation, and had one applied it would not be here.
-        if (sameProgram && trust.Settle(key, env, kernel.Trusted(tgid), gen, cache: false, out exe) == TrustLedger.Settled.Allowed)
+        if (sameProgram && trust.Settle(key, env, kernel.Trusted(tgid), gen, cache: false, out exe, out codeChanged) == TrustLedger.Settled.Allowed)
         {
             ConnectGate.Proxy(g, log);
             return;
         }
-        var d = unknown.Decide(tgid, address, port, env, exe, out var cmdline, out var target);
+        var d = unknown.Decide(tgid, address, port, env, exe, out var cmdline, out var target,
+            why: codeChanged != null ? SupervisorRules.LibraryChanged : null, detail: codeChanged);
         switch (d.Action)
         {
             case PolicyAction.Allow:
@@ -90,7 +91,7 @@ internal sealed class GatedConnects(IAddressEnvironments addresses, KernelConnec
         var key = new ProcessTable.ConnectKey(tgid, gen, e.Address, port);
         // A burst before the answer reached the kernel: one check, one line.
         if (trust.Processes.TryGetConnect(key, out _)) return;
-        if (trust.Settle(key, Production, kernel.Trusted(tgid), gen, cache: false, out _) == TrustLedger.Settled.Allowed)
+        if (trust.Settle(key, Production, kernel.Trusted(tgid), gen, cache: false, out _, out string? codeChanged) == TrustLedger.Settled.Allowed)
         {
             var rule = SupervisorRules.TrustedDatagramChecked;
             string line = rule.Refusal($"a first datagram to {e.Address.ToIPAddress()}:{port}");
@@ -100,28 +101,30 @@ internal sealed class GatedConnects(IAddressEnvironments addresses, KernelConnec
         }
         // An unknown client's datagram: the profile may let those through (the kernel now does).
         byte[] address = e.Address.ToIPAddress().GetAddressBytes();
-        if (unknown.Decide(tgid, address, port, Production, null, out _, out _).Action == PolicyAction.Allow)
+        if (unknown.Decide(tgid, address, port, Production, null, out _, out _, why: codeChanged != null ? SupervisorRules.LibraryChanged : null).Action == PolicyAction.Allow)
         {
             trust.RememberConnect(key, true, gen);
             return;
         }
-        KernelRefused(e, KernelConnectGuard.EventDatagram);
+        KernelRefused(e, KernelConnectGuard.EventDatagram, codeChanged);
     }
 
     /// <summary>A connect or datagram the kernel refused by itself (its event thread), as
     /// <paramref name="kind"/> when given.</summary>
-    public void KernelRefused(KernelConnectGuard.Event e, uint? kind = null)
+    /// <paramref name="codeChanged"/>: why a trusted program's trust was withdrawn (rule <see cref="SupervisorRules.LibraryChanged"/>).
+    public void KernelRefused(KernelConnectGuard.Event e, uint? kind = null, string? codeChanged = null)
     {
         uint eventKind = kind ?? e.Kind;
         int pid = (int)e.Tid, tgid = (int)e.Tgid;
         byte[] address = e.Address.ToIPAddress().GetAddressBytes();
         string? exe = ProcessInfo.ExePath(tgid);
-        var d = unknown.Decide(tgid, address, (int)e.Port, Production, exe, out var cmdline, out var target, PolicyAction.Block);
+        var d = unknown.Decide(tgid, address, (int)e.Port, Production, exe, out var cmdline, out var target, PolicyAction.Block,
+            why: codeChanged != null ? SupervisorRules.LibraryChanged : null, detail: codeChanged);
         string line;
         switch (eventKind)
         {
             case KernelConnectGuard.EventDatagram:
-                line = $"agentshell: blocked {d.Describe()}: {SupervisorRules.DatagramCannotWait}";
+                line = $"agentshell: blocked {d.Describe()}: {SupervisorRules.DatagramCannotWait}{(codeChanged != null ? $" ({codeChanged})" : "")}";
                 break;
             case KernelConnectGuard.EventNotReady:
                 d = SupervisorRules.NamesNotResolved.About(d.Intent, target: target, environment: AddressEnvironments.Unknown);

@@ -9,9 +9,14 @@ namespace AgentShell.Supervisor;
 /// let go with the trust it was decided with, a root-mode connect held at the gate is proxied or
 /// reset, anything else is answered on the listener. Created before the registry (which answers
 /// through it) and the handlers (which hold through the registry and record here what an answer
-/// needs), so nothing is wired after construction.</summary>
-internal sealed class HeldNotifications(int listener, TrustLedger trust, VerifiedExecs verified, BlockNotifier notifier, TextWriter log) : INotificationResponder
+/// needs), so nothing is wired after construction. An answer never throws: whatever fails in it, the
+/// notification is refused (or its task killed), never left waiting or continued unchecked.</summary>
+internal sealed class HeldNotifications(int listener, TrustLedger trust, VerifiedExecs verified, BlockNotifier notifier, TextWriter log,
+    AnswerSender? sender = null) : INotificationResponder
 {
+    // The kernel's send, or a fault injected by a test.
+    private readonly AnswerSender send = sender ?? ((fd, id, error, flags, val) => Send(fd, id, error, flags, val));
+
     private const int EPERM = 1;
 
     // Pending ids of gated connects: random 64-bit values, as seccomp's own ids are (they start at a
@@ -68,6 +73,37 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
     /// <inheritdoc/>
     public void Answer(ulong notifId, int pid, bool allow, string? message)
     {
+        // This thread seizes the task when the approved exec must be checked, or a refused one is
+        // ended at its commit: it is the tracer until the exec commits or fails.
+        var tracer = new ExecTracer();
+        // Ids of the gate and the wire are no notification of the listener: never answered on it.
+        bool onListener = !_gated.ContainsKey(notifId) && !_wire.ContainsKey(notifId), sent = false;
+        try
+        {
+            AnswerHeld(notifId, pid, allow, message, tracer, ref sent);
+        }
+        catch (Exception ex)
+        {
+            // Fail closed whatever threw (a write, a seize, a send, a check): never a CONTINUE
+            // unverified, never a notification left waiting, never a task left traced.
+            Guarded(() => log.WriteLine($"agentshell: error answering a held notification of pid {pid}, refused: {ex.GetType().Name}: {ex.Message}"));
+            Guarded(tracer.KillSeized);
+            if (_gated.TryRemove(notifId, out var g)) Guarded(() => ConnectGate.Reset(g.Client));
+            if (_wire.TryRemove(notifId, out var w)) Guarded(() => w.Answer(false));
+            _execs.TryRemove(notifId, out _);
+            _connects.TryRemove(notifId, out _);
+            if (onListener && !sent) Guarded(() => send(listener, notifId, -EPERM, 0, 0));
+        }
+    }
+
+    private void Guarded(Action a)
+    {
+        try { a(); }
+        catch (Exception) { } // after a failure, what is left to do must not fail with it
+    }
+
+    private void AnswerHeld(ulong notifId, int pid, bool allow, string? message, ExecTracer tracer, ref bool sent)
+    {
         if (!allow && message != null) notifier.Write(pid, message);
         if (_gated.TryRemove(notifId, out var g))
         {
@@ -84,6 +120,7 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
             // A CONTINUE would let the kernel re-read a sockaddr that another thread may have
             // rewritten while the item waited: connect to the address the person approved. Off this
             // thread, as a connect to another host waits for its handshake.
+            sent = true; // by the work item, whatever happens there
             ThreadPool.UnsafeQueueUserWorkItem(_ =>
             {
                 int err = EPERM; // answered whatever happens; a failure refuses
@@ -91,15 +128,12 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
                 catch (Exception ex) { log.WriteLine($"agentshell: approved connect of pid {pid} failed, refused: {ex.Message}"); }
                 finally
                 {
-                    var se = Send(listener, notifId, -err, 0);
+                    var se = send(listener, notifId, -err, 0, 0);
                     if (se != 0 && se != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {se}");
                 }
             }, null);
             return;
         }
-        // This thread seizes the task when the approved exec must be checked: it is the tracer
-        // until the exec commits or fails.
-        var tracer = new ExecTracer();
         bool exec = _execs.TryRemove(notifId, out var held);
         if (exec && allow)
         {
@@ -118,8 +152,11 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
         // Denied or timed out: ended at its commit where it can be (the line written above stays in
         // the pipe of a harness that spawned it), else EPERM.
         bool ends = exec && !allow && tracer.SeizeRefused(pid, held.Runnable, listener, notifId);
-        var e = allow || ends ? Send(listener, notifId, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE) : Send(listener, notifId, -EPERM, 0);
+        var e = allow || ends ? send(listener, notifId, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE, 0) : send(listener, notifId, -EPERM, 0, 0);
+        sent = true;
         if (e != 0 && e != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {e}");
+        // Not sent: the seized task still waits in its exec; refused (or killed) so the wait below ends.
+        tracer.AnswerNotSent(e, send, listener, notifId, log);
         if (tracer.Ends) tracer.FinishEnding(out _);
         else if (tracer.Active) verified.Complete(tracer);
     }

@@ -17,6 +17,18 @@ internal sealed class LibraryLookups
     private static readonly string[] DefaultDirs = ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib", "/lib64", "/usr/lib64"];
     private static readonly string[] Hwcaps = ["glibc-hwcaps/x86-64-v4/", "glibc-hwcaps/x86-64-v3/", "glibc-hwcaps/x86-64-v2/", ""];
     private const string Preload = "/etc/ld.so.preload";
+
+    /// <summary>Files that make a process dlopen a library they name: OpenSSL's providers and engines
+    /// (OPENSSLDIR is /usr/lib/ssl on Debian, its openssl.cnf a link to /etc/ssl's), glibc's NSS and
+    /// gconv modules, p11-kit's modules, Kerberos and GSSAPI plugins. A dlopened library is trusted
+    /// only while each is as it was when the run began (absent, or unchanged since; a directory: no
+    /// entry made or removed in it).</summary>
+    internal static readonly string[] CodeNamingFiles =
+    [
+        "/etc/ssl/openssl.cnf", "/usr/lib/ssl/openssl.cnf", "/etc/nsswitch.conf", "/etc/pkcs11/pkcs11.conf", "/etc/pkcs11/modules",
+        "/usr/share/p11-kit/modules", "/etc/krb5.conf", "/etc/gss/mech", "/etc/gss/mech.d",
+        "/usr/lib/x86_64-linux-gnu/gconv/gconv-modules", "/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.d",
+    ];
     private const int MaxObjects = 1024, MaxPreloadBytes = 64 * 1024;
 
     private readonly Dictionary<(ulong Dev, ulong Ino), (string Path, FileStatus Status)> _mapped;
@@ -25,6 +37,8 @@ internal sealed class LibraryLookups
     private readonly HashSet<(ulong, ulong)> _reached = [];
     private readonly HashSet<string> _loadedNames = new(StringComparer.Ordinal);
     private readonly Queue<(ElfDynamic Elf, string Origin)> _queue = new();
+    private bool _namingFilesLooked;
+    private string? _namingFileChanged;
     private Dictionary<string, string[]>? _cache;
     private bool _cacheRead;
     private ElfDynamic _program = null!;
@@ -201,6 +215,11 @@ internal sealed class LibraryLookups
     {
         if (!preloadKnown) { why = $"maps {path}, which no library names, while {Preload} was removed in the run"; return false; }
         if (st.Uid != 0 || (st.Permissions & 0x12) != 0) { why = $"maps {path}, which no library names (dlopened) and is not root's alone"; return false; }
+        if (NamingFileChanged() is { } conf)
+        {
+            why = $"maps {path}, which no library names (dlopened), while {conf}, which names code to load, was made or changed in the run (or is unreadable)";
+            return false;
+        }
         var elf = ElfDynamic.Of(path, id.Dev, id.Ino, st.CtimeNs);
         if (elf == null) { why = $"maps {path}, which cannot be read as a library"; return false; }
         why = null;
@@ -215,6 +234,22 @@ internal sealed class LibraryLookups
                 return false;
             }
         return true;
+    }
+
+    /// <summary>The first of <see cref="CodeNamingFiles"/> made, changed, reached through a link made,
+    /// or removed (from a directory changed) in the run, or unreadable; null when none. Looked at once
+    /// per check, and only for a process that maps a dlopened library.</summary>
+    private string? NamingFileChanged()
+    {
+        if (_namingFilesLooked) return _namingFileChanged;
+        _namingFilesLooked = true;
+        foreach (string f in CodeNamingFiles)
+        {
+            var r = _walk.Resolve(f, out var st, out _);
+            if (r is PathWalk.Result.Missing || (r == PathWalk.Result.Found && st.CtimeNs < _since)) continue;
+            return _namingFileChanged = f;
+        }
+        return null;
     }
 
     /// <summary>The directories of a DT_RPATH or DT_RUNPATH, $ORIGIN replaced.</summary>

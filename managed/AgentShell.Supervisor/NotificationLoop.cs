@@ -118,6 +118,8 @@ internal sealed class NotificationLoop(int listener, ExecNotifications execs, Co
         if (se != 0 && se != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {se}");
         try
         {
+            // Not sent: a seized task still waits in its exec; refused (or killed) so the wait below ends.
+            tracer.AnswerNotSent(se, Send, listener, n.id, log);
             // PERF: a seized exec waits at its exec stop for the reads of its record, not for the line.
             audit.Capture();
             execs.AfterAnswer(tracer, audit);

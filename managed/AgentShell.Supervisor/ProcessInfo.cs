@@ -60,9 +60,21 @@ internal static class ProcessInfo
     /// with the pid, it names one process, not a later one that reuses the pid. 0 when unreadable.</summary>
     internal static ulong StartTime(int pid) => StatNumber(pid, 22);
 
-    /// <summary>The number of threads of <paramref name="tid"/>'s thread group (/proc/TID/stat field 20),
-    /// 0 when unreadable.</summary>
-    internal static int Threads(int tid) => (int)StatNumber(tid, 20);
+    /// <summary>The number of threads of <paramref name="tid"/>'s thread group, 0 when unreadable.
+    /// PERF: the link count of /proc/TID/task, which the kernel gives as the group's threads + 2
+    /// (proc_task_getattr; the same get_nr_threads as /proc/TID/stat's field 20): one stat(2) and no
+    /// text, ~3 µs where opening, reading and parsing the stat line was ~12 (C probe, 20,000 calls
+    /// each, load ~17 on this 2-vCPU machine). Formatted on the stack, no string made.</summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit] // PERF: the path is written before it is read
+    internal static int Threads(int tid)
+    {
+        Span<byte> path = stackalloc byte[32];
+        "/proc/"u8.CopyTo(path);
+        if (!tid.TryFormat(path[6..], out int n, provider: System.Globalization.CultureInfo.InvariantCulture)) return 0;
+        "/task\0"u8.CopyTo(path[(6 + n)..]);
+        if (!Interop.Files.TryStat(path[..(12 + n)], out var st) || st.Links < 3) return 0;
+        return (int)(st.Links - 2);
+    }
 
     /// <summary>Field <paramref name="field"/> (numbered as proc(5) does, 3 or more) of /proc/PID/stat
     /// as a number, 0 when unreadable.</summary>

@@ -32,9 +32,11 @@ public sealed class SupervisorRule
     public Decision Decision => _decision ??= new Decision { Action = Action, RuleId = Id, Reason = Reason, Explanation = Explanation };
 
     /// <summary>This rule's decision about <paramref name="intent"/>.</summary>
-    public Decision About(CommandIntent? intent, PolicyAction? action = null, Target? target = null, string environment = "none", string? explanation = null) => new()
+    /// <paramref name="detail"/>: what this case is, after the rule's reason (the file, the path and why).
+    public Decision About(CommandIntent? intent, PolicyAction? action = null, Target? target = null, string environment = "none", string? explanation = null,
+        string? detail = null) => new()
     {
-        Action = action ?? Action, RuleId = Id, Reason = Reason, Explanation = explanation ?? Explanation,
+        Action = action ?? Action, RuleId = Id, Reason = detail == null ? Reason : $"{Reason}: {detail}", Explanation = explanation ?? Explanation,
         Intent = intent, Target = target, Environment = environment,
     };
 
@@ -189,6 +191,15 @@ public static class SupervisorRules
         Explanation = "A client that refuses the run CA (it pins, or brings its own CA), a pinned host or a protocol the wire does not speak cannot be decided at the wire; such connections are let through on what the exec's decision understood. That decision read the tool's configuration (~/.curlrc, a -K file, ~/.psqlrc, a kubeconfig): if any file, link or directory that lookup passes has changed since, the tool may have read another file than the decision did (one rewritten to bring its own CA and a DELETE), so the exec's trust does not count and the connection gets an unknown client's decision (Network.UnknownClientToProduction: paused by default).",
     };
 
+    /// <summary>A tool trusted with production by its exec runs code the run changed or reached in a
+    /// way it changed (<see cref="ExecMappings"/>, <see cref="LibraryLookups"/>): its trust is withdrawn.</summary>
+    public static readonly SupervisorRule LibraryChanged = new()
+    {
+        Id = "supervisor:library-changed", Action = PolicyAction.Pause, ActionSetting = "Network:UnknownClientToProduction",
+        Reason = "its exec was trusted with production, but the code it runs is not all from before the run: decided as an unknown client",
+        Explanation = "A tool whose command line was understood is trusted with production only while every library it maps is a file from before the run, reached the way the loader looks for it (PT_INTERP, /etc/ld.so.preload, DT_NEEDED through RPATH/RUNPATH, /etc/ld.so.cache, the default directories) through links and directories unchanged since the run began. A library written, repointed, renamed into place or found through a cache or preload file changed in the run could be anyone's code inside the trusted tool, so its trust is withdrawn and its connections get an unknown client's decision (Network.UnknownClientToProduction: paused by default). The reason names the library or path and what changed.",
+    };
+
     /// <summary>The paths agentshell depends on could not be made read-only for the tree.</summary>
     public static readonly SupervisorRule Unprotected = new()
     {
@@ -200,7 +211,7 @@ public static class SupervisorRules
     /// <summary>Every rule above and the PostgreSQL relay's own, in the order `profiles show` lists them.</summary>
     public static IReadOnlyList<SupervisorRule> All { get; } =
         [UnreadableArgv, SelfApproval, ProtectSelf, FastOpenBatch, FastOpenToWire, NamesNotResolved, GateUnavailable, DecisionError, ExecChanged, ExecUnverifiable, Chroot,
-         Unprotected, NestedExec, ForeignCode, OtherRoot, ConfigChanged, UnknownClientToProduction, .. Wire.Postgres.PostgresWireRules.All];
+         Unprotected, NestedExec, ForeignCode, OtherRoot, ConfigChanged, LibraryChanged, UnknownClientToProduction, .. Wire.Postgres.PostgresWireRules.All];
 
     /// <summary>The line for a refused exec: the policy's own wording for a decision about an intent,
     /// the rule's refusal line for a supervisor rule's decision (which has none).</summary>

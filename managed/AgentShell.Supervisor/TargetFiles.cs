@@ -100,9 +100,14 @@ internal static class TargetFiles
 
     internal enum Lookup { Found, Missing, Unprovable }
 
-    /// <summary>The newest ctime (ns) of everything <paramref name="v"/>'s lookup passes: the
-    /// directory it starts in, each directory and link on the way, and the file, or the directory
-    /// where the name is missing; null when the lookup is not provable (see <see cref="Walk"/>).</summary>
+    /// <summary>When (ctime, ns) anything that could make <paramref name="v"/>'s lookup find another
+    /// file last changed: each link on the way and the file (made, replaced, renamed in, linked or
+    /// written: each sets its ctime), each directory on the way that may have been moved into place
+    /// (the earlier of its own ctime and its parent's: a rename sets both),
+    /// and the directory where the name is missing (a file made and removed there). Not an entry
+    /// made beside the way in a directory that was not itself moved: a file written in the cwd or
+    /// in /tmp next to the config does not redirect it. Null when the lookup is not provable
+    /// (see <see cref="Walk"/>).</summary>
     internal static long? NewestChange(ProcessView v)
     {
         long newest = long.MinValue;
@@ -138,8 +143,9 @@ internal static class TargetFiles
         {
             if (!TryFStat(root, out var top)) return Lookup.Unprovable;
             cur = Open(v.Named.StartsWith('/') ? v.Root : v.Cwd, O_PATH | O_DIRECTORY | O_CLOEXEC, out _);
-            if (cur < 0 || !TryFStat(cur, out var start)) return Lookup.Unprovable;
-            newest = Math.Max(newest, start.CtimeNs);
+            // The directory the lookup is in (its stat): where it starts is the process's own, by
+            // inode, not by name; only what is found in it, or missing from it, counts.
+            if (cur < 0 || !TryFStat(cur, out var dir)) return Lookup.Unprovable;
             var todo = new List<string>(); // a stack: the next component last
             Push(todo, v.Named);
             int links = 0;
@@ -151,9 +157,19 @@ internal static class TargetFiles
                 if (OnProcfs(cur)) return Lookup.Unprovable;
                 if (name == ".." && TryFStat(cur, out var here) && here.Identity == top.Identity) continue; // ".." of the root is the root
                 int next = OpenAt(cur, Nul(name), PathFlags, out var errno);
-                if (next < 0) return errno is Errno.ENOENT or Errno.ENOTDIR ? Lookup.Missing : Lookup.Unprovable;
+                if (next < 0 && errno is Errno.ENOENT or Errno.ENOTDIR)
+                {
+                    // Missing here: any entry made or removed in this directory may have been it.
+                    newest = Math.Max(newest, dir.CtimeNs);
+                    return Lookup.Missing;
+                }
+                if (next < 0) return Lookup.Unprovable;
                 if (!TryFStat(next, out var st)) { Interop.Libc.close(next); return Lookup.Unprovable; }
-                newest = Math.Max(newest, st.CtimeNs);
+                // ".." follows the directory's own parent (an inode, no name to redirect). A directory
+                // found by name was moved into place only if its ctime and its parent's are both from
+                // the run (a rename sets both); its ctime alone is also set by an entry made in it.
+                // The parent's ctime, not its mtime: utimes(2) can set an mtime back, never a ctime.
+                if (name != "..") newest = Math.Max(newest, st.IsDirectory ? Math.Min(st.CtimeNs, dir.CtimeNs) : st.CtimeNs);
                 if (st.IsSymlink)
                 {
                     viaLink = true;
@@ -164,15 +180,16 @@ internal static class TargetFiles
                     {
                         int again = OpenAt(root, ".\0"u8, O_PATH | O_DIRECTORY | O_CLOEXEC, out _);
                         if (again < 0) return Lookup.Unprovable;
-                        newest = Math.Max(newest, top.CtimeNs);
                         Interop.Libc.close(cur);
                         cur = again;
+                        dir = top;
                     }
                     Push(todo, target);
                     continue;
                 }
                 Interop.Libc.close(cur);
                 cur = next;
+                dir = st;
                 if (todo.Count > 0 && !st.IsDirectory) return Lookup.Missing; // a file named as a directory: ENOTDIR for the tool too
             }
             if (OnProcfs(cur)) return Lookup.Unprovable;

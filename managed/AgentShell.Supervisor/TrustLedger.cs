@@ -135,9 +135,11 @@ internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, K
     /// <summary>True when all the code <paramref name="tgid"/> maps is from files unchanged since the
     /// run began (<see cref="ExecMappings"/>); otherwise its exec's trust is withdrawn for the rest
     /// of its program, and false.</summary>
-    public bool CodeUnchanged(int tgid)
+    /// <paramref name="why"/>: when not, which library or path and what changed (rule <see cref="SupervisorRules.LibraryChanged"/>).
+    public bool CodeUnchanged(int tgid, out string? why)
     {
-        if (ExecMappings.UnchangedSince(tgid, _since, out string? why)) return true;
+        if (ExecMappings.UnchangedSince(tgid, _since, out why)) return true;
+        why ??= "its code could not be checked";
         log.WriteLine($"agentshell: pid {tgid} {why}: its exec's trust is withdrawn");
         Untrust(tgid);
         return false;
@@ -153,12 +155,13 @@ internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, K
     /// <paramref name="atWire"/>: the connection goes to the wire layer, which uses this only if it
     /// does not decide the protocol; then the code is checked there (<see cref="CodeUnchanged"/>), not
     /// for every connection, and an exec's trust is not remembered as an answer.
-    public Settled Settle(ProcessTable.ConnectKey key, string env, bool execCovers, ulong? gen, bool cache, out string? exe, bool atWire = false)
+    /// <paramref name="codeChanged"/>: set when the exec's trust was withdrawn here, to why (its code changed).
+    public Settled Settle(ProcessTable.ConnectKey key, string env, bool execCovers, ulong? gen, bool cache, out string? exe, out string? codeChanged, bool atWire = false)
     {
-        exe = null;
+        exe = codeChanged = null;
         if (cache && Processes.TryGetConnect(key, out bool known)) return known ? Settled.Allowed : Settled.Refused;
         if (execCovers && atWire) return Settled.Allowed;
-        if (execCovers && CodeUnchanged(key.Tgid)) { RememberConnect(key, true, gen); return Settled.Allowed; }
+        if (execCovers && CodeUnchanged(key.Tgid, out codeChanged)) { RememberConnect(key, true, gen); return Settled.Allowed; }
         exe = ProcessInfo.ExePath(key.Tgid);
         if (exe != null && policy.Network.Clients.TryGetValue(env, out var clients) && clients.Contains(exe))
         {

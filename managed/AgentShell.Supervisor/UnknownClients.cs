@@ -11,9 +11,10 @@ namespace AgentShell.Supervisor;
 internal sealed class UnknownClients(Policy policy, PendingRegistry registry, PendingScope scope, SelfIdentity self)
 {
     /// <summary>The decision for the program of <paramref name="tgid"/> connecting to
-    /// <paramref name="address"/>; <paramref name="action"/> overrides the profile's.</summary>
+    /// <paramref name="address"/>; <paramref name="action"/> overrides the profile's. <paramref name="why"/>:
+    /// the rule that made a trusted tool an unknown client, <paramref name="detail"/> what it found.</summary>
     public Decision Decide(int tgid, ReadOnlySpan<byte> address, int port, string env, string? exe, out string[] cmdline, out Target target, PolicyAction? action = null,
-        SupervisorRule? why = null)
+        SupervisorRule? why = null, string? detail = null)
     {
         var ip = new System.Net.IPAddress(address);
         if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
@@ -23,7 +24,7 @@ internal sealed class UnknownClients(Policy policy, PendingRegistry registry, Pe
         var rule = why ?? SupervisorRules.UnknownClientToProduction;
         var intent = new CommandIntent { Tool = tool, Effect = Effect.Unknown, Targets = [target], Summary = $"connect {target}", Argv = cmdline };
         return rule.About(intent, action ?? rule.ActionIn(policy), target, env,
-            explanation: $"{tool} opens a connection to {target} in production. {rule.Explanation}");
+            explanation: $"{tool} opens a connection to {target} in production{(detail != null ? $" and {detail}" : "")}. {rule.Explanation}", detail: detail);
     }
 
     /// <summary>Holds a paused connect under <paramref name="id"/> until a person answers. A retry of

@@ -88,6 +88,81 @@ public sealed class ConfigReadsTests
         Assert.That(changed, Is.EqualTo(rc));
     }
 
+    /// <summary>The look-alikes: files written beside the config and in directories the lookup passes
+    /// (the cwd, /tmp, HOME) do not redirect it, and keep the reads valid. (The cost left: a directory
+    /// on the way changed together with its parent counts as moved, e.g. files written in both HOME
+    /// and ~/.config for ~/.config/curlrc.)</summary>
+    [TestCase("home/.config", "")]
+    [TestCase("home", "")]
+    [TestCase("home/.config", "home/.config/sub")]
+    public void AnUnrelatedFileWrittenBesideTheConfigKeepsItUnchanged(string dir, string other)
+    {
+        var conf = Directory.CreateDirectory(Path.Combine(_dir, "home", ".config")).FullName;
+        var rc = Path.Combine(conf, "curlrc");
+        File.WriteAllText(rc, "silent\n");
+        var reads = ReadNow(rc);
+        File.WriteAllText(Path.Combine(_dir, dir, "notes.txt"), "x");
+        if (other.Length > 0) Directory.CreateDirectory(Path.Combine(_dir, other));
+        Assert.That(reads.Unchanged(Self, out var changed), Is.True, changed);
+    }
+
+    [Test]
+    public void AnUnrelatedFileWrittenWhereTheConfigIsMissingStillCounts()
+    {
+        // The cost left: the name missing there may have been made and removed in between (a file
+        // the tool read), and a directory's times cannot tell which entry changed.
+        var home = Directory.CreateDirectory(Path.Combine(_dir, "home")).FullName;
+        var reads = ReadNow(Path.Combine(home, ".curlrc"));
+        File.WriteAllText(Path.Combine(home, "notes.txt"), "x");
+        Assert.That(reads.Unchanged(Self, out _), Is.False);
+    }
+
+    /// <summary>HOME with ~/.config/curlrc and ~/other/curlrc (a DELETE), made before the reads.</summary>
+    private string TwoConfigDirectories()
+    {
+        var home = Directory.CreateDirectory(Path.Combine(_dir, "home")).FullName;
+        Directory.CreateDirectory(Path.Combine(home, ".config"));
+        Directory.CreateDirectory(Path.Combine(home, "other"));
+        File.WriteAllText(Path.Combine(home, ".config", "curlrc"), "silent\n");
+        File.WriteAllText(Path.Combine(home, "other", "curlrc"), "request = \"DELETE\"\n");
+        return home;
+    }
+
+    /// <summary>Swaps ~/.config for ~/other by two renames.</summary>
+    private static void SwapConfigDirectory(string home)
+    {
+        Directory.Move(Path.Combine(home, ".config"), Path.Combine(home, ".config.old"));
+        Directory.Move(Path.Combine(home, "other"), Path.Combine(home, ".config"));
+    }
+
+    /// <summary>A directory on the way swapped by rename for one made before the reads: nothing in it
+    /// is new, but the directory found by that name is another one.</summary>
+    [Test]
+    public void ADirectoryOnTheWaySwappedByRenameIsChanged()
+    {
+        var home = TwoConfigDirectories();
+        var rc = Path.Combine(home, ".config", "curlrc");
+        var reads = ReadNow(rc);
+        Assert.That(reads.Unchanged(Self, out var before), Is.True, before);
+        SwapConfigDirectory(home);
+        Assert.That(reads.Unchanged(Self, out var changed), Is.False);
+        Assert.That(changed, Is.EqualTo(rc));
+    }
+
+    /// <summary>The same swap, with the parent's modification time set back afterwards (utimes can;
+    /// it cannot set back a change time).</summary>
+    [Test]
+    public void ADirectorySwappedWithItsParentsMtimeSetBackIsChanged()
+    {
+        var home = TwoConfigDirectories();
+        var mtime = Directory.GetLastWriteTimeUtc(home);
+        var reads = ReadNow(Path.Combine(home, ".config", "curlrc"));
+        SwapConfigDirectory(home);
+        Directory.SetLastWriteTimeUtc(home, mtime);
+        Directory.SetLastWriteTimeUtc(Path.Combine(home, ".config"), mtime);
+        Assert.That(reads.Unchanged(Self, out _), Is.False);
+    }
+
     [Test]
     public void ALookupThroughProcIsNotProvenAndCountsAsChanged()
     {

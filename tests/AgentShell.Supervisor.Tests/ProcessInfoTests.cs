@@ -14,31 +14,61 @@ public sealed class ProcessInfoTests
     [DllImport("libc", EntryPoint = "syscall")]
     private static extern long Syscall0(long number);
 
-    [Test]
-    public void AThreadGroupLeaderIsItsOwnGroup() =>
-        Assert.That(ProcessInfo.Tgid(Environment.ProcessId), Is.EqualTo(Environment.ProcessId));
-
-    [Test]
-    public void AnotherThreadOfAProcessIsFoundInItsGroup()
+    /// <summary>Runs <paramref name="body"/> with the id of another thread of this process, alive throughout.</summary>
+    private static void WithAnotherThread(Action<int> body)
     {
-        // Look-alike of the leader: tgkill(tid, tid, 0) fails for it, and /proc tells its group.
         int tid = 0;
-        var alive = new ManualResetEventSlim();
-        var done = new ManualResetEventSlim();
+        using var alive = new ManualResetEventSlim();
+        using var done = new ManualResetEventSlim();
         var worker = new Thread(() => { tid = (int)Syscall0(NR_gettid); alive.Set(); done.Wait(); });
         worker.Start();
         alive.Wait();
-        try
-        {
-            Assert.That(tid, Is.Not.EqualTo(Environment.ProcessId));
-            Assert.That(ProcessInfo.Tgid(tid), Is.EqualTo(Environment.ProcessId));
-        }
+        try { body(tid); }
         finally
         {
             done.Set();
             worker.Join();
         }
     }
+
+    [Test]
+    public void ThreadsCountsTheWholeGroupFromAnyOfItsThreads()
+    {
+        // A single-threaded process, this (many-threaded) one, a thread of it, and a pid no one has.
+        int child = Interop.Spawn.Start("/bin/sleep", ["/bin/sleep", "30"], [], 2, 2);
+        try
+        {
+            WithAnotherThread(tid => AssertThreads(child, tid));
+        }
+        finally
+        {
+            Interop.Process.kill(child, 9);
+            Interop.Spawn.Wait(child, out _, 0, out _);
+        }
+    }
+
+    private static void AssertThreads(int child, int tid)
+    {
+        Assert.That(ProcessInfo.Threads(child), Is.EqualTo(1));
+        // The stat line's field 20 (num_threads) is what the count replaced: both say the same.
+        int listed = int.Parse(File.ReadAllText($"/proc/{Environment.ProcessId}/stat").Split(") ")[1].Split(' ')[17]);
+        Assert.That(ProcessInfo.Threads(Environment.ProcessId), Is.GreaterThan(1).And.EqualTo(listed).Within(2), "(threads may come and go between the reads)");
+        Assert.That(ProcessInfo.Threads(tid), Is.EqualTo(ProcessInfo.Threads(Environment.ProcessId)).Within(2));
+        Assert.That(ProcessInfo.Threads(int.MaxValue), Is.EqualTo(0), "unreadable: 0, never 1");
+    }
+
+    [Test]
+    public void AThreadGroupLeaderIsItsOwnGroup() =>
+        Assert.That(ProcessInfo.Tgid(Environment.ProcessId), Is.EqualTo(Environment.ProcessId));
+
+    [Test]
+    public void AnotherThreadOfAProcessIsFoundInItsGroup() =>
+        // Look-alike of the leader: tgkill(tid, tid, 0) fails for it, and /proc tells its group.
+        WithAnotherThread(tid =>
+        {
+            Assert.That(tid, Is.Not.EqualTo(Environment.ProcessId));
+            Assert.That(ProcessInfo.Tgid(tid), Is.EqualTo(Environment.ProcessId));
+        });
 
     [Test]
     public void AChainNamesEachProcessFromTheTopDownAndItsStartTimeIsTheKernels()

@@ -29,6 +29,17 @@ public sealed class SupervisorRulesTests
     }
 
     [Test]
+    public void ADecisionAboutACaseNamesWhatWasFoundAfterTheRulesReason()
+    {
+        var rule = SupervisorRules.LibraryChanged;
+        var d = rule.About(null, detail: "reaches libcurl.so.4 through /home/u/.local/lib/libcurl.so.4, made or changed in the run");
+        Assert.That(d.RuleId, Is.EqualTo("supervisor:library-changed"));
+        Assert.That(d.Reason, Is.EqualTo(rule.Reason + ": reaches libcurl.so.4 through /home/u/.local/lib/libcurl.so.4, made or changed in the run"));
+        // The look-alike: without a detail, the rule's own reason alone.
+        Assert.That(rule.About(null).Reason, Is.EqualTo(rule.Reason));
+    }
+
+    [Test]
     public void TheUnknownClientRulesActionIsTheProfiles()
     {
         var dir = Directory.CreateTempSubdirectory("agentshell-rules-").FullName;
@@ -40,6 +51,9 @@ public sealed class SupervisorRulesTests
             Assert.That(rule.ActionIn(Policy.Load([profile])), Is.EqualTo(PolicyAction.Block));
             // The look-alike: without the setting, the built-in default.
             Assert.That(rule.ActionIn(Policy.Load([])), Is.EqualTo(PolicyAction.Pause));
+            // A trusted tool whose code changed is decided as an unknown client, under its own id.
+            Assert.That(SupervisorRules.LibraryChanged.ActionIn(Policy.Load([profile])), Is.EqualTo(PolicyAction.Block));
+            Assert.That(SupervisorRules.LibraryChanged.ActionIn(Policy.Load([])), Is.EqualTo(PolicyAction.Pause));
             // A rule without a setting keeps its own action whatever the profile says.
             Assert.That(SupervisorRules.NestedExec.ActionIn(Policy.Load([profile])), Is.EqualTo(PolicyAction.Allow));
         }

@@ -68,14 +68,22 @@ internal static class Attacks
     /// <summary>What a run that requested /before with an untouched tool, then let a library's
     /// constructor try a DELETE on the tool's trust, must show: no request but GETs reached
     /// <paramref name="prod"/>, /before did, and the tool was refused as an unknown client, for
-    /// the reason that names <paramref name="why"/>.</summary>
+    /// the reason that names <paramref name="why"/>, in the line of its own rule the tool was told.</summary>
     internal static void AssertTheLibraryGotNoTrust(Infrastructure.LoopbackHttpServer prod, Infrastructure.AgentShellRunner.Result r, string why)
     {
         Thread.Sleep(100); // a request still in flight
         Assert.That(prod.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}"), Is.Empty, r.Stderr);
         Assert.That(prod.Requests.Select(q => q.Path), Has.Member("/before"), $"the untouched tool went through first\n{r.Stderr}");
-        Assert.That(r.Stderr, Does.Contain(why).And.Contain("changed in the run").And.Contain("[rule network:unknown-client-to-production]"));
+        var told = r.Stderr.Split('\n').FirstOrDefault(l => l.StartsWith("agentshell: blocked", StringComparison.Ordinal) && l.Contains("[rule supervisor:library-changed]"));
+        Assert.That(told, Does.Contain(why).And.Match("(made or )?changed (in|during) the run"), $"the refusal names the library or path and why\n{r.Stderr}");
+        Assert.That(r.Stderr, Does.Not.Contain("[rule network:unknown-client-to-production]"), "said under its own rule, not as any unknown client");
     }
+
+    /// <summary>For TrustAtExecFixture.RunInOwnMounts: an overlay on /etc whose upper layer is a tmpfs
+    /// at $1, so that a root tree may write /etc in a mount namespace of the test's own.</summary>
+    internal const string OverlayOnEtc =
+        "mkdir -p \"$1\" && mount -t tmpfs tmpfs \"$1\" && mkdir \"$1/up\" \"$1/work\" && " +
+        "mount -t overlay overlay -o lowerdir=/etc,upperdir=\"$1/up\",workdir=\"$1/work\" /etc && shift 1";
 
     /// <summary>Skips what this machine cannot run: the filter, and root mode's programs for "kernel".</summary>
     internal static void Require(string guard)

@@ -64,7 +64,13 @@ public sealed class LibraryInPlaceTests(string guard) : TrustAtExecFixture(guard
         Thread.Sleep(100); // a request still in flight
         Assert.That(Prod.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}"), Is.Empty, r.Stderr);
         Assert.That(r.Stdout, Does.StartWith("200 "), $"the untouched curl went through first\n{r.Stderr}");
-        Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
+        // Its own rule, naming the library and why, on the tool's stderr and in the record.
+        Attacks.AssertTheLibraryGotNoTrust(Prod, r, _lib);
+        var rec = File.ReadAllLines(Home.AuditLog).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Where(e => e.TryGetProperty("ruleId", out var id) && id.GetString() == "supervisor:library-changed").ToList();
+        Assert.That(rec, Has.Count.EqualTo(1), r.Stderr);
+        Assert.That(rec[0].GetProperty("reason").GetString(), Does.Contain(_lib).And.Contain("changed during the run"));
+        Assert.That(rec[0].GetProperty("outcome").GetString(), Is.EqualTo("blocked"));
     }
 
     /// <summary>The same library, whose constructor sends datagrams (sendto, and a connected UDP
@@ -103,7 +109,7 @@ public sealed class LibraryInPlaceTests(string guard) : TrustAtExecFixture(guard
         Assert.That(r.Stdout, Does.StartWith(Guard == "kernel" ? "sendto:1 retry:ok " : "sendto:ok "), r.Stderr);
         Assert.That(r.Stdout, Does.Contain("connect:ok"), r.Stderr);
         Assert.That(udp.Available, Is.GreaterThan(0), r.Stderr);
-        Assert.That(r.Stderr, Does.Not.Contain("[rule network:unknown-client-to-production]"));
+        Assert.That(r.Stderr, Does.Not.Contain("[rule network:unknown-client-to-production]").And.Not.Contain("[rule supervisor:library-changed]"));
         // The refused first datagram is said and recorded under its rule (root mode only: seccomp
         // mode decides each send in its notification, so nothing is refused there).
         const string Checked = "supervisor:trusted-datagram-checked";
@@ -182,8 +188,7 @@ public sealed class LibraryInPlaceAsAUserTests
             var r = nobody.Run(env, nobody.AgentShell(), "run", "--connect-guard", "seccomp", "--profile", profile, "--", "bash", "-c", script);
             Thread.Sleep(100);
             Assert.That(prod.Requests.Where(q => q.Method != "GET").Select(q => $"{q.Method} {q.Path}"), Is.Empty, r.Stderr);
-            Assert.That(prod.Requests.Select(q => q.Path), Has.Member("/before"), $"the untouched tool went through first\n{r.Stderr}");
-            Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
+            Attacks.AssertTheLibraryGotNoTrust(prod, r, Path.Combine(lib, "libcurl.so.4"));
         }
         finally
         {

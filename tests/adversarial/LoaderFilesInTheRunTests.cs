@@ -11,10 +11,6 @@ namespace AgentShell.EndToEnd.Tests.Adversarial;
 [TestFixture("kernel")]
 public sealed class LoaderFilesInTheRunTests(string guard) : TrustAtExecFixture(guard)
 {
-    private const string OverlayOnEtc =
-        "mkdir -p \"$1\" && mount -t tmpfs tmpfs \"$1\" && mkdir \"$1/up\" \"$1/work\" && " +
-        "mount -t overlay overlay -o lowerdir=/etc,upperdir=\"$1/up\",workdir=\"$1/work\" /etc && shift 1";
-
     private string _evilDir = null!, _layer = null!;
 
     [SetUp]
@@ -28,7 +24,7 @@ public sealed class LoaderFilesInTheRunTests(string guard) : TrustAtExecFixture(
         Thread.Sleep(100); // older than the run
     }
 
-    private AgentShellRunner.Result Run(string script) => RunInOwnMounts(OverlayOnEtc, [_layer], script);
+    private AgentShellRunner.Result Run(string script) => RunInOwnMounts(Attacks.OverlayOnEtc, [_layer], script);
 
     [Test]
     public void APreloadWrittenInTheRunIsNotTrustedAsTheTool()
@@ -52,6 +48,6 @@ public sealed class LoaderFilesInTheRunTests(string guard) : TrustAtExecFixture(
     {
         var r = Run($"echo x > /etc/agentshell-test-unrelated; curl -s -o /dev/null -w '%{{http_code}}' {Prod.Url("/volumes/1")}");
         Assert.That(r.Stdout, Is.EqualTo("200"), r.Stderr);
-        Assert.That(r.Stderr, Does.Not.Contain("[rule network:unknown-client-to-production]"));
+        Assert.That(r.Stderr, Does.Not.Contain("[rule network:unknown-client-to-production]").And.Not.Contain("[rule supervisor:library-changed]"));
     }
 }

@@ -116,7 +116,9 @@ public sealed class PendingRegistry : IDisposable
         if (answeredTwin != null)
         {
             bool allow = answeredTwin.Outcome is PendingOutcome.Approved or PendingOutcome.ApprovedForRun;
-            responder.Answer(notifId, pid, allow, null); // its message was already written
+            // A refusal says why on this request's stderr too, as the item's own did: it may be another
+            // thread's, or come after the agent read the first line.
+            AnswerOne(responder, notifId, pid, allow, allow ? null : Message(answeredTwin, answeredTwin.Outcome, answeredTwin.Answered ?? _clock.GetUtcNow()));
             return answeredTwin;
         }
         if (isNew) Paused?.Invoke(item!);
@@ -185,7 +187,16 @@ public sealed class PendingRegistry : IDisposable
         Resolved?.Invoke(item);
         string? message = allow ? null : Message(item, outcome, now);
         var responder = ResponderOf(item);
-        foreach (var (notif, pid) in held) responder.Answer(notif, pid, allow, message);
+        foreach (var (notif, pid) in held) AnswerOne(responder, notif, pid, allow, message);
+    }
+
+    /// <summary>One held notification answered; an exception from a responder (its own answer fails
+    /// closed, HeldNotifications) ends neither the caller (the pause timer, a control connection)
+    /// nor the answers to the item's other notifications.</summary>
+    private static void AnswerOne(INotificationResponder responder, ulong notif, int pid, bool allow, string? message)
+    {
+        try { responder.Answer(notif, pid, allow, message); }
+        catch (Exception e) { Console.Error.WriteLine($"agentshell: answering a held notification of pid {pid}: {e.GetType().Name}: {e.Message}"); }
     }
 
     private void SafeTick()

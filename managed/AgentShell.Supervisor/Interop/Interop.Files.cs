@@ -353,6 +353,7 @@ internal readonly struct FileStatus
         Dev = st.st_dev;
         Ino = st.st_ino;
         Mode = (uint)st.st_mode;
+        Links = st.st_nlink;
         Uid = st.st_uid;
         Size = st.st_size;
         MtimeSec = st.st_mtim.tv_sec;
@@ -366,6 +367,8 @@ internal readonly struct FileStatus
     internal ulong Ino { get; }
     /// <summary>st_mode: file type and permission bits.</summary>
     internal uint Mode { get; }
+    /// <summary>st_nlink (of /proc/PID/task: the thread group's threads + 2).</summary>
+    internal ulong Links { get; }
     internal uint Uid { get; }
     internal long Size { get; }
     internal long MtimeSec { get; }

@@ -28,8 +28,8 @@ internal sealed class WireFallback(TrustLedger trust, UnknownClients unknown, He
             {
                 // Settled on its exec's trust when it connected: only while its code is the run's (a
                 // library written in place since: LibraryInPlaceTests); otherwise an unknown client's.
-                case TrustLedger.Settled.Allowed when !trust.Processes.TryGetConnect(p.Key, out _) && !trust.CodeUnchanged(p.Tgid):
-                    return Decide(c, false, null);
+                case TrustLedger.Settled.Allowed when !trust.Processes.TryGetConnect(p.Key, out _) && !trust.CodeUnchanged(p.Tgid, out string? why):
+                    return Decide(c, false, null, why);
                 case TrustLedger.Settled.Allowed: return true;
                 case TrustLedger.Settled.Refused: return false; // told when it was decided
             }
@@ -39,12 +39,12 @@ internal sealed class WireFallback(TrustLedger trust, UnknownClients unknown, He
         return Decide(c, changed, what);
     }
 
-    private bool Decide(WireConnection c, bool changed, string? what)
+    private bool Decide(WireConnection c, bool changed, string? what, string? codeChanged = null)
     {
         var p = c.Client;
         byte[] address = c.Destination.Address.GetAddressBytes();
         var d = unknown.Decide(p.Tgid, address, c.Destination.Port, c.Environment, p.Exe, out var cmdline, out var target,
-            why: changed ? SupervisorRules.ConfigChanged : null);
+            why: changed ? SupervisorRules.ConfigChanged : codeChanged != null ? SupervisorRules.LibraryChanged : null, detail: codeChanged);
         if (changed) notifier.Write(p.Pid, $"agentshell: {p.Program}'s connection to {c.Host} ({c.Destination}): {what} changed after its exec was decided [rule {d.RuleId}]");
         switch (d.Action)
         {
