@@ -89,6 +89,20 @@ public sealed class LibraryThroughLinkTests(string guard)
         Attacks.AssertTheLibraryGotNoTrust(_prod, r, "libcurl.so.4");
     }
 
+    /// <summary>The same rename, then the modification times of the directory and of the two above it set back to
+    /// before the run (`touch -m -d`): the check reads change times, which utimes cannot set back.</summary>
+    [Test]
+    public void ARenamedDirectoryWhoseTimesWereSetBackIsNotTrustedAsTheTool()
+    {
+        string other = Path.Combine(_dir, ".local", "lib2");
+        Directory.CreateDirectory(other);
+        File.Copy(Path.Combine(_lib, "evil.so"), Path.Combine(other, "libcurl.so.4"));
+        if (guard == "seccomp") Process.Start("chown", ["-R", "65534:65534", other])!.WaitForExit();
+        string old = "@" + (DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 3600);
+        var r = Run($"curl -s -o /dev/null {_prod.Url("/before")}; mv {_lib} {_lib}.orig && mv {other} {_lib} && touch -m -d {old} {_lib} {_lib}/.. {_lib}/../..; curl -s -X GET {_prod.Url("/volumes/1")}");
+        Attacks.AssertTheLibraryGotNoTrust(_prod, r, "libcurl.so.4");
+    }
+
     /// <summary>The look-alike: files written in the run in HOME (the parent of .local changed) and in
     /// .local/bin (a directory beside lib changed, .local itself did not) keep curl's trust: no directory
     /// on the way to its libraries was moved. (A file written in the lib directory itself, or one written
