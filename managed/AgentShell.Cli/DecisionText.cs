@@ -16,6 +16,9 @@ internal static class DecisionText
     /// <summary>Free text (a reason, a target, a summary, a shell string) with secrets masked.</summary>
     internal static string Text(string? text) => text == null ? "" : Redactor.RedactText(text);
 
+    /// <summary>As <see cref="Text(string?)"/>, with the secrets <paramref name="i"/> carries masked wherever they stand.</summary>
+    internal static string Text(string? text, AgentShell.Core.Model.CommandIntent i) => text == null ? "" : Redactor.RedactCarried(text, i.Credentials);
+
     /// <summary>"host *.prod.example.com in railway.json": the entry that put a target in its
     /// environment; null when none did.</summary>
     internal static string? Entry(EnvironmentEntry? m) => m == null ? null : Text(m.Describe());

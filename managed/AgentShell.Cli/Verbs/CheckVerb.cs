@@ -100,11 +100,11 @@ public sealed class CheckVerb
             if (intents.Count == 0) o.WriteLine("  no parser: nothing destructive recognised");
             foreach (var i in intents)
             {
-                o.WriteLine($"  {i.Tool}: {i.Effect.Name()}  {DecisionText.Text(i.Summary)}");
+                o.WriteLine($"  {i.Tool}: {i.Effect.Name()}  {DecisionText.Text(i.Summary, i)}");
                 foreach (var t in i.Targets)
-                    o.WriteLine($"    target: {DecisionText.Text(t.ToString())} ({DecisionText.Because(policy.EnvironmentOf(t, ctx), policy.EnvironmentMatch(t, ctx))})");
+                    o.WriteLine($"    target: {DecisionText.Text(t.ToString(), i)} ({DecisionText.Because(policy.EnvironmentOf(t, ctx), policy.EnvironmentMatch(t, ctx))})");
                 if (Credential(policy, i) is string c) o.WriteLine($"    credential: {c}");
-                foreach (var e in i.Evidence) o.WriteLine($"    evidence: {DecisionText.Text(e.Token)} → {DecisionText.Text(e.Fact)}");
+                foreach (var e in i.Evidence) o.WriteLine($"    evidence: {DecisionText.Text(e.Token, i)} → {DecisionText.Text(e.Fact, i)}");
             }
         }
     }
@@ -134,7 +134,7 @@ public sealed class CheckVerb
                     w.WriteStartObject();
                     w.WriteString("tool", i.Tool);
                     w.WriteString("effect", i.Effect.Name());
-                    w.WriteString("summary", DecisionText.Text(i.Summary));
+                    w.WriteString("summary", DecisionText.Text(i.Summary, i));
                     if (Credential(policy, i) is string c) w.WriteString("credential", c);
                     w.WriteStartArray("argv");
                     foreach (var a in AgentShell.Core.Audit.Redactor.RedactArgv(i.Argv)) w.WriteStringValue(a);
@@ -144,7 +144,7 @@ public sealed class CheckVerb
                     {
                         w.WriteStartObject();
                         w.WriteString("kind", t.Kind.ToString());
-                        w.WriteString("target", DecisionText.Text(t.ToString()));
+                        w.WriteString("target", DecisionText.Text(t.ToString(), i));
                         w.WriteString("environment", policy.EnvironmentOf(t, ctx));
                         w.WriteString("matched", DecisionText.Entry(policy.EnvironmentMatch(t, ctx)));
                         w.WriteEndObject();
@@ -154,8 +154,8 @@ public sealed class CheckVerb
                     foreach (var e in i.Evidence)
                     {
                         w.WriteStartObject();
-                        w.WriteString("token", DecisionText.Text(e.Token));
-                        w.WriteString("fact", DecisionText.Text(e.Fact));
+                        w.WriteString("token", DecisionText.Text(e.Token, i));
+                        w.WriteString("fact", DecisionText.Text(e.Fact, i));
                         w.WriteEndObject();
                     }
                     w.WriteEndArray();

@@ -113,6 +113,17 @@ public static partial class Redactor
         return s;
     }
 
+    /// <summary><see cref="RedactText(string)"/>, and every secret the command was found to carry masked
+    /// wherever it stands: a parser that does not know an option takes a value (a table tool's
+    /// <c>--token X</c> read as a subcommand) may quote it as evidence.</summary>
+    public static string RedactCarried(string text, IReadOnlyList<Model.Credential> carried)
+    {
+        var s = RedactText(text);
+        foreach (var c in carried)
+            if (c.Secret.Length >= 4) s = s.Replace(c.Secret, Mask, StringComparison.Ordinal);
+        return s;
+    }
+
     /// <summary>A copy of <paramref name="record"/> with its argv, cwd, targets and reason redacted.</summary>
     public static AuditRecord Redact(AuditRecord record) => new()
     {

@@ -55,8 +55,10 @@ public static class ControlProtocol
         if (i.Program != null) { w.WriteString("program", i.Program); w.WriteString("argvSource", "process"); }
         w.WriteString("tool", d.Intent?.Tool);
         w.WriteString("effect", d.Intent?.Effect.ToString().ToLowerInvariant());
-        w.WriteString("summary", d.Intent == null ? null : Redactor.RedactText(d.Intent.ToString()));
-        w.WriteString("target", d.Target?.ToString());
+        // The secrets the command carries are masked wherever they stand (a parser may quote one as a name).
+        IReadOnlyList<Core.Model.Credential> carried = d.Intent?.Credentials ?? [];
+        w.WriteString("summary", d.Intent == null ? null : Redactor.RedactCarried(d.Intent.ToString(), carried));
+        w.WriteString("target", d.Target == null ? null : Redactor.RedactCarried(d.Target.ToString(), carried));
         w.WriteString("environment", d.Environment);
         if (d.MatchedBy is { } m) w.WriteString("matched", m.Describe());
         if (d.Credential != null) w.WriteString("credential", d.Credential);
