@@ -11,7 +11,7 @@ namespace AgentShell.Core.Credentials;
 /// <c>--raw</c>) or a body file (curl <c>@file</c>, wget <c>--body-file</c>/<c>--post-file</c>).</summary>
 /// <remarks>Liberal as the rest of the scan: a value only matters when its hash is a listed
 /// credential. A body that is not JSON is read for form fields only.</remarks>
-internal static class BodySecrets
+public static class BodySecrets
 {
     internal static void Find(ToolId id, ToolCall c, Action<string, string> add)
     {
@@ -74,8 +74,9 @@ internal static class BodySecrets
 
     private static readonly (string, bool)[] WgetOptions = [("--body-data", false), ("--post-data", false), ("--body-file", true), ("--post-file", true)];
 
-    /// <summary>The secrets of one body's text: JSON fields, or form fields.</summary>
-    internal static void Text(string body, string carrier, Action<string, string> add)
+    /// <summary>The secrets of one body's text: JSON fields, or form fields (<paramref name="add"/>
+    /// gets each carrier's name and secret). The wire layer reads a request body with it.</summary>
+    public static void Text(string body, string carrier, Action<string, string> add)
     {
         var t = body.AsSpan().TrimStart();
         if (t.Length > 0 && t[0] is '{' or '[')
@@ -115,7 +116,7 @@ internal static class BodySecrets
     /// <summary>A field name that holds a secret: <c>token</c>, <c>apiKey</c>, <c>api_key</c>,
     /// <c>password</c>, <c>client_secret</c>, <c>accessToken</c>, <c>auth</c>, … (not <c>tokenizer</c>,
     /// <c>password_hint</c>).</summary>
-    internal static bool IsSecretKey(ReadOnlySpan<char> key)
+    public static bool IsSecretKey(ReadOnlySpan<char> key)
     {
         Span<char> n = stackalloc char[Math.Min(key.Length, 64)];
         int len = 0;
