@@ -8,7 +8,9 @@ namespace AgentShell.Core.Credentials;
 /// secret (<c>"token"</c>, <c>"apiKey"</c>, <c>"password"</c>, <c>"client_secret"</c>, at any depth,
 /// GraphQL <c>variables</c> included) and <c>password=</c>-style form fields, in an inline body
 /// (curl <c>-d</c>/<c>--data*</c>/<c>--json</c>, wget <c>--body-data</c>/<c>--post-data</c>, HTTPie
-/// <c>--raw</c>) or a body file (curl <c>@file</c>, wget <c>--body-file</c>/<c>--post-file</c>).</summary>
+/// <c>--raw</c>) or a body file (curl <c>@file</c>, <c>@-</c> when the pipe's text is known, wget
+/// <c>--body-file</c>/<c>--post-file</c>), and form fields and data items named like a secret (curl
+/// <c>-F token=…</c>, HTTPie <c>apiKey=…</c>, <c>token:='"…"'</c>).</summary>
 /// <remarks>Liberal as the rest of the scan: a value only matters when its hash is a listed
 /// credential. A body that is not JSON is read for form fields only.</remarks>
 public static class BodySecrets
@@ -27,14 +29,39 @@ public static class BodySecrets
                 ToolId.Httpie => a.StartsWith("--raw=", StringComparison.Ordinal) ? (a[6..], false) : a == "--raw" ? (next, false) : (null, false),
                 _ => (null, false),
             };
+            // curl -F name=value / --form-string, HTTPie's data items (name=value, name:=json): a field named like a secret.
+            if (value == null && Field(id, a, next) is (string field, string fieldValue))
+            {
+                if (IsSecretKey(field)) add($"form field {field}", fieldValue.Trim('"'));
+                continue;
+            }
             if (value == null) continue;
             if (isFile)
             {
-                if (value == "-" || ToolHelp.ReadText(c.Context, value) is not string text) continue;
+                // stdin under '-' or '@-': the pipe's text when it is known.
+                if ((value == "-" ? c.StdinText : ToolHelp.ReadText(c.Context, value)) is not string text) continue;
                 value = text;
             }
             Text(value, isFile ? "request body file" : "request body", add);
         }
+    }
+
+    private static (string, string)? Field(ToolId id, string a, string? next)
+    {
+        string? item = id switch
+        {
+            ToolId.Curl when a is "-F" or "--form" or "--form-string" => next,
+            ToolId.Curl when a.StartsWith("--form=", StringComparison.Ordinal) || a.StartsWith("--form-string=", StringComparison.Ordinal) => a[(a.IndexOf('=') + 1)..],
+            ToolId.Httpie when a.Length > 0 && a[0] != '-' && !a.Contains("://", StringComparison.Ordinal) => a,
+            _ => null,
+        };
+        if (item == null) return null;
+        int eq = item.IndexOf('=');
+        if (eq <= 0) return null;
+        // HTTPie: name:=json and name==query (a query parameter is read with the URL's); name=@file is a file's text.
+        var name = item[..eq].TrimEnd(':');
+        if (item.AsSpan(eq + 1).StartsWith("=") || item.AsSpan(eq + 1).StartsWith("@")) return null;
+        return (name, item[(eq + 1)..]);
     }
 
     // curl's body options; an '@' value names a file (--data-raw and --json's '@' too: --json takes @file).

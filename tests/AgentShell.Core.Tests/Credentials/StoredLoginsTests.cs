@@ -53,6 +53,13 @@ public class StoredLoginsTests
         Assert.That(Has(Found(["wget", "--post-data", $"user=ops&api_key={Token}", "https://api.example.net/x"]), Token), Is.True, "a form body");
         Assert.That(Has(Found(["curl", "-d", $"{{\"note\":\"{Token}\"}}", "https://api.example.net/x"]), Token), Is.False, "a field that names no secret");
         Assert.That(Has(Found(["curl", "--data-raw", "@b.json", "https://api.example.net/x"]), Token + "1"), Is.False, "--data-raw sends '@b.json' as text");
+        Assert.That(Has(Found(["curl", "-F", $"api_token={Token}", "-F", "file=@b.json", "https://api.example.net/x"]), Token), Is.True, "a form field");
+        Assert.That(Has(Found(["http", "DELETE", "https://api.example.net/x", $"accessToken={Token}", "name=x"]), Token), Is.True, "an HTTPie data item");
+        Assert.That(Has(Found(["http", "DELETE", "https://api.example.net/x", $"token:=\"{Token}\""]), Token), Is.True, "an HTTPie JSON item");
+        Assert.That(Has(Found(["http", "DELETE", "https://api.example.net/x", $"name={Token}"]), Token), Is.False, "an item that names no secret");
+        var piped = Classifier.ClassifyShell($"echo '{{\"token\":\"{Token}\"}}' | curl -X DELETE -d @- https://api.example.net/x",
+            new LocalExecContext(new Dictionary<string, string> { ["HOME"] = _home }, _home)).SelectMany(i => i.Credentials).ToList();
+        Assert.That(Has(piped, Token), Is.True, "a body from a known pipe (-d @-)");
     }
 
     [Test]
