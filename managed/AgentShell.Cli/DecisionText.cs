@@ -13,6 +13,15 @@ internal static class DecisionText
     internal static string Argv(IReadOnlyList<string> argv) =>
         argv.Count == 1 ? Text(argv[0]) : AgentShell.Supervisor.Approval.ShellQuote.Join(Redactor.RedactArgv(argv));
 
+    /// <summary>As <see cref="Argv(IReadOnlyList{string})"/>, with every secret the command's intents carry masked
+    /// wherever it stands (a carrier no argv rule knows, such as a form field a tool's own syntax names).</summary>
+    internal static string Argv(IReadOnlyList<string> argv, IReadOnlyList<AgentShell.Core.Model.CommandIntent> intents)
+    {
+        var s = Argv(argv);
+        foreach (var i in intents) s = Redactor.MaskCarried(s, i.Credentials);
+        return s;
+    }
+
     /// <summary>Free text (a reason, a target, a summary, a shell string) with secrets masked.</summary>
     internal static string Text(string? text) => text == null ? "" : Redactor.RedactText(text);
 

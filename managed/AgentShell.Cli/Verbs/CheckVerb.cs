@@ -93,7 +93,7 @@ public sealed class CheckVerb
         foreach (var r in results)
         {
             var (intents, d) = (r.Intents, r.Decision);
-            o.WriteLine($"{DecisionText.Verdict(d.Action)}  [rule {d.RuleId}]  {(r.Depth > 0 ? "↳ " : "")}{DecisionText.Argv(r.Argv)}");
+            o.WriteLine($"{DecisionText.Verdict(d.Action)}  [rule {d.RuleId}]  {(r.Depth > 0 ? "↳ " : "")}{DecisionText.Argv(r.Argv, intents)}");
             if (r.Program != null && r.Program != r.Argv[0]) o.WriteLine($"  runs: {r.Program}");
             if (d.Reason.Length > 0 && d.Action != PolicyAction.Allow) o.WriteLine($"  reason: {DecisionText.Text(d.Reason)}");
             if (d.Action != PolicyAction.Allow && d.Target != null) o.WriteLine($"  environment: {DecisionText.Because(d.Environment, d.MatchedBy)}");
@@ -119,7 +119,7 @@ public sealed class CheckVerb
             {
                 var (intents, d) = (r.Intents, r.Decision);
                 w.WriteStartObject();
-                w.WriteString("input", DecisionText.Argv(r.Argv));
+                w.WriteString("input", DecisionText.Argv(r.Argv, intents));
                 w.WriteString("program", r.Program);
                 w.WriteBoolean("nested", r.Depth > 0);
                 w.WriteString("verdict", DecisionText.Verdict(d.Action));
@@ -137,7 +137,7 @@ public sealed class CheckVerb
                     w.WriteString("summary", DecisionText.Text(i.Summary, i));
                     if (Credential(policy, i) is string c) w.WriteString("credential", c);
                     w.WriteStartArray("argv");
-                    foreach (var a in AgentShell.Core.Audit.Redactor.RedactArgv(i.Argv)) w.WriteStringValue(a);
+                    foreach (var a in AgentShell.Core.Audit.Redactor.RedactArgv(i.Argv)) w.WriteStringValue(AgentShell.Core.Audit.Redactor.MaskCarried(a, i.Credentials));
                     w.WriteEndArray();
                     w.WriteStartArray("targets");
                     foreach (var t in i.Targets)
