@@ -122,7 +122,13 @@ public static partial class Redactor
     public static string MaskCarried(string text, IReadOnlyList<Model.Credential> carried)
     {
         foreach (var c in carried)
-            if (c.Secret.Length >= 4) text = text.Replace(c.Secret, Mask, StringComparison.Ordinal);
+        {
+            // A user name is shown as the argv rules show it (deploy:***), unless it is as long as a token (-u TOKEN:,
+            // GitHub's TOKEN:x-oauth-basic); a very short value would mask ordinary words.
+            bool user = c.Carrier.EndsWith(" user", StringComparison.Ordinal) || c.Carrier.EndsWith(" login", StringComparison.Ordinal);
+            if (c.Secret.Length < (user ? 16 : Credentials.CredentialFileSet.MinLength)) continue;
+            text = text.Replace(c.Secret, Mask, StringComparison.Ordinal);
+        }
         return text;
     }
 

@@ -112,5 +112,8 @@ public class StoredLoginsTests
         var carried = new[] { new Credential("--token", Token) };
         Assert.That(Redactor.RedactCarried($"{Token} down → subcommand not known", carried), Is.EqualTo("*** down → subcommand not known"));
         Assert.That(Redactor.RedactCarried("down → delete", carried), Is.EqualTo("down → delete"));
+        var users = new[] { new Credential("-u user", "deploy"), new Credential("URL user", "ghp_0123456789abcdefghij"), new Credential("-u password", "abc") };
+        Assert.That(Redactor.MaskCarried("deploy ghp_0123456789abcdefghij abc", users), Is.EqualTo("deploy *** abc"),
+            "a user name stays unless it is as long as a token; a very short secret would mask ordinary words");
     }
 }
