@@ -13,8 +13,20 @@ internal static class DecisionText
     internal static string Argv(IReadOnlyList<string> argv) =>
         argv.Count == 1 ? Text(argv[0]) : AgentShell.Supervisor.Approval.ShellQuote.Join(Redactor.RedactArgv(argv));
 
+    /// <summary>As <see cref="Argv(IReadOnlyList{string})"/>, with every secret the command's intents carry masked
+    /// wherever it stands (a carrier no argv rule knows, such as a form field a tool's own syntax names).</summary>
+    internal static string Argv(IReadOnlyList<string> argv, IReadOnlyList<AgentShell.Core.Model.CommandIntent> intents)
+    {
+        var s = Argv(argv);
+        foreach (var i in intents) s = Redactor.MaskCarried(s, i.Credentials);
+        return s;
+    }
+
     /// <summary>Free text (a reason, a target, a summary, a shell string) with secrets masked.</summary>
     internal static string Text(string? text) => text == null ? "" : Redactor.RedactText(text);
+
+    /// <summary>As <see cref="Text(string?)"/>, with the secrets <paramref name="i"/> carries masked wherever they stand.</summary>
+    internal static string Text(string? text, AgentShell.Core.Model.CommandIntent i) => text == null ? "" : Redactor.RedactCarried(text, i.Credentials);
 
     /// <summary>"host *.prod.example.com in railway.json": the entry that put a target in its
     /// environment; null when none did.</summary>

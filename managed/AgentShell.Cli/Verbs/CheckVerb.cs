@@ -93,18 +93,18 @@ public sealed class CheckVerb
         foreach (var r in results)
         {
             var (intents, d) = (r.Intents, r.Decision);
-            o.WriteLine($"{DecisionText.Verdict(d.Action)}  [rule {d.RuleId}]  {(r.Depth > 0 ? "↳ " : "")}{DecisionText.Argv(r.Argv)}");
+            o.WriteLine($"{DecisionText.Verdict(d.Action)}  [rule {d.RuleId}]  {(r.Depth > 0 ? "↳ " : "")}{DecisionText.Argv(r.Argv, intents)}");
             if (r.Program != null && r.Program != r.Argv[0]) o.WriteLine($"  runs: {r.Program}");
             if (d.Reason.Length > 0 && d.Action != PolicyAction.Allow) o.WriteLine($"  reason: {DecisionText.Text(d.Reason)}");
             if (d.Action != PolicyAction.Allow && d.Target != null) o.WriteLine($"  environment: {DecisionText.Because(d.Environment, d.MatchedBy)}");
             if (intents.Count == 0) o.WriteLine("  no parser: nothing destructive recognised");
             foreach (var i in intents)
             {
-                o.WriteLine($"  {i.Tool}: {i.Effect.Name()}  {DecisionText.Text(i.Summary)}");
+                o.WriteLine($"  {i.Tool}: {i.Effect.Name()}  {DecisionText.Text(i.Summary, i)}");
                 foreach (var t in i.Targets)
-                    o.WriteLine($"    target: {DecisionText.Text(t.ToString())} ({DecisionText.Because(policy.EnvironmentOf(t, ctx), policy.EnvironmentMatch(t, ctx))})");
+                    o.WriteLine($"    target: {DecisionText.Text(t.ToString(), i)} ({DecisionText.Because(policy.EnvironmentOf(t, ctx), policy.EnvironmentMatch(t, ctx))})");
                 if (Credential(policy, i) is string c) o.WriteLine($"    credential: {c}");
-                foreach (var e in i.Evidence) o.WriteLine($"    evidence: {DecisionText.Text(e.Token)} → {DecisionText.Text(e.Fact)}");
+                foreach (var e in i.Evidence) o.WriteLine($"    evidence: {DecisionText.Text(e.Token, i)} → {DecisionText.Text(e.Fact, i)}");
             }
         }
     }
@@ -119,7 +119,7 @@ public sealed class CheckVerb
             {
                 var (intents, d) = (r.Intents, r.Decision);
                 w.WriteStartObject();
-                w.WriteString("input", DecisionText.Argv(r.Argv));
+                w.WriteString("input", DecisionText.Argv(r.Argv, intents));
                 w.WriteString("program", r.Program);
                 w.WriteBoolean("nested", r.Depth > 0);
                 w.WriteString("verdict", DecisionText.Verdict(d.Action));
@@ -134,17 +134,17 @@ public sealed class CheckVerb
                     w.WriteStartObject();
                     w.WriteString("tool", i.Tool);
                     w.WriteString("effect", i.Effect.Name());
-                    w.WriteString("summary", DecisionText.Text(i.Summary));
+                    w.WriteString("summary", DecisionText.Text(i.Summary, i));
                     if (Credential(policy, i) is string c) w.WriteString("credential", c);
                     w.WriteStartArray("argv");
-                    foreach (var a in AgentShell.Core.Audit.Redactor.RedactArgv(i.Argv)) w.WriteStringValue(a);
+                    foreach (var a in AgentShell.Core.Audit.Redactor.RedactArgv(i.Argv)) w.WriteStringValue(AgentShell.Core.Audit.Redactor.MaskCarried(a, i.Credentials));
                     w.WriteEndArray();
                     w.WriteStartArray("targets");
                     foreach (var t in i.Targets)
                     {
                         w.WriteStartObject();
                         w.WriteString("kind", t.Kind.ToString());
-                        w.WriteString("target", DecisionText.Text(t.ToString()));
+                        w.WriteString("target", DecisionText.Text(t.ToString(), i));
                         w.WriteString("environment", policy.EnvironmentOf(t, ctx));
                         w.WriteString("matched", DecisionText.Entry(policy.EnvironmentMatch(t, ctx)));
                         w.WriteEndObject();
@@ -154,8 +154,8 @@ public sealed class CheckVerb
                     foreach (var e in i.Evidence)
                     {
                         w.WriteStartObject();
-                        w.WriteString("token", DecisionText.Text(e.Token));
-                        w.WriteString("fact", DecisionText.Text(e.Fact));
+                        w.WriteString("token", DecisionText.Text(e.Token, i));
+                        w.WriteString("fact", DecisionText.Text(e.Fact, i));
                         w.WriteEndObject();
                     }
                     w.WriteEndArray();

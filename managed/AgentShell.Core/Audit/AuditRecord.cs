@@ -69,6 +69,12 @@ public sealed class AuditRecord
         IReadOnlyList<string> targets = decision.Target != null
             ? [decision.Target.ToString()]
             : intent == null ? [] : intent.Targets.Select(t => t.ToString()).ToArray();
+        // A command that carried a listed credential: its secret is masked wherever a parser quoted it.
+        if (decision.Credential != null && intent != null)
+        {
+            targets = targets.Select(t => Redactor.RedactCarried(t, intent.Credentials)).ToArray();
+            argv = argv.Select(a => Redactor.MaskCarried(a, intent.Credentials)).ToArray();
+        }
         return new AuditRecord
         {
             Time = time.ToUniversalTime(),

@@ -113,6 +113,25 @@ public static partial class Redactor
         return s;
     }
 
+    /// <summary><see cref="RedactText(string)"/>, and every secret the command was found to carry masked
+    /// wherever it stands: a parser that does not know an option takes a value (a table tool's
+    /// <c>--token X</c> read as a subcommand) may quote it as evidence.</summary>
+    public static string RedactCarried(string text, IReadOnlyList<Model.Credential> carried) => MaskCarried(RedactText(text), carried);
+
+    /// <summary>Only the secrets in <paramref name="carried"/> masked, for text already redacted (a redacted argv, quoted).</summary>
+    public static string MaskCarried(string text, IReadOnlyList<Model.Credential> carried)
+    {
+        foreach (var c in carried)
+        {
+            // A user name is shown as the argv rules show it (deploy:***), unless it is as long as a token (-u TOKEN:,
+            // GitHub's TOKEN:x-oauth-basic); a very short value would mask ordinary words.
+            bool user = c.Carrier.EndsWith(" user", StringComparison.Ordinal) || c.Carrier.EndsWith(" login", StringComparison.Ordinal);
+            if (c.Secret.Length < (user ? 16 : Credentials.CredentialFileSet.MinLength)) continue;
+            text = text.Replace(c.Secret, Mask, StringComparison.Ordinal);
+        }
+        return text;
+    }
+
     /// <summary>A copy of <paramref name="record"/> with its argv, cwd, targets and reason redacted.</summary>
     public static AuditRecord Redact(AuditRecord record) => new()
     {
@@ -329,7 +348,8 @@ public static partial class Redactor
     private static partial Regex AuthScheme();
 
     // conninfo and query strings: password=..., token=..., also quoted conninfo values.
-    [GeneratedRegex(@"(?<![\w-])(?<key>(?:ssl)?password|passwd|access_token|refresh_token|id_token|client_secret|api_?key|token|secret)=(?<v>'(?:[^'\\]|\\.)*'|""(?:[^""\\]|\\.)*""|[^\s&;'""]+)",
+    // Names ending like a secret (api_token, accessToken, db_password, secret_key), as BodySecrets reads form fields.
+    [GeneratedRegex(@"(?<![\w-])(?<key>[A-Za-z0-9_\-]*(?:password|passwd|token|secret|api_?key|access_?key|private_?key|secret_?key)|auth|pass|bearer)=(?<v>'(?:[^'\\]|\\.)*'|""(?:[^""\\]|\\.)*""|[^\s&;'""]+)",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex KeyValue();
 
@@ -348,7 +368,8 @@ public static partial class Redactor
     [GeneratedRegex(@"(?<pre>(?<![\w-])(?:aws_secret_access_key|aws_session_token)[ \t]+['""]?)(?<v>(?!\*\*\*)[^\s'""]+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SecretSettingInText();
 
-    [GeneratedRegex(@"(?<pre>""[A-Za-z0-9_\-]*(?:token|password|passwd|secret|api_?key|api-key)""\s*:\s*"")(?<v>(?:[^""\\]|\\.)*)""",
+    // JSON fields BodySecrets reads as a credential: names ending like a secret, and auth, pass, pwd, bearer.
+    [GeneratedRegex(@"(?<pre>""(?:[A-Za-z0-9_\-]*(?:token|password|passwd|secret|api_?key|api-key|access_?key|access-key|private_?key|private-key|secret_?key|secret-key|credentials?)|auth|authorization|pass|pwd|bearer)""\s*:\s*"")(?<v>(?:[^""\\]|\\.)*)""",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex JsonField();
 

@@ -38,6 +38,13 @@ public sealed partial class CommandClassifier
         _ => w.SequenceEqual("exec"u8) || w.SequenceEqual("dlx"u8) || w.SequenceEqual("x"u8) || w.SequenceEqual("run"u8) || ToolTable.Lookup(w) != ToolId.None,
     };
 
+    // npm --registry X unpublish P: an option before the command.
+    private static bool HasWord(in Argv argv, ReadOnlySpan<byte> word)
+    {
+        for (int i = 2; i < argv.Count; i++) if (argv[i].SequenceEqual(word)) return true;
+        return false;
+    }
+
     // PERF: common programs that share a name with a parsed tool ("git status", "npm install",
     // "find . -name x") are let through on bytes when no argument could make them interesting.
     private static bool QuickReject(ToolId id, in Argv argv)
@@ -77,7 +84,7 @@ public sealed partial class CommandClassifier
                 return argv.Count < 2 || (ToolTable.Lookup(argv[1]) == ToolId.None && !argv[1].SequenceEqual("exec"u8)
                     && !argv[1].SequenceEqual("dlx"u8) && !argv[1].SequenceEqual("x"u8) && !argv[1].SequenceEqual("run"u8)
                     && !argv[1].SequenceEqual("run-script"u8) && !argv[1].SequenceEqual("test"u8) && !argv[1].SequenceEqual("tool"u8)
-                    && !(id is ToolId.Npm or ToolId.Pnpm && argv[1].SequenceEqual("unpublish"u8)));
+                    && !(id is ToolId.Npm or ToolId.Pnpm && (argv[1].SequenceEqual("unpublish"u8) || argv[1].StartsWith("-"u8) && HasWord(argv, "unpublish"u8))));
             case ToolId.Python: case ToolId.Php: case ToolId.Dotnet:
                 // Only python [options] manage.py|-m alembic|-m django, php artisan, dotnet ef are classified.
                 for (int i = 1; i < argv.Count; i++)

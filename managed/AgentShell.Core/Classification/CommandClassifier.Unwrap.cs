@@ -157,6 +157,13 @@ public sealed partial class CommandClassifier
                 case ToolId.Bun:
                     if (s + 1 >= w.Length) return true;
                     next = s + 1;
+                    // npm --registry X unpublish P: npm's configuration options may come before the command.
+                    if (id is ToolId.Npm or ToolId.Pnpm && NpmUnpublish.VerbAfterOptions(w, next) is int verb && w[verb] == "unpublish")
+                    {
+                        var call = new ToolCall { Args = [.. w[next..verb], .. w[(verb + 1)..]], Context = ctx };
+                        Emit(NpmUnpublish.Parse(name, call), w, s, id, call, null);
+                        return true;
+                    }
                     if (w[next] is "exec" or "dlx" or "x") next++;
                     else if (id != ToolId.Bundle && (w[next] is "run" or "run-script" || id == ToolId.Npm && w[next] is "test" or "start" or "stop" or "restart"))
                     {

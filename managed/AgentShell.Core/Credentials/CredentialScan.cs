@@ -25,6 +25,7 @@ internal static class CredentialScan
     private static readonly Dictionary<ToolId, string[]> EnvironmentSecrets = new()
     {
         [ToolId.Psql] = ["PGPASSWORD"], [ToolId.PgRestore] = ["PGPASSWORD"], [ToolId.Dropdb] = ["PGPASSWORD"],
+        [ToolId.PgDump] = ["PGPASSWORD"], [ToolId.PgClient] = ["PGPASSWORD"],
         [ToolId.Mysql] = ["MYSQL_PWD"], [ToolId.MysqlAdmin] = ["MYSQL_PWD"], [ToolId.RedisCli] = ["REDISCLI_AUTH"],
         [ToolId.Railway] = ["RAILWAY_TOKEN", "RAILWAY_API_TOKEN"],
         [ToolId.Gh] = ["GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"],
@@ -58,7 +59,7 @@ internal static class CredentialScan
 
     /// <summary>The credentials <paramref name="c"/> carries when run as tool <paramref name="id"/>
     /// (<paramref name="tool"/>: the intent's tool name, which names a built-in table's tool).</summary>
-    internal static IReadOnlyList<Credential> Find(ToolId id, ToolCall c, string? tool = null)
+    internal static IReadOnlyList<Credential> Find(ToolId id, ToolCall c, string? tool = null, IReadOnlyList<Target>? targets = null)
     {
         List<Credential>? found = null;
         var args = c.Args;
@@ -105,6 +106,15 @@ internal static class CredentialScan
             foreach (var (key, value) in Config.CloudConfig.AwsSecrets(c.Context, profile)) Add(ref found, "~/.aws/credentials " + key, value);
             if (Tools.Aws.OtherProfile(c.Context, opt, profile) is { } other)
                 foreach (var (key, value) in Config.CloudConfig.AwsSecrets(c.Context, other)) Add(ref found, "~/.aws/credentials " + key, value);
+        }
+        if (id is ToolId.Curl or ToolId.Wget or ToolId.Httpie or ToolId.Psql or ToolId.PgDump or ToolId.PgRestore or ToolId.Dropdb or ToolId.PgClient or ToolId.Terraform)
+        {
+            // Request bodies and stored logins (BodySecrets.cs, StoredLogins.cs): rarer carriers, each in a file of its own.
+            List<Credential>? more = null;
+            void More(string carrier, string secret) => Add(ref more, carrier, secret);
+            BodySecrets.Find(id, c, More);
+            StoredLogins.Find(id, c, targets ?? [], More);
+            if (more != null) foreach (var m in more) Add(ref found, m.Carrier, m.Secret);
         }
         if (found != null) Substitutions(c.Context, ref found);
         return found ?? (IReadOnlyList<Credential>)[];

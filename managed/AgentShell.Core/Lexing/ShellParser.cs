@@ -288,7 +288,9 @@ public static class ShellParser
                     if (c.Words[0] == "unset") { vars.Remove(name); state.Exported.Remove(name); continue; }
                     // export $(grep -v '^#' .env | xargs): the file's variables, as source reads them.
                     if (eq < 0 && c.Dynamic[i]) { Classification.SourcedFiles.Add(state.Exported, Classification.SourcedFiles.Entry(w, true)); continue; }
-                    if (eq > 0 && !c.Dynamic[i]) vars[name] = w[(eq + 1)..];
+                    // A value from a substitution is kept as its text, as a bare NAME=$(…) is: a secret read by
+                    // $(cat F) is F's (CredentialScan), and a target built from it is unknown, never the old value.
+                    if (eq > 0) vars[name] = w[(eq + 1)..];
                     if (vars.TryGetValue(name, out var v)) state.Exported[name] = v;
                 }
                 return;

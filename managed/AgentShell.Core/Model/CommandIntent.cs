@@ -63,7 +63,7 @@ public sealed class CommandIntent
     }
 
     // Idempotent: two threads that both find nothing scanned get equal lists.
-    private IReadOnlyList<Credential> Scan() => _credentials = AgentShell.Core.Credentials.CredentialScan.Find(_scanTool, _scanCall!, Tool);
+    private IReadOnlyList<Credential> Scan() => _credentials = AgentShell.Core.Credentials.CredentialScan.Find(_scanTool, _scanCall!, Tool, Targets);
 
     /// <summary>"HEAD TARGET" (<c>DELETE https://h/x</c>), made when read.</summary>
     internal sealed class HeadAndTarget(string head, Target target)

@@ -87,6 +87,7 @@ public static partial class Kubectl
            --keep-startup
            --keepalive <value>
            --kubeconfig <value>
+           --kuberc <value>
         -k --kustomize <value>
         -L --label-columns <value>
            --labels <value>

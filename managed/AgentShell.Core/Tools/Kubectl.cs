@@ -18,7 +18,9 @@ public static partial class Kubectl
         var pos = new List<string>();
         string? context = null, kubeconfig = null, replicas = null, dryRun = null, patch = null, server = null, cluster = null, min = null;
         bool all = false, help = false, unknown = false, prune = false, force = false;
-        var reader = new OptionReader(Options, c.Args);
+        // kubectl's preferences (kuberc): an alias's command and arguments, a command's option defaults.
+        var args = Kuberc.Apply(c, evidence, out string? kubercProblem);
+        var reader = new OptionReader(Options, args);
         while (reader.Next(out var t))
         {
             if (t.Kind == OptionTokenKind.Operand) { pos.Add(t.Value!); continue; }
@@ -32,8 +34,8 @@ public static partial class Kubectl
                 case "--all": case "--all-namespaces": if (t.IsOn) all = true; break;
                 case "--replicas": replicas = t.Value; break;
                 case "--min": min = t.Value; break;
-                case "--prune": if (t.IsOn) prune = true; break;
-                case "--force": if (t.IsOn) force = true; break;
+                case "--prune": prune = t.IsOn; break; // the last one wins (pflag): a kuberc default, then the command line
+                case "--force": force = t.IsOn; break;
                 case "--patch": patch = t.Value; break;
                 case "--dry-run": dryRun = t.Value ?? "unchanged"; break;
                 case "--help": help = true; break;
@@ -47,7 +49,7 @@ public static partial class Kubectl
         if (server == null && Kubeconfig.Server(target.Name, cluster, kubeconfig, c.Context, out unread) is string ks) { server = ks; serverSource = "kubeconfig server "; }
         IReadOnlyList<Target> targets = server == null && cluster == null ? [target] : Overridden(target, server, cluster, evidence, serverSource);
         targets = Kubeconfig.WithUnknownServer(targets, unread, evidence);
-        if (pos.Count == 0) return ToolHelp.Intent("kubectl", unknown ? Effect.Unknown : Effect.Read, "", targets, evidence);
+        if (pos.Count == 0) return ToolHelp.Intent("kubectl", unknown || kubercProblem != null ? Effect.Unknown : Effect.Read, "", targets, evidence);
         string verb = pos[0];
         Effect effect = verb switch
         {
@@ -101,7 +103,7 @@ public static partial class Kubectl
             effect = Effect.Read;
             evidence.Add(new("--dry-run", "nothing is changed"));
         }
-        if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
+        if (unknown || kubercProblem != null) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent("kubectl", effect, summary, targets, evidence);
     }
 

@@ -46,7 +46,9 @@ public static class ControlProtocol
         w.WriteEndArray();
         // What leaves the supervisor passes the redactor: pending and watch never show a secret.
         if (i.Cwd != null) w.WriteString("cwd", Redactor.RedactText(i.Cwd));
-        var argv = Redactor.RedactArgv(i.Argv);
+        // The secrets the command carries are masked wherever they stand (a carrier no argv rule knows, a parser's quote).
+        IReadOnlyList<Core.Model.Credential> carried = d.Intent?.Credentials ?? [];
+        var argv = Redactor.RedactArgv(i.Argv).Select(a => Redactor.MaskCarried(a, carried)).ToList();
         w.WriteStartArray("argv");
         foreach (var a in argv) w.WriteStringValue(a);
         w.WriteEndArray();
@@ -55,8 +57,8 @@ public static class ControlProtocol
         if (i.Program != null) { w.WriteString("program", i.Program); w.WriteString("argvSource", "process"); }
         w.WriteString("tool", d.Intent?.Tool);
         w.WriteString("effect", d.Intent?.Effect.ToString().ToLowerInvariant());
-        w.WriteString("summary", d.Intent == null ? null : Redactor.RedactText(d.Intent.ToString()));
-        w.WriteString("target", d.Target?.ToString());
+        w.WriteString("summary", d.Intent == null ? null : Redactor.RedactCarried(d.Intent.ToString(), carried));
+        w.WriteString("target", d.Target == null ? null : Redactor.RedactCarried(d.Target.ToString(), carried));
         w.WriteString("environment", d.Environment);
         if (d.MatchedBy is { } m) w.WriteString("matched", m.Describe());
         if (d.Credential != null) w.WriteString("credential", d.Credential);

@@ -28,6 +28,11 @@ public class RedactorTests
     [TestCase("curl|--data-raw|{\"query\":\"q\",\"apiKey\":\"sk-1\",\"refresh_token\":\"r1\"}|https://x.io", "curl|--data-raw|{\"query\":\"q\",\"apiKey\":\"***\",\"refresh_token\":\"***\"}|https://x.io")]
     [TestCase("curl|-d|grant_type=password&username=bob&password=s3cret&client_secret=abc|https://x.io/token", "curl|-d|grant_type=password&username=bob&password=***&client_secret=***|https://x.io/token")]
     [TestCase("curl|https://deploy:glpat-123@gitlab.com/api/v4", "curl|https://deploy:***@gitlab.com/api/v4")]
+    // corpus19: every body field and form field the credential scan reads (BodySecrets) is masked too.
+    [TestCase("curl|-d|{\"auth\":\"a1\",\"accessKey\":\"a2\",\"credentials\":\"a3\",\"pwd\":\"a4\",\"name\":\"n\"}|https://x.io", "curl|-d|{\"auth\":\"***\",\"accessKey\":\"***\",\"credentials\":\"***\",\"pwd\":\"***\",\"name\":\"n\"}|https://x.io")]
+    [TestCase("curl|-F|api_token=t1|-F|note=n|https://x.io", "curl|-F|api_token=***|-F|note=n|https://x.io")]
+    [TestCase("http|DELETE|https://x.io|accessToken=t1|db_password=p1|name=n", "http|DELETE|https://x.io|accessToken=***|db_password=***|name=n")]
+    [TestCase("wget|--body-data={\"secret_key\":\"s1\"}|https://x.io", "wget|--body-data={\"secret_key\":\"***\"}|https://x.io")]
     [TestCase("http|POST|api.x.io/v1|Authorization:Bearer tok_123456789", "http|POST|api.x.io/v1|Authorization:Bearer ***")]
     [TestCase("http|api.x.io|X-Api-Key:abc123", "http|api.x.io|X-Api-Key:***")]
     [TestCase("http|-a|deploy:tok_123|api.x.io", "http|-a|deploy:***|api.x.io")]

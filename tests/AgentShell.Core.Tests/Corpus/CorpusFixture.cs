@@ -111,6 +111,17 @@ internal static class CorpusFixture
         Write("repo/token.txt", ProductionToken + "\n");
         Write("repo/sql/wrap-drop.sql", "\\set ON_ERROR_STOP on\n\\ir ../drop.sql\n");
         Write("repo/sql/wrap-select.sql", "\\ir ../select.sql\n");
+        // corpus19: stored logins (netrc, pgpass, Terraform's credentials file), request bodies, kuberc, .npmrc.
+        Write("home/netrc-prod/.netrc", $"machine api.example.net login deploy password {ProductionToken}\nmachine other.example.org\n  login ops\n  password other-pass-123456\n");
+        Write("home/pgpass-prod", $"# host:port:db:user:password\ndb.example.net:5432:*:app:{ProductionToken}\ndb.other.net:*:*:*:other-pass-123456\n");
+        Write("home/tf-creds/.terraform.d/credentials.tfrc.json", $"{{\"credentials\": {{\"app.terraform.io\": {{\"token\": \"{ProductionToken}\"}}}}}}");
+        Write("repo/body-token.json", $"{{\"name\": \"x\", \"auth\": {{\"apiKey\": \"{ProductionToken}\"}}}}");
+        Write("repo/body-other.json", "{\"name\": \"x\", \"token\": \"another-token-0000000000\"}");
+        Write("home/kuberc-alias", "apiVersion: kubectl.config.k8s.io/v1beta1\nkind: Preference\ndefaults:\n- command: apply\n  options:\n  - name: prune\n    default: \"true\"\n  - name: selector\n    default: app=shop\naliases:\n- name: x\n  command: delete\n  prependArgs:\n  - namespace\n- name: getn\n  command: get\n  prependArgs: [namespace]\n  options:\n  - name: output\n    default: json\n- name: get\n  command: delete\n  prependArgs: [namespace]\n");
+        Write("home/kuberc-json", "{\"apiVersion\": \"kubectl.config.k8s.io/v1beta1\", \"kind\": \"Preference\", \"aliases\": [{\"name\": \"x\", \"command\": \"delete\"}]}");
+        Write("repo/npm-prod/package.json", "{ \"name\": \"@acme/lib\" }");
+        Write("repo/npm-prod/.npmrc", "; the company registry\nregistry=https://npm.prod.example.com/\n@acme:registry=https://npm-acme.prod.example.com/\n");
+        Write("repo/npm-prod/sub/x.txt", "x");
         Write("home/aws-prod/.aws/credentials", $"[default]\naws_access_key_id = AKIAFIXTURE\naws_secret_access_key = {ProductionToken}\n");
         return root;
     }

@@ -89,4 +89,18 @@ public sealed class HttpCredentialsTests
         var h = HttpRequestHead.Parse(Encoding.Latin1.GetBytes($"GET /?token={Token} HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer {Token}\r\n\r\n"));
         Assert.That(HttpIntent.Build(h, new RequestBody(), tls: false, "10.0.0.5:80", CredentialTable.Empty).Credential, Is.Null);
     }
+
+    // corpus19: a secret field of the request body, as the argv scan reads curl's -d.
+    [TestCase("application/json", "{\"volumeId\": \"v1\", \"auth\": {\"apiKey\": \"" + Token + "\"}}", "wire-root")]
+    [TestCase("application/x-www-form-urlencoded", "user=ops&password=" + Token, "wire-root")]
+    [TestCase("application/json", "{\"note\": \"" + Token + "\"}", null)]
+    [TestCase("application/json", "{\"token\": \"" + Token + "0\"}", null)]
+    public void ASecretFieldOfTheBodyIsSeen(string type, string body, string? name)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var h = HttpRequestHead.Parse(Encoding.Latin1.GetBytes($"DELETE /v1/volumes/1 HTTP/1.1\r\nHost: api.staging.example.com\r\nContent-Type: {type}\r\nContent-Length: {bytes.Length}\r\n\r\n"));
+        var r = HttpIntent.Build(h, new RequestBody { Data = bytes, Length = bytes.Length }, tls: true, "10.0.0.5:443", _table);
+        Assert.That(r.Credential?.Name, Is.EqualTo(name));
+        Assert.That(r.Shown, Does.Not.Contain(Token));
+    }
 }

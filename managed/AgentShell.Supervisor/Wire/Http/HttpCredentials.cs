@@ -8,7 +8,7 @@ namespace AgentShell.Supervisor.Wire.Http;
 /// value of every header field (<c>Authorization: Bearer|Token|Basic …</c> read by
 /// <see cref="CredentialTable.MatchHeaderValue"/>; <c>X-Api-Key</c>, <c>PRIVATE-TOKEN</c>,
 /// <c>Project-Access-Token</c>, <c>Team-Access-Token</c> and any other field whole), each cookie's
-/// value, the URL's userinfo, and each query parameter's value. Every field is looked at, not a
+/// value, the URL's userinfo, each query parameter's value, and a body's secret fields. Every field is looked at, not a
 /// list of names: an API that takes its token in a field of its own is still seen. Nothing here
 /// keeps or shows a secret; what matched in the URL is handed back so the URL is shown masked.</summary>
 internal static class HttpCredentials
@@ -16,7 +16,7 @@ internal static class HttpCredentials
     /// <summary>The first listed credential <paramref name="h"/> carries, or null (at once when no
     /// profile lists one). <paramref name="url"/> is the effective request URI; a secret found in it
     /// is added to <paramref name="inUrl"/> as it is written there.</summary>
-    public static CredentialMatch? Find(HttpRequestHead h, string url, CredentialTable table, List<string> inUrl)
+    public static CredentialMatch? Find(HttpRequestHead h, string url, CredentialTable table, List<string> inUrl, RequestBody? body = null)
     {
         if (table.IsEmpty) return null;
         CredentialMatch? found = null;
@@ -27,7 +27,21 @@ internal static class HttpCredentials
                 foreach (var pair in value.Split(';', StringSplitOptions.TrimEntries))
                     if (pair.IndexOf('=') is int eq and > 0) found ??= Text(table, pair[(eq + 1)..].Trim('"'));
         }
-        return Url(table, url, inUrl) ?? found;
+        return Url(table, url, inUrl) ?? found ?? (body != null ? Body(h, body, table) : null);
+    }
+
+    /// <summary>A secret field of the body (<see cref="BodySecrets"/>: JSON <c>"token"</c>, <c>"apiKey"</c>,
+    /// <c>"password"</c>…, form fields), decoded per Content-Encoding as the decision reads it.</summary>
+    private static CredentialMatch? Body(HttpRequestHead h, RequestBody body, CredentialTable table)
+    {
+        if (body.Length == 0) return null;
+        string? coding = h.Header("Content-Encoding");
+        byte[]? data = string.IsNullOrWhiteSpace(coding) ? null : HttpIntent.Decode(coding, body.Span, out _);
+        if (!string.IsNullOrWhiteSpace(coding) && data == null) return null; // not readable: the effect is unknown already
+        string text = Encoding.UTF8.GetString(data ?? body.Span);
+        CredentialMatch? found = null;
+        BodySecrets.Text(text, "body", (_, secret) => found ??= Text(table, secret));
+        return found;
     }
 
     private static CredentialMatch? Url(CredentialTable table, string url, List<string> inUrl)

@@ -29,7 +29,7 @@ internal static class HttpIntent
         string method = h.Method;
         string url = Url(h, scheme, authority);
         var inUrl = new List<string>(0);
-        var credential = credentials == null ? null : HttpCredentials.Find(h, url, credentials, inUrl);
+        var credential = credentials == null ? null : HttpCredentials.Find(h, url, credentials, inUrl, body);
         // A listed secret in the URL is never shown (messages, pending items, the audit log).
         string display = url;
         foreach (var secret in inUrl) display = display.Replace(secret, Redactor.Mask, StringComparison.Ordinal);

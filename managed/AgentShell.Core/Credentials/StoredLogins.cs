@@ -1,0 +1,158 @@
+using AgentShell.Core.Classification;
+using AgentShell.Core.Model;
+using AgentShell.Core.Tools;
+
+namespace AgentShell.Core.Credentials;
+
+/// <summary>Logins a tool reads by itself from a file or variable its argv never names: curl's
+/// <c>~/.netrc</c> (<c>-n</c>, <c>--netrc</c>, <c>--netrc-optional</c>, <c>--netrc-file F</c>), wget's
+/// (read by default), libpq's <c>~/.pgpass</c>/<c>$PGPASSFILE</c> (psql, pg_dump, pg_restore, dropdb
+/// and the other clients), and Terraform's <c>TF_TOKEN_&lt;host&gt;</c> and
+/// <c>~/.terraform.d/credentials.tfrc.json</c>.</summary>
+/// <remarks>The entries for the command's hosts are taken (a netrc <c>machine</c>, a pgpass host
+/// field, <c>default</c> and <c>*</c> lines too); when the command names no host every entry is,
+/// since which one the tool picks is then not known. A file that cannot be read adds nothing: the
+/// host's environment decides, as before the file existed.</remarks>
+internal static class StoredLogins
+{
+    internal static void Find(ToolId id, ToolCall c, IReadOnlyList<Target> targets, Action<string, string> add)
+    {
+        switch (id)
+        {
+            case ToolId.Curl when CurlNetrc(c) is string file:
+                Netrc(c.Context, file, Hosts(targets, TargetKind.Url), add);
+                break;
+            case ToolId.Wget:
+                Netrc(c.Context, "~/.netrc", Hosts(targets, TargetKind.Url), add);
+                break;
+            case ToolId.Psql or ToolId.PgDump or ToolId.PgRestore or ToolId.Dropdb or ToolId.PgClient:
+                Pgpass(c.Context, c.Context.GetEnvironmentVariable("PGPASSFILE") is { Length: > 0 } f ? f : "~/.pgpass", Hosts(targets, TargetKind.Database), add);
+                break;
+            case ToolId.Terraform:
+                TerraformTokens(c.Context, add);
+                break;
+        }
+    }
+
+    /// <summary>The netrc file curl reads, or null when it reads none: <c>--netrc-file F</c>, else
+    /// <c>~/.netrc</c> for <c>-n</c> (also in a cluster such as <c>-sn</c>), <c>--netrc</c>, <c>--netrc-optional</c>.</summary>
+    private static string? CurlNetrc(ToolCall c)
+    {
+        string? file = null;
+        bool on = false;
+        var args = c.Args;
+        for (int i = 0; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (a is "--netrc" or "--netrc-optional") on = true;
+            else if (a == "--netrc-file" && i + 1 < args.Count) file = args[++i];
+            else if (a.StartsWith("--netrc-file=", StringComparison.Ordinal)) file = a[13..];
+            else if (a.Length > 1 && a[0] == '-' && a[1] != '-')
+            {
+                for (int k = 1; k < a.Length; k++)
+                {
+                    if (a[k] == 'n') { on = true; break; }
+                    if (Curl.ShortWithArg.Contains(a[k])) { if (k + 1 == a.Length) i++; break; } // its value follows: skip it
+                }
+            }
+        }
+        return file ?? (on ? "~/.netrc" : null);
+    }
+
+    private static List<string>? Hosts(IReadOnlyList<Target> targets, TargetKind kind)
+    {
+        List<string>? hosts = null;
+        foreach (var t in targets)
+            if (t.Kind == kind && t.Host is { Length: > 0 } h) (hosts ??= []).Add(h);
+        return hosts;
+    }
+
+    private static string? Read(IExecContext ctx, string path)
+    {
+        if (path.StartsWith("~/", StringComparison.Ordinal))
+        {
+            if (ctx.GetEnvironmentVariable("HOME") is not { Length: > 0 } home) return null;
+            path = home + path[1..];
+        }
+        // Through the configuration cache (path, inode, mtime): a loop of execs reads the file once.
+        var f = ctx.ReadConfigFile(path);
+        return f.Exists && !f.Unaccountable ? f.Text : null;
+    }
+
+    /// <summary>netrc: <c>machine H login L password P</c> (tokens across lines), <c>default</c>, <c>macdef</c> bodies skipped.</summary>
+    private static void Netrc(IExecContext ctx, string path, List<string>? hosts, Action<string, string> add)
+    {
+        if (Read(ctx, path) is not string text) return;
+        string carrier = "netrc " + path;
+        bool take = false;
+        var lines = text.Split('\n');
+        for (int l = 0; l < lines.Length; l++)
+        {
+            var words = lines[l].Split([' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries);
+            for (int w = 0; w < words.Length; w++)
+            {
+                var word = words[w];
+                string? value = w + 1 < words.Length ? words[w + 1].Trim('"') : null;
+                switch (word)
+                {
+                    case "machine":
+                        take = value != null && (hosts == null || hosts.Exists(h => h.Equals(value, StringComparison.OrdinalIgnoreCase)));
+                        w++;
+                        break;
+                    case "default": take = true; break;
+                    case "login" or "password" or "account":
+                        if (take && value != null) add($"{carrier} {word}", value);
+                        w++;
+                        break;
+                    case "macdef": // a macro runs to the next empty line
+                        while (l + 1 < lines.Length && lines[l + 1].Trim().Length > 0) l++;
+                        w = words.Length;
+                        break;
+                }
+            }
+        }
+    }
+
+    /// <summary>pgpass: <c>host:port:database:user:password</c>, <c>\:</c> and <c>\\</c> escaped, <c>*</c> any.</summary>
+    private static void Pgpass(IExecContext ctx, string path, List<string>? hosts, Action<string, string> add)
+    {
+        if (Read(ctx, path) is not string text) return;
+        string carrier = "pgpass " + path;
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.TrimEnd('\r');
+            if (line.Length == 0 || line[0] == '#') continue;
+            var fields = new List<string>(5);
+            var cur = new System.Text.StringBuilder();
+            for (int i = 0; i < line.Length; i++)
+            {
+                if (line[i] == '\\' && i + 1 < line.Length) { cur.Append(line[++i]); continue; }
+                if (line[i] == ':' && fields.Count < 4) { fields.Add(cur.ToString()); cur.Clear(); continue; }
+                cur.Append(line[i]);
+            }
+            if (fields.Count < 4) continue;
+            var host = fields[0];
+            // libpq compares the host as given (a socket directory or no host is "localhost").
+            bool match = hosts == null || host == "*" || hosts.Exists(h => h.Equals(host, StringComparison.OrdinalIgnoreCase))
+                || host == "localhost" && hosts.Exists(h => h.StartsWith('/'));
+            if (match) add(carrier, cur.ToString());
+        }
+    }
+
+    /// <summary>Terraform's token for its default host (<c>TF_TOKEN_app_terraform_io</c>, and
+    /// <c>TF_CLOUD_HOSTNAME</c>'s), and every token of <c>credentials.tfrc.json</c>.</summary>
+    private static void TerraformTokens(IExecContext ctx, Action<string, string> add)
+    {
+        string?[] hosts = ["app.terraform.io", ctx.GetEnvironmentVariable("TF_CLOUD_HOSTNAME")];
+        foreach (var host in hosts)
+        {
+            if (host is not { Length: > 0 }) continue;
+            // terraform's name for a host: '.' is '_', '-' is "__".
+            var name = "TF_TOKEN_" + host.Replace("-", "__").Replace('.', '_');
+            if (ctx.GetEnvironmentVariable(name) is { Length: > 0 } token) add(name, token);
+        }
+        if (Read(ctx, "~/.terraform.d/credentials.tfrc.json") is string json)
+            foreach (var (key, value) in CredentialFileSet.Values(json))
+                if (key == "token") add("~/.terraform.d/credentials.tfrc.json token", value);
+    }
+}
