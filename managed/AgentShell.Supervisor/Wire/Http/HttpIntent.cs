@@ -102,14 +102,37 @@ internal static class HttpIntent
     {
         string? coding = h.Header("Content-Encoding");
         bool whole = true;
-        string text;
-        if (string.IsNullOrWhiteSpace(coding)) text = Text(body.Span);
-        else if (Decode(coding, body.Span, out whole) is { } data) text = Text(data);
+        ReadOnlySpan<byte> bytes = body.Span;
+        if (string.IsNullOrWhiteSpace(coding)) { }
+        else if (Decode(coding, body.Span, out whole) is { } data) bytes = data;
         else
         {
             evidence.Add(new("Content-Encoding: " + coding, "a body in a coding that cannot be read"));
             return Effect.Unknown;
         }
+        // A declared charset is how body-parser (Express, Apollo) reads the body, and how
+        // Python's json.loads reads it is the BOM or the zero bytes (Text): both readings count.
+        // One not read here (utf-7, where "+AHE-uery" is "query"; EBCDIC) is unknown, not a write.
+        string text = Text(bytes);
+        string? alternative = null;
+        switch (BodyCharsets.Of(h.Header("Content-Type")))
+        {
+            case null: break;
+            case { } cs when BodyCharsets.Decode(cs, bytes) is { } declared:
+                if (declared != text) alternative = declared;
+                break;
+            case { } cs when MayCarryOperations(h):
+                evidence.Add(new("Content-Type: " + h.Header("Content-Type"), $"a body in charset {cs}, which is not read"));
+                return Effect.Unknown;
+        }
+        Effect? e = Read(h, text, evidence);
+        if (alternative != null && Read(h, alternative, evidence) is Effect other) e = e is Effect first ? ToolHelp.Max(first, other) : other;
+        if (!whole && MayCarryOperations(h)) return e is Effect known ? ToolHelp.Max(known, Effect.Unknown) : Effect.Unknown;
+        return e;
+    }
+
+    private static Effect? Read(HttpRequestHead h, string text, List<Evidence> evidence)
+    {
         string type = ContentType(h);
         Effect? e;
         if (type == "application/graphql") e = Document(text, evidence);
@@ -120,7 +143,6 @@ internal static class HttpIntent
             evidence.Add(new("body", "a persisted GraphQL operation (its document is not sent)"));
             return Effect.Unknown;
         }
-        if (!whole && MayCarryOperations(h)) return e is Effect known ? ToolHelp.Max(known, Effect.Unknown) : Effect.Unknown;
         return e;
     }
 
