@@ -193,6 +193,31 @@ public sealed class WireHostileHttpTests(string guard)
         Assert.That(_prod.Everything, Does.Not.Contain("volumeDelete"));
     }
 
+    // busboy (graphql-upload, multer) reads RFC 2231 extended parameters (name*=, boundary*=) and
+    // a quoted-string's backslash escapes: each of these is the "operations" field to it.
+    [TestCase("multipart/form-data; boundary*=utf-8''XX", "name=\"operations\"")]
+    [TestCase("multipart/form-data; boundary=XX", "name*=utf-8''%6Fperations")]
+    [TestCase("multipart/form-data; boundary=XX", "name*=UTF-8'en'op%65rations")]
+    [TestCase("multipart/form-data; boundary=XX", "name=\"op\\erations\"")]
+    [TestCase("multipart/form-data; boundary=\"X\\X\"", "name=\"operations\"")]
+    public void AMultipartOperationsFieldNamedTheWayBusboyReadsItIsRead(string type, string name)
+    {
+        var body = B($"--XX\r\nContent-Disposition: form-data; {name}\r\n\r\n{Mutation}\r\n--XX--\r\n");
+        var s = Attack(4, Post("/graphql", type, body));
+        Assert.That(s, Is.EqualTo("['HTTP/1.1 403']"));
+        Assert.That(_prod.Everything, Does.Not.Contain("volumeDelete"));
+    }
+
+    [Test]
+    public void AnUploadWithAnExtendedFileNameStillArrives()
+    {
+        var body = B("--XX\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n" + Query +
+                     "\r\n--XX\r\nContent-Disposition: form-data; name=\"0\"; filename*=utf-8''%C3%A9t%C3%A9.txt\r\n\r\nsome text\r\n--XX--\r\n");
+        var s = Attack(1, Post("/graphql", "multipart/form-data; boundary=XX", body));
+        Assert.That(s, Is.EqualTo("['HTTP/1.1 200']"));
+        Assert.That(_prod.Requests, Has.Length.EqualTo(1));
+    }
+
     [Test]
     public void AMutationInAGetQueryStringIsRefused()
     {

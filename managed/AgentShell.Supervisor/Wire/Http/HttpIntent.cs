@@ -136,7 +136,7 @@ internal static class HttpIntent
         string type = ContentType(h);
         Effect? e;
         if (type == "application/graphql") e = Document(text, evidence);
-        else if (type == "multipart/form-data") e = Multipart(text, h, evidence);
+        else if (type == "multipart/form-data") e = MultipartOperations.Read(text, h.Header("Content-Type") ?? "", evidence);
         else e = HttpBody.Analyze(text, "body", evidence);
         if (e == null && (text.Contains("\"persistedQuery\"", StringComparison.Ordinal) || text.Contains("\"documentId\"", StringComparison.Ordinal)))
         {
@@ -172,33 +172,6 @@ internal static class HttpIntent
         if (r.Fields.Count == 0) evidence.Add(new("body", $"GraphQL {r.Operation} (reads)"));
         foreach (var (f, fe) in r.Fields) evidence.Add(new(f, $"GraphQL mutation field {f}: {fe.Name()}"));
         return r.Effect;
-    }
-
-    // The GraphQL multipart request spec (file uploads): the operation is the "operations" field.
-    // Servers part ways on which one they read (graphql-upload keeps a repeated field's last,
-    // FormData.get the first; a look-alike parameter "xboundary=" is not the boundary), so every
-    // boundary= value and every part whose head mentions operations is read, the worst counting.
-    private static Effect? Multipart(string text, HttpRequestHead h, List<Evidence> evidence)
-    {
-        var ct = h.Header("Content-Type") ?? "";
-        Effect? worst = null;
-        for (int b = ct.IndexOf("boundary=", StringComparison.OrdinalIgnoreCase); b >= 0; b = ct.IndexOf("boundary=", b + 9, StringComparison.OrdinalIgnoreCase))
-        {
-            var v = ct[(b + 9)..].TrimStart();
-            string boundary = "--" + (v.StartsWith('"') && v.IndexOf('"', 1) is int q and > 0 ? v[1..q] : v.Split(';')[0].Trim());
-            if (boundary.Length == 2) continue;
-            foreach (var part in text.Split(boundary))
-            {
-                int sep = part.IndexOf("\r\n\r\n", StringComparison.Ordinal), skip = 4;
-                if (sep < 0) (sep, skip) = (part.IndexOf("\n\n", StringComparison.Ordinal), 2);
-                if (sep < 0 || !part[..sep].Contains("operations", StringComparison.OrdinalIgnoreCase)) continue;
-                var value = part[(sep + skip)..];
-                if (value.EndsWith("\r\n", StringComparison.Ordinal)) value = value[..^2];
-                var e = HttpBody.Analyze(value, "operations", evidence) ?? Effect.Unknown;
-                worst = worst is Effect w ? ToolHelp.Max(w, e) : e;
-            }
-        }
-        return worst;
     }
 
     /// <summary>The body decoded per Content-Encoding (applied in reverse order); null for a coding
