@@ -151,6 +151,18 @@ public sealed class WireHostileHttpTests(string guard)
         Assert.That(_prod.Requests, Is.EqualTo(new[] { "POST /graphql " + Logged(Query) }));
     }
 
+    // gunicorn's environ keeps the last Content-Type (Flask then reads JSON); Node and Go the first.
+    // A repeated Content-Encoding is one list to a server that follows RFC 9110.
+    [TestCase("Content-Type: multipart/form-data; boundary=XX\r\nContent-Type: application/json\r\n", false)]
+    [TestCase("Content-Type: application/json\r\nContent-Encoding: identity\r\nContent-Encoding: gzip\r\n", true)]
+    public void RepeatedBodyFieldsDoNotHideAMutation(string fields, bool gzip)
+    {
+        var body = gzip ? Compress("gzip", Mutation) : B(Mutation);
+        var s = Attack(4, Join(B($"POST /graphql HTTP/1.1\r\nHost: x\r\n{fields}Content-Length: {body.Length}\r\nConnection: close\r\n\r\n"), body));
+        Assert.That(s, Is.EqualTo("['HTTP/1.1 403']"));
+        Assert.That(_prod.Everything, Does.Not.Contain("volumeDelete"));
+    }
+
     [TestCase("utf-7")]
     [TestCase("ibm037")]
     [TestCase("UTF-7")]
@@ -265,6 +277,18 @@ public sealed class WireHostileHttpTests(string guard)
             Join(WsFrame("""{"type":"connection_init"}"""), WsFrame(message)));
         Assert.That(s, Is.EqualTo("['HTTP/1.1 403']"), "the switch is unknown: held, then refused");
         Assert.That(_prod.Everything, Does.Not.Contain("volumeDelete").And.Not.Contain("UPGRADE"));
+    }
+
+    [Test]
+    public void AWebSocketToANonGraphQlPathOnStagingIsUntouched()
+    {
+        // The look-alike: staging is not production, so the wire layer never sees it.
+        using var staging = new RecordingStandIn("127.0.0.3");
+        var r = AgentShellRunner.Run(["run", "--connect-guard", guard, "--profile", Repo.DemoProfile, "--pause-timeout", "2", "--",
+            .. staging.RawClient(1, B("GET /events HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"),
+                WsFrame("hello"))]);
+        Assert.That(r.Stdout.Trim(), Is.EqualTo("['HTTP/1.1 101']"), r.Stderr);
+        Assert.That(staging.Requests, Has.Some.StartsWith("UPGRADE GET /events websocket").And.Some.StartsWith("AFTER-SWITCH"));
     }
 
     [Test]

@@ -5,7 +5,7 @@ using System.Text;
 
 namespace AgentShell.EndToEnd.Tests.Infrastructure;
 
-/// <summary>A lenient production stand-in on 127.0.0.2 that records what reaches it: a Node TCP
+/// <summary>A lenient production stand-in on 127.0.0.2 (or staging, 127.0.0.3) that records what reaches it: a Node TCP
 /// front that appends every byte it receives to <see cref="Raw"/> and hands the connection to a
 /// Node HTTP server with <c>insecureHTTPParser</c> (bare LF line ends, as Go's textproto), which
 /// logs each request it reads (method, URL, body decoded per Content-Encoding), answers a WebSocket
@@ -18,17 +18,21 @@ internal sealed class RecordingStandIn : IDisposable
 
     public int Port { get; }
 
-    public RecordingStandIn()
+    /// <summary>The address it listens on: 127.0.0.2 is production, 127.0.0.3 staging.</summary>
+    public string Address { get; }
+
+    public RecordingStandIn(string address = "127.0.0.2")
     {
+        Address = address;
         _dir = Directory.CreateTempSubdirectory("agentshell-standin-").FullName;
-        var l = new TcpListener(IPAddress.Parse("127.0.0.2"), 0);
+        var l = new TcpListener(IPAddress.Parse(address), 0);
         l.Start();
         Port = ((IPEndPoint)l.LocalEndpoint).Port;
         l.Stop();
         var js = Path.Combine(_dir, "server.js");
         File.WriteAllText(js, """
             const http = require('http'), net = require('net'), fs = require('fs'), zlib = require('zlib');
-            const [port, dir] = [+process.argv[2], process.argv[3]];
+            const [port, dir, address] = [+process.argv[2], process.argv[3], process.argv[4]];
             const raw = dir + '/raw.log', log = dir + '/requests.log';
             const note = s => fs.appendFileSync(log, s + '\n');
             function decode(enc, b) {
@@ -67,10 +71,10 @@ internal sealed class RecordingStandIn : IDisposable
                 u.on('data', d => c.write(d));
                 c.on('end', () => u.end()); u.on('end', () => c.end());
                 c.on('error', () => u.destroy()); u.on('error', () => c.destroy());
-              }).listen(port, '127.0.0.2', () => console.log('listening'));
+              }).listen(port, address, () => console.log('listening'));
             });
             """);
-        _node = Process.Start(new ProcessStartInfo(Repo.Which("node"), [js, Port.ToString(), _dir]) { RedirectStandardOutput = true })!;
+        _node = Process.Start(new ProcessStartInfo(Repo.Which("node"), [js, Port.ToString(), _dir, address]) { RedirectStandardOutput = true })!;
         if (_node.StandardOutput.ReadLine() != "listening") throw new InvalidOperationException("the stand-in did not start");
     }
 
@@ -101,7 +105,7 @@ internal sealed class RecordingStandIn : IDisposable
         [
             Repo.Python, "-c", $$"""
                 import base64, re, socket, time
-                s = socket.create_connection(('127.0.0.2', {{Port}}))
+                s = socket.create_connection(('{{Address}}', {{Port}}))
                 out = b''
                 for c in [{{chunks}}]:
                     try:

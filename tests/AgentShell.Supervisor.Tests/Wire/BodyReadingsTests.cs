@@ -50,6 +50,27 @@ public sealed class BodyReadingsTests
     public void AnUnreadableCharsetOnABodyThatCarriesNoOperationLeavesTheMethodToDecide() =>
         Assert.That(EffectOf("image/png; charset=utf-7", [1, 2, 3]), Is.EqualTo(Effect.Write));
 
+    private static Effect EffectWith(string fields, byte[] body)
+    {
+        var h = HttpRequestHead.Parse(Encoding.Latin1.GetBytes($"POST /graphql HTTP/1.1\r\nHost: api\r\n{fields}Content-Length: {body.Length}\r\n\r\n"));
+        return HttpIntent.Build(h, new RequestBody { Data = body, Length = body.Length, Complete = true }, false, "127.0.0.2:80").Intent.Effect;
+    }
+
+    [Test]
+    public void TwoDifferentContentTypesAreUnknownAndTwoAlikeAreOne()
+    {
+        Assert.That(EffectWith("Content-Type: multipart/form-data; boundary=XX\r\nContent-Type: application/json\r\n", Encoding.ASCII.GetBytes(Mutation)), Is.EqualTo(Effect.Unknown));
+        Assert.That(EffectWith("Content-Type: application/json\r\nContent-Type: application/JSON\r\n", Encoding.ASCII.GetBytes(Query)), Is.EqualTo(Effect.Read));
+    }
+
+    [Test]
+    public void RepeatedContentEncodingsAreOneList()
+    {
+        var m = new MemoryStream();
+        using (var z = new System.IO.Compression.GZipStream(m, System.IO.Compression.CompressionLevel.Fastest, true)) z.Write(Encoding.ASCII.GetBytes(Mutation));
+        Assert.That(EffectWith("Content-Type: application/json\r\nContent-Encoding: identity\r\nContent-Encoding: gzip\r\n", m.ToArray()), Is.EqualTo(Effect.Wipe));
+    }
+
     private static byte[] Multipart(string name, string value) =>
         Encoding.ASCII.GetBytes($"--XX\r\nContent-Disposition: form-data; {name}\r\n\r\n{value}\r\n--XX--\r\n");
 

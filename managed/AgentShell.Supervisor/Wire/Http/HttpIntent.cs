@@ -100,7 +100,14 @@ internal static class HttpIntent
 
     private static Effect? Body(HttpRequestHead h, RequestBody body, List<Evidence> evidence)
     {
-        string? coding = h.Header("Content-Encoding");
+        // Servers part ways on a repeated field: Node and Go keep the first Content-Type, gunicorn's
+        // environ the last; a repeated Content-Encoding is one list (RFC 9110 §5.3). Read so.
+        if (Values(h, "Content-Type") is { Count: > 1 } types && types.Exists(t => !t.Equals(types[0], StringComparison.OrdinalIgnoreCase)))
+        {
+            evidence.Add(new("Content-Type: " + string.Join(" / ", types), "two different Content-Type fields: servers keep the first or the last"));
+            return Effect.Unknown;
+        }
+        string? coding = Values(h, "Content-Encoding") is { Count: > 0 } codings ? string.Join(",", codings) : null;
         bool whole = true;
         ReadOnlySpan<byte> bytes = body.Span;
         if (string.IsNullOrWhiteSpace(coding)) { }
@@ -211,6 +218,13 @@ internal static class HttpIntent
             }
         }
         return current;
+    }
+
+    private static List<string> Values(HttpRequestHead h, string name)
+    {
+        var values = new List<string>(1);
+        foreach (var (n, v) in h.Headers) if (n.Equals(name, StringComparison.OrdinalIgnoreCase)) values.Add(v);
+        return values;
     }
 
     private static string ContentType(HttpRequestHead h) =>
