@@ -59,26 +59,8 @@ public sealed class WireHostilePostgresTests(string guard) : ProductionPostgresF
     /// GSSENCRequest or SSLRequest).</summary>
     private List<string> Attack(double wait, int skip, params byte[][] sends)
     {
-        var chunks = string.Join(", ", sends.Select(s => $"'{Convert.ToBase64String(s)}'"));
-        string py = $$"""
-            import base64, socket
-            s = socket.create_connection(('{{Pg.Host}}', {{Pg.Port}}))
-            s.settimeout({{wait.ToString(System.Globalization.CultureInfo.InvariantCulture)}})
-            out = b''
-            for c in [{{chunks}}]:
-                try:
-                    s.sendall(base64.b64decode(c))
-                    while True:
-                        d = s.recv(65536)
-                        if not d: break
-                        out += d
-                except socket.timeout:
-                    pass
-                except OSError:
-                    break
-            print(base64.b64encode(out).decode())
-            """;
-        var r = AgentShellRunner.Run(["run", "--connect-guard", Guard, "--profile", Repo.DemoProfile, "--pause-timeout", "2", "--", Repo.Python, "-c", py],
+        string[] client = RawPython.Client(Pg.Host, Pg.Port, wait, sends, "base64.b64encode(out).decode()");
+        var r = AgentShellRunner.Run(["run", "--connect-guard", Guard, "--profile", Repo.DemoProfile, "--pause-timeout", "2", "--", .. client],
             TimeSpan.FromMinutes(2));
         TestContext.Out.WriteLine(r.Stdout + r.Stderr);
         var got = Convert.FromBase64String(r.Stdout.Trim());

@@ -98,32 +98,6 @@ internal sealed class RecordingStandIn : IDisposable
     /// <summary>A python3 program (argv) that connects to the stand-in and, for each of
     /// <paramref name="sends"/>, writes it and collects what comes back for up to
     /// <paramref name="wait"/> seconds; it prints the status lines it got, as a Python list.</summary>
-    public string[] RawClient(double wait, params byte[][] sends)
-    {
-        var chunks = string.Join(", ", sends.Select(s => $"'{Convert.ToBase64String(s)}'"));
-        return
-        [
-            Repo.Python, "-c", $$"""
-                import base64, re, socket, time
-                s = socket.create_connection(('{{Address}}', {{Port}}))
-                out = b''
-                for c in [{{chunks}}]:
-                    try:
-                        s.sendall(base64.b64decode(c))
-                    except OSError:
-                        break
-                    s.settimeout({{wait.ToString(System.Globalization.CultureInfo.InvariantCulture)}})
-                    try:
-                        while True:
-                            d = s.recv(65536)
-                            if not d: break
-                            out += d
-                    except socket.timeout:
-                        pass
-                    except OSError:
-                        break
-                print([l.decode() for l in re.findall(rb'HTTP/1\.1 \d{3}', out)])
-                """,
-        ];
-    }
+    public string[] RawClient(double wait, params byte[][] sends) =>
+        RawPython.Client(Address, Port, wait, sends, @"[l.decode() for l in re.findall(rb'HTTP/1\.1 \d{3}', out)]");
 }
