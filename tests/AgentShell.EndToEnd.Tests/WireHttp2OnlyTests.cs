@@ -1,7 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using AgentShell.EndToEnd.Tests.Infrastructure;
 
 namespace AgentShell.EndToEnd.Tests;
@@ -31,12 +29,8 @@ public sealed class WireHttp2OnlyTests(string guard)
         _tmp = Directory.CreateTempSubdirectory("agentshell-h2-").FullName;
         File.WriteAllText(Path.Combine(_tmp, "cert.pem"), _ca.Server.ExportCertificatePem());
         File.WriteAllText(Path.Combine(_tmp, "key.pem"), _ca.Server.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
-        var l = new TcpListener(IPAddress.Parse("127.0.0.2"), 0);
-        l.Start();
-        _port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        var js = Path.Combine(_tmp, "server.js");
-        File.WriteAllText(js, """
+        _port = NodeStandIn.FreePort("127.0.0.2");
+        _node = NodeStandIn.Start(_tmp, """
             const http2 = require('http2'), fs = require('fs');
             const [port, dir] = [+process.argv[2], process.argv[3]];
             const srv = http2.createSecureServer({ key: fs.readFileSync(dir + '/key.pem'), cert: fs.readFileSync(dir + '/cert.pem') });
@@ -46,9 +40,7 @@ public sealed class WireHttp2OnlyTests(string guard)
               stream.end('ok\n');
             });
             srv.listen(port, '127.0.0.2', () => console.log('listening'));
-            """);
-        _node = Process.Start(new ProcessStartInfo(Repo.Which("node"), [js, _port.ToString(), _tmp]) { RedirectStandardOutput = true })!;
-        Assert.That(_node.StandardOutput.ReadLine(), Is.EqualTo("listening"));
+            """, _port.ToString(), _tmp);
     }
 
     [TearDown]

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace AgentShell.EndToEnd.Tests.Infrastructure;
@@ -25,12 +23,8 @@ internal sealed class RecordingStandIn : IDisposable
     {
         Address = address;
         _dir = Directory.CreateTempSubdirectory("agentshell-standin-").FullName;
-        var l = new TcpListener(IPAddress.Parse(address), 0);
-        l.Start();
-        Port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        var js = Path.Combine(_dir, "server.js");
-        File.WriteAllText(js, """
+        Port = NodeStandIn.FreePort(address);
+        _node = NodeStandIn.Start(_dir, """
             const http = require('http'), net = require('net'), fs = require('fs'), zlib = require('zlib');
             const [port, dir, address] = [+process.argv[2], process.argv[3], process.argv[4]];
             const raw = dir + '/raw.log', log = dir + '/requests.log';
@@ -73,9 +67,7 @@ internal sealed class RecordingStandIn : IDisposable
                 c.on('error', () => u.destroy()); u.on('error', () => c.destroy());
               }).listen(port, address, () => console.log('listening'));
             });
-            """);
-        _node = Process.Start(new ProcessStartInfo(Repo.Which("node"), [js, Port.ToString(), _dir, address]) { RedirectStandardOutput = true })!;
-        if (_node.StandardOutput.ReadLine() != "listening") throw new InvalidOperationException("the stand-in did not start");
+            """, Port.ToString(), _dir, address);
     }
 
     /// <summary>Every byte that reached production, as Latin-1 text.</summary>
@@ -89,9 +81,7 @@ internal sealed class RecordingStandIn : IDisposable
 
     public void Dispose()
     {
-        if (!_node.HasExited) _node.Kill();
-        _node.WaitForExit();
-        _node.Dispose();
+        NodeStandIn.Stop(_node);
         Directory.Delete(_dir, true);
     }
 
