@@ -100,27 +100,56 @@ internal static class HttpIntent
 
     private static Effect? Body(HttpRequestHead h, RequestBody body, List<Evidence> evidence)
     {
-        string? coding = h.Header("Content-Encoding");
+        // Servers part ways on a repeated field: Node and Go keep the first Content-Type, gunicorn's
+        // environ the last; a repeated Content-Encoding is one list (RFC 9110 §5.3). Read so.
+        if (Values(h, "Content-Type") is { Count: > 1 } types && types.Exists(t => !t.Equals(types[0], StringComparison.OrdinalIgnoreCase)))
+        {
+            evidence.Add(new("Content-Type: " + string.Join(" / ", types), "two different Content-Type fields: servers keep the first or the last"));
+            return Effect.Unknown;
+        }
+        string? coding = Values(h, "Content-Encoding") is { Count: > 0 } codings ? string.Join(",", codings) : null;
         bool whole = true;
-        string text;
-        if (string.IsNullOrWhiteSpace(coding)) text = Text(body.Span);
-        else if (Decode(coding, body.Span, out whole) is { } data) text = Text(data);
+        ReadOnlySpan<byte> bytes = body.Span;
+        if (string.IsNullOrWhiteSpace(coding)) { }
+        else if (Decode(coding, body.Span, out whole) is { } data) bytes = data;
         else
         {
             evidence.Add(new("Content-Encoding: " + coding, "a body in a coding that cannot be read"));
             return Effect.Unknown;
         }
+        // A declared charset is how body-parser (Express, Apollo) reads the body, and how
+        // Python's json.loads reads it is the BOM or the zero bytes (Text): both readings count.
+        // One not read here (utf-7, where "+AHE-uery" is "query"; EBCDIC) is unknown, not a write.
+        string text = Text(bytes);
+        string? alternative = null;
+        switch (BodyCharsets.Of(h.Header("Content-Type")))
+        {
+            case null: break;
+            case { } cs when BodyCharsets.Decode(cs, bytes) is { } declared:
+                if (declared != text) alternative = declared;
+                break;
+            case { } cs when MayCarryOperations(h):
+                evidence.Add(new("Content-Type: " + h.Header("Content-Type"), $"a body in charset {cs}, which is not read"));
+                return Effect.Unknown;
+        }
+        Effect? e = Read(h, text, evidence);
+        if (alternative != null && Read(h, alternative, evidence) is Effect other) e = e is Effect first ? ToolHelp.Max(first, other) : other;
+        if (!whole && MayCarryOperations(h)) return e is Effect known ? ToolHelp.Max(known, Effect.Unknown) : Effect.Unknown;
+        return e;
+    }
+
+    private static Effect? Read(HttpRequestHead h, string text, List<Evidence> evidence)
+    {
         string type = ContentType(h);
         Effect? e;
         if (type == "application/graphql") e = Document(text, evidence);
-        else if (type == "multipart/form-data") e = Multipart(text, h, evidence);
+        else if (type == "multipart/form-data") e = MultipartOperations.Read(text, h.Header("Content-Type") ?? "", evidence);
         else e = HttpBody.Analyze(text, "body", evidence);
         if (e == null && (text.Contains("\"persistedQuery\"", StringComparison.Ordinal) || text.Contains("\"documentId\"", StringComparison.Ordinal)))
         {
             evidence.Add(new("body", "a persisted GraphQL operation (its document is not sent)"));
             return Effect.Unknown;
         }
-        if (!whole && MayCarryOperations(h)) return e is Effect known ? ToolHelp.Max(known, Effect.Unknown) : Effect.Unknown;
         return e;
     }
 
@@ -150,33 +179,6 @@ internal static class HttpIntent
         if (r.Fields.Count == 0) evidence.Add(new("body", $"GraphQL {r.Operation} (reads)"));
         foreach (var (f, fe) in r.Fields) evidence.Add(new(f, $"GraphQL mutation field {f}: {fe.Name()}"));
         return r.Effect;
-    }
-
-    // The GraphQL multipart request spec (file uploads): the operation is the "operations" field.
-    // Servers part ways on which one they read (graphql-upload keeps a repeated field's last,
-    // FormData.get the first; a look-alike parameter "xboundary=" is not the boundary), so every
-    // boundary= value and every part whose head mentions operations is read, the worst counting.
-    private static Effect? Multipart(string text, HttpRequestHead h, List<Evidence> evidence)
-    {
-        var ct = h.Header("Content-Type") ?? "";
-        Effect? worst = null;
-        for (int b = ct.IndexOf("boundary=", StringComparison.OrdinalIgnoreCase); b >= 0; b = ct.IndexOf("boundary=", b + 9, StringComparison.OrdinalIgnoreCase))
-        {
-            var v = ct[(b + 9)..].TrimStart();
-            string boundary = "--" + (v.StartsWith('"') && v.IndexOf('"', 1) is int q and > 0 ? v[1..q] : v.Split(';')[0].Trim());
-            if (boundary.Length == 2) continue;
-            foreach (var part in text.Split(boundary))
-            {
-                int sep = part.IndexOf("\r\n\r\n", StringComparison.Ordinal), skip = 4;
-                if (sep < 0) (sep, skip) = (part.IndexOf("\n\n", StringComparison.Ordinal), 2);
-                if (sep < 0 || !part[..sep].Contains("operations", StringComparison.OrdinalIgnoreCase)) continue;
-                var value = part[(sep + skip)..];
-                if (value.EndsWith("\r\n", StringComparison.Ordinal)) value = value[..^2];
-                var e = HttpBody.Analyze(value, "operations", evidence) ?? Effect.Unknown;
-                worst = worst is Effect w ? ToolHelp.Max(w, e) : e;
-            }
-        }
-        return worst;
     }
 
     /// <summary>The body decoded per Content-Encoding (applied in reverse order); null for a coding
@@ -216,6 +218,13 @@ internal static class HttpIntent
             }
         }
         return current;
+    }
+
+    private static List<string> Values(HttpRequestHead h, string name)
+    {
+        var values = new List<string>(1);
+        foreach (var (n, v) in h.Headers) if (n.Equals(name, StringComparison.OrdinalIgnoreCase)) values.Add(v);
+        return values;
     }
 
     private static string ContentType(HttpRequestHead h) =>
