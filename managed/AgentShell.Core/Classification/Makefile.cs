@@ -78,6 +78,7 @@ internal sealed class Makefile
     // The first pattern rule whose % matches target, with the stem ($*); a rule with no recipe only adds prerequisites.
     private (List<string> Prereqs, List<string> Recipe, string Stem)? Pattern(string target)
     {
+        if (target.Contains('%')) return null;
         foreach (var (p, pre, recipe) in _patterns)
         {
             int pct = p.IndexOf('%');
