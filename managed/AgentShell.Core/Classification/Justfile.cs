@@ -141,7 +141,12 @@ internal sealed class Justfile
         }
     }
 
-    private static string Expand(string s, Dictionary<string, string> scope)
+    private static string Expand(string s, Dictionary<string, string> scope) =>
+        Interpolate(s, expr => scope.TryGetValue(expr, out var v) ? v : null);
+
+    /// <summary>Replaces each <c>{{expr}}</c> of <paramref name="s"/> by <paramref name="value"/>(expr),
+    /// trimmed; an expression it has no value for (null) stays as written. Shared with Taskfile.</summary>
+    internal static string Interpolate(string s, Func<string, string?> value)
     {
         if (!s.Contains("{{", StringComparison.Ordinal)) return s;
         var sb = new StringBuilder(s.Length);
@@ -149,18 +154,17 @@ internal sealed class Justfile
         while (i < s.Length)
         {
             int open = s.IndexOf("{{", i, StringComparison.Ordinal);
-            if (open < 0 || open + 2 < s.Length && s[open + 2] == '{') { sb.Append(s, i, s.Length - i); break; }
-            int close = s.IndexOf("}}", open + 2, StringComparison.Ordinal);
+            int close = open < 0 ? -1 : s.IndexOf("}}", open + 2, StringComparison.Ordinal);
             if (close < 0) { sb.Append(s, i, s.Length - i); break; }
             sb.Append(s, i, open - i);
-            var expr = s[(open + 2)..close].Trim();
-            sb.Append(scope.TryGetValue(expr, out var v) ? v : s[open..(close + 2)]);
+            sb.Append(value(s[(open + 2)..close].Trim()) ?? s[open..(close + 2)]);
             i = close + 2;
         }
         return sb.ToString();
     }
 
-    private static string Unquote(string v)
+    /// <summary>A value without its enclosing quotes (shared with Taskfile).</summary>
+    internal static string Unquote(string v)
     {
         v = v.Trim();
         if (v.Length >= 2 && v[0] == v[^1] && v[0] is '"' or '\'') return v[1..^1];

@@ -133,28 +133,7 @@ internal sealed class Taskfile
         }
     }
 
-    private string Expand(string s)
-    {
-        if (!s.Contains("{{", StringComparison.Ordinal)) return s;
-        var sb = new StringBuilder(s.Length);
-        int i = 0;
-        while (i < s.Length)
-        {
-            int open = s.IndexOf("{{", i, StringComparison.Ordinal);
-            int close = open < 0 ? -1 : s.IndexOf("}}", open + 2, StringComparison.Ordinal);
-            if (close < 0) { sb.Append(s, i, s.Length - i); break; }
-            sb.Append(s, i, open - i);
-            var expr = s[(open + 2)..close].Trim();
-            sb.Append(expr.StartsWith('.') && _vars.TryGetValue(expr[1..], out var v) ? v : s[open..(close + 2)]);
-            i = close + 2;
-        }
-        return sb.ToString();
-    }
+    private string Expand(string s) => Justfile.Interpolate(s, expr => expr.StartsWith('.') && _vars.TryGetValue(expr[1..], out var v) ? v : null);
 
-    private static string Unquote(string v)
-    {
-        v = v.Trim();
-        if (v.Length >= 2 && v[0] == v[^1] && v[0] is '"' or '\'') return v[1..^1];
-        return v;
-    }
+    private static string Unquote(string v) => Justfile.Unquote(v);
 }

@@ -122,6 +122,7 @@ internal static class CorpusFixture
         Write("repo/aliased/.git/HEAD", "ref: refs/heads/main\n");
         Write("repo/jobs.cron", "MAILTO=ops@example.com\n# nightly\n0 3 * * * psql -h db.prod.example.com -c 'DELETE FROM sessions'\n");
         Write("repo/pkg/package.json", "{ \"scripts\": { \"reset\": \"cross-env PGHOST=db.prod.example.com psql -c 'DROP TABLE users'\", \"db:wipe\": \"redis-cli -h redis.prod.example.com FLUSHALL\", \"db:status\": \"psql -h db.prod.example.com -c 'SELECT 1'\", \"all\": \"run-s build db:*\", \"build\": \"tsc\", \"lint\": \"eslint .\", \"both\": \"concurrently \\\"npm:lint\\\" \\\"npm:build\\\"\" } }\n");
+        Write("repo/bigjust/justfile", "reset:\n    psql -h db.prod.example.com -c 'DROP TABLE users'\n#" + new string('x', 300 * 1024) + "\n");
         Write("repo/backup.cron", "0 3 * * * /usr/local/bin/backup.sh\n");
         return root;
     }
