@@ -22,6 +22,10 @@ namespace AgentShell.Core.Classification;
 //                     CommandClassifier.RemoteExec.cs)
 //                     secret and environment runners: aws-vault exec PROFILE -- CMD (AWS_PROFILE is
 //                     PROFILE), doppler|op|infisical|dotenvx run … -- CMD, dotenv … -- CMD
+//                     just/task recipes, cross-env, npm-run-all, concurrently, taskset (…TaskRunners.cs);
+//                     tmux/screen/at/batch/crontab/systemd-run: what they hand a server (…Deferred.cs);
+//                     git aliases (…GitAliases.cs); alias NAME=… of the same string (…Aliases.cs);
+//                     python -c, node -e, perl -e, ruby -e, deno eval code (…Interpreters.cs)
 //   7. xargs:         the rest of argv, with the piped-in arguments appended as unknown words
 //   8. shells:        sh|bash|dash|zsh|ksh -c STRING (lexed), FILE (read, lexed), stdin (here-doc
 //                     lexed; a pipe from anything but echo/printf/cat → unknown): CommandClassifier.Shells.cs
