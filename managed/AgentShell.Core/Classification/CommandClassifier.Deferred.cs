@@ -123,7 +123,8 @@ public sealed partial class CommandClassifier
             string? text = file != null ? ToolHelp.ReadText(ctx, file) : stdin.Text;
             if (text == null)
             {
-                Unknown(file != null ? $"{name} runs job file {file}, which cannot be read" : $"{name} runs a job read from stdin whose content is unknown", string.Join(' ', argv), argv);
+                UnreadJob(name, file != null ? $"{name} runs job file {file}, which cannot be read" : $"{name} runs a job read from stdin whose content is unknown",
+                    "/var/spool/cron/atjobs", argv);
                 return;
             }
             Script(System.Text.Encoding.UTF8.GetBytes(text), ctx, default, depth + 1, $"{name} job");
@@ -166,8 +167,10 @@ public sealed partial class CommandClassifier
             string? text = file is null or "-" ? stdin.Text : ToolHelp.ReadText(ctx, file);
             if (text == null)
             {
-                Unknown(file is null or "-" ? "crontab installs a table from stdin whose content is unknown" : $"crontab installs {file}, which cannot be read",
-                    string.Join(' ', argv), argv);
+                string user = ctx.GetEnvironmentVariable("USER") ?? "user";
+                for (int i = s + 1; i + 1 < w.Length; i++) if (w[i] == "-u") user = w[i + 1];
+                UnreadJob("crontab", file is null or "-" ? "crontab installs a table from stdin whose content is unknown" : $"crontab installs {file}, which cannot be read",
+                    $"/var/spool/cron/crontabs/{user}", argv);
                 return true;
             }
             foreach (var raw in text.Split('\n'))
@@ -182,6 +185,15 @@ public sealed partial class CommandClassifier
             }
             return true;
         }
+
+        // A job whose text is not known, written where the scheduler keeps it: the scheduler runs it later,
+        // outside this tree, so no exec of it will be seen (default.local:unread-scheduled-job pauses it).
+        private void UnreadJob(string tool, string why, string spool, string[] argv) => Add(new CommandIntent
+        {
+            Tool = tool, Effect = Effect.Unknown, Summary = why, Argv = argv,
+            Targets = [new Target { Kind = TargetKind.LocalPath, Path = spool }],
+            Evidence = [new Evidence(string.Join(' ', argv), why)],
+        });
 
         // The command of a cron line: after @reboot/@daily… or five time fields; % ends it (the rest is its stdin).
         private static string CronCommand(string line)
