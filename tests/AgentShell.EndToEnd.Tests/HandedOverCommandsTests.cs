@@ -20,7 +20,7 @@ public sealed class HandedOverCommandsTests
         if (!File.Exists("/usr/bin/tmux")) Assert.Ignore("tmux is not installed here");
         _prod = new LoopbackHttpServer("127.0.0.2");
         _dir = Directory.CreateTempSubdirectory("agentshell-handover-").FullName;
-        _socket = "agentshell-test-" + Environment.ProcessId;
+        _socket = $"agentshell-test-{Environment.ProcessId}-{Guid.NewGuid():N}"; // one server per test: a killed one may linger
         // The server and its pane's shell: outside any run, as an agent's terminal would have them.
         var start = System.Diagnostics.Process.Start("/usr/bin/tmux", ["-L", _socket, "new-session", "-d", "-s", "pane", "sh"])!;
         start.WaitForExit();
