@@ -31,6 +31,9 @@ public sealed class HandedOverCommandsTests
     public void TearDown()
     {
         System.Diagnostics.Process.Start("/usr/bin/tmux", ["-L", _socket, "kill-server"])?.WaitForExit();
+        // tmux leaves the socket file of a killed server behind (its name is this test's alone).
+        foreach (var d in Directory.GetDirectories(Path.GetTempPath(), "tmux-*"))
+            if (File.Exists(Path.Combine(d, _socket))) File.Delete(Path.Combine(d, _socket));
         _prod?.Dispose();
         if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
     }
