@@ -88,6 +88,11 @@ public sealed class CheckAgreesWithRunTests
     [TestCase("block", "demo.http:delete-on-production", "bash", "-c", "cd {dir} && ./fetcher -sS -X DELETE {prod}/volumes/3")]
     [TestCase("pause", "default.any:destructive-on-unknown", "bash", "-c", "echo 'DROP TABLE t' | psql -h db.example.net")]
     [TestCase("pause", "default.any:destructive-on-unknown", "bash", "-c", "npx prisma migrate reset")]
+    // corpus18: indirection read at the exec that hands the command over (inline code, git aliases).
+    [TestCase("block", "demo.http:delete-on-production", "python3", "-c", "import urllib.request as u; u.urlopen(u.Request('{prod}/volumes/6', method='DELETE'))")]
+    [TestCase("block", "demo.http:delete-on-production", "node", "-e", "fetch('{prod}/volumes/7', {method: 'DELETE'}).catch(() => {})")]
+    [TestCase("allow", "default.any:allow", "python3", "-c", "import urllib.request as u; u.urlopen('{prod}/volumes/6').read()")]
+    [TestCase("block", "demo.http:delete-on-production", "git", "-c", "alias.purge=!curl -sS -X DELETE {prod}/volumes/8", "purge")]
     [TestCase("block", "supervisor:self-approval", "{agentshell}", "approve", "7")]
     [TestCase("allow", "default.any:allow", "echo", "agentshell", "approve", "7")]
     public void CheckAndRunReachTheSameDecision(string action, string rule, params string[] command)

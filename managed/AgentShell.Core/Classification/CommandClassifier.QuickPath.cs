@@ -16,8 +16,8 @@ public sealed partial class CommandClassifier
         {
             ToolId.None => ShellQuickScan.KnownName.No,
             ToolId.Git or ToolId.Find or ToolId.Npm or ToolId.Pnpm or ToolId.Yarn or ToolId.Bundle or ToolId.Bun or ToolId.PyRunner
-                or ToolId.Docker or ToolId.Python or ToolId.Php or ToolId.Dotnet
-                or ToolId.Rsync or ToolId.Chmod or ToolId.Mv or ToolId.Truncate or ToolId.Crontab or ToolId.Make or ToolId.Cargo => ShellQuickScan.KnownName.WithArguments,
+                or ToolId.Docker or ToolId.Python or ToolId.Php or ToolId.Dotnet or ToolId.Interpreter
+                or ToolId.Rsync or ToolId.Chmod or ToolId.Mv or ToolId.Truncate or ToolId.Make or ToolId.Cargo => ShellQuickScan.KnownName.WithArguments,
             _ => ShellQuickScan.KnownName.Yes,
         };
     }
@@ -25,9 +25,10 @@ public sealed partial class CommandClassifier
     // The same arguments QuickReject looks for, one word at a time.
     private static bool IsTrigger(ReadOnlySpan<byte> command, ReadOnlySpan<byte> w) => ToolTable.Lookup(command) switch
     {
-        ToolId.Git => IsGitVerb(w),
+        ToolId.Git => IsGitVerb(w) || MayBeGitAlias(w),
         ToolId.Find => IsFindAction(w),
-        ToolId.Python or ToolId.Php or ToolId.Dotnet => HostsTool(w),
+        ToolId.Python or ToolId.Php or ToolId.Dotnet => HostsTool(w) || w.SequenceEqual("-c"u8) || w.SequenceEqual("-"u8),
+        ToolId.Interpreter => IsInlineCodeFlag(w),
         ToolId id and (ToolId.Rsync or ToolId.Chmod or ToolId.Mv or ToolId.Truncate or ToolId.Crontab) => IsLocalFilesTrigger(id, w),
         ToolId.Docker when IsDockerVolumeWord(w) || IsDockerStopWord(w) => true,
         // PERF: make with a goal named (make db-reset) reads the makefile; a bare "cd x && make"
@@ -58,7 +59,7 @@ public sealed partial class CommandClassifier
                     var a = argv[i];
                     if (a.SequenceEqual("-C"u8) || a.SequenceEqual("-c"u8) || a.SequenceEqual("--git-dir"u8) || a.SequenceEqual("--work-tree"u8) || a.SequenceEqual("--namespace"u8)) { i++; continue; }
                     if (a.Length > 0 && a[0] == '-') continue;
-                    return !IsGitVerb(a);
+                    return !IsGitVerb(a) && !MayBeGitAlias(a); // an alias: read from git's configuration
                 }
                 return true;
             case ToolId.Find:
@@ -81,19 +82,35 @@ public sealed partial class CommandClassifier
                 // Only cargo TOOL … (cargo sqlx: the cargo-sqlx plugin) is classified; cargo build/test/run go through.
                 return argv.Count < 2 || ToolTable.Lookup(argv[1]) < ToolId.Curl;
             case ToolId.Npm: case ToolId.Pnpm: case ToolId.Yarn: case ToolId.Bundle: case ToolId.Bun: case ToolId.PyRunner:
-                return argv.Count < 2 || (ToolTable.Lookup(argv[1]) == ToolId.None && !argv[1].SequenceEqual("exec"u8)
-                    && !argv[1].SequenceEqual("dlx"u8) && !argv[1].SequenceEqual("x"u8) && !argv[1].SequenceEqual("run"u8)
-                    && !argv[1].SequenceEqual("run-script"u8) && !argv[1].SequenceEqual("test"u8) && !argv[1].SequenceEqual("tool"u8)
-                    && !(id is ToolId.Npm or ToolId.Pnpm && (argv[1].SequenceEqual("unpublish"u8) || argv[1].StartsWith("-"u8) && HasWord(argv, "unpublish"u8))));
+            {
+                // The first word after the options (npm --prefix DIR run X, yarn --cwd DIR X, pnpm -s X).
+                int v = 1;
+                while (v < argv.Count && argv[v].Length > 1 && argv[v][0] == '-')
+                {
+                    var o = argv[v];
+                    v += o.IndexOf((byte)'=') < 0 && (o.SequenceEqual("--prefix"u8) || o.SequenceEqual("--cwd"u8) || o.SequenceEqual("-C"u8) || o.SequenceEqual("--dir"u8)
+                        || o.SequenceEqual("--workspace"u8) || o.SequenceEqual("-w"u8) || o.SequenceEqual("--filter"u8) || o.SequenceEqual("-F"u8) || o.SequenceEqual("--loglevel"u8)) ? 2 : 1;
+                }
+                return v >= argv.Count || (ToolTable.Lookup(argv[v]) == ToolId.None && !argv[v].SequenceEqual("exec"u8)
+                    && !argv[v].SequenceEqual("dlx"u8) && !argv[v].SequenceEqual("x"u8) && !argv[v].SequenceEqual("run"u8)
+                    && !argv[v].SequenceEqual("run-script"u8) && !argv[v].SequenceEqual("test"u8) && !argv[v].SequenceEqual("tool"u8)
+                    && !(id is ToolId.Npm or ToolId.Pnpm && (argv[v].SequenceEqual("unpublish"u8) || argv[1].StartsWith("-"u8) && HasWord(argv, "unpublish"u8))));
+            }
             case ToolId.Python: case ToolId.Php: case ToolId.Dotnet:
                 // Only python [options] manage.py|-m alembic|-m django, php artisan, dotnet ef are classified.
                 for (int i = 1; i < argv.Count; i++)
                 {
                     var a = argv[i];
                     if (a.SequenceEqual("-m"u8)) return i + 1 >= argv.Count || !HostsTool(argv[i + 1]);
-                    if (a.Length > 0 && a[0] == '-') { if (a.SequenceEqual("-c"u8)) return true; continue; }
+                    // python -c CODE and python - (a here-doc): the code is read (CommandClassifier.Interpreters.cs).
+                    if (a.Length > 0 && a[0] == '-') { if (a.SequenceEqual("-c"u8) || a.SequenceEqual("-"u8)) return false; continue; }
                     return !HostsTool(a);
                 }
+                return true;
+            case ToolId.Interpreter:
+                // node server.js, perl script.pl: nothing to read; -e CODE (and stdin, with no script) is read.
+                if (argv.Count == 1) return false;
+                for (int i = 1; i < argv.Count; i++) if (IsInlineCodeFlag(argv[i])) return false;
                 return true;
             case ToolId.Rsync: case ToolId.Chmod: case ToolId.Mv: case ToolId.Truncate: case ToolId.Crontab:
                 for (int i = 1; i < argv.Count; i++)
@@ -105,6 +122,10 @@ public sealed partial class CommandClassifier
                 return false;
         }
     }
+
+    // node -e|--eval|-p|--print, perl -e|-E (bundled -ne, -lpe), ruby -e, deno eval, "-" (stdin).
+    private static bool IsInlineCodeFlag(ReadOnlySpan<byte> w) => w.SequenceEqual("eval"u8) || w.SequenceEqual("--eval"u8) || w.SequenceEqual("--print"u8)
+        || w.SequenceEqual("-"u8) || w.Length >= 2 && w[0] == '-' && w[1] != '-' && w[^1] is (byte)'e' or (byte)'E' or (byte)'p';
 
     private static bool IsFindAction(ReadOnlySpan<byte> w) => w.SequenceEqual("-delete"u8) || w.StartsWith("-exec"u8) || w.StartsWith("-ok"u8);
 
@@ -120,7 +141,8 @@ public sealed partial class CommandClassifier
         ToolId.Chmod => w.SequenceEqual("--recursive"u8) || w.Length > 1 && w[0] == '-' && w[1] != '-' && w.IndexOf((byte)'R') > 0,
         ToolId.Mv => w.Length > 0 && w[0] is (byte)'/' or (byte)'~' or (byte)'$' || w.SequenceEqual("."u8) || w.SequenceEqual(".."u8) || w.StartsWith("../"u8),
         ToolId.Truncate => w.Length > 0 && w[0] is (byte)'/' or (byte)'~' or (byte)'$',
-        ToolId.Crontab => w.Length > 1 && w[0] == '-' && w[1] != '-' && w.IndexOf((byte)'r') > 0,
+        // crontab -r deletes; crontab FILE and crontab - install jobs (CommandClassifier.Deferred.cs).
+        ToolId.Crontab => w.Length > 1 && w[0] == '-' && w[1] != '-' && w.IndexOf((byte)'r') > 0 || w.SequenceEqual("-"u8) || w.Length > 0 && w[0] != '-',
         _ => false,
     };
 

@@ -46,6 +46,8 @@ public sealed partial class CommandClassifier
             {
                 var a = w[i];
                 if (a == "-m") { i++; break; }
+                if (a == "-c" && w[s] is var py && Basename(py).StartsWith("python", StringComparison.Ordinal)) { if (i + 1 < w.Length) Inline("python", w[i + 1], Any(dyn, i + 1), ctx, depth); return; }
+                if (a == "-" && stdin.Text != null) { Inline("python", stdin.Text, false, ctx, depth); return; }
                 if (a is "-c" or "--") return;
                 if (!a.StartsWith('-')) break;
                 if (a is "-W" or "-X" or "-d" or "-f" or "-n") i++; // python -W/-X, php -d/-f
@@ -303,15 +305,42 @@ public sealed partial class CommandClassifier
                 }
             if (found is not { Exists: true }) return;
             if (found.Unaccountable) { Unknown($"{used} cannot be read ({found.Problem})", string.Join(' ', w[s..]), w[s..]); return; }
-            var mk = Makefile.Parse(found.Text, (IReadOnlyList<KeyValuePair<string, string>>?)sets ?? []);
+            var text = WithIncludes(found.Text, dir, ctx, out var unread);
+            var mk = Makefile.Parse(text, (IReadOnlyList<KeyValuePair<string, string>>?)sets ?? []);
             if (goals == null && mk.DefaultGoal is string first) goals = [first];
             if (goals == null) return;
+            // A goal the makefile does not define may come from a file it includes that was not read.
+            if (unread != null && goals.Find(g => !mk.Has(g)) is string missing)
+                Unknown($"make target {missing} may come from {unread}, which is not read", string.Join(' ', w[s..]), w[s..]);
             var child = dir == null ? ctx : ChildContext.Create(ctx, null, cwd: dir.StartsWith('/') || ctx.WorkingDirectory is not string wd ? dir : Path.Combine(wd, dir));
             foreach (var (target, line) in mk.Recipes(goals))
                 ScriptText(line, false, child, stdin, depth, $"{used} target {target}");
         }
 
         private static readonly string[] MakefileNames = ["GNUmakefile", "makefile", "Makefile"];
+
+        // include FILE… / -include / sinclude: each named file's text after the makefile's (one level; a
+        // name with $ or a wildcard, a file that cannot be read or an include inside one is named in unread).
+        private static string WithIncludes(string text, string? dir, IExecContext ctx, out string? unread)
+        {
+            unread = null;
+            if (!text.Contains("include", StringComparison.Ordinal)) return text;
+            var sb = new System.Text.StringBuilder(text);
+            foreach (var raw in text.Split('\n'))
+            {
+                var t = raw.TrimEnd();
+                int sp = t.IndexOf(' ');
+                if (sp <= 0 || t[..sp] is not ("include" or "-include" or "sinclude")) continue;
+                foreach (var name in t[(sp + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var cf = name.IndexOfAny(['$', '*', '?', '[']) >= 0 ? null : ctx.ReadConfigFile(Under(dir, name));
+                    if (cf is { Exists: true, Unaccountable: false } && !System.Text.RegularExpressions.Regex.IsMatch(cf.Text, @"(?m)^-?s?include\s"))
+                        sb.Append('\n').Append(cf.Text);
+                    else if (cf is not { Exists: false } || t[0] == 'i') unread ??= name; // a missing -include is simply skipped
+                }
+            }
+            return sb.ToString();
+        }
 
         private static string Under(string? dir, string f) => dir == null || f.StartsWith('/') ? f : Path.Combine(dir, f);
     }

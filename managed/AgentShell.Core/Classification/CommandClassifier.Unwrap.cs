@@ -22,6 +22,10 @@ namespace AgentShell.Core.Classification;
 //                     CommandClassifier.RemoteExec.cs)
 //                     secret and environment runners: aws-vault exec PROFILE -- CMD (AWS_PROFILE is
 //                     PROFILE), doppler|op|infisical|dotenvx run … -- CMD, dotenv … -- CMD
+//                     just/task recipes, cross-env, npm-run-all, concurrently, taskset (…TaskRunners.cs);
+//                     tmux/screen/at/batch/crontab/systemd-run: what they hand a server (…Deferred.cs);
+//                     git aliases (…GitAliases.cs); alias NAME=… of the same string (…Aliases.cs);
+//                     python -c, node -e, perl -e, ruby -e, deno eval code (…Interpreters.cs)
 //   7. xargs:         the rest of argv, with the piped-in arguments appended as unknown words
 //   8. shells:        sh|bash|dash|zsh|ksh -c STRING (lexed), FILE (read, lexed), stdin (here-doc
 //                     lexed; a pipe from anything but echo/printf/cat → unknown): CommandClassifier.Shells.cs
@@ -155,22 +159,25 @@ public sealed partial class CommandClassifier
                 case ToolId.Yarn:
                 case ToolId.Bundle:
                 case ToolId.Bun:
-                    if (s + 1 >= w.Length) return true;
-                    next = s + 1;
+                {
                     // npm --registry X unpublish P: npm's configuration options may come before the command.
-                    if (id is ToolId.Npm or ToolId.Pnpm && NpmUnpublish.VerbAfterOptions(w, next) is int verb && w[verb] == "unpublish")
+                    if (id is ToolId.Npm or ToolId.Pnpm && s + 1 < w.Length && NpmUnpublish.VerbAfterOptions(w, s + 1) is int verb && w[verb] == "unpublish")
                     {
-                        var call = new ToolCall { Args = [.. w[next..verb], .. w[(verb + 1)..]], Context = ctx };
+                        var call = new ToolCall { Args = [.. w[(s + 1)..verb], .. w[(verb + 1)..]], Context = ctx };
                         Emit(NpmUnpublish.Parse(name, call), w, s, id, call, null);
                         return true;
                     }
+                    bool otherPackage = false;
+                    next = id == ToolId.Bundle ? s + 1 : PackageManagerOptions(id, w, s + 1, ref ctx, ref otherPackage);
+                    if (next >= w.Length) return true;
                     if (w[next] is "exec" or "dlx" or "x") next++;
                     else if (id != ToolId.Bundle && (w[next] is "run" or "run-script" || id == ToolId.Npm && w[next] is "test" or "start" or "stop" or "restart"))
                     {
                         // npm run NAME: package.json's scripts.NAME (with its pre/post scripts), as sh -c runs it.
                         if (w[next] is "run" or "run-script") next++;
                         while (next < w.Length && w[next].StartsWith('-') && w[next] != "--") next++;
-                        if (next < w.Length) PackageScript(w[next], ctx, stdin, depth);
+                        if (next < w.Length && otherPackage) Unknown($"{name} runs script {w[next]} of another workspace package (not read)", string.Join(' ', w[s..]), w[s..]);
+                        else if (next < w.Length) PackageScript(w[next], ctx, stdin, depth);
                         return true;
                     }
                     else if (id is ToolId.Npm or ToolId.Pnpm && w[next] == "unpublish")
@@ -185,6 +192,7 @@ public sealed partial class CommandClassifier
                     if (next < w.Length && w[next] == "--") next++;
                     Runner(w, dyn, next, ctx, stdin, depth);
                     return true;
+                }
                 case ToolId.PyRunner:
                     // uv run, poetry run, pipenv run, pipx run (and uv tool run): the rest is a command.
                     next = s + 1;
@@ -212,6 +220,22 @@ public sealed partial class CommandClassifier
                     // a known tool's name is read as that tool; cargo's own commands add nothing.
                     if (s + 1 < w.Length && (dyn == null || !dyn[s + 1]) && ToolTable.Lookup(w[s + 1]) >= ToolId.Curl) Runner(w, dyn, s + 1, ctx, stdin, depth);
                     return true;
+                case ToolId.Deferred:
+                    Deferred(name, w, dyn, s, ctx, stdin, depth);
+                    return true;
+                case ToolId.Interpreter:
+                    Interpreter(name, w, dyn, s, ctx, stdin, depth);
+                    return true;
+                case ToolId.TaskRunner:
+                    TaskRunner(name, w, dyn, s, ctx, stdin, depth);
+                    return true;
+                case ToolId.Alias:
+                    DefineAliases(w, s);
+                    return true;
+                case ToolId.Git:
+                    return GitAlias(w, dyn, s, ctx, stdin, depth);
+                case ToolId.Crontab:
+                    return CrontabInstall(w, s, ctx, stdin, depth);
                 case ToolId.Ssh:
                     RemoteShell(w, dyn, s, ctx, stdin, depth);
                     return true;

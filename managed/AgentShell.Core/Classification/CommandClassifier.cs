@@ -91,7 +91,7 @@ public sealed partial class CommandClassifier
         if (_profileNames.Length != 0 && (IsProfileTool(name) || IsProfileTool(exe))) return true;
         var id = ToolTable.Lookup(name);
         // python manage.py, php artisan, dotnet ef: decided on their arguments; other scripts are not.
-        if (id is ToolId.Python or ToolId.Php or ToolId.Dotnet) return !QuickReject(id, argv);
+        if (id is ToolId.Python or ToolId.Php or ToolId.Dotnet or ToolId.Interpreter) return !QuickReject(id, argv);
         return Acts(id) || Acts(ToolTable.Lookup(exe));
     }
 
@@ -192,6 +192,7 @@ public sealed partial class CommandClassifier
             _one = null;
             _execLevel = 0;
             _runnerLevel = 0;
+            _aliases = null;
             return r;
         }
 
@@ -258,10 +259,11 @@ public sealed partial class CommandClassifier
                 Unknown("command name comes from an expansion", words[start], words[start..]);
                 return;
             }
+            if (_aliases != null && ExpandAlias(words, dyn, start, ctx, stdin, depth)) return;
             var name = Basename(words[start]);
             var id = known ?? ToolTable.Lookup(name);
             // Every program started on the way is an exec (wrappers too); shell builtins are not.
-            bool exec = depth > 0 && nested != null && id is not (ToolId.Command or ToolId.Builtin or ToolId.Exec or ToolId.Eval or ToolId.Source);
+            bool exec = depth > 0 && nested != null && id is not (ToolId.Command or ToolId.Builtin or ToolId.Exec or ToolId.Eval or ToolId.Source or ToolId.Alias);
             if (exec)
             {
                 nested!.Add(new NestedCommand(words[start..], ctx, _execLevel, Execs: _runnerLevel == 0));

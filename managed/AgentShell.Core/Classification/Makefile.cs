@@ -8,8 +8,8 @@ namespace AgentShell.Core.Classification;
 /// continuations, and prerequisites made first. Each recipe line is a shell string (make runs each
 /// with <c>/bin/sh -c</c>) with its <c>@</c>/<c>-</c>/<c>+</c> prefixes dropped and <c>$(VAR)</c>,
 /// <c>$@</c>, <c>$&lt;</c>, <c>$^</c>, <c>$$</c> expanded; a variable the makefile does not set is
-/// left as <c>${VAR}</c> for the shell (make falls back to the environment). Not read: pattern and
-/// suffix rules, <c>include</c>, conditionals (every branch is read), functions (left as
+/// left as <c>${VAR}</c> for the shell (make falls back to the environment). Pattern rules
+/// (<c>drop-%:</c>, <c>$*</c>) match a goal without an explicit rule. Not read: suffix rules, conditionals (every branch is read), functions (left as
 /// <c>$(fn …)</c>, which the shell sees as a command substitution: unknown).</summary>
 internal sealed class Makefile
 {
@@ -18,6 +18,7 @@ internal sealed class Makefile
 
     private readonly Dictionary<string, string> _vars = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (List<string> Prereqs, List<string> Recipe)> _rules = new(StringComparer.Ordinal);
+    private readonly List<(string Pattern, List<string> Prereqs, List<string> Recipe)> _patterns = [];
     private string? _first;
 
     private Makefile() { }
@@ -61,7 +62,7 @@ internal sealed class Makefile
             if (inline is { Length: > 0 }) recipe.Add(inline);
             foreach (var goal in names)
             {
-                if (goal.Contains('%')) continue; // a pattern rule
+                if (goal.Contains('%')) { m._patterns.Add((goal, prereqs, recipe)); continue; } // a pattern rule: matched by Visit
                 if (m._first == null && !goal.StartsWith('.')) m._first = goal;
                 if (m._rules.TryGetValue(goal, out var r)) { r.Prereqs.AddRange(prereqs); if (recipe.Count > 0 || r.Recipe.Count == 0) m._rules[goal] = (r.Prereqs, recipe); }
                 else m._rules[goal] = (prereqs, recipe);
@@ -72,7 +73,22 @@ internal sealed class Makefile
     }
 
     /// <summary>Whether the makefile has an explicit rule for <paramref name="target"/>.</summary>
-    public bool Has(string target) => _rules.ContainsKey(target);
+    public bool Has(string target) => _rules.ContainsKey(target) || Pattern(target) != null;
+
+    // The first pattern rule whose % matches target, with the stem ($*); a rule with no recipe only adds prerequisites.
+    private (List<string> Prereqs, List<string> Recipe, string Stem)? Pattern(string target)
+    {
+        if (target.Contains('%')) return null;
+        foreach (var (p, pre, recipe) in _patterns)
+        {
+            int pct = p.IndexOf('%');
+            string head = p[..pct], tail = p[(pct + 1)..];
+            if (recipe.Count == 0 || target.Length < head.Length + tail.Length + 1 || !target.StartsWith(head, StringComparison.Ordinal) || !target.EndsWith(tail, StringComparison.Ordinal)) continue;
+            var stem = target[head.Length..^tail.Length];
+            return (pre.Select(x => x.Replace("%", stem)).ToList(), recipe, stem);
+        }
+        return null;
+    }
 
     /// <summary>The default goal: the first target not starting with a dot.</summary>
     public string? DefaultGoal => _first;
@@ -89,17 +105,24 @@ internal sealed class Makefile
 
     private void Visit(string target, int depth, HashSet<string> done, List<(string, string)> r)
     {
-        if (depth > MaxDepth || r.Count >= MaxLines || !done.Add(target) || !_rules.TryGetValue(target, out var rule)) return;
-        foreach (var p in rule.Prereqs) Visit(Expand(p, target, rule.Prereqs, 0), depth + 1, done, r);
+        if (depth > MaxDepth || r.Count >= MaxLines || !done.Add(target)) return;
+        string stem = "";
+        if (!_rules.TryGetValue(target, out var rule) || rule.Recipe.Count == 0 && Pattern(target) is not null)
+        {
+            if (Pattern(target) is not var (pre, recipe, st)) return;
+            rule = ((rule.Prereqs ?? []).Concat(pre).ToList(), recipe);
+            stem = st;
+        }
+        foreach (var p in rule.Prereqs) Visit(Expand(p, target, rule.Prereqs, 0, stem), depth + 1, done, r);
         foreach (var line in rule.Recipe)
         {
             var l = line.TrimStart();
             while (l.Length > 0 && l[0] is '@' or '-' or '+') l = l[1..].TrimStart();
-            if (l.Length > 0 && r.Count < MaxLines) r.Add((target, Expand(l, target, rule.Prereqs, 0)));
+            if (l.Length > 0 && r.Count < MaxLines) r.Add((target, Expand(l, target, rule.Prereqs, 0, stem)));
         }
     }
 
-    private string Expand(string s, string target, List<string> prereqs, int depth)
+    private string Expand(string s, string target, List<string> prereqs, int depth, string stem = "")
     {
         if (s.IndexOf('$') < 0) return s;
         var sb = new StringBuilder(s.Length);
@@ -112,6 +135,7 @@ internal sealed class Makefile
             {
                 case '$': sb.Append('$'); break;
                 case '@': sb.Append(target); break;
+                case '*': sb.Append(stem); break;
                 case '<': sb.Append(prereqs.Count > 0 ? prereqs[0] : ""); break;
                 case '^': case '+': sb.Append(string.Join(' ', prereqs)); break;
                 case '(' or '{':
@@ -126,7 +150,7 @@ internal sealed class Makefile
                     }
                     i = end;
                     if (name is "MAKE") sb.Append("make");
-                    else if (_vars.TryGetValue(name, out var v)) sb.Append(depth < MaxDepth ? Expand(v, target, prereqs, depth + 1) : v);
+                    else if (_vars.TryGetValue(name, out var v)) sb.Append(depth < MaxDepth ? Expand(v, target, prereqs, depth + 1, stem) : v);
                     else sb.Append("${").Append(name).Append('}');
                     break;
                 }

@@ -8,8 +8,10 @@ internal enum ToolId : byte
 {
     None,
     // wrappers
-    Sudo, Doas, Env, Timeout, Nice, Ionice, Nohup, Stdbuf, Time, Command, Builtin, Exec, Xargs, Flock, Watch, Setsid, Chrt,
+    Sudo, Doas, Env, Timeout, Nice, Ionice, Nohup, Stdbuf, Time, Command, Builtin, Exec, Alias, Xargs, Flock, Watch, Setsid, Chrt,
     SecretRunner, Su, Runuser, Script, Parallel, Npx, Bunx, Busybox, Bundle, Pnpm, Npm, Yarn, Bun, PyRunner, Uvx, Docker, Make, Cargo,
+    // servers that run a command later or elsewhere (tmux, screen, at, systemd-run) and project task runners (just, task)
+    Deferred, TaskRunner, Interpreter,
     // remote shells: the command runs on another host (CommandClassifier.RemoteExec.cs)
     Ssh, Ansible, Pssh, AnsiblePlaybook,
     // interpreters and SDKs that host a known tool (python manage.py, python -m alembic, php artisan, dotnet ef)
@@ -40,7 +42,7 @@ internal static class ToolTable
     [
         ("sudo", ToolId.Sudo), ("doas", ToolId.Doas), ("env", ToolId.Env), ("timeout", ToolId.Timeout), ("nice", ToolId.Nice),
         ("ionice", ToolId.Ionice), ("nohup", ToolId.Nohup), ("stdbuf", ToolId.Stdbuf), ("time", ToolId.Time),
-        ("command", ToolId.Command), ("builtin", ToolId.Builtin), ("exec", ToolId.Exec), ("xargs", ToolId.Xargs),
+        ("command", ToolId.Command), ("builtin", ToolId.Builtin), ("exec", ToolId.Exec), ("alias", ToolId.Alias), ("xargs", ToolId.Xargs),
         ("flock", ToolId.Flock), ("chronic", ToolId.Nohup), ("unbuffer", ToolId.Nohup),
         ("aws-vault", ToolId.SecretRunner), ("doppler", ToolId.SecretRunner), ("op", ToolId.SecretRunner), ("infisical", ToolId.SecretRunner),
         ("dotenv", ToolId.SecretRunner), ("dotenvx", ToolId.SecretRunner), ("watch", ToolId.Watch), ("setsid", ToolId.Setsid), ("chrt", ToolId.Chrt),
@@ -101,6 +103,11 @@ internal static class ToolTable
         ("oc", ToolId.Kubectl),
         ("nc", ToolId.Netcat), ("ncat", ToolId.Netcat), ("netcat", ToolId.Netcat), ("telnet", ToolId.Netcat), ("memcached-tool", ToolId.MemcachedTool),
         ("kafka-configs", ToolId.Table), ("kafka-configs.sh", ToolId.Table),
+        ("tmux", ToolId.Deferred), ("screen", ToolId.Deferred), ("at", ToolId.Deferred), ("batch", ToolId.Deferred), ("systemd-run", ToolId.Deferred),
+        ("just", ToolId.TaskRunner), ("task", ToolId.TaskRunner), ("go-task", ToolId.TaskRunner), ("cross-env", ToolId.TaskRunner),
+        ("cross-env-shell", ToolId.TaskRunner), ("taskset", ToolId.TaskRunner), ("npm-run-all", ToolId.TaskRunner), ("run-s", ToolId.TaskRunner),
+        ("run-p", ToolId.TaskRunner), ("concurrently", ToolId.TaskRunner),
+        ("node", ToolId.Interpreter), ("nodejs", ToolId.Interpreter), ("perl", ToolId.Interpreter), ("ruby", ToolId.Interpreter), ("deno", ToolId.Interpreter),
     ];
 
     // Every mkfs.TYPE helper (mkfs.ext2, mkfs.f2fs, mkfs.exfat, …) makes a file system, listed or not.

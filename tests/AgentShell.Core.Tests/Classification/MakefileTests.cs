@@ -31,6 +31,16 @@ public class MakefileTests
     }
 
     [Test]
+    public void APatternRuleMatchesAGoalWithoutAnExplicitRuleAndGivesItsStem()
+    {
+        var m = Makefile.Parse("drop-%:\n\tpsql -c 'DROP TABLE $*'\nkeep:\n\techo kept\n", []);
+        Assert.That(m.Recipes(["drop-users"]).Single().Line, Is.EqualTo("psql -c 'DROP TABLE users'"));
+        Assert.That(m.Recipes(["keep"]).Single().Line, Is.EqualTo("echo kept"));
+        Assert.That(m.Has("drop-"), Is.False, "an empty stem matches nothing");
+        Assert.That(m.Recipes(["other"]), Is.Empty);
+    }
+
+    [Test]
     public void ContinuationsInlineRecipesAndCyclesAreRead()
     {
         Assert.That(Lines("t: ; echo inline\n", "t"), Is.EqualTo(new[] { "echo inline" }));

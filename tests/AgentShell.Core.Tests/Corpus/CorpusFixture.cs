@@ -123,6 +123,18 @@ internal static class CorpusFixture
         Write("repo/npm-prod/.npmrc", "; the company registry\nregistry=https://npm.prod.example.com/\n@acme:registry=https://npm-acme.prod.example.com/\n");
         Write("repo/npm-prod/sub/x.txt", "x");
         Write("home/aws-prod/.aws/credentials", $"[default]\naws_access_key_id = AKIAFIXTURE\naws_secret_access_key = {ProductionToken}\n");
+        // corpus18: task runners, a makefile with an include and a pattern rule, git aliases, a cron table.
+        Write("repo/justfile", "db_host := \"db.prod.example.com\"\n\nbuild:\n    cargo build\n\nreset-db:\n    psql -h {{db_host}} -c 'DROP SCHEMA public CASCADE'\n\nstatus:\n    psql -h {{db_host}} -c 'SELECT 1'\n\nnuke: reset-db\n    echo nuked\n\ndel id:\n    curl -X DELETE https://api.prod.example.com/v1/volumes/{{id}}\n");
+        Write("repo/Taskfile.yml", "version: '3'\nvars:\n  DB_HOST: db.prod.example.com\ntasks:\n  build:\n    cmds:\n      - go build ./...\n  db:reset:\n    cmds:\n      - psql -h {{.DB_HOST}} -c 'DROP SCHEMA public CASCADE'\n  status:\n    cmds:\n      - psql -h {{.DB_HOST}} -c 'SELECT 1'\n  nuke:\n    deps: [db:reset]\n    cmds:\n      - echo nuked\n  flush: redis-cli -h redis.prod.example.com FLUSHALL\n");
+        Write("repo/mk/Makefile", "include prod.mk\n-include missing.mk\n\nbuild:\n\tgo build ./...\n\ndrop-%:\n\tpsql -h db.prod.example.com -c 'DROP TABLE $*'\n");
+        Write("repo/mk/prod.mk", "secret-reset:\n\tpsql -h db.prod.example.com -c 'DROP DATABASE app'\n");
+        Write("repo/mk2/Makefile", "include $(ENV).mk\n\nbuild:\n\tgo build ./...\n");
+        Write("repo/aliased/.git/config", "[core]\n\tbare = false\n[alias]\n\tnuke = !psql -h db.prod.example.com -c \\\"DROP TABLE users\\\"\n\tst = status\n\tpf = push --force origin main\n\tlg = log --oneline\n");
+        Write("repo/aliased/.git/HEAD", "ref: refs/heads/main\n");
+        Write("repo/jobs.cron", "MAILTO=ops@example.com\n# nightly\n0 3 * * * psql -h db.prod.example.com -c 'DELETE FROM sessions'\n");
+        Write("repo/pkg/package.json", "{ \"scripts\": { \"reset\": \"cross-env PGHOST=db.prod.example.com psql -c 'DROP TABLE users'\", \"db:wipe\": \"redis-cli -h redis.prod.example.com FLUSHALL\", \"db:status\": \"psql -h db.prod.example.com -c 'SELECT 1'\", \"all\": \"run-s build db:*\", \"build\": \"tsc\", \"lint\": \"eslint .\", \"both\": \"concurrently \\\"npm:lint\\\" \\\"npm:build\\\"\" } }\n");
+        Write("repo/bigjust/justfile", "reset:\n    psql -h db.prod.example.com -c 'DROP TABLE users'\n#" + new string('x', 300 * 1024) + "\n");
+        Write("repo/backup.cron", "0 3 * * * /usr/local/bin/backup.sh\n");
         return root;
     }
 }

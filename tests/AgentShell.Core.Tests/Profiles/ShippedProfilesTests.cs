@@ -84,6 +84,7 @@ public class ShippedProfilesTests
             ("default.local:selective-delete-in-root-home-or-history", "Block"),
             ("default.local:catastrophic-wipe", "Block"),
             ("default.local:server-data-and-cron", "Pause"),
+            ("default.local:unread-scheduled-job", "Pause"),
             ("default.local:system-accounts-and-boot", "Pause"),
             ("default.local:credential-stores", "Pause"),
         }));

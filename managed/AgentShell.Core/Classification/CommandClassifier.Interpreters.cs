@@ -1,0 +1,60 @@
+using AgentShell.Core.Model;
+using AgentShell.Core.Tools;
+
+namespace AgentShell.Core.Classification;
+
+// Unwrapping, level 6 (see CommandClassifier.Unwrap.cs): one-liners given to an interpreter —
+// python -c CODE, node -e|-p CODE, perl -e|-E CODE, ruby -e CODE, deno eval CODE, or the code of a
+// here-doc on its stdin (python -, node with no script). What the code hands to other programs is
+// read by Tools/InlineCode.cs: shell commands and argument lists are classified as commands, HTTP
+// calls as the equivalent curl, a host it connects to otherwise as an unknown effect there. Under
+// run, the commands it starts are execs of their own and its connects meet the network gate.
+public sealed partial class CommandClassifier
+{
+    private sealed partial class Run
+    {
+        private void Interpreter(string name, string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
+        {
+            int i = s + 1;
+            if (name == "deno")
+            {
+                if (i < w.Length && w[i] == "eval") { int c = i + 1; while (c < w.Length && w[c].StartsWith('-')) c++; if (c < w.Length) Inline(name, w[c], Any(dyn, c), ctx, depth); }
+                return;
+            }
+            for (; i < w.Length && w[i].StartsWith('-') && w[i] != "--"; i++)
+            {
+                var a = w[i];
+                // node -e|--eval|-p|--print CODE; perl -e|-E (bundled: -ne, -lpe); ruby -e.
+                bool code = a is "-e" or "--eval" or "-E" || name is "node" or "nodejs" && a is "-p" or "--print"
+                    || name is "perl" or "ruby" && a.Length > 2 && a[^1] is 'e' or 'E' && !a.StartsWith("--");
+                if (code) { if (i + 1 < w.Length) Inline(name, w[i + 1], Any(dyn, i + 1), ctx, depth); return; }
+                if (a is "-r" or "--require" or "-I" or "--import" or "--loader" or "-M" && !a.Contains('=')) i++;
+            }
+            // No script named (or "-"): the code is stdin.
+            if ((i >= w.Length || w[i] == "-") && stdin.Text != null) Inline(name, stdin.Text, false, ctx, depth);
+        }
+
+        private void Inline(string lang, string code, bool dynamic, IExecContext ctx, int depth)
+        {
+            var f = InlineCode.Read(code);
+            if (dynamic && code.Contains('$')) Unknown($"{lang} code built at run time", code);
+            if (!f.Any) return;
+            var none = new Stdin(null, true);
+            foreach (var script in f.Scripts.Distinct()) ScriptText(script, false, ctx, none, depth, $"{lang} code");
+            foreach (var argv in f.Commands) Command(argv, null, 0, ctx, none, depth + 1);
+            foreach (var req in f.Requests) Command(req, null, 0, ctx, none, depth + 1);
+            if (f.Opaque != null) Unknown($"{lang} code: {f.Opaque}", code);
+            foreach (var host in f.Hosts.Distinct())
+            {
+                Target t;
+                if (host.Contains("://") && UrlParser.TryParse(host, "https", out var parsed)) t = parsed;
+                else t = new Target { Kind = TargetKind.Database, Host = host.ToLowerInvariant() };
+                Add(new CommandIntent
+                {
+                    Tool = lang, Effect = Effect.Unknown, Summary = $"{lang} code connects to {t}", Targets = [t],
+                    Evidence = [new Evidence(host, $"{lang} code connects to {host}: what it sends is not read (unknown)")],
+                });
+            }
+        }
+    }
+}

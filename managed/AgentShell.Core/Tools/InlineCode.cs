@@ -1,0 +1,206 @@
+using System.Text;
+
+namespace AgentShell.Core.Tools;
+
+/// <summary>What a one-liner given to an interpreter (<c>python -c</c>, <c>node -e</c>,
+/// <c>perl -e</c>, <c>ruby -e</c>, <c>deno eval</c>, or a here-doc on its stdin) hands to other
+/// programs, read by a scan of its calls with literal arguments, not by running or parsing the
+/// language: shell commands (<c>os.system</c>, <c>subprocess.*</c>, <c>execSync</c>, <c>system</c>,
+/// backticks), programs with argument lists (<c>subprocess.run([…])</c>, <c>spawnSync(p, […])</c>),
+/// HTTP requests (<c>requests|httpx|axios.METHOD(URL)</c>, <c>fetch(URL, {method})</c>, urllib's
+/// <c>Request(URL, method=…)</c>), which are read as the equivalent curl, and the hosts of URLs and
+/// <c>host=</c> arguments a database driver connects to. A call whose argument is not a literal makes
+/// the code opaque (unknown). Code with none of these hands nothing over.</summary>
+internal static class InlineCode
+{
+    internal sealed class Found
+    {
+        public List<string> Scripts { get; } = [];
+        public List<string[]> Commands { get; } = [];
+        public List<string[]> Requests { get; } = [];
+        public List<string> Hosts { get; } = [];
+        public string? Opaque { get; set; }
+        public bool Any => Scripts.Count + Commands.Count + Requests.Count + Hosts.Count > 0 || Opaque != null;
+    }
+
+    private static readonly string[] ShellCalls = ["os.popen", "subprocess.getoutput", "subprocess.getstatusoutput", "execSync", "system", "exec", "qx"];
+    private static readonly string[] ArgvCalls = ["subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen",
+        "spawnSync", "spawn", "execFileSync", "execFile", "Deno.Command", "Bun.spawn", "Bun.spawnSync", "os.execvp", "os.execv", "os.spawnvp"];
+    private static readonly string[] HttpLibs = ["requests", "httpx", "axios", "session", "client", "ky", "got"];
+    private static readonly string[] Methods = ["get", "post", "put", "patch", "delete", "head", "options", "request"];
+
+    public static Found Read(string code)
+    {
+        var f = new Found();
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in ShellCalls)
+            foreach (int at in Calls(code, name))
+            {
+                if (Literal(code, at, out var text, out _)) f.Scripts.Add(text);
+                else if (ListLiteral(code, at, out var words)) f.Commands.Add(words.ToArray());
+                else f.Opaque ??= $"{name} of a command built at run time";
+            }
+        foreach (var name in ArgvCalls)
+            foreach (int at in Calls(code, name))
+            {
+                if (ListLiteral(code, at, out var words)) { f.Commands.Add(words.ToArray()); continue; }
+                if (!Literal(code, at, out var prog, out int end)) { f.Opaque ??= $"{name} of a program named at run time"; continue; }
+                // subprocess.run("cmd …", shell=True) is a shell string; spawnSync("psql", ["-h", …]) a program and its list.
+                int comma = SkipSpace(code, end);
+                var argv = new List<string> { prog };
+                if (comma < code.Length && code[comma] == ',' && ListLiteral(code, comma + 1, out var rest)) argv.AddRange(rest);
+                if (argv.Count == 1 && prog.Contains(' ')) f.Scripts.Add(prog); else f.Commands.Add(argv.ToArray());
+            }
+        foreach (var lib in HttpLibs)
+            foreach (var m in Methods)
+                foreach (int at in Calls(code, lib + "." + m))
+                {
+                    int p = at;
+                    string method = m.ToUpperInvariant();
+                    if (m == "request") { if (!Literal(code, p, out method, out p)) { f.Opaque ??= "a request whose method is built at run time"; continue; } p = SkipSpace(code, p) + 1; method = method.ToUpperInvariant(); }
+                    if (!Literal(code, p, out var url, out int end)) { f.Opaque ??= $"{lib}.{m} of a URL built at run time"; continue; }
+                    used.Add(url);
+                    f.Requests.Add(Curl(method, url, Body(code, end, ["json=", "data=", "content="])));
+                }
+        foreach (int at in Calls(code, "fetch"))
+        {
+            if (!Literal(code, at, out var url, out int end)) { f.Opaque ??= "fetch of a URL built at run time"; continue; }
+            used.Add(url);
+            int close = Balanced(code, end, '{', '}');
+            var opts = close > end ? code[end..close] : "";
+            var method = OptionValue(opts, "method") ?? "GET";
+            f.Requests.Add(Curl(method.ToUpperInvariant(), url, Body(opts, 0, ["body:", "body ="])));
+        }
+        foreach (int at in Calls(code, "Request"))
+        {
+            if (!Literal(code, at, out var url, out int end)) continue;
+            used.Add(url);
+            int close = code.IndexOf(')', end);
+            var method = OptionValue(close > end ? code[end..close] : "", "method") ?? "GET";
+            f.Requests.Add(Curl(method.ToUpperInvariant(), url, null));
+        }
+        foreach (int at in Calls(code, "urlopen"))
+            if (Literal(code, at, out var url, out _) && used.Add(url)) f.Requests.Add(Curl("GET", url, null));
+        // Hosts a driver or client connects to: URLs left over, host=/host: arguments.
+        for (int i = code.IndexOf("://", StringComparison.Ordinal); i > 0; i = code.IndexOf("://", i + 3, StringComparison.Ordinal))
+        {
+            int start = i;
+            while (start > 0 && (char.IsAsciiLetterOrDigit(code[start - 1]) || code[start - 1] is '+' or '-' or '.')) start--;
+            int stop = i + 3;
+            while (stop < code.Length && code[stop] is not ('"' or '\'' or '`' or ' ' or ')' or ',' or '}' or '\n')) stop++;
+            var url = code[start..stop];
+            if (!used.Contains(url)) f.Hosts.Add(url);
+        }
+        foreach (var key in (ReadOnlySpan<string>)["host=", "host:", "hostname=", "host =", "host :"])
+            for (int i = code.IndexOf(key, StringComparison.Ordinal); i >= 0; i = code.IndexOf(key, i + 1, StringComparison.Ordinal))
+                if (Literal(code, i + key.Length, out var h, out _) && h.Length > 0) f.Hosts.Add(h);
+        return f;
+    }
+
+    private static string[] Curl(string method, string url, string? body) =>
+        body == null ? ["curl", "-X", method, url] : ["curl", "-X", method, url, "-H", "Content-Type: application/json", "--data-raw", body];
+
+    // The body after one of keys: a string literal, or a {…} literal (a dict or object, JSON-like).
+    private static string? Body(string code, int from, string[] keys)
+    {
+        foreach (var k in keys)
+        {
+            int at = code.IndexOf(k, from, StringComparison.Ordinal);
+            if (at < 0) continue;
+            int p = SkipSpace(code, at + k.Length);
+            if (code.AsSpan(p).StartsWith("JSON.stringify(")) p = SkipSpace(code, p + 15);
+            if (p < code.Length && code[p] == '{') { int close = Balanced(code, p, '{', '}'); if (close > p) return code[p..close].Replace('\'', '"'); }
+            if (Literal(code, p, out var s, out _)) return s;
+        }
+        return null;
+    }
+
+    // method: 'DELETE' / method="DELETE"
+    private static string? OptionValue(string opts, string name)
+    {
+        foreach (var sep in (ReadOnlySpan<char>)[':', '='])
+        {
+            int at = opts.IndexOf(name, StringComparison.Ordinal);
+            while (at >= 0)
+            {
+                int p = SkipSpace(opts, at + name.Length);
+                if (p < opts.Length && opts[p] == sep && Literal(opts, p + 1, out var v, out _)) return v;
+                at = opts.IndexOf(name, at + 1, StringComparison.Ordinal);
+            }
+        }
+        return null;
+    }
+
+    // Positions just after "NAME(" where NAME is not the tail of a longer identifier.
+    private static IEnumerable<int> Calls(string code, string name)
+    {
+        for (int i = code.IndexOf(name, StringComparison.Ordinal); i >= 0; i = code.IndexOf(name, i + 1, StringComparison.Ordinal))
+        {
+            if (i > 0 && (char.IsAsciiLetterOrDigit(code[i - 1]) || code[i - 1] == '_')) continue;
+            int p = SkipSpace(code, i + name.Length);
+            if (p < code.Length && code[p] == '(') yield return p + 1;
+        }
+    }
+
+    private static int SkipSpace(string s, int i) { while (i < s.Length && char.IsWhiteSpace(s[i])) i++; return i; }
+
+    private static int Balanced(string s, int from, char open, char close)
+    {
+        int p = s.IndexOf(open, from), depth = 0;
+        if (p < 0) return -1;
+        for (int i = p; i < s.Length; i++)
+        {
+            if (s[i] == open) depth++;
+            else if (s[i] == close && --depth == 0) return i + 1;
+            else if (s[i] is '"' or '\'' or '`' && Literal(s, i, out _, out int end)) i = end - 1;
+        }
+        return -1;
+    }
+
+    /// <summary>A string literal at <paramref name="at"/> (after blanks): '…', "…", `…` (no ${…}),
+    /// Python's r/f/b prefixes (an f-string with {…} is not literal) and triple quotes.</summary>
+    internal static bool Literal(string s, int at, out string text, out int end)
+    {
+        text = ""; end = at;
+        int p = SkipSpace(s, at);
+        bool fstring = false;
+        while (p < s.Length && s[p] is 'r' or 'b' or 'f' or 'u' && p + 1 < s.Length && s[p + 1] is '"' or '\'' or 'r' or 'b' or 'f') { fstring |= s[p] == 'f'; p++; }
+        if (p >= s.Length || s[p] is not ('"' or '\'' or '`')) return false;
+        char q = s[p];
+        bool triple = p + 2 < s.Length && s[p + 1] == q && s[p + 2] == q;
+        int i = p + (triple ? 3 : 1);
+        var sb = new StringBuilder();
+        for (; i < s.Length; i++)
+        {
+            char c = s[i];
+            if (c == '\\' && i + 1 < s.Length) { char n = s[++i]; sb.Append(n switch { 'n' => '\n', 't' => '\t', _ => n }); continue; }
+            if (c == q && (!triple || i + 2 < s.Length && s[i + 1] == q && s[i + 2] == q))
+            {
+                end = i + (triple ? 3 : 1);
+                text = sb.ToString();
+                return !(fstring && text.Contains('{')) && !(q == '`' && text.Contains("${", StringComparison.Ordinal));
+            }
+            sb.Append(c);
+        }
+        return false;
+    }
+
+    // ['a', "b", …] of literals only.
+    private static bool ListLiteral(string s, int at, out List<string> words)
+    {
+        words = [];
+        int p = SkipSpace(s, at);
+        if (p >= s.Length || s[p] is not ('[' or '(')) return false;
+        char close = s[p] == '[' ? ']' : ')';
+        p++;
+        while (true)
+        {
+            p = SkipSpace(s, p);
+            if (p < s.Length && s[p] == close) return words.Count > 0;
+            if (!Literal(s, p, out var w, out int end)) return false;
+            words.Add(w);
+            p = SkipSpace(s, end);
+            if (p < s.Length && s[p] == ',') p++;
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using AgentShell.Core.Tools;
+
+namespace AgentShell.Core.Tests.Tools;
+
+public class InlineCodeTests
+{
+    [TestCase("import os; os.system('psql -c \"DROP TABLE t\"')", "psql -c \"DROP TABLE t\"")]
+    [TestCase("require('child_process').execSync(\"redis-cli FLUSHALL\")", "redis-cli FLUSHALL")]
+    [TestCase("import subprocess; subprocess.run('rm -rf /srv', shell=True)", "rm -rf /srv")]
+    public void ShellStringsAreScripts(string code, string script) => Assert.That(InlineCode.Read(code).Scripts, Does.Contain(script));
+
+    [TestCase("subprocess.run(['psql', '-c', 'DROP TABLE t'])", "psql|-c|DROP TABLE t")]
+    [TestCase("spawnSync('psql', ['-h', 'db', '-c', 'TRUNCATE t'])", "psql|-h|db|-c|TRUNCATE t")]
+    public void ArgumentListsAreCommands(string code, string argv) =>
+        Assert.That(InlineCode.Read(code).Commands.Select(c => string.Join('|', c)), Does.Contain(argv));
+
+    [TestCase("requests.delete('https://a/v/1')", "curl|-X|DELETE|https://a/v/1")]
+    [TestCase("fetch('https://a/v/1', {method: 'DELETE'})", "curl|-X|DELETE|https://a/v/1")]
+    [TestCase("fetch('https://a/health')", "curl|-X|GET|https://a/health")]
+    [TestCase("u.urlopen(u.Request(\"https://a/v/1\", method=\"DELETE\"))", "curl|-X|DELETE|https://a/v/1")]
+    public void HttpCallsAreCurl(string code, string argv) =>
+        Assert.That(InlineCode.Read(code).Requests.Select(c => string.Join('|', c.Take(4))), Does.Contain(argv));
+
+    [Test]
+    public void AJsonBodyIsKept() =>
+        Assert.That(InlineCode.Read("requests.post(\"https://a/graphql\", json={\"query\": \"mutation { x }\"})").Requests.Single(), Does.Contain("{\"query\": \"mutation { x }\"}"));
+
+    [Test]
+    public void ADriversHostIsAHostAndAnArgumentBuiltAtRunTimeIsOpaque()
+    {
+        Assert.That(InlineCode.Read("psycopg2.connect(host='db.prod').cursor()").Hosts, Does.Contain("db.prod"));
+        Assert.That(InlineCode.Read("os.system(cmd)").Opaque, Is.Not.Null);
+        Assert.That(InlineCode.Read("subprocess.run(f'psql -h {h}', shell=True)").Opaque, Is.Not.Null);
+    }
+
+    [TestCase("print(1+1)")]
+    [TestCase("console.log(JSON.stringify({method:'DELETE'}))")]
+    [TestCase("cursor.execute('SELECT 1')")]
+    public void CodeThatHandsNothingOverFindsNothing(string code) => Assert.That(InlineCode.Read(code).Any, Is.False);
+}
