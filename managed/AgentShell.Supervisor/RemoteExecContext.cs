@@ -11,6 +11,9 @@ namespace AgentShell.Supervisor;
 /// whose parser asks nothing (the common case).</summary>
 internal sealed class RemoteExecContext : IExecContext
 {
+    /// <inheritdoc/>
+    public bool ConnectsGated => true;
+
     private readonly ExecReader _envReader; // its own buffers: the thread's reader holds this exec's argv
     // The variables a parser asked for this exec (null: not set), decoded from envp's bytes.
     private readonly Dictionary<string, string?> _looked = new(StringComparer.Ordinal);

@@ -19,6 +19,9 @@ internal sealed class ChildContext : IExecContext
     // Files the shell string sourced before this command (SourcedFiles), or null (the common case).
     private readonly string? _sourced;
 
+    /// <inheritdoc/>
+    public bool ConnectsGated => _parent.ConnectsGated;
+
     private ChildContext(IExecContext parent, Dictionary<string, string?>? overrides, KeyValuePair<string, string?>[]? few, bool cleared, string? cwd, bool cwdUnknown, string? sourced)
     {
         _parent = parent; _overrides = overrides; _few = few; _cleared = cleared; _cwd = cwd; _cwdUnknown = cwdUnknown; _sourced = sourced;

@@ -7,8 +7,9 @@ namespace AgentShell.Core.Classification;
 // python -c CODE, node -e|-p CODE, perl -e|-E CODE, ruby -e CODE, deno eval CODE, or the code of a
 // here-doc on its stdin (python -, node with no script). What the code hands to other programs is
 // read by Tools/InlineCode.cs: shell commands and argument lists are classified as commands, HTTP
-// calls as the equivalent curl, a host it connects to otherwise as an unknown effect there. Under
-// run, the commands it starts are execs of their own and its connects meet the network gate.
+// calls as the equivalent curl, a host it connects to otherwise as an unknown effect there. This is
+// for check and hooks: under run (IExecContext.ConnectsGated) the commands it starts are execs of
+// their own and its connects meet the network gate, decided one by one as they happen.
 public sealed partial class CommandClassifier
 {
     private sealed partial class Run
@@ -36,6 +37,11 @@ public sealed partial class CommandClassifier
 
         private void Inline(string lang, string code, bool dynamic, IExecContext ctx, int depth)
         {
+            // Under run every command the code starts is an exec decided on its own, and every
+            // connect meets the gate and, to production, the wire layer, which judge each one as it
+            // happens: a script's harmless work goes on and only its destructive call is refused,
+            // where a reading of the code here would refuse or pause the whole interpreter.
+            if (ctx.ConnectsGated) return;
             var f = InlineCode.Read(code);
             if (dynamic && code.Contains('$')) Unknown($"{lang} code built at run time", code);
             if (!f.Any) return;
@@ -51,7 +57,7 @@ public sealed partial class CommandClassifier
                 else t = new Target { Kind = TargetKind.Database, Host = host.ToLowerInvariant() };
                 Add(new CommandIntent
                 {
-                    Tool = lang, Effect = Effect.Unknown, Summary = $"{lang} code connects to {t}", Targets = [t],
+                    Tool = lang, Effect = Effect.Unknown, Summary = $"code connects to {t}", Targets = [t],
                     Evidence = [new Evidence(host, $"{lang} code connects to {host}: what it sends is not read (unknown)")],
                 });
             }

@@ -29,6 +29,13 @@ public interface IExecContext
     /// tell a missing file from one they cannot read and cache by file identity; this default,
     /// for contexts that only have <see cref="ReadFile"/>, takes an unreadable file for a missing one.</summary>
     ConfigFile ReadConfigFile(string path) => ConfigFile.FromRead(path, ReadFile(path, ConfigFile.MaxBytes + 1));
+
+    /// <summary>True under <c>run</c>: every connect of the process meets the connect gate (and,
+    /// to production, the wire layer), which decides it on its address and on what it sends, and
+    /// every command it starts is an exec decided on its own. Then what an interpreter one-liner's
+    /// code would do is left to those decisions instead of pausing or refusing the interpreter
+    /// on a reading of its code. <c>check</c> and hooks have no gate: false.</summary>
+    bool ConnectsGated => false;
 }
 
 /// <summary>An <see cref="IExecContext"/> over this process (used by <c>check</c> and tests).</summary>
