@@ -234,7 +234,7 @@ public sealed partial class CommandClassifier
                     DefineAliases(w, s);
                     return true;
                 case ToolId.Git:
-                    return GitAlias(w, dyn, s, ctx, stdin, depth);
+                    return GitConfigSetsAlias(w, s) || GitAlias(w, dyn, s, ctx, stdin, depth);
                 case ToolId.Crontab:
                     return CrontabInstall(w, s, ctx, stdin, depth);
                 case ToolId.Ssh:
