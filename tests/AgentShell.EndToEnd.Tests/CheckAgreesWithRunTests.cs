@@ -93,6 +93,9 @@ public sealed class CheckAgreesWithRunTests
     [TestCase("block", "demo.http:delete-on-production", "node", "-e", "fetch('{prod}/volumes/7', {method: 'DELETE'}).catch(() => {})")]
     [TestCase("allow", "default.any:allow", "python3", "-c", "import urllib.request as u; u.urlopen('{prod}/volumes/6').read()")]
     [TestCase("block", "demo.http:delete-on-production", "git", "-c", "alias.purge=!curl -sS -X DELETE {prod}/volumes/8", "purge")]
+    [TestCase("block", "demo.http:delete-on-production", "bash", "-c", "eval \"$0\"", "curl -sS -X DELETE {prod}/volumes/9")]
+    [TestCase("block", "demo.http:delete-on-production", "bash", "-c", "run() { \"$@\"; }; run curl -sS -X DELETE {prod}/volumes/10")]
+    [TestCase("allow", "default.any:allow", "bash", "-c", "\"$@\"", "_", "curl", "-sS", "-o", "/dev/null", "{prod}/volumes/11")]
     [TestCase("block", "supervisor:self-approval", "{agentshell}", "approve", "7")]
     [TestCase("allow", "default.any:allow", "echo", "agentshell", "approve", "7")]
     public void CheckAndRunReachTheSameDecision(string action, string rule, params string[] command)

@@ -5,7 +5,8 @@ namespace AgentShell.Core.Classification;
 
 // Unwrapping, level 6 (see CommandClassifier.Unwrap.cs): git aliases. `git NAME` where NAME is no
 // git command runs alias.NAME from `-c alias.NAME=…`, the repository's .git/config or the user's
-// ~/.gitconfig (XDG: ~/.config/git/config; GIT_CONFIG_GLOBAL): "!CMD" is a shell command (git runs
+// ~/.gitconfig (XDG: ~/.config/git/config; GIT_CONFIG_GLOBAL), or a `git config alias.NAME VALUE` earlier in
+// the same string: "!CMD" is a shell command (git runs
 // `sh -c 'CMD "$@"'` with the remaining words), anything else is git's own words (`pf = push
 // --force`), which git runs in-process: no exec would show them. A configuration with an include
 // that may define the alias is not followed: the alias is unknown.
@@ -46,6 +47,22 @@ public sealed partial class CommandClassifier
 
     private sealed partial class Run
     {
+        private Dictionary<string, string>? _gitAliases; // set by `git config alias.NAME VALUE` earlier in the string
+
+        /// <summary>`git [options] config [scope] alias.NAME VALUE`: recorded, so that a `git NAME` after it
+        /// in the same string runs VALUE (git writes the file before the next command starts).</summary>
+        private bool GitConfigSetsAlias(string[] w, int s)
+        {
+            int i = s + 1;
+            for (; i < w.Length && w[i].StartsWith('-'); i++) if (w[i] is "-C" or "-c" or "--git-dir" or "--work-tree" or "--namespace") i++;
+            if (i >= w.Length || w[i] != "config") return false;
+            if (++i < w.Length && w[i] == "set") i++;
+            for (; i < w.Length && w[i].StartsWith('-'); i++) if (w[i] is "-f" or "--file" or "--blob" or "--type") i++;
+            if (i + 1 >= w.Length || !w[i].StartsWith("alias.", StringComparison.OrdinalIgnoreCase) || w[i].Length == 6) return false;
+            (_gitAliases ??= new(StringComparer.OrdinalIgnoreCase))[w[i][6..]] = w[i + 1];
+            return true;
+        }
+
         /// <summary>True when <paramref name="w"/> is `git [global options] ALIAS …` and the alias was
         /// classified; false for git's own commands (its parser decides them) and names no alias defines.</summary>
         private bool GitAlias(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
@@ -72,6 +89,7 @@ public sealed partial class CommandClassifier
                 if (cf.Unaccountable) { includes = true; continue; }
                 if (GitConfigAlias(cf.Text, verb, ref includes) is string v) value = v;
             }
+            if (_gitAliases != null && _gitAliases.TryGetValue(verb, out var set)) value = set;
             for (int k = s + 1; k < i; k++)
                 if (w[k] == "-c" && k + 1 < i && w[k + 1].StartsWith("alias." + verb + "=", StringComparison.OrdinalIgnoreCase)) value = w[k + 1][(7 + verb.Length)..];
             if (value == null)

@@ -4,7 +4,7 @@ using AgentShell.Core.Tools;
 namespace AgentShell.Core.Classification;
 
 // Unwrapping, level 6 (see CommandClassifier.Unwrap.cs): one-liners given to an interpreter —
-// python -c CODE, node -e|-p CODE, perl -e|-E CODE, ruby -e CODE, deno eval CODE, or the code of a
+// python -c CODE, node -e|-p CODE, bun -e|-p CODE, perl -e|-E CODE, ruby -e CODE, deno eval CODE, or the code of a
 // here-doc on its stdin (python -, node with no script). What the code hands to other programs is
 // read by Tools/InlineCode.cs: shell commands and argument lists are classified as commands, HTTP
 // calls as the equivalent curl, a host it connects to otherwise as an unknown effect there. This is
@@ -33,6 +33,14 @@ public sealed partial class CommandClassifier
             }
             // No script named (or "-"): the code is stdin.
             if ((i >= w.Length || w[i] == "-") && stdin.Text != null) Inline(name, stdin.Text, false, ctx, depth);
+        }
+
+        // bun -e|--eval|-p|--print CODE (its options come before it): the index of CODE.
+        private static int? BunEval(string[] w, int s)
+        {
+            for (int i = s + 1; i + 1 < w.Length && w[i].StartsWith('-') && w[i] != "--"; i++)
+                if (w[i] is "-e" or "--eval" or "-p" or "--print") return i + 1;
+            return null;
         }
 
         private void Inline(string lang, string code, bool dynamic, IExecContext ctx, int depth)

@@ -88,6 +88,8 @@ public sealed partial class CommandClassifier
                 while (v < argv.Count && argv[v].Length > 1 && argv[v][0] == '-')
                 {
                     var o = argv[v];
+                    // bun -e|--eval|-p|--print CODE: the code is read (CommandClassifier.Interpreters.cs).
+                    if (id == ToolId.Bun && IsBunEvalFlag(o)) return false;
                     v += o.IndexOf((byte)'=') < 0 && (o.SequenceEqual("--prefix"u8) || o.SequenceEqual("--cwd"u8) || o.SequenceEqual("-C"u8) || o.SequenceEqual("--dir"u8)
                         || o.SequenceEqual("--workspace"u8) || o.SequenceEqual("-w"u8) || o.SequenceEqual("--filter"u8) || o.SequenceEqual("-F"u8) || o.SequenceEqual("--loglevel"u8)) ? 2 : 1;
                 }
@@ -126,6 +128,8 @@ public sealed partial class CommandClassifier
     // node -e|--eval|-p|--print, perl -e|-E (bundled -ne, -lpe), ruby -e, deno eval, "-" (stdin).
     private static bool IsInlineCodeFlag(ReadOnlySpan<byte> w) => w.SequenceEqual("eval"u8) || w.SequenceEqual("--eval"u8) || w.SequenceEqual("--print"u8)
         || w.SequenceEqual("-"u8) || w.Length >= 2 && w[0] == '-' && w[1] != '-' && w[^1] is (byte)'e' or (byte)'E' or (byte)'p';
+
+    private static bool IsBunEvalFlag(ReadOnlySpan<byte> w) => w.SequenceEqual("-e"u8) || w.SequenceEqual("--eval"u8) || w.SequenceEqual("-p"u8) || w.SequenceEqual("--print"u8);
 
     private static bool IsFindAction(ReadOnlySpan<byte> w) => w.SequenceEqual("-delete"u8) || w.StartsWith("-exec"u8) || w.StartsWith("-ok"u8);
 

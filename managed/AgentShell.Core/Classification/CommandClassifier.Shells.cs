@@ -5,7 +5,7 @@ using AgentShell.Core.Tools;
 namespace AgentShell.Core.Classification;
 
 // Unwrapping, level 8 (see CommandClassifier.Unwrap.cs): a shell runs what it is given.
-// sh|bash|dash|zsh|ksh -c STRING (lexed), FILE (read, lexed), stdin (a here-doc lexed; a pipe from
+// sh|bash|dash|zsh|ksh -c STRING [ARG0 ARGS…] (lexed, with its positional parameters put in), FILE (read, lexed), stdin (a here-doc lexed; a pipe from
 // anything but echo/printf/cat → unknown); a string built at run time is unknown unless its
 // substitution's output is known (then that output is the script).
 public sealed partial class CommandClassifier
@@ -37,7 +37,13 @@ public sealed partial class CommandClassifier
             string shell = Basename(w[s]);
             if (c)
             {
-                if (i < w.Length) ShellString(w, dyn, i, ctx, stdin, depth, $"{shell} -c");
+                if (i + 1 < w.Length)
+                {
+                    // sh -c STRING ARG0 ARGS…: $0, $1…, "$@" are those words.
+                    var text = PositionalParameters.Substitute(w[i], w[i + 1], dyn != null && dyn[i + 1], w[(i + 2)..], dyn?[(i + 2)..]);
+                    ScriptText(text, dyn != null && dyn[i], ctx, stdin, depth, $"{shell} -c");
+                }
+                else if (i < w.Length) ShellString(w, dyn, i, ctx, stdin, depth, $"{shell} -c");
                 else Unknown($"{shell} -c without a command string", string.Join(' ', w[s..]), w[s..]);
                 return;
             }

@@ -160,6 +160,7 @@ public sealed partial class CommandClassifier
                 case ToolId.Bundle:
                 case ToolId.Bun:
                 {
+                    if (id == ToolId.Bun && BunEval(w, s) is int code) { Inline(name, w[code], Any(dyn, code), ctx, depth); return true; }
                     // npm --registry X unpublish P: npm's configuration options may come before the command.
                     if (id is ToolId.Npm or ToolId.Pnpm && s + 1 < w.Length && NpmUnpublish.VerbAfterOptions(w, s + 1) is int verb && w[verb] == "unpublish")
                     {
@@ -233,7 +234,7 @@ public sealed partial class CommandClassifier
                     DefineAliases(w, s);
                     return true;
                 case ToolId.Git:
-                    return GitAlias(w, dyn, s, ctx, stdin, depth);
+                    return GitConfigSetsAlias(w, s) || GitAlias(w, dyn, s, ctx, stdin, depth);
                 case ToolId.Crontab:
                     return CrontabInstall(w, s, ctx, stdin, depth);
                 case ToolId.Ssh:

@@ -193,6 +193,8 @@ public sealed partial class CommandClassifier
             _execLevel = 0;
             _runnerLevel = 0;
             _aliases = null;
+            _gitAliases = null;
+            _functions = null;
             return r;
         }
 
@@ -238,6 +240,7 @@ public sealed partial class CommandClassifier
             foreach (var (path, cut) in script.TruncatedFiles)
                 Add(ToolHelp.Intent("shell", cut, $"> {path}", [new Target { Kind = TargetKind.LocalPath, Path = path }],
                     [new Evidence($"> {path}", cut == Effect.Wipe ? "redirection overwrites the device" : "redirection truncates the file")]));
+            foreach (var (fn, from, to) in script.Functions) (_functions ??= new(StringComparer.Ordinal))[fn] = Encoding.UTF8.GetString(text[from..to]);
             foreach (var cmd in script.Commands)
             {
                 var child = ChildContext.Create(ctx, cmd.Assignments, cwd: cmd.WorkingDirectory != ctx.WorkingDirectory ? cmd.WorkingDirectory : null,
@@ -260,6 +263,7 @@ public sealed partial class CommandClassifier
                 return;
             }
             if (_aliases != null && ExpandAlias(words, dyn, start, ctx, stdin, depth)) return;
+            if (_functions != null && CallFunction(words, dyn, start, ctx, stdin, depth)) return;
             var name = Basename(words[start]);
             var id = known ?? ToolTable.Lookup(name);
             // Every program started on the way is an exec (wrappers too); shell builtins are not.

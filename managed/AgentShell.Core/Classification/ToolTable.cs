@@ -77,7 +77,7 @@ internal static class ToolTable
         // platform, IaC and migration CLIs described as data (Tools/*.json; aliases in BuiltInTools.TableOf)
         ("vercel", ToolId.Table), ("netlify", ToolId.Table), ("render", ToolId.Table), ("neonctl", ToolId.Table), ("neon", ToolId.Table),
         ("pscale", ToolId.Table), ("turso", ToolId.Table), ("firebase", ToolId.Table), ("wrangler", ToolId.Table), ("cdk", ToolId.Table),
-        ("cdktf", ToolId.Table), ("serverless", ToolId.Table), ("sls", ToolId.Table), ("sam", ToolId.Table), ("copilot", ToolId.Table),
+        ("cdktf", ToolId.Table), ("serverless", ToolId.Table), ("sls", ToolId.Table), ("sam", ToolId.Table), ("copilot", ToolId.Table), ("eb", ToolId.Table),
         ("helmfile", ToolId.Table), ("bq", ToolId.Table), ("knex", ToolId.Table), ("typeorm", ToolId.Table),
         ("typeorm-ts-node-commonjs", ToolId.Table), ("typeorm-ts-node-esm", ToolId.Table), ("mikro-orm", ToolId.Table),
         ("alembic", ToolId.Table), ("flyway", ToolId.Table), ("liquibase", ToolId.Table), ("mix", ToolId.Table),

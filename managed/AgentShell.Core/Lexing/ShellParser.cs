@@ -54,6 +54,9 @@ public sealed class ShellScript
     public List<string> NetworkRedirects { get; } = [];
     /// <summary>Files a <c>&gt;</c> redirection truncates that a default rule guards (see <see cref="FileRedirect"/>).</summary>
     public List<(string Path, AgentShell.Core.Model.Effect Effect)> TruncatedFiles { get; } = [];
+    /// <summary>Functions defined with a brace body (<c>f() { …; }</c>, <c>function f { …; }</c>): the
+    /// name and the byte range of the body inside the braces, for a call that passes arguments.</summary>
+    public List<(string Name, int Start, int End)> Functions { get; } = [];
 }
 
 /// <summary>Builds <see cref="ShellScript"/>s from <see cref="ShellLexer"/> tokens. Control
@@ -103,6 +106,8 @@ public static class ShellParser
         bool casePattern = false;      // "a|b)" of a case arm
         int caseDepth = 0;
         int parenDepth = 0;
+        string? fnName = null; // a function whose brace body is next or open
+        int fnStart = -1, fnDepth = 0;
         while (true)
         {
             var t = lexer.Next();
@@ -122,6 +127,12 @@ public static class ShellParser
                     {
                         if (!dyn && (t.Flags & ShellWordFlags.Quoted) == 0)
                         {
+                            if (fnName != null)
+                            {
+                                if (text == "{") { if (fnStart < 0) { fnStart = t.Offset + 1; fnDepth = 1; } else fnDepth++; }
+                                else if (text == "}" && fnStart >= 0 && --fnDepth == 0) { script.Functions.Add((fnName, fnStart, t.Offset)); fnName = null; fnStart = -1; }
+                                else if (fnStart < 0) fnName = null; // f() ( … ): a subshell body is not kept
+                            }
                             if (SkipKeywords.Contains(text)) continue;
                             if (text is "for" or "select") { skipToSeparator = true; continue; }
                             if (text == "case") { skipToSeparator = caseHeader = true; caseDepth++; continue; }
@@ -138,7 +149,7 @@ public static class ShellParser
                         }
                     }
                     cur ??= NewCommand(t.Offset);
-                    if (cur.Words.Count == 1 && cur.Words[0] == "function") { cur.Words.Clear(); cur.Dynamic.Clear(); continue; }
+                    if (cur.Words.Count == 1 && cur.Words[0] == "function") { cur.Words.Clear(); cur.Dynamic.Clear(); if (fnStart < 0) fnName = text; continue; }
                     // bash expands it in the arguments of its declaration builtins too (export KUBECONFIG=~/.kube/prod).
                     if (cur.Words.Count > 0 && cur.Words[0] is "export" or "declare" or "local" or "readonly" or "typeset" && !cur.Dynamic[0]
                         && text.IndexOf('=') is int aeq && aeq > 0 && IsName(text.AsSpan(0, aeq)) && IsAssignmentRaw(t.Text))
@@ -207,6 +218,7 @@ public static class ShellParser
                     // "name ( )" defines a function: the name is not a command.
                     if (cur != null && cur.Words.Count == 1 && cur.Assignments.Count == 0)
                     {
+                        if (fnStart < 0) fnName = cur.Words[0];
                         cur = null;
                         continue;
                     }

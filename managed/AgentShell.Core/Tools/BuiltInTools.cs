@@ -18,7 +18,7 @@ public static class BuiltInTools
         "etcdctl", "vault", "consul", "nomad", "argocd", "flux", "sst", "rclone", "s5cmd", "mc", "s3cmd", "influx",
         "kafka-topics", "kafka-consumer-groups", "rabbitmqadmin", "rabbitmqctl", "nats", "mongorestore", "glab",
         "amplify", "mongoimport", "nodetool", "rpk", "kafka-delete-records", "hcloud", "linode-cli", "kafka-configs",
-        "velero", "stripe", "cf", "restic", "borg", "crane", "skopeo", "regctl"];
+        "velero", "stripe", "cf", "restic", "borg", "crane", "skopeo", "regctl", "eb"];
 
     /// <summary>The table of a program name (<c>neon</c> → <c>neonctl</c>, <c>sls</c> →
     /// <c>serverless</c>, <c>./manage.py</c> → <c>django</c>); the name itself when it is a table.</summary>

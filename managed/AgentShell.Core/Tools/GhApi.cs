@@ -4,7 +4,8 @@ namespace AgentShell.Core.Tools;
 
 /// <summary><c>gh api</c> and <c>glab api</c>: HTTP clients, not subcommand tables (the rest of gh
 /// and glab is data in <c>gh.json</c>, <c>glab.json</c>). The effect is the method's (<c>-X DELETE</c>
-/// → delete; fields imply POST → write; GET → read), or for <c>api graphql</c> the GraphQL document's
+/// → delete; fields imply POST → write, unless they mark the resource out of use (<c>-F archived=true</c>:
+/// delete, as <see cref="SoftDelete"/> reads a JSON body); GET → read), or for <c>api graphql</c> the GraphQL document's
 /// (<c>-f query=...</c>, <c>@file</c> read through the exec context). Target: the endpoint under the
 /// API of the host (<c>--hostname</c>, else GH_HOST / GITLAB_HOST, else github.com / gitlab.com).</summary>
 internal static class GhApi
@@ -36,10 +37,34 @@ internal static class GhApi
             effect = r == null || r.Error != null ? Effect.Unknown : r.Effect;
             if (r != null) foreach (var (f, fe) in r.Fields) evidence.Add(new(f, $"GraphQL mutation field {f}: {fe.Name()}"));
         }
+        else if (fields && method is not ("GET" or "HEAD") && FieldsBody(a) is { } body && SoftDelete.Of(body.RootElement, endpoint, evidence) is Effect marked && marked > effect)
+            effect = marked; // -F archived=true, -f deleted=true: the body marks the resource out of use
         var url = endpoint.StartsWith("http", StringComparison.Ordinal) ? endpoint : ApiBase(tool, c, endpoint == "graphql") + endpoint.TrimStart('/');
         var target = CliVerbs.Api(url);
         evidence.Add(new(endpoint, $"{method} {target}"));
         return ToolHelp.Intent(tool, effect, $"{method} {target}", [target], evidence);
+    }
+
+    // -f/-F/--field/--raw-field KEY=VALUE as the JSON object gh sends. true/false/null/numbers are typed for
+    // -f too (gh sends them as strings there; an API may coerce them, so the typed reading is the safe one).
+    private static System.Text.Json.JsonDocument? FieldsBody(IReadOnlyList<string> a)
+    {
+        var obj = new System.Text.Json.Nodes.JsonObject();
+        for (int i = 0; i < a.Count - 1; i++)
+        {
+            if (a[i] is not ("-f" or "-F" or "--field" or "--raw-field")) continue;
+            var kv = a[++i];
+            int eq = kv.IndexOf('=');
+            if (eq <= 0 || kv.IndexOf('[') is int br && br >= 0 && br < eq) continue;
+            var v = kv[(eq + 1)..];
+            obj[kv[..eq]] = v switch
+            {
+                "true" => true, "false" => false, "null" => null,
+                _ when long.TryParse(v, out long n) => n,
+                _ => v,
+            };
+        }
+        return obj.Count == 0 ? null : System.Text.Json.JsonDocument.Parse(obj.ToJsonString());
     }
 
     // gh: api.github.com, GitHub Enterprise at HOST/api/v3/ (GraphQL at HOST/api/graphql); glab: HOST/api/v4/.

@@ -65,8 +65,11 @@ public static partial class Terraform
         };
         if (verb == "apply" && pos.Count > 1 && !destroyFlag) evidence.Add(new(pos[1], "applies a saved plan, whose changes are not visible here (unknown)"));
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
-        string ws = c.Context.GetEnvironmentVariable("TF_WORKSPACE") ?? "";
-        if (ws.Length > 0) evidence.Add(Evidence.Joined($"TF_WORKSPACE={ws}", "workspace ", ws));
+        // workspace delete NAME deletes NAME, not the selected workspace (terraform refuses that one).
+        string? deleted = verb == "workspace" && sub == "delete" && pos.Count > 2 ? pos[2] : null;
+        string ws = deleted ?? c.Context.GetEnvironmentVariable("TF_WORKSPACE") ?? "";
+        if (deleted != null) evidence.Add(new(deleted, $"deletes workspace {deleted}"));
+        else if (ws.Length > 0) evidence.Add(Evidence.Joined($"TF_WORKSPACE={ws}", "workspace ", ws));
         else
         {
             // The data directory is TF_DATA_DIR when set (relative to the directory terraform works in).
