@@ -104,8 +104,11 @@ internal static class Kuberc
     // word the option reader could take for --kuberc is an option holding a 'k'.
     private static bool MayNameFile(IReadOnlyList<string> args)
     {
-        foreach (var a in args)
+        for (int i = 0; i < args.Count; i++) // not foreach: no enumerator boxed per kubectl
+        {
+            var a = args[i];
             if (a.Length > 2 && a[0] == '-' && a.AsSpan(1).IndexOfAny('k', 'K') >= 0) return true;
+        }
         return false;
     }
 
