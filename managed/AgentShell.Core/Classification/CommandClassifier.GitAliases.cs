@@ -32,15 +32,28 @@ public sealed partial class CommandClassifier
     private static bool MayBeGitAlias(ReadOnlySpan<byte> w)
     {
         if (w.Length is 0 or > 40 || w[0] == '-') return false;
-        // PERF: the name is widened on the stack and looked up as a span: `git status` allocates nothing.
-        Span<char> name = stackalloc char[w.Length];
+        ulong packed = 0;
         for (int i = 0; i < w.Length; i++)
         {
             byte b = w[i];
             if (!(b is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or >= (byte)'0' and <= (byte)'9' or (byte)'-' or (byte)'_')) return false;
-            name[i] = (char)b;
+            if (i < 8) packed |= (ulong)b << (8 * i);
         }
+        // PERF: a name of up to 8 bytes (status, commit, log, push, checkout, …) is looked up as one
+        // number (no byte is 0, so the packing is one-to-one); a longer one is widened on the stack.
+        if (w.Length <= 8) return !ShortGitBuiltins.Contains(packed);
+        Span<char> name = stackalloc char[w.Length];
+        for (int i = 0; i < w.Length; i++) name[i] = (char)w[i];
         return !GitBuiltinLookup.Contains(name);
+    }
+
+    private static readonly HashSet<ulong> ShortGitBuiltins = [.. GitBuiltins.Where(b => b.Length <= 8).Select(Pack)];
+
+    private static ulong Pack(string ascii)
+    {
+        ulong packed = 0;
+        for (int i = 0; i < ascii.Length; i++) packed |= (ulong)ascii[i] << (8 * i);
+        return packed;
     }
 
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> GitBuiltinLookup = GitBuiltins.GetAlternateLookup<ReadOnlySpan<char>>();

@@ -1,3 +1,4 @@
+using AgentShell.Core.Config;
 using AgentShell.Core.Classification;
 using AgentShell.Core.Model;
 using AgentShell.Core.Tools;
@@ -20,14 +21,18 @@ internal static class StoredLogins
         switch (id)
         {
             case ToolId.Curl when CurlNetrc(c) is string file:
-                Netrc(c.Context, file, Hosts(targets, TargetKind.Url), add);
+                if (Read(c.Context, file, file == "~/.netrc" ? NetrcFile : null) is string curlNetrc) Netrc(curlNetrc, file, Hosts(targets, TargetKind.Url), add);
                 break;
             case ToolId.Wget:
-                Netrc(c.Context, "~/.netrc", Hosts(targets, TargetKind.Url), add);
+                if (Read(c.Context, "~/.netrc", NetrcFile) is string wgetNetrc) Netrc(wgetNetrc, "~/.netrc", Hosts(targets, TargetKind.Url), add);
                 break;
             case ToolId.Psql or ToolId.PgDump or ToolId.PgRestore or ToolId.Dropdb or ToolId.PgClient:
-                Pgpass(c.Context, c.Context.GetEnvironmentVariable("PGPASSFILE") is { Length: > 0 } f ? f : "~/.pgpass", Hosts(targets, TargetKind.Database), add);
+            {
+                // PERF: the file first: the hosts are collected only when there is one (most homes have none).
+                var (path, memo) = c.Context.GetEnvironmentVariable("PGPASSFILE") is { Length: > 0 } f ? (f, null) : ("~/.pgpass", PgpassFile);
+                if (Read(c.Context, path, memo) is string pgpass) Pgpass(pgpass, path, Hosts(targets, TargetKind.Database), add);
                 break;
+            }
             case ToolId.Terraform:
                 TerraformTokens(c.Context, add);
                 break;
@@ -67,12 +72,15 @@ internal static class StoredLogins
         return hosts;
     }
 
-    private static string? Read(IExecContext ctx, string path)
+    // PERF: the fixed ~/ paths are built once per HOME, not once per decision.
+    private static readonly PathMemo NetrcFile = new(".netrc"), PgpassFile = new(".pgpass"), TerraformCredentials = new(".terraform.d", "credentials.tfrc.json");
+
+    private static string? Read(IExecContext ctx, string path, PathMemo? underHome = null)
     {
         if (path.StartsWith("~/", StringComparison.Ordinal))
         {
             if (ctx.GetEnvironmentVariable("HOME") is not { Length: > 0 } home) return null;
-            path = home + path[1..];
+            path = underHome != null && !home.EndsWith('/') ? underHome.Combine(home) : home + path[1..];
         }
         // Through the configuration cache (path, inode, mtime): a loop of execs reads the file once.
         var f = ctx.ReadConfigFile(path);
@@ -80,9 +88,8 @@ internal static class StoredLogins
     }
 
     /// <summary>netrc: <c>machine H login L password P</c> (tokens across lines), <c>default</c>, <c>macdef</c> bodies skipped.</summary>
-    private static void Netrc(IExecContext ctx, string path, List<string>? hosts, Action<string, string> add)
+    private static void Netrc(string text, string path, List<string>? hosts, Action<string, string> add)
     {
-        if (Read(ctx, path) is not string text) return;
         string carrier = "netrc " + path;
         bool take = false;
         var lines = text.Split('\n');
@@ -114,9 +121,8 @@ internal static class StoredLogins
     }
 
     /// <summary>pgpass: <c>host:port:database:user:password</c>, <c>\:</c> and <c>\\</c> escaped, <c>*</c> any.</summary>
-    private static void Pgpass(IExecContext ctx, string path, List<string>? hosts, Action<string, string> add)
+    private static void Pgpass(string text, string path, List<string>? hosts, Action<string, string> add)
     {
-        if (Read(ctx, path) is not string text) return;
         string carrier = "pgpass " + path;
         foreach (var raw in text.Split('\n'))
         {
@@ -143,16 +149,19 @@ internal static class StoredLogins
     /// <c>TF_CLOUD_HOSTNAME</c>'s), and every token of <c>credentials.tfrc.json</c>.</summary>
     private static void TerraformTokens(IExecContext ctx, Action<string, string> add)
     {
-        string?[] hosts = ["app.terraform.io", ctx.GetEnvironmentVariable("TF_CLOUD_HOSTNAME")];
-        foreach (var host in hosts)
+        if (ctx.GetEnvironmentVariable(DefaultHostToken) is { Length: > 0 } token) add(DefaultHostToken, token);
+        if (ctx.GetEnvironmentVariable("TF_CLOUD_HOSTNAME") is { Length: > 0 } host)
         {
-            if (host is not { Length: > 0 }) continue;
-            // terraform's name for a host: '.' is '_', '-' is "__".
-            var name = "TF_TOKEN_" + host.Replace("-", "__").Replace('.', '_');
-            if (ctx.GetEnvironmentVariable(name) is { Length: > 0 } token) add(name, token);
+            var name = TokenVariable(host);
+            if (ctx.GetEnvironmentVariable(name) is { Length: > 0 } hostToken) add(name, hostToken);
         }
-        if (Read(ctx, "~/.terraform.d/credentials.tfrc.json") is string json)
+        if (Read(ctx, "~/.terraform.d/credentials.tfrc.json", TerraformCredentials) is string json)
             foreach (var (key, value) in CredentialFileSet.Values(json))
                 if (key == "token") add("~/.terraform.d/credentials.tfrc.json token", value);
     }
+
+    // terraform's name for a host's token: '.' is '_', '-' is "__".
+    private static string TokenVariable(string host) => "TF_TOKEN_" + host.Replace("-", "__").Replace('.', '_');
+
+    private static readonly string DefaultHostToken = TokenVariable("app.terraform.io");
 }

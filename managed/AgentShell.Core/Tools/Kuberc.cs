@@ -42,27 +42,36 @@ internal static class Kuberc
         var args = c.Args;
         string? file = null;
         int verbAt = -1;
+        // PERF: with no word that may be --kuberc (the common case) the file is looked up before the
+        // arguments are read, and a kubectl without a preferences file returns its arguments unread.
+        ConfigFile? cf = null;
+        if (!MayNameFile(args))
+        {
+            file = DefaultFileOf(c);
+            if (file is null or "off") return args;
+            cf = c.Context.ReadConfigFile(file);
+            if (!cf.Exists) return args;
+        }
         var reader = new OptionReader(Kubectl.Options, args);
         while (reader.Next(out var t))
         {
             if (t.Kind == OptionTokenKind.Operand) { if (verbAt < 0 && !reader.OptionsEnded) verbAt = reader.Position - 1; continue; }
             if (t.Name == "--kuberc") file = t.Value;
         }
-        if (file == null)
+        if (cf == null)
         {
-            if (c.Context.GetEnvironmentVariable("KUBECTL_KUBERC") is "false" or "0") return args;
-            file = c.Context.GetEnvironmentVariable("KUBERC") is { Length: > 0 } env ? env
-                : c.Context.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? DefaultFile.Combine(home) : null;
+            file ??= DefaultFileOf(c);
+            if (file is null or "off") return args;
+            cf = c.Context.ReadConfigFile(file);
+            if (!cf.Exists) return args;
         }
-        if (file is null or "off") return args;
-        var cf = c.Context.ReadConfigFile(file);
-        if (!cf.Exists) return args;
-        if (cf.Unaccountable) { problem = cf.Problem; evidence.Add(new(file, $"kubectl preferences from {cf.Problem} (unknown)")); return args; }
+        string used = file!; // set on both ways to cf
+        if (cf.Unaccountable) { problem = cf.Problem; evidence.Add(new(used, $"kubectl preferences from {cf.Problem} (unknown)")); return args; }
         var parsed = cf.Parsed(Parse);
         if (parsed.NotUnderstood != null)
         {
             problem = parsed.NotUnderstood;
-            evidence.Add(new(file, $"kubectl preferences not in the form read: {parsed.NotUnderstood} (unknown)"));
+            evidence.Add(new(used, $"kubectl preferences not in the form read: {parsed.NotUnderstood} (unknown)"));
             return args;
         }
         if (verbAt < 0) return args;
@@ -89,6 +98,26 @@ internal static class Kuberc
         }
         result.AddRange(after);
         return result;
+    }
+
+    // --kuberc F, --kuberc=F, an abbreviation (--kuber), any case, a prefixed form (--no-kuberc): every
+    // word the option reader could take for --kuberc is an option holding a 'k'.
+    private static bool MayNameFile(IReadOnlyList<string> args)
+    {
+        for (int i = 0; i < args.Count; i++) // not foreach: no enumerator boxed per kubectl
+        {
+            var a = args[i];
+            if (a.Length > 2 && a[0] == '-' && a.AsSpan(1).IndexOfAny('k', 'K') >= 0) return true;
+        }
+        return false;
+    }
+
+    // No --kuberc: $KUBERC, else ~/.kube/kuberc; none when KUBECTL_KUBERC turns it off.
+    private static string? DefaultFileOf(ToolCall c)
+    {
+        if (c.Context.GetEnvironmentVariable("KUBECTL_KUBERC") is "false" or "0") return null;
+        return c.Context.GetEnvironmentVariable("KUBERC") is { Length: > 0 } env ? env
+            : c.Context.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? DefaultFile.Combine(home) : null;
     }
 
     private static string Flag((string Name, string? Default) o) => o.Default == null ? "--" + o.Name : $"--{o.Name}={o.Default}";
