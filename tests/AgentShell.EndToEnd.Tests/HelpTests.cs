@@ -25,9 +25,13 @@ public sealed class HelpTests
     [TestCase("help", "check")]
     [TestCase("hook", "--help")]
     [TestCase("doctor", "--help")]
-    public void AVerbsHelpShowsItsUsageAndOptionsOnStdout(string a, string b)
+    // After the verb's value the parser took --help for an unknown option: stderr, exit 2.
+    [TestCase("profiles", "show", "--help")]
+    [TestCase("profiles", "fingerprint", "--help")]
+    [TestCase("profiles", "validate", "-h")]
+    public void AVerbsHelpShowsItsUsageAndOptionsOnStdout(params string[] args)
     {
-        var r = AgentShellRunner.Run([a, b]);
+        var r = AgentShellRunner.Run(args, stdin: "");
         Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr);
         Assert.That(r.Stderr, Is.Empty);
         Assert.That(r.Stdout, Does.Contain("--profile").And.Not.Contain("Copyright"));
