@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AgentShell.EndToEnd.Tests.Infrastructure;
 
 namespace AgentShell.EndToEnd.Tests;
@@ -18,17 +17,8 @@ public sealed class BuildPrerequisiteTests
     [TearDown]
     public void RemoveBin() => Directory.Delete(_bin, recursive: true);
 
-    private AgentShellRunner.Result Make(string file, params string[] vars)
-    {
-        var psi = new ProcessStartInfo(Repo.Which("make"), ["-C", Repo.Root, "-B", $"BIN={_bin}", Path.Combine(_bin, file), .. vars])
-        { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        var so = p.StandardOutput.ReadToEndAsync();
-        var se = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(2))) { p.Kill(true); Assert.Fail($"make {file} did not finish"); }
-        p.WaitForExit();
-        return new AgentShellRunner.Result(p.ExitCode, so.Result, se.Result);
-    }
+    private AgentShellRunner.Result Make(string file, params string[] vars) =>
+        MakeRunner.Run(["-B", $"BIN={_bin}", Path.Combine(_bin, file), .. vars], TimeSpan.FromMinutes(2));
 
     [Test]
     public void WithoutTheLibbpfHeadersMakeSaysToRunSetup()
