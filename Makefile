@@ -24,19 +24,30 @@ all: native managed
 
 native: $(BIN)/agentshell-launch $(BIN)/agentshell-connect.bpf.o
 
+# A machine that lacks a build tool or header stops at the first one missing, named, with the fix
+# (a bare compiler error said neither). $(call need,COMPILER,HEADER,WHAT)
+SETUP_FIX := run ./scripts/setup.sh, which installs what is missing
+need = @echo '\#include <$(2)>' | $(1) -E -x c - >/dev/null 2>&1 || { echo "make: $(3) not found ($(2) with $(firstword $(1))): $(SETUP_FIX)" >&2; exit 1; }
+need_cmd = @command -v $(firstword $(1)) >/dev/null || { echo "make: $(2) not found ($(firstword $(1))): $(SETUP_FIX)" >&2; exit 1; }
+
 $(BIN)/agentshell-launch: $(wildcard native/launcher/*.c native/launcher/*.h)
+	$(call need_cmd,$(CC),the C compiler)
+	$(call need,$(CC),linux/seccomp.h,the kernel headers)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(WARN) $(HARDEN) -o $@ native/launcher/agentshell-launch.c native/launcher/filter.c native/launcher/protect.c native/launcher/die.c
 
 # Root mode's connect programs (libbpf CO-RE; loaded by the supervisor when it runs as root).
 BPF_CLANG ?= $(shell command -v clang-14 || command -v clang)
 $(BIN)/agentshell-connect.bpf.o: native/bpf/agentshell-connect.bpf.c native/bpf/agentshell-connect.h native/bpf/agentshell-siphash.h native/bpf/agentshell-area-hash.h
+	@[ -n "$(BPF_CLANG)" ] || { echo "make: clang not found (clang-14 builds the BPF programs): $(SETUP_FIX)" >&2; exit 1; }
+	$(call need,$(BPF_CLANG) -target bpf -I/usr/include/$(shell uname -m)-linux-gnu,bpf/bpf_helpers.h,the libbpf headers (libbpf-dev))
 	@mkdir -p $(BIN)
 	$(BPF_CLANG) -O2 -g -target bpf -D__TARGET_ARCH_x86 -I/usr/include/$(shell uname -m)-linux-gnu -Wall -Werror -c $< -o $@
 
 managed: $(BIN)/agentshell
 
 $(BIN)/agentshell: $(MANAGED_SRC)
+	@command -v $(DOTNET) >/dev/null || { echo "make: the .NET 10 SDK ($(DOTNET)) is not on PATH: install it, then run ./scripts/setup.sh" >&2; exit 1; }
 	@mkdir -p $(BIN) build
 ifeq ($(AOT),1)
 	$(DOTNET) publish managed/AgentShell.Cli -c Release -r linux-x64 -p:PublishAot=true -o build/publish --nologo -v quiet

@@ -20,7 +20,7 @@ internal static class Help
 
     /// <summary>Prints help, the version or the usage error for <paramref name="result"/> and
     /// returns the exit code. <paramref name="separator"/>: the command line had a <c>--</c>.</summary>
-    internal static int Report<T>(ParserResult<T> result, IEnumerable<Error> errors, TextWriter stdout, TextWriter stderr, bool separator = true)
+    internal static int Report<T>(ParserResult<T> result, IEnumerable<Error> errors, TextWriter stdout, TextWriter stderr, bool separator = true, bool helpTyped = false)
     {
         var list = errors.ToList();
         if (list.Any(e => e is VersionRequestedError))
@@ -28,7 +28,9 @@ internal static class Help
             stdout.WriteLine(VersionLine());
             return 0;
         }
-        bool asked = list.Any(e => e is HelpRequestedError or HelpVerbRequestedError);
+        // `profiles show --help`: after a verb's value the parser reports --help as an unknown option,
+        // but the user asked for help (stdout, exit 0) all the same; a verb that does not exist stays an error.
+        bool asked = (helpTyped && !list.Any(e => e is BadVerbSelectedError or NoVerbSelectedError)) || list.Any(e => e is HelpRequestedError or HelpVerbRequestedError);
         var text = HelpText.AutoBuild(result, h =>
         {
             h.Heading = VersionLine();

@@ -70,7 +70,7 @@ public static class Program
         });
         var result = parser.ParseArguments<RunVerb, PendingVerb, ApproveVerb, DenyVerb, WatchVerb, CheckVerb, ProfilesVerb, LogVerb,
             HookVerb, DoctorVerb, DaemonVerb, ShellVerb, RunsVerb>(head);
-        return result.MapResult(verb => Execute(verb, command), errors => Help.Report(result, errors, Console.Out, Console.Error, separator));
+        return result.MapResult(verb => Execute(verb, command), errors => Help.Report(result, errors, Console.Out, Console.Error, separator, helpTyped: head.Contains("--help")));
     }
 
     private static int Execute(object verb, string[] command) => verb switch

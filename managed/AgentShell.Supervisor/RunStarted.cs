@@ -17,7 +17,8 @@ public sealed record RunStarted(string RunId, string ControlSocket, ConnectGuard
             kernelGuard
                 ? "IPv4/IPv6 connects and UDP sends decided in the kernel by eBPF cgroup programs, pinned to outlive the supervisor; a connect that needs a person waits at the supervisor's gate"
                 : "every connect stops in the supervisor, which makes an allowed one on the process's behalf to the address it checked",
-            "io_uring_setup, bpf and foreign syscall ABIs refused",
+            // The launcher's filter (native/launcher/filter.c): all it refuses outright, as README's "How it works" lists it.
+            "io_uring_setup, bpf, foreign syscall ABIs, setting the clock, userfaultfd, prctl(PR_SET_MM) and SCTP sockets refused; clone3 answered ENOSYS",
             "signals, ptrace and memory access aimed at the supervisor refused",
             "the control socket refuses the tree (SO_PEERCRED and a connect check), and so do its `agentshell approve|deny|watch`",
         };

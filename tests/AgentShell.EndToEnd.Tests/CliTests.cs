@@ -54,6 +54,40 @@ public sealed class CliTests
         Assert.That(verdicts, Does.Contain("block").And.Not.Contain("pause"));
     }
 
+    // A shim or wrapper script (pyenv's python3: ~60 commands of its own) buried the block under one
+    // "allow … no parser" stanza per command it runs; they are counted on one line instead.
+    [Test]
+    public void CheckCountsAScriptsUnremarkableCommandsAndShowsItsBlock()
+    {
+        var dir = Directory.CreateTempSubdirectory("agentshell-wrapper-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "wrap"), "#!/bin/sh\necho start\ntrue\nls /tmp\ncurl -X DELETE http://127.0.0.2:8080/v/1\n");
+            File.SetUnixFileMode(Path.Combine(dir, "wrap"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var r = AgentShellRunner.Run(["check", "--profile", Repo.DemoProfile, "--", "./wrap"], cwd: dir);
+            Assert.That(r.ExitCode, Is.EqualTo(4), r.Stderr + r.Stdout);
+            var lines = r.Stdout.Split('\n');
+            Assert.That(lines, Has.Some.StartsWith("block  [rule demo.http:delete-on-production]  ↳ curl -X DELETE"), r.Stdout);
+            Assert.That(lines, Has.None.Contain("↳ echo start").And.None.Contain("↳ ls /tmp"), r.Stdout);
+            Assert.That(lines, Has.Some.EqualTo("allow  ↳ 3 more command(s) it starts that no parser knows (--shell with --json lists each)"), r.Stdout);
+            // The command itself is still shown, and --json --shell still lists every command.
+            Assert.That(lines[0], Is.EqualTo("allow  [rule default.any:allow]  ./wrap"));
+            var json = AgentShellRunner.Run(["check", "--profile", Repo.DemoProfile, "--json", "--shell", "./wrap"], cwd: dir);
+            var inputs = JsonDocument.Parse(json.Stdout).RootElement.EnumerateArray().Select(i => i.GetProperty("input").GetString()).ToList();
+            Assert.That(inputs, Does.Contain("echo start").And.Contain("ls /tmp"), json.Stdout);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    // The look-alike: commands of the string itself are listed, allowed or not.
+    [Test]
+    public void CheckShellStillListsEachCommandOfTheString()
+    {
+        var r = AgentShellRunner.Run(["check", "--shell", "ls; pwd"]);
+        Assert.That(r.ExitCode, Is.Zero, r.Stderr);
+        Assert.That(r.Stdout, Does.Contain("allow  [rule default.any:allow]  ls\n").And.Contain("allow  [rule default.any:allow]  pwd\n").And.Not.Contain("more command(s)"));
+    }
+
     [Test]
     public void CheckWithAnInvalidProfileExits2()
     {

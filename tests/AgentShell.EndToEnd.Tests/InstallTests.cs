@@ -27,18 +27,9 @@ public sealed class InstallTests
         if (_staging != null) Directory.Delete(_staging, recursive: true);
     }
 
-    private static AgentShellRunner.Result Make(string target, string destdir)
-    {
-        var psi = new ProcessStartInfo(Repo.Which("make"), ["-C", Repo.Root, target, $"PREFIX={Prefix}", $"DESTDIR={destdir}"])
-        { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        var so = p.StandardOutput.ReadToEndAsync();
-        var se = p.StandardError.ReadToEndAsync();
-        // `make install` builds first when the sources are newer than bin/ (a NativeAOT publish).
-        if (!p.WaitForExit(TimeSpan.FromMinutes(10))) { p.Kill(true); Assert.Fail($"make {target} did not finish"); }
-        p.WaitForExit();
-        return new AgentShellRunner.Result(p.ExitCode, so.Result, se.Result);
-    }
+    // `make install` builds first when the sources are newer than bin/ (a NativeAOT publish).
+    private static AgentShellRunner.Result Make(string target, string destdir) =>
+        MakeRunner.Run([target, $"PREFIX={Prefix}", $"DESTDIR={destdir}"], TimeSpan.FromMinutes(10));
 
     /// <summary>Runs the installed `agentshell` found by name on PATH, in a fresh directory, with an
     /// environment that names nothing of AgentShell's (no AGENTSHELL_*, a HOME of its own).</summary>

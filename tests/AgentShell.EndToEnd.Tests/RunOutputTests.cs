@@ -42,6 +42,8 @@ public sealed class RunOutputTests
         Assert.That(r.Stderr, Does.Contain("agentshell: connect guard: seccomp (the kernel guard is not used: --connect-guard seccomp)"));
         Assert.That(r.Stderr, Does.Contain("agentshell: protection: every execve/execveat of the tree stops in the supervisor"));
         Assert.That(r.Stderr, Does.Contain("agentshell: protection: every connect stops in the supervisor"));
+        // It named 3 of the filter's refusals; the clock, userfaultfd, PR_SET_MM, SCTP and clone3 too.
+        Assert.That(r.Stderr, Does.Contain("agentshell: protection: io_uring_setup, bpf, foreign syscall ABIs, setting the clock, userfaultfd, prctl(PR_SET_MM) and SCTP sockets refused; clone3 answered ENOSYS"));
         Assert.That(r.Stderr, Does.Match(@"agentshell: run [0-9a-f]{8}, control socket /\S+\.sock"));
     }
 

@@ -130,7 +130,7 @@ public sealed class ApproveVerb : ControlVerb
 }
 
 /// <summary>`agentshell deny ID [--reason TEXT]`.</summary>
-[Verb("deny", HelpText = "Deny a paused request: it fails with EPERM and the agent reads why.")]
+[Verb("deny", HelpText = "Deny a paused request: it is refused as a block is (a command exits 126, a connect fails with EPERM) and the agent reads why on its stderr.")]
 public sealed class DenyVerb : ControlVerb
 {
     /// <summary>Item id.</summary>

@@ -88,10 +88,15 @@ public sealed class CheckVerb
             : policy.CredentialOf(i) is { } m ? $"{m.Environment} credential {m.Name}"
             : $"{string.Join(", ", i.Credentials.Select(c => c.Carrier).Distinct())} (no profile lists it)";
 
+    /// <summary>A program a command starts that no parser knows and that is allowed: a shim's or a
+    /// wrapper script's own commands (pyenv's python3 shim alone is ~60). Counted, not listed.</summary>
+    internal static bool Unremarkable(CheckedExec r) => r.Depth > 0 && r.Decision.Action == PolicyAction.Allow && r.Intents.Count == 0;
+
     private static void WriteText(TextWriter o, IReadOnlyList<CheckedExec> results, Policy policy, IExecContext ctx)
     {
         foreach (var r in results)
         {
+            if (Unremarkable(r)) continue;
             var (intents, d) = (r.Intents, r.Decision);
             o.WriteLine($"{DecisionText.Verdict(d.Action)}  [rule {d.RuleId}]  {(r.Depth > 0 ? "↳ " : "")}{DecisionText.Argv(r.Argv, intents)}");
             if (r.Program != null && r.Program != r.Argv[0]) o.WriteLine($"  runs: {r.Program}");
@@ -107,6 +112,9 @@ public sealed class CheckVerb
                 foreach (var e in i.Evidence) o.WriteLine($"    evidence: {DecisionText.Text(e.Token, i)} → {DecisionText.Text(e.Fact, i)}");
             }
         }
+        int unremarkable = results.Count(Unremarkable);
+        if (unremarkable > 0)
+            o.WriteLine($"allow  ↳ {unremarkable} more command(s) it starts that no parser knows (--shell with --json lists each)");
     }
 
     private static void WriteJson(TextWriter o, IReadOnlyList<CheckedExec> results, Policy policy, IExecContext ctx, bool array)
