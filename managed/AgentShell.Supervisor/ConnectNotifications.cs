@@ -15,9 +15,10 @@ namespace AgentShell.Supervisor;
 /// <see cref="PlaceOnWire"/>): what it sends is decided there.</summary>
 /// <param name="root">The tree's root held open while every process has it (absolute Unix paths
 /// are looked up there), or null: through /proc/PID/root.</param>
+/// <param name="servers">The profile's command servers, whose sockets only their CLI may reach from the tree; null: none listed.</param>
 internal sealed class ConnectNotifications(int listener, IAddressEnvironments addresses, KernelConnectGuard? kernel,
     TrustLedger trust, UnknownClients unknown, HeldNotifications held, BlockNotifier notifier, SelfIdentity self, Wire.WireLayer? wire, TextWriter log,
-    TreeRootDirectory? root = null)
+    TreeRootDirectory? root = null, CommandServers? servers = null)
 {
     private const string Production = "production";
 
@@ -74,16 +75,25 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
 
     private Verdict UnixConnect(ref seccomp_notif n, Span<byte> path, DeferredAudit audit)
     {
-        if (self.ControlSocket is not { } control || path.Length == 0 || path[0] == 0) return Verdict.Continue; // abstract: not ours
+        // Abstract names (@name) are no file: neither the approval socket nor a listed server's.
+        if (self.ControlSocket == null && servers == null || path.Length == 0 || path[0] == 0) return Verdict.Continue;
         int pid = (int)n.pid;
         int nul = path.IndexOf((byte)0);
         if (nul >= 0) path = path[..nul];
         // Compare by identity, so symlinks, /proc/self/root/... and relative paths do not help.
-        if (Identity(pid, path) is { } st && st == control && IdValid(listener, n.id))
+        if (Identity(pid, path) is not { } st) return Verdict.Continue;
+        if (st.Identity == self.ControlSocket && IdValid(listener, n.id))
         {
             var rule = SupervisorRules.SelfApproval;
             notifier.Write(pid, rule.Refusal("a connect to the approval socket"));
             audit.Note(rule.Decision, pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
+            return Verdict.Refuse;
+        }
+        if (servers != null && servers.Refuses(pid, st, out string socket))
+        {
+            var rule = SupervisorRules.CommandServer;
+            notifier.Write(pid, rule.Refusal($"a connect to the command server {socket}"));
+            audit.Note(rule.About(null, detail: socket), pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
             return Verdict.Refuse;
         }
         return Verdict.Continue;
@@ -99,10 +109,10 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
     /// every name lookup (four connects per `curl --version`), and each was a string, its /proc
     /// path and a stat through /proc/PID/root (~1.7 µs of syscall, ~1 µs through the held root).</summary>
     [System.Runtime.CompilerServices.SkipLocalsInit] // PERF: the path is written before it is read
-    private (ulong Dev, ulong Ino)? Identity(int pid, ReadOnlySpan<byte> path)
+    private FileStatus? Identity(int pid, ReadOnlySpan<byte> path)
     {
         FileStatus st;
-        if (path[0] == (byte)'/' && root is { } r && r.TryStat(path, out st, out var errno)) return errno == 0 ? st.Identity : null;
+        if (path[0] == (byte)'/' && root is { } r && r.TryStat(path, out st, out var errno)) return errno == 0 ? st : null;
         // As ProcessInfo.ProcPath: /proc/PID/root/ABS, /proc/PID/cwd/REL.
         Span<byte> proc = stackalloc byte[32 + 128];
         int k = 0;
@@ -117,7 +127,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         path.CopyTo(proc[k..]);
         k += path.Length;
         proc[k++] = 0;
-        return Interop.Files.TryStat(proc[..k], out st) ? st.Identity : null;
+        return Interop.Files.TryStat(proc[..k], out st) ? st : null;
     }
 
     private Verdict InetConnect(ref seccomp_notif n, ReadOnlySpan<byte> address, int port, DeferredAudit audit, int sockFd, ReadOnlySpan<byte> sockaddr)
