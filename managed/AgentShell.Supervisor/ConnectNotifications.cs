@@ -81,22 +81,31 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         int nul = path.IndexOf((byte)0);
         if (nul >= 0) path = path[..nul];
         // Compare by identity, so symlinks, /proc/self/root/... and relative paths do not help.
-        if (Identity(pid, path) is not { } st) return Verdict.Continue;
-        if (st.Identity == self.ControlSocket && IdValid(listener, n.id))
+        if (Identity(pid, path) is { } st && st.Identity == self.ControlSocket && IdValid(listener, n.id))
         {
             var rule = SupervisorRules.SelfApproval;
             notifier.Write(pid, rule.Refusal("a connect to the approval socket"));
             audit.Note(rule.Decision, pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
             return Verdict.Refuse;
         }
-        if (servers != null && servers.Refuses(pid, st, out string socket))
+        if (servers == null) return Verdict.Continue;
+        // The quick look above follows a link to /proc/self/… as ours, not the process's: the
+        // command servers are judged on a walk that resolves the path as the kernel will for it.
+        string named = System.Text.Encoding.UTF8.GetString(path);
+        // A name that is not UTF-8 would walk another name: not resolvable here, refused.
+        FileStatus file = default;
+        var found = System.Text.Unicode.Utf8.IsValid(path) ? TargetFiles.StatAs(ProcessView.Of(pid, named), out file) : TargetFiles.Lookup.Unprovable;
+        string? socket = found switch
         {
-            var rule = SupervisorRules.CommandServer;
-            notifier.Write(pid, rule.Refusal($"a connect to the command server {socket}"));
-            audit.Note(rule.About(null, detail: socket), pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
-            return Verdict.Refuse;
-        }
-        return Verdict.Continue;
+            TargetFiles.Lookup.Missing => null,
+            TargetFiles.Lookup.Found => servers.Refuses(pid, file, out string s) ? s : null,
+            _ => $"{named} (its file could not be resolved as the process would: a /proc link on the way, or unreadable)",
+        };
+        if (socket == null || !IdValid(listener, n.id)) return socket == null ? Verdict.Continue : Verdict.Refuse;
+        var server = SupervisorRules.CommandServer;
+        notifier.Write(pid, server.Refusal($"a connect to the command server {socket}"));
+        audit.Note(server.About(null, detail: socket), pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
+        return Verdict.Refuse;
     }
 
     /// <summary>Device and inode of the file <paramref name="path"/> (sun_path's bytes up to its NUL)

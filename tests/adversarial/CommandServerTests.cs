@@ -69,8 +69,10 @@ public sealed class CommandServerTests(string guard) : ProductionFixture(guard)
         Assert.That(File.ReadAllText(home.AuditLog), Does.Contain(Rule));
     }
 
-    /// <summary>A python3 client reaching the socket by a symlink, a relative path from its directory
-    /// and /proc/self/root: each connect is refused (EPERM), the socket's identity is what counts.</summary>
+    /// <summary>A python3 client reaching the socket by a symlink, /proc/self/root, /proc/self/fd/N of
+    /// an O_PATH fd and a relative path from its directory: each connect is refused (EPERM). The path
+    /// is resolved as the kernel will for the process ("self" is it, not the supervisor); a /proc
+    /// magic link on the way is refused outright.</summary>
     [Test]
     public void APythonClientIsRefusedWhateverPathItUses()
     {
@@ -82,15 +84,17 @@ public sealed class CommandServerTests(string guard) : ProductionFixture(guard)
             for name in sys.argv[1:]:
                 if name.startswith("cd:"):
                     os.chdir(name[3:]); continue
+                if name.startswith("fd:"):
+                    name = "/proc/self/fd/%d" % os.open(name[3:], os.O_PATH)
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 try:
                     s.connect(name); print("connected", name)
                 except OSError as e:
                     print("refused", e.errno)
             """;
-        var r = home.Run(Guard, "python3", "-c", py, link, "/proc/self/root" + _socket, "cd:" + Path.GetDirectoryName(_socket)!, Path.GetFileName(_socket));
+        var r = home.Run(Guard, "python3", "-c", py, link, "/proc/self/root" + _socket, "fd:" + _socket, "cd:" + Path.GetDirectoryName(_socket)!, Path.GetFileName(_socket));
         Assert.That(r.Stdout, Does.Not.Contain("connected"), r.Stderr);
-        Assert.That(r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(Enumerable.Repeat("refused 1", 3)), r.Stderr);
+        Assert.That(r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(Enumerable.Repeat("refused 1", 4)), r.Stderr);
         Assert.That(r.Stderr, Does.Contain($"[rule {Rule}]"));
     }
 
