@@ -90,16 +90,13 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         }
         if (servers == null) return Verdict.Continue;
         // The quick look above follows a link to /proc/self/… as ours, not the process's: the
-        // command servers are judged on a walk that resolves the path as the kernel will for it.
-        string named = System.Text.Encoding.UTF8.GetString(path);
-        // A name that is not UTF-8 would walk another name: not resolvable here, refused.
-        FileStatus file = default;
-        var found = System.Text.Unicode.Utf8.IsValid(path) ? TargetFiles.StatAs(ProcessView.Of(pid, named), out file) : TargetFiles.Lookup.Unprovable;
+        // command servers are judged on the file the path names for the process.
+        var found = SocketFileLookup.Of(pid, path, root, out var file);
         string? socket = found switch
         {
             TargetFiles.Lookup.Missing => null,
             TargetFiles.Lookup.Found => servers.Refuses(pid, file, out string s) ? s : null,
-            _ => $"{named} (its file could not be resolved as the process would: a /proc link on the way, or unreadable)",
+            _ => $"{System.Text.Encoding.UTF8.GetString(path)} (its file could not be resolved as the process would: a /proc link on the way, or unreadable)",
         };
         if (socket == null || !IdValid(listener, n.id)) return socket == null ? Verdict.Continue : Verdict.Refuse;
         var server = SupervisorRules.CommandServer;
