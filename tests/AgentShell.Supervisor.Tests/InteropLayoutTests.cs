@@ -116,9 +116,9 @@ public sealed class InteropLayoutTests
     private static readonly Mirror[] BpfMirrors =
     [
         Of<BpfMaps.AddrKey>("struct addr_key", F("PrefixLen", "prefixlen"), Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
-        Of<BpfMaps.ProcState>("struct proc_state", F("Gen", "gen"), F("Trusted", "trusted"), F("Flags", "flags")),
+        Of<BpfMaps.ProcState>("struct proc_state", F("Gen", "gen"), F("Trusted", "trusted"), F("Pad", "pad")),
         Of<BpfMaps.Stage>("struct stage", F("Trusted", "trusted"), F("Verify", "verify"), F("Dev", "dev"), F("Ino", "ino"), F("ArgvLen", "argv_len"), F("ArgvHash", "argv_hash"), F("EnvLen", "env_len"), F("EnvHash", "env_hash")),
-        Of<BpfMaps.ExecCheck>("struct exec_check", F("K0", "k0"), F("K1", "k1"), F("Supervisor", "supervisor"), F("Flags", "flags")),
+        Of<BpfMaps.ExecCheck>("struct exec_check", F("K0", "k0"), F("K1", "k1"), F("Supervisor", "supervisor"), F("Pad", "pad")),
         Of<BpfMaps.DecidedKey>("struct decided_key", F("Tgid", "tgid"), F("Port", "port"), F("Gen", "gen"), Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
         Of<BpfMaps.Config>("struct config", F("GatePort", "gate_port"), F("Action", "action"), F("Ready", "ready"), F("Wire", "wire")),
         Of<KernelConnectGuard.Slot>("struct slot", F("Seq", "seq"), F("Gen", "gen"), F("Tgid", "tgid"), F("Tid", "tid"), F("Port", "port"),

@@ -47,16 +47,6 @@ public sealed class CommandServerTests(string guard) : ProductionFixture(guard)
         Assert.That(p.ExitCode, Is.Zero, "tmux " + string.Join(' ', args));
     }
 
-    private bool ProductionSaw(string method, TimeSpan within)
-    {
-        var until = DateTime.UtcNow + within;
-        while (DateTime.UtcNow < until)
-        {
-            if (Prod.Requests.Any(r => r.Method == method)) return true;
-            Thread.Sleep(100);
-        }
-        return false;
-    }
 
     [Test]
     public void ARenamedTmuxCannotHandTheOutsideServerADelete()
@@ -65,7 +55,7 @@ public sealed class CommandServerTests(string guard) : ProductionFixture(guard)
         var r = home.Run(Guard, _copy, "-L", _server, "send-keys", "-t", "pane", $"curl -sS -X DELETE {Prod.Url("/volumes/1")}", "Enter");
         Assert.That(r.ExitCode, Is.Not.Zero, r.Stderr);
         Assert.That(r.Stderr, Does.Contain($"refused a connect to the command server {_socket}").And.Contain($"[rule {Rule}]"));
-        Assert.That(ProductionSaw("DELETE", TimeSpan.FromSeconds(2)), Is.False, "the DELETE ran in the outside pane");
+        Assert.That(Prod.Saw("DELETE", TimeSpan.FromSeconds(2)), Is.False, "the DELETE ran in the outside pane");
         Assert.That(File.ReadAllText(home.AuditLog), Does.Contain(Rule));
     }
 
