@@ -15,6 +15,7 @@ internal sealed class CommandServers
     private readonly (string Dir, string Glob)[] _globs;
     private readonly (ulong Dev, ulong Ino)[] _clis;
     private readonly TreeTasks? _tree;
+    private readonly string[] _dirs;
 
     private CommandServers(string[] exact, (string, string)[] globs, (ulong, ulong)[] clis, TreeTasks? tree)
     {
@@ -22,6 +23,7 @@ internal sealed class CommandServers
         _globs = globs;
         _clis = clis;
         _tree = tree;
+        _dirs = exact.Select(p => Path.GetDirectoryName(p) ?? "/").Concat(globs.Select(g => g.Item1)).Distinct().ToArray();
     }
 
     /// <summary>The listed sockets with this run's variables filled in (a pattern naming a variable
@@ -86,20 +88,42 @@ internal sealed class CommandServers
         return _tree?.Holds(listener) != true;
     }
 
+    // PERF: the listed sockets' identities, kept while no directory holding them changed (an entry
+    // made, removed or renamed there sets its mtime and ctime): a connect to any existing socket
+    // (X11, syslog, an app's) asks, and listing the directories each time cost ~80 µs here.
+    private readonly Lock _lock = new();
+    private (int Stamp, Dictionary<(ulong, ulong), string> Sockets)? _known;
+
     private string? Listed((ulong Dev, ulong Ino) target)
     {
+        int stamp = Stamp();
+        lock (_lock)
+            if (_known is { } k && k.Stamp == stamp) return k.Sockets.GetValueOrDefault(target);
+        var sockets = new Dictionary<(ulong, ulong), string>();
         foreach (var path in _exact)
-            if (Interop.Files.TryStat(path, out var st) && st.Identity == target) return path;
+            if (Interop.Files.TryStat(path, out var st) && st.IsSocket) sockets.TryAdd(st.Identity, path);
         foreach (var (dir, glob) in _globs)
         {
-            // PERF: reached only for a connect to an existing socket file; a tmux directory holds a few.
             IEnumerable<string> entries;
             try { entries = Directory.EnumerateFileSystemEntries(dir, glob); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
             foreach (var path in entries)
-                if (Interop.Files.TryStat(path, out var st) && st.Identity == target) return path;
+                if (Interop.Files.TryStat(path, out var st) && st.IsSocket) sockets.TryAdd(st.Identity, path);
         }
-        return null;
+        lock (_lock) _known = (stamp, sockets);
+        return sockets.GetValueOrDefault(target);
+    }
+
+    /// <summary>The state of every directory that holds a listed socket (identity, mtime, ctime; or absent).</summary>
+    private int Stamp()
+    {
+        var h = new HashCode();
+        foreach (var dir in _dirs)
+        {
+            if (Interop.Files.TryStat(dir, out var st)) { h.Add(st.Identity); h.Add(st.MtimeSec); h.Add(st.MtimeNsec); h.Add(st.CtimeNs); }
+            else h.Add(-1);
+        }
+        return h.ToHashCode();
     }
 
     /// <summary>The pid that listens on <paramref name="path"/> (SO_PEERCRED of a probe connection

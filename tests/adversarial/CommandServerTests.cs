@@ -56,6 +56,9 @@ public sealed class CommandServerTests(string guard) : ProductionFixture(guard)
         Assert.That(r.ExitCode, Is.Not.Zero, r.Stderr);
         Assert.That(r.Stderr, Does.Contain($"refused a connect to the command server {_socket}").And.Contain($"[rule {Rule}]"));
         Assert.That(Prod.Saw("DELETE", TimeSpan.FromSeconds(2)), Is.False, "the DELETE ran in the outside pane");
+        // The refusal's record is written by the audit writer, which may finish just after the run.
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        while (!(File.Exists(home.AuditLog) && File.ReadAllText(home.AuditLog).Contains(Rule)) && DateTime.UtcNow < until) Thread.Sleep(100);
         Assert.That(File.ReadAllText(home.AuditLog), Does.Contain(Rule));
     }
 
