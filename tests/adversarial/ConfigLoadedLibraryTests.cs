@@ -36,7 +36,10 @@ public sealed class ConfigLoadedLibraryTests(string guard) : TrustAtExecFixture(
     {
         var r = Run($"curl -s -o /dev/null {Prod.Url("/before")}; printf '{OpensslCnf(_provider)}' > /etc/ssl/openssl.cnf; " +
             $"curl -s -X GET {Prod.Url("/volumes/1")}");
-        Attacks.AssertTheLibraryGotNoTrust(Prod, r, "/etc/ssl/openssl.cnf");
+        // Writing /etc/ssl/openssl.cnf in the overlay copies /etc/ssl up, which changes /etc itself:
+        // the check may first find the loader's missing /etc/ld.so.preload in a directory changed in
+        // the run. Either reason withdraws the trust (seen in CI on a fresh clone).
+        Attacks.AssertTheLibraryGotNoTrust(Prod, r, "/etc/ssl/openssl.cnf", orSaid: "while /etc/ld.so.preload was removed in the run");
     }
 
     /// <summary>The look-alike: files written in the run beside openssl.cnf and in /etc (the same
