@@ -98,8 +98,14 @@ internal sealed class HeldNotifications(int listener, TrustLedger trust, Verifie
 
     private void Guarded(Action a)
     {
+        // After a failure, what is left to do must not fail with it; each step left undone leaves the
+        // exec refused (the kernel keeps the task waiting, a seized task stays stopped), and says so.
         try { a(); }
-        catch (Exception) { } // after a failure, what is left to do must not fail with it
+        catch (Exception e)
+        {
+            try { Console.Error.WriteLine($"agentshell: refusing a held notification: a step failed too: {e.GetType().Name}: {e.Message}"); }
+            catch (IOException) { } // stderr gone: nothing left to tell
+        }
     }
 
     private void AnswerHeld(ulong notifId, int pid, bool allow, string? message, ExecTracer tracer, ref bool sent)

@@ -124,7 +124,7 @@ public static class BodySecrets
             var raw = pair[(eq + 1)..].Trim();
             add($"{carrier} {pair[..eq].Trim()}", raw);
             // A form-encoded value as the server decodes it too ('+' may be a token's own character).
-            if (Unescape(raw) is var decoded && decoded != raw) add($"{carrier} {pair[..eq].Trim()}", decoded);
+            if (HttpBody.Unescape(raw) is var decoded && decoded != raw) add($"{carrier} {pair[..eq].Trim()}", decoded);
         }
     }
 
@@ -160,11 +160,4 @@ public static class BodySecrets
     }
 
     private static readonly string[] SecretEnds = ["token", "password", "passwd", "secret", "apikey", "accesskey", "privatekey", "secretkey"];
-
-    private static string Unescape(string s)
-    {
-        if (!s.Contains('%') && !s.Contains('+')) return s;
-        try { return Uri.UnescapeDataString(s.Replace('+', ' ')); }
-        catch (UriFormatException) { return s; } // not percent-encoded after all: the text as given
-    }
 }

@@ -61,8 +61,11 @@ public static class HttpBody
         return Analyze(hash < 0 ? url[(q + 1)..] : url[(q + 1)..hash], url, evidence);
     }
 
-    private static string Unescape(string s)
+    /// <summary>A form or query value decoded (<c>+</c> is a space); text that is not
+    /// percent-encoded after all is returned as given.</summary>
+    internal static string Unescape(string s)
     {
+        if (!s.Contains('%') && !s.Contains('+')) return s;
         try { return Uri.UnescapeDataString(s.Replace('+', ' ')); }
         catch (UriFormatException) { return s; }
     }
