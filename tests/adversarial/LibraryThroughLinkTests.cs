@@ -55,6 +55,16 @@ public sealed class LibraryThroughLinkTests(string guard)
         return _user.Run(_env, _user.AgentShell(), "run", "--connect-guard", guard, "--profile", _profile, "--", "bash", "-c", script);
     }
 
+    /// <summary>A directory from before the run beside the tool's lib, holding the evil library as libcurl.so.4.</summary>
+    private string SwapInDirectory()
+    {
+        string other = Path.Combine(_dir, ".local", "lib2");
+        Directory.CreateDirectory(other);
+        File.Copy(Path.Combine(_lib, "evil.so"), Path.Combine(other, "libcurl.so.4"));
+        if (guard == "seccomp") Process.Start("chown", ["-R", "65534:65534", other])!.WaitForExit();
+        return other;
+    }
+
     [Test]
     public void ALinkRepointedInTheRunAtALibraryFromBeforeItIsNotTrustedAsTheTool()
     {
@@ -81,10 +91,7 @@ public sealed class LibraryThroughLinkTests(string guard)
     [Test]
     public void ADirectoryFromBeforeTheRunRenamedIntoTheLibrariesPlaceIsNotTrustedAsTheTool()
     {
-        string other = Path.Combine(_dir, ".local", "lib2");
-        Directory.CreateDirectory(other);
-        File.Copy(Path.Combine(_lib, "evil.so"), Path.Combine(other, "libcurl.so.4"));
-        if (guard == "seccomp") Process.Start("chown", ["-R", "65534:65534", other])!.WaitForExit();
+        string other = SwapInDirectory();
         var r = Run($"curl -s -o /dev/null {_prod.Url("/before")}; mv {_lib} {_lib}.orig && mv {other} {_lib}; curl -s -X GET {_prod.Url("/volumes/1")}");
         Attacks.AssertTheLibraryGotNoTrust(_prod, r, "libcurl.so.4");
     }
@@ -94,10 +101,7 @@ public sealed class LibraryThroughLinkTests(string guard)
     [Test]
     public void ARenamedDirectoryWhoseTimesWereSetBackIsNotTrustedAsTheTool()
     {
-        string other = Path.Combine(_dir, ".local", "lib2");
-        Directory.CreateDirectory(other);
-        File.Copy(Path.Combine(_lib, "evil.so"), Path.Combine(other, "libcurl.so.4"));
-        if (guard == "seccomp") Process.Start("chown", ["-R", "65534:65534", other])!.WaitForExit();
+        string other = SwapInDirectory();
         string old = "@" + (DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 3600);
         var r = Run($"curl -s -o /dev/null {_prod.Url("/before")}; mv {_lib} {_lib}.orig && mv {other} {_lib} && touch -m -d {old} {_lib} {_lib}/.. {_lib}/../..; curl -s -X GET {_prod.Url("/volumes/1")}");
         Attacks.AssertTheLibraryGotNoTrust(_prod, r, "libcurl.so.4");
