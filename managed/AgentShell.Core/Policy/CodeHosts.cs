@@ -43,6 +43,7 @@ public static class CodeHosts
         int end = p.IndexOfAny('?', '#');
         if (end >= 0) p = p[..end];
         p = p.TrimStart('/');
+        if (host.SequenceEqual("api.github.com") && !p.StartsWith("repos/")) return 0;
         if (host.SequenceEqual("api.github.com") || p.StartsWith("api/v3/repos/"))
         {
             p = p[(p.StartsWith("repos/") ? 6 : 13)..];

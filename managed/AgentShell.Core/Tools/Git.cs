@@ -157,6 +157,13 @@ public static class Git
         var url = GitRemotes.PushUrl(c.Context, git, remote, options);
         var targets = new List<Target>();
         if (url != null && UrlParser.TryParse(GitRemotes.ScpToUrl(url), "ssh", out var t)) { targets.Add(t); evidence.Add(new(remote, $"remote {url}")); }
+        else if (url == null)
+        {
+            // No URL in the config read (none found, unreadable, or set where this reader does not
+            // look: an [include] file, the system config): where the push goes is unknown, not local.
+            targets.Add(new Target { Kind = TargetKind.Environment });
+            evidence.Add(new(remote, $"remote {remote}: no URL found in the git config (unknown)"));
+        }
         string summary = $"push {string.Join(' ', pos)}".TrimEnd() + (effect == Effect.ForcePush ? " (force, default branch)" : forced ? " (force)" : "");
         return ToolHelp.Intent("git", effect, summary, targets, evidence);
     }

@@ -42,6 +42,21 @@ internal static class GitRemotes
         return (pick, Rewrite(all, url, push: false));
     }
 
+    /// <summary>The API URL <paramref name="tool"/> (gh, glab) sends to for the repository at
+    /// <paramref name="remoteUrl"/>, as its -R template makes it (api.github.com/repos/O/R, Enterprise
+    /// HOST/api/v3/repos/O/R, HOST/api/v4/projects/O%2FR); for another tool, the remote URL itself.
+    /// Null for a remote on the other's host (glab does not take a github.com remote, nor gh a gitlab.com one).</summary>
+    internal static string? ApiUrl(string tool, string remoteUrl)
+    {
+        var url = ScpToUrl(remoteUrl);
+        if (tool is not ("gh" or "glab") || !UrlParser.TryParse(url, "ssh", out var t) || t.Path is not { Length: > 1 } path) return url;
+        if (t.Host == (tool == "gh" ? "gitlab.com" : "github.com")) return null;
+        path = path.Trim('/');
+        if (path.EndsWith(".git", StringComparison.Ordinal)) path = path[..^4];
+        if (tool == "glab") return $"https://{t.Host}/api/v4/projects/{path.Replace("/", "%2F", StringComparison.Ordinal)}";
+        return t.Host == "github.com" ? $"https://api.github.com/repos/{path}" : $"https://{t.Host}/api/v3/repos/{path}";
+    }
+
     /// <summary>An scp-like <c>[user@]host:path</c> to <c>ssh://[user@]host/path</c>; other URLs unchanged.</summary>
     internal static string ScpToUrl(string url)
     {

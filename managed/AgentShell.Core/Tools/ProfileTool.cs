@@ -270,7 +270,7 @@ public sealed class ProfileTool
             else if (t.Kubeconfig) targets.Add(Kubectl.ContextTarget(null, FlagValue(c.Args, "--kubeconfig"), c.Context, evidence));
             else if (t.GitRemote)
             {
-                if (GitRemotes.Inferred(c.Context) is var (remote, url) && UrlParser.TryParse(GitRemotes.ScpToUrl(url), "ssh", out var inferred))
+                if (GitRemotes.Inferred(c.Context) is var (remote, url) && GitRemotes.ApiUrl(Name, url) is string api && UrlParser.TryParse(api, "ssh", out var inferred))
                 {
                     targets.Add(inferred);
                     evidence.Add(new(remote, $"repository of git remote {remote} ({url})"));
