@@ -37,11 +37,11 @@ internal static class CorpusFixture
                 "Repositories": [ "github.com/acme/app", "github.com/acme/api", "gitlab.com/acme/*" ] },
               "staging": { "Repositories": [ "github.com/acme/app-staging", "github.com/acme/api-staging" ] } } }
             """);
-        return AgentShell.Core.Policy.Policy.Load([Path.Combine(TempProfiles.ShippedDir, "default.json"), profile]);
+        return AgentShell.Core.Policy.Policy.Load([Path.Combine(TempProfiles.ShippedDir, "default.json"), Path.Combine(TempProfiles.ShippedDir, "github.json"), profile]);
     });
 
     /// <summary>default.json and the fixture's credentials and repositories (the repository's origin,
-    /// github.com/acme/app, is production; its remote <c>staging</c> is not).</summary>
+    /// github.com/acme/app, is production; its remote <c>staging</c> is not), over the shipped github.json.</summary>
     public static AgentShell.Core.Policy.Policy Policy => PolicyOnce.Value;
 
     private static string Create()

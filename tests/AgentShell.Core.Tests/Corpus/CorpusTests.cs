@@ -13,8 +13,9 @@ namespace AgentShell.Core.Tests.Corpus;
 /// seventh column names the credential of <see cref="CorpusFixture.Policy"/> the intent carries
 /// (a substring of its name), or <c>none</c> for a command whose secrets no profile lists. An optional
 /// eighth column is the decision of <see cref="CorpusFixture.Policy"/> (default.json and the fixture's
-/// credentials and repositories): <c>ACTION</c> or <c>ACTION:ENVIRONMENT</c> (<c>block:production</c>,
-/// <c>allow:staging</c>), for cases whose point is the environment a target is judged in.</summary>
+/// credentials and repositories, and profiles/github.json): <c>ACTION</c> or <c>ACTION:ENVIRONMENT</c>
+/// (<c>block:production</c>, <c>allow:staging</c>), optionally <c>@RULE-ID</c>, for cases whose point is
+/// the environment a target is judged in or the rule that catches it.</summary>
 public class CorpusTests
 {
     public sealed record Case(string File, int Line, string Kind, string Input, string Tool, string Effect, string Target, string Note, string Credential = "-", string Decision = "-")
@@ -107,8 +108,10 @@ public class CorpusTests
             if (c.Decision != "-")
             {
                 var d = CorpusFixture.Policy.Decide(intents, ctx);
-                var parts = c.Decision.Split(':');
+                int at = c.Decision.IndexOf('@');
+                var parts = (at < 0 ? c.Decision : c.Decision[..at]).Split(':');
                 Assert.That(d.Action.ToString().ToLowerInvariant(), Is.EqualTo(parts[0]), $"{c}: decision ({c.Note}); {d.Describe()}");
+                if (at >= 0) Assert.That(d.RuleId, Is.EqualTo(c.Decision[(at + 1)..]), $"{c}: rule ({c.Note}); {d.Describe()}");
                 // The environment each of the worst intent's targets is judged in (an allow names none).
                 if (parts.Length > 1)
                     Assert.That(worst.Targets.Select(t => CorpusFixture.Policy.EnvironmentOf(t, ctx)), Has.Some.EqualTo(parts[1]), $"{c}: environment ({c.Note}); {detail}");
