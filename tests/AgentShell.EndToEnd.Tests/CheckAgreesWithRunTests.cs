@@ -14,6 +14,7 @@ public sealed class CheckAgreesWithRunTests
     private LoopbackHttpServer _staging = null!;
     private string _dir = "";
     private string _recordAll = "";
+    private string _repos = "";
 
     [SetUp]
     public void SetUp()
@@ -27,6 +28,13 @@ public sealed class CheckAgreesWithRunTests
         Executable(Path.Combine(_dir, "s.sh"), $"#!{curl} -XDELETE\n");
         _recordAll = Path.Combine(_dir, "record-all.json");
         File.WriteAllText(_recordAll, """{ "Description": "test: record every exec", "Audit": { "LogAllowsOfUnparsedTools": true } }""");
+        // corpus21: a real repository whose remotes a profile's Repositories classify (git reads the same config).
+        _repos = Path.Combine(_dir, "repos.json");
+        File.WriteAllText(_repos, """{ "Description": "test: repositories", "Environments": { "production": { "Repositories": ["github.com/acme/api"] }, "staging": { "Repositories": ["github.com/acme/api-staging"] } } }""");
+        var app = Path.Combine(_dir, "app");
+        Directory.CreateDirectory(app);
+        foreach (var git in new[] { "init -q -b main", "remote add origin git@github.com:acme/api.git", "remote add stage https://github.com/acme/api-staging.git" })
+            Assert.That(System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("git", $"-C {app} {git}") { UseShellExecute = false })!.WaitForExitAsync().Wait(10_000), Is.True, git);
     }
 
     [TearDown]
@@ -46,7 +54,7 @@ public sealed class CheckAgreesWithRunTests
     private string Expand(string s) => s.Replace("{prod}", _prod.Url("")).Replace("{staging}", _staging.Url(""))
         .Replace("{dir}", _dir).Replace("{agentshell}", Repo.AgentShell);
 
-    private string[] Profiles() => ["--profile", Repo.DemoProfile, "--profile", Repo.PauseProfile, "--profile", _recordAll];
+    private string[] Profiles() => ["--profile", Repo.DemoProfile, "--profile", Repo.PauseProfile, "--profile", _recordAll, "--profile", _repos];
 
     private static int ExitCodeOf(string action) => action switch { "block" => 4, "pause" => 3, _ => 0 };
 
@@ -96,6 +104,10 @@ public sealed class CheckAgreesWithRunTests
     [TestCase("block", "demo.http:delete-on-production", "bash", "-c", "eval \"$0\"", "curl -sS -X DELETE {prod}/volumes/9")]
     [TestCase("block", "demo.http:delete-on-production", "bash", "-c", "run() { \"$@\"; }; run curl -sS -X DELETE {prod}/volumes/10")]
     [TestCase("allow", "default.any:allow", "bash", "-c", "\"$@\"", "_", "curl", "-sS", "-o", "/dev/null", "{prod}/volumes/11")]
+    // corpus21: the remote's repository is production by the profile's Repositories (git's own config, read as git reads it).
+    [TestCase("block", "default.any:destructive-on-production", "git", "-C", "{dir}/app", "push", "--force", "origin", "main")]
+    [TestCase("block", "default.any:destructive-on-production", "bash", "-c", "cd {dir}/app && git push origin :main")]
+    [TestCase("pause", "default.git:force-push-default-branch", "git", "-C", "{dir}/app", "push", "--force", "stage", "main")]
     [TestCase("block", "supervisor:self-approval", "{agentshell}", "approve", "7")]
     [TestCase("allow", "default.any:allow", "echo", "agentshell", "approve", "7")]
     public void CheckAndRunReachTheSameDecision(string action, string rule, params string[] command)

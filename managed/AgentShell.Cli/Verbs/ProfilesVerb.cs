@@ -138,6 +138,7 @@ public sealed class ProfilesVerb
         EnvironmentSourceKind.AzureSubscriptions => n == 1 ? "Azure subscription" : "Azure subscriptions",
         EnvironmentSourceKind.TerraformWorkspaces => n == 1 ? "Terraform workspace" : "Terraform workspaces",
         EnvironmentSourceKind.Apps => n == 1 ? "app" : "apps",
+        EnvironmentSourceKind.Repositories => n == 1 ? "repository" : "repositories",
         EnvironmentSourceKind.Credentials => n == 1 ? "credential" : "credentials",
         EnvironmentSourceKind.CredentialFiles => n == 1 ? "credential file" : "credential files",
         _ => n == 1 ? "env var" : "env vars",

@@ -240,7 +240,8 @@ public sealed partial class CommandClassifier
             foreach (var (path, cut) in script.TruncatedFiles)
                 Add(ToolHelp.Intent("shell", cut, $"> {path}", [new Target { Kind = TargetKind.LocalPath, Path = path }],
                     [new Evidence($"> {path}", cut == Effect.Wipe ? "redirection overwrites the device" : "redirection truncates the file")]));
-            foreach (var (fn, from, to) in script.Functions) (_functions ??= new(StringComparer.Ordinal))[fn] = Encoding.UTF8.GetString(text[from..to]);
+            foreach (var (fn, from, to) in script.Functions)
+                if (from >= 0 && from <= to && to <= text.Length) (_functions ??= new(StringComparer.Ordinal))[fn] = Encoding.UTF8.GetString(text[from..to]);
             foreach (var cmd in script.Commands)
             {
                 var child = ChildContext.Create(ctx, cmd.Assignments, cwd: cmd.WorkingDirectory != ctx.WorkingDirectory ? cmd.WorkingDirectory : null,

@@ -20,40 +20,58 @@ internal static class PositionalParameters
         if (script.IndexOf('$') < 0) return script;
         var sb = new StringBuilder(script.Length + 64);
         bool single = false, dbl = false;
+        int dblOpen = -1; // where in sb the open double quote is
         for (int i = 0; i < script.Length; i++)
         {
             char c = script[i];
             if (single) { sb.Append(c); if (c == '\'') single = false; continue; }
             if (c == '\\' && i + 1 < script.Length) { sb.Append(c).Append(script[++i]); continue; }
             if (c == '\'' && !dbl) { single = true; sb.Append(c); continue; }
-            if (c == '"') { dbl = !dbl; sb.Append(c); continue; }
+            if (c == '"') { dbl = !dbl; if (dbl) dblOpen = sb.Length; sb.Append(c); continue; }
             if (c != '$' || i + 1 >= script.Length) { sb.Append(c); continue; }
             char n = script[i + 1];
-            int len = 2;
-            if (n == '{' && i + 3 < script.Length && script[i + 3] == '}' && (char.IsAsciiDigit(script[i + 2]) || script[i + 2] is '@' or '*' or '#'))
+            int len = 2, k = n - '0';
+            if (n == '{' && i + 3 < script.Length && script[i + 3] == '}' && script[i + 2] is '@' or '*' or '#')
             {
                 n = script[i + 2];
                 len = 4;
             }
+            else if (n == '{' && i + 2 < script.Length && char.IsAsciiDigit(script[i + 2]))
+            {
+                // ${N}, ${10}: braces take every digit (a bare $10 is $1 then '0').
+                int end = i + 2;
+                while (end < script.Length && char.IsAsciiDigit(script[end])) end++;
+                if (end >= script.Length || script[end] != '}' || end - (i + 2) > 6) { sb.Append(c); continue; }
+                k = int.Parse(script.AsSpan(i + 2, end - (i + 2)), System.Globalization.CultureInfo.InvariantCulture);
+                n = '0';
+                len = end - i + 1;
+            }
             if (char.IsAsciiDigit(n))
             {
-                int k = n - '0';
                 if (k == 0 && zero == null) { sb.Append(script, i, len); i += len - 1; continue; }
                 string v = k == 0 ? zero! : k <= args.Count ? args[k - 1] : "";
                 bool d = k == 0 ? zeroDynamic : k <= args.Count && dynamic != null && dynamic[k - 1];
                 Word(sb, v, d, dbl);
             }
             else if (n == '#') Word(sb, args.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), false, dbl);
+            else if (n == '@' && dbl && args.Count == 0 && sb.Length == dblOpen + 1 && i + len < script.Length && script[i + len] == '"')
+            {
+                // "$@" with no arguments is no word at all, not an empty one.
+                sb.Length = dblOpen;
+                dbl = false;
+                i += len;
+                continue;
+            }
             else if (n is '@' or '*')
             {
                 if (dbl) sb.Append('"');
                 if (n == '*' && dbl) Quote(sb, string.Join(' ', args), dynamic != null && dynamic.Any(x => x));
                 else
                 {
-                    for (int k = 0; k < args.Count; k++)
+                    for (int a = 0; a < args.Count; a++)
                     {
-                        if (k > 0) sb.Append(' ');
-                        Quote(sb, args[k], dynamic != null && dynamic[k]);
+                        if (a > 0) sb.Append(' ');
+                        Quote(sb, args[a], dynamic != null && dynamic[a]);
                     }
                 }
                 if (dbl) sb.Append('"');

@@ -54,7 +54,7 @@ public sealed class ShellScript
     public List<string> NetworkRedirects { get; } = [];
     /// <summary>Files a <c>&gt;</c> redirection truncates that a default rule guards (see <see cref="FileRedirect"/>).</summary>
     public List<(string Path, AgentShell.Core.Model.Effect Effect)> TruncatedFiles { get; } = [];
-    /// <summary>Functions defined with a brace body (<c>f() { …; }</c>, <c>function f { …; }</c>): the
+    /// <summary>Functions defined with a brace or subshell body (<c>f() { …; }</c>, <c>function f { …; }</c>, <c>f() ( … )</c>): the
     /// name and the byte range of the body inside the braces, for a call that passes arguments.</summary>
     public List<(string Name, int Start, int End)> Functions { get; } = [];
 }
@@ -108,6 +108,7 @@ public static class ShellParser
         int parenDepth = 0;
         string? fnName = null; // a function whose brace body is next or open
         int fnStart = -1, fnDepth = 0;
+        int fnParen = 0; // a subshell body f() ( … ): the paren depth its ')' closes; 0 for a brace body
         while (true)
         {
             var t = lexer.Next();
@@ -127,11 +128,11 @@ public static class ShellParser
                     {
                         if (!dyn && (t.Flags & ShellWordFlags.Quoted) == 0)
                         {
-                            if (fnName != null)
+                            if (fnName != null && fnParen == 0)
                             {
                                 if (text == "{") { if (fnStart < 0) { fnStart = t.Offset + 1; fnDepth = 1; } else fnDepth++; }
                                 else if (text == "}" && fnStart >= 0 && --fnDepth == 0) { script.Functions.Add((fnName, fnStart, t.Offset)); fnName = null; fnStart = -1; }
-                                else if (fnStart < 0) fnName = null; // f() ( … ): a subshell body is not kept
+                                else if (fnStart < 0) fnName = null;
                             }
                             if (SkipKeywords.Contains(text)) continue;
                             if (text is "for" or "select") { skipToSeparator = true; continue; }
@@ -215,6 +216,15 @@ public static class ShellParser
                     casePattern = false;
                     continue;
                 case ShellTokenKind.OpenParen:
+                    // f() ( … ): the body runs in a subshell each call; kept as a brace body is.
+                    if (fnName != null && fnStart < 0 && (cur == null || cur.Words.Count == 0))
+                    {
+                        Finish();
+                        parenDepth++;
+                        fnStart = t.Offset + 1;
+                        fnParen = parenDepth;
+                        continue;
+                    }
                     // "name ( )" defines a function: the name is not a command.
                     if (cur != null && cur.Words.Count == 1 && cur.Assignments.Count == 0)
                     {
@@ -228,6 +238,11 @@ public static class ShellParser
                 case ShellTokenKind.CloseParen:
                     // "pattern)" in a case arm.
                     if (parenDepth == 0) { cur = null; pipeFrom = null; continue; }
+                    if (fnParen > 0 && parenDepth == fnParen)
+                    {
+                        if (fnName != null && fnStart <= t.Offset) script.Functions.Add((fnName, fnStart, t.Offset));
+                        fnName = null; fnStart = -1; fnParen = 0;
+                    }
                     parenDepth--;
                     Finish();
                     continue;

@@ -28,6 +28,9 @@ public enum EnvironmentSourceKind : byte
     CredentialFiles,
     /// <summary><c>Apps</c> globs: platform apps, projects, services and sites by name (<c>fly -a acme-prod</c>).</summary>
     Apps,
+    /// <summary><c>Repositories</c> globs: code-hosting repositories as <c>host/owner/repo</c> (<c>github.com/acme/api</c>),
+    /// matched against a git remote, a gh/glab repository and a code host's API path (<see cref="CodeHosts"/>).</summary>
+    Repositories,
 }
 
 /// <summary>One entry of an environment as loaded: e.g. production / Hosts / <c>*.prod.example.com</c>
@@ -51,6 +54,7 @@ public sealed record EnvironmentEntry(string Environment, EnvironmentSourceKind 
         EnvironmentSourceKind.AzureSubscriptions => "Azure subscription",
         EnvironmentSourceKind.TerraformWorkspaces => "Terraform workspace",
         EnvironmentSourceKind.Apps => "app",
+        EnvironmentSourceKind.Repositories => "repository",
         _ => "variable",
     };
 }
@@ -68,8 +72,10 @@ internal sealed class EnvironmentTable
     private readonly Dictionary<string, List<HostEntry>> _exactHosts = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, List<HostEntry>> _suffixHosts = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<HostEntry> _networks = [];
-    private readonly NameTable[] _nameTables = [new(), new(), new(), new(), new(), new()];
-    private const int AppTable = 5;
+    private readonly NameTable[] _nameTables = [new(), new(), new(), new(), new(), new(), new()];
+    private const int AppTable = 5, RepositoryTable = 6;
+    // PERF: set by Seal; no URL is read for a repository unless a profile lists one.
+    private bool _hasRepositories;
     private readonly List<(string Variable, GlobPattern Value, int Env, int Layer, EnvironmentEntry? Entry)> _envVars = [];
     // The distinct names of _envVars and each entry's index among them (set by Seal).
     private VariableNames _variables = new([]);
@@ -107,7 +113,7 @@ internal sealed class EnvironmentTable
     }
 
     internal void AddName(EnvironmentSourceKind kind, GlobPattern g, int env, int layer, EnvironmentEntry? entry = null) =>
-        _nameTables[kind == EnvironmentSourceKind.Apps ? AppTable : (int)kind - 1].Add(g, env, layer, entry);
+        _nameTables[kind switch { EnvironmentSourceKind.Apps => AppTable, EnvironmentSourceKind.Repositories => RepositoryTable, _ => (int)kind - 1 }].Add(g, env, layer, entry);
 
     internal void AddEnvVar(string variable, GlobPattern value, int env, int layer, EnvironmentEntry? entry = null) =>
         _envVars.Add((variable, value, env, layer, entry));
@@ -121,6 +127,7 @@ internal sealed class EnvironmentTable
         foreach (var l in _suffixHosts.Values) l.Sort(ByPortThenLayer);
         _networks.Sort((a, b) => a.Pattern.PrefixBits != b.Pattern.PrefixBits ? b.Pattern.PrefixBits.CompareTo(a.Pattern.PrefixBits) : ByPortThenLayer(a, b));
         foreach (var t in _nameTables) t.Seal();
+        _hasRepositories = _nameTables[RepositoryTable].Count > 0;
         _envVars.Sort((a, b) => b.Layer.CompareTo(a.Layer));
         var names = new List<string>();
         _variableOf = new int[_envVars.Count];
@@ -167,6 +174,9 @@ internal sealed class EnvironmentTable
                 // The default workspace of a directory-per-environment layout: the directory names it.
                 return ws == Unknown && t.Name == "default" && t.Path != null ? DirectoryWorkspace(t.Path, out matched) : ws;
         }
+        // A repository a profile lists (a git remote, a gh/glab repository, api.github.com/repos/O/R):
+        // its environment, whatever the host's (github.com serves every environment).
+        if (_hasRepositories && t.Kind == TargetKind.Url && RepositoryEnvironment(t, out matched) is int repo) return repo;
         // A platform API URL that names an app (api.fly.io/apps/acme-prod): the app's environment
         // when a profile lists it, else the host's.
         if (t.Kind == TargetKind.Url && t.Name != null && _nameTables[AppTable].Lookup(t.Name, out matched) is int app && app != Unknown) return app;
@@ -178,6 +188,16 @@ internal sealed class EnvironmentTable
         int env = LookupHost(t.Host, t.Port, out matched);
         if (env >= 0) return env;
         return IsLoopback(t.Host) ? Local : Unknown;
+    }
+
+    private int? RepositoryEnvironment(Target t, out EnvironmentEntry? matched)
+    {
+        matched = null;
+        Span<char> key = stackalloc char[CodeHosts.MaxKey];
+        int n = CodeHosts.RepositoryKey(t, key);
+        if (n <= 0) return null;
+        int env = _nameTables[RepositoryTable].Lookup(key[..n], out matched);
+        return env == Unknown ? null : env;
     }
 
     /// <summary>The environment of the deepest component of <paramref name="dir"/> that the workspace
@@ -301,6 +321,8 @@ internal sealed class EnvironmentTable
         // context, profile, project or app name per decision; a workspace directory's parts).
         private FrozenDictionary<string, (int Env, int Layer, EnvironmentEntry? Entry)>.AlternateLookup<ReadOnlySpan<char>> _sealed;
         private bool _isSealed;
+
+        internal int Count => _exact.Count + _globs.Count;
 
         internal void Add(GlobPattern g, int env, int layer, EnvironmentEntry? entry)
         {

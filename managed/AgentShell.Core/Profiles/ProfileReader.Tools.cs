@@ -8,7 +8,7 @@ internal static partial class ProfileReader
 {
     internal static readonly string[] ToolKeys =
         ["Description", "Subcommands", "Destructive", "ValueFlags", "TargetFlags", "Targets", "Help", "CommonVerbs", "Otherwise", "NoSubcommand", "EffectFlags"];
-    internal static readonly string[] ToolTargetKeys = ["Flags", "EnvVar", "Switches", "When", "Kind", "Template", "Fact", "Fallback", "App", "Words", "Kubeconfig"];
+    internal static readonly string[] ToolTargetKeys = ["Flags", "EnvVar", "Switches", "When", "Kind", "Template", "Fact", "Fallback", "App", "Words", "Kubeconfig", "GitRemote"];
 
     private const string PairExample = "[\"apps destroy\", \"wipe\"]";
 
@@ -130,7 +130,7 @@ internal static partial class ProfileReader
         List<string> flags = [], switches = [], when = [];
         string? envVar = null, template = null, fact = null;
         TargetKind? kind = null;
-        bool fallback = false, app = false, words = false, kubeconfig = false;
+        bool fallback = false, app = false, words = false, kubeconfig = false, gitRemote = false;
         var templateAt = at;
         var seen = new ProfileJson.Keys();
         while (json.NextProperty(ref r, path, ref seen, out string key, out var keyAt))
@@ -151,6 +151,7 @@ internal static partial class ProfileReader
                 case "App": app = json.Bool(ref r, keyPath, known) ?? false; break;
                 case "Words": words = json.Bool(ref r, keyPath, known) ?? false; break;
                 case "Kubeconfig": kubeconfig = json.Bool(ref r, keyPath, known) ?? false; break;
+                case "GitRemote": gitRemote = json.Bool(ref r, keyPath, known) ?? false; break;
                 case "Kind":
                     if (json.String(ref r, keyPath, known) is not string k) break;
                     if (TargetKindNames.TryParse(k, out var parsed)) kind = parsed;
@@ -162,10 +163,13 @@ internal static partial class ProfileReader
         if (sources > 1) json.Error(path, at, "a target comes from one of 'Flags', 'EnvVar', 'Switches' or 'When', not several: write one entry for each");
         if (kind == null && json.ErrorCount == before) json.Error(ProfileJson.Child(path, "Kind"), at, $"'Kind' is required: one of {string.Join(", ", TargetKindNames.All)}");
         if (json.ErrorCount != before || kind == null) return null;
-        var target = new ProfileToolTarget { Flags = flags, EnvVar = envVar, Switches = switches, When = when, Kind = kind.Value, Template = template ?? "{}", Fact = fact, Fallback = fallback, App = app, Words = words, Kubeconfig = kubeconfig };
+        var target = new ProfileToolTarget { Flags = flags, EnvVar = envVar, Switches = switches, When = when, Kind = kind.Value, Template = template ?? "{}", Fact = fact, Fallback = fallback, App = app, Words = words, Kubeconfig = kubeconfig, GitRemote = gitRemote };
         if (kubeconfig && (kind != TargetKind.KubeContext || sources > 0))
             json.Error(ProfileJson.Child(path, "Kubeconfig"), at, "'Kubeconfig' reads the current context: it needs \"Kind\": \"kube-context\" and no 'Flags', 'EnvVar', 'Switches' or 'When'");
         if (kubeconfig) return json.ErrorCount == before ? target : null;
+        if (gitRemote && (kind != TargetKind.Url || sources > 0))
+            json.Error(ProfileJson.Child(path, "GitRemote"), at, "'GitRemote' reads the working directory's git remote: it needs \"Kind\": \"url\" and no 'Flags', 'EnvVar', 'Switches' or 'When'");
+        if (gitRemote) return json.ErrorCount == before ? target : null;
         string templatePath = ProfileJson.Child(path, "Template");
         bool valued = flags.Count > 0 || envVar != null;
         if (valued && !target.TakesValue) json.Error(templatePath, templateAt, $"'Template' must contain {{}} where the value goes, e.g. \"{Example(target.Kind)}\"");

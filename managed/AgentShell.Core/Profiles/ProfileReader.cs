@@ -20,7 +20,7 @@ internal static partial class ProfileReader
 {
     internal static readonly string[] RootKeys = ["Description", "Environments", "CredentialFiles", "Rules", "Tools", "Network", "Pause", "Audit", "Telemetry"];
     // The name sources in EnvironmentSourceKind order, then Wire.
-    internal static readonly string[] EnvironmentKeys = ["Hosts", "KubeContexts", "AwsProfiles", "GcpProjects", "AzureSubscriptions", "TerraformWorkspaces", "EnvVars", "Credentials", "CredentialFiles", "Apps", "Wire"];
+    internal static readonly string[] EnvironmentKeys = ["Hosts", "KubeContexts", "AwsProfiles", "GcpProjects", "AzureSubscriptions", "TerraformWorkspaces", "EnvVars", "Credentials", "CredentialFiles", "Apps", "Repositories", "Wire"];
     internal static readonly string[] WireKeys = ["Http", "Postgres", "PinnedHosts"];
     internal static readonly string[] NetworkKeys = ["UnknownClientToProduction", "Clients"];
     internal static readonly string[] PauseKeys = ["TimeoutSeconds", "OnTimeout"];
@@ -174,6 +174,14 @@ internal static partial class ProfileReader
                         }
                         break;
                     case "Wire": ReadWire(ref r, json, keyPath, env); break;
+                    case "Repositories":
+                        foreach (var n in json.Strings(ref r, keyPath, known))
+                        {
+                            if (CodeHosts.CheckPattern(n.Value) is string why) json.Error(n.Path, n.At, $"{why} in repository '{n.Value}'");
+                            else if (GlobPattern.TryParseName(n.Value, out var g, out var err)) env.Names.Add((EnvironmentSourceKind.Repositories, g));
+                            else json.Error(n.Path, n.At, $"{err} in repository '{n.Value}'");
+                        }
+                        break;
                     case "Credentials": ReadCredentials(ref r, json, keyPath, env); break;
                     case "CredentialFiles": env.CredentialFiles.AddRange(json.Strings(ref r, keyPath, known)); break;
                     case "EnvVars":

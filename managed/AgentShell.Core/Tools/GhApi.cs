@@ -23,7 +23,7 @@ internal static class GhApi
         var method = ToolHelp.Option(a, "-X", "--method")?.ToUpperInvariant();
         bool fields = a.Any(x => x is "-f" or "-F" or "--field" or "--raw-field" or "--input");
         method ??= fields ? "POST" : "GET";
-        var endpoint = words.Count > 1 ? words[1] : "";
+        var endpoint = words.Count > 1 ? Placeholders(tool, c, words[1], evidence) : "";
         Effect effect = Curl.MethodEffect(method);
         string? query = null;
         for (int i = 0; i < a.Count - 1; i++)
@@ -43,6 +43,31 @@ internal static class GhApi
         var target = CliVerbs.Api(url);
         evidence.Add(new(endpoint, $"{method} {target}"));
         return ToolHelp.Intent(tool, effect, $"{method} {target}", [target], evidence);
+    }
+
+    // gh fills {owner} and {repo} from GH_REPO, else the git remote it infers; glab fills :fullpath, :id
+    // and :repo from the remote (an encoded path serves where glab puts the numeric id). Unfilled, the
+    // path names no repository (its environment is the API host's).
+    private static string Placeholders(string tool, ToolCall c, string endpoint, List<Evidence> evidence)
+    {
+        bool gh = tool == "gh";
+        if (gh ? !endpoint.Contains('{') : !endpoint.Contains(':')) return endpoint;
+        string? path = gh && c.Context.GetEnvironmentVariable("GH_REPO") is string env ? env : null;
+        string source = "GH_REPO";
+        if (path == null && GitRemotes.Inferred(c.Context) is var (remote, url) && UrlParser.TryParse(GitRemotes.ScpToUrl(url), "ssh", out var t))
+        {
+            path = t.Path;
+            source = $"git remote {remote}";
+        }
+        path = path?.Trim('/');
+        if (path != null && path.EndsWith(".git", StringComparison.Ordinal)) path = path[..^4];
+        int slash = path?.LastIndexOf('/') ?? -1;
+        if (path == null || slash <= 0) return endpoint;
+        var filled = gh
+            ? endpoint.Replace("{owner}", path[(path.LastIndexOf('/', slash - 1) + 1)..slash], StringComparison.Ordinal).Replace("{repo}", path[(slash + 1)..], StringComparison.Ordinal)
+            : endpoint.Replace(":fullpath", path.Replace("/", "%2F", StringComparison.Ordinal), StringComparison.Ordinal).Replace(":id", path.Replace("/", "%2F", StringComparison.Ordinal), StringComparison.Ordinal).Replace(":repo", path[(slash + 1)..], StringComparison.Ordinal);
+        if (filled != endpoint) evidence.Add(new(endpoint, $"{filled} (from {source})"));
+        return filled;
     }
 
     // -f/-F/--field/--raw-field KEY=VALUE as the JSON object gh sends. true/false/null/numbers are typed for

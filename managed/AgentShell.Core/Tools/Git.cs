@@ -28,14 +28,18 @@ public static class Git
     {
         var a = c.Args;
         int i = 0;
-        string? dir = null, workTree = c.Context.GetEnvironmentVariable("GIT_WORK_TREE");
+        string? dir = null, workTree = c.Context.GetEnvironmentVariable("GIT_WORK_TREE"), gitDir = null;
+        var options = new List<GitConfig.Entry>();
         for (; i < a.Count; i++)
         {
             var x = a[i];
+            if (x is "--git-dir") { gitDir = i + 1 < a.Count ? a[++i] : null; continue; }
+            if (x.StartsWith("--git-dir=", StringComparison.Ordinal)) { gitDir = x[10..]; continue; }
+            if (x is "-c") { if (i + 1 < a.Count && GitConfig.FromOption(a[++i]) is { } e) options.Add(e); continue; }
             if (x is "-C") { var d = i + 1 < a.Count ? a[++i] : null; dir = dir == null || d == null || Path.IsPathRooted(d) ? d : Path.Combine(dir, d); continue; }
             if (x is "--work-tree") { workTree = i + 1 < a.Count ? a[++i] : null; continue; }
             if (x.StartsWith("--work-tree=", StringComparison.Ordinal)) { workTree = x[12..]; continue; }
-            if (x is "-c" or "--git-dir" or "--namespace") { i++; continue; }
+            if (x is "--namespace") { i++; continue; }
             if (x.StartsWith('-')) continue;
             break;
         }
@@ -43,7 +47,7 @@ public static class Git
         var rest = a.Skip(i + 1).ToList();
         return a[i] switch
         {
-            "push" => ToolHelp.AsksForHelp(rest, shortH: true) ? ToolHelp.Help("git", "--help") : Push(c, rest, dir),
+            "push" => ToolHelp.AsksForHelp(rest, shortH: true) ? ToolHelp.Help("git", "--help") : Push(c, rest, dir, gitDir, options),
             "reset" => rest.Contains("--hard") ? Discard(c, "reset --hard", "discards uncommitted changes to tracked files", [], dir, workTree) : null,
             "clean" => Clean(c, rest, dir, workTree),
             "filter-branch" or "filter-repo" => ToolHelp.AsksForHelp(rest, shortH: true) || rest.Contains("--analyze") || rest.Contains("--dry-run")
@@ -93,7 +97,7 @@ public static class Git
 
     private static bool KeepsForever(string when) => when is "never" or "false";
 
-    private static CommandIntent Push(ToolCall c, List<string> rest, string? dir)
+    private static CommandIntent Push(ToolCall c, List<string> rest, string? dir, string? gitDir, List<GitConfig.Entry> options)
     {
         var evidence = new List<Evidence>();
         bool forced = false, all = false, delete = false;
@@ -113,7 +117,7 @@ public static class Git
             if (!x.StartsWith('-')) pos.Add(x);
         }
         string remote = pos.Count > 0 ? pos[0] : "origin";
-        var git = GitDir(c.Context, dir);
+        var git = GitDirectory.Find(c.Context, dir, gitDir);
         var current = git?.CurrentBranch();
         Effect effect = Effect.Write;
         var branches = new List<string?>(); // destination branch names; null: not known
@@ -150,9 +154,16 @@ public static class Git
             evidence.Add(new("--dry-run", "nothing is sent"));
             effect = Effect.Read;
         }
-        var url = remote.Contains("://") || remote.Contains('@') ? remote : git?.Config($"remote \"{remote}\"", "url");
+        var url = GitRemotes.PushUrl(c.Context, git, remote, options);
         var targets = new List<Target>();
-        if (url != null && UrlParser.TryParse(ScpToUrl(url), "ssh", out var t)) { targets.Add(t); evidence.Add(new(remote, $"remote {url}")); }
+        if (url != null && UrlParser.TryParse(GitRemotes.ScpToUrl(url), "ssh", out var t)) { targets.Add(t); evidence.Add(new(remote, $"remote {url}")); }
+        else if (url == null)
+        {
+            // No URL in the config read (none found, unreadable, or set where this reader does not
+            // look: an [include] file, the system config): where the push goes is unknown, not local.
+            targets.Add(new Target { Kind = TargetKind.Environment });
+            evidence.Add(new(remote, $"remote {remote}: no URL found in the git config (unknown)"));
+        }
         string summary = $"push {string.Join(' ', pos)}".TrimEnd() + (effect == Effect.ForcePush ? " (force, default branch)" : forced ? " (force)" : "");
         return ToolHelp.Intent("git", effect, summary, targets, evidence);
     }
@@ -209,64 +220,5 @@ public static class Git
     {
         var discard = Discard(c, what, "rewrites the repository's history", [".git"], dir, workTree);
         return ToolHelp.Intent("git", Effect.Wipe, discard.Summary, [.. discard.Targets], [.. discard.Evidence]);
-    }
-
-    private static string ScpToUrl(string url)
-    {
-        // git@github.com:org/repo.git → ssh://git@github.com/org/repo.git
-        if (url.Contains("://")) return url;
-        int colon = url.IndexOf(':');
-        return colon > 0 ? "ssh://" + url[..colon] + "/" + url[(colon + 1)..] : url;
-    }
-
-    private static GitDirectory? GitDir(IExecContext ctx, string? dir)
-    {
-        var root = LocalDelete.RepositoryRoot(ctx, dir);
-        if (root == null) return null;
-        var git = Path.Combine(root, ".git");
-        // A linked work tree: .git is a file naming the real git dir, whose commondir holds refs and config.
-        if (ctx.ReadFile(Path.Combine(git, "HEAD"), 256) == null && ToolHelp.ReadText(ctx, git) is string link && link.StartsWith("gitdir:", StringComparison.Ordinal))
-        {
-            var gitdir = link[7..].Trim();
-            git = Path.IsPathRooted(gitdir) ? gitdir : Path.GetFullPath(Path.Combine(root, gitdir));
-        }
-        string common = ToolHelp.ReadText(ctx, Path.Combine(git, "commondir"))?.Trim() is { Length: > 0 } cd
-            ? Path.GetFullPath(Path.IsPathRooted(cd) ? cd : Path.Combine(git, cd)) : git;
-        return new GitDirectory(ctx, git, common);
-    }
-
-    /// <summary>The files of one repository's git directory that decide a push.</summary>
-    private sealed class GitDirectory(IExecContext ctx, string gitDir, string commonDir)
-    {
-        private string? _config;
-
-        /// <summary>The branch HEAD points at, or null (detached, unreadable).</summary>
-        internal string? CurrentBranch() => SymbolicRef(Path.Combine(gitDir, "HEAD"), "refs/heads/");
-
-        /// <summary>The remote's default branch as the repository records it (<c>refs/remotes/R/HEAD</c>).</summary>
-        internal string? RemoteHead(string remote) => SymbolicRef(Path.Combine(commonDir, "refs", "remotes", remote, "HEAD"), $"refs/remotes/{remote}/");
-
-        private string? SymbolicRef(string file, string prefix)
-        {
-            var text = ToolHelp.ReadText(ctx, file)?.Trim();
-            return text != null && text.StartsWith("ref: " + prefix, StringComparison.Ordinal) ? text[(5 + prefix.Length)..] : null;
-        }
-
-        /// <summary>A value of the repository's config: <paramref name="section"/> as written
-        /// between the brackets (<c>remote "origin"</c>), then the key.</summary>
-        internal string? Config(string section, string key)
-        {
-            _config ??= ToolHelp.ReadText(ctx, Path.Combine(commonDir, "config")) ?? "";
-            bool inSection = false;
-            foreach (var raw in _config.Split('\n'))
-            {
-                var l = raw.Trim();
-                if (l.StartsWith('[')) { inSection = l == $"[{section}]"; continue; }
-                if (!inSection) continue;
-                int eq = l.IndexOf('=');
-                if (eq > 0 && l[..eq].Trim().Equals(key, StringComparison.OrdinalIgnoreCase)) return l[(eq + 1)..].Trim();
-            }
-            return null;
-        }
     }
 }

@@ -268,6 +268,16 @@ public sealed class ProfileTool
                 }
             }
             else if (t.Kubeconfig) targets.Add(Kubectl.ContextTarget(null, FlagValue(c.Args, "--kubeconfig"), c.Context, evidence));
+            else if (t.GitRemote)
+            {
+                // gh/glab api name their endpoint themselves (GhApi fills {owner}/{repo} from the remote).
+                if (_special != null && words.Count > 0 && words[0] == "api") continue;
+                if (GitRemotes.Inferred(c.Context) is var (remote, url) && GitRemotes.ApiUrl(Name, url) is string api && UrlParser.TryParse(api, "ssh", out var inferred))
+                {
+                    targets.Add(inferred);
+                    evidence.Add(new(remote, $"repository of git remote {remote} ({url})"));
+                }
+            }
             else Add(t, null, t.Fact != null ? Name : null);
         }
 

@@ -37,6 +37,10 @@ public sealed class ProfileToolTarget
     /// <c>$KUBECONFIG</c> file, else <c>~/.kube/config</c>), read as kubectl reads it.</summary>
     public bool Kubeconfig { get; init; }
 
+    /// <summary>The target is the repository of the working directory's git remote, as gh and glab
+    /// infer it when no repository is named (<see cref="GitRemotes.Inferred"/>).</summary>
+    public bool GitRemote { get; init; }
+
     /// <summary>Applies only when no entry before it gave a target.</summary>
     public bool Fallback { get; init; }
 

@@ -37,6 +37,7 @@ public static partial class Terraform
                 case "--replace": replace = t.Value; evidence.Add(new(t.Text, $"destroys and recreates {t.Value}")); break;
                 case "--force": force = t.IsOn; break;
                 case "--var-file": if (t.Value != null) (varFiles ??= []).Add(t.Value); break;
+                case "--var": if (t.Value != null && StageVariable(t.Value) is string stage) (varFiles ??= []).Add(stage); break;
                 case "--help": case "--version": help = true; break;
             }
         }
@@ -89,7 +90,9 @@ public static partial class Terraform
         string summary = string.Join(' ', pos.Take(3)) + (destroyFlag && verb == "apply" ? " -destroy" : "") + (replace != null && verb == "apply" ? $" -replace={replace}" : "");
         evidence.Add(new(summary, $"{verb} → {effect.Name()}"));
         var workspace = new Target { Kind = TargetKind.TerraformWorkspace, Name = ws, Path = where };
-        // PERF: most calls name no variable file.
+        foreach (var name in StageVariableNames)
+            if (c.Context.GetEnvironmentVariable("TF_VAR_" + name) is { Length: > 0 } v) (varFiles ??= []).Add($"TF_VAR_{name}={v}");
+        // PERF: most calls name no variable file or stage variable.
         if (varFiles == null) return ToolHelp.Intent(tool, effect, summary, [workspace], evidence);
         // A variable file's name says which stage its values configure (-var-file=envs/production.tfvars):
         // beside the workspace, never instead (a default workspace may well hold every stage).
@@ -98,9 +101,24 @@ public static partial class Terraform
             foreach (var word in ProfileToolTarget.EnvironmentWords(f))
             {
                 targets.Add(new Target { Kind = TargetKind.Environment, Name = word });
-                evidence.Add(new("-var-file=" + f, $"{f} names {word}"));
+                bool variable = f.Contains('=');
+                evidence.Add(new(variable ? (f.StartsWith("TF_VAR_", StringComparison.Ordinal) ? f : "-var " + f) : "-var-file=" + f, $"{f} names {word}"));
             }
         return ToolHelp.Intent(tool, effect, summary, targets, evidence);
+    }
+
+    // The variables whose value names the stage a configuration is applied to (-var env=prod,
+    // -var 'environment=production', TF_VAR_stage=prod): read for environment words as a -var-file's name is.
+    private static readonly string[] StageVariableNames = ["env", "environment", "stage", "tier", "deploy_env", "target_env"];
+
+    // "NAME=VALUE" when NAME is a stage variable (any letter case), else null.
+    private static string? StageVariable(string assignment)
+    {
+        int eq = assignment.IndexOf('=');
+        if (eq <= 0) return null;
+        var name = assignment.AsSpan(0, eq).Trim();
+        foreach (var s in StageVariableNames) if (name.Equals(s, StringComparison.OrdinalIgnoreCase)) return assignment;
+        return null;
     }
 
     /// <summary>terraform (and tofu, and terraform under terragrunt) inserts the words of

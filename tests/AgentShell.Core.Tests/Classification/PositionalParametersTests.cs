@@ -16,6 +16,15 @@ public class PositionalParametersTests
     [TestCase("echo '$1' $1", new[] { "x" }, "echo '$1' 'x'")]
     [TestCase("echo \\$1", new[] { "x" }, "echo \\$1")]
     [TestCase("echo $HOME $1", new[] { "it's" }, "echo $HOME 'it'\\''s'")]
+    // corpus21: ${10} and beyond take every digit in braces; a bare $10 is $1 then 0.
+    [TestCase("psql -h ${10} -c x", new[] { "1", "2", "3", "4", "5", "6", "7", "8", "9", "db.prod" }, "psql -h 'db.prod' -c x")]
+    [TestCase("echo $10", new[] { "a", "2", "3", "4", "5", "6", "7", "8", "9", "b" }, "echo 'a'0")]
+    [TestCase("echo ${12}", new[] { "a" }, "echo ''")]
+    // "$@" with no arguments is no word; inside a longer word it adds nothing to it.
+    [TestCase("run \"$@\" end", new string[0], "run  end")]
+    [TestCase("run x\"$@\" end", new string[0], "run x end")]
+    [TestCase("run \"${@}\"", new string[0], "run ")]
+    [TestCase("echo \"a$@\"", new string[0], "echo \"a\"\"\"")]
     public void ExpandsAsTheShellWould(string script, string[] args, string expected) =>
         Assert.That(PositionalParameters.Substitute(script, null, false, args, null), Is.EqualTo(expected));
 

@@ -33,12 +33,15 @@ internal static class CorpusFixture
         File.WriteAllText(profile, $$"""
             { "Environments": { "production": {
                 "Credentials": [ { "Name": "fixture-root", "Sha256": "{{AgentShell.Core.Credentials.CredentialTable.Fingerprint(ProductionToken)}}" } ],
-                "CredentialFiles": [ "{{Path.Combine(Home, ".env.production")}}" ] } } }
+                "CredentialFiles": [ "{{Path.Combine(Home, ".env.production")}}" ],
+                "Repositories": [ "github.com/acme/app", "github.com/acme/api", "gitlab.com/acme/*" ] },
+              "staging": { "Repositories": [ "github.com/acme/app-staging", "github.com/acme/api-staging" ] } } }
             """);
-        return AgentShell.Core.Policy.Policy.Load([Path.Combine(TempProfiles.ShippedDir, "default.json"), profile]);
+        return AgentShell.Core.Policy.Policy.Load([Path.Combine(TempProfiles.ShippedDir, "default.json"), Path.Combine(TempProfiles.ShippedDir, "github.json"), profile]);
     });
 
-    /// <summary>default.json and the fixture's credentials.</summary>
+    /// <summary>default.json and the fixture's credentials and repositories (the repository's origin,
+    /// github.com/acme/app, is production; its remote <c>staging</c> is not), over the shipped github.json.</summary>
     public static AgentShell.Core.Policy.Policy Policy => PolicyOnce.Value;
 
     private static string Create()
@@ -51,7 +54,8 @@ internal static class CorpusFixture
             File.WriteAllText(p, text);
         }
         Write("repo/.git/HEAD", "ref: refs/heads/main\n");
-        Write("repo/.git/config", "[core]\n\tbare = false\n[remote \"origin\"]\n\turl = git@github.com:acme/app.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n");
+        Write("repo/.git/config", "[core]\n\tbare = false\n[remote \"origin\"]\n\turl = git@github.com:acme/app.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n"
+            + "[remote \"staging\"]\n\turl = https://github.com/acme/app-staging.git\n[remote \"short\"]\n\turl = gh:acme/app\n[url \"git@github.com:\"]\n\tinsteadOf = gh:\n");
         Write("repo/railway-delete.json", "{\"query\":\"mutation { volumeDelete(volumeId: \\\"vol_123\\\") }\"}");
         Write("repo/railway-me.json", "{\"query\":\"query { me { id email } }\"}");
         Write("repo/drop.sql", "-- cleanup\nDROP TABLE users;\n");

@@ -11,10 +11,14 @@ namespace AgentShell.Core.Tests.Corpus;
 /// string). tool/effect are those of the most severe intent (<c>-</c>/<c>none</c> for no intent);
 /// target is a substring of one of that intent's targets (<c>-</c>: not checked). An optional
 /// seventh column names the credential of <see cref="CorpusFixture.Policy"/> the intent carries
-/// (a substring of its name), or <c>none</c> for a command whose secrets no profile lists.</summary>
+/// (a substring of its name), or <c>none</c> for a command whose secrets no profile lists. An optional
+/// eighth column is the decision of <see cref="CorpusFixture.Policy"/> (default.json and the fixture's
+/// credentials and repositories, and profiles/github.json): <c>ACTION</c> or <c>ACTION:ENVIRONMENT</c>
+/// (<c>block:production</c>, <c>allow:staging</c>), optionally <c>@RULE-ID</c>, for cases whose point is
+/// the environment a target is judged in or the rule that catches it.</summary>
 public class CorpusTests
 {
-    public sealed record Case(string File, int Line, string Kind, string Input, string Tool, string Effect, string Target, string Note, string Credential = "-")
+    public sealed record Case(string File, int Line, string Kind, string Input, string Tool, string Effect, string Target, string Note, string Credential = "-", string Decision = "-")
     {
         public override string ToString() => $"{File}:{Line}";
     }
@@ -45,7 +49,7 @@ public class CorpusTests
                 if (line.Length == 0 || line.StartsWith('#')) continue;
                 var p = line.Split('\t');
                 if (p.Length < 5) throw new FormatException($"{Path.GetFileName(f)}:{n}: expected at least 5 tab-separated columns");
-                r.Add(new Case(Path.GetFileName(f), n, p[0], Unescape(p[1]), p[2], p[3], p[4], p.Length > 5 ? p[5] : "", p.Length > 6 ? p[6] : "-"));
+                r.Add(new Case(Path.GetFileName(f), n, p[0], Unescape(p[1]), p[2], p[3], p[4], p.Length > 5 ? p[5] : "", p.Length > 6 ? p[6] : "-", p.Length > 7 ? p[7] : "-"));
             }
         }
         return r;
@@ -85,7 +89,8 @@ public class CorpusTests
         {
             Name = "mycli", Destructive = ["db drop", "nuke *"], TargetFlags = new Dictionary<string, string> { ["--env"] = "environment" },
         }]);
-        var intents = Run(classifier, c.Kind, c.Input, CorpusFixture.Context());
+        var ctx = CorpusFixture.Context();
+        var intents = Run(classifier, c.Kind, c.Input, ctx);
         var worst = Worst(intents);
         string detail = string.Join("; ", intents.Select(i => $"{i.Tool} {i.Effect.Name()} [{string.Join(", ", i.Targets)}] {i.Summary}"));
         if (c.Effect == "none")
@@ -100,6 +105,17 @@ public class CorpusTests
             if (c.Tool != "-") Assert.That(worst.Tool, Is.EqualTo(c.Tool), $"{c}: tool; got {detail}");
             if (c.Target != "-")
                 Assert.That(worst.Targets.Select(t => t.ToString()), Has.Some.Contains(c.Target), $"{c}: target; got {detail}");
+            if (c.Decision != "-")
+            {
+                var d = CorpusFixture.Policy.Decide(intents, ctx);
+                int at = c.Decision.IndexOf('@');
+                var parts = (at < 0 ? c.Decision : c.Decision[..at]).Split(':');
+                Assert.That(d.Action.ToString().ToLowerInvariant(), Is.EqualTo(parts[0]), $"{c}: decision ({c.Note}); {d.Describe()}");
+                if (at >= 0) Assert.That(d.RuleId, Is.EqualTo(c.Decision[(at + 1)..]), $"{c}: rule ({c.Note}); {d.Describe()}");
+                // The environment each of the worst intent's targets is judged in (an allow names none).
+                if (parts.Length > 1)
+                    Assert.That(worst.Targets.Select(t => CorpusFixture.Policy.EnvironmentOf(t, ctx)), Has.Some.EqualTo(parts[1]), $"{c}: environment ({c.Note}); {detail}");
+            }
             if (c.Credential != "-")
             {
                 var found = CorpusFixture.Policy.CredentialOf(worst)?.Name ?? "none";

@@ -88,6 +88,14 @@ public class ProfileLoaderTests
     [TestCase("{ 'Environments': { 'production': { 'EnvVars': { 'APP_ENV': 'prod[1]' } } } }", "Environments.production.EnvVars.APP_ENV", "only '*'")]
     [TestCase("{ 'Environments': { 'unknown': { 'Hosts': ['a.example.com'] } } }", "Environments.unknown", "built in")]
     [TestCase("{ 'Environments': { 'prod env': {} } }", "Environments.prod env", "cannot name an environment")]
+    [TestCase("{ 'Environments': { 'production': { 'Repositories': ['https://github.com/acme/api'] } } }", "Environments.production.Repositories[0]", "without a scheme")]
+    [TestCase("{ 'Environments': { 'production': { 'Repositories': ['git@github.com:acme/api'] } } }", "Environments.production.Repositories[0]", "without a scheme, user or ':'")]
+    [TestCase("{ 'Environments': { 'production': { 'Repositories': ['github.com/acme/api.git'] } } }", "Environments.production.Repositories[0]", "drop the '.git'")]
+    [TestCase("{ 'Environments': { 'production': { 'Repositories': ['acme/api'] } } }", "Environments.production.Repositories[0]", "host/owner/repo")]
+    [TestCase("{ 'Environments': { 'production': { 'Repositories': ['acme/team/api'] } } }", "Environments.production.Repositories[0]", "must be the host (github.com/acme/team/api)")]
+    [TestCase("{ 'Environments': { 'production': { 'Repositories': ['github.com//api'] } } }", "Environments.production.Repositories[0]", "no empty segment")]
+    [TestCase("{ 'Environments': { 'production': { 'Repositories': ['github.com/acme/a?i'] } } }", "Environments.production.Repositories[0]", "cannot be part")]
+    [TestCase("{ 'Environments': { 'production': { 'Repositories': 'github.com/acme/api' } } }", "Environments.production.Repositories", "array")]
     public void BadEnvironmentPatterns(string json, string path, string why)
     {
         var e = Fails(json);

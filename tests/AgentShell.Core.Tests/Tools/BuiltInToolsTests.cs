@@ -176,9 +176,10 @@ public class BuiltInToolsTests
     [Test]
     public void GhRepoIsTheRepositoryWithoutRepo()
     {
-        // gh reads GH_REPO for commands that act on a repository; -R wins over it.
+        // gh reads GH_REPO for commands that act on a repository; -R wins over it; without either, the
+        // repository of the working directory's remote (the fixture's origin, acme/app).
         Assert.That(Classify("gh secret delete DB_URL", "GH_REPO=acme/shop-prod").Targets.Single().ToString(), Does.Contain("/repos/acme/shop-prod"));
         Assert.That(Classify("gh secret delete DB_URL -R acme/shop-staging", "GH_REPO=acme/shop-prod").Targets.Single().ToString(), Does.Contain("/repos/acme/shop-staging"));
-        Assert.That(Classify("gh secret delete DB_URL").Targets.Single().ToString(), Does.Not.Contain("/repos/"));
+        Assert.That(Classify("gh secret delete DB_URL").Targets.Single().ToString(), Does.Contain("api.github.com/repos/acme/app"));
     }
 }

@@ -1,0 +1,103 @@
+using AgentShell.Core.Model;
+
+namespace AgentShell.Core.Policy;
+
+/// <summary>The repository a URL target names, as the profiles' <c>Repositories</c> write it
+/// (<c>host/owner/repo</c>): a git remote (<c>https://github.com/acme/api.git</c>,
+/// <c>ssh://git@github.com/acme/api</c>), GitHub's API (<c>api.github.com/repos/acme/api/…</c>,
+/// Enterprise <c>HOST/api/v3/repos/…</c>, gh's <c>-R HOST/OWNER/REPO</c> and URL forms) and
+/// GitLab's (<c>HOST/api/v4/projects/acme%2Fapi/…</c>). One key per URL, so <c>gh repo delete
+/// acme/api</c>, <c>gh api -X DELETE repos/acme/api</c>, curl to the API and a push to the remote
+/// agree.</summary>
+public static class CodeHosts
+{
+    /// <summary>The longest key written; a longer one is not a repository any profile names.</summary>
+    public const int MaxKey = 512;
+
+    /// <summary>Why <paramref name="pattern"/> cannot name repositories, or null. Written as
+    /// <c>host/owner/repo</c> (GitLab subgroups add segments; <c>*</c> matches any run of characters):
+    /// no scheme, user or <c>.git</c>, since the key they are matched against has none.</summary>
+    public static string? CheckPattern(string pattern)
+    {
+        if (pattern.Length == 0) return "empty";
+        if (pattern.Contains("://", StringComparison.Ordinal) || pattern.Contains('@') || pattern.Contains(':'))
+            return "write host/owner/repo without a scheme, user or ':' (github.com/acme/api, not https://github.com/acme/api or git@github.com:acme/api)";
+        if (pattern.Any(c => char.IsWhiteSpace(c) || c is '?' or '#' or '\\' or '%'))
+            return "a space, '?', '#', '\\' or '%' cannot be part of a repository name";
+        if (pattern.EndsWith(".git", StringComparison.OrdinalIgnoreCase)) return "drop the '.git' (github.com/acme/api names the remotes with and without it)";
+        var parts = pattern.Split('/');
+        if (parts.Length < 3 || parts.Any(p => p.Length == 0))
+            return "write host/owner/repo (github.com/acme/api, gitlab.com/acme/*): the host first, no empty segment";
+        if (!parts[0].Contains('.') && !parts[0].Contains('*') && parts[0] != "localhost")
+            return $"the first segment '{parts[0]}' must be the host (github.com/{pattern})";
+        return null;
+    }
+
+    /// <summary>Writes the repository key of <paramref name="t"/> (lower-case host, then the
+    /// path's owner/repo without <c>.git</c>) into <paramref name="dest"/>; its length, or 0 when
+    /// the URL names no repository.</summary>
+    public static int RepositoryKey(Target t, Span<char> dest)
+    {
+        if (t.Kind != TargetKind.Url || t.Host == null || t.Path == null) return 0;
+        ReadOnlySpan<char> host = t.Host, p = t.Path;
+        int end = p.IndexOfAny('?', '#');
+        if (end >= 0) p = p[..end];
+        p = p.TrimStart('/');
+        if (host.SequenceEqual("api.github.com") && !p.StartsWith("repos/")) return 0;
+        if (host.SequenceEqual("api.github.com") || p.StartsWith("api/v3/repos/"))
+        {
+            p = p[(p.StartsWith("repos/") ? 6 : 13)..];
+            if (host.SequenceEqual("api.github.com")) host = "github.com";
+            // gh -R https://github.com/O/R or -R HOST/O/R put in the API's template.
+            if (p.StartsWith("https:") || p.StartsWith("http:")) p = p[(p.IndexOf(':') + 1)..].TrimStart('/');
+            if (p.IndexOf('/') is int s && s > 0 && p[..s].Contains('.')) { host = p[..s]; p = p[(s + 1)..]; }
+            return Write(dest, host, Segments(p, 2));
+        }
+        if (p.StartsWith("api/v4/projects/"))
+        {
+            p = p[16..];
+            int slash = p.IndexOf('/');
+            var first = slash < 0 ? p : p[..slash];
+            if (first.Contains("%2F", StringComparison.OrdinalIgnoreCase)) return WriteDecoded(dest, host, first);
+            if (first.IsEmpty || !first.ContainsAnyExceptInRange('0', '9')) return 0; // a numeric id names no path
+            return Write(dest, host, p); // glab's -R template: the path itself
+        }
+        if (!(t.Scheme is "https" or "http" or "ssh" or "git" or "git+ssh" or "ssh+git")) return 0;
+        return Write(dest, host, host.SequenceEqual("github.com") || host.SequenceEqual("www.github.com") ? Segments(p, 2) : p);
+    }
+
+    private static ReadOnlySpan<char> Segments(ReadOnlySpan<char> p, int count)
+    {
+        int at = -1;
+        for (int i = 0; i < count; i++)
+        {
+            int next = p[(at + 1)..].IndexOf('/');
+            if (next < 0) return i == count - 1 ? p : default;
+            at += next + 1;
+        }
+        return p[..at];
+    }
+
+    private static int Write(Span<char> dest, ReadOnlySpan<char> host, ReadOnlySpan<char> path)
+    {
+        path = path.TrimEnd('/');
+        if (path.EndsWith(".git", StringComparison.OrdinalIgnoreCase)) path = path[..^4];
+        if (path.IsEmpty || path.IndexOf('/') <= 0 || host.Length + 1 + path.Length > dest.Length) return 0;
+        host.CopyTo(dest);
+        dest[host.Length] = '/';
+        path.CopyTo(dest[(host.Length + 1)..]);
+        return host.Length + 1 + path.Length;
+    }
+
+    private static int WriteDecoded(Span<char> dest, ReadOnlySpan<char> host, ReadOnlySpan<char> encoded)
+    {
+        Span<char> path = stackalloc char[Math.Min(encoded.Length, MaxKey)];
+        int n = 0;
+        for (int i = 0; i < encoded.Length && n < path.Length; i++)
+        {
+            if (encoded[i] == '%' && i + 2 < encoded.Length && encoded.Slice(i + 1, 2) is "2F" or "2f") { path[n++] = '/'; i += 2; }
+            else path[n++] = encoded[i];
+        }
+        return Write(dest, host, path[..n]);
+    }
+}
