@@ -133,8 +133,9 @@ public static partial class Psql
     /// PGPORT, PGDATABASE). libpq takes lists: <c>host=a,b</c>, <c>-h a,b</c>,
     /// <c>postgresql://a:1,b:2/db</c> try each host in turn, so each is a target; and
     /// <c>hostaddr</c> is the address connected to whatever <c>host</c> says (the name is kept for
-    /// TLS and authentication), so it is a target beside the host.</summary>
-    public static List<Target> ResolveTargets(string? db, string? host, string? port, IExecContext ctx, List<Evidence> evidence, string? cluster = null)
+    /// TLS and authentication), so it is a target beside the host. PERF: one server (the common
+    /// case) is the compiler's one-element list, not a List and its array.</summary>
+    public static IReadOnlyList<Target> ResolveTargets(string? db, string? host, string? port, IExecContext ctx, List<Evidence> evidence, string? cluster = null)
     {
         // Debian's pg_wrapper: --cluster (or PGCLUSTER, when PGHOST is unset) VERSION/HOST:PORT is a
         // network cluster and sets the host; VERSION/NAME is a local one.
