@@ -41,7 +41,7 @@ public static partial class Curl
             {
                 case "--request":
                     r.Method = InvariantCase.Upper(value);
-                    evidence.Add(Evidence.Joined(t.Text, "method ", r.Method));
+                    evidence.Add(Evidence.Joined(t, "method ", r.Method));
                     unknown |= Raw(t, value, "method", evidence);
                     break;
                 case "--head": r.Head = t.IsOn; if (r.Head) evidence.Add(new(t.Text, "method HEAD")); break;

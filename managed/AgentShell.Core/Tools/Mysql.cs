@@ -30,7 +30,7 @@ public static partial class Mysql
                     if (value != null) sql.Add((value, t.Text));
                     execute |= t.Name == "--execute" && value != null;
                     break;
-                case "--host": host = value; evidence.Add(Evidence.Joined(t.Text, "host ", value)); break;
+                case "--host": host = value; evidence.Add(Evidence.Joined(t, "host ", value)); break;
                 case "--port": port = value; break;
                 case "--database": db = value; break;
                 case "--help": case "--version": help = true; break;

@@ -16,13 +16,14 @@ public static partial class Psql
         string? host = null, port = null, db = null, cluster = null;
         // PERF: the first script (one -c or -f, the common case) in locals; a list only from the second.
         // Dir: a -f script's directory, where its \ir lines are looked for (null: -c, from the working directory).
-        (string Text, string Token, string? Dir) firstSql = default;
-        List<(string Text, string Token, string? Dir)>? moreSql = null;
+        // PERF: the option, not its Text: "-c SQL" is joined only for a script quoted as evidence (not a read).
+        (string Text, OptionToken Option, string? Dir) firstSql = default;
+        List<(string Text, OptionToken Option, string? Dir)>? moreSql = null;
         int scripts = 0;
-        void AddSql(string text, string token, string? dir = null)
+        void AddSql(string text, in OptionToken option, string? dir = null)
         {
-            if (scripts++ == 0) firstSql = (text, token, dir);
-            else (moreSql ??= []).Add((text, token, dir));
+            if (scripts++ == 0) firstSql = (text, option, dir);
+            else (moreSql ??= []).Add((text, option, dir));
         }
         bool unknown = false, list = false, help = false;
         string? firstPositional = null; // PERF: only the first operand is read (the dbname): no list
@@ -34,15 +35,15 @@ public static partial class Psql
             string? value = t.Value;
             switch (t.Name)
             {
-                case "--command": AddSql(value ?? "", t.Text); break;
+                case "--command": AddSql(value ?? "", t); break;
                 case "--file":
                 {
                     var text = InputPaths.Read(c, ctx, value ?? "", dashIsStdin: true, out var why);
                     if (text == null) { unknown = true; evidence.Add(new(t.Text, $"SQL from {why}")); }
-                    else AddSql(text, t.Text, value is { Length: > 0 } and not "-" ? Path.GetDirectoryName(value) : null);
+                    else AddSql(text, t, value is { Length: > 0 } and not "-" ? Path.GetDirectoryName(value) : null);
                     break;
                 }
-                case "--host": host = value; evidence.Add(Evidence.Joined(t.Text, "host ", value)); break;
+                case "--host": host = value; evidence.Add(Evidence.Joined(t, "host ", value)); break;
                 case "--port": port = value; break;
                 case "--dbname": db = value; break;
                 case "--cluster": cluster = value; evidence.Add(new(t.Text, $"cluster {value} (pg_wrapper)")); break;
@@ -60,11 +61,11 @@ public static partial class Psql
         {
             for (int i = 0; i < scripts; i++)
             {
-                var (text, token, dir) = i == 0 ? firstSql : moreSql![i - 1];
+                var (text, option, dir) = i == 0 ? firstSql : moreSql![i - 1];
                 var r = SqlScanner.Scan(Config.PsqlConfig.Includes(text, dir, ctx, evidence), SqlDialect.Postgres);
                 if (r.Connects.Count > 0) (connecting ??= []).Add(r);
                 if (result == null || r.Effect > result.Effect) result = r;
-                if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(token), r));
+                if (r.Effect != Effect.Read) evidence.Add(new(HttpBody.Short(option.Text), r));
             }
         }
         else if (!unknown && !list)
@@ -132,8 +133,9 @@ public static partial class Psql
     /// PGPORT, PGDATABASE). libpq takes lists: <c>host=a,b</c>, <c>-h a,b</c>,
     /// <c>postgresql://a:1,b:2/db</c> try each host in turn, so each is a target; and
     /// <c>hostaddr</c> is the address connected to whatever <c>host</c> says (the name is kept for
-    /// TLS and authentication), so it is a target beside the host.</summary>
-    public static List<Target> ResolveTargets(string? db, string? host, string? port, IExecContext ctx, List<Evidence> evidence, string? cluster = null)
+    /// TLS and authentication), so it is a target beside the host. PERF: one server (the common
+    /// case) is the compiler's one-element list, not a List and its array.</summary>
+    public static IReadOnlyList<Target> ResolveTargets(string? db, string? host, string? port, IExecContext ctx, List<Evidence> evidence, string? cluster = null)
     {
         // Debian's pg_wrapper: --cluster (or PGCLUSTER, when PGHOST is unset) VERSION/HOST:PORT is a
         // network cluster and sets the host; VERSION/NAME is a local one.

@@ -112,7 +112,7 @@ public static class RedisCli
             var value = t.Value;
             switch (t.Name)
             {
-                case "-h": host = value ?? host; evidence.Add(new(t.Text, $"host {value}")); break;
+                case "-h": host = value ?? host; evidence.Add(Evidence.Joined(t, "host ", value)); break;
                 case "-p": port = value; break;
                 case "-n": db = value; break;
                 case "-u":

@@ -27,7 +27,7 @@ public static partial class Wget
             {
                 case "--method":
                     method = value.ToUpperInvariant();
-                    evidence.Add(Evidence.Joined(t.Text, "method ", method));
+                    evidence.Add(Evidence.Joined(t, "method ", method));
                     unknown |= Raw(t, value, "method", evidence);
                     break;
                 case "--post-data": case "--body-data": body = value; bodyToken = t.Text; method ??= "POST"; break;

@@ -9,7 +9,8 @@ using System.Runtime.Loader;
 // ratios B/A. A and B are the bench's output directories of two trees (each finds its own corpus
 // and profiles above its assembly); the corpus must be the same.
 //   dotnet run -c Release --project tests/bench/AgentShell.Bench.AB -- A_DIR B_DIR [ROUNDS [OPS]]
-// AB_CASES=1 prints one line per case (index, A ns, B ns).
+// AB_CASES=1 prints one line per case (index, A ns, B ns). When both builds have
+// KnownBench.Decisions, their decisions are compared first: any difference exits 3 (AB_ALLOW_DIFF=1 times anyway).
 // JIT with tiered PGO: for ratios between two builds, not for the row's target. The row times the
 // same cases NativeAOT, as the supervisor runs them (AgentShell.Bench.Aot), about 1.5x this median.
 // Its median and the JIT `known` bench's, run alternately, differ by session noise alone (-12 to +29 %).
@@ -36,12 +37,30 @@ static class P
         return (Action[])m.Invoke(null, null)!;
     }
 
+    // Loaded again in a context of its own: the decisions use fresh classifier state, not the timed one's.
+    static string[]? Decisions(string dir)
+    {
+        var asm = new Ctx(dir).LoadFromAssemblyPath(Path.Combine(dir, "AgentShell.Bench.dll"));
+        var m = asm.GetType("AgentShell.Bench.KnownBench")!.GetMethod("Decisions", BindingFlags.Public | BindingFlags.Static);
+        return (string[]?)m?.Invoke(null, null);
+    }
+
     static int Main(string[] args)
     {
         string a = args[0], b = args[1];
         int rounds = args.Length > 2 ? int.Parse(args[2]) : 3, ops = args.Length > 3 ? int.Parse(args[3]) : 200;
         var A = Load(a); var B = Load(b);
         if (A.Length != B.Length) { Console.Error.WriteLine($"case counts differ: {A.Length} vs {B.Length}"); return 2; }
+        if (Decisions(a) is { } da && Decisions(b) is { } db)
+        {
+            // A build meant to be faster must decide alike: every case's decision and intents, as text.
+            int differ = 0;
+            for (int i = 0; i < da.Length; i++)
+                if (da[i] != db[i] && ++differ <= 5) Console.WriteLine($"decision differs, case {i}:\nA {da[i]}\nB {db[i]}");
+            Console.WriteLine($"decisions: {differ} of {da.Length} cases differ");
+            if (differ > 0 && Environment.GetEnvironmentVariable("AB_ALLOW_DIFF") != "1") return 3;
+        }
+        else Console.WriteLine("decisions: not compared (a build without KnownBench.Decisions)");
         int n = A.Length;
         // Warm up until the JIT is quiet.
         for (int r = 0; r < 30; r++) for (int i = 0; i < n; i++) { A[i](); B[i](); }

@@ -15,6 +15,40 @@ public sealed class KnownBench : IBench
     /// builds side by side and times them case by case, alternating).</summary>
     public static Action[] Cases()
     {
+        var (root, policy, classifier, ctx) = DriverSetUp();
+        int sink = 0;
+        return [.. TableBench.Corpus(root).Select(TableBench.ToArgv).Select(argv => (Action)(() =>
+        {
+            var intents = classifier.Classify(ReadOnlySpan<byte>.Empty, argv, ctx);
+            if (intents.Count > 0) sink += (int)policy.Decide(intents, ctx).Action;
+        }))];
+    }
+
+    /// <summary>What each case of <see cref="Cases"/> decides, as text: the action, rule,
+    /// environment and target, and every intent with its summary, targets, evidence and argv (the
+    /// text made when read included), for a driver that checks two builds decide alike.</summary>
+    public static string[] Decisions()
+    {
+        var (root, policy, classifier, ctx) = DriverSetUp();
+        return [.. TableBench.Corpus(root).Select(TableBench.ToArgv).Select(argv =>
+        {
+            var intents = classifier.Classify(ReadOnlySpan<byte>.Empty, argv, ctx);
+            var d = policy.Decide(intents, ctx);
+            var sb = new System.Text.StringBuilder();
+            sb.Append(d.Action).Append(' ').Append(d.RuleId).Append(' ').Append(d.Environment).Append(' ').Append(d.Target).Append(" | ").Append(d.Reason);
+            foreach (var i in intents)
+            {
+                sb.Append("\n  ").Append(i).Append(" effect ").Append(i.Effect).Append(" argv ").Append(string.Join(' ', i.Argv));
+                foreach (var t in i.Targets) sb.Append("\n    target ").Append(t);
+                foreach (var e in i.Evidence) sb.Append("\n    ").Append(e.Token).Append(" => ").Append(e.Fact);
+            }
+            return sb.ToString();
+        })];
+    }
+
+    // The corpus, profile and context a driver's cases run with, from this assembly's own tree.
+    private static (string Root, AgentShell.Core.Policy.Policy Policy, AgentShell.Core.Classification.CommandClassifier Classifier, IExecContext Ctx) DriverSetUp()
+    {
         // The repository of this assembly's build (the driver's own directory is elsewhere).
         var root = Path.GetDirectoryName(typeof(KnownBench).Assembly.Location);
         while (root != null && !Directory.Exists(Path.Combine(root, "tests", "corpus"))) root = Path.GetDirectoryName(root);
@@ -23,12 +57,7 @@ public sealed class KnownBench : IBench
         var classifier = new AgentShell.Core.Classification.CommandClassifier(policy.Tools);
         var env = new Dictionary<string, string> { ["HOME"] = "/nonexistent-home", ["PATH"] = "/usr/bin:/bin" };
         IExecContext ctx = new TableBench.KnownState(new LocalExecContext(env, "/tmp"));
-        int sink = 0;
-        return [.. TableBench.Corpus(root).Select(TableBench.ToArgv).Select(argv => (Action)(() =>
-        {
-            var intents = classifier.Classify(ReadOnlySpan<byte>.Empty, argv, ctx);
-            if (intents.Count > 0) sink += (int)policy.Decide(intents, ctx).Action;
-        }))];
+        return (root, policy, classifier, ctx);
     }
 
     /// <inheritdoc/>
