@@ -59,7 +59,11 @@ public sealed class WireHostilePostgresTests(string guard) : ProductionPostgresF
     /// GSSENCRequest or SSLRequest).</summary>
     private List<string> Attack(double wait, int skip, params byte[][] sends)
     {
-        string[] client = RawPython.Client(Pg.Host, Pg.Port, wait, sends, "base64.b64encode(out).decode()");
+        // A send before the last is answered once its bytes end in ReadyForQuery ('Z', length 5,
+        // status I/T/E): the server says nothing more until the next message, so waiting out the
+        // quiet time there only cost `wait` seconds per send (the last send still waits it out).
+        string[] client = RawPython.Client(Pg.Host, Pg.Port, wait, sends, "base64.b64encode(out).decode()",
+            answered: @"got[-6:-1] == b'Z\x00\x00\x00\x05' and got[-1:] in (b'I', b'T', b'E')");
         var r = AgentShellRunner.Run(["run", "--connect-guard", Guard, "--profile", Repo.DemoProfile, "--pause-timeout", "2", "--", .. client],
             TimeSpan.FromMinutes(2));
         TestContext.Out.WriteLine(r.Stdout + r.Stderr);
