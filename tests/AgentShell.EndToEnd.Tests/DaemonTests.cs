@@ -110,7 +110,13 @@ public sealed class DaemonTests
         using (var dead = BackgroundDaemon.Start(["-q"], ["sleep", "30"]).Ready())
         {
             socket = dead.Socket;
-            Interop.Process.kill(dead.Pid(), 9);
+            // SIGKILL to the daemon's process group (setsid made the daemon its leader): the daemon
+            // dies just as uncleanly, and its command goes with it; killed alone, the orphaned
+            // `sleep 30` held the output pipe open and WaitForExit waited the 30 s out.
+            int pid = dead.Pid();
+            string stat = File.ReadAllText($"/proc/{pid}/stat"); // "pid (comm) state ppid pgrp ..."
+            Assert.That(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[2], Is.EqualTo(pid.ToString()), "the daemon leads its process group");
+            Assert.That(Interop.Process.kill(-pid, 9), Is.EqualTo(0));
             dead.WaitForExit();
             Assert.That(File.Exists(socket), Is.True, "a killed daemon leaves its socket behind");
             var next = AgentShellRunner.Run(["daemon", "-q", "--socket", socket, "--", "sh", "-c", "echo replaced"]);

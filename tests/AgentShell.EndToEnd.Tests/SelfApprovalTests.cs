@@ -47,7 +47,8 @@ public sealed class SelfApprovalTests
                 print(*a, file=out, flush=True)
             # A paused DELETE in the background: what an approval from inside would let through.
             p = subprocess.Popen(['sh', '-c', 'curl -sS -o /dev/null -X DELETE {{_staging.Url("/volumes/1")}} &'])
-            time.sleep(0.8)
+            # Until the run has said the DELETE is paused (the test writes the file then), not a fixed 0.8 s.
+            while not os.path.exists('{{supFile}}.paused'): time.sleep(0.02)
             try:
             {{Indent(attack)}}
             except Exception as e:
@@ -60,6 +61,8 @@ public sealed class SelfApprovalTests
         using var run = new BackgroundRunWithSocket(Options(), sock, Repo.Python, path, sock);
         File.WriteAllText(supFile, run.Inner.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
         File.WriteAllText(supFile + ".done", "");
+        run.Inner.WaitForPause();
+        File.WriteAllText(supFile + ".paused", "");
         int code = run.Inner.WaitForExit();
         stderr = run.Inner.Stderr;
         // The supervisor outlived every attack: a killed or stopped one would not report the agent's exit 0.

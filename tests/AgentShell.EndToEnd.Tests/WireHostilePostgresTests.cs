@@ -8,7 +8,7 @@ namespace AgentShell.EndToEnd.Tests;
 /// under <c>agentshell run</c> writes protocol bytes built here to a real PostgreSQL on the
 /// production address, and the test asks the server afterwards what survived. Each attack must
 /// change nothing; the SELECTs beside them must still run. Both connect-guard modes; pauses end
-/// after 2 seconds with a refusal.</summary>
+/// with a refusal (after 1 s where a statement may be held, else 2 s).</summary>
 [TestFixture("seccomp")]
 [TestFixture("kernel")]
 [NonParallelizable]
@@ -57,10 +57,20 @@ public sealed class WireHostilePostgresTests(string guard) : ProductionPostgresF
     /// what comes back for <paramref name="wait"/> seconds after each; returns the command tags and
     /// error messages the server sent (after <paramref name="skip"/> single-byte answers: 'N' to a
     /// GSSENCRequest or SSLRequest).</summary>
-    private List<string> Attack(double wait, int skip, params byte[][] sends)
+    private List<string> Attack(double wait, int skip, params byte[][] sends) => Run(wait, 2, skip, sends);
+
+    /// <summary>For a statement that may be held: pauses end after 1 s and the last send listens for 3 s
+    /// of quiet, so it still hears 2 s past the pause's end (as 4 s did past a 2-s pause).</summary>
+    private List<string> AttackHeld(int skip, params byte[][] sends) => Run(3, 1, skip, sends);
+
+    private List<string> Run(double wait, int pause, int skip, byte[][] sends)
     {
-        string[] client = RawPython.Client(Pg.Host, Pg.Port, wait, sends, "base64.b64encode(out).decode()");
-        var r = AgentShellRunner.Run(["run", "--connect-guard", Guard, "--profile", Repo.DemoProfile, "--pause-timeout", "2", "--", .. client],
+        // A send before the last is answered once its bytes end in ReadyForQuery ('Z', length 5,
+        // status I/T/E): the server says nothing more until the next message, so waiting out the
+        // quiet time there only cost `wait` seconds per send (the last send still waits it out).
+        string[] client = RawPython.Client(Pg.Host, Pg.Port, wait, sends, "base64.b64encode(out).decode()",
+            answered: @"got[-6:-1] == b'Z\x00\x00\x00\x05' and got[-1:] in (b'I', b'T', b'E')");
+        var r = AgentShellRunner.Run(["run", "--connect-guard", Guard, "--profile", Repo.DemoProfile, "--pause-timeout", pause.ToString(), "--", .. client],
             TimeSpan.FromMinutes(2));
         TestContext.Out.WriteLine(r.Stdout + r.Stderr);
         var got = Convert.FromBase64String(r.Stdout.Trim());
@@ -98,7 +108,7 @@ public sealed class WireHostilePostgresTests(string guard) : ProductionPostgresF
     [TestCase("DO LANGUAGE plpgsql $x$ BEGIN DELETE FROM customers; END $x$")]
     public void ADestructiveDoBlockIsRefusedOrHeld(string sql)
     {
-        var said = Attack(4, 0, Startup(), Q(sql));
+        var said = AttackHeld(0, Startup(), Q(sql));
         Assert.That(said, Has.Count.EqualTo(1));
         Assert.That(said[0], Does.StartWith("error agentshell: "));
         Assert.That(Customers, Is.EqualTo(2));
@@ -107,7 +117,7 @@ public sealed class WireHostilePostgresTests(string guard) : ProductionPostgresF
     [Test]
     public void AFunctionCreatedThenCalledInALaterMessageDropsNothing()
     {
-        var said = Attack(4, 0, Startup(),
+        var said = AttackHeld(0, Startup(),
             Q("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DROP TABLE customers; END $$"), Q("SELECT f()"));
         Assert.That(said, Has.Count.EqualTo(2));
         Assert.That(said[1], Does.StartWith("error "), "the call did not run: " + string.Join(" | ", said));
@@ -117,7 +127,7 @@ public sealed class WireHostilePostgresTests(string guard) : ProductionPostgresF
     [Test]
     public void CopyFromProgramRunsNothingOnTheServer()
     {
-        var said = Attack(4, 0, Startup(), Q($"COPY customers FROM PROGRAM 'touch {_marker}; echo 9'"));
+        var said = AttackHeld(0, Startup(), Q($"COPY customers FROM PROGRAM 'touch {_marker}; echo 9'"));
         Assert.That(said, Has.Count.EqualTo(1));
         Assert.That(said[0], Does.StartWith("error agentshell: "));
         Assert.That(File.Exists(_marker), Is.False);
@@ -185,7 +195,7 @@ public sealed class WireHostilePostgresTests(string guard) : ProductionPostgresF
     public void AStartupOfAMinorVersionTheRelayDoesNotKnowIsNotPassedUndecided()
     {
         // 3.3 is not a version the relay reads; the server would negotiate it down to 3.0 and run what follows.
-        var said = Attack(4, 0, Startup(minor: 3), Q("DROP TABLE customers"));
+        var said = AttackHeld(0, Startup(minor: 3), Q("DROP TABLE customers"));
         Assert.That(said, Has.None.EqualTo("DROP TABLE"));
         Assert.That(Pg.TableExists("customers"), Is.True);
     }

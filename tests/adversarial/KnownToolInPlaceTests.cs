@@ -46,7 +46,12 @@ public sealed class KnownToolInPlaceTests(string guard) : TrustAtExecFixture(gua
         Assert.That(r.Stderr, Does.Contain("[rule network:unknown-client-to-production]"));
     }
 
-    private static int Tries => int.TryParse(Environment.GetEnvironmentVariable("AGENTSHELL_ADVERSARIAL_TRIES"), out int n) && n > 0 ? n : 100;
+    // 30 counted runs by default, not 100: each costs many tries here (most copies meet the other
+    // program or a rewrite and are killed; 1.3 s a run in the fresh-clone CI), and the code before the
+    // fix (5f5f5f0, rewrite-race.py under load 17-19) sent 13-18 DELETEs per 30 runs in 3 runs of
+    // each mode, so 30 runs miss the attack with odds of about 0.57^30 = 5e-8.
+    // AGENTSHELL_ADVERSARIAL_TRIES sets any number for a longer hunt.
+    private static int Tries => int.TryParse(Environment.GetEnvironmentVariable("AGENTSHELL_ADVERSARIAL_TRIES"), out int n) && n > 0 ? n : 30;
 
     [Test]
     public void AProgramWrittenIntoACopyOfCurlBetweenItsCheckAndItsExecDoesNotRun()

@@ -79,6 +79,13 @@ internal sealed class RecordingStandIn : IDisposable
     /// <summary>Both records, for asserting a marker never arrived in either form.</summary>
     public string Everything => Raw + "\n" + string.Join("\n", Requests);
 
+    /// <summary>Forgets what reached it so far (the server appends to new files from here).</summary>
+    public void Clear()
+    {
+        File.Delete(Path.Combine(_dir, "raw.log"));
+        File.Delete(Path.Combine(_dir, "requests.log"));
+    }
+
     public void Dispose()
     {
         NodeStandIn.Stop(_node);
