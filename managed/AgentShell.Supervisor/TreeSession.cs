@@ -73,7 +73,8 @@ internal sealed class TreeSession : IDisposable
                 new Wire.WireFallback(_trust, unknown, held, notifier, recorder), notifier, o.Log, ownsAuthority);
             _loop = new NotificationLoop(listener,
                 new ExecNotifications(listener, decider, _trust, registry, scope, held, _verified, notifier, me, _root),
-                new ConnectNotifications(listener, addresses, kernel, _trust, unknown, held, notifier, me, _wire, o.Log, _root),
+                new ConnectNotifications(listener, addresses, kernel, _trust, unknown, held, notifier, me, _wire, o.Log, _root,
+                    CommandServers.Create(o.Policy.Network, tree.Tasks)),
                 new DatagramSends(listener, addresses, _trust, unknown, notifier, _wire),
                 new RootChanges(tree.Root, notifier, _root),
                 new SignalProtection(me, notifier),
