@@ -11,19 +11,15 @@ namespace AgentShell.Supervisor;
 /// the process's path names), so links, relative paths and /proc/self/root spellings do not help.</summary>
 internal sealed class CommandServers
 {
-    private readonly string[] _exact;
-    private readonly (string Dir, string Glob)[] _globs;
+    private readonly ListedSockets _listed;
     private readonly (ulong Dev, ulong Ino)[] _clis;
     private readonly TreeTasks? _tree;
-    private readonly string[] _dirs;
 
-    private CommandServers(string[] exact, (string, string)[] globs, (ulong, ulong)[] clis, TreeTasks? tree)
+    private CommandServers(ListedSockets listed, (ulong, ulong)[] clis, TreeTasks? tree)
     {
-        _exact = exact;
-        _globs = globs;
+        _listed = listed;
         _clis = clis;
         _tree = tree;
-        _dirs = exact.Select(p => Path.GetDirectoryName(p) ?? "/").Concat(globs.Select(g => g.Item1)).Distinct().ToArray();
     }
 
     /// <summary>The listed sockets with this run's variables filled in (a pattern naming a variable
@@ -43,7 +39,7 @@ internal sealed class CommandServers
         var clis = new List<(ulong, ulong)>();
         foreach (var cli in new[] { "/usr/bin/tmux", "/bin/tmux", "/usr/local/bin/tmux", "/usr/bin/screen", "/bin/screen", "/usr/local/bin/screen" })
             if (Interop.Files.TryStat(cli, out var st) && st.IsRegular && !clis.Contains(st.Identity)) clis.Add(st.Identity);
-        return new CommandServers(exact.Distinct().ToArray(), globs.Distinct().ToArray(), clis.ToArray(), tree);
+        return new CommandServers(new ListedSockets(exact, globs), [.. clis], tree);
     }
 
     private static string? Expand(string pattern)
@@ -74,7 +70,7 @@ internal sealed class CommandServers
     public bool Refuses(int pid, FileStatus target, out string name)
     {
         name = "";
-        if (!target.IsSocket || Listed(target.Identity) is not { } path) return false;
+        if (!target.IsSocket || _listed.Of(target.Identity) is not { } path) return false;
         name = path;
         // The CLI whose text was judged at its exec (tmux send-keys …) may speak to it.
         if (Interop.Files.TryStat($"/proc/{pid}/exe", out var exe) && Array.IndexOf(_clis, exe.Identity) >= 0) return false;
@@ -86,44 +82,6 @@ internal sealed class CommandServers
         }
         // A server the tree started is a process of the tree: what it runs is supervised.
         return _tree?.Holds(listener) != true;
-    }
-
-    // PERF: the listed sockets' identities, kept while no directory holding them changed (an entry
-    // made, removed or renamed there sets its mtime and ctime): a connect to any existing socket
-    // (X11, syslog, an app's) asks, and listing the directories each time cost ~80 µs here.
-    private readonly Lock _lock = new();
-    private (int Stamp, Dictionary<(ulong, ulong), string> Sockets)? _known;
-
-    private string? Listed((ulong Dev, ulong Ino) target)
-    {
-        int stamp = Stamp();
-        lock (_lock)
-            if (_known is { } k && k.Stamp == stamp) return k.Sockets.GetValueOrDefault(target);
-        var sockets = new Dictionary<(ulong, ulong), string>();
-        foreach (var path in _exact)
-            if (Interop.Files.TryStat(path, out var st) && st.IsSocket) sockets.TryAdd(st.Identity, path);
-        foreach (var (dir, glob) in _globs)
-        {
-            IEnumerable<string> entries;
-            try { entries = Directory.EnumerateFileSystemEntries(dir, glob); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
-            foreach (var path in entries)
-                if (Interop.Files.TryStat(path, out var st) && st.IsSocket) sockets.TryAdd(st.Identity, path);
-        }
-        lock (_lock) _known = (stamp, sockets);
-        return sockets.GetValueOrDefault(target);
-    }
-
-    /// <summary>The state of every directory that holds a listed socket (identity, mtime, ctime; or absent).</summary>
-    private int Stamp()
-    {
-        var h = new HashCode();
-        foreach (var dir in _dirs)
-        {
-            if (Interop.Files.TryStat(dir, out var st)) { h.Add(st.Identity); h.Add(st.MtimeSec); h.Add(st.MtimeNsec); h.Add(st.CtimeNs); }
-            else h.Add(-1);
-        }
-        return h.ToHashCode();
     }
 
     /// <summary>The pid that listens on <paramref name="path"/> (SO_PEERCRED of a probe connection

@@ -81,17 +81,20 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         int nul = path.IndexOf((byte)0);
         if (nul >= 0) path = path[..nul];
         // Compare by identity, so symlinks, /proc/self/root/... and relative paths do not help.
-        if (Identity(pid, path) is { } st && st.Identity == self.ControlSocket && IdValid(listener, n.id))
-        {
-            var rule = SupervisorRules.SelfApproval;
-            notifier.Write(pid, rule.Refusal("a connect to the approval socket"));
-            audit.Note(rule.Decision, pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
-            return Verdict.Refuse;
-        }
-        if (servers == null) return Verdict.Continue;
-        // The quick look above follows a link to /proc/self/… as ours, not the process's: the
-        // command servers are judged on the file the path names for the process.
+        if (servers == null)
+            return Identity(pid, path) is { } st && st.Identity == self.ControlSocket ? SelfApproval(ref n, pid, audit) : Verdict.Continue;
+        // The command servers are judged on the file the path names for the process (the quick look
+        // follows a link to /proc/self/… as ours). A path that cannot be proven so (a /proc link on
+        // the way, a relative name that is not UTF-8) is judged on the quick look's file; only one
+        // no look finds is refused (it may name any server).
         var found = SocketFileLookup.Of(pid, path, root, out var file);
+        if (found == TargetFiles.Lookup.Unprovable)
+        {
+            if (SocketFileLookup.ThroughProcOf(pid, path, out file)) found = TargetFiles.Lookup.Found;
+            else if (Identity(pid, path) is { } q) (file, found) = (q, TargetFiles.Lookup.Found);
+        }
+        // The approval socket first, under its own rule, however the path reached it.
+        if (found == TargetFiles.Lookup.Found && file.Identity == self.ControlSocket) return SelfApproval(ref n, pid, audit);
         string? socket = found switch
         {
             TargetFiles.Lookup.Missing => null,
@@ -102,6 +105,15 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         var server = SupervisorRules.CommandServer;
         notifier.Write(pid, server.Refusal($"a connect to the command server {socket}"));
         audit.Note(server.About(null, detail: socket), pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
+        return Verdict.Refuse;
+    }
+
+    private Verdict SelfApproval(ref seccomp_notif n, int pid, DeferredAudit audit)
+    {
+        if (!IdValid(listener, n.id)) return Verdict.Refuse; // gone: nothing to say to it
+        var rule = SupervisorRules.SelfApproval;
+        notifier.Write(pid, rule.Refusal("a connect to the approval socket"));
+        audit.Note(rule.Decision, pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
         return Verdict.Refuse;
     }
 

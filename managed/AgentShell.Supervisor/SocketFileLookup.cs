@@ -17,8 +17,6 @@ internal static class SocketFileLookup
     public static TargetFiles.Lookup Of(int pid, ReadOnlySpan<byte> path, TreeRootDirectory? root, out FileStatus status)
     {
         status = default;
-        // A name that is not UTF-8 would be walked as another name: not provable here.
-        if (!System.Text.Unicode.Utf8.IsValid(path)) return TargetFiles.Lookup.Unprovable;
         if (path[0] == (byte)'/' && root != null && root.TryOpen(path, O_PATH | O_CLOEXEC, out int fd, out var errno, Beneath))
         {
             if (fd >= 0)
@@ -28,7 +26,33 @@ internal static class SocketFileLookup
             }
             if (errno is Errno.ENOENT or Errno.ENOTDIR && MissingBelow(root, path)) return TargetFiles.Lookup.Missing;
         }
+        // The walk takes a string: a name that is not UTF-8 would be walked as another name. The
+        // caller judges such a path on its quick look instead (bytes, through the held root).
+        if (!System.Text.Unicode.Utf8.IsValid(path)) return TargetFiles.Lookup.Unprovable;
         return TargetFiles.StatAs(ProcessView.Of(pid, System.Text.Encoding.UTF8.GetString(path)), out status);
+    }
+
+    /// <summary>A path through the process's own /proc entry (/proc/self/root/…, /proc/self/fd/N,
+    /// /proc/thread-self/…) stated through ours for its pid: the magic links there name its root,
+    /// its cwd and its open files for any reader. False for any other path, or when not found.</summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit] // PERF: the path is written before it is read
+    public static bool ThroughProcOf(int pid, ReadOnlySpan<byte> path, out FileStatus status)
+    {
+        status = default;
+        ReadOnlySpan<byte> rest = path.StartsWith("/proc/self/"u8) ? path["/proc/self/".Length..]
+            : path.StartsWith("/proc/thread-self/"u8) ? path["/proc/thread-self/".Length..] : default;
+        Span<byte> own = stackalloc byte[32 + 256];
+        if (rest.IsEmpty || rest.Length > 256) return false;
+        // n.pid is the thread's id in our pid namespace: /proc/TID holds its root, cwd and fd table.
+        "/proc/"u8.CopyTo(own);
+        int k = "/proc/".Length;
+        if (!pid.TryFormat(own[k..], out int w, provider: System.Globalization.CultureInfo.InvariantCulture)) return false;
+        k += w;
+        own[k++] = (byte)'/';
+        rest.CopyTo(own[k..]);
+        k += rest.Length;
+        own[k++] = 0;
+        return Interop.Files.TryStat(own[..k], out status);
     }
 
     /// <summary>True when a directory on <paramref name="path"/> resolves (no magic link, no procfs)
