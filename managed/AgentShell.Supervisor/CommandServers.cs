@@ -9,7 +9,7 @@ namespace AgentShell.Supervisor;
 /// its running image is the tmux or screen CLI, whose arguments were read and judged at its exec
 /// (corpus18's handed-over commands). Sockets are matched by identity (device and inode of the file
 /// the process's path names), so links, relative paths and /proc/self/root spellings do not help.</summary>
-internal sealed class CommandServers
+internal sealed class CommandServers : IDisposable
 {
     private readonly ListedSockets _listed;
     private readonly (ulong Dev, ulong Ino)[] _clis;
@@ -99,4 +99,6 @@ internal sealed class CommandServers
         }
         catch (Exception e) when (e is SocketException or IOException or ArgumentException) { return -1; }
     }
+
+    public void Dispose() => _listed.Dispose();
 }

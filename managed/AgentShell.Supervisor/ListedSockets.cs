@@ -2,14 +2,19 @@ namespace AgentShell.Supervisor;
 
 /// <summary>Which listed command-server socket (<see cref="CommandServers"/>) a socket file is, by
 /// identity. Each directory holding listed sockets keeps its own set, rescanned only when that
-/// directory changed (an entry made, removed or renamed there sets its mtime and ctime; a directory
-/// not there yet is watched through the nearest one that is, whose mtime its making changes).
-/// PERF: a connect to any existing socket (X11, syslog, an app's) asks. Stating every directory and
-/// rescanning all of them on any change cost +70 µs a connect here (/tmp changes all the time);
-/// now only the directories on the socket's own filesystem are stated (a socket is on the
-/// filesystem of the directory that holds it), as byte paths, and only a changed one is rescanned.
-/// A socket on a filesystem no directory is on (one mounted since) states them all.</summary>
-internal sealed class ListedSockets
+/// directory changed (a directory not there yet is watched through the nearest one that is, whose
+/// entries its making changes). A socket once listed stays listed for the run (by identity): moving
+/// it out of its directory (the agent is its owner) does not make it another server. The sets are
+/// first made when the run starts, before the tree runs anything.
+/// PERF: a connect to any existing socket (X11, syslog, an app's) asks. Stating every directory on
+/// each connect and rescanning all on any change cost up to +70 µs a connect here (/tmp changes all
+/// the time). Now a change is an inotify event on the directories (one non-blocking read a question,
+/// no stat while nothing changed), and only a changed directory is rescanned. Where inotify cannot
+/// be had (or its watches run out), the directories on the socket's own filesystem are stated each
+/// time (a socket is on the filesystem of the directory that holds it), each once, as byte paths;
+/// a socket on a filesystem no directory is on (one mounted since: mounts make no inotify event)
+/// states them all.</summary>
+internal sealed class ListedSockets : IDisposable
 {
     private sealed class Holder(string path, string[] names, string[] globs, Dictionary<string, byte[]> interned)
     {
@@ -18,12 +23,16 @@ internal sealed class ListedSockets
         public (int Level, ulong Dev, ulong Ino, long Mtime, long Ctime) Seen = (-1, 0, 0, 0, 0);
         public Dictionary<(ulong, ulong), string> Sockets = [];
 
+        /// <summary>The directory to watch: itself, or the nearest parent that exists; null: none.</summary>
+        public byte[]? Watched => Seen.Level >= 0 && Seen.Level < Chain.Length ? Chain[Seen.Level] : null;
+
         /// <summary>Rescans when the directory (or the nearest existing parent, when it is missing) changed.</summary>
+
         public void Refresh(Stats stats)
         {
             var now = State(stats);
             if (now == Seen) return;
-            var sockets = new Dictionary<(ulong, ulong), string>();
+            var sockets = new Dictionary<(ulong, ulong), string>(Sockets); // once listed, listed for the run
             if (now.Level == 0)
             {
                 foreach (var name in names)
@@ -78,15 +87,20 @@ internal sealed class ListedSockets
     private readonly Holder[] _dirs;
     private readonly Stats _stats = new();
     private readonly Lock _lock = new();
+    private int _inotify = -1;
+    private bool _pending = true;
 
     /// <param name="exact">Listed socket paths.</param>
     /// <param name="globs">Listed patterns: a directory and a name with <c>*</c>.</param>
-    public ListedSockets(IEnumerable<string> exact, IEnumerable<(string Dir, string Glob)> globs)
+    /// <param name="watch">False: stat the directories instead of watching them (as when inotify cannot be had; tests).</param>
+    public ListedSockets(IEnumerable<string> exact, IEnumerable<(string Dir, string Glob)> globs, bool watch = true)
     {
         var names = exact.GroupBy(p => Path.GetDirectoryName(p) ?? "/").ToDictionary(g => g.Key, g => g.Select(p => Path.GetFileName(p)).Distinct().ToArray());
         var patterns = globs.GroupBy(g => g.Dir.Length == 0 ? "/" : g.Dir).ToDictionary(g => g.Key, g => g.Select(x => x.Glob).Distinct().ToArray());
         var interned = new Dictionary<string, byte[]>();
         _dirs = [.. names.Keys.Union(patterns.Keys).Select(d => new Holder(d, names.GetValueOrDefault(d, []), patterns.GetValueOrDefault(d, []), interned))];
+        _inotify = watch ? Interop.Inotify.Open(out _) : -1;
+        lock (_lock) RefreshAll();
     }
 
     /// <summary>The listed path of the socket <paramref name="target"/>, or null when it is none.</summary>
@@ -97,11 +111,49 @@ internal sealed class ListedSockets
             _stats.Round++;
             bool onItsDevice = false;
             foreach (var d in _dirs) onItsDevice |= d.Seen.Dev == target.Dev;
-            foreach (var d in _dirs)
-                if (!onItsDevice || d.Seen.Dev == target.Dev) d.Refresh(_stats);
+            if (_inotify >= 0)
+            {
+                // Drained first: a change made while the sets are remade is seen next time.
+                var changed = Interop.Inotify.Drain(_inotify);
+                if (changed == null) StopWatching();
+                else if (changed == true || _pending || !onItsDevice) RefreshAll();
+            }
+            if (_inotify < 0)
+            {
+                foreach (var d in _dirs)
+                    if (!onItsDevice || d.Seen.Dev == target.Dev) d.Refresh(_stats);
+            }
             foreach (var d in _dirs)
                 if (d.Sockets.TryGetValue(target, out var path)) return path;
             return null;
         }
+    }
+
+    /// <summary>Remakes every changed set, then watches each directory (or its nearest parent). A
+    /// change between a set's scan and its watch is caught by a second look after the watches:
+    /// it leaves the next question to remake the sets again.</summary>
+    private void RefreshAll()
+    {
+        foreach (var d in _dirs) d.Refresh(_stats);
+        _pending = false;
+        if (_inotify < 0) return;
+        foreach (var d in _dirs)
+            if (d.Watched is { } dir && Interop.Inotify.Watch(_inotify, dir) != 0) { StopWatching(); return; }
+        _stats.Round++;
+        var before = _dirs.Select(d => d.Seen).ToArray();
+        foreach (var d in _dirs) d.Refresh(_stats);
+        _pending = !before.SequenceEqual(_dirs.Select(d => d.Seen));
+    }
+
+    /// <summary>inotify failed (its watches ran out, a read error): the directories are stated instead.</summary>
+    private void StopWatching()
+    {
+        if (_inotify >= 0) Interop.Libc.close(_inotify);
+        _inotify = -1;
+    }
+
+    public void Dispose()
+    {
+        lock (_lock) StopWatching();
     }
 }

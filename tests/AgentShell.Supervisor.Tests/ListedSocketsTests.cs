@@ -3,7 +3,7 @@ using System.Net.Sockets;
 namespace AgentShell.Supervisor.Tests;
 
 /// <summary>ListedSockets: the listed command-server sockets found by identity, kept per directory
-/// and rescanned when that directory changed: a socket made after the first question, in a
+/// and rescanned when that directory changed (inotify, or stats where it cannot be had): a socket made after the first question, in a
 /// directory that did not exist then, is found; one beside them that no pattern names is not.
 /// Real sockets bound in a temporary directory.</summary>
 [TestFixture]
@@ -31,13 +31,14 @@ public sealed class ListedSocketsTests
         return st.Identity;
     }
 
-    [Test]
-    public void ListedSocketsAreFoundAsTheyAppearAndOthersAreNot()
+    [TestCase(true)]
+    [TestCase(false)]
+    public void ListedSocketsAreFoundAsTheyAppearAndOthersAreNot(bool watch)
     {
         string tmux = Path.Combine(_dir, "tmux-1"), later = Path.Combine(_dir, "not-yet", "deeper");
         Directory.CreateDirectory(tmux);
-        var listed = new ListedSockets([Path.Combine(_dir, "docker.sock")], [(tmux, "*"), (later, "*.sock")]);
         var first = Bind(Path.Combine(tmux, "default"));
+        using var listed = new ListedSockets([Path.Combine(_dir, "docker.sock")], [(tmux, "*"), (later, "*.sock")], watch);
         var app = Bind(Path.Combine(_dir, "app.sock"));
         Assert.That(listed.Of(first), Is.EqualTo(Path.Combine(tmux, "default")));
         Assert.That(listed.Of(app), Is.Null, "the look-alike: an unlisted socket beside them");
@@ -54,10 +55,25 @@ public sealed class ListedSocketsTests
         Assert.That(listed.Of(plain), Is.Null, "the glob's look-alike: another name in the same directory");
         Assert.That(listed.Of(app), Is.Null);
 
-        // A socket removed and another bound in its place: the old identity is no longer listed.
-        File.Delete(Path.Combine(tmux, "default"));
+        // Moved out of its directory (its owner may): still the server it was.
+        File.Move(Path.Combine(tmux, "default"), Path.Combine(_dir, "moved"));
+        Assert.That(listed.Of(first), Is.EqualTo(Path.Combine(tmux, "default")));
         var replaced = Bind(Path.Combine(tmux, "default"));
         Assert.That(listed.Of(replaced), Is.EqualTo(Path.Combine(tmux, "default")));
-        if (replaced != first) Assert.That(listed.Of(first), Is.Null);
+    }
+
+    /// <summary>The sets are made when the list is, before the tree runs anything: a socket moved
+    /// out before the first question is still known.</summary>
+    [TestCase(true)]
+    [TestCase(false)]
+    public void ASocketMovedOutBeforeTheFirstQuestionIsStillListed(bool watch)
+    {
+        string tmux = Path.Combine(_dir, "tmux-1");
+        Directory.CreateDirectory(tmux);
+        var server = Bind(Path.Combine(tmux, "default"));
+        using var listed = new ListedSockets([], [(tmux, "*")], watch);
+        File.Move(Path.Combine(tmux, "default"), Path.Combine(_dir, "elsewhere.sock"));
+        Assert.That(listed.Of(server), Is.EqualTo(Path.Combine(tmux, "default")));
+        Assert.That(listed.Of(Bind(Path.Combine(_dir, "other.sock"))), Is.Null, "the look-alike: a socket bound there since");
     }
 }

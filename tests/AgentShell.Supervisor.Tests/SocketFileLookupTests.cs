@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Text;
-using AgentShell.Core.Model;
 
 namespace AgentShell.Supervisor.Tests;
 
@@ -20,8 +19,7 @@ public sealed class SocketFileLookupTests
     public void SetUp()
     {
         _dir = Directory.CreateTempSubdirectory("agentshell-socket-lookup-").FullName;
-        var tree = TreeRoot.Of(Environment.ProcessId) ?? throw new AssertionException("/proc/self/root must be readable");
-        _root = TreeRootDirectory.Open(Environment.ProcessId, tree) ?? throw new AssertionException("the root could not be held open");
+        _root = HeldRoot.OfThisProcess();
         // A name that is not UTF-8, bound through a link with a plain name in the same directory.
         _path = [.. Encoding.UTF8.GetBytes(_dir + "/own"), 0xff, .. ".sock"u8];
         _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);

@@ -96,6 +96,29 @@ public sealed class CommandServerTests(string guard) : ProductionFixture(guard)
         Assert.That(r.Stderr, Does.Contain($"[rule {Rule}]"));
     }
 
+    /// <summary>The agent owns the outside server's socket, so it can move it out of the listed
+    /// directory before its first connect: the socket is known by identity from the run's start.</summary>
+    [Test]
+    public void ASocketMovedOutOfItsDirectoryIsStillTheServer()
+    {
+        using var home = new TestHome();
+        string moved = Path.Combine(_dir, "moved.sock");
+        string py = """
+            import os, socket, sys
+            os.rename(sys.argv[1], sys.argv[2])
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(sys.argv[2]); print("connected")
+            except OSError as e:
+                print("refused", e.errno)
+            finally:
+                os.rename(sys.argv[2], sys.argv[1])
+            """;
+        var r = home.Run(Guard, "python3", "-c", py, _socket, moved);
+        Assert.That(r.Stdout.Trim(), Is.EqualTo("refused 1"), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain($"refused a connect to the command server {_socket}").And.Contain($"[rule {Rule}]"));
+    }
+
     [Test]
     public void TheTmuxCliStillTypesIntoTheOutsideServer()
     {
