@@ -15,9 +15,10 @@ namespace AgentShell.Supervisor;
 /// <see cref="PlaceOnWire"/>): what it sends is decided there.</summary>
 /// <param name="root">The tree's root held open while every process has it (absolute Unix paths
 /// are looked up there), or null: through /proc/PID/root.</param>
+/// <param name="servers">The profile's command servers, whose sockets only their CLI may reach from the tree; null: none listed.</param>
 internal sealed class ConnectNotifications(int listener, IAddressEnvironments addresses, KernelConnectGuard? kernel,
     TrustLedger trust, UnknownClients unknown, HeldNotifications held, BlockNotifier notifier, SelfIdentity self, Wire.WireLayer? wire, TextWriter log,
-    TreeRootDirectory? root = null)
+    TreeRootDirectory? root = null, CommandServers? servers = null)
 {
     private const string Production = "production";
 
@@ -74,19 +75,46 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
 
     private Verdict UnixConnect(ref seccomp_notif n, Span<byte> path, DeferredAudit audit)
     {
-        if (self.ControlSocket is not { } control || path.Length == 0 || path[0] == 0) return Verdict.Continue; // abstract: not ours
+        // Abstract names (@name) are no file: neither the approval socket nor a listed server's.
+        if (self.ControlSocket == null && servers == null || path.Length == 0 || path[0] == 0) return Verdict.Continue;
         int pid = (int)n.pid;
         int nul = path.IndexOf((byte)0);
         if (nul >= 0) path = path[..nul];
         // Compare by identity, so symlinks, /proc/self/root/... and relative paths do not help.
-        if (Identity(pid, path) is { } st && st == control && IdValid(listener, n.id))
+        if (servers == null)
+            return Identity(pid, path) is { } st && st.Identity == self.ControlSocket ? SelfApproval(ref n, pid, audit) : Verdict.Continue;
+        // The command servers are judged on the file the path names for the process (the quick look
+        // follows a link to /proc/self/… as ours). A path that cannot be proven so (a /proc link on
+        // the way, a relative name that is not UTF-8) is judged on the quick look's file; only one
+        // no look finds is refused (it may name any server).
+        var found = SocketFileLookup.Of(pid, path, root, out var file);
+        if (found == TargetFiles.Lookup.Unprovable)
         {
-            var rule = SupervisorRules.SelfApproval;
-            notifier.Write(pid, rule.Refusal("a connect to the approval socket"));
-            audit.Note(rule.Decision, pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
-            return Verdict.Refuse;
+            if (SocketFileLookup.ThroughProcOf(pid, path, out file)) found = TargetFiles.Lookup.Found;
+            else if (Identity(pid, path) is { } q) (file, found) = (q, TargetFiles.Lookup.Found);
         }
-        return Verdict.Continue;
+        // The approval socket first, under its own rule, however the path reached it.
+        if (found == TargetFiles.Lookup.Found && file.Identity == self.ControlSocket) return SelfApproval(ref n, pid, audit);
+        string? socket = found switch
+        {
+            TargetFiles.Lookup.Missing => null,
+            TargetFiles.Lookup.Found => servers.Refuses(pid, file, out string s) ? s : null,
+            _ => $"{System.Text.Encoding.UTF8.GetString(path)} (its file could not be resolved as the process would: a /proc link on the way, or unreadable)",
+        };
+        if (socket == null || !IdValid(listener, n.id)) return socket == null ? Verdict.Continue : Verdict.Refuse;
+        var server = SupervisorRules.CommandServer;
+        notifier.Write(pid, server.Refusal($"a connect to the command server {socket}"));
+        audit.Note(server.About(null, detail: socket), pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
+        return Verdict.Refuse;
+    }
+
+    private Verdict SelfApproval(ref seccomp_notif n, int pid, DeferredAudit audit)
+    {
+        if (!IdValid(listener, n.id)) return Verdict.Refuse; // gone: nothing to say to it
+        var rule = SupervisorRules.SelfApproval;
+        notifier.Write(pid, rule.Refusal("a connect to the approval socket"));
+        audit.Note(rule.Decision, pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
+        return Verdict.Refuse;
     }
 
     /// <summary>Device and inode of the file <paramref name="path"/> (sun_path's bytes up to its NUL)
@@ -99,10 +127,10 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
     /// every name lookup (four connects per `curl --version`), and each was a string, its /proc
     /// path and a stat through /proc/PID/root (~1.7 µs of syscall, ~1 µs through the held root).</summary>
     [System.Runtime.CompilerServices.SkipLocalsInit] // PERF: the path is written before it is read
-    private (ulong Dev, ulong Ino)? Identity(int pid, ReadOnlySpan<byte> path)
+    private FileStatus? Identity(int pid, ReadOnlySpan<byte> path)
     {
         FileStatus st;
-        if (path[0] == (byte)'/' && root is { } r && r.TryStat(path, out st, out var errno)) return errno == 0 ? st.Identity : null;
+        if (path[0] == (byte)'/' && root is { } r && r.TryStat(path, out st, out var errno)) return errno == 0 ? st : null;
         // As ProcessInfo.ProcPath: /proc/PID/root/ABS, /proc/PID/cwd/REL.
         Span<byte> proc = stackalloc byte[32 + 128];
         int k = 0;
@@ -117,7 +145,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         path.CopyTo(proc[k..]);
         k += path.Length;
         proc[k++] = 0;
-        return Interop.Files.TryStat(proc[..k], out st) ? st.Identity : null;
+        return Interop.Files.TryStat(proc[..k], out st) ? st : null;
     }
 
     private Verdict InetConnect(ref seccomp_notif n, ReadOnlySpan<byte> address, int port, DeferredAudit audit, int sockFd, ReadOnlySpan<byte> sockaddr)

@@ -78,6 +78,17 @@ internal sealed class GatedConnects(IAddressEnvironments addresses, KernelConnec
         recorder.Record(rule.Decision, pid, [], null, AuditSyscall.Connect, AuditOutcome.Blocked);
     }
 
+    /// <summary>A Unix connect of 16 or 28 bytes, which the seccomp filter cannot tell from an inet one,
+    /// refused by the kernel while listed command servers keep Unix connects with the supervisor.</summary>
+    public void UnixUnseenRefused(KernelConnectGuard.Event e)
+    {
+        int pid = (int)e.Tid, tgid = (int)e.Tgid;
+        var rule = SupervisorRules.CommandServer;
+        string line = rule.Refusal("a Unix connect whose address is 16 or 28 bytes long (it cannot be checked here: pad or shorten the address)");
+        if (!notifier.Write(pid, line) && (tgid == pid || !notifier.Write(tgid, line))) log.WriteLine(line);
+        recorder.Record(rule.About(null, detail: "a Unix address of an inet sockaddr's length"), pid, [], null, AuditSyscall.Connect, AuditOutcome.Blocked);
+    }
+
     /// <summary>A program's first datagram to a production destination, refused by the kernel because
     /// it cannot wait for what a TCP connect gets at the gate (its event thread): a trusted program's
     /// code check, or the profile's named clients (which the kernel does not know). Settled now: a

@@ -82,6 +82,7 @@ internal static class RootMode
             if (e.Kind == KernelConnectGuard.EventExecChanged) verified.KernelKilled(e, "its arguments, environment or program changed");
             else if (e.Kind == KernelConnectGuard.EventExecTraced) verified.KernelKilled(e, "another process traces it");
             else if (e.Kind == KernelConnectGuard.EventControlSocket) gated.ControlSocketRefused(e);
+            else if (e.Kind == KernelConnectGuard.EventUnixUnseen) gated.UnixUnseenRefused(e);
             else if (e.Kind is KernelConnectGuard.EventTrustedDatagram or KernelConnectGuard.EventDatagram) gated.FirstDatagram(e);
             else gated.KernelRefused(e);
         });

@@ -71,7 +71,12 @@ public sealed class SupervisedRun
         if (kernel != null) argv.Add("--kernel-connect");
         // PERF: the tree's Unix connects (nscd: four per `curl --version`) no longer stop in seccomp
         // once the kernel guards the approval socket (cgroup/connect_unix); else they stay trapped.
-        if (kernel?.GuardControlSocket(control.Path) == true) argv.Add("--kernel-unix");
+        // A profile listing command servers keeps them trapped: cgroup/connect_unix sees only the path
+        // string, before the kernel looks it up, so a link or another spelling would pass it (their
+        // servers, unlike the approval socket, do not refuse the tree by its credentials).
+        // Those of 16 or 28 bytes the filter cannot tell from inet connects: the kernel refuses them then.
+        bool servers = _o.Policy.Network.CommandServers.Count > 0;
+        if (kernel?.GuardControlSocket(control.Path, unseen: servers) == true && !servers) argv.Add("--kernel-unix");
         // A protected tree has a pid namespace: the launcher reports its init's end on a pipe before
         // its own exit tears the namespaces down (~1 ms here), and a run that owns its process returns then.
         var (statusRead, statusWrite) = protect && _o.OwnsProcess ? Interop.Pipe.Open() : (-1, -1);

@@ -120,6 +120,15 @@ public static class SupervisorRules
         Explanation = "What it sends cannot be known from its arguments: its command line is one no parser understands (python, node, a static binary), or it did not name that production address.",
     };
 
+    /// <summary>A tree process that is not the parsed tmux/screen CLI connecting to a listed command
+    /// server's socket (<c>Network.CommandServers</c>) whose listener is outside the tree.</summary>
+    public static readonly SupervisorRule CommandServer = new()
+    {
+        Id = "network:command-server-outside-tree", Action = PolicyAction.Block,
+        Reason = "a server started outside the supervised tree would run what this process sends it, unchecked",
+        Explanation = "tmux, screen, docker, containerd, podman, systemd, supervisord and pm2 run commands for their clients; a server started before the run is not supervised, so a command handed to it would bypass every rule. Only their own CLI (tmux, screen), whose arguments were read and judged at its exec, may speak to such a server; a server started inside the run is supervised and reachable by anyone.",
+    };
+
     /// <summary>Root mode: a trusted program's (or a named client's) first datagram to a production
     /// destination, refused while its sender is checked; once the check passes, its next ones there go.</summary>
     public static readonly SupervisorRule TrustedDatagramChecked = new()
@@ -211,7 +220,7 @@ public static class SupervisorRules
     /// <summary>Every rule above and the PostgreSQL relay's own, in the order `profiles show` lists them.</summary>
     public static IReadOnlyList<SupervisorRule> All { get; } =
         [UnreadableArgv, SelfApproval, ProtectSelf, FastOpenBatch, FastOpenToWire, NamesNotResolved, GateUnavailable, DecisionError, ExecChanged, ExecUnverifiable, Chroot,
-         Unprotected, NestedExec, ForeignCode, OtherRoot, ConfigChanged, LibraryChanged, UnknownClientToProduction, .. Wire.Postgres.PostgresWireRules.All];
+         Unprotected, NestedExec, ForeignCode, OtherRoot, ConfigChanged, LibraryChanged, UnknownClientToProduction, CommandServer, .. Wire.Postgres.PostgresWireRules.All];
 
     /// <summary>The line for a refused exec: the policy's own wording for a decision about an intent,
     /// the rule's refusal line for a supervisor rule's decision (which has none).</summary>

@@ -95,6 +95,18 @@ internal static class TargetFiles
         finally { Interop.Libc.close(at); }
     }
 
+    /// <summary>The file <paramref name="v"/>'s path names for the process (its status, links
+    /// followed as the kernel would for it): Found, Missing, or Unprovable (a magic link or procfs on
+    /// the way, whose "self" would name us; something unreadable).</summary>
+    internal static Lookup StatAs(ProcessView v, out FileStatus status)
+    {
+        status = default;
+        var found = Walk(v, wantFile: true, out int at, out _);
+        if (found != Lookup.Found) return found;
+        try { return Interop.Files.TryFStat(at, out status) ? Lookup.Found : Lookup.Unprovable; }
+        finally { Interop.Libc.close(at); }
+    }
+
     /// <summary>True only when <paramref name="v"/>'s path is missing for the process (see <see cref="Walk"/>).</summary>
     internal static bool MissingFor(ProcessView v, out bool viaLink) => Walk(v, wantFile: false, out _, out viaLink) == Lookup.Missing;
 

@@ -55,7 +55,8 @@ internal sealed class TreeRootDirectory : IDisposable
     /// tree's root: true with the fd or -1 and errno; false when retired (or closed): the caller
     /// looks up through /proc/PID/root.</summary>
     [System.Runtime.CompilerServices.SkipLocalsInit] // PERF: the path is written before it is read
-    public bool TryOpen(ReadOnlySpan<byte> absolute, int flags, out int fd, out Errno errno)
+    /// <paramref name="resolve"/>: openat2's RESOLVE_* flags instead (RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS), or 0: openat.
+    public bool TryOpen(ReadOnlySpan<byte> absolute, int flags, out int fd, out Errno errno, ulong resolve = 0)
     {
         fd = -1;
         errno = 0;
@@ -65,7 +66,8 @@ internal sealed class TreeRootDirectory : IDisposable
         try
         {
             _fd.DangerousAddRef(ref added); // a lookup in flight keeps the fd from being closed under it
-            fd = Interop.Files.OpenAt((int)_fd.DangerousGetHandle(), path[..n], flags, out errno);
+            fd = resolve == 0 ? Interop.Files.OpenAt((int)_fd.DangerousGetHandle(), path[..n], flags, out errno)
+                : Interop.Files.OpenAt2((int)_fd.DangerousGetHandle(), path[..n], flags, resolve, out errno);
             return true;
         }
         catch (ObjectDisposedException) { return false; }

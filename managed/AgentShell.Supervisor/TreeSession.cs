@@ -20,6 +20,7 @@ internal sealed class TreeSession : IDisposable
     private readonly VerifiedExecs _verified;
     private readonly Wire.WireLayer? _wire;
     private readonly MissingFileWatches _watches;
+    private readonly CommandServers? _servers;
     private readonly AuditRecorder _recorder;
     private readonly TreeRootDirectory? _root;
 
@@ -50,6 +51,8 @@ internal sealed class TreeSession : IDisposable
         // The process that installed the filter has the tree's root (it has run nothing yet).
         _root = tree.Root is { } r && tree.Roots.Count > 0 ? TreeRootDirectory.Open(tree.Roots[0], r) : null;
         _watches = new MissingFileWatches(_root);
+        // Before the tree runs anything: the listed sockets as they are at its start.
+        _servers = CommandServers.Create(o.Policy.Network, tree.Tasks);
         // Trust asks whether an exec's process is still in the tree's root: not looked at while none has left it.
         var treeRoot = tree.Root is { } theRoot && _root != null ? theRoot with { Directory = _root } : tree.Root;
         _trust = new TrustLedger(o.Policy, identity, kernel, treeRoot, o.Log);
@@ -73,7 +76,8 @@ internal sealed class TreeSession : IDisposable
                 new Wire.WireFallback(_trust, unknown, held, notifier, recorder), notifier, o.Log, ownsAuthority);
             _loop = new NotificationLoop(listener,
                 new ExecNotifications(listener, decider, _trust, registry, scope, held, _verified, notifier, me, _root),
-                new ConnectNotifications(listener, addresses, kernel, _trust, unknown, held, notifier, me, _wire, o.Log, _root),
+                new ConnectNotifications(listener, addresses, kernel, _trust, unknown, held, notifier, me, _wire, o.Log, _root,
+                    _servers),
                 new DatagramSends(listener, addresses, _trust, unknown, notifier, _wire),
                 new RootChanges(tree.Root, notifier, _root),
                 new SignalProtection(me, notifier),
@@ -111,6 +115,7 @@ internal sealed class TreeSession : IDisposable
         _gate?.Dispose();
         _wire?.Dispose();
         _watches.Dispose();
+        _servers?.Dispose();
         _registry.Answering -= _answering;
         _registry.Resolved -= _resolved;
         _registry.Paused -= _paused;

@@ -90,6 +90,28 @@ internal sealed class TreeTasks(IReadOnlyList<int> roots, IReadOnlyList<int>? ou
         }
     }
 
+    /// <summary>Whether process <paramref name="pid"/> is of the tree now: null when its chain of
+    /// parents cannot be read (the caller fails closed). The supervisor and the outside roots are not.</summary>
+    public bool? Holds(int pid)
+    {
+        if (pid == _self || outside?.Contains(pid) == true) return false;
+        lock (_lock)
+        {
+            // The chain up to a root or init, with each /proc inode (InTree's view of a listing).
+            var now = new Dictionary<int, ulong>();
+            for (int p = pid, depth = 0; p > 1 && depth < 4096 && !now.ContainsKey(p); depth++)
+            {
+                if (!Interop.Files.TryStat($"/proc/{p}", out var st)) break;
+                now[p] = st.Ino;
+                if (roots.Contains(p) || !ProcessInfo.TryStat(p, out int ppid, out _, out _)) break;
+                p = ppid;
+            }
+            if (!now.TryGetValue(pid, out ulong ino)) return null;
+            var at = InTree(pid, ino, now, new Dictionary<int, (ulong, bool)>(), 0);
+            return at == Place.In ? true : at == Place.Out ? false : null;
+        }
+    }
+
     private enum Place { Out, In, Gone, Unresolved }
 
     // A process whose parent is reaped between the read of its stat and its parent's was

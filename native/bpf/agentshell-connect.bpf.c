@@ -279,14 +279,19 @@ int connect_unix(struct bpf_sock_addr *ctx)
     struct control_socket *c = bpf_map_lookup_elem(&control, &zero);
     if (!c)
         return 0;
+    struct bpf_sock_addr_kern *k = bpf_cast_to_kern_ctx(ctx);
+    __u32 alen = BPF_CORE_READ(k, uaddrlen);
+    __u8 none[16] = {};
+    if ((c->flags & CONTROL_UNIX_INET_LENGTHS) && (alen == 16 || alen == 28)) {
+        emit(tgid, tid, none, 0, EV_UNIX_UNSEEN);
+        return 0;
+    }
     __u32 len = c->len;
     if (len == 0)
         return 1; /* none guarded here: seccomp still traps the tree's Unix connects */
     if (len >= UNIX_PATH)
         return 0;
-    struct bpf_sock_addr_kern *k = bpf_cast_to_kern_ctx(ctx);
     const char *sa = BPF_CORE_READ(k, uaddr);
-    __u32 alen = BPF_CORE_READ(k, uaddrlen);
     char p[UNIX_PATH];
     if (!sa || bpf_probe_read_kernel(p, sizeof(p), sa + 2) != 0)
         return 0;
@@ -302,7 +307,6 @@ int connect_unix(struct bpf_sock_addr *ctx)
     }
     if (n > len && p[len] != 0)
         return 1; /* a longer name */
-    __u8 none[16] = {};
     emit(tgid, tid, none, 0, EV_CONTROL_SOCKET);
     return 0;
 }

@@ -29,7 +29,8 @@ enum action { ACT_ALLOW = 0, ACT_BLOCK = 1, ACT_PAUSE = 2 };
  * committed is not what was decided; or it is traced by another than the supervisor). */
 enum event_kind { EV_BLOCKED = 1, EV_DATAGRAM = 2, EV_GATE_FULL = 3, EV_NOT_READY = 4, EV_EXEC_CHANGED = 5, EV_EXEC_TRACED = 6,
                   EV_CONTROL_SOCKET = 7, /* a connect of the tree to the approval socket, by its path */
-                  EV_TRUSTED_DATAGRAM = 8 /* a trusted program's first datagram to a production destination */ };
+                  EV_TRUSTED_DATAGRAM = 8, /* a trusted program's first datagram to a production destination */
+                  EV_UNIX_UNSEEN = 9 /* a Unix connect the seccomp filter would let through unchecked (CONTROL_UNIX_INET_LENGTHS) */ };
 
 /* The value of a decided map entry. */
 enum decision { DECIDED_ALLOW = 1, DECIDED_DENY = 2 };
@@ -70,7 +71,11 @@ struct config { __u32 gate_port; __u32 action; __u32 ready; __u32 wire; };
 
 /* The one entry of the control map: the approval socket's path as the supervisor bound it (len bytes,
  * no NUL). len 0: none is guarded here, and every Unix connect of the tree is still trapped by seccomp. */
-struct control_socket { __u32 len; __u32 pad; char path[UNIX_PATH]; };
+struct control_socket { __u32 len; __u32 flags; char path[UNIX_PATH]; };
+/* control_socket.flags: refuse the tree's Unix connects whose address is 16 or 28 bytes long. The
+ * seccomp filter lets those through unseen in root mode (their length is an inet sockaddr's), so
+ * where Unix connects must be checked by the supervisor (listed command servers) they cannot pass. */
+#define CONTROL_UNIX_INET_LENGTHS 1u
 
 /* A connect or send the kernel refused (ring buffer), so the supervisor can say why. */
 struct event { __u32 tgid; __u32 tid; __u32 port; __u32 kind; __u8 addr[16]; };

@@ -41,16 +41,6 @@ public sealed class HandedOverCommandsTests
     private AgentShellRunner.Result SendKeys(string keys) => AgentShellRunner.Run(
         ["run", "--profile", Repo.DemoProfile, "--", "/usr/bin/tmux", "-L", _socket, "send-keys", "-t", "pane", keys, "Enter"], cwd: _dir);
 
-    private bool ProductionSaw(string method, TimeSpan within)
-    {
-        var until = DateTime.UtcNow + within;
-        while (DateTime.UtcNow < until)
-        {
-            if (_prod.Requests.Any(r => r.Method == method)) return true;
-            Thread.Sleep(100);
-        }
-        return false;
-    }
 
     [Test]
     public void ADeleteTypedIntoAPaneOutsideTheTreeIsRefusedAtTmuxsExec()
@@ -58,7 +48,7 @@ public sealed class HandedOverCommandsTests
         var r = SendKeys($"curl -sS -X DELETE {_prod.Url("/volumes/1")}");
         Assert.That(r.ExitCode, Is.Not.Zero, r.Stderr);
         Assert.That(r.Stderr, Does.Contain("blocked curl DELETE").And.Contain("demo.http:delete-on-production"));
-        Assert.That(ProductionSaw("DELETE", TimeSpan.FromSeconds(2)), Is.False, "the DELETE ran in the pane");
+        Assert.That(_prod.Saw("DELETE", TimeSpan.FromSeconds(2)), Is.False, "the DELETE ran in the pane");
     }
 
     [Test]
@@ -66,6 +56,6 @@ public sealed class HandedOverCommandsTests
     {
         var r = SendKeys($"curl -sS -o /dev/null {_prod.Url("/volumes/1")}");
         Assert.That(r.ExitCode, Is.Zero, r.Stderr);
-        Assert.That(ProductionSaw("GET", TimeSpan.FromSeconds(5)), Is.True, "the pane's shell never ran the GET (is the test's server reachable?)");
+        Assert.That(_prod.Saw("GET", TimeSpan.FromSeconds(5)), Is.True, "the pane's shell never ran the GET (is the test's server reachable?)");
     }
 }

@@ -3,11 +3,12 @@ using AgentShell.EndToEnd.Tests.Infrastructure;
 namespace AgentShell.EndToEnd.Tests;
 
 /// <summary>Root mode leaves the tree's Unix connects to the kernel (cgroup/connect_unix, Linux 6.7)
-/// instead of a seccomp notification each. The program sees the path, not the inode: a connect
-/// naming the approval socket by its path is refused at connect() (EPERM, said on the agent's stderr
-/// and recorded); another spelling reaches the socket, whose server refuses the tree by its
-/// credentials; every other Unix connect, abstract names included, goes on as without agentshell.
-/// Both guard modes give the same answers (seccomp decides them by the socket's identity).</summary>
+/// only while the profile lists no command servers; the default profile lists them, and their check
+/// needs the file a path names (the kernel program sees only the string), so Unix connects stay
+/// trapped and both guard modes decide them by the socket's identity: the approval socket is refused
+/// at connect() under any spelling (EPERM, said on the agent's stderr and recorded, under its own
+/// rule), and every other Unix connect, abstract names and names that are not UTF-8 included, goes
+/// on as without agentshell.</summary>
 [TestFixture("kernel")]
 [TestFixture("seccomp")]
 public sealed class KernelUnixConnectTests(string guard)
@@ -73,10 +74,11 @@ public sealed class KernelUnixConnectTests(string guard)
         // server, which refuses every process of the tree by its credentials (root mode's kernel program sees strings).
         Assert.That(o, Does.Contain("double-slash errno 1").Or.Contain("double-slash connected {\"v\":1,\"ok\":false,\"error\":\"refused: a supervised process cannot answer its own requests\"}"), r.Stderr);
         Assert.That(o, Does.Not.Contain("\"ok\":true"));
-        // Root mode on a kernel with the Unix connect hook traps no Unix connect: the other spelling
-        // reached the socket (seccomp would have refused it at connect() by the socket's identity).
-        if (guard == "kernel" && Environment.OSVersion.Version >= new Version(6, 7))
-            Assert.That(o, Does.Contain("double-slash connected"), r.Stderr);
+        // The default profile lists command servers, whose check needs the file the path names for
+        // the process (the kernel's cgroup/connect_unix sees only the string): root mode keeps Unix
+        // connects trapped then, so the other spelling is refused at connect() by identity in both
+        // modes, under the approval socket's own rule (it is checked before the servers).
+        Assert.That(o, Does.Contain("double-slash errno 1"), r.Stderr);
         Assert.That(r.Stderr, Does.Contain("cannot connect to the approval socket").And.Contain("supervisor:self-approval"));
         var refused = File.ReadLines(audit).Where(l => l.Contains("supervisor:self-approval", StringComparison.Ordinal) && l.Contains("\"connect\"", StringComparison.Ordinal)).ToList();
         Assert.That(refused, Has.Count.GreaterThanOrEqualTo(2), "each refusal at connect() is recorded:\n" + File.ReadAllText(audit));
@@ -116,21 +118,15 @@ public sealed class KernelUnixConnectTests(string guard)
         var o = r.Stdout;
         Assert.That(o, Does.Contain("own-not-utf8 got hi"), r.Stderr);
         Assert.That(o, Does.Not.Contain("\"ok\":true"));
+        // Every name is refused at connect() by the socket's identity, in both modes: the default
+        // profile's command servers keep Unix connects trapped in root mode too, and a path through
+        // /proc/self (which in the tree's own /proc does not name the supervisor) is looked up
+        // through our /proc for the process's pid. The approval socket's rule answers, not the servers'.
         foreach (var how in new[] { "not-utf8-link", "dir-link", "relative", "proc-root" })
-        {
-            // Seccomp mode refuses these names at connect() by the socket's identity, except one
-            // through /proc/self: the supervisor looks the path up itself, and in the tree's /proc
-            // (a pid namespace of its own) "self" is not the supervisor. Root mode's kernel program
-            // sees strings. What reaches the socket is refused by its server, by the credentials.
-            bool atConnect = guard == "seccomp" && how != "proc-root";
-            if (atConnect) Assert.That(o, Does.Contain($"{how} errno 1"), r.Stderr);
-            else Assert.That(o, Does.Contain($"{how} errno 1").Or.Contain($"{how} connected {{\"v\":1,\"ok\":false,\"error\":\"refused: a supervised process cannot answer its own requests\"}}"), r.Stderr);
-        }
-        if (guard == "seccomp")
-        {
-            Assert.That(r.Stderr, Does.Contain("cannot connect to the approval socket").And.Contain("supervisor:self-approval"));
-            var refused = File.ReadLines(audit).Count(l => l.Contains("supervisor:self-approval", StringComparison.Ordinal) && l.Contains("\"connect\"", StringComparison.Ordinal));
-            Assert.That(refused, Is.GreaterThanOrEqualTo(3), "each refusal at connect() is recorded:\n" + File.ReadAllText(audit));
-        }
+            Assert.That(o, Does.Contain($"{how} errno 1"), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain("cannot connect to the approval socket").And.Contain("supervisor:self-approval"));
+        Assert.That(r.Stderr, Does.Not.Contain("network:command-server-outside-tree"));
+        var refused = File.ReadLines(audit).Count(l => l.Contains("supervisor:self-approval", StringComparison.Ordinal) && l.Contains("\"connect\"", StringComparison.Ordinal));
+        Assert.That(refused, Is.GreaterThanOrEqualTo(4), "each refusal at connect() is recorded:\n" + File.ReadAllText(audit));
     }
 }

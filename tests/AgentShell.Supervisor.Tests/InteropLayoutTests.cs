@@ -123,7 +123,7 @@ public sealed class InteropLayoutTests
         Of<BpfMaps.Config>("struct config", F("GatePort", "gate_port"), F("Action", "action"), F("Ready", "ready"), F("Wire", "wire")),
         Of<KernelConnectGuard.Slot>("struct slot", F("Seq", "seq"), F("Gen", "gen"), F("Tgid", "tgid"), F("Tid", "tid"), F("Port", "port"),
             F("Family", "family"), Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
-        Of<BpfMaps.ControlSocket>("struct control_socket", F("Len", "len"), F("Pad", "pad"), F("Path", "path")),
+        Of<BpfMaps.ControlSocket>("struct control_socket", F("Len", "len"), F("Flags", "flags"), F("Path", "path")),
         Of<KernelConnectGuard.Event>("struct event", F("Tgid", "tgid"), F("Tid", "tid"), F("Port", "port"), F("Kind", "kind"),
             Half("Hi", "addr", 0), Half("Lo", "addr", 1)),
     ];
@@ -145,6 +145,7 @@ public sealed class InteropLayoutTests
         ("EV_EXEC_CHANGED", KernelConnectGuard.EventExecChanged),
         ("EV_EXEC_TRACED", KernelConnectGuard.EventExecTraced),
         ("EV_CONTROL_SOCKET", KernelConnectGuard.EventControlSocket),
+        ("EV_UNIX_UNSEEN", KernelConnectGuard.EventUnixUnseen),
         ("UNIX_PATH", BpfMaps.UnixPath),
         ("DECIDED_ALLOW", BpfMaps.DecidedAllow),
         ("DECIDED_DENY", BpfMaps.DecidedDeny),

@@ -16,9 +16,7 @@ public sealed class TreeRootDirectoryTests
     public void SetUp()
     {
         _dir = Directory.CreateTempSubdirectory("agentshell-root-dir-").FullName;
-        var tree = TreeRoot.Of(Environment.ProcessId);
-        Assert.That(tree, Is.Not.Null, "/proc/self/ns/mnt and /proc/self/root/ must be readable");
-        _root = TreeRootDirectory.Open(Environment.ProcessId, tree!) ?? throw new AssertionException("the root of this process could not be held open");
+        _root = HeldRoot.OfThisProcess();
     }
 
     [TearDown]

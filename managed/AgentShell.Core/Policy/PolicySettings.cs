@@ -31,6 +31,13 @@ public sealed class NetworkSettings
     /// connects are decided by their exec rather than by <see cref="UnknownClientToProduction"/>.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Clients { get; init; } =
         new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Unix socket paths of servers that run commands for their clients (tmux, screen,
+    /// docker, systemd): a tree process other than the parsed CLI connecting to one whose listener
+    /// is outside the tree is refused (<c>network:command-server-outside-tree</c>). Absolute, with
+    /// <c>$UID</c>, <c>$USER</c>, <c>$HOME</c>, <c>$XDG_RUNTIME_DIR</c>, <c>$TMUX_TMPDIR</c> and a
+    /// <c>*</c> in the last component. Lists add up across layers.</summary>
+    public IReadOnlyList<string> CommandServers { get; init; } = [];
 }
 
 /// <summary>The profile's <c>Audit</c> section.</summary>

@@ -34,6 +34,8 @@ internal sealed class ProfileDocument
 
     /// <summary><c>Network.Clients</c>: executables per environment (they add up across layers).</summary>
     internal List<(string Environment, List<string> Executables)> NetworkClients { get; } = [];
+    /// <summary><c>Network.CommandServers</c>: socket path patterns (they add up across layers).</summary>
+    internal List<string> CommandServers { get; } = [];
 
     /// <summary>The file's <c>Pause</c>, <c>Audit</c> and <c>Network</c> sections as written, wrapped
     /// in one JSON object, for <see cref="SettingsLayers"/>; null when it has none.</summary>

@@ -37,6 +37,7 @@ public static class ProfileLoader
         var ruleIds = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase); // id -> file
         var credentials = new CredentialsBuilder();
         var clients = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        var servers = new List<string>();
         foreach (var doc in documents)
         {
             foreach (var id in doc.RuleIds)
@@ -61,6 +62,7 @@ public static class ProfileLoader
                 list.AddRange(exes);
             }
             if (doc.NetworkClients.Count > 0) parts.SettingSources["Network:Clients"] = doc.File;
+            servers.AddRange(doc.CommandServers);
         }
         foreach (var doc in documents)
         {
@@ -86,7 +88,8 @@ public static class ProfileLoader
         if (errors.Count > 0) throw new ProfileException(errors);
         parts.Credentials = credentials.Build();
 
-        parts.Network = new NetworkSettings { Clients = clients.ToDictionary(c => c.Key, c => (IReadOnlyList<string>)c.Value, StringComparer.OrdinalIgnoreCase) };
+        parts.Network = new NetworkSettings { Clients = clients.ToDictionary(c => c.Key, c => (IReadOnlyList<string>)c.Value, StringComparer.OrdinalIgnoreCase),
+            CommandServers = servers.Distinct(StringComparer.Ordinal).ToArray() };
         try { SettingsLayers.Apply(documents, parts); }
         catch (Exception e) when (e is FormatException or OverflowException)
         {

@@ -22,7 +22,7 @@ internal static partial class ProfileReader
     // The name sources in EnvironmentSourceKind order, then Wire.
     internal static readonly string[] EnvironmentKeys = ["Hosts", "KubeContexts", "AwsProfiles", "GcpProjects", "AzureSubscriptions", "TerraformWorkspaces", "EnvVars", "Credentials", "CredentialFiles", "Apps", "Repositories", "Wire"];
     internal static readonly string[] WireKeys = ["Http", "Postgres", "PinnedHosts"];
-    internal static readonly string[] NetworkKeys = ["UnknownClientToProduction", "Clients"];
+    internal static readonly string[] NetworkKeys = ["UnknownClientToProduction", "Clients", "CommandServers"];
     internal static readonly string[] PauseKeys = ["TimeoutSeconds", "OnTimeout"];
     internal static readonly string[] AuditKeys = ["LogAllowsOfUnparsedTools"];
     internal static readonly string[] TelemetryKeys = ["Otlp"];
@@ -258,6 +258,14 @@ internal static partial class ProfileReader
                         else json.Error(exe.Path, exe.At, $"'{exe.Value}' must be an absolute executable path such as /usr/bin/psql");
                     }
                     doc.NetworkClients.Add((env, list));
+                }
+            }
+            else if (known == "CommandServers")
+            {
+                foreach (var p in json.Strings(ref r, keyPath, known))
+                {
+                    if (p.Value.StartsWith('/') || p.Value.StartsWith('$')) doc.CommandServers.Add(p.Value);
+                    else json.Error(p.Path, p.At, $"'{p.Value}' must be an absolute socket path such as /run/docker.sock (or start with $HOME, $XDG_RUNTIME_DIR, $TMUX_TMPDIR)");
                 }
             }
             else json.UnknownKey(ref r, path, key, at, NetworkKeys);

@@ -54,7 +54,7 @@ internal static class SettingsLayers
         if (Value(OnTimeout) is string onTimeout)
             parts.Pause = new PauseSettings { TimeoutSeconds = parts.Pause.TimeoutSeconds, OnTimeout = Action(onTimeout) is PolicyAction.Allow ? PolicyAction.Allow : PolicyAction.Block };
         if (Value(UnknownClientToProduction) is string network)
-            parts.Network = new NetworkSettings { UnknownClientToProduction = Action(network), Clients = parts.Network.Clients };
+            parts.Network = new NetworkSettings { UnknownClientToProduction = Action(network), Clients = parts.Network.Clients, CommandServers = parts.Network.CommandServers };
         if (Value(LogAllowsOfUnparsedTools) is string all)
             parts.Audit = new AuditSettings { LogAllowsOfUnparsedTools = bool.Parse(all) };
 

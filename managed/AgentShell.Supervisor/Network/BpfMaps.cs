@@ -40,7 +40,7 @@ internal sealed class BpfMaps
     [StructLayout(LayoutKind.Sequential)]
     internal unsafe struct ControlSocket
     {
-        public uint Len, Pad;
+        public uint Len, Flags;
         public fixed byte Path[UnixPath];
     }
 
@@ -110,10 +110,12 @@ internal sealed class BpfMaps
 
     /// <summary>Tells the Unix connect program the approval socket's path (its bytes, no NUL): a
     /// connect of the tree naming it is refused in the kernel. False when the path does not fit.</summary>
-    internal unsafe bool GuardControlSocket(ReadOnlySpan<byte> path)
+    /// <paramref name="unseen"/>: also refuse Unix connects of 16 or 28 bytes (CONTROL_UNIX_INET_LENGTHS),
+    /// which the seccomp filter lets through unchecked in root mode.
+    internal unsafe bool GuardControlSocket(ReadOnlySpan<byte> path, bool unseen = false)
     {
         if (path.Length == 0 || path.Length >= UnixPath) return false;
-        var c = new ControlSocket { Len = (uint)path.Length };
+        var c = new ControlSocket { Len = (uint)path.Length, Flags = unseen ? 1u : 0u };
         path.CopyTo(new Span<byte>(c.Path, UnixPath));
         Update(_control, 0u, c);
         return true;

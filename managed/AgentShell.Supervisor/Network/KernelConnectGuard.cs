@@ -38,7 +38,7 @@ internal sealed class KernelConnectGuard : IDisposable
 
     /// <summary>enum event_kind: EV_BLOCKED, EV_DATAGRAM, EV_GATE_FULL, EV_NOT_READY, EV_EXEC_CHANGED, EV_EXEC_TRACED, EV_CONTROL_SOCKET, EV_TRUSTED_DATAGRAM.</summary>
     internal const uint EventBlocked = 1, EventDatagram = 2, EventGateUnavailable = 3, EventNotReady = 4, EventExecChanged = 5, EventExecTraced = 6, EventControlSocket = 7,
-        EventTrustedDatagram = 8;
+        EventTrustedDatagram = 8, EventUnixUnseen = 9;
 
     private readonly BpfInstaller _installer;
     private readonly BpfMaps _maps;
@@ -90,10 +90,12 @@ internal sealed class KernelConnectGuard : IDisposable
     /// with the others) with the approval socket's path <paramref name="controlSocket"/>: a connect
     /// naming it is refused there. True when the launcher may then let every connect through seccomp;
     /// false (the program is not loaded, or the path does not fit) keeps Unix connects trapped.</summary>
-    internal bool GuardControlSocket(string controlSocket)
+    /// <paramref name="unseen"/>: Unix connects stay trapped (listed command servers), so the kernel
+    /// refuses those the filter cannot tell from inet ones (16 or 28 bytes long).
+    internal bool GuardControlSocket(string controlSocket, bool unseen = false)
     {
         if (!_installer.Set.Programs.Any(p => p.Name == BpfInstaller.UnixConnectProgram)) return false;
-        try { return _maps.GuardControlSocket(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(controlSocket))); }
+        try { return _maps.GuardControlSocket(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(controlSocket)), unseen); }
         catch (Exception) { return false; } // not written: trapped by seccomp as before
     }
 

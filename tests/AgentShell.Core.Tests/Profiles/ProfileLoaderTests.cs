@@ -206,6 +206,18 @@ public class ProfileLoaderTests
     }
 
     [Test]
+    public void CommandServersAddUpAcrossLayersAndMustBeAbsolute()
+    {
+        string a = _tmp.Write("a.json", "{ 'Network': { 'CommandServers': ['/tmp/tmux-$UID/*', '/run/docker.sock'] } }");
+        string b = _tmp.Write("b.json", "{ 'Network': { 'UnknownClientToProduction': 'block', 'CommandServers': ['$HOME/.pm2/rpc.sock', '/run/docker.sock'] } }");
+        var p = PolicyT.Load([a, b]);
+        Assert.That(p.Network.CommandServers, Is.EqualTo(new[] { "/tmp/tmux-$UID/*", "/run/docker.sock", "$HOME/.pm2/rpc.sock" }));
+        var e = Fails("{ 'Network': { 'CommandServers': ['docker.sock'] } }");
+        Assert.That(e.Errors.Select(x => x.JsonPath), Is.EquivalentTo(new[] { "Network.CommandServers[0]" }));
+        Assert.That(e.Errors.Single().Message, Does.Contain("must be an absolute socket path"));
+    }
+
+    [Test]
     public void DuplicateRuleIdsAcrossLayersNameBothFiles()
     {
         string a = _tmp.Write("a.json", $"{{ {Prod}, 'Rules': [ {Rule("")} ] }}");

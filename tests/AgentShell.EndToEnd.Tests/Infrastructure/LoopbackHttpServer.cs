@@ -15,6 +15,19 @@ internal sealed class LoopbackHttpServer : IDisposable
     internal sealed record Request(string Method, string Path, string Body);
 
     internal ConcurrentQueue<Request> Requests { get; } = new();
+
+    /// <summary>Whether a request with <paramref name="method"/> arrives within <paramref name="within"/>
+    /// (a command handed to a server outside the tree runs some time after the run ends).</summary>
+    internal bool Saw(string method, TimeSpan within)
+    {
+        var until = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < until)
+        {
+            if (Requests.Any(r => r.Method == method)) return true;
+            Thread.Sleep(100);
+        }
+        return false;
+    }
     internal IPAddress Address { get; }
     internal int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
     internal string Url(string path) =>

@@ -1,0 +1,104 @@
+using System.Net.Sockets;
+using AgentShell.Core.Policy;
+
+namespace AgentShell.Supervisor;
+
+/// <summary>The profile's command servers (<c>Network.CommandServers</c>): Unix sockets of servers that
+/// run commands for their clients (tmux, screen, docker, systemd). A tree process connecting to one
+/// whose listener is outside the tree is refused (<see cref="SupervisorRules.CommandServer"/>) unless
+/// its running image is the tmux or screen CLI, whose arguments were read and judged at its exec
+/// (corpus18's handed-over commands). Sockets are matched by identity (device and inode of the file
+/// the process's path names), so links, relative paths and /proc/self/root spellings do not help.</summary>
+internal sealed class CommandServers : IDisposable
+{
+    private readonly ListedSockets _listed;
+    private readonly (ulong Dev, ulong Ino)[] _clis;
+    private readonly TreeTasks? _tree;
+
+    private CommandServers(ListedSockets listed, (ulong, ulong)[] clis, TreeTasks? tree)
+    {
+        _listed = listed;
+        _clis = clis;
+        _tree = tree;
+    }
+
+    /// <summary>The listed sockets with this run's variables filled in (a pattern naming a variable
+    /// that is not set is dropped: no server of that kind uses it), or null when none is listed.</summary>
+    public static CommandServers? Create(NetworkSettings network, TreeTasks? tree)
+    {
+        var exact = new List<string>();
+        var globs = new List<(string, string)>();
+        foreach (var pattern in network.CommandServers)
+        {
+            if (Expand(pattern) is not { } path) continue;
+            int slash = path.LastIndexOf('/');
+            if (path[(slash + 1)..].Contains('*')) globs.Add((path[..slash], path[(slash + 1)..]));
+            else exact.Add(path);
+        }
+        if (exact.Count == 0 && globs.Count == 0) return null;
+        var clis = new List<(ulong, ulong)>();
+        foreach (var cli in new[] { "/usr/bin/tmux", "/bin/tmux", "/usr/local/bin/tmux", "/usr/bin/screen", "/bin/screen", "/usr/local/bin/screen" })
+            if (Interop.Files.TryStat(cli, out var st) && st.IsRegular && !clis.Contains(st.Identity)) clis.Add(st.Identity);
+        return new CommandServers(new ListedSockets(exact, globs), [.. clis], tree);
+    }
+
+    private static string? Expand(string pattern)
+    {
+        var s = new System.Text.StringBuilder();
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            if (pattern[i] != '$') { s.Append(pattern[i]); continue; }
+            int end = i + 1;
+            while (end < pattern.Length && (char.IsAsciiLetterOrDigit(pattern[end]) || pattern[end] == '_')) end++;
+            string name = pattern[(i + 1)..end];
+            string? value = name switch
+            {
+                "UID" => Interop.Process.GetUid().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "USER" => Environment.UserName,
+                _ => Environment.GetEnvironmentVariable(name),
+            };
+            if (string.IsNullOrEmpty(value)) return null;
+            s.Append(value.TrimEnd('/'));
+            i = end - 1;
+        }
+        return s.Length > 1 && s[0] == '/' ? s.ToString() : null;
+    }
+
+    /// <summary>Whether <paramref name="pid"/>'s connect to the socket file <paramref name="target"/>
+    /// is refused; <paramref name="name"/> is then the listed socket (or why it could not be checked).
+    /// Fails closed: a listener that cannot be identified, or a tree that cannot be walked, refuses.</summary>
+    public bool Refuses(int pid, FileStatus target, out string name)
+    {
+        name = "";
+        if (!target.IsSocket || _listed.Of(target.Identity) is not { } path) return false;
+        name = path;
+        // The CLI whose text was judged at its exec (tmux send-keys …) may speak to it.
+        if (Interop.Files.TryStat($"/proc/{pid}/exe", out var exe) && Array.IndexOf(_clis, exe.Identity) >= 0) return false;
+        int listener = ListenerPid(path);
+        if (listener <= 0)
+        {
+            name = listener == 0 ? path : $"{path} (its server could not be identified)";
+            return true;
+        }
+        // A server the tree started is a process of the tree: what it runs is supervised.
+        return _tree?.Holds(listener) != true;
+    }
+
+    /// <summary>The pid that listens on <paramref name="path"/> (SO_PEERCRED of a probe connection
+    /// carries the listener's credentials from its listen()); 0 when it is in another pid namespace,
+    /// -1 when it cannot be learnt. Non-blocking: a full backlog is an error, not a wait.</summary>
+    private static int ListenerPid(string path)
+    {
+        try
+        {
+            using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = false };
+            s.Connect(new UnixDomainSocketEndPoint(path));
+            Span<byte> cred = stackalloc byte[12]; // struct ucred: pid, uid, gid
+            if (s.GetRawSocketOption(1 /* SOL_SOCKET */, 17 /* SO_PEERCRED */, cred) < 4) return -1;
+            return BitConverter.ToInt32(cred);
+        }
+        catch (Exception e) when (e is SocketException or IOException or ArgumentException) { return -1; }
+    }
+
+    public void Dispose() => _listed.Dispose();
+}
