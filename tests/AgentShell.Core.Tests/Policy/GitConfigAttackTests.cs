@@ -159,4 +159,19 @@ public class GitConfigAttackTests
         Assert.That(Decide("\t# pushurl = " + Prod + "\n", Delete), Is.EqualTo("allow:staging"));          // a comment
         Assert.That(Decide("\tfoo = \"x ; " + Prod + "\"\n", Delete), Is.EqualTo("allow:staging"));       // a quoted ';'
     }
+
+    [TestCase("git remote set-url origin " + Prod + " && " + Delete)]
+    [TestCase("git remote set-url --push origin " + Prod + "; " + Delete)]
+    [TestCase("git config remote.origin.pushurl " + Prod + " && " + Delete)]
+    [TestCase("git config --global url." + Prod + ".insteadOf " + Staging + " && " + Delete)]
+    [TestCase("bash -c 'git remote add p " + Prod + " && git push p --delete main'")]
+    public void AConfigChangedEarlierInTheStringMakesThePushUnknown(string shell) =>
+        Assert.That(Decide("", shell), Is.EqualTo("pause:unknown"));
+
+    [TestCase("git remote -v && " + Delete)]
+    [TestCase("git config --get remote.origin.url && " + Delete)]
+    [TestCase("git config remote.origin.url && " + Delete)]
+    [TestCase(Delete + " && git remote set-url origin " + Prod)] // the change comes after the push
+    public void AConfigReadEarlierInTheStringChangesNothing(string shell) =>
+        Assert.That(Decide("", shell), Is.EqualTo("allow:staging"));
 }
