@@ -14,6 +14,7 @@ public class GitConfigAttackTests
     private const string Prod = "https://github.com/acme/prod", Staging = "https://github.com/acme/staging";
     private TempProfiles _tmp = null!;
     private PolicyT _policy = null!;
+    private TempTree _tree = null!;
     private string _root = null!;
 
     [SetUp]
@@ -24,7 +25,8 @@ public class GitConfigAttackTests
             { "Environments": { "production": { "Repositories": ["github.com/acme/prod"] },
                                 "staging": { "Repositories": ["github.com/acme/staging"] } } }
             """)]);
-        _root = Path.Combine(Path.GetTempPath(), "agentshell-gitattack-" + Guid.NewGuid().ToString("N"));
+        _tree = new TempTree();
+        _root = _tree.Root;
         Write("repo/.git/HEAD", "ref: refs/heads/main\n");
         Write("home/.keep", "");
     }
@@ -33,16 +35,10 @@ public class GitConfigAttackTests
     public void TearDown()
     {
         _tmp.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _tree.Dispose();
     }
 
-    private string Write(string rel, string text)
-    {
-        var p = Path.Combine(_root, rel);
-        Directory.CreateDirectory(Path.GetDirectoryName(p)!);
-        File.WriteAllText(p, text.Replace("$ROOT", _root));
-        return p;
-    }
+    private string Write(string rel, string text) => _tree.Write(rel, text.Replace("$ROOT", _root));
 
     private string Decide(string repoConfig, string shell, params string[] env)
     {
