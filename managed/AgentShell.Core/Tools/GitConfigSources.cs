@@ -15,14 +15,15 @@ internal static class GitConfigSources
 {
     private const int MaxDepth = 10; // git's own include depth limit
 
-    /// <summary>Set (in the classifier's context only) when a git command earlier in the same string
-    /// changed a config: what the files say now is not what this command will read.</summary>
-    internal const string ChangedEarlier = "AGENTSHELL_GIT_CONFIG_CHANGED";
+    /// <summary>Set (as a shell assignment of the classifier's, never read from a process's environment)
+    /// when a command earlier in the same string changed a config: what the files say now is not what
+    /// this command will read.</summary>
+    internal const string ChangedEarlier = Lexing.ShellStateChanges.GitConfigChanged;
 
     internal static List<Entry> Read(IExecContext ctx, GitDirectory? git, List<Entry> options)
     {
         var all = new List<Entry>();
-        if (ctx.GetEnvironmentVariable(ChangedEarlier) != null) all.Add(Unaccounted("a git command earlier in the same command line changes the git config"));
+        if (Lexing.ShellStateChanges.Get(ctx, ChangedEarlier) != null) all.Add(Unaccounted("a command earlier in the same command line changes the git config"));
         var home = ctx.GetEnvironmentVariable("HOME");
         if (!IsTrue(ctx.GetEnvironmentVariable("GIT_CONFIG_NOSYSTEM")))
             File(ctx, git, ctx.GetEnvironmentVariable("GIT_CONFIG_SYSTEM") ?? "/etc/gitconfig", all, 0);

@@ -161,6 +161,10 @@ public class GitConfigAttackTests
     [TestCase("git config remote.origin.pushurl " + Prod + " && " + Delete)]
     [TestCase("git config --global url." + Prod + ".insteadOf " + Staging + " && " + Delete)]
     [TestCase("bash -c 'git remote add p " + Prod + " && git push p --delete main'")]
+    [TestCase("printf '[remote \"origin\"]\\n\\tpushurl = " + Prod + "\\n' >> .git/config && " + Delete)]
+    [TestCase("cp /tmp/evil .git/config; " + Delete)]
+    [TestCase("echo '[url \"" + Prod + "\"]' > ~/.gitconfig; " + Delete)]
+    [TestCase("bash -c \"sed -i s/staging/prod/ .git/config && " + Delete + "\"")]
     public void AConfigChangedEarlierInTheStringMakesThePushUnknown(string shell) =>
         Assert.That(Decide("", shell), Is.EqualTo("pause:unknown"));
 
@@ -168,6 +172,7 @@ public class GitConfigAttackTests
     [TestCase("git config --get remote.origin.url && " + Delete)]
     [TestCase("git config remote.origin.url && " + Delete)]
     [TestCase(Delete + " && git remote set-url origin " + Prod)] // the change comes after the push
+    [TestCase("echo done > notes.txt && " + Delete)]                // a file that is no git config
     public void AConfigReadEarlierInTheStringChangesNothing(string shell) =>
         Assert.That(Decide("", shell), Is.EqualTo("allow:staging"));
 }
