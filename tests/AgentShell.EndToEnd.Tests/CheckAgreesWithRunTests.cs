@@ -108,6 +108,9 @@ public sealed class CheckAgreesWithRunTests
     [TestCase("block", "default.any:destructive-on-production", "git", "-C", "{dir}/app", "push", "--force", "origin", "main")]
     [TestCase("block", "default.any:destructive-on-production", "bash", "-c", "cd {dir}/app && git push origin :main")]
     [TestCase("pause", "default.git:force-push-default-branch", "git", "-C", "{dir}/app", "push", "--force", "stage", "main")]
+    // redteam31: a staging remote made to push to production by git's own config rules (every pushurl; -c case).
+    [TestCase("block", "default.any:destructive-on-production", "git", "-C", "{dir}/app", "-c", "remote.stage.pushurl=https://github.com/acme/api-staging.git", "-c", "remote.stage.pushurl=git@github.com:acme/api.git", "push", "stage", ":main")]
+    [TestCase("block", "default.any:destructive-on-production", "git", "-C", "{dir}/app", "-c", "Remote.stage.PushUrl=git@github.com:acme/api.git", "push", "stage", ":main")]
     [TestCase("block", "supervisor:self-approval", "{agentshell}", "approve", "7")]
     [TestCase("allow", "default.any:allow", "echo", "agentshell", "approve", "7")]
     public void CheckAndRunReachTheSameDecision(string action, string rule, params string[] command)

@@ -1,5 +1,6 @@
 using System.Text;
 using AgentShell.Core.Model;
+using AgentShell.Core.Tools;
 
 namespace AgentShell.Core.Classification;
 
@@ -61,6 +62,32 @@ public sealed partial class CommandClassifier
     private sealed partial class Run
     {
         private Dictionary<string, string>? _gitAliases; // set by `git config alias.NAME VALUE` earlier in the string
+
+        private bool _gitConfigWritten; // a git command earlier in the string changed a config (redteam31)
+
+        /// <summary>`git remote add|set-url|rename|remove|rm|set-branches` or a `git config` that is not a
+        /// plain read, earlier in the string: a later git command's remotes are read from a config that
+        /// will have changed by then, so its push target is unknown (<see cref="GitConfigSources.ChangedEarlier"/>).</summary>
+        private void NoteGitConfigWrite(string[] w, int s)
+        {
+            int i = s + 1;
+            for (; i < w.Length && w[i].StartsWith('-'); i++) if (w[i] is "-C" or "-c" or "--git-dir" or "--work-tree" or "--namespace" or "--config-env") i++;
+            if (i >= w.Length) return;
+            var args = w.AsSpan(i + 1);
+            if (w[i] == "remote") _gitConfigWritten |= args.Length > 0 && args[0] is "add" or "set-url" or "rename" or "remove" or "rm" or "set-branches";
+            if (w[i] != "config") return;
+            int names = 0;
+            foreach (var a in args)
+            {
+                if (a is "--get" or "--get-all" or "--get-regexp" or "--get-urlmatch" or "--list" or "-l" or "get" or "list" or "--show-origin" or "--show-scope") return;
+                if (!a.StartsWith('-')) names++;
+            }
+            _gitConfigWritten |= names != 1; // one word alone is `git config NAME`, a read
+        }
+
+        /// <summary>The context a git command is parsed in: marked when an earlier command changed a config.</summary>
+        private IExecContext GitContext(IExecContext ctx) =>
+            _gitConfigWritten ? ChildContext.Create(ctx, [new(GitConfigSources.ChangedEarlier, "1")]) : ctx;
 
         /// <summary>`git [options] config [scope] alias.NAME VALUE`: recorded, so that a `git NAME` after it
         /// in the same string runs VALUE (git writes the file before the next command starts).</summary>

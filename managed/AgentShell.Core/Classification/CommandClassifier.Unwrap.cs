@@ -234,7 +234,9 @@ public sealed partial class CommandClassifier
                     DefineAliases(w, s);
                     return true;
                 case ToolId.Git:
-                    return GitConfigSetsAlias(w, s) || GitAlias(w, dyn, s, ctx, stdin, depth);
+                    if (GitConfigSetsAlias(w, s) || GitAlias(w, dyn, s, ctx, stdin, depth)) return true;
+                    NoteGitConfigWrite(w, s);
+                    return false;
                 case ToolId.Crontab:
                     return CrontabInstall(w, s, ctx, stdin, depth);
                 case ToolId.Ssh:

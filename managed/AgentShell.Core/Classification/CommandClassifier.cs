@@ -194,6 +194,7 @@ public sealed partial class CommandClassifier
             _runnerLevel = 0;
             _aliases = null;
             _gitAliases = null;
+            _gitConfigWritten = false;
             _functions = null;
             return r;
         }
@@ -284,6 +285,7 @@ public sealed partial class CommandClassifier
             }
 
             var args = words[(start + 1)..];
+            if (id == ToolId.Git) ctx = GitContext(ctx);
             var call = new ToolCall { Args = args, Context = ctx, StdinText = stdin.Text, StdinOpaque = stdin.Opaque };
             foreach (var pt in owner._profileTools)
             {

@@ -38,6 +38,8 @@ public sealed class ShellCommand
     public bool WorkingDirectoryUnknown { get; set; }
     /// <summary>Byte offset in the script.</summary>
     public int Offset { get; init; }
+    /// <summary>True when a redirection of this command writes a git config file (see <see cref="ShellStateChanges"/>).</summary>
+    public bool WritesGitConfig { get; set; }
 }
 
 /// <summary>A shell string split into simple commands (including those inside substitutions) and
@@ -170,6 +172,7 @@ public static class ShellParser
                         script.NetworkRedirects.Add(file);
                     else if (FileRedirect.Truncates(op) && FileRedirect.Of(file) is { } cut)
                         script.TruncatedFiles.Add((file, cut));
+                    if (op.IndexOf((byte)'>') >= 0 && ShellStateChanges.IsGitConfigFile(file)) (cur ??= NewCommand(t.Offset)).WritesGitConfig = true;
                     if (op.Length > 0 && op[^1] == '<' && (op.Length == 1 || op[0] == '0' && op.Length == 2))
                     {
                         cur ??= NewCommand(t.Offset);

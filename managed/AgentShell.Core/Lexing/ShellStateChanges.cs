@@ -30,10 +30,19 @@ internal static class ShellStateChanges
     /// <summary>Files sourced earlier in the same string, one a line (see <c>Classification.SourcedFiles</c>).</summary>
     internal const string Sourced = "AGENTSHELL_SHELL_SOURCED";
 
+    /// <summary>Set when an earlier command of the string may have changed a git config file (a
+    /// redirection into one, another program naming one: printf … &gt;&gt; .git/config, cp F .git/config):
+    /// a later git push's remote is then unknown (<c>Tools.GitConfigSources</c>).</summary>
+    internal const string GitConfigChanged = "AGENTSHELL_SHELL_GIT_CONFIG_CHANGED";
+
     /// <summary>Records in <paramref name="exported"/> what <paramref name="c"/> changes for the commands after it.</summary>
     internal static void Apply(ShellCommand c, Dictionary<string, string> exported)
     {
         var w = c.Words;
+        // git's own commands are read by the classifier (a config read is no change); any other that
+        // names a git config file may write it. Fail closed: a cat of one counts too.
+        if (c.WritesGitConfig || (w.Count > 1 && (c.Dynamic[0] || Path.GetFileName(w[0]) != "git") && w.Skip(1).Any(IsGitConfigFile)))
+            exported[GitConfigChanged] = "1";
         if (w.Count < 2 || c.Dynamic[0]) return;
         // PERF: one switch on the program's name; most commands end here.
         switch (Path.GetFileName(w[0]))
@@ -73,6 +82,16 @@ internal static class ShellStateChanges
                     exported[AwsSecretKey] = key;
                 break;
         }
+    }
+
+    /// <summary>A path git reads config from: <c>DIR/config</c>, <c>DIR/config.worktree</c>, a <c>.gitconfig</c> or
+    /// <c>gitconfig</c> file, or anything under a <c>.git</c> directory.</summary>
+    internal static bool IsGitConfigFile(string path)
+    {
+        var name = Path.GetFileName(path.TrimEnd('/'));
+        // A bare "config" is a subcommand (kubectl config …); as a path it has a directory (.git/config, ~/.config/git/config).
+        return name is "gitconfig" || name.EndsWith(".gitconfig", StringComparison.Ordinal) || path.Contains(".git/", StringComparison.Ordinal)
+            || (name is "config" or "config.worktree" && path.Contains('/'));
     }
 
     /// <summary>What a name no one can know here is recorded as (a variable, a substitution, kubectx's "-"):

@@ -36,6 +36,15 @@ public static class Git
             if (x is "--git-dir") { gitDir = i + 1 < a.Count ? a[++i] : null; continue; }
             if (x.StartsWith("--git-dir=", StringComparison.Ordinal)) { gitDir = x[10..]; continue; }
             if (x is "-c") { if (i + 1 < a.Count && GitConfig.FromOption(a[++i]) is { } e) options.Add(e); continue; }
+            if (x is "--config-env" || x.StartsWith("--config-env=", StringComparison.Ordinal))
+            {
+                // --config-env NAME=VAR: the value comes from the exec's environment.
+                var spec = x.Length > 12 ? x[13..] : i + 1 < a.Count ? a[++i] : "";
+                int eq = spec.LastIndexOf('=');
+                var value = eq < 0 ? null : c.Context.GetEnvironmentVariable(spec[(eq + 1)..]);
+                options.Add(value != null && GitConfig.FromOption($"{spec[..eq]}={value}") is { } e ? e : GitConfig.Unaccounted($"--config-env {spec}"));
+                continue;
+            }
             if (x is "-C") { var d = i + 1 < a.Count ? a[++i] : null; dir = dir == null || d == null || Path.IsPathRooted(d) ? d : Path.Combine(dir, d); continue; }
             if (x is "--work-tree") { workTree = i + 1 < a.Count ? a[++i] : null; continue; }
             if (x.StartsWith("--work-tree=", StringComparison.Ordinal)) { workTree = x[12..]; continue; }
@@ -101,6 +110,7 @@ public static class Git
     {
         var evidence = new List<Evidence>();
         bool forced = false, all = false, delete = false;
+        string? repo = null;
         var pos = new List<string>();
         for (int k = 0; k < rest.Count; k++)
         {
@@ -113,17 +123,21 @@ public static class Git
             }
             if (x is "--mirror" or "--all" or "--branches") all = true;
             if (x is "--delete" or "-d" or "--prune") delete = true; // --prune: remote branches with no local counterpart go
+            if (x is "--repo" && k + 1 < rest.Count) { repo = rest[++k]; continue; }
+            if (x.StartsWith("--repo=", StringComparison.Ordinal)) { repo = x[7..]; continue; }
             if (PushValued.Contains(x)) { k++; continue; }
             if (!x.StartsWith('-')) pos.Add(x);
         }
-        string remote = pos.Count > 0 ? pos[0] : "origin";
         var git = GitDirectory.Find(c.Context, dir, gitDir);
         var current = git?.CurrentBranch();
+        var config = GitConfigSources.Read(c.Context, git, options);
+        // A remote named on the command line wins over --repo, which wins over the configured one.
+        string remote = pos.Count > 0 ? pos[0] : repo ?? GitRemotes.PushRemote(config, current);
         Effect effect = Effect.Write;
         var branches = new List<string?>(); // destination branch names; null: not known
         if (pos.Count < 2)
         {
-            if (all || git?.Config("push", "default") == "matching" || git?.Config($"remote \"{remote}\"", "push") != null) branches.Add(null);
+            if (all || GitConfig.Last(config, "push", "default") == "matching" || GitConfig.Last(config, $"remote \"{remote}\"", "push") != null) branches.Add(null);
             else branches.Add(current);
         }
         foreach (var refspec in pos.Skip(1))
@@ -154,15 +168,17 @@ public static class Git
             evidence.Add(new("--dry-run", "nothing is sent"));
             effect = Effect.Read;
         }
-        var url = GitRemotes.PushUrl(c.Context, git, remote, options);
+        var urls = GitRemotes.PushUrls(config, remote);
         var targets = new List<Target>();
-        if (url != null && UrlParser.TryParse(GitRemotes.ScpToUrl(url), "ssh", out var t)) { targets.Add(t); evidence.Add(new(remote, $"remote {url}")); }
-        else if (url == null)
+        foreach (var url in urls ?? [])
+            if (UrlParser.TryParse(GitRemotes.ScpToUrl(url), "ssh", out var t)) { targets.Add(t); evidence.Add(new(remote, $"remote {url}")); }
+        if (targets.Count == 0)
         {
-            // No URL in the config read (none found, unreadable, or set where this reader does not
-            // look: an [include] file, the system config): where the push goes is unknown, not local.
+            // No URL, or config this reader could not account for (an unreadable file, an
+            // includeIf it does not evaluate): where the push goes is unknown, not local.
             targets.Add(new Target { Kind = TargetKind.Environment });
-            evidence.Add(new(remote, $"remote {remote}: no URL found in the git config (unknown)"));
+            var why = config.Find(e => e.Section == GitConfig.Unknown).Value;
+            evidence.Add(new(remote, why != null ? $"remote {remote}: {why} (unknown)" : $"remote {remote}: no URL found in the git config (unknown)"));
         }
         string summary = $"push {string.Join(' ', pos)}".TrimEnd() + (effect == Effect.ForcePush ? " (force, default branch)" : forced ? " (force)" : "");
         return ToolHelp.Intent("git", effect, summary, targets, evidence);

@@ -6,7 +6,11 @@ namespace AgentShell.Core.Tools;
 /// rewrites: HEAD, the remotes' recorded HEADs and the config (<c>commondir</c>'s for a linked work tree).</summary>
 internal sealed class GitDirectory(IExecContext ctx, string gitDir, string commonDir)
 {
-    private List<GitConfig.Entry>? _config;
+    /// <summary>This work tree's git directory (a linked work tree's own, under the common one).</summary>
+    internal string GitDir => gitDir;
+
+    /// <summary>The directory that holds the shared config and refs.</summary>
+    internal string CommonDir => commonDir;
 
     /// <summary>The git directory of <paramref name="dir"/> (<c>-C</c>, else the working directory) or
     /// the one <paramref name="gitDirOption"/> (<c>--git-dir</c>, <c>GIT_DIR</c>) names; null when none.</summary>
@@ -49,11 +53,4 @@ internal sealed class GitDirectory(IExecContext ctx, string gitDir, string commo
         var text = ToolHelp.ReadText(ctx, file)?.Trim();
         return text != null && text.StartsWith("ref: " + prefix, StringComparison.Ordinal) ? text[(5 + prefix.Length)..] : null;
     }
-
-    /// <summary>The repository's config entries in file order.</summary>
-    internal List<GitConfig.Entry> Entries => _config ??= GitConfig.Parse(ToolHelp.ReadText(ctx, Path.Combine(commonDir, "config")));
-
-    /// <summary>A value of the repository's config (the last one, as git reads a single value):
-    /// <paramref name="section"/> as written between the brackets (<c>remote "origin"</c>), then the key.</summary>
-    internal string? Config(string section, string key) => GitConfig.Last(Entries, section, key);
 }

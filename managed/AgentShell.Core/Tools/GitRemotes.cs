@@ -2,39 +2,51 @@ using AgentShell.Core.Model;
 
 namespace AgentShell.Core.Tools;
 
-/// <summary>The URL a remote names as git and gh read it: the remote's <c>pushurl</c> or <c>url</c>
-/// (or the URL given in its place), rewritten by the longest matching <c>url.BASE.pushInsteadOf</c>
-/// (a push) or <c>url.BASE.insteadOf</c>, from the global config (<c>GIT_CONFIG_GLOBAL</c>, else
-/// <c>$XDG_CONFIG_HOME/git/config</c> and <c>~/.gitconfig</c>), the repository's, <c>GIT_CONFIG_COUNT</c>
-/// pairs and <c>-c</c> options, later ones winning. The system file is not read.</summary>
+/// <summary>The URLs a remote names as git and gh read them: every <c>pushurl</c> of the remote, else
+/// every <c>url</c> (git pushes to each), or the URL given in its place, rewritten by the longest
+/// matching <c>url.BASE.pushInsteadOf</c> (a push) or <c>url.BASE.insteadOf</c>, from every source
+/// <see cref="GitConfigSources"/> reads. A source not accounted for makes the URLs unknown (null).</summary>
 internal static class GitRemotes
 {
-    /// <summary>Where a push to <paramref name="remote"/> goes; null when no URL is known.</summary>
-    internal static string? PushUrl(IExecContext ctx, GitDirectory? git, string remote, List<GitConfig.Entry> options)
+    /// <summary>Where a push to <paramref name="remote"/> goes; null when not known (no URL, or config
+    /// that could not be accounted for).</summary>
+    internal static List<string>? PushUrls(List<GitConfig.Entry> all, string remote)
     {
-        var all = Config(ctx, git, options);
-        if (IsUrl(remote)) return Rewrite(all, remote, push: true);
+        if (GitConfigSources.HasUnknown(all)) return null;
+        if (IsUrl(remote)) return [Rewrite(all, remote, push: true)];
         // pushInsteadOf is not applied to an explicit pushurl (git-config(1)).
-        if (GitConfig.Last(all, $"remote \"{remote}\"", "pushurl") is string pushUrl) return Rewrite(all, pushUrl, push: false);
-        return GitConfig.Last(all, $"remote \"{remote}\"", "url") is string url ? Rewrite(all, url, push: true) : null;
+        var pushUrls = GitConfig.All(all, $"remote \"{remote}\"", "pushurl");
+        if (pushUrls.Count > 0) return pushUrls.ConvertAll(u => Rewrite(all, u, push: false));
+        var urls = GitConfig.All(all, $"remote \"{remote}\"", "url");
+        return urls.Count > 0 ? urls.ConvertAll(u => Rewrite(all, u, push: true)) : null;
     }
+
+    /// <summary>The remote a push without one goes to, as git picks it: the current branch's
+    /// <c>pushRemote</c>, <c>remote.pushDefault</c>, the branch's <c>remote</c>, else origin.</summary>
+    internal static string PushRemote(List<GitConfig.Entry> all, string? branch) =>
+        (branch == null ? null : GitConfig.Last(all, $"branch \"{branch}\"", "pushremote"))
+        ?? GitConfig.Last(all, "remote", "pushdefault")
+        ?? (branch == null ? null : GitConfig.Last(all, $"branch \"{branch}\"", "remote"))
+        ?? "origin";
 
     /// <summary>The remote gh and glab infer the repository from when none is named: the one
     /// <c>gh repo set-default</c> marked (<c>gh-resolved</c>), else upstream, github, origin, else the
-    /// first; its URL, rewritten as a fetch would be. Null outside a repository.</summary>
+    /// first; its URL, rewritten as a fetch would be. Null outside a repository or when the config
+    /// could not be accounted for.</summary>
     internal static (string Remote, string Url)? Inferred(IExecContext ctx)
     {
         var git = GitDirectory.Find(ctx, null);
         if (git == null) return null;
-        var all = Config(ctx, git, []);
+        var all = GitConfigSources.Read(ctx, git, []);
+        if (GitConfigSources.HasUnknown(all)) return null;
         var remotes = new List<string>();
         string? resolved = null;
         foreach (var e in all)
         {
             if (!e.Section.StartsWith("remote \"", StringComparison.Ordinal) || e.Section.Length < 9) continue;
             var name = e.Section[8..^1];
-            if (e.Key.Equals("gh-resolved", StringComparison.OrdinalIgnoreCase)) resolved = name;
-            if (e.Key.Equals("url", StringComparison.OrdinalIgnoreCase) && !remotes.Contains(name)) remotes.Add(name);
+            if (e.Key == "gh-resolved") resolved = name;
+            if (e.Key == "url" && !remotes.Contains(name)) remotes.Add(name);
         }
         string? pick = resolved != null && remotes.Contains(resolved) ? resolved
             : new[] { "upstream", "github", "origin" }.FirstOrDefault(remotes.Contains) ?? remotes.FirstOrDefault();
@@ -76,11 +88,11 @@ internal static class GitRemotes
     private static string Rewrite(List<GitConfig.Entry> all, string url, bool push)
     {
         string? best = null, bestPrefix = null;
-        foreach (var key in push ? new[] { "pushInsteadOf", "insteadOf" } : ["insteadOf"])
+        foreach (var key in push ? new[] { "pushinsteadof", "insteadof" } : ["insteadof"])
         {
             foreach (var e in all)
             {
-                if (!e.Section.StartsWith("url \"", StringComparison.Ordinal) || e.Section.Length < 6 || !e.Key.Equals(key, StringComparison.OrdinalIgnoreCase)) continue;
+                if (!e.Section.StartsWith("url \"", StringComparison.Ordinal) || e.Section.Length < 6 || e.Key != key) continue;
                 if (!url.StartsWith(e.Value, StringComparison.Ordinal) || (bestPrefix != null && e.Value.Length <= bestPrefix.Length)) continue;
                 best = e.Section[5..^1];
                 bestPrefix = e.Value;
@@ -88,26 +100,5 @@ internal static class GitRemotes
             if (best != null) return best + url[bestPrefix!.Length..];
         }
         return url;
-    }
-
-    private static List<GitConfig.Entry> Config(IExecContext ctx, GitDirectory? git, List<GitConfig.Entry> options)
-    {
-        var all = new List<GitConfig.Entry>();
-        var home = ctx.GetEnvironmentVariable("HOME");
-        if (ctx.GetEnvironmentVariable("GIT_CONFIG_GLOBAL") is string global) all.AddRange(GitConfig.Parse(ToolHelp.ReadText(ctx, global)));
-        else
-        {
-            var xdg = ctx.GetEnvironmentVariable("XDG_CONFIG_HOME") ?? (home == null ? null : Path.Combine(home, ".config"));
-            if (xdg != null) all.AddRange(GitConfig.Parse(ToolHelp.ReadText(ctx, Path.Combine(xdg, "git", "config"))));
-            if (home != null) all.AddRange(GitConfig.Parse(ToolHelp.ReadText(ctx, Path.Combine(home, ".gitconfig"))));
-        }
-        if (git != null) all.AddRange(git.Entries);
-        if (int.TryParse(ctx.GetEnvironmentVariable("GIT_CONFIG_COUNT"), out int count))
-        {
-            for (int i = 0; i < count && i < 64; i++)
-                if (ctx.GetEnvironmentVariable($"GIT_CONFIG_KEY_{i}") is string k && GitConfig.FromOption($"{k}={ctx.GetEnvironmentVariable($"GIT_CONFIG_VALUE_{i}")}") is { } e) all.Add(e);
-        }
-        all.AddRange(options);
-        return all;
     }
 }

@@ -37,6 +37,8 @@ public static partial class Terraform
                 case "--replace": replace = t.Value; evidence.Add(new(t.Text, $"destroys and recreates {t.Value}")); break;
                 case "--force": force = t.IsOn; break;
                 case "--var-file": if (t.Value != null) (varFiles ??= []).Add(t.Value); break;
+                // A local state file's name says whose resources it records (state rm -state=prod.tfstate).
+                case "--state" or "--state-out": if (t.Value != null) (varFiles ??= []).Add($"{t.Name[1..]}={t.Value}"); break;
                 case "--var": if (t.Value != null && StageVariable(t.Value) is string stage) (varFiles ??= []).Add(stage); break;
                 case "--help": case "--version": help = true; break;
             }
@@ -102,7 +104,7 @@ public static partial class Terraform
             {
                 targets.Add(new Target { Kind = TargetKind.Environment, Name = word });
                 bool variable = f.Contains('=');
-                evidence.Add(new(variable ? (f.StartsWith("TF_VAR_", StringComparison.Ordinal) ? f : "-var " + f) : "-var-file=" + f, $"{f} names {word}"));
+                evidence.Add(new(variable ? (f.StartsWith("TF_VAR_", StringComparison.Ordinal) || f.StartsWith("-state", StringComparison.Ordinal) ? f : "-var " + f) : "-var-file=" + f, $"{f} names {word}"));
             }
         return ToolHelp.Intent(tool, effect, summary, targets, evidence);
     }

@@ -15,6 +15,7 @@ public class RepositoryEnvironmentTests
 {
     private TempProfiles _tmp = null!;
     private PolicyT _policy = null!;
+    private TempTree _tree = null!;
     private string _root = null!;
 
     [SetUp]
@@ -26,7 +27,8 @@ public class RepositoryEnvironmentTests
                 "production": { "Repositories": ["github.com/acme/api", "gitlab.com/acme/*", "git.acme.dev/platform/*"] },
                 "staging": { "Repositories": ["github.com/acme/api-staging"] } } }
             """)]);
-        _root = Path.Combine(Path.GetTempPath(), "agentshell-repos-" + Guid.NewGuid().ToString("N"));
+        _tree = new TempTree();
+        _root = _tree.Root;
         Write("repo/.git/HEAD", "ref: refs/heads/main\n");
         Write("repo/.git/config", "[remote \"origin\"]\n\turl = https://github.com/acme/api-staging.git\n[remote \"upstream\"]\n\turl = corp:acme/api\n"
             + "[remote \"mirror\"]\n\turl = https://github.com/acme/api-staging.git\n\tpushurl = git@github.com:acme/api.git\n");
@@ -40,15 +42,10 @@ public class RepositoryEnvironmentTests
     public void TearDown()
     {
         _tmp.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _tree.Dispose();
     }
 
-    private void Write(string rel, string text)
-    {
-        var p = Path.Combine(_root, rel);
-        Directory.CreateDirectory(Path.GetDirectoryName(p)!);
-        File.WriteAllText(p, text);
-    }
+    private void Write(string rel, string text) => _tree.Write(rel, text);
 
     private LocalExecContext Ctx(string dir = "repo", params string[] env)
     {
