@@ -14,7 +14,11 @@ namespace AgentShell.Supervisor.Network;
 internal static class BpfPool
 {
     /// <summary>Where the pool lives.</summary>
-    internal const string Root = BpfInstaller.PinRoot + "/pool";
+    internal const string DefaultRoot = BpfInstaller.PinRoot + "/pool";
+
+    /// <summary>Where this process looks; only the pool's own tests move it (a pool of their own, so
+    /// that root runs of other test projects going on at the same time cannot change its counts).</summary>
+    internal static string Root { get; set; } = DefaultRoot;
 
     /// <summary>How many unused sets the refill keeps ready.</summary>
     internal const int Target = 2;
