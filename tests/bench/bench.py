@@ -10,7 +10,7 @@ falls on all of them alike, and reports the median with min-max. Results go to s
 tests/bench/results.md (with --readme, also to the README's Performance section).
 Environment: RUNS (default 5), RSS_RUNS (3), and the sizes N_FAIL, N_SPAWN, N_SHELL, N_CONNECT, N_TELEMETRY,
 N_RSS_LOW, N_RSS_HIGH, N_VERIFY, N_HOLD (trusted_exec_hold's curls per run, 100), PAIRS (telemetry_export's off/on/off rounds, 15) (no-op spawns per exec_verification run, 1000) and STARTUP_RUNS (15);
-SPAWN_ROUNDS (posix_spawn_loop's paired rounds, 11) and CONNECT_ROUNDS (connects', 31); BENCH_OTLP_SINK=http.server
+SPAWN_ROUNDS (posix_spawn_loop's paired rounds, 11) and CONNECT_ROUNDS (the connect rows', TCP and Unix, 31); BENCH_OTLP_SINK=http.server
 puts telemetry_export's old receiver (http.server) back.
 exec_verification also runs the bench's own build with verification compiled out (published to
 build/bench-noverify/ on first use; AGENTSHELL_NO_VERIFY=<binary> names one instead).

@@ -209,6 +209,31 @@ def per_exec_row(t, what, cmd, unit, execs, fmt="{:.1f}", columns=COLUMNS):
 
 
 FLOOR2 = "C floor, again"  # a second floor run in each round: what the floor differs from itself by
+BARE2 = "bare, again"  # a second bare run in each round: what bare differs from itself by
+
+
+def ratio_rounds(t, cmd, n_rounds):
+    """cmd in every column (the floor a no-op notifier) with bare twice, n_rounds rotated rounds
+    (the connect rows): (figures {column: [per round]}, cells, {column: (median, first quartile,
+    third quartile) of the rounds' ratios to bare}, the noise: median |bare again / bare − 1|)."""
+    cols = t.columns()
+    cols.insert(cols.index(BARE) + 1, BARE2)
+    s = rounds(cols, lambda c: figure(t.wrap(BARE if c == BARE2 else c, cmd, floor_noop=True)), n_rounds)
+    cells = {c: Cell(v, "µs") for c, v in s.items() if c != BARE2}
+
+    def ratio(c):
+        r = [a / b for a, b in zip(s[c], s[BARE])]
+        q = statistics.quantiles(r, n=4, method="inclusive")
+        return statistics.median(r), q[0], q[2]
+    ratios = {c: ratio(c) for c in cols if c not in (BARE, BARE2)}
+    noise = statistics.median(abs(a / b - 1) for a, b in zip(s[BARE2], s[BARE]))
+    return s, cells, ratios, noise
+
+
+def ratio_note(ratios, n_rounds, noise):
+    return "; ".join(f"{c.split()[-1]} x{r[0]:.3f} [x{r[1]:.3f}, x{r[2]:.3f}]" for c, r in ratios.items()) + \
+        f" (median of {n_rounds} rounds' paired ratios to bare [quartiles]; C floor: a no-op notifier); noise ±{100 * noise:.1f}% " \
+        "(median |bare − bare| of the same rounds)"
 
 
 def rounds(cols, run, n_rounds):

@@ -1,4 +1,4 @@
-"""make bench rows: connects, start-up, `check` cold, the supervisor's RSS, and classify+decide."""
+"""make bench rows: connects (loopback TCP, Unix), start-up, `check` cold, the supervisor's RSS, and classify+decide."""
 import os
 import re
 import statistics
@@ -8,7 +8,6 @@ from benchlib import *  # noqa: F401,F403 (the harness: Cell, Row, row, the colu
 
 
 CONNECT_ROUNDS = int(os.environ.get("CONNECT_ROUNDS", "31"))
-BARE2 = "bare, again"
 
 
 def bpf_prog_stats(pid):
@@ -58,32 +57,60 @@ def connects(t):
     ours / bare with its quartiles, beside the noise, the median |bare again / bare − 1|. Root mode's
     own cost is also read from the kernel: the connect program's run time per connect."""
     cmd = [t.connectb, str(N_CONNECT)]
-    cols = t.columns()
-    cols.insert(cols.index(BARE) + 1, BARE2)
-    s = rounds(cols, lambda c: figure(t.wrap(BARE if c == BARE2 else c, cmd, floor_noop=True)), CONNECT_ROUNDS)
-    cells = {c: Cell(v, "µs") for c, v in s.items() if c != BARE2}
+    s, cells, ratios, noise = ratio_rounds(t, cmd, CONNECT_ROUNDS)
     med = statistics.median
-
-    def ratio(c):  # per round: median, quartiles
-        r = [a / b for a, b in zip(s[c], s[BARE])]
-        q = statistics.quantiles(r, n=4, method="inclusive")
-        return med(r), q[0], q[2]
-    ratios = {c: ratio(c) for c in cols if c not in (BARE, BARE2)}
-    noise = med(abs(a / b - 1) for a, b in zip(s[BARE2], s[BARE]))
-    prog = root_connect_program_ns(t) if ROOTMODE in cols else None
+    prog = root_connect_program_ns(t) if ROOTMODE in ratios else None
     ok = ratios[SECCOMP][0] <= 1.7 and (ROOTMODE not in ratios or ratios[ROOTMODE][0] <= 1.05)
     result = verdict(ok)
     if ok and ROOTMODE in ratios and noise > 0.05:
         # Root's 5% budget is inside the wall noise: the paired median alone does not show it.
         result = "met on the paired median, within the noise" if prog is not None and prog / 1000 / med(s[BARE]) <= 0.05 else \
             f"inconclusive (noise ±{100 * noise:.0f}% > root's 5% budget)"
-    note = "; ".join(f"{c.split()[-1]} x{r[0]:.3f} [x{r[1]:.3f}, x{r[2]:.3f}]" for c, r in ratios.items()) + \
-        f" (median of {CONNECT_ROUNDS} rounds' paired ratios to bare [quartiles]; C floor: a no-op notifier); noise ±{100 * noise:.1f}% " \
-        "(median |bare − bare| of the same rounds)" + \
+    note = ratio_note(ratios, CONNECT_ROUNDS, noise) + \
         (f"; root: the connect program itself {prog:.0f} ns per connect (kernel.bpf_stats_enabled, one more run), " \
          f"x{1 + prog / 1000 / med(s[BARE]):.3f} of bare" if prog is not None else "")
     return Row(f"loopback TCP connect, per connect ({N_CONNECT} a run, {CONNECT_ROUNDS} paired rounds)", cells,
                "seccomp ≤ x1.7, root ≤ x1.05 of bare (paired median)", result, note)
+
+
+NSCD = "/var/run/nscd/socket"
+
+
+def unix_connect_row(t, what, cmd):
+    """Unix connects, made as the TCP row: the same rounds, columns and ratios, and the same x1.7
+    budget for both modes: root mode traps a Unix connect by seccomp as seccomp mode does (the
+    cgroup program sees only the path string, so it is not given Unix connects while the profile
+    lists command servers, as the default does). The note adds what each costs over bare and over
+    the no-op floor in µs: bare is small here, so a ratio alone overstates a few µs."""
+    s, cells, ratios, noise = ratio_rounds(t, cmd, CONNECT_ROUNDS)
+    modes = [c for c in (SECCOMP, ROOTMODE) if c in ratios]
+    result = "; ".join(f"{c.split()[-1]}: {verdict(ratios[c][0] <= 1.7)}" for c in modes)
+    if FLOOR in ratios and ratios[FLOOR][0] > 1.7:
+        # bare is cheap (no TCP handshake), so the trap's round trip alone is a larger share.
+        result += f" (the no-op floor alone is x{ratios[FLOOR][0]:.2f}: no seccomp notifier meets x1.7 here)"
+    extra = "; ".join(f"{c.split()[-1]} {spread(paired(s[c], s[BARE]))} µs over bare, {spread(paired(s[c], s[FLOOR]))} µs over the floor"
+                      for c in modes if FLOOR in s)
+    return Row(f"{what}, per connect ({N_CONNECT} a run, {CONNECT_ROUNDS} paired rounds)", cells,
+               "seccomp ≤ x1.7, root ≤ x1.7 of bare (paired median; the TCP row's seccomp budget: root mode traps Unix connects too)",
+               result, ratio_note(ratios, CONNECT_ROUNDS, noise) + f"; {extra} (median of the rounds' differences [quartiles])")
+
+
+@row
+def unix_connect_missing(t):
+    """glibc's nscd probe: before every name lookup a process connects to nscd's socket, which is
+    not there on most machines (connect-bench checks each connect fails with ENOENT). The supervisor
+    proves the path names nothing for the process (/var/run is a link) and lets it through."""
+    return unix_connect_row(t, f"Unix connect to a missing socket (glibc's nscd probe, {NSCD})",
+                            [t.connectb, "--unix-missing", NSCD, str(N_CONNECT)])
+
+
+@row
+def unix_connect_listening(t):
+    """A local app's Unix socket, listening and on no command-server list (connect-bench listens on
+    it in a new /tmp directory and accepts): the supervisor finds its file and checks its identity
+    against the listed servers' and the approval socket's, then lets it through."""
+    return unix_connect_row(t, "Unix connect to an existing, unlisted listening socket (a local app's)",
+                            [t.connectb, "--unix-listen", str(N_CONNECT)])
 
 
 @row
