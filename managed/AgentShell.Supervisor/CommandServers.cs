@@ -7,7 +7,8 @@ namespace AgentShell.Supervisor;
 /// run commands for their clients (tmux, screen, docker, systemd). A tree process connecting to one
 /// whose listener is outside the tree is refused (<see cref="SupervisorRules.CommandServer"/>) unless
 /// its running image is the tmux or screen CLI, whose arguments were read and judged at its exec
-/// (corpus18's handed-over commands). Sockets are matched by identity (device and inode of the file
+/// (corpus18's handed-over commands), and it still has the trust that exemption rests on
+/// (<see cref="CommandServerClis"/>). Sockets are matched by identity (device and inode of the file
 /// the process's path names), so links, relative paths and /proc/self/root spellings do not help.</summary>
 internal sealed class CommandServers : IDisposable
 {

@@ -42,17 +42,19 @@ public sealed class CommandServerClisTests
         return new CommandServerClis([st.Identity], [], sinceNs);
     }
 
-    private static long Now => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+    /// <summary>A run beginning now, as the supervisor marks it: less 50 ms, as a file's times come
+    /// from the kernel's coarse clock (a tick behind at most).</summary>
+    private static long RunStart => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100 - 50_000_000;
 
     [Test]
     public void TheCliKeepsItsExemptionWithAConfigFromBeforeTheRun()
     {
         File.WriteAllText(Path.Combine(_home, ".tmux.conf"), "set -g history-limit 5000\n");
-        Thread.Sleep(20);
-        var clis = AsTmux("/bin/sleep", Now);
+        Thread.Sleep(80); // older than the run's start less its 50 ms
+        var clis = AsTmux("/bin/sleep", RunStart);
         Assert.That(clis.Withdrawn(Start("/bin/sleep", [])), Is.EqualTo(""));
         // Not the CLI at all: no exemption to speak of.
-        Assert.That(AsTmux("/bin/true", Now).Withdrawn(Start("/bin/sleep", [])), Is.Null);
+        Assert.That(AsTmux("/bin/true", RunStart).Withdrawn(Start("/bin/sleep", [])), Is.Null);
     }
 
     [TestCase("LD_PRELOAD", "tmux runs with LD_PRELOAD set")]
@@ -60,7 +62,7 @@ public sealed class CommandServerClisTests
     [TestCase("GCONV_PATH", "tmux runs with GCONV_PATH set")]
     public void AForeignCodeVariableWithdrawsIt(string name, string why)
     {
-        var clis = AsTmux("/bin/sleep", Now);
+        var clis = AsTmux("/bin/sleep", RunStart);
         // A value that loads nothing new (LD_PRELOAD of an empty name is ignored by ld.so): the variable alone counts.
         Assert.That(clis.Withdrawn(Start("/bin/sleep", new() { [name] = name == "LD_PRELOAD" ? " " : _home })), Does.StartWith(why));
         // The look-alike: a variable of that family left empty loads nothing.
@@ -72,7 +74,7 @@ public sealed class CommandServerClisTests
     [TestCase("xdg/tmux/tmux.conf", "xdg")]
     public void AConfigMadeInTheRunWithdrawsIt(string relative, string? xdg)
     {
-        var clis = AsTmux("/bin/sleep", Now - 50_000_000);
+        var clis = AsTmux("/bin/sleep", RunStart);
         string conf = Path.Combine(_home, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(conf)!);
         File.WriteAllText(conf, "run-shell 'curl -X DELETE http://127.0.0.2/volumes/1'\n");
@@ -85,8 +87,8 @@ public sealed class CommandServerClisTests
     {
         string old = Path.Combine(_home, "old.conf"), link = Path.Combine(_home, ".tmux.conf");
         File.WriteAllText(old, "set -g history-limit 5000\n");
-        Thread.Sleep(20);
-        var clis = AsTmux("/bin/sleep", Now);
+        Thread.Sleep(80); // older than the run's start less its 50 ms
+        var clis = AsTmux("/bin/sleep", RunStart);
         File.CreateSymbolicLink(link, old);
         Assert.That(clis.Withdrawn(Start("/bin/sleep", [])), Does.Contain(link).And.Contain("during the run"));
     }

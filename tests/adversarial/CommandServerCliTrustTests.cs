@@ -77,7 +77,7 @@ public sealed class CommandServerCliTrustTests(string guard) : OutsideTmuxFixtur
     {
         using var home = new TestHome();
         File.WriteAllText(Path.Combine(home.Dir, ".tmux.conf"), "set -g history-limit 5000\n");
-        Thread.Sleep(60); // older than the run's start less the coarse clock's tick
+        Thread.Sleep(150); // older than the run's start less the coarse clock's tick
         string mark = Path.Combine(_dir, "typed");
         var r = home.Run(Guard, "sh", "-c", $"/usr/bin/tmux -L {_server} ls && exec /usr/bin/tmux -L {_server} send-keys -t pane 'echo hi > {mark}' Enter");
         Assert.That(r.ExitCode, Is.Zero, r.Stderr);
