@@ -7,15 +7,16 @@ namespace AgentShell.Supervisor;
 /// run commands for their clients (tmux, screen, docker, systemd). A tree process connecting to one
 /// whose listener is outside the tree is refused (<see cref="SupervisorRules.CommandServer"/>) unless
 /// its running image is the tmux or screen CLI, whose arguments were read and judged at its exec
-/// (corpus18's handed-over commands). Sockets are matched by identity (device and inode of the file
+/// (corpus18's handed-over commands), and it still has the trust that exemption rests on
+/// (<see cref="CommandServerClis"/>). Sockets are matched by identity (device and inode of the file
 /// the process's path names), so links, relative paths and /proc/self/root spellings do not help.</summary>
 internal sealed class CommandServers : IDisposable
 {
     private readonly ListedSockets _listed;
-    private readonly (ulong Dev, ulong Ino)[] _clis;
+    private readonly CommandServerClis _clis;
     private readonly TreeTasks? _tree;
 
-    private CommandServers(ListedSockets listed, (ulong, ulong)[] clis, TreeTasks? tree)
+    private CommandServers(ListedSockets listed, CommandServerClis clis, TreeTasks? tree)
     {
         _listed = listed;
         _clis = clis;
@@ -36,10 +37,7 @@ internal sealed class CommandServers : IDisposable
             else exact.Add(path);
         }
         if (exact.Count == 0 && globs.Count == 0) return null;
-        var clis = new List<(ulong, ulong)>();
-        foreach (var cli in new[] { "/usr/bin/tmux", "/bin/tmux", "/usr/local/bin/tmux", "/usr/bin/screen", "/bin/screen", "/usr/local/bin/screen" })
-            if (Interop.Files.TryStat(cli, out var st) && st.IsRegular && !clis.Contains(st.Identity)) clis.Add(st.Identity);
-        return new CommandServers(new ListedSockets(exact, globs), [.. clis], tree);
+        return new CommandServers(new ListedSockets(exact, globs), CommandServerClis.Installed(), tree);
     }
 
     private static string? Expand(string pattern)
@@ -65,15 +63,20 @@ internal sealed class CommandServers : IDisposable
     }
 
     /// <summary>Whether <paramref name="pid"/>'s connect to the socket file <paramref name="target"/>
-    /// is refused; <paramref name="name"/> is then the listed socket (or why it could not be checked).
+    /// is refused; <paramref name="name"/> is then the listed socket (or why it could not be checked),
+    /// and <paramref name="rule"/> the rule: the tmux/screen CLI that lost its exemption is refused under
+    /// <see cref="SupervisorRules.CommandServerCliUntrusted"/>, with why in <paramref name="name"/>.
     /// Fails closed: a listener that cannot be identified, or a tree that cannot be walked, refuses.</summary>
-    public bool Refuses(int pid, FileStatus target, out string name)
+    public bool Refuses(int pid, FileStatus target, out string name, out SupervisorRule rule)
     {
         name = "";
+        rule = SupervisorRules.CommandServer;
         if (!target.IsSocket || _listed.Of(target.Identity) is not { } path) return false;
         name = path;
-        // The CLI whose text was judged at its exec (tmux send-keys …) may speak to it.
-        if (Interop.Files.TryStat($"/proc/{pid}/exe", out var exe) && Array.IndexOf(_clis, exe.Identity) >= 0) return false;
+        // The CLI whose text was judged at its exec (tmux send-keys …) may speak to it, while it is
+        // that CLI and nothing else speaks through it.
+        string? withdrawn = _clis.Withdrawn(pid);
+        if (withdrawn == "") return false;
         int listener = ListenerPid(path);
         if (listener <= 0)
         {
@@ -81,7 +84,9 @@ internal sealed class CommandServers : IDisposable
             return true;
         }
         // A server the tree started is a process of the tree: what it runs is supervised.
-        return _tree?.Holds(listener) != true;
+        if (_tree?.Holds(listener) == true) return false;
+        if (withdrawn != null) (rule, name) = (SupervisorRules.CommandServerCliUntrusted, $"{path}: {withdrawn}");
+        return true;
     }
 
     /// <summary>The pid that listens on <paramref name="path"/> (SO_PEERCRED of a probe connection

@@ -95,14 +95,14 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         }
         // The approval socket first, under its own rule, however the path reached it.
         if (found == TargetFiles.Lookup.Found && file.Identity == self.ControlSocket) return SelfApproval(ref n, pid, audit);
+        var server = SupervisorRules.CommandServer;
         string? socket = found switch
         {
             TargetFiles.Lookup.Missing => null,
-            TargetFiles.Lookup.Found => servers.Refuses(pid, file, out string s) ? s : null,
+            TargetFiles.Lookup.Found => servers.Refuses(pid, file, out string s, out server) ? s : null,
             _ => $"{System.Text.Encoding.UTF8.GetString(path)} (its file could not be resolved as the process would: a /proc link on the way, or unreadable)",
         };
         if (socket == null || !IdValid(listener, n.id)) return socket == null ? Verdict.Continue : Verdict.Refuse;
-        var server = SupervisorRules.CommandServer;
         notifier.Write(pid, server.Refusal($"a connect to the command server {socket}"));
         audit.Note(server.About(null, detail: socket), pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
         return Verdict.Refuse;

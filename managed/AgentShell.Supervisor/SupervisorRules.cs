@@ -129,6 +129,16 @@ public static class SupervisorRules
         Explanation = "tmux, screen, docker, containerd, podman, systemd, supervisord and pm2 run commands for their clients; a server started before the run is not supervised, so a command handed to it would bypass every rule. Only their own CLI (tmux, screen), whose arguments were read and judged at its exec, may speak to such a server; a server started inside the run is supervised and reachable by anyone.",
     };
 
+    /// <summary>The tmux/screen CLI connecting to an outside command server without the trust its
+    /// exemption rests on (<see cref="CommandServerClis"/>): code of another's, a tracer, or a
+    /// configuration file changed in the run.</summary>
+    public static readonly SupervisorRule CommandServerCliUntrusted = new()
+    {
+        Id = "network:command-server-cli-untrusted", Action = PolicyAction.Block,
+        Reason = "the tmux/screen CLI may speak to a server started outside the tree only as the program whose arguments were judged, and this one is not",
+        Explanation = "The real tmux and screen may reach an outside command server because what they send is their argv, read and judged at their exec. That holds only with the trust a tool needs to reach production: no LD_PRELOAD, LD_LIBRARY_PATH or other variable that loads code of another's, every mapped library and the loader's way to it unchanged since the run began, no tracer (gdb, strace), and no configuration file it reads (tmux -f, ~/.tmux.conf, $XDG_CONFIG_HOME/tmux/tmux.conf, /etc/tmux.conf; screen -c, $SCREENRC, $SYSSCREENRC, ~/.screenrc, /etc/screenrc) made or changed during the run. Otherwise its argv may say `tmux ls` while it sends `send-keys 'curl -X DELETE …'` or `run-shell`, so the connect is refused; the reason names why the exemption was withdrawn.",
+    };
+
     /// <summary>Root mode: a trusted program's (or a named client's) first datagram to a production
     /// destination, refused while its sender is checked; once the check passes, its next ones there go.</summary>
     public static readonly SupervisorRule TrustedDatagramChecked = new()
@@ -220,7 +230,7 @@ public static class SupervisorRules
     /// <summary>Every rule above and the PostgreSQL relay's own, in the order `profiles show` lists them.</summary>
     public static IReadOnlyList<SupervisorRule> All { get; } =
         [UnreadableArgv, SelfApproval, ProtectSelf, FastOpenBatch, FastOpenToWire, NamesNotResolved, GateUnavailable, DecisionError, ExecChanged, ExecUnverifiable, Chroot,
-         Unprotected, NestedExec, ForeignCode, OtherRoot, ConfigChanged, LibraryChanged, UnknownClientToProduction, CommandServer, .. Wire.Postgres.PostgresWireRules.All];
+         Unprotected, NestedExec, ForeignCode, OtherRoot, ConfigChanged, LibraryChanged, UnknownClientToProduction, CommandServer, CommandServerCliUntrusted, .. Wire.Postgres.PostgresWireRules.All];
 
     /// <summary>The line for a refused exec: the policy's own wording for a decision about an intent,
     /// the rule's refusal line for a supervisor rule's decision (which has none).</summary>

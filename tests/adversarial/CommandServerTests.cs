@@ -10,43 +10,9 @@ namespace AgentShell.EndToEnd.Tests.Adversarial;
 /// spelling of the path it uses; the CLI, a server started inside the run and unlisted sockets work.</summary>
 [TestFixture("seccomp")]
 [TestFixture("kernel")]
-public sealed class CommandServerTests(string guard) : ProductionFixture(guard)
+public sealed class CommandServerTests(string guard) : OutsideTmuxFixture(guard)
 {
     private const string Rule = "network:command-server-outside-tree";
-    private string _server = "";
-    private string _socket = "";
-    private string _dir = "";
-    private string _copy = "";
-
-    [SetUp]
-    public void StartOutsideServer()
-    {
-        if (!File.Exists("/usr/bin/tmux")) Assert.Ignore("tmux is not installed here");
-        _dir = Directory.CreateTempSubdirectory("agentshell-adv-cmdsrv-").FullName;
-        _copy = Path.Combine(_dir, "mytool");
-        File.Copy("/usr/bin/tmux", _copy);
-        File.SetUnixFileMode(_copy, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
-        _server = $"agentshell-adv-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        Tmux("-L", _server, "new-session", "-d", "-s", "pane", "sh");
-        _socket = Directory.GetDirectories(Path.GetTempPath(), "tmux-*").Select(d => Path.Combine(d, _server)).First(File.Exists);
-    }
-
-    [TearDown]
-    public void StopOutsideServer()
-    {
-        if (_server != "") System.Diagnostics.Process.Start("/usr/bin/tmux", ["-L", _server, "kill-server"])?.WaitForExit();
-        if (_socket != "") File.Delete(_socket); // a killed server leaves its socket file
-        if (_socket != "") File.Delete(_socket + "-inner");
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
-    }
-
-    private static void Tmux(params string[] args)
-    {
-        var p = System.Diagnostics.Process.Start("/usr/bin/tmux", args)!;
-        p.WaitForExit();
-        Assert.That(p.ExitCode, Is.Zero, "tmux " + string.Join(' ', args));
-    }
-
 
     [Test]
     public void ARenamedTmuxCannotHandTheOutsideServerADelete()

@@ -1,0 +1,110 @@
+namespace AgentShell.Supervisor;
+
+/// <summary>Whether a process running the system's tmux or screen still speaks as that CLI to an
+/// outside command server. Its argv was judged at its exec; what it sends is that argv only while
+/// the same trust holds that a tool trusted with production needs (<see cref="TrustLedger"/>): no
+/// variable that loads code of another's (<see cref="ForeignCodeVariables"/>: LD_PRELOAD,
+/// LD_LIBRARY_PATH, ...), every mapped file and the loader's way to it unchanged since the run
+/// began (<see cref="ExecMappings"/>), no tracer (gdb, strace: ptrace can make it send anything),
+/// and the configuration files it reads (tmux -f, ~/.tmux.conf, $XDG_CONFIG_HOME/tmux/tmux.conf,
+/// /etc/tmux.conf; screen -c, $SCREENRC, $SYSSCREENRC, ~/.screenrc, /etc/screenrc: run-shell,
+/// set-hook, exec) unchanged since the run began. Otherwise the exemption is withdrawn
+/// (<see cref="SupervisorRules.CommandServerCliUntrusted"/>) and this says why.</summary>
+/// <param name="sinceNs">The run's start (less the coarse clock's tick), as the ledger's.</param>
+internal sealed class CommandServerClis((ulong Dev, ulong Ino)[] tmux, (ulong Dev, ulong Ino)[] screen, long sinceNs)
+{
+    /// <summary>The installed tmux and screen binaries (by identity), and the run's start.</summary>
+    public static CommandServerClis Installed()
+    {
+        static (ulong, ulong)[] Found(params string[] paths)
+        {
+            var ids = new List<(ulong, ulong)>();
+            foreach (var p in paths)
+                if (Interop.Files.TryStat(p, out var st) && st.IsRegular && !ids.Contains(st.Identity)) ids.Add(st.Identity);
+            return [.. ids];
+        }
+        long since = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100 - 50_000_000;
+        return new(Found("/usr/bin/tmux", "/bin/tmux", "/usr/local/bin/tmux"), Found("/usr/bin/screen", "/bin/screen", "/usr/local/bin/screen"), since);
+    }
+
+    /// <summary>Null when <paramref name="pid"/> is not running tmux or screen (no exemption to
+    /// speak of); "" when it is and keeps the exemption; else why the exemption is withdrawn.</summary>
+    public string? Withdrawn(int pid)
+    {
+        if (!Interop.Files.TryStat($"/proc/{pid}/exe", out var exe)) return null;
+        bool isTmux = Array.IndexOf(tmux, exe.Identity) >= 0;
+        if (!isTmux && Array.IndexOf(screen, exe.Identity) < 0) return null;
+        string cli = isTmux ? "tmux" : "screen";
+        // Each look fails closed: what cannot be read withdraws the exemption.
+        if (Tracer(pid) is not int tracer) return $"{cli}'s tracer cannot be read";
+        if (tracer != 0) return $"{cli} is traced by pid {tracer} (a tracer can make it send anything)";
+        if (Read($"/proc/{pid}/environ") is not { } environ) return $"{cli}'s environment cannot be read";
+        var env = Split(environ);
+        foreach (var kv in env)
+        {
+            int eq = kv.IndexOf('=');
+            if (eq > 0 && eq < kv.Length - 1 && ForeignCodeVariables.Matches(System.Text.Encoding.UTF8.GetBytes(kv[..eq])))
+                return $"{cli} runs with {kv[..eq]} set (it loads code not its own)";
+        }
+        if (!ExecMappings.UnchangedSince(pid, sinceNs, out string? why)) return $"{cli} {why ?? "runs code that could not be checked"}";
+        if (Read($"/proc/{pid}/cmdline") is not { } cmdline) return $"{cli}'s arguments cannot be read";
+        foreach (var file in ConfigFiles(isTmux, Split(cmdline), env))
+            if (ChangedInRun(pid, file) is { } change) return $"{cli}'s configuration {file} {change}";
+        return "";
+    }
+
+    /// <summary>The files the CLI reads commands from, as its manual lists them (relative ones from its cwd).</summary>
+    private static IEnumerable<string> ConfigFiles(bool isTmux, List<string> argv, List<string> env)
+    {
+        string? Var(string name) => env.FirstOrDefault(kv => kv.StartsWith(name + "=", StringComparison.Ordinal))?[(name.Length + 1)..] is { Length: > 0 } v ? v : null;
+        string flag = isTmux ? "-f" : "-c";
+        // Every -f/-c (tmux takes the last; all are looked at) up to the command: joined or separate.
+        for (int i = 1; i < argv.Count; i++)
+        {
+            if (argv[i] == flag && i + 1 < argv.Count) yield return argv[++i];
+            else if (argv[i].StartsWith(flag, StringComparison.Ordinal) && argv[i].Length > 2) yield return argv[i][2..];
+        }
+        string? home = Var("HOME");
+        if (isTmux)
+        {
+            yield return "/etc/tmux.conf";
+            if (home != null) { yield return home + "/.tmux.conf"; yield return home + "/.config/tmux/tmux.conf"; }
+            if (Var("XDG_CONFIG_HOME") is { } xdg) yield return xdg + "/tmux/tmux.conf";
+        }
+        else
+        {
+            yield return "/etc/screenrc";
+            if (home != null) yield return home + "/.screenrc";
+            if (Var("SCREENRC") is { } rc) yield return rc;
+            if (Var("SYSSCREENRC") is { } sys) yield return sys;
+        }
+    }
+
+    /// <summary>Null when <paramref name="file"/>, seen from <paramref name="pid"/>'s root and cwd, is
+    /// absent or from before the run (the link and the file it names); else what changed.</summary>
+    private string? ChangedInRun(int pid, string file)
+    {
+        string path = file.StartsWith('/') ? $"/proc/{pid}/root{file}" : $"/proc/{pid}/cwd/{file}";
+        bool linked = Interop.Files.TryLStat(path, out var link);
+        if (linked && link.CtimeNs >= sinceNs) return "was made or changed during the run";
+        if (Interop.Files.TryStat(path, out var st) && st.CtimeNs >= sinceNs) return "names a file made or changed during the run";
+        return null;
+    }
+
+    private static int? Tracer(int pid)
+    {
+        if (Read($"/proc/{pid}/status") is not { } status) return null;
+        foreach (var line in System.Text.Encoding.ASCII.GetString(status).Split('\n'))
+            if (line.StartsWith("TracerPid:", StringComparison.Ordinal) && int.TryParse(line.AsSpan(10).Trim(), out int t)) return t;
+        return null;
+    }
+
+    private static byte[]? Read(string path)
+    {
+        try { return File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    private static List<string> Split(byte[] nulSeparated) =>
+        [.. System.Text.Encoding.UTF8.GetString(nulSeparated).Split('\0', StringSplitOptions.RemoveEmptyEntries)];
+}
