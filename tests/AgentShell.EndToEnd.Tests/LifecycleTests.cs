@@ -17,16 +17,27 @@ public sealed class LifecycleTests
     {
         // Without a terminal nothing else delivers it: the supervisor forwards it and stays up
         // until the agent has gone, then exits with the agent's status.
-        var psi = new ProcessStartInfo(Repo.AgentShell, ["run", "--", "bash", "-c",
-            $"trap 'echo got-{name}; exit 3' {name}; echo ready; while :; do read -t 0.05 < /dev/zero || true; done"])
+        string script = $"trap 'echo got-{name}; exit 3' {name}; echo ready; while :; do read -t 0.05 < /dev/zero || true; done";
+        var psi = new ProcessStartInfo(Repo.AgentShell, ["run", "--", "bash", "-c", script])
         { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         using var p = Process.Start(psi)!;
-        Assert.That(p.StandardOutput.ReadLine(), Is.EqualTo("ready"));
-        Assert.That(Interop.Process.kill(p.Id, signal), Is.EqualTo(0));
-        var rest = p.StandardOutput.ReadToEnd();
-        Assert.That(p.WaitForExit(10_000), Is.True);
-        Assert.That(rest.Trim(), Is.EqualTo($"got-{name}"));
-        Assert.That(p.ExitCode, Is.EqualTo(3));
+        try
+        {
+            Assert.That(p.StandardOutput.ReadLine(), Is.EqualTo("ready"));
+            Assert.That(Interop.Process.kill(p.Id, signal), Is.EqualTo(0));
+            // Bounded: a signal that never arrives (e.g. inherited as ignored) fails in 10 s, not at
+            // the test host's timeout.
+            var rest = p.StandardOutput.ReadToEndAsync();
+            Assert.That(p.WaitForExit(10_000), Is.True, "the run did not end after the signal");
+            Assert.That(rest.Wait(5_000) ? rest.Result.Trim() : "(output still open)", Is.EqualTo($"got-{name}"));
+            Assert.That(p.ExitCode, Is.EqualTo(3));
+        }
+        finally
+        {
+            // A failed case must not leave the agent's loop spinning: the tree outlives a killed run.
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+            foreach (int pid in Live(script)) Interop.Process.kill(pid, 9);
+        }
     }
 
     [Test]
