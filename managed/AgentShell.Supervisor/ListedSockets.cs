@@ -27,7 +27,6 @@ internal sealed class ListedSockets : IDisposable
         public byte[]? Watched => Seen.Level >= 0 && Seen.Level < Chain.Length ? Chain[Seen.Level] : null;
 
         /// <summary>Rescans when the directory (or the nearest existing parent, when it is missing) changed.</summary>
-
         public void Refresh(Stats stats)
         {
             var now = State(stats);
