@@ -72,11 +72,17 @@ public sealed class DaemonTests
     [TestCase("HUP", 1)]
     public void OtherSignalsReachTheCommandAndItsStatusIsKept(string name, int signal)
     {
-        using var d = BackgroundDaemon.Start(["-q"], ["bash", "-c", Trap(name)]);
-        d.WaitForStdout("ready");
-        Assert.That(Interop.Process.kill(d.Ready().Pid(), signal), Is.EqualTo(0));
-        Assert.That(d.WaitForExit(), Is.EqualTo(3));
-        Assert.That(d.Stdout, Does.Contain($"got-{name}"));
+        string script = Trap(name);
+        try
+        {
+            using var d = BackgroundDaemon.Start(["-q"], ["bash", "-c", script]);
+            d.WaitForStdout("ready");
+            Assert.That(Interop.Process.kill(d.Ready().Pid(), signal), Is.EqualTo(0));
+            // Bounded at 10 s: a signal that never arrives (inherited as ignored) fails fast.
+            Assert.That(d.WaitForExit(10), Is.EqualTo(3));
+            Assert.That(d.Stdout, Does.Contain($"got-{name}"));
+        }
+        finally { LiveProcesses.Kill(script); } // a failed case must not leave the loop spinning
     }
 
     [Test]

@@ -36,7 +36,7 @@ public sealed class LifecycleTests
         {
             // A failed case must not leave the agent's loop spinning: the tree outlives a killed run.
             if (!p.HasExited) p.Kill(entireProcessTree: true);
-            foreach (int pid in Live(script)) Interop.Process.kill(pid, 9);
+            LiveProcesses.Kill(script);
         }
     }
 
@@ -53,7 +53,7 @@ public sealed class LifecycleTests
         File.Delete(started);
         var sw = Stopwatch.StartNew();
         int[] left;
-        while ((left = Live(mark)).Length > 0 && sw.Elapsed.TotalSeconds < 5) Thread.Sleep(50);
+        while ((left = LiveProcesses.WithArgument(mark)).Length > 0 && sw.Elapsed.TotalSeconds < 5) Thread.Sleep(50);
         Assert.That(left, Is.Empty, $"sleep {mark} outlived the run");
     }
 
@@ -71,23 +71,8 @@ public sealed class LifecycleTests
             $"while [ $(pgrep -cf \"^sleep {mark}\") -lt 2 ]; do sleep 0.01; done; {end}"]);
         using var p = Process.Start(psi)!;
         Assert.That(p.WaitForExit(60_000), Is.True, "the run did not end");
-        int[] left = Live(mark);
+        int[] left = LiveProcesses.WithArgument(mark);
         Assert.That(p.ExitCode, Is.EqualTo(code));
         Assert.That(left, Is.Empty, $"sleep {mark} was alive when the run returned");
-    }
-
-    /// <summary>Live (not zombie) processes whose command line holds <paramref name="arg"/>.</summary>
-    private static int[] Live(string arg) =>
-        Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit)).Select(int.Parse!)
-            .Where(pid =>
-            {
-                try { return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0').Contains(arg) && !IsZombie(pid); }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; } // gone: not live
-            }).ToArray();
-
-    private static bool IsZombie(int pid)
-    {
-        try { return File.ReadAllText($"/proc/{pid}/stat").Split(") ")[1].StartsWith('Z'); }
-        catch (IOException) { return true; }
     }
 }
