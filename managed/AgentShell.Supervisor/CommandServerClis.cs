@@ -23,8 +23,10 @@ internal sealed class CommandServerClis((ulong Dev, ulong Ino)[] tmux, (ulong De
     // process's start time (a pid reused by a fork is another process).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, (ulong Start, string Why)> _atExec = new();
 
-    // Set before the first answer is kept, never cleared. PERF: until then an exec let go pays one read.
+    // Set before an answer is kept; cleared by Prune only when none is (both under _gate), so it is
+    // never false while an answer exists. PERF: while it is false an exec let go pays one read.
     private volatile bool _used;
+    private readonly object _gate = new();
 
     /// <summary>The installed tmux and screen binaries (by identity), and the run's start.</summary>
     public static CommandServerClis Installed()
@@ -58,11 +60,14 @@ internal sealed class CommandServerClis((ulong Dev, ulong Ino)[] tmux, (ulong De
     /// stopped at its exec (before its first instruction): "" exempt, else why not.</summary>
     public void Answered(int tgid, string why)
     {
-        _used = true;
         ulong start = ProcessInfo.StartTime(tgid);
-        // Unreadable, no answer is kept: not exempt (an exec-time answer unknown).
-        if (start != 0) _atExec[tgid] = (start, why);
-        else _atExec.TryRemove(tgid, out _);
+        lock (_gate)
+        {
+            _used = true;
+            // Unreadable, no answer is kept: not exempt (an exec-time answer unknown).
+            if (start != 0) _atExec[tgid] = (start, why);
+            else _atExec.TryRemove(tgid, out _);
+        }
     }
 
     /// <summary>Every exec let go passes here (<see cref="TrustLedger.ExecLetGo"/>): the program its
@@ -73,10 +78,11 @@ internal sealed class CommandServerClis((ulong Dev, ulong Ino)[] tmux, (ulong De
         _atExec.TryRemove(tgid != 0 ? tgid : ProcessInfo.Tgid(tid), out _);
     }
 
-    /// <summary>Drops the answers of processes that have exited.</summary>
+    /// <summary>Drops the answers of processes that have exited (none left: execs pay nothing again).</summary>
     public void Prune()
     {
         foreach (var tgid in _atExec.Keys) if (!Directory.Exists($"/proc/{tgid}")) _atExec.TryRemove(tgid, out _);
+        lock (_gate) if (_atExec.IsEmpty) _used = false;
     }
 
     /// <summary>Null when <paramref name="pid"/> is not running tmux or screen (no exemption to
