@@ -2,9 +2,15 @@ namespace AgentShell.Supervisor;
 
 /// <summary>Whether a process running the system's tmux or screen still speaks as that CLI to an
 /// outside command server. Its argv was judged at its exec; what it sends is that argv only while
-/// the same trust holds that a tool trusted with production needs (<see cref="TrustLedger"/>): no
-/// variable that loads code of another's (<see cref="ForeignCodeVariables"/>: LD_PRELOAD,
-/// LD_LIBRARY_PATH, ...), every mapped file and the loader's way to it unchanged since the run
+/// the same trust holds that a tool trusted with production needs (<see cref="TrustLedger"/>),
+/// decided at its exec and kept for its thread group until it execs again (<see cref="AtExec"/>,
+/// <see cref="Answered"/>): no variable that loads code of another's in the environment the
+/// kernel committed (<see cref="ForeignCodeVariables"/>: LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH, ...;
+/// read at the connect, a library could hide its own), and made non-dumpable before its first
+/// instruction (no other process of the tree can attach to it, write its memory or take its
+/// socket, before its connect or after: a `tmux attach` keeps its connection); a process whose
+/// exec was not seen so (a copy or link under another name, the exec let go unparsed) is not
+/// exempt. Then, at the connect: every mapped file and the loader's way to it unchanged since the run
 /// began (<see cref="ExecMappings"/>), no tracer (gdb, strace: ptrace can make it send anything),
 /// and the configuration files it reads (tmux -f, ~/.tmux.conf, $XDG_CONFIG_HOME/tmux/tmux.conf,
 /// /etc/tmux.conf; screen -c, $SCREENRC, $SYSSCREENRC, ~/.screenrc, /etc/screenrc: run-shell,
@@ -13,6 +19,15 @@ namespace AgentShell.Supervisor;
 /// <param name="sinceNs">The run's start (less the coarse clock's tick), as the ledger's.</param>
 internal sealed class CommandServerClis((ulong Dev, ulong Ino)[] tmux, (ulong Dev, ulong Ino)[] screen, long sinceNs)
 {
+    // tgid → the exec-time answer of its current program ("" exempt, else why not) and the
+    // process's start time (a pid reused by a fork is another process).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, (ulong Start, string Why)> _atExec = new();
+
+    // Set before an answer is kept; cleared by Prune only when none is (both under _gate), so it is
+    // never false while an answer exists. PERF: while it is false an exec let go pays one read.
+    private volatile bool _used;
+    private readonly object _gate = new();
+
     /// <summary>The installed tmux and screen binaries (by identity), and the run's start.</summary>
     public static CommandServerClis Installed()
     {
@@ -27,6 +42,49 @@ internal sealed class CommandServerClis((ulong Dev, ulong Ino)[] tmux, (ulong De
         return new(Found("/usr/bin/tmux", "/bin/tmux", "/usr/local/bin/tmux"), Found("/usr/bin/screen", "/bin/screen", "/usr/local/bin/screen"), since);
     }
 
+    /// <summary>Null when <paramref name="expected"/> does not run the installed tmux or screen; else
+    /// its exec-time answer: "" when its committed environment loads no code of another's (it is then
+    /// sealed, <see cref="VerifiedExecs"/>), or why it is not exempt.</summary>
+    public string? AtExec(CommittedExec expected)
+    {
+        if (expected.Program is not { } p || expected.ArgvIsSuffix) return null;
+        bool isTmux = Array.IndexOf(tmux, p) >= 0;
+        if (!isTmux && Array.IndexOf(screen, p) < 0) return null;
+        return ForeignCodeVariables.FirstSet(expected.Environment) is { } v ? $"was started with {v} set (it loads code not its own)" : "";
+    }
+
+    /// <summary>Why a CLI that could not be sealed is not exempt.</summary>
+    public static string Unsealed(string? why) => $"could not be made unreachable to the tree's other processes at its exec: {why ?? "it could not be made non-dumpable"}";
+
+    /// <summary>Keeps the exec-time answer of the CLI <paramref name="tgid"/> now runs, told while it is
+    /// stopped at its exec (before its first instruction): "" exempt, else why not.</summary>
+    public void Answered(int tgid, string why)
+    {
+        ulong start = ProcessInfo.StartTime(tgid);
+        lock (_gate)
+        {
+            _used = true;
+            // Unreadable, no answer is kept: not exempt (an exec-time answer unknown).
+            if (start != 0) _atExec[tgid] = (start, why);
+            else _atExec.TryRemove(tgid, out _);
+        }
+    }
+
+    /// <summary>Every exec let go passes here (<see cref="TrustLedger.ExecLetGo"/>): the program its
+    /// thread group runs next was not answered for. <paramref name="tgid"/>: when known, else 0.</summary>
+    public void ExecLetGo(int tid, int tgid)
+    {
+        if (!_used) return;
+        _atExec.TryRemove(tgid != 0 ? tgid : ProcessInfo.Tgid(tid), out _);
+    }
+
+    /// <summary>Drops the answers of processes that have exited (none left: execs pay nothing again).</summary>
+    public void Prune()
+    {
+        foreach (var tgid in _atExec.Keys) if (!Directory.Exists($"/proc/{tgid}")) _atExec.TryRemove(tgid, out _);
+        lock (_gate) if (_atExec.IsEmpty) _used = false;
+    }
+
     /// <summary>Null when <paramref name="pid"/> is not running tmux or screen (no exemption to
     /// speak of); "" when it is and keeps the exemption; else why the exemption is withdrawn.</summary>
     public string? Withdrawn(int pid)
@@ -36,16 +94,14 @@ internal sealed class CommandServerClis((ulong Dev, ulong Ino)[] tmux, (ulong De
         if (!isTmux && Array.IndexOf(screen, exe.Identity) < 0) return null;
         string cli = isTmux ? "tmux" : "screen";
         // Each look fails closed: what cannot be read withdraws the exemption.
+        int tgid = ProcessInfo.Tgid(pid);
+        if (!_atExec.TryGetValue(tgid, out var answer) || answer.Start != ProcessInfo.StartTime(tgid))
+            return $"{cli} was not seen started as itself, checked and sealed in this run (its exec's answer is unknown)";
+        if (answer.Why != "") return $"{cli} {answer.Why}";
         if (Tracer(pid) is not int tracer) return $"{cli}'s tracer cannot be read";
         if (tracer != 0) return $"{cli} is traced by pid {tracer} (a tracer can make it send anything)";
         if (Read($"/proc/{pid}/environ") is not { } environ) return $"{cli}'s environment cannot be read";
         var env = Split(environ);
-        foreach (var kv in env)
-        {
-            int eq = kv.IndexOf('=');
-            if (eq > 0 && eq < kv.Length - 1 && ForeignCodeVariables.Matches(System.Text.Encoding.UTF8.GetBytes(kv[..eq])))
-                return $"{cli} runs with {kv[..eq]} set (it loads code not its own)";
-        }
         if (!ExecMappings.UnchangedSince(pid, sinceNs, out string? why)) return $"{cli} {why ?? "runs code that could not be checked"}";
         if (Read($"/proc/{pid}/cmdline") is not { } cmdline) return $"{cli}'s arguments cannot be read";
         foreach (var file in ConfigFiles(isTmux, Split(cmdline), env))

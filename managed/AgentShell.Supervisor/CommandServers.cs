@@ -14,6 +14,9 @@ internal sealed class CommandServers : IDisposable
 {
     private readonly ListedSockets _listed;
     private readonly CommandServerClis _clis;
+
+    /// <summary>The tmux/screen CLIs exempt from the refusal, and their exec-time answers.</summary>
+    public CommandServerClis Clis => _clis;
     private readonly TreeTasks? _tree;
 
     private CommandServers(ListedSockets listed, CommandServerClis clis, TreeTasks? tree)

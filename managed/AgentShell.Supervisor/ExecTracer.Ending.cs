@@ -45,6 +45,7 @@ internal sealed partial class ExecTracer
         _expected = null;
         _nonDumpable = false;
         _notTrusted = null;
+        _cli = null;
         _ending = true;
         // Without the interrupt, an exec that fails would return to user space and run on traced.
         return Interop.Ptrace.Interrupt(tid);

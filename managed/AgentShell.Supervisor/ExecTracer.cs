@@ -26,6 +26,13 @@ internal sealed partial class ExecTracer
     private TreeFreeze? _freeze;
     private string? _notTrusted;
     private int _pendingSignal;
+    private string? _cli;
+
+    /// <summary>After <see cref="Finish"/>: the exec-time answer given to <see cref="Seize"/> for a
+    /// tmux/screen CLI (<see cref="CommandServerClis"/>), or null when the exec was not one. The task
+    /// is then left stopped at a <see cref="Outcome.Verified"/> too: <see cref="LetGo"/> it once the
+    /// answer is recorded, so that nothing it does runs before the answer is there.</summary>
+    public string? Cli { get; private set; }
 
     /// <summary>After <see cref="Finish"/> said <see cref="Outcome.VerifiedNotSealed"/>: why.</summary>
     public string? WhyNotTrusted { get; private set; }
@@ -56,8 +63,9 @@ internal sealed partial class ExecTracer
     /// <paramref name="tree"/>: the tree's tasks, held still from before the answer until after the
     /// seal when <paramref name="makeNonDumpable"/> (<see cref="TreeFreeze"/>); null, or a freeze that
     /// fails, lets the exec run without production trust (<see cref="Outcome.VerifiedNotSealed"/>), as
-    /// does <paramref name="cannotSeal"/>: why a tool to be trusted cannot be sealed at all.</summary>
-    public Errno Seize(int tid, CommittedExec expected, bool makeNonDumpable, TreeTasks? tree = null, string? cannotSeal = null)
+    /// does <paramref name="cannotSeal"/>: why a tool to be trusted cannot be sealed at all.
+    /// <paramref name="cli"/>: the exec-time answer for a tmux/screen CLI (see <see cref="Cli"/>).</summary>
+    public Errno Seize(int tid, CommittedExec expected, bool makeNonDumpable, TreeTasks? tree = null, string? cannotSeal = null, string? cli = null)
     {
         var e = Interop.Ptrace.Seize(tid);
         // A task another thread's freeze holds (it waits in its notification): seized once that ends.
@@ -70,6 +78,7 @@ internal sealed partial class ExecTracer
         _tgid = Interop.Libc.syscall4(NR_tgkill, tid, tid, 0, 0) == 0 ? tid : ProcessInfo.Tgid(tid);
         _expected = expected;
         _nonDumpable = makeNonDumpable;
+        _cli = cli;
         _notTrusted = null;
         WhyNotTrusted = null;
         if (makeNonDumpable && e == 0)
@@ -114,6 +123,7 @@ internal sealed partial class ExecTracer
         _tid = _current = 0;
         _ending = false;
         _expected = null;
+        _cli = null;
         if (tid == 0 || WaitTracee(tid, out var si) != 0) return; // gone: its exit was taken, or it has none
         if (si.si_code is CLD_EXITED or CLD_KILLED or CLD_DUMPED) return;
         int sig = si.si_status & 0xff, ev = si.si_status >> 8;
@@ -131,6 +141,8 @@ internal sealed partial class ExecTracer
         bool seal = _nonDumpable;
         _tid = 0;
         _expected = null;
+        Cli = _cli;
+        _cli = null;
         pid = tid;
         difference = null;
         // PERF: /proc/TGID opened, and its "exe" looked up, while the exec is still on its way (the
@@ -183,6 +195,12 @@ internal sealed partial class ExecTracer
                     _pendingSignal = pending;
                     return Outcome.VerifiedNotSealed;
                 }
+                if (Cli != null)
+                {
+                    // Left stopped: the caller records the CLI's exec-time answer, then lets it go.
+                    _pendingSignal = pending;
+                    return Outcome.Verified;
+                }
                 Detach(pid, pending);
                 _current = 0;
                 return Outcome.Verified;
@@ -221,12 +239,14 @@ internal sealed partial class ExecTracer
         _tid = _current = 0;
         _ending = false;
         _expected = null;
+        _cli = null;
         if (pid != 0) Interop.Process.kill(pid, SIGKILL);
         ThawTree();
     }
 
     /// <summary>Lets go a task left stopped by <see cref="Outcome.VerifiedNotSealed"/> (once its trust
-    /// has ended), with a signal that arrived during the seal.</summary>
+    /// has ended) or by a CLI's <see cref="Outcome.Verified"/> (once its answer is recorded), with a
+    /// signal that arrived during the seal.</summary>
     public void LetGo(int pid)
     {
         _current = 0;

@@ -81,6 +81,22 @@ internal static class ForeignCodeVariables
         return null;
     }
 
+    /// <summary>As <see cref="FirstSet(in Core.Model.Argv)"/>, for an environment joined as the
+    /// kernel lays it out (each entry followed by its NUL: <see cref="CommittedExec.Environment"/>).</summary>
+    internal static string? FirstSet(ReadOnlySpan<byte> joined)
+    {
+        while (!joined.IsEmpty)
+        {
+            int end = joined.IndexOf((byte)0);
+            var kv = end < 0 ? joined : joined[..end];
+            joined = end < 0 ? default : joined[(end + 1)..];
+            int eq = kv.IndexOf((byte)'=');
+            if (eq <= 0 || eq == kv.Length - 1) continue; // no name, or set to nothing
+            if (Matches(kv[..eq])) return System.Text.Encoding.UTF8.GetString(kv[..eq]);
+        }
+        return null;
+    }
+
     /// <summary>The first variable set (non-empty) among the exact names and the loader's
     /// best-known ones, looked up through <paramref name="get"/>: for a context whose environment
     /// cannot be listed (not read from a process).</summary>

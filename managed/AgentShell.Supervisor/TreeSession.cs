@@ -55,10 +55,10 @@ internal sealed class TreeSession : IDisposable
         _servers = CommandServers.Create(o.Policy.Network, tree.Tasks);
         // Trust asks whether an exec's process is still in the tree's root: not looked at while none has left it.
         var treeRoot = tree.Root is { } theRoot && _root != null ? theRoot with { Directory = _root } : tree.Root;
-        _trust = new TrustLedger(o.Policy, identity, kernel, treeRoot, o.Log);
+        _trust = new TrustLedger(o.Policy, identity, kernel, treeRoot, o.Log) { Clis = _servers?.Clis };
         var recorder = _recorder = new AuditRecorder(o.Audit, info.Id, info.Pid, o.Log, o.Telemetry);
         var telemetry = o.Telemetry;
-        _verified = new VerifiedExecs(kernel, _trust, notifier, recorder, o.Log) { Sealable = tree.CanSeal, Tree = tree.Tasks };
+        _verified = new VerifiedExecs(kernel, _trust, notifier, recorder, o.Log) { Sealable = tree.CanSeal, Tree = tree.Tasks, Clis = _servers?.Clis };
         var held = new HeldNotifications(listener, _trust, _verified, notifier, o.Log);
         var scope = new PendingScope(info.Id, held);
         // The registry may be shared: each tree acts only on its own items.
@@ -103,6 +103,7 @@ internal sealed class TreeSession : IDisposable
     public void Prune()
     {
         _trust.Processes.Prune();
+        _servers?.Clis.Prune();
         _verified.Prune();
         _kernel?.ReclaimStaleSlots();
     }

@@ -46,9 +46,15 @@ internal sealed class TrustLedger(Policy policy, ExecutableIdentity? identity, K
         // PERF: an exec that named no target (curl --version) covers no connect (ProcessTable.ExecCovers),
         // as one not understood: no lookup of its thread group and program (a tgkill and a stat of
         // /proc/TID/exe), and nothing kept that every later exec would have to remove.
-        if (envs is { Length: > 0 }) Processes.Understood(tgid != 0 ? tgid : ProcessInfo.Tgid(tid), envs, ProcessInfo.ExeIdentity(tid), files, reads);
-        else if (!Processes.IsEmpty) Processes.NotUnderstood(tgid != 0 ? tgid : ProcessInfo.Tgid(tid));
+        if (envs is { Length: > 0 }) Processes.Understood(tgid = tgid != 0 ? tgid : ProcessInfo.Tgid(tid), envs, ProcessInfo.ExeIdentity(tid), files, reads);
+        else if (!Processes.IsEmpty) Processes.NotUnderstood(tgid = tgid != 0 ? tgid : ProcessInfo.Tgid(tid));
+        // A tmux/screen CLI's exec-time answer was for the program before this one.
+        Clis?.ExecLetGo(tid, tgid);
     }
+
+    /// <summary>The tmux/screen CLIs' exec-time answers (<see cref="CommandServerClis.ExecLetGo"/>), or
+    /// null when the profile lists no command server.</summary>
+    public CommandServerClis? Clis { get; init; }
 
     /// <summary>Ends the trust of <paramref name="pid"/>'s current program (here and in the kernel).</summary>
     public void Untrust(int pid)

@@ -31,9 +31,12 @@ internal sealed class VerifiedExecs(KernelConnectGuard? kernel, TrustLedger trus
     /// reason already written and noted).</summary>
     public int Prepare(ExecTracer tracer, int tid, CommittedExec expected, bool trustedWithProduction, DeferredAudit? audit, int listener, ulong notifId)
     {
-        if (NeedsTracer(expected, trustedWithProduction))
+        // The tmux/screen CLI's exemption is decided here, on the environment the kernel commits
+        // (compared at the exec stop), and holds only sealed, as a trusted tool's trust does.
+        string? cli = Clis?.AtExec(expected);
+        if (NeedsTracer(expected, trustedWithProduction) || cli != null)
         {
-            var e = tracer.Seize(tid, expected, trustedWithProduction, Tree, Sealable ? null : NotSealable);
+            var e = tracer.Seize(tid, expected, trustedWithProduction || cli == "", Tree, Sealable ? null : NotSealable, cli);
             if (e == Errno.ESRCH) return EPERM; // gone: nothing runs
             // The caller's check of the notification came before the seize: if its task died since, the
             // tid may be another process's now. Valid after the seize, the seized task is the one that asked.
@@ -67,6 +70,10 @@ internal sealed class VerifiedExecs(KernelConnectGuard? kernel, TrustLedger trus
     /// of the tree could take its connections (pidfd_getfd), attach to it or write its memory.</summary>
     internal const string NotSealable = "it cannot be made unreachable to the tree's other processes (the supervisor has no CAP_SYS_PTRACE over them: not root, and not the owner of their user namespace)";
 
+    /// <summary>The tmux/screen CLIs that may speak to an outside command server, whose exec-time
+    /// answers are kept here; null when the profile lists no command server (nothing to exempt).</summary>
+    public CommandServerClis? Clis { get; init; }
+
     /// <summary>The tree's tasks, held still while a tool trusted with production commits its exec;
     /// null when they cannot be listed completely (then no tool is trusted with production).</summary>
     public TreeTasks? Tree { get; init; }
@@ -77,6 +84,17 @@ internal sealed class VerifiedExecs(KernelConnectGuard? kernel, TrustLedger trus
     public void Complete(ExecTracer tracer, DeferredAudit? audit = null)
     {
         var outcome = tracer.Finish(out int pid, out string? difference, out var expected);
+        if (tracer.Cli is { } cli && outcome is ExecTracer.Outcome.Verified or ExecTracer.Outcome.VerifiedNotSealed)
+        {
+            // Left stopped until its answer is kept: it connects, or execs again, only after.
+            Clis!.Answered(pid, outcome == ExecTracer.Outcome.Verified ? cli : CommandServerClis.Unsealed(tracer.WhyNotTrusted));
+            if (outcome == ExecTracer.Outcome.Verified)
+            {
+                tracer.LetGo(pid);
+                audit?.Flush();
+                return;
+            }
+        }
         switch (outcome)
         {
             case ExecTracer.Outcome.Changed:
@@ -95,7 +113,8 @@ internal sealed class VerifiedExecs(KernelConnectGuard? kernel, TrustLedger trus
                     throw;
                 }
                 tracer.LetGo(pid);
-                log.WriteLine($"agentshell: pid {pid} ({expected.Name}) runs without production trust: {tracer.WhyNotTrusted}");
+                string lost = tracer.Cli != null ? "production trust or the command-server exemption" : "production trust";
+                log.WriteLine($"agentshell: pid {pid} ({expected.Name}) runs without {lost}: {tracer.WhyNotTrusted}");
                 break;
         }
         audit?.Flush();

@@ -1,10 +1,13 @@
 using System.Diagnostics;
+using AgentShell.Core.Model;
 
 namespace AgentShell.Supervisor.Tests;
 
 /// <summary>CommandServerClis: whether a running tmux/screen keeps its exemption. Real processes:
 /// /bin/sleep stands in for the CLI (its identity is passed as tmux's), started with the
-/// environment, arguments and home each case needs; the run began just before each look.</summary>
+/// environment, arguments and home each case needs; the run began just before each look. Its
+/// exec-time answer is the one <see cref="CommandServerClis.AtExec"/> gives the exec decided (the
+/// sealing itself is the adversarial tests': tests/adversarial/CommandServerCliTrustTests).</summary>
 [TestFixture]
 public sealed class CommandServerClisTests
 {
@@ -36,6 +39,22 @@ public sealed class CommandServerClisTests
         return p.Id;
     }
 
+    /// <summary>What /bin/sleep 30 with <paramref name="env"/> commits, as the exec's check expects it.</summary>
+    private static CommittedExec Exec(params string[] env)
+    {
+        var name = "/bin/sleep"u8.ToArray();
+        var request = new ExecRequest(name, name.Length, Argv.FromStrings(["sleep", "30"]), Environment.ProcessId);
+        return CommittedExec.For(request, Argv.FromStrings(env), out _) ?? throw new InvalidOperationException("/bin/sleep is not readable");
+    }
+
+    /// <summary>Starts the stand-in and keeps the answer its exec was given, as the supervisor does at its exec stop.</summary>
+    private int Answered(CommandServerClis clis, Dictionary<string, string> env)
+    {
+        int pid = Start("/bin/sleep", env);
+        clis.Answered(pid, clis.AtExec(Exec([.. env.Select(kv => $"{kv.Key}={kv.Value}")])) ?? throw new InvalidOperationException("not the CLI"));
+        return pid;
+    }
+
     private static CommandServerClis AsTmux(string program, long sinceNs)
     {
         Assert.That(Interop.Files.TryStat(program, out var st), Is.True, program);
@@ -52,21 +71,41 @@ public sealed class CommandServerClisTests
         File.WriteAllText(Path.Combine(_home, ".tmux.conf"), "set -g history-limit 5000\n");
         Thread.Sleep(80); // older than the run's start less its 50 ms
         var clis = AsTmux("/bin/sleep", RunStart);
-        Assert.That(clis.Withdrawn(Start("/bin/sleep", [])), Is.EqualTo(""));
-        // Not the CLI at all: no exemption to speak of.
+        Assert.That(clis.Withdrawn(Answered(clis, [])), Is.EqualTo(""));
+        // Not the CLI at all: no exemption to speak of, and no answer at its exec.
         Assert.That(AsTmux("/bin/true", RunStart).Withdrawn(Start("/bin/sleep", [])), Is.Null);
+        Assert.That(AsTmux("/bin/true", RunStart).AtExec(Exec()), Is.Null);
     }
 
-    [TestCase("LD_PRELOAD", "tmux runs with LD_PRELOAD set")]
-    [TestCase("LD_LIBRARY_PATH", "tmux runs with LD_LIBRARY_PATH set")]
-    [TestCase("GCONV_PATH", "tmux runs with GCONV_PATH set")]
-    public void AForeignCodeVariableWithdrawsIt(string name, string why)
+    /// <summary>KNOWN-GAPS 5a: decided on the environment the exec commits, whatever the process
+    /// later makes of its own environment block (a library can rename its variable there).</summary>
+    [TestCase("LD_PRELOAD", "tmux was started with LD_PRELOAD set")]
+    [TestCase("LD_AUDIT", "tmux was started with LD_AUDIT set")]
+    [TestCase("LD_LIBRARY_PATH", "tmux was started with LD_LIBRARY_PATH set")]
+    [TestCase("GCONV_PATH", "tmux was started with GCONV_PATH set")]
+    public void AForeignCodeVariableAtItsExecWithdrawsIt(string name, string why)
     {
         var clis = AsTmux("/bin/sleep", RunStart);
         // A value that loads nothing new (LD_PRELOAD of an empty name is ignored by ld.so): the variable alone counts.
-        Assert.That(clis.Withdrawn(Start("/bin/sleep", new() { [name] = name == "LD_PRELOAD" ? " " : _home })), Does.StartWith(why));
+        Assert.That(clis.Withdrawn(Answered(clis, new() { [name] = name is "LD_PRELOAD" or "LD_AUDIT" ? " " : _home })), Does.StartWith(why));
         // The look-alike: a variable of that family left empty loads nothing.
-        Assert.That(clis.Withdrawn(Start("/bin/sleep", new() { [name] = "" })), Is.EqualTo(""));
+        Assert.That(clis.Withdrawn(Answered(clis, new() { [name] = "" })), Is.EqualTo(""));
+    }
+
+    /// <summary>A process whose exec was not answered (let go unparsed, older than the run), one
+    /// that could not be sealed, and one that exec'd again since: not exempt.</summary>
+    [Test]
+    public void WithoutAnExecTimeAnswerForItsCurrentProgramItIsNotExempt()
+    {
+        var clis = AsTmux("/bin/sleep", RunStart);
+        Assert.That(clis.Withdrawn(Start("/bin/sleep", [])), Does.Contain("its exec's answer is unknown"));
+        int unsealed = Start("/bin/sleep", []);
+        clis.Answered(unsealed, CommandServerClis.Unsealed("the tree could not be held still"));
+        Assert.That(clis.Withdrawn(unsealed), Does.Contain("could not be made unreachable").And.Contain("the tree could not be held still"));
+        int again = Answered(clis, []);
+        Assert.That(clis.Withdrawn(again), Is.EqualTo(""));
+        clis.ExecLetGo(again, 0);
+        Assert.That(clis.Withdrawn(again), Does.Contain("its exec's answer is unknown"));
     }
 
     [TestCase(".tmux.conf", null)]
@@ -79,7 +118,7 @@ public sealed class CommandServerClisTests
         Directory.CreateDirectory(Path.GetDirectoryName(conf)!);
         File.WriteAllText(conf, "run-shell 'curl -X DELETE http://127.0.0.2/volumes/1'\n");
         var env = xdg == null ? new Dictionary<string, string>() : new() { ["XDG_CONFIG_HOME"] = Path.Combine(_home, xdg) };
-        Assert.That(clis.Withdrawn(Start("/bin/sleep", env)), Is.EqualTo($"tmux's configuration {conf} was made or changed during the run"));
+        Assert.That(clis.Withdrawn(Answered(clis, env)), Is.EqualTo($"tmux's configuration {conf} was made or changed during the run"));
     }
 
     [Test]
@@ -90,6 +129,6 @@ public sealed class CommandServerClisTests
         Thread.Sleep(80); // older than the run's start less its 50 ms
         var clis = AsTmux("/bin/sleep", RunStart);
         File.CreateSymbolicLink(link, old);
-        Assert.That(clis.Withdrawn(Start("/bin/sleep", [])), Does.Contain(link).And.Contain("during the run"));
+        Assert.That(clis.Withdrawn(Answered(clis, [])), Does.Contain(link).And.Contain("during the run"));
     }
 }

@@ -27,17 +27,37 @@ public sealed class CommandServerCliTrustTests(string guard) : OutsideTmuxFixtur
 
     /// <summary>Scrubbed: the library renames LD_PRELOAD in the environment block /proc/PID/environ
     /// shows; a library made in the run is still found among its mappings.</summary>
-    [TestCase(false, false, "tmux runs with LD_PRELOAD set", TestName = "{m}(built before the run)")]
-    [TestCase(true, false, "tmux runs with LD_PRELOAD set", TestName = "{m}(copied in the run)")]
-    [TestCase(true, true, "changed during the run", TestName = "{m}(copied in the run, its variable scrubbed)")]
-    public void APreloadedLibraryCannotMakeTmuxLsSendKeys(bool copiedInRun, bool scrub, string why)
+    /// Decided at the exec (KNOWN-GAPS 5a): on main 2a8c5c0 a library from before the run that
+    /// scrubbed its own variable got through (the environment was read at the connect).
+    [TestCase(false, false, TestName = "{m}(built before the run)")]
+    [TestCase(true, false, TestName = "{m}(copied in the run)")]
+    [TestCase(true, true, TestName = "{m}(copied in the run, its variable scrubbed)")]
+    [TestCase(false, true, TestName = "{m}(built before the run, its variable scrubbed)")]
+    public void APreloadedLibraryCannotMakeTmuxLsSendKeys(bool copiedInRun, bool scrub)
     {
         using var home = new TestHome();
         string so = Attacks.Plugin("tmux-argv"), inRun = Path.Combine(_dir, "innocent.so");
         string preload = copiedInRun ? $"cp {so} {inRun} && LD_PRELOAD={inRun}" : $"LD_PRELOAD={so}";
         string scrubbed = scrub ? "TMUX_EVIL_SCRUB=1 " : "";
         var r = home.Run(Guard, "sh", "-c", $"{preload} {scrubbed}TMUX_EVIL_KEYS='{Delete}' exec /usr/bin/tmux -L {_server} ls");
-        AssertRefused(r, scrub ? $"tmux runs code from {inRun} {why}" : why);
+        AssertRefused(r, "tmux was started with LD_PRELOAD set (it loads code not its own)");
+    }
+
+    /// <summary>KNOWN-GAPS 5b: a connected client taken over by another process of the tree. On main
+    /// 2a8c5c0 (tests/adversarial/native/tmux-take-over.py) python took the socket of a judged
+    /// `tmux wait-for` client (pidfd_getfd) and wrote a MSG_COMMAND `send-keys 'curl -X DELETE …'
+    /// Enter` into it, which the outside pane ran; it could also attach to it and open its memory.
+    /// The exempt CLI is sealed at its exec as a trusted curl is: all three are refused, and the
+    /// judged wait itself still works (the look-alike).</summary>
+    [Test]
+    public void AConnectedTmuxClientCannotBeTakenOver()
+    {
+        using var home = new TestHome();
+        var r = home.Run(Guard, Repo.Python, Path.Combine(Repo.Root, "tests", "adversarial", "native", "tmux-take-over.py"), "/usr/bin/tmux", _server, Delete);
+        Assert.That(Prod.Saw("DELETE", TimeSpan.FromSeconds(2)), Is.False, "the DELETE ran in the outside pane\n" + r.Stdout + r.Stderr);
+        Assert.That(r.Stdout, Does.Contain("getfd refused").And.Contain("attach refused").And.Contain("mem refused"), r.Stderr);
+        Assert.That(r.Stdout, Does.Contain("waited"), "the judged wait-for never reached the outside server\n" + r.Stderr);
+        Assert.That(r.Stderr, Does.Not.Contain("[rule network:command-server"));
     }
 
     [Test]

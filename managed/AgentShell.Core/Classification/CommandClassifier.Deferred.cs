@@ -12,67 +12,15 @@ public sealed partial class CommandClassifier
 {
     private sealed partial class Run
     {
-        // tmux [-L S] [-S P] [-f F] [-c SHELL-CMD] COMMAND …; option letters of tmux itself that take a value.
-        private const string TmuxGlobalValued = "LSfcT";
-
         private void Deferred(string name, string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
         {
             switch (name)
             {
-                case "tmux": Tmux(w, dyn, s, ctx, depth); break;
+                case "tmux": Tmux(w, dyn, s, ctx, depth); break; // CommandClassifier.Tmux.cs
                 case "screen": Screen(w, dyn, s, ctx, stdin, depth); break;
                 case "at" or "batch": AtJob(name, w, s, ctx, stdin, depth); break;
                 default: SystemdRun(w, dyn, s, ctx, stdin, depth); break;
             }
-        }
-
-        private void Tmux(string[] w, bool[]? dyn, int s, IExecContext ctx, int depth)
-        {
-            int i = s + 1;
-            for (; i < w.Length && w[i].StartsWith('-') && w[i] != "--"; i++)
-            {
-                var a = w[i];
-                // tmux -c CMD runs CMD with the user's shell, as a login shell would.
-                if (a == "-c" && i + 1 < w.Length) { ShellString(w, dyn, i + 1, ctx, new Stdin(null, true), depth, "tmux -c"); return; }
-                if (a.Length == 2 && TmuxGlobalValued.IndexOf(a[1]) >= 0) i++;
-            }
-            if (i < w.Length && w[i] == "--") i++;
-            if (i >= w.Length) return;
-            var sub = w[i];
-            if (sub is "send-keys" or "send")
-            {
-                bool literal = false;
-                i++;
-                for (; i < w.Length && w[i].StartsWith('-') && w[i].Length > 1; i++)
-                {
-                    var a = w[i];
-                    if (a.Contains('l')) literal = true;
-                    if (a[^1] is 't' or 'N' or 'c') i++; // -t TARGET, -N COUNT, -c CLIENT
-                }
-                // Each word is a key or a string typed as is; Enter (C-m, C-j, KPEnter) ends a line.
-                var text = new System.Text.StringBuilder();
-                for (; i < w.Length; i++)
-                {
-                    if (!literal && w[i] is "Enter" or "ENTER" or "C-m" or "C-M" or "C-j" or "KPEnter" or "^M") text.Append('\n');
-                    else text.Append(w[i]).Append(' ');
-                }
-                if (text.Length > 0) ScriptText(text.ToString(), Any(dyn, s + 1), ctx, new Stdin(null, true), depth, "tmux send-keys");
-                return;
-            }
-            // Commands that start a shell command in a new pane or window, or run one in the server.
-            string? valued = sub switch
-            {
-                "new-session" or "new" or "new-window" or "neww" or "split-window" or "splitw" or "respawn-pane" or "respawnp"
-                    or "respawn-window" or "respawnw" => "ceFfnstxylp",
-                "run-shell" or "run" => "cdt",
-                _ => null,
-            };
-            if (valued == null) return;
-            i++;
-            for (; i < w.Length && w[i].StartsWith('-') && w[i].Length > 1 && w[i] != "--"; i++)
-                if (valued.IndexOf(w[i][^1]) >= 0 && !(sub is "run-shell" or "run" && w[i] == "-b")) i++;
-            if (i < w.Length && w[i] == "--") i++;
-            if (i < w.Length) ScriptText(string.Join(' ', w[i..]), Any(dyn, i), ctx, new Stdin(null, true), depth, $"tmux {sub}");
         }
 
         // screen [-dmS NAME] CMD ARGS (a new window runs CMD) | screen [-S NAME] -X stuff TEXT | -X exec CMD.

@@ -85,6 +85,7 @@ public class ShippedProfilesTests
             ("default.local:catastrophic-wipe", "Block"),
             ("default.local:server-data-and-cron", "Pause"),
             ("default.local:unread-scheduled-job", "Pause"),
+            ("default.local:unread-tmux-commands", "Pause"),
             ("default.local:system-accounts-and-boot", "Pause"),
             ("default.local:credential-stores", "Pause"),
         }));

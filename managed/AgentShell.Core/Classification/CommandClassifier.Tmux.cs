@@ -1,0 +1,249 @@
+using AgentShell.Core.Model;
+using AgentShell.Core.Tools;
+
+namespace AgentShell.Core.Classification;
+
+// tmux (level 6, CommandClassifier.Deferred.cs): what a tmux CLI hands its server. Its argv is a
+// sequence of tmux commands (`;` between them), and several of them carry shell commands the
+// server runs (run-shell, if-shell, pipe-pane, display-popup, new-window, a `#(…)` in any format)
+// or text it types later (set-buffer, load-buffer: paste-buffer types it), or tmux commands of
+// their own (if-shell, set-hook, bind-key, source-file). Each is judged on its text here, since the
+// server may run outside the tree (the command-server exemption rests on this). Commands read from
+// stdin (-C control mode, source-file -, load-buffer -) cannot be known: an unread job, as at's.
+public sealed partial class CommandClassifier
+{
+    private sealed partial class Run
+    {
+        // tmux's own option letters that take a value: -c SHELL-CMD, -f FILE, -L NAME, -S PATH, -T FEATURES.
+        private const string TmuxGlobalValued = "cfLST";
+        private const int TmuxMaxNesting = 4;
+
+        private void Tmux(string[] w, bool[]? dyn, int s, IExecContext ctx, int depth)
+        {
+            int i = s + 1;
+            for (; i < w.Length && w[i].Length > 1 && w[i][0] == '-' && w[i] != "--"; i++)
+            {
+                // getopt: letters clustered (-2C), a valued letter takes the rest of the word or the next one.
+                var a = w[i];
+                for (int k = 1; k < a.Length; k++)
+                {
+                    char f = a[k];
+                    if (f == 'C')
+                    {
+                        TmuxUnread(w, s, "tmux -C (control mode) sends the commands it reads from stdin, which are not known here");
+                        return;
+                    }
+                    if (TmuxGlobalValued.IndexOf(f) < 0) continue;
+                    string? value = k + 1 < a.Length ? a[(k + 1)..] : i + 1 < w.Length ? w[++i] : null;
+                    // tmux -c CMD runs CMD with the user's shell, as a login shell would.
+                    if (f == 'c' && value != null) { ScriptText(value, Any(dyn, s + 1), ctx, new Stdin(null, true), depth, "tmux -c"); return; }
+                    break;
+                }
+            }
+            if (i < w.Length && w[i] == "--") i++;
+            TmuxSequence(w[i..], Any(dyn, i), ctx, depth, 0, w[s..]);
+        }
+
+        /// <summary>Commands separated by a `;` word, or by a word ending in an unescaped `;`.</summary>
+        private void TmuxSequence(string[] words, bool dynamic, IExecContext ctx, int depth, int nesting, string[] argv)
+        {
+            var one = new List<string>();
+            foreach (var word in words)
+            {
+                bool ends = word.EndsWith(';') && !word.EndsWith("\\;", StringComparison.Ordinal);
+                if (!ends) { one.Add(word); continue; }
+                if (word.Length > 1) one.Add(word[..^1]);
+                TmuxCommand([.. one], dynamic, ctx, depth, nesting, argv);
+                one.Clear();
+            }
+            if (one.Count > 0) TmuxCommand([.. one], dynamic, ctx, depth, nesting, argv);
+        }
+
+        /// <summary>A tmux command given as one string (if-shell's, set-hook's, a line of a file), parsed as tmux would.</summary>
+        private void TmuxText(string text, bool dynamic, IExecContext ctx, int depth, int nesting, string[] argv)
+        {
+            if (nesting >= TmuxMaxNesting || TmuxWords(text) is not { } words)
+            {
+                TmuxUnread(argv, 0, $"tmux runs the tmux commands \"{text}\", which are not parsed here");
+                return;
+            }
+            TmuxSequence(words, dynamic, ctx, depth, nesting + 1, argv);
+        }
+
+        private void TmuxCommand(string[] c, bool dynamic, IExecContext ctx, int depth, int nesting, string[] argv)
+        {
+            if (c.Length == 0) return;
+            // A format's #(…) runs a shell command in the server, whichever command expands it.
+            foreach (var a in c) foreach (var cmd in FormatCommands(a)) ScriptText(cmd, dynamic, ctx, new Stdin(null, true), depth, "tmux format #()");
+            var sub = c[0];
+            int i = 1;
+            switch (sub)
+            {
+                case "send-keys" or "send":
+                {
+                    bool literal = false;
+                    for (; i < c.Length && c[i].StartsWith('-') && c[i].Length > 1; i++)
+                    {
+                        if (c[i].Contains('l')) literal = true;
+                        if (c[i][^1] is 't' or 'N' or 'c') i++; // -t TARGET, -N COUNT, -c CLIENT
+                    }
+                    // Each word is a key or a string typed as is; Enter (C-m, C-j, KPEnter) ends a line.
+                    var text = new System.Text.StringBuilder();
+                    for (; i < c.Length; i++)
+                    {
+                        if (!literal && c[i] is "Enter" or "ENTER" or "C-m" or "C-M" or "C-j" or "KPEnter" or "^M") text.Append('\n');
+                        else text.Append(c[i]).Append(' ');
+                    }
+                    if (text.Length > 0) ScriptText(text.ToString(), dynamic, ctx, new Stdin(null, true), depth, "tmux send-keys");
+                    return;
+                }
+                case "new-session" or "new" or "new-window" or "neww" or "split-window" or "splitw" or "respawn-pane" or "respawnp"
+                    or "respawn-window" or "respawnw":
+                    TmuxShellCommand(c, TmuxFlags(c, "ceFfnstxylp"), dynamic, ctx, depth, sub);
+                    return;
+                case "run-shell" or "run":
+                    i = TmuxFlags(c, "cdt", out bool asTmux, 'C');
+                    if (i >= c.Length) return;
+                    // run-shell -C: its argument is a tmux command.
+                    if (asTmux) TmuxText(string.Join(' ', c[i..]), dynamic, ctx, depth, nesting, argv);
+                    else TmuxShellCommand(c, i, dynamic, ctx, depth, sub);
+                    return;
+                case "pipe-pane" or "pipep":
+                    TmuxShellCommand(c, TmuxFlags(c, "t"), dynamic, ctx, depth, sub);
+                    return;
+                case "display-popup" or "popup":
+                    TmuxShellCommand(c, TmuxFlags(c, "bcdehsStTwxy"), dynamic, ctx, depth, sub);
+                    return;
+                case "if-shell" or "if":
+                    // if-shell [-bF] [-t TARGET] SHELL-COMMAND COMMAND [COMMAND]; with -F the condition is a format.
+                    i = TmuxFlags(c, "t", out bool format, 'F');
+                    if (i >= c.Length) return;
+                    if (!format) ScriptText(c[i], dynamic, ctx, new Stdin(null, true), depth, "tmux if-shell");
+                    for (int k = i + 1; k < c.Length; k++) TmuxText(c[k], dynamic, ctx, depth, nesting, argv);
+                    return;
+                case "set-hook":
+                    i = TmuxFlags(c, "t", out bool unset, 'u');
+                    if (!unset && i + 1 < c.Length) TmuxText(string.Join(' ', c[(i + 1)..]), dynamic, ctx, depth, nesting, argv);
+                    return;
+                case "bind-key" or "bind":
+                    // bind-key [-nr] [-N NOTE] [-T TABLE] KEY COMMAND [ARGS]: the command as words.
+                    i = TmuxFlags(c, "NT");
+                    if (i + 1 < c.Length) TmuxSequence(c[(i + 1)..], dynamic, ctx, depth, nesting + 1, argv);
+                    return;
+                case "set-option" or "set" or "set-window-option" or "setw":
+                    // default-command: the shell command every new pane runs.
+                    i = TmuxFlags(c, "t");
+                    if (i + 1 < c.Length && c[i] == "default-command") ScriptText(c[i + 1], dynamic, ctx, new Stdin(null, true), depth, "tmux default-command");
+                    return;
+                case "set-buffer" or "setb":
+                    // Its data is typed into a pane by paste-buffer: judged as typed text.
+                    i = TmuxFlags(c, "bnt");
+                    if (i < c.Length) ScriptText(c[^1], dynamic, ctx, new Stdin(null, true), depth, "tmux set-buffer");
+                    return;
+                case "load-buffer" or "loadb":
+                    i = TmuxFlags(c, "bt");
+                    if (i < c.Length) TmuxFile(c[i], false, dynamic, ctx, depth, nesting, argv, sub);
+                    return;
+                case "source-file" or "source":
+                    for (i = TmuxFlags(c, "t"); i < c.Length; i++) TmuxFile(c[i], true, dynamic, ctx, depth, nesting, argv, sub);
+                    return;
+                case "command-prompt" or "confirm-before" or "confirm" or "display-menu" or "menu":
+                    TmuxUnread(argv, 0, $"tmux {sub} runs tmux commands completed later, which are not known here");
+                    return;
+            }
+        }
+
+        /// <summary>A file of tmux commands (source-file) or of text to paste (load-buffer), read now.</summary>
+        private void TmuxFile(string path, bool commands, bool dynamic, IExecContext ctx, int depth, int nesting, string[] argv, string sub)
+        {
+            string? text = path == "-" ? null : ToolHelp.ReadText(ctx, path);
+            if (text == null)
+            {
+                TmuxUnread(argv, 0, path == "-" ? $"tmux {sub} reads from stdin, whose content is not known here" : $"tmux {sub} reads {path}, which cannot be read");
+                return;
+            }
+            if (!commands) { ScriptText(text, dynamic, ctx, new Stdin(null, true), depth, $"tmux {sub}"); return; }
+            foreach (var raw in text.Split('\n'))
+            {
+                var line = raw.Trim();
+                if (line.Length > 0 && line[0] != '#') TmuxText(line, dynamic, ctx, depth, nesting, argv);
+            }
+        }
+
+        private void TmuxShellCommand(string[] c, int i, bool dynamic, IExecContext ctx, int depth, string sub)
+        {
+            if (i < c.Length && c[i] == "--") i++;
+            if (i < c.Length) ScriptText(string.Join(' ', c[i..]), dynamic, ctx, new Stdin(null, true), depth, $"tmux {sub}");
+        }
+
+        private static int TmuxFlags(string[] c, string valued) => TmuxFlags(c, valued, out _, '\0');
+
+        /// <summary>The index of the first argument after <paramref name="c"/>'s flags (getopt:
+        /// clustered, a valued letter takes the rest or the next word); <paramref name="seen"/>: whether
+        /// the flag letter <paramref name="flag"/> was given.</summary>
+        private static int TmuxFlags(string[] c, string valued, out bool seen, char flag)
+        {
+            seen = false;
+            int i = 1;
+            for (; i < c.Length && c[i].Length > 1 && c[i][0] == '-' && c[i] != "--"; i++)
+            {
+                var a = c[i];
+                for (int k = 1; k < a.Length; k++)
+                {
+                    if (a[k] == flag) seen = true;
+                    if (valued.IndexOf(a[k]) < 0) continue;
+                    if (k + 1 == a.Length) i++;
+                    break;
+                }
+            }
+            return i;
+        }
+
+        /// <summary>The shell commands of every #(…) in a tmux format; a #( without its end is all the rest.</summary>
+        private static IEnumerable<string> FormatCommands(string s)
+        {
+            for (int at = s.IndexOf("#(", StringComparison.Ordinal); at >= 0; at = s.IndexOf("#(", at + 2, StringComparison.Ordinal))
+            {
+                int open = 1, k = at + 2;
+                for (; k < s.Length && open > 0; k++) open += s[k] == '(' ? 1 : s[k] == ')' ? -1 : 0;
+                yield return open == 0 ? s[(at + 2)..(k - 1)] : s[(at + 2)..];
+            }
+        }
+
+        /// <summary>A tmux command line split as tmux's parser does for the common forms: words, '…' and
+        /// "…" quoting, backslash escapes; null for what this does not follow (braces, %if, ~ and $ expansion).</summary>
+        private static string[]? TmuxWords(string text)
+        {
+            var words = new List<string>();
+            var cur = new System.Text.StringBuilder();
+            bool inWord = false;
+            char quote = '\0';
+            for (int i = 0; i < text.Length; i++)
+            {
+                char ch = text[i];
+                if (quote == '\'') { if (ch == '\'') quote = '\0'; else cur.Append(ch); continue; }
+                if (ch == '\\' && i + 1 < text.Length && quote != '\'') { cur.Append(text[++i]); inWord = true; continue; }
+                if (quote == '"') { if (ch == '"') quote = '\0'; else if (ch == '$') return null; else cur.Append(ch); continue; }
+                if (ch is '\'' or '"') { quote = ch; inWord = true; continue; }
+                if (ch is '{' or '}' or '$' or '~' or '%' && !inWord) return null;
+                if (ch == '$') return null;
+                if (ch is ' ' or '\t') { if (inWord) { words.Add(cur.ToString()); cur.Clear(); inWord = false; } continue; }
+                if (ch == '#' && !inWord) break; // a comment to the end of the line
+                cur.Append(ch);
+                inWord = true;
+            }
+            if (quote != '\0') return null;
+            if (inWord) words.Add(cur.ToString());
+            return [.. words];
+        }
+
+        /// <summary>Commands the server will run whose text is not known here: written where the
+        /// server keeps its state, for default.local:unread-tmux-commands to pause.</summary>
+        private void TmuxUnread(string[] w, int s, string why) => Add(new CommandIntent
+        {
+            Tool = "tmux", Effect = Effect.Unknown, Summary = why, Argv = w[s..],
+            Targets = [new Target { Kind = TargetKind.LocalPath, Path = "/tmp/tmux-server" }],
+            Evidence = [new Evidence(string.Join(' ', w[s..]), why)],
+        });
+    }
+}
