@@ -39,10 +39,16 @@ public static class CodeHosts
     public static int RepositoryKey(Target t, Span<char> dest)
     {
         if (t.Kind != TargetKind.Url || t.Host == null || t.Path == null) return 0;
-        ReadOnlySpan<char> host = t.Host, p = t.Path;
-        int end = p.IndexOfAny('?', '#');
-        if (end >= 0) p = p[..end];
-        p = p.TrimStart('/');
+        ReadOnlySpan<char> raw = t.Path;
+        scoped ReadOnlySpan<char> host = t.Host;
+        int end = raw.IndexOfAny('?', '#');
+        if (end >= 0) raw = raw[..end];
+        // Spellings a server takes as the same path: doubled slashes, %-escaped unreserved characters
+        // (%2F is kept: GitLab's encoded project path). The host is lower-case without a trailing dot
+        // (UrlParser); a port or user names no other repository; www. of a code host is the host.
+        Span<char> norm = stackalloc char[Math.Min(raw.Length, MaxKey)];
+        ReadOnlySpan<char> p = norm[..NormalisePath(raw, norm)].TrimStart('/');
+        if (host.StartsWith("www.") && host[4..] is "github.com" or "gitlab.com" or "bitbucket.org") host = host[4..];
         if (host.SequenceEqual("api.github.com") && !p.StartsWith("repos/")) return 0;
         if (host.SequenceEqual("api.github.com") || p.StartsWith("api/v3/repos/"))
         {
@@ -63,8 +69,29 @@ public static class CodeHosts
             return Write(dest, host, p); // glab's -R template: the path itself
         }
         if (!(t.Scheme is "https" or "http" or "ssh" or "git" or "git+ssh" or "ssh+git")) return 0;
-        return Write(dest, host, host.SequenceEqual("github.com") || host.SequenceEqual("www.github.com") ? Segments(p, 2) : p);
+        return Write(dest, host, host.SequenceEqual("github.com") ? Segments(p, 2) : p);
     }
+
+    // Collapses runs of '/' and decodes %XX of an unreserved character; its length in dest (cut at dest's end).
+    private static int NormalisePath(ReadOnlySpan<char> path, Span<char> dest)
+    {
+        int n = 0;
+        for (int i = 0; i < path.Length && n < dest.Length; i++)
+        {
+            char c = path[i];
+            if (c == '%' && i + 2 < path.Length && Hex(path[i + 1]) is int hi && Hex(path[i + 2]) is int lo
+                && (char)(hi * 16 + lo) is char d && (char.IsAsciiLetterOrDigit(d) || d is '-' or '.' or '_' or '~'))
+            {
+                c = d;
+                i += 2;
+            }
+            if (c == '/' && n > 0 && dest[n - 1] == '/') continue;
+            dest[n++] = c;
+        }
+        return n;
+    }
+
+    private static int? Hex(char c) => !char.IsAsciiHexDigit(c) ? null : c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 
     private static ReadOnlySpan<char> Segments(ReadOnlySpan<char> p, int count)
     {
