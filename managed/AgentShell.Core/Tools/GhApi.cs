@@ -7,7 +7,7 @@ namespace AgentShell.Core.Tools;
 /// → delete; fields imply POST → write, unless they mark the resource out of use (<c>-F archived=true</c>:
 /// delete, as <see cref="SoftDelete"/> reads a JSON body); GET → read), or for <c>api graphql</c> the GraphQL document's
 /// (<c>-f query=...</c>, <c>@file</c> read through the exec context). Target: the endpoint under the
-/// API of the host (<c>--hostname</c>, else GH_HOST / GITLAB_HOST, else github.com / gitlab.com).</summary>
+/// API of the host (<c>--hostname</c>, else the default host <see cref="CodeHostClis"/> reads).</summary>
 internal static class GhApi
 {
     /// <summary>The intent of <c>gh api ...</c>; null when the subcommand is not <c>api</c>.</summary>
@@ -54,7 +54,7 @@ internal static class GhApi
         if (gh ? !endpoint.Contains('{') : !endpoint.Contains(':')) return endpoint;
         string? path = gh && c.Context.GetEnvironmentVariable("GH_REPO") is string env ? env : null;
         string source = "GH_REPO";
-        if (path == null && GitRemotes.Inferred(c.Context) is var (remote, url) && UrlParser.TryParse(GitRemotes.ScpToUrl(url), "ssh", out var t))
+        if (path == null && GitRemotes.Inferred(c.Context, tool) is var (remote, url) && UrlParser.TryParse(GitRemotes.ScpToUrl(url), "ssh", out var t))
         {
             path = t.Path;
             source = $"git remote {remote}";
@@ -95,13 +95,9 @@ internal static class GhApi
     // gh: api.github.com, GitHub Enterprise at HOST/api/v3/ (GraphQL at HOST/api/graphql); glab: HOST/api/v4/.
     private static string ApiBase(string tool, ToolCall c, bool graphql)
     {
-        var host = ToolHelp.Option(c.Args, "--hostname") ?? c.Context.GetEnvironmentVariable(tool == "gh" ? "GH_HOST" : "GITLAB_HOST");
-        if (host != null)
-        {
-            int scheme = host.IndexOf("://", StringComparison.Ordinal);
-            host = (scheme >= 0 ? host[(scheme + 3)..] : host).TrimEnd('/');
-            if (host.Length == 0) host = null;
-        }
+        // --hostname, else the tool's default host (GH_HOST, GITLAB_HOST/GL_HOST, or its config file's).
+        var host = ToolHelp.Option(c.Args, "--hostname") is string named ? CodeHostClis.Normalise(named, false)
+            : CodeHostClis.Read(c.Context, tool) is { } hosts ? hosts.Default : "unknown.invalid";
         if (tool == "gh")
             return host == null || host == "github.com" ? "https://api.github.com/" : graphql ? $"https://{host}/api/" : $"https://{host}/api/v3/";
         return $"https://{host ?? "gitlab.com"}/api/" + (graphql ? "" : "v4/");

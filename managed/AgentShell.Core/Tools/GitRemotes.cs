@@ -29,11 +29,13 @@ internal static class GitRemotes
         ?? (branch == null ? null : GitConfig.Last(all, $"branch \"{branch}\"", "remote"))
         ?? "origin";
 
-    /// <summary>The remote gh and glab infer the repository from when none is named: the one
-    /// <c>gh repo set-default</c> marked (<c>gh-resolved</c>), else upstream, github, origin, else the
-    /// first; its URL, rewritten as a fetch would be. Null outside a repository or when the config
-    /// could not be accounted for.</summary>
-    internal static (string Remote, string Url)? Inferred(IExecContext ctx)
+    /// <summary>The remote <paramref name="tool"/> (gh, glab) infers the repository from when none is
+    /// named, as they pick it: the remotes on a host the tool knows (<see cref="CodeHostClis"/>), narrowed to
+    /// its default host when GH_HOST/GITLAB_HOST chose it (always) or its config did (when any is there);
+    /// of those the one <c>gh repo set-default</c> marked (<c>gh-resolved</c>), else upstream, github (glab:
+    /// gitlab), origin, else the first; its URL, rewritten as a fetch would be. Null outside a repository,
+    /// when no remote qualifies (the tool refuses), or when the config could not be accounted for.</summary>
+    internal static (string Remote, string Url)? Inferred(IExecContext ctx, string tool)
     {
         var git = GitDirectory.Find(ctx, null);
         if (git == null) return null;
@@ -48,8 +50,18 @@ internal static class GitRemotes
             if (e.Key == "gh-resolved") resolved = name;
             if (e.Key == "url" && !remotes.Contains(name)) remotes.Add(name);
         }
+        if (tool is "gh" or "glab")
+        {
+            if (CodeHostClis.Read(ctx, tool) is not { } hosts) return null;
+            bool gh = tool == "gh";
+            string? HostOf(string r) => GitConfig.Last(all, $"remote \"{r}\"", "url") is string u && UrlParser.TryParse(ScpToUrl(Rewrite(all, u, push: false)), "ssh", out var t)
+                ? CodeHostClis.Normalise(t.Host, gh) : null;
+            remotes = remotes.FindAll(r => HostOf(r) is string h && hosts.Known.Contains(h));
+            var onDefault = remotes.FindAll(r => HostOf(r) == hosts.Default);
+            if (hosts.DefaultChosen && (hosts.DefaultFromEnv || onDefault.Count > 0)) remotes = onDefault;
+        }
         string? pick = resolved != null && remotes.Contains(resolved) ? resolved
-            : new[] { "upstream", "github", "origin" }.FirstOrDefault(remotes.Contains) ?? remotes.FirstOrDefault();
+            : new[] { "upstream", tool == "glab" ? "gitlab" : "github", "origin" }.FirstOrDefault(remotes.Contains) ?? remotes.FirstOrDefault();
         if (pick == null || GitConfig.Last(all, $"remote \"{pick}\"", "url") is not string url) return null;
         return (pick, Rewrite(all, url, push: false));
     }

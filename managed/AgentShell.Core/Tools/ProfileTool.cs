@@ -12,6 +12,7 @@ public sealed class ProfileTool
     private readonly ProfileToolDefinition _def;
     private readonly (GlobPattern[] Words, Effect Effect)[] _patterns;
     private readonly (ProfileToolTarget Target, GlobPattern[][] When)[] _targets;
+    private readonly bool _gitRemote;
     private readonly FrozenSet<string> _valued; // PERF: frozen: looked up for every dash word of every call
     // PERF: the patterns that can match, by the first subcommand word: a pattern whose first word is
     // exact is tried only for that word (up to 46 patterns a table were each tried on every call).
@@ -41,6 +42,7 @@ public sealed class ProfileTool
             Flags = [f.Key],
             Kind = TargetKindNames.TryParse(f.Value, out var kind) ? kind : throw new ArgumentException($"unknown target kind '{f.Value}' for {f.Key}", nameof(def)),
         })).Select(t => (t, t.When.Select(Compile).ToArray())).ToArray();
+        _gitRemote = Name is "gh" or "glab" && _targets.Any(t => t.Target.GitRemote);
         var valued = new HashSet<string>(def.ValueFlags, StringComparer.Ordinal);
         foreach (var (t, _) in _targets) valued.UnionWith(t.Flags);
         _valued = valued.ToFrozenSet(StringComparer.Ordinal);
@@ -91,6 +93,7 @@ public sealed class ProfileTool
         var evidence = new List<Evidence>();
         var targets = new List<Target>();
         FindTargets(c, words, targets, evidence);
+        if (_gitRemote) CodeHostClis.OnDefaultHost(Name, c.Context, targets, evidence); // gh/glab: OWNER/REPO on their default host
         if (_special?.Invoke(c, words, evidence) is CommandIntent special) return special;
         var (effect, summary) = Match(words, evidence);
         // A flag the table does not list may take the next word as its value: then the subcommand
@@ -272,7 +275,7 @@ public sealed class ProfileTool
             {
                 // gh/glab api name their endpoint themselves (GhApi fills {owner}/{repo} from the remote).
                 if (_special != null && words.Count > 0 && words[0] == "api") continue;
-                if (GitRemotes.Inferred(c.Context) is var (remote, url) && GitRemotes.ApiUrl(Name, url) is string api && UrlParser.TryParse(api, "ssh", out var inferred))
+                if (GitRemotes.Inferred(c.Context, Name) is var (remote, url) && GitRemotes.ApiUrl(Name, url) is string api && UrlParser.TryParse(api, "ssh", out var inferred))
                 {
                     targets.Add(inferred);
                     evidence.Add(new(remote, $"repository of git remote {remote} ({url})"));
