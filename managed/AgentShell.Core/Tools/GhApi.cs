@@ -26,6 +26,7 @@ internal static class GhApi
         var endpoint = words.Count > 1 ? Placeholders(tool, c, words[1], evidence) : "";
         Effect effect = Curl.MethodEffect(method);
         string? query = null;
+        GraphQLResult? graph = null;
         for (int i = 0; i < a.Count - 1; i++)
         {
             if (a[i] is "-f" or "-F" or "--field" or "--raw-field" && a[i + 1].StartsWith("query=", StringComparison.Ordinal)) query = a[i + 1][6..];
@@ -33,7 +34,7 @@ internal static class GhApi
         if (endpoint == "graphql" && query != null)
         {
             if (query.StartsWith('@')) query = ToolHelp.ReadText(c.Context, query[1..]);
-            var r = query == null ? null : GraphQL.Classify(query);
+            var r = graph = query == null ? null : GraphQL.Classify(query);
             effect = r == null || r.Error != null ? Effect.Unknown : r.Effect;
             if (r != null) foreach (var (f, fe) in r.Fields) evidence.Add(new(f, $"GraphQL mutation field {f}: {fe.Name()}"));
         }
@@ -42,7 +43,19 @@ internal static class GhApi
         var url = endpoint.StartsWith("http", StringComparison.Ordinal) ? endpoint : ApiBase(tool, c, endpoint == "graphql") + endpoint.TrimStart('/');
         var target = CliVerbs.Api(url);
         evidence.Add(new(endpoint, $"{method} {target}"));
-        return ToolHelp.Intent(tool, effect, $"{method} {target}", [target], evidence);
+        var targets = new List<Target> { target };
+        // A mutation naming a repository by id (deleteRepository(input: {repositoryId: "R_…"}), -f id=R_… for
+        // $id): that repository, as its REST URL names it by number, whose environment a profile may give.
+        foreach (var id in graph?.RepositoryIds ?? [])
+        {
+            var value = id.StartsWith('$') ? Field(a, id[1..]) : id;
+            if (value != null && Policy.CodeHosts.NodeRepository(target, value) is Target repository)
+            {
+                targets.Add(repository);
+                evidence.Add(new(value, $"GraphQL repository id: {repository}"));
+            }
+        }
+        return ToolHelp.Intent(tool, effect, $"{method} {target}", targets, evidence);
     }
 
     // gh fills {owner} and {repo} from GH_REPO, else the git remote it infers; glab fills :fullpath, :id
@@ -68,6 +81,15 @@ internal static class GhApi
             : endpoint.Replace(":fullpath", path.Replace("/", "%2F", StringComparison.Ordinal), StringComparison.Ordinal).Replace(":id", path.Replace("/", "%2F", StringComparison.Ordinal), StringComparison.Ordinal).Replace(":repo", path[(slash + 1)..], StringComparison.Ordinal);
         if (filled != endpoint) evidence.Add(new(endpoint, $"{filled} (from {source})"));
         return filled;
+    }
+
+    // The last -f/-F KEY=VALUE for name (gh sends the fields other than query as the GraphQL variables).
+    private static string? Field(IReadOnlyList<string> a, string name)
+    {
+        string? found = null;
+        for (int i = 0; i < a.Count - 1; i++)
+            if (a[i] is "-f" or "-F" or "--field" or "--raw-field" && a[i + 1].StartsWith(name + "=", StringComparison.Ordinal)) found = a[i + 1][(name.Length + 1)..];
+        return found;
     }
 
     // -f/-F/--field/--raw-field KEY=VALUE as the JSON object gh sends. true/false/null/numbers are typed for
