@@ -12,7 +12,8 @@ public sealed class ProfileTool
     private readonly ProfileToolDefinition _def;
     private readonly (GlobPattern[] Words, Effect Effect)[] _patterns;
     private readonly (ProfileToolTarget Target, GlobPattern[][] When)[] _targets;
-    private readonly bool _gitRemote;
+    // Targets a table cannot describe, read after it (gh/glab's default host, eb's config.yml).
+    private readonly Action<ToolCall, List<string>, List<Target>, List<Evidence>>? _targetsOf;
     private readonly FrozenSet<string> _valued; // PERF: frozen: looked up for every dash word of every call
     // PERF: the patterns that can match, by the first subcommand word: a pattern whose first word is
     // exact is tried only for that word (up to 46 patterns a table were each tried on every call).
@@ -30,9 +31,11 @@ public sealed class ProfileTool
     /// <summary>As above, with a parser for subcommands a table cannot describe (<c>gh api</c>): it
     /// gets the call, its subcommand words and the evidence so far, and returns null to let the table decide.</summary>
     internal ProfileTool(ProfileToolDefinition def, Func<ToolCall, List<string>, List<Evidence>, CommandIntent?>? special,
-        Func<ToolCall, List<string>, List<Evidence>, Effect?>? effectOf = null)
+        Func<ToolCall, List<string>, List<Evidence>, Effect?>? effectOf = null,
+        Action<ToolCall, List<string>, List<Target>, List<Evidence>>? targetsOf = null)
     {
         _def = def;
+        _targetsOf = targetsOf;
         _special = special;
         _effectOf = effectOf;
         _patterns = def.Subcommands.Select(s => (Compile(s.Pattern), s.Effect))
@@ -42,7 +45,6 @@ public sealed class ProfileTool
             Flags = [f.Key],
             Kind = TargetKindNames.TryParse(f.Value, out var kind) ? kind : throw new ArgumentException($"unknown target kind '{f.Value}' for {f.Key}", nameof(def)),
         })).Select(t => (t, t.When.Select(Compile).ToArray())).ToArray();
-        _gitRemote = Name is "gh" or "glab" && _targets.Any(t => t.Target.GitRemote);
         var valued = new HashSet<string>(def.ValueFlags, StringComparer.Ordinal);
         foreach (var (t, _) in _targets) valued.UnionWith(t.Flags);
         _valued = valued.ToFrozenSet(StringComparer.Ordinal);
@@ -93,7 +95,7 @@ public sealed class ProfileTool
         var evidence = new List<Evidence>();
         var targets = new List<Target>();
         FindTargets(c, words, targets, evidence);
-        if (_gitRemote) CodeHostClis.OnDefaultHost(Name, c.Context, targets, evidence); // gh/glab: OWNER/REPO on their default host
+        _targetsOf?.Invoke(c, words, targets, evidence);
         if (_special?.Invoke(c, words, evidence) is CommandIntent special) return special;
         var (effect, summary) = Match(words, evidence);
         // A flag the table does not list may take the next word as its value: then the subcommand
