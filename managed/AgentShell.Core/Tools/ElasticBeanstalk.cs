@@ -50,9 +50,12 @@ internal static class ElasticBeanstalk
         Add(targets, evidence, current ?? "unknown", current == null ? $"no default environment for branch {branch ?? "(none)"} in {where}" : $"branch {branch ?? "default"}'s environment {current} ({where})");
     }
 
+    // As the table's Words targets: each environment word of the name (shop-prod → prod); a name without one
+    // is judged as an app is (the profile's Apps).
     private static void Add(List<Target> targets, List<Evidence> evidence, string name, string fact)
     {
-        targets.Add(new Target { Kind = TargetKind.Environment, Name = name });
+        var words = ProfileToolTarget.EnvironmentWords(name);
+        foreach (var word in words.Count > 0 ? words : [name]) targets.Add(new Target { Kind = TargetKind.Environment, Name = word });
         evidence.Add(new(name, fact));
     }
 
