@@ -141,7 +141,10 @@ public class RepositoryEnvironmentTests
     [TestCase("ssh://git@git.acme.dev/~alice/tools.git", "git.acme.dev/~alice/tools")]
     [TestCase("https://github.com.evil.io/acme/api", "github.com.evil.io/acme/api")]
     [TestCase("https://www.ghe.acme.dev/acme/api", "www.ghe.acme.dev/acme/api")] // www. of another host is another host
-    [TestCase("https://gitlab.com/api/v4/projects/42", "")]
+    [TestCase("https://gitlab.com/api/v4/projects/42", "gitlab.com/#42")]           // corpus22: by id (a profile's Id)
+    [TestCase("https://api.github.com/repositories/7/releases", "github.com/#7")]
+    [TestCase("https://ghe.acme.dev/api/v3/repositories/7", "ghe.acme.dev/#7")]
+    [TestCase("https://gitlab.com/api/v4/projects/42x/api", "gitlab.com/42x/api")]   // not a number: glab's path form
     [TestCase("https://api.github.com/user/repos", "")]
     [TestCase("https://github.com/acme", "")]
     [TestCase("ftp://github.com/acme/api", "")]
