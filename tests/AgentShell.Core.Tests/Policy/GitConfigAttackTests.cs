@@ -47,10 +47,7 @@ public class GitConfigAttackTests
         for (int i = 0; i + 1 < env.Length; i += 2) vars[env[i]] = env[i + 1].Replace("$ROOT", _root);
         var ctx = new LocalExecContext(vars, Path.Combine(_root, "repo"));
         var intents = new CommandClassifier().ClassifyShell(shell, ctx);
-        var d = _policy.Decide(intents, ctx);
-        // An allow names no environment: the targets' environments show which repository was seen.
-        var seen = d.Action == PolicyAction.Allow ? string.Join(",", intents.SelectMany(i => i.Targets).Select(t => _policy.EnvironmentOf(t, ctx)).Distinct()) : d.Environment;
-        return $"{d.Action}:{seen}".ToLowerInvariant();
+        return PolicyVerdict.Of(_policy, intents, ctx);
     }
 
     private const string Delete = "git push origin --delete main";

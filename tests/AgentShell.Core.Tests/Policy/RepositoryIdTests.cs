@@ -34,9 +34,7 @@ public class RepositoryIdTests
     {
         var ctx = new LocalExecContext(new Dictionary<string, string> { ["HOME"] = _tmp.Dir, ["PATH"] = "/usr/bin:/bin" }, _tmp.Dir);
         var intents = new CommandClassifier().ClassifyShell(shell, ctx);
-        var d = _policy.Decide(intents, ctx);
-        var seen = d.Action == PolicyAction.Allow ? string.Join(",", intents.SelectMany(i => i.Targets).Select(t => _policy.EnvironmentOf(t, ctx)).Distinct()) : d.Environment;
-        return $"{d.Action}:{seen}".ToLowerInvariant();
+        return PolicyVerdict.Of(_policy, intents, ctx);
     }
 
     [TestCase("glab api -X DELETE projects/4217", "block:production")]

@@ -43,9 +43,7 @@ public class CodeHostClisTests
         for (int i = 0; i + 1 < env.Length; i += 2) vars[env[i]] = env[i + 1];
         var ctx = new LocalExecContext(vars, Path.Combine(_tree.Root, "repo"));
         var intents = new CommandClassifier().ClassifyShell(shell, ctx);
-        var d = _policy.Decide(intents, ctx);
-        var seen = d.Action == PolicyAction.Allow ? string.Join(",", intents.SelectMany(i => i.Targets).Select(t => _policy.EnvironmentOf(t, ctx)).Distinct()) : d.Environment;
-        return $"{d.Action}:{seen}".ToLowerInvariant();
+        return PolicyVerdict.Of(_policy, intents, ctx);
     }
 
     private const string GhDelete = "gh release delete v1 --yes", GlabDelete = "glab release delete v1";

@@ -37,9 +37,7 @@ public class ElasticBeanstalkTests
     {
         var ctx = new LocalExecContext(new Dictionary<string, string> { ["HOME"] = _tree.Root, ["PATH"] = "/usr/bin:/bin" }, Path.Combine(_tree.Root, dir));
         var intents = new CommandClassifier().ClassifyShell(shell, ctx);
-        var d = _policy.Decide(intents, ctx);
-        var seen = d.Action == PolicyAction.Allow ? string.Join(",", intents.SelectMany(i => i.Targets).Where(t => t.Kind == TargetKind.Environment).Select(t => _policy.EnvironmentOf(t, ctx)).Distinct()) : d.Environment;
-        return $"{d.Action}:{seen}".ToLowerInvariant();
+        return PolicyVerdict.Of(_policy, intents, ctx, t => t.Kind == TargetKind.Environment);
     }
 
     private void Config(string app, params string[] branchEnvironments)
