@@ -103,6 +103,22 @@ public class CodeHostClisTests
         Assert.That(Decide(shell), Is.EqualTo("pause:unknown"));
     }
 
+    private const string AliasFirst = "[remote \"origin\"]\n\turl = git@github-work:acme/prod.git\n[remote \"staging\"]\n\turl = https://github.com/acme/staging.git\n";
+    private const string SshConfig = "Host github-work\n  HostName github.com\n  IdentityFile ~/.ssh/work\nHost *.internal\n  User git\n";
+
+    [TestCase(AliasFirst, SshConfig, "pause:unknown", TestName = "an ssh alias remote gh translates to github.com outranks the known one: paused")]
+    [TestCase(AliasFirst, "Include ~/.ssh/more\n", "pause:unknown", TestName = "an ssh config Include is not followed: any ssh host may be an alias")]
+    [TestCase(AliasFirst, "", "allow:staging", TestName = "no ssh config: github-work is no github.com host, gh takes staging (look-alike)")]
+    [TestCase(AliasFirst, "Host other\n  HostName github.com\nHost github-work\n  User x\n", "allow:staging", TestName = "github-work is no alias in the ssh config (look-alike)")]
+    [TestCase("[remote \"upstream\"]\n\turl = https://github.com/acme/staging.git\n[remote \"fork\"]\n\turl = git@github-work:acme/x.git\n", SshConfig, "allow:staging", TestName = "an ssh alias remote the known one outranks changes nothing (look-alike)")]
+    public void SshAliasesAreNotGuessed(string config, string sshConfig, string expected)
+    {
+        // gh translates ssh remotes through ssh's config (ssh -G): a remote on an aliased ssh host may be github.com.
+        _tree.Write("repo/.git/config", config);
+        if (sshConfig.Length > 0) _tree.Write("home/.ssh/config", sshConfig);
+        Assert.That(Decide(GhDelete), Is.EqualTo(expected));
+    }
+
     [Test]
     public void NoRemoteOnTheHostGhHostNamesPausesRatherThanGuessing()
     {
