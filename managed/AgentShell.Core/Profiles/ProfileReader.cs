@@ -174,14 +174,7 @@ internal static partial class ProfileReader
                         }
                         break;
                     case "Wire": ReadWire(ref r, json, keyPath, env); break;
-                    case "Repositories":
-                        foreach (var n in json.Strings(ref r, keyPath, known))
-                        {
-                            if (CodeHosts.CheckPattern(n.Value) is string why) json.Error(n.Path, n.At, $"{why} in repository '{n.Value}'");
-                            else if (GlobPattern.TryParseName(n.Value, out var g, out var err)) env.Names.Add((EnvironmentSourceKind.Repositories, g));
-                            else json.Error(n.Path, n.At, $"{err} in repository '{n.Value}'");
-                        }
-                        break;
+                    case "Repositories": ReadRepositories(ref r, json, keyPath, env); break;
                     case "Credentials": ReadCredentials(ref r, json, keyPath, env); break;
                     case "CredentialFiles": env.CredentialFiles.AddRange(json.Strings(ref r, keyPath, known)); break;
                     case "EnvVars":

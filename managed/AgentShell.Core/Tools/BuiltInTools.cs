@@ -65,7 +65,8 @@ public static class BuiltInTools
         var doc = ProfileReader.Read($"tools/{name}.json", Text(name), 0, errors);
         if (doc == null || errors.Count > 0) throw new ProfileException(errors.Count > 0 ? errors : [new ProfileError($"tools/{name}.json", "", "unreadable")]);
         var def = doc.Tools.Single(t => t.Name == name);
-        return new ProfileTool(def, name == "gh" ? GhApi.TryParse : name == "glab" ? GhApi.TryParseGlab : null, name is "bq" or "wrangler" or "turso" or "heroku" ? SqlOf : name == "kafka-configs" ? KafkaConfigs.EffectOf : name == "rpk" ? KafkaConfigs.RpkEffectOf : null);
+        return new ProfileTool(def, name == "gh" ? GhApi.TryParse : name == "glab" ? GhApi.TryParseGlab : null, name is "bq" or "wrangler" or "turso" or "heroku" ? SqlOf : name == "kafka-configs" ? KafkaConfigs.EffectOf : name == "rpk" ? KafkaConfigs.RpkEffectOf : null,
+            name is "gh" or "glab" ? (c, _, targets, evidence) => CodeHostClis.OnDefaultHost(name, c.Context, targets, evidence) : name == "eb" ? ElasticBeanstalk.Targets : null);
     }
 
     // The SQL of bq query 'SQL', wrangler d1 execute DB --command 'SQL' (or --file), turso db

@@ -100,6 +100,7 @@ public static partial class Curl
                 }
             }
             if (!any) effect = ToolHelp.Max(effect, http);
+            if (bodyEffect != null) Policy.CodeHosts.AddGraphQLRepositories(all, first, evidence); // deleteRepository(input: {repositoryId: …})
             // PERF: no empty list when there is no reroute (`?? []` made one per request).
             if (_reroutes != null)
             {

@@ -7,7 +7,7 @@ namespace AgentShell.Core.Tools;
 /// → delete; fields imply POST → write, unless they mark the resource out of use (<c>-F archived=true</c>:
 /// delete, as <see cref="SoftDelete"/> reads a JSON body); GET → read), or for <c>api graphql</c> the GraphQL document's
 /// (<c>-f query=...</c>, <c>@file</c> read through the exec context). Target: the endpoint under the
-/// API of the host (<c>--hostname</c>, else GH_HOST / GITLAB_HOST, else github.com / gitlab.com).</summary>
+/// API of the host (<c>--hostname</c>, else the default host <see cref="CodeHostClis"/> reads).</summary>
 internal static class GhApi
 {
     /// <summary>The intent of <c>gh api ...</c>; null when the subcommand is not <c>api</c>.</summary>
@@ -26,6 +26,7 @@ internal static class GhApi
         var endpoint = words.Count > 1 ? Placeholders(tool, c, words[1], evidence) : "";
         Effect effect = Curl.MethodEffect(method);
         string? query = null;
+        GraphQLResult? graph = null;
         for (int i = 0; i < a.Count - 1; i++)
         {
             if (a[i] is "-f" or "-F" or "--field" or "--raw-field" && a[i + 1].StartsWith("query=", StringComparison.Ordinal)) query = a[i + 1][6..];
@@ -33,7 +34,7 @@ internal static class GhApi
         if (endpoint == "graphql" && query != null)
         {
             if (query.StartsWith('@')) query = ToolHelp.ReadText(c.Context, query[1..]);
-            var r = query == null ? null : GraphQL.Classify(query);
+            var r = graph = query == null ? null : GraphQL.Classify(query);
             effect = r == null || r.Error != null ? Effect.Unknown : r.Effect;
             if (r != null) foreach (var (f, fe) in r.Fields) evidence.Add(new(f, $"GraphQL mutation field {f}: {fe.Name()}"));
         }
@@ -42,7 +43,19 @@ internal static class GhApi
         var url = endpoint.StartsWith("http", StringComparison.Ordinal) ? endpoint : ApiBase(tool, c, endpoint == "graphql") + endpoint.TrimStart('/');
         var target = CliVerbs.Api(url);
         evidence.Add(new(endpoint, $"{method} {target}"));
-        return ToolHelp.Intent(tool, effect, $"{method} {target}", [target], evidence);
+        var targets = new List<Target> { target };
+        // A mutation naming a repository by id (deleteRepository(input: {repositoryId: "R_…"}), -f id=R_… for
+        // $id): that repository, as its REST URL names it by number, whose environment a profile may give.
+        foreach (var id in graph?.RepositoryIds ?? [])
+        {
+            var value = id.StartsWith('$') ? Field(a, id[1..]) : id;
+            if (value != null && Policy.CodeHosts.NodeRepository(target, value) is Target repository)
+            {
+                targets.Add(repository);
+                evidence.Add(new(value, $"GraphQL repository id: {repository}"));
+            }
+        }
+        return ToolHelp.Intent(tool, effect, $"{method} {target}", targets, evidence);
     }
 
     // gh fills {owner} and {repo} from GH_REPO, else the git remote it infers; glab fills :fullpath, :id
@@ -54,7 +67,7 @@ internal static class GhApi
         if (gh ? !endpoint.Contains('{') : !endpoint.Contains(':')) return endpoint;
         string? path = gh && c.Context.GetEnvironmentVariable("GH_REPO") is string env ? env : null;
         string source = "GH_REPO";
-        if (path == null && GitRemotes.Inferred(c.Context) is var (remote, url) && UrlParser.TryParse(GitRemotes.ScpToUrl(url), "ssh", out var t))
+        if (path == null && GitRemotes.Inferred(c.Context, tool) is var (remote, url) && UrlParser.TryParse(GitRemotes.ScpToUrl(url), "ssh", out var t))
         {
             path = t.Path;
             source = $"git remote {remote}";
@@ -68,6 +81,15 @@ internal static class GhApi
             : endpoint.Replace(":fullpath", path.Replace("/", "%2F", StringComparison.Ordinal), StringComparison.Ordinal).Replace(":id", path.Replace("/", "%2F", StringComparison.Ordinal), StringComparison.Ordinal).Replace(":repo", path[(slash + 1)..], StringComparison.Ordinal);
         if (filled != endpoint) evidence.Add(new(endpoint, $"{filled} (from {source})"));
         return filled;
+    }
+
+    // The last -f/-F KEY=VALUE for name (gh sends the fields other than query as the GraphQL variables).
+    private static string? Field(IReadOnlyList<string> a, string name)
+    {
+        string? found = null;
+        for (int i = 0; i < a.Count - 1; i++)
+            if (a[i] is "-f" or "-F" or "--field" or "--raw-field" && a[i + 1].StartsWith(name + "=", StringComparison.Ordinal)) found = a[i + 1][(name.Length + 1)..];
+        return found;
     }
 
     // -f/-F/--field/--raw-field KEY=VALUE as the JSON object gh sends. true/false/null/numbers are typed for
@@ -95,13 +117,9 @@ internal static class GhApi
     // gh: api.github.com, GitHub Enterprise at HOST/api/v3/ (GraphQL at HOST/api/graphql); glab: HOST/api/v4/.
     private static string ApiBase(string tool, ToolCall c, bool graphql)
     {
-        var host = ToolHelp.Option(c.Args, "--hostname") ?? c.Context.GetEnvironmentVariable(tool == "gh" ? "GH_HOST" : "GITLAB_HOST");
-        if (host != null)
-        {
-            int scheme = host.IndexOf("://", StringComparison.Ordinal);
-            host = (scheme >= 0 ? host[(scheme + 3)..] : host).TrimEnd('/');
-            if (host.Length == 0) host = null;
-        }
+        // --hostname, else the tool's default host (GH_HOST, GITLAB_HOST/GL_HOST, or its config file's).
+        var host = ToolHelp.Option(c.Args, "--hostname") is string named ? CodeHostClis.Normalise(named, false)
+            : CodeHostClis.Read(c.Context, tool) is { } hosts ? hosts.Default : "unknown.invalid";
         if (tool == "gh")
             return host == null || host == "github.com" ? "https://api.github.com/" : graphql ? $"https://{host}/api/" : $"https://{host}/api/v3/";
         return $"https://{host ?? "gitlab.com"}/api/" + (graphql ? "" : "v4/");

@@ -29,11 +29,13 @@ internal static class GitRemotes
         ?? (branch == null ? null : GitConfig.Last(all, $"branch \"{branch}\"", "remote"))
         ?? "origin";
 
-    /// <summary>The remote gh and glab infer the repository from when none is named: the one
-    /// <c>gh repo set-default</c> marked (<c>gh-resolved</c>), else upstream, github, origin, else the
-    /// first; its URL, rewritten as a fetch would be. Null outside a repository or when the config
-    /// could not be accounted for.</summary>
-    internal static (string Remote, string Url)? Inferred(IExecContext ctx)
+    /// <summary>The remote <paramref name="tool"/> (gh, glab) infers the repository from when none is
+    /// named, as they pick it: the remotes on a host the tool knows (<see cref="CodeHostClis"/>), narrowed to
+    /// its default host when GH_HOST/GITLAB_HOST chose it (always) or its config did (when any is there);
+    /// of those the one <c>gh repo set-default</c> marked (<c>gh-resolved</c>), else upstream, github (glab:
+    /// gitlab), origin, else the first; its URL, rewritten as a fetch would be. Null outside a repository,
+    /// when no remote qualifies (the tool refuses), or when the config could not be accounted for.</summary>
+    internal static (string Remote, string Url)? Inferred(IExecContext ctx, string tool)
     {
         var git = GitDirectory.Find(ctx, null);
         if (git == null) return null;
@@ -48,10 +50,41 @@ internal static class GitRemotes
             if (e.Key == "gh-resolved") resolved = name;
             if (e.Key == "url" && !remotes.Contains(name)) remotes.Add(name);
         }
-        string? pick = resolved != null && remotes.Contains(resolved) ? resolved
-            : new[] { "upstream", "github", "origin" }.FirstOrDefault(remotes.Contains) ?? remotes.FirstOrDefault();
+        string? pick;
+        if (tool is "gh" or "glab")
+        {
+            if (CodeHostClis.Read(ctx, tool) is not { } hosts) return null;
+            // An ssh remote on a host the tool does not know may be a ~/.ssh/config alias, which gh translates to
+            // the host it stands for (SshHostAliases says whether it may be; where it points is not read): picked
+            // once without such remotes and once with them as known on the default host; when the two differ,
+            // which one the tool takes is not known (null).
+            pick = Pick(OnHosts(ctx, all, remotes, tool, hosts, false), resolved, tool);
+            if (pick != Pick(OnHosts(ctx, all, remotes, tool, hosts, true), resolved, tool)) return null;
+        }
+        else pick = Pick(remotes, resolved, tool);
         if (pick == null || GitConfig.Last(all, $"remote \"{pick}\"", "url") is not string url) return null;
         return (pick, Rewrite(all, url, push: false));
+    }
+
+    private static string? Pick(List<string> remotes, string? resolved, string tool) =>
+        resolved != null && remotes.Contains(resolved) ? resolved
+            : new[] { "upstream", tool == "glab" ? "gitlab" : "github", "origin" }.FirstOrDefault(remotes.Contains) ?? remotes.FirstOrDefault();
+
+    // The remotes on a host the tool knows, narrowed to its default host when GH_HOST/GITLAB_HOST chose it
+    // (always) or its config did (when any is there); aliases: ssh remotes on an unknown host count as on the default.
+    private static List<string> OnHosts(IExecContext ctx, List<GitConfig.Entry> all, List<string> remotes, string tool, CodeHostClis.Hosts hosts, bool aliases)
+    {
+        bool gh = tool == "gh";
+        var host = new Dictionary<string, (string? Host, bool Alias)>(StringComparer.Ordinal);
+        foreach (var r in remotes)
+        {
+            if (GitConfig.Last(all, $"remote \"{r}\"", "url") is not string u || !UrlParser.TryParse(ScpToUrl(Rewrite(all, u, push: false)), "ssh", out var t)) { host[r] = (null, false); continue; }
+            var h = CodeHostClis.Normalise(t.Host, gh);
+            host[r] = (h, aliases && h != null && !hosts.Known.Contains(h) && t.Scheme is "ssh" or "git+ssh" or "ssh+git" && Config.SshHostAliases.MayBeAlias(ctx, t.Host!));
+        }
+        var known = remotes.FindAll(r => host[r].Alias || host[r].Host is string h && hosts.Known.Contains(h));
+        var onDefault = known.FindAll(r => host[r].Alias || host[r].Host == hosts.Default);
+        return hosts.DefaultChosen && (hosts.DefaultFromEnv || onDefault.Count > 0) ? onDefault : known;
     }
 
     /// <summary>The API URL <paramref name="tool"/> (gh, glab) sends to for the repository at

@@ -7,7 +7,13 @@ namespace AgentShell.Core.Tools;
 /// <param name="Fields">Top-level fields of mutations and their effects (queries: empty).</param>
 /// <param name="Operation">"query", "mutation", "subscription" (the most severe one run).</param>
 /// <param name="Error">Set when the document could not be parsed (then Effect is unknown).</param>
-public sealed record GraphQLResult(Effect Effect, IReadOnlyList<(string Field, Effect Effect)> Fields, string Operation, string? Error);
+public sealed record GraphQLResult(Effect Effect, IReadOnlyList<(string Field, Effect Effect)> Fields, string Operation, string? Error)
+{
+    /// <summary>Repositories the document names by id: the string or <c>$variable</c> given to a
+    /// <c>repositoryId</c> argument (GitHub's node id) and any <c>gid://gitlab/Project/N</c> string
+    /// (<see cref="Policy.CodeHosts.NodeRepository"/> reads them).</summary>
+    public IReadOnlyList<string> RepositoryIds { get; init; } = [];
+}
 
 /// <summary>A small GraphQL parser (the executable-definition part of the October 2021 spec):
 /// operations, variable definitions, directives, selection sets, aliases, arguments with every
@@ -125,7 +131,7 @@ public static class GraphQL
             }
         }
         if (kind == "query" && run.Any(o => o.Kind == "subscription")) kind = "subscription";
-        return new GraphQLResult(effect, fields, kind, null);
+        return new GraphQLResult(effect, fields, kind, null) { RepositoryIds = p.RepositoryIds ?? (IReadOnlyList<string>)[] };
     }
 
     private sealed record Operation(string Kind, string? Name, List<Selection> Selection);
@@ -262,9 +268,20 @@ public static class GraphQL
         /// <summary>True when a field named <paramref name="field"/> had arguments putting a record out of use.</summary>
         public bool MarksSuspended(string field) => _suspending != null && _suspending.Contains(field);
 
+        // Set by Note for a repositoryId argument, read by the Value() that follows (a $variable).
+        private bool _repositoryKey;
+        // PERF: where the current string token's text is (_text stays "" for strings); made a string only for an id.
+        private int _stringFrom, _stringLength;
+
+        /// <summary>Repository ids the document names (see <see cref="GraphQLResult.RepositoryIds"/>).</summary>
+        public List<string>? RepositoryIds;
+
         // The literal value about to be read for key (the current token), checked before Value() consumes it.
         private void Note(string key)
         {
+            _repositoryKey = key.Equals("repositoryId", StringComparison.OrdinalIgnoreCase);
+            if (_kind == Tok.String && _stringLength > 0 && src.AsSpan(_stringFrom, _stringLength) is var text
+                && (_repositoryKey || text.StartsWith("gid://gitlab/Project/", StringComparison.Ordinal))) (RepositoryIds ??= []).Add(text.ToString());
             if (_kind is Tok.Name or Tok.String or Tok.Number && SoftDelete.Marks(key, _text, _kind == Tok.String, _kind == Tok.Number)) _marks = true;
             if (_kind is Tok.Name or Tok.String && SoftDelete.Suspends(key, _text, _kind == Tok.String)) _suspends = true;
         }
@@ -300,7 +317,9 @@ public static class GraphQL
         private void Value()
         {
             if (++_depth > 256) throw Fail("nesting too deep");
-            if (IsPunct("$")) { Advance(); ExpectName(); }
+            bool repositoryKey = _repositoryKey;
+            _repositoryKey = false;
+            if (IsPunct("$")) { Advance(); var variable = ExpectName(); if (repositoryKey) (RepositoryIds ??= []).Add("$" + variable); }
             else if (IsPunct("["))
             {
                 Advance();
@@ -380,7 +399,7 @@ public static class GraphQL
                     }
                     _kind = Tok.String; _text = ""; return;
                 }
-                _pos++;
+                int from = ++_pos;
                 while (true)
                 {
                     if (_pos >= s.Length || s[_pos] is '\n' or '\r') throw Fail("unterminated string");
@@ -388,6 +407,8 @@ public static class GraphQL
                     if (s[_pos] == '"') { _pos++; break; }
                     _pos++;
                 }
+                // An id is read as written; one with an escape is not taken for any id (left unread).
+                (_stringFrom, _stringLength) = (from, s.AsSpan(from, _pos - 1 - from).IndexOf('\\') < 0 ? _pos - 1 - from : 0);
                 _kind = Tok.String; _text = ""; return;
             }
             throw Fail($"unexpected character '{ch}'");

@@ -40,13 +40,13 @@ public static class HttpBody
 
     /// <summary>The worst of <paramref name="queries"/>, each run as <paramref name="opNames"/>
     /// names, or as every operation when the request names more than one.</summary>
-    private static Effect Documents(List<string> queries, List<string>? opNames, string token, List<Evidence> evidence)
+    private static Effect Documents(List<string> queries, List<string>? opNames, string token, List<Evidence> evidence, JsonElement variables = default)
     {
         string? op = opNames is { Count: > 0 } && opNames.TrueForAll(n => n == opNames[0]) ? opNames[0] : null;
         Effect? worst = null;
         foreach (var query in queries)
         {
-            var e = Document(query, op, token, evidence);
+            var e = Document(query, op, token, evidence, variables);
             worst = worst is Effect w ? ToolHelp.Max(w, e) : e;
         }
         return worst!.Value;
@@ -174,7 +174,7 @@ public static class HttpBody
             else if (p.Name.Equals("variables", StringComparison.OrdinalIgnoreCase)) variables = p.Value;
         }
         if (queries == null) return JsonRpc(e, token, evidence) ?? SoftDelete.Of(e, token, evidence);
-        var effect = Documents(queries, opNames, token, evidence);
+        var effect = Documents(queries, opNames, token, evidence, variables);
         // A mutation that only updates, with variables marking the record deleted, deletes it.
         if (effect == Effect.Write && variables.ValueKind == JsonValueKind.Object && SoftDelete.Of(variables, token, evidence, anyDepth: true) is Effect v)
             effect = ToolHelp.Max(effect, v);
@@ -211,10 +211,19 @@ public static class HttpBody
         return s.Length > 0 && (s[0] == '{' || RawKeyword(s) != null);
     }
 
-    private static Effect Document(string query, string? op, string token, List<Evidence> evidence)
+    /// <summary>The fact of the evidence that names a repository id a GraphQL document gives (its token);
+    /// <see cref="Policy.CodeHosts.AddGraphQLRepositories"/> turns it into a target.</summary>
+    public const string RepositoryIdFact = "GraphQL repository id";
+
+    private static Effect Document(string query, string? op, string token, List<Evidence> evidence, JsonElement variables = default)
     {
         var r = GraphQL.Classify(query, op);
         if (r.Error != null) { evidence.Add(new(Short(token), r.Error)); return Effect.Unknown; }
+        foreach (var id in r.RepositoryIds)
+        {
+            if (!id.StartsWith('$')) evidence.Add(new(id, RepositoryIdFact));
+            else if (variables.ValueKind == JsonValueKind.Object && variables.TryGetProperty(id[1..], out var v) && v.ValueKind == JsonValueKind.String) evidence.Add(new(v.GetString()!, RepositoryIdFact));
+        }
         if (r.Fields.Count == 0) evidence.Add(new(Short(token), $"GraphQL {r.Operation} (reads)"));
         foreach (var (f, fe) in r.Fields) evidence.Add(new(f, $"GraphQL mutation field {f}: {fe.Name()}"));
         return r.Effect;

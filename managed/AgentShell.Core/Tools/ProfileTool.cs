@@ -12,6 +12,8 @@ public sealed class ProfileTool
     private readonly ProfileToolDefinition _def;
     private readonly (GlobPattern[] Words, Effect Effect)[] _patterns;
     private readonly (ProfileToolTarget Target, GlobPattern[][] When)[] _targets;
+    // Targets a table cannot describe, read after it (gh/glab's default host, eb's config.yml).
+    private readonly Action<ToolCall, List<string>, List<Target>, List<Evidence>>? _targetsOf;
     private readonly FrozenSet<string> _valued; // PERF: frozen: looked up for every dash word of every call
     // PERF: the patterns that can match, by the first subcommand word: a pattern whose first word is
     // exact is tried only for that word (up to 46 patterns a table were each tried on every call).
@@ -29,9 +31,11 @@ public sealed class ProfileTool
     /// <summary>As above, with a parser for subcommands a table cannot describe (<c>gh api</c>): it
     /// gets the call, its subcommand words and the evidence so far, and returns null to let the table decide.</summary>
     internal ProfileTool(ProfileToolDefinition def, Func<ToolCall, List<string>, List<Evidence>, CommandIntent?>? special,
-        Func<ToolCall, List<string>, List<Evidence>, Effect?>? effectOf = null)
+        Func<ToolCall, List<string>, List<Evidence>, Effect?>? effectOf = null,
+        Action<ToolCall, List<string>, List<Target>, List<Evidence>>? targetsOf = null)
     {
         _def = def;
+        _targetsOf = targetsOf;
         _special = special;
         _effectOf = effectOf;
         _patterns = def.Subcommands.Select(s => (Compile(s.Pattern), s.Effect))
@@ -91,6 +95,7 @@ public sealed class ProfileTool
         var evidence = new List<Evidence>();
         var targets = new List<Target>();
         FindTargets(c, words, targets, evidence);
+        _targetsOf?.Invoke(c, words, targets, evidence);
         if (_special?.Invoke(c, words, evidence) is CommandIntent special) return special;
         var (effect, summary) = Match(words, evidence);
         // A flag the table does not list may take the next word as its value: then the subcommand
@@ -272,7 +277,7 @@ public sealed class ProfileTool
             {
                 // gh/glab api name their endpoint themselves (GhApi fills {owner}/{repo} from the remote).
                 if (_special != null && words.Count > 0 && words[0] == "api") continue;
-                if (GitRemotes.Inferred(c.Context) is var (remote, url) && GitRemotes.ApiUrl(Name, url) is string api && UrlParser.TryParse(api, "ssh", out var inferred))
+                if (GitRemotes.Inferred(c.Context, Name) is var (remote, url) && GitRemotes.ApiUrl(Name, url) is string api && UrlParser.TryParse(api, "ssh", out var inferred))
                 {
                     targets.Add(inferred);
                     evidence.Add(new(remote, $"repository of git remote {remote} ({url})"));

@@ -34,7 +34,8 @@ internal static class CorpusFixture
             { "Environments": { "production": {
                 "Credentials": [ { "Name": "fixture-root", "Sha256": "{{AgentShell.Core.Credentials.CredentialTable.Fingerprint(ProductionToken)}}" } ],
                 "CredentialFiles": [ "{{Path.Combine(Home, ".env.production")}}" ],
-                "Repositories": [ "github.com/acme/app", "github.com/acme/api", "gitlab.com/acme/*" ] },
+                "Repositories": [ "github.com/acme/app", "github.com/acme/api", "gitlab.com/acme/*", "ghe.acme.io/acme/app",
+                                  { "Repository": "gitlab.com/acme/shop", "Id": 4217 }, { "Repository": "github.com/acme/core", "Id": 1296269 } ] },
               "staging": { "Repositories": [ "github.com/acme/app-staging", "github.com/acme/api-staging" ] } } }
             """);
         return AgentShell.Core.Policy.Policy.Load([Path.Combine(TempProfiles.ShippedDir, "default.json"), Path.Combine(TempProfiles.ShippedDir, "github.json"), profile]);
@@ -56,6 +57,15 @@ internal static class CorpusFixture
         Write("repo/.git/HEAD", "ref: refs/heads/main\n");
         Write("repo/.git/config", "[core]\n\tbare = false\n[remote \"origin\"]\n\turl = git@github.com:acme/app.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n"
             + "[remote \"staging\"]\n\turl = https://github.com/acme/app-staging.git\n[remote \"short\"]\n\turl = gh:acme/app\n[url \"git@github.com:\"]\n\tinsteadOf = gh:\n");
+        // corpus22: a global config whose hasconfig include rewrites the staging remote to production, one whose
+        // condition matches no remote; a work tree with remotes on github.com and the company's server; eb projects.
+        Write("repo/gitcfg/hasconfig.gitconfig", "[includeIf \"hasconfig:remote.*.url:https://github.com/acme/app-staging.git\"]\n\tpath = to-prod\n");
+        Write("repo/gitcfg/hasconfig-other.gitconfig", "[includeIf \"hasconfig:remote.*.url:https://gitlab.com/**\"]\n\tpath = to-prod\n");
+        Write("repo/gitcfg/to-prod", "[url \"git@github.com:acme/app.git\"]\n\tinsteadOf = https://github.com/acme/app-staging.git\n");
+        Write("repo/multi/.git/HEAD", "ref: refs/heads/main\n");
+        Write("repo/multi/.git/config", "[remote \"origin\"]\n\turl = https://github.com/acme/app-staging.git\n[remote \"ghe\"]\n\turl = git@ghe.acme.io:acme/app.git\n");
+        Write("repo/ebapp/.elasticbeanstalk/config.yml", "branch-defaults:\n  main:\n    environment: shop-prod\nglobal:\n  application_name: shop\n");
+        Write("repo/ebstage/.elasticbeanstalk/config.yml", "branch-defaults:\n  main:\n    environment: shop-staging\nglobal:\n  application_name: shop\n");
         Write("repo/railway-delete.json", "{\"query\":\"mutation { volumeDelete(volumeId: \\\"vol_123\\\") }\"}");
         Write("repo/railway-me.json", "{\"query\":\"query { me { id email } }\"}");
         Write("repo/drop.sql", "-- cleanup\nDROP TABLE users;\n");

@@ -47,10 +47,7 @@ public class GitConfigAttackTests
         for (int i = 0; i + 1 < env.Length; i += 2) vars[env[i]] = env[i + 1].Replace("$ROOT", _root);
         var ctx = new LocalExecContext(vars, Path.Combine(_root, "repo"));
         var intents = new CommandClassifier().ClassifyShell(shell, ctx);
-        var d = _policy.Decide(intents, ctx);
-        // An allow names no environment: the targets' environments show which repository was seen.
-        var seen = d.Action == PolicyAction.Allow ? string.Join(",", intents.SelectMany(i => i.Targets).Select(t => _policy.EnvironmentOf(t, ctx)).Distinct()) : d.Environment;
-        return $"{d.Action}:{seen}".ToLowerInvariant();
+        return PolicyVerdict.Of(_policy, intents, ctx);
     }
 
     private const string Delete = "git push origin --delete main";
@@ -95,8 +92,68 @@ public class GitConfigAttackTests
     [Test]
     public void AConditionNotEvaluatedMakesTheRemoteUnknown()
     {
-        Write("home/.gitconfig", "[includeIf \"hasconfig:remote.*.url:https://github.com/**\"]\n\tpath = $ROOT/rewrite\n");
+        Write("home/.gitconfig", "[includeIf \"hasconfig:core.bare:false\"]\n\tpath = $ROOT/rewrite\n[includeIf \"newcondition:x\"]\n\tpath = $ROOT/rewrite\n");
         Assert.That(Decide("", Delete), Is.EqualTo("pause:unknown"));
+    }
+
+    // corpus22: hasconfig:remote.*.url: is evaluated as git does (every remote.*.url of every source, pushurl
+    // and insteadOf not counted, wildmatch with WM_PATHNAME, case kept), so it no longer pauses every push;
+    // and a file it takes in cannot add the URL that decides it (git refuses to run: paused).
+    [TestCase("https://github.com/**", "", "", "block:production", TestName = "hasconfig ** matches origin: its insteadOf is seen")]
+    [TestCase("https://github.com/*/*", "", "", "block:production", TestName = "hasconfig */* matches origin")]
+    [TestCase("https://github.com/*", "", "", "allow:staging", TestName = "hasconfig * does not cross a slash (look-alike)")]
+    [TestCase("https://gitlab.com/**", "", "", "allow:staging", TestName = "hasconfig for another host no longer pauses (look-alike)")]
+    [TestCase("HTTPS://GITHUB.COM/**", "", "", "allow:staging", TestName = "hasconfig is case-sensitive (look-alike)")]
+    [TestCase("https://gitlab.com/**", "[remote \"mirror\"]\n\turl = https://gitlab.com/a/b\n", "", "block:production", TestName = "hasconfig matches a url the repository config sets later")]
+    [TestCase("https://gitlab.com/**", "[remote \"mirror\"]\n\tpushurl = https://gitlab.com/a/b\n", "", "allow:staging", TestName = "hasconfig ignores a pushurl (look-alike)")]
+    [TestCase("https://gitlab.com/**", "[url \"https://gitlab.com/\"]\n\tinsteadOf = gl:\n[remote \"m\"]\n\turl = gl:a/b\n", "", "allow:staging", TestName = "hasconfig matches the url as written, not rewritten (look-alike)")]
+    [TestCase("https://gitlab.com/**", "", "-c remote.m.url=https://gitlab.com/a/b ", "block:production", TestName = "hasconfig matches a -c url")]
+    [TestCase("https://github.com/**", "", "", "block:production", "[remote \"origin\"]\n\tpushurl = " + Prod + "\n", TestName = "hasconfig file adding a pushurl is followed")]
+    [TestCase("https://nomatch/**", "", "", "pause:unknown", "[remote \"origin\"]\n\turl = " + Prod + "\n", TestName = "hasconfig file setting a url: git refuses, paused")]
+    [TestCase("https://github.com/[a]cme/**", "", "", "pause:unknown", TestName = "hasconfig bracket pattern is not evaluated: paused")]
+    public void HasconfigRemoteUrlIsEvaluatedAsGitDoes(string pattern, string repoConfig, string options, string expected, string? included = null)
+    {
+        Write("rewrite", (included ?? "") + $"[url \"{Prod}\"]\n\tinsteadOf = {Staging}\n");
+        Write("home/.gitconfig", $"[includeIf \"hasconfig:remote.*.url:{pattern}\"]\n\tpath = $ROOT/rewrite\n");
+        Assert.That(Decide(repoConfig, $"git {options}push origin --delete main"), Is.EqualTo(expected));
+        // Real git on the same files agrees: production when blocked, staging when allowed, a refusal when paused
+        // (except a bracket class, which git evaluates and this reading does not).
+        var (rc, urls) = GitPushUrls(options);
+        if (expected == "block:production") Assert.That(urls, Does.Contain(Prod));
+        else if (expected == "allow:staging") Assert.That((rc, urls.Trim()), Is.EqualTo((0, Staging)));
+        else if (!pattern.Contains('[')) Assert.That(rc, Is.EqualTo(128));
+    }
+
+    [Test]
+    public void AnIncludeIfFileSettingAUrlWhileHasconfigIsUsedIsRefusedByGit()
+    {
+        // A gitdir include that holds a url, with a hasconfig condition anywhere: git dies, so nothing can be hidden there.
+        Write("inc", $"[remote \"origin\"]\n\turl = {Prod}\n");
+        Write("home/.gitconfig", "[includeIf \"gitdir:$ROOT/repo/.git\"]\n\tpath = $ROOT/inc\n[includeIf \"hasconfig:remote.*.url:https://nomatch/**\"]\n\tpath = $ROOT/rewrite\n");
+        Assert.That(Decide("", Delete), Is.EqualTo("pause:unknown"));
+        Assert.That(GitPushUrls("").Rc, Is.EqualTo(128));
+        // Look-alike: the same include without any hasconfig condition is read (and reaches production).
+        Write("home/.gitconfig", "[includeIf \"gitdir:$ROOT/repo/.git\"]\n\tpath = $ROOT/inc\n");
+        Assert.That(Decide("", Delete), Is.EqualTo("block:production"));
+    }
+
+    // What real git makes of the files Decide wrote: `git remote get-url --push --all origin`.
+    private (int Rc, string Urls) GitPushUrls(string options)
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "repo/.git/objects"));
+        Directory.CreateDirectory(Path.Combine(_root, "repo/.git/refs"));
+        var psi = new System.Diagnostics.ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.Combine(_root, "repo") };
+        foreach (var o in options.Split(' ', StringSplitOptions.RemoveEmptyEntries)) psi.ArgumentList.Add(o);
+        foreach (var a in new[] { "remote", "get-url", "--push", "--all", "origin" }) psi.ArgumentList.Add(a);
+        psi.Environment["HOME"] = Path.Combine(_root, "home");
+        psi.Environment["GIT_CONFIG_SYSTEM"] = Path.Combine(_root, "system");
+        psi.Environment.Remove("GIT_CONFIG_GLOBAL");
+        psi.Environment.Remove("XDG_CONFIG_HOME");
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEnd();
+        p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output);
     }
 
     [Test]

@@ -132,7 +132,19 @@ public class RepositoryEnvironmentTests
     [TestCase("https://github.com/acme/api/issues?q=1", "github.com/acme/api")]
     [TestCase("ssh://git@github.com/acme/api.git", "github.com/acme/api")]
     [TestCase("ssh://git@git.acme.dev/platform/team/billing.git/", "git.acme.dev/platform/team/billing")]
-    [TestCase("https://gitlab.com/api/v4/projects/42", "")]
+    [TestCase("https://www.github.com/acme/api", "github.com/acme/api")]
+    [TestCase("ssh://git@github.com:22/acme/api.git/", "github.com/acme/api")]
+    [TestCase("https://github.com:443//acme//api.git", "github.com/acme/api")]
+    [TestCase("https://github.com/acme/%61pi", "github.com/acme/api")]
+    [TestCase("https://github.com./acme/api", "github.com/acme/api")]
+    [TestCase("https://www.gitlab.com/api/v4/projects/acme%2Fapi", "gitlab.com/acme/api")]
+    [TestCase("ssh://git@git.acme.dev/~alice/tools.git", "git.acme.dev/~alice/tools")]
+    [TestCase("https://github.com.evil.io/acme/api", "github.com.evil.io/acme/api")]
+    [TestCase("https://www.ghe.acme.dev/acme/api", "www.ghe.acme.dev/acme/api")] // www. of another host is another host
+    [TestCase("https://gitlab.com/api/v4/projects/42", "gitlab.com/#42")]           // corpus22: by id (a profile's Id)
+    [TestCase("https://api.github.com/repositories/7/releases", "github.com/#7")]
+    [TestCase("https://ghe.acme.dev/api/v3/repositories/7", "ghe.acme.dev/#7")]
+    [TestCase("https://gitlab.com/api/v4/projects/42x/api", "gitlab.com/42x/api")]   // not a number: glab's path form
     [TestCase("https://api.github.com/user/repos", "")]
     [TestCase("https://github.com/acme", "")]
     [TestCase("ftp://github.com/acme/api", "")]
@@ -142,6 +154,34 @@ public class RepositoryEnvironmentTests
         Span<char> buf = stackalloc char[CodeHosts.MaxKey];
         int n = CodeHosts.RepositoryKey(t, buf);
         Assert.That(buf[..n].ToString(), Is.EqualTo(key));
+    }
+
+    // corpus22: spellings of one repository that git and the code host take as the same (www., a port, a
+    // user, doubled slashes, %-escapes, .git/, case, a trailing dot) match the profile; look-alikes do not.
+    [TestCase("https://www.github.com/acme/api", "block", "production")]
+    [TestCase("ssh://git@github.com:22/acme/api.git/", "block", "production")]
+    [TestCase("https://GitHub.com:443//acme//API.git", "block", "production")]
+    [TestCase("https://github.com./acme/%61pi", "block", "production")]
+    [TestCase("https://x-token@www.github.com/acme/api-staging.git", "allow", "staging")]
+    [TestCase("git@github.com:acme/api-staging", "allow", "staging")]
+    [TestCase("https://github.com.evil.io/acme/api", "pause", "unknown")]
+    [TestCase("https://githubcom/acme/api", "pause", "unknown")]
+    [TestCase("https://github.com@evil.io/acme/api-staging", "pause", "unknown")]
+    [TestCase("https://github.com/acme/api%2Fx", "pause", "unknown")]
+    public void EquivalentSpellingsOfARemoteMatchAndLookAlikesDoNot(string url, string action, string environment)
+    {
+        var d = Decide($"git push {url} --delete main");
+        Assert.That((d.Action.ToString().ToLowerInvariant(), d.Action == PolicyAction.Allow ? environment : d.Environment), Is.EqualTo((action, environment)));
+    }
+
+    [Test]
+    public void AScpPathUnderAUsersHomeAndItsUrlFormAgree()
+    {
+        Span<char> a = stackalloc char[CodeHosts.MaxKey], b = stackalloc char[CodeHosts.MaxKey];
+        Assert.That(UrlParser.TryParse(GitRemotes.ScpToUrl("git@git.acme.dev:~alice/tools.git"), "ssh", out var scp), Is.True);
+        Assert.That(UrlParser.TryParse("ssh://git.acme.dev/~alice/tools", "ssh", out var url), Is.True);
+        int n = CodeHosts.RepositoryKey(scp, a), m = CodeHosts.RepositoryKey(url, b);
+        Assert.That(a[..n].ToString(), Is.EqualTo(b[..m].ToString()).And.EqualTo("git.acme.dev/~alice/tools"));
     }
 
     [Test]
