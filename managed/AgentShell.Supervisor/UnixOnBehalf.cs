@@ -29,8 +29,10 @@ internal static class UnixOnBehalf
 
     /// <summary>Connects socket <paramref name="sockFd"/> of the notified task to the file
     /// <paramref name="pathFd"/> (an O_PATH fd, owned and closed here) and answers with the connect's
-    /// result. A non-blocking socket is connected inline (EAGAIN for a full backlog); a blocking one
-    /// waits for the listener's backlog, so off the receiving thread.</summary>
+    /// result. A Unix connect waits only while the listener's backlog is full: it is tried
+    /// non-blocking inline (a blocking socket is made non-blocking for that call and back), and only a
+    /// blocking socket that met a full backlog waits, off the receiving thread.
+    /// PERF: the thread pool's hop cost ~20 µs a connect here; two fcntl calls cost ~1.</summary>
     public static Verdict Connect(int listener, ref seccomp_notif n, int sockFd, int pathFd, TaskPidfds pidfds, TextWriter log)
     {
         int pid = (int)n.pid;
@@ -43,9 +45,14 @@ internal static class UnixOnBehalf
         }
         Span<byte> sa = stackalloc byte[32];
         int len = Sockaddr(pathFd, sa);
-        if (Interop.Sockets.IsNonBlocking(fd))
+        // The process's thread is in this connect; its socket is not connected yet, so no other use
+        // of it sees the flag in between.
+        bool blocking = !Interop.Sockets.IsNonBlocking(fd);
+        bool flipped = blocking && Interop.Sockets.SetNonBlocking(fd, true);
+        int err = blocking && !flipped ? (int)Errno.EAGAIN : Interop.Sockets.Connect(fd, sa[..len]);
+        if (flipped) Interop.Sockets.SetNonBlocking(fd, false);
+        if (!blocking || err != (int)Errno.EAGAIN)
         {
-            int err = Interop.Sockets.Connect(fd, sa[..len]);
             Interop.Libc.close(fd);
             Interop.Libc.close(pathFd);
             return Verdict.Result(err);

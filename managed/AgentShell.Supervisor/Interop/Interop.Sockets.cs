@@ -104,6 +104,15 @@ internal static partial class Interop
         /// <summary>True when the open file description has O_NONBLOCK.</summary>
         internal static bool IsNonBlocking(int fd) => (fcntl_(fd, F_GETFL, 0) & O_NONBLOCK) != 0;
 
+        /// <summary>Sets or clears O_NONBLOCK on the open file description (shared with every dup of
+        /// it); false when fcntl failed.</summary>
+        internal static bool SetNonBlocking(int fd, bool on)
+        {
+            const int F_SETFL = 4;
+            int flags = fcntl_(fd, F_GETFL, 0);
+            return flags >= 0 && fcntl_(fd, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK) == 0;
+        }
+
         [LibraryImport(Libc.Name, EntryPoint = "recvmsg", SetLastError = true)]
         private static unsafe partial nint recvmsg_(int fd, msghdr* msg, int flags);
 
