@@ -66,11 +66,12 @@ internal sealed class CommandServers : IDisposable
     /// and <paramref name="rule"/> the rule: the tmux/screen CLI that lost its exemption is refused under
     /// <see cref="SupervisorRules.CommandServerCliUntrusted"/>, with why in <paramref name="name"/>.
     /// Fails closed: a listener that cannot be identified, or a tree that cannot be walked, refuses.</summary>
-    public bool Refuses(int pid, FileStatus target, out string name, out SupervisorRule rule)
+    /// <param name="refreshed">The listed sets were brought up to date for this connect (<see cref="AnyOutside"/>).</param>
+    public bool Refuses(int pid, FileStatus target, out string name, out SupervisorRule rule, bool refreshed = false)
     {
         name = "";
         rule = SupervisorRules.CommandServer;
-        if (!target.IsSocket || _listed.Of(target.Identity) is not { } path) return false;
+        if (!target.IsSocket || _listed.Of(target.Identity, refreshed) is not { } path) return false;
         name = path;
         // The CLI whose text was judged at its exec (tmux send-keys …) may speak to it, while it is
         // that CLI and nothing else speaks through it.

@@ -111,7 +111,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
             string? socket = found switch
             {
                 TargetFiles.Lookup.Missing => null,
-                TargetFiles.Lookup.Found => servers.Refuses(pid, file, out string s, out server) ? s : null,
+                TargetFiles.Lookup.Found => servers.Refuses(pid, file, out string s, out server, refreshed: true) ? s : null,
                 _ => $"{System.Text.Encoding.UTF8.GetString(path)} (its file could not be resolved as the process would: a /proc link on the way, or unreadable)",
             };
             if (socket == null)

@@ -103,13 +103,15 @@ internal sealed class ListedSockets : IDisposable
     }
 
     /// <summary>The listed path of the socket <paramref name="target"/>, or null when it is none.</summary>
-    public string? Of((ulong Dev, ulong Ino) target)
+    /// <param name="refreshed">The caller has just called <see cref="Refresh"/> (PERF: no second inotify read);
+    /// a socket on a filesystem no listed directory is on still remakes the sets.</param>
+    public string? Of((ulong Dev, ulong Ino) target, bool refreshed = false)
     {
         lock (_lock)
         {
             bool onItsDevice = false;
             foreach (var d in _dirs) onItsDevice |= d.Seen.Dev == target.Dev;
-            RefreshLocked(onItsDevice ? target.Dev : null, remount: !onItsDevice);
+            if (!refreshed || !onItsDevice) RefreshLocked(onItsDevice ? target.Dev : null, remount: !onItsDevice);
             foreach (var d in _dirs)
                 if (d.Sockets.TryGetValue(target, out var path)) return path;
             return null;
