@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using AgentShell.Core.Policy;
 
 namespace AgentShell.Supervisor;
@@ -70,17 +69,18 @@ internal sealed class CommandServers : IDisposable
     /// and <paramref name="rule"/> the rule: the tmux/screen CLI that lost its exemption is refused under
     /// <see cref="SupervisorRules.CommandServerCliUntrusted"/>, with why in <paramref name="name"/>.
     /// Fails closed: a listener that cannot be identified, or a tree that cannot be walked, refuses.</summary>
-    public bool Refuses(int pid, FileStatus target, out string name, out SupervisorRule rule)
+    /// <param name="refreshed">The listed sets were brought up to date for this connect (<see cref="AnyOutside"/>).</param>
+    public bool Refuses(int pid, FileStatus target, out string name, out SupervisorRule rule, bool refreshed = false)
     {
         name = "";
         rule = SupervisorRules.CommandServer;
-        if (!target.IsSocket || _listed.Of(target.Identity) is not { } path) return false;
+        if (!target.IsSocket || _listed.Of(target.Identity, refreshed) is not { } path) return false;
         name = path;
         // The CLI whose text was judged at its exec (tmux send-keys …) may speak to it, while it is
         // that CLI and nothing else speaks through it.
         string? withdrawn = _clis.Withdrawn(pid);
         if (withdrawn == "") return false;
-        int listener = ListenerPid(path);
+        int listener = UnixOnBehalf.ListenerPid(path, target.Identity);
         if (listener <= 0)
         {
             name = listener == 0 ? path : $"{path} (its server could not be identified)";
@@ -92,20 +92,37 @@ internal sealed class CommandServers : IDisposable
         return true;
     }
 
-    /// <summary>The pid that listens on <paramref name="path"/> (SO_PEERCRED of a probe connection
-    /// carries the listener's credentials from its listen()); 0 when it is in another pid namespace,
-    /// -1 when it cannot be learnt. Non-blocking: a full backlog is an error, not a wait.</summary>
-    private static int ListenerPid(string path)
+    private readonly Lock _outsideLock = new();
+    private readonly Dictionary<(ulong, ulong), bool> _inTree = [];
+    private int _listedSeen = -1;
+    private bool _outside;
+
+    /// <summary>Whether a listed socket exists whose listener is not known to be the tree's: then no
+    /// Unix connect of the tree may be continued (the kernel would look its path up again, after the
+    /// check, and another thread or a swapped symlink can make that name the server:
+    /// <see cref="UnixOnBehalf"/>). Each socket is judged once, when first listed: a listener not
+    /// found in the tree then (gone, not yet listening, another pid namespace) counts as outside for
+    /// the run, which costs on-behalf connects, never a continued one. PERF: while no socket was
+    /// newly listed this is one non-blocking inotify read.</summary>
+    public bool AnyOutside()
     {
-        try
+        lock (_outsideLock)
         {
-            using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = false };
-            s.Connect(new UnixDomainSocketEndPoint(path));
-            Span<byte> cred = stackalloc byte[12]; // struct ucred: pid, uid, gid
-            if (s.GetRawSocketOption(1 /* SOL_SOCKET */, 17 /* SO_PEERCRED */, cred) < 4) return -1;
-            return BitConverter.ToInt32(cred);
+            int listed = _listed.Refresh();
+            if (listed == _listedSeen) return _outside;
+            bool outside = false;
+            foreach (var (identity, path) in _listed.All())
+            {
+                if (!_inTree.TryGetValue(identity, out bool inTree))
+                {
+                    int listener = UnixOnBehalf.ListenerPid(path, identity);
+                    _inTree[identity] = inTree = listener > 0 && _tree?.Holds(listener) == true;
+                }
+                outside |= !inTree;
+            }
+            (_listedSeen, _outside) = (listed, outside);
+            return outside;
         }
-        catch (Exception e) when (e is SocketException or IOException or ArgumentException) { return -1; }
     }
 
     public void Dispose() => _listed.Dispose();

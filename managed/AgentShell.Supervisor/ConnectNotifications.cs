@@ -40,7 +40,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         switch (family)
         {
             case 1: // AF_UNIX
-                return UnixConnect(ref n, sa[2..got], audit);
+                return UnixConnect(ref n, sa[2..got], audit, sockFd, pidfds);
             case 2 when got >= 8: // AF_INET: port (big-endian) at 2, address at 4
             case 10 when got >= 24: // AF_INET6: port at 2, address at 8
             {
@@ -73,7 +73,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         }
     }
 
-    private Verdict UnixConnect(ref seccomp_notif n, Span<byte> path, DeferredAudit audit)
+    private Verdict UnixConnect(ref seccomp_notif n, Span<byte> path, DeferredAudit audit, int sockFd, TaskPidfds pidfds)
     {
         // Abstract names (@name) are no file: neither the approval socket nor a listed server's.
         if (self.ControlSocket == null && servers == null || path.Length == 0 || path[0] == 0) return Verdict.Continue;
@@ -83,29 +83,51 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         // Compare by identity, so symlinks, /proc/self/root/... and relative paths do not help.
         if (servers == null)
             return Identity(pid, path) is { } st && st.Identity == self.ControlSocket ? SelfApproval(ref n, pid, audit) : Verdict.Continue;
-        // The command servers are judged on the file the path names for the process (the quick look
-        // follows a link to /proc/self/… as ours). A path that cannot be proven so (a /proc link on
-        // the way, a relative name that is not UTF-8) is judged on the quick look's file; only one
-        // no look finds is refused (it may name any server).
-        var found = SocketFileLookup.Of(pid, path, root, out var file);
-        if (found == TargetFiles.Lookup.Unprovable)
+        // While a listed server outside the tree exists, the connect is made here, to the file judged
+        // (UnixOnBehalf), never continued: the kernel would look the path up again.
+        bool onBehalf = servers.AnyOutside();
+        int fd = -1;
+        try
         {
-            if (SocketFileLookup.ThroughProcOf(pid, path, out file)) found = TargetFiles.Lookup.Found;
-            else if (Identity(pid, path) is { } q) (file, found) = (q, TargetFiles.Lookup.Found);
+            // The command servers are judged on the file the path names for the process (the quick look
+            // follows a link to /proc/self/… as ours). A path that cannot be proven so (a /proc link on
+            // the way, a relative name that is not UTF-8) is judged on the quick look's file; only one
+            // no look finds is refused (it may name any server).
+            var found = onBehalf ? SocketFileLookup.Open(pid, path, root, out var file, out fd) : SocketFileLookup.Of(pid, path, root, out file);
+            if (found == TargetFiles.Lookup.Unprovable)
+            {
+                if (onBehalf)
+                {
+                    fd = SocketFileLookup.OpenThroughProcOf(pid, path);
+                    if (fd < 0) fd = SocketFileLookup.OpenQuick(pid, path, root);
+                    if (fd >= 0 && Interop.Files.TryFStat(fd, out file)) found = TargetFiles.Lookup.Found;
+                }
+                else if (SocketFileLookup.ThroughProcOf(pid, path, out file)) found = TargetFiles.Lookup.Found;
+                else if (Identity(pid, path) is { } q) (file, found) = (q, TargetFiles.Lookup.Found);
+            }
+            // The approval socket first, under its own rule, however the path reached it.
+            if (found == TargetFiles.Lookup.Found && file.Identity == self.ControlSocket) return SelfApproval(ref n, pid, audit);
+            var server = SupervisorRules.CommandServer;
+            string? socket = found switch
+            {
+                TargetFiles.Lookup.Missing => null,
+                TargetFiles.Lookup.Found => servers.Refuses(pid, file, out string s, out server, refreshed: true) ? s : null,
+                _ => $"{System.Text.Encoding.UTF8.GetString(path)} (its file could not be resolved as the process would: a /proc link on the way, or unreadable)",
+            };
+            if (socket == null)
+            {
+                if (!onBehalf) return Verdict.Continue;
+                // Missing when looked up: the kernel's answer then, not a second lookup.
+                if (found == TargetFiles.Lookup.Missing) return Verdict.Result((int)Errno.ENOENT);
+                (int judged, fd) = (fd, -1); // handed over: closed there
+                return UnixOnBehalf.Connect(listener, ref n, sockFd, judged, pidfds, log);
+            }
+            if (!IdValid(listener, n.id)) return Verdict.Refuse;
+            notifier.Write(pid, server.Refusal($"a connect to the command server {socket}"));
+            audit.Note(server.About(null, detail: socket), pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
+            return Verdict.Refuse;
         }
-        // The approval socket first, under its own rule, however the path reached it.
-        if (found == TargetFiles.Lookup.Found && file.Identity == self.ControlSocket) return SelfApproval(ref n, pid, audit);
-        var server = SupervisorRules.CommandServer;
-        string? socket = found switch
-        {
-            TargetFiles.Lookup.Missing => null,
-            TargetFiles.Lookup.Found => servers.Refuses(pid, file, out string s, out server) ? s : null,
-            _ => $"{System.Text.Encoding.UTF8.GetString(path)} (its file could not be resolved as the process would: a /proc link on the way, or unreadable)",
-        };
-        if (socket == null || !IdValid(listener, n.id)) return socket == null ? Verdict.Continue : Verdict.Refuse;
-        notifier.Write(pid, server.Refusal($"a connect to the command server {socket}"));
-        audit.Note(server.About(null, detail: socket), pid, default, null, AuditSyscall.Connect, AuditOutcome.Blocked);
-        return Verdict.Refuse;
+        finally { if (fd >= 0) Interop.Libc.close(fd); }
     }
 
     private Verdict SelfApproval(ref seccomp_notif n, int pid, DeferredAudit audit)
@@ -131,20 +153,9 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
     {
         FileStatus st;
         if (path[0] == (byte)'/' && root is { } r && r.TryStat(path, out st, out var errno)) return errno == 0 ? st : null;
-        // As ProcessInfo.ProcPath: /proc/PID/root/ABS, /proc/PID/cwd/REL.
         Span<byte> proc = stackalloc byte[32 + 128];
-        int k = 0;
-        "/proc/"u8.CopyTo(proc);
-        k += 6;
-        pid.TryFormat(proc[k..], out int w);
-        k += w;
-        var via = path[0] == (byte)'/' ? "/root"u8 : "/cwd/"u8;
-        via.CopyTo(proc[k..]);
-        k += via.Length;
-        if (path.Length > proc.Length - k - 1) return null; // longer than a sockaddr holds: not read here
-        path.CopyTo(proc[k..]);
-        k += path.Length;
-        proc[k++] = 0;
+        int k = SocketFileLookup.ProcPath(pid, path, proc);
+        if (k == 0) return null;
         return Interop.Files.TryStat(proc[..k], out st) ? st : null;
     }
 
@@ -299,20 +310,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
             Interop.Libc.close(fd);
             return Verdict.Result(err);
         }
-        ulong id = n.id;
-        byte[] copy = sockaddr.ToArray();
-        ThreadPool.UnsafeQueueUserWorkItem(_ =>
-        {
-            int err = (int)Errno.EPERM; // answered whatever happens; a failure refuses
-            try { err = Interop.Sockets.Connect(fd, copy); }
-            catch (Exception ex) { log.WriteLine($"agentshell: connect on behalf of pid {pid} failed, refused: {ex.Message}"); }
-            finally
-            {
-                Interop.Libc.close(fd);
-                var se = Send(listener, id, -err, 0);
-                if (se != 0 && se != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {se}");
-            }
-        }, null);
+        OnBehalfConnect.Later(listener, n.id, pid, fd, sockaddr.ToArray(), log);
         return Verdict.Parked;
     }
 }

@@ -103,28 +103,58 @@ internal sealed class ListedSockets : IDisposable
     }
 
     /// <summary>The listed path of the socket <paramref name="target"/>, or null when it is none.</summary>
-    public string? Of((ulong Dev, ulong Ino) target)
+    /// <param name="refreshed">The caller has just called <see cref="Refresh"/> (PERF: no second inotify read);
+    /// a socket on a filesystem no listed directory is on still remakes the sets.</param>
+    public string? Of((ulong Dev, ulong Ino) target, bool refreshed = false)
     {
         lock (_lock)
         {
-            _stats.Round++;
             bool onItsDevice = false;
             foreach (var d in _dirs) onItsDevice |= d.Seen.Dev == target.Dev;
-            if (_inotify >= 0)
-            {
-                // Drained first: a change made while the sets are remade is seen next time.
-                var changed = Interop.Inotify.Drain(_inotify);
-                if (changed == null) StopWatching();
-                else if (changed == true || _pending || !onItsDevice) RefreshAll();
-            }
-            if (_inotify < 0)
-            {
-                foreach (var d in _dirs)
-                    if (!onItsDevice || d.Seen.Dev == target.Dev) d.Refresh(_stats);
-            }
+            if (!refreshed || !onItsDevice) RefreshLocked(onItsDevice ? target.Dev : null, remount: !onItsDevice);
             foreach (var d in _dirs)
                 if (d.Sockets.TryGetValue(target, out var path)) return path;
             return null;
+        }
+    }
+
+    /// <summary>Brings the sets up to date (as a question does) and returns how many sockets were
+    /// ever listed: the sets only grow, so a new listed socket changes the count.</summary>
+    public int Refresh()
+    {
+        lock (_lock)
+        {
+            RefreshLocked(null, remount: false);
+            int count = 0;
+            foreach (var d in _dirs) count += d.Sockets.Count;
+            return count;
+        }
+    }
+
+    /// <summary>Every socket ever listed, by identity, with its listed path.</summary>
+    public List<((ulong Dev, ulong Ino) Identity, string Path)> All()
+    {
+        lock (_lock) return [.. _dirs.SelectMany(d => d.Sockets.Select(kv => (kv.Key, kv.Value)))];
+    }
+
+    /// <param name="device">The device of the socket asked about, when a listed directory is on it:
+    /// without inotify only those directories are stated; null: all.</param>
+    /// <param name="remount">Remake every set even with no event: the socket asked about is on a
+    /// filesystem no listed directory is on (one mounted since: mounts make no inotify event).</param>
+    private void RefreshLocked(ulong? device, bool remount)
+    {
+        _stats.Round++;
+        if (_inotify >= 0)
+        {
+            // Drained first: a change made while the sets are remade is seen next time.
+            var changed = Interop.Inotify.Drain(_inotify);
+            if (changed == null) StopWatching();
+            else if (changed == true || _pending || remount) RefreshAll();
+        }
+        if (_inotify < 0)
+        {
+            foreach (var d in _dirs)
+                if (device == null || d.Seen.Dev == device) d.Refresh(_stats);
         }
     }
 

@@ -107,6 +107,14 @@ internal static class TargetFiles
         finally { Interop.Libc.close(at); }
     }
 
+    /// <summary><see cref="StatAs"/>'s file as an O_PATH fd (the caller closes it) when Found, else -1.</summary>
+    internal static Lookup PathAs(ProcessView v, out int fd)
+    {
+        var found = Walk(v, wantFile: true, out fd, out _);
+        if (found != Lookup.Found) fd = -1;
+        return found;
+    }
+
     /// <summary>True only when <paramref name="v"/>'s path is missing for the process (see <see cref="Walk"/>).</summary>
     internal static bool MissingFor(ProcessView v, out bool viaLink) => Walk(v, wantFile: false, out _, out viaLink) == Lookup.Missing;
 

@@ -76,4 +76,22 @@ public sealed class ListedSocketsTests
         Assert.That(listed.Of(server), Is.EqualTo(Path.Combine(tmux, "default")));
         Assert.That(listed.Of(Bind(Path.Combine(_dir, "other.sock"))), Is.Null, "the look-alike: a socket bound there since");
     }
+
+    /// <summary>Refresh, the question asked before every Unix connect while servers are listed
+    /// (CommandServers.AnyOutside), sees a listed socket the moment it is bound, with no question
+    /// about it first: the count grows, and All names it; an unlisted one changes nothing.</summary>
+    [TestCase(true)]
+    [TestCase(false)]
+    public void RefreshCountsAListedSocketAsSoonAsItIsBound(bool watch)
+    {
+        string tmux = Path.Combine(_dir, "tmux-1");
+        using var listed = new ListedSockets([], [(tmux, "*")], watch);
+        Assert.That(listed.Refresh(), Is.Zero);
+        Bind(Path.Combine(_dir, "app.sock"));
+        Assert.That(listed.Refresh(), Is.Zero, "the look-alike: an unlisted socket");
+        Directory.CreateDirectory(tmux);
+        var server = Bind(Path.Combine(tmux, "default"));
+        Assert.That(listed.Refresh(), Is.EqualTo(1));
+        Assert.That(listed.All(), Is.EqualTo(new[] { (server, Path.Combine(tmux, "default")) }));
+    }
 }

@@ -104,6 +104,14 @@ internal static partial class Interop
         /// <summary>True when the open file description has O_NONBLOCK.</summary>
         internal static bool IsNonBlocking(int fd) => (fcntl_(fd, F_GETFL, 0) & O_NONBLOCK) != 0;
 
+        /// <summary>The open file description's status flags (F_GETFL), or -1.</summary>
+        internal static int StatusFlags(int fd) => fcntl_(fd, F_GETFL, 0);
+
+        /// <summary>Sets the open file description's status flags (shared with every dup of it); false when fcntl failed.</summary>
+        internal static bool SetStatusFlags(int fd, int flags) => fcntl_(fd, 4 /* F_SETFL */, flags) == 0;
+
+        internal const int NonBlockingFlag = O_NONBLOCK;
+
         [LibraryImport(Libc.Name, EntryPoint = "recvmsg", SetLastError = true)]
         private static unsafe partial nint recvmsg_(int fd, msghdr* msg, int flags);
 

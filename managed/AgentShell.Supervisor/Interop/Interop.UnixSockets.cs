@@ -62,6 +62,16 @@ internal static partial class Interop
             return fd;
         }
 
+        /// <summary>A non-blocking SOCK_STREAM socket, not connected (a probe: a full backlog is
+        /// EAGAIN, not a wait), or -1 with errno.</summary>
+        internal static int NewProbe(out Errno errno)
+        {
+            const int SOCK_NONBLOCK = 0x800;
+            int fd = socket_(LibC.AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            errno = fd < 0 ? LastErrno : 0;
+            return fd;
+        }
+
         /// <summary>A SOCK_STREAM socket bound to <paramref name="path"/>, not yet listening (its
         /// file's mode can be set first): the fd, or -1 with the errno of bind.</summary>
         internal static unsafe int BindStream(string path, out Errno errno)

@@ -34,4 +34,26 @@ internal static class OnBehalfConnect
         finally { Interop.Libc.close(pidfd); }
         return fd >= 0 ? fd : -(int)(e == Errno.EBADF ? Errno.EBADF : Errno.EPERM);
     }
+
+    /// <summary>Connects <paramref name="fd"/> (a dup of the process's socket, closed here) to
+    /// <paramref name="sockaddr"/> on the thread pool and answers notification <paramref name="id"/>
+    /// with the result: a blocking connect waits (a handshake, a full backlog), never on the receiving
+    /// thread. Answered whatever happens; a failure refuses. <paramref name="alsoClose"/>: an fd the
+    /// sockaddr names (closed once connected), or -1.</summary>
+    internal static void Later(int listener, ulong id, int pid, int fd, byte[] sockaddr, TextWriter log, int alsoClose = -1)
+    {
+        ThreadPool.UnsafeQueueUserWorkItem(_ =>
+        {
+            int err = (int)Errno.EPERM;
+            try { err = Interop.Sockets.Connect(fd, sockaddr); }
+            catch (Exception ex) { log.WriteLine($"agentshell: connect on behalf of pid {pid} failed, refused: {ex.Message}"); }
+            finally
+            {
+                Interop.Libc.close(fd);
+                if (alsoClose >= 0) Interop.Libc.close(alsoClose);
+                var se = Interop.Seccomp.Send(listener, id, -err, 0);
+                if (se != 0 && se != Errno.ENOENT) log.WriteLine($"agentshell: seccomp send failed: {se}");
+            }
+        }, null);
+    }
 }
