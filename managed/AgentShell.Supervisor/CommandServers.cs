@@ -96,26 +96,37 @@ internal sealed class CommandServers : IDisposable
     private readonly Dictionary<(ulong, ulong), bool> _inTree = [];
     private int _listedSeen = -1;
     private bool _outside;
+    // While a listed socket is dead (UnixOnBehalf.ListenerPid): when it is asked again.
+    private long _recheckAt = long.MaxValue;
 
     /// <summary>Whether a listed socket exists whose listener is not known to be the tree's: then no
     /// Unix connect of the tree may be continued (the kernel would look its path up again, after the
     /// check, and another thread or a swapped symlink can make that name the server:
     /// <see cref="UnixOnBehalf"/>). Each socket is judged once, when first listed: a listener not
     /// found in the tree then (gone, not yet listening, another pid namespace) counts as outside for
-    /// the run, which costs on-behalf connects, never a continued one. PERF: while no socket was
-    /// newly listed this is one non-blocking inotify read.</summary>
+    /// the run, which costs on-behalf connects, never a continued one — except a dead socket, which
+    /// a killed server left behind (refused, bound long ago: nothing can be reached through it; tmux's
+    /// directory often holds a few): it is asked again each second, since a listen on that same file
+    /// would bring it back. PERF: while no socket was newly listed this is one non-blocking inotify read.</summary>
     public bool AnyOutside()
     {
         lock (_outsideLock)
         {
             int listed = _listed.Refresh();
-            if (listed == _listedSeen) return _outside;
+            long now = Environment.TickCount64;
+            if (listed == _listedSeen && now < _recheckAt) return _outside;
             bool outside = false;
+            _recheckAt = long.MaxValue;
             foreach (var (identity, path) in _listed.All())
             {
                 if (!_inTree.TryGetValue(identity, out bool inTree))
                 {
-                    int listener = UnixOnBehalf.ListenerPid(path, identity);
+                    int listener = UnixOnBehalf.ListenerPid(path, identity, out bool dead);
+                    if (dead)
+                    {
+                        _recheckAt = now + 1000; // not kept: asked again
+                        continue;
+                    }
                     _inTree[identity] = inTree = listener > 0 && _tree?.Holds(listener) == true;
                 }
                 outside |= !inTree;

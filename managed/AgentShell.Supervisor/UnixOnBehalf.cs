@@ -68,8 +68,19 @@ internal static class UnixOnBehalf
     /// pid namespace, -1 when it cannot be learnt. The probe is made to the file at
     /// <paramref name="path"/> only while it is that socket: a socket of the tree's own renamed onto
     /// the listed path (the outside one moved away) is not asked in its place.</summary>
-    public static int ListenerPid(string path, (ulong Dev, ulong Ino) identity)
+    public static int ListenerPid(string path, (ulong Dev, ulong Ino) identity) => ListenerPid(path, identity, out _);
+
+    /// <summary>How long a socket file must have been bound without a listener before a refused probe
+    /// calls it dead: a server binds, then listens at once (tmux, dockerd, systemd), so one that still
+    /// refuses this long after its bind (its file's ctime) has no listener coming.</summary>
+    internal static long DeadAfterNs = 2_000_000_000;
+
+    /// <summary>As <see cref="ListenerPid(string, (ulong, ulong))"/>; <paramref name="dead"/>: the probe was
+    /// refused (ECONNREFUSED: no socket listens on that file, the kernel's own answer) and the file was
+    /// bound at least <see cref="DeadAfterNs"/> ago: a stale socket a killed server left behind.</summary>
+    public static int ListenerPid(string path, (ulong Dev, ulong Ino) identity, out bool dead)
     {
+        dead = false;
         int file = Interop.Files.Open(path, Interop.Files.O_PATH | 0x80000 /* O_CLOEXEC */, out _);
         if (file < 0) return -1;
         int probe = -1;
@@ -79,7 +90,10 @@ internal static class UnixOnBehalf
             probe = Interop.UnixSockets.NewProbe(out _);
             if (probe < 0) return -1;
             Span<byte> sa = stackalloc byte[32];
-            if (Interop.Sockets.Connect(probe, sa[..Sockaddr(file, sa)]) != 0) return -1;
+            int err = Interop.Sockets.Connect(probe, sa[..Sockaddr(file, sa)]);
+            if (err == (int)Errno.ECONNREFUSED)
+                dead = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100 - st.CtimeNs >= DeadAfterNs;
+            if (err != 0) return -1;
             return Interop.UnixSockets.TryPeerCred(probe, out int pid, out _) ? pid : -1;
         }
         finally

@@ -16,7 +16,7 @@ public sealed partial class UnixConnectRaceTests(string guard) : OutsideTmuxFixt
 {
     private static int Tries => int.TryParse(Environment.GetEnvironmentVariable("AGENTSHELL_ADVERSARIAL_TRIES"), out int n) && n > 0 ? n : 1000;
 
-    [GeneratedRegex(@"tries (\d+) harmless (\d+) outside (\d+) refused (\d+) failed (\d+)")]
+    [GeneratedRegex(@"tries (\d+) harmless (\d+) outside (\d+) refused (\d+) failed (\d+) torn (\d+)")]
     private static partial Regex Summary();
 
     [TestCase("flip", TestName = "{m}(SunPathFlippedByASiblingThread)")]
@@ -32,7 +32,9 @@ public sealed partial class UnixConnectRaceTests(string guard) : OutsideTmuxFixt
         Assert.That(int.Parse(m.Groups[3].Value), Is.Zero, "connects that reached the outside server");
         // The look-alike: the program's own socket (a server of the tree) is still reached.
         Assert.That(int.Parse(m.Groups[2].Value), Is.GreaterThan(0), $"no connect reached the tree's own socket\n{r.Stderr}");
-        Assert.That(int.Parse(m.Groups[5].Value), Is.Zero, $"connects that failed otherwise than refused\n{r.Stderr}");
+        // A path read mid-flip (a mix of the two, naming no file) fails ENOENT, as the kernel's own
+        // read would (counted apart as torn); any other failure is a fault of the connect made.
+        Assert.That(int.Parse(m.Groups[5].Value), Is.Zero, $"connects that failed otherwise than refused or torn\n{r.Stderr}");
     }
 
     /// <summary>The listener was asked by the listed path: with the outside socket moved away and a

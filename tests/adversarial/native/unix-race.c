@@ -101,7 +101,7 @@ int main(int argc, char **argv)
     if (pthread_create(&t, NULL, flip ? flip_path : swap_link, NULL) != 0)
         DIE("pthread_create");
 
-    int won_harmless = 0, won_outside = 0, refused = 0, failed = 0;
+    int won_harmless = 0, won_outside = 0, refused = 0, failed = 0, torn = 0;
     for (int i = 0; i < tries; i++) {
         int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (c < 0)
@@ -109,8 +109,10 @@ int main(int argc, char **argv)
         if (connect(c, (struct sockaddr *)&shared, sizeof shared) < 0) {
             if (errno == EPERM)
                 refused++;
-            else
-                failed++;
+            else if (errno == ENOENT && flip)
+                torn++; /* read mid-flip: a mix of the two paths names no file (the kernel says the same) */
+            else if (failed++ == 0)
+                fprintf(stderr, "unix-race: connect: %s\n", strerror(errno));
         } else {
             struct ucred cred;
             socklen_t len = sizeof cred;
@@ -134,7 +136,7 @@ int main(int argc, char **argv)
         unlink(link_path);
         unlink(tmp_link);
     }
-    printf("tries %d harmless %d outside %d refused %d failed %d\n", tries, won_harmless, won_outside, refused, failed);
+    printf("tries %d harmless %d outside %d refused %d failed %d torn %d\n", tries, won_harmless, won_outside, refused, failed, torn);
     if (won_outside > 0)
         printf("connected to outside server\n");
     return 0;
