@@ -281,6 +281,8 @@ public sealed partial class CommandClassifier
             for (; i < w.Length; i++)
             {
                 var a = w[i];
+                // PERF: every option below starts with '-': a NAME=value or the command ends them without a dozen compares.
+                if (a.Length == 0 || a[0] != '-') break;
                 if (a == "--") { i++; break; }
                 if (a is "-i" or "--ignore-environment" or "-") { cleared = true; continue; }
                 if (a is "-u" or "--unset") { if (i + 1 < w.Length) (unset ??= []).Add(w[++i]); continue; }

@@ -13,6 +13,10 @@ public sealed class Rule
     private bool _usesContextPaths, _allHome;
     private uint _targetKindMask;        // 0 = any kind (and no target)
     private string[]? _rootPrefixes;     // every path glob is absolute: what each one's literal start shares, else their first segments
+    // PERF: whether Tools, Hosts and Paths are to be read at all, set by Compile: three interface calls
+    // per rule tried, for every decision, were made to find them empty. True until compiled: an
+    // uncompiled rule reads them all.
+    private bool _checkTools = true, _checkHosts = true, _checkPaths = true;
 
     /// <summary>Unique id, e.g. <c>demo.http:delete-on-production</c>.</summary>
     public required string Id { get; init; }
@@ -63,6 +67,9 @@ public sealed class Rule
                 if (id >= 0) _environmentIds[id] = true;
             }
         }
+        _checkTools = Tools.Count > 0;
+        _checkHosts = Hosts.Count > 0;
+        _checkPaths = Paths.Count > 0;
         _targetKindMask = 0;
         foreach (var k in TargetKinds) _targetKindMask |= (int)k < 32 ? 1u << (int)k : throw new InvalidOperationException($"target kind {k} has no bit");
         _usesContextPaths = Paths.Any(p => p.Anchor != PathAnchor.Root);
@@ -120,11 +127,11 @@ public sealed class Rule
     {
         if ((_effectMask & (1u << (int)intent.Effect)) == 0) return false;
         if (_environmentIds != null && !_environmentIds[environmentId]) return false;
-        if (Tools.Count > 0 && !Tools.Contains(intent.Tool) && (intent.ActsAs == null || !Tools.Contains(intent.ActsAs))) return false;
+        if (_checkTools && Tools.Count > 0 && !Tools.Contains(intent.Tool) && (intent.ActsAs == null || !Tools.Contains(intent.ActsAs))) return false;
         // PERF: kinds, like effects, as a mask (was a set's Contains through its interface).
         if (_targetKindMask != 0 && (target == null || (_targetKindMask & (1u << (int)target.Kind)) == 0)) return false;
-        if (Hosts.Count > 0 && !HostMatches(target)) return false;
-        if (Paths.Count > 0 && !PathMatches(target, ctx, ref resolved)) return false;
+        if (_checkHosts && Hosts.Count > 0 && !HostMatches(target)) return false;
+        if (_checkPaths && Paths.Count > 0 && !PathMatches(target, ctx, ref resolved)) return false;
         return true;
     }
 

@@ -14,6 +14,10 @@ public sealed class ProfileTool
     private readonly (ProfileToolTarget Target, GlobPattern[][] When)[] _targets;
     // Targets a table cannot describe, read after it (gh/glab's default host, eb's config.yml).
     private readonly Action<ToolCall, List<string>, List<Target>, List<Evidence>>? _targetsOf;
+    // PERF: each entry's flags and the table's effect flags as arrays: read per call without an
+    // interface call per word or an enumerator per call (EffectFlags is a dictionary, often empty).
+    private readonly string[][] _targetFlags;
+    private readonly KeyValuePair<string, Effect>[] _effectFlags;
     private readonly FrozenSet<string> _valued; // PERF: frozen: looked up for every dash word of every call
     // PERF: the patterns that can match, by the first subcommand word: a pattern whose first word is
     // exact is tried only for that word (up to 46 patterns a table were each tried on every call).
@@ -45,6 +49,8 @@ public sealed class ProfileTool
             Flags = [f.Key],
             Kind = TargetKindNames.TryParse(f.Value, out var kind) ? kind : throw new ArgumentException($"unknown target kind '{f.Value}' for {f.Key}", nameof(def)),
         })).Select(t => (t, t.When.Select(Compile).ToArray())).ToArray();
+        _targetFlags = [.. _targets.Select(t => t.Target.Flags.ToArray())];
+        _effectFlags = [.. def.EffectFlags];
         var valued = new HashSet<string>(def.ValueFlags, StringComparer.Ordinal);
         foreach (var (t, _) in _targets) valued.UnionWith(t.Flags);
         _valued = valued.ToFrozenSet(StringComparer.Ordinal);
@@ -115,7 +121,7 @@ public sealed class ProfileTool
         // A read flag (--preview-only, --dry-run) decides; any other raises a write only (pulumi up
         // --replace URN destroys the resource first; pulumi preview --replace URN still reads).
         bool readOnly = false;
-        foreach (var (flag, forced) in _def.EffectFlags)
+        foreach (var (flag, forced) in _effectFlags)
         {
             if (!ToolHelp.HasFlag(args, flag)) continue;
             if (forced == Effect.Read) readOnly = true;
@@ -128,9 +134,10 @@ public sealed class ProfileTool
     }
 
     // True when a dash word the table does not list (not --name=value) is followed by a word.
-    private bool UnlistedFlagBeforeWord(IReadOnlyList<string> args)
+    private bool UnlistedFlagBeforeWord(IReadOnlyList<string> argList)
     {
-        for (int i = 0; i + 1 < args.Count; i++)
+        var args = ToolHelp.Span(argList);
+        for (int i = 0; i + 1 < args.Length; i++)
         {
             var a = args[i];
             if (a == "--") return false;
@@ -156,11 +163,12 @@ public sealed class ProfileTool
 
     // The first help argument given: a flag anywhere before "--", a word only first (`fly help`).
     // PERF: one pass over the arguments; only a dash word is compared with the help flags.
-    private string? HelpToken(IReadOnlyList<string> args)
+    private string? HelpToken(IReadOnlyList<string> argList)
     {
-        if (args.Count == 0) return null;
+        var args = ToolHelp.Span(argList);
+        if (args.Length == 0) return null;
         foreach (var h in _helpWords) if (args[0] == h) return "--help";
-        for (int i = 0; i < args.Count; i++) // PERF: no enumerator through the interface
+        for (int i = 0; i < args.Length; i++) // PERF: no enumerator through the interface
         {
             var a = args[i];
             if (a.Length == 0 || a[0] != '-') continue;
@@ -216,25 +224,26 @@ public sealed class ProfileTool
 
     private void FindTargets(ToolCall c, List<string> words, List<Target> targets, List<Evidence> evidence)
     {
-        foreach (var (t, when) in _targets)
+        // PERF: loops over spans, not iterators or the interface: nothing made, no call per word.
+        var args = ToolHelp.Span(c.Args);
+        for (int e = 0; e < _targets.Length; e++)
         {
+            var (t, when) = _targets[e];
             if (t.Fallback && targets.Count > 0) continue;
-            if (t.Flags.Count > 0)
+            var flags = _targetFlags[e];
+            if (flags.Length > 0)
             {
-                // PERF: a loop, not an iterator: no enumerator object per target entry per call.
-                var args = c.Args;
-                for (int i = 0; i < args.Count; i++)
+                for (int i = 0; i < args.Length; i++)
                 {
                     var a = args[i];
                     if (a == "--") break;
                     if (_dashedFlags && (a.Length < 2 || a[0] != '-')) continue; // no flag of the table can be it
-                    var flags = t.Flags;
-                    for (int k = 0; k < flags.Count; k++)
+                    for (int k = 0; k < flags.Length; k++)
                     {
                         var f = flags[k];
                         if (a == f)
                         {
-                            if (i + 1 < args.Count) { Add(t, args[i + 1], $"{a} {args[i + 1]}"); i++; }
+                            if (i + 1 < args.Length) { Add(t, args[i + 1], $"{a} {args[i + 1]}"); i++; }
                             break;
                         }
                         if (a.Length > f.Length && a.StartsWith(f, StringComparison.Ordinal) && (a[f.Length] == '=' || (f.Length == 2 && f[1] != '-')))
@@ -252,7 +261,7 @@ public sealed class ProfileTool
             else if (t.Switches.Count > 0)
             {
                 // Anywhere, even after "--": a switch that makes the target remote is never missed.
-                if (FirstSwitch(t.Switches, c.Args) is string s) Add(t, null, s);
+                if (FirstSwitch(t.Switches, args) is string s) Add(t, null, s);
             }
             else if (when.Length > 0)
             {
@@ -265,14 +274,14 @@ public sealed class ProfileTool
                     {
                         // PERF: the evidence token is made only for a name that has an environment word.
                         for (int k = pattern.Length; k < words.Count; k++)
-                            if (ProfileToolTarget.EnvironmentWords(words[k]).Count > 0) Add(t, words[k], string.Join(' ', words.Take(pattern.Length)) + " " + words[k]);
+                            if (ProfileToolTarget.EnvironmentWords(words[k]).Count > 0) Add(t, words[k], JoinFirst(words, pattern.Length) + " " + words[k]);
                         break;
                     }
-                    Add(t, t.TakesValue ? value : null, string.Join(' ', words.Take(pattern.Length + (t.TakesValue ? 1 : 0))));
+                    Add(t, t.TakesValue ? value : null, JoinFirst(words, pattern.Length + (t.TakesValue ? 1 : 0)));
                     break;
                 }
             }
-            else if (t.Kubeconfig) targets.Add(Kubectl.ContextTarget(null, FlagValue(c.Args, "--kubeconfig"), c.Context, evidence));
+            else if (t.Kubeconfig) targets.Add(Kubectl.ContextTarget(null, FlagValue(args, "--kubeconfig"), c.Context, evidence));
             else if (t.GitRemote)
             {
                 // gh/glab api name their endpoint themselves (GhApi fills {owner}/{repo} from the remote).
@@ -317,25 +326,25 @@ public sealed class ProfileTool
     }
 
     // The value of --flag V or --flag=V before "--", else null.
-    private static string? FlagValue(IReadOnlyList<string> args, string flag)
+    private static string? FlagValue(ReadOnlySpan<string> args, string flag)
     {
-        for (int i = 0; i < args.Count; i++)
+        for (int i = 0; i < args.Length; i++)
         {
             var a = args[i];
             if (a == "--") break;
-            if (a == flag) return i + 1 < args.Count ? args[i + 1] : null;
+            if (a == flag) return i + 1 < args.Length ? args[i + 1] : null;
             if (a.Length > flag.Length && a[flag.Length] == '=' && a.StartsWith(flag, StringComparison.Ordinal)) return a[(flag.Length + 1)..];
         }
         return null;
     }
 
     // The first of switches given anywhere (exactly or as --switch=value). PERF: loops, no closure per call.
-    private static string? FirstSwitch(IReadOnlyList<string> switches, IReadOnlyList<string> args)
+    private static string? FirstSwitch(IReadOnlyList<string> switches, ReadOnlySpan<string> args)
     {
         for (int k = 0; k < switches.Count; k++)
         {
             var s = switches[k];
-            for (int i = 0; i < args.Count; i++)
+            for (int i = 0; i < args.Length; i++)
             {
                 var a = args[i];
                 if (a == s || (a.StartsWith(s, StringComparison.Ordinal) && a.Length > s.Length && a[s.Length] == '=')) return s;

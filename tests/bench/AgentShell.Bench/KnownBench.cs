@@ -66,6 +66,13 @@ public sealed class KnownBench : IBench
         var (root, policy, classifier, env) = TableBench.RowSetUp();
         IExecContext ctx = new TableBench.KnownState(new LocalExecContext(env, "/tmp"));
         var cases = TableBench.Corpus(root).Select(TableBench.ToArgv).ToList();
+        // KNOWN_ONLY=FILE: only the cases whose words (as KNOWN_CASES prints them) are a line of FILE,
+        // e.g. the band around the median, for a profile of those alone.
+        if (Environment.GetEnvironmentVariable("KNOWN_ONLY") is { Length: > 0 } only)
+        {
+            var keep = new HashSet<string>(File.ReadLines(only), StringComparer.Ordinal);
+            cases = cases.Where(a => keep.Contains(string.Join(' ', a.ToStrings()))).ToList();
+        }
         int sink = 0;
         void Decide(in Argv argv)
         {
