@@ -27,10 +27,25 @@ public sealed class DaemonRootWatchesTests
         return n;
     }
 
+    /// <summary>A daemon whose own command's session is set up: its socket answers before that
+    /// session has made its own watches (a loaded machine counted them as a later session's).</summary>
+    private static BackgroundDaemon Started()
+    {
+        const string mark = "119.75"; // sleep's argument, to find the daemon's own command by
+        var d = BackgroundDaemon.Start(["-q"], ["sleep", mark]).Ready();
+        // Its first exec is answered by that session, so the command running means the session is there.
+        d.WaitFor(() => LiveProcesses.WithArgument(mark).Any(p => File.Exists($"/proc/{p}/exe") && new FileInfo($"/proc/{p}/exe").LinkTarget?.EndsWith("/sleep") == true),
+            "the daemon's own command running");
+        return d;
+    }
+
+    private static string Fds(int pid) => string.Join("\n", Directory.EnumerateFiles($"/proc/{pid}/fd")
+        .Select(fd => { try { return $"{Path.GetFileName(fd)} -> {new FileInfo(fd).LinkTarget}"; } catch (IOException) { return ""; } }));
+
     [Test]
     public void AnEndedSessionLeavesNoWatchOfItsRootsOpen()
     {
-        using var d = BackgroundDaemon.Start(["-q"], ["sleep", "120"]).Ready();
+        using var d = Started();
         int daemon = d.Pid();
         int before = WatchFds(daemon);
         // curl's decision looks for ~/.curlrc and the like by absolute path: the session's root is watched.
@@ -41,7 +56,7 @@ public sealed class DaemonRootWatchesTests
             // The session ends when its command has; the daemon closes it just after.
             var deadline = DateTime.UtcNow.AddSeconds(20);
             while (WatchFds(daemon) > before && DateTime.UtcNow < deadline) Thread.Sleep(50);
-            Assert.That(WatchFds(daemon), Is.EqualTo(before), $"after session {i + 1}: its watches are closed");
+            Assert.That(WatchFds(daemon), Is.EqualTo(before), $"after session {i + 1}: its watches are closed\n{Fds(daemon)}");
         }
     }
 
@@ -49,7 +64,7 @@ public sealed class DaemonRootWatchesTests
     public void ALiveSessionKeepsItsWatch()
     {
         // Look-alike: the watch is made and kept while the session runs (what the test above sees go).
-        using var d = BackgroundDaemon.Start(["-q"], ["sleep", "120"]).Ready();
+        using var d = Started();
         int daemon = d.Pid();
         int before = WatchFds(daemon);
         using var shell = d.StartShell("sh", "-c", "curl --version >/dev/null; echo looked; sleep 30");
