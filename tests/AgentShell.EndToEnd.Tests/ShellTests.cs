@@ -126,6 +126,25 @@ public sealed class ShellTests
         Assert.That(r.Stderr, Does.Contain("[rule supervisor:self-approval]"));
     }
 
+    /// <summary>With a listed command server outside the tree (a tmux server of the person's), the
+    /// tree's Unix connects are made on its behalf and the daemon sees its own pid as the peer: the
+    /// nested shell is still known to be in a session (it failed with "another pid namespace").</summary>
+    [Test]
+    public void AShellStartedInsideASessionStaysSupervisedWhileAnOutsideTmuxServerRuns()
+    {
+        string server = $"agentshell-e2e-{Guid.NewGuid():N}"[..24];
+        using (var start = System.Diagnostics.Process.Start("tmux", ["-L", server, "new-session", "-d", "sleep", "120"])!) start.WaitForExit();
+        try
+        {
+            AShellStartedInsideASessionStaysSupervised();
+        }
+        finally
+        {
+            using var kill = System.Diagnostics.Process.Start("tmux", ["-L", server, "kill-server"])!;
+            kill.WaitForExit();
+        }
+    }
+
     [Test]
     public void AShellStartedInsideASessionStaysSupervised()
     {

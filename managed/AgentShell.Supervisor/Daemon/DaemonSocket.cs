@@ -133,6 +133,13 @@ internal sealed class DaemonSocket : IDisposable
         }
     }
 
+    /// <summary>Hello's session for a connection whose peer is this daemon: a process of one of its
+    /// trees whose Unix connect it made on that process's behalf (UnixOnBehalf, while a listed command
+    /// server outside the tree exists), which shows the server the supervisor's pid. Nothing else of
+    /// this process connects here, so the caller is inside a session: it execs in place, under its
+    /// tree's filter, as a caller found by its pid does.</summary>
+    internal const string OnBehalfSession = "a session of this daemon (its connect made on its behalf)";
+
     private void ServeClient(Connection conn)
     {
         int fd = conn.Fd;
@@ -157,7 +164,7 @@ internal sealed class DaemonSocket : IDisposable
             {
                 case DaemonProtocol.Hello:
                     DaemonProtocol.CloseAll(got);
-                    string? session = peer > 0 ? _sessionOf(peer) : null;
+                    string? session = peer == Environment.ProcessId ? OnBehalfSession : peer > 0 ? _sessionOf(peer) : null;
                     DaemonProtocol.Send(fd, w =>
                     {
                         w.WriteBoolean("ok", true);
@@ -203,6 +210,13 @@ internal sealed class DaemonSocket : IDisposable
     {
         var command = msg.TryGetProperty("command", out var c) && c.ValueKind == JsonValueKind.Array
             ? c.EnumerateArray().Select(a => a.GetString() ?? "").ToList() : [];
+        if (peer == Environment.ProcessId)
+        {
+            // A process of a tree of ours (connected on its behalf): it is supervised already.
+            DaemonProtocol.CloseAll(fds);
+            DaemonProtocol.Error(conn.Fd, "refused: the caller is in a session of this daemon already");
+            return false;
+        }
         if (fds.Length != 2 || command.Count == 0 || peer <= 0)
         {
             DaemonProtocol.CloseAll(fds);
