@@ -131,9 +131,8 @@ public sealed partial class CommandClassifier
                     if (i + 1 < c.Length) TmuxSequence(c[(i + 1)..], dynamic, ctx, depth, nesting + 1, argv);
                     return;
                 case "set-option" or "set" or "set-window-option" or "setw":
-                    // default-command: the shell command every new pane runs.
                     i = TmuxFlags(c, "t");
-                    if (i + 1 < c.Length && c[i] == "default-command") ScriptText(c[i + 1], dynamic, ctx, new Stdin(null, true), depth, "tmux default-command");
+                    if (i + 1 < c.Length) TmuxOption(c[i], c[i + 1], dynamic, ctx, depth, nesting, argv);
                     return;
                 case "set-buffer" or "setb":
                     // Its data is typed into a pane by paste-buffer: judged as typed text.
@@ -151,6 +150,35 @@ public sealed partial class CommandClassifier
                     TmuxUnread(argv, 0, $"tmux {sub} runs tmux commands completed later, which are not known here");
                     return;
             }
+        }
+
+        // Options whose value the server runs as a shell command (default-command: every new pane;
+        // lock-command: lock-server; copy-command: copy mode's pipe; editor: the prompt's editor) or
+        // as a program (default-shell: every new pane without a command).
+        private static readonly string[] TmuxCommandOptions = ["default-command", "lock-command", "copy-command", "editor"];
+
+        // Hooks are options too (tmux 3.x): set-option after-new-window 'run-shell …' is set-hook's.
+        private static readonly string[] TmuxHookPrefixes = ["after-", "alert-", "client-", "pane-", "session-", "window-", "command-error"];
+
+        /// <summary>set-option NAME VALUE: a value the server will run is judged as what it runs. tmux
+        /// takes any unambiguous prefix of an option's name (`set -g default-c …`), so a name that
+        /// begins any such option counts as it; a user option (@name) is data.</summary>
+        private void TmuxOption(string name, string value, bool dynamic, IExecContext ctx, int depth, int nesting, string[] argv)
+        {
+            int bracket = name.IndexOf('[');
+            if (bracket >= 0) name = name[..bracket]; // an array option's index: hooks are arrays
+            if (name.Length == 0 || name[0] == '@') return;
+            bool Begins(string option) => option.StartsWith(name, StringComparison.Ordinal);
+            if (Begins("default-shell"))
+                ScriptText("'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'", dynamic, ctx, new Stdin(null, true), depth, "tmux default-shell");
+            foreach (var option in TmuxCommandOptions)
+                if (Begins(option)) ScriptText(value, dynamic, ctx, new Stdin(null, true), depth, $"tmux {option}");
+            foreach (var hook in TmuxHookPrefixes)
+                if (name.StartsWith(hook, StringComparison.Ordinal) || hook.StartsWith(name, StringComparison.Ordinal))
+                {
+                    TmuxText(value, dynamic, ctx, depth, nesting, argv);
+                    return;
+                }
         }
 
         /// <summary>A file of tmux commands (source-file) or of text to paste (load-buffer), read now.</summary>
