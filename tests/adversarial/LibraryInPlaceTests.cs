@@ -180,7 +180,15 @@ public sealed class LibraryInPlaceAsAUserTests
             File.SetUnixFileMode(evil, (UnixFileMode)0x1a4);
             string profile = UserInstalledCurl.BlockingProfile(dir);
             var nobody = OtherUser.Nobody(dir);
-            var chown = Process.Start("chown", ["-R", "65534:65534", Path.Combine(dir, ".local")])!;
+            // What the run makes in HOME at its start (its state and socket directory, its profile
+            // directory's parent) is made here first: made by the run, an entry of HOME changed the
+            // directory the library is reached through, within the run's start margin on a quick start
+            // (the untouched tool lost its trust: one CI failure).
+            // (measured: .cache, .config, agentshell, config and the empty system profile directory).
+            string[] made = [".cache", ".config", "agentshell", "config", "no-system-profiles"];
+            foreach (var m in made) Directory.CreateDirectory(Path.Combine(dir, m));
+            File.SetUnixFileMode(Path.Combine(dir, "agentshell"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var chown = Process.Start("chown", ["-R", "65534:65534", Path.Combine(dir, ".local"), .. made.Select(m => Path.Combine(dir, m))])!;
             chown.WaitForExit();
             Thread.Sleep(100); // the user's install is older than the run
             var env = new Dictionary<string, string> { ["PATH"] = bin + ":/usr/local/bin:/usr/bin:/bin" };

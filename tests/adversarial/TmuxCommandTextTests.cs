@@ -19,23 +19,13 @@ public sealed class TmuxCommandTextTests(string guard) : OutsideTmuxFixture(guar
     [TestCase("pipe-pane -t pane '{0}'", TestName = "{m}(pipe-pane)")]
     [TestCase("display-message -p '#({0})'", TestName = "{m}(a format's #())")]
     [TestCase("if-shell true \"run-shell '{0}'\"", TestName = "{m}(if-shell's own tmux command)")]
-    public void ACommandTmuxRunsIsJudged(string args)
-    {
-        using var home = new TestHome();
-        var r = home.Run(Guard, "sh", "-c", $"exec /usr/bin/tmux -L {_server} {string.Format(args, Delete)}");
-        Assert.That(Prod.Saw("DELETE", TimeSpan.FromSeconds(2)), Is.False, "the outside server ran the DELETE\n" + r.Stderr);
-        Assert.That(r.ExitCode, Is.Not.Zero, r.Stderr);
-        Assert.That(r.Stderr, Does.Contain("[rule demo.http:delete-on-production]"));
-    }
-
-    /// <summary>Options the server runs (lead s36: on the merge of tmuxseal33 these were read only for
-    /// default-command, by its full name): a hook set through set-option and an abbreviated option
-    /// name (tmux takes any unambiguous prefix), each then run by new-window in the outside server.
-    /// Not closed (KNOWN-GAPS 5d): a script FILE the server runs (`new-window -d ./x.sh`,
-    /// default-shell naming one) is judged only as a command the tree would exec later.</summary>
+    // Options the server runs (lead s36; before, only default-command by its full name): a hook set
+    // through set-option, and an abbreviated name (tmux takes any unambiguous prefix). Not closed
+    // (KNOWN-GAPS 5d): a script FILE the server runs (`new-window -d ./x.sh`) is judged only as a
+    // command the tree would exec later.
     [TestCase("set-option -g after-new-window \"run-shell '{0}'\" ';' new-window -d", TestName = "{m}(a hook set as an option)")]
     [TestCase("set -g default-c '{0}' ';' new-window -d", TestName = "{m}(an abbreviated option name)")]
-    public void AnOptionTheServerRunsIsJudged(string args)
+    public void ACommandTmuxRunsIsJudged(string args)
     {
         using var home = new TestHome();
         var r = home.Run(Guard, "sh", "-c", $"exec /usr/bin/tmux -L {_server} {string.Format(args, Delete)}");
