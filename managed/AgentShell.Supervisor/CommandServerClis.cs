@@ -50,6 +50,7 @@ internal sealed class CommandServerClis((ulong Dev, ulong Ino)[] tmux, (ulong De
         if (expected.Program is not { } p || expected.ArgvIsSuffix) return null;
         bool isTmux = Array.IndexOf(tmux, p) >= 0;
         if (!isTmux && Array.IndexOf(screen, p) < 0) return null;
+        if (expected.JudgedForTreeServer) return "was judged for a server inside the tree (no listed server outside it existed at its exec)";
         return ForeignCodeVariables.FirstSet(expected.Environment) is { } v ? $"was started with {v} set (it loads code not its own)" : "";
     }
 

@@ -45,6 +45,10 @@ internal sealed class CommittedExec
     public string Name { get; }
     /// <summary>True when the argv and environment can be checked by a hash of the whole area (root mode's kernel check).</summary>
     public bool Hashable => !ArgvIsSuffix;
+    /// <summary>True when a tmux or screen CLI's commands were judged for a server inside the tree
+    /// (none outside was listed at its exec, <see cref="RemoteExecContext.JudgedForTreeServer"/>): it is
+    /// then not exempt to reach one outside (<see cref="CommandServerClis.AtExec"/>).</summary>
+    public bool JudgedForTreeServer { get; set; }
 
     /// <summary>The expectation for <paramref name="request"/> run with <paramref name="envp"/>, as
     /// the kernel will lay it out; null when the file cannot be read (it cannot be verified), with

@@ -125,7 +125,10 @@ public interface IExecDecider
 /// <param name="identity">Recognises known clients by content; null: by name only (tests).</param>
 /// <param name="agentshell">Device/inode of the agentshell executable, recognised under any name
 /// for <see cref="SupervisorRules.SelfApproval"/>; null: by name only.</param>
-public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Network.ExecutableIdentity? identity = null, (ulong Dev, ulong Ino)? agentshell = null) : IExecDecider
+/// <param name="anyOutsideServer">True when a listed command server outside the tree may exist
+/// (<see cref="CommandServers.AnyOutside"/>); null (check, hooks): always assumed.</param>
+public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Network.ExecutableIdentity? identity = null, (ulong Dev, ulong Ino)? agentshell = null,
+    Func<bool>? anyOutsideServer = null) : IExecDecider
 {
     /// <summary>The policy in force.</summary>
     public Policy Policy { get; } = policy;
@@ -196,6 +199,7 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
             intents = [.. intents, .. classifier.Classify(System.Text.Encoding.UTF8.GetBytes(run[0]), Argv.FromStrings(run), ctx)];
             actsOnArguments = true;
         }
+        if (anyOutsideServer != null && intents.Count > 0 && ForTreeServer(intents, request.Argv, ctx)) intents = [.. intents.Where(i => !OutsideServerOnly(i))];
         if (intents.Count == 0) return Decision.DefaultAllow;
         var d = Policy.Decide(intents, ctx);
         // A parsed tool that no rule caught is still worth an audit line: keep what it was.
@@ -221,6 +225,29 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         var atHere = here.Count == 0 ? Decision.DefaultAllow : Policy.Decide(here, ctx);
         return ReferenceEquals(atHere, Decision.DefaultAllow) ? SupervisorRules.NestedExec.About(intents[0]) : atHere;
     }
+
+    /// <summary>What a tmux or screen CLI hands a server is unknown only where the server runs
+    /// outside the tree (CommandClassifier.Outside.cs). With no listed server outside (a socket the
+    /// CLI names with -S, unlisted, may be one), the server is the tree's: what it runs is exec'd and
+    /// connected here and decided then. The CLI is then not exempt to reach one outside
+    /// (<see cref="CommittedExec.JudgedForTreeServer"/>). Not a hot path: tmux and screen only.</summary>
+    private bool ForTreeServer(IReadOnlyList<CommandIntent> intents, in Argv argv, IExecContext ctx)
+    {
+        bool any = false;
+        foreach (var i in intents) any |= OutsideServerOnly(i);
+        if (!any) return false;
+        for (int k = 1; k < argv.Count; k++)
+            if (argv[k].Length > 1 && argv[k][0] == '-' && argv[k][1] != '-' && argv[k].IndexOf((byte)'S') > 0 && argv.GetString(0).EndsWith("tmux", StringComparison.Ordinal)) return false;
+        // A socket directory or socket named by the CLI's own environment, not the run's, may be unlisted too.
+        foreach (var name in (ReadOnlySpan<string>)["TMUX", "TMUX_TMPDIR", "SCREENDIR"])
+            if (ctx.GetEnvironmentVariable(name) != Environment.GetEnvironmentVariable(name)) return false;
+        if (anyOutsideServer!()) return false;
+        if (ctx is RemoteExecContext remote) remote.JudgedForTreeServer = true;
+        return true;
+    }
+
+    private static bool OutsideServerOnly(CommandIntent i) =>
+        i is { Effect: Effect.Unknown, Tool: "tmux" or "screen", Targets: [{ Kind: TargetKind.LocalPath, Path: "/tmp/tmux-server" or "/run/screen" }] };
 
     /// <summary>`agentshell approve|deny|watch` (by name or by file identity): the tree answering
     /// its own pauses. PERF: the verbs are looked for first (no allocation, no syscall).</summary>

@@ -154,6 +154,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
             return null;
         }
         var expected = CommittedExec.For(request, envp, out var openError, ctx.Program);
+        if (expected != null) expected.JudgedForTreeServer = ctx.JudgedForTreeServer;
         if (expected == null && openError is Errno.ENOENT or Errno.ENOTDIR or Errno.EACCES)
         {
             // Nothing runs, as the kernel would have said; a file that appears after this answer is not run either.
@@ -229,6 +230,7 @@ internal sealed class ExecNotifications(int listener, IExecDecider decider, Trus
                 notifier.WriteOnce(pid, request.Argv, rule.Refusal($"an exec of {Program(request)}"));
                 return Verdict.Refuse;
             }
+            expected.JudgedForTreeServer = ctx.JudgedForTreeServer;
         }
         if (registry.IsApprovedForRun(runKey, scope.Session))
         {

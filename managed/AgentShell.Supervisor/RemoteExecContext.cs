@@ -52,6 +52,7 @@ internal sealed class RemoteExecContext : IExecContext
         ProgramStatus = null;
         ProgramMissing = false;
         Identified = null;
+        JudgedForTreeServer = false;
         _readSince = 0;
         _reads?.Clear();
     }
@@ -88,6 +89,10 @@ internal sealed class RemoteExecContext : IExecContext
     /// cref="Network.ExecutableIdentity.Identify(int, in FileStatus)"/> of the file it opened, a
     /// known tool's name or null); null when it did not look.</summary>
     internal IdentifiedProgram? Identified { get; set; }
+
+    /// <summary>True when this exec's decision left out what a tmux or screen CLI hands a server
+    /// outside the tree, since none was listed (<see cref="ExecDecider"/>).</summary>
+    internal bool JudgedForTreeServer { get; set; }
 
     /// <summary>True when envp could not be read: parsers then see no variables, and the
     /// decision must not rely on their absence.</summary>

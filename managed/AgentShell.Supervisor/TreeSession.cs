@@ -70,7 +70,9 @@ internal sealed class TreeSession : IDisposable
         registry.Paused += _paused;
         try
         {
-            var decider = o.Decider ?? new ExecDecider(new CommandClassifier(o.Policy.Tools), o.Policy, identity, me.Executable);
+            var servers = _servers;
+            var decider = o.Decider ?? new ExecDecider(new CommandClassifier(o.Policy.Tools), o.Policy, identity, me.Executable,
+                servers != null ? servers.AnyOutside : null);
             var unknown = new UnknownClients(o.Policy, registry, scope, me);
             _wire = new Wire.WireLayer(o.Policy, authority, new Wire.WireDecisions(o.Policy, registry, scope, held, notifier, recorder, info.Pid, o.Log),
                 new Wire.WireFallback(_trust, unknown, held, notifier, recorder), notifier, o.Log, ownsAuthority);

@@ -77,6 +77,19 @@ public sealed class CommandServerClisTests
         Assert.That(AsTmux("/bin/true", RunStart).AtExec(Exec()), Is.Null);
     }
 
+    /// <summary>A CLI whose commands were judged for a server inside the tree (none outside was
+    /// listed at its exec: ExecDecider left out what is unknown only outside) is not exempt to reach
+    /// one outside that appears later; judged as usual, it is.</summary>
+    [Test]
+    public void ACliJudgedForAServerInsideTheTreeIsNotExempt()
+    {
+        var clis = AsTmux("/bin/sleep", RunStart);
+        var inside = Exec();
+        inside.JudgedForTreeServer = true;
+        Assert.That(clis.AtExec(inside), Does.Contain("judged for a server inside the tree"));
+        Assert.That(clis.AtExec(Exec()), Is.EqualTo(""));
+    }
+
     /// <summary>KNOWN-GAPS 5a: decided on the environment the exec commits, whatever the process
     /// later makes of its own environment block (a library can rename its variable there).</summary>
     [TestCase("LD_PRELOAD", "tmux was started with LD_PRELOAD set")]

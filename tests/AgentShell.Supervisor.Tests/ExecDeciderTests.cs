@@ -67,6 +67,47 @@ public sealed class ExecDeciderTests
         Assert.That(d.Action, Is.Not.EqualTo(PolicyAction.Allow));
     }
 
+    /// <summary>What tmux hands its server that no parser reads (python3 app.py) is unknown where the
+    /// server may be outside the tree (paused); with no listed server outside, the server is the
+    /// tree's and what it runs is decided at its own execs and connects (issue 11, KNOWN-GAPS 5d).</summary>
+    [TestCase(true, PolicyAction.Pause)]
+    [TestCase(false, PolicyAction.Allow)]
+    public void WhatTmuxRunsIsUnknownOnlyWhereAServerOutsideTheTreeMayRunIt(bool outside, PolicyAction expected)
+    {
+        var d = TmuxDecider(outside).Decide(Request(B("tmux"), B("new-window"), B("-d"), B("python3 app.py")), new LocalExecContext(TmuxContext()));
+        Assert.That(d.Action, Is.EqualTo(expected));
+        if (outside) Assert.That(d.RuleId, Is.EqualTo("default.local:unread-tmux-commands"));
+    }
+
+    /// <summary>The look-alikes of that allow: a socket the CLI names itself (-S) may be an unlisted
+    /// server's outside; a destructive command stays judged either way.</summary>
+    [Test]
+    public void NoListedServerOutsideLeavesTheRestJudged()
+    {
+        var named = TmuxDecider(false).Decide(Request(B("tmux"), B("-S"), B("/run/other.sock"), B("new-window"), B("-d"), B("python3 app.py")), new LocalExecContext(TmuxContext()));
+        Assert.That(named.RuleId, Is.EqualTo("default.local:unread-tmux-commands"));
+        var delete = TmuxDecider(false).Decide(Request(B("tmux"), B("new-window"), B("-d"), B("curl -X DELETE http://127.0.0.3:8080/volumes/1")), new LocalExecContext(TmuxContext()));
+        Assert.That(delete.RuleId, Is.EqualTo("test.pause:destructive-on-staging"));
+        var ownDir = TmuxContext();
+        ownDir["TMUX_TMPDIR"] = "/var/tmp/elsewhere";
+        Assert.That(TmuxDecider(false).Decide(Request(B("tmux"), B("new-window"), B("-d"), B("python3 app.py")), new LocalExecContext(ownDir)).Action, Is.EqualTo(PolicyAction.Pause));
+    }
+
+    private static ExecDecider TmuxDecider(bool outside)
+    {
+        var policy = Policy.Load([Path.Combine(Repo.Root, "profiles", "default.json"), Repo.DemoProfile, Repo.PauseProfile]);
+        return new ExecDecider(new CommandClassifier(policy.Tools), policy, anyOutsideServer: () => outside);
+    }
+
+    // The run's own socket variables, as the CLI inherits them.
+    private static Dictionary<string, string> TmuxContext()
+    {
+        var env = new Dictionary<string, string>();
+        foreach (var name in new[] { "TMUX", "TMUX_TMPDIR", "SCREENDIR" })
+            if (Environment.GetEnvironmentVariable(name) is { } v) env[name] = v;
+        return env;
+    }
+
     [Test]
     public void ACopyOfCurlAtAPathThatIsNotUtf8IsRecognisedByItsContent()
     {

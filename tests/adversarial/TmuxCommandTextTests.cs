@@ -20,9 +20,7 @@ public sealed class TmuxCommandTextTests(string guard) : OutsideTmuxFixture(guar
     [TestCase("display-message -p '#({0})'", TestName = "{m}(a format's #())")]
     [TestCase("if-shell true \"run-shell '{0}'\"", TestName = "{m}(if-shell's own tmux command)")]
     // Options the server runs (lead s36; before, only default-command by its full name): a hook set
-    // through set-option, and an abbreviated name (tmux takes any unambiguous prefix). Not closed
-    // (KNOWN-GAPS 5d): a script FILE the server runs (`new-window -d ./x.sh`) is judged only as a
-    // command the tree would exec later.
+    // through set-option, and an abbreviated name (tmux takes any unambiguous prefix).
     [TestCase("set-option -g after-new-window \"run-shell '{0}'\" ';' new-window -d", TestName = "{m}(a hook set as an option)")]
     [TestCase("set -g default-c '{0}' ';' new-window -d", TestName = "{m}(an abbreviated option name)")]
     public void ACommandTmuxRunsIsJudged(string args)
@@ -32,6 +30,31 @@ public sealed class TmuxCommandTextTests(string guard) : OutsideTmuxFixture(guar
         Assert.That(Prod.Saw("DELETE", TimeSpan.FromSeconds(2)), Is.False, "the outside server ran the DELETE\n" + r.Stderr);
         Assert.That(r.ExitCode, Is.Not.Zero, r.Stderr);
         Assert.That(r.Stderr, Does.Contain("[rule demo.http:delete-on-production]"));
+    }
+
+    /// <summary>KNOWN-GAPS 5d (lead s36, closed s37): a program FILE the outside server runs was
+    /// judged only as a command the tree would exec later — and the server's exec is never the
+    /// tree's: the DELETE reached the production stand-in in both modes. A script is now read for
+    /// what it shows (its DELETE refused), and one no parser reads (python here) is an unknown
+    /// effect there, paused (nobody answers: refused); so is text typed into the pane's shell that
+    /// runs a name no parser knows.</summary>
+    [TestCase("new-window -d {0}", "sh", TestName = "{m}(new-window runs a shell script)")]
+    [TestCase("set -g default-shell {0} ';' new-window -d", "sh", TestName = "{m}(default-shell)")]
+    [TestCase("new-window -d {0}", "python", TestName = "{m}(new-window runs a python script)")]
+    [TestCase("new-window -d 'python3 {0}'", "python", TestName = "{m}(python3 FILE)")]
+    [TestCase("send-keys -t pane '{0}' Enter", "python", TestName = "{m}(typed into the pane)")]
+    public void AProgramFileTheServerRunsIsJudged(string args, string kind)
+    {
+        using var home = new TestHome();
+        var script = Path.Combine(home.Dir, "x-" + kind);
+        File.WriteAllText(script, kind == "sh"
+            ? $"#!/bin/sh\n{Delete}\n"
+            : $"#!/usr/bin/python3\nimport urllib.request\nurllib.request.urlopen(urllib.request.Request('{Prod.Url("/volumes/1")}', method='DELETE'))\n");
+        File.SetUnixFileMode(script, (UnixFileMode)0b111_101_101);
+        var r = home.Run(Guard, "sh", "-c", $"exec /usr/bin/tmux -L {_server} {string.Format(args, script)}");
+        Assert.That(Prod.Saw("DELETE", TimeSpan.FromSeconds(3)), Is.False, "the outside server ran the DELETE\n" + r.Stderr);
+        Assert.That(r.ExitCode, Is.Not.Zero, r.Stderr);
+        Assert.That(r.Stderr, Does.Contain(kind == "sh" ? "[rule demo.http:delete-on-production]" : "default.local:unread-tmux-commands"));
     }
 
     [Test]
@@ -51,6 +74,17 @@ public sealed class TmuxCommandTextTests(string guard) : OutsideTmuxFixture(guar
         var r = home.Run(Guard, "sh", "-c", $"exec /usr/bin/tmux -L {_server} ls ';' display-message -p 'session #S'");
         Assert.That(r.ExitCode, Is.Zero, r.Stderr);
         Assert.That(r.Stdout, Does.Contain("pane: 1 windows").And.Contain("session pane"), r.Stderr);
+        Assert.That(r.Stderr, Does.Not.Contain("[rule "));
+    }
+
+    /// <summary>The look-alike of a program the server runs: an inert one (sleep) still reaches it.</summary>
+    [Test]
+    public void AnInertProgramStillRuns()
+    {
+        using var home = new TestHome();
+        var r = home.Run(Guard, "sh", "-c", $"/usr/bin/tmux -L {_server} new-window -d -n inert 'sleep 30' && /usr/bin/tmux -L {_server} list-windows -F '#W'");
+        Assert.That(r.ExitCode, Is.Zero, r.Stderr);
+        Assert.That(r.Stdout, Does.Contain("inert"), r.Stderr);
         Assert.That(r.Stderr, Does.Not.Contain("[rule "));
     }
 }

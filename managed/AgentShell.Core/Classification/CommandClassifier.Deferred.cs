@@ -14,13 +14,19 @@ public sealed partial class CommandClassifier
     {
         private void Deferred(string name, string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
         {
-            switch (name)
+            var saved = _outside;
+            _outside = ServerOf(name, ctx); // what it hands over is read as the server runs it (CommandClassifier.Outside.cs)
+            try
             {
-                case "tmux": Tmux(w, dyn, s, ctx, depth); break; // CommandClassifier.Tmux.cs
-                case "screen": Screen(w, dyn, s, ctx, stdin, depth); break;
-                case "at" or "batch": AtJob(name, w, s, ctx, stdin, depth); break;
-                default: SystemdRun(w, dyn, s, ctx, stdin, depth); break;
+                switch (name)
+                {
+                    case "tmux": Tmux(w, dyn, s, ctx, depth); break; // CommandClassifier.Tmux.cs
+                    case "screen": Screen(w, dyn, s, ctx, stdin, depth); break;
+                    case "at" or "batch": AtJob(name, w, s, ctx, stdin, depth); break;
+                    default: SystemdRun(w, dyn, s, ctx, stdin, depth); break;
+                }
             }
+            finally { _outside = saved; }
         }
 
         // screen [-dmS NAME] CMD ARGS (a new window runs CMD) | screen [-S NAME] -X stuff TEXT | -X exec CMD.
@@ -37,7 +43,7 @@ public sealed partial class CommandClassifier
                     {
                         // stuff types its string: \n, \r and ^M end a line.
                         var text = w[i + 2].Replace("\\n", "\n").Replace("\\r", "\n").Replace("^M", "\n").Replace("\\015", "\n");
-                        ScriptText(text, Any(dyn, i + 2), ctx, new Stdin(null, true), depth, "screen -X stuff");
+                        TypedText(text, Any(dyn, i + 2), ctx, depth, "screen -X stuff");
                     }
                     else if (cmd is "exec" or "screen") Command(w, dyn, SkipScreenExecFlags(w, i + 2), ctx, new Stdin(null, true), depth + 1);
                     return;
@@ -100,6 +106,14 @@ public sealed partial class CommandClassifier
         /// this tree; each job's command is classified as the shell cron starts would run it. False when
         /// the call installs nothing (-l, -r, -e, …: LocalFiles.Crontab decides those).</summary>
         private bool CrontabInstall(string[] w, int s, IExecContext ctx, Stdin stdin, int depth)
+        {
+            var saved = _outside;
+            _outside = ServerOf("crontab", ctx);
+            try { return CrontabTable(w, s, ctx, stdin, depth); }
+            finally { _outside = saved; }
+        }
+
+        private bool CrontabTable(string[] w, int s, IExecContext ctx, Stdin stdin, int depth)
         {
             string? file = null;
             for (int i = s + 1; i < w.Length; i++)

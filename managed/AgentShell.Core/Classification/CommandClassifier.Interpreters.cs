@@ -49,7 +49,8 @@ public sealed partial class CommandClassifier
             // connect meets the gate and, to production, the wire layer, which judge each one as it
             // happens: a script's harmless work goes on and only its destructive call is refused,
             // where a reading of the code here would refuse or pause the whole interpreter.
-            if (ctx.ConnectsGated) return;
+            // Not so for a server's command (CommandClassifier.Outside.cs): none of that is seen there.
+            if (ctx.ConnectsGated && _outside == null) return;
             var f = InlineCode.Read(code);
             if (dynamic && code.Contains('$')) Unknown($"{lang} code built at run time", code);
             if (!f.Any) return;

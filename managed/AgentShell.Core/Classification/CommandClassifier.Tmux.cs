@@ -80,26 +80,21 @@ public sealed partial class CommandClassifier
             switch (sub)
             {
                 case "send-keys" or "send":
-                {
-                    bool literal = false;
-                    for (; i < c.Length && c[i].StartsWith('-') && c[i].Length > 1; i++)
-                    {
-                        if (c[i].Contains('l')) literal = true;
-                        if (c[i][^1] is 't' or 'N' or 'c') i++; // -t TARGET, -N COUNT, -c CLIENT
-                    }
-                    // Each word is a key or a string typed as is; Enter (C-m, C-j, KPEnter) ends a line.
-                    var text = new System.Text.StringBuilder();
-                    for (; i < c.Length; i++)
-                    {
-                        if (!literal && c[i] is "Enter" or "ENTER" or "C-m" or "C-M" or "C-j" or "KPEnter" or "^M") text.Append('\n');
-                        else text.Append(c[i]).Append(' ');
-                    }
-                    if (text.Length > 0) ScriptText(text.ToString(), dynamic, ctx, new Stdin(null, true), depth, "tmux send-keys");
+                    TmuxSendKeys(c, dynamic, ctx, depth, argv);
                     return;
-                }
+                case "paste-buffer" or "pasteb":
+                    TmuxUnread(argv, 0, "tmux paste-buffer types a buffer whose text is not known here");
+                    return;
                 case "new-session" or "new" or "new-window" or "neww" or "split-window" or "splitw" or "respawn-pane" or "respawnp"
                     or "respawn-window" or "respawnw":
+                    TmuxEnvironment(c, "ceFfnstxylp", argv);
                     TmuxShellCommand(c, TmuxFlags(c, "ceFfnstxylp"), dynamic, ctx, depth, sub);
+                    return;
+                case "set-environment" or "setenv":
+                    // setenv [-Fhgru] [-t TARGET] NAME [VALUE]: every pane made later starts with it.
+                    i = TmuxFlags(c, "t", out bool remove, 'u');
+                    if (!remove && !c[1..i].Any(f => f.Contains('r')) && i < c.Length && !InertVariable(c[i]))
+                        TmuxUnread(argv, 0, $"tmux set-environment {c[i]} changes what the server's later panes run with, which is not judged here");
                     return;
                 case "run-shell" or "run":
                     i = TmuxFlags(c, "cdt", out bool asTmux, 'C');
@@ -112,6 +107,7 @@ public sealed partial class CommandClassifier
                     TmuxShellCommand(c, TmuxFlags(c, "t"), dynamic, ctx, depth, sub);
                     return;
                 case "display-popup" or "popup":
+                    TmuxEnvironment(c, "bcdehsStTwxy", argv);
                     TmuxShellCommand(c, TmuxFlags(c, "bcdehsStTwxy"), dynamic, ctx, depth, sub);
                     return;
                 case "if-shell" or "if":
@@ -135,9 +131,9 @@ public sealed partial class CommandClassifier
                     if (i + 1 < c.Length) TmuxOption(c[i], c[i + 1], dynamic, ctx, depth, nesting, argv);
                     return;
                 case "set-buffer" or "setb":
-                    // Its data is typed into a pane by paste-buffer: judged as typed text.
+                    // Its data is typed into a pane by paste-buffer (which is unknown: any buffer): judged for what it shows.
                     i = TmuxFlags(c, "bnt");
-                    if (i < c.Length) ScriptText(c[^1], dynamic, ctx, new Stdin(null, true), depth, "tmux set-buffer");
+                    if (i < c.Length) BufferText(c[^1], dynamic, ctx, depth, "tmux set-buffer");
                     return;
                 case "load-buffer" or "loadb":
                     i = TmuxFlags(c, "bt");
@@ -190,7 +186,7 @@ public sealed partial class CommandClassifier
                 TmuxUnread(argv, 0, path == "-" ? $"tmux {sub} reads from stdin, whose content is not known here" : $"tmux {sub} reads {path}, which cannot be read");
                 return;
             }
-            if (!commands) { ScriptText(text, dynamic, ctx, new Stdin(null, true), depth, $"tmux {sub}"); return; }
+            if (!commands) { BufferText(text, dynamic, ctx, depth, $"tmux {sub}"); return; }
             foreach (var raw in text.Split('\n'))
             {
                 var line = raw.Trim();
@@ -202,6 +198,28 @@ public sealed partial class CommandClassifier
         {
             if (i < c.Length && c[i] == "--") i++;
             if (i < c.Length) ScriptText(string.Join(' ', c[i..]), dynamic, ctx, new Stdin(null, true), depth, $"tmux {sub}");
+        }
+
+        /// <summary>-e NAME=VALUE of a command that makes a pane: a variable other than an inert one
+        /// changes what runs there (BASH_ENV, LD_PRELOAD, PATH, PROMPT_COMMAND…), not judged here.</summary>
+        private void TmuxEnvironment(string[] c, string valued, string[] argv)
+        {
+            for (int i = 1; i < c.Length && c[i].Length > 1 && c[i][0] == '-' && c[i] != "--"; i++)
+            {
+                var a = c[i];
+                for (int k = 1; k < a.Length; k++)
+                {
+                    if (valued.IndexOf(a[k]) < 0) continue;
+                    string? value = k + 1 < a.Length ? a[(k + 1)..] : i + 1 < c.Length ? c[++i] : null;
+                    if (a[k] == 'e' && value != null)
+                    {
+                        int eq = value.IndexOf('=');
+                        var name = eq >= 0 ? value[..eq] : value;
+                        if (!InertVariable(name)) TmuxUnread(argv, 0, $"tmux {c[0]} -e {name} sets what the new pane runs with, which is not judged here");
+                    }
+                    break;
+                }
+            }
         }
 
         private static int TmuxFlags(string[] c, string valued) => TmuxFlags(c, valued, out _, '\0');
@@ -226,6 +244,72 @@ public sealed partial class CommandClassifier
             }
             return i;
         }
+
+        /// <summary>send-keys [-FHlMRX] [-N COUNT] [-t PANE] KEY…: each word a key or text typed as
+        /// is; Enter (C-m, C-j, KPEnter) ends a line, which the pane's shell runs. The text is judged
+        /// as typed into a shell that keeps its state. A line this call did not type from its start
+        /// (its first key an Enter: a line typed before) or edited with keys (history, yank,
+        /// completion) runs what is not known here; so do hex keys (-H).</summary>
+        private void TmuxSendKeys(string[] c, bool dynamic, IExecContext ctx, int depth, string[] argv)
+        {
+            bool literal = false, hex = false, copyMode = false;
+            int i = 1;
+            for (; i < c.Length && c[i].StartsWith('-') && c[i].Length > 1; i++)
+            {
+                literal |= c[i].Contains('l');
+                hex |= c[i].Contains('H');
+                copyMode |= c[i].Contains('X');
+                if (c[i][^1] is 't' or 'N' or 'c') i++; // -t TARGET, -N COUNT, -c CLIENT
+            }
+            if (copyMode)
+            {
+                // send-keys -X copy-pipe[-and-cancel|-no-clear|-line…] CMD, pipe[-and-cancel|-no-clear] CMD: a shell command.
+                if (i + 1 < c.Length && c[i].Contains("pipe", StringComparison.Ordinal)) ScriptText(c[i + 1], dynamic, ctx, new Stdin(null, true), depth, $"tmux {c[i]}");
+                return;
+            }
+            if (hex) { TmuxUnread(argv, 0, "tmux send-keys -H types keys given in hex, which are not read here"); return; }
+            var text = new System.Text.StringBuilder();
+            bool lineTyped = false, lineEdited = false, first = true, unknownLine = false;
+            for (; i < c.Length; i++)
+            {
+                var k = c[i];
+                if (!literal && k is "Enter" or "ENTER" or "C-m" or "C-M" or "C-j" or "KPEnter" or "^M")
+                {
+                    unknownLine |= lineEdited || first && !lineTyped;
+                    text.Append('\n');
+                    lineTyped = lineEdited = first = false;
+                }
+                else if (!literal && k is "Space") { text.Append(' '); lineTyped = true; }
+                else if (!literal && k is "C-c" or "C-u") { text.Clear(); lineTyped = lineEdited = first = false; } // the line is dropped
+                else if (!literal && TmuxKeyName(k)) lineEdited = true;
+                else { text.Append(k).Append(' '); lineTyped = true; }
+            }
+            if (unknownLine) TmuxUnread(argv, 0, "tmux send-keys runs a line typed before it or edited with keys, which is not known here");
+            if (text.Length > 0) TypedText(text.ToString(), dynamic, ctx, depth, "tmux send-keys");
+        }
+
+        // A buffer's text: nothing runs until a paste (paste-buffer, unknown itself); the parsers
+        // judge what it shows, a program they do not know is not an effect yet.
+        private void BufferText(string text, bool dynamic, IExecContext ctx, int depth, string origin)
+        {
+            var saved = _outside;
+            _outside = null;
+            try { ScriptText(text, dynamic, ctx, new Stdin(null, true), depth, origin); }
+            finally { _outside = saved; }
+        }
+
+        private static readonly HashSet<string> TmuxKeys = new(StringComparer.OrdinalIgnoreCase)
+        {
+            "Escape", "Tab", "BTab", "BSpace", "Up", "Down", "Left", "Right", "Home", "End", "PageUp", "PgUp", "PageDown", "PgDn",
+            "NPage", "PPage", "IC", "Insert", "DC", "Delete", "Any",
+        };
+
+        /// <summary>A key send-keys presses rather than text it types: a named key, F1–F12, a keypad
+        /// key, or any key with modifiers (C-c, M-x, S-Up). None of them types a command.</summary>
+        private static bool TmuxKeyName(string w) =>
+            TmuxKeys.Contains(w) || w.Length >= 2 && w[0] is 'F' && w.AsSpan(1).IndexOfAnyExceptInRange('0', '9') < 0
+            || w.StartsWith("KP", StringComparison.Ordinal) && w.Length > 2
+            || w.Length >= 3 && w[0] is 'C' or 'M' or 'S' && w[1] == '-' || w.Length >= 2 && w[0] == '^';
 
         /// <summary>The shell commands of every #(…) in a tmux format; a #( without its end is all the rest.</summary>
         private static IEnumerable<string> FormatCommands(string s)

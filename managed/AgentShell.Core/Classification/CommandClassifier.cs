@@ -196,11 +196,14 @@ public sealed partial class CommandClassifier
             _gitAliases = null;
             _gitConfigWritten = false;
             _functions = null;
+            _outside = null;
+            _typed = 0;
             return r;
         }
 
         private void Add(CommandIntent intent)
         {
+            _seen++;
             if (_out != null) _out.Add(intent);
             else if (_one == null) _one = intent;
             else { _out = [_one, intent]; }
@@ -234,7 +237,7 @@ public sealed partial class CommandClassifier
         public void Script(ReadOnlySpan<byte> text, IExecContext ctx, Stdin stdin, int depth, string origin)
         {
             if (depth > MaxDepth) { Unknown($"{origin} nested deeper than {MaxDepth}", origin); return; }
-            if (!_fullParse && !ShellQuickScan.MayMatter(text, owner._isKnown, owner._isTrigger)) return;
+            if (!_fullParse && _outside == null && !ShellQuickScan.MayMatter(text, owner._isKnown, owner._isTrigger)) return;
             var script = ShellParser.Parse(text, ctx.GetEnvironmentVariable, ctx.WorkingDirectory);
             foreach (var p in script.Problems) Unknown($"{origin}: {p}", origin);
             foreach (var nr in script.NetworkRedirects) NetworkRedirect(nr);
@@ -243,6 +246,7 @@ public sealed partial class CommandClassifier
                     [new Evidence($"> {path}", cut == Effect.Wipe ? "redirection overwrites the device" : "redirection truncates the file")]));
             foreach (var (fn, from, to) in script.Functions)
                 if (from >= 0 && from <= to && to <= text.Length) (_functions ??= new(StringComparer.Ordinal))[fn] = Encoding.UTF8.GetString(text[from..to]);
+            if (_typed > 0) TypedState(text, script, ctx, depth); // CommandClassifier.Outside.cs
             foreach (var cmd in script.Commands)
             {
                 var child = ChildContext.Create(ctx, cmd.Assignments, cwd: cmd.WorkingDirectory != ctx.WorkingDirectory ? cmd.WorkingDirectory : null,
@@ -268,16 +272,20 @@ public sealed partial class CommandClassifier
             if (_functions != null && CallFunction(words, dyn, start, ctx, stdin, depth)) return;
             var name = Basename(words[start]);
             var id = known ?? ToolTable.Lookup(name);
+            // Handed to a server that may run it outside the tree (CommandClassifier.Outside.cs).
+            if (_outside != null && OutsideCommand(id, name, words, dyn, start, ctx, depth)) return;
             // Every program started on the way is an exec (wrappers too); shell builtins are not.
             bool exec = depth > 0 && nested != null && id is not (ToolId.Command or ToolId.Builtin or ToolId.Exec or ToolId.Eval or ToolId.Source or ToolId.Alias);
             if (exec)
             {
-                nested!.Add(new NestedCommand(words[start..], ctx, _execLevel, Execs: _runnerLevel == 0));
+                // A server's command is no exec of this tree's (CommandClassifier.Outside.cs): decided here.
+                nested!.Add(new NestedCommand(words[start..], ctx, _execLevel, Execs: _runnerLevel == 0 && _outside == null));
                 _execLevel++;
             }
+            int seen = _seen;
             try
             {
-                if (Unwrap(id, name, words, dyn, start, ctx, stdin, depth)) return;
+                if (Unwrap(id, name, words, dyn, start, ctx, stdin, depth)) { if (_outside != null) OutsideRan(id, name, words, start, seen); return; }
             }
             finally
             {
@@ -291,7 +299,7 @@ public sealed partial class CommandClassifier
             {
                 if (pt.Name == name) Emit(pt.Parse(call), words, start, id, call, null);
             }
-            if (id < ToolId.Curl) return;
+            if (id < ToolId.Curl) { if (_outside != null) OutsideRan(id, name, words, start, seen); return; }
             // The tool's own configuration files first (they are part of what it will do), then its parser.
             // PERF: one ConfigFacts per classification, cleared for each command (Apply copies what it keeps).
             var facts = _facts ??= new ConfigFacts();

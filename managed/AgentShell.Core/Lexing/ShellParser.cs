@@ -59,6 +59,9 @@ public sealed class ShellScript
     /// <summary>Functions defined with a brace or subshell body (<c>f() { …; }</c>, <c>function f { …; }</c>, <c>f() ( … )</c>): the
     /// name and the byte range of the body inside the braces, for a call that passes arguments.</summary>
     public List<(string Name, int Start, int End)> Functions { get; } = [];
+    /// <summary>Names a bare <c>NAME=value</c> or <c>export</c> sets (no command with it): a shell that
+    /// keeps its state keeps them for every later command. Null when none (PERF: most scripts set none).</summary>
+    public List<string>? Assigned { get; internal set; }
 }
 
 /// <summary>Builds <see cref="ShellScript"/>s from <see cref="ShellLexer"/> tokens. Control
@@ -286,7 +289,7 @@ public static class ShellParser
             if (c.Words.Count == 0)
             {
                 // Bare assignments set shell variables for later words.
-                foreach (var (k, v) in c.Assignments) vars[k] = v;
+                foreach (var (k, v) in c.Assignments) { vars[k] = v; (script.Assigned ??= []).Add(k); }
                 return;
             }
             // pushd DIR moves as cd DIR does; pushd alone, pushd +N/-N and popd go to a directory of the stack (not kept).
@@ -316,6 +319,7 @@ public static class ShellParser
                     int eq = w.IndexOf('=');
                     string name = eq > 0 ? w[..eq] : w;
                     if (c.Words[0] == "unset") { vars.Remove(name); state.Exported.Remove(name); continue; }
+                    (script.Assigned ??= []).Add(name);
                     // export $(grep -v '^#' .env | xargs): the file's variables, as source reads them.
                     if (eq < 0 && c.Dynamic[i]) { Classification.SourcedFiles.Add(state.Exported, Classification.SourcedFiles.Entry(w, true)); continue; }
                     // A value from a substitution is kept as its text, as a bare NAME=$(…) is: a secret read by
