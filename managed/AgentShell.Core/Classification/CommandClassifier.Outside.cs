@@ -21,6 +21,7 @@ public sealed partial class CommandClassifier
         private (string Tool, string Spool)? _outside;
         private int _typed; // > 0: typed into a shell that keeps its state
         private int _seen; // intents added and server commands read so far (OutsideRan)
+        private static readonly Stdin Pane = new(null, true, Terminal: true);
 
         // Builtins that change nothing a later command depends on, and programs that run no code of
         // another's and make no connection (when the file found is the system's).
@@ -54,7 +55,7 @@ public sealed partial class CommandClassifier
         private void TypedText(string text, bool dynamic, IExecContext ctx, int depth, string origin)
         {
             _typed++;
-            try { ScriptText(text, dynamic, ctx, new Stdin(null, true), depth, origin); }
+            try { ScriptText(text, dynamic, ctx, Pane, depth, origin); }
             finally { _typed--; }
         }
 
@@ -70,7 +71,7 @@ public sealed partial class CommandClassifier
 
         /// <summary>Called for every command read for an outside server before it is unwrapped; true
         /// when it was judged here in full (then nothing more is read of it).</summary>
-        private bool OutsideCommand(ToolId id, string name, string[] w, bool[]? dyn, int s, IExecContext ctx, int depth)
+        private bool OutsideCommand(ToolId id, string name, string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
         {
             _seen++;
             switch (id)
@@ -78,6 +79,8 @@ public sealed partial class CommandClassifier
                 case ToolId.Shell when ShellScriptOperand(w, s) is { } file:
                     OutsideUnknown(w, s, $"runs the script {file} outside the supervised tree, judged on its text now (it may change before the server runs it)");
                     return false;
+                case ToolId.Shell when stdin.Terminal && InteractiveShell(w, s):
+                    return true; // a pane's shell, as with no command: what is typed into it is judged then
                 case ToolId.Source when s + 1 < w.Length:
                     OutsideUnknown(w, s, $"sources {w[s + 1]} into a shell outside the supervised tree, judged on its text now (it may change before the server reads it)");
                     return false;
@@ -122,6 +125,13 @@ public sealed partial class CommandClassifier
         private void OutsideRan(ToolId id, string name, string[] w, int s, int seen)
         {
             if (_seen == seen && IsRunner(id)) OutsideUnknown(w, s, $"{name} runs outside the supervised tree what is not read here");
+        }
+
+        // bash, sh -l, zsh -i …: a shell that reads its terminal, as tmux starts with no command.
+        private static bool InteractiveShell(string[] w, int s)
+        {
+            for (int i = s + 1; i < w.Length; i++) if (w[i] is not ("-l" or "-i" or "--login" or "-il" or "-li")) return false;
+            return true;
         }
 
         // sh FILE (no -c, no -s): the file it reads.
@@ -191,7 +201,9 @@ public sealed partial class CommandClassifier
         private static List<string> Candidates(string name, IExecContext ctx)
         {
             var dirs = new List<string>();
-            foreach (var d in (ctx.GetEnvironmentVariable("PATH") ?? "").Split(':'))
+            // The command's PATH, and this process's (the user's when the run began: a server the user
+            // started has it, whatever PATH the agent gives the CLI).
+            foreach (var d in $"{ctx.GetEnvironmentVariable("PATH")}:{Environment.GetEnvironmentVariable("PATH")}".Split(':'))
                 if (d.StartsWith('/') && !dirs.Contains(d)) dirs.Add(d);
             if (ctx.GetEnvironmentVariable("HOME") is { Length: > 1 } home && home[0] == '/')
                 foreach (var d in HomeDirs) if (!dirs.Contains($"{home}/{d}")) dirs.Add($"{home}/{d}");

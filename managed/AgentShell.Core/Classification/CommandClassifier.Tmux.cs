@@ -166,7 +166,7 @@ public sealed partial class CommandClassifier
             if (name.Length == 0 || name[0] == '@') return;
             bool Begins(string option) => option.StartsWith(name, StringComparison.Ordinal);
             if (Begins("default-shell"))
-                ScriptText("'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'", dynamic, ctx, new Stdin(null, true), depth, "tmux default-shell");
+                ScriptText("'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'", dynamic, ctx, Pane, depth, "tmux default-shell");
             foreach (var option in TmuxCommandOptions)
                 if (Begins(option)) ScriptText(value, dynamic, ctx, new Stdin(null, true), depth, $"tmux {option}");
             foreach (var hook in TmuxHookPrefixes)
@@ -197,7 +197,9 @@ public sealed partial class CommandClassifier
         private void TmuxShellCommand(string[] c, int i, bool dynamic, IExecContext ctx, int depth, string sub)
         {
             if (i < c.Length && c[i] == "--") i++;
-            if (i < c.Length) ScriptText(string.Join(' ', c[i..]), dynamic, ctx, new Stdin(null, true), depth, $"tmux {sub}");
+            // A pane's command reads its terminal (pipe-pane's and run-shell's read no terminal).
+            var stdin = sub is "pipe-pane" or "pipep" or "run-shell" or "run" ? new Stdin(null, true) : Pane;
+            if (i < c.Length) ScriptText(string.Join(' ', c[i..]), dynamic, ctx, stdin, depth, $"tmux {sub}");
         }
 
         /// <summary>-e NAME=VALUE of a command that makes a pane: a variable other than an inert one

@@ -170,7 +170,8 @@ public sealed partial class CommandClassifier
     }
 
     /// <summary>What feeds a command's stdin, as far as it is known.</summary>
-    internal readonly record struct Stdin(string? Text, bool Opaque);
+    /// <paramref name="Terminal"/>: a pane's terminal a server gives what it runs (CommandClassifier.Outside.cs).
+    internal readonly record struct Stdin(string? Text, bool Opaque, bool Terminal = false);
 
     /// <summary>State of one classification: the intents found so far.</summary>
     private sealed partial class Run(CommandClassifier owner, List<NestedCommand>? nested = null)
@@ -211,9 +212,11 @@ public sealed partial class CommandClassifier
 
         private void Unknown(string why, string token, IReadOnlyList<string>? argv = null) => Add(new CommandIntent
         {
-            Tool = "shell", Effect = Effect.Unknown, Summary = why,
+            Tool = _outside?.Tool ?? "shell", Effect = Effect.Unknown, Summary = why,
             Evidence = [new Evidence(token.Length > 200 ? token[..200] + "…" : token, why)],
             Argv = argv ?? [],
+            // What a server outside the tree runs is not seen later either (CommandClassifier.Outside.cs).
+            Targets = _outside is { } server ? [new Target { Kind = TargetKind.LocalPath, Path = server.Spool }] : [],
         });
 
         /// <summary>A redirection to /dev/tcp/HOST/PORT: the shell sends what it likes to HOST, so
@@ -273,7 +276,7 @@ public sealed partial class CommandClassifier
             var name = Basename(words[start]);
             var id = known ?? ToolTable.Lookup(name);
             // Handed to a server that may run it outside the tree (CommandClassifier.Outside.cs).
-            if (_outside != null && OutsideCommand(id, name, words, dyn, start, ctx, depth)) return;
+            if (_outside != null && OutsideCommand(id, name, words, dyn, start, ctx, stdin, depth)) return;
             // Every program started on the way is an exec (wrappers too); shell builtins are not.
             bool exec = depth > 0 && nested != null && id is not (ToolId.Command or ToolId.Builtin or ToolId.Exec or ToolId.Eval or ToolId.Source or ToolId.Alias);
             if (exec)
