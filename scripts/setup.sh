@@ -7,7 +7,7 @@ set -euo pipefail
 
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in curl python3 nodejs gcc make libc6-dev clang-14 libbpf-dev libbpf1 postgresql postgresql-client tmux iproute2 strace git afl++ hyperfine; do
+for pkg in curl python3 nodejs gcc make libc6-dev clang-14 libbpf-dev libbpf1 postgresql postgresql-client tmux screen iproute2 strace git afl++ hyperfine; do
     have "$pkg" || need+=("$pkg")
 done
 
