@@ -211,8 +211,9 @@ public sealed partial class CommandClassifier
             var found = new List<string>();
             foreach (var d in dirs)
             {
+                // Found when there at all: a file this process may not read (mode 0711) the server may still run.
                 var p = d.TrimEnd('/') + "/" + name;
-                if (ctx.ReadFile(p, 1) != null) found.Add(p);
+                if (ctx.ReadConfigFile(p).Exists) found.Add(p);
             }
             return found;
         }
