@@ -44,15 +44,6 @@ public sealed class ScreenServerTests(string guard) : ProductionFixture(guard)
     private AgentShellRunner.Result Stuff(TestHome home, string program, string text) =>
         home.Run(Guard, program, "-S", _session, "-X", "stuff", text + "\\n");
 
-    [Test]
-    public void ADeleteTypedIntoTheWindowIsRefused()
-    {
-        using var home = new TestHome();
-        var r = Stuff(home, "/usr/bin/screen", $"curl -sS -X DELETE {Prod.Url("/volumes/1")}");
-        Assert.That(Prod.Saw("DELETE", TimeSpan.FromSeconds(2)), Is.False, "the outside window ran the DELETE\n" + r.Stderr);
-        Assert.That(r.Stderr, Does.Contain("[rule demo.http:delete-on-production]"));
-    }
-
     /// <summary>KNOWN-GAPS 5d for screen: a script file typed into the window was judged as a later exec
     /// of the tree (none comes: the window runs it).</summary>
     [Test]
@@ -68,16 +59,23 @@ public sealed class ScreenServerTests(string guard) : ProductionFixture(guard)
         Assert.That(r.Stderr, Does.Contain("default.local:unread-tmux-commands"));
     }
 
-    [Test]
-    public void ARenamedCopyOfScreenIsRefusedAtItsConnect()
+    /// <summary>A DELETE typed by the real CLI is refused at its exec; by a renamed copy (no CLI to the
+    /// classifier), at its connect to the outside session's socket.</summary>
+    [TestCase(false, "[rule demo.http:delete-on-production]", TestName = "{m}(the real CLI)")]
+    [TestCase(true, "[rule network:command-server-outside-tree]", TestName = "{m}(a renamed copy)")]
+    public void ADeleteTypedIntoTheWindowIsRefused(bool copied, string rule)
     {
         using var home = new TestHome();
-        var copy = Path.Combine(_dir, "mytool");
-        File.Copy("/usr/bin/screen", copy);
-        File.SetUnixFileMode(copy, (UnixFileMode)0b111_101_101);
-        var r = Stuff(home, copy, $"curl -sS -X DELETE {Prod.Url("/volumes/1")}");
+        var program = "/usr/bin/screen";
+        if (copied)
+        {
+            program = Path.Combine(_dir, "mytool");
+            File.Copy("/usr/bin/screen", program);
+            File.SetUnixFileMode(program, (UnixFileMode)0b111_101_101);
+        }
+        var r = Stuff(home, program, $"curl -sS -X DELETE {Prod.Url("/volumes/1")}");
         Assert.That(Prod.Saw("DELETE", TimeSpan.FromSeconds(2)), Is.False, "the outside window ran the DELETE\n" + r.Stderr);
-        Assert.That(r.Stderr, Does.Contain("[rule network:command-server-outside-tree]"));
+        Assert.That(r.Stderr, Does.Contain(rule));
     }
 
     /// <summary>The look-alike: an inert command typed by the real CLI reaches the window.</summary>
