@@ -208,7 +208,13 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
     private Verdict? PlaceOnWire(int pid, int sockFd, ReadOnlySpan<byte> address, int port, string env, Wire.WireClient client)
     {
         int fd = OnBehalfConnect.Dup(pid, sockFd);
-        if (fd < 0) return Verdict.Result(-fd); // EBADF, or EPERM: the process is gone, nothing to connect
+        if (fd < 0)
+        {
+            // EBADF, or EPERM: the process is gone, nothing to connect. Said in the run's log: a refusal
+            // with no line of its own (seen once under load, WireTests, s37).
+            log.WriteLine($"agentshell: pid {pid}'s connect to production port {port} refused: its socket could not be taken for the wire layer ({(Errno)(-fd)})");
+            return Verdict.Result(-fd);
+        }
         try
         {
             const int Sol = Interop.Sockets.SOL_SOCKET;
@@ -238,6 +244,8 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
                 // Nothing will arrive from it; but EALREADY and EISCONN (connect called again) name a
                 // connection already placed, which is still to be served.
                 if (early && err is not ((int)Errno.EALREADY or (int)Errno.EISCONN)) listener.Unplace(local[..n]);
+                if (err is not ((int)Errno.EALREADY or (int)Errno.EISCONN))
+                    log.WriteLine($"agentshell: pid {pid}'s connect to production port {port} failed: the wire listener's connect answered {(Errno)err}");
                 return Verdict.Result(err);
             }
             if (!early)
