@@ -237,7 +237,7 @@ public sealed class ExecDecider(CommandClassifier classifier, Policy policy, Net
         foreach (var i in intents) any |= OutsideServerOnly(i);
         if (!any) return false;
         for (int k = 1; k < argv.Count; k++)
-            if (argv[k].Length > 1 && argv[k][0] == '-' && argv[k][1] != '-' && argv[k].IndexOf((byte)'S') > 0 && argv.GetString(0).EndsWith("tmux", StringComparison.Ordinal)) return false;
+            if (argv[k].Length > 1 && argv[k][0] == '-' && argv[k][1] != '-' && argv[k].IndexOf((byte)'S') > 0) return false; // whatever argv[0] says (exec -a)
         // A socket directory or socket named by the CLI's own environment, not the run's, may be unlisted too.
         foreach (var name in (ReadOnlySpan<string>)["TMUX", "TMUX_TMPDIR", "SCREENDIR"])
             if (ctx.GetEnvironmentVariable(name) != Environment.GetEnvironmentVariable(name)) return false;
