@@ -134,23 +134,11 @@ public sealed partial class CommandClassifier
             return true;
         }
 
-        // sh FILE (no -c, no -s): the file it reads.
+        // sh FILE (no -c, no -s), or the --rcfile an interactive one reads first: the file it reads.
         private static string? ShellScriptOperand(string[] w, int s)
         {
-            for (int i = s + 1; i < w.Length; i++)
-            {
-                var a = w[i];
-                if (a is "--" or "-") return a == "--" && i + 1 < w.Length ? w[i + 1] : null;
-                if (a is "--rcfile" or "--init-file") return i + 1 < w.Length ? w[i + 1] : null; // an interactive shell reads it first
-                if (a.Length > 1 && a[0] is '-' or '+')
-                {
-                    if (!a.StartsWith("--", StringComparison.Ordinal) && (a.Contains('c') || a.Contains('s'))) return null;
-                    if (!a.StartsWith("--", StringComparison.Ordinal) && (a.Contains('o') || a.Contains('O'))) i++;
-                    continue;
-                }
-                return a;
-            }
-            return null;
+            int i = ShellOptions(w, s, out bool c, out bool fromStdin, out string? rcfile);
+            return c ? null : rcfile ?? (i < w.Length && !fromStdin ? w[i] : null);
         }
 
         /// <summary>A program no parser knows, run by the server: inert, or unknown there (a script's

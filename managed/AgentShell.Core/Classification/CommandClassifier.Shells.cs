@@ -12,15 +12,18 @@ public sealed partial class CommandClassifier
 {
     private sealed partial class Run
     {
-        private void Shell(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
+        /// <summary>A shell's options before its operands (-c: a string, -s: stdin, -o NAME, --rcfile
+        /// FILE); the index of its first operand.</summary>
+        private static int ShellOptions(string[] w, int s, out bool c, out bool fromStdin, out string? rcfile)
         {
             int i = s + 1;
-            bool c = false, fromStdin = false;
+            c = fromStdin = false;
+            rcfile = null;
             for (; i < w.Length; i++)
             {
                 var a = w[i];
                 if (a is "--" or "-") { i++; break; }
-                if (a is "--rcfile" or "--init-file") { i++; continue; }
+                if (a is "--rcfile" or "--init-file") { i++; rcfile = i < w.Length ? w[i] : null; continue; }
                 if (a.StartsWith("--", StringComparison.Ordinal)) continue;
                 if (a.Length > 1 && (a[0] == '-' || a[0] == '+'))
                 {
@@ -34,6 +37,12 @@ public sealed partial class CommandClassifier
                 }
                 break;
             }
+            return i;
+        }
+
+        private void Shell(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
+        {
+            int i = ShellOptions(w, s, out bool c, out bool fromStdin, out _);
             string shell = Basename(w[s]);
             if (c)
             {

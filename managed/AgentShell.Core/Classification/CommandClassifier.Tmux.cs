@@ -87,13 +87,12 @@ public sealed partial class CommandClassifier
                     return;
                 case "new-session" or "new" or "new-window" or "neww" or "split-window" or "splitw" or "respawn-pane" or "respawnp"
                     or "respawn-window" or "respawnw":
-                    TmuxEnvironment(c, "ceFfnstxylp", argv);
-                    TmuxShellCommand(c, TmuxFlags(c, "ceFfnstxylp"), dynamic, ctx, depth, sub);
+                    TmuxPaneCommand(c, "ceFfnstxylp", dynamic, ctx, depth, sub, argv);
                     return;
                 case "set-environment" or "setenv":
                     // setenv [-Fhgru] [-t TARGET] NAME [VALUE]: every pane made later starts with it.
-                    i = TmuxFlags(c, "t", out bool remove, 'u');
-                    if (!remove && !c[1..i].Any(f => f.Contains('r')) && i < c.Length && !InertVariable(c[i]))
+                    i = TmuxFlags(c, "t", out string given);
+                    if (given.IndexOfAny(['u', 'r']) < 0 && i < c.Length && !InertVariable(c[i]))
                         TmuxUnread(argv, 0, $"tmux set-environment {c[i]} changes what the server's later panes run with, which is not judged here");
                     return;
                 case "run-shell" or "run":
@@ -107,8 +106,7 @@ public sealed partial class CommandClassifier
                     TmuxShellCommand(c, TmuxFlags(c, "t"), dynamic, ctx, depth, sub);
                     return;
                 case "display-popup" or "popup":
-                    TmuxEnvironment(c, "bcdehsStTwxy", argv);
-                    TmuxShellCommand(c, TmuxFlags(c, "bcdehsStTwxy"), dynamic, ctx, depth, sub);
+                    TmuxPaneCommand(c, "bcdehsStTwxy", dynamic, ctx, depth, sub, argv);
                     return;
                 case "if-shell" or "if":
                     // if-shell [-bF] [-t TARGET] SHELL-COMMAND COMMAND [COMMAND]; with -F the condition is a format.
@@ -202,48 +200,53 @@ public sealed partial class CommandClassifier
             if (i < c.Length) ScriptText(string.Join(' ', c[i..]), dynamic, ctx, stdin, depth, $"tmux {sub}");
         }
 
-        /// <summary>-e NAME=VALUE of a command that makes a pane: a variable other than an inert one
-        /// changes what runs there (BASH_ENV, LD_PRELOAD, PATH, PROMPT_COMMAND…), not judged here.</summary>
-        private void TmuxEnvironment(string[] c, string valued, string[] argv)
+        /// <summary>A command that makes a pane (new-window, display-popup, …) and the shell command it
+        /// runs there. Each -e NAME=VALUE whose variable is not an inert one changes what runs there
+        /// (BASH_ENV, LD_PRELOAD, PATH, PROMPT_COMMAND…), which is not judged here.</summary>
+        private void TmuxPaneCommand(string[] c, string valued, bool dynamic, IExecContext ctx, int depth, string sub, string[] argv)
         {
-            for (int i = 1; i < c.Length && c[i].Length > 1 && c[i][0] == '-' && c[i] != "--"; i++)
+            var values = new List<(char Flag, string Value)>();
+            int i = TmuxFlags(c, valued, out _, values);
+            foreach (var (flag, value) in values)
             {
-                var a = c[i];
-                for (int k = 1; k < a.Length; k++)
-                {
-                    if (valued.IndexOf(a[k]) < 0) continue;
-                    string? value = k + 1 < a.Length ? a[(k + 1)..] : i + 1 < c.Length ? c[++i] : null;
-                    if (a[k] == 'e' && value != null)
-                    {
-                        int eq = value.IndexOf('=');
-                        var name = eq >= 0 ? value[..eq] : value;
-                        if (!InertVariable(name)) TmuxUnread(argv, 0, $"tmux {c[0]} -e {name} sets what the new pane runs with, which is not judged here");
-                    }
-                    break;
-                }
+                if (flag != 'e') continue;
+                int eq = value.IndexOf('=');
+                var name = eq >= 0 ? value[..eq] : value;
+                if (!InertVariable(name)) TmuxUnread(argv, 0, $"tmux {c[0]} -e {name} sets what the new pane runs with, which is not judged here");
             }
+            TmuxShellCommand(c, i, dynamic, ctx, depth, sub);
         }
 
-        private static int TmuxFlags(string[] c, string valued) => TmuxFlags(c, valued, out _, '\0');
+        private static int TmuxFlags(string[] c, string valued) => TmuxFlags(c, valued, out _);
 
-        /// <summary>The index of the first argument after <paramref name="c"/>'s flags (getopt:
-        /// clustered, a valued letter takes the rest or the next word); <paramref name="seen"/>: whether
-        /// the flag letter <paramref name="flag"/> was given.</summary>
         private static int TmuxFlags(string[] c, string valued, out bool seen, char flag)
         {
-            seen = false;
+            int i = TmuxFlags(c, valued, out string given);
+            seen = given.Contains(flag);
+            return i;
+        }
+
+        /// <summary>The index of the first argument after <paramref name="c"/>'s flags (getopt:
+        /// clustered, a valued letter takes the rest of its word or the next word); <paramref name="given"/>:
+        /// every flag letter given (a value's letters are no flags: `-t work` gives t only);
+        /// <paramref name="values"/>: each valued letter with its value, in order.</summary>
+        private static int TmuxFlags(string[] c, string valued, out string given, List<(char Flag, string Value)>? values = null)
+        {
+            var letters = new System.Text.StringBuilder();
             int i = 1;
             for (; i < c.Length && c[i].Length > 1 && c[i][0] == '-' && c[i] != "--"; i++)
             {
                 var a = c[i];
                 for (int k = 1; k < a.Length; k++)
                 {
-                    if (a[k] == flag) seen = true;
+                    letters.Append(a[k]);
                     if (valued.IndexOf(a[k]) < 0) continue;
-                    if (k + 1 == a.Length) i++;
+                    string? value = k + 1 < a.Length ? a[(k + 1)..] : i + 1 < c.Length ? c[++i] : null;
+                    if (value != null) values?.Add((a[k], value));
                     break;
                 }
             }
+            given = letters.ToString();
             return i;
         }
 
@@ -254,15 +257,9 @@ public sealed partial class CommandClassifier
         /// completion) runs what is not known here; so do hex keys (-H).</summary>
         private void TmuxSendKeys(string[] c, bool dynamic, IExecContext ctx, int depth, string[] argv)
         {
-            bool literal = false, hex = false, copyMode = false;
-            int i = 1;
-            for (; i < c.Length && c[i].StartsWith('-') && c[i].Length > 1; i++)
-            {
-                literal |= c[i].Contains('l');
-                hex |= c[i].Contains('H');
-                copyMode |= c[i].Contains('X');
-                if (c[i][^1] is 't' or 'N' or 'c') i++; // -t TARGET, -N COUNT, -c CLIENT
-            }
+            int i = TmuxFlags(c, "Nct", out string given); // -N COUNT, -c CLIENT, -t TARGET
+            bool literal = given.Contains('l'), hex = given.Contains('H'), copyMode = given.Contains('X');
+            if (i < c.Length && c[i] == "--") i++;
             if (copyMode)
             {
                 // send-keys -X copy-pipe[-and-cancel|-no-clear|-line…] CMD, pipe[-and-cancel|-no-clear] CMD: a shell command.
