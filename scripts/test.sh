@@ -62,6 +62,13 @@ for f in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
     passed += int(c.get("passed", 0))
     failed += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
     skipped += int(c.get("total", 0)) - int(c.get("executed", 0)) + int(c.get("inconclusive", 0))
+    # A failed test's name (and the first line of its message) on stderr, above the summary: a CI
+    # log kept only in part still says which test failed.
+    for r in ET.parse(f).getroot().iterfind(".//t:UnitTestResult", ns):
+        if r.get("outcome") in ("Failed", "Error", "Timeout", "Aborted"):
+            msg = r.find("t:Output/t:ErrorInfo/t:Message", ns)
+            first = (msg.text or "").strip().splitlines()[:1] if msg is not None else []
+            print(f"FAILED {r.get('testName')}: {first[0][:300] if first else ''}", file=sys.stderr)
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
 ) || summary="0 passed, 1 failed, 0 skipped"
