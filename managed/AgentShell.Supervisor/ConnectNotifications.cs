@@ -120,7 +120,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
                 // Missing when looked up: the kernel's answer then, not a second lookup.
                 if (found == TargetFiles.Lookup.Missing) return Verdict.Result((int)Errno.ENOENT);
                 (int judged, fd) = (fd, -1); // handed over: closed there
-                return UnixOnBehalf.Connect(listener, ref n, sockFd, judged, pidfds, log);
+                return UnixOnBehalf.Connect(listener, ref n, sockFd, judged, path, pidfds, log);
             }
             if (!IdValid(listener, n.id)) return Verdict.Refuse;
             notifier.Write(pid, server.Refusal($"a connect to the command server {socket}"));

@@ -9,13 +9,14 @@ namespace AgentShell.Supervisor;
 /// name the outside server (tests/adversarial/native/unix-race.c: 1–3 in 200 on main). The judged
 /// file is held as an O_PATH fd, and the process's socket (a dup, pidfd_getfd) is connected to
 /// /proc/self/fd/N: the kernel follows that magic link to the same inode, whatever the path names
-/// by then. The server sees the supervisor's SO_PEERCRED (its pid; the same uid and gid as the tree,
-/// which runs as the supervisor's user): tmux and screen test the peer's uid only, and the approval
-/// socket, which refuses tree pids, is refused by identity before any connect is made.</summary>
+/// by then. The server sees the supervisor's pid in SO_PEERCRED, and the task's uid and gid: a task
+/// whose credentials differ from ours is connected by <see cref="UnixOnBehalfAs"/>, with its own. tmux
+/// and screen test the peer's uid only, and the approval socket, which refuses tree pids, is refused
+/// by identity before any connect is made.</summary>
 internal static class UnixOnBehalf
 {
     /// <summary>sockaddr_un of /proc/self/fd/<paramref name="fd"/> into <paramref name="into"/> (at least 32 bytes): its length.</summary>
-    private static int Sockaddr(int fd, Span<byte> into)
+    internal static int Sockaddr(int fd, Span<byte> into)
     {
         into[0] = 1; // AF_UNIX, little-endian
         into[1] = 0;
@@ -33,7 +34,7 @@ internal static class UnixOnBehalf
     /// non-blocking inline (a blocking socket is made non-blocking for that call and back), and only a
     /// blocking socket that met a full backlog waits, off the receiving thread.
     /// PERF: the thread pool's hop cost ~20 µs a connect here; three fcntl calls ~1.</summary>
-    public static Verdict Connect(int listener, ref seccomp_notif n, int sockFd, int pathFd, TaskPidfds pidfds, TextWriter log)
+    public static Verdict Connect(int listener, ref seccomp_notif n, int sockFd, int pathFd, ReadOnlySpan<byte> path, TaskPidfds pidfds, TextWriter log)
     {
         int pid = (int)n.pid;
         int fd = pidfds.GetFd(listener, n.id, pid, sockFd, out var e);
@@ -42,6 +43,25 @@ internal static class UnixOnBehalf
             Interop.Libc.close(pathFd);
             // As OnBehalfConnect.Dup: EBADF for no such fd, else EPERM (gone or out of reach: nothing to connect).
             return Verdict.Result((int)(e == Errno.EBADF ? Errno.EBADF : Errno.EPERM));
+        }
+        // The kernel checks a Unix connect with the connecting task's credentials (search on the path's
+        // directories, write on the socket) and hands them to the server (SO_PEERCRED). A task whose
+        // credentials differ from ours (a tree that dropped to another user under a root supervisor)
+        // is connected with its own (UnixOnBehalfAs).
+        var task = TaskCredentials.Of(pid);
+        if (task == null || TaskCredentials.Self is not { } self)
+        {
+            Interop.Libc.close(fd);
+            Interop.Libc.close(pathFd);
+            log.WriteLine($"agentshell: pid {pid}'s Unix connect refused: its credentials could not be read");
+            return Verdict.Result((int)Errno.EPERM);
+        }
+        if (!task.ChecksAs(self))
+        {
+            var answer = UnixOnBehalfAs.Connect(pid, fd, pathFd, path, task, self, log);
+            Interop.Libc.close(fd);
+            Interop.Libc.close(pathFd);
+            return answer;
         }
         Span<byte> sa = stackalloc byte[32];
         int len = Sockaddr(pathFd, sa);
