@@ -49,6 +49,8 @@ internal static class UnixOnBehalf
         // credentials differ from ours (a tree that dropped to another user under a root supervisor)
         // is connected with its own (UnixOnBehalfAs).
         var task = TaskCredentials.Of(pid);
+        // Still waiting after the read: the status read was the notifying task's (its tid not reused).
+        if (task != null && !Interop.Seccomp.IdValid(listener, n.id)) task = null;
         if (task == null || TaskCredentials.Self is not { } self)
         {
             Interop.Libc.close(fd);
