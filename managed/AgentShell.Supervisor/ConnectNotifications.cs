@@ -93,7 +93,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
             // follows a link to /proc/self/… as ours). A path that cannot be proven so (a /proc link on
             // the way, a relative name that is not UTF-8) is judged on the quick look's file; only one
             // no look finds is refused (it may name any server).
-            var found = onBehalf ? SocketFileLookup.Open(pid, path, root, out var file, out fd) : SocketFileLookup.Of(pid, path, root, out file);
+            var found = onBehalf ? SocketFileLookup.Open(pid, path, root, out var file, out fd) : SocketFileLookup.OfContinued(pid, path, root, out file);
             if (found == TargetFiles.Lookup.Unprovable)
             {
                 if (onBehalf)

@@ -62,6 +62,20 @@ public sealed class SocketFileLookupTests
     public void AMissingSocketIsProvenMissing() =>
         Assert.That(SocketFileLookup.Of(Environment.ProcessId, Encoding.UTF8.GetBytes(_dir + "/nothing/here.sock"), _root, out _), Is.EqualTo(TargetFiles.Lookup.Missing));
 
+    /// <summary>OfContinued (no listed server outside the tree): found as Of finds it, a link to it
+    /// too; a missing one is Missing without the dir-by-dir proof; /proc goes the whole way.</summary>
+    [Test]
+    public void AContinuedConnectIsLookedUpAsOf()
+    {
+        Assert.That(SocketFileLookup.OfContinued(Environment.ProcessId, _path, _root, out var st), Is.EqualTo(TargetFiles.Lookup.Found));
+        Assert.That(st.Identity, Is.EqualTo(Expected()));
+        Assert.That(SocketFileLookup.OfContinued(Environment.ProcessId, Encoding.UTF8.GetBytes(_dir + "/nothing/here.sock"), _root, out _), Is.EqualTo(TargetFiles.Lookup.Missing));
+        File.CreateSymbolicLink(Path.Combine(_dir, "link.sock"), Encoding.UTF8.GetString(_path[..(_path.Length - 6)]) + "x");
+        Assert.That(SocketFileLookup.OfContinued(Environment.ProcessId, Encoding.UTF8.GetBytes(_dir + "/link.sock"), _root, out _), Is.EqualTo(TargetFiles.Lookup.Missing), "a dangling link");
+        byte[] viaRoot = [.. "/proc/self/root"u8, .. _path];
+        Assert.That(SocketFileLookup.OfContinued(Environment.ProcessId, viaRoot, _root, out _), Is.EqualTo(TargetFiles.Lookup.Unprovable), "procfs: as Of");
+    }
+
     [Test]
     public void APathThroughProcSelfIsLookedUpThroughTheProcessesPid()
     {
