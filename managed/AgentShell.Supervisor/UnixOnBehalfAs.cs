@@ -41,27 +41,16 @@ internal static class UnixOnBehalfAs
             Interop.Libc.close(start);
             return Refused(log, pid, $"its credentials (uid {task.Euid}) could not be taken for it ({entered})");
         }
-        int file = -1;
+        // Nothing is allocated or logged while this thread has the task's credentials: the window
+        // holds only the lookup and the connect.
+        int file = -1, err;
+        Errno lookup = 0;
+        bool same = false;
         try
         {
-            file = OpenAt2(start, name[..(path.Length + 1)], O_PATH | O_CLOEXEC, (absolute ? RESOLVE_IN_ROOT : 0) | RESOLVE_NO_MAGICLINKS, out var errno);
-            if (file < 0)
-            {
-                // The kernel's own answers to the task; a magic link (ELOOP here) or a walk openat2
-                // refuses for its own reasons (EXDEV, EAGAIN) is not one: refused.
-                if (errno is Errno.EACCES or Errno.ENOENT or Errno.ENOTDIR or Errno.ENAMETOOLONG) return Verdict.Result((int)errno);
-                return Refused(log, pid, $"its path could not be looked up with its credentials ({errno})");
-            }
-            if (!TryFStat(file, out var now) || !TryFStat(judged, out var was) || now.Identity != was.Identity)
-                return Refused(log, pid, "its path names another file than the one judged");
-            Span<byte> sa = stackalloc byte[32];
-            int len = UnixOnBehalf.Sockaddr(file, sa);
-            int flags = Interop.Sockets.StatusFlags(socket);
-            bool blocking = flags < 0 || (flags & Interop.Sockets.NonBlockingFlag) == 0;
-            bool flipped = flags >= 0 && blocking && Interop.Sockets.SetStatusFlags(socket, flags | Interop.Sockets.NonBlockingFlag);
-            int err = blocking && !flipped ? (int)Errno.EAGAIN : Interop.Sockets.Connect(socket, sa[..len]);
-            if (flipped) Interop.Sockets.SetStatusFlags(socket, flags);
-            return Verdict.Result(err);
+            file = OpenAt2(start, name[..(path.Length + 1)], O_PATH | O_CLOEXEC, (absolute ? RESOLVE_IN_ROOT : 0) | RESOLVE_NO_MAGICLINKS, out lookup);
+            same = file >= 0 && TryFStat(file, out var now) && TryFStat(judged, out var was) && now.Identity == was.Identity;
+            err = same ? ConnectTo(socket, file) : 0;
         }
         finally
         {
@@ -69,6 +58,30 @@ internal static class UnixOnBehalfAs
             if (file >= 0) Interop.Libc.close(file);
             Interop.Libc.close(start);
         }
+        if (file < 0)
+        {
+            // The kernel's own answers to the task; a magic link (ELOOP here) or a walk openat2
+            // refuses for its own reasons (EXDEV, EAGAIN) is not one: refused.
+            if (lookup is Errno.EACCES or Errno.ENOENT or Errno.ENOTDIR or Errno.ENAMETOOLONG) return Verdict.Result((int)lookup);
+            return Refused(log, pid, $"its path could not be looked up with its credentials ({lookup})");
+        }
+        if (!same) return Refused(log, pid, "its path names another file than the one judged");
+        return Verdict.Result(err);
+    }
+
+    /// <summary>connect(2) of <paramref name="socket"/> to /proc/self/fd/<paramref name="file"/>, tried
+    /// non-blocking: 0 or the errno (EAGAIN where a blocking socket met a full backlog).</summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit] // PERF: the sockaddr is written before it is read
+    private static int ConnectTo(int socket, int file)
+    {
+        Span<byte> sa = stackalloc byte[32];
+        int len = UnixOnBehalf.Sockaddr(file, sa);
+        int flags = Interop.Sockets.StatusFlags(socket);
+        bool blocking = flags < 0 || (flags & Interop.Sockets.NonBlockingFlag) == 0;
+        bool flipped = flags >= 0 && blocking && Interop.Sockets.SetStatusFlags(socket, flags | Interop.Sockets.NonBlockingFlag);
+        int err = blocking && !flipped ? (int)Errno.EAGAIN : Interop.Sockets.Connect(socket, sa[..len]);
+        if (flipped) Interop.Sockets.SetStatusFlags(socket, flags);
+        return err;
     }
 
     private static Verdict Refused(TextWriter log, int pid, string why)
