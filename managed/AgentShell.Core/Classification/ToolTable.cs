@@ -24,6 +24,8 @@ internal enum ToolId : byte
     Prisma, DrizzleKit, Sequelize, Rails, Git, Rm, Find, Shred, Dd, Mkfs,
     // a built-in data table (Tools/*.json) named by BuiltInTools.TableOf
     Table, PgDump, Cqlsh, ClickHouse, PgClient, Sqlcmd, Snowsql,
+    // SQL shells described as rows (Tools/SqlShells.cs)
+    SqlShell,
     // local commands that destroy without deleting by name (Tools/LocalFiles.cs)
     Rsync, Scp, Chmod, Mv, Truncate, Crontab,
     // service managers and power commands (Tools/Systemctl.cs)
@@ -59,7 +61,9 @@ internal static class ToolTable
         ("curl", ToolId.Curl), ("wget", ToolId.Wget), ("http", ToolId.Httpie), ("https", ToolId.Httpie), ("xh", ToolId.Httpie),
         ("xhs", ToolId.Httpie), ("psql", ToolId.Psql), ("usql", ToolId.Psql), ("pgcli", ToolId.Psql), ("pg_restore", ToolId.PgRestore), ("dropdb", ToolId.Dropdb),
         ("mysql", ToolId.Mysql), ("mariadb", ToolId.Mysql), ("mysqladmin", ToolId.MysqlAdmin), ("mariadb-admin", ToolId.MysqlAdmin),
-        ("sqlite3", ToolId.Sqlite3), ("redis-cli", ToolId.RedisCli), ("valkey-cli", ToolId.RedisCli),
+        ("sqlite3", ToolId.Sqlite3), ("redis-cli", ToolId.RedisCli), ("valkey-cli", ToolId.RedisCli), ("keydb-cli", ToolId.RedisCli),
+        ("cockroach", ToolId.SqlShell), ("trino", ToolId.SqlShell), ("presto", ToolId.SqlShell), ("presto-cli", ToolId.SqlShell),
+        ("litecli", ToolId.SqlShell), ("duckdb", ToolId.SqlShell),
         ("mongosh", ToolId.Mongosh), ("mongo", ToolId.Mongosh), ("aws", ToolId.Aws), ("gcloud", ToolId.Gcloud),
         ("gsutil", ToolId.Gsutil), ("az", ToolId.Az), ("kubectl", ToolId.Kubectl), ("helm", ToolId.Helm),
         ("terraform", ToolId.Terraform), ("tofu", ToolId.Terraform), ("pulumi", ToolId.Pulumi), ("railway", ToolId.Railway),

@@ -59,7 +59,7 @@ public static class Sqlite
     }
 
     // True when a word of the file name (split at anything not a letter or digit) is prod or production.
-    private static bool NamesProduction(string name)
+    internal static bool NamesProduction(string name)
     {
         foreach (var w in name.Split(['.', '-', '_', ' '], StringSplitOptions.RemoveEmptyEntries))
         {

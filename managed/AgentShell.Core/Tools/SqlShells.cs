@@ -1,0 +1,154 @@
+using AgentShell.Core.Model;
+
+namespace AgentShell.Core.Tools;
+
+/// <summary>SQL shells with no parser of their own, each described as a row: which options carry
+/// SQL, a script file, the server (host, port, URL) and the database, and the other options that
+/// take a value. The SQL is read by the SQL scanner as psql's and mysql's is; no SQL given
+/// (interactive, or from stdin that is not seen) is an unknown effect. Long options are taken with
+/// one dash or two and as <c>--opt=value</c> (Go's flag package, Python's click and Java's picocli
+/// all accept some of these); a shell's subcommand (<c>cockroach sql</c>) comes first.
+/// Rows: <c>cockroach sql</c>, <c>trino</c>/<c>presto</c>, <c>litecli</c>, <c>duckdb</c>, and the InfluxDB
+/// 1.x <c>influx -execute</c> (InfluxQL's DROP and DELETE read as SQL's). Not mycli: the name is a
+/// profile tool's in the corpus (CorpusTests), and a built-in parser runs beside a profile's tool of
+/// the same name.</summary>
+public static class SqlShells
+{
+    private sealed record Shell(string Tool, string? Verb, string Scheme, int Port, SqlDialect Dialect, string[] Sql, string[] Files,
+        string[] Hosts, string[] Ports, string[] Databases, string[] Urls, string[] Valued, Positional Positionals = Positional.None,
+        string? HostVariable = null, string? UrlVariable = null);
+
+    /// <summary>What bare words are: nothing, or a local database file then SQL (sqlite3's form).</summary>
+    private enum Positional : byte { None, FileThenSql }
+
+    private static readonly Shell Cockroach = new("cockroach sql", "sql", "postgresql", 26257, SqlDialect.Postgres,
+        Sql: ["e", "execute"], Files: ["f", "file"], Hosts: ["host"], Ports: ["port", "p"], Databases: ["database", "d"], Urls: ["url"],
+        Valued: ["user", "u", "certs-dir", "format", "set", "cluster-name", "watch", "history-file"],
+        HostVariable: "COCKROACH_HOST", UrlVariable: "COCKROACH_URL");
+
+    private static readonly Shell Trino = new("trino", null, "trino", 8080, SqlDialect.Postgres,
+        Sql: ["execute"], Files: ["f", "file"], Hosts: [], Ports: [], Databases: ["catalog"], Urls: ["server"],
+        Valued: ["schema", "user", "output-format", "output-format-interactive", "session", "source", "client-tags", "client-info",
+            "client-request-timeout", "resource-estimate", "extra-credential", "access-token", "truststore-path", "truststore-password",
+            "keystore-path", "keystore-password", "timezone", "socks-proxy", "http-proxy", "path", "krb5-principal", "krb5-config-path",
+            "krb5-keytab-path", "krb5-credential-cache-path", "krb5-remote-service-name", "session-user", "role", "trace-token"],
+        UrlVariable: "TRINO_SERVER");
+
+    private static readonly Shell LiteCli = new("litecli", null, "sqlite", 0, SqlDialect.Sqlite,
+        Sql: ["e", "execute"], Files: [], Hosts: [], Ports: [], Databases: [], Urls: [],
+        Valued: ["D", "database", "R", "prompt", "l", "logfile", "liteclirc"], Positionals: Positional.FileThenSql);
+
+    private static readonly Shell DuckDb = new("duckdb", null, "duckdb", 0, SqlDialect.Postgres,
+        Sql: ["c", "cmd", "s"], Files: ["f", "init"], Hosts: [], Ports: [], Databases: [], Urls: [],
+        Valued: ["separator", "newline", "nullvalue"], Positionals: Positional.FileThenSql);
+
+    private static readonly Shell Influx1 = new("influx", null, "influxdb", 8086, SqlDialect.Postgres,
+        Sql: ["execute"], Files: ["import", "path"], Hosts: ["host"], Ports: ["port"], Databases: ["database"], Urls: [],
+        Valued: ["username", "password", "format", "precision", "consistency", "pps", "socket", "type"], HostVariable: "INFLUX_HOST");
+
+    /// <summary>The row for <paramref name="tool"/>, or null: no SQL shell of these (influx: only its 1.x
+    /// form, named by <c>-execute</c> or <c>-import</c>; the 2.x CLI is a built-in table).</summary>
+    private static Shell? Of(string tool, IReadOnlyList<string> args) => tool switch
+    {
+        "cockroach" => args.Count > 0 && args[0] == "sql" ? Cockroach : null,
+        "trino" or "presto" or "presto-cli" => Trino,
+        "litecli" => LiteCli,
+        "duckdb" => DuckDb,
+        "influx" => args.Any(a => Name(a) is "execute" or "import") ? Influx1 : null,
+        _ => null,
+    };
+
+    /// <summary>An option's name without its dashes and value; null for a word that is no option.</summary>
+    private static string? Name(string a)
+    {
+        if (a.Length < 2 || a[0] != '-' || a == "--") return null;
+        var n = a.AsSpan(a[1] == '-' ? 2 : 1);
+        int eq = n.IndexOf('=');
+        return (eq >= 0 ? n[..eq] : n).ToString();
+    }
+
+    /// <summary>Parses a SQL shell's arguments; null when <paramref name="tool"/> is no shell of these.</summary>
+    public static CommandIntent? Parse(string tool, ToolCall c)
+    {
+        var a = c.Args;
+        if (Of(tool, a) is not { } s) return null;
+        var evidence = new List<Evidence>();
+        string? host = null, port = null, db = null, url = null, file = null;
+        var sql = new List<string>();
+        var files = new List<string>();
+        bool dashes = false;
+        for (int i = s.Verb != null ? 1 : 0; i < a.Count; i++)
+        {
+            var x = a[i];
+            if (dashes || Name(x) is not { } name)
+            {
+                if (x == "--" && !dashes) { dashes = true; continue; }
+                switch (s.Positionals)
+                {
+                    case Positional.FileThenSql: if (file == null) file = x; else sql.Add(x); break;
+                }
+                continue;
+            }
+            if (name is "help" or "version" or "V") return ToolHelp.Help(s.Tool, "--help");
+            int eq = x.IndexOf('=');
+            bool valued = s.Sql.Contains(name) || s.Files.Contains(name) || s.Hosts.Contains(name) || s.Ports.Contains(name)
+                || s.Databases.Contains(name) || s.Urls.Contains(name) || s.Valued.Contains(name);
+            if (!valued) continue; // a flag
+            string? value = eq > 0 ? x[(eq + 1)..] : i + 1 < a.Count ? a[++i] : null;
+            if (value == null) continue;
+            if (s.Sql.Contains(name)) sql.Add(value);
+            else if (s.Files.Contains(name)) files.Add(value);
+            else if (s.Hosts.Contains(name)) host = value;
+            else if (s.Ports.Contains(name)) port = value;
+            else if (s.Databases.Contains(name)) db = value;
+            else if (s.Urls.Contains(name)) url = value;
+        }
+        IReadOnlyList<Target> targets = Targets(s, c, file, host, port, db, url, evidence);
+        foreach (var f in files)
+        {
+            if (ToolHelp.ReadText(c.Context, f) is string t) sql.Add(t);
+            else
+            {
+                evidence.Add(new(f, "script file cannot be read (unknown)"));
+                return ToolHelp.Intent(s.Tool, Effect.Unknown, "SQL not visible", targets, evidence);
+            }
+        }
+        if (sql.Count == 0 && c.StdinText != null) sql.Add(c.StdinText);
+        if (sql.Count == 0)
+        {
+            evidence.Add(new(s.Tool, "interactive or SQL from stdin (unknown)"));
+            return ToolHelp.Intent(s.Tool, Effect.Unknown, "SQL not visible", targets, evidence);
+        }
+        Effect effect = Effect.Read;
+        string summary = "";
+        foreach (var q in sql)
+        {
+            var r = SqlScanner.Scan(q, s.Dialect);
+            if (r.Effect > effect || summary.Length == 0) summary = r.Summary;
+            effect = ToolHelp.Max(effect, r.Effect);
+            evidence.Add(new(HttpBody.Short(q), r));
+        }
+        return ToolHelp.Intent(s.Tool, effect, summary, targets, evidence);
+    }
+
+    private static IReadOnlyList<Target> Targets(Shell s, ToolCall c, string? file, string? host, string? port, string? db, string? url, List<Evidence> evidence)
+    {
+        if (s.Positionals == Positional.FileThenSql)
+        {
+            var local = new Target { Kind = TargetKind.LocalPath, Path = file ?? ":memory:" };
+            if (file == null || !Sqlite.NamesProduction(Path.GetFileName(file))) return [local];
+            evidence.Add(new(file, "a database file named for production"));
+            return [local, new Target { Kind = TargetKind.Environment, Name = "production" }];
+        }
+        url ??= host == null && s.UrlVariable != null ? c.Context.GetEnvironmentVariable(s.UrlVariable) : null;
+        if (url != null)
+        {
+            // trino's --server is a URL or host:port.
+            if (DbTarget.TryParseUri(url, out var uh, out var up, out var ud)) return [DbTarget.Make(s.Scheme, uh, up ?? port, ud ?? db, s.Port)];
+            int colon = url.LastIndexOf(':');
+            return [colon > 0 ? DbTarget.Make(s.Scheme, url[..colon], url[(colon + 1)..], db, s.Port) : DbTarget.Make(s.Scheme, url, port, db, s.Port)];
+        }
+        host ??= s.HostVariable != null ? c.Context.GetEnvironmentVariable(s.HostVariable) : null;
+        return [DbTarget.Make(s.Scheme, host ?? "localhost", port, db, s.Port)];
+    }
+}
