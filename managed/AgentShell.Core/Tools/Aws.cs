@@ -24,7 +24,9 @@ public static partial class Aws
         OpFlags opFlags = OpFlags.None;
         bool Has(OpFlags flag) => (opFlags & flag) != 0;
         string? profileOpt = null, region = null;
-        bool unknown = false, help = false, skipValue = false, nameValue = false;
+        bool unknown = false, help = false, skipValue = false, nameValue = false, sqlValue = false;
+        // The statements of the data APIs (rds-data, redshift-data, athena, dynamodb PartiQL): read as SQL.
+        List<string>? sql = null;
         // Values of the operation's name options (--stack-name shop-prod, --db-instance-identifier …).
         List<string>? names = null;
         var reader = new OptionReader(Options, c.Args);
@@ -33,13 +35,19 @@ public static partial class Aws
             if (t.Kind == OptionTokenKind.Operand)
             {
                 if (nameValue) { nameValue = false; (names ??= []).Add(t.Value!); }
+                if (sqlValue)
+                {
+                    (sql ??= []).Add(t.Value!);
+                    if (skipValue) sqlValue = skipValue = false; // one value; --sqls takes every operand up to the next option
+                    continue;
+                }
                 if (skipValue) { skipValue = false; continue; }
                 if (pos.Count < 2 && !(pos.Count == 1 && t.Value == "help")) pos.Add(t.Value!);
                 else if (t.Value == "help") help = true;
                 else (paths ??= []).Add(t.Value!);
                 continue;
             }
-            skipValue = nameValue = false;
+            skipValue = nameValue = sqlValue = false;
             if (t.Kind == OptionTokenKind.Option)
             {
                 switch (t.Name)
@@ -70,6 +78,12 @@ public static partial class Aws
             else
             {
                 opFlags |= FlagOf(dashed);
+                if (dashed is "--sql" or "--sqls" or "--query-string" or "--statement" or "--partiql-statement")
+                {
+                    if (eq > 0) (sql ??= []).Add(t.Arg[(eq + 1)..]);
+                    else (sqlValue, skipValue) = (true, dashed is "--sql" or "--query-string" or "--statement" or "--partiql-statement");
+                    continue;
+                }
                 if (NamesResource(dashed))
                 {
                     if (eq > 0) (names ??= []).Add(t.Arg[(eq + 1)..]);
@@ -132,6 +146,18 @@ public static partial class Aws
             if ((service, op) is ("sts", _) && effect == Effect.Unknown) effect = Effect.Read;
             // Data encrypted under a disabled key cannot be read until it is enabled again.
             if ((service, op) is ("kms", "disable-key")) effect = Effect.Terminate;
+            if (sql != null && service is "rds-data" or "redshift-data" or "athena" or "dynamodb")
+            {
+                // What the statements do, not the verb that sends them (execute-statement reads as often as it drops).
+                effect = Effect.Read;
+                foreach (var q in sql)
+                {
+                    var r = SqlScanner.Scan(q, SqlDialect.Postgres, SqlScanOptions.ServerText);
+                    if (r.Effect >= effect) summary = $"{service} {op}: {r.Summary}";
+                    effect = ToolHelp.Max(effect, r.Effect);
+                    evidence.Add(new(HttpBody.Short(q), r));
+                }
+            }
             // PERF: only commands that change something are searched for the options that disarm a safeguard.
             if (effect is Effect.Write or Effect.Unknown) effect = SafeguardFlags.Apply("aws", c.Args, effect, evidence);
         }
