@@ -96,6 +96,13 @@ public static class Gcloud
             effect = Effect.Terminate;
             evidence.Add(new("--activation-policy " + policy, "stops the instance (terminate)"));
         }
+        // spanner databases execute-sql --sql: what the statement does (its DML and DDL), not unknown.
+        if (verbAt >= 0 && pos[verbAt] == "execute-sql" && ToolHelp.Option(c.Args, "--sql") is string sql)
+        {
+            var r = SqlScanner.Scan(sql, SqlDialect.Postgres, SqlScanOptions.ServerText);
+            effect = r.Effect;
+            evidence.Add(new(HttpBody.Short(sql), r));
+        }
         evidence.Add(Evidence.Arrow(summary, effect));
         if (effect is Effect.Write or Effect.Unknown) effect = SafeguardFlags.Apply("gcloud", c.Args, effect, evidence);
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
