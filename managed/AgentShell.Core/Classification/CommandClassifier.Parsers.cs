@@ -48,6 +48,7 @@ public sealed partial class CommandClassifier
             // influx -execute/-import is the 1.x CLI (a SQL shell); the 2.x one is a table.
             ToolId.Table => (name == "influx" ? SqlShells.Parse(name, c) : null) ?? BuiltInTools.Parse(BuiltInTools.TableOf(name), c),
             ToolId.SqlShell => SqlShells.Parse(name, c),
+            ToolId.Grpcurl => Grpcurl.Parse(c),
             ToolId.PgDump => PostgresTools.PgDump(name, c),
             ToolId.PgClient => PostgresTools.PgClient(name, c),
             ToolId.Cqlsh => Cqlsh.Parse(c),
