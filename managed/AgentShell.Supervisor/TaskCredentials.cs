@@ -22,12 +22,29 @@ internal sealed class TaskCredentials
     /// <summary>This supervisor's (any thread outside <see cref="ThreadCredentials"/>'s span).</summary>
     public static TaskCredentials? Self { get; } = ReadSelf();
 
+    /// <summary>The user namespace the supervisor's capabilities hold in (device, inode of /proc/self/ns/user).</summary>
+    private static readonly (ulong, ulong)? OwnNamespace = Interop.Files.TryStat("/proc/self/ns/user", out var st) ? st.Identity : null;
+
     private static TaskCredentials? ReadSelf()
     {
         try { return Parse(File.ReadAllBytes("/proc/thread-self/status")); }
         catch (IOException) { return null; } // then every connect that needs it is refused
         catch (UnauthorizedAccessException) { return null; }
     }
+
+    /// <summary>The task's, as <see cref="Of"/> reads them, with its capabilities only where they hold:
+    /// a task in another user namespace (unshare -U, a sandbox's) has its capabilities over that
+    /// namespace's files alone, so it is taken to have none that pass a path's permissions (its ids,
+    /// which the status file gives as ours, still count). Null when its namespace cannot be told.</summary>
+    public static TaskCredentials? OfTask(int tid)
+    {
+        if (Of(tid) is not { } c) return null;
+        if (OwnNamespace is not { } own || !Interop.Files.TryStat($"/proc/{tid}/ns/user", out var st)) return null;
+        return st.Identity == own ? c : c.WithEffective(c.Effective & ~DacCapabilities);
+    }
+
+    private TaskCredentials WithEffective(ulong effective) =>
+        new() { Euid = Euid, Fsuid = Fsuid, Egid = Egid, Fsgid = Fsgid, Groups = Groups, Effective = effective };
 
     /// <summary>The task's, or null when its status cannot be read or parsed.</summary>
     [System.Runtime.CompilerServices.SkipLocalsInit] // PERF: the buffer is written before it is read

@@ -48,7 +48,7 @@ internal static class UnixOnBehalf
         // directories, write on the socket) and hands them to the server (SO_PEERCRED). A task whose
         // credentials differ from ours (a tree that dropped to another user under a root supervisor)
         // is connected with its own (UnixOnBehalfAs).
-        var task = TaskCredentials.Of(pid);
+        var task = TaskCredentials.OfTask(pid);
         // Still waiting after the read: the status read was the notifying task's (its tid not reused).
         if (task != null && !Interop.Seccomp.IdValid(listener, n.id)) task = null;
         if (task == null || TaskCredentials.Self is not { } self)

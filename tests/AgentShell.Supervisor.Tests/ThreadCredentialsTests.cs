@@ -43,8 +43,33 @@ public sealed class ThreadCredentialsTests
     }
 
     [Test]
-    public void TheSupervisorsOwnAreItsThreads() =>
+    public void TheSupervisorsOwnAreItsThreads()
+    {
         Assert.That(TaskCredentials.Self!.ChecksAs(TaskCredentials.Of(Environment.ProcessId)!), Is.True);
+        Assert.That(TaskCredentials.Self!.ChecksAs(TaskCredentials.OfTask(Environment.ProcessId)!), Is.True, "same user namespace: its capabilities count");
+    }
+
+    /// <summary>A process in a user namespace of its own keeps its ids and loses the DAC capabilities
+    /// (they hold only over its namespace's files).</summary>
+    [Test]
+    public void ATaskInAnotherUserNamespaceHasNoCapabilityThatPassesPermissions()
+    {
+        var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/usr/bin/unshare", ["-Ur", "sleep", "5"]))!;
+        try
+        {
+            TaskCredentials? c = null;
+            for (int i = 0; i < 50 && (c == null || c.Effective == TaskCredentials.Of(p.Id)?.Effective); i++)
+            {
+                Thread.Sleep(20);
+                c = TaskCredentials.OfTask(p.Id);
+            }
+            Assert.That(c, Is.Not.Null);
+            Assert.That(TaskCredentials.Of(p.Id)!.Effective & TaskCredentials.DacCapabilities, Is.EqualTo(TaskCredentials.DacCapabilities), "root in its namespace: the bits are set");
+            Assert.That(c!.Effective & TaskCredentials.DacCapabilities, Is.Zero);
+            Assert.That(c.Euid, Is.EqualTo(TaskCredentials.Of(p.Id)!.Euid));
+        }
+        finally { p.Kill(); p.WaitForExit(); }
+    }
 
     /// <summary>A thread takes uid/gid 65534 with no groups and no capabilities, sees them in its own
     /// status, and has its own back afterwards; the other threads never change.</summary>

@@ -125,6 +125,19 @@ public sealed class UnixConnectCredentialsTests(string guard) : OutsideTmuxFixtu
         Assert.That(supervised, Is.EqualTo(bare), stderr);
     }
 
+    /// <summary>Root in a user namespace of its own (uid 0 mapped to 0): its capabilities hold only over
+    /// files whose owner the namespace maps, so the kernel refuses it uid 4242's socket. The ids the
+    /// supervisor read were its own, and so were the capabilities' bits: the connect was made as root.</summary>
+    [Test]
+    public void RootInAUserNamespaceIsRefusedAnotherUsersSocket()
+    {
+        if (!File.Exists("/usr/bin/unshare")) Assert.Ignore("unshare (util-linux) is not installed here");
+        string path = Serve("userns", 0b110_000_000, owner: 4242); // 0600 uid 4242
+        var (bare, supervised, stderr) = Both(["/usr/bin/unshare", "-Ur"], path);
+        Assert.That(bare, Is.EqualTo("refused 13"), "the kernel's own answer");
+        Assert.That(supervised, Is.EqualTo(bare), stderr);
+    }
+
     /// <summary>The look-alike: a socket every user may use is reached by the dropped user, and its
     /// server is told that user's uid, not the supervisor's.</summary>
     [Test]
