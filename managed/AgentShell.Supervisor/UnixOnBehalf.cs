@@ -67,14 +67,7 @@ internal static class UnixOnBehalf
         }
         Span<byte> sa = stackalloc byte[32];
         int len = Sockaddr(pathFd, sa);
-        // The process's thread is in this connect; its socket is not connected yet, so no other use
-        // of it sees the flag in between.
-        // PERF: one F_GETFL, and F_SETFL there and back only for a blocking socket.
-        int flags = Interop.Sockets.StatusFlags(fd);
-        bool blocking = flags < 0 || (flags & Interop.Sockets.NonBlockingFlag) == 0;
-        bool flipped = flags >= 0 && blocking && Interop.Sockets.SetStatusFlags(fd, flags | Interop.Sockets.NonBlockingFlag);
-        int err = blocking && !flipped ? (int)Errno.EAGAIN : Interop.Sockets.Connect(fd, sa[..len]);
-        if (flipped) Interop.Sockets.SetStatusFlags(fd, flags);
+        int err = TryConnect(fd, sa[..len], out bool blocking);
         if (!blocking || err != (int)Errno.EAGAIN)
         {
             Interop.Libc.close(fd);
@@ -83,6 +76,20 @@ internal static class UnixOnBehalf
         }
         Network.OnBehalfConnect.Later(listener, n.id, pid, fd, sa[..len].ToArray(), log, alsoClose: pathFd);
         return Verdict.Parked;
+    }
+
+    /// <summary>connect(2) of <paramref name="socket"/> to <paramref name="sa"/>, tried non-blocking: 0 or
+    /// the errno, EAGAIN where a <paramref name="blocking"/> socket met a full backlog. The process's
+    /// thread is in this connect and its socket is not connected yet, so no other use of it sees the
+    /// flag in between. PERF: one F_GETFL, and F_SETFL there and back only for a blocking socket.</summary>
+    internal static int TryConnect(int socket, ReadOnlySpan<byte> sa, out bool blocking)
+    {
+        int flags = Interop.Sockets.StatusFlags(socket);
+        blocking = flags < 0 || (flags & Interop.Sockets.NonBlockingFlag) == 0;
+        bool flipped = flags >= 0 && blocking && Interop.Sockets.SetStatusFlags(socket, flags | Interop.Sockets.NonBlockingFlag);
+        int err = blocking && !flipped ? (int)Errno.EAGAIN : Interop.Sockets.Connect(socket, sa);
+        if (flipped) Interop.Sockets.SetStatusFlags(socket, flags);
+        return err;
     }
 
     /// <summary>The pid that listens on the listed socket <paramref name="identity"/> (SO_PEERCRED of a

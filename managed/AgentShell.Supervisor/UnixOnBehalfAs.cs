@@ -50,7 +50,8 @@ internal static class UnixOnBehalfAs
         {
             file = OpenAt2(start, name[..(path.Length + 1)], O_PATH | O_CLOEXEC, (absolute ? RESOLVE_IN_ROOT : 0) | RESOLVE_NO_MAGICLINKS, out lookup);
             same = file >= 0 && TryFStat(file, out var now) && TryFStat(judged, out var was) && now.Identity == was.Identity;
-            err = same ? ConnectTo(socket, file) : 0;
+            Span<byte> sa = stackalloc byte[32];
+            err = same ? UnixOnBehalf.TryConnect(socket, sa[..UnixOnBehalf.Sockaddr(file, sa)], out _) : 0;
         }
         finally
         {
@@ -67,21 +68,6 @@ internal static class UnixOnBehalfAs
         }
         if (!same) return Refused(log, pid, "its path names another file than the one judged");
         return Verdict.Result(err);
-    }
-
-    /// <summary>connect(2) of <paramref name="socket"/> to /proc/self/fd/<paramref name="file"/>, tried
-    /// non-blocking: 0 or the errno (EAGAIN where a blocking socket met a full backlog).</summary>
-    [System.Runtime.CompilerServices.SkipLocalsInit] // PERF: the sockaddr is written before it is read
-    private static int ConnectTo(int socket, int file)
-    {
-        Span<byte> sa = stackalloc byte[32];
-        int len = UnixOnBehalf.Sockaddr(file, sa);
-        int flags = Interop.Sockets.StatusFlags(socket);
-        bool blocking = flags < 0 || (flags & Interop.Sockets.NonBlockingFlag) == 0;
-        bool flipped = flags >= 0 && blocking && Interop.Sockets.SetStatusFlags(socket, flags | Interop.Sockets.NonBlockingFlag);
-        int err = blocking && !flipped ? (int)Errno.EAGAIN : Interop.Sockets.Connect(socket, sa[..len]);
-        if (flipped) Interop.Sockets.SetStatusFlags(socket, flags);
-        return err;
     }
 
     private static Verdict Refused(TextWriter log, int pid, string why)

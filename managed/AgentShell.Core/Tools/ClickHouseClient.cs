@@ -66,21 +66,6 @@ public static class ClickHouseClient
         IReadOnlyList<Target> targets = [target];
         if (more != null) targets = [target, .. more.Select(h => DbTarget.Make("clickhouse", h, port, db, 9000))];
         if (file != null) { if (ToolHelp.ReadText(c.Context, file) is string t) sql.Add(t); else { evidence.Add(new(file, "queries file cannot be read (unknown)")); return ToolHelp.Intent("clickhouse-client", Effect.Unknown, "SQL not visible", targets, evidence); } }
-        if (sql.Count == 0 && c.StdinText != null) sql.Add(c.StdinText);
-        if (sql.Count == 0)
-        {
-            evidence.Add(new("clickhouse-client", "interactive or SQL from stdin (unknown)"));
-            return ToolHelp.Intent("clickhouse-client", Effect.Unknown, "SQL not visible", targets, evidence);
-        }
-        Effect effect = Effect.Read;
-        string summary = "";
-        foreach (var q in sql)
-        {
-            var r = SqlScanner.Scan(q, SqlDialect.MySql);
-            if (r.Effect > effect || summary.Length == 0) summary = r.Summary;
-            effect = ToolHelp.Max(effect, r.Effect);
-            evidence.Add(new(HttpBody.Short(q), r));
-        }
-        return ToolHelp.Intent("clickhouse-client", effect, summary, targets, evidence);
+        return SqlShells.Ran("clickhouse-client", sql, c, SqlDialect.MySql, targets, evidence);
     }
 }

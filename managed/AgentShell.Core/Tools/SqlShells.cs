@@ -113,22 +113,29 @@ public static class SqlShells
                 return ToolHelp.Intent(s.Tool, Effect.Unknown, "SQL not visible", targets, evidence);
             }
         }
+        return Ran(s.Tool, sql, c, s.Dialect, targets, evidence);
+    }
+
+    /// <summary>What a SQL shell runs: each text given (else stdin's) by the SQL scanner, the most
+    /// destructive first in the summary; none seen (interactive, or stdin not seen) is unknown.</summary>
+    internal static CommandIntent Ran(string tool, List<string> sql, ToolCall c, SqlDialect dialect, IReadOnlyList<Target> targets, List<Evidence> evidence)
+    {
         if (sql.Count == 0 && c.StdinText != null) sql.Add(c.StdinText);
         if (sql.Count == 0)
         {
-            evidence.Add(new(s.Tool, "interactive or SQL from stdin (unknown)"));
-            return ToolHelp.Intent(s.Tool, Effect.Unknown, "SQL not visible", targets, evidence);
+            evidence.Add(new(tool, "interactive or SQL from stdin (unknown)"));
+            return ToolHelp.Intent(tool, Effect.Unknown, "SQL not visible", targets, evidence);
         }
         Effect effect = Effect.Read;
         string summary = "";
         foreach (var q in sql)
         {
-            var r = SqlScanner.Scan(q, s.Dialect);
+            var r = SqlScanner.Scan(q, dialect);
             if (r.Effect > effect || summary.Length == 0) summary = r.Summary;
             effect = ToolHelp.Max(effect, r.Effect);
             evidence.Add(new(HttpBody.Short(q), r));
         }
-        return ToolHelp.Intent(s.Tool, effect, summary, targets, evidence);
+        return ToolHelp.Intent(tool, effect, summary, targets, evidence);
     }
 
     private static IReadOnlyList<Target> Targets(Shell s, ToolCall c, string? file, string? host, string? port, string? db, string? url, List<Evidence> evidence)
