@@ -37,7 +37,14 @@ internal sealed class GatedConnects(IAddressEnvironments addresses, KernelConnec
         {
             // What it was trusted with when it connected: used only if the wire does not know its protocol.
             var settled = sameProgram ? trust.Settle(key, env, kernel.Trusted(tgid), gen, cache: true, out _, out _, atWire: true) : TrustLedger.Settled.No;
-            wire.Serve(new Wire.WireConnection(g.Client, g.Destination, env, new Wire.WireClient(pid, tgid, key, gen, settled)));
+            var owner = UpstreamOwner.For(pid, tgid, out bool ownerUnknown);
+            if (ownerUnknown)
+            {
+                log.WriteLine($"agentshell: pid {pid}'s connect to production port {port} refused: its credentials could not be read");
+                ConnectGate.Reset(g.Client);
+                return;
+            }
+            wire.Serve(new Wire.WireConnection(g.Client, g.Destination, env, new Wire.WireClient(pid, tgid, key, gen, settled) { Owner = owner }));
             return;
         }
         string? exe = null, codeChanged = null;

@@ -12,6 +12,12 @@ internal static partial class Interop
         [LibraryImport(Libc.Name, EntryPoint = "socketpair", SetLastError = true)]
         private static unsafe partial int socketpair_(int domain, int type, int protocol, int* sv);
 
+        [LibraryImport(Libc.Name, EntryPoint = "socket", SetLastError = true)]
+        private static partial int socket_(int domain, int type, int protocol);
+
+        /// <summary>A TCP socket of <paramref name="family"/> (close-on-exec), or -1.</summary>
+        internal static int NewTcp(int family) => socket_(family, SOCK_STREAM | 0x80000 /* SOCK_CLOEXEC */, IPPROTO_TCP);
+
         [LibraryImport(Libc.Name, EntryPoint = "connect", SetLastError = true)]
         private static unsafe partial int connect_(int fd, byte* addr, uint len);
 

@@ -109,7 +109,21 @@ internal sealed class ConnectGate : IDisposable
     private static async Task ProxyAsync(GatedConnection g, TextWriter log)
     {
         var dest = g.Destination;
-        var upstream = new Socket(dest.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // Made as the process's own socket (UpstreamOwner), before the first await: on this thread.
+        var owner = UpstreamOwner.For(g.Tid, g.Tgid, out bool unknown);
+        Socket upstream;
+        try
+        {
+            if (unknown) throw new SocketException((int)SocketError.AccessDenied);
+            upstream = UpstreamOwner.NewTcp(dest.AddressFamily, owner);
+        }
+        catch (SocketException)
+        {
+            log.WriteLine($"agentshell: connect gate: pid {g.Tid}'s connection to {dest} reset: its socket could not be made as its user");
+            Reset(g.Client);
+            return;
+        }
+        upstream.NoDelay = true;
         try
         {
             using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))

@@ -28,6 +28,9 @@ internal sealed class WireClient(int pid, int tgid, ProcessTable.ConnectKey key,
     /// production, a remembered answer): today's decision, for a protocol the wire does not know.</summary>
     public TrustLedger.Settled Settled { get; } = settled;
 
+    /// <summary>Whose credentials its upstream sockets are made with (<see cref="UpstreamOwner"/>): null for the supervisor's.</summary>
+    public TaskCredentials? Owner { get; init; }
+
     /// <summary>The process's executable (read once).</summary>
     public string? Exe => _exe ??= ProcessInfo.ExePath(Tgid);
 
@@ -57,6 +60,9 @@ internal sealed class WireConnection(Socket socket, IPEndPoint destination, stri
     /// <summary>The destination's address as a literal ("10.0.0.5", "2001:db8::1").</summary>
     public string Host => _host ??= Destination.Address.ToString(); // PERF: once per connection, not per request
     private string? _host;
+
+    /// <summary>A TCP connection to <see cref="Destination"/> made as the process's own (<see cref="WireSockets.Connect"/>).</summary>
+    public Socket ConnectUpstreamSocket() => WireSockets.Connect(Destination, Client.Owner);
 
     /// <summary>Refuses the connection: an RST, so the process reads ECONNRESET and nothing has reached the destination.</summary>
     public void Reset() => ConnectGate.Reset(Socket);

@@ -83,7 +83,7 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
         {
             // Silent client: today's decision, then whoever speaks first says what this is.
             if (!fallback.Allows(c)) { c.Reset(); return; }
-            upstream = WireSockets.Connect(c.Destination);
+            upstream = c.ConnectUpstreamSocket();
             if (!ClientSpeaksFirst(c.Socket, upstream))
             {
                 WireSockets.Pipe(client, new RelayStream(upstream));
@@ -121,7 +121,7 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
         // through it until a request is allowed), so a new connection waits for one handshake, not
         // two. Not for PostgreSQL, whose relay opens the destination's TLS itself.
         Task<Stream>? prepared = protocol.Name != WireProtocolName.Http ? null
-            : WireThreads.Run<Stream>(() => tls.ConnectUpstream(new RelayStream(upstream ?? WireSockets.Connect(c.Destination)), sni ?? c.Host, alpn));
+            : WireThreads.Run<Stream>(() => tls.ConnectUpstream(new RelayStream(upstream ?? c.ConnectUpstreamSocket()), sni ?? c.Host, alpn));
         SslStream ssl;
         try
         {
@@ -148,7 +148,7 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
         if ((s.Length > 0 || s.TimedOut) && fallback.Allows(c))
         {
             Stream up;
-            try { up = prepared?.GetAwaiter().GetResult() ?? tls.ConnectUpstream(new RelayStream(upstream ?? WireSockets.Connect(c.Destination)), sni ?? c.Host, alpn); }
+            try { up = prepared?.GetAwaiter().GetResult() ?? tls.ConnectUpstream(new RelayStream(upstream ?? c.ConnectUpstreamSocket()), sni ?? c.Host, alpn); }
             catch (WireUpstreamException e)
             {
                 log.WriteLine($"agentshell: wire: {c.Destination} refused: {e.Message}");
@@ -200,7 +200,7 @@ internal sealed class WireDispatcher(IWireProtocol[] protocols, Policy policy, W
         Stream up;
         try
         {
-            up = new RelayStream(upstream ?? WireSockets.Connect(c.Destination));
+            up = new RelayStream(upstream ?? c.ConnectUpstreamSocket());
             if (clientTls != null) up = tls!.ConnectUpstream(up, clientTls.ServerName ?? c.Host, clientTls.Protocol);
         }
         catch (WireUpstreamException e)

@@ -124,7 +124,7 @@ internal sealed class WireSession
     public Stream ConnectUpstream()
     {
         if (Interlocked.Exchange(ref _prepared, null) is { } prepared) return prepared.GetAwaiter().GetResult();
-        var socket = Interlocked.Exchange(ref _upstream, null) ?? WireSockets.Connect(Destination);
+        var socket = Interlocked.Exchange(ref _upstream, null) ?? _connection.ConnectUpstreamSocket();
         var stream = new RelayStream(socket);
         if (ClientTls is not { } t) return stream;
         return Terminator.ConnectUpstream(stream, t.ServerName ?? _connection.Host, t.Protocol);
@@ -143,7 +143,7 @@ internal sealed class WireSession
     public Stream ConnectUpstreamTcp()
     {
         if (Interlocked.Exchange(ref _prepared, null) is { } prepared) WireDispatcher.Drop(prepared);
-        return new RelayStream(Interlocked.Exchange(ref _upstream, null) ?? WireSockets.Connect(Destination));
+        return new RelayStream(Interlocked.Exchange(ref _upstream, null) ?? _connection.ConnectUpstreamSocket());
     }
 
     /// <summary>Says that the client did not complete TLS with the run CA's certificate

@@ -13,9 +13,12 @@ internal static class WireSockets
     internal static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>A TCP connection to <paramref name="destination"/>; throws <see cref="WireUpstreamException"/>.</summary>
-    internal static Socket Connect(IPEndPoint destination)
+    internal static Socket Connect(IPEndPoint destination, TaskCredentials? owner = null)
     {
-        var s = new Socket(destination.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Socket s;
+        try { s = UpstreamOwner.NewTcp(destination.AddressFamily, owner); }
+        catch (SocketException e) { throw new WireUpstreamException($"{destination}: a socket could not be made as the process's user ({e.SocketErrorCode})", e); }
+        s.NoDelay = true;
         try
         {
             // A blocking connect gives up after SO_SNDTIMEO (connect(2)); cleared once connected.
