@@ -189,6 +189,8 @@ public sealed class SupervisedRun
             if (reported == null) TreeTeardown.KillOrphans();
             if (kernel != null) TreeTeardown.KillKernelTree(kernel, _o.Log, reported != null ? _agentPid : 0);
         }
+        // The last decisions' audit records are written after their answers: not cut off by the exit.
+        if (!supervision.WaitForReceivers(TimeSpan.FromSeconds(2))) Diagnostics.StartupTrace.Mark("receivers-still-running");
         // Now, while the listener is still open: removing files opens fds, and a receiving thread
         // must not meet the listener's number reused by one.
         ca?.Dispose();

@@ -48,9 +48,12 @@ public sealed partial class SealRaceTests(string guard) : TrustAtExecFixture(gua
         // be held for and so runs untrusted (a freeze that failed, on a loaded machine), or one whose
         // connect was then refused as an unknown client's (seen at load ~15: 13 writes, each such curl
         // blocked at its connect, no DELETE sent).
+        // A write that landed before the committed argv was compared got its tool killed before it ran
+        // (supervisor:exec-changed; seen at load ~20 in the lead's s38 loop: kernel argv wrote 39,
+        // killed 31, blocked 8-odd, no DELETE): that tool never ran with it.
         int untrusted = Regex.Count(r.Stderr, "runs without production trust")
             + Regex.Count(r.Stderr, @"blocked \S* ?connect \S+ \(production\) \[rule network:unknown-client-to-production\]");
-        Assert.That(wrote, Is.LessThanOrEqualTo(untrusted), $"a write into a trusted tool's memory landed\n{r.Stderr}");
+        Assert.That(wrote, Is.LessThanOrEqualTo(untrusted + killed), $"a write into a trusted tool's memory landed\n{r.Stderr}");
         // The attack ran against a trusted tool: its GETs reached production.
         Assert.That(Prod.Requests, Is.Not.Empty, r.Stderr);
         if (killed > 0) Assert.That(r.Stderr, Does.Contain("[rule supervisor:exec-changed]"));
