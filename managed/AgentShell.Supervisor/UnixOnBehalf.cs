@@ -48,22 +48,25 @@ internal static class UnixOnBehalf
         // directories, write on the socket) and hands them to the server (SO_PEERCRED). A task whose
         // credentials differ from ours (a tree that dropped to another user under a root supervisor)
         // is connected with its own (UnixOnBehalfAs).
-        var task = TaskCredentials.OfTask(pid);
-        // Still waiting after the read: the status read was the notifying task's (its tid not reused).
-        if (task != null && !Interop.Seccomp.IdValid(listener, n.id)) task = null;
-        if (task == null || TaskCredentials.Self is not { } self)
+        if (!TaskCredentials.TreeCannotDiffer)
         {
-            Interop.Libc.close(fd);
-            Interop.Libc.close(pathFd);
-            log.WriteLine($"agentshell: pid {pid}'s Unix connect refused: its credentials could not be read");
-            return Verdict.Result((int)Errno.EPERM);
-        }
-        if (!task.ChecksAs(self))
-        {
-            var answer = UnixOnBehalfAs.Connect(pid, fd, pathFd, path, task, self, log);
-            Interop.Libc.close(fd);
-            Interop.Libc.close(pathFd);
-            return answer;
+            var task = TaskCredentials.OfTask(pid);
+            // Still waiting after the read: the status read was the notifying task's (its tid not reused).
+            if (task != null && !Interop.Seccomp.IdValid(listener, n.id)) task = null;
+            if (task == null || TaskCredentials.Self is not { } self)
+            {
+                Interop.Libc.close(fd);
+                Interop.Libc.close(pathFd);
+                log.WriteLine($"agentshell: pid {pid}'s Unix connect refused: its credentials could not be read");
+                return Verdict.Result((int)Errno.EPERM);
+            }
+            if (!task.ChecksAs(self))
+            {
+                var answer = UnixOnBehalfAs.Connect(pid, fd, pathFd, path, task, self, log);
+                Interop.Libc.close(fd);
+                Interop.Libc.close(pathFd);
+                return answer;
+            }
         }
         Span<byte> sa = stackalloc byte[32];
         int len = Sockaddr(pathFd, sa);
