@@ -12,13 +12,20 @@ public sealed class LibraryLookupsTests
 {
     private static long Now => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
 
-    private string _dir = null!;
+    private string _base = null!, _dir = null!;
 
+    /// <summary>The tests work one level below a directory of their own: the walk takes a directory
+    /// changed in the run as moved when its parent changed too, and /tmp changes whenever any other
+    /// test makes a file there (CI's other lane: a look-alike walked as Changed, s38).</summary>
     [SetUp]
-    public void MakeDir() => _dir = Directory.CreateTempSubdirectory("agentshell-lookups-").FullName;
+    public void MakeDir()
+    {
+        _base = Directory.CreateTempSubdirectory("agentshell-lookups-").FullName;
+        _dir = Directory.CreateDirectory(Path.Combine(_base, "t")).FullName;
+    }
 
     [TearDown]
-    public void RemoveDir() => Directory.Delete(_dir, true);
+    public void RemoveDir() => Directory.Delete(_base, true);
 
     /// <summary>A curl waiting on a server that never answers: all its libraries mapped.</summary>
     private static (Process Curl, TcpListener Server, TcpClient Accepted) WaitingCurl()
