@@ -150,8 +150,18 @@ public static partial class Aws
             {
                 // What the statements do, not the verb that sends them (execute-statement reads as often as it drops).
                 effect = Effect.Read;
-                foreach (var q in sql)
+                foreach (var given in sql)
                 {
+                    // The CLI reads a parameter given as file://PATH (fileb://) from that file: the
+                    // statement is the file's text; one that cannot be read is an unknown effect.
+                    int scheme = given.StartsWith("file://", StringComparison.Ordinal) ? 7 : given.StartsWith("fileb://", StringComparison.Ordinal) ? 8 : 0;
+                    string? q = scheme == 0 ? given : ToolHelp.ReadText(c.Context, given[scheme..]);
+                    if (q == null)
+                    {
+                        effect = ToolHelp.Max(effect, Effect.Unknown);
+                        evidence.Add(new(given, "statement file cannot be read (unknown)"));
+                        continue;
+                    }
                     var r = SqlScanner.Scan(q, SqlDialect.Postgres, SqlScanOptions.ServerText);
                     if (r.Effect >= effect) summary = $"{service} {op}: {r.Summary}";
                     effect = ToolHelp.Max(effect, r.Effect);

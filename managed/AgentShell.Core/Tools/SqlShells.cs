@@ -83,10 +83,7 @@ public static class SqlShells
             if (dashes || Name(x) is not { } name)
             {
                 if (x == "--" && !dashes) { dashes = true; continue; }
-                switch (s.Positionals)
-                {
-                    case Positional.FileThenSql: if (file == null) file = x; else sql.Add(x); break;
-                }
+                if (s.Positionals == Positional.FileThenSql) { if (file == null) file = x; else sql.Add(x); }
                 continue;
             }
             if (name is "help" or "version" or "V") return ToolHelp.Help(s.Tool, "--help");
