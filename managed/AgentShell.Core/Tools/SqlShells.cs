@@ -43,7 +43,7 @@ public static class SqlShells
         Valued: ["separator", "newline", "nullvalue"], Positionals: Positional.FileThenSql);
 
     private static readonly Shell Influx1 = new("influx", null, "influxdb", 8086, SqlDialect.Postgres,
-        Sql: ["execute"], Files: ["import", "path"], Hosts: ["host"], Ports: ["port"], Databases: ["database"], Urls: [],
+        Sql: ["execute"], Files: ["path"], Hosts: ["host"], Ports: ["port"], Databases: ["database"], Urls: [],
         Valued: ["username", "password", "format", "precision", "consistency", "pps", "socket", "type"], HostVariable: "INFLUX_HOST");
 
     /// <summary>The row for <paramref name="tool"/>, or null: no SQL shell of these (influx: only its 1.x
