@@ -42,6 +42,13 @@ public static partial class Redactor
         ["supabase"] = "-p", ["az"] = "-p", ["glab"] = "-t", ["cqlsh"] = "-p", ["rabbitmqadmin"] = "-p",
     };
 
+    // Tools that read a single-dash word of several letters as one long option (Go's flag package:
+    // influx 1.x's -host, -password; its 2.x -t is a short option alone): never a cluster of letters.
+    private static readonly HashSet<string> SingleDashLongTools = new(StringComparer.Ordinal) { "influx" };
+
+    /// <summary>True when <paramref name="tool"/> reads <c>-word</c> as the long option <c>word</c>.</summary>
+    internal static bool ReadsSingleDashWordsAsLong(string tool) => SingleDashLongTools.Contains(tool);
+
     private static readonly HashSet<string> LoginOnlyShortSecrets = new(StringComparer.Ordinal) { "docker", "podman", "az", "glab" };
 
     // Long options that carry a token under a name no other tool gives a secret (netlify --auth).

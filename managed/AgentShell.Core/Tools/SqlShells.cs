@@ -101,16 +101,45 @@ public static class SqlShells
             else if (s.Urls.Contains(name)) url = value;
         }
         IReadOnlyList<Target> targets = Targets(s, c, file, host, port, db, url, evidence);
+        bool points = false;
         foreach (var f in files)
         {
-            if (ToolHelp.ReadText(c.Context, f) is string t) sql.Add(t);
+            if (ToolHelp.ReadText(c.Context, f) is string t) sql.Add(s == Influx1 ? InfluxImport(t, ref points) : t);
             else
             {
                 evidence.Add(new(f, "script file cannot be read (unknown)"));
                 return ToolHelp.Intent(s.Tool, Effect.Unknown, "SQL not visible", targets, evidence);
             }
         }
-        return Ran(s.Tool, sql, c, s.Dialect, targets, evidence);
+        var intent = Ran(s.Tool, sql, c, s.Dialect, targets, evidence);
+        if (!points || intent.Effect >= Effect.Write) return intent;
+        evidence.Add(new(files[0], "points in line protocol (# DML): written"));
+        return ToolHelp.Intent(s.Tool, Effect.Write, "points written", targets, evidence);
+    }
+
+    /// <summary>An InfluxDB 1.x import file (<c>influx -import -path F</c>): its <c># DDL</c> lines are
+    /// InfluxQL statements, one a line, returned joined for the scanner; its <c># DML</c> lines are
+    /// points in line protocol (<paramref name="points"/>: some are written). Other <c>#</c> lines are
+    /// comments and context (<c># CONTEXT-DATABASE:</c>). Lines before a section are statements.</summary>
+    private static string InfluxImport(string text, ref bool points)
+    {
+        var ddl = new System.Text.StringBuilder();
+        bool dml = false;
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0) continue;
+            if (line[0] == '#')
+            {
+                var marker = line.AsSpan(1).Trim();
+                if (marker.Equals("DML", StringComparison.OrdinalIgnoreCase)) dml = true;
+                else if (marker.Equals("DDL", StringComparison.OrdinalIgnoreCase)) dml = false;
+                continue;
+            }
+            if (dml) points = true;
+            else ddl.Append(line).Append(";\n");
+        }
+        return ddl.ToString();
     }
 
     /// <summary>What a SQL shell runs: each text given (else stdin's) by the SQL scanner, the most

@@ -69,6 +69,9 @@ internal static class CorpusFixture
         Write("repo/railway-delete.json", "{\"query\":\"mutation { volumeDelete(volumeId: \\\"vol_123\\\") }\"}");
         Write("repo/railway-me.json", "{\"query\":\"query { me { id email } }\"}");
         Write("repo/drop.sql", "-- cleanup\nDROP TABLE users;\n");
+        // InfluxDB 1.x import files: statements under # DDL, points in line protocol under # DML.
+        Write("repo/influx-import.txt", "# DDL\nCREATE DATABASE pirates\n\n# DML\n# CONTEXT-DATABASE: pirates\ntreasures,captain=roberts value=801 1439856000\n");
+        Write("repo/influx-drop.txt", "# DDL\nDROP DATABASE pirates\n# DML\n# CONTEXT-DATABASE: pirates\n");
         Write("repo/select.sql", "SELECT id, email FROM users WHERE id = 1;\n");
         Write("repo/deploy.sh", "#!/bin/sh\nset -e\npsql -h db.prod.example.com -c 'TRUNCATE orders'\n");
         Write("repo/safe.sh", "#!/bin/sh\nls -la\necho done\n");

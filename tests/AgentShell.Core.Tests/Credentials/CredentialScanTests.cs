@@ -54,6 +54,20 @@ public class CredentialScanTests
         yield return new TestCaseData(new[] { "fly", "apps", "destroy", "acme-prod", "-t", Token, "-y" }, "-t");
         yield return new TestCaseData(new[] { "sqlcmd", "-S", "db.example.net", "-U", "sa", "-P", Token, "-Q", "SELECT 1" }, "-P");
         yield return new TestCaseData(new[] { "supabase", "db", "push", "-p", Token }, "-p");
+        yield return new TestCaseData(new[] { "influx", "bucket", "delete", "-n", "metrics", "-t", Token }, "-t");
+        yield return new TestCaseData(new[] { "influx", "-host", "influx.example.net", "-password", Token, "-execute", "SHOW DATABASES" }, "-password");
+    }
+
+    // influx 1.x reads a single-dash word as one long option (Go's flag package): -host is not the
+    // letters h, o, s and its 2.x token option t; the host after it was taken as a token and masked.
+    [TestCase("-host", "influx.example.net")]
+    [TestCase("-database", "metrics")]
+    [TestCase("-format", "json")]
+    public void AnInfluxLongOptionIsNotAClusterEndingInItsTokenOption(string option, string value)
+    {
+        var argv = new[] { "influx", option, value, "-execute", "SHOW DATABASES" };
+        Assert.That(Found(argv).Select(c => c.Secret), Does.Not.Contain(value));
+        Assert.That(Redactor.RedactArgv(argv), Does.Contain(value));
     }
 
     [TestCaseSource(nameof(ArgumentCarriers))]
