@@ -189,10 +189,7 @@ internal static class CredentialScan
         }
         // A single-dash word of a Go-flag tool (influx -password X) is one long option, not letters.
         if (a.Length > 2 && tool != null && Redactor.ReadsSingleDashWordsAsLong(tool))
-        {
-            if (next != null && a.IndexOf('=') < 0 && Redactor.IsSecretFlag(a.AsSpan(1))) Add(ref found, a, next);
-            return;
-        }
+        { if (next != null && a.IndexOf('=') < 0 && Redactor.IsSecretFlag(a.AsSpan(1))) Add(ref found, a, next); return; }
         // Short options: a cluster (-su user:pass) up to the first letter that takes a value.
         string valued = ShortValued(id);
         for (int k = 1; k < a.Length; k++)
