@@ -208,13 +208,50 @@ public static class Mongosh
         }
         // updateMany({}, …) rewrites every document, as UPDATE without WHERE does (a wipe of what it sets).
         if (Has(compact, "updateMany({},")) Consider(Effect.Wipe, "updateMany({}, …)");
+        // renameCollection(name, true) and {renameCollection: …, dropTarget: true} drop the collection named first.
+        if (Has(compact, "dropTarget:true") || RenameDropsTarget(compact)) Consider(Effect.Drop, "renameCollection(…, dropTarget)");
         if (Has(compact, "deleteOne(") || Has(compact, "findOneAndDelete(") || Has(compact, "findAndModify(") && Has(compact, "remove:true")) Consider(Effect.Delete, "deleteOne()");
         if (Has(compact, "bulkWrite(") && (Has(compact, "deleteMany") || Has(compact, "deleteOne"))) Consider(Effect.Delete, "bulkWrite delete");
         if (Has(compact, "shutdownServer(") || Has(compact, "{shutdown:") || Has(compact, "killOp(")) Consider(Effect.Terminate, "shutdownServer()");
-        if (Has(compact, "eval(") || Has(compact, "load(") || Has(compact, "runCommand(") && !Has(compact, "{dropDatabase:") && !Has(compact, "{drop:")) Consider(Effect.Unknown, "runCommand/load/eval");
+        if (Has(compact, "eval(") || Has(compact, "load(") || RunsACommand(compact) && !Has(compact, "{dropDatabase:") && !Has(compact, "{drop:")) Consider(Effect.Unknown, "runCommand/load/eval");
         foreach (var w in new[] { "insertOne(", "insertMany(", "insert(", "updateOne(", "updateMany(", "update(", "replaceOne(", "save(", "createCollection(", "createIndex(", "renameCollection(", "findOneAndUpdate(", "findOneAndReplace(", "createUser(" })
             if (Has(compact, w)) Consider(Effect.Write, w + ")");
         return best;
+    }
+
+    // Database commands that only report; any other run by runCommand/adminCommand is not read (unknown).
+    private static readonly HashSet<string> ReadCommands = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "ping", "hello", "isMaster", "ismaster", "buildInfo", "buildinfo", "hostInfo", "serverStatus", "listDatabases", "listCollections",
+        "listIndexes", "dbStats", "dbstats", "collStats", "currentOp", "getLog", "getParameter", "getCmdLineOpts", "connectionStatus",
+        "replSetGetStatus", "replSetGetConfig", "top", "count", "find", "aggregate", "explain", "validate", "usersInfo", "rolesInfo",
+    };
+
+    // runCommand(…)/adminCommand(…): true unless each names a reporting command ({ping: 1}, "ping").
+    private static bool RunsACommand(string compact)
+    {
+        foreach (var call in (ReadOnlySpan<string>)["runCommand(", "adminCommand("])
+        {
+            for (int i = compact.IndexOf(call, StringComparison.Ordinal); i >= 0; i = compact.IndexOf(call, i + 1, StringComparison.Ordinal))
+            {
+                var rest = compact.AsSpan(i + call.Length).TrimStart('{');
+                int end = rest.IndexOfAny(':', ',', ')');
+                if (end <= 0 || !ReadCommands.Contains(rest[..end].Trim("\"'").ToString())) return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool RenameDropsTarget(string compact)
+    {
+        const string call = "renameCollection(";
+        for (int i = compact.IndexOf(call, StringComparison.Ordinal); i >= 0; i = compact.IndexOf(call, i + 1, StringComparison.Ordinal))
+        {
+            int end = compact.IndexOf(')', i);
+            // A call whose end cannot be found may say anything: read as dropping (fail closed).
+            if (end < 0 || compact.AsSpan(i, end - i).EndsWith(",true", StringComparison.Ordinal)) return true;
+        }
+        return false;
     }
 
     private static bool Has(string s, string what) => s.Contains(what, StringComparison.Ordinal);
