@@ -43,6 +43,8 @@ public sealed partial class CommandClassifier
         ["envchain"] = new("", [], Skip: 1), // envchain NAMESPACE CMD
         ["chamber"] = new("", [], Verb: "exec", Until: "--"), // chamber exec SERVICE... -- CMD
         ["sops"] = new("", ["--user"], Skip: 1, Verb: "exec-env", ShellString: true), // sops exec-env FILE 'CMD'
+        // bash's coproc CMD, and coproc NAME { CMD; } (the group's first command)
+        ["coproc"] = new("", []),
     };
 
     private sealed partial class Run
@@ -57,6 +59,7 @@ public sealed partial class CommandClassifier
                 if (i >= w.Length || w[i] != p.Verb && !(name == "sops" && w[i] == "exec-file")) return;
                 i++;
             }
+            if (name == "coproc" && i + 1 < w.Length && w[i + 1] == "{") i += 2;
             if (p.Until != null)
             {
                 int at = Array.IndexOf(w, p.Until, i);

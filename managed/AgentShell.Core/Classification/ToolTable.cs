@@ -120,7 +120,7 @@ internal static class ToolTable
         ("valgrind", ToolId.ProcessWrapper), ("firejail", ToolId.ProcessWrapper), ("catchsegv", ToolId.ProcessWrapper), ("cgexec", ToolId.ProcessWrapper),
         ("chpst", ToolId.ProcessWrapper), ("dbus-run-session", ToolId.ProcessWrapper), ("unshare", ToolId.ProcessWrapper), ("nsenter", ToolId.ProcessWrapper),
         ("gdb", ToolId.ProcessWrapper), ("direnv", ToolId.ProcessWrapper), ("envchain", ToolId.ProcessWrapper), ("chamber", ToolId.ProcessWrapper),
-        ("sops", ToolId.ProcessWrapper),
+        ("sops", ToolId.ProcessWrapper), ("coproc", ToolId.ProcessWrapper),
         ("node", ToolId.Interpreter), ("nodejs", ToolId.Interpreter), ("perl", ToolId.Interpreter), ("ruby", ToolId.Interpreter), ("deno", ToolId.Interpreter),
     ];
 
