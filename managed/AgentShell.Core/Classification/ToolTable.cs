@@ -122,6 +122,7 @@ internal static class ToolTable
         ("gdb", ToolId.ProcessWrapper), ("direnv", ToolId.ProcessWrapper), ("envchain", ToolId.ProcessWrapper), ("chamber", ToolId.ProcessWrapper),
         ("sops", ToolId.ProcessWrapper), ("coproc", ToolId.ProcessWrapper),
         ("node", ToolId.Interpreter), ("nodejs", ToolId.Interpreter), ("perl", ToolId.Interpreter), ("ruby", ToolId.Interpreter), ("deno", ToolId.Interpreter),
+        ("tsx", ToolId.Interpreter), ("ts-node", ToolId.Interpreter),
     ];
 
     // Every mkfs.TYPE helper (mkfs.ext2, mkfs.f2fs, mkfs.exfat, …) makes a file system, listed or not.
