@@ -9,18 +9,18 @@ namespace AgentShell.Core.Tools;
 /// one dash or two and as <c>--opt=value</c> (Go's flag package, Python's click and Java's picocli
 /// all accept some of these); a shell's subcommand (<c>cockroach sql</c>) comes first.
 /// Rows: <c>cockroach sql</c>, <c>trino</c>/<c>presto</c>, <c>litecli</c>, <c>duckdb</c>, <c>mysqlsh</c>, and the InfluxDB
-/// 1.x <c>influx -execute</c> (InfluxQL's DROP and DELETE read as SQL's). Not mycli: the name is a
-/// profile tool's in the corpus (CorpusTests), and a built-in parser runs beside a profile's tool of
-/// the same name.</summary>
+/// 1.x <c>influx -execute</c> (InfluxQL's DROP and DELETE read as SQL's). mycli only with <c>-e</c>: the
+/// name is also a profile tool's in the corpus (CorpusTests), and a built-in parser runs beside a
+/// profile's tool of the same name.</summary>
 public static class SqlShells
 {
     private sealed record Shell(string Tool, string? Verb, string Scheme, int Port, SqlDialect Dialect, string[] Sql, string[] Files,
         string[] Hosts, string[] Ports, string[] Databases, string[] Urls, string[] Valued, Positional Positionals = Positional.None,
-        string? HostVariable = null, string? UrlVariable = null, string[]? SqlModes = null);
+        string? HostVariable = null, string? UrlVariable = null, string[]? SqlModes = null, bool Attached = false);
 
     /// <summary>What bare words are: nothing, a local database file then SQL (sqlite3's form), or a
     /// server URI (<c>user@host:port/schema</c>, mysqlsh's form).</summary>
-    private enum Positional : byte { None, FileThenSql, Uri }
+    private enum Positional : byte { None, FileThenSql, Uri, DatabaseOrUrl }
 
     private static readonly Shell Cockroach = new("cockroach sql", "sql", "postgresql", 26257, SqlDialect.Postgres,
         Sql: ["e", "execute"], Files: ["f", "file"], Hosts: ["host"], Ports: ["port", "p"], Databases: ["database", "d"], Urls: ["url"],
@@ -55,7 +55,16 @@ public static class SqlShells
         Valued: ["u", "user", "dbuser", "S", "socket", "ssl-mode", "ssl-ca", "ssl-capath", "ssl-cert", "ssl-key", "ssl-cipher", "tls-version",
             "auth-method", "log-level", "name-cache", "connect-timeout", "import", "dba-log-sql", "result-format", "credential-store-helper",
             "pym", "get-server-public-key", "server-public-key-path", "compression-algorithms", "compression-level", "execute-as", "file-format"],
-        Positionals: Positional.Uri, SqlModes: ["sql", "sqlc", "sqlx"]);
+        Positionals: Positional.Uri, SqlModes: ["sql", "sqlc", "sqlx"], Attached: true);
+
+    // dbcli's mycli (click: -hHOST attached; a bare word is the database, a mysql:// word the server).
+    private static readonly Shell MyCli = new("mycli", null, "mysql", 3306, SqlDialect.MySql,
+        Sql: ["e", "execute"], Files: [], Hosts: ["h", "host"], Ports: ["P", "port"], Databases: ["D", "database"], Urls: ["dsn", "d"],
+        Valued: ["u", "user", "p", "pass", "password", "S", "socket", "ssl-ca", "ssl-capath", "ssl-cert", "ssl-key", "ssl-cipher", "ssl-mode",
+            "tls-version", "login-path", "defaults-group-suffix", "defaults-file", "myclirc", "l", "logfile", "init-command", "charset",
+            "local-infile", "R", "prompt", "ssh-user", "ssh-host", "ssh-port", "ssh-password", "ssh-key-filename", "ssh-config-path",
+            "ssh-config-host", "g", "character-set"],
+        Positionals: Positional.DatabaseOrUrl, Attached: true);
 
     /// <summary>The row for <paramref name="tool"/>, or null: no SQL shell of these (influx: only its 1.x
     /// form, named by <c>-execute</c> or <c>-import</c>; the 2.x CLI is a built-in table).</summary>
@@ -66,6 +75,8 @@ public static class SqlShells
         "litecli" => LiteCli,
         "duckdb" => DuckDb,
         "mysqlsh" => MysqlShell,
+        // Only with SQL to run: the name is also a profile tool's in the corpus (mycli db drop --env …).
+        "mycli" => args.Any(a => Name(a) is "e" or "execute") ? MyCli : null,
         "influx" => args.Any(a => Name(a) is "execute" or "import") ? Influx1 : null,
         _ => null,
     };
@@ -102,7 +113,8 @@ public static class SqlShells
                     return ToolHelp.Intent(s.Tool, Effect.Unknown, "API command", Targets(s, c, file, host, port, db, url, evidence), evidence);
                 }
                 if (s.Positionals == Positional.FileThenSql) { if (file == null) file = x; else sql.Add(x); }
-                else if (s.Positionals == Positional.Uri) url ??= x;
+                else if (s.Positionals == Positional.Uri || s.Positionals == Positional.DatabaseOrUrl && x.Contains("://", StringComparison.Ordinal)) url ??= x;
+                else if (s.Positionals == Positional.DatabaseOrUrl) db ??= x;
                 continue;
             }
             if (name is "help" or "version" or "V") return ToolHelp.Help(s.Tool, "--help");
@@ -110,7 +122,7 @@ public static class SqlShells
             int eq = x.IndexOf('=');
             // mysqlsh's -hHOST: a short option's value attached, when the word names no option itself
             // (the other rows take long names after one dash: duckdb's -csv is a flag).
-            if (s.SqlModes != null && x[1] != '-' && name.Length > 1 && !Known(s, name) && Known(s, name[..1]))
+            if (s.Attached && x[1] != '-' && name.Length > 1 && !Known(s, name) && Known(s, name[..1]))
             {
                 (name, x, eq) = (name[..1], x[..2] + "=" + x[2..], 2);
             }

@@ -35,4 +35,19 @@ public class MysqlShellTests
     public void OtherShellsKeepTheirSingleDashLongOptions() =>
         // duckdb's -csv is a flag, not -c with "sv" attached.
         Assert.That(SqlShells.Parse("duckdb", ToolCall.Of(CorpusFixture.Context(), "-csv", "x.db", "SELECT 1"))!.Effect, Is.EqualTo(Effect.Read));
+
+    [TestCase(new[] { "-h", "db.prod.example.com", "shop", "-e", "DROP TABLE orders" }, Effect.Drop, "mysql://db.prod.example.com:3306/shop")]
+    [TestCase(new[] { "-hdb.prod.example.com", "-uadmin", "-Dshop", "--execute=TRUNCATE orders" }, Effect.Truncate, "mysql://db.prod.example.com:3306/shop")]
+    [TestCase(new[] { "mysql://admin@db.prod.example.com:3307/shop", "-e", "DELETE FROM users" }, Effect.Wipe, "mysql://db.prod.example.com:3307/shop")]
+    [TestCase(new[] { "-h", "db.prod.example.com", "-e", "SELECT 1" }, Effect.Read, "mysql://db.prod.example.com:3306")]
+    public void MycliWithSqlIsReadAsMysqlIs(string[] args, Effect effect, string target)
+    {
+        var i = SqlShells.Parse("mycli", ToolCall.Of(CorpusFixture.Context(), args))!;
+        Assert.That(i.Effect, Is.EqualTo(effect), string.Join(' ', args));
+        Assert.That(i.Targets.Select(t => t.ToString()), Has.Member(target));
+    }
+
+    [Test]
+    public void MycliWithoutSqlIsLeftToAProfileToolOfTheSameName() =>
+        Assert.That(SqlShells.Parse("mycli", ToolCall.Of(CorpusFixture.Context(), "db", "drop", "--env", "production")), Is.Null);
 }
