@@ -4,7 +4,7 @@ using AgentShell.Core.Tools;
 namespace AgentShell.Core.Classification;
 
 // Unwrapping, level 6 (see CommandClassifier.Unwrap.cs): one-liners given to an interpreter —
-// python -c CODE, node -e|-p CODE, bun -e|-p CODE, perl -e|-E CODE, ruby -e CODE, deno eval CODE, or the code of a
+// python -c CODE, node|tsx|ts-node -e|-p CODE, bun -e|-p CODE, perl -e|-E CODE, ruby -e CODE, deno eval CODE, or the code of a
 // here-doc on its stdin (python -, node with no script). What the code hands to other programs is
 // read by Tools/InlineCode.cs: shell commands and argument lists are classified as commands, HTTP
 // calls as the equivalent curl, a host it connects to otherwise as an unknown effect there. This is
@@ -26,7 +26,7 @@ public sealed partial class CommandClassifier
             {
                 var a = w[i];
                 // node -e|--eval|-p|--print CODE; perl -e|-E (bundled: -ne, -lpe); ruby -e.
-                bool code = a is "-e" or "--eval" or "-E" || name is "node" or "nodejs" && a is "-p" or "--print"
+                bool code = a is "-e" or "--eval" or "-E" || name is "node" or "nodejs" or "tsx" or "ts-node" && a is "-p" or "--print"
                     || name is "perl" or "ruby" && a.Length > 2 && a[^1] is 'e' or 'E' && !a.StartsWith("--");
                 if (code) { if (i + 1 < w.Length) Inline(name, w[i + 1], Any(dyn, i + 1), ctx, depth); return; }
                 if (a is "-r" or "--require" or "-I" or "--import" or "--loader" or "-M" && !a.Contains('=')) i++;

@@ -23,7 +23,7 @@ public sealed partial class CommandClassifier
             ToolId.Mongosh => Mongosh.Parse(name, c),
             ToolId.Aws => Aws.Parse(c),
             ToolId.Gcloud => Gcloud.Parse(c),
-            ToolId.Gsutil => Gcloud.ParseGsutil(c),
+            ToolId.Gsutil => Gsutil.Parse(c),
             ToolId.Az => Az.Parse(c),
             ToolId.Kubectl => Kubectl.Parse(c),
             ToolId.Helm => Helm.Parse(c),

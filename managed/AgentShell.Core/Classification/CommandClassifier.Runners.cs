@@ -68,6 +68,7 @@ public sealed partial class CommandClassifier
             "--restart", "--log-driver", "--log-opt", "--runtime", "--gpus", "--device", "--cap-add", "--cap-drop", "--security-opt", "--ulimit",
             "--shm-size", "--tmpfs", "--dns", "--ipc", "--pid", "--userns", "--volumes-from", "--link", "--expose", "--health-cmd", "--detach-keys",
             "--index", "-f", "--file", "--project-name", "--profile", "--project-directory", "--context", "-c", "-H", "--host", "--log-level", "--config",
+            "--connection", "--url", "--identity", // podman's remote engine
         ];
 
         // docker [compose] exec|run [options] CONTAINER|SERVICE|IMAGE CMD...: CMD runs in the
@@ -83,10 +84,11 @@ public sealed partial class CommandClassifier
                 if (a == "compose") continue;
                 if (a.StartsWith('-'))
                 {
-                    if (a is "-H" or "--host" && i + 1 < w.Length) host = w[i + 1];
-                    else if (a is "-c" or "--context" && i + 1 < w.Length) context = w[i + 1];
-                    else if (a.StartsWith("--context=", StringComparison.Ordinal)) context = a[10..];
-                    else if (a.StartsWith("--host=", StringComparison.Ordinal)) host = a[7..];
+                    // podman: --connection NAME (-c) is a remote engine as a context is; --url URL as -H.
+                    if (a is "-H" or "--host" or "--url" && i + 1 < w.Length) host = w[i + 1];
+                    else if (a is "-c" or "--context" or "--connection" && i + 1 < w.Length) context = w[i + 1];
+                    else if (a.StartsWith("--context=", StringComparison.Ordinal) || a.StartsWith("--connection=", StringComparison.Ordinal)) context = a[(a.IndexOf('=') + 1)..];
+                    else if (a.StartsWith("--host=", StringComparison.Ordinal) || a.StartsWith("--url=", StringComparison.Ordinal)) host = a[(a.IndexOf('=') + 1)..];
                     else if (a.StartsWith("-H", StringComparison.Ordinal) && a.Length > 2) host = a[2..];
                     else if (a == "--config" && i + 1 < w.Length) configDir = w[i + 1];
                     else if (a.StartsWith("--config=", StringComparison.Ordinal)) configDir = a[9..];
@@ -94,7 +96,7 @@ public sealed partial class CommandClassifier
                     continue;
                 }
                 if (a is "container") continue; // docker container exec|run
-                host ??= context == null ? ctx.GetEnvironmentVariable("DOCKER_HOST") : null;
+                host ??= context == null ? EngineVariable(w[s], ctx, ref context) : null;
                 VolumeRemoval(w, s, i, host, context, ctx, configDir);
                 return; // another subcommand (ps, logs, build, compose down, ...)
             }
@@ -115,7 +117,7 @@ public sealed partial class CommandClassifier
             if (i >= w.Length) return;
             // On another engine's machine (-H, DOCKER_HOST, a context), the container's localhost
             // and files are that machine's: what CMD destroys there is aimed at the engine.
-            host ??= context == null ? ctx.GetEnvironmentVariable("DOCKER_HOST") : null;
+            host ??= context == null ? EngineVariable(w[s], ctx, ref context) : null;
             if (Engine(host, context ?? DefaultContext(w[s], host, ctx, configDir)) is { } engine)
             {
                 var inner = new Run(owner) { _runnerLevel = _runnerLevel + 1 };
@@ -136,6 +138,16 @@ public sealed partial class CommandClassifier
             _runnerLevel++;
             try { Command(w, dyn, i, ChildContext.Create(ctx, sets), stdin, depth + 1); }
             finally { _runnerLevel--; }
+        }
+
+        // The engine the environment names: DOCKER_HOST; for podman CONTAINER_HOST (a URL), else
+        // CONTAINER_CONNECTION (a named connection, as a context).
+        private static string? EngineVariable(string tool, IExecContext ctx, ref string? context)
+        {
+            if (!Path.GetFileName(tool).StartsWith("podman", StringComparison.Ordinal)) return ctx.GetEnvironmentVariable("DOCKER_HOST");
+            if (ctx.GetEnvironmentVariable("CONTAINER_HOST") is { Length: > 0 } url) return url;
+            if (ctx.GetEnvironmentVariable("CONTAINER_CONNECTION") is { Length: > 0 } named) context = named;
+            return null;
         }
 
         // Without --context: DOCKER_CONTEXT, else docker's config.json currentContext (docker context use);

@@ -11,7 +11,8 @@ namespace AgentShell.Core.Classification;
 //   2. privilege:     sudo [-u U] [-E] [VAR=v]..., doas [-u U], su [-] [U] -c STRING,
 //                     runuser -u U -- CMD | runuser [-l] U -c STRING
 //   3. environment:   env [-i] [-u N] [-C DIR] [-S STR] [VAR=v]...  (assignments reach parsers)
-//   4. process knobs: timeout, nice, ionice, nohup, stdbuf, time, chrt, setsid, flock, watch,
+//   4. process knobs: timeout, nice, ionice, nohup, stdbuf, time, chrt, setsid, flock, watch, the rows
+//                     of CommandClassifier.ProcessWrappers.cs (caffeinate, strace, numactl, direnv exec, …),
 //                     script -c STRING, parallel CMD [::: ARGS] (CMD through a shell, once per argument)
 //   5. builtins:      command, builtin, exec; eval (words re-lexed); source/. (unknown)
 //   6. runners:       npx/bunx/pnpx, pnpm|yarn|npm exec|dlx|x, yarn BIN, bundle exec, busybox
@@ -261,6 +262,9 @@ public sealed partial class CommandClassifier
                     return true;
                 case ToolId.SecretRunner:
                     SecretRunner(name, w, dyn, s, ctx, stdin, depth);
+                    return true;
+                case ToolId.ProcessWrapper:
+                    ProcessWrapperRun(name, w, dyn, s, ctx, stdin, depth);
                     return true;
                 case ToolId.Shell:
                     Shell(w, dyn, s, ctx, stdin, depth);

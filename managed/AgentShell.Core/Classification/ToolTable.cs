@@ -9,7 +9,7 @@ internal enum ToolId : byte
     None,
     // wrappers
     Sudo, Doas, Env, Timeout, Nice, Ionice, Nohup, Stdbuf, Time, Command, Builtin, Exec, Alias, Xargs, Flock, Watch, Setsid, Chrt,
-    SecretRunner, Su, Runuser, Script, Parallel, Npx, Bunx, Busybox, Bundle, Pnpm, Npm, Yarn, Bun, PyRunner, Uvx, Docker, Make, Cargo,
+    SecretRunner, ProcessWrapper, Su, Runuser, Script, Parallel, Npx, Bunx, Busybox, Bundle, Pnpm, Npm, Yarn, Bun, PyRunner, Uvx, Docker, Make, Cargo,
     // servers that run a command later or elsewhere (tmux, screen, at, systemd-run) and project task runners (just, task)
     Deferred, TaskRunner, Interpreter,
     // remote shells: the command runs on another host (CommandClassifier.RemoteExec.cs)
@@ -65,7 +65,7 @@ internal static class ToolTable
         ("mysql", ToolId.Mysql), ("mariadb", ToolId.Mysql), ("mysqladmin", ToolId.MysqlAdmin), ("mariadb-admin", ToolId.MysqlAdmin),
         ("sqlite3", ToolId.Sqlite3), ("redis-cli", ToolId.RedisCli), ("valkey-cli", ToolId.RedisCli), ("keydb-cli", ToolId.RedisCli),
         ("cockroach", ToolId.SqlShell), ("trino", ToolId.SqlShell), ("presto", ToolId.SqlShell), ("presto-cli", ToolId.SqlShell),
-        ("litecli", ToolId.SqlShell), ("duckdb", ToolId.SqlShell), ("grpcurl", ToolId.Grpcurl),
+        ("litecli", ToolId.SqlShell), ("duckdb", ToolId.SqlShell), ("mysqlsh", ToolId.SqlShell), ("mycli", ToolId.SqlShell), ("grpcurl", ToolId.Grpcurl),
         ("mongosh", ToolId.Mongosh), ("mongo", ToolId.Mongosh), ("aws", ToolId.Aws), ("gcloud", ToolId.Gcloud),
         ("gsutil", ToolId.Gsutil), ("az", ToolId.Az), ("kubectl", ToolId.Kubectl), ("helm", ToolId.Helm),
         ("terraform", ToolId.Terraform), ("tofu", ToolId.Terraform), ("pulumi", ToolId.Pulumi), ("railway", ToolId.Railway),
@@ -113,7 +113,16 @@ internal static class ToolTable
         ("just", ToolId.TaskRunner), ("task", ToolId.TaskRunner), ("go-task", ToolId.TaskRunner), ("cross-env", ToolId.TaskRunner),
         ("cross-env-shell", ToolId.TaskRunner), ("taskset", ToolId.TaskRunner), ("npm-run-all", ToolId.TaskRunner), ("run-s", ToolId.TaskRunner),
         ("run-p", ToolId.TaskRunner), ("concurrently", ToolId.TaskRunner),
+        // process wrappers described as rows (CommandClassifier.ProcessWrappers.cs)
+        ("caffeinate", ToolId.ProcessWrapper), ("proxychains", ToolId.ProcessWrapper), ("proxychains4", ToolId.ProcessWrapper),
+        ("torsocks", ToolId.ProcessWrapper), ("strace", ToolId.ProcessWrapper), ("ltrace", ToolId.ProcessWrapper), ("faketime", ToolId.ProcessWrapper),
+        ("numactl", ToolId.ProcessWrapper), ("prlimit", ToolId.ProcessWrapper), ("systemd-inhibit", ToolId.ProcessWrapper), ("xvfb-run", ToolId.ProcessWrapper),
+        ("valgrind", ToolId.ProcessWrapper), ("firejail", ToolId.ProcessWrapper), ("catchsegv", ToolId.ProcessWrapper), ("cgexec", ToolId.ProcessWrapper),
+        ("chpst", ToolId.ProcessWrapper), ("dbus-run-session", ToolId.ProcessWrapper), ("unshare", ToolId.ProcessWrapper), ("nsenter", ToolId.ProcessWrapper),
+        ("gdb", ToolId.ProcessWrapper), ("direnv", ToolId.ProcessWrapper), ("envchain", ToolId.ProcessWrapper), ("chamber", ToolId.ProcessWrapper),
+        ("sops", ToolId.ProcessWrapper), ("coproc", ToolId.ProcessWrapper),
         ("node", ToolId.Interpreter), ("nodejs", ToolId.Interpreter), ("perl", ToolId.Interpreter), ("ruby", ToolId.Interpreter), ("deno", ToolId.Interpreter),
+        ("tsx", ToolId.Interpreter), ("ts-node", ToolId.Interpreter),
     ];
 
     // Every mkfs.TYPE helper (mkfs.ext2, mkfs.f2fs, mkfs.exfat, …) makes a file system, listed or not.

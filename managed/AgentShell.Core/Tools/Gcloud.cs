@@ -6,7 +6,7 @@ namespace AgentShell.Core.Tools;
 /// (<c>delete</c> → delete; <c>sql instances/databases delete</c> → drop; <c>projects delete</c>
 /// → wipe; <c>stop</c> → terminate; <c>list</c>/<c>describe</c> → read; <c>ssh</c>/unknown →
 /// unknown). Target: GCP project (<c>--project</c>, CLOUDSDK_CORE_PROJECT, the active configuration, else "default").
-/// Also gsutil (<c>rm</c> → delete, <c>rm -r gs://bucket</c> → wipe, <c>rb</c> → delete).</summary>
+/// gsutil is read in Gsutil.cs.</summary>
 public static class Gcloud
 {
     /// <summary>gcloud's global flags (<c>gcloud --help</c>, Cloud SDK 528), read as gcloud reads
@@ -67,6 +67,9 @@ public static class Gcloud
                 "config" when i + 1 < pos.Count && pos[i + 1] is "list" or "get" or "get-value" => Effect.Read,
                 "config" when i + 1 < pos.Count => Effect.Write,
                 "access" when i > 0 && pos[i - 1] == "versions" => Effect.Read, // secrets versions access: prints the secret
+                // storage rsync deletes what the source lacks only with this flag; --dry-run copies nothing.
+                "rsync" when i > 0 && pos[i - 1] == "storage" => c.Args.Contains("--dry-run") ? Effect.Read
+                    : c.Args.Contains("--delete-unmatched-destination-objects") ? Effect.Delete : Effect.Write,
                 "get-credentials" or "get-iam-policy" or "get-value" or "print-access-token" or "print-identity-token" => Effect.Read,
                 "ssh-keys" or "operations" or "instances" or "databases" or "clusters" or "projects" or "sql" or "compute" or "container" or "storage" or "iam" or "run" or "functions" or "auth" or "services" => (Effect?)null,
                 _ => i > 0 || pos[i] is "info" or "version" ? CliVerbs.Of(pos[i]) : null,
@@ -120,7 +123,7 @@ public static class Gcloud
     /// environment word in a project id (<c>acme-prod-291</c>: ids carry a suffix the profile's globs
     /// do not expect) and in the buckets the words name (<c>gs://shop-prod-uploads</c>): one project
     /// or account often holds every stage.</summary>
-    private static List<Target> NamedEnvironments(List<Target> targets, List<string> words, List<Evidence> evidence)
+    internal static List<Target> NamedEnvironments(List<Target> targets, List<string> words, List<Evidence> evidence)
     {
         int projects = targets.Count;
         for (int i = 0; i < projects; i++)
@@ -139,7 +142,7 @@ public static class Gcloud
         }
     }
 
-    private static Target ProjectTarget(string? opt, string? configuration, IExecContext ctx, List<Evidence> evidence)
+    internal static Target ProjectTarget(string? opt, string? configuration, IExecContext ctx, List<Evidence> evidence)
     {
         // Not GOOGLE_CLOUD_PROJECT: gcloud does not read it (the client libraries do), and taken as
         // the target it hid the active configuration's project.
@@ -154,46 +157,5 @@ public static class Gcloud
         }
         evidence.Add(Evidence.Joined(opt != null ? $"--project {opt}" : "CLOUDSDK_CORE_PROJECT", "gcp project ", name));
         return new Target { Kind = TargetKind.GcpProject, Name = name };
-    }
-
-    /// <summary>Parses gsutil's arguments.</summary>
-    public static CommandIntent ParseGsutil(ToolCall c)
-    {
-        var a = c.Args;
-        var evidence = new List<Evidence>();
-        var project = ProjectTarget(ToolHelp.Option(a, "--project"), null, c.Context, evidence);
-        var pos = ToolHelp.Positionals(a, new HashSet<string> { "-o", "-h", "-p", "-u" });
-        if (pos.Count == 0 || pos[0] == "help") return ToolHelp.Help("gsutil", "help");
-        Effect effect = pos[0] switch
-        {
-            "rm" => a.Contains("-r") || a.Contains("-R") || a.Contains("-rf") || a.Contains("-a")
-                ? (pos.Skip(1).Any(p => p.StartsWith("gs://", StringComparison.Ordinal) && p[5..].TrimEnd('/', '*').IndexOf('/') < 0) ? Effect.Wipe : Effect.Delete)
-                : Effect.Delete,
-            "rb" => Effect.Delete,
-            "rsync" => a.Contains("-d") ? Effect.Delete : Effect.Write,
-            "mv" => Effect.Delete,
-            "ls" or "cat" or "du" or "stat" or "hash" or "version" => Effect.Read,
-            "cp" or "mb" or "acl" or "setmeta" or "defacl" or "lifecycle" or "iam" or "label" or "versioning" or "web" => Effect.Write,
-            _ => Effect.Unknown,
-        };
-        if (pos[0] == "lifecycle") effect = Lifecycle(c, pos, evidence);
-        var summary = string.Join(' ', pos.Take(3));
-        evidence.Add(Evidence.Arrow(summary, effect));
-        return ToolHelp.Intent("gsutil", effect, summary, NamedEnvironments([project], pos, evidence), evidence);
-    }
-
-    // gsutil lifecycle set FILE gs://B: a rule whose action is Delete deletes objects as they match
-    // (the bucket's own expiry); the file unread is unknown; get reads.
-    private static Effect Lifecycle(ToolCall c, List<string> pos, List<Evidence> evidence)
-    {
-        if (pos.Count < 2 || pos[1] != "set") return pos.Count >= 2 && pos[1] == "get" ? Effect.Read : Effect.Write;
-        if (pos.Count < 3 || ToolHelp.ReadText(c.Context, pos[2]) is not string rules)
-        {
-            evidence.Add(new(pos.Count < 3 ? "lifecycle set" : pos[2], "lifecycle rules cannot be read (unknown)"));
-            return Effect.Unknown;
-        }
-        if (!rules.Contains("delete", StringComparison.OrdinalIgnoreCase)) return Effect.Write;
-        evidence.Add(new(pos[2], "a lifecycle rule deletes objects"));
-        return Effect.Delete;
     }
 }

@@ -26,8 +26,9 @@ public static class LocalDelete
             if (!endOpts && x == "--") { endOpts = true; continue; }
             if (!endOpts && x.StartsWith("--", StringComparison.Ordinal))
             {
-                if (x == "--recursive") recursive = true;
-                if (x is "--help" or "--version") return ToolHelp.Help("rm", x);
+                // GNU getopt takes a unique prefix: --rec, --r are --recursive (no other rm option starts so).
+                if (x.Length > 2 && "--recursive".StartsWith(x, StringComparison.Ordinal)) recursive = true;
+                if (x.Length > 2 && "--help".StartsWith(x, StringComparison.Ordinal) || x.Length > 5 && "--version".StartsWith(x, StringComparison.Ordinal)) return ToolHelp.Help("rm", x);
                 continue;
             }
             if (!endOpts && x.Length > 1 && x[0] == '-') { if (x.Contains('r') || x.Contains('R')) recursive = true; continue; }

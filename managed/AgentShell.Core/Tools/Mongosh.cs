@@ -177,6 +177,7 @@ public static class Mongosh
         }
         foreach (var (text, token) in code)
         {
+            ScriptConnections(text, targets, evidence);
             var (e, what) = Scan(text);
             if (e > effect || summary.Length == 0) summary = what;
             effect = ToolHelp.Max(effect, e);
@@ -184,6 +185,44 @@ public static class Mongosh
         }
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         return ToolHelp.Intent(tool, effect, summary, targets, evidence);
+    }
+
+    /// <summary>The servers a script connects to itself (<c>new Mongo(URI)</c>, <c>connect(URI)</c>, what
+    /// <c>--nodb</c> scripts do): each literal is a target as a URI argument is; one built at run time is
+    /// an unknown target.</summary>
+    internal static void ScriptConnections(string js, List<Target> targets, List<Evidence> evidence)
+    {
+        foreach (var call in (ReadOnlySpan<string>)["Mongo(", "connect("])
+        {
+            for (int i = js.IndexOf(call, StringComparison.Ordinal); i >= 0; i = js.IndexOf(call, i + 1, StringComparison.Ordinal))
+            {
+                // getMongo(), disconnect(): other names.
+                if (i > 0 && (char.IsAsciiLetterOrDigit(js[i - 1]) || js[i - 1] is '_' or '$')) continue;
+                var rest = js.AsSpan(i + call.Length).TrimStart();
+                if (rest.Length > 0 && rest[0] == ')') continue; // Mongo(): the default server, as the shell's own
+                int end = rest.Length > 0 && rest[0] is '"' or '\'' or '`' ? rest[1..].IndexOf(rest[0]) : -1;
+                var literal = end >= 0 ? rest.Slice(1, end).ToString() : null;
+                if (literal == null || literal.Contains("${", StringComparison.Ordinal))
+                {
+                    targets.Add(new Target { Kind = TargetKind.Environment, Name = "unknown" });
+                    evidence.Add(new(call + "…)", "a connection made at run time: the server is not known"));
+                    continue;
+                }
+                string? host, port = null, db = null;
+                if (literal.Contains("://")) DbTarget.TryParseUri(literal, out host, out port, out db);
+                else
+                {
+                    var parts = literal.Split('/', 2);
+                    var hp = parts[0].Split(':');
+                    host = hp[0]; if (hp.Length > 1) port = hp[1];
+                    if (parts.Length > 1) db = parts[1];
+                    // connect("shop"): a database on the default server.
+                    if (parts.Length == 1 && call == "connect(") (host, db) = (null, parts[0]);
+                }
+                targets.Add(DbTarget.Make("mongodb", host ?? "127.0.0.1", port, db, 27017));
+                evidence.Add(new(literal, $"the script connects to {host ?? "127.0.0.1"}"));
+            }
+        }
     }
 
     /// <summary>Effect of a mongosh script and the call that decided it.</summary>
@@ -208,13 +247,50 @@ public static class Mongosh
         }
         // updateMany({}, …) rewrites every document, as UPDATE without WHERE does (a wipe of what it sets).
         if (Has(compact, "updateMany({},")) Consider(Effect.Wipe, "updateMany({}, …)");
+        // renameCollection(name, true) and {renameCollection: …, dropTarget: true} drop the collection named first.
+        if (Has(compact, "dropTarget:true") || RenameDropsTarget(compact)) Consider(Effect.Drop, "renameCollection(…, dropTarget)");
         if (Has(compact, "deleteOne(") || Has(compact, "findOneAndDelete(") || Has(compact, "findAndModify(") && Has(compact, "remove:true")) Consider(Effect.Delete, "deleteOne()");
         if (Has(compact, "bulkWrite(") && (Has(compact, "deleteMany") || Has(compact, "deleteOne"))) Consider(Effect.Delete, "bulkWrite delete");
         if (Has(compact, "shutdownServer(") || Has(compact, "{shutdown:") || Has(compact, "killOp(")) Consider(Effect.Terminate, "shutdownServer()");
-        if (Has(compact, "eval(") || Has(compact, "load(") || Has(compact, "runCommand(") && !Has(compact, "{dropDatabase:") && !Has(compact, "{drop:")) Consider(Effect.Unknown, "runCommand/load/eval");
+        if (Has(compact, "eval(") || Has(compact, "load(") || RunsACommand(compact) && !Has(compact, "{dropDatabase:") && !Has(compact, "{drop:")) Consider(Effect.Unknown, "runCommand/load/eval");
         foreach (var w in new[] { "insertOne(", "insertMany(", "insert(", "updateOne(", "updateMany(", "update(", "replaceOne(", "save(", "createCollection(", "createIndex(", "renameCollection(", "findOneAndUpdate(", "findOneAndReplace(", "createUser(" })
             if (Has(compact, w)) Consider(Effect.Write, w + ")");
         return best;
+    }
+
+    // Database commands that only report; any other run by runCommand/adminCommand is not read (unknown).
+    private static readonly HashSet<string> ReadCommands = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "ping", "hello", "isMaster", "ismaster", "buildInfo", "buildinfo", "hostInfo", "serverStatus", "listDatabases", "listCollections",
+        "listIndexes", "dbStats", "dbstats", "collStats", "currentOp", "getLog", "getParameter", "getCmdLineOpts", "connectionStatus",
+        "replSetGetStatus", "replSetGetConfig", "top", "count", "find", "aggregate", "explain", "validate", "usersInfo", "rolesInfo",
+    };
+
+    // runCommand(…)/adminCommand(…): true unless each names a reporting command ({ping: 1}, "ping").
+    private static bool RunsACommand(string compact)
+    {
+        foreach (var call in (ReadOnlySpan<string>)["runCommand(", "adminCommand("])
+        {
+            for (int i = compact.IndexOf(call, StringComparison.Ordinal); i >= 0; i = compact.IndexOf(call, i + 1, StringComparison.Ordinal))
+            {
+                var rest = compact.AsSpan(i + call.Length).TrimStart('{');
+                int end = rest.IndexOfAny(':', ',', ')');
+                if (end <= 0 || !ReadCommands.Contains(rest[..end].Trim("\"'").ToString())) return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool RenameDropsTarget(string compact)
+    {
+        const string call = "renameCollection(";
+        for (int i = compact.IndexOf(call, StringComparison.Ordinal); i >= 0; i = compact.IndexOf(call, i + 1, StringComparison.Ordinal))
+        {
+            int end = compact.IndexOf(')', i);
+            // A call whose end cannot be found may say anything: read as dropping (fail closed).
+            if (end < 0 || compact.AsSpan(i, end - i).EndsWith(",true", StringComparison.Ordinal)) return true;
+        }
+        return false;
     }
 
     private static bool Has(string s, string what) => s.Contains(what, StringComparison.Ordinal);

@@ -222,6 +222,13 @@ public static class RedisCli
         return effect;
     }
 
+    private static bool MigrateCopies(IReadOnlyList<string> words)
+    {
+        for (int i = 6; i < words.Count && !words[i].Equals("KEYS", StringComparison.OrdinalIgnoreCase); i++)
+            if (words[i].Equals("COPY", StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
+    }
+
     /// <summary>Effect of one Redis command (words[0] is its name).</summary>
     public static Effect CommandEffect(IReadOnlyList<string> words)
     {
@@ -235,6 +242,13 @@ public static class RedisCli
             case "EXPIREAT": case "PEXPIREAT": case "GETEX":
                 return Effect.Delete;
             case "SHUTDOWN": return Effect.Terminate;
+            // A server made a replica of another drops its own data set to load the primary's;
+            // NO ONE only promotes it (its links to other hosts: server-admin).
+            case "REPLICAOF": case "SLAVEOF": return sub == "NO" ? Effect.ServerAdmin : Effect.Wipe;
+            // MIGRATE host port key db timeout [COPY] [REPLACE] [AUTH …] [KEYS …]: without COPY the keys leave this server.
+            case "MIGRATE": return MigrateCopies(words) ? Effect.Write : Effect.Delete;
+            // DEBUG's crash and restart forms stop the server; its others are not read.
+            case "DEBUG": return sub is "SEGFAULT" or "PANIC" or "RESTART" or "CRASH-AND-RECOVER" or "OOM" ? Effect.Terminate : Effect.Unknown;
             // A consumer group destroyed or a consumer deleted loses its pending entries and read position.
             case "XGROUP": return sub is "DESTROY" or "DELCONSUMER" ? Effect.Delete : Effect.Write;
             case "CLIENT": return sub == "KILL" ? Effect.Terminate : Effect.Read;
@@ -243,7 +257,7 @@ public static class RedisCli
             case "CONFIG": return sub == "GET" ? Effect.Read : sub == "SET" ? ConfigSet(words) : Effect.Write;
             case "ACL": return sub is "LIST" or "WHOAMI" or "USERS" or "GETUSER" or "CAT" or "LOG" ? Effect.Read : sub == "DELUSER" ? Effect.Delete : Effect.Write;
             case "EVAL" when words.Count > 1: return LuaEffect(words[1]);
-            case "EVAL": case "EVALSHA": case "EVAL_RO": case "FCALL": case "DEBUG": case "MODULE": case "MULTI": case "EXEC":
+            case "EVAL": case "EVALSHA": case "EVAL_RO": case "FCALL": case "MODULE": case "MULTI": case "EXEC":
                 return Effect.Unknown;
         }
         if (Reads.Contains(name)) return Effect.Read;

@@ -8,18 +8,19 @@ namespace AgentShell.Core.Tools;
 /// (interactive, or from stdin that is not seen) is an unknown effect. Long options are taken with
 /// one dash or two and as <c>--opt=value</c> (Go's flag package, Python's click and Java's picocli
 /// all accept some of these); a shell's subcommand (<c>cockroach sql</c>) comes first.
-/// Rows: <c>cockroach sql</c>, <c>trino</c>/<c>presto</c>, <c>litecli</c>, <c>duckdb</c>, and the InfluxDB
-/// 1.x <c>influx -execute</c> (InfluxQL's DROP and DELETE read as SQL's). Not mycli: the name is a
-/// profile tool's in the corpus (CorpusTests), and a built-in parser runs beside a profile's tool of
-/// the same name.</summary>
+/// Rows: <c>cockroach sql</c>, <c>trino</c>/<c>presto</c>, <c>litecli</c>, <c>duckdb</c>, <c>mysqlsh</c>, and the InfluxDB
+/// 1.x <c>influx -execute</c> (InfluxQL's DROP and DELETE read as SQL's). mycli only with <c>-e</c>: the
+/// name is also a profile tool's in the corpus (CorpusTests), and a built-in parser runs beside a
+/// profile's tool of the same name.</summary>
 public static class SqlShells
 {
     private sealed record Shell(string Tool, string? Verb, string Scheme, int Port, SqlDialect Dialect, string[] Sql, string[] Files,
         string[] Hosts, string[] Ports, string[] Databases, string[] Urls, string[] Valued, Positional Positionals = Positional.None,
-        string? HostVariable = null, string? UrlVariable = null);
+        string? HostVariable = null, string? UrlVariable = null, string[]? SqlModes = null, bool Attached = false);
 
-    /// <summary>What bare words are: nothing, or a local database file then SQL (sqlite3's form).</summary>
-    private enum Positional : byte { None, FileThenSql }
+    /// <summary>What bare words are: nothing, a local database file then SQL (sqlite3's form), or a
+    /// server URI (<c>user@host:port/schema</c>, mysqlsh's form).</summary>
+    private enum Positional : byte { None, FileThenSql, Uri, DatabaseOrUrl }
 
     private static readonly Shell Cockroach = new("cockroach sql", "sql", "postgresql", 26257, SqlDialect.Postgres,
         Sql: ["e", "execute"], Files: ["f", "file"], Hosts: ["host"], Ports: ["port", "p"], Databases: ["database", "d"], Urls: ["url"],
@@ -46,6 +47,25 @@ public static class SqlShells
         Sql: ["execute"], Files: ["path"], Hosts: ["host"], Ports: ["port"], Databases: ["database"], Urls: [],
         Valued: ["username", "password", "format", "precision", "consistency", "pps", "socket", "type"], HostVariable: "INFLUX_HOST");
 
+    // MySQL Shell runs -e/-f as JavaScript unless --sql/--sqlc/--sqlx (or a .sql file): code is unknown.
+    // Words after -- are its API command line (util dump-instance …): unknown.
+    private static readonly Shell MysqlShell = new("mysqlsh", null, "mysql", 3306, SqlDialect.MySql,
+        Sql: ["e", "execute"], Files: ["f", "file"], Hosts: ["h", "host"], Ports: ["P", "port", "mysql-port", "mysqlx-port"],
+        Databases: ["D", "schema", "database"], Urls: ["uri"],
+        Valued: ["u", "user", "dbuser", "S", "socket", "ssl-mode", "ssl-ca", "ssl-capath", "ssl-cert", "ssl-key", "ssl-cipher", "tls-version",
+            "auth-method", "log-level", "name-cache", "connect-timeout", "import", "dba-log-sql", "result-format", "credential-store-helper",
+            "pym", "get-server-public-key", "server-public-key-path", "compression-algorithms", "compression-level", "execute-as", "file-format"],
+        Positionals: Positional.Uri, SqlModes: ["sql", "sqlc", "sqlx"], Attached: true);
+
+    // dbcli's mycli (click: -hHOST attached; a bare word is the database, a mysql:// word the server).
+    private static readonly Shell MyCli = new("mycli", null, "mysql", 3306, SqlDialect.MySql,
+        Sql: ["e", "execute"], Files: [], Hosts: ["h", "host"], Ports: ["P", "port"], Databases: ["D", "database"], Urls: ["dsn", "d"],
+        Valued: ["u", "user", "p", "pass", "password", "S", "socket", "ssl-ca", "ssl-capath", "ssl-cert", "ssl-key", "ssl-cipher", "ssl-mode",
+            "tls-version", "login-path", "defaults-group-suffix", "defaults-file", "myclirc", "l", "logfile", "init-command", "charset",
+            "local-infile", "R", "prompt", "ssh-user", "ssh-host", "ssh-port", "ssh-password", "ssh-key-filename", "ssh-config-path",
+            "ssh-config-host", "g", "character-set"],
+        Positionals: Positional.DatabaseOrUrl, Attached: true);
+
     /// <summary>The row for <paramref name="tool"/>, or null: no SQL shell of these (influx: only its 1.x
     /// form, named by <c>-execute</c> or <c>-import</c>; the 2.x CLI is a built-in table).</summary>
     private static Shell? Of(string tool, IReadOnlyList<string> args) => tool switch
@@ -54,6 +74,9 @@ public static class SqlShells
         "trino" or "presto" or "presto-cli" => Trino,
         "litecli" => LiteCli,
         "duckdb" => DuckDb,
+        "mysqlsh" => MysqlShell,
+        // Only with SQL to run: the name is also a profile tool's in the corpus (mycli db drop --env …).
+        "mycli" => args.Any(a => Name(a) is "e" or "execute") ? MyCli : null,
         "influx" => args.Any(a => Name(a) is "execute" or "import") ? Influx1 : null,
         _ => null,
     };
@@ -76,18 +99,33 @@ public static class SqlShells
         string? host = null, port = null, db = null, url = null, file = null;
         var sql = new List<string>();
         var files = new List<string>();
-        bool dashes = false;
+        bool dashes = false, sqlMode = s.SqlModes == null;
         for (int i = s.Verb != null ? 1 : 0; i < a.Count; i++)
         {
             var x = a[i];
             if (dashes || Name(x) is not { } name)
             {
-                if (x == "--" && !dashes) { dashes = true; continue; }
+                if (x == "--" && !dashes)
+                {
+                    dashes = true;
+                    if (s.Positionals != Positional.Uri) continue;
+                    evidence.Add(new(string.Join(' ', a.Skip(i)), "an API command line (unknown)"));
+                    return ToolHelp.Intent(s.Tool, Effect.Unknown, "API command", Targets(s, c, file, host, port, db, url, evidence), evidence);
+                }
                 if (s.Positionals == Positional.FileThenSql) { if (file == null) file = x; else sql.Add(x); }
+                else if (s.Positionals == Positional.Uri || s.Positionals == Positional.DatabaseOrUrl && x.Contains("://", StringComparison.Ordinal)) url ??= x;
+                else if (s.Positionals == Positional.DatabaseOrUrl) db ??= x;
                 continue;
             }
             if (name is "help" or "version" or "V") return ToolHelp.Help(s.Tool, "--help");
+            if (s.SqlModes != null && s.SqlModes.Contains(name)) { sqlMode = true; continue; }
             int eq = x.IndexOf('=');
+            // mysqlsh's -hHOST: a short option's value attached, when the word names no option itself
+            // (the other rows take long names after one dash: duckdb's -csv is a flag).
+            if (s.Attached && x[1] != '-' && name.Length > 1 && !Known(s, name) && Known(s, name[..1]))
+            {
+                (name, x, eq) = (name[..1], x[..2] + "=" + x[2..], 2);
+            }
             bool valued = s.Sql.Contains(name) || s.Files.Contains(name) || s.Hosts.Contains(name) || s.Ports.Contains(name)
                 || s.Databases.Contains(name) || s.Urls.Contains(name) || s.Valued.Contains(name);
             if (!valued) continue; // a flag
@@ -101,6 +139,11 @@ public static class SqlShells
             else if (s.Urls.Contains(name)) url = value;
         }
         IReadOnlyList<Target> targets = Targets(s, c, file, host, port, db, url, evidence);
+        if (!sqlMode && (sql.Count > 0 || files.Any(f => !f.EndsWith(".sql", StringComparison.OrdinalIgnoreCase))))
+        {
+            evidence.Add(new(s.Tool, "code in the shell's script language, not SQL (unknown)"));
+            return ToolHelp.Intent(s.Tool, Effect.Unknown, "script not read", targets, evidence);
+        }
         bool points = false;
         foreach (var f in files)
         {
@@ -164,6 +207,10 @@ public static class SqlShells
         return ToolHelp.Intent(tool, effect, summary, targets, evidence);
     }
 
+    private static bool Known(Shell s, string name) => s.Sql.Contains(name) || s.Files.Contains(name) || s.Hosts.Contains(name)
+        || s.Ports.Contains(name) || s.Databases.Contains(name) || s.Urls.Contains(name) || s.Valued.Contains(name)
+        || s.SqlModes?.Contains(name) == true;
+
     private static IReadOnlyList<Target> Targets(Shell s, ToolCall c, string? file, string? host, string? port, string? db, string? url, List<Evidence> evidence)
     {
         if (s.Positionals == Positional.FileThenSql)
@@ -178,6 +225,13 @@ public static class SqlShells
         {
             // trino's --server is a URL or host:port.
             if (DbTarget.TryParseUri(url, out var uh, out var up, out var ud)) return [DbTarget.Make(s.Scheme, uh, up ?? port, ud ?? db, s.Port)];
+            // mysqlsh's user[:password]@host[:port][/schema] without a scheme.
+            if (s.Positionals == Positional.Uri)
+            {
+                int at = url.LastIndexOf('@'), slash = url.IndexOf('/', at + 1);
+                if (slash > 0) (db, url) = (db ?? url[(slash + 1)..], url[..slash]);
+                url = url[(at + 1)..];
+            }
             int colon = url.LastIndexOf(':');
             return [colon > 0 ? DbTarget.Make(s.Scheme, url[..colon], url[(colon + 1)..], db, s.Port) : DbTarget.Make(s.Scheme, url, port, db, s.Port)];
         }

@@ -18,6 +18,14 @@ public class ToolTableTests
         }
     }
 
+    [Test]
+    public void EveryProcessWrapperNameHasItsRowAndEveryRowItsName()
+    {
+        var named = ToolTable.Names.Where(n => n.Id == ToolId.ProcessWrapper).Select(n => n.Name).ToHashSet();
+        Assert.That(named, Is.EquivalentTo(CommandClassifier.ProcessWrappers.Keys));
+        Assert.That(named, Has.Count.GreaterThan(10));
+    }
+
     [TestCase("")]
     [TestCase("p")]
     [TestCase("psq")]

@@ -59,4 +59,42 @@ public class MongoshTests
         Assert.That(Parse("--host", "db-0.staging.example.com:27017", "--eval", "db.dropDatabase()").Targets.Select(t => t.Host), Is.EqualTo(new[] { "db-0.staging.example.com" }));
         Assert.That(Parse("--host", "rs0/db-0.prod.example.com", "--eval", "db.dropDatabase()").Targets.Select(t => t.Host), Is.EqualTo(new[] { "db-0.prod.example.com" }));
     }
+
+    [TestCase("db.orders_new.renameCollection('orders', true)", Effect.Drop)]
+    [TestCase("db.orders_new.renameCollection( 'orders' , true )", Effect.Drop)]
+    [TestCase("db.adminCommand({renameCollection: 'shop.a', to: 'shop.b', dropTarget: true})", Effect.Drop)]
+    [TestCase("db.orders.renameCollection('orders_2024'", Effect.Drop)] // no end: read as dropping
+    [TestCase("db.orders.renameCollection('orders_2024')", Effect.Write)]
+    [TestCase("db.orders.renameCollection('orders_2024', false)", Effect.Write)]
+    [TestCase("db.adminCommand({renameCollection: 'shop.a', to: 'shop.b', dropTarget: false})", Effect.Unknown)] // a command not read
+    [TestCase("db.adminCommand({fsync: 1, lock: true})", Effect.Unknown)]
+    [TestCase("db.getSiblingDB('admin').runCommand({setParameter: 1, notablescan: 1})", Effect.Unknown)]
+    [TestCase("db.adminCommand({listDatabases: 1})", Effect.Read)]
+    [TestCase("db.adminCommand('ping'); db.runCommand({ serverStatus: 1 })", Effect.Read)]
+    [TestCase("db.adminCommand({ping: 1}); db.adminCommand({shutdown: 1})", Effect.Terminate)]
+    public void ARenameThatDropsItsTargetIsADrop(string js, Effect effect) =>
+        Assert.That(Mongosh.Scan(js).Effect, Is.EqualTo(effect), js);
+
+    [TestCase(new[] { "--nodb", "--eval", "new Mongo('mongodb://db.prod.example.com/shop').getDB('shop').dropDatabase()" }, "db.prod.example.com")]
+    [TestCase(new[] { "--nodb", "--eval", "const c = connect(\"db.prod.example.com:27018/shop\"); c.orders.drop()" }, "db.prod.example.com")]
+    [TestCase(new[] { "mongodb://localhost/test", "--eval", "db = connect('mongodb+srv://admin@cluster0.prod.example.com/shop'); db.orders.drop()" }, "cluster0.prod.example.com")]
+    public void AServerTheScriptConnectsToIsATarget(string[] args, string host)
+    {
+        var i = Parse(args);
+        Assert.That(i.Effect, Is.GreaterThanOrEqualTo(Effect.Drop));
+        Assert.That(i.Targets.Select(t => t.Host), Has.Member(host));
+    }
+
+    [TestCase("new Mongo(process.env.PROD_URL).getDB('shop').dropDatabase()")]
+    [TestCase("connect(`mongodb://${h}/shop`).orders.drop()")]
+    public void AConnectionMadeAtRunTimeIsAnUnknownTarget(string js)
+    {
+        var i = Parse("--nodb", "--eval", js);
+        Assert.That(i.Targets.Select(t => t.Name), Has.Member("unknown"));
+    }
+
+    [TestCase("db.getMongo().getDBNames()")]
+    [TestCase("db.orders.find(); disconnect()")]
+    public void OtherNamesEndingSoAreNoConnection(string js) =>
+        Assert.That(Parse("mongodb://db.prod.example.com/app", "--eval", js).Targets.Select(t => t.Host), Is.EqualTo(new[] { "db.prod.example.com" }));
 }

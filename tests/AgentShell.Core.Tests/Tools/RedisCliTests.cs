@@ -25,6 +25,19 @@ public class RedisCliTests
         Assert.That(i.Targets.Select(t => t.ToString()), Has.Member(target));
     }
 
+    [TestCase(new[] { "REPLICAOF", "10.0.0.9", "6379" }, Effect.Wipe)]
+    [TestCase(new[] { "slaveof", "10.0.0.9", "6379" }, Effect.Wipe)]
+    [TestCase(new[] { "REPLICAOF", "NO", "ONE" }, Effect.ServerAdmin)]
+    [TestCase(new[] { "MIGRATE", "10.0.0.9", "6379", "k", "0", "5000" }, Effect.Delete)]
+    [TestCase(new[] { "MIGRATE", "10.0.0.9", "6379", "", "0", "5000", "COPY", "REPLACE", "KEYS", "a", "b" }, Effect.Write)]
+    [TestCase(new[] { "MIGRATE", "10.0.0.9", "6379", "", "0", "5000", "KEYS", "COPY" }, Effect.Delete)] // a key named COPY
+    [TestCase(new[] { "DEBUG", "SEGFAULT" }, Effect.Terminate)]
+    [TestCase(new[] { "debug", "restart" }, Effect.Terminate)]
+    [TestCase(new[] { "DEBUG", "OBJECT", "k" }, Effect.Unknown)]
+    [TestCase(new[] { "GET", "replicaof" }, Effect.Read)]
+    public void CommandsThatLoseOrMoveTheDataSet(string[] words, Effect effect) =>
+        Assert.That(RedisCli.CommandEffect(words), Is.EqualTo(effect), string.Join(' ', words));
+
     [Test]
     public void WordsAfterTheCommandAreItsArgumentsNotOptions() =>
         Assert.That(Parse("FLUSHALL", "-h").Effect, Is.EqualTo(Effect.Wipe));
