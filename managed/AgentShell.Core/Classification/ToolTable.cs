@@ -93,6 +93,7 @@ internal static class ToolTable
         ("etcdctl", ToolId.Table), ("vault", ToolId.Table), ("consul", ToolId.Table), ("nomad", ToolId.Table), ("argocd", ToolId.Table),
         ("flux", ToolId.Table), ("sst", ToolId.Table), ("rclone", ToolId.Table), ("s5cmd", ToolId.Table),
         ("mc", ToolId.Table), ("s3cmd", ToolId.Table), ("influx", ToolId.Table), ("databricks", ToolId.Table),
+        ("dbt", ToolId.Table), ("bw", ToolId.Table), ("bws", ToolId.Table), ("pulsar-admin", ToolId.Table),
         ("kafka-topics", ToolId.Table), ("kafka-topics.sh", ToolId.Table), ("kafka-consumer-groups", ToolId.Table),
         ("kafka-consumer-groups.sh", ToolId.Table), ("rabbitmqadmin", ToolId.Table), ("rabbitmqctl", ToolId.Table), ("nats", ToolId.Table),
         ("mongorestore", ToolId.Table), ("glab", ToolId.Table), ("amplify", ToolId.Table), ("mongoimport", ToolId.Table),
