@@ -268,6 +268,7 @@ public sealed partial class CommandClassifier
                     SecretRunner(name, w, dyn, s, ctx, stdin, depth);
                     return true;
                 case ToolId.ProcessWrapper:
+                case ToolId.Table when name == "chamber" && s + 1 < w.Length && w[s + 1] == "exec":
                     ProcessWrapperRun(name, w, dyn, s, ctx, stdin, depth);
                     return true;
                 case ToolId.Shell:

@@ -120,7 +120,7 @@ internal static class ToolTable
         ("numactl", ToolId.ProcessWrapper), ("prlimit", ToolId.ProcessWrapper), ("systemd-inhibit", ToolId.ProcessWrapper), ("xvfb-run", ToolId.ProcessWrapper),
         ("valgrind", ToolId.ProcessWrapper), ("firejail", ToolId.ProcessWrapper), ("catchsegv", ToolId.ProcessWrapper), ("cgexec", ToolId.ProcessWrapper),
         ("chpst", ToolId.ProcessWrapper), ("dbus-run-session", ToolId.ProcessWrapper), ("unshare", ToolId.ProcessWrapper), ("nsenter", ToolId.ProcessWrapper),
-        ("gdb", ToolId.ProcessWrapper), ("direnv", ToolId.ProcessWrapper), ("envchain", ToolId.ProcessWrapper), ("chamber", ToolId.ProcessWrapper),
+        ("gdb", ToolId.ProcessWrapper), ("direnv", ToolId.ProcessWrapper), ("envchain", ToolId.ProcessWrapper), ("chamber", ToolId.Table), // chamber exec is unwrapped (Unwrap.cs)
         ("sops", ToolId.ProcessWrapper), ("coproc", ToolId.ProcessWrapper),
         ("node", ToolId.Interpreter), ("nodejs", ToolId.Interpreter), ("perl", ToolId.Interpreter), ("ruby", ToolId.Interpreter), ("deno", ToolId.Interpreter),
         ("tsx", ToolId.Interpreter), ("ts-node", ToolId.Interpreter),
