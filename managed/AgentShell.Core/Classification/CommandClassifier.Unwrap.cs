@@ -263,7 +263,12 @@ public sealed partial class CommandClassifier
                 case ToolId.SecretRunner:
                     SecretRunner(name, w, dyn, s, ctx, stdin, depth);
                     return true;
+                // Secrets managers with a table (Tools/NAME.json) for their other subcommands.
+                case ToolId.Table when name is "doppler" or "op" or "infisical" && s + 1 < w.Length && w[s + 1] == "run":
+                    SecretRunner(name, w, dyn, s, ctx, stdin, depth);
+                    return true;
                 case ToolId.ProcessWrapper:
+                case ToolId.Table when name == "chamber" && s + 1 < w.Length && w[s + 1] == "exec":
                     ProcessWrapperRun(name, w, dyn, s, ctx, stdin, depth);
                     return true;
                 case ToolId.Shell:

@@ -266,6 +266,14 @@ public sealed partial class CommandClassifier
         {
             if (start >= words.Length) return;
             if (depth > MaxDepth) { Unknown($"wrappers nested deeper than {MaxDepth}", string.Join(' ', words.Skip(start)), words[start..]); return; }
+            if (dyn != null && dyn[start] && PrintedProgram(words[start]) is string printed)
+            {
+                var named = (string[])words.Clone();
+                var fixedDyn = (bool[])dyn.Clone();
+                (named[start], fixedDyn[start]) = (printed, false);
+                Command(named, fixedDyn, start, ctx, stdin, depth + 1, known);
+                return;
+            }
             if (dyn != null && dyn[start])
             {
                 Unknown("command name comes from an expansion", words[start], words[start..]);

@@ -48,7 +48,7 @@ internal static class ToolTable
         ("ionice", ToolId.Ionice), ("nohup", ToolId.Nohup), ("stdbuf", ToolId.Stdbuf), ("time", ToolId.Time),
         ("command", ToolId.Command), ("builtin", ToolId.Builtin), ("exec", ToolId.Exec), ("alias", ToolId.Alias), ("xargs", ToolId.Xargs),
         ("flock", ToolId.Flock), ("chronic", ToolId.Nohup), ("unbuffer", ToolId.Nohup),
-        ("aws-vault", ToolId.SecretRunner), ("doppler", ToolId.SecretRunner), ("op", ToolId.SecretRunner), ("infisical", ToolId.SecretRunner),
+        ("aws-vault", ToolId.SecretRunner), ("doppler", ToolId.Table), ("op", ToolId.Table), ("infisical", ToolId.Table), // their run is unwrapped (Unwrap.cs)
         ("dotenv", ToolId.SecretRunner), ("dotenvx", ToolId.SecretRunner), ("watch", ToolId.Watch), ("setsid", ToolId.Setsid), ("chrt", ToolId.Chrt),
         ("su", ToolId.Su), ("runuser", ToolId.Runuser), ("script", ToolId.Script), ("parallel", ToolId.Parallel),
         ("npx", ToolId.Npx), ("bunx", ToolId.Bunx), ("pnpx", ToolId.Npx), ("busybox", ToolId.Busybox), ("bundle", ToolId.Bundle),
@@ -92,7 +92,8 @@ internal static class ToolTable
         ("dbmate", ToolId.Table), ("atlas", ToolId.Table), ("flask", ToolId.Table),
         ("etcdctl", ToolId.Table), ("vault", ToolId.Table), ("consul", ToolId.Table), ("nomad", ToolId.Table), ("argocd", ToolId.Table),
         ("flux", ToolId.Table), ("sst", ToolId.Table), ("rclone", ToolId.Table), ("s5cmd", ToolId.Table),
-        ("mc", ToolId.Table), ("s3cmd", ToolId.Table), ("influx", ToolId.Table),
+        ("mc", ToolId.Table), ("s3cmd", ToolId.Table), ("influx", ToolId.Table), ("databricks", ToolId.Table),
+        ("dbt", ToolId.Table), ("bw", ToolId.Table), ("bws", ToolId.Table), ("pulsar-admin", ToolId.Table),
         ("kafka-topics", ToolId.Table), ("kafka-topics.sh", ToolId.Table), ("kafka-consumer-groups", ToolId.Table),
         ("kafka-consumer-groups.sh", ToolId.Table), ("rabbitmqadmin", ToolId.Table), ("rabbitmqctl", ToolId.Table), ("nats", ToolId.Table),
         ("mongorestore", ToolId.Table), ("glab", ToolId.Table), ("amplify", ToolId.Table), ("mongoimport", ToolId.Table),
@@ -119,7 +120,7 @@ internal static class ToolTable
         ("numactl", ToolId.ProcessWrapper), ("prlimit", ToolId.ProcessWrapper), ("systemd-inhibit", ToolId.ProcessWrapper), ("xvfb-run", ToolId.ProcessWrapper),
         ("valgrind", ToolId.ProcessWrapper), ("firejail", ToolId.ProcessWrapper), ("catchsegv", ToolId.ProcessWrapper), ("cgexec", ToolId.ProcessWrapper),
         ("chpst", ToolId.ProcessWrapper), ("dbus-run-session", ToolId.ProcessWrapper), ("unshare", ToolId.ProcessWrapper), ("nsenter", ToolId.ProcessWrapper),
-        ("gdb", ToolId.ProcessWrapper), ("direnv", ToolId.ProcessWrapper), ("envchain", ToolId.ProcessWrapper), ("chamber", ToolId.ProcessWrapper),
+        ("gdb", ToolId.ProcessWrapper), ("direnv", ToolId.ProcessWrapper), ("envchain", ToolId.ProcessWrapper), ("chamber", ToolId.Table), // chamber exec is unwrapped (Unwrap.cs)
         ("sops", ToolId.ProcessWrapper), ("coproc", ToolId.ProcessWrapper),
         ("node", ToolId.Interpreter), ("nodejs", ToolId.Interpreter), ("perl", ToolId.Interpreter), ("ruby", ToolId.Interpreter), ("deno", ToolId.Interpreter),
         ("tsx", ToolId.Interpreter), ("ts-node", ToolId.Interpreter),

@@ -18,7 +18,8 @@ public static class BuiltInTools
         "etcdctl", "vault", "consul", "nomad", "argocd", "flux", "sst", "rclone", "s5cmd", "mc", "s3cmd", "influx",
         "kafka-topics", "kafka-consumer-groups", "rabbitmqadmin", "rabbitmqctl", "nats", "mongorestore", "glab",
         "amplify", "mongoimport", "nodetool", "rpk", "kafka-delete-records", "hcloud", "linode-cli", "kafka-configs",
-        "velero", "stripe", "cf", "restic", "borg", "crane", "skopeo", "regctl", "eb"];
+        "velero", "stripe", "cf", "restic", "borg", "crane", "skopeo", "regctl", "eb",
+        "doppler", "op", "infisical", "databricks", "dbt", "bw", "bws", "pulsar-admin", "chamber"];
 
     /// <summary>The table of a program name (<c>neon</c> → <c>neonctl</c>, <c>sls</c> →
     /// <c>serverless</c>, <c>./manage.py</c> → <c>django</c>); the name itself when it is a table.</summary>
@@ -65,13 +66,13 @@ public static class BuiltInTools
         var doc = ProfileReader.Read($"tools/{name}.json", Text(name), 0, errors);
         if (doc == null || errors.Count > 0) throw new ProfileException(errors.Count > 0 ? errors : [new ProfileError($"tools/{name}.json", "", "unreadable")]);
         var def = doc.Tools.Single(t => t.Name == name);
-        return new ProfileTool(def, name == "gh" ? GhApi.TryParse : name == "glab" ? GhApi.TryParseGlab : null, name is "bq" or "wrangler" or "turso" or "heroku" ? SqlOf : name == "kafka-configs" ? KafkaConfigs.EffectOf : name == "rpk" ? KafkaConfigs.RpkEffectOf : null,
-            name is "gh" or "glab" ? (c, _, targets, evidence) => CodeHostClis.OnDefaultHost(name, c.Context, targets, evidence) : name == "eb" ? ElasticBeanstalk.Targets : null);
+        return new ProfileTool(def, name == "gh" ? GhApi.TryParse : name == "glab" ? GhApi.TryParseGlab : null, name == "bq" ? Bq.EffectOf : name is "wrangler" or "turso" or "heroku" ? SqlOf : name == "kafka-configs" ? KafkaConfigs.EffectOf : name == "rpk" ? KafkaConfigs.RpkEffectOf : null,
+            name is "gh" or "glab" ? (c, _, targets, evidence) => CodeHostClis.OnDefaultHost(name, c.Context, targets, evidence) : name == "eb" ? ElasticBeanstalk.Targets : name == "bq" ? Bq.Targets : name == "rpk" ? Rpk.Targets : null);
     }
 
     // The SQL of bq query 'SQL', wrangler d1 execute DB --command 'SQL' (or --file), turso db
     // shell DB 'SQL' and heroku pg:psql -c 'SQL' (or -f), read by the SQL scanner; null (the table's unknown) when it is not there.
-    private static Effect? SqlOf(ToolCall c, List<string> words, List<Evidence> evidence)
+    internal static Effect? SqlOf(ToolCall c, List<string> words, List<Evidence> evidence)
     {
         string? sql = null, from = null;
         if (words.Count >= 2 && words[0] == "query") { sql = words[1]; from = "query"; }

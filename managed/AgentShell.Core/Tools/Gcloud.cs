@@ -114,7 +114,8 @@ public static class Gcloud
         {
             var named = new Target { Kind = TargetKind.GcpProject, Name = pos[verbAt + 1] };
             evidence.Add(Evidence.Joined(pos[verbAt + 1], "gcp project ", named.Name));
-            return ToolHelp.Intent("gcloud", effect, summary, NamedEnvironments([target, named], pos, evidence), evidence);
+            // The unknown default project is not where it acts; an explicit one is kept (caution, not need).
+            return ToolHelp.Intent("gcloud", effect, summary, NamedEnvironments(target.Name == "default" ? [named] : [target, named], pos, evidence), evidence);
         }
         return ToolHelp.Intent("gcloud", effect, summary, NamedEnvironments([target], pos, evidence), evidence);
     }

@@ -58,7 +58,8 @@ public static class Snowsql
             targets.Add(new Target { Kind = TargetKind.Environment, Name = "unknown" });
             evidence.Add(new(connection != null ? $"-c {connection}" : "snowsql", "the account of a named or default connection (~/.snowsql/config, not read): unknown"));
         }
-        foreach (var n in new[] { account, db })
+        // A named connection (-c prod) names its stage as a profile name does, though its account is not read.
+        foreach (var n in new[] { account, db, connection })
             if (n != null)
                 foreach (var word in ProfileToolTarget.EnvironmentWords(n))
                 {
