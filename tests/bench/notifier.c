@@ -215,7 +215,9 @@ static void *serve(void *arg)
 
 int main(int argc, char **argv)
 {
-    struct loop l = {.listener = -1, .noop = 0};
+    /* Static: the serving thread reads it until the process is gone, past main's return (a
+     * stack copy was overwritten by exit's own calls: NOTIF_RECV on a garbage fd, EBADF, 125). */
+    static struct loop l = {.listener = -1, .noop = 0};
     int i = 1;
     for (; i < argc; i++) {
         if (strcmp(argv[i], "--noop") == 0) {
