@@ -49,6 +49,7 @@ public sealed partial class CommandClassifier
             ToolId.Table => (name == "influx" ? SqlShells.Parse(name, c) : null) ?? BuiltInTools.Parse(BuiltInTools.TableOf(name), c),
             ToolId.SqlShell => SqlShells.Parse(name, c),
             ToolId.Grpcurl => Grpcurl.Parse(c),
+            ToolId.Elasticdump => Elasticdump.Parse(c),
             ToolId.PgDump => PostgresTools.PgDump(name, c),
             ToolId.PgClient => PostgresTools.PgClient(name, c),
             ToolId.Cqlsh => Cqlsh.Parse(c),

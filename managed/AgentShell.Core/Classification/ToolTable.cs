@@ -26,8 +26,8 @@ internal enum ToolId : byte
     Table, PgDump, Cqlsh, ClickHouse, PgClient, Sqlcmd, Snowsql,
     // SQL shells described as rows (Tools/SqlShells.cs)
     SqlShell,
-    // gRPC calls by their method's verb (Tools/Grpcurl.cs)
-    Grpcurl,
+    // gRPC calls by their method's verb (Tools/Grpcurl.cs); Elasticsearch dumps (Tools/Elasticdump.cs)
+    Grpcurl, Elasticdump,
     // local commands that destroy without deleting by name (Tools/LocalFiles.cs)
     Rsync, Scp, Chmod, Mv, Truncate, Crontab,
     // service managers and power commands (Tools/Systemctl.cs)
@@ -65,7 +65,7 @@ internal static class ToolTable
         ("mysql", ToolId.Mysql), ("mariadb", ToolId.Mysql), ("mysqladmin", ToolId.MysqlAdmin), ("mariadb-admin", ToolId.MysqlAdmin),
         ("sqlite3", ToolId.Sqlite3), ("redis-cli", ToolId.RedisCli), ("valkey-cli", ToolId.RedisCli), ("keydb-cli", ToolId.RedisCli),
         ("cockroach", ToolId.SqlShell), ("trino", ToolId.SqlShell), ("presto", ToolId.SqlShell), ("presto-cli", ToolId.SqlShell),
-        ("litecli", ToolId.SqlShell), ("duckdb", ToolId.SqlShell), ("mysqlsh", ToolId.SqlShell), ("mycli", ToolId.SqlShell), ("grpcurl", ToolId.Grpcurl),
+        ("litecli", ToolId.SqlShell), ("duckdb", ToolId.SqlShell), ("mysqlsh", ToolId.SqlShell), ("mycli", ToolId.SqlShell), ("grpcurl", ToolId.Grpcurl), ("elasticdump", ToolId.Elasticdump),
         ("mongosh", ToolId.Mongosh), ("mongo", ToolId.Mongosh), ("aws", ToolId.Aws), ("gcloud", ToolId.Gcloud),
         ("gsutil", ToolId.Gsutil), ("az", ToolId.Az), ("kubectl", ToolId.Kubectl), ("helm", ToolId.Helm),
         ("terraform", ToolId.Terraform), ("tofu", ToolId.Terraform), ("pulumi", ToolId.Pulumi), ("railway", ToolId.Railway),
