@@ -126,9 +126,7 @@ public static class SqlShells
             {
                 (name, x, eq) = (name[..1], x[..2] + "=" + x[2..], 2);
             }
-            bool valued = s.Sql.Contains(name) || s.Files.Contains(name) || s.Hosts.Contains(name) || s.Ports.Contains(name)
-                || s.Databases.Contains(name) || s.Urls.Contains(name) || s.Valued.Contains(name);
-            if (!valued) continue; // a flag
+            if (!Known(s, name)) continue; // a flag (the SQL modes were taken above)
             string? value = eq > 0 ? x[(eq + 1)..] : i + 1 < a.Count ? a[++i] : null;
             if (value == null) continue;
             if (s.Sql.Contains(name)) sql.Add(value);
@@ -139,7 +137,9 @@ public static class SqlShells
             else if (s.Urls.Contains(name)) url = value;
         }
         IReadOnlyList<Target> targets = Targets(s, c, file, host, port, db, url, evidence);
-        if (!sqlMode && (sql.Count > 0 || files.Any(f => !f.EndsWith(".sql", StringComparison.OrdinalIgnoreCase))))
+        // Without a SQL mode only a .sql file is SQL: -e, other files and stdin are script (JavaScript's
+        // show(…) would scan as SQL's SHOW, a read).
+        if (!sqlMode && (sql.Count > 0 || files.Count == 0 || files.Any(f => !f.EndsWith(".sql", StringComparison.OrdinalIgnoreCase))))
         {
             evidence.Add(new(s.Tool, "code in the shell's script language, not SQL (unknown)"));
             return ToolHelp.Intent(s.Tool, Effect.Unknown, "script not read", targets, evidence);

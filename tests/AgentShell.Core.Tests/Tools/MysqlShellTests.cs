@@ -27,6 +27,18 @@ public class MysqlShellTests
         Assert.That(i.Targets.Select(t => t.ToString()), Has.Member(target));
     }
 
+    // Stdin is script too unless a SQL mode is given: JavaScript's show(…) scanned as SQL's SHOW was a read.
+    [TestCase("show(dba.dropMetadataSchema({force: true}))", false, Effect.Unknown)]
+    [TestCase("SELECT 1", false, Effect.Unknown)]
+    [TestCase("DROP TABLE orders", true, Effect.Drop)]
+    [TestCase("SELECT 1", true, Effect.Read)]
+    public void StdinIsSqlOnlyInSqlMode(string stdin, bool sqlMode, Effect effect)
+    {
+        string[] args = sqlMode ? ["--sql", "admin@db.prod.example.com"] : ["admin@db.prod.example.com"];
+        var call = new ToolCall { Args = args, Context = CorpusFixture.Context(), StdinText = stdin };
+        Assert.That(SqlShells.Parse("mysqlsh", call)!.Effect, Is.EqualTo(effect), stdin);
+    }
+
     [Test]
     public void ASqlFileThatCannotBeReadIsUnknown() =>
         Assert.That(Parse("-h", "db.prod.example.com", "-f", "/nonexistent/drop.sql").Effect, Is.EqualTo(Effect.Unknown));
