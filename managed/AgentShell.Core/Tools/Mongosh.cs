@@ -247,6 +247,10 @@ public static class Mongosh
         }
         // updateMany({}, …) rewrites every document, as UPDATE without WHERE does (a wipe of what it sets).
         if (Has(compact, "updateMany({},")) Consider(Effect.Wipe, "updateMany({}, …)");
+        // An aggregation's $out stage replaces the collection it names (its documents are gone), as
+        // INSERT OVERWRITE does; $merge writes into it.
+        if (Has(compact, "$out:") || Has(compact, "$out\":") || Has(compact, "$out':")) Consider(Effect.Truncate, "aggregate $out");
+        if (Has(compact, "$merge:") || Has(compact, "$merge\":") || Has(compact, "$merge':")) Consider(Effect.Write, "aggregate $merge");
         // renameCollection(name, true) and {renameCollection: …, dropTarget: true} drop the collection named first.
         if (Has(compact, "dropTarget:true") || RenameDropsTarget(compact)) Consider(Effect.Drop, "renameCollection(…, dropTarget)");
         if (Has(compact, "deleteOne(") || Has(compact, "findOneAndDelete(") || Has(compact, "findAndModify(") && Has(compact, "remove:true")) Consider(Effect.Delete, "deleteOne()");

@@ -39,6 +39,14 @@ public class MongoshTests
     [TestCase("db.orders.updateOne({}, {$set: {x: 1}})", Effect.Write)]
     public void AnUpdateOfEveryDocumentIsAWipe(string js, Effect effect) => Assert.That(Mongosh.Scan(js).Effect, Is.EqualTo(effect), js);
 
+    // $out replaces the collection it names; $merge writes into it; a plain aggregation reads.
+    [TestCase("db.orders.aggregate([{$match: {}}, {$out: 'users'}])", Effect.Truncate)]
+    [TestCase("db.runCommand({aggregate: 'orders', pipeline: [{\"$out\": 'users'}], cursor: {}})", Effect.Truncate)]
+    [TestCase("db.orders.aggregate([{$merge: {into: 'totals'}}])", Effect.Write)]
+    [TestCase("db.orders.aggregate([{$group: {_id: '$status', n: {$sum: 1}}}])", Effect.Read)]
+    [TestCase("db.orders.find({note: 'timeout'})", Effect.Read)]
+    public void AnAggregationsOutStageReplacesItsCollection(string js, Effect effect) => Assert.That(Mongosh.Scan(js).Effect, Is.EqualTo(effect), js);
+
     // A replica set's seeds: the driver connects to each and finds the primary, so each is a target.
     [TestCase("mongodb://db-0.staging.example.com,db-0.prod.example.com/app", "db-0.prod.example.com")]
     [TestCase("mongodb://u:pw@db-0.prod.example.com:27018,db-0.staging.example.com/app?replicaSet=rs0", "db-0.prod.example.com")]
