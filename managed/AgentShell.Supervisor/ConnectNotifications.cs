@@ -177,12 +177,7 @@ internal sealed class ConnectNotifications(int listener, IAddressEnvironments ad
         {
             // An exec's argv no longer settles what this connection may send: the wire decides that.
             if (sockFd < 0) return FastOpenToWire(pid, address, port, audit);
-            var owner = UpstreamOwner.For(pid, tgid, out bool ownerUnknown);
-            if (ownerUnknown)
-            {
-                log.WriteLine($"agentshell: pid {pid}'s connect to production port {port} refused: its credentials could not be read");
-                return Verdict.Refuse;
-            }
+            if (!UpstreamOwner.TryFor(pid, tgid, port, log, out var owner)) return Verdict.Refuse;
             if (PlaceOnWire(pid, sockFd, address, port, env, new Wire.WireClient(pid, tgid, key, null, settled) { Owner = owner }) is Verdict placed) return placed;
         }
         if (settled == TrustLedger.Settled.Allowed) return Verdict.Continue;

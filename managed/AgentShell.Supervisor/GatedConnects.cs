@@ -37,10 +37,8 @@ internal sealed class GatedConnects(IAddressEnvironments addresses, KernelConnec
         {
             // What it was trusted with when it connected: used only if the wire does not know its protocol.
             var settled = sameProgram ? trust.Settle(key, env, kernel.Trusted(tgid), gen, cache: true, out _, out _, atWire: true) : TrustLedger.Settled.No;
-            var owner = UpstreamOwner.For(pid, tgid, out bool ownerUnknown);
-            if (ownerUnknown)
+            if (!UpstreamOwner.TryFor(pid, tgid, port, log, out var owner))
             {
-                log.WriteLine($"agentshell: pid {pid}'s connect to production port {port} refused: its credentials could not be read");
                 ConnectGate.Reset(g.Client);
                 return;
             }

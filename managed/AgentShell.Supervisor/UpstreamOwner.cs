@@ -27,6 +27,15 @@ internal static class UpstreamOwner
         return task.ChecksAs(self) ? null : task;
     }
 
+    /// <summary>As <see cref="For"/> for a connect to production <paramref name="port"/>: false, with a
+    /// line in <paramref name="log"/>, when the connection must be refused.</summary>
+    public static bool TryFor(int tid, int tgid, int port, TextWriter log, out TaskCredentials? owner)
+    {
+        owner = For(tid, tgid, out bool unknown);
+        if (unknown) log.WriteLine($"agentshell: pid {tid}'s connect to production port {port} refused: its credentials could not be read");
+        return !unknown;
+    }
+
     /// <summary>A TCP socket of <paramref name="family"/> made with <paramref name="owner"/>'s credentials
     /// (null: ours). Throws <see cref="SocketException"/> when it cannot be made as that owner.</summary>
     public static Socket NewTcp(AddressFamily family, TaskCredentials? owner)

@@ -59,8 +59,7 @@ internal static class Bq
         }
         // The unknown default project is not where the reference is, nor is a project named only by a
         // non-production word of it (staging in acme-staging:x.y); a production word stays (caution).
-        if (found) targets.RemoveAll(t => t.Kind == TargetKind.GcpProject && t.Name is "default" or "staging" or "stage" or "stg" or "dev"
-            or "development" or "test" or "qa" or "uat" or "sandbox" or "preprod");
+        if (found) targets.RemoveAll(t => t.Kind == TargetKind.GcpProject && t.Name is { } n && (n == "default" || ProfileToolTarget.IsNonProductionWord(n)));
     }
 
     private static string? DryRun(IReadOnlyList<string> args)

@@ -62,6 +62,12 @@ public sealed class ProfileToolTarget
     // PERF: looked up by span, in any letter case; the set's own (lower-case) spelling is what is returned.
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> EnvironmentWordLookup = EnvironmentWordSet.GetAlternateLookup<ReadOnlySpan<char>>();
 
+    /// <summary>True when <paramref name="word"/> is an environment word that does not name production
+    /// (staging, dev, qa, …; not prod, production, prd, live).</summary>
+    public static bool IsNonProductionWord(string word) =>
+        EnvironmentWordSet.Contains(word) && !(word.Equals("prod", StringComparison.OrdinalIgnoreCase) || word.Equals("production", StringComparison.OrdinalIgnoreCase)
+            || word.Equals("prd", StringComparison.OrdinalIgnoreCase) || word.Equals("live", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>The environment words of <paramref name="name"/>: split at every non-alphanumeric and at
     /// a lower-to-upper change (<c>ShopProdStack</c> → Shop, Prod, Stack), lower-cased, those that name an
     /// environment (prod, staging, …). Empty when none does.</summary>
