@@ -12,7 +12,9 @@ public enum Effect : byte
     Unknown,
     /// <summary>Changes what the server itself is: its configuration (ALTER SYSTEM), its links to
     /// other hosts (CREATE SERVER, USER MAPPING, SUBSCRIPTION, CHANGE REPLICATION SOURCE), the
-    /// extensions it loads, or server-level powers (SUPERUSER, pg_execute_server_program).</summary>
+    /// extensions it loads, or server-level powers (SUPERUSER, pg_execute_server_program); and, for
+    /// a cloud account or cluster, whom it trusts (IAM and RBAC grants, keys minted, resource
+    /// policies and firewalls opened: <see cref="Tools.AccessGrants"/>).</summary>
     ServerAdmin,
     /// <summary>Deletes records or resources.</summary>
     Delete,

@@ -108,6 +108,8 @@ public static class Gcloud
         }
         evidence.Add(Evidence.Arrow(summary, effect));
         if (effect is Effect.Write or Effect.Unknown) effect = SafeguardFlags.Apply("gcloud", c.Args, effect, evidence);
+        if (effect is Effect.Write && verbAt >= 0)
+            effect = AccessGrants.Apply("gcloud", string.Join(' ', pos.Take(verbAt + 1).Where(w => w is not ("alpha" or "beta"))), effect, evidence);
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         // gcloud projects delete|undelete|update PROJECT_ID acts on the project it names, whatever --project says.
         if (verbAt >= 1 && pos[verbAt - 1] == "projects" && verbAt + 1 < pos.Count && pos[verbAt] is not ("list" or "create"))

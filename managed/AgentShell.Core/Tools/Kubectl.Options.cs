@@ -3,12 +3,38 @@ namespace AgentShell.Core.Tools;
 public static partial class Kubectl
 {
     /// <summary>Every kubectl flag: the global ones (<c>kubectl options</c>) and every subcommand's
-    /// (<c>kubectl CMD --help</c>, kubectl 1.32), read with pflag: exact names, <c>--name=value</c>
+    /// (<c>kubectl CMD --help</c> and <c>kubectl create KIND --help</c>, kubectl 1.32), read with pflag: exact names, <c>--name=value</c>
     /// or the next word, bundled one-letter flags, flags anywhere, <c>--</c>, and <c>--flag=false</c>.
     /// <c>--dry-run</c>, <c>--cascade</c> and <c>--validate</c> take a value only when attached
     /// (pflag's NoOptDefVal). Where two subcommands give a letter different meanings (logs -f/-p,
     /// proxy -w), the table keeps the one every other subcommand uses: logs and proxy only read.</summary>
     public static readonly OptionTable Options = new("kubectl", OptionRules.Pflag, """
+           --aggregation-rule <value>
+           --annotation <value>
+           --append-hash
+           --audience <value>
+           --bound-object-kind <value>
+           --bound-object-name <value>
+           --bound-object-uid <value>
+           --cert <value>
+           --class <value>
+           --clusterip <value>
+           --clusterrole <value>
+           --default-backend <value>
+           --description <value>
+           --docker-email <value>
+           --docker-password <value>
+           --docker-server <value>
+           --docker-username <value>
+           --duration <value>
+           --external-name <value>
+           --from <value>
+           --from-env-file <value>
+           --from-file <value>
+           --from-literal <value>
+           --global-default
+           --group <value>
+           --hard <value>
         -h --help
            --accept-hosts <value>
            --accept-paths <value>
@@ -86,6 +112,7 @@ public static partial class Kubectl
            --keep-readiness
            --keep-startup
            --keepalive <value>
+           --key <value>
            --kubeconfig <value>
            --kuberc <value>
         -k --kustomize <value>
@@ -101,7 +128,9 @@ public static partial class Kubectl
            --match-server-version
            --max <value>
            --max-log-requests <value>
+           --max-unavailable <value>
            --min <value>
+           --min-available <value>
            --mount <value>
            --name <value>
         -n --namespace <value>
@@ -110,6 +139,8 @@ public static partial class Kubectl
            --network-name <value>
            --no-headers
            --no-preserve
+           --node-port <value>
+           --non-resource-url <value>
            --now
            --openapi-patch
         -o --output <value>
@@ -124,6 +155,7 @@ public static partial class Kubectl
            --pod-running-timeout <value>
            --pod-selector <value>
            --port <value>
+           --preemption-policy <value>
            --prefix
            --previous
            --privileged
@@ -138,18 +170,25 @@ public static partial class Kubectl
            --reject-methods <value>
            --reject-paths <value>
            --replace
-           --replicas <value>
+        -r --replicas <value>
            --request-timeout <value>
+           --resource <value>
+           --resource-name <value>
            --resource-version <value>
            --restart <value>
            --retries <value>
            --rm
+           --role <value>
+           --rule <value>
            --same-node
            --save-config
+           --schedule <value>
+           --scopes <value>
         -l --selector <value>
         -s --server <value>
            --server-print
            --server-side
+           --serviceaccount <value>
            --session-affinity <value>
            --set-image <value>
            --share-processes
@@ -166,6 +205,7 @@ public static partial class Kubectl
            --tail <value>
            --target <value>
            --target-port <value>
+           --tcp <value>
            --template <value>
            --timeout <value>
            --timestamps
@@ -179,6 +219,8 @@ public static partial class Kubectl
            --username <value>
         -v --v <value>
            --validate [value]
+           --value <value>
+           --verb <value>
            --verbs <value>
            --vmodule <value>
            --wait

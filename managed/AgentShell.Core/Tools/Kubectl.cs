@@ -98,6 +98,7 @@ public static partial class Kubectl
         }
         string summary = pos.Count == 1 ? pos[0] : string.Join(' ', System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pos)[..Math.Min(3, pos.Count)]);
         evidence.Add(Evidence.Joined(summary, verb, " → ", effect.Name()));
+        if (effect == Effect.Write && pos.Count > 1 && verb is "create" or "certificate") effect = AccessGrants.Apply("kubectl", verb + " " + pos[1], effect, evidence);
         if (dryRun != null && dryRun != "none" && dryRun != "false")
         {
             effect = Effect.Read;

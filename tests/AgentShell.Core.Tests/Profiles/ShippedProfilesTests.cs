@@ -74,6 +74,7 @@ public class ShippedProfilesTests
             ("default.any:destructive-on-production", "Block"),
             ("default.sql:server-program-on-production", "Block"),
             ("default.sql:server-program-elsewhere", "Pause"),
+            ("default.cloud:access-grant-on-production", "Pause"),
             ("default.sql:server-admin-on-production", "Pause"),
             ("default.git:force-push-default-branch", "Pause"),
             ("default.any:destructive-on-unknown", "Pause"),
