@@ -105,6 +105,11 @@ public sealed class CheckAgreesWithRunTests
     [TestCase("block", "demo.http:delete-on-production", "bash", "-c", "run() { \"$@\"; }; run curl -sS -X DELETE {prod}/volumes/10")]
     [TestCase("allow", "default.any:allow", "bash", "-c", "\"$@\"", "_", "curl", "-sS", "-o", "/dev/null", "{prod}/volumes/11")]
     // corpus21: the remote's repository is production by the profile's Repositories (git's own config, read as git reads it).
+    // lead s40: an AWS SDK call is the aws command it amounts to, under run too (AWS's endpoints are no production
+    // host the gate or the wire layer could judge it by); its pause stays with python (no aws is exec'd to pause).
+    [TestCase("block", "default.any:destructive-on-production", "python3", "-c", "import boto3; boto3.Session(profile_name='prod').client('s3').delete_bucket(Bucket='assets')")]
+    [TestCase("pause", "default.any:destructive-on-unknown", "python3", "-c", "import boto3; boto3.client('dynamodb', region_name='eu-west-1').delete_table(TableName='orders')")]
+    [TestCase("allow", "default.any:allow", "python3", "-c", "import boto3; s = boto3.Session(profile_name='prod'); print(s.profile_name)")]
     [TestCase("block", "default.any:destructive-on-production", "git", "-C", "{dir}/app", "push", "--force", "origin", "main")]
     [TestCase("block", "default.any:destructive-on-production", "bash", "-c", "cd {dir}/app && git push origin :main")]
     [TestCase("pause", "default.git:force-push-default-branch", "git", "-C", "{dir}/app", "push", "--force", "stage", "main")]

@@ -77,6 +77,22 @@ public sealed class CommandCheckTests
     }
 
     [Test]
+    public void APauseOfWhatInterpreterCodeDoesItselfStaysWithTheInterpreter()
+    {
+        // requests.delete and a boto3 call run inside python: no curl or aws is exec'd whose own
+        // decision could pause them, so leaving the pause to a nested exec allowed them.
+        var http = s_check.Value.Command(["python3", "-c", $"import requests; requests.delete('{Staging}')"], Ctx());
+        Assert.That((http[0].Decision.Action, http[0].Decision.RuleId), Is.EqualTo((PolicyAction.Pause, "test.pause:destructive-on-staging")));
+        var sdk = s_check.Value.Command(["python3", "-c", "import boto3; boto3.client('dynamodb').delete_table(TableName='orders')"], Ctx());
+        Assert.That((sdk[0].Decision.Action, sdk[0].Decision.RuleId), Is.EqualTo((PolicyAction.Pause, "default.any:destructive-on-unknown")));
+        // The look-alikes: a read, and subprocess's curl, which is an exec of its own (paused there).
+        var read = s_check.Value.Command(["python3", "-c", "import boto3; print(boto3.client('dynamodb').list_tables())"], Ctx());
+        Assert.That(read[0].Decision.Action, Is.EqualTo(PolicyAction.Allow));
+        var sub = s_check.Value.Command(["python3", "-c", $"import subprocess; subprocess.run(['curl', '-X', 'DELETE', '{Staging}'])"], Ctx());
+        Assert.That((sub[0].Decision.Action, sub[0].Decision.RuleId), Is.EqualTo((PolicyAction.Allow, SupervisorRules.NestedExec.Id)));
+    }
+
+    [Test]
     public void ABlockInsideBashDashCStaysAtTheWrapper()
     {
         var r = s_check.Value.Command(["bash", "-c", $"curl -X DELETE {Prod}"], Ctx());

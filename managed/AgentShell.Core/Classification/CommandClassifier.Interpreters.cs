@@ -50,26 +50,48 @@ public sealed partial class CommandClassifier
             // happens: a script's harmless work goes on and only its destructive call is refused,
             // where a reading of the code here would refuse or pause the whole interpreter.
             // Not so for a server's command (CommandClassifier.Outside.cs): none of that is seen there.
+            // Nor for an AWS SDK call: it goes to AWS's shared endpoints, which no gate or wire layer
+            // tells from a read, so it is read here under run too, as the aws command it amounts to.
+            var none = new Stdin(null, true);
+            InProcess(InlineAwsSdk.Read(code), ctx, none, depth);
             if (ctx.ConnectsGated && _outside == null) return;
             var f = InlineCode.Read(code);
             if (dynamic && code.Contains('$')) Unknown($"{lang} code built at run time", code);
             if (!f.Any) return;
-            var none = new Stdin(null, true);
             foreach (var script in f.Scripts.Distinct()) ScriptText(script, false, ctx, none, depth, $"{lang} code");
             foreach (var argv in f.Commands) Command(argv, null, 0, ctx, none, depth + 1);
-            foreach (var req in f.Requests) Command(req, null, 0, ctx, none, depth + 1);
+            InProcess(f.Requests, ctx, none, depth);
             if (f.Opaque != null) Unknown($"{lang} code: {f.Opaque}", code);
             foreach (var host in f.Hosts.Distinct())
             {
                 Target t;
                 if (host.Contains("://") && UrlParser.TryParse(host, "https", out var parsed)) t = parsed;
                 else t = new Target { Kind = TargetKind.Database, Host = host.ToLowerInvariant() };
-                Add(new CommandIntent
+                var evidence = new List<Evidence> { new(host, $"{lang} code connects to {host}: what it sends is not read (unknown)") };
+                var effect = Effect.Unknown;
+                string summary = $"code connects to {t}";
+                // A destructive statement handed to the driver as a literal is what the connection
+                // does, at least; a read proves nothing (the code may send more than its literals).
+                foreach (var sql in f.Statements)
                 {
-                    Tool = lang, Effect = Effect.Unknown, Summary = $"code connects to {t}", Targets = [t],
-                    Evidence = [new Evidence(host, $"{lang} code connects to {host}: what it sends is not read (unknown)")],
-                });
+                    var r = SqlScanner.Scan(sql, f.Dialect, SqlScanOptions.ServerText);
+                    if (r.Effect <= Effect.Unknown) continue;
+                    if (r.Effect > effect) { effect = r.Effect; summary = $"{r.Summary} on {t}"; }
+                    evidence.Add(new(HttpBody.Short(sql), r));
+                }
+                Add(new CommandIntent { Tool = lang, Effect = effect, Summary = summary, Targets = [t], Evidence = evidence });
             }
+        }
+
+        // What the code does itself (an HTTP request, an SDK call), read as the command that would
+        // do the same: no such program is exec'd, so a pause is not left to an exec of its own
+        // (ExecDecider's nested-exec rule): it stays with the interpreter.
+        private void InProcess(List<string[]> commands, IExecContext ctx, Stdin none, int depth)
+        {
+            if (commands.Count == 0) return;
+            _runnerLevel++;
+            try { foreach (var argv in commands) Command(argv, null, 0, ctx, none, depth + 1); }
+            finally { _runnerLevel--; }
         }
     }
 }

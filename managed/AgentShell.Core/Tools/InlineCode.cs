@@ -19,6 +19,10 @@ internal static class InlineCode
         public List<string[]> Commands { get; } = [];
         public List<string[]> Requests { get; } = [];
         public List<string> Hosts { get; } = [];
+        /// <summary>Statements handed to a driver as literals (<c>cursor.execute('DROP TABLE t')</c>).</summary>
+        public List<string> Statements { get; } = [];
+        /// <summary>The SQL dialect the code's driver speaks (by the library it names).</summary>
+        public SqlDialect Dialect { get; set; }
         public string? Opaque { get; set; }
         public bool Any => Scripts.Count + Commands.Count + Requests.Count + Hosts.Count > 0 || Opaque != null;
     }
@@ -28,6 +32,11 @@ internal static class InlineCode
         "spawnSync", "spawn", "execFileSync", "execFile", "Deno.Command", "Bun.spawn", "Bun.spawnSync", "os.execvp", "os.execv", "os.spawnvp"];
     private static readonly string[] HttpLibs = ["requests", "httpx", "axios", "session", "client", "ky", "got"];
     private static readonly string[] Methods = ["get", "post", "put", "patch", "delete", "head", "options", "request"];
+    // Clients whose first argument is the host they connect to.
+    private static readonly string[] HostFirstCalls = ["Net::HTTP.new", "Net::HTTP.start", "HTTPSConnection", "HTTPConnection", "TCPSocket.new",
+        "TCPSocket.open", "create_connection", "Redis", "StrictRedis", "MongoClient", "Mysql2::Client.new", "PG.connect", "PG::Connection.new"];
+    // Calls that hand a driver a statement: DB-API, node-postgres/mysql2, SQLAlchemy's text(), postgres.js's unsafe().
+    private static readonly string[] StatementCalls = ["execute", "executemany", "executescript", "query", "exec_params", "unsafe", "text"];
     // PERF: every LIB.METHOD name built once, not once per one-liner read.
     private static readonly (string Lib, string Method, string Name)[] HttpCalls = [.. HttpLibs.SelectMany(lib => Methods.Select(m => (lib, m, lib + "." + m)))];
 
@@ -94,8 +103,34 @@ internal static class InlineCode
         }
         foreach (var key in (ReadOnlySpan<string>)["host=", "host:", "hostname=", "host =", "host :"])
             for (int i = code.IndexOf(key, StringComparison.Ordinal); i >= 0; i = code.IndexOf(key, i + 1, StringComparison.Ordinal))
-                if (Literal(code, i + key.Length, out var h, out _) && h.Length > 0) f.Hosts.Add(h);
+            {
+                if (Literal(code, i + key.Length, out var h, out _)) { if (h.Length > 0) f.Hosts.Add(h); }
+                else if (key == "host=" && i > 0 && code[i - 1] is '"' or '\'' or ' ' && ConninfoValue(code, i + key.Length) is { } v) f.Hosts.Add(v);
+            }
+        foreach (var name in HostFirstCalls)
+            foreach (int at in Calls(code, name))
+            {
+                int p = SkipSpace(code, at);
+                if (p < code.Length && code[p] is '(' or '[') p++; // create_connection(('h', 5432))
+                if (Literal(code, p, out var h, out _) && h.Length > 0 && !h.Contains("://", StringComparison.Ordinal)) f.Hosts.Add(h);
+            }
+        if (f.Hosts.Count > 0)
+        {
+            foreach (var name in StatementCalls)
+                foreach (int at in Calls(code, name))
+                    if (Literal(code, at, out var sql, out _)) f.Statements.Add(sql);
+            f.Dialect = code.Contains("mysql", StringComparison.OrdinalIgnoreCase) || code.Contains("mariadb", StringComparison.OrdinalIgnoreCase) ? SqlDialect.MySql
+                : code.Contains("sqlite", StringComparison.OrdinalIgnoreCase) ? SqlDialect.Sqlite : SqlDialect.Postgres;
+        }
         return f;
+    }
+
+    // The host of a libpq conninfo string ('host=db.prod dbname=shop'): up to a blank or a quote.
+    private static string? ConninfoValue(string code, int from)
+    {
+        int end = from;
+        while (end < code.Length && code[end] is not (' ' or '"' or '\'' or '\n' or ')' or ',' or ';')) end++;
+        return end > from ? code[from..end] : null;
     }
 
     private static string[] Curl(string method, string url, string? body) =>
@@ -157,7 +192,7 @@ internal static class InlineCode
         }
     }
 
-    private static int SkipSpace(string s, int i) { while (i < s.Length && char.IsWhiteSpace(s[i])) i++; return i; }
+    internal static int SkipSpace(string s, int i) { while (i < s.Length && char.IsWhiteSpace(s[i])) i++; return i; }
 
     private static int Balanced(string s, int from, char open, char close)
     {

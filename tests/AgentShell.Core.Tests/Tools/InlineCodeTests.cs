@@ -33,6 +33,23 @@ public class InlineCodeTests
         Assert.That(InlineCode.Read("subprocess.run(f'psql -h {h}', shell=True)").Opaque, Is.Not.Null);
     }
 
+    [TestCase("require 'net/http'; Net::HTTP.new('api.prod.example.com', 443).delete('/v1/x')", "api.prod.example.com")]
+    [TestCase("import http.client; http.client.HTTPSConnection('api.prod.example.com').request('DELETE', '/v1/x')", "api.prod.example.com")]
+    [TestCase("import socket; socket.create_connection(('10.0.0.5', 5432))", "10.0.0.5")]
+    [TestCase("import psycopg2; psycopg2.connect('host=db.prod dbname=shop user=app')", "db.prod")]
+    [TestCase("import redis; redis.Redis('cache.prod').flushall()", "cache.prod")]
+    public void AClientsHostArgumentIsAHost(string code, string host) => Assert.That(InlineCode.Read(code).Hosts, Does.Contain(host));
+
+    [Test]
+    public void StatementsAreKeptOnlyWithAHostAndInTheDriversDialect()
+    {
+        var pg = InlineCode.Read("import psycopg2; c = psycopg2.connect(host='db'); c.cursor().execute('DROP TABLE t')");
+        Assert.That((pg.Statements.Single(), pg.Dialect), Is.EqualTo(("DROP TABLE t", SqlDialect.Postgres)));
+        var my = InlineCode.Read("import pymysql; pymysql.connect(host='db').cursor().execute('TRUNCATE t')");
+        Assert.That(my.Dialect, Is.EqualTo(SqlDialect.MySql));
+        Assert.That(InlineCode.Read("cursor.execute('DROP TABLE t')").Statements, Is.Empty); // no host: nothing to judge it against
+    }
+
     [TestCase("print(1+1)")]
     [TestCase("console.log(JSON.stringify({method:'DELETE'}))")]
     [TestCase("cursor.execute('SELECT 1')")]

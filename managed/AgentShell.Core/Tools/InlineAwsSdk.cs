@@ -1,0 +1,181 @@
+using System.Text;
+
+namespace AgentShell.Core.Tools;
+
+/// <summary>AWS SDK calls in a one-liner (<c>python -c</c> with boto3, <c>node -e</c> with the
+/// JavaScript SDK v2 or v3), read as the <c>aws</c> command that does the same, so the aws parser
+/// judges the operation and the profile: <c>boto3.Session(profile_name='prod').client('s3').delete_bucket(Bucket='x')</c>
+/// is <c>aws --profile prod s3api delete-bucket --bucket x</c>. The SDK talks to AWS's shared
+/// endpoints, which no host list marks as production, so neither the connect gate nor the wire
+/// layer can tell this call from a read: the reading here is the only one there is, under run too.
+/// A scan of calls with literal arguments, not a parser of the language: an operation is a call
+/// whose name is an SDK operation (snake_case in Python, camelCase in v2, <c>new XxxCommand</c> in
+/// v3) beginning with a verb aws commands use; its service is the client or resource made last
+/// before it. Keyword or object arguments with literal values become the operation's options.</summary>
+internal static class InlineAwsSdk
+{
+    /// <summary>The aws argv of each operation <paramref name="code"/> calls (empty when it uses no AWS SDK).</summary>
+    public static List<string[]> Read(string code)
+    {
+        var found = new List<string[]>();
+        bool python = code.Contains("boto3", StringComparison.Ordinal);
+        bool js = code.Contains("aws-sdk", StringComparison.Ordinal);
+        if (!python && !js) return found;
+        var globals = new List<string> { "aws" };
+        if (Value(code, python ? "profile_name" : "profile") is string profile) globals.AddRange(["--profile", profile]);
+        if (Value(code, python ? "region_name" : "region") is string region) globals.AddRange(["--region", region]);
+        // Each client or resource made, by position: the service an operation after it goes to.
+        var services = new List<(int At, string Service)>();
+        foreach (var maker in (ReadOnlySpan<string>)["client", "resource"])
+            for (int i = code.IndexOf(maker + "(", StringComparison.Ordinal); i >= 0; i = code.IndexOf(maker + "(", i + 1, StringComparison.Ordinal))
+                if (InlineCode.Literal(code, i + maker.Length + 1, out var svc, out _)) services.Add((i, svc));
+        // JavaScript: new S3Client(…) / new AWS.S3(…) / require('@aws-sdk/client-s3').
+        for (int i = code.IndexOf("new ", StringComparison.Ordinal); i >= 0; i = code.IndexOf("new ", i + 4, StringComparison.Ordinal))
+        {
+            int p = i + 4;
+            if (code.AsSpan(p).StartsWith("AWS.")) p += 4;
+            int end = p; while (end < code.Length && char.IsAsciiLetterOrDigit(code[end])) end++;
+            var name = code[p..end];
+            if (name.EndsWith("Client", StringComparison.Ordinal) && name.Length > 6) services.Add((i, name[..^6].ToLowerInvariant()));
+            else if (p == i + 8 && name.Length > 0) services.Add((i, name.ToLowerInvariant()));
+        }
+        for (int i = code.IndexOf("client-", StringComparison.Ordinal); i >= 0; i = code.IndexOf("client-", i + 1, StringComparison.Ordinal))
+        {
+            int end = i + 7; while (end < code.Length && (char.IsAsciiLetterOrDigit(code[end]) || code[end] == '-')) end++;
+            if (end > i + 7) services.Add((i, code[(i + 7)..end]));
+        }
+        services.Sort((a, b) => a.At.CompareTo(b.At));
+        for (int i = 0; i < code.Length; i++)
+        {
+            if (!IsCallAt(code, i, out var name, out int open)) continue;
+            var extra = new List<string>();
+            string? op = Operation(code, i, name, python, extra);
+            if (op == null) continue;
+            string service = "unknown";
+            foreach (var (at, s) in services) if (at < i) service = s;
+            if (service == "s3") service = "s3api";
+            var argv = new List<string>(globals) { service, op };
+            argv.AddRange(extra);
+            int close = Balanced(code, open);
+            Options(code, open + 1, close < 0 ? code.Length : close, argv);
+            found.Add([.. argv]);
+            i = open;
+        }
+        return found;
+    }
+
+    // A call NAME( at i, NAME an identifier not preceded by one (a method, a function or new NAME).
+    private static bool IsCallAt(string code, int i, out string name, out int open)
+    {
+        name = ""; open = -1;
+        if (!char.IsAsciiLetter(code[i]) || i > 0 && (char.IsAsciiLetterOrDigit(code[i - 1]) || code[i - 1] == '_')) return false;
+        int end = i; while (end < code.Length && (char.IsAsciiLetterOrDigit(code[end]) || code[end] == '_')) end++;
+        if (end >= code.Length || code[end] != '(') return false;
+        name = code[i..end]; open = end;
+        return true;
+    }
+
+    // The aws operation a call names, or null: delete_bucket (boto3), deleteBucket (v2), new
+    // DeleteBucketCommand (v3); a resource's own delete()/terminate() acts on what it was made for.
+    private static string? Operation(string code, int at, string name, bool python, List<string> extra)
+    {
+        string kebab;
+        bool method = at > 0 && code[at - 1] == '.';
+        if (name.EndsWith("Command", StringComparison.Ordinal) && name.Length > 7 && at >= 4 && code.AsSpan(at - 4, 4).SequenceEqual("new "))
+            kebab = Kebab(name[..^7]);
+        else if (!method) return null;
+        else if (name.Contains('_')) kebab = name.Replace('_', '-');
+        else if (name.Any(char.IsAsciiLetterUpper)) kebab = Kebab(name);
+        else
+        {
+            // boto3 resources: Bucket('b').delete(), .objects.all().delete(), Table('t').delete(), Instance(i).terminate().
+            if (!python || CliVerbs.Of(name) is not { } e || e < Model.Effect.Delete) return null;
+            if (Before(code, at, ".objects.") || Before(code, at, ".object_versions."))
+            {
+                if (Resource(code, at, "Bucket") is { } bucket) extra.AddRange(["--bucket", bucket]);
+                return name + "-objects";
+            }
+            int dot = code.LastIndexOf(").", at, StringComparison.Ordinal);
+            int start = dot < 0 ? -1 : code.LastIndexOf('.', dot);
+            if (start < 0) return null;
+            int nameEnd = code.IndexOf('(', start);
+            var resource = nameEnd > start ? code[(start + 1)..nameEnd] : "";
+            if (resource.Length == 0 || !char.IsAsciiLetterUpper(resource[0])) return null;
+            // Its name, as the operation's name option: Table('orders-prod') → --table-name orders-prod.
+            if (InlineCode.Literal(code, nameEnd + 1, out var named, out _)) extra.AddRange([resource == "Bucket" ? "--bucket" : $"--{Kebab(resource)}-name", named]);
+            return name + "-" + Kebab(resource) + (name == "terminate" ? "s" : "");
+        }
+        return CliVerbs.Of(kebab) is null || kebab.StartsWith("print", StringComparison.Ordinal) ? null : kebab;
+    }
+
+    // The literal name of a resource made in the same chain before at (.Bucket('assets')), or null.
+    private static string? Resource(string code, int at, string resource)
+    {
+        int from = Math.Max(code.LastIndexOf(';', at), code.LastIndexOf('\n', at));
+        int hit = code.IndexOf("." + resource + "(", from + 1, StringComparison.Ordinal);
+        return hit >= 0 && hit < at && InlineCode.Literal(code, hit + resource.Length + 2, out var v, out _) ? v : null;
+    }
+
+    // True when TEXT occurs in the same chain of calls before at (on this line, after the last ';').
+    private static bool Before(string code, int at, string text)
+    {
+        int from = Math.Max(code.LastIndexOf(';', at), code.LastIndexOf('\n', at));
+        int hit = code.IndexOf(text, from + 1, StringComparison.Ordinal);
+        return hit >= 0 && hit < at;
+    }
+
+    // Key=literal (Python) or Key: literal (JavaScript) inside the call: --key VALUE; True/true alone: --key.
+    private static void Options(string code, int from, int to, List<string> argv)
+    {
+        int i = from;
+        while (i < to)
+        {
+            if (!char.IsAsciiLetterUpper(code[i]) || i > 0 && char.IsAsciiLetterOrDigit(code[i - 1])) { i++; continue; }
+            int end = i; while (end < to && char.IsAsciiLetterOrDigit(code[end])) end++;
+            int p = InlineCode.SkipSpace(code, end);
+            if (p >= to || code[p] is not ('=' or ':') || p + 1 < to && code[p + 1] == '=') { i = end; continue; }
+            var key = "--" + Kebab(code[i..end]);
+            if (InlineCode.Literal(code, p + 1, out var v, out int after)) { argv.AddRange([key, v]); i = after; continue; }
+            int q = InlineCode.SkipSpace(code, p + 1);
+            if (code.AsSpan(q).StartsWith("True") || code.AsSpan(q).StartsWith("true")) argv.Add(key);
+            i = q + 1;
+        }
+    }
+
+    private static string? Value(string code, string key)
+    {
+        foreach (var sep in (ReadOnlySpan<string>)["=", ":"])
+            for (int i = code.IndexOf(key, StringComparison.Ordinal); i >= 0; i = code.IndexOf(key, i + 1, StringComparison.Ordinal))
+            {
+                int p = InlineCode.SkipSpace(code, i + key.Length);
+                if (p < code.Length && code.AsSpan(p).StartsWith(sep) && InlineCode.Literal(code, p + 1, out var v, out _)) return v;
+            }
+        return null;
+    }
+
+    private static int Balanced(string s, int open)
+    {
+        int depth = 0;
+        for (int i = open; i < s.Length; i++)
+        {
+            if (s[i] == '(') depth++;
+            else if (s[i] == ')' && --depth == 0) return i;
+            else if (s[i] is '"' or '\'' or '`' && InlineCode.Literal(s, i, out _, out int end)) i = end - 1;
+        }
+        return -1;
+    }
+
+    /// <summary>DBInstanceIdentifier → db-instance-identifier, deleteBucket → delete-bucket.</summary>
+    internal static string Kebab(string name)
+    {
+        var sb = new StringBuilder(name.Length + 4);
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            bool upper = char.IsAsciiLetterUpper(c);
+            if (upper && i > 0 && (!char.IsAsciiLetterUpper(name[i - 1]) || i + 1 < name.Length && char.IsAsciiLetterLower(name[i + 1]))) sb.Append('-');
+            sb.Append(char.ToLowerInvariant(c));
+        }
+        return sb.ToString();
+    }
+}

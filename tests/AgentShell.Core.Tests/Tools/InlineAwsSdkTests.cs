@@ -1,0 +1,33 @@
+using AgentShell.Core.Tools;
+
+namespace AgentShell.Core.Tests.Tools;
+
+/// <summary>AWS SDK calls in a one-liner are read as the aws command that does the same.</summary>
+public class InlineAwsSdkTests
+{
+    private static string[] Argvs(string code) => [.. InlineAwsSdk.Read(code).Select(a => string.Join('|', a))];
+
+    [TestCase("import boto3; boto3.Session(profile_name='prod').client('s3').delete_bucket(Bucket='assets')", "aws|--profile|prod|s3api|delete-bucket|--bucket|assets")]
+    [TestCase("import boto3; boto3.client('rds', region_name='eu-west-1').delete_db_instance(DBInstanceIdentifier='main', SkipFinalSnapshot=True)",
+        "aws|--region|eu-west-1|rds|delete-db-instance|--db-instance-identifier|main|--skip-final-snapshot")]
+    [TestCase("import boto3; boto3.resource('dynamodb').Table('orders').delete()", "aws|dynamodb|delete-table|--table-name|orders")]
+    [TestCase("import boto3\ns3 = boto3.resource('s3')\ns3.Bucket('assets').objects.all().delete()", "aws|s3api|delete-objects|--bucket|assets")]
+    [TestCase("import boto3; boto3.resource('ec2').Instance('i-1').terminate()", "aws|ec2|terminate-instances|--instance-name|i-1")]
+    [TestCase("const {S3Client, DeleteBucketCommand} = require('@aws-sdk/client-s3'); new S3Client({region: 'us-east-1'}).send(new DeleteBucketCommand({Bucket: 'assets'}))",
+        "aws|--region|us-east-1|s3api|delete-bucket|--bucket|assets")]
+    [TestCase("const AWS = require('aws-sdk'); new AWS.DynamoDB().deleteTable({TableName: 'orders'}).promise()", "aws|dynamodb|delete-table|--table-name|orders")]
+    [TestCase("import boto3; print(boto3.client('s3').list_buckets())", "aws|s3api|list-buckets")]
+    public void AnOperationIsTheAwsCommand(string code, string argv) => Assert.That(Argvs(code), Does.Contain(argv));
+
+    [TestCase("import json; print(json.dumps({'a': 1}))")]
+    [TestCase("import boto3; print(boto3.__version__)")]
+    [TestCase("import boto3; xs = [1, 2]; print(len(xs))")]
+    [TestCase("console.log(require('aws-sdk').VERSION)")]
+    public void CodeWithoutAnOperationHasNone(string code) => Assert.That(Argvs(code), Is.Empty);
+
+    [TestCase("DBInstanceIdentifier", "db-instance-identifier")]
+    [TestCase("deleteBucket", "delete-bucket")]
+    [TestCase("Bucket", "bucket")]
+    [TestCase("SSEKMSKeyId", "ssekms-key-id")]
+    public void NamesAreKebabCase(string name, string kebab) => Assert.That(InlineAwsSdk.Kebab(name), Is.EqualTo(kebab));
+}
