@@ -53,7 +53,7 @@ public sealed partial class CommandClassifier
             // Nor for an AWS SDK call: it goes to AWS's shared endpoints, which no gate or wire layer
             // tells from a read, so it is read here under run too, as the aws command it amounts to.
             var none = new Stdin(null, true);
-            InProcess(InlineAwsSdk.Read(code), ctx, none, depth);
+            if (InlineAwsSdk.Read(code) is { Count: > 0 } sdk) InProcess(sdk, ChildContext.Create(ctx, InlineAwsSdk.Credentials(code)), none, depth);
             if (ctx.ConnectsGated && _outside == null) return;
             var f = InlineCode.Read(code);
             if (dynamic && code.Contains('$')) Unknown($"{lang} code built at run time", code);

@@ -142,6 +142,27 @@ internal static class InlineAwsSdk
         }
     }
 
+    // Keys given to a client or session in the code, and the variables the aws command reads them from.
+    private static readonly (string Python, string Js, string Variable)[] CredentialKeys =
+    [
+        ("aws_access_key_id", "accessKeyId", "AWS_ACCESS_KEY_ID"),
+        ("aws_secret_access_key", "secretAccessKey", "AWS_SECRET_ACCESS_KEY"),
+        ("aws_session_token", "sessionToken", "AWS_SESSION_TOKEN"),
+    ];
+
+    /// <summary>Credentials written into the code as literals (<c>aws_secret_access_key='…'</c>,
+    /// <c>credentials: {secretAccessKey: '…'}</c>), as the variables the aws command reads: a
+    /// found production key marks the call production as it does the command's.</summary>
+    public static List<KeyValuePair<string, string>> Credentials(string code)
+    {
+        var found = new List<KeyValuePair<string, string>>();
+        bool python = code.Contains("boto3", StringComparison.Ordinal);
+        if (!python && !code.Contains("aws-sdk", StringComparison.Ordinal)) return found;
+        foreach (var (py, js, variable) in CredentialKeys)
+            if (Value(code, python ? py : js) is { Length: > 0 } v) found.Add(new(variable, v));
+        return found;
+    }
+
     private static string? Value(string code, string key)
     {
         foreach (var sep in (ReadOnlySpan<string>)["=", ":"])

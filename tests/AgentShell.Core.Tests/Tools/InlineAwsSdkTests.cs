@@ -25,6 +25,15 @@ public class InlineAwsSdkTests
     [TestCase("console.log(require('aws-sdk').VERSION)")]
     public void CodeWithoutAnOperationHasNone(string code) => Assert.That(Argvs(code), Is.Empty);
 
+    [TestCase("import boto3; boto3.client('s3', aws_access_key_id='AKIA1', aws_secret_access_key='s3cr3t', aws_session_token='t0k').list_buckets()",
+        "AWS_ACCESS_KEY_ID=AKIA1|AWS_SECRET_ACCESS_KEY=s3cr3t|AWS_SESSION_TOKEN=t0k")]
+    [TestCase("const {S3Client} = require('@aws-sdk/client-s3'); new S3Client({credentials: {accessKeyId: 'AKIA1', secretAccessKey: 's3cr3t'}})",
+        "AWS_ACCESS_KEY_ID=AKIA1|AWS_SECRET_ACCESS_KEY=s3cr3t")]
+    [TestCase("import boto3; boto3.client('s3').list_buckets()", "")]
+    [TestCase("import os; print(os.environ.get('aws_secret_access_key'))", "")] // no SDK: nothing read
+    public void LiteralCredentialsAreTheVariablesAwsReads(string code, string vars) =>
+        Assert.That(string.Join('|', InlineAwsSdk.Credentials(code).Select(kv => $"{kv.Key}={kv.Value}")), Is.EqualTo(vars));
+
     [TestCase("DBInstanceIdentifier", "db-instance-identifier")]
     [TestCase("deleteBucket", "delete-bucket")]
     [TestCase("Bucket", "bucket")]
