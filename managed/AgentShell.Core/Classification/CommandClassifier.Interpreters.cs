@@ -79,6 +79,11 @@ public sealed partial class CommandClassifier
                     if (r.Effect > effect) { effect = r.Effect; summary = $"{r.Summary} on {t}"; }
                     evidence.Add(new(HttpBody.Short(sql), r));
                 }
+                foreach (var (method, e) in f.Methods)
+                {
+                    if (e > effect) { effect = e; summary = $"{method}() on {t}"; }
+                    evidence.Add(new(method + "()", $"the client's {method} → {e.Name()}"));
+                }
                 Add(new CommandIntent { Tool = lang, Effect = effect, Summary = summary, Targets = [t], Evidence = evidence });
             }
         }

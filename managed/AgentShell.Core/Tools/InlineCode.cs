@@ -21,6 +21,8 @@ internal static class InlineCode
         public List<string> Hosts { get; } = [];
         /// <summary>Statements handed to a driver as literals (<c>cursor.execute('DROP TABLE t')</c>).</summary>
         public List<string> Statements { get; } = [];
+        /// <summary>Driver methods that destroy whatever their arguments (<c>r.flushall()</c>, <c>db.dropDatabase()</c>).</summary>
+        public List<(string Method, Model.Effect Effect)> Methods { get; } = [];
         /// <summary>The SQL dialect the code's driver speaks (by the library it names).</summary>
         public SqlDialect Dialect { get; set; }
         public string? Opaque { get; set; }
@@ -37,6 +39,14 @@ internal static class InlineCode
         "TCPSocket.open", "create_connection", "Redis", "StrictRedis", "MongoClient", "Mysql2::Client.new", "PG.connect", "PG::Connection.new"];
     // Calls that hand a driver a statement: DB-API, node-postgres/mysql2, SQLAlchemy's text(), postgres.js's unsafe().
     private static readonly string[] StatementCalls = ["execute", "executemany", "executescript", "query", "exec_params", "unsafe", "text"];
+    // Methods of Redis, MongoDB and Elasticsearch clients (Python and Node spellings) that wipe or drop
+    // what they are called on, whatever their arguments.
+    private static readonly (string Method, Model.Effect Effect)[] DriverMethods =
+    [
+        ("flushall", Model.Effect.Wipe), ("flushAll", Model.Effect.Wipe), ("flushdb", Model.Effect.Wipe), ("flushDb", Model.Effect.Wipe),
+        ("dropDatabase", Model.Effect.Drop), ("drop_database", Model.Effect.Drop), ("dropCollection", Model.Effect.Drop), ("drop_collection", Model.Effect.Drop),
+        ("deleteMany", Model.Effect.Delete), ("delete_many", Model.Effect.Delete), ("drop", Model.Effect.Drop), ("drop_index", Model.Effect.Drop),
+    ];
     // PERF: every LIB.METHOD name built once, not once per one-liner read.
     private static readonly (string Lib, string Method, string Name)[] HttpCalls = [.. HttpLibs.SelectMany(lib => Methods.Select(m => (lib, m, lib + "." + m)))];
 
@@ -119,6 +129,9 @@ internal static class InlineCode
             foreach (var name in StatementCalls)
                 foreach (int at in Calls(code, name))
                     if (Literal(code, at, out var sql, out _)) f.Statements.Add(sql);
+            foreach (var (method, effect) in DriverMethods)
+                foreach (int at in Calls(code, method))
+                    if (at > method.Length + 1 && code[at - method.Length - 2] == '.') f.Methods.Add((method, effect));
             f.Dialect = code.Contains("mysql", StringComparison.OrdinalIgnoreCase) || code.Contains("mariadb", StringComparison.OrdinalIgnoreCase) ? SqlDialect.MySql
                 : code.Contains("sqlite", StringComparison.OrdinalIgnoreCase) ? SqlDialect.Sqlite : SqlDialect.Postgres;
         }

@@ -50,6 +50,19 @@ public class InlineCodeTests
         Assert.That(InlineCode.Read("cursor.execute('DROP TABLE t')").Statements, Is.Empty); // no host: nothing to judge it against
     }
 
+    [TestCase("import redis; redis.Redis(host='db').flushall()", "flushall")]
+    [TestCase("new MongoClient('mongodb://db').db('shop').dropDatabase()", "dropDatabase")]
+    [TestCase("import pymongo; pymongo.MongoClient('db').shop.orders.delete_many({})", "delete_many")]
+    public void ADestructiveDriverMethodIsKeptWithAHost(string code, string method) =>
+        Assert.That(InlineCode.Read(code).Methods.Select(m => m.Method), Does.Contain(method));
+
+    [Test]
+    public void ADriverMethodWithoutAHostOrADotIsNotOne()
+    {
+        Assert.That(InlineCode.Read("xs = []; xs.drop()").Methods, Is.Empty); // no host: nothing it could act on
+        Assert.That(InlineCode.Read("import redis; r = redis.Redis(host='db'); flushall()").Methods, Is.Empty);
+    }
+
     [TestCase("print(1+1)")]
     [TestCase("console.log(JSON.stringify({method:'DELETE'}))")]
     [TestCase("cursor.execute('SELECT 1')")]
