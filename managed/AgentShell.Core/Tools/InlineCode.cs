@@ -45,7 +45,9 @@ internal static class InlineCode
     [
         ("flushall", Model.Effect.Wipe), ("flushAll", Model.Effect.Wipe), ("flushdb", Model.Effect.Wipe), ("flushDb", Model.Effect.Wipe),
         ("dropDatabase", Model.Effect.Drop), ("drop_database", Model.Effect.Drop), ("dropCollection", Model.Effect.Drop), ("drop_collection", Model.Effect.Drop),
-        ("deleteMany", Model.Effect.Delete), ("delete_many", Model.Effect.Delete), ("drop", Model.Effect.Drop), ("drop_index", Model.Effect.Drop),
+        ("deleteMany", Model.Effect.Delete), ("delete_many", Model.Effect.Delete),
+        // Not a bare drop(): pandas' DataFrame.drop(columns=…) is everywhere a query's result is shaped
+        // (MongoDB's collection.drop() stays unknown: paused on production).
     ];
     // PERF: every LIB.METHOD name built once, not once per one-liner read.
     private static readonly (string Lib, string Method, string Name)[] HttpCalls = [.. HttpLibs.SelectMany(lib => Methods.Select(m => (lib, m, lib + "." + m)))];

@@ -59,7 +59,10 @@ public class InlineCodeTests
     [Test]
     public void ADriverMethodWithoutAHostOrADotIsNotOne()
     {
-        Assert.That(InlineCode.Read("xs = []; xs.drop()").Methods, Is.Empty); // no host: nothing it could act on
+        Assert.That(InlineCode.Read("import redis; redis.Redis(host='db'); xs = []; xs.flushall()").Methods, Is.Not.Empty);
+        Assert.That(InlineCode.Read("xs = []; xs.flushall()").Methods, Is.Empty); // no host: nothing it could act on
+        // pandas shaping a production query's result is no drop of anything there.
+        Assert.That(InlineCode.Read("import pandas as pd; pd.read_sql('SELECT 1', 'postgresql://db.prod/x').drop(columns=['a'])").Methods, Is.Empty);
         Assert.That(InlineCode.Read("import redis; r = redis.Redis(host='db'); flushall()").Methods, Is.Empty);
     }
 
