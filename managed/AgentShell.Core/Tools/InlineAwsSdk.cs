@@ -22,7 +22,7 @@ internal static class InlineAwsSdk
         bool js = code.Contains("aws-sdk", StringComparison.Ordinal);
         if (!python && !js) return found;
         var globals = new List<string> { "aws" };
-        if (Value(code, python ? "profile_name" : "profile") is string profile) globals.AddRange(["--profile", profile]);
+        if ((Value(code, python ? "profile_name" : "profile") ?? Assigned(code, "AWS_PROFILE")) is string profile) globals.AddRange(["--profile", profile]);
         if (Value(code, python ? "region_name" : "region") is string region) globals.AddRange(["--region", region]);
         // Each client or resource made, by position: the service an operation after it goes to.
         var services = new List<(int At, string Service)>();
@@ -161,6 +161,18 @@ internal static class InlineAwsSdk
         foreach (var (py, js, variable) in CredentialKeys)
             if (Value(code, python ? py : js) is { Length: > 0 } v) found.Add(new(variable, v));
         return found;
+    }
+
+    // os.environ['AWS_PROFILE'] = 'prod', process.env.AWS_PROFILE = "prod": the variable the SDK reads, set by the code.
+    private static string? Assigned(string code, string variable)
+    {
+        for (int i = code.IndexOf(variable, StringComparison.Ordinal); i >= 0; i = code.IndexOf(variable, i + 1, StringComparison.Ordinal))
+        {
+            int p = i + variable.Length;
+            while (p < code.Length && code[p] is '\'' or '"' or ']' or ' ') p++;
+            if (p < code.Length && code[p] == '=' && (p + 1 >= code.Length || code[p + 1] != '=') && InlineCode.Literal(code, p + 1, out var v, out _)) return v;
+        }
+        return null;
     }
 
     private static string? Value(string code, string key)

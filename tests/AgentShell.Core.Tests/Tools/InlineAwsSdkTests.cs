@@ -17,6 +17,9 @@ public class InlineAwsSdkTests
         "aws|--region|us-east-1|s3api|delete-bucket|--bucket|assets")]
     [TestCase("const AWS = require('aws-sdk'); new AWS.DynamoDB().deleteTable({TableName: 'orders'}).promise()", "aws|dynamodb|delete-table|--table-name|orders")]
     [TestCase("import boto3; print(boto3.client('s3').list_buckets())", "aws|s3api|list-buckets")]
+    [TestCase("import os, boto3; os.environ['AWS_PROFILE'] = 'prod'; boto3.client('s3').delete_bucket(Bucket='b')", "aws|--profile|prod|s3api|delete-bucket|--bucket|b")]
+    [TestCase("process.env.AWS_PROFILE = 'prod'; const AWS = require('aws-sdk'); new AWS.S3().deleteBucket({Bucket: 'b'})", "aws|--profile|prod|s3api|delete-bucket|--bucket|b")]
+    [TestCase("import os, boto3; print(os.environ['AWS_PROFILE'] == 'prod'); boto3.client('s3').list_buckets()", "aws|s3api|list-buckets")]
     public void AnOperationIsTheAwsCommand(string code, string argv) => Assert.That(Argvs(code), Does.Contain(argv));
 
     [TestCase("import json; print(json.dumps({'a': 1}))")]
