@@ -50,12 +50,13 @@ public sealed partial class CommandClassifier
             // happens: a script's harmless work goes on and only its destructive call is refused,
             // where a reading of the code here would refuse or pause the whole interpreter.
             // Not so for a server's command (CommandClassifier.Outside.cs): none of that is seen there.
-            // Nor for an AWS or Google Cloud SDK call: it goes to the cloud's shared endpoints, which no
-            // gate or wire layer tells from a read, so it is read here under run too, as the aws, gcloud
-            // or bq command it amounts to.
+            // Nor for an AWS, Google Cloud or Azure SDK call: it goes to the cloud's shared endpoints,
+            // which no gate or wire layer tells from a read, so it is read here under run too, as the
+            // aws, gcloud, bq or az command it amounts to.
             var none = new Stdin(null, true);
             if (InlineAwsSdk.Read(code) is { Count: > 0 } sdk) InProcess(sdk, ChildContext.Create(ctx, InlineAwsSdk.Credentials(code)), none, depth);
             InProcess(InlineGcpSdk.Read(code), ctx, none, depth);
+            InProcess(InlineAzureSdk.Read(code), ctx, none, depth);
             if (ctx.ConnectsGated && _outside == null) return;
             var f = InlineCode.Read(code);
             if (dynamic && code.Contains('$')) Unknown($"{lang} code built at run time", code);
