@@ -52,6 +52,7 @@ public sealed partial class CommandClassifier
         private void ProcessWrapperRun(string name, string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
         {
             if (!ProcessWrappers.TryGetValue(name, out var p)) return;
+            if (name == "gdb") GdbCommands(w, dyn, s, ctx, stdin, depth); // -ex 'shell CMD' (CommandClassifier.Gdb.cs)
             int i = s + 1;
             if (p.Verb != null)
             {

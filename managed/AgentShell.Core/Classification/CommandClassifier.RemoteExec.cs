@@ -39,7 +39,29 @@ public sealed partial class CommandClassifier
         {
             var inner = new Run(owner) { _runnerLevel = 1 };
             inner.Command(words, null, at, ctx, new Stdin(null, true), depth + 1);
-            foreach (var i in inner.TakeResult())
+            RemoteEffects(inner.TakeResult(), words, start, at, outer);
+        }
+
+        // fly ssh console -C|--command CMD: CMD runs on a machine of the app (read as a shell string); a
+        // destructive command there is that effect on the app, as for heroku run. Without -C it is a session.
+        private void FlySsh(string[] w, int s, CommandIntent outer, IExecContext ctx, int depth)
+        {
+            string? cmd = null;
+            int at = -1;
+            for (int i = s + 1; i < w.Length; i++)
+            {
+                if (w[i] is "-C" or "--command" && i + 1 < w.Length) { cmd = w[++i]; at = i; }
+                else if (w[i].StartsWith("--command=", StringComparison.Ordinal)) { cmd = w[i][10..]; at = i; }
+            }
+            if (cmd == null || Array.IndexOf(w, "ssh", s + 1) < 0) return;
+            var inner = new Run(owner) { _runnerLevel = 1 };
+            inner.ScriptText(cmd, false, ctx, new Stdin(null, true), depth + 1, "fly ssh console -C");
+            RemoteEffects(inner.TakeResult(), w, s, at, outer);
+        }
+
+        private void RemoteEffects(IReadOnlyList<CommandIntent> found, string[] words, int start, int at, CommandIntent outer)
+        {
+            foreach (var i in found)
             {
                 if (i.Effect < Effect.Delete) continue;
                 // Plus any other host the command names (psql -h db.prod… run from a pod).

@@ -101,6 +101,8 @@ internal static class ToolTable
         ("hcloud", ToolId.Table), ("linode-cli", ToolId.Table), ("linode", ToolId.Table),
         ("velero", ToolId.Table), ("stripe", ToolId.Table), ("cf", ToolId.Table), ("cf7", ToolId.Table), ("cf8", ToolId.Table),
         ("restic", ToolId.Table), ("borg", ToolId.Table), ("borg2", ToolId.Table), ("crane", ToolId.Table), ("skopeo", ToolId.Table), ("regctl", ToolId.Table),
+        ("auth0", ToolId.Table), ("okta", ToolId.Table), ("sentry-cli", ToolId.Table), ("twilio", ToolId.Table), ("scw", ToolId.Table), ("vultr-cli", ToolId.Table),
+        ("kill", ToolId.Table), ("pkill", ToolId.Table), ("killall", ToolId.Table), ("userdel", ToolId.Table), ("deluser", ToolId.Table), ("groupdel", ToolId.Table), ("delgroup", ToolId.Table),
         ("rsync", ToolId.Rsync), ("scp", ToolId.Scp), ("systemctl", ToolId.Systemctl), ("service", ToolId.Power),
         ("reboot", ToolId.Power), ("shutdown", ToolId.Power), ("poweroff", ToolId.Power), ("halt", ToolId.Power), ("chmod", ToolId.Chmod), ("chown", ToolId.Chmod), ("chgrp", ToolId.Chmod), ("mv", ToolId.Mv),
         ("truncate", ToolId.Truncate), ("crontab", ToolId.Crontab),

@@ -169,7 +169,7 @@ public static partial class Aws
                 }
             }
             // PERF: only commands that change something are searched for the options that disarm a safeguard.
-            if (effect is Effect.Write or Effect.Unknown) effect = SafeguardFlags.Apply("aws", c.Args, effect, evidence);
+            if (effect is Effect.Write or Effect.Unknown) effect = SafeguardFlags.Apply("aws", c.Args, effect, evidence, c.Context);
             if (effect is Effect.Write or Effect.Unknown) effect = AccessGrants.Apply("aws", summary, effect, evidence);
         }
         evidence.Add(Evidence.Arrow(summary, effect));

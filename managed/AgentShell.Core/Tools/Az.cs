@@ -82,7 +82,7 @@ public static class Az
         // --delete-backup-data, deletes the ones kept).
         if (path == "backup protection" && verbAt >= 0 && pos[verbAt] == "disable") effect = Effect.Delete;
         evidence.Add(Evidence.Arrow(summary, effect));
-        if (effect is Effect.Write or Effect.Unknown or Effect.Delete) effect = SafeguardFlags.Apply("az", c.Args, effect, evidence);
+        if (effect is Effect.Write or Effect.Unknown or Effect.Delete) effect = SafeguardFlags.Apply("az", c.Args, effect, evidence, c.Context);
         if (effect is Effect.Write && verbAt >= 0) effect = AccessGrants.Apply("az", path + " " + pos[verbAt], effect, evidence);
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
         var targets = byName != null ? new List<Target> { target, byName } : new List<Target>(1) { target };

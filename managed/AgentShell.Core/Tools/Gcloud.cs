@@ -70,6 +70,7 @@ public static class Gcloud
                 // storage rsync deletes what the source lacks only with this flag; --dry-run copies nothing.
                 "rsync" when i > 0 && pos[i - 1] == "storage" => c.Args.Contains("--dry-run") ? Effect.Read
                     : c.Args.Contains("--delete-unmatched-destination-objects") ? Effect.Delete : Effect.Write,
+                "seek" when i > 0 && pos[i - 1] == "subscriptions" => Effect.Unknown, // read below (SeekEffect)
                 "get-credentials" or "get-iam-policy" or "get-value" or "print-access-token" or "print-identity-token" => Effect.Read,
                 "ssh-keys" or "operations" or "instances" or "databases" or "clusters" or "projects" or "sql" or "compute" or "container" or "storage" or "iam" or "run" or "functions" or "auth" or "services" => (Effect?)null,
                 _ => i > 0 || pos[i] is "info" or "version" ? CliVerbs.Of(pos[i]) : null,
@@ -106,8 +107,11 @@ public static class Gcloud
             effect = r.Effect;
             evidence.Add(new(HttpBody.Short(sql), r));
         }
+        // pubsub subscriptions seek: to a snapshot or a past time it replays (a write); to a time after now it
+        // marks every message published before then acknowledged, the backlog lost (truncate).
+        if (verbAt >= 1 && pos[verbAt] == "seek" && pos[verbAt - 1] == "subscriptions") effect = SeekEffect(ToolHelp.Option(c.Args, "--time"), ToolHelp.Option(c.Args, "--snapshot") != null, evidence);
         evidence.Add(Evidence.Arrow(summary, effect));
-        if (effect is Effect.Write or Effect.Unknown) effect = SafeguardFlags.Apply("gcloud", c.Args, effect, evidence);
+        if (effect is Effect.Write or Effect.Unknown) effect = SafeguardFlags.Apply("gcloud", c.Args, effect, evidence, c.Context);
         if (effect is Effect.Write && verbAt >= 0)
             effect = AccessGrants.Apply("gcloud", string.Join(' ', pos.Take(verbAt + 1).Where(w => w is not ("alpha" or "beta"))), effect, evidence);
         if (unknown) effect = ToolHelp.Max(effect, Effect.Unknown);
@@ -119,7 +123,30 @@ public static class Gcloud
             // The unknown default project is not where it acts; an explicit one is kept (caution, not need).
             return ToolHelp.Intent("gcloud", effect, summary, NamedEnvironments(target.Name == "default" ? [named] : [target, named], pos, evidence), evidence);
         }
+        // An Artifact Registry or Container Registry image (us-docker.pkg.dev/PROJECT/REPO/IMAGE, gcr.io/PROJECT/IMAGE)
+        // names its project, as projects VERB PROJECT does: it replaces the unknown default, an explicit one is kept.
+        if (RegistryProject(pos) is string owner)
+        {
+            var named = new Target { Kind = TargetKind.GcpProject, Name = owner };
+            evidence.Add(Evidence.Joined(owner, "gcp project ", named.Name));
+            return ToolHelp.Intent("gcloud", effect, summary, NamedEnvironments(target.Name == "default" ? [named] : [target, named], pos, evidence), evidence);
+        }
         return ToolHelp.Intent("gcloud", effect, summary, NamedEnvironments([target], pos, evidence), evidence);
+    }
+
+    private static string? RegistryProject(List<string> pos)
+    {
+        foreach (var w in pos)
+        {
+            int slash = w.IndexOf('/');
+            if (slash <= 0) continue;
+            var host = w.AsSpan(0, slash);
+            if (!host.EndsWith("-docker.pkg.dev") && !host.EndsWith("gcr.io")) continue;
+            int end = w.IndexOf('/', slash + 1);
+            var project = end < 0 ? w[(slash + 1)..] : w[(slash + 1)..end];
+            if (project.Length > 0) return project;
+        }
+        return null;
     }
 
     /// <summary>Beside the project targets (never instead), an environment target for each
@@ -160,5 +187,20 @@ public static class Gcloud
         }
         evidence.Add(Evidence.Joined(opt != null ? $"--project {opt}" : "CLOUDSDK_CORE_PROJECT", "gcp project ", name));
         return new Target { Kind = TargetKind.GcpProject, Name = name };
+    }
+
+    // gcloud datetimes: RFC 3339 (2030-01-01T00:00:00Z) or a duration from now (+P1D, -PT2H).
+    private static Effect SeekEffect(string? time, bool snapshot, List<Evidence> evidence)
+    {
+        if (time == null) { evidence.Add(new("seek", snapshot ? "to a snapshot: replays (write)" : "no --time read (unknown)")); return snapshot ? Effect.Write : Effect.Unknown; }
+        bool? future = time.StartsWith('+') ? true : time.StartsWith('-') ? false
+            : DateTimeOffset.TryParse(time, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at > DateTimeOffset.UtcNow : null;
+        evidence.Add(new("--time " + time, future switch
+        {
+            true => "a time after now: every message before it is acknowledged (truncate)",
+            false => "a past time: messages since then are delivered again (write)",
+            null => "a time that cannot be read (unknown)",
+        }));
+        return future switch { true => Effect.Truncate, false => Effect.Write, null => Effect.Unknown };
     }
 }

@@ -160,10 +160,44 @@ internal static class InlineCode
             if (at < 0) continue;
             int p = SkipSpace(code, at + k.Length);
             if (code.AsSpan(p).StartsWith("JSON.stringify(")) p = SkipSpace(code, p + 15);
-            if (p < code.Length && code[p] == '{') { int close = Balanced(code, p, '{', '}'); if (close > p) return code[p..close].Replace('\'', '"'); }
+            if (p < code.Length && code[p] == '{') { int close = Balanced(code, p, '{', '}'); if (close > p) return JsonOf(code[p..close]); }
             if (Literal(code, p, out var s, out _)) return s;
         }
         return null;
+    }
+
+    // A dict or object literal as JSON: each string literal re-quoted (a GraphQL query in '…' holds
+    // "…"), bare keys quoted ({query: …}), Python's True/False/None spelled as JSON's. Anything else
+    // (a variable, a call) is copied as it is, and the JSON reader then finds nothing of it.
+    private static string JsonOf(string lit)
+    {
+        var sb = new StringBuilder(lit.Length + 8);
+        for (int i = 0; i < lit.Length;)
+        {
+            char c = lit[i];
+            if (c is '"' or '\'' or '`' && Literal(lit, i, out var text, out int end))
+            {
+                sb.Append('"');
+                foreach (char ch in text)
+                    sb.Append(ch switch { '"' => "\\\"", '\\' => "\\\\", '\n' => "\\n", '\t' => "\\t", _ => ch.ToString() });
+                sb.Append('"');
+                i = end;
+                continue;
+            }
+            if (char.IsAsciiLetter(c) || c is '_' or '$')
+            {
+                int j = i;
+                while (j < lit.Length && (char.IsAsciiLetterOrDigit(lit[j]) || lit[j] is '_' or '$')) j++;
+                var word = lit[i..j];
+                bool key = SkipSpace(lit, j) is int k && k < lit.Length && lit[k] == ':';
+                sb.Append(key ? $"\"{word}\"" : word switch { "True" => "true", "False" => "false", "None" => "null", _ => word });
+                i = j;
+                continue;
+            }
+            sb.Append(c);
+            i++;
+        }
+        return sb.ToString();
     }
 
     // method: 'DELETE' / method="DELETE"

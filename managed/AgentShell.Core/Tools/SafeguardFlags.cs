@@ -55,7 +55,7 @@ public static class SafeguardFlags
     /// <summary>The worst effect the options in <paramref name="args"/> give <paramref name="tool"/>
     /// (<paramref name="effect"/> when none matches), with evidence for each match. Called only for
     /// commands whose verb already says they change something.</summary>
-    public static Effect Apply(string tool, IReadOnlyList<string> args, Effect effect, List<Evidence> evidence)
+    public static Effect Apply(string tool, IReadOnlyList<string> args, Effect effect, List<Evidence> evidence, IExecContext ctx)
     {
         for (int i = 0; i < args.Count; i++)
         {
@@ -69,10 +69,16 @@ public static class SafeguardFlags
                 string? value = eq > 0 ? a[(eq + 1)..] : i + 1 < args.Count ? args[i + 1] : null;
                 if (e.When == When.Contains && value != null && value.StartsWith("file", StringComparison.Ordinal) && value.Contains("://", StringComparison.Ordinal))
                 {
-                    // The setting is in a file the CLI reads later: what it turns off is not known here.
-                    evidence.Add(new($"{name} {value}", "settings read from a file (unknown)"));
-                    effect = ToolHelp.Max(effect, Effect.Unknown);
-                    continue;
+                    // The CLI reads the setting from file://PATH (fileb://): the file's text is the value, read
+                    // as curl's @file is; one that cannot be read now is not known (a route53 batch, a policy).
+                    int scheme = value.IndexOf("://", StringComparison.Ordinal) + 3;
+                    if (ToolHelp.ReadText(ctx, value[scheme..]) is string text) value = text;
+                    else
+                    {
+                        evidence.Add(new($"{name} {value}", "settings read from a file that cannot be read (unknown)"));
+                        effect = ToolHelp.Max(effect, Effect.Unknown);
+                        continue;
+                    }
                 }
                 if (!Disarms(e, value)) continue;
                 evidence.Add(new(e.When == When.Present || value == null ? name : $"{name} {value}", e.Why));

@@ -58,7 +58,7 @@ public static class UrlParser
             host = InvariantCase.Lower(authority.TrimEnd('.'));
         }
         if (host.Length == 0) return false;
-        target = new Target { Kind = TargetKind.Url, Scheme = scheme, Host = host, Port = port, Path = path, Name = name };
+        target = new Target { Kind = TargetKind.Url, Scheme = scheme, Host = host, Port = port, Path = path, Name = name ?? PlatformApiApps.Name(host, path) };
         return true;
     }
 

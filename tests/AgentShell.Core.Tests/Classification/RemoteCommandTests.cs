@@ -228,4 +228,20 @@ public class RemoteCommandTests
         var w = Worst("make DB_HOST=db.staging.example.com db-reset");
         Assert.That(w!.Targets.Select(t => t.ToString()), Has.Member("postgresql://db.staging.example.com:5432"));
     }
+
+    // corpus26: fly ssh console -C CMD runs CMD on a machine of the app (it was unknown, paused).
+    [TestCase("fly ssh console -a api-prod -C 'rm -rf /data/uploads'", Effect.Delete)]
+    [TestCase("flyctl ssh console --app api-prod --command \"psql -c 'DROP TABLE users'\"", Effect.Drop)]
+    [TestCase("fly ssh console -a api-prod --command='redis-cli FLUSHALL'", Effect.Wipe)]
+    public void AFlySshCommandIsThatEffectOnTheApp(string shell, Effect effect)
+    {
+        var w = Worst(shell);
+        Assert.That((w!.Tool, w.Effect), Is.EqualTo(("fly", effect)), shell);
+        Assert.That(w.Targets.Select(t => t.ToString()), Has.Some.Contains("api-prod"), shell);
+    }
+
+    [TestCase("fly ssh console -a api-prod -C 'df -h'")]
+    [TestCase("fly ssh console -a api-prod")]
+    public void TheLookAlikeAFlySshReadOrSessionAddsNothingDestructive(string shell) =>
+        Assert.That(new CommandClassifier().ClassifyShell(shell, CorpusFixture.Context()).Where(i => i.Effect >= Effect.Delete), Is.Empty, shell);
 }

@@ -1,0 +1,73 @@
+using AgentShell.Core.Model;
+using AgentShell.Core.Tools;
+
+namespace AgentShell.Core.Classification;
+
+// gdb runs commands of its own from its command line (-ex, -iex, --eval-command) and from script
+// files (-x, -ix, --command): `shell CMD`, `!CMD`, `pipe GDBCMD | CMD` and `| GDBCMD | CMD` hand CMD to
+// /bin/sh; `python CODE` is Python; `call system("CMD")` (any expression with a system("…") literal)
+// makes the debuggee run CMD. Each is read as that command; `gdb --args CMD` stays a process wrapper row.
+public sealed partial class CommandClassifier
+{
+    private sealed partial class Run
+    {
+        // getopt_long_only: -ex and --ex are one option; "=VALUE" or the next word.
+        private static readonly string[] GdbCommandOptions = ["ex", "eval-command", "iex", "init-eval-command"];
+        private static readonly string[] GdbScriptOptions = ["x", "command", "ix", "init-command"];
+
+        private void GdbCommands(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
+        {
+            for (int i = s + 1; i < w.Length && w[i] != "--args"; i++)
+            {
+                var a = w[i];
+                if (a.Length < 2 || a[0] != '-') continue;
+                var name = a.TrimStart('-');
+                string? value = null;
+                int eq = name.IndexOf('=');
+                if (eq >= 0) { value = name[(eq + 1)..]; name = name[..eq]; }
+                bool command = Array.IndexOf(GdbCommandOptions, name) >= 0, script = Array.IndexOf(GdbScriptOptions, name) >= 0;
+                if (!command && !script) continue;
+                int at = i;
+                if (value == null) { if (i + 1 >= w.Length) return; value = w[++i]; at = i; }
+                bool dynamic = dyn != null && dyn[at];
+                if (command) { GdbCommand(value, dynamic, ctx, stdin, depth); continue; }
+                var text = dynamic ? null : ToolHelp.ReadText(ctx, value);
+                if (text == null) { Unknown($"gdb runs command file {value}, which cannot be read", string.Join(' ', w[s..]), w[s..]); continue; }
+                foreach (var line in text.Split('\n')) GdbCommand(line, false, ctx, stdin, depth);
+            }
+        }
+
+        private void GdbCommand(string line, bool dynamic, IExecContext ctx, Stdin stdin, int depth)
+        {
+            var c = line.Trim();
+            if (c.Length == 0 || c[0] == '#') return;
+            string word = c.Split(' ', 2)[0];
+            string rest = c.Length > word.Length ? c[word.Length..].TrimStart() : "";
+            if (c[0] == '!') { ScriptText(c[1..], dynamic, ctx, stdin, depth, "gdb !"); return; }
+            if (word.Length >= 3 && "shell".StartsWith(word, StringComparison.Ordinal)) { ScriptText(rest, dynamic, ctx, stdin, depth, "gdb shell"); return; }
+            if (c[0] == '|' || word == "pipe")
+            {
+                // pipe [COMMAND] | SHELL_COMMAND, | [COMMAND] | SHELL_COMMAND; -d DELIM names another delimiter.
+                var body = c[0] == '|' ? c[1..] : rest;
+                string delim = "|";
+                if (body.StartsWith("-d "))
+                {
+                    var parts = body[3..].TrimStart().Split(' ', 2);
+                    delim = parts[0];
+                    body = parts.Length > 1 ? parts[1] : "";
+                }
+                int bar = body.IndexOf(delim, StringComparison.Ordinal);
+                if (bar >= 0) ScriptText(body[(bar + delim.Length)..], dynamic, ctx, stdin, depth, "gdb pipe");
+                return;
+            }
+            if (word is "python" or "py" or "python-interactive" or "pi") { if (rest.Length > 0) Inline("gdb python", rest, dynamic, ctx, depth); return; }
+            // call system("rm -rf /data"), print (int)system("…"): the debuggee runs the string.
+            int sys = c.IndexOf("system(", StringComparison.Ordinal);
+            if (sys >= 0)
+            {
+                if (InlineCode.Literal(c, sys + "system(".Length, out var cmd, out _)) ScriptText(cmd, dynamic, ctx, stdin, depth, "gdb system()");
+                else Unknown("gdb calls system() with a string that is not a literal", c);
+            }
+        }
+    }
+}
