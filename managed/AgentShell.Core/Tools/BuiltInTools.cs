@@ -19,7 +19,7 @@ public static class BuiltInTools
         "kafka-topics", "kafka-consumer-groups", "rabbitmqadmin", "rabbitmqctl", "nats", "mongorestore", "glab",
         "amplify", "mongoimport", "nodetool", "rpk", "kafka-delete-records", "hcloud", "linode-cli", "kafka-configs",
         "velero", "stripe", "cf", "restic", "borg", "crane", "skopeo", "regctl", "eb",
-        "doppler", "op", "infisical", "databricks", "dbt", "bw", "bws", "pulsar-admin", "chamber"];
+        "doppler", "op", "infisical", "databricks", "dbt", "bw", "bws", "pulsar-admin", "chamber", "gopass", "akeyless", "pg_ctl", "pg_ctlcluster"];
 
     /// <summary>The table of a program name (<c>neon</c> → <c>neonctl</c>, <c>sls</c> →
     /// <c>serverless</c>, <c>./manage.py</c> → <c>django</c>); the name itself when it is a table.</summary>
