@@ -50,6 +50,7 @@ public sealed partial class CommandClassifier
             ToolId.SqlShell => SqlShells.Parse(name, c),
             ToolId.Grpcurl => Grpcurl.Parse(c),
             ToolId.Elasticdump => Elasticdump.Parse(c),
+            ToolId.Kcat => Kcat.Parse(name, c),
             ToolId.PgDump => PostgresTools.PgDump(name, c),
             ToolId.PgClient => PostgresTools.PgClient(name, c),
             ToolId.Cqlsh => Cqlsh.Parse(c),

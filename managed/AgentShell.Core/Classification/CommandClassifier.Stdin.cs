@@ -28,7 +28,8 @@ public sealed partial class CommandClassifier
             }
         }
 
-        /// <summary>The output of simple producers (echo, printf, cat of a here-doc or file) when
+        /// <summary>The output of simple producers (echo, printf, cat of a here-doc or file, the kinds of
+        /// statement a pg_dump or mysqldump prints: Tools/DumpOutput.cs) when
         /// every word is literal, and of filters that pass a known input on (cat and tee without
         /// files, <c>base64 -d</c>: <c>echo B64 | base64 -d | sh</c>); null otherwise.</summary>
         private static string? OutputOf(ShellCommand src, IExecContext ctx, int hops = 0)
@@ -76,7 +77,8 @@ public sealed partial class CommandClassifier
                     catch (FormatException) { return null; }
                 }
                 default:
-                    return null;
+                    // A dump piped into a client (pg_dump --clean | psql): the statements it holds.
+                    return DumpOutput.Sql(Basename(w[0]), w);
             }
         }
 

@@ -26,8 +26,8 @@ internal enum ToolId : byte
     Table, PgDump, Cqlsh, ClickHouse, PgClient, Sqlcmd, Snowsql,
     // SQL shells described as rows (Tools/SqlShells.cs)
     SqlShell,
-    // gRPC calls by their method's verb (Tools/Grpcurl.cs); Elasticsearch dumps (Tools/Elasticdump.cs)
-    Grpcurl, Elasticdump,
+    // gRPC calls by their method's verb (Tools/Grpcurl.cs); Elasticsearch dumps (Tools/Elasticdump.cs); kcat's modes (Tools/Kcat.cs)
+    Grpcurl, Elasticdump, Kcat,
     // local commands that destroy without deleting by name (Tools/LocalFiles.cs)
     Rsync, Scp, Chmod, Mv, Truncate, Crontab,
     // service managers and power commands (Tools/Systemctl.cs)
@@ -65,7 +65,7 @@ internal static class ToolTable
         ("mysql", ToolId.Mysql), ("mariadb", ToolId.Mysql), ("mysqladmin", ToolId.MysqlAdmin), ("mariadb-admin", ToolId.MysqlAdmin),
         ("sqlite3", ToolId.Sqlite3), ("redis-cli", ToolId.RedisCli), ("valkey-cli", ToolId.RedisCli), ("keydb-cli", ToolId.RedisCli),
         ("cockroach", ToolId.SqlShell), ("trino", ToolId.SqlShell), ("presto", ToolId.SqlShell), ("presto-cli", ToolId.SqlShell),
-        ("litecli", ToolId.SqlShell), ("duckdb", ToolId.SqlShell), ("mysqlsh", ToolId.SqlShell), ("mycli", ToolId.SqlShell), ("grpcurl", ToolId.Grpcurl), ("elasticdump", ToolId.Elasticdump),
+        ("litecli", ToolId.SqlShell), ("duckdb", ToolId.SqlShell), ("mysqlsh", ToolId.SqlShell), ("mycli", ToolId.SqlShell), ("grpcurl", ToolId.Grpcurl), ("elasticdump", ToolId.Elasticdump), ("kcat", ToolId.Kcat), ("kafkacat", ToolId.Kcat),
         ("mongosh", ToolId.Mongosh), ("mongo", ToolId.Mongosh), ("aws", ToolId.Aws), ("gcloud", ToolId.Gcloud),
         ("gsutil", ToolId.Gsutil), ("az", ToolId.Az), ("kubectl", ToolId.Kubectl), ("helm", ToolId.Helm),
         ("terraform", ToolId.Terraform), ("tofu", ToolId.Terraform), ("pulumi", ToolId.Pulumi), ("railway", ToolId.Railway),
@@ -93,7 +93,7 @@ internal static class ToolTable
         ("etcdctl", ToolId.Table), ("vault", ToolId.Table), ("consul", ToolId.Table), ("nomad", ToolId.Table), ("argocd", ToolId.Table),
         ("flux", ToolId.Table), ("sst", ToolId.Table), ("rclone", ToolId.Table), ("s5cmd", ToolId.Table),
         ("mc", ToolId.Table), ("s3cmd", ToolId.Table), ("influx", ToolId.Table), ("databricks", ToolId.Table),
-        ("dbt", ToolId.Table), ("bw", ToolId.Table), ("bws", ToolId.Table), ("pulsar-admin", ToolId.Table),
+        ("dbt", ToolId.Table), ("bw", ToolId.Table), ("bws", ToolId.Table), ("pulsar-admin", ToolId.Table), ("gopass", ToolId.Table), ("akeyless", ToolId.Table), ("pg_ctl", ToolId.Table), ("pg_ctlcluster", ToolId.Table),
         ("kafka-topics", ToolId.Table), ("kafka-topics.sh", ToolId.Table), ("kafka-consumer-groups", ToolId.Table),
         ("kafka-consumer-groups.sh", ToolId.Table), ("rabbitmqadmin", ToolId.Table), ("rabbitmqctl", ToolId.Table), ("nats", ToolId.Table),
         ("mongorestore", ToolId.Table), ("glab", ToolId.Table), ("amplify", ToolId.Table), ("mongoimport", ToolId.Table),

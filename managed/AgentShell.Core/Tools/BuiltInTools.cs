@@ -20,7 +20,7 @@ public static class BuiltInTools
         "amplify", "mongoimport", "nodetool", "rpk", "kafka-delete-records", "hcloud", "linode-cli", "kafka-configs",
         "velero", "stripe", "cf", "restic", "borg", "crane", "skopeo", "regctl", "eb",
         "doppler", "op", "infisical", "databricks", "dbt", "bw", "bws", "pulsar-admin", "chamber",
-        "auth0", "okta", "sentry-cli", "twilio", "scw", "vultr-cli", "kill", "userdel"];
+        "auth0", "okta", "sentry-cli", "twilio", "scw", "vultr-cli", "kill", "userdel", "gopass", "akeyless", "pg_ctl", "pg_ctlcluster"];
 
     /// <summary>The table of a program name (<c>neon</c> → <c>neonctl</c>, <c>sls</c> →
     /// <c>serverless</c>, <c>./manage.py</c> → <c>django</c>); the name itself when it is a table.</summary>

@@ -98,6 +98,21 @@ public static class DbTarget
     // What a string that is not a conninfo gets: shared, so typed read-only for every caller.
     private static readonly IReadOnlyDictionary<string, string> NoValues = new Dictionary<string, string>(StringComparer.Ordinal).AsReadOnly();
 
+    /// <summary>Parses go-sql-driver/mysql's DSN, <c>[user[:pw]@]tcp(host[:port])/db[?params]</c>, also after
+    /// <c>mysql://</c> (golang-migrate); false for any other text.</summary>
+    public static bool TryParseGoMysql(string s, out string? host, out string? port, out string? database)
+    {
+        host = port = database = null;
+        int open = s.IndexOf("tcp(", StringComparison.Ordinal), close = open < 0 ? -1 : s.IndexOf(')', open);
+        if (open < 0 || close < 0 || (open > 0 && s[open - 1] is not ('@' or '/'))) return false;
+        var addr = s[(open + 4)..close];
+        int colon = addr.LastIndexOf(':');
+        (host, port) = colon > 0 && addr.IndexOf(']') < colon ? (addr[..colon].Trim('[', ']'), addr[(colon + 1)..]) : (addr.Trim('[', ']'), null);
+        var rest = s[(close + 1)..];
+        if (rest.StartsWith('/')) database = rest[1..].Split('?')[0] is { Length: > 0 } d ? d : null;
+        return host.Length > 0;
+    }
+
     /// <summary>Parses a libpq conninfo string (<c>host=h port=5 dbname='d b'</c>); false when
     /// <paramref name="s"/> has no <c>key=value</c>.</summary>
     public static bool TryParseConninfo(string s, out IReadOnlyDictionary<string, string> values)

@@ -177,6 +177,8 @@ public sealed class ProfileToolTarget
             case TargetKind.Database:
                 // JDBC URLs (Flyway, Liquibase) are a URI after "jdbc:".
                 if (text.StartsWith("jdbc:", StringComparison.OrdinalIgnoreCase)) text = text[5..];
+                // Go's MySQL DSN (goose, migrate): user:pw@tcp(host:port)/db.
+                if (DbTarget.TryParseGoMysql(text, out var gh, out var gp, out var gd)) return DbTarget.Make("mysql", gh, gp, gd, 3306);
                 if (!DbTarget.TryParseUri(text, out var host, out var port, out var database)) return KeyValueDatabase(text);
                 var (scheme, defaultPort) = DatabaseScheme(text[..text.IndexOf("://", StringComparison.Ordinal)]);
                 var t = DbTarget.Make(scheme, host, port, database, defaultPort);

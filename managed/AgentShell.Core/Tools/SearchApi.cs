@@ -51,11 +51,24 @@ internal static class SearchApi
                 evidence.Add(new(token, $"{last} without a query (or match_all): every document of {target} (wipe)"));
                 return Effect.Wipe;
             }
+            case "_restore" when Array.IndexOf(segments, "_snapshot") >= 0:
+                return Restore(body, target, token, evidence);
             case "_disable" when segments.Length >= 3 && segments[^3] is "user" or "internalusers" && Array.IndexOf(segments, "_security") >= 0:
                 evidence.Add(new(token, $"disables user {target} (terminate)"));
                 return Effect.Terminate;
         }
         return null;
+    }
+
+    // A snapshot restore writes the snapshot's indices over closed indices of the same name (what was
+    // written since is lost): truncate, unless a rename_replacement gives them other names (a write).
+    private static Effect Restore(string? body, string snapshot, string token, List<Evidence> evidence)
+    {
+        bool renamed = false;
+        if (body != null && Walk(body, token, evidence, (key, _, _) => { renamed |= key == "rename_replacement"; return null; }, keysToo: true) == Effect.Unknown)
+            return Effect.Unknown;
+        evidence.Add(new(token, renamed ? $"restores snapshot {snapshot} under new names (write)" : $"restores snapshot {snapshot} over the indices of the same name (truncate)"));
+        return renamed ? Effect.Write : Effect.Truncate;
     }
 
     // Cluster or index settings: allocation off or a block set stops the service; the name safeguard off is unknown.

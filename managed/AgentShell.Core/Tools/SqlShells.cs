@@ -154,6 +154,8 @@ public static class SqlShells
                 return ToolHelp.Intent(s.Tool, Effect.Unknown, "SQL not visible", targets, evidence);
             }
         }
+        // DuckDB's ATTACH of a Postgres or MySQL server: alias.table statements run on that server.
+        if (s == DuckDb) targets = DuckDbAttach.With(sql.Count > 0 ? sql : c.StdinText != null ? [c.StdinText] : [], targets, evidence);
         var intent = Ran(s.Tool, sql, c, s.Dialect, targets, evidence);
         if (!points || intent.Effect >= Effect.Write) return intent;
         evidence.Add(new(files[0], "points in line protocol (# DML): written"));

@@ -30,4 +30,18 @@ public class DbTargetTests
     [Test]
     public void SocketDirectoryIsLocal() =>
         Assert.That(DbTarget.Make("postgresql", "/var/run/postgresql", null, "app", 5432).Host, Is.Null);
+
+    [TestCase("admin:pw@tcp(127.0.0.2:3306)/shop?parseTime=true", "127.0.0.2", "3306", "shop")]
+    [TestCase("tcp(db.prod.example.com)/shop", "db.prod.example.com", null, "shop")]
+    [TestCase("mysql://admin@tcp([2001:db8::1]:3306)/", "2001:db8::1", "3306", null)]
+    public void GoMysqlDsn(string dsn, string host, string? port, string? db)
+    {
+        Assert.That(DbTarget.TryParseGoMysql(dsn, out var h, out var p, out var d), Is.True);
+        Assert.That((h, p, d), Is.EqualTo((host, port, db)));
+    }
+
+    [TestCase("postgres://h/app")]
+    [TestCase("host=h dbname=d")]
+    [TestCase("shop_tcp(x)")]
+    public void OtherTextIsNoGoMysqlDsn(string s) => Assert.That(DbTarget.TryParseGoMysql(s, out _, out _, out _), Is.False);
 }
