@@ -14,6 +14,10 @@ namespace AgentShell.Core.Tools;
 /// before it. Keyword or object arguments with literal values become the operation's options.</summary>
 internal static class InlineAwsSdk
 {
+    /// <summary>Operations read from one piece of code; past it the rest is an unknown operation (the
+    /// reading stays linear in the code's size, and what is not read is never a read).</summary>
+    internal const int MaxOperations = 256;
+    private const int MaxCallLength = 8192; // a call's arguments looked at for options
     /// <summary>The aws argv of each operation <paramref name="code"/> calls (empty when it uses no AWS SDK).</summary>
     public static List<string[]> Read(string code)
     {
@@ -51,13 +55,17 @@ internal static class InlineAwsSdk
             var extra = new List<string>();
             string? op = Operation(code, i, name, python, extra);
             if (op == null) continue;
+            if (found.Count == MaxOperations) { found.Add([.. globals, "sdk", "more-operations-than-read"]); break; }
             string service = "unknown";
             foreach (var (at, s) in services) if (at < i) service = s;
             if (service == "s3") service = "s3api";
             var argv = new List<string>(globals) { service, op };
             argv.AddRange(extra);
             int close = Balanced(code, open);
-            Options(code, open + 1, close < 0 ? code.Length : close, argv);
+            // A parameter not read (a variable, an expression, past the bound) of a call that changes
+            // something may be the one that disarms a safeguard (BackupRetentionPeriod=n): unknown.
+            if (!Options(code, open + 1, close < 0 ? Math.Min(code.Length, open + MaxCallLength) : close, argv) && CliVerbs.Of(op) is not Model.Effect.Read)
+                argv[globals.Count + 1] = "parameters-not-read";
             found.Add([.. argv]);
             i = open;
         }
@@ -124,22 +132,32 @@ internal static class InlineAwsSdk
         return hit >= 0 && hit < at;
     }
 
-    // Key=literal (Python) or Key: literal (JavaScript) inside the call: --key VALUE; True/true alone: --key.
-    private static void Options(string code, int from, int to, List<string> argv)
+    // Key=literal (Python) or Key: literal (JavaScript) inside the call: --key VALUE for a string or a
+    // number, --key for True, --no-key for False (the CLI's spelling: DeletionProtection=False is
+    // --no-deletion-protection). False when a parameter's value is not a literal, or past 32 of them.
+    private static bool Options(string code, int from, int to, List<string> argv)
     {
-        int i = from;
+        int i = from, first = argv.Count;
+        bool all = true;
         while (i < to)
         {
+            if (argv.Count - first >= 64) return false; // an SDK call names a handful: a bound on the work
             if (!char.IsAsciiLetterUpper(code[i]) || i > 0 && char.IsAsciiLetterOrDigit(code[i - 1])) { i++; continue; }
             int end = i; while (end < to && char.IsAsciiLetterOrDigit(code[end])) end++;
             int p = InlineCode.SkipSpace(code, end);
             if (p >= to || code[p] is not ('=' or ':') || p + 1 < to && code[p + 1] == '=') { i = end; continue; }
             var key = "--" + Kebab(code[i..end]);
             if (InlineCode.Literal(code, p + 1, out var v, out int after)) { argv.AddRange([key, v]); i = after; continue; }
-            int q = InlineCode.SkipSpace(code, p + 1);
-            if (code.AsSpan(q).StartsWith("True") || code.AsSpan(q).StartsWith("true")) argv.Add(key);
-            i = q + 1;
+            int q = InlineCode.SkipSpace(code, p + 1), w = q;
+            while (w < to && (char.IsAsciiLetterOrDigit(code[w]) || code[w] is '-' or '.' or '_')) w++;
+            var word = code[q..w];
+            if (word is "True" or "true") argv.Add(key);
+            else if (word is "False" or "false") argv.Add("--no-" + key[2..]);
+            else if (word.Length > 0 && (char.IsAsciiDigit(word[0]) || word[0] == '-') && double.TryParse(word, System.Globalization.CultureInfo.InvariantCulture, out _)) argv.AddRange([key, word]);
+            else all = false;
+            i = Math.Max(w, q + 1);
         }
+        return all;
     }
 
     // Keys given to a client or session in the code, and the variables the aws command reads them from.
@@ -189,7 +207,7 @@ internal static class InlineAwsSdk
     private static int Balanced(string s, int open)
     {
         int depth = 0;
-        for (int i = open; i < s.Length; i++)
+        for (int i = open; i < s.Length && i < open + MaxCallLength; i++)
         {
             if (s[i] == '(') depth++;
             else if (s[i] == ')' && --depth == 0) return i;

@@ -38,6 +38,7 @@ internal static class InlineAzureSdk
                 var call = $".{collection}.{verb}(";
                 for (int i = code.IndexOf(call, StringComparison.Ordinal); i >= 0; i = code.IndexOf(call, i + 1, StringComparison.Ordinal))
                 {
+                    if (found.Count >= InlineAwsSdk.MaxOperations) return [.. found, ["az", "sdk", "more-operations-than-read"]];
                     var argv = new List<string> { "az" };
                     argv.AddRange(group.Split(' '));
                     argv.Add("delete");
@@ -54,6 +55,7 @@ internal static class InlineAzureSdk
             var call = $".{method}(";
             for (int i = code.IndexOf(call, StringComparison.Ordinal); i >= 0; i = code.IndexOf(call, i + 1, StringComparison.Ordinal))
             {
+                if (found.Count >= InlineAwsSdk.MaxOperations) return [.. found, ["az", "sdk", "more-operations-than-read"]];
                 var argv = new List<string> { "az" };
                 argv.AddRange(command.Split(' '));
                 var literals = Literals(code, i + call.Length);

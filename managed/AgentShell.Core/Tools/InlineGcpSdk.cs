@@ -24,6 +24,8 @@ internal static class InlineGcpSdk
         bool bigquery = code.Contains("bigquery", StringComparison.OrdinalIgnoreCase);
         for (int i = code.IndexOf('.'); i >= 0 && i + 1 < code.Length; i = code.IndexOf('.', i + 1))
         {
+            // Bounded as InlineAwsSdk's reading is: what is past the cap is an unknown command, never a read.
+            if (found.Count == InlineAwsSdk.MaxOperations) { found.Add(["gcloud", "sdk", "more-operations-than-read"]); break; }
             int end = i + 1; while (end < code.Length && (char.IsAsciiLetterOrDigit(code[end]) || code[end] == '_')) end++;
             if (end >= code.Length || code[end] != '(') continue;
             var name = code[(i + 1)..end];

@@ -17,6 +17,11 @@ public class InlineAwsSdkTests
         "aws|--region|us-east-1|s3api|delete-bucket|--bucket|assets")]
     [TestCase("const AWS = require('aws-sdk'); new AWS.DynamoDB().deleteTable({TableName: 'orders'}).promise()", "aws|dynamodb|delete-table|--table-name|orders")]
     [TestCase("import boto3; print(boto3.client('s3').list_buckets())", "aws|s3api|list-buckets")]
+    [TestCase("import boto3; boto3.client('rds').modify_db_instance(DBInstanceIdentifier='main', BackupRetentionPeriod=0, DeletionProtection=False)",
+        "aws|rds|modify-db-instance|--db-instance-identifier|main|--backup-retention-period|0|--no-deletion-protection")]
+    [TestCase("import boto3; n = 0; boto3.client('rds').modify_db_instance(DBInstanceIdentifier='main', BackupRetentionPeriod=n)",
+        "aws|rds|parameters-not-read|--db-instance-identifier|main")]
+    [TestCase("import boto3; b = 'x'; print(boto3.client('s3').get_object(Bucket=b, Key='k'))", "aws|s3api|get-object|--key|k")]
     [TestCase("import os, boto3; os.environ['AWS_PROFILE'] = 'prod'; boto3.client('s3').delete_bucket(Bucket='b')", "aws|--profile|prod|s3api|delete-bucket|--bucket|b")]
     [TestCase("process.env.AWS_PROFILE = 'prod'; const AWS = require('aws-sdk'); new AWS.S3().deleteBucket({Bucket: 'b'})", "aws|--profile|prod|s3api|delete-bucket|--bucket|b")]
     [TestCase("import os, boto3; print(os.environ['AWS_PROFILE'] == 'prod'); boto3.client('s3').list_buckets()", "aws|s3api|list-buckets")]
@@ -36,6 +41,19 @@ public class InlineAwsSdkTests
     [TestCase("import os; print(os.environ.get('aws_secret_access_key'))", "")] // no SDK: nothing read
     public void LiteralCredentialsAreTheVariablesAwsReads(string code, string vars) =>
         Assert.That(string.Join('|', InlineAwsSdk.Credentials(code).Select(kv => $"{kv.Key}={kv.Value}")), Is.EqualTo(vars));
+
+    [Test]
+    public void PastTheCapTheRestIsAnUnknownOperationNeverARead()
+    {
+        // Reads up to the cap, then the delete: the reading stops, and what it did not read is unknown.
+        var code = "import boto3; s3 = boto3.client('s3'); " + string.Concat(Enumerable.Repeat("s3.list_buckets(); ", InlineAwsSdk.MaxOperations))
+            + "s3.delete_bucket(Bucket='b')";
+        var argvs = InlineAwsSdk.Read(code);
+        Assert.That(argvs, Has.Count.EqualTo(InlineAwsSdk.MaxOperations + 1));
+        Assert.That(string.Join('|', argvs[^1]), Is.EqualTo("aws|sdk|more-operations-than-read"));
+        var intent = Aws.Parse(ToolCall.Of(AgentShell.Core.Tests.Corpus.CorpusFixture.Context(), argvs[^1][1..]));
+        Assert.That(intent.Effect, Is.EqualTo(AgentShell.Core.Model.Effect.Unknown));
+    }
 
     [TestCase("DBInstanceIdentifier", "db-instance-identifier")]
     [TestCase("deleteBucket", "delete-bucket")]
