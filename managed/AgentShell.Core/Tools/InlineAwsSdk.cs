@@ -26,8 +26,8 @@ internal static class InlineAwsSdk
         bool js = code.Contains("aws-sdk", StringComparison.Ordinal);
         if (!python && !js) return found;
         var globals = new List<string> { "aws" };
-        if ((Value(code, python ? "profile_name" : "profile") ?? Assigned(code, "AWS_PROFILE")) is string profile) globals.AddRange(["--profile", profile]);
-        if (Value(code, python ? "region_name" : "region") is string region) globals.AddRange(["--region", region]);
+        if ((InlineCode.ValueOf(code, python ? "profile_name" : "profile") ?? Assigned(code, "AWS_PROFILE")) is string profile) globals.AddRange(["--profile", profile]);
+        if (InlineCode.ValueOf(code, python ? "region_name" : "region") is string region) globals.AddRange(["--region", region]);
         // Each client or resource made, by position: the service an operation after it goes to.
         var services = new List<(int At, string Service)>();
         foreach (var maker in (ReadOnlySpan<string>)["client", "resource"])
@@ -56,12 +56,13 @@ internal static class InlineAwsSdk
             string? op = Operation(code, i, name, python, extra);
             if (op == null) continue;
             if (found.Count == MaxOperations) { found.Add([.. globals, "sdk", "more-operations-than-read"]); break; }
-            string service = "unknown";
+            // The client made last before the call, else (a comprehension names it after) the first one.
+            string service = services.Count > 0 ? services[0].Service : "unknown";
             foreach (var (at, s) in services) if (at < i) service = s;
             if (service == "s3") service = "s3api";
             var argv = new List<string>(globals) { service, op };
             argv.AddRange(extra);
-            int close = Balanced(code, open);
+            int close = InlineCode.Balanced(code, open, '(', ')', MaxCallLength) - 1; // at the ')', or -2
             // A parameter not read (a variable, an expression, past the bound) of a call that changes
             // something may be the one that disarms a safeguard (BackupRetentionPeriod=n): unknown.
             if (!Options(code, open + 1, close < 0 ? Math.Min(code.Length, open + MaxCallLength) : close, argv) && CliVerbs.Of(op) is not Model.Effect.Read)
@@ -105,15 +106,17 @@ internal static class InlineAwsSdk
             }
             int dot = code.LastIndexOf(").", at, StringComparison.Ordinal);
             int start = dot < 0 ? -1 : code.LastIndexOf('.', dot);
-            if (start < 0) return null;
-            int nameEnd = code.IndexOf('(', start);
+            int nameEnd = start < 0 ? -1 : code.IndexOf('(', start);
             var resource = nameEnd > start ? code[(start + 1)..nameEnd] : "";
-            if (resource.Length == 0 || !char.IsAsciiLetterUpper(resource[0])) return null;
+            // A resource's own delete()/terminate() whose resource is not named here (for b in
+            // s3.buckets.all(): b.delete()) is still that: a delete of what the session reaches.
+            // Other verbs of one word (a list's remove()) are not boto3's.
+            if (resource.Length == 0 || !char.IsAsciiLetterUpper(resource[0])) return name is "delete" or "terminate" ? name + "-resource" : null;
             // Its name, as the operation's name option: Table('orders-prod') → --table-name orders-prod.
             if (InlineCode.Literal(code, nameEnd + 1, out var named, out _)) extra.AddRange([resource == "Bucket" ? "--bucket" : $"--{Kebab(resource)}-name", named]);
             return name + "-" + Kebab(resource) + (name == "terminate" ? "s" : "");
         }
-        return CliVerbs.Of(kebab) is null || kebab.StartsWith("print", StringComparison.Ordinal) ? null : kebab;
+        return CliVerbs.Of(kebab) is null ? null : kebab;
     }
 
     // The literal name of a resource made in the same chain before at (.Bucket('assets')), or null.
@@ -177,7 +180,7 @@ internal static class InlineAwsSdk
         bool python = code.Contains("boto3", StringComparison.Ordinal);
         if (!python && !code.Contains("aws-sdk", StringComparison.Ordinal)) return found;
         foreach (var (py, js, variable) in CredentialKeys)
-            if (Value(code, python ? py : js) is { Length: > 0 } v) found.Add(new(variable, v));
+            if (InlineCode.ValueOf(code, python ? py : js) is { Length: > 0 } v) found.Add(new(variable, v));
         return found;
     }
 
@@ -191,29 +194,6 @@ internal static class InlineAwsSdk
             if (p < code.Length && code[p] == '=' && (p + 1 >= code.Length || code[p + 1] != '=') && InlineCode.Literal(code, p + 1, out var v, out _)) return v;
         }
         return null;
-    }
-
-    private static string? Value(string code, string key)
-    {
-        foreach (var sep in (ReadOnlySpan<string>)["=", ":"])
-            for (int i = code.IndexOf(key, StringComparison.Ordinal); i >= 0; i = code.IndexOf(key, i + 1, StringComparison.Ordinal))
-            {
-                int p = InlineCode.SkipSpace(code, i + key.Length);
-                if (p < code.Length && code.AsSpan(p).StartsWith(sep) && InlineCode.Literal(code, p + 1, out var v, out _)) return v;
-            }
-        return null;
-    }
-
-    private static int Balanced(string s, int open)
-    {
-        int depth = 0;
-        for (int i = open; i < s.Length && i < open + MaxCallLength; i++)
-        {
-            if (s[i] == '(') depth++;
-            else if (s[i] == ')' && --depth == 0) return i;
-            else if (s[i] is '"' or '\'' or '`' && InlineCode.Literal(s, i, out _, out int end)) i = end - 1;
-        }
-        return -1;
     }
 
     /// <summary>DBInstanceIdentifier → db-instance-identifier, deleteBucket → delete-bucket.</summary>

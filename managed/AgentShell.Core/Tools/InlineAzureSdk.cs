@@ -85,11 +85,7 @@ internal static class InlineAzureSdk
     // The subscription a management client is made for: its second literal argument, or subscription_id=.
     private static string? Subscription(string code)
     {
-        foreach (var key in (ReadOnlySpan<string>)["subscription_id=", "subscriptionId:"])
-        {
-            int k = code.IndexOf(key, StringComparison.Ordinal);
-            if (k >= 0 && InlineCode.Literal(code, k + key.Length, out var v, out _)) return v;
-        }
+        if ((InlineCode.ValueOf(code, "subscription_id") ?? InlineCode.ValueOf(code, "subscriptionId")) is { } v) return v;
         int at = code.IndexOf("ManagementClient(", StringComparison.Ordinal);
         var args = at < 0 ? [] : Literals(code, at + "ManagementClient(".Length);
         return args.Count > 0 ? args[0] : null;

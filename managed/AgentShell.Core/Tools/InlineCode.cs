@@ -241,13 +241,28 @@ internal static class InlineCode
         }
     }
 
+    /// <summary>The literal given to <paramref name="key"/> by <c>=</c> (Python's keyword argument) or
+    /// <c>:</c> (a JavaScript object's property), blanks allowed between: the first such, or null.</summary>
+    internal static string? ValueOf(string code, string key)
+    {
+        foreach (var sep in (ReadOnlySpan<char>)['=', ':'])
+            for (int i = code.IndexOf(key, StringComparison.Ordinal); i >= 0; i = code.IndexOf(key, i + 1, StringComparison.Ordinal))
+            {
+                int p = SkipSpace(code, i + key.Length);
+                if (p < code.Length && code[p] == sep && Literal(code, p + 1, out var v, out _)) return v;
+            }
+        return null;
+    }
+
     internal static int SkipSpace(string s, int i) { while (i < s.Length && char.IsWhiteSpace(s[i])) i++; return i; }
 
-    private static int Balanced(string s, int from, char open, char close)
+    // Just after the close matching the first open at or after from (quotes skipped), or -1; looked
+    // for over at most limit characters.
+    internal static int Balanced(string s, int from, char open, char close, int limit = int.MaxValue)
     {
         int p = s.IndexOf(open, from), depth = 0;
         if (p < 0) return -1;
-        for (int i = p; i < s.Length; i++)
+        for (int i = p; i < s.Length && i - p < limit; i++)
         {
             if (s[i] == open) depth++;
             else if (s[i] == close && --depth == 0) return i + 1;

@@ -18,7 +18,7 @@ internal static class InlineGcpSdk
         var found = new List<string[]>();
         bool python = code.Contains("google.cloud", StringComparison.Ordinal);
         if (!python && !code.Contains("@google-cloud/", StringComparison.Ordinal)) return found;
-        string? project = Literal(code, python ? "project=" : "projectId:");
+        string? project = InlineCode.ValueOf(code, python ? "project" : "projectId");
         string[] Gcloud(params string[] a) => project == null ? ["gcloud", .. a] : ["gcloud", .. a, "--project", project];
         string[] Bq(params string[] a) => project == null ? ["bq", .. a] : ["bq", $"--project_id={project}", .. a];
         bool bigquery = code.Contains("bigquery", StringComparison.OrdinalIgnoreCase);
@@ -37,7 +37,9 @@ internal static class InlineGcpSdk
             switch (name)
             {
                 case "delete":
-                    if (Nearest(code, i) is not var (kind, value, outer)) break;
+                    // Nothing made before it names what is deleted (for b in client.list_buckets(): b.delete()):
+                    // a delete in the project all the same.
+                    if (Nearest(code, i) is not var (kind, value, outer)) { found.Add(Gcloud("storage", "rm", "gs://?")); break; }
                     found.Add(kind switch
                     {
                         "blob" or "file" => Gcloud("storage", "rm", $"gs://{outer ?? "?"}/{value}"),
@@ -46,8 +48,9 @@ internal static class InlineGcpSdk
                         _ => force ? Bq("rm", "-r", "-f", "-d", value) : Bq("rm", "-f", "-d", value),
                     });
                     break;
-                case "delete_dataset" when literal: found.Add(force ? Bq("rm", "-r", "-f", "-d", arg) : Bq("rm", "-f", "-d", arg)); break;
-                case "delete_table" when literal: found.Add(Bq("rm", "-f", "-t", arg)); break;
+                // A name not written as a literal is "?": the delete is read, its object is not.
+                case "delete_dataset": found.Add(force ? Bq("rm", "-r", "-f", "-d", literal ? arg : "?") : Bq("rm", "-f", "-d", literal ? arg : "?")); break;
+                case "delete_table": found.Add(Bq("rm", "-f", "-t", literal ? arg : "?")); break;
                 case "delete_blob" or "delete_blobs":
                     var bucket = Nearest(code, i) is ("bucket" or "get_bucket" or "lookup_bucket", var b, _) ? b : "?";
                     found.Add(Gcloud("storage", "rm", literal ? $"gs://{bucket}/{arg}" : $"gs://{bucket}/*"));
@@ -59,7 +62,8 @@ internal static class InlineGcpSdk
         return found;
     }
 
-    // The object made last before at (.blob('k'), .bucket('b'), …): its kind, its literal name, and
+    // The object made last before at (.blob('k'), .bucket('b'), …): its kind, its literal name ("?" when
+    // not a literal), and
     // the name of the bucket or dataset made before it (a blob's bucket, a table's dataset).
     private static (string Kind, string Value, string? Outer)? Nearest(string code, int at)
     {
@@ -67,7 +71,7 @@ internal static class InlineGcpSdk
         foreach (var maker in Makers)
         {
             int hit = code.LastIndexOf("." + maker + "(", at, StringComparison.Ordinal);
-            if (hit >= 0 && (best == null || hit > best.Value.At) && InlineCode.Literal(code, hit + maker.Length + 2, out var v, out _)) best = (maker, v, hit);
+            if (hit >= 0 && (best == null || hit > best.Value.At)) best = (maker, InlineCode.Literal(code, hit + maker.Length + 2, out var v, out _) ? v : "?", hit);
         }
         if (best is not { } b) return null;
         string? outer = null;
@@ -78,11 +82,5 @@ internal static class InlineGcpSdk
             if (hit >= 0 && InlineCode.Literal(code, hit + o.Length + 2, out var v, out _)) { outer = v; break; }
         }
         return (b.Kind, b.Value, outer);
-    }
-
-    private static string? Literal(string code, string key)
-    {
-        int i = code.IndexOf(key, StringComparison.Ordinal);
-        return i >= 0 && InlineCode.Literal(code, i + key.Length, out var v, out _) ? v : null;
     }
 }

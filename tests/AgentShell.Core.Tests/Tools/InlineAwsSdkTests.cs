@@ -25,11 +25,15 @@ public class InlineAwsSdkTests
     [TestCase("import os, boto3; os.environ['AWS_PROFILE'] = 'prod'; boto3.client('s3').delete_bucket(Bucket='b')", "aws|--profile|prod|s3api|delete-bucket|--bucket|b")]
     [TestCase("process.env.AWS_PROFILE = 'prod'; const AWS = require('aws-sdk'); new AWS.S3().deleteBucket({Bucket: 'b'})", "aws|--profile|prod|s3api|delete-bucket|--bucket|b")]
     [TestCase("import os, boto3; print(os.environ['AWS_PROFILE'] == 'prod'); boto3.client('s3').list_buckets()", "aws|s3api|list-buckets")]
+    // A resource's delete()/terminate() whose resource is not named here: still a delete of what the session reaches.
+    [TestCase("import boto3\nfor b in boto3.Session(profile_name='prod').resource('s3').buckets.all():\n    b.delete()", "aws|--profile|prod|s3api|delete-resource")]
+    [TestCase("import boto3; [i.terminate() for i in boto3.resource('ec2').instances.all()]", "aws|ec2|terminate-resource")]
     public void AnOperationIsTheAwsCommand(string code, string argv) => Assert.That(Argvs(code), Does.Contain(argv));
 
     [TestCase("import json; print(json.dumps({'a': 1}))")]
     [TestCase("import boto3; print(boto3.__version__)")]
     [TestCase("import boto3; xs = [1, 2]; print(len(xs))")]
+    [TestCase("import boto3; xs = [1, 2]; xs.remove(1); print(xs)")] // a list's remove() is no boto3 delete
     [TestCase("console.log(require('aws-sdk').VERSION)")]
     public void CodeWithoutAnOperationHasNone(string code) => Assert.That(Argvs(code), Is.Empty);
 

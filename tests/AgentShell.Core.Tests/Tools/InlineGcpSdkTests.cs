@@ -17,6 +17,11 @@ public class InlineGcpSdkTests
     [TestCase("from google.cloud import bigquery; c = bigquery.Client(); c.dataset('d').table('t').delete()", "bq|rm|-f|-t|d.t")]
     [TestCase("from google.cloud import bigquery; bigquery.Client(project='p').query('DROP TABLE d.t').result()", "bq|--project_id=p|query|--nouse_legacy_sql|DROP TABLE d.t")]
     [TestCase("const {Storage} = require('@google-cloud/storage'); new Storage({projectId: 'p'}).bucket('b').file('k').delete()", "gcloud|storage|rm|gs://b/k|--project|p")]
+    // Names that are not literals, or no object named at all: the delete is still read, its object is "?".
+    [TestCase("from google.cloud import storage; name = 'b'; storage.Client(project='p').bucket(name).delete(force=True)", "gcloud|storage|rm|-r|gs://?|--project|p")]
+    [TestCase("from google.cloud import storage\nfor b in storage.Client(project='p').list_buckets():\n    b.delete(force=True)", "gcloud|storage|rm|gs://?|--project|p")]
+    [TestCase("from google.cloud import bigquery; d = 'x'; bigquery.Client(project='p').delete_dataset(d, delete_contents=True)", "bq|--project_id=p|rm|-r|-f|-d|?")]
+    [TestCase("from google.cloud import bigquery; t = 'x'; bigquery.Client().delete_table(t)", "bq|rm|-f|-t|?")]
     public void ACallIsTheCommand(string code, string argv) => Assert.That(Argvs(code), Does.Contain(argv));
 
     [TestCase("from google.cloud import storage; print([b.name for b in storage.Client().list_buckets()])")]
