@@ -41,6 +41,9 @@ public sealed partial class CommandClassifier
         {
             var c = line.Trim();
             if (c.Length == 0 || c[0] == '#') return;
+            // A command built at run time, or one that runs a script or code gdb reads elsewhere
+            // (source FILE, eval "shell %s", compile, guile): not read here, unknown.
+            if (dynamic) { Unknown("gdb runs a command built at run time", c); return; }
             string word = c.Split(' ', 2)[0];
             string rest = c.Length > word.Length ? c[word.Length..].TrimStart() : "";
             if (c[0] == '!') { ScriptText(c[1..], dynamic, ctx, stdin, depth, "gdb !"); return; }
@@ -61,11 +64,18 @@ public sealed partial class CommandClassifier
                 return;
             }
             if (word is "python" or "py" or "python-interactive" or "pi") { if (rest.Length > 0) Inline("gdb python", rest, dynamic, ctx, depth); return; }
-            // call system("rm -rf /data"), print (int)system("…"): the debuggee runs the string.
-            int sys = c.IndexOf("system(", StringComparison.Ordinal);
-            if (sys >= 0)
+            if (word is "source" or "so" or "eval" or "compile" or "expression" or "guile" or "gu" or "guile-repl" or "gr")
             {
-                if (InlineCode.Literal(c, sys + "system(".Length, out var cmd, out _)) ScriptText(cmd, dynamic, ctx, stdin, depth, "gdb system()");
+                Unknown($"gdb {word} runs commands or code not read here", c);
+                return;
+            }
+            // call system("rm -rf /data"), print (int)system("…"): the debuggee runs the string.
+            // system ("…") with blanks before the parenthesis is the same call.
+            int sys = c.IndexOf("system", StringComparison.Ordinal);
+            int paren = sys < 0 ? -1 : InlineCode.SkipSpace(c, sys + "system".Length);
+            if (sys >= 0 && paren < c.Length && c[paren] == '(')
+            {
+                if (InlineCode.Literal(c, paren + 1, out var cmd, out _)) ScriptText(cmd, dynamic, ctx, stdin, depth, "gdb system()");
                 else Unknown("gdb calls system() with a string that is not a literal", c);
             }
         }

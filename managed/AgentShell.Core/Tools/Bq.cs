@@ -20,7 +20,7 @@ internal static class Bq
     {
         if (words.Count == 0) return null;
         // --dry_run is global but only a job (query, load, cp, extract) heeds it: bq --dry_run rm still deletes.
-        if (words[0] is "query" or "load" or "cp" or "extract" && DryRun(c.Args) is string dry)
+        if (words[0] is "query" or "load" or "cp" or "extract" && Flag(c.Args, "--dry_run") is string dry)
         {
             evidence.Add(new(dry, "the job is validated, not run"));
             return Effect.Read;
@@ -62,26 +62,19 @@ internal static class Bq
         if (found) targets.RemoveAll(t => t.Kind == TargetKind.GcpProject && t.Name is { } n && (n == "default" || ProfileToolTarget.IsNonProductionWord(n)));
     }
 
-    private static string? DryRun(IReadOnlyList<string> args)
-    {
-        foreach (var a in args)
-        {
-            if (a == "--") break;
-            if (a is "--dry_run" or "--dry_run=true" or "--dry_run=True" or "--dry_run=1") return a;
-        }
-        return null;
-    }
-
-    // The flag as given (-f, --force, --force=true), or null; absl's --noNAME and NAME=false turn it off.
+    // The flag as given (-f, --force, --force=true), or null; absl's --noNAME and NAME=false turn it off,
+    // the last one given wins, and a long name may be written with one dash (-replace, -nodry_run).
     private static string? Flag(IReadOnlyList<string> args, params ReadOnlySpan<string> names)
     {
         string? found = null;
-        foreach (var a in args)
+        foreach (var given in args)
         {
-            if (a == "--") break;
+            if (given == "--") break;
+            var dashed = given.Length > 2 && given[0] == '-' && given[1] != '-' ? "-" + given : given; // absl: -name is --name
             foreach (var n in names)
             {
-                if (a == n || a == n + "=true" || a == n + "=True" || a == n + "=1") found = a;
+                var a = n.StartsWith("--", StringComparison.Ordinal) ? dashed : given;
+                if (a == n || a == n + "=true" || a == n + "=True" || a == n + "=1") found = given;
                 else if (a == n + "=false" || a == n + "=False" || a == n + "=0" || n.StartsWith("--", StringComparison.Ordinal) && a == "--no" + n[2..]) found = null;
             }
         }

@@ -23,6 +23,8 @@ internal static class DuckDbAttach
                 char ch = sql[i];
                 if (ch is '\'' or '"') { i = SkipQuoted(sql, i); continue; }
                 if (ch == '-' && i + 1 < sql.Length && sql[i + 1] == '-') { while (i < sql.Length && sql[i] != '\n') i++; continue; }
+                // A block comment hides what is in it (an apostrophe there opened no string).
+                if (ch == '/' && i + 1 < sql.Length && sql[i + 1] == '*') { int close = sql.IndexOf("*/", i + 2, StringComparison.Ordinal); i = close < 0 ? sql.Length : close + 1; continue; }
                 if (!Word(sql, i, "ATTACH")) continue;
                 int j = Blank(sql, i + 6);
                 if (Word(sql, j, "DATABASE")) j = Blank(sql, j + 8);
@@ -34,15 +36,22 @@ internal static class DuckDbAttach
                     continue;
                 }
                 int end = SkipQuoted(sql, j);
-                Add(sql[(j + 1)..Math.Min(end, sql.Length)].Replace("''", "'"), targets, evidence);
+                // (TYPE postgres) / (TYPE mysql) after the path: a server, whatever the path looks like.
+                int stop = sql.IndexOf(';', Math.Min(end, sql.Length));
+                var options = sql[Math.Min(end, sql.Length)..(stop < 0 ? sql.Length : stop)];
+                bool server = options.Contains("postgres", StringComparison.OrdinalIgnoreCase) || options.Contains("mysql", StringComparison.OrdinalIgnoreCase);
+                Add(sql[(j + 1)..Math.Min(end, sql.Length)].Replace("''", "'"), server, targets, evidence);
                 i = end;
             }
         }
         return targets;
     }
 
-    private static void Add(string path, List<Target> targets, List<Evidence> evidence)
+    private static void Add(string path, bool server, List<Target> targets, List<Evidence> evidence)
     {
+        // A server's prefix, a remote store (MotherDuck, S3, HTTP) or a connection string: not this machine.
+        server |= path.StartsWith("postgres:", StringComparison.OrdinalIgnoreCase) || path.StartsWith("mysql:", StringComparison.OrdinalIgnoreCase)
+            || path.StartsWith("md:", StringComparison.OrdinalIgnoreCase) || path.Contains("://", StringComparison.Ordinal) || path.Contains('=');
         string scheme = "postgresql";
         int port = 5432;
         var text = path;
@@ -53,7 +62,8 @@ internal static class DuckDbAttach
         {
             var s = text[..text.IndexOf("://", StringComparison.Ordinal)].ToLowerInvariant();
             if (s is "mysql" or "mariadb") (scheme, port) = ("mysql", 3306);
-            t = DbTarget.Make(scheme, host, p, db, port);
+            // s3://, https://: a remote store, not a database server (unknown below).
+            if (s is "postgres" or "postgresql" or "mysql" or "mariadb") t = DbTarget.Make(scheme, host, p, db, port);
         }
         else if (DbTarget.TryParseConninfo(text, out var ci) && ci.TryGetValue("host", out var h) && h.Length > 0)
         {
@@ -62,6 +72,13 @@ internal static class DuckDbAttach
         else if (Sqlite.NamesProduction(Path.GetFileName(text)))
         {
             t = new Target { Kind = TargetKind.Environment, Name = "production" };
+        }
+        if (t == null && server)
+        {
+            // A server whose host is not in the path (PGHOST, a secret, the default): not read, unknown.
+            targets.Add(new Target { Kind = TargetKind.Environment, Name = "unknown" });
+            evidence.Add(new("ATTACH '" + HttpBody.Short(path) + "'", "attaches a server or remote store whose host is not read (unknown)"));
+            return;
         }
         if (t == null) return; // a local file: the shell's own target already says local
         targets.Add(t);

@@ -33,11 +33,11 @@ internal static class DumpOutput
                 int eq = a.IndexOf('=');
                 var name = eq > 0 ? a[2..eq] : a[2..];
                 string? value = eq > 0 ? a[(eq + 1)..] : null;
-                if (name == "clean") clean = true;
+                if (name.Length >= 2 && "clean".StartsWith(name, StringComparison.Ordinal)) clean = true; // getopt takes --cl
                 else if (name is "file" or "format")
                 {
                     value ??= i + 1 < w.Count ? w[++i] : null;
-                    if (name == "file" && value != "-") return "";
+                    if (name == "file" && ToFile(value)) return "";
                     if (name == "format" && value is not ("p" or "plain")) return null;
                 }
                 continue;
@@ -49,7 +49,7 @@ internal static class DumpOutput
                 if (o == 'c') clean = true;
                 if (PgValued.IndexOf(o) < 0) continue;
                 var value = k + 1 < a.Length ? a[(k + 1)..] : i + 1 < w.Count ? w[++i] : null;
-                if (o == 'f' && value != "-") return "";
+                if (o == 'f' && ToFile(value)) return "";
                 if (o == 'F' && value is not ("p" or "plain")) return null;
                 break;
             }
@@ -67,14 +67,15 @@ internal static class DumpOutput
             if (!a.StartsWith("--", StringComparison.Ordinal))
             {
                 // -r FILE / -rFILE: the dump goes to a file; -t: no CREATE (so no DROP) TABLE.
-                if (a.Length >= 2 && a[0] == '-' && a[1] == 'r') return "";
+                if (a.Length >= 2 && a[0] == '-' && a[1] == 'r' && ToFile(a.Length > 2 ? a[2..] : i + 1 < w.Count ? w[i + 1] : null)) return "";
                 if (a == "-t") dropTable = false;
                 continue;
             }
             var name = a.IndexOf('=') is int eq and > 0 ? a[2..eq] : a[2..];
             switch (name)
             {
-                case "result-file" or "tab": return "";
+                case "result-file" when ToFile(a.IndexOf('=') is int e2 and > 0 ? a[(e2 + 1)..] : i + 1 < w.Count ? w[i + 1] : null): return "";
+                case "tab": return "";
                 case "xml": return null;
                 case "skip-add-drop-table" or "compact" or "skip-opt" or "no-create-info": dropTable = false; break;
                 case "add-drop-table": dropTable = true; break;
@@ -85,4 +86,7 @@ internal static class DumpOutput
             + (dropTable ? "DROP TABLE IF EXISTS `each table mysqldump dumps`;\n" : "")
             + "CREATE TABLE IF NOT EXISTS `each table the dump holds` (x int);\nINSERT INTO `each table the dump holds` VALUES (1);\n";
     }
+
+    // The dump goes to a file, not down the pipe: a name that is not stdout under another spelling.
+    private static bool ToFile(string? value) => value is not (null or "-" or "/dev/stdout" or "/dev/fd/1" or "/proc/self/fd/1");
 }

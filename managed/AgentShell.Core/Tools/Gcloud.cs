@@ -141,7 +141,7 @@ public static class Gcloud
             int slash = w.IndexOf('/');
             if (slash <= 0) continue;
             var host = w.AsSpan(0, slash);
-            if (!host.EndsWith("-docker.pkg.dev") && !host.EndsWith("gcr.io")) continue;
+            if (!host.EndsWith("-docker.pkg.dev") && !host.SequenceEqual("gcr.io") && !host.EndsWith(".gcr.io")) continue; // not evilgcr.io
             int end = w.IndexOf('/', slash + 1);
             var project = end < 0 ? w[(slash + 1)..] : w[(slash + 1)..end];
             if (project.Length > 0) return project;

@@ -80,6 +80,13 @@ public static class SafeguardFlags
                         continue;
                     }
                 }
+                // A JSON escape (\u0045 for E) can spell what the match looks for: not read, unknown.
+                if (e.When == When.Contains && value != null && value.Contains("\\u", StringComparison.OrdinalIgnoreCase))
+                {
+                    evidence.Add(new($"{name} {HttpBody.Short(value)}", "settings with a JSON escape, not read (unknown)"));
+                    effect = ToolHelp.Max(effect, Effect.Unknown);
+                    continue;
+                }
                 if (!Disarms(e, value)) continue;
                 evidence.Add(new(e.When == When.Present || value == null ? name : $"{name} {value}", e.Why));
                 effect = ToolHelp.Max(effect, e.Effect);
@@ -93,7 +100,8 @@ public static class SafeguardFlags
         When.Present => true,
         When.Zero => value != null && value.Trim() == "0",
         When.False => value != null && value.Trim().Equals("false", StringComparison.OrdinalIgnoreCase),
-        When.Contains => value != null && e.Arg.Split('|').Any(x => value.Replace(" ", "").Contains(x, StringComparison.OrdinalIgnoreCase)),
+        // Every blank out (JSON allows newlines and tabs between a key and its value, not only spaces).
+        When.Contains => value != null && e.Arg.Split('|').Any(x => string.Concat(value.Where(c => !char.IsWhiteSpace(c))).Contains(x, StringComparison.OrdinalIgnoreCase)),
         When.AtMost => value != null && int.TryParse(value.Trim(), out var n) && n <= int.Parse(e.Arg),
         _ => false,
     };

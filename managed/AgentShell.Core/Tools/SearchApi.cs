@@ -65,7 +65,12 @@ internal static class SearchApi
     private static Effect Restore(string? body, string snapshot, string token, List<Evidence> evidence)
     {
         bool renamed = false;
-        if (body != null && Walk(body, token, evidence, (key, _, _) => { renamed |= key == "rename_replacement"; return null; }, keysToo: true) == Effect.Unknown)
+        // A replacement of only group references ("$1") gives every index its own name back: no rename.
+        if (body != null && Walk(body, token, evidence, (key, _, value) =>
+            {
+                renamed |= key == "rename_replacement" && value != null && System.Text.RegularExpressions.Regex.Replace(value, @"\$\{?\d+\}?", "").Length > 0;
+                return null;
+            }) == Effect.Unknown)
             return Effect.Unknown;
         evidence.Add(new(token, renamed ? $"restores snapshot {snapshot} under new names (write)" : $"restores snapshot {snapshot} over the indices of the same name (truncate)"));
         return renamed ? Effect.Write : Effect.Truncate;

@@ -25,6 +25,7 @@ public sealed class GdbCommandsTests
     [TestCase("gdb -batch -ex 'pipe info threads | psql -h db.prod.example.com -c \"DROP TABLE t\"'", "psql", Effect.Drop)]
     [TestCase("gdb -batch -ex 'python import os; os.system(\"redis-cli -h cache.prod.example.com FLUSHALL\")'", "redis-cli", Effect.Wipe)]
     [TestCase("gdb -p 4242 -batch -ex 'call system(\"redis-cli -h cache.prod.example.com FLUSHALL\")'", "redis-cli", Effect.Wipe)]
+    [TestCase("gdb -p 4242 -batch -ex 'call system (\"redis-cli -h cache.prod.example.com FLUSHALL\")'", "redis-cli", Effect.Wipe)]
     [TestCase("gdb -batch -x wipe.gdb ./api", "psql", Effect.Truncate)]
     public void AGdbCommandThatRunsAShellIsRead(string line, string tool, Effect effect)
     {
@@ -45,6 +46,9 @@ public sealed class GdbCommandsTests
 
     [TestCase("gdb -batch -x missing.gdb ./api")]
     [TestCase("gdb -batch -ex 'call system(cmd)' -p 4242")]
+    [TestCase("gdb -batch -ex \"$CMD\" -p 4242")] // review: a command built at run time was no intent at all
+    [TestCase("gdb -batch -ex 'source /tmp/x.gdb' -p 4242")]
+    [TestCase("gdb -batch -ex 'eval \"shell %s\", $cmd' -p 4242")]
     public void ACommandFileOrSystemArgumentThatCannotBeReadIsUnknown(string line) =>
         Assert.That(Classify(line).Select(i => i.Effect), Has.Member(Effect.Unknown), line);
 }

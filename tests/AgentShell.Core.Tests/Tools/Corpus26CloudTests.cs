@@ -23,8 +23,13 @@ public sealed class Corpus26CloudTests
     [TestCase("file://delete.json", Effect.Delete, TestName = "AChangeBatchFileThatDeletesIsADelete")]
     [TestCase("file://upsert.json", Effect.Write, TestName = "TheLookAlikeAnUpsertBatchFileIsAWrite")]
     [TestCase("file://missing.json", Effect.Unknown, TestName = "AChangeBatchFileThatCannotBeReadIsUnknown")]
+    [TestCase("file://newline.json", Effect.Delete, TestName = "AChangeBatchFileWithANewlineBeforeItsActionIsADelete")]
+    [TestCase("file://escaped.json", Effect.Unknown, TestName = "AChangeBatchFileWithAJsonEscapeIsUnknown")]
     public void Route53ChangeBatchFromAFile(string batch, Effect expected)
     {
+        // lead s40 review: both were writes (allowed): only spaces were taken out before the match.
+        File.WriteAllText(Path.Combine(_dir, "newline.json"), "{\"Changes\": [{\"Action\":\n\t\"DELETE\", \"ResourceRecordSet\": {\"Name\": \"api.example.com.\"}}]}");
+        File.WriteAllText(Path.Combine(_dir, "escaped.json"), "{\"Changes\": [{\"Action\": \"\\u0044ELETE\", \"ResourceRecordSet\": {\"Name\": \"api.example.com.\"}}]}");
         File.WriteAllText(Path.Combine(_dir, "delete.json"), "{\"Changes\": [{\"Action\": \"DELETE\", \"ResourceRecordSet\": {\"Name\": \"api.example.com.\"}}]}");
         File.WriteAllText(Path.Combine(_dir, "upsert.json"), "{\"Changes\": [{\"Action\": \"UPSERT\", \"ResourceRecordSet\": {\"Name\": \"api.example.com.\"}}]}");
         Assert.That(Worst($"aws route53 change-resource-record-sets --hosted-zone-id Z1 --change-batch {batch} --profile prod").Effect, Is.EqualTo(expected));

@@ -14,6 +14,8 @@ public class DuckDbAttachTests
     [TestCase("attach database if not exists 'host=db.prod.example.com dbname=shop' as p (type postgres); DELETE FROM p.t", "postgresql://db.prod.example.com:5432/shop")]
     [TestCase("ATTACH 'postgres:dbname=shop host=db.prod.example.com' AS p (TYPE postgres); DROP TABLE p.t", "postgresql://db.prod.example.com:5432/shop")]
     [TestCase("ATTACH 'mysql:host=db.prod.example.com database=shop' AS m (TYPE mysql); DROP TABLE m.t", "mysql://db.prod.example.com:3306/shop")]
+    // lead s40 review: a block comment's apostrophe opened a string that swallowed the ATTACH (read as local).
+    [TestCase("/* don't */ ATTACH 'host=db.prod.example.com dbname=shop' AS p (TYPE postgres); DROP TABLE p.t", "postgresql://db.prod.example.com:5432/shop")]
     public void AnAttachedServerIsATarget(string sql, string target)
     {
         var i = Parse("-c", sql);
@@ -30,6 +32,15 @@ public class DuckDbAttachTests
     [Test]
     public void AFileNamedForProductionIsProduction() =>
         Assert.That(Parse("-c", "ATTACH '/srv/production.duckdb' AS p; DROP TABLE p.t").Targets.Select(t => t.Name), Does.Contain("production"));
+
+    // lead s40 review: a server whose host the path does not name (PGHOST, a default) or a remote store was
+    // taken for a local file.
+    [TestCase("ATTACH 'dbname=shop' AS p (TYPE postgres); DROP TABLE p.t")]
+    [TestCase("ATTACH '' AS p (TYPE mysql); DROP TABLE p.t")]
+    [TestCase("ATTACH 'md:shop' AS p; DROP TABLE p.t")]
+    [TestCase("ATTACH 's3://bucket/prod.duckdb' AS p; DROP TABLE p.t")]
+    public void AServerOrRemoteStoreWhoseHostIsNotReadIsUnknown(string sql) =>
+        Assert.That(Parse("-c", sql).Targets.Select(t => t.Name), Does.Contain("unknown"));
 
     [Test]
     public void APathThatIsNotALiteralIsUnknown() =>
