@@ -26,6 +26,9 @@ public sealed class CheckAgreesWithRunTests
         var curl = Repo.Which("curl");
         File.Copy(curl, Path.Combine(_dir, "fetcher"));
         Executable(Path.Combine(_dir, "s.sh"), $"#!{curl} -XDELETE\n");
+        // lead s41: script files an interpreter runs (a literal refusal in them counts, nothing else).
+        File.WriteAllText(Path.Combine(_dir, "drop.py"), "import boto3\nboto3.Session(profile_name='prod').client('s3').delete_bucket(Bucket='assets')\n");
+        File.WriteAllText(Path.Combine(_dir, "tasks.py"), "import boto3\n\ndef drop():\n    boto3.client('dynamodb', region_name='eu-west-1').delete_table(TableName='orders')\n");
         _recordAll = Path.Combine(_dir, "record-all.json");
         File.WriteAllText(_recordAll, """{ "Description": "test: record every exec", "Audit": { "LogAllowsOfUnparsedTools": true } }""");
         // corpus21: a real repository whose remotes a profile's Repositories classify (git reads the same config).
@@ -110,6 +113,11 @@ public sealed class CheckAgreesWithRunTests
     [TestCase("block", "default.any:destructive-on-production", "python3", "-c", "import boto3; boto3.Session(profile_name='prod').client('s3').delete_bucket(Bucket='assets')")]
     [TestCase("pause", "default.any:destructive-on-unknown", "python3", "-c", "import boto3; boto3.client('dynamodb', region_name='eu-west-1').delete_table(TableName='orders')")]
     [TestCase("allow", "default.any:allow", "python3", "-c", "import boto3; s = boto3.Session(profile_name='prod'); print(s.profile_name)")]
+    // lead s41: the same call in a script file is refused before python starts; a delete whose target no profile
+    // knows, in a function of a file that may never call it, is no pause (only a refusal of a file's text counts).
+    [TestCase("block", "default.any:destructive-on-production", "python3", "drop.py")]
+    [TestCase("block", "default.any:destructive-on-production", "bash", "-c", "cd {dir} && python3 -u ./drop.py")]
+    [TestCase("allow", "default.any:allow", "python3", "tasks.py")]
     [TestCase("block", "default.any:destructive-on-production", "git", "-C", "{dir}/app", "push", "--force", "origin", "main")]
     [TestCase("block", "default.any:destructive-on-production", "bash", "-c", "cd {dir}/app && git push origin :main")]
     [TestCase("pause", "default.git:force-push-default-branch", "git", "-C", "{dir}/app", "push", "--force", "stage", "main")]

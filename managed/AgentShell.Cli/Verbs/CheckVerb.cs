@@ -105,7 +105,7 @@ public sealed class CheckVerb
             if (intents.Count == 0) o.WriteLine("  no parser: nothing destructive recognised");
             foreach (var i in intents)
             {
-                o.WriteLine($"  {i.Tool}: {i.Effect.Name()}  {DecisionText.Text(i.Summary, i)}");
+                o.WriteLine($"  {i.Tool}: {i.Effect.Name()}  {DecisionText.Text(i.Summary, i)}{(i.BlockOnly ? "  (read from a script file's text: counts only where refused)" : "")}");
                 foreach (var t in i.Targets)
                     o.WriteLine($"    target: {DecisionText.Text(t.ToString(), i)} ({DecisionText.Because(policy.EnvironmentOf(t, ctx), policy.EnvironmentMatch(t, ctx))})");
                 if (Credential(policy, i) is string c) o.WriteLine($"    credential: {c}");
@@ -143,6 +143,7 @@ public sealed class CheckVerb
                     w.WriteString("tool", i.Tool);
                     w.WriteString("effect", i.Effect.Name());
                     w.WriteString("summary", DecisionText.Text(i.Summary, i));
+                    if (i.BlockOnly) w.WriteBoolean("blockOnly", true);
                     if (Credential(policy, i) is string c) w.WriteString("credential", c);
                     w.WriteStartArray("argv");
                     foreach (var a in AgentShell.Core.Audit.Redactor.RedactArgv(i.Argv)) w.WriteStringValue(AgentShell.Core.Audit.Redactor.MaskCarried(a, i.Credentials));

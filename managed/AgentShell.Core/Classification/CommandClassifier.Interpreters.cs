@@ -19,7 +19,7 @@ public sealed partial class CommandClassifier
             int i = s + 1;
             if (name == "deno")
             {
-                if (i < w.Length && w[i] == "eval") { int c = i + 1; while (c < w.Length && w[c].StartsWith('-')) c++; if (c < w.Length) Inline(name, w[c], Any(dyn, c), ctx, depth); }
+                if (i < w.Length && w[i] is "eval" or "run") { int c = i + 1; while (c < w.Length && w[c].StartsWith('-')) c++; if (c >= w.Length) return; if (w[i] == "eval") Inline(name, w[c], Any(dyn, c), ctx, depth); else ScriptFileCode(name, w, dyn, c, ctx, depth); }
                 return;
             }
             for (; i < w.Length && w[i].StartsWith('-') && w[i] != "--"; i++)
@@ -33,6 +33,23 @@ public sealed partial class CommandClassifier
             }
             // No script named (or "-"): the code is stdin.
             if ((i >= w.Length || w[i] == "-") && stdin.Text != null) Inline(name, stdin.Text, false, ctx, depth);
+            else if (i < w.Length) ScriptFileCode(name, w, dyn, w[i] == "--" ? i + 1 : i, ctx, depth);
+        }
+
+        // python3 cleanup.py, node job.js: the script file is read as its code given with -c would be,
+        // but only a refusal of what it shows counts (BlockOnly): the file may hold more than runs (a
+        // dev server's delete handler), so a pause on its mere text would stop ordinary work, where a
+        // literal destructive call on production in it is refused before it starts. Under run what
+        // the code starts and connects to is decided as it happens anyway (Inline). Best effort: the
+        // file may change once read, and what it imports is not read.
+        private void ScriptFileCode(string lang, string[] w, bool[]? dyn, int at, IExecContext ctx, int depth)
+        {
+            if (at >= w.Length || Any(dyn, at) || w[at].Length == 0) return;
+            var bytes = ctx.ReadFile(w[at], ToolHelp.MaxFileBytes + 1);
+            if (bytes == null || bytes.Length > ToolHelp.MaxFileBytes || Array.IndexOf(bytes, (byte)0) >= 0) return; // not a script's text
+            _advisory++;
+            try { Inline(lang, System.Text.Encoding.UTF8.GetString(bytes), false, ctx, depth); }
+            finally { _advisory--; }
         }
 
         // bun -e|--eval|-p|--print CODE (its options come before it): the index of CODE.

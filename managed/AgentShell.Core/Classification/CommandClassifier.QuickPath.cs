@@ -27,8 +27,9 @@ public sealed partial class CommandClassifier
     {
         ToolId.Git => IsGitVerb(w) || MayBeGitAlias(w),
         ToolId.Find => IsFindAction(w),
-        ToolId.Python or ToolId.Php or ToolId.Dotnet => HostsTool(w) || w.SequenceEqual("-c"u8) || w.SequenceEqual("-"u8),
-        ToolId.Interpreter => IsInlineCodeFlag(w),
+        ToolId.Python => w.Length > 0 && w[0] != '-' || w.SequenceEqual("-c"u8) || w.SequenceEqual("-"u8), // a script file is read too
+        ToolId.Php or ToolId.Dotnet => HostsTool(w) || w.SequenceEqual("-c"u8) || w.SequenceEqual("-"u8),
+        ToolId.Interpreter => IsInlineCodeFlag(w) || w.Length > 0 && w[0] != '-',
         ToolId id and (ToolId.Rsync or ToolId.Chmod or ToolId.Mv or ToolId.Truncate or ToolId.Crontab) => IsLocalFilesTrigger(id, w),
         ToolId.Docker when IsDockerVolumeWord(w) || IsDockerStopWord(w) => true,
         // PERF: make with a goal named (make db-reset) reads the makefile; a bare "cd x && make"
@@ -106,13 +107,14 @@ public sealed partial class CommandClassifier
                     if (a.SequenceEqual("-m"u8)) return i + 1 >= argv.Count || !HostsTool(argv[i + 1]);
                     // python -c CODE and python - (a here-doc): the code is read (CommandClassifier.Interpreters.cs).
                     if (a.Length > 0 && a[0] == '-') { if (a.SequenceEqual("-c"u8) || a.SequenceEqual("-"u8)) return false; continue; }
-                    return !HostsTool(a);
+                    // python script.py: the script file is read (CommandClassifier.Interpreters.cs, ScriptFileCode).
+                    return id != ToolId.Python && !HostsTool(a);
                 }
                 return true;
             case ToolId.Interpreter:
-                // node server.js, perl script.pl: nothing to read; -e CODE (and stdin, with no script) is read.
+                // -e CODE, stdin with no script, and a script file (node job.js) are read.
                 if (argv.Count == 1) return false;
-                for (int i = 1; i < argv.Count; i++) if (IsInlineCodeFlag(argv[i])) return false;
+                for (int i = 1; i < argv.Count; i++) if (IsInlineCodeFlag(argv[i]) || argv[i].Length > 0 && argv[i][0] != '-') return false;
                 return true;
             case ToolId.Rsync: case ToolId.Chmod: case ToolId.Mv: case ToolId.Truncate: case ToolId.Crontab:
                 for (int i = 1; i < argv.Count; i++)

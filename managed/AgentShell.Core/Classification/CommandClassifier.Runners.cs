@@ -42,17 +42,23 @@ public sealed partial class CommandClassifier
         private void Hosted(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
         {
             int i = s + 1;
+            bool module = false;
             for (; i < w.Length; i++)
             {
                 var a = w[i];
-                if (a == "-m") { i++; break; }
+                if (a == "-m") { i++; module = true; break; }
                 if (a == "-c" && w[s] is var py && Basename(py).StartsWith("python", StringComparison.Ordinal)) { if (i + 1 < w.Length) Inline("python", w[i + 1], Any(dyn, i + 1), ctx, depth); return; }
                 if (a == "-" && stdin.Text != null) { Inline("python", stdin.Text, false, ctx, depth); return; }
                 if (a is "-c" or "--") return;
                 if (!a.StartsWith('-')) break;
                 if (a is "-W" or "-X" or "-d" or "-f" or "-n") i++; // python -W/-X, php -d/-f
             }
-            if (i >= w.Length || !HostsTool(Encoding.UTF8.GetBytes(w[i]))) return;
+            if (i >= w.Length) return;
+            if (!HostsTool(Encoding.UTF8.GetBytes(w[i])))
+            {
+                if (!module && Basename(w[s]).StartsWith("python", StringComparison.Ordinal)) ScriptFileCode("python", w, dyn, i, ctx, depth);
+                return;
+            }
             var copy = (string[])w.Clone();
             copy[i] = Basename(w[i]) switch { "ef" => "dotnet-ef", "django" => "django-admin", "awscli" => "aws", var b => b };
             _runnerLevel++;

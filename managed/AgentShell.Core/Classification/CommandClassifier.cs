@@ -181,6 +181,7 @@ public sealed partial class CommandClassifier
         private readonly bool _fullParse = owner.FullParseOnly || nested != null;
         private int _execLevel; // listed nested commands around the one being classified
         private int _runnerLevel; // runners (npx, busybox, …) around it: no exec of that argv is guaranteed
+        private int _advisory; // > 0: reading a script file (CommandClassifier.Interpreters.cs): intents are BlockOnly
         private ConfigFacts? _facts;
 
         private CommandIntent? _one; // PERF: most commands have one intent: no list for it
@@ -193,6 +194,7 @@ public sealed partial class CommandClassifier
             _one = null;
             _execLevel = 0;
             _runnerLevel = 0;
+            _advisory = 0;
             _aliases = null;
             _gitAliases = null;
             _gitConfigWritten = false;
@@ -205,6 +207,7 @@ public sealed partial class CommandClassifier
         private void Add(CommandIntent intent)
         {
             _seen++;
+            if (_advisory > 0) intent.BlockOnly = true;
             if (_out != null) _out.Add(intent);
             else if (_one == null) _one = intent;
             else { _out = [_one, intent]; }
@@ -286,7 +289,8 @@ public sealed partial class CommandClassifier
             // Handed to a server that may run it outside the tree (CommandClassifier.Outside.cs).
             if (_outside != null && OutsideCommand(id, name, words, dyn, start, ctx, stdin, depth)) return;
             // Every program started on the way is an exec (wrappers too); shell builtins are not.
-            bool exec = depth > 0 && nested != null && id is not (ToolId.Command or ToolId.Builtin or ToolId.Exec or ToolId.Eval or ToolId.Source or ToolId.Alias);
+            // What a script file's text shows (_advisory) is no command this exec is known to start.
+            bool exec = depth > 0 && nested != null && _advisory == 0 && id is not (ToolId.Command or ToolId.Builtin or ToolId.Exec or ToolId.Eval or ToolId.Source or ToolId.Alias);
             if (exec)
             {
                 // A server's command is no exec of this tree's (CommandClassifier.Outside.cs): decided here.

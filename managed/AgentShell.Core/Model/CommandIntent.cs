@@ -16,6 +16,10 @@ public sealed class CommandIntent
     public IReadOnlyList<Target> Targets { get; init; } = [];
     /// <summary>Which token produced which fact.</summary>
     public IReadOnlyList<Evidence> Evidence { get; init; } = [];
+    /// <summary>Read from code that may hold more than runs (a script file an interpreter is handed:
+    /// a dev server's delete handler is in its file whether or not it is called): the policy counts
+    /// such an intent only where a rule refuses it; a pause or an allow of it is no decision.</summary>
+    public bool BlockOnly { get; internal set; }
     /// <summary>A short description for messages, e.g. <c>DELETE http://h/volumes/1</c> or <c>DROP TABLE t</c>.</summary>
     public string Summary { get => _summary as string ?? MakeSummary(); init => _summary = value; }
 

@@ -230,6 +230,7 @@ public sealed class Policy
         foreach (var rule in _rulesByEffect[(int)intent.Effect])
         {
             if (!rule.Matches(intent, env, target, ctx, ref resolved)) continue;
+            if (intent.BlockOnly && rule.Action != PolicyAction.Block) return; // counts only when refused
             if (best == Decision.DefaultAllow || rule.Action > best.Action)
             {
                 best = new Decision

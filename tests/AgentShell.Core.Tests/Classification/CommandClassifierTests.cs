@@ -11,10 +11,10 @@ public class CommandClassifierTests
     [TestCase("ls -la")]
     [TestCase("git status")]
     [TestCase("git commit -m push")]
-    [TestCase("node server.js")]
+    [TestCase("node --version")]
     [TestCase("npm install")]
     [TestCase("find . -name x")]
-    [TestCase("/usr/bin/python3 x.py")]
+    [TestCase("/usr/bin/python3 -m http.server")]
     public void ProgramsWithoutAParserAllocateNothing(string cmd)
     {
         var classifier = new CommandClassifier([new ProfileToolDefinition { Name = "mycli", Destructive = ["x"] }]);

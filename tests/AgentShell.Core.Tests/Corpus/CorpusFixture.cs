@@ -128,6 +128,12 @@ internal static class CorpusFixture
         Write("repo/token.txt", ProductionToken + "\n");
         Write("repo/sql/wrap-drop.sql", "\\set ON_ERROR_STOP on\n\\ir ../drop.sql\n");
         Write("repo/sql/wrap-select.sql", "\\ir ../select.sql\n");
+        // lead s41: script files an interpreter is handed are read; only a refusal of what they show counts.
+        Write("repo/scripts/drop-assets.py", "import boto3\n\ns3 = boto3.Session(profile_name='prod').client('s3')\ns3.delete_bucket(Bucket='assets')\n");
+        Write("repo/scripts/rotate.py", "import boto3\n\ndef rotate(name):\n    boto3.client('s3').delete_object(Bucket='logs', Key=name)\n");
+        Write("repo/scripts/report.py", "import boto3\nprint(boto3.Session(profile_name='prod').client('s3').list_buckets())\n");
+        Write("repo/scripts/retire.js", "const { execSync } = require('child_process');\nexecSync('gh repo delete acme/app --yes');\n");
+        Write("repo/scripts/server.js", "const http = require('http');\nhttp.createServer(async (q, r) => { await fetch('https://api.example.org/items/' + q.url, { method: 'DELETE' }); r.end(); }).listen(3000);\n");
         // corpus19: stored logins (netrc, pgpass, Terraform's credentials file), request bodies, kuberc, .npmrc.
         Write("home/netrc-prod/.netrc", $"machine api.example.net login deploy password {ProductionToken}\nmachine other.example.org\n  login ops\n  password other-pass-123456\n");
         Write("home/pgpass-prod", $"# host:port:db:user:password\ndb.example.net:5432:*:app:{ProductionToken}\ndb.other.net:*:*:*:other-pass-123456\n");
