@@ -137,6 +137,15 @@ public static class OrmClis
             if (e.Value > effect || summary.Length == 0) summary = t;
             effect = ToolHelp.Max(effect, e.Value);
             if (t is "runner" or "r" && RunnerCode(c, t, evidence) is Effect code) { effect = ToolHelp.Max(effect, code); summary = t; }
+            // A console fed code on stdin (rails c <<< 'Order.delete_all', echo SQL | rails db) runs it.
+            if (t is "console" or "c" && c.StdinText is string ruby) { effect = ToolHelp.Max(effect, RubyCode.EffectOf(ruby, "stdin", evidence)); summary = t; }
+            if (t is "dbconsole" or "db" && c.StdinText is string sql)
+            {
+                var r = SqlScanner.Scan(sql);
+                evidence.Add(new(HttpBody.Short(sql), r));
+                effect = ToolHelp.Max(effect, r.Effect);
+                summary = t;
+            }
             if (t is "runner" or "r" or "console" or "c" or "dbconsole" or "db") break; // the rest are its arguments
         }
         if (tasks.Count > 0 && summary.Length == 0) { effect = Effect.Unknown; summary = tasks[0]; }
