@@ -4,7 +4,7 @@ namespace AgentShell.Core.Tools;
 
 /// <summary>What Python code handed to an ORM's shell does to the database, as far as its calls say
 /// (the Python counterpart of <see cref="RubyCode"/>): Django's <c>manage.py shell -c CODE</c> (or the
-/// code on its stdin) and <c>dbshell</c> fed SQL. A queryset's or record's <c>.delete()</c> deletes
+/// code on its stdin, as Flask's <c>flask shell</c> takes it) and <c>dbshell</c> fed SQL. A queryset's or record's <c>.delete()</c> deletes
 /// (wipe when nothing narrows it: no <c>filter</c>, <c>get</c>, <c>exclude</c>, …), a manager's
 /// <c>.update(</c> writes (wipe unnarrowed, as an UPDATE without WHERE), SQLAlchemy's
 /// <c>drop_all(</c> drops, <c>call_command('flush')</c> wipes, and <c>.execute("SQL")</c> or
@@ -14,10 +14,10 @@ internal static class PythonOrmCode
 {
     private static readonly string[] Narrowing = [".filter(", ".get(", ".exclude(", ".filter_by(", ".where(", "[:", ".first()", ".last()", ".get_or_create("];
 
-    /// <summary>django: the effect of <c>shell -c CODE</c> / <c>shell</c> fed code on stdin, and of
-    /// <c>dbshell</c> fed SQL (on stdin, or <c>dbshell -- -c SQL</c>); null (the table's unknown)
-    /// when there is no code to read.</summary>
-    internal static Effect? DjangoEffectOf(ToolCall c, List<string> words, List<Evidence> evidence)
+    /// <summary>django and flask: the effect of <c>shell -c CODE</c> / <c>shell</c> fed code on stdin,
+    /// and of django's <c>dbshell</c> fed SQL (on stdin, or <c>dbshell -- -c SQL</c>); null (the
+    /// table's unknown) when there is no code to read.</summary>
+    internal static Effect? ShellEffectOf(ToolCall c, List<string> words, List<Evidence> evidence)
     {
         if (words.Count == 0) return null;
         if (words[0] == "shell")
