@@ -69,7 +69,7 @@ public static class BuiltInTools
         var doc = ProfileReader.Read($"tools/{name}.json", Text(name), 0, errors);
         if (doc == null || errors.Count > 0) throw new ProfileException(errors.Count > 0 ? errors : [new ProfileError($"tools/{name}.json", "", "unreadable")]);
         var def = doc.Tools.Single(t => t.Name == name);
-        return new ProfileTool(def, name == "gh" ? GhApi.TryParse : name == "glab" ? GhApi.TryParseGlab : null, name == "bq" ? Bq.EffectOf : name is "wrangler" or "turso" or "heroku" ? SqlOf : name == "kafka-configs" ? KafkaConfigs.EffectOf : name == "rpk" ? KafkaConfigs.RpkEffectOf : name is "django" or "flask" ? PythonOrmCode.ShellEffectOf : null,
+        return new ProfileTool(def, name == "gh" ? GhApi.TryParse : name == "glab" ? GhApi.TryParseGlab : null, name == "bq" ? Bq.EffectOf : name is "wrangler" or "turso" or "heroku" ? SqlOf : name == "kafka-configs" ? KafkaConfigs.EffectOf : name == "rpk" ? KafkaConfigs.RpkEffectOf : name is "django" or "flask" ? PythonOrmCode.ShellEffectOf : name == "artisan" ? OrmCode.TinkerEffectOf : name == "mix" ? OrmCode.MixRunEffectOf : null,
             name is "gh" or "glab" ? (c, _, targets, evidence) => CodeHostClis.OnDefaultHost(name, c.Context, targets, evidence) : name == "eb" ? ElasticBeanstalk.Targets : name == "bq" ? Bq.Targets : name == "rpk" ? Rpk.Targets : null);
     }
 

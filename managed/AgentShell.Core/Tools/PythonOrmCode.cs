@@ -38,27 +38,21 @@ internal static class PythonOrmCode
     /// <summary>The effect of <paramref name="code"/>; adds what it found to <paramref name="evidence"/>.</summary>
     internal static Effect EffectOf(string code, List<Evidence> evidence)
     {
-        Effect? worst = null;
-        void Found(Effect e, string why)
-        {
-            evidence.Add(new(HttpBody.Short(code), why));
-            worst = worst is Effect w ? ToolHelp.Max(w, e) : e;
-        }
-        bool narrowed = false;
-        foreach (var n in Narrowing) if (code.Contains(n, StringComparison.Ordinal)) { narrowed = true; break; }
+        var f = new OrmFindings(code, evidence);
+        bool narrowed = OrmFindings.AnyOf(code, Narrowing);
         if (code.Contains(".delete()", StringComparison.Ordinal))
-            Found(narrowed ? Effect.Delete : Effect.Wipe, narrowed ? "delete() → delete" : "delete() of what nothing narrows → wipe");
+            f.Found(narrowed ? Effect.Delete : Effect.Wipe, narrowed ? "delete() → delete" : "delete() of what nothing narrows → wipe");
         // A manager's update (Model.objects.update(…), ….filter(…).update(…)): a dict's update is no write to the database.
         if (code.Contains("objects.", StringComparison.Ordinal) && code.Contains(".update(", StringComparison.Ordinal) || code.Contains(").update(", StringComparison.Ordinal) && code.Contains("query(", StringComparison.Ordinal))
-            Found(narrowed ? Effect.Write : Effect.Wipe, narrowed ? "update() → write" : "update() of what nothing narrows → wipe");
-        if (code.Contains("drop_all(", StringComparison.Ordinal)) Found(Effect.Drop, "drop_all → drop");
-        if (code.Contains(".drop(", StringComparison.Ordinal) && code.Contains("Table", StringComparison.Ordinal)) Found(Effect.Drop, "a table's drop() → drop");
+            f.Found(narrowed ? Effect.Write : Effect.Wipe, narrowed ? "update() → write" : "update() of what nothing narrows → wipe");
+        if (code.Contains("drop_all(", StringComparison.Ordinal)) f.Found(Effect.Drop, "drop_all → drop");
+        if (code.Contains(".drop(", StringComparison.Ordinal) && code.Contains("Table", StringComparison.Ordinal)) f.Found(Effect.Drop, "a table's drop() → drop");
         for (int at = code.IndexOf("call_command(", StringComparison.Ordinal); at >= 0; at = code.IndexOf("call_command(", at + 1, StringComparison.Ordinal))
         {
             var rest = code.AsSpan(at + "call_command(".Length).TrimStart();
             if (!rest.IsEmpty && rest[0] is '"' or '\'' && TryLiteral(rest, out var name))
-                Found(name is "flush" or "reset_db" ? Effect.Wipe : Effect.Unknown, $"call_command('{name}') → {(name is "flush" or "reset_db" ? "wipe" : "unknown")}");
-            else Found(Effect.Unknown, "call_command of a name built at run time (unknown)");
+                f.Found(name is "flush" or "reset_db" ? Effect.Wipe : Effect.Unknown, $"call_command('{name}') → {(name is "flush" or "reset_db" ? "wipe" : "unknown")}");
+            else f.Found(Effect.Unknown, "call_command of a name built at run time (unknown)");
         }
         foreach (var call in (ReadOnlySpan<string>)[".execute(", ".executemany(", ".executescript(", ".raw("])
         {
@@ -66,18 +60,10 @@ internal static class PythonOrmCode
             {
                 var rest = code.AsSpan(at + call.Length).TrimStart();
                 if (rest.StartsWith("text(", StringComparison.Ordinal)) rest = rest[5..].TrimStart(); // SQLAlchemy's text("…")
-                if (rest.IsEmpty || rest[0] is not ('"' or '\'') || !TryLiteral(rest, out var sql))
-                {
-                    Found(Effect.Unknown, $"{call.Trim('.', '(')} of SQL built at run time (unknown)");
-                    continue;
-                }
-                var r = SqlScanner.Scan(sql);
-                Found(r.Effect, $"{call.Trim('.', '(')}: {HttpBody.Short(sql)} → {r.Effect.Name()}");
+                f.Sql(call.Trim('.', '('), !rest.IsEmpty && rest[0] is '"' or '\'' && TryLiteral(rest, out var sql) ? sql : null);
             }
         }
-        if (worst is Effect found) return found;
-        evidence.Add(new(HttpBody.Short(code), "Python code with no database call read here (unknown)"));
-        return Effect.Unknown;
+        return f.Result("Python");
     }
 
     // A Python string literal (single or double quotes, a triple-quoted one too) at the start of s.

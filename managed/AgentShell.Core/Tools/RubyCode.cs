@@ -16,44 +16,30 @@ internal static class RubyCode
     /// <summary>The effect of <paramref name="code"/>; adds what it found to <paramref name="evidence"/>.</summary>
     internal static Effect EffectOf(string code, string token, List<Evidence> evidence)
     {
-        Effect? worst = null;
-        void Found(Effect e, string why)
-        {
-            evidence.Add(new(HttpBody.Short(token), why));
-            worst = worst is Effect w ? ToolHelp.Max(w, e) : e;
-        }
-        bool narrowed = false;
-        foreach (var n in Narrowing) if (code.Contains(n, StringComparison.Ordinal)) { narrowed = true; break; }
+        var f = new OrmFindings(token, evidence);
+        bool narrowed = OrmFindings.AnyOf(code, Narrowing);
         foreach (var (call, all) in (ReadOnlySpan<(string, bool)>)[("delete_all", true), ("destroy_all", true), ("update_all", true), ("delete_by", false), ("destroy_by", false)])
         {
             if (!Calls(code, call)) continue;
             var e = call == "update_all" ? (narrowed ? Effect.Write : Effect.Wipe) : all && !narrowed ? Effect.Wipe : Effect.Delete;
-            Found(e, $"{call}{(all && !narrowed ? " on a relation nothing narrows" : "")} → {e.Name()}");
+            f.Found(e, $"{call}{(all && !narrowed ? " on a relation nothing narrows" : "")} → {e.Name()}");
         }
         foreach (var call in (ReadOnlySpan<string>)["drop_table", "drop_database", "drop_schema", "drop_join_table", "remove_column", "remove_table"])
-            if (Calls(code, call)) Found(Effect.Drop, $"{call} → drop");
+            if (Calls(code, call)) f.Found(Effect.Drop, $"{call} → drop");
         foreach (var call in (ReadOnlySpan<string>)["truncate", "truncate_tables", "truncate_all"])
-            if (Calls(code, call)) Found(Effect.Truncate, $"{call} → truncate");
+            if (Calls(code, call)) f.Found(Effect.Truncate, $"{call} → truncate");
         foreach (var call in (ReadOnlySpan<string>)["destroy", "destroy!", "delete"])
-            if (Calls(code, call)) Found(Effect.Delete, $"{call} of a record → delete");
+            if (Calls(code, call)) f.Found(Effect.Delete, $"{call} of a record → delete");
         foreach (var call in (ReadOnlySpan<string>)["execute", "exec_query", "exec_delete", "exec_update", "select_all", "select_value", "select_rows"])
         {
             for (int at = code.IndexOf("." + call, StringComparison.Ordinal); at >= 0; at = code.IndexOf("." + call, at + 1, StringComparison.Ordinal))
             {
                 var rest = code.AsSpan(at + 1 + call.Length).TrimStart();
                 if (!rest.IsEmpty && rest[0] == '(') rest = rest[1..].TrimStart();
-                if (rest.IsEmpty || rest[0] is not ('"' or '\'') || !TryLiteral(rest, out var sql) || sql.Contains("#{", StringComparison.Ordinal))
-                {
-                    Found(Effect.Unknown, $"{call} of SQL built at run time (unknown)");
-                    continue;
-                }
-                var r = SqlScanner.Scan(sql);
-                Found(r.Effect, $"{call}: {HttpBody.Short(sql)} → {r.Effect.Name()}");
+                f.Sql(call, !rest.IsEmpty && rest[0] is '"' or '\'' && OrmCode.TryLiteral(rest, out var sql) ? sql : null);
             }
         }
-        if (worst is Effect found) return found;
-        evidence.Add(new(HttpBody.Short(token), "Ruby code with no call read here (unknown)"));
-        return Effect.Unknown;
+        return f.Result("Ruby");
     }
 
     // .NAME followed by a non-identifier character (delete_all(, delete_all;, end of code).
@@ -65,14 +51,5 @@ internal static class RubyCode
             if (end >= code.Length || !(char.IsAsciiLetterOrDigit(code[end]) || code[end] is '_' or '!' or '?') || name.EndsWith('!')) return true;
         }
         return false;
-    }
-
-    private static bool TryLiteral(ReadOnlySpan<char> s, out string text)
-    {
-        char q = s[0];
-        int end = 1;
-        while (end < s.Length && s[end] != q) end += s[end] == '\\' ? 2 : 1;
-        text = end < s.Length ? s[1..end].ToString() : "";
-        return end < s.Length;
     }
 }
