@@ -55,6 +55,7 @@ internal static class CredentialScan
         ["alembic"] = ["DATABASE_URL"], ["knex"] = ["DATABASE_URL"], ["django"] = ["DATABASE_URL"], ["dbmate"] = ["DATABASE_URL"],
         ["diesel"] = ["DATABASE_URL"], ["sqlx"] = ["DATABASE_URL"], ["typeorm"] = ["DATABASE_URL"], ["mikro-orm"] = ["DATABASE_URL"],
         ["flask"] = ["DATABASE_URL"], ["mix"] = ["DATABASE_URL"], ["goose"] = ["GOOSE_DBSTRING"], ["artisan"] = ["DB_PASSWORD"],
+        ["stripe"] = ["STRIPE_API_KEY"],
     };
 
     /// <summary>The credentials <paramref name="c"/> carries when run as tool <paramref name="id"/>

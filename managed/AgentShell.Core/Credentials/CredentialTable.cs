@@ -18,6 +18,9 @@ public sealed record CredentialMatch(string Environment, string Name)
 /// <summary>One fingerprint: a name, an environment and the SHA-256 of the secret.</summary>
 internal readonly record struct CredentialEntry(string Name, int EnvironmentId, string Environment, byte[] Digest);
 
+/// <summary>A kind of key its issuer marks by prefix (Stripe's <c>sk_live_</c>): a name, an environment and the prefix.</summary>
+internal readonly record struct CredentialPrefix(string Name, int EnvironmentId, string Environment, string Prefix);
+
 /// <summary>The credentials the profiles list (<c>Environments.X.Credentials</c>, by SHA-256) and
 /// those read from their credential files. A secret is hashed and compared with every entry in
 /// fixed time (<see cref="CryptographicOperations.FixedTimeEquals"/>), so neither timing nor any
@@ -27,18 +30,20 @@ public sealed class CredentialTable
 {
     private readonly CredentialEntry[] _listed;
     private readonly CredentialFileSet? _files;
+    private readonly CredentialPrefix[] _prefixes;
 
     /// <summary>No credentials.</summary>
     public static CredentialTable Empty { get; } = new([], null);
 
-    internal CredentialTable(CredentialEntry[] listed, CredentialFileSet? files)
+    internal CredentialTable(CredentialEntry[] listed, CredentialFileSet? files, CredentialPrefix[]? prefixes = null)
     {
         _listed = listed;
         _files = files;
+        _prefixes = prefixes ?? [];
     }
 
-    /// <summary>True when no profile lists a credential or a credential file (matching is skipped).</summary>
-    public bool IsEmpty => _listed.Length == 0 && _files == null;
+    /// <summary>True when no profile lists a credential, a kind of key or a credential file (matching is skipped).</summary>
+    public bool IsEmpty => _listed.Length == 0 && _files == null && _prefixes.Length == 0;
 
     /// <summary>True when a profile lists credential files (read from this machine, not from the profiles).</summary>
     internal bool HasFiles => _files != null;
@@ -47,13 +52,25 @@ public sealed class CredentialTable
     public int Count => _listed.Length;
 
     /// <summary>The credential whose secret is exactly <paramref name="secret"/> (UTF-8 bytes, as
-    /// sent), or null.</summary>
+    /// sent), else the kind of key whose prefix it starts with (a listed secret names the key, and
+    /// wins), or null.</summary>
     public CredentialMatch? Match(ReadOnlySpan<byte> secret)
     {
         if (IsEmpty || secret.IsEmpty) return null;
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(secret, digest);
-        return Find(digest, _listed) ?? (_files != null ? Find(digest, _files.Entries()) : null);
+        return Find(digest, _listed) ?? (_files != null ? Find(digest, _files.Entries()) : null) ?? Kind(secret);
+    }
+
+    // A prefix tells only what the issuer prints on every key of that kind: nothing secret, so a plain compare.
+    private CredentialMatch? Kind(ReadOnlySpan<byte> secret)
+    {
+        foreach (var p in _prefixes)
+        {
+            if (secret.Length <= p.Prefix.Length || !Ascii.Equals(secret[..p.Prefix.Length], p.Prefix)) continue;
+            return new CredentialMatch(p.Environment, $"{p.Name} ({p.Prefix}…)") { EnvironmentId = p.EnvironmentId };
+        }
+        return null;
     }
 
     /// <summary>The credential carried by an HTTP header value: the value itself, and for

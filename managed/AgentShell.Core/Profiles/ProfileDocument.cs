@@ -55,5 +55,6 @@ internal sealed class ProfileEnvironment(string name)
     internal bool? WirePostgres { get; set; }
     internal List<HostPattern> WirePinnedHosts { get; } = [];
     internal List<(Located Name, byte[] Digest)> Credentials { get; } = [];
+    internal List<(Located Name, string Prefix)> CredentialPrefixes { get; } = [];
     internal List<Located> CredentialFiles { get; } = [];
 }

@@ -187,6 +187,8 @@ public static class ProfileLoader
         }
         foreach (var (cred, digest) in env.Credentials)
             parts.EnvironmentEntries.Add(new EnvironmentEntry(name, EnvironmentSourceKind.Credentials, $"{cred.Value} (sha256 {Convert.ToHexStringLower(digest)[..12]}…)", doc.File, doc.Layer));
+        foreach (var (cred, prefix) in env.CredentialPrefixes)
+            parts.EnvironmentEntries.Add(new EnvironmentEntry(name, EnvironmentSourceKind.Credentials, $"{cred.Value} (every key starting {prefix})", doc.File, doc.Layer));
         foreach (var f in env.CredentialFiles)
             parts.EnvironmentEntries.Add(new EnvironmentEntry(name, EnvironmentSourceKind.CredentialFiles, f.Value, doc.File, doc.Layer));
     }
@@ -196,6 +198,7 @@ public static class ProfileLoader
     private sealed class CredentialsBuilder
     {
         private readonly List<CredentialEntry> _entries = [];
+        private readonly List<CredentialPrefix> _prefixes = [];
         private readonly Dictionary<string, string> _names = new(StringComparer.OrdinalIgnoreCase); // name -> file
         private readonly List<(string, string, int, string)> _files = [];
 
@@ -214,6 +217,18 @@ public static class ProfileLoader
                     Error(errors, doc.File, name, $"credential '{name.Value}' is the same secret as '{same.Name}' of environment {same.Environment}; one secret can mark only one environment");
                 _entries.Add(new CredentialEntry(name.Value, id, envName, digest));
             }
+            foreach (var (name, prefix) in env.CredentialPrefixes)
+            {
+                if (!_names.TryAdd(name.Value, doc.File))
+                {
+                    Error(errors, doc.File, name, $"duplicate credential name '{name.Value}' (already listed in {_names[name.Value]}); give each credential its own name");
+                    continue;
+                }
+                // Overlapping prefixes in two environments (sk_ and sk_live_) would mark one key twice.
+                if (_prefixes.FirstOrDefault(e => e.EnvironmentId != id && (e.Prefix.StartsWith(prefix, StringComparison.Ordinal) || prefix.StartsWith(e.Prefix, StringComparison.Ordinal))) is { Name: not null } same)
+                    Error(errors, doc.File, name, $"credential prefix '{prefix}' of '{name.Value}' overlaps '{same.Prefix}' of '{same.Name}' in environment {same.Environment}; a key can mark only one environment");
+                _prefixes.Add(new CredentialPrefix(name.Value, id, envName, prefix));
+            }
             foreach (var f in env.CredentialFiles)
             {
                 string path = f.Value;
@@ -230,7 +245,7 @@ public static class ProfileLoader
         }
 
         internal CredentialTable Build() =>
-            _entries.Count == 0 && _files.Count == 0 ? CredentialTable.Empty
-                : new CredentialTable([.. _entries], _files.Count > 0 ? new CredentialFileSet(_files) : null);
+            _entries.Count == 0 && _files.Count == 0 && _prefixes.Count == 0 ? CredentialTable.Empty
+                : new CredentialTable([.. _entries], _files.Count > 0 ? new CredentialFileSet(_files) : null, [.. _prefixes]);
     }
 }

@@ -46,8 +46,24 @@ public class CredentialProfileTests
     [TestCase("{ 'Environments': { 'production': { 'Credentials': { 'Name': 'a' } } } }", "must be an array")]
     [TestCase("{ 'Environments': { 'production': { 'Credentials': [ { 'Name': 'a', 'Sha256': '" + Hash + "' }, { 'Name': 'a', 'Sha256': '" + Hash + "' } ] } } }", "duplicate credential name 'a'")]
     [TestCase("{ 'Environments': { 'production': { 'Credentials': [ { 'Name': 'a', 'Sha256': '" + Hash + "' } ] }, 'staging': { 'Credentials': [ { 'Name': 'b', 'Sha256': '" + Hash + "' } ] } } }", "same secret as 'a' of environment production")]
+    [TestCase("{ 'Environments': { 'production': { 'Credentials': [ { 'Name': 'a', 'Sha256': '" + Hash + "', 'Prefix': 'sk_live_' } ] } } }", "not both")]
+    [TestCase("{ 'Environments': { 'production': { 'Credentials': [ { 'Name': 'a', 'Prefix': 'sk_' } ] } } }", "5 to 64 printable")]
+    [TestCase("{ 'Environments': { 'production': { 'Credentials': [ { 'Name': 'a', 'Prefix': 'sk live' } ] } } }", "without spaces")]
+    [TestCase("{ 'Environments': { 'production': { 'Credentials': [ { 'Name': 'a', 'Prefix': 'sk_live_' } ] }, 'staging': { 'Credentials': [ { 'Name': 'b', 'Prefix': 'sk_live_x' } ] } } }", "overlaps 'sk_live_' of 'a'")]
     public void AMistakeInCredentialsIsNamed(string json, string message) =>
         Assert.That(Error(json).Message, Does.Contain(message));
+
+    [Test]
+    public void AKindOfKeyMarkedByItsPrefixIsItsEnvironmentAndAListedKeyWins()
+    {
+        var policy = PolicyT.Load([_tmp.Write("p.json", $"{{ 'Environments': {{ 'production': {{ 'Credentials': [ {{ 'Name': 'stripe-live', 'Prefix': 'sk_live_' }} ] }}, "
+            + $"'staging': {{ 'Credentials': [ {{ 'Name': 'odd-one', 'Sha256': '{CredentialTable.Fingerprint("sk_live_staging1")}' }} ] }} }} }}")]);
+        Assert.That(policy.Credentials.Match("sk_live_51Hx9"u8) is { } m ? (m.Environment, m.Name) : default, Is.EqualTo(("production", "stripe-live (sk_live_…)")));
+        Assert.That(policy.Credentials.Match("sk_live_staging1"u8)?.Environment, Is.EqualTo("staging"), "a listed secret names the key");
+        Assert.That(policy.Credentials.Match("sk_test_51Hx9"u8), Is.Null);
+        Assert.That(policy.Credentials.Match("sk_live_"u8), Is.Null, "the prefix alone is no key");
+        Assert.That(policy.Credentials.MatchHeaderValue("Bearer sk_live_51Hx9"u8)?.Name, Is.EqualTo("stripe-live (sk_live_…)"), "the wire layer's headers too");
+    }
 
     [Test]
     public void ATopLevelCredentialFileListIsProductions()
