@@ -57,6 +57,7 @@ public sealed class CredentialTable
     public CredentialMatch? Match(ReadOnlySpan<byte> secret)
     {
         if (IsEmpty || secret.IsEmpty) return null;
+        if (_listed.Length == 0 && _files == null) return Kind(secret); // PERF: only kinds of key (default.json): no hash
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(secret, digest);
         return Find(digest, _listed) ?? (_files != null ? Find(digest, _files.Entries()) : null) ?? Kind(secret);
