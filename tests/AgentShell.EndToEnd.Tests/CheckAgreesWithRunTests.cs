@@ -118,6 +118,9 @@ public sealed class CheckAgreesWithRunTests
     [TestCase("block", "default.any:destructive-on-production", "python3", "drop.py")]
     [TestCase("block", "default.any:destructive-on-production", "bash", "-c", "cd {dir} && python3 -u ./drop.py")]
     [TestCase("allow", "default.any:allow", "python3", "tasks.py")]
+    // lead s41: a live key its issuer marks (default.json's key prefixes) sent to a host no gate or wire layer
+    // intercepts: the one-liner's literal call is read under run too (only its refusal counts), as check reads it.
+    [TestCase("block", "demo.http:delete-on-production", "python3", "-c", "import urllib.request as u; u.urlopen(u.Request('{staging}/v1/customers/1', method='DELETE', headers={'Authorization': 'Bearer sk_live_51HxTest'}))")]
     [TestCase("block", "default.any:destructive-on-production", "git", "-C", "{dir}/app", "push", "--force", "origin", "main")]
     [TestCase("block", "default.any:destructive-on-production", "bash", "-c", "cd {dir}/app && git push origin :main")]
     [TestCase("pause", "default.git:force-push-default-branch", "git", "-C", "{dir}/app", "push", "--force", "stage", "main")]

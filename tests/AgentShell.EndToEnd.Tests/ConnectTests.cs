@@ -42,8 +42,10 @@ public sealed class ConnectTests(string guard)
         Directory.Delete(_tmp, true);
     }
 
+    // The URL is a variable: a literal DELETE to production in the code would be refused at
+    // python's exec (the inline reading under run, BlockOnly), before any connect these tests judge.
     internal static string PyDelete(string url) =>
-        $"import urllib.request\ntry:\n    r = urllib.request.urlopen(urllib.request.Request('{url}', method='DELETE')); print('status', r.status)\nexcept Exception as e:\n    print('error', getattr(getattr(e, 'reason', e), 'errno', e))";
+        $"import urllib.request\nu = '{url}'\ntry:\n    r = urllib.request.urlopen(urllib.request.Request(u, method='DELETE')); print('status', r.status)\nexcept Exception as e:\n    print('error', getattr(getattr(e, 'reason', e), 'errno', e))";
 
     private BackgroundRun Run(int timeout, params string[] command) =>
         new(["--connect-guard", guard, "--profile", Repo.WireOffProfile, "--profile", Repo.DemoProfile, "--pause-timeout", timeout.ToString()], command);

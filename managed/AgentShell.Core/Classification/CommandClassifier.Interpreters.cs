@@ -62,19 +62,28 @@ public sealed partial class CommandClassifier
 
         private void Inline(string lang, string code, bool dynamic, IExecContext ctx, int depth)
         {
-            // Under run every command the code starts is an exec decided on its own, and every
-            // connect meets the gate and, to production, the wire layer, which judge each one as it
-            // happens: a script's harmless work goes on and only its destructive call is refused,
-            // where a reading of the code here would refuse or pause the whole interpreter.
-            // Not so for a server's command (CommandClassifier.Outside.cs): none of that is seen there.
-            // Nor for an AWS, Google Cloud or Azure SDK call: it goes to the cloud's shared endpoints,
-            // which no gate or wire layer tells from a read, so it is read here under run too, as the
-            // aws, gcloud, bq or az command it amounts to.
+            // An AWS, Google Cloud or Azure SDK call goes to the cloud's shared endpoints, which no
+            // gate or wire layer tells from a read, so it is read here, under run too, as the aws,
+            // gcloud, bq or az command it amounts to.
             var none = new Stdin(null, true);
             if (InlineAwsSdk.Read(code) is { Count: > 0 } sdk) InProcess(sdk, ChildContext.Create(ctx, InlineAwsSdk.Credentials(code)), none, depth);
             InProcess(InlineGcpSdk.Read(code), ctx, none, depth);
             InProcess(InlineAzureSdk.Read(code), ctx, none, depth);
-            if (ctx.ConnectsGated && _outside == null) return;
+            // Under run every command the code starts is an exec decided on its own, and every
+            // connect to production meets the gate and the wire layer, which judge each one as it
+            // happens: a script's harmless work goes on, where a pause of the whole interpreter
+            // would stop it. So the rest is read for a refusal only (BlockOnly): a literal delete
+            // with a production key to a host that serves every environment (api.stripe.com) is
+            // seen nowhere else. Not so for a server's command (CommandClassifier.Outside.cs): none
+            // of that is seen there, so every decision counts.
+            bool gated = ctx.ConnectsGated && _outside == null;
+            if (gated) _advisory++;
+            try { Read(lang, code, dynamic, ctx, depth, none); }
+            finally { if (gated) _advisory--; }
+        }
+
+        private void Read(string lang, string code, bool dynamic, IExecContext ctx, int depth, Stdin none)
+        {
             var f = InlineCode.Read(code);
             if (dynamic && code.Contains('$')) Unknown($"{lang} code built at run time", code);
             if (!f.Any) return;

@@ -82,7 +82,8 @@ internal static class InlineCode
                 if (m == "request") { if (!Literal(code, p, out method, out p)) { f.Opaque ??= "a request whose method is built at run time"; continue; } p = SkipSpace(code, p) + 1; method = method.ToUpperInvariant(); }
                 if (!Literal(code, p, out var url, out int end)) { f.Opaque ??= $"{lib}.{m} of a URL built at run time"; continue; }
                 used.Add(url);
-                f.Requests.Add(Curl(method, url, Body(code, end, ["json=", "data=", "content="])));
+                int close = Balanced(code, at - 1, '(', ')', 8192);
+                f.Requests.Add(Curl(method, url, Body(code, end, ["json=", "data=", "content="]), InlineRequestAuth.Args(close > end ? code[end..close] : "")));
             }
         foreach (int at in Calls(code, "fetch"))
         {
@@ -91,15 +92,17 @@ internal static class InlineCode
             int close = Balanced(code, end, '{', '}');
             var opts = close > end ? code[end..close] : "";
             var method = OptionValue(opts, "method") ?? "GET";
-            f.Requests.Add(Curl(method.ToUpperInvariant(), url, Body(opts, 0, ["body:", "body ="])));
+            f.Requests.Add(Curl(method.ToUpperInvariant(), url, Body(opts, 0, ["body:", "body ="]), InlineRequestAuth.Args(opts)));
         }
         foreach (int at in Calls(code, "Request"))
         {
             if (!Literal(code, at, out var url, out int end)) continue;
             used.Add(url);
-            int close = code.IndexOf(')', end);
-            var method = OptionValue(close > end ? code[end..close] : "", "method") ?? "GET";
-            f.Requests.Add(Curl(method.ToUpperInvariant(), url, null));
+            int close = Balanced(code, at - 1, '(', ')', 8192);
+            if (close < 0) close = code.IndexOf(')', end);
+            var args = close > end ? code[end..close] : "";
+            var method = OptionValue(args, "method") ?? "GET";
+            f.Requests.Add(Curl(method.ToUpperInvariant(), url, null, InlineRequestAuth.Args(args)));
         }
         foreach (int at in Calls(code, "urlopen"))
             if (Literal(code, at, out var url, out _) && used.Add(url)) f.Requests.Add(Curl("GET", url, null));
@@ -148,8 +151,8 @@ internal static class InlineCode
         return end > from ? code[from..end] : null;
     }
 
-    private static string[] Curl(string method, string url, string? body) =>
-        body == null ? ["curl", "-X", method, url] : ["curl", "-X", method, url, "-H", "Content-Type: application/json", "--data-raw", body];
+    private static string[] Curl(string method, string url, string? body, List<string>? auth = null) =>
+        body == null ? ["curl", "-X", method, url, .. auth ?? []] : ["curl", "-X", method, url, "-H", "Content-Type: application/json", "--data-raw", body, .. auth ?? []];
 
     // The body after one of keys: a string literal, or a {…} literal (a dict or object, JSON-like).
     private static string? Body(string code, int from, string[] keys)
