@@ -83,4 +83,8 @@ public sealed class RequestReadingsTests
         Assert.That(EffectOf(Post("/graphql", "application/json"), """{"query":"\"d\" mutation { volumeDelete(id: 1) { id } }"}"""), Is.EqualTo(Effect.Wipe));
         Assert.That(EffectOf(Post("/graphql", "application/json"), """{"query":"\"d\" query { volume(id: 1) { id } }"}"""), Is.EqualTo(Effect.Read));
     }
+
+    [Test]
+    public void AnOverrideInABodyOtherwiseUnreadStillCounts() =>
+        Assert.That(EffectOf(Post("/volumes/1", "application/x-www-form-urlencoded; charset=utf-7"), "_method=DELETE"), Is.EqualTo(Effect.Delete));
 }

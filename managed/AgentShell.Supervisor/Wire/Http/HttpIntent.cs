@@ -66,6 +66,8 @@ internal static class HttpIntent
             effect = ToolHelp.Max(effect, Effect.Unknown);
             evidence.Add(new("body", $"a body over {HttpForward.DecisionBytes / 1024} KiB, not read whole"));
         }
+        // A body the readers above gave up on (unknown) still shows its override as sent.
+        if (texts.Count == 0 && body.Complete && body.Length > 0) texts.Add(Encoding.UTF8.GetString(body.Span));
         effect = MethodOverrides.Apply(effect, h, url, body.Complete ? texts : [], evidence);
         if (h.Upgrade != null)
         {
