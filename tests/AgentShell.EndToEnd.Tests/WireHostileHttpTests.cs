@@ -13,7 +13,7 @@ namespace AgentShell.EndToEnd.Tests;
 [TestFixture("seccomp")]
 [TestFixture("kernel")]
 [NonParallelizable]
-public sealed class WireHostileHttpTests(string guard)
+public sealed partial class WireHostileHttpTests(string guard)
 {
     private RecordingStandIn _prod = null!;
 

@@ -106,12 +106,21 @@ public sealed class WireHostilePostgresTests(string guard) : ProductionPostgresF
     [TestCase("DO $$ BEGIN DROP TABLE customers; END $$")]
     [TestCase("DO $$ BEGIN EXECUTE 'DR' || 'OP TABLE customers'; END $$")]
     [TestCase("DO LANGUAGE plpgsql $x$ BEGIN DELETE FROM customers; END $x$")]
+    [TestCase("DO U&'BEGIN DEL\\0045TE FROM customers; END'")]                  // redteam41: a U&'' escape spells DELETE
+    [TestCase("DO U&'BEGIN DEL!0045TE FROM customers; END' UESCAPE '!'")]
     public void ADestructiveDoBlockIsRefusedOrHeld(string sql)
     {
         var said = AttackHeld(0, Startup(), Q(sql));
         Assert.That(said, Has.Count.EqualTo(1));
         Assert.That(said[0], Does.StartWith("error agentshell: "));
         Assert.That(Customers, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void AUnicodeEscapedStringInAReadStillRuns()
+    {
+        var said = Attack(1, 0, Startup(), Q("SELECT U&'d\\0061t\\+000061' FROM customers"));
+        Assert.That(said, Is.EqualTo(new[] { "SELECT 2" }));
     }
 
     [Test]

@@ -154,6 +154,8 @@ public static class GraphQL
             var ops = new List<Operation>();
             while (_kind != Tok.End)
             {
+                // A description before an operation or fragment (September 2025 spec; graphql-js 17, graphql-java).
+                if (_kind == Tok.String) Advance();
                 if (IsPunct("{")) { ops.Add(new Operation("query", null, SelectionSet())); continue; }
                 if (_kind != Tok.Name) throw Fail("expected an operation or fragment");
                 switch (_text)
@@ -291,6 +293,7 @@ public static class GraphQL
             Expect("(");
             while (!IsPunct(")"))
             {
+                if (_kind == Tok.String) Advance(); // a variable's description
                 Expect("$"); ExpectName(); Expect(":"); Type();
                 if (IsPunct("=")) { Advance(); Value(); }
                 Directives();

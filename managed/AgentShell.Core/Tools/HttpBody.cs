@@ -12,17 +12,23 @@ public static class HttpBody
 {
     /// <summary>Effect of a GraphQL request in <paramref name="body"/>, or null when the body is not
     /// GraphQL. Adds what it found to <paramref name="evidence"/>.</summary>
-    public static Effect? Analyze(string body, string token, List<Evidence> evidence)
+    public static Effect? Analyze(string body, string token, List<Evidence> evidence) => Analyze(body, token, evidence, null);
+
+    /// <summary>As <see cref="Analyze(string, string, List{Evidence})"/>, with the request URL's
+    /// <c>operationName</c> values: express-graphql and graphql-http take the URL's before the
+    /// body's, so both name the operation that may run.</summary>
+    public static Effect? Analyze(string body, string token, List<Evidence> evidence, IReadOnlyList<string>? urlOperationNames)
     {
         var trimmed = body.AsSpan().TrimStart();
         if (trimmed.Length == 0) return null;
         if (trimmed[0] is '{' or '[')
         {
-            var json = AnalyzeJson(body, token, evidence, out bool isJson);
+            var json = AnalyzeJson(body, token, evidence, urlOperationNames, out bool isJson);
             // Not JSON: a raw GraphQL document in shorthand form ({ me { id } }) is a query.
             return isJson || json != null || trimmed[0] == '[' ? json : Raw(body, "{", token, evidence);
         }
-        if (RawKeyword(trimmed) is string keyword) return Raw(body, keyword, token, evidence);
+        // A description may come first ("…" or """…""", September 2025 spec).
+        if (RawKeyword(trimmed[0] == '"' ? AfterString(trimmed).TrimStart() : trimmed) is string keyword) return Raw(body, keyword, token, evidence);
         // application/x-www-form-urlencoded or a query string: query=...&operationName=...
         // Servers disagree on a repeated field (Go's FormValue and URLSearchParams.get keep the
         // first, PHP and Rack the last) and all decode a key ("%71uery"): every value is read.
@@ -35,6 +41,7 @@ public static class HttpBody
             if (key == "query") (queries ??= []).Add(Unescape(part[(eq + 1)..]));
             else if (key == "operationName") (opNames ??= []).Add(Unescape(part[(eq + 1)..]));
         }
+        if (queries != null && urlOperationNames is { Count: > 0 }) (opNames ??= []).AddRange(urlOperationNames);
         return queries == null ? null : Documents(queries, opNames, token, evidence);
     }
 
@@ -103,7 +110,7 @@ public static class HttpBody
         return Document(body, null, token, evidence);
     }
 
-    private static Effect? AnalyzeJson(string body, string token, List<Evidence> evidence, out bool isJson)
+    private static Effect? AnalyzeJson(string body, string token, List<Evidence> evidence, IReadOnlyList<string>? urlOperationNames, out bool isJson)
     {
         JsonDocument doc;
         isJson = true;
@@ -125,12 +132,12 @@ public static class HttpBody
             {
                 foreach (var e in doc.RootElement.EnumerateArray())
                 {
-                    var r = Request(e, token, evidence);
+                    var r = Request(e, token, evidence, urlOperationNames);
                     if (r is Effect re) result = result is Effect cur ? ToolHelp.Max(cur, re) : re;
                 }
                 return result;
             }
-            return Request(doc.RootElement, token, evidence);
+            return Request(doc.RootElement, token, evidence, urlOperationNames);
         }
     }
 
@@ -149,7 +156,7 @@ public static class HttpBody
 
     // Keys are matched whatever their case and every one is read: Go's encoding/json (gqlgen,
     // graphql-go) and ASP.NET's web defaults take "QUERY" for "query", and a repeated key's last value.
-    private static Effect? Request(JsonElement e, string token, List<Evidence> evidence)
+    private static Effect? Request(JsonElement e, string token, List<Evidence> evidence, IReadOnlyList<string>? urlOperationNames)
     {
         if (e.ValueKind != JsonValueKind.Object) return null;
         List<string>? queries = null, opNames = null;
@@ -174,6 +181,7 @@ public static class HttpBody
             else if (p.Name.Equals("variables", StringComparison.OrdinalIgnoreCase)) variables = p.Value;
         }
         if (queries == null) return JsonRpc(e, token, evidence) ?? SoftDelete.Of(e, token, evidence);
+        if (urlOperationNames is { Count: > 0 }) (opNames ??= []).AddRange(urlOperationNames);
         var effect = Documents(queries, opNames, token, evidence, variables);
         // A mutation that only updates, with variables marking the record deleted, deletes it.
         if (effect == Effect.Write && variables.ValueKind == JsonValueKind.Object && SoftDelete.Of(variables, token, evidence, anyDepth: true) is Effect v)
@@ -206,9 +214,32 @@ public static class HttpBody
         {
             if (s[0] is ' ' or '\t' or '\n' or '\r' or ',' or '\uFEFF') { s = s[1..]; continue; }
             if (s[0] == '#') { int nl = s.IndexOfAny('\n', '\r'); s = nl < 0 ? [] : s[nl..]; continue; }
+            // A description ("…" or """…""") before an operation (September 2025 spec): "\"d\" mutation {…}" runs.
+            if (s[0] == '"') { s = AfterString(s); continue; }
             break;
         }
         return s.Length > 0 && (s[0] == '{' || RawKeyword(s) != null);
+    }
+
+    // Past the GraphQL string (block or not) that s starts with; empty when it does not end.
+    private static ReadOnlySpan<char> AfterString(ReadOnlySpan<char> s)
+    {
+        if (s.StartsWith("\"\"\"", StringComparison.Ordinal))
+        {
+            for (int i = 3; i + 2 < s.Length; i++)
+            {
+                if (s[i] == '\\' && s[(i + 1)..].StartsWith("\"\"\"", StringComparison.Ordinal)) { i += 3; continue; }
+                if (s[i..].StartsWith("\"\"\"", StringComparison.Ordinal)) return s[(i + 3)..];
+            }
+            return [];
+        }
+        for (int i = 1; i < s.Length; i++)
+        {
+            if (s[i] == '\\') { i++; continue; }
+            if (s[i] is '"') return s[(i + 1)..];
+            if (s[i] is '\n' or '\r') return [];
+        }
+        return [];
     }
 
     /// <summary>The fact of the evidence that names a repository id a GraphQL document gives (its token);

@@ -18,10 +18,12 @@ public static partial class SqlScanner
             return s.Length >= 2 * tag && s[^tag..].SequenceEqual(s[..tag]) ? s[tag..^tag].ToString() : s[Math.Min(tag, s.Length)..].ToString();
         }
         if (w.Text == "\"") return s.Length >= 2 ? s[1..^1].ToString() : "";
-        bool backslash = s[0] != '\'' || cx.BackslashStrings;
+        bool unicode = s.Length > 2 && s[0] is 'U' or 'u' && s[1] == '&';
+        bool backslash = s[0] is 'E' or 'e' || cx.BackslashStrings;
         bool postgres = cx.Dialect == SqlDialect.Postgres;
         var sb = new StringBuilder(s.Length);
-        for (int i = s[0] == '\'' ? 1 : 2; i < s.Length; i++)
+        int i = s[0] == '\'' ? 1 : unicode ? 3 : 2;
+        for (; i < s.Length; i++)
         {
             if (backslash && s[i] == '\\' && i + 1 < s.Length)
             {
@@ -37,7 +39,58 @@ public static partial class SqlScanner
             }
             sb.Append(s[i]);
         }
+        if (!unicode) return sb.ToString();
+        // UESCAPE 'c' after the closing quote names the escape character (else a backslash).
+        var rest = s[Math.Min(i + 1, s.Length)..];
+        int q = rest.LastIndexOf('\'');
+        char escape = rest.Contains("UESCAPE", StringComparison.OrdinalIgnoreCase) && q >= 2 && rest[q - 2] == '\'' ? rest[q - 1] : '\\';
+        return UnicodeEscapes(sb.ToString(), escape);
+    }
+
+    /// <summary>A U&amp;'' string's content with its escapes undone as the server does: e+XXXXXX
+    /// and eXXXX are code points, ee is e; anything else after e is an error to the server, kept as sent.</summary>
+    private static string UnicodeEscapes(string v, char e)
+    {
+        if (v.IndexOf(e) < 0) return v;
+        var sb = new StringBuilder(v.Length);
+        for (int i = 0; i < v.Length; i++)
+        {
+            if (v[i] != e || i + 1 >= v.Length) { sb.Append(v[i]); continue; }
+            if (v[i + 1] == e) { sb.Append(e); i++; continue; }
+            int digits = v[i + 1] == '+' ? 6 : 4, at = v[i + 1] == '+' ? i + 2 : i + 1;
+            if (at + digits <= v.Length && int.TryParse(v.AsSpan(at, digits), System.Globalization.NumberStyles.AllowHexSpecifier, null, out int cp)
+                && cp is >= 0 and <= 0x10FFFF)
+            {
+                if (cp <= 0xFFFF) sb.Append((char)cp); else sb.Append(char.ConvertFromUtf32(cp));
+                i = at + digits - 1;
+                continue;
+            }
+            sb.Append(v[i]);
+        }
         return sb.ToString();
+    }
+
+    /// <summary>Where a U&amp;'' string's <c>UESCAPE 'c'</c> clause ends when one follows the string
+    /// that ends before <paramref name="i"/> (blanks and comments between), else null.</summary>
+    private static int? UescapeEnd(string s, int i, SqlDialect dialect)
+    {
+        int j = Blank(s, i, dialect);
+        if (j + 7 > s.Length || !s.AsSpan(j, 7).Equals("UESCAPE", StringComparison.OrdinalIgnoreCase) || (j + 7 < s.Length && IsWordChar(s[j + 7]))) return null;
+        j = Blank(s, j + 7, dialect);
+        return j + 2 < s.Length && s[j] == '\'' && s[j + 2] == '\'' ? j + 3 : null;
+    }
+
+    // Past blanks and comments from i.
+    private static int Blank(string s, int i, SqlDialect dialect)
+    {
+        while (i < s.Length)
+        {
+            if (char.IsWhiteSpace(s[i])) i++;
+            else if (s[i] == '-' && i + 1 < s.Length && s[i + 1] == '-') { while (i < s.Length && s[i] is not ('\n' or '\r')) i++; }
+            else if (s[i] == '/' && i + 1 < s.Length && s[i + 1] == '*') i = AfterBlockComment(s, i, dialect);
+            else break;
+        }
+        return i;
     }
 
     /// <summary>Where the next part of a string constant starts (its opening quote) when only

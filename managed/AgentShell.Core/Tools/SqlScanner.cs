@@ -175,11 +175,13 @@ public static partial class SqlScanner
                 continue;
             }
             // Strings and quoted identifiers.
-            if (c == '\'' || ((c is 'E' or 'e') && n == '\'' && dialect == SqlDialect.Postgres && (i == 0 || !IsWordChar(s[i - 1]))))
+            // U&'…' is a string whose \XXXX escapes the server undoes (DO U&'… DEL\0045TE …' deletes).
+            bool unicode = c is 'U' or 'u' && n == '&' && i + 2 < s.Length && s[i + 2] == '\'' && dialect == SqlDialect.Postgres && (i == 0 || !IsWordChar(s[i - 1]));
+            if (c == '\'' || unicode || ((c is 'E' or 'e') && n == '\'' && dialect == SqlDialect.Postgres && (i == 0 || !IsWordChar(s[i - 1]))))
             {
-                bool backslash = c != '\'' || cx.BackslashStrings;
+                bool backslash = c is 'E' or 'e' || cx.BackslashStrings;
                 int first = i;
-                i += c == '\'' ? 1 : 2;
+                i += c == '\'' ? 1 : unicode ? 3 : 2;
                 while (i < s.Length)
                 {
                     if (backslash && s[i] == '\\') { i += 2; continue; }
@@ -193,6 +195,7 @@ public static partial class SqlScanner
                     i++;
                 }
                 i = Math.Min(i + 1, s.Length);
+                if (unicode) i = UescapeEnd(s, i, dialect) ?? i; // the word holds its UESCAPE clause: Content reads the escape from it
                 text.Append(s, first, i - first);
                 // PERF: the content is decoded only when a body or a language name needs it (Content).
                 words.Add(new Word("'", depth, group, first, i, Prev: prev));

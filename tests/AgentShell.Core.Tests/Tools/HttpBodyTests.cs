@@ -19,6 +19,12 @@ public class HttpBodyTests
     [TestCase("{\"query\": /* c */ \"mutation { deleteUser(id: 7) }\"}", "delete", "GraphQL mutation field deleteUser: delete")]
     [TestCase("\uFEFF{\"query\": \"mutation { deleteUser(id: 7) }\"}", "none", "")] // not trimmed: read as a form
     [TestCase("{\"query\": \"mutation { deleteUser(id: 7) }\", \"query\": \"{ me { id } }\"}", "delete", "GraphQL mutation field deleteUser: delete")]
+    // A description before an operation or a variable (September 2025 spec; graphql-js 17, graphql-java) hid the mutation.
+    [TestCase("{\"query\": \"\\\"d\\\" mutation { deleteUser(id: 7) }\"}", "delete", "GraphQL mutation field deleteUser: delete")]
+    [TestCase("{\"query\": \"\\\"\\\"\\\"a \\\\\\\"\\\"\\\" b\\\"\\\"\\\" mutation D(\\\"v\\\" $id: ID) { deleteUser(id: $id) }\"}", "delete", "GraphQL mutation field deleteUser: delete")]
+    [TestCase("\"d\" mutation { deleteUser(id: 7) }", "delete", "GraphQL mutation field deleteUser: delete")]
+    [TestCase("{\"query\": \"\\\"exact phrase\\\" near me\"}", "none", "")]                // a search string stays one
+    [TestCase("{\"query\": \"\\\"d\\\" query { me { id } }\"}", "read", "GraphQL query (reads)")]
     public void AnswersAsTheParserDid(string body, string effect, string evidence)
     {
         var found = new List<AgentShell.Core.Model.Evidence>();

@@ -299,6 +299,14 @@ public class SqlScannerTests
     [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS E'SELECT \\'it\\'\\'s\\' || \\x41BC'", Effect.Write)] // look-alike: quotes and text
     [TestCase("SELECT 'a' 'b'; DROP TABLE t", Effect.Drop)]                  // no newline: not one constant (a syntax error), the DROP still counts
     [TestCase("SELECT 'a'\n'; DROP TABLE t; '", Effect.Read)]                // one constant across the newline: no DROP
+    // U&'' strings: the server undoes \XXXX, \+XXXXXX and a UESCAPE clause's escape (read as a word U, DO ran a DELETE).
+    [TestCase("DO U&'BEGIN DEL\\0045TE FROM users; END'", Effect.Wipe)]
+    [TestCase("DO u&'BEGIN DELETE FROM users; END'", Effect.Wipe)]
+    [TestCase("DO U&'BEGIN DEL!0045TE FROM users; END' /* c */ UESCAPE '!'", Effect.Wipe)]
+    [TestCase("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS U&'\\+000044ROP TABLE users'", Effect.Drop)]
+    [TestCase("DO U&'BEGIN DEL'\n'ETE FROM users; END'", Effect.Wipe)]
+    [TestCase("SELECT U&'d\\0061t\\+000061', U&'a!!b' UESCAPE '!'", Effect.Read)]       // look-alike: escapes in a read
+    [TestCase("SELECT U&'x'; DROP TABLE t", Effect.Drop)]                                 // the string ends where the server's does
     [TestCase("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS E'DEL\\105TE FROM users RETURNING 1'; CREATE VIEW v AS SELECT f()", Effect.Wipe)]
     [TestCase("CREATE OR REPLACE RULE r AS ON UPDATE TO t DO INSTEAD (UPDATE u SET a = 1 WHERE id = 2; DROP TABLE v)", Effect.Drop)]
     [TestCase("CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING", Effect.Write)]

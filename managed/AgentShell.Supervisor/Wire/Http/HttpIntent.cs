@@ -14,12 +14,11 @@ namespace AgentShell.Supervisor.Wire.Http;
 /// <c>operationName</c>, <c>application/graphql</c>, form fields, multipart <c>operations</c>).
 /// The tool is <c>curl</c>, so rules written for curl decide every HTTP client alike. What the
 /// wire shows beyond argv fails closed: a compressed body is read decompressed (an unknown coding
-/// is unknown), a method override (<c>X-HTTP-Method-Override</c>, <c>_method=</c>) counts, a
-/// persisted query or a body too large to read is unknown, and what follows an upgrade is unknown.</summary>
+/// is unknown), a method override counts (<see cref="MethodOverrides"/>), SQL sent over HTTP is
+/// read as curl's is (<see cref="SqlOverHttp"/>), the URL's <c>operationName</c> counts with the
+/// body's, a persisted query or a body too large to read is unknown, and what follows an upgrade is unknown.</summary>
 internal static class HttpIntent
 {
-    private static readonly string[] OverrideHeaders = ["X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"];
-
     /// <summary>The request to decide. <paramref name="authority"/>: the destination (host:port) for
     /// a request that names none (HTTP/1.0 without Host). <paramref name="credentials"/>: the
     /// profiles' fingerprints, matched against what the request carries (<see cref="HttpCredentials"/>).</summary>
@@ -37,29 +36,39 @@ internal static class HttpIntent
         Effect effect = Curl.MethodEffect(method);
         var targets = new List<Target>(1);
         Effect? inUrlQuery = null;
+        List<Evidence> semicolons;
         if (UrlParser.TryParse(display, scheme, out var target)) // the target is recorded: masked too
         {
             targets.Add(target);
             evidence.Add(new(display, $"target {target}"));
             if (HttpBody.AnalyzeUrl(url, evidence) is Effect ue && method is "GET" or "POST") effect = ToolHelp.Max(effect, (inUrlQuery = ue).Value);
+            // Rack 2 and Python before 3.9.2 also split a query string at ';': "?x=1;query=mutation…".
+            // Only a destructive reading counts: a ';' inside a document leaves a fragment that fails to parse there too.
+            if (method is "GET" or "POST" && url.IndexOf('?') is int q and >= 0 && url.IndexOf(';', q) > 0
+                && HttpBody.AnalyzeUrl(url[..(q + 1)] + url[(q + 1)..].Replace(';', '&'), semicolons = []) is Effect se && se.IsDestructive())
+            {
+                evidence.AddRange(semicolons);
+                effect = ToolHelp.Max(effect, (inUrlQuery = inUrlQuery is Effect iq ? ToolHelp.Max(iq, se) : se).Value);
+            }
         }
         // As curl: a GraphQL POST is as destructive as its operation; a document in the URL too
-        // (express-graphql runs a POST's URL query before its body's).
-        if (body.Length > 0 && Body(h, body, evidence) is Effect be)
+        // (express-graphql runs a POST's URL query before its body's, and its operationName).
+        var texts = new List<string>(2);
+        var urlOps = url.Contains("operationName", StringComparison.Ordinal) ? MethodOverrides.Fields(Query(url), "operationName").ToList() : null;
+        if (body.Length > 0 && Body(h, body, evidence, texts, urlOps) is Effect be)
             effect = method is "POST" or "GET" ? ToolHelp.Max(be, inUrlQuery ?? be) : ToolHelp.Max(effect, be);
+        // SQL over HTTP (ClickHouse, /_sql, a JSON "sql" key), as curl's reading finds it.
+        if (targets.Count > 0 && (texts.Count > 0 || url.Contains('?')))
+            for (int i = 0; i < Math.Max(1, texts.Count); i++)
+                if (SqlOverHttp.Of(targets[0], url, i < texts.Count && texts[i].Length > 0 ? texts[i] : null, evidence) is Effect se) effect = ToolHelp.Max(effect, se);
         if (!body.Complete && MayCarryOperations(h))
         {
             effect = ToolHelp.Max(effect, Effect.Unknown);
             evidence.Add(new("body", $"a body over {HttpForward.DecisionBytes / 1024} KiB, not read whole"));
         }
-        // Every override counts, a repeated one too (servers keep the first or the last).
-        foreach (var (name, o) in h.Headers)
-            if (o.Length > 0 && Array.Exists(OverrideHeaders, n => n.Equals(name, StringComparison.OrdinalIgnoreCase)))
-                effect = Override(effect, Upper(o.Trim()), $"{name}: {o}", evidence);
-        if (url.Contains('?'))
-            foreach (var qm in Fields(Query(url), "_method")) effect = Override(effect, Upper(qm), "_method=" + qm, evidence);
-        if (body.Complete && body.Length > 0 && ContentType(h) == "application/x-www-form-urlencoded")
-            foreach (var bm in Fields(Encoding.UTF8.GetString(body.Span), "_method")) effect = Override(effect, Upper(bm), "_method=" + bm, evidence);
+        // A body the readers above gave up on (unknown) still shows its override as sent.
+        if (texts.Count == 0 && body.Complete && body.Length > 0) texts.Add(Encoding.UTF8.GetString(body.Span));
+        effect = MethodOverrides.Apply(effect, h, url, body.Complete ? texts : [], evidence);
         if (h.Upgrade != null)
         {
             effect = ToolHelp.Max(effect, Effect.Unknown);
@@ -91,14 +100,8 @@ internal static class HttpIntent
         return t.StartsWith('/') ? $"{scheme}://{host}{t}" : $"{scheme}://{host}/{t}";
     }
 
-    private static Effect Override(Effect effect, string method, string token, List<Evidence> evidence)
-    {
-        var e = Curl.MethodEffect(method);
-        evidence.Add(new(token, $"method overridden to {method}"));
-        return ToolHelp.Max(effect, e);
-    }
-
-    private static Effect? Body(HttpRequestHead h, RequestBody body, List<Evidence> evidence)
+    /// <summary>The body's effect; <paramref name="texts"/> gets each text it was read as.</summary>
+    private static Effect? Body(HttpRequestHead h, RequestBody body, List<Evidence> evidence, List<string> texts, List<string>? urlOps)
     {
         // Servers part ways on a repeated field: Node and Go keep the first Content-Type, gunicorn's
         // environ the last; a repeated Content-Encoding is one list (RFC 9110 §5.3). Read so.
@@ -132,19 +135,21 @@ internal static class HttpIntent
                 evidence.Add(new("Content-Type: " + h.Header("Content-Type"), $"a body in charset {cs}, which is not read"));
                 return Effect.Unknown;
         }
-        Effect? e = Read(h, text, evidence);
-        if (alternative != null && Read(h, alternative, evidence) is Effect other) e = e is Effect first ? ToolHelp.Max(first, other) : other;
+        texts.Add(text);
+        if (alternative != null) texts.Add(alternative);
+        Effect? e = Read(h, text, evidence, urlOps);
+        if (alternative != null && Read(h, alternative, evidence, urlOps) is Effect other) e = e is Effect first ? ToolHelp.Max(first, other) : other;
         if (!whole && MayCarryOperations(h)) return e is Effect known ? ToolHelp.Max(known, Effect.Unknown) : Effect.Unknown;
         return e;
     }
 
-    private static Effect? Read(HttpRequestHead h, string text, List<Evidence> evidence)
+    private static Effect? Read(HttpRequestHead h, string text, List<Evidence> evidence, List<string>? urlOps)
     {
         string type = ContentType(h);
         Effect? e;
-        if (type == "application/graphql") e = Document(text, evidence);
+        if (type == "application/graphql") e = Document(text, evidence, urlOps);
         else if (type == "multipart/form-data") e = MultipartOperations.Read(text, h.Header("Content-Type") ?? "", evidence);
-        else e = HttpBody.Analyze(text, "body", evidence);
+        else e = HttpBody.Analyze(text, "body", evidence, urlOps);
         if (e == null && (text.Contains("\"persistedQuery\"", StringComparison.Ordinal) || text.Contains("\"documentId\"", StringComparison.Ordinal)))
         {
             evidence.Add(new("body", "a persisted GraphQL operation (its document is not sent)"));
@@ -172,9 +177,10 @@ internal static class HttpIntent
         return Encoding.UTF8.GetString(b);
     }
 
-    private static Effect Document(string document, List<Evidence> evidence)
+    private static Effect Document(string document, List<Evidence> evidence, List<string>? urlOps)
     {
-        var r = GraphQL.Classify(document);
+        // The URL's operationName picks the operation (express-graphql); names that differ mean any.
+        var r = GraphQL.Classify(document, urlOps is { Count: > 0 } && urlOps.TrueForAll(n => n == urlOps[0]) ? urlOps[0] : null);
         if (r.Error != null) { evidence.Add(new("body", r.Error)); return Effect.Unknown; }
         if (r.Fields.Count == 0) evidence.Add(new("body", $"GraphQL {r.Operation} (reads)"));
         foreach (var (f, fe) in r.Fields) evidence.Add(new(f, $"GraphQL mutation field {f}: {fe.Name()}"));
@@ -240,25 +246,4 @@ internal static class HttpIntent
         int q = url.IndexOf('?');
         return q < 0 ? "" : url[(q + 1)..];
     }
-
-    // Every non-empty value of field <paramref name="name"/>, its key decoded as servers do ("%5Fmethod").
-    private static IEnumerable<string> Fields(string form, string name)
-    {
-        foreach (var part in form.Split('&'))
-        {
-            int eq = part.IndexOf('=');
-            if (eq <= 0 || (part.AsSpan(0, eq).IndexOfAny('%', '+') < 0 ? part[..eq] : Unescape(part[..eq])) != name) continue;
-            if (Unescape(part[(eq + 1)..]) is { Length: > 0 } value) yield return value;
-        }
-    }
-
-    private static string Unescape(string s)
-    {
-        try { return Uri.UnescapeDataString(s.Replace('+', ' ')); }
-        catch (UriFormatException) { return s; }
-    }
-
-    /// <summary>ASCII upper-casing, as servers compare methods (ToUpperInvariant would also map
-    /// non-ASCII letters, reading a method the server does not).</summary>
-    private static string Upper(string s) => string.Create(s.Length, s, static (d, v) => { for (int i = 0; i < v.Length; i++) d[i] = v[i] is >= 'a' and <= 'z' ? (char)(v[i] - 32) : v[i]; });
 }

@@ -14,25 +14,35 @@ internal static class MultipartOperations
 {
     public static Effect? Read(string text, string contentType, List<Evidence> evidence)
     {
-        Effect? worst = null;
-        bool split = false;
-        foreach (var b in Boundaries(contentType))
+        if (!Boundaries(contentType).Any())
         {
-            split = true;
+            if (text.Length == 0) return null;
+            evidence.Add(new("Content-Type: " + contentType, "a multipart body whose boundary is not read here"));
+            return Effect.Unknown;
+        }
+        Effect? worst = null;
+        foreach (var value in Values(text, contentType, "operations", anywhere: true))
+        {
+            var e = HttpBody.Analyze(value, "operations", evidence) ?? Effect.Unknown;
+            worst = worst is Effect w ? ToolHelp.Max(w, e) : e;
+        }
+        return worst;
+    }
+
+    /// <summary>The value of every part whose name may be <paramref name="field"/> to some server,
+    /// split at every boundary one may read. <paramref name="anywhere"/>: a head that says the
+    /// field's name anywhere counts too (a reader blind to the parameter's form).</summary>
+    internal static IEnumerable<string> Values(string text, string contentType, string field, bool anywhere)
+    {
+        foreach (var b in Boundaries(contentType))
             foreach (var part in text.Split("--" + b))
             {
                 int sep = part.IndexOf("\r\n\r\n", StringComparison.Ordinal), skip = 4;
                 if (sep < 0) (sep, skip) = (part.IndexOf("\n\n", StringComparison.Ordinal), 2);
-                if (sep < 0 || !MayNameOperations(part[..sep])) continue;
+                if (sep < 0 || !MayName(part[..sep], field, anywhere)) continue;
                 var value = part[(sep + skip)..];
-                if (value.EndsWith("\r\n", StringComparison.Ordinal)) value = value[..^2];
-                var e = HttpBody.Analyze(value, "operations", evidence) ?? Effect.Unknown;
-                worst = worst is Effect w ? ToolHelp.Max(w, e) : e;
+                yield return value.EndsWith("\r\n", StringComparison.Ordinal) ? value[..^2] : value;
             }
-        }
-        if (split || text.Length == 0) return worst;
-        evidence.Add(new("Content-Type: " + contentType, "a multipart body whose boundary is not read here"));
-        return Effect.Unknown;
     }
 
     /// <summary>Every value a server may take for the boundary parameter: as sent, unescaped, and
@@ -46,14 +56,15 @@ internal static class MultipartOperations
         return found;
     }
 
-    /// <summary>True when a part's head may name the field "operations" to some server: it says
-    /// "operations" anywhere, or its name is an extended parameter or a quoted string with escapes.</summary>
-    internal static bool MayNameOperations(string head)
+    /// <summary>True when a part's head may name <paramref name="field"/> to some server: its name
+    /// is an extended parameter or a quoted string with escapes that reads so, or (with
+    /// <paramref name="anywhere"/>) the head says the field's name anywhere.</summary>
+    internal static bool MayName(string head, string field, bool anywhere)
     {
-        if (head.Contains("operations", StringComparison.OrdinalIgnoreCase)) return true;
+        if (anywhere && head.Contains(field, StringComparison.OrdinalIgnoreCase)) return true;
         foreach (var (value, extended) in Parameters(head, "name"))
             foreach (var v in Readings(value, extended))
-                if (v.Equals("operations", StringComparison.OrdinalIgnoreCase)) return true;
+                if (v.Equals(field, StringComparison.OrdinalIgnoreCase)) return true;
         return false;
     }
 
