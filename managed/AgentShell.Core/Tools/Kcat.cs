@@ -97,23 +97,21 @@ public static class Kcat
     }
 
     /// <summary>Each broker of a bootstrap list (<see cref="ProfileToolTarget.ServerList"/>) as a
-    /// target; one that cannot be read is an unknown target, never dropped. Returns how many were read.</summary>
-    internal static int Brokers(string list, string token, List<Target> targets, List<Evidence> evidence)
+    /// target (<paramref name="label"/> names it in the evidence); one that cannot be read is an
+    /// unknown target, never dropped.</summary>
+    internal static void Brokers(string list, string token, List<Target> targets, List<Evidence> evidence, string label = "broker")
     {
-        int read = 0;
         foreach (var host in ProfileToolTarget.ServerList(list) ?? [list.Trim()])
         {
             if (host.Length == 0) continue;
             if (!UrlParser.TryParse("kafka://" + host, "kafka", out var url))
             {
                 targets.Add(new Target { Kind = TargetKind.Environment, Name = "unknown" });
-                evidence.Add(new(token, $"broker {host} cannot be read (unknown)"));
+                evidence.Add(new(token, $"{label} {host} cannot be read (unknown)"));
                 continue;
             }
             targets.Add(url);
-            evidence.Add(new(token, $"broker {host}"));
-            read++;
+            evidence.Add(new(token, $"{label} {host}"));
         }
-        return read;
     }
 }

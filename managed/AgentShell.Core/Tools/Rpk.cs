@@ -20,7 +20,7 @@ internal static class Rpk
             if (opt == null) continue;
             int eq = opt.IndexOf('=');
             if (eq <= 0 || opt[..eq] is not ("brokers" or "admin.hosts")) continue;
-            Kcat.Brokers(opt[(eq + 1)..], "-X " + opt, named, evidence);
+            Kcat.Brokers(opt[(eq + 1)..], "-X " + opt, named, evidence, opt[..eq]);
         }
         if (named.Count == 0) return;
         targets.RemoveAll(t => t.Kind == TargetKind.Environment && t.Name == "unknown");
