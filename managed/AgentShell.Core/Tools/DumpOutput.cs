@@ -8,7 +8,7 @@ namespace AgentShell.Core.Tools;
 /// (<c>--skip-add-drop-table</c>, <c>--compact</c>, <c>--skip-opt</c>, <c>-t</c>/<c>--no-create-info</c>),
 /// and <c>--add-drop-database</c> drops the database. Output to a file (<c>-f</c>, <c>-r</c>,
 /// <c>--tab</c>) prints nothing; a format the client cannot run (pg_dump <c>-Fc</c>, mysqldump
-/// <c>--xml</c>) or an option their tables lack is null: not known.</summary>
+/// <c>--xml</c>) is null: not known; an option their tables lack adds an unknown statement.</summary>
 internal static class DumpOutput
 {
     /// <summary>The statements <paramref name="program"/> with <paramref name="words"/> prints, or null.</summary>
@@ -19,16 +19,20 @@ internal static class DumpOutput
         _ => null,
     };
 
-    // Options as pg_dump reads them (PostgresTools.PgDumpOptions: getopt_long, so --cl is --clean);
-    // one the table lacks may change the output: not known.
+    // A statement the scanner reads as unknown: an option the tables lack (another version's), an
+    // ambiguous prefix or a missing value may add what is not read here. Beside the statements read,
+    // so a DROP stays a drop and a plain dump becomes unknown.
+    private const string Unread = "UNREAD \"what an option not read here adds\";\n";
+
+    // Options as pg_dump reads them (PostgresTools.PgDumpOptions: getopt_long, so --cl is --clean).
     private static string? Pg(bool all, IReadOnlyList<string> w)
     {
-        bool clean = false;
+        bool clean = false, unread = false;
         var reader = new OptionReader(PostgresTools.PgDumpOptions, w, 1);
         while (reader.Next(out var t))
         {
             if (t.Kind == OptionTokenKind.Operand) continue;
-            if (t.IsProblem) return null;
+            if (t.IsProblem) { unread = true; continue; }
             switch (t.Name)
             {
                 case "--clean": clean = true; break;
@@ -37,19 +41,19 @@ internal static class DumpOutput
             }
         }
         var drop = all ? "DROP DATABASE IF EXISTS \"each database pg_dumpall --clean dumps\";\n" : "DROP TABLE IF EXISTS \"each table pg_dump --clean dumps\";\n";
-        return (clean ? drop : "") + "CREATE TABLE \"each table the dump holds\" (x int);\nINSERT INTO \"each table the dump holds\" VALUES (1);\n";
+        return (unread ? Unread : "") + (clean ? drop : "") + "CREATE TABLE \"each table the dump holds\" (x int);\nINSERT INTO \"each table the dump holds\" VALUES (1);\n";
     }
 
     // Options as mysqldump reads them (Mysql.DumpOptions: my_getopt, prefixes, skip-/disable-); in order,
     // so a later --opt turns the DROP TABLE back on.
     private static string? MySql(IReadOnlyList<string> w)
     {
-        bool dropTable = true, dropDatabase = false;
+        bool dropTable = true, dropDatabase = false, unread = false;
         var reader = new OptionReader(Mysql.DumpOptions, w, 1);
         while (reader.Next(out var t))
         {
             if (t.Kind == OptionTokenKind.Operand) continue;
-            if (t.IsProblem) return null;
+            if (t.IsProblem) { unread = true; continue; }
             switch (t.Name)
             {
                 case "--result-file" when !t.Negated && ToFile(t.Value): return "";
@@ -63,7 +67,7 @@ internal static class DumpOutput
                 case "--add-drop-database": dropDatabase = t.IsOn; break;
             }
         }
-        return (dropDatabase ? "DROP DATABASE IF EXISTS `each database mysqldump --add-drop-database dumps`;\n" : "")
+        return (unread ? Unread : "") + (dropDatabase ? "DROP DATABASE IF EXISTS `each database mysqldump --add-drop-database dumps`;\n" : "")
             + (dropTable ? "DROP TABLE IF EXISTS `each table mysqldump dumps`;\n" : "")
             + "CREATE TABLE IF NOT EXISTS `each table the dump holds` (x int);\nINSERT INTO `each table the dump holds` VALUES (1);\n";
     }
