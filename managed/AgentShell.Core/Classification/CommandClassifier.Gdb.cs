@@ -3,33 +3,29 @@ using AgentShell.Core.Tools;
 
 namespace AgentShell.Core.Classification;
 
-// gdb runs commands of its own from its command line (-ex, -iex, --eval-command) and from script
-// files (-x, -ix, --command): `shell CMD`, `!CMD`, `pipe GDBCMD | CMD` and `| GDBCMD | CMD` hand CMD to
+// gdb runs commands of its own from its command line (-ex, -iex, -eiex, --eval-command) and from script
+// files (-x, -ix, -eix, --command): `shell CMD`, `!CMD`, `pipe GDBCMD | CMD` and `| GDBCMD | CMD` hand CMD to
 // /bin/sh; `python CODE` is Python; `call system("CMD")` (any expression with a system("…") literal)
 // makes the debuggee run CMD. Each is read as that command; `gdb --args CMD` stays a process wrapper row.
 public sealed partial class CommandClassifier
 {
     private sealed partial class Run
     {
-        // getopt_long_only: -ex and --ex are one option; "=VALUE" or the next word.
-        private static readonly string[] GdbCommandOptions = ["ex", "eval-command", "iex", "init-eval-command"];
-        private static readonly string[] GdbScriptOptions = ["x", "command", "ix", "init-command"];
-
+        // Options as gdb reads them (Tools/Gdb.Options.cs: one dash or two, prefixes, =VALUE), up to --args.
         private void GdbCommands(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
         {
-            for (int i = s + 1; i < w.Length && w[i] != "--args"; i++)
+            var reader = new OptionReader(Gdb.Options, w, s + 1);
+            while (reader.Next(out var t))
             {
-                var a = w[i];
-                if (a.Length < 2 || a[0] != '-') continue;
-                var name = a.TrimStart('-');
-                string? value = null;
-                int eq = name.IndexOf('=');
-                if (eq >= 0) { value = name[(eq + 1)..]; name = name[..eq]; }
-                bool command = Array.IndexOf(GdbCommandOptions, name) >= 0, script = Array.IndexOf(GdbScriptOptions, name) >= 0;
+                // An option gdb does not have, or lacking its value: gdb stops with an error, before any command.
+                if (t.Kind != OptionTokenKind.Option) continue;
+                var name = t.Spec!.Name;
+                if (name == "--args") return;
+                bool command = name is "--eval-command" or "--init-eval-command" or "--early-init-eval-command";
+                bool script = name is "--command" or "--init-command" or "--early-init-command";
                 if (!command && !script) continue;
-                int at = i;
-                if (value == null) { if (i + 1 >= w.Length) return; value = w[++i]; at = i; }
-                bool dynamic = dyn != null && dyn[at];
+                var value = t.Value!;
+                bool dynamic = dyn != null && dyn[reader.Position - 1];
                 if (command) { GdbCommand(value, dynamic, ctx, stdin, depth); continue; }
                 var text = dynamic ? null : ToolHelp.ReadText(ctx, value);
                 if (text == null) { Unknown($"gdb runs command file {value}, which cannot be read", string.Join(' ', w[s..]), w[s..]); continue; }

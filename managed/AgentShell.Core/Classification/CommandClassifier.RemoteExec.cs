@@ -44,7 +44,8 @@ public sealed partial class CommandClassifier
 
         // fly ssh console -C|--command CMD: CMD runs on a machine of the app (read as a shell string); a
         // destructive command there is that effect on the app, as for heroku run. Without -C it is a session.
-        private void FlySsh(string[] w, int s, CommandIntent outer, IExecContext ctx, int depth)
+        // A CMD built at run time ("$CMD") is unknown there, not the console's reading of its text.
+        private void FlySsh(string[] w, bool[]? dyn, int s, CommandIntent outer, IExecContext ctx, int depth)
         {
             string? cmd = null;
             int at = -1;
@@ -55,8 +56,16 @@ public sealed partial class CommandClassifier
             }
             if (cmd == null || Array.IndexOf(w, "ssh", s + 1) < 0) return;
             var inner = new Run(owner) { _runnerLevel = 1 };
-            inner.ScriptText(cmd, false, ctx, new Stdin(null, true), depth + 1, "fly ssh console -C");
-            RemoteEffects(inner.TakeResult(), w, s, at, outer);
+            bool dynamic = dyn != null && dyn[at];
+            inner.ScriptText(cmd, dynamic, ctx, new Stdin(null, true), depth + 1, "fly ssh console -C");
+            var found = inner.TakeResult();
+            RemoteEffects(found, w, s, at, outer);
+            if (!dynamic || found.Any(i => i.Effect >= Effect.Delete)) return;
+            Add(new CommandIntent
+            {
+                Tool = outer.Tool, Effect = Effect.Unknown, Summary = "run a command built at run time", Targets = outer.Targets,
+                Evidence = [.. outer.Evidence, new Evidence(string.Join(' ', w[at..]), "what runs there is built at run time (unknown)")],
+            }.Complete(s == 0 ? w : w[s..], []));
         }
 
         private void RemoteEffects(IReadOnlyList<CommandIntent> found, string[] words, int start, int at, CommandIntent outer)

@@ -325,7 +325,7 @@ public sealed partial class CommandClassifier
             if (intent is { Effect: Effect.Unknown } && id is ToolId.Kubectl or ToolId.Heroku or ToolId.Railway && RemoteCommand(id, words, start) is int at)
                 RemoteExec(words, start, at, intent, ctx, depth);
             if (id == ToolId.Gcloud && intent != null) GcloudSsh(words, start, intent, ctx, depth);
-            if (id == ToolId.Fly && intent is { Effect: Effect.Unknown }) FlySsh(words, start, intent, ctx, depth);
+            if (id == ToolId.Fly && intent is { Effect: Effect.Unknown }) FlySsh(words, dyn, start, intent, ctx, depth);
             if (id == ToolId.Find) FindExec(words, start, ctx, depth);
         }
 

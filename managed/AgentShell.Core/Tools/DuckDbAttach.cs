@@ -10,41 +10,28 @@ namespace AgentShell.Core.Tools;
 /// target beside the local database; an attach whose path is not a literal is unknown.</summary>
 internal static class DuckDbAttach
 {
-    /// <summary><paramref name="local"/> and the server of each ATTACH in <paramref name="scripts"/>.</summary>
+    /// <summary><paramref name="local"/> and the server of each ATTACH in <paramref name="scripts"/>,
+    /// as the statement scanner reads them (comments, quotes and dollar quotes hide no ATTACH and fake none).</summary>
     internal static IReadOnlyList<Target> With(List<string> scripts, IReadOnlyList<Target> local, List<Evidence> evidence)
     {
-        var targets = new List<Target>(local);
+        List<Target>? targets = null; // PERF: copied only when a script attaches something
         foreach (var sql in scripts)
         {
-            // PERF: most scripts attach nothing.
+            // PERF: most scripts attach nothing: no scan here (the shell's own scan reads their effect).
             if (sql.IndexOf("ATTACH", StringComparison.OrdinalIgnoreCase) < 0) continue;
-            for (int i = 0; i < sql.Length; i++)
+            foreach (var attach in SqlScanner.Scan(sql, SqlDialect.Postgres, SqlScanOptions.ServerText).Attaches)
             {
-                char ch = sql[i];
-                if (ch is '\'' or '"') { i = SkipQuoted(sql, i); continue; }
-                if (ch == '-' && i + 1 < sql.Length && sql[i + 1] == '-') { while (i < sql.Length && sql[i] != '\n') i++; continue; }
-                // A block comment hides what is in it (an apostrophe there opened no string).
-                if (ch == '/' && i + 1 < sql.Length && sql[i + 1] == '*') { int close = sql.IndexOf("*/", i + 2, StringComparison.Ordinal); i = close < 0 ? sql.Length : close + 1; continue; }
-                if (!Word(sql, i, "ATTACH")) continue;
-                int j = Blank(sql, i + 6);
-                if (Word(sql, j, "DATABASE")) j = Blank(sql, j + 8);
-                if (Word(sql, j, "IF")) { j = Blank(sql, j + 2); if (Word(sql, j, "NOT")) j = Blank(sql, j + 3); if (Word(sql, j, "EXISTS")) j = Blank(sql, j + 6); }
-                if (j >= sql.Length || sql[j] != '\'')
+                targets ??= [.. local];
+                if (attach.Path == null)
                 {
                     targets.Add(new Target { Kind = TargetKind.Environment, Name = "unknown" });
                     evidence.Add(new("ATTACH", "attaches a database whose path is not a literal (unknown)"));
                     continue;
                 }
-                int end = SkipQuoted(sql, j);
-                // (TYPE postgres) / (TYPE mysql) after the path: a server, whatever the path looks like.
-                int stop = sql.IndexOf(';', Math.Min(end, sql.Length));
-                var options = sql[Math.Min(end, sql.Length)..(stop < 0 ? sql.Length : stop)];
-                bool server = options.Contains("postgres", StringComparison.OrdinalIgnoreCase) || options.Contains("mysql", StringComparison.OrdinalIgnoreCase);
-                Add(sql[(j + 1)..Math.Min(end, sql.Length)].Replace("''", "'"), server, targets, evidence);
-                i = end;
+                Add(attach.Path, attach.Server, targets, evidence);
             }
         }
-        return targets;
+        return targets ?? local;
     }
 
     private static void Add(string path, bool server, List<Target> targets, List<Evidence> evidence)
@@ -60,10 +47,9 @@ internal static class DuckDbAttach
         Target? t = null;
         if (DbTarget.TryParseUri(text, out var host, out var p, out var db))
         {
-            var s = text[..text.IndexOf("://", StringComparison.Ordinal)].ToLowerInvariant();
-            if (s is "mysql" or "mariadb") (scheme, port) = ("mysql", 3306);
             // s3://, https://: a remote store, not a database server (unknown below).
-            if (s is "postgres" or "postgresql" or "mysql" or "mariadb") t = DbTarget.Make(scheme, host, p, db, port);
+            var (uriScheme, defaultPort) = ProfileToolTarget.DatabaseScheme(text[..text.IndexOf("://", StringComparison.Ordinal)]);
+            if (uriScheme is "postgresql" or "mysql") t = DbTarget.Make(uriScheme, host, p, db, defaultPort);
         }
         else if (DbTarget.TryParseConninfo(text, out var ci) && ci.TryGetValue("host", out var h) && h.Length > 0)
         {
@@ -84,27 +70,4 @@ internal static class DuckDbAttach
         targets.Add(t);
         evidence.Add(new("ATTACH '" + HttpBody.Short(path) + "'", "attaches a database; its tables are reached as alias.table"));
     }
-
-    private static int SkipQuoted(string s, int i)
-    {
-        char q = s[i];
-        for (i++; i < s.Length; i++)
-        {
-            if (s[i] != q) continue;
-            if (i + 1 < s.Length && s[i + 1] == q) { i++; continue; }
-            return i;
-        }
-        return s.Length;
-    }
-
-    private static int Blank(string s, int i)
-    {
-        while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
-        return i;
-    }
-
-    private static bool Word(string s, int i, string w) =>
-        i + w.Length <= s.Length && string.Compare(s, i, w, 0, w.Length, StringComparison.OrdinalIgnoreCase) == 0
-        && (i == 0 || !(char.IsLetterOrDigit(s[i - 1]) || s[i - 1] == '_'))
-        && (i + w.Length == s.Length || !(char.IsLetterOrDigit(s[i + w.Length]) || s[i + w.Length] == '_'));
 }

@@ -8,12 +8,9 @@ namespace AgentShell.Core.Tools;
 /// (<c>--skip-add-drop-table</c>, <c>--compact</c>, <c>--skip-opt</c>, <c>-t</c>/<c>--no-create-info</c>),
 /// and <c>--add-drop-database</c> drops the database. Output to a file (<c>-f</c>, <c>-r</c>,
 /// <c>--tab</c>) prints nothing; a format the client cannot run (pg_dump <c>-Fc</c>, mysqldump
-/// <c>--xml</c>) or an option not read here is null: not known.</summary>
+/// <c>--xml</c>) is null: not known; an option their tables lack adds an unknown statement.</summary>
 internal static class DumpOutput
 {
-    // pg_dump/pg_dumpall short options that take a value (getopt: "abBcCd:e:E:f:F:h:j:l:n:N:Op:RsS:t:T:U:vwWxZ:").
-    private const string PgValued = "deEfFhjlnNpStTUZ";
-
     /// <summary>The statements <paramref name="program"/> with <paramref name="words"/> prints, or null.</summary>
     internal static string? Sql(string program, IReadOnlyList<string> words) => program switch
     {
@@ -22,67 +19,55 @@ internal static class DumpOutput
         _ => null,
     };
 
+    // A statement the scanner reads as unknown: an option the tables lack (another version's), an
+    // ambiguous prefix or a missing value may add what is not read here. Beside the statements read,
+    // so a DROP stays a drop and a plain dump becomes unknown.
+    private const string Unread = "UNREAD \"what an option not read here adds\";\n";
+
+    // Options as pg_dump reads them (PostgresTools.PgDumpOptions: getopt_long, so --cl is --clean).
     private static string? Pg(bool all, IReadOnlyList<string> w)
     {
-        bool clean = false;
-        for (int i = 1; i < w.Count; i++)
+        bool clean = false, unread = false;
+        var reader = new OptionReader(PostgresTools.PgDumpOptions, w, 1);
+        while (reader.Next(out var t))
         {
-            var a = w[i];
-            if (a.StartsWith("--", StringComparison.Ordinal))
+            if (t.Kind == OptionTokenKind.Operand) continue;
+            if (t.IsProblem) { unread = true; continue; }
+            switch (t.Name)
             {
-                int eq = a.IndexOf('=');
-                var name = eq > 0 ? a[2..eq] : a[2..];
-                string? value = eq > 0 ? a[(eq + 1)..] : null;
-                if (name.Length >= 2 && "clean".StartsWith(name, StringComparison.Ordinal)) clean = true; // getopt takes --cl
-                else if (name is "file" or "format")
-                {
-                    value ??= i + 1 < w.Count ? w[++i] : null;
-                    if (name == "file" && ToFile(value)) return "";
-                    if (name == "format" && value is not ("p" or "plain")) return null;
-                }
-                continue;
-            }
-            if (a.Length < 2 || a[0] != '-') continue;
-            for (int k = 1; k < a.Length; k++)
-            {
-                char o = a[k];
-                if (o == 'c') clean = true;
-                if (PgValued.IndexOf(o) < 0) continue;
-                var value = k + 1 < a.Length ? a[(k + 1)..] : i + 1 < w.Count ? w[++i] : null;
-                if (o == 'f' && ToFile(value)) return "";
-                if (o == 'F' && value is not ("p" or "plain")) return null;
-                break;
+                case "--clean": clean = true; break;
+                case "--file" when ToFile(t.Value): return "";
+                case "--format" when t.Value is not ("p" or "plain"): return null;
             }
         }
         var drop = all ? "DROP DATABASE IF EXISTS \"each database pg_dumpall --clean dumps\";\n" : "DROP TABLE IF EXISTS \"each table pg_dump --clean dumps\";\n";
-        return (clean ? drop : "") + "CREATE TABLE \"each table the dump holds\" (x int);\nINSERT INTO \"each table the dump holds\" VALUES (1);\n";
+        return (unread ? Unread : "") + (clean ? drop : "") + "CREATE TABLE \"each table the dump holds\" (x int);\nINSERT INTO \"each table the dump holds\" VALUES (1);\n";
     }
 
+    // Options as mysqldump reads them (Mysql.DumpOptions: my_getopt, prefixes, skip-/disable-); in order,
+    // so a later --opt turns the DROP TABLE back on.
     private static string? MySql(IReadOnlyList<string> w)
     {
-        bool dropTable = true, dropDatabase = false;
-        for (int i = 1; i < w.Count; i++)
+        bool dropTable = true, dropDatabase = false, unread = false;
+        var reader = new OptionReader(Mysql.DumpOptions, w, 1);
+        while (reader.Next(out var t))
         {
-            var a = w[i];
-            if (!a.StartsWith("--", StringComparison.Ordinal))
+            if (t.Kind == OptionTokenKind.Operand) continue;
+            if (t.IsProblem) { unread = true; continue; }
+            switch (t.Name)
             {
-                // -r FILE / -rFILE: the dump goes to a file; -t: no CREATE (so no DROP) TABLE.
-                if (a.Length >= 2 && a[0] == '-' && a[1] == 'r' && ToFile(a.Length > 2 ? a[2..] : i + 1 < w.Count ? w[i + 1] : null)) return "";
-                if (a == "-t") dropTable = false;
-                continue;
-            }
-            var name = a.IndexOf('=') is int eq and > 0 ? a[2..eq] : a[2..];
-            switch (name)
-            {
-                case "result-file" when ToFile(a.IndexOf('=') is int e2 and > 0 ? a[(e2 + 1)..] : i + 1 < w.Count ? w[i + 1] : null): return "";
-                case "tab": return "";
-                case "xml": return null;
-                case "skip-add-drop-table" or "compact" or "skip-opt" or "no-create-info": dropTable = false; break;
-                case "add-drop-table": dropTable = true; break;
-                case "add-drop-database": dropDatabase = true; break;
+                case "--result-file" when !t.Negated && ToFile(t.Value): return "";
+                case "--tab" when !t.Negated: return "";
+                case "--xml" when t.IsOn: return null;
+                // --compact is --skip-add-drop-table and more; --skip-opt turns --opt's --add-drop-table off.
+                case "--compact" when t.IsOn: dropTable = false; break;
+                case "--opt": dropTable = t.IsOn; break;
+                case "--no-create-info" when t.IsOn: dropTable = false; break;
+                case "--add-drop-table": dropTable = t.IsOn; break;
+                case "--add-drop-database": dropDatabase = t.IsOn; break;
             }
         }
-        return (dropDatabase ? "DROP DATABASE IF EXISTS `each database mysqldump --add-drop-database dumps`;\n" : "")
+        return (unread ? Unread : "") + (dropDatabase ? "DROP DATABASE IF EXISTS `each database mysqldump --add-drop-database dumps`;\n" : "")
             + (dropTable ? "DROP TABLE IF EXISTS `each table mysqldump dumps`;\n" : "")
             + "CREATE TABLE IF NOT EXISTS `each table the dump holds` (x int);\nINSERT INTO `each table the dump holds` VALUES (1);\n";
     }

@@ -125,13 +125,20 @@ public static class Gcloud
         }
         // An Artifact Registry or Container Registry image (us-docker.pkg.dev/PROJECT/REPO/IMAGE, gcr.io/PROJECT/IMAGE)
         // names its project, as projects VERB PROJECT does: it replaces the unknown default, an explicit one is kept.
-        if (RegistryProject(pos) is string owner)
+        if (IsRegistryCommand(pos) && RegistryProject(pos) is string owner)
         {
             var named = new Target { Kind = TargetKind.GcpProject, Name = owner };
             evidence.Add(Evidence.Joined(owner, "gcp project ", named.Name));
             return ToolHelp.Intent("gcloud", effect, summary, NamedEnvironments(target.Name == "default" ? [named] : [target, named], pos, evidence), evidence);
         }
         return ToolHelp.Intent("gcloud", effect, summary, NamedEnvironments([target], pos, evidence), evidence);
+    }
+
+    // PERF: image paths are operands of the registry groups only (artifacts …, container images …).
+    private static bool IsRegistryCommand(List<string> pos)
+    {
+        int k = pos.Count > 0 && pos[0] is "alpha" or "beta" ? 1 : 0;
+        return pos.Count > k + 1 && (pos[k] == "artifacts" || pos[k] == "container" && pos[k + 1] == "images");
     }
 
     private static string? RegistryProject(List<string> pos)

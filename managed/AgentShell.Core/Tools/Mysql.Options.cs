@@ -6,11 +6,29 @@ public static partial class Mysql
     // next word, bundles with an attached value (-uroot), options after the database, --, and the
     // prefixes skip-/disable- (off, also for options with a value: --skip-password) and
     // enable-/loose-. A value that is optional (-p, --pager) is taken only when attached.
-    private const OptionRules MyGetopt = OptionRules.Getopt | OptionRules.NoPrefix | OptionRules.NegateValued | OptionRules.UnderscoreIsDash | OptionRules.PrefixesLast;
+    internal const OptionRules MyGetopt = OptionRules.Getopt | OptionRules.NoPrefix | OptionRules.NegateValued | OptionRules.UnderscoreIsDash | OptionRules.PrefixesLast;
+
+    // The TLS options every MySQL and MariaDB client reads (their shared client option block).
+    private const string Tls = """
+        --ssl
+        --ssl-ca <file>
+        --ssl-capath <dir>
+        --ssl-cert <file>
+        --ssl-cipher <list>
+        --ssl-crl <file>
+        --ssl-crlpath <dir>
+        --ssl-fips-mode <mode>
+        --ssl-key <file>
+        --ssl-mode <mode>
+        --ssl-verify-server-cert
+        --tls-ciphersuites <list>
+        --tls-version <list>
+
+        """;
 
     /// <summary>The mysql/mariadb client's options: the union of MySQL 8.4's and MariaDB 11's
     /// manuals (no client is installed here to compare with).</summary>
-    public static readonly OptionTable Options = new("mysql", MyGetopt, """
+    public static readonly OptionTable Options = new("mysql", MyGetopt, Tls + """
         -? -I --help
         -# --debug [options]
         -A --no-auto-rehash
@@ -109,30 +127,17 @@ public static partial class Mysql
            --shared-memory-base-name <name>
            --show-warnings
            --sigint-ignore
-           --ssl
-           --ssl-ca <file>
-           --ssl-capath <dir>
-           --ssl-cert <file>
-           --ssl-cipher <list>
-           --ssl-crl <file>
-           --ssl-crlpath <dir>
-           --ssl-fips-mode <mode>
-           --ssl-key <file>
-           --ssl-mode <mode>
            --ssl-session-data <file>
            --ssl-session-data-continue-on-failed-reuse
-           --ssl-verify-server-cert
            --system-command
            --tee <file>
            --telemetry-client
-           --tls-ciphersuites <list>
            --tls-sni-servername <name>
-           --tls-version <list>
            --zstd-compression-level <level>
         """) { NegationPrefixes = ["skip-", "disable-"], PlainPrefixes = ["enable-", "loose-"] };
 
     /// <summary>mysqladmin's options (MySQL 8.4 and MariaDB 11 manuals); its commands are operands.</summary>
-    public static readonly OptionTable AdminOptions = new("mysqladmin", MyGetopt, """
+    public static readonly OptionTable AdminOptions = new("mysqladmin", MyGetopt, Tls + """
         -? -I --help
         -# --debug [options]
         -C --compress
@@ -172,19 +177,6 @@ public static partial class Mysql
            --server-public-key-path <file>
            --show-warnings
            --shutdown-timeout <seconds>
-           --ssl
-           --ssl-ca <file>
-           --ssl-capath <dir>
-           --ssl-cert <file>
-           --ssl-cipher <list>
-           --ssl-crl <file>
-           --ssl-crlpath <dir>
-           --ssl-fips-mode <mode>
-           --ssl-key <file>
-           --ssl-mode <mode>
-           --ssl-verify-server-cert
-           --tls-ciphersuites <list>
-           --tls-version <list>
            --zstd-compression-level <level>
         """) { NegationPrefixes = ["skip-", "disable-"], PlainPrefixes = ["enable-", "loose-"] };
 }

@@ -229,7 +229,9 @@ public sealed class ProfileToolTarget
         return t.Port == 0 ? new Target { Kind = t.Kind, Scheme = t.Scheme, Host = t.Host, Database = t.Database } : t;
     }
 
-    private static (string Scheme, int DefaultPort) DatabaseScheme(string scheme) => scheme.ToLowerInvariant() switch
+    /// <summary>A URI scheme's canonical name and default port (<c>postgres</c> → postgresql, 5432);
+    /// port 0 for a scheme not listed.</summary>
+    internal static (string Scheme, int DefaultPort) DatabaseScheme(string scheme) => scheme.ToLowerInvariant() switch
     {
         "postgres" or "postgresql" => ("postgresql", 5432),
         "mysql" or "mariadb" => ("mysql", 3306),

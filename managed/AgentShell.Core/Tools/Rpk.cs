@@ -4,14 +4,15 @@ namespace AgentShell.Core.Tools;
 
 /// <summary>The servers rpk's <c>-X KEY=VALUE</c> options name (the table, Tools/rpk.json, cannot split
 /// a key from its value): <c>brokers</c> and <c>admin.hosts</c> are comma lists of <c>HOST:PORT</c>,
-/// each a target. Other keys (tls.enabled, user, pass) name no server. When one is named, the rpk
-/// profile's brokers (the table's unknown fallback) are not what rpk reaches.</summary>
+/// each a target (read by <see cref="Kcat.Brokers"/>: a server that cannot be read is an unknown
+/// target, never dropped). Other keys (tls.enabled, user, pass) name no server. When one is named,
+/// the rpk profile's brokers (the table's unknown fallback) are not what rpk reaches.</summary>
 internal static class Rpk
 {
     internal static void Targets(ToolCall c, List<string> words, List<Target> targets, List<Evidence> evidence)
     {
         var a = c.Args;
-        bool found = false;
+        var named = new List<Target>();
         for (int i = 0; i < a.Count; i++)
         {
             if (a[i] == "--") break;
@@ -19,14 +20,10 @@ internal static class Rpk
             if (opt == null) continue;
             int eq = opt.IndexOf('=');
             if (eq <= 0 || opt[..eq] is not ("brokers" or "admin.hosts")) continue;
-            foreach (var host in opt[(eq + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                if (!UrlParser.TryParse("kafka://" + host, "kafka", out var url)) continue;
-                targets.Add(url);
-                evidence.Add(new("-X " + opt, $"{opt[..eq]} {host}"));
-                found = true;
-            }
+            Kcat.Brokers(opt[(eq + 1)..], "-X " + opt, named, evidence, opt[..eq]);
         }
-        if (found) targets.RemoveAll(t => t.Kind == TargetKind.Environment && t.Name == "unknown");
+        if (named.Count == 0) return;
+        targets.RemoveAll(t => t.Kind == TargetKind.Environment && t.Name == "unknown");
+        targets.AddRange(named);
     }
 }

@@ -194,8 +194,11 @@ public static partial class SqlScanner
             // REASSIGN OWNED BY a TO b: every object a owns changes hands at once (grants and the app's own role with them).
             case "REASSIGN":
                 return Effect.ServerAdmin;
+            case "ATTACH":
+                Attach(w, from, to, cx);
+                return Effect.Write;
             case "COMMENT" or "VACUUM" or "REINDEX" or "CLUSTER" or "REFRESH" or "IMPORT" or "RENAME" or "SECURITY"
-                or "ATTACH" or "DETACH" or "OPTIMIZE" or "REPAIR" or "FLUSH" or "CACHE" or "LOCK" or "UNLOCK" or "ALTER_" or "CREATEDB":
+                or "DETACH" or "OPTIMIZE" or "REPAIR" or "FLUSH" or "CACHE" or "LOCK" or "UNLOCK" or "ALTER_" or "CREATEDB":
                 return Effect.Write;
             case "CHANGE":
                 // MySQL: CHANGE MASTER / REPLICATION SOURCE TO host → replicates from another server.

@@ -46,6 +46,9 @@ public sealed record SqlResult(Effect Effect, string Summary, IReadOnlyList<SqlS
     /// <summary>What psql's <c>\connect</c> commands name (a database, or a conninfo/URI): the
     /// statements after one go to that server, not the one on the command line.</summary>
     public IReadOnlyList<string> Connects { get; init; } = [];
+
+    /// <summary>What its <c>ATTACH</c> statements attach (Tools/SqlScanner.Attach.cs).</summary>
+    public IReadOnlyList<SqlAttach> Attaches { get; init; } = [];
 }
 
 /// <summary>A SQL statement scanner in the shape of Npgsql's SqlQueryParser: one pass over the
@@ -85,6 +88,9 @@ public static partial class SqlScanner
         public Dictionary<string, Effect> Routines => _routines ??= new(StringComparer.Ordinal);
         public IReadOnlyList<string> Connects => _connects ?? (IReadOnlyList<string>)[];
         public void Connect(string arg) => (_connects ??= []).Add(arg);
+        private List<SqlAttach>? _attaches;
+        public IReadOnlyList<SqlAttach> Attaches => _attaches ?? (IReadOnlyList<SqlAttach>)[];
+        public void Attach(SqlAttach a) => (_attaches ??= []).Add(a);
         public bool Defined(string name, out Effect effect)
         {
             effect = Effect.Read;
@@ -261,7 +267,7 @@ public static partial class SqlScanner
         {
             if (firstStatement || st.Effect > effect) { effect = st.Effect; summary = st.Text; firstStatement = false; }
         }
-        return new SqlResult(effect, summary, statements) { Connects = cx.Connects };
+        return new SqlResult(effect, summary, statements) { Connects = cx.Connects, Attaches = cx.Attaches };
     }
 
     [ThreadStatic] private static int _groupCounter;

@@ -27,6 +27,11 @@ public sealed class GdbCommandsTests
     [TestCase("gdb -p 4242 -batch -ex 'call system(\"redis-cli -h cache.prod.example.com FLUSHALL\")'", "redis-cli", Effect.Wipe)]
     [TestCase("gdb -p 4242 -batch -ex 'call system (\"redis-cli -h cache.prod.example.com FLUSHALL\")'", "redis-cli", Effect.Wipe)]
     [TestCase("gdb -batch -x wipe.gdb ./api", "psql", Effect.Truncate)]
+    // refactor41: gdb's getopt_long_only: a unique prefix, =VALUE after one dash, the early-init forms.
+    [TestCase("gdb -batch -eval 'shell redis-cli -h cache.prod.example.com FLUSHALL'", "redis-cli", Effect.Wipe)]
+    [TestCase("gdb -batch -ex='shell redis-cli -h cache.prod.example.com FLUSHALL'", "redis-cli", Effect.Wipe)]
+    [TestCase("gdb -eiex 'shell redis-cli -h cache.prod.example.com FLUSHALL' -batch", "redis-cli", Effect.Wipe)]
+    [TestCase("gdb -batch --comm=wipe.gdb ./api", "psql", Effect.Truncate)]
     public void AGdbCommandThatRunsAShellIsRead(string line, string tool, Effect effect)
     {
         File.WriteAllText(Path.Combine(_dir, "wipe.gdb"), "set pagination off\nshell psql -h db.prod.example.com -c 'TRUNCATE sessions'\nrun\n");
@@ -38,6 +43,8 @@ public sealed class GdbCommandsTests
     [TestCase("gdb -batch -ex 'shell ls -la' -ex bt ./core")]
     [TestCase("gdb -batch -ex 'info threads' -ex 'thread apply all bt' -p 4242")]
     [TestCase("gdb -x debug.gdb --args ./api --port 8080")]
+    [TestCase("gdb -args ./cli -ex 'shell rm -rf /data'")] // after -args (one dash) the words are the program's
+    [TestCase("gdb --arg ./cli -x wipe.gdb")] // a prefix of --args
     public void TheLookAlikeADebuggingSessionChangesNothing(string line)
     {
         File.WriteAllText(Path.Combine(_dir, "debug.gdb"), "break main\nrun\nbt\n");

@@ -244,4 +244,20 @@ public class RemoteCommandTests
     [TestCase("fly ssh console -a api-prod")]
     public void TheLookAlikeAFlySshReadOrSessionAddsNothingDestructive(string shell) =>
         Assert.That(new CommandClassifier().ClassifyShell(shell, CorpusFixture.Context()).Where(i => i.Effect >= Effect.Delete), Is.Empty, shell);
+
+    // review s40: -C "$CMD" was read as the console's text ($CMD: no command), so only the console's own
+    // unknown stood; what runs there is built at run time: an unknown on the app of its own.
+    [TestCase("fly ssh console -a api-prod -C \"$CMD\"")]
+    [TestCase("fly ssh console -a api-prod --command=\"$(cat cmd.txt)\"")]
+    public void AFlySshCommandBuiltAtRunTimeIsUnknownOnTheApp(string shell)
+    {
+        var built = new CommandClassifier().ClassifyShell(shell, CorpusFixture.Context()).Where(i => i.Summary == "run a command built at run time").ToList();
+        Assert.That(built.Select(i => (i.Tool, i.Effect)), Is.EqualTo(new[] { ("fly", Effect.Unknown) }), shell);
+        Assert.That(built[0].Targets.Select(t => t.ToString()), Has.Some.Contains("api-prod"), shell);
+    }
+
+    [TestCase("fly ssh console -a api-prod -C 'df -h'")]
+    [TestCase("fly ssh console -a api-prod -C 'ls $DIR'")] // literal here: the machine's shell expands $DIR
+    public void TheLookAlikeALiteralFlySshCommandIsNoRunTimeCommand(string shell) =>
+        Assert.That(new CommandClassifier().ClassifyShell(shell, CorpusFixture.Context()).Select(i => i.Summary), Has.None.EqualTo("run a command built at run time"), shell);
 }

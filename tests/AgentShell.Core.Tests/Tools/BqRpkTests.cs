@@ -23,7 +23,26 @@ public class BqRpkTests
     [TestCase(new[] { "--dry_run=true", "query", "DROP TABLE a.x" }, Effect.Read)]
     [TestCase(new[] { "query", "--dry_run=false", "DROP TABLE a.x" }, Effect.Drop)] // absl's false: it runs
     [TestCase(new[] { "--dry_run", "rm", "-f", "-t", "acme-prod:a.x" }, Effect.Drop)] // rm is no job: the flag is ignored
+    [TestCase(new[] { "cp", "-f", "--noforce", "acme-prod:a.x", "acme-prod:a.y" }, Effect.Write)] // absl: the last given
+    [TestCase(new[] { "cp", "--f", "acme-prod:a.x", "acme-prod:a.y" }, Effect.Truncate)] // absl: a short name with two dashes
+    [TestCase(new[] { "query", "-dry_run=false", "DROP TABLE a.x" }, Effect.Drop)]
     public void BqFlagsDecideTheEffect(string[] args, Effect effect) =>
+        Assert.That(Parse("bq", args).Effect, Is.EqualTo(effect), string.Join(' ', args));
+
+    // review s40: a table set to expire in seconds is deleted (it was a write). Under a day (Bq.ShortExpirationSeconds)
+    // it is gone before a person would see it: drop; a dataset's default drops every table made in it after;
+    // a partition expiration deletes every older partition at once.
+    [TestCase(new[] { "update", "--expiration", "1", "acme-prod:ds.orders" }, Effect.Drop)]
+    [TestCase(new[] { "update", "-expiration=3600", "acme-prod:ds.orders" }, Effect.Drop)]
+    [TestCase(new[] { "update", "--default_table_expiration", "60", "acme-prod:ds" }, Effect.Drop)]
+    [TestCase(new[] { "update", "-d", "--default_partition_expiration=600", "acme-prod:ds" }, Effect.Drop)]
+    [TestCase(new[] { "update", "--time_partitioning_expiration", "2592000", "acme-prod:ds.events" }, Effect.Truncate)]
+    [TestCase(new[] { "update", "--expiration", "$SECONDS", "acme-prod:ds.orders" }, Effect.Unknown)]
+    [TestCase(new[] { "update", "--expiration", "0", "acme-prod:ds.orders" }, Effect.Write)] // removes the expiration
+    [TestCase(new[] { "update", "--expiration", "2592000", "acme-prod:ds.orders" }, Effect.Write)] // 30 days: a lifecycle setting
+    [TestCase(new[] { "update", "--default_table_expiration", "86400", "acme-prod:ds" }, Effect.Write)]
+    [TestCase(new[] { "update", "--description", "orders", "acme-prod:ds.orders" }, Effect.Write)]
+    public void BqUpdateExpirationDecidesTheEffect(string[] args, Effect effect) =>
         Assert.That(Parse("bq", args).Effect, Is.EqualTo(effect), string.Join(' ', args));
 
     [Test]
@@ -61,6 +80,15 @@ public class BqRpkTests
     {
         var i = Parse("rpk", "-Xbrokers=a.staging.example.com:9092,b.prod.example.com:9092", "topic", "delete", "orders");
         Assert.That(i.Targets.Select(t => t.Host), Is.SupersetOf(new[] { "a.staging.example.com", "b.prod.example.com" }));
+    }
+
+    // review s40: a broker rpk's reader could not parse was dropped, the list's others standing for all.
+    [Test]
+    public void RpkBrokerThatCannotBeReadIsUnknown()
+    {
+        var i = Parse("rpk", "topic", "delete", "orders", "-X", "brokers=a.staging.example.com:9092,[bad:9092");
+        Assert.That(i.Targets.Select(t => t.Host), Does.Contain("a.staging.example.com"));
+        Assert.That(i.Targets, Has.Some.Matches<Target>(t => t.Kind == TargetKind.Environment && t.Name == "unknown"));
     }
 
     [Test]

@@ -25,9 +25,23 @@ public class BuiltInToolsTests
     {
         var tool = BuiltInTools.Get(name);
         Assert.That(tool.Name, Is.EqualTo(name));
-        // A table decides by subcommand words, or (kafka-topics --delete, mongorestore --drop) by flags.
-        Assert.That(tool.Definition.Subcommands.Count + tool.Definition.EffectFlags.Count, Is.Positive, name);
-        Assert.That(tool.Definition.Description, Is.Not.Null.And.Not.Empty);
+        // A table decides by subcommand words, by flags (kafka-topics --delete, mongorestore --drop), or
+        // is destructive whatever its words (userdel NAME).
+        var def = tool.Definition;
+        Assert.That(def.Subcommands.Count + def.EffectFlags.Count > 0 || def.Otherwise >= Effect.Delete, Is.True, name);
+        Assert.That(def.Description, Is.Not.Null.And.Not.Empty);
+    }
+
+    // A flag other than a read one only raises a write (ProfileTool.Parse): a table none of whose calls
+    // is a write has no use for it (userdel's -r/-f were such no-ops until refactor41).
+    [TestCaseSource(typeof(BuiltInTools), nameof(BuiltInTools.Names))]
+    public void EveryRaisingEffectFlagCanApply(string name)
+    {
+        var def = BuiltInTools.Get(name).Definition;
+        bool raises = def.EffectFlags.Values.Any(e => e != Effect.Read);
+        bool writes = def.Otherwise == Effect.Write || def.NoSubcommand == Effect.Write || def.Subcommands.Any(s => s.Effect == Effect.Write)
+            || def.CommonVerbs; // a common verb (create, update) may be a write
+        Assert.That(!raises || writes, Is.True, $"{name}: an effect flag that never applies");
     }
 
     // The first pattern that matches decides: one listed before a longer pattern it also matches

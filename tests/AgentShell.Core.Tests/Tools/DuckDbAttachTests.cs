@@ -16,6 +16,9 @@ public class DuckDbAttachTests
     [TestCase("ATTACH 'mysql:host=db.prod.example.com database=shop' AS m (TYPE mysql); DROP TABLE m.t", "mysql://db.prod.example.com:3306/shop")]
     // lead s40 review: a block comment's apostrophe opened a string that swallowed the ATTACH (read as local).
     [TestCase("/* don't */ ATTACH 'host=db.prod.example.com dbname=shop' AS p (TYPE postgres); DROP TABLE p.t", "postgresql://db.prod.example.com:5432/shop")]
+    // refactor41: an E-string path (was "not a literal": unknown) and a nested block comment before it.
+    [TestCase("ATTACH E'host=db.prod.example.com dbname=shop' AS p (TYPE postgres); DROP TABLE p.t", "postgresql://db.prod.example.com:5432/shop")]
+    [TestCase("/* a /* b */ ' */ ATTACH 'mariadb://db.prod.example.com/shop' AS m (TYPE mysql); DROP TABLE m.t", "mysql://db.prod.example.com:3306/shop")]
     public void AnAttachedServerIsATarget(string sql, string target)
     {
         var i = Parse("-c", sql);
@@ -26,6 +29,8 @@ public class DuckDbAttachTests
     [TestCase("SELECT 'ATTACH ''postgresql://db.prod.example.com/x'' AS p'")] // inside a string literal
     [TestCase("-- ATTACH 'postgresql://db.prod.example.com/x' AS p\nSELECT 1")] // in a comment
     [TestCase("ATTACH 'archive.duckdb' AS a; DROP TABLE a.t")] // a local file
+    [TestCase("SELECT $$ ATTACH 'postgresql://db.prod.example.com/x' AS p $$")] // refactor41: in a dollar quote
+    [TestCase("/* ATTACH 'postgresql://db.prod.example.com/x' AS p */ SELECT 1")] // in a block comment
     public void NoServerIsAttached(string sql) =>
         Assert.That(Parse("-c", sql).Targets.Select(t => t.Kind), Is.All.EqualTo(TargetKind.LocalPath));
 

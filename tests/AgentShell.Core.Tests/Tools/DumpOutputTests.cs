@@ -23,17 +23,34 @@ public class DumpOutputTests
     [TestCase(new[] { "mysqldump", "--compact", "shop" }, Effect.Write)]
     [TestCase(new[] { "mysqldump", "-t", "shop" }, Effect.Write)]
     [TestCase(new[] { "mariadb-dump", "--compact", "--add-drop-database", "--databases", "shop" }, Effect.Drop)]
+    // refactor41: the options as getopt_long and my_getopt read them (prefixes, skip-, order).
+    [TestCase(new[] { "pg_dump", "--cle", "shop" }, Effect.Drop)]
+    [TestCase(new[] { "pg_dumpall", "-gc" }, Effect.Drop)]
+    [TestCase(new[] { "mysqldump", "--skip-add-drop-ta", "shop" }, Effect.Write)]
+    [TestCase(new[] { "mysqldump", "--skip-opt", "shop" }, Effect.Write)]
+    [TestCase(new[] { "mysqldump", "--compact", "--opt", "shop" }, Effect.Drop)] // a later --opt adds DROP TABLE again
+    [TestCase(new[] { "mysqldump", "--skip-add-drop-table", "--add-drop-table", "shop" }, Effect.Drop)]
+    [TestCase(new[] { "mysqldump", "--no-create-info", "--add-drop-database", "-B", "shop" }, Effect.Drop)]
+    // An option the tables lack (another version's), an ambiguous prefix: what it adds is unknown, a DROP read stays.
+    [TestCase(new[] { "pg_dump", "--no-such-option", "shop" }, Effect.Unknown)]
+    [TestCase(new[] { "pg_dump", "--no-such-option", "-c", "shop" }, Effect.Drop)]
+    [TestCase(new[] { "pg_dump", "--fi", "shop.sql", "shop" }, Effect.Unknown)] // --file or --filter (PostgreSQL 17)
+    [TestCase(new[] { "mysqldump", "--compact", "--comp", "shop" }, Effect.Unknown)] // compact, compress, …: ambiguous
+    [TestCase(new[] { "mysqldump", "--comp", "shop" }, Effect.Drop)]
     public void TheStatementsADumpHolds(string[] words, Effect effect) => Assert.That(EffectOf(words), Is.EqualTo(effect), string.Join(' ', words));
 
     [TestCase("pg_dump", "-f", "shop.sql", "shop")]
     [TestCase("pg_dump", "--file=shop.sql", "-c", "shop")]
     [TestCase("mysqldump", "-r", "shop.sql", "shop")]
     [TestCase("mysqldump", "--result-file=shop.sql", "shop")]
+    [TestCase("mysqldump", "--result=shop.sql", "shop")] // a prefix
+    [TestCase("mysqldump", "-rshop.sql", "shop")]
     public void ADumpToAFilePrintsNothing(params string[] words) => Assert.That(DumpOutput.Sql(words[0], words), Is.Empty);
 
     [TestCase("pg_dump", "-Fc", "-c", "shop")]
     [TestCase("pg_dump", "--format", "directory", "shop")]
     [TestCase("mysqldump", "--xml", "shop")]
     [TestCase("psql", "-c", "SELECT 1")]
+    [TestCase("mysqldump", "-X", "shop")]
     public void OutputNotKnownAsSqlIsNull(params string[] words) => Assert.That(DumpOutput.Sql(words[0], words), Is.Null);
 }

@@ -21,6 +21,9 @@ public class KcatTests
     [TestCase(new[] { "-b", "prod-kafka:9092", "-t", "orders" }, Effect.Unknown)] // no mode: fail closed
     [TestCase(new[] { "-C", "-b", "prod-kafka:9092", "-P", "-t", "orders" }, Effect.Write)] // the last mode wins
     [TestCase(new[] { "-t", "P", "-b", "prod-kafka:9092", "-C" }, Effect.Read)] // a value is not a mode
+    [TestCase(new[] { "-C", "-b", "prod-kafka:9092", "-Y", "orders" }, Effect.Unknown)] // refactor41: an option kcat's table lacks
+    [TestCase(new[] { "-Ceqb", "prod-kafka:9092", "-t", "orders", "-o", "-10" }, Effect.Read)] // bundled flags, a negative offset
+    [TestCase(new[] { "-P", "-b", "prod-kafka:9092", "-t" }, Effect.Unknown)] // -t lacks its value: kcat refuses
     public void TheModeDecides(string[] args, Effect effect) =>
         Assert.That(Parse(args).Effect, Is.EqualTo(effect), string.Join(' ', args));
 

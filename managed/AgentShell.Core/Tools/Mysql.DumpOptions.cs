@@ -1,0 +1,120 @@
+namespace AgentShell.Core.Tools;
+
+public static partial class Mysql
+{
+    /// <summary>mysqldump's (and mariadb-dump's) options, read with my_getopt as the client's are
+    /// (<see cref="MyGetopt"/>): the union of MySQL 8.4's and MariaDB 11's manuals. Read only for what
+    /// a dump piped into a client holds (Tools/DumpOutput.cs).</summary>
+    public static readonly OptionTable DumpOptions = new("mysqldump", MyGetopt, Tls + """
+        -? -I --help
+        -# --debug [options]
+        -A --all-databases
+        -a --create-options
+        -B --databases
+        -c --complete-insert
+        -C --compress
+        -d --no-data
+        -e --extended-insert
+        -E --events
+        -F --flush-logs
+        -f --force
+        -h --host <host>
+        -i --comments
+        -K --disable-keys
+        -l --lock-tables
+        -n --no-create-db
+        -p --password [password]
+        -P --port <port>
+        -q --quick
+        -Q --quote-names
+        -r --result-file <file>
+        -R --routines
+        -S --socket <path>
+        -t --no-create-info
+        -T --tab <dir>
+        -u --user <user>
+        -v --verbose
+        -V --version
+        -w --where <condition>
+        -W --pipe
+        -x --lock-all-tables
+        -X --xml
+        -y --no-tablespaces
+        -Y --all-tablespaces
+           --add-drop-database
+           --add-drop-table
+           --add-drop-trigger
+           --add-locks
+           --allow-keywords
+           --apply-replica-statements --apply-slave-statements
+           --as-of <timestamp>
+           --bind-address <address>
+           --character-sets-dir <dir>
+           --column-statistics
+           --compact
+           --compatible <name>
+           --compression-algorithms <list>
+           --copy-s3-tables
+           --default-auth <plugin>
+           --default-character-set <charset>
+           --defaults-extra-file <file>
+           --defaults-file <file>
+           --defaults-group-suffix <suffix>
+           --delete-source-logs --delete-master-logs
+           --dump-date
+           --dump-history
+           --dump-replica --dump-slave [value]
+           --enable-cleartext-plugin
+           --fields-enclosed-by <string>
+           --fields-escaped-by <string>
+           --fields-optionally-enclosed-by <string>
+           --fields-terminated-by <string>
+           --flush-privileges
+           --get-server-public-key
+           --gtid
+           --header
+           --hex-blob
+           --ignore-database <db>
+           --ignore-error <list>
+           --ignore-table <db.table>
+           --ignore-table-data <db.table>
+           --include-source-host-port --include-master-host-port
+           --insert-ignore
+           --insert-into
+           --lines-terminated-by <string>
+           --log-error <file>
+           --login-path <name>
+           --no-login-paths
+           --max-allowed-packet <bytes>
+           --max-statement-time <seconds>
+           --net-buffer-length <bytes>
+           --network-timeout
+           --no-autocommit
+           --no-data-med
+           --no-defaults
+           --opt
+           --order-by-primary
+           --order-by-size
+           --output-as-version <version>
+           --password1 [password]
+           --password2 [password]
+           --password3 [password]
+           --plugin-dir <dir>
+           --print-defaults
+           --protocol <protocol>
+           --replace
+           --server-public-key-path <file>
+           --set-charset
+           --set-gtid-purged <value>
+           --shared-memory-base-name <name>
+           --show-create-skip-secondary-engine
+           --single-transaction
+           --skip-generate-invisible-primary-key
+           --source-data --master-data [value]
+           --system <list>
+           --tables
+           --triggers
+           --tz-utc
+           --zstd-compression-level <level>
+        """) { NegationPrefixes = ["skip-", "disable-"], PlainPrefixes = ["enable-", "loose-"] };
+}
