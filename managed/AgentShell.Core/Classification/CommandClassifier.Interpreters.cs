@@ -58,7 +58,7 @@ public sealed partial class CommandClassifier
             InProcess(InlineGcpSdk.Read(code), ctx, none, depth);
             InProcess(InlineAzureSdk.Read(code), ctx, none, depth);
             if (ctx.ConnectsGated && _outside == null) return;
-            var f = InlineCode.Read(code);
+            var f = InlineCode.Read(code, backticks: lang is "perl" or "ruby" or "php");
             if (dynamic && code.Contains('$')) Unknown($"{lang} code built at run time", code);
             if (!f.Any) return;
             foreach (var script in f.Scripts.Distinct()) ScriptText(script, false, ctx, none, depth, $"{lang} code");

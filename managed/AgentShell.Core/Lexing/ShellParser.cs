@@ -40,6 +40,10 @@ public sealed class ShellCommand
     public int Offset { get; init; }
     /// <summary>True when a redirection of this command writes a git config file (see <see cref="ShellStateChanges"/>).</summary>
     public bool WritesGitConfig { get; set; }
+    /// <summary>Files this command's redirections write: the path, whether it appends (<c>&gt;&gt;</c>), and
+    /// whether what goes there is the command's stdout (<c>&gt;</c>, <c>1&gt;</c>, <c>&amp;&gt;</c>), or null
+    /// (PERF: most commands write none).</summary>
+    public List<(string Path, bool Append, bool Stdout)>? WrittenFiles { get; set; }
 }
 
 /// <summary>A shell string split into simple commands (including those inside substitutions) and
@@ -176,6 +180,8 @@ public static class ShellParser
                     else if (FileRedirect.Truncates(op) && FileRedirect.Of(file) is { } cut)
                         script.TruncatedFiles.Add((file, cut));
                     if (op.IndexOf((byte)'>') >= 0 && ShellStateChanges.IsGitConfigFile(file)) (cur ??= NewCommand(t.Offset)).WritesGitConfig = true;
+                    if (op.IndexOf((byte)'>') >= 0 && op.IndexOf((byte)'<') < 0 && !op.EndsWith(">&"u8) && !file.StartsWith("/dev/", StringComparison.Ordinal))
+                        ((cur ??= NewCommand(t.Offset)).WrittenFiles ??= []).Add((file, op.IndexOf(">>"u8) >= 0, op[0] is (byte)'>' or (byte)'1' or (byte)'&'));
                     if (op.Length > 0 && op[^1] == '<' && (op.Length == 1 || op[0] == '0' && op.Length == 2))
                     {
                         cur ??= NewCommand(t.Offset);
@@ -329,6 +335,8 @@ public static class ShellParser
                 }
                 return;
             }
+            if (c.Words[0] is "declare" or "typeset" or "local" or "readonly" or "set" or "read" or "printf" && !c.Dynamic[0] && ShellBuiltinState.Apply(c, vars, state.Exported, script))
+                return;
             // env $(cat .env | xargs) CMD: CMD's environment holds the file's variables.
             if (c.Words[0] == "env" && !c.Dynamic[0])
                 for (int i = 1; i < c.Words.Count && (c.Words[i].Contains('=') || c.Dynamic[i] || c.Words[i].StartsWith('-')); i++)

@@ -198,6 +198,13 @@ public static class ShellWord
             p = e;
             return;
         }
+        // $1…$9 after set -- A B (ShellBuiltinState): the value when the string set one.
+        if (n is >= (byte)'1' and <= (byte)'9' && lookup?.Invoke(((char)n).ToString()) is string positional)
+        {
+            w.Append(positional);
+            p += 2;
+            return;
+        }
         if ((n >= '0' && n <= '9') || n is (byte)'@' or (byte)'*' or (byte)'#' or (byte)'?' or (byte)'$' or (byte)'!' or (byte)'-')
         {
             w.Append(s[p..(p + 2)]);
