@@ -135,7 +135,7 @@ public sealed partial class CommandClassifier
     private static bool MayRunCommand(ReadOnlySpan<byte> w)
     {
         if (w.Length == 0) return false;
-        if (w[0] == (byte)'+' || w.SequenceEqual("-c"u8) || w.SequenceEqual("--cmd"u8) || w.IndexOf("system"u8) >= 0 || w.IndexOf((byte)'|') >= 0) return true;
+        if (w[0] == (byte)'+' || w.SequenceEqual("-c"u8) || w.SequenceEqual("--cmd"u8) || w.SequenceEqual("-f"u8) || w.IndexOf("system"u8) >= 0 || w.IndexOf((byte)'|') >= 0) return true;
         if (w[0] == (byte)'-') return false;
         for (int i = 0; i < w.Length; i++)
             if (w[i] == (byte)'e' && (i == 0 || w[i - 1] is (byte)';' or (byte)'{' or (byte)'}' or (byte)'$' or (byte)'/' or (byte)' ' or (byte)'\n' or >= (byte)'0' and <= (byte)'9')) return true;

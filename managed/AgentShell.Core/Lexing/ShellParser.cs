@@ -118,6 +118,7 @@ public static class ShellParser
         string? fnName = null; // a function whose brace body is next or open
         int fnStart = -1, fnDepth = 0;
         int fnParen = 0; // a subshell body f() ( … ): the paren depth its ')' closes; 0 for a brace body
+        int arrayAt = -1; // where a '(' would start an array literal (just after NAME=)
         while (true)
         {
             var t = lexer.Next();
@@ -155,6 +156,7 @@ public static class ShellParser
                         {
                             cur ??= NewCommand(t.Offset);
                             cur.Assignments.Add(new(text[..eq], TildeAfterEquals(text, eq, t.Text, lookup)));
+                            arrayAt = eq == text.Length - 1 ? t.Offset + t.Text.Length : -1; // NAME=( follows?
                             continue;
                         }
                     }
@@ -164,6 +166,7 @@ public static class ShellParser
                     if (cur.Words.Count > 0 && cur.Words[0] is "export" or "declare" or "local" or "readonly" or "typeset" && !cur.Dynamic[0]
                         && text.IndexOf('=') is int aeq && aeq > 0 && IsName(text.AsSpan(0, aeq)) && IsAssignmentRaw(t.Text))
                         text = text[..(aeq + 1)] + TildeAfterEquals(text, aeq, t.Text, lookup);
+                    if (dyn && ShellArrays.Elements(t.Text, vars) is string[] elems) { foreach (var e in elems) { cur.Words.Add(e); cur.Dynamic.Add(false); } continue; }
                     cur.Words.Add(text);
                     cur.Dynamic.Add(dyn);
                     continue;
@@ -226,6 +229,10 @@ public static class ShellParser
                     continue;
                 case ShellTokenKind.CloseParen when casePattern:
                     casePattern = false;
+                    continue;
+                case ShellTokenKind.OpenParen when arrayAt == t.Offset && cur is { Words.Count: 0, Assignments.Count: > 0 }:
+                    cur.Assignments[^1] = new(cur.Assignments[^1].Key, ShellArrays.Read(ref lexer, cur.Assignments[^1].Key, lookup, subs, vars));
+                    FlushSubstitutions();
                     continue;
                 case ShellTokenKind.OpenParen:
                     // f() ( … ): the body runs in a subshell each call; kept as a brace body is.

@@ -164,6 +164,7 @@ public static class ShellWord
             var inner = s[(p + 2)..Math.Min(close, s.Length)];
             string? value = null;
             if (inner.Length > 0 && IsSimpleName(inner)) value = lookup?.Invoke(Encoding.UTF8.GetString(inner));
+            else if (inner.Length > 1 && lookup != null) value = ShellParamExpansion.Expand(inner, lookup); // ${x:-d}, ${x/a/b}, ${!x}
             if (value != null) w.Append(value);
             else
             {
