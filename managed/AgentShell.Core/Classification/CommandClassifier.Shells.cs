@@ -63,7 +63,13 @@ public sealed partial class CommandClassifier
                 Script(Encoding.UTF8.GetBytes(text), ctx, default, depth + 1, $"{shell} {w[i]}");
                 return;
             }
-            if (stdin.Text != null) { Script(Encoding.UTF8.GetBytes(stdin.Text), ctx, default, depth + 1, $"{shell} stdin"); return; }
+            if (stdin.Text != null)
+            {
+                // sh -s ARGS <<EOF … "$1" …: the operands are the script's positional parameters.
+                var text = fromStdin && i < w.Length ? PositionalParameters.Substitute(stdin.Text, null, false, w[i..], dyn?[i..]) : stdin.Text;
+                Script(Encoding.UTF8.GetBytes(text), ctx, default, depth + 1, $"{shell} stdin");
+                return;
+            }
             Unknown(stdin.Opaque ? $"{shell} reads commands from a pipe whose content is unknown" : $"{shell} reads commands from stdin",
                 string.Join(' ', w[s..]), w[s..]);
         }

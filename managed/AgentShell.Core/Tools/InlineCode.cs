@@ -111,6 +111,11 @@ internal static class InlineCode
         }
         foreach (int at in Calls(code, "urlopen"))
             if (Literal(code, at, out var url, out _) && used.Add(url)) f.Requests.Add(Curl("GET", url, null));
+        // A URL handed to a program (subprocess.run(["curl", URL])) is that program's: read with it, not as a connection of the code.
+        foreach (var argv in f.Commands) foreach (var word in argv) if (word.Contains("://", StringComparison.Ordinal)) used.Add(word);
+        foreach (var script in f.Scripts)
+            foreach (var word in script.Split([' ', '\t', '\n', '"', '\''], StringSplitOptions.RemoveEmptyEntries))
+                if (word.Contains("://", StringComparison.Ordinal)) used.Add(word);
         // Hosts a driver or client connects to: URLs left over, host=/host: arguments.
         for (int i = code.IndexOf("://", StringComparison.Ordinal); i > 0; i = code.IndexOf("://", i + 3, StringComparison.Ordinal))
         {
