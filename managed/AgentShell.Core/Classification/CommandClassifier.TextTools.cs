@@ -71,7 +71,7 @@ public sealed partial class CommandClassifier
         {
             if (dynamic && prog.Contains('$')) Unknown($"{name} program built at run time", prog);
             var none = new Stdin(null, true);
-            foreach (var at in CallsOf(prog, "system"))
+            foreach (int at in InlineCode.Calls(prog, "system"))
             {
                 if (InlineCode.Literal(prog, at, out var cmd, out int end) && InlineCode.SkipSpace(prog, end) is int p && p < prog.Length && prog[p] == ')')
                     ScriptText(cmd, false, ctx, none, depth, $"{name} system()");
@@ -113,17 +113,6 @@ public sealed partial class CommandClassifier
                 while (i < close - 1 && !char.IsWhiteSpace(code[i]) && code[i] != '"') i++;
             }
             return sb.ToString();
-        }
-
-        // Positions just after "NAME(" (NAME not the tail of a longer identifier).
-        private static IEnumerable<int> CallsOf(string code, string name)
-        {
-            for (int i = code.IndexOf(name, StringComparison.Ordinal); i >= 0; i = code.IndexOf(name, i + 1, StringComparison.Ordinal))
-            {
-                if (i > 0 && (char.IsAsciiLetterOrDigit(code[i - 1]) || code[i - 1] == '_')) continue;
-                int p = InlineCode.SkipSpace(code, i + name.Length);
-                if (p < code.Length && code[p] == '(') yield return p + 1;
-            }
         }
 
         // GNU sed: each command after its address; e CMD runs CMD, a bare e runs the pattern space (each

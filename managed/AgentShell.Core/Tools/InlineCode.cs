@@ -295,10 +295,10 @@ internal static class InlineCode
     }
 
     // Positions just after "NAME(" where NAME is not the tail of a longer identifier.
-    private static CallScan Calls(string code, string name) => new(code, name);
+    internal static CallScan Calls(string code, string name) => new(code, name);
 
     // PERF: a struct enumerator, not an iterator: the ~80 names looked for allocate nothing per one-liner.
-    private struct CallScan(string code, string name)
+    internal struct CallScan(string code, string name)
     {
         private int _i = -2; // the last match of name; -2 before the first search
 
