@@ -10,7 +10,8 @@ namespace AgentShell.Core.Classification;
 // the same string: "!CMD" is a shell command (git runs
 // `sh -c 'CMD "$@"'` with the remaining words), anything else is git's own words (`pf = push
 // --force`), which git runs in-process: no exec would show them. A configuration with an include
-// that may define the alias is not followed: the alias is unknown.
+// that may define the alias is not followed: the alias is unknown. A -c setting git runs as a command
+// (core.sshCommand, core.pager, …) is read as a shell string too.
 public sealed partial class CommandClassifier
 {
     // git's own commands (git help -a): an alias cannot shadow one, so these never read a config file.
@@ -101,6 +102,32 @@ public sealed partial class CommandClassifier
             if (i + 1 >= w.Length || !w[i].StartsWith("alias.", StringComparison.OrdinalIgnoreCase) || w[i].Length == 6) return false;
             (_gitAliases ??= new(StringComparer.OrdinalIgnoreCase))[w[i][6..]] = w[i + 1];
             return true;
+        }
+
+        // -c KEY=VALUE settings whose value git hands to sh as a command (git's own list: core.sshCommand,
+        // core.pager, pager.VERB, core.editor, sequence.editor, diff.external, gpg.program, core.fsmonitor,
+        // core.askPass, credential.helper "!CMD", uploadpack.packObjectsHook).
+        private static readonly string[] GitCommandKeys = ["core.sshcommand=", "core.pager=", "core.editor=", "sequence.editor=", "diff.external=",
+            "gpg.program=", "core.fsmonitor=", "core.askpass=", "uploadpack.packobjectshook=", "credential.helper=!"];
+
+        /// <summary>Reads each command a <c>git -c KEY=CMD</c> setting makes git run (the git command itself is
+        /// classified as usual after this).</summary>
+        private void GitCommandSettings(string[] w, bool[]? dyn, int s, IExecContext ctx, int depth)
+        {
+            for (int i = s + 1; i + 1 < w.Length && w[i].StartsWith('-'); i++)
+            {
+                if (w[i] != "-c") continue;
+                var kv = w[++i];
+                foreach (var key in GitCommandKeys)
+                {
+                    bool match = kv.StartsWith(key, StringComparison.OrdinalIgnoreCase)
+                        || key == "core.pager=" && kv.StartsWith("pager.", StringComparison.OrdinalIgnoreCase) && kv.IndexOf('=') > 6;
+                    if (!match) continue;
+                    var cmd = kv[(kv.IndexOf('=') + (key.EndsWith('!') ? 2 : 1))..];
+                    if (cmd.Length > 0 && cmd != "true" && cmd != "cat" && cmd != "less") ScriptText(cmd, Any(dyn, i), ctx, new Stdin(null, true), depth, $"git -c {kv[..kv.IndexOf('=')]}");
+                    break;
+                }
+            }
         }
 
         /// <summary>True when <paramref name="w"/> is `git [global options] ALIAS …` and the alias was

@@ -84,7 +84,7 @@ public sealed partial class CommandClassifier
 
         private void Read(string lang, string code, bool dynamic, IExecContext ctx, int depth, Stdin none)
         {
-            var f = InlineCode.Read(code);
+            var f = InlineCode.Read(code, backticks: lang is "perl" or "ruby" or "php");
             if (dynamic && code.Contains('$')) Unknown($"{lang} code built at run time", code);
             if (!f.Any) return;
             foreach (var script in f.Scripts.Distinct()) ScriptText(script, false, ctx, none, depth, $"{lang} code");

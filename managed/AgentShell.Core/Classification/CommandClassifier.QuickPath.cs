@@ -16,7 +16,7 @@ public sealed partial class CommandClassifier
         {
             ToolId.None => ShellQuickScan.KnownName.No,
             ToolId.Git or ToolId.Find or ToolId.Npm or ToolId.Pnpm or ToolId.Yarn or ToolId.Bundle or ToolId.Bun or ToolId.PyRunner
-                or ToolId.Docker or ToolId.Python or ToolId.Php or ToolId.Dotnet or ToolId.Interpreter
+                or ToolId.Docker or ToolId.Python or ToolId.Php or ToolId.Dotnet or ToolId.Interpreter or ToolId.TextTool
                 or ToolId.Rsync or ToolId.Chmod or ToolId.Mv or ToolId.Truncate or ToolId.Make or ToolId.Cargo => ShellQuickScan.KnownName.WithArguments,
             _ => ShellQuickScan.KnownName.Yes,
         };
@@ -28,8 +28,9 @@ public sealed partial class CommandClassifier
         ToolId.Git => IsGitVerb(w) || MayBeGitAlias(w),
         ToolId.Find => IsFindAction(w),
         ToolId.Python => w.Length > 0 && w[0] != '-' || w.SequenceEqual("-c"u8) || w.SequenceEqual("-"u8), // a script file is read too
-        ToolId.Php or ToolId.Dotnet => HostsTool(w) || w.SequenceEqual("-c"u8) || w.SequenceEqual("-"u8),
+        ToolId.Php or ToolId.Dotnet => HostsTool(w) || w.SequenceEqual("-c"u8) || w.SequenceEqual("-"u8) || w.SequenceEqual("-r"u8),
         ToolId.Interpreter => IsInlineCodeFlag(w) || w.Length > 0 && w[0] != '-',
+        ToolId.TextTool => MayRunCommand(w),
         ToolId id and (ToolId.Rsync or ToolId.Chmod or ToolId.Mv or ToolId.Truncate or ToolId.Crontab) => IsLocalFilesTrigger(id, w),
         ToolId.Docker when IsDockerVolumeWord(w) || IsDockerStopWord(w) => true,
         // PERF: make with a goal named (make db-reset) reads the makefile; a bare "cd x && make"
@@ -106,7 +107,7 @@ public sealed partial class CommandClassifier
                     var a = argv[i];
                     if (a.SequenceEqual("-m"u8)) return i + 1 >= argv.Count || !HostsTool(argv[i + 1]);
                     // python -c CODE and python - (a here-doc): the code is read (CommandClassifier.Interpreters.cs).
-                    if (a.Length > 0 && a[0] == '-') { if (a.SequenceEqual("-c"u8) || a.SequenceEqual("-"u8)) return false; continue; }
+                    if (a.Length > 0 && a[0] == '-') { if (a.SequenceEqual("-c"u8) || a.SequenceEqual("-"u8) || a.SequenceEqual("-r"u8)) return false; continue; }
                     // python script.py: the script file is read (CommandClassifier.Interpreters.cs, ScriptFileCode).
                     return id != ToolId.Python && !HostsTool(a);
                 }
@@ -115,6 +116,10 @@ public sealed partial class CommandClassifier
                 // -e CODE, stdin with no script, and a script file (node job.js) are read.
                 if (argv.Count == 1) return false;
                 for (int i = 1; i < argv.Count; i++) if (IsInlineCodeFlag(argv[i]) || argv[i].Length > 0 && argv[i][0] != '-') return false;
+                return true;
+            case ToolId.TextTool:
+                // awk '{print $1}', sed -i 's/a/b/' f, vim file: text; system(), a pipe, an e command or an ex command is read.
+                for (int i = 1; i < argv.Count; i++) if (MayRunCommand(argv[i])) return false;
                 return true;
             case ToolId.Rsync: case ToolId.Chmod: case ToolId.Mv: case ToolId.Truncate: case ToolId.Crontab:
                 for (int i = 1; i < argv.Count; i++)
@@ -125,6 +130,18 @@ public sealed partial class CommandClassifier
             default:
                 return false;
         }
+    }
+
+    // A word of awk, sed or vim that may start a program: system(, getline, a pipe, a sed e command (e first
+    // or after an address or separator), an ex command (+CMD, -c, --cmd). PERF: over-triggers; the slow path decides.
+    private static bool MayRunCommand(ReadOnlySpan<byte> w)
+    {
+        if (w.Length == 0) return false;
+        if (w[0] == (byte)'+' || w.SequenceEqual("-c"u8) || w.SequenceEqual("--cmd"u8) || w.SequenceEqual("-f"u8) || w.IndexOf("system"u8) >= 0 || w.IndexOf((byte)'|') >= 0) return true;
+        if (w[0] == (byte)'-') return false;
+        for (int i = 0; i < w.Length; i++)
+            if (w[i] == (byte)'e' && (i == 0 || w[i - 1] is (byte)';' or (byte)'{' or (byte)'}' or (byte)'$' or (byte)'/' or (byte)' ' or (byte)'\n' or >= (byte)'0' and <= (byte)'9')) return true;
+        return false;
     }
 
     // node -e|--eval|-p|--print, perl -e|-E (bundled -ne, -lpe), ruby -e, deno eval, "-" (stdin).

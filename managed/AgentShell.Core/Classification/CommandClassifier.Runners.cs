@@ -48,6 +48,7 @@ public sealed partial class CommandClassifier
                 var a = w[i];
                 if (a == "-m") { i++; module = true; break; }
                 if (a == "-c" && w[s] is var py && Basename(py).StartsWith("python", StringComparison.Ordinal)) { if (i + 1 < w.Length) Inline("python", w[i + 1], Any(dyn, i + 1), ctx, depth); return; }
+                if (a == "-r" && Basename(w[s]) == "php") { if (i + 1 < w.Length) Inline("php", w[i + 1], Any(dyn, i + 1), ctx, depth); return; }
                 if (a == "-" && stdin.Text != null) { Inline("python", stdin.Text, false, ctx, depth); return; }
                 if (a is "-c" or "--") return;
                 if (!a.StartsWith('-')) break;
@@ -314,7 +315,16 @@ public sealed partial class CommandClassifier
             // identity, a missing one answered by the missing-file watch), so a build's "make" costs no I/O.
             ConfigFile? found = null;
             string? used = null;
-            if (file != null) { used = file; found = ctx.ReadConfigFile(Under(dir, file)); }
+            if (file == "-" || file != null && file.StartsWith("<(", StringComparison.Ordinal))
+            {
+                // make -f - (the makefile on stdin), make -f <(printf …): the text when it is known.
+                var known = file == "-" ? stdin.Text : ScriptFileText(file, true, ctx);
+                if (known == null) { Unknown($"make reads a makefile from {(file == "-" ? "stdin" : file)} whose content is unknown", string.Join(' ', w[s..]), w[s..]); return; }
+                used = file;
+                found = ConfigFile.FromRead("-", System.Text.Encoding.UTF8.GetBytes(known));
+                stdin = default;
+            }
+            else if (file != null) { used = file; found = ctx.ReadConfigFile(Under(dir, file)); }
             else
                 foreach (var f in MakefileNames)
                 {

@@ -58,14 +58,37 @@ public sealed partial class CommandClassifier
             }
             if (i < w.Length && !fromStdin)
             {
-                var text = dyn != null && dyn[i] ? null : ToolHelp.ReadText(ctx, w[i]);
+                var text = ScriptFileText(w[i], dyn != null && dyn[i], ctx);
                 if (text == null) { Unknown($"{shell} runs script {w[i]}, which cannot be read", string.Join(' ', w[s..]), w[s..]); return; }
                 Script(Encoding.UTF8.GetBytes(text), ctx, default, depth + 1, $"{shell} {w[i]}");
                 return;
             }
-            if (stdin.Text != null) { Script(Encoding.UTF8.GetBytes(stdin.Text), ctx, default, depth + 1, $"{shell} stdin"); return; }
+            if (stdin.Text != null)
+            {
+                // sh -s ARGS <<EOF … "$1" …: the operands are the script's positional parameters.
+                var text = fromStdin && i < w.Length ? PositionalParameters.Substitute(stdin.Text, null, false, w[i..], dyn?[i..]) : stdin.Text;
+                Script(Encoding.UTF8.GetBytes(text), ctx, default, depth + 1, $"{shell} stdin");
+                return;
+            }
             Unknown(stdin.Opaque ? $"{shell} reads commands from a pipe whose content is unknown" : $"{shell} reads commands from stdin",
                 string.Join(' ', w[s..]), w[s..]);
+        }
+
+        /// <summary>The text of a script named by <paramref name="word"/>: a file (one an earlier command of the
+        /// string wrote included: WrittenFiles.cs), or a process substitution <c>&lt;(CMD)</c> whose output is
+        /// known (<c>bash &lt;(echo …)</c>, <c>. &lt;(cat f)</c>); null when it cannot be read.</summary>
+        private static string? ScriptFileText(string word, bool dynamic, IExecContext ctx)
+        {
+            if (!dynamic) return ToolHelp.ReadText(ctx, word);
+            return word.Length > 3 && word.StartsWith("<(", StringComparison.Ordinal) && word.EndsWith(')') ? SubstitutedOutput("$(" + word[2..], ctx) : null;
+        }
+
+        /// <summary><c>source FILE</c> / <c>. FILE</c>: FILE's commands run in this shell, read as a script.</summary>
+        private void SourceScript(string name, string[] w, bool[]? dyn, int s, IExecContext ctx, int depth)
+        {
+            var text = s + 1 < w.Length ? ScriptFileText(w[s + 1], dyn != null && dyn[s + 1], ctx) : null;
+            if (text == null) { Unknown($"{name} runs a script in the current shell", string.Join(' ', w[s..]), w[s..]); return; }
+            Script(Encoding.UTF8.GetBytes(text), ctx, default, depth + 1, $"{name} {w[s + 1]}");
         }
 
         private void ShellString(string[] w, bool[]? dyn, int i, IExecContext ctx, Stdin stdin, int depth, string origin) =>
@@ -73,6 +96,8 @@ public sealed partial class CommandClassifier
 
         private void ScriptText(string text, bool dynamic, IExecContext ctx, Stdin stdin, int depth, string origin)
         {
+            // sh -c "$(printf '\x6b…') --context prod-eu delete ns payments": known outputs put in first.
+            if (dynamic && WithKnownSubstitutions(text, ctx, true) is string known) (text, dynamic) = (known, false);
             if (dynamic && SubstitutedOutput(text, ctx) is string produced)
             {
                 // sh -c "$(echo B64 | base64 -d)": the substitution's output is known, and it is the script.

@@ -31,7 +31,8 @@ public sealed partial class CommandClassifier
         /// <summary>The output of simple producers (echo, printf, cat of a here-doc or file, the kinds of
         /// statement a pg_dump or mysqldump prints: Tools/DumpOutput.cs) when
         /// every word is literal, and of filters that pass a known input on (cat and tee without
-        /// files, <c>base64 -d</c>: <c>echo B64 | base64 -d | sh</c>); null otherwise.</summary>
+        /// files, <c>base64 -d</c>: <c>echo B64 | base64 -d | sh</c>; rev, tr, xxd -r -p, sed s///:
+        /// CommandClassifier.Filters.cs); null otherwise.</summary>
         private static string? OutputOf(ShellCommand src, IExecContext ctx, int hops = 0)
         {
             if (src.Words.Count == 0 || src.Dynamic.Contains(true)) return null;
@@ -72,14 +73,25 @@ public sealed partial class CommandClassifier
                     }
                     if (!decode) return null;
                     var text = file != null ? ToolHelp.ReadText(ctx, file) : InputOf(src, ctx, hops);
-                    if (text == null) return null;
-                    try { return Encoding.UTF8.GetString(Convert.FromBase64String(string.Concat(text.Where(c => !char.IsWhiteSpace(c))))); }
-                    catch (FormatException) { return null; }
+                    return text == null ? null : Unbase64(text);
                 }
+                case "openssl":
+                    // openssl base64 -d, openssl enc -d -base64 [-A]: base64 -d.
+                    if (w.Skip(1).All(a => a is "base64" or "enc" or "-d" or "-base64" or "-a" or "-A") && w.Contains("-d") && (w[1] == "base64" || w.Contains("-base64") || w.Contains("-a")))
+                        return InputOf(src, ctx, hops) is string b ? Unbase64(b) : null;
+                    return null;
+                case "rev" or "tr" or "xxd" or "sed":
+                    return InputOf(src, ctx, hops) is string input ? FilterOutput(w, input) : null;
                 default:
                     // A dump piped into a client (pg_dump --clean | psql): the statements it holds.
                     return DumpOutput.Sql(Basename(w[0]), w);
             }
+        }
+
+        private static string? Unbase64(string text)
+        {
+            try { return Encoding.UTF8.GetString(Convert.FromBase64String(string.Concat(text.Where(c => !char.IsWhiteSpace(c))))); }
+            catch (FormatException) { return null; }
         }
 
         /// <summary>printf FORMAT [ARG…] as bash prints it for <c>%s</c>, <c>%b</c>, <c>%d</c>, <c>%%</c> and the
@@ -98,6 +110,16 @@ public sealed partial class CommandClassifier
                     if (c == '\\' && i + 1 < format.Length)
                     {
                         char e = format[++i];
+                        // \xHH and \NNN (octal): printf '\x6b\x75…' spells a name byte by byte.
+                        if (e == 'x' || e is >= '0' and <= '7')
+                        {
+                            int start = e == 'x' ? i + 1 : i, max = e == 'x' ? 2 : 3, n = 0;
+                            while (n < max && start + n < format.Length && (e == 'x' ? char.IsAsciiHexDigit(format[start + n]) : format[start + n] is >= '0' and <= '7')) n++;
+                            if (n == 0) return null;
+                            sb.Append((char)Convert.ToInt32(format.Substring(start, n), e == 'x' ? 16 : 8));
+                            i = start + n - 1;
+                            continue;
+                        }
                         sb.Append(e switch { 'n' => '\n', 't' => '\t', 'r' => '\r', '\\' => '\\', '"' => '"', '\'' => '\'', _ => '\0' });
                         if (e is not ('n' or 't' or 'r' or '\\' or '"' or '\'')) return null;
                         continue;

@@ -142,6 +142,17 @@ public sealed partial class CommandClassifier
             return i;
         }
 
+        // npm exec -c 'CMD' / --call=CMD (pnpm and yarn alike): a shell string; true when one was read.
+        private bool ExecCall(string name, string[] w, bool[]? dyn, int next, IExecContext ctx, Stdin stdin, int depth)
+        {
+            for (int k = next; k < w.Length && w[k].StartsWith('-') && w[k] != "--"; k++)
+            {
+                if (w[k] is "-c" or "--call" && k + 1 < w.Length) { ScriptText(w[k + 1], Any(dyn, k + 1), ctx, stdin, depth, $"{name} exec -c"); return true; }
+                if (w[k].StartsWith("--call=", StringComparison.Ordinal)) { ScriptText(w[k][7..], Any(dyn, k), ctx, stdin, depth, $"{name} exec --call"); return true; }
+            }
+            return false;
+        }
+
         private static string Rooted(IExecContext ctx, string dir) =>
             dir.StartsWith('/') || ctx.WorkingDirectory is not string wd ? dir : Path.Combine(wd, dir);
 

@@ -14,7 +14,7 @@ namespace AgentShell.Core.Classification;
 //   4. process knobs: timeout, nice, ionice, nohup, stdbuf, time, chrt, setsid, flock, watch, the rows
 //                     of CommandClassifier.ProcessWrappers.cs (caffeinate, strace, numactl, direnv exec, …),
 //                     script -c STRING, parallel CMD [::: ARGS] (CMD through a shell, once per argument)
-//   5. builtins:      command, builtin, exec; eval (words re-lexed); source/. (unknown)
+//   5. builtins:      command, builtin, exec; eval (words re-lexed); source/. FILE (read as a script; unreadable: unknown)
 //   6. runners:       npx/bunx/pnpx, pnpm|yarn|npm exec|dlx|x, yarn BIN, bundle exec, busybox
 //                     (and interpreters hosting a tool, containers, package.json scripts:
 //                     CommandClassifier.Runners.cs)
@@ -26,7 +26,8 @@ namespace AgentShell.Core.Classification;
 //                     just/task recipes, cross-env, npm-run-all, concurrently, taskset (…TaskRunners.cs);
 //                     tmux/screen/at/batch/crontab/systemd-run: what they hand a server (…Deferred.cs);
 //                     git aliases (…GitAliases.cs); alias NAME=… of the same string (…Aliases.cs);
-//                     python -c, node -e, perl -e, ruby -e, deno eval code (…Interpreters.cs)
+//                     python -c, node -e, perl -e, ruby -e, lua -e, php -r, deno eval code (…Interpreters.cs);
+//                     awk system(), sed e, vim :! (…TextTools.cs)
 //   7. xargs:         the rest of argv, with the piped-in arguments appended as unknown words
 //   8. shells:        sh|bash|dash|zsh|ksh -c STRING (lexed), FILE (read, lexed), stdin (here-doc
 //                     lexed; a pipe from anything but echo/printf/cat → unknown): CommandClassifier.Shells.cs
@@ -48,8 +49,11 @@ public sealed partial class CommandClassifier
                     List<KeyValuePair<string, string>>? sets = null; // PERF: most sudo commands set no variable
                     next = SkipOptions(w, s + 1, id == ToolId.Sudo ? "ugpCDrtUThR" : "uC", ["--user", "--group", "--prompt", "--close-from", "--chdir", "--role", "--type", "--other-user", "--host", "--command-timeout", "--chroot"]);
                     while (next < w.Length && IsAssignment(w[next])) { int eq = w[next].IndexOf('='); (sets ??= []).Add(new(w[next][..eq], w[next][(eq + 1)..])); next++; }
-                    // sudo -s/-i CMD runs CMD through the target user's shell: same words.
-                    Command(w, dyn, next, ChildContext.Create(ctx, sets), stdin, depth + 1);
+                    // sudo -s/-i CMD runs CMD through the target user's shell: same words; with no CMD that shell
+                    // reads its stdin (sudo -s <<< 'CMD').
+                    if (next >= w.Length && w.Skip(s + 1).Any(a => a is "-s" or "-i" or "--shell" or "--login" || a.Length > 1 && a[0] == '-' && a[1] != '-' && (a.Contains('s') || a.Contains('i'))))
+                        Shell(["sh"], null, 0, ChildContext.Create(ctx, sets), stdin, depth + 1);
+                    else Command(w, dyn, next, ChildContext.Create(ctx, sets), stdin, depth + 1);
                     return true;
                 }
                 case ToolId.Su:
@@ -143,7 +147,7 @@ public sealed partial class CommandClassifier
                     if (s + 1 < w.Length) ScriptText(string.Join(' ', w[(s + 1)..]), Any(dyn, s + 1), ctx, stdin, depth, "eval");
                     return true;
                 case ToolId.Source:
-                    Unknown($"{name} runs a script in the current shell", string.Join(' ', w[s..]), w[s..]);
+                    SourceScript(name, w, dyn, s, ctx, depth);
                     return true;
                 case ToolId.Npx:
                 case ToolId.Bunx:
@@ -172,12 +176,13 @@ public sealed partial class CommandClassifier
                     bool otherPackage = false;
                     next = id == ToolId.Bundle ? s + 1 : PackageManagerOptions(id, w, s + 1, ref ctx, ref otherPackage);
                     if (next >= w.Length) return true;
-                    if (w[next] is "exec" or "dlx" or "x") next++;
+                    if (w[next] is "exec" or "dlx" or "x") { if (ExecCall(name, w, dyn, ++next, ctx, stdin, depth)) return true; }
                     else if (id != ToolId.Bundle && (w[next] is "run" or "run-script" || id == ToolId.Npm && w[next] is "test" or "start" or "stop" or "restart"))
                     {
                         // npm run NAME: package.json's scripts.NAME (with its pre/post scripts), as sh -c runs it.
                         if (w[next] is "run" or "run-script") next++;
-                        while (next < w.Length && w[next].StartsWith('-') && w[next] != "--") next++;
+                        // npm run --prefix DIR NAME: its options may follow the verb too.
+                        next = PackageManagerOptions(id, w, next, ref ctx, ref otherPackage);
                         if (next < w.Length && otherPackage) Unknown($"{name} runs script {w[next]} of another workspace package (not read)", string.Join(' ', w[s..]), w[s..]);
                         else if (next < w.Length) PackageScript(w[next], ctx, stdin, depth);
                         return true;
@@ -228,6 +233,9 @@ public sealed partial class CommandClassifier
                 case ToolId.Interpreter:
                     Interpreter(name, w, dyn, s, ctx, stdin, depth);
                     return true;
+                case ToolId.TextTool:
+                    TextTool(name, w, dyn, s, ctx, stdin, depth);
+                    return true;
                 case ToolId.TaskRunner:
                     TaskRunner(name, w, dyn, s, ctx, stdin, depth);
                     return true;
@@ -235,6 +243,7 @@ public sealed partial class CommandClassifier
                     DefineAliases(w, s);
                     return true;
                 case ToolId.Git:
+                    GitCommandSettings(w, dyn, s, ctx, depth);
                     if (GitConfigSetsAlias(w, s) || GitAlias(w, dyn, s, ctx, stdin, depth)) return true;
                     NoteGitConfigWrite(w, s);
                     return false;
@@ -350,44 +359,6 @@ public sealed partial class CommandClassifier
             int dash = Array.IndexOf(w, "--", i);
             if (dash < 0) return;
             Command(w, dyn, dash + 1, ctx, stdin, depth + 1);
-        }
-
-        private void Xargs(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
-        {
-            int i = s + 1;
-            bool replace = false;
-            string replStr = "{}";
-            for (; i < w.Length; i++)
-            {
-                var a = w[i];
-                if (a == "--") { i++; break; }
-                if (!a.StartsWith('-') || a.Length == 1) break;
-                if (a is "-I" or "-i" || a.StartsWith("-I", StringComparison.Ordinal) || a.StartsWith("--replace", StringComparison.Ordinal))
-                {
-                    replace = true;
-                    replStr = a == "-I" ? (i + 1 < w.Length ? w[i + 1] : replStr) : a.StartsWith("-I", StringComparison.Ordinal) ? a[2..]
-                        : a.StartsWith("--replace=", StringComparison.Ordinal) ? a[10..] : a.StartsWith("-i", StringComparison.Ordinal) && a.Length > 2 ? a[2..] : "{}";
-                }
-                if (a is "-a" or "-d" or "-E" or "-I" or "-L" or "-n" or "-P" or "-s" or "--arg-file" or "--delimiter" or "--max-args" or "--max-procs" or "--max-lines" or "--max-chars" or "--eof" or "--process-slot-var") i++;
-            }
-            var inner = i < w.Length ? w[i..] : ["echo"];
-            var innerDyn = dyn != null && i < w.Length ? dyn[i..] : null;
-            if (replace && stdin.Text != null && replStr.Length > 0)
-            {
-                // -I R: one command per known input line, with R replaced by the line (the first 16 lines).
-                foreach (var line in stdin.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(16))
-                    Command([.. inner.Select(x => x.Replace(replStr, line, StringComparison.Ordinal))], innerDyn, 0, ctx, new Stdin(null, true), depth + 1);
-                return;
-            }
-            if (!replace)
-            {
-                // Known input (echo a b | xargs cmd) becomes the arguments; otherwise a placeholder.
-                string[] input = stdin.Text != null ? stdin.Text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) : [XargsInput];
-                inner = [.. inner, .. input];
-                if (innerDyn != null) innerDyn = [.. innerDyn, .. input.Select(_ => stdin.Text == null)];
-            }
-            // The command's stdin is xargs's stdin minus what xargs consumed: treat it as unknown.
-            Command(inner, innerDyn, 0, ctx, new Stdin(null, true), depth + 1);
         }
 
         private static bool Any(bool[]? dyn, int from)

@@ -100,6 +100,7 @@ public sealed partial class CommandClassifier
                 var a = w[i];
                 if (a == "--") { i++; break; }
                 if (a.Length < 2 || a[0] != '-' || a.StartsWith(":::", StringComparison.Ordinal)) break;
+                if (a is "--dry-run" or "--dryrun") return; // prints the commands, runs none
                 if (a.Contains('=')) continue;
                 if (Array.IndexOf(ParallelValued, a) >= 0) i++;
             }
@@ -119,6 +120,17 @@ public sealed partial class CommandClassifier
                 return;
             }
             var text = string.Join(' ', w[i..end]);
+            // parallel CMD {} ::: a b: one ::: list of literal values is run value by value.
+            if (end < w.Length && w[end] == ":::" && end + 1 < w.Length && w.Length - end - 1 <= 16 && !Any(dyn, end + 1)
+                && !w[(end + 1)..].Any(x => x.StartsWith(":::", StringComparison.Ordinal)) && (text.Contains("{}") || !text.Contains('{')))
+            {
+                foreach (var v in w[(end + 1)..])
+                {
+                    var q = "'" + v.Replace("'", "'\\''") + "'";
+                    ScriptText(text.Contains("{}") ? text.Replace("{}", q) : text + " " + q, Any(dyn, i), ctx, new Stdin(null, true), depth, "parallel command");
+                }
+                return;
+            }
             if (!text.Contains('{')) text += " " + XargsInput;
             ScriptText(text, Any(dyn, i), ctx, new Stdin(null, true), depth, "parallel command");
         }

@@ -91,7 +91,7 @@ public sealed partial class CommandClassifier
         if (_profileNames.Length != 0 && (IsProfileTool(name) || IsProfileTool(exe))) return true;
         var id = ToolTable.Lookup(name);
         // python manage.py, php artisan, dotnet ef: decided on their arguments; other scripts are not.
-        if (id is ToolId.Python or ToolId.Php or ToolId.Dotnet or ToolId.Interpreter) return !QuickReject(id, argv);
+        if (id is ToolId.Python or ToolId.Php or ToolId.Dotnet or ToolId.Interpreter or ToolId.TextTool) return !QuickReject(id, argv);
         return Acts(id) || Acts(ToolTable.Lookup(exe));
     }
 
@@ -255,11 +255,16 @@ public sealed partial class CommandClassifier
             if (_typed > 0) TypedState(text, script, ctx, depth); // CommandClassifier.Outside.cs
             foreach (var cmd in script.Commands)
             {
-                var child = ChildContext.Create(ctx, cmd.Assignments, cwd: cmd.WorkingDirectory != ctx.WorkingDirectory ? cmd.WorkingDirectory : null,
+                var child = ChildContext.Create(ctx, cmd.Assignments.Count == 0 ? cmd.Assignments : KnownAssignments(cmd.Assignments, ctx), cwd: cmd.WorkingDirectory != ctx.WorkingDirectory ? cmd.WorkingDirectory : null,
                     cwdUnknown: cmd.WorkingDirectoryUnknown);
                 var words = cmd.Words.ToArray();
                 var input = ResolveStdin(cmd, child, stdin);
                 Command(words, cmd.Dynamic.ToArray(), 0, child, input, depth + 1);
+                // A later command reads what this one wrote (WrittenFiles.cs).
+                if (cmd.WrittenFiles != null)
+                    foreach (var (path, append, stdout) in cmd.WrittenFiles)
+                        ctx = WrittenFiles.With(ctx, cmd.WorkingDirectory != null && !Path.IsPathRooted(path) ? Path.Combine(cmd.WorkingDirectory, path) : path,
+                            stdout ? OutputOf(cmd, child) : null, append);
             }
         }
 
@@ -269,6 +274,7 @@ public sealed partial class CommandClassifier
         {
             if (start >= words.Length) return;
             if (depth > MaxDepth) { Unknown($"wrappers nested deeper than {MaxDepth}", string.Join(' ', words.Skip(start)), words[start..]); return; }
+            PutKnownSubstitutions(ref words, ref dyn, start, ctx);
             if (dyn != null && dyn[start] && PrintedProgram(words[start]) is string printed)
             {
                 var named = (string[])words.Clone();

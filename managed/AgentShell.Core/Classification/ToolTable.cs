@@ -12,6 +12,8 @@ internal enum ToolId : byte
     SecretRunner, ProcessWrapper, Su, Runuser, Script, Parallel, Npx, Bunx, Busybox, Bundle, Pnpm, Npm, Yarn, Bun, PyRunner, Uvx, Docker, Make, Cargo,
     // servers that run a command later or elsewhere (tmux, screen, at, systemd-run) and project task runners (just, task)
     Deferred, TaskRunner, Interpreter,
+    // text tools that run commands of their own: awk system(), sed e, vim :! (CommandClassifier.TextTools.cs)
+    TextTool,
     // remote shells: the command runs on another host (CommandClassifier.RemoteExec.cs)
     Ssh, Ansible, Pssh, AnsiblePlaybook,
     // interpreters and SDKs that host a known tool (python manage.py, python -m alembic, php artisan, dotnet ef)
@@ -125,7 +127,9 @@ internal static class ToolTable
         ("gdb", ToolId.ProcessWrapper), ("direnv", ToolId.ProcessWrapper), ("envchain", ToolId.ProcessWrapper), ("chamber", ToolId.Table), // chamber exec is unwrapped (Unwrap.cs)
         ("sops", ToolId.ProcessWrapper), ("coproc", ToolId.ProcessWrapper),
         ("node", ToolId.Interpreter), ("nodejs", ToolId.Interpreter), ("perl", ToolId.Interpreter), ("ruby", ToolId.Interpreter), ("deno", ToolId.Interpreter),
-        ("tsx", ToolId.Interpreter), ("ts-node", ToolId.Interpreter),
+        ("tsx", ToolId.Interpreter), ("ts-node", ToolId.Interpreter), ("lua", ToolId.Interpreter), ("luajit", ToolId.Interpreter),
+        ("awk", ToolId.TextTool), ("gawk", ToolId.TextTool), ("mawk", ToolId.TextTool), ("nawk", ToolId.TextTool), ("sed", ToolId.TextTool), ("gsed", ToolId.TextTool),
+        ("vim", ToolId.TextTool), ("vi", ToolId.TextTool), ("nvim", ToolId.TextTool), ("ex", ToolId.TextTool), ("view", ToolId.TextTool),
     ];
 
     // Every mkfs.TYPE helper (mkfs.ext2, mkfs.f2fs, mkfs.exfat, …) makes a file system, listed or not.

@@ -40,6 +40,10 @@ public sealed class ShellCommand
     public int Offset { get; init; }
     /// <summary>True when a redirection of this command writes a git config file (see <see cref="ShellStateChanges"/>).</summary>
     public bool WritesGitConfig { get; set; }
+    /// <summary>Files this command's redirections write: the path, whether it appends (<c>&gt;&gt;</c>), and
+    /// whether what goes there is the command's stdout (<c>&gt;</c>, <c>1&gt;</c>, <c>&amp;&gt;</c>), or null
+    /// (PERF: most commands write none).</summary>
+    public List<(string Path, bool Append, bool Stdout)>? WrittenFiles { get; set; }
 }
 
 /// <summary>A shell string split into simple commands (including those inside substitutions) and
@@ -114,6 +118,7 @@ public static class ShellParser
         string? fnName = null; // a function whose brace body is next or open
         int fnStart = -1, fnDepth = 0;
         int fnParen = 0; // a subshell body f() ( … ): the paren depth its ')' closes; 0 for a brace body
+        int arrayAt = -1; // where a '(' would start an array literal (just after NAME=)
         while (true)
         {
             var t = lexer.Next();
@@ -151,6 +156,7 @@ public static class ShellParser
                         {
                             cur ??= NewCommand(t.Offset);
                             cur.Assignments.Add(new(text[..eq], TildeAfterEquals(text, eq, t.Text, lookup)));
+                            arrayAt = eq == text.Length - 1 ? t.Offset + t.Text.Length : -1; // NAME=( follows?
                             continue;
                         }
                     }
@@ -160,6 +166,7 @@ public static class ShellParser
                     if (cur.Words.Count > 0 && cur.Words[0] is "export" or "declare" or "local" or "readonly" or "typeset" && !cur.Dynamic[0]
                         && text.IndexOf('=') is int aeq && aeq > 0 && IsName(text.AsSpan(0, aeq)) && IsAssignmentRaw(t.Text))
                         text = text[..(aeq + 1)] + TildeAfterEquals(text, aeq, t.Text, lookup);
+                    if (dyn && ShellArrays.Elements(t.Text, vars) is string[] elems) { foreach (var e in elems) { cur.Words.Add(e); cur.Dynamic.Add(false); } continue; }
                     cur.Words.Add(text);
                     cur.Dynamic.Add(dyn);
                     continue;
@@ -176,6 +183,8 @@ public static class ShellParser
                     else if (FileRedirect.Truncates(op) && FileRedirect.Of(file) is { } cut)
                         script.TruncatedFiles.Add((file, cut));
                     if (op.IndexOf((byte)'>') >= 0 && ShellStateChanges.IsGitConfigFile(file)) (cur ??= NewCommand(t.Offset)).WritesGitConfig = true;
+                    if (op.IndexOf((byte)'>') >= 0 && op.IndexOf((byte)'<') < 0 && !op.EndsWith(">&"u8) && !file.StartsWith("/dev/", StringComparison.Ordinal))
+                        ((cur ??= NewCommand(t.Offset)).WrittenFiles ??= []).Add((file, op.IndexOf(">>"u8) >= 0, op[0] is (byte)'>' or (byte)'1' or (byte)'&'));
                     if (op.Length > 0 && op[^1] == '<' && (op.Length == 1 || op[0] == '0' && op.Length == 2))
                     {
                         cur ??= NewCommand(t.Offset);
@@ -220,6 +229,10 @@ public static class ShellParser
                     continue;
                 case ShellTokenKind.CloseParen when casePattern:
                     casePattern = false;
+                    continue;
+                case ShellTokenKind.OpenParen when arrayAt == t.Offset && cur is { Words.Count: 0, Assignments.Count: > 0 }:
+                    cur.Assignments[^1] = new(cur.Assignments[^1].Key, ShellArrays.Read(ref lexer, cur.Assignments[^1].Key, lookup, subs, vars));
+                    FlushSubstitutions();
                     continue;
                 case ShellTokenKind.OpenParen:
                     // f() ( … ): the body runs in a subshell each call; kept as a brace body is.
@@ -329,6 +342,8 @@ public static class ShellParser
                 }
                 return;
             }
+            if (c.Words[0] is "declare" or "typeset" or "local" or "readonly" or "set" or "read" or "printf" && !c.Dynamic[0] && ShellBuiltinState.Apply(c, vars, state.Exported, script))
+                return;
             // env $(cat .env | xargs) CMD: CMD's environment holds the file's variables.
             if (c.Words[0] == "env" && !c.Dynamic[0])
                 for (int i = 1; i < c.Words.Count && (c.Words[i].Contains('=') || c.Dynamic[i] || c.Words[i].StartsWith('-')); i++)

@@ -164,6 +164,7 @@ public static class ShellWord
             var inner = s[(p + 2)..Math.Min(close, s.Length)];
             string? value = null;
             if (inner.Length > 0 && IsSimpleName(inner)) value = lookup?.Invoke(Encoding.UTF8.GetString(inner));
+            else if (inner.Length > 1 && lookup != null) value = ShellParamExpansion.Expand(inner, lookup); // ${x:-d}, ${x/a/b}, ${!x}
             if (value != null) w.Append(value);
             else
             {
@@ -196,6 +197,13 @@ public static class ShellWord
             if (value != null) w.Append(value);
             else { w.Append(s[p..e]); dynamic = true; }
             p = e;
+            return;
+        }
+        // $1…$9 after set -- A B (ShellBuiltinState): the value when the string set one.
+        if (n is >= (byte)'1' and <= (byte)'9' && lookup?.Invoke(((char)n).ToString()) is string positional)
+        {
+            w.Append(positional);
+            p += 2;
             return;
         }
         if ((n >= '0' && n <= '9') || n is (byte)'@' or (byte)'*' or (byte)'#' or (byte)'?' or (byte)'$' or (byte)'!' or (byte)'-')

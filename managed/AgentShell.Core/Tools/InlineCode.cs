@@ -7,6 +7,8 @@ namespace AgentShell.Core.Tools;
 /// programs, read by a scan of its calls with literal arguments, not by running or parsing the
 /// language: shell commands (<c>os.system</c>, <c>subprocess.*</c>, <c>execSync</c>, <c>system</c>,
 /// backticks), programs with argument lists (<c>subprocess.run([…])</c>, <c>spawnSync(p, […])</c>),
+/// Perl's and Ruby's backticks, <c>qx()</c> and <c>%x()</c> (when asked), PHP's <c>shell_exec</c>, Lua's <c>os.execute</c>,
+/// a module imported under another name (<c>import subprocess as s</c>),
 /// HTTP requests (<c>requests|httpx|axios.METHOD(URL)</c>, <c>fetch(URL, {method})</c>, urllib's
 /// <c>Request(URL, method=…)</c>), which are read as the equivalent curl, and the hosts of URLs and
 /// <c>host=</c> arguments a database driver connects to. A call whose argument is not a literal makes
@@ -29,7 +31,8 @@ internal static class InlineCode
         public bool Any => Scripts.Count + Commands.Count + Requests.Count + Hosts.Count > 0 || Opaque != null;
     }
 
-    private static readonly string[] ShellCalls = ["os.popen", "subprocess.getoutput", "subprocess.getstatusoutput", "execSync", "system", "exec", "qx"];
+    private static readonly string[] ShellCalls = ["os.popen", "subprocess.getoutput", "subprocess.getstatusoutput", "execSync", "system", "exec",
+        "os.execute", "io.popen", "shell_exec", "passthru", "popen", "proc_open"];
     private static readonly string[] ArgvCalls = ["subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen",
         "spawnSync", "spawn", "execFileSync", "execFile", "Deno.Command", "Bun.spawn", "Bun.spawnSync", "os.execvp", "os.execv", "os.spawnvp"];
     private static readonly string[] HttpLibs = ["requests", "httpx", "axios", "session", "client", "ky", "got"];
@@ -52,18 +55,23 @@ internal static class InlineCode
     // PERF: every LIB.METHOD name built once, not once per one-liner read.
     private static readonly (string Lib, string Method, string Name)[] HttpCalls = [.. HttpLibs.SelectMany(lib => Methods.Select(m => (lib, m, lib + "." + m)))];
 
-    public static Found Read(string code)
+    public static Found Read(string code, bool backticks = false)
     {
         var f = new Found();
         var used = new HashSet<string>(StringComparer.Ordinal);
+        if (backticks) ShellQuotes(code, f);
         foreach (var name in ShellCalls)
             foreach (int at in Calls(code, name))
             {
-                if (Literal(code, at, out var text, out _)) f.Scripts.Add(text);
+                // Perl's and Ruby's system("prog", "arg", …) is a program and its list, no shell.
+                if (Literal(code, at, out var text, out int close) && SkipSpace(code, close) is int comma && comma < code.Length && code[comma] == ','
+                    && ArgsLiteral(code, comma + 1, out var rest)) f.Commands.Add([text, .. rest]);
+                else if (Literal(code, at, out text, out _)) f.Scripts.Add(text);
                 else if (ListLiteral(code, at, out var words)) f.Commands.Add(words.ToArray());
                 else f.Opaque ??= $"{name} of a command built at run time";
             }
-        foreach (var name in ArgvCalls)
+        foreach (var call in ArgvCalls)
+            foreach (var name in Aliased(code, call))
             foreach (int at in Calls(code, name))
             {
                 if (ListLiteral(code, at, out var words)) { f.Commands.Add(words.ToArray()); continue; }
@@ -106,6 +114,11 @@ internal static class InlineCode
         }
         foreach (int at in Calls(code, "urlopen"))
             if (Literal(code, at, out var url, out _) && used.Add(url)) f.Requests.Add(Curl("GET", url, null));
+        // A URL handed to a program (subprocess.run(["curl", URL])) is that program's: read with it, not as a connection of the code.
+        foreach (var argv in f.Commands) foreach (var word in argv) if (word.Contains("://", StringComparison.Ordinal)) used.Add(word);
+        foreach (var script in f.Scripts)
+            foreach (var word in script.Split([' ', '\t', '\n', '"', '\''], StringSplitOptions.RemoveEmptyEntries))
+                if (word.Contains("://", StringComparison.Ordinal)) used.Add(word);
         // Hosts a driver or client connects to: URLs left over, host=/host: arguments.
         for (int i = code.IndexOf("://", StringComparison.Ordinal); i > 0; i = code.IndexOf("://", i + 3, StringComparison.Ordinal))
         {
@@ -141,6 +154,71 @@ internal static class InlineCode
                 : code.Contains("sqlite", StringComparison.OrdinalIgnoreCase) ? SqlDialect.Sqlite : SqlDialect.Postgres;
         }
         return f;
+    }
+
+    // Perl's and Ruby's backticks, qx(…)/qx{…} and %x(…)/%x{…}: the text is a shell command (a
+    // variable in it makes it one built at run time).
+    private static void ShellQuotes(string code, Found f)
+    {
+        for (int i = 0; i < code.Length; i++)
+        {
+            int from, to;
+            if (code[i] == '`') { from = i + 1; to = code.IndexOf('`', from); }
+            else if ((code[i] == 'q' && i + 2 < code.Length && code[i + 1] == 'x' && (i == 0 || !char.IsAsciiLetterOrDigit(code[i - 1]))
+                      || code[i] == '%' && i + 2 < code.Length && code[i + 1] == 'x') && code[i + 2] is '(' or '{' or '[' or '/' or '|' or '!')
+            {
+                char open = code[i + 2], close = open switch { '(' => ')', '{' => '}', '[' => ']', _ => open };
+                from = i + 3;
+                to = open == close ? code.IndexOf(close, from) : Balanced(code, i + 2, open, close) - 1;
+            }
+            else continue;
+            if (to < from) { f.Opaque ??= "an unterminated shell quote"; return; }
+            var cmd = code[from..to];
+            if (cmd.Contains('$') || cmd.Contains('@') || cmd.Contains("#{", StringComparison.Ordinal)) f.Opaque ??= "a shell quote of a command built at run time";
+            else f.Scripts.Add(cmd);
+            i = to;
+        }
+    }
+
+    // "subprocess.run" and what the code calls it: "s.run" after "import subprocess as s", "run" after
+    // "from subprocess import run" (os.* alike).
+    private static IEnumerable<string> Aliased(string code, string call)
+    {
+        yield return call;
+        int dot = call.IndexOf('.');
+        if (dot <= 0) yield break;
+        var module = call[..dot];
+        var asKey = "import " + module + " as ";
+        for (int i = code.IndexOf(asKey, StringComparison.Ordinal); i >= 0; i = code.IndexOf(asKey, i + 1, StringComparison.Ordinal))
+        {
+            int p = i + asKey.Length, e = p;
+            while (e < code.Length && (char.IsAsciiLetterOrDigit(code[e]) || code[e] == '_')) e++;
+            if (e > p) yield return code[p..e] + call[dot..];
+        }
+        var fromKey = "from " + module + " import ";
+        int at = code.IndexOf(fromKey, StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            int end = code.IndexOfAny(['\n', ';'], at);
+            var names = code[(at + fromKey.Length)..(end < 0 ? code.Length : end)];
+            if (Array.IndexOf(names.Split([',', ' ', '(', ')'], StringSplitOptions.RemoveEmptyEntries), call[(dot + 1)..]) >= 0) yield return call[(dot + 1)..];
+        }
+    }
+
+    // "a", "b", … ) of literals only, up to the call's close.
+    private static bool ArgsLiteral(string s, int at, out List<string> words)
+    {
+        words = [];
+        int p = at;
+        while (true)
+        {
+            if (!Literal(s, p, out var w, out int end)) return false;
+            words.Add(w);
+            p = SkipSpace(s, end);
+            if (p < s.Length && s[p] == ')') return true;
+            if (p >= s.Length || s[p] != ',') return false;
+            p++;
+        }
     }
 
     // The host of a libpq conninfo string ('host=db.prod dbname=shop'): up to a blank or a quote.
@@ -220,10 +298,10 @@ internal static class InlineCode
     }
 
     // Positions just after "NAME(" where NAME is not the tail of a longer identifier.
-    private static CallScan Calls(string code, string name) => new(code, name);
+    internal static CallScan Calls(string code, string name) => new(code, name);
 
     // PERF: a struct enumerator, not an iterator: the ~80 names looked for allocate nothing per one-liner.
-    private struct CallScan(string code, string name)
+    internal struct CallScan(string code, string name)
     {
         private int _i = -2; // the last match of name; -2 before the first search
 

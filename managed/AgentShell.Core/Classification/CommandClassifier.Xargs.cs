@@ -1,0 +1,58 @@
+using AgentShell.Core.Model;
+using AgentShell.Core.Tools;
+
+namespace AgentShell.Core.Classification;
+
+// Unwrapping, level 7 (see CommandClassifier.Unwrap.cs): xargs [options] CMD — the rest of argv, with the
+// arguments it reads (stdin, or -a FILE; NUL-separated with -0) appended, or put in for -I R, when known;
+// otherwise a placeholder word that is unknown.
+public sealed partial class CommandClassifier
+{
+    private sealed partial class Run
+    {
+        private void Xargs(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
+        {
+            int i = s + 1;
+            bool replace = false, nul = false;
+            string replStr = "{}";
+            string? argFile = null;
+            for (; i < w.Length; i++)
+            {
+                var a = w[i];
+                if (a == "--") { i++; break; }
+                if (!a.StartsWith('-') || a.Length == 1) break;
+                if (a is "-I" or "-i" || a.StartsWith("-I", StringComparison.Ordinal) || a.StartsWith("--replace", StringComparison.Ordinal))
+                {
+                    replace = true;
+                    replStr = a == "-I" ? (i + 1 < w.Length ? w[i + 1] : replStr) : a.StartsWith("-I", StringComparison.Ordinal) ? a[2..]
+                        : a.StartsWith("--replace=", StringComparison.Ordinal) ? a[10..] : a.StartsWith("-i", StringComparison.Ordinal) && a.Length > 2 ? a[2..] : "{}";
+                }
+                if (a is "-0" or "--null") nul = true;
+                if (a is "-a" or "--arg-file" && i + 1 < w.Length) argFile = w[i + 1];
+                else if (a.StartsWith("--arg-file=", StringComparison.Ordinal)) argFile = a[11..];
+                if (a is "-a" or "-d" or "-E" or "-I" or "-L" or "-n" or "-P" or "-s" or "--arg-file" or "--delimiter" or "--max-args" or "--max-procs" or "--max-lines" or "--max-chars" or "--eof" or "--process-slot-var") i++;
+            }
+            var inner = i < w.Length ? w[i..] : ["echo"];
+            // -a FILE: the arguments are FILE's (stdin stays the command's); -0: NUL-separated.
+            if (argFile != null) { var args = ToolHelp.ReadText(ctx, argFile); stdin = new Stdin(args, args == null); }
+            char[] seps = nul ? ['\0'] : ['\n'];
+            var innerDyn = dyn != null && i < w.Length ? dyn[i..] : null;
+            if (replace && stdin.Text != null && replStr.Length > 0)
+            {
+                // -I R: one command per known input line, with R replaced by the line (the first 16 lines).
+                foreach (var line in stdin.Text.Split(seps, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(16))
+                    Command([.. inner.Select(x => x.Replace(replStr, line, StringComparison.Ordinal))], innerDyn, 0, ctx, new Stdin(null, true), depth + 1);
+                return;
+            }
+            if (!replace)
+            {
+                // Known input (echo a b | xargs cmd) becomes the arguments; otherwise a placeholder.
+                string[] input = stdin.Text != null ? stdin.Text.Split(nul ? seps : null, StringSplitOptions.RemoveEmptyEntries) : [XargsInput];
+                inner = [.. inner, .. input];
+                if (innerDyn != null) innerDyn = [.. innerDyn, .. input.Select(_ => stdin.Text == null)];
+            }
+            // The command's stdin is xargs's stdin minus what xargs consumed: treat it as unknown.
+            Command(inner, innerDyn, 0, ctx, new Stdin(null, true), depth + 1);
+        }
+    }
+}
