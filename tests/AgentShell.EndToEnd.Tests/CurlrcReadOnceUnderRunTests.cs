@@ -20,10 +20,13 @@ public sealed class CurlrcReadOnceUnderRunTests : CurlUnderRunFixture
         // Harmless when `sh -c` itself is decided (its string holds the curls); the script makes it a DELETE.
         File.WriteAllText(rc, "silent\n");
         var url = Prod.Url("/volumes/1");
+        // Copied by cp, not written by printf: the string's own writes are read where it is decided
+        // (a `> .curlrc` of known text followed by curl is refused whole), and this test is about the execs.
+        File.WriteAllText(Path.Combine(Home, ".delete-rc"), "request = DELETE\n");
         using var watch = new FileAccessWatch(rc);
         var r = AgentShellRunner.Run(["run", "--profile", Repo.DemoProfile, "--", "env", $"HOME={Home}", "/bin/sh", "-c",
             // 17 bytes, as both replacements below; the same inode.
-            "printf 'request = DELETE\\n' > \"$HOME/.curlrc\"; "
+            "cp \"$HOME/.delete-rc\" \"$HOME/.curlrc\"; "
             + $"i=0; while [ $i -lt 1000 ]; do {Curl} -sS '{url}' 2>/dev/null && exit 3; i=$((i+1)); done; "
             // Same inode, same size, another mtime: a GET now.
             + $"printf '#x\\nrequest = GET\\n' > \"$HOME/.curlrc\" && {Curl} -sS -o /dev/null '{url}' && echo get=ok; "

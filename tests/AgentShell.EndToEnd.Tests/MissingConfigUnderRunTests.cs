@@ -17,8 +17,10 @@ public sealed class MissingConfigUnderRunTests : CurlUnderRunFixture
     public void ACurlrcWrittenAfterAHundredCurlsWithoutOneMakesTheNextCurlsDeleteBlocked()
     {
         var url = Prod.Url("/volumes/1");
+        // Copied by cp: a `> .curlrc` of known text in the string is read where the string is decided.
+        File.WriteAllText(Path.Combine(Home, ".delete-rc"), "request = \"DELETE\"\n");
         var r = Run($"i=0; while [ $i -lt 100 ]; do {Curl} -sS -o /dev/null '{url}' || exit 3; i=$((i+1)); done; "
-            + $"printf 'request = \"DELETE\"\\n' > \"$HOME/.curlrc\"; {Curl} -sS '{url}'; echo rc=$?");
+            + $"cp \"$HOME/.delete-rc\" \"$HOME/.curlrc\"; {Curl} -sS '{url}'; echo rc=$?");
         Assert.That(r.Stderr, Does.Contain($"agentshell: blocked curl DELETE {url} (production) [rule demo.http:delete-on-production]"));
         Assert.That(r.Stdout, Does.Contain("rc=").And.Not.Contain("rc=0"));
         Assert.That(Prod.Requests.Select(q => q.Method), Is.EqualTo(Enumerable.Repeat("GET", 100)), "a hundred GETs, no DELETE");

@@ -13,6 +13,21 @@ public sealed partial class CommandClassifier
     {
         private Dictionary<string, string>? _functions;
 
+        /// <summary>A child process (a shell this one starts, an interpreter's code, a script file's
+        /// text) sees the functions and aliases defined so far but cannot define any in its parent:
+        /// what it defines is dropped when it ends. (Git aliases are not: a child's git config
+        /// writes the repository's file, which its parent's later git reads.)</summary>
+        private (Dictionary<string, string>? Functions, Dictionary<string, string>? Aliases) EnterChild()
+        {
+            var saved = (_functions, _aliases);
+            if (_functions != null) _functions = new(_functions, _functions.Comparer);
+            if (_aliases != null) _aliases = new(_aliases, _aliases.Comparer);
+            return saved;
+        }
+
+        private void LeaveChild((Dictionary<string, string>? Functions, Dictionary<string, string>? Aliases) saved) =>
+            (_functions, _aliases) = saved;
+
         private bool CallFunction(string[] words, bool[]? dyn, int start, IExecContext ctx, Stdin stdin, int depth)
         {
             var name = words[start];

@@ -25,8 +25,15 @@ public sealed partial class CommandClassifier
             for (; i < w.Length && w[i].StartsWith('-') && w[i] != "--"; i++)
             {
                 var a = w[i];
-                // node -e|--eval|-p|--print CODE; perl -e|-E (bundled: -ne, -lpe); ruby -e.
-                bool code = a is "-e" or "--eval" or "-E" || name is "node" or "nodejs" or "tsx" or "ts-node" && a is "-p" or "--print"
+                bool node = name is "node" or "nodejs" or "tsx" or "ts-node";
+                // node --eval=CODE / --print=CODE.
+                if (node && (a.StartsWith("--eval=", StringComparison.Ordinal) || a.StartsWith("--print=", StringComparison.Ordinal)))
+                {
+                    Inline(name, a[(a.IndexOf('=') + 1)..], Any(dyn, i), ctx, depth);
+                    return;
+                }
+                // node -e|--eval|-p|--print CODE (bundled: -pe); perl -e|-E (bundled: -ne, -lpe); ruby -e.
+                bool code = a is "-e" or "--eval" or "-E" || node && (a is "-p" or "--print" or "-pe" or "-ep")
                     || name is "perl" or "ruby" && a.Length > 2 && a[^1] is 'e' or 'E' && !a.StartsWith("--");
                 if (code) { if (i + 1 < w.Length) Inline(name, w[i + 1], Any(dyn, i + 1), ctx, depth); return; }
                 if (a is "-r" or "--require" or "-I" or "--import" or "--loader" or "-M" && !a.Contains('=')) i++;
@@ -46,7 +53,8 @@ public sealed partial class CommandClassifier
         {
             if (at >= w.Length || Any(dyn, at) || w[at].Length == 0) return;
             var bytes = ctx.ReadFile(w[at], ToolHelp.MaxFileBytes + 1);
-            if (bytes == null || bytes.Length > ToolHelp.MaxFileBytes || Array.IndexOf(bytes, (byte)0) >= 0) return; // not a script's text
+            // Past the bound the file is not read (KNOWN-GAPS); a NUL byte is read as text (Node takes one in a comment).
+            if (bytes == null || bytes.Length > ToolHelp.MaxFileBytes) return;
             _advisory++;
             try { Inline(lang, System.Text.Encoding.UTF8.GetString(bytes), false, ctx, depth); }
             finally { _advisory--; }
@@ -69,26 +77,31 @@ public sealed partial class CommandClassifier
             if (InlineAwsSdk.Read(code) is { Count: > 0 } sdk) InProcess(sdk, ChildContext.Create(ctx, InlineAwsSdk.Credentials(code)), none, depth);
             InProcess(InlineGcpSdk.Read(code), ctx, none, depth);
             InProcess(InlineAzureSdk.Read(code), ctx, none, depth);
-            // Under run every command the code starts is an exec decided on its own, and every
-            // connect to production meets the gate and the wire layer, which judge each one as it
-            // happens: a script's harmless work goes on, where a pause of the whole interpreter
-            // would stop it. So the rest is read for a refusal only (BlockOnly): a literal delete
-            // with a production key to a host that serves every environment (api.stripe.com) is
-            // seen nowhere else. Not so for a server's command (CommandClassifier.Outside.cs): none
-            // of that is seen there, so every decision counts.
+            // Under run every command the code starts is an exec decided on its own (not read here:
+            // the harmless ones run, the destructive one is refused with its own reason), and every
+            // connect to production meets the gate and the wire layer, which judge each request as
+            // it happens. What the code does in-process is read for a refusal only (BlockOnly): a
+            // literal delete with a production key to a host that serves every environment
+            // (api.stripe.com) is seen nowhere else, while a pause of the whole interpreter would
+            // stop its harmless work. Not so for a server's command (CommandClassifier.Outside.cs):
+            // none of that is seen there, so all of it is read and every decision counts.
             bool gated = ctx.ConnectsGated && _outside == null;
             if (gated) _advisory++;
-            try { Read(lang, code, dynamic, ctx, depth, none); }
-            finally { if (gated) _advisory--; }
+            var saved = EnterChild();
+            try { Read(lang, code, dynamic, ctx, depth, none, gated); }
+            finally { if (gated) _advisory--; LeaveChild(saved); }
         }
 
-        private void Read(string lang, string code, bool dynamic, IExecContext ctx, int depth, Stdin none)
+        private void Read(string lang, string code, bool dynamic, IExecContext ctx, int depth, Stdin none, bool gated)
         {
             var f = InlineCode.Read(code, backticks: lang is "perl" or "ruby" or "php");
             if (dynamic && code.Contains('$')) Unknown($"{lang} code built at run time", code);
             if (!f.Any) return;
-            foreach (var script in f.Scripts.Distinct()) ScriptText(script, false, ctx, none, depth, $"{lang} code");
-            foreach (var argv in f.Commands) Command(argv, null, 0, ctx, none, depth + 1);
+            if (!gated)
+            {
+                foreach (var script in f.Scripts.Distinct()) ScriptText(script, false, ctx, none, depth, $"{lang} code");
+                foreach (var argv in f.Commands) Command(argv, null, 0, ctx, none, depth + 1);
+            }
             InProcess(f.Requests, ctx, none, depth);
             if (f.Opaque != null) Unknown($"{lang} code: {f.Opaque}", code);
             foreach (var host in f.Hosts.Distinct())

@@ -27,7 +27,7 @@ public sealed partial class CommandClassifier
     {
         ToolId.Git => IsGitVerb(w) || MayBeGitAlias(w),
         ToolId.Find => IsFindAction(w),
-        ToolId.Python => w.Length > 0 && w[0] != '-' || w.SequenceEqual("-c"u8) || w.SequenceEqual("-"u8), // a script file is read too
+        ToolId.Python => w.Length > 0 && w[0] != '-' || IsPythonCodeFlag(w) || w.SequenceEqual("-"u8), // a script file is read too
         ToolId.Php or ToolId.Dotnet => HostsTool(w) || w.SequenceEqual("-c"u8) || w.SequenceEqual("-"u8) || w.SequenceEqual("-r"u8),
         ToolId.Interpreter => IsInlineCodeFlag(w) || w.Length > 0 && w[0] != '-',
         ToolId.TextTool => MayRunCommand(w),
@@ -107,7 +107,7 @@ public sealed partial class CommandClassifier
                     var a = argv[i];
                     if (a.SequenceEqual("-m"u8)) return i + 1 >= argv.Count || !HostsTool(argv[i + 1]);
                     // python -c CODE and python - (a here-doc): the code is read (CommandClassifier.Interpreters.cs).
-                    if (a.Length > 0 && a[0] == '-') { if (a.SequenceEqual("-c"u8) || a.SequenceEqual("-"u8) || a.SequenceEqual("-r"u8)) return false; continue; }
+                    if (a.Length > 0 && a[0] == '-') { if (a.SequenceEqual("-c"u8) || a.SequenceEqual("-"u8) || a.SequenceEqual("-r"u8) || id == ToolId.Python && IsPythonCodeFlag(a)) return false; continue; }
                     // python script.py: the script file is read (CommandClassifier.Interpreters.cs, ScriptFileCode).
                     return id != ToolId.Python && !HostsTool(a);
                 }
@@ -145,8 +145,11 @@ public sealed partial class CommandClassifier
     }
 
     // node -e|--eval|-p|--print, perl -e|-E (bundled -ne, -lpe), ruby -e, deno eval, "-" (stdin).
-    private static bool IsInlineCodeFlag(ReadOnlySpan<byte> w) => w.SequenceEqual("eval"u8) || w.SequenceEqual("--eval"u8) || w.SequenceEqual("--print"u8)
+    private static bool IsInlineCodeFlag(ReadOnlySpan<byte> w) => w.SequenceEqual("eval"u8) || w.StartsWith("--eval"u8) || w.StartsWith("--print"u8)
         || w.SequenceEqual("-"u8) || w.Length >= 2 && w[0] == '-' && w[1] != '-' && w[^1] is (byte)'e' or (byte)'E' or (byte)'p';
+
+    // python -c, and -c bundled with flags or with its code (-Sc, -cCODE): a short option word holding a c.
+    private static bool IsPythonCodeFlag(ReadOnlySpan<byte> w) => w.Length > 1 && w[0] == '-' && w[1] != '-' && w.IndexOf((byte)'c') > 0;
 
     private static bool IsBunEvalFlag(ReadOnlySpan<byte> w) => w.SequenceEqual("-e"u8) || w.SequenceEqual("--eval"u8) || w.SequenceEqual("-p"u8) || w.SequenceEqual("--print"u8);
 

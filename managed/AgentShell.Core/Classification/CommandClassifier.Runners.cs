@@ -43,9 +43,18 @@ public sealed partial class CommandClassifier
         {
             int i = s + 1;
             bool module = false;
+            bool python = Basename(w[s]).StartsWith("python", StringComparison.Ordinal);
             for (; i < w.Length; i++)
             {
                 var a = w[i];
+                if (python && PythonBundle(w, i) is var (code, at, next) && (code != null || at >= 0))
+                {
+                    // -Sc CODE, -cCODE, -Im mod: python's short options bundle; c and m end the options.
+                    if (code != null) { Inline("python", code, at >= 0 && Any(dyn, at), ctx, depth); return; }
+                    if (next < 0) { i = at; module = true; break; }
+                    i = next - 1;
+                    continue;
+                }
                 if (a == "-m") { i++; module = true; break; }
                 if (a == "-c" && w[s] is var py && Basename(py).StartsWith("python", StringComparison.Ordinal)) { if (i + 1 < w.Length) Inline("python", w[i + 1], Any(dyn, i + 1), ctx, depth); return; }
                 if (a == "-r" && Basename(w[s]) == "php") { if (i + 1 < w.Length) Inline("php", w[i + 1], Any(dyn, i + 1), ctx, depth); return; }
@@ -65,6 +74,28 @@ public sealed partial class CommandClassifier
             _runnerLevel++;
             try { Command(copy, dyn, i, ctx, stdin, depth + 1); }
             finally { _runnerLevel--; }
+        }
+
+        // One word of python's options, as CPython's getopt reads it: -c CODE / -cCODE (the code, and
+        // the word it came from), -m MOD (at: the module's word, next -1), -W/-X ARG (next: the word
+        // after them); (null, -1, -1) for a word that is no bundle of flags.
+        private static (string? Code, int At, int Next) PythonBundle(string[] w, int i)
+        {
+            var a = w[i];
+            if (a.Length < 2 || a[0] != '-' || a[1] == '-' || a == "-") return (null, -1, -1);
+            for (int k = 1; k < a.Length; k++)
+            {
+                char ch = a[k];
+                if (ch is 'c' or 'm' or 'W' or 'X')
+                {
+                    bool attached = k + 1 < a.Length;
+                    if (ch == 'c') return attached ? (a[(k + 1)..], i, i + 1) : i + 1 < w.Length ? (w[i + 1], i + 1, i + 2) : (null, -1, -1);
+                    if (ch == 'm') return (null, attached ? i : i + 1, -1);
+                    return (null, i, attached ? i + 1 : i + 2);
+                }
+                if (!char.IsAsciiLetter(ch)) return (null, -1, -1);
+            }
+            return (null, i, i + 1); // flags only (-u, -SE)
         }
 
         // docker/podman options of exec and run (and compose exec/run) that take a value.

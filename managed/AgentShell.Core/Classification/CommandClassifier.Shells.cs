@@ -42,6 +42,13 @@ public sealed partial class CommandClassifier
 
         private void Shell(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
         {
+            var saved = EnterChild();
+            try { ChildShell(w, dyn, s, ctx, stdin, depth); }
+            finally { LeaveChild(saved); }
+        }
+
+        private void ChildShell(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
+        {
             int i = ShellOptions(w, s, out bool c, out bool fromStdin, out _);
             string shell = Basename(w[s]);
             if (c)

@@ -94,11 +94,14 @@ public sealed class CredentialTable
         return Match(userPass) ?? (colon >= 0 ? Match(userPass[(colon + 1)..]) ?? Match(userPass[..colon]) : null) ?? Match(rest);
     }
 
-    /// <summary>The first of <paramref name="credentials"/> that a profile lists, or null.</summary>
+    /// <summary>The first of <paramref name="credentials"/> that a profile lists, or null; a
+    /// production one before any other (a command may carry two, and both are sent: a staging
+    /// token in the URL must not hide a live key in -u).</summary>
     internal CredentialMatch? Match(IReadOnlyList<Credential> credentials)
     {
         if (IsEmpty || credentials.Count == 0) return null;
         byte[]? rented = null;
+        CredentialMatch? first = null;
         try
         {
             foreach (var c in credentials)
@@ -110,9 +113,11 @@ public sealed class CredentialTable
                     rented = ArrayPool<byte>.Shared.Rent(max);
                 }
                 int n = Encoding.UTF8.GetBytes(c.Secret, rented);
-                if (Match(rented.AsSpan(0, n)) is CredentialMatch m) return m;
+                if (Match(rented.AsSpan(0, n)) is not CredentialMatch m) continue;
+                if (string.Equals(m.Environment, Profiles.ProfileReader.TopLevelCredentialEnvironment, StringComparison.OrdinalIgnoreCase)) return m;
+                first ??= m;
             }
-            return null;
+            return first;
         }
         finally
         {

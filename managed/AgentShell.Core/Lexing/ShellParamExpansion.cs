@@ -24,7 +24,9 @@ internal static class ShellParamExpansion
         if (i == 0 || i == t.Length) return null;
         var n = t[..i];
         if (!IsName(n) && n != "0") return null;
-        string? value = n == "0" ? "sh" : lookup(n); // $0 is the shell's name: never empty
+        // $0 is the shell's name, which the string does not say (bash, sh, an argv0 given to -c): unknown.
+        if (n == "0") return null;
+        string? value = lookup(n);
         var rest = t[i..];
         if (rest[0] is ':' or '-' or '=' or '+')
         {
@@ -46,7 +48,8 @@ internal static class ShellParamExpansion
             int slash = body.IndexOf('/');
             var pat = slash < 0 ? body : body[..slash];
             var rep = slash < 0 ? "" : body[(slash + 1)..];
-            if (pat.Length == 0 || pat[0] is '#' or '%' || !Literal(pat) || pat.IndexOfAny(['*', '?', '[']) >= 0 || !Literal(rep)) return null;
+            // An & in the replacement is the matched text in bash 5.2 (patsub_replacement), itself elsewhere: unknown.
+            if (pat.Length == 0 || pat[0] is '#' or '%' || !Literal(pat) || pat.IndexOfAny(['*', '?', '[']) >= 0 || !Literal(rep) || rep.Contains('&')) return null;
             if (all) return value.Replace(pat, rep, StringComparison.Ordinal);
             int at = value.IndexOf(pat, StringComparison.Ordinal);
             return at < 0 ? value : value[..at] + rep + value[(at + pat.Length)..];

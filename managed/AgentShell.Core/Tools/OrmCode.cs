@@ -35,12 +35,13 @@ internal static class OrmCode
         ["Repo.query(", "Repo.query!(", "Ecto.Adapters.SQL.query(", "Ecto.Adapters.SQL.query!("]);
 
     /// <summary>artisan: <c>tinker --execute=CODE</c> or code on its stdin; null (the table's unknown) when there is none.</summary>
+    // What is read only raises the console's unknown, never lowers it: code may do more than the calls read.
     internal static Effect? TinkerEffectOf(ToolCall c, List<string> words, List<Evidence> evidence) =>
-        words.Count > 0 && words[0] == "tinker" && (ToolHelp.Option(c.Args, "--execute") ?? c.StdinText) is string code ? EffectOf(Php, code, evidence) : null;
+        words.Count > 0 && words[0] == "tinker" && (ToolHelp.Option(c.Args, "--execute") ?? c.StdinText) is string code ? ToolHelp.Max(Effect.Unknown, EffectOf(Php, code, evidence)) : null;
 
     /// <summary>mix: <c>run -e|--eval CODE</c>; null (the table's unknown) when there is none.</summary>
     internal static Effect? MixRunEffectOf(ToolCall c, List<string> words, List<Evidence> evidence) =>
-        words.Count > 0 && words[0] == "run" && ToolHelp.Option(c.Args, "-e", "--eval") is string code ? EffectOf(Elixir, code, evidence) : null;
+        words.Count > 0 && words[0] == "run" && ToolHelp.Option(c.Args, "-e", "--eval") is string code ? ToolHelp.Max(Effect.Unknown, EffectOf(Elixir, code, evidence)) : null;
 
     /// <summary>The effect of <paramref name="code"/> in <paramref name="lang"/>; adds what it found to <paramref name="evidence"/>.</summary>
     internal static Effect EffectOf(Language lang, string code, List<Evidence> evidence)

@@ -23,7 +23,9 @@ internal static class PythonOrmCode
         if (words[0] == "shell")
         {
             var code = ToolHelp.Option(c.Args, "-c", "--command") ?? c.StdinText;
-            return code == null ? null : EffectOf(code, evidence);
+            // Code may do more than the calls read here (SQL concatenated, a call spelled another
+            // way): what is read only raises the shell's unknown, never lowers it to a read.
+            return code == null ? null : ToolHelp.Max(Effect.Unknown, EffectOf(code, evidence));
         }
         if (words[0] != "dbshell") return null;
         int dash = IndexOf(c.Args, "--");

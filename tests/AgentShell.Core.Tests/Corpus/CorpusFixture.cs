@@ -133,6 +133,8 @@ internal static class CorpusFixture
         Write("repo/scripts/rotate.py", "import boto3\n\ndef rotate(name):\n    boto3.client('s3').delete_object(Bucket='logs', Key=name)\n");
         Write("repo/scripts/report.py", "import boto3\nprint(boto3.Session(profile_name='prod').client('s3').list_buckets())\n");
         Write("repo/scripts/retire.js", "const { execSync } = require('child_process');\nexecSync('gh repo delete acme/app --yes');\n");
+        // review41: a file's text that defines a shell function (in a branch that never runs) defines nothing in the caller.
+        Write("repo/scripts/shadow.py", "import os\nif False:\n    os.system('kubectl() { :; }')\n");
         Write("repo/scripts/server.js", "const http = require('http');\nhttp.createServer(async (q, r) => { await fetch('https://api.example.org/items/' + q.url, { method: 'DELETE' }); r.end(); }).listen(3000);\n");
         // corpus19: stored logins (netrc, pgpass, Terraform's credentials file), request bodies, kuberc, .npmrc.
         Write("home/netrc-prod/.netrc", $"machine api.example.net login deploy password {ProductionToken}\nmachine other.example.org\n  login ops\n  password other-pass-123456\n");

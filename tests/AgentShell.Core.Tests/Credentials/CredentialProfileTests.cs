@@ -66,6 +66,16 @@ public class CredentialProfileTests
     }
 
     [Test]
+    public void AProductionKeyIsNotHiddenByAnotherEnvironmentsListedFirst()
+    {
+        var policy = PolicyT.Load([_tmp.Write("p.json", $"{{ 'Environments': {{ 'production': {{ 'Credentials': [ {{ 'Name': 'stripe-live', 'Prefix': 'sk_live_' }} ] }}, "
+            + $"'staging': {{ 'Credentials': [ {{ 'Name': 'stage', 'Sha256': '{Hash}' }} ] }} }} }}")]);
+        var carried = new List<AgentShell.Core.Model.Credential> { new("URL user", "test"), new("-u password", "sk_live_51Hx") };
+        Assert.That(policy.Credentials.Match(carried)?.Environment, Is.EqualTo("production"));
+        Assert.That(policy.Credentials.Match(carried[..1])?.Environment, Is.EqualTo("staging"));
+    }
+
+    [Test]
     public void ATopLevelCredentialFileListIsProductions()
     {
         var file = _tmp.Write(".env.production", "TOKEN=top-level-secret-1\n");
