@@ -11,7 +11,8 @@ public sealed class ApprovalSocketTests(string guard) : ProductionFixture(guard)
     [Test]
     public void RemovingTheSocketAndRunningPendingInsideLeaveAPersonAbleToApprove()
     {
-        string py = $"import urllib.request\nr = urllib.request.urlopen(urllib.request.Request('{Prod.Url("/volumes/1")}', method='DELETE')); print('status', r.status)";
+        // The URL is a variable: a literal DELETE to production would be refused at python's exec.
+        string py = $"import urllib.request\nu = '{Prod.Url("/volumes/1")}'\nr = urllib.request.urlopen(urllib.request.Request(u, method='DELETE')); print('status', r.status)";
         string sock = Path.Combine(Path.GetTempPath(), $"agentshell-adv-{Guid.NewGuid():N}.sock");
         // The wire off for production: python's connect (an unknown client) is paused for a person,
         // not its DELETE refused at the wire by the demo profile's rule.

@@ -79,9 +79,9 @@ public sealed partial class CommandClassifier
             InProcess(InlineAzureSdk.Read(code), ctx, none, depth);
             // Under run every command the code starts is an exec decided on its own (not read here:
             // the harmless ones run, the destructive one is refused with its own reason), and every
-            // connect to production meets the gate and the wire layer, which judge each request as
-            // it happens. What the code does in-process is read for a refusal only (BlockOnly): a
-            // literal delete with a production key to a host that serves every environment
+            // connect to production meets the gate and the wire layer, which judge each request and
+            // statement as it happens. Only its literal HTTP calls are read, for a refusal only
+            // (BlockOnly): a delete with a production key to a host that serves every environment
             // (api.stripe.com) is seen nowhere else, while a pause of the whole interpreter would
             // stop its harmless work. Not so for a server's command (CommandClassifier.Outside.cs):
             // none of that is seen there, so all of it is read and every decision counts.
@@ -95,13 +95,11 @@ public sealed partial class CommandClassifier
         private void Read(string lang, string code, bool dynamic, IExecContext ctx, int depth, Stdin none, bool gated)
         {
             var f = InlineCode.Read(code, backticks: lang is "perl" or "ruby" or "php");
+            if (gated) { InProcess(f.Requests, ctx, none, depth); return; }
             if (dynamic && code.Contains('$')) Unknown($"{lang} code built at run time", code);
             if (!f.Any) return;
-            if (!gated)
-            {
-                foreach (var script in f.Scripts.Distinct()) ScriptText(script, false, ctx, none, depth, $"{lang} code");
-                foreach (var argv in f.Commands) Command(argv, null, 0, ctx, none, depth + 1);
-            }
+            foreach (var script in f.Scripts.Distinct()) ScriptText(script, false, ctx, none, depth, $"{lang} code");
+            foreach (var argv in f.Commands) Command(argv, null, 0, ctx, none, depth + 1);
             InProcess(f.Requests, ctx, none, depth);
             if (f.Opaque != null) Unknown($"{lang} code: {f.Opaque}", code);
             foreach (var host in f.Hosts.Distinct())
