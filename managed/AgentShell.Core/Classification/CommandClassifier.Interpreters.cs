@@ -22,10 +22,10 @@ public sealed partial class CommandClassifier
                 if (i < w.Length && w[i] is "eval" or "run") { int c = i + 1; while (c < w.Length && w[c].StartsWith('-')) c++; if (c >= w.Length) return; if (w[i] == "eval") Inline(name, w[c], Any(dyn, c), ctx, depth); else ScriptFileCode(name, w, dyn, c, ctx, depth); }
                 return;
             }
+            bool node = name is "node" or "nodejs" or "tsx" or "ts-node";
             for (; i < w.Length && w[i].StartsWith('-') && w[i] != "--"; i++)
             {
                 var a = w[i];
-                bool node = name is "node" or "nodejs" or "tsx" or "ts-node";
                 // node --eval=CODE / --print=CODE.
                 if (node && (a.StartsWith("--eval=", StringComparison.Ordinal) || a.StartsWith("--print=", StringComparison.Ordinal)))
                 {

@@ -56,7 +56,6 @@ public sealed partial class CommandClassifier
                     continue;
                 }
                 if (a == "-m") { i++; module = true; break; }
-                if (a == "-c" && w[s] is var py && Basename(py).StartsWith("python", StringComparison.Ordinal)) { if (i + 1 < w.Length) Inline("python", w[i + 1], Any(dyn, i + 1), ctx, depth); return; }
                 if (a == "-r" && Basename(w[s]) == "php") { if (i + 1 < w.Length) Inline("php", w[i + 1], Any(dyn, i + 1), ctx, depth); return; }
                 if (a == "-" && stdin.Text != null) { Inline("python", stdin.Text, false, ctx, depth); return; }
                 if (a is "-c" or "--") return;
@@ -66,7 +65,7 @@ public sealed partial class CommandClassifier
             if (i >= w.Length) return;
             if (!HostsTool(Encoding.UTF8.GetBytes(w[i])))
             {
-                if (!module && Basename(w[s]).StartsWith("python", StringComparison.Ordinal)) ScriptFileCode("python", w, dyn, i, ctx, depth);
+                if (!module && python) ScriptFileCode("python", w, dyn, i, ctx, depth);
                 return;
             }
             var copy = (string[])w.Clone();
@@ -82,7 +81,7 @@ public sealed partial class CommandClassifier
         private static (string? Code, int At, int Next) PythonBundle(string[] w, int i)
         {
             var a = w[i];
-            if (a.Length < 2 || a[0] != '-' || a[1] == '-' || a == "-") return (null, -1, -1);
+            if (a.Length < 2 || a[0] != '-' || a[1] == '-') return (null, -1, -1);
             for (int k = 1; k < a.Length; k++)
             {
                 char ch = a[k];

@@ -28,8 +28,8 @@ internal static class PythonOrmCode
             return code == null ? null : ToolHelp.Max(Effect.Unknown, EffectOf(code, evidence));
         }
         if (words[0] != "dbshell") return null;
-        int dash = IndexOf(c.Args, "--");
-        var sql = dash >= 0 ? ToolHelp.Option(Tail(c.Args, dash + 1), "-c", "--command", "-e", "--execute") : null;
+        int dash = c.Args.ToList().IndexOf("--");
+        var sql = dash >= 0 ? ToolHelp.Option(c.Args.Skip(dash + 1).ToList(), "-c", "--command", "-e", "--execute") : null;
         sql ??= c.StdinText;
         if (sql == null) return null;
         var r = SqlScanner.Scan(sql);
@@ -51,8 +51,7 @@ internal static class PythonOrmCode
         if (code.Contains(".drop(", StringComparison.Ordinal) && code.Contains("Table", StringComparison.Ordinal)) f.Found(Effect.Drop, "a table's drop() → drop");
         for (int at = code.IndexOf("call_command(", StringComparison.Ordinal); at >= 0; at = code.IndexOf("call_command(", at + 1, StringComparison.Ordinal))
         {
-            var rest = code.AsSpan(at + "call_command(".Length).TrimStart();
-            if (!rest.IsEmpty && rest[0] is '"' or '\'' && TryLiteral(rest, out var name))
+            if (InlineCode.Literal(code, at + "call_command(".Length, out var name, out _))
                 f.Found(name is "flush" or "reset_db" ? Effect.Wipe : Effect.Unknown, $"call_command('{name}') → {(name is "flush" or "reset_db" ? "wipe" : "unknown")}");
             else f.Found(Effect.Unknown, "call_command of a name built at run time (unknown)");
         }
@@ -60,41 +59,12 @@ internal static class PythonOrmCode
         {
             for (int at = code.IndexOf(call, StringComparison.Ordinal); at >= 0; at = code.IndexOf(call, at + 1, StringComparison.Ordinal))
             {
-                var rest = code.AsSpan(at + call.Length).TrimStart();
-                if (rest.StartsWith("text(", StringComparison.Ordinal)) rest = rest[5..].TrimStart(); // SQLAlchemy's text("…")
-                f.Sql(call.Trim('.', '('), !rest.IsEmpty && rest[0] is '"' or '\'' && TryLiteral(rest, out var sql) ? sql : null);
+                int p = InlineCode.SkipSpace(code, at + call.Length);
+                if (code.AsSpan(p).StartsWith("text(", StringComparison.Ordinal)) p += 5; // SQLAlchemy's text("…")
+                // InlineCode.Literal: quotes, triple quotes and prefixes as Python reads them; an f-string with a {…} is no literal.
+                f.Sql(call.Trim('.', '('), InlineCode.Literal(code, p, out var sql, out _) ? sql : null);
             }
         }
         return f.Result("Python");
-    }
-
-    // A Python string literal (single or double quotes, a triple-quoted one too) at the start of s.
-    private static bool TryLiteral(ReadOnlySpan<char> s, out string text)
-    {
-        char q = s[0];
-        bool triple = s.Length >= 3 && s[1] == q && s[2] == q;
-        int start = triple ? 3 : 1;
-        for (int end = start; end < s.Length; end += s[end] == '\\' ? 2 : 1)
-        {
-            if (s[end] != q) continue;
-            if (triple && !(end + 2 < s.Length && s[end + 1] == q && s[end + 2] == q)) continue;
-            text = s[start..end].ToString();
-            return true;
-        }
-        text = "";
-        return false;
-    }
-
-    private static int IndexOf(IReadOnlyList<string> a, string w)
-    {
-        for (int i = 0; i < a.Count; i++) if (a[i] == w) return i;
-        return -1;
-    }
-
-    private static List<string> Tail(IReadOnlyList<string> a, int from)
-    {
-        var t = new List<string>();
-        for (int i = from; i < a.Count; i++) t.Add(a[i]);
-        return t;
     }
 }
