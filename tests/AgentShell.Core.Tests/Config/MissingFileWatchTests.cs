@@ -57,9 +57,7 @@ public class MissingFileWatchTests
         for (int round = 0; round < 50; round++)
         {
             Assert.That(Find(rc).Exists, Is.False);
-            long hits = _watch.Hits;
-            Assert.That(Find(rc).Exists, Is.False);
-            Assert.That(_watch.Hits, Is.EqualTo(hits + 1), $"round {round}: the second missing answer is a hit");
+            Assert.That(UntilHit(_watch, () => Find(rc).Exists), Is.False, $"round {round}: a missing answer is a hit");
             Sh($"printf 'request = DELETE\\n' > '{rc}'");
             Assert.That(Find(rc).Exists, Is.True, $"round {round}");
             Sh($"rm '{rc}'");
@@ -183,8 +181,8 @@ public class MissingFileWatchTests
             using var ns = new MissingFileWatch($"/proc/{child.Id}/mountinfo");
             var rc = Path.Combine(home, ".curlrc");
             ConfigFile Look() => ns.Find(root, rc, true, root + rc, static p => File.Exists(p) ? ConfigFile.Of(p, File.ReadAllBytes(p)) : ConfigFile.Missing);
-            for (int i = 0; i < 5; i++) Assert.That(Look().Exists, Is.False);
-            Assert.That(ns.Hits, Is.EqualTo(4));
+            Assert.That(Look().Exists, Is.False);
+            Assert.That(UntilHit(ns, () => Look().Exists), Is.False, "the missing .curlrc was answered from the cache");
             child.StandardInput.WriteLine("go");
             Assert.That(child.StandardOutput.ReadLine(), Is.EqualTo("mounted"));
             Assert.That(Look().Exists, Is.True, "the mount was seen without any inotify event");
@@ -194,6 +192,20 @@ public class MissingFileWatchTests
             child.StandardInput.WriteLine("done");
             child.WaitForExit(5000);
         }
+    }
+
+    // The temp directory is shared: a name another process creates under a watched parent rightly
+    // forgets every answer, so "the cache answered" is asked until it does (it must, within 100).
+    private static bool UntilHit(MissingFileWatch watch, Func<bool> look)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            long hits = watch.Hits;
+            bool found = look();
+            if (watch.Hits == hits + 1) return found;
+        }
+        Assert.Fail("a hundred lookups in a row were real: the missing answer was never remembered");
+        return true;
     }
 
     private static void Sh(string script)
