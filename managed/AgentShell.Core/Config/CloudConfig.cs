@@ -30,20 +30,22 @@ internal static class CloudConfig
 
     private static readonly PathMemo AwsCredentials = new(".aws", "credentials");
 
-    /// <summary>The secret key and session token of AWS profile <paramref name="profile"/> in the shared
+    /// <summary>The section of AWS profile <paramref name="profile"/> (its secrets: <see cref="AwsSecretKeys"/>) in the shared
     /// credentials file (<c>$AWS_SHARED_CREDENTIALS_FILE</c>, else <c>~/.aws/credentials</c>), so that a
     /// production key there makes the command production as the same key in the environment would.</summary>
-    internal static IEnumerable<(string Key, string Value)> AwsSecrets(IExecContext ctx, string profile)
+    internal static Dictionary<string, string>? AwsSecrets(IExecContext ctx, string profile)
     {
+        // PERF: the section itself, not an iterator over it: most homes have no credentials file, and an iterator allocated anyway.
         var file = ctx.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE") is { Length: > 0 } f ? f
             : ctx.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? AwsCredentials.Combine(home) : null;
-        if (file == null) yield break;
+        if (file == null) return null;
         var cf = ctx.ReadConfigFile(file);
-        if (!cf.Exists || cf.Unaccountable) yield break;
-        if (cf.Parsed(Ini).GetValueOrDefault(profile) is not { } section) yield break;
-        foreach (var key in (string[])["aws_secret_access_key", "aws_session_token"])
-            if (section.GetValueOrDefault(key) is { Length: > 0 } v) yield return (key, v);
+        if (!cf.Exists || cf.Unaccountable) return null;
+        return cf.Parsed(Ini).GetValueOrDefault(profile);
     }
+
+    /// <summary>The keys of a credentials file section that carry a secret.</summary>
+    internal static readonly string[] AwsSecretKeys = ["aws_secret_access_key", "aws_session_token"];
 
     /// <summary>The project of gcloud's active configuration (or of <paramref name="configuration"/>).</summary>
     internal static string? GcloudProject(IExecContext ctx, string? configuration, List<Evidence> evidence, out bool unaccountable)

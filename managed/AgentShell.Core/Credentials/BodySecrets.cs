@@ -15,8 +15,9 @@ namespace AgentShell.Core.Credentials;
 /// credential. A body that is not JSON is read for form fields only.</remarks>
 public static class BodySecrets
 {
-    internal static void Find(ToolId id, ToolCall c, Action<string, string> add)
+    internal static void Find(ToolId id, ToolCall c, ref List<Model.Credential>? found)
     {
+        if (id is not (ToolId.Curl or ToolId.Wget or ToolId.Httpie)) return; // PERF: the only tools with a body to read
         var args = c.Args;
         for (int i = 0; i < args.Count; i++)
         {
@@ -32,7 +33,7 @@ public static class BodySecrets
             // curl -F name=value / --form-string, HTTPie's data items (name=value, name:=json): a field named like a secret.
             if (value == null && Field(id, a, next) is (string field, string fieldValue))
             {
-                if (IsSecretKey(field)) add($"form field {field}", fieldValue.Trim('"'));
+                if (IsSecretKey(field)) CredentialScan.Add(ref found, $"form field {field}", fieldValue.Trim('"'));
                 continue;
             }
             if (value == null) continue;
@@ -42,7 +43,7 @@ public static class BodySecrets
                 if ((value == "-" ? c.StdinText : ToolHelp.ReadText(c.Context, value)) is not string text) continue;
                 value = text;
             }
-            Text(value, isFile ? "request body file" : "request body", add);
+            Text(value, isFile ? "request body file" : "request body", ref found);
         }
     }
 
@@ -105,13 +106,21 @@ public static class BodySecrets
     /// gets each carrier's name and secret). The wire layer reads a request body with it.</summary>
     public static void Text(string body, string carrier, Action<string, string> add)
     {
+        List<Model.Credential>? found = null;
+        Text(body, carrier, ref found);
+        if (found != null) foreach (var f in found) add(f.Carrier, f.Secret);
+    }
+
+    // PERF: the scan's list by reference, not a callback: a delegate over it was two allocations per decision.
+    private static void Text(string body, string carrier, ref List<Model.Credential>? found)
+    {
         var t = body.AsSpan().TrimStart();
         if (t.Length > 0 && t[0] is '{' or '[')
         {
             try
             {
                 using var doc = JsonDocument.Parse(body, new JsonDocumentOptions { AllowTrailingCommas = true, MaxDepth = 64 });
-                Walk(doc.RootElement, null, carrier, add);
+                Walk(doc.RootElement, null, carrier, ref found);
                 return;
             }
             catch (JsonException) { } // not JSON after all: read it as form fields
@@ -122,20 +131,20 @@ public static class BodySecrets
             int eq = pair.IndexOf('=');
             if (eq <= 0 || !IsSecretKey(pair.AsSpan(0, eq).Trim()) || eq + 1 >= pair.Length) continue;
             var raw = pair[(eq + 1)..].Trim();
-            add($"{carrier} {pair[..eq].Trim()}", raw);
+            CredentialScan.Add(ref found, $"{carrier} {pair[..eq].Trim()}", raw);
             // A form-encoded value as the server decodes it too ('+' may be a token's own character).
-            if (HttpBody.Unescape(raw) is var decoded && decoded != raw) add($"{carrier} {pair[..eq].Trim()}", decoded);
+            if (HttpBody.Unescape(raw) is var decoded && decoded != raw) CredentialScan.Add(ref found, $"{carrier} {pair[..eq].Trim()}", decoded);
         }
     }
 
-    private static void Walk(JsonElement e, string? key, string carrier, Action<string, string> add)
+    private static void Walk(JsonElement e, string? key, string carrier, ref List<Model.Credential>? found)
     {
         switch (e.ValueKind)
         {
-            case JsonValueKind.Object: foreach (var p in e.EnumerateObject()) Walk(p.Value, p.Name, carrier, add); break;
-            case JsonValueKind.Array: foreach (var x in e.EnumerateArray()) Walk(x, key, carrier, add); break;
+            case JsonValueKind.Object: foreach (var p in e.EnumerateObject()) Walk(p.Value, p.Name, carrier, ref found); break;
+            case JsonValueKind.Array: foreach (var x in e.EnumerateArray()) Walk(x, key, carrier, ref found); break;
             case JsonValueKind.String when key != null && IsSecretKey(key):
-                add($"{carrier} \"{key}\"", e.GetString()!);
+                CredentialScan.Add(ref found, $"{carrier} \"{key}\"", e.GetString()!);
                 break;
         }
     }

@@ -16,25 +16,25 @@ namespace AgentShell.Core.Credentials;
 /// host's environment decides, as before the file existed.</remarks>
 internal static class StoredLogins
 {
-    internal static void Find(ToolId id, ToolCall c, IReadOnlyList<Target> targets, Action<string, string> add)
+    internal static void Find(ToolId id, ToolCall c, IReadOnlyList<Target> targets, ref List<Model.Credential>? found)
     {
         switch (id)
         {
             case ToolId.Curl when CurlNetrc(c) is string file:
-                if (Read(c.Context, file, file == "~/.netrc" ? NetrcFile : null) is string curlNetrc) Netrc(curlNetrc, file, Hosts(targets, TargetKind.Url), add);
+                if (Read(c.Context, file, file == "~/.netrc" ? NetrcFile : null) is string curlNetrc) Netrc(curlNetrc, file, Hosts(targets, TargetKind.Url), ref found);
                 break;
             case ToolId.Wget:
-                if (Read(c.Context, "~/.netrc", NetrcFile) is string wgetNetrc) Netrc(wgetNetrc, "~/.netrc", Hosts(targets, TargetKind.Url), add);
+                if (Read(c.Context, "~/.netrc", NetrcFile) is string wgetNetrc) Netrc(wgetNetrc, "~/.netrc", Hosts(targets, TargetKind.Url), ref found);
                 break;
             case ToolId.Psql or ToolId.PgDump or ToolId.PgRestore or ToolId.Dropdb or ToolId.PgClient:
             {
                 // PERF: the file first: the hosts are collected only when there is one (most homes have none).
                 var (path, memo) = c.Context.GetEnvironmentVariable("PGPASSFILE") is { Length: > 0 } f ? (f, null) : ("~/.pgpass", PgpassFile);
-                if (Read(c.Context, path, memo) is string pgpass) Pgpass(pgpass, path, Hosts(targets, TargetKind.Database), add);
+                if (Read(c.Context, path, memo) is string pgpass) Pgpass(pgpass, path, Hosts(targets, TargetKind.Database), ref found);
                 break;
             }
             case ToolId.Terraform:
-                TerraformTokens(c.Context, add);
+                TerraformTokens(c.Context, ref found);
                 break;
         }
     }
@@ -88,7 +88,7 @@ internal static class StoredLogins
     }
 
     /// <summary>netrc: <c>machine H login L password P</c> (tokens across lines), <c>default</c>, <c>macdef</c> bodies skipped.</summary>
-    private static void Netrc(string text, string path, List<string>? hosts, Action<string, string> add)
+    private static void Netrc(string text, string path, List<string>? hosts, ref List<Model.Credential>? found)
     {
         string carrier = "netrc " + path;
         bool take = false;
@@ -108,7 +108,7 @@ internal static class StoredLogins
                         break;
                     case "default": take = true; break;
                     case "login" or "password" or "account":
-                        if (take && value != null) add($"{carrier} {word}", value);
+                        if (take && value != null) CredentialScan.Add(ref found, $"{carrier} {word}", value);
                         w++;
                         break;
                     case "macdef": // a macro runs to the next empty line
@@ -121,7 +121,7 @@ internal static class StoredLogins
     }
 
     /// <summary>pgpass: <c>host:port:database:user:password</c>, <c>\:</c> and <c>\\</c> escaped, <c>*</c> any.</summary>
-    private static void Pgpass(string text, string path, List<string>? hosts, Action<string, string> add)
+    private static void Pgpass(string text, string path, List<string>? hosts, ref List<Model.Credential>? found)
     {
         string carrier = "pgpass " + path;
         foreach (var raw in text.Split('\n'))
@@ -141,23 +141,23 @@ internal static class StoredLogins
             // libpq compares the host as given (a socket directory or no host is "localhost").
             bool match = hosts == null || host == "*" || hosts.Exists(h => h.Equals(host, StringComparison.OrdinalIgnoreCase))
                 || host == "localhost" && hosts.Exists(h => h.StartsWith('/'));
-            if (match) add(carrier, cur.ToString());
+            if (match) CredentialScan.Add(ref found, carrier, cur.ToString());
         }
     }
 
     /// <summary>Terraform's token for its default host (<c>TF_TOKEN_app_terraform_io</c>, and
     /// <c>TF_CLOUD_HOSTNAME</c>'s), and every token of <c>credentials.tfrc.json</c>.</summary>
-    private static void TerraformTokens(IExecContext ctx, Action<string, string> add)
+    private static void TerraformTokens(IExecContext ctx, ref List<Model.Credential>? found)
     {
-        if (ctx.GetEnvironmentVariable(DefaultHostToken) is { Length: > 0 } token) add(DefaultHostToken, token);
+        if (ctx.GetEnvironmentVariable(DefaultHostToken) is { Length: > 0 } token) CredentialScan.Add(ref found, DefaultHostToken, token);
         if (ctx.GetEnvironmentVariable("TF_CLOUD_HOSTNAME") is { Length: > 0 } host)
         {
             var name = TokenVariable(host);
-            if (ctx.GetEnvironmentVariable(name) is { Length: > 0 } hostToken) add(name, hostToken);
+            if (ctx.GetEnvironmentVariable(name) is { Length: > 0 } hostToken) CredentialScan.Add(ref found, name, hostToken);
         }
         if (Read(ctx, "~/.terraform.d/credentials.tfrc.json", TerraformCredentials) is string json)
             foreach (var (key, value) in CredentialFileSet.Values(json))
-                if (key == "token") add("~/.terraform.d/credentials.tfrc.json token", value);
+                if (key == "token") CredentialScan.Add(ref found, "~/.terraform.d/credentials.tfrc.json token", value);
     }
 
     // terraform's name for a host's token: '.' is '_', '-' is "__".

@@ -35,6 +35,9 @@ internal static class InlineCode
         "os.execute", "io.popen", "shell_exec", "passthru", "popen", "proc_open"];
     private static readonly string[] ArgvCalls = ["subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen",
         "spawnSync", "spawn", "execFileSync", "execFile", "Deno.Command", "Bun.spawn", "Bun.spawnSync", "os.execvp", "os.execv", "os.spawnvp"];
+    // PERF: the keys an alias of each is found by, built once: "import M as ", "from M import ".
+    private static readonly (string Call, string? AsKey, string? FromKey)[] ArgvCallKeys =
+        [.. ArgvCalls.Select(c => c.IndexOf('.') is int d and > 0 ? (c, "import " + c[..d] + " as ", "from " + c[..d] + " import ") : (c, (string?)null, (string?)null))];
     private static readonly string[] HttpLibs = ["requests", "httpx", "axios", "session", "client", "ky", "got"];
     private static readonly string[] Methods = ["get", "post", "put", "patch", "delete", "head", "options", "request"];
     // Clients whose first argument is the host they connect to.
@@ -70,18 +73,24 @@ internal static class InlineCode
                 else if (ListLiteral(code, at, out var words)) f.Commands.Add(words.ToArray());
                 else f.Opaque ??= $"{name} of a command built at run time";
             }
-        foreach (var call in ArgvCalls)
-            foreach (var name in Aliased(code, call))
-            foreach (int at in Calls(code, name))
+        foreach (var (call, asKey, fromKey) in ArgvCallKeys)
+        {
+            ArgvCall(code, call, f);
+            if (asKey == null) continue;
+            // What the code calls it: "s.run" after "import subprocess as s", "run" after "from subprocess import run" (os.* alike).
+            int dot = call.IndexOf('.');
+            for (int i = code.IndexOf(asKey, StringComparison.Ordinal); i >= 0; i = code.IndexOf(asKey, i + 1, StringComparison.Ordinal))
             {
-                if (ListLiteral(code, at, out var words)) { f.Commands.Add(words.ToArray()); continue; }
-                if (!Literal(code, at, out var prog, out int end)) { f.Opaque ??= $"{name} of a program named at run time"; continue; }
-                // subprocess.run("cmd …", shell=True) is a shell string; spawnSync("psql", ["-h", …]) a program and its list.
-                int comma = SkipSpace(code, end);
-                var argv = new List<string> { prog };
-                if (comma < code.Length && code[comma] == ',' && ListLiteral(code, comma + 1, out var rest)) argv.AddRange(rest);
-                if (argv.Count == 1 && prog.Contains(' ')) f.Scripts.Add(prog); else f.Commands.Add(argv.ToArray());
+                int p = i + asKey.Length, e = p;
+                while (e < code.Length && (char.IsAsciiLetterOrDigit(code[e]) || code[e] == '_')) e++;
+                if (e > p) ArgvCall(code, code[p..e] + call[dot..], f);
             }
+            int at = code.IndexOf(fromKey!, StringComparison.Ordinal);
+            if (at < 0) continue;
+            int end = code.IndexOfAny(['\n', ';'], at);
+            var names = code[(at + fromKey!.Length)..(end < 0 ? code.Length : end)];
+            if (Array.IndexOf(names.Split([',', ' ', '(', ')'], StringSplitOptions.RemoveEmptyEntries), call[(dot + 1)..]) >= 0) ArgvCall(code, call[(dot + 1)..], f);
+        }
         foreach (var (lib, m, call) in HttpCalls)
             foreach (int at in Calls(code, call))
             {
@@ -180,28 +189,18 @@ internal static class InlineCode
         }
     }
 
-    // "subprocess.run" and what the code calls it: "s.run" after "import subprocess as s", "run" after
-    // "from subprocess import run" (os.* alike).
-    private static IEnumerable<string> Aliased(string code, string call)
+    // One argv call's sites (subprocess.run(["psql", …]), spawnSync("psql", […])) under the name the code uses.
+    private static void ArgvCall(string code, string name, Found f)
     {
-        yield return call;
-        int dot = call.IndexOf('.');
-        if (dot <= 0) yield break;
-        var module = call[..dot];
-        var asKey = "import " + module + " as ";
-        for (int i = code.IndexOf(asKey, StringComparison.Ordinal); i >= 0; i = code.IndexOf(asKey, i + 1, StringComparison.Ordinal))
+        foreach (int at in Calls(code, name))
         {
-            int p = i + asKey.Length, e = p;
-            while (e < code.Length && (char.IsAsciiLetterOrDigit(code[e]) || code[e] == '_')) e++;
-            if (e > p) yield return code[p..e] + call[dot..];
-        }
-        var fromKey = "from " + module + " import ";
-        int at = code.IndexOf(fromKey, StringComparison.Ordinal);
-        if (at >= 0)
-        {
-            int end = code.IndexOfAny(['\n', ';'], at);
-            var names = code[(at + fromKey.Length)..(end < 0 ? code.Length : end)];
-            if (Array.IndexOf(names.Split([',', ' ', '(', ')'], StringSplitOptions.RemoveEmptyEntries), call[(dot + 1)..]) >= 0) yield return call[(dot + 1)..];
+            if (ListLiteral(code, at, out var words)) { f.Commands.Add(words.ToArray()); continue; }
+            if (!Literal(code, at, out var prog, out int end)) { f.Opaque ??= $"{name} of a program named at run time"; continue; }
+            // subprocess.run("cmd …", shell=True) is a shell string; spawnSync("psql", ["-h", …]) a program and its list.
+            int comma = SkipSpace(code, end);
+            var argv = new List<string> { prog };
+            if (comma < code.Length && code[comma] == ',' && ListLiteral(code, comma + 1, out var rest)) argv.AddRange(rest);
+            if (argv.Count == 1 && prog.Contains(' ')) f.Scripts.Add(prog); else f.Commands.Add(argv.ToArray());
         }
     }
 
