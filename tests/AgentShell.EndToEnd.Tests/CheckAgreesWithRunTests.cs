@@ -121,6 +121,10 @@ public sealed class CheckAgreesWithRunTests
     // lead s41: a live key its issuer marks (default.json's key prefixes) sent to a host no gate or wire layer
     // intercepts: the one-liner's literal call is read under run too (only its refusal counts), as check reads it.
     [TestCase("block", "demo.http:delete-on-production", "python3", "-c", "import urllib.request as u; u.urlopen(u.Request('{staging}/v1/customers/1', method='DELETE', headers={'Authorization': 'Bearer sk_live_51HxTest'}))")]
+    // lead s42: a one-liner's literal delete to a host the gate does not intercept (staging here; the seed incident's
+    // control-plane host alike): its pause counts under run too, where nothing else would see the request.
+    [TestCase("pause", "test.pause:destructive-on-staging", "python3", "-c", "import urllib.request as u; u.urlopen(u.Request('{staging}/volumes/12', method='DELETE'))")]
+    [TestCase("allow", "default.any:allow", "python3", "-c", "import urllib.request as u; u.urlopen('{staging}/volumes/12').read()")]
     [TestCase("block", "default.any:destructive-on-production", "git", "-C", "{dir}/app", "push", "--force", "origin", "main")]
     [TestCase("block", "default.any:destructive-on-production", "bash", "-c", "cd {dir}/app && git push origin :main")]
     [TestCase("pause", "default.git:force-push-default-branch", "git", "-C", "{dir}/app", "push", "--force", "stage", "main")]
@@ -136,6 +140,7 @@ public sealed class CheckAgreesWithRunTests
         Assert.That(check, Is.EqualTo((action, rule)), "check");
         Assert.That(Run(argv), Is.EqualTo((action, rule)), "run");
         if (action != "allow") Assert.That(_prod.Requests, Is.Empty, "a refused or unanswered request reached production");
+        if (action == "pause") Assert.That(_staging.Requests, Is.Empty, "an unanswered pause let its request reach staging");
     }
 
     [TestCase("block", "demo.http:delete-on-production", "cd {dir} && ./fetcher -sS -X DELETE {prod}/volumes/4; ls /")]

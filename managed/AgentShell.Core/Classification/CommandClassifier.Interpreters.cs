@@ -80,16 +80,18 @@ public sealed partial class CommandClassifier
             // Under run every command the code starts is an exec decided on its own (not read here:
             // the harmless ones run, the destructive one is refused with its own reason), and every
             // connect to production meets the gate and the wire layer, which judge each request and
-            // statement as it happens. Only its literal HTTP calls are read, for a refusal only
-            // (BlockOnly): a delete with a production key to a host that serves every environment
-            // (api.stripe.com) is seen nowhere else, while a pause of the whole interpreter would
-            // stop its harmless work. Not so for a server's command (CommandClassifier.Outside.cs):
-            // none of that is seen there, so all of it is read and every decision counts.
+            // statement as it happens. Only its literal HTTP calls are read (WireJudged): to a
+            // production address only their refusal counts here (the wire layer judges the request,
+            // and a pause of the whole interpreter would stop its harmless work), while a delete to
+            // a host no gate intercepts (staging, a control plane no profile names, api.stripe.com
+            // with a live key) is seen nowhere else, so there every decision counts, as in check.
+            // Not so for a server's command (CommandClassifier.Outside.cs): none of that is seen
+            // there, so all of it is read and every decision counts.
             bool gated = ctx.ConnectsGated && _outside == null;
-            if (gated) _advisory++;
+            if (gated) _wireJudged++;
             var saved = EnterChild();
             try { Read(lang, code, dynamic, ctx, depth, none, gated); }
-            finally { if (gated) _advisory--; LeaveChild(saved); }
+            finally { if (gated) _wireJudged--; LeaveChild(saved); }
         }
 
         private void Read(string lang, string code, bool dynamic, IExecContext ctx, int depth, Stdin none, bool gated)

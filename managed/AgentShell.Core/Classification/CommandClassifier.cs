@@ -182,6 +182,7 @@ public sealed partial class CommandClassifier
         private int _execLevel; // listed nested commands around the one being classified
         private int _runnerLevel; // runners (npx, busybox, …) around it: no exec of that argv is guaranteed
         private int _advisory; // > 0: reading a script file (CommandClassifier.Interpreters.cs): intents are BlockOnly
+        private int _wireJudged; // > 0: reading a one-liner under run (CommandClassifier.Interpreters.cs): intents are WireJudged
         private ConfigFacts? _facts;
 
         private CommandIntent? _one; // PERF: most commands have one intent: no list for it
@@ -195,6 +196,7 @@ public sealed partial class CommandClassifier
             _execLevel = 0;
             _runnerLevel = 0;
             _advisory = 0;
+            _wireJudged = 0;
             _aliases = null;
             _gitAliases = null;
             _gitConfigWritten = false;
@@ -208,6 +210,7 @@ public sealed partial class CommandClassifier
         {
             _seen++;
             if (_advisory > 0) intent.BlockOnly = true;
+            else if (_wireJudged > 0) intent.WireJudged = true;
             if (_out != null) _out.Add(intent);
             else if (_one == null) _one = intent;
             else { _out = [_one, intent]; }
@@ -295,8 +298,8 @@ public sealed partial class CommandClassifier
             // Handed to a server that may run it outside the tree (CommandClassifier.Outside.cs).
             if (_outside != null && OutsideCommand(id, name, words, dyn, start, ctx, stdin, depth)) return;
             // Every program started on the way is an exec (wrappers too); shell builtins are not.
-            // What a script file's text shows (_advisory) is no command this exec is known to start.
-            bool exec = depth > 0 && nested != null && _advisory == 0 && id is not (ToolId.Command or ToolId.Builtin or ToolId.Exec or ToolId.Eval or ToolId.Source or ToolId.Alias);
+            // What a script file's text shows (_advisory), or a one-liner's call under run (_wireJudged), is no command this exec is known to start.
+            bool exec = depth > 0 && nested != null && _advisory == 0 && _wireJudged == 0 && id is not (ToolId.Command or ToolId.Builtin or ToolId.Exec or ToolId.Eval or ToolId.Source or ToolId.Alias);
             if (exec)
             {
                 // A server's command is no exec of this tree's (CommandClassifier.Outside.cs): decided here.

@@ -20,6 +20,12 @@ public sealed class CommandIntent
     /// a dev server's delete handler is in its file whether or not it is called): the policy counts
     /// such an intent only where a rule refuses it; a pause or an allow of it is no decision.</summary>
     public bool BlockOnly { get; internal set; }
+    /// <summary>Read under run from code the interpreter is handed inline (a one-liner's literal HTTP
+    /// call): where its target is one the gate takes (a production address), the wire layer judges
+    /// each request as it is sent (or the gate the connect) and here only a refusal counts, as for
+    /// <see cref="BlockOnly"/>; elsewhere (staging, a host no profile names) nothing else sees the
+    /// request, and every decision counts.</summary>
+    public bool WireJudged { get; internal set; }
     /// <summary>A short description for messages, e.g. <c>DELETE http://h/volumes/1</c> or <c>DROP TABLE t</c>.</summary>
     public string Summary { get => _summary as string ?? MakeSummary(); init => _summary = value; }
 

@@ -224,6 +224,14 @@ public sealed class Policy
         Consider(intent, target, credential.EnvironmentId, null, ctx, ref best, credential.Name);
     }
 
+    // A target whose connections the gate takes under run: a production address by the profiles'
+    // hosts (not by a credential or the exec's variables: the gate goes by address). There the wire
+    // layer judges each request, or with it off (or the host pinned) the gate judges the connect.
+    private bool GateTakes(Target? target) =>
+        target?.Host is { Length: > 0 } && _environments.Classify(target) == _environments.IdOf(Production);
+
+    private const string Production = "production";
+
     private void Consider(CommandIntent intent, Target? target, int env, EnvironmentEntry? matched, IExecContext? ctx, ref Decision best, string? credential = null)
     {
         Rule.ResolvedPath resolved = default;
@@ -231,6 +239,7 @@ public sealed class Policy
         {
             if (!rule.Matches(intent, env, target, ctx, ref resolved)) continue;
             if (intent.BlockOnly && rule.Action != PolicyAction.Block) return; // counts only when refused
+            if (intent.WireJudged && rule.Action != PolicyAction.Block && GateTakes(target)) return; // judged again as it connects
             if (best == Decision.DefaultAllow || rule.Action > best.Action)
             {
                 best = new Decision
