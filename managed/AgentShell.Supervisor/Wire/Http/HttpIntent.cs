@@ -22,7 +22,9 @@ internal static class HttpIntent
     /// <summary>The request to decide. <paramref name="authority"/>: the destination (host:port) for
     /// a request that names none (HTTP/1.0 without Host). <paramref name="credentials"/>: the
     /// profiles' fingerprints, matched against what the request carries (<see cref="HttpCredentials"/>).</summary>
-    public static WireRequest Build(HttpRequestHead h, RequestBody body, bool tls, string authority, CredentialTable? credentials = null)
+    /// <param name="serverName">The TLS server name the client sent, or null: a name the request
+    /// may be acted on under besides its URL's (<see cref="OtherNames"/>).</param>
+    public static WireRequest Build(HttpRequestHead h, RequestBody body, bool tls, string authority, CredentialTable? credentials = null, string? serverName = null)
     {
         string scheme = tls ? "https" : "http";
         string method = h.Method;
@@ -41,6 +43,8 @@ internal static class HttpIntent
         {
             targets.Add(target);
             evidence.Add(new(display, $"target {target}"));
+            OtherNames(h, target, scheme, serverName, targets, evidence);
+            ServerPaths(targets, evidence);
             if (HttpBody.AnalyzeUrl(url, evidence) is Effect ue && method is "GET" or "POST") effect = ToolHelp.Max(effect, (inUrlQuery = ue).Value);
             // Rack 2 and Python before 3.9.2 also split a query string at ';': "?x=1;query=mutation…".
             // Only a destructive reading counts: a ';' inside a document leaves a fragment that fails to parse there too.
@@ -88,6 +92,85 @@ internal static class HttpIntent
         string key = $"{shown}\u0001{(body.Length > 0 ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(body.Span)) : "")}";
         return new WireRequest([intent], shown, detail, key, credential);
     }
+
+    /// <summary>The request under each other name a server may act on it by, as a target of its own
+    /// (the policy decides each target; the strictest wins): the TLS server name, which a front
+    /// routing by SNI acts on whatever the Host field says, and, for an absolute-form target, the
+    /// Host field, which Express's req.hostname reads where RFC 9112 and Go take the target's
+    /// authority. Decided by one name alone, a rule scoped to the other was escaped by naming a
+    /// laxer production host in the field the decision read. PERF: nothing is made when the names
+    /// agree (the common case).</summary>
+    private static void OtherNames(HttpRequestHead h, Target target, string scheme, string? serverName, List<Target> targets, List<Evidence> evidence)
+    {
+        if (serverName != null && !SameHost(serverName, target.Host))
+        {
+            targets.Add(Named(target, serverName));
+            evidence.Add(new(serverName, $"TLS server name {serverName}, not the request's host {target.Host}: decided under both"));
+        }
+        bool absolute = h.Target.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || h.Target.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+        if (absolute && h.Header("Host") is { Length: > 0 } field && UrlParser.TryParse($"{scheme}://{field}/", scheme, out var named) && named.Host is { } host
+            && !SameHost(host, target.Host) && !SameHost(host, serverName))
+        {
+            targets.Add(Named(target, host));
+            evidence.Add(new("Host: " + field, $"Host field {host}, not the target's host {target.Host}: decided under both"));
+        }
+    }
+
+    /// <summary>Each target again under the path a server that normalises it routes on, when that
+    /// differs from the path as sent: Go's ServeMux, nginx, Spring and Kestrel decode %XX, merge
+    /// slashes and remove dot segments (Spring drops ";params" too, IIS reads '\' as '/'), Express
+    /// reads the path as sent. A rule's Paths matched the raw path alone, so "/x/../admin",
+    /// "/%61dmin" or "//admin" escaped a rule on "/admin/**"; decided under both, the strictest wins.
+    /// PERF: a path with none of those forms is not copied.</summary>
+    private static void ServerPaths(List<Target> targets, List<Evidence> evidence)
+    {
+        for (int i = 0, n = targets.Count; i < n; i++)
+        {
+            var t = targets[i];
+            if (t.Path is not { } raw || ServerPath(raw) is not { } normal) continue;
+            targets.Add(new Target { Kind = t.Kind, Scheme = t.Scheme, Host = t.Host, Port = t.Port, Path = normal, Database = t.Database, Name = t.Name, Region = t.Region });
+            if (i == 0) evidence.Add(new(raw, $"path {raw}, {normal} to a server that normalises it: decided under both"));
+        }
+    }
+
+    /// <summary>The path after percent-decoding (but of '/', '?', '#', '%' and controls), ';'
+    /// parameters dropped, '\' read as '/', slashes merged and dot segments removed; null when
+    /// that is the path as it is.</summary>
+    internal static string? ServerPath(string path)
+    {
+        if (path.AsSpan().IndexOfAny("%;\\") < 0 && !path.Contains("//", StringComparison.Ordinal) && !path.Contains("/.", StringComparison.Ordinal)) return null;
+        var decoded = new StringBuilder(path.Length);
+        for (int i = 0; i < path.Length; i++)
+        {
+            char c = path[i];
+            if (c == '%' && i + 2 < path.Length && Uri.IsHexDigit(path[i + 1]) && Uri.IsHexDigit(path[i + 2])
+                && (char)Convert.ToInt32(path.Substring(i + 1, 2), 16) is var d && d is > ' ' and < (char)0x7f && d is not ('/' or '?' or '#' or '%'))
+            {
+                decoded.Append(d);
+                i += 2;
+            }
+            else decoded.Append(c == '\\' ? '/' : c);
+        }
+        var segments = new List<string>();
+        foreach (var part in decoded.ToString().Split('/'))
+        {
+            string seg = part.IndexOf(';') is int semi and >= 0 ? part[..semi] : part;
+            if (seg.Length == 0 || seg == ".") continue;
+            if (seg == "..") { if (segments.Count > 0) segments.RemoveAt(segments.Count - 1); continue; }
+            segments.Add(seg);
+        }
+        bool trailing = decoded.Length > 1 && decoded[^1] == '/';
+        string normal = "/" + string.Join('/', segments) + (trailing && segments.Count > 0 ? "/" : "");
+        return normal == path ? null : normal;
+    }
+
+    private static bool SameHost(string a, string? b) =>
+        b != null && a.AsSpan().TrimEnd('.').Equals(b.AsSpan().TrimEnd('.'), StringComparison.OrdinalIgnoreCase);
+
+    private static Target Named(Target t, string host) => new()
+    {
+        Kind = t.Kind, Scheme = t.Scheme, Host = host.TrimEnd('.').ToLowerInvariant(), Port = t.Port, Path = t.Path, Database = t.Database, Name = t.Name, Region = t.Region,
+    };
 
     /// <summary>The effective request URI (RFC 9112 §3.3): an absolute-form target as sent, else the
     /// scheme of the connection, the Host field (or the destination) and the target.</summary>
