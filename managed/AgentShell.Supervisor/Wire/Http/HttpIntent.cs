@@ -65,7 +65,7 @@ internal static class HttpIntent
         if (targets.Count > 0 && (texts.Count > 0 || url.Contains('?')))
             for (int i = 0; i < Math.Max(1, texts.Count); i++)
                 if (SqlOverHttp.Of(targets[0], url, i < texts.Count && texts[i].Length > 0 ? texts[i] : null, evidence) is Effect se) effect = ToolHelp.Max(effect, se);
-        if (!body.Complete && MayCarryOperations(h))
+        if (!body.Complete && (MayCarryOperations(h) || texts.Count == 0 || texts.Exists(MayBeJson)))
         {
             effect = ToolHelp.Max(effect, Effect.Unknown);
             evidence.Add(new("body", $"a body over {HttpForward.DecisionBytes / 1024} KiB, not read whole"));
@@ -222,7 +222,8 @@ internal static class HttpIntent
         if (alternative != null) texts.Add(alternative);
         Effect? e = Read(h, text, evidence, urlOps);
         if (alternative != null && Read(h, alternative, evidence, urlOps) is Effect other) e = e is Effect first ? ToolHelp.Max(first, other) : other;
-        if (!whole && MayCarryOperations(h)) return e is Effect known ? ToolHelp.Max(known, Effect.Unknown) : Effect.Unknown;
+        if (!whole && (MayCarryOperations(h) || MayBeJson(text) || alternative != null && MayBeJson(alternative)))
+            return e is Effect known ? ToolHelp.Max(known, Effect.Unknown) : Effect.Unknown;
         return e;
     }
 
@@ -323,6 +324,19 @@ internal static class HttpIntent
     private static bool MayCarryOperations(HttpRequestHead h) =>
         ContentType(h) is "" or "application/json" or "application/graphql" or "application/graphql-response+json" or "application/x-www-form-urlencoded"
             or "multipart/form-data" or "text/plain" || ContentType(h).EndsWith("+json", StringComparison.Ordinal);
+
+    /// <summary>True when the text read of a body cut at the cap may be the start of JSON: nothing but
+    /// whitespace yet, or an object or array opening. A server that reads JSON whatever the declared
+    /// type (Go's json.NewDecoder in graph-gophers' relay handler, Starlette's request.json(), Flask's
+    /// get_json(force=True)) skips any whitespace to a document past the cap: an octet-stream of a
+    /// MiB of blanks and then a mutation was a write decided on the blanks. A binary upload (a
+    /// PNG, a tarball) opens otherwise and is still decided on its method.</summary>
+    private static bool MayBeJson(string text)
+    {
+        var t = text.AsSpan().TrimStart();
+        t = t.TrimStart('\uFEFF').TrimStart();
+        return t.IsEmpty || t[0] is '{' or '[';
+    }
 
     private static string Query(string url)
     {
