@@ -87,4 +87,15 @@ public sealed class ServerReadingsTests
         var i = Build($"POST /upload HTTP/1.1\r\nHost: h\r\nContent-Type: application/octet-stream\r\nContent-Length: {body.Length + 5_000_000}\r\n\r\n", body: body, complete: false);
         Assert.That(i.Effect, Is.EqualTo(effect));
     }
+    [TestCase("", "_method=DELETE", Effect.Delete)]
+    [TestCase("Content-Type: multipart/mixed; boundary=XX\r\n", "--XX\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\nDELETE\r\n--XX--\r\n", Effect.Delete)]
+    [TestCase("Content-Type: multipart/related; boundary=XX\r\n", "--XX\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\nDELETE\r\n--XX--\r\n", Effect.Delete)]
+    [TestCase("", "name=x&note=_method+DELETE", Effect.Write)]
+    [TestCase("Content-Type: text/csv\r\n", "_method=DELETE", Effect.Write)] // Rack reads no form from text/csv
+    public void AnOverrideInABodyRackReadsAsAFormCounts(string type, string body, Effect effect)
+    {
+        var data = Encoding.Latin1.GetBytes(body);
+        var i = Build($"POST /volumes/1 HTTP/1.1\r\nHost: h\r\n{type}Content-Length: {data.Length}\r\n\r\n", body: data);
+        Assert.That(i.Effect, Is.EqualTo(effect));
+    }
 }
