@@ -111,6 +111,17 @@ public sealed class WireServerNameTests(string guard) : HttpsProductionFixture
     }
 
     [Test]
+    public void AForwardedHostNamingTheRuledHostIsDecidedUnderIt()
+    {
+        // Rails (request.host), Django (USE_X_FORWARDED_HOST) and Express behind a trusted proxy take
+        // X-Forwarded-Host for the host; IIS's rewrite module and older Symfony take X-Original-URL's path.
+        var s = Send(("lax.prod.test", "lax.prod.test\\r\\nX-Forwarded-Host: prod.test", "/orders"),
+            ("lax.prod.test", "lax.prod.test\\r\\nX-Original-URL: /admin/users", "/public/x"));
+        Assert.That(s, Is.EqualTo(new[] { "403 test.sni:write-on-prod-test", "403 test.path:admin-on-production" }));
+        Assert.That(Https.Requests, Is.Empty);
+    }
+
+    [Test]
     public void AnAbsoluteTargetNamingTheRuledHostBehindALaxHostFieldIsRefused()
     {
         var s = Send(("lax.prod.test", "lax.prod.test", "https://prod.test/orders"));

@@ -48,6 +48,24 @@ public sealed class ServerReadingsTests
         Assert.That(i.Targets.Select(t => t.Host), Is.EqualTo(new[] { "lax.prod.test", "prod.test" }));
     }
 
+    [TestCase("X-Forwarded-Host: prod.test\r\n", "prod.test")]
+    [TestCase("X-Forwarded-Host: lax.prod.test, prod.test:443\r\n", "prod.test")]
+    [TestCase("X-Host: prod.test\r\n", "prod.test")]
+    [TestCase("Forwarded: for=10.0.0.1;host=\"prod.test\";proto=https\r\n", "prod.test")]
+    public void AForwardedHostIsATargetToo(string field, string host)
+    {
+        var i = Build($"POST /orders HTTP/1.1\r\nHost: lax.prod.test\r\n{field}Content-Length: 0\r\n\r\n", "lax.prod.test");
+        Assert.That(i.Targets.Select(t => t.Host), Is.EqualTo(new[] { "lax.prod.test", host }));
+    }
+
+    [TestCase("X-Original-URL")]
+    [TestCase("X-Rewrite-URL")]
+    public void ARewrittenUrlsPathIsATargetToo(string field)
+    {
+        var i = Build($"POST /public/x HTTP/1.1\r\nHost: h\r\n{field}: /admin/users?x=1\r\nContent-Length: 0\r\n\r\n");
+        Assert.That(i.Targets.Select(t => t.Path), Is.EqualTo(new[] { "/public/x", "/admin/users" }));
+    }
+
     [TestCase("prod.test")]
     [TestCase("PROD.test.")]
     [TestCase("prod.test:443")]

@@ -93,27 +93,53 @@ internal static class HttpIntent
         return new WireRequest([intent], shown, detail, key, credential);
     }
 
-    /// <summary>The request under each other name a server may act on it by, as a target of its own
-    /// (the policy decides each target; the strictest wins): the TLS server name, which a front
-    /// routing by SNI acts on whatever the Host field says, and, for an absolute-form target, the
+    /// <summary>The request under each other name and path a server may act on it by, as a target of
+    /// its own (the policy decides each target; the strictest wins): the TLS server name, which a
+    /// front routing by SNI acts on whatever the Host field says; for an absolute-form target, the
     /// Host field, which Express's req.hostname reads where RFC 9112 and Go take the target's
-    /// authority. Decided by one name alone, a rule scoped to the other was escaped by naming a
-    /// laxer production host in the field the decision read. PERF: nothing is made when the names
-    /// agree (the common case).</summary>
+    /// authority; the forwarded host fields (X-Forwarded-Host, X-Host, X-Original-Host, Forwarded's
+    /// host=), which Rails, Django, Laravel and Express behind a trusted proxy take for the host; and
+    /// X-Original-URL / X-Rewrite-URL, which IIS's rewrite module and older Symfony and Zend take for
+    /// the path. Decided by one name alone, a rule scoped to another was escaped by naming a laxer
+    /// production host where the decision read. PERF: one pass over the fields, nothing made when
+    /// none of them is there and the names agree (the common case).</summary>
     private static void OtherNames(HttpRequestHead h, Target target, string scheme, string? serverName, List<Target> targets, List<Evidence> evidence)
     {
-        if (serverName != null && !SameHost(serverName, target.Host))
-        {
-            targets.Add(Named(target, serverName));
-            evidence.Add(new(serverName, $"TLS server name {serverName}, not the request's host {target.Host}: decided under both"));
-        }
+        if (serverName != null) OtherName(target, scheme, serverName, "TLS server name", targets, evidence);
         bool absolute = h.Target.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || h.Target.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
-        if (absolute && h.Header("Host") is { Length: > 0 } field && UrlParser.TryParse($"{scheme}://{field}/", scheme, out var named) && named.Host is { } host
-            && !SameHost(host, target.Host) && !SameHost(host, serverName))
+        foreach (var (name, value) in h.Headers)
         {
-            targets.Add(Named(target, host));
-            evidence.Add(new("Host: " + field, $"Host field {host}, not the target's host {target.Host}: decided under both"));
+            if (absolute && name.Equals("Host", StringComparison.OrdinalIgnoreCase) && value.Length > 0)
+                OtherName(target, scheme, value, "Host field", targets, evidence);
+            else if (name.Equals("X-Forwarded-Host", StringComparison.OrdinalIgnoreCase) || name.Equals("X-Host", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("X-Original-Host", StringComparison.OrdinalIgnoreCase))
+                foreach (var v in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                    OtherName(target, scheme, v, name + ":", targets, evidence);
+            else if (name.Equals("Forwarded", StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (var pair in value.Split([',', ';'], StringSplitOptions.TrimEntries))
+                    if (pair.StartsWith("host=", StringComparison.OrdinalIgnoreCase) && pair[5..].Trim('"') is { Length: > 0 } fh)
+                        OtherName(target, scheme, fh, "Forwarded host=", targets, evidence);
+            }
+            else if ((name.Equals("X-Original-URL", StringComparison.OrdinalIgnoreCase) || name.Equals("X-Rewrite-URL", StringComparison.OrdinalIgnoreCase))
+                && value.StartsWith('/') && value.Split('?', 2)[0] is var path && path != target.Path)
+            {
+                targets.Add(new Target { Kind = target.Kind, Scheme = target.Scheme, Host = target.Host, Port = target.Port, Path = path, Database = target.Database, Name = target.Name, Region = target.Region });
+                evidence.Add(new($"{name}: {value}", $"{name} {path}, the path a rewriting server routes on: decided under both"));
+            }
         }
+    }
+
+    /// <summary>Adds <paramref name="authority"/>'s host as a target unless a target already names it
+    /// (<paramref name="where"/> says where it was read; PERF: the evidence is made only then).</summary>
+    private static void OtherName(Target target, string scheme, string authority, string where, List<Target> targets, List<Evidence> evidence)
+    {
+        string? host = authority;
+        if (authority.AsSpan().IndexOfAny(":[@/") >= 0) host = UrlParser.TryParse($"{scheme}://{authority}/", scheme, out var named) ? named.Host : null;
+        if (host is not { Length: > 0 }) return;
+        foreach (var t in targets) if (SameHost(host, t.Host)) return;
+        targets.Add(Named(target, host));
+        evidence.Add(new(authority, $"{where}{(where.EndsWith('=') ? "" : " ")}{authority}, not the request's host {target.Host}: decided under both"));
     }
 
     /// <summary>Each target again under the path a server that normalises it routes on, when that
