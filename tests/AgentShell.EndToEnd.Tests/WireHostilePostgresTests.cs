@@ -12,7 +12,7 @@ namespace AgentShell.EndToEnd.Tests;
 [TestFixture("seccomp")]
 [TestFixture("kernel")]
 [NonParallelizable]
-public sealed class WireHostilePostgresTests(string guard) : ProductionPostgresFixture(guard)
+public sealed partial class WireHostilePostgresTests(string guard) : ProductionPostgresFixture(guard)
 {
     private string _marker = null!;
 

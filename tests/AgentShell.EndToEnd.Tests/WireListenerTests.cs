@@ -70,6 +70,63 @@ public sealed class WireListenerTests
         Assert.That(_http.Requests.Select(q => q.Path), Is.EqualTo(new[] { "/warm" }));
     }
 
+    [Test]
+    public void OtherWaysToTheWireListenerGetNothingEither()
+    {
+        // redteam42: the listener reached without a plain connect() to 127.0.0.1: a dual-stack
+        // IPv6 socket to ::ffff:127.0.0.1, another loopback address, and a TCP Fast Open sendto
+        // (the send's own connect, decided as a datagram's destination: loopback is not production,
+        // so the kernel makes it). None may get an answer or reach production.
+        string portFile = Path.Combine(_tmp, "port"), ready = Path.Combine(_tmp, "ready");
+        string py = WireTests.PyGo + $$"""
+
+            import os, socket, time
+            go('GET', '{{_http.Url("/warm")}}')
+            open('{{ready}}', 'w').close()
+            while not os.path.exists('{{portFile}}'): time.sleep(0.05)
+            time.sleep(0.1)
+            port = int(open('{{portFile}}').read())
+            req = b'DELETE /volumes/1 HTTP/1.1\r\nHost: 127.0.0.2\r\nConnection: close\r\n\r\n'
+            def answer(s):
+                s.settimeout(3)
+                try:
+                    d = s.recv(100)
+                    return 'answer ' + d[:12].decode('latin1') if d else 'closed'
+                except OSError as e:
+                    return 'errno %d' % e.errno
+            def v6():
+                s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+                try:
+                    s.connect(('::ffff:127.0.0.1', port)); s.sendall(req); return answer(s)
+                except OSError as e:
+                    return 'errno %d' % e.errno
+            def other():
+                try:
+                    s = socket.create_connection(('127.0.0.5', port), timeout=3); s.sendall(req); return answer(s)
+                except OSError as e:
+                    return 'errno %d' % e.errno
+            def fastopen():
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                try:
+                    s.sendto(req, socket.MSG_FASTOPEN, ('127.0.0.1', port)); return answer(s)
+                except OSError as e:
+                    return 'errno %d' % e.errno
+            for f in (v6, other, fastopen): print(f.__name__, f())
+            """;
+        using var run = new BackgroundRun(null, ["--connect-guard", "seccomp", "--profile", Repo.DemoProfile], [Repo.Python, "-c", py]);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (!File.Exists(ready) && sw.Elapsed.TotalSeconds < 20) Thread.Sleep(50);
+        int port = WireListenerPort(run.Pid);
+        File.WriteAllText(portFile, port.ToString());
+        run.WaitForExit();
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        TestContext.Out.WriteLine(run.Stdout + run.Stderr);
+        Assert.That(lines, Has.Length.EqualTo(4), run.Stderr);
+        Assert.That(lines[0], Is.EqualTo("GET 200"));
+        Assert.That(lines[1..], Has.None.Contains("answer"), "a connection nobody placed got an answer");
+        Assert.That(_http.Requests.Select(q => q.Path), Is.EqualTo(new[] { "/warm" }));
+    }
+
     /// <summary>The port of the supervisor's IPv4 wire listener (127.0.0.1), from ss.</summary>
     private static int WireListenerPort(int setsidPid)
     {

@@ -8,7 +8,7 @@ using System.Text;
 
 namespace AgentShell.EndToEnd.Tests.Infrastructure;
 
-/// <summary>A test CA and a server certificate it signs for 127.0.0.2 (and prod.test), its
+/// <summary>A test CA and a server certificate it signs for 127.0.0.2 (and prod.test, lax.prod.test), its
 /// certificate written to a PEM file: agentshell is given it through SSL_CERT_FILE to verify the
 /// stand-in for production; a client given it alone trusts the server but not the run's CA.</summary>
 internal sealed class TestCa : IDisposable
@@ -31,6 +31,7 @@ internal sealed class TestCa : IDisposable
         var req = new CertificateRequest("CN=prod.test", key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
         san.AddDnsName("prod.test");
+        san.AddDnsName("lax.prod.test"); // a second production name on the same address (WireServerNameTests)
         san.AddIpAddress(IPAddress.Parse("127.0.0.2"));
         req.CertificateExtensions.Add(san.Build());
         req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));

@@ -22,7 +22,9 @@ internal static class HttpIntent
     /// <summary>The request to decide. <paramref name="authority"/>: the destination (host:port) for
     /// a request that names none (HTTP/1.0 without Host). <paramref name="credentials"/>: the
     /// profiles' fingerprints, matched against what the request carries (<see cref="HttpCredentials"/>).</summary>
-    public static WireRequest Build(HttpRequestHead h, RequestBody body, bool tls, string authority, CredentialTable? credentials = null)
+    /// <param name="serverName">The TLS server name the client sent, or null: a name the request
+    /// may be acted on under besides its URL's (<see cref="OtherNames"/>).</param>
+    public static WireRequest Build(HttpRequestHead h, RequestBody body, bool tls, string authority, CredentialTable? credentials = null, string? serverName = null)
     {
         string scheme = tls ? "https" : "http";
         string method = h.Method;
@@ -41,6 +43,8 @@ internal static class HttpIntent
         {
             targets.Add(target);
             evidence.Add(new(display, $"target {target}"));
+            OtherNames(h, target, scheme, serverName, targets, evidence);
+            ServerPaths(targets, evidence);
             if (HttpBody.AnalyzeUrl(url, evidence) is Effect ue && method is "GET" or "POST") effect = ToolHelp.Max(effect, (inUrlQuery = ue).Value);
             // Rack 2 and Python before 3.9.2 also split a query string at ';': "?x=1;query=mutation…".
             // Only a destructive reading counts: a ';' inside a document leaves a fragment that fails to parse there too.
@@ -61,7 +65,7 @@ internal static class HttpIntent
         if (targets.Count > 0 && (texts.Count > 0 || url.Contains('?')))
             for (int i = 0; i < Math.Max(1, texts.Count); i++)
                 if (SqlOverHttp.Of(targets[0], url, i < texts.Count && texts[i].Length > 0 ? texts[i] : null, evidence) is Effect se) effect = ToolHelp.Max(effect, se);
-        if (!body.Complete && MayCarryOperations(h))
+        if (!body.Complete && (MayCarryOperations(h) || texts.Count == 0 || texts.Exists(MayBeJson)))
         {
             effect = ToolHelp.Max(effect, Effect.Unknown);
             evidence.Add(new("body", $"a body over {HttpForward.DecisionBytes / 1024} KiB, not read whole"));
@@ -88,6 +92,111 @@ internal static class HttpIntent
         string key = $"{shown}\u0001{(body.Length > 0 ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(body.Span)) : "")}";
         return new WireRequest([intent], shown, detail, key, credential);
     }
+
+    /// <summary>The request under each other name and path a server may act on it by, as a target of
+    /// its own (the policy decides each target; the strictest wins): the TLS server name, which a
+    /// front routing by SNI acts on whatever the Host field says; for an absolute-form target, the
+    /// Host field, which Express's req.hostname reads where RFC 9112 and Go take the target's
+    /// authority; the forwarded host fields (X-Forwarded-Host, X-Host, X-Original-Host, Forwarded's
+    /// host=), which Rails, Django, Laravel and Express behind a trusted proxy take for the host; and
+    /// X-Original-URL / X-Rewrite-URL, which IIS's rewrite module and older Symfony and Zend take for
+    /// the path. Decided by one name alone, a rule scoped to another was escaped by naming a laxer
+    /// production host where the decision read. PERF: one pass over the fields, nothing made when
+    /// none of them is there and the names agree (the common case).</summary>
+    private static void OtherNames(HttpRequestHead h, Target target, string scheme, string? serverName, List<Target> targets, List<Evidence> evidence)
+    {
+        if (serverName != null) OtherName(target, scheme, serverName, "TLS server name", targets, evidence);
+        bool absolute = h.Target.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || h.Target.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+        foreach (var (name, value) in h.Headers)
+        {
+            if (absolute && name.Equals("Host", StringComparison.OrdinalIgnoreCase) && value.Length > 0)
+                OtherName(target, scheme, value, "Host field", targets, evidence);
+            else if (name.Equals("X-Forwarded-Host", StringComparison.OrdinalIgnoreCase) || name.Equals("X-Host", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("X-Original-Host", StringComparison.OrdinalIgnoreCase))
+                foreach (var v in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                    OtherName(target, scheme, v, name + ":", targets, evidence);
+            else if (name.Equals("Forwarded", StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (var pair in value.Split([',', ';'], StringSplitOptions.TrimEntries))
+                    if (pair.StartsWith("host=", StringComparison.OrdinalIgnoreCase) && pair[5..].Trim('"') is { Length: > 0 } fh)
+                        OtherName(target, scheme, fh, "Forwarded host=", targets, evidence);
+            }
+            else if ((name.Equals("X-Original-URL", StringComparison.OrdinalIgnoreCase) || name.Equals("X-Rewrite-URL", StringComparison.OrdinalIgnoreCase))
+                && value.StartsWith('/') && value.Split('?', 2)[0] is var path && path != target.Path)
+            {
+                targets.Add(new Target { Kind = target.Kind, Scheme = target.Scheme, Host = target.Host, Port = target.Port, Path = path, Database = target.Database, Name = target.Name, Region = target.Region });
+                evidence.Add(new($"{name}: {value}", $"{name} {path}, the path a rewriting server routes on: decided under both"));
+            }
+        }
+    }
+
+    /// <summary>Adds <paramref name="authority"/>'s host as a target unless a target already names it
+    /// (<paramref name="where"/> says where it was read; PERF: the evidence is made only then).</summary>
+    private static void OtherName(Target target, string scheme, string authority, string where, List<Target> targets, List<Evidence> evidence)
+    {
+        string? host = authority;
+        if (authority.AsSpan().IndexOfAny(":[@/") >= 0) host = UrlParser.TryParse($"{scheme}://{authority}/", scheme, out var named) ? named.Host : null;
+        if (host is not { Length: > 0 }) return;
+        foreach (var t in targets) if (SameHost(host, t.Host)) return;
+        targets.Add(Named(target, host));
+        evidence.Add(new(authority, $"{where}{(where.EndsWith('=') ? "" : " ")}{authority}, not the request's host {target.Host}: decided under both"));
+    }
+
+    /// <summary>Each target again under the path a server that normalises it routes on, when that
+    /// differs from the path as sent: Go's ServeMux, nginx, Spring and Kestrel decode %XX, merge
+    /// slashes and remove dot segments (Spring drops ";params" too, IIS reads '\' as '/'), Express
+    /// reads the path as sent. A rule's Paths matched the raw path alone, so "/x/../admin",
+    /// "/%61dmin" or "//admin" escaped a rule on "/admin/**"; decided under both, the strictest wins.
+    /// PERF: a path with none of those forms is not copied.</summary>
+    private static void ServerPaths(List<Target> targets, List<Evidence> evidence)
+    {
+        for (int i = 0, n = targets.Count; i < n; i++)
+        {
+            var t = targets[i];
+            if (t.Path is not { } raw || ServerPath(raw) is not { } normal) continue;
+            targets.Add(new Target { Kind = t.Kind, Scheme = t.Scheme, Host = t.Host, Port = t.Port, Path = normal, Database = t.Database, Name = t.Name, Region = t.Region });
+            if (i == 0) evidence.Add(new(raw, $"path {raw}, {normal} to a server that normalises it: decided under both"));
+        }
+    }
+
+    /// <summary>The path after percent-decoding (but of '/', '?', '#', '%' and controls), ';'
+    /// parameters dropped, '\' read as '/', slashes merged and dot segments removed; null when
+    /// that is the path as it is.</summary>
+    internal static string? ServerPath(string path)
+    {
+        if (path.AsSpan().IndexOfAny("%;\\") < 0 && !path.Contains("//", StringComparison.Ordinal) && !path.Contains("/.", StringComparison.Ordinal)) return null;
+        var decoded = new StringBuilder(path.Length);
+        for (int i = 0; i < path.Length; i++)
+        {
+            char c = path[i];
+            if (c == '%' && i + 2 < path.Length && Uri.IsHexDigit(path[i + 1]) && Uri.IsHexDigit(path[i + 2])
+                && (char)Convert.ToInt32(path.Substring(i + 1, 2), 16) is var d && d is > ' ' and < (char)0x7f && d is not ('/' or '?' or '#' or '%'))
+            {
+                decoded.Append(d);
+                i += 2;
+            }
+            else decoded.Append(c == '\\' ? '/' : c);
+        }
+        var segments = new List<string>();
+        foreach (var part in decoded.ToString().Split('/'))
+        {
+            string seg = part.IndexOf(';') is int semi and >= 0 ? part[..semi] : part;
+            if (seg.Length == 0 || seg == ".") continue;
+            if (seg == "..") { if (segments.Count > 0) segments.RemoveAt(segments.Count - 1); continue; }
+            segments.Add(seg);
+        }
+        bool trailing = decoded.Length > 1 && decoded[^1] == '/';
+        string normal = "/" + string.Join('/', segments) + (trailing && segments.Count > 0 ? "/" : "");
+        return normal == path ? null : normal;
+    }
+
+    private static bool SameHost(string a, string? b) =>
+        b != null && a.AsSpan().TrimEnd('.').Equals(b.AsSpan().TrimEnd('.'), StringComparison.OrdinalIgnoreCase);
+
+    private static Target Named(Target t, string host) => new()
+    {
+        Kind = t.Kind, Scheme = t.Scheme, Host = host.TrimEnd('.').ToLowerInvariant(), Port = t.Port, Path = t.Path, Database = t.Database, Name = t.Name, Region = t.Region,
+    };
 
     /// <summary>The effective request URI (RFC 9112 §3.3): an absolute-form target as sent, else the
     /// scheme of the connection, the Host field (or the destination) and the target.</summary>
@@ -139,7 +248,8 @@ internal static class HttpIntent
         if (alternative != null) texts.Add(alternative);
         Effect? e = Read(h, text, evidence, urlOps);
         if (alternative != null && Read(h, alternative, evidence, urlOps) is Effect other) e = e is Effect first ? ToolHelp.Max(first, other) : other;
-        if (!whole && MayCarryOperations(h)) return e is Effect known ? ToolHelp.Max(known, Effect.Unknown) : Effect.Unknown;
+        if (!whole && (MayCarryOperations(h) || MayBeJson(text) || alternative != null && MayBeJson(alternative)))
+            return e is Effect known ? ToolHelp.Max(known, Effect.Unknown) : Effect.Unknown;
         return e;
     }
 
@@ -240,6 +350,19 @@ internal static class HttpIntent
     private static bool MayCarryOperations(HttpRequestHead h) =>
         ContentType(h) is "" or "application/json" or "application/graphql" or "application/graphql-response+json" or "application/x-www-form-urlencoded"
             or "multipart/form-data" or "text/plain" || ContentType(h).EndsWith("+json", StringComparison.Ordinal);
+
+    /// <summary>True when the text read of a body cut at the cap may be the start of JSON: nothing but
+    /// whitespace yet, or an object or array opening. A server that reads JSON whatever the declared
+    /// type (Go's json.NewDecoder in graph-gophers' relay handler, Starlette's request.json(), Flask's
+    /// get_json(force=True)) skips any whitespace to a document past the cap: an octet-stream of a
+    /// MiB of blanks and then a mutation was a write decided on the blanks. A binary upload (a
+    /// PNG, a tarball) opens otherwise and is still decided on its method.</summary>
+    private static bool MayBeJson(string text)
+    {
+        var t = text.AsSpan().TrimStart();
+        t = t.TrimStart('\uFEFF').TrimStart();
+        return t.IsEmpty || t[0] is '{' or '[';
+    }
 
     private static string Query(string url)
     {

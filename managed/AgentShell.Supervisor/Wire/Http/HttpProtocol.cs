@@ -49,7 +49,7 @@ internal sealed class HttpProtocol : IWireProtocol
                         h = HttpRequestHead.Parse(head.Span);
                         if (h.ExpectsContinue && h.Framing != BodyFraming.None) s.Client.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
                         body = HttpForward.Read(client, h);
-                        request = HttpIntent.Build(h, body, s.ClientTls != null, authority, s.Credentials);
+                        request = HttpIntent.Build(h, body, s.ClientTls != null, authority, s.Credentials, s.ClientTls?.ServerName);
                         // A body-less head is still where it was read (no read since); one with a body is not kept.
                         if (h.Framing == BodyFraming.None) memo.Keep(head.Span, h, body, request);
                     }

@@ -91,6 +91,10 @@ internal sealed class HttpRequestHead
                     break;
                 case "host":
                     if (host != null) throw Bad("two Host header fields");
+                    // RFC 9110 §7.2: uri-host [":" port]. A '/', '?' or '#' in it moved the URL the
+                    // decision read ("Host: h/x" put the target under /x, past a rule's Paths)
+                    // while the server routes on the target as sent (RFC 9112 §3.2: 400).
+                    if (!IsAuthority(value)) throw Bad("a malformed Host field");
                     host = value;
                     break;
                 case "connection":
@@ -166,6 +170,17 @@ internal sealed class HttpRequestHead
         {
             if (b is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or >= (byte)'0' and <= (byte)'9') continue;
             if ("!#$%&'*+-.^_`|~"u8.IndexOf(b) < 0) return false;
+        }
+        return true;
+    }
+
+    // reg-name, IP-literal or IPv4 address, and an optional port: unreserved, pct-encoded, sub-delims, ':', '[', ']'.
+    private static bool IsAuthority(string v)
+    {
+        foreach (char c in v)
+        {
+            if (char.IsAsciiLetterOrDigit(c)) continue;
+            if ("-._~%!$&'()*+,;=:[]".IndexOf(c) < 0) return false;
         }
         return true;
     }

@@ -7,7 +7,7 @@ namespace AgentShell.Supervisor.Wire.Http;
 /// <summary>Every method override a server may act on instead of the request line's method: the
 /// override header fields (also spelt with underscores, which CGI and PHP map onto the same
 /// variable), <c>_method</c> in the query string, in a form body, in a multipart part
-/// (Rack::MethodOverride reads the parsed form, multipart too) and at the top of a JSON body
+/// (Rack::MethodOverride reads the parsed form, multipart too, and an untyped POST body as a form) and at the top of a JSON body
 /// (Laravel's input bag is the JSON body; express's method-override reads req.body._method).
 /// Each counts, a repeated one too (servers keep the first or the last).</summary>
 internal static class MethodOverrides
@@ -28,9 +28,11 @@ internal static class MethodOverrides
         foreach (var text in bodies)
         {
             if (text.Length == 0) continue;
-            if (contentType == "application/x-www-form-urlencoded")
+            // Rack reads a POST without Content-Type as a form (Request#form_data?), and multipart/mixed
+            // and multipart/related as parseable data, whose _method MethodOverride takes as well.
+            if (contentType is "application/x-www-form-urlencoded" or "")
                 foreach (var bm in Fields(text, "_method")) effect = Override(effect, bm, "_method=" + bm, evidence);
-            else if (contentType == "multipart/form-data")
+            if (contentType.StartsWith("multipart/", StringComparison.Ordinal))
             {
                 foreach (var pm in MultipartOperations.Values(text, h.Header("Content-Type") ?? "", "_method", anywhere: false))
                     if (pm.Trim() is { Length: > 0 } m) effect = Override(effect, m, "multipart _method=" + HttpBody.Short(m), evidence);
