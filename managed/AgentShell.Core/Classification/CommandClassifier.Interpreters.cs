@@ -22,7 +22,8 @@ public sealed partial class CommandClassifier
                 if (i < w.Length && w[i] is "eval" or "run") { int c = i + 1; while (c < w.Length && w[c].StartsWith('-')) c++; if (c >= w.Length) return; if (w[i] == "eval") Inline(name, w[c], Any(dyn, c), ctx, depth); else ScriptFileCode(name, w, dyn, c, ctx, depth); }
                 return;
             }
-            bool node = name is "node" or "nodejs" or "tsx" or "ts-node";
+            // zx (a node script runner whose $`cmd` templates run shell commands) takes -e|--eval as node does.
+            bool node = name is "node" or "nodejs" or "tsx" or "ts-node" or "zx";
             for (; i < w.Length && w[i].StartsWith('-') && w[i] != "--"; i++)
             {
                 var a = w[i];
@@ -94,7 +95,7 @@ public sealed partial class CommandClassifier
 
         private void Read(string lang, string code, bool dynamic, IExecContext ctx, int depth, Stdin none, bool gated)
         {
-            var f = InlineCode.Read(code, backticks: lang is "perl" or "ruby" or "php");
+            var f = InlineCode.Read(code, backticks: lang is "perl" or "ruby" or "php", templates: lang is "node" or "nodejs" or "tsx" or "ts-node" or "zx" or "bun" or "deno");
             if (gated) { InProcess(f.Requests, ctx, none, depth); return; }
             if (dynamic && code.Contains('$')) Unknown($"{lang} code built at run time", code);
             if (!f.Any) return;
