@@ -21,6 +21,8 @@ public sealed partial class CommandClassifier
                     var t = cmd.StdinFile == null ? null : ToolHelp.ReadText(ctx, cmd.StdinFile);
                     return new Stdin(t, t == null);
                 case StdinKind.Pipe:
+                    // PERF: find's output is walked for only a consumer that may run what it finds (xargs sh).
+                    if (cmd.PipeSource is { Words: [var src, ..] } && Basename(src) == "find" && !FindSelection.RunsFound(cmd.Words)) return new Stdin(null, true);
                     var text = cmd.PipeSource == null ? null : OutputOf(cmd.PipeSource, ctx);
                     return new Stdin(text, text == null);
                 default:

@@ -352,7 +352,7 @@ public sealed partial class CommandClassifier
                 var cmd = words[(i + 1)..end];
                 if (cmd.Length > 0 && Basename(cmd[0]) is not ("rm" or "shred" or "unlink" or "rmdir"))
                 {
-                    if (!computed && Array.Exists(cmd, x => x.Contains("{}", StringComparison.Ordinal))) { files = FindSelection.Files(words, start, ctx, out _, out _); computed = true; }
+                    if (!computed && Array.Exists(cmd, x => x.Contains("{}", StringComparison.Ordinal)) && FindSelection.RunsFound(cmd)) { files = FindSelection.Files(words, start, ctx, out _, out _); computed = true; }
                     if (files is not { Count: > 0 }) Command(cmd, null, 0, ctx, new Stdin(null, true), depth + 1);
                     // CMD {} +: every file in the one command, where {} stands.
                     else if (end < words.Length && words[end] == "+") Command([.. cmd.SelectMany(x => x == "{}" ? files : [x])], null, 0, ctx, new Stdin(null, true), depth + 1);

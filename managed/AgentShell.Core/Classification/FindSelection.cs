@@ -13,6 +13,21 @@ internal static class FindSelection
     /// <summary>Directory entries one selection may visit, and files it may return.</summary>
     public const int MaxEntries = 2000, MaxFiles = 16;
 
+    /// <summary>True when <paramref name="cmd"/> (what find -exec or xargs runs per file) may run a found
+    /// file's text: a shell, an interpreter, or a -c string naming {}. PERF: only then is the tree walked
+    /// (find . -name '*.log' -exec grep … {} + reads nothing it finds as a program).</summary>
+    public static bool RunsFound(IReadOnlyList<string> cmd, int from = 0)
+    {
+        for (int i = from; i < cmd.Count; i++)
+        {
+            var name = Path.GetFileName(cmd[i]);
+            if (name is "sh" or "bash" or "dash" or "zsh" or "ksh" or "mksh" or "ash" or "source" or "." or "node" or "nodejs" or "perl" or "ruby"
+                or "bun" or "deno" or "zx" or "tsx" or "ts-node" or "php" || name.StartsWith("python", StringComparison.Ordinal)) return true;
+            if (cmd[i].Contains("{}", StringComparison.Ordinal) && cmd[i].Contains(' ')) return true;
+        }
+        return false;
+    }
+
     /// <summary>The paths find <paramref name="w"/>[<paramref name="s"/>..] prints (or hands to an
     /// action), as it spells them (<c>./scripts/x.sh</c>); null when they cannot be computed here.
     /// <paramref name="prints"/>: find's own output is those paths (no action but -print/-print0),
