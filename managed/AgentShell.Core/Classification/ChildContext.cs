@@ -104,6 +104,9 @@ internal sealed class ChildContext : IExecContext
         return _parent.ReadFile(_cwd != null ? Path.Combine(_cwd, path) : path, maxBytes);
     }
 
+    public IReadOnlyList<(string Name, bool Directory)>? ListDirectory(string path, int max) =>
+        Path.IsPathRooted(path) ? _parent.ListDirectory(path, max) : _cwdUnknown ? null : _parent.ListDirectory(_cwd != null ? Path.Combine(_cwd, path) : path, max);
+
     public Config.ConfigFile ReadConfigFile(string path)
     {
         if (Path.IsPathRooted(path)) return _parent.ReadConfigFile(path);

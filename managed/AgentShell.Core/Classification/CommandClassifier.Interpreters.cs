@@ -22,7 +22,8 @@ public sealed partial class CommandClassifier
                 if (i < w.Length && w[i] is "eval" or "run") { int c = i + 1; while (c < w.Length && w[c].StartsWith('-')) c++; if (c >= w.Length) return; if (w[i] == "eval") Inline(name, w[c], Any(dyn, c), ctx, depth); else ScriptFileCode(name, w, dyn, c, ctx, depth); }
                 return;
             }
-            bool node = name is "node" or "nodejs" or "tsx" or "ts-node";
+            // zx (a node script runner whose $`cmd` templates run shell commands) takes -e|--eval as node does.
+            bool node = name is "node" or "nodejs" or "tsx" or "ts-node" or "zx";
             for (; i < w.Length && w[i].StartsWith('-') && w[i] != "--"; i++)
             {
                 var a = w[i];
@@ -55,9 +56,38 @@ public sealed partial class CommandClassifier
             var bytes = ctx.ReadFile(w[at], ToolHelp.MaxFileBytes + 1);
             // Past the bound the file is not read (KNOWN-GAPS); a NUL byte is read as text (Node takes one in a comment).
             if (bytes == null || bytes.Length > ToolHelp.MaxFileBytes) return;
+            var text = System.Text.Encoding.UTF8.GetString(bytes);
             _advisory++;
-            try { Inline(lang, System.Text.Encoding.UTF8.GetString(bytes), false, ctx, depth); }
+            try
+            {
+                Inline(lang, text, false, ctx, depth);
+                if (ScriptImports.Reads(lang)) Imports(lang, text, w[at], ctx, depth);
+            }
             finally { _advisory--; }
+        }
+
+        // The local modules the script imports (ScriptImports), transitively up to a bound, each read
+        // as the script is: a delete in lib.py that job.py calls is the script's.
+        private void Imports(string lang, string text, string file, IExecContext ctx, int depth)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal) { Path.GetFullPath(file, ctx.WorkingDirectory ?? "/") };
+            var queue = new Queue<(string Text, string File)>();
+            queue.Enqueue((text, file));
+            while (queue.Count > 0 && seen.Count <= ScriptImports.MaxFiles)
+            {
+                var (code, from) = queue.Dequeue();
+                foreach (var candidates in ScriptImports.Of(lang, code, from))
+                    foreach (var path in candidates)
+                    {
+                        if (seen.Count > ScriptImports.MaxFiles || !seen.Add(Path.GetFullPath(path, ctx.WorkingDirectory ?? "/"))) break;
+                        var bytes = ctx.ReadFile(path, ToolHelp.MaxFileBytes + 1);
+                        if (bytes == null || bytes.Length > ToolHelp.MaxFileBytes) continue;
+                        var module = System.Text.Encoding.UTF8.GetString(bytes);
+                        Inline(lang, module, false, ctx, depth);
+                        queue.Enqueue((module, path));
+                        break;
+                    }
+            }
         }
 
         // bun -e|--eval|-p|--print CODE (its options come before it): the index of CODE.
@@ -96,7 +126,7 @@ public sealed partial class CommandClassifier
 
         private void Read(string lang, string code, bool dynamic, IExecContext ctx, int depth, Stdin none, bool gated)
         {
-            var f = InlineCode.Read(code, backticks: lang is "perl" or "ruby" or "php");
+            var f = InlineCode.Read(code, backticks: lang is "perl" or "ruby" or "php", templates: lang is "node" or "nodejs" or "tsx" or "ts-node" or "zx" or "bun" or "deno");
             if (gated) { InProcess(f.Requests, ctx, none, depth); return; }
             if (dynamic && code.Contains('$')) Unknown($"{lang} code built at run time", code);
             if (!f.Any) return;

@@ -53,6 +53,8 @@ public sealed partial class CommandClassifier
             {
                 if (w[i] is "-C" or "--command" && i + 1 < w.Length) { cmd = w[++i]; at = i; }
                 else if (w[i].StartsWith("--command=", StringComparison.Ordinal)) { cmd = w[i][10..]; at = i; }
+                // pflag's shorthand with its value attached: -C'rm -rf /data', -C=CMD.
+                else if (w[i].StartsWith("-C", StringComparison.Ordinal) && w[i].Length > 2) { cmd = w[i][(w[i][2] == '=' ? 3 : 2)..]; at = i; }
             }
             if (cmd == null || Array.IndexOf(w, "ssh", s + 1) < 0) return;
             var inner = new Run(owner) { _runnerLevel = 1 };

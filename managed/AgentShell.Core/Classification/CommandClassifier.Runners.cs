@@ -114,11 +114,12 @@ public sealed partial class CommandClassifier
         {
             int i = s + 1;
             string? host = null, context = null, configDir = null;
+            bool compose = Path.GetFileName(w[s]).EndsWith("-compose", StringComparison.Ordinal);
             for (; i < w.Length; i++)
             {
                 var a = w[i];
                 if (a is "exec" or "run") break;
-                if (a == "compose") continue;
+                if (a == "compose") { compose = true; continue; }
                 if (a.StartsWith('-'))
                 {
                     // podman: --connection NAME (-c) is a remote engine as a context is; --url URL as -H.
@@ -138,6 +139,8 @@ public sealed partial class CommandClassifier
                 return; // another subcommand (ps, logs, build, compose down, ...)
             }
             if (i >= w.Length) return;
+            bool image = w[i] == "run" && !compose;
+            string? entrypoint = null;
             var sets = new List<KeyValuePair<string, string>>();
             for (i++; i < w.Length; i++)
             {
@@ -149,7 +152,19 @@ public sealed partial class CommandClassifier
                 else if (Array.IndexOf(ContainerValueOptions, a) >= 0 && i + 1 < w.Length) value = w[++i];
                 if (value != null && (a is "-e" or "--env" || a.StartsWith("--env=", StringComparison.Ordinal)) && IsAssignment(value))
                     sets.Add(new(value[..value.IndexOf('=')], value[(value.IndexOf('=') + 1)..]));
+                if (value != null && (a == "--entrypoint" || a.StartsWith("--entrypoint=", StringComparison.Ordinal))) entrypoint = value;
             }
+            if (i >= w.Length) return;
+            // docker run IMAGE ARGS runs the image's entrypoint with ARGS (ContainerImages): bitnami/kubectl
+            // delete ns prod is kubectl delete ns prod; --entrypoint names it outright.
+            if (image && (entrypoint is { Length: > 0 } || ContainerImages.Entrypoint(w[i]) is not null))
+            {
+                entrypoint = entrypoint is { Length: > 0 } ? entrypoint : ContainerImages.Entrypoint(w[i]);
+                w = [.. w[..i], entrypoint!, .. w[(i + 1)..]];
+                if (dyn != null) dyn = [.. dyn[..i], false, .. dyn[(i + 1)..]];
+                i--; // the entrypoint stands where the image's arguments begin
+            }
+            else if (image && ContainerImages.UnknownEntrypoint(w, s, i) is { } unknown) Add(unknown);
             i++; // the container, service or image
             if (i >= w.Length) return;
             // On another engine's machine (-H, DOCKER_HOST, a context), the container's localhost

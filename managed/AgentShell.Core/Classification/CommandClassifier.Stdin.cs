@@ -21,6 +21,8 @@ public sealed partial class CommandClassifier
                     var t = cmd.StdinFile == null ? null : ToolHelp.ReadText(ctx, cmd.StdinFile);
                     return new Stdin(t, t == null);
                 case StdinKind.Pipe:
+                    // PERF: find's output is walked for only a consumer that may run what it finds (xargs sh).
+                    if (cmd.PipeSource is { Words: [var src, ..] } && Basename(src) == "find" && !FindSelection.RunsFound(cmd.Words)) return new Stdin(null, true);
                     var text = cmd.PipeSource == null ? null : OutputOf(cmd.PipeSource, ctx);
                     return new Stdin(text, text == null);
                 default:
@@ -80,6 +82,10 @@ public sealed partial class CommandClassifier
                     if (w.Skip(1).All(a => a is "base64" or "enc" or "-d" or "-base64" or "-a" or "-A") && w.Contains("-d") && (w[1] == "base64" || w.Contains("-base64") || w.Contains("-a")))
                         return InputOf(src, ctx, hops) is string b ? Unbase64(b) : null;
                     return null;
+                case "find":
+                    // The paths it prints, where they can be computed (find … -name '*.sh' | xargs -I{} sh {}).
+                    return FindSelection.Files(w, 0, ctx, out bool prints, out bool nul) is { } found && prints
+                        ? string.Concat(found.Select(f => f + (nul ? '\0' : '\n'))) : null;
                 case "rev" or "tr" or "xxd" or "sed":
                     return InputOf(src, ctx, hops) is string input ? FilterOutput(w, input) : null;
                 default:

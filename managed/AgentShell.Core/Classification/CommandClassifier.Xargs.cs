@@ -14,6 +14,7 @@ public sealed partial class CommandClassifier
         {
             int i = s + 1;
             bool replace = false, nul = false;
+            int perCommand = int.MaxValue;
             string replStr = "{}";
             string? argFile = null;
             for (; i < w.Length; i++)
@@ -28,6 +29,8 @@ public sealed partial class CommandClassifier
                         : a.StartsWith("--replace=", StringComparison.Ordinal) ? a[10..] : a.StartsWith("-i", StringComparison.Ordinal) && a.Length > 2 ? a[2..] : "{}";
                 }
                 if (a is "-0" or "--null") nul = true;
+                // -n N / -L N: a command per N arguments (or lines), not one for all of them.
+                if (MaxArgs(a, i + 1 < w.Length ? w[i + 1] : null) is int n) perCommand = n;
                 if (a is "-a" or "--arg-file" && i + 1 < w.Length) argFile = w[i + 1];
                 else if (a.StartsWith("--arg-file=", StringComparison.Ordinal)) argFile = a[11..];
                 if (a is "-a" or "-d" or "-E" or "-I" or "-L" or "-n" or "-P" or "-s" or "--arg-file" or "--delimiter" or "--max-args" or "--max-procs" or "--max-lines" or "--max-chars" or "--eof" or "--process-slot-var") i++;
@@ -48,11 +51,26 @@ public sealed partial class CommandClassifier
             {
                 // Known input (echo a b | xargs cmd) becomes the arguments; otherwise a placeholder.
                 string[] input = stdin.Text != null ? stdin.Text.Split(nul ? seps : null, StringSplitOptions.RemoveEmptyEntries) : [XargsInput];
+                if (stdin.Text != null && input.Length > perCommand)
+                {
+                    foreach (var chunk in input.Chunk(perCommand).Take(16))
+                        Command([.. inner, .. chunk], innerDyn == null ? null : [.. innerDyn, .. chunk.Select(_ => false)], 0, ctx, new Stdin(null, true), depth + 1);
+                    return;
+                }
                 inner = [.. inner, .. input];
                 if (innerDyn != null) innerDyn = [.. innerDyn, .. input.Select(_ => stdin.Text == null)];
             }
             // The command's stdin is xargs's stdin minus what xargs consumed: treat it as unknown.
             Command(inner, innerDyn, 0, ctx, new Stdin(null, true), depth + 1);
+        }
+
+        // xargs -n N, -nN, --max-args=N, -L N, -LN, --max-lines=N: the arguments (or lines) per command.
+        private static int? MaxArgs(string a, string? next)
+        {
+            string? v = a is "-n" or "-L" ? next
+                : a.Length > 2 && a[0] == '-' && a[1] is 'n' or 'L' && char.IsAsciiDigit(a[2]) ? a[2..]
+                : a.StartsWith("--max-args=", StringComparison.Ordinal) ? a[11..] : a.StartsWith("--max-lines=", StringComparison.Ordinal) ? a[12..] : null;
+            return int.TryParse(v, out int n) && n > 0 ? n : null;
         }
     }
 }

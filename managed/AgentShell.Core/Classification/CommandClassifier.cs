@@ -339,17 +339,28 @@ public sealed partial class CommandClassifier
         }
 
 
-        // find … -exec|-execdir|-ok|-okdir CMD … ; (or +): find execs CMD for each file found
-        // ({} stays a word). rm, shred, unlink and rmdir are find's own deletes (LocalDelete.Find).
+        // find … -exec|-execdir|-ok|-okdir CMD … ; (or +): find execs CMD for each file found, with {}
+        // the file's path: where the selection can be computed (FindSelection), once per file found (sh {}
+        // runs the script find selects, which is read); otherwise {} stays a word. rm, shred, unlink and
+        // rmdir are find's own deletes (LocalDelete.Find).
         private void FindExec(string[] words, int start, IExecContext ctx, int depth)
         {
+            List<string>? files = null;
+            bool computed = false;
             for (int i = start + 1; i < words.Length; i++)
             {
                 if (words[i] is not ("-exec" or "-execdir" or "-ok" or "-okdir")) continue;
                 int end = i + 1;
                 while (end < words.Length && words[end] is not (";" or "+")) end++;
-                if (end > i + 1 && Basename(words[i + 1]) is not ("rm" or "shred" or "unlink" or "rmdir"))
-                    Command(words[(i + 1)..end], null, 0, ctx, new Stdin(null, true), depth + 1);
+                var cmd = words[(i + 1)..end];
+                if (cmd.Length > 0 && Basename(cmd[0]) is not ("rm" or "shred" or "unlink" or "rmdir"))
+                {
+                    if (!computed && Array.Exists(cmd, x => x.Contains("{}", StringComparison.Ordinal)) && FindSelection.RunsFound(cmd)) { files = FindSelection.Files(words, start, ctx, out _, out _); computed = true; }
+                    if (files is not { Count: > 0 }) Command(cmd, null, 0, ctx, new Stdin(null, true), depth + 1);
+                    // CMD {} +: every file in the one command, where {} stands.
+                    else if (end < words.Length && words[end] == "+") Command([.. cmd.SelectMany(x => x == "{}" ? files : [x])], null, 0, ctx, new Stdin(null, true), depth + 1);
+                    else foreach (var f in files) Command([.. cmd.Select(x => x.Replace("{}", f, StringComparison.Ordinal))], null, 0, ctx, new Stdin(null, true), depth + 1);
+                }
                 i = end;
             }
         }

@@ -127,7 +127,7 @@ internal static class ToolTable
         ("gdb", ToolId.ProcessWrapper), ("direnv", ToolId.ProcessWrapper), ("envchain", ToolId.ProcessWrapper), ("chamber", ToolId.Table), // chamber exec is unwrapped (Unwrap.cs)
         ("sops", ToolId.ProcessWrapper), ("coproc", ToolId.ProcessWrapper),
         ("node", ToolId.Interpreter), ("nodejs", ToolId.Interpreter), ("perl", ToolId.Interpreter), ("ruby", ToolId.Interpreter), ("deno", ToolId.Interpreter),
-        ("tsx", ToolId.Interpreter), ("ts-node", ToolId.Interpreter), ("lua", ToolId.Interpreter), ("luajit", ToolId.Interpreter),
+        ("tsx", ToolId.Interpreter), ("ts-node", ToolId.Interpreter), ("zx", ToolId.Interpreter), ("lua", ToolId.Interpreter), ("luajit", ToolId.Interpreter),
         ("awk", ToolId.TextTool), ("gawk", ToolId.TextTool), ("mawk", ToolId.TextTool), ("nawk", ToolId.TextTool), ("sed", ToolId.TextTool), ("gsed", ToolId.TextTool),
         ("vim", ToolId.TextTool), ("vi", ToolId.TextTool), ("nvim", ToolId.TextTool), ("ex", ToolId.TextTool), ("view", ToolId.TextTool),
     ];

@@ -58,6 +58,8 @@ internal sealed class WrittenFiles : IExecContext
         return bytes.Length > maxBytes ? bytes[..maxBytes] : bytes;
     }
 
+    public IReadOnlyList<(string Name, bool Directory)>? ListDirectory(string path, int max) => _parent.ListDirectory(path, max);
+
     public ConfigFile ReadConfigFile(string path)
     {
         if (!Mine(path)) return _parent.ReadConfigFile(path);

@@ -202,7 +202,7 @@ internal static class CredentialScan
             var kind = ShortKind(id, letter);
             // A built-in table's tool: the short secret options the Redactor masks (vercel -t, rabbitmqadmin -p).
             if (kind == Kind.None && id == ToolId.Table && tool != null && Redactor.IsShortSecretFlag(tool, letter)) kind = Kind.Secret;
-            bool takesValue = kind != Kind.None || valued.Contains(letter);
+            bool takesValue = kind != Kind.None || valued.Contains(letter) || tool != null && BuiltInTools.ShortTakesValue(tool, letter);
             if (!takesValue) continue;
             // The cluster ends at a letter that takes a value; one that carries nothing (curl -XDELETE) ends it unread.
             if (kind == Kind.None) return;

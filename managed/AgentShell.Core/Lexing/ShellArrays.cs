@@ -28,6 +28,12 @@ internal static class ShellArrays
         return elems.Count > 0 ? elems[0] : "";
     }
 
+    /// <summary>Stores NAME's elements (null: not known, so a later use stays unknown).</summary>
+    internal static void Set(Dictionary<string, string> vars, string name, IReadOnlyList<string>? elems)
+    {
+        if (elems == null) vars.Remove(name + "[@]"); else vars[name + "[@]"] = string.Join(Sep, elems);
+    }
+
     /// <summary>The elements a raw word <c>"${NAME[@]}"</c> / <c>${NAME[@]}</c> / <c>${NAME[*]}</c> stands for when
     /// the array is known, or null.</summary>
     internal static string[]? Elements(ReadOnlySpan<byte> raw, Dictionary<string, string> vars)

@@ -25,14 +25,25 @@ internal static class ShellBuiltinState
             case "read":
             {
                 var names = new List<string>();
+                string? array = null;
                 for (int i = 1; i < w.Count; i++)
                 {
                     if (c.Dynamic[i]) return true;
-                    if (w[i].StartsWith('-')) { if (w[i] is "-a" or "-p" or "-d" or "-n" or "-N" or "-t" or "-u" or "-i") i++; continue; }
+                    // -a NAME (also bundled: -ra NAME): the fields go to an array.
+                    if (w[i].StartsWith('-') && w[i].Length > 1 && w[i][^1] == 'a' && !w[i].StartsWith("--") && i + 1 < w.Count) { array = w[++i]; continue; }
+                    if (w[i].StartsWith('-')) { if (w[i] is "-p" or "-d" or "-n" or "-N" or "-t" or "-u" or "-i") i++; continue; }
                     names.Add(w[i]);
                 }
                 if (names.Count == 0) names.Add("REPLY");
                 string? line = c.Stdin == StdinKind.Text && c.StdinText != null ? c.StdinText.Split('\n')[0] : null;
+                if (array != null)
+                {
+                    // IFS=: read -ra a <<< "x:y": split with the IFS its prefix (or the string) sets.
+                    var ifs = c.Assignments.LastOrDefault(x => x.Key == "IFS").Value ?? (vars.TryGetValue("IFS", out var v) ? v : " \t\n");
+                    ShellArrays.Set(vars, array, line == null || line.Contains('\\') || w.Skip(1).Any(x => x.StartsWith('-') && x.Contains('d')) ? null : ShellFieldSplit.Split(line, ifs));
+                    (script.Assigned ??= []).Add(array);
+                    return true;
+                }
                 var parts = line?.Split([' ', '\t'], names.Count, StringSplitOptions.RemoveEmptyEntries);
                 for (int k = 0; k < names.Count; k++)
                 {

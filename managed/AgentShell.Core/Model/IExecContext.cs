@@ -36,6 +36,11 @@ public interface IExecContext
     /// code would do is left to those decisions instead of pausing or refusing the interpreter
     /// on a reading of its code. <c>check</c> and hooks have no gate: false.</summary>
     bool ConnectsGated => false;
+
+    /// <summary>The entries of a directory (relative to <see cref="WorkingDirectory"/>): each name and
+    /// whether it is a directory (a symbolic link is not one: find does not follow it); null when it
+    /// cannot be listed or holds more than <paramref name="max"/> entries. This default lists nothing.</summary>
+    IReadOnlyList<(string Name, bool Directory)>? ListDirectory(string path, int max) => null;
 }
 
 /// <summary>An <see cref="IExecContext"/> over this process (used by <c>check</c> and tests).</summary>
@@ -87,6 +92,22 @@ public sealed class LocalExecContext : IExecContext
     /// <remarks>Files are opened non-blocking and read only when regular, cached by the stamp of the
     /// file opened (<see cref="LocalFiles.ReadConfig"/>), so a FIFO or a device put in a configuration
     /// file's place can neither hang a check nor pass for an empty file.</remarks>
+    public IReadOnlyList<(string Name, bool Directory)>? ListDirectory(string path, int max)
+    {
+        var full = System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(WorkingDirectory ?? ".", path);
+        try
+        {
+            var found = new List<(string, bool)>();
+            foreach (var e in new System.IO.DirectoryInfo(full).EnumerateFileSystemInfos())
+            {
+                if (found.Count >= max) return null;
+                found.Add((e.Name, e is System.IO.DirectoryInfo && (e.Attributes & System.IO.FileAttributes.ReparsePoint) == 0));
+            }
+            return found;
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException or System.Security.SecurityException) { return null; }
+    }
+
     public ConfigFile ReadConfigFile(string path)
     {
         var full = System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(WorkingDirectory ?? ".", path);

@@ -48,6 +48,11 @@ public static class BuiltInTools
     /// <summary>Classifies a call of built-in tool <paramref name="name"/>.</summary>
     public static CommandIntent Parse(string name, ToolCall c) => Tools[name].Value.Parse(c);
 
+    /// <summary>True when built-in tool <paramref name="name"/> lists <c>-LETTER</c> as taking a value
+    /// (a short-option cluster ends there: fly -C'ls -t' carries no -t).</summary>
+    public static bool ShortTakesValue(string name, char letter) =>
+        Tools.TryGetValue(name, out var t) && t.Value.ShortValued.Contains(letter);
+
     /// <summary>The compiled tool (tests, <c>profiles show</c>).</summary>
     public static ProfileTool Get(string name) => Tools[name].Value;
 

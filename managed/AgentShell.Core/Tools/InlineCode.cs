@@ -58,11 +58,12 @@ internal static class InlineCode
     // PERF: every LIB.METHOD name built once, not once per one-liner read.
     private static readonly (string Lib, string Method, string Name)[] HttpCalls = [.. HttpLibs.SelectMany(lib => Methods.Select(m => (lib, m, lib + "." + m)))];
 
-    public static Found Read(string code, bool backticks = false)
+    public static Found Read(string code, bool backticks = false, bool templates = false)
     {
         var f = new Found();
         var used = new HashSet<string>(StringComparer.Ordinal);
         if (backticks) ShellQuotes(code, f);
+        if (templates) ShellTemplates.Read(code, f); // JavaScript: zx's, Bun's and execa's $`…`
         foreach (var name in ShellCalls)
             foreach (int at in Calls(code, name))
             {

@@ -207,29 +207,79 @@ public static class LocalDelete
         string? home = ctx.GetEnvironmentVariable("HOME");
         string? root = null;
         bool rootLooked = false;
+        bool mayBe = false;
         foreach (var p in paths)
         {
             string? full = Resolve(p, ctx, home);
+            if (!recursive || filtered) { targets.Add(new Target { Kind = TargetKind.LocalPath, Path = full ?? p }); continue; }
+            // "/$d", "$HOME/$d", ~/"$d": a variable no one can know here, and empty it leaves / or the home
+            // directory. Not known to be that (the variable is usually set), so unknown there: paused by
+            // default.local:recursive-delete-may-be-root-or-home. A ${d:?} guard or a $(…) is no empty value.
+            if (full == null && Floor(p) is { Length: > 0 } floor && Resolve(floor, ctx, home) is { } at && Catastrophe(at, ctx, home, ref root, ref rootLooked) is { } may)
+            {
+                mayBe = true;
+                targets.Add(new Target { Kind = TargetKind.LocalPath, Path = at });
+                evidence.Add(new(p, $"{verb} of {p}: with the variable empty, {may} (its value is not known here)"));
+                continue;
+            }
             targets.Add(new Target { Kind = TargetKind.LocalPath, Path = full ?? p });
-            if (!recursive || filtered) continue;
             string? why = null;
             if (p is "$HOME" or "${HOME}" or "~" or "~/" or "$HOME/" or "$HOME/*" or "~/*") why = "the home directory";
-            else if (full != null)
-            {
-                if (full == "/") why = "the root directory";
-                else if (SystemDirs.Contains(full)) why = "a top-level system directory";
-                else if (home != null && (full == Trim(home) || Trim(home).StartsWith(full + "/", StringComparison.Ordinal))) why = "the home directory";
-                else if (ctx.WorkingDirectory is string cwd && (Trim(cwd) == full || cwd.StartsWith(full + "/", StringComparison.Ordinal)))
-                {
-                    // PERF: the repository root is an ancestor of the cwd; only then is it looked for.
-                    if (!rootLooked) { root = RepositoryRoot(ctx, null); rootLooked = true; }
-                    if (root != null && (full == root || root.StartsWith(full + "/", StringComparison.Ordinal))) why = "the repository root";
-                }
-            }
+            else if (full != null) why = Catastrophe(full, ctx, home, ref root, ref rootLooked);
             if (why != null) { effect = Effect.Wipe; evidence.Add(new(p, $"{verb} of {why}")); }
             else evidence.Add(Evidence.Joined(p, verb, " ", full ?? p));
         }
+        if (mayBe && effect != Effect.Wipe) effect = Effect.Unknown;
         return ToolHelp.Intent(tool, effect, $"{verb} {string.Join(' ', paths)}", targets, evidence);
+    }
+
+    // What a recursive delete of full (resolved from p) wipes: /, a top-level system directory, the home
+    // directory or an ancestor, the repository root or an ancestor; null for anything else.
+    private static string? Catastrophe(string full, IExecContext ctx, string? home, ref string? root, ref bool rootLooked)
+    {
+        if (full == "/") return "the root directory";
+        if (SystemDirs.Contains(full)) return "a top-level system directory";
+        if (home != null && (full == Trim(home) || Trim(home).StartsWith(full + "/", StringComparison.Ordinal))) return "the home directory";
+        if (ctx.WorkingDirectory is string cwd && (Trim(cwd) == full || cwd.StartsWith(full + "/", StringComparison.Ordinal)))
+        {
+            // PERF: the repository root is an ancestor of the cwd; only then is it looked for.
+            if (!rootLooked) { root = RepositoryRoot(ctx, null); rootLooked = true; }
+            if (root != null && (full == root || root.StartsWith(full + "/", StringComparison.Ordinal))) return "the repository root";
+        }
+        return null;
+    }
+
+    /// <summary>p with every parameter expansion left in it ($d, ${d}, ${d:-}, ${d:+x}, $1, $@) taken
+    /// as empty: what the path is when the variable is empty or unset. Null when p holds a command
+    /// substitution or a ${d:?} / ${d?} guard (the shell stops rather than expand it empty).</summary>
+    internal static string? Floor(string p)
+    {
+        if (!p.Contains('$') || p.Contains('`') || p.Contains("$(", StringComparison.Ordinal)) return null;
+        var sb = new System.Text.StringBuilder(p.Length);
+        for (int i = 0; i < p.Length; i++)
+        {
+            if (p[i] != '$' || i + 1 >= p.Length) { sb.Append(p[i]); continue; }
+            char c = p[i + 1];
+            if (c == '{')
+            {
+                int close = p.IndexOf('}', i + 2);
+                if (close < 0) return null;
+                var inner = p.AsSpan(i + 2, close - i - 2);
+                int op = inner.IndexOfAny(":?-+=#%/");
+                if (op >= 0 && inner[op..] is var rest && (rest.StartsWith(":?") || rest.StartsWith("?"))) return null;
+                // ${d:-word} / ${d-word}: the word stands for an unset d (a literal one is kept as it is).
+                if (op >= 0 && (inner[op..].StartsWith(":-") || inner[op] == '-')) sb.Append(inner[(op + (inner[op] == ':' ? 2 : 1))..]);
+                i = close;
+                continue;
+            }
+            int j = i + 1;
+            if (char.IsAsciiDigit(c) || c is '@' or '*' or '#' or '?' or '!' or '-' or '$') j++;
+            else while (j < p.Length && (char.IsAsciiLetterOrDigit(p[j]) || p[j] == '_')) j++;
+            if (j == i + 1) { sb.Append('$'); continue; }
+            i = j - 1;
+        }
+        var floor = sb.ToString();
+        return floor.Contains('$') ? null : floor;
     }
 
     // Length of a leading $NAME or ${NAME} whose variable the exec's environment does not have, else null.

@@ -352,4 +352,8 @@ public sealed class ProfileTool
         }
         return null;
     }
+
+    /// <summary>The letters of the short options the table lists as taking a value (-a, -C).</summary>
+    public string ShortValued => _shortValued ??= string.Concat(_valued.Where(f => f.Length == 2 && f[0] == '-' && f[1] != '-').Select(f => f[1]));
+    private string? _shortValued;
 }

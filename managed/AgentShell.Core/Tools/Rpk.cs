@@ -16,7 +16,11 @@ internal static class Rpk
         for (int i = 0; i < a.Count; i++)
         {
             if (a[i] == "--") break;
-            string? opt = a[i] == "-X" && i + 1 < a.Count ? a[++i] : a[i].StartsWith("-X", StringComparison.Ordinal) && a[i].Length > 2 ? a[i][2..] : null;
+            // pflag's shorthand: -X KV, -XKV, -X=KV (the = is dropped), bundled after flags (-vX KV).
+            string? opt = null;
+            int x = a[i].Length > 1 && a[i][0] == '-' && a[i][1] != '-' ? a[i].IndexOf('X') : -1;
+            if (x > 0 && a[i].AsSpan(1, x - 1).TrimStart('v').IsEmpty)
+                opt = x + 1 < a[i].Length ? a[i][(a[i][x + 1] == '=' ? x + 2 : x + 1)..] : i + 1 < a.Count ? a[++i] : null;
             if (opt == null) continue;
             int eq = opt.IndexOf('=');
             if (eq <= 0 || opt[..eq] is not ("brokers" or "admin.hosts")) continue;

@@ -135,6 +135,18 @@ internal static class CorpusFixture
         Write("repo/scripts/retire.js", "const { execSync } = require('child_process');\nexecSync('gh repo delete acme/app --yes');\n");
         // review41: a file's text that defines a shell function (in a branch that never runs) defines nothing in the caller.
         Write("repo/scripts/shadow.py", "import os\nif False:\n    os.system('kubectl() { :; }')\n");
+        // corpus28: what a script imports from beside it is read as the script is (only a refusal counts).
+        Write("repo/scripts/jobs/nightly.py", "from assets import purge\n\npurge()\n");
+        Write("repo/scripts/jobs/assets.py", "import boto3\n\ndef purge():\n    boto3.Session(profile_name='prod').client('s3').delete_bucket(Bucket='assets')\n");
+        Write("repo/scripts/jobs/pkgjob.py", "from ops import cleanup\ncleanup.run()\n");
+        Write("repo/scripts/jobs/ops/__init__.py", "");
+        Write("repo/scripts/jobs/ops/cleanup.py", "import os\n\ndef run():\n    os.system(\"redis-cli -h cache.prod.example.com FLUSHALL\")\n");
+        Write("repo/scripts/jobs/weekly.py", "import inventory\ninventory.show()\n");
+        Write("repo/scripts/jobs/inventory.py", "import boto3\n\ndef show():\n    print(boto3.Session(profile_name='prod').client('s3').list_buckets())\n");
+        Write("repo/scripts/jobs/retire.mjs", "import { retire } from './lib/repos.mjs';\nawait retire();\n");
+        Write("repo/scripts/jobs/lib/repos.mjs", "import { execSync } from 'node:child_process';\nexport async function retire() { execSync('gh repo delete acme/app --yes'); }\n");
+        Write("repo/scripts/jobs/clean.js", "const { clean } = require('./lib/clean');\nclean();\n");
+        Write("repo/scripts/jobs/lib/clean.js", "module.exports.clean = () => require('child_process').execSync('kubectl --context prod-eu delete ns payments');\n");
         Write("repo/scripts/server.js", "const http = require('http');\nhttp.createServer(async (q, r) => { await fetch('https://api.example.org/items/' + q.url, { method: 'DELETE' }); r.end(); }).listen(3000);\n");
         // corpus19: stored logins (netrc, pgpass, Terraform's credentials file), request bodies, kuberc, .npmrc.
         Write("home/netrc-prod/.netrc", $"machine api.example.net login deploy password {ProductionToken}\nmachine other.example.org\n  login ops\n  password other-pass-123456\n");

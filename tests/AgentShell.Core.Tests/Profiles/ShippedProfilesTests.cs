@@ -85,6 +85,7 @@ public class ShippedProfilesTests
             ("default.local:selective-delete-in-root-home-or-history", "Block"),
             ("default.local:catastrophic-wipe", "Block"),
             ("default.local:server-data-and-cron", "Pause"),
+            ("default.local:recursive-delete-may-be-root-or-home", "Pause"),
             ("default.local:unread-scheduled-job", "Pause"),
             ("default.local:unread-tmux-commands", "Pause"),
             ("default.local:system-accounts-and-boot", "Pause"),

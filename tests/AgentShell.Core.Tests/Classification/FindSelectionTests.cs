@@ -1,0 +1,57 @@
+using AgentShell.Core.Classification;
+using AgentShell.Core.Model;
+
+namespace AgentShell.Core.Tests.Classification;
+
+/// <summary>corpus28: the files a find command selects (FindSelection), where they can be computed.</summary>
+[TestFixture]
+public sealed class FindSelectionTests
+{
+    private string _dir = "";
+
+    [SetUp]
+    public void MakeDir()
+    {
+        _dir = Directory.CreateTempSubdirectory("agentshell-find-").FullName;
+        foreach (var f in new[] { "a.sh", "b.txt", "sub/c.sh", "sub/deep/d.sh", "Sub2/E.SH" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(_dir, f))!);
+            File.WriteAllText(Path.Combine(_dir, f), "");
+        }
+    }
+
+    [TearDown]
+    public void RemoveDir() => Directory.Delete(_dir, true);
+
+    private List<string>? Files(string args, out bool prints) =>
+        FindSelection.Files(("find " + args).Split(' '), 0, new LocalExecContext(new Dictionary<string, string>(), _dir), out prints, out _);
+
+    [TestCase(". -name *.sh", "./a.sh ./sub/c.sh ./sub/deep/d.sh")]
+    [TestCase(". -maxdepth 1 -name *.sh", "./a.sh")]
+    [TestCase(". -mindepth 2 -type f -name *.sh", "./sub/c.sh ./sub/deep/d.sh")]
+    [TestCase(". -iname *.sh -path ./Sub2/*", "./Sub2/E.SH")]
+    [TestCase("sub -type d", "sub sub/deep")]
+    [TestCase(". -name [ab].*", "./a.sh ./b.txt")]
+    [TestCase(". -name [!a]*.sh", "./sub/c.sh ./sub/deep/d.sh")]
+    public void SelectsAsFindDoes(string args, string expected)
+    {
+        Assert.That(Files(args, out bool prints), Is.EqualTo(expected.Split(' ')));
+        Assert.That(prints, Is.True);
+    }
+
+    [TestCase(". -newer a.sh -name *.sh")]
+    [TestCase(". -name *.sh -o -name *.txt")]
+    [TestCase(". ! -name *.sh")]
+    [TestCase("-L . -name *.sh")]
+    [TestCase("missing -name *.sh")]
+    public void AnExpressionNotModelledIsNotComputed(string args) => Assert.That(Files(args, out _), Is.Null);
+
+    [Test]
+    public void AnActionIsNoPrintingAndTheBoundHolds()
+    {
+        Assert.That(Files(". -name *.sh -exec sh {} ;", out bool prints), Has.Count.EqualTo(3));
+        Assert.That(prints, Is.False);
+        for (int k = 0; k < FindSelection.MaxFiles; k++) File.WriteAllText(Path.Combine(_dir, $"n{k}.sh"), "");
+        Assert.That(Files(". -name *.sh", out _), Is.Null, "more files than are read: not computed");
+    }
+}
