@@ -100,13 +100,7 @@ internal static class CredentialScan
         // The key set by aws configure set earlier in the same shell string (Lexing.ShellStateChanges): beside the others.
         if (id == ToolId.Aws && Lexing.ShellStateChanges.Get(c.Context, Lexing.ShellStateChanges.AwsSecretKey) is { Length: > 0 } configured)
             Add(ref found, "aws configure set aws_secret_access_key (earlier)", configured);
-        if (id == ToolId.Aws && c.Context.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") == null)
-        {
-            string? opt = ProfileOption(c);
-            string profile = Tools.Aws.Profile(c.Context, opt);
-            AwsSecrets(Config.CloudConfig.AwsSecrets(c.Context, profile), ref found);
-            if (Tools.Aws.OtherProfile(c.Context, opt, profile) is { } other) AwsSecrets(Config.CloudConfig.AwsSecrets(c.Context, other), ref found);
-        }
+        if (id == ToolId.Aws) StoredLogins.AwsSharedCredentials(c, ref found);
         if (id is ToolId.Curl or ToolId.Wget or ToolId.Httpie or ToolId.Psql or ToolId.PgDump or ToolId.PgRestore or ToolId.Dropdb or ToolId.PgClient or ToolId.Terraform)
         {
             // Request bodies and stored logins (BodySecrets.cs, StoredLogins.cs): rarer carriers, each in a file of its own.
@@ -115,24 +109,6 @@ internal static class CredentialScan
         }
         if (found != null) Substitutions(c.Context, ref found);
         return found ?? (IReadOnlyList<Credential>)[];
-    }
-
-    private static void AwsSecrets(Dictionary<string, string>? section, ref List<Credential>? found)
-    {
-        if (section == null) return;
-        foreach (var key in Config.CloudConfig.AwsSecretKeys)
-            if (section.GetValueOrDefault(key) is { Length: > 0 } v) Add(ref found, "~/.aws/credentials " + key, v);
-    }
-
-    // aws's --profile option; the profiles it acts as are Aws.Profile's and Aws.OtherProfile's.
-    private static string? ProfileOption(ToolCall c)
-    {
-        for (int i = 0; i < c.Args.Count; i++)
-        {
-            if (c.Args[i] == "--profile" && i + 1 < c.Args.Count) return c.Args[i + 1];
-            if (c.Args[i].StartsWith("--profile=", StringComparison.Ordinal)) return c.Args[i][10..];
-        }
-        return null;
     }
 
     /// <summary>A secret written as a command substitution that reads a file (<c>$(cat token.txt)</c>,

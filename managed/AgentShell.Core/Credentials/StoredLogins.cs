@@ -9,7 +9,7 @@ namespace AgentShell.Core.Credentials;
 /// <c>~/.netrc</c> (<c>-n</c>, <c>--netrc</c>, <c>--netrc-optional</c>, <c>--netrc-file F</c>), wget's
 /// (read by default), libpq's <c>~/.pgpass</c>/<c>$PGPASSFILE</c> (psql, pg_dump, pg_restore, dropdb
 /// and the other clients), and Terraform's <c>TF_TOKEN_&lt;host&gt;</c> and
-/// <c>~/.terraform.d/credentials.tfrc.json</c>.</summary>
+/// <c>~/.terraform.d/credentials.tfrc.json</c>, and aws's shared credentials file.</summary>
 /// <remarks>The entries for the command's hosts are taken (a netrc <c>machine</c>, a pgpass host
 /// field, <c>default</c> and <c>*</c> lines too); when the command names no host every entry is,
 /// since which one the tool picks is then not known. A file that cannot be read adds nothing: the
@@ -164,4 +164,34 @@ internal static class StoredLogins
     private static string TokenVariable(string host) => "TF_TOKEN_" + host.Replace("-", "__").Replace('.', '_');
 
     private static readonly string DefaultHostToken = TokenVariable("app.terraform.io");
+
+    /// <summary>aws's shared credentials file (<c>$AWS_SHARED_CREDENTIALS_FILE</c>, else
+    /// <c>~/.aws/credentials</c>): the keys of the profiles the command acts as, unless the
+    /// environment holds the key (which aws then uses instead).</summary>
+    internal static void AwsSharedCredentials(ToolCall c, ref List<Model.Credential>? found)
+    {
+        if (c.Context.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") != null) return;
+        string? opt = ProfileOption(c);
+        string profile = Tools.Aws.Profile(c.Context, opt);
+        AwsSection(CloudConfig.AwsSecrets(c.Context, profile), ref found);
+        if (Tools.Aws.OtherProfile(c.Context, opt, profile) is { } other) AwsSection(CloudConfig.AwsSecrets(c.Context, other), ref found);
+    }
+
+    private static void AwsSection(Dictionary<string, string>? section, ref List<Model.Credential>? found)
+    {
+        if (section == null) return;
+        foreach (var key in CloudConfig.AwsSecretKeys)
+            if (section.GetValueOrDefault(key) is { Length: > 0 } v) CredentialScan.Add(ref found, "~/.aws/credentials " + key, v);
+    }
+
+    // aws's --profile option; the profiles it acts as are Aws.Profile's and Aws.OtherProfile's.
+    private static string? ProfileOption(ToolCall c)
+    {
+        for (int i = 0; i < c.Args.Count; i++)
+        {
+            if (c.Args[i] == "--profile" && i + 1 < c.Args.Count) return c.Args[i + 1];
+            if (c.Args[i].StartsWith("--profile=", StringComparison.Ordinal)) return c.Args[i][10..];
+        }
+        return null;
+    }
 }
