@@ -117,11 +117,14 @@ public sealed partial class CommandClassifier
             // with a live key) is seen nowhere else, so there every decision counts, as in check.
             // Not so for a server's command (CommandClassifier.Outside.cs): none of that is seen
             // there, so all of it is read and every decision counts.
+            // Code that names a proxy (proxies=, ProxyHandler, an agent) may send the call through it:
+            // the gate sees the proxy's address, so every decision of its calls counts here.
             bool gated = ctx.ConnectsGated && _outside == null;
-            if (gated) _wireJudged++;
+            bool judged = gated && !code.Contains("prox", StringComparison.OrdinalIgnoreCase);
+            if (judged) _wireJudged++;
             var saved = EnterChild();
             try { Read(lang, code, dynamic, ctx, depth, none, gated); }
-            finally { if (gated) _wireJudged--; LeaveChild(saved); }
+            finally { if (judged) _wireJudged--; LeaveChild(saved); }
         }
 
         private void Read(string lang, string code, bool dynamic, IExecContext ctx, int depth, Stdin none, bool gated)

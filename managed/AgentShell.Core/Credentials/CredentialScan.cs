@@ -365,7 +365,7 @@ internal static class CredentialScan
     {
         // PERF: from each '=' back to its name, not a case-blind search per name: SQL is full of '='
         // (WHERE a = b), and eight IndexOf(OrdinalIgnoreCase) passes over it cost a microsecond.
-        for (int eq = s.IndexOf('='); eq > 0; eq = eq + 1 < s.Length ? s.IndexOf('=', eq + 1) : -1)
+        for (int eq = s.IndexOf('='); eq >= 0; eq = eq + 1 < s.Length ? s.IndexOf('=', eq + 1) : -1)
         {
             int start = eq;
             while (start > 0 && (char.IsAsciiLetterOrDigit(s[start - 1]) || s[start - 1] == '_')) start--;

@@ -224,11 +224,21 @@ public sealed class Policy
         Consider(intent, target, credential.EnvironmentId, null, ctx, ref best, credential.Name);
     }
 
-    // A target whose connections the gate takes under run: a production address by the profiles'
-    // hosts (not by a credential or the exec's variables: the gate goes by address). There the wire
-    // layer judges each request, or with it off (or the host pinned) the gate judges the connect.
-    private bool GateTakes(Target? target) =>
-        target?.Host is { Length: > 0 } && _environments.Classify(target) == _environments.IdOf(Production);
+    // A target whose connections the gate takes under run, where the wire layer judges each request
+    // (or the gate the connect): a production address by a profile entry the gate resolves to
+    // addresses (an address, a network, an exact name: never a *. glob, which AddressEnvironments
+    // cannot resolve), and no proxy variable in the exec's environment (the connection would go to
+    // the proxy's address, and the tunnel to production unjudged). Not by a credential or the exec's
+    // variables: the gate goes by address.
+    private bool GateTakes(Target? target, IExecContext? ctx)
+    {
+        if (target?.Host is not { Length: > 0 } || _environments.Classify(target, out var matched) != _environments.IdOf(Production)) return false;
+        if (matched is not { Kind: EnvironmentSourceKind.Hosts } || !HostPattern.TryParse(matched.Pattern, out var p, out _) || p.IsName && p.ExactName == null) return false;
+        foreach (var v in ProxyVariables) if (ctx?.GetEnvironmentVariable(v) is { Length: > 0 }) return false;
+        return true;
+    }
+
+    private static readonly string[] ProxyVariables = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"];
 
     private const string Production = "production";
 
@@ -239,7 +249,7 @@ public sealed class Policy
         {
             if (!rule.Matches(intent, env, target, ctx, ref resolved)) continue;
             if (intent.BlockOnly && rule.Action != PolicyAction.Block) return; // counts only when refused
-            if (intent.WireJudged && rule.Action != PolicyAction.Block && GateTakes(target)) return; // judged again as it connects
+            if (intent.WireJudged && rule.Action != PolicyAction.Block && GateTakes(target, ctx)) return; // judged again as it connects
             if (best == Decision.DefaultAllow || rule.Action > best.Action)
             {
                 best = new Decision

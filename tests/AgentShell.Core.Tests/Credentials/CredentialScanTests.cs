@@ -39,6 +39,9 @@ public class CredentialScanTests
         yield return new TestCaseData(new[] { "xh", "--auth-type", "bearer", "--auth", Token, "https://api.example.net/x" }, "--auth");
         yield return new TestCaseData(new[] { "psql", "postgresql://app:" + Token + "@db.example.net/app", "-c", "SELECT 1" }, "URL password");
         yield return new TestCaseData(new[] { "psql", "host=db.example.net password=" + Token + " dbname=app", "-c", "SELECT 1" }, "password parameter");
+        // review42 F14: a word whose first '=' opens it still has its later parameters read.
+        yield return new TestCaseData(new[] { "psql", "=x host=db.example.net password=" + Token + " dbname=app", "-c", "SELECT 1" }, "password parameter");
+        yield return new TestCaseData(new[] { "wget", "--method=DELETE", "=https://api.example.net/x?api_key=" + Token }, "api_key parameter");
         yield return new TestCaseData(new[] { "mysql", "-uroot", "-p" + Token, "-h", "db.example.net", "-e", "SELECT 1" }, "-p");
         yield return new TestCaseData(new[] { "mysql", "--password=" + Token, "-h", "db.example.net", "-e", "SELECT 1" }, "--password");
         yield return new TestCaseData(new[] { "redis-cli", "-h", "cache.example.net", "-a", Token, "GET", "k" }, "-a");

@@ -15,7 +15,7 @@ public class WireJudgedTests
     private PolicyT _policy = null!;
 
     private const string Profile = """
-        { 'Environments': { 'production': { 'Hosts': ['127.0.0.2'] }, 'staging': { 'Hosts': ['127.0.0.3'] } },
+        { 'Environments': { 'production': { 'Hosts': ['127.0.0.2', 'db.prod.internal', '*.prod.example.com'] }, 'staging': { 'Hosts': ['127.0.0.3'] } },
           'Rules': [
             { 'Id': 't:delete-prod', 'Effects': ['delete'], 'Environments': ['production'], 'Action': 'block', 'Reason': 'r1',
               'Tests': { 'Match': [['curl', '-X', 'DELETE', 'http://127.0.0.2/x']], 'NoMatch': [['curl', 'http://127.0.0.2/x']] } },
@@ -43,9 +43,11 @@ public class WireJudgedTests
         public bool ConnectsGated => true;
     }
 
-    private (PolicyAction, string) Decide(string code, bool underRun)
+    private (PolicyAction, string) Decide(string code, bool underRun, string? proxy = null)
     {
-        IExecContext ctx = new LocalExecContext(new Dictionary<string, string> { ["HOME"] = "/nonexistent-home" }, "/tmp");
+        var env = new Dictionary<string, string> { ["HOME"] = "/nonexistent-home" };
+        if (proxy != null) env["HTTPS_PROXY"] = proxy;
+        IExecContext ctx = new LocalExecContext(env, "/tmp");
         if (underRun) ctx = new Gated(ctx);
         var intents = new CommandClassifier(_policy.Tools).Classify(["python3", "-c", code], ctx);
         var d = _policy.Decide(intents, ctx);
@@ -66,5 +68,18 @@ public class WireJudgedTests
     {
         Assert.That(Decide(code, underRun: false), Is.EqualTo((checkAction, checkRule)), "check");
         Assert.That(Decide(code, underRun: true), Is.EqualTo((runAction, runRule)), "run");
+    }
+
+    // review42 F1: the pause is dropped under run only where the gate takes the connection. It resolves an
+    // exact production name and matches addresses; a *. glob it cannot resolve (no one would judge the
+    // request), and a proxy takes the connection to the proxy's address (the tunnel to production unjudged).
+    [TestCase("import requests; requests.post('http://db.prod.internal/volumes', json={'name': 'x'})", null, PolicyAction.Allow)]
+    [TestCase("import requests; requests.post('http://api.prod.example.com/volumes', json={'name': 'x'})", null, PolicyAction.Pause)]
+    [TestCase("import requests; requests.post('http://127.0.0.2/volumes', json={'name': 'x'})", "http://corp-proxy:3128", PolicyAction.Pause)]
+    [TestCase("import requests; requests.post('http://127.0.0.2/volumes', json={'name': 'x'}, proxies={'http': 'http://corp-proxy:3128'})", null, PolicyAction.Pause)]
+    public void APauseIsDroppedUnderRunOnlyWhereTheGateTakesTheConnection(string code, string? proxy, PolicyAction runAction)
+    {
+        Assert.That(Decide(code, underRun: false, proxy), Is.EqualTo((PolicyAction.Pause, "t:write-prod")), "check");
+        Assert.That(Decide(code, underRun: true, proxy).Item1, Is.EqualTo(runAction), "run");
     }
 }
