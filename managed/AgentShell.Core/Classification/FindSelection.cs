@@ -102,7 +102,10 @@ internal static class FindSelection
         }
         if (!directory || depth >= maxDepth) return true;
         var entries = ctx.ListDirectory(path, MaxEntries);
-        if (entries == null) return depth > 0 || !directory ? true : false;
+        // A directory not listed (past the bound, unreadable) may hold a file that matches: the
+        // selection is not computed, never read as empty (a wipe.sh under a 2002-entry directory
+        // was missed while its neighbours were run, review42 F13).
+        if (entries == null) return false;
         foreach (var (child, isDir) in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
             if (!Walk(path.EndsWith('/') ? path + child : path + "/" + child, child, depth + 1, isDir, names, type, minDepth, maxDepth, ctx, found, ref visited))
                 return false;

@@ -86,4 +86,16 @@ public sealed class FindSelectionTests
         Assert.That(Files("sub -name sub", out _), Is.EqualTo(new[] { "sub" }));
         Assert.That(Files(_dir + "/sub/ -maxdepth 0 -name sub", out _), Is.EqualTo(new[] { _dir + "/sub/" }));
     }
+
+    /// <summary>review42 F13: a subdirectory past the listing bound was read as empty, so a script in
+    /// it was missed while the rest of the selection was run.</summary>
+    [Test]
+    public void ASubdirectoryNotListedLeavesTheSelectionNotComputed()
+    {
+        var big = Path.Combine(_dir, "sub", "big");
+        Directory.CreateDirectory(big);
+        for (int k = 0; k <= FindSelection.MaxEntries; k++) File.WriteAllText(Path.Combine(big, $"f{k}"), "");
+        Assert.That(Files(". -name d.sh", out _), Is.Null);
+        Assert.That(Files(". -maxdepth 2 -name d.sh", out _), Is.Empty, "big is not listed at that depth");
+    }
 }
