@@ -24,6 +24,8 @@ internal static class ShellFieldSplit
     /// makes with the IFS the string assigns (<paramref name="assigned"/>); null when it stays one.</summary>
     internal static string[]? Words(in ShellToken token, string text, Dictionary<string, string> assigned, Func<string, string?> lookup)
     {
+        // PERF: only a word with an expansion (rare on the hot path) is looked at.
+        if ((token.Flags & ShellWordFlags.Expansion) == 0) return null;
         var ifs = Ifs(assigned);
         return Fields(token, text, ifs, out var marked) ?? (marked == null ? null : SplitMarked(ShellWord.Decode(marked, lookup, null, out _), ifs));
     }
@@ -41,6 +43,8 @@ internal static class ShellFieldSplit
         if (ifs.Length == 0 || text.AsSpan().IndexOfAny(ifs) < 0) return null;
         if ((token.Flags & ShellWordFlags.Quoted) != 0)
         {
+            // PERF: "fix $x now" (a quoted word) allocates nothing; only one with an empty quote is looked at.
+            if (token.Text.IndexOf("\"\""u8) < 0 && token.Text.IndexOf("''"u8) < 0) return null;
             marked = EmptyQuotesMarked(token.Text);
             if (marked != null && !LiteralsOutsideIfs(Encoding.UTF8.GetString(marked), ifs)) marked = null;
             return null;
