@@ -70,18 +70,26 @@ public sealed partial class CommandClassifier
         // as the script is: a delete in lib.py that job.py calls is the script's.
         private void Imports(string lang, string text, string file, IExecContext ctx, int depth)
         {
-            var seen = new HashSet<string>(StringComparer.Ordinal) { Path.GetFullPath(file, ctx.WorkingDirectory ?? "/") };
+            // The bound counts files read, not paths tried: eight stdlib imports (two candidates each,
+            // none beside the script) used up the 16 before lib.py was reached (review42 F6).
+            var cwd = ctx.WorkingDirectory ?? "/";
+            var read = new HashSet<string>(StringComparer.Ordinal) { Path.GetFullPath(file, cwd) };
+            var tried = new HashSet<string>(StringComparer.Ordinal);
             var queue = new Queue<(string Text, string File)>();
             queue.Enqueue((text, file));
-            while (queue.Count > 0 && seen.Count <= ScriptImports.MaxFiles)
+            while (queue.Count > 0)
             {
                 var (code, from) = queue.Dequeue();
                 foreach (var candidates in ScriptImports.Of(lang, code, from))
                     foreach (var path in candidates)
                     {
-                        if (seen.Count > ScriptImports.MaxFiles || !seen.Add(Path.GetFullPath(path, ctx.WorkingDirectory ?? "/"))) break;
+                        var full = Path.GetFullPath(path, cwd);
+                        if (read.Contains(full)) break;
+                        if (!tried.Add(full)) continue;
+                        if (read.Count > ScriptImports.MaxFiles || tried.Count > ScriptImports.MaxProbes) return;
                         var bytes = ctx.ReadFile(path, ToolHelp.MaxFileBytes + 1);
                         if (bytes == null || bytes.Length > ToolHelp.MaxFileBytes) continue;
+                        read.Add(full);
                         var module = System.Text.Encoding.UTF8.GetString(bytes);
                         Inline(lang, module, false, ctx, depth);
                         queue.Enqueue((module, path));

@@ -14,10 +14,16 @@ public sealed partial class CommandClassifier
     {
         /// <summary>A shell's options before its operands (-c: a string, -s: stdin, -o NAME, --rcfile
         /// FILE); the index of its first operand.</summary>
-        private static int ShellOptions(string[] w, int s, out bool c, out bool fromStdin, out string? rcfile)
+        private static int ShellOptions(string[] w, int s, out bool c, out bool fromStdin, out string? rcfile) =>
+            ShellOptions(w, s, out c, out fromStdin, out rcfile, out _);
+
+        /// <summary>As above; <paramref name="noexec"/>: -n or -o noexec (and not +n, not -i after it): the
+        /// shell reads its commands and runs none (bash -n script.sh, find … -exec bash -n {} \; lint).</summary>
+        private static int ShellOptions(string[] w, int s, out bool c, out bool fromStdin, out string? rcfile, out bool noexec)
         {
             int i = s + 1;
-            c = fromStdin = false;
+            c = fromStdin = noexec = false;
+            bool interactive = false;
             rcfile = null;
             for (; i < w.Length; i++)
             {
@@ -31,12 +37,20 @@ public sealed partial class CommandClassifier
                     {
                         if (a[k] == 'c') c = true;
                         else if (a[k] == 's') fromStdin = true;
-                        else if (a[k] is 'o' or 'O') i++;
+                        else if (a[k] == 'n') noexec = a[0] == '-';
+                        else if (a[k] == 'i') interactive = true;
+                        else if (a[k] is 'o' or 'O')
+                        {
+                            if (a[k] == 'o' && i + 1 < w.Length && w[i + 1] == "noexec") noexec = a[0] == '-';
+                            i++;
+                        }
                     }
                     continue;
                 }
                 break;
             }
+            // An interactive shell ignores -n (bash(1)).
+            if (interactive) noexec = false;
             return i;
         }
 
@@ -49,8 +63,10 @@ public sealed partial class CommandClassifier
 
         private void ChildShell(string[] w, bool[]? dyn, int s, IExecContext ctx, Stdin stdin, int depth)
         {
-            int i = ShellOptions(w, s, out bool c, out bool fromStdin, out _);
+            int i = ShellOptions(w, s, out bool c, out bool fromStdin, out _, out bool noexec);
             string shell = Basename(w[s]);
+            // -n: the commands are parsed, none runs (a syntax check of a script, a loop over files).
+            if (noexec) return;
             if (c)
             {
                 if (i + 1 < w.Length)

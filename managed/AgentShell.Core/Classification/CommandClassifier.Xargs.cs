@@ -15,6 +15,7 @@ public sealed partial class CommandClassifier
             int i = s + 1;
             bool replace = false, nul = false;
             int perCommand = int.MaxValue;
+            bool byLines = false;
             string replStr = "{}";
             string? argFile = null;
             for (; i < w.Length; i++)
@@ -30,7 +31,7 @@ public sealed partial class CommandClassifier
                 }
                 if (a is "-0" or "--null") nul = true;
                 // -n N / -L N: a command per N arguments (or lines), not one for all of them.
-                if (MaxArgs(a, i + 1 < w.Length ? w[i + 1] : null) is int n) perCommand = n;
+                if (MaxArgs(a, i + 1 < w.Length ? w[i + 1] : null) is int n) { perCommand = n; byLines = a[1] == 'L' || a.StartsWith("--max-lines", StringComparison.Ordinal); }
                 if (a is "-a" or "--arg-file" && i + 1 < w.Length) argFile = w[i + 1];
                 else if (a.StartsWith("--arg-file=", StringComparison.Ordinal)) argFile = a[11..];
                 if (a is "-a" or "-d" or "-E" or "-I" or "-L" or "-n" or "-P" or "-s" or "--arg-file" or "--delimiter" or "--max-args" or "--max-procs" or "--max-lines" or "--max-chars" or "--eof" or "--process-slot-var") i++;
@@ -42,27 +43,43 @@ public sealed partial class CommandClassifier
             var innerDyn = dyn != null && i < w.Length ? dyn[i..] : null;
             if (replace && stdin.Text != null && replStr.Length > 0)
             {
-                // -I R: one command per known input line, with R replaced by the line (the first 16 lines).
-                foreach (var line in stdin.Text.Split(seps, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(16))
+                // -I R: one command per known input line, with R replaced by the line (the first
+                // MaxXargsRuns lines; past them the rest runs with R unknown, never dropped unread).
+                var lines = stdin.Text.Split(seps, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                foreach (var line in lines.Take(MaxXargsRuns))
                     Command([.. inner.Select(x => x.Replace(replStr, line, StringComparison.Ordinal))], innerDyn, 0, ctx, new Stdin(null, true), depth + 1);
+                if (lines.Length > MaxXargsRuns) Command(inner, innerDyn, 0, ctx, new Stdin(null, true), depth + 1);
                 return;
             }
             if (!replace)
             {
                 // Known input (echo a b | xargs cmd) becomes the arguments; otherwise a placeholder.
                 string[] input = stdin.Text != null ? stdin.Text.Split(nul ? seps : null, StringSplitOptions.RemoveEmptyEntries) : [XargsInput];
-                if (stdin.Text != null && input.Length > perCommand)
+                // -n N: N arguments a command; -L N: N input lines a command, each split into its words
+                // (split by words, echo 'rm -rf /home' | xargs -L1 sudo ran sudo rm, sudo -rf, …).
+                var chunks = stdin.Text == null || perCommand == int.MaxValue ? null
+                    : byLines ? [.. stdin.Text.Split(seps, StringSplitOptions.RemoveEmptyEntries).Where(l => nul || l.Trim().Length > 0)
+                        .Chunk(perCommand).Select(c => nul ? c : c.SelectMany(l => l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToArray())]
+                    : input.Chunk(perCommand).ToArray();
+                if (chunks is { Length: > 1 })
                 {
-                    foreach (var chunk in input.Chunk(perCommand).Take(16))
+                    foreach (var chunk in chunks.Take(MaxXargsRuns))
                         Command([.. inner, .. chunk], innerDyn == null ? null : [.. innerDyn, .. chunk.Select(_ => false)], 0, ctx, new Stdin(null, true), depth + 1);
+                    // Past the bound the rest is not read: its command runs with arguments not known here.
+                    if (chunks.Length > MaxXargsRuns)
+                        Command([.. inner, XargsInput], [.. innerDyn ?? inner.Select(_ => false), true], 0, ctx, new Stdin(null, true), depth + 1);
                     return;
                 }
+                if (chunks is { Length: 1 }) input = chunks[0];
                 inner = [.. inner, .. input];
                 if (innerDyn != null) innerDyn = [.. innerDyn, .. input.Select(_ => stdin.Text == null)];
             }
             // The command's stdin is xargs's stdin minus what xargs consumed: treat it as unknown.
             Command(inner, innerDyn, 0, ctx, new Stdin(null, true), depth + 1);
         }
+
+        /// <summary>Commands one xargs is read as, each with its part of a known input.</summary>
+        private const int MaxXargsRuns = 16;
 
         // xargs -n N, -nN, --max-args=N, -L N, -LN, --max-lines=N: the arguments (or lines) per command.
         private static int? MaxArgs(string a, string? next)

@@ -368,8 +368,10 @@ public sealed partial class CommandClassifier
         private void Emit(CommandIntent? intent, string[] words, int start, ToolId id, ToolCall call, ConfigFacts? facts)
         {
             if (intent == null) return;
+            var then = intent.Then;
             if (facts is { Any: true }) intent = facts.Apply(intent);
             Add(intent.Complete(start == 0 ? words : words[start..], id, call));
+            Emit(then, words, start, id, call, facts);
         }
     }
 }

@@ -15,13 +15,31 @@ internal static class ContainerImages
 
     /// <summary>The CLI image <paramref name="image"/> runs its arguments with; null when it runs
     /// them as a command or is not known (<see cref="IsKnown"/> tells which).</summary>
-    public static string? Entrypoint(string image) => Table.Value.Entrypoints.GetValueOrDefault(Normalize(image));
+    public static string? Entrypoint(string image) => Table.Value.Entrypoints.GetValueOrDefault(Key(image));
 
     /// <summary>True when the table lists <paramref name="image"/> (an entrypoint or a command image).</summary>
-    public static bool IsKnown(string image)
+    public static bool IsKnown(string image) => Listed(Key(image));
+
+    private static bool Listed(string n) => Table.Value.Entrypoints.ContainsKey(n) || Table.Value.Commands.Contains(n);
+
+    // The table's name for image: its repository as docker names it (the table lists some with their
+    // registry), else without a registry host (a first part with a '.' or ':', or localhost: docker's
+    // rule), else the last two parts (a mirror that keeps the upstream path under a prefix of its own:
+    // registry.acme.com/dockerhub/bitnami/kubectl), else an official image's last part. Only docker.io
+    // was stripped: a mirror of a listed image (public.ecr.aws/bitnami/kubectl) was unknown (review42 F9).
+    private static string Key(string image)
     {
         var n = Normalize(image);
-        return Table.Value.Entrypoints.ContainsKey(n) || Table.Value.Commands.Contains(n);
+        if (Listed(n)) return n;
+        int slash = n.IndexOf('/');
+        if (slash <= 0 || !(n.AsSpan(0, slash).IndexOfAny('.', ':') >= 0 || n[..slash] == "localhost")) return n;
+        var path = n[(slash + 1)..];
+        if (path.StartsWith("library/", StringComparison.Ordinal)) path = path[8..];
+        if (Listed(path)) return path;
+        var parts = path.Split('/');
+        if (parts.Length > 2 && parts[^2] + "/" + parts[^1] is var two && Listed(two)) return two;
+        if (parts.Length > 1 && parts[^2] == "library" && Listed(parts[^1])) return parts[^1];
+        return n;
     }
 
     /// <summary>The image's repository as docker names it: no tag, no digest, no <c>docker.io/</c>

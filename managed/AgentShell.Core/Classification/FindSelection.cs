@@ -77,8 +77,15 @@ internal static class FindSelection
         var found = new List<string>();
         int visited = 0;
         foreach (var root in roots)
-            if (!Walk(root, root, 0, true, names, type, minDepth, maxDepth, ctx, found, ref visited)) return null;
+            if (!Walk(root, BaseName(root), 0, true, names, type, minDepth, maxDepth, ctx, found, ref visited)) return null;
         return found;
+    }
+
+    // -name matches a starting point by its last component, as find does (/srv/x/ → x; / stays /).
+    private static string BaseName(string root)
+    {
+        var t = root.TrimEnd('/');
+        return t.Length == 0 ? root : Path.GetFileName(t);
     }
 
     private static bool Walk(string path, string name, int depth, bool directory, List<(string Glob, bool Fold, bool Path)> names, char type,
@@ -95,7 +102,10 @@ internal static class FindSelection
         }
         if (!directory || depth >= maxDepth) return true;
         var entries = ctx.ListDirectory(path, MaxEntries);
-        if (entries == null) return depth > 0 || !directory ? true : false;
+        // A directory not listed (past the bound, unreadable) may hold a file that matches: the
+        // selection is not computed, never read as empty (a wipe.sh under a 2002-entry directory
+        // was missed while its neighbours were run, review42 F13).
+        if (entries == null) return false;
         foreach (var (child, isDir) in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
             if (!Walk(path.EndsWith('/') ? path + child : path + "/" + child, child, depth + 1, isDir, names, type, minDepth, maxDepth, ctx, found, ref visited))
                 return false;
@@ -103,40 +113,47 @@ internal static class FindSelection
     }
 
     /// <summary>fnmatch(3) without flags, as find's -name and -path use it: <c>*</c>, <c>?</c>,
-    /// <c>[…]</c> (with <c>!</c>/<c>^</c> and ranges) and <c>\</c> escapes; <c>*</c> matches <c>/</c> too.</summary>
+    /// <c>[…]</c> (with <c>!</c>/<c>^</c> and ranges) and <c>\</c> escapes; <c>*</c> matches <c>/</c> too.
+    /// Two pointers with a backtrack to the last <c>*</c> only: O(pattern × text), never exponential
+    /// (a recursive try at every position per star hung on <c>*a*a*…*b</c> against a long name).</summary>
     internal static bool Fnmatch(ReadOnlySpan<char> p, ReadOnlySpan<char> s)
     {
-        while (p.Length > 0)
+        int pi = 0, si = 0, starP = -1, starS = 0;
+        while (si < s.Length)
         {
-            char c = p[0];
-            if (c == '*')
+            if (pi < p.Length)
             {
-                p = p.TrimStart('*');
-                if (p.Length == 0) return true;
-                for (int k = 0; k <= s.Length; k++) if (Fnmatch(p, s[k..])) return true;
-                return false;
+                if (p[pi] == '*') { starP = ++pi; starS = si; continue; }
+                int used = One(p[pi..], s[si]);
+                if (used > 0) { pi += used; si++; continue; }
             }
-            if (s.Length == 0) return false;
-            if (c == '?') { p = p[1..]; s = s[1..]; continue; }
-            if (c == '[' && p.IndexOf(']') is int close and > 1)
-            {
-                var set = p[1..close];
-                bool negate = set.Length > 1 && set[0] is '!' or '^';
-                if (negate) set = set[1..];
-                bool hit = false;
-                for (int k = 0; k < set.Length; k++)
-                {
-                    if (k + 2 < set.Length && set[k + 1] == '-') { hit |= s[0] >= set[k] && s[0] <= set[k + 2]; k += 2; }
-                    else hit |= s[0] == set[k];
-                }
-                if (hit == negate) return false;
-                p = p[(close + 1)..]; s = s[1..];
-                continue;
-            }
-            if (c == '\\' && p.Length > 1) p = p[1..];
-            if (p[0] != s[0]) return false;
-            p = p[1..]; s = s[1..];
+            // A mismatch: the last * takes one more character, or there is none to take it.
+            if (starP < 0) return false;
+            pi = starP; si = ++starS;
         }
-        return s.Length == 0;
+        while (pi < p.Length && p[pi] == '*') pi++;
+        return pi == p.Length;
+    }
+
+    // How much of the pattern one text character c matches at its start (?, a [...] class, an
+    // escaped or plain character); 0 when it does not match.
+    private static int One(ReadOnlySpan<char> p, char c)
+    {
+        if (p[0] == '?') return 1;
+        if (p[0] == '[' && p.IndexOf(']') is int close and > 1)
+        {
+            var set = p[1..close];
+            bool negate = set.Length > 1 && set[0] is '!' or '^';
+            if (negate) set = set[1..];
+            bool hit = false;
+            for (int k = 0; k < set.Length; k++)
+            {
+                if (k + 2 < set.Length && set[k + 1] == '-') { hit |= c >= set[k] && c <= set[k + 2]; k += 2; }
+                else hit |= c == set[k];
+            }
+            return hit != negate ? close + 1 : 0;
+        }
+        if (p[0] == '\\' && p.Length > 1) return p[1] == c ? 2 : 0;
+        return p[0] == c ? 1 : 0;
     }
 }

@@ -13,6 +13,10 @@ internal static class ScriptImports
     /// <summary>How many imported files one script brings in, transitively (each within the script size bound).</summary>
     public const int MaxFiles = 16;
 
+    /// <summary>Import candidates one file yields, lines one parenthesised list may join, and paths
+    /// probed per script in all: a bound on the work a crafted file can cause (review42 F3).</summary>
+    public const int MaxImports = 256, MaxJoinedLines = 512, MaxProbes = 512;
+
     private static readonly string[] JsSuffixes = ["", ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx", "/index.js", "/index.mjs", "/index.ts"];
 
     /// <summary>True for the interpreters whose imports are read.</summary>
@@ -35,30 +39,48 @@ internal static class ScriptImports
     private static void Python(string code, string dir, List<string[]> found)
     {
         var lines = code.Split('\n');
-        for (int n = 0; n < lines.Length; n++)
+        for (int n = 0; n < lines.Length && found.Count < MaxImports; n++)
         {
             var line = Uncommented(lines[n]);
-            // from pkg import (a,\n b,\n): the list runs to its ).
-            if (line.Contains("import (", StringComparison.Ordinal))
-                while (!line.Contains(')') && n + 1 < lines.Length) line += " " + Uncommented(lines[++n]);
-            if (line.StartsWith("from ", StringComparison.Ordinal))
+            if (!line.Contains("import", StringComparison.Ordinal)) continue;
+            // from pkg import (a,\n b,\n): the list runs to its ), joined once per line and at most
+            // MaxJoinedLines (a += per line with a Contains over the whole join was quadratic: 49 s on 260 KB).
+            if (line.StartsWith("from ", StringComparison.Ordinal) && line.IndexOf('(') is int open and >= 0 && line.IndexOf(')', open) < 0)
             {
-                int imp = line.IndexOf(" import ", StringComparison.Ordinal);
-                if (imp < 0) continue;
-                var module = line[5..imp].Trim();
-                int dots = 0;
-                while (dots < module.Length && module[dots] == '.') dots++;
-                var baseDir = dir;
-                for (int k = 1; k < dots; k++) baseDir = Path.Combine(baseDir, "..");
-                var rest = module[dots..];
-                if (rest.Length > 0) Module(baseDir, rest, found);
-                // from pkg import mod / from . import mod: a name may be a submodule.
-                foreach (var name in Names(line[(imp + 8)..]))
-                    Module(rest.Length > 0 ? Path.Combine(baseDir, rest.Replace('.', '/')) : baseDir, name, found);
+                var joined = new System.Text.StringBuilder(line);
+                for (int last = Math.Min(lines.Length - 1, n + MaxJoinedLines); n < last;)
+                {
+                    var next = Uncommented(lines[++n]);
+                    joined.Append(' ').Append(next);
+                    if (next.Contains(')')) break;
+                }
+                line = joined.ToString();
             }
-            else if (line.StartsWith("import ", StringComparison.Ordinal))
-                foreach (var name in Names(line[7..])) Module(dir, name, found);
+            // import lib; lib.wipe(): each ;-separated statement, with any blank after the keyword.
+            foreach (var part in line.Replace('\t', ' ').Split(';'))
+                Statement(part.Trim(), dir, found);
         }
+    }
+
+    private static void Statement(string line, string dir, List<string[]> found)
+    {
+        if (line.StartsWith("from ", StringComparison.Ordinal))
+        {
+            int imp = line.IndexOf(" import", StringComparison.Ordinal);
+            if (imp < 0 || imp + 7 < line.Length && line[imp + 7] is not (' ' or '(')) return;
+            var module = line[5..imp].Trim();
+            int dots = 0;
+            while (dots < module.Length && module[dots] == '.') dots++;
+            var baseDir = dir;
+            for (int k = 1; k < dots; k++) baseDir = Path.Combine(baseDir, "..");
+            var rest = module[dots..];
+            if (rest.Length > 0) Module(baseDir, rest, found);
+            // from pkg import mod / from . import mod: a name may be a submodule.
+            foreach (var name in Names(line[(imp + 7)..]))
+                Module(rest.Length > 0 ? Path.Combine(baseDir, rest.Replace('.', '/')) : baseDir, name, found);
+        }
+        else if (line.StartsWith("import ", StringComparison.Ordinal))
+            foreach (var name in Names(line[7..])) Module(dir, name, found);
     }
 
     private static string Uncommented(string raw)
@@ -82,6 +104,7 @@ internal static class ScriptImports
 
     private static void Module(string dir, string module, List<string[]> found)
     {
+        if (found.Count >= MaxImports) return;
         var rel = Path.Combine(dir, module.Replace('.', '/'));
         found.Add([rel + ".py", Path.Combine(rel, "__init__.py")]);
     }
@@ -99,6 +122,7 @@ internal static class ScriptImports
                 var spec = code[(p + 1)..end];
                 if (!spec.StartsWith("./", StringComparison.Ordinal) && !spec.StartsWith("../", StringComparison.Ordinal)) continue;
                 var rel = Path.Combine(dir, spec);
+                if (found.Count >= MaxImports) return;
                 found.Add([.. JsSuffixes.Select(s => rel + s)]);
             }
     }

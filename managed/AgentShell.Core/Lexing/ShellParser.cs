@@ -167,7 +167,7 @@ public static class ShellParser
                         && text.IndexOf('=') is int aeq && aeq > 0 && IsName(text.AsSpan(0, aeq)) && IsAssignmentRaw(t.Text))
                         text = text[..(aeq + 1)] + TildeAfterEquals(text, aeq, t.Text, lookup);
                     if (dyn && ShellArrays.Elements(t.Text, vars) is string[] elems) { foreach (var e in elems) { cur.Words.Add(e); cur.Dynamic.Add(false); } continue; }
-                    if (!dyn && ShellFieldSplit.Fields(t, text, lookup) is string[] fields) { foreach (var f in fields) { cur.Words.Add(f); cur.Dynamic.Add(false); } continue; }
+                    if (!dyn && ShellFieldSplit.Words(t, text, vars, lookup) is string[] fields) { foreach (var f in fields) { cur.Words.Add(f); cur.Dynamic.Add(false); } continue; }
                     cur.Words.Add(text);
                     cur.Dynamic.Add(dyn);
                     continue;

@@ -26,6 +26,9 @@ public sealed class CommandIntent
     /// <see cref="BlockOnly"/>; elsewhere (staging, a host no profile names) nothing else sees the
     /// request, and every decision counts.</summary>
     public bool WireJudged { get; internal set; }
+    /// <summary>A second intent of the same command, emitted after this one (rm -rf .git "/$d": a
+    /// delete of .git, and an unknown on what "/$d" may be), so neither replaces the other.</summary>
+    internal CommandIntent? Then { get; init; }
     /// <summary>A short description for messages, e.g. <c>DELETE http://h/volumes/1</c> or <c>DROP TABLE t</c>.</summary>
     public string Summary { get => _summary as string ?? MakeSummary(); init => _summary = value; }
 

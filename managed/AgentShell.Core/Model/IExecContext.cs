@@ -89,9 +89,6 @@ public sealed class LocalExecContext : IExecContext
     }
 
     /// <inheritdoc/>
-    /// <remarks>Files are opened non-blocking and read only when regular, cached by the stamp of the
-    /// file opened (<see cref="LocalFiles.ReadConfig"/>), so a FIFO or a device put in a configuration
-    /// file's place can neither hang a check nor pass for an empty file.</remarks>
     public IReadOnlyList<(string Name, bool Directory)>? ListDirectory(string path, int max)
     {
         var full = System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(WorkingDirectory ?? ".", path);
@@ -108,6 +105,10 @@ public sealed class LocalExecContext : IExecContext
         catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException or System.Security.SecurityException) { return null; }
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Files are opened non-blocking and read only when regular, cached by the stamp of the
+    /// file opened (<see cref="LocalFiles.ReadConfig"/>), so a FIFO or a device put in a configuration
+    /// file's place can neither hang a check nor pass for an empty file.</remarks>
     public ConfigFile ReadConfigFile(string path)
     {
         var full = System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(WorkingDirectory ?? ".", path);

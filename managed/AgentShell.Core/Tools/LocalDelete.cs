@@ -207,19 +207,20 @@ public static class LocalDelete
         string? home = ctx.GetEnvironmentVariable("HOME");
         string? root = null;
         bool rootLooked = false;
-        bool mayBe = false;
+        List<Target>? mayTargets = null;
+        List<Evidence>? mayEvidence = null;
         foreach (var p in paths)
         {
             string? full = Resolve(p, ctx, home);
             if (!recursive || filtered) { targets.Add(new Target { Kind = TargetKind.LocalPath, Path = full ?? p }); continue; }
             // "/$d", "$HOME/$d", ~/"$d": a variable no one can know here, and empty it leaves / or the home
             // directory. Not known to be that (the variable is usually set), so unknown there: paused by
-            // default.local:recursive-delete-may-be-root-or-home. A ${d:?} guard or a $(…) is no empty value.
+            // default.local:recursive-delete-may-be-root-or-home. A ${d:?} guard is no empty value; a $(…)
+            // may be one as a variable may (its output is not known here: empty when a file is missing).
             if (full == null && Floor(p) is { Length: > 0 } floor && Resolve(floor, ctx, home) is { } at && Catastrophe(at, ctx, home, ref root, ref rootLooked) is { } may)
             {
-                mayBe = true;
-                targets.Add(new Target { Kind = TargetKind.LocalPath, Path = at });
-                evidence.Add(new(p, $"{verb} of {p}: with the variable empty, {may} (its value is not known here)"));
+                (mayTargets ??= []).Add(new Target { Kind = TargetKind.LocalPath, Path = at });
+                (mayEvidence ??= []).Add(new(p, $"{verb} of {p}: with the variable or substitution empty, {may} (its value is not known here)"));
                 continue;
             }
             targets.Add(new Target { Kind = TargetKind.LocalPath, Path = full ?? p });
@@ -229,8 +230,17 @@ public static class LocalDelete
             if (why != null) { effect = Effect.Wipe; evidence.Add(new(p, $"{verb} of {why}")); }
             else evidence.Add(Evidence.Joined(p, verb, " ", full ?? p));
         }
-        if (mayBe && effect != Effect.Wipe) effect = Effect.Unknown;
-        return ToolHelp.Intent(tool, effect, $"{verb} {string.Join(' ', paths)}", targets, evidence);
+        if (mayTargets == null) return ToolHelp.Intent(tool, effect, $"{verb} {string.Join(' ', paths)}", targets, evidence);
+        if (effect == Effect.Wipe || targets.Count == 0)
+            return ToolHelp.Intent(tool, effect == Effect.Wipe ? effect : Effect.Unknown, $"{verb} {string.Join(' ', paths)}", [.. targets, .. mayTargets], [.. evidence, .. mayEvidence!]);
+        // The unknown on what may be / or home is an intent of its own: it must not replace the delete
+        // of the other paths (rm -rf .git "/$d" was paused, not blocked, review42 F11).
+        var summary = $"{verb} {string.Join(' ', paths)}";
+        return new CommandIntent
+        {
+            Tool = tool, Effect = effect, Summary = summary, Targets = targets, Evidence = evidence,
+            Then = ToolHelp.Intent(tool, Effect.Unknown, summary, mayTargets, mayEvidence!),
+        };
     }
 
     // What a recursive delete of full (resolved from p) wipes: /, a top-level system directory, the home
@@ -250,16 +260,35 @@ public static class LocalDelete
     }
 
     /// <summary>p with every parameter expansion left in it ($d, ${d}, ${d:-}, ${d:+x}, $1, $@) taken
-    /// as empty: what the path is when the variable is empty or unset. Null when p holds a command
-    /// substitution or a ${d:?} / ${d?} guard (the shell stops rather than expand it empty).</summary>
+    /// and every command substitution ($(…), `…`) taken as empty: what the path is when the variable
+    /// is empty or unset, or the command prints nothing (cat of a missing file: review42 F12). Null
+    /// when p holds a ${d:?} / ${d?} guard (the shell stops rather than expand it empty) or $((…)).</summary>
     internal static string? Floor(string p)
     {
-        if (!p.Contains('$') || p.Contains('`') || p.Contains("$(", StringComparison.Ordinal)) return null;
+        if (!p.Contains('$') && !p.Contains('`')) return null;
         var sb = new System.Text.StringBuilder(p.Length);
         for (int i = 0; i < p.Length; i++)
         {
+            if (p[i] == '`')
+            {
+                int tick = p.IndexOf('`', i + 1);
+                if (tick < 0) return null;
+                i = tick;
+                continue;
+            }
             if (p[i] != '$' || i + 1 >= p.Length) { sb.Append(p[i]); continue; }
             char c = p[i + 1];
+            if (c == '(')
+            {
+                if (i + 2 < p.Length && p[i + 2] == '(') return null; // $((…)) is a number, never empty
+                int depth = 0, k = i + 1;
+                for (; k < p.Length; k++)
+                    if (p[k] == '(') depth++;
+                    else if (p[k] == ')' && --depth == 0) break;
+                if (k >= p.Length) return null;
+                i = k;
+                continue;
+            }
             if (c == '{')
             {
                 int close = p.IndexOf('}', i + 2);

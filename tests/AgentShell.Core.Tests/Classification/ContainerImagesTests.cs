@@ -19,6 +19,15 @@ public sealed class ContainerImagesTests
     [TestCase("hashicorp/terraform:1.9", "terraform")]
     [TestCase("postgres:16", null)]
     [TestCase("acme/ops-tool", null)]
+    // review42 F9: a mirror of a listed image is that image.
+    [TestCase("public.ecr.aws/bitnami/kubectl:1.29", "kubectl")]
+    [TestCase("ghcr.io/bitnami/kubectl", "kubectl")]
+    [TestCase("quay.io/bitnami/kubectl@sha256:ab", "kubectl")]
+    [TestCase("localhost:5000/bitnami/kubectl", "kubectl")]
+    [TestCase("registry.acme.internal/dockerhub/bitnami/kubectl", "kubectl")]
+    [TestCase("mirror.gcr.io/hashicorp/terraform", "terraform")]
+    [TestCase("registry.k8s.io/kubectl:v1.29", "kubectl")]
+    [TestCase("ghcr.io/acme/ops-tool", null)]
     public void EntrypointOfAListedImage(string image, string? tool) =>
         Assert.That(ContainerImages.Entrypoint(image), Is.EqualTo(tool));
 

@@ -54,4 +54,48 @@ public sealed class FindSelectionTests
         for (int k = 0; k < FindSelection.MaxFiles; k++) File.WriteAllText(Path.Combine(_dir, $"n{k}.sh"), "");
         Assert.That(Files(". -name *.sh", out _), Is.Null, "more files than are read: not computed");
     }
+
+    [TestCase("*.sh", "a.sh", true)]
+    [TestCase("*.sh", "a.shx", false)]
+    [TestCase("a*b*c", "axxbyyc", true)]
+    [TestCase("a*b*c", "axxbyy", false)]
+    [TestCase("*[0-9]?", "log12", true)]
+    [TestCase("[!a]*", "abc", false)]
+    [TestCase("\\*x", "*x", true)]
+    [TestCase("\\*x", "ax", false)]
+    [TestCase("**", "", true)]
+    [TestCase("?", "", false)]
+    [TestCase("./*/c.sh", "./sub/c.sh", true)]
+    public void FnmatchAsFnmatch3(string glob, string text, bool expected) =>
+        Assert.That(FindSelection.Fnmatch(glob, text), Is.EqualTo(expected));
+
+    /// <summary>review42 F2: a recursive try at each position per * was O(n^k): twelve stars against
+    /// 200 characters gave no verdict in 60 s. The matcher is now O(pattern × text).</summary>
+    [Test]
+    public void ManyStarsAgainstALongNameAreLinear()
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        Assert.That(FindSelection.Fnmatch("*a*a*a*a*a*a*a*a*a*a*a*a*b", new string('a', 5000)), Is.False);
+        Assert.That(FindSelection.Fnmatch("*a*a*a*a*a*a*a*a*a*a*a*a*b", new string('a', 5000) + "b"), Is.True);
+        Assert.That(sw.ElapsedMilliseconds, Is.LessThan(2000));
+    }
+
+    [Test]
+    public void AStartingPointIsMatchedByItsLastComponent()
+    {
+        Assert.That(Files("sub -name sub", out _), Is.EqualTo(new[] { "sub" }));
+        Assert.That(Files(_dir + "/sub/ -maxdepth 0 -name sub", out _), Is.EqualTo(new[] { _dir + "/sub/" }));
+    }
+
+    /// <summary>review42 F13: a subdirectory past the listing bound was read as empty, so a script in
+    /// it was missed while the rest of the selection was run.</summary>
+    [Test]
+    public void ASubdirectoryNotListedLeavesTheSelectionNotComputed()
+    {
+        var big = Path.Combine(_dir, "sub", "big");
+        Directory.CreateDirectory(big);
+        for (int k = 0; k <= FindSelection.MaxEntries; k++) File.WriteAllText(Path.Combine(big, $"f{k}"), "");
+        Assert.That(Files(". -name d.sh", out _), Is.Null);
+        Assert.That(Files(". -maxdepth 2 -name d.sh", out _), Is.Empty, "big is not listed at that depth");
+    }
 }

@@ -32,6 +32,11 @@ public sealed class ScriptImportsTests
     [TestCase("from pkg.sub import wipe\n", "pkg/sub/wipe.py")]
     [TestCase("from pkg import (\n  wipe,\n)\n", "pkg/wipe.py")]
     [TestCase("from wipe import *\n", "wipe/__init__.py")]
+    [TestCase("import wipe; wipe.go()\n", "wipe.py")]
+    [TestCase("import\twipe\n", "wipe.py")]
+    [TestCase("from\twipe\timport\tgo\n", "wipe.py")]
+    [TestCase("from wipe import(go)\n", "wipe.py")]
+    [TestCase("import os, sys, json, re, time, logging, argparse, datetime\nfrom wipe import go\n", "wipe.py")]
     public void APythonImportBesideTheScriptIsRead(string job, string module)
     {
         Write("job.py", job);
@@ -43,6 +48,7 @@ public sealed class ScriptImportsTests
     [TestCase("import w from \"./lib/wipe.js\";\n", "lib/wipe.js")]
     [TestCase("export * from './lib';\n", "lib/index.js")]
     [TestCase("const w = await import('../up/wipe.ts');\n", "../up/wipe.ts")]
+    [TestCase("require('./config'); require('./data'); require('./wipe');\n", "wipe.js")]
     public void ANodeRelativeImportIsRead(string job, string module)
     {
         Write("sub/job.mjs", job);
@@ -69,5 +75,19 @@ public sealed class ScriptImportsTests
         Write("a.py", "import b\n");
         Write("b.py", "import a\nimport requests\nrequests.get('https://api.prod.example.com/v1/x')\n");
         Assert.That(Classify("python3 a.py").Any(i => i.Effect >= Effect.Delete), Is.False);
+    }
+
+    /// <summary>review42 F3: a parenthesised list was joined with += and a Contains over the whole
+    /// join per line (49 s on a 260 KB file). It is joined once, bounded, and what follows is still read.</summary>
+    [Test]
+    public void AHugeImportListIsReadInLinearTime()
+    {
+        Write("job.py", "from x import (\n" + string.Concat(Enumerable.Repeat("a\n", 120_000)));
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        Assert.That(Classify("python3 job.py").Any(i => i.Effect >= Effect.Delete), Is.False);
+        Assert.That(sw.ElapsedMilliseconds, Is.LessThan(3000));
+        Write("job2.py", "from x import (\n a,\n b)\nfrom wipe import go\n");
+        Write("wipe.py", Delete);
+        Assert.That(Classify("python3 job2.py").Any(i => i.Tool == "kubectl" && i.Effect == Effect.Wipe), Is.True);
     }
 }
